@@ -1,0 +1,131 @@
+// cove::Client: the data-plane client. One type for every backend; the URI
+// picks the backend, as in pymilvus:
+//   - a filesystem path, or ":memory:", opens the embedded engine in-process;
+//   - "http://host:port" or "https://host:port" opens the remote backend
+//     (Milvus v2 gRPC).
+#ifndef COVE_INCLUDE_COVE_CLIENT_H_
+#define COVE_INCLUDE_COVE_CLIENT_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "cove/connection.h"
+#include "cove/options.h"
+#include "cove/types.h"
+
+namespace cove {
+
+/// The data-plane client: a thin, copyable handle over a shared Connection.
+///
+/// Thread safety: a Client (and its copies) may be used from many threads at
+/// once.
+///
+/// Errors: every call returns absl::Status or absl::StatusOr; codes follow
+/// STYLE.md: InvalidArgument (bad input, naming the field), NotFound,
+/// AlreadyExists, FailedPrecondition (e.g. not loaded), Unimplemented (the
+/// backend lacks the feature), Unavailable (retry), DeadlineExceeded, ...
+class Client {
+ public:
+  /// Opens a client for `uri`. InvalidArgument for a malformed URI or
+  /// options; errors of the backend (e.g. FailedPrecondition when another
+  /// process holds the data directory).
+  static absl::StatusOr<Client> Open(const std::string& uri,
+                                     ClientOptions options = {});
+
+  /// Wraps an existing connection (a mock in tests, or a custom backend).
+  explicit Client(std::shared_ptr<Connection> connection)
+      : connection_(std::move(connection)) {}
+
+  /// The connection under this client.
+  const std::shared_ptr<Connection>& connection() const { return connection_; }
+
+  /// Creates a collection with an "id" INT64 primary key and a "vector"
+  /// FLOAT_VECTOR field of `dim` dimensions, dynamic fields enabled, indexed
+  /// with AUTOINDEX and loaded. AlreadyExists when the name is taken.
+  absl::Status CreateCollection(const std::string& name, int64_t dim,
+                                const QuickCollectionOptions& quick = {},
+                                const CallOptions& call = {});
+  /// Creates a collection from a schema, with optional indexes (a collection
+  /// that has an index on every vector field is loaded at once).
+  absl::Status CreateCollection(const std::string& name,
+                                const CollectionSchema& schema,
+                                const std::vector<IndexSpec>& indexes = {},
+                                const CallOptions& call = {});
+  absl::Status DropCollection(const std::string& name,
+                              const CallOptions& call = {});
+  absl::StatusOr<bool> HasCollection(const std::string& name,
+                                     const CallOptions& call = {});
+  absl::StatusOr<std::vector<std::string>> ListCollections(
+      const CallOptions& call = {});
+  absl::StatusOr<CollectionDescription> DescribeCollection(
+      const std::string& name, const CallOptions& call = {});
+  absl::Status RenameCollection(const std::string& old_name,
+                                const std::string& new_name,
+                                const CallOptions& call = {});
+  absl::StatusOr<CollectionStats> GetCollectionStats(
+      const std::string& name, const CallOptions& call = {});
+
+  absl::Status LoadCollection(const std::string& name,
+                              const CallOptions& call = {});
+  absl::Status ReleaseCollection(const std::string& name,
+                                 const CallOptions& call = {});
+  absl::StatusOr<LoadState> GetLoadState(const std::string& name,
+                                         const CallOptions& call = {});
+
+  absl::Status CreateIndex(const std::string& collection,
+                           const IndexSpec& index,
+                           const CallOptions& call = {});
+  absl::StatusOr<std::vector<IndexDescription>> DescribeIndexes(
+      const std::string& collection, const CallOptions& call = {});
+  absl::Status DropIndex(const std::string& collection,
+                         const std::string& index_name,
+                         const CallOptions& call = {});
+
+  /// Inserts rows. A row maps field names to values; with dynamic fields
+  /// enabled, unknown keys are kept in "$meta". Returns the primary keys.
+  absl::StatusOr<MutationResult> Insert(const std::string& collection,
+                                        std::vector<Row> rows,
+                                        const CallOptions& call = {});
+  /// Inserts rows or columns.
+  absl::StatusOr<MutationResult> Insert(const InsertRequest& request,
+                                        const CallOptions& call = {});
+  /// Inserts, or replaces rows whose primary key exists.
+  absl::StatusOr<MutationResult> Upsert(const std::string& collection,
+                                        std::vector<Row> rows,
+                                        const CallOptions& call = {});
+  absl::StatusOr<MutationResult> Upsert(const InsertRequest& request,
+                                        const CallOptions& call = {});
+  /// Deletes by primary keys.
+  absl::StatusOr<MutationResult> Delete(const std::string& collection,
+                                        std::vector<Value> ids,
+                                        const CallOptions& call = {});
+  /// Deletes by ids or filter.
+  absl::StatusOr<MutationResult> Delete(const DeleteRequest& request,
+                                        const CallOptions& call = {});
+
+  /// Searches `vectors` (row-major, each `dim` floats), returning up to
+  /// request.limit hits per query, closest first.
+  absl::StatusOr<SearchResults> Search(const SearchRequest& request,
+                                       const CallOptions& call = {});
+  /// Rows matching a filter.
+  absl::StatusOr<std::vector<Row>> Query(const QueryRequest& request,
+                                         const CallOptions& call = {});
+  /// Rows by primary key (missing keys are skipped).
+  absl::StatusOr<std::vector<Row>> Get(
+      const std::string& collection, std::vector<Value> ids,
+      std::vector<std::string> output_fields = {},
+      const CallOptions& call = {});
+  /// Makes all writes durable and sealed (writes are visible before Flush).
+  absl::Status Flush(const std::string& collection,
+                     const CallOptions& call = {});
+
+ private:
+  std::shared_ptr<Connection> connection_;
+};
+
+}  // namespace cove
+
+#endif  // COVE_INCLUDE_COVE_CLIENT_H_

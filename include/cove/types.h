@@ -1,0 +1,252 @@
+// Data-plane types of the Cove client: schemas, index specifications,
+// requests and results. They mirror Milvus concepts (pymilvus MilvusClient is
+// the reference) and are shared by every backend.
+#ifndef COVE_INCLUDE_COVE_TYPES_H_
+#define COVE_INCLUDE_COVE_TYPES_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cove/value.h"
+
+namespace cove {
+
+/// Field data types. Numbers match Milvus' schema.DataType.
+enum class DataType {
+  kNone = 0,
+  kBool = 1,
+  kInt8 = 2,
+  kInt16 = 3,
+  kInt32 = 4,
+  kInt64 = 5,
+  kFloat = 10,
+  kDouble = 11,
+  kVarChar = 21,
+  kArray = 22,
+  kJson = 23,
+  kFloatVector = 101,
+};
+
+/// "BOOL", "INT64", "FLOAT_VECTOR", ... as Milvus spells them.
+const char* DataTypeName(DataType type);
+
+/// Similarity measures. L2 is the squared Euclidean distance (smaller is
+/// closer); IP and COSINE are similarities (larger is closer), as in Milvus.
+enum class MetricType { kL2, kIP, kCosine };
+
+/// "L2", "IP", "COSINE".
+const char* MetricTypeName(MetricType metric);
+
+/// Vector index types.
+enum class IndexType { kFlat, kIvfFlat, kIvfSq8, kHnsw, kHnswSq, kAutoIndex };
+
+/// "FLAT", "IVF_FLAT", "IVF_SQ8", "HNSW", "HNSW_SQ", "AUTOINDEX".
+const char* IndexTypeName(IndexType type);
+
+/// One field of a collection schema.
+struct FieldSchema {
+  std::string name;
+  DataType type = DataType::kNone;
+  std::string description;
+  bool is_primary_key = false;
+  /// Primary key only: the server assigns ids on insert.
+  bool auto_id = false;
+  /// VARCHAR (and VARCHAR array elements): maximum length in bytes.
+  int64_t max_length = 0;
+  /// Vector fields: the dimension.
+  int64_t dim = 0;
+  /// ARRAY fields: the element type and the maximum number of elements.
+  DataType element_type = DataType::kNone;
+  int64_t max_capacity = 0;
+  /// Nullable fields accept null values (and missing keys in row inserts).
+  bool nullable = false;
+  /// Used when a row omits the field (or gives null for a non-nullable field).
+  std::optional<Value> default_value;
+};
+
+/// A collection schema: fields, and whether unknown row keys are kept as
+/// dynamic fields (stored in the hidden JSON field "$meta").
+struct CollectionSchema {
+  std::vector<FieldSchema> fields;
+  bool enable_dynamic_field = false;
+  std::string description;
+
+  /// Appends a field and returns *this, for chaining.
+  CollectionSchema& AddField(FieldSchema field) {
+    fields.push_back(std::move(field));
+    return *this;
+  }
+};
+
+/// An index to create on a vector field.
+struct IndexSpec {
+  std::string field_name;
+  /// Defaults to the field name.
+  std::string index_name;
+  IndexType index_type = IndexType::kAutoIndex;
+  MetricType metric_type = MetricType::kCosine;
+  /// Build parameters, Milvus names: "M", "efConstruction" (HNSW),
+  /// "nlist" (IVF).
+  std::map<std::string, std::string> params;
+};
+
+/// Options of the quick form of CreateCollection: an "id" primary key, a
+/// "vector" field of the given dimension, dynamic fields on, and an AUTOINDEX
+/// with the given metric; the collection is loaded.
+struct QuickCollectionOptions {
+  MetricType metric_type = MetricType::kCosine;
+  std::string primary_field_name = "id";
+  std::string vector_field_name = "vector";
+  /// INT64 or VARCHAR.
+  DataType id_type = DataType::kInt64;
+  int64_t max_length = 65535;
+  bool auto_id = false;
+};
+
+/// What DescribeCollection returns.
+struct CollectionDescription {
+  std::string name;
+  int64_t collection_id = 0;
+  CollectionSchema schema;
+  std::vector<std::string> aliases;
+  std::vector<std::string> partitions;
+  int64_t created_timestamp = 0;
+  int32_t num_shards = 1;
+};
+
+/// Load states, as Milvus' LoadState.
+enum class LoadState { kNotExist, kNotLoaded, kLoading, kLoaded };
+
+/// A typed column of an insert: either generic values (one per row), or, for
+/// float vectors, `dim` floats per row in one contiguous row-major array.
+struct Column {
+  std::string name;
+  std::vector<Value> values;
+  std::vector<float> float_vectors;
+  size_t dim = 0;
+
+  /// A float-vector column from row-major data (n x dim).
+  static Column FloatVectors(std::string name, size_t dim,
+                             std::vector<float> data) {
+    Column c;
+    c.name = std::move(name);
+    c.dim = dim;
+    c.float_vectors = std::move(data);
+    return c;
+  }
+  /// A scalar column.
+  static Column Scalars(std::string name, std::vector<Value> values) {
+    Column c;
+    c.name = std::move(name);
+    c.values = std::move(values);
+    return c;
+  }
+  /// Rows in the column.
+  size_t size() const {
+    return dim > 0 ? float_vectors.size() / dim : values.size();
+  }
+};
+
+/// Data for Insert/Upsert: rows, or columns (all of the same length); not both.
+struct InsertRequest {
+  std::string collection_name;
+  std::string partition_name;
+  std::vector<Row> rows;
+  std::vector<Column> columns;
+};
+
+/// Result of Insert/Upsert/Delete.
+struct MutationResult {
+  /// Rows inserted (or upserted, or deleted).
+  int64_t count = 0;
+  /// Primary keys of the affected rows, in input order (Insert/Upsert).
+  std::vector<Value> ids;
+};
+
+/// Delete by primary keys or by filter (one of the two).
+struct DeleteRequest {
+  std::string collection_name;
+  std::string partition_name;
+  std::vector<Value> ids;
+  std::string filter;
+  std::map<std::string, Value> filter_params;
+};
+
+/// A search: one or more query vectors against one vector field.
+struct SearchRequest {
+  std::string collection_name;
+  std::vector<std::string> partition_names;
+  /// Query vectors, row-major, nq x dim.
+  std::vector<float> vectors;
+  size_t dim = 0;
+  /// The vector field to search; may be empty when the collection has one.
+  std::string anns_field;
+  int64_t limit = 10;
+  int64_t offset = 0;
+  /// A Milvus boolean expression; empty means all rows.
+  std::string filter;
+  /// Values for {name} placeholders in the filter.
+  std::map<std::string, Value> filter_params;
+  std::vector<std::string> output_fields;
+  /// Empty means the index's metric; a mismatch is InvalidArgument.
+  std::optional<MetricType> metric_type;
+  /// "ef" (HNSW), "nprobe" (IVF), "radius", "range_filter".
+  std::map<std::string, Value> params;
+
+  /// Number of query vectors.
+  size_t num_queries() const { return dim == 0 ? 0 : vectors.size() / dim; }
+};
+
+/// One search hit.
+struct Hit {
+  Value id;
+  /// Raw metric value: squared L2, inner product or cosine similarity.
+  float distance = 0.0f;
+  /// The requested output fields (and the primary key).
+  Row entity;
+};
+
+/// Hits per query vector, closest first.
+struct SearchResults {
+  std::vector<std::vector<Hit>> hits;
+};
+
+/// A query: rows matching a filter (or given ids).
+struct QueryRequest {
+  std::string collection_name;
+  std::vector<std::string> partition_names;
+  std::string filter;
+  std::map<std::string, Value> filter_params;
+  std::vector<Value> ids;
+  /// Field names; "*" means all; "count(*)" returns one row {"count(*)": n}.
+  std::vector<std::string> output_fields;
+  /// 0 means no limit (a filter is then required, as in Milvus).
+  int64_t limit = 0;
+  int64_t offset = 0;
+};
+
+/// Collection statistics.
+struct CollectionStats {
+  int64_t row_count = 0;
+};
+
+/// Description of an index as created.
+struct IndexDescription {
+  std::string index_name;
+  std::string field_name;
+  IndexType index_type = IndexType::kAutoIndex;
+  MetricType metric_type = MetricType::kCosine;
+  std::map<std::string, std::string> params;
+  int64_t indexed_rows = 0;
+  int64_t total_rows = 0;
+  /// "Finished", "InProgress", "Failed".
+  std::string state;
+};
+
+}  // namespace cove
+
+#endif  // COVE_INCLUDE_COVE_TYPES_H_

@@ -1,0 +1,129 @@
+// cove::Value: one field value of a row (a scalar, a string, a JSON document,
+// an array or a float vector), as used by inserts, query results, dynamic
+// fields and filter templates.
+#ifndef COVE_INCLUDE_COVE_VALUE_H_
+#define COVE_INCLUDE_COVE_VALUE_H_
+
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace cove {
+
+/// An immutable, cheaply copyable dynamic value: null, bool, 64-bit integer,
+/// double, string, array, object (string keys, sorted) or float vector.
+///
+/// Arrays and objects model JSON (and Milvus ARRAY fields); integers and
+/// doubles are kept apart so that int64 primary keys round-trip exactly.
+///
+/// Thread safety: const member functions are safe to call concurrently.
+class Value {
+ public:
+  enum class Kind {
+    kNull,
+    kBool,
+    kInt,
+    kDouble,
+    kString,
+    kArray,
+    kObject,
+    kFloatVector
+  };
+  using Array = std::vector<Value>;
+  using Object = std::map<std::string, Value, std::less<>>;
+
+  /// Null.
+  Value() = default;
+  Value(std::nullptr_t) {}  // NOLINT(google-explicit-constructor)
+  Value(bool v) : v_(v) {}  // NOLINT(google-explicit-constructor)
+  Value(int v) : v_(static_cast<int64_t>(v)) {}  // NOLINT
+  Value(int64_t v) : v_(v) {}                     // NOLINT
+  Value(uint32_t v) : v_(static_cast<int64_t>(v)) {}  // NOLINT
+  Value(double v) : v_(v) {}                          // NOLINT
+  Value(float v) : v_(static_cast<double>(v)) {}      // NOLINT
+  Value(const char* v) : v_(std::string(v)) {}        // NOLINT
+  Value(std::string v) : v_(std::move(v)) {}          // NOLINT
+  Value(std::string_view v) : v_(std::string(v)) {}   // NOLINT
+  Value(Array v)                                      // NOLINT
+      : v_(std::make_shared<const Array>(std::move(v))) {}
+  Value(Object v)  // NOLINT
+      : v_(std::make_shared<const Object>(std::move(v))) {}
+
+  /// A float vector value.
+  static Value FloatVector(std::vector<float> v) {
+    Value out;
+    out.v_ = std::make_shared<const std::vector<float>>(std::move(v));
+    return out;
+  }
+  /// An array built from a braced list: Value::MakeArray({1, 2, 3}).
+  static Value MakeArray(std::initializer_list<Value> items) {
+    return Value(Array(items));
+  }
+  /// An object built from a braced list of key/value pairs.
+  static Value MakeObject(
+      std::initializer_list<std::pair<const std::string, Value>> items) {
+    return Value(Object(items));
+  }
+
+  Kind kind() const { return static_cast<Kind>(v_.index()); }
+  bool is_null() const { return kind() == Kind::kNull; }
+  bool is_bool() const { return kind() == Kind::kBool; }
+  bool is_int() const { return kind() == Kind::kInt; }
+  bool is_double() const { return kind() == Kind::kDouble; }
+  /// An integer or a double.
+  bool is_number() const { return is_int() || is_double(); }
+  bool is_string() const { return kind() == Kind::kString; }
+  bool is_array() const { return kind() == Kind::kArray; }
+  bool is_object() const { return kind() == Kind::kObject; }
+  bool is_float_vector() const { return kind() == Kind::kFloatVector; }
+
+  /// Accessors; calling one for another kind is a programming error (asserts
+  /// in debug builds, returns a default value in release builds).
+  bool AsBool() const;
+  int64_t AsInt() const;
+  /// The number as a double (works for ints too).
+  double AsDouble() const;
+  const std::string& AsString() const;
+  const Array& AsArray() const;
+  const Object& AsObject() const;
+  const std::vector<float>& AsFloatVector() const;
+
+  /// Member lookup in an object; nullptr when absent or not an object.
+  const Value* Find(std::string_view key) const;
+
+  /// Structural equality; ints and doubles compare by numeric value.
+  friend bool operator==(const Value& a, const Value& b);
+  friend bool operator!=(const Value& a, const Value& b) { return !(a == b); }
+
+  /// Compact JSON text. Float vectors are written as arrays of numbers.
+  /// Non-finite doubles are written as null.
+  std::string ToJson() const;
+  /// Parses JSON text. Integers that fit int64 become kInt, other numbers
+  /// kDouble. Errors: InvalidArgument naming the byte offset.
+  static absl::StatusOr<Value> FromJson(std::string_view text);
+
+  /// A short name of the kind: "null", "bool", "int", "double", "string",
+  /// "array", "object", "float_vector".
+  static const char* KindName(Kind kind);
+
+ private:
+  std::variant<std::monostate, bool, int64_t, double, std::string,
+               std::shared_ptr<const Array>, std::shared_ptr<const Object>,
+               std::shared_ptr<const std::vector<float>>>
+      v_;
+};
+
+/// One row: field name to value.
+using Row = std::map<std::string, Value, std::less<>>;
+
+}  // namespace cove
+
+#endif  // COVE_INCLUDE_COVE_VALUE_H_

@@ -1,0 +1,188 @@
+// cove::Client: URI dispatch and the convenience overloads.
+#include "cove/client.h"
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "embedded/embedded_connection.h"
+
+namespace cove {
+
+absl::StatusOr<Client> Client::Open(const std::string& uri,
+                                    ClientOptions options) {
+  options = ApplyEnvironment(std::move(options));
+  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  if (uri.empty()) {
+    return absl::InvalidArgumentError(
+        "uri: expected a path, ':memory:', http://host:port or "
+        "https://host:port (got an empty string)");
+  }
+  if (absl::StartsWith(uri, "http://") || absl::StartsWith(uri, "https://") ||
+      absl::StartsWith(uri, "tcp://") || absl::StartsWith(uri, "grpc://")) {
+    return absl::UnimplementedError(absl::StrCat(
+        "uri '", uri,
+        "': the remote (Milvus gRPC) backend is not available in this build "
+        "yet; use a local path or ':memory:' for the embedded backend"));
+  }
+  if (absl::StrContains(uri, "://")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "uri: unknown scheme (expected http:// or https://, a path or "
+        "':memory:'; got '",
+        uri, "')"));
+  }
+  auto conn = internal::MakeEmbeddedConnection(uri, options.embedded);
+  if (!conn.ok()) return conn.status();
+  return Client(*std::move(conn));
+}
+
+absl::Status Client::CreateCollection(const std::string& name, int64_t dim,
+                                      const QuickCollectionOptions& quick,
+                                      const CallOptions& call) {
+  if (dim <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "dimension: expected a positive number (got ", dim, ")"));
+  }
+  if (quick.id_type != DataType::kInt64 &&
+      quick.id_type != DataType::kVarChar) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("id_type: expected INT64 or VARCHAR (got ",
+                     DataTypeName(quick.id_type), ")"));
+  }
+  CollectionSchema schema;
+  schema.enable_dynamic_field = true;
+  FieldSchema id;
+  id.name = quick.primary_field_name;
+  id.type = quick.id_type;
+  id.is_primary_key = true;
+  id.auto_id = quick.auto_id;
+  if (quick.id_type == DataType::kVarChar) id.max_length = quick.max_length;
+  FieldSchema vec;
+  vec.name = quick.vector_field_name;
+  vec.type = DataType::kFloatVector;
+  vec.dim = dim;
+  schema.AddField(std::move(id)).AddField(std::move(vec));
+  IndexSpec index;
+  index.field_name = quick.vector_field_name;
+  index.index_type = IndexType::kAutoIndex;
+  index.metric_type = quick.metric_type;
+  return connection_->CreateCollection(name, schema, {index}, call);
+}
+
+absl::Status Client::CreateCollection(const std::string& name,
+                                      const CollectionSchema& schema,
+                                      const std::vector<IndexSpec>& indexes,
+                                      const CallOptions& call) {
+  return connection_->CreateCollection(name, schema, indexes, call);
+}
+absl::Status Client::DropCollection(const std::string& name,
+                                    const CallOptions& call) {
+  return connection_->DropCollection(name, call);
+}
+absl::StatusOr<bool> Client::HasCollection(const std::string& name,
+                                           const CallOptions& call) {
+  return connection_->HasCollection(name, call);
+}
+absl::StatusOr<std::vector<std::string>> Client::ListCollections(
+    const CallOptions& call) {
+  return connection_->ListCollections(call);
+}
+absl::StatusOr<CollectionDescription> Client::DescribeCollection(
+    const std::string& name, const CallOptions& call) {
+  return connection_->DescribeCollection(name, call);
+}
+absl::Status Client::RenameCollection(const std::string& old_name,
+                                      const std::string& new_name,
+                                      const CallOptions& call) {
+  return connection_->RenameCollection(old_name, new_name, call);
+}
+absl::StatusOr<CollectionStats> Client::GetCollectionStats(
+    const std::string& name, const CallOptions& call) {
+  return connection_->GetCollectionStats(name, call);
+}
+absl::Status Client::LoadCollection(const std::string& name,
+                                    const CallOptions& call) {
+  return connection_->LoadCollection(name, call);
+}
+absl::Status Client::ReleaseCollection(const std::string& name,
+                                       const CallOptions& call) {
+  return connection_->ReleaseCollection(name, call);
+}
+absl::StatusOr<LoadState> Client::GetLoadState(const std::string& name,
+                                               const CallOptions& call) {
+  return connection_->GetLoadState(name, call);
+}
+absl::Status Client::CreateIndex(const std::string& collection,
+                                 const IndexSpec& index,
+                                 const CallOptions& call) {
+  return connection_->CreateIndex(collection, index, call);
+}
+absl::StatusOr<std::vector<IndexDescription>> Client::DescribeIndexes(
+    const std::string& collection, const CallOptions& call) {
+  return connection_->DescribeIndexes(collection, call);
+}
+absl::Status Client::DropIndex(const std::string& collection,
+                               const std::string& index_name,
+                               const CallOptions& call) {
+  return connection_->DropIndex(collection, index_name, call);
+}
+absl::StatusOr<MutationResult> Client::Insert(const std::string& collection,
+                                              std::vector<Row> rows,
+                                              const CallOptions& call) {
+  InsertRequest request;
+  request.collection_name = collection;
+  request.rows = std::move(rows);
+  return connection_->Insert(request, call);
+}
+absl::StatusOr<MutationResult> Client::Insert(const InsertRequest& request,
+                                              const CallOptions& call) {
+  return connection_->Insert(request, call);
+}
+absl::StatusOr<MutationResult> Client::Upsert(const std::string& collection,
+                                              std::vector<Row> rows,
+                                              const CallOptions& call) {
+  InsertRequest request;
+  request.collection_name = collection;
+  request.rows = std::move(rows);
+  return connection_->Upsert(request, call);
+}
+absl::StatusOr<MutationResult> Client::Upsert(const InsertRequest& request,
+                                              const CallOptions& call) {
+  return connection_->Upsert(request, call);
+}
+absl::StatusOr<MutationResult> Client::Delete(const std::string& collection,
+                                              std::vector<Value> ids,
+                                              const CallOptions& call) {
+  DeleteRequest request;
+  request.collection_name = collection;
+  request.ids = std::move(ids);
+  return connection_->Delete(request, call);
+}
+absl::StatusOr<MutationResult> Client::Delete(const DeleteRequest& request,
+                                              const CallOptions& call) {
+  return connection_->Delete(request, call);
+}
+absl::StatusOr<SearchResults> Client::Search(const SearchRequest& request,
+                                             const CallOptions& call) {
+  return connection_->Search(request, call);
+}
+absl::StatusOr<std::vector<Row>> Client::Query(const QueryRequest& request,
+                                               const CallOptions& call) {
+  return connection_->Query(request, call);
+}
+absl::StatusOr<std::vector<Row>> Client::Get(
+    const std::string& collection, std::vector<Value> ids,
+    std::vector<std::string> output_fields, const CallOptions& call) {
+  if (ids.empty()) return std::vector<Row>{};
+  QueryRequest request;
+  request.collection_name = collection;
+  request.ids = std::move(ids);
+  request.output_fields = std::move(output_fields);
+  return connection_->Query(request, call);
+}
+absl::Status Client::Flush(const std::string& collection,
+                           const CallOptions& call) {
+  return connection_->Flush(collection, call);
+}
+
+}  // namespace cove

@@ -1,0 +1,69 @@
+// Names of the public enums.
+#include "cove/types.h"
+#include "cove/version.h"
+
+namespace cove {
+
+const char* VersionString() { return COVE_VERSION_STRING; }
+
+const char* DataTypeName(DataType type) {
+  switch (type) {
+    case DataType::kNone:
+      return "NONE";
+    case DataType::kBool:
+      return "BOOL";
+    case DataType::kInt8:
+      return "INT8";
+    case DataType::kInt16:
+      return "INT16";
+    case DataType::kInt32:
+      return "INT32";
+    case DataType::kInt64:
+      return "INT64";
+    case DataType::kFloat:
+      return "FLOAT";
+    case DataType::kDouble:
+      return "DOUBLE";
+    case DataType::kVarChar:
+      return "VARCHAR";
+    case DataType::kArray:
+      return "ARRAY";
+    case DataType::kJson:
+      return "JSON";
+    case DataType::kFloatVector:
+      return "FLOAT_VECTOR";
+  }
+  return "UNKNOWN";
+}
+
+const char* MetricTypeName(MetricType metric) {
+  switch (metric) {
+    case MetricType::kL2:
+      return "L2";
+    case MetricType::kIP:
+      return "IP";
+    case MetricType::kCosine:
+      return "COSINE";
+  }
+  return "UNKNOWN";
+}
+
+const char* IndexTypeName(IndexType type) {
+  switch (type) {
+    case IndexType::kFlat:
+      return "FLAT";
+    case IndexType::kIvfFlat:
+      return "IVF_FLAT";
+    case IndexType::kIvfSq8:
+      return "IVF_SQ8";
+    case IndexType::kHnsw:
+      return "HNSW";
+    case IndexType::kHnswSq:
+      return "HNSW_SQ";
+    case IndexType::kAutoIndex:
+      return "AUTOINDEX";
+  }
+  return "UNKNOWN";
+}
+
+}  // namespace cove

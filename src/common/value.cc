@@ -1,0 +1,228 @@
+// cove::Value: accessors, equality and JSON conversion (through nlohmann-json).
+#include "cove/value.h"
+
+#include <cassert>
+#include <cmath>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/strings.h"
+#include "nlohmann/json.hpp"
+
+namespace cove {
+namespace {
+
+using Json = nlohmann::json;
+
+const std::string& EmptyString() {
+  static const auto* s = new std::string();
+  return *s;
+}
+
+Value FromNlohmann(const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::null:
+      return Value();
+    case Json::value_t::boolean:
+      return Value(j.get<bool>());
+    case Json::value_t::number_integer:
+      return Value(j.get<int64_t>());
+    case Json::value_t::number_unsigned: {
+      auto u = j.get<uint64_t>();
+      if (u <= static_cast<uint64_t>(INT64_MAX)) {
+        return Value(static_cast<int64_t>(u));
+      }
+      return Value(static_cast<double>(u));
+    }
+    case Json::value_t::number_float:
+      return Value(j.get<double>());
+    case Json::value_t::string:
+      return Value(j.get<std::string>());
+    case Json::value_t::array: {
+      Value::Array items;
+      items.reserve(j.size());
+      for (const auto& item : j) items.push_back(FromNlohmann(item));
+      return Value(std::move(items));
+    }
+    case Json::value_t::object: {
+      Value::Object members;
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        members.emplace(it.key(), FromNlohmann(it.value()));
+      }
+      return Value(std::move(members));
+    }
+    default:
+      return Value();
+  }
+}
+
+Json ToNlohmann(const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::kNull:
+      return nullptr;
+    case Value::Kind::kBool:
+      return v.AsBool();
+    case Value::Kind::kInt:
+      return v.AsInt();
+    case Value::Kind::kDouble: {
+      double d = v.AsDouble();
+      if (!std::isfinite(d)) return nullptr;
+      return d;
+    }
+    case Value::Kind::kString:
+      return v.AsString();
+    case Value::Kind::kArray: {
+      Json out = Json::array();
+      for (const auto& item : v.AsArray()) out.push_back(ToNlohmann(item));
+      return out;
+    }
+    case Value::Kind::kObject: {
+      Json out = Json::object();
+      for (const auto& [k, item] : v.AsObject()) out[k] = ToNlohmann(item);
+      return out;
+    }
+    case Value::Kind::kFloatVector: {
+      Json out = Json::array();
+      for (float f : v.AsFloatVector()) {
+        out.push_back(std::isfinite(f) ? Json(static_cast<double>(f))
+                                       : Json(nullptr));
+      }
+      return out;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+bool Value::AsBool() const {
+  assert(is_bool());
+  const bool* p = std::get_if<bool>(&v_);
+  return p != nullptr && *p;
+}
+
+int64_t Value::AsInt() const {
+  if (const auto* p = std::get_if<int64_t>(&v_)) return *p;
+  if (const auto* d = std::get_if<double>(&v_)) return static_cast<int64_t>(*d);
+  assert(false && "Value::AsInt on a non-number");
+  return 0;
+}
+
+double Value::AsDouble() const {
+  if (const auto* d = std::get_if<double>(&v_)) return *d;
+  if (const auto* p = std::get_if<int64_t>(&v_)) return static_cast<double>(*p);
+  assert(false && "Value::AsDouble on a non-number");
+  return 0.0;
+}
+
+const std::string& Value::AsString() const {
+  if (const auto* p = std::get_if<std::string>(&v_)) return *p;
+  assert(false && "Value::AsString on a non-string");
+  return EmptyString();
+}
+
+const Value::Array& Value::AsArray() const {
+  static const auto* empty = new Array();
+  if (const auto* p = std::get_if<std::shared_ptr<const Array>>(&v_)) {
+    return **p;
+  }
+  assert(false && "Value::AsArray on a non-array");
+  return *empty;
+}
+
+const Value::Object& Value::AsObject() const {
+  static const auto* empty = new Object();
+  if (const auto* p = std::get_if<std::shared_ptr<const Object>>(&v_)) {
+    return **p;
+  }
+  assert(false && "Value::AsObject on a non-object");
+  return *empty;
+}
+
+const std::vector<float>& Value::AsFloatVector() const {
+  static const auto* empty = new std::vector<float>();
+  if (const auto* p =
+          std::get_if<std::shared_ptr<const std::vector<float>>>(&v_)) {
+    return **p;
+  }
+  assert(false && "Value::AsFloatVector on a non-vector");
+  return *empty;
+}
+
+const Value* Value::Find(std::string_view key) const {
+  if (!is_object()) return nullptr;
+  const auto& obj = AsObject();
+  auto it = obj.find(key);
+  return it == obj.end() ? nullptr : &it->second;
+}
+
+bool operator==(const Value& a, const Value& b) {
+  if (a.is_number() && b.is_number()) {
+    if (a.is_int() && b.is_int()) return a.AsInt() == b.AsInt();
+    return a.AsDouble() == b.AsDouble();
+  }
+  if (a.kind() != b.kind()) return false;
+  switch (a.kind()) {
+    case Value::Kind::kNull:
+      return true;
+    case Value::Kind::kBool:
+      return a.AsBool() == b.AsBool();
+    case Value::Kind::kString:
+      return a.AsString() == b.AsString();
+    case Value::Kind::kArray:
+      return a.AsArray() == b.AsArray();
+    case Value::Kind::kObject:
+      return a.AsObject() == b.AsObject();
+    case Value::Kind::kFloatVector:
+      return a.AsFloatVector() == b.AsFloatVector();
+    default:
+      return false;
+  }
+}
+
+std::string Value::ToJson() const { return ToNlohmann(*this).dump(); }
+
+absl::StatusOr<Value> Value::FromJson(std::string_view text) {
+  Json parsed = Json::parse(text.begin(), text.end(), nullptr,
+                            /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) {
+    // Locate the error for the message with the exception-throwing parser.
+    std::string where = "invalid JSON";
+    try {
+      Json unused = Json::parse(text.begin(), text.end());
+      (void)unused;
+    } catch (const Json::parse_error& e) {
+      where = absl::StrCat("invalid JSON at byte ", e.byte);
+    } catch (...) {
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("json: ", where, " (expected a JSON document, got '",
+                     internal::Sv(text.substr(0, 40)), text.size() > 40 ? "...'" : "'",
+                     ")"));
+  }
+  return FromNlohmann(parsed);
+}
+
+const char* Value::KindName(Kind kind) {
+  switch (kind) {
+    case Kind::kNull:
+      return "null";
+    case Kind::kBool:
+      return "bool";
+    case Kind::kInt:
+      return "int";
+    case Kind::kDouble:
+      return "double";
+    case Kind::kString:
+      return "string";
+    case Kind::kArray:
+      return "array";
+    case Kind::kObject:
+      return "object";
+    case Kind::kFloatVector:
+      return "float_vector";
+  }
+  return "unknown";
+}
+
+}  // namespace cove

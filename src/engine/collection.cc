@@ -1,0 +1,1098 @@
+// The engine's collection: validation, column storage and reads.
+#include "engine/collection.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/numbers.h"
+
+namespace cove::engine {
+namespace {
+
+std::atomic<int64_t> g_next_collection_id{1000};
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool IsIntType(DataType t) {
+  return t == DataType::kInt8 || t == DataType::kInt16 ||
+         t == DataType::kInt32 || t == DataType::kInt64;
+}
+
+bool IntFits(DataType t, int64_t v) {
+  switch (t) {
+    case DataType::kInt8:
+      return v >= INT8_MIN && v <= INT8_MAX;
+    case DataType::kInt16:
+      return v >= INT16_MIN && v <= INT16_MAX;
+    case DataType::kInt32:
+      return v >= INT32_MIN && v <= INT32_MAX;
+    default:
+      return true;
+  }
+}
+
+Metric ToEngineMetric(MetricType m) {
+  switch (m) {
+    case MetricType::kL2:
+      return Metric::kL2;
+    case MetricType::kIP:
+      return Metric::kIP;
+    case MetricType::kCosine:
+      return Metric::kCosine;
+  }
+  return Metric::kL2;
+}
+
+expr::FieldType ToExprType(DataType t) {
+  switch (t) {
+    case DataType::kBool:
+      return expr::FieldType::kBool;
+    case DataType::kInt8:
+      return expr::FieldType::kInt8;
+    case DataType::kInt16:
+      return expr::FieldType::kInt16;
+    case DataType::kInt32:
+      return expr::FieldType::kInt32;
+    case DataType::kInt64:
+      return expr::FieldType::kInt64;
+    case DataType::kFloat:
+      return expr::FieldType::kFloat;
+    case DataType::kDouble:
+      return expr::FieldType::kDouble;
+    case DataType::kVarChar:
+      return expr::FieldType::kVarChar;
+    case DataType::kArray:
+      return expr::FieldType::kArray;
+    case DataType::kJson:
+      return expr::FieldType::kJson;
+    case DataType::kFloatVector:
+    default:
+      return expr::FieldType::kFloatVector;
+  }
+}
+
+// Checks that a value fits a scalar type (used for values, array elements
+// and defaults). `where` names the place for the message.
+absl::Status CheckScalar(const FieldSchema& f, DataType type, const Value& v,
+                         const std::string& where) {
+  auto mismatch = [&](const char* expected) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": expected ", expected, " (got ",
+                     Value::KindName(v.kind()), " ", v.ToJson().substr(0, 40),
+                     ")"));
+  };
+  switch (type) {
+    case DataType::kBool:
+      if (!v.is_bool()) return mismatch("BOOL");
+      return absl::OkStatus();
+    case DataType::kInt8:
+    case DataType::kInt16:
+    case DataType::kInt32:
+    case DataType::kInt64:
+      if (!v.is_int()) return mismatch(DataTypeName(type));
+      if (!IntFits(type, v.AsInt())) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": value ", v.AsInt(), " out of range for ",
+                         DataTypeName(type)));
+      }
+      return absl::OkStatus();
+    case DataType::kFloat:
+    case DataType::kDouble:
+      if (!v.is_number()) return mismatch(DataTypeName(type));
+      return absl::OkStatus();
+    case DataType::kVarChar:
+      if (!v.is_string()) return mismatch("VARCHAR");
+      if (f.max_length > 0 &&
+          static_cast<int64_t>(v.AsString().size()) > f.max_length) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": string of ", v.AsString().size(),
+            " bytes exceeds max_length ", f.max_length));
+      }
+      return absl::OkStatus();
+    case DataType::kJson:
+      return absl::OkStatus();
+    default:
+      return mismatch(DataTypeName(type));
+  }
+}
+
+}  // namespace
+
+absl::Status ValidateName(const std::string& what, const std::string& name) {
+  if (name.empty() || name.size() > 255) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": expected 1 to 255 characters (got ", name.size(), ")"));
+  }
+  auto alpha = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  };
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (!alpha(name[0])) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": '", name,
+                     "' must start with a letter or '_' (got '",
+                     std::string(1, name[0]), "')"));
+  }
+  for (char c : name) {
+    if (!alpha(c) && !digit(c)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, ": '", name,
+          "' may only hold letters, digits and '_' (got '", std::string(1, c),
+          "')"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateSchema(const CollectionSchema& schema) {
+  int pks = 0;
+  int vectors = 0;
+  std::set<std::string> names;
+  for (const FieldSchema& f : schema.fields) {
+    if (absl::Status s = ValidateName("field name", f.name); !s.ok()) return s;
+    if (!names.insert(f.name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("schema: duplicate field name '", f.name, "'"));
+    }
+    const std::string where = absl::StrCat("field '", f.name, "'");
+    switch (f.type) {
+      case DataType::kBool:
+      case DataType::kInt8:
+      case DataType::kInt16:
+      case DataType::kInt32:
+      case DataType::kInt64:
+      case DataType::kFloat:
+      case DataType::kDouble:
+      case DataType::kJson:
+        break;
+      case DataType::kVarChar:
+        if (f.max_length <= 0 || f.max_length > 65535) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, ": VARCHAR max_length must be in [1, 65535] "
+                                  "(got ",
+                           f.max_length, ")"));
+        }
+        break;
+      case DataType::kArray:
+        if (f.element_type == DataType::kArray ||
+            f.element_type == DataType::kJson ||
+            f.element_type == DataType::kFloatVector ||
+            f.element_type == DataType::kNone) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ": ARRAY element_type must be a scalar type (got ",
+              DataTypeName(f.element_type), ")"));
+        }
+        if (f.max_capacity <= 0 || f.max_capacity > 4096) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ": ARRAY max_capacity must be in [1, 4096] (got ",
+              f.max_capacity, ")"));
+        }
+        if (f.element_type == DataType::kVarChar &&
+            (f.max_length <= 0 || f.max_length > 65535)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ": VARCHAR elements need max_length in [1, 65535] (got ",
+              f.max_length, ")"));
+        }
+        break;
+      case DataType::kFloatVector:
+        ++vectors;
+        if (f.dim < 1 || f.dim > 32768) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ": dim must be in [1, 32768] (got ", f.dim, ")"));
+        }
+        if (f.nullable || f.default_value.has_value()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ": vector fields cannot be nullable or have defaults"));
+        }
+        break;
+      default:
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": unsupported data type ", static_cast<int>(f.type)));
+    }
+    if (f.is_primary_key) {
+      ++pks;
+      if (f.type != DataType::kInt64 && f.type != DataType::kVarChar) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": a primary key must be INT64 or VARCHAR (got ",
+            DataTypeName(f.type), ")"));
+      }
+      if (f.nullable || f.default_value.has_value()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": a primary key cannot be nullable or have a default"));
+      }
+    } else if (f.auto_id) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": auto_id is only valid on the primary key"));
+    }
+    if (f.default_value.has_value() && !f.default_value->is_null()) {
+      if (f.type == DataType::kJson || f.type == DataType::kArray) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": default values are not supported for ",
+            DataTypeName(f.type), " fields"));
+      }
+      absl::Status s =
+          CheckScalar(f, f.type, *f.default_value, where + " default_value");
+      if (!s.ok()) return s;
+    }
+  }
+  if (pks != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "schema: expected exactly one primary key field (got ", pks, ")"));
+  }
+  if (vectors < 1) {
+    return absl::InvalidArgumentError(
+        "schema: expected at least one FLOAT_VECTOR field (got none)");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Collection>> Collection::Create(
+    std::string name, CollectionSchema schema) {
+  if (absl::Status s = ValidateName("collection name", name); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ValidateSchema(schema); !s.ok()) return s;
+  return std::unique_ptr<Collection>(
+      new Collection(std::move(name), std::move(schema)));
+}
+
+Collection::Collection(std::string name, CollectionSchema schema)
+    : name_(std::move(name)),
+      schema_(std::move(schema)),
+      id_(g_next_collection_id.fetch_add(1)),
+      created_ts_(NowMicros()) {
+  next_auto_id_ = NowMicros() << 8;  // distinct across restarts
+  for (size_t i = 0; i < schema_.fields.size(); ++i) {
+    const FieldSchema& f = schema_.fields[i];
+    if (f.is_primary_key) pk_index_ = static_cast<int>(i);
+    expr::FieldInfo info;
+    info.name = f.name;
+    info.type = ToExprType(f.type);
+    info.element_type = ToExprType(f.element_type);
+    info.nullable = f.nullable;
+    info.field_index = static_cast<int>(i);
+    expr_schema_.fields.push_back(std::move(info));
+    if (f.type == DataType::kFloatVector) {
+      VectorField vf;
+      vf.field_index = static_cast<int>(i);
+      vf.dim = static_cast<size_t>(f.dim);
+      vector_fields_.push_back(std::move(vf));
+    }
+  }
+  columns_.resize(schema_.fields.size() +
+                  (schema_.enable_dynamic_field ? 1 : 0));
+  if (schema_.enable_dynamic_field) {
+    expr_schema_.dynamic_field_index = static_cast<int>(schema_.fields.size());
+  }
+}
+
+std::string Collection::name() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return name_;
+}
+
+void Collection::set_name(std::string name) {
+  absl::MutexLock lock(&mu_);
+  name_ = std::move(name);
+}
+
+absl::Status Collection::CreateIndex(const IndexSpec& spec) {
+  absl::MutexLock lock(&mu_);
+  VectorField* target = nullptr;
+  for (auto& vf : vector_fields_) {
+    if (schema_.fields[vf.field_index].name == spec.field_name) target = &vf;
+  }
+  if (target == nullptr) {
+    bool exists = false;
+    for (const auto& f : schema_.fields) exists |= f.name == spec.field_name;
+    if (exists) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "index field '", spec.field_name,
+          "': only FLOAT_VECTOR fields can be indexed in this version"));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("index field: no field '", spec.field_name,
+                     "' in collection '", name_, "'"));
+  }
+  IndexSpec normalized = spec;
+  if (normalized.index_name.empty()) normalized.index_name = spec.field_name;
+  if (target->has_index) {
+    if (target->spec.index_type == normalized.index_type &&
+        target->spec.metric_type == normalized.metric_type &&
+        target->spec.params == normalized.params &&
+        target->spec.index_name == normalized.index_name) {
+      return absl::OkStatus();  // same index again: idempotent, as in Milvus
+    }
+    return absl::AlreadyExistsError(absl::StrCat(
+        "index on field '", spec.field_name, "' of collection '", name_,
+        "' already exists with other parameters; drop it first"));
+  }
+  IndexParams params;
+  params.dim = target->dim;
+  params.metric = ToEngineMetric(normalized.metric_type);
+  switch (normalized.index_type) {
+    case IndexType::kFlat:
+      params.type = engine::IndexType::kFlat;
+      break;
+    case IndexType::kIvfFlat:
+      params.type = engine::IndexType::kIvfFlat;
+      break;
+    case IndexType::kIvfSq8:
+      params.type = engine::IndexType::kIvfSq8;
+      break;
+    case IndexType::kHnsw:
+    case IndexType::kAutoIndex:
+      params.type = engine::IndexType::kHnsw;
+      break;
+    case IndexType::kHnswSq:
+      params.type = engine::IndexType::kHnswSq;
+      break;
+  }
+  for (const auto& [key, value] : normalized.params) {
+    int64_t n = 0;
+    int* dest = nullptr;
+    if (key == "M") dest = &params.m;
+    if (key == "efConstruction") dest = &params.ef_construction;
+    if (key == "nlist") dest = &params.nlist;
+    if (dest == nullptr) continue;  // unknown keys are ignored, as in Milvus
+    if (!absl::SimpleAtoi(value, &n) || n <= 0 || n > 65536) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "index param '", key, "': expected a positive integer (got '",
+          value, "')"));
+    }
+    *dest = static_cast<int>(n);
+  }
+  auto index = MakeIndex(params);
+  if (!index.ok()) return index.status();
+  target->index = *std::move(index);
+  target->spec = normalized;
+  target->has_index = true;
+  return RebuildIndex(*target);
+}
+
+absl::Status Collection::RebuildIndex(VectorField& vf) {
+  if (num_rows_ == 0) return absl::OkStatus();
+  if (schema_.fields[vf.field_index].type != DataType::kFloatVector) {
+    return absl::OkStatus();
+  }
+  if (vf.spec.metric_type == MetricType::kCosine) {
+    std::vector<float> normalized(vf.data);
+    for (size_t r = 0; r < num_rows_; ++r) {
+      float* v = normalized.data() + r * vf.dim;
+      float n = Norm(v, vf.dim);
+      if (n > 0) {
+        for (size_t i = 0; i < vf.dim; ++i) v[i] /= n;
+      }
+    }
+    return vf.index->Build(normalized.data(), num_rows_);
+  }
+  return vf.index->Build(vf.data.data(), num_rows_);
+}
+
+absl::Status Collection::DropIndex(const std::string& index_name) {
+  absl::MutexLock lock(&mu_);
+  if (loaded_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "index '", index_name, "': collection '", name_,
+        "' is loaded; release it before dropping its index"));
+  }
+  for (auto& vf : vector_fields_) {
+    if (vf.has_index && vf.spec.index_name == index_name) {
+      vf.index.reset();
+      vf.has_index = false;
+      vf.spec = IndexSpec();
+      return absl::OkStatus();
+    }
+  }
+  return absl::NotFoundError(absl::StrCat("index '", index_name,
+                                          "' not found in collection '",
+                                          name_, "'"));
+}
+
+std::vector<IndexDescription> Collection::DescribeIndexes() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<IndexDescription> out;
+  for (const auto& vf : vector_fields_) {
+    if (!vf.has_index) continue;
+    IndexDescription d;
+    d.index_name = vf.spec.index_name;
+    d.field_name = vf.spec.field_name;
+    d.index_type = vf.spec.index_type;
+    d.metric_type = vf.spec.metric_type;
+    d.params = vf.spec.params;
+    d.total_rows = static_cast<int64_t>(num_rows_ - num_deleted_);
+    d.indexed_rows = d.total_rows;
+    d.state = "Finished";
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+absl::Status Collection::Load() {
+  absl::MutexLock lock(&mu_);
+  for (const auto& vf : vector_fields_) {
+    if (!vf.has_index) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "load collection '", name_, "': vector field '",
+          schema_.fields[vf.field_index].name,
+          "' has no index (create one first)"));
+    }
+  }
+  loaded_ = true;
+  return absl::OkStatus();
+}
+
+void Collection::Release() {
+  absl::MutexLock lock(&mu_);
+  loaded_ = false;
+}
+
+LoadState Collection::load_state() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return loaded_ ? LoadState::kLoaded : LoadState::kNotLoaded;
+}
+
+int64_t Collection::row_count() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return static_cast<int64_t>(num_rows_ - num_deleted_);
+}
+
+absl::Status Collection::CheckLoaded(const char* verb) const {
+  if (!loaded_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        verb, ": collection '", name_, "' is not loaded (call LoadCollection)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Row>> Collection::RowsFromRequest(
+    const InsertRequest& request) const {
+  if (!request.rows.empty() && !request.columns.empty()) {
+    return absl::InvalidArgumentError(
+        "insert: give rows or columns, not both");
+  }
+  if (request.columns.empty()) return request.rows;
+  size_t n = request.columns.front().size();
+  for (const Column& c : request.columns) {
+    if (c.dim > 0 && c.float_vectors.size() % c.dim != 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "insert column '", c.name, "': ", c.float_vectors.size(),
+          " floats is not a multiple of dim ", c.dim));
+    }
+    if (c.size() != n) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "insert column '", c.name, "': expected ", n, " rows (got ",
+          c.size(), ")"));
+    }
+  }
+  std::vector<Row> rows(n);
+  for (const Column& c : request.columns) {
+    for (size_t r = 0; r < n; ++r) {
+      if (c.dim > 0) {
+        rows[r][c.name] = Value::FloatVector(
+            std::vector<float>(c.float_vectors.begin() + r * c.dim,
+                               c.float_vectors.begin() + (r + 1) * c.dim));
+      } else {
+        rows[r][c.name] = c.values[r];
+      }
+    }
+  }
+  return rows;
+}
+
+absl::Status Collection::NormalizeRow(const Row& in, size_t row_number,
+                                      std::vector<Value>* out) const {
+  out->assign(columns_.size(), Value());
+  Value::Object dynamic;
+  for (const auto& [key, value] : in) {
+    bool known = false;
+    for (const auto& f : schema_.fields) known |= f.name == key;
+    if (known) continue;
+    if (key == kDynamicFieldName && schema_.enable_dynamic_field &&
+        value.is_object()) {
+      for (const auto& [k, v] : value.AsObject()) dynamic[k] = v;
+      continue;
+    }
+    if (!schema_.enable_dynamic_field) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "insert row ", row_number, ": unknown field '", key,
+          "' (the collection has no dynamic field)"));
+    }
+    dynamic[key] = value;
+  }
+  for (size_t i = 0; i < schema_.fields.size(); ++i) {
+    const FieldSchema& f = schema_.fields[i];
+    const std::string where =
+        absl::StrCat("insert row ", row_number, ": field '", f.name, "'");
+    auto it = in.find(f.name);
+    const Value* v = it == in.end() ? nullptr : &it->second;
+    if (f.is_primary_key && f.auto_id) {
+      if (v != nullptr && !v->is_null()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": the primary key is auto_id; do not give a value"));
+      }
+      continue;  // assigned by the caller
+    }
+    if (v == nullptr || v->is_null()) {
+      if (f.default_value.has_value() && !f.default_value->is_null()) {
+        (*out)[i] = *f.default_value;
+        continue;
+      }
+      if (f.nullable) continue;
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, " is missing (expected ", DataTypeName(f.type),
+                       v == nullptr ? ")" : "; the field is not nullable)"));
+    }
+    if (f.type == DataType::kFloatVector) {
+      std::vector<float> vec;
+      if (v->is_float_vector()) {
+        vec = v->AsFloatVector();
+      } else if (v->is_array()) {
+        vec.reserve(v->AsArray().size());
+        for (const Value& x : v->AsArray()) {
+          if (!x.is_number()) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                where, ": expected a list of numbers (got an element of type ",
+                Value::KindName(x.kind()), ")"));
+          }
+          vec.push_back(static_cast<float>(x.AsDouble()));
+        }
+      } else {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": expected FLOAT_VECTOR (got ",
+                         Value::KindName(v->kind()), ")"));
+      }
+      if (static_cast<int64_t>(vec.size()) != f.dim) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": wrong dimension (expected ", f.dim, ", got ",
+            vec.size(), ")"));
+      }
+      for (size_t k = 0; k < vec.size(); ++k) {
+        if (!std::isfinite(vec[k])) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ": element ", k, " is not a finite number (got ",
+              vec[k], ")"));
+        }
+      }
+      (*out)[i] = Value::FloatVector(std::move(vec));
+      continue;
+    }
+    if (f.type == DataType::kArray) {
+      if (!v->is_array()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": expected ARRAY of ",
+                         DataTypeName(f.element_type), " (got ",
+                         Value::KindName(v->kind()), ")"));
+      }
+      if (static_cast<int64_t>(v->AsArray().size()) > f.max_capacity) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": ", v->AsArray().size(),
+            " elements exceed max_capacity ", f.max_capacity));
+      }
+      for (size_t k = 0; k < v->AsArray().size(); ++k) {
+        absl::Status s = CheckScalar(f, f.element_type, v->AsArray()[k],
+                                     absl::StrCat(where, " element ", k));
+        if (!s.ok()) return s;
+      }
+      (*out)[i] = *v;
+      continue;
+    }
+    absl::Status s = CheckScalar(f, f.type, *v, where);
+    if (!s.ok()) return s;
+    if (f.type == DataType::kFloat) {
+      (*out)[i] = Value(static_cast<double>(static_cast<float>(v->AsDouble())));
+    } else if (f.type == DataType::kDouble) {
+      (*out)[i] = Value(v->AsDouble());
+    } else {
+      (*out)[i] = *v;
+    }
+  }
+  if (schema_.enable_dynamic_field) {
+    (*out)[schema_.fields.size()] = Value(std::move(dynamic));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Collection::AppendVector(VectorField& vf, const float* v) {
+  vf.data.insert(vf.data.end(), v, v + vf.dim);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<MutationResult> Collection::Insert(const InsertRequest& request,
+                                                  bool upsert) {
+  auto rows_or = RowsFromRequest(request);
+  if (!rows_or.ok()) return rows_or.status();
+  const std::vector<Row>& rows = *rows_or;
+  if (rows.empty()) {
+    return absl::InvalidArgumentError("insert: no rows given");
+  }
+  const FieldSchema& pk = schema_.fields[pk_index_];
+  if (upsert && pk.auto_id) {
+    // Milvus: upsert on auto_id collections needs the primary key given.
+    for (size_t r = 0; r < rows.size(); ++r) {
+      if (rows[r].find(pk.name) == rows[r].end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "upsert row ", r, ": primary key '", pk.name, "' is missing"));
+      }
+    }
+  }
+  // Validate every row before changing anything: a batch applies whole.
+  std::vector<std::vector<Value>> normalized(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    Row row = rows[r];
+    Value upsert_pk;
+    if (upsert && pk.auto_id) {
+      upsert_pk = row[pk.name];
+      row.erase(pk.name);
+    }
+    absl::Status s = NormalizeRow(row, r, &normalized[r]);
+    if (!s.ok()) return s;
+    if (upsert && pk.auto_id) {
+      absl::Status ps = CheckScalar(pk, pk.type, upsert_pk,
+                                    absl::StrCat("upsert row ", r,
+                                                 ": field '", pk.name, "'"));
+      if (!ps.ok()) return ps;
+      normalized[r][pk_index_] = upsert_pk;
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  // Assign auto ids; check for duplicate keys.
+  absl::flat_hash_map<std::string, size_t> seen_str;
+  absl::flat_hash_map<int64_t, size_t> seen_int;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    Value& key = normalized[r][pk_index_];
+    if (pk.auto_id && !upsert) key = Value(next_auto_id_++);
+    bool dup_in_batch = pk.type == DataType::kInt64
+                            ? !seen_int.emplace(key.AsInt(), r).second
+                            : !seen_str.emplace(key.AsString(), r).second;
+    if (dup_in_batch && !upsert) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("insert row ", r, ": duplicate primary key ",
+                       key.ToJson(), " within the batch"));
+    }
+    if (!upsert) {
+      bool exists = pk.type == DataType::kInt64
+                        ? int_pk_.contains(key.AsInt())
+                        : str_pk_.contains(key.AsString());
+      if (exists) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            "insert row ", r, ": primary key ", key.ToJson(),
+            " already exists in collection '", name_,
+            "' (use upsert to replace it)"));
+      }
+    }
+  }
+  MutationResult result;
+  result.count = static_cast<int64_t>(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    std::vector<Value>& values = normalized[r];
+    const Value key = values[pk_index_];
+    const uint32_t row = static_cast<uint32_t>(num_rows_);
+    // Replace: tombstone the old row.
+    if (pk.type == DataType::kInt64) {
+      auto [it, inserted] = int_pk_.try_emplace(key.AsInt(), row);
+      if (!inserted) {
+        deleted_.Resize(num_rows_);
+        deleted_.Set(it->second);
+        ++num_deleted_;
+        it->second = row;
+      }
+    } else {
+      auto [it, inserted] = str_pk_.try_emplace(key.AsString(), row);
+      if (!inserted) {
+        deleted_.Resize(num_rows_);
+        deleted_.Set(it->second);
+        ++num_deleted_;
+        it->second = row;
+      }
+    }
+    for (auto& vf : vector_fields_) {
+      const std::vector<float>& v = values[vf.field_index].AsFloatVector();
+      vf.data.insert(vf.data.end(), v.begin(), v.end());
+      values[vf.field_index] = Value();  // kept in vf.data only
+    }
+    for (size_t c = 0; c < columns_.size(); ++c) {
+      columns_[c].push_back(std::move(values[c]));
+    }
+    ++num_rows_;
+    result.ids.push_back(key);
+  }
+  deleted_.Resize(num_rows_);
+  // Index the new rows.
+  for (auto& vf : vector_fields_) {
+    if (!vf.has_index) continue;
+    size_t first = num_rows_ - rows.size();
+    std::vector<float> batch(vf.data.begin() + first * vf.dim, vf.data.end());
+    if (vf.spec.metric_type == MetricType::kCosine) {
+      for (size_t r = 0; r < rows.size(); ++r) {
+        float* v = batch.data() + r * vf.dim;
+        float n = Norm(v, vf.dim);
+        if (n > 0) {
+          for (size_t i = 0; i < vf.dim; ++i) v[i] /= n;
+        }
+      }
+    }
+    absl::Status s = vf.index->Add(batch.data(), rows.size());
+    if (absl::IsFailedPrecondition(s)) s = RebuildIndex(vf);  // untrained IVF
+    if (!s.ok()) return s;
+  }
+  return result;
+}
+
+std::vector<uint32_t> Collection::LookupIds(
+    const std::vector<Value>& ids) const {
+  std::vector<uint32_t> rows;
+  const FieldSchema& pk = schema_.fields[pk_index_];
+  for (const Value& id : ids) {
+    if (pk.type == DataType::kInt64 && id.is_int()) {
+      auto it = int_pk_.find(id.AsInt());
+      if (it != int_pk_.end()) rows.push_back(it->second);
+    } else if (pk.type == DataType::kVarChar && id.is_string()) {
+      auto it = str_pk_.find(id.AsString());
+      if (it != str_pk_.end()) rows.push_back(it->second);
+    }
+  }
+  return rows;
+}
+
+absl::StatusOr<expr::CompiledFilter> Collection::CompileFilter(
+    const std::string& filter,
+    const std::map<std::string, Value>& params) const {
+  expr::TemplateValues values(params.begin(), params.end());
+  return expr::Compile(filter, expr_schema_, values);
+}
+
+namespace {
+
+// Row access for filters: field values straight from the columns.
+class ColumnRow : public expr::RowAccessor {
+ public:
+  explicit ColumnRow(const std::vector<std::vector<Value>>* columns)
+      : columns_(columns) {}
+  void set_row(uint32_t row) { row_ = row; }
+  const Value& Get(int field_index) const override {
+    return (*columns_)[field_index][row_];
+  }
+
+ private:
+  const std::vector<std::vector<Value>>* columns_;
+  uint32_t row_ = 0;
+};
+
+}  // namespace
+
+Bitset Collection::Matching(const expr::CompiledFilter* filter) const {
+  Bitset allowed(num_rows_, true);
+  allowed.AndNot(deleted_);
+  if (filter == nullptr) return allowed;
+  ColumnRow accessor(&columns_);
+  for (size_t r = 0; r < num_rows_; ++r) {
+    if (!allowed.Test(r)) continue;
+    accessor.set_row(static_cast<uint32_t>(r));
+    if (!filter->Matches(accessor)) allowed.Reset(r);
+  }
+  return allowed;
+}
+
+absl::StatusOr<MutationResult> Collection::Delete(
+    const DeleteRequest& request) {
+  if (request.ids.empty() == request.filter.empty()) {
+    return absl::InvalidArgumentError(
+        "delete: give either ids or a filter (got " +
+        std::string(request.ids.empty() ? "neither" : "both") + ")");
+  }
+  std::optional<expr::CompiledFilter> filter;
+  if (!request.filter.empty()) {
+    auto compiled = CompileFilter(request.filter, request.filter_params);
+    if (!compiled.ok()) return compiled.status();
+    filter = *std::move(compiled);
+  }
+  absl::MutexLock lock(&mu_);
+  std::vector<uint32_t> rows;
+  if (filter.has_value()) {
+    Matching(&*filter).ForEachSet(
+        [&](size_t r) { rows.push_back(static_cast<uint32_t>(r)); });
+  } else {
+    const FieldSchema& pk = schema_.fields[pk_index_];
+    for (const Value& id : request.ids) {
+      absl::Status s = CheckScalar(pk, pk.type, id, "delete ids");
+      if (!s.ok()) return s;
+    }
+    rows = LookupIds(request.ids);
+  }
+  MutationResult result;
+  for (uint32_t r : rows) {
+    if (deleted_.Test(r)) continue;
+    deleted_.Set(r);
+    ++num_deleted_;
+    ++result.count;
+    const Value& key = columns_[pk_index_][r];
+    result.ids.push_back(key);
+    if (key.is_int()) {
+      int_pk_.erase(key.AsInt());
+    } else {
+      str_pk_.erase(key.AsString());
+    }
+  }
+  return result;
+}
+
+absl::StatusOr<std::vector<std::string>> Collection::ResolveOutputFields(
+    const std::vector<std::string>& requested) const {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  auto add = [&](const std::string& name) {
+    if (seen.insert(name).second) out.push_back(name);
+  };
+  add(schema_.fields[pk_index_].name);
+  for (const std::string& name : requested) {
+    if (name == "*") {
+      for (const auto& f : schema_.fields) add(f.name);
+      if (schema_.enable_dynamic_field) add(kDynamicFieldName);
+      continue;
+    }
+    bool known = name == kDynamicFieldName && schema_.enable_dynamic_field;
+    for (const auto& f : schema_.fields) known |= f.name == name;
+    if (!known && !schema_.enable_dynamic_field) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "output_fields: no field '", name, "' in collection '", name_,
+          "'"));
+    }
+    add(name);  // unknown names on dynamic collections are dynamic keys
+  }
+  return out;
+}
+
+Row Collection::Entity(uint32_t row,
+                       const std::vector<std::string>& fields) const {
+  Row entity;
+  const Value* meta =
+      schema_.enable_dynamic_field ? &columns_.back()[row] : nullptr;
+  for (const std::string& name : fields) {
+    if (name == kDynamicFieldName) {
+      // "*" or "$meta": spread the dynamic keys into the entity, as pymilvus.
+      if (meta != nullptr && meta->is_object()) {
+        for (const auto& [k, v] : meta->AsObject()) entity.emplace(k, v);
+      }
+      continue;
+    }
+    bool found = false;
+    for (size_t i = 0; i < schema_.fields.size(); ++i) {
+      if (schema_.fields[i].name != name) continue;
+      found = true;
+      if (schema_.fields[i].type == DataType::kFloatVector) {
+        for (const auto& vf : vector_fields_) {
+          if (vf.field_index != static_cast<int>(i)) continue;
+          entity[name] = Value::FloatVector(
+              std::vector<float>(vf.data.begin() + row * vf.dim,
+                                 vf.data.begin() + (row + 1) * vf.dim));
+        }
+      } else {
+        entity[name] = columns_[i][row];
+      }
+    }
+    if (!found && meta != nullptr) {
+      if (const Value* v = meta->Find(name)) entity[name] = *v;
+    }
+  }
+  return entity;
+}
+
+absl::StatusOr<SearchResults> Collection::Search(
+    const SearchRequest& request) const {
+  if (request.limit < 1 || request.limit > kMaxTopK) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "search limit: expected 1 to ", kMaxTopK, " (got ", request.limit,
+        ")"));
+  }
+  if (request.offset < 0 || request.offset + request.limit > kMaxTopK) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "search offset: expected offset >= 0 and offset + limit <= ",
+        kMaxTopK, " (got offset ", request.offset, ", limit ", request.limit,
+        ")"));
+  }
+  std::optional<expr::CompiledFilter> filter;
+  if (!request.filter.empty()) {
+    auto compiled = CompileFilter(request.filter, request.filter_params);
+    if (!compiled.ok()) return compiled.status();
+    filter = *std::move(compiled);
+  }
+  absl::ReaderMutexLock lock(&mu_);
+  if (absl::Status s = CheckLoaded("search"); !s.ok()) return s;
+  const VectorField* vf = nullptr;
+  if (request.anns_field.empty()) {
+    if (vector_fields_.size() > 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "search anns_field: collection '", name_,
+          "' has several vector fields; name one"));
+    }
+    vf = &vector_fields_.front();
+  } else {
+    for (const auto& v : vector_fields_) {
+      if (schema_.fields[v.field_index].name == request.anns_field) vf = &v;
+    }
+    if (vf == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("search anns_field: no vector field '",
+                       request.anns_field, "' in collection '", name_, "'"));
+    }
+  }
+  if (request.dim != vf->dim || request.vectors.empty() ||
+      request.vectors.size() % vf->dim != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "search vectors: wrong dimension for field '",
+        schema_.fields[vf->field_index].name, "' (expected ", vf->dim,
+        ", got ", request.dim, " with ", request.vectors.size(),
+        " floats)"));
+  }
+  for (size_t i = 0; i < request.vectors.size(); ++i) {
+    if (!std::isfinite(request.vectors[i])) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "search vectors: query ", i / vf->dim, " element ", i % vf->dim,
+          " is not a finite number"));
+    }
+  }
+  if (request.metric_type.has_value() &&
+      *request.metric_type != vf->spec.metric_type) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "search metric_type: the index uses ",
+        MetricTypeName(vf->spec.metric_type), " (got ",
+        MetricTypeName(*request.metric_type), ")"));
+  }
+  IndexSearchParams params;
+  params.k = static_cast<size_t>(request.limit + request.offset);
+  for (const auto& [key, value] : request.params) {
+    auto as_number = [&](const char* what) -> absl::StatusOr<double> {
+      if (!value.is_number()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "search param '", what, "': expected a number (got ",
+            value.ToJson(), ")"));
+      }
+      return value.AsDouble();
+    };
+    if (key == "ef" || key == "nprobe") {
+      auto n = as_number(key.c_str());
+      if (!n.ok()) return n.status();
+      if (*n < 1 || *n > 32768) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "search param '", key, "': expected 1 to 32768 (got ", *n, ")"));
+      }
+      (key == "ef" ? params.ef : params.nprobe) = static_cast<int>(*n);
+    } else if (key == "radius" || key == "range_filter") {
+      auto n = as_number(key.c_str());
+      if (!n.ok()) return n.status();
+      (key == "radius" ? params.radius : params.range_filter) =
+          static_cast<float>(*n);
+    }
+  }
+  auto fields = ResolveOutputFields(request.output_fields);
+  if (!fields.ok()) return fields.status();
+  Bitset allowed = Matching(filter.has_value() ? &*filter : nullptr);
+  params.allowed = &allowed;
+  SearchResults results;
+  const size_t nq = request.vectors.size() / vf->dim;
+  std::vector<float> query(vf->dim);
+  for (size_t q = 0; q < nq; ++q) {
+    std::copy_n(request.vectors.begin() + q * vf->dim, vf->dim, query.begin());
+    if (vf->spec.metric_type == MetricType::kCosine) {
+      float n = Norm(query.data(), vf->dim);
+      if (n > 0) {
+        for (float& x : query) x /= n;
+      }
+    }
+    std::vector<Neighbor> found = vf->index->Search(query.data(), params);
+    std::vector<Hit> hits;
+    for (size_t i = static_cast<size_t>(request.offset); i < found.size();
+         ++i) {
+      Hit hit;
+      hit.id = columns_[pk_index_][found[i].row];
+      hit.distance = found[i].score;
+      hit.entity = Entity(found[i].row, *fields);
+      hits.push_back(std::move(hit));
+    }
+    results.hits.push_back(std::move(hits));
+  }
+  return results;
+}
+
+absl::StatusOr<std::vector<Row>> Collection::Query(
+    const QueryRequest& request) const {
+  if (request.limit < 0 || request.offset < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "query limit/offset: expected non-negative values (got limit ",
+        request.limit, ", offset ", request.offset, ")"));
+  }
+  if (request.limit + request.offset > kMaxTopK) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "query limit: offset + limit must be at most ", kMaxTopK, " (got ",
+        request.offset + request.limit, ")"));
+  }
+  bool count_only = request.output_fields.size() == 1 &&
+                    request.output_fields[0] == "count(*)";
+  if (request.filter.empty() && request.ids.empty() && request.limit == 0 &&
+      !count_only) {
+    return absl::InvalidArgumentError(
+        "query: give a filter, ids or a limit (an unbounded query of every "
+        "row is refused; use an iterator)");
+  }
+  std::optional<expr::CompiledFilter> filter;
+  if (!request.filter.empty()) {
+    auto compiled = CompileFilter(request.filter, request.filter_params);
+    if (!compiled.ok()) return compiled.status();
+    filter = *std::move(compiled);
+  }
+  absl::ReaderMutexLock lock(&mu_);
+  if (absl::Status s = CheckLoaded("query"); !s.ok()) return s;
+  Bitset allowed = Matching(filter.has_value() ? &*filter : nullptr);
+  std::vector<uint32_t> rows;
+  if (!request.ids.empty()) {
+    for (uint32_t r : LookupIds(request.ids)) {
+      if (allowed.Test(r)) rows.push_back(r);
+    }
+  } else {
+    allowed.ForEachSet(
+        [&](size_t r) { rows.push_back(static_cast<uint32_t>(r)); });
+  }
+  if (count_only) {
+    Row row;
+    row["count(*)"] = Value(static_cast<int64_t>(rows.size()));
+    return std::vector<Row>{row};
+  }
+  auto fields = ResolveOutputFields(request.output_fields.empty()
+                                        ? std::vector<std::string>{"*"}
+                                        : request.output_fields);
+  if (!fields.ok()) return fields.status();
+  if (request.output_fields.empty()) {
+    // Milvus returns scalar fields by default, not vectors.
+    std::vector<std::string> scalars;
+    for (const std::string& f : *fields) {
+      bool is_vector = false;
+      for (const auto& fs : schema_.fields) {
+        is_vector |= fs.name == f && fs.type == DataType::kFloatVector;
+      }
+      if (!is_vector) scalars.push_back(f);
+    }
+    *fields = std::move(scalars);
+  }
+  std::vector<Row> out;
+  size_t begin = std::min(rows.size(), static_cast<size_t>(request.offset));
+  size_t end = request.limit > 0
+                   ? std::min(rows.size(), begin + static_cast<size_t>(
+                                                       request.limit))
+                   : rows.size();
+  for (size_t i = begin; i < end; ++i) out.push_back(Entity(rows[i], *fields));
+  return out;
+}
+
+}  // namespace cove::engine
