@@ -27,6 +27,21 @@ class Connection {
   /// "embedded", "remote", "mock", ...: used in error messages.
   virtual std::string backend_name() const { return "unknown"; }
 
+  // Server.
+  /// The server (or library) version string.
+  virtual absl::StatusOr<std::string> GetServerVersion(const CallOptions& call);
+  /// OK when the backend can serve requests.
+  virtual absl::Status CheckHealth(const CallOptions& call);
+
+  // Databases. CallOptions::db_name (or the client's database) selects the
+  // database of every other call; "default" always exists.
+  virtual absl::Status CreateDatabase(const std::string& name,
+                                      const CallOptions& call);
+  virtual absl::Status DropDatabase(const std::string& name,
+                                    const CallOptions& call);
+  virtual absl::StatusOr<std::vector<std::string>> ListDatabases(
+      const CallOptions& call);
+
   // Collections.
   virtual absl::Status CreateCollection(const std::string& name,
                                         const CollectionSchema& schema,
@@ -45,6 +60,33 @@ class Connection {
                                         const CallOptions& call);
   virtual absl::StatusOr<CollectionStats> GetCollectionStats(
       const std::string& name, const CallOptions& call);
+
+  // Partitions.
+  virtual absl::Status CreatePartition(const std::string& collection,
+                                       const std::string& partition,
+                                       const CallOptions& call);
+  virtual absl::Status DropPartition(const std::string& collection,
+                                     const std::string& partition,
+                                     const CallOptions& call);
+  virtual absl::StatusOr<bool> HasPartition(const std::string& collection,
+                                            const std::string& partition,
+                                            const CallOptions& call);
+  virtual absl::StatusOr<std::vector<std::string>> ListPartitions(
+      const std::string& collection, const CallOptions& call);
+
+  // Aliases.
+  virtual absl::Status CreateAlias(const std::string& collection,
+                                   const std::string& alias,
+                                   const CallOptions& call);
+  virtual absl::Status DropAlias(const std::string& alias,
+                                 const CallOptions& call);
+  virtual absl::Status AlterAlias(const std::string& collection,
+                                  const std::string& alias,
+                                  const CallOptions& call);
+  virtual absl::StatusOr<AliasDescription> DescribeAlias(
+      const std::string& alias, const CallOptions& call);
+  virtual absl::StatusOr<std::vector<std::string>> ListAliases(
+      const std::string& collection, const CallOptions& call);
 
   // Loading.
   virtual absl::Status LoadCollection(const std::string& name,
@@ -77,6 +119,39 @@ class Connection {
                                                  const CallOptions& call);
   virtual absl::Status Flush(const std::string& collection,
                              const CallOptions& call);
+
+  // Users, roles and privileges (Milvus RBAC).
+  virtual absl::Status CreateUser(const std::string& user,
+                                  const std::string& password,
+                                  const CallOptions& call);
+  virtual absl::Status UpdatePassword(const std::string& user,
+                                      const std::string& old_password,
+                                      const std::string& new_password,
+                                      const CallOptions& call);
+  virtual absl::Status DropUser(const std::string& user,
+                                const CallOptions& call);
+  virtual absl::StatusOr<std::vector<std::string>> ListUsers(
+      const CallOptions& call);
+  virtual absl::StatusOr<UserInfo> DescribeUser(const std::string& user,
+                                                const CallOptions& call);
+  virtual absl::Status CreateRole(const std::string& role,
+                                  const CallOptions& call);
+  virtual absl::Status DropRole(const std::string& role,
+                                const CallOptions& call);
+  virtual absl::StatusOr<std::vector<RoleInfo>> ListRoles(
+      const CallOptions& call);
+  virtual absl::Status GrantRole(const std::string& user,
+                                 const std::string& role,
+                                 const CallOptions& call);
+  virtual absl::Status RevokeRole(const std::string& user,
+                                  const std::string& role,
+                                  const CallOptions& call);
+  virtual absl::Status GrantPrivilege(const Grant& grant,
+                                      const CallOptions& call);
+  virtual absl::Status RevokePrivilege(const Grant& grant,
+                                       const CallOptions& call);
+  virtual absl::StatusOr<std::vector<Grant>> ListGrants(
+      const std::string& role, const CallOptions& call);
 };
 
 }  // namespace cove

@@ -247,6 +247,38 @@ struct IndexDescription {
   std::string state;
 };
 
+/// What DescribeAlias returns.
+struct AliasDescription {
+  std::string alias;
+  std::string collection;
+  std::string db_name;
+};
+
+/// A database user and the roles granted to it.
+struct UserInfo {
+  std::string name;
+  std::vector<std::string> roles;
+};
+
+/// A role and the users that hold it.
+struct RoleInfo {
+  std::string name;
+  std::vector<std::string> users;
+};
+
+/// A privilege granted to a role on an object, Milvus style: object_type is
+/// "Global", "Collection" or "User"; object_name is a name or "*";
+/// privilege is a Milvus privilege name ("Search", "Insert", "CreateCollection",
+/// "All", ...).
+struct Grant {
+  std::string role;
+  std::string object_type;
+  std::string object_name;
+  std::string privilege;
+  std::string db_name;
+  std::string grantor;
+};
+
 }  // namespace cove
 
 #endif  // COVE_INCLUDE_COVE_TYPES_H_

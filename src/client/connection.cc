@@ -93,4 +93,107 @@ absl::Status Connection::Flush(const std::string&, const CallOptions&) {
   return Missing(*this, "Flush");
 }
 
+absl::StatusOr<std::string> Connection::GetServerVersion(const CallOptions&) {
+  return Missing(*this, "GetServerVersion");
+}
+absl::Status Connection::CheckHealth(const CallOptions&) {
+  return Missing(*this, "CheckHealth");
+}
+absl::Status Connection::CreateDatabase(const std::string&,
+                                        const CallOptions&) {
+  return Missing(*this, "CreateDatabase");
+}
+absl::Status Connection::DropDatabase(const std::string&, const CallOptions&) {
+  return Missing(*this, "DropDatabase");
+}
+absl::StatusOr<std::vector<std::string>> Connection::ListDatabases(
+    const CallOptions&) {
+  return Missing(*this, "ListDatabases");
+}
+absl::Status Connection::CreatePartition(const std::string&,
+                                         const std::string&,
+                                         const CallOptions&) {
+  return Missing(*this, "CreatePartition");
+}
+absl::Status Connection::DropPartition(const std::string&, const std::string&,
+                                       const CallOptions&) {
+  return Missing(*this, "DropPartition");
+}
+absl::StatusOr<bool> Connection::HasPartition(const std::string&,
+                                              const std::string&,
+                                              const CallOptions&) {
+  return Missing(*this, "HasPartition");
+}
+absl::StatusOr<std::vector<std::string>> Connection::ListPartitions(
+    const std::string&, const CallOptions&) {
+  return Missing(*this, "ListPartitions");
+}
+absl::Status Connection::CreateAlias(const std::string&, const std::string&,
+                                     const CallOptions&) {
+  return Missing(*this, "CreateAlias");
+}
+absl::Status Connection::DropAlias(const std::string&, const CallOptions&) {
+  return Missing(*this, "DropAlias");
+}
+absl::Status Connection::AlterAlias(const std::string&, const std::string&,
+                                    const CallOptions&) {
+  return Missing(*this, "AlterAlias");
+}
+absl::StatusOr<AliasDescription> Connection::DescribeAlias(
+    const std::string&, const CallOptions&) {
+  return Missing(*this, "DescribeAlias");
+}
+absl::StatusOr<std::vector<std::string>> Connection::ListAliases(
+    const std::string&, const CallOptions&) {
+  return Missing(*this, "ListAliases");
+}
+absl::Status Connection::CreateUser(const std::string&, const std::string&,
+                                    const CallOptions&) {
+  return Missing(*this, "CreateUser");
+}
+absl::Status Connection::UpdatePassword(const std::string&, const std::string&,
+                                        const std::string&,
+                                        const CallOptions&) {
+  return Missing(*this, "UpdatePassword");
+}
+absl::Status Connection::DropUser(const std::string&, const CallOptions&) {
+  return Missing(*this, "DropUser");
+}
+absl::StatusOr<std::vector<std::string>> Connection::ListUsers(
+    const CallOptions&) {
+  return Missing(*this, "ListUsers");
+}
+absl::StatusOr<UserInfo> Connection::DescribeUser(const std::string&,
+                                                  const CallOptions&) {
+  return Missing(*this, "DescribeUser");
+}
+absl::Status Connection::CreateRole(const std::string&, const CallOptions&) {
+  return Missing(*this, "CreateRole");
+}
+absl::Status Connection::DropRole(const std::string&, const CallOptions&) {
+  return Missing(*this, "DropRole");
+}
+absl::StatusOr<std::vector<RoleInfo>> Connection::ListRoles(
+    const CallOptions&) {
+  return Missing(*this, "ListRoles");
+}
+absl::Status Connection::GrantRole(const std::string&, const std::string&,
+                                   const CallOptions&) {
+  return Missing(*this, "GrantRole");
+}
+absl::Status Connection::RevokeRole(const std::string&, const std::string&,
+                                    const CallOptions&) {
+  return Missing(*this, "RevokeRole");
+}
+absl::Status Connection::GrantPrivilege(const Grant&, const CallOptions&) {
+  return Missing(*this, "GrantPrivilege");
+}
+absl::Status Connection::RevokePrivilege(const Grant&, const CallOptions&) {
+  return Missing(*this, "RevokePrivilege");
+}
+absl::StatusOr<std::vector<Grant>> Connection::ListGrants(const std::string&,
+                                                          const CallOptions&) {
+  return Missing(*this, "ListGrants");
+}
+
 }  // namespace cove
