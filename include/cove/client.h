@@ -42,6 +42,20 @@ class Client {
   /// The connection under this client.
   const std::shared_ptr<Connection>& connection() const { return connection_; }
 
+  /// Version of the server (remote) or of the library (embedded).
+  absl::StatusOr<std::string> GetServerVersion(const CallOptions& call = {});
+  /// OK when the backend can serve requests.
+  absl::Status CheckHealth(const CallOptions& call = {});
+
+  /// Databases. The "default" database always exists; select a database for
+  /// a call with CallOptions::db_name (or RemoteOptions::db_name).
+  absl::Status CreateDatabase(const std::string& name,
+                              const CallOptions& call = {});
+  absl::Status DropDatabase(const std::string& name,
+                            const CallOptions& call = {});
+  absl::StatusOr<std::vector<std::string>> ListDatabases(
+      const CallOptions& call = {});
+
   /// Creates a collection with an "id" INT64 primary key and a "vector"
   /// FLOAT_VECTOR field of `dim` dimensions, dynamic fields enabled, indexed
   /// with AUTOINDEX and loaded. AlreadyExists when the name is taken.
@@ -67,6 +81,34 @@ class Client {
                                 const CallOptions& call = {});
   absl::StatusOr<CollectionStats> GetCollectionStats(
       const std::string& name, const CallOptions& call = {});
+
+  /// Partitions: every collection has "_default".
+  absl::Status CreatePartition(const std::string& collection,
+                               const std::string& partition,
+                               const CallOptions& call = {});
+  absl::Status DropPartition(const std::string& collection,
+                             const std::string& partition,
+                             const CallOptions& call = {});
+  absl::StatusOr<bool> HasPartition(const std::string& collection,
+                                    const std::string& partition,
+                                    const CallOptions& call = {});
+  absl::StatusOr<std::vector<std::string>> ListPartitions(
+      const std::string& collection, const CallOptions& call = {});
+
+  /// Aliases: another name for a collection, usable wherever a collection
+  /// name is.
+  absl::Status CreateAlias(const std::string& collection,
+                           const std::string& alias,
+                           const CallOptions& call = {});
+  absl::Status DropAlias(const std::string& alias,
+                         const CallOptions& call = {});
+  absl::Status AlterAlias(const std::string& collection,
+                          const std::string& alias,
+                          const CallOptions& call = {});
+  absl::StatusOr<AliasDescription> DescribeAlias(const std::string& alias,
+                                                 const CallOptions& call = {});
+  absl::StatusOr<std::vector<std::string>> ListAliases(
+      const std::string& collection, const CallOptions& call = {});
 
   absl::Status LoadCollection(const std::string& name,
                               const CallOptions& call = {});
@@ -121,6 +163,32 @@ class Client {
   /// Makes all writes durable and sealed (writes are visible before Flush).
   absl::Status Flush(const std::string& collection,
                      const CallOptions& call = {});
+
+  /// Users, roles and privileges (Milvus RBAC), enforced by servers.
+  absl::Status CreateUser(const std::string& user, const std::string& password,
+                          const CallOptions& call = {});
+  absl::Status UpdatePassword(const std::string& user,
+                              const std::string& old_password,
+                              const std::string& new_password,
+                              const CallOptions& call = {});
+  absl::Status DropUser(const std::string& user, const CallOptions& call = {});
+  absl::StatusOr<std::vector<std::string>> ListUsers(
+      const CallOptions& call = {});
+  absl::StatusOr<UserInfo> DescribeUser(const std::string& user,
+                                        const CallOptions& call = {});
+  absl::Status CreateRole(const std::string& role,
+                          const CallOptions& call = {});
+  absl::Status DropRole(const std::string& role, const CallOptions& call = {});
+  absl::StatusOr<std::vector<RoleInfo>> ListRoles(const CallOptions& call = {});
+  absl::Status GrantRole(const std::string& user, const std::string& role,
+                         const CallOptions& call = {});
+  absl::Status RevokeRole(const std::string& user, const std::string& role,
+                          const CallOptions& call = {});
+  absl::Status GrantPrivilege(const Grant& grant, const CallOptions& call = {});
+  absl::Status RevokePrivilege(const Grant& grant,
+                               const CallOptions& call = {});
+  absl::StatusOr<std::vector<Grant>> ListGrants(const std::string& role,
+                                                const CallOptions& call = {});
 
  private:
   std::shared_ptr<Connection> connection_;

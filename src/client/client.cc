@@ -40,8 +40,8 @@ absl::Status Client::CreateCollection(const std::string& name, int64_t dim,
                                       const QuickCollectionOptions& quick,
                                       const CallOptions& call) {
   if (dim <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "dimension: expected a positive number (got ", dim, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("dimension: expected a positive number (got ", dim, ")"));
   }
   if (quick.id_type != DataType::kInt64 &&
       quick.id_type != DataType::kVarChar) {
@@ -183,6 +183,148 @@ absl::StatusOr<std::vector<Row>> Client::Get(
 absl::Status Client::Flush(const std::string& collection,
                            const CallOptions& call) {
   return connection_->Flush(collection, call);
+}
+
+absl::StatusOr<std::string> Client::GetServerVersion(const CallOptions& call) {
+  return connection_->GetServerVersion(call);
+}
+
+absl::Status Client::CheckHealth(const CallOptions& call) {
+  return connection_->CheckHealth(call);
+}
+
+absl::Status Client::CreateDatabase(const std::string& name,
+                                    const CallOptions& call) {
+  return connection_->CreateDatabase(name, call);
+}
+
+absl::Status Client::DropDatabase(const std::string& name,
+                                  const CallOptions& call) {
+  return connection_->DropDatabase(name, call);
+}
+
+absl::StatusOr<std::vector<std::string>> Client::ListDatabases(
+    const CallOptions& call) {
+  return connection_->ListDatabases(call);
+}
+
+absl::Status Client::CreatePartition(const std::string& collection,
+                                     const std::string& partition,
+                                     const CallOptions& call) {
+  return connection_->CreatePartition(collection, partition, call);
+}
+
+absl::Status Client::DropPartition(const std::string& collection,
+                                   const std::string& partition,
+                                   const CallOptions& call) {
+  return connection_->DropPartition(collection, partition, call);
+}
+
+absl::StatusOr<bool> Client::HasPartition(const std::string& collection,
+                                          const std::string& partition,
+                                          const CallOptions& call) {
+  return connection_->HasPartition(collection, partition, call);
+}
+
+absl::StatusOr<std::vector<std::string>> Client::ListPartitions(
+    const std::string& collection, const CallOptions& call) {
+  return connection_->ListPartitions(collection, call);
+}
+
+absl::Status Client::CreateAlias(const std::string& collection,
+                                 const std::string& alias,
+                                 const CallOptions& call) {
+  return connection_->CreateAlias(collection, alias, call);
+}
+
+absl::Status Client::DropAlias(const std::string& alias,
+                               const CallOptions& call) {
+  return connection_->DropAlias(alias, call);
+}
+
+absl::Status Client::AlterAlias(const std::string& collection,
+                                const std::string& alias,
+                                const CallOptions& call) {
+  return connection_->AlterAlias(collection, alias, call);
+}
+
+absl::StatusOr<AliasDescription> Client::DescribeAlias(
+    const std::string& alias, const CallOptions& call) {
+  return connection_->DescribeAlias(alias, call);
+}
+
+absl::StatusOr<std::vector<std::string>> Client::ListAliases(
+    const std::string& collection, const CallOptions& call) {
+  return connection_->ListAliases(collection, call);
+}
+
+absl::Status Client::CreateUser(const std::string& user,
+                                const std::string& password,
+                                const CallOptions& call) {
+  return connection_->CreateUser(user, password, call);
+}
+
+absl::Status Client::UpdatePassword(const std::string& user,
+                                    const std::string& old_password,
+                                    const std::string& new_password,
+                                    const CallOptions& call) {
+  return connection_->UpdatePassword(user, old_password, new_password, call);
+}
+
+absl::Status Client::DropUser(const std::string& user,
+                              const CallOptions& call) {
+  return connection_->DropUser(user, call);
+}
+
+absl::StatusOr<std::vector<std::string>> Client::ListUsers(
+    const CallOptions& call) {
+  return connection_->ListUsers(call);
+}
+
+absl::StatusOr<UserInfo> Client::DescribeUser(const std::string& user,
+                                              const CallOptions& call) {
+  return connection_->DescribeUser(user, call);
+}
+
+absl::Status Client::CreateRole(const std::string& role,
+                                const CallOptions& call) {
+  return connection_->CreateRole(role, call);
+}
+
+absl::Status Client::DropRole(const std::string& role,
+                              const CallOptions& call) {
+  return connection_->DropRole(role, call);
+}
+
+absl::StatusOr<std::vector<RoleInfo>> Client::ListRoles(
+    const CallOptions& call) {
+  return connection_->ListRoles(call);
+}
+
+absl::Status Client::GrantRole(const std::string& user, const std::string& role,
+                               const CallOptions& call) {
+  return connection_->GrantRole(user, role, call);
+}
+
+absl::Status Client::RevokeRole(const std::string& user,
+                                const std::string& role,
+                                const CallOptions& call) {
+  return connection_->RevokeRole(user, role, call);
+}
+
+absl::Status Client::GrantPrivilege(const Grant& grant,
+                                    const CallOptions& call) {
+  return connection_->GrantPrivilege(grant, call);
+}
+
+absl::Status Client::RevokePrivilege(const Grant& grant,
+                                     const CallOptions& call) {
+  return connection_->RevokePrivilege(grant, call);
+}
+
+absl::StatusOr<std::vector<Grant>> Client::ListGrants(const std::string& role,
+                                                      const CallOptions& call) {
+  return connection_->ListGrants(role, call);
 }
 
 }  // namespace cove

@@ -3,75 +3,244 @@
 #include "embedded/embedded_connection.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "cove/version.h"
+#include "common/bytes.h"
+#include "common/cipher.h"
 #include "engine/collection.h"
+#include "engine/store.h"
 
 namespace cove::internal {
 namespace {
 
+constexpr char kDefaultDatabase[] = "default";
+
 class EmbeddedConnection : public Connection {
  public:
   explicit EmbeddedConnection(EmbeddedOptions options)
-      : options_(std::move(options)) {}
+      : options_(std::move(options)) {
+    databases_[kDefaultDatabase];
+  }
+
+  ~EmbeddedConnection() override {
+    if (store_ != nullptr && !store_->read_only()) {
+      absl::Status s = Checkpoint();
+      if (!s.ok()) {
+        std::fprintf(stderr, "cove: checkpoint at close failed: %s\n",
+                     std::string(s.message()).c_str());
+      }
+    }
+  }
+
+  /// Opens the durable store and recovers the state from it.
+  absl::Status OpenStore(const std::string& dir,
+                         std::optional<internal::Cipher> cipher) {
+    engine::StoreOptions store_options;
+    store_options.read_only = options_.read_only;
+    store_options.sync =
+        options_.sync == EmbeddedOptions::SyncPolicy::kPerBatch;
+    store_options.cipher = std::move(cipher);
+    absl::MutexLock lock(&mu_);
+    auto store = engine::Store::Open(
+        dir, std::move(store_options),
+        [this](std::string_view bytes) { return LoadSnapshotLocked(bytes); },
+        [this](std::string_view record) { return ReplayLocked(record); });
+    if (!store.ok()) return store.status();
+    store_ = *std::move(store);
+    for (auto& [id, c] : by_id_) AttachLogger(*c);
+    return absl::OkStatus();
+  }
+
+  /// Writes a snapshot and starts a new log (blocks writers meanwhile).
+  absl::Status Checkpoint() {
+    if (store_ == nullptr) return absl::OkStatus();
+    absl::WriterMutexLock ops(&op_mu_);
+    absl::MutexLock lock(&mu_);
+    internal::ByteWriter w;
+    w.U32(kSnapshotVersion);
+    w.Varint(databases_.size());
+    for (const auto& [name, db] : databases_) {
+      w.Str(name);
+      w.Varint(db.aliases.size());
+      for (const auto& [alias, target] : db.aliases) {
+        w.Str(alias);
+        w.Str(target);
+      }
+      w.Varint(db.collections.size());
+      for (const auto& [cname, c] : db.collections) c->Serialize(&w);
+    }
+    return store_->Checkpoint(w.bytes());
+  }
 
   std::string backend_name() const override { return "embedded"; }
+
+  absl::StatusOr<std::string> GetServerVersion(
+      const CallOptions& call) override {
+    return std::string("cove-embedded ") + VersionString();
+  }
+
+  absl::Status CheckHealth(const CallOptions& call) override {
+    return absl::OkStatus();
+  }
+
+  // --- databases ---------------------------------------------------------
+
+  absl::Status CreateDatabase(const std::string& name,
+                              const CallOptions& call) override {
+    if (absl::Status s = engine::ValidateName("database name", name);
+        !s.ok()) {
+      return s;
+    }
+    absl::ReaderMutexLock ops(&op_mu_);
+    absl::MutexLock lock(&mu_);
+    if (databases_.count(name) != 0) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("database '", name, "' already exists"));
+    }
+    if (databases_.size() >= kMaxDatabases) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "database '", name, "': the maximum of ", kMaxDatabases,
+          " databases is reached"));
+    }
+    internal::ByteWriter w;
+    w.U8(static_cast<uint8_t>(engine::RecordType::kCreateDatabase));
+    w.Str(name);
+    if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+    databases_[name];
+    return absl::OkStatus();
+  }
+
+  absl::Status DropDatabase(const std::string& name,
+                            const CallOptions& call) override {
+    if (name == kDefaultDatabase) {
+      return absl::InvalidArgumentError(
+          "database 'default': the default database cannot be dropped");
+    }
+    absl::ReaderMutexLock ops(&op_mu_);
+    absl::MutexLock lock(&mu_);
+    auto it = databases_.find(name);
+    if (it == databases_.end()) return DatabaseNotFound(name);
+    if (!it->second.collections.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "database '", name, "' still has ", it->second.collections.size(),
+          " collection(s); drop them first"));
+    }
+    internal::ByteWriter w;
+    w.U8(static_cast<uint8_t>(engine::RecordType::kDropDatabase));
+    w.Str(name);
+    if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+    databases_.erase(it);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<std::string>> ListDatabases(
+      const CallOptions& call) override {
+    absl::MutexLock lock(&mu_);
+    std::vector<std::string> names;
+    for (const auto& [name, db] : databases_) names.push_back(name);
+    return names;
+  }
+
+  // --- collections -------------------------------------------------------
 
   absl::Status CreateCollection(const std::string& name,
                                 const CollectionSchema& schema,
                                 const std::vector<IndexSpec>& indexes,
                                 const CallOptions& call) override {
-    auto created = engine::Collection::Create(name, schema);
-    if (!created.ok()) return created.status();
-    std::shared_ptr<engine::Collection> collection = *std::move(created);
-    for (const IndexSpec& spec : indexes) {
-      if (absl::Status s = collection->CreateIndex(spec); !s.ok()) return s;
-    }
-    // Like Milvus: a collection created with indexes on all its vector
-    // fields is loaded at once.
-    if (!indexes.empty()) (void)collection->Load();
+    auto built = BuildCollection(name, schema, indexes, /*id=*/0);
+    if (!built.ok()) return built.status();
+    std::shared_ptr<engine::Collection> collection = *std::move(built);
+    absl::ReaderMutexLock ops(&op_mu_);
     absl::MutexLock lock(&mu_);
-    if (collections_.count(name) != 0) {
+    auto db = Db(call);
+    if (!db.ok()) return db.status();
+    if ((*db)->collections.count(name) != 0 || (*db)->aliases.count(name)) {
       return absl::AlreadyExistsError(
           absl::StrCat("collection '", name, "' already exists"));
     }
-    collections_.emplace(name, std::move(collection));
+    internal::ByteWriter w;
+    w.U8(static_cast<uint8_t>(engine::RecordType::kCreateCollection));
+    w.Str(DbName(call));
+    w.Str(name);
+    w.I64(collection->id());
+    engine::EncodeSchema(schema, &w);
+    w.Varint(indexes.size());
+    for (const IndexSpec& spec : indexes) engine::EncodeIndexSpec(spec, &w);
+    if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+    AttachLogger(*collection);
+    by_id_[collection->id()] = collection;
+    (*db)->collections.emplace(name, std::move(collection));
     return absl::OkStatus();
   }
 
   absl::Status DropCollection(const std::string& name,
                               const CallOptions& call) override {
+    absl::ReaderMutexLock ops(&op_mu_);
     absl::MutexLock lock(&mu_);
-    if (collections_.erase(name) == 0) return NotFound(name);
+    auto db = Db(call);
+    if (!db.ok()) return db.status();
+    if ((*db)->aliases.count(name) != 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "drop collection: '", name,
+          "' is an alias; drop the collection by its own name"));
+    }
+    auto it = (*db)->collections.find(name);
+    if (it == (*db)->collections.end()) return NotFound(name);
+    std::vector<std::string> aliases = AliasesOf(**db, name);
+    if (!aliases.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "drop collection '", name, "': it still has aliases (",
+          absl::StrJoin(aliases, ", "), "); drop them first"));
+    }
+    internal::ByteWriter w;
+    w.U8(static_cast<uint8_t>(engine::RecordType::kDropCollection));
+    w.Str(DbName(call));
+    w.Str(name);
+    if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+    it->second->set_logger(nullptr);
+    by_id_.erase(it->second->id());
+    (*db)->collections.erase(it);
     return absl::OkStatus();
   }
 
   absl::StatusOr<bool> HasCollection(const std::string& name,
                                      const CallOptions& call) override {
     absl::MutexLock lock(&mu_);
-    return collections_.count(name) != 0;
+    auto db = Db(call);
+    if (!db.ok()) return db.status();
+    return (*db)->collections.count(name) != 0;
   }
 
   absl::StatusOr<std::vector<std::string>> ListCollections(
       const CallOptions& call) override {
     absl::MutexLock lock(&mu_);
+    auto db = Db(call);
+    if (!db.ok()) return db.status();
     std::vector<std::string> names;
-    for (const auto& [name, c] : collections_) names.push_back(name);
+    for (const auto& [name, c] : (*db)->collections) names.push_back(name);
     return names;
   }
 
   absl::StatusOr<CollectionDescription> DescribeCollection(
       const std::string& name, const CallOptions& call) override {
-    auto c = Find(name);
+    absl::MutexLock lock(&mu_);
+    auto db = Db(call);
+    if (!db.ok()) return db.status();
+    auto c = Resolve(**db, name);
     if (!c.ok()) return c.status();
     CollectionDescription d;
-    d.name = name;
+    d.name = (*c)->name();
     d.collection_id = (*c)->id();
     d.schema = (*c)->schema();
-    d.partitions = {"_default"};
+    d.aliases = AliasesOf(**db, d.name);
+    d.partitions = (*c)->ListPartitions();
     d.created_timestamp = (*c)->created_timestamp();
     return d;
   }
@@ -83,63 +252,214 @@ class EmbeddedConnection : public Connection {
         !s.ok()) {
       return s;
     }
+    absl::ReaderMutexLock ops(&op_mu_);
     absl::MutexLock lock(&mu_);
-    auto it = collections_.find(old_name);
-    if (it == collections_.end()) return NotFound(old_name);
-    if (collections_.count(new_name) != 0) {
+    auto db = Db(call);
+    if (!db.ok()) return db.status();
+    auto& collections = (*db)->collections;
+    auto it = collections.find(old_name);
+    if (it == collections.end()) return NotFound(old_name);
+    if (collections.count(new_name) != 0 || (*db)->aliases.count(new_name)) {
       return absl::AlreadyExistsError(
           absl::StrCat("rename: collection '", new_name, "' already exists"));
     }
+    internal::ByteWriter w;
+    w.U8(static_cast<uint8_t>(engine::RecordType::kRenameCollection));
+    w.Str(DbName(call));
+    w.Str(old_name);
+    w.Str(new_name);
+    if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
     auto c = it->second;
-    collections_.erase(it);
+    collections.erase(it);
     c->set_name(new_name);
-    collections_.emplace(new_name, std::move(c));
+    collections.emplace(new_name, std::move(c));
+    for (auto& [alias, target] : (*db)->aliases) {
+      if (target == old_name) target = new_name;
+    }
     return absl::OkStatus();
   }
 
   absl::StatusOr<CollectionStats> GetCollectionStats(
       const std::string& name, const CallOptions& call) override {
-    auto c = Find(name);
+    auto c = Find(name, call);
     if (!c.ok()) return c.status();
     CollectionStats stats;
     stats.row_count = (*c)->row_count();
     return stats;
   }
 
+  // --- partitions --------------------------------------------------------
+
+  absl::Status CreatePartition(const std::string& collection,
+                               const std::string& partition,
+                               const CallOptions& call) override {
+    absl::ReaderMutexLock ops(&op_mu_);
+    auto c = Find(collection, call);
+    if (!c.ok()) return c.status();
+    return (*c)->CreatePartition(partition);
+  }
+
+  absl::Status DropPartition(const std::string& collection,
+                             const std::string& partition,
+                             const CallOptions& call) override {
+    absl::ReaderMutexLock ops(&op_mu_);
+    auto c = Find(collection, call);
+    if (!c.ok()) return c.status();
+    return (*c)->DropPartition(partition);
+  }
+
+  absl::StatusOr<bool> HasPartition(const std::string& collection,
+                                    const std::string& partition,
+                                    const CallOptions& call) override {
+    auto c = Find(collection, call);
+    if (!c.ok()) return c.status();
+    return (*c)->HasPartition(partition);
+  }
+
+  absl::StatusOr<std::vector<std::string>> ListPartitions(
+      const std::string& collection, const CallOptions& call) override {
+    auto c = Find(collection, call);
+    if (!c.ok()) return c.status();
+    return (*c)->ListPartitions();
+  }
+
+  // --- aliases -----------------------------------------------------------
+
+  absl::Status CreateAlias(const std::string& collection,
+                           const std::string& alias,
+                           const CallOptions& call) override {
+    if (absl::Status s = engine::ValidateName("alias", alias); !s.ok()) {
+      return s;
+    }
+    absl::ReaderMutexLock ops(&op_mu_);
+    absl::MutexLock lock(&mu_);
+    auto db = Db(call);
+    if (!db.ok()) return db.status();
+    if ((*db)->collections.count(collection) == 0) return NotFound(collection);
+    if ((*db)->aliases.count(alias) != 0) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "alias '", alias, "' already exists (it names '",
+          (*db)->aliases[alias], "'); use AlterAlias to move it"));
+    }
+    if ((*db)->collections.count(alias) != 0) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "alias '", alias, "': a collection has that name"));
+    }
+    if (absl::Status s = LogAlias(engine::RecordType::kCreateAlias, call,
+                                  collection, alias);
+        !s.ok()) {
+      return s;
+    }
+    (*db)->aliases[alias] = collection;
+    return absl::OkStatus();
+  }
+
+  absl::Status DropAlias(const std::string& alias,
+                         const CallOptions& call) override {
+    absl::ReaderMutexLock ops(&op_mu_);
+    absl::MutexLock lock(&mu_);
+    auto db = Db(call);
+    if (!db.ok()) return db.status();
+    if ((*db)->aliases.count(alias) == 0) {
+      return absl::NotFoundError(absl::StrCat("alias '", alias,
+                                              "' not found"));
+    }
+    internal::ByteWriter w;
+    w.U8(static_cast<uint8_t>(engine::RecordType::kDropAlias));
+    w.Str(DbName(call));
+    w.Str(alias);
+    if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+    (*db)->aliases.erase(alias);
+    return absl::OkStatus();
+  }
+
+  absl::Status AlterAlias(const std::string& collection,
+                          const std::string& alias,
+                          const CallOptions& call) override {
+    absl::ReaderMutexLock ops(&op_mu_);
+    absl::MutexLock lock(&mu_);
+    auto db = Db(call);
+    if (!db.ok()) return db.status();
+    if ((*db)->collections.count(collection) == 0) return NotFound(collection);
+    auto it = (*db)->aliases.find(alias);
+    if (it == (*db)->aliases.end()) {
+      return absl::NotFoundError(absl::StrCat("alias '", alias,
+                                              "' not found"));
+    }
+    if (absl::Status s = LogAlias(engine::RecordType::kAlterAlias, call,
+                                  collection, alias);
+        !s.ok()) {
+      return s;
+    }
+    it->second = collection;
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<AliasDescription> DescribeAlias(
+      const std::string& alias, const CallOptions& call) override {
+    absl::MutexLock lock(&mu_);
+    auto db = Db(call);
+    if (!db.ok()) return db.status();
+    auto it = (*db)->aliases.find(alias);
+    if (it == (*db)->aliases.end()) {
+      return absl::NotFoundError(absl::StrCat("alias '", alias,
+                                              "' not found"));
+    }
+    return AliasDescription{alias, it->second, DbName(call)};
+  }
+
+  absl::StatusOr<std::vector<std::string>> ListAliases(
+      const std::string& collection, const CallOptions& call) override {
+    absl::MutexLock lock(&mu_);
+    auto db = Db(call);
+    if (!db.ok()) return db.status();
+    if (collection.empty()) {
+      std::vector<std::string> all;
+      for (const auto& [alias, target] : (*db)->aliases) all.push_back(alias);
+      return all;
+    }
+    if ((*db)->collections.count(collection) == 0) return NotFound(collection);
+    return AliasesOf(**db, collection);
+  }
+
+  // --- loading and indexes -------------------------------------------------
+
   absl::Status LoadCollection(const std::string& name,
                               const CallOptions& call) override {
-    auto c = Find(name);
+    absl::ReaderMutexLock ops(&op_mu_);
+    auto c = Find(name, call);
     if (!c.ok()) return c.status();
     return (*c)->Load();
   }
 
   absl::Status ReleaseCollection(const std::string& name,
                                  const CallOptions& call) override {
-    auto c = Find(name);
+    absl::ReaderMutexLock ops(&op_mu_);
+    auto c = Find(name, call);
     if (!c.ok()) return c.status();
-    (*c)->Release();
-    return absl::OkStatus();
+    return (*c)->Release();
   }
 
   absl::StatusOr<LoadState> GetLoadState(const std::string& name,
                                          const CallOptions& call) override {
-    absl::MutexLock lock(&mu_);
-    auto it = collections_.find(name);
-    if (it == collections_.end()) return LoadState::kNotExist;
-    return it->second->load_state();
+    auto c = Find(name, call);
+    if (absl::IsNotFound(c.status())) return LoadState::kNotExist;
+    if (!c.ok()) return c.status();
+    return (*c)->load_state();
   }
 
   absl::Status CreateIndex(const std::string& collection,
                            const IndexSpec& index,
                            const CallOptions& call) override {
-    auto c = Find(collection);
+    absl::ReaderMutexLock ops(&op_mu_);
+    auto c = Find(collection, call);
     if (!c.ok()) return c.status();
     return (*c)->CreateIndex(index);
   }
 
   absl::StatusOr<std::vector<IndexDescription>> DescribeIndexes(
       const std::string& collection, const CallOptions& call) override {
-    auto c = Find(collection);
+    auto c = Find(collection, call);
     if (!c.ok()) return c.status();
     return (*c)->DescribeIndexes();
   }
@@ -147,105 +467,357 @@ class EmbeddedConnection : public Connection {
   absl::Status DropIndex(const std::string& collection,
                          const std::string& index_name,
                          const CallOptions& call) override {
-    auto c = Find(collection);
+    absl::ReaderMutexLock ops(&op_mu_);
+    auto c = Find(collection, call);
     if (!c.ok()) return c.status();
     return (*c)->DropIndex(index_name);
   }
 
+  // --- data ----------------------------------------------------------------
+
   absl::StatusOr<MutationResult> Insert(const InsertRequest& request,
                                         const CallOptions& call) override {
-    auto c = Find(request.collection_name);
-    if (!c.ok()) return c.status();
-    if (absl::Status s = CheckPartition(request.partition_name); !s.ok()) {
-      return s;
+    absl::StatusOr<MutationResult> result;
+    {
+      absl::ReaderMutexLock ops(&op_mu_);
+      auto c = Find(request.collection_name, call);
+      if (!c.ok()) return c.status();
+      result = (*c)->Insert(request, /*upsert=*/false);
     }
-    return (*c)->Insert(request, /*upsert=*/false);
+    MaybeCheckpoint();
+    return result;
   }
 
   absl::StatusOr<MutationResult> Upsert(const InsertRequest& request,
                                         const CallOptions& call) override {
-    auto c = Find(request.collection_name);
-    if (!c.ok()) return c.status();
-    if (absl::Status s = CheckPartition(request.partition_name); !s.ok()) {
-      return s;
+    absl::StatusOr<MutationResult> result;
+    {
+      absl::ReaderMutexLock ops(&op_mu_);
+      auto c = Find(request.collection_name, call);
+      if (!c.ok()) return c.status();
+      result = (*c)->Insert(request, /*upsert=*/true);
     }
-    return (*c)->Insert(request, /*upsert=*/true);
+    MaybeCheckpoint();
+    return result;
   }
 
   absl::StatusOr<MutationResult> Delete(const DeleteRequest& request,
                                         const CallOptions& call) override {
-    auto c = Find(request.collection_name);
-    if (!c.ok()) return c.status();
-    return (*c)->Delete(request);
+    absl::StatusOr<MutationResult> result;
+    {
+      absl::ReaderMutexLock ops(&op_mu_);
+      auto c = Find(request.collection_name, call);
+      if (!c.ok()) return c.status();
+      result = (*c)->Delete(request);
+    }
+    MaybeCheckpoint();
+    return result;
   }
 
   absl::StatusOr<SearchResults> Search(const SearchRequest& request,
                                        const CallOptions& call) override {
-    auto c = Find(request.collection_name);
+    auto c = Find(request.collection_name, call);
     if (!c.ok()) return c.status();
-    for (const auto& p : request.partition_names) {
-      if (absl::Status s = CheckPartition(p); !s.ok()) return s;
-    }
     return (*c)->Search(request);
   }
 
   absl::StatusOr<std::vector<Row>> Query(const QueryRequest& request,
                                          const CallOptions& call) override {
-    auto c = Find(request.collection_name);
+    auto c = Find(request.collection_name, call);
     if (!c.ok()) return c.status();
-    for (const auto& p : request.partition_names) {
-      if (absl::Status s = CheckPartition(p); !s.ok()) return s;
-    }
     return (*c)->Query(request);
   }
 
   absl::Status Flush(const std::string& collection,
                      const CallOptions& call) override {
-    auto c = Find(collection);
+    auto c = Find(collection, call);
     if (!c.ok()) return c.status();
-    return absl::OkStatus();  // in-memory: every write is already applied
+    // Writes are durable when acknowledged; Flush also folds the log into a
+    // snapshot so that reopening is fast.
+    return Checkpoint();
   }
 
  private:
+  static constexpr size_t kMaxDatabases = 64;
+
+  struct Database {
+    std::map<std::string, std::shared_ptr<engine::Collection>> collections;
+    std::map<std::string, std::string> aliases;  // alias -> collection
+  };
+
   static absl::Status NotFound(const std::string& name) {
     return absl::NotFoundError(
         absl::StrCat("collection '", name, "' not found"));
   }
 
-  // Partitions other than the default one are not implemented yet.
-  static absl::Status CheckPartition(const std::string& partition) {
-    if (partition.empty() || partition == "_default") return absl::OkStatus();
-    return absl::UnimplementedError(absl::StrCat(
-        "partition '", partition,
-        "': partitions other than '_default' are not supported by the "
-        "embedded backend yet"));
+  static absl::Status DatabaseNotFound(const std::string& name) {
+    return absl::NotFoundError(absl::StrCat("database '", name,
+                                            "' not found"));
+  }
+
+  static std::string DbName(const CallOptions& call) {
+    return call.db_name.empty() ? kDefaultDatabase : call.db_name;
+  }
+
+  static std::vector<std::string> AliasesOf(const Database& db,
+                                            const std::string& collection) {
+    std::vector<std::string> out;
+    for (const auto& [alias, target] : db.aliases) {
+      if (target == collection) out.push_back(alias);
+    }
+    return out;
+  }
+
+  // Requires mu_.
+  absl::StatusOr<Database*> Db(const CallOptions& call) {
+    std::string name = DbName(call);
+    auto it = databases_.find(name);
+    if (it == databases_.end()) return DatabaseNotFound(name);
+    return &it->second;
+  }
+
+  // A collection by name or alias. Requires mu_.
+  static absl::StatusOr<std::shared_ptr<engine::Collection>> Resolve(
+      const Database& db, const std::string& name) {
+    auto it = db.collections.find(name);
+    if (it != db.collections.end()) return it->second;
+    auto alias = db.aliases.find(name);
+    if (alias != db.aliases.end()) {
+      auto target = db.collections.find(alias->second);
+      if (target != db.collections.end()) return target->second;
+    }
+    return NotFound(name);
   }
 
   absl::StatusOr<std::shared_ptr<engine::Collection>> Find(
-      const std::string& name) {
+      const std::string& name, const CallOptions& call) {
     absl::MutexLock lock(&mu_);
-    auto it = collections_.find(name);
-    if (it == collections_.end()) return NotFound(name);
-    return it->second;
+    auto db = Db(call);
+    if (!db.ok()) return db.status();
+    return Resolve(**db, name);
+  }
+
+  static constexpr uint32_t kSnapshotVersion = 1;
+  /// Log size that triggers a checkpoint after a write.
+  static constexpr uint64_t kCheckpointLogBytes = uint64_t{256} << 20;
+
+  void AttachLogger(engine::Collection& c) {
+    if (store_ == nullptr) return;
+    engine::Store* store = store_.get();
+    c.set_logger(
+        [store](std::string_view record) { return store->Append(record); });
+  }
+
+  absl::Status LogAlias(engine::RecordType type, const CallOptions& call,
+                        const std::string& collection,
+                        const std::string& alias) {
+    internal::ByteWriter w;
+    w.U8(static_cast<uint8_t>(type));
+    w.Str(DbName(call));
+    w.Str(collection);
+    w.Str(alias);
+    return LogLocked(w.Take());
+  }
+
+  // Logs a database-level record (requires mu_). Without a store: OK.
+  absl::Status LogLocked(const std::string& record) {
+    return store_ == nullptr ? absl::OkStatus() : store_->Append(record);
+  }
+
+  // Checkpoints when the log has grown large (called after writes, with no
+  // lock held).
+  void MaybeCheckpoint() {
+    if (store_ == nullptr || store_->read_only() ||
+        store_->log_size() < kCheckpointLogBytes) {
+      return;
+    }
+    absl::Status s = Checkpoint();
+    if (!s.ok()) {
+      std::fprintf(stderr, "cove: checkpoint failed (the log keeps growing): %s\n",
+                   std::string(s.message()).c_str());
+    }
+  }
+
+  absl::Status LoadSnapshotLocked(std::string_view bytes) {
+    internal::ByteReader r(bytes);
+    uint32_t version = 0;
+    uint64_t ndb = 0;
+    if (!r.U32(&version) || version != kSnapshotVersion || !r.Varint(&ndb)) {
+      return absl::DataLossError("snapshot: unknown format version");
+    }
+    databases_.clear();
+    by_id_.clear();
+    for (uint64_t i = 0; i < ndb; ++i) {
+      std::string name;
+      uint64_t naliases = 0, ncollections = 0;
+      if (!r.Str(&name) || !r.Varint(&naliases)) {
+        return absl::DataLossError("snapshot: undecodable database");
+      }
+      Database& db = databases_[name];
+      for (uint64_t a = 0; a < naliases; ++a) {
+        std::string alias, target;
+        if (!r.Str(&alias) || !r.Str(&target)) {
+          return absl::DataLossError("snapshot: undecodable alias");
+        }
+        db.aliases[alias] = target;
+      }
+      if (!r.Varint(&ncollections)) {
+        return absl::DataLossError("snapshot: undecodable database");
+      }
+      for (uint64_t k = 0; k < ncollections; ++k) {
+        auto c = engine::Collection::Deserialize(&r);
+        if (!c.ok()) return c.status();
+        std::shared_ptr<engine::Collection> shared = *std::move(c);
+        by_id_[shared->id()] = shared;
+        db.collections[shared->name()] = std::move(shared);
+      }
+    }
+    databases_[kDefaultDatabase];
+    return absl::OkStatus();
+  }
+
+  // Applies one record during recovery (requires mu_). Records that no
+  // longer apply (a write racing a drop) are skipped, as they were live.
+  absl::Status ReplayLocked(std::string_view record) {
+    internal::ByteReader r(record);
+    uint8_t raw = 0;
+    if (!r.U8(&raw)) return absl::DataLossError("replay: empty record");
+    const auto type = static_cast<engine::RecordType>(raw);
+    if (raw >= static_cast<uint8_t>(engine::RecordType::kInsert)) {
+      int64_t id = 0;
+      if (!r.I64(&id)) return absl::DataLossError("replay: short record");
+      auto it = by_id_.find(id);
+      if (it == by_id_.end()) return absl::OkStatus();  // dropped later
+      return it->second->Replay(record);
+    }
+    auto corrupt = [] {
+      return absl::DataLossError("replay: undecodable database record");
+    };
+    std::string db_name, a, b;
+    switch (type) {
+      case engine::RecordType::kCreateDatabase:
+        if (!r.Str(&a)) return corrupt();
+        databases_[a];
+        return absl::OkStatus();
+      case engine::RecordType::kDropDatabase:
+        if (!r.Str(&a)) return corrupt();
+        databases_.erase(a);
+        return absl::OkStatus();
+      case engine::RecordType::kCreateCollection: {
+        int64_t id = 0;
+        CollectionSchema schema;
+        uint64_t nindexes = 0;
+        if (!r.Str(&db_name) || !r.Str(&a) || !r.I64(&id) ||
+            !engine::DecodeSchema(&r, &schema) || !r.Varint(&nindexes)) {
+          return corrupt();
+        }
+        std::vector<IndexSpec> indexes(nindexes);
+        for (auto& spec : indexes) {
+          if (!engine::DecodeIndexSpec(&r, &spec)) return corrupt();
+        }
+        auto c = BuildCollection(a, schema, indexes, id);
+        if (!c.ok()) return c.status();
+        by_id_[id] = *c;
+        databases_[db_name].collections[a] = *std::move(c);
+        return absl::OkStatus();
+      }
+      case engine::RecordType::kDropCollection: {
+        if (!r.Str(&db_name) || !r.Str(&a)) return corrupt();
+        auto& cs = databases_[db_name].collections;
+        auto it = cs.find(a);
+        if (it != cs.end()) {
+          by_id_.erase(it->second->id());
+          cs.erase(it);
+        }
+        return absl::OkStatus();
+      }
+      case engine::RecordType::kRenameCollection: {
+        if (!r.Str(&db_name) || !r.Str(&a) || !r.Str(&b)) return corrupt();
+        Database& db = databases_[db_name];
+        auto it = db.collections.find(a);
+        if (it == db.collections.end()) return corrupt();
+        auto c = it->second;
+        db.collections.erase(it);
+        c->set_name(b);
+        db.collections[b] = std::move(c);
+        for (auto& [alias, target] : db.aliases) {
+          if (target == a) target = b;
+        }
+        return absl::OkStatus();
+      }
+      case engine::RecordType::kCreateAlias:
+      case engine::RecordType::kAlterAlias:
+        if (!r.Str(&db_name) || !r.Str(&a) || !r.Str(&b)) return corrupt();
+        databases_[db_name].aliases[b] = a;
+        return absl::OkStatus();
+      case engine::RecordType::kDropAlias:
+        if (!r.Str(&db_name) || !r.Str(&a)) return corrupt();
+        databases_[db_name].aliases.erase(a);
+        return absl::OkStatus();
+      default:
+        return absl::DataLossError(
+            absl::StrCat("replay: unknown record type ", raw));
+    }
+  }
+
+  // A new collection with its indexes (loaded when it has any).
+  static absl::StatusOr<std::shared_ptr<engine::Collection>> BuildCollection(
+      const std::string& name, const CollectionSchema& schema,
+      const std::vector<IndexSpec>& indexes, int64_t id) {
+    auto created = engine::Collection::Create(name, schema, id);
+    if (!created.ok()) return created.status();
+    std::shared_ptr<engine::Collection> collection = *std::move(created);
+    for (const IndexSpec& spec : indexes) {
+      if (absl::Status s = collection->CreateIndex(spec); !s.ok()) return s;
+    }
+    // Like Milvus: a collection created with indexes on all its vector
+    // fields is loaded at once.
+    if (!indexes.empty()) (void)collection->Load();
+    return collection;
   }
 
   const EmbeddedOptions options_;
+  // Held shared by every write from its log record to its application, and
+  // exclusively by checkpoints, so a snapshot holds every logged write.
+  absl::Mutex op_mu_;
   absl::Mutex mu_;
-  std::map<std::string, std::shared_ptr<engine::Collection>> collections_;
+  std::map<std::string, Database> databases_;
+  // Every live collection by id (replay addresses collections by id).
+  std::map<int64_t, std::shared_ptr<engine::Collection>> by_id_;
+  std::unique_ptr<engine::Store> store_;
 };
 
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<Connection>> MakeEmbeddedConnection(
     const std::string& path, const EmbeddedOptions& options) {
-  if (path != ":memory:") {
-    return absl::UnimplementedError(absl::StrCat(
-        "embedded path '", path,
-        "': durable local storage is not implemented yet; use ':memory:' "
-        "for an in-process store"));
+  auto connection = std::make_shared<EmbeddedConnection>(options);
+  if (path == ":memory:") {
+    if (options.read_only) {
+      return absl::InvalidArgumentError(
+          "EmbeddedOptions.read_only: an in-memory store cannot be read-only");
+    }
+    return std::shared_ptr<Connection>(std::move(connection));
   }
-  return std::shared_ptr<Connection>(
-      std::make_shared<EmbeddedConnection>(options));
+  std::optional<internal::Cipher> cipher;
+  if (!options.encryption_key.empty()) {
+    auto c = internal::Cipher::FromKey(options.encryption_key);
+    if (!c.ok()) return c.status();
+    cipher = *std::move(c);
+  } else if (!options.encryption_key_file.empty()) {
+    auto c = internal::Cipher::FromKeyFile(options.encryption_key_file);
+    if (!c.ok()) return c.status();
+    cipher = *std::move(c);
+  } else if (!options.encryption_key_env.empty()) {
+    auto c = internal::Cipher::FromEnv(options.encryption_key_env);
+    if (!c.ok()) return c.status();
+    cipher = *std::move(c);
+  }
+  if (absl::Status s = connection->OpenStore(path, std::move(cipher));
+      !s.ok()) {
+    return s;
+  }
+  return std::shared_ptr<Connection>(std::move(connection));
 }
 
 }  // namespace cove::internal

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -22,11 +23,6 @@ int64_t NowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-bool IsIntType(DataType t) {
-  return t == DataType::kInt8 || t == DataType::kInt16 ||
-         t == DataType::kInt32 || t == DataType::kInt64;
 }
 
 bool IntFits(DataType t, int64_t v) {
@@ -258,19 +254,36 @@ absl::Status ValidateSchema(const CollectionSchema& schema) {
 }
 
 absl::StatusOr<std::unique_ptr<Collection>> Collection::Create(
-    std::string name, CollectionSchema schema) {
+    std::string name, CollectionSchema schema, int64_t id) {
   if (absl::Status s = ValidateName("collection name", name); !s.ok()) {
     return s;
   }
   if (absl::Status s = ValidateSchema(schema); !s.ok()) return s;
+  if (id == 0) {
+    id = g_next_collection_id.fetch_add(1);
+  } else {
+    ReserveIds(id);
+  }
   return std::unique_ptr<Collection>(
-      new Collection(std::move(name), std::move(schema)));
+      new Collection(std::move(name), std::move(schema), id));
 }
 
-Collection::Collection(std::string name, CollectionSchema schema)
+void Collection::ReserveIds(int64_t max_used) {
+  int64_t next = g_next_collection_id.load();
+  while (next <= max_used &&
+         !g_next_collection_id.compare_exchange_weak(next, max_used + 1)) {
+  }
+}
+
+void Collection::set_logger(Logger logger) {
+  absl::MutexLock lock(&mu_);
+  logger_ = std::move(logger);
+}
+
+Collection::Collection(std::string name, CollectionSchema schema, int64_t id)
     : name_(std::move(name)),
       schema_(std::move(schema)),
-      id_(g_next_collection_id.fetch_add(1)),
+      id_(id),
       created_ts_(NowMicros()) {
   next_auto_id_ = NowMicros() << 8;  // distinct across restarts
   for (size_t i = 0; i < schema_.fields.size(); ++i) {
@@ -309,6 +322,10 @@ void Collection::set_name(std::string name) {
 
 absl::Status Collection::CreateIndex(const IndexSpec& spec) {
   absl::MutexLock lock(&mu_);
+  return CreateIndexLocked(spec, /*log=*/true);
+}
+
+absl::Status Collection::CreateIndexLocked(const IndexSpec& spec, bool log) {
   VectorField* target = nullptr;
   for (auto& vf : vector_fields_) {
     if (schema_.fields[vf.field_index].name == spec.field_name) target = &vf;
@@ -342,20 +359,20 @@ absl::Status Collection::CreateIndex(const IndexSpec& spec) {
   params.dim = target->dim;
   params.metric = ToEngineMetric(normalized.metric_type);
   switch (normalized.index_type) {
-    case IndexType::kFlat:
+    case cove::IndexType::kFlat:
       params.type = engine::IndexType::kFlat;
       break;
-    case IndexType::kIvfFlat:
+    case cove::IndexType::kIvfFlat:
       params.type = engine::IndexType::kIvfFlat;
       break;
-    case IndexType::kIvfSq8:
+    case cove::IndexType::kIvfSq8:
       params.type = engine::IndexType::kIvfSq8;
       break;
-    case IndexType::kHnsw:
-    case IndexType::kAutoIndex:
+    case cove::IndexType::kHnsw:
+    case cove::IndexType::kAutoIndex:
       params.type = engine::IndexType::kHnsw;
       break;
-    case IndexType::kHnswSq:
+    case cove::IndexType::kHnswSq:
       params.type = engine::IndexType::kHnswSq;
       break;
   }
@@ -375,6 +392,13 @@ absl::Status Collection::CreateIndex(const IndexSpec& spec) {
   }
   auto index = MakeIndex(params);
   if (!index.ok()) return index.status();
+  if (log) {
+    internal::ByteWriter w;
+    w.U8(static_cast<uint8_t>(RecordType::kCreateIndex));
+    w.I64(id_);
+    EncodeIndexSpec(normalized, &w);
+    if (absl::Status s = Log(w.Take()); !s.ok()) return s;
+  }
   target->index = *std::move(index);
   target->spec = normalized;
   target->has_index = true;
@@ -402,6 +426,11 @@ absl::Status Collection::RebuildIndex(VectorField& vf) {
 
 absl::Status Collection::DropIndex(const std::string& index_name) {
   absl::MutexLock lock(&mu_);
+  return DropIndexLocked(index_name, /*log=*/true);
+}
+
+absl::Status Collection::DropIndexLocked(const std::string& index_name,
+                                         bool log) {
   if (loaded_) {
     return absl::FailedPreconditionError(absl::StrCat(
         "index '", index_name, "': collection '", name_,
@@ -409,6 +438,13 @@ absl::Status Collection::DropIndex(const std::string& index_name) {
   }
   for (auto& vf : vector_fields_) {
     if (vf.has_index && vf.spec.index_name == index_name) {
+      if (log) {
+        internal::ByteWriter w;
+        w.U8(static_cast<uint8_t>(RecordType::kDropIndex));
+        w.I64(id_);
+        w.Str(index_name);
+        if (absl::Status s = Log(w.Take()); !s.ok()) return s;
+      }
       vf.index.reset();
       vf.has_index = false;
       vf.spec = IndexSpec();
@@ -441,6 +477,10 @@ std::vector<IndexDescription> Collection::DescribeIndexes() const {
 
 absl::Status Collection::Load() {
   absl::MutexLock lock(&mu_);
+  return LoadLocked(/*log=*/true);
+}
+
+absl::Status Collection::LoadLocked(bool log) {
   for (const auto& vf : vector_fields_) {
     if (!vf.has_index) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -449,13 +489,26 @@ absl::Status Collection::Load() {
           "' has no index (create one first)"));
     }
   }
+  if (loaded_) return absl::OkStatus();
+  if (log) {
+    internal::ByteWriter w;
+    w.U8(static_cast<uint8_t>(RecordType::kLoad));
+    w.I64(id_);
+    if (absl::Status s = Log(w.Take()); !s.ok()) return s;
+  }
   loaded_ = true;
   return absl::OkStatus();
 }
 
-void Collection::Release() {
+absl::Status Collection::Release() {
   absl::MutexLock lock(&mu_);
+  if (!loaded_) return absl::OkStatus();
+  internal::ByteWriter w;
+  w.U8(static_cast<uint8_t>(RecordType::kRelease));
+  w.I64(id_);
+  if (absl::Status s = Log(w.Take()); !s.ok()) return s;
   loaded_ = false;
+  return absl::OkStatus();
 }
 
 LoadState Collection::load_state() const {
@@ -667,6 +720,12 @@ absl::StatusOr<MutationResult> Collection::Insert(const InsertRequest& request,
     }
   }
   absl::MutexLock lock(&mu_);
+  auto partition_ids = PartitionIds(
+      {request.partition_name.empty() ? std::string(kDefaultPartition)
+                                      : request.partition_name});
+  if (!partition_ids.ok()) return partition_ids.status();
+  const uint16_t partition_id =
+      static_cast<uint16_t>(partition_ids->front());
   // Assign auto ids; check for duplicate keys.
   absl::flat_hash_map<std::string, size_t> seen_str;
   absl::flat_hash_map<int64_t, size_t> seen_int;
@@ -695,8 +754,30 @@ absl::StatusOr<MutationResult> Collection::Insert(const InsertRequest& request,
   }
   MutationResult result;
   result.count = static_cast<int64_t>(rows.size());
-  for (size_t r = 0; r < rows.size(); ++r) {
-    std::vector<Value>& values = normalized[r];
+  for (const auto& values : normalized) result.ids.push_back(values[pk_index_]);
+  if (logger_) {
+    internal::ByteWriter w;
+    w.U8(static_cast<uint8_t>(RecordType::kInsert));
+    w.I64(id_);
+    w.U32(partition_id);
+    w.I64(next_auto_id_);
+    w.Varint(normalized.size());
+    for (const auto& values : normalized) {
+      for (const Value& v : values) w.Val(v);
+    }
+    if (absl::Status s = Log(w.Take()); !s.ok()) {
+      if (pk.auto_id && !upsert) next_auto_id_ -= rows.size();
+      return s;
+    }
+  }
+  ApplyInsertLocked(normalized, partition_id);
+  return result;
+}
+
+void Collection::ApplyInsertLocked(std::vector<std::vector<Value>>& rows,
+                                   uint16_t partition_id) {
+  const FieldSchema& pk = schema_.fields[pk_index_];
+  for (std::vector<Value>& values : rows) {
     const Value key = values[pk_index_];
     const uint32_t row = static_cast<uint32_t>(num_rows_);
     // Replace: tombstone the old row.
@@ -725,8 +806,8 @@ absl::StatusOr<MutationResult> Collection::Insert(const InsertRequest& request,
     for (size_t c = 0; c < columns_.size(); ++c) {
       columns_[c].push_back(std::move(values[c]));
     }
+    row_partition_.push_back(partition_id);
     ++num_rows_;
-    result.ids.push_back(key);
   }
   deleted_.Resize(num_rows_);
   // Index the new rows.
@@ -745,9 +826,12 @@ absl::StatusOr<MutationResult> Collection::Insert(const InsertRequest& request,
     }
     absl::Status s = vf.index->Add(batch.data(), rows.size());
     if (absl::IsFailedPrecondition(s)) s = RebuildIndex(vf);  // untrained IVF
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      // The rows are stored; searches fall back to an index rebuilt later.
+      std::fprintf(stderr, "cove: indexing collection '%s' failed: %s\n",
+                   name_.c_str(), std::string(s.message()).c_str());
+    }
   }
-  return result;
 }
 
 std::vector<uint32_t> Collection::LookupIds(
@@ -819,9 +903,17 @@ absl::StatusOr<MutationResult> Collection::Delete(
     filter = *std::move(compiled);
   }
   absl::MutexLock lock(&mu_);
+  std::vector<int> partitions;
+  if (!request.partition_name.empty()) {
+    auto ids = PartitionIds({request.partition_name});
+    if (!ids.ok()) return ids.status();
+    partitions = *std::move(ids);
+  }
   std::vector<uint32_t> rows;
   if (filter.has_value()) {
-    Matching(&*filter).ForEachSet(
+    Bitset matching = Matching(&*filter);
+    RestrictToPartitions(partitions, &matching);
+    matching.ForEachSet(
         [&](size_t r) { rows.push_back(static_cast<uint32_t>(r)); });
   } else {
     const FieldSchema& pk = schema_.fields[pk_index_];
@@ -829,23 +921,48 @@ absl::StatusOr<MutationResult> Collection::Delete(
       absl::Status s = CheckScalar(pk, pk.type, id, "delete ids");
       if (!s.ok()) return s;
     }
-    rows = LookupIds(request.ids);
+    for (uint32_t r : LookupIds(request.ids)) {
+      if (partitions.empty() || row_partition_[r] == partitions.front()) {
+        rows.push_back(r);
+      }
+    }
   }
   MutationResult result;
+  if (logger_) {
+    std::vector<uint32_t> live;
+    for (uint32_t r : rows) {
+      if (!deleted_.Test(r)) live.push_back(r);
+    }
+    if (live.empty()) return result;
+    internal::ByteWriter w;
+    w.U8(static_cast<uint8_t>(RecordType::kDelete));
+    w.I64(id_);
+    w.Varint(live.size());
+    for (uint32_t r : live) w.Val(columns_[pk_index_][r]);
+    if (absl::Status s = Log(w.Take()); !s.ok()) return s;
+  }
+  ApplyDeleteLocked(rows, &result);
+  return result;
+}
+
+int64_t Collection::ApplyDeleteLocked(const std::vector<uint32_t>& rows,
+                                      MutationResult* result) {
+  int64_t count = 0;
   for (uint32_t r : rows) {
     if (deleted_.Test(r)) continue;
     deleted_.Set(r);
     ++num_deleted_;
-    ++result.count;
+    ++count;
     const Value& key = columns_[pk_index_][r];
-    result.ids.push_back(key);
+    if (result != nullptr) result->ids.push_back(key);
     if (key.is_int()) {
       int_pk_.erase(key.AsInt());
     } else {
       str_pk_.erase(key.AsString());
     }
   }
-  return result;
+  if (result != nullptr) result->count = count;
+  return count;
 }
 
 absl::StatusOr<std::vector<std::string>> Collection::ResolveOutputFields(
@@ -998,7 +1115,10 @@ absl::StatusOr<SearchResults> Collection::Search(
   }
   auto fields = ResolveOutputFields(request.output_fields);
   if (!fields.ok()) return fields.status();
+  auto partitions = PartitionIds(request.partition_names);
+  if (!partitions.ok()) return partitions.status();
   Bitset allowed = Matching(filter.has_value() ? &*filter : nullptr);
+  RestrictToPartitions(*partitions, &allowed);
   params.allowed = &allowed;
   SearchResults results;
   const size_t nq = request.vectors.size() / vf->dim;
@@ -1054,7 +1174,10 @@ absl::StatusOr<std::vector<Row>> Collection::Query(
   }
   absl::ReaderMutexLock lock(&mu_);
   if (absl::Status s = CheckLoaded("query"); !s.ok()) return s;
+  auto partitions = PartitionIds(request.partition_names);
+  if (!partitions.ok()) return partitions.status();
   Bitset allowed = Matching(filter.has_value() ? &*filter : nullptr);
+  RestrictToPartitions(*partitions, &allowed);
   std::vector<uint32_t> rows;
   if (!request.ids.empty()) {
     for (uint32_t r : LookupIds(request.ids)) {
@@ -1093,6 +1216,409 @@ absl::StatusOr<std::vector<Row>> Collection::Query(
                    : rows.size();
   for (size_t i = begin; i < end; ++i) out.push_back(Entity(rows[i], *fields));
   return out;
+}
+
+absl::StatusOr<std::vector<int>> Collection::PartitionIds(
+    const std::vector<std::string>& names) const {
+  std::vector<int> ids;
+  for (const std::string& name : names) {
+    auto it = std::find(partitions_.begin(), partitions_.end(), name);
+    if (name.empty() || it == partitions_.end()) {
+      return absl::NotFoundError(absl::StrCat(
+          "partition '", name, "' not found in collection '", name_, "'"));
+    }
+    ids.push_back(static_cast<int>(it - partitions_.begin()));
+  }
+  return ids;
+}
+
+void Collection::RestrictToPartitions(const std::vector<int>& ids,
+                                      Bitset* rows) const {
+  if (ids.empty()) return;
+  std::vector<bool> keep(partitions_.size(), false);
+  for (int id : ids) keep[id] = true;
+  for (size_t r = 0; r < num_rows_; ++r) {
+    if (!keep[row_partition_[r]]) rows->Reset(r);
+  }
+}
+
+absl::Status Collection::CreatePartition(const std::string& partition) {
+  absl::MutexLock lock(&mu_);
+  return CreatePartitionLocked(partition, /*log=*/true);
+}
+
+absl::Status Collection::CreatePartitionLocked(const std::string& partition,
+                                               bool log) {
+  if (absl::Status s = ValidateName("partition name", partition); !s.ok()) {
+    return s;
+  }
+  if (std::find(partitions_.begin(), partitions_.end(), partition) !=
+      partitions_.end()) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "partition '", partition, "' already exists in collection '", name_,
+        "'"));
+  }
+  size_t live = 0;
+  for (const auto& p : partitions_) live += p.empty() ? 0 : 1;
+  if (live >= kMaxPartitions || partitions_.size() >= UINT16_MAX) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "partition '", partition, "': collection '", name_,
+        "' has the maximum of ", kMaxPartitions, " partitions"));
+  }
+  if (log) {
+    internal::ByteWriter w;
+    w.U8(static_cast<uint8_t>(RecordType::kCreatePartition));
+    w.I64(id_);
+    w.Str(partition);
+    if (absl::Status s = Log(w.Take()); !s.ok()) return s;
+  }
+  partitions_.push_back(partition);
+  return absl::OkStatus();
+}
+
+absl::Status Collection::DropPartition(const std::string& partition) {
+  absl::MutexLock lock(&mu_);
+  return DropPartitionLocked(partition, /*log=*/true);
+}
+
+absl::Status Collection::DropPartitionLocked(const std::string& partition,
+                                             bool log) {
+  if (partition == kDefaultPartition) {
+    return absl::InvalidArgumentError(
+        "partition '_default': the default partition cannot be dropped");
+  }
+  auto it = std::find(partitions_.begin(), partitions_.end(), partition);
+  if (partition.empty() || it == partitions_.end()) {
+    return absl::NotFoundError(absl::StrCat("partition '", partition,
+                                            "' not found in collection '",
+                                            name_, "'"));
+  }
+  if (loaded_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "drop partition '", partition, "': collection '", name_,
+        "' is loaded; release it first"));
+  }
+  if (log) {
+    internal::ByteWriter w;
+    w.U8(static_cast<uint8_t>(RecordType::kDropPartition));
+    w.I64(id_);
+    w.Str(partition);
+    if (absl::Status s = Log(w.Take()); !s.ok()) return s;
+  }
+  const uint16_t id = static_cast<uint16_t>(it - partitions_.begin());
+  for (size_t r = 0; r < num_rows_; ++r) {
+    if (row_partition_[r] != id || deleted_.Test(r)) continue;
+    deleted_.Set(r);
+    ++num_deleted_;
+    const Value& key = columns_[pk_index_][r];
+    if (key.is_int()) {
+      int_pk_.erase(key.AsInt());
+    } else {
+      str_pk_.erase(key.AsString());
+    }
+  }
+  it->clear();  // keep ids stable
+  return absl::OkStatus();
+}
+
+bool Collection::HasPartition(const std::string& partition) const {
+  absl::ReaderMutexLock lock(&mu_);
+  return !partition.empty() &&
+         std::find(partitions_.begin(), partitions_.end(), partition) !=
+             partitions_.end();
+}
+
+std::vector<std::string> Collection::ListPartitions() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<std::string> out;
+  for (const auto& p : partitions_) {
+    if (!p.empty()) out.push_back(p);
+  }
+  return out;
+}
+
+// --- records and snapshots ------------------------------------------------
+
+void EncodeSchema(const CollectionSchema& schema, internal::ByteWriter* w) {
+  w->U8(schema.enable_dynamic_field ? 1 : 0);
+  w->Str(schema.description);
+  w->Varint(schema.fields.size());
+  for (const FieldSchema& f : schema.fields) {
+    w->Str(f.name);
+    w->U32(static_cast<uint32_t>(f.type));
+    w->Str(f.description);
+    w->U8((f.is_primary_key ? 1 : 0) | (f.auto_id ? 2 : 0) |
+          (f.nullable ? 4 : 0) | (f.default_value.has_value() ? 8 : 0));
+    w->I64(f.max_length);
+    w->I64(f.dim);
+    w->U32(static_cast<uint32_t>(f.element_type));
+    w->I64(f.max_capacity);
+    if (f.default_value.has_value()) w->Val(*f.default_value);
+  }
+}
+
+bool DecodeSchema(internal::ByteReader* r, CollectionSchema* schema) {
+  uint8_t dynamic = 0;
+  uint64_t n = 0;
+  if (!r->U8(&dynamic) || !r->Str(&schema->description) || !r->Varint(&n) ||
+      n > 4096) {
+    return false;
+  }
+  schema->enable_dynamic_field = dynamic != 0;
+  schema->fields.clear();
+  for (uint64_t i = 0; i < n; ++i) {
+    FieldSchema f;
+    uint32_t type = 0, element = 0;
+    uint8_t flags = 0;
+    if (!r->Str(&f.name) || !r->U32(&type) || !r->Str(&f.description) ||
+        !r->U8(&flags) || !r->I64(&f.max_length) || !r->I64(&f.dim) ||
+        !r->U32(&element) || !r->I64(&f.max_capacity)) {
+      return false;
+    }
+    f.type = static_cast<DataType>(type);
+    f.element_type = static_cast<DataType>(element);
+    f.is_primary_key = (flags & 1) != 0;
+    f.auto_id = (flags & 2) != 0;
+    f.nullable = (flags & 4) != 0;
+    if ((flags & 8) != 0) {
+      Value v;
+      if (!r->Val(&v)) return false;
+      f.default_value = std::move(v);
+    }
+    schema->fields.push_back(std::move(f));
+  }
+  return true;
+}
+
+void EncodeIndexSpec(const IndexSpec& spec, internal::ByteWriter* w) {
+  w->Str(spec.field_name);
+  w->Str(spec.index_name);
+  w->U8(static_cast<uint8_t>(spec.index_type));
+  w->U8(static_cast<uint8_t>(spec.metric_type));
+  w->Varint(spec.params.size());
+  for (const auto& [k, v] : spec.params) {
+    w->Str(k);
+    w->Str(v);
+  }
+}
+
+bool DecodeIndexSpec(internal::ByteReader* r, IndexSpec* spec) {
+  uint8_t type = 0, metric = 0;
+  uint64_t n = 0;
+  if (!r->Str(&spec->field_name) || !r->Str(&spec->index_name) ||
+      !r->U8(&type) || !r->U8(&metric) || !r->Varint(&n) || n > 1024 ||
+      type > static_cast<uint8_t>(cove::IndexType::kAutoIndex) ||
+      metric > static_cast<uint8_t>(MetricType::kCosine)) {
+    return false;
+  }
+  spec->index_type = static_cast<cove::IndexType>(type);
+  spec->metric_type = static_cast<MetricType>(metric);
+  spec->params.clear();
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string k, v;
+    if (!r->Str(&k) || !r->Str(&v)) return false;
+    spec->params[k] = v;
+  }
+  return true;
+}
+
+absl::Status Collection::Replay(std::string_view record) {
+  auto corrupt = [&](const char* what) {
+    return absl::DataLossError(absl::StrCat(
+        "replay: undecodable ", what, " record for collection '", name_, "'"));
+  };
+  internal::ByteReader r(record);
+  uint8_t type = 0;
+  int64_t id = 0;
+  if (!r.U8(&type) || !r.I64(&id) || id != id_) return corrupt("header of a");
+  absl::MutexLock lock(&mu_);
+  switch (static_cast<RecordType>(type)) {
+    case RecordType::kInsert: {
+      uint32_t partition = 0;
+      int64_t next_auto = 0;
+      uint64_t n = 0;
+      if (!r.U32(&partition) || !r.I64(&next_auto) || !r.Varint(&n) ||
+          partition >= partitions_.size()) {
+        return corrupt("an insert");
+      }
+      std::vector<std::vector<Value>> rows;
+      rows.reserve(std::min<uint64_t>(n, 1 << 20));
+      for (uint64_t i = 0; i < n; ++i) {
+        std::vector<Value> values(columns_.size());
+        for (Value& v : values) {
+          if (!r.Val(&v)) return corrupt("an insert");
+        }
+        for (const auto& vf : vector_fields_) {
+          if (!values[vf.field_index].is_float_vector() ||
+              values[vf.field_index].AsFloatVector().size() != vf.dim) {
+            return corrupt("an insert");
+          }
+        }
+        rows.push_back(std::move(values));
+      }
+      next_auto_id_ = std::max(next_auto_id_, next_auto);
+      ApplyInsertLocked(rows, static_cast<uint16_t>(partition));
+      return absl::OkStatus();
+    }
+    case RecordType::kDelete: {
+      uint64_t n = 0;
+      if (!r.Varint(&n)) return corrupt("a delete");
+      std::vector<Value> keys;
+      for (uint64_t i = 0; i < n; ++i) {
+        Value v;
+        if (!r.Val(&v)) return corrupt("a delete");
+        keys.push_back(std::move(v));
+      }
+      ApplyDeleteLocked(LookupIds(keys), nullptr);
+      return absl::OkStatus();
+    }
+    case RecordType::kCreatePartition:
+    case RecordType::kDropPartition: {
+      std::string name;
+      if (!r.Str(&name)) return corrupt("a partition");
+      absl::Status s =
+          static_cast<RecordType>(type) == RecordType::kCreatePartition
+              ? CreatePartitionLocked(name, false)
+              : DropPartitionLocked(name, false);
+      return s.ok() ? s : corrupt("a partition");
+    }
+    case RecordType::kCreateIndex: {
+      IndexSpec spec;
+      if (!DecodeIndexSpec(&r, &spec)) return corrupt("an index");
+      return CreateIndexLocked(spec, false);
+    }
+    case RecordType::kDropIndex: {
+      std::string name;
+      if (!r.Str(&name)) return corrupt("an index");
+      return DropIndexLocked(name, false);
+    }
+    case RecordType::kLoad:
+      return LoadLocked(false);
+    case RecordType::kRelease:
+      loaded_ = false;
+      return absl::OkStatus();
+    default:
+      return corrupt("an unknown");
+  }
+}
+
+void Collection::Serialize(internal::ByteWriter* w) const {
+  absl::ReaderMutexLock lock(&mu_);
+  w->I64(id_);
+  w->Str(name_);
+  w->I64(created_ts_);
+  EncodeSchema(schema_, w);
+  w->U8(loaded_ ? 1 : 0);
+  w->I64(next_auto_id_);
+  w->Varint(partitions_.size());
+  for (const auto& p : partitions_) w->Str(p);
+  w->Varint(num_rows_);
+  w->Raw(row_partition_.data(), row_partition_.size() * sizeof(uint16_t));
+  for (size_t i = 0; i < num_rows_; ++i) w->U8(deleted_.Test(i) ? 1 : 0);
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    const bool is_vector = c < schema_.fields.size() &&
+                           schema_.fields[c].type == DataType::kFloatVector;
+    if (is_vector) continue;
+    for (const Value& v : columns_[c]) w->Val(v);
+  }
+  for (const auto& vf : vector_fields_) {
+    w->Floats(vf.data.data(), vf.data.size());
+    w->U8(vf.has_index ? 1 : 0);
+    if (!vf.has_index) continue;
+    EncodeIndexSpec(vf.spec, w);
+    std::string bytes;
+    if (!vf.index->Save(&bytes).ok()) bytes.clear();
+    w->Str(bytes);
+  }
+}
+
+absl::StatusOr<std::unique_ptr<Collection>> Collection::Deserialize(
+    internal::ByteReader* r) {
+  auto corrupt = [](const std::string& what) {
+    return absl::DataLossError(
+        absl::StrCat("snapshot: undecodable collection (", what, ")"));
+  };
+  int64_t id = 0, created = 0, next_auto = 0;
+  std::string name;
+  CollectionSchema schema;
+  uint8_t loaded = 0;
+  uint64_t num_partitions = 0;
+  if (!r->I64(&id) || !r->Str(&name) || !r->I64(&created) ||
+      !DecodeSchema(r, &schema) || !r->U8(&loaded) || !r->I64(&next_auto) ||
+      !r->Varint(&num_partitions) || num_partitions > UINT16_MAX) {
+    return corrupt("header");
+  }
+  auto created_or = Create(name, schema, id);
+  if (!created_or.ok()) return corrupt(std::string(created_or.status().message()));
+  std::unique_ptr<Collection> c = *std::move(created_or);
+  absl::MutexLock lock(&c->mu_);
+  c->created_ts_ = created;
+  c->next_auto_id_ = next_auto;
+  c->partitions_.clear();
+  for (uint64_t i = 0; i < num_partitions; ++i) {
+    std::string p;
+    if (!r->Str(&p)) return corrupt("partitions");
+    c->partitions_.push_back(std::move(p));
+  }
+  uint64_t n = 0;
+  if (!r->Varint(&n) || n > (uint64_t{1} << 32)) return corrupt("row count");
+  c->num_rows_ = n;
+  c->row_partition_.resize(n);
+  if (!r->Raw(c->row_partition_.data(), n * sizeof(uint16_t))) {
+    return corrupt("partition ids");
+  }
+  c->deleted_.Resize(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    uint8_t d = 0;
+    if (!r->U8(&d)) return corrupt("tombstones");
+    if (d != 0) {
+      c->deleted_.Set(i);
+      ++c->num_deleted_;
+    }
+  }
+  for (size_t col = 0; col < c->columns_.size(); ++col) {
+    const bool is_vector = col < c->schema_.fields.size() &&
+                           c->schema_.fields[col].type == DataType::kFloatVector;
+    c->columns_[col].resize(n);
+    if (is_vector) continue;
+    for (uint64_t i = 0; i < n; ++i) {
+      if (!r->Val(&c->columns_[col][i])) return corrupt("column values");
+    }
+  }
+  for (uint64_t i = 0; i < n; ++i) {
+    if (c->deleted_.Test(i)) continue;
+    const Value& key = c->columns_[c->pk_index_][i];
+    if (key.is_int()) {
+      c->int_pk_[key.AsInt()] = static_cast<uint32_t>(i);
+    } else if (key.is_string()) {
+      c->str_pk_[key.AsString()] = static_cast<uint32_t>(i);
+    } else {
+      return corrupt("primary keys");
+    }
+  }
+  for (auto& vf : c->vector_fields_) {
+    uint8_t has_index = 0;
+    if (!r->Floats(&vf.data) || vf.data.size() != n * vf.dim ||
+        !r->U8(&has_index)) {
+      return corrupt("vectors");
+    }
+    if (has_index == 0) continue;
+    IndexSpec spec;
+    std::string bytes;
+    if (!DecodeIndexSpec(r, &spec) || !r->Str(&bytes)) return corrupt("index");
+    auto loaded_index = bytes.empty() ? absl::StatusOr<std::unique_ptr<VectorIndex>>(
+                                            absl::NotFoundError("no bytes"))
+                                      : LoadIndex(bytes);
+    if (loaded_index.ok() && (*loaded_index)->size() == n) {
+      vf.index = *std::move(loaded_index);
+      vf.spec = spec;
+      vf.has_index = true;
+    } else if (absl::Status s = c->CreateIndexLocked(spec, false); !s.ok()) {
+      return s;  // rebuilt from the vectors
+    }
+  }
+  c->loaded_ = loaded != 0;
+  return c;
 }
 
 }  // namespace cove::engine

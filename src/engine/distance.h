@@ -32,6 +32,8 @@ const char* SimdLevelName(SimdLevel level);
 /// Forces a level for the rest of the process (tests use it to compare levels).
 /// Returns false, and changes nothing, when the CPU cannot run that level.
 bool SetSimdLevelForTesting(SimdLevel level);
+/// True when this CPU and build can run `level` (tests loop over levels).
+bool SimdLevelSupported(SimdLevel level);
 
 /// Squared L2 distance between a and b (d floats each).
 float L2Sqr(const float* a, const float* b, size_t d);
@@ -39,6 +41,15 @@ float L2Sqr(const float* a, const float* b, size_t d);
 float InnerProduct(const float* a, const float* b, size_t d);
 /// Euclidean norm of a.
 float Norm(const float* a, size_t d);
+
+/// A pairwise kernel: (a, b, d) -> score.
+using DistanceFn = float (*)(const float* a, const float* b, size_t d);
+/// The L2Sqr / InnerProduct kernel of the active level, for hot loops that
+/// want to resolve the dispatch once (e.g. a graph walk). The pointer stays
+/// valid for the life of the process, but does not follow a later
+/// SetSimdLevelForTesting().
+DistanceFn L2SqrFunction();
+DistanceFn InnerProductFunction();
 
 /// One query against n vectors stored row-major and contiguous in `base`
 /// (n x d); writes n scores to out.

@@ -1,0 +1,470 @@
+// Benchmark of the distance kernels and the exact (FLAT) search, reported
+// against what one core of this machine can do at best:
+//
+//  1. streaming read bandwidth of one core (summing a large array with the
+//     widest loads available),
+//  2. FP32 FMA peak of one core (a register-only loop of independent FMAs),
+//  3. pairwise kernels per SIMD level (ns per call, data in L1),
+//  4. FLAT search of one query over n x d float32 (default 1M x 128), as a
+//     fraction of (1),
+//  5. FLAT search of a batch of queries (default 1000), and the bare
+//     InnerProductMatrix kernel, as a fraction of (2).
+//
+// Times are thread CPU times (CLOCK_THREAD_CPUTIME_ID), medians of several
+// runs: the machine is shared. Single-threaded. Build with -O3 and no
+// -march: the kernels dispatch at run time; the two reference loops here use
+// function-level target attributes.
+//
+// Usage: kernels_benchmark [--n=ROWS] [--d=DIM] [--nq=QUERIES] [--reps=R]
+#include <time.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#if defined(__x86_64__)
+// GCC 12 warns about the self-initialization inside _mm512_undefined_*()
+// wherever the intrinsics get inlined (GCC bug 105593).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+#endif
+
+#include "engine/distance.h"
+#include "engine/flat_index.h"
+
+namespace {
+
+using cove::engine::FlatIndex;
+using cove::engine::IndexParams;
+using cove::engine::IndexSearchParams;
+using cove::engine::Metric;
+using cove::engine::Neighbor;
+using cove::engine::SimdLevel;
+
+double ThreadSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+template <typename F>
+double MedianSeconds(int reps, F&& f) {
+  std::vector<double> t;
+  for (int r = 0; r < reps; ++r) {
+    double t0 = ThreadSeconds();
+    f();
+    t.push_back(ThreadSeconds() - t0);
+  }
+  return Median(t);
+}
+
+// Keeps the optimizer from discarding results.
+volatile float g_sink;
+
+// Fast uniform floats in [-1, 1).
+struct Rng {
+  uint64_t s;
+  explicit Rng(uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ULL + 1) {}
+  float Next() {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    return static_cast<float>(static_cast<int32_t>(s >> 32)) * (1.0f / 2147483648.0f);
+  }
+};
+
+// A Gaussian-mixture-like data set: 256 random centers plus uniform noise.
+void FillMixture(float* x, size_t n, size_t d, uint64_t seed) {
+  Rng rng(seed);
+  const size_t kCenters = 256;
+  std::vector<float> centers(kCenters * d);
+  for (float& c : centers) c = 2.0f * rng.Next();
+  for (size_t i = 0; i < n; ++i) {
+    size_t c = static_cast<size_t>(rng.s % kCenters);
+    for (size_t j = 0; j < d; ++j) {
+      x[i * d + j] = centers[c * d + j] + 0.5f * rng.Next();
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Machine limits.
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f"))) float SumAvx512(const float* p, size_t n) {
+  __m512 s[8];
+  for (int i = 0; i < 8; ++i) s[i] = _mm512_setzero_ps();
+  size_t i = 0;
+  for (; i + 128 <= n; i += 128) {
+    for (int j = 0; j < 8; ++j) {
+      s[j] = _mm512_add_ps(s[j], _mm512_load_ps(p + i + 16 * j));
+    }
+  }
+  for (int j = 1; j < 8; ++j) s[0] = _mm512_add_ps(s[0], s[j]);
+  float r = _mm512_reduce_add_ps(s[0]);
+  for (; i < n; ++i) r += p[i];
+  return r;
+}
+
+__attribute__((target("avx2"))) float SumAvx2(const float* p, size_t n) {
+  __m256 s[8];
+  for (int i = 0; i < 8; ++i) s[i] = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    for (int j = 0; j < 8; ++j) {
+      s[j] = _mm256_add_ps(s[j], _mm256_load_ps(p + i + 8 * j));
+    }
+  }
+  for (int j = 1; j < 8; ++j) s[0] = _mm256_add_ps(s[0], s[j]);
+  alignas(32) float t[8];
+  _mm256_store_ps(t, s[0]);
+  float r = 0;
+  for (float v : t) r += v;
+  for (; i < n; ++i) r += p[i];
+  return r;
+}
+
+// Independent FMA chains in registers (written in assembly so the compiler
+// can neither spill nor fold them): with 2 FMA pipes of 4 cycles latency at
+// least 8 must be in flight; we use 16 zmm (12 ymm for AVX2). Returns the
+// flop count.
+__attribute__((target("avx512f,fma"), noinline)) double FmaLoopAvx512(
+    int64_t iters) {
+  const float m = 1e-8f, c = 1e-8f;
+  int64_t n = iters;
+  __asm__ volatile(
+      "vbroadcastss %[m], %%zmm16\n\t"
+      "vbroadcastss %[c], %%zmm17\n\t"
+      "vxorps %%xmm0, %%xmm0, %%xmm0\n\t"
+      "vxorps %%xmm1, %%xmm1, %%xmm1\n\t"
+      "vxorps %%xmm2, %%xmm2, %%xmm2\n\t"
+      "vxorps %%xmm3, %%xmm3, %%xmm3\n\t"
+      "vxorps %%xmm4, %%xmm4, %%xmm4\n\t"
+      "vxorps %%xmm5, %%xmm5, %%xmm5\n\t"
+      "vxorps %%xmm6, %%xmm6, %%xmm6\n\t"
+      "vxorps %%xmm7, %%xmm7, %%xmm7\n\t"
+      "vxorps %%xmm8, %%xmm8, %%xmm8\n\t"
+      "vxorps %%xmm9, %%xmm9, %%xmm9\n\t"
+      "vxorps %%xmm10, %%xmm10, %%xmm10\n\t"
+      "vxorps %%xmm11, %%xmm11, %%xmm11\n\t"
+      "vxorps %%xmm12, %%xmm12, %%xmm12\n\t"
+      "vxorps %%xmm13, %%xmm13, %%xmm13\n\t"
+      "vxorps %%xmm14, %%xmm14, %%xmm14\n\t"
+      "vxorps %%xmm15, %%xmm15, %%xmm15\n\t"
+      "1:\n\t"
+      "vfmadd231ps %%zmm16, %%zmm17, %%zmm0\n\t"
+      "vfmadd231ps %%zmm16, %%zmm17, %%zmm1\n\t"
+      "vfmadd231ps %%zmm16, %%zmm17, %%zmm2\n\t"
+      "vfmadd231ps %%zmm16, %%zmm17, %%zmm3\n\t"
+      "vfmadd231ps %%zmm16, %%zmm17, %%zmm4\n\t"
+      "vfmadd231ps %%zmm16, %%zmm17, %%zmm5\n\t"
+      "vfmadd231ps %%zmm16, %%zmm17, %%zmm6\n\t"
+      "vfmadd231ps %%zmm16, %%zmm17, %%zmm7\n\t"
+      "vfmadd231ps %%zmm16, %%zmm17, %%zmm8\n\t"
+      "vfmadd231ps %%zmm16, %%zmm17, %%zmm9\n\t"
+      "vfmadd231ps %%zmm16, %%zmm17, %%zmm10\n\t"
+      "vfmadd231ps %%zmm16, %%zmm17, %%zmm11\n\t"
+      "vfmadd231ps %%zmm16, %%zmm17, %%zmm12\n\t"
+      "vfmadd231ps %%zmm16, %%zmm17, %%zmm13\n\t"
+      "vfmadd231ps %%zmm16, %%zmm17, %%zmm14\n\t"
+      "vfmadd231ps %%zmm16, %%zmm17, %%zmm15\n\t"
+      "dec %[n]\n\t"
+      "jnz 1b\n\t"
+      : [n] "+r"(n)
+      : [m] "m"(m), [c] "m"(c)
+      : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "cc");
+  return static_cast<double>(iters) * 16 * 16 * 2;
+}
+
+__attribute__((target("avx2,fma"), noinline)) double FmaLoopAvx2(int64_t iters) {
+  const float m = 1e-8f, c = 1e-8f;
+  int64_t n = iters;
+  __asm__ volatile(
+      "vbroadcastss %[m], %%ymm12\n\t"
+      "vbroadcastss %[c], %%ymm13\n\t"
+      "vxorps %%xmm0, %%xmm0, %%xmm0\n\t"
+      "vxorps %%xmm1, %%xmm1, %%xmm1\n\t"
+      "vxorps %%xmm2, %%xmm2, %%xmm2\n\t"
+      "vxorps %%xmm3, %%xmm3, %%xmm3\n\t"
+      "vxorps %%xmm4, %%xmm4, %%xmm4\n\t"
+      "vxorps %%xmm5, %%xmm5, %%xmm5\n\t"
+      "vxorps %%xmm6, %%xmm6, %%xmm6\n\t"
+      "vxorps %%xmm7, %%xmm7, %%xmm7\n\t"
+      "vxorps %%xmm8, %%xmm8, %%xmm8\n\t"
+      "vxorps %%xmm9, %%xmm9, %%xmm9\n\t"
+      "vxorps %%xmm10, %%xmm10, %%xmm10\n\t"
+      "vxorps %%xmm11, %%xmm11, %%xmm11\n\t"
+      "1:\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm0\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm1\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm2\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm3\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm4\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm5\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm6\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm7\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm8\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm9\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm10\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm11\n\t"
+      "dec %[n]\n\t"
+      "jnz 1b\n\t"
+      : [n] "+r"(n)
+      : [m] "m"(m), [c] "m"(c)
+      : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "cc");
+  return static_cast<double>(iters) * 12 * 8 * 2;
+}
+#endif
+
+float SumScalar(const float* p, size_t n) {
+  float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int j = 0; j < 8; ++j) s[j] += p[i + j];
+  }
+  float r = 0;
+  for (float v : s) r += v;
+  for (; i < n; ++i) r += p[i];
+  return r;
+}
+
+bool Has(SimdLevel level) { return cove::engine::SimdLevelSupported(level); }
+
+// GB/s of a streaming read of `bytes` with the widest loads available.
+double MeasureBandwidth(size_t bytes, int reps, const char** how) {
+  const size_t n = bytes / sizeof(float);
+  float* p = static_cast<float*>(std::aligned_alloc(size_t{2} << 20, n * sizeof(float)));
+  for (size_t i = 0; i < n; ++i) p[i] = 1.0f;  // fault the pages in
+  double secs;
+#if defined(__x86_64__)
+  if (Has(SimdLevel::kAvx512)) {
+    *how = "avx512 loads";
+    secs = MedianSeconds(reps, [&] { g_sink = SumAvx512(p, n); });
+  } else if (Has(SimdLevel::kAvx2)) {
+    *how = "avx2 loads";
+    secs = MedianSeconds(reps, [&] { g_sink = SumAvx2(p, n); });
+  } else
+#endif
+  {
+    *how = "scalar loads";
+    secs = MedianSeconds(reps, [&] { g_sink = SumScalar(p, n); });
+  }
+  std::free(p);
+  return static_cast<double>(bytes) / secs / 1e9;
+}
+
+// FP32 GFLOP/s of a register-only FMA loop.
+double MeasureFmaPeak(int reps, const char** how) {
+#if defined(__x86_64__)
+  const int64_t iters = 20'000'000;
+  double flops = 0;
+  double secs;
+  if (Has(SimdLevel::kAvx512)) {
+    *how = "avx512 zmm FMA";
+    secs = MedianSeconds(reps, [&] { flops = FmaLoopAvx512(iters); });
+  } else if (Has(SimdLevel::kAvx2)) {
+    *how = "avx2 ymm FMA";
+    secs = MedianSeconds(reps, [&] { flops = FmaLoopAvx2(iters); });
+  } else {
+    *how = "none";
+    return 0;
+  }
+  return flops / secs / 1e9;
+#else
+  *how = "none";
+  (void)reps;
+  return 0;
+#endif
+}
+
+struct Args {
+  size_t n = 1'000'000;
+  size_t d = 128;
+  size_t nq = 1000;
+  int reps = 5;
+};
+
+Args ParseArgs(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const char* s = argv[i];
+    if (std::strncmp(s, "--n=", 4) == 0) {
+      a.n = std::strtoull(s + 4, nullptr, 10);
+    } else if (std::strncmp(s, "--d=", 4) == 0) {
+      a.d = std::strtoull(s + 4, nullptr, 10);
+    } else if (std::strncmp(s, "--nq=", 5) == 0) {
+      a.nq = std::strtoull(s + 5, nullptr, 10);
+    } else if (std::strncmp(s, "--reps=", 7) == 0) {
+      a.reps = std::atoi(s + 7);
+    } else {
+      std::fprintf(stderr, "usage: %s [--n=ROWS] [--d=DIM] [--nq=QUERIES] [--reps=R]\n",
+                   argv[0]);
+      std::exit(2);
+    }
+  }
+  return a;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args args = ParseArgs(argc, argv);
+  const SimdLevel best = cove::engine::ActiveSimdLevel();
+  std::printf("Cove kernels benchmark: active SIMD level %s, one thread, "
+              "thread CPU time, medians\n\n",
+              cove::engine::SimdLevelName(best));
+
+  // 1-2. Machine limits.
+  const char* bw_how = "";
+  const char* fma_how = "";
+  const size_t data_bytes = args.n * args.d * sizeof(float);
+  const double bw = MeasureBandwidth(std::max<size_t>(data_bytes, size_t{256} << 20),
+                                     args.reps, &bw_how);
+  const double peak = MeasureFmaPeak(args.reps, &fma_how);
+  std::printf("%-44s %10.1f GB/s   (%s)\n", "streaming read bandwidth, 1 core", bw,
+              bw_how);
+  std::printf("%-44s %10.1f GFLOP/s (%s)\n\n", "FP32 FMA peak, 1 core", peak,
+              fma_how);
+
+  // 3. Pairwise kernels per level, data in L1.
+  {
+    std::printf("%-10s %6s %14s %14s %14s\n", "level", "dim", "L2Sqr ns",
+                "IP ns", "L2Sqr GFLOP/s");
+    for (size_t d : {size_t{128}, size_t{768}}) {
+      // Vectors that fit in L1 together (32 KiB).
+      const size_t kVecs = std::max<size_t>(4, (32 * 1024) / (4 * d));
+      std::vector<float> v(kVecs * d);
+      FillMixture(v.data(), kVecs, d, 3);
+      for (SimdLevel level :
+           {SimdLevel::kScalar, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
+        if (!cove::engine::SetSimdLevelForTesting(level)) continue;
+        const int64_t calls = 2'000'000 * 128 / static_cast<int64_t>(d);
+        auto run = [&](auto fn) {
+          return MedianSeconds(args.reps, [&] {
+            float s = 0;
+            for (int64_t c = 0; c < calls; ++c) {
+              size_t i = static_cast<size_t>(c) % kVecs;
+              size_t j = (static_cast<size_t>(c) * 7 + 1) % kVecs;
+              s += fn(v.data() + i * d, v.data() + j * d, d);
+            }
+            g_sink = s;
+          }) / static_cast<double>(calls);
+        };
+        double l2 = run(cove::engine::L2Sqr);
+        double ip = run(cove::engine::InnerProduct);
+        std::printf("%-10s %6zu %14.2f %14.2f %14.1f\n",
+                    cove::engine::SimdLevelName(level), d, l2 * 1e9, ip * 1e9,
+                    3.0 * static_cast<double>(d) / l2 / 1e9);
+      }
+    }
+    cove::engine::SetSimdLevelForTesting(best);
+    std::printf("\n");
+  }
+
+  // 4-5. FLAT search over n x d.
+  const size_t n = args.n, d = args.d, nq = args.nq;
+  std::printf("FLAT index: %zu x %zu float32 (%.0f MiB), k = 10\n", n, d,
+              static_cast<double>(data_bytes) / (1 << 20));
+  std::unique_ptr<FlatIndex> l2_index, ip_index;
+  std::vector<float> queries(nq * d);
+  FillMixture(queries.data(), nq, d, 99);
+  {
+    std::vector<float> data(n * d);
+    FillMixture(data.data(), n, d, 7);
+    IndexParams p;
+    p.type = cove::engine::IndexType::kFlat;
+    p.dim = d;
+    p.metric = Metric::kL2;
+    l2_index = std::make_unique<FlatIndex>(p);
+    if (!l2_index->Build(data.data(), n).ok()) return 1;
+    p.metric = Metric::kIP;
+    ip_index = std::make_unique<FlatIndex>(p);
+    if (!ip_index->Build(data.data(), n).ok()) return 1;
+  }
+  IndexSearchParams sp;
+  sp.k = 10;
+
+  std::printf("%-44s %12s %12s %12s\n", "", "ms/query", "GB/s", "% of BW");
+  for (SimdLevel level : {SimdLevel::kAvx2, SimdLevel::kAvx512}) {
+    if (!cove::engine::SetSimdLevelForTesting(level)) continue;
+    for (const auto& [name, index] :
+         {std::pair<const char*, FlatIndex*>{"L2", l2_index.get()},
+          std::pair<const char*, FlatIndex*>{"IP", ip_index.get()}}) {
+      size_t qi = 0;
+      double secs = MedianSeconds(std::max(args.reps, 7), [&] {
+        std::vector<Neighbor> r = index->Search(queries.data() + (qi++ % nq) * d, sp);
+        g_sink = r.empty() ? 0.0f : r[0].score;
+      });
+      double gbs = static_cast<double>(data_bytes) / secs / 1e9;
+      char label[96];
+      std::snprintf(label, sizeof(label), "one query, %s, %s", name,
+                    cove::engine::SimdLevelName(level));
+      std::printf("%-44s %12.2f %12.1f %11.0f%%\n", label, secs * 1e3, gbs,
+                  100.0 * gbs / bw);
+    }
+  }
+  cove::engine::SetSimdLevelForTesting(best);
+
+  // The FMA peak again, right before the compute-bound part (the clock of a
+  // shared machine drifts); the larger of the two readings is the reference.
+  const double peak2 = MeasureFmaPeak(args.reps, &fma_how);
+  const double ref_peak = std::max(peak, peak2);
+  std::printf("\n%-44s %10.1f GFLOP/s (max of %.1f and %.1f)\n",
+              "FP32 FMA peak used below", ref_peak, peak, peak2);
+
+  // Bare matrix kernel, in the blocks SearchBatch uses (128 queries x 512
+  // rows, in cache), over nq queries x 4096 rows.
+  std::printf("%-44s %12s %12s %12s\n", "", "seconds", "GFLOP/s", "% of peak");
+  {
+    const size_t nx = std::min<size_t>(n, 4096);
+    const size_t qblock = 128, xblock = 512;
+    std::vector<float> out(qblock * xblock);
+    double secs = MedianSeconds(args.reps, [&] {
+      for (size_t q0 = 0; q0 < nq; q0 += qblock) {
+        for (size_t x0 = 0; x0 < nx; x0 += xblock) {
+          cove::engine::InnerProductMatrix(
+              queries.data() + q0 * d, std::min(qblock, nq - q0),
+              l2_index->data() + x0 * d, std::min(xblock, nx - x0), d,
+              out.data());
+        }
+      }
+      g_sink = out[0];
+    });
+    double gflops = 2.0 * static_cast<double>(nq) * nx * d / secs / 1e9;
+    char label[96];
+    std::snprintf(label, sizeof(label), "InnerProductMatrix %zu x %zu x %zu", nq,
+                  nx, d);
+    std::printf("%-44s %12.4f %12.1f %11.0f%%\n", label, secs, gflops,
+                100.0 * gflops / ref_peak);
+  }
+  for (const auto& [name, index] :
+       {std::pair<const char*, FlatIndex*>{"L2", l2_index.get()},
+        std::pair<const char*, FlatIndex*>{"IP", ip_index.get()}}) {
+    double secs = MedianSeconds(std::max(1, std::min(args.reps, 3)), [&] {
+      auto r = index->SearchBatch(queries.data(), nq, sp);
+      g_sink = r[0].empty() ? 0.0f : r[0][0].score;
+    });
+    double gflops = 2.0 * static_cast<double>(nq) * n * d / secs / 1e9;
+    char label[96];
+    std::snprintf(label, sizeof(label), "SearchBatch %zu queries, %s", nq, name);
+    std::printf("%-44s %12.3f %12.1f %11.0f%%\n", label, secs, gflops,
+                100.0 * gflops / ref_peak);
+  }
+  return 0;
+}

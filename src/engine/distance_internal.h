@@ -1,0 +1,65 @@
+// The function-pointer tables behind distance.h: one per SIMD level, each
+// defined in its own translation unit (distance_scalar.cc, distance_avx2.cc,
+// distance_avx512.cc) so only that file is compiled with wider instructions.
+// distance.cc picks one table at first use and forwards every call to it.
+//
+// Besides the public kernels, the tables carry a few helpers the exact
+// (FLAT) search needs in its inner loops, so that they are vectorized too.
+#ifndef COVE_SRC_ENGINE_DISTANCE_INTERNAL_H_
+#define COVE_SRC_ENGINE_DISTANCE_INTERNAL_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "engine/distance.h"
+
+namespace cove::internal {
+
+/// The kernels of one SIMD level. Every entry is non-null; the semantics are
+/// those of the same-named functions of distance.h.
+struct DistanceKernels {
+  engine::SimdLevel level;
+  float (*l2sqr)(const float* a, const float* b, size_t d);
+  float (*inner_product)(const float* a, const float* b, size_t d);
+  void (*l2sqr_batch)(const float* query, const float* base, size_t n,
+                      size_t d, float* out);
+  void (*inner_product_batch)(const float* query, const float* base, size_t n,
+                              size_t d, float* out);
+  void (*inner_product_matrix)(const float* queries, size_t nq,
+                               const float* base, size_t nx, size_t d,
+                               float* out);
+  float (*l2sqr_sq8)(const float* query, const uint8_t* code,
+                     const float* vmin, const float* vdiff, size_t d);
+  float (*inner_product_sq8)(const float* query, const uint8_t* code,
+                             const float* vmin, const float* vdiff, size_t d);
+  /// Selection for top-k scans. For j in [0, n) computes
+  ///   s = (add != nullptr ? add[j] : 0) + alpha * v[j]
+  /// and, when s <= threshold, appends j to idx and s to val. Returns the
+  /// number appended (idx and val must hold n entries). With add == nullptr
+  /// and alpha == +-1 the values are exact (no rounding).
+  size_t (*select_le)(const float* v, const float* add, float alpha, size_t n,
+                      float threshold, uint32_t* idx, float* val);
+};
+
+/// The portable reference kernels (always available).
+const DistanceKernels& ScalarDistanceKernels();
+/// The AVX2+FMA kernels, or nullptr when not compiled in (non-x86 build, or
+/// the file was built without its flags). Does not check the CPU.
+const DistanceKernels* Avx2DistanceKernels();
+/// The AVX-512 (F/BW/DQ/VL) kernels, or nullptr when not compiled in.
+const DistanceKernels* Avx512DistanceKernels();
+
+/// The table of the active level (see engine::ActiveSimdLevel()). Hoisting it
+/// out of a loop saves one atomic load per call; the reference stays valid
+/// for the life of the process.
+const DistanceKernels& ActiveDistanceKernels();
+
+/// Scalar reference of the SQ8 map, shared by every level for tails:
+/// x = vmin + code * vdiff / 255.
+inline float DequantizeSq8(uint8_t code, float vmin, float vdiff) {
+  return vmin + static_cast<float>(code) * (vdiff * (1.0f / 255.0f));
+}
+
+}  // namespace cove::internal
+
+#endif  // COVE_SRC_ENGINE_DISTANCE_INTERNAL_H_

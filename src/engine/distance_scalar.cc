@@ -1,0 +1,125 @@
+// Portable reference kernels: the semantics every SIMD level is tested
+// against, and the level used on CPUs (or architectures) without AVX2.
+//
+// Compiler flags: none beyond the baseline (x86-64 / aarch64 defaults).
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+
+#include "engine/distance_internal.h"
+
+namespace cove::internal {
+namespace {
+
+// Four independent accumulators: shorter dependency chains, and the same
+// association on every platform (so results do not depend on the compiler's
+// choice to vectorize).
+float L2SqrScalar(const float* a, const float* b, size_t d) {
+  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  size_t i = 0;
+  for (; i + 4 <= d; i += 4) {
+    float t0 = a[i] - b[i];
+    float t1 = a[i + 1] - b[i + 1];
+    float t2 = a[i + 2] - b[i + 2];
+    float t3 = a[i + 3] - b[i + 3];
+    s0 += t0 * t0;
+    s1 += t1 * t1;
+    s2 += t2 * t2;
+    s3 += t3 * t3;
+  }
+  for (; i < d; ++i) {
+    float t = a[i] - b[i];
+    s0 += t * t;
+  }
+  return (s0 + s1) + (s2 + s3);
+}
+
+float InnerProductScalar(const float* a, const float* b, size_t d) {
+  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  size_t i = 0;
+  for (; i + 4 <= d; i += 4) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    s2 += a[i + 2] * b[i + 2];
+    s3 += a[i + 3] * b[i + 3];
+  }
+  for (; i < d; ++i) s0 += a[i] * b[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+void L2SqrBatchScalar(const float* query, const float* base, size_t n,
+                      size_t d, float* out) {
+  for (size_t j = 0; j < n; ++j) out[j] = L2SqrScalar(query, base + j * d, d);
+}
+
+void InnerProductBatchScalar(const float* query, const float* base, size_t n,
+                             size_t d, float* out) {
+  for (size_t j = 0; j < n; ++j) {
+    out[j] = InnerProductScalar(query, base + j * d, d);
+  }
+}
+
+// Blocked over the base so a block of base rows stays in cache while every
+// query passes over it.
+void InnerProductMatrixScalar(const float* queries, size_t nq,
+                              const float* base, size_t nx, size_t d,
+                              float* out) {
+  const size_t block = std::max<size_t>(1, (32 * 1024) / (4 * std::max<size_t>(d, 1)));
+  for (size_t j0 = 0; j0 < nx; j0 += block) {
+    size_t j1 = std::min(nx, j0 + block);
+    for (size_t i = 0; i < nq; ++i) {
+      const float* q = queries + i * d;
+      for (size_t j = j0; j < j1; ++j) {
+        out[i * nx + j] = InnerProductScalar(q, base + j * d, d);
+      }
+    }
+  }
+}
+
+float L2SqrSq8Scalar(const float* query, const uint8_t* code,
+                     const float* vmin, const float* vdiff, size_t d) {
+  float s = 0;
+  for (size_t i = 0; i < d; ++i) {
+    float t = query[i] - DequantizeSq8(code[i], vmin[i], vdiff[i]);
+    s += t * t;
+  }
+  return s;
+}
+
+float InnerProductSq8Scalar(const float* query, const uint8_t* code,
+                            const float* vmin, const float* vdiff, size_t d) {
+  float s = 0;
+  for (size_t i = 0; i < d; ++i) {
+    s += query[i] * DequantizeSq8(code[i], vmin[i], vdiff[i]);
+  }
+  return s;
+}
+
+size_t SelectLeScalar(const float* v, const float* add, float alpha, size_t n,
+                      float threshold, uint32_t* idx, float* val) {
+  size_t m = 0;
+  for (size_t j = 0; j < n; ++j) {
+    float s = alpha * v[j];
+    if (add != nullptr) s += add[j];
+    if (s <= threshold) {
+      idx[m] = static_cast<uint32_t>(j);
+      val[m] = s;
+      ++m;
+    }
+  }
+  return m;
+}
+
+}  // namespace
+
+const DistanceKernels& ScalarDistanceKernels() {
+  static constexpr DistanceKernels kTable = {
+      engine::SimdLevel::kScalar, L2SqrScalar,    InnerProductScalar,
+      L2SqrBatchScalar,           InnerProductBatchScalar,
+      InnerProductMatrixScalar,   L2SqrSq8Scalar, InnerProductSq8Scalar,
+      SelectLeScalar,
+  };
+  return kTable;
+}
+
+}  // namespace cove::internal

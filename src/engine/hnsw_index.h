@@ -1,0 +1,205 @@
+// HNSW (Malkov & Yashunin, "Efficient and robust approximate nearest neighbor
+// search using Hierarchical Navigable Small World graphs", 2016) and its
+// 8-bit quantized variant HNSW_SQ, behind the VectorIndex interface.
+//
+// Layout (chosen for cache behaviour on the level-0 traversal, where nearly
+// all of the search time goes):
+//  - level-0 links: one contiguous array of fixed-size blocks, one per row:
+//    [count][2*M neighbor ids] (uint32 each);
+//  - links of the upper levels (about 1/M of the rows have any): blocks of
+//    [count][M ids] in a second contiguous array, found through a per-row
+//    block offset;
+//  - float32 vectors contiguous, row-major; for HNSW_SQ also the SQ8 codes,
+//    contiguous, row-major.
+// Searches reuse per-thread scratch (visited tags with a generation counter,
+// preallocated heaps) from a small pool, and prefetch neighbor vectors.
+#ifndef COVE_SRC_ENGINE_HNSW_INDEX_H_
+#define COVE_SRC_ENGINE_HNSW_INDEX_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/sq8.h"
+#include "engine/vector_index.h"
+
+namespace cove::engine {
+
+/// An HNSW graph index (IndexType::kHnsw) or, with IndexType::kHnswSq, the
+/// same graph traversed on SQ8 codes with the ef best candidates re-ranked on
+/// float32 vectors (scores returned are exact float32 scores).
+///
+/// The graph is built on float32 distances in both variants (better graph
+/// quality for the same time). Build() and Add() insert with
+/// params().build_threads threads, guarding each row's links with its own
+/// spin lock.
+///
+/// Filtered search: all rows are used for navigation, only allowed rows enter
+/// the result. When few rows are allowed the graph walk would visit most of
+/// the graph before finding k of them, so Search() scans the allowed rows
+/// exactly instead when
+///   allowed_count < size() * kExactFraction (5%), or
+///   allowed_count <= kExactMinRowsPerEf * ef,
+/// and also whenever the graph walk returns fewer than min(k, allowed_count)
+/// rows. The result is then the exact filtered top-k.
+///
+/// Range search (radius / range_filter): the graph walk collects the ef best
+/// allowed rows and keeps those inside the range; when fewer than k are
+/// inside and the walk did not reach beyond `radius` (so more rows inside the
+/// range may lie further out), the search falls back to an exact scan.
+///
+/// Thread safety: as VectorIndex (concurrent Search; Build/Add exclusive).
+class HnswIndex : public VectorIndex {
+ public:
+  /// Rows allowed below this fraction of size() are searched exactly.
+  static constexpr double kExactFraction = 0.05;
+  /// ... as are filters allowing at most this many rows per unit of ef.
+  static constexpr size_t kExactMinRowsPerEf = 2;
+  /// Highest level a row can get (levels are geometric with mean 1/ln(M)).
+  static constexpr int kMaxLevel = 31;
+
+  /// InvalidArgument naming the parameter when params cannot build an HNSW
+  /// or HNSW_SQ index (dim 0, m outside [2, 1024], ef_construction < 1,
+  /// build_threads < 0, type not kHnsw/kHnswSq).
+  static absl::Status ValidateParams(const IndexParams& params);
+
+  /// An empty index. `params` must pass ValidateParams() (use MakeIndex()).
+  explicit HnswIndex(const IndexParams& params);
+  ~HnswIndex() override;
+
+  HnswIndex(const HnswIndex&) = delete;
+  HnswIndex& operator=(const HnswIndex&) = delete;
+
+  /// Restores an index from the payload of a Save() output (the bytes after
+  /// the header of index_io.h). DataLoss when the payload is inconsistent.
+  static absl::StatusOr<std::unique_ptr<HnswIndex>> Load(
+      IndexType type, std::string_view payload);
+
+  const IndexParams& params() const override { return params_; }
+  size_t size() const override { return n_; }
+  absl::Status Build(const float* data, size_t n) override;
+  absl::Status Add(const float* data, size_t n) override;
+  std::vector<Neighbor> Search(const float* query,
+                               const IndexSearchParams& params) const override;
+  size_t MemoryBytes() const override;
+  absl::Status Save(std::string* out) const override;
+
+  /// Memory by kind, in bytes. HNSW_SQ holds both `codes` (n * dim bytes,
+  /// traversed) and `floats` (n * dim * 4 bytes, only read to re-rank the ef
+  /// best candidates and for exact filtered scans; a segment that keeps the
+  /// raw vectors anyway could serve them instead).
+  struct MemoryBreakdown {
+    size_t floats = 0;   // float32 vectors
+    size_t codes = 0;    // SQ8 codes and quantizer ranges
+    size_t graph = 0;    // links of all levels, levels, block offsets
+    size_t scratch = 0;  // pooled per-thread search scratch
+  };
+  MemoryBreakdown Memory() const;
+
+  /// The float32 vector of `row` (< size()), dim() floats.
+  const float* vector(uint32_t row) const {
+    return vectors_.data() + size_t{row} * dim_;
+  }
+
+ private:
+  struct Scratch;
+  struct Candidate {
+    float dist;
+    uint32_t id;
+  };
+
+  // Internal distances are "smaller is closer": squared L2, or minus the
+  // inner product.
+  float Dist(const float* a, const float* b) const;
+  void RefreshKernels();
+  float DistRows(uint32_t a, uint32_t b) const {
+    return Dist(vector(a), vector(b));
+  }
+  float ToScore(float dist) const { return metric_ip_ ? -dist : dist; }
+
+  uint32_t* Links0(uint32_t id) {
+    return level0_.data() + size_t{id} * (1 + max_m0_);
+  }
+  const uint32_t* Links0(uint32_t id) const {
+    return level0_.data() + size_t{id} * (1 + max_m0_);
+  }
+  uint32_t* Links(uint32_t id, int level);
+  const uint32_t* Links(uint32_t id, int level) const;
+  size_t MaxLinks(int level) const { return level == 0 ? max_m0_ : max_m_; }
+
+  int DrawLevel(size_t row) const;
+  void Lock(uint32_t id) const;
+  void Unlock(uint32_t id) const;
+
+  // Grows the storage for rows [n_, n_ + n) and copies/encodes their data.
+  void AppendRows(const float* data, size_t n);
+  // Inserts rows [begin, end) into the graph with `threads` threads.
+  void InsertRows(size_t begin, size_t end, int threads);
+  void Insert(uint32_t node, Scratch* s);
+  // Best-first search of one level for insertion; leaves the result sorted
+  // closest first in s->result.
+  void SearchLayerForInsert(uint32_t node, uint32_t ep, float ep_dist,
+                            int level, size_t ef, Scratch* s) const;
+  // The neighbor-selection heuristic (paper, Algorithm 4): keeps a candidate
+  // only when it is closer to the base than to every kept one. `sorted`
+  // is closest first; the kept ids go to *out.
+  void SelectNeighbors(const std::vector<Candidate>& sorted, size_t max_count,
+                       std::vector<Candidate>* out) const;
+  void Connect(uint32_t node, int level, Scratch* s);
+
+  std::unique_ptr<Scratch> AcquireScratch() const;
+  void ReleaseScratch(std::unique_ptr<Scratch> s) const;
+
+  template <typename Space>
+  uint32_t GreedyUpper(const Space& space) const;
+  template <typename Space, typename Accept>
+  void SearchLevel0(const Space& space, uint32_t ep, size_t ef,
+                    const Accept& accept, Scratch* s) const;
+  template <typename Space>
+  void GraphSearch(const Space& space, size_t ef, const Bitset* allowed,
+                   Scratch* s) const;
+  std::vector<Neighbor> ExactSearch(const float* query, size_t k,
+                                    const Bitset* allowed, float lo,
+                                    float hi) const;
+
+  IndexParams params_;
+  size_t dim_;
+  bool quantized_;
+  bool metric_ip_;
+  size_t max_m_;   // M: links per row on levels >= 1
+  size_t max_m0_;  // 2 * M: links per row on level 0
+  double level_mult_;
+  // The active kernels (see RefreshKernels()).
+  float (*l2_fn_)(const float*, const float*, size_t) = nullptr;
+  float (*ip_fn_)(const float*, const float*, size_t) = nullptr;
+
+  size_t n_ = 0;
+  std::vector<float> vectors_;
+  Sq8Quantizer sq_;
+  std::vector<uint8_t> codes_;
+  std::vector<uint32_t> level0_;
+  std::vector<uint8_t> levels_;
+  // First block in upper_ of each row with level >= 1 (unused otherwise).
+  std::vector<uint32_t> upper_block_;
+  std::vector<uint32_t> upper_;
+  int max_level_ = -1;
+  uint32_t entry_ = 0;
+
+  // Only during InsertRows with more than one thread.
+  std::unique_ptr<std::atomic<uint8_t>[]> locks_;
+  std::mutex entry_mu_;
+
+  mutable std::mutex pool_mu_;
+  mutable std::vector<std::unique_ptr<Scratch>> pool_;
+};
+
+}  // namespace cove::engine
+
+#endif  // COVE_SRC_ENGINE_HNSW_INDEX_H_

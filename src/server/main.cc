@@ -1,0 +1,88 @@
+// cove-server: serves the Milvus v2 gRPC protocol over the embedded engine.
+//
+//   cove-server --data DIR --listen 127.0.0.1:19530
+//               [--tls-cert F --tls-key F [--tls-client-ca F]]
+//               [--auth --root-password-file F]
+//
+// Prints "cove-server listening on HOST:PORT" once serving (with port 0, the
+// port chosen), and shuts down gracefully on SIGINT or SIGTERM.
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "server/server.h"
+
+namespace {
+
+// The first line of a file, without its line ending.
+bool ReadFirstLine(const std::string& path, std::string* out) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::getline(in, *out);
+  while (!out->empty() && (out->back() == '\r' || out->back() == '\n')) {
+    out->pop_back();
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"cove-server: a Milvus v2 (gRPC) server over the Cove engine"};
+  cove::server::ServerOptions options;
+  std::string root_password_file;
+  app.add_option("--data", options.data_dir,
+                 "data directory, or :memory: (default)");
+  app.add_option("--listen", options.listen_address,
+                 "host:port to listen on (port 0: any free port)");
+  app.add_option("--tls-cert", options.tls_cert_file,
+                 "PEM certificate chain (enables TLS)");
+  app.add_option("--tls-key", options.tls_key_file, "PEM private key");
+  app.add_option("--tls-client-ca", options.tls_client_ca_file,
+                 "PEM CAs for client certificates (enables mutual TLS)");
+  app.add_flag("--auth", options.auth_enabled,
+               "require user/password authentication and check privileges");
+  app.add_option("--root-password-file", root_password_file,
+                 "file whose first line is the password of user root");
+  CLI11_PARSE(app, argc, argv);
+
+  if (options.auth_enabled) {
+    if (root_password_file.empty()) {
+      std::cerr << "cove-server: --auth needs --root-password-file\n";
+      return 2;
+    }
+    if (!ReadFirstLine(root_password_file, &options.root_password)) {
+      std::cerr << "cove-server: cannot read --root-password-file '"
+                << root_password_file << "'\n";
+      return 2;
+    }
+  }
+
+  // Block the shutdown signals in every thread (gRPC's threads inherit the
+  // mask) and wait for them here.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto server = cove::server::StartServer(options);
+  if (!server.ok()) {
+    std::cerr << "cove-server: " << server.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "cove-server listening on " << (*server)->address()
+            << (options.tls_cert_file.empty() ? "" : " (TLS)")
+            << (options.auth_enabled ? " (auth)" : "") << std::endl;
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::cout << "cove-server: shutting down" << std::endl;
+  (*server)->Shutdown();
+  (*server)->Wait();
+  return 0;
+}

@@ -1,0 +1,1306 @@
+// The Milvus v2 gRPC service of cove-server (see milvus_service.h).
+#include "server/milvus_service.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/strings.h"
+#include "cove/version.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/reflection.h"
+
+namespace cove::server {
+namespace {
+
+using internal::StatusToProto;
+
+// The Milvus protocol version this server speaks.
+constexpr char kMilvusVersion[] = "v2.5.6";
+
+// Stores a status in a reply: most replies have a `status` field; a few RPCs
+// reply with a bare common.Status; DummyResponse has only a string.
+void SetStatus(common_pb::Status* response, const common_pb::Status& status) {
+  *response = status;
+}
+void SetStatus(milvus_pb::DummyResponse* response,
+               const common_pb::Status& status) {
+  response->set_response(status.reason());
+}
+template <typename Response>
+void SetStatus(Response* response, const common_pb::Status& status) {
+  *response->mutable_status() = status;
+}
+
+// A string field of a request by number; message fields (UserEntity,
+// RoleEntity) give their `name`.
+std::string StringField(const google::protobuf::Message& message, int number) {
+  const google::protobuf::FieldDescriptor* field =
+      message.GetDescriptor()->FindFieldByNumber(number);
+  if (field == nullptr || field->is_repeated()) return std::string();
+  const google::protobuf::Reflection* r = message.GetReflection();
+  if (field->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+    return r->GetString(message, field);
+  }
+  if (field->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE) {
+    const google::protobuf::Message& sub = r->GetMessage(message, field);
+    const google::protobuf::FieldDescriptor* name =
+        sub.GetDescriptor()->FindFieldByName("name");
+    if (name != nullptr &&
+        name->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+      return sub.GetReflection()->GetString(sub, name);
+    }
+  }
+  return std::string();
+}
+
+std::vector<std::string> RepeatedStringField(
+    const google::protobuf::Message& message, int number) {
+  std::vector<std::string> out;
+  const google::protobuf::FieldDescriptor* field =
+      message.GetDescriptor()->FindFieldByNumber(number);
+  if (field == nullptr || !field->is_repeated() ||
+      field->type() != google::protobuf::FieldDescriptor::TYPE_STRING) {
+    return out;
+  }
+  const google::protobuf::Reflection* r = message.GetReflection();
+  for (int i = 0; i < r->FieldSize(message, field); ++i) {
+    out.push_back(r->GetRepeatedString(message, field, i));
+  }
+  return out;
+}
+
+// The request's own database name (db_name, or dbName in old messages).
+std::string RequestDb(const google::protobuf::Message& message) {
+  for (const char* name : {"db_name", "dbName"}) {
+    const google::protobuf::FieldDescriptor* field =
+        message.GetDescriptor()->FindFieldByName(name);
+    if (field != nullptr && !field->is_repeated() &&
+        field->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+      return message.GetReflection()->GetString(message, field);
+    }
+  }
+  return std::string();
+}
+
+std::string Metadata(grpc::ServerContext* context, const char* key) {
+  const auto& md = context->client_metadata();
+  auto it = md.find(key);
+  if (it == md.end()) return std::string();
+  return std::string(it->second.data(), it->second.size());
+}
+
+// "PrivilegeSearch" -> "Search"; "PrivilegeAll" -> "All".
+std::string PrivilegeName(common_pb::ObjectPrivilege privilege) {
+  std::string name = common_pb::ObjectPrivilege_Name(privilege);
+  if (absl::StartsWith(name, "Privilege")) name = name.substr(9);
+  return name;
+}
+
+absl::Status NeedName(const char* what, const std::string& value) {
+  if (value.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": must not be empty"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> DecodePassword(const char* what,
+                                           const std::string& encoded) {
+  auto decoded = internal::Base64Decode(encoded);
+  if (!decoded.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": expected base64 (as Milvus clients send it)"));
+  }
+  return decoded;
+}
+
+// A privilege name as Milvus spells it: an ObjectPrivilege without its
+// "Privilege" prefix, or a built-in group.
+absl::Status ValidatePrivilege(const std::string& name) {
+  if (name == "*" || name == "All") return absl::OkStatus();
+  if (common_pb::ObjectPrivilege_descriptor()->FindValueByName(
+          absl::StrCat("Privilege", name)) != nullptr) {
+    return absl::OkStatus();
+  }
+  for (const char* group :
+       {"CollectionReadOnly", "CollectionReadWrite", "CollectionAdmin"}) {
+    if (name == group) return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "privilege: unknown privilege '", name,
+      "' (expected a Milvus privilege such as Search, Insert, "
+      "CreateCollection or All)"));
+}
+
+}  // namespace
+
+MilvusServiceImpl::MilvusServiceImpl(std::shared_ptr<Connection> connection,
+                                     std::shared_ptr<auth::AuthStore> auth,
+                                     Options options)
+    : connection_(std::move(connection)),
+      auth_(std::move(auth)),
+      options_(options) {}
+
+absl::StatusOr<std::string> MilvusServiceImpl::Authenticate(
+    grpc::ServerContext* context) {
+  if (!options_.auth_enabled) return std::string();
+  std::string header = Metadata(context, "authorization");
+  if (header.empty()) {
+    return absl::UnauthenticatedError(
+        "authentication: missing 'authorization' metadata (expected base64 "
+        "of user:password)");
+  }
+  auto decoded = internal::Base64Decode(header);
+  if (!decoded.ok()) {
+    return absl::UnauthenticatedError(
+        "authentication: the 'authorization' metadata is not base64");
+  }
+  size_t colon = decoded->find(':');
+  if (colon == std::string::npos) {
+    return absl::UnauthenticatedError(
+        "authentication: API-key tokens are not supported by cove-server "
+        "(expected user:password)");
+  }
+  std::string user = decoded->substr(0, colon);
+  absl::Status s = auth_->Authenticate(user, decoded->substr(colon + 1));
+  if (!s.ok()) return s;
+  return user;
+}
+
+absl::Status MilvusServiceImpl::Authorize(
+    const std::string& user, const google::protobuf::Message& request,
+    const std::string& db) {
+  if (!options_.auth_enabled) return absl::OkStatus();
+  const google::protobuf::MessageOptions& opts =
+      request.GetDescriptor()->options();
+  if (!opts.HasExtension(common_pb::privilege_ext_obj)) {
+    return absl::OkStatus();  // no privilege needed (as in Milvus)
+  }
+  const common_pb::PrivilegeExt& ext =
+      opts.GetExtension(common_pb::privilege_ext_obj);
+  const std::string privilege = PrivilegeName(ext.object_privilege());
+  const std::string type = common_pb::ObjectType_Name(ext.object_type());
+  std::vector<std::string> names;
+  if (ext.object_name_index() > 0) {
+    names.push_back(StringField(request, ext.object_name_index()));
+  } else if (ext.object_name_indexs() > 0) {
+    names = RepeatedStringField(request, ext.object_name_indexs());
+  }
+  if (names.empty()) names.push_back("*");
+  for (const std::string& name : names) {
+    // Users may always look at and change their own account.
+    if (ext.object_type() == common_pb::User && name == user) continue;
+    absl::Status s = auth_->Check(user, privilege, type,
+                                  name.empty() ? "*" : name, db);
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+template <typename Request, typename Response, typename Fn>
+grpc::Status MilvusServiceImpl::Handle(grpc::ServerContext* context,
+                                       const Request& request,
+                                       Response* response, Fn&& fn) {
+  auto user = Authenticate(context);
+  if (!user.ok()) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        std::string(user.status().message()));
+  }
+  Caller caller;
+  caller.user = *user;
+  std::string db = RequestDb(request);
+  if (db.empty()) db = Metadata(context, "dbname");
+  if (db.empty()) db = "default";
+  caller.call.db_name = db;
+  absl::Status s = Authorize(caller.user, request, db);
+  if (s.ok()) s = fn(caller);
+  SetStatus(response, StatusToProto(s));
+  return grpc::Status::OK;
+}
+
+template <typename Request, typename Response>
+grpc::Status MilvusServiceImpl::Unsupported(grpc::ServerContext* context,
+                                            const Request& request,
+                                            Response* response,
+                                            const char* rpc) {
+  return Handle(context, request, response, [&](const Caller&) {
+    return absl::UnimplementedError(absl::StrCat(
+        rpc, ": not supported by cove-server (cove implements collections, "
+             "partitions, aliases, indexes, insert/upsert/delete, search, "
+             "query, flush, databases and RBAC)"));
+  });
+}
+
+absl::StatusOr<CollectionSchema> MilvusServiceImpl::Schema(
+    const std::string& collection, const CallOptions& call) {
+  auto d = connection_->DescribeCollection(collection, call);
+  if (!d.ok()) return d.status();
+  return d->schema;
+}
+
+template <typename WriteRequest>
+absl::Status MilvusServiceImpl::Write(const WriteRequest& request, bool upsert,
+                                      const CallOptions& call,
+                                      milvus_pb::MutationResult* out) {
+  if (absl::Status s = NeedName("collection_name", request.collection_name());
+      !s.ok()) {
+    return s;
+  }
+  if (request.schema_timestamp() != 0) {
+    auto d = connection_->DescribeCollection(request.collection_name(), call);
+    if (!d.ok()) return d.status();
+    if (static_cast<uint64_t>(d->created_timestamp) !=
+        request.schema_timestamp()) {
+      return internal::SchemaMismatchError(request.collection_name());
+    }
+  }
+  auto rows = internal::FieldDataToRows(request.fields_data(),
+                                        /*omit_nulls=*/true);
+  if (!rows.ok()) return rows.status();
+  if (request.num_rows() != 0 && request.num_rows() != rows->size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "insert num_rows: does not match the field data (expected ",
+        rows->size(), ", got ", request.num_rows(), ")"));
+  }
+  InsertRequest insert;
+  insert.collection_name = request.collection_name();
+  insert.partition_name = request.partition_name();
+  insert.rows = *std::move(rows);
+  auto result = upsert ? connection_->Upsert(insert, call)
+                       : connection_->Insert(insert, call);
+  if (!result.ok()) return result.status();
+  internal::MutationResultToProto(*result, upsert ? "upsert" : "insert", out);
+  return absl::OkStatus();
+}
+
+// --- server -------------------------------------------------------------------
+
+grpc::Status MilvusServiceImpl::Connect(grpc::ServerContext* context,
+                                        const milvus_pb::ConnectRequest* request,
+                                        milvus_pb::ConnectResponse* response) {
+  return Handle(context, *request, response, [&](const Caller&) {
+    response->set_identifier(next_identifier_.fetch_add(1));
+    common_pb::ServerInfo* info = response->mutable_server_info();
+    info->set_build_tags(absl::StrCat("cove-", VersionString()));
+    info->set_deploy_mode("STANDALONE");
+    (*info->mutable_reserved())["server"] = "cove";
+    (*info->mutable_reserved())["backend"] = connection_->backend_name();
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status MilvusServiceImpl::GetVersion(
+    grpc::ServerContext* context, const milvus_pb::GetVersionRequest* request,
+    milvus_pb::GetVersionResponse* response) {
+  return Handle(context, *request, response, [&](const Caller&) {
+    response->set_version(kMilvusVersion);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status MilvusServiceImpl::CheckHealth(
+    grpc::ServerContext* context, const milvus_pb::CheckHealthRequest* request,
+    milvus_pb::CheckHealthResponse* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    absl::Status s = connection_->CheckHealth(c.call);
+    bool healthy = s.ok() || absl::IsUnimplemented(s);
+    response->set_ishealthy(healthy);
+    if (!healthy) response->add_reasons(std::string(s.message()));
+    return absl::OkStatus();
+  });
+}
+
+// --- databases ------------------------------------------------------------------
+
+grpc::Status MilvusServiceImpl::CreateDatabase(
+    grpc::ServerContext* context,
+    const milvus_pb::CreateDatabaseRequest* request,
+    common_pb::Status* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    return connection_->CreateDatabase(request->db_name(), c.call);
+  });
+}
+
+grpc::Status MilvusServiceImpl::DropDatabase(
+    grpc::ServerContext* context, const milvus_pb::DropDatabaseRequest* request,
+    common_pb::Status* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    return connection_->DropDatabase(request->db_name(), c.call);
+  });
+}
+
+grpc::Status MilvusServiceImpl::ListDatabases(
+    grpc::ServerContext* context,
+    const milvus_pb::ListDatabasesRequest* request,
+    milvus_pb::ListDatabasesResponse* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    auto names = connection_->ListDatabases(c.call);
+    if (absl::IsUnimplemented(names.status())) {
+      names = std::vector<std::string>{"default"};
+    }
+    if (!names.ok()) return names.status();
+    int64_t id = 1;
+    for (const std::string& n : *names) {
+      response->add_db_names(n);
+      response->add_db_ids(id++);
+      response->add_created_timestamp(0);
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status MilvusServiceImpl::DescribeDatabase(
+    grpc::ServerContext* context,
+    const milvus_pb::DescribeDatabaseRequest* request,
+    milvus_pb::DescribeDatabaseResponse* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    const std::string& name = c.call.db_name;
+    auto names = connection_->ListDatabases(c.call);
+    if (absl::IsUnimplemented(names.status())) {
+      names = std::vector<std::string>{"default"};
+    }
+    if (!names.ok()) return names.status();
+    auto it = std::find(names->begin(), names->end(), name);
+    if (it == names->end()) {
+      return absl::NotFoundError(
+          absl::StrCat("database '", name, "' not found"));
+    }
+    response->set_db_name(name);
+    response->set_dbid(1 + (it - names->begin()));
+    return absl::OkStatus();
+  });
+}
+
+// --- collections ----------------------------------------------------------------
+
+grpc::Status MilvusServiceImpl::CreateCollection(
+    grpc::ServerContext* context,
+    const milvus_pb::CreateCollectionRequest* request,
+    common_pb::Status* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    ::milvus::proto::schema::CollectionSchema proto;
+    if (!proto.ParseFromString(request->schema())) {
+      return absl::InvalidArgumentError(
+          "create collection schema: not a serialized schema.CollectionSchema");
+    }
+    auto schema = internal::SchemaFromProto(proto);
+    if (!schema.ok()) return schema.status();
+    std::string name = request->collection_name().empty()
+                           ? proto.name()
+                           : request->collection_name();
+    if (absl::Status s = NeedName("collection_name", name); !s.ok()) return s;
+    return connection_->CreateCollection(name, *schema, {}, c.call);
+  });
+}
+
+grpc::Status MilvusServiceImpl::DescribeCollection(
+    grpc::ServerContext* context,
+    const milvus_pb::DescribeCollectionRequest* request,
+    milvus_pb::DescribeCollectionResponse* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    if (absl::Status s =
+            NeedName("collection_name", request->collection_name());
+        !s.ok()) {
+      return s;
+    }
+    auto d = connection_->DescribeCollection(request->collection_name(),
+                                             c.call);
+    if (!d.ok()) return d.status();
+    internal::DescriptionToProto(*d, response);
+    response->set_db_name(c.call.db_name);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status MilvusServiceImpl::HasCollection(
+    grpc::ServerContext* context,
+    const milvus_pb::HasCollectionRequest* request,
+    milvus_pb::BoolResponse* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    auto has = connection_->HasCollection(request->collection_name(), c.call);
+    if (!has.ok()) return has.status();
+    response->set_value(*has);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status MilvusServiceImpl::ShowCollections(
+    grpc::ServerContext* context,
+    const milvus_pb::ShowCollectionsRequest* request,
+    milvus_pb::ShowCollectionsResponse* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    auto names = connection_->ListCollections(c.call);
+    if (!names.ok()) return names.status();
+    for (const std::string& name : *names) {
+      auto d = connection_->DescribeCollection(name, c.call);
+      if (!d.ok()) continue;  // dropped meanwhile
+      auto state = connection_->GetLoadState(name, c.call);
+      bool loaded = state.ok() && *state == LoadState::kLoaded;
+      if (request->type() == milvus_pb::InMemory && !loaded) continue;
+      response->add_collection_names(name);
+      response->add_collection_ids(d->collection_id);
+      response->add_created_timestamps(
+          static_cast<uint64_t>(d->created_timestamp));
+      response->add_created_utc_timestamps(
+          static_cast<uint64_t>(d->created_timestamp / 1000));
+      response->add_inmemory_percentages(loaded ? 100 : 0);
+      response->add_query_service_available(loaded);
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status MilvusServiceImpl::DropCollection(
+    grpc::ServerContext* context,
+    const milvus_pb::DropCollectionRequest* request,
+    common_pb::Status* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    return connection_->DropCollection(request->collection_name(), c.call);
+  });
+}
+
+grpc::Status MilvusServiceImpl::RenameCollection(
+    grpc::ServerContext* context,
+    const milvus_pb::RenameCollectionRequest* request,
+    common_pb::Status* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    if (!request->newdbname().empty() &&
+        request->newdbname() != c.call.db_name) {
+      return absl::UnimplementedError(
+          "rename collection: moving a collection to another database is "
+          "not supported by cove");
+    }
+    return connection_->RenameCollection(request->oldname(),
+                                         request->newname(), c.call);
+  });
+}
+
+grpc::Status MilvusServiceImpl::LoadCollection(
+    grpc::ServerContext* context,
+    const milvus_pb::LoadCollectionRequest* request,
+    common_pb::Status* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    return connection_->LoadCollection(request->collection_name(), c.call);
+  });
+}
+
+grpc::Status MilvusServiceImpl::ReleaseCollection(
+    grpc::ServerContext* context,
+    const milvus_pb::ReleaseCollectionRequest* request,
+    common_pb::Status* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    return connection_->ReleaseCollection(request->collection_name(), c.call);
+  });
+}
+
+grpc::Status MilvusServiceImpl::GetLoadingProgress(
+    grpc::ServerContext* context,
+    const milvus_pb::GetLoadingProgressRequest* request,
+    milvus_pb::GetLoadingProgressResponse* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    auto state = connection_->GetLoadState(request->collection_name(), c.call);
+    if (!state.ok()) return state.status();
+    switch (*state) {
+      case LoadState::kNotExist:
+        return absl::NotFoundError(absl::StrCat(
+            "collection '", request->collection_name(), "' not found"));
+      case LoadState::kNotLoaded:
+        return absl::FailedPreconditionError(absl::StrCat(
+            "collection '", request->collection_name(), "' is not loaded"));
+      case LoadState::kLoading:
+        response->set_progress(50);
+        break;
+      case LoadState::kLoaded:
+        response->set_progress(100);
+        response->set_refresh_progress(100);
+        break;
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status MilvusServiceImpl::GetLoadState(
+    grpc::ServerContext* context,
+    const milvus_pb::GetLoadStateRequest* request,
+    milvus_pb::GetLoadStateResponse* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    auto state = connection_->GetLoadState(request->collection_name(), c.call);
+    if (!state.ok()) return state.status();
+    response->set_state(internal::LoadStateToProto(*state));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status MilvusServiceImpl::GetCollectionStatistics(
+    grpc::ServerContext* context,
+    const milvus_pb::GetCollectionStatisticsRequest* request,
+    milvus_pb::GetCollectionStatisticsResponse* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    auto stats =
+        connection_->GetCollectionStats(request->collection_name(), c.call);
+    if (!stats.ok()) return stats.status();
+    common_pb::KeyValuePair* kv = response->add_stats();
+    kv->set_key("row_count");
+    kv->set_value(absl::StrCat(stats->row_count));
+    return absl::OkStatus();
+  });
+}
+
+// --- partitions -----------------------------------------------------------------
+
+grpc::Status MilvusServiceImpl::CreatePartition(
+    grpc::ServerContext* context,
+    const milvus_pb::CreatePartitionRequest* request,
+    common_pb::Status* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    return connection_->CreatePartition(request->collection_name(),
+                                        request->partition_name(), c.call);
+  });
+}
+
+grpc::Status MilvusServiceImpl::DropPartition(
+    grpc::ServerContext* context,
+    const milvus_pb::DropPartitionRequest* request,
+    common_pb::Status* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    return connection_->DropPartition(request->collection_name(),
+                                      request->partition_name(), c.call);
+  });
+}
+
+grpc::Status MilvusServiceImpl::HasPartition(
+    grpc::ServerContext* context, const milvus_pb::HasPartitionRequest* request,
+    milvus_pb::BoolResponse* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    auto has = connection_->HasPartition(request->collection_name(),
+                                         request->partition_name(), c.call);
+    if (absl::IsUnimplemented(has.status())) {
+      // Backends without partitions have exactly the default one.
+      auto d = connection_->DescribeCollection(request->collection_name(),
+                                               c.call);
+      if (!d.ok()) return d.status();
+      has = std::find(d->partitions.begin(), d->partitions.end(),
+                      request->partition_name()) != d->partitions.end();
+    }
+    if (!has.ok()) return has.status();
+    response->set_value(*has);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status MilvusServiceImpl::ShowPartitions(
+    grpc::ServerContext* context,
+    const milvus_pb::ShowPartitionsRequest* request,
+    milvus_pb::ShowPartitionsResponse* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    auto names =
+        connection_->ListPartitions(request->collection_name(), c.call);
+    if (absl::IsUnimplemented(names.status())) {
+      auto d = connection_->DescribeCollection(request->collection_name(),
+                                               c.call);
+      if (!d.ok()) return d.status();
+      names = d->partitions;
+    }
+    if (!names.ok()) return names.status();
+    int64_t id = 1;
+    for (const std::string& n : *names) {
+      response->add_partition_names(n);
+      response->add_partitionids(id++);
+      response->add_created_timestamps(0);
+      response->add_created_utc_timestamps(0);
+      response->add_inmemory_percentages(100);
+    }
+    return absl::OkStatus();
+  });
+}
+
+// --- aliases --------------------------------------------------------------------
+
+grpc::Status MilvusServiceImpl::CreateAlias(
+    grpc::ServerContext* context, const milvus_pb::CreateAliasRequest* request,
+    common_pb::Status* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    return connection_->CreateAlias(request->collection_name(),
+                                    request->alias(), c.call);
+  });
+}
+
+grpc::Status MilvusServiceImpl::DropAlias(
+    grpc::ServerContext* context, const milvus_pb::DropAliasRequest* request,
+    common_pb::Status* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    return connection_->DropAlias(request->alias(), c.call);
+  });
+}
+
+grpc::Status MilvusServiceImpl::AlterAlias(
+    grpc::ServerContext* context, const milvus_pb::AlterAliasRequest* request,
+    common_pb::Status* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    return connection_->AlterAlias(request->collection_name(),
+                                   request->alias(), c.call);
+  });
+}
+
+grpc::Status MilvusServiceImpl::DescribeAlias(
+    grpc::ServerContext* context,
+    const milvus_pb::DescribeAliasRequest* request,
+    milvus_pb::DescribeAliasResponse* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    auto d = connection_->DescribeAlias(request->alias(), c.call);
+    if (!d.ok()) return d.status();
+    response->set_alias(d->alias);
+    response->set_collection(d->collection);
+    response->set_db_name(d->db_name.empty() ? c.call.db_name : d->db_name);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status MilvusServiceImpl::ListAliases(
+    grpc::ServerContext* context, const milvus_pb::ListAliasesRequest* request,
+    milvus_pb::ListAliasesResponse* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    auto aliases = connection_->ListAliases(request->collection_name(), c.call);
+    if (!aliases.ok()) return aliases.status();
+    response->set_db_name(c.call.db_name);
+    response->set_collection_name(request->collection_name());
+    for (const std::string& a : *aliases) response->add_aliases(a);
+    return absl::OkStatus();
+  });
+}
+
+// --- indexes --------------------------------------------------------------------
+
+grpc::Status MilvusServiceImpl::CreateIndex(
+    grpc::ServerContext* context, const milvus_pb::CreateIndexRequest* request,
+    common_pb::Status* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    auto spec = internal::IndexSpecFromProto(*request);
+    if (!spec.ok()) return spec.status();
+    return connection_->CreateIndex(request->collection_name(), *spec, c.call);
+  });
+}
+
+namespace {
+
+// Indexes matching a request's field and index names (either may be empty).
+std::vector<IndexDescription> MatchingIndexes(
+    std::vector<IndexDescription> all, const std::string& field,
+    const std::string& index) {
+  std::vector<IndexDescription> out;
+  for (auto& d : all) {
+    if (!field.empty() && d.field_name != field) continue;
+    if (!index.empty() && d.index_name != index) continue;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+absl::Status IndexNotFound(const std::string& collection,
+                           const std::string& field,
+                           const std::string& index) {
+  return absl::NotFoundError(absl::StrCat(
+      "index ", index.empty() ? "" : absl::StrCat("'", index, "' "),
+      field.empty() ? "" : absl::StrCat("on field '", field, "' "),
+      "not found in collection '", collection, "'"));
+}
+
+}  // namespace
+
+grpc::Status MilvusServiceImpl::DescribeIndex(
+    grpc::ServerContext* context,
+    const milvus_pb::DescribeIndexRequest* request,
+    milvus_pb::DescribeIndexResponse* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    auto all = connection_->DescribeIndexes(request->collection_name(), c.call);
+    if (!all.ok()) return all.status();
+    auto found = MatchingIndexes(*std::move(all), request->field_name(),
+                                 request->index_name());
+    if (found.empty()) {
+      return IndexNotFound(request->collection_name(), request->field_name(),
+                           request->index_name());
+    }
+    for (const IndexDescription& d : found) {
+      internal::IndexDescriptionToProto(d,
+                                        response->add_index_descriptions());
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status MilvusServiceImpl::DropIndex(
+    grpc::ServerContext* context, const milvus_pb::DropIndexRequest* request,
+    common_pb::Status* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    std::string name = request->index_name();
+    if (name.empty()) {
+      auto all =
+          connection_->DescribeIndexes(request->collection_name(), c.call);
+      if (!all.ok()) return all.status();
+      auto found = MatchingIndexes(*std::move(all), request->field_name(), "");
+      if (found.empty()) {
+        return IndexNotFound(request->collection_name(),
+                             request->field_name(), "");
+      }
+      name = found.front().index_name;
+    }
+    return connection_->DropIndex(request->collection_name(), name, c.call);
+  });
+}
+
+grpc::Status MilvusServiceImpl::GetIndexState(
+    grpc::ServerContext* context,
+    const milvus_pb::GetIndexStateRequest* request,
+    milvus_pb::GetIndexStateResponse* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    auto all = connection_->DescribeIndexes(request->collection_name(), c.call);
+    if (!all.ok()) return all.status();
+    auto found = MatchingIndexes(*std::move(all), request->field_name(),
+                                 request->index_name());
+    if (found.empty()) {
+      return IndexNotFound(request->collection_name(), request->field_name(),
+                           request->index_name());
+    }
+    milvus_pb::IndexDescription d;
+    internal::IndexDescriptionToProto(found.front(), &d);
+    response->set_state(d.state());
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status MilvusServiceImpl::GetIndexBuildProgress(
+    grpc::ServerContext* context,
+    const milvus_pb::GetIndexBuildProgressRequest* request,
+    milvus_pb::GetIndexBuildProgressResponse* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    auto all = connection_->DescribeIndexes(request->collection_name(), c.call);
+    if (!all.ok()) return all.status();
+    auto found = MatchingIndexes(*std::move(all), request->field_name(),
+                                 request->index_name());
+    if (found.empty()) {
+      return IndexNotFound(request->collection_name(), request->field_name(),
+                           request->index_name());
+    }
+    response->set_indexed_rows(found.front().indexed_rows);
+    response->set_total_rows(found.front().total_rows);
+    return absl::OkStatus();
+  });
+}
+
+// --- data -----------------------------------------------------------------------
+
+grpc::Status MilvusServiceImpl::Insert(grpc::ServerContext* context,
+                                       const milvus_pb::InsertRequest* request,
+                                       milvus_pb::MutationResult* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    return Write(*request, /*upsert=*/false, c.call, response);
+  });
+}
+
+grpc::Status MilvusServiceImpl::Upsert(grpc::ServerContext* context,
+                                       const milvus_pb::UpsertRequest* request,
+                                       milvus_pb::MutationResult* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    return Write(*request, /*upsert=*/true, c.call, response);
+  });
+}
+
+grpc::Status MilvusServiceImpl::Delete(grpc::ServerContext* context,
+                                       const milvus_pb::DeleteRequest* request,
+                                       milvus_pb::MutationResult* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    DeleteRequest del = internal::DeleteRequestFromProto(*request);
+    auto result = connection_->Delete(del, c.call);
+    if (!result.ok()) return result.status();
+    internal::MutationResultToProto(*result, "delete", response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status MilvusServiceImpl::Search(grpc::ServerContext* context,
+                                       const milvus_pb::SearchRequest* request,
+                                       milvus_pb::SearchResults* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    auto search = internal::SearchRequestFromProto(*request);
+    if (!search.ok()) return search.status();
+    auto schema = Schema(search->collection_name, c.call);
+    if (!schema.ok()) return schema.status();
+    auto results = connection_->Search(*search, c.call);
+    if (!results.ok()) return results.status();
+    response->set_collection_name(search->collection_name);
+    return internal::SearchResultsToProto(*results, *schema, *search,
+                                          response);
+  });
+}
+
+grpc::Status MilvusServiceImpl::Query(grpc::ServerContext* context,
+                                      const milvus_pb::QueryRequest* request,
+                                      milvus_pb::QueryResults* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    auto query = internal::QueryRequestFromProto(*request);
+    if (!query.ok()) return query.status();
+    auto schema = Schema(query->collection_name, c.call);
+    if (!schema.ok()) return schema.status();
+    auto rows = connection_->Query(*query, c.call);
+    if (!rows.ok()) return rows.status();
+    response->set_collection_name(query->collection_name);
+    return internal::QueryResultsToProto(*rows, *schema, *query, response);
+  });
+}
+
+grpc::Status MilvusServiceImpl::Flush(grpc::ServerContext* context,
+                                      const milvus_pb::FlushRequest* request,
+                                      milvus_pb::FlushResponse* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    response->set_db_name(c.call.db_name);
+    for (const std::string& name : request->collection_names()) {
+      absl::Status s = connection_->Flush(name, c.call);
+      if (!s.ok()) return s;
+      (*response->mutable_coll_segids())[name];
+      (*response->mutable_flush_coll_segids())[name];
+      (*response->mutable_coll_seal_times())[name] = absl::ToUnixSeconds(absl::Now());
+      (*response->mutable_coll_flush_ts())[name] = 1;
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status MilvusServiceImpl::GetFlushState(
+    grpc::ServerContext* context,
+    const milvus_pb::GetFlushStateRequest* request,
+    milvus_pb::GetFlushStateResponse* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    if (!request->collection_name().empty()) {
+      auto has = connection_->HasCollection(request->collection_name(), c.call);
+      if (!has.ok()) return has.status();
+      if (!*has) {
+        return absl::NotFoundError(absl::StrCat(
+            "collection '", request->collection_name(), "' not found"));
+      }
+    }
+    response->set_flushed(true);  // writes are applied when acknowledged
+    return absl::OkStatus();
+  });
+}
+
+// --- users, roles and privileges ------------------------------------------------
+
+grpc::Status MilvusServiceImpl::CreateCredential(
+    grpc::ServerContext* context,
+    const milvus_pb::CreateCredentialRequest* request,
+    common_pb::Status* response) {
+  return Handle(context, *request, response, [&](const Caller&) {
+    auto password = DecodePassword("password", request->password());
+    if (!password.ok()) return password.status();
+    return auth_->CreateUser(request->username(), *password);
+  });
+}
+
+grpc::Status MilvusServiceImpl::UpdateCredential(
+    grpc::ServerContext* context,
+    const milvus_pb::UpdateCredentialRequest* request,
+    common_pb::Status* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    auto old_password = DecodePassword("oldPassword", request->oldpassword());
+    if (!old_password.ok()) return old_password.status();
+    auto new_password = DecodePassword("newPassword", request->newpassword());
+    if (!new_password.ok()) return new_password.status();
+    // Root may reset any password; everyone else proves the old one.
+    bool check_old = c.user != auth::kRootUser;
+    return auth_->UpdatePassword(request->username(), *old_password,
+                                 *new_password, check_old);
+  });
+}
+
+grpc::Status MilvusServiceImpl::DeleteCredential(
+    grpc::ServerContext* context,
+    const milvus_pb::DeleteCredentialRequest* request,
+    common_pb::Status* response) {
+  return Handle(context, *request, response, [&](const Caller&) {
+    return auth_->DeleteUser(request->username());
+  });
+}
+
+grpc::Status MilvusServiceImpl::ListCredUsers(
+    grpc::ServerContext* context,
+    const milvus_pb::ListCredUsersRequest* request,
+    milvus_pb::ListCredUsersResponse* response) {
+  return Handle(context, *request, response, [&](const Caller&) {
+    for (const std::string& u : auth_->ListUsers()) response->add_usernames(u);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status MilvusServiceImpl::CreateRole(
+    grpc::ServerContext* context, const milvus_pb::CreateRoleRequest* request,
+    common_pb::Status* response) {
+  return Handle(context, *request, response, [&](const Caller&) {
+    return auth_->CreateRole(request->entity().name());
+  });
+}
+
+grpc::Status MilvusServiceImpl::DropRole(
+    grpc::ServerContext* context, const milvus_pb::DropRoleRequest* request,
+    common_pb::Status* response) {
+  return Handle(context, *request, response, [&](const Caller&) {
+    return auth_->DropRole(request->role_name(), request->force_drop());
+  });
+}
+
+grpc::Status MilvusServiceImpl::OperateUserRole(
+    grpc::ServerContext* context,
+    const milvus_pb::OperateUserRoleRequest* request,
+    common_pb::Status* response) {
+  return Handle(context, *request, response, [&](const Caller&) {
+    if (request->type() == milvus_pb::RemoveUserFromRole) {
+      return auth_->RevokeRole(request->username(), request->role_name());
+    }
+    return auth_->GrantRole(request->username(), request->role_name());
+  });
+}
+
+grpc::Status MilvusServiceImpl::SelectRole(
+    grpc::ServerContext* context, const milvus_pb::SelectRoleRequest* request,
+    milvus_pb::SelectRoleResponse* response) {
+  return Handle(context, *request, response, [&](const Caller&) {
+    auto roles = auth_->ListRoles(request->role().name());
+    if (!roles.ok()) return roles.status();
+    for (const RoleInfo& r : *roles) {
+      milvus_pb::RoleResult* result = response->add_results();
+      result->mutable_role()->set_name(r.name);
+      if (request->include_user_info()) {
+        for (const std::string& u : r.users) result->add_users()->set_name(u);
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status MilvusServiceImpl::SelectUser(
+    grpc::ServerContext* context, const milvus_pb::SelectUserRequest* request,
+    milvus_pb::SelectUserResponse* response) {
+  return Handle(context, *request, response, [&](const Caller&) {
+    std::vector<std::string> users;
+    if (request->user().name().empty()) {
+      users = auth_->ListUsers();
+    } else {
+      users.push_back(request->user().name());
+    }
+    for (const std::string& name : users) {
+      auto info = auth_->DescribeUser(name);
+      if (!info.ok()) return info.status();
+      milvus_pb::UserResult* result = response->add_results();
+      result->mutable_user()->set_name(info->name);
+      if (request->include_role_info()) {
+        for (const std::string& r : info->roles) {
+          result->add_roles()->set_name(r);
+        }
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status MilvusServiceImpl::OperatePrivilege(
+    grpc::ServerContext* context,
+    const milvus_pb::OperatePrivilegeRequest* request,
+    common_pb::Status* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    Grant grant = internal::GrantFromProto(request->entity());
+    if (absl::Status s = ValidatePrivilege(grant.privilege); !s.ok()) return s;
+    if (grant.db_name.empty()) grant.db_name = c.call.db_name;
+    grant.grantor = c.user;
+    if (request->type() == milvus_pb::Revoke) {
+      return auth_->RevokePrivilege(grant);
+    }
+    return auth_->GrantPrivilege(grant);
+  });
+}
+
+grpc::Status MilvusServiceImpl::SelectGrant(
+    grpc::ServerContext* context, const milvus_pb::SelectGrantRequest* request,
+    milvus_pb::SelectGrantResponse* response) {
+  return Handle(context, *request, response, [&](const Caller&) {
+    const milvus_pb::GrantEntity& e = request->entity();
+    auto grants = auth_->ListGrants(e.role().name(), e.object().name(),
+                                    e.object_name(), e.db_name());
+    if (!grants.ok()) return grants.status();
+    for (const Grant& g : *grants) {
+      internal::GrantToProto(g, response->add_entities());
+    }
+    return absl::OkStatus();
+  });
+}
+
+// --- unsupported RPCs -----------------------------------------------------------
+// Generated from the MilvusService of milvus.proto v2.5.6: every RPC not
+// handled above.
+
+grpc::Status MilvusServiceImpl::AlterCollection(
+    grpc::ServerContext* context, const milvus_pb::AlterCollectionRequest* request,
+    common_pb::Status* response) {
+  return Unsupported(context, *request, response, "AlterCollection");
+}
+
+grpc::Status MilvusServiceImpl::AlterCollectionField(
+    grpc::ServerContext* context, const milvus_pb::AlterCollectionFieldRequest* request,
+    common_pb::Status* response) {
+  return Unsupported(context, *request, response, "AlterCollectionField");
+}
+
+grpc::Status MilvusServiceImpl::LoadPartitions(
+    grpc::ServerContext* context, const milvus_pb::LoadPartitionsRequest* request,
+    common_pb::Status* response) {
+  return Unsupported(context, *request, response, "LoadPartitions");
+}
+
+grpc::Status MilvusServiceImpl::ReleasePartitions(
+    grpc::ServerContext* context, const milvus_pb::ReleasePartitionsRequest* request,
+    common_pb::Status* response) {
+  return Unsupported(context, *request, response, "ReleasePartitions");
+}
+
+grpc::Status MilvusServiceImpl::GetPartitionStatistics(
+    grpc::ServerContext* context, const milvus_pb::GetPartitionStatisticsRequest* request,
+    milvus_pb::GetPartitionStatisticsResponse* response) {
+  return Unsupported(context, *request, response, "GetPartitionStatistics");
+}
+
+grpc::Status MilvusServiceImpl::AlterIndex(
+    grpc::ServerContext* context, const milvus_pb::AlterIndexRequest* request,
+    common_pb::Status* response) {
+  return Unsupported(context, *request, response, "AlterIndex");
+}
+
+grpc::Status MilvusServiceImpl::GetIndexStatistics(
+    grpc::ServerContext* context, const milvus_pb::GetIndexStatisticsRequest* request,
+    milvus_pb::GetIndexStatisticsResponse* response) {
+  return Unsupported(context, *request, response, "GetIndexStatistics");
+}
+
+grpc::Status MilvusServiceImpl::HybridSearch(
+    grpc::ServerContext* context, const milvus_pb::HybridSearchRequest* request,
+    milvus_pb::SearchResults* response) {
+  return Unsupported(context, *request, response, "HybridSearch");
+}
+
+grpc::Status MilvusServiceImpl::CalcDistance(
+    grpc::ServerContext* context, const milvus_pb::CalcDistanceRequest* request,
+    milvus_pb::CalcDistanceResults* response) {
+  return Unsupported(context, *request, response, "CalcDistance");
+}
+
+grpc::Status MilvusServiceImpl::FlushAll(
+    grpc::ServerContext* context, const milvus_pb::FlushAllRequest* request,
+    milvus_pb::FlushAllResponse* response) {
+  return Unsupported(context, *request, response, "FlushAll");
+}
+
+grpc::Status MilvusServiceImpl::GetFlushAllState(
+    grpc::ServerContext* context, const milvus_pb::GetFlushAllStateRequest* request,
+    milvus_pb::GetFlushAllStateResponse* response) {
+  return Unsupported(context, *request, response, "GetFlushAllState");
+}
+
+grpc::Status MilvusServiceImpl::GetPersistentSegmentInfo(
+    grpc::ServerContext* context, const milvus_pb::GetPersistentSegmentInfoRequest* request,
+    milvus_pb::GetPersistentSegmentInfoResponse* response) {
+  return Unsupported(context, *request, response, "GetPersistentSegmentInfo");
+}
+
+grpc::Status MilvusServiceImpl::GetQuerySegmentInfo(
+    grpc::ServerContext* context, const milvus_pb::GetQuerySegmentInfoRequest* request,
+    milvus_pb::GetQuerySegmentInfoResponse* response) {
+  return Unsupported(context, *request, response, "GetQuerySegmentInfo");
+}
+
+grpc::Status MilvusServiceImpl::GetReplicas(
+    grpc::ServerContext* context, const milvus_pb::GetReplicasRequest* request,
+    milvus_pb::GetReplicasResponse* response) {
+  return Unsupported(context, *request, response, "GetReplicas");
+}
+
+grpc::Status MilvusServiceImpl::Dummy(
+    grpc::ServerContext* context, const milvus_pb::DummyRequest* request,
+    milvus_pb::DummyResponse* response) {
+  return Unsupported(context, *request, response, "Dummy");
+}
+
+grpc::Status MilvusServiceImpl::RegisterLink(
+    grpc::ServerContext* context, const milvus_pb::RegisterLinkRequest* request,
+    milvus_pb::RegisterLinkResponse* response) {
+  return Unsupported(context, *request, response, "RegisterLink");
+}
+
+grpc::Status MilvusServiceImpl::GetMetrics(
+    grpc::ServerContext* context, const milvus_pb::GetMetricsRequest* request,
+    milvus_pb::GetMetricsResponse* response) {
+  return Unsupported(context, *request, response, "GetMetrics");
+}
+
+grpc::Status MilvusServiceImpl::GetComponentStates(
+    grpc::ServerContext* context, const milvus_pb::GetComponentStatesRequest* request,
+    milvus_pb::ComponentStates* response) {
+  return Unsupported(context, *request, response, "GetComponentStates");
+}
+
+grpc::Status MilvusServiceImpl::LoadBalance(
+    grpc::ServerContext* context, const milvus_pb::LoadBalanceRequest* request,
+    common_pb::Status* response) {
+  return Unsupported(context, *request, response, "LoadBalance");
+}
+
+grpc::Status MilvusServiceImpl::GetCompactionState(
+    grpc::ServerContext* context, const milvus_pb::GetCompactionStateRequest* request,
+    milvus_pb::GetCompactionStateResponse* response) {
+  return Unsupported(context, *request, response, "GetCompactionState");
+}
+
+grpc::Status MilvusServiceImpl::ManualCompaction(
+    grpc::ServerContext* context, const milvus_pb::ManualCompactionRequest* request,
+    milvus_pb::ManualCompactionResponse* response) {
+  return Unsupported(context, *request, response, "ManualCompaction");
+}
+
+grpc::Status MilvusServiceImpl::GetCompactionStateWithPlans(
+    grpc::ServerContext* context, const milvus_pb::GetCompactionPlansRequest* request,
+    milvus_pb::GetCompactionPlansResponse* response) {
+  return Unsupported(context, *request, response, "GetCompactionStateWithPlans");
+}
+
+grpc::Status MilvusServiceImpl::Import(
+    grpc::ServerContext* context, const milvus_pb::ImportRequest* request,
+    milvus_pb::ImportResponse* response) {
+  return Unsupported(context, *request, response, "Import");
+}
+
+grpc::Status MilvusServiceImpl::GetImportState(
+    grpc::ServerContext* context, const milvus_pb::GetImportStateRequest* request,
+    milvus_pb::GetImportStateResponse* response) {
+  return Unsupported(context, *request, response, "GetImportState");
+}
+
+grpc::Status MilvusServiceImpl::ListImportTasks(
+    grpc::ServerContext* context, const milvus_pb::ListImportTasksRequest* request,
+    milvus_pb::ListImportTasksResponse* response) {
+  return Unsupported(context, *request, response, "ListImportTasks");
+}
+
+grpc::Status MilvusServiceImpl::OperatePrivilegeV2(
+    grpc::ServerContext* context, const milvus_pb::OperatePrivilegeV2Request* request,
+    common_pb::Status* response) {
+  return Unsupported(context, *request, response, "OperatePrivilegeV2");
+}
+
+grpc::Status MilvusServiceImpl::CreateResourceGroup(
+    grpc::ServerContext* context, const milvus_pb::CreateResourceGroupRequest* request,
+    common_pb::Status* response) {
+  return Unsupported(context, *request, response, "CreateResourceGroup");
+}
+
+grpc::Status MilvusServiceImpl::DropResourceGroup(
+    grpc::ServerContext* context, const milvus_pb::DropResourceGroupRequest* request,
+    common_pb::Status* response) {
+  return Unsupported(context, *request, response, "DropResourceGroup");
+}
+
+grpc::Status MilvusServiceImpl::UpdateResourceGroups(
+    grpc::ServerContext* context, const milvus_pb::UpdateResourceGroupsRequest* request,
+    common_pb::Status* response) {
+  return Unsupported(context, *request, response, "UpdateResourceGroups");
+}
+
+grpc::Status MilvusServiceImpl::TransferNode(
+    grpc::ServerContext* context, const milvus_pb::TransferNodeRequest* request,
+    common_pb::Status* response) {
+  return Unsupported(context, *request, response, "TransferNode");
+}
+
+grpc::Status MilvusServiceImpl::TransferReplica(
+    grpc::ServerContext* context, const milvus_pb::TransferReplicaRequest* request,
+    common_pb::Status* response) {
+  return Unsupported(context, *request, response, "TransferReplica");
+}
+
+grpc::Status MilvusServiceImpl::ListResourceGroups(
+    grpc::ServerContext* context, const milvus_pb::ListResourceGroupsRequest* request,
+    milvus_pb::ListResourceGroupsResponse* response) {
+  return Unsupported(context, *request, response, "ListResourceGroups");
+}
+
+grpc::Status MilvusServiceImpl::DescribeResourceGroup(
+    grpc::ServerContext* context, const milvus_pb::DescribeResourceGroupRequest* request,
+    milvus_pb::DescribeResourceGroupResponse* response) {
+  return Unsupported(context, *request, response, "DescribeResourceGroup");
+}
+
+grpc::Status MilvusServiceImpl::ListIndexedSegment(
+    grpc::ServerContext* context, const ::milvus::proto::feder::ListIndexedSegmentRequest* request,
+    ::milvus::proto::feder::ListIndexedSegmentResponse* response) {
+  return Unsupported(context, *request, response, "ListIndexedSegment");
+}
+
+grpc::Status MilvusServiceImpl::DescribeSegmentIndexData(
+    grpc::ServerContext* context, const ::milvus::proto::feder::DescribeSegmentIndexDataRequest* request,
+    ::milvus::proto::feder::DescribeSegmentIndexDataResponse* response) {
+  return Unsupported(context, *request, response, "DescribeSegmentIndexData");
+}
+
+grpc::Status MilvusServiceImpl::AllocTimestamp(
+    grpc::ServerContext* context, const milvus_pb::AllocTimestampRequest* request,
+    milvus_pb::AllocTimestampResponse* response) {
+  return Unsupported(context, *request, response, "AllocTimestamp");
+}
+
+grpc::Status MilvusServiceImpl::AlterDatabase(
+    grpc::ServerContext* context, const milvus_pb::AlterDatabaseRequest* request,
+    common_pb::Status* response) {
+  return Unsupported(context, *request, response, "AlterDatabase");
+}
+
+grpc::Status MilvusServiceImpl::ReplicateMessage(
+    grpc::ServerContext* context, const milvus_pb::ReplicateMessageRequest* request,
+    milvus_pb::ReplicateMessageResponse* response) {
+  return Unsupported(context, *request, response, "ReplicateMessage");
+}
+
+grpc::Status MilvusServiceImpl::BackupRBAC(
+    grpc::ServerContext* context, const milvus_pb::BackupRBACMetaRequest* request,
+    milvus_pb::BackupRBACMetaResponse* response) {
+  return Unsupported(context, *request, response, "BackupRBAC");
+}
+
+grpc::Status MilvusServiceImpl::RestoreRBAC(
+    grpc::ServerContext* context, const milvus_pb::RestoreRBACMetaRequest* request,
+    common_pb::Status* response) {
+  return Unsupported(context, *request, response, "RestoreRBAC");
+}
+
+grpc::Status MilvusServiceImpl::CreatePrivilegeGroup(
+    grpc::ServerContext* context, const milvus_pb::CreatePrivilegeGroupRequest* request,
+    common_pb::Status* response) {
+  return Unsupported(context, *request, response, "CreatePrivilegeGroup");
+}
+
+grpc::Status MilvusServiceImpl::DropPrivilegeGroup(
+    grpc::ServerContext* context, const milvus_pb::DropPrivilegeGroupRequest* request,
+    common_pb::Status* response) {
+  return Unsupported(context, *request, response, "DropPrivilegeGroup");
+}
+
+grpc::Status MilvusServiceImpl::ListPrivilegeGroups(
+    grpc::ServerContext* context, const milvus_pb::ListPrivilegeGroupsRequest* request,
+    milvus_pb::ListPrivilegeGroupsResponse* response) {
+  return Unsupported(context, *request, response, "ListPrivilegeGroups");
+}
+
+grpc::Status MilvusServiceImpl::OperatePrivilegeGroup(
+    grpc::ServerContext* context, const milvus_pb::OperatePrivilegeGroupRequest* request,
+    common_pb::Status* response) {
+  return Unsupported(context, *request, response, "OperatePrivilegeGroup");
+}
+
+}  // namespace cove::server

@@ -1,0 +1,158 @@
+// StartServer: gRPC server setup for the Milvus service.
+#include "server/server.h"
+
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/security/server_credentials.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "embedded/embedded_connection.h"
+#include "server/milvus_service.h"
+
+namespace cove::server {
+namespace {
+
+// Largest message accepted (large inserts and results).
+constexpr int kMaxMessageBytes = 512 * 1024 * 1024;
+
+absl::StatusOr<std::string> ReadFile(const std::string& what,
+                                     const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat(what, ": cannot read file '", path, "'"));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+absl::Status ServerOptions::Validate() const {
+  if (listen_address.empty() ||
+      listen_address.find(':') == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "listen_address: expected host:port (got '", listen_address, "')"));
+  }
+  if (tls_cert_file.empty() != tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "tls_cert_file/tls_key_file: TLS needs both (got only one)");
+  }
+  if (!tls_client_ca_file.empty() && tls_cert_file.empty()) {
+    return absl::InvalidArgumentError(
+        "tls_client_ca_file: mutual TLS needs tls_cert_file and "
+        "tls_key_file too");
+  }
+  if (auth_enabled && auth_store == nullptr &&
+      (root_password.size() < 6 || root_password.size() > 256)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "root_password: with authentication on, expected 6 to 256 "
+        "characters (got ",
+        root_password.size(), ")"));
+  }
+  if (pbkdf2_iterations < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "pbkdf2_iterations: expected at least 1 (got ", pbkdf2_iterations,
+        ")"));
+  }
+  if (connection == nullptr && data_dir.empty()) {
+    return absl::InvalidArgumentError(
+        "data_dir: expected a directory or ':memory:' (got an empty string)");
+  }
+  return absl::OkStatus();
+}
+
+Server::~Server() {
+  Shutdown(std::chrono::milliseconds(0));
+  Wait();
+}
+
+void Server::Shutdown(std::chrono::milliseconds grace) {
+  if (grpc_server_ == nullptr || shut_down_) return;
+  shut_down_ = true;
+  grpc_server_->Shutdown(std::chrono::system_clock::now() + grace);
+}
+
+void Server::Wait() {
+  if (grpc_server_ != nullptr) grpc_server_->Wait();
+}
+
+absl::StatusOr<std::unique_ptr<Server>> StartServer(
+    const ServerOptions& options) {
+  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  std::unique_ptr<Server> server(new Server());
+  server->connection_ = options.connection;
+  if (server->connection_ == nullptr) {
+    auto conn =
+        internal::MakeEmbeddedConnection(options.data_dir, EmbeddedOptions{});
+    if (!conn.ok()) return conn.status();
+    server->connection_ = *std::move(conn);
+  }
+  server->auth_ = options.auth_store;
+  if (server->auth_ == nullptr) {
+    auth::AuthStore::Options auth_options;
+    auth_options.pbkdf2_iterations = options.pbkdf2_iterations;
+    server->auth_ = std::make_shared<auth::AuthStore>(auth_options);
+    if (options.auth_enabled) {
+      absl::Status s =
+          server->auth_->CreateUser(auth::kRootUser, options.root_password);
+      if (!s.ok()) return s;
+    }
+  }
+  MilvusServiceImpl::Options service_options;
+  service_options.auth_enabled = options.auth_enabled;
+  server->service_ = std::make_unique<MilvusServiceImpl>(
+      server->connection_, server->auth_, service_options);
+
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      grpc::InsecureServerCredentials();
+  if (!options.tls_cert_file.empty()) {
+    auto cert = ReadFile("tls_cert_file", options.tls_cert_file);
+    if (!cert.ok()) return cert.status();
+    auto key = ReadFile("tls_key_file", options.tls_key_file);
+    if (!key.ok()) return key.status();
+    grpc::SslServerCredentialsOptions ssl(
+        GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+    ssl.pem_key_cert_pairs.push_back({*key, *cert});
+    if (!options.tls_client_ca_file.empty()) {
+      auto ca = ReadFile("tls_client_ca_file", options.tls_client_ca_file);
+      if (!ca.ok()) return ca.status();
+      ssl.pem_root_certs = *ca;
+      ssl.client_certificate_request =
+          GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+    }
+    credentials = grpc::SslServerCredentials(ssl);
+  }
+
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(options.listen_address, credentials, &port);
+  builder.RegisterService(server->service_.get());
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  // Accept the keepalive pings of clients (Milvus clients ping every 10 s or
+  // more, also between calls); gRPC's default would answer them with GOAWAY.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  server->grpc_server_ = builder.BuildAndStart();
+  if (server->grpc_server_ == nullptr || port == 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "listen: cannot listen on '", options.listen_address,
+        "' (address in use, or not a local address)"));
+  }
+  server->port_ = port;
+  std::string host = options.listen_address.substr(
+      0, options.listen_address.rfind(':'));
+  if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
+  server->address_ = absl::StrCat(host, ":", port);
+  return server;
+}
+
+}  // namespace cove::server

@@ -1,0 +1,95 @@
+// cove-server as a library: StartServer() serves the Milvus v2 gRPC protocol
+// over the embedded backend (or a given Connection), with optional TLS and
+// authentication. The cloud emulator reuses it for its data planes.
+#ifndef COVE_SRC_SERVER_SERVER_H_
+#define COVE_SRC_SERVER_SERVER_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "auth/auth_store.h"
+#include "cove/connection.h"
+
+namespace grpc {
+class Server;
+}  // namespace grpc
+
+namespace cove::server {
+
+class MilvusServiceImpl;
+
+/// How to start a server.
+struct ServerOptions {
+  /// host:port to listen on; port 0 picks a free port (see Server::port()).
+  std::string listen_address = "127.0.0.1:19530";
+  /// TLS: PEM certificate chain and private key files (both or neither).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  /// Mutual TLS: when set, clients must present a certificate signed by one
+  /// of these CAs (PEM file).
+  std::string tls_client_ca_file;
+  /// Require authentication and enforce privileges.
+  bool auth_enabled = false;
+  /// Password of the "root" user (required, 6..256 bytes, with auth on).
+  std::string root_password;
+  /// Data directory of the embedded backend, or ":memory:".
+  std::string data_dir = ":memory:";
+  /// When set, served instead of opening `data_dir` (tests restart a server
+  /// over the same data; the cloud emulator shares connections).
+  std::shared_ptr<Connection> connection;
+  /// When set, used instead of a new store (kept across restarts).
+  std::shared_ptr<auth::AuthStore> auth_store;
+  /// PBKDF2 iterations of a new auth store.
+  int pbkdf2_iterations = auth::kDefaultPbkdf2Iterations;
+
+  /// InvalidArgument naming the option.
+  absl::Status Validate() const;
+};
+
+/// A running server. Destroying it shuts it down.
+///
+/// Thread safety: Shutdown() and Wait() may be called from any thread.
+class Server {
+ public:
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// The port actually bound.
+  int port() const { return port_; }
+  /// host:port with the bound port, for clients.
+  std::string address() const { return address_; }
+  const std::shared_ptr<Connection>& connection() const { return connection_; }
+  const std::shared_ptr<auth::AuthStore>& auth_store() const { return auth_; }
+
+  /// Stops accepting calls; calls still running after `grace` are cancelled.
+  void Shutdown(std::chrono::milliseconds grace = std::chrono::seconds(5));
+  /// Blocks until the server has shut down.
+  void Wait();
+
+ private:
+  friend absl::StatusOr<std::unique_ptr<Server>> StartServer(
+      const ServerOptions& options);
+  Server() = default;
+
+  std::shared_ptr<Connection> connection_;
+  std::shared_ptr<auth::AuthStore> auth_;
+  std::unique_ptr<MilvusServiceImpl> service_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  int port_ = 0;
+  std::string address_;
+  bool shut_down_ = false;
+};
+
+/// Starts a server. InvalidArgument for bad options; NotFound or
+/// InvalidArgument for unreadable TLS files; Unavailable when the address
+/// cannot be bound; errors of the embedded backend opening data_dir.
+absl::StatusOr<std::unique_ptr<Server>> StartServer(
+    const ServerOptions& options);
+
+}  // namespace cove::server
+
+#endif  // COVE_SRC_SERVER_SERVER_H_

@@ -1,0 +1,276 @@
+// Durability of the embedded backend on a data directory: reopen, locking,
+// read-only readers, encryption at rest, corruption and crashes (SIGKILL).
+#include <dirent.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cove/client.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/status_matchers.h"
+
+namespace cove {
+namespace {
+
+using ::cove::testing::IsOk;
+using ::cove::testing::StatusIs;
+using ::testing::HasSubstr;
+
+constexpr int kDim = 4;
+
+std::string TempDir() {
+  std::string tmpl = ::testing::TempDir() + "cove_store_XXXXXX";
+  EXPECT_NE(mkdtemp(tmpl.data()), nullptr);
+  return tmpl + "/data";
+}
+
+std::vector<std::string> Files(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return out;
+  while (auto* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") out.push_back(dir + "/" + n);
+  }
+  closedir(d);
+  return out;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+Row MakeRow(int64_t id, const std::string& tag = "t") {
+  float f = static_cast<float>(id);
+  return Row{{"id", Value(id)},
+             {"vector", Value::FloatVector({1.0f, f, f * 0.5f, 2.0f})},
+             {"tag", Value(tag)}};
+}
+
+int64_t Count(Client& client, const std::string& collection) {
+  QueryRequest q;
+  q.collection_name = collection;
+  q.output_fields = {"count(*)"};
+  auto rows = client.Query(q);
+  EXPECT_THAT(rows, IsOk());
+  return rows.ok() ? (*rows)[0].at("count(*)").AsInt() : -1;
+}
+
+std::set<int64_t> AllIds(Client& client, const std::string& collection) {
+  QueryRequest q;
+  q.collection_name = collection;
+  q.filter = "id >= 0";
+  q.output_fields = {"id"};
+  auto rows = client.Query(q);
+  EXPECT_THAT(rows, IsOk());
+  std::set<int64_t> ids;
+  if (rows.ok()) {
+    for (const Row& r : *rows) ids.insert(r.at("id").AsInt());
+  }
+  return ids;
+}
+
+TEST(DurableTest, DataSurvivesReopen) {
+  const std::string dir = TempDir();
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+    ASSERT_OK(client.CreateCollection("docs", kDim));
+    ASSERT_OK(client.CreateDatabase("other"));
+    ASSERT_OK(client.CreatePartition("docs", "p1"));
+    std::vector<Row> rows;
+    for (int i = 0; i < 50; ++i) rows.push_back(MakeRow(i));
+    ASSERT_OK(client.Insert("docs", rows).status());
+    InsertRequest in_p1;
+    in_p1.collection_name = "docs";
+    in_p1.partition_name = "p1";
+    in_p1.rows = {MakeRow(100, "p")};
+    ASSERT_OK(client.Insert(in_p1).status());
+    ASSERT_OK(client.Delete("docs", {Value(3), Value(4)}).status());
+    ASSERT_OK(client.Upsert("docs", {MakeRow(5, "replaced")}).status());
+    ASSERT_OK(client.CreateAlias("docs", "articles"));
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+    EXPECT_EQ(Count(client, "docs"), 49);
+    EXPECT_EQ(Count(client, "articles"), 49);  // alias kept
+    ASSERT_OK_AND_ASSIGN(auto got, client.Get("docs", {Value(5)}, {"tag"}));
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].at("tag").AsString(), "replaced");
+    ASSERT_OK_AND_ASSIGN(auto dbs, client.ListDatabases());
+    EXPECT_THAT(dbs, ::testing::Contains("other"));
+    QueryRequest q;
+    q.collection_name = "docs";
+    q.partition_names = {"p1"};
+    q.output_fields = {"count(*)"};
+    ASSERT_OK_AND_ASSIGN(auto in_p1, client.Query(q));
+    EXPECT_EQ(in_p1[0].at("count(*)").AsInt(), 1);
+    // Flush checkpoints into a snapshot; the state is the same after it.
+    ASSERT_OK(client.Flush("docs"));
+    ASSERT_OK(client.Insert("docs", {MakeRow(200)}).status());
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+    EXPECT_EQ(Count(client, "docs"), 50);
+    SearchRequest s;
+    s.collection_name = "docs";
+    s.vectors = {1.0f, 7.0f, 3.5f, 2.0f};
+    s.dim = kDim;
+    s.limit = 1;
+    ASSERT_OK_AND_ASSIGN(auto r, client.Search(s));
+    EXPECT_EQ(r.hits[0][0].id.AsInt(), 7);
+  }
+}
+
+TEST(DurableTest, SecondWriterIsRefusedAndReadersSeeCommittedData) {
+  const std::string dir = TempDir();
+  ASSERT_OK_AND_ASSIGN(Client writer, Client::Open(dir));
+  ASSERT_OK(writer.CreateCollection("docs", kDim));
+  ASSERT_OK(writer.Insert("docs", {MakeRow(1), MakeRow(2)}).status());
+  EXPECT_THAT(Client::Open(dir),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("is open for writing by pid")));
+  ClientOptions ro;
+  ro.embedded.read_only = true;
+  ASSERT_OK_AND_ASSIGN(Client reader, Client::Open(dir, ro));
+  EXPECT_EQ(Count(reader, "docs"), 2);
+  EXPECT_THAT(reader.Insert("docs", {MakeRow(3)}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("read-only")));
+  ClientOptions ro2 = ro;
+  ASSERT_OK_AND_ASSIGN(Client reader2, Client::Open(dir, ro2));
+  EXPECT_EQ(Count(reader2, "docs"), 2);
+}
+
+TEST(DurableTest, EncryptionLeavesNoPlaintextAndNeedsTheRightKey) {
+  const std::string dir = TempDir();
+  const std::string marker = "ZEBRA-MARKER-31337";
+  ClientOptions options;
+  options.embedded.encryption_key = std::string(64, 'c');  // hex digits
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir, options));
+    ASSERT_OK(client.CreateCollection("secret_docs", kDim));
+    std::vector<Row> rows;
+    for (int i = 0; i < 20; ++i) {
+      Row r = MakeRow(i, marker);
+      r["vector"] = Value::FloatVector({1234.5678f, 8765.4321f, 1.0f, 2.0f});
+      rows.push_back(r);
+    }
+    ASSERT_OK(client.Insert("secret_docs", rows).status());
+    ASSERT_OK(client.Flush("secret_docs"));  // a snapshot too
+    ASSERT_OK(client.Insert("secret_docs", {MakeRow(99, marker)}).status());
+  }
+  float needle = 1234.5678f;
+  std::string needle_bytes(reinterpret_cast<const char*>(&needle), 4);
+  for (const std::string& f : Files(dir)) {
+    std::string data = ReadFile(f);
+    EXPECT_EQ(data.find(marker), std::string::npos) << f;
+    EXPECT_EQ(data.find("secret_docs"), std::string::npos) << f;
+    EXPECT_EQ(data.find(needle_bytes), std::string::npos) << f;
+  }
+  ClientOptions wrong;
+  wrong.embedded.encryption_key = std::string(64, 'd');
+  EXPECT_THAT(Client::Open(dir, wrong),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("wrong key")));
+  EXPECT_THAT(Client::Open(dir),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("encryption key")));
+  ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir, options));
+  EXPECT_EQ(Count(client, "secret_docs"), 21);
+}
+
+TEST(DurableTest, FlippedByteInSnapshotIsDataLossNamingTheFile) {
+  const std::string dir = TempDir();
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+    ASSERT_OK(client.CreateCollection("docs", kDim));
+    ASSERT_OK(client.Insert("docs", {MakeRow(1), MakeRow(2)}).status());
+    ASSERT_OK(client.Flush("docs"));
+  }
+  std::string snapshot;
+  for (const std::string& f : Files(dir)) {
+    if (f.find("snapshot-") != std::string::npos) snapshot = f;
+  }
+  ASSERT_FALSE(snapshot.empty());
+  std::string data = ReadFile(snapshot);
+  data[data.size() / 2] ^= 0x20;
+  std::ofstream(snapshot, std::ios::binary | std::ios::trunc) << data;
+  EXPECT_THAT(Client::Open(dir),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr(snapshot)));
+}
+
+// Forks a writer that inserts one row per call and reports each
+// acknowledged id through a pipe; kills it with SIGKILL after a random
+// number of acknowledgements; reopens and checks that every acknowledged row
+// is there and that nothing else is, except possibly the one in flight.
+TEST(DurableTest, AcknowledgedWritesSurviveSigkill) {
+  const std::string dir = TempDir();
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+    ASSERT_OK(client.CreateCollection("docs", kDim));
+  }
+  std::mt19937 rng(20261122);
+  int64_t next_id = 0;
+  std::set<int64_t> all_acked;
+  for (int round = 0; round < 20; ++round) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    const int64_t first = next_id;
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      close(fds[0]);
+      auto client = Client::Open(dir);
+      if (!client.ok()) _exit(2);
+      for (int64_t id = first;; ++id) {
+        // Alternate single-row inserts and a periodic checkpoint, so kills
+        // land inside both.
+        if (!client->Insert("docs", {MakeRow(id)}).ok()) _exit(3);
+        if (write(fds[1], &id, sizeof(id)) != sizeof(id)) _exit(4);
+        if (id % 37 == 0 && !client->Flush("docs").ok()) _exit(5);
+      }
+    }
+    close(fds[1]);
+    const int wait_for = 1 + static_cast<int>(rng() % 40);
+    std::set<int64_t> acked;
+    int64_t id = 0;
+    while (static_cast<int>(acked.size()) < wait_for &&
+           read(fds[0], &id, sizeof(id)) == sizeof(id)) {
+      acked.insert(id);
+    }
+    kill(pid, SIGKILL);
+    while (read(fds[0], &id, sizeof(id)) == sizeof(id)) acked.insert(id);
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "writer exited early: " << status;
+
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+    std::set<int64_t> present = AllIds(client, "docs");
+    const int64_t last_acked = acked.empty() ? first - 1 : *acked.rbegin();
+    all_acked.insert(acked.begin(), acked.end());
+    for (int64_t a : all_acked) {
+      EXPECT_TRUE(present.count(a)) << "round " << round << " lost id " << a;
+    }
+    for (int64_t p : present) {
+      if (p >= first) {
+        EXPECT_LE(p, last_acked + 1) << "round " << round
+                                     << ": unexpected id " << p;
+      }
+    }
+    next_id = (present.empty() ? 0 : *present.rbegin()) + 1;
+    next_id = std::max(next_id, last_acked + 2);
+  }
+}
+
+}  // namespace
+}  // namespace cove

@@ -1,0 +1,470 @@
+// Tests of HNSW and HNSW_SQ against a brute-force oracle on small generated
+// data: recall, filtered search at several selectivities, range search,
+// incremental Add, Save/Load, corrupt input and parameter validation.
+#include "engine/hnsw_index.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "engine/index_io.h"
+#include "gtest/gtest.h"
+
+namespace cove::engine {
+namespace {
+
+// Gaussian clusters of low intrinsic dimension (as real embeddings are): a
+// center plus a random linear image of an 8-d latent, plus a little noise.
+// Unit-normalized when `normalize` (for IP/cosine).
+std::vector<float> Clustered(size_t n, size_t d, uint64_t seed,
+                             bool normalize, size_t clusters = 32) {
+  constexpr size_t kLatent = 8;
+  std::mt19937_64 rng(seed);
+  std::mt19937_64 shape_rng(1234);  // same clusters for data and queries
+  std::normal_distribution<float> g(0.0f, 1.0f);
+  std::vector<float> centers(clusters * d);
+  for (float& c : centers) c = 3.0f * g(shape_rng);
+  std::vector<float> w(d * kLatent);
+  for (float& v : w) v = g(shape_rng) / std::sqrt(float{kLatent});
+  std::vector<float> out(n * d);
+  std::uniform_int_distribution<size_t> pick(0, clusters - 1);
+  float z[kLatent];
+  for (size_t i = 0; i < n; ++i) {
+    const float* c = centers.data() + pick(rng) * d;
+    for (float& v : z) v = g(rng);
+    float* x = out.data() + i * d;
+    for (size_t j = 0; j < d; ++j) {
+      float v = c[j] + 0.1f * g(rng);
+      for (size_t l = 0; l < kLatent; ++l) v += w[j * kLatent + l] * z[l];
+      x[j] = v;
+    }
+    if (normalize) {
+      float norm = 0;
+      for (size_t j = 0; j < d; ++j) norm += x[j] * x[j];
+      norm = std::sqrt(norm);
+      for (size_t j = 0; j < d; ++j) x[j] /= norm;
+    }
+  }
+  return out;
+}
+
+// Exact top-k of the allowed rows inside the Milvus-style range.
+std::vector<Neighbor> BruteForce(const std::vector<float>& data, size_t d,
+                                 Metric metric, const float* q, size_t k,
+                                 const Bitset* allowed = nullptr,
+                                 std::optional<float> radius = std::nullopt,
+                                 std::optional<float> range_filter =
+                                     std::nullopt) {
+  const bool ip = metric != Metric::kL2;
+  std::vector<Neighbor> all;
+  size_t n = data.size() / d;
+  for (size_t i = 0; i < n; ++i) {
+    if (allowed != nullptr && !allowed->Test(i)) continue;
+    double s = 0;
+    for (size_t j = 0; j < d; ++j) {
+      double a = data[i * d + j];
+      double b = q[j];
+      s += ip ? a * b : (a - b) * (a - b);
+    }
+    float score = static_cast<float>(s);
+    if (ip) {
+      if (radius && !(score > *radius)) continue;
+      if (range_filter && !(score <= *range_filter)) continue;
+    } else {
+      if (radius && !(score < *radius)) continue;
+      if (range_filter && !(score >= *range_filter)) continue;
+    }
+    all.push_back({static_cast<uint32_t>(i), score});
+  }
+  std::sort(all.begin(), all.end(), [&](const Neighbor& a, const Neighbor& b) {
+    return ip ? a.score > b.score : a.score < b.score;
+  });
+  if (all.size() > k) all.resize(k);
+  return all;
+}
+
+double Recall(const std::vector<Neighbor>& got,
+              const std::vector<Neighbor>& truth) {
+  if (truth.empty()) return got.empty() ? 1.0 : 0.0;
+  std::set<uint32_t> t;
+  for (const Neighbor& n : truth) t.insert(n.row);
+  size_t hit = 0;
+  for (const Neighbor& n : got) hit += t.count(n.row);
+  return static_cast<double>(hit) / static_cast<double>(truth.size());
+}
+
+// Same length and the same scores in order (ties may swap rows).
+void ExpectSameScores(const std::vector<Neighbor>& got,
+                      const std::vector<Neighbor>& truth) {
+  ASSERT_EQ(got.size(), truth.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_NEAR(got[i].score, truth[i].score,
+                1e-4f * (1.0f + std::fabs(truth[i].score)))
+        << "rank " << i;
+  }
+}
+
+Bitset RandomBits(size_t n, double fraction, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::bernoulli_distribution coin(fraction);
+  Bitset b(n);
+  for (size_t i = 0; i < n; ++i) b.Assign(i, coin(rng));
+  return b;
+}
+
+IndexParams Params(IndexType type, Metric metric, size_t dim) {
+  IndexParams p;
+  p.type = type;
+  p.metric = metric;
+  p.dim = dim;
+  p.m = 16;
+  p.ef_construction = 100;
+  p.build_threads = 2;
+  return p;
+}
+
+std::unique_ptr<HnswIndex> Reload(const HnswIndex& index) {
+  std::string bytes;
+  EXPECT_TRUE(index.Save(&bytes).ok());
+  auto header = cove::internal::ParseIndexHeader(bytes);
+  EXPECT_TRUE(header.ok()) << header.status();
+  auto loaded = HnswIndex::Load(header->type, header->payload);
+  EXPECT_TRUE(loaded.ok()) << loaded.status();
+  return loaded.ok() ? std::move(*loaded) : nullptr;
+}
+
+class HnswTest
+    : public ::testing::TestWithParam<std::tuple<IndexType, Metric>> {
+ protected:
+  IndexType type() const { return std::get<0>(GetParam()); }
+  Metric metric() const { return std::get<1>(GetParam()); }
+  bool normalize() const { return metric() != Metric::kL2; }
+};
+
+constexpr size_t kDim = 32;
+
+TEST_P(HnswTest, RecallAtTen) {
+  const size_t n = 10000;
+  std::vector<float> data = Clustered(n, kDim, 1, normalize());
+  std::vector<float> queries = Clustered(100, kDim, 2, normalize());
+  HnswIndex index(Params(type(), metric(), kDim));
+  ASSERT_TRUE(index.Build(data.data(), n).ok());
+  EXPECT_EQ(index.size(), n);
+  IndexSearchParams sp;
+  sp.k = 10;
+  sp.ef = 64;
+  double recall = 0;
+  for (size_t q = 0; q < 100; ++q) {
+    const float* query = queries.data() + q * kDim;
+    std::vector<Neighbor> got = index.Search(query, sp);
+    ASSERT_EQ(got.size(), 10u);
+    for (size_t i = 1; i < got.size(); ++i) {
+      if (metric() == Metric::kL2) {
+        EXPECT_LE(got[i - 1].score, got[i].score);
+      } else {
+        EXPECT_GE(got[i - 1].score, got[i].score);
+      }
+    }
+    recall += Recall(got, BruteForce(data, kDim, metric(), query, 10));
+  }
+  recall /= 100;
+  EXPECT_GE(recall, 0.95);
+}
+
+TEST_P(HnswTest, FilteredSearchAtEverySelectivity) {
+  const size_t n = 10000;
+  std::vector<float> data = Clustered(n, kDim, 3, normalize());
+  std::vector<float> queries = Clustered(30, kDim, 4, normalize());
+  HnswIndex index(Params(type(), metric(), kDim));
+  ASSERT_TRUE(index.Build(data.data(), n).ok());
+  for (double fraction : {1.0, 0.1, 0.01, 0.001}) {
+    SCOPED_TRACE(fraction);
+    Bitset allowed = RandomBits(n, fraction, 5);
+    IndexSearchParams sp;
+    sp.k = 10;
+    sp.ef = 64;
+    sp.allowed = &allowed;
+    double recall = 0;
+    for (size_t q = 0; q < 30; ++q) {
+      const float* query = queries.data() + q * kDim;
+      std::vector<Neighbor> got = index.Search(query, sp);
+      std::vector<Neighbor> truth =
+          BruteForce(data, kDim, metric(), query, 10, &allowed);
+      ASSERT_EQ(got.size(), truth.size());
+      for (const Neighbor& nb : got) EXPECT_TRUE(allowed.Test(nb.row));
+      if (fraction < 0.05) ExpectSameScores(got, truth);
+      recall += Recall(got, truth);
+    }
+    EXPECT_GE(recall / 30, 0.95);
+  }
+}
+
+TEST_P(HnswTest, FilterSmallerThanIndexAndEmptyFilter) {
+  const size_t n = 2000;
+  std::vector<float> data = Clustered(n, kDim, 6, normalize());
+  HnswIndex index(Params(type(), metric(), kDim));
+  ASSERT_TRUE(index.Build(data.data(), n).ok());
+  IndexSearchParams sp;
+  Bitset none(n);
+  sp.allowed = &none;
+  EXPECT_TRUE(index.Search(data.data(), sp).empty());
+  // A bitset shorter than the index: rows past its end are not allowed.
+  Bitset short_bits(n / 2, true);
+  sp.allowed = &short_bits;
+  std::vector<Neighbor> got = index.Search(data.data() + 1500 * kDim, sp);
+  ASSERT_EQ(got.size(), 10u);
+  for (const Neighbor& nb : got) EXPECT_LT(nb.row, n / 2);
+}
+
+TEST_P(HnswTest, RangeSearch) {
+  const size_t n = 5000;
+  std::vector<float> data = Clustered(n, kDim, 7, normalize());
+  std::vector<float> queries = Clustered(20, kDim, 8, normalize());
+  HnswIndex index(Params(type(), metric(), kDim));
+  ASSERT_TRUE(index.Build(data.data(), n).ok());
+  double recall = 0;
+  for (size_t q = 0; q < 20; ++q) {
+    const float* query = queries.data() + q * kDim;
+    // Pick radius and range_filter from the true 5th and 40th neighbors, so
+    // the range excludes the closest rows and holds ~35.
+    std::vector<Neighbor> top = BruteForce(data, kDim, metric(), query, 40);
+    float range_filter = top[4].score;
+    float radius = top[39].score;
+    IndexSearchParams sp;
+    sp.k = 20;
+    sp.radius = radius;
+    sp.range_filter = range_filter;
+    std::vector<Neighbor> got = index.Search(query, sp);
+    std::vector<Neighbor> truth = BruteForce(data, kDim, metric(), query, 20,
+                                             nullptr, radius, range_filter);
+    for (const Neighbor& nb : got) {
+      if (metric() == Metric::kL2) {
+        EXPECT_TRUE(nb.score >= range_filter && nb.score < radius);
+      } else {
+        EXPECT_TRUE(nb.score > radius && nb.score <= range_filter);
+      }
+    }
+    recall += Recall(got, truth);
+    // A radius nothing is inside of.
+    IndexSearchParams empty;
+    empty.radius = metric() == Metric::kL2 ? 0.0f : 1e9f;
+    EXPECT_TRUE(index.Search(query, empty).empty());
+  }
+  EXPECT_GE(recall / 20, 0.9);
+}
+
+TEST_P(HnswTest, IncrementalAddAfterBuild) {
+  const size_t n = 6000;
+  std::vector<float> data = Clustered(n, kDim, 9, normalize());
+  HnswIndex index(Params(type(), metric(), kDim));
+  ASSERT_TRUE(index.Build(data.data(), 2000).ok());
+  ASSERT_TRUE(index.Add(data.data() + 2000 * kDim, 1).ok());
+  ASSERT_TRUE(index.Add(data.data() + 2001 * kDim, 3999).ok());
+  EXPECT_EQ(index.size(), n);
+  std::vector<float> queries = Clustered(50, kDim, 10, normalize());
+  IndexSearchParams sp;
+  double recall = 0;
+  for (size_t q = 0; q < 50; ++q) {
+    const float* query = queries.data() + q * kDim;
+    recall += Recall(index.Search(query, sp),
+                     BruteForce(data, kDim, metric(), query, 10));
+  }
+  EXPECT_GE(recall / 50, 0.95);
+  // Rows added later are found by their own vector.
+  sp.k = 1;
+  size_t found = 0;
+  for (size_t row = 2000; row < n; row += 97) {
+    std::vector<Neighbor> got = index.Search(data.data() + row * kDim, sp);
+    ASSERT_EQ(got.size(), 1u);
+    found += got[0].row == row;
+  }
+  EXPECT_GE(found, 40u);  // of 42; duplicates aside
+}
+
+TEST_P(HnswTest, AddWithoutBuildAndSingleThreadDeterminism) {
+  const size_t n = 3000;
+  std::vector<float> data = Clustered(n, kDim, 11, normalize());
+  IndexParams p = Params(type(), metric(), kDim);
+  p.build_threads = 1;
+  HnswIndex a(p);
+  HnswIndex b(p);
+  ASSERT_TRUE(a.Add(data.data(), n).ok());
+  ASSERT_TRUE(b.Build(data.data(), n).ok());
+  std::string sa;
+  std::string sb;
+  ASSERT_TRUE(a.Save(&sa).ok());
+  ASSERT_TRUE(b.Save(&sb).ok());
+  EXPECT_EQ(sa, sb);
+}
+
+TEST_P(HnswTest, SaveLoadGivesIdenticalResults) {
+  const size_t n = 4000;
+  std::vector<float> data = Clustered(n, kDim, 12, normalize());
+  HnswIndex index(Params(type(), metric(), kDim));
+  ASSERT_TRUE(index.Build(data.data(), n).ok());
+  std::unique_ptr<HnswIndex> loaded = Reload(index);
+  ASSERT_NE(loaded, nullptr);
+  EXPECT_EQ(loaded->size(), n);
+  EXPECT_EQ(loaded->params().m, index.params().m);
+  EXPECT_EQ(loaded->params().metric, index.params().metric);
+  std::vector<float> queries = Clustered(20, kDim, 13, normalize());
+  Bitset allowed = RandomBits(n, 0.3, 14);
+  for (size_t q = 0; q < 20; ++q) {
+    for (const Bitset* filter : {static_cast<const Bitset*>(nullptr),
+                                 static_cast<const Bitset*>(&allowed)}) {
+      IndexSearchParams sp;
+      sp.allowed = filter;
+      std::vector<Neighbor> x = index.Search(queries.data() + q * kDim, sp);
+      std::vector<Neighbor> y = loaded->Search(queries.data() + q * kDim, sp);
+      ASSERT_EQ(x.size(), y.size());
+      for (size_t i = 0; i < x.size(); ++i) {
+        EXPECT_EQ(x[i].row, y[i].row);
+        EXPECT_EQ(x[i].score, y[i].score);
+      }
+    }
+  }
+  std::string first;
+  std::string second;
+  ASSERT_TRUE(index.Save(&first).ok());
+  ASSERT_TRUE(loaded->Save(&second).ok());
+  EXPECT_EQ(first, second);
+  // A loaded index keeps growing.
+  ASSERT_TRUE(loaded->Add(data.data(), 10).ok());
+  EXPECT_EQ(loaded->size(), n + 10);
+}
+
+TEST_P(HnswTest, CorruptPayloadIsDataLoss) {
+  const size_t n = 500;
+  std::vector<float> data = Clustered(n, 16, 15, normalize());
+  HnswIndex index(Params(type(), metric(), 16));
+  ASSERT_TRUE(index.Build(data.data(), n).ok());
+  std::string bytes;
+  ASSERT_TRUE(index.Save(&bytes).ok());
+  std::string_view payload =
+      std::string_view(bytes).substr(cove::internal::kIndexHeaderSize);
+  // Every truncation of the payload is rejected, never a crash.
+  for (size_t len = 0; len < payload.size(); len += 1 + len / 7) {
+    auto r = HnswIndex::Load(type(), payload.substr(0, len));
+    ASSERT_FALSE(r.ok()) << len;
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
+  }
+  // Random byte corruption past the checksum: never a crash.
+  std::mt19937_64 rng(16);
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string copy(payload);
+    size_t pos = std::uniform_int_distribution<size_t>(
+        0, copy.size() - 1)(rng);
+    copy[pos] = static_cast<char>(rng());
+    auto r = HnswIndex::Load(type(), copy);
+    if (r.ok()) {
+      // Accepted (e.g. a float changed): still searchable.
+      IndexSearchParams sp;
+      (*r)->Search(data.data(), sp);
+    } else {
+      EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
+    }
+  }
+  // A link to a row that does not exist.
+  std::string bad(payload);
+  size_t links_at = 1 + 8 + 4 * 3 + 8 + 8 + 4 + 4 + n;
+  uint32_t huge = 1u << 30;
+  std::memcpy(&bad[links_at + 4], &huge, 4);
+  uint32_t one = 1;
+  std::memcpy(&bad[links_at], &one, 4);
+  auto r = HnswIndex::Load(type(), bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_P(HnswTest, EmptyAndTinyIndexes) {
+  HnswIndex index(Params(type(), metric(), kDim));
+  std::vector<float> q(kDim, 0.5f);
+  IndexSearchParams sp;
+  EXPECT_TRUE(index.Search(q.data(), sp).empty());
+  ASSERT_TRUE(index.Build(nullptr, 0).ok());
+  EXPECT_TRUE(index.Search(q.data(), sp).empty());
+  std::vector<float> data = Clustered(5, kDim, 17, normalize());
+  ASSERT_TRUE(index.Build(data.data(), 5).ok());
+  std::vector<Neighbor> got = index.Search(q.data(), sp);
+  EXPECT_EQ(got.size(), 5u);
+  sp.k = 0;
+  EXPECT_TRUE(index.Search(q.data(), sp).empty());
+  std::unique_ptr<HnswIndex> empty = Reload(HnswIndex(index.params()));
+  ASSERT_NE(empty, nullptr);
+  EXPECT_EQ(empty->size(), 0u);
+}
+
+TEST_P(HnswTest, MemoryAccounting) {
+  const size_t n = 3000;
+  std::vector<float> data = Clustered(n, kDim, 18, normalize());
+  HnswIndex index(Params(type(), metric(), kDim));
+  ASSERT_TRUE(index.Build(data.data(), n).ok());
+  HnswIndex::MemoryBreakdown m = index.Memory();
+  EXPECT_EQ(m.floats, n * kDim * sizeof(float));
+  if (type() == IndexType::kHnswSq) {
+    EXPECT_GE(m.codes, n * kDim);
+    EXPECT_LT(m.codes, n * kDim + 4096);
+  } else {
+    EXPECT_EQ(m.codes, 0u);
+  }
+  EXPECT_GE(m.graph, n * (1 + 2 * 16) * sizeof(uint32_t));
+  EXPECT_GE(index.MemoryBytes(), m.floats + m.codes + m.graph);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, HnswTest,
+    ::testing::Combine(::testing::Values(IndexType::kHnsw,
+                                         IndexType::kHnswSq),
+                       ::testing::Values(Metric::kL2, Metric::kIP)),
+    [](const auto& info) {
+      return std::string(std::get<0>(info.param) == IndexType::kHnsw
+                             ? "Hnsw"
+                             : "HnswSq") +
+             (std::get<1>(info.param) == Metric::kL2 ? "L2" : "IP");
+    });
+
+TEST(HnswParamsTest, BadParamsNameTheParameter) {
+  IndexParams p = Params(IndexType::kHnsw, Metric::kL2, 8);
+  EXPECT_TRUE(HnswIndex::ValidateParams(p).ok());
+  struct Case {
+    void (*mutate)(IndexParams*);
+    const char* name;
+  };
+  const Case cases[] = {
+      {[](IndexParams* q) { q->dim = 0; }, "dim"},
+      {[](IndexParams* q) { q->m = 1; }, "m:"},
+      {[](IndexParams* q) { q->m = 5000; }, "m:"},
+      {[](IndexParams* q) { q->ef_construction = 0; }, "ef_construction"},
+      {[](IndexParams* q) { q->build_threads = -1; }, "build_threads"},
+      {[](IndexParams* q) { q->type = IndexType::kIvfFlat; }, "type"},
+  };
+  for (const Case& c : cases) {
+    IndexParams q = p;
+    c.mutate(&q);
+    absl::Status s = HnswIndex::ValidateParams(q);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << c.name;
+    EXPECT_NE(std::string(s.message()).find(c.name), std::string::npos)
+        << s.message();
+  }
+}
+
+TEST(HnswCosineTest, CosineIsTreatedAsInnerProduct) {
+  const size_t n = 2000;
+  std::vector<float> data = Clustered(n, 16, 19, true);
+  IndexParams p = Params(IndexType::kHnsw, Metric::kCosine, 16);
+  HnswIndex index(p);
+  ASSERT_TRUE(index.Build(data.data(), n).ok());
+  IndexSearchParams sp;
+  std::vector<Neighbor> got = index.Search(data.data() + 7 * 16, sp);
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got[0].row, 7u);
+  EXPECT_NEAR(got[0].score, 1.0f, 1e-5f);
+}
+
+}  // namespace
+}  // namespace cove::engine

@@ -1,0 +1,163 @@
+// Tests of the 8-bit scalar quantizer: training, round-trip error, clamping,
+// distances against decoded vectors, and serialization.
+#include "engine/sq8.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/distance.h"
+#include "engine/index_io.h"
+#include "gtest/gtest.h"
+
+namespace cove::engine {
+namespace {
+
+std::vector<float> Uniform(size_t n, size_t d, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<float> out(n * d);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j < d; ++j) {
+      // Different range per dimension, some negative.
+      float lo = -static_cast<float>(j);
+      float hi = static_cast<float>(j) * 0.5f + 1.0f;
+      out[i * d + j] = std::uniform_real_distribution<float>(lo, hi)(rng);
+    }
+  }
+  return out;
+}
+
+TEST(Sq8Test, TrainsPerDimensionMinAndMax) {
+  const size_t d = 5;
+  std::vector<float> data = Uniform(1000, d, 1);
+  Sq8Quantizer sq(d);
+  EXPECT_FALSE(sq.trained());
+  sq.Train(data.data(), 1000);
+  ASSERT_TRUE(sq.trained());
+  EXPECT_EQ(sq.code_size(), d);
+  for (size_t j = 0; j < d; ++j) {
+    float lo = data[j];
+    float hi = data[j];
+    for (size_t i = 0; i < 1000; ++i) {
+      lo = std::min(lo, data[i * d + j]);
+      hi = std::max(hi, data[i * d + j]);
+    }
+    EXPECT_EQ(sq.vmin()[j], lo);
+    EXPECT_FLOAT_EQ(sq.vdiff()[j], hi - lo);
+  }
+}
+
+TEST(Sq8Test, RoundTripErrorIsHalfAStep) {
+  for (size_t d : {1, 7, 16, 33, 100}) {
+    SCOPED_TRACE(d);
+    std::vector<float> data = Uniform(500, d, d);
+    Sq8Quantizer sq(d);
+    sq.Train(data.data(), 500);
+    std::vector<uint8_t> codes(500 * d);
+    sq.EncodeBatch(data.data(), 500, codes.data());
+    std::vector<float> back(d);
+    for (size_t i = 0; i < 500; ++i) {
+      sq.Decode(codes.data() + i * d, back.data());
+      for (size_t j = 0; j < d; ++j) {
+        float step = sq.vdiff()[j] / 255.0f;
+        EXPECT_LE(std::fabs(back[j] - data[i * d + j]), 0.5f * step + 1e-5f);
+      }
+    }
+  }
+}
+
+TEST(Sq8Test, ExtremesMapToEndCodesAndOutOfRangeClamps) {
+  const size_t d = 3;
+  std::vector<float> data = {0, -1, 5, 10, 1, 5};  // dim 2 is constant
+  Sq8Quantizer sq(d);
+  sq.Train(data.data(), 2);
+  uint8_t code[3];
+  sq.Encode(data.data(), code);
+  EXPECT_EQ(code[0], 0);
+  EXPECT_EQ(code[1], 0);
+  EXPECT_EQ(code[2], 0);
+  sq.Encode(data.data() + 3, code);
+  EXPECT_EQ(code[0], 255);
+  EXPECT_EQ(code[1], 255);
+  float outside[3] = {-100, 100, std::nanf("")};
+  sq.Encode(outside, code);
+  EXPECT_EQ(code[0], 0);
+  EXPECT_EQ(code[1], 255);
+  EXPECT_EQ(code[2], 0);
+  float back[3];
+  sq.Decode(code, back);
+  EXPECT_EQ(back[2], 5.0f);  // constant dimension decodes exactly
+}
+
+TEST(Sq8Test, ScoresMatchDistancesToDecodedVectors) {
+  for (size_t d : {1, 15, 17, 64, 100}) {
+    SCOPED_TRACE(d);
+    std::vector<float> data = Uniform(200, d, 100 + d);
+    Sq8Quantizer sq(d);
+    sq.Train(data.data(), 200);
+    std::vector<float> q = Uniform(1, d, 7);
+    std::vector<uint8_t> code(d);
+    std::vector<float> back(d);
+    for (size_t i = 0; i < 200; ++i) {
+      sq.Encode(data.data() + i * d, code.data());
+      sq.Decode(code.data(), back.data());
+      float l2 = L2Sqr(q.data(), back.data(), d);
+      float ip = InnerProduct(q.data(), back.data(), d);
+      EXPECT_NEAR(sq.Score(Metric::kL2, q.data(), code.data()), l2,
+                  1e-4f * (1 + std::fabs(l2)));
+      EXPECT_NEAR(sq.Score(Metric::kIP, q.data(), code.data()), ip,
+                  1e-4f * (1 + std::fabs(ip)));
+      EXPECT_EQ(sq.Score(Metric::kCosine, q.data(), code.data()),
+                sq.Score(Metric::kIP, q.data(), code.data()));
+    }
+  }
+}
+
+TEST(Sq8Test, SaveLoadRoundTripAndRejectsBadBytes) {
+  const size_t d = 9;
+  std::vector<float> data = Uniform(100, d, 3);
+  Sq8Quantizer sq(d);
+  sq.Train(data.data(), 100);
+  std::string bytes;
+  cove::internal::ByteWriter w(&bytes);
+  sq.Save(&w);
+
+  Sq8Quantizer back;
+  cove::internal::ByteReader r(bytes);
+  ASSERT_TRUE(back.Load(&r, d));
+  EXPECT_EQ(r.remaining(), 0u);
+  std::vector<uint8_t> a(d);
+  std::vector<uint8_t> b(d);
+  for (size_t i = 0; i < 100; ++i) {
+    sq.Encode(data.data() + i * d, a.data());
+    back.Encode(data.data() + i * d, b.data());
+    EXPECT_EQ(a, b);
+  }
+  for (size_t len = 0; len < bytes.size(); ++len) {
+    cove::internal::ByteReader t(std::string_view(bytes).substr(0, len));
+    Sq8Quantizer x;
+    EXPECT_FALSE(x.Load(&t, d)) << len;
+  }
+  // A negative range is invalid.
+  std::string bad = bytes;
+  float neg = -1.0f;
+  std::memcpy(&bad[1 + d * sizeof(float)], &neg, sizeof(float));
+  cove::internal::ByteReader t(bad);
+  Sq8Quantizer x;
+  EXPECT_FALSE(x.Load(&t, d));
+
+  // Untrained quantizers round-trip too.
+  std::string empty;
+  cove::internal::ByteWriter we(&empty);
+  Sq8Quantizer(d).Save(&we);
+  cove::internal::ByteReader re(empty);
+  Sq8Quantizer y;
+  ASSERT_TRUE(y.Load(&re, d));
+  EXPECT_FALSE(y.trained());
+}
+
+}  // namespace
+}  // namespace cove::engine
