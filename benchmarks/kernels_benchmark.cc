@@ -122,6 +122,26 @@ __attribute__((target("avx512f"))) float SumAvx512(const float* p, size_t n) {
   return r;
 }
 
+// The same with software prefetch 8 KiB ahead (on some cores the hardware
+// prefetchers alone do not reach the bandwidth a core can sustain).
+__attribute__((target("avx512f"))) float SumAvx512Prefetch(const float* p,
+                                                           size_t n) {
+  __m512 s[8];
+  for (int i = 0; i < 8; ++i) s[i] = _mm512_setzero_ps();
+  size_t i = 0;
+  for (; i + 128 <= n; i += 128) {
+    const char* pf = reinterpret_cast<const char*>(p + i) + 8192;
+    for (int j = 0; j < 8; ++j) _mm_prefetch(pf + 64 * j, _MM_HINT_T0);
+    for (int j = 0; j < 8; ++j) {
+      s[j] = _mm512_add_ps(s[j], _mm512_load_ps(p + i + 16 * j));
+    }
+  }
+  for (int j = 1; j < 8; ++j) s[0] = _mm512_add_ps(s[0], s[j]);
+  float r = _mm512_reduce_add_ps(s[0]);
+  for (; i < n; ++i) r += p[i];
+  return r;
+}
+
 __attribute__((target("avx2"))) float SumAvx2(const float* p, size_t n) {
   __m256 s[8];
   for (int i = 0; i < 8; ++i) s[i] = _mm256_setzero_ps();
@@ -254,8 +274,12 @@ double MeasureBandwidth(size_t bytes, int reps, const char** how) {
   double secs;
 #if defined(__x86_64__)
   if (Has(SimdLevel::kAvx512)) {
-    *how = "avx512 loads";
-    secs = MedianSeconds(reps, [&] { g_sink = SumAvx512(p, n); });
+    // Plain loads, and with software prefetch: the better of the two.
+    double plain = MedianSeconds(reps, [&] { g_sink = SumAvx512(p, n); });
+    double pf = MedianSeconds(reps, [&] { g_sink = SumAvx512Prefetch(p, n); });
+    *how = pf < plain ? "avx512 loads + prefetch, better of two"
+                      : "avx512 loads, better of two";
+    secs = std::min(plain, pf);
   } else if (Has(SimdLevel::kAvx2)) {
     *how = "avx2 loads";
     secs = MedianSeconds(reps, [&] { g_sink = SumAvx2(p, n); });

@@ -1,0 +1,418 @@
+// ANN benchmark: Cove's indexes against hnswlib and FAISS in one process.
+//
+// For each data set: exact ground truth from Cove's FLAT index, then every
+// index is built (2 threads, wall time and resident-memory growth measured),
+// then searched one query at a time on one thread over a sweep of search
+// widths. Repetitions of all (index, width) pairs are interleaved and timed
+// with thread CPU time; medians are reported. The summary gives, per index,
+// the QPS at the smallest width that reaches recall@10 >= 0.95 and its ratio
+// to hnswlib's.
+//
+//   ann_benchmark --data DIR [--sets mixture,fashion-mnist,glove100k,...]
+//                 [--mixture-n 1000000] [--reps 3] [--json out.json]
+#include <time.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine/distance.h"
+#include "engine/flat_index.h"
+#include "engine/vector_index.h"
+#include "nlohmann/json.hpp"
+#include "peers.h"
+
+namespace cove::bench {
+namespace {
+
+double ThreadSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + ts.tv_nsec * 1e-9;
+}
+
+double WallSeconds() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+size_t RssBytes() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) {
+      return std::stoull(line.substr(6)) * 1024;
+    }
+  }
+  return 0;
+}
+
+struct Dataset {
+  std::string name;
+  size_t dim = 0;
+  bool ip = false;  // cosine on normalized vectors
+  std::vector<float> base;
+  std::vector<float> queries;
+  size_t n() const { return base.size() / dim; }
+  size_t nq() const { return queries.size() / dim; }
+};
+
+bool ReadFvecs(const std::string& path, std::vector<float>* out,
+               size_t* dim) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  int32_t d = 0;
+  std::vector<float> row;
+  while (in.read(reinterpret_cast<char*>(&d), 4)) {
+    row.resize(static_cast<size_t>(d));
+    in.read(reinterpret_cast<char*>(row.data()), d * 4);
+    out->insert(out->end(), row.begin(), row.end());
+  }
+  *dim = static_cast<size_t>(d);
+  return !out->empty();
+}
+
+// A Gaussian mixture: `clusters` centers drawn from N(0, 1) per dimension,
+// points at a center plus N(0, 0.25^2) noise; queries from the same mixture.
+Dataset Mixture(size_t n, size_t nq, size_t dim, size_t clusters) {
+  Dataset ds;
+  ds.name = "mixture-" + std::to_string(n / 1000) + "k";
+  ds.dim = dim;
+  std::mt19937_64 rng(12345);
+  std::normal_distribution<float> unit(0.0f, 1.0f);
+  std::vector<float> centers(clusters * dim);
+  for (float& c : centers) c = unit(rng);
+  auto fill = [&](std::vector<float>* out, size_t count) {
+    out->resize(count * dim);
+    std::uniform_int_distribution<size_t> pick(0, clusters - 1);
+    for (size_t i = 0; i < count; ++i) {
+      const float* c = &centers[pick(rng) * dim];
+      for (size_t j = 0; j < dim; ++j) {
+        (*out)[i * dim + j] = c[j] + 0.25f * unit(rng);
+      }
+    }
+  };
+  fill(&ds.base, n);
+  fill(&ds.queries, nq);
+  return ds;
+}
+
+bool LoadSet(const std::string& dir, const std::string& name, bool ip,
+             Dataset* ds) {
+  size_t d1 = 0, d2 = 0;
+  ds->name = name;
+  ds->ip = ip;
+  if (!ReadFvecs(dir + "/" + name + "_base.fvecs", &ds->base, &d1) ||
+      !ReadFvecs(dir + "/" + name + "_query.fvecs", &ds->queries, &d2) ||
+      d1 != d2) {
+    return false;
+  }
+  ds->dim = d1;
+  return true;
+}
+
+std::vector<int64_t> GroundTruth(const Dataset& ds, size_t k) {
+  engine::IndexParams params;
+  params.type = engine::IndexType::kFlat;
+  params.metric = ds.ip ? engine::Metric::kIP : engine::Metric::kL2;
+  params.dim = ds.dim;
+  engine::FlatIndex flat(params);
+  if (!flat.Build(ds.base.data(), ds.n()).ok()) std::abort();
+  engine::IndexSearchParams sp;
+  sp.k = k;
+  auto results = flat.SearchBatch(ds.queries.data(), ds.nq(), sp);
+  std::vector<int64_t> gt(ds.nq() * k, -1);
+  for (size_t q = 0; q < ds.nq(); ++q) {
+    for (size_t i = 0; i < results[q].size() && i < k; ++i) {
+      gt[q * k + i] = results[q][i].row;
+    }
+  }
+  return gt;
+}
+
+// Cove's engine indexes behind AnnIndex.
+class CoveIndex : public AnnIndex {
+ public:
+  CoveIndex(std::string name, engine::IndexParams params, bool ivf)
+      : name_(std::move(name)), params_(params), ivf_(ivf) {}
+  std::string name() const override { return name_; }
+  void Build(const float* data, size_t n, int threads) override {
+    params_.build_threads = threads;
+    auto index = engine::MakeIndex(params_);
+    if (!index.ok()) {
+      std::fprintf(stderr, "%s: %s\n", name_.c_str(),
+                   std::string(index.status().message()).c_str());
+      std::exit(1);
+    }
+    index_ = *std::move(index);
+    absl::Status s = index_->Build(data, n);
+    if (!s.ok()) {
+      std::fprintf(stderr, "%s build: %s\n", name_.c_str(),
+                   std::string(s.message()).c_str());
+      std::exit(1);
+    }
+  }
+  void Search(const float* query, size_t k, int ef, int64_t* labels) override {
+    engine::IndexSearchParams sp;
+    sp.k = k;
+    if (ivf_) {
+      sp.nprobe = ef;
+    } else {
+      sp.ef = ef;
+    }
+    auto hits = index_->Search(query, sp);
+    for (size_t i = 0; i < k; ++i) {
+      labels[i] = i < hits.size() ? hits[i].row : -1;
+    }
+  }
+  size_t ReportedBytes() const override { return index_->MemoryBytes(); }
+
+ private:
+  std::string name_;
+  engine::IndexParams params_;
+  bool ivf_;
+  std::unique_ptr<engine::VectorIndex> index_;
+};
+
+struct Point {
+  std::string index;
+  int ef;
+  double recall;
+  double qps;
+};
+
+std::vector<int> ParseInts(const std::string& s) {
+  std::vector<int> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(std::stoi(item));
+  return out;
+}
+
+std::vector<std::string> ParseList(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(item);
+  return out;
+}
+
+}  // namespace
+}  // namespace cove::bench
+
+int main(int argc, char** argv) {
+  using namespace cove::bench;
+  std::map<std::string, std::string> args = {
+      {"--data", "build/bench-data"},
+      {"--sets", "mixture,fashion-mnist,glove100k"},
+      {"--mixture-n", "1000000"},
+      {"--queries", "1000"},
+      {"--indexes", "cove-hnsw,cove-hnsw-sq,hnswlib,faiss"},
+      {"--efs", "10,16,24,32,48,64,96,128,192,256"},
+      {"--nprobes", "1,2,4,8,16,32,64,128"},
+      {"--reps", "3"},
+      {"--k", "10"},
+      {"--m", "16"},
+      {"--efc", "200"},
+      {"--threads", "2"},
+      {"--json", ""}};
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (args.count(argv[i]) == 0) {
+      std::fprintf(stderr, "unknown option %s\n", argv[i]);
+      return 2;
+    }
+    args[argv[i]] = argv[i + 1];
+  }
+  const size_t k = std::stoul(args["--k"]);
+  const int m = std::stoi(args["--m"]);
+  const int efc = std::stoi(args["--efc"]);
+  const int threads = std::stoi(args["--threads"]);
+  const int reps = std::stoi(args["--reps"]);
+  const std::vector<int> efs = ParseInts(args["--efs"]);
+  const std::vector<int> nprobes = ParseInts(args["--nprobes"]);
+  std::printf("simd level: %s\n",
+              cove::engine::SimdLevelName(cove::engine::ActiveSimdLevel()));
+  nlohmann::json report = nlohmann::json::array();
+
+  for (const std::string& set : ParseList(args["--sets"])) {
+    Dataset ds;
+    if (set == "mixture") {
+      ds = Mixture(std::stoul(args["--mixture-n"]),
+                   std::stoul(args["--queries"]), 128, 1000);
+    } else {
+      bool ip = set.find("glove") != std::string::npos;
+      if (!LoadSet(args["--data"], set, ip, &ds)) {
+        std::printf("\n== %s: skipped (run benchmarks/prepare_data.py %s)\n",
+                    set.c_str(), args["--data"].c_str());
+        continue;
+      }
+    }
+    std::printf("\n== %s: %zu x %zu, %zu queries, %s, k=%zu, M=%d, efC=%d\n",
+                ds.name.c_str(), ds.n(), ds.dim, ds.nq(),
+                ds.ip ? "cosine" : "L2", k, m, efc);
+    double t0 = WallSeconds();
+    std::vector<int64_t> gt = GroundTruth(ds, k);
+    std::printf("ground truth (FLAT, batched): %.1f s\n", WallSeconds() - t0);
+
+    std::vector<std::unique_ptr<AnnIndex>> indexes;
+    std::map<std::string, bool> is_ivf;
+    for (const std::string& name : ParseList(args["--indexes"])) {
+      cove::engine::IndexParams p;
+      p.metric = ds.ip ? cove::engine::Metric::kIP : cove::engine::Metric::kL2;
+      p.dim = ds.dim;
+      p.m = m;
+      p.ef_construction = efc;
+      if (name == "cove-hnsw") {
+        p.type = cove::engine::IndexType::kHnsw;
+        indexes.push_back(std::make_unique<CoveIndex>(name, p, false));
+      } else if (name == "cove-hnsw-sq") {
+        p.type = cove::engine::IndexType::kHnswSq;
+        indexes.push_back(std::make_unique<CoveIndex>(name, p, false));
+      } else if (name == "cove-ivf-sq8" || name == "cove-ivf-flat") {
+        p.type = name == "cove-ivf-sq8" ? cove::engine::IndexType::kIvfSq8
+                                        : cove::engine::IndexType::kIvfFlat;
+        p.nlist = static_cast<int>(
+            std::max<size_t>(16, 4 * std::sqrt(static_cast<double>(ds.n()))));
+        indexes.push_back(std::make_unique<CoveIndex>(name, p, true));
+        is_ivf[name] = true;
+      } else if (name == "hnswlib") {
+        indexes.push_back(MakeHnswlib(ds.dim, ds.ip, ds.n(), m, efc));
+      } else if (name == "faiss") {
+        indexes.push_back(MakeFaissHnsw(ds.dim, ds.ip, m, efc));
+      } else {
+        std::fprintf(stderr, "unknown index %s\n", name.c_str());
+        return 2;
+      }
+    }
+    std::map<std::string, double> build_s, build_cpu, mem;
+    for (auto& index : indexes) {
+      size_t rss0 = RssBytes();
+      double w0 = WallSeconds();
+      clock_t c0 = clock();
+      index->Build(ds.base.data(), ds.n(), threads);
+      build_s[index->name()] = WallSeconds() - w0;
+      build_cpu[index->name()] =
+          static_cast<double>(clock() - c0) / CLOCKS_PER_SEC;
+      mem[index->name()] = static_cast<double>(RssBytes() - rss0);
+      std::printf("build %-14s %7.1f s wall, %7.1f s cpu, rss +%7.1f MB, "
+                  "reported %7.1f MB\n",
+                  index->name().c_str(), build_s[index->name()],
+                  build_cpu[index->name()], mem[index->name()] / 1e6,
+                  index->ReportedBytes() / 1e6);
+    }
+
+    // Interleaved repetitions: for each rep, every (index, width) pair.
+    std::map<std::pair<std::string, int>, std::vector<double>> times;
+    std::map<std::pair<std::string, int>, double> recalls;
+    std::vector<int64_t> labels(k);
+    for (int rep = 0; rep < reps; ++rep) {
+      for (auto& index : indexes) {
+        const auto& widths = is_ivf[index->name()] ? nprobes : efs;
+        for (int ef : widths) {
+          if (!is_ivf[index->name()] && ef < static_cast<int>(k)) continue;
+          size_t hits = 0;
+          double c0 = ThreadSeconds();
+          for (size_t q = 0; q < ds.nq(); ++q) {
+            index->Search(&ds.queries[q * ds.dim], k, ef, labels.data());
+            if (rep == 0) {
+              std::set<int64_t> truth(gt.begin() + q * k,
+                                      gt.begin() + (q + 1) * k);
+              for (int64_t l : labels) hits += truth.count(l);
+            }
+          }
+          double elapsed = ThreadSeconds() - c0;
+          times[{index->name(), ef}].push_back(elapsed);
+          if (rep == 0) {
+            recalls[{index->name(), ef}] =
+                static_cast<double>(hits) / (ds.nq() * k);
+          }
+        }
+      }
+    }
+    std::vector<Point> points;
+    std::printf("\n%-14s %6s %8s %10s\n", "index", "ef", "recall", "QPS");
+    for (auto& [key, samples] : times) {
+      std::sort(samples.begin(), samples.end());
+      double median = samples[samples.size() / 2];
+      Point p{key.first, key.second, recalls[key], ds.nq() / median};
+      points.push_back(p);
+      std::printf("%-14s %6d %8.4f %10.0f\n", p.index.c_str(), p.ef, p.recall,
+                  p.qps);
+    }
+    // QPS at recall >= 0.95: the fastest point that reaches it.
+    std::map<std::string, Point> at95;
+    for (const Point& p : points) {
+      if (p.recall < 0.95) continue;
+      auto it = at95.find(p.index);
+      if (it == at95.end() || p.qps > it->second.qps) at95[p.index] = p;
+    }
+    std::printf("\nsummary (%s): QPS at recall@%zu >= 0.95, build and memory "
+                "vs hnswlib\n",
+                ds.name.c_str(), k);
+    std::printf("%-14s %6s %8s %10s %8s %9s %8s %9s %8s\n", "index", "ef",
+                "recall", "QPS", "ratio", "build s", "ratio", "mem MB",
+                "ratio");
+    nlohmann::json set_json;
+    set_json["dataset"] = ds.name;
+    set_json["n"] = ds.n();
+    set_json["dim"] = ds.dim;
+    set_json["metric"] = ds.ip ? "cosine" : "L2";
+    for (auto& index : indexes) {
+      const std::string& name = index->name();
+      nlohmann::json entry;
+      entry["build_wall_s"] = build_s[name];
+      entry["build_cpu_s"] = build_cpu[name];
+      entry["rss_growth_bytes"] = mem[name];
+      entry["reported_bytes"] = index->ReportedBytes();
+      for (const Point& p : points) {
+        if (p.index == name) {
+          entry["curve"].push_back(
+              {{"ef", p.ef}, {"recall", p.recall}, {"qps", p.qps}});
+        }
+      }
+      auto hl = at95.find("hnswlib");
+      auto me = at95.find(name);
+      if (me != at95.end()) {
+        entry["at95"] = {{"ef", me->second.ef},
+                         {"recall", me->second.recall},
+                         {"qps", me->second.qps}};
+        double qps_ratio =
+            hl != at95.end() ? me->second.qps / hl->second.qps : 0.0;
+        double build_ratio = build_s.count("hnswlib")
+                                 ? build_s[name] / build_s["hnswlib"]
+                                 : 0.0;
+        double mem_ratio =
+            mem.count("hnswlib") && mem["hnswlib"] > 0
+                ? mem[name] / mem["hnswlib"]
+                : 0.0;
+        entry["qps_ratio_vs_hnswlib"] = qps_ratio;
+        entry["build_ratio_vs_hnswlib"] = build_ratio;
+        entry["mem_ratio_vs_hnswlib"] = mem_ratio;
+        std::printf("%-14s %6d %8.4f %10.0f %8.2f %9.1f %8.2f %9.1f %8.2f\n",
+                    name.c_str(), me->second.ef, me->second.recall,
+                    me->second.qps, qps_ratio, build_s[name], build_ratio,
+                    mem[name] / 1e6, mem_ratio);
+      } else {
+        std::printf("%-14s never reached recall 0.95\n", name.c_str());
+      }
+      set_json["indexes"][name] = entry;
+    }
+    report.push_back(set_json);
+  }
+  if (!args["--json"].empty()) {
+    std::ofstream(args["--json"]) << report.dump(2) << "\n";
+    std::printf("\nwrote %s\n", args["--json"].c_str());
+  }
+  return 0;
+}
