@@ -98,6 +98,9 @@ float InnerProduct256(const float* a, const float* b, size_t d) {
 // ---------------------------------------------------------------------------
 // One query against many rows.
 
+constexpr size_t kPrefetchBytes = 8192;
+constexpr size_t kPrefetchMinBytes = size_t{64} << 10;
+
 template <bool kL2>
 void Batch256(const float* q, const float* base, size_t n, size_t d,
               float* out) {
@@ -105,12 +108,21 @@ void Batch256(const float* q, const float* base, size_t n, size_t d,
   const size_t rem = d - d16;  // 0 .. 15
   const __m256i mlo = TailMask(std::min<size_t>(rem, 8));
   const __m256i mhi = TailMask(rem > 8 ? rem - 8 : 0);
+  // Software prefetch when streaming from memory (see distance_avx512.cc).
+  const size_t block_bytes = 4 * d * sizeof(float);
+  const bool prefetch = n * d * sizeof(float) >= kPrefetchMinBytes;
   size_t j = 0;
   for (; j + 4 <= n; j += 4) {
     const float* x0 = base + j * d;
     const float* x1 = x0 + d;
     const float* x2 = x1 + d;
     const float* x3 = x2 + d;
+    if (prefetch) {
+      const char* pf = reinterpret_cast<const char*>(x0) + kPrefetchBytes;
+      for (size_t b = 0; b < block_bytes; b += 64) {
+        _mm_prefetch(pf + b, _MM_HINT_T0);
+      }
+    }
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
     __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
     __m256 b0 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps();
@@ -295,19 +307,34 @@ void InnerProductMatrix256(const float* queries, size_t nq, const float* base,
     return;
   }
   alignas(64) float panel[kNr * kKc];
+  const size_t calls = (nq + kMr - 1) / kMr;
+  PanelPrefetcher prefetch;
   for (size_t j0 = 0; j0 < nx; j0 += kNr) {
     const size_t nc = std::min<size_t>(kNr, nx - j0);
     for (size_t k0 = 0; k0 < d; k0 += kKc) {
       const size_t kc = std::min(kKc, d - k0);
       PackPanel(base + j0 * d + k0, d, nc, kc, panel);
+      if (k0 + kKc < d) {
+        prefetch.Reset(base + j0 * d + k0 + kKc, nc, d,
+                       std::min(kKc, d - k0 - kKc));
+      } else if (j0 + kNr < nx) {
+        prefetch.Reset(base + (j0 + kNr) * d,
+                       std::min<size_t>(kNr, nx - j0 - kNr), d,
+                       std::min(kKc, d));
+      } else {
+        prefetch.Reset(nullptr, 0, 0, 0);
+      }
+      const size_t per_call = prefetch.lines() / calls + 1;
       size_t i0 = 0;
       for (; i0 + kMr <= nq; i0 += kMr) {
         MicroKernel<kMr>(queries + i0 * d + k0, d, panel, kc,
                          out + i0 * nx + j0, nx, nc, k0 != 0);
+        prefetch.Step(per_call);
       }
       if (i0 < nq) {
         kMicroKernels[nq - i0](queries + i0 * d + k0, d, panel, kc,
                                out + i0 * nx + j0, nx, nc, k0 != 0);
+        prefetch.Step(per_call);
       }
     }
   }

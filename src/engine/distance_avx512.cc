@@ -10,12 +10,14 @@
 //  - the one-query batch kernels process four base rows at a time with two
 //    accumulators each and reduce the four sums together (one horizontal
 //    reduction per four rows), so streaming is limited by memory, not by the
-//    reductions;
+//    reductions; when the rows are many, they are also prefetched 8 KiB
+//    ahead in software (worth ~10% of single-core bandwidth on Zen 5);
 //  - InnerProductMatrix is a register-blocked GEMM (C = Q * X^T): a panel of
 //    48 base rows x 128 dimensions is packed transposed (k-major, 48 floats
 //    per k, 24 KiB: stays in L1) and an 8 x 48 tile of C (24 zmm
 //    accumulators) is computed per microkernel call by broadcasting one
-//    query scalar per row and doing three FMAs with the panel line.
+//    query scalar per row and doing three FMAs with the panel line; the
+//    next panel's rows are prefetched while the current one is multiplied.
 #include "engine/distance_internal.h"
 
 #if defined(__x86_64__) && defined(__AVX512F__) && defined(__AVX512BW__) && \
@@ -147,6 +149,9 @@ inline void Accumulate(__m512 x, __m512 q, __m512& acc) {
   }
 }
 
+constexpr size_t kPrefetchBytes = 8192;
+constexpr size_t kPrefetchMinBytes = size_t{64} << 10;
+
 template <bool kL2>
 void Batch512(const float* q, const float* base, size_t n, size_t d,
               float* out) {
@@ -154,12 +159,23 @@ void Batch512(const float* q, const float* base, size_t n, size_t d,
   const size_t rem = d - d32;  // 0 .. 31
   const __mmask16 mlo = TailMask(std::min<size_t>(rem, 16));
   const __mmask16 mhi = TailMask(rem > 16 ? rem - 16 : 0);
+  // Streaming from memory: software prefetch kPrefetchBytes ahead adds
+  // about 10% to what the hardware prefetchers reach alone on one core. Not
+  // worth its instructions when the rows are likely cached.
+  const size_t block_bytes = 4 * d * sizeof(float);
+  const bool prefetch = n * d * sizeof(float) >= kPrefetchMinBytes;
   size_t j = 0;
   for (; j + 4 <= n; j += 4) {
     const float* x0 = base + j * d;
     const float* x1 = x0 + d;
     const float* x2 = x1 + d;
     const float* x3 = x2 + d;
+    if (prefetch) {
+      const char* pf = reinterpret_cast<const char*>(x0) + kPrefetchBytes;
+      for (size_t b = 0; b < block_bytes; b += 64) {
+        _mm_prefetch(pf + b, _MM_HINT_T0);
+      }
+    }
     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
     __m512 a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
     __m512 b0 = _mm512_setzero_ps(), b1 = _mm512_setzero_ps();
@@ -335,6 +351,8 @@ void InnerProductMatrix512(const float* queries, size_t nq, const float* base,
     return;
   }
   alignas(64) float panel[kNr * kKc];
+  const size_t calls = (nq + kMr - 1) / kMr;
+  PanelPrefetcher prefetch;
   for (size_t j0 = 0; j0 < nx; j0 += kNr) {
     const size_t nc = std::min<size_t>(kNr, nx - j0);
     __mmask16 masks[kNc];
@@ -345,14 +363,29 @@ void InnerProductMatrix512(const float* queries, size_t nq, const float* base,
     for (size_t k0 = 0; k0 < d; k0 += kKc) {
       const size_t kc = std::min(kKc, d - k0);
       PackPanel(base + j0 * d + k0, d, nc, kc, panel);
+      // The next block to pack, in loop order, is fetched from memory while
+      // this one is multiplied.
+      if (k0 + kKc < d) {
+        prefetch.Reset(base + j0 * d + k0 + kKc, nc, d,
+                       std::min(kKc, d - k0 - kKc));
+      } else if (j0 + kNr < nx) {
+        prefetch.Reset(base + (j0 + kNr) * d,
+                       std::min<size_t>(kNr, nx - j0 - kNr), d,
+                       std::min(kKc, d));
+      } else {
+        prefetch.Reset(nullptr, 0, 0, 0);
+      }
+      const size_t per_call = prefetch.lines() / calls + 1;
       size_t i0 = 0;
       for (; i0 + kMr <= nq; i0 += kMr) {
         MicroKernel<kMr>(queries + i0 * d + k0, d, panel, kc,
                          out + i0 * nx + j0, nx, masks, k0 != 0);
+        prefetch.Step(per_call);
       }
       if (i0 < nq) {
         kMicroKernels[nq - i0](queries + i0 * d + k0, d, panel, kc,
                                out + i0 * nx + j0, nx, masks, k0 != 0);
+        prefetch.Step(per_call);
       }
     }
   }

@@ -54,6 +54,44 @@ const DistanceKernels* Avx512DistanceKernels();
 /// for the life of the process.
 const DistanceKernels& ActiveDistanceKernels();
 
+/// Walks the cache lines of a block of rows (the next panel a GEMM driver
+/// will pack) a few at a time, prefetching them into L2, so that packing does
+/// not wait for memory when the base is streamed from DRAM.
+class PanelPrefetcher {
+ public:
+  /// `rows` rows of `row_floats` floats, `ld` floats apart, from p (nullptr:
+  /// nothing to prefetch).
+  void Reset(const float* p, size_t rows, size_t ld, size_t row_floats) {
+    p_ = reinterpret_cast<const char*>(p);
+    rows_ = p == nullptr ? 0 : rows;
+    ld_bytes_ = ld * sizeof(float);
+    // +1: a row need not start on a line boundary.
+    lines_per_row_ = (row_floats * sizeof(float) + 63) / 64 + 1;
+    r_ = 0;
+    l_ = 0;
+  }
+  /// Lines left to prefetch in total.
+  size_t lines() const { return rows_ * lines_per_row_; }
+  /// Prefetches the next n lines.
+  void Step(size_t n) {
+    for (; n > 0 && r_ < rows_; --n) {
+      __builtin_prefetch(p_ + r_ * ld_bytes_ + 64 * l_, 0, 2);
+      if (++l_ == lines_per_row_) {
+        l_ = 0;
+        ++r_;
+      }
+    }
+  }
+
+ private:
+  const char* p_ = nullptr;
+  size_t rows_ = 0;
+  size_t ld_bytes_ = 0;
+  size_t lines_per_row_ = 0;
+  size_t r_ = 0;
+  size_t l_ = 0;
+};
+
 /// Scalar reference of the SQ8 map, shared by every level for tails:
 /// x = vmin + code * vdiff / 255.
 inline float DequantizeSq8(uint8_t code, float vmin, float vdiff) {

@@ -57,9 +57,9 @@ constexpr int kDenseWordBits = 12;
 constexpr size_t kMinBatchQueries = 4;
 constexpr size_t kSparseFactor = 16;
 // SearchBatch blocking: a tile of kQueryBlock x kBaseBlock inner products
-// (256 KiB) is computed, then consumed by the per-query selection while it
-// is still in L2.
-constexpr size_t kQueryBlock = 128;
+// (512 KiB) is computed, then consumed by the per-query selection while it
+// is still in L2; the base is streamed from memory once per query block.
+constexpr size_t kQueryBlock = 256;
 constexpr size_t kBaseBlock = 512;
 // Bound on the relative rounding error of a distance computed along another
 // summation order (a generous multiple of d * FLT_EPSILON).
@@ -180,12 +180,13 @@ std::vector<Neighbor> FlatIndex::Search(const float* query,
   if (params.k == 0 || n_ == 0 || query == nullptr) return {};
   const Range range = DistanceRange(params);
   if (params.allowed != nullptr) return SearchAllowed(query, params, range);
+  const size_t k = std::min(params.k, n_);
 
   const DistanceKernels& kern = ActiveDistanceKernels();
   const float qnorm = kern.inner_product(query, query, dim_);
   const float tol = kTolPerDim * static_cast<float>(dim_ + 16) *
                     (ip() ? std::sqrt(qnorm * max_norm_) : qnorm + max_norm_);
-  Collector c(params.k, range.hi, range.has_hi, range.lo, tol);
+  Collector c(k, range.hi, range.has_hi, range.lo, tol);
 
   auto batch = ip() ? kern.inner_product_batch : kern.l2sqr_batch;
   const float alpha = ip() ? -1.0f : 1.0f;
@@ -205,7 +206,7 @@ std::vector<Neighbor> FlatIndex::Search(const float* query,
 
   // Rescore with the pairwise kernel (the same on every path).
   std::vector<Neighbor> cand = c.top.Take();
-  TopK final_top(params.k, /*larger_is_closer=*/false);
+  TopK final_top(k, /*larger_is_closer=*/false);
   if (range.has_hi) final_top.SetBound(range.hi);
   for (const Neighbor& nb : cand) {
     const float* x = vector(nb.row);
@@ -224,10 +225,11 @@ std::vector<Neighbor> FlatIndex::SearchAllowed(const float* query,
                                                const IndexSearchParams& params,
                                                const Range& range) const {
   const DistanceKernels& kern = ActiveDistanceKernels();
+  const size_t k = std::min(params.k, n_);
   const float qnorm = kern.inner_product(query, query, dim_);
   const float tol = kTolPerDim * static_cast<float>(dim_ + 16) *
                     (ip() ? std::sqrt(qnorm * max_norm_) : qnorm + max_norm_);
-  Collector c(params.k, range.hi, range.has_hi, range.lo, tol);
+  Collector c(k, range.hi, range.has_hi, range.lo, tol);
 
   auto batch = ip() ? kern.inner_product_batch : kern.l2sqr_batch;
   auto pair = ip() ? kern.inner_product : kern.l2sqr;
@@ -261,7 +263,7 @@ std::vector<Neighbor> FlatIndex::SearchAllowed(const float* query,
   }
 
   std::vector<Neighbor> cand = c.top.Take();
-  TopK final_top(params.k, /*larger_is_closer=*/false);
+  TopK final_top(k, /*larger_is_closer=*/false);
   if (range.has_hi) final_top.SetBound(range.hi);
   for (const Neighbor& nb : cand) {
     float d = sign * pair(query, vector(nb.row), dim_);
@@ -292,6 +294,7 @@ std::vector<std::vector<Neighbor>> FlatIndex::SearchBatch(
   const Range range = DistanceRange(params);
   const DistanceKernels& kern = ActiveDistanceKernels();
   const size_t d = dim_;
+  const size_t k = std::min(params.k, n_);
   const float* base = data_.data();
   auto pair = ip() ? kern.inner_product : kern.l2sqr;
   const float sign = ip() ? -1.0f : 1.0f;
@@ -318,7 +321,7 @@ std::vector<std::vector<Neighbor>> FlatIndex::SearchBatch(
       // L2 distances are collected without the constant ||q||^2.
       const float s = ip() ? 0.0f : qnorm;
       shift.push_back(s);
-      collectors.emplace_back(params.k, range.hi - s, range.has_hi,
+      collectors.emplace_back(k, range.hi - s, range.has_hi,
                               range.lo - s, tol);
     }
     for (size_t x0 = 0; x0 < n_; x0 += kBaseBlock) {
@@ -342,7 +345,7 @@ std::vector<std::vector<Neighbor>> FlatIndex::SearchBatch(
     for (size_t i = 0; i < qb; ++i) {
       const float* q = qs + i * d;
       std::vector<Neighbor> cand = collectors[i].top.Take();
-      TopK final_top(params.k, /*larger_is_closer=*/false);
+      TopK final_top(k, /*larger_is_closer=*/false);
       if (range.has_hi) final_top.SetBound(range.hi);
       for (const Neighbor& nb : cand) {
         float dist = sign * pair(q, vector(nb.row), d);

@@ -32,8 +32,9 @@ class TopK {
   /// Collects the `k` closest; `larger_is_closer` selects the order
   /// (LargerIsCloser(metric)).
   TopK(size_t k, bool larger_is_closer)
-      : k_(k), sign_(larger_is_closer ? -1.0f : 1.0f) {
-    buf_.reserve(k_ == 0 ? 0 : 2 * k_);
+      : k_(std::min(k, std::numeric_limits<size_t>::max() / 4)),
+        sign_(larger_is_closer ? -1.0f : 1.0f) {
+    buf_.reserve(std::min(k_, kMaxReserve / 2) * 2);
   }
 
   /// Admits only scores strictly closer than `bound` from now on (range
@@ -66,7 +67,7 @@ class TopK {
     if (!(key < thr_key_ || (key == thr_key_ && row < thr_row_))) return false;
     if (k_ == 0) return false;
     buf_.push_back(Entry{key, row});
-    if (buf_.size() == 2 * k_) Shrink();
+    if (buf_.size() >= 2 * k_) Shrink();
     return true;
   }
 
@@ -83,6 +84,8 @@ class TopK {
   }
 
  private:
+  static constexpr size_t kMaxReserve = size_t{1} << 16;
+
   struct Entry {
     float key;  // smaller is closer
     uint32_t row;

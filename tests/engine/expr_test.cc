@@ -80,7 +80,9 @@ Value Json(const char* text) {
   return v.ok() ? *v : Value();
 }
 
-Value F32(double d) { return Value(static_cast<double>(static_cast<float>(d))); }
+Value F32(double d) {
+  return Value(static_cast<double>(static_cast<float>(d)));
+}
 
 std::vector<TestRow> TestRows() {
   std::vector<TestRow> rows;
@@ -98,8 +100,8 @@ std::vector<TestRow> TestRows() {
       Json(R"(["a","b"])"), Json("[1,2,3]"), F32(0.1),
       Json(R"({"city":"paris","n":5})"));
   row(2, 30, 20.0, "green", false,
-      Json(R"({"a":2.5,"arr":[4],"s":"world","k":null})"),
-      Json(R"(["b","c"])"), Json("[4,5]"), F32(0.5),
+      Json(R"({"a":2.5,"arr":[4],"s":"world","k":null})"), Json(R"(["b","c"])"),
+      Json("[4,5]"), F32(0.5),
       Json(R"({"city":"berlin","n":7,"extra":[1,2]})"));
   row(3, Value(), Value(), Value(), Value(), Value(), Value(), Json("[]"),
       F32(1.5), Json("{}"));
@@ -110,7 +112,8 @@ std::vector<TestRow> TestRows() {
       Json(R"({"a":3,"b":{"c":"y"},"arr":[[1,2],3]})"), Json(R"(["a"])"),
       Json("[7,8,9]"), F32(2.25), Json(R"({"city":"paris","n":"5"})"));
   row(-6, 20, 0.0, "re%d", true, Json(R"({"a":-1,"s":"日本語"})"),
-      Json(R"(["日本"])"), Json("[0]"), F32(0), Json(R"({"city":"rome","n":5.0})"));
+      Json(R"(["日本"])"), Json("[0]"), F32(0),
+      Json(R"({"city":"rome","n":5.0})"));
   return rows;
 }
 
@@ -477,16 +480,11 @@ TEST(ExprTest, Arrays) {
 
 TEST(ExprTest, Templates) {
   TemplateValues values = {
-      {"a", Value(25)},
-      {"ids", Value::MakeArray({1, 2})},
-      {"p", Value("r%")},
-      {"lo", Value(15)},
-      {"hi", Value(35.0)},
-      {"v", Value(2)},
-      {"x", Value(1)},
-      {"k", Value("a")},
-      {"yes", Value(true)},
-      {"colors", Value::MakeArray({"red", "blue"})},
+      {"a", Value(25)},     {"ids", Value::MakeArray({1, 2})},
+      {"p", Value("r%")},   {"lo", Value(15)},
+      {"hi", Value(35.0)},  {"v", Value(2)},
+      {"x", Value(1)},      {"k", Value("a")},
+      {"yes", Value(true)}, {"colors", Value::MakeArray({"red", "blue"})},
   };
   RunCases(
       {
@@ -568,9 +566,9 @@ TEST(ExprTest, PrimaryKeyLookup) {
   // A VARCHAR primary key.
   auto filter = Compile(R"(color in ["a", "b"] or color == "c")", schema);
   ASSERT_THAT(filter, IsOk());
-  EXPECT_THAT(filter->PrimaryKeyLookup(kColor),
-              ::testing::Optional(ElementsAre(Value("a"), Value("b"),
-                                              Value("c"))));
+  EXPECT_THAT(
+      filter->PrimaryKeyLookup(kColor),
+      ::testing::Optional(ElementsAre(Value("a"), Value("b"), Value("c"))));
   EXPECT_FALSE(filter->PrimaryKeyLookup(kId).has_value());
 }
 
@@ -597,7 +595,9 @@ TEST(ExprTest, StringEscapes) {
            {R"(color == "a'b")", "a'b"},
            {R"(color == "a\\b")", "a\\b"},
            {R"(color == "a\nb\t")", "a\nb\t"},
-           {R"(color == "\u00e9\x41")", "\xc3\xa9" "A"},
+           {R"(color == "\u00e9\x41")",
+            "\xc3\xa9"
+            "A"},
            {R"(color == "\ud83d\ude00")", "\xf0\x9f\x98\x80"},
            {R"(color == "日本")", "日本"},
        }) {

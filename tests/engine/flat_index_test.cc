@@ -220,6 +220,13 @@ TEST_P(FlatIndexTest, KLargerThanSizeReturnsAllRows) {
   std::vector<Neighbor> r = index->Search(q.data(), p);
   ExpectMatchesOracle(r, Oracle(data, 16, Metric::kL2, q.data(), p));
   EXPECT_EQ(r.size(), 7u);
+  // An absurd k is clamped, not allocated.
+  p.k = SIZE_MAX;
+  EXPECT_EQ(index->Search(q.data(), p).size(), 7u);
+  std::vector<float> qs = Gaussian(5, 16, 5);
+  for (const auto& one : index->SearchBatch(qs.data(), 5, p)) {
+    EXPECT_EQ(one.size(), 7u);
+  }
 }
 
 TEST_P(FlatIndexTest, EmptyIndexAndZeroK) {

@@ -144,12 +144,18 @@ inline Datum FromNested(const Value& v) {
 
 Value ToValue(const Datum& d) {
   switch (d.kind) {
-    case Datum::Kind::kBool: return Value(d.b);
-    case Datum::Kind::kInt: return Value(d.i);
-    case Datum::Kind::kDouble: return Value(d.d);
-    case Datum::Kind::kString: return Value(*d.s);
-    case Datum::Kind::kOther: return *d.v;
-    default: return Value();
+    case Datum::Kind::kBool:
+      return Value(d.b);
+    case Datum::Kind::kInt:
+      return Value(d.i);
+    case Datum::Kind::kDouble:
+      return Value(d.d);
+    case Datum::Kind::kString:
+      return Value(*d.s);
+    case Datum::Kind::kOther:
+      return *d.v;
+    default:
+      return Value();
   }
 }
 
@@ -218,24 +224,36 @@ inline Order CompareDatums(const Datum& a, const Datum& b) {
 template <CompareOp kOp>
 inline bool Holds(Order o) {
   switch (kOp) {
-    case CompareOp::kEq: return o == Order::kEqual;
-    case CompareOp::kNe: return o != Order::kEqual;
-    case CompareOp::kLt: return o == Order::kLess;
-    case CompareOp::kLe: return o == Order::kLess || o == Order::kEqual;
-    case CompareOp::kGt: return o == Order::kGreater;
-    case CompareOp::kGe: return o == Order::kGreater || o == Order::kEqual;
+    case CompareOp::kEq:
+      return o == Order::kEqual;
+    case CompareOp::kNe:
+      return o != Order::kEqual;
+    case CompareOp::kLt:
+      return o == Order::kLess;
+    case CompareOp::kLe:
+      return o == Order::kLess || o == Order::kEqual;
+    case CompareOp::kGt:
+      return o == Order::kGreater;
+    case CompareOp::kGe:
+      return o == Order::kGreater || o == Order::kEqual;
   }
   return false;
 }
 
 inline bool HoldsOp(CompareOp op, Order o) {
   switch (op) {
-    case CompareOp::kEq: return Holds<CompareOp::kEq>(o);
-    case CompareOp::kNe: return Holds<CompareOp::kNe>(o);
-    case CompareOp::kLt: return Holds<CompareOp::kLt>(o);
-    case CompareOp::kLe: return Holds<CompareOp::kLe>(o);
-    case CompareOp::kGt: return Holds<CompareOp::kGt>(o);
-    case CompareOp::kGe: return Holds<CompareOp::kGe>(o);
+    case CompareOp::kEq:
+      return Holds<CompareOp::kEq>(o);
+    case CompareOp::kNe:
+      return Holds<CompareOp::kNe>(o);
+    case CompareOp::kLt:
+      return Holds<CompareOp::kLt>(o);
+    case CompareOp::kLe:
+      return Holds<CompareOp::kLe>(o);
+    case CompareOp::kGt:
+      return Holds<CompareOp::kGt>(o);
+    case CompareOp::kGe:
+      return Holds<CompareOp::kGe>(o);
   }
   return false;
 }
@@ -253,11 +271,16 @@ inline Tri CompareTri(CompareOp op, const Datum& a, const Datum& b) {
 
 CompareOp Flip(CompareOp op) {
   switch (op) {
-    case CompareOp::kLt: return CompareOp::kGt;
-    case CompareOp::kLe: return CompareOp::kGe;
-    case CompareOp::kGt: return CompareOp::kLt;
-    case CompareOp::kGe: return CompareOp::kLe;
-    default: return op;
+    case CompareOp::kLt:
+      return CompareOp::kGt;
+    case CompareOp::kLe:
+      return CompareOp::kGe;
+    case CompareOp::kGt:
+      return CompareOp::kLt;
+    case CompareOp::kGe:
+      return CompareOp::kLe;
+    default:
+      return op;
   }
 }
 
@@ -632,11 +655,15 @@ Datum Arith(ArithOp op, const Datum& a, const Datum& b) {
   if (!a.is_number() || !b.is_number()) return Datum::Missing();
   if (a.kind == Datum::Kind::kInt && b.kind == Datum::Kind::kInt &&
       op != ArithOp::kPow) {
-    const uint64_t x = static_cast<uint64_t>(a.i), y = static_cast<uint64_t>(b.i);
+    const uint64_t x = static_cast<uint64_t>(a.i),
+                   y = static_cast<uint64_t>(b.i);
     switch (op) {
-      case ArithOp::kAdd: return Datum::Int(static_cast<int64_t>(x + y));
-      case ArithOp::kSub: return Datum::Int(static_cast<int64_t>(x - y));
-      case ArithOp::kMul: return Datum::Int(static_cast<int64_t>(x * y));
+      case ArithOp::kAdd:
+        return Datum::Int(static_cast<int64_t>(x + y));
+      case ArithOp::kSub:
+        return Datum::Int(static_cast<int64_t>(x - y));
+      case ArithOp::kMul:
+        return Datum::Int(static_cast<int64_t>(x * y));
       case ArithOp::kDiv:
         if (b.i == 0) return Datum::Null();
         if (b.i == -1) return Datum::Int(static_cast<int64_t>(0 - x));
@@ -651,16 +678,20 @@ Datum Arith(ArithOp op, const Datum& a, const Datum& b) {
   }
   const double x = a.AsDouble(), y = b.AsDouble();
   switch (op) {
-    case ArithOp::kAdd: return Datum::Double(x + y);
-    case ArithOp::kSub: return Datum::Double(x - y);
-    case ArithOp::kMul: return Datum::Double(x * y);
+    case ArithOp::kAdd:
+      return Datum::Double(x + y);
+    case ArithOp::kSub:
+      return Datum::Double(x - y);
+    case ArithOp::kMul:
+      return Datum::Double(x * y);
     case ArithOp::kDiv:
       if (y == 0) return Datum::Null();
       return Datum::Double(x / y);
     case ArithOp::kMod:
       if (y == 0) return Datum::Null();
       return Datum::Double(std::fmod(x, y));
-    case ArithOp::kPow: return Datum::Double(std::pow(x, y));
+    case ArithOp::kPow:
+      return Datum::Double(std::pow(x, y));
   }
   return Datum::Missing();
 }
@@ -833,7 +864,8 @@ class FieldDoubleCmp final : public Predicate {
   FieldDoubleCmp(int field, double c) : field_(field), c_(c) {}
   Tri Eval(const RowAccessor& row) const override {
     const Value& v = row.Get(field_);
-    if (v.is_double()) return ToTri(Holds<kOp>(CompareDoubles(v.AsDouble(), c_)));
+    if (v.is_double())
+      return ToTri(Holds<kOp>(CompareDoubles(v.AsDouble(), c_)));
     return CompareTri(kOp, FromValue(v), Datum::Double(c_));
   }
 
@@ -850,8 +882,8 @@ class FieldStringCmp final : public Predicate {
     const Value& v = row.Get(field_);
     if (v.is_string()) {
       const int c = v.AsString().compare(c_);
-      return ToTri(Holds<kOp>(c < 0 ? Order::kLess
-                                    : (c > 0 ? Order::kGreater : Order::kEqual)));
+      return ToTri(Holds<kOp>(
+          c < 0 ? Order::kLess : (c > 0 ? Order::kGreater : Order::kEqual)));
     }
     Datum d;
     d.kind = Datum::Kind::kString;
@@ -947,16 +979,15 @@ class InPred final : public Predicate {
  public:
   // `direct_field` >= 0 when x is that field itself (skips a virtual call
   // and enables the primary key fast path).
-  InPred(ValuePtr x, int direct_field, const Value::Array& values,
-         bool negated)
+  InPred(ValuePtr x, int direct_field, const Value::Array& values, bool negated)
       : x_(std::move(x)), direct_field_(direct_field), negated_(negated) {
     for (const Value& v : values) set_.Add(v);
     set_.Finish();
     if (direct_field_ >= 0 && !negated_) keys_ = values;
   }
   Tri Eval(const RowAccessor& row) const override {
-    const Datum d = direct_field_ >= 0 ? FromValue(row.Get(direct_field_))
-                                       : x_->Eval(row);
+    const Datum d =
+        direct_field_ >= 0 ? FromValue(row.Get(direct_field_)) : x_->Eval(row);
     if (d.kind == Datum::Kind::kNull) return Tri::kUnknown;
     return ToTri(set_.Contains(d) != negated_);
   }
@@ -1094,18 +1125,35 @@ class NoRow final : public RowAccessor {
 // Compilation.
 
 // Static types of operands.
-enum class VType { kBool, kInt, kFloat, kString, kJson, kArray, kList, kObject };
+enum class VType {
+  kBool,
+  kInt,
+  kFloat,
+  kString,
+  kJson,
+  kArray,
+  kList,
+  kObject
+};
 
 const char* VTypeName(VType t) {
   switch (t) {
-    case VType::kBool: return "bool";
-    case VType::kInt: return "integer";
-    case VType::kFloat: return "float";
-    case VType::kString: return "string";
-    case VType::kJson: return "JSON";
-    case VType::kArray: return "ARRAY";
-    case VType::kList: return "list";
-    case VType::kObject: return "object";
+    case VType::kBool:
+      return "bool";
+    case VType::kInt:
+      return "integer";
+    case VType::kFloat:
+      return "float";
+    case VType::kString:
+      return "string";
+    case VType::kJson:
+      return "JSON";
+    case VType::kArray:
+      return "ARRAY";
+    case VType::kList:
+      return "list";
+    case VType::kObject:
+      return "object";
   }
   return "?";
 }
@@ -1114,41 +1162,59 @@ bool IsNumeric(VType t) { return t == VType::kInt || t == VType::kFloat; }
 
 VType VTypeOfField(FieldType t) {
   switch (t) {
-    case FieldType::kBool: return VType::kBool;
+    case FieldType::kBool:
+      return VType::kBool;
     case FieldType::kInt8:
     case FieldType::kInt16:
     case FieldType::kInt32:
-    case FieldType::kInt64: return VType::kInt;
+    case FieldType::kInt64:
+      return VType::kInt;
     case FieldType::kFloat:
-    case FieldType::kDouble: return VType::kFloat;
-    case FieldType::kVarChar: return VType::kString;
-    case FieldType::kJson: return VType::kJson;
-    case FieldType::kArray: return VType::kArray;
-    case FieldType::kFloatVector: return VType::kList;
+    case FieldType::kDouble:
+      return VType::kFloat;
+    case FieldType::kVarChar:
+      return VType::kString;
+    case FieldType::kJson:
+      return VType::kJson;
+    case FieldType::kArray:
+      return VType::kArray;
+    case FieldType::kFloatVector:
+      return VType::kList;
   }
   return VType::kJson;
 }
 
 VType VTypeOfValue(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::kBool: return VType::kBool;
-    case Value::Kind::kInt: return VType::kInt;
-    case Value::Kind::kDouble: return VType::kFloat;
-    case Value::Kind::kString: return VType::kString;
-    case Value::Kind::kObject: return VType::kObject;
-    default: return VType::kList;
+    case Value::Kind::kBool:
+      return VType::kBool;
+    case Value::Kind::kInt:
+      return VType::kInt;
+    case Value::Kind::kDouble:
+      return VType::kFloat;
+    case Value::Kind::kString:
+      return VType::kString;
+    case Value::Kind::kObject:
+      return VType::kObject;
+    default:
+      return VType::kList;
   }
 }
 
 const char* ExpectedFor(VType t) {
   switch (t) {
-    case VType::kBool: return "true or false";
+    case VType::kBool:
+      return "true or false";
     case VType::kInt:
-    case VType::kFloat: return "a number";
-    case VType::kString: return "a string";
+    case VType::kFloat:
+      return "a number";
+    case VType::kString:
+      return "a string";
     case VType::kArray:
-    case VType::kList: return "a list";
-    default: return "a value";
+    case VType::kList:
+      return "a list";
+    default:
+      return "a value";
   }
 }
 
@@ -1156,8 +1222,8 @@ const char* ExpectedFor(VType t) {
 struct Operand {
   VType type = VType::kJson;
   bool is_const = false;
-  Value value;     // when is_const
-  ValuePtr node;   // when !is_const
+  Value value;    // when is_const
+  ValuePtr node;  // when !is_const
   const AstNode* ast = nullptr;
   // The field itself (no path or element), or -1.
   int direct_field = -1;
@@ -1222,14 +1288,13 @@ class Compiler {
     if (!v.ok()) return v.status();
     Operand& op = *v;
     if (op.is_const && op.type == VType::kBool) {
-      return PredPtr(
-          std::make_unique<ConstPred>(ToTri(op.value.AsBool())));
+      return PredPtr(std::make_unique<ConstPred>(ToTri(op.value.AsBool())));
     }
     if (!op.is_const && (op.type == VType::kBool || op.type == VType::kJson)) {
       return PredPtr(std::make_unique<TruthPred>(std::move(op.node)));
     }
-    return Error(n.begin, absl::StrCat("expected a condition, got ",
-                                       op.description),
+    return Error(n.begin,
+                 absl::StrCat("expected a condition, got ", op.description),
                  "a comparison such as 'x > 0', or a boolean field");
   }
 
@@ -1239,16 +1304,18 @@ class Compiler {
     return FilterError(text_, offset, what, expected);
   }
 
-  std::string Source(const AstNode& n) const {
+  // The source text of a node, truncated when long; quoted unless `raw`.
+  std::string Source(const AstNode& n, bool raw = false) const {
     std::string_view s = text_.substr(n.begin, n.end - n.begin);
+    const char* quote = raw ? "" : "'";
     if (s.size() > 40) {
       size_t cut = 40;
       while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) {
         --cut;
       }
-      return absl::StrCat("'", Sv(s.substr(0, cut)), "...'");
+      return absl::StrCat(quote, Sv(s.substr(0, cut)), "...", quote);
     }
-    return absl::StrCat("'", Sv(s), "'");
+    return absl::StrCat(quote, Sv(s), quote);
   }
 
   static std::string FieldTypeDescription(const FieldInfo& f) {
@@ -1274,14 +1341,15 @@ class Compiler {
     auto it = values_.find(n.name);
     if (it == values_.end()) {
       std::vector<std::string> names;
-      for (const auto& [k, v] : values_) names.push_back(absl::StrCat("{", k, "}"));
-      return Error(n.begin,
-                   absl::StrCat("missing value for template placeholder {",
-                                n.name, "}"),
-                   names.empty() ? std::string("a value in the template values "
-                                               "(none were given)")
-                                 : absl::StrCat("one of the values given: ",
-                                                absl::StrJoin(names, ", ")));
+      for (const auto& [k, v] : values_)
+        names.push_back(absl::StrCat("{", k, "}"));
+      return Error(
+          n.begin,
+          absl::StrCat("missing value for template placeholder {", n.name, "}"),
+          names.empty() ? std::string("a value in the template values "
+                                      "(none were given)")
+                        : absl::StrCat("one of the values given: ",
+                                       absl::StrJoin(names, ", ")));
     }
     const Value& v = it->second;
     if (v.is_null()) {
@@ -1301,13 +1369,14 @@ class Compiler {
     switch (n.kind) {
       case AstKind::kLiteral: {
         if (n.int_min_magnitude) {
-          return Error(n.begin,
-                       absl::StrCat("integer literal ", Source(n),
-                                    " is out of range"),
-                       "an integer that fits in 64 bits");
+          return Error(
+              n.begin,
+              absl::StrCat("integer literal ", Source(n), " is out of range"),
+              "an integer that fits in 64 bits");
         }
         const char* kind = VTypeName(VTypeOfValue(n.literal));
-        return Constant(n, n.literal, absl::StrCat(kind, " ", Source(n)));
+        return Constant(n, n.literal,
+                        absl::StrCat(kind, " ", Source(n, /*raw=*/true)));
       }
       case AstKind::kTemplate: {
         auto v = TemplateValue(n);
@@ -1331,7 +1400,7 @@ class Compiler {
           items.push_back(std::move(item->value));
         }
         return Constant(n, Value(std::move(items)),
-                        absl::StrCat("list ", Source(n)));
+                        absl::StrCat("list ", Source(n, /*raw=*/true)));
       }
       case AstKind::kName:
       case AstKind::kIndex:
@@ -1340,9 +1409,10 @@ class Compiler {
         const std::string name = absl::AsciiStrToLower(n.name);
         if (name != "array_length") {
           if (IsConditionFunction(name)) {
-            return Error(n.begin,
-                         absl::StrCat(n.name, "(...) is a condition, not a value"),
-                         "a value");
+            return Error(
+                n.begin,
+                absl::StrCat(n.name, "(...) is a condition, not a value"),
+                "a value");
           }
           return UnknownFunction(n);
         }
@@ -1359,7 +1429,7 @@ class Compiler {
           }
           return Constant(
               n, Value(static_cast<int64_t>(arg->value.AsArray().size())),
-              absl::StrCat("integer ", Source(n)));
+              absl::StrCat("integer ", Source(n, /*raw=*/true)));
         }
         if (arg->type != VType::kArray && arg->type != VType::kJson) {
           return Error(n.children[0]->begin,
@@ -1379,15 +1449,16 @@ class Compiler {
         auto arg = CompileValue(*n.children[0]);
         if (!arg.ok()) return arg.status();
         if (!IsNumeric(arg->type) && arg->type != VType::kJson) {
-          return Error(n.begin,
-                       absl::StrCat("'-' needs a number, got ",
-                                    arg->description),
-                       "a number");
+          return Error(
+              n.begin,
+              absl::StrCat("'-' needs a number, got ", arg->description),
+              "a number");
         }
         if (arg->is_const) {
           Datum d = Arith(ArithOp::kSub, Datum::Int(0), FromValue(arg->value));
-          return Constant(n, ToValue(d),
-                          absl::StrCat(VTypeName(arg->type), " ", Source(n)));
+          return Constant(
+              n, ToValue(d),
+              absl::StrCat(VTypeName(arg->type), " ", Source(n, /*raw=*/true)));
         }
         Operand op;
         op.type = arg->type;
@@ -1399,10 +1470,10 @@ class Compiler {
       case AstKind::kArith:
         return CompileArith(n);
       default:
-        return Error(n.op_offset,
-                     absl::StrCat("expected a value, got the condition ",
-                                  Source(n)),
-                     "a field, a literal or an arithmetic expression");
+        return Error(
+            n.op_offset,
+            absl::StrCat("expected a value, got the condition ", Source(n)),
+            "a field, a literal or an arithmetic expression");
     }
   }
 
@@ -1415,8 +1486,8 @@ class Compiler {
     for (const Operand* o : {&*lhs, &*rhs}) {
       if (!IsNumeric(o->type) && o->type != VType::kJson) {
         return Error(n.op_offset,
-                     absl::StrCat("arithmetic '", op_name, "' needs numbers, got ",
-                                  o->description),
+                     absl::StrCat("arithmetic '", op_name,
+                                  "' needs numbers, got ", o->description),
                      "numeric fields, numbers or JSON values");
       }
       if (n.arith == ArithOp::kMod && o->type == VType::kFloat) {
@@ -1441,18 +1512,19 @@ class Compiler {
     }
     if (lhs->is_const && rhs->is_const) {
       Datum d = Arith(n.arith, FromValue(lhs->value), FromValue(rhs->value));
-      return Constant(n, ToValue(d),
-                      absl::StrCat(VTypeName(op.type), " ", Source(n)));
+      return Constant(
+          n, ToValue(d),
+          absl::StrCat(VTypeName(op.type), " ", Source(n, /*raw=*/true)));
     }
     auto node_of = [](Operand& o) -> ValuePtr {
       if (o.is_const) return std::make_unique<ConstNode>(o.value);
       return std::move(o.node);
     };
-    op.node = std::make_unique<ArithNode>(n.arith, node_of(*lhs), node_of(*rhs));
-    op.description = absl::StrCat(Source(n), " (",
-                                  op.type == VType::kJson ? "number"
-                                                          : VTypeName(op.type),
-                                  ")");
+    op.node =
+        std::make_unique<ArithNode>(n.arith, node_of(*lhs), node_of(*rhs));
+    op.description = absl::StrCat(
+        Source(n), " (",
+        op.type == VType::kJson ? "number" : VTypeName(op.type), ")");
     return op;
   }
 
@@ -1466,12 +1538,13 @@ class Compiler {
       }
       names.push_back(f.name);
     }
-    std::string expected = absl::StrCat("fields: ", absl::StrJoin(names, ", "));
+    std::string note = absl::StrCat("fields: ", absl::StrJoin(names, ", "));
     if (const FieldInfo* near = Nearest(n.name)) {
-      absl::StrAppend(&expected, "; did you mean '", near->name, "'?");
+      absl::StrAppend(&note, "; did you mean '", near->name, "'?");
     }
-    return Error(n.begin, absl::StrCat("unknown field '", n.name, "'"),
-                 expected);
+    return absl::InvalidArgumentError(
+        absl::StrCat("filter: unknown field '", n.name, "' at ",
+                     DescribePosition(text_, n.begin), " (", note, ")"));
   }
 
   // The field with the closest name (edit distance <= 2), for hints.
@@ -1528,13 +1601,14 @@ class Compiler {
         }
         ref.field = f;
         ref.field_index = f->field_index;
-      } else if (schema_.dynamic_field_index >= 0) {
-        ref.field_index = schema_.dynamic_field_index;
-        if (n.name != "$meta") ref.steps.push_back(PathStep{n.name, -1});
       } else if (absl::EqualsIgnoreCase(Sv(n.name), "null")) {
+        // Not a dynamic key either: `x == null` is a common mistake.
         return Error(n.begin, absl::StrCat("unexpected '", n.name, "'"),
                      "a value; test for null with 'x is null' or "
                      "'x is not null'");
+      } else if (schema_.dynamic_field_index >= 0) {
+        ref.field_index = schema_.dynamic_field_index;
+        if (n.name != "$meta") ref.steps.push_back(PathStep{n.name, -1});
       } else {
         return UnknownField(n);
       }
@@ -1542,18 +1616,18 @@ class Compiler {
       return ref;
     }
     if (n.kind != AstKind::kIndex) {
-      return Error(n.begin,
-                   absl::StrCat("only fields and JSON paths can be indexed, got ",
-                                Source(n)),
-                   "a field name");
+      return Error(
+          n.begin,
+          absl::StrCat("only fields and JSON paths can be indexed, got ",
+                       Source(n)),
+          "a field name");
     }
     auto base = ResolveRef(*n.children[0]);
     if (!base.ok()) return base.status();
     const AstNode& key_ast = *n.children[1];
     auto key = CompileValue(key_ast);
     if (!key.ok()) return key.status();
-    if (!key->is_const ||
-        (!key->value.is_string() && !key->value.is_int())) {
+    if (!key->is_const || (!key->value.is_string() && !key->value.is_int())) {
       return Error(key_ast.begin,
                    absl::StrCat("invalid index ", key->description),
                    "a quoted key such as [\"key\"] or an index such as [0]");
@@ -1583,13 +1657,14 @@ class Compiler {
       ref.index = key->value.AsInt();
       return ref;
     }
-    return Error(n.op_offset,
-                 absl::StrCat(ref.element ? "element of '" : "field '",
-                              ref.field->name, "' (",
-                              ref.element ? FieldTypeName(ref.field->element_type)
-                                          : FieldTypeDescription(*ref.field),
-                              ") cannot be indexed"),
-                 "a JSON field or an ARRAY field");
+    return Error(
+        n.op_offset,
+        absl::StrCat(ref.element ? "element of '" : "field '", ref.field->name,
+                     "' (",
+                     ref.element ? FieldTypeName(ref.field->element_type)
+                                 : FieldTypeDescription(*ref.field),
+                     ") cannot be indexed"),
+        "a JSON field or an ARRAY field");
   }
 
   absl::StatusOr<Operand> CompileRef(const AstNode& n) {
@@ -1615,8 +1690,9 @@ class Compiler {
       op.type = VTypeOfField(ref.field->element_type);
       op.float32 = ref.field->element_type == FieldType::kFloat;
       op.node = std::make_unique<ArrayElementNode>(ref.field_index, ref.index);
-      op.description = absl::StrCat("element ", Source(n), " (",
-                                    FieldTypeName(ref.field->element_type), ")");
+      op.description =
+          absl::StrCat("element ", Source(n), " (",
+                       FieldTypeName(ref.field->element_type), ")");
       return op;
     }
     op.type = VTypeOfField(ref.field->type);
@@ -1641,8 +1717,8 @@ class Compiler {
     return Value(static_cast<double>(static_cast<float>(d)));
   }
 
-  absl::Status CheckComparable(const Operand& a, const Operand& b,
-                               CompareOp op, size_t offset) const {
+  absl::Status CheckComparable(const Operand& a, const Operand& b, CompareOp op,
+                               size_t offset) const {
     const bool ordering = op != CompareOp::kEq && op != CompareOp::kNe;
     auto is_seq = [](VType t) {
       return t == VType::kArray || t == VType::kList || t == VType::kObject;
@@ -1656,11 +1732,11 @@ class Compiler {
       ok = true;
     } else if (a.type == b.type && a.type == VType::kBool) {
       if (ordering) {
-        return Error(offset,
-                     absl::StrCat("cannot order booleans with '",
-                                  CompareOpName(op), "': ", a.description,
-                                  " and ", b.description),
-                     "'==' or '!='");
+        return Error(
+            offset,
+            absl::StrCat("cannot order booleans with '", CompareOpName(op),
+                         "': ", a.description, " and ", b.description),
+            "'==' or '!='");
       }
       ok = true;
     } else if (is_seq(a.type) && is_seq(b.type)) {
@@ -1668,11 +1744,11 @@ class Compiler {
     }
     if (ok) return absl::OkStatus();
     const Operand& field_side = (a.is_const && !b.is_const) ? b : a;
-    return Error(offset,
-                 absl::StrCat("cannot compare ", a.description, " with ",
-                              b.description, " using '", CompareOpName(op),
-                              "'"),
-                 ExpectedFor(field_side.type));
+    return Error(
+        offset,
+        absl::StrCat("cannot compare ", a.description, " with ", b.description,
+                     " using '", CompareOpName(op), "'"),
+        ExpectedFor(field_side.type));
   }
 
   absl::StatusOr<PredPtr> BuildCompare(CompareOp op, Operand lhs, Operand rhs,
@@ -1725,12 +1801,12 @@ class Compiler {
     };
     const CompareOp op1 = n.ops[0], op2 = n.ops[1];
     if (!((is_up(op1) && is_up(op2)) || (is_down(op1) && is_down(op2)))) {
-      return Error(n.op_offset,
-                   absl::StrCat("invalid chained comparison '",
-                                CompareOpName(op1), "' ... '",
-                                CompareOpName(op2), "'"),
-                   "both operators '<'/'<=' or both '>'/'>=', as in "
-                   "'1 < x <= 5'");
+      return Error(
+          n.op_offset,
+          absl::StrCat("invalid chained comparison '", CompareOpName(op1),
+                       "' ... '", CompareOpName(op2), "'"),
+          "both operators '<'/'<=' or both '>'/'>=', as in "
+          "'1 < x <= 5'");
     }
     auto first = CompileValue(*n.children[0]);
     if (!first.ok()) return first.status();
@@ -1760,12 +1836,16 @@ class Compiler {
         int64_t l = lo_v.AsInt(), h = hi_v.AsInt();
         bool empty = false;
         if (!lo_incl) {
-          if (l == INT64_MAX) empty = true;
-          else ++l;
+          if (l == INT64_MAX)
+            empty = true;
+          else
+            ++l;
         }
         if (!hi_incl) {
-          if (h == INT64_MIN) empty = true;
-          else --h;
+          if (h == INT64_MIN)
+            empty = true;
+          else
+            --h;
         }
         return PredPtr(std::make_unique<FieldIntRangePred>(
             middle->direct_field, l, h, empty || l > h));
@@ -1831,7 +1911,8 @@ class Compiler {
                    absl::StrCat("'in' cannot test ", lhs->description),
                    "a scalar, ARRAY or JSON value");
     }
-    absl::Status s = CheckElements(*lhs, rhs->value.AsArray(), list_ast, "list");
+    absl::Status s =
+        CheckElements(*lhs, rhs->value.AsArray(), list_ast, "list");
     if (!s.ok()) return s;
     Value::Array items;
     items.reserve(rhs->value.AsArray().size());
@@ -1846,8 +1927,8 @@ class Compiler {
           ToTri(set.Contains(FromValue(lhs->value)) != n.negated)));
     }
     const int direct = IsScalar(lhs->type) ? lhs->direct_field : -1;
-    return PredPtr(std::make_unique<InPred>(std::move(lhs->node), direct,
-                                            items, n.negated));
+    return PredPtr(std::make_unique<InPred>(std::move(lhs->node), direct, items,
+                                            n.negated));
   }
 
   static bool IsScalar(VType t) {
@@ -1892,21 +1973,23 @@ class Compiler {
     }
     auto op = CompileRef(arg);
     if (!op.ok()) return op.status();
-    return PredPtr(std::make_unique<IsNullPred>(std::move(op->node), n.negated));
+    return PredPtr(
+        std::make_unique<IsNullPred>(std::move(op->node), n.negated));
   }
 
   absl::StatusOr<PredPtr> CompileExists(const AstNode& n) {
     const AstNode& arg = *n.children[0];
-    absl::StatusOr<Ref> ref = absl::InvalidArgumentError("");
-    if (arg.kind == AstKind::kName || arg.kind == AstKind::kIndex) {
-      ref = ResolveRef(arg);
-      if (!ref.ok()) return ref.status();
-    }
-    if (!ref.ok() || !ref->is_json() || ref->steps.empty()) {
+    auto not_a_key = [&] {
       return Error(arg.begin,
                    absl::StrCat("'exists' needs a JSON key, got ", Source(arg)),
                    "a JSON path such as meta[\"key\"]");
+    };
+    if (arg.kind != AstKind::kName && arg.kind != AstKind::kIndex) {
+      return not_a_key();
     }
+    auto ref = ResolveRef(arg);
+    if (!ref.ok()) return ref.status();
+    if (!ref->is_json() || ref->steps.empty()) return not_a_key();
     return PredPtr(std::make_unique<ExistsPred>(std::make_unique<JsonPathNode>(
         ref->field_index, std::move(ref->steps), ref->field == nullptr)));
   }
@@ -1956,16 +2039,16 @@ class Compiler {
     auto needle = CompileValue(needle_ast);
     if (!needle.ok()) return needle.status();
     if (!needle->is_const) {
-      return Error(needle_ast.begin,
-                   absl::StrCat(n.name, " needs a constant, got ",
-                                needle->description),
-                   "a literal or a {placeholder}");
+      return Error(
+          needle_ast.begin,
+          absl::StrCat(n.name, " needs a constant, got ", needle->description),
+          "a literal or a {placeholder}");
     }
     if (mode != ContainsMode::kOne && !needle->value.is_array()) {
-      return Error(needle_ast.begin,
-                   absl::StrCat(n.name, " needs a list, got ",
-                                needle->description),
-                   "a list such as [1, 2]");
+      return Error(
+          needle_ast.begin,
+          absl::StrCat(n.name, " needs a list, got ", needle->description),
+          "a list such as [1, 2]");
     }
     // Element types of ARRAY fields are known: check the constants.
     Value needle_value = needle->value;
@@ -1975,9 +2058,9 @@ class Compiler {
         Operand element;
         element.type = VTypeOfField(f->element_type);
         element.float32 = f->element_type == FieldType::kFloat;
-        element.description = absl::StrCat("the elements (",
-                                           FieldTypeName(f->element_type),
-                                           ") of field '", f->name, "'");
+        element.description =
+            absl::StrCat("the elements (", FieldTypeName(f->element_type),
+                         ") of field '", f->name, "'");
         if (mode == ContainsMode::kOne) {
           absl::Status s = CheckElements(element, Value::Array{needle_value},
                                          needle_ast, "value");
@@ -2017,17 +2100,28 @@ class Compiler {
 
 const char* FieldTypeName(FieldType type) {
   switch (type) {
-    case FieldType::kBool: return "BOOL";
-    case FieldType::kInt8: return "INT8";
-    case FieldType::kInt16: return "INT16";
-    case FieldType::kInt32: return "INT32";
-    case FieldType::kInt64: return "INT64";
-    case FieldType::kFloat: return "FLOAT";
-    case FieldType::kDouble: return "DOUBLE";
-    case FieldType::kVarChar: return "VARCHAR";
-    case FieldType::kJson: return "JSON";
-    case FieldType::kArray: return "ARRAY";
-    case FieldType::kFloatVector: return "FLOAT_VECTOR";
+    case FieldType::kBool:
+      return "BOOL";
+    case FieldType::kInt8:
+      return "INT8";
+    case FieldType::kInt16:
+      return "INT16";
+    case FieldType::kInt32:
+      return "INT32";
+    case FieldType::kInt64:
+      return "INT64";
+    case FieldType::kFloat:
+      return "FLOAT";
+    case FieldType::kDouble:
+      return "DOUBLE";
+    case FieldType::kVarChar:
+      return "VARCHAR";
+    case FieldType::kJson:
+      return "JSON";
+    case FieldType::kArray:
+      return "ARRAY";
+    case FieldType::kFloatVector:
+      return "FLOAT_VECTOR";
   }
   return "UNKNOWN";
 }

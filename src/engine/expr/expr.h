@@ -128,8 +128,7 @@ class CompiledFilter {
   const std::string& text() const { return text_; }
 
  private:
-  friend absl::StatusOr<CompiledFilter> Compile(std::string_view,
-                                                const Schema&,
+  friend absl::StatusOr<CompiledFilter> Compile(std::string_view, const Schema&,
                                                 const TemplateValues&);
 
   std::shared_ptr<const Predicate> root_;  // null: match all

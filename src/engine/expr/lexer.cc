@@ -118,10 +118,10 @@ class Lexer {
     while (pos_ < text_.size() && IsIdentChar(text_[pos_])) ++pos_;
     std::string_view word = text_.substr(start, pos_ - start);
     if (word[0] == '$' && word != "$meta") {
-      return FilterError(text_, start,
-                         absl::StrCat("invalid name ", Quote(text_, start,
-                                                             word.size())),
-                         "'$meta' is the only name that starts with '$'");
+      return FilterError(
+          text_, start,
+          absl::StrCat("invalid name ", Quote(text_, start, word.size())),
+          "'$meta' (the only name that starts with '$')");
     }
     token->kind = TokenKind::kIdent;
     if (word == "and" || word == "AND") {
@@ -155,24 +155,23 @@ class Lexer {
     }
     return FilterError(
         text_, start,
-        absl::StrCat("invalid number ", Quote(text_, start, end - start)),
-        "");
+        absl::StrCat("invalid number ", Quote(text_, start, end - start)), "");
   }
 
   absl::Status Number(Token* token) {
     const size_t start = pos_;
     // Integers with a base prefix: 0x1F, 0o17, 0b101.
-    if (text_[pos_] == '0' && (Peek(1) == 'x' || Peek(1) == 'X' ||
-                               Peek(1) == 'o' || Peek(1) == 'O' ||
-                               Peek(1) == 'b' || Peek(1) == 'B')) {
+    if (text_[pos_] == '0' &&
+        (Peek(1) == 'x' || Peek(1) == 'X' || Peek(1) == 'o' || Peek(1) == 'O' ||
+         Peek(1) == 'b' || Peek(1) == 'B')) {
       const char p = static_cast<char>(Peek(1) | 0x20);
       const int base = p == 'x' ? 16 : (p == 'o' ? 8 : 2);
       pos_ += 2;
       const size_t digits = pos_;
       while (pos_ < text_.size() && IsIdentChar(text_[pos_])) ++pos_;
       uint64_t v = 0;
-      auto r = std::from_chars(text_.data() + digits, text_.data() + pos_, v,
-                               base);
+      auto r =
+          std::from_chars(text_.data() + digits, text_.data() + pos_, v, base);
       if (digits == pos_ || r.ptr != text_.data() + pos_) {
         return BadNumber(start);
       }
@@ -201,7 +200,8 @@ class Lexer {
       while (pos_ < text_.size() && IsDigit(text_[pos_])) ++pos_;
       is_float = true;
     }
-    if (pos_ < text_.size() && (IsIdentChar(text_[pos_]) || text_[pos_] == '.')) {
+    if (pos_ < text_.size() &&
+        (IsIdentChar(text_[pos_]) || text_[pos_] == '.')) {
       return BadNumber(start);
     }
     const char* first = text_.data() + start;
@@ -244,11 +244,10 @@ class Lexer {
     size_t end = start;
     while (end < text_.size() && (IsIdentChar(text_[end]) || text_[end] == '.'))
       ++end;
-    return FilterError(
-        text_, start,
-        absl::StrCat("number ", Quote(text_, start, end - start),
-                     " is out of range"),
-        "an integer that fits in 64 bits or a finite float");
+    return FilterError(text_, start,
+                       absl::StrCat("number ", Quote(text_, start, end - start),
+                                    " is out of range"),
+                       "an integer that fits in 64 bits or a finite float");
   }
 
   absl::Status String(Token* token) {
@@ -257,9 +256,9 @@ class Lexer {
     std::string out;
     while (true) {
       if (pos_ >= text_.size()) {
-        return FilterError(text_, start, "unterminated string",
-                           absl::StrCat("a closing ", quote == '"' ? "'\"'"
-                                                                   : "\"'\""));
+        return FilterError(
+            text_, start, "unterminated string",
+            absl::StrCat("a closing ", quote == '"' ? "'\"'" : "\"'\""));
       }
       char c = text_[pos_];
       if (c == quote) {
@@ -276,18 +275,42 @@ class Lexer {
       if (pos_ >= text_.size()) continue;  // reported as unterminated
       c = text_[pos_++];
       switch (c) {
-        case 'n': out.push_back('\n'); break;
-        case 't': out.push_back('\t'); break;
-        case 'r': out.push_back('\r'); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'v': out.push_back('\v'); break;
-        case 'a': out.push_back('\a'); break;
-        case '0': out.push_back('\0'); break;
-        case '\\': out.push_back('\\'); break;
-        case '\'': out.push_back('\''); break;
-        case '"': out.push_back('"'); break;
-        case '/': out.push_back('/'); break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'v':
+          out.push_back('\v');
+          break;
+        case 'a':
+          out.push_back('\a');
+          break;
+        case '0':
+          out.push_back('\0');
+          break;
+        case '\\':
+          out.push_back('\\');
+          break;
+        case '\'':
+          out.push_back('\'');
+          break;
+        case '"':
+          out.push_back('"');
+          break;
+        case '/':
+          out.push_back('/');
+          break;
         case '%':
         case '_':
           // Kept escaped: meaningful to `like` patterns only.
@@ -363,8 +386,7 @@ class Lexer {
     while (pos_ < text_.size() && IsIdentChar(text_[pos_])) ++pos_;
     const size_t name_end = pos_;
     SkipSpace();
-    if (name_end == name_start || IsDigit(text_[name_start]) ||
-        Peek() != '}') {
+    if (name_end == name_start || IsDigit(text_[name_start]) || Peek() != '}') {
       size_t end = pos_ < text_.size() ? pos_ + 1 : pos_;
       return FilterError(
           text_, start,
@@ -393,15 +415,24 @@ class Lexer {
       return absl::OkStatus();
     };
     switch (c) {
-      case '(': return one(TokenKind::kLParen);
-      case ')': return one(TokenKind::kRParen);
-      case '[': return one(TokenKind::kLBracket);
-      case ']': return one(TokenKind::kRBracket);
-      case ',': return one(TokenKind::kComma);
-      case '+': return one(TokenKind::kPlus);
-      case '-': return one(TokenKind::kMinus);
-      case '/': return one(TokenKind::kSlash);
-      case '%': return one(TokenKind::kPercent);
+      case '(':
+        return one(TokenKind::kLParen);
+      case ')':
+        return one(TokenKind::kRParen);
+      case '[':
+        return one(TokenKind::kLBracket);
+      case ']':
+        return one(TokenKind::kRBracket);
+      case ',':
+        return one(TokenKind::kComma);
+      case '+':
+        return one(TokenKind::kPlus);
+      case '-':
+        return one(TokenKind::kMinus);
+      case '/':
+        return one(TokenKind::kSlash);
+      case '%':
+        return one(TokenKind::kPercent);
       case '*':
         return n == '*' ? two(TokenKind::kPower) : one(TokenKind::kStar);
       case '=':
@@ -486,9 +517,10 @@ std::string DescribePosition(std::string_view text, size_t offset) {
 
 absl::Status FilterError(std::string_view text, size_t offset,
                          std::string_view what, std::string_view expected) {
-  std::string message =
-      absl::StrCat("filter: ", Sv(what), " at ", DescribePosition(text, offset));
-  if (!expected.empty()) absl::StrAppend(&message, " (expected ", Sv(expected), ")");
+  std::string message = absl::StrCat("filter: ", Sv(what), " at ",
+                                     DescribePosition(text, offset));
+  if (!expected.empty())
+    absl::StrAppend(&message, " (expected ", Sv(expected), ")");
   return absl::InvalidArgumentError(message);
 }
 

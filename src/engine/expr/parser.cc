@@ -15,24 +15,36 @@ namespace cove::engine::expr {
 
 const char* CompareOpName(CompareOp op) {
   switch (op) {
-    case CompareOp::kEq: return "==";
-    case CompareOp::kNe: return "!=";
-    case CompareOp::kLt: return "<";
-    case CompareOp::kLe: return "<=";
-    case CompareOp::kGt: return ">";
-    case CompareOp::kGe: return ">=";
+    case CompareOp::kEq:
+      return "==";
+    case CompareOp::kNe:
+      return "!=";
+    case CompareOp::kLt:
+      return "<";
+    case CompareOp::kLe:
+      return "<=";
+    case CompareOp::kGt:
+      return ">";
+    case CompareOp::kGe:
+      return ">=";
   }
   return "?";
 }
 
 const char* ArithOpName(ArithOp op) {
   switch (op) {
-    case ArithOp::kAdd: return "+";
-    case ArithOp::kSub: return "-";
-    case ArithOp::kMul: return "*";
-    case ArithOp::kDiv: return "/";
-    case ArithOp::kMod: return "%";
-    case ArithOp::kPow: return "**";
+    case ArithOp::kAdd:
+      return "+";
+    case ArithOp::kSub:
+      return "-";
+    case ArithOp::kMul:
+      return "*";
+    case ArithOp::kDiv:
+      return "/";
+    case ArithOp::kMod:
+      return "%";
+    case ArithOp::kPow:
+      return "**";
   }
   return "?";
 }
@@ -58,6 +70,14 @@ class Parser {
     NodePtr root = ParseOr();
     if (root == nullptr) return status_;
     if (Cur().kind != TokenKind::kEnd) {
+      // Keywords are lower or upper case only, as in Milvus ("And" is not).
+      for (const char* kw : {"and", "or", "not", "in", "like", "exists"}) {
+        if (IsWordCi(Cur(), kw)) {
+          Unexpected(absl::StrCat("an operator or end of input; write '", kw,
+                                  "' or '", absl::AsciiStrToUpper(kw), "'"));
+          return status_;
+        }
+      }
       Unexpected("an operator or end of input");
       return status_;
     }
@@ -94,17 +114,17 @@ class Parser {
   }
   std::nullptr_t Unexpected(std::string_view expected) {
     const Token& t = Cur();
-    std::string what = t.kind == TokenKind::kEnd
-                           ? std::string("unexpected end of input")
-                           : absl::StrCat("unexpected token ",
-                                          DescribeToken(text_, t));
+    std::string what =
+        t.kind == TokenKind::kEnd
+            ? std::string("unexpected end of input")
+            : absl::StrCat("unexpected token ", DescribeToken(text_, t));
     return Fail(FilterError(text_, t.offset, what, expected));
   }
   bool TooDeep() {
     if (depth_ <= kMaxFilterDepth) return false;
-    Fail(FilterError(text_, Cur().offset, "expression nested too deeply",
-                     absl::StrCat("at most ", kMaxFilterDepth,
-                                  " levels of nesting")));
+    Fail(FilterError(
+        text_, Cur().offset, "expression nested too deeply",
+        absl::StrCat("at most ", kMaxFilterDepth, " levels of nesting")));
     return true;
   }
 
@@ -121,10 +141,9 @@ class Parser {
     parent->height = std::max(parent->height, child->height + 1);
     parent->children.push_back(std::move(child));
     if (parent->height > kMaxFilterDepth) {
-      Fail(FilterError(text_, parent->op_offset,
-                       "expression nested too deeply",
-                       absl::StrCat("at most ", kMaxFilterDepth,
-                                    " levels of nesting")));
+      Fail(FilterError(
+          text_, parent->op_offset, "expression nested too deeply",
+          absl::StrCat("at most ", kMaxFilterDepth, " levels of nesting")));
       return false;
     }
     return true;
@@ -181,13 +200,26 @@ class Parser {
 
   static bool ToCompareOp(TokenKind k, CompareOp* op) {
     switch (k) {
-      case TokenKind::kEq: *op = CompareOp::kEq; return true;
-      case TokenKind::kNe: *op = CompareOp::kNe; return true;
-      case TokenKind::kLt: *op = CompareOp::kLt; return true;
-      case TokenKind::kLe: *op = CompareOp::kLe; return true;
-      case TokenKind::kGt: *op = CompareOp::kGt; return true;
-      case TokenKind::kGe: *op = CompareOp::kGe; return true;
-      default: return false;
+      case TokenKind::kEq:
+        *op = CompareOp::kEq;
+        return true;
+      case TokenKind::kNe:
+        *op = CompareOp::kNe;
+        return true;
+      case TokenKind::kLt:
+        *op = CompareOp::kLt;
+        return true;
+      case TokenKind::kLe:
+        *op = CompareOp::kLe;
+        return true;
+      case TokenKind::kGt:
+        *op = CompareOp::kGt;
+        return true;
+      case TokenKind::kGe:
+        *op = CompareOp::kGe;
+        return true;
+      default:
+        return false;
     }
   }
 
@@ -201,11 +233,10 @@ class Parser {
       if (!Adopt(node.get(), std::move(lhs))) return nullptr;
       while (ToCompareOp(Cur().kind, &op)) {
         if (node->ops.size() == 2) {
-          return Fail(FilterError(
-              text_, Cur().offset,
-              absl::StrCat("too many chained comparisons at ",
-                           DescribeToken(text_, Cur())),
-              "at most two, as in '1 < x <= 5'"));
+          return Fail(FilterError(text_, Cur().offset,
+                                  absl::StrCat("too many chained comparisons: ",
+                                               DescribeToken(text_, Cur())),
+                                  "at most two, as in '1 < x <= 5'"));
         }
         node->ops.push_back(op);
         Advance();
@@ -284,9 +315,9 @@ class Parser {
   NodePtr ParseMultiplicative() {
     const size_t begin = Cur().offset;
     NodePtr lhs = ParseUnary();
-    while (lhs != nullptr && (Cur().kind == TokenKind::kStar ||
-                              Cur().kind == TokenKind::kSlash ||
-                              Cur().kind == TokenKind::kPercent)) {
+    while (lhs != nullptr &&
+           (Cur().kind == TokenKind::kStar || Cur().kind == TokenKind::kSlash ||
+            Cur().kind == TokenKind::kPercent)) {
       const ArithOp op = Cur().kind == TokenKind::kStar    ? ArithOp::kMul
                          : Cur().kind == TokenKind::kSlash ? ArithOp::kDiv
                                                            : ArithOp::kMod;
