@@ -6,6 +6,8 @@
 #ifndef COVE_INCLUDE_COVE_CLIENT_H_
 #define COVE_INCLUDE_COVE_CLIENT_H_
 
+#include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +19,10 @@
 #include "cove/types.h"
 
 namespace cove {
+
+namespace internal {
+class Executor;
+}  // namespace internal
 
 /// The data-plane client: a thin, copyable handle over a shared Connection.
 ///
@@ -36,8 +42,7 @@ class Client {
                                      ClientOptions options = {});
 
   /// Wraps an existing connection (a mock in tests, or a custom backend).
-  explicit Client(std::shared_ptr<Connection> connection)
-      : connection_(std::move(connection)) {}
+  explicit Client(std::shared_ptr<Connection> connection);
 
   /// The connection under this client.
   const std::shared_ptr<Connection>& connection() const { return connection_; }
@@ -190,8 +195,48 @@ class Client {
   absl::StatusOr<std::vector<Grant>> ListGrants(const std::string& role,
                                                 const CallOptions& call = {});
 
+  /// Asynchronous forms: each returns at once; the call runs on a pool of
+  /// worker threads shared by the copies of this client (started on first
+  /// use; COVE_ASYNC_THREADS or 16 threads), so many requests can be in
+  /// flight on one client. The request is copied; the future (or the
+  /// callback, on a worker thread) receives the same result the blocking
+  /// call would. Destroying the last copy of the client waits for the calls
+  /// still pending.
+  std::future<absl::StatusOr<SearchResults>> SearchAsync(
+      SearchRequest request, CallOptions call = {});
+  std::future<absl::StatusOr<std::vector<Row>>> QueryAsync(
+      QueryRequest request, CallOptions call = {});
+  std::future<absl::StatusOr<std::vector<Row>>> GetAsync(
+      std::string collection, std::vector<Value> ids,
+      std::vector<std::string> output_fields = {}, CallOptions call = {});
+  std::future<absl::StatusOr<MutationResult>> InsertAsync(
+      InsertRequest request, CallOptions call = {});
+  std::future<absl::StatusOr<MutationResult>> UpsertAsync(
+      InsertRequest request, CallOptions call = {});
+  std::future<absl::StatusOr<MutationResult>> DeleteAsync(
+      DeleteRequest request, CallOptions call = {});
+  /// Callback forms of the same calls.
+  void SearchAsync(SearchRequest request,
+                   std::function<void(absl::StatusOr<SearchResults>)> done,
+                   CallOptions call = {});
+  void QueryAsync(QueryRequest request,
+                  std::function<void(absl::StatusOr<std::vector<Row>>)> done,
+                  CallOptions call = {});
+  void InsertAsync(InsertRequest request,
+                   std::function<void(absl::StatusOr<MutationResult>)> done,
+                   CallOptions call = {});
+
  private:
+  // State shared by the copies of a client: the worker pool, started on the
+  // first asynchronous call.
+  struct Shared;
+
+  internal::Executor& executor() const;
+  template <typename T, typename F>
+  std::future<T> RunAsync(F fn) const;
+
   std::shared_ptr<Connection> connection_;
+  std::shared_ptr<Shared> shared_;
 };
 
 }  // namespace cove

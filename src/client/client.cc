@@ -1,13 +1,142 @@
 // cove::Client: URI dispatch and the convenience overloads.
 #include "cove/client.h"
 
+#include <cstdlib>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
+#include "absl/synchronization/mutex.h"
+#include "client/executor.h"
 #include "embedded/embedded_connection.h"
+#include "remote/remote_connection.h"
 
 namespace cove {
+
+struct Client::Shared {
+  absl::Mutex mu;
+  std::shared_ptr<internal::Executor> executor;
+};
+
+Client::Client(std::shared_ptr<Connection> connection)
+    : connection_(std::move(connection)), shared_(std::make_shared<Shared>()) {}
+
+internal::Executor& Client::executor() const {
+  absl::MutexLock lock(&shared_->mu);
+  if (shared_->executor == nullptr) {
+    int threads = 16;
+    const char* env = std::getenv("COVE_ASYNC_THREADS");
+    int n = 0;
+    if (env != nullptr && absl::SimpleAtoi(env, &n) && n > 0 && n <= 1024) {
+      threads = n;
+    }
+    shared_->executor = std::make_shared<internal::Executor>(threads);
+  }
+  return *shared_->executor;
+}
+
+template <typename T, typename F>
+std::future<T> Client::RunAsync(F fn) const {
+  auto promise = std::make_shared<std::promise<T>>();
+  std::future<T> future = promise->get_future();
+  executor().Submit([promise, fn = std::move(fn)]() mutable {
+    promise->set_value(fn());
+  });
+  return future;
+}
+
+std::future<absl::StatusOr<SearchResults>> Client::SearchAsync(
+    SearchRequest request, CallOptions call) {
+  auto conn = connection_;
+  return RunAsync<absl::StatusOr<SearchResults>>(
+      [conn, request = std::move(request), call = std::move(call)] {
+        return conn->Search(request, call);
+      });
+}
+
+std::future<absl::StatusOr<std::vector<Row>>> Client::QueryAsync(
+    QueryRequest request, CallOptions call) {
+  auto conn = connection_;
+  return RunAsync<absl::StatusOr<std::vector<Row>>>(
+      [conn, request = std::move(request), call = std::move(call)] {
+        return conn->Query(request, call);
+      });
+}
+
+std::future<absl::StatusOr<std::vector<Row>>> Client::GetAsync(
+    std::string collection, std::vector<Value> ids,
+    std::vector<std::string> output_fields, CallOptions call) {
+  QueryRequest request;
+  request.collection_name = std::move(collection);
+  request.ids = std::move(ids);
+  request.output_fields = std::move(output_fields);
+  if (request.ids.empty()) {
+    std::promise<absl::StatusOr<std::vector<Row>>> empty;
+    empty.set_value(std::vector<Row>{});
+    return empty.get_future();
+  }
+  return QueryAsync(std::move(request), std::move(call));
+}
+
+std::future<absl::StatusOr<MutationResult>> Client::InsertAsync(
+    InsertRequest request, CallOptions call) {
+  auto conn = connection_;
+  return RunAsync<absl::StatusOr<MutationResult>>(
+      [conn, request = std::move(request), call = std::move(call)] {
+        return conn->Insert(request, call);
+      });
+}
+
+std::future<absl::StatusOr<MutationResult>> Client::UpsertAsync(
+    InsertRequest request, CallOptions call) {
+  auto conn = connection_;
+  return RunAsync<absl::StatusOr<MutationResult>>(
+      [conn, request = std::move(request), call = std::move(call)] {
+        return conn->Upsert(request, call);
+      });
+}
+
+std::future<absl::StatusOr<MutationResult>> Client::DeleteAsync(
+    DeleteRequest request, CallOptions call) {
+  auto conn = connection_;
+  return RunAsync<absl::StatusOr<MutationResult>>(
+      [conn, request = std::move(request), call = std::move(call)] {
+        return conn->Delete(request, call);
+      });
+}
+
+void Client::SearchAsync(
+    SearchRequest request,
+    std::function<void(absl::StatusOr<SearchResults>)> done, CallOptions call) {
+  auto conn = connection_;
+  executor().Submit([conn, request = std::move(request),
+                     call = std::move(call), done = std::move(done)] {
+    done(conn->Search(request, call));
+  });
+}
+
+void Client::QueryAsync(
+    QueryRequest request,
+    std::function<void(absl::StatusOr<std::vector<Row>>)> done,
+    CallOptions call) {
+  auto conn = connection_;
+  executor().Submit([conn, request = std::move(request),
+                     call = std::move(call), done = std::move(done)] {
+    done(conn->Query(request, call));
+  });
+}
+
+void Client::InsertAsync(
+    InsertRequest request,
+    std::function<void(absl::StatusOr<MutationResult>)> done,
+    CallOptions call) {
+  auto conn = connection_;
+  executor().Submit([conn, request = std::move(request),
+                     call = std::move(call), done = std::move(done)] {
+    done(conn->Insert(request, call));
+  });
+}
 
 absl::StatusOr<Client> Client::Open(const std::string& uri,
                                     ClientOptions options) {
@@ -20,10 +149,9 @@ absl::StatusOr<Client> Client::Open(const std::string& uri,
   }
   if (absl::StartsWith(uri, "http://") || absl::StartsWith(uri, "https://") ||
       absl::StartsWith(uri, "tcp://") || absl::StartsWith(uri, "grpc://")) {
-    return absl::UnimplementedError(absl::StrCat(
-        "uri '", uri,
-        "': the remote (Milvus gRPC) backend is not available in this build "
-        "yet; use a local path or ':memory:' for the embedded backend"));
+    auto remote = internal::MakeRemoteConnection(uri, options.remote);
+    if (!remote.ok()) return remote.status();
+    return Client(*std::move(remote));
   }
   if (absl::StrContains(uri, "://")) {
     return absl::InvalidArgumentError(absl::StrCat(
