@@ -181,12 +181,11 @@ struct ByDistThenId {
 
 absl::Status HnswIndex::ValidateParams(const IndexParams& p) {
   if (p.type != IndexType::kHnsw && p.type != IndexType::kHnswSq) {
-    return absl::InvalidArgumentError(
-        "type: HnswIndex needs kHnsw or kHnswSq");
+    return absl::InvalidArgumentError("type: HnswIndex needs kHnsw or kHnswSq");
   }
   if (p.dim == 0 || p.dim > (size_t{1} << 20)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "dim: must be in [1, 1048576] (got ", p.dim, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("dim: must be in [1, 1048576] (got ", p.dim, ")"));
   }
   if (p.m < 2 || p.m > kMaxM) {
     return absl::InvalidArgumentError(
@@ -331,9 +330,8 @@ absl::Status HnswIndex::Add(const float* data, size_t n) {
     return absl::InvalidArgumentError("data: null with n > 0");
   }
   if (n >= std::numeric_limits<uint32_t>::max() - n_) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("n: too many rows for one index (have ", n_, ", adding ",
-                     n, ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "n: too many rows for one index (have ", n_, ", adding ", n, ")"));
   }
   if (quantized_ && !sq_.trained()) sq_.Train(data, n);
   size_t begin = n_;
@@ -453,9 +451,8 @@ void HnswIndex::Insert(uint32_t node, Scratch* s) {
   }
 }
 
-void HnswIndex::SearchLayerForInsert(uint32_t node, uint32_t ep,
-                                     float ep_dist, int level, size_t ef,
-                                     Scratch* s) const {
+void HnswIndex::SearchLayerForInsert(uint32_t node, uint32_t ep, float ep_dist,
+                                     int level, size_t ef, Scratch* s) const {
   const float* q = vector(node);
   uint16_t gen = s->NewGeneration(n_);
   uint16_t* tags = s->tags.data();
@@ -719,12 +716,12 @@ std::vector<Neighbor> HnswIndex::Search(const float* query,
   if (quantized_) {
     const size_t lines = PrefetchLinesFor(dim_);
     if (metric_ip_) {
-      GraphSearch(Sq8IpSpace{kern.inner_product_sq8, query, codes_.data(), sq_.vmin(), sq_.vdiff(),
-                             dim_, lines},
+      GraphSearch(Sq8IpSpace{kern.inner_product_sq8, query, codes_.data(),
+                             sq_.vmin(), sq_.vdiff(), dim_, lines},
                   ef, allowed, s.get());
     } else {
-      GraphSearch(Sq8L2Space{kern.l2sqr_sq8, query, codes_.data(), sq_.vmin(), sq_.vdiff(),
-                             dim_, lines},
+      GraphSearch(Sq8L2Space{kern.l2sqr_sq8, query, codes_.data(), sq_.vmin(),
+                             sq_.vdiff(), dim_, lines},
                   ef, allowed, s.get());
     }
     // Re-rank the pool on float32 vectors.
@@ -732,13 +729,12 @@ std::vector<Neighbor> HnswIndex::Search(const float* query,
   } else {
     const size_t lines = PrefetchLinesFor(dim_ * sizeof(float));
     if (metric_ip_) {
-      GraphSearch(FloatIpSpace{kern.inner_product, query, vectors_.data(),
-                               dim_, lines},
-                  ef, allowed, s.get());
-    } else {
       GraphSearch(
-          FloatL2Space{kern.l2sqr, query, vectors_.data(), dim_, lines}, ef,
-          allowed, s.get());
+          FloatIpSpace{kern.inner_product, query, vectors_.data(), dim_, lines},
+          ef, allowed, s.get());
+    } else {
+      GraphSearch(FloatL2Space{kern.l2sqr, query, vectors_.data(), dim_, lines},
+                  ef, allowed, s.get());
     }
   }
   std::vector<Candidate>& pool = s->top;
@@ -756,8 +752,8 @@ std::vector<Neighbor> HnswIndex::Search(const float* query,
       exact = true;
     } else {
       // Inside the range there may be rows beyond what the walk reached.
-      exact = pool.size() < std::min(ef, allowed_count) ||
-              pool.empty() || pool.back().dist < hi;
+      exact = pool.size() < std::min(ef, allowed_count) || pool.empty() ||
+              pool.back().dist < hi;
     }
   }
   ReleaseScratch(std::move(s));
@@ -777,12 +773,12 @@ HnswIndex::MemoryBreakdown HnswIndex::Memory() const {
             upper_.capacity() * sizeof(uint32_t);
   std::lock_guard<std::mutex> lock(pool_mu_);
   for (const auto& s : pool_) {
-    m.scratch += sizeof(Scratch) + s->tags.capacity() * sizeof(uint16_t) +
-                 (s->cand.capacity() + s->top.capacity() +
-                  s->result.capacity() + s->selected.capacity() +
-                  s->prune.capacity() + s->pruned.capacity()) *
-                     sizeof(Candidate) +
-                 s->links.capacity() * sizeof(uint32_t);
+    m.scratch +=
+        sizeof(Scratch) + s->tags.capacity() * sizeof(uint16_t) +
+        (s->cand.capacity() + s->top.capacity() + s->result.capacity() +
+         s->selected.capacity() + s->prune.capacity() + s->pruned.capacity()) *
+            sizeof(Candidate) +
+        s->links.capacity() * sizeof(uint32_t);
   }
   return m;
 }
@@ -795,10 +791,9 @@ size_t HnswIndex::MemoryBytes() const {
 absl::Status HnswIndex::Save(std::string* out) const {
   if (out == nullptr) return absl::InvalidArgumentError("out: null");
   out->clear();
-  out->reserve(cove::internal::kIndexHeaderSize + 64 + n_ +
-               level0_.size() * 4 + upper_block_.size() * 4 +
-               upper_.size() * 4 + vectors_.size() * 4 + codes_.size() +
-               dim_ * 8);
+  out->reserve(cove::internal::kIndexHeaderSize + 64 + n_ + level0_.size() * 4 +
+               upper_block_.size() * 4 + upper_.size() * 4 +
+               vectors_.size() * 4 + codes_.size() + dim_ * 8);
   size_t header = cove::internal::BeginIndexHeader(params_.type, out);
   cove::internal::ByteWriter w(out);
   w.Put<uint8_t>(static_cast<uint8_t>(params_.metric));
@@ -857,8 +852,7 @@ absl::StatusOr<std::unique_ptr<HnswIndex>> HnswIndex::Load(
   x.upper_block_.resize(rows);
   if (!r.GetArray(x.levels_.data(), rows) ||
       !r.GetArray(x.level0_.data(), x.level0_.size()) ||
-      !r.GetArray(x.upper_block_.data(), rows) ||
-      !r.GetVector(&x.upper_)) {
+      !r.GetArray(x.upper_block_.data(), rows) || !r.GetVector(&x.upper_)) {
     return DataLoss("truncated graph");
   }
   x.vectors_.resize(rows * p.dim);
@@ -886,9 +880,9 @@ absl::StatusOr<std::unique_ptr<HnswIndex>> HnswIndex::Load(
     int level = x.levels_[i];
     if (level > kMaxLevel) return DataLoss("level out of range");
     top = std::max(top, level);
-    if (level > 0 && (x.upper_block_[i] > upper_blocks ||
-                      static_cast<size_t>(level) >
-                          upper_blocks - x.upper_block_[i])) {
+    if (level > 0 &&
+        (x.upper_block_[i] > upper_blocks ||
+         static_cast<size_t>(level) > upper_blocks - x.upper_block_[i])) {
       return DataLoss("upper-level links out of range");
     }
     for (int l = 0; l <= level; ++l) {
@@ -901,8 +895,8 @@ absl::StatusOr<std::unique_ptr<HnswIndex>> HnswIndex::Load(
       }
     }
   }
-  if (top != max_level || (rows > 0 && (entry >= rows ||
-                                        x.levels_[entry] != max_level))) {
+  if (top != max_level ||
+      (rows > 0 && (entry >= rows || x.levels_[entry] != max_level))) {
     return DataLoss("bad entry point");
   }
   x.n_ = rows;

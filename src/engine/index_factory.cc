@@ -44,15 +44,13 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> MakeIndex(
       if (absl::Status s = FlatIndex::ValidateParams(params); !s.ok()) {
         return s;
       }
-      return std::unique_ptr<VectorIndex>(
-          std::make_unique<FlatIndex>(params));
+      return std::unique_ptr<VectorIndex>(std::make_unique<FlatIndex>(params));
     case IndexType::kHnsw:
     case IndexType::kHnswSq:
       if (absl::Status s = HnswIndex::ValidateParams(params); !s.ok()) {
         return s;
       }
-      return std::unique_ptr<VectorIndex>(
-          std::make_unique<HnswIndex>(params));
+      return std::unique_ptr<VectorIndex>(std::make_unique<HnswIndex>(params));
     case IndexType::kIvfFlat:
     case IndexType::kIvfSq8:
       if (absl::Status s = IvfIndex::ValidateParams(params); !s.ok()) {
@@ -60,12 +58,11 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> MakeIndex(
       }
       return std::unique_ptr<VectorIndex>(std::make_unique<IvfIndex>(params));
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "type: unknown index type ", static_cast<int>(params.type)));
+  return absl::InvalidArgumentError(
+      absl::StrCat("type: unknown index type ", static_cast<int>(params.type)));
 }
 
-absl::StatusOr<std::unique_ptr<VectorIndex>> LoadIndex(
-    std::string_view bytes) {
+absl::StatusOr<std::unique_ptr<VectorIndex>> LoadIndex(std::string_view bytes) {
   absl::StatusOr<cove::internal::IndexHeader> header =
       cove::internal::ParseIndexHeader(bytes);
   if (!header.ok()) return header.status();

@@ -158,9 +158,9 @@ struct IndexHeader {
 /// Checks magic, version, type tag, length and checksum. DataLoss otherwise.
 inline absl::StatusOr<IndexHeader> ParseIndexHeader(std::string_view bytes) {
   if (bytes.size() < kIndexHeaderSize) {
-    return absl::DataLossError(absl::StrCat(
-        "index bytes: truncated header (expected at least ", kIndexHeaderSize,
-        " bytes, got ", bytes.size(), ")"));
+    return absl::DataLossError(
+        absl::StrCat("index bytes: truncated header (expected at least ",
+                     kIndexHeaderSize, " bytes, got ", bytes.size(), ")"));
   }
   if (std::memcmp(bytes.data(), kIndexMagic, 4) != 0) {
     return absl::DataLossError("index bytes: bad magic (expected \"CVIX\")");
@@ -181,9 +181,9 @@ inline absl::StatusOr<IndexHeader> ParseIndexHeader(std::string_view bytes) {
   std::memcpy(&len, bytes.data() + 8, 8);
   std::memcpy(&sum, bytes.data() + 16, 8);
   if (len != bytes.size() - kIndexHeaderSize) {
-    return absl::DataLossError(absl::StrCat(
-        "index bytes: payload length mismatch (expected ", len, " bytes, got ",
-        bytes.size() - kIndexHeaderSize, ")"));
+    return absl::DataLossError(
+        absl::StrCat("index bytes: payload length mismatch (expected ", len,
+                     " bytes, got ", bytes.size() - kIndexHeaderSize, ")"));
   }
   std::string_view payload = bytes.substr(kIndexHeaderSize);
   if (IndexChecksum(payload.data(), payload.size()) != sum) {

@@ -58,8 +58,8 @@ absl::Status IvfIndex::ValidateParams(const IndexParams& p) {
         "type: IvfIndex needs kIvfFlat or kIvfSq8");
   }
   if (p.dim == 0 || p.dim > (size_t{1} << 20)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "dim: must be in [1, 1048576] (got ", p.dim, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("dim: must be in [1, 1048576] (got ", p.dim, ")"));
   }
   if (p.nlist < 1 || p.nlist > kMaxNlist) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -95,8 +95,8 @@ absl::Status IvfIndex::Build(const float* data, size_t n) {
   KMeansOptions opt;
   opt.seed = params_.seed;
   opt.threads = Threads(params_.build_threads);
-  centroids_ = TrainKMeans(data, n, dim_, static_cast<size_t>(params_.nlist),
-                           opt);
+  centroids_ =
+      TrainKMeans(data, n, dim_, static_cast<size_t>(params_.nlist), opt);
   lists_.clear();
   lists_.resize(centroids_.size() / dim_);
   lists_.shrink_to_fit();
@@ -264,17 +264,17 @@ std::vector<Neighbor> IvfIndex::Search(const float* query,
                         return cd[a] < cd[b] || (cd[a] == cd[b] && a < b);
                       });
     for (size_t p = 0; p < nprobe; ++p) {
-      ScanList(lists_[order[p]], query, k, allowed, allowed_limit, lo, hi,
-               &buf, &heap);
+      ScanList(lists_[order[p]], query, k, allowed, allowed_limit, lo, hi, &buf,
+               &heap);
     }
     if (!ranged && heap.size() < std::min(k, allowed_count)) {
       scan_everything();
     }
   }
-  std::sort(heap.begin(), heap.end(), [](const Candidate& a,
-                                         const Candidate& b) {
-    return a.dist < b.dist || (a.dist == b.dist && a.id < b.id);
-  });
+  std::sort(heap.begin(), heap.end(),
+            [](const Candidate& a, const Candidate& b) {
+              return a.dist < b.dist || (a.dist == b.dist && a.id < b.id);
+            });
   std::vector<Neighbor> out;
   out.reserve(heap.size());
   for (const Candidate& c : heap) {

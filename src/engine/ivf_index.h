@@ -87,9 +87,8 @@ class IvfIndex : public VectorIndex {
   void Append(const float* data, size_t n);
   // Scans list `l` into the top-k heap.
   void ScanList(const List& l, const float* query, size_t k,
-                const Bitset* allowed, size_t allowed_limit, float lo,
-                float hi, std::vector<float>* buf,
-                std::vector<Candidate>* heap) const;
+                const Bitset* allowed, size_t allowed_limit, float lo, float hi,
+                std::vector<float>* buf, std::vector<Candidate>* heap) const;
 
   IndexParams params_;
   size_t dim_;

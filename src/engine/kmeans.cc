@@ -57,8 +57,8 @@ void AssignRange(const float* data, size_t begin, size_t end,
 }
 
 // k-means++ seeding on `s` rows; returns k * d floats.
-std::vector<float> SeedPlusPlus(const float* data, size_t s, size_t d,
-                                size_t k, std::mt19937_64& rng) {
+std::vector<float> SeedPlusPlus(const float* data, size_t s, size_t d, size_t k,
+                                std::mt19937_64& rng) {
   std::vector<float> centroids(k * d);
   std::vector<float> mind(s);
   std::vector<float> tmp(s);
@@ -145,8 +145,8 @@ void AssignNearest(const float* data, size_t n, const float* centroids,
   for (auto& w : workers) w.join();
 }
 
-std::vector<float> TrainKMeans(const float* data, size_t n, size_t d,
-                               size_t k, const KMeansOptions& options) {
+std::vector<float> TrainKMeans(const float* data, size_t n, size_t d, size_t k,
+                               const KMeansOptions& options) {
   k = std::min(k, n);
   if (k == 0 || d == 0) return {};
   std::mt19937_64 rng(options.seed);
@@ -195,8 +195,8 @@ std::vector<float> TrainKMeans(const float* data, size_t n, size_t d,
     for (size_t c = 0; c < k; ++c) {
       if (counts[c] == 0) continue;
       for (size_t j = 0; j < d; ++j) {
-        centroids[c * d + j] =
-            static_cast<float>(sums[c * d + j] / static_cast<double>(counts[c]));
+        centroids[c * d + j] = static_cast<float>(
+            sums[c * d + j] / static_cast<double>(counts[c]));
       }
     }
     // Refill empty clusters by splitting the largest one in two slightly

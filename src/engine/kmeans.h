@@ -30,8 +30,8 @@ struct KMeansOptions {
 /// seeding and Lloyd iterations; empty clusters are refilled by splitting the
 /// largest one. k is clamped to n. Returns min(k, n) * d floats, row-major.
 /// Deterministic for a given input, options and thread count.
-std::vector<float> TrainKMeans(const float* data, size_t n, size_t d,
-                               size_t k, const KMeansOptions& options);
+std::vector<float> TrainKMeans(const float* data, size_t n, size_t d, size_t k,
+                               const KMeansOptions& options);
 
 /// For each of n vectors, the index of the nearest of k centroids (squared
 /// L2) in assign[i] and, when dist is not null, that distance in dist[i].

@@ -40,8 +40,7 @@ void Sq8Quantizer::Encode(const float* x, uint8_t* code) const {
   }
 }
 
-void Sq8Quantizer::EncodeBatch(const float* x, size_t n,
-                               uint8_t* codes) const {
+void Sq8Quantizer::EncodeBatch(const float* x, size_t n, uint8_t* codes) const {
   for (size_t r = 0; r < n; ++r) Encode(x + r * dim_, codes + r * dim_);
 }
 

@@ -9,6 +9,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -21,8 +22,8 @@ namespace {
 // Gaussian clusters of low intrinsic dimension (as real embeddings are): a
 // center plus a random linear image of an 8-d latent, plus a little noise.
 // Unit-normalized when `normalize` (for IP/cosine).
-std::vector<float> Clustered(size_t n, size_t d, uint64_t seed,
-                             bool normalize, size_t clusters = 32) {
+std::vector<float> Clustered(size_t n, size_t d, uint64_t seed, bool normalize,
+                             size_t clusters = 32) {
   constexpr size_t kLatent = 8;
   std::mt19937_64 rng(seed);
   std::mt19937_64 shape_rng(1234);  // same clusters for data and queries
@@ -54,12 +55,11 @@ std::vector<float> Clustered(size_t n, size_t d, uint64_t seed,
 }
 
 // Exact top-k of the allowed rows inside the Milvus-style range.
-std::vector<Neighbor> BruteForce(const std::vector<float>& data, size_t d,
-                                 Metric metric, const float* q, size_t k,
-                                 const Bitset* allowed = nullptr,
-                                 std::optional<float> radius = std::nullopt,
-                                 std::optional<float> range_filter =
-                                     std::nullopt) {
+std::vector<Neighbor> BruteForce(
+    const std::vector<float>& data, size_t d, Metric metric, const float* q,
+    size_t k, const Bitset* allowed = nullptr,
+    std::optional<float> radius = std::nullopt,
+    std::optional<float> range_filter = std::nullopt) {
   const bool ip = metric != Metric::kL2;
   std::vector<Neighbor> all;
   size_t n = data.size() / d;
@@ -357,8 +357,7 @@ TEST_P(HnswTest, CorruptPayloadIsDataLoss) {
   std::mt19937_64 rng(16);
   for (int trial = 0; trial < 300; ++trial) {
     std::string copy(payload);
-    size_t pos = std::uniform_int_distribution<size_t>(
-        0, copy.size() - 1)(rng);
+    size_t pos = std::uniform_int_distribution<size_t>(0, copy.size() - 1)(rng);
     copy[pos] = static_cast<char>(rng());
     auto r = HnswIndex::Load(type(), copy);
     if (r.ok()) {
@@ -399,6 +398,36 @@ TEST_P(HnswTest, EmptyAndTinyIndexes) {
   EXPECT_EQ(empty->size(), 0u);
 }
 
+TEST_P(HnswTest, ConcurrentSearchesMatchSequentialOnes) {
+  const size_t n = 3000;
+  std::vector<float> data = Clustered(n, kDim, 20, normalize());
+  std::vector<float> queries = Clustered(64, kDim, 21, normalize());
+  HnswIndex index(Params(type(), metric(), kDim));
+  ASSERT_TRUE(index.Build(data.data(), n).ok());
+  Bitset allowed = RandomBits(n, 0.5, 22);
+  auto run = [&](size_t q) {
+    IndexSearchParams sp;
+    sp.allowed = (q % 2 == 0) ? &allowed : nullptr;
+    return index.Search(queries.data() + q * kDim, sp);
+  };
+  std::vector<std::vector<Neighbor>> expected(64);
+  for (size_t q = 0; q < 64; ++q) expected[q] = run(q);
+  std::vector<std::vector<Neighbor>> got(64);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t q = t; q < 64; q += 4) got[q] = run(q);
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  for (size_t q = 0; q < 64; ++q) {
+    ASSERT_EQ(got[q].size(), expected[q].size());
+    for (size_t i = 0; i < got[q].size(); ++i) {
+      EXPECT_EQ(got[q][i].row, expected[q][i].row);
+    }
+  }
+}
+
 TEST_P(HnswTest, MemoryAccounting) {
   const size_t n = 3000;
   std::vector<float> data = Clustered(n, kDim, 18, normalize());
@@ -418,8 +447,7 @@ TEST_P(HnswTest, MemoryAccounting) {
 
 INSTANTIATE_TEST_SUITE_P(
     All, HnswTest,
-    ::testing::Combine(::testing::Values(IndexType::kHnsw,
-                                         IndexType::kHnswSq),
+    ::testing::Combine(::testing::Values(IndexType::kHnsw, IndexType::kHnswSq),
                        ::testing::Values(Metric::kL2, Metric::kIP)),
     [](const auto& info) {
       return std::string(std::get<0>(info.param) == IndexType::kHnsw

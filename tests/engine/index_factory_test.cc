@@ -99,8 +99,8 @@ TEST_P(FactoryTest, RecallAgainstFlatOracle) {
     Bitset allowed(n);
     std::mt19937_64 rng(3);
     for (size_t i = 0; i < n; ++i) {
-      allowed.Assign(i, std::uniform_real_distribution<double>()(rng) <
-                            fraction);
+      allowed.Assign(i,
+                     std::uniform_real_distribution<double>()(rng) < fraction);
     }
     IndexSearchParams sp;
     sp.allowed = &allowed;
@@ -168,8 +168,7 @@ TEST_P(FactoryTest, CorruptOrTruncatedBytesAreDataLoss) {
     std::string copy = bytes;
     size_t pos = rng() % copy.size();
     copy[pos] = static_cast<char>(copy[pos] ^ (1 << (rng() % 8)));
-    EXPECT_THAT(LoadIndex(copy), StatusIs(absl::StatusCode::kDataLoss))
-        << pos;
+    EXPECT_THAT(LoadIndex(copy), StatusIs(absl::StatusCode::kDataLoss)) << pos;
   }
   EXPECT_THAT(LoadIndex(bytes + "x"), StatusIs(absl::StatusCode::kDataLoss));
 }

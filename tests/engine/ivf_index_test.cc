@@ -23,8 +23,8 @@ namespace {
 // Gaussian clusters of low intrinsic dimension (as real embeddings are): a
 // center plus a random linear image of an 8-d latent, plus a little noise.
 // Unit-normalized when `normalize` (for IP/cosine).
-std::vector<float> Clustered(size_t n, size_t d, uint64_t seed,
-                             bool normalize, size_t clusters = 32) {
+std::vector<float> Clustered(size_t n, size_t d, uint64_t seed, bool normalize,
+                             size_t clusters = 32) {
   constexpr size_t kLatent = 8;
   std::mt19937_64 rng(seed);
   std::mt19937_64 shape_rng(1234);  // same clusters for data and queries
@@ -56,12 +56,11 @@ std::vector<float> Clustered(size_t n, size_t d, uint64_t seed,
 }
 
 // Exact top-k of the allowed rows inside the Milvus-style range.
-std::vector<Neighbor> BruteForce(const std::vector<float>& data, size_t d,
-                                 Metric metric, const float* q, size_t k,
-                                 const Bitset* allowed = nullptr,
-                                 std::optional<float> radius = std::nullopt,
-                                 std::optional<float> range_filter =
-                                     std::nullopt) {
+std::vector<Neighbor> BruteForce(
+    const std::vector<float>& data, size_t d, Metric metric, const float* q,
+    size_t k, const Bitset* allowed = nullptr,
+    std::optional<float> radius = std::nullopt,
+    std::optional<float> range_filter = std::nullopt) {
   const bool ip = metric != Metric::kL2;
   std::vector<Neighbor> all;
   size_t n = data.size() / d;
@@ -162,8 +161,7 @@ std::unique_ptr<IvfIndex> Reload(const IvfIndex& index) {
   return loaded.ok() ? std::move(*loaded) : nullptr;
 }
 
-class IvfTest
-    : public ::testing::TestWithParam<std::tuple<IndexType, Metric>> {
+class IvfTest : public ::testing::TestWithParam<std::tuple<IndexType, Metric>> {
  protected:
   IndexType type() const { return std::get<0>(GetParam()); }
   Metric metric() const { return std::get<1>(GetParam()); }
@@ -211,8 +209,8 @@ TEST_P(IvfTest, ProbingAllListsIsExact) {
     const float* query = queries.data() + q * kDim;
     std::vector<Neighbor> got = index.Search(query, sp);
     if (sq8()) {
-      ExpectSameScores(
-          got, BruteForceSq8(data, kDim, metric(), query, 10, nullptr));
+      ExpectSameScores(got,
+                       BruteForceSq8(data, kDim, metric(), query, 10, nullptr));
     } else {
       ExpectSameScores(got, BruteForce(data, kDim, metric(), query, 10));
     }
@@ -239,8 +237,8 @@ TEST_P(IvfTest, FilteredSearchAtEverySelectivity) {
       ASSERT_EQ(got.size(), truth.size());
       for (const Neighbor& nb : got) EXPECT_TRUE(allowed.Test(nb.row));
       if (fraction < 0.05) {
-        ExpectSameScores(got, sq8() ? BruteForceSq8(data, kDim, metric(),
-                                                    query, 10, &allowed)
+        ExpectSameScores(got, sq8() ? BruteForceSq8(data, kDim, metric(), query,
+                                                    10, &allowed)
                                     : truth);
       }
       recall += Recall(got, truth);
@@ -367,8 +365,7 @@ TEST_P(IvfTest, CorruptPayloadIsDataLoss) {
   std::mt19937_64 rng(17);
   for (int trial = 0; trial < 300; ++trial) {
     std::string copy(payload);
-    size_t pos = std::uniform_int_distribution<size_t>(
-        0, copy.size() - 1)(rng);
+    size_t pos = std::uniform_int_distribution<size_t>(0, copy.size() - 1)(rng);
     copy[pos] = static_cast<char>(rng());
     auto r = IvfIndex::Load(type(), copy);
     if (r.ok()) {
