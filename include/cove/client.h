@@ -9,6 +9,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,75 @@ namespace cove {
 namespace internal {
 class Executor;
 }  // namespace internal
+
+class Client;
+
+/// Pages through every row that matches a query, in primary-key order.
+///
+/// Each Next() runs one query for the rows after the last key returned, so
+/// no row is returned twice and no row that exists for the whole iteration
+/// is skipped, however the pages interleave with writes. Not thread-safe:
+/// use one iterator from one thread at a time (the client may be shared).
+class QueryIterator {
+ public:
+  /// The next page (at most batch_size rows); an empty page when done.
+  absl::StatusOr<std::vector<Row>> Next();
+  /// True once a page came back short (or empty).
+  bool done() const { return done_; }
+
+ private:
+  friend class Client;
+  QueryIterator(std::shared_ptr<Connection> connection, QueryRequest request,
+                std::string pk_field, int64_t batch_size, CallOptions call)
+      : connection_(std::move(connection)),
+        request_(std::move(request)),
+        pk_field_(std::move(pk_field)),
+        batch_size_(batch_size),
+        call_(std::move(call)) {}
+
+  std::shared_ptr<Connection> connection_;
+  QueryRequest request_;
+  std::string pk_field_;
+  int64_t batch_size_;
+  CallOptions call_;
+  std::optional<Value> last_key_;
+  int64_t remaining_ = -1;  // request limit left, -1 = unlimited
+  bool done_ = false;
+};
+
+/// Pages through the hits of one query vector, closest first, beyond the
+/// 16,384 that one search may return: each Next() is a range search that
+/// starts at the distance of the last hit and excludes the hits already
+/// returned at that distance. Not thread-safe (see QueryIterator).
+class SearchIterator {
+ public:
+  /// The next page of hits (at most batch_size); an empty page when done.
+  absl::StatusOr<std::vector<Hit>> Next();
+  bool done() const { return done_; }
+
+ private:
+  friend class Client;
+  SearchIterator(std::shared_ptr<Connection> connection, SearchRequest request,
+                 std::string pk_field, bool larger_is_closer,
+                 int64_t batch_size, CallOptions call)
+      : connection_(std::move(connection)),
+        request_(std::move(request)),
+        pk_field_(std::move(pk_field)),
+        larger_is_closer_(larger_is_closer),
+        batch_size_(batch_size),
+        call_(std::move(call)) {}
+
+  std::shared_ptr<Connection> connection_;
+  SearchRequest request_;
+  std::string pk_field_;
+  bool larger_is_closer_;
+  int64_t batch_size_;
+  CallOptions call_;
+  std::optional<float> last_distance_;
+  std::vector<Value> at_last_distance_;  // ids already returned there
+  int64_t remaining_ = -1;
+  bool done_ = false;
+};
 
 /// The data-plane client: a thin, copyable handle over a shared Connection.
 ///
@@ -194,6 +264,20 @@ class Client {
                                const CallOptions& call = {});
   absl::StatusOr<std::vector<Grant>> ListGrants(const std::string& role,
                                                 const CallOptions& call = {});
+
+  /// An iterator over every row matching `request` (its filter, partitions
+  /// and output fields; its limit, if any, caps the total), in pages of
+  /// batch_size (1 to 16,384) rows. InvalidArgument for a bad batch size or
+  /// a request with ids; NotFound for an unknown collection.
+  absl::StatusOr<QueryIterator> NewQueryIterator(QueryRequest request,
+                                                 int64_t batch_size = 1000,
+                                                 const CallOptions& call = {});
+  /// An iterator over the hits of request's single query vector (its
+  /// filter, partitions, output fields and search params; request.limit is
+  /// ignored). `limit` caps the total number of hits; -1 means all.
+  absl::StatusOr<SearchIterator> NewSearchIterator(
+      SearchRequest request, int64_t batch_size = 1000, int64_t limit = -1,
+      const CallOptions& call = {});
 
   /// Asynchronous forms: each returns at once; the call runs on a pool of
   /// worker threads shared by the copies of this client (started on first

@@ -215,7 +215,9 @@ struct SearchResults {
   std::vector<std::vector<Hit>> hits;
 };
 
-/// A query: rows matching a filter (or given ids).
+/// A query: rows matching a filter (or given ids). Results of a filter query
+/// come in primary-key order; a query by ids returns rows in the order of
+/// the ids (missing ids are skipped).
 struct QueryRequest {
   std::string collection_name;
   std::vector<std::string> partition_names;

@@ -1208,6 +1208,20 @@ absl::StatusOr<std::vector<Row>> Collection::Query(
     }
     *fields = std::move(scalars);
   }
+  if (request.ids.empty()) {
+    // Results come in primary-key order, so that offset/limit pages are
+    // stable and iterators can resume after the last key.
+    const std::vector<Value>& keys = columns_[pk_index_];
+    if (schema_.fields[pk_index_].type == DataType::kInt64) {
+      std::sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) {
+        return keys[a].AsInt() < keys[b].AsInt();
+      });
+    } else {
+      std::sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) {
+        return keys[a].AsString() < keys[b].AsString();
+      });
+    }
+  }
   std::vector<Row> out;
   size_t begin = std::min(rows.size(), static_cast<size_t>(request.offset));
   size_t end = request.limit > 0

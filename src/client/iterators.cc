@@ -1,0 +1,186 @@
+// Query and search iterators: primary-key cursors and distance cursors over
+// the ordinary Query and Search calls, so that they work on every backend.
+#include <cfloat>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "cove/client.h"
+
+namespace cove {
+namespace {
+
+constexpr int64_t kMaxBatch = 16384;
+constexpr char kCursorParam[] = "__cove_cursor";
+constexpr char kSeenParam[] = "__cove_seen";
+
+// "(user filter) and extra", or just "extra".
+std::string AndFilter(const std::string& user, const std::string& extra) {
+  if (user.empty()) return extra;
+  return absl::StrCat("(", user, ") and ", extra);
+}
+
+absl::StatusOr<std::string> PrimaryKeyField(Connection& connection,
+                                            const std::string& collection,
+                                            const CallOptions& call) {
+  auto description = connection.DescribeCollection(collection, call);
+  if (!description.ok()) return description.status();
+  for (const FieldSchema& f : description->schema.fields) {
+    if (f.is_primary_key) return f.name;
+  }
+  return absl::InternalError(absl::StrCat(
+      "iterator: collection '", collection, "' has no primary key field"));
+}
+
+absl::Status CheckBatch(int64_t batch_size) {
+  if (batch_size < 1 || batch_size > kMaxBatch) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "iterator batch_size: expected 1 to ", kMaxBatch, " (got ",
+        batch_size, ")"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<QueryIterator> Client::NewQueryIterator(QueryRequest request,
+                                                       int64_t batch_size,
+                                                       const CallOptions& call) {
+  if (absl::Status s = CheckBatch(batch_size); !s.ok()) return s;
+  if (!request.ids.empty()) {
+    return absl::InvalidArgumentError(
+        "query iterator: ids are not supported (use Get for known ids)");
+  }
+  if (request.offset != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "query iterator: offset must be 0 (got ", request.offset, ")"));
+  }
+  for (const auto& [name, value] : request.filter_params) {
+    if (name == kCursorParam) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "query iterator: filter parameter '", name, "' is reserved"));
+    }
+  }
+  auto pk = PrimaryKeyField(*connection_, request.collection_name, call);
+  if (!pk.ok()) return pk.status();
+  const int64_t limit = request.limit;
+  QueryIterator it(connection_, std::move(request), *std::move(pk), batch_size,
+                   call);
+  it.remaining_ = limit > 0 ? limit : -1;
+  return it;
+}
+
+absl::StatusOr<std::vector<Row>> QueryIterator::Next() {
+  if (done_) return std::vector<Row>{};
+  QueryRequest page = request_;
+  page.limit = remaining_ >= 0 ? std::min(remaining_, batch_size_) : batch_size_;
+  page.offset = 0;
+  if (last_key_.has_value()) {
+    page.filter = AndFilter(request_.filter,
+                            absl::StrCat(pk_field_, " > {", kCursorParam, "}"));
+    page.filter_params[kCursorParam] = *last_key_;
+  }
+  bool has_pk = page.output_fields.empty();
+  for (const std::string& f : page.output_fields) {
+    has_pk |= f == pk_field_ || f == "*";
+  }
+  if (!has_pk) page.output_fields.push_back(pk_field_);
+  auto rows = connection_->Query(page, call_);
+  if (!rows.ok()) return rows.status();
+  if (static_cast<int64_t>(rows->size()) < page.limit) done_ = true;
+  if (!rows->empty()) {
+    auto key = rows->back().find(pk_field_);
+    if (key == rows->back().end()) {
+      return absl::InternalError("query iterator: rows lack the primary key");
+    }
+    last_key_ = key->second;
+  }
+  if (remaining_ >= 0) {
+    remaining_ -= static_cast<int64_t>(rows->size());
+    if (remaining_ <= 0) done_ = true;
+  }
+  return rows;
+}
+
+absl::StatusOr<SearchIterator> Client::NewSearchIterator(
+    SearchRequest request, int64_t batch_size, int64_t limit,
+    const CallOptions& call) {
+  if (absl::Status s = CheckBatch(batch_size); !s.ok()) return s;
+  if (request.num_queries() != 1 || request.vectors.size() != request.dim) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "search iterator: expected exactly one query vector (got ",
+        request.num_queries(), ")"));
+  }
+  if (request.offset != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "search iterator: offset must be 0 (got ", request.offset, ")"));
+  }
+  if (request.params.count("radius") || request.params.count("range_filter")) {
+    return absl::InvalidArgumentError(
+        "search iterator: radius and range_filter are set by the iterator");
+  }
+  auto pk = PrimaryKeyField(*connection_, request.collection_name, call);
+  if (!pk.ok()) return pk.status();
+  auto indexes = connection_->DescribeIndexes(request.collection_name, call);
+  if (!indexes.ok()) return indexes.status();
+  std::optional<MetricType> metric = request.metric_type;
+  for (const IndexDescription& d : *indexes) {
+    if (request.anns_field.empty() || d.field_name == request.anns_field) {
+      metric = d.metric_type;
+    }
+  }
+  if (!metric.has_value()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "search iterator: collection '", request.collection_name,
+        "' has no vector index to tell the metric"));
+  }
+  if (limit == 0 || limit < -1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "search iterator limit: expected -1 (all) or a positive number (got ",
+        limit, ")"));
+  }
+  SearchIterator it(connection_, std::move(request), *std::move(pk),
+                    *metric != MetricType::kL2, batch_size, call);
+  it.remaining_ = limit;
+  return it;
+}
+
+absl::StatusOr<std::vector<Hit>> SearchIterator::Next() {
+  if (done_) return std::vector<Hit>{};
+  SearchRequest page = request_;
+  page.limit = remaining_ >= 0 ? std::min(remaining_, batch_size_) : batch_size_;
+  if (last_distance_.has_value()) {
+    // Milvus range semantics: L2 keeps range_filter <= d < radius; IP and
+    // COSINE keep radius < s <= range_filter.
+    page.params["range_filter"] = Value(static_cast<double>(*last_distance_));
+    page.params["radius"] =
+        Value(larger_is_closer_ ? -static_cast<double>(FLT_MAX)
+                                : static_cast<double>(FLT_MAX));
+    if (!at_last_distance_.empty()) {
+      page.filter = AndFilter(
+          request_.filter,
+          absl::StrCat(pk_field_, " not in {", kSeenParam, "}"));
+      page.filter_params[kSeenParam] = Value(Value::Array(at_last_distance_));
+    }
+  }
+  auto results = connection_->Search(page, call_);
+  if (!results.ok()) return results.status();
+  std::vector<Hit> hits =
+      results->hits.empty() ? std::vector<Hit>{} : std::move(results->hits[0]);
+  if (static_cast<int64_t>(hits.size()) < page.limit) done_ = true;
+  for (const Hit& h : hits) {
+    if (!last_distance_.has_value() || h.distance != *last_distance_) {
+      at_last_distance_.clear();
+      last_distance_ = h.distance;
+    }
+    at_last_distance_.push_back(h.id);
+  }
+  if (remaining_ >= 0) {
+    remaining_ -= static_cast<int64_t>(hits.size());
+    if (remaining_ <= 0) done_ = true;
+  }
+  return hits;
+}
+
+}  // namespace cove

@@ -1,0 +1,119 @@
+// Query and search iterators: every row exactly once, in order.
+#include <random>
+#include <set>
+#include <vector>
+
+#include "cove/client.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/status_matchers.h"
+
+namespace cove {
+namespace {
+
+using ::cove::testing::StatusIs;
+
+class IteratorTest : public ::testing::TestWithParam<MetricType> {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(Client c, Client::Open(":memory:"));
+    client_ = std::make_unique<Client>(c);
+    QuickCollectionOptions quick;
+    quick.metric_type = GetParam();
+    ASSERT_OK(client_->CreateCollection("c", 8, quick));
+    std::mt19937 rng(11);
+    std::normal_distribution<float> g;
+    std::vector<Row> rows;
+    for (int i = 0; i < 2500; ++i) {
+      std::vector<float> v(8);
+      for (float& x : v) x = g(rng);
+      // Duplicate vectors make ties at one distance.
+      if (i % 100 == 1) v = std::vector<float>(8, 0.5f);
+      rows.push_back({{"id", Value(int64_t{(i * 7919) % 2500})},
+                      {"vector", Value::FloatVector(v)},
+                      {"even", Value(i % 2 == 0)}});
+    }
+    ASSERT_OK(client_->Insert("c", std::move(rows)).status());
+  }
+  std::unique_ptr<Client> client_;
+};
+
+TEST_P(IteratorTest, QueryIteratorReturnsEveryMatchOnceInKeyOrder) {
+  QueryRequest q;
+  q.collection_name = "c";
+  q.filter = "even == true";
+  q.output_fields = {"even"};
+  ASSERT_OK_AND_ASSIGN(QueryIterator it, client_->NewQueryIterator(q, 300));
+  std::vector<int64_t> ids;
+  int pages = 0;
+  while (!it.done()) {
+    ASSERT_OK_AND_ASSIGN(auto page, it.Next());
+    ++pages;
+    for (const Row& r : page) {
+      EXPECT_TRUE(r.at("even").AsBool());
+      ids.push_back(r.at("id").AsInt());
+    }
+  }
+  EXPECT_EQ(ids.size(), 1250u);
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  EXPECT_EQ(std::set<int64_t>(ids.begin(), ids.end()).size(), 1250u);
+  EXPECT_EQ(pages, 5);  // 300 * 4 + 50: the short page ends it
+
+  q.limit = 400;
+  ASSERT_OK_AND_ASSIGN(QueryIterator capped, client_->NewQueryIterator(q, 300));
+  size_t total = 0;
+  while (!capped.done()) {
+    ASSERT_OK_AND_ASSIGN(auto page, capped.Next());
+    total += page.size();
+  }
+  EXPECT_EQ(total, 400u);
+}
+
+TEST_P(IteratorTest, SearchIteratorWalksAllHitsByDistance) {
+  SearchRequest s;
+  s.collection_name = "c";
+  s.vectors = std::vector<float>(8, 0.5f);
+  s.dim = 8;
+  ASSERT_OK_AND_ASSIGN(SearchIterator it, client_->NewSearchIterator(s, 250));
+  std::vector<float> distances;
+  std::set<int64_t> ids;
+  while (!it.done()) {
+    ASSERT_OK_AND_ASSIGN(auto page, it.Next());
+    for (const Hit& h : page) {
+      EXPECT_TRUE(ids.insert(h.id.AsInt()).second) << "repeated " << h.id.AsInt();
+      distances.push_back(h.distance);
+    }
+  }
+  EXPECT_EQ(ids.size(), 2500u);
+  if (GetParam() == MetricType::kL2) {
+    EXPECT_TRUE(std::is_sorted(distances.begin(), distances.end()));
+  } else {
+    EXPECT_TRUE(std::is_sorted(distances.rbegin(), distances.rend()));
+  }
+}
+
+TEST_P(IteratorTest, BadArguments) {
+  QueryRequest q;
+  q.collection_name = "c";
+  EXPECT_THAT(client_->NewQueryIterator(q, 0),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  q.collection_name = "missing";
+  EXPECT_THAT(client_->NewQueryIterator(q, 10),
+              StatusIs(absl::StatusCode::kNotFound));
+  SearchRequest s;
+  s.collection_name = "c";
+  s.vectors = std::vector<float>(16, 0.0f);
+  s.dim = 8;  // two queries
+  EXPECT_THAT(client_->NewSearchIterator(s, 10),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+INSTANTIATE_TEST_SUITE_P(Metrics, IteratorTest,
+                         ::testing::Values(MetricType::kL2,
+                                           MetricType::kCosine),
+                         [](const auto& info) {
+                           return std::string(MetricTypeName(info.param));
+                         });
+
+}  // namespace
+}  // namespace cove
