@@ -32,8 +32,8 @@ struct Tables {
 };
 
 const Tables& GetTables() {
-  static const Tables* tables = new Tables();
-  return *tables;
+  static const Tables tables;  // trivially destructible
+  return tables;
 }
 
 using ExtendFn = uint32_t (*)(uint32_t, const void*, size_t);

@@ -15,8 +15,8 @@ namespace {
 using Json = nlohmann::json;
 
 const std::string& EmptyString() {
-  static const auto* s = new std::string();
-  return *s;
+  static const std::string s;
+  return s;
 }
 
 Value FromNlohmann(const Json& j) {
@@ -122,31 +122,31 @@ const std::string& Value::AsString() const {
 }
 
 const Value::Array& Value::AsArray() const {
-  static const auto* empty = new Array();
+  static const Array empty;
   if (const auto* p = std::get_if<std::shared_ptr<const Array>>(&v_)) {
     return **p;
   }
   assert(false && "Value::AsArray on a non-array");
-  return *empty;
+  return empty;
 }
 
 const Value::Object& Value::AsObject() const {
-  static const auto* empty = new Object();
+  static const Object empty;
   if (const auto* p = std::get_if<std::shared_ptr<const Object>>(&v_)) {
     return **p;
   }
   assert(false && "Value::AsObject on a non-object");
-  return *empty;
+  return empty;
 }
 
 const std::vector<float>& Value::AsFloatVector() const {
-  static const auto* empty = new std::vector<float>();
+  static const std::vector<float> empty;
   if (const auto* p =
           std::get_if<std::shared_ptr<const std::vector<float>>>(&v_)) {
     return **p;
   }
   assert(false && "Value::AsFloatVector on a non-vector");
-  return *empty;
+  return empty;
 }
 
 const Value* Value::Find(std::string_view key) const {
