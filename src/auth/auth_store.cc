@@ -13,9 +13,10 @@ namespace {
 // Privilege groups (Milvus 2.5 built-in collection groups).
 const std::set<std::string>& CollectionReadOnly() {
   static const auto* s = new std::set<std::string>{
-      "Query",       "Search",         "IndexDetail",   "GetFlushState",
-      "GetLoadState", "GetLoadingProgress", "HasPartition", "ShowPartitions",
-      "DescribeCollection", "DescribeAlias", "GetStatistics", "ListAliases"};
+      "Query",         "Search",         "IndexDetail",
+      "GetFlushState", "GetLoadState",   "GetLoadingProgress",
+      "HasPartition",  "ShowPartitions", "DescribeCollection",
+      "DescribeAlias", "GetStatistics",  "ListAliases"};
   return *s;
 }
 
@@ -50,8 +51,9 @@ absl::Status ValidateUserName(const std::string& what,
   for (char c : name) ok = ok && (absl::ascii_isalnum(c) || c == '_');
   if (!ok) {
     return absl::InvalidArgumentError(absl::StrCat(
-        what, ": expected 1 to 32 letters, digits or '_', starting with a "
-              "letter or '_' (got '",
+        what,
+        ": expected 1 to 32 letters, digits or '_', starting with a "
+        "letter or '_' (got '",
         name, "')"));
   }
   return absl::OkStatus();
@@ -60,8 +62,7 @@ absl::Status ValidateUserName(const std::string& what,
 absl::Status ValidatePassword(const std::string& password) {
   if (password.size() < 6 || password.size() > 256) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "password: expected 6 to 256 characters (got ", password.size(),
-        ")"));
+        "password: expected 6 to 256 characters (got ", password.size(), ")"));
   }
   return absl::OkStatus();
 }
@@ -233,9 +234,9 @@ absl::Status AuthStore::DropRole(const std::string& role, bool force) {
     return absl::NotFoundError(absl::StrCat("role '", role, "' not found"));
   }
   if (!force && !it->second.grants.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "role '", role, "' still has ", it->second.grants.size(),
-        " grants; revoke them first or drop with force"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("role '", role, "' still has ", it->second.grants.size(),
+                     " grants; revoke them first or drop with force"));
   }
   roles_.erase(it);
   for (auto& [name, user] : users_) user.roles.erase(role);
@@ -326,9 +327,8 @@ absl::Status AuthStore::RevokePrivilege(const Grant& grant) {
   Grant wanted = grant;
   if (wanted.object_name.empty()) wanted.object_name = "*";
   auto& grants = it->second.grants;
-  auto g = std::find_if(grants.begin(), grants.end(), [&](const Grant& x) {
-    return SameGrant(x, wanted);
-  });
+  auto g = std::find_if(grants.begin(), grants.end(),
+                        [&](const Grant& x) { return SameGrant(x, wanted); });
   if (g == grants.end()) {
     return absl::NotFoundError(absl::StrCat(
         "grant of ", grant.privilege, " on ", grant.object_type, " '",
@@ -363,7 +363,8 @@ absl::StatusOr<std::vector<Grant>> AuthStore::ListGrants(
 
 bool AuthStore::Covers(const std::string& granted, const std::string& wanted) {
   if (granted == wanted || granted == "All" || granted == "*") return true;
-  if (granted == "CollectionReadOnly") return CollectionReadOnly().count(wanted);
+  if (granted == "CollectionReadOnly")
+    return CollectionReadOnly().count(wanted);
   if (granted == "CollectionReadWrite") {
     return CollectionReadWrite().count(wanted);
   }
@@ -395,10 +396,10 @@ absl::Status AuthStore::Check(const std::string& user,
       }
     }
   }
-  return absl::PermissionDeniedError(absl::StrCat(
-      "permission denied: user '", user, "' lacks privilege ", privilege,
-      " on ", object_type, " '", object_name, "' in database '", database,
-      "'"));
+  return absl::PermissionDeniedError(
+      absl::StrCat("permission denied: user '", user, "' lacks privilege ",
+                   privilege, " on ", object_type, " '", object_name,
+                   "' in database '", database, "'"));
 }
 
 }  // namespace cove::auth

@@ -15,15 +15,14 @@ namespace {
 constexpr size_t kSaltBytes = 16;
 constexpr size_t kHashBytes = 32;
 
-bool Derive(std::string_view password, const std::string& salt,
-            int iterations, std::string* out) {
+bool Derive(std::string_view password, const std::string& salt, int iterations,
+            std::string* out) {
   out->assign(kHashBytes, '\0');
-  return PKCS5_PBKDF2_HMAC(
-             password.data(), static_cast<int>(password.size()),
-             reinterpret_cast<const unsigned char*>(salt.data()),
-             static_cast<int>(salt.size()), iterations, EVP_sha256(),
-             static_cast<int>(kHashBytes),
-             reinterpret_cast<unsigned char*>(out->data())) == 1;
+  return PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
+                           reinterpret_cast<const unsigned char*>(salt.data()),
+                           static_cast<int>(salt.size()), iterations,
+                           EVP_sha256(), static_cast<int>(kHashBytes),
+                           reinterpret_cast<unsigned char*>(out->data())) == 1;
 }
 
 }  // namespace

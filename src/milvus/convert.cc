@@ -81,6 +81,16 @@ struct WireCode {
 // peers extra_info["cove_code"] carries the exact absl code as well; other
 // peers are mapped back by numeric code, then by legacy code (see
 // StatusFromProto).
+// The Milvus code a Status carries in its payload; 0 when none.
+int32_t PayloadCode(const absl::Status& status) {
+  auto payload = status.GetPayload(kMilvusCodePayload);
+  int32_t code = 0;
+  if (!payload.has_value() || !absl::SimpleAtoi(std::string(*payload), &code)) {
+    return 0;
+  }
+  return code;
+}
+
 WireCode WireCodeFor(const absl::Status& status) {
   const std::string_view msg = StdSv(status.message());
   auto starts = [&](const char* word) {
@@ -93,7 +103,8 @@ WireCode WireCodeFor(const absl::Status& status) {
     case absl::StatusCode::kOutOfRange:
       return {common_pb::IllegalArgument, kCodeParameterInvalid};
     case absl::StatusCode::kNotFound:
-      if (starts("index")) return {common_pb::IndexNotExist, kCodeIndexNotFound};
+      if (starts("index"))
+        return {common_pb::IndexNotExist, kCodeIndexNotFound};
       if (starts("partition")) {
         return {common_pb::UnexpectedError, kCodePartitionNotFound};
       }
@@ -103,16 +114,16 @@ WireCode WireCodeFor(const absl::Status& status) {
       if (starts("alias")) {
         return {common_pb::UnexpectedError, kCodeAliasNotFound};
       }
-      if (starts("collection") ||
-          absl::StrContains(Sv(msg), "collection '")) {
+      if (starts("collection") || absl::StrContains(Sv(msg), "collection '")) {
         return {common_pb::CollectionNotExists, kCodeCollectionNotFound};
       }
       return {common_pb::UnexpectedError, kCodeUndefined};
     case absl::StatusCode::kAlreadyExists:
-      if (starts("alias")) return {common_pb::UnexpectedError, kCodeAliasExists};
+      if (starts("alias"))
+        return {common_pb::UnexpectedError, kCodeAliasExists};
       return {common_pb::UnexpectedError, kCodeUndefined};
     case absl::StatusCode::kFailedPrecondition:
-      if (IsSchemaMismatch(status)) {
+      if (PayloadCode(status) == kCodeSchemaMismatch) {
         return {common_pb::SchemaMismatch, kCodeSchemaMismatch};
       }
       if (absl::StrContains(Sv(msg), "not loaded")) {
@@ -213,12 +224,13 @@ absl::Status Invalid(std::string message) {
 
 const char* KindName(const Value& v) { return Value::KindName(v.kind()); }
 
-// --- typed columns ------------------------------------------------------------
+// --- typed columns
+// ------------------------------------------------------------
 
 // Appends one value of a scalar type to a ScalarField. `where` names the
 // row and field for messages.
-absl::Status AppendScalar(DataType type, DataType element_type,
-                          const Value& v, const std::string& where,
+absl::Status AppendScalar(DataType type, DataType element_type, const Value& v,
+                          const std::string& where,
                           schema_pb::ScalarField* out);
 
 absl::Status TypeError(const std::string& where, DataType type,
@@ -227,8 +239,8 @@ absl::Status TypeError(const std::string& where, DataType type,
                               " (got ", KindName(v), ")"));
 }
 
-absl::Status AppendScalar(DataType type, DataType element_type,
-                          const Value& v, const std::string& where,
+absl::Status AppendScalar(DataType type, DataType element_type, const Value& v,
+                          const std::string& where,
                           schema_pb::ScalarField* out) {
   switch (type) {
     case DataType::kBool:
@@ -300,7 +312,8 @@ absl::Status AppendScalar(DataType type, DataType element_type,
           item->mutable_string_data();
           break;
         default:
-          return Invalid(absl::StrCat(where, ": unsupported array element type ",
+          return Invalid(absl::StrCat(where,
+                                      ": unsupported array element type ",
                                       DataTypeName(element_type)));
       }
       const Value::Array& elems = v.AsArray();
@@ -313,11 +326,10 @@ absl::Status AppendScalar(DataType type, DataType element_type,
       return absl::OkStatus();
     }
     default:
-      return Invalid(absl::StrCat(where, ": unsupported type ",
-                                  DataTypeName(type)));
+      return Invalid(
+          absl::StrCat(where, ": unsupported type ", DataTypeName(type)));
   }
 }
-
 
 size_t ScalarSize(const schema_pb::ScalarField& f) {
   switch (f.data_case()) {
@@ -344,8 +356,7 @@ size_t ScalarSize(const schema_pb::ScalarField& f) {
   }
 }
 
-absl::StatusOr<Value> ScalarValueAt(const schema_pb::ScalarField& f,
-                                    size_t i) {
+absl::StatusOr<Value> ScalarValueAt(const schema_pb::ScalarField& f, size_t i) {
   switch (f.data_case()) {
     case schema_pb::ScalarField::kBoolData:
       return Value(f.bool_data().data(i));
@@ -458,8 +469,8 @@ void TouchScalar(DataType type, DataType element_type,
 }
 
 // Floats of a vector value: a FloatVector or an array of numbers.
-absl::Status VectorFloats(const Value& v, const std::string& where,
-                          int64_t dim, std::vector<float>* out) {
+absl::Status VectorFloats(const Value& v, const std::string& where, int64_t dim,
+                          std::vector<float>* out) {
   size_t before = out->size();
   if (v.is_float_vector()) {
     const auto& f = v.AsFloatVector();
@@ -475,8 +486,8 @@ absl::Status VectorFloats(const Value& v, const std::string& where,
       out->push_back(static_cast<float>(x.AsDouble()));
     }
   } else {
-    return Invalid(absl::StrCat(where, ": expected FLOAT_VECTOR (got ",
-                                KindName(v), ")"));
+    return Invalid(
+        absl::StrCat(where, ": expected FLOAT_VECTOR (got ", KindName(v), ")"));
   }
   size_t got = out->size() - before;
   if (static_cast<int64_t>(got) != dim) {
@@ -497,7 +508,8 @@ absl::Status BuildColumn(const FieldSchema& f,
     schema_pb::VectorField* vec = out->mutable_vectors();
     vec->set_dim(f.dim);
     std::vector<float> data;
-    data.reserve(rows.size() * static_cast<size_t>(std::max<int64_t>(f.dim, 0)));
+    data.reserve(rows.size() *
+                 static_cast<size_t>(std::max<int64_t>(f.dim, 0)));
     for (size_t r = 0; r < rows.size(); ++r) {
       std::string where = absl::StrCat(insert ? "insert row " : "row ", r,
                                        ": field '", f.name, "'");
@@ -537,9 +549,8 @@ absl::Status BuildColumn(const FieldSchema& f,
       if (!insert) AppendPlaceholder(f.type, f.element_type, scalars);
       continue;
     }
-    absl::Status s = AppendScalar(f.type, f.element_type,
-                                  rows[r]->find(f.name)->second, where,
-                                  scalars);
+    absl::Status s = AppendScalar(
+        f.type, f.element_type, rows[r]->find(f.name)->second, where, scalars);
     if (!s.ok()) return s;
   }
   if (may_be_null || (!insert && any_null)) {
@@ -574,7 +585,8 @@ void BuildMetaColumn(const CollectionSchema& schema,
   for (const Row* row : rows) {
     Value::Object meta;
     for (const auto& [k, v] : *row) {
-      if (FindField(schema, k) == nullptr && k != kCountStar) meta.emplace(k, v);
+      if (FindField(schema, k) == nullptr && k != kCountStar)
+        meta.emplace(k, v);
     }
     json->add_data(Value(std::move(meta)).ToJson());
   }
@@ -591,10 +603,11 @@ void PutFloatLE(float f, std::string* out) {
 }
 
 float GetFloatLE(const char* p) {
-  uint32_t bits = static_cast<uint32_t>(static_cast<unsigned char>(p[0])) |
-                  (static_cast<uint32_t>(static_cast<unsigned char>(p[1])) << 8) |
-                  (static_cast<uint32_t>(static_cast<unsigned char>(p[2])) << 16) |
-                  (static_cast<uint32_t>(static_cast<unsigned char>(p[3])) << 24);
+  uint32_t bits =
+      static_cast<uint32_t>(static_cast<unsigned char>(p[0])) |
+      (static_cast<uint32_t>(static_cast<unsigned char>(p[1])) << 8) |
+      (static_cast<uint32_t>(static_cast<unsigned char>(p[2])) << 16) |
+      (static_cast<uint32_t>(static_cast<unsigned char>(p[3])) << 24);
   float f;
   std::memcpy(&f, &bits, sizeof(f));
   return f;
@@ -628,25 +641,50 @@ absl::StatusOr<int64_t> ParseInt64Param(const std::string& what,
                                         const std::string& text) {
   int64_t n = 0;
   if (!absl::SimpleAtoi(text, &n)) {
-    return Invalid(absl::StrCat(what, ": expected an integer (got '", text,
-                                "')"));
+    return Invalid(
+        absl::StrCat(what, ": expected an integer (got '", text, "')"));
   }
   return n;
 }
 
+// output_fields of a result names what each row carries (clients build rows
+// from it): the columns, then the requested dynamic keys, which live in the
+// `$meta` column ("$meta" itself for "*" or "$meta").
+void ResultOutputFields(
+    const CollectionSchema& schema,
+    const google::protobuf::RepeatedPtrField<schema_pb::FieldData>& columns,
+    const std::vector<std::string>& requested,
+    google::protobuf::RepeatedPtrField<std::string>* out) {
+  bool has_meta = false;
+  for (const auto& c : columns) {
+    if (c.field_name() == kMetaFieldName) {
+      has_meta = true;
+      continue;
+    }
+    *out->Add() = c.field_name();
+  }
+  if (!has_meta) return;
+  bool meta_added = false;
+  for (const std::string& f : requested) {
+    if (f == "*" || f == kMetaFieldName) {
+      if (!meta_added) *out->Add() = kMetaFieldName;
+      meta_added = true;
+    } else if (f != kCountStar && FindField(schema, f) == nullptr) {
+      *out->Add() = f;
+    }
+  }
+}
+
 }  // namespace
 
-// --- status -------------------------------------------------------------------
+// --- status
+// -------------------------------------------------------------------
 
 common_pb::Status StatusToProto(const absl::Status& status) {
   common_pb::Status out;
   WireCode wire = WireCodeFor(status);
-  if (auto payload = status.GetPayload(kMilvusCodePayload);
-      payload.has_value() && !status.ok()) {
-    int32_t code = 0;
-    if (absl::SimpleAtoi(std::string(*payload), &code) && code != 0) {
-      wire.code = code;
-    }
+  if (int32_t code = PayloadCode(status); code != 0 && !status.ok()) {
+    wire.code = code;
   }
   out.set_error_code(wire.legacy);
   out.set_code(wire.code);
@@ -713,19 +751,16 @@ absl::Status SchemaMismatchError(const std::string& collection) {
 }
 
 bool IsSchemaMismatch(const absl::Status& status) {
-  return MilvusCode(status) == kCodeSchemaMismatch;
+  return PayloadCode(status) == kCodeSchemaMismatch;
 }
 
 int32_t MilvusCode(const absl::Status& status) {
-  if (auto payload = status.GetPayload(kMilvusCodePayload);
-      payload.has_value()) {
-    int32_t code = 0;
-    if (absl::SimpleAtoi(std::string(*payload), &code)) return code;
-  }
+  if (int32_t code = PayloadCode(status); code != 0) return code;
   return WireCodeFor(status).code;
 }
 
-// --- enums --------------------------------------------------------------------
+// --- enums
+// --------------------------------------------------------------------
 
 schema_pb::DataType DataTypeToProto(DataType type) {
   return static_cast<schema_pb::DataType>(static_cast<int>(type));
@@ -806,7 +841,8 @@ LoadState LoadStateFromProto(common_pb::LoadState state) {
   }
 }
 
-// --- schemas ------------------------------------------------------------------
+// --- schemas
+// ------------------------------------------------------------------
 
 schema_pb::CollectionSchema SchemaToProto(const std::string& name,
                                           const CollectionSchema& schema) {
@@ -829,8 +865,7 @@ schema_pb::CollectionSchema SchemaToProto(const std::string& name,
     }
     if (f.type == DataType::kVarChar ||
         (f.type == DataType::kArray && f.element_type == DataType::kVarChar)) {
-      AddKv(p->mutable_type_params(), "max_length",
-            absl::StrCat(f.max_length));
+      AddKv(p->mutable_type_params(), "max_length", absl::StrCat(f.max_length));
     }
     if (f.type == DataType::kArray) {
       p->set_element_type(DataTypeToProto(f.element_type));
@@ -853,7 +888,8 @@ schema_pb::CollectionSchema SchemaToProto(const std::string& name,
           if (d.is_int()) v->set_long_data(d.AsInt());
           break;
         case DataType::kFloat:
-          if (d.is_number()) v->set_float_data(static_cast<float>(d.AsDouble()));
+          if (d.is_number())
+            v->set_float_data(static_cast<float>(d.AsDouble()));
           break;
         case DataType::kDouble:
           if (d.is_number()) v->set_double_data(d.AsDouble());
@@ -885,8 +921,8 @@ absl::StatusOr<CollectionSchema> SchemaFromProto(
     f.description = p.description();
     auto type = DataTypeFromProto(p.data_type());
     if (!type.ok()) {
-      return Invalid(absl::StrCat("field '", p.name(), "': ",
-                                  type.status().message()));
+      return Invalid(
+          absl::StrCat("field '", p.name(), "': ", type.status().message()));
     }
     f.type = *type;
     f.is_primary_key = p.is_primary_key();
@@ -895,8 +931,8 @@ absl::StatusOr<CollectionSchema> SchemaFromProto(
     if (f.type == DataType::kArray) {
       auto element = DataTypeFromProto(p.element_type());
       if (!element.ok()) {
-        return Invalid(absl::StrCat("field '", p.name(), "' element: ",
-                                    element.status().message()));
+        return Invalid(absl::StrCat("field '", p.name(),
+                                    "' element: ", element.status().message()));
       }
       f.element_type = *element;
     }
@@ -938,9 +974,9 @@ absl::StatusOr<CollectionSchema> SchemaFromProto(
         case schema_pb::ValueField::kBytesData: {
           auto parsed = Value::FromJson(v.bytes_data());
           if (!parsed.ok()) {
-            return Invalid(absl::StrCat("field '", p.name(),
-                                        "' default_value: ",
-                                        parsed.status().message()));
+            return Invalid(
+                absl::StrCat("field '", p.name(),
+                             "' default_value: ", parsed.status().message()));
           }
           f.default_value = *std::move(parsed);
           break;
@@ -984,7 +1020,8 @@ absl::StatusOr<CollectionDescription> DescriptionFromProto(
   return d;
 }
 
-// --- rows and columns ---------------------------------------------------------
+// --- rows and columns
+// ---------------------------------------------------------
 
 absl::StatusOr<std::vector<Row>> InsertRequestRows(
     const InsertRequest& request) {
@@ -1023,9 +1060,9 @@ absl::Status InsertRowsToFieldData(
     for (size_t r = 0; r < rows.size(); ++r) {
       for (const auto& [k, v] : rows[r]) {
         if (FindField(schema, k) == nullptr) {
-          return Invalid(absl::StrCat(
-              "insert row ", r, ": unknown field '", k,
-              "' (the collection has no dynamic fields)"));
+          return Invalid(
+              absl::StrCat("insert row ", r, ": unknown field '", k,
+                           "' (the collection has no dynamic fields)"));
         }
       }
     }
@@ -1059,8 +1096,8 @@ absl::Status EntitiesToFieldData(
     auto* data = c->mutable_scalars()->mutable_long_data();
     for (const Row* row : rows) {
       auto it = row->find(kCountStar);
-      data->add_data(it != row->end() && it->second.is_int() ? it->second.AsInt()
-                                                            : 0);
+      data->add_data(
+          it != row->end() && it->second.is_int() ? it->second.AsInt() : 0);
     }
     return absl::OkStatus();
   }
@@ -1093,9 +1130,9 @@ absl::StatusOr<std::vector<Row>> FieldDataToRows(
       const schema_pb::VectorField& v = c.vectors();
       if (v.data_case() != schema_pb::VectorField::kFloatVector &&
           v.data_case() != schema_pb::VectorField::DATA_NOT_SET) {
-        return Invalid(absl::StrCat(
-            "field data '", c.field_name(),
-            "': only FLOAT_VECTOR vectors are supported by cove"));
+        return Invalid(
+            absl::StrCat("field data '", c.field_name(),
+                         "': only FLOAT_VECTOR vectors are supported by cove"));
       }
       if (v.dim() <= 0) {
         if (v.float_vector().data_size() == 0) {
@@ -1108,8 +1145,8 @@ absl::StatusOr<std::vector<Row>> FieldDataToRows(
       } else {
         if (v.float_vector().data_size() % v.dim() != 0) {
           return Invalid(absl::StrCat(
-              "field data '", c.field_name(), "': ",
-              v.float_vector().data_size(),
+              "field data '", c.field_name(),
+              "': ", v.float_vector().data_size(),
               " floats do not fill whole vectors of dim ", v.dim()));
         }
         len = static_cast<size_t>(v.float_vector().data_size() / v.dim());
@@ -1139,9 +1176,8 @@ absl::StatusOr<std::vector<Row>> FieldDataToRows(
     for (bool b : c.valid_data()) valid_count += b ? 1 : 0;
     const bool compact = has_valid && len != n;
     if (compact && len != valid_count) {
-      return Invalid(absl::StrCat("field data '", c.field_name(),
-                                  "': ", len, " values for ", valid_count,
-                                  " valid rows"));
+      return Invalid(absl::StrCat("field data '", c.field_name(), "': ", len,
+                                  " values for ", valid_count, " valid rows"));
     }
     const bool dynamic = c.is_dynamic() || c.field_name() == kMetaFieldName;
     size_t k = 0;  // index into the data
@@ -1162,8 +1198,8 @@ absl::StatusOr<std::vector<Row>> FieldDataToRows(
       }
       auto v = ScalarValueAt(c.scalars(), at);
       if (!v.ok()) {
-        return Invalid(absl::StrCat("field data '", c.field_name(), "' row ",
-                                    r, ": ", v.status().message()));
+        return Invalid(absl::StrCat("field data '", c.field_name(), "' row ", r,
+                                    ": ", v.status().message()));
       }
       if (dynamic) {
         if (v->is_object()) {
@@ -1172,7 +1208,8 @@ absl::StatusOr<std::vector<Row>> FieldDataToRows(
           }
         } else if (!v->is_null()) {
           return Invalid(absl::StrCat("field data '", c.field_name(), "' row ",
-                                      r, ": dynamic field must hold a JSON "
+                                      r,
+                                      ": dynamic field must hold a JSON "
                                       "object (got ",
                                       KindName(*v), ")"));
         }
@@ -1237,9 +1274,11 @@ absl::StatusOr<schema_pb::TemplateValue> TemplateValueToProto(
       if (elems.empty()) {
         arr->mutable_long_data();
       } else if (all(&Value::is_bool)) {
-        for (const Value& v : elems) arr->mutable_bool_data()->add_data(v.AsBool());
+        for (const Value& v : elems)
+          arr->mutable_bool_data()->add_data(v.AsBool());
       } else if (all(&Value::is_int)) {
-        for (const Value& v : elems) arr->mutable_long_data()->add_data(v.AsInt());
+        for (const Value& v : elems)
+          arr->mutable_long_data()->add_data(v.AsInt());
       } else if (all(&Value::is_number)) {
         for (const Value& v : elems) {
           arr->mutable_double_data()->add_data(v.AsDouble());
@@ -1323,8 +1362,8 @@ absl::StatusOr<std::string> IdsFilter(const FieldSchema& primary_key,
   items.reserve(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
     const Value& id = ids[i];
-    bool ok = primary_key.type == DataType::kVarChar ? id.is_string()
-                                                     : id.is_int();
+    bool ok =
+        primary_key.type == DataType::kVarChar ? id.is_string() : id.is_int();
     if (!ok) {
       return Invalid(absl::StrCat("ids[", i, "]: expected ",
                                   DataTypeName(primary_key.type),
@@ -1333,13 +1372,14 @@ absl::StatusOr<std::string> IdsFilter(const FieldSchema& primary_key,
     }
     items.push_back(id.ToJson());
   }
-  std::string in = absl::StrCat(primary_key.name, " in [",
-                                absl::StrJoin(items, ", "), "]");
+  std::string in =
+      absl::StrCat(primary_key.name, " in [", absl::StrJoin(items, ", "), "]");
   if (filter.empty()) return in;
   return absl::StrCat("(", filter, ") and (", in, ")");
 }
 
-// --- writes -------------------------------------------------------------------
+// --- writes
+// -------------------------------------------------------------------
 
 void MutationResultToProto(const MutationResult& result, std::string_view kind,
                            milvus_pb::MutationResult* out) {
@@ -1364,24 +1404,25 @@ MutationResult MutationResultFromProto(const milvus_pb::MutationResult& proto,
   if (kind == "delete") {
     out.count = proto.delete_cnt();
   } else if (kind == "upsert") {
-    out.count = proto.upsert_cnt() != 0 ? proto.upsert_cnt()
-                                        : proto.insert_cnt();
+    out.count =
+        proto.upsert_cnt() != 0 ? proto.upsert_cnt() : proto.insert_cnt();
   } else {
     out.count = proto.insert_cnt();
   }
   return out;
 }
 
-// --- searches and queries -----------------------------------------------------
+// --- searches and queries
+// -----------------------------------------------------
 
 absl::Status SearchRequestToProto(const SearchRequest& request,
                                   milvus_pb::SearchRequest* out) {
   const size_t dim = request.dim;
   if (dim == 0 || request.vectors.empty() ||
       request.vectors.size() % dim != 0) {
-    return Invalid(absl::StrCat(
-        "search vectors: expected whole vectors of dim ", dim, " (got ",
-        request.vectors.size(), " floats)"));
+    return Invalid(
+        absl::StrCat("search vectors: expected whole vectors of dim ", dim,
+                     " (got ", request.vectors.size(), " floats)"));
   }
   for (const auto& p : request.partition_names) out->add_partition_names(p);
   out->set_dsl(request.filter);
@@ -1405,9 +1446,9 @@ absl::Status SearchRequestToProto(const SearchRequest& request,
   AddKv(sp, "anns_field", request.anns_field);
   AddKv(sp, "topk", absl::StrCat(request.limit));
   AddKv(sp, "offset", absl::StrCat(request.offset));
-  AddKv(sp, "metric_type", request.metric_type.has_value()
-                               ? MetricTypeName(*request.metric_type)
-                               : "");
+  AddKv(sp, "metric_type",
+        request.metric_type.has_value() ? MetricTypeName(*request.metric_type)
+                                        : "");
   Value::Object params;
   for (const auto& [k, v] : request.params) params.emplace(k, v);
   AddKv(sp, "params", Value(std::move(params)).ToJson());
@@ -1440,13 +1481,14 @@ absl::StatusOr<SearchRequest> SearchRequestFromProto(
   }
   common_pb::PlaceholderGroup group;
   if (!group.ParseFromString(proto.placeholder_group())) {
-    return Invalid("search placeholder_group: not a serialized "
-                   "PlaceholderGroup");
+    return Invalid(
+        "search placeholder_group: not a serialized "
+        "PlaceholderGroup");
   }
   if (group.placeholders_size() != 1) {
-    return Invalid(absl::StrCat(
-        "search placeholder_group: expected one placeholder (got ",
-        group.placeholders_size(), ")"));
+    return Invalid(
+        absl::StrCat("search placeholder_group: expected one placeholder (got ",
+                     group.placeholders_size(), ")"));
   }
   const common_pb::PlaceholderValue& ph = group.placeholders(0);
   if (ph.type() != common_pb::PlaceholderType::FloatVector) {
@@ -1501,7 +1543,8 @@ absl::StatusOr<SearchRequest> SearchRequestFromProto(
       for (const auto& [k, v] : parsed->AsObject()) {
         if (k == "params" && v.is_object()) {
           for (const auto& [k2, v2] : v.AsObject()) out.params[k2] = v2;
-        } else if (k == "metric_type" && v.is_string() && !v.AsString().empty()) {
+        } else if (k == "metric_type" && v.is_string() &&
+                   !v.AsString().empty()) {
           auto m = ParseMetricType(v.AsString());
           if (!m.ok()) return m.status();
           out.metric_type = *m;
@@ -1542,8 +1585,12 @@ absl::Status SearchResultsToProto(const SearchResults& results,
     data->mutable_ids()->mutable_int_id();
   }
   if (!ids.empty()) IdsToProto(ids, data->mutable_ids());
-  for (const auto& f : request.output_fields) data->add_output_fields(f);
-  return EntitiesToFieldData(schema, entities, {}, data->mutable_fields_data());
+  absl::Status s =
+      EntitiesToFieldData(schema, entities, {}, data->mutable_fields_data());
+  if (!s.ok()) return s;
+  ResultOutputFields(schema, data->fields_data(), request.output_fields,
+                     data->mutable_output_fields());
+  return absl::OkStatus();
 }
 
 absl::StatusOr<SearchResults> SearchResultsFromProto(
@@ -1598,8 +1645,7 @@ absl::Status QueryRequestToProto(const QueryRequest& request,
     AddKv(out->mutable_query_params(), "limit", absl::StrCat(request.limit));
   }
   if (request.offset > 0) {
-    AddKv(out->mutable_query_params(), "offset",
-          absl::StrCat(request.offset));
+    AddKv(out->mutable_query_params(), "offset", absl::StrCat(request.offset));
   }
   for (const auto& [name, value] : request.filter_params) {
     auto tv = TemplateValueToProto(value);
@@ -1651,9 +1697,8 @@ absl::Status QueryResultsToProto(const std::vector<Row>& rows,
   absl::Status s =
       EntitiesToFieldData(schema, ptrs, named, out->mutable_fields_data());
   if (!s.ok()) return s;
-  for (const auto& c : out->fields_data()) {
-    out->add_output_fields(c.field_name());
-  }
+  ResultOutputFields(schema, out->fields_data(), request.output_fields,
+                     out->mutable_output_fields());
   if (const FieldSchema* pk = PrimaryKey(schema)) {
     out->set_primary_field_name(pk->name);
   }
@@ -1689,7 +1734,8 @@ DeleteRequest DeleteRequestFromProto(const milvus_pb::DeleteRequest& proto) {
   return out;
 }
 
-// --- indexes ------------------------------------------------------------------
+// --- indexes
+// ------------------------------------------------------------------
 
 void IndexSpecToProto(const IndexSpec& spec,
                       milvus_pb::CreateIndexRequest* out) {
@@ -1708,7 +1754,7 @@ absl::StatusOr<IndexSpec> IndexSpecFromProto(
   IndexSpec spec;
   spec.field_name = proto.field_name();
   spec.index_name = proto.index_name();
-  bool have_metric = false;
+  // Without metric_type, IndexSpec's default (COSINE) applies, as in Milvus.
   for (const common_pb::KeyValuePair& kv : proto.extra_params()) {
     if (kv.key() == "index_type") {
       auto t = ParseIndexType(kv.value());
@@ -1718,7 +1764,6 @@ absl::StatusOr<IndexSpec> IndexSpecFromProto(
       auto m = ParseMetricType(kv.value());
       if (!m.ok()) return m.status();
       spec.metric_type = *m;
-      have_metric = true;
     } else if (kv.key() == "params") {
       if (kv.value().empty()) continue;
       auto parsed = Value::FromJson(kv.value());
@@ -1731,7 +1776,6 @@ absl::StatusOr<IndexSpec> IndexSpecFromProto(
           auto m = ParseMetricType(v.AsString());
           if (!m.ok()) return m.status();
           spec.metric_type = *m;
-          have_metric = true;
         } else if (k == "index_type" && v.is_string()) {
           auto t = ParseIndexType(v.AsString());
           if (!t.ok()) return t.status();
@@ -1744,7 +1788,6 @@ absl::StatusOr<IndexSpec> IndexSpecFromProto(
       spec.params[kv.key()] = kv.value();
     }
   }
-  (void)have_metric;  // Milvus defaults to COSINE, as IndexSpec does
   return spec;
 }
 
@@ -1800,7 +1843,8 @@ absl::StatusOr<IndexDescription> IndexDescriptionFromProto(
   return d;
 }
 
-// --- RBAC ---------------------------------------------------------------------
+// --- RBAC
+// ---------------------------------------------------------------------
 
 void GrantToProto(const Grant& grant, milvus_pb::GrantEntity* out) {
   out->mutable_role()->set_name(grant.role);
@@ -1822,7 +1866,8 @@ Grant GrantFromProto(const milvus_pb::GrantEntity& proto) {
   return g;
 }
 
-// --- misc ---------------------------------------------------------------------
+// --- misc
+// ---------------------------------------------------------------------
 
 std::string FindKeyValue(
     const google::protobuf::RepeatedPtrField<common_pb::KeyValuePair>& kvs,

@@ -8,12 +8,11 @@
 // port chosen), and shuts down gracefully on SIGINT or SIGTERM.
 #include <signal.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "server/server.h"
 

@@ -129,10 +129,10 @@ absl::Status ValidatePrivilege(const std::string& name) {
        {"CollectionReadOnly", "CollectionReadWrite", "CollectionAdmin"}) {
     if (name == group) return absl::OkStatus();
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "privilege: unknown privilege '", name,
-      "' (expected a Milvus privilege such as Search, Insert, "
-      "CreateCollection or All)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("privilege: unknown privilege '", name,
+                   "' (expected a Milvus privilege such as Search, Insert, "
+                   "CreateCollection or All)"));
 }
 
 }  // namespace
@@ -193,8 +193,8 @@ absl::Status MilvusServiceImpl::Authorize(
   for (const std::string& name : names) {
     // Users may always look at and change their own account.
     if (ext.object_type() == common_pb::User && name == user) continue;
-    absl::Status s = auth_->Check(user, privilege, type,
-                                  name.empty() ? "*" : name, db);
+    absl::Status s =
+        auth_->Check(user, privilege, type, name.empty() ? "*" : name, db);
     if (!s.ok()) return s;
   }
   return absl::OkStatus();
@@ -228,9 +228,10 @@ grpc::Status MilvusServiceImpl::Unsupported(grpc::ServerContext* context,
                                             const char* rpc) {
   return Handle(context, request, response, [&](const Caller&) {
     return absl::UnimplementedError(absl::StrCat(
-        rpc, ": not supported by cove-server (cove implements collections, "
-             "partitions, aliases, indexes, insert/upsert/delete, search, "
-             "query, flush, databases and RBAC)"));
+        rpc,
+        ": not supported by cove-server (cove implements collections, "
+        "partitions, aliases, indexes, insert/upsert/delete, search, "
+        "query, flush, databases and RBAC)"));
   });
 }
 
@@ -276,11 +277,12 @@ absl::Status MilvusServiceImpl::Write(const WriteRequest& request, bool upsert,
   return absl::OkStatus();
 }
 
-// --- server -------------------------------------------------------------------
+// --- server
+// -------------------------------------------------------------------
 
-grpc::Status MilvusServiceImpl::Connect(grpc::ServerContext* context,
-                                        const milvus_pb::ConnectRequest* request,
-                                        milvus_pb::ConnectResponse* response) {
+grpc::Status MilvusServiceImpl::Connect(
+    grpc::ServerContext* context, const milvus_pb::ConnectRequest* request,
+    milvus_pb::ConnectResponse* response) {
   return Handle(context, *request, response, [&](const Caller&) {
     response->set_identifier(next_identifier_.fetch_add(1));
     common_pb::ServerInfo* info = response->mutable_server_info();
@@ -313,7 +315,8 @@ grpc::Status MilvusServiceImpl::CheckHealth(
   });
 }
 
-// --- databases ------------------------------------------------------------------
+// --- databases
+// ------------------------------------------------------------------
 
 grpc::Status MilvusServiceImpl::CreateDatabase(
     grpc::ServerContext* context,
@@ -374,7 +377,8 @@ grpc::Status MilvusServiceImpl::DescribeDatabase(
   });
 }
 
-// --- collections ----------------------------------------------------------------
+// --- collections
+// ----------------------------------------------------------------
 
 grpc::Status MilvusServiceImpl::CreateCollection(
     grpc::ServerContext* context,
@@ -406,8 +410,8 @@ grpc::Status MilvusServiceImpl::DescribeCollection(
         !s.ok()) {
       return s;
     }
-    auto d = connection_->DescribeCollection(request->collection_name(),
-                                             c.call);
+    auto d =
+        connection_->DescribeCollection(request->collection_name(), c.call);
     if (!d.ok()) return d.status();
     internal::DescriptionToProto(*d, response);
     response->set_db_name(c.call.db_name);
@@ -446,7 +450,6 @@ grpc::Status MilvusServiceImpl::ShowCollections(
           static_cast<uint64_t>(d->created_timestamp));
       response->add_created_utc_timestamps(
           static_cast<uint64_t>(d->created_timestamp / 1000));
-      response->add_inmemory_percentages(loaded ? 100 : 0);
       response->add_query_service_available(loaded);
     }
     return absl::OkStatus();
@@ -473,8 +476,8 @@ grpc::Status MilvusServiceImpl::RenameCollection(
           "rename collection: moving a collection to another database is "
           "not supported by cove");
     }
-    return connection_->RenameCollection(request->oldname(),
-                                         request->newname(), c.call);
+    return connection_->RenameCollection(request->oldname(), request->newname(),
+                                         c.call);
   });
 }
 
@@ -523,8 +526,7 @@ grpc::Status MilvusServiceImpl::GetLoadingProgress(
 }
 
 grpc::Status MilvusServiceImpl::GetLoadState(
-    grpc::ServerContext* context,
-    const milvus_pb::GetLoadStateRequest* request,
+    grpc::ServerContext* context, const milvus_pb::GetLoadStateRequest* request,
     milvus_pb::GetLoadStateResponse* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
     auto state = connection_->GetLoadState(request->collection_name(), c.call);
@@ -549,7 +551,8 @@ grpc::Status MilvusServiceImpl::GetCollectionStatistics(
   });
 }
 
-// --- partitions -----------------------------------------------------------------
+// --- partitions
+// -----------------------------------------------------------------
 
 grpc::Status MilvusServiceImpl::CreatePartition(
     grpc::ServerContext* context,
@@ -579,8 +582,8 @@ grpc::Status MilvusServiceImpl::HasPartition(
                                          request->partition_name(), c.call);
     if (absl::IsUnimplemented(has.status())) {
       // Backends without partitions have exactly the default one.
-      auto d = connection_->DescribeCollection(request->collection_name(),
-                                               c.call);
+      auto d =
+          connection_->DescribeCollection(request->collection_name(), c.call);
       if (!d.ok()) return d.status();
       has = std::find(d->partitions.begin(), d->partitions.end(),
                       request->partition_name()) != d->partitions.end();
@@ -599,8 +602,8 @@ grpc::Status MilvusServiceImpl::ShowPartitions(
     auto names =
         connection_->ListPartitions(request->collection_name(), c.call);
     if (absl::IsUnimplemented(names.status())) {
-      auto d = connection_->DescribeCollection(request->collection_name(),
-                                               c.call);
+      auto d =
+          connection_->DescribeCollection(request->collection_name(), c.call);
       if (!d.ok()) return d.status();
       names = d->partitions;
     }
@@ -611,13 +614,13 @@ grpc::Status MilvusServiceImpl::ShowPartitions(
       response->add_partitionids(id++);
       response->add_created_timestamps(0);
       response->add_created_utc_timestamps(0);
-      response->add_inmemory_percentages(100);
     }
     return absl::OkStatus();
   });
 }
 
-// --- aliases --------------------------------------------------------------------
+// --- aliases
+// --------------------------------------------------------------------
 
 grpc::Status MilvusServiceImpl::CreateAlias(
     grpc::ServerContext* context, const milvus_pb::CreateAliasRequest* request,
@@ -640,8 +643,8 @@ grpc::Status MilvusServiceImpl::AlterAlias(
     grpc::ServerContext* context, const milvus_pb::AlterAliasRequest* request,
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    return connection_->AlterAlias(request->collection_name(),
-                                   request->alias(), c.call);
+    return connection_->AlterAlias(request->collection_name(), request->alias(),
+                                   c.call);
   });
 }
 
@@ -672,7 +675,8 @@ grpc::Status MilvusServiceImpl::ListAliases(
   });
 }
 
-// --- indexes --------------------------------------------------------------------
+// --- indexes
+// --------------------------------------------------------------------
 
 grpc::Status MilvusServiceImpl::CreateIndex(
     grpc::ServerContext* context, const milvus_pb::CreateIndexRequest* request,
@@ -687,9 +691,9 @@ grpc::Status MilvusServiceImpl::CreateIndex(
 namespace {
 
 // Indexes matching a request's field and index names (either may be empty).
-std::vector<IndexDescription> MatchingIndexes(
-    std::vector<IndexDescription> all, const std::string& field,
-    const std::string& index) {
+std::vector<IndexDescription> MatchingIndexes(std::vector<IndexDescription> all,
+                                              const std::string& field,
+                                              const std::string& index) {
   std::vector<IndexDescription> out;
   for (auto& d : all) {
     if (!field.empty() && d.field_name != field) continue;
@@ -700,8 +704,7 @@ std::vector<IndexDescription> MatchingIndexes(
 }
 
 absl::Status IndexNotFound(const std::string& collection,
-                           const std::string& field,
-                           const std::string& index) {
+                           const std::string& field, const std::string& index) {
   return absl::NotFoundError(absl::StrCat(
       "index ", index.empty() ? "" : absl::StrCat("'", index, "' "),
       field.empty() ? "" : absl::StrCat("on field '", field, "' "),
@@ -724,8 +727,7 @@ grpc::Status MilvusServiceImpl::DescribeIndex(
                            request->index_name());
     }
     for (const IndexDescription& d : found) {
-      internal::IndexDescriptionToProto(d,
-                                        response->add_index_descriptions());
+      internal::IndexDescriptionToProto(d, response->add_index_descriptions());
     }
     return absl::OkStatus();
   });
@@ -742,8 +744,8 @@ grpc::Status MilvusServiceImpl::DropIndex(
       if (!all.ok()) return all.status();
       auto found = MatchingIndexes(*std::move(all), request->field_name(), "");
       if (found.empty()) {
-        return IndexNotFound(request->collection_name(),
-                             request->field_name(), "");
+        return IndexNotFound(request->collection_name(), request->field_name(),
+                             "");
       }
       name = found.front().index_name;
     }
@@ -790,7 +792,8 @@ grpc::Status MilvusServiceImpl::GetIndexBuildProgress(
   });
 }
 
-// --- data -----------------------------------------------------------------------
+// --- data
+// -----------------------------------------------------------------------
 
 grpc::Status MilvusServiceImpl::Insert(grpc::ServerContext* context,
                                        const milvus_pb::InsertRequest* request,
@@ -831,8 +834,7 @@ grpc::Status MilvusServiceImpl::Search(grpc::ServerContext* context,
     auto results = connection_->Search(*search, c.call);
     if (!results.ok()) return results.status();
     response->set_collection_name(search->collection_name);
-    return internal::SearchResultsToProto(*results, *schema, *search,
-                                          response);
+    return internal::SearchResultsToProto(*results, *schema, *search, response);
   });
 }
 
@@ -861,7 +863,8 @@ grpc::Status MilvusServiceImpl::Flush(grpc::ServerContext* context,
       if (!s.ok()) return s;
       (*response->mutable_coll_segids())[name];
       (*response->mutable_flush_coll_segids())[name];
-      (*response->mutable_coll_seal_times())[name] = absl::ToUnixSeconds(absl::Now());
+      (*response->mutable_coll_seal_times())[name] =
+          absl::ToUnixSeconds(absl::Now());
       (*response->mutable_coll_flush_ts())[name] = 1;
     }
     return absl::OkStatus();
@@ -886,7 +889,8 @@ grpc::Status MilvusServiceImpl::GetFlushState(
   });
 }
 
-// --- users, roles and privileges ------------------------------------------------
+// --- users, roles and privileges
+// ------------------------------------------------
 
 grpc::Status MilvusServiceImpl::CreateCredential(
     grpc::ServerContext* context,
@@ -1035,36 +1039,41 @@ grpc::Status MilvusServiceImpl::SelectGrant(
   });
 }
 
-// --- unsupported RPCs -----------------------------------------------------------
-// Generated from the MilvusService of milvus.proto v2.5.6: every RPC not
-// handled above.
+// --- unsupported RPCs
+// ----------------------------------------------------------- Generated from
+// the MilvusService of milvus.proto v2.5.6: every RPC not handled above.
 
 grpc::Status MilvusServiceImpl::AlterCollection(
-    grpc::ServerContext* context, const milvus_pb::AlterCollectionRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::AlterCollectionRequest* request,
     common_pb::Status* response) {
   return Unsupported(context, *request, response, "AlterCollection");
 }
 
 grpc::Status MilvusServiceImpl::AlterCollectionField(
-    grpc::ServerContext* context, const milvus_pb::AlterCollectionFieldRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::AlterCollectionFieldRequest* request,
     common_pb::Status* response) {
   return Unsupported(context, *request, response, "AlterCollectionField");
 }
 
 grpc::Status MilvusServiceImpl::LoadPartitions(
-    grpc::ServerContext* context, const milvus_pb::LoadPartitionsRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::LoadPartitionsRequest* request,
     common_pb::Status* response) {
   return Unsupported(context, *request, response, "LoadPartitions");
 }
 
 grpc::Status MilvusServiceImpl::ReleasePartitions(
-    grpc::ServerContext* context, const milvus_pb::ReleasePartitionsRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::ReleasePartitionsRequest* request,
     common_pb::Status* response) {
   return Unsupported(context, *request, response, "ReleasePartitions");
 }
 
 grpc::Status MilvusServiceImpl::GetPartitionStatistics(
-    grpc::ServerContext* context, const milvus_pb::GetPartitionStatisticsRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::GetPartitionStatisticsRequest* request,
     milvus_pb::GetPartitionStatisticsResponse* response) {
   return Unsupported(context, *request, response, "GetPartitionStatistics");
 }
@@ -1076,7 +1085,8 @@ grpc::Status MilvusServiceImpl::AlterIndex(
 }
 
 grpc::Status MilvusServiceImpl::GetIndexStatistics(
-    grpc::ServerContext* context, const milvus_pb::GetIndexStatisticsRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::GetIndexStatisticsRequest* request,
     milvus_pb::GetIndexStatisticsResponse* response) {
   return Unsupported(context, *request, response, "GetIndexStatistics");
 }
@@ -1100,19 +1110,22 @@ grpc::Status MilvusServiceImpl::FlushAll(
 }
 
 grpc::Status MilvusServiceImpl::GetFlushAllState(
-    grpc::ServerContext* context, const milvus_pb::GetFlushAllStateRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::GetFlushAllStateRequest* request,
     milvus_pb::GetFlushAllStateResponse* response) {
   return Unsupported(context, *request, response, "GetFlushAllState");
 }
 
 grpc::Status MilvusServiceImpl::GetPersistentSegmentInfo(
-    grpc::ServerContext* context, const milvus_pb::GetPersistentSegmentInfoRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::GetPersistentSegmentInfoRequest* request,
     milvus_pb::GetPersistentSegmentInfoResponse* response) {
   return Unsupported(context, *request, response, "GetPersistentSegmentInfo");
 }
 
 grpc::Status MilvusServiceImpl::GetQuerySegmentInfo(
-    grpc::ServerContext* context, const milvus_pb::GetQuerySegmentInfoRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::GetQuerySegmentInfoRequest* request,
     milvus_pb::GetQuerySegmentInfoResponse* response) {
   return Unsupported(context, *request, response, "GetQuerySegmentInfo");
 }
@@ -1123,9 +1136,9 @@ grpc::Status MilvusServiceImpl::GetReplicas(
   return Unsupported(context, *request, response, "GetReplicas");
 }
 
-grpc::Status MilvusServiceImpl::Dummy(
-    grpc::ServerContext* context, const milvus_pb::DummyRequest* request,
-    milvus_pb::DummyResponse* response) {
+grpc::Status MilvusServiceImpl::Dummy(grpc::ServerContext* context,
+                                      const milvus_pb::DummyRequest* request,
+                                      milvus_pb::DummyResponse* response) {
   return Unsupported(context, *request, response, "Dummy");
 }
 
@@ -1142,7 +1155,8 @@ grpc::Status MilvusServiceImpl::GetMetrics(
 }
 
 grpc::Status MilvusServiceImpl::GetComponentStates(
-    grpc::ServerContext* context, const milvus_pb::GetComponentStatesRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::GetComponentStatesRequest* request,
     milvus_pb::ComponentStates* response) {
   return Unsupported(context, *request, response, "GetComponentStates");
 }
@@ -1154,61 +1168,71 @@ grpc::Status MilvusServiceImpl::LoadBalance(
 }
 
 grpc::Status MilvusServiceImpl::GetCompactionState(
-    grpc::ServerContext* context, const milvus_pb::GetCompactionStateRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::GetCompactionStateRequest* request,
     milvus_pb::GetCompactionStateResponse* response) {
   return Unsupported(context, *request, response, "GetCompactionState");
 }
 
 grpc::Status MilvusServiceImpl::ManualCompaction(
-    grpc::ServerContext* context, const milvus_pb::ManualCompactionRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::ManualCompactionRequest* request,
     milvus_pb::ManualCompactionResponse* response) {
   return Unsupported(context, *request, response, "ManualCompaction");
 }
 
 grpc::Status MilvusServiceImpl::GetCompactionStateWithPlans(
-    grpc::ServerContext* context, const milvus_pb::GetCompactionPlansRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::GetCompactionPlansRequest* request,
     milvus_pb::GetCompactionPlansResponse* response) {
-  return Unsupported(context, *request, response, "GetCompactionStateWithPlans");
+  return Unsupported(context, *request, response,
+                     "GetCompactionStateWithPlans");
 }
 
-grpc::Status MilvusServiceImpl::Import(
-    grpc::ServerContext* context, const milvus_pb::ImportRequest* request,
-    milvus_pb::ImportResponse* response) {
+grpc::Status MilvusServiceImpl::Import(grpc::ServerContext* context,
+                                       const milvus_pb::ImportRequest* request,
+                                       milvus_pb::ImportResponse* response) {
   return Unsupported(context, *request, response, "Import");
 }
 
 grpc::Status MilvusServiceImpl::GetImportState(
-    grpc::ServerContext* context, const milvus_pb::GetImportStateRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::GetImportStateRequest* request,
     milvus_pb::GetImportStateResponse* response) {
   return Unsupported(context, *request, response, "GetImportState");
 }
 
 grpc::Status MilvusServiceImpl::ListImportTasks(
-    grpc::ServerContext* context, const milvus_pb::ListImportTasksRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::ListImportTasksRequest* request,
     milvus_pb::ListImportTasksResponse* response) {
   return Unsupported(context, *request, response, "ListImportTasks");
 }
 
 grpc::Status MilvusServiceImpl::OperatePrivilegeV2(
-    grpc::ServerContext* context, const milvus_pb::OperatePrivilegeV2Request* request,
+    grpc::ServerContext* context,
+    const milvus_pb::OperatePrivilegeV2Request* request,
     common_pb::Status* response) {
   return Unsupported(context, *request, response, "OperatePrivilegeV2");
 }
 
 grpc::Status MilvusServiceImpl::CreateResourceGroup(
-    grpc::ServerContext* context, const milvus_pb::CreateResourceGroupRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::CreateResourceGroupRequest* request,
     common_pb::Status* response) {
   return Unsupported(context, *request, response, "CreateResourceGroup");
 }
 
 grpc::Status MilvusServiceImpl::DropResourceGroup(
-    grpc::ServerContext* context, const milvus_pb::DropResourceGroupRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::DropResourceGroupRequest* request,
     common_pb::Status* response) {
   return Unsupported(context, *request, response, "DropResourceGroup");
 }
 
 grpc::Status MilvusServiceImpl::UpdateResourceGroups(
-    grpc::ServerContext* context, const milvus_pb::UpdateResourceGroupsRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::UpdateResourceGroupsRequest* request,
     common_pb::Status* response) {
   return Unsupported(context, *request, response, "UpdateResourceGroups");
 }
@@ -1220,85 +1244,99 @@ grpc::Status MilvusServiceImpl::TransferNode(
 }
 
 grpc::Status MilvusServiceImpl::TransferReplica(
-    grpc::ServerContext* context, const milvus_pb::TransferReplicaRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::TransferReplicaRequest* request,
     common_pb::Status* response) {
   return Unsupported(context, *request, response, "TransferReplica");
 }
 
 grpc::Status MilvusServiceImpl::ListResourceGroups(
-    grpc::ServerContext* context, const milvus_pb::ListResourceGroupsRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::ListResourceGroupsRequest* request,
     milvus_pb::ListResourceGroupsResponse* response) {
   return Unsupported(context, *request, response, "ListResourceGroups");
 }
 
 grpc::Status MilvusServiceImpl::DescribeResourceGroup(
-    grpc::ServerContext* context, const milvus_pb::DescribeResourceGroupRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::DescribeResourceGroupRequest* request,
     milvus_pb::DescribeResourceGroupResponse* response) {
   return Unsupported(context, *request, response, "DescribeResourceGroup");
 }
 
 grpc::Status MilvusServiceImpl::ListIndexedSegment(
-    grpc::ServerContext* context, const ::milvus::proto::feder::ListIndexedSegmentRequest* request,
+    grpc::ServerContext* context,
+    const ::milvus::proto::feder::ListIndexedSegmentRequest* request,
     ::milvus::proto::feder::ListIndexedSegmentResponse* response) {
   return Unsupported(context, *request, response, "ListIndexedSegment");
 }
 
 grpc::Status MilvusServiceImpl::DescribeSegmentIndexData(
-    grpc::ServerContext* context, const ::milvus::proto::feder::DescribeSegmentIndexDataRequest* request,
+    grpc::ServerContext* context,
+    const ::milvus::proto::feder::DescribeSegmentIndexDataRequest* request,
     ::milvus::proto::feder::DescribeSegmentIndexDataResponse* response) {
   return Unsupported(context, *request, response, "DescribeSegmentIndexData");
 }
 
 grpc::Status MilvusServiceImpl::AllocTimestamp(
-    grpc::ServerContext* context, const milvus_pb::AllocTimestampRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::AllocTimestampRequest* request,
     milvus_pb::AllocTimestampResponse* response) {
   return Unsupported(context, *request, response, "AllocTimestamp");
 }
 
 grpc::Status MilvusServiceImpl::AlterDatabase(
-    grpc::ServerContext* context, const milvus_pb::AlterDatabaseRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::AlterDatabaseRequest* request,
     common_pb::Status* response) {
   return Unsupported(context, *request, response, "AlterDatabase");
 }
 
 grpc::Status MilvusServiceImpl::ReplicateMessage(
-    grpc::ServerContext* context, const milvus_pb::ReplicateMessageRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::ReplicateMessageRequest* request,
     milvus_pb::ReplicateMessageResponse* response) {
   return Unsupported(context, *request, response, "ReplicateMessage");
 }
 
 grpc::Status MilvusServiceImpl::BackupRBAC(
-    grpc::ServerContext* context, const milvus_pb::BackupRBACMetaRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::BackupRBACMetaRequest* request,
     milvus_pb::BackupRBACMetaResponse* response) {
   return Unsupported(context, *request, response, "BackupRBAC");
 }
 
 grpc::Status MilvusServiceImpl::RestoreRBAC(
-    grpc::ServerContext* context, const milvus_pb::RestoreRBACMetaRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::RestoreRBACMetaRequest* request,
     common_pb::Status* response) {
   return Unsupported(context, *request, response, "RestoreRBAC");
 }
 
 grpc::Status MilvusServiceImpl::CreatePrivilegeGroup(
-    grpc::ServerContext* context, const milvus_pb::CreatePrivilegeGroupRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::CreatePrivilegeGroupRequest* request,
     common_pb::Status* response) {
   return Unsupported(context, *request, response, "CreatePrivilegeGroup");
 }
 
 grpc::Status MilvusServiceImpl::DropPrivilegeGroup(
-    grpc::ServerContext* context, const milvus_pb::DropPrivilegeGroupRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::DropPrivilegeGroupRequest* request,
     common_pb::Status* response) {
   return Unsupported(context, *request, response, "DropPrivilegeGroup");
 }
 
 grpc::Status MilvusServiceImpl::ListPrivilegeGroups(
-    grpc::ServerContext* context, const milvus_pb::ListPrivilegeGroupsRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::ListPrivilegeGroupsRequest* request,
     milvus_pb::ListPrivilegeGroupsResponse* response) {
   return Unsupported(context, *request, response, "ListPrivilegeGroups");
 }
 
 grpc::Status MilvusServiceImpl::OperatePrivilegeGroup(
-    grpc::ServerContext* context, const milvus_pb::OperatePrivilegeGroupRequest* request,
+    grpc::ServerContext* context,
+    const milvus_pb::OperatePrivilegeGroupRequest* request,
     common_pb::Status* response) {
   return Unsupported(context, *request, response, "OperatePrivilegeGroup");
 }

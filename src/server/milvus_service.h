@@ -43,101 +43,115 @@ class MilvusServiceImpl final : public milvus_pb::MilvusService::Service {
 
   // Supported RPCs.
   grpc::Status Connect(grpc::ServerContext* context,
-                      const milvus_pb::ConnectRequest* request,
-                      milvus_pb::ConnectResponse* response) override;
+                       const milvus_pb::ConnectRequest* request,
+                       milvus_pb::ConnectResponse* response) override;
   grpc::Status GetVersion(grpc::ServerContext* context,
-                      const milvus_pb::GetVersionRequest* request,
-                      milvus_pb::GetVersionResponse* response) override;
+                          const milvus_pb::GetVersionRequest* request,
+                          milvus_pb::GetVersionResponse* response) override;
   grpc::Status CheckHealth(grpc::ServerContext* context,
-                      const milvus_pb::CheckHealthRequest* request,
-                      milvus_pb::CheckHealthResponse* response) override;
+                           const milvus_pb::CheckHealthRequest* request,
+                           milvus_pb::CheckHealthResponse* response) override;
   grpc::Status CreateDatabase(grpc::ServerContext* context,
-                      const milvus_pb::CreateDatabaseRequest* request,
-                      common_pb::Status* response) override;
+                              const milvus_pb::CreateDatabaseRequest* request,
+                              common_pb::Status* response) override;
   grpc::Status DropDatabase(grpc::ServerContext* context,
-                      const milvus_pb::DropDatabaseRequest* request,
-                      common_pb::Status* response) override;
-  grpc::Status ListDatabases(grpc::ServerContext* context,
-                      const milvus_pb::ListDatabasesRequest* request,
-                      milvus_pb::ListDatabasesResponse* response) override;
-  grpc::Status DescribeDatabase(grpc::ServerContext* context,
-                      const milvus_pb::DescribeDatabaseRequest* request,
-                      milvus_pb::DescribeDatabaseResponse* response) override;
-  grpc::Status CreateCollection(grpc::ServerContext* context,
-                      const milvus_pb::CreateCollectionRequest* request,
-                      common_pb::Status* response) override;
-  grpc::Status DescribeCollection(grpc::ServerContext* context,
-                      const milvus_pb::DescribeCollectionRequest* request,
-                      milvus_pb::DescribeCollectionResponse* response) override;
+                            const milvus_pb::DropDatabaseRequest* request,
+                            common_pb::Status* response) override;
+  grpc::Status ListDatabases(
+      grpc::ServerContext* context,
+      const milvus_pb::ListDatabasesRequest* request,
+      milvus_pb::ListDatabasesResponse* response) override;
+  grpc::Status DescribeDatabase(
+      grpc::ServerContext* context,
+      const milvus_pb::DescribeDatabaseRequest* request,
+      milvus_pb::DescribeDatabaseResponse* response) override;
+  grpc::Status CreateCollection(
+      grpc::ServerContext* context,
+      const milvus_pb::CreateCollectionRequest* request,
+      common_pb::Status* response) override;
+  grpc::Status DescribeCollection(
+      grpc::ServerContext* context,
+      const milvus_pb::DescribeCollectionRequest* request,
+      milvus_pb::DescribeCollectionResponse* response) override;
   grpc::Status HasCollection(grpc::ServerContext* context,
-                      const milvus_pb::HasCollectionRequest* request,
-                      milvus_pb::BoolResponse* response) override;
-  grpc::Status ShowCollections(grpc::ServerContext* context,
-                      const milvus_pb::ShowCollectionsRequest* request,
-                      milvus_pb::ShowCollectionsResponse* response) override;
+                             const milvus_pb::HasCollectionRequest* request,
+                             milvus_pb::BoolResponse* response) override;
+  grpc::Status ShowCollections(
+      grpc::ServerContext* context,
+      const milvus_pb::ShowCollectionsRequest* request,
+      milvus_pb::ShowCollectionsResponse* response) override;
   grpc::Status DropCollection(grpc::ServerContext* context,
-                      const milvus_pb::DropCollectionRequest* request,
-                      common_pb::Status* response) override;
-  grpc::Status RenameCollection(grpc::ServerContext* context,
-                      const milvus_pb::RenameCollectionRequest* request,
-                      common_pb::Status* response) override;
+                              const milvus_pb::DropCollectionRequest* request,
+                              common_pb::Status* response) override;
+  grpc::Status RenameCollection(
+      grpc::ServerContext* context,
+      const milvus_pb::RenameCollectionRequest* request,
+      common_pb::Status* response) override;
   grpc::Status LoadCollection(grpc::ServerContext* context,
-                      const milvus_pb::LoadCollectionRequest* request,
-                      common_pb::Status* response) override;
-  grpc::Status ReleaseCollection(grpc::ServerContext* context,
-                      const milvus_pb::ReleaseCollectionRequest* request,
-                      common_pb::Status* response) override;
-  grpc::Status GetLoadingProgress(grpc::ServerContext* context,
-                      const milvus_pb::GetLoadingProgressRequest* request,
-                      milvus_pb::GetLoadingProgressResponse* response) override;
+                              const milvus_pb::LoadCollectionRequest* request,
+                              common_pb::Status* response) override;
+  grpc::Status ReleaseCollection(
+      grpc::ServerContext* context,
+      const milvus_pb::ReleaseCollectionRequest* request,
+      common_pb::Status* response) override;
+  grpc::Status GetLoadingProgress(
+      grpc::ServerContext* context,
+      const milvus_pb::GetLoadingProgressRequest* request,
+      milvus_pb::GetLoadingProgressResponse* response) override;
   grpc::Status GetLoadState(grpc::ServerContext* context,
-                      const milvus_pb::GetLoadStateRequest* request,
-                      milvus_pb::GetLoadStateResponse* response) override;
-  grpc::Status GetCollectionStatistics(grpc::ServerContext* context,
-                      const milvus_pb::GetCollectionStatisticsRequest* request,
-                      milvus_pb::GetCollectionStatisticsResponse* response) override;
+                            const milvus_pb::GetLoadStateRequest* request,
+                            milvus_pb::GetLoadStateResponse* response) override;
+  grpc::Status GetCollectionStatistics(
+      grpc::ServerContext* context,
+      const milvus_pb::GetCollectionStatisticsRequest* request,
+      milvus_pb::GetCollectionStatisticsResponse* response) override;
   grpc::Status CreatePartition(grpc::ServerContext* context,
-                      const milvus_pb::CreatePartitionRequest* request,
-                      common_pb::Status* response) override;
+                               const milvus_pb::CreatePartitionRequest* request,
+                               common_pb::Status* response) override;
   grpc::Status DropPartition(grpc::ServerContext* context,
-                      const milvus_pb::DropPartitionRequest* request,
-                      common_pb::Status* response) override;
+                             const milvus_pb::DropPartitionRequest* request,
+                             common_pb::Status* response) override;
   grpc::Status HasPartition(grpc::ServerContext* context,
-                      const milvus_pb::HasPartitionRequest* request,
-                      milvus_pb::BoolResponse* response) override;
-  grpc::Status ShowPartitions(grpc::ServerContext* context,
-                      const milvus_pb::ShowPartitionsRequest* request,
-                      milvus_pb::ShowPartitionsResponse* response) override;
+                            const milvus_pb::HasPartitionRequest* request,
+                            milvus_pb::BoolResponse* response) override;
+  grpc::Status ShowPartitions(
+      grpc::ServerContext* context,
+      const milvus_pb::ShowPartitionsRequest* request,
+      milvus_pb::ShowPartitionsResponse* response) override;
   grpc::Status CreateAlias(grpc::ServerContext* context,
-                      const milvus_pb::CreateAliasRequest* request,
-                      common_pb::Status* response) override;
+                           const milvus_pb::CreateAliasRequest* request,
+                           common_pb::Status* response) override;
   grpc::Status DropAlias(grpc::ServerContext* context,
-                      const milvus_pb::DropAliasRequest* request,
-                      common_pb::Status* response) override;
+                         const milvus_pb::DropAliasRequest* request,
+                         common_pb::Status* response) override;
   grpc::Status AlterAlias(grpc::ServerContext* context,
-                      const milvus_pb::AlterAliasRequest* request,
-                      common_pb::Status* response) override;
-  grpc::Status DescribeAlias(grpc::ServerContext* context,
-                      const milvus_pb::DescribeAliasRequest* request,
-                      milvus_pb::DescribeAliasResponse* response) override;
+                          const milvus_pb::AlterAliasRequest* request,
+                          common_pb::Status* response) override;
+  grpc::Status DescribeAlias(
+      grpc::ServerContext* context,
+      const milvus_pb::DescribeAliasRequest* request,
+      milvus_pb::DescribeAliasResponse* response) override;
   grpc::Status ListAliases(grpc::ServerContext* context,
-                      const milvus_pb::ListAliasesRequest* request,
-                      milvus_pb::ListAliasesResponse* response) override;
+                           const milvus_pb::ListAliasesRequest* request,
+                           milvus_pb::ListAliasesResponse* response) override;
   grpc::Status CreateIndex(grpc::ServerContext* context,
-                      const milvus_pb::CreateIndexRequest* request,
-                      common_pb::Status* response) override;
-  grpc::Status DescribeIndex(grpc::ServerContext* context,
-                      const milvus_pb::DescribeIndexRequest* request,
-                      milvus_pb::DescribeIndexResponse* response) override;
+                           const milvus_pb::CreateIndexRequest* request,
+                           common_pb::Status* response) override;
+  grpc::Status DescribeIndex(
+      grpc::ServerContext* context,
+      const milvus_pb::DescribeIndexRequest* request,
+      milvus_pb::DescribeIndexResponse* response) override;
   grpc::Status DropIndex(grpc::ServerContext* context,
-                      const milvus_pb::DropIndexRequest* request,
-                      common_pb::Status* response) override;
-  grpc::Status GetIndexState(grpc::ServerContext* context,
-                      const milvus_pb::GetIndexStateRequest* request,
-                      milvus_pb::GetIndexStateResponse* response) override;
-  grpc::Status GetIndexBuildProgress(grpc::ServerContext* context,
-                      const milvus_pb::GetIndexBuildProgressRequest* request,
-                      milvus_pb::GetIndexBuildProgressResponse* response) override;
+                         const milvus_pb::DropIndexRequest* request,
+                         common_pb::Status* response) override;
+  grpc::Status GetIndexState(
+      grpc::ServerContext* context,
+      const milvus_pb::GetIndexStateRequest* request,
+      milvus_pb::GetIndexStateResponse* response) override;
+  grpc::Status GetIndexBuildProgress(
+      grpc::ServerContext* context,
+      const milvus_pb::GetIndexBuildProgressRequest* request,
+      milvus_pb::GetIndexBuildProgressResponse* response) override;
   grpc::Status Insert(grpc::ServerContext* context,
                       const milvus_pb::InsertRequest* request,
                       milvus_pb::MutationResult* response) override;
@@ -151,180 +165,214 @@ class MilvusServiceImpl final : public milvus_pb::MilvusService::Service {
                       const milvus_pb::SearchRequest* request,
                       milvus_pb::SearchResults* response) override;
   grpc::Status Query(grpc::ServerContext* context,
-                      const milvus_pb::QueryRequest* request,
-                      milvus_pb::QueryResults* response) override;
+                     const milvus_pb::QueryRequest* request,
+                     milvus_pb::QueryResults* response) override;
   grpc::Status Flush(grpc::ServerContext* context,
-                      const milvus_pb::FlushRequest* request,
-                      milvus_pb::FlushResponse* response) override;
-  grpc::Status GetFlushState(grpc::ServerContext* context,
-                      const milvus_pb::GetFlushStateRequest* request,
-                      milvus_pb::GetFlushStateResponse* response) override;
-  grpc::Status CreateCredential(grpc::ServerContext* context,
-                      const milvus_pb::CreateCredentialRequest* request,
-                      common_pb::Status* response) override;
-  grpc::Status UpdateCredential(grpc::ServerContext* context,
-                      const milvus_pb::UpdateCredentialRequest* request,
-                      common_pb::Status* response) override;
-  grpc::Status DeleteCredential(grpc::ServerContext* context,
-                      const milvus_pb::DeleteCredentialRequest* request,
-                      common_pb::Status* response) override;
-  grpc::Status ListCredUsers(grpc::ServerContext* context,
-                      const milvus_pb::ListCredUsersRequest* request,
-                      milvus_pb::ListCredUsersResponse* response) override;
+                     const milvus_pb::FlushRequest* request,
+                     milvus_pb::FlushResponse* response) override;
+  grpc::Status GetFlushState(
+      grpc::ServerContext* context,
+      const milvus_pb::GetFlushStateRequest* request,
+      milvus_pb::GetFlushStateResponse* response) override;
+  grpc::Status CreateCredential(
+      grpc::ServerContext* context,
+      const milvus_pb::CreateCredentialRequest* request,
+      common_pb::Status* response) override;
+  grpc::Status UpdateCredential(
+      grpc::ServerContext* context,
+      const milvus_pb::UpdateCredentialRequest* request,
+      common_pb::Status* response) override;
+  grpc::Status DeleteCredential(
+      grpc::ServerContext* context,
+      const milvus_pb::DeleteCredentialRequest* request,
+      common_pb::Status* response) override;
+  grpc::Status ListCredUsers(
+      grpc::ServerContext* context,
+      const milvus_pb::ListCredUsersRequest* request,
+      milvus_pb::ListCredUsersResponse* response) override;
   grpc::Status CreateRole(grpc::ServerContext* context,
-                      const milvus_pb::CreateRoleRequest* request,
-                      common_pb::Status* response) override;
+                          const milvus_pb::CreateRoleRequest* request,
+                          common_pb::Status* response) override;
   grpc::Status DropRole(grpc::ServerContext* context,
-                      const milvus_pb::DropRoleRequest* request,
-                      common_pb::Status* response) override;
+                        const milvus_pb::DropRoleRequest* request,
+                        common_pb::Status* response) override;
   grpc::Status OperateUserRole(grpc::ServerContext* context,
-                      const milvus_pb::OperateUserRoleRequest* request,
-                      common_pb::Status* response) override;
+                               const milvus_pb::OperateUserRoleRequest* request,
+                               common_pb::Status* response) override;
   grpc::Status SelectRole(grpc::ServerContext* context,
-                      const milvus_pb::SelectRoleRequest* request,
-                      milvus_pb::SelectRoleResponse* response) override;
+                          const milvus_pb::SelectRoleRequest* request,
+                          milvus_pb::SelectRoleResponse* response) override;
   grpc::Status SelectUser(grpc::ServerContext* context,
-                      const milvus_pb::SelectUserRequest* request,
-                      milvus_pb::SelectUserResponse* response) override;
-  grpc::Status OperatePrivilege(grpc::ServerContext* context,
-                      const milvus_pb::OperatePrivilegeRequest* request,
-                      common_pb::Status* response) override;
+                          const milvus_pb::SelectUserRequest* request,
+                          milvus_pb::SelectUserResponse* response) override;
+  grpc::Status OperatePrivilege(
+      grpc::ServerContext* context,
+      const milvus_pb::OperatePrivilegeRequest* request,
+      common_pb::Status* response) override;
   grpc::Status SelectGrant(grpc::ServerContext* context,
-                      const milvus_pb::SelectGrantRequest* request,
-                      milvus_pb::SelectGrantResponse* response) override;
+                           const milvus_pb::SelectGrantRequest* request,
+                           milvus_pb::SelectGrantResponse* response) override;
 
   // Every other RPC of the service: a common.Status saying that cove does
   // not support it (generated from milvus.proto v2.5.6).
   grpc::Status AlterCollection(grpc::ServerContext* context,
-      const milvus_pb::AlterCollectionRequest* request,
-      common_pb::Status* response) override;
-  grpc::Status AlterCollectionField(grpc::ServerContext* context,
+                               const milvus_pb::AlterCollectionRequest* request,
+                               common_pb::Status* response) override;
+  grpc::Status AlterCollectionField(
+      grpc::ServerContext* context,
       const milvus_pb::AlterCollectionFieldRequest* request,
       common_pb::Status* response) override;
   grpc::Status LoadPartitions(grpc::ServerContext* context,
-      const milvus_pb::LoadPartitionsRequest* request,
-      common_pb::Status* response) override;
-  grpc::Status ReleasePartitions(grpc::ServerContext* context,
+                              const milvus_pb::LoadPartitionsRequest* request,
+                              common_pb::Status* response) override;
+  grpc::Status ReleasePartitions(
+      grpc::ServerContext* context,
       const milvus_pb::ReleasePartitionsRequest* request,
       common_pb::Status* response) override;
-  grpc::Status GetPartitionStatistics(grpc::ServerContext* context,
+  grpc::Status GetPartitionStatistics(
+      grpc::ServerContext* context,
       const milvus_pb::GetPartitionStatisticsRequest* request,
       milvus_pb::GetPartitionStatisticsResponse* response) override;
   grpc::Status AlterIndex(grpc::ServerContext* context,
-      const milvus_pb::AlterIndexRequest* request,
-      common_pb::Status* response) override;
-  grpc::Status GetIndexStatistics(grpc::ServerContext* context,
+                          const milvus_pb::AlterIndexRequest* request,
+                          common_pb::Status* response) override;
+  grpc::Status GetIndexStatistics(
+      grpc::ServerContext* context,
       const milvus_pb::GetIndexStatisticsRequest* request,
       milvus_pb::GetIndexStatisticsResponse* response) override;
   grpc::Status HybridSearch(grpc::ServerContext* context,
-      const milvus_pb::HybridSearchRequest* request,
-      milvus_pb::SearchResults* response) override;
+                            const milvus_pb::HybridSearchRequest* request,
+                            milvus_pb::SearchResults* response) override;
   grpc::Status CalcDistance(grpc::ServerContext* context,
-      const milvus_pb::CalcDistanceRequest* request,
-      milvus_pb::CalcDistanceResults* response) override;
+                            const milvus_pb::CalcDistanceRequest* request,
+                            milvus_pb::CalcDistanceResults* response) override;
   grpc::Status FlushAll(grpc::ServerContext* context,
-      const milvus_pb::FlushAllRequest* request,
-      milvus_pb::FlushAllResponse* response) override;
-  grpc::Status GetFlushAllState(grpc::ServerContext* context,
+                        const milvus_pb::FlushAllRequest* request,
+                        milvus_pb::FlushAllResponse* response) override;
+  grpc::Status GetFlushAllState(
+      grpc::ServerContext* context,
       const milvus_pb::GetFlushAllStateRequest* request,
       milvus_pb::GetFlushAllStateResponse* response) override;
-  grpc::Status GetPersistentSegmentInfo(grpc::ServerContext* context,
+  grpc::Status GetPersistentSegmentInfo(
+      grpc::ServerContext* context,
       const milvus_pb::GetPersistentSegmentInfoRequest* request,
       milvus_pb::GetPersistentSegmentInfoResponse* response) override;
-  grpc::Status GetQuerySegmentInfo(grpc::ServerContext* context,
+  grpc::Status GetQuerySegmentInfo(
+      grpc::ServerContext* context,
       const milvus_pb::GetQuerySegmentInfoRequest* request,
       milvus_pb::GetQuerySegmentInfoResponse* response) override;
   grpc::Status GetReplicas(grpc::ServerContext* context,
-      const milvus_pb::GetReplicasRequest* request,
-      milvus_pb::GetReplicasResponse* response) override;
+                           const milvus_pb::GetReplicasRequest* request,
+                           milvus_pb::GetReplicasResponse* response) override;
   grpc::Status Dummy(grpc::ServerContext* context,
-      const milvus_pb::DummyRequest* request,
-      milvus_pb::DummyResponse* response) override;
+                     const milvus_pb::DummyRequest* request,
+                     milvus_pb::DummyResponse* response) override;
   grpc::Status RegisterLink(grpc::ServerContext* context,
-      const milvus_pb::RegisterLinkRequest* request,
-      milvus_pb::RegisterLinkResponse* response) override;
+                            const milvus_pb::RegisterLinkRequest* request,
+                            milvus_pb::RegisterLinkResponse* response) override;
   grpc::Status GetMetrics(grpc::ServerContext* context,
-      const milvus_pb::GetMetricsRequest* request,
-      milvus_pb::GetMetricsResponse* response) override;
-  grpc::Status GetComponentStates(grpc::ServerContext* context,
+                          const milvus_pb::GetMetricsRequest* request,
+                          milvus_pb::GetMetricsResponse* response) override;
+  grpc::Status GetComponentStates(
+      grpc::ServerContext* context,
       const milvus_pb::GetComponentStatesRequest* request,
       milvus_pb::ComponentStates* response) override;
   grpc::Status LoadBalance(grpc::ServerContext* context,
-      const milvus_pb::LoadBalanceRequest* request,
-      common_pb::Status* response) override;
-  grpc::Status GetCompactionState(grpc::ServerContext* context,
+                           const milvus_pb::LoadBalanceRequest* request,
+                           common_pb::Status* response) override;
+  grpc::Status GetCompactionState(
+      grpc::ServerContext* context,
       const milvus_pb::GetCompactionStateRequest* request,
       milvus_pb::GetCompactionStateResponse* response) override;
-  grpc::Status ManualCompaction(grpc::ServerContext* context,
+  grpc::Status ManualCompaction(
+      grpc::ServerContext* context,
       const milvus_pb::ManualCompactionRequest* request,
       milvus_pb::ManualCompactionResponse* response) override;
-  grpc::Status GetCompactionStateWithPlans(grpc::ServerContext* context,
+  grpc::Status GetCompactionStateWithPlans(
+      grpc::ServerContext* context,
       const milvus_pb::GetCompactionPlansRequest* request,
       milvus_pb::GetCompactionPlansResponse* response) override;
   grpc::Status Import(grpc::ServerContext* context,
-      const milvus_pb::ImportRequest* request,
-      milvus_pb::ImportResponse* response) override;
-  grpc::Status GetImportState(grpc::ServerContext* context,
+                      const milvus_pb::ImportRequest* request,
+                      milvus_pb::ImportResponse* response) override;
+  grpc::Status GetImportState(
+      grpc::ServerContext* context,
       const milvus_pb::GetImportStateRequest* request,
       milvus_pb::GetImportStateResponse* response) override;
-  grpc::Status ListImportTasks(grpc::ServerContext* context,
+  grpc::Status ListImportTasks(
+      grpc::ServerContext* context,
       const milvus_pb::ListImportTasksRequest* request,
       milvus_pb::ListImportTasksResponse* response) override;
-  grpc::Status OperatePrivilegeV2(grpc::ServerContext* context,
+  grpc::Status OperatePrivilegeV2(
+      grpc::ServerContext* context,
       const milvus_pb::OperatePrivilegeV2Request* request,
       common_pb::Status* response) override;
-  grpc::Status CreateResourceGroup(grpc::ServerContext* context,
+  grpc::Status CreateResourceGroup(
+      grpc::ServerContext* context,
       const milvus_pb::CreateResourceGroupRequest* request,
       common_pb::Status* response) override;
-  grpc::Status DropResourceGroup(grpc::ServerContext* context,
+  grpc::Status DropResourceGroup(
+      grpc::ServerContext* context,
       const milvus_pb::DropResourceGroupRequest* request,
       common_pb::Status* response) override;
-  grpc::Status UpdateResourceGroups(grpc::ServerContext* context,
+  grpc::Status UpdateResourceGroups(
+      grpc::ServerContext* context,
       const milvus_pb::UpdateResourceGroupsRequest* request,
       common_pb::Status* response) override;
   grpc::Status TransferNode(grpc::ServerContext* context,
-      const milvus_pb::TransferNodeRequest* request,
-      common_pb::Status* response) override;
+                            const milvus_pb::TransferNodeRequest* request,
+                            common_pb::Status* response) override;
   grpc::Status TransferReplica(grpc::ServerContext* context,
-      const milvus_pb::TransferReplicaRequest* request,
-      common_pb::Status* response) override;
-  grpc::Status ListResourceGroups(grpc::ServerContext* context,
+                               const milvus_pb::TransferReplicaRequest* request,
+                               common_pb::Status* response) override;
+  grpc::Status ListResourceGroups(
+      grpc::ServerContext* context,
       const milvus_pb::ListResourceGroupsRequest* request,
       milvus_pb::ListResourceGroupsResponse* response) override;
-  grpc::Status DescribeResourceGroup(grpc::ServerContext* context,
+  grpc::Status DescribeResourceGroup(
+      grpc::ServerContext* context,
       const milvus_pb::DescribeResourceGroupRequest* request,
       milvus_pb::DescribeResourceGroupResponse* response) override;
-  grpc::Status ListIndexedSegment(grpc::ServerContext* context,
+  grpc::Status ListIndexedSegment(
+      grpc::ServerContext* context,
       const ::milvus::proto::feder::ListIndexedSegmentRequest* request,
       ::milvus::proto::feder::ListIndexedSegmentResponse* response) override;
-  grpc::Status DescribeSegmentIndexData(grpc::ServerContext* context,
+  grpc::Status DescribeSegmentIndexData(
+      grpc::ServerContext* context,
       const ::milvus::proto::feder::DescribeSegmentIndexDataRequest* request,
-      ::milvus::proto::feder::DescribeSegmentIndexDataResponse* response) override;
-  grpc::Status AllocTimestamp(grpc::ServerContext* context,
+      ::milvus::proto::feder::DescribeSegmentIndexDataResponse* response)
+      override;
+  grpc::Status AllocTimestamp(
+      grpc::ServerContext* context,
       const milvus_pb::AllocTimestampRequest* request,
       milvus_pb::AllocTimestampResponse* response) override;
   grpc::Status AlterDatabase(grpc::ServerContext* context,
-      const milvus_pb::AlterDatabaseRequest* request,
-      common_pb::Status* response) override;
-  grpc::Status ReplicateMessage(grpc::ServerContext* context,
+                             const milvus_pb::AlterDatabaseRequest* request,
+                             common_pb::Status* response) override;
+  grpc::Status ReplicateMessage(
+      grpc::ServerContext* context,
       const milvus_pb::ReplicateMessageRequest* request,
       milvus_pb::ReplicateMessageResponse* response) override;
   grpc::Status BackupRBAC(grpc::ServerContext* context,
-      const milvus_pb::BackupRBACMetaRequest* request,
-      milvus_pb::BackupRBACMetaResponse* response) override;
+                          const milvus_pb::BackupRBACMetaRequest* request,
+                          milvus_pb::BackupRBACMetaResponse* response) override;
   grpc::Status RestoreRBAC(grpc::ServerContext* context,
-      const milvus_pb::RestoreRBACMetaRequest* request,
-      common_pb::Status* response) override;
-  grpc::Status CreatePrivilegeGroup(grpc::ServerContext* context,
+                           const milvus_pb::RestoreRBACMetaRequest* request,
+                           common_pb::Status* response) override;
+  grpc::Status CreatePrivilegeGroup(
+      grpc::ServerContext* context,
       const milvus_pb::CreatePrivilegeGroupRequest* request,
       common_pb::Status* response) override;
-  grpc::Status DropPrivilegeGroup(grpc::ServerContext* context,
+  grpc::Status DropPrivilegeGroup(
+      grpc::ServerContext* context,
       const milvus_pb::DropPrivilegeGroupRequest* request,
       common_pb::Status* response) override;
-  grpc::Status ListPrivilegeGroups(grpc::ServerContext* context,
+  grpc::Status ListPrivilegeGroups(
+      grpc::ServerContext* context,
       const milvus_pb::ListPrivilegeGroupsRequest* request,
       milvus_pb::ListPrivilegeGroupsResponse* response) override;
-  grpc::Status OperatePrivilegeGroup(grpc::ServerContext* context,
+  grpc::Status OperatePrivilegeGroup(
+      grpc::ServerContext* context,
       const milvus_pb::OperatePrivilegeGroupRequest* request,
       common_pb::Status* response) override;
 
@@ -341,9 +389,8 @@ class MilvusServiceImpl final : public milvus_pb::MilvusService::Service {
   grpc::Status Handle(grpc::ServerContext* context, const Request& request,
                       Response* response, Fn&& fn);
   template <typename Request, typename Response>
-  grpc::Status Unsupported(grpc::ServerContext* context,
-                           const Request& request, Response* response,
-                           const char* rpc);
+  grpc::Status Unsupported(grpc::ServerContext* context, const Request& request,
+                           Response* response, const char* rpc);
 
   // The user named by the `authorization` metadata ("" when auth is off).
   absl::StatusOr<std::string> Authenticate(grpc::ServerContext* context);

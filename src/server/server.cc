@@ -1,12 +1,12 @@
 // StartServer: gRPC server setup for the Milvus service.
 #include "server/server.h"
 
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/security/server_credentials.h>
+
 #include <fstream>
 #include <sstream>
 #include <utility>
-
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/security/server_credentials.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -34,8 +34,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& what,
 }  // namespace
 
 absl::Status ServerOptions::Validate() const {
-  if (listen_address.empty() ||
-      listen_address.find(':') == std::string::npos) {
+  if (listen_address.empty() || listen_address.find(':') == std::string::npos) {
     return absl::InvalidArgumentError(absl::StrCat(
         "listen_address: expected host:port (got '", listen_address, "')"));
   }
@@ -50,15 +49,15 @@ absl::Status ServerOptions::Validate() const {
   }
   if (auth_enabled && auth_store == nullptr &&
       (root_password.size() < 6 || root_password.size() > 256)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "root_password: with authentication on, expected 6 to 256 "
-        "characters (got ",
-        root_password.size(), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("root_password: with authentication on, expected 6 to 256 "
+                     "characters (got ",
+                     root_password.size(), ")"));
   }
   if (pbkdf2_iterations < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "pbkdf2_iterations: expected at least 1 (got ", pbkdf2_iterations,
-        ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("pbkdf2_iterations: expected at least 1 (got ",
+                     pbkdf2_iterations, ")"));
   }
   if (connection == nullptr && data_dir.empty()) {
     return absl::InvalidArgumentError(
@@ -73,8 +72,7 @@ Server::~Server() {
 }
 
 void Server::Shutdown(std::chrono::milliseconds grace) {
-  if (grpc_server_ == nullptr || shut_down_) return;
-  shut_down_ = true;
+  if (grpc_server_ == nullptr || shut_down_.exchange(true)) return;
   grpc_server_->Shutdown(std::chrono::system_clock::now() + grace);
 }
 
@@ -143,13 +141,13 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || port == 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "listen: cannot listen on '", options.listen_address,
-        "' (address in use, or not a local address)"));
+    return absl::UnavailableError(
+        absl::StrCat("listen: cannot listen on '", options.listen_address,
+                     "' (address in use, or not a local address)"));
   }
   server->port_ = port;
-  std::string host = options.listen_address.substr(
-      0, options.listen_address.rfind(':'));
+  std::string host =
+      options.listen_address.substr(0, options.listen_address.rfind(':'));
   if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
   server->address_ = absl::StrCat(host, ":", port);
   return server;

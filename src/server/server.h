@@ -4,6 +4,7 @@
 #ifndef COVE_SRC_SERVER_SERVER_H_
 #define COVE_SRC_SERVER_SERVER_H_
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -81,7 +82,7 @@ class Server {
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
   std::string address_;
-  bool shut_down_ = false;
+  std::atomic<bool> shut_down_{false};
 };
 
 /// Starts a server. InvalidArgument for bad options; NotFound or

@@ -1,0 +1,1098 @@
+// The remote backend (see remote_connection.h).
+#include "remote/remote_connection.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
+#include "common/strings.h"
+#include "cove/version.h"
+#include "milvus/convert.h"
+
+namespace cove::internal {
+namespace {
+
+constexpr int kDefaultHttpPort = 19530;
+constexpr int kDefaultHttpsPort = 443;
+constexpr int kMaxMessageBytes = 512 * 1024 * 1024;
+
+absl::Status FromGrpc(const char* rpc, const grpc::Status& s) {
+  // gRPC and absl share the canonical code numbers.
+  auto code = static_cast<absl::StatusCode>(static_cast<int>(s.error_code()));
+  std::string detail = s.error_message();
+  // The client never cancels its own calls: CANCELLED comes from a server
+  // shutting down with the call in flight, which a retry may cure.
+  if (code == absl::StatusCode::kUnavailable ||
+      code == absl::StatusCode::kCancelled) {
+    return absl::UnavailableError(
+        absl::StrCat(rpc, ": server unavailable (", detail, ")"));
+  }
+  if (code == absl::StatusCode::kDeadlineExceeded) {
+    return absl::DeadlineExceededError(
+        absl::StrCat(rpc, ": deadline exceeded (", detail, ")"));
+  }
+  if (code == absl::StatusCode::kUnknown) code = absl::StatusCode::kInternal;
+  return absl::Status(code, absl::StrCat(rpc, ": ", detail));
+}
+
+const common_pb::Status& ResponseStatus(const common_pb::Status& r) {
+  return r;
+}
+template <typename Response>
+const common_pb::Status& ResponseStatus(const Response& r) {
+  return r.status();
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& what,
+                                     const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat(what, ": cannot read file '", path, "'"));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class RemoteConnection final : public Connection {
+ public:
+  RemoteConnection(std::shared_ptr<MilvusStub> stub, RemoteOptions options,
+                   RemoteClock clock, std::shared_ptr<SessionMetadata> session,
+                   std::string default_db)
+      : stub_(std::move(stub)),
+        options_(std::move(options)),
+        clock_(std::move(clock)),
+        session_(std::move(session)),
+        default_db_(std::move(default_db)) {
+    policy_.max_attempts = options_.max_attempts;
+    policy_.initial_backoff = options_.initial_backoff;
+    policy_.max_backoff = options_.max_backoff;
+  }
+
+  std::string backend_name() const override { return "remote"; }
+
+  // Calls Connect (retried) and keeps the identifier for later calls.
+  absl::Status Start() {
+    milvus_pb::ConnectRequest request;
+    common_pb::ClientInfo* info = request.mutable_client_info();
+    info->set_sdk_type("cove-cpp");
+    info->set_sdk_version(VersionString());
+    info->set_user(options_.user);
+    milvus_pb::ConnectResponse response;
+    absl::Status s = Call(&MilvusStub::Connect, "Connect", true, request,
+                          &response, CallOptions{});
+    if (absl::IsUnimplemented(s)) return absl::OkStatus();  // old servers
+    if (!s.ok()) return s;
+    if (session_ != nullptr) session_->set_identifier(response.identifier());
+    return absl::OkStatus();
+  }
+
+  // --- server ----------------------------------------------------------------
+
+  absl::StatusOr<std::string> GetServerVersion(
+      const CallOptions& call) override {
+    milvus_pb::GetVersionRequest request;
+    milvus_pb::GetVersionResponse response;
+    absl::Status s = Call(&MilvusStub::GetVersion, "GetVersion", true, request,
+                          &response, call);
+    if (!s.ok()) return s;
+    return response.version();
+  }
+
+  absl::Status CheckHealth(const CallOptions& call) override {
+    milvus_pb::CheckHealthRequest request;
+    milvus_pb::CheckHealthResponse response;
+    absl::Status s = Call(&MilvusStub::CheckHealth, "CheckHealth", true,
+                          request, &response, call);
+    if (!s.ok()) return s;
+    if (!response.ishealthy()) {
+      std::string reasons;
+      for (const auto& r : response.reasons()) {
+        absl::StrAppend(&reasons, reasons.empty() ? "" : "; ", r);
+      }
+      return absl::UnavailableError(absl::StrCat(
+          "check health: the server is not healthy (", reasons, ")"));
+    }
+    return absl::OkStatus();
+  }
+
+  // --- databases -------------------------------------------------------------
+
+  absl::Status CreateDatabase(const std::string& name,
+                              const CallOptions& call) override {
+    milvus_pb::CreateDatabaseRequest request;
+    request.set_db_name(name);
+    common_pb::Status response;
+    return Call(&MilvusStub::CreateDatabase, "CreateDatabase", false, request,
+                &response, call);
+  }
+
+  absl::Status DropDatabase(const std::string& name,
+                            const CallOptions& call) override {
+    milvus_pb::DropDatabaseRequest request;
+    request.set_db_name(name);
+    common_pb::Status response;
+    return Call(&MilvusStub::DropDatabase, "DropDatabase", false, request,
+                &response, call);
+  }
+
+  absl::StatusOr<std::vector<std::string>> ListDatabases(
+      const CallOptions& call) override {
+    milvus_pb::ListDatabasesRequest request;
+    milvus_pb::ListDatabasesResponse response;
+    absl::Status s = Call(&MilvusStub::ListDatabases, "ListDatabases", true,
+                          request, &response, call);
+    if (!s.ok()) return s;
+    return std::vector<std::string>(response.db_names().begin(),
+                                    response.db_names().end());
+  }
+
+  // --- collections -----------------------------------------------------------
+
+  absl::Status CreateCollection(const std::string& name,
+                                const CollectionSchema& schema,
+                                const std::vector<IndexSpec>& indexes,
+                                const CallOptions& call) override {
+    milvus_pb::CreateCollectionRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(name);
+    request.set_schema(SchemaToProto(name, schema).SerializeAsString());
+    request.set_shards_num(1);
+    request.set_consistency_level(common_pb::Strong);
+    common_pb::Status response;
+    Invalidate(name, call);
+    absl::Status s = Call(&MilvusStub::CreateCollection, "CreateCollection",
+                          false, request, &response, call);
+    if (!s.ok()) return s;
+    for (const IndexSpec& index : indexes) {
+      s = CreateIndex(name, index, call);
+      if (!s.ok()) return s;
+    }
+    // Like the embedded backend (and MilvusClient): a collection created with
+    // indexes is loaded at once.
+    if (!indexes.empty()) return LoadCollection(name, call);
+    return absl::OkStatus();
+  }
+
+  absl::Status DropCollection(const std::string& name,
+                              const CallOptions& call) override {
+    milvus_pb::DropCollectionRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(name);
+    common_pb::Status response;
+    Invalidate(name, call);
+    return Call(&MilvusStub::DropCollection, "DropCollection", false, request,
+                &response, call);
+  }
+
+  absl::StatusOr<bool> HasCollection(const std::string& name,
+                                     const CallOptions& call) override {
+    milvus_pb::HasCollectionRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(name);
+    milvus_pb::BoolResponse response;
+    absl::Status s = Call(&MilvusStub::HasCollection, "HasCollection", true,
+                          request, &response, call);
+    if (!s.ok()) return s;
+    return response.value();
+  }
+
+  absl::StatusOr<std::vector<std::string>> ListCollections(
+      const CallOptions& call) override {
+    milvus_pb::ShowCollectionsRequest request;
+    request.set_db_name(Db(call));
+    milvus_pb::ShowCollectionsResponse response;
+    absl::Status s = Call(&MilvusStub::ShowCollections, "ShowCollections", true,
+                          request, &response, call);
+    if (!s.ok()) return s;
+    return std::vector<std::string>(response.collection_names().begin(),
+                                    response.collection_names().end());
+  }
+
+  absl::StatusOr<CollectionDescription> DescribeCollection(
+      const std::string& name, const CallOptions& call) override {
+    auto described = Describe(name, call);
+    if (!described.ok()) return described.status();
+    CollectionDescription d = std::move(described->description);
+    auto partitions = ListPartitions(name, call);
+    if (partitions.ok()) d.partitions = *std::move(partitions);
+    return d;
+  }
+
+  absl::Status RenameCollection(const std::string& old_name,
+                                const std::string& new_name,
+                                const CallOptions& call) override {
+    milvus_pb::RenameCollectionRequest request;
+    request.set_db_name(Db(call));
+    request.set_oldname(old_name);
+    request.set_newname(new_name);
+    common_pb::Status response;
+    Invalidate(old_name, call);
+    Invalidate(new_name, call);
+    return Call(&MilvusStub::RenameCollection, "RenameCollection", false,
+                request, &response, call);
+  }
+
+  absl::StatusOr<CollectionStats> GetCollectionStats(
+      const std::string& name, const CallOptions& call) override {
+    milvus_pb::GetCollectionStatisticsRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(name);
+    milvus_pb::GetCollectionStatisticsResponse response;
+    absl::Status s =
+        Call(&MilvusStub::GetCollectionStatistics, "GetCollectionStatistics",
+             true, request, &response, call);
+    if (!s.ok()) return s;
+    CollectionStats stats;
+    std::string rows = FindKeyValue(response.stats(), "row_count");
+    if (!rows.empty() && !absl::SimpleAtoi(rows, &stats.row_count)) {
+      return absl::InternalError(absl::StrCat(
+          "collection statistics: row_count is not a number (got '", rows,
+          "')"));
+    }
+    return stats;
+  }
+
+  // --- partitions ------------------------------------------------------------
+
+  absl::Status CreatePartition(const std::string& collection,
+                               const std::string& partition,
+                               const CallOptions& call) override {
+    milvus_pb::CreatePartitionRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(collection);
+    request.set_partition_name(partition);
+    common_pb::Status response;
+    return Call(&MilvusStub::CreatePartition, "CreatePartition", false, request,
+                &response, call);
+  }
+
+  absl::Status DropPartition(const std::string& collection,
+                             const std::string& partition,
+                             const CallOptions& call) override {
+    milvus_pb::DropPartitionRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(collection);
+    request.set_partition_name(partition);
+    common_pb::Status response;
+    return Call(&MilvusStub::DropPartition, "DropPartition", false, request,
+                &response, call);
+  }
+
+  absl::StatusOr<bool> HasPartition(const std::string& collection,
+                                    const std::string& partition,
+                                    const CallOptions& call) override {
+    milvus_pb::HasPartitionRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(collection);
+    request.set_partition_name(partition);
+    milvus_pb::BoolResponse response;
+    absl::Status s = Call(&MilvusStub::HasPartition, "HasPartition", true,
+                          request, &response, call);
+    if (!s.ok()) return s;
+    return response.value();
+  }
+
+  absl::StatusOr<std::vector<std::string>> ListPartitions(
+      const std::string& collection, const CallOptions& call) override {
+    milvus_pb::ShowPartitionsRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(collection);
+    milvus_pb::ShowPartitionsResponse response;
+    absl::Status s = Call(&MilvusStub::ShowPartitions, "ShowPartitions", true,
+                          request, &response, call);
+    if (!s.ok()) return s;
+    return std::vector<std::string>(response.partition_names().begin(),
+                                    response.partition_names().end());
+  }
+
+  // --- aliases ---------------------------------------------------------------
+
+  absl::Status CreateAlias(const std::string& collection,
+                           const std::string& alias,
+                           const CallOptions& call) override {
+    milvus_pb::CreateAliasRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(collection);
+    request.set_alias(alias);
+    common_pb::Status response;
+    return Call(&MilvusStub::CreateAlias, "CreateAlias", false, request,
+                &response, call);
+  }
+
+  absl::Status DropAlias(const std::string& alias,
+                         const CallOptions& call) override {
+    milvus_pb::DropAliasRequest request;
+    request.set_db_name(Db(call));
+    request.set_alias(alias);
+    common_pb::Status response;
+    return Call(&MilvusStub::DropAlias, "DropAlias", false, request, &response,
+                call);
+  }
+
+  absl::Status AlterAlias(const std::string& collection,
+                          const std::string& alias,
+                          const CallOptions& call) override {
+    milvus_pb::AlterAliasRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(collection);
+    request.set_alias(alias);
+    common_pb::Status response;
+    // Pointing an alias at a collection again changes nothing: idempotent.
+    return Call(&MilvusStub::AlterAlias, "AlterAlias", true, request, &response,
+                call);
+  }
+
+  absl::StatusOr<AliasDescription> DescribeAlias(
+      const std::string& alias, const CallOptions& call) override {
+    milvus_pb::DescribeAliasRequest request;
+    request.set_db_name(Db(call));
+    request.set_alias(alias);
+    milvus_pb::DescribeAliasResponse response;
+    absl::Status s = Call(&MilvusStub::DescribeAlias, "DescribeAlias", true,
+                          request, &response, call);
+    if (!s.ok()) return s;
+    AliasDescription d;
+    d.alias = response.alias();
+    d.collection = response.collection();
+    d.db_name = response.db_name();
+    return d;
+  }
+
+  absl::StatusOr<std::vector<std::string>> ListAliases(
+      const std::string& collection, const CallOptions& call) override {
+    milvus_pb::ListAliasesRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(collection);
+    milvus_pb::ListAliasesResponse response;
+    absl::Status s = Call(&MilvusStub::ListAliases, "ListAliases", true,
+                          request, &response, call);
+    if (!s.ok()) return s;
+    return std::vector<std::string>(response.aliases().begin(),
+                                    response.aliases().end());
+  }
+
+  // --- loading ---------------------------------------------------------------
+
+  absl::Status LoadCollection(const std::string& name,
+                              const CallOptions& call) override {
+    milvus_pb::LoadCollectionRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(name);
+    common_pb::Status response;
+    absl::Status s = Call(&MilvusStub::LoadCollection, "LoadCollection", true,
+                          request, &response, call);
+    if (!s.ok()) return s;
+    return WaitLoaded(name, call);
+  }
+
+  absl::Status ReleaseCollection(const std::string& name,
+                                 const CallOptions& call) override {
+    milvus_pb::ReleaseCollectionRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(name);
+    common_pb::Status response;
+    return Call(&MilvusStub::ReleaseCollection, "ReleaseCollection", true,
+                request, &response, call);
+  }
+
+  absl::StatusOr<LoadState> GetLoadState(const std::string& name,
+                                         const CallOptions& call) override {
+    milvus_pb::GetLoadStateRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(name);
+    milvus_pb::GetLoadStateResponse response;
+    absl::Status s = Call(&MilvusStub::GetLoadState, "GetLoadState", true,
+                          request, &response, call);
+    // Milvus answers "collection not found" where the embedded backend says
+    // kNotExist: keep one behaviour.
+    if (absl::IsNotFound(s) && MilvusCode(s) == 100) {
+      return LoadState::kNotExist;
+    }
+    if (!s.ok()) return s;
+    return LoadStateFromProto(response.state());
+  }
+
+  // --- indexes ---------------------------------------------------------------
+
+  absl::Status CreateIndex(const std::string& collection,
+                           const IndexSpec& index,
+                           const CallOptions& call) override {
+    milvus_pb::CreateIndexRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(collection);
+    IndexSpecToProto(index, &request);
+    common_pb::Status response;
+    // Creating the same index again succeeds: idempotent.
+    return Call(&MilvusStub::CreateIndex, "CreateIndex", true, request,
+                &response, call);
+  }
+
+  absl::StatusOr<std::vector<IndexDescription>> DescribeIndexes(
+      const std::string& collection, const CallOptions& call) override {
+    milvus_pb::DescribeIndexRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(collection);
+    milvus_pb::DescribeIndexResponse response;
+    absl::Status s = Call(&MilvusStub::DescribeIndex, "DescribeIndex", true,
+                          request, &response, call);
+    std::vector<IndexDescription> out;
+    // Milvus reports "no index" as IndexNotExist; Cove lists nothing.
+    if (absl::IsNotFound(s) && MilvusCode(s) == 700) return out;
+    if (!s.ok()) return s;
+    for (const auto& d : response.index_descriptions()) {
+      auto desc = IndexDescriptionFromProto(d);
+      if (!desc.ok()) return desc.status();
+      out.push_back(*std::move(desc));
+    }
+    return out;
+  }
+
+  absl::Status DropIndex(const std::string& collection,
+                         const std::string& index_name,
+                         const CallOptions& call) override {
+    milvus_pb::DropIndexRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(collection);
+    request.set_index_name(index_name);
+    common_pb::Status response;
+    return Call(&MilvusStub::DropIndex, "DropIndex", false, request, &response,
+                call);
+  }
+
+  // --- data ------------------------------------------------------------------
+
+  absl::StatusOr<MutationResult> Insert(const InsertRequest& request,
+                                        const CallOptions& call) override {
+    return Write<milvus_pb::InsertRequest>(&MilvusStub::Insert, "Insert",
+                                           request, false, call);
+  }
+
+  absl::StatusOr<MutationResult> Upsert(const InsertRequest& request,
+                                        const CallOptions& call) override {
+    return Write<milvus_pb::UpsertRequest>(&MilvusStub::Upsert, "Upsert",
+                                           request, true, call);
+  }
+
+  absl::StatusOr<MutationResult> Delete(const DeleteRequest& request,
+                                        const CallOptions& call) override {
+    if (request.ids.empty() == request.filter.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("delete: give either ids or a filter (got ",
+                       request.ids.empty() ? "neither" : "both", ")"));
+    }
+    milvus_pb::DeleteRequest proto;
+    proto.set_db_name(Db(call));
+    proto.set_collection_name(request.collection_name);
+    DeleteRequest folded = request;
+    if (!request.ids.empty()) {
+      auto pk = PrimaryKey(request.collection_name, call);
+      if (!pk.ok()) return pk.status();
+      auto filter = IdsFilter(*pk, request.ids, "");
+      if (!filter.ok()) return filter.status();
+      folded.filter = *std::move(filter);
+    }
+    if (absl::Status s = DeleteRequestToProto(folded, &proto); !s.ok()) {
+      return s;
+    }
+    milvus_pb::MutationResult response;
+    absl::Status s =
+        Call(&MilvusStub::Delete, "Delete", false, proto, &response, call);
+    if (!s.ok()) return s;
+    return MutationResultFromProto(response, "delete");
+  }
+
+  absl::StatusOr<SearchResults> Search(const SearchRequest& request,
+                                       const CallOptions& call) override {
+    milvus_pb::SearchRequest proto;
+    proto.set_db_name(Db(call));
+    proto.set_collection_name(request.collection_name);
+    if (absl::Status s = SearchRequestToProto(request, &proto); !s.ok()) {
+      return s;
+    }
+    milvus_pb::SearchResults response;
+    absl::Status s =
+        Call(&MilvusStub::Search, "Search", true, proto, &response, call);
+    if (!s.ok()) return s;
+    return SearchResultsFromProto(response);
+  }
+
+  absl::StatusOr<std::vector<Row>> Query(const QueryRequest& request,
+                                         const CallOptions& call) override {
+    milvus_pb::QueryRequest proto;
+    proto.set_db_name(Db(call));
+    proto.set_collection_name(request.collection_name);
+    QueryRequest folded = request;
+    if (!request.ids.empty()) {
+      auto pk = PrimaryKey(request.collection_name, call);
+      if (!pk.ok()) return pk.status();
+      auto filter = IdsFilter(*pk, request.ids, request.filter);
+      if (!filter.ok()) return filter.status();
+      folded.filter = *std::move(filter);
+      folded.ids.clear();
+    }
+    if (absl::Status s = QueryRequestToProto(folded, &proto); !s.ok()) {
+      return s;
+    }
+    milvus_pb::QueryResults response;
+    absl::Status s =
+        Call(&MilvusStub::Query, "Query", true, proto, &response, call);
+    if (!s.ok()) return s;
+    return QueryResultsFromProto(response);
+  }
+
+  absl::Status Flush(const std::string& collection,
+                     const CallOptions& call) override {
+    milvus_pb::FlushRequest request;
+    request.set_db_name(Db(call));
+    request.add_collection_names(collection);
+    milvus_pb::FlushResponse response;
+    return Call(&MilvusStub::Flush, "Flush", true, request, &response, call);
+  }
+
+  // --- users, roles and privileges
+  // --------------------------------------------
+
+  absl::Status CreateUser(const std::string& user, const std::string& password,
+                          const CallOptions& call) override {
+    milvus_pb::CreateCredentialRequest request;
+    request.set_username(user);
+    request.set_password(Base64Encode(password));
+    common_pb::Status response;
+    return Call(&MilvusStub::CreateCredential, "CreateCredential", false,
+                request, &response, call);
+  }
+
+  absl::Status UpdatePassword(const std::string& user,
+                              const std::string& old_password,
+                              const std::string& new_password,
+                              const CallOptions& call) override {
+    milvus_pb::UpdateCredentialRequest request;
+    request.set_username(user);
+    request.set_oldpassword(Base64Encode(old_password));
+    request.set_newpassword(Base64Encode(new_password));
+    common_pb::Status response;
+    return Call(&MilvusStub::UpdateCredential, "UpdateCredential", false,
+                request, &response, call);
+  }
+
+  absl::Status DropUser(const std::string& user,
+                        const CallOptions& call) override {
+    milvus_pb::DeleteCredentialRequest request;
+    request.set_username(user);
+    common_pb::Status response;
+    return Call(&MilvusStub::DeleteCredential, "DeleteCredential", false,
+                request, &response, call);
+  }
+
+  absl::StatusOr<std::vector<std::string>> ListUsers(
+      const CallOptions& call) override {
+    milvus_pb::ListCredUsersRequest request;
+    milvus_pb::ListCredUsersResponse response;
+    absl::Status s = Call(&MilvusStub::ListCredUsers, "ListCredUsers", true,
+                          request, &response, call);
+    if (!s.ok()) return s;
+    return std::vector<std::string>(response.usernames().begin(),
+                                    response.usernames().end());
+  }
+
+  absl::StatusOr<UserInfo> DescribeUser(const std::string& user,
+                                        const CallOptions& call) override {
+    milvus_pb::SelectUserRequest request;
+    request.mutable_user()->set_name(user);
+    request.set_include_role_info(true);
+    milvus_pb::SelectUserResponse response;
+    absl::Status s = Call(&MilvusStub::SelectUser, "SelectUser", true, request,
+                          &response, call);
+    if (!s.ok()) return s;
+    for (const auto& r : response.results()) {
+      if (r.user().name() != user) continue;
+      UserInfo info;
+      info.name = user;
+      for (const auto& role : r.roles()) info.roles.push_back(role.name());
+      return info;
+    }
+    return absl::NotFoundError(absl::StrCat("user '", user, "' not found"));
+  }
+
+  absl::Status CreateRole(const std::string& role,
+                          const CallOptions& call) override {
+    milvus_pb::CreateRoleRequest request;
+    request.mutable_entity()->set_name(role);
+    common_pb::Status response;
+    return Call(&MilvusStub::CreateRole, "CreateRole", false, request,
+                &response, call);
+  }
+
+  absl::Status DropRole(const std::string& role,
+                        const CallOptions& call) override {
+    milvus_pb::DropRoleRequest request;
+    request.set_role_name(role);
+    common_pb::Status response;
+    return Call(&MilvusStub::DropRole, "DropRole", false, request, &response,
+                call);
+  }
+
+  absl::StatusOr<std::vector<RoleInfo>> ListRoles(
+      const CallOptions& call) override {
+    milvus_pb::SelectRoleRequest request;
+    request.set_include_user_info(true);
+    milvus_pb::SelectRoleResponse response;
+    absl::Status s = Call(&MilvusStub::SelectRole, "SelectRole", true, request,
+                          &response, call);
+    if (!s.ok()) return s;
+    std::vector<RoleInfo> out;
+    for (const auto& r : response.results()) {
+      RoleInfo info;
+      info.name = r.role().name();
+      for (const auto& u : r.users()) info.users.push_back(u.name());
+      out.push_back(std::move(info));
+    }
+    return out;
+  }
+
+  absl::Status GrantRole(const std::string& user, const std::string& role,
+                         const CallOptions& call) override {
+    return OperateUserRole(user, role, milvus_pb::AddUserToRole, call);
+  }
+
+  absl::Status RevokeRole(const std::string& user, const std::string& role,
+                          const CallOptions& call) override {
+    return OperateUserRole(user, role, milvus_pb::RemoveUserFromRole, call);
+  }
+
+  absl::Status GrantPrivilege(const Grant& grant,
+                              const CallOptions& call) override {
+    return OperatePrivilege(grant, milvus_pb::Grant, call);
+  }
+
+  absl::Status RevokePrivilege(const Grant& grant,
+                               const CallOptions& call) override {
+    return OperatePrivilege(grant, milvus_pb::Revoke, call);
+  }
+
+  absl::StatusOr<std::vector<Grant>> ListGrants(
+      const std::string& role, const CallOptions& call) override {
+    milvus_pb::SelectGrantRequest request;
+    request.mutable_entity()->mutable_role()->set_name(role);
+    milvus_pb::SelectGrantResponse response;
+    absl::Status s = Call(&MilvusStub::SelectGrant, "SelectGrant", true,
+                          request, &response, call);
+    if (!s.ok()) return s;
+    std::vector<Grant> out;
+    for (const auto& e : response.entities()) out.push_back(GrantFromProto(e));
+    return out;
+  }
+
+ private:
+  template <typename Request, typename Response>
+  using Method = grpc::Status (MilvusStub::*)(grpc::ClientContext&,
+                                              const Request&, Response*);
+
+  struct Described {
+    CollectionDescription description;
+    uint64_t update_timestamp = 0;
+  };
+
+  // The database of a call: CallOptions, else the client's, else none (the
+  // server's default).
+  std::string Db(const CallOptions& call) const {
+    return call.db_name.empty() ? default_db_ : call.db_name;
+  }
+
+  // One RPC with deadline and, for idempotent calls, retries of Unavailable
+  // with exponential backoff and jitter, within the call's deadline.
+  template <typename Request, typename Response>
+  absl::Status Call(Method<Request, Response> method, const char* name,
+                    bool idempotent, const Request& request, Response* response,
+                    const CallOptions& call) {
+    const std::chrono::milliseconds timeout =
+        call.timeout.value_or(options_.timeout);
+    const auto deadline = clock_.now() + timeout;
+    const std::string db = Db(call);
+    for (int attempt = 0;; ++attempt) {
+      auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - clock_.now());
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() +
+                           std::max(remaining, std::chrono::milliseconds(1)));
+      if (!db.empty()) context.AddMetadata("dbname", db);
+      response->Clear();
+      grpc::Status g = (stub_.get()->*method)(context, request, response);
+      absl::Status s = g.ok() ? StatusFromProto(ResponseStatus(*response))
+                              : FromGrpc(name, g);
+      if (s.ok() || !idempotent || !IsRetryable(s) ||
+          attempt + 1 >= policy_.max_attempts) {
+        return s;
+      }
+      std::chrono::milliseconds delay =
+          BackoffDelay(policy_, attempt, clock_.random());
+      if (clock_.now() + delay >= deadline) return s;
+      clock_.sleep(delay);
+    }
+  }
+
+  // DescribeCollection, refreshing the schema cache.
+  absl::StatusOr<Described> Describe(const std::string& name,
+                                     const CallOptions& call) {
+    milvus_pb::DescribeCollectionRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(name);
+    milvus_pb::DescribeCollectionResponse response;
+    absl::Status s = Call(&MilvusStub::DescribeCollection, "DescribeCollection",
+                          true, request, &response, call);
+    if (!s.ok()) {
+      if (absl::IsNotFound(s)) Invalidate(name, call);
+      return s;
+    }
+    auto d = DescriptionFromProto(response);
+    if (!d.ok()) return d.status();
+    if (d->name.empty()) d->name = name;
+    Described out;
+    out.description = *std::move(d);
+    out.update_timestamp = response.update_timestamp();
+    absl::MutexLock lock(&mu_);
+    schemas_[CacheKey(name, call)] = out;
+    return out;
+  }
+
+  // The cached schema (described when missing).
+  absl::StatusOr<Described> CachedSchema(const std::string& name,
+                                         const CallOptions& call,
+                                         bool* from_cache) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = schemas_.find(CacheKey(name, call));
+      if (it != schemas_.end()) {
+        *from_cache = true;
+        return it->second;
+      }
+    }
+    *from_cache = false;
+    return Describe(name, call);
+  }
+
+  void Invalidate(const std::string& name, const CallOptions& call) {
+    absl::MutexLock lock(&mu_);
+    schemas_.erase(CacheKey(name, call));
+  }
+
+  std::string CacheKey(const std::string& name, const CallOptions& call) const {
+    return absl::StrCat(Db(call), "\n", name);
+  }
+
+  absl::StatusOr<FieldSchema> PrimaryKey(const std::string& collection,
+                                         const CallOptions& call) {
+    bool from_cache = false;
+    auto d = CachedSchema(collection, call, &from_cache);
+    if (!d.ok()) return d.status();
+    for (const FieldSchema& f : d->description.schema.fields) {
+      if (f.is_primary_key) return f;
+    }
+    return absl::InternalError(
+        absl::StrCat("collection '", collection,
+                     "': the server's schema has no primary "
+                     "key"));
+  }
+
+  // Insert or Upsert: columns built against the cached schema and sent with
+  // its timestamp; a stale schema (the server says SchemaMismatch, or the
+  // rows do not fit it) is described again and the write rebuilt once.
+  // Writes are never retried after a transport failure (not idempotent).
+  template <typename Proto>
+  absl::StatusOr<MutationResult> Write(
+      Method<Proto, milvus_pb::MutationResult> method, const char* name,
+      const InsertRequest& request, bool upsert, const CallOptions& call) {
+    auto rows = InsertRequestRows(request);
+    if (!rows.ok()) return rows.status();
+    bool from_cache = false;
+    auto described = CachedSchema(request.collection_name, call, &from_cache);
+    if (!described.ok()) return described.status();
+    for (int round = 0; round < 2; ++round) {
+      Proto proto;
+      proto.set_db_name(Db(call));
+      proto.set_collection_name(request.collection_name);
+      proto.set_partition_name(request.partition_name);
+      proto.set_num_rows(static_cast<uint32_t>(rows->size()));
+      proto.set_schema_timestamp(described->update_timestamp);
+      absl::Status s = InsertRowsToFieldData(
+          described->description.schema, *rows, proto.mutable_fields_data());
+      if (s.ok()) {
+        milvus_pb::MutationResult response;
+        s = Call(method, name, /*idempotent=*/false, proto, &response, call);
+        if (s.ok()) {
+          return MutationResultFromProto(response,
+                                         upsert ? "upsert" : "insert");
+        }
+        if (!IsSchemaMismatch(s) && !absl::IsNotFound(s)) return s;
+      } else if (!from_cache) {
+        return s;
+      }
+      if (round == 1) return s;
+      described = Describe(request.collection_name, call);
+      if (!described.ok()) return described.status();
+      from_cache = false;
+    }
+    return absl::InternalError("write: unreachable");
+  }
+
+  // Loading is synchronous in Cove; other servers load in the background:
+  // poll the load state until loaded, within the call's deadline.
+  absl::Status WaitLoaded(const std::string& name, const CallOptions& call) {
+    const auto deadline =
+        clock_.now() + call.timeout.value_or(options_.timeout);
+    std::chrono::milliseconds delay(10);
+    while (true) {
+      auto state = GetLoadState(name, call);
+      if (!state.ok()) return state.status();
+      if (*state == LoadState::kLoaded) return absl::OkStatus();
+      if (*state != LoadState::kLoading) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "load collection '", name, "': the server did not load it"));
+      }
+      if (clock_.now() + delay >= deadline) {
+        return absl::DeadlineExceededError(absl::StrCat(
+            "load collection '", name, "': still loading at the deadline"));
+      }
+      clock_.sleep(delay);
+      delay = std::min(delay * 2, std::chrono::milliseconds(1000));
+    }
+  }
+
+  absl::Status OperateUserRole(const std::string& user, const std::string& role,
+                               milvus_pb::OperateUserRoleType type,
+                               const CallOptions& call) {
+    milvus_pb::OperateUserRoleRequest request;
+    request.set_username(user);
+    request.set_role_name(role);
+    request.set_type(type);
+    common_pb::Status response;
+    return Call(&MilvusStub::OperateUserRole, "OperateUserRole", true, request,
+                &response, call);
+  }
+
+  absl::Status OperatePrivilege(const Grant& grant,
+                                milvus_pb::OperatePrivilegeType type,
+                                const CallOptions& call) {
+    milvus_pb::OperatePrivilegeRequest request;
+    GrantToProto(grant, request.mutable_entity());
+    if (grant.db_name.empty()) request.mutable_entity()->set_db_name(Db(call));
+    request.set_type(type);
+    common_pb::Status response;
+    return Call(&MilvusStub::OperatePrivilege, "OperatePrivilege", false,
+                request, &response, call);
+  }
+
+  const std::shared_ptr<MilvusStub> stub_;
+  const RemoteOptions options_;
+  const RemoteClock clock_;
+  const std::shared_ptr<SessionMetadata> session_;
+  const std::string default_db_;
+  RetryPolicy policy_;
+  absl::Mutex mu_;
+  std::map<std::string, Described> schemas_ ABSL_GUARDED_BY(mu_);
+};
+
+std::string Authorization(const RemoteOptions& options) {
+  if (!options.token.empty()) return Base64Encode(options.token);
+  if (!options.user.empty()) {
+    return Base64Encode(absl::StrCat(options.user, ":", options.password));
+  }
+  return std::string();
+}
+
+}  // namespace
+
+std::string RemoteEndpoint::target() const {
+  if (host.find(':') != std::string::npos) {
+    return absl::StrCat("[", host, "]:", port);
+  }
+  return absl::StrCat(host, ":", port);
+}
+
+absl::StatusOr<RemoteEndpoint> ParseRemoteUri(const std::string& uri) {
+  RemoteEndpoint ep;
+  absl::string_view rest(uri);
+  if (absl::ConsumePrefix(&rest, "https://")) {
+    ep.tls = true;
+  } else if (!absl::ConsumePrefix(&rest, "http://") &&
+             !absl::ConsumePrefix(&rest, "tcp://") &&
+             !absl::ConsumePrefix(&rest, "grpc://")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "uri: expected http://host[:port] or https://host[:port] (got '", uri,
+        "')"));
+  }
+  ep.port = ep.tls ? kDefaultHttpsPort : kDefaultHttpPort;
+  size_t slash = rest.find('/');
+  absl::string_view authority = rest.substr(0, slash);
+  if (slash != absl::string_view::npos) {
+    absl::string_view path = rest.substr(slash + 1);
+    path = path.substr(0, path.find_first_of("/?#"));
+    ep.db_name = std::string(path);
+  }
+  absl::string_view port_text;
+  if (absl::ConsumePrefix(&authority, "[")) {
+    size_t close = authority.find(']');
+    if (close == absl::string_view::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("uri: unterminated IPv6 address (got '", uri, "')"));
+    }
+    ep.host = std::string(authority.substr(0, close));
+    absl::string_view after = authority.substr(close + 1);
+    if (absl::ConsumePrefix(&after, ":")) port_text = after;
+  } else {
+    size_t colon = authority.rfind(':');
+    ep.host = std::string(authority.substr(0, colon));
+    if (colon != absl::string_view::npos) {
+      port_text = authority.substr(colon + 1);
+    }
+  }
+  if (ep.host.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("uri: missing host (got '", uri, "')"));
+  }
+  if (!port_text.empty()) {
+    int port = 0;
+    if (!absl::SimpleAtoi(port_text, &port) || port < 1 || port > 65535) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("uri: port must be 1 to 65535 (got '", port_text, "')"));
+    }
+    ep.port = port;
+  }
+  return ep;
+}
+
+std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int retry,
+                                       double unit_random) {
+  double base = static_cast<double>(policy.initial_backoff.count()) *
+                std::pow(2.0, std::min(retry, 30));
+  base = std::min(base, static_cast<double>(policy.max_backoff.count()));
+  double jitter = 0.5 + std::clamp(unit_random, 0.0, 1.0) / 2;
+  return std::chrono::milliseconds(static_cast<int64_t>(base * jitter));
+}
+
+bool IsRetryable(const absl::Status& status) {
+  return absl::IsUnavailable(status);
+}
+
+RemoteClock RemoteClock::Real() {
+  RemoteClock c;
+  c.now = [] { return std::chrono::steady_clock::now(); };
+  c.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  auto rng = std::make_shared<std::mt19937_64>(std::random_device{}());
+  auto mu = std::make_shared<absl::Mutex>();
+  c.random = [rng, mu] {
+    absl::MutexLock lock(mu.get());
+    return std::uniform_real_distribution<double>(0.0, 1.0)(*rng);
+  };
+  return c;
+}
+
+namespace {
+
+absl::StatusOr<std::shared_ptr<Connection>> Open(
+    std::shared_ptr<MilvusStub> stub, const RemoteOptions& options,
+    RemoteClock clock, std::shared_ptr<SessionMetadata> session,
+    std::string default_db) {
+  auto conn = std::make_shared<RemoteConnection>(
+      std::move(stub), options, std::move(clock), std::move(session),
+      std::move(default_db));
+  if (absl::Status s = conn->Start(); !s.ok()) return s;
+  return std::shared_ptr<Connection>(std::move(conn));
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<Connection>> MakeRemoteConnectionWithStub(
+    std::shared_ptr<MilvusStub> stub, const RemoteOptions& options,
+    RemoteClock clock) {
+  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  return Open(std::move(stub), options, std::move(clock), nullptr,
+              options.db_name);
+}
+
+absl::StatusOr<std::shared_ptr<Connection>> MakeRemoteConnection(
+    const std::string& uri, const RemoteOptions& options) {
+  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  auto endpoint = ParseRemoteUri(uri);
+  if (!endpoint.ok()) return endpoint.status();
+  const bool tls = endpoint->tls || !options.ca_cert_file.empty() ||
+                   !options.client_cert_file.empty();
+
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  args.SetMaxSendMessageSize(kMaxMessageBytes);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS,
+              static_cast<int>(options.keepalive_time.count()));
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // Reconnect quickly after a server restart; the retries of idempotent
+  // calls then find the channel ready again.
+  int reconnect_ms =
+      std::max<int>(100, static_cast<int>(options.initial_backoff.count()));
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, reconnect_ms);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, reconnect_ms);
+  args.SetInt(
+      GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+      std::max(reconnect_ms, static_cast<int>(options.max_backoff.count())));
+  // Our own retries decide what is safe to repeat.
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  args.SetString(GRPC_ARG_PRIMARY_USER_AGENT_STRING,
+                 absl::StrCat("cove-cpp/", VersionString()));
+
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  if (tls) {
+    grpc::SslCredentialsOptions ssl;
+    if (!options.ca_cert_file.empty()) {
+      auto ca = ReadFile("ca_cert_file", options.ca_cert_file);
+      if (!ca.ok()) return ca.status();
+      ssl.pem_root_certs = *std::move(ca);
+    }
+    if (!options.client_cert_file.empty()) {
+      auto cert = ReadFile("client_cert_file", options.client_cert_file);
+      if (!cert.ok()) return cert.status();
+      auto key = ReadFile("client_key_file", options.client_key_file);
+      if (!key.ok()) return key.status();
+      ssl.pem_cert_chain = *std::move(cert);
+      ssl.pem_private_key = *std::move(key);
+    }
+    if (!options.server_name.empty()) {
+      args.SetSslTargetNameOverride(options.server_name);
+    }
+    credentials = grpc::SslCredentials(ssl);
+  } else {
+    credentials = grpc::InsecureChannelCredentials();
+  }
+  auto channel =
+      grpc::CreateCustomChannel(endpoint->target(), credentials, args);
+  auto session = std::make_shared<SessionMetadata>(Authorization(options));
+  RpcLogSink log;
+  // The one environment knob of this backend: COVE_LOG_RPCS=1 logs every
+  // RPC (name, status, duration) to stderr.
+  if (const char* env = std::getenv("COVE_LOG_RPCS");
+      env != nullptr && std::string(env) == "1") {
+    log = [](const std::string& line) { std::clog << line << std::endl; };
+  }
+  auto stub = MakeDecoratedStub(MakeGrpcMilvusStub(std::move(channel)), session,
+                                std::move(log));
+  std::string db =
+      options.db_name.empty() ? endpoint->db_name : options.db_name;
+  return Open(std::move(stub), options, RemoteClock::Real(), std::move(session),
+              std::move(db));
+}
+
+}  // namespace cove::internal

@@ -1,0 +1,698 @@
+// The conformance suite: the same scenarios against every backend (the
+// embedded engine, and the remote backend talking to an in-process
+// cove-server on 127.0.0.1 port 0), so that code moves from local to remote
+// unchanged.
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cove/client.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/server_fixture.h"
+#include "testing/status_matchers.h"
+
+namespace cove {
+namespace {
+
+using ::cove::testing::IsOk;
+using ::cove::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
+
+enum class Backend { kEmbedded, kRemote };
+
+std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::kEmbedded ? "Embedded" : "Remote";
+}
+
+class ConformanceTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Backend::kEmbedded) {
+      auto client = Client::Open(":memory:");
+      ASSERT_THAT(client, IsOk());
+      client_ = std::make_unique<Client>(*std::move(client));
+      return;
+    }
+    auto server = cove::testing::StartTestServer();
+    ASSERT_THAT(server, IsOk());
+    server_ = *std::move(server);
+    auto client = cove::testing::ConnectTo(*server_);
+    ASSERT_THAT(client, IsOk());
+    client_ = std::make_unique<Client>(*std::move(client));
+  }
+
+  void TearDown() override {
+    client_.reset();
+    if (server_ != nullptr) server_->Shutdown(std::chrono::milliseconds(0));
+  }
+
+  Client& client() { return *client_; }
+
+  // A quick collection "docs": id INT64, vector dim 4 (L2), dynamic fields,
+  // with rows i = 0..n-1: vector (i, 0, 0, 0), "tag" = "t<i%3>", "n" = i.
+  void MakeDocs(int n, MetricType metric = MetricType::kL2) {
+    QuickCollectionOptions quick;
+    quick.metric_type = metric;
+    ASSERT_THAT(client().CreateCollection("docs", 4, quick), IsOk());
+    std::vector<Row> rows;
+    for (int i = 0; i < n; ++i) {
+      Row row;
+      row["id"] = Value(static_cast<int64_t>(i));
+      row["vector"] =
+          Value::FloatVector({static_cast<float>(i), 0.0f, 0.0f, 1.0f});
+      row["tag"] = Value("t" + std::to_string(i % 3));
+      row["n"] = Value(static_cast<int64_t>(i));
+      rows.push_back(std::move(row));
+    }
+    if (n > 0) {
+      auto inserted = client().Insert("docs", rows);
+      ASSERT_THAT(inserted, IsOk());
+      ASSERT_EQ(inserted->count, n);
+    }
+  }
+
+  // A collection "typed" with a full schema and no dynamic fields.
+  CollectionSchema TypedSchema() {
+    CollectionSchema schema;
+    FieldSchema id;
+    id.name = "pk";
+    id.type = DataType::kVarChar;
+    id.max_length = 64;
+    id.is_primary_key = true;
+    FieldSchema age;
+    age.name = "age";
+    age.type = DataType::kInt32;
+    FieldSchema score;
+    score.name = "score";
+    score.type = DataType::kDouble;
+    score.nullable = true;
+    FieldSchema meta;
+    meta.name = "meta";
+    meta.type = DataType::kJson;
+    FieldSchema tags;
+    tags.name = "tags";
+    tags.type = DataType::kArray;
+    tags.element_type = DataType::kInt64;
+    tags.max_capacity = 8;
+    FieldSchema vec;
+    vec.name = "emb";
+    vec.type = DataType::kFloatVector;
+    vec.dim = 3;
+    schema.AddField(id)
+        .AddField(age)
+        .AddField(score)
+        .AddField(meta)
+        .AddField(tags)
+        .AddField(vec);
+    return schema;
+  }
+
+  std::unique_ptr<server::Server> server_;
+  std::unique_ptr<Client> client_;
+};
+
+// --- collections
+// --------------------------------------------------------------
+
+TEST_P(ConformanceTest, CollectionLifecycle) {
+  EXPECT_THAT(client().CreateCollection("docs", 4), IsOk());
+  ASSERT_OK_AND_ASSIGN(bool has, client().HasCollection("docs"));
+  EXPECT_TRUE(has);
+  ASSERT_OK_AND_ASSIGN(auto names, client().ListCollections());
+  EXPECT_THAT(names, ElementsAre("docs"));
+  ASSERT_OK_AND_ASSIGN(CollectionDescription d,
+                       client().DescribeCollection("docs"));
+  EXPECT_EQ(d.name, "docs");
+  EXPECT_TRUE(d.schema.enable_dynamic_field);
+  ASSERT_EQ(d.schema.fields.size(), 2u);  // no "$meta"
+  EXPECT_EQ(d.schema.fields[0].name, "id");
+  EXPECT_TRUE(d.schema.fields[0].is_primary_key);
+  EXPECT_EQ(d.schema.fields[0].type, DataType::kInt64);
+  EXPECT_EQ(d.schema.fields[1].name, "vector");
+  EXPECT_EQ(d.schema.fields[1].type, DataType::kFloatVector);
+  EXPECT_EQ(d.schema.fields[1].dim, 4);
+  EXPECT_THAT(d.partitions, ElementsAre("_default"));
+  ASSERT_OK_AND_ASSIGN(LoadState state, client().GetLoadState("docs"));
+  EXPECT_EQ(state, LoadState::kLoaded);
+
+  EXPECT_THAT(client().RenameCollection("docs", "papers"), IsOk());
+  ASSERT_OK_AND_ASSIGN(has, client().HasCollection("docs"));
+  EXPECT_FALSE(has);
+  ASSERT_OK_AND_ASSIGN(CollectionStats stats,
+                       client().GetCollectionStats("papers"));
+  EXPECT_EQ(stats.row_count, 0);
+  EXPECT_THAT(client().DropCollection("papers"), IsOk());
+  ASSERT_OK_AND_ASSIGN(names, client().ListCollections());
+  EXPECT_TRUE(names.empty());
+}
+
+TEST_P(ConformanceTest, FullSchemaRoundTrips) {
+  CollectionSchema schema = TypedSchema();
+  ASSERT_THAT(client().CreateCollection("typed", schema), IsOk());
+  ASSERT_OK_AND_ASSIGN(CollectionDescription d,
+                       client().DescribeCollection("typed"));
+  EXPECT_FALSE(d.schema.enable_dynamic_field);
+  ASSERT_EQ(d.schema.fields.size(), schema.fields.size());
+  for (size_t i = 0; i < schema.fields.size(); ++i) {
+    SCOPED_TRACE(schema.fields[i].name);
+    EXPECT_EQ(d.schema.fields[i].name, schema.fields[i].name);
+    EXPECT_EQ(d.schema.fields[i].type, schema.fields[i].type);
+    EXPECT_EQ(d.schema.fields[i].is_primary_key,
+              schema.fields[i].is_primary_key);
+    EXPECT_EQ(d.schema.fields[i].nullable, schema.fields[i].nullable);
+  }
+  EXPECT_EQ(d.schema.fields[0].max_length, 64);
+  EXPECT_EQ(d.schema.fields[4].element_type, DataType::kInt64);
+  EXPECT_EQ(d.schema.fields[4].max_capacity, 8);
+  EXPECT_EQ(d.schema.fields[5].dim, 3);
+  ASSERT_OK_AND_ASSIGN(LoadState state, client().GetLoadState("typed"));
+  EXPECT_EQ(state, LoadState::kNotLoaded);
+}
+
+TEST_P(ConformanceTest, DuplicateCollectionIsAlreadyExists) {
+  ASSERT_THAT(client().CreateCollection("docs", 4), IsOk());
+  EXPECT_THAT(client().CreateCollection("docs", 4),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+}
+
+TEST_P(ConformanceTest, UnknownCollectionIsNotFound) {
+  EXPECT_THAT(client().DescribeCollection("nope"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("nope")));
+  EXPECT_THAT(client().DropCollection("nope"),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(client().GetCollectionStats("nope"),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(client().Insert("nope", {Row{{"id", Value(1)}}}),
+              StatusIs(absl::StatusCode::kNotFound));
+  SearchRequest search;
+  search.collection_name = "nope";
+  search.vectors = {1, 0, 0, 0};
+  search.dim = 4;
+  EXPECT_THAT(client().Search(search), StatusIs(absl::StatusCode::kNotFound));
+  QueryRequest query;
+  query.collection_name = "nope";
+  query.filter = "id > 0";
+  EXPECT_THAT(client().Query(query), StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK_AND_ASSIGN(LoadState state, client().GetLoadState("nope"));
+  EXPECT_EQ(state, LoadState::kNotExist);
+  ASSERT_OK_AND_ASSIGN(bool has, client().HasCollection("nope"));
+  EXPECT_FALSE(has);
+}
+
+// --- indexes and loading
+// ------------------------------------------------------
+
+TEST_P(ConformanceTest, IndexesAndLoading) {
+  ASSERT_THAT(client().CreateCollection("typed", TypedSchema()), IsOk());
+  // Not loaded without an index: searches are refused.
+  SearchRequest search;
+  search.collection_name = "typed";
+  search.vectors = {1, 0, 0};
+  search.dim = 3;
+  EXPECT_THAT(client().Search(search),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  IndexSpec index;
+  index.field_name = "emb";
+  index.index_name = "emb_idx";
+  index.index_type = IndexType::kHnsw;
+  index.metric_type = MetricType::kL2;
+  index.params = {{"M", "16"}, {"efConstruction", "64"}};
+  ASSERT_THAT(client().CreateIndex("typed", index), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto indexes, client().DescribeIndexes("typed"));
+  ASSERT_EQ(indexes.size(), 1u);
+  EXPECT_EQ(indexes[0].index_name, "emb_idx");
+  EXPECT_EQ(indexes[0].field_name, "emb");
+  EXPECT_EQ(indexes[0].index_type, IndexType::kHnsw);
+  EXPECT_EQ(indexes[0].metric_type, MetricType::kL2);
+  EXPECT_EQ(indexes[0].params.at("M"), "16");
+  EXPECT_EQ(indexes[0].params.at("efConstruction"), "64");
+  // The same index again is fine; another one on the field is not.
+  EXPECT_THAT(client().CreateIndex("typed", index), IsOk());
+  IndexSpec other = index;
+  other.index_type = IndexType::kFlat;
+  EXPECT_THAT(client().CreateIndex("typed", other),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+
+  ASSERT_THAT(client().LoadCollection("typed"), IsOk());
+  ASSERT_OK_AND_ASSIGN(LoadState state, client().GetLoadState("typed"));
+  EXPECT_EQ(state, LoadState::kLoaded);
+  EXPECT_THAT(client().DropIndex("typed", "emb_idx"),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  ASSERT_THAT(client().ReleaseCollection("typed"), IsOk());
+  ASSERT_OK_AND_ASSIGN(state, client().GetLoadState("typed"));
+  EXPECT_EQ(state, LoadState::kNotLoaded);
+  EXPECT_THAT(client().DropIndex("typed", "emb_idx"), IsOk());
+  ASSERT_OK_AND_ASSIGN(indexes, client().DescribeIndexes("typed"));
+  EXPECT_TRUE(indexes.empty());
+  EXPECT_THAT(client().DropIndex("typed", "emb_idx"),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+// --- writes and reads
+// ---------------------------------------------------------
+
+TEST_P(ConformanceTest, InsertQueryAndGet) {
+  MakeDocs(10);
+  ASSERT_OK_AND_ASSIGN(CollectionStats stats,
+                       client().GetCollectionStats("docs"));
+  EXPECT_EQ(stats.row_count, 10);
+
+  QueryRequest query;
+  query.collection_name = "docs";
+  query.filter = "n >= 7 and tag == \"t0\"";
+  query.output_fields = {"id", "tag", "n"};
+  ASSERT_OK_AND_ASSIGN(auto rows, client().Query(query));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("id"), Value(9));
+  EXPECT_EQ(rows[0].at("tag"), Value("t0"));
+  EXPECT_EQ(rows[0].at("n"), Value(9));
+
+  // count(*)
+  QueryRequest count;
+  count.collection_name = "docs";
+  count.filter = "tag == \"t1\"";
+  count.output_fields = {"count(*)"};
+  ASSERT_OK_AND_ASSIGN(rows, client().Query(count));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("count(*)"), Value(3));
+  count.filter.clear();
+  ASSERT_OK_AND_ASSIGN(rows, client().Query(count));
+  EXPECT_EQ(rows[0].at("count(*)"), Value(10));
+
+  // limit and offset
+  QueryRequest page;
+  page.collection_name = "docs";
+  page.filter = "n >= 0";
+  page.output_fields = {"id"};
+  page.limit = 3;
+  page.offset = 2;
+  ASSERT_OK_AND_ASSIGN(rows, client().Query(page));
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].at("id"), Value(2));
+
+  // get by ids, with vectors; missing ids are skipped.
+  ASSERT_OK_AND_ASSIGN(
+      rows, client().Get("docs", {Value(4), Value(99)}, {"vector", "tag"}));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("id"), Value(4));
+  EXPECT_EQ(rows[0].at("tag"), Value("t1"));
+  ASSERT_TRUE(rows[0].at("vector").is_float_vector());
+  EXPECT_THAT(rows[0].at("vector").AsFloatVector(),
+              ElementsAre(4.0f, 0.0f, 0.0f, 1.0f));
+}
+
+TEST_P(ConformanceTest, TypedValuesRoundTrip) {
+  ASSERT_THAT(client().CreateCollection("typed", TypedSchema()), IsOk());
+  IndexSpec index;
+  index.field_name = "emb";
+  index.index_type = IndexType::kFlat;
+  index.metric_type = MetricType::kIP;
+  ASSERT_THAT(client().CreateIndex("typed", index), IsOk());
+  ASSERT_THAT(client().LoadCollection("typed"), IsOk());
+  Row a{{"pk", Value("a")},
+        {"age", Value(30)},
+        {"score", Value(1.5)},
+        {"meta", Value::MakeObject({{"k", Value::MakeArray({1, "x"})}})},
+        {"tags", Value::MakeArray({1, 2, 3})},
+        {"emb", Value::FloatVector({1, 0, 0})}};
+  Row b{{"pk", Value("b")},
+        {"age", Value(-4)},
+        {"meta", Value::MakeObject({})},
+        {"tags", Value::MakeArray({})},
+        {"emb", Value::FloatVector({0, 1, 0})}};  // score: null
+  ASSERT_OK_AND_ASSIGN(MutationResult result, client().Insert("typed", {a, b}));
+  EXPECT_EQ(result.count, 2);
+  EXPECT_THAT(result.ids, ElementsAre(Value("a"), Value("b")));
+
+  ASSERT_OK_AND_ASSIGN(auto rows,
+                       client().Get("typed", {Value("a"), Value("b")},
+                                    {"age", "score", "meta", "tags"}));
+  ASSERT_EQ(rows.size(), 2u);
+  const Row& ra = rows[0].at("pk") == Value("a") ? rows[0] : rows[1];
+  const Row& rb = rows[0].at("pk") == Value("a") ? rows[1] : rows[0];
+  EXPECT_EQ(ra.at("age"), Value(30));
+  EXPECT_EQ(ra.at("score"), Value(1.5));
+  EXPECT_EQ(ra.at("meta"), a.at("meta"));
+  EXPECT_EQ(ra.at("tags"), a.at("tags"));
+  EXPECT_EQ(rb.at("age"), Value(-4));
+  EXPECT_TRUE(rb.at("score").is_null());
+  EXPECT_EQ(rb.at("tags"), Value::MakeArray({}));
+
+  // JSON path filter.
+  QueryRequest query;
+  query.collection_name = "typed";
+  query.filter = "meta[\"k\"][0] == 1";
+  query.output_fields = {"pk"};
+  ASSERT_OK_AND_ASSIGN(rows, client().Query(query));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("pk"), Value("a"));
+}
+
+TEST_P(ConformanceTest, ColumnInsert) {
+  ASSERT_THAT(client().CreateCollection("docs", 2), IsOk());
+  InsertRequest request;
+  request.collection_name = "docs";
+  request.columns.push_back(
+      Column::Scalars("id", {Value(1), Value(2), Value(3)}));
+  request.columns.push_back(
+      Column::FloatVectors("vector", 2, {1, 0, 0, 1, 1, 1}));
+  request.columns.push_back(
+      Column::Scalars("color", {Value("red"), Value("green"), Value("blue")}));
+  ASSERT_OK_AND_ASSIGN(MutationResult result, client().Insert(request));
+  EXPECT_EQ(result.count, 3);
+  ASSERT_OK_AND_ASSIGN(auto rows, client().Get("docs", {Value(2)}, {"color"}));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("color"), Value("green"));
+}
+
+TEST_P(ConformanceTest, UpsertReplaces) {
+  MakeDocs(3);
+  Row row{{"id", Value(1)},
+          {"vector", Value::FloatVector({9, 9, 9, 9})},
+          {"tag", Value("new")}};
+  ASSERT_OK_AND_ASSIGN(MutationResult result, client().Upsert("docs", {row}));
+  EXPECT_EQ(result.count, 1);
+  ASSERT_OK_AND_ASSIGN(auto rows, client().Get("docs", {Value(1)}, {"*"}));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("tag"), Value("new"));
+  EXPECT_EQ(rows[0].count("n"), 0u);  // the old dynamic key is gone
+  ASSERT_OK_AND_ASSIGN(CollectionStats stats,
+                       client().GetCollectionStats("docs"));
+  EXPECT_EQ(stats.row_count, 3);
+}
+
+TEST_P(ConformanceTest, DeleteByIdsAndFilter) {
+  MakeDocs(9);
+  ASSERT_OK_AND_ASSIGN(
+      MutationResult deleted,
+      client().Delete("docs", {Value(0), Value(1), Value(42)}));
+  EXPECT_EQ(deleted.count, 2);
+  DeleteRequest by_filter;
+  by_filter.collection_name = "docs";
+  by_filter.filter = "tag == {t}";
+  by_filter.filter_params = {{"t", Value("t2")}};
+  ASSERT_OK_AND_ASSIGN(deleted, client().Delete(by_filter));
+  EXPECT_EQ(deleted.count, 3);  // 2, 5, 8
+  QueryRequest query;
+  query.collection_name = "docs";
+  query.output_fields = {"count(*)"};
+  ASSERT_OK_AND_ASSIGN(auto rows, client().Query(query));
+  EXPECT_EQ(rows[0].at("count(*)"), Value(4));
+  ASSERT_OK_AND_ASSIGN(rows, client().Get("docs", {Value(0), Value(3)}));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("id"), Value(3));
+}
+
+TEST_P(ConformanceTest, Search) {
+  MakeDocs(20);
+  SearchRequest search;
+  search.collection_name = "docs";
+  search.vectors = {3.2f, 0, 0, 1, 10.1f, 0, 0, 1};
+  search.dim = 4;
+  search.limit = 3;
+  search.output_fields = {"tag", "n"};
+  ASSERT_OK_AND_ASSIGN(SearchResults results, client().Search(search));
+  ASSERT_EQ(results.hits.size(), 2u);
+  ASSERT_EQ(results.hits[0].size(), 3u);
+  EXPECT_EQ(results.hits[0][0].id, Value(3));
+  EXPECT_EQ(results.hits[0][1].id, Value(4));
+  EXPECT_EQ(results.hits[0][2].id, Value(2));
+  EXPECT_NEAR(results.hits[0][0].distance, 0.04f, 1e-4);
+  EXPECT_EQ(results.hits[0][0].entity.at("id"), Value(3));
+  EXPECT_EQ(results.hits[0][0].entity.at("tag"), Value("t0"));
+  EXPECT_EQ(results.hits[0][0].entity.at("n"), Value(3));
+  EXPECT_EQ(results.hits[1][0].id, Value(10));
+
+  // filter + offset
+  search.vectors = {3.2f, 0, 0, 1};
+  search.filter = "n % 2 == 0";
+  search.offset = 1;
+  search.limit = 2;
+  search.output_fields = {};
+  ASSERT_OK_AND_ASSIGN(results, client().Search(search));
+  ASSERT_EQ(results.hits.size(), 1u);
+  ASSERT_EQ(results.hits[0].size(), 2u);
+  EXPECT_EQ(results.hits[0][0].id, Value(2));
+  EXPECT_EQ(results.hits[0][1].id, Value(6));
+  EXPECT_EQ(results.hits[0][0].entity.count("tag"), 0u);
+
+  // range search: squared L2 distance in [1, 5).
+  SearchRequest range;
+  range.collection_name = "docs";
+  range.vectors = {10, 0, 0, 1};
+  range.dim = 4;
+  range.limit = 10;
+  range.params = {{"radius", Value(5.0)}, {"range_filter", Value(1.0)}};
+  ASSERT_OK_AND_ASSIGN(results, client().Search(range));
+  ASSERT_EQ(results.hits.size(), 1u);
+  std::vector<int64_t> ids;
+  for (const Hit& h : results.hits[0]) {
+    ids.push_back(h.id.AsInt());
+    EXPECT_GE(h.distance, 1.0f);
+    EXPECT_LT(h.distance, 5.0f);
+  }
+  EXPECT_THAT(ids, UnorderedElementsAre(8, 9, 11, 12));
+
+  // search params pass through (ef); no hit for an impossible filter.
+  SearchRequest none;
+  none.collection_name = "docs";
+  none.vectors = {1, 0, 0, 1};
+  none.dim = 4;
+  none.filter = "n > 1000";
+  none.params = {{"ef", Value(64)}};
+  ASSERT_OK_AND_ASSIGN(results, client().Search(none));
+  ASSERT_EQ(results.hits.size(), 1u);
+  EXPECT_TRUE(results.hits[0].empty());
+}
+
+TEST_P(ConformanceTest, SearchWithMetricMismatchIsInvalid) {
+  MakeDocs(3);
+  SearchRequest search;
+  search.collection_name = "docs";
+  search.vectors = {1, 0, 0, 1};
+  search.dim = 4;
+  search.metric_type = MetricType::kIP;
+  EXPECT_THAT(client().Search(search),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  search.metric_type = MetricType::kL2;
+  EXPECT_THAT(client().Search(search), IsOk());
+}
+
+// --- errors
+// -------------------------------------------------------------------
+
+TEST_P(ConformanceTest, WrongDimensionIsInvalid) {
+  MakeDocs(2);
+  EXPECT_THAT(
+      client().Insert("docs", {Row{{"id", Value(7)},
+                                   {"vector", Value::FloatVector({1, 2, 3})}}}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("dimension")));
+  SearchRequest search;
+  search.collection_name = "docs";
+  search.vectors = {1, 2, 3};
+  search.dim = 3;
+  EXPECT_THAT(
+      client().Search(search),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("dimension")));
+}
+
+TEST_P(ConformanceTest, NanVectorsAreInvalid) {
+  MakeDocs(2);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_THAT(
+      client().Insert("docs",
+                      {Row{{"id", Value(7)},
+                           {"vector", Value::FloatVector({1, nan, 0, 0})}}}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("finite")));
+  SearchRequest search;
+  search.collection_name = "docs";
+  search.vectors = {nan, 0, 0, 0};
+  search.dim = 4;
+  EXPECT_THAT(
+      client().Search(search),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("finite")));
+}
+
+TEST_P(ConformanceTest, UnknownFieldIsInvalid) {
+  ASSERT_THAT(client().CreateCollection("typed", TypedSchema()), IsOk());
+  Row row{{"pk", Value("a")},
+          {"age", Value(1)},
+          {"meta", Value(nullptr)},
+          {"tags", Value::MakeArray({})},
+          {"emb", Value::FloatVector({1, 0, 0})},
+          {"color", Value("red")}};
+  EXPECT_THAT(client().Insert("typed", {row}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("color")));
+}
+
+TEST_P(ConformanceTest, TypeMismatchIsInvalid) {
+  ASSERT_THAT(client().CreateCollection("typed", TypedSchema()), IsOk());
+  Row row{{"pk", Value("a")},
+          {"age", Value("thirty")},
+          {"meta", Value::MakeObject({})},
+          {"tags", Value::MakeArray({})},
+          {"emb", Value::FloatVector({1, 0, 0})}};
+  EXPECT_THAT(client().Insert("typed", {row}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("age")));
+}
+
+TEST_P(ConformanceTest, BadFilterIsInvalid) {
+  MakeDocs(2);
+  QueryRequest query;
+  query.collection_name = "docs";
+  query.filter = "id >> 3 and";
+  EXPECT_THAT(client().Query(query),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  SearchRequest search;
+  search.collection_name = "docs";
+  search.vectors = {1, 0, 0, 0};
+  search.dim = 4;
+  search.filter = "(id > 1";
+  EXPECT_THAT(client().Search(search),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_P(ConformanceTest, LimitOverMaximumIsInvalid) {
+  MakeDocs(2);
+  SearchRequest search;
+  search.collection_name = "docs";
+  search.vectors = {1, 0, 0, 0};
+  search.dim = 4;
+  search.limit = 16385;
+  EXPECT_THAT(client().Search(search),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("16384")));
+  QueryRequest query;
+  query.collection_name = "docs";
+  query.filter = "id >= 0";
+  query.limit = 16385;
+  EXPECT_THAT(client().Query(query),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("16384")));
+}
+
+TEST_P(ConformanceTest, DuplicatePrimaryKeyIsAlreadyExists) {
+  MakeDocs(3);
+  Row row{{"id", Value(1)}, {"vector", Value::FloatVector({0, 0, 0, 0})}};
+  EXPECT_THAT(client().Insert("docs", {row}),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("1")));
+  Row twice{{"id", Value(50)}, {"vector", Value::FloatVector({0, 0, 0, 0})}};
+  EXPECT_THAT(
+      client().Insert("docs", {twice, twice}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("duplicate")));
+}
+
+TEST_P(ConformanceTest, MissingVectorIsInvalid) {
+  MakeDocs(1);
+  EXPECT_THAT(
+      client().Insert("docs", {Row{{"id", Value(5)}}}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("vector")));
+}
+
+// --- databases, partitions, aliases
+// ---------------------------------------------
+
+TEST_P(ConformanceTest, Databases) {
+  ASSERT_THAT(client().CreateDatabase("analytics"), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto dbs, client().connection()->ListDatabases({}));
+  EXPECT_THAT(dbs, ::testing::IsSupersetOf({"default", "analytics"}));
+  CallOptions in_db;
+  in_db.db_name = "analytics";
+  ASSERT_THAT(client().CreateCollection("docs", 2, {}, in_db), IsOk());
+  ASSERT_THAT(client().Insert("docs",
+                              {Row{{"id", Value(1)},
+                                   {"vector", Value::FloatVector({1, 0})}}},
+                              in_db),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(auto names, client().ListCollections(in_db));
+  EXPECT_THAT(names, ElementsAre("docs"));
+  ASSERT_OK_AND_ASSIGN(names, client().ListCollections());
+  EXPECT_TRUE(names.empty());
+  EXPECT_THAT(client().DescribeCollection("docs"),
+              StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK_AND_ASSIGN(auto rows, client().Get("docs", {Value(1)}, {}, in_db));
+  EXPECT_EQ(rows.size(), 1u);
+  CallOptions missing;
+  missing.db_name = "nowhere";
+  EXPECT_THAT(client().ListCollections(missing),
+              StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_THAT(client().DropCollection("docs", in_db), IsOk());
+  EXPECT_THAT(client().DropDatabase("analytics"), IsOk());
+}
+
+TEST_P(ConformanceTest, Partitions) {
+  MakeDocs(0);
+  Connection& c = *client().connection();
+  ASSERT_THAT(c.CreatePartition("docs", "p1", {}), IsOk());
+  EXPECT_THAT(c.CreatePartition("docs", "p1", {}),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  ASSERT_OK_AND_ASSIGN(bool has, c.HasPartition("docs", "p1", {}));
+  EXPECT_TRUE(has);
+  ASSERT_OK_AND_ASSIGN(has, c.HasPartition("docs", "p2", {}));
+  EXPECT_FALSE(has);
+  ASSERT_OK_AND_ASSIGN(auto parts, c.ListPartitions("docs", {}));
+  EXPECT_THAT(parts, UnorderedElementsAre("_default", "p1"));
+  InsertRequest insert;
+  insert.collection_name = "docs";
+  insert.partition_name = "p1";
+  insert.rows = {
+      Row{{"id", Value(1)}, {"vector", Value::FloatVector({1, 0, 0, 0})}}};
+  ASSERT_THAT(client().Insert(insert), IsOk());
+  insert.partition_name = "";
+  insert.rows = {
+      Row{{"id", Value(2)}, {"vector", Value::FloatVector({1, 0, 0, 0})}}};
+  ASSERT_THAT(client().Insert(insert), IsOk());
+  SearchRequest search;
+  search.collection_name = "docs";
+  search.vectors = {1, 0, 0, 0};
+  search.dim = 4;
+  search.partition_names = {"p1"};
+  ASSERT_OK_AND_ASSIGN(SearchResults results, client().Search(search));
+  ASSERT_EQ(results.hits.size(), 1u);
+  ASSERT_EQ(results.hits[0].size(), 1u);
+  EXPECT_EQ(results.hits[0][0].id, Value(1));
+  QueryRequest query;
+  query.collection_name = "docs";
+  query.partition_names = {"_default"};
+  query.filter = "id > 0";
+  ASSERT_OK_AND_ASSIGN(auto rows, client().Query(query));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("id"), Value(2));
+  search.partition_names = {"nope"};
+  EXPECT_THAT(client().Search(search), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_P(ConformanceTest, Aliases) {
+  MakeDocs(2);
+  Connection& c = *client().connection();
+  ASSERT_THAT(c.CreateAlias("docs", "current", {}), IsOk());
+  ASSERT_OK_AND_ASSIGN(AliasDescription d, c.DescribeAlias("current", {}));
+  EXPECT_EQ(d.alias, "current");
+  EXPECT_EQ(d.collection, "docs");
+  ASSERT_OK_AND_ASSIGN(auto aliases, c.ListAliases("docs", {}));
+  EXPECT_THAT(aliases, ElementsAre("current"));
+  ASSERT_OK_AND_ASSIGN(CollectionDescription desc,
+                       client().DescribeCollection("docs"));
+  EXPECT_THAT(desc.aliases, ElementsAre("current"));
+  // Reads through the alias.
+  ASSERT_OK_AND_ASSIGN(auto rows, client().Get("current", {Value(1)}));
+  EXPECT_EQ(rows.size(), 1u);
+  ASSERT_THAT(client().CreateCollection("docs2", 4), IsOk());
+  ASSERT_THAT(c.AlterAlias("docs2", "current", {}), IsOk());
+  ASSERT_OK_AND_ASSIGN(d, c.DescribeAlias("current", {}));
+  EXPECT_EQ(d.collection, "docs2");
+  ASSERT_THAT(c.DropAlias("current", {}), IsOk());
+  EXPECT_THAT(c.DescribeAlias("current", {}),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ConformanceTest,
+                         ::testing::Values(Backend::kEmbedded,
+                                           Backend::kRemote),
+                         BackendName);
+
+}  // namespace
+}  // namespace cove

@@ -1,0 +1,125 @@
+// Interop: the official Node client (@zilliz/milvus2-sdk-node 2.5.6) against
+// cove-server. Usage: node node_scenario.js HOST:PORT ROOT_PASSWORD
+// Exits 0 when every check passes; prints the first failure otherwise.
+'use strict';
+const { MilvusClient, DataType } = require('@zilliz/milvus2-sdk-node');
+
+const [address, rootPassword] = process.argv.slice(2);
+
+function check(cond, what, got) {
+  if (!cond) {
+    throw new Error(`check failed: ${what} (got ${JSON.stringify(got)})`);
+  }
+}
+
+function ok(res, what) {
+  const status = res.status || res;
+  check(status.error_code === 'Success' && (status.code || 0) === 0,
+        `${what} succeeds`, status);
+}
+
+async function main() {
+  // Wrong password: refused.
+  const intruder = new MilvusClient({ address, username: 'root',
+                                      password: 'wrong-password' });
+  let refused = false;
+  try {
+    await intruder.connectPromise;
+    await intruder.hasCollection({ collection_name: 'docs' });
+  } catch (e) {
+    refused = true;
+  }
+  check(refused, 'wrong password is refused', null);
+  intruder.closeConnection && intruder.closeConnection();
+
+  const client = new MilvusClient({ address, username: 'root',
+                                    password: rootPassword });
+  await client.connectPromise;
+  const version = await client.getVersion();
+  check(version.version === 'v2.5.6', 'getVersion', version);
+  const health = await client.checkHealth();
+  check(health.isHealthy === true, 'checkHealth', health);
+
+  // Quick create: id, vector (dim 4), dynamic field, AUTOINDEX, loaded.
+  await client.createCollection({ collection_name: 'docs', dimension: 4,
+                                  metric_type: 'L2' });
+  const has = await client.hasCollection({ collection_name: 'docs' });
+  check(has.value === true, 'hasCollection', has);
+  const desc = await client.describeCollection({ collection_name: 'docs' });
+  ok(desc, 'describeCollection');
+  const names = desc.schema.fields.map(f => f.name);
+  check(JSON.stringify(names) === '["id","vector"]', 'fields without $meta',
+        names);
+  check(desc.schema.enable_dynamic_field === true, 'dynamic field on',
+        desc.schema);
+  const state = await client.getLoadState({ collection_name: 'docs' });
+  check(state.state === 'LoadStateLoaded', 'loaded', state);
+
+  // Insert rows with a dynamic key.
+  const data = [];
+  for (let i = 0; i < 10; ++i) {
+    data.push({ id: i, vector: [i, 0, 0, 1], color: i % 2 ? 'red' : 'blue' });
+  }
+  const inserted = await client.insert({ collection_name: 'docs', data });
+  ok(inserted, 'insert');
+  check(Number(inserted.insert_cnt) === 10, 'insert count', inserted);
+
+  // Search two vectors with a filter and output fields.
+  const found = await client.search({
+    collection_name: 'docs',
+    data: [[3.1, 0, 0, 1], [7.9, 0, 0, 1]],
+    limit: 2,
+    filter: 'color == "red"',
+    output_fields: ['color'],
+  });
+  ok(found, 'search');
+  check(found.results.length === 2, 'one result list per query', found);
+  check(String(found.results[0][0].id) === '3', 'nearest red to 3.1',
+        found.results[0]);
+  check(found.results[0][0].color === 'red', 'dynamic output field',
+        found.results[0][0]);
+  check(String(found.results[1][0].id) === '7', 'nearest red to 7.9',
+        found.results[1]);
+
+  // Query and count.
+  const rows = await client.query({ collection_name: 'docs',
+                                    filter: 'id in [2, 4]',
+                                    output_fields: ['id', 'color'] });
+  ok(rows, 'query');
+  // Node 2.5.6 builds query rows from the column names: dynamic keys come
+  // back inside "$meta" (as with Milvus), or spread.
+  const color = r => (r.color !== undefined ? r.color : (r.$meta || {}).color);
+  check(rows.data.length === 2 && rows.data.every(r => color(r) === 'blue'),
+        'query rows', rows.data);
+  const count = await client.count({ collection_name: 'docs' });
+  check(Number(count.data) === 10, 'count(*)', count);
+
+  // Delete by ids, then count again.
+  const deleted = await client.delete({ collection_name: 'docs',
+                                        ids: [1, 2, 3] });
+  ok(deleted, 'delete');
+  const after = await client.count({ collection_name: 'docs' });
+  check(Number(after.data) === 7, 'count after delete', after);
+
+  // Errors travel in the status.
+  const missing = await client.describeCollection({ collection_name: 'nope' });
+  check(missing.status.error_code === 'CollectionNotExists' &&
+        missing.status.code === 100, 'collection not found codes',
+        missing.status);
+
+  // Users.
+  ok(await client.createUser({ username: 'alice', password: 'alice-pw1' }),
+     'createUser');
+  const users = await client.listUsers();
+  check(users.usernames.includes('alice'), 'listUsers', users);
+
+  ok(await client.dropCollection({ collection_name: 'docs' }),
+     'dropCollection');
+  client.closeConnection && client.closeConnection();
+  console.log('node interop: all checks passed');
+}
+
+main().then(() => process.exit(0), e => {
+  console.error(e && e.stack ? e.stack : e);
+  process.exit(1);
+});
