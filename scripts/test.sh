@@ -4,7 +4,9 @@
 #   1. Release build: all C++ tests and examples through ctest;
 #   2. install into a staging prefix, then configure and build the example
 #      consumer project (examples/consumer) against the installed package;
-#   3. ASan+UBSan build: the C++ unit tests again.
+#   3. Python: a venv (Debian's python3, system site packages), the package
+#      pip-installed from python/ (reusing the Release build), then pytest;
+#   4. ASan+UBSan build: the C++ unit tests again.
 # Ends with a summary line per stage and a total 'N passed, N failed' line.
 #
 # Environment: COVE_BUILD_DIR (default build/), COVE_SKIP_SANITIZE=1 skips 3.
@@ -57,6 +59,7 @@ step() {
 rel="${build}/release"
 if step "configure (Release)" cmake -S "${root}" -B "${rel}" -G Ninja \
     -DCMAKE_BUILD_TYPE=Release -DCOVE_BUILD_TESTS=ON -DCOVE_BUILD_EXAMPLES=ON \
+    -DCOVE_BUILD_PYTHON=ON -DPython_EXECUTABLE=/usr/bin/python3 \
     -DCMAKE_INSTALL_PREFIX="${build}/install" &&
   step "build (Release)" cmake --build "${rel}" -j "${jobs}"; then
   run_ctest "ctest (Release)" "${rel}" -j "${jobs}"
@@ -76,7 +79,34 @@ if step "configure (Release)" cmake -S "${root}" -B "${rel}" -G Ninja \
   fi
 fi
 
-# 3. ASan + UBSan build of the unit tests.
+# 3. Python: pip-install the package into a venv and run pytest against it.
+if [[ -x "${rel}/src/server/cove-server" ]]; then
+  venv="${build}/venv"
+  rm -rf "${venv}"
+  if step "python venv" /usr/bin/python3 -m venv --system-site-packages "${venv}" &&
+    step "pip install ./python" env COVE_PYTHON_BUILD_DIR="${rel}" \
+      CMAKE_BUILD_PARALLEL_LEVEL="${jobs}" PIP_NO_INDEX=1 \
+      "${venv}/bin/pip" install --no-build-isolation --quiet "${root}/python"; then
+    log="${build}/pytest.log"
+    (cd "${root}" && env COVE_SERVER_BIN="${rel}/src/server/cove-server" \
+      "${venv}/bin/python" -m pytest tests/python -q -rs -p no:cacheprovider) 2>&1 |
+      tee "${log}"
+    line="$(grep -E '^=*\s*[0-9]+ (passed|failed)' "${log}" | tail -1)"
+    if [[ -z "${line}" ]]; then
+      summary+=("pytest: did not run")
+      failed=$((failed + 1))
+    else
+      np="$(grep -oE '[0-9]+ passed' <<<"${line}" | grep -oE '[0-9]+' || echo 0)"
+      nf="$(grep -oE '[0-9]+ failed' <<<"${line}" | grep -oE '[0-9]+' || echo 0)"
+      ne="$(grep -oE '[0-9]+ errors?' <<<"${line}" | grep -oE '[0-9]+' || echo 0)"
+      passed=$((passed + np))
+      failed=$((failed + nf + ne))
+      summary+=("pytest: ${np} passed, $((nf + ne)) failed")
+    fi
+  fi
+fi
+
+# 4. ASan + UBSan build of the unit tests.
 if [[ "${COVE_SKIP_SANITIZE:-0}" != "1" ]]; then
   asan="${build}/asan"
   if step "configure (ASan+UBSan)" cmake -S "${root}" -B "${asan}" -G Ninja \

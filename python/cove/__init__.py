@@ -1,0 +1,57 @@
+"""Cove: a Milvus-compatible vector database client, embedded or remote.
+
+Two ways in:
+
+- :class:`cove.Client`: Pythonic, typed results holding numpy arrays::
+
+      import cove, numpy as np
+      with cove.Client(":memory:") as client:
+          client.create_collection("docs", dimension=4)
+          client.insert("docs", [{"id": 1, "vector": [0.1, 0.2, 0.3, 0.4]}])
+          hits = client.search("docs", np.ones((1, 4), np.float32), limit=3)
+          print(hits.ids[0], hits.distances[0])
+
+- :class:`cove.MilvusClient`: pymilvus' MilvusClient surface, so that pymilvus
+  code runs with the import line changed.
+
+Errors are :class:`cove.Error` subclasses (``cove.NotFoundError`` is also a
+``LookupError``, ...). ``cove._core`` is the C++ binding under both.
+"""
+
+from ._errors import (AbortedError, AlreadyExistsError, CancelledError,
+                      DataLossError, DeadlineExceededError, Error,
+                      FailedPreconditionError, InternalError,
+                      InvalidArgumentError, MilvusException, NotFoundError,
+                      OutOfRangeError, PermissionDeniedError,
+                      ResourceExhaustedError, StatusCode, UnauthenticatedError,
+                      UnavailableError, UnimplementedError, UnknownError,
+                      error_class)
+from .types import (CollectionSchema, DataType, FieldSchema, IndexParam,
+                    IndexParams, IndexType, LoadState, MetricType)
+from .client import (AliasDescription, Client, CollectionDescription, Grant,
+                     IndexDescription, MutationResult, QueryHits, RoleInfo,
+                     SearchHit, SearchResult, UserInfo)
+from .milvus_client import Hit, MilvusClient
+from . import _core
+
+#: The version of the package (and of the C++ library it embeds).
+__version__: str = _core.__version__
+
+__all__ = [
+    # clients
+    "Client", "MilvusClient",
+    # schemas, indexes, enums
+    "DataType", "MetricType", "IndexType", "LoadState", "FieldSchema",
+    "CollectionSchema", "IndexParam", "IndexParams",
+    # results
+    "SearchResult", "QueryHits", "SearchHit", "Hit", "MutationResult",
+    "CollectionDescription", "IndexDescription", "AliasDescription", "UserInfo",
+    "RoleInfo", "Grant",
+    # errors
+    "StatusCode", "Error", "MilvusException", "error_class", "CancelledError",
+    "UnknownError", "InvalidArgumentError", "DeadlineExceededError", "NotFoundError",
+    "AlreadyExistsError", "PermissionDeniedError", "ResourceExhaustedError",
+    "FailedPreconditionError", "AbortedError", "OutOfRangeError", "UnimplementedError",
+    "InternalError", "UnavailableError", "DataLossError", "UnauthenticatedError",
+    "__version__",
+]

@@ -1,0 +1,248 @@
+"""cove.MilvusClient: pymilvus' MilvusClient names, arguments and result shapes."""
+
+import random
+
+import numpy as np
+import pytest
+
+import cove
+from cove import DataType, MilvusClient
+
+
+def test_pymilvus_quickstart_flow(tmp_path):
+    client = MilvusClient(str(tmp_path / "milvus_demo.db"))
+    if client.has_collection(collection_name="demo_collection"):
+        client.drop_collection(collection_name="demo_collection")
+    client.create_collection(collection_name="demo_collection", dimension=8)
+    docs = ["Artificial intelligence was founded as an academic discipline in 1956.",
+            "Alan Turing was the first person to conduct substantial research in AI.",
+            "Born in Maida Vale, London, Turing was raised in southern England."]
+    random.seed(1)
+    vectors = [[random.uniform(-1, 1) for _ in range(8)] for _ in docs]
+    data = [{"id": i, "vector": vectors[i], "text": docs[i], "subject": "history"}
+            for i in range(len(vectors))]
+    res = client.insert(collection_name="demo_collection", data=data)
+    assert res["insert_count"] == 3 and res["ids"] == [0, 1, 2]
+
+    res = client.search(collection_name="demo_collection", data=[vectors[0]],
+                        filter="subject == 'history'", limit=2,
+                        output_fields=["text", "subject"])
+    assert len(res) == 1 and len(res[0]) == 2
+    hit = res[0][0]
+    assert isinstance(hit, dict)
+    assert set(hit) == {"id", "distance", "entity"}
+    assert hit["id"] == 0 and isinstance(hit["id"], int)
+    assert isinstance(hit["distance"], float)
+    assert hit["distance"] == pytest.approx(1.0, abs=1e-5)  # COSINE to itself
+    assert hit["entity"] == {"text": docs[0], "subject": "history"}  # no "id", as Milvus
+    assert hit.id == 0 and hit.entity.get("text") == docs[0] and hit.text == docs[0]
+    assert str(res).startswith("data: [[")
+    res = client.search("demo_collection", [vectors[1]], limit=1)
+    assert res[0][0]["entity"] == {} and res[0][0]["id"] == 1
+    res = client.search("demo_collection", [vectors[1]], limit=1, output_fields=["*"])
+    assert set(res[0][0]["entity"]) >= {"id", "vector", "text", "subject"}
+
+    res = client.query(collection_name="demo_collection", filter="subject == 'history'",
+                       output_fields=["text", "subject"])
+    assert sorted(r["id"] for r in res) == [0, 1, 2]
+    res = client.query(collection_name="demo_collection", filter="id in [0, 2]",
+                       output_fields=["vector"])
+    assert isinstance(res[0]["vector"], list) and isinstance(res[0]["vector"][0], float)
+    assert client.query("demo_collection", output_fields=["count(*)"]) == [{"count(*)": 3}]
+    res = client.get("demo_collection", ids=[1, 2], output_fields=["text"])
+    assert [r["text"] for r in res] == docs[1:]
+
+    res = client.delete(collection_name="demo_collection", filter="subject == 'history'")
+    assert res["delete_count"] == 3
+    client.close()
+
+
+def test_schema_and_index_params(milvus):
+    schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=True)
+    schema.add_field(field_name="my_id", datatype=DataType.INT64, is_primary=True)
+    schema.add_field(field_name="my_vector", datatype=DataType.FLOAT_VECTOR, dim=5)
+    schema.add_field(field_name="my_varchar", datatype=DataType.VARCHAR, max_length=512)
+    schema.add_field(field_name="my_array", datatype=DataType.ARRAY,
+                     element_type=DataType.VARCHAR, max_capacity=5, max_length=32)
+    schema.add_field(field_name="my_json", datatype=DataType.JSON, nullable=True)
+    schema.add_field(field_name="score", datatype=DataType.FLOAT, default_value=0.5)
+    index_params = MilvusClient.prepare_index_params()
+    index_params.add_index(field_name="my_vector", index_type="HNSW", metric_type="L2",
+                           index_name="vec_idx", params={"M": 16, "efConstruction": 100})
+    milvus.create_collection(collection_name="customized_setup", schema=schema,
+                             index_params=index_params)
+    assert milvus.get_load_state("customized_setup") == {"state": cove.LoadState.Loaded}
+    assert str(milvus.get_load_state("customized_setup")["state"]) == "Loaded"
+
+    d = milvus.describe_collection("customized_setup")
+    assert d["collection_name"] == "customized_setup"
+    assert d["enable_dynamic_field"] is True and d["auto_id"] is False
+    fields = {f["name"]: f for f in d["fields"]}
+    assert fields["my_id"]["type"] == DataType.INT64 and fields["my_id"]["is_primary"]
+    assert fields["my_vector"]["params"] == {"dim": 5}
+    assert fields["my_varchar"]["params"] == {"max_length": 512}
+    assert fields["my_array"]["element_type"] == DataType.VARCHAR
+    assert fields["my_array"]["params"]["max_capacity"] == 5
+    assert fields["my_json"]["nullable"] is True
+    assert fields["score"]["default_value"] == 0.5
+    assert [f["field_id"] for f in d["fields"]] == [100, 101, 102, 103, 104, 105]
+
+    assert milvus.list_indexes("customized_setup") == ["vec_idx"]
+    assert milvus.list_indexes("customized_setup", field_name="my_varchar") == []
+    idx = milvus.describe_index("customized_setup", "vec_idx")
+    assert idx["index_type"] == "HNSW" and idx["metric_type"] == "L2"
+    assert idx["field_name"] == "my_vector" and idx["M"] == "16"
+    with pytest.raises(cove.NotFoundError):
+        milvus.describe_index("customized_setup", "nope")
+
+    rows = [{"my_id": i, "my_vector": [float(i)] * 5, "my_varchar": f"v{i}",
+             "my_array": ["a", "b"], "my_json": {"i": i} if i % 2 else None}
+            for i in range(10)]
+    assert milvus.insert("customized_setup", rows)["insert_count"] == 10
+    got = milvus.get("customized_setup", 3, output_fields=["*"])[0]
+    assert got["score"] == pytest.approx(0.5) and got["my_json"] == {"i": 3}
+    res = milvus.search("customized_setup", [[3.0] * 5], limit=3, anns_field="my_vector",
+                        search_params={"metric_type": "L2", "params": {"ef": 32}},
+                        output_fields=["my_varchar"])
+    assert res[0][0]["id"] == 3 and res[0][0]["entity"]["my_varchar"] == "v3"
+    # offset in search_params, filter with template parameters.
+    res = milvus.search("customized_setup", [[3.0] * 5], limit=2,
+                        search_params={"params": {"ef": 32}, "offset": 1},
+                        filter="my_id > {lo}", filter_params={"lo": 1})
+    assert [h["id"] for h in res[0]] == [2, 4] or [h["id"] for h in res[0]] == [4, 2]
+
+    milvus.release_collection("customized_setup")
+    assert milvus.get_load_state("customized_setup")["state"] == cove.LoadState.NotLoad
+    milvus.drop_index("customized_setup", "vec_idx")
+    assert milvus.list_indexes("customized_setup") == []
+    ip = milvus.prepare_index_params()
+    ip.add_index(field_name="my_vector", index_type="IVF_FLAT", metric_type="L2", nlist=2)
+    milvus.create_index("customized_setup", ip)
+    milvus.load_collection("customized_setup")
+    assert milvus.describe_index("customized_setup", "my_vector")["nlist"] == "2"
+
+
+def test_quick_create_options(milvus):
+    milvus.create_collection("q", dimension=4, primary_field_name="pk", id_type="string",
+                             vector_field_name="emb", metric_type="IP", auto_id=False,
+                             max_length=64)
+    d = milvus.describe_collection("q")
+    names = [f["name"] for f in d["fields"]]
+    assert names == ["pk", "emb"]
+    assert d["fields"][0]["type"] == DataType.VARCHAR
+    assert milvus.describe_index("q", milvus.list_indexes("q")[0])["metric_type"] == "IP"
+    r = milvus.insert("q", {"pk": "a", "emb": [1, 0, 0, 0]})
+    assert r["ids"] == ["a"]
+    r = milvus.upsert("q", [{"pk": "a", "emb": [0, 1, 0, 0]}, {"pk": "b", "emb": [1, 0, 0, 0]}])
+    assert r["upsert_count"] == 2
+    hits = milvus.search("q", np.array([[1, 0, 0, 0]], dtype=np.float32), limit=1)
+    assert hits[0][0]["id"] == "b"
+    assert milvus.delete("q", ids="b")["delete_count"] == 1
+    assert milvus.get_collection_stats("q") == {"row_count": 1}
+
+
+def test_collections_partitions_aliases_databases(milvus):
+    milvus.create_collection("c1", dimension=2)
+    assert milvus.list_collections() == ["c1"]
+    milvus.create_partition("c1", "p")
+    assert milvus.has_partition("c1", "p")
+    assert sorted(milvus.list_partitions("c1")) == ["_default", "p"]
+    milvus.insert("c1", [{"id": 1, "vector": [1, 0]}], partition_name="p")
+    assert milvus.get_partition_stats("c1", "p") == {"row_count": 1}
+    res = milvus.query("c1", filter="id > 0", partition_names=["p"])
+    assert [r["id"] for r in res] == [1]
+    milvus.release_partitions("c1", ["p"])
+    milvus.release_collection("c1")
+    milvus.drop_partition("c1", "p")
+    milvus.load_partitions("c1", ["_default"])
+    assert not milvus.has_partition("c1", "p")
+
+    milvus.create_alias("c1", "alias1")
+    assert milvus.describe_alias("alias1") == {"alias": "alias1", "collection_name": "c1",
+                                                "db_name": "default"}
+    la = milvus.list_aliases("c1")
+    assert la["aliases"] == ["alias1"] and la["collection_name"] == "c1"
+    assert milvus.list_aliases()["aliases"] == ["alias1"]
+    milvus.create_collection("c2", dimension=2)
+    milvus.alter_alias("c2", "alias1")
+    assert milvus.describe_alias("alias1")["collection_name"] == "c2"
+    milvus.drop_alias("alias1")
+    milvus.rename_collection("c2", "c3")
+    assert sorted(milvus.list_collections()) == ["c1", "c3"]
+
+    milvus.create_database("db2")
+    assert set(milvus.list_databases()) >= {"default", "db2"}
+    milvus.using_database("db2")
+    assert milvus.list_collections() == []
+    milvus.create_collection("inner", dimension=2)
+    assert milvus.list_collections() == ["inner"]
+    milvus.drop_collection("inner")
+    milvus.using_database("default")
+    milvus.drop_database("db2")
+    assert "db2" not in milvus.list_databases()
+    milvus.flush("c1")
+    assert milvus.get_server_version()
+
+
+def test_iterators(milvus):
+    milvus.create_collection("it", dimension=2, metric_type="L2")
+    milvus.insert("it", [{"id": i, "vector": [float(i), 0.0], "g": i % 3} for i in range(50)])
+    qi = milvus.query_iterator("it", batch_size=20, filter="g == 0", output_fields=["g"])
+    seen = []
+    while True:
+        page = qi.next()
+        if not page:
+            qi.close()
+            break
+        seen.extend(r["id"] for r in page)
+    assert seen == list(range(0, 50, 3))
+    si = milvus.search_iterator("it", [[0.0, 0.0]], batch_size=10, limit=25,
+                                output_fields=["g"], search_params={"metric_type": "L2"})
+    hits = []
+    while True:
+        page = si.next()
+        if not page:
+            si.close()
+            break
+        hits.extend(page)
+    assert [h["id"] for h in hits] == list(range(25))
+    assert hits[3]["entity"] == {"g": 0}
+
+
+def test_users_and_roles_are_unimplemented_on_embedded(milvus):
+    calls = [
+        lambda: milvus.create_user(user_name="alice", password="P@ssw0rd123"),
+        lambda: milvus.drop_user(user_name="alice"),
+        lambda: milvus.list_users(),
+        lambda: milvus.describe_user(user_name="alice"),
+        lambda: milvus.update_password("alice", "a", "b"),
+        lambda: milvus.create_role(role_name="reader"),
+        lambda: milvus.drop_role(role_name="reader"),
+        lambda: milvus.list_roles(),
+        lambda: milvus.describe_role(role_name="reader"),
+        lambda: milvus.grant_role(user_name="alice", role_name="reader"),
+        lambda: milvus.revoke_role(user_name="alice", role_name="reader"),
+        lambda: milvus.grant_privilege(role_name="reader", object_type="Collection",
+                                       privilege="Search", object_name="c"),
+        lambda: milvus.revoke_privilege(role_name="reader", object_type="Collection",
+                                        privilege="Search", object_name="c"),
+    ]
+    for call in calls:
+        with pytest.raises(cove.UnimplementedError):
+            call()
+
+
+def test_errors_surface_as_milvus_exception(milvus):
+    with pytest.raises(cove.MilvusException) as info:
+        milvus.describe_collection("missing")
+    assert info.value.code == cove.StatusCode.NOT_FOUND
+    with pytest.raises(cove.InvalidArgumentError):
+        milvus.create_collection("bad")  # no dimension, no schema
+
+
+def test_datatype_names_match_pymilvus():
+    for name, value in [("BOOL", 1), ("INT8", 2), ("INT16", 3), ("INT32", 4), ("INT64", 5),
+                        ("FLOAT", 10), ("DOUBLE", 11), ("VARCHAR", 21), ("ARRAY", 22),
+                        ("JSON", 23), ("BINARY_VECTOR", 100), ("FLOAT_VECTOR", 101),
+                        ("SPARSE_FLOAT_VECTOR", 104)]:
+        assert DataType[name].value == value

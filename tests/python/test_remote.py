@@ -1,0 +1,97 @@
+"""The remote backend: cove.Client and cove.MilvusClient against cove-server.
+
+The `cove_server` fixture (conftest.py) starts <build>/src/server/cove-server
+with --data DIR --listen 127.0.0.1:0; these tests are skipped when it is not
+built.
+"""
+
+import threading
+
+import numpy as np
+import pytest
+
+import cove
+
+
+@pytest.fixture
+def remote(cove_server, request):
+    with cove.Client(cove_server, timeout=30) as c:
+        name = "r_" + request.node.name.replace("[", "_").replace("]", "_")[:40]
+        if c.has_collection(name):
+            c.drop_collection(name)
+        yield c, name
+        if not c.closed and c.has_collection(name):
+            c.drop_collection(name)
+
+
+def test_remote_roundtrip(remote, vectors):
+    client, name = remote
+    assert client.backend == "remote"
+    client.check_health()
+    assert client.get_server_version()
+    client.create_collection(name, dimension=8, metric_type="L2")
+    data = vectors(200, 8)
+    r = client.insert(name, {"id": np.arange(200), "vector": data,
+                             "tag": ["even" if i % 2 == 0 else "odd" for i in range(200)]})
+    assert r.count == 200 and r.ids.tolist() == list(range(200))
+    res = client.search(name, data[:3], limit=4, output_fields=["tag"])
+    assert [int(ids[0]) for ids in res.ids] == [0, 1, 2]
+    assert res.distances[0].dtype == np.float32
+    assert res.entities[1][0]["tag"] == "odd"
+    rows = client.query(name, "tag == 'even' and id < 10", output_fields=["tag", "vector"])
+    assert sorted(r["id"] for r in rows) == [0, 2, 4, 6, 8]
+    np.testing.assert_allclose(rows[0]["vector"], data[rows[0]["id"]], rtol=1e-6)
+    assert client.count(name) == 200
+    assert client.delete(name, [0, 1]).count == 2
+    assert client.get(name, [0, 1, 2])[0]["id"] == 2
+    d = client.describe_collection(name)
+    assert [f.name for f in d.schema.fields][:2] == ["id", "vector"]
+
+
+def test_remote_errors(remote):
+    client, name = remote
+    with pytest.raises(cove.NotFoundError):
+        client.describe_collection(name + "_missing")
+    client.create_collection(name, dimension=4)
+    with pytest.raises(cove.AlreadyExistsError):
+        client.create_collection(name, dimension=4)
+    with pytest.raises(cove.InvalidArgumentError):
+        client.insert(name, [{"id": 1, "vector": [1.0, 2.0]}])
+
+
+def test_remote_threads(remote, vectors):
+    client, name = remote
+    client.create_collection(name, dimension=8, metric_type="L2")
+    data = vectors(500, 8)
+    client.insert(name, {"id": np.arange(500), "vector": data})
+    errors = []
+
+    def worker(k):
+        try:
+            for j in range(10):
+                i = (k * 37 + j * 11) % 500
+                assert client.search(name, data[i], limit=1).ids[0][0] == i
+        except Exception as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+
+
+def test_remote_milvus_client(cove_server):
+    client = cove.MilvusClient(uri=cove_server)
+    if client.has_collection("remote_demo"):
+        client.drop_collection("remote_demo")
+    client.create_collection(collection_name="remote_demo", dimension=4)
+    client.insert("remote_demo", [{"id": i, "vector": [float(i), 1.0, 0.0, 0.0], "s": "x"}
+                                  for i in range(1, 6)])
+    res = client.search("remote_demo", [[5.0, 1.0, 0.0, 0.0]], limit=2, output_fields=["s"])
+    assert res[0][0]["entity"] == {"s": "x"}
+    assert client.query("remote_demo", filter="id > 3", output_fields=["s"])[0]["s"] == "x"
+    assert "remote_demo" in client.list_collections()
+    client.drop_collection("remote_demo")
+    client.close()
