@@ -68,8 +68,7 @@ struct Dataset {
   size_t nq() const { return queries.size() / dim; }
 };
 
-bool ReadFvecs(const std::string& path, std::vector<float>* out,
-               size_t* dim) {
+bool ReadFvecs(const std::string& path, std::vector<float>* out, size_t* dim) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
   int32_t d = 0;
@@ -305,11 +304,12 @@ int main(int argc, char** argv) {
       build_cpu[index->name()] =
           static_cast<double>(clock() - c0) / CLOCKS_PER_SEC;
       mem[index->name()] = static_cast<double>(RssBytes() - rss0);
-      std::printf("build %-14s %7.1f s wall, %7.1f s cpu, rss +%7.1f MB, "
-                  "reported %7.1f MB\n",
-                  index->name().c_str(), build_s[index->name()],
-                  build_cpu[index->name()], mem[index->name()] / 1e6,
-                  index->ReportedBytes() / 1e6);
+      std::printf(
+          "build %-14s %7.1f s wall, %7.1f s cpu, rss +%7.1f MB, "
+          "reported %7.1f MB\n",
+          index->name().c_str(), build_s[index->name()],
+          build_cpu[index->name()], mem[index->name()] / 1e6,
+          index->ReportedBytes() / 1e6);
     }
 
     // Interleaved repetitions: for each rep, every (index, width) pair.
@@ -357,9 +357,10 @@ int main(int argc, char** argv) {
       auto it = at95.find(p.index);
       if (it == at95.end() || p.qps > it->second.qps) at95[p.index] = p;
     }
-    std::printf("\nsummary (%s): QPS at recall@%zu >= 0.95, build and memory "
-                "vs hnswlib\n",
-                ds.name.c_str(), k);
+    std::printf(
+        "\nsummary (%s): QPS at recall@%zu >= 0.95, build and memory "
+        "vs hnswlib\n",
+        ds.name.c_str(), k);
     std::printf("%-14s %6s %8s %10s %8s %9s %8s %9s %8s\n", "index", "ef",
                 "recall", "QPS", "ratio", "build s", "ratio", "mem MB",
                 "ratio");
@@ -389,13 +390,11 @@ int main(int argc, char** argv) {
                          {"qps", me->second.qps}};
         double qps_ratio =
             hl != at95.end() ? me->second.qps / hl->second.qps : 0.0;
-        double build_ratio = build_s.count("hnswlib")
-                                 ? build_s[name] / build_s["hnswlib"]
-                                 : 0.0;
-        double mem_ratio =
-            mem.count("hnswlib") && mem["hnswlib"] > 0
-                ? mem[name] / mem["hnswlib"]
-                : 0.0;
+        double build_ratio =
+            build_s.count("hnswlib") ? build_s[name] / build_s["hnswlib"] : 0.0;
+        double mem_ratio = mem.count("hnswlib") && mem["hnswlib"] > 0
+                               ? mem[name] / mem["hnswlib"]
+                               : 0.0;
         entry["qps_ratio_vs_hnswlib"] = qps_ratio;
         entry["build_ratio_vs_hnswlib"] = build_ratio;
         entry["mem_ratio_vs_hnswlib"] = mem_ratio;

@@ -54,7 +54,8 @@ using cove::engine::SimdLevel;
 double ThreadSeconds() {
   timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+  return static_cast<double>(ts.tv_sec) +
+         1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
 double Median(std::vector<double> v) {
@@ -85,7 +86,8 @@ struct Rng {
     s ^= s << 13;
     s ^= s >> 7;
     s ^= s << 17;
-    return static_cast<float>(static_cast<int32_t>(s >> 32)) * (1.0f / 2147483648.0f);
+    return static_cast<float>(static_cast<int32_t>(s >> 32)) *
+           (1.0f / 2147483648.0f);
   }
 };
 
@@ -208,11 +210,14 @@ __attribute__((target("avx512f,fma"), noinline)) double FmaLoopAvx512(
       "jnz 1b\n\t"
       : [n] "+r"(n)
       : [m] "m"(m), [c] "m"(c)
-      : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "cc");
+      : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
+        "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16",
+        "xmm17", "cc");
   return static_cast<double>(iters) * 16 * 16 * 2;
 }
 
-__attribute__((target("avx2,fma"), noinline)) double FmaLoopAvx2(int64_t iters) {
+__attribute__((target("avx2,fma"), noinline)) double FmaLoopAvx2(
+    int64_t iters) {
   const float m = 1e-8f, c = 1e-8f;
   int64_t n = iters;
   __asm__ volatile(
@@ -247,7 +252,8 @@ __attribute__((target("avx2,fma"), noinline)) double FmaLoopAvx2(int64_t iters) 
       "jnz 1b\n\t"
       : [n] "+r"(n)
       : [m] "m"(m), [c] "m"(c)
-      : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "cc");
+      : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
+        "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "cc");
   return static_cast<double>(iters) * 12 * 8 * 2;
 }
 #endif
@@ -269,7 +275,8 @@ bool Has(SimdLevel level) { return cove::engine::SimdLevelSupported(level); }
 // GB/s of a streaming read of `bytes` with the widest loads available.
 double MeasureBandwidth(size_t bytes, int reps, const char** how) {
   const size_t n = bytes / sizeof(float);
-  float* p = static_cast<float*>(std::aligned_alloc(size_t{2} << 20, n * sizeof(float)));
+  float* p = static_cast<float*>(
+      std::aligned_alloc(size_t{2} << 20, n * sizeof(float)));
   for (size_t i = 0; i < n; ++i) p[i] = 1.0f;  // fault the pages in
   double secs;
 #if defined(__x86_64__)
@@ -337,7 +344,8 @@ Args ParseArgs(int argc, char** argv) {
     } else if (std::strncmp(s, "--reps=", 7) == 0) {
       a.reps = std::atoi(s + 7);
     } else {
-      std::fprintf(stderr, "usage: %s [--n=ROWS] [--d=DIM] [--nq=QUERIES] [--reps=R]\n",
+      std::fprintf(stderr,
+                   "usage: %s [--n=ROWS] [--d=DIM] [--nq=QUERIES] [--reps=R]\n",
                    argv[0]);
       std::exit(2);
     }
@@ -350,19 +358,20 @@ Args ParseArgs(int argc, char** argv) {
 int main(int argc, char** argv) {
   const Args args = ParseArgs(argc, argv);
   const SimdLevel best = cove::engine::ActiveSimdLevel();
-  std::printf("Cove kernels benchmark: active SIMD level %s, one thread, "
-              "thread CPU time, medians\n\n",
-              cove::engine::SimdLevelName(best));
+  std::printf(
+      "Cove kernels benchmark: active SIMD level %s, one thread, "
+      "thread CPU time, medians\n\n",
+      cove::engine::SimdLevelName(best));
 
   // 1-2. Machine limits.
   const char* bw_how = "";
   const char* fma_how = "";
   const size_t data_bytes = args.n * args.d * sizeof(float);
-  const double bw = MeasureBandwidth(std::max<size_t>(data_bytes, size_t{256} << 20),
-                                     args.reps, &bw_how);
+  const double bw = MeasureBandwidth(
+      std::max<size_t>(data_bytes, size_t{256} << 20), args.reps, &bw_how);
   const double peak = MeasureFmaPeak(args.reps, &fma_how);
-  std::printf("%-44s %10.1f GB/s   (%s)\n", "streaming read bandwidth, 1 core", bw,
-              bw_how);
+  std::printf("%-44s %10.1f GB/s   (%s)\n", "streaming read bandwidth, 1 core",
+              bw, bw_how);
   std::printf("%-44s %10.1f GFLOP/s (%s)\n\n", "FP32 FMA peak, 1 core", peak,
               fma_how);
 
@@ -380,15 +389,18 @@ int main(int argc, char** argv) {
         if (!cove::engine::SetSimdLevelForTesting(level)) continue;
         const int64_t calls = 2'000'000 * 128 / static_cast<int64_t>(d);
         auto run = [&](auto fn) {
-          return MedianSeconds(args.reps, [&] {
-            float s = 0;
-            for (int64_t c = 0; c < calls; ++c) {
-              size_t i = static_cast<size_t>(c) % kVecs;
-              size_t j = (static_cast<size_t>(c) * 7 + 1) % kVecs;
-              s += fn(v.data() + i * d, v.data() + j * d, d);
-            }
-            g_sink = s;
-          }) / static_cast<double>(calls);
+          return MedianSeconds(
+                     args.reps,
+                     [&] {
+                       float s = 0;
+                       for (int64_t c = 0; c < calls; ++c) {
+                         size_t i = static_cast<size_t>(c) % kVecs;
+                         size_t j = (static_cast<size_t>(c) * 7 + 1) % kVecs;
+                         s += fn(v.data() + i * d, v.data() + j * d, d);
+                       }
+                       g_sink = s;
+                     }) /
+                 static_cast<double>(calls);
         };
         double l2 = run(cove::engine::L2Sqr);
         double ip = run(cove::engine::InnerProduct);
@@ -432,7 +444,8 @@ int main(int argc, char** argv) {
           std::pair<const char*, FlatIndex*>{"IP", ip_index.get()}}) {
       size_t qi = 0;
       double secs = MedianSeconds(std::max(args.reps, 7), [&] {
-        std::vector<Neighbor> r = index->Search(queries.data() + (qi++ % nq) * d, sp);
+        std::vector<Neighbor> r =
+            index->Search(queries.data() + (qi++ % nq) * d, sp);
         g_sink = r.empty() ? 0.0f : r[0].score;
       });
       double gbs = static_cast<double>(data_bytes) / secs / 1e9;
@@ -473,8 +486,8 @@ int main(int argc, char** argv) {
     });
     double gflops = 2.0 * static_cast<double>(nq) * nx * d / secs / 1e9;
     char label[96];
-    std::snprintf(label, sizeof(label), "InnerProductMatrix %zu x %zu x %zu", nq,
-                  nx, d);
+    std::snprintf(label, sizeof(label), "InnerProductMatrix %zu x %zu x %zu",
+                  nq, nx, d);
     std::printf("%-44s %12.4f %12.1f %11.0f%%\n", label, secs, gflops,
                 100.0 * gflops / ref_peak);
   }
@@ -487,7 +500,8 @@ int main(int argc, char** argv) {
     });
     double gflops = 2.0 * static_cast<double>(nq) * n * d / secs / 1e9;
     char label[96];
-    std::snprintf(label, sizeof(label), "SearchBatch %zu queries, %s", nq, name);
+    std::snprintf(label, sizeof(label), "SearchBatch %zu queries, %s", nq,
+                  name);
     std::printf("%-44s %12.3f %12.1f %11.0f%%\n", label, secs, gflops,
                 100.0 * gflops / ref_peak);
   }

@@ -24,8 +24,8 @@ class FaissHnsw : public AnnIndex {
     index_.hnsw.efSearch = ef;
     std::vector<float> distances(k);
     std::vector<faiss::Index::idx_t> ids(k);
-    index_.search(1, query, static_cast<faiss::Index::idx_t>(k), distances.data(),
-                  ids.data());
+    index_.search(1, query, static_cast<faiss::Index::idx_t>(k),
+                  distances.data(), ids.data());
     for (size_t i = 0; i < k; ++i) labels[i] = ids[i];
   }
   size_t ReportedBytes() const override {

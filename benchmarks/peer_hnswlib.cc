@@ -64,8 +64,8 @@ class Hnswlib : public AnnIndex {
 
 }  // namespace
 
-std::unique_ptr<AnnIndex> MakeHnswlib(size_t dim, bool ip, size_t max_n,
-                                      int m, int ef_construction) {
+std::unique_ptr<AnnIndex> MakeHnswlib(size_t dim, bool ip, size_t max_n, int m,
+                                      int ef_construction) {
   return std::make_unique<Hnswlib>(dim, ip, max_n, m, ef_construction);
 }
 

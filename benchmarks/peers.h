@@ -28,8 +28,8 @@ class AnnIndex {
 
 /// hnswlib 0.6.2 (header-only, Debian's libhnswlib-dev). `ip` selects the
 /// inner product space (cosine on normalized data).
-std::unique_ptr<AnnIndex> MakeHnswlib(size_t dim, bool ip, size_t max_n,
-                                      int m, int ef_construction);
+std::unique_ptr<AnnIndex> MakeHnswlib(size_t dim, bool ip, size_t max_n, int m,
+                                      int ef_construction);
 /// FAISS 1.7.3 IndexHNSWFlat (Debian's libfaiss-dev).
 std::unique_ptr<AnnIndex> MakeFaissHnsw(size_t dim, bool ip, int m,
                                         int ef_construction);

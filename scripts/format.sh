@@ -5,7 +5,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "${root}"
-mapfile -t files < <(git ls-files '*.h' '*.cc' '*.h.in' | grep -v '^third_party/')
+mapfile -t files < <(git ls-files '*.h' '*.cc' | grep -v '^third_party/')
 if [[ "${1:-}" == "--check" ]]; then
   bad=0
   for f in "${files[@]}"; do

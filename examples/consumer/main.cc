@@ -20,9 +20,10 @@ int main() {
   std::vector<cove::Row> rows;
   for (int i = 0; i < 100; ++i) {
     float f = static_cast<float>(i);
-    rows.push_back({{"id", cove::Value(i)},
-                    {"vector", cove::Value::FloatVector({1.0f, f, f * f, 1.0f})},
-                    {"tag", cove::Value(i % 2 == 0 ? "even" : "odd")}});
+    rows.push_back(
+        {{"id", cove::Value(i)},
+         {"vector", cove::Value::FloatVector({1.0f, f, f * f, 1.0f})},
+         {"tag", cove::Value(i % 2 == 0 ? "even" : "odd")}});
   }
   auto inserted = client->Insert("docs", std::move(rows));
   if (!inserted.ok() || inserted->count != 100) {
@@ -36,12 +37,12 @@ int main() {
   search.limit = 3;
   search.filter = "tag == \"odd\"";
   auto results = client->Search(search);
-  if (!results.ok() || results->hits.size() != 1 ||
-      results->hits[0].empty() || results->hits[0][0].id.AsInt() != 3) {
+  if (!results.ok() || results->hits.size() != 1 || results->hits[0].empty() ||
+      results->hits[0][0].id.AsInt() != 3) {
     std::cerr << "search failed: " << results.status() << "\n";
     return 1;
   }
-  std::cout << "top hit: id " << results->hits[0][0].id.AsInt()
-            << ", cosine " << results->hits[0][0].distance << "\n";
+  std::cout << "top hit: id " << results->hits[0][0].id.AsInt() << ", cosine "
+            << results->hits[0][0].distance << "\n";
   return 0;
 }

@@ -62,8 +62,9 @@ class QueryIterator {
 
 /// Pages through the hits of one query vector, closest first, beyond the
 /// 16,384 that one search may return: each Next() is a range search that
-/// starts at the distance of the last hit and excludes the hits already
-/// returned at that distance. Not thread-safe (see QueryIterator).
+/// starts just before the distance of the last hit (a small band absorbs
+/// rounding differences between index paths) and excludes the hits already
+/// returned in that band. Not thread-safe (see QueryIterator).
 class SearchIterator {
  public:
   /// The next page of hits (at most batch_size); an empty page when done.
@@ -89,7 +90,8 @@ class SearchIterator {
   int64_t batch_size_;
   CallOptions call_;
   std::optional<float> last_distance_;
-  std::vector<Value> at_last_distance_;  // ids already returned there
+  // Hits already returned within a rounding band of last_distance_.
+  std::vector<std::pair<float, Value>> near_last_;
   int64_t remaining_ = -1;
   bool done_ = false;
 };
@@ -286,8 +288,8 @@ class Client {
   /// callback, on a worker thread) receives the same result the blocking
   /// call would. Destroying the last copy of the client waits for the calls
   /// still pending.
-  std::future<absl::StatusOr<SearchResults>> SearchAsync(
-      SearchRequest request, CallOptions call = {});
+  std::future<absl::StatusOr<SearchResults>> SearchAsync(SearchRequest request,
+                                                         CallOptions call = {});
   std::future<absl::StatusOr<std::vector<Row>>> QueryAsync(
       QueryRequest request, CallOptions call = {});
   std::future<absl::StatusOr<std::vector<Row>>> GetAsync(

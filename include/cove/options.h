@@ -36,7 +36,8 @@ struct EmbeddedOptions {
 
 /// Options of the remote (Milvus gRPC) backend.
 struct RemoteOptions {
-  /// Token ("user:password" or an API key); takes precedence over user/password.
+  /// Token ("user:password" or an API key); takes precedence over
+  /// user/password.
   std::string token;
   std::string user;
   std::string password;

@@ -270,8 +270,8 @@ struct RoleInfo {
 
 /// A privilege granted to a role on an object, Milvus style: object_type is
 /// "Global", "Collection" or "User"; object_name is a name or "*";
-/// privilege is a Milvus privilege name ("Search", "Insert", "CreateCollection",
-/// "All", ...).
+/// privilege is a Milvus privilege name ("Search", "Insert",
+/// "CreateCollection", "All", ...).
 struct Grant {
   std::string role;
   std::string object_type;

@@ -44,8 +44,8 @@ class Value {
   Value() = default;
   Value(std::nullptr_t) {}  // NOLINT(google-explicit-constructor)
   Value(bool v) : v_(v) {}  // NOLINT(google-explicit-constructor)
-  Value(int v) : v_(static_cast<int64_t>(v)) {}  // NOLINT
-  Value(int64_t v) : v_(v) {}                     // NOLINT
+  Value(int v) : v_(static_cast<int64_t>(v)) {}       // NOLINT
+  Value(int64_t v) : v_(v) {}                         // NOLINT
   Value(uint32_t v) : v_(static_cast<int64_t>(v)) {}  // NOLINT
   Value(double v) : v_(v) {}                          // NOLINT
   Value(float v) : v_(static_cast<double>(v)) {}      // NOLINT

@@ -5,8 +5,8 @@
 #include <utility>
 
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "client/executor.h"
 #include "embedded/embedded_connection.h"
@@ -40,9 +40,8 @@ template <typename T, typename F>
 std::future<T> Client::RunAsync(F fn) const {
   auto promise = std::make_shared<std::promise<T>>();
   std::future<T> future = promise->get_future();
-  executor().Submit([promise, fn = std::move(fn)]() mutable {
-    promise->set_value(fn());
-  });
+  executor().Submit(
+      [promise, fn = std::move(fn)]() mutable { promise->set_value(fn()); });
   return future;
 }
 
@@ -110,10 +109,9 @@ void Client::SearchAsync(
     SearchRequest request,
     std::function<void(absl::StatusOr<SearchResults>)> done, CallOptions call) {
   auto conn = connection_;
-  executor().Submit([conn, request = std::move(request),
-                     call = std::move(call), done = std::move(done)] {
-    done(conn->Search(request, call));
-  });
+  executor().Submit(
+      [conn, request = std::move(request), call = std::move(call),
+       done = std::move(done)] { done(conn->Search(request, call)); });
 }
 
 void Client::QueryAsync(
@@ -121,10 +119,9 @@ void Client::QueryAsync(
     std::function<void(absl::StatusOr<std::vector<Row>>)> done,
     CallOptions call) {
   auto conn = connection_;
-  executor().Submit([conn, request = std::move(request),
-                     call = std::move(call), done = std::move(done)] {
-    done(conn->Query(request, call));
-  });
+  executor().Submit(
+      [conn, request = std::move(request), call = std::move(call),
+       done = std::move(done)] { done(conn->Query(request, call)); });
 }
 
 void Client::InsertAsync(
@@ -132,10 +129,9 @@ void Client::InsertAsync(
     std::function<void(absl::StatusOr<MutationResult>)> done,
     CallOptions call) {
   auto conn = connection_;
-  executor().Submit([conn, request = std::move(request),
-                     call = std::move(call), done = std::move(done)] {
-    done(conn->Insert(request, call));
-  });
+  executor().Submit(
+      [conn, request = std::move(request), call = std::move(call),
+       done = std::move(done)] { done(conn->Insert(request, call)); });
 }
 
 absl::StatusOr<Client> Client::Open(const std::string& uri,

@@ -7,9 +7,8 @@ namespace cove {
 namespace {
 
 absl::Status Missing(const Connection& c, const char* method) {
-  return absl::UnimplementedError(
-      absl::StrCat(method, ": not supported by the '", c.backend_name(),
-                   "' backend"));
+  return absl::UnimplementedError(absl::StrCat(
+      method, ": not supported by the '", c.backend_name(), "' backend"));
 }
 
 }  // namespace
@@ -110,8 +109,7 @@ absl::StatusOr<std::vector<std::string>> Connection::ListDatabases(
     const CallOptions&) {
   return Missing(*this, "ListDatabases");
 }
-absl::Status Connection::CreatePartition(const std::string&,
-                                         const std::string&,
+absl::Status Connection::CreatePartition(const std::string&, const std::string&,
                                          const CallOptions&) {
   return Missing(*this, "CreatePartition");
 }
@@ -139,8 +137,8 @@ absl::Status Connection::AlterAlias(const std::string&, const std::string&,
                                     const CallOptions&) {
   return Missing(*this, "AlterAlias");
 }
-absl::StatusOr<AliasDescription> Connection::DescribeAlias(
-    const std::string&, const CallOptions&) {
+absl::StatusOr<AliasDescription> Connection::DescribeAlias(const std::string&,
+                                                           const CallOptions&) {
   return Missing(*this, "DescribeAlias");
 }
 absl::StatusOr<std::vector<std::string>> Connection::ListAliases(

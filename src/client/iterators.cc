@@ -1,6 +1,8 @@
 // Query and search iterators: primary-key cursors and distance cursors over
 // the ordinary Query and Search calls, so that they work on every backend.
+#include <algorithm>
 #include <cfloat>
+#include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +16,13 @@ namespace {
 constexpr int64_t kMaxBatch = 16384;
 constexpr char kCursorParam[] = "__cove_cursor";
 constexpr char kSeenParam[] = "__cove_seen";
+
+// Distances computed by different index paths (graph walk, exact scan,
+// batched kernels) may differ in the last bits; the cursor starts this far
+// before the last distance and skips the hits already returned there.
+float Band(float distance) {
+  return std::max(1e-6f, 1e-5f * std::fabs(distance));
+}
 
 // "(user filter) and extra", or just "extra".
 std::string AndFilter(const std::string& user, const std::string& extra) {
@@ -29,24 +38,23 @@ absl::StatusOr<std::string> PrimaryKeyField(Connection& connection,
   for (const FieldSchema& f : description->schema.fields) {
     if (f.is_primary_key) return f.name;
   }
-  return absl::InternalError(absl::StrCat(
-      "iterator: collection '", collection, "' has no primary key field"));
+  return absl::InternalError(absl::StrCat("iterator: collection '", collection,
+                                          "' has no primary key field"));
 }
 
 absl::Status CheckBatch(int64_t batch_size) {
   if (batch_size < 1 || batch_size > kMaxBatch) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "iterator batch_size: expected 1 to ", kMaxBatch, " (got ",
-        batch_size, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("iterator batch_size: expected 1 to ", kMaxBatch, " (got ",
+                     batch_size, ")"));
   }
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::StatusOr<QueryIterator> Client::NewQueryIterator(QueryRequest request,
-                                                       int64_t batch_size,
-                                                       const CallOptions& call) {
+absl::StatusOr<QueryIterator> Client::NewQueryIterator(
+    QueryRequest request, int64_t batch_size, const CallOptions& call) {
   if (absl::Status s = CheckBatch(batch_size); !s.ok()) return s;
   if (!request.ids.empty()) {
     return absl::InvalidArgumentError(
@@ -74,7 +82,8 @@ absl::StatusOr<QueryIterator> Client::NewQueryIterator(QueryRequest request,
 absl::StatusOr<std::vector<Row>> QueryIterator::Next() {
   if (done_) return std::vector<Row>{};
   QueryRequest page = request_;
-  page.limit = remaining_ >= 0 ? std::min(remaining_, batch_size_) : batch_size_;
+  page.limit =
+      remaining_ >= 0 ? std::min(remaining_, batch_size_) : batch_size_;
   page.offset = 0;
   if (last_key_.has_value()) {
     page.filter = AndFilter(request_.filter,
@@ -108,9 +117,9 @@ absl::StatusOr<SearchIterator> Client::NewSearchIterator(
     const CallOptions& call) {
   if (absl::Status s = CheckBatch(batch_size); !s.ok()) return s;
   if (request.num_queries() != 1 || request.vectors.size() != request.dim) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "search iterator: expected exactly one query vector (got ",
-        request.num_queries(), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("search iterator: expected exactly one query vector (got ",
+                     request.num_queries(), ")"));
   }
   if (request.offset != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -131,9 +140,9 @@ absl::StatusOr<SearchIterator> Client::NewSearchIterator(
     }
   }
   if (!metric.has_value()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "search iterator: collection '", request.collection_name,
-        "' has no vector index to tell the metric"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("search iterator: collection '", request.collection_name,
+                     "' has no vector index to tell the metric"));
   }
   if (limit == 0 || limit < -1) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -149,19 +158,25 @@ absl::StatusOr<SearchIterator> Client::NewSearchIterator(
 absl::StatusOr<std::vector<Hit>> SearchIterator::Next() {
   if (done_) return std::vector<Hit>{};
   SearchRequest page = request_;
-  page.limit = remaining_ >= 0 ? std::min(remaining_, batch_size_) : batch_size_;
+  page.limit =
+      remaining_ >= 0 ? std::min(remaining_, batch_size_) : batch_size_;
   if (last_distance_.has_value()) {
     // Milvus range semantics: L2 keeps range_filter <= d < radius; IP and
     // COSINE keep radius < s <= range_filter.
-    page.params["range_filter"] = Value(static_cast<double>(*last_distance_));
+    const float band = Band(*last_distance_);
+    const float start =
+        larger_is_closer_ ? *last_distance_ + band : *last_distance_ - band;
+    page.params["range_filter"] = Value(static_cast<double>(start));
     page.params["radius"] =
         Value(larger_is_closer_ ? -static_cast<double>(FLT_MAX)
                                 : static_cast<double>(FLT_MAX));
-    if (!at_last_distance_.empty()) {
-      page.filter = AndFilter(
-          request_.filter,
-          absl::StrCat(pk_field_, " not in {", kSeenParam, "}"));
-      page.filter_params[kSeenParam] = Value(Value::Array(at_last_distance_));
+    if (!near_last_.empty()) {
+      Value::Array seen;
+      for (const auto& [d, id] : near_last_) seen.push_back(id);
+      page.filter =
+          AndFilter(request_.filter,
+                    absl::StrCat(pk_field_, " not in {", kSeenParam, "}"));
+      page.filter_params[kSeenParam] = Value(std::move(seen));
     }
   }
   auto results = connection_->Search(page, call_);
@@ -169,12 +184,18 @@ absl::StatusOr<std::vector<Hit>> SearchIterator::Next() {
   std::vector<Hit> hits =
       results->hits.empty() ? std::vector<Hit>{} : std::move(results->hits[0]);
   if (static_cast<int64_t>(hits.size()) < page.limit) done_ = true;
-  for (const Hit& h : hits) {
-    if (!last_distance_.has_value() || h.distance != *last_distance_) {
-      at_last_distance_.clear();
-      last_distance_ = h.distance;
-    }
-    at_last_distance_.push_back(h.id);
+  for (const Hit& h : hits) near_last_.emplace_back(h.distance, h.id);
+  if (!hits.empty()) {
+    last_distance_ = hits.back().distance;
+    const float band = Band(*last_distance_);
+    const float edge = *last_distance_;
+    const bool larger = larger_is_closer_;
+    near_last_.erase(std::remove_if(near_last_.begin(), near_last_.end(),
+                                    [&](const std::pair<float, Value>& e) {
+                                      return larger ? e.first > edge + band
+                                                    : e.first < edge - band;
+                                    }),
+                     near_last_.end());
   }
   if (remaining_ >= 0) {
     remaining_ -= static_cast<int64_t>(hits.size());

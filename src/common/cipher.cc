@@ -44,8 +44,8 @@ std::string_view Trim(std::string_view s) {
 absl::StatusOr<Cipher> Cipher::FromKey(std::string_view key) {
   std::array<uint8_t, kKeySize> bytes{};
   if (key.size() == 2 * kKeySize && IsHex(key)) {
-    std::string raw = absl::HexStringToBytes(
-        absl::string_view(key.data(), key.size()));
+    std::string raw =
+        absl::HexStringToBytes(absl::string_view(key.data(), key.size()));
     std::copy(raw.begin(), raw.end(), bytes.begin());
   } else if (key.size() == kKeySize) {
     std::copy(key.begin(), key.end(), bytes.begin());
@@ -69,10 +69,10 @@ absl::StatusOr<Cipher> Cipher::FromKeyFile(const std::string& path) {
   std::string_view trimmed = Trim(content);
   if (trimmed.size() == 2 * kKeySize && IsHex(trimmed)) return FromKey(trimmed);
   if (content.size() == kKeySize) return FromKey(content);
-  return absl::InvalidArgumentError(absl::StrCat(
-      "encryption key file '", path,
-      "': expected 32 raw bytes or 64 hex digits (got ", content.size(),
-      " bytes)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("encryption key file '", path,
+                   "': expected 32 raw bytes or 64 hex digits (got ",
+                   content.size(), " bytes)"));
 }
 
 absl::StatusOr<Cipher> Cipher::FromEnv(const std::string& variable) {
@@ -129,9 +129,9 @@ absl::StatusOr<std::string> Cipher::Seal(std::string_view plaintext,
 absl::StatusOr<std::string> Cipher::Open(std::string_view sealed,
                                          std::string_view aad) const {
   if (sealed.size() < kOverhead) {
-    return absl::DataLossError(absl::StrCat(
-        "decrypt: message too short (expected at least ", kOverhead,
-        " bytes, got ", sealed.size(), ")"));
+    return absl::DataLossError(
+        absl::StrCat("decrypt: message too short (expected at least ",
+                     kOverhead, " bytes, got ", sealed.size(), ")"));
   }
   const size_t n = sealed.size() - kOverhead;
   const auto* nonce = reinterpret_cast<const unsigned char*>(sealed.data());
@@ -154,9 +154,9 @@ absl::StatusOr<std::string> Cipher::Open(std::string_view sealed,
                         static_cast<int>(aad.size())) != 1) {
     return absl::InternalError("decrypt: AAD update failed");
   }
-  if (n > 0 && EVP_DecryptUpdate(
-                   ctx.get(), reinterpret_cast<unsigned char*>(out.data()),
-                   &len, body, static_cast<int>(n)) != 1) {
+  if (n > 0 &&
+      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()),
+                        &len, body, static_cast<int>(n)) != 1) {
     return absl::InternalError("decrypt: update failed");
   }
   std::array<unsigned char, kTagSize> tag;
@@ -166,9 +166,9 @@ absl::StatusOr<std::string> Cipher::Open(std::string_view sealed,
     return absl::InternalError("decrypt: cannot set the tag");
   }
   int final_len = 0;
-  if (EVP_DecryptFinal_ex(
-          ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + n,
-          &final_len) != 1) {
+  if (EVP_DecryptFinal_ex(ctx.get(),
+                          reinterpret_cast<unsigned char*>(out.data()) + n,
+                          &final_len) != 1) {
     return absl::DataLossError(
         "decrypt: authentication failed (wrong key or corrupted data)");
   }

@@ -41,7 +41,8 @@ class Cipher {
                                    std::string_view aad = {}) const;
 
   /// A short, non-secret fingerprint of the key (to detect a wrong key
-  /// before reading data): the first 8 bytes of HMAC-SHA256(key, "cove-key-id"), hex.
+  /// before reading data): the first 8 bytes of HMAC-SHA256(key,
+  /// "cove-key-id"), hex.
   std::string KeyId() const;
 
  private:

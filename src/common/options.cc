@@ -1,10 +1,11 @@
 // Validation of the client options and their environment overrides.
+#include "cove/options.h"
+
 #include <cstdlib>
 #include <string>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "cove/options.h"
 
 namespace cove {
 namespace {
@@ -18,9 +19,9 @@ std::string Env(const char* name) {
 
 absl::Status EmbeddedOptions::Validate() const {
   if (index_threads < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "EmbeddedOptions.index_threads: must be >= 0 (got ", index_threads,
-        ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("EmbeddedOptions.index_threads: must be >= 0 (got ",
+                     index_threads, ")"));
   }
   int key_sources = (encryption_key.empty() ? 0 : 1) +
                     (encryption_key_file.empty() ? 0 : 1) +
@@ -42,9 +43,9 @@ absl::Status EmbeddedOptions::Validate() const {
 
 absl::Status RemoteOptions::Validate() const {
   if (timeout.count() <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "RemoteOptions.timeout: must be positive (got ", timeout.count(),
-        " ms)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("RemoteOptions.timeout: must be positive (got ",
+                     timeout.count(), " ms)"));
   }
   if (max_attempts < 1) {
     return absl::InvalidArgumentError(absl::StrCat(

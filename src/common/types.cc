@@ -1,5 +1,6 @@
 // Names of the public enums.
 #include "cove/types.h"
+
 #include "cove/version.h"
 
 namespace cove {

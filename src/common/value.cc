@@ -197,8 +197,8 @@ absl::StatusOr<Value> Value::FromJson(std::string_view text) {
     }
     return absl::InvalidArgumentError(
         absl::StrCat("json: ", where, " (expected a JSON document, got '",
-                     internal::Sv(text.substr(0, 40)), text.size() > 40 ? "...'" : "'",
-                     ")"));
+                     internal::Sv(text.substr(0, 40)),
+                     text.size() > 40 ? "...'" : "'", ")"));
   }
   return FromNlohmann(parsed);
 }

@@ -11,9 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
-#include "cove/version.h"
 #include "common/bytes.h"
 #include "common/cipher.h"
+#include "cove/version.h"
 #include "engine/collection.h"
 #include "engine/store.h"
 
@@ -94,8 +94,7 @@ class EmbeddedConnection : public Connection {
 
   absl::Status CreateDatabase(const std::string& name,
                               const CallOptions& call) override {
-    if (absl::Status s = engine::ValidateName("database name", name);
-        !s.ok()) {
+    if (absl::Status s = engine::ValidateName("database name", name); !s.ok()) {
       return s;
     }
     absl::ReaderMutexLock ops(&op_mu_);
@@ -105,9 +104,9 @@ class EmbeddedConnection : public Connection {
           absl::StrCat("database '", name, "' already exists"));
     }
     if (databases_.size() >= kMaxDatabases) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "database '", name, "': the maximum of ", kMaxDatabases,
-          " databases is reached"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("database '", name, "': the maximum of ", kMaxDatabases,
+                       " databases is reached"));
     }
     internal::ByteWriter w;
     w.U8(static_cast<uint8_t>(engine::RecordType::kCreateDatabase));
@@ -187,17 +186,17 @@ class EmbeddedConnection : public Connection {
     auto db = Db(call);
     if (!db.ok()) return db.status();
     if ((*db)->aliases.count(name) != 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "drop collection: '", name,
-          "' is an alias; drop the collection by its own name"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("drop collection: '", name,
+                       "' is an alias; drop the collection by its own name"));
     }
     auto it = (*db)->collections.find(name);
     if (it == (*db)->collections.end()) return NotFound(name);
     std::vector<std::string> aliases = AliasesOf(**db, name);
     if (!aliases.empty()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "drop collection '", name, "': it still has aliases (",
-          absl::StrJoin(aliases, ", "), "); drop them first"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("drop collection '", name, "': it still has aliases (",
+                       absl::StrJoin(aliases, ", "), "); drop them first"));
     }
     internal::ByteWriter w;
     w.U8(static_cast<uint8_t>(engine::RecordType::kDropCollection));
@@ -337,16 +336,16 @@ class EmbeddedConnection : public Connection {
     if (!db.ok()) return db.status();
     if ((*db)->collections.count(collection) == 0) return NotFound(collection);
     if ((*db)->aliases.count(alias) != 0) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "alias '", alias, "' already exists (it names '",
-          (*db)->aliases[alias], "'); use AlterAlias to move it"));
+      return absl::AlreadyExistsError(
+          absl::StrCat("alias '", alias, "' already exists (it names '",
+                       (*db)->aliases[alias], "'); use AlterAlias to move it"));
     }
     if ((*db)->collections.count(alias) != 0) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "alias '", alias, "': a collection has that name"));
+      return absl::AlreadyExistsError(
+          absl::StrCat("alias '", alias, "': a collection has that name"));
     }
-    if (absl::Status s = LogAlias(engine::RecordType::kCreateAlias, call,
-                                  collection, alias);
+    if (absl::Status s =
+            LogAlias(engine::RecordType::kCreateAlias, call, collection, alias);
         !s.ok()) {
       return s;
     }
@@ -361,8 +360,7 @@ class EmbeddedConnection : public Connection {
     auto db = Db(call);
     if (!db.ok()) return db.status();
     if ((*db)->aliases.count(alias) == 0) {
-      return absl::NotFoundError(absl::StrCat("alias '", alias,
-                                              "' not found"));
+      return absl::NotFoundError(absl::StrCat("alias '", alias, "' not found"));
     }
     internal::ByteWriter w;
     w.U8(static_cast<uint8_t>(engine::RecordType::kDropAlias));
@@ -383,11 +381,10 @@ class EmbeddedConnection : public Connection {
     if ((*db)->collections.count(collection) == 0) return NotFound(collection);
     auto it = (*db)->aliases.find(alias);
     if (it == (*db)->aliases.end()) {
-      return absl::NotFoundError(absl::StrCat("alias '", alias,
-                                              "' not found"));
+      return absl::NotFoundError(absl::StrCat("alias '", alias, "' not found"));
     }
-    if (absl::Status s = LogAlias(engine::RecordType::kAlterAlias, call,
-                                  collection, alias);
+    if (absl::Status s =
+            LogAlias(engine::RecordType::kAlterAlias, call, collection, alias);
         !s.ok()) {
       return s;
     }
@@ -402,8 +399,7 @@ class EmbeddedConnection : public Connection {
     if (!db.ok()) return db.status();
     auto it = (*db)->aliases.find(alias);
     if (it == (*db)->aliases.end()) {
-      return absl::NotFoundError(absl::StrCat("alias '", alias,
-                                              "' not found"));
+      return absl::NotFoundError(absl::StrCat("alias '", alias, "' not found"));
     }
     return AliasDescription{alias, it->second, DbName(call)};
   }
@@ -551,8 +547,7 @@ class EmbeddedConnection : public Connection {
   }
 
   static absl::Status DatabaseNotFound(const std::string& name) {
-    return absl::NotFoundError(absl::StrCat("database '", name,
-                                            "' not found"));
+    return absl::NotFoundError(absl::StrCat("database '", name, "' not found"));
   }
 
   static std::string DbName(const CallOptions& call) {
@@ -633,7 +628,8 @@ class EmbeddedConnection : public Connection {
     }
     absl::Status s = Checkpoint();
     if (!s.ok()) {
-      std::fprintf(stderr, "cove: checkpoint failed (the log keeps growing): %s\n",
+      std::fprintf(stderr,
+                   "cove: checkpoint failed (the log keeps growing): %s\n",
                    std::string(s.message()).c_str());
     }
   }

@@ -43,6 +43,21 @@ class Bitset {
     return n;
   }
 
+  /// Number of set bits among the first min(n, size()) positions.
+  size_t CountBelow(size_t n) const {
+    const size_t limit = n < size_ ? n : size_;
+    const size_t full = limit / 64;
+    size_t count = 0;
+    for (size_t i = 0; i < full; ++i) {
+      count += static_cast<size_t>(__builtin_popcountll(words_[i]));
+    }
+    if (limit % 64 != 0) {
+      const uint64_t mask = (uint64_t{1} << (limit % 64)) - 1;
+      count += static_cast<size_t>(__builtin_popcountll(words_[full] & mask));
+    }
+    return count;
+  }
+
   /// this &= other (sizes must match).
   void And(const Bitset& other) {
     for (size_t i = 0; i < words_.size(); ++i) words_[i] &= other.words_[i];

@@ -3,16 +3,16 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <set>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/numbers.h"
 
 namespace cove::engine {
 namespace {
@@ -83,10 +83,9 @@ expr::FieldType ToExprType(DataType t) {
 absl::Status CheckScalar(const FieldSchema& f, DataType type, const Value& v,
                          const std::string& where) {
   auto mismatch = [&](const char* expected) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": expected ", expected, " (got ",
-                     Value::KindName(v.kind()), " ", v.ToJson().substr(0, 40),
-                     ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": expected ", expected, " (got ", Value::KindName(v.kind()),
+        " ", v.ToJson().substr(0, 40), ")"));
   };
   switch (type) {
     case DataType::kBool:
@@ -111,9 +110,9 @@ absl::Status CheckScalar(const FieldSchema& f, DataType type, const Value& v,
       if (!v.is_string()) return mismatch("VARCHAR");
       if (f.max_length > 0 &&
           static_cast<int64_t>(v.AsString().size()) > f.max_length) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            where, ": string of ", v.AsString().size(),
-            " bytes exceeds max_length ", f.max_length));
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": string of ", v.AsString().size(),
+                         " bytes exceeds max_length ", f.max_length));
       }
       return absl::OkStatus();
     case DataType::kJson:
@@ -135,17 +134,15 @@ absl::Status ValidateName(const std::string& what, const std::string& name) {
   };
   auto digit = [](char c) { return c >= '0' && c <= '9'; };
   if (!alpha(name[0])) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": '", name,
-                     "' must start with a letter or '_' (got '",
-                     std::string(1, name[0]), "')"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": '", name, "' must start with a letter or '_' (got '",
+        std::string(1, name[0]), "')"));
   }
   for (char c : name) {
     if (!alpha(c) && !digit(c)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          what, ": '", name,
-          "' may only hold letters, digits and '_' (got '", std::string(1, c),
-          "')"));
+          what, ": '", name, "' may only hold letters, digits and '_' (got '",
+          std::string(1, c), "')"));
     }
   }
   return absl::OkStatus();
@@ -175,8 +172,9 @@ absl::Status ValidateSchema(const CollectionSchema& schema) {
       case DataType::kVarChar:
         if (f.max_length <= 0 || f.max_length > 65535) {
           return absl::InvalidArgumentError(
-              absl::StrCat(where, ": VARCHAR max_length must be in [1, 65535] "
-                                  "(got ",
+              absl::StrCat(where,
+                           ": VARCHAR max_length must be in [1, 65535] "
+                           "(got ",
                            f.max_length, ")"));
         }
         break;
@@ -233,9 +231,9 @@ absl::Status ValidateSchema(const CollectionSchema& schema) {
     }
     if (f.default_value.has_value() && !f.default_value->is_null()) {
       if (f.type == DataType::kJson || f.type == DataType::kArray) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            where, ": default values are not supported for ",
-            DataTypeName(f.type), " fields"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": default values are not supported for ",
+                         DataTypeName(f.type), " fields"));
       }
       absl::Status s =
           CheckScalar(f, f.type, *f.default_value, where + " default_value");
@@ -384,9 +382,9 @@ absl::Status Collection::CreateIndexLocked(const IndexSpec& spec, bool log) {
     if (key == "nlist") dest = &params.nlist;
     if (dest == nullptr) continue;  // unknown keys are ignored, as in Milvus
     if (!absl::SimpleAtoi(value, &n) || n <= 0 || n > 65536) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "index param '", key, "': expected a positive integer (got '",
-          value, "')"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("index param '", key,
+                       "': expected a positive integer (got '", value, "')"));
     }
     *dest = static_cast<int>(n);
   }
@@ -432,9 +430,9 @@ absl::Status Collection::DropIndex(const std::string& index_name) {
 absl::Status Collection::DropIndexLocked(const std::string& index_name,
                                          bool log) {
   if (loaded_) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "index '", index_name, "': collection '", name_,
-        "' is loaded; release it before dropping its index"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("index '", index_name, "': collection '", name_,
+                     "' is loaded; release it before dropping its index"));
   }
   for (auto& vf : vector_fields_) {
     if (vf.has_index && vf.spec.index_name == index_name) {
@@ -451,9 +449,8 @@ absl::Status Collection::DropIndexLocked(const std::string& index_name,
       return absl::OkStatus();
     }
   }
-  return absl::NotFoundError(absl::StrCat("index '", index_name,
-                                          "' not found in collection '",
-                                          name_, "'"));
+  return absl::NotFoundError(absl::StrCat(
+      "index '", index_name, "' not found in collection '", name_, "'"));
 }
 
 std::vector<IndexDescription> Collection::DescribeIndexes() const {
@@ -483,10 +480,10 @@ absl::Status Collection::Load() {
 absl::Status Collection::LoadLocked(bool log) {
   for (const auto& vf : vector_fields_) {
     if (!vf.has_index) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "load collection '", name_, "': vector field '",
-          schema_.fields[vf.field_index].name,
-          "' has no index (create one first)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("load collection '", name_, "': vector field '",
+                       schema_.fields[vf.field_index].name,
+                       "' has no index (create one first)"));
     }
   }
   if (loaded_) return absl::OkStatus();
@@ -523,8 +520,9 @@ int64_t Collection::row_count() const {
 
 absl::Status Collection::CheckLoaded(const char* verb) const {
   if (!loaded_) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        verb, ": collection '", name_, "' is not loaded (call LoadCollection)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(verb, ": collection '", name_,
+                     "' is not loaded (call LoadCollection)"));
   }
   return absl::OkStatus();
 }
@@ -532,21 +530,20 @@ absl::Status Collection::CheckLoaded(const char* verb) const {
 absl::StatusOr<std::vector<Row>> Collection::RowsFromRequest(
     const InsertRequest& request) const {
   if (!request.rows.empty() && !request.columns.empty()) {
-    return absl::InvalidArgumentError(
-        "insert: give rows or columns, not both");
+    return absl::InvalidArgumentError("insert: give rows or columns, not both");
   }
   if (request.columns.empty()) return request.rows;
   size_t n = request.columns.front().size();
   for (const Column& c : request.columns) {
     if (c.dim > 0 && c.float_vectors.size() % c.dim != 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "insert column '", c.name, "': ", c.float_vectors.size(),
-          " floats is not a multiple of dim ", c.dim));
+      return absl::InvalidArgumentError(
+          absl::StrCat("insert column '", c.name, "': ", c.float_vectors.size(),
+                       " floats is not a multiple of dim ", c.dim));
     }
     if (c.size() != n) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "insert column '", c.name, "': expected ", n, " rows (got ",
-          c.size(), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("insert column '", c.name, "': expected ", n,
+                       " rows (got ", c.size(), ")"));
     }
   }
   std::vector<Row> rows(n);
@@ -578,9 +575,9 @@ absl::Status Collection::NormalizeRow(const Row& in, size_t row_number,
       continue;
     }
     if (!schema_.enable_dynamic_field) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "insert row ", row_number, ": unknown field '", key,
-          "' (the collection has no dynamic field)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("insert row ", row_number, ": unknown field '", key,
+                       "' (the collection has no dynamic field)"));
     }
     dynamic[key] = value;
   }
@@ -627,15 +624,15 @@ absl::Status Collection::NormalizeRow(const Row& in, size_t row_number,
                          Value::KindName(v->kind()), ")"));
       }
       if (static_cast<int64_t>(vec.size()) != f.dim) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            where, ": wrong dimension (expected ", f.dim, ", got ",
-            vec.size(), ")"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": wrong dimension (expected ", f.dim, ", got ",
+                         vec.size(), ")"));
       }
       for (size_t k = 0; k < vec.size(); ++k) {
         if (!std::isfinite(vec[k])) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              where, ": element ", k, " is not a finite number (got ",
-              vec[k], ")"));
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, ": element ", k,
+                           " is not a finite number (got ", vec[k], ")"));
         }
       }
       (*out)[i] = Value::FloatVector(std::move(vec));
@@ -643,15 +640,14 @@ absl::Status Collection::NormalizeRow(const Row& in, size_t row_number,
     }
     if (f.type == DataType::kArray) {
       if (!v->is_array()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(where, ": expected ARRAY of ",
-                         DataTypeName(f.element_type), " (got ",
-                         Value::KindName(v->kind()), ")"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": expected ARRAY of ", DataTypeName(f.element_type),
+            " (got ", Value::KindName(v->kind()), ")"));
       }
       if (static_cast<int64_t>(v->AsArray().size()) > f.max_capacity) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            where, ": ", v->AsArray().size(),
-            " elements exceed max_capacity ", f.max_capacity));
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": ", v->AsArray().size(),
+                         " elements exceed max_capacity ", f.max_capacity));
       }
       for (size_t k = 0; k < v->AsArray().size(); ++k) {
         absl::Status s = CheckScalar(f, f.element_type, v->AsArray()[k],
@@ -712,20 +708,19 @@ absl::StatusOr<MutationResult> Collection::Insert(const InsertRequest& request,
     absl::Status s = NormalizeRow(row, r, &normalized[r]);
     if (!s.ok()) return s;
     if (upsert && pk.auto_id) {
-      absl::Status ps = CheckScalar(pk, pk.type, upsert_pk,
-                                    absl::StrCat("upsert row ", r,
-                                                 ": field '", pk.name, "'"));
+      absl::Status ps = CheckScalar(
+          pk, pk.type, upsert_pk,
+          absl::StrCat("upsert row ", r, ": field '", pk.name, "'"));
       if (!ps.ok()) return ps;
       normalized[r][pk_index_] = upsert_pk;
     }
   }
   absl::MutexLock lock(&mu_);
-  auto partition_ids = PartitionIds(
-      {request.partition_name.empty() ? std::string(kDefaultPartition)
-                                      : request.partition_name});
+  auto partition_ids = PartitionIds({request.partition_name.empty()
+                                         ? std::string(kDefaultPartition)
+                                         : request.partition_name});
   if (!partition_ids.ok()) return partition_ids.status();
-  const uint16_t partition_id =
-      static_cast<uint16_t>(partition_ids->front());
+  const uint16_t partition_id = static_cast<uint16_t>(partition_ids->front());
   // Assign auto ids; check for duplicate keys.
   absl::flat_hash_map<std::string, size_t> seen_str;
   absl::flat_hash_map<int64_t, size_t> seen_int;
@@ -745,10 +740,10 @@ absl::StatusOr<MutationResult> Collection::Insert(const InsertRequest& request,
                         ? int_pk_.contains(key.AsInt())
                         : str_pk_.contains(key.AsString());
       if (exists) {
-        return absl::AlreadyExistsError(absl::StrCat(
-            "insert row ", r, ": primary key ", key.ToJson(),
-            " already exists in collection '", name_,
-            "' (use upsert to replace it)"));
+        return absl::AlreadyExistsError(
+            absl::StrCat("insert row ", r, ": primary key ", key.ToJson(),
+                         " already exists in collection '", name_,
+                         "' (use upsert to replace it)"));
       }
     }
   }
@@ -983,8 +978,7 @@ absl::StatusOr<std::vector<std::string>> Collection::ResolveOutputFields(
     for (const auto& f : schema_.fields) known |= f.name == name;
     if (!known && !schema_.enable_dynamic_field) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "output_fields: no field '", name, "' in collection '", name_,
-          "'"));
+          "output_fields: no field '", name, "' in collection '", name_, "'"));
     }
     add(name);  // unknown names on dynamic collections are dynamic keys
   }
@@ -1029,15 +1023,14 @@ Row Collection::Entity(uint32_t row,
 absl::StatusOr<SearchResults> Collection::Search(
     const SearchRequest& request) const {
   if (request.limit < 1 || request.limit > kMaxTopK) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "search limit: expected 1 to ", kMaxTopK, " (got ", request.limit,
-        ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("search limit: expected 1 to ", kMaxTopK, " (got ",
+                     request.limit, ")"));
   }
   if (request.offset < 0 || request.offset + request.limit > kMaxTopK) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "search offset: expected offset >= 0 and offset + limit <= ",
-        kMaxTopK, " (got offset ", request.offset, ", limit ", request.limit,
-        ")"));
+        "search offset: expected offset >= 0 and offset + limit <= ", kMaxTopK,
+        " (got offset ", request.offset, ", limit ", request.limit, ")"));
   }
   std::optional<expr::CompiledFilter> filter;
   if (!request.filter.empty()) {
@@ -1050,9 +1043,9 @@ absl::StatusOr<SearchResults> Collection::Search(
   const VectorField* vf = nullptr;
   if (request.anns_field.empty()) {
     if (vector_fields_.size() > 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "search anns_field: collection '", name_,
-          "' has several vector fields; name one"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("search anns_field: collection '", name_,
+                       "' has several vector fields; name one"));
     }
     vf = &vector_fields_.front();
   } else {
@@ -1069,32 +1062,31 @@ absl::StatusOr<SearchResults> Collection::Search(
       request.vectors.size() % vf->dim != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "search vectors: wrong dimension for field '",
-        schema_.fields[vf->field_index].name, "' (expected ", vf->dim,
-        ", got ", request.dim, " with ", request.vectors.size(),
-        " floats)"));
+        schema_.fields[vf->field_index].name, "' (expected ", vf->dim, ", got ",
+        request.dim, " with ", request.vectors.size(), " floats)"));
   }
   for (size_t i = 0; i < request.vectors.size(); ++i) {
     if (!std::isfinite(request.vectors[i])) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "search vectors: query ", i / vf->dim, " element ", i % vf->dim,
-          " is not a finite number"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("search vectors: query ", i / vf->dim, " element ",
+                       i % vf->dim, " is not a finite number"));
     }
   }
   if (request.metric_type.has_value() &&
       *request.metric_type != vf->spec.metric_type) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "search metric_type: the index uses ",
-        MetricTypeName(vf->spec.metric_type), " (got ",
-        MetricTypeName(*request.metric_type), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("search metric_type: the index uses ",
+                     MetricTypeName(vf->spec.metric_type), " (got ",
+                     MetricTypeName(*request.metric_type), ")"));
   }
   IndexSearchParams params;
   params.k = static_cast<size_t>(request.limit + request.offset);
   for (const auto& [key, value] : request.params) {
     auto as_number = [&](const char* what) -> absl::StatusOr<double> {
       if (!value.is_number()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "search param '", what, "': expected a number (got ",
-            value.ToJson(), ")"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("search param '", what, "': expected a number (got ",
+                         value.ToJson(), ")"));
       }
       return value.AsDouble();
     };
@@ -1154,9 +1146,9 @@ absl::StatusOr<std::vector<Row>> Collection::Query(
         request.limit, ", offset ", request.offset, ")"));
   }
   if (request.limit + request.offset > kMaxTopK) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "query limit: offset + limit must be at most ", kMaxTopK, " (got ",
-        request.offset + request.limit, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("query limit: offset + limit must be at most ", kMaxTopK,
+                     " (got ", request.offset + request.limit, ")"));
   }
   bool count_only = request.output_fields.size() == 1 &&
                     request.output_fields[0] == "count(*)";
@@ -1224,10 +1216,10 @@ absl::StatusOr<std::vector<Row>> Collection::Query(
   }
   std::vector<Row> out;
   size_t begin = std::min(rows.size(), static_cast<size_t>(request.offset));
-  size_t end = request.limit > 0
-                   ? std::min(rows.size(), begin + static_cast<size_t>(
-                                                       request.limit))
-                   : rows.size();
+  size_t end =
+      request.limit > 0
+          ? std::min(rows.size(), begin + static_cast<size_t>(request.limit))
+          : rows.size();
   for (size_t i = begin; i < end; ++i) out.push_back(Entity(rows[i], *fields));
   return out;
 }
@@ -1268,16 +1260,16 @@ absl::Status Collection::CreatePartitionLocked(const std::string& partition,
   }
   if (std::find(partitions_.begin(), partitions_.end(), partition) !=
       partitions_.end()) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "partition '", partition, "' already exists in collection '", name_,
-        "'"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("partition '", partition,
+                     "' already exists in collection '", name_, "'"));
   }
   size_t live = 0;
   for (const auto& p : partitions_) live += p.empty() ? 0 : 1;
   if (live >= kMaxPartitions || partitions_.size() >= UINT16_MAX) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "partition '", partition, "': collection '", name_,
-        "' has the maximum of ", kMaxPartitions, " partitions"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("partition '", partition, "': collection '", name_,
+                     "' has the maximum of ", kMaxPartitions, " partitions"));
   }
   if (log) {
     internal::ByteWriter w;
@@ -1303,14 +1295,13 @@ absl::Status Collection::DropPartitionLocked(const std::string& partition,
   }
   auto it = std::find(partitions_.begin(), partitions_.end(), partition);
   if (partition.empty() || it == partitions_.end()) {
-    return absl::NotFoundError(absl::StrCat("partition '", partition,
-                                            "' not found in collection '",
-                                            name_, "'"));
+    return absl::NotFoundError(absl::StrCat(
+        "partition '", partition, "' not found in collection '", name_, "'"));
   }
   if (loaded_) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "drop partition '", partition, "': collection '", name_,
-        "' is loaded; release it first"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("drop partition '", partition, "': collection '", name_,
+                     "' is loaded; release it first"));
   }
   if (log) {
     internal::ByteWriter w;
@@ -1337,9 +1328,8 @@ absl::Status Collection::DropPartitionLocked(const std::string& partition,
 
 bool Collection::HasPartition(const std::string& partition) const {
   absl::ReaderMutexLock lock(&mu_);
-  return !partition.empty() &&
-         std::find(partitions_.begin(), partitions_.end(), partition) !=
-             partitions_.end();
+  return !partition.empty() && std::find(partitions_.begin(), partitions_.end(),
+                                         partition) != partitions_.end();
 }
 
 std::vector<std::string> Collection::ListPartitions() const {
@@ -1563,7 +1553,8 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::Deserialize(
     return corrupt("header");
   }
   auto created_or = Create(name, schema, id);
-  if (!created_or.ok()) return corrupt(std::string(created_or.status().message()));
+  if (!created_or.ok())
+    return corrupt(std::string(created_or.status().message()));
   std::unique_ptr<Collection> c = *std::move(created_or);
   absl::MutexLock lock(&c->mu_);
   c->created_ts_ = created;
@@ -1591,8 +1582,9 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::Deserialize(
     }
   }
   for (size_t col = 0; col < c->columns_.size(); ++col) {
-    const bool is_vector = col < c->schema_.fields.size() &&
-                           c->schema_.fields[col].type == DataType::kFloatVector;
+    const bool is_vector =
+        col < c->schema_.fields.size() &&
+        c->schema_.fields[col].type == DataType::kFloatVector;
     c->columns_[col].resize(n);
     if (is_vector) continue;
     for (uint64_t i = 0; i < n; ++i) {
@@ -1620,9 +1612,10 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::Deserialize(
     IndexSpec spec;
     std::string bytes;
     if (!DecodeIndexSpec(r, &spec) || !r->Str(&bytes)) return corrupt("index");
-    auto loaded_index = bytes.empty() ? absl::StatusOr<std::unique_ptr<VectorIndex>>(
-                                            absl::NotFoundError("no bytes"))
-                                      : LoadIndex(bytes);
+    auto loaded_index = bytes.empty()
+                            ? absl::StatusOr<std::unique_ptr<VectorIndex>>(
+                                  absl::NotFoundError("no bytes"))
+                            : LoadIndex(bytes);
     if (loaded_index.ok() && (*loaded_index)->size() == n) {
       vf.index = *std::move(loaded_index);
       vf.spec = spec;

@@ -19,9 +19,8 @@
 namespace cove::internal {
 namespace {
 
-alignas(32) constexpr int32_t kMaskWindow[16] = {-1, -1, -1, -1, -1, -1,
-                                                 -1, -1, 0,  0,  0,  0,
-                                                 0,  0,  0,  0};
+alignas(32) constexpr int32_t kMaskWindow[16] = {-1, -1, -1, -1, -1, -1, -1, -1,
+                                                 0,  0,  0,  0,  0,  0,  0,  0};
 
 // Lanes [0, r) set, r in [0, 8].
 inline __m256i TailMask(size_t r) {
@@ -164,22 +163,21 @@ void L2SqrBatch256(const float* q, const float* base, size_t n, size_t d,
   Batch256<true>(q, base, n, d, out);
 }
 
-void InnerProductBatch256(const float* q, const float* base, size_t n,
-                          size_t d, float* out) {
+void InnerProductBatch256(const float* q, const float* base, size_t n, size_t d,
+                          float* out) {
   Batch256<false>(q, base, n, d, out);
 }
 
 // ---------------------------------------------------------------------------
 // Many queries against many rows: a register-blocked GEMM.
 
-constexpr int kMr = 6;         // query rows per microkernel tile
-constexpr int kNr = 16;        // base rows per panel (two ymm)
-constexpr size_t kKc = 256;    // dimensions per packed panel (16 KiB)
+constexpr int kMr = 6;       // query rows per microkernel tile
+constexpr int kNr = 16;      // base rows per panel (two ymm)
+constexpr size_t kKc = 256;  // dimensions per packed panel (16 KiB)
 constexpr size_t kMinPackedQueries = 3;
 
 // panel[k * kNr + r] = x[r * ldx + k]; rows nc .. kNr-1 are zero.
-void PackPanel(const float* x, size_t ldx, size_t nc, size_t kc,
-               float* panel) {
+void PackPanel(const float* x, size_t ldx, size_t nc, size_t kc, float* panel) {
   if (nc < static_cast<size_t>(kNr)) {
     std::memset(panel, 0, sizeof(float) * kNr * kc);
   }
@@ -223,7 +221,8 @@ void PackPanel(const float* x, size_t ldx, size_t nc, size_t kc,
       _mm256_store_ps(p + 7 * kNr, _mm256_permute2f128_ps(u3, u7, 0x31));
     }
     for (; k < kc; ++k) {
-      for (size_t i = 0; i < 8; ++i) panel[k * kNr + r + i] = x[(r + i) * ldx + k];
+      for (size_t i = 0; i < 8; ++i)
+        panel[k * kNr + r + i] = x[(r + i) * ldx + k];
     }
   }
   for (; r < nc; ++r) {
@@ -356,11 +355,11 @@ float Sq8Kernel256(const float* q, const uint8_t* code, const float* vmin,
   size_t i = 0;
   for (; i + 16 <= d; i += 16) {
     __m128i c16 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(code + i));
-    __m256 x0 = Dequantize8(c16, _mm256_loadu_ps(vmin + i),
-                            _mm256_loadu_ps(vdiff + i));
-    __m256 x1 = Dequantize8(_mm_unpackhi_epi64(c16, c16),
-                            _mm256_loadu_ps(vmin + i + 8),
-                            _mm256_loadu_ps(vdiff + i + 8));
+    __m256 x0 =
+        Dequantize8(c16, _mm256_loadu_ps(vmin + i), _mm256_loadu_ps(vdiff + i));
+    __m256 x1 =
+        Dequantize8(_mm_unpackhi_epi64(c16, c16), _mm256_loadu_ps(vmin + i + 8),
+                    _mm256_loadu_ps(vdiff + i + 8));
     Accumulate<kL2>(x0, _mm256_loadu_ps(q + i), s0);
     Accumulate<kL2>(x1, _mm256_loadu_ps(q + i + 8), s1);
   }
@@ -428,9 +427,14 @@ size_t SelectLe256(const float* v, const float* add, float alpha, size_t n,
 
 const DistanceKernels* Avx2DistanceKernels() {
   static constexpr DistanceKernels kTable = {
-      engine::SimdLevel::kAvx2, L2Sqr256,         InnerProduct256,
-      L2SqrBatch256,            InnerProductBatch256,
-      InnerProductMatrix256,    L2SqrSq8_256,     InnerProductSq8_256,
+      engine::SimdLevel::kAvx2,
+      L2Sqr256,
+      InnerProduct256,
+      L2SqrBatch256,
+      InnerProductBatch256,
+      InnerProductMatrix256,
+      L2SqrSq8_256,
+      InnerProductSq8_256,
       SelectLe256,
   };
   return &kTable;

@@ -42,8 +42,8 @@ inline __mmask16 TailMask(size_t r) {  // r in [0, 16]
 }
 
 inline float ReduceAdd(__m512 v) {
-  __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v),
-                           _mm512_extractf32x8_ps(v, 1));
+  __m256 h =
+      _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));
   __m128 x = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
   x = _mm_add_ps(x, _mm_movehl_ps(x, x));
   x = _mm_add_ss(x, _mm_movehdup_ps(x));
@@ -72,12 +72,12 @@ float L2Sqr512(const float* a, const float* b, size_t d) {
   size_t i = 0;
   for (; i + 64 <= d; i += 64) {
     __m512 t0 = _mm512_sub_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
-    __m512 t1 = _mm512_sub_ps(_mm512_loadu_ps(a + i + 16),
-                              _mm512_loadu_ps(b + i + 16));
-    __m512 t2 = _mm512_sub_ps(_mm512_loadu_ps(a + i + 32),
-                              _mm512_loadu_ps(b + i + 32));
-    __m512 t3 = _mm512_sub_ps(_mm512_loadu_ps(a + i + 48),
-                              _mm512_loadu_ps(b + i + 48));
+    __m512 t1 =
+        _mm512_sub_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16));
+    __m512 t2 =
+        _mm512_sub_ps(_mm512_loadu_ps(a + i + 32), _mm512_loadu_ps(b + i + 32));
+    __m512 t3 =
+        _mm512_sub_ps(_mm512_loadu_ps(a + i + 48), _mm512_loadu_ps(b + i + 48));
     s0 = _mm512_fmadd_ps(t0, t0, s0);
     s1 = _mm512_fmadd_ps(t1, t1, s1);
     s2 = _mm512_fmadd_ps(t2, t2, s2);
@@ -85,8 +85,8 @@ float L2Sqr512(const float* a, const float* b, size_t d) {
   }
   if (i + 32 <= d) {
     __m512 t0 = _mm512_sub_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
-    __m512 t1 = _mm512_sub_ps(_mm512_loadu_ps(a + i + 16),
-                              _mm512_loadu_ps(b + i + 16));
+    __m512 t1 =
+        _mm512_sub_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16));
     s0 = _mm512_fmadd_ps(t0, t0, s0);
     s1 = _mm512_fmadd_ps(t1, t1, s1);
     i += 32;
@@ -220,24 +220,23 @@ void L2SqrBatch512(const float* q, const float* base, size_t n, size_t d,
   Batch512<true>(q, base, n, d, out);
 }
 
-void InnerProductBatch512(const float* q, const float* base, size_t n,
-                          size_t d, float* out) {
+void InnerProductBatch512(const float* q, const float* base, size_t n, size_t d,
+                          float* out) {
   Batch512<false>(q, base, n, d, out);
 }
 
 // ---------------------------------------------------------------------------
 // Many queries against many rows: a register-blocked GEMM.
 
-constexpr int kMr = 8;            // query rows per microkernel tile
-constexpr int kNc = 3;            // zmm columns per tile
-constexpr int kNr = 16 * kNc;     // base rows per packed panel
-constexpr size_t kKc = 128;       // dimensions per packed panel (24 KiB)
+constexpr int kMr = 8;         // query rows per microkernel tile
+constexpr int kNc = 3;         // zmm columns per tile
+constexpr int kNr = 16 * kNc;  // base rows per packed panel
+constexpr size_t kKc = 128;    // dimensions per packed panel (24 KiB)
 constexpr size_t kMinPackedQueries = 3;
 
 // Packs rows [0, nc) x dims [0, kc) of x (row stride ldx) transposed into
 // panel[k * kNr + r]; rows nc .. kNr-1 are zero.
-void PackPanel(const float* x, size_t ldx, size_t nc, size_t kc,
-               float* panel) {
+void PackPanel(const float* x, size_t ldx, size_t nc, size_t kc, float* panel) {
   if (nc < static_cast<size_t>(kNr)) {
     std::memset(panel, 0, sizeof(float) * kNr * kc);
   }
@@ -247,7 +246,8 @@ void PackPanel(const float* x, size_t ldx, size_t nc, size_t kc,
     size_t k = 0;
     for (; k + 16 <= kc; k += 16) {
       __m512 v[16];
-      for (int i = 0; i < 16; ++i) v[i] = _mm512_loadu_ps(x + (r + i) * ldx + k);
+      for (int i = 0; i < 16; ++i)
+        v[i] = _mm512_loadu_ps(x + (r + i) * ldx + k);
       // Standard 4-stage transpose of a 16 x 16 block.
       __m512 t[16];
       for (int i = 0; i < 16; i += 2) {
@@ -280,7 +280,8 @@ void PackPanel(const float* x, size_t ldx, size_t nc, size_t kc,
       }
     }
     for (; k < kc; ++k) {
-      for (size_t i = 0; i < 16; ++i) panel[k * kNr + r + i] = x[(r + i) * ldx + k];
+      for (size_t i = 0; i < 16; ++i)
+        panel[k * kNr + r + i] = x[(r + i) * ldx + k];
     }
   }
   for (; r < nc; ++r) {
@@ -332,9 +333,9 @@ void MicroKernel(const float* a, size_t lda, const float* panel, size_t kc,
 using MicroKernelFn = void (*)(const float*, size_t, const float*, size_t,
                                float*, size_t, const __mmask16*, bool);
 constexpr MicroKernelFn kMicroKernels[kMr + 1] = {
-    nullptr,         MicroKernel<1>, MicroKernel<2>, MicroKernel<3>,
-    MicroKernel<4>,  MicroKernel<5>, MicroKernel<6>, MicroKernel<7>,
-    MicroKernel<8>,
+    nullptr,        MicroKernel<1>, MicroKernel<2>,
+    MicroKernel<3>, MicroKernel<4>, MicroKernel<5>,
+    MicroKernel<6>, MicroKernel<7>, MicroKernel<8>,
 };
 
 void InnerProductMatrix512(const float* queries, size_t nq, const float* base,
@@ -420,8 +421,8 @@ float Sq8Kernel512(const float* q, const uint8_t* code, const float* vmin,
   }
   for (; i < d; i += 16) {
     __mmask16 m = TailMask(std::min<size_t>(16, d - i));
-    __m512 x = Dequantize16(_mm_maskz_loadu_epi8(m, code + i), vmin + i,
-                            vdiff + i, m);
+    __m512 x =
+        Dequantize16(_mm_maskz_loadu_epi8(m, code + i), vmin + i, vdiff + i, m);
     Accumulate<kL2>(x, _mm512_maskz_loadu_ps(m, q + i), s0);
   }
   return ReduceAdd(_mm512_add_ps(s0, s1));
@@ -457,7 +458,8 @@ size_t SelectLe512(const float* v, const float* add, float alpha, size_t n,
     if (hit == 0) continue;
     unsigned cnt = static_cast<unsigned>(__builtin_popcount(hit));
     __mmask16 out_mask = TailMask(cnt);
-    __m512i ids = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(j)), iota);
+    __m512i ids =
+        _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(j)), iota);
     _mm512_mask_storeu_epi32(idx + m, out_mask,
                              _mm512_maskz_compress_epi32(hit, ids));
     _mm512_mask_storeu_ps(val + m, out_mask, _mm512_maskz_compress_ps(hit, s));
@@ -470,9 +472,14 @@ size_t SelectLe512(const float* v, const float* add, float alpha, size_t n,
 
 const DistanceKernels* Avx512DistanceKernels() {
   static constexpr DistanceKernels kTable = {
-      engine::SimdLevel::kAvx512, L2Sqr512,         InnerProduct512,
-      L2SqrBatch512,              InnerProductBatch512,
-      InnerProductMatrix512,      L2SqrSq8_512,     InnerProductSq8_512,
+      engine::SimdLevel::kAvx512,
+      L2Sqr512,
+      InnerProduct512,
+      L2SqrBatch512,
+      InnerProductBatch512,
+      InnerProductMatrix512,
+      L2SqrSq8_512,
+      InnerProductSq8_512,
       SelectLe512,
   };
   return &kTable;
@@ -483,7 +490,8 @@ const DistanceKernels* Avx512DistanceKernels() {
 #else  // no AVX-512 in this build
 
 #if defined(__x86_64__)
-#warning "distance_avx512.cc built without -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma: AVX-512 kernels disabled"
+#warning \
+    "distance_avx512.cc built without -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma: AVX-512 kernels disabled"
 #endif
 
 namespace cove::internal {

@@ -21,15 +21,15 @@ struct DistanceKernels {
   engine::SimdLevel level;
   float (*l2sqr)(const float* a, const float* b, size_t d);
   float (*inner_product)(const float* a, const float* b, size_t d);
-  void (*l2sqr_batch)(const float* query, const float* base, size_t n,
-                      size_t d, float* out);
+  void (*l2sqr_batch)(const float* query, const float* base, size_t n, size_t d,
+                      float* out);
   void (*inner_product_batch)(const float* query, const float* base, size_t n,
                               size_t d, float* out);
   void (*inner_product_matrix)(const float* queries, size_t nq,
                                const float* base, size_t nx, size_t d,
                                float* out);
-  float (*l2sqr_sq8)(const float* query, const uint8_t* code,
-                     const float* vmin, const float* vdiff, size_t d);
+  float (*l2sqr_sq8)(const float* query, const uint8_t* code, const float* vmin,
+                     const float* vdiff, size_t d);
   float (*inner_product_sq8)(const float* query, const uint8_t* code,
                              const float* vmin, const float* vdiff, size_t d);
   /// Selection for top-k scans. For j in [0, n) computes

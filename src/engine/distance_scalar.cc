@@ -40,8 +40,8 @@ float InnerProductScalar(const float* a, const float* b, size_t d) {
   return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
 }
 
-void L2SqrBatchScalar(const float* query, const float* base, size_t n,
-                      size_t d, float* out) {
+void L2SqrBatchScalar(const float* query, const float* base, size_t n, size_t d,
+                      float* out) {
   for (size_t j = 0; j < n; ++j) out[j] = L2SqrScalar(query, base + j * d, d);
 }
 
@@ -57,7 +57,8 @@ void InnerProductBatchScalar(const float* query, const float* base, size_t n,
 void InnerProductMatrixScalar(const float* queries, size_t nq,
                               const float* base, size_t nx, size_t d,
                               float* out) {
-  const size_t block = std::max<size_t>(1, (32 * 1024) / (4 * std::max<size_t>(d, 1)));
+  const size_t block =
+      std::max<size_t>(1, (32 * 1024) / (4 * std::max<size_t>(d, 1)));
   for (size_t j0 = 0; j0 < nx; j0 += block) {
     size_t j1 = std::min(nx, j0 + block);
     for (size_t i = 0; i < nq; ++i) {
@@ -69,8 +70,8 @@ void InnerProductMatrixScalar(const float* queries, size_t nq,
   }
 }
 
-float L2SqrSq8Scalar(const float* query, const uint8_t* code,
-                     const float* vmin, const float* vdiff, size_t d) {
+float L2SqrSq8Scalar(const float* query, const uint8_t* code, const float* vmin,
+                     const float* vdiff, size_t d) {
   float s = 0;
   for (size_t i = 0; i < d; ++i) {
     float t = query[i] - DequantizeSq8(code[i], vmin[i], vdiff[i]);
@@ -107,9 +108,14 @@ size_t SelectLeScalar(const float* v, const float* add, float alpha, size_t n,
 
 const DistanceKernels& ScalarDistanceKernels() {
   static constexpr DistanceKernels kTable = {
-      engine::SimdLevel::kScalar, L2SqrScalar,    InnerProductScalar,
-      L2SqrBatchScalar,           InnerProductBatchScalar,
-      InnerProductMatrixScalar,   L2SqrSq8Scalar, InnerProductSq8Scalar,
+      engine::SimdLevel::kScalar,
+      L2SqrScalar,
+      InnerProductScalar,
+      L2SqrBatchScalar,
+      InnerProductBatchScalar,
+      InnerProductMatrixScalar,
+      L2SqrSq8Scalar,
+      InnerProductSq8Scalar,
       SelectLeScalar,
   };
   return kTable;

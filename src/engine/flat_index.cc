@@ -82,14 +82,13 @@ absl::Status FlatIndex::ValidateParams(const IndexParams& params) {
                      static_cast<int>(params.type), ")"));
   }
   if (params.dim == 0 || params.dim > kMaxDim) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("dim: expected 1 to ", kMaxDim, " (got ", params.dim, ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "dim: expected 1 to ", kMaxDim, " (got ", params.dim, ")"));
   }
   if (params.metric != Metric::kL2 && params.metric != Metric::kIP &&
       params.metric != Metric::kCosine) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("metric: unknown metric tag ",
-                     static_cast<int>(params.metric)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "metric: unknown metric tag ", static_cast<int>(params.metric)));
   }
   return absl::OkStatus();
 }
@@ -117,9 +116,9 @@ absl::Status FlatIndex::Add(const float* data, size_t n) {
     return absl::FailedPreconditionError("FLAT add: index has dim 0");
   }
   if (n > kMaxRows - n_) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "FLAT add: at most ", kMaxRows, " rows per index (have ", n_,
-        ", adding ", n, ")"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("FLAT add: at most ", kMaxRows, " rows per index (have ",
+                     n_, ", adding ", n, ")"));
   }
   const DistanceKernels& kern = ActiveDistanceKernels();
   data_.insert(data_.end(), data, data + n * dim_);
@@ -210,8 +209,8 @@ std::vector<Neighbor> FlatIndex::Search(const float* query,
   if (range.has_hi) final_top.SetBound(range.hi);
   for (const Neighbor& nb : cand) {
     const float* x = vector(nb.row);
-    float d = ip() ? -kern.inner_product(query, x, dim_)
-                   : kern.l2sqr(query, x, dim_);
+    float d =
+        ip() ? -kern.inner_product(query, x, dim_) : kern.l2sqr(query, x, dim_);
     if (d >= range.lo) final_top.PushKey(nb.row, d);
   }
   std::vector<Neighbor> out = final_top.Take();
@@ -321,8 +320,7 @@ std::vector<std::vector<Neighbor>> FlatIndex::SearchBatch(
       // L2 distances are collected without the constant ||q||^2.
       const float s = ip() ? 0.0f : qnorm;
       shift.push_back(s);
-      collectors.emplace_back(k, range.hi - s, range.has_hi,
-                              range.lo - s, tol);
+      collectors.emplace_back(k, range.hi - s, range.has_hi, range.lo - s, tol);
     }
     for (size_t x0 = 0; x0 < n_; x0 += kBaseBlock) {
       const size_t xb = std::min(kBaseBlock, n_ - x0);
@@ -331,8 +329,8 @@ std::vector<std::vector<Neighbor>> FlatIndex::SearchBatch(
         Collector& c = collectors[i];
         const float* row = tile.data() + i * xb;
         // L2: ||x||^2 - 2 <q, x>; IP: -<q, x>.
-        size_t m = ip() ? kern.select_le(row, nullptr, -1.0f, xb,
-                                         c.threshold(), idx.data(), val.data())
+        size_t m = ip() ? kern.select_le(row, nullptr, -1.0f, xb, c.threshold(),
+                                         idx.data(), val.data())
                         : kern.select_le(row, norms_.data() + x0, -2.0f, xb,
                                          c.threshold(), idx.data(), val.data());
         for (size_t t = 0; t < m; ++t) {
@@ -386,9 +384,9 @@ absl::StatusOr<std::unique_ptr<FlatIndex>> FlatIndex::Load(
   uint64_t dim = 0;
   uint64_t n = 0;
   if (!r.Get(&metric) || !r.GetArray(pad, 3) || !r.Get(&dim) || !r.Get(&n)) {
-    return absl::DataLossError(absl::StrCat(
-        "FLAT index payload: truncated header (got ", payload.size(),
-        " bytes)"));
+    return absl::DataLossError(
+        absl::StrCat("FLAT index payload: truncated header (got ",
+                     payload.size(), " bytes)"));
   }
   if (metric > static_cast<uint8_t>(Metric::kCosine)) {
     return absl::DataLossError(
@@ -398,9 +396,9 @@ absl::StatusOr<std::unique_ptr<FlatIndex>> FlatIndex::Load(
     return absl::DataLossError("FLAT index payload: reserved bytes not zero");
   }
   if (dim == 0 || dim > kMaxDim) {
-    return absl::DataLossError(absl::StrCat(
-        "FLAT index payload: dim out of range (expected 1 to ", kMaxDim,
-        ", got ", dim, ")"));
+    return absl::DataLossError(
+        absl::StrCat("FLAT index payload: dim out of range (expected 1 to ",
+                     kMaxDim, ", got ", dim, ")"));
   }
   if (n > kMaxRows) {
     return absl::DataLossError(
@@ -408,10 +406,10 @@ absl::StatusOr<std::unique_ptr<FlatIndex>> FlatIndex::Load(
   }
   const uint64_t floats = n * dim;  // no overflow: n < 2^32, dim <= 2^16
   if (r.remaining() != floats * sizeof(float)) {
-    return absl::DataLossError(absl::StrCat(
-        "FLAT index payload: vector data size mismatch (expected ",
-        floats * sizeof(float), " bytes for ", n, " x ", dim, ", got ",
-        r.remaining(), ")"));
+    return absl::DataLossError(
+        absl::StrCat("FLAT index payload: vector data size mismatch (expected ",
+                     floats * sizeof(float), " bytes for ", n, " x ", dim,
+                     ", got ", r.remaining(), ")"));
   }
   IndexParams params;
   params.type = IndexType::kFlat;

@@ -106,22 +106,6 @@ struct AcceptBits {
   bool operator()(uint32_t id) const { return id < limit && bits->Test(id); }
 };
 
-// Set bits of `b` below `n`.
-size_t CountBelow(const Bitset& b, size_t n) {
-  size_t limit = std::min(n, b.size());
-  const std::vector<uint64_t>& w = b.words();
-  size_t full = limit / 64;
-  size_t count = 0;
-  for (size_t i = 0; i < full; ++i) {
-    count += static_cast<size_t>(__builtin_popcountll(w[i]));
-  }
-  if (limit % 64 != 0) {
-    uint64_t mask = (uint64_t{1} << (limit % 64)) - 1;
-    count += static_cast<size_t>(__builtin_popcountll(w[full] & mask));
-  }
-  return count;
-}
-
 uint64_t SplitMix64(uint64_t z) {
   z += 0x9E3779B97F4A7C15ULL;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
@@ -699,7 +683,7 @@ std::vector<Neighbor> HnswIndex::Search(const float* query,
   const Bitset* allowed = sp.allowed;
   size_t allowed_count = n_;
   if (allowed != nullptr) {
-    allowed_count = CountBelow(*allowed, n_);
+    allowed_count = allowed->CountBelow(n_);
     if (allowed_count == 0) return {};
     if (allowed_count == n_) {
       allowed = nullptr;

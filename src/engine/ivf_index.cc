@@ -18,21 +18,6 @@ namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
-size_t CountBelow(const Bitset& b, size_t n) {
-  size_t limit = std::min(n, b.size());
-  const std::vector<uint64_t>& w = b.words();
-  size_t full = limit / 64;
-  size_t count = 0;
-  for (size_t i = 0; i < full; ++i) {
-    count += static_cast<size_t>(__builtin_popcountll(w[i]));
-  }
-  if (limit % 64 != 0) {
-    uint64_t mask = (uint64_t{1} << (limit % 64)) - 1;
-    count += static_cast<size_t>(__builtin_popcountll(w[full] & mask));
-  }
-  return count;
-}
-
 int Threads(int requested) {
   if (requested > 0) return requested;
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -226,7 +211,7 @@ std::vector<Neighbor> IvfIndex::Search(const float* query,
   size_t allowed_limit = 0;
   bool scan_all = nprobe == nc;
   if (allowed != nullptr) {
-    allowed_count = CountBelow(*allowed, n_);
+    allowed_count = allowed->CountBelow(n_);
     if (allowed_count == 0) return {};
     if (allowed_count == n_) {
       allowed = nullptr;

@@ -12,9 +12,9 @@
 #include <cstring>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/match.h"
 #include "common/crc32c.h"
 #include "common/strings.h"
 
@@ -116,9 +116,9 @@ absl::Status Store::Lock() {
       while (!who.empty() && (who.back() == '\n' || who.back() == '\0')) {
         who.pop_back();
       }
-      return absl::FailedPreconditionError(absl::StrCat(
-          "data directory '", dir_, "' is open for writing by ", who,
-          " (open it read-only, or close the other writer)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("data directory '", dir_, "' is open for writing by ",
+                       who, " (open it read-only, or close the other writer)"));
     }
     return IoError(absl::StrCat("lock '", path, "'"), err);
   }
@@ -168,17 +168,17 @@ absl::StatusOr<std::string> Store::ReadSnapshot(uint64_t seq) const {
         encrypted ? "the store is encrypted: open it with its encryption key"
                   : "the store is not encrypted, but a key was given"));
   }
-  if (encrypted && std::memcmp(data.data() + 12, cipher()->KeyId().data(),
-                               16) != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "snapshot '", path,
-        "' was written with another encryption key (wrong key)"));
+  if (encrypted &&
+      std::memcmp(data.data() + 12, cipher()->KeyId().data(), 16) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("snapshot '", path,
+                     "' was written with another encryption key (wrong key)"));
   }
   if (length != data.size() - kSnapshotHeaderSize) {
-    return absl::DataLossError(absl::StrCat(
-        "snapshot '", path, "': truncated (expected ", length,
-        " bytes of body at offset ", kSnapshotHeaderSize, ", got ",
-        data.size() - kSnapshotHeaderSize, ")"));
+    return absl::DataLossError(
+        absl::StrCat("snapshot '", path, "': truncated (expected ", length,
+                     " bytes of body at offset ", kSnapshotHeaderSize, ", got ",
+                     data.size() - kSnapshotHeaderSize, ")"));
   }
   std::string_view body(data.data() + kSnapshotHeaderSize, length);
   if (internal::Crc32c(body) != crc) {
@@ -189,8 +189,8 @@ absl::StatusOr<std::string> Store::ReadSnapshot(uint64_t seq) const {
   if (cipher() != nullptr) {
     auto opened = cipher()->Open(body);
     if (!opened.ok()) {
-      return absl::DataLossError(absl::StrCat("snapshot '", path, "': ",
-                                              opened.status().message()));
+      return absl::DataLossError(
+          absl::StrCat("snapshot '", path, "': ", opened.status().message()));
     }
     return *std::move(opened);
   }
@@ -236,8 +236,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
       if (s.ok()) s = load_snapshot(*bytes);
     }
     WalReadResult read;
-    bool have_wal = std::binary_search(listing->wals.begin(),
-                                       listing->wals.end(), seq);
+    bool have_wal =
+        std::binary_search(listing->wals.begin(), listing->wals.end(), seq);
     if (s.ok() && have_wal) {
       auto r = ReadWal(store->WalPath(seq), store->cipher(), replay);
       s = r.status();
@@ -258,13 +258,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
                    store->WalPath(seq).c_str(),
                    static_cast<unsigned long long>(read.torn_bytes));
     }
-    auto wal = have_wal ? WalWriter::OpenForAppend(store->WalPath(seq),
-                                                   read.valid_size,
-                                                   store->cipher(),
-                                                   store->options_.sync)
-                        : WalWriter::Create(store->WalPath(seq),
-                                            store->cipher(),
-                                            store->options_.sync);
+    auto wal =
+        have_wal
+            ? WalWriter::OpenForAppend(store->WalPath(seq), read.valid_size,
+                                       store->cipher(), store->options_.sync)
+            : WalWriter::Create(store->WalPath(seq), store->cipher(),
+                                store->options_.sync);
     if (!wal.ok()) return wal.status();
     store->wal_ = *std::move(wal);
     if (!have_wal) {

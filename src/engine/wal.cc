@@ -103,8 +103,7 @@ absl::StatusOr<std::unique_ptr<WalWriter>> WalWriter::OpenForAppend(
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) return IoError(absl::StrCat("open '", path, "'"), errno);
   if (::ftruncate(fd, static_cast<off_t>(size)) != 0 ||
-      ::lseek(fd, static_cast<off_t>(size), SEEK_SET) < 0 ||
-      ::fsync(fd) != 0) {
+      ::lseek(fd, static_cast<off_t>(size), SEEK_SET) < 0 || ::fsync(fd) != 0) {
     int err = errno;
     ::close(fd);
     return IoError(absl::StrCat("truncate '", path, "'"), err);
@@ -127,18 +126,17 @@ absl::Status WalWriter::Append(std::string_view record) {
     payload = sealed;
   }
   if (payload.size() > kWalMaxRecord) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "write-ahead log record: ", payload.size(),
-        " bytes exceeds the limit of ", kWalMaxRecord,
-        " (insert fewer rows per call)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("write-ahead log record: ", payload.size(),
+                     " bytes exceeds the limit of ", kWalMaxRecord,
+                     " (insert fewer rows per call)"));
   }
   std::string frame(kWalFrameHeaderSize + payload.size(), '\0');
   const uint32_t length = static_cast<uint32_t>(payload.size());
   const uint32_t payload_crc = internal::Crc32c(payload);
   PutU32(frame.data(), length);
   PutU32(frame.data() + 4, payload_crc);
-  PutU32(frame.data() + 8,
-         internal::Crc32c(std::string_view(frame.data(), 8)));
+  PutU32(frame.data() + 8, internal::Crc32c(std::string_view(frame.data(), 8)));
   std::memcpy(frame.data() + kWalFrameHeaderSize, payload.data(),
               payload.size());
   absl::Status s = WriteAll(fd_, frame.data(), frame.size(), path_);
@@ -194,14 +192,14 @@ absl::StatusOr<WalReadResult> ReadWal(
   const uint32_t flags = GetU32(data.data() + 12);
   const bool encrypted = (flags & kFlagEncrypted) != 0;
   if (encrypted && cipher == nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "write-ahead log '", path,
-        "' is encrypted: open the store with its encryption key"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("write-ahead log '", path,
+                     "' is encrypted: open the store with its encryption key"));
   }
   if (!encrypted && cipher != nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "write-ahead log '", path,
-        "' is not encrypted, but an encryption key was given"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("write-ahead log '", path,
+                     "' is not encrypted, but an encryption key was given"));
   }
   if (encrypted) {
     std::string id = cipher->KeyId();
@@ -234,9 +232,9 @@ absl::StatusOr<WalReadResult> ReadWal(
         result.torn_bytes = remaining;
         break;
       }
-      return absl::DataLossError(absl::StrCat(
-          "write-ahead log '", path, "': corrupt frame header at offset ",
-          pos));
+      return absl::DataLossError(
+          absl::StrCat("write-ahead log '", path,
+                       "': corrupt frame header at offset ", pos));
     }
     if (remaining - kWalFrameHeaderSize < length) {
       result.torn_bytes = remaining;  // the last write was cut short
@@ -249,10 +247,11 @@ absl::StatusOr<WalReadResult> ReadWal(
         result.torn_bytes = remaining;
         break;
       }
-      return absl::DataLossError(absl::StrCat(
-          "write-ahead log '", path, "': checksum mismatch in the record at "
-          "offset ",
-          pos));
+      return absl::DataLossError(
+          absl::StrCat("write-ahead log '", path,
+                       "': checksum mismatch in the record at "
+                       "offset ",
+                       pos));
     }
     std::string plain;
     if (cipher != nullptr) {

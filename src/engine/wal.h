@@ -3,7 +3,8 @@
 // File layout: a 32-byte header ("COVEWAL1", format version, flags, the key
 // id of the encryption key or zeros), then frames:
 //
-//   u32 length | u32 crc32c(payload) | u32 crc32c(length, payload crc) | payload
+//   u32 length | u32 crc32c(payload) | u32 crc32c(length, payload crc) |
+//   payload
 //
 // With encryption the payload is an AES-256-GCM sealed message. Every
 // frame is written with one write() call; with SyncPolicy kPerBatch the file

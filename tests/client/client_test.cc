@@ -20,8 +20,8 @@ TEST(ClientOpenTest, MemoryUriOpensEmbedded) {
 }
 
 TEST(ClientOpenTest, EmptyUriIsInvalid) {
-  EXPECT_THAT(Client::Open(""), StatusIs(absl::StatusCode::kInvalidArgument,
-                                         HasSubstr("uri")));
+  EXPECT_THAT(Client::Open(""),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("uri")));
 }
 
 TEST(ClientOpenTest, UnknownSchemeIsInvalid) {
@@ -41,28 +41,25 @@ TEST(ClientOpenTest, RemoteWithoutServerIsUnavailable) {
 TEST(ClientOpenTest, InvalidOptionsAreRejected) {
   ClientOptions options;
   options.remote.max_attempts = 0;
-  EXPECT_THAT(Client::Open(":memory:", options),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("max_attempts")));
+  EXPECT_THAT(
+      Client::Open(":memory:", options),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_attempts")));
 }
 
 TEST(OptionsTest, ValidateNamesTheField) {
   RemoteOptions remote;
   EXPECT_THAT(remote.Validate(), IsOk());
   remote.client_cert_file = "cert.pem";
-  EXPECT_THAT(remote.Validate(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("client_key_file")));
+  EXPECT_THAT(remote.Validate(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                          HasSubstr("client_key_file")));
   EmbeddedOptions embedded;
   embedded.encryption_key = "short";
-  EXPECT_THAT(embedded.Validate(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("encryption_key")));
+  EXPECT_THAT(embedded.Validate(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                            HasSubstr("encryption_key")));
   embedded.encryption_key.clear();
   embedded.index_threads = -1;
-  EXPECT_THAT(embedded.Validate(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("index_threads")));
+  EXPECT_THAT(embedded.Validate(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                            HasSubstr("index_threads")));
 }
 
 TEST(OptionsTest, EnvironmentFillsUnsetValuesOnly) {
@@ -98,9 +95,9 @@ TEST(ConnectionTest, DefaultMethodsAreUnimplemented) {
 
 TEST(ClientTest, QuickCreateRejectsBadDimension) {
   ASSERT_OK_AND_ASSIGN(Client client, Client::Open(":memory:"));
-  EXPECT_THAT(client.CreateCollection("c", 0),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("dimension")));
+  EXPECT_THAT(
+      client.CreateCollection("c", 0),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("dimension")));
 }
 
 }  // namespace

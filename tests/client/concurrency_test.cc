@@ -42,10 +42,10 @@ TEST(ConcurrencyTest, OneClientHammeredFromEightThreads) {
         switch (i % 4) {
           case 0:
           case 1: {
-            auto r = client.Insert(
-                "c", {{{"id", Value(id)},
-                       {"vector", Value::FloatVector(Vec(rng))},
-                       {"thread", Value(t)}}});
+            auto r =
+                client.Insert("c", {{{"id", Value(id)},
+                                     {"vector", Value::FloatVector(Vec(rng))},
+                                     {"thread", Value(t)}}});
             if (!r.ok()) ++errors;
             break;
           }
@@ -155,8 +155,9 @@ TEST(AsyncTest, PendingCallsFinishWhenTheClientGoesAway) {
   {
     ASSERT_OK_AND_ASSIGN(Client client, Client::Open(":memory:"));
     ASSERT_OK(client.CreateCollection("c", 2));
-    ASSERT_OK(client.Insert("c", {{{"id", Value(1)},
-                                   {"vector", Value::FloatVector({1, 0})}}})
+    ASSERT_OK(client
+                  .Insert("c", {{{"id", Value(1)},
+                                 {"vector", Value::FloatVector({1, 0})}}})
                   .status());
     SearchRequest s;
     s.collection_name = "c";

@@ -142,9 +142,9 @@ TEST(DurableTest, SecondWriterIsRefusedAndReadersSeeCommittedData) {
   ro.embedded.read_only = true;
   ASSERT_OK_AND_ASSIGN(Client reader, Client::Open(dir, ro));
   EXPECT_EQ(Count(reader, "docs"), 2);
-  EXPECT_THAT(reader.Insert("docs", {MakeRow(3)}),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("read-only")));
+  EXPECT_THAT(
+      reader.Insert("docs", {MakeRow(3)}),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("read-only")));
   ClientOptions ro2 = ro;
   ASSERT_OK_AND_ASSIGN(Client reader2, Client::Open(dir, ro2));
   EXPECT_EQ(Count(reader2, "docs"), 2);
@@ -178,12 +178,11 @@ TEST(DurableTest, EncryptionLeavesNoPlaintextAndNeedsTheRightKey) {
   }
   ClientOptions wrong;
   wrong.embedded.encryption_key = std::string(64, 'd');
-  EXPECT_THAT(Client::Open(dir, wrong),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("wrong key")));
-  EXPECT_THAT(Client::Open(dir),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("encryption key")));
+  EXPECT_THAT(
+      Client::Open(dir, wrong),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("wrong key")));
+  EXPECT_THAT(Client::Open(dir), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                          HasSubstr("encryption key")));
   ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir, options));
   EXPECT_EQ(Count(client, "secret_docs"), 21);
 }
@@ -263,8 +262,8 @@ TEST(DurableTest, AcknowledgedWritesSurviveSigkill) {
     }
     for (int64_t p : present) {
       if (p >= first) {
-        EXPECT_LE(p, last_acked + 1) << "round " << round
-                                     << ": unexpected id " << p;
+        EXPECT_LE(p, last_acked + 1)
+            << "round " << round << ": unexpected id " << p;
       }
     }
     next_id = (present.empty() ? 0 : *present.rbegin()) + 1;

@@ -41,8 +41,12 @@ CollectionSchema ProductSchema() {
   note.nullable = true;
   FieldSchema stock = Field("stock", DataType::kInt32);
   stock.default_value = Value(7);
-  schema.AddField(id).AddField(vec).AddField(color).AddField(price)
-      .AddField(note).AddField(stock);
+  schema.AddField(id)
+      .AddField(vec)
+      .AddField(color)
+      .AddField(price)
+      .AddField(note)
+      .AddField(stock);
   return schema;
 }
 
@@ -154,8 +158,8 @@ TEST_P(EmbeddedTest, QueryCountGetDeleteUpsert) {
   ASSERT_OK_AND_ASSIGN(n, client_->Query(count));
   EXPECT_EQ(n[0].at("count(*)").AsInt(), 400);
 
-  ASSERT_OK_AND_ASSIGN(auto got, client_->Get("products", {Value(3), Value(999)},
-                                             {"color"}));
+  ASSERT_OK_AND_ASSIGN(
+      auto got, client_->Get("products", {Value(3), Value(999)}, {"color"}));
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].at("color").AsString(), "blue");
 
@@ -164,14 +168,16 @@ TEST_P(EmbeddedTest, QueryCountGetDeleteUpsert) {
   del.filter = "price >= 600";  // ids 400..499
   ASSERT_OK_AND_ASSIGN(MutationResult d, client_->Delete(del));
   EXPECT_EQ(d.count, 100);
-  ASSERT_OK_AND_ASSIGN(MutationResult d2, client_->Delete("products", {Value(1)}));
+  ASSERT_OK_AND_ASSIGN(MutationResult d2,
+                       client_->Delete("products", {Value(1)}));
   EXPECT_EQ(d2.count, 1);
   count.filter.clear();
   ASSERT_OK_AND_ASSIGN(n, client_->Query(count));
   EXPECT_EQ(n[0].at("count(*)").AsInt(), 399);
 
   // A deleted row is never returned by search.
-  ASSERT_OK_AND_ASSIGN(SearchResults r, client_->Search(Search(vectors_[1], 5)));
+  ASSERT_OK_AND_ASSIGN(SearchResults r,
+                       client_->Search(Search(vectors_[1], 5)));
   for (const Hit& h : r.hits[0]) EXPECT_NE(h.id.AsInt(), 1);
 
   // Upsert replaces a row; count is unchanged.
@@ -230,14 +236,12 @@ TEST_P(EmbeddedTest, BadInputGetsClearErrors) {
   EXPECT_EQ(n[0].at("count(*)").AsInt(), 500);
   // Limit over 16,384.
   EXPECT_THAT(client_->Search(Search(vectors_[0], 16385)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("limit")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("limit")));
   // Bad filter.
   SearchRequest s = Search(vectors_[0], 3);
   s.filter = "price >";
-  EXPECT_THAT(client_->Search(s),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("filter")));
+  EXPECT_THAT(client_->Search(s), StatusIs(absl::StatusCode::kInvalidArgument,
+                                           HasSubstr("filter")));
   // Unknown collection.
   s = Search(vectors_[0], 3);
   s.collection_name = "nope";
@@ -246,16 +250,15 @@ TEST_P(EmbeddedTest, BadInputGetsClearErrors) {
                        HasSubstr("collection 'nope' not found")));
   // Query vector of the wrong dimension.
   s = Search({1, 2, 3}, 3);
-  EXPECT_THAT(client_->Search(s),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("wrong dimension")));
+  EXPECT_THAT(client_->Search(s), StatusIs(absl::StatusCode::kInvalidArgument,
+                                           HasSubstr("wrong dimension")));
 }
 
 TEST_P(EmbeddedTest, ReleasedCollectionRefusesSearch) {
   ASSERT_OK(client_->ReleaseCollection("products"));
-  EXPECT_THAT(client_->Search(Search(vectors_[0], 3)),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("not loaded")));
+  EXPECT_THAT(
+      client_->Search(Search(vectors_[0], 3)),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("not loaded")));
   ASSERT_OK(client_->LoadCollection("products"));
   EXPECT_THAT(client_->Search(Search(vectors_[0], 3)), IsOk());
 }
@@ -282,9 +285,9 @@ TEST(EmbeddedSchemaTest, SchemaErrorsNameTheField) {
                        HasSubstr("exactly one primary key")));
   CollectionSchema bad_varchar = ProductSchema();
   bad_varchar.fields[2].max_length = 0;
-  EXPECT_THAT(client.CreateCollection("c", bad_varchar),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("field 'color'")));
+  EXPECT_THAT(
+      client.CreateCollection("c", bad_varchar),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("field 'color'")));
   EXPECT_THAT(client.CreateCollection("1bad", ProductSchema()),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("collection name")));

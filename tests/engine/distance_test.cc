@@ -125,8 +125,8 @@ TEST_P(KernelTest, FunctionPointersMatchDispatch) {
 
 TEST_P(KernelTest, BatchMatchesReference) {
   for (size_t d : kDims) {
-    for (size_t n : {size_t{1}, size_t{3}, size_t{4}, size_t{5}, size_t{13},
-                     size_t{64}}) {
+    for (size_t n :
+         {size_t{1}, size_t{3}, size_t{4}, size_t{5}, size_t{13}, size_t{64}}) {
       Buffer q(d, &rng_), base(n * d, &rng_, 2);
       std::vector<float> l2(n + 1, -7.0f), ip(n + 1, -7.0f);
       L2SqrBatch(q.data(), base.data(), n, d, l2.data());
@@ -201,7 +201,8 @@ TEST_P(KernelTest, Sq8MatchesDequantizeThenFloat) {
       for (size_t i = 0; i < d; ++i) {
         code[i + 1] = static_cast<uint8_t>(byte(rng_));
         vmin[i + 1] = u(rng_);
-        vdiff[i + 1] = trial == 3 && i % 5 == 0 ? 0.0f : 2.0f * std::fabs(u(rng_));
+        vdiff[i + 1] =
+            trial == 3 && i % 5 == 0 ? 0.0f : 2.0f * std::fabs(u(rng_));
       }
       // Unaligned: start at offset 1 in each array.
       const uint8_t* c = code.data() + 1;
@@ -238,12 +239,12 @@ TEST_P(KernelTest, SelectLeMatchesScalar) {
         for (float thr : {-2.0f, -0.3f, 0.0f, 0.5f, 10.0f}) {
           std::vector<uint32_t> idx(n + 1), ref_idx(n + 1);
           std::vector<float> val(n + 1), ref_val(n + 1);
-          size_t m = k.select_le(v.data(), a, alpha, n, thr, idx.data(),
-                                 val.data());
+          size_t m =
+              k.select_le(v.data(), a, alpha, n, thr, idx.data(), val.data());
           size_t rm = Scalar().select_le(v.data(), a, alpha, n, thr,
                                          ref_idx.data(), ref_val.data());
-          SCOPED_TRACE(::testing::Message() << "n=" << n << " alpha=" << alpha
-                                            << " thr=" << thr);
+          SCOPED_TRACE(::testing::Message()
+                       << "n=" << n << " alpha=" << alpha << " thr=" << thr);
           if (a == nullptr) {
             // Exact: identical selections.
             ASSERT_EQ(m, rm);
@@ -279,12 +280,12 @@ TEST_P(KernelTest, ZeroDimensionIsZero) {
   for (float o : out) EXPECT_EQ(o, 0.0f);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllLevels, KernelTest,
-    ::testing::Values(SimdLevel::kScalar, SimdLevel::kAvx2, SimdLevel::kAvx512),
-    [](const ::testing::TestParamInfo<SimdLevel>& info) {
-      return std::string(SimdLevelName(info.param));
-    });
+INSTANTIATE_TEST_SUITE_P(AllLevels, KernelTest,
+                         ::testing::Values(SimdLevel::kScalar, SimdLevel::kAvx2,
+                                           SimdLevel::kAvx512),
+                         [](const ::testing::TestParamInfo<SimdLevel>& info) {
+                           return std::string(SimdLevelName(info.param));
+                         });
 
 TEST(DispatchTest, NamesAndActiveLevel) {
   EXPECT_STREQ(SimdLevelName(SimdLevel::kScalar), "scalar");

@@ -62,12 +62,14 @@ std::vector<Neighbor> Oracle(const std::vector<float>& data, size_t d,
     all.push_back({s, static_cast<uint32_t>(r)});
   }
   std::sort(all.begin(), all.end(), [&](const Scored& a, const Scored& b) {
-    if (a.score != b.score) return larger ? a.score > b.score : a.score < b.score;
+    if (a.score != b.score)
+      return larger ? a.score > b.score : a.score < b.score;
     return a.row < b.row;
   });
   if (all.size() > p.k) all.resize(p.k);
   std::vector<Neighbor> out;
-  for (const Scored& s : all) out.push_back({s.row, static_cast<float>(s.score)});
+  for (const Scored& s : all)
+    out.push_back({s.row, static_cast<float>(s.score)});
   return out;
 }
 
@@ -132,10 +134,12 @@ TEST(TopKTest, RandomStreamsMatchSort) {
         all.push_back({i, s});
         top.Push(i, s);
       }
-      std::sort(all.begin(), all.end(), [&](const Neighbor& a, const Neighbor& b) {
-        if (a.score != b.score) return larger ? a.score > b.score : a.score < b.score;
-        return a.row < b.row;
-      });
+      std::sort(all.begin(), all.end(),
+                [&](const Neighbor& a, const Neighbor& b) {
+                  if (a.score != b.score)
+                    return larger ? a.score > b.score : a.score < b.score;
+                  return a.row < b.row;
+                });
       all.resize(k);
       ExpectIdentical(top.Take(), all);
     }
@@ -204,7 +208,8 @@ TEST_P(FlatIndexTest, MatchesBruteForce) {
                        << "metric=" << static_cast<int>(metric) << " d=" << d
                        << " k=" << k << " q=" << qi);
           const float* q = queries.data() + qi * d;
-          ExpectMatchesOracle(index->Search(q, p), Oracle(data, d, metric, q, p));
+          ExpectMatchesOracle(index->Search(q, p),
+                              Oracle(data, d, metric, q, p));
         }
       }
     }
@@ -258,8 +263,9 @@ TEST_P(FlatIndexTest, AllowedBitsetAtSeveralSelectivities) {
       p.k = 10;
       p.allowed = &allowed;
       for (size_t qi = 0; qi < 8; ++qi) {
-        SCOPED_TRACE(::testing::Message() << "metric=" << static_cast<int>(metric)
-                                          << " frac=" << frac << " q=" << qi);
+        SCOPED_TRACE(::testing::Message()
+                     << "metric=" << static_cast<int>(metric)
+                     << " frac=" << frac << " q=" << qi);
         const float* q = queries.data() + qi * d;
         std::vector<Neighbor> r = index->Search(q, p);
         ExpectMatchesOracle(r, Oracle(data, d, metric, q, p));
@@ -299,7 +305,8 @@ TEST_P(FlatIndexTest, RangeSearch) {
     IndexSearchParams p;
     p.k = 50;
     p.radius = 40.0f;
-    for (std::optional<float> rf : {std::optional<float>(), std::optional<float>(30.0f)}) {
+    for (std::optional<float> rf :
+         {std::optional<float>(), std::optional<float>(30.0f)}) {
       p.range_filter = rf;
       for (size_t qi = 0; qi < 6; ++qi) {
         const float* q = queries.data() + qi * d;
@@ -323,7 +330,8 @@ TEST_P(FlatIndexTest, RangeSearch) {
     IndexSearchParams p;
     p.k = 50;
     p.radius = 4.0f;
-    for (std::optional<float> rf : {std::optional<float>(), std::optional<float>(8.0f)}) {
+    for (std::optional<float> rf :
+         {std::optional<float>(), std::optional<float>(8.0f)}) {
       p.range_filter = rf;
       for (size_t qi = 0; qi < 6; ++qi) {
         const float* q = queries.data() + qi * d;
@@ -393,7 +401,8 @@ TEST_P(FlatIndexTest, AddAppendsAndBuildReplaces) {
   r = index.Search(b.data() + 20 * d, p);
   EXPECT_EQ(r[0].row, 20u);
   EXPECT_GE(index.MemoryBytes(), 50 * d * sizeof(float));
-  EXPECT_THAT(index.Add(nullptr, 3), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(index.Add(nullptr, 3),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_P(FlatIndexTest, SaveLoadRoundTrip) {
@@ -452,14 +461,16 @@ TEST_P(FlatIndexTest, CorruptBytesAreDataLoss) {
   EXPECT_THAT(cove::internal::ParseIndexHeader(flipped).status(),
               StatusIs(absl::StatusCode::kDataLoss));
   // Truncated file.
-  EXPECT_THAT(cove::internal::ParseIndexHeader(bytes.substr(0, bytes.size() - 3))
-                  .status(),
-              StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(
+      cove::internal::ParseIndexHeader(bytes.substr(0, bytes.size() - 3))
+          .status(),
+      StatusIs(absl::StatusCode::kDataLoss));
 
   // Payloads that would pass a checksum but are inconsistent.
   std::string payload = bytes.substr(cove::internal::kIndexHeaderSize);
-  EXPECT_THAT(FlatIndex::Load(payload.substr(0, payload.size() - 4)).status(),
-              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("size mismatch")));
+  EXPECT_THAT(
+      FlatIndex::Load(payload.substr(0, payload.size() - 4)).status(),
+      StatusIs(absl::StatusCode::kDataLoss, HasSubstr("size mismatch")));
   EXPECT_THAT(FlatIndex::Load(payload + "abcd").status(),
               StatusIs(absl::StatusCode::kDataLoss));
   EXPECT_THAT(FlatIndex::Load(payload.substr(0, 10)).status(),
@@ -484,12 +495,12 @@ TEST_P(FlatIndexTest, CorruptBytesAreDataLoss) {
               StatusIs(absl::StatusCode::kDataLoss));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllLevels, FlatIndexTest,
-    ::testing::Values(SimdLevel::kScalar, SimdLevel::kAvx2, SimdLevel::kAvx512),
-    [](const ::testing::TestParamInfo<SimdLevel>& info) {
-      return std::string(SimdLevelName(info.param));
-    });
+INSTANTIATE_TEST_SUITE_P(AllLevels, FlatIndexTest,
+                         ::testing::Values(SimdLevel::kScalar, SimdLevel::kAvx2,
+                                           SimdLevel::kAvx512),
+                         [](const ::testing::TestParamInfo<SimdLevel>& info) {
+                           return std::string(SimdLevelName(info.param));
+                         });
 
 TEST(FlatIndexParamsTest, Validate) {
   IndexParams p;

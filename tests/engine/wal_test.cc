@@ -91,7 +91,8 @@ TEST(CipherTest, RoundTripAndWrongKey) {
 TEST(WalTest, AppendAndReadBack) {
   const std::string path = TempDir() + "/wal-0.log";
   ASSERT_OK_AND_ASSIGN(auto w, WalWriter::Create(path, nullptr, true));
-  for (int i = 0; i < 100; ++i) ASSERT_OK(w->Append("record " + std::to_string(i)));
+  for (int i = 0; i < 100; ++i)
+    ASSERT_OK(w->Append("record " + std::to_string(i)));
   WalReadResult result;
   auto records = ReadAll(path, nullptr, &result);
   ASSERT_EQ(records.size(), 100u);
@@ -134,9 +135,10 @@ TEST(WalTest, CorruptionBeforeTheTailIsDataLoss) {
   payload_flip[kWalHeaderSize + kWalFrameHeaderSize + 3] ^= 0x40;
   WriteFile(path, payload_flip);
   auto noop = [](std::string_view) { return absl::OkStatus(); };
-  EXPECT_THAT(ReadWal(path, nullptr, noop),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       HasSubstr("checksum mismatch in the record at offset 32")));
+  EXPECT_THAT(
+      ReadWal(path, nullptr, noop),
+      StatusIs(absl::StatusCode::kDataLoss,
+               HasSubstr("checksum mismatch in the record at offset 32")));
   std::string header_flip = data;
   header_flip[kWalHeaderSize + 1] ^= 0x01;
   WriteFile(path, header_flip);
@@ -150,7 +152,8 @@ TEST(WalTest, CorruptionBeforeTheTailIsDataLoss) {
 
 TEST(WalTest, EncryptedLogHidesPlaintextAndChecksTheKey) {
   const std::string path = TempDir() + "/wal-0.log";
-  ASSERT_OK_AND_ASSIGN(auto key, internal::Cipher::FromKey(std::string(32, 'k')));
+  ASSERT_OK_AND_ASSIGN(auto key,
+                       internal::Cipher::FromKey(std::string(32, 'k')));
   ASSERT_OK_AND_ASSIGN(auto other,
                        internal::Cipher::FromKey(std::string(32, 'o')));
   {
@@ -162,12 +165,12 @@ TEST(WalTest, EncryptedLogHidesPlaintextAndChecksTheKey) {
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0], "MARKER-PLAINTEXT-1234");
   auto noop = [](std::string_view) { return absl::OkStatus(); };
-  EXPECT_THAT(ReadWal(path, &other, noop),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("wrong key")));
-  EXPECT_THAT(ReadWal(path, nullptr, noop),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("encrypted")));
+  EXPECT_THAT(
+      ReadWal(path, &other, noop),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("wrong key")));
+  EXPECT_THAT(
+      ReadWal(path, nullptr, noop),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("encrypted")));
 }
 
 TEST(WalTest, FileSizeLimitGivesResourceExhaustedAndKeepsTheLogReadable) {

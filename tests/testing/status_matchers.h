@@ -38,9 +38,8 @@ MATCHER_P2(StatusIs, code, message_matcher,
   const absl::Status& s = GetStatus(arg);
   *result_listener << "status is " << s.ToString();
   return s.code() == code &&
-         ::testing::ExplainMatchResult(message_matcher,
-                                       std::string(s.message()),
-                                       result_listener);
+         ::testing::ExplainMatchResult(
+             message_matcher, std::string(s.message()), result_listener);
 }
 
 }  // namespace cove::testing
@@ -48,9 +47,9 @@ MATCHER_P2(StatusIs, code, message_matcher,
 #define COVE_MATCHERS_CONCAT_INNER(a, b) a##b
 #define COVE_MATCHERS_CONCAT(a, b) COVE_MATCHERS_CONCAT_INNER(a, b)
 /// ASSERT_OK_AND_ASSIGN(auto x, Function()): asserts OK, then assigns.
-#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                 \
-  auto COVE_MATCHERS_CONCAT(status_or_, __LINE__) = (expr);             \
-  ASSERT_TRUE(COVE_MATCHERS_CONCAT(status_or_, __LINE__).ok())          \
+#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                  \
+  auto COVE_MATCHERS_CONCAT(status_or_, __LINE__) = (expr);              \
+  ASSERT_TRUE(COVE_MATCHERS_CONCAT(status_or_, __LINE__).ok())           \
       << COVE_MATCHERS_CONCAT(status_or_, __LINE__).status().ToString(); \
   lhs = *std::move(COVE_MATCHERS_CONCAT(status_or_, __LINE__))
 #define ASSERT_OK(expr) ASSERT_THAT((expr), ::cove::testing::IsOk())
