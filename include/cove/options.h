@@ -59,6 +59,8 @@ struct RemoteOptions {
   std::chrono::milliseconds max_backoff{std::chrono::seconds(5)};
   /// Keepalive pings.
   std::chrono::milliseconds keepalive_time{std::chrono::seconds(30)};
+  /// Logs every RPC (method, status, duration) to stderr.
+  bool log_rpcs = false;
 
   absl::Status Validate() const;
 };
@@ -72,7 +74,8 @@ struct ClientOptions {
 };
 
 /// Fills unset options from the environment: COVE_TOKEN, COVE_USER,
-/// COVE_PASSWORD, COVE_DB_NAME, COVE_TIMEOUT_MS, COVE_ENCRYPTION_KEY_FILE.
+/// COVE_PASSWORD, COVE_DB_NAME, COVE_TIMEOUT_MS, COVE_LOG_RPCS=1,
+/// COVE_ENCRYPTION_KEY_FILE.
 /// Values set explicitly win.
 ClientOptions ApplyEnvironment(ClientOptions options);
 

@@ -86,6 +86,7 @@ ClientOptions ApplyEnvironment(ClientOptions options) {
   if (!timeout.empty() && absl::SimpleAtoi(timeout, &ms) && ms > 0) {
     r.timeout = std::chrono::milliseconds(ms);
   }
+  if (Env("COVE_LOG_RPCS") == "1") r.log_rpcs = true;
   EmbeddedOptions& e = options.embedded;
   if (e.encryption_key.empty() && e.encryption_key_file.empty() &&
       e.encryption_key_env.empty()) {

@@ -1081,10 +1081,9 @@ absl::StatusOr<std::shared_ptr<Connection>> MakeRemoteConnection(
       grpc::CreateCustomChannel(endpoint->target(), credentials, args);
   auto session = std::make_shared<SessionMetadata>(Authorization(options));
   RpcLogSink log;
-  // The one environment knob of this backend: COVE_LOG_RPCS=1 logs every
-  // RPC (name, status, duration) to stderr.
-  if (const char* env = std::getenv("COVE_LOG_RPCS");
-      env != nullptr && std::string(env) == "1") {
+  // RemoteOptions::log_rpcs (or COVE_LOG_RPCS=1 through ApplyEnvironment)
+  // logs every RPC (name, status, duration) to stderr.
+  if (options.log_rpcs) {
     log = [](const std::string& line) { std::clog << line << std::endl; };
   }
   auto stub = MakeDecoratedStub(MakeGrpcMilvusStub(std::move(channel)), session,
