@@ -87,6 +87,7 @@ class ByteReader {
   }
   bool Raw(void* out, size_t n) {
     if (n > in_.size() - pos_) return false;
+    if (n == 0) return true;  // `out` may be null (an empty vector's data())
     std::memcpy(out, in_.data() + pos_, n);
     pos_ += n;
     return true;
