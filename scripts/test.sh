@@ -46,7 +46,7 @@ run_ctest() {
 step() {
   local label="$1"
   shift
-  echo "== ${label} =="
+  echo "== ${label} (at $((SECONDS / 60))m$((SECONDS % 60))s) =="
   if "$@"; then
     return 0
   fi
@@ -121,7 +121,7 @@ if [[ "${COVE_SKIP_SANITIZE:-0}" != "1" ]]; then
 fi
 
 echo
-echo "== summary =="
+echo "== summary (total $((SECONDS / 60))m$((SECONDS % 60))s) =="
 for line in "${summary[@]}"; do echo "${line}"; done
 echo "${passed} passed, ${failed} failed"
 [[ "${failed}" -eq 0 ]]

@@ -1,11 +1,20 @@
 // The users, roles and grants of a Cove server.
 #include "auth/auth_store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
 
 namespace cove::auth {
 namespace {
@@ -102,6 +111,130 @@ AuthStore::AuthStore(Options options) : options_(options) {
   pub.grants.push_back(g);
 }
 
+absl::StatusOr<std::shared_ptr<AuthStore>> AuthStore::Open(Options options) {
+  if (options.state_file.empty()) {
+    return absl::InvalidArgumentError(
+        "state_file: expected a file path (got an empty string)");
+  }
+  auto store = std::make_shared<AuthStore>(options);
+  if (absl::Status s = store->LoadFromFile(); !s.ok()) return s;
+  return store;
+}
+
+absl::Status AuthStore::LoadFromFile() {
+  std::ifstream in(options_.state_file, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) return absl::OkStatus();  // a new store
+    return absl::DataLossError(absl::StrCat("auth state file '",
+                                            options_.state_file,
+                                            "': cannot read (",
+                                            std::strerror(errno), ")"));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const auto corrupt = [&](const std::string& why) {
+    return absl::DataLossError(absl::StrCat(
+        "auth state file '", options_.state_file, "': corrupt (", why, ")"));
+  };
+  nlohmann::json doc = nlohmann::json::parse(ss.str(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || doc.value("version", 0) != 1) {
+    return corrupt("expected a JSON object with \"version\": 1");
+  }
+  std::map<std::string, UserRecord> users;
+  std::map<std::string, RoleRecord> roles;
+  try {
+    for (const auto& [name, u] : doc.at("users").items()) {
+      UserRecord record;
+      std::string salt, hash;
+      if (!absl::Base64Unescape(u.at("salt").get<std::string>(), &salt) ||
+          !absl::Base64Unescape(u.at("hash").get<std::string>(), &hash)) {
+        return corrupt(absl::StrCat("user '", name, "': bad base64"));
+      }
+      record.password.salt = salt;
+      record.password.hash = hash;
+      record.password.iterations = u.at("iterations").get<int>();
+      for (const auto& r : u.at("roles")) record.roles.insert(r.get<std::string>());
+      users[name] = std::move(record);
+    }
+    for (const auto& [name, r] : doc.at("roles").items()) {
+      RoleRecord record;
+      for (const auto& g : r) {
+        Grant grant;
+        grant.role = name;
+        grant.object_type = g.at("object_type").get<std::string>();
+        grant.object_name = g.at("object_name").get<std::string>();
+        grant.privilege = g.at("privilege").get<std::string>();
+        grant.db_name = g.at("db_name").get<std::string>();
+        grant.grantor = g.value("grantor", "");
+        record.grants.push_back(std::move(grant));
+      }
+      roles[name] = std::move(record);
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return corrupt(e.what());
+  }
+  absl::MutexLock lock(&mu_);
+  users_ = std::move(users);
+  for (auto& [name, record] : roles) roles_[name] = std::move(record);
+  verified_.clear();
+  return absl::OkStatus();
+}
+
+absl::Status AuthStore::SaveLocked() const {
+  if (options_.state_file.empty()) return absl::OkStatus();
+  nlohmann::json doc = {{"version", 1}};
+  nlohmann::json users = nlohmann::json::object();
+  for (const auto& [name, u] : users_) {
+    users[name] = {{"salt", absl::Base64Escape(u.password.salt)},
+                   {"iterations", u.password.iterations},
+                   {"hash", absl::Base64Escape(u.password.hash)},
+                   {"roles", std::vector<std::string>(u.roles.begin(),
+                                                      u.roles.end())}};
+  }
+  nlohmann::json roles = nlohmann::json::object();
+  for (const auto& [name, r] : roles_) {
+    nlohmann::json grants = nlohmann::json::array();
+    for (const Grant& g : r.grants) {
+      grants.push_back({{"object_type", g.object_type},
+                        {"object_name", g.object_name},
+                        {"privilege", g.privilege},
+                        {"db_name", g.db_name},
+                        {"grantor", g.grantor}});
+    }
+    roles[name] = std::move(grants);
+  }
+  doc["users"] = std::move(users);
+  doc["roles"] = std::move(roles);
+  const std::string text = doc.dump(1);
+  const std::string tmp = options_.state_file + ".tmp";
+  const auto failed = [&](const char* what) {
+    return absl::InternalError(absl::StrCat("auth state file '", tmp,
+                                            "': cannot ", what, " (",
+                                            std::strerror(errno), ")"));
+  };
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return failed("create");
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      return failed("write");
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    return failed("sync");
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), options_.state_file.c_str()) != 0) {
+    return failed("rename");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status AuthStore::CreateUser(const std::string& user,
                                    const std::string& password) {
   if (absl::Status s = ValidateUserName("username", user); !s.ok()) return s;
@@ -122,7 +255,7 @@ absl::Status AuthStore::CreateUser(const std::string& user,
         absl::StrCat("user '", user, "' already exists"));
   }
   it->second.password = *std::move(hash);
-  return absl::OkStatus();
+  return SaveLocked();
 }
 
 absl::Status AuthStore::UpdatePassword(const std::string& user,
@@ -147,7 +280,7 @@ absl::Status AuthStore::UpdatePassword(const std::string& user,
   }
   it->second.password = *std::move(hash);
   verified_.erase(user);
-  return absl::OkStatus();
+  return SaveLocked();
 }
 
 absl::Status AuthStore::DeleteUser(const std::string& user) {
@@ -159,7 +292,7 @@ absl::Status AuthStore::DeleteUser(const std::string& user) {
     return absl::NotFoundError(absl::StrCat("user '", user, "' not found"));
   }
   verified_.erase(user);
-  return absl::OkStatus();
+  return SaveLocked();
 }
 
 std::vector<std::string> AuthStore::ListUsers() const {
@@ -220,7 +353,7 @@ absl::Status AuthStore::CreateRole(const std::string& role) {
     return absl::AlreadyExistsError(
         absl::StrCat("role '", role, "' already exists"));
   }
-  return absl::OkStatus();
+  return SaveLocked();
 }
 
 absl::Status AuthStore::DropRole(const std::string& role, bool force) {
@@ -240,7 +373,7 @@ absl::Status AuthStore::DropRole(const std::string& role, bool force) {
   }
   roles_.erase(it);
   for (auto& [name, user] : users_) user.roles.erase(role);
-  return absl::OkStatus();
+  return SaveLocked();
 }
 
 absl::StatusOr<std::vector<RoleInfo>> AuthStore::ListRoles(
@@ -274,7 +407,7 @@ absl::Status AuthStore::GrantRole(const std::string& user,
     return absl::NotFoundError(absl::StrCat("role '", role, "' not found"));
   }
   u->second.roles.insert(role);
-  return absl::OkStatus();
+  return SaveLocked();
 }
 
 absl::Status AuthStore::RevokeRole(const std::string& user,
@@ -288,7 +421,7 @@ absl::Status AuthStore::RevokeRole(const std::string& user,
     return absl::NotFoundError(absl::StrCat("role '", role, "' not found"));
   }
   u->second.roles.erase(role);
-  return absl::OkStatus();
+  return SaveLocked();
 }
 
 absl::Status AuthStore::GrantPrivilege(const Grant& grant) {
@@ -314,7 +447,7 @@ absl::Status AuthStore::GrantPrivilege(const Grant& grant) {
   if (g.object_name.empty()) g.object_name = "*";
   g.db_name = NormDb(g.db_name);
   it->second.grants.push_back(std::move(g));
-  return absl::OkStatus();
+  return SaveLocked();
 }
 
 absl::Status AuthStore::RevokePrivilege(const Grant& grant) {
@@ -335,7 +468,7 @@ absl::Status AuthStore::RevokePrivilege(const Grant& grant) {
         wanted.object_name, "' to role '", grant.role, "' not found"));
   }
   grants.erase(g);
-  return absl::OkStatus();
+  return SaveLocked();
 }
 
 absl::StatusOr<std::vector<Grant>> AuthStore::ListGrants(

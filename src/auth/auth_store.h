@@ -15,6 +15,7 @@
 #define COVE_SRC_AUTH_AUTH_STORE_H_
 
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -43,10 +44,20 @@ class AuthStore {
   struct Options {
     /// PBKDF2 iterations of new password hashes (tests use fewer).
     int pbkdf2_iterations = kDefaultPbkdf2Iterations;
+    /// When set, the users (password hashes only), roles and grants are kept
+    /// in this JSON file: Open() loads it, and every change rewrites it
+    /// atomically (temporary file, fsync, rename). The cloud emulator keeps
+    /// a data plane's users across suspend, resume and restarts this way.
+    std::string state_file;
   };
 
   AuthStore() : AuthStore(Options{}) {}
   explicit AuthStore(Options options);
+
+  /// A store over `options.state_file`: loaded when the file exists, empty
+  /// (built-in roles only) otherwise. DataLoss for an unreadable or corrupt
+  /// file; InvalidArgument for an empty state_file.
+  static absl::StatusOr<std::shared_ptr<AuthStore>> Open(Options options);
 
   /// Creates a user. InvalidArgument for a malformed name or a password
   /// outside 6..256 bytes; AlreadyExists when the name is taken.
@@ -109,6 +120,9 @@ class AuthStore {
   };
 
   static bool Covers(const std::string& granted, const std::string& wanted);
+  // Rewrites options_.state_file (when set) with the current state.
+  absl::Status SaveLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status LoadFromFile();
 
   const Options options_;
   std::string cache_key_;  // random; keys the verified-password tags
