@@ -125,10 +125,9 @@ absl::Status AuthStore::LoadFromFile() {
   std::ifstream in(options_.state_file, std::ios::binary);
   if (!in) {
     if (errno == ENOENT) return absl::OkStatus();  // a new store
-    return absl::DataLossError(absl::StrCat("auth state file '",
-                                            options_.state_file,
-                                            "': cannot read (",
-                                            std::strerror(errno), ")"));
+    return absl::DataLossError(
+        absl::StrCat("auth state file '", options_.state_file,
+                     "': cannot read (", std::strerror(errno), ")"));
   }
   std::stringstream ss;
   ss << in.rdbuf();
@@ -153,7 +152,8 @@ absl::Status AuthStore::LoadFromFile() {
       record.password.salt = salt;
       record.password.hash = hash;
       record.password.iterations = u.at("iterations").get<int>();
-      for (const auto& r : u.at("roles")) record.roles.insert(r.get<std::string>());
+      for (const auto& r : u.at("roles"))
+        record.roles.insert(r.get<std::string>());
       users[name] = std::move(record);
     }
     for (const auto& [name, r] : doc.at("roles").items()) {
@@ -185,11 +185,11 @@ absl::Status AuthStore::SaveLocked() const {
   nlohmann::json doc = {{"version", 1}};
   nlohmann::json users = nlohmann::json::object();
   for (const auto& [name, u] : users_) {
-    users[name] = {{"salt", absl::Base64Escape(u.password.salt)},
-                   {"iterations", u.password.iterations},
-                   {"hash", absl::Base64Escape(u.password.hash)},
-                   {"roles", std::vector<std::string>(u.roles.begin(),
-                                                      u.roles.end())}};
+    users[name] = {
+        {"salt", absl::Base64Escape(u.password.salt)},
+        {"iterations", u.password.iterations},
+        {"hash", absl::Base64Escape(u.password.hash)},
+        {"roles", std::vector<std::string>(u.roles.begin(), u.roles.end())}};
   }
   nlohmann::json roles = nlohmann::json::object();
   for (const auto& [name, r] : roles_) {

@@ -1,0 +1,336 @@
+// The capacity-enforcing Connection decorator of the cloud emulator.
+#include "cloud/capacity_connection.h"
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+
+namespace cove::cloud {
+
+absl::StatusOr<int64_t> CapacityConnection::CountEntities() {
+  auto dbs = inner_->ListDatabases(CallOptions{});
+  if (!dbs.ok()) return dbs.status();
+  int64_t total = 0;
+  for (const std::string& db : *dbs) {
+    CallOptions call;
+    call.db_name = db;
+    auto collections = inner_->ListCollections(call);
+    if (!collections.ok()) return collections.status();
+    for (const std::string& c : *collections) {
+      auto stats = inner_->GetCollectionStats(c, call);
+      if (!stats.ok()) return stats.status();
+      total += stats->row_count;
+    }
+  }
+  return total;
+}
+
+int64_t CapacityConnection::RowCount(const InsertRequest& request) {
+  if (!request.rows.empty()) return static_cast<int64_t>(request.rows.size());
+  for (const Column& c : request.columns) {
+    if (c.dim > 0) return static_cast<int64_t>(c.float_vectors.size() / c.dim);
+    if (!c.values.empty()) return static_cast<int64_t>(c.values.size());
+  }
+  return 0;
+}
+
+absl::Status CapacityConnection::CheckRoom(int64_t adding) {
+  auto used = CountEntities();
+  if (!used.ok()) return used.status();
+  const int64_t capacity = capacity_.load();
+  if (*used + adding > capacity) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("cluster capacity: the cluster admits ", capacity,
+                     " vectors and holds ", *used, "; this write adds ", adding,
+                     " (scale the cluster up to store more)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> CapacityConnection::CountExisting(
+    const InsertRequest& request, const CallOptions& call) {
+  auto desc = inner_->DescribeCollection(request.collection_name, call);
+  if (!desc.ok()) return desc.status();
+  std::string pk;
+  for (const FieldSchema& f : desc->schema.fields) {
+    if (f.is_primary_key) pk = f.name;
+  }
+  std::vector<Value> ids;
+  for (const Row& row : request.rows) {
+    auto it = row.find(pk);
+    if (it != row.end()) ids.push_back(it->second);
+  }
+  for (const Column& c : request.columns) {
+    if (c.name == pk) ids = c.values;
+  }
+  if (ids.empty()) return 0;
+  QueryRequest query;
+  query.collection_name = request.collection_name;
+  if (!request.partition_name.empty()) {
+    query.partition_names.push_back(request.partition_name);
+  }
+  query.ids = ids;
+  query.output_fields = {pk};
+  auto rows = inner_->Query(query, call);
+  if (!rows.ok()) return rows.status();
+  return static_cast<int64_t>(rows->size());
+}
+
+absl::StatusOr<MutationResult> CapacityConnection::Insert(
+    const InsertRequest& request, const CallOptions& call) {
+  absl::MutexLock lock(&write_mu_);
+  if (absl::Status s = CheckRoom(RowCount(request)); !s.ok()) return s;
+  return inner_->Insert(request, call);
+}
+
+absl::StatusOr<MutationResult> CapacityConnection::Upsert(
+    const InsertRequest& request, const CallOptions& call) {
+  absl::MutexLock lock(&write_mu_);
+  int64_t adding = RowCount(request);
+  // Rows replacing existing entities add nothing: count them only when the
+  // write would not fit otherwise.
+  if (absl::Status s = CheckRoom(adding); !s.ok()) {
+    auto existing = CountExisting(request, call);
+    if (!existing.ok()) return s;
+    if (absl::Status again = CheckRoom(adding - *existing); !again.ok()) {
+      return again;
+    }
+  }
+  return inner_->Upsert(request, call);
+}
+
+absl::StatusOr<std::string> CapacityConnection::GetServerVersion(
+    const CallOptions& call) {
+  return inner_->GetServerVersion(call);
+}
+
+absl::Status CapacityConnection::CheckHealth(const CallOptions& call) {
+  return inner_->CheckHealth(call);
+}
+
+absl::Status CapacityConnection::CreateDatabase(const std::string& name,
+                                                const CallOptions& call) {
+  return inner_->CreateDatabase(name, call);
+}
+
+absl::Status CapacityConnection::DropDatabase(const std::string& name,
+                                              const CallOptions& call) {
+  return inner_->DropDatabase(name, call);
+}
+
+absl::StatusOr<std::vector<std::string>> CapacityConnection::ListDatabases(
+    const CallOptions& call) {
+  return inner_->ListDatabases(call);
+}
+
+absl::Status CapacityConnection::CreateCollection(
+    const std::string& name, const CollectionSchema& schema,
+    const std::vector<IndexSpec>& indexes, const CallOptions& call) {
+  return inner_->CreateCollection(name, schema, indexes, call);
+}
+
+absl::Status CapacityConnection::DropCollection(const std::string& name,
+                                                const CallOptions& call) {
+  return inner_->DropCollection(name, call);
+}
+
+absl::StatusOr<bool> CapacityConnection::HasCollection(
+    const std::string& name, const CallOptions& call) {
+  return inner_->HasCollection(name, call);
+}
+
+absl::StatusOr<std::vector<std::string>> CapacityConnection::ListCollections(
+    const CallOptions& call) {
+  return inner_->ListCollections(call);
+}
+
+absl::StatusOr<CollectionDescription> CapacityConnection::DescribeCollection(
+    const std::string& name, const CallOptions& call) {
+  return inner_->DescribeCollection(name, call);
+}
+
+absl::Status CapacityConnection::RenameCollection(const std::string& old_name,
+                                                  const std::string& new_name,
+                                                  const CallOptions& call) {
+  return inner_->RenameCollection(old_name, new_name, call);
+}
+
+absl::StatusOr<CollectionStats> CapacityConnection::GetCollectionStats(
+    const std::string& name, const CallOptions& call) {
+  return inner_->GetCollectionStats(name, call);
+}
+
+absl::Status CapacityConnection::CreatePartition(const std::string& collection,
+                                                 const std::string& partition,
+                                                 const CallOptions& call) {
+  return inner_->CreatePartition(collection, partition, call);
+}
+
+absl::Status CapacityConnection::DropPartition(const std::string& collection,
+                                               const std::string& partition,
+                                               const CallOptions& call) {
+  return inner_->DropPartition(collection, partition, call);
+}
+
+absl::StatusOr<bool> CapacityConnection::HasPartition(
+    const std::string& collection, const std::string& partition,
+    const CallOptions& call) {
+  return inner_->HasPartition(collection, partition, call);
+}
+
+absl::StatusOr<std::vector<std::string>> CapacityConnection::ListPartitions(
+    const std::string& collection, const CallOptions& call) {
+  return inner_->ListPartitions(collection, call);
+}
+
+absl::Status CapacityConnection::CreateAlias(const std::string& collection,
+                                             const std::string& alias,
+                                             const CallOptions& call) {
+  return inner_->CreateAlias(collection, alias, call);
+}
+
+absl::Status CapacityConnection::DropAlias(const std::string& alias,
+                                           const CallOptions& call) {
+  return inner_->DropAlias(alias, call);
+}
+
+absl::Status CapacityConnection::AlterAlias(const std::string& collection,
+                                            const std::string& alias,
+                                            const CallOptions& call) {
+  return inner_->AlterAlias(collection, alias, call);
+}
+
+absl::StatusOr<AliasDescription> CapacityConnection::DescribeAlias(
+    const std::string& alias, const CallOptions& call) {
+  return inner_->DescribeAlias(alias, call);
+}
+
+absl::StatusOr<std::vector<std::string>> CapacityConnection::ListAliases(
+    const std::string& collection, const CallOptions& call) {
+  return inner_->ListAliases(collection, call);
+}
+
+absl::Status CapacityConnection::LoadCollection(const std::string& name,
+                                                const CallOptions& call) {
+  return inner_->LoadCollection(name, call);
+}
+
+absl::Status CapacityConnection::ReleaseCollection(const std::string& name,
+                                                   const CallOptions& call) {
+  return inner_->ReleaseCollection(name, call);
+}
+
+absl::StatusOr<LoadState> CapacityConnection::GetLoadState(
+    const std::string& name, const CallOptions& call) {
+  return inner_->GetLoadState(name, call);
+}
+
+absl::Status CapacityConnection::CreateIndex(const std::string& collection,
+                                             const IndexSpec& index,
+                                             const CallOptions& call) {
+  return inner_->CreateIndex(collection, index, call);
+}
+
+absl::StatusOr<std::vector<IndexDescription>>
+CapacityConnection::DescribeIndexes(const std::string& collection,
+                                    const CallOptions& call) {
+  return inner_->DescribeIndexes(collection, call);
+}
+
+absl::Status CapacityConnection::DropIndex(const std::string& collection,
+                                           const std::string& index_name,
+                                           const CallOptions& call) {
+  return inner_->DropIndex(collection, index_name, call);
+}
+
+absl::StatusOr<MutationResult> CapacityConnection::Delete(
+    const DeleteRequest& request, const CallOptions& call) {
+  return inner_->Delete(request, call);
+}
+
+absl::StatusOr<SearchResults> CapacityConnection::Search(
+    const SearchRequest& request, const CallOptions& call) {
+  return inner_->Search(request, call);
+}
+
+absl::StatusOr<std::vector<Row>> CapacityConnection::Query(
+    const QueryRequest& request, const CallOptions& call) {
+  return inner_->Query(request, call);
+}
+
+absl::Status CapacityConnection::Flush(const std::string& collection,
+                                       const CallOptions& call) {
+  return inner_->Flush(collection, call);
+}
+
+absl::Status CapacityConnection::CreateUser(const std::string& user,
+                                            const std::string& password,
+                                            const CallOptions& call) {
+  return inner_->CreateUser(user, password, call);
+}
+
+absl::Status CapacityConnection::UpdatePassword(const std::string& user,
+                                                const std::string& old_password,
+                                                const std::string& new_password,
+                                                const CallOptions& call) {
+  return inner_->UpdatePassword(user, old_password, new_password, call);
+}
+
+absl::Status CapacityConnection::DropUser(const std::string& user,
+                                          const CallOptions& call) {
+  return inner_->DropUser(user, call);
+}
+
+absl::StatusOr<std::vector<std::string>> CapacityConnection::ListUsers(
+    const CallOptions& call) {
+  return inner_->ListUsers(call);
+}
+
+absl::StatusOr<UserInfo> CapacityConnection::DescribeUser(
+    const std::string& user, const CallOptions& call) {
+  return inner_->DescribeUser(user, call);
+}
+
+absl::Status CapacityConnection::CreateRole(const std::string& role,
+                                            const CallOptions& call) {
+  return inner_->CreateRole(role, call);
+}
+
+absl::Status CapacityConnection::DropRole(const std::string& role,
+                                          const CallOptions& call) {
+  return inner_->DropRole(role, call);
+}
+
+absl::StatusOr<std::vector<RoleInfo>> CapacityConnection::ListRoles(
+    const CallOptions& call) {
+  return inner_->ListRoles(call);
+}
+
+absl::Status CapacityConnection::GrantRole(const std::string& user,
+                                           const std::string& role,
+                                           const CallOptions& call) {
+  return inner_->GrantRole(user, role, call);
+}
+
+absl::Status CapacityConnection::RevokeRole(const std::string& user,
+                                            const std::string& role,
+                                            const CallOptions& call) {
+  return inner_->RevokeRole(user, role, call);
+}
+
+absl::Status CapacityConnection::GrantPrivilege(const Grant& grant,
+                                                const CallOptions& call) {
+  return inner_->GrantPrivilege(grant, call);
+}
+
+absl::Status CapacityConnection::RevokePrivilege(const Grant& grant,
+                                                 const CallOptions& call) {
+  return inner_->RevokePrivilege(grant, call);
+}
+
+absl::StatusOr<std::vector<Grant>> CapacityConnection::ListGrants(
+    const std::string& role, const CallOptions& call) {
+  return inner_->ListGrants(role, call);
+}
+
+}  // namespace cove::cloud

@@ -1,0 +1,586 @@
+// CloudCore: authentication, authorization, audit, request ids, faults,
+// persistence and start-up.
+#include "cloud/cloud_core.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "cloud/permissions.h"
+#include "cloud/util.h"
+#include "nlohmann/json.hpp"
+
+namespace cove::cloud {
+namespace {
+
+constexpr char kAdmin[] = "admin";
+
+// Verbs whose FAIL fault fails their operation instead of the RPC.
+bool IsOperationVerb(absl::string_view method) {
+  return method == "CreateCluster" || method == "SuspendCluster" ||
+         method == "ResumeCluster" || method == "ScaleCluster" ||
+         method == "DeleteCluster" || method == "RestoreCluster" ||
+         method == "PurgeCluster";
+}
+
+grpc::Status ToGrpc(const absl::Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(s.code()),
+                      std::string(s.message()));
+}
+
+nlohmann::json HashToJson(const auth::PasswordHash& h) {
+  return {{"salt", absl::Base64Escape(h.salt)},
+          {"iterations", h.iterations},
+          {"hash", absl::Base64Escape(h.hash)}};
+}
+
+bool HashFromJson(const nlohmann::json& j, auth::PasswordHash* h) {
+  try {
+    h->iterations = j.at("iterations").get<int>();
+    return absl::Base64Unescape(j.at("salt").get<std::string>(), &h->salt) &&
+           absl::Base64Unescape(j.at("hash").get<std::string>(), &h->hash);
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+CloudCore::CloudCore(const CloudOptions& options, std::unique_ptr<Store> store,
+                     std::string tls_cert_file, std::string tls_key_file)
+    : options_(options),
+      tls_cert_file_(std::move(tls_cert_file)),
+      tls_key_file_(std::move(tls_key_file)),
+      store_(std::move(store)) {
+  auto key = auth::RandomBytes(32);
+  cache_key_ = key.ok() ? *key : std::string("cove-cloud");
+  absl::MutexLock lock(&mu_);
+  transition_delay_ = absl::FromChrono(options.transition_delay);
+  retention_ = absl::FromChrono(options.retention);
+  vectors_per_cu_["performance"] = options.vectors_per_cu;
+  vectors_per_cu_["capacity"] = 4 * options.vectors_per_cu;
+  manual_clock_ = options.manual_clock;
+  manual_now_ = absl::Now();
+}
+
+CloudCore::~CloudCore() { Stop(); }
+
+absl::StatusOr<std::string> CloudCore::Start() {
+  std::string admin_secret;
+  {
+    absl::MutexLock lock(&mu_);
+    CLOUD_RETURN_IF_ERROR(LoadLocked());
+    if (secrets_.count(kAdmin) == 0) {
+      if (!options_.admin_key.empty()) {
+        admin_secret = options_.admin_key;
+      } else {
+        CLOUD_ASSIGN_OR_RETURN(std::string random, RandomAlnum(40));
+        admin_secret = absl::StrCat("cove_", kAdmin, "_", random);
+      }
+      CLOUD_ASSIGN_OR_RETURN(
+          auth::PasswordHash hash,
+          auth::HashPassword(admin_secret, options_.pbkdf2_iterations));
+      secrets_[kAdmin] = hash;
+      key_ids_[kAdmin] = kAdmin;
+      secret_key_ids_[kAdmin] = kAdmin;
+      CLOUD_RETURN_IF_ERROR(PersistSecretLocked(kAdmin, kAdmin, hash));
+    }
+    // Bring RUNNING clusters back; resume operations in flight.
+    for (auto& [name, cluster] : clusters_) {
+      if (cluster.state() != v1::Cluster::RUNNING) continue;
+      int port = 0;
+      size_t colon = cluster.endpoint().rfind(':');
+      if (colon != std::string::npos) {
+        (void)absl::SimpleAtoi(cluster.endpoint().substr(colon + 1), &port);
+      }
+      absl::Status s = StartDataPlaneLocked(&cluster, port);
+      if (!s.ok()) {
+        cluster.set_state(v1::Cluster::FAILED);
+        cluster.set_state_message(
+            absl::StrCat("restart: data plane did not start: ", s.message()));
+        cluster.set_endpoint("");
+      }
+      cluster.set_etag(NewEtag());
+      CLOUD_RETURN_IF_ERROR(Persist("cluster", name, cluster));
+    }
+    const absl::Time now = NowLocked();
+    for (auto& [name, pending] : pending_) {
+      pending.due = now + transition_delay_;
+      pending.stalled = false;
+    }
+  }
+  scheduler_ = std::thread([this] { SchedulerLoop(); });
+  return admin_secret;
+}
+
+void CloudCore::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ && !scheduler_.joinable() && runtimes_.empty()) return;
+    stopping_ = true;
+  }
+  if (scheduler_.joinable()) scheduler_.join();
+  absl::MutexLock lock(&mu_);
+  for (auto& [name, cluster] : clusters_) {
+    if (runtimes_.count(name) != 0) StopDataPlaneLocked(&cluster);
+  }
+  runtimes_.clear();
+}
+
+absl::Time CloudCore::NowLocked() const {
+  return manual_clock_ ? manual_now_ : absl::Now();
+}
+
+std::string CloudCore::NewEtag() const {
+  auto hex = RandomHex(8);
+  return absl::StrCat("\"", hex.ok() ? *hex : "0", "\"");
+}
+
+absl::Status CloudCore::CheckEtag(const std::string& what,
+                                  const std::string& etag,
+                                  const std::string& current) {
+  if (!etag.empty() && etag != current) {
+    return absl::AbortedError(
+        absl::StrCat(what, ": etag is stale (expected ", current, ", got ",
+                     etag, "); read the resource again and retry"));
+  }
+  return absl::OkStatus();
+}
+
+// ---- persistence -------------------------------------------------------
+
+absl::Status CloudCore::Persist(const std::string& kind,
+                                const std::string& name,
+                                const google::protobuf::Message& message) {
+  return store_->Put(kind, name, message.SerializeAsString());
+}
+
+absl::Status CloudCore::Unpersist(const std::string& kind,
+                                  const std::string& name) {
+  return store_->Delete(kind, name);
+}
+
+absl::Status CloudCore::PersistSecretLocked(const std::string& name,
+                                            const std::string& key_id,
+                                            const auth::PasswordHash& hash) {
+  nlohmann::json j = HashToJson(hash);
+  j["key_id"] = key_id;
+  return store_->Put("secret", name, j.dump());
+}
+
+absl::Status CloudCore::PersistPendingLocked(const std::string& op) {
+  auto it = pending_.find(op);
+  if (it == pending_.end()) return store_->Delete("pending", op);
+  const Pending& p = it->second;
+  nlohmann::json j = {
+      {"prev_state", p.prev_state}, {"cu_size", p.cu_size},
+      {"replicas", p.replicas},     {"fail", p.fail},
+      {"fail_code", p.fail_code},   {"fail_message", p.fail_message}};
+  return store_->Put("pending", op, j.dump());
+}
+
+template <typename M>
+static absl::Status LoadInto(Store* store, const std::string& kind,
+                             std::map<std::string, M>* out) {
+  auto rows = store->LoadKind(kind);
+  if (!rows.ok()) return rows.status();
+  for (const auto& [name, data] : *rows) {
+    M m;
+    if (!m.ParseFromString(data)) {
+      return absl::DataLossError(
+          absl::StrCat("state database: ", kind, " '", name, "' is corrupt"));
+    }
+    (*out)[name] = std::move(m);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CloudCore::LoadLocked() {
+  CLOUD_RETURN_IF_ERROR(LoadInto(store_.get(), "org", &orgs_));
+  CLOUD_RETURN_IF_ERROR(LoadInto(store_.get(), "member", &members_));
+  CLOUD_RETURN_IF_ERROR(LoadInto(store_.get(), "invitation", &invitations_));
+  CLOUD_RETURN_IF_ERROR(LoadInto(store_.get(), "project", &projects_));
+  CLOUD_RETURN_IF_ERROR(LoadInto(store_.get(), "environment", &environments_));
+  CLOUD_RETURN_IF_ERROR(LoadInto(store_.get(), "cluster", &clusters_));
+  CLOUD_RETURN_IF_ERROR(LoadInto(store_.get(), "apikey", &api_keys_));
+  CLOUD_RETURN_IF_ERROR(LoadInto(store_.get(), "role", &roles_));
+  CLOUD_RETURN_IF_ERROR(LoadInto(store_.get(), "binding", &bindings_));
+  CLOUD_RETURN_IF_ERROR(LoadInto(store_.get(), "operation", &operations_));
+  const auto corrupt = [](const std::string& what) {
+    return absl::DataLossError(
+        absl::StrCat("state database: ", what, " is corrupt"));
+  };
+  CLOUD_ASSIGN_OR_RETURN(auto secrets, store_->LoadKind("secret"));
+  for (const auto& [name, data] : secrets) {
+    nlohmann::json j = nlohmann::json::parse(data, nullptr, false);
+    auth::PasswordHash h;
+    if (j.is_discarded() || !HashFromJson(j, &h)) {
+      return corrupt(absl::StrCat("secret of '", name, "'"));
+    }
+    secrets_[name] = h;
+    std::string key_id = j.value("key_id", "");
+    if (!key_id.empty()) {
+      key_ids_[key_id] = name;
+      secret_key_ids_[name] = key_id;
+    }
+  }
+  CLOUD_ASSIGN_OR_RETURN(auto pending, store_->LoadKind("pending"));
+  for (const auto& [name, data] : pending) {
+    nlohmann::json j = nlohmann::json::parse(data, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      return corrupt(absl::StrCat("pending operation '", name, "'"));
+    }
+    Pending p;
+    p.prev_state = j.value("prev_state", 0);
+    p.cu_size = j.value("cu_size", 0);
+    p.replicas = j.value("replicas", 0);
+    p.fail = j.value("fail", false);
+    p.fail_code = j.value("fail_code", 13);
+    p.fail_message = j.value("fail_message", "");
+    if (operations_.count(name) != 0) pending_[name] = p;
+  }
+  CLOUD_ASSIGN_OR_RETURN(auto requests, store_->LoadKind("request"));
+  for (const auto& [name, data] : requests) {
+    nlohmann::json j = nlohmann::json::parse(data, nullptr, false);
+    RequestRecord r;
+    if (j.is_discarded() || !j.is_object() ||
+        !absl::Base64Unescape(j.value("fingerprint", ""), &r.fingerprint) ||
+        !absl::Base64Unescape(j.value("response", ""), &r.response)) {
+      return corrupt(absl::StrCat("request id '", name, "'"));
+    }
+    requests_[name] = std::move(r);
+  }
+  CLOUD_ASSIGN_OR_RETURN(auto audit, store_->LoadAudit());
+  for (const auto& [id, data] : audit) {
+    v1::AuditEvent e;
+    if (!e.ParseFromString(data)) return corrupt("audit event");
+    audit_.push_back(std::move(e));
+    next_audit_id_ = std::max(next_audit_id_, id + 1);
+  }
+  return absl::OkStatus();
+}
+
+// ---- secrets -------------------------------------------------------------
+
+absl::StatusOr<std::string> CloudCore::IssueSecretLocked(
+    const std::string& name) {
+  CLOUD_ASSIGN_OR_RETURN(std::string key_id, RandomHex(6));
+  CLOUD_ASSIGN_OR_RETURN(std::string random, RandomAlnum(40));
+  const std::string secret = absl::StrCat("cove_", key_id, "_", random);
+  CLOUD_ASSIGN_OR_RETURN(
+      auth::PasswordHash hash,
+      auth::HashPassword(secret, options_.pbkdf2_iterations));
+  DropSecretLocked(name);
+  secrets_[name] = hash;
+  key_ids_[key_id] = name;
+  secret_key_ids_[name] = key_id;
+  CLOUD_RETURN_IF_ERROR(PersistSecretLocked(name, key_id, hash));
+  return secret;
+}
+
+void CloudCore::DropSecretLocked(const std::string& name) {
+  auto it = secret_key_ids_.find(name);
+  if (it != secret_key_ids_.end()) {
+    key_ids_.erase(it->second);
+    verified_.erase(it->second);
+    secret_key_ids_.erase(it);
+  }
+  if (secrets_.erase(name) != 0) (void)store_->Delete("secret", name);
+}
+
+absl::StatusOr<Principal> CloudCore::Authenticate(grpc::ServerContext* ctx) {
+  const auto& md = ctx->client_metadata();
+  auto it = md.find("authorization");
+  if (it == md.end()) {
+    return absl::UnauthenticatedError(
+        "authorization: missing (expected metadata 'authorization: Bearer "
+        "<API key secret>')");
+  }
+  std::string value(it->second.data(), it->second.size());
+  if (!absl::StartsWith(value, "Bearer ")) {
+    return absl::UnauthenticatedError(
+        "authorization: expected 'Bearer <API key secret>'");
+  }
+  const std::string secret = value.substr(7);
+  std::string key_id;
+  std::vector<std::string> parts = absl::StrSplit(secret, '_');
+  if (parts.size() == 3 && parts[0] == "cove") key_id = parts[1];
+  const absl::Status unknown = absl::UnauthenticatedError(
+      "authorization: the API key is not valid (unknown key or wrong "
+      "secret)");
+  const std::string tag = auth::HmacSha256(cache_key_, secret);
+  std::string name;
+  auth::PasswordHash stored;
+  bool cached = false;
+  {
+    absl::MutexLock lock(&mu_);
+    auto k = key_ids_.find(key_id);
+    if (k == key_ids_.end()) {
+      // The admin secret may be any string given in CloudOptions.
+      k = key_ids_.find(kAdmin);
+      key_id = kAdmin;
+    }
+    if (k == key_ids_.end()) return unknown;
+    name = k->second;
+    auto v = verified_.find(key_id);
+    cached = v != verified_.end() && auth::ConstantTimeEquals(v->second, tag);
+    auto s = secrets_.find(name);
+    if (s == secrets_.end()) return unknown;
+    stored = s->second;
+  }
+  if (!cached && !auth::VerifyPassword(secret, stored)) return unknown;
+  absl::MutexLock lock(&mu_);
+  auto s = secrets_.find(name);
+  if (s == secrets_.end() || s->second.hash != stored.hash) return unknown;
+  verified_[key_id] = tag;
+  Principal p;
+  if (name == kAdmin) {
+    p.actor = "admin";
+    p.admin = true;
+    return p;
+  }
+  auto key = api_keys_.find(name);
+  if (key == api_keys_.end()) return unknown;
+  v1::ApiKey& k = key->second;
+  if (!k.enabled()) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("authorization: API key '", name, "' is disabled"));
+  }
+  if (k.has_expire_time() && FromProto(k.expire_time()) <= NowLocked()) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "authorization: API key '", name, "' expired at ",
+        absl::FormatTime(absl::RFC3339_sec, FromProto(k.expire_time()),
+                         absl::UTCTimeZone())));
+  }
+  *k.mutable_last_used_time() = ToProto(NowLocked());
+  p.actor = name;
+  p.key_name = name;
+  p.scope = k.scope();
+  p.role = k.role();
+  p.owner = k.owner();
+  return p;
+}
+
+// ---- authorization -----------------------------------------------------
+
+const v1::Role* CloudCore::FindRoleLocked(const std::string& name) const {
+  if (const v1::Role* r = FindBuiltInRole(name)) return r;
+  auto it = roles_.find(name);
+  return it == roles_.end() ? nullptr : &it->second;
+}
+
+std::vector<CloudCore::Grant> CloudCore::GrantsLocked(
+    const Principal& p) const {
+  std::vector<Grant> out;
+  if (!p.role.empty()) {
+    if (const v1::Role* r = FindRoleLocked(p.role)) out.push_back({p.scope, r});
+  }
+  const std::string user = p.owner.empty() ? "" : "users/" + p.owner;
+  for (const auto& [name, b] : bindings_) {
+    if (b.principal() != p.key_name &&
+        (user.empty() || b.principal() != user)) {
+      continue;
+    }
+    // Bindings of a key's user only count inside the key's organization.
+    if (OrgOf(b.scope()) != OrgOf(p.scope)) continue;
+    if (const v1::Role* r = FindRoleLocked(b.role())) {
+      out.push_back({b.scope(), r});
+    }
+  }
+  return out;
+}
+
+bool CloudCore::AllowedLocked(const Principal& p, const std::string& action,
+                              const std::string& resource) const {
+  if (p.admin) return true;
+  if (!Within(resource, p.scope)) return false;
+  bool allowed = false;
+  for (const Grant& g : GrantsLocked(p)) {
+    if (!Within(resource, g.scope)) continue;
+    for (const v1::Statement& st : g.role->statements()) {
+      bool action_match = false;
+      for (const std::string& a : st.actions()) {
+        action_match = action_match || ActionMatches(a, action);
+      }
+      if (!action_match) continue;
+      bool resource_match = st.resources().empty();
+      for (const std::string& r : st.resources()) {
+        resource_match =
+            resource_match || ResourceMatches(g.scope, r, resource);
+      }
+      if (!resource_match) continue;
+      if (st.effect() == v1::Statement::DENY) return false;
+      if (st.effect() == v1::Statement::ALLOW) allowed = true;
+    }
+  }
+  return allowed;
+}
+
+absl::Status CloudCore::AuthorizeLocked(Call& call, const std::string& action,
+                                        const std::string& resource) {
+  if (AllowedLocked(call.principal, action, resource)) return absl::OkStatus();
+  call.denied = true;
+  call.action = action;
+  call.resource = resource;
+  return absl::PermissionDeniedError(
+      absl::StrCat("permission denied: ", call.principal.actor, " may not use ",
+                   action, " on '", resource, "'"));
+}
+
+absl::Status CloudCore::AuthorizeListLocked(Call& call,
+                                            const std::string& action,
+                                            const std::string& parent) {
+  const Principal& p = call.principal;
+  if (AllowedLocked(p, action, parent)) return absl::OkStatus();
+  // Allowed somewhere below the parent: the list shows what is visible.
+  for (const Grant& g : GrantsLocked(p)) {
+    if (!Within(g.scope, parent)) continue;
+    std::string where;
+    if (Within(g.scope, p.scope)) {
+      where = g.scope;
+    } else if (Within(p.scope, g.scope)) {
+      where = p.scope;
+    } else {
+      continue;
+    }
+    if (AllowedLocked(p, action, where)) return absl::OkStatus();
+  }
+  call.denied = true;
+  return absl::PermissionDeniedError(
+      absl::StrCat("permission denied: ", p.actor, " may not use ", action,
+                   " on '", parent, "'"));
+}
+
+// ---- request ids ---------------------------------------------------------
+
+std::string CloudCore::Fingerprint(
+    const Call& call, const google::protobuf::Message& request) const {
+  return auth::HmacSha256(call.method, DeterministicBytes(request));
+}
+
+absl::StatusOr<bool> CloudCore::ReplayLocked(
+    const Call& call, const google::protobuf::Message& request,
+    google::protobuf::Message* response) {
+  if (call.request_id.empty()) return false;
+  auto it = requests_.find(call.principal.actor + "|" + call.request_id);
+  if (it == requests_.end()) return false;
+  if (it->second.fingerprint != Fingerprint(call, request)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("request_id '", call.request_id,
+                     "': already used for another request (expected the same ",
+                     call.method, " request to retry, got a different one)"));
+  }
+  if (!response->ParseFromString(it->second.response)) {
+    return absl::InternalError("request_id: stored response is corrupt");
+  }
+  return true;
+}
+
+absl::Status CloudCore::RememberLocked(
+    const Call& call, const google::protobuf::Message& request,
+    const google::protobuf::Message& response,
+    const google::protobuf::Message& persisted) {
+  if (call.request_id.empty()) return absl::OkStatus();
+  const std::string key = call.principal.actor + "|" + call.request_id;
+  RequestRecord r{Fingerprint(call, request), response.SerializeAsString()};
+  nlohmann::json j = {
+      {"fingerprint", absl::Base64Escape(r.fingerprint)},
+      {"response", absl::Base64Escape(persisted.SerializeAsString())}};
+  requests_[key] = std::move(r);
+  return store_->Put("request", key, j.dump());
+}
+
+// ---- faults and audit ----------------------------------------------------
+
+bool CloudCore::TakeFaultLocked(const std::string& verb, v1::Fault::Mode mode,
+                                v1::Fault* fault) {
+  for (auto it = faults_.begin(); it != faults_.end(); ++it) {
+    if (it->fault.mode() != mode) continue;
+    if (it->fault.verb() != "*" && it->fault.verb() != verb) continue;
+    *fault = it->fault;
+    if (it->remaining > 0 && --it->remaining == 0) faults_.erase(it);
+    return true;
+  }
+  return false;
+}
+
+void CloudCore::AuditLocked(const Call& call, const absl::Status& status) {
+  const bool denied = call.denied ||
+                      status.code() == absl::StatusCode::kUnauthenticated ||
+                      status.code() == absl::StatusCode::kPermissionDenied;
+  if (!call.mutation && !denied) return;
+  v1::AuditEvent e;
+  const int64_t id = next_audit_id_++;
+  e.set_name(absl::StrFormat("auditEvents/%012d", id));
+  *e.mutable_time() = ToProto(NowLocked());
+  e.set_actor(call.principal.actor);
+  e.set_action(call.action);
+  e.set_resource(call.resource);
+  e.set_outcome(denied        ? v1::AuditEvent::DENIED
+                : status.ok() ? v1::AuditEvent::SUCCEEDED
+                              : v1::AuditEvent::FAILED);
+  e.set_status_code(static_cast<int>(status.code()));
+  e.set_message(std::string(status.message()));
+  e.set_request_id(call.request_id);
+  if (call.ctx != nullptr) e.set_client_address(call.ctx->peer());
+  (void)store_->AppendAudit(id, e.SerializeAsString());
+  audit_.push_back(std::move(e));
+}
+
+grpc::Status CloudCore::Handle(grpc::ServerContext* ctx, const char* method,
+                               const char* action, bool mutation,
+                               std::string resource, std::string request_id,
+                               const Body& body, bool needs_key) {
+  Call call;
+  call.ctx = ctx;
+  call.method = method;
+  call.action = action;
+  call.mutation = mutation;
+  call.resource = std::move(resource);
+  call.request_id = std::move(request_id);
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "cove-cloud is shutting down");
+    }
+    v1::Fault fault;
+    if (TakeFaultLocked(method, v1::Fault::UNAVAILABLE, &fault)) {
+      return grpc::Status(
+          grpc::StatusCode::UNAVAILABLE,
+          absl::StrCat(method, ": injected fault (UNAVAILABLE)",
+                       fault.message().empty() ? "" : ": ", fault.message()));
+    }
+    if (!IsOperationVerb(method) &&
+        TakeFaultLocked(method, v1::Fault::FAIL, &fault)) {
+      int code = fault.code() == 0 ? 13 : fault.code();
+      return grpc::Status(
+          static_cast<grpc::StatusCode>(code),
+          absl::StrCat(method, ": injected fault",
+                       fault.message().empty() ? "" : ": ", fault.message()));
+    }
+  }
+  if (needs_key) {
+    auto principal = Authenticate(ctx);
+    if (!principal.ok()) {
+      absl::MutexLock lock(&mu_);
+      AuditLocked(call, principal.status());
+      return ToGrpc(principal.status());
+    }
+    call.principal = *std::move(principal);
+  }
+  absl::MutexLock lock(&mu_);
+  absl::Status s = body(call);
+  AuditLocked(call, s);
+  return ToGrpc(s);
+}
+
+}  // namespace cove::cloud

@@ -1,0 +1,445 @@
+// CloudCore: the state and the ControlPlane service of the cloud emulator.
+//
+// Everything lives in memory under one mutex and is written through to
+// SQLite (Store) on every change. Long-running verbs create Operations that
+// a scheduler thread completes on the emulator clock (real or manual); the
+// cluster verbs start and stop real data-plane servers (cove::server).
+//
+// The RPC handlers are split by resource over several .cc files:
+// cloud_core.cc (authentication, authorization, audit, request ids,
+// loading), control_resources.cc (organizations ... role bindings, audit),
+// control_clusters.cc (clusters, operations, scheduler, data planes) and
+// emulator_service.cc (the Emulator service).
+#ifndef COVE_SRC_CLOUD_CLOUD_CORE_H_
+#define COVE_SRC_CLOUD_CLOUD_CORE_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "auth/password.h"
+#include "cloud/capacity_connection.h"
+#include "cloud/cloud_server.h"
+#include "cloud/store.h"
+#include "cove/control/v1/control.grpc.pb.h"
+#include "cove/control/v1/emulator.grpc.pb.h"
+#include "server/server.h"
+
+namespace cove::cloud {
+
+namespace v1 = ::cove::control::v1;
+
+/// Who is calling.
+struct Principal {
+  std::string actor = "anonymous";  // audit actor
+  bool admin = false;               // the emulator's admin key
+  std::string key_name;             // ApiKey resource name
+  std::string scope;                // where the key applies
+  std::string role;                 // the key's own role (may be empty)
+  std::string owner;                // the user the key acts as, if any
+};
+
+/// One RPC being handled.
+struct Call {
+  grpc::ServerContext* ctx = nullptr;
+  std::string method;    // "CreateCluster"
+  std::string action;    // "clusters.create"
+  std::string resource;  // what the audit event names
+  bool mutation = false;
+  bool denied = false;
+  std::string request_id;
+  Principal principal;
+};
+
+class CloudCore final : public v1::ControlPlane::Service {
+ public:
+  CloudCore(const CloudOptions& options, std::unique_ptr<Store> store,
+            std::string tls_cert_file, std::string tls_key_file);
+  ~CloudCore() override;
+
+  /// Loads the state; on a new state_dir creates the admin key and returns
+  /// it (else ""). Then brings RUNNING clusters back and resumes operations
+  /// in flight, and starts the scheduler.
+  absl::StatusOr<std::string> Start();
+  /// Stops the scheduler, wakes waiters, stops every data plane.
+  void Stop();
+
+  grpc::Status CreateOrganization(grpc::ServerContext* ctx,
+                                  const v1::CreateOrganizationRequest* req,
+                                  v1::Organization* resp) override;
+  grpc::Status GetOrganization(grpc::ServerContext* ctx,
+                               const v1::GetRequest* req,
+                               v1::Organization* resp) override;
+  grpc::Status ListOrganizations(grpc::ServerContext* ctx,
+                                 const v1::ListOrganizationsRequest* req,
+                                 v1::ListOrganizationsResponse* resp) override;
+  grpc::Status UpdateOrganization(grpc::ServerContext* ctx,
+                                  const v1::UpdateOrganizationRequest* req,
+                                  v1::Organization* resp) override;
+  grpc::Status DeleteOrganization(grpc::ServerContext* ctx,
+                                  const v1::DeleteRequest* req,
+                                  google::protobuf::Empty* resp) override;
+  grpc::Status ListMembers(grpc::ServerContext* ctx,
+                           const v1::ListMembersRequest* req,
+                           v1::ListMembersResponse* resp) override;
+  grpc::Status GetMember(grpc::ServerContext* ctx, const v1::GetRequest* req,
+                         v1::Member* resp) override;
+  grpc::Status UpdateMember(grpc::ServerContext* ctx,
+                            const v1::UpdateMemberRequest* req,
+                            v1::Member* resp) override;
+  grpc::Status DeleteMember(grpc::ServerContext* ctx,
+                            const v1::DeleteRequest* req,
+                            google::protobuf::Empty* resp) override;
+  grpc::Status CreateInvitation(grpc::ServerContext* ctx,
+                                const v1::CreateInvitationRequest* req,
+                                v1::Invitation* resp) override;
+  grpc::Status GetInvitation(grpc::ServerContext* ctx,
+                             const v1::GetRequest* req,
+                             v1::Invitation* resp) override;
+  grpc::Status ListInvitations(grpc::ServerContext* ctx,
+                               const v1::ListInvitationsRequest* req,
+                               v1::ListInvitationsResponse* resp) override;
+  grpc::Status RevokeInvitation(grpc::ServerContext* ctx,
+                                const v1::DeleteRequest* req,
+                                v1::Invitation* resp) override;
+  grpc::Status AcceptInvitation(grpc::ServerContext* ctx,
+                                const v1::AcceptInvitationRequest* req,
+                                v1::AcceptInvitationResponse* resp) override;
+  grpc::Status CreateProject(grpc::ServerContext* ctx,
+                             const v1::CreateProjectRequest* req,
+                             v1::Project* resp) override;
+  grpc::Status GetProject(grpc::ServerContext* ctx, const v1::GetRequest* req,
+                          v1::Project* resp) override;
+  grpc::Status ListProjects(grpc::ServerContext* ctx,
+                            const v1::ListProjectsRequest* req,
+                            v1::ListProjectsResponse* resp) override;
+  grpc::Status UpdateProject(grpc::ServerContext* ctx,
+                             const v1::UpdateProjectRequest* req,
+                             v1::Project* resp) override;
+  grpc::Status DeleteProject(grpc::ServerContext* ctx,
+                             const v1::DeleteRequest* req,
+                             google::protobuf::Empty* resp) override;
+  grpc::Status CreateEnvironment(grpc::ServerContext* ctx,
+                                 const v1::CreateEnvironmentRequest* req,
+                                 v1::Environment* resp) override;
+  grpc::Status GetEnvironment(grpc::ServerContext* ctx,
+                              const v1::GetRequest* req,
+                              v1::Environment* resp) override;
+  grpc::Status ListEnvironments(grpc::ServerContext* ctx,
+                                const v1::ListEnvironmentsRequest* req,
+                                v1::ListEnvironmentsResponse* resp) override;
+  grpc::Status DeleteEnvironment(grpc::ServerContext* ctx,
+                                 const v1::DeleteRequest* req,
+                                 google::protobuf::Empty* resp) override;
+  grpc::Status ValidateEnvironment(grpc::ServerContext* ctx,
+                                   const v1::ValidateEnvironmentRequest* req,
+                                   v1::EnvironmentValidation* resp) override;
+  grpc::Status RotateAgentToken(grpc::ServerContext* ctx,
+                                const v1::RotateAgentTokenRequest* req,
+                                v1::Environment* resp) override;
+  grpc::Status CreateCluster(grpc::ServerContext* ctx,
+                             const v1::CreateClusterRequest* req,
+                             v1::Operation* resp) override;
+  grpc::Status GetCluster(grpc::ServerContext* ctx, const v1::GetRequest* req,
+                          v1::Cluster* resp) override;
+  grpc::Status ListClusters(grpc::ServerContext* ctx,
+                            const v1::ListClustersRequest* req,
+                            v1::ListClustersResponse* resp) override;
+  grpc::Status UpdateCluster(grpc::ServerContext* ctx,
+                             const v1::UpdateClusterRequest* req,
+                             v1::Cluster* resp) override;
+  grpc::Status SuspendCluster(grpc::ServerContext* ctx,
+                              const v1::ClusterActionRequest* req,
+                              v1::Operation* resp) override;
+  grpc::Status ResumeCluster(grpc::ServerContext* ctx,
+                             const v1::ClusterActionRequest* req,
+                             v1::Operation* resp) override;
+  grpc::Status ScaleCluster(grpc::ServerContext* ctx,
+                            const v1::ScaleClusterRequest* req,
+                            v1::Operation* resp) override;
+  grpc::Status DeleteCluster(grpc::ServerContext* ctx,
+                             const v1::ClusterActionRequest* req,
+                             v1::Operation* resp) override;
+  grpc::Status RestoreCluster(grpc::ServerContext* ctx,
+                              const v1::ClusterActionRequest* req,
+                              v1::Operation* resp) override;
+  grpc::Status PurgeCluster(grpc::ServerContext* ctx,
+                            const v1::ClusterActionRequest* req,
+                            v1::Operation* resp) override;
+  grpc::Status CreateApiKey(grpc::ServerContext* ctx,
+                            const v1::CreateApiKeyRequest* req,
+                            v1::ApiKey* resp) override;
+  grpc::Status GetApiKey(grpc::ServerContext* ctx, const v1::GetRequest* req,
+                         v1::ApiKey* resp) override;
+  grpc::Status ListApiKeys(grpc::ServerContext* ctx,
+                           const v1::ListApiKeysRequest* req,
+                           v1::ListApiKeysResponse* resp) override;
+  grpc::Status UpdateApiKey(grpc::ServerContext* ctx,
+                            const v1::UpdateApiKeyRequest* req,
+                            v1::ApiKey* resp) override;
+  grpc::Status DeleteApiKey(grpc::ServerContext* ctx,
+                            const v1::DeleteRequest* req,
+                            google::protobuf::Empty* resp) override;
+  grpc::Status CreateRole(grpc::ServerContext* ctx,
+                          const v1::CreateRoleRequest* req,
+                          v1::Role* resp) override;
+  grpc::Status GetRole(grpc::ServerContext* ctx, const v1::GetRequest* req,
+                       v1::Role* resp) override;
+  grpc::Status ListRoles(grpc::ServerContext* ctx,
+                         const v1::ListRolesRequest* req,
+                         v1::ListRolesResponse* resp) override;
+  grpc::Status UpdateRole(grpc::ServerContext* ctx,
+                          const v1::UpdateRoleRequest* req,
+                          v1::Role* resp) override;
+  grpc::Status DeleteRole(grpc::ServerContext* ctx,
+                          const v1::DeleteRequest* req,
+                          google::protobuf::Empty* resp) override;
+  grpc::Status CreateRoleBinding(grpc::ServerContext* ctx,
+                                 const v1::CreateRoleBindingRequest* req,
+                                 v1::RoleBinding* resp) override;
+  grpc::Status GetRoleBinding(grpc::ServerContext* ctx,
+                              const v1::GetRequest* req,
+                              v1::RoleBinding* resp) override;
+  grpc::Status ListRoleBindings(grpc::ServerContext* ctx,
+                                const v1::ListRoleBindingsRequest* req,
+                                v1::ListRoleBindingsResponse* resp) override;
+  grpc::Status DeleteRoleBinding(grpc::ServerContext* ctx,
+                                 const v1::DeleteRequest* req,
+                                 google::protobuf::Empty* resp) override;
+  grpc::Status TestPermissions(grpc::ServerContext* ctx,
+                               const v1::TestPermissionsRequest* req,
+                               v1::TestPermissionsResponse* resp) override;
+  grpc::Status ListAuditEvents(grpc::ServerContext* ctx,
+                               const v1::ListAuditEventsRequest* req,
+                               v1::ListAuditEventsResponse* resp) override;
+  grpc::Status GetOperation(grpc::ServerContext* ctx, const v1::GetRequest* req,
+                            v1::Operation* resp) override;
+  grpc::Status ListOperations(grpc::ServerContext* ctx,
+                              const v1::ListOperationsRequest* req,
+                              v1::ListOperationsResponse* resp) override;
+  grpc::Status WaitOperation(grpc::ServerContext* ctx,
+                             const v1::WaitOperationRequest* req,
+                             v1::Operation* resp) override;
+  grpc::Status CancelOperation(grpc::ServerContext* ctx,
+                               const v1::CancelOperationRequest* req,
+                               v1::Operation* resp) override;
+
+  // The Emulator service (EmulatorService forwards here).
+  grpc::Status EmGetSettings(grpc::ServerContext* ctx,
+                             const v1::GetSettingsRequest* req,
+                             v1::EmulatorSettings* resp);
+  grpc::Status EmUpdateSettings(grpc::ServerContext* ctx,
+                                const v1::UpdateSettingsRequest* req,
+                                v1::EmulatorSettings* resp);
+  grpc::Status EmSetClock(grpc::ServerContext* ctx,
+                          const v1::SetClockRequest* req,
+                          v1::EmulatorSettings* resp);
+  grpc::Status EmAdvanceClock(grpc::ServerContext* ctx,
+                              const v1::AdvanceClockRequest* req,
+                              v1::EmulatorSettings* resp);
+  grpc::Status EmInjectFault(grpc::ServerContext* ctx,
+                             const v1::InjectFaultRequest* req,
+                             v1::Fault* resp);
+  grpc::Status EmListFaults(grpc::ServerContext* ctx,
+                            const v1::ListFaultsRequest* req,
+                            v1::ListFaultsResponse* resp);
+  grpc::Status EmClearFaults(grpc::ServerContext* ctx,
+                             const v1::ClearFaultsRequest* req,
+                             v1::ClearFaultsResponse* resp);
+
+ private:
+  struct RequestRecord {
+    std::string fingerprint;
+    std::string response;  // serialized; secrets only in memory
+  };
+  // What a pending (not done) operation still has to do.
+  struct Pending {
+    int prev_state = 0;  // cluster state before the verb
+    int cu_size = 0;     // ScaleCluster targets
+    int replicas = 0;
+    absl::Time due;
+    bool stalled = false;
+    bool fail = false;
+    int fail_code = 13;
+    std::string fail_message;
+  };
+  struct Runtime {
+    std::shared_ptr<CapacityConnection> connection;
+    std::unique_ptr<server::Server> server;
+  };
+  struct FaultRecord {
+    v1::Fault fault;
+    int remaining = 0;  // 0: until cleared
+  };
+
+  using Body = std::function<absl::Status(Call&)>;
+  // Runs one RPC: faults (UNAVAILABLE, and FAIL of verbs without an
+  // operation), authentication, then `body` under the mutex, then the
+  // audit event (mutations and denials).
+  grpc::Status Handle(grpc::ServerContext* ctx, const char* method,
+                      const char* action, bool mutation, std::string resource,
+                      std::string request_id, const Body& body,
+                      bool needs_key = true);
+  absl::StatusOr<Principal> Authenticate(grpc::ServerContext* ctx);
+  void AuditLocked(const Call& call, const absl::Status& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // PermissionDenied (marking the call denied) unless allowed.
+  absl::Status AuthorizeLocked(Call& call, const std::string& action,
+                               const std::string& resource)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Lists: allowed on the parent or on anything below it.
+  absl::Status AuthorizeListLocked(Call& call, const std::string& action,
+                                   const std::string& parent)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool AllowedLocked(const Principal& p, const std::string& action,
+                     const std::string& resource) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  struct Grant {
+    std::string scope;
+    const v1::Role* role;
+  };
+  std::vector<Grant> GrantsLocked(const Principal& p) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  const v1::Role* FindRoleLocked(const std::string& name) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // Request ids: true when `request` was seen (response filled in);
+  // AlreadyExists when the id was used for another request.
+  absl::StatusOr<bool> ReplayLocked(const Call& call,
+                                    const google::protobuf::Message& request,
+                                    google::protobuf::Message* response)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Remembers the response; `persisted` (secrets removed) goes to SQLite.
+  absl::Status RememberLocked(const Call& call,
+                              const google::protobuf::Message& request,
+                              const google::protobuf::Message& response,
+                              const google::protobuf::Message& persisted)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string Fingerprint(const Call& call,
+                          const google::protobuf::Message& request) const;
+
+  absl::Status Persist(const std::string& kind, const std::string& name,
+                       const google::protobuf::Message& message)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Unpersist(const std::string& kind, const std::string& name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status PersistSecretLocked(const std::string& name,
+                                   const std::string& key_id,
+                                   const auth::PasswordHash& hash)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status PersistPendingLocked(const std::string& op)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status LoadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A new key secret "cove_<key id>_<random>", its hash stored for `name`.
+  absl::StatusOr<std::string> IssueSecretLocked(const std::string& name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void DropSecretLocked(const std::string& name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  absl::Time NowLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string NewEtag() const;
+  // ABORTED when `etag` is set and differs from `current`.
+  static absl::Status CheckEtag(const std::string& what,
+                                const std::string& etag,
+                                const std::string& current);
+
+  // Faults.
+  bool TakeFaultLocked(const std::string& verb, v1::Fault::Mode mode,
+                       v1::Fault* fault) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // Clusters and operations (control_clusters.cc).
+  absl::StatusOr<v1::Cluster*> FindClusterLocked(const std::string& name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  v1::Cluster ClusterViewLocked(const v1::Cluster& c)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  int64_t CapacityLocked(const std::string& cu_type, int cu_size) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string DataDirLocked(const v1::Cluster& c) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  grpc::Status ClusterVerb(grpc::ServerContext* ctx, const char* method,
+                           const char* action,
+                           const v1::ClusterActionRequest* req,
+                           v1::Operation* resp);
+  // Starts the verb's operation on a cluster (transition checked by the
+  // caller) and moves the cluster into `transitional`.
+  absl::StatusOr<v1::Operation> StartOperationLocked(
+      Call& call, v1::Cluster* cluster, v1::Cluster::State transitional,
+      Pending pending) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  v1::Operation OperationViewLocked(const v1::Operation& op,
+                                    const Principal& p) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RunDueLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ExecuteLocked(const std::string& op_name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FinishOperationLocked(v1::Operation* op, const absl::Status& status,
+                             const v1::Cluster* result)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status StartDataPlaneLocked(v1::Cluster* cluster, int preferred_port)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void StopDataPlaneLocked(v1::Cluster* cluster)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status PurgeLocked(const std::string& cluster_name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void SchedulerLoop();
+
+  // Environments.
+  v1::EnvironmentValidation ValidateEnvironmentLocked(
+      const v1::Environment& env) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Invitations past expire_time become EXPIRED.
+  void ExpireInvitationsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const CloudOptions options_;
+  const std::string tls_cert_file_, tls_key_file_;
+  std::string cache_key_;  // keys the verified-secret tags
+
+  mutable absl::Mutex mu_;
+  std::unique_ptr<Store> store_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, v1::Organization> orgs_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, v1::Member> members_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, v1::Invitation> invitations_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, v1::Project> projects_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, v1::Environment> environments_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, v1::Cluster> clusters_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, v1::ApiKey> api_keys_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, v1::Role> roles_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, v1::RoleBinding> bindings_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, v1::Operation> operations_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, Pending> pending_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::AuditEvent> audit_ ABSL_GUARDED_BY(mu_);
+  int64_t next_audit_id_ ABSL_GUARDED_BY(mu_) = 1;
+  // Hashed secrets by resource name ("admin", API keys, invitations,
+  // environments' agent tokens), and key id -> resource name.
+  std::map<std::string, auth::PasswordHash> secrets_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> secret_key_ids_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> key_ids_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> verified_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, RequestRecord> requests_ ABSL_GUARDED_BY(mu_);
+  // Create operations' data-plane passwords (memory only) and the actors
+  // that may see them.
+  std::map<std::string, std::string> op_passwords_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> op_creators_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, Runtime> runtimes_ ABSL_GUARDED_BY(mu_);
+  std::vector<FaultRecord> faults_ ABSL_GUARDED_BY(mu_);
+
+  absl::Duration transition_delay_ ABSL_GUARDED_BY(mu_);
+  absl::Duration retention_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int64_t> vectors_per_cu_ ABSL_GUARDED_BY(mu_);
+  bool manual_clock_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time manual_now_ ABSL_GUARDED_BY(mu_);
+
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool wake_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread scheduler_;
+};
+
+}  // namespace cove::cloud
+
+#endif  // COVE_SRC_CLOUD_CLOUD_CORE_H_

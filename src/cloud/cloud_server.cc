@@ -1,0 +1,169 @@
+// StartCloud: state, TLS material, services and the gRPC server.
+#include "cloud/cloud_server.h"
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/security/server_credentials.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "cloud/cloud_core.h"
+#include "cloud/emulator_service.h"
+#include "cloud/tls.h"
+
+namespace cove::cloud {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& what,
+                                     const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat(what, ": cannot read file '", path, "'"));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+absl::Status CloudOptions::Validate() const {
+  if (state_dir.empty()) {
+    return absl::InvalidArgumentError(
+        "state_dir: expected a directory (got an empty string)");
+  }
+  if (listen_address.empty() || listen_address.find(':') == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "listen_address: expected host:port (got '", listen_address, "')"));
+  }
+  if (tls_cert_file.empty() != tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "tls_cert_file/tls_key_file: TLS needs both (got only one)");
+  }
+  if (generate_tls && !tls_cert_file.empty()) {
+    return absl::InvalidArgumentError(
+        "generate_tls: expected either generate_tls or tls_cert_file/"
+        "tls_key_file (got both)");
+  }
+  if (!admin_key.empty() && admin_key.size() < 8) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("admin_key: expected at least 8 characters (got ",
+                     admin_key.size(), ")"));
+  }
+  if (transition_delay.count() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("transition_delay: expected >= 0 ms (got ",
+                     transition_delay.count(), ")"));
+  }
+  if (retention.count() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "retention: expected >= 0 s (got ", retention.count(), ")"));
+  }
+  if (vectors_per_cu < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "vectors_per_cu: expected at least 1 (got ", vectors_per_cu, ")"));
+  }
+  if (pbkdf2_iterations < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("pbkdf2_iterations: expected at least 1 (got ",
+                     pbkdf2_iterations, ")"));
+  }
+  return absl::OkStatus();
+}
+
+CloudServer::CloudServer() = default;
+
+CloudServer::~CloudServer() {
+  Shutdown();
+  Wait();
+}
+
+std::string CloudServer::endpoint() const {
+  return absl::StrCat(tls_ ? "https://" : "http://", address_);
+}
+
+void CloudServer::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  // Wakes WaitOperation calls first, so that the server can drain.
+  if (core_ != nullptr) core_->Stop();
+  if (grpc_server_ != nullptr) {
+    grpc_server_->Shutdown(std::chrono::system_clock::now() +
+                           std::chrono::seconds(2));
+  }
+}
+
+void CloudServer::Wait() {
+  if (grpc_server_ != nullptr) grpc_server_->Wait();
+}
+
+absl::StatusOr<std::unique_ptr<CloudServer>> StartCloud(
+    const CloudOptions& options) {
+  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  std::error_code ec;
+  std::filesystem::create_directories(options.state_dir, ec);
+  if (ec || !std::filesystem::is_directory(options.state_dir)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("state_dir: cannot create directory '", options.state_dir,
+                     "' (", ec.message(), ")"));
+  }
+  std::unique_ptr<CloudServer> server(new CloudServer());
+  std::string cert_file = options.tls_cert_file;
+  std::string key_file = options.tls_key_file;
+  if (options.generate_tls) {
+    const std::string dir = options.state_dir + "/tls";
+    std::filesystem::create_directories(dir, ec);
+    cert_file = dir + "/cert.pem";
+    key_file = dir + "/key.pem";
+    if (absl::Status s = EnsureSelfSignedCertificate(cert_file, key_file);
+        !s.ok()) {
+      return s;
+    }
+  }
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      grpc::InsecureServerCredentials();
+  if (!cert_file.empty()) {
+    auto cert = ReadFile("tls_cert_file", cert_file);
+    if (!cert.ok()) return cert.status();
+    auto key = ReadFile("tls_key_file", key_file);
+    if (!key.ok()) return key.status();
+    grpc::SslServerCredentialsOptions ssl(
+        GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+    ssl.pem_key_cert_pairs.push_back({*key, *cert});
+    credentials = grpc::SslServerCredentials(ssl);
+    server->tls_ = true;
+    server->ca_file_ = cert_file;
+  }
+  auto store = Store::Open(options.state_dir + "/cloud.db");
+  if (!store.ok()) return store.status();
+  server->core_ = std::make_unique<CloudCore>(options, *std::move(store),
+                                              cert_file, key_file);
+  auto admin = server->core_->Start();
+  if (!admin.ok()) return admin.status();
+  server->initial_admin_key_ = *admin;
+  server->emulator_ = std::make_unique<EmulatorService>(server->core_.get());
+
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(options.listen_address, credentials, &port);
+  builder.RegisterService(server->core_.get());
+  builder.RegisterService(server->emulator_.get());
+  server->grpc_server_ = builder.BuildAndStart();
+  if (server->grpc_server_ == nullptr || port == 0) {
+    server->core_->Stop();
+    return absl::UnavailableError(
+        absl::StrCat("listen: cannot listen on '", options.listen_address,
+                     "' (address in use, or not a local address)"));
+  }
+  server->port_ = port;
+  std::string host =
+      options.listen_address.substr(0, options.listen_address.rfind(':'));
+  if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
+  server->address_ = absl::StrCat(host, ":", port);
+  return server;
+}
+
+}  // namespace cove::cloud

@@ -1,0 +1,108 @@
+// cove-cloud as a library: StartCloud() runs the BYOC cloud emulator, a
+// control-plane gRPC server (cove.control.v1 ControlPlane and Emulator
+// services) whose clusters are real data-plane servers on loopback ports.
+// State lives in SQLite under CloudOptions::state_dir and survives restarts.
+#ifndef COVE_SRC_CLOUD_CLOUD_SERVER_H_
+#define COVE_SRC_CLOUD_CLOUD_SERVER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "auth/password.h"
+
+namespace grpc {
+class Server;
+}  // namespace grpc
+
+namespace cove::cloud {
+
+class CloudCore;
+class EmulatorService;
+
+/// How to start the emulator.
+struct CloudOptions {
+  /// Required; created if missing. Holds cloud.db (SQLite) and TLS material.
+  std::string state_dir;
+  /// host:port; port 0 picks a free port (see CloudServer::port()).
+  std::string listen_address = "127.0.0.1:0";
+  /// TLS with a given PEM certificate chain and key (both or neither).
+  std::string tls_cert_file, tls_key_file;
+  /// TLS with a self-signed certificate generated once into state_dir
+  /// (tls/cert.pem, tls/key.pem); CloudServer::ca_file() names the PEM to
+  /// trust.
+  bool generate_tls = false;
+  /// The admin secret to install on the first start of a state_dir instead
+  /// of a random one (tests); at least 8 characters.
+  std::string admin_key;
+  /// How long each cluster transition takes, on the emulator clock.
+  std::chrono::milliseconds transition_delay{200};
+  /// Restore window of soft-deleted clusters.
+  std::chrono::seconds retention{7 * 24 * 3600};
+  /// Vectors admitted per CU of cu_type "performance"; "capacity" CUs admit
+  /// four times as many.
+  int64_t vectors_per_cu = 10000;
+  /// Start with the manual clock (tests move it with Emulator.AdvanceClock).
+  bool manual_clock = false;
+  /// PBKDF2 iterations of new secret hashes (API keys, tokens, data-plane
+  /// passwords); tests use fewer.
+  int pbkdf2_iterations = auth::kDefaultPbkdf2Iterations;
+
+  /// InvalidArgument naming the option.
+  absl::Status Validate() const;
+};
+
+/// A running emulator. Destroying it shuts everything down (the clusters'
+/// data planes too; their state is kept).
+///
+/// Thread safety: Shutdown() and Wait() may be called from any thread.
+class CloudServer {
+ public:
+  ~CloudServer();
+  CloudServer(const CloudServer&) = delete;
+  CloudServer& operator=(const CloudServer&) = delete;
+
+  int port() const { return port_; }
+  /// "127.0.0.1:PORT".
+  std::string address() const { return address_; }
+  /// "http://127.0.0.1:PORT", or https with TLS.
+  std::string endpoint() const;
+  /// The PEM file to trust when TLS is on, else "".
+  std::string ca_file() const { return ca_file_; }
+  /// The admin API key: non-empty only on the first start of a state_dir.
+  const std::string& initial_admin_key() const { return initial_admin_key_; }
+
+  /// Stops serving, wakes blocked WaitOperation calls, stops the data
+  /// planes. Idempotent.
+  void Shutdown();
+  /// Blocks until the server has shut down.
+  void Wait();
+
+ private:
+  friend absl::StatusOr<std::unique_ptr<CloudServer>> StartCloud(
+      const CloudOptions& options);
+  CloudServer();
+
+  std::unique_ptr<CloudCore> core_;
+  std::unique_ptr<EmulatorService> emulator_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  int port_ = 0;
+  std::string address_;
+  bool tls_ = false;
+  std::string ca_file_;
+  std::string initial_admin_key_;
+  bool shut_down_ = false;
+};
+
+/// Starts the emulator: opens (or creates) the state, brings RUNNING
+/// clusters back, and serves. InvalidArgument for bad options; Unavailable
+/// when the address cannot be bound; DataLoss for a corrupt state database.
+absl::StatusOr<std::unique_ptr<CloudServer>> StartCloud(
+    const CloudOptions& options);
+
+}  // namespace cove::cloud
+
+#endif  // COVE_SRC_CLOUD_CLOUD_SERVER_H_

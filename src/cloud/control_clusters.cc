@@ -1,0 +1,904 @@
+// ControlPlane handlers: clusters and operations; the scheduler that
+// completes operations on the emulator clock; the data planes.
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "cloud/cloud_core.h"
+#include "cloud/util.h"
+#include "embedded/embedded_connection.h"
+
+namespace cove::cloud {
+namespace {
+
+absl::Status NotFound(absl::string_view kind, absl::string_view name) {
+  return absl::NotFoundError(absl::StrCat(kind, " '", name, "' not found"));
+}
+
+using State = v1::Cluster::State;
+
+// The transition table of the cluster verbs: the states a verb starts from
+// and the state the cluster is in while the operation runs.
+struct Transition {
+  const char* verb;
+  std::vector<State> from;
+  State during;
+};
+
+const std::vector<Transition>& Transitions() {
+  static const auto* t = new std::vector<Transition>{
+      {"SuspendCluster", {v1::Cluster::RUNNING}, v1::Cluster::SUSPENDING},
+      {"ResumeCluster", {v1::Cluster::SUSPENDED}, v1::Cluster::RESUMING},
+      {"ScaleCluster", {v1::Cluster::RUNNING}, v1::Cluster::MODIFYING},
+      {"DeleteCluster",
+       {v1::Cluster::RUNNING, v1::Cluster::SUSPENDED, v1::Cluster::FAILED},
+       v1::Cluster::DELETING},
+      {"RestoreCluster", {v1::Cluster::DELETED}, v1::Cluster::RESUMING},
+      {"PurgeCluster", {v1::Cluster::DELETED}, v1::Cluster::DELETED},
+  };
+  return *t;
+}
+
+absl::Status CheckTransition(const v1::Cluster& c, const Transition& t) {
+  for (State s : t.from) {
+    if (c.state() == s) return absl::OkStatus();
+  }
+  std::vector<std::string> names;
+  for (State s : t.from) names.push_back(v1::Cluster::State_Name(s));
+  return absl::FailedPreconditionError(absl::StrCat(
+      "cluster '", c.name(), "' is ", v1::Cluster::State_Name(c.state()), "; ",
+      t.verb, " needs ", absl::StrJoin(names, " or ")));
+}
+
+bool ValidCuSize(int n) {
+  return n == 1 || n == 2 || n == 4 || n == 8 ||
+         (n > 8 && n <= 256 && n % 4 == 0);
+}
+
+// The scaling rules (DESIGN.md section 1).
+absl::Status CheckSize(int cu_size, int replicas) {
+  if (!ValidCuSize(cu_size)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cu_size: expected 1, 2, 4, 8 or a multiple of 4 from 12 to 256 (got ",
+        cu_size, ")"));
+  }
+  if (replicas < 1 || replicas > 8) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("replicas: expected 1 to 8 (got ", replicas, ")"));
+  }
+  if (replicas > 1 && cu_size < 8) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "replicas: more than 1 replica needs cu_size >= 8 (got cu_size ",
+        cu_size, " with ", replicas, " replicas)"));
+  }
+  if (cu_size * replicas > 256) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cu_size x replicas: expected at most 256 (got ", cu_size,
+                     " x ", replicas, " = ", cu_size * replicas, ")"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// ---- helpers
+// -----------------------------------------------------------------
+
+int64_t CloudCore::CapacityLocked(const std::string& cu_type,
+                                  int cu_size) const {
+  auto it = vectors_per_cu_.find(cu_type);
+  return it == vectors_per_cu_.end() ? 0 : it->second * cu_size;
+}
+
+std::string CloudCore::DataDirLocked(const v1::Cluster& c) const {
+  auto env = environments_.find(c.environment());
+  std::string bucket = env == environments_.end() ? "" : env->second.bucket();
+  std::vector<absl::string_view> parts = absl::StrSplit(c.name(), '/');
+  return absl::StrCat(bucket, "/clusters/", parts.back());
+}
+
+absl::StatusOr<v1::Cluster*> CloudCore::FindClusterLocked(
+    const std::string& name) {
+  auto it = clusters_.find(name);
+  if (it == clusters_.end()) return NotFound("cluster", name);
+  return &it->second;
+}
+
+v1::Cluster CloudCore::ClusterViewLocked(const v1::Cluster& c) {
+  v1::Cluster out = c;
+  auto rt = runtimes_.find(c.name());
+  if (rt != runtimes_.end()) {
+    auto used = rt->second.connection->CountEntities();
+    if (used.ok()) out.set_used_vectors(*used);
+  }
+  out.clear_admin_password();
+  return out;
+}
+
+v1::Operation CloudCore::OperationViewLocked(const v1::Operation& op,
+                                             const Principal& p) const {
+  v1::Operation out = op;
+  if (out.has_cluster()) out.mutable_cluster()->clear_admin_password();
+  auto pw = op_passwords_.find(op.name());
+  auto creator = op_creators_.find(op.name());
+  if (pw != op_passwords_.end() && creator != op_creators_.end() &&
+      creator->second == p.actor && out.has_cluster() && op.error_code() == 0) {
+    out.mutable_cluster()->set_admin_password(pw->second);
+  }
+  return out;
+}
+
+// ---- data planes
+// ---------------------------------------------------------------
+
+absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
+                                             int preferred_port) {
+  if (runtimes_.count(cluster->name()) != 0) return absl::OkStatus();
+  const std::string dir = DataDirLocked(*cluster);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat(
+        "data directory '", dir, "': cannot create (", ec.message(), ")"));
+  }
+  auth::AuthStore::Options auth_options;
+  auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
+  auth_options.state_file = dir + "/cove-users.json";
+  CLOUD_ASSIGN_OR_RETURN(auto users, auth::AuthStore::Open(auth_options));
+  if (!users->HasUser(auth::kRootUser)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data directory '", dir, "': the data plane's users are missing"));
+  }
+  CLOUD_ASSIGN_OR_RETURN(
+      auto embedded, internal::MakeEmbeddedConnection(dir, EmbeddedOptions{}));
+  auto connection = std::make_shared<CapacityConnection>(
+      std::move(embedded), cluster->capacity_vectors());
+  server::ServerOptions so;
+  so.tls_cert_file = tls_cert_file_;
+  so.tls_key_file = tls_key_file_;
+  so.auth_enabled = true;
+  so.connection = connection;
+  so.auth_store = users;
+  so.pbkdf2_iterations = options_.pbkdf2_iterations;
+  so.listen_address = absl::StrCat("127.0.0.1:", preferred_port);
+  auto server = server::StartServer(so);
+  if (!server.ok() && preferred_port != 0) {
+    so.listen_address = "127.0.0.1:0";
+    server = server::StartServer(so);
+  }
+  if (!server.ok()) return server.status();
+  cluster->set_endpoint(absl::StrCat(tls_cert_file_.empty() ? "http" : "https",
+                                     "://", (*server)->address()));
+  Runtime rt;
+  rt.connection = connection;
+  rt.server = *std::move(server);
+  runtimes_[cluster->name()] = std::move(rt);
+  return absl::OkStatus();
+}
+
+void CloudCore::StopDataPlaneLocked(v1::Cluster* cluster) {
+  auto it = runtimes_.find(cluster->name());
+  if (it == runtimes_.end()) return;
+  auto used = it->second.connection->CountEntities();
+  if (used.ok()) cluster->set_used_vectors(*used);
+  it->second.server->Shutdown(std::chrono::milliseconds(0));
+  it->second.server->Wait();
+  runtimes_.erase(it);
+  cluster->set_endpoint("");
+}
+
+absl::Status CloudCore::PurgeLocked(const std::string& cluster_name) {
+  auto it = clusters_.find(cluster_name);
+  if (it == clusters_.end()) return absl::OkStatus();
+  StopDataPlaneLocked(&it->second);
+  const std::string dir = DataDirLocked(it->second);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat(
+        "data directory '", dir, "': cannot remove (", ec.message(), ")"));
+  }
+  CLOUD_RETURN_IF_ERROR(Unpersist("cluster", cluster_name));
+  clusters_.erase(it);
+  return absl::OkStatus();
+}
+
+// ---- operations
+// ------------------------------------------------------------------
+
+absl::StatusOr<v1::Operation> CloudCore::StartOperationLocked(
+    Call& call, v1::Cluster* cluster, v1::Cluster::State transitional,
+    Pending pending) {
+  const absl::Time now = NowLocked();
+  CLOUD_ASSIGN_OR_RETURN(std::string id, RandomHex(8));
+  v1::Operation op;
+  op.set_name("operations/o" + id);
+  op.set_verb(call.method);
+  op.set_target(cluster->name());
+  *op.mutable_create_time() = ToProto(now);
+  op.set_request_id(call.request_id);
+  v1::Fault fault;
+  if (TakeFaultLocked(call.method, v1::Fault::FAIL, &fault)) {
+    pending.fail = true;
+    pending.fail_code = fault.code() == 0 ? 13 : fault.code();
+    pending.fail_message =
+        fault.message().empty() ? "injected fault" : fault.message();
+  }
+  if (TakeFaultLocked(call.method, v1::Fault::STALL, &fault)) {
+    pending.stalled = true;
+  }
+  pending.prev_state = cluster->state();
+  pending.due = now + transition_delay_;
+  cluster->set_state(transitional);
+  cluster->set_state_message("");
+  *cluster->mutable_update_time() = ToProto(now);
+  cluster->set_etag(NewEtag());
+  *op.mutable_cluster() = ClusterViewLocked(*cluster);
+  CLOUD_RETURN_IF_ERROR(Persist("cluster", cluster->name(), *cluster));
+  CLOUD_RETURN_IF_ERROR(Persist("operation", op.name(), op));
+  operations_[op.name()] = op;
+  pending_[op.name()] = pending;
+  CLOUD_RETURN_IF_ERROR(PersistPendingLocked(op.name()));
+  op_creators_[op.name()] = call.principal.actor;
+  wake_ = true;
+  return op;
+}
+
+void CloudCore::FinishOperationLocked(v1::Operation* op,
+                                      const absl::Status& status,
+                                      const v1::Cluster* result) {
+  op->set_done(true);
+  op->set_progress_percent(100);
+  op->set_error_code(static_cast<int>(status.code()));
+  op->set_error_message(std::string(status.message()));
+  *op->mutable_end_time() = ToProto(NowLocked());
+  if (result != nullptr) *op->mutable_cluster() = ClusterViewLocked(*result);
+  (void)Persist("operation", op->name(), *op);
+  pending_.erase(op->name());
+  (void)PersistPendingLocked(op->name());
+}
+
+void CloudCore::ExecuteLocked(const std::string& op_name) {
+  auto oit = operations_.find(op_name);
+  auto pit = pending_.find(op_name);
+  if (oit == operations_.end() || pit == pending_.end()) return;
+  v1::Operation* op = &oit->second;
+  const Pending p = pit->second;
+  auto cit = clusters_.find(op->target());
+  if (cit == clusters_.end()) {
+    FinishOperationLocked(op,
+                          absl::NotFoundError(absl::StrCat(
+                              "cluster '", op->target(), "' is gone")),
+                          nullptr);
+    return;
+  }
+  v1::Cluster* c = &cit->second;
+  const absl::Time now = NowLocked();
+  const std::string& verb = op->verb();
+  absl::Status status;
+  if (p.fail) {
+    status = absl::Status(static_cast<absl::StatusCode>(p.fail_code),
+                          absl::StrCat(verb, ": ", p.fail_message));
+    if (verb == "CreateCluster") {
+      c->set_state(v1::Cluster::FAILED);
+    } else {
+      c->set_state(static_cast<State>(p.prev_state));
+    }
+    c->set_state_message(std::string(status.message()));
+  } else if (verb == "CreateCluster" || verb == "ResumeCluster" ||
+             verb == "RestoreCluster") {
+    status = StartDataPlaneLocked(c, 0);
+    if (status.ok()) {
+      c->set_state(v1::Cluster::RUNNING);
+      c->clear_delete_time();
+      c->clear_purge_time();
+    } else {
+      c->set_state(v1::Cluster::FAILED);
+      c->set_state_message(std::string(status.message()));
+    }
+  } else if (verb == "SuspendCluster") {
+    StopDataPlaneLocked(c);
+    c->set_state(v1::Cluster::SUSPENDED);
+  } else if (verb == "DeleteCluster") {
+    StopDataPlaneLocked(c);
+    c->set_state(v1::Cluster::DELETED);
+    *c->mutable_delete_time() = ToProto(now);
+    *c->mutable_purge_time() = ToProto(now + retention_);
+  } else if (verb == "ScaleCluster") {
+    c->set_cu_size(p.cu_size);
+    c->set_replicas(p.replicas);
+    c->set_capacity_vectors(CapacityLocked(c->cu_type(), c->cu_size()));
+    auto rt = runtimes_.find(c->name());
+    if (rt != runtimes_.end()) {
+      rt->second.connection->set_capacity(c->capacity_vectors());
+    }
+    c->set_state(v1::Cluster::RUNNING);
+  } else if (verb == "PurgeCluster") {
+    v1::Cluster last = *c;
+    last.set_endpoint("");
+    status = PurgeLocked(c->name());
+    FinishOperationLocked(op, status, &last);
+    return;
+  }
+  *c->mutable_update_time() = ToProto(now);
+  c->set_etag(NewEtag());
+  (void)Persist("cluster", c->name(), *c);
+  FinishOperationLocked(op, status, c);
+}
+
+void CloudCore::RunDueLocked() {
+  const absl::Time now = NowLocked();
+  std::vector<std::pair<absl::Time, std::string>> due;
+  for (const auto& [name, p] : pending_) {
+    if (!p.stalled && p.due <= now) due.emplace_back(p.due, name);
+  }
+  std::sort(due.begin(), due.end());
+  for (const auto& [t, name] : due) ExecuteLocked(name);
+  ExpireInvitationsLocked();
+  // The janitor: soft-deleted clusters past their restore window.
+  std::vector<std::string> purge;
+  for (const auto& [name, c] : clusters_) {
+    if (c.state() == v1::Cluster::DELETED && c.has_purge_time() &&
+        FromProto(c.purge_time()) <= now) {
+      purge.push_back(name);
+    }
+  }
+  for (const std::string& name : purge) {
+    absl::Status s = PurgeLocked(name);
+    Call call;
+    call.principal.actor = "system";
+    call.action = "clusters.purge";
+    call.resource = name;
+    call.mutation = true;
+    AuditLocked(call, s);
+  }
+}
+
+void CloudCore::SchedulerLoop() {
+  absl::MutexLock lock(&mu_);
+  while (!stopping_) {
+    RunDueLocked();
+    absl::Duration wait = absl::Milliseconds(500);
+    if (!manual_clock_) {
+      const absl::Time now = NowLocked();
+      for (const auto& [name, p] : pending_) {
+        if (!p.stalled) wait = std::min(wait, p.due - now);
+      }
+    }
+    wake_ = false;
+    mu_.AwaitWithTimeout(
+        absl::Condition(
+            +[](CloudCore* c) { return c->wake_ || c->stopping_; }, this),
+        std::max(wait, absl::ZeroDuration()));
+  }
+}
+
+// ---- cluster RPCs
+// ----------------------------------------------------------------
+
+grpc::Status CloudCore::CreateCluster(grpc::ServerContext* ctx,
+                                      const v1::CreateClusterRequest* req,
+                                      v1::Operation* resp) {
+  const std::string name =
+      absl::StrCat(req->parent(), "/clusters/", req->cluster_id());
+  return Handle(
+      ctx, "CreateCluster", "clusters.create", true, name, req->request_id(),
+      [&](Call& call) -> absl::Status {
+        CLOUD_RETURN_IF_ERROR(
+            ParseName("parent", req->parent(), {"organizations", "projects"})
+                .status());
+        CLOUD_RETURN_IF_ERROR(ValidateId("cluster_id", req->cluster_id()));
+        const v1::Cluster& in = req->cluster();
+        CLOUD_RETURN_IF_ERROR(
+            ParseName("cluster.environment", in.environment(),
+                      {"organizations", "projects", "environments"})
+                .status());
+        if (!Within(in.environment(), req->parent())) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("cluster.environment: expected an environment of ",
+                           req->parent(), " (got '", in.environment(), "')"));
+        }
+        const std::string cu_type =
+            in.cu_type().empty() ? "performance" : in.cu_type();
+        if (cu_type != "performance" && cu_type != "capacity") {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "cluster.cu_type: expected performance or capacity (got '",
+              cu_type, "')"));
+        }
+        const int cu_size = in.cu_size() == 0 ? 1 : in.cu_size();
+        const int replicas = in.replicas() == 0 ? 1 : in.replicas();
+        CLOUD_RETURN_IF_ERROR(CheckSize(cu_size, replicas));
+        CLOUD_RETURN_IF_ERROR(
+            AuthorizeLocked(call, "clusters.create", req->parent()));
+        CLOUD_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        if (replayed) {
+          auto op = operations_.find(resp->name());
+          if (op != operations_.end())
+            *resp = OperationViewLocked(op->second, call.principal);
+          return absl::OkStatus();
+        }
+        if (projects_.count(req->parent()) == 0)
+          return NotFound("project", req->parent());
+        auto env = environments_.find(in.environment());
+        if (env == environments_.end())
+          return NotFound("environment", in.environment());
+        if (env->second.state() != v1::Environment::READY &&
+            env->second.state() != v1::Environment::CONNECTED) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("environment '", in.environment(), "' is ",
+                           v1::Environment::State_Name(env->second.state()),
+                           "; clusters need a READY (or CONNECTED) environment",
+                           env->second.state_message().empty() ? "" : ": ",
+                           env->second.state_message()));
+        }
+        if (clusters_.count(name) != 0) {
+          return absl::AlreadyExistsError(absl::StrCat(
+              "cluster '", name, "' already exists (",
+              v1::Cluster::State_Name(clusters_[name].state()), ")"));
+        }
+        const absl::Time now = NowLocked();
+        v1::Cluster c;
+        c.set_name(name);
+        c.set_display_name(in.display_name().empty() ? req->cluster_id()
+                                                     : in.display_name());
+        c.set_environment(in.environment());
+        c.set_cu_type(cu_type);
+        c.set_cu_size(cu_size);
+        c.set_replicas(replicas);
+        *c.mutable_labels() = in.labels();
+        *c.mutable_create_time() = ToProto(now);
+        c.set_admin_user(auth::kRootUser);
+        c.set_capacity_vectors(CapacityLocked(cu_type, cu_size));
+        *c.mutable_autoscaling() = in.autoscaling();
+        const std::string dir = DataDirLocked(c);
+        for (const auto& [other, oc] : clusters_) {
+          if (DataDirLocked(oc) == dir) {
+            return absl::FailedPreconditionError(absl::StrCat(
+                "data directory '", dir, "' is used by cluster '", other, "'"));
+          }
+        }
+        // The data plane's users: root with a once-shown password, stored
+        // hashed in the data directory before anything runs.
+        CLOUD_ASSIGN_OR_RETURN(std::string password, RandomAlnum(24));
+        {
+          std::error_code ec;
+          std::filesystem::create_directories(dir, ec);
+          if (ec) {
+            return absl::FailedPreconditionError(
+                absl::StrCat("data directory '", dir, "': cannot create (",
+                             ec.message(), ")"));
+          }
+          auth::AuthStore::Options auth_options;
+          auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
+          auth_options.state_file = dir + "/cove-users.json";
+          std::filesystem::remove(auth_options.state_file, ec);
+          CLOUD_ASSIGN_OR_RETURN(auto users,
+                                 auth::AuthStore::Open(auth_options));
+          CLOUD_RETURN_IF_ERROR(users->CreateUser(auth::kRootUser, password));
+        }
+        c.set_state(v1::Cluster::STATE_UNSPECIFIED);
+        clusters_[name] = c;
+        auto op = StartOperationLocked(call, &clusters_[name],
+                                       v1::Cluster::CREATING, Pending{});
+        if (!op.ok()) {
+          clusters_.erase(name);
+          return op.status();
+        }
+        op_passwords_[op->name()] = password;
+        *resp = OperationViewLocked(*op, call.principal);
+        return RememberLocked(call, *req, *op, *op);
+      });
+}
+
+grpc::Status CloudCore::GetCluster(grpc::ServerContext* ctx,
+                                   const v1::GetRequest* req,
+                                   v1::Cluster* resp) {
+  return Handle(ctx, "GetCluster", "clusters.get", false, req->name(), "",
+                [&](Call& call) -> absl::Status {
+                  CLOUD_RETURN_IF_ERROR(
+                      ParseName("name", req->name(),
+                                {"organizations", "projects", "clusters"})
+                          .status());
+                  CLOUD_RETURN_IF_ERROR(
+                      AuthorizeLocked(call, "clusters.get", req->name()));
+                  CLOUD_ASSIGN_OR_RETURN(v1::Cluster * c,
+                                         FindClusterLocked(req->name()));
+                  *resp = ClusterViewLocked(*c);
+                  return absl::OkStatus();
+                });
+}
+
+grpc::Status CloudCore::ListClusters(grpc::ServerContext* ctx,
+                                     const v1::ListClustersRequest* req,
+                                     v1::ListClustersResponse* resp) {
+  return Handle(
+      ctx, "ListClusters", "clusters.list", false, req->parent(), "",
+      [&](Call& call) -> absl::Status {
+        std::string parent = req->parent();
+        if (absl::EndsWith(parent, "/projects/-")) {
+          parent = parent.substr(0, parent.size() - 11);
+          CLOUD_RETURN_IF_ERROR(
+              ParseName("parent", parent, {"organizations"}).status());
+        } else {
+          CLOUD_RETURN_IF_ERROR(
+              ParseName("parent", parent, {"organizations", "projects"})
+                  .status());
+        }
+        CLOUD_ASSIGN_OR_RETURN(
+            Filter filter,
+            ParseFilter(req->filter(), {"state", "environment", "cu_type",
+                                        "show_deleted", "labels."}));
+        if (auto* v = filter.Get("show_deleted");
+            v && *v != "true" && *v != "false") {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "filter: show_deleted expects true or false (got '", *v, "')"));
+        }
+        if (auto* v = filter.Get("state")) {
+          State s;
+          if (!v1::Cluster::State_Parse(*v, &s)) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "filter: state expects a cluster state such as RUNNING (got '",
+                *v, "')"));
+          }
+        }
+        CLOUD_RETURN_IF_ERROR(
+            AuthorizeListLocked(call, "clusters.list", parent));
+        const std::string* show = filter.Get("show_deleted");
+        const std::string* state = filter.Get("state");
+        const bool show_deleted = (show != nullptr && *show == "true") ||
+                                  (state != nullptr && *state == "DELETED");
+        std::vector<std::pair<std::string, v1::Cluster>> items;
+        for (const auto& [name, c] : clusters_) {
+          if (!Within(name, parent)) continue;
+          if (!AllowedLocked(call.principal, "clusters.get", name)) continue;
+          if (c.state() == v1::Cluster::DELETED && !show_deleted) continue;
+          bool match = true;
+          for (const auto& [f, v] : filter.terms) {
+            if (f == "state")
+              match = match && v1::Cluster::State_Name(c.state()) == v;
+            else if (f == "environment")
+              match = match && c.environment() == v;
+            else if (f == "cu_type")
+              match = match && c.cu_type() == v;
+            else if (absl::StartsWith(f, "labels.")) {
+              auto l = c.labels().find(f.substr(7));
+              match = match && l != c.labels().end() && l->second == v;
+            }
+          }
+          if (match) items.emplace_back(name, ClusterViewLocked(c));
+        }
+        PageRequest page{
+            req->page_size(), req->page_token(),
+            absl::StrCat("clusters|", req->parent(), "|", req->filter())};
+        return Paginate(items, page, resp->mutable_clusters(),
+                        resp->mutable_next_page_token());
+      });
+}
+
+grpc::Status CloudCore::UpdateCluster(grpc::ServerContext* ctx,
+                                      const v1::UpdateClusterRequest* req,
+                                      v1::Cluster* resp) {
+  const std::string& name = req->cluster().name();
+  return Handle(
+      ctx, "UpdateCluster", "clusters.update", true, name, "",
+      [&](Call& call) -> absl::Status {
+        CLOUD_RETURN_IF_ERROR(
+            ParseName("cluster.name", name,
+                      {"organizations", "projects", "clusters"})
+                .status());
+        std::set<std::string> paths;
+        const std::vector<std::string> allowed = {"display_name", "labels",
+                                                  "autoscaling"};
+        for (const std::string& p : req->update_mask().paths()) {
+          if (std::find(allowed.begin(), allowed.end(), p) == allowed.end()) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("update_mask: unknown field '", p,
+                             "' (expected display_name, labels, autoscaling)"));
+          }
+          paths.insert(p);
+        }
+        if (paths.empty()) paths.insert(allowed.begin(), allowed.end());
+        const v1::Autoscaling& as = req->cluster().autoscaling();
+        if (paths.count("autoscaling") && as.enabled()) {
+          if (!ValidCuSize(as.min_cu_size()) ||
+              !ValidCuSize(as.max_cu_size()) ||
+              as.min_cu_size() > as.max_cu_size()) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("cluster.autoscaling: expected valid CU sizes "
+                             "with min <= max (got ",
+                             as.min_cu_size(), "..", as.max_cu_size(), ")"));
+          }
+        }
+        CLOUD_RETURN_IF_ERROR(AuthorizeLocked(call, "clusters.update", name));
+        CLOUD_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(name));
+        CLOUD_RETURN_IF_ERROR(CheckEtag(absl::StrCat("cluster '", name, "'"),
+                                        req->cluster().etag(), c->etag()));
+        if (c->state() == v1::Cluster::DELETING ||
+            c->state() == v1::Cluster::DELETED) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "cluster '", name, "' is ", v1::Cluster::State_Name(c->state()),
+              "; UpdateCluster needs a cluster that is not deleted"));
+        }
+        if (paths.count("display_name"))
+          c->set_display_name(req->cluster().display_name());
+        if (paths.count("labels"))
+          *c->mutable_labels() = req->cluster().labels();
+        if (paths.count("autoscaling")) *c->mutable_autoscaling() = as;
+        *c->mutable_update_time() = ToProto(NowLocked());
+        c->set_etag(NewEtag());
+        CLOUD_RETURN_IF_ERROR(Persist("cluster", name, *c));
+        *resp = ClusterViewLocked(*c);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status CloudCore::ClusterVerb(grpc::ServerContext* ctx,
+                                    const char* method, const char* action,
+                                    const v1::ClusterActionRequest* req,
+                                    v1::Operation* resp) {
+  return Handle(
+      ctx, method, action, true, req->name(), req->request_id(),
+      [&](Call& call) -> absl::Status {
+        CLOUD_RETURN_IF_ERROR(
+            ParseName("name", req->name(),
+                      {"organizations", "projects", "clusters"})
+                .status());
+        CLOUD_RETURN_IF_ERROR(AuthorizeLocked(call, action, req->name()));
+        CLOUD_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        if (replayed) {
+          auto op = operations_.find(resp->name());
+          if (op != operations_.end())
+            *resp = OperationViewLocked(op->second, call.principal);
+          return absl::OkStatus();
+        }
+        CLOUD_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req->name()));
+        CLOUD_RETURN_IF_ERROR(
+            CheckEtag(absl::StrCat("cluster '", req->name(), "'"), req->etag(),
+                      c->etag()));
+        const Transition* t = nullptr;
+        for (const Transition& x : Transitions()) {
+          if (call.method == x.verb) t = &x;
+        }
+        CLOUD_RETURN_IF_ERROR(CheckTransition(*c, *t));
+        if (call.method == "RestoreCluster" && c->has_purge_time() &&
+            FromProto(c->purge_time()) <= NowLocked()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "cluster '", req->name(), "': the restore window ended at ",
+              absl::FormatTime(absl::RFC3339_sec, FromProto(c->purge_time()),
+                               absl::UTCTimeZone())));
+        }
+        CLOUD_ASSIGN_OR_RETURN(
+            v1::Operation op,
+            StartOperationLocked(call, c, t->during, Pending{}));
+        *resp = OperationViewLocked(op, call.principal);
+        return RememberLocked(call, *req, op, op);
+      });
+}
+
+grpc::Status CloudCore::SuspendCluster(grpc::ServerContext* ctx,
+                                       const v1::ClusterActionRequest* req,
+                                       v1::Operation* resp) {
+  return ClusterVerb(ctx, "SuspendCluster", "clusters.suspend", req, resp);
+}
+grpc::Status CloudCore::ResumeCluster(grpc::ServerContext* ctx,
+                                      const v1::ClusterActionRequest* req,
+                                      v1::Operation* resp) {
+  return ClusterVerb(ctx, "ResumeCluster", "clusters.resume", req, resp);
+}
+grpc::Status CloudCore::DeleteCluster(grpc::ServerContext* ctx,
+                                      const v1::ClusterActionRequest* req,
+                                      v1::Operation* resp) {
+  return ClusterVerb(ctx, "DeleteCluster", "clusters.delete", req, resp);
+}
+grpc::Status CloudCore::RestoreCluster(grpc::ServerContext* ctx,
+                                       const v1::ClusterActionRequest* req,
+                                       v1::Operation* resp) {
+  return ClusterVerb(ctx, "RestoreCluster", "clusters.restore", req, resp);
+}
+grpc::Status CloudCore::PurgeCluster(grpc::ServerContext* ctx,
+                                     const v1::ClusterActionRequest* req,
+                                     v1::Operation* resp) {
+  return ClusterVerb(ctx, "PurgeCluster", "clusters.purge", req, resp);
+}
+
+grpc::Status CloudCore::ScaleCluster(grpc::ServerContext* ctx,
+                                     const v1::ScaleClusterRequest* req,
+                                     v1::Operation* resp) {
+  return Handle(
+      ctx, "ScaleCluster", "clusters.scale", true, req->name(),
+      req->request_id(), [&](Call& call) -> absl::Status {
+        CLOUD_RETURN_IF_ERROR(
+            ParseName("name", req->name(),
+                      {"organizations", "projects", "clusters"})
+                .status());
+        if (req->cu_size() < 0 || req->replicas() < 0) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("cu_size/replicas: expected 0 (unchanged) or a "
+                           "positive value (got ",
+                           req->cu_size(), "/", req->replicas(), ")"));
+        }
+        CLOUD_RETURN_IF_ERROR(
+            AuthorizeLocked(call, "clusters.scale", req->name()));
+        CLOUD_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        if (replayed) {
+          auto op = operations_.find(resp->name());
+          if (op != operations_.end())
+            *resp = OperationViewLocked(op->second, call.principal);
+          return absl::OkStatus();
+        }
+        CLOUD_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req->name()));
+        CLOUD_RETURN_IF_ERROR(
+            CheckEtag(absl::StrCat("cluster '", req->name(), "'"), req->etag(),
+                      c->etag()));
+        const int cu_size = req->cu_size() == 0 ? c->cu_size() : req->cu_size();
+        const int replicas =
+            req->replicas() == 0 ? c->replicas() : req->replicas();
+        CLOUD_RETURN_IF_ERROR(CheckSize(cu_size, replicas));
+        for (const Transition& t : Transitions()) {
+          if (call.method == t.verb)
+            CLOUD_RETURN_IF_ERROR(CheckTransition(*c, t));
+        }
+        const int64_t capacity = CapacityLocked(c->cu_type(), cu_size);
+        const int64_t used = ClusterViewLocked(*c).used_vectors();
+        if (cu_size < c->cu_size() && used * 10 > capacity * 8) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "cluster '", req->name(), "' holds ", used,
+              " vectors, more than 80% of the ", capacity, " that cu_size ",
+              cu_size, " admits; delete data or choose a larger size"));
+        }
+        Pending p;
+        p.cu_size = cu_size;
+        p.replicas = replicas;
+        CLOUD_ASSIGN_OR_RETURN(
+            v1::Operation op,
+            StartOperationLocked(call, c, v1::Cluster::MODIFYING, p));
+        *resp = OperationViewLocked(op, call.principal);
+        return RememberLocked(call, *req, op, op);
+      });
+}
+
+// ---- operation RPCs
+// ---------------------------------------------------------------
+
+grpc::Status CloudCore::GetOperation(grpc::ServerContext* ctx,
+                                     const v1::GetRequest* req,
+                                     v1::Operation* resp) {
+  return Handle(ctx, "GetOperation", "operations.get", false, req->name(), "",
+                [&](Call& call) -> absl::Status {
+                  CLOUD_RETURN_IF_ERROR(
+                      ParseName("name", req->name(), {"operations"}).status());
+                  auto it = operations_.find(req->name());
+                  if (it == operations_.end())
+                    return NotFound("operation", req->name());
+                  CLOUD_RETURN_IF_ERROR(AuthorizeLocked(call, "operations.get",
+                                                        it->second.target()));
+                  *resp = OperationViewLocked(it->second, call.principal);
+                  return absl::OkStatus();
+                });
+}
+
+grpc::Status CloudCore::ListOperations(grpc::ServerContext* ctx,
+                                       const v1::ListOperationsRequest* req,
+                                       v1::ListOperationsResponse* resp) {
+  return Handle(
+      ctx, "ListOperations", "operations.list", false, req->parent(), "",
+      [&](Call& call) -> absl::Status {
+        if (!ParseName("parent", req->parent(), {"organizations"}).ok()) {
+          CLOUD_RETURN_IF_ERROR(
+              ParseName("parent", req->parent(), {"organizations", "projects"})
+                  .status());
+        }
+        CLOUD_ASSIGN_OR_RETURN(
+            Filter filter,
+            ParseFilter(req->filter(), {"done", "target", "verb"}));
+        CLOUD_RETURN_IF_ERROR(
+            AuthorizeListLocked(call, "operations.list", req->parent()));
+        std::vector<std::pair<std::string, v1::Operation>> items;
+        for (const auto& [name, op] : operations_) {
+          if (!Within(op.target(), req->parent())) continue;
+          if (!AllowedLocked(call.principal, "operations.get", op.target()))
+            continue;
+          if (auto* v = filter.Get("done");
+              v && *v != (op.done() ? "true" : "false")) {
+            continue;
+          }
+          if (auto* v = filter.Get("target"); v && *v != op.target()) continue;
+          if (auto* v = filter.Get("verb"); v && *v != op.verb()) continue;
+          items.emplace_back(name, OperationViewLocked(op, call.principal));
+        }
+        PageRequest page{
+            req->page_size(), req->page_token(),
+            absl::StrCat("ops|", req->parent(), "|", req->filter())};
+        return Paginate(items, page, resp->mutable_operations(),
+                        resp->mutable_next_page_token());
+      });
+}
+
+grpc::Status CloudCore::WaitOperation(grpc::ServerContext* ctx,
+                                      const v1::WaitOperationRequest* req,
+                                      v1::Operation* resp) {
+  return Handle(
+      ctx, "WaitOperation", "operations.get", false, req->name(), "",
+      [&](Call& call) -> absl::Status {
+        CLOUD_RETURN_IF_ERROR(
+            ParseName("name", req->name(), {"operations"}).status());
+        if (req->timeout_ms() < 0 || req->timeout_ms() > 60000) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "timeout_ms: expected 0 to 60000 (got ", req->timeout_ms(), ")"));
+        }
+        auto it = operations_.find(req->name());
+        if (it == operations_.end()) return NotFound("operation", req->name());
+        CLOUD_RETURN_IF_ERROR(
+            AuthorizeLocked(call, "operations.get", it->second.target()));
+        const v1::Operation* op = &it->second;
+        const int64_t timeout =
+            req->timeout_ms() == 0 ? 60000 : req->timeout_ms();
+        const absl::Time deadline = absl::Now() + absl::Milliseconds(timeout);
+        struct Args {
+          const v1::Operation* op;
+          const bool* stopping;
+          grpc::ServerContext* ctx;
+        } args{op, &stopping_, ctx};
+        // Wake at least every 100 ms to notice a cancelled call.
+        while (!op->done() && !stopping_ && !ctx->IsCancelled() &&
+               absl::Now() < deadline) {
+          mu_.AwaitWithTimeout(
+              absl::Condition(
+                  +[](Args* a) { return a->op->done() || *a->stopping; },
+                  &args),
+              std::min(deadline - absl::Now(), absl::Milliseconds(100)));
+        }
+        *resp = OperationViewLocked(*op, call.principal);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status CloudCore::CancelOperation(grpc::ServerContext* ctx,
+                                        const v1::CancelOperationRequest* req,
+                                        v1::Operation* resp) {
+  return Handle(
+      ctx, "CancelOperation", "operations.cancel", true, req->name(), "",
+      [&](Call& call) -> absl::Status {
+        CLOUD_RETURN_IF_ERROR(
+            ParseName("name", req->name(), {"operations"}).status());
+        auto it = operations_.find(req->name());
+        if (it == operations_.end()) return NotFound("operation", req->name());
+        CLOUD_RETURN_IF_ERROR(
+            AuthorizeLocked(call, "operations.cancel", it->second.target()));
+        v1::Operation* op = &it->second;
+        if (op->done()) {
+          *resp = OperationViewLocked(*op, call.principal);
+          return absl::OkStatus();
+        }
+        op->set_cancel_requested(true);
+        const Pending p = pending_[op->name()];
+        auto c = clusters_.find(op->target());
+        const absl::Status cancelled = absl::CancelledError(
+            absl::StrCat(op->verb(), " of '", op->target(), "' was cancelled"));
+        if (c == clusters_.end()) {
+          FinishOperationLocked(op, cancelled, nullptr);
+        } else if (op->verb() == "CreateCluster") {
+          // Before the create there was no cluster.
+          v1::Cluster last = c->second;
+          last.set_state(v1::Cluster::STATE_UNSPECIFIED);
+          CLOUD_RETURN_IF_ERROR(PurgeLocked(op->target()));
+          FinishOperationLocked(op, cancelled, &last);
+        } else {
+          c->second.set_state(static_cast<State>(p.prev_state));
+          c->second.set_state_message("");
+          c->second.set_etag(NewEtag());
+          CLOUD_RETURN_IF_ERROR(Persist("cluster", c->first, c->second));
+          FinishOperationLocked(op, cancelled, &c->second);
+        }
+        *resp = OperationViewLocked(*op, call.principal);
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace cove::cloud

@@ -1,0 +1,74 @@
+// cove-cloud: the BYOC cloud emulator (control plane plus local data planes).
+//
+//   cove-cloud --state-dir DIR --listen 127.0.0.1:PORT
+//              [--tls-cert F --tls-key F | --tls-generate]
+//              [--transition-delay-ms N] [--vectors-per-cu N]
+//              [--admin-key K] [--manual-clock]
+//
+// Prints "cove-cloud listening on HOST:PORT" once serving (with port 0, the
+// port chosen) and, on the first start of a state directory only,
+// "admin key: <secret>". Shuts down on SIGINT or SIGTERM: the clusters' data
+// planes stop and the state is kept.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <string>
+
+#include "cloud/cloud_server.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"cove-cloud: the Cove BYOC cloud emulator"};
+  cove::cloud::CloudOptions options;
+  int64_t delay_ms = options.transition_delay.count();
+  int64_t retention_s = options.retention.count();
+  app.add_option("--state-dir", options.state_dir,
+                 "directory of the state (SQLite) and TLS material")
+      ->required();
+  app.add_option("--listen", options.listen_address,
+                 "host:port to listen on (port 0: any free port)");
+  app.add_option("--tls-cert", options.tls_cert_file,
+                 "PEM certificate chain (enables TLS)");
+  app.add_option("--tls-key", options.tls_key_file, "PEM private key");
+  app.add_flag("--tls-generate", options.generate_tls,
+               "TLS with a self-signed certificate kept in the state dir");
+  app.add_option("--transition-delay-ms", delay_ms,
+                 "how long cluster transitions take (default 200)");
+  app.add_option("--retention-seconds", retention_s,
+                 "restore window of deleted clusters (default 7 days)");
+  app.add_option("--vectors-per-cu", options.vectors_per_cu,
+                 "vectors per performance CU (capacity CUs: 4x)");
+  app.add_option("--admin-key", options.admin_key,
+                 "admin secret to install on the first start");
+  app.add_flag("--manual-clock", options.manual_clock,
+               "start with the manual clock (Emulator.AdvanceClock)");
+  CLI11_PARSE(app, argc, argv);
+  options.transition_delay = std::chrono::milliseconds(delay_ms);
+  options.retention = std::chrono::seconds(retention_s);
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto server = cove::cloud::StartCloud(options);
+  if (!server.ok()) {
+    std::cerr << "cove-cloud: " << server.status().message() << std::endl;
+    return 1;
+  }
+  std::cout << "cove-cloud listening on " << (*server)->address()
+            << ((*server)->ca_file().empty() ? "" : " (TLS)") << std::endl;
+  if (!(*server)->ca_file().empty()) {
+    std::cout << "trust: " << (*server)->ca_file() << std::endl;
+  }
+  if (!(*server)->initial_admin_key().empty()) {
+    std::cout << "admin key: " << (*server)->initial_admin_key() << std::endl;
+  }
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::cout << "cove-cloud: shutting down" << std::endl;
+  (*server)->Shutdown();
+  (*server)->Wait();
+  return 0;
+}
