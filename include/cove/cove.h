@@ -4,6 +4,9 @@
 
 #include "cove/client.h"
 #include "cove/connection.h"
+#include "cove/control.h"
+#include "cove/control_connection.h"
+#include "cove/control_types.h"
 #include "cove/options.h"
 #include "cove/types.h"
 #include "cove/value.h"

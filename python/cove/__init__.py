@@ -14,6 +14,10 @@ Two ways in:
 - :class:`cove.MilvusClient`: pymilvus' MilvusClient surface, so that pymilvus
   code runs with the import line changed.
 
+- :class:`cove.ControlClient`: the control plane (organizations, projects,
+  environments, clusters, API keys, roles, audit events) of ``cove-cloud`` or
+  another ``cove.control.v1`` server.
+
 Errors are :class:`cove.Error` subclasses (``cove.NotFoundError`` is also a
 ``LookupError``, ...). ``cove._core`` is the C++ binding under both.
 """
@@ -32,6 +36,14 @@ from .client import (AliasDescription, Client, CollectionDescription, Grant,
                      IndexDescription, MutationResult, QueryHits, RoleInfo,
                      SearchHit, SearchResult, UserInfo)
 from .milvus_client import Hit, MilvusClient
+from .control import (AcceptedInvitation, ApiKey, AuditEvent, AuditOutcome,
+                      Autoscaling, Cluster, ClusterState, ControlClient, Effect,
+                      EmulatorSettings, Emulator, Environment, EnvironmentMode,
+                      EnvironmentProblem, EnvironmentState,
+                      EnvironmentValidation, Fault, FaultMode, Invitation,
+                      InvitationState, Member, Operation, OperationInfo,
+                      Organization, Page, Project, Role, RoleBinding, RoleLevel,
+                      Statement)
 from . import _core
 
 #: The version of the package (and of the C++ library it embeds).
@@ -39,7 +51,14 @@ __version__: str = _core.__version__
 
 __all__ = [
     # clients
-    "Client", "MilvusClient",
+    "Client", "MilvusClient", "ControlClient",
+    # the control plane
+    "Operation", "Emulator", "Page", "ClusterState", "EnvironmentMode",
+    "EnvironmentState", "InvitationState", "Effect", "RoleLevel", "AuditOutcome",
+    "FaultMode", "Organization", "Member", "Invitation", "AcceptedInvitation",
+    "Project", "Environment", "EnvironmentProblem", "EnvironmentValidation",
+    "Autoscaling", "Cluster", "OperationInfo", "ApiKey", "Statement", "Role",
+    "RoleBinding", "AuditEvent", "EmulatorSettings", "Fault",
     # schemas, indexes, enums
     "DataType", "MetricType", "IndexType", "LoadState", "FieldSchema",
     "CollectionSchema", "IndexParam", "IndexParams",

@@ -246,3 +246,398 @@ class Client:
     def grant_privilege(self, grant: Grant, call: CallOptions = ...) -> None: ...
     def revoke_privilege(self, grant: Grant, call: CallOptions = ...) -> None: ...
     def list_grants(self, role: str, call: CallOptions = ...) -> List[Grant]: ...
+
+# ---- the control plane (cove/control.py is the Pythonic layer) ----
+
+class ControlOptions:
+    endpoint: str
+    api_key: str
+    ca_cert_file: str
+    ca_cert_pem: str
+    server_name: str
+    timeout: float
+    max_attempts: int
+    initial_backoff: float
+    max_backoff: float
+    operation_timeout: float
+    poll_interval: float
+    def __init__(self) -> None: ...
+
+def apply_control_environment(options: ControlOptions) -> ControlOptions: ...
+
+class Organization:
+    name: Any
+    display_name: Any
+    create_time: Optional[float]
+    update_time: Optional[float]
+    etag: Any
+    external_id: Any
+    def __init__(self) -> None: ...
+
+class Member:
+    name: Any
+    user: Any
+    role: Any
+    create_time: Optional[float]
+    def __init__(self) -> None: ...
+
+class Invitation:
+    name: Any
+    email: Any
+    role: Any
+    state: int
+    create_time: Optional[float]
+    expire_time: Optional[float]
+    token: Any
+    etag: Any
+    def __init__(self) -> None: ...
+
+class Project:
+    name: Any
+    display_name: Any
+    plan: Any
+    region: Any
+    create_time: Optional[float]
+    update_time: Optional[float]
+    etag: Any
+    labels: Any
+    def __init__(self) -> None: ...
+
+class Environment:
+    name: Any
+    mode: int
+    state: int
+    cloud_account_id: Any
+    region: Any
+    vpc_id: Any
+    subnet_ids: Any
+    bucket: Any
+    role_arn: Any
+    external_id: Any
+    create_time: Optional[float]
+    update_time: Optional[float]
+    etag: Any
+    state_message: Any
+    agent_token: Any
+    agent_token_expire_time: Optional[float]
+    last_heartbeat_time: Optional[float]
+    def __init__(self) -> None: ...
+
+class EnvironmentValidationProblem:
+    field: Any
+    message: Any
+    def __init__(self) -> None: ...
+
+class EnvironmentValidation:
+    valid: Any
+    problems: Any
+    def __init__(self) -> None: ...
+
+class Autoscaling:
+    enabled: Any
+    min_cu_size: Any
+    max_cu_size: Any
+    def __init__(self) -> None: ...
+
+class Cluster:
+    name: Any
+    display_name: Any
+    environment: Any
+    state: int
+    cu_type: Any
+    cu_size: Any
+    replicas: Any
+    labels: Any
+    endpoint: Any
+    create_time: Optional[float]
+    update_time: Optional[float]
+    delete_time: Optional[float]
+    purge_time: Optional[float]
+    etag: Any
+    state_message: Any
+    admin_user: Any
+    admin_password: Any
+    capacity_vectors: Any
+    used_vectors: Any
+    autoscaling: Any
+    def __init__(self) -> None: ...
+
+class Operation:
+    name: Any
+    verb: Any
+    target: Any
+    done: Any
+    error_code: int
+    error_message: Any
+    progress_percent: Any
+    create_time: Optional[float]
+    end_time: Optional[float]
+    request_id: Any
+    cancel_requested: Any
+    cluster: Any
+    environment: Any
+    def __init__(self) -> None: ...
+
+class ApiKey:
+    name: Any
+    display_name: Any
+    scope: Any
+    role: Any
+    enabled: Any
+    create_time: Optional[float]
+    expire_time: Optional[float]
+    last_used_time: Optional[float]
+    secret: Any
+    etag: Any
+    owner: Any
+    def __init__(self) -> None: ...
+
+class Statement:
+    effect: int
+    actions: Any
+    resources: Any
+    def __init__(self) -> None: ...
+
+class Role:
+    name: Any
+    display_name: Any
+    level: int
+    built_in: Any
+    statements: Any
+    create_time: Optional[float]
+    etag: Any
+    def __init__(self) -> None: ...
+
+class RoleBinding:
+    name: Any
+    role: Any
+    principal: Any
+    scope: Any
+    create_time: Optional[float]
+    def __init__(self) -> None: ...
+
+class AuditEvent:
+    name: Any
+    time: Optional[float]
+    actor: Any
+    action: Any
+    resource: Any
+    outcome: int
+    status_code: int
+    message: Any
+    request_id: Any
+    client_address: Any
+    def __init__(self) -> None: ...
+
+class ListRequest:
+    parent: Any
+    filter: Any
+    page_size: Any
+    page_token: Any
+    def __init__(self) -> None: ...
+
+class ListAuditEventsRequest:
+    parent: Any
+    filter: Any
+    start_time: Optional[float]
+    end_time: Optional[float]
+    page_size: Any
+    page_token: Any
+    def __init__(self) -> None: ...
+
+class DeleteRequest:
+    name: Any
+    etag: Any
+    request_id: Any
+    def __init__(self) -> None: ...
+
+class CreateOrganizationRequest:
+    organization_id: Any
+    organization: Any
+    request_id: Any
+    owner_email: Any
+    def __init__(self) -> None: ...
+
+class CreateInvitationRequest:
+    parent: Any
+    invitation: Any
+    request_id: Any
+    def __init__(self) -> None: ...
+
+class AcceptInvitationRequest:
+    name: Any
+    token: Any
+    def __init__(self) -> None: ...
+
+class AcceptInvitationResult:
+    member: Any
+    api_key: Any
+    def __init__(self) -> None: ...
+
+class CreateProjectRequest:
+    parent: Any
+    project_id: Any
+    project: Any
+    request_id: Any
+    def __init__(self) -> None: ...
+
+class CreateEnvironmentRequest:
+    parent: Any
+    environment_id: Any
+    environment: Any
+    request_id: Any
+    def __init__(self) -> None: ...
+
+class RotateAgentTokenRequest:
+    name: Any
+    etag: Any
+    def __init__(self) -> None: ...
+
+class CreateClusterRequest:
+    parent: Any
+    cluster_id: Any
+    cluster: Any
+    request_id: Any
+    def __init__(self) -> None: ...
+
+class ClusterActionRequest:
+    name: Any
+    etag: Any
+    request_id: Any
+    def __init__(self) -> None: ...
+
+class ScaleClusterRequest:
+    name: Any
+    cu_size: Any
+    replicas: Any
+    etag: Any
+    request_id: Any
+    def __init__(self) -> None: ...
+
+class CreateApiKeyRequest:
+    parent: Any
+    api_key_id: Any
+    api_key: Any
+    request_id: Any
+    def __init__(self) -> None: ...
+
+class CreateRoleRequest:
+    parent: Any
+    role_id: Any
+    role: Any
+    request_id: Any
+    def __init__(self) -> None: ...
+
+class CreateRoleBindingRequest:
+    parent: Any
+    role_binding: Any
+    request_id: Any
+    def __init__(self) -> None: ...
+
+class TestPermissionsRequest:
+    resource: Any
+    actions: Any
+    def __init__(self) -> None: ...
+
+class EmulatorSettings:
+    transition_delay: float
+    retention: float
+    vectors_per_cu: Any
+    manual_clock: Any
+    now: Optional[float]
+    def __init__(self) -> None: ...
+
+class UpdateEmulatorSettingsRequest:
+    transition_delay: Optional[float]
+    retention: Optional[float]
+    vectors_per_cu: Any
+    def __init__(self) -> None: ...
+
+class SetClockRequest:
+    time: Optional[float]
+    real: Any
+    def __init__(self) -> None: ...
+
+class Fault:
+    verb: Any
+    mode: int
+    code: int
+    message: Any
+    count: Any
+    def __init__(self) -> None: ...
+
+class ControlOperation:
+    name: str
+    done: bool
+    operation: Operation
+    def refresh(self, timeout: Optional[float] = None) -> None: ...
+    def wait(self, timeout: Optional[float] = None) -> None: ...
+    def cancel(self, timeout: Optional[float] = None) -> None: ...
+
+class EmulatorClient:
+    def get_settings(self, timeout: Optional[float] = None) -> EmulatorSettings: ...
+    def update_settings(self, request: UpdateEmulatorSettingsRequest, timeout: Optional[float] = None) -> EmulatorSettings: ...
+    def set_clock(self, request: SetClockRequest, timeout: Optional[float] = None) -> EmulatorSettings: ...
+    def advance_clock(self, by: float, timeout: Optional[float] = None) -> EmulatorSettings: ...
+    def inject_fault(self, fault: Fault, timeout: Optional[float] = None) -> Fault: ...
+    def list_faults(self, timeout: Optional[float] = None) -> List[Fault]: ...
+    def clear_faults(self, verb: str = "", timeout: Optional[float] = None) -> None: ...
+
+class ControlClient:
+    def __init__(self, options: ControlOptions) -> None: ...
+    def emulator(self) -> EmulatorClient: ...
+    @staticmethod
+    def new_request_id() -> str: ...
+    def create_organization(self, request: CreateOrganizationRequest, timeout: Optional[float] = None) -> Any: ...
+    def get_organization(self, name: str, timeout: Optional[float] = None) -> Any: ...
+    def list_organizations(self, request: ListRequest, timeout: Optional[float] = None) -> Tuple[List[Any], str]: ...
+    def update_organization(self, resource: Organization, update_mask: List[str], timeout: Optional[float] = None) -> Any: ...
+    def delete_organization(self, request: DeleteRequest, timeout: Optional[float] = None) -> None: ...
+    def list_members(self, request: ListRequest, timeout: Optional[float] = None) -> Tuple[List[Any], str]: ...
+    def get_member(self, name: str, timeout: Optional[float] = None) -> Any: ...
+    def update_member(self, resource: Member, update_mask: List[str], timeout: Optional[float] = None) -> Any: ...
+    def delete_member(self, request: DeleteRequest, timeout: Optional[float] = None) -> None: ...
+    def create_invitation(self, request: CreateInvitationRequest, timeout: Optional[float] = None) -> Any: ...
+    def get_invitation(self, name: str, timeout: Optional[float] = None) -> Any: ...
+    def list_invitations(self, request: ListRequest, timeout: Optional[float] = None) -> Tuple[List[Any], str]: ...
+    def revoke_invitation(self, request: DeleteRequest, timeout: Optional[float] = None) -> Any: ...
+    def accept_invitation(self, request: AcceptInvitationRequest, timeout: Optional[float] = None) -> Any: ...
+    def create_project(self, request: CreateProjectRequest, timeout: Optional[float] = None) -> Any: ...
+    def get_project(self, name: str, timeout: Optional[float] = None) -> Any: ...
+    def list_projects(self, request: ListRequest, timeout: Optional[float] = None) -> Tuple[List[Any], str]: ...
+    def update_project(self, resource: Project, update_mask: List[str], timeout: Optional[float] = None) -> Any: ...
+    def delete_project(self, request: DeleteRequest, timeout: Optional[float] = None) -> None: ...
+    def create_environment(self, request: CreateEnvironmentRequest, timeout: Optional[float] = None) -> Any: ...
+    def get_environment(self, name: str, timeout: Optional[float] = None) -> Any: ...
+    def list_environments(self, request: ListRequest, timeout: Optional[float] = None) -> Tuple[List[Any], str]: ...
+    def delete_environment(self, request: DeleteRequest, timeout: Optional[float] = None) -> None: ...
+    def validate_environment(self, name: str, timeout: Optional[float] = None) -> Any: ...
+    def rotate_agent_token(self, request: RotateAgentTokenRequest, timeout: Optional[float] = None) -> Any: ...
+    def start_create_cluster(self, request: CreateClusterRequest, timeout: Optional[float] = None) -> ControlOperation: ...
+    def get_cluster(self, name: str, timeout: Optional[float] = None) -> Any: ...
+    def list_clusters(self, request: ListRequest, timeout: Optional[float] = None) -> Tuple[List[Any], str]: ...
+    def update_cluster(self, resource: Cluster, update_mask: List[str], timeout: Optional[float] = None) -> Any: ...
+    def start_suspend_cluster(self, request: ClusterActionRequest, timeout: Optional[float] = None) -> ControlOperation: ...
+    def start_resume_cluster(self, request: ClusterActionRequest, timeout: Optional[float] = None) -> ControlOperation: ...
+    def start_scale_cluster(self, request: ScaleClusterRequest, timeout: Optional[float] = None) -> ControlOperation: ...
+    def start_delete_cluster(self, request: ClusterActionRequest, timeout: Optional[float] = None) -> ControlOperation: ...
+    def start_restore_cluster(self, request: ClusterActionRequest, timeout: Optional[float] = None) -> ControlOperation: ...
+    def start_purge_cluster(self, request: ClusterActionRequest, timeout: Optional[float] = None) -> ControlOperation: ...
+    def create_api_key(self, request: CreateApiKeyRequest, timeout: Optional[float] = None) -> Any: ...
+    def get_api_key(self, name: str, timeout: Optional[float] = None) -> Any: ...
+    def list_api_keys(self, request: ListRequest, timeout: Optional[float] = None) -> Tuple[List[Any], str]: ...
+    def update_api_key(self, resource: ApiKey, update_mask: List[str], timeout: Optional[float] = None) -> Any: ...
+    def delete_api_key(self, request: DeleteRequest, timeout: Optional[float] = None) -> None: ...
+    def create_role(self, request: CreateRoleRequest, timeout: Optional[float] = None) -> Any: ...
+    def get_role(self, name: str, timeout: Optional[float] = None) -> Any: ...
+    def list_roles(self, request: ListRequest, timeout: Optional[float] = None) -> Tuple[List[Any], str]: ...
+    def update_role(self, resource: Role, update_mask: List[str], timeout: Optional[float] = None) -> Any: ...
+    def delete_role(self, request: DeleteRequest, timeout: Optional[float] = None) -> None: ...
+    def create_role_binding(self, request: CreateRoleBindingRequest, timeout: Optional[float] = None) -> Any: ...
+    def get_role_binding(self, name: str, timeout: Optional[float] = None) -> Any: ...
+    def list_role_bindings(self, request: ListRequest, timeout: Optional[float] = None) -> Tuple[List[Any], str]: ...
+    def delete_role_binding(self, request: DeleteRequest, timeout: Optional[float] = None) -> None: ...
+    def test_permissions(self, request: TestPermissionsRequest, timeout: Optional[float] = None) -> Any: ...
+    def list_audit_events(self, request: ListAuditEventsRequest, timeout: Optional[float] = None) -> Tuple[List[Any], str]: ...
+    def get_operation(self, name: str, timeout: Optional[float] = None) -> ControlOperation: ...
+    def list_operations(self, request: ListRequest, timeout: Optional[float] = None) -> Tuple[List[Any], str]: ...

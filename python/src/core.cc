@@ -26,6 +26,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -1313,6 +1314,942 @@ void BindClient(py::module_& m) {
                              "True once a page came back short.");
 }
 
+// --- the control plane ------------------------------------------------------
+//
+// The structs of cove/control_types.h as classes with the same field names;
+// times are float seconds since the epoch (None when unset), durations float
+// seconds, enums and status codes plain ints. The Pythonic layer
+// (cove/control.py) turns them into dataclasses and enums.
+
+py::object TimeToPy(cove::control::Timestamp t) {
+  if (!cove::control::IsSet(t)) return py::none();
+  return py::float_(
+      std::chrono::duration<double>(t.time_since_epoch()).count());
+}
+
+cove::control::Timestamp TimeFromPy(const py::object& v) {
+  if (v.is_none()) return cove::control::Timestamp();
+  const double s = v.cast<double>();
+  if (!std::isfinite(s)) RaiseInvalid("time: expected a finite number");
+  return cove::control::Timestamp(
+      std::chrono::duration_cast<cove::control::Timestamp::duration>(
+          std::chrono::duration<double>(s)));
+}
+
+// Runs fn() without the GIL; raises on error; Status gives None.
+template <typename F>
+auto Blocking(F fn) {
+  using R = decltype(fn());
+  std::optional<R> r;
+  {
+    py::gil_scoped_release nogil;
+    r.emplace(fn());
+  }
+  if constexpr (std::is_same_v<R, absl::Status>) {
+    Check(*r);
+  } else {
+    return Unwrap(std::move(*r));
+  }
+}
+
+cove::ControlCallOptions ControlCall(std::optional<double> timeout) {
+  cove::ControlCallOptions call;
+  if (timeout.has_value()) call.timeout = FromSeconds(*timeout, "timeout");
+  return call;
+}
+
+template <typename T>
+py::tuple PageTuple(cove::control::Page<T> page) {
+  return py::make_tuple(py::cast(std::move(page.items)),
+                        py::str(page.next_page_token));
+}
+
+#define COVE_PY_TIME(T, f)                          \
+  .def_property(                                    \
+      #f, [](const T& o) { return TimeToPy(o.f); }, \
+      [](T& o, const py::object& v) { o.f = TimeFromPy(v); })
+#define COVE_PY_ENUM(T, f)                                  \
+  .def_property(                                            \
+      #f, [](const T& o) { return static_cast<int>(o.f); }, \
+      [](T& o, int v) { o.f = static_cast<decltype(o.f)>(v); })
+#define COVE_PY_MS(T, f)                                   \
+  .def_property(                                           \
+      #f, [](const T& o) { return o.f.count() / 1000.0; }, \
+      [](T& o, double s) { o.f = FromSeconds(s, #f); })
+#define COVE_PY_OPT_MS(T, f)                         \
+  .def_property(                                     \
+      #f, [](const T& o) { return ToSeconds(o.f); }, \
+      [](T& o, std::optional<double> s) {            \
+        if (s.has_value()) {                         \
+          o.f = FromSeconds(*s, #f);                 \
+        } else {                                     \
+          o.f.reset();                               \
+        }                                            \
+      })
+
+void BindControl(py::module_& m) {
+  py::class_<cove::ControlOptions>(m, "ControlOptions",
+                                   "Options of the control-plane client.")
+      .def(py::init<>())
+      .def_readwrite("endpoint", &cove::ControlOptions::endpoint)
+      .def_readwrite("api_key", &cove::ControlOptions::api_key)
+      .def_readwrite("ca_cert_file", &cove::ControlOptions::ca_cert_file)
+      .def_readwrite("ca_cert_pem", &cove::ControlOptions::ca_cert_pem)
+      .def_readwrite("server_name", &cove::ControlOptions::server_name)
+          COVE_PY_MS(cove::ControlOptions, timeout)
+      .def_readwrite("max_attempts", &cove::ControlOptions::max_attempts)
+          COVE_PY_MS(cove::ControlOptions, initial_backoff)
+              COVE_PY_MS(cove::ControlOptions, max_backoff)
+                  COVE_PY_MS(cove::ControlOptions, operation_timeout)
+                      COVE_PY_MS(cove::ControlOptions, poll_interval);
+  m.def("apply_control_environment", &cove::ApplyControlEnvironment,
+        py::arg("options"),
+        "Fills unset options from COVE_CLOUD_ENDPOINT, COVE_API_KEY, "
+        "COVE_CA_FILE, COVE_TIMEOUT_MS.");
+
+  namespace ctl = cove::control;
+  py::class_<ctl::Organization>(m, "Organization")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::Organization::name)
+      .def_readwrite("display_name", &ctl::Organization::display_name)
+          COVE_PY_TIME(ctl::Organization, create_time)
+              COVE_PY_TIME(ctl::Organization, update_time)
+      .def_readwrite("etag", &ctl::Organization::etag)
+      .def_readwrite("external_id", &ctl::Organization::external_id);
+  py::class_<ctl::Member>(m, "Member")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::Member::name)
+      .def_readwrite("user", &ctl::Member::user)
+      .def_readwrite("role", &ctl::Member::role)
+          COVE_PY_TIME(ctl::Member, create_time);
+  py::class_<ctl::Invitation>(m, "Invitation")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::Invitation::name)
+      .def_readwrite("email", &ctl::Invitation::email)
+      .def_readwrite("role", &ctl::Invitation::role)
+          COVE_PY_ENUM(ctl::Invitation, state)
+              COVE_PY_TIME(ctl::Invitation, create_time)
+                  COVE_PY_TIME(ctl::Invitation, expire_time)
+      .def_readwrite("token", &ctl::Invitation::token)
+      .def_readwrite("etag", &ctl::Invitation::etag);
+  py::class_<ctl::Project>(m, "Project")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::Project::name)
+      .def_readwrite("display_name", &ctl::Project::display_name)
+      .def_readwrite("plan", &ctl::Project::plan)
+      .def_readwrite("region", &ctl::Project::region)
+          COVE_PY_TIME(ctl::Project, create_time)
+              COVE_PY_TIME(ctl::Project, update_time)
+      .def_readwrite("etag", &ctl::Project::etag)
+      .def_readwrite("labels", &ctl::Project::labels);
+  py::class_<ctl::Environment>(m, "Environment")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::Environment::name)
+          COVE_PY_ENUM(ctl::Environment, mode)
+              COVE_PY_ENUM(ctl::Environment, state)
+      .def_readwrite("cloud_account_id", &ctl::Environment::cloud_account_id)
+      .def_readwrite("region", &ctl::Environment::region)
+      .def_readwrite("vpc_id", &ctl::Environment::vpc_id)
+      .def_readwrite("subnet_ids", &ctl::Environment::subnet_ids)
+      .def_readwrite("bucket", &ctl::Environment::bucket)
+      .def_readwrite("role_arn", &ctl::Environment::role_arn)
+      .def_readwrite("external_id", &ctl::Environment::external_id)
+          COVE_PY_TIME(ctl::Environment, create_time)
+              COVE_PY_TIME(ctl::Environment, update_time)
+      .def_readwrite("etag", &ctl::Environment::etag)
+      .def_readwrite("state_message", &ctl::Environment::state_message)
+      .def_readwrite("agent_token", &ctl::Environment::agent_token)
+          COVE_PY_TIME(ctl::Environment, agent_token_expire_time)
+              COVE_PY_TIME(ctl::Environment, last_heartbeat_time);
+  py::class_<ctl::EnvironmentValidation::Problem>(
+      m, "EnvironmentValidationProblem")
+      .def(py::init<>())
+      .def_readwrite("field", &ctl::EnvironmentValidation::Problem::field)
+      .def_readwrite("message", &ctl::EnvironmentValidation::Problem::message);
+  py::class_<ctl::EnvironmentValidation>(m, "EnvironmentValidation")
+      .def(py::init<>())
+      .def_readwrite("valid", &ctl::EnvironmentValidation::valid)
+      .def_readwrite("problems", &ctl::EnvironmentValidation::problems);
+  py::class_<ctl::Autoscaling>(m, "Autoscaling")
+      .def(py::init<>())
+      .def_readwrite("enabled", &ctl::Autoscaling::enabled)
+      .def_readwrite("min_cu_size", &ctl::Autoscaling::min_cu_size)
+      .def_readwrite("max_cu_size", &ctl::Autoscaling::max_cu_size);
+  py::class_<ctl::Cluster>(m, "Cluster")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::Cluster::name)
+      .def_readwrite("display_name", &ctl::Cluster::display_name)
+      .def_readwrite("environment", &ctl::Cluster::environment)
+          COVE_PY_ENUM(ctl::Cluster, state)
+      .def_readwrite("cu_type", &ctl::Cluster::cu_type)
+      .def_readwrite("cu_size", &ctl::Cluster::cu_size)
+      .def_readwrite("replicas", &ctl::Cluster::replicas)
+      .def_readwrite("labels", &ctl::Cluster::labels)
+      .def_readwrite("endpoint", &ctl::Cluster::endpoint)
+          COVE_PY_TIME(ctl::Cluster, create_time)
+              COVE_PY_TIME(ctl::Cluster, update_time)
+                  COVE_PY_TIME(ctl::Cluster, delete_time)
+                      COVE_PY_TIME(ctl::Cluster, purge_time)
+      .def_readwrite("etag", &ctl::Cluster::etag)
+      .def_readwrite("state_message", &ctl::Cluster::state_message)
+      .def_readwrite("admin_user", &ctl::Cluster::admin_user)
+      .def_readwrite("admin_password", &ctl::Cluster::admin_password)
+      .def_readwrite("capacity_vectors", &ctl::Cluster::capacity_vectors)
+      .def_readwrite("used_vectors", &ctl::Cluster::used_vectors)
+      .def_readwrite("autoscaling", &ctl::Cluster::autoscaling);
+  py::class_<ctl::Operation>(m, "Operation")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::Operation::name)
+      .def_readwrite("verb", &ctl::Operation::verb)
+      .def_readwrite("target", &ctl::Operation::target)
+      .def_readwrite("done", &ctl::Operation::done)
+          COVE_PY_ENUM(ctl::Operation, error_code)
+      .def_readwrite("error_message", &ctl::Operation::error_message)
+      .def_readwrite("progress_percent", &ctl::Operation::progress_percent)
+          COVE_PY_TIME(ctl::Operation, create_time)
+              COVE_PY_TIME(ctl::Operation, end_time)
+      .def_readwrite("request_id", &ctl::Operation::request_id)
+      .def_readwrite("cancel_requested", &ctl::Operation::cancel_requested)
+      .def_readwrite("cluster", &ctl::Operation::cluster)
+      .def_readwrite("environment", &ctl::Operation::environment);
+  py::class_<ctl::ApiKey>(m, "ApiKey")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::ApiKey::name)
+      .def_readwrite("display_name", &ctl::ApiKey::display_name)
+      .def_readwrite("scope", &ctl::ApiKey::scope)
+      .def_readwrite("role", &ctl::ApiKey::role)
+      .def_readwrite("enabled", &ctl::ApiKey::enabled)
+          COVE_PY_TIME(ctl::ApiKey, create_time)
+              COVE_PY_TIME(ctl::ApiKey, expire_time)
+                  COVE_PY_TIME(ctl::ApiKey, last_used_time)
+      .def_readwrite("secret", &ctl::ApiKey::secret)
+      .def_readwrite("etag", &ctl::ApiKey::etag)
+      .def_readwrite("owner", &ctl::ApiKey::owner);
+  py::class_<ctl::Statement>(m, "Statement")
+      .def(py::init<>()) COVE_PY_ENUM(ctl::Statement, effect)
+      .def_readwrite("actions", &ctl::Statement::actions)
+      .def_readwrite("resources", &ctl::Statement::resources);
+  py::class_<ctl::Role>(m, "Role")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::Role::name)
+      .def_readwrite("display_name", &ctl::Role::display_name)
+          COVE_PY_ENUM(ctl::Role, level)
+      .def_readwrite("built_in", &ctl::Role::built_in)
+      .def_readwrite("statements", &ctl::Role::statements)
+          COVE_PY_TIME(ctl::Role, create_time)
+      .def_readwrite("etag", &ctl::Role::etag);
+  py::class_<ctl::RoleBinding>(m, "RoleBinding")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::RoleBinding::name)
+      .def_readwrite("role", &ctl::RoleBinding::role)
+      .def_readwrite("principal", &ctl::RoleBinding::principal)
+      .def_readwrite("scope", &ctl::RoleBinding::scope)
+          COVE_PY_TIME(ctl::RoleBinding, create_time);
+  py::class_<ctl::AuditEvent>(m, "AuditEvent")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::AuditEvent::name)
+          COVE_PY_TIME(ctl::AuditEvent, time)
+      .def_readwrite("actor", &ctl::AuditEvent::actor)
+      .def_readwrite("action", &ctl::AuditEvent::action)
+      .def_readwrite("resource", &ctl::AuditEvent::resource)
+          COVE_PY_ENUM(ctl::AuditEvent, outcome)
+              COVE_PY_ENUM(ctl::AuditEvent, status_code)
+      .def_readwrite("message", &ctl::AuditEvent::message)
+      .def_readwrite("request_id", &ctl::AuditEvent::request_id)
+      .def_readwrite("client_address", &ctl::AuditEvent::client_address);
+  py::class_<ctl::ListRequest>(m, "ListRequest")
+      .def(py::init<>())
+      .def_readwrite("parent", &ctl::ListRequest::parent)
+      .def_readwrite("filter", &ctl::ListRequest::filter)
+      .def_readwrite("page_size", &ctl::ListRequest::page_size)
+      .def_readwrite("page_token", &ctl::ListRequest::page_token);
+  py::class_<ctl::ListAuditEventsRequest>(m, "ListAuditEventsRequest")
+      .def(py::init<>())
+      .def_readwrite("parent", &ctl::ListAuditEventsRequest::parent)
+      .def_readwrite("filter", &ctl::ListAuditEventsRequest::filter)
+          COVE_PY_TIME(ctl::ListAuditEventsRequest, start_time)
+              COVE_PY_TIME(ctl::ListAuditEventsRequest, end_time)
+      .def_readwrite("page_size", &ctl::ListAuditEventsRequest::page_size)
+      .def_readwrite("page_token", &ctl::ListAuditEventsRequest::page_token);
+  py::class_<ctl::DeleteRequest>(m, "DeleteRequest")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::DeleteRequest::name)
+      .def_readwrite("etag", &ctl::DeleteRequest::etag)
+      .def_readwrite("request_id", &ctl::DeleteRequest::request_id);
+  py::class_<ctl::CreateOrganizationRequest>(m, "CreateOrganizationRequest")
+      .def(py::init<>())
+      .def_readwrite("organization_id",
+                     &ctl::CreateOrganizationRequest::organization_id)
+      .def_readwrite("organization",
+                     &ctl::CreateOrganizationRequest::organization)
+      .def_readwrite("request_id", &ctl::CreateOrganizationRequest::request_id)
+      .def_readwrite("owner_email",
+                     &ctl::CreateOrganizationRequest::owner_email);
+  py::class_<ctl::CreateInvitationRequest>(m, "CreateInvitationRequest")
+      .def(py::init<>())
+      .def_readwrite("parent", &ctl::CreateInvitationRequest::parent)
+      .def_readwrite("invitation", &ctl::CreateInvitationRequest::invitation)
+      .def_readwrite("request_id", &ctl::CreateInvitationRequest::request_id);
+  py::class_<ctl::AcceptInvitationRequest>(m, "AcceptInvitationRequest")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::AcceptInvitationRequest::name)
+      .def_readwrite("token", &ctl::AcceptInvitationRequest::token);
+  py::class_<ctl::AcceptInvitationResult>(m, "AcceptInvitationResult")
+      .def(py::init<>())
+      .def_readwrite("member", &ctl::AcceptInvitationResult::member)
+      .def_readwrite("api_key", &ctl::AcceptInvitationResult::api_key);
+  py::class_<ctl::CreateProjectRequest>(m, "CreateProjectRequest")
+      .def(py::init<>())
+      .def_readwrite("parent", &ctl::CreateProjectRequest::parent)
+      .def_readwrite("project_id", &ctl::CreateProjectRequest::project_id)
+      .def_readwrite("project", &ctl::CreateProjectRequest::project)
+      .def_readwrite("request_id", &ctl::CreateProjectRequest::request_id);
+  py::class_<ctl::CreateEnvironmentRequest>(m, "CreateEnvironmentRequest")
+      .def(py::init<>())
+      .def_readwrite("parent", &ctl::CreateEnvironmentRequest::parent)
+      .def_readwrite("environment_id",
+                     &ctl::CreateEnvironmentRequest::environment_id)
+      .def_readwrite("environment", &ctl::CreateEnvironmentRequest::environment)
+      .def_readwrite("request_id", &ctl::CreateEnvironmentRequest::request_id);
+  py::class_<ctl::RotateAgentTokenRequest>(m, "RotateAgentTokenRequest")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::RotateAgentTokenRequest::name)
+      .def_readwrite("etag", &ctl::RotateAgentTokenRequest::etag);
+  py::class_<ctl::CreateClusterRequest>(m, "CreateClusterRequest")
+      .def(py::init<>())
+      .def_readwrite("parent", &ctl::CreateClusterRequest::parent)
+      .def_readwrite("cluster_id", &ctl::CreateClusterRequest::cluster_id)
+      .def_readwrite("cluster", &ctl::CreateClusterRequest::cluster)
+      .def_readwrite("request_id", &ctl::CreateClusterRequest::request_id);
+  py::class_<ctl::ClusterActionRequest>(m, "ClusterActionRequest")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::ClusterActionRequest::name)
+      .def_readwrite("etag", &ctl::ClusterActionRequest::etag)
+      .def_readwrite("request_id", &ctl::ClusterActionRequest::request_id);
+  py::class_<ctl::ScaleClusterRequest>(m, "ScaleClusterRequest")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::ScaleClusterRequest::name)
+      .def_readwrite("cu_size", &ctl::ScaleClusterRequest::cu_size)
+      .def_readwrite("replicas", &ctl::ScaleClusterRequest::replicas)
+      .def_readwrite("etag", &ctl::ScaleClusterRequest::etag)
+      .def_readwrite("request_id", &ctl::ScaleClusterRequest::request_id);
+  py::class_<ctl::CreateApiKeyRequest>(m, "CreateApiKeyRequest")
+      .def(py::init<>())
+      .def_readwrite("parent", &ctl::CreateApiKeyRequest::parent)
+      .def_readwrite("api_key_id", &ctl::CreateApiKeyRequest::api_key_id)
+      .def_readwrite("api_key", &ctl::CreateApiKeyRequest::api_key)
+      .def_readwrite("request_id", &ctl::CreateApiKeyRequest::request_id);
+  py::class_<ctl::CreateRoleRequest>(m, "CreateRoleRequest")
+      .def(py::init<>())
+      .def_readwrite("parent", &ctl::CreateRoleRequest::parent)
+      .def_readwrite("role_id", &ctl::CreateRoleRequest::role_id)
+      .def_readwrite("role", &ctl::CreateRoleRequest::role)
+      .def_readwrite("request_id", &ctl::CreateRoleRequest::request_id);
+  py::class_<ctl::CreateRoleBindingRequest>(m, "CreateRoleBindingRequest")
+      .def(py::init<>())
+      .def_readwrite("parent", &ctl::CreateRoleBindingRequest::parent)
+      .def_readwrite("role_binding",
+                     &ctl::CreateRoleBindingRequest::role_binding)
+      .def_readwrite("request_id", &ctl::CreateRoleBindingRequest::request_id);
+  py::class_<ctl::TestPermissionsRequest>(m, "TestPermissionsRequest")
+      .def(py::init<>())
+      .def_readwrite("resource", &ctl::TestPermissionsRequest::resource)
+      .def_readwrite("actions", &ctl::TestPermissionsRequest::actions);
+  py::class_<ctl::EmulatorSettings>(m, "EmulatorSettings")
+      .def(py::init<>()) COVE_PY_MS(ctl::EmulatorSettings, transition_delay)
+          COVE_PY_MS(ctl::EmulatorSettings, retention)
+      .def_readwrite("vectors_per_cu", &ctl::EmulatorSettings::vectors_per_cu)
+      .def_readwrite("manual_clock", &ctl::EmulatorSettings::manual_clock)
+          COVE_PY_TIME(ctl::EmulatorSettings, now);
+  py::class_<ctl::UpdateEmulatorSettingsRequest>(
+      m, "UpdateEmulatorSettingsRequest")
+      .def(py::init<>())
+          COVE_PY_OPT_MS(ctl::UpdateEmulatorSettingsRequest, transition_delay)
+              COVE_PY_OPT_MS(ctl::UpdateEmulatorSettingsRequest, retention)
+      .def_readwrite("vectors_per_cu",
+                     &ctl::UpdateEmulatorSettingsRequest::vectors_per_cu);
+  py::class_<ctl::SetClockRequest>(m, "SetClockRequest")
+      .def(py::init<>()) COVE_PY_TIME(ctl::SetClockRequest, time)
+      .def_readwrite("real", &ctl::SetClockRequest::real);
+  py::class_<ctl::Fault>(m, "Fault")
+      .def(py::init<>())
+      .def_readwrite("verb", &ctl::Fault::verb) COVE_PY_ENUM(ctl::Fault, mode)
+          COVE_PY_ENUM(ctl::Fault, code)
+      .def_readwrite("message", &ctl::Fault::message)
+      .def_readwrite("count", &ctl::Fault::count);
+  py::class_<cove::ControlClient>(
+      m, "ControlClient", "cove::ControlClient: the control-plane client.")
+      .def(py::init([](const cove::ControlOptions& options) {
+             return Blocking(
+                 [&] { return cove::ControlClient::Connect(options); });
+           }),
+           py::arg("options"))
+      .def("emulator", &cove::ControlClient::emulator,
+           "The emulator test knobs.")
+      .def_static("new_request_id", &cove::ControlClient::NewRequestId)
+      .def(
+          "create_organization",
+          [](cove::ControlClient& c,
+             const ctl::CreateOrganizationRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking(
+                [&] { return c.CreateOrganization(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "get_organization",
+          [](cove::ControlClient& c, const std::string& name,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.GetOrganization(name, call); });
+          },
+          py::arg("name"), py::arg("timeout") = py::none())
+      .def(
+          "list_organizations",
+          [](cove::ControlClient& c, const ctl::ListRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return PageTuple(
+                Blocking([&] { return c.ListOrganizations(request, call); }));
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "update_organization",
+          [](cove::ControlClient& c, const ctl::Organization& resource,
+             const std::vector<std::string>& update_mask,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] {
+              return c.UpdateOrganization(resource, update_mask, call);
+            });
+          },
+          py::arg("resource"), py::arg("update_mask"),
+          py::arg("timeout") = py::none())
+      .def(
+          "delete_organization",
+          [](cove::ControlClient& c, const ctl::DeleteRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking(
+                [&] { return c.DeleteOrganization(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "list_members",
+          [](cove::ControlClient& c, const ctl::ListRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return PageTuple(
+                Blocking([&] { return c.ListMembers(request, call); }));
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "get_member",
+          [](cove::ControlClient& c, const std::string& name,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.GetMember(name, call); });
+          },
+          py::arg("name"), py::arg("timeout") = py::none())
+      .def(
+          "update_member",
+          [](cove::ControlClient& c, const ctl::Member& resource,
+             const std::vector<std::string>& update_mask,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking(
+                [&] { return c.UpdateMember(resource, update_mask, call); });
+          },
+          py::arg("resource"), py::arg("update_mask"),
+          py::arg("timeout") = py::none())
+      .def(
+          "delete_member",
+          [](cove::ControlClient& c, const ctl::DeleteRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.DeleteMember(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "create_invitation",
+          [](cove::ControlClient& c,
+             const ctl::CreateInvitationRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.CreateInvitation(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "get_invitation",
+          [](cove::ControlClient& c, const std::string& name,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.GetInvitation(name, call); });
+          },
+          py::arg("name"), py::arg("timeout") = py::none())
+      .def(
+          "list_invitations",
+          [](cove::ControlClient& c, const ctl::ListRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return PageTuple(
+                Blocking([&] { return c.ListInvitations(request, call); }));
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "revoke_invitation",
+          [](cove::ControlClient& c, const ctl::DeleteRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.RevokeInvitation(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "accept_invitation",
+          [](cove::ControlClient& c,
+             const ctl::AcceptInvitationRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.AcceptInvitation(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "create_project",
+          [](cove::ControlClient& c, const ctl::CreateProjectRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.CreateProject(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "get_project",
+          [](cove::ControlClient& c, const std::string& name,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.GetProject(name, call); });
+          },
+          py::arg("name"), py::arg("timeout") = py::none())
+      .def(
+          "list_projects",
+          [](cove::ControlClient& c, const ctl::ListRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return PageTuple(
+                Blocking([&] { return c.ListProjects(request, call); }));
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "update_project",
+          [](cove::ControlClient& c, const ctl::Project& resource,
+             const std::vector<std::string>& update_mask,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking(
+                [&] { return c.UpdateProject(resource, update_mask, call); });
+          },
+          py::arg("resource"), py::arg("update_mask"),
+          py::arg("timeout") = py::none())
+      .def(
+          "delete_project",
+          [](cove::ControlClient& c, const ctl::DeleteRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.DeleteProject(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "create_environment",
+          [](cove::ControlClient& c,
+             const ctl::CreateEnvironmentRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.CreateEnvironment(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "get_environment",
+          [](cove::ControlClient& c, const std::string& name,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.GetEnvironment(name, call); });
+          },
+          py::arg("name"), py::arg("timeout") = py::none())
+      .def(
+          "list_environments",
+          [](cove::ControlClient& c, const ctl::ListRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return PageTuple(
+                Blocking([&] { return c.ListEnvironments(request, call); }));
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "delete_environment",
+          [](cove::ControlClient& c, const ctl::DeleteRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.DeleteEnvironment(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "validate_environment",
+          [](cove::ControlClient& c, const std::string& name,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.ValidateEnvironment(name, call); });
+          },
+          py::arg("name"), py::arg("timeout") = py::none())
+      .def(
+          "rotate_agent_token",
+          [](cove::ControlClient& c,
+             const ctl::RotateAgentTokenRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.RotateAgentToken(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "start_create_cluster",
+          [](cove::ControlClient& c, const ctl::CreateClusterRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking(
+                [&] { return c.StartCreateCluster(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "get_cluster",
+          [](cove::ControlClient& c, const std::string& name,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.GetCluster(name, call); });
+          },
+          py::arg("name"), py::arg("timeout") = py::none())
+      .def(
+          "list_clusters",
+          [](cove::ControlClient& c, const ctl::ListRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return PageTuple(
+                Blocking([&] { return c.ListClusters(request, call); }));
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "update_cluster",
+          [](cove::ControlClient& c, const ctl::Cluster& resource,
+             const std::vector<std::string>& update_mask,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking(
+                [&] { return c.UpdateCluster(resource, update_mask, call); });
+          },
+          py::arg("resource"), py::arg("update_mask"),
+          py::arg("timeout") = py::none())
+      .def(
+          "start_suspend_cluster",
+          [](cove::ControlClient& c, const ctl::ClusterActionRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking(
+                [&] { return c.StartSuspendCluster(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "start_resume_cluster",
+          [](cove::ControlClient& c, const ctl::ClusterActionRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking(
+                [&] { return c.StartResumeCluster(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "start_scale_cluster",
+          [](cove::ControlClient& c, const ctl::ScaleClusterRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.StartScaleCluster(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "start_delete_cluster",
+          [](cove::ControlClient& c, const ctl::ClusterActionRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking(
+                [&] { return c.StartDeleteCluster(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "start_restore_cluster",
+          [](cove::ControlClient& c, const ctl::ClusterActionRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking(
+                [&] { return c.StartRestoreCluster(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "start_purge_cluster",
+          [](cove::ControlClient& c, const ctl::ClusterActionRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.StartPurgeCluster(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "create_api_key",
+          [](cove::ControlClient& c, const ctl::CreateApiKeyRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.CreateApiKey(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "get_api_key",
+          [](cove::ControlClient& c, const std::string& name,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.GetApiKey(name, call); });
+          },
+          py::arg("name"), py::arg("timeout") = py::none())
+      .def(
+          "list_api_keys",
+          [](cove::ControlClient& c, const ctl::ListRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return PageTuple(
+                Blocking([&] { return c.ListApiKeys(request, call); }));
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "update_api_key",
+          [](cove::ControlClient& c, const ctl::ApiKey& resource,
+             const std::vector<std::string>& update_mask,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking(
+                [&] { return c.UpdateApiKey(resource, update_mask, call); });
+          },
+          py::arg("resource"), py::arg("update_mask"),
+          py::arg("timeout") = py::none())
+      .def(
+          "delete_api_key",
+          [](cove::ControlClient& c, const ctl::DeleteRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.DeleteApiKey(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "create_role",
+          [](cove::ControlClient& c, const ctl::CreateRoleRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.CreateRole(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "get_role",
+          [](cove::ControlClient& c, const std::string& name,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.GetRole(name, call); });
+          },
+          py::arg("name"), py::arg("timeout") = py::none())
+      .def(
+          "list_roles",
+          [](cove::ControlClient& c, const ctl::ListRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return PageTuple(
+                Blocking([&] { return c.ListRoles(request, call); }));
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "update_role",
+          [](cove::ControlClient& c, const ctl::Role& resource,
+             const std::vector<std::string>& update_mask,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking(
+                [&] { return c.UpdateRole(resource, update_mask, call); });
+          },
+          py::arg("resource"), py::arg("update_mask"),
+          py::arg("timeout") = py::none())
+      .def(
+          "delete_role",
+          [](cove::ControlClient& c, const ctl::DeleteRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.DeleteRole(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "create_role_binding",
+          [](cove::ControlClient& c,
+             const ctl::CreateRoleBindingRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.CreateRoleBinding(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "get_role_binding",
+          [](cove::ControlClient& c, const std::string& name,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.GetRoleBinding(name, call); });
+          },
+          py::arg("name"), py::arg("timeout") = py::none())
+      .def(
+          "list_role_bindings",
+          [](cove::ControlClient& c, const ctl::ListRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return PageTuple(
+                Blocking([&] { return c.ListRoleBindings(request, call); }));
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "delete_role_binding",
+          [](cove::ControlClient& c, const ctl::DeleteRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.DeleteRoleBinding(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "test_permissions",
+          [](cove::ControlClient& c, const ctl::TestPermissionsRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.TestPermissions(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "list_audit_events",
+          [](cove::ControlClient& c, const ctl::ListAuditEventsRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return PageTuple(
+                Blocking([&] { return c.ListAuditEvents(request, call); }));
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "get_operation",
+          [](cove::ControlClient& c, const std::string& name,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return c.GetOperation(name, call); });
+          },
+          py::arg("name"), py::arg("timeout") = py::none())
+      .def(
+          "list_operations",
+          [](cove::ControlClient& c, const ctl::ListRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return PageTuple(
+                Blocking([&] { return c.ListOperations(request, call); }));
+          },
+          py::arg("request"), py::arg("timeout") = py::none());
+
+  py::class_<cove::ControlOperation>(m, "ControlOperation",
+                                     "A long-running operation.")
+      .def_property_readonly("name", &cove::ControlOperation::name)
+      .def_property_readonly("done", &cove::ControlOperation::done)
+      .def_property_readonly("operation", &cove::ControlOperation::operation)
+      .def(
+          "refresh",
+          [](cove::ControlOperation& op, std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            Blocking([&] { return op.Refresh(call); });
+          },
+          py::arg("timeout") = py::none())
+      .def(
+          "wait",
+          [](cove::ControlOperation& op, std::optional<double> timeout) {
+            std::optional<std::chrono::milliseconds> t;
+            if (timeout.has_value()) t = FromSeconds(*timeout, "timeout");
+            Blocking([&] { return op.Wait(t); });
+          },
+          py::arg("timeout") = py::none(),
+          "Waits until done (raises the operation's error, or "
+          "DeadlineExceededError after `timeout` seconds).")
+      .def(
+          "cancel",
+          [](cove::ControlOperation& op, std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            Blocking([&] { return op.Cancel(call); });
+          },
+          py::arg("timeout") = py::none());
+
+  py::class_<cove::EmulatorClient>(m, "EmulatorClient",
+                                   "The cove-cloud emulator's test knobs.")
+      .def(
+          "get_settings",
+          [](cove::EmulatorClient& e, std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return e.GetSettings(call); });
+          },
+          py::arg("timeout") = py::none())
+      .def(
+          "update_settings",
+          [](cove::EmulatorClient& e,
+             const ctl::UpdateEmulatorSettingsRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return e.UpdateSettings(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "set_clock",
+          [](cove::EmulatorClient& e, const ctl::SetClockRequest& request,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return e.SetClock(request, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "advance_clock",
+          [](cove::EmulatorClient& e, double by,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            auto d = FromSeconds(by, "by");
+            return Blocking([&] { return e.AdvanceClock(d, call); });
+          },
+          py::arg("by"), py::arg("timeout") = py::none())
+      .def(
+          "inject_fault",
+          [](cove::EmulatorClient& e, const ctl::Fault& fault,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return e.InjectFault(fault, call); });
+          },
+          py::arg("fault"), py::arg("timeout") = py::none())
+      .def(
+          "list_faults",
+          [](cove::EmulatorClient& e, std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return e.ListFaults(call); });
+          },
+          py::arg("timeout") = py::none())
+      .def(
+          "clear_faults",
+          [](cove::EmulatorClient& e, const std::string& verb,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            Blocking([&] { return e.ClearFaults(verb, call); });
+          },
+          py::arg("verb") = "", py::arg("timeout") = py::none());
+}
+
+#undef COVE_PY_TIME
+#undef COVE_PY_ENUM
+#undef COVE_PY_MS
+#undef COVE_PY_OPT_MS
+
 }  // namespace
 }  // namespace cove_python
 
@@ -1327,6 +2264,7 @@ PYBIND11_MODULE(_core, m) {
   BindOptions(m);
   BindTypes(m);
   BindClient(m);
+  BindControl(m);
   m.def(
       "_float_matrix_source",
       [](py::object obj) {

@@ -95,8 +95,18 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
   if (server->auth_ == nullptr) {
     auth::AuthStore::Options auth_options;
     auth_options.pbkdf2_iterations = options.pbkdf2_iterations;
-    server->auth_ = std::make_shared<auth::AuthStore>(auth_options);
-    if (options.auth_enabled) {
+    if (options.data_dir != ":memory:" && options.connection == nullptr) {
+      // Users, roles and grants live next to the data (hashes only).
+      auth_options.state_file = options.data_dir + "/cove-users.json";
+      auto opened = auth::AuthStore::Open(auth_options);
+      if (!opened.ok()) return opened.status();
+      server->auth_ = *std::move(opened);
+    } else {
+      server->auth_ = std::make_shared<auth::AuthStore>(auth_options);
+    }
+    // The root password is set when root is first created; later changes
+    // go through UpdateCredential and persist.
+    if (options.auth_enabled && !server->auth_->HasUser(auth::kRootUser)) {
       absl::Status s =
           server->auth_->CreateUser(auth::kRootUser, options.root_password);
       if (!s.ok()) return s;

@@ -35,6 +35,9 @@ struct ServerOptions {
   /// Require authentication and enforce privileges.
   bool auth_enabled = false;
   /// Password of the "root" user (required, 6..256 bytes, with auth on).
+  /// It is set when root is first created: with a data directory, users,
+  /// roles and grants persist in `<data_dir>/cove-users.json`, and a later
+  /// start keeps root's current password.
   std::string root_password;
   /// Data directory of the embedded backend, or ":memory:".
   std::string data_dir = ":memory:";

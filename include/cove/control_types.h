@@ -1,0 +1,499 @@
+// Types of the control-plane client (cove.control.v1): the resources
+// (organizations, members, invitations, projects, environments, clusters,
+// operations, API keys, roles, role bindings, audit events), the requests of
+// the ControlPlane and Emulator services, and the client's options.
+//
+// Plain structs with std:: types only; they mirror proto/cove/control/v1
+// field by field. Times are std::chrono::system_clock::time_point, where the
+// default-constructed value (the epoch) means "unset". Durations are
+// std::chrono::milliseconds.
+#ifndef COVE_INCLUDE_COVE_CONTROL_TYPES_H_
+#define COVE_INCLUDE_COVE_CONTROL_TYPES_H_
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace cove {
+
+/// Options of cove::ControlClient. Fill unset fields from the environment
+/// with ApplyControlEnvironment().
+struct ControlOptions {
+  /// "http://host:port" or "https://host:port" (default ports 80 and 443).
+  std::string endpoint;
+  /// The API key secret ("cove_<id>_<random>"), sent as
+  /// "authorization: Bearer <secret>". Empty: no credentials (only
+  /// AcceptInvitation works without).
+  std::string api_key;
+  /// TLS: trusted CAs as a PEM file or PEM text (empty: the system roots).
+  /// Giving either turns TLS on even for an http:// endpoint.
+  std::string ca_cert_file;
+  std::string ca_cert_pem;
+  /// Overrides the name checked in the server certificate.
+  std::string server_name;
+  /// Default deadline of each call (all its attempts).
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+  /// Retries of calls that are safe to repeat (reads, and creates and
+  /// long-running verbs, which carry a request id) on Unavailable: attempts
+  /// including the first, and exponential backoff with jitter between them.
+  int max_attempts = 5;
+  std::chrono::milliseconds initial_backoff{100};
+  std::chrono::milliseconds max_backoff{std::chrono::seconds(5)};
+  /// How long the blocking long-running verbs (CreateCluster(), ...) wait for
+  /// their operation; Start*() variants return at once.
+  std::chrono::milliseconds operation_timeout{std::chrono::minutes(10)};
+  /// The least time between two polls of an operation when the server
+  /// answers WaitOperation before the operation is done.
+  std::chrono::milliseconds poll_interval{std::chrono::milliseconds(100)};
+
+  /// InvalidArgument naming the field when an option is out of range.
+  absl::Status Validate() const;
+};
+
+/// Fills unset options from the environment: COVE_CLOUD_ENDPOINT,
+/// COVE_API_KEY, COVE_CA_FILE, COVE_TIMEOUT_MS. Values set explicitly win.
+ControlOptions ApplyControlEnvironment(ControlOptions options);
+
+/// Per-call overrides, the last parameter of every ControlClient call.
+struct ControlCallOptions {
+  /// Overrides ControlOptions::timeout for this call (all attempts).
+  std::optional<std::chrono::milliseconds> timeout;
+  /// Overrides ControlOptions::max_attempts for this call.
+  std::optional<int> max_attempts;
+};
+
+namespace control {
+
+/// A point in time; the default value (the epoch) means unset.
+using Timestamp = std::chrono::system_clock::time_point;
+
+/// True when `t` is set (not the epoch).
+inline bool IsSet(Timestamp t) { return t != Timestamp(); }
+
+// ---- resources --------------------------------------------------------------
+
+struct Organization {
+  std::string name;  ///< "organizations/{org}"
+  std::string display_name;
+  Timestamp create_time;
+  Timestamp update_time;
+  std::string etag;
+  /// Issued by the control plane: the external ID that cross-account
+  /// environments must present.
+  std::string external_id;
+};
+
+/// A user of an organization with an organization-level role.
+struct Member {
+  std::string name;  ///< "organizations/{org}/members/{email}"
+  std::string user;  ///< e-mail address
+  std::string role;  ///< an organization-level role name
+  Timestamp create_time;
+};
+
+enum class InvitationState {
+  kUnspecified,
+  kPending,
+  kAccepted,
+  kExpired,
+  kRevoked
+};
+
+struct Invitation {
+  std::string name;  ///< "organizations/{org}/invitations/{id}"
+  std::string email;
+  std::string role;
+  InvitationState state = InvitationState::kUnspecified;
+  Timestamp create_time;
+  Timestamp expire_time;
+  /// The acceptance token: set only in the result of CreateInvitation.
+  std::string token;
+  std::string etag;
+};
+
+struct Project {
+  std::string name;  ///< "organizations/{org}/projects/{project}"
+  std::string display_name;
+  std::string plan;  ///< "free", "standard", "enterprise"
+  std::string region;
+  Timestamp create_time;
+  Timestamp update_time;
+  std::string etag;
+  std::map<std::string, std::string> labels;
+};
+
+enum class EnvironmentMode { kUnspecified, kCrossAccount, kAgent };
+enum class EnvironmentState {
+  kUnspecified,
+  kAwaitingAgent,
+  kConnected,
+  kProvisioning,
+  kReady,
+  kFailed,
+  kDisconnected,
+};
+
+/// Where clusters run: a customer's cloud account (cross-account mode) or
+/// network (agent mode).
+struct Environment {
+  std::string name;  ///< ".../projects/{project}/environments/{env}"
+  EnvironmentMode mode = EnvironmentMode::kUnspecified;
+  EnvironmentState state = EnvironmentState::kUnspecified;
+  std::string cloud_account_id;  ///< 12 digits
+  std::string region;
+  std::string vpc_id;  ///< "vpc-" + 8..17 hex digits
+  std::vector<std::string> subnet_ids;
+  std::string bucket;  ///< in the emulator: an absolute local directory
+  /// Cross-account mode: "arn:aws:iam::{cloud_account_id}:role/{name}".
+  std::string role_arn;
+  /// Cross-account mode: the organization's external_id.
+  std::string external_id;
+  Timestamp create_time;
+  Timestamp update_time;
+  std::string etag;
+  std::string state_message;
+  /// Agent mode: set only in the results of CreateEnvironment and
+  /// RotateAgentToken.
+  std::string agent_token;
+  Timestamp agent_token_expire_time;
+  Timestamp last_heartbeat_time;
+};
+
+/// The result of ValidateEnvironment: every problem found, or none.
+struct EnvironmentValidation {
+  struct Problem {
+    std::string field;    ///< "bucket", "role_arn", "external_id", ...
+    std::string message;  ///< what is wrong and what was expected
+  };
+  bool valid = false;
+  std::vector<Problem> problems;
+};
+
+struct Autoscaling {
+  bool enabled = false;
+  int32_t min_cu_size = 0;
+  int32_t max_cu_size = 0;
+};
+
+enum class ClusterState {
+  kUnspecified,
+  kCreating,
+  kRunning,
+  kModifying,
+  kSuspending,
+  kSuspended,
+  kResuming,
+  kDeleting,
+  kDeleted,  ///< soft-deleted: restorable until purge_time
+  kFailed,
+};
+
+struct Cluster {
+  std::string name;  ///< "organizations/{org}/projects/{project}/clusters/{c}"
+  std::string display_name;
+  std::string environment;  ///< environment resource name (same project)
+  ClusterState state = ClusterState::kUnspecified;
+  std::string cu_type;  ///< "performance" or "capacity"
+  int32_t cu_size = 0;  ///< 1, 2, 4, 8, 12, ..., 256
+  int32_t replicas = 0;
+  std::map<std::string, std::string> labels;
+  /// "http://127.0.0.1:PORT" of the data plane; empty unless it serves.
+  std::string endpoint;
+  Timestamp create_time;
+  Timestamp update_time;
+  Timestamp delete_time;
+  Timestamp purge_time;  ///< end of the restore window
+  std::string etag;
+  std::string state_message;
+  /// The data plane's administrator; the password is set only in the result
+  /// of the CreateCluster operation.
+  std::string admin_user;
+  std::string admin_password;
+  int64_t capacity_vectors = 0;
+  int64_t used_vectors = 0;
+  Autoscaling autoscaling;
+};
+
+/// A long-running operation as the server reports it (see
+/// cove::ControlOperation for the handle that polls it).
+struct Operation {
+  std::string name;    ///< "operations/{id}"
+  std::string verb;    ///< "CreateCluster", "ScaleCluster", ...
+  std::string target;  ///< resource name acted on
+  bool done = false;
+  /// The operation's error (kOk when it succeeded or is still running).
+  absl::StatusCode error_code = absl::StatusCode::kOk;
+  std::string error_message;
+  int32_t progress_percent = 0;
+  Timestamp create_time;
+  Timestamp end_time;
+  std::string request_id;
+  bool cancel_requested = false;
+  /// The resource as it is when the operation ends (at most one is set).
+  std::optional<Cluster> cluster;
+  std::optional<Environment> environment;
+
+  /// The operation's error as a Status (OK when none).
+  absl::Status error() const { return absl::Status(error_code, error_message); }
+};
+
+struct ApiKey {
+  std::string name;  ///< "organizations/{org}/apiKeys/{key}"
+  std::string display_name;
+  /// Where the key applies: an organization, project or cluster name.
+  std::string scope;
+  /// The role it holds on the scope (a role name).
+  std::string role;
+  bool enabled = false;
+  Timestamp create_time;
+  Timestamp expire_time;  ///< unset: never
+  Timestamp last_used_time;
+  /// "cove_<key id>_<random>": set only in the result of CreateApiKey (and
+  /// AcceptInvitation).
+  std::string secret;
+  std::string etag;
+  /// The user the key was created for, if any.
+  std::string owner;
+};
+
+enum class Effect { kUnspecified, kAllow, kDeny };
+
+/// One statement of a role: DENY beats ALLOW; no matching ALLOW denies.
+struct Statement {
+  Effect effect = Effect::kUnspecified;
+  /// Actions such as "clusters.create", "clusters.*" or "*".
+  std::vector<std::string> actions;
+  /// Resource name patterns relative to the binding's scope; empty: all.
+  std::vector<std::string> resources;
+};
+
+enum class RoleLevel { kUnspecified, kOrganization, kProject };
+
+struct Role {
+  /// Built-in: "roles/organization.owner", "roles/project.read_only", ...;
+  /// custom: "organizations/{org}/roles/{role}".
+  std::string name;
+  std::string display_name;
+  RoleLevel level = RoleLevel::kUnspecified;
+  bool built_in = false;
+  std::vector<Statement> statements;
+  Timestamp create_time;
+  std::string etag;
+};
+
+struct RoleBinding {
+  std::string name;       ///< "organizations/{org}/roleBindings/{id}"
+  std::string role;       ///< role name
+  std::string principal;  ///< "users/{email}" or an ApiKey name
+  std::string scope;      ///< organization, project or cluster name
+  Timestamp create_time;
+};
+
+enum class AuditOutcome { kUnspecified, kSucceeded, kFailed, kDenied };
+
+struct AuditEvent {
+  std::string name;  ///< "auditEvents/{id}"; ids increase with time
+  Timestamp time;
+  std::string actor;     ///< "users/{email}", an ApiKey name or "anonymous"
+  std::string action;    ///< "clusters.create", ...
+  std::string resource;  ///< resource acted on (or its parent)
+  AuditOutcome outcome = AuditOutcome::kUnspecified;
+  absl::StatusCode status_code = absl::StatusCode::kOk;
+  std::string message;
+  std::string request_id;
+  std::string client_address;
+};
+
+// ---- requests
+// ----------------------------------------------------------------
+
+/// One page of a List call: pass next_page_token as the next request's
+/// page_token; an empty token means the last page.
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::string next_page_token;
+};
+
+/// The request of every List* call. Which fields apply depends on the call:
+/// `parent` (all but ListOrganizations), `filter` ("field=value" terms joined
+/// by " AND "; not for ListOrganizations, ListMembers, ListRoles).
+struct ListRequest {
+  std::string parent;
+  std::string filter;
+  int32_t page_size = 0;  ///< 0: the server's default (50); at most 1000
+  std::string page_token;
+};
+
+/// ListAuditEvents: a ListRequest plus a time window.
+struct ListAuditEventsRequest {
+  std::string parent;  ///< an organization: events on it and below
+  /// actor=..., action=..., resource=... (prefix), outcome=DENIED,
+  /// request_id=...
+  std::string filter;
+  Timestamp start_time;  ///< inclusive; unset: the beginning
+  Timestamp end_time;    ///< exclusive; unset: now
+  int32_t page_size = 0;
+  std::string page_token;
+};
+
+/// Delete* and RevokeInvitation.
+struct DeleteRequest {
+  std::string name;
+  std::string etag;        ///< empty: no check
+  std::string request_id;  ///< empty: generated by the client
+};
+
+struct CreateOrganizationRequest {
+  std::string organization_id;
+  Organization organization;  ///< display_name
+  std::string request_id;     ///< empty: generated by the client
+  std::string owner_email;    ///< optional first owner
+};
+
+struct CreateInvitationRequest {
+  std::string parent;     ///< organization
+  Invitation invitation;  ///< email, role, expire_time (default 7 days)
+  std::string request_id;
+};
+
+struct AcceptInvitationRequest {
+  std::string name;
+  std::string token;
+};
+
+/// The new member, and an API key (with its secret) that acts as the user.
+struct AcceptInvitationResult {
+  Member member;
+  ApiKey api_key;
+};
+
+struct CreateProjectRequest {
+  std::string parent;  ///< "organizations/{org}"
+  std::string project_id;
+  Project project;  ///< display_name, plan, region, labels
+  std::string request_id;
+};
+
+struct CreateEnvironmentRequest {
+  std::string parent;  ///< project
+  std::string environment_id;
+  Environment environment;
+  std::string request_id;
+};
+
+struct RotateAgentTokenRequest {
+  std::string name;
+  std::string etag;
+};
+
+struct CreateClusterRequest {
+  std::string parent;  ///< "organizations/{org}/projects/{project}"
+  std::string cluster_id;
+  Cluster cluster;  ///< environment, cu_type, cu_size, replicas, labels, ...
+  std::string request_id;
+};
+
+/// Suspend, resume, delete, restore and purge of a cluster.
+struct ClusterActionRequest {
+  std::string name;
+  std::string etag;
+  std::string request_id;
+};
+
+struct ScaleClusterRequest {
+  std::string name;
+  int32_t cu_size = 0;   ///< 0: unchanged
+  int32_t replicas = 0;  ///< 0: unchanged
+  std::string etag;
+  std::string request_id;
+};
+
+struct CreateApiKeyRequest {
+  std::string parent;      ///< organization
+  std::string api_key_id;  ///< optional: generated by the server when empty
+  ApiKey api_key;          ///< display_name, scope, role, expire_time
+  std::string request_id;
+};
+
+struct CreateRoleRequest {
+  std::string parent;  ///< organization
+  std::string role_id;
+  Role role;  ///< display_name, level, statements
+  std::string request_id;
+};
+
+struct CreateRoleBindingRequest {
+  std::string parent;        ///< organization
+  RoleBinding role_binding;  ///< role, principal, scope
+  std::string request_id;
+};
+
+struct TestPermissionsRequest {
+  std::string resource;
+  std::vector<std::string> actions;
+};
+
+struct WaitOperationRequest {
+  std::string name;
+  /// Returns when the operation is done or after this long (at most 60 s).
+  std::chrono::milliseconds timeout{0};
+};
+
+// ---- the emulator's test knobs
+// -------------------------------------------------
+
+struct EmulatorSettings {
+  std::chrono::milliseconds transition_delay{0};
+  std::chrono::milliseconds retention{0};
+  /// Vectors admitted per CU, by cu_type.
+  std::map<std::string, int64_t> vectors_per_cu;
+  bool manual_clock = false;
+  Timestamp now;
+};
+
+/// Only the fields set are changed.
+struct UpdateEmulatorSettingsRequest {
+  std::optional<std::chrono::milliseconds> transition_delay;
+  std::optional<std::chrono::milliseconds> retention;
+  std::map<std::string, int64_t> vectors_per_cu;
+};
+
+struct SetClockRequest {
+  /// Switches to the manual clock at this time (unset: now).
+  Timestamp time;
+  /// Back to the real clock.
+  bool real = false;
+};
+
+enum class FaultMode { kUnspecified, kFail, kStall, kUnavailable };
+
+struct Fault {
+  std::string verb;  ///< RPC name, e.g. "CreateCluster"; "*" for all
+  FaultMode mode = FaultMode::kUnspecified;
+  /// For kFail (kOk: the server's default, Internal).
+  absl::StatusCode code = absl::StatusCode::kOk;
+  std::string message;
+  int32_t count = 0;  ///< how many times it fires; 0: until cleared
+};
+
+// ---- names of enum values (as in the proto: "RUNNING", ...) -----------------
+
+std::string ToString(InvitationState v);
+std::string ToString(EnvironmentMode v);
+std::string ToString(EnvironmentState v);
+std::string ToString(ClusterState v);
+std::string ToString(Effect v);
+std::string ToString(RoleLevel v);
+std::string ToString(AuditOutcome v);
+std::string ToString(FaultMode v);
+
+}  // namespace control
+}  // namespace cove
+
+#endif  // COVE_INCLUDE_COVE_CONTROL_TYPES_H_

@@ -1,0 +1,222 @@
+// gmock mock of cove::ControlConnection, for unit tests of code that uses
+// cove::ControlClient (users' automation included):
+//
+//   auto mock = std::make_shared<cove::testing::MockControlConnection>();
+//   EXPECT_CALL(*mock, GetCluster).WillOnce(Return(cove::control::Cluster{}));
+//   cove::ControlClient client(mock);
+//
+// Header-only; needs GoogleMock (link GTest::gmock).
+#ifndef COVE_INCLUDE_COVE_MOCKS_MOCK_CONTROL_CONNECTION_H_
+#define COVE_INCLUDE_COVE_MOCKS_MOCK_CONTROL_CONNECTION_H_
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "cove/control_connection.h"
+#include "gmock/gmock.h"
+
+namespace cove::testing {
+
+/// A ControlConnection whose every method is a gmock mock method.
+/// backend_name() returns "mock".
+class MockControlConnection : public ControlConnection {
+ public:
+  std::string backend_name() const override { return "mock"; }
+
+  MOCK_METHOD(absl::StatusOr<control::Organization>, CreateOrganization,
+              (const control::CreateOrganizationRequest&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Organization>, GetOrganization,
+              (const std::string&, const ControlCallOptions&), (override));
+  MOCK_METHOD(absl::StatusOr<control::Page<control::Organization>>,
+              ListOrganizations,
+              (const control::ListRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Organization>, UpdateOrganization,
+              (const control::Organization&, const std::vector<std::string>&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::Status, DeleteOrganization,
+              (const control::DeleteRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Page<control::Member>>, ListMembers,
+              (const control::ListRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Member>, GetMember,
+              (const std::string&, const ControlCallOptions&), (override));
+  MOCK_METHOD(absl::StatusOr<control::Member>, UpdateMember,
+              (const control::Member&, const std::vector<std::string>&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::Status, DeleteMember,
+              (const control::DeleteRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Invitation>, CreateInvitation,
+              (const control::CreateInvitationRequest&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Invitation>, GetInvitation,
+              (const std::string&, const ControlCallOptions&), (override));
+  MOCK_METHOD(absl::StatusOr<control::Page<control::Invitation>>,
+              ListInvitations,
+              (const control::ListRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Invitation>, RevokeInvitation,
+              (const control::DeleteRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::AcceptInvitationResult>, AcceptInvitation,
+              (const control::AcceptInvitationRequest&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Project>, CreateProject,
+              (const control::CreateProjectRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Project>, GetProject,
+              (const std::string&, const ControlCallOptions&), (override));
+  MOCK_METHOD(absl::StatusOr<control::Page<control::Project>>, ListProjects,
+              (const control::ListRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Project>, UpdateProject,
+              (const control::Project&, const std::vector<std::string>&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::Status, DeleteProject,
+              (const control::DeleteRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Environment>, CreateEnvironment,
+              (const control::CreateEnvironmentRequest&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Environment>, GetEnvironment,
+              (const std::string&, const ControlCallOptions&), (override));
+  MOCK_METHOD(absl::StatusOr<control::Page<control::Environment>>,
+              ListEnvironments,
+              (const control::ListRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::Status, DeleteEnvironment,
+              (const control::DeleteRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::EnvironmentValidation>,
+              ValidateEnvironment,
+              (const std::string&, const ControlCallOptions&), (override));
+  MOCK_METHOD(absl::StatusOr<control::Environment>, RotateAgentToken,
+              (const control::RotateAgentTokenRequest&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Operation>, CreateCluster,
+              (const control::CreateClusterRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Cluster>, GetCluster,
+              (const std::string&, const ControlCallOptions&), (override));
+  MOCK_METHOD(absl::StatusOr<control::Page<control::Cluster>>, ListClusters,
+              (const control::ListRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Cluster>, UpdateCluster,
+              (const control::Cluster&, const std::vector<std::string>&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Operation>, SuspendCluster,
+              (const control::ClusterActionRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Operation>, ResumeCluster,
+              (const control::ClusterActionRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Operation>, ScaleCluster,
+              (const control::ScaleClusterRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Operation>, DeleteCluster,
+              (const control::ClusterActionRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Operation>, RestoreCluster,
+              (const control::ClusterActionRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Operation>, PurgeCluster,
+              (const control::ClusterActionRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::ApiKey>, CreateApiKey,
+              (const control::CreateApiKeyRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::ApiKey>, GetApiKey,
+              (const std::string&, const ControlCallOptions&), (override));
+  MOCK_METHOD(absl::StatusOr<control::Page<control::ApiKey>>, ListApiKeys,
+              (const control::ListRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::ApiKey>, UpdateApiKey,
+              (const control::ApiKey&, const std::vector<std::string>&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::Status, DeleteApiKey,
+              (const control::DeleteRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Role>, CreateRole,
+              (const control::CreateRoleRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Role>, GetRole,
+              (const std::string&, const ControlCallOptions&), (override));
+  MOCK_METHOD(absl::StatusOr<control::Page<control::Role>>, ListRoles,
+              (const control::ListRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Role>, UpdateRole,
+              (const control::Role&, const std::vector<std::string>&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::Status, DeleteRole,
+              (const control::DeleteRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::RoleBinding>, CreateRoleBinding,
+              (const control::CreateRoleBindingRequest&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::RoleBinding>, GetRoleBinding,
+              (const std::string&, const ControlCallOptions&), (override));
+  MOCK_METHOD(absl::StatusOr<control::Page<control::RoleBinding>>,
+              ListRoleBindings,
+              (const control::ListRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::Status, DeleteRoleBinding,
+              (const control::DeleteRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<std::string>>, TestPermissions,
+              (const control::TestPermissionsRequest&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Page<control::AuditEvent>>,
+              ListAuditEvents,
+              (const control::ListAuditEventsRequest&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Operation>, GetOperation,
+              (const std::string&, const ControlCallOptions&), (override));
+  MOCK_METHOD(absl::StatusOr<control::Page<control::Operation>>, ListOperations,
+              (const control::ListRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Operation>, WaitOperation,
+              (const control::WaitOperationRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Operation>, CancelOperation,
+              (const std::string&, const ControlCallOptions&), (override));
+  MOCK_METHOD(absl::StatusOr<control::EmulatorSettings>, GetEmulatorSettings,
+              (const ControlCallOptions&), (override));
+  MOCK_METHOD(absl::StatusOr<control::EmulatorSettings>, UpdateEmulatorSettings,
+              (const control::UpdateEmulatorSettingsRequest&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::EmulatorSettings>, SetClock,
+              (const control::SetClockRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::EmulatorSettings>, AdvanceClock,
+              (std::chrono::milliseconds, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Fault>, InjectFault,
+              (const control::Fault&, const ControlCallOptions&), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<control::Fault>>, ListFaults,
+              (const ControlCallOptions&), (override));
+  MOCK_METHOD(absl::Status, ClearFaults,
+              (const std::string&, const ControlCallOptions&), (override));
+};
+
+}  // namespace cove::testing
+
+#endif  // COVE_INCLUDE_COVE_MOCKS_MOCK_CONTROL_CONNECTION_H_

@@ -1,0 +1,1044 @@
+"""The control-plane client: :class:`ControlClient` over ``cove._core``.
+
+Manage BYOC deployments (organizations, projects, environments, clusters, API
+keys, roles, audit events) on a ``cove.control.v1`` control plane such as the
+``cove-cloud`` emulator::
+
+    import cove
+    cc = cove.ControlClient("http://127.0.0.1:7443", api_key=key)
+    org = cc.create_organization("acme")
+    project = cc.create_project(org.name, "search")
+    for cluster in cc.list_clusters(project.name):
+        print(cluster.name, cluster.state.name)
+
+Results are dataclasses; times are timezone-aware :class:`datetime.datetime`
+(``None`` when unset); ``list_*`` methods return iterators that fetch pages
+lazily; long-running verbs (``create_cluster``, ``scale_cluster``, ...) wait
+for their operation and return the cluster, and their ``start_*`` variants
+return an :class:`Operation`. Errors are :class:`cove.Error` subclasses
+(``cove.NotFoundError``, ``cove.PermissionDeniedError``, ...). Every call
+that can block runs without the GIL.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import typing
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import (Any, Dict, Generic, Iterator, List, Optional, Sequence,
+                    TypeVar, Union)
+
+from . import _core
+from ._errors import Error, StatusCode, _from_status
+
+__all__ = [
+    "ControlClient", "Emulator", "Operation", "Page",
+    "ClusterState", "EnvironmentMode", "EnvironmentState", "InvitationState",
+    "Effect", "RoleLevel", "AuditOutcome", "FaultMode",
+    "Organization", "Member", "Invitation", "AcceptedInvitation", "Project",
+    "Environment", "EnvironmentProblem", "EnvironmentValidation", "Autoscaling",
+    "Cluster", "OperationInfo", "ApiKey", "Statement", "Role", "RoleBinding",
+    "AuditEvent", "EmulatorSettings", "Fault",
+]
+
+T = TypeVar("T")
+Time = Union[datetime, float, None]
+
+
+# ---- enums (the proto's value names) -------------------------------------------
+
+class ClusterState(enum.IntEnum):
+    """Lifecycle state of a cluster."""
+    STATE_UNSPECIFIED = 0
+    CREATING = 1
+    RUNNING = 2
+    MODIFYING = 3
+    SUSPENDING = 4
+    SUSPENDED = 5
+    RESUMING = 6
+    DELETING = 7
+    DELETED = 8
+    FAILED = 9
+
+
+class EnvironmentMode(enum.IntEnum):
+    """How the control plane reaches the customer's account."""
+    MODE_UNSPECIFIED = 0
+    CROSS_ACCOUNT = 1
+    AGENT = 2
+
+
+class EnvironmentState(enum.IntEnum):
+    """State of an environment."""
+    STATE_UNSPECIFIED = 0
+    AWAITING_AGENT = 1
+    CONNECTED = 2
+    PROVISIONING = 3
+    READY = 4
+    FAILED = 5
+    DISCONNECTED = 6
+
+
+class InvitationState(enum.IntEnum):
+    """State of an invitation."""
+    STATE_UNSPECIFIED = 0
+    PENDING = 1
+    ACCEPTED = 2
+    EXPIRED = 3
+    REVOKED = 4
+
+
+class Effect(enum.IntEnum):
+    """Effect of a role statement (DENY beats ALLOW)."""
+    EFFECT_UNSPECIFIED = 0
+    ALLOW = 1
+    DENY = 2
+
+
+class RoleLevel(enum.IntEnum):
+    """Where a role applies."""
+    LEVEL_UNSPECIFIED = 0
+    ORGANIZATION = 1
+    PROJECT = 2
+
+
+class AuditOutcome(enum.IntEnum):
+    """Outcome of an audited call."""
+    OUTCOME_UNSPECIFIED = 0
+    SUCCEEDED = 1
+    FAILED = 2
+    DENIED = 3
+
+
+class FaultMode(enum.IntEnum):
+    """How an injected emulator fault behaves."""
+    MODE_UNSPECIFIED = 0
+    FAIL = 1
+    STALL = 2
+    UNAVAILABLE = 3
+
+
+# ---- resources ---------------------------------------------------------------------
+
+@dataclass
+class Organization:
+    """An organization; ``external_id`` is what cross-account environments present."""
+    name: str = ""
+    display_name: str = ""
+    create_time: Optional[datetime] = None
+    update_time: Optional[datetime] = None
+    etag: str = ""
+    external_id: str = ""
+
+
+@dataclass
+class Member:
+    """A user of an organization with an organization-level role."""
+    name: str = ""
+    user: str = ""
+    role: str = ""
+    create_time: Optional[datetime] = None
+
+
+@dataclass
+class Invitation:
+    """An invitation; ``token`` is set only in the result of create_invitation."""
+    name: str = ""
+    email: str = ""
+    role: str = ""
+    state: InvitationState = InvitationState.STATE_UNSPECIFIED
+    create_time: Optional[datetime] = None
+    expire_time: Optional[datetime] = None
+    token: str = ""
+    etag: str = ""
+
+
+@dataclass
+class Project:
+    """A project of an organization."""
+    name: str = ""
+    display_name: str = ""
+    plan: str = ""
+    region: str = ""
+    create_time: Optional[datetime] = None
+    update_time: Optional[datetime] = None
+    etag: str = ""
+    labels: Dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Environment:
+    """Where clusters run: a cloud account (cross-account) or a network (agent)."""
+    name: str = ""
+    mode: EnvironmentMode = EnvironmentMode.MODE_UNSPECIFIED
+    state: EnvironmentState = EnvironmentState.STATE_UNSPECIFIED
+    cloud_account_id: str = ""
+    region: str = ""
+    vpc_id: str = ""
+    subnet_ids: List[str] = field(default_factory=list)
+    bucket: str = ""
+    role_arn: str = ""
+    external_id: str = ""
+    create_time: Optional[datetime] = None
+    update_time: Optional[datetime] = None
+    etag: str = ""
+    state_message: str = ""
+    agent_token: str = ""
+    agent_token_expire_time: Optional[datetime] = None
+    last_heartbeat_time: Optional[datetime] = None
+
+
+@dataclass
+class EnvironmentProblem:
+    """One problem found by validate_environment."""
+    field: str = ""
+    message: str = ""
+
+
+@dataclass
+class EnvironmentValidation:
+    """The result of validate_environment."""
+    valid: bool = False
+    problems: List[EnvironmentProblem] = field(default_factory=list)
+
+
+@dataclass
+class Autoscaling:
+    """Automatic scaling of a cluster between two sizes."""
+    enabled: bool = False
+    min_cu_size: int = 0
+    max_cu_size: int = 0
+
+
+@dataclass
+class Cluster:
+    """A cluster; ``admin_password`` is set only in the result of its creation."""
+    name: str = ""
+    display_name: str = ""
+    environment: str = ""
+    state: ClusterState = ClusterState.STATE_UNSPECIFIED
+    cu_type: str = ""
+    cu_size: int = 0
+    replicas: int = 0
+    labels: Dict[str, str] = field(default_factory=dict)
+    endpoint: str = ""
+    create_time: Optional[datetime] = None
+    update_time: Optional[datetime] = None
+    delete_time: Optional[datetime] = None
+    purge_time: Optional[datetime] = None
+    etag: str = ""
+    state_message: str = ""
+    admin_user: str = ""
+    admin_password: str = ""
+    capacity_vectors: int = 0
+    used_vectors: int = 0
+    autoscaling: Autoscaling = field(default_factory=Autoscaling)
+
+
+@dataclass
+class OperationInfo:
+    """A long-running operation as the server reports it."""
+    name: str = ""
+    verb: str = ""
+    target: str = ""
+    done: bool = False
+    error_code: StatusCode = StatusCode.OK
+    error_message: str = ""
+    progress_percent: int = 0
+    create_time: Optional[datetime] = None
+    end_time: Optional[datetime] = None
+    request_id: str = ""
+    cancel_requested: bool = False
+    cluster: Optional[Cluster] = None
+    environment: Optional[Environment] = None
+
+
+@dataclass
+class ApiKey:
+    """An API key; ``secret`` is set only in the result of create_api_key."""
+    name: str = ""
+    display_name: str = ""
+    scope: str = ""
+    role: str = ""
+    enabled: bool = False
+    create_time: Optional[datetime] = None
+    expire_time: Optional[datetime] = None
+    last_used_time: Optional[datetime] = None
+    secret: str = ""
+    etag: str = ""
+    owner: str = ""
+
+
+@dataclass
+class Statement:
+    """One statement of a custom role."""
+    effect: Effect = Effect.ALLOW
+    actions: List[str] = field(default_factory=list)
+    resources: List[str] = field(default_factory=list)
+
+
+@dataclass
+class Role:
+    """A built-in or custom role."""
+    name: str = ""
+    display_name: str = ""
+    level: RoleLevel = RoleLevel.LEVEL_UNSPECIFIED
+    built_in: bool = False
+    statements: List[Statement] = field(default_factory=list)
+    create_time: Optional[datetime] = None
+    etag: str = ""
+
+
+@dataclass
+class RoleBinding:
+    """A role given to a principal on a scope."""
+    name: str = ""
+    role: str = ""
+    principal: str = ""
+    scope: str = ""
+    create_time: Optional[datetime] = None
+
+
+@dataclass
+class AuditEvent:
+    """One audited call."""
+    name: str = ""
+    time: Optional[datetime] = None
+    actor: str = ""
+    action: str = ""
+    resource: str = ""
+    outcome: AuditOutcome = AuditOutcome.OUTCOME_UNSPECIFIED
+    status_code: StatusCode = StatusCode.OK
+    message: str = ""
+    request_id: str = ""
+    client_address: str = ""
+
+
+@dataclass
+class AcceptedInvitation:
+    """The result of accept_invitation: the member and its API key (with secret)."""
+    member: Member = field(default_factory=Member)
+    api_key: ApiKey = field(default_factory=ApiKey)
+
+
+@dataclass
+class EmulatorSettings:
+    """The emulator's knobs; durations in seconds."""
+    transition_delay: float = 0.0
+    retention: float = 0.0
+    vectors_per_cu: Dict[str, int] = field(default_factory=dict)
+    manual_clock: bool = False
+    now: Optional[datetime] = None
+
+
+@dataclass
+class Fault:
+    """An injected emulator fault."""
+    verb: str = ""
+    mode: FaultMode = FaultMode.MODE_UNSPECIFIED
+    code: StatusCode = StatusCode.OK
+    message: str = ""
+    count: int = 0
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of a list: pass ``next_page_token`` back for the next one."""
+    items: List[T] = field(default_factory=list)
+    next_page_token: str = ""
+
+
+# ---- conversions between dataclasses and cove._core objects ------------------------
+
+_CORE_NAMES = {EnvironmentProblem: "EnvironmentValidationProblem",
+               OperationInfo: "Operation", AcceptedInvitation: "AcceptInvitationResult"}
+_HINTS: Dict[type, Dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> Dict[str, Any]:
+    h = _HINTS.get(cls)
+    if h is None:
+        h = _HINTS[cls] = typing.get_type_hints(cls)
+    return h
+
+
+def _unwrap_optional(tp: Any) -> Any:
+    if typing.get_origin(tp) is Union:
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return args[0]
+    return tp
+
+
+def _in(tp: Any, v: Any) -> Any:
+    tp = _unwrap_optional(tp)
+    if v is None:
+        return None
+    if tp is datetime:
+        return datetime.fromtimestamp(v, timezone.utc)
+    if isinstance(tp, type) and issubclass(tp, enum.IntEnum):
+        try:
+            return tp(v)
+        except ValueError:
+            return v
+    if dataclasses.is_dataclass(tp):
+        return _from_core(tp, v)
+    origin = typing.get_origin(tp)
+    if origin is list:
+        (arg,) = typing.get_args(tp)
+        return [_in(arg, x) for x in v]
+    if origin is dict:
+        return dict(v)
+    return v
+
+
+def _from_core(cls: type, obj: Any) -> Any:
+    hints = _hints(cls)
+    return cls(**{f.name: _in(hints[f.name], getattr(obj, f.name))
+                  for f in dataclasses.fields(cls)})
+
+
+def _out(tp: Any, v: Any) -> Any:
+    tp = _unwrap_optional(tp)
+    if v is None:
+        return None
+    if tp is datetime:
+        return v.timestamp() if isinstance(v, datetime) else float(v)
+    if isinstance(tp, type) and issubclass(tp, enum.IntEnum):
+        return int(v)
+    if dataclasses.is_dataclass(tp):
+        return _to_core(v)
+    origin = typing.get_origin(tp)
+    if origin is list:
+        (arg,) = typing.get_args(tp)
+        return [_out(arg, x) for x in v]
+    if origin is dict:
+        return dict(v)
+    return v
+
+
+def _to_core(obj: Any) -> Any:
+    cls = type(obj)
+    core = getattr(_core, _CORE_NAMES.get(cls, cls.__name__))()
+    hints = _hints(cls)
+    for f in dataclasses.fields(cls):
+        setattr(core, f.name, _out(hints[f.name], getattr(obj, f.name)))
+    return core
+
+
+def _time(v: Time) -> Optional[float]:
+    if v is None:
+        return None
+    return v.timestamp() if isinstance(v, datetime) else float(v)
+
+
+def _request(core_name: str, **fields: Any) -> Any:
+    r = getattr(_core, core_name)()
+    for k, v in fields.items():
+        setattr(r, k, v)
+    return r
+
+
+# ---- operations ------------------------------------------------------------------------
+
+class Operation:
+    """A long-running operation (create, scale, suspend, ... a cluster).
+
+    ``wait()`` blocks (without the GIL) until it is done and returns the cluster
+    as the operation left it; it raises the operation's error, or
+    :class:`cove.DeadlineExceededError` when ``timeout`` seconds pass first.
+    """
+
+    def __init__(self, core: Any) -> None:
+        self._core = core
+
+    @property
+    def name(self) -> str:
+        """``operations/{id}``."""
+        return self._core.name
+
+    @property
+    def done(self) -> bool:
+        """True once the operation has ended."""
+        return self._core.done
+
+    @property
+    def info(self) -> OperationInfo:
+        """The operation as last seen."""
+        return _from_core(OperationInfo, self._core.operation)
+
+    @property
+    def progress_percent(self) -> int:
+        return self._core.operation.progress_percent
+
+    @property
+    def error(self) -> Optional[Error]:
+        """The operation's error (None while it runs or when it succeeded)."""
+        op = self._core.operation
+        if op.error_code == 0:
+            return None
+        return _from_status(op.error_code, op.error_message)
+
+    @property
+    def cluster(self) -> Optional[Cluster]:
+        """The cluster as the operation left it (None until done)."""
+        c = self._core.operation.cluster
+        return None if c is None else _from_core(Cluster, c)
+
+    def refresh(self, *, timeout: Optional[float] = None) -> "Operation":
+        """Reads the operation again."""
+        self._core.refresh(timeout=timeout)
+        return self
+
+    def wait(self, timeout: Optional[float] = None) -> Optional[Cluster]:
+        """Waits until done; returns :attr:`cluster`."""
+        self._core.wait(timeout=timeout)
+        return self.cluster
+
+    def cancel(self, *, timeout: Optional[float] = None) -> "Operation":
+        """Asks the server to cancel (best effort); does not wait."""
+        self._core.cancel(timeout=timeout)
+        return self
+
+    def __repr__(self) -> str:
+        op = self._core.operation
+        return (f"Operation({op.name!r}, verb={op.verb!r}, target={op.target!r}, "
+                f"done={op.done}, progress={op.progress_percent}%)")
+
+
+# ---- the emulator -----------------------------------------------------------------
+
+class Emulator:
+    """The cove-cloud emulator's test knobs (its admin key only)."""
+
+    def __init__(self, core: Any) -> None:
+        self._core = core
+
+    def get_settings(self, *, timeout: Optional[float] = None) -> EmulatorSettings:
+        return _from_core(EmulatorSettings, self._core.get_settings(timeout=timeout))
+
+    def update_settings(self, *, transition_delay: Optional[float] = None,
+                        retention: Optional[float] = None,
+                        vectors_per_cu: Optional[Dict[str, int]] = None,
+                        timeout: Optional[float] = None) -> EmulatorSettings:
+        """Changes the settings given (durations in seconds)."""
+        r = _request("UpdateEmulatorSettingsRequest", transition_delay=transition_delay,
+                     retention=retention, vectors_per_cu=dict(vectors_per_cu or {}))
+        return _from_core(EmulatorSettings, self._core.update_settings(r, timeout=timeout))
+
+    def set_clock(self, time: Time = None, *, real: bool = False,
+                  timeout: Optional[float] = None) -> EmulatorSettings:
+        """Switches to the manual clock at ``time`` (None: now), or back to the real one."""
+        r = _request("SetClockRequest", time=_time(time), real=real)
+        return _from_core(EmulatorSettings, self._core.set_clock(r, timeout=timeout))
+
+    def advance_clock(self, seconds: float, *,
+                      timeout: Optional[float] = None) -> EmulatorSettings:
+        """Moves the manual clock forward."""
+        return _from_core(EmulatorSettings,
+                          self._core.advance_clock(float(seconds), timeout=timeout))
+
+    def inject_fault(self, verb: str, mode: FaultMode, *,
+                     code: Union[StatusCode, int] = StatusCode.OK, message: str = "",
+                     count: int = 0, timeout: Optional[float] = None) -> Fault:
+        """Makes ``verb`` (an RPC name, or "*") fail, stall or be unavailable."""
+        f = _to_core(Fault(verb=verb, mode=mode, code=code, message=message, count=count))
+        return _from_core(Fault, self._core.inject_fault(f, timeout=timeout))
+
+    def list_faults(self, *, timeout: Optional[float] = None) -> List[Fault]:
+        return [_from_core(Fault, f) for f in self._core.list_faults(timeout=timeout)]
+
+    def clear_faults(self, verb: str = "", *, timeout: Optional[float] = None) -> None:
+        """Clears the faults of ``verb`` (all when empty)."""
+        self._core.clear_faults(verb, timeout=timeout)
+
+
+# ---- the client -------------------------------------------------------------------
+
+class ControlClient:
+    """Client of a ``cove.control.v1`` control plane (e.g. ``cove-cloud``).
+
+    Args:
+        endpoint: ``http://host:port`` or ``https://host:port``; default
+            ``$COVE_CLOUD_ENDPOINT``.
+        api_key: the API key secret; default ``$COVE_API_KEY``.
+        ca_file / ca_pem: CA certificates to trust for TLS (file or PEM text).
+        server_name: overrides the name checked in the server certificate.
+        timeout: default deadline of each call, in seconds.
+        max_attempts: attempts of calls that are safe to retry (reads, and
+            creates and long-running verbs, which carry a request id).
+        operation_timeout: how long blocking verbs (create_cluster, ...) wait.
+
+    Creates get a random request id when none is given, reused by the
+    client's retries, so a retried create runs once. Safe to share between
+    threads.
+    """
+
+    def __init__(self, endpoint: Optional[str] = None, *, api_key: Optional[str] = None,
+                 ca_file: Optional[str] = None, ca_pem: Optional[str] = None,
+                 server_name: Optional[str] = None, timeout: Optional[float] = None,
+                 max_attempts: Optional[int] = None,
+                 operation_timeout: Optional[float] = None) -> None:
+        o = _core.ControlOptions()
+        o.endpoint = endpoint or ""
+        o.api_key = api_key or ""
+        o.ca_cert_file = ca_file or ""
+        o.ca_cert_pem = ca_pem or ""
+        o.server_name = server_name or ""
+        o = _core.apply_control_environment(o)
+        if timeout is not None:
+            o.timeout = float(timeout)
+        if max_attempts is not None:
+            o.max_attempts = int(max_attempts)
+        if operation_timeout is not None:
+            o.operation_timeout = float(operation_timeout)
+        self._core = _core.ControlClient(o)
+        self.endpoint = o.endpoint
+
+    def __enter__(self) -> "ControlClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Drops the connection (in-flight calls on other threads finish)."""
+        self._core = None
+
+    def __repr__(self) -> str:
+        return f"ControlClient({self.endpoint!r})"
+
+    @property
+    def emulator(self) -> Emulator:
+        """The emulator's test knobs over the same connection."""
+        return Emulator(self._core.emulator())
+
+    @staticmethod
+    def new_request_id() -> str:
+        """A random request id (UUID form)."""
+        return _core.ControlClient.new_request_id()
+
+    # -- helpers
+
+    def _pages(self, method: str, cls: type, request: Any,
+               timeout: Optional[float]) -> Iterator[Any]:
+        fetch = getattr(self._core, method)
+        while True:
+            items, token = fetch(request, timeout=timeout)
+            for item in items:
+                yield _from_core(cls, item)
+            if not token or token == request.page_token:
+                return
+            request.page_token = token
+
+    def _page(self, method: str, cls: type, request: Any,
+              timeout: Optional[float]) -> Page:
+        items, token = getattr(self._core, method)(request, timeout=timeout)
+        return Page([_from_core(cls, i) for i in items], token)
+
+    @staticmethod
+    def _list(parent: str = "", filter: str = "", page_size: int = 0,
+              page_token: str = "") -> Any:
+        return _request("ListRequest", parent=parent, filter=filter,
+                        page_size=page_size, page_token=page_token)
+
+    @staticmethod
+    def _delete(name: str, etag: str, request_id: str) -> Any:
+        return _request("DeleteRequest", name=name, etag=etag, request_id=request_id)
+
+    def _finish(self, op: Any, wait_timeout: Optional[float]) -> Cluster:
+        o = Operation(op)
+        cluster = o.wait(wait_timeout)
+        return cluster if cluster is not None else Cluster(name=o.info.target)
+
+    # -- organizations
+
+    def create_organization(self, organization_id: str, *, display_name: str = "",
+                            owner_email: str = "", request_id: str = "",
+                            timeout: Optional[float] = None) -> Organization:
+        """Creates ``organizations/{organization_id}``."""
+        r = _request("CreateOrganizationRequest", organization_id=organization_id,
+                     organization=_to_core(Organization(display_name=display_name)),
+                     owner_email=owner_email, request_id=request_id)
+        return _from_core(Organization, self._core.create_organization(r, timeout=timeout))
+
+    def get_organization(self, name: str, *, timeout: Optional[float] = None) -> Organization:
+        return _from_core(Organization, self._core.get_organization(name, timeout=timeout))
+
+    def list_organizations(self, *, page_size: int = 0,
+                           timeout: Optional[float] = None) -> Iterator[Organization]:
+        """Every organization the key may see (pages fetched lazily)."""
+        return self._pages("list_organizations", Organization,
+                           self._list(page_size=page_size), timeout)
+
+    def list_organizations_page(self, *, page_size: int = 0, page_token: str = "",
+                                timeout: Optional[float] = None) -> Page:
+        return self._page("list_organizations", Organization,
+                          self._list(page_size=page_size, page_token=page_token), timeout)
+
+    def update_organization(self, organization: Organization, update_mask: Sequence[str],
+                            *, timeout: Optional[float] = None) -> Organization:
+        """Updates the fields named in ``update_mask``; a stale etag raises AbortedError."""
+        return _from_core(Organization, self._core.update_organization(
+            _to_core(organization), list(update_mask), timeout=timeout))
+
+    def delete_organization(self, name: str, *, etag: str = "", request_id: str = "",
+                            timeout: Optional[float] = None) -> None:
+        self._core.delete_organization(self._delete(name, etag, request_id), timeout=timeout)
+
+    # -- members and invitations
+
+    def list_members(self, parent: str, *, page_size: int = 0,
+                     timeout: Optional[float] = None) -> Iterator[Member]:
+        return self._pages("list_members", Member,
+                           self._list(parent, page_size=page_size), timeout)
+
+    def get_member(self, name: str, *, timeout: Optional[float] = None) -> Member:
+        return _from_core(Member, self._core.get_member(name, timeout=timeout))
+
+    def update_member(self, member: Member, update_mask: Sequence[str], *,
+                      timeout: Optional[float] = None) -> Member:
+        return _from_core(Member, self._core.update_member(
+            _to_core(member), list(update_mask), timeout=timeout))
+
+    def delete_member(self, name: str, *, etag: str = "", request_id: str = "",
+                      timeout: Optional[float] = None) -> None:
+        self._core.delete_member(self._delete(name, etag, request_id), timeout=timeout)
+
+    def create_invitation(self, parent: str, *, email: str, role: str,
+                          expire_time: Time = None, request_id: str = "",
+                          timeout: Optional[float] = None) -> Invitation:
+        """Invites ``email``; the result's ``token`` is shown once."""
+        inv = Invitation(email=email, role=role,
+                         expire_time=None if expire_time is None else
+                         datetime.fromtimestamp(_time(expire_time), timezone.utc))
+        r = _request("CreateInvitationRequest", parent=parent, invitation=_to_core(inv),
+                     request_id=request_id)
+        return _from_core(Invitation, self._core.create_invitation(r, timeout=timeout))
+
+    def get_invitation(self, name: str, *, timeout: Optional[float] = None) -> Invitation:
+        return _from_core(Invitation, self._core.get_invitation(name, timeout=timeout))
+
+    def list_invitations(self, parent: str, *, filter: str = "", page_size: int = 0,
+                         timeout: Optional[float] = None) -> Iterator[Invitation]:
+        return self._pages("list_invitations", Invitation,
+                           self._list(parent, filter, page_size), timeout)
+
+    def revoke_invitation(self, name: str, *, etag: str = "", request_id: str = "",
+                          timeout: Optional[float] = None) -> Invitation:
+        return _from_core(Invitation, self._core.revoke_invitation(
+            self._delete(name, etag, request_id), timeout=timeout))
+
+    def accept_invitation(self, name: str, token: str, *,
+                          timeout: Optional[float] = None) -> AcceptedInvitation:
+        """Needs no API key: the token authenticates."""
+        r = _request("AcceptInvitationRequest", name=name, token=token)
+        return _from_core(AcceptedInvitation, self._core.accept_invitation(r, timeout=timeout))
+
+    # -- projects
+
+    def create_project(self, parent: str, project_id: str, *, display_name: str = "",
+                       plan: str = "", region: str = "",
+                       labels: Optional[Dict[str, str]] = None, request_id: str = "",
+                       timeout: Optional[float] = None) -> Project:
+        """Creates ``{parent}/projects/{project_id}``."""
+        p = Project(display_name=display_name, plan=plan, region=region,
+                    labels=dict(labels or {}))
+        r = _request("CreateProjectRequest", parent=parent, project_id=project_id,
+                     project=_to_core(p), request_id=request_id)
+        return _from_core(Project, self._core.create_project(r, timeout=timeout))
+
+    def get_project(self, name: str, *, timeout: Optional[float] = None) -> Project:
+        return _from_core(Project, self._core.get_project(name, timeout=timeout))
+
+    def list_projects(self, parent: str, *, filter: str = "", page_size: int = 0,
+                      timeout: Optional[float] = None) -> Iterator[Project]:
+        """Projects of an organization; filter ``region=...``, ``plan=...``."""
+        return self._pages("list_projects", Project,
+                           self._list(parent, filter, page_size), timeout)
+
+    def list_projects_page(self, parent: str, *, filter: str = "", page_size: int = 0,
+                           page_token: str = "", timeout: Optional[float] = None) -> Page:
+        return self._page("list_projects", Project,
+                          self._list(parent, filter, page_size, page_token), timeout)
+
+    def update_project(self, project: Project, update_mask: Sequence[str], *,
+                       timeout: Optional[float] = None) -> Project:
+        return _from_core(Project, self._core.update_project(
+            _to_core(project), list(update_mask), timeout=timeout))
+
+    def delete_project(self, name: str, *, etag: str = "", request_id: str = "",
+                       timeout: Optional[float] = None) -> None:
+        self._core.delete_project(self._delete(name, etag, request_id), timeout=timeout)
+
+    # -- environments
+
+    def create_environment(self, parent: str, environment_id: str, *,
+                           mode: EnvironmentMode = EnvironmentMode.CROSS_ACCOUNT,
+                           cloud_account_id: str = "", region: str = "", vpc_id: str = "",
+                           subnet_ids: Sequence[str] = (), bucket: str = "",
+                           role_arn: str = "", external_id: str = "",
+                           request_id: str = "",
+                           timeout: Optional[float] = None) -> Environment:
+        """Creates an environment (cross-account by default)."""
+        e = Environment(mode=mode, cloud_account_id=cloud_account_id, region=region,
+                        vpc_id=vpc_id, subnet_ids=list(subnet_ids), bucket=bucket,
+                        role_arn=role_arn, external_id=external_id)
+        r = _request("CreateEnvironmentRequest", parent=parent,
+                     environment_id=environment_id, environment=_to_core(e),
+                     request_id=request_id)
+        return _from_core(Environment, self._core.create_environment(r, timeout=timeout))
+
+    def get_environment(self, name: str, *, timeout: Optional[float] = None) -> Environment:
+        return _from_core(Environment, self._core.get_environment(name, timeout=timeout))
+
+    def list_environments(self, parent: str, *, filter: str = "", page_size: int = 0,
+                          timeout: Optional[float] = None) -> Iterator[Environment]:
+        return self._pages("list_environments", Environment,
+                           self._list(parent, filter, page_size), timeout)
+
+    def delete_environment(self, name: str, *, etag: str = "", request_id: str = "",
+                           timeout: Optional[float] = None) -> None:
+        self._core.delete_environment(self._delete(name, etag, request_id), timeout=timeout)
+
+    def validate_environment(self, name: str, *,
+                             timeout: Optional[float] = None) -> EnvironmentValidation:
+        """Checks the bucket and the role; lists every problem found."""
+        return _from_core(EnvironmentValidation,
+                          self._core.validate_environment(name, timeout=timeout))
+
+    def rotate_agent_token(self, name: str, *, etag: str = "",
+                           timeout: Optional[float] = None) -> Environment:
+        r = _request("RotateAgentTokenRequest", name=name, etag=etag)
+        return _from_core(Environment, self._core.rotate_agent_token(r, timeout=timeout))
+
+    # -- clusters
+
+    def start_create_cluster(self, parent: str, cluster_id: str, *, environment: str,
+                             cu_size: int = 1, cu_type: str = "performance",
+                             replicas: int = 1, display_name: str = "",
+                             labels: Optional[Dict[str, str]] = None,
+                             autoscaling: Optional[Autoscaling] = None,
+                             request_id: str = "",
+                             timeout: Optional[float] = None) -> Operation:
+        """Starts creating ``{parent}/clusters/{cluster_id}``; returns the operation."""
+        c = Cluster(environment=environment, cu_size=cu_size, cu_type=cu_type,
+                    replicas=replicas, display_name=display_name,
+                    labels=dict(labels or {}), autoscaling=autoscaling or Autoscaling())
+        r = _request("CreateClusterRequest", parent=parent, cluster_id=cluster_id,
+                     cluster=_to_core(c), request_id=request_id)
+        return Operation(self._core.start_create_cluster(r, timeout=timeout))
+
+    def create_cluster(self, parent: str, cluster_id: str, *, environment: str,
+                       wait_timeout: Optional[float] = None, **kwargs: Any) -> Cluster:
+        """Creates a cluster and waits until it runs. The result carries the
+        data plane's ``endpoint`` and its ``admin_password`` (shown once)."""
+        op = self.start_create_cluster(parent, cluster_id, environment=environment, **kwargs)
+        return self._finish(op._core, wait_timeout)
+
+    def get_cluster(self, name: str, *, timeout: Optional[float] = None) -> Cluster:
+        return _from_core(Cluster, self._core.get_cluster(name, timeout=timeout))
+
+    def list_clusters(self, parent: str, *, filter: str = "", page_size: int = 0,
+                      timeout: Optional[float] = None) -> Iterator[Cluster]:
+        """Clusters of a project (or ``organizations/{org}/projects/-``); filter
+        ``state=RUNNING``, ``environment=...``, ``labels.KEY=VALUE``,
+        ``show_deleted=true``."""
+        return self._pages("list_clusters", Cluster,
+                           self._list(parent, filter, page_size), timeout)
+
+    def list_clusters_page(self, parent: str, *, filter: str = "", page_size: int = 0,
+                           page_token: str = "", timeout: Optional[float] = None) -> Page:
+        return self._page("list_clusters", Cluster,
+                          self._list(parent, filter, page_size, page_token), timeout)
+
+    def update_cluster(self, cluster: Cluster, update_mask: Sequence[str], *,
+                       timeout: Optional[float] = None) -> Cluster:
+        """update_mask: ``display_name``, ``labels``, ``autoscaling``."""
+        return _from_core(Cluster, self._core.update_cluster(
+            _to_core(cluster), list(update_mask), timeout=timeout))
+
+    def _action(self, method: str, name: str, etag: str, request_id: str,
+                timeout: Optional[float]) -> Operation:
+        r = _request("ClusterActionRequest", name=name, etag=etag, request_id=request_id)
+        return Operation(getattr(self._core, method)(r, timeout=timeout))
+
+    def start_suspend_cluster(self, name: str, *, etag: str = "", request_id: str = "",
+                              timeout: Optional[float] = None) -> Operation:
+        return self._action("start_suspend_cluster", name, etag, request_id, timeout)
+
+    def suspend_cluster(self, name: str, *, etag: str = "", request_id: str = "",
+                        timeout: Optional[float] = None,
+                        wait_timeout: Optional[float] = None) -> Cluster:
+        """Stops the data plane, keeping the data; waits."""
+        op = self.start_suspend_cluster(name, etag=etag, request_id=request_id, timeout=timeout)
+        return self._finish(op._core, wait_timeout)
+
+    def start_resume_cluster(self, name: str, *, etag: str = "", request_id: str = "",
+                             timeout: Optional[float] = None) -> Operation:
+        return self._action("start_resume_cluster", name, etag, request_id, timeout)
+
+    def resume_cluster(self, name: str, *, etag: str = "", request_id: str = "",
+                       timeout: Optional[float] = None,
+                       wait_timeout: Optional[float] = None) -> Cluster:
+        op = self.start_resume_cluster(name, etag=etag, request_id=request_id, timeout=timeout)
+        return self._finish(op._core, wait_timeout)
+
+    def start_scale_cluster(self, name: str, *, cu_size: int = 0, replicas: int = 0,
+                            etag: str = "", request_id: str = "",
+                            timeout: Optional[float] = None) -> Operation:
+        r = _request("ScaleClusterRequest", name=name, cu_size=cu_size, replicas=replicas,
+                     etag=etag, request_id=request_id)
+        return Operation(self._core.start_scale_cluster(r, timeout=timeout))
+
+    def scale_cluster(self, name: str, *, cu_size: int = 0, replicas: int = 0,
+                      etag: str = "", request_id: str = "",
+                      timeout: Optional[float] = None,
+                      wait_timeout: Optional[float] = None) -> Cluster:
+        """Changes the CU size and/or replicas (0: unchanged); waits."""
+        op = self.start_scale_cluster(name, cu_size=cu_size, replicas=replicas, etag=etag,
+                                      request_id=request_id, timeout=timeout)
+        return self._finish(op._core, wait_timeout)
+
+    def start_delete_cluster(self, name: str, *, etag: str = "", request_id: str = "",
+                             timeout: Optional[float] = None) -> Operation:
+        return self._action("start_delete_cluster", name, etag, request_id, timeout)
+
+    def delete_cluster(self, name: str, *, etag: str = "", request_id: str = "",
+                       timeout: Optional[float] = None,
+                       wait_timeout: Optional[float] = None) -> Cluster:
+        """Soft delete: restorable until the cluster's ``purge_time``."""
+        op = self.start_delete_cluster(name, etag=etag, request_id=request_id, timeout=timeout)
+        return self._finish(op._core, wait_timeout)
+
+    def start_restore_cluster(self, name: str, *, etag: str = "", request_id: str = "",
+                              timeout: Optional[float] = None) -> Operation:
+        return self._action("start_restore_cluster", name, etag, request_id, timeout)
+
+    def restore_cluster(self, name: str, *, etag: str = "", request_id: str = "",
+                        timeout: Optional[float] = None,
+                        wait_timeout: Optional[float] = None) -> Cluster:
+        op = self.start_restore_cluster(name, etag=etag, request_id=request_id, timeout=timeout)
+        return self._finish(op._core, wait_timeout)
+
+    def start_purge_cluster(self, name: str, *, etag: str = "", request_id: str = "",
+                            timeout: Optional[float] = None) -> Operation:
+        return self._action("start_purge_cluster", name, etag, request_id, timeout)
+
+    def purge_cluster(self, name: str, *, etag: str = "", request_id: str = "",
+                      timeout: Optional[float] = None,
+                      wait_timeout: Optional[float] = None) -> Cluster:
+        """Removes a deleted cluster and its data now."""
+        op = self.start_purge_cluster(name, etag=etag, request_id=request_id, timeout=timeout)
+        return self._finish(op._core, wait_timeout)
+
+    # -- API keys
+
+    def create_api_key(self, parent: str, *, scope: str, role: str, api_key_id: str = "",
+                       display_name: str = "", expire_time: Time = None,
+                       request_id: str = "", timeout: Optional[float] = None) -> ApiKey:
+        """Creates a key; the result's ``secret`` is shown once."""
+        k = ApiKey(scope=scope, role=role, display_name=display_name,
+                   expire_time=None if expire_time is None else
+                   datetime.fromtimestamp(_time(expire_time), timezone.utc))
+        r = _request("CreateApiKeyRequest", parent=parent, api_key_id=api_key_id,
+                     api_key=_to_core(k), request_id=request_id)
+        return _from_core(ApiKey, self._core.create_api_key(r, timeout=timeout))
+
+    def get_api_key(self, name: str, *, timeout: Optional[float] = None) -> ApiKey:
+        return _from_core(ApiKey, self._core.get_api_key(name, timeout=timeout))
+
+    def list_api_keys(self, parent: str, *, filter: str = "", page_size: int = 0,
+                      timeout: Optional[float] = None) -> Iterator[ApiKey]:
+        return self._pages("list_api_keys", ApiKey,
+                           self._list(parent, filter, page_size), timeout)
+
+    def update_api_key(self, api_key: ApiKey, update_mask: Sequence[str], *,
+                       timeout: Optional[float] = None) -> ApiKey:
+        """update_mask: ``display_name``, ``enabled``, ``expire_time``."""
+        return _from_core(ApiKey, self._core.update_api_key(
+            _to_core(api_key), list(update_mask), timeout=timeout))
+
+    def delete_api_key(self, name: str, *, etag: str = "", request_id: str = "",
+                       timeout: Optional[float] = None) -> None:
+        self._core.delete_api_key(self._delete(name, etag, request_id), timeout=timeout)
+
+    # -- roles and bindings
+
+    def create_role(self, parent: str, role_id: str, *, statements: Sequence[Statement],
+                    level: RoleLevel = RoleLevel.PROJECT, display_name: str = "",
+                    request_id: str = "", timeout: Optional[float] = None) -> Role:
+        role = Role(display_name=display_name, level=level, statements=list(statements))
+        r = _request("CreateRoleRequest", parent=parent, role_id=role_id,
+                     role=_to_core(role), request_id=request_id)
+        return _from_core(Role, self._core.create_role(r, timeout=timeout))
+
+    def get_role(self, name: str, *, timeout: Optional[float] = None) -> Role:
+        return _from_core(Role, self._core.get_role(name, timeout=timeout))
+
+    def list_roles(self, parent: str, *, page_size: int = 0,
+                   timeout: Optional[float] = None) -> Iterator[Role]:
+        """The organization's custom roles and the built-in ones."""
+        return self._pages("list_roles", Role, self._list(parent, page_size=page_size),
+                           timeout)
+
+    def update_role(self, role: Role, update_mask: Sequence[str], *,
+                    timeout: Optional[float] = None) -> Role:
+        return _from_core(Role, self._core.update_role(
+            _to_core(role), list(update_mask), timeout=timeout))
+
+    def delete_role(self, name: str, *, etag: str = "", request_id: str = "",
+                    timeout: Optional[float] = None) -> None:
+        self._core.delete_role(self._delete(name, etag, request_id), timeout=timeout)
+
+    def create_role_binding(self, parent: str, *, role: str, principal: str, scope: str,
+                            request_id: str = "",
+                            timeout: Optional[float] = None) -> RoleBinding:
+        b = RoleBinding(role=role, principal=principal, scope=scope)
+        r = _request("CreateRoleBindingRequest", parent=parent, role_binding=_to_core(b),
+                     request_id=request_id)
+        return _from_core(RoleBinding, self._core.create_role_binding(r, timeout=timeout))
+
+    def get_role_binding(self, name: str, *, timeout: Optional[float] = None) -> RoleBinding:
+        return _from_core(RoleBinding, self._core.get_role_binding(name, timeout=timeout))
+
+    def list_role_bindings(self, parent: str, *, filter: str = "", page_size: int = 0,
+                           timeout: Optional[float] = None) -> Iterator[RoleBinding]:
+        return self._pages("list_role_bindings", RoleBinding,
+                           self._list(parent, filter, page_size), timeout)
+
+    def delete_role_binding(self, name: str, *, etag: str = "", request_id: str = "",
+                            timeout: Optional[float] = None) -> None:
+        self._core.delete_role_binding(self._delete(name, etag, request_id), timeout=timeout)
+
+    def test_permissions(self, resource: str, actions: Sequence[str], *,
+                         timeout: Optional[float] = None) -> List[str]:
+        """The subset of ``actions`` the caller may do on ``resource``."""
+        r = _request("TestPermissionsRequest", resource=resource, actions=list(actions))
+        return list(self._core.test_permissions(r, timeout=timeout))
+
+    # -- audit
+
+    def list_audit_events(self, parent: str, *, filter: str = "", start_time: Time = None,
+                          end_time: Time = None, page_size: int = 0,
+                          timeout: Optional[float] = None) -> Iterator[AuditEvent]:
+        """Audit events on an organization and below, oldest first; filter
+        ``actor=...``, ``action=...``, ``resource=...``, ``outcome=DENIED``,
+        ``request_id=...``."""
+        r = _request("ListAuditEventsRequest", parent=parent, filter=filter,
+                     start_time=_time(start_time), end_time=_time(end_time),
+                     page_size=page_size, page_token="")
+        return self._pages("list_audit_events", AuditEvent, r, timeout)
+
+    # -- operations
+
+    def get_operation(self, name: str, *, timeout: Optional[float] = None) -> Operation:
+        return Operation(self._core.get_operation(name, timeout=timeout))
+
+    def list_operations(self, parent: str, *, filter: str = "", page_size: int = 0,
+                        timeout: Optional[float] = None) -> Iterator[OperationInfo]:
+        """Operations below an organization; filter ``done=false``, ``verb=...``,
+        ``target=...``."""
+        return self._pages("list_operations", OperationInfo,
+                           self._list(parent, filter, page_size), timeout)

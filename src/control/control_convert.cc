@@ -1,0 +1,783 @@
+// Conversions between cove::control structs and cove.control.v1 protos.
+#include "control/control_convert.h"
+
+#include <string>
+#include <type_traits>
+
+namespace cove::internal {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::nanoseconds;
+using std::chrono::seconds;
+
+// Our enums number their values as the protos do (kUnspecified = 0, ...);
+// an unknown value from a newer server becomes kUnspecified.
+template <typename E>
+E EnumFromInt(int v, E max) {
+  if (v < 0 || v > static_cast<int>(max)) return E{};
+  return static_cast<E>(v);
+}
+
+absl::StatusCode CodeFromInt(int v) {
+  if (v < 0 || v > static_cast<int>(absl::StatusCode::kUnauthenticated)) {
+    return absl::StatusCode::kUnknown;
+  }
+  return static_cast<absl::StatusCode>(v);
+}
+
+template <typename Map>
+std::map<std::string, std::string> LabelsFrom(const Map& m) {
+  return std::map<std::string, std::string>(m.begin(), m.end());
+}
+
+template <typename Map>
+void LabelsTo(const std::map<std::string, std::string>& labels, Map* out) {
+  for (const auto& [k, v] : labels) (*out)[k] = v;
+}
+
+template <typename Repeated>
+std::vector<std::string> Strings(const Repeated& r) {
+  return std::vector<std::string>(r.begin(), r.end());
+}
+
+template <typename Repeated>
+void SetStrings(const std::vector<std::string>& v, Repeated* out) {
+  for (const auto& s : v) out->Add(std::string(s));
+}
+
+}  // namespace
+
+void ToProto(control::Timestamp t, google::protobuf::Timestamp* out) {
+  const auto ns = duration_cast<nanoseconds>(t.time_since_epoch()).count();
+  int64_t s = ns / 1000000000;
+  int64_t n = ns % 1000000000;
+  if (n < 0) {
+    n += 1000000000;
+    s -= 1;
+  }
+  out->set_seconds(s);
+  out->set_nanos(static_cast<int32_t>(n));
+}
+
+control::Timestamp FromProto(const google::protobuf::Timestamp& t) {
+  return control::Timestamp(duration_cast<control::Timestamp::duration>(
+      seconds(t.seconds()) + nanoseconds(t.nanos())));
+}
+
+void ToProto(std::chrono::milliseconds d, google::protobuf::Duration* out) {
+  out->set_seconds(d.count() / 1000);
+  out->set_nanos(static_cast<int32_t>((d.count() % 1000) * 1000000));
+}
+
+std::chrono::milliseconds FromProto(const google::protobuf::Duration& d) {
+  return std::chrono::milliseconds(d.seconds() * 1000 + d.nanos() / 1000000);
+}
+
+#define COVE_TIME_TO(field) \
+  if (control::IsSet(v.field)) ToProto(v.field, p.mutable_##field())
+#define COVE_TIME_FROM(field) \
+  if (p.has_##field()) v.field = FromProto(p.field())
+
+// ---- resources
+// ----------------------------------------------------------------
+
+pb::Organization ToProto(const control::Organization& v) {
+  pb::Organization p;
+  p.set_name(v.name);
+  p.set_display_name(v.display_name);
+  COVE_TIME_TO(create_time);
+  COVE_TIME_TO(update_time);
+  p.set_etag(v.etag);
+  p.set_external_id(v.external_id);
+  return p;
+}
+
+control::Organization FromProto(const pb::Organization& p) {
+  control::Organization v;
+  v.name = p.name();
+  v.display_name = p.display_name();
+  COVE_TIME_FROM(create_time);
+  COVE_TIME_FROM(update_time);
+  v.etag = p.etag();
+  v.external_id = p.external_id();
+  return v;
+}
+
+pb::Member ToProto(const control::Member& v) {
+  pb::Member p;
+  p.set_name(v.name);
+  p.set_user(v.user);
+  p.set_role(v.role);
+  COVE_TIME_TO(create_time);
+  return p;
+}
+
+control::Member FromProto(const pb::Member& p) {
+  control::Member v;
+  v.name = p.name();
+  v.user = p.user();
+  v.role = p.role();
+  COVE_TIME_FROM(create_time);
+  return v;
+}
+
+pb::Invitation ToProto(const control::Invitation& v) {
+  pb::Invitation p;
+  p.set_name(v.name);
+  p.set_email(v.email);
+  p.set_role(v.role);
+  p.set_state(static_cast<pb::Invitation::State>(v.state));
+  COVE_TIME_TO(create_time);
+  COVE_TIME_TO(expire_time);
+  p.set_token(v.token);
+  p.set_etag(v.etag);
+  return p;
+}
+
+control::Invitation FromProto(const pb::Invitation& p) {
+  control::Invitation v;
+  v.name = p.name();
+  v.email = p.email();
+  v.role = p.role();
+  v.state = EnumFromInt(p.state(), control::InvitationState::kRevoked);
+  COVE_TIME_FROM(create_time);
+  COVE_TIME_FROM(expire_time);
+  v.token = p.token();
+  v.etag = p.etag();
+  return v;
+}
+
+pb::Project ToProto(const control::Project& v) {
+  pb::Project p;
+  p.set_name(v.name);
+  p.set_display_name(v.display_name);
+  p.set_plan(v.plan);
+  p.set_region(v.region);
+  COVE_TIME_TO(create_time);
+  COVE_TIME_TO(update_time);
+  p.set_etag(v.etag);
+  LabelsTo(v.labels, p.mutable_labels());
+  return p;
+}
+
+control::Project FromProto(const pb::Project& p) {
+  control::Project v;
+  v.name = p.name();
+  v.display_name = p.display_name();
+  v.plan = p.plan();
+  v.region = p.region();
+  COVE_TIME_FROM(create_time);
+  COVE_TIME_FROM(update_time);
+  v.etag = p.etag();
+  v.labels = LabelsFrom(p.labels());
+  return v;
+}
+
+pb::Environment ToProto(const control::Environment& v) {
+  pb::Environment p;
+  p.set_name(v.name);
+  p.set_mode(static_cast<pb::Environment::Mode>(v.mode));
+  p.set_state(static_cast<pb::Environment::State>(v.state));
+  p.set_cloud_account_id(v.cloud_account_id);
+  p.set_region(v.region);
+  p.set_vpc_id(v.vpc_id);
+  SetStrings(v.subnet_ids, p.mutable_subnet_ids());
+  p.set_bucket(v.bucket);
+  p.set_role_arn(v.role_arn);
+  p.set_external_id(v.external_id);
+  COVE_TIME_TO(create_time);
+  COVE_TIME_TO(update_time);
+  p.set_etag(v.etag);
+  p.set_state_message(v.state_message);
+  p.set_agent_token(v.agent_token);
+  COVE_TIME_TO(agent_token_expire_time);
+  COVE_TIME_TO(last_heartbeat_time);
+  return p;
+}
+
+control::Environment FromProto(const pb::Environment& p) {
+  control::Environment v;
+  v.name = p.name();
+  v.mode = EnumFromInt(p.mode(), control::EnvironmentMode::kAgent);
+  v.state = EnumFromInt(p.state(), control::EnvironmentState::kDisconnected);
+  v.cloud_account_id = p.cloud_account_id();
+  v.region = p.region();
+  v.vpc_id = p.vpc_id();
+  v.subnet_ids = Strings(p.subnet_ids());
+  v.bucket = p.bucket();
+  v.role_arn = p.role_arn();
+  v.external_id = p.external_id();
+  COVE_TIME_FROM(create_time);
+  COVE_TIME_FROM(update_time);
+  v.etag = p.etag();
+  v.state_message = p.state_message();
+  v.agent_token = p.agent_token();
+  COVE_TIME_FROM(agent_token_expire_time);
+  COVE_TIME_FROM(last_heartbeat_time);
+  return v;
+}
+
+pb::EnvironmentValidation ToProto(const control::EnvironmentValidation& v) {
+  pb::EnvironmentValidation p;
+  p.set_valid(v.valid);
+  for (const auto& problem : v.problems) {
+    auto* out = p.add_problems();
+    out->set_field(problem.field);
+    out->set_message(problem.message);
+  }
+  return p;
+}
+
+control::EnvironmentValidation FromProto(const pb::EnvironmentValidation& p) {
+  control::EnvironmentValidation v;
+  v.valid = p.valid();
+  for (const auto& problem : p.problems()) {
+    v.problems.push_back({problem.field(), problem.message()});
+  }
+  return v;
+}
+
+pb::Autoscaling ToProto(const control::Autoscaling& v) {
+  pb::Autoscaling p;
+  p.set_enabled(v.enabled);
+  p.set_min_cu_size(v.min_cu_size);
+  p.set_max_cu_size(v.max_cu_size);
+  return p;
+}
+
+control::Autoscaling FromProto(const pb::Autoscaling& p) {
+  control::Autoscaling v;
+  v.enabled = p.enabled();
+  v.min_cu_size = p.min_cu_size();
+  v.max_cu_size = p.max_cu_size();
+  return v;
+}
+
+pb::Cluster ToProto(const control::Cluster& v) {
+  pb::Cluster p;
+  p.set_name(v.name);
+  p.set_display_name(v.display_name);
+  p.set_environment(v.environment);
+  p.set_state(static_cast<pb::Cluster::State>(v.state));
+  p.set_cu_type(v.cu_type);
+  p.set_cu_size(v.cu_size);
+  p.set_replicas(v.replicas);
+  LabelsTo(v.labels, p.mutable_labels());
+  p.set_endpoint(v.endpoint);
+  COVE_TIME_TO(create_time);
+  COVE_TIME_TO(update_time);
+  COVE_TIME_TO(delete_time);
+  COVE_TIME_TO(purge_time);
+  p.set_etag(v.etag);
+  p.set_state_message(v.state_message);
+  p.set_admin_user(v.admin_user);
+  p.set_admin_password(v.admin_password);
+  p.set_capacity_vectors(v.capacity_vectors);
+  p.set_used_vectors(v.used_vectors);
+  if (v.autoscaling.enabled || v.autoscaling.min_cu_size != 0 ||
+      v.autoscaling.max_cu_size != 0) {
+    *p.mutable_autoscaling() = ToProto(v.autoscaling);
+  }
+  return p;
+}
+
+control::Cluster FromProto(const pb::Cluster& p) {
+  control::Cluster v;
+  v.name = p.name();
+  v.display_name = p.display_name();
+  v.environment = p.environment();
+  v.state = EnumFromInt(p.state(), control::ClusterState::kFailed);
+  v.cu_type = p.cu_type();
+  v.cu_size = p.cu_size();
+  v.replicas = p.replicas();
+  v.labels = LabelsFrom(p.labels());
+  v.endpoint = p.endpoint();
+  COVE_TIME_FROM(create_time);
+  COVE_TIME_FROM(update_time);
+  COVE_TIME_FROM(delete_time);
+  COVE_TIME_FROM(purge_time);
+  v.etag = p.etag();
+  v.state_message = p.state_message();
+  v.admin_user = p.admin_user();
+  v.admin_password = p.admin_password();
+  v.capacity_vectors = p.capacity_vectors();
+  v.used_vectors = p.used_vectors();
+  v.autoscaling = FromProto(p.autoscaling());
+  return v;
+}
+
+pb::Operation ToProto(const control::Operation& v) {
+  pb::Operation p;
+  p.set_name(v.name);
+  p.set_verb(v.verb);
+  p.set_target(v.target);
+  p.set_done(v.done);
+  p.set_error_code(static_cast<int32_t>(v.error_code));
+  p.set_error_message(v.error_message);
+  p.set_progress_percent(v.progress_percent);
+  COVE_TIME_TO(create_time);
+  COVE_TIME_TO(end_time);
+  p.set_request_id(v.request_id);
+  p.set_cancel_requested(v.cancel_requested);
+  if (v.cluster.has_value()) {
+    *p.mutable_cluster() = ToProto(*v.cluster);
+  } else if (v.environment.has_value()) {
+    *p.mutable_environment() = ToProto(*v.environment);
+  }
+  return p;
+}
+
+control::Operation FromProto(const pb::Operation& p) {
+  control::Operation v;
+  v.name = p.name();
+  v.verb = p.verb();
+  v.target = p.target();
+  v.done = p.done();
+  v.error_code = CodeFromInt(p.error_code());
+  v.error_message = p.error_message();
+  v.progress_percent = p.progress_percent();
+  COVE_TIME_FROM(create_time);
+  COVE_TIME_FROM(end_time);
+  v.request_id = p.request_id();
+  v.cancel_requested = p.cancel_requested();
+  if (p.has_cluster()) v.cluster = FromProto(p.cluster());
+  if (p.has_environment()) v.environment = FromProto(p.environment());
+  return v;
+}
+
+pb::ApiKey ToProto(const control::ApiKey& v) {
+  pb::ApiKey p;
+  p.set_name(v.name);
+  p.set_display_name(v.display_name);
+  p.set_scope(v.scope);
+  p.set_role(v.role);
+  p.set_enabled(v.enabled);
+  COVE_TIME_TO(create_time);
+  COVE_TIME_TO(expire_time);
+  COVE_TIME_TO(last_used_time);
+  p.set_secret(v.secret);
+  p.set_etag(v.etag);
+  p.set_owner(v.owner);
+  return p;
+}
+
+control::ApiKey FromProto(const pb::ApiKey& p) {
+  control::ApiKey v;
+  v.name = p.name();
+  v.display_name = p.display_name();
+  v.scope = p.scope();
+  v.role = p.role();
+  v.enabled = p.enabled();
+  COVE_TIME_FROM(create_time);
+  COVE_TIME_FROM(expire_time);
+  COVE_TIME_FROM(last_used_time);
+  v.secret = p.secret();
+  v.etag = p.etag();
+  v.owner = p.owner();
+  return v;
+}
+
+pb::Statement ToProto(const control::Statement& v) {
+  pb::Statement p;
+  p.set_effect(static_cast<pb::Statement::Effect>(v.effect));
+  SetStrings(v.actions, p.mutable_actions());
+  SetStrings(v.resources, p.mutable_resources());
+  return p;
+}
+
+control::Statement FromProto(const pb::Statement& p) {
+  control::Statement v;
+  v.effect = EnumFromInt(p.effect(), control::Effect::kDeny);
+  v.actions = Strings(p.actions());
+  v.resources = Strings(p.resources());
+  return v;
+}
+
+pb::Role ToProto(const control::Role& v) {
+  pb::Role p;
+  p.set_name(v.name);
+  p.set_display_name(v.display_name);
+  p.set_level(static_cast<pb::Role::Level>(v.level));
+  p.set_built_in(v.built_in);
+  for (const auto& s : v.statements) *p.add_statements() = ToProto(s);
+  COVE_TIME_TO(create_time);
+  p.set_etag(v.etag);
+  return p;
+}
+
+control::Role FromProto(const pb::Role& p) {
+  control::Role v;
+  v.name = p.name();
+  v.display_name = p.display_name();
+  v.level = EnumFromInt(p.level(), control::RoleLevel::kProject);
+  v.built_in = p.built_in();
+  for (const auto& s : p.statements()) v.statements.push_back(FromProto(s));
+  COVE_TIME_FROM(create_time);
+  v.etag = p.etag();
+  return v;
+}
+
+pb::RoleBinding ToProto(const control::RoleBinding& v) {
+  pb::RoleBinding p;
+  p.set_name(v.name);
+  p.set_role(v.role);
+  p.set_principal(v.principal);
+  p.set_scope(v.scope);
+  COVE_TIME_TO(create_time);
+  return p;
+}
+
+control::RoleBinding FromProto(const pb::RoleBinding& p) {
+  control::RoleBinding v;
+  v.name = p.name();
+  v.role = p.role();
+  v.principal = p.principal();
+  v.scope = p.scope();
+  COVE_TIME_FROM(create_time);
+  return v;
+}
+
+pb::AuditEvent ToProto(const control::AuditEvent& v) {
+  pb::AuditEvent p;
+  p.set_name(v.name);
+  COVE_TIME_TO(time);
+  p.set_actor(v.actor);
+  p.set_action(v.action);
+  p.set_resource(v.resource);
+  p.set_outcome(static_cast<pb::AuditEvent::Outcome>(v.outcome));
+  p.set_status_code(static_cast<int32_t>(v.status_code));
+  p.set_message(v.message);
+  p.set_request_id(v.request_id);
+  p.set_client_address(v.client_address);
+  return p;
+}
+
+control::AuditEvent FromProto(const pb::AuditEvent& p) {
+  control::AuditEvent v;
+  v.name = p.name();
+  COVE_TIME_FROM(time);
+  v.actor = p.actor();
+  v.action = p.action();
+  v.resource = p.resource();
+  v.outcome = EnumFromInt(p.outcome(), control::AuditOutcome::kDenied);
+  v.status_code = CodeFromInt(p.status_code());
+  v.message = p.message();
+  v.request_id = p.request_id();
+  v.client_address = p.client_address();
+  return v;
+}
+
+pb::EmulatorSettings ToProto(const control::EmulatorSettings& v) {
+  pb::EmulatorSettings p;
+  ToProto(v.transition_delay, p.mutable_transition_delay());
+  ToProto(v.retention, p.mutable_retention());
+  for (const auto& [k, n] : v.vectors_per_cu)
+    (*p.mutable_vectors_per_cu())[k] = n;
+  p.set_manual_clock(v.manual_clock);
+  COVE_TIME_TO(now);
+  return p;
+}
+
+control::EmulatorSettings FromProto(const pb::EmulatorSettings& p) {
+  control::EmulatorSettings v;
+  v.transition_delay = FromProto(p.transition_delay());
+  v.retention = FromProto(p.retention());
+  v.vectors_per_cu.insert(p.vectors_per_cu().begin(), p.vectors_per_cu().end());
+  v.manual_clock = p.manual_clock();
+  COVE_TIME_FROM(now);
+  return v;
+}
+
+pb::Fault ToProto(const control::Fault& v) {
+  pb::Fault p;
+  p.set_verb(v.verb);
+  p.set_mode(static_cast<pb::Fault::Mode>(v.mode));
+  p.set_code(static_cast<int32_t>(v.code));
+  p.set_message(v.message);
+  p.set_count(v.count);
+  return p;
+}
+
+control::Fault FromProto(const pb::Fault& p) {
+  control::Fault v;
+  v.verb = p.verb();
+  v.mode = EnumFromInt(p.mode(), control::FaultMode::kUnavailable);
+  v.code = CodeFromInt(p.code());
+  v.message = p.message();
+  v.count = p.count();
+  return v;
+}
+
+// ---- requests
+// --------------------------------------------------------------------
+
+pb::CreateOrganizationRequest ToProto(
+    const control::CreateOrganizationRequest& v) {
+  pb::CreateOrganizationRequest p;
+  p.set_organization_id(v.organization_id);
+  *p.mutable_organization() = ToProto(v.organization);
+  p.set_request_id(v.request_id);
+  p.set_owner_email(v.owner_email);
+  return p;
+}
+
+control::CreateOrganizationRequest FromProto(
+    const pb::CreateOrganizationRequest& p) {
+  control::CreateOrganizationRequest v;
+  v.organization_id = p.organization_id();
+  v.organization = FromProto(p.organization());
+  v.request_id = p.request_id();
+  v.owner_email = p.owner_email();
+  return v;
+}
+
+pb::DeleteRequest ToProto(const control::DeleteRequest& v) {
+  pb::DeleteRequest p;
+  p.set_name(v.name);
+  p.set_etag(v.etag);
+  p.set_request_id(v.request_id);
+  return p;
+}
+
+control::DeleteRequest FromProto(const pb::DeleteRequest& p) {
+  return control::DeleteRequest{p.name(), p.etag(), p.request_id()};
+}
+
+pb::CreateInvitationRequest ToProto(const control::CreateInvitationRequest& v) {
+  pb::CreateInvitationRequest p;
+  p.set_parent(v.parent);
+  *p.mutable_invitation() = ToProto(v.invitation);
+  p.set_request_id(v.request_id);
+  return p;
+}
+
+control::CreateInvitationRequest FromProto(
+    const pb::CreateInvitationRequest& p) {
+  control::CreateInvitationRequest v;
+  v.parent = p.parent();
+  v.invitation = FromProto(p.invitation());
+  v.request_id = p.request_id();
+  return v;
+}
+
+pb::AcceptInvitationRequest ToProto(const control::AcceptInvitationRequest& v) {
+  pb::AcceptInvitationRequest p;
+  p.set_name(v.name);
+  p.set_token(v.token);
+  return p;
+}
+
+control::AcceptInvitationResult FromProto(
+    const pb::AcceptInvitationResponse& p) {
+  control::AcceptInvitationResult v;
+  v.member = FromProto(p.member());
+  v.api_key = FromProto(p.api_key());
+  return v;
+}
+
+pb::CreateProjectRequest ToProto(const control::CreateProjectRequest& v) {
+  pb::CreateProjectRequest p;
+  p.set_parent(v.parent);
+  p.set_project_id(v.project_id);
+  *p.mutable_project() = ToProto(v.project);
+  p.set_request_id(v.request_id);
+  return p;
+}
+
+control::CreateProjectRequest FromProto(const pb::CreateProjectRequest& p) {
+  control::CreateProjectRequest v;
+  v.parent = p.parent();
+  v.project_id = p.project_id();
+  v.project = FromProto(p.project());
+  v.request_id = p.request_id();
+  return v;
+}
+
+pb::CreateEnvironmentRequest ToProto(
+    const control::CreateEnvironmentRequest& v) {
+  pb::CreateEnvironmentRequest p;
+  p.set_parent(v.parent);
+  p.set_environment_id(v.environment_id);
+  *p.mutable_environment() = ToProto(v.environment);
+  p.set_request_id(v.request_id);
+  return p;
+}
+
+control::CreateEnvironmentRequest FromProto(
+    const pb::CreateEnvironmentRequest& p) {
+  control::CreateEnvironmentRequest v;
+  v.parent = p.parent();
+  v.environment_id = p.environment_id();
+  v.environment = FromProto(p.environment());
+  v.request_id = p.request_id();
+  return v;
+}
+
+pb::CreateClusterRequest ToProto(const control::CreateClusterRequest& v) {
+  pb::CreateClusterRequest p;
+  p.set_parent(v.parent);
+  p.set_cluster_id(v.cluster_id);
+  *p.mutable_cluster() = ToProto(v.cluster);
+  p.set_request_id(v.request_id);
+  return p;
+}
+
+control::CreateClusterRequest FromProto(const pb::CreateClusterRequest& p) {
+  control::CreateClusterRequest v;
+  v.parent = p.parent();
+  v.cluster_id = p.cluster_id();
+  v.cluster = FromProto(p.cluster());
+  v.request_id = p.request_id();
+  return v;
+}
+
+pb::ClusterActionRequest ToProto(const control::ClusterActionRequest& v) {
+  pb::ClusterActionRequest p;
+  p.set_name(v.name);
+  p.set_etag(v.etag);
+  p.set_request_id(v.request_id);
+  return p;
+}
+
+control::ClusterActionRequest FromProto(const pb::ClusterActionRequest& p) {
+  return control::ClusterActionRequest{p.name(), p.etag(), p.request_id()};
+}
+
+pb::ScaleClusterRequest ToProto(const control::ScaleClusterRequest& v) {
+  pb::ScaleClusterRequest p;
+  p.set_name(v.name);
+  p.set_cu_size(v.cu_size);
+  p.set_replicas(v.replicas);
+  p.set_etag(v.etag);
+  p.set_request_id(v.request_id);
+  return p;
+}
+
+control::ScaleClusterRequest FromProto(const pb::ScaleClusterRequest& p) {
+  control::ScaleClusterRequest v;
+  v.name = p.name();
+  v.cu_size = p.cu_size();
+  v.replicas = p.replicas();
+  v.etag = p.etag();
+  v.request_id = p.request_id();
+  return v;
+}
+
+pb::CreateApiKeyRequest ToProto(const control::CreateApiKeyRequest& v) {
+  pb::CreateApiKeyRequest p;
+  p.set_parent(v.parent);
+  p.set_api_key_id(v.api_key_id);
+  *p.mutable_api_key() = ToProto(v.api_key);
+  p.set_request_id(v.request_id);
+  return p;
+}
+
+control::CreateApiKeyRequest FromProto(const pb::CreateApiKeyRequest& p) {
+  control::CreateApiKeyRequest v;
+  v.parent = p.parent();
+  v.api_key_id = p.api_key_id();
+  v.api_key = FromProto(p.api_key());
+  v.request_id = p.request_id();
+  return v;
+}
+
+pb::CreateRoleRequest ToProto(const control::CreateRoleRequest& v) {
+  pb::CreateRoleRequest p;
+  p.set_parent(v.parent);
+  p.set_role_id(v.role_id);
+  *p.mutable_role() = ToProto(v.role);
+  p.set_request_id(v.request_id);
+  return p;
+}
+
+control::CreateRoleRequest FromProto(const pb::CreateRoleRequest& p) {
+  control::CreateRoleRequest v;
+  v.parent = p.parent();
+  v.role_id = p.role_id();
+  v.role = FromProto(p.role());
+  v.request_id = p.request_id();
+  return v;
+}
+
+pb::CreateRoleBindingRequest ToProto(
+    const control::CreateRoleBindingRequest& v) {
+  pb::CreateRoleBindingRequest p;
+  p.set_parent(v.parent);
+  *p.mutable_role_binding() = ToProto(v.role_binding);
+  p.set_request_id(v.request_id);
+  return p;
+}
+
+control::CreateRoleBindingRequest FromProto(
+    const pb::CreateRoleBindingRequest& p) {
+  control::CreateRoleBindingRequest v;
+  v.parent = p.parent();
+  v.role_binding = FromProto(p.role_binding());
+  v.request_id = p.request_id();
+  return v;
+}
+
+pb::ListAuditEventsRequest ToProto(const control::ListAuditEventsRequest& v) {
+  pb::ListAuditEventsRequest p;
+  p.set_parent(v.parent);
+  p.set_filter(v.filter);
+  COVE_TIME_TO(start_time);
+  COVE_TIME_TO(end_time);
+  p.set_page_size(v.page_size);
+  p.set_page_token(v.page_token);
+  return p;
+}
+
+control::ListAuditEventsRequest FromProto(const pb::ListAuditEventsRequest& p) {
+  control::ListAuditEventsRequest v;
+  v.parent = p.parent();
+  v.filter = p.filter();
+  COVE_TIME_FROM(start_time);
+  COVE_TIME_FROM(end_time);
+  v.page_size = p.page_size();
+  v.page_token = p.page_token();
+  return v;
+}
+
+pb::UpdateSettingsRequest ToProto(
+    const control::UpdateEmulatorSettingsRequest& v) {
+  pb::UpdateSettingsRequest p;
+  if (v.transition_delay) {
+    ToProto(*v.transition_delay, p.mutable_transition_delay());
+  }
+  if (v.retention) ToProto(*v.retention, p.mutable_retention());
+  for (const auto& [k, n] : v.vectors_per_cu)
+    (*p.mutable_vectors_per_cu())[k] = n;
+  return p;
+}
+
+control::UpdateEmulatorSettingsRequest FromProto(
+    const pb::UpdateSettingsRequest& p) {
+  control::UpdateEmulatorSettingsRequest v;
+  if (p.has_transition_delay()) {
+    v.transition_delay = FromProto(p.transition_delay());
+  }
+  if (p.has_retention()) v.retention = FromProto(p.retention());
+  v.vectors_per_cu.insert(p.vectors_per_cu().begin(), p.vectors_per_cu().end());
+  return v;
+}
+
+pb::SetClockRequest ToProto(const control::SetClockRequest& v) {
+  pb::SetClockRequest p;
+  COVE_TIME_TO(time);
+  p.set_real(v.real);
+  return p;
+}
+
+control::SetClockRequest FromProto(const pb::SetClockRequest& p) {
+  control::SetClockRequest v;
+  COVE_TIME_FROM(time);
+  v.real = p.real();
+  return v;
+}
+
+#undef COVE_TIME_TO
+#undef COVE_TIME_FROM
+
+}  // namespace cove::internal

@@ -1,0 +1,122 @@
+// Conversions between the public control-plane structs (cove::control) and
+// the cove.control.v1 protos: one function each way per message family.
+#ifndef COVE_SRC_CONTROL_CONTROL_CONVERT_H_
+#define COVE_SRC_CONTROL_CONTROL_CONVERT_H_
+
+#include <chrono>
+#include <type_traits>
+
+#include "cove/control/v1/control.pb.h"
+#include "cove/control/v1/emulator.pb.h"
+#include "cove/control/v1/resources.pb.h"
+#include "cove/control_types.h"
+#include "google/protobuf/duration.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+
+namespace cove::internal {
+
+namespace pb = ::cove::control::v1;
+
+// Times: an unset Timestamp clears the field; a missing field is unset.
+void ToProto(control::Timestamp t, google::protobuf::Timestamp* out);
+control::Timestamp FromProto(const google::protobuf::Timestamp& t);
+void ToProto(std::chrono::milliseconds d, google::protobuf::Duration* out);
+std::chrono::milliseconds FromProto(const google::protobuf::Duration& d);
+
+// Resources.
+pb::Organization ToProto(const control::Organization& v);
+control::Organization FromProto(const pb::Organization& p);
+pb::Member ToProto(const control::Member& v);
+control::Member FromProto(const pb::Member& p);
+pb::Invitation ToProto(const control::Invitation& v);
+control::Invitation FromProto(const pb::Invitation& p);
+pb::Project ToProto(const control::Project& v);
+control::Project FromProto(const pb::Project& p);
+pb::Environment ToProto(const control::Environment& v);
+control::Environment FromProto(const pb::Environment& p);
+pb::EnvironmentValidation ToProto(const control::EnvironmentValidation& v);
+control::EnvironmentValidation FromProto(const pb::EnvironmentValidation& p);
+pb::Autoscaling ToProto(const control::Autoscaling& v);
+control::Autoscaling FromProto(const pb::Autoscaling& p);
+pb::Cluster ToProto(const control::Cluster& v);
+control::Cluster FromProto(const pb::Cluster& p);
+pb::Operation ToProto(const control::Operation& v);
+control::Operation FromProto(const pb::Operation& p);
+pb::ApiKey ToProto(const control::ApiKey& v);
+control::ApiKey FromProto(const pb::ApiKey& p);
+pb::Statement ToProto(const control::Statement& v);
+control::Statement FromProto(const pb::Statement& p);
+pb::Role ToProto(const control::Role& v);
+control::Role FromProto(const pb::Role& p);
+pb::RoleBinding ToProto(const control::RoleBinding& v);
+control::RoleBinding FromProto(const pb::RoleBinding& p);
+pb::AuditEvent ToProto(const control::AuditEvent& v);
+control::AuditEvent FromProto(const pb::AuditEvent& p);
+pb::EmulatorSettings ToProto(const control::EmulatorSettings& v);
+control::EmulatorSettings FromProto(const pb::EmulatorSettings& p);
+pb::Fault ToProto(const control::Fault& v);
+control::Fault FromProto(const pb::Fault& p);
+
+// Requests (client to server).
+pb::CreateOrganizationRequest ToProto(
+    const control::CreateOrganizationRequest& v);
+control::CreateOrganizationRequest FromProto(
+    const pb::CreateOrganizationRequest& p);
+pb::DeleteRequest ToProto(const control::DeleteRequest& v);
+control::DeleteRequest FromProto(const pb::DeleteRequest& p);
+pb::CreateInvitationRequest ToProto(const control::CreateInvitationRequest& v);
+control::CreateInvitationRequest FromProto(
+    const pb::CreateInvitationRequest& p);
+pb::AcceptInvitationRequest ToProto(const control::AcceptInvitationRequest& v);
+control::AcceptInvitationResult FromProto(
+    const pb::AcceptInvitationResponse& p);
+pb::CreateProjectRequest ToProto(const control::CreateProjectRequest& v);
+control::CreateProjectRequest FromProto(const pb::CreateProjectRequest& p);
+pb::CreateEnvironmentRequest ToProto(
+    const control::CreateEnvironmentRequest& v);
+control::CreateEnvironmentRequest FromProto(
+    const pb::CreateEnvironmentRequest& p);
+pb::CreateClusterRequest ToProto(const control::CreateClusterRequest& v);
+control::CreateClusterRequest FromProto(const pb::CreateClusterRequest& p);
+pb::ClusterActionRequest ToProto(const control::ClusterActionRequest& v);
+control::ClusterActionRequest FromProto(const pb::ClusterActionRequest& p);
+pb::ScaleClusterRequest ToProto(const control::ScaleClusterRequest& v);
+control::ScaleClusterRequest FromProto(const pb::ScaleClusterRequest& p);
+pb::CreateApiKeyRequest ToProto(const control::CreateApiKeyRequest& v);
+control::CreateApiKeyRequest FromProto(const pb::CreateApiKeyRequest& p);
+pb::CreateRoleRequest ToProto(const control::CreateRoleRequest& v);
+control::CreateRoleRequest FromProto(const pb::CreateRoleRequest& p);
+pb::CreateRoleBindingRequest ToProto(
+    const control::CreateRoleBindingRequest& v);
+control::CreateRoleBindingRequest FromProto(
+    const pb::CreateRoleBindingRequest& p);
+pb::ListAuditEventsRequest ToProto(const control::ListAuditEventsRequest& v);
+control::ListAuditEventsRequest FromProto(const pb::ListAuditEventsRequest& p);
+pb::UpdateSettingsRequest ToProto(
+    const control::UpdateEmulatorSettingsRequest& v);
+control::UpdateEmulatorSettingsRequest FromProto(
+    const pb::UpdateSettingsRequest& p);
+pb::SetClockRequest ToProto(const control::SetClockRequest& v);
+control::SetClockRequest FromProto(const pb::SetClockRequest& p);
+
+/// Fills the paging fields shared by every List*Request proto (parent,
+/// filter, page_size, page_token; those the message has).
+template <typename ListProto>
+void ListToProto(const control::ListRequest& v, ListProto* p) {
+  if constexpr (std::is_same_v<ListProto, pb::ListOrganizationsRequest>) {
+    (void)0;
+  } else {
+    p->set_parent(v.parent);
+  }
+  if constexpr (!std::is_same_v<ListProto, pb::ListOrganizationsRequest> &&
+                !std::is_same_v<ListProto, pb::ListMembersRequest> &&
+                !std::is_same_v<ListProto, pb::ListRolesRequest>) {
+    p->set_filter(v.filter);
+  }
+  p->set_page_size(v.page_size);
+  p->set_page_token(v.page_token);
+}
+
+}  // namespace cove::internal
+
+#endif  // COVE_SRC_CONTROL_CONTROL_CONVERT_H_

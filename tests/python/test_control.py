@@ -1,0 +1,272 @@
+"""cove.ControlClient against a real cove-cloud emulator (started per module).
+
+The binary: $COVE_CLOUD_BIN, else <build>/src/cloud/cove-cloud under
+$COVE_BUILD_DIR (or $COVE_BUILD_DIR/release) or build/release. The tests are
+skipped when it is not built.
+"""
+
+import os
+import re
+import subprocess
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import cove
+
+REPO = Path(__file__).resolve().parents[2]
+ADMIN_KEY = "python-test-admin-key-0123456789"
+ACCOUNT = "123456789012"
+
+
+def _cloud_binary():
+    env = os.environ.get("COVE_CLOUD_BIN")
+    if env:
+        return Path(env)
+    candidates = []
+    if os.environ.get("COVE_BUILD_DIR"):
+        build = Path(os.environ["COVE_BUILD_DIR"])
+        candidates += [build / "release" / "src" / "cloud" / "cove-cloud",
+                       build / "src" / "cloud" / "cove-cloud"]
+    candidates.append(REPO / "build" / "release" / "src" / "cloud" / "cove-cloud")
+    for c in candidates:
+        if c.is_file() and os.access(c, os.X_OK):
+            return c
+    return None
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory):
+    """A cove-cloud on 127.0.0.1 (any free port); yields its http:// endpoint."""
+    binary = _cloud_binary()
+    if binary is None:
+        pytest.skip("cove-cloud is not built (set COVE_CLOUD_BIN, or build "
+                    "build/release/src/cloud/cove-cloud): control-plane tests skipped")
+    state = tmp_path_factory.mktemp("cloud") / "state"
+    proc = subprocess.Popen(
+        [str(binary), "--state-dir", str(state), "--listen", "127.0.0.1:0",
+         "--admin-key", ADMIN_KEY, "--transition-delay-ms", "50"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    port = None
+    lines = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            if proc.poll() is not None:
+                break
+            continue
+        lines.append(line)
+        m = re.match(r"cove-cloud listening on 127\.0\.0\.1:(\d+)", line)
+        if m:
+            port = int(m.group(1))
+            break
+    if port is None:
+        proc.kill()
+        proc.wait()
+        pytest.fail("cove-cloud did not report its port:\n" + "".join(lines))
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def admin(cloud):
+    with cove.ControlClient(cloud, api_key=ADMIN_KEY, timeout=20) as cc:
+        yield cc
+
+
+_counter = [0]
+
+
+@pytest.fixture
+def foundation(admin, tmp_path):
+    """A fresh organization, project and cross-account environment."""
+    _counter[0] += 1
+    org = admin.create_organization(f"org-{_counter[0]}", display_name="Test")
+    project = admin.create_project(org.name, "search", region="us-east-1",
+                                   labels={"team": "search"})
+    env = admin.create_environment(
+        project.name, "aws", cloud_account_id=ACCOUNT, region="us-east-1",
+        vpc_id="vpc-0123abcd", bucket=str(tmp_path / "bucket"),
+        role_arn=f"arn:aws:iam::{ACCOUNT}:role/x", external_id=org.external_id)
+    assert env.state == cove.EnvironmentState.READY, env.state_message
+    return org, project, env
+
+
+def _count(data):
+    return data.query("docs", output_fields=["count(*)"])[0]["count(*)"]
+
+
+def test_lifecycle(admin, foundation):
+    org, project, env = foundation
+    assert admin.validate_environment(env.name).valid
+
+    op = admin.start_create_cluster(project.name, "prod", environment=env.name,
+                                    cu_size=1, labels={"tier": "gold"})
+    assert isinstance(op, cove.Operation)
+    created = op.wait(timeout=60)
+    assert op.done and op.error is None
+    assert created.state == cove.ClusterState.RUNNING
+    assert created.endpoint.startswith("http://127.0.0.1:")
+    password = created.admin_password
+    assert password
+    assert isinstance(created.create_time, datetime)
+    assert created.create_time.tzinfo is not None
+
+    vectors = np.eye(4, dtype=np.float32)
+    with cove.Client(created.endpoint, user="root", password=password) as data:
+        data.create_collection("docs", dimension=4)
+        data.insert("docs", [{"id": i, "vector": vectors[i]} for i in range(4)],
+                    progress=False)
+        hits = data.search("docs", vectors[:1], limit=2)
+        assert len(hits) == 1
+        assert _count(data) == 4
+
+    scaled = admin.scale_cluster(created.name, cu_size=2)
+    assert scaled.cu_size == 2 and scaled.state == cove.ClusterState.RUNNING
+
+    suspended = admin.suspend_cluster(created.name)
+    assert suspended.state == cove.ClusterState.SUSPENDED
+    with pytest.raises(cove.UnavailableError):
+        with cove.Client(created.endpoint, user="root", password=password,
+                         timeout=5) as data:
+            _count(data)
+    with pytest.raises(cove.FailedPreconditionError, match="SUSPENDED"):
+        admin.start_suspend_cluster(created.name)
+
+    resumed = admin.resume_cluster(created.name)
+    assert resumed.state == cove.ClusterState.RUNNING
+    with cove.Client(admin.get_cluster(created.name).endpoint, user="root",
+                     password=password) as data:
+        assert _count(data) == 4
+
+    deleted = admin.delete_cluster(created.name)
+    assert deleted.state == cove.ClusterState.DELETED
+    assert deleted.purge_time is not None
+    assert admin.restore_cluster(created.name).state == cove.ClusterState.RUNNING
+    admin.delete_cluster(created.name)
+    admin.purge_cluster(created.name)
+    with pytest.raises(cove.NotFoundError):
+        admin.get_cluster(created.name)
+    with pytest.raises(LookupError):
+        admin.get_cluster(created.name)
+
+    events = list(admin.list_audit_events(org.name, filter="outcome=SUCCEEDED",
+                                          page_size=3))
+    actions = [e.action for e in events]
+    for action in ["organizations.create", "projects.create", "environments.create",
+                   "clusters.create", "clusters.scale", "clusters.suspend",
+                   "clusters.resume", "clusters.delete", "clusters.restore",
+                   "clusters.purge"]:
+        assert action in actions
+    assert all(e.outcome == cove.AuditOutcome.SUCCEEDED for e in events)
+
+
+def test_list_pages_lazily(admin, foundation):
+    org, _, _ = foundation
+    for i in range(4):
+        admin.create_project(org.name, f"extra-{i}", region="eu-west-1")
+    page = admin.list_projects_page(org.name, page_size=2)
+    assert len(page.items) == 2 and page.next_page_token
+    names = [p.name for p in admin.list_projects(org.name, page_size=2)]
+    assert len(names) == 5 and len(set(names)) == 5
+    eu = list(admin.list_projects(org.name, filter="region=eu-west-1"))
+    assert len(eu) == 4
+    with pytest.raises(cove.InvalidArgumentError):
+        list(admin.list_projects(org.name, filter="colour=blue"))
+
+
+def test_validation_errors_are_value_errors(admin):
+    with pytest.raises(cove.InvalidArgumentError, match="organization_id"):
+        admin.create_organization("X")
+    with pytest.raises(ValueError, match="name"):
+        admin.get_cluster("clusters/prod")
+    with pytest.raises(cove.InvalidArgumentError, match="cu_size"):
+        admin.start_scale_cluster("organizations/acme/projects/p-1/clusters/c-1")
+
+
+def test_rbac_etag_and_request_ids(cloud, admin, foundation):
+    org, project, env = foundation
+    key = admin.create_api_key(org.name, scope=project.name,
+                               role="roles/project.read_only", api_key_id="reader")
+    assert key.secret
+    with cove.ControlClient(cloud, api_key=key.secret) as reader:
+        assert reader.get_project(project.name).name == project.name
+        with pytest.raises(cove.PermissionDeniedError):
+            reader.start_create_cluster(project.name, "nope", environment=env.name)
+        assert "clusters.create" not in reader.test_permissions(
+            project.name, ["clusters.create", "clusters.list"])
+    with cove.ControlClient(cloud, api_key="cove_nobody_000000") as stranger:
+        with pytest.raises(cove.UnauthenticatedError):
+            stranger.get_project(project.name)
+
+    # A stale etag is Aborted.
+    current = admin.get_project(project.name)
+    current.display_name = "renamed"
+    updated = admin.update_project(current, ["display_name"])
+    assert updated.display_name == "renamed"
+    with pytest.raises(cove.AbortedError):
+        admin.update_project(current, ["display_name"])
+
+    # The same request id: same result for the same request, AlreadyExists
+    # for another one.
+    rid = cove.ControlClient.new_request_id()
+    first = admin.create_project(org.name, "dedup", request_id=rid)
+    again = admin.create_project(org.name, "dedup", request_id=rid)
+    assert again.name == first.name and again.etag == first.etag
+    with pytest.raises(cove.AlreadyExistsError):
+        admin.create_project(org.name, "dedup-2", request_id=rid)
+
+
+def test_operation_wait_timeout_and_threads(admin, foundation):
+    org, project, env = foundation
+    admin.emulator.update_settings(transition_delay=1.0)
+    try:
+        op = admin.start_create_cluster(project.name, "slow", environment=env.name)
+        with pytest.raises(cove.DeadlineExceededError, match=op.name):
+            op.wait(timeout=0.1)
+        with pytest.raises(TimeoutError):
+            op.wait(timeout=0.05)
+        running = list(admin.list_operations(org.name, filter="done=false"))
+        assert [o.name for o in running] == [op.name]
+        # wait() releases the GIL: other threads keep calling meanwhile.
+        done = []
+        waiter = threading.Thread(target=lambda: done.append(op.wait(timeout=30)))
+        waiter.start()
+        calls = 0
+        while waiter.is_alive() and calls < 1000:
+            admin.get_project(project.name)
+            calls += 1
+        waiter.join()
+        assert calls > 1
+        assert done and done[0].state == cove.ClusterState.RUNNING
+    finally:
+        admin.emulator.update_settings(transition_delay=0.05)
+
+
+def test_emulator_faults(admin, foundation):
+    org, _, _ = foundation
+    settings = admin.emulator.get_settings()
+    assert settings.transition_delay == pytest.approx(0.05)
+    # Two UNAVAILABLE faults: the client retries them with the same request id.
+    admin.emulator.inject_fault("CreateProject", cove.FaultMode.UNAVAILABLE, count=2)
+    assert admin.create_project(org.name, "flaky").name.endswith("/projects/flaky")
+    admin.emulator.inject_fault("GetOrganization", cove.FaultMode.FAIL,
+                                code=cove.StatusCode.INTERNAL, message="boom")
+    assert any(f.verb == "GetOrganization" for f in admin.emulator.list_faults())
+    with pytest.raises(cove.InternalError):
+        admin.get_organization(org.name)
+    admin.emulator.clear_faults()
+    assert admin.get_organization(org.name).name == org.name
