@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import time
 import typing
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -31,7 +32,8 @@ from typing import (Any, Dict, Generic, Iterator, List, Optional, Sequence,
                     TypeVar, Union)
 
 from . import _core
-from ._errors import Error, StatusCode, _from_status
+from ._errors import DeadlineExceededError, Error, StatusCode, _from_status
+from ._progress import Progress, progress_enabled
 
 __all__ = [
     "ControlClient", "Emulator", "Operation", "Page",
@@ -491,9 +493,42 @@ class Operation:
         self._core.refresh(timeout=timeout)
         return self
 
-    def wait(self, timeout: Optional[float] = None) -> Optional[Cluster]:
-        """Waits until done; returns :attr:`cluster`."""
-        self._core.wait(timeout=timeout)
+    def wait(self, timeout: Optional[float] = None, *,
+             progress: Optional[bool] = None) -> Optional[Cluster]:
+        """Waits until done; returns :attr:`cluster`.
+
+        Args:
+            timeout: seconds to wait at most (None: as long as it takes).
+            progress: draw a progress bar on stderr (tqdm when importable);
+                by default only when stderr is a terminal; False: never.
+        """
+        if not progress_enabled(progress):
+            self._core.wait(timeout=timeout)
+            return self.cluster
+        deadline = None if timeout is None else time.monotonic() + timeout
+        op = self._core.operation
+        with Progress(100, f"{op.verb} {op.target.rsplit('/', 1)[-1]}", True,
+                      unit="%") as bar:
+            shown = 0
+            while True:
+                step = 0.5
+                if deadline is not None:
+                    step = max(0.0, min(step, deadline - time.monotonic()))
+                try:
+                    self._core.wait(timeout=step)
+                except DeadlineExceededError:
+                    # Only this slice ran out, unless the operation itself
+                    # failed so or the caller's timeout has passed.
+                    if self._core.done or (deadline is not None and
+                                           time.monotonic() >= deadline):
+                        raise
+                pct = 100 if self._core.done else min(
+                    99, max(0, self._core.operation.progress_percent))
+                if pct > shown:
+                    bar.update(pct - shown)
+                    shown = pct
+                if self._core.done:
+                    break
         return self.cluster
 
     def cancel(self, *, timeout: Optional[float] = None) -> "Operation":

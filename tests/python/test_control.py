@@ -270,3 +270,21 @@ def test_emulator_faults(admin, foundation):
         admin.get_organization(org.name)
     admin.emulator.clear_faults()
     assert admin.get_organization(org.name).name == org.name
+
+
+def test_operation_wait_draws_progress(admin, foundation, monkeypatch, capsys):
+    org, project, env = foundation
+    monkeypatch.setattr(cove._progress, "_stderr_isatty", lambda: True)
+    admin.emulator.update_settings(transition_delay=0.6)
+    try:
+        op = admin.start_create_cluster(project.name, "bar", environment=env.name)
+        cluster = op.wait(timeout=30)
+        assert cluster.state == cove.ClusterState.RUNNING
+        err = capsys.readouterr().err
+        assert "CreateCluster bar" in err and "100" in err
+        # progress=False never draws, even on a terminal.
+        op = admin.start_suspend_cluster(cluster.name)
+        op.wait(timeout=30, progress=False)
+        assert capsys.readouterr().err == ""
+    finally:
+        admin.emulator.update_settings(transition_delay=0.05)
