@@ -237,9 +237,17 @@ class Client {
       const std::string& collection, std::vector<Value> ids,
       std::vector<std::string> output_fields = {},
       const CallOptions& call = {});
-  /// Makes all writes durable and sealed (writes are visible before Flush).
+  /// Makes all writes durable (writes are visible before Flush). Embedded:
+  /// waits for the collection's background index builds, then writes a
+  /// checkpoint.
   absl::Status Flush(const std::string& collection,
                      const CallOptions& call = {});
+  /// Reclaims deleted rows now and waits: segments with deleted rows are
+  /// rewritten without them and small segments merged. Results of reads do
+  /// not change. NotFound for an unknown collection; Unimplemented on
+  /// backends without it.
+  absl::Status Compact(const std::string& collection,
+                       const CallOptions& call = {});
 
   /// Users, roles and privileges (Milvus RBAC), enforced by servers.
   absl::Status CreateUser(const std::string& user, const std::string& password,

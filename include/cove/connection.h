@@ -119,6 +119,8 @@ class Connection {
                                                  const CallOptions& call);
   virtual absl::Status Flush(const std::string& collection,
                              const CallOptions& call);
+  virtual absl::Status Compact(const std::string& collection,
+                               const CallOptions& call);
 
   // Users, roles and privileges (Milvus RBAC).
   virtual absl::Status CreateUser(const std::string& user,

@@ -27,8 +27,16 @@ struct EmbeddedOptions {
   std::string encryption_key;
   std::string encryption_key_file;
   std::string encryption_key_env;
-  /// Background index-building threads; 0 = hardware concurrency.
+  /// Background index-building threads; 0 = hardware concurrency. At most
+  /// two segment index builds or compactions run at once; the threads are
+  /// shared between them.
   int index_threads = 0;
+  /// Rows at which a collection's growing segment is sealed (its index is
+  /// then built in the background); at least 1.
+  int64_t segment_seal_rows = 65536;
+  /// A sealed segment whose deleted fraction exceeds this (0 to 1) is
+  /// rewritten without its deleted rows in the background.
+  double compaction_deleted_ratio = 0.2;
 
   /// InvalidArgument naming the field when an option is out of range.
   absl::Status Validate() const;

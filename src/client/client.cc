@@ -308,6 +308,10 @@ absl::Status Client::Flush(const std::string& collection,
                            const CallOptions& call) {
   return connection_->Flush(collection, call);
 }
+absl::Status Client::Compact(const std::string& collection,
+                             const CallOptions& call) {
+  return connection_->Compact(collection, call);
+}
 
 absl::StatusOr<std::string> Client::GetServerVersion(const CallOptions& call) {
   return connection_->GetServerVersion(call);

@@ -91,6 +91,9 @@ absl::StatusOr<std::vector<Row>> Connection::Query(const QueryRequest&,
 absl::Status Connection::Flush(const std::string&, const CallOptions&) {
   return Missing(*this, "Flush");
 }
+absl::Status Connection::Compact(const std::string&, const CallOptions&) {
+  return Missing(*this, "Compact");
+}
 
 absl::StatusOr<std::string> Connection::GetServerVersion(const CallOptions&) {
   return Missing(*this, "GetServerVersion");

@@ -23,6 +23,16 @@ absl::Status EmbeddedOptions::Validate() const {
         absl::StrCat("EmbeddedOptions.index_threads: must be >= 0 (got ",
                      index_threads, ")"));
   }
+  if (segment_seal_rows < 1 || segment_seal_rows > (int64_t{1} << 30)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "EmbeddedOptions.segment_seal_rows: expected 1 to 2^30 (got ",
+        segment_seal_rows, ")"));
+  }
+  if (!(compaction_deleted_ratio >= 0.0 && compaction_deleted_ratio <= 1.0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "EmbeddedOptions.compaction_deleted_ratio: expected 0 to 1 (got ",
+        compaction_deleted_ratio, ")"));
+  }
   int key_sources = (encryption_key.empty() ? 0 : 1) +
                     (encryption_key_file.empty() ? 0 : 1) +
                     (encryption_key_env.empty() ? 0 : 1);

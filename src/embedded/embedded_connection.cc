@@ -25,12 +25,15 @@ constexpr char kDefaultDatabase[] = "default";
 class EmbeddedConnection : public Connection {
  public:
   explicit EmbeddedConnection(EmbeddedOptions options)
-      : options_(std::move(options)) {
+      : options_(std::move(options)),
+        pool_(engine::BuildPool::FromThreadBudget(options_.index_threads)) {
     databases_[kDefaultDatabase];
   }
 
   ~EmbeddedConnection() override {
     if (store_ != nullptr && !store_->read_only()) {
+      // Let running index builds finish so that the checkpoint keeps them.
+      for (const auto& c : AllCollections()) c->WaitForIndexBuilds();
       absl::Status s = Checkpoint();
       if (!s.ok()) {
         std::fprintf(stderr, "cove: checkpoint at close failed: %s\n",
@@ -153,7 +156,7 @@ class EmbeddedConnection : public Connection {
                                 const CollectionSchema& schema,
                                 const std::vector<IndexSpec>& indexes,
                                 const CallOptions& call) override {
-    auto built = BuildCollection(name, schema, indexes, /*id=*/0);
+    auto built = BuildCollection(name, schema, indexes, /*id=*/0, Context());
     if (!built.ok()) return built.status();
     std::shared_ptr<engine::Collection> collection = *std::move(built);
     absl::ReaderMutexLock ops(&op_mu_);
@@ -528,9 +531,24 @@ class EmbeddedConnection : public Connection {
                      const CallOptions& call) override {
     auto c = Find(collection, call);
     if (!c.ok()) return c.status();
-    // Writes are durable when acknowledged; Flush also folds the log into a
-    // snapshot so that reopening is fast.
+    // Writes are durable when acknowledged; Flush also waits for the
+    // collection's background index builds and folds the log (and the built
+    // indexes) into a snapshot, so that reopening is fast.
+    (*c)->WaitForIndexBuilds();
     return Checkpoint();
+  }
+
+  absl::Status Compact(const std::string& collection,
+                       const CallOptions& call) override {
+    auto c = Find(collection, call);
+    if (!c.ok()) return c.status();
+    if (options_.read_only) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("compact collection '", collection,
+                       "': the data directory is open read-only"));
+    }
+    // Compaction changes no logical content: nothing is logged.
+    return (*c)->Compact();
   }
 
  private:
@@ -592,7 +610,25 @@ class EmbeddedConnection : public Connection {
     return Resolve(**db, name);
   }
 
-  static constexpr uint32_t kSnapshotVersion = 1;
+  // 2: collections in segments (engine::kCollectionFormatV2). Version 1
+  // snapshots are migrated when loaded.
+  static constexpr uint32_t kSnapshotVersion = 2;
+
+  engine::CollectionContext Context() const {
+    engine::CollectionContext context;
+    context.segments.seal_rows =
+        static_cast<size_t>(options_.segment_seal_rows);
+    context.segments.compact_deleted_ratio = options_.compaction_deleted_ratio;
+    context.pool = pool_;
+    return context;
+  }
+
+  std::vector<std::shared_ptr<engine::Collection>> AllCollections() {
+    absl::MutexLock lock(&mu_);
+    std::vector<std::shared_ptr<engine::Collection>> out;
+    for (const auto& [id, c] : by_id_) out.push_back(c);
+    return out;
+  }
   /// Log size that triggers a checkpoint after a write.
   static constexpr uint64_t kCheckpointLogBytes = uint64_t{256} << 20;
 
@@ -638,8 +674,17 @@ class EmbeddedConnection : public Connection {
     internal::ByteReader r(bytes);
     uint32_t version = 0;
     uint64_t ndb = 0;
-    if (!r.U32(&version) || version != kSnapshotVersion || !r.Varint(&ndb)) {
-      return absl::DataLossError("snapshot: unknown format version");
+    if (!r.U32(&version)) {
+      return absl::DataLossError("snapshot: truncated header");
+    }
+    if (version != 1 && version != kSnapshotVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "snapshot: format version ", version,
+          " is not supported by this build (it reads versions 1 to ",
+          kSnapshotVersion, "); open the directory with a newer Cove"));
+    }
+    if (!r.Varint(&ndb)) {
+      return absl::DataLossError("snapshot: undecodable header");
     }
     databases_.clear();
     by_id_.clear();
@@ -661,7 +706,7 @@ class EmbeddedConnection : public Connection {
         return absl::DataLossError("snapshot: undecodable database");
       }
       for (uint64_t k = 0; k < ncollections; ++k) {
-        auto c = engine::Collection::Deserialize(&r);
+        auto c = engine::Collection::Deserialize(&r, version, Context());
         if (!c.ok()) return c.status();
         std::shared_ptr<engine::Collection> shared = *std::move(c);
         by_id_[shared->id()] = shared;
@@ -711,7 +756,7 @@ class EmbeddedConnection : public Connection {
         for (auto& spec : indexes) {
           if (!engine::DecodeIndexSpec(&r, &spec)) return corrupt();
         }
-        auto c = BuildCollection(a, schema, indexes, id);
+        auto c = BuildCollection(a, schema, indexes, id, Context());
         if (!c.ok()) return c.status();
         by_id_[id] = *c;
         databases_[db_name].collections[a] = *std::move(c);
@@ -759,8 +804,10 @@ class EmbeddedConnection : public Connection {
   // A new collection with its indexes (loaded when it has any).
   static absl::StatusOr<std::shared_ptr<engine::Collection>> BuildCollection(
       const std::string& name, const CollectionSchema& schema,
-      const std::vector<IndexSpec>& indexes, int64_t id) {
-    auto created = engine::Collection::Create(name, schema, id);
+      const std::vector<IndexSpec>& indexes, int64_t id,
+      engine::CollectionContext context) {
+    auto created =
+        engine::Collection::Create(name, schema, id, std::move(context));
     if (!created.ok()) return created.status();
     std::shared_ptr<engine::Collection> collection = *std::move(created);
     for (const IndexSpec& spec : indexes) {
@@ -773,6 +820,8 @@ class EmbeddedConnection : public Connection {
   }
 
   const EmbeddedOptions options_;
+  // Background index builds and compactions of every collection.
+  const std::shared_ptr<engine::BuildPool> pool_;
   // Held shared by every write from its log record to its application, and
   // exclusively by checkpoints, so a snapshot holds every logged write.
   absl::Mutex op_mu_;

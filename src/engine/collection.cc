@@ -1,4 +1,7 @@
-// The engine's collection: validation, column storage and reads.
+// The engine's collection: validation, writes into the growing segment, and
+// reads over a snapshot of the segments. Records and snapshots are in
+// collection_io.cc, background index builds and compaction in
+// collection_background.cc.
 #include "engine/collection.h"
 
 #include <algorithm>
@@ -7,12 +10,16 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <set>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/collection_internal.h"
+#include "engine/flat_index.h"
 
 namespace cove::engine {
 namespace {
@@ -36,18 +43,6 @@ bool IntFits(DataType t, int64_t v) {
     default:
       return true;
   }
-}
-
-Metric ToEngineMetric(MetricType m) {
-  switch (m) {
-    case MetricType::kL2:
-      return Metric::kL2;
-    case MetricType::kIP:
-      return Metric::kIP;
-    case MetricType::kCosine:
-      return Metric::kCosine;
-  }
-  return Metric::kL2;
 }
 
 expr::FieldType ToExprType(DataType t) {
@@ -252,7 +247,8 @@ absl::Status ValidateSchema(const CollectionSchema& schema) {
 }
 
 absl::StatusOr<std::unique_ptr<Collection>> Collection::Create(
-    std::string name, CollectionSchema schema, int64_t id) {
+    std::string name, CollectionSchema schema, int64_t id,
+    CollectionContext context) {
   if (absl::Status s = ValidateName("collection name", name); !s.ok()) {
     return s;
   }
@@ -262,8 +258,8 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::Create(
   } else {
     ReserveIds(id);
   }
-  return std::unique_ptr<Collection>(
-      new Collection(std::move(name), std::move(schema), id));
+  return std::unique_ptr<Collection>(new Collection(
+      std::move(name), std::move(schema), id, std::move(context)));
 }
 
 void Collection::ReserveIds(int64_t max_used) {
@@ -278,11 +274,14 @@ void Collection::set_logger(Logger logger) {
   logger_ = std::move(logger);
 }
 
-Collection::Collection(std::string name, CollectionSchema schema, int64_t id)
+Collection::Collection(std::string name, CollectionSchema schema, int64_t id,
+                       CollectionContext context)
     : name_(std::move(name)),
       schema_(std::move(schema)),
       id_(id),
-      created_ts_(NowMicros()) {
+      created_ts_(NowMicros()),
+      context_(std::move(context)),
+      jobs_(std::make_shared<Jobs>()) {
   next_auto_id_ = NowMicros() << 8;  // distinct across restarts
   for (size_t i = 0; i < schema_.fields.size(); ++i) {
     const FieldSchema& f = schema_.fields[i];
@@ -295,68 +294,95 @@ Collection::Collection(std::string name, CollectionSchema schema, int64_t id)
     info.field_index = static_cast<int>(i);
     expr_schema_.fields.push_back(std::move(info));
     if (f.type == DataType::kFloatVector) {
-      VectorField vf;
-      vf.field_index = static_cast<int>(i);
-      vf.dim = static_cast<size_t>(f.dim);
-      vector_fields_.push_back(std::move(vf));
+      vector_field_index_.push_back(static_cast<int>(i));
+      vector_dims_.push_back(static_cast<size_t>(f.dim));
     }
   }
-  columns_.resize(schema_.fields.size() +
-                  (schema_.enable_dynamic_field ? 1 : 0));
+  num_columns_ = schema_.fields.size() + (schema_.enable_dynamic_field ? 1 : 0);
   if (schema_.enable_dynamic_field) {
     expr_schema_.dynamic_field_index = static_cast<int>(schema_.fields.size());
   }
+  if (context_.segments.seal_rows == 0) context_.segments.seal_rows = 1;
+  if (context_.pool == nullptr) context_.pool = std::make_shared<BuildPool>(1);
+  auto meta = std::make_shared<CollectionMeta>();
+  meta->partitions = {kDefaultPartition};
+  meta->fields.resize(vector_dims_.size());
+  auto state = std::make_shared<CollectionState>();
+  state->meta = std::move(meta);
+  absl::MutexLock lock(&mu_);
+  state->segments.push_back(NewGrowingLocked(InitialCapacity()));
+  state_ = std::move(state);
+}
+
+Collection::~Collection() {
+  absl::MutexLock lock(&jobs_->mu);
+  jobs_->cancelled = true;
+  jobs_->mu.Await(absl::Condition(
+      +[](Jobs* j) ABSL_NO_THREAD_SAFETY_ANALYSIS { return j->pending == 0; },
+      jobs_.get()));
+}
+
+size_t Collection::InitialCapacity() const {
+  return std::min<size_t>(context_.segments.seal_rows, 1024);
+}
+
+std::shared_ptr<SegmentView> Collection::NewGrowingLocked(size_t capacity) {
+  growing_ =
+      std::make_shared<SegmentData>(num_columns_, vector_dims_, capacity);
+  growing_id_ = next_segment_id_++;
+  auto view = std::make_shared<SegmentView>();
+  view->id = growing_id_;
+  view->sealed = false;
+  view->data = growing_;
+  view->rows = 0;
+  view->deleted = std::make_shared<Bitset>(capacity);
+  view->max_norm.assign(vector_dims_.size(), 0.0f);
+  view->index.resize(vector_dims_.size());
+  return view;
+}
+
+std::shared_ptr<const CollectionState> Collection::Snapshot() const {
+  absl::ReaderMutexLock lock(&state_mu_);
+  return state_;
+}
+
+void Collection::PublishMeta(std::shared_ptr<const CollectionMeta> meta) {
+  auto next = std::make_shared<CollectionState>(*state_);
+  next->meta = std::move(meta);
+  std::shared_ptr<const CollectionState> old;
+  absl::MutexLock lock(&state_mu_);
+  old = std::move(state_);
+  state_ = std::move(next);
 }
 
 std::string Collection::name() const {
-  absl::ReaderMutexLock lock(&mu_);
+  absl::MutexLock lock(&name_mu_);
   return name_;
 }
 
 void Collection::set_name(std::string name) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&name_mu_);
   name_ = std::move(name);
 }
 
-absl::Status Collection::CreateIndex(const IndexSpec& spec) {
-  absl::MutexLock lock(&mu_);
-  return CreateIndexLocked(spec, /*log=*/true);
+Metric ToEngineMetric(MetricType m) {
+  switch (m) {
+    case MetricType::kL2:
+      return Metric::kL2;
+    case MetricType::kIP:
+      return Metric::kIP;
+    case MetricType::kCosine:
+      return Metric::kCosine;
+  }
+  return Metric::kL2;
 }
 
-absl::Status Collection::CreateIndexLocked(const IndexSpec& spec, bool log) {
-  VectorField* target = nullptr;
-  for (auto& vf : vector_fields_) {
-    if (schema_.fields[vf.field_index].name == spec.field_name) target = &vf;
-  }
-  if (target == nullptr) {
-    bool exists = false;
-    for (const auto& f : schema_.fields) exists |= f.name == spec.field_name;
-    if (exists) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "index field '", spec.field_name,
-          "': only FLOAT_VECTOR fields can be indexed in this version"));
-    }
-    return absl::InvalidArgumentError(
-        absl::StrCat("index field: no field '", spec.field_name,
-                     "' in collection '", name_, "'"));
-  }
-  IndexSpec normalized = spec;
-  if (normalized.index_name.empty()) normalized.index_name = spec.field_name;
-  if (target->has_index) {
-    if (target->spec.index_type == normalized.index_type &&
-        target->spec.metric_type == normalized.metric_type &&
-        target->spec.params == normalized.params &&
-        target->spec.index_name == normalized.index_name) {
-      return absl::OkStatus();  // same index again: idempotent, as in Milvus
-    }
-    return absl::AlreadyExistsError(absl::StrCat(
-        "index on field '", spec.field_name, "' of collection '", name_,
-        "' already exists with other parameters; drop it first"));
-  }
+absl::StatusOr<IndexParams> IndexParamsFromSpec(const IndexSpec& spec,
+                                                size_t dim) {
   IndexParams params;
-  params.dim = target->dim;
-  params.metric = ToEngineMetric(normalized.metric_type);
-  switch (normalized.index_type) {
+  params.dim = dim;
+  params.metric = ToEngineMetric(spec.metric_type);
+  switch (spec.index_type) {
     case cove::IndexType::kFlat:
       params.type = engine::IndexType::kFlat;
       break;
@@ -374,7 +400,7 @@ absl::Status Collection::CreateIndexLocked(const IndexSpec& spec, bool log) {
       params.type = engine::IndexType::kHnswSq;
       break;
   }
-  for (const auto& [key, value] : normalized.params) {
+  for (const auto& [key, value] : spec.params) {
     int64_t n = 0;
     int* dest = nullptr;
     if (key == "M") dest = &params.m;
@@ -388,8 +414,50 @@ absl::Status Collection::CreateIndexLocked(const IndexSpec& spec, bool log) {
     }
     *dest = static_cast<int>(n);
   }
-  auto index = MakeIndex(params);
-  if (!index.ok()) return index.status();
+  return params;
+}
+
+absl::Status Collection::CreateIndex(const IndexSpec& spec) {
+  absl::MutexLock lock(&mu_);
+  return CreateIndexLocked(spec, /*log=*/true);
+}
+
+absl::Status Collection::CreateIndexLocked(const IndexSpec& spec, bool log) {
+  int target = -1;
+  for (size_t f = 0; f < vector_field_index_.size(); ++f) {
+    if (schema_.fields[vector_field_index_[f]].name == spec.field_name) {
+      target = static_cast<int>(f);
+    }
+  }
+  if (target < 0) {
+    bool exists = false;
+    for (const auto& f : schema_.fields) exists |= f.name == spec.field_name;
+    if (exists) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "index field '", spec.field_name,
+          "': only FLOAT_VECTOR fields can be indexed in this version"));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("index field: no field '", spec.field_name,
+                     "' in collection '", name(), "'"));
+  }
+  IndexSpec normalized = spec;
+  if (normalized.index_name.empty()) normalized.index_name = spec.field_name;
+  const FieldIndexState& current = state_->meta->fields[target];
+  if (current.has_index) {
+    if (current.spec.index_type == normalized.index_type &&
+        current.spec.metric_type == normalized.metric_type &&
+        current.spec.params == normalized.params &&
+        current.spec.index_name == normalized.index_name) {
+      return absl::OkStatus();  // same index again: idempotent, as in Milvus
+    }
+    return absl::AlreadyExistsError(absl::StrCat(
+        "index on field '", spec.field_name, "' of collection '", name(),
+        "' already exists with other parameters; drop it first"));
+  }
+  auto params = IndexParamsFromSpec(normalized, vector_dims_[target]);
+  if (!params.ok()) return params.status();
+  if (auto index = MakeIndex(*params); !index.ok()) return index.status();
   if (log) {
     internal::ByteWriter w;
     w.U8(static_cast<uint8_t>(RecordType::kCreateIndex));
@@ -397,29 +465,19 @@ absl::Status Collection::CreateIndexLocked(const IndexSpec& spec, bool log) {
     EncodeIndexSpec(normalized, &w);
     if (absl::Status s = Log(w.Take()); !s.ok()) return s;
   }
-  target->index = *std::move(index);
-  target->spec = normalized;
-  target->has_index = true;
-  return RebuildIndex(*target);
-}
-
-absl::Status Collection::RebuildIndex(VectorField& vf) {
-  if (num_rows_ == 0) return absl::OkStatus();
-  if (schema_.fields[vf.field_index].type != DataType::kFloatVector) {
-    return absl::OkStatus();
-  }
-  if (vf.spec.metric_type == MetricType::kCosine) {
-    std::vector<float> normalized(vf.data);
-    for (size_t r = 0; r < num_rows_; ++r) {
-      float* v = normalized.data() + r * vf.dim;
-      float n = Norm(v, vf.dim);
-      if (n > 0) {
-        for (size_t i = 0; i < vf.dim; ++i) v[i] /= n;
-      }
+  auto meta = std::make_shared<CollectionMeta>(*state_->meta);
+  FieldIndexState& field = meta->fields[target];
+  field.has_index = true;
+  field.spec = normalized;
+  ++field.generation;
+  const uint64_t generation = field.generation;
+  PublishMeta(std::move(meta));
+  for (const auto& seg : state_->segments) {
+    if (seg->sealed && seg->rows > 0) {
+      ScheduleBuild(seg->id, static_cast<size_t>(target), generation);
     }
-    return vf.index->Build(normalized.data(), num_rows_);
   }
-  return vf.index->Build(vf.data.data(), num_rows_);
+  return absl::OkStatus();
 }
 
 absl::Status Collection::DropIndex(const std::string& index_name) {
@@ -429,44 +487,67 @@ absl::Status Collection::DropIndex(const std::string& index_name) {
 
 absl::Status Collection::DropIndexLocked(const std::string& index_name,
                                          bool log) {
-  if (loaded_) {
+  if (state_->meta->loaded) {
     return absl::FailedPreconditionError(
-        absl::StrCat("index '", index_name, "': collection '", name_,
+        absl::StrCat("index '", index_name, "': collection '", name(),
                      "' is loaded; release it before dropping its index"));
   }
-  for (auto& vf : vector_fields_) {
-    if (vf.has_index && vf.spec.index_name == index_name) {
-      if (log) {
-        internal::ByteWriter w;
-        w.U8(static_cast<uint8_t>(RecordType::kDropIndex));
-        w.I64(id_);
-        w.Str(index_name);
-        if (absl::Status s = Log(w.Take()); !s.ok()) return s;
-      }
-      vf.index.reset();
-      vf.has_index = false;
-      vf.spec = IndexSpec();
-      return absl::OkStatus();
+  const CollectionMeta& meta = *state_->meta;
+  for (size_t f = 0; f < meta.fields.size(); ++f) {
+    if (!meta.fields[f].has_index ||
+        meta.fields[f].spec.index_name != index_name) {
+      continue;
     }
+    if (log) {
+      internal::ByteWriter w;
+      w.U8(static_cast<uint8_t>(RecordType::kDropIndex));
+      w.I64(id_);
+      w.Str(index_name);
+      if (absl::Status s = Log(w.Take()); !s.ok()) return s;
+    }
+    auto next_meta = std::make_shared<CollectionMeta>(meta);
+    next_meta->fields[f].has_index = false;
+    next_meta->fields[f].spec = IndexSpec();
+    ++next_meta->fields[f].generation;
+    Batch batch(*state_);
+    batch.next->meta = std::move(next_meta);
+    for (size_t pos = 0; pos < batch.next->segments.size(); ++pos) {
+      if (batch.next->segments[pos]->index[f] != nullptr) {
+        batch.View(pos)->index[f] = nullptr;
+      }
+    }
+    std::shared_ptr<const CollectionState> old;
+    absl::MutexLock lock(&state_mu_);
+    old = std::move(state_);
+    state_ = std::move(batch.next);
+    return absl::OkStatus();
   }
   return absl::NotFoundError(absl::StrCat(
-      "index '", index_name, "' not found in collection '", name_, "'"));
+      "index '", index_name, "' not found in collection '", name(), "'"));
 }
 
 std::vector<IndexDescription> Collection::DescribeIndexes() const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_ptr<const CollectionState> state = Snapshot();
   std::vector<IndexDescription> out;
-  for (const auto& vf : vector_fields_) {
-    if (!vf.has_index) continue;
+  for (size_t f = 0; f < state->meta->fields.size(); ++f) {
+    const FieldIndexState& field = state->meta->fields[f];
+    if (!field.has_index) continue;
+    int64_t total = 0, pending = 0;
+    for (const auto& seg : state->segments) {
+      total += static_cast<int64_t>(seg->live());
+      if (seg->sealed && seg->index[f] == nullptr) {
+        pending += static_cast<int64_t>(seg->live());
+      }
+    }
     IndexDescription d;
-    d.index_name = vf.spec.index_name;
-    d.field_name = vf.spec.field_name;
-    d.index_type = vf.spec.index_type;
-    d.metric_type = vf.spec.metric_type;
-    d.params = vf.spec.params;
-    d.total_rows = static_cast<int64_t>(num_rows_ - num_deleted_);
-    d.indexed_rows = d.total_rows;
-    d.state = "Finished";
+    d.index_name = field.spec.index_name;
+    d.field_name = field.spec.field_name;
+    d.index_type = field.spec.index_type;
+    d.metric_type = field.spec.metric_type;
+    d.params = field.spec.params;
+    d.total_rows = total;
+    d.indexed_rows = total - pending;
+    d.state = pending > 0 ? "InProgress" : "Finished";
     out.push_back(std::move(d));
   }
   return out;
@@ -478,54 +559,61 @@ absl::Status Collection::Load() {
 }
 
 absl::Status Collection::LoadLocked(bool log) {
-  for (const auto& vf : vector_fields_) {
-    if (!vf.has_index) {
+  const CollectionMeta& meta = *state_->meta;
+  for (size_t f = 0; f < meta.fields.size(); ++f) {
+    if (!meta.fields[f].has_index) {
       return absl::FailedPreconditionError(
-          absl::StrCat("load collection '", name_, "': vector field '",
-                       schema_.fields[vf.field_index].name,
+          absl::StrCat("load collection '", name(), "': vector field '",
+                       schema_.fields[vector_field_index_[f]].name,
                        "' has no index (create one first)"));
     }
   }
-  if (loaded_) return absl::OkStatus();
+  if (meta.loaded) return absl::OkStatus();
   if (log) {
     internal::ByteWriter w;
     w.U8(static_cast<uint8_t>(RecordType::kLoad));
     w.I64(id_);
     if (absl::Status s = Log(w.Take()); !s.ok()) return s;
   }
-  loaded_ = true;
+  auto next = std::make_shared<CollectionMeta>(meta);
+  next->loaded = true;
+  PublishMeta(std::move(next));
   return absl::OkStatus();
 }
 
 absl::Status Collection::Release() {
   absl::MutexLock lock(&mu_);
-  if (!loaded_) return absl::OkStatus();
+  if (!state_->meta->loaded) return absl::OkStatus();
   internal::ByteWriter w;
   w.U8(static_cast<uint8_t>(RecordType::kRelease));
   w.I64(id_);
   if (absl::Status s = Log(w.Take()); !s.ok()) return s;
-  loaded_ = false;
+  auto next = std::make_shared<CollectionMeta>(*state_->meta);
+  next->loaded = false;
+  PublishMeta(std::move(next));
   return absl::OkStatus();
 }
 
 LoadState Collection::load_state() const {
-  absl::ReaderMutexLock lock(&mu_);
-  return loaded_ ? LoadState::kLoaded : LoadState::kNotLoaded;
+  return Snapshot()->meta->loaded ? LoadState::kLoaded : LoadState::kNotLoaded;
 }
 
 int64_t Collection::row_count() const {
-  absl::ReaderMutexLock lock(&mu_);
-  return static_cast<int64_t>(num_rows_ - num_deleted_);
+  std::shared_ptr<const CollectionState> state = Snapshot();
+  int64_t n = 0;
+  for (const auto& seg : state->segments)
+    n += static_cast<int64_t>(seg->live());
+  return n;
 }
 
-absl::Status Collection::CheckLoaded(const char* verb) const {
-  if (!loaded_) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(verb, ": collection '", name_,
-                     "' is not loaded (call LoadCollection)"));
-  }
-  return absl::OkStatus();
+namespace {
+
+absl::Status NotLoaded(const char* verb, const std::string& name) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      verb, ": collection '", name, "' is not loaded (call LoadCollection)"));
 }
+
+}  // namespace
 
 absl::StatusOr<std::vector<Row>> Collection::RowsFromRequest(
     const InsertRequest& request) const {
@@ -563,7 +651,7 @@ absl::StatusOr<std::vector<Row>> Collection::RowsFromRequest(
 
 absl::Status Collection::NormalizeRow(const Row& in, size_t row_number,
                                       std::vector<Value>* out) const {
-  out->assign(columns_.size(), Value());
+  out->assign(num_columns_, Value());
   Value::Object dynamic;
   for (const auto& [key, value] : in) {
     bool known = false;
@@ -673,11 +761,6 @@ absl::Status Collection::NormalizeRow(const Row& in, size_t row_number,
   return absl::OkStatus();
 }
 
-absl::Status Collection::AppendVector(VectorField& vf, const float* v) {
-  vf.data.insert(vf.data.end(), v, v + vf.dim);
-  return absl::OkStatus();
-}
-
 absl::StatusOr<MutationResult> Collection::Insert(const InsertRequest& request,
                                                   bool upsert) {
   auto rows_or = RowsFromRequest(request);
@@ -716,9 +799,10 @@ absl::StatusOr<MutationResult> Collection::Insert(const InsertRequest& request,
     }
   }
   absl::MutexLock lock(&mu_);
-  auto partition_ids = PartitionIds({request.partition_name.empty()
-                                         ? std::string(kDefaultPartition)
-                                         : request.partition_name});
+  auto partition_ids =
+      PartitionIds(*state_->meta, {request.partition_name.empty()
+                                       ? std::string(kDefaultPartition)
+                                       : request.partition_name});
   if (!partition_ids.ok()) return partition_ids.status();
   const uint16_t partition_id = static_cast<uint16_t>(partition_ids->front());
   // Assign auto ids; check for duplicate keys.
@@ -742,7 +826,7 @@ absl::StatusOr<MutationResult> Collection::Insert(const InsertRequest& request,
       if (exists) {
         return absl::AlreadyExistsError(
             absl::StrCat("insert row ", r, ": primary key ", key.ToJson(),
-                         " already exists in collection '", name_,
+                         " already exists in collection '", name(),
                          "' (use upsert to replace it)"));
       }
     }
@@ -769,69 +853,136 @@ absl::StatusOr<MutationResult> Collection::Insert(const InsertRequest& request,
   return result;
 }
 
-void Collection::ApplyInsertLocked(std::vector<std::vector<Value>>& rows,
-                                   uint16_t partition_id) {
-  const FieldSchema& pk = schema_.fields[pk_index_];
-  for (std::vector<Value>& values : rows) {
-    const Value key = values[pk_index_];
-    const uint32_t row = static_cast<uint32_t>(num_rows_);
-    // Replace: tombstone the old row.
-    if (pk.type == DataType::kInt64) {
-      auto [it, inserted] = int_pk_.try_emplace(key.AsInt(), row);
-      if (!inserted) {
-        deleted_.Resize(num_rows_);
-        deleted_.Set(it->second);
-        ++num_deleted_;
-        it->second = row;
-      }
-    } else {
-      auto [it, inserted] = str_pk_.try_emplace(key.AsString(), row);
-      if (!inserted) {
-        deleted_.Resize(num_rows_);
-        deleted_.Set(it->second);
-        ++num_deleted_;
-        it->second = row;
-      }
-    }
-    for (auto& vf : vector_fields_) {
-      const std::vector<float>& v = values[vf.field_index].AsFloatVector();
-      vf.data.insert(vf.data.end(), v.begin(), v.end());
-      values[vf.field_index] = Value();  // kept in vf.data only
-    }
-    for (size_t c = 0; c < columns_.size(); ++c) {
-      columns_[c].push_back(std::move(values[c]));
-    }
-    row_partition_.push_back(partition_id);
-    ++num_rows_;
-  }
-  deleted_.Resize(num_rows_);
-  // Index the new rows.
-  for (auto& vf : vector_fields_) {
-    if (!vf.has_index) continue;
-    size_t first = num_rows_ - rows.size();
-    std::vector<float> batch(vf.data.begin() + first * vf.dim, vf.data.end());
-    if (vf.spec.metric_type == MetricType::kCosine) {
-      for (size_t r = 0; r < rows.size(); ++r) {
-        float* v = batch.data() + r * vf.dim;
-        float n = Norm(v, vf.dim);
-        if (n > 0) {
-          for (size_t i = 0; i < vf.dim; ++i) v[i] /= n;
-        }
-      }
-    }
-    absl::Status s = vf.index->Add(batch.data(), rows.size());
-    if (absl::IsFailedPrecondition(s)) s = RebuildIndex(vf);  // untrained IVF
-    if (!s.ok()) {
-      // The rows are stored; searches fall back to an index rebuilt later.
-      std::fprintf(stderr, "cove: indexing collection '%s' failed: %s\n",
-                   name_.c_str(), std::string(s.message()).c_str());
-    }
+void Collection::SetPkLocked(const Value& key, Loc loc) {
+  if (key.is_int()) {
+    int_pk_[key.AsInt()] = loc;
+  } else {
+    str_pk_[key.AsString()] = loc;
   }
 }
 
-std::vector<uint32_t> Collection::LookupIds(
+void Collection::ErasePkLocked(const Value& key) {
+  if (key.is_int()) {
+    int_pk_.erase(key.AsInt());
+  } else {
+    str_pk_.erase(key.AsString());
+  }
+}
+
+const Value& Collection::KeyAt(const CollectionState& state, Loc loc) const {
+  const int pos = state.Find(LocSegment(loc));
+  return state.segments[pos]->data->columns[pk_index_][LocRow(loc)];
+}
+
+bool Collection::TombstoneLocked(Batch& batch, Loc loc,
+                                 std::vector<int64_t>* touched) {
+  const int pos = batch.next->Find(LocSegment(loc));
+  if (pos < 0) return false;
+  const uint32_t row = LocRow(loc);
+  const SegmentView& current = *batch.next->segments[pos];
+  if (row >= current.rows || current.deleted->Test(row)) return false;
+  batch.Deleted(pos)->Set(row);
+  SegmentView* view = batch.View(pos);
+  ++view->num_deleted;
+  if (view->sealed && touched != nullptr) touched->push_back(view->id);
+  return true;
+}
+
+void Collection::ApplyInsertLocked(std::vector<std::vector<Value>>& rows,
+                                   uint16_t partition_id) {
+  const size_t seal_rows = context_.segments.seal_rows;
+  std::vector<int64_t> sealed_now;
+  std::vector<int64_t> touched;
+  {
+    absl::MutexLock slock(&state_mu_);
+    Batch batch(*state_);
+    int gpos = batch.next->Find(growing_id_);
+    SegmentView* g = batch.View(gpos);
+    auto seal_if_full = [&] {
+      if (g->rows < seal_rows) return;
+      // Seal: the storage is never written again; its indexes are built in
+      // the background.
+      g->sealed = true;
+      sealed_now.push_back(g->id);
+      auto view = NewGrowingLocked(InitialCapacity());
+      Bitset* deleted = const_cast<Bitset*>(view->deleted.get());
+      gpos = static_cast<int>(batch.Append(std::move(view), deleted));
+      g = batch.View(gpos);
+    };
+    for (std::vector<Value>& values : rows) {
+      seal_if_full();
+      if (g->rows == growing_->capacity) {
+        // Full below the threshold: continue in a copy twice the size.
+        // Readers keep the old storage as long as they need it.
+        const size_t rows_now = g->rows;
+        const size_t capacity =
+            std::max(rows_now + 1, std::min(2 * rows_now, seal_rows));
+        auto bigger =
+            std::make_shared<SegmentData>(num_columns_, vector_dims_, capacity);
+        for (size_t c = 0; c < num_columns_; ++c) {
+          std::copy_n(growing_->columns[c].begin(), rows_now,
+                      bigger->columns[c].begin());
+        }
+        std::copy_n(growing_->partition.begin(), rows_now,
+                    bigger->partition.begin());
+        for (size_t f = 0; f < vector_dims_.size(); ++f) {
+          std::copy_n(growing_->vectors[f].data.begin(),
+                      rows_now * vector_dims_[f],
+                      bigger->vectors[f].data.begin());
+          std::copy_n(growing_->vectors[f].inv_norm.begin(), rows_now,
+                      bigger->vectors[f].inv_norm.begin());
+        }
+        Bitset* deleted = batch.Deleted(gpos);
+        deleted->Resize(capacity);
+        g->data = bigger;
+        growing_ = std::move(bigger);
+      }
+      const Value key = values[pk_index_];
+      // Upsert: tombstone the row the key had.
+      if (key.is_int()) {
+        auto it = int_pk_.find(key.AsInt());
+        if (it != int_pk_.end()) TombstoneLocked(batch, it->second, &touched);
+      } else {
+        auto it = str_pk_.find(key.AsString());
+        if (it != str_pk_.end()) TombstoneLocked(batch, it->second, &touched);
+      }
+      const size_t row = g->rows;
+      for (size_t f = 0; f < vector_dims_.size(); ++f) {
+        Value& v = values[vector_field_index_[f]];
+        const std::vector<float>& vec = v.AsFloatVector();
+        const size_t dim = vector_dims_[f];
+        float* dst = growing_->vectors[f].data.data() + row * dim;
+        std::copy_n(vec.data(), dim, dst);
+        const float norm = Norm(dst, dim);
+        growing_->vectors[f].inv_norm[row] = norm > 0 ? 1.0f / norm : 0.0f;
+        g->max_norm[f] = std::max(g->max_norm[f], norm * norm);
+        v = Value();  // kept in the vector storage only
+      }
+      for (size_t c = 0; c < num_columns_; ++c) {
+        growing_->columns[c][row] = std::move(values[c]);
+      }
+      growing_->partition[row] = partition_id;
+      g->rows = row + 1;
+      SetPkLocked(key, MakeLoc(g->id, static_cast<uint32_t>(row)));
+      seal_if_full();
+    }
+    std::shared_ptr<const CollectionState> old = std::move(state_);
+    state_ = std::move(batch.next);
+  }
+  const CollectionMeta& meta = *state_->meta;
+  for (int64_t id : sealed_now) {
+    for (size_t f = 0; f < meta.fields.size(); ++f) {
+      if (meta.fields[f].has_index) {
+        ScheduleBuild(id, f, meta.fields[f].generation);
+      }
+    }
+  }
+  if (!touched.empty()) MaybeScheduleCompactionLocked();
+}
+
+std::vector<Collection::Loc> Collection::LookupIds(
     const std::vector<Value>& ids) const {
-  std::vector<uint32_t> rows;
+  std::vector<Loc> rows;
   const FieldSchema& pk = schema_.fields[pk_index_];
   for (const Value& id : ids) {
     if (pk.type == DataType::kInt64 && id.is_int()) {
@@ -843,45 +994,6 @@ std::vector<uint32_t> Collection::LookupIds(
     }
   }
   return rows;
-}
-
-absl::StatusOr<expr::CompiledFilter> Collection::CompileFilter(
-    const std::string& filter,
-    const std::map<std::string, Value>& params) const {
-  expr::TemplateValues values(params.begin(), params.end());
-  return expr::Compile(filter, expr_schema_, values);
-}
-
-namespace {
-
-// Row access for filters: field values straight from the columns.
-class ColumnRow : public expr::RowAccessor {
- public:
-  explicit ColumnRow(const std::vector<std::vector<Value>>* columns)
-      : columns_(columns) {}
-  void set_row(uint32_t row) { row_ = row; }
-  const Value& Get(int field_index) const override {
-    return (*columns_)[field_index][row_];
-  }
-
- private:
-  const std::vector<std::vector<Value>>* columns_;
-  uint32_t row_ = 0;
-};
-
-}  // namespace
-
-Bitset Collection::Matching(const expr::CompiledFilter* filter) const {
-  Bitset allowed(num_rows_, true);
-  allowed.AndNot(deleted_);
-  if (filter == nullptr) return allowed;
-  ColumnRow accessor(&columns_);
-  for (size_t r = 0; r < num_rows_; ++r) {
-    if (!allowed.Test(r)) continue;
-    accessor.set_row(static_cast<uint32_t>(r));
-    if (!filter->Matches(accessor)) allowed.Reset(r);
-  }
-  return allowed;
 }
 
 absl::StatusOr<MutationResult> Collection::Delete(
@@ -898,66 +1010,90 @@ absl::StatusOr<MutationResult> Collection::Delete(
     filter = *std::move(compiled);
   }
   absl::MutexLock lock(&mu_);
+  const CollectionState& state = *state_;
   std::vector<int> partitions;
   if (!request.partition_name.empty()) {
-    auto ids = PartitionIds({request.partition_name});
+    auto ids = PartitionIds(*state.meta, {request.partition_name});
     if (!ids.ok()) return ids.status();
     partitions = *std::move(ids);
   }
-  std::vector<uint32_t> rows;
+  std::vector<Loc> rows;
   if (filter.has_value()) {
-    Bitset matching = Matching(&*filter);
-    RestrictToPartitions(partitions, &matching);
-    matching.ForEachSet(
-        [&](size_t r) { rows.push_back(static_cast<uint32_t>(r)); });
+    std::vector<bool> keep;
+    if (!partitions.empty()) {
+      keep.assign(state.meta->partitions.size(), false);
+      for (int p : partitions) keep[p] = true;
+    }
+    for (const auto& seg : state.segments) {
+      Bitset matching =
+          Matching(*seg, &*filter, partitions.empty() ? nullptr : &keep);
+      matching.ForEachSet([&](size_t r) {
+        rows.push_back(MakeLoc(seg->id, static_cast<uint32_t>(r)));
+      });
+    }
   } else {
     const FieldSchema& pk = schema_.fields[pk_index_];
     for (const Value& id : request.ids) {
       absl::Status s = CheckScalar(pk, pk.type, id, "delete ids");
       if (!s.ok()) return s;
     }
-    for (uint32_t r : LookupIds(request.ids)) {
-      if (partitions.empty() || row_partition_[r] == partitions.front()) {
-        rows.push_back(r);
+    for (Loc loc : LookupIds(request.ids)) {
+      const int pos = state.Find(LocSegment(loc));
+      if (partitions.empty() ||
+          state.segments[pos]->data->partition[LocRow(loc)] ==
+              partitions.front()) {
+        rows.push_back(loc);
       }
     }
   }
   MutationResult result;
   if (logger_) {
-    std::vector<uint32_t> live;
-    for (uint32_t r : rows) {
-      if (!deleted_.Test(r)) live.push_back(r);
-    }
-    if (live.empty()) return result;
+    // Every row found is live (filters skip tombstones, the pk map holds
+    // live rows only); a key given twice is logged once.
+    absl::flat_hash_set<Loc> seen;
+    rows.erase(
+        std::remove_if(rows.begin(), rows.end(),
+                       [&](Loc loc) { return !seen.insert(loc).second; }),
+        rows.end());
+    if (rows.empty()) return result;
     internal::ByteWriter w;
     w.U8(static_cast<uint8_t>(RecordType::kDelete));
     w.I64(id_);
-    w.Varint(live.size());
-    for (uint32_t r : live) w.Val(columns_[pk_index_][r]);
+    w.Varint(rows.size());
+    for (Loc loc : rows) w.Val(KeyAt(state, loc));
     if (absl::Status s = Log(w.Take()); !s.ok()) return s;
   }
   ApplyDeleteLocked(rows, &result);
   return result;
 }
 
-int64_t Collection::ApplyDeleteLocked(const std::vector<uint32_t>& rows,
+int64_t Collection::ApplyDeleteLocked(const std::vector<Loc>& rows,
                                       MutationResult* result) {
   int64_t count = 0;
-  for (uint32_t r : rows) {
-    if (deleted_.Test(r)) continue;
-    deleted_.Set(r);
-    ++num_deleted_;
-    ++count;
-    const Value& key = columns_[pk_index_][r];
-    if (result != nullptr) result->ids.push_back(key);
-    if (key.is_int()) {
-      int_pk_.erase(key.AsInt());
-    } else {
-      str_pk_.erase(key.AsString());
+  std::vector<int64_t> touched;
+  {
+    absl::MutexLock slock(&state_mu_);
+    Batch batch(*state_);
+    for (Loc loc : rows) {
+      if (!TombstoneLocked(batch, loc, &touched)) continue;
+      ++count;
+      const Value& key = KeyAt(*batch.next, loc);
+      if (result != nullptr) result->ids.push_back(key);
+      ErasePkLocked(key);
     }
+    std::shared_ptr<const CollectionState> old = std::move(state_);
+    state_ = std::move(batch.next);
   }
   if (result != nullptr) result->count = count;
+  if (!touched.empty()) MaybeScheduleCompactionLocked();
   return count;
+}
+
+absl::StatusOr<expr::CompiledFilter> Collection::CompileFilter(
+    const std::string& filter,
+    const std::map<std::string, Value>& params) const {
+  expr::TemplateValues values(params.begin(), params.end());
+  return expr::Compile(filter, expr_schema_, values);
 }
 
 absl::StatusOr<std::vector<std::string>> Collection::ResolveOutputFields(
@@ -985,11 +1121,51 @@ absl::StatusOr<std::vector<std::string>> Collection::ResolveOutputFields(
   return out;
 }
 
-Row Collection::Entity(uint32_t row,
+namespace {
+
+// Row access for filters: field values straight from a segment's columns.
+class ColumnRow : public expr::RowAccessor {
+ public:
+  explicit ColumnRow(const std::vector<std::vector<Value>>* columns)
+      : columns_(columns) {}
+  void set_row(uint32_t row) { row_ = row; }
+  const Value& Get(int field_index) const override {
+    return (*columns_)[field_index][row_];
+  }
+
+ private:
+  const std::vector<std::vector<Value>>* columns_;
+  uint32_t row_ = 0;
+};
+
+}  // namespace
+
+Bitset Collection::Matching(const SegmentView& seg,
+                            const expr::CompiledFilter* filter,
+                            const std::vector<bool>* partitions) const {
+  Bitset allowed(seg.rows, true);
+  if (seg.num_deleted > 0) allowed.AndNot(*seg.deleted);
+  if (partitions != nullptr) {
+    const std::vector<uint16_t>& part = seg.data->partition;
+    for (size_t r = 0; r < seg.rows; ++r) {
+      if (!(*partitions)[part[r]]) allowed.Reset(r);
+    }
+  }
+  if (filter == nullptr) return allowed;
+  ColumnRow accessor(&seg.data->columns);
+  allowed.ForEachSet([&](size_t r) {
+    accessor.set_row(static_cast<uint32_t>(r));
+    if (!filter->Matches(accessor)) allowed.Reset(r);
+  });
+  return allowed;
+}
+
+Row Collection::Entity(const SegmentView& seg, uint32_t row,
                        const std::vector<std::string>& fields) const {
   Row entity;
+  const SegmentData& data = *seg.data;
   const Value* meta =
-      schema_.enable_dynamic_field ? &columns_.back()[row] : nullptr;
+      schema_.enable_dynamic_field ? &data.columns.back()[row] : nullptr;
   for (const std::string& name : fields) {
     if (name == kDynamicFieldName) {
       // "*" or "$meta": spread the dynamic keys into the entity, as pymilvus.
@@ -1003,14 +1179,14 @@ Row Collection::Entity(uint32_t row,
       if (schema_.fields[i].name != name) continue;
       found = true;
       if (schema_.fields[i].type == DataType::kFloatVector) {
-        for (const auto& vf : vector_fields_) {
-          if (vf.field_index != static_cast<int>(i)) continue;
-          entity[name] = Value::FloatVector(
-              std::vector<float>(vf.data.begin() + row * vf.dim,
-                                 vf.data.begin() + (row + 1) * vf.dim));
+        for (size_t f = 0; f < vector_field_index_.size(); ++f) {
+          if (vector_field_index_[f] != static_cast<int>(i)) continue;
+          const size_t dim = vector_dims_[f];
+          const float* v = data.vectors[f].data.data() + size_t{row} * dim;
+          entity[name] = Value::FloatVector(std::vector<float>(v, v + dim));
         }
       } else {
-        entity[name] = columns_[i][row];
+        entity[name] = data.columns[i][row];
       }
     }
     if (!found && meta != nullptr) {
@@ -1038,46 +1214,54 @@ absl::StatusOr<SearchResults> Collection::Search(
     if (!compiled.ok()) return compiled.status();
     filter = *std::move(compiled);
   }
-  absl::ReaderMutexLock lock(&mu_);
-  if (absl::Status s = CheckLoaded("search"); !s.ok()) return s;
-  const VectorField* vf = nullptr;
+  // Everything below reads this snapshot only: no lock is held.
+  const std::shared_ptr<const CollectionState> state = Snapshot();
+  const CollectionMeta& meta = *state->meta;
+  if (!meta.loaded) return NotLoaded("search", name());
+  size_t field = 0;
   if (request.anns_field.empty()) {
-    if (vector_fields_.size() > 1) {
+    if (vector_field_index_.size() > 1) {
       return absl::InvalidArgumentError(
-          absl::StrCat("search anns_field: collection '", name_,
+          absl::StrCat("search anns_field: collection '", name(),
                        "' has several vector fields; name one"));
     }
-    vf = &vector_fields_.front();
   } else {
-    for (const auto& v : vector_fields_) {
-      if (schema_.fields[v.field_index].name == request.anns_field) vf = &v;
+    bool found = false;
+    for (size_t f = 0; f < vector_field_index_.size(); ++f) {
+      if (schema_.fields[vector_field_index_[f]].name == request.anns_field) {
+        field = f;
+        found = true;
+      }
     }
-    if (vf == nullptr) {
+    if (!found) {
       return absl::InvalidArgumentError(
           absl::StrCat("search anns_field: no vector field '",
-                       request.anns_field, "' in collection '", name_, "'"));
+                       request.anns_field, "' in collection '", name(), "'"));
     }
   }
-  if (request.dim != vf->dim || request.vectors.empty() ||
-      request.vectors.size() % vf->dim != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "search vectors: wrong dimension for field '",
-        schema_.fields[vf->field_index].name, "' (expected ", vf->dim, ", got ",
-        request.dim, " with ", request.vectors.size(), " floats)"));
+  const size_t dim = vector_dims_[field];
+  const std::string& field_name =
+      schema_.fields[vector_field_index_[field]].name;
+  if (request.dim != dim || request.vectors.empty() ||
+      request.vectors.size() % dim != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("search vectors: wrong dimension for field '", field_name,
+                     "' (expected ", dim, ", got ", request.dim, " with ",
+                     request.vectors.size(), " floats)"));
   }
   for (size_t i = 0; i < request.vectors.size(); ++i) {
     if (!std::isfinite(request.vectors[i])) {
       return absl::InvalidArgumentError(
-          absl::StrCat("search vectors: query ", i / vf->dim, " element ",
-                       i % vf->dim, " is not a finite number"));
+          absl::StrCat("search vectors: query ", i / dim, " element ", i % dim,
+                       " is not a finite number"));
     }
   }
+  const IndexSpec& spec = meta.fields[field].spec;
   if (request.metric_type.has_value() &&
-      *request.metric_type != vf->spec.metric_type) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("search metric_type: the index uses ",
-                     MetricTypeName(vf->spec.metric_type), " (got ",
-                     MetricTypeName(*request.metric_type), ")"));
+      *request.metric_type != spec.metric_type) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "search metric_type: the index uses ", MetricTypeName(spec.metric_type),
+        " (got ", MetricTypeName(*request.metric_type), ")"));
   }
   IndexSearchParams params;
   params.k = static_cast<size_t>(request.limit + request.offset);
@@ -1107,30 +1291,94 @@ absl::StatusOr<SearchResults> Collection::Search(
   }
   auto fields = ResolveOutputFields(request.output_fields);
   if (!fields.ok()) return fields.status();
-  auto partitions = PartitionIds(request.partition_names);
+  auto partitions = PartitionIds(meta, request.partition_names);
   if (!partitions.ok()) return partitions.status();
-  Bitset allowed = Matching(filter.has_value() ? &*filter : nullptr);
-  RestrictToPartitions(*partitions, &allowed);
-  params.allowed = &allowed;
+  std::vector<bool> keep;
+  if (!partitions->empty()) {
+    keep.assign(meta.partitions.size(), false);
+    for (int p : *partitions) keep[p] = true;
+  }
+  const bool cosine = spec.metric_type == MetricType::kCosine;
+  const Metric metric = ToEngineMetric(spec.metric_type);
+  const bool larger_is_closer = LargerIsCloser(metric);
+
+  // The segments to search, each with its allowed rows (none: all rows).
+  struct Target {
+    const SegmentView* seg;
+    std::optional<Bitset> allowed;
+  };
+  std::vector<Target> targets;
+  targets.reserve(state->segments.size());
+  for (const auto& seg : state->segments) {
+    if (seg->live() == 0) continue;
+    Target t{seg.get(), std::nullopt};
+    if (filter.has_value() || !keep.empty() || seg->num_deleted > 0) {
+      t.allowed = Matching(*seg, filter.has_value() ? &*filter : nullptr,
+                           keep.empty() ? nullptr : &keep);
+      if (t.allowed->Count() == 0) continue;
+    }
+    targets.push_back(std::move(t));
+  }
+
+  struct Candidate {
+    float key;  // smaller is closer
+    uint32_t target;
+    uint32_t row;
+    float score;
+  };
   SearchResults results;
-  const size_t nq = request.vectors.size() / vf->dim;
-  std::vector<float> query(vf->dim);
+  const size_t nq = request.vectors.size() / dim;
+  std::vector<float> query(dim);
+  std::vector<Candidate> merged;
   for (size_t q = 0; q < nq; ++q) {
-    std::copy_n(request.vectors.begin() + q * vf->dim, vf->dim, query.begin());
-    if (vf->spec.metric_type == MetricType::kCosine) {
-      float n = Norm(query.data(), vf->dim);
+    std::copy_n(request.vectors.begin() + q * dim, dim, query.begin());
+    if (cosine) {
+      float n = Norm(query.data(), dim);
       if (n > 0) {
         for (float& x : query) x /= n;
       }
     }
-    std::vector<Neighbor> found = vf->index->Search(query.data(), params);
+    merged.clear();
+    for (size_t t = 0; t < targets.size(); ++t) {
+      const SegmentView& seg = *targets[t].seg;
+      IndexSearchParams p = params;
+      p.allowed =
+          targets[t].allowed.has_value() ? &*targets[t].allowed : nullptr;
+      std::vector<Neighbor> found;
+      if (const VectorIndex* index = seg.index[field].get()) {
+        found = index->Search(query.data(), p);
+      } else {
+        // Growing segment, or a sealed one whose index is being built.
+        ExactView view;
+        view.data = seg.data->vectors[field].data.data();
+        view.n = seg.rows;
+        view.dim = dim;
+        view.metric = metric;
+        view.max_norm = cosine ? 1.0f : seg.max_norm[field];
+        view.scale =
+            cosine ? seg.data->vectors[field].inv_norm.data() : nullptr;
+        found = ExactSearch(view, query.data(), p);
+      }
+      for (const Neighbor& nb : found) {
+        merged.push_back(Candidate{larger_is_closer ? -nb.score : nb.score,
+                                   static_cast<uint32_t>(t), nb.row, nb.score});
+      }
+    }
+    const size_t want = std::min(merged.size(), params.k);
+    auto closer = [](const Candidate& a, const Candidate& b) {
+      if (a.key != b.key) return a.key < b.key;
+      if (a.target != b.target) return a.target < b.target;
+      return a.row < b.row;
+    };
+    std::partial_sort(merged.begin(), merged.begin() + want, merged.end(),
+                      closer);
     std::vector<Hit> hits;
-    for (size_t i = static_cast<size_t>(request.offset); i < found.size();
-         ++i) {
+    for (size_t i = static_cast<size_t>(request.offset); i < want; ++i) {
+      const SegmentView& seg = *targets[merged[i].target].seg;
       Hit hit;
-      hit.id = columns_[pk_index_][found[i].row];
-      hit.distance = found[i].score;
-      hit.entity = Entity(found[i].row, *fields);
+      hit.id = seg.data->columns[pk_index_][merged[i].row];
+      hit.distance = merged[i].score;
+      hit.entity = Entity(seg, merged[i].row, *fields);
       hits.push_back(std::move(hit));
     }
     results.hits.push_back(std::move(hits));
@@ -1164,20 +1412,52 @@ absl::StatusOr<std::vector<Row>> Collection::Query(
     if (!compiled.ok()) return compiled.status();
     filter = *std::move(compiled);
   }
-  absl::ReaderMutexLock lock(&mu_);
-  if (absl::Status s = CheckLoaded("query"); !s.ok()) return s;
-  auto partitions = PartitionIds(request.partition_names);
-  if (!partitions.ok()) return partitions.status();
-  Bitset allowed = Matching(filter.has_value() ? &*filter : nullptr);
-  RestrictToPartitions(*partitions, &allowed);
-  std::vector<uint32_t> rows;
+  std::shared_ptr<const CollectionState> state;
+  std::vector<Loc> locs;
   if (!request.ids.empty()) {
-    for (uint32_t r : LookupIds(request.ids)) {
-      if (allowed.Test(r)) rows.push_back(r);
+    // The key lookups and the snapshot under one lock: they agree.
+    absl::ReaderMutexLock lock(&state_mu_);
+    state = state_;
+    locs = LookupIds(request.ids);
+  } else {
+    state = Snapshot();
+  }
+  const CollectionMeta& meta = *state->meta;
+  if (!meta.loaded) return NotLoaded("query", name());
+  auto partitions = PartitionIds(meta, request.partition_names);
+  if (!partitions.ok()) return partitions.status();
+  std::vector<bool> keep;
+  if (!partitions->empty()) {
+    keep.assign(meta.partitions.size(), false);
+    for (int p : *partitions) keep[p] = true;
+  }
+  // Result rows as (segment position, row).
+  std::vector<std::pair<uint32_t, uint32_t>> rows;
+  if (!request.ids.empty()) {
+    for (Loc loc : locs) {
+      const int pos = state->Find(LocSegment(loc));
+      if (pos < 0) continue;
+      const SegmentView& seg = *state->segments[pos];
+      const uint32_t r = LocRow(loc);
+      if (r >= seg.rows || seg.deleted->Test(r)) continue;
+      if (!keep.empty() && !keep[seg.data->partition[r]]) continue;
+      if (filter.has_value()) {
+        ColumnRow accessor(&seg.data->columns);
+        accessor.set_row(r);
+        if (!filter->Matches(accessor)) continue;
+      }
+      rows.emplace_back(static_cast<uint32_t>(pos), r);
     }
   } else {
-    allowed.ForEachSet(
-        [&](size_t r) { rows.push_back(static_cast<uint32_t>(r)); });
+    for (size_t pos = 0; pos < state->segments.size(); ++pos) {
+      const SegmentView& seg = *state->segments[pos];
+      if (seg.live() == 0) continue;
+      Bitset allowed = Matching(seg, filter.has_value() ? &*filter : nullptr,
+                                keep.empty() ? nullptr : &keep);
+      allowed.ForEachSet([&](size_t r) {
+        rows.emplace_back(static_cast<uint32_t>(pos), static_cast<uint32_t>(r));
+      });
+    }
   }
   if (count_only) {
     Row row;
@@ -1200,52 +1480,56 @@ absl::StatusOr<std::vector<Row>> Collection::Query(
     }
     *fields = std::move(scalars);
   }
-  if (request.ids.empty()) {
-    // Results come in primary-key order, so that offset/limit pages are
-    // stable and iterators can resume after the last key.
-    const std::vector<Value>& keys = columns_[pk_index_];
-    if (schema_.fields[pk_index_].type == DataType::kInt64) {
-      std::sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) {
-        return keys[a].AsInt() < keys[b].AsInt();
-      });
-    } else {
-      std::sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) {
-        return keys[a].AsString() < keys[b].AsString();
-      });
-    }
-  }
-  std::vector<Row> out;
+  auto key = [&](const std::pair<uint32_t, uint32_t>& at) -> const Value& {
+    return state->segments[at.first]->data->columns[pk_index_][at.second];
+  };
   size_t begin = std::min(rows.size(), static_cast<size_t>(request.offset));
   size_t end =
       request.limit > 0
           ? std::min(rows.size(), begin + static_cast<size_t>(request.limit))
           : rows.size();
-  for (size_t i = begin; i < end; ++i) out.push_back(Entity(rows[i], *fields));
+  if (request.ids.empty()) {
+    // Results come in primary-key order, so that offset/limit pages are
+    // stable and iterators can resume after the last key.
+    using At = std::pair<uint32_t, uint32_t>;
+    auto sort_rows = [&](auto less) {
+      if (end < rows.size()) {
+        std::partial_sort(rows.begin(), rows.begin() + end, rows.end(), less);
+      } else {
+        std::sort(rows.begin(), rows.end(), less);
+      }
+    };
+    if (schema_.fields[pk_index_].type == DataType::kInt64) {
+      sort_rows([&](const At& a, const At& b) {
+        return key(a).AsInt() < key(b).AsInt();
+      });
+    } else {
+      sort_rows([&](const At& a, const At& b) {
+        return key(a).AsString() < key(b).AsString();
+      });
+    }
+  }
+  std::vector<Row> out;
+  for (size_t i = begin; i < end; ++i) {
+    out.push_back(
+        Entity(*state->segments[rows[i].first], rows[i].second, *fields));
+  }
   return out;
 }
 
 absl::StatusOr<std::vector<int>> Collection::PartitionIds(
-    const std::vector<std::string>& names) const {
+    const CollectionMeta& meta, const std::vector<std::string>& names) const {
   std::vector<int> ids;
   for (const std::string& name : names) {
-    auto it = std::find(partitions_.begin(), partitions_.end(), name);
-    if (name.empty() || it == partitions_.end()) {
-      return absl::NotFoundError(absl::StrCat(
-          "partition '", name, "' not found in collection '", name_, "'"));
+    auto it = std::find(meta.partitions.begin(), meta.partitions.end(), name);
+    if (name.empty() || it == meta.partitions.end()) {
+      return absl::NotFoundError(absl::StrCat("partition '", name,
+                                              "' not found in collection '",
+                                              this->name(), "'"));
     }
-    ids.push_back(static_cast<int>(it - partitions_.begin()));
+    ids.push_back(static_cast<int>(it - meta.partitions.begin()));
   }
   return ids;
-}
-
-void Collection::RestrictToPartitions(const std::vector<int>& ids,
-                                      Bitset* rows) const {
-  if (ids.empty()) return;
-  std::vector<bool> keep(partitions_.size(), false);
-  for (int id : ids) keep[id] = true;
-  for (size_t r = 0; r < num_rows_; ++r) {
-    if (!keep[row_partition_[r]]) rows->Reset(r);
-  }
 }
 
 absl::Status Collection::CreatePartition(const std::string& partition) {
@@ -1258,17 +1542,18 @@ absl::Status Collection::CreatePartitionLocked(const std::string& partition,
   if (absl::Status s = ValidateName("partition name", partition); !s.ok()) {
     return s;
   }
-  if (std::find(partitions_.begin(), partitions_.end(), partition) !=
-      partitions_.end()) {
+  const std::vector<std::string>& partitions = state_->meta->partitions;
+  if (std::find(partitions.begin(), partitions.end(), partition) !=
+      partitions.end()) {
     return absl::AlreadyExistsError(
         absl::StrCat("partition '", partition,
-                     "' already exists in collection '", name_, "'"));
+                     "' already exists in collection '", name(), "'"));
   }
   size_t live = 0;
-  for (const auto& p : partitions_) live += p.empty() ? 0 : 1;
-  if (live >= kMaxPartitions || partitions_.size() >= UINT16_MAX) {
+  for (const auto& p : partitions) live += p.empty() ? 0 : 1;
+  if (live >= kMaxPartitions || partitions.size() >= UINT16_MAX) {
     return absl::ResourceExhaustedError(
-        absl::StrCat("partition '", partition, "': collection '", name_,
+        absl::StrCat("partition '", partition, "': collection '", name(),
                      "' has the maximum of ", kMaxPartitions, " partitions"));
   }
   if (log) {
@@ -1278,7 +1563,9 @@ absl::Status Collection::CreatePartitionLocked(const std::string& partition,
     w.Str(partition);
     if (absl::Status s = Log(w.Take()); !s.ok()) return s;
   }
-  partitions_.push_back(partition);
+  auto meta = std::make_shared<CollectionMeta>(*state_->meta);
+  meta->partitions.push_back(partition);
+  PublishMeta(std::move(meta));
   return absl::OkStatus();
 }
 
@@ -1293,14 +1580,15 @@ absl::Status Collection::DropPartitionLocked(const std::string& partition,
     return absl::InvalidArgumentError(
         "partition '_default': the default partition cannot be dropped");
   }
-  auto it = std::find(partitions_.begin(), partitions_.end(), partition);
-  if (partition.empty() || it == partitions_.end()) {
+  const std::vector<std::string>& partitions = state_->meta->partitions;
+  auto it = std::find(partitions.begin(), partitions.end(), partition);
+  if (partition.empty() || it == partitions.end()) {
     return absl::NotFoundError(absl::StrCat(
-        "partition '", partition, "' not found in collection '", name_, "'"));
+        "partition '", partition, "' not found in collection '", name(), "'"));
   }
-  if (loaded_) {
+  if (state_->meta->loaded) {
     return absl::FailedPreconditionError(
-        absl::StrCat("drop partition '", partition, "': collection '", name_,
+        absl::StrCat("drop partition '", partition, "': collection '", name(),
                      "' is loaded; release it first"));
   }
   if (log) {
@@ -1310,322 +1598,74 @@ absl::Status Collection::DropPartitionLocked(const std::string& partition,
     w.Str(partition);
     if (absl::Status s = Log(w.Take()); !s.ok()) return s;
   }
-  const uint16_t id = static_cast<uint16_t>(it - partitions_.begin());
-  for (size_t r = 0; r < num_rows_; ++r) {
-    if (row_partition_[r] != id || deleted_.Test(r)) continue;
-    deleted_.Set(r);
-    ++num_deleted_;
-    const Value& key = columns_[pk_index_][r];
-    if (key.is_int()) {
-      int_pk_.erase(key.AsInt());
-    } else {
-      str_pk_.erase(key.AsString());
+  const uint16_t id = static_cast<uint16_t>(it - partitions.begin());
+  std::vector<int64_t> touched;
+  {
+    absl::MutexLock slock(&state_mu_);
+    Batch batch(*state_);
+    auto meta = std::make_shared<CollectionMeta>(*state_->meta);
+    meta->partitions[id].clear();  // keep ids stable
+    batch.next->meta = std::move(meta);
+    for (size_t pos = 0; pos < batch.next->segments.size(); ++pos) {
+      const SegmentView& seg = *batch.next->segments[pos];
+      const int64_t seg_id = seg.id;
+      const size_t rows = seg.rows;
+      const SegmentData& data = *seg.data;
+      for (size_t r = 0; r < rows; ++r) {
+        if (data.partition[r] != id) continue;
+        const Loc loc = MakeLoc(seg_id, static_cast<uint32_t>(r));
+        if (TombstoneLocked(batch, loc, &touched)) {
+          ErasePkLocked(data.columns[pk_index_][r]);
+        }
+      }
     }
+    std::shared_ptr<const CollectionState> old = std::move(state_);
+    state_ = std::move(batch.next);
   }
-  it->clear();  // keep ids stable
+  if (!touched.empty()) MaybeScheduleCompactionLocked();
   return absl::OkStatus();
 }
 
 bool Collection::HasPartition(const std::string& partition) const {
-  absl::ReaderMutexLock lock(&mu_);
-  return !partition.empty() && std::find(partitions_.begin(), partitions_.end(),
-                                         partition) != partitions_.end();
+  std::shared_ptr<const CollectionState> state = Snapshot();
+  const std::vector<std::string>& partitions = state->meta->partitions;
+  return !partition.empty() && std::find(partitions.begin(), partitions.end(),
+                                         partition) != partitions.end();
 }
 
 std::vector<std::string> Collection::ListPartitions() const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_ptr<const CollectionState> state = Snapshot();
   std::vector<std::string> out;
-  for (const auto& p : partitions_) {
+  for (const auto& p : state->meta->partitions) {
     if (!p.empty()) out.push_back(p);
   }
   return out;
 }
 
-// --- records and snapshots ------------------------------------------------
-
-void EncodeSchema(const CollectionSchema& schema, internal::ByteWriter* w) {
-  w->U8(schema.enable_dynamic_field ? 1 : 0);
-  w->Str(schema.description);
-  w->Varint(schema.fields.size());
-  for (const FieldSchema& f : schema.fields) {
-    w->Str(f.name);
-    w->U32(static_cast<uint32_t>(f.type));
-    w->Str(f.description);
-    w->U8((f.is_primary_key ? 1 : 0) | (f.auto_id ? 2 : 0) |
-          (f.nullable ? 4 : 0) | (f.default_value.has_value() ? 8 : 0));
-    w->I64(f.max_length);
-    w->I64(f.dim);
-    w->U32(static_cast<uint32_t>(f.element_type));
-    w->I64(f.max_capacity);
-    if (f.default_value.has_value()) w->Val(*f.default_value);
+std::vector<SegmentInfo> Collection::Segments() const {
+  std::shared_ptr<const CollectionState> state = Snapshot();
+  std::vector<SegmentInfo> out;
+  for (const auto& seg : state->segments) {
+    SegmentInfo info;
+    info.id = seg->id;
+    info.sealed = seg->sealed;
+    info.rows = static_cast<int64_t>(seg->rows);
+    info.deleted = static_cast<int64_t>(seg->num_deleted);
+    info.memory_bytes = seg->data->MemoryBytes() +
+                        seg->deleted->words().capacity() * sizeof(uint64_t);
+    for (const auto& index : seg->index) {
+      info.indexed.push_back(index != nullptr);
+      if (index != nullptr) info.memory_bytes += index->MemoryBytes();
+    }
+    out.push_back(std::move(info));
   }
+  return out;
 }
 
-bool DecodeSchema(internal::ByteReader* r, CollectionSchema* schema) {
-  uint8_t dynamic = 0;
-  uint64_t n = 0;
-  if (!r->U8(&dynamic) || !r->Str(&schema->description) || !r->Varint(&n) ||
-      n > 4096) {
-    return false;
-  }
-  schema->enable_dynamic_field = dynamic != 0;
-  schema->fields.clear();
-  for (uint64_t i = 0; i < n; ++i) {
-    FieldSchema f;
-    uint32_t type = 0, element = 0;
-    uint8_t flags = 0;
-    if (!r->Str(&f.name) || !r->U32(&type) || !r->Str(&f.description) ||
-        !r->U8(&flags) || !r->I64(&f.max_length) || !r->I64(&f.dim) ||
-        !r->U32(&element) || !r->I64(&f.max_capacity)) {
-      return false;
-    }
-    f.type = static_cast<DataType>(type);
-    f.element_type = static_cast<DataType>(element);
-    f.is_primary_key = (flags & 1) != 0;
-    f.auto_id = (flags & 2) != 0;
-    f.nullable = (flags & 4) != 0;
-    if ((flags & 8) != 0) {
-      Value v;
-      if (!r->Val(&v)) return false;
-      f.default_value = std::move(v);
-    }
-    schema->fields.push_back(std::move(f));
-  }
-  return true;
-}
-
-void EncodeIndexSpec(const IndexSpec& spec, internal::ByteWriter* w) {
-  w->Str(spec.field_name);
-  w->Str(spec.index_name);
-  w->U8(static_cast<uint8_t>(spec.index_type));
-  w->U8(static_cast<uint8_t>(spec.metric_type));
-  w->Varint(spec.params.size());
-  for (const auto& [k, v] : spec.params) {
-    w->Str(k);
-    w->Str(v);
-  }
-}
-
-bool DecodeIndexSpec(internal::ByteReader* r, IndexSpec* spec) {
-  uint8_t type = 0, metric = 0;
-  uint64_t n = 0;
-  if (!r->Str(&spec->field_name) || !r->Str(&spec->index_name) ||
-      !r->U8(&type) || !r->U8(&metric) || !r->Varint(&n) || n > 1024 ||
-      type > static_cast<uint8_t>(cove::IndexType::kAutoIndex) ||
-      metric > static_cast<uint8_t>(MetricType::kCosine)) {
-    return false;
-  }
-  spec->index_type = static_cast<cove::IndexType>(type);
-  spec->metric_type = static_cast<MetricType>(metric);
-  spec->params.clear();
-  for (uint64_t i = 0; i < n; ++i) {
-    std::string k, v;
-    if (!r->Str(&k) || !r->Str(&v)) return false;
-    spec->params[k] = v;
-  }
-  return true;
-}
-
-absl::Status Collection::Replay(std::string_view record) {
-  auto corrupt = [&](const char* what) {
-    return absl::DataLossError(absl::StrCat(
-        "replay: undecodable ", what, " record for collection '", name_, "'"));
-  };
-  internal::ByteReader r(record);
-  uint8_t type = 0;
-  int64_t id = 0;
-  if (!r.U8(&type) || !r.I64(&id) || id != id_) return corrupt("header of a");
-  absl::MutexLock lock(&mu_);
-  switch (static_cast<RecordType>(type)) {
-    case RecordType::kInsert: {
-      uint32_t partition = 0;
-      int64_t next_auto = 0;
-      uint64_t n = 0;
-      if (!r.U32(&partition) || !r.I64(&next_auto) || !r.Varint(&n) ||
-          partition >= partitions_.size()) {
-        return corrupt("an insert");
-      }
-      std::vector<std::vector<Value>> rows;
-      rows.reserve(std::min<uint64_t>(n, 1 << 20));
-      for (uint64_t i = 0; i < n; ++i) {
-        std::vector<Value> values(columns_.size());
-        for (Value& v : values) {
-          if (!r.Val(&v)) return corrupt("an insert");
-        }
-        for (const auto& vf : vector_fields_) {
-          if (!values[vf.field_index].is_float_vector() ||
-              values[vf.field_index].AsFloatVector().size() != vf.dim) {
-            return corrupt("an insert");
-          }
-        }
-        rows.push_back(std::move(values));
-      }
-      next_auto_id_ = std::max(next_auto_id_, next_auto);
-      ApplyInsertLocked(rows, static_cast<uint16_t>(partition));
-      return absl::OkStatus();
-    }
-    case RecordType::kDelete: {
-      uint64_t n = 0;
-      if (!r.Varint(&n)) return corrupt("a delete");
-      std::vector<Value> keys;
-      for (uint64_t i = 0; i < n; ++i) {
-        Value v;
-        if (!r.Val(&v)) return corrupt("a delete");
-        keys.push_back(std::move(v));
-      }
-      ApplyDeleteLocked(LookupIds(keys), nullptr);
-      return absl::OkStatus();
-    }
-    case RecordType::kCreatePartition:
-    case RecordType::kDropPartition: {
-      std::string name;
-      if (!r.Str(&name)) return corrupt("a partition");
-      absl::Status s =
-          static_cast<RecordType>(type) == RecordType::kCreatePartition
-              ? CreatePartitionLocked(name, false)
-              : DropPartitionLocked(name, false);
-      return s.ok() ? s : corrupt("a partition");
-    }
-    case RecordType::kCreateIndex: {
-      IndexSpec spec;
-      if (!DecodeIndexSpec(&r, &spec)) return corrupt("an index");
-      return CreateIndexLocked(spec, false);
-    }
-    case RecordType::kDropIndex: {
-      std::string name;
-      if (!r.Str(&name)) return corrupt("an index");
-      return DropIndexLocked(name, false);
-    }
-    case RecordType::kLoad:
-      return LoadLocked(false);
-    case RecordType::kRelease:
-      loaded_ = false;
-      return absl::OkStatus();
-    default:
-      return corrupt("an unknown");
-  }
-}
-
-void Collection::Serialize(internal::ByteWriter* w) const {
-  absl::ReaderMutexLock lock(&mu_);
-  w->I64(id_);
-  w->Str(name_);
-  w->I64(created_ts_);
-  EncodeSchema(schema_, w);
-  w->U8(loaded_ ? 1 : 0);
-  w->I64(next_auto_id_);
-  w->Varint(partitions_.size());
-  for (const auto& p : partitions_) w->Str(p);
-  w->Varint(num_rows_);
-  w->Raw(row_partition_.data(), row_partition_.size() * sizeof(uint16_t));
-  for (size_t i = 0; i < num_rows_; ++i) w->U8(deleted_.Test(i) ? 1 : 0);
-  for (size_t c = 0; c < columns_.size(); ++c) {
-    const bool is_vector = c < schema_.fields.size() &&
-                           schema_.fields[c].type == DataType::kFloatVector;
-    if (is_vector) continue;
-    for (const Value& v : columns_[c]) w->Val(v);
-  }
-  for (const auto& vf : vector_fields_) {
-    w->Floats(vf.data.data(), vf.data.size());
-    w->U8(vf.has_index ? 1 : 0);
-    if (!vf.has_index) continue;
-    EncodeIndexSpec(vf.spec, w);
-    std::string bytes;
-    if (!vf.index->Save(&bytes).ok()) bytes.clear();
-    w->Str(bytes);
-  }
-}
-
-absl::StatusOr<std::unique_ptr<Collection>> Collection::Deserialize(
-    internal::ByteReader* r) {
-  auto corrupt = [](const std::string& what) {
-    return absl::DataLossError(
-        absl::StrCat("snapshot: undecodable collection (", what, ")"));
-  };
-  int64_t id = 0, created = 0, next_auto = 0;
-  std::string name;
-  CollectionSchema schema;
-  uint8_t loaded = 0;
-  uint64_t num_partitions = 0;
-  if (!r->I64(&id) || !r->Str(&name) || !r->I64(&created) ||
-      !DecodeSchema(r, &schema) || !r->U8(&loaded) || !r->I64(&next_auto) ||
-      !r->Varint(&num_partitions) || num_partitions > UINT16_MAX) {
-    return corrupt("header");
-  }
-  auto created_or = Create(name, schema, id);
-  if (!created_or.ok())
-    return corrupt(std::string(created_or.status().message()));
-  std::unique_ptr<Collection> c = *std::move(created_or);
-  absl::MutexLock lock(&c->mu_);
-  c->created_ts_ = created;
-  c->next_auto_id_ = next_auto;
-  c->partitions_.clear();
-  for (uint64_t i = 0; i < num_partitions; ++i) {
-    std::string p;
-    if (!r->Str(&p)) return corrupt("partitions");
-    c->partitions_.push_back(std::move(p));
-  }
-  uint64_t n = 0;
-  if (!r->Varint(&n) || n > (uint64_t{1} << 32)) return corrupt("row count");
-  c->num_rows_ = n;
-  c->row_partition_.resize(n);
-  if (!r->Raw(c->row_partition_.data(), n * sizeof(uint16_t))) {
-    return corrupt("partition ids");
-  }
-  c->deleted_.Resize(n);
-  for (uint64_t i = 0; i < n; ++i) {
-    uint8_t d = 0;
-    if (!r->U8(&d)) return corrupt("tombstones");
-    if (d != 0) {
-      c->deleted_.Set(i);
-      ++c->num_deleted_;
-    }
-  }
-  for (size_t col = 0; col < c->columns_.size(); ++col) {
-    const bool is_vector =
-        col < c->schema_.fields.size() &&
-        c->schema_.fields[col].type == DataType::kFloatVector;
-    c->columns_[col].resize(n);
-    if (is_vector) continue;
-    for (uint64_t i = 0; i < n; ++i) {
-      if (!r->Val(&c->columns_[col][i])) return corrupt("column values");
-    }
-  }
-  for (uint64_t i = 0; i < n; ++i) {
-    if (c->deleted_.Test(i)) continue;
-    const Value& key = c->columns_[c->pk_index_][i];
-    if (key.is_int()) {
-      c->int_pk_[key.AsInt()] = static_cast<uint32_t>(i);
-    } else if (key.is_string()) {
-      c->str_pk_[key.AsString()] = static_cast<uint32_t>(i);
-    } else {
-      return corrupt("primary keys");
-    }
-  }
-  for (auto& vf : c->vector_fields_) {
-    uint8_t has_index = 0;
-    if (!r->Floats(&vf.data) || vf.data.size() != n * vf.dim ||
-        !r->U8(&has_index)) {
-      return corrupt("vectors");
-    }
-    if (has_index == 0) continue;
-    IndexSpec spec;
-    std::string bytes;
-    if (!DecodeIndexSpec(r, &spec) || !r->Str(&bytes)) return corrupt("index");
-    auto loaded_index = bytes.empty()
-                            ? absl::StatusOr<std::unique_ptr<VectorIndex>>(
-                                  absl::NotFoundError("no bytes"))
-                            : LoadIndex(bytes);
-    if (loaded_index.ok() && (*loaded_index)->size() == n) {
-      vf.index = *std::move(loaded_index);
-      vf.spec = spec;
-      vf.has_index = true;
-    } else if (absl::Status s = c->CreateIndexLocked(spec, false); !s.ok()) {
-      return s;  // rebuilt from the vectors
-    }
-  }
-  c->loaded_ = loaded != 0;
-  return c;
+size_t Collection::MemoryBytes() const {
+  size_t bytes = 0;
+  for (const SegmentInfo& info : Segments()) bytes += info.memory_bytes;
+  return bytes;
 }
 
 }  // namespace cove::engine

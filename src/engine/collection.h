@@ -1,9 +1,10 @@
-// One collection of the embedded engine: schema, rows, primary-key map,
-// tombstones and one vector index per vector field.
+// One collection of the embedded engine: schema, segments (segment.h),
+// primary-key map, partitions and one index spec per vector field.
 //
-// Rows are stored by column in a single growing segment for now; the engine
-// issue splits them into growing and sealed segments. Reads take a shared
-// lock and writes an exclusive one, so every read sees a consistent state.
+// Writes go to the growing segment; sealed segments get their indexes built
+// and are compacted in the background (build_pool.h). Reads work on an
+// immutable snapshot (CollectionState) taken under a short lock, so a long
+// search never blocks writes and never sees half a write batch.
 #ifndef COVE_SRC_ENGINE_COLLECTION_H_
 #define COVE_SRC_ENGINE_COLLECTION_H_
 
@@ -21,7 +22,9 @@
 #include "cove/types.h"
 #include "cove/value.h"
 #include "engine/bitset.h"
+#include "engine/build_pool.h"
 #include "engine/expr/expr.h"
+#include "engine/segment.h"
 #include "engine/vector_index.h"
 
 namespace cove::engine {
@@ -74,6 +77,30 @@ bool DecodeSchema(internal::ByteReader* r, CollectionSchema* schema);
 void EncodeIndexSpec(const IndexSpec& spec, internal::ByteWriter* w);
 bool DecodeIndexSpec(internal::ByteReader* r, IndexSpec* spec);
 
+/// What a collection runs with besides its schema.
+struct CollectionContext {
+  SegmentOptions segments;
+  /// Shared worker pool for index builds and compactions; null: the
+  /// collection makes its own (one worker).
+  std::shared_ptr<BuildPool> pool;
+};
+
+/// Introspection of one segment (tests, stats).
+struct SegmentInfo {
+  int64_t id = 0;
+  bool sealed = false;
+  int64_t rows = 0;  // including deleted
+  int64_t deleted = 0;
+  /// Per vector field: the segment's index is built (growing: false).
+  std::vector<bool> indexed;
+  size_t memory_bytes = 0;
+};
+
+/// Snapshot format versions that Collection::Deserialize reads: 1 (one
+/// block of rows; migrated on load) and 2 (segments).
+inline constexpr uint32_t kCollectionFormatV1 = 1;
+inline constexpr uint32_t kCollectionFormatV2 = 2;
+
 class Collection {
  public:
   /// Writes a record durably before a change is applied; an error aborts
@@ -83,7 +110,12 @@ class Collection {
   /// Validates the schema. The collection starts empty and not loaded.
   /// `id` 0 assigns a new collection id; replay passes the logged one.
   static absl::StatusOr<std::unique_ptr<Collection>> Create(
-      std::string name, CollectionSchema schema, int64_t id = 0);
+      std::string name, CollectionSchema schema, int64_t id = 0,
+      CollectionContext context = {});
+
+  /// Waits for this collection's background jobs (a running index build
+  /// finishes; queued ones are dropped).
+  ~Collection();
 
   /// Sets the logger of every later change (none: changes are not logged).
   void set_logger(Logger logger);
@@ -92,11 +124,15 @@ class Collection {
   /// recovery. DataLoss when the record does not decode.
   absl::Status Replay(std::string_view record);
 
-  /// The whole state (schema, rows, partitions, index specs and index
-  /// bytes), for snapshots.
+  /// The whole state (schema, segments, partitions, index specs and the
+  /// bytes of the indexes built so far), for snapshots, in the latest format.
   void Serialize(internal::ByteWriter* w) const;
+  /// Reads what Serialize wrote in format `version` (kCollectionFormatV1 or
+  /// V2). Sealed segments whose index was not saved get it rebuilt in the
+  /// background. DataLoss when the bytes do not decode.
   static absl::StatusOr<std::unique_ptr<Collection>> Deserialize(
-      internal::ByteReader* r);
+      internal::ByteReader* r, uint32_t version = kCollectionFormatV2,
+      CollectionContext context = {});
 
   /// Keeps collection ids unique after recovery.
   static void ReserveIds(int64_t max_used);
@@ -109,9 +145,13 @@ class Collection {
 
   /// Creates the index of a vector field (one per field). AlreadyExists when
   /// the field has an index with other parameters; InvalidArgument for an
-  /// unknown or non-vector field or bad parameters.
+  /// unknown or non-vector field or bad parameters. Sealed segments get the
+  /// index built in the background (searched exactly meanwhile).
   absl::Status CreateIndex(const IndexSpec& spec);
   absl::Status DropIndex(const std::string& index_name);
+  /// indexed_rows counts live rows that searches serve from an index or
+  /// from the growing segment; state is "InProgress" while sealed segments
+  /// wait for their index.
   std::vector<IndexDescription> DescribeIndexes() const;
 
   /// Loading: searches and queries need a loaded collection, and loading
@@ -137,24 +177,54 @@ class Collection {
   bool HasPartition(const std::string& partition) const;
   std::vector<std::string> ListPartitions() const;
 
- private:
-  struct VectorField {
-    int field_index;
-    size_t dim;
-    std::vector<float> data;  // all rows, row-major, as inserted
-    std::unique_ptr<VectorIndex> index;
-    IndexSpec spec;
-    bool has_index = false;
-  };
+  /// Compacts now and waits: every sealed segment with deleted rows is
+  /// rewritten without them (small ones merged), and the growing segment
+  /// drops its deleted rows. Results of reads do not change.
+  absl::Status Compact();
 
-  Collection(std::string name, CollectionSchema schema, int64_t id);
+  /// Waits until no index build or compaction of this collection is queued
+  /// or running (tests, Flush and Compact use it).
+  void WaitForIndexBuilds() const;
+
+  /// The segments as of now, by id.
+  std::vector<SegmentInfo> Segments() const;
+  /// Bytes held by the segments and their indexes.
+  size_t MemoryBytes() const;
+
+ private:
+  struct Jobs;
+  struct Batch;
+  struct CompactionGroup;
+  // A location in the pk map: segment id (high 32 bits) and row.
+  using Loc = uint64_t;
+  static Loc MakeLoc(int64_t segment, uint32_t row) {
+    return (static_cast<uint64_t>(segment) << 32) | row;
+  }
+  static int64_t LocSegment(Loc loc) { return static_cast<int64_t>(loc >> 32); }
+  static uint32_t LocRow(Loc loc) { return static_cast<uint32_t>(loc); }
+
+  Collection(std::string name, CollectionSchema schema, int64_t id,
+             CollectionContext context);
+  static absl::StatusOr<std::unique_ptr<Collection>> DeserializeV1(
+      internal::ByteReader* r, CollectionContext context);
 
   absl::Status Log(const std::string& record) {
     return logger_ ? logger_(record) : absl::OkStatus();
   }
+  std::shared_ptr<const CollectionState> Snapshot() const;
+  // Replaces the published state (requires mu_ and state_mu_).
+  void Publish(std::shared_ptr<const CollectionState> next);
+  void PublishMeta(std::shared_ptr<const CollectionMeta> meta);
+
+  size_t InitialCapacity() const;
+  std::shared_ptr<SegmentView> NewGrowingLocked(size_t capacity);
+  // Tombstones a row in a batch; false when it was deleted already.
+  bool TombstoneLocked(Batch& batch, Loc loc, std::vector<int64_t>* touched);
+  void ErasePkLocked(const Value& key);
+  void SetPkLocked(const Value& key, Loc loc);
   void ApplyInsertLocked(std::vector<std::vector<Value>>& rows,
                          uint16_t partition_id);
-  int64_t ApplyDeleteLocked(const std::vector<uint32_t>& rows,
+  int64_t ApplyDeleteLocked(const std::vector<Loc>& rows,
                             MutationResult* result);
   absl::Status CreateIndexLocked(const IndexSpec& spec, bool log);
   absl::Status DropIndexLocked(const std::string& index_name, bool log);
@@ -169,22 +239,45 @@ class Collection {
   absl::StatusOr<expr::CompiledFilter> CompileFilter(
       const std::string& filter,
       const std::map<std::string, Value>& params) const;
-  // Allowed rows: live and matching the filter. Requires mu_ held.
-  Bitset Matching(const expr::CompiledFilter* filter) const;
-  Row Entity(uint32_t row, const std::vector<std::string>& fields) const;
+  // Allowed rows of one segment: visible, live, in the partitions (empty:
+  // all) and matching the filter (null: all).
+  Bitset Matching(const SegmentView& seg, const expr::CompiledFilter* filter,
+                  const std::vector<bool>* partitions) const;
+  Row Entity(const SegmentView& seg, uint32_t row,
+             const std::vector<std::string>& fields) const;
   absl::StatusOr<std::vector<std::string>> ResolveOutputFields(
       const std::vector<std::string>& requested) const;
-  absl::Status CheckLoaded(const char* verb) const;
-  // Partition ids of names (empty names: all partitions). Requires mu_.
+  // Partition ids of names (empty names: all partitions).
   absl::StatusOr<std::vector<int>> PartitionIds(
-      const std::vector<std::string>& names) const;
-  // Clears bits of rows outside the given partitions (empty: keep all).
-  void RestrictToPartitions(const std::vector<int>& ids, Bitset* rows) const;
-  std::vector<uint32_t> LookupIds(const std::vector<Value>& ids) const;
-  absl::Status RebuildIndex(VectorField& vf);
-  absl::Status AppendVector(VectorField& vf, const float* v);
+      const CollectionMeta& meta, const std::vector<std::string>& names) const;
+  // Requires mu_ or state_mu_.
+  std::vector<Loc> LookupIds(const std::vector<Value>& ids) const;
+  const Value& KeyAt(const CollectionState& state, Loc loc) const;
 
-  mutable absl::Mutex mu_;
+  // Background work.
+  void Submit(std::function<void()> job) const;
+  void ScheduleBuild(int64_t segment, size_t field, uint64_t generation);
+  void BuildJob(int64_t segment, size_t field, uint64_t generation);
+  absl::StatusOr<std::shared_ptr<const VectorIndex>> BuildSegmentIndex(
+      const SegmentData& data, size_t rows, size_t field,
+      const IndexSpec& spec) const;
+  // Requires mu_: schedules a compaction when a segment needs one.
+  void MaybeScheduleCompactionLocked();
+  // Requires mu_: picks segments to rewrite (all with deletes when
+  // `everything`) and marks them as compacting.
+  std::vector<CompactionGroup> PickCompactionsLocked(bool everything);
+  void RunCompaction(CompactionGroup& group) const;
+  void InstallCompaction(CompactionGroup& group);
+  void CompactGrowingLocked();
+  void CompactionJob();
+
+  // Lock order: mu_, then state_mu_. Writers hold mu_ from validation to
+  // publication (the log append included) and state_mu_ only while they
+  // change the in-memory state; readers hold state_mu_ (shared) just long
+  // enough to take the state pointer (and look up primary keys).
+  mutable absl::Mutex mu_;        // serializes writers and background installs
+  mutable absl::Mutex state_mu_;  // guards state_ and the pk maps
+  mutable absl::Mutex name_mu_;   // guards name_
   Logger logger_;
   std::string name_;
   const CollectionSchema schema_;
@@ -192,22 +285,22 @@ class Collection {
   int64_t created_ts_;
   int pk_index_ = -1;
   expr::Schema expr_schema_;
-  bool loaded_ = false;
+  size_t num_columns_ = 0;
+  std::vector<int> vector_field_index_;  // schema index of each vector field
+  std::vector<size_t> vector_dims_;
+  CollectionContext context_;
 
-  // Columns: one per schema field (vector fields keep their data in
-  // vector_fields_ and hold nulls here), plus $meta at the end when dynamic.
-  std::vector<std::vector<Value>> columns_;
-  std::vector<VectorField> vector_fields_;
-  Bitset deleted_;
-  // Partition of each row (an index into partitions_; dropped partitions
-  // leave an empty name behind so that ids stay stable).
-  std::vector<uint16_t> row_partition_;
-  std::vector<std::string> partitions_{kDefaultPartition};
-  size_t num_rows_ = 0;  // including deleted
-  size_t num_deleted_ = 0;
-  absl::flat_hash_map<int64_t, uint32_t> int_pk_;
-  absl::flat_hash_map<std::string, uint32_t> str_pk_;
+  std::shared_ptr<const CollectionState> state_;
+  // The growing segment's storage (the same object its view names).
+  std::shared_ptr<SegmentData> growing_;
+  int64_t growing_id_ = 0;
+  int64_t next_segment_id_ = 1;
+  std::vector<int64_t> compacting_;  // segments a compaction is rewriting
+  bool compaction_scheduled_ = false;
+  absl::flat_hash_map<int64_t, Loc> int_pk_;
+  absl::flat_hash_map<std::string, Loc> str_pk_;
   int64_t next_auto_id_ = 0;
+  std::shared_ptr<Jobs> jobs_;
 };
 
 }  // namespace cove::engine

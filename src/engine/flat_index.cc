@@ -172,107 +172,149 @@ struct Collector {
   }
 };
 
-}  // namespace
+// Range bounds in distance form (smaller is closer): keep lo <= dist < hi.
+struct DistRange {
+  float lo;
+  float hi;
+  bool has_hi;
+};
 
-std::vector<Neighbor> FlatIndex::Search(const float* query,
-                                        const IndexSearchParams& params) const {
-  if (params.k == 0 || n_ == 0 || query == nullptr) return {};
-  const Range range = DistanceRange(params);
-  if (params.allowed != nullptr) return SearchAllowed(query, params, range);
-  const size_t k = std::min(params.k, n_);
+DistRange ToDistRange(bool ip, const IndexSearchParams& params) {
+  DistRange r{-std::numeric_limits<float>::infinity(),
+              std::numeric_limits<float>::infinity(), false};
+  if (params.radius.has_value()) {
+    r.hi = ip ? -*params.radius : *params.radius;
+    r.has_hi = true;
+  }
+  if (params.range_filter.has_value()) {
+    r.lo = ip ? -*params.range_filter : *params.range_filter;
+  }
+  return r;
+}
 
+// Rescoring with the pairwise kernel (the same on every path) and the exact
+// range bounds.
+std::vector<Neighbor> Finalize(const ExactView& v, const float* query, size_t k,
+                               const DistRange& range,
+                               std::vector<Neighbor> cand) {
   const DistanceKernels& kern = ActiveDistanceKernels();
-  const float qnorm = kern.inner_product(query, query, dim_);
-  const float tol = kTolPerDim * static_cast<float>(dim_ + 16) *
-                    (ip() ? std::sqrt(qnorm * max_norm_) : qnorm + max_norm_);
+  const bool ip = v.metric != Metric::kL2;
+  auto pair = ip ? kern.inner_product : kern.l2sqr;
+  const float sign = ip ? -1.0f : 1.0f;
+  TopK final_top(k, /*larger_is_closer=*/false);
+  if (range.has_hi) final_top.SetBound(range.hi);
+  for (const Neighbor& nb : cand) {
+    float d = sign * pair(query, v.data + size_t{nb.row} * v.dim, v.dim);
+    if (v.scale != nullptr) d *= v.scale[nb.row];
+    if (d >= range.lo) final_top.PushKey(nb.row, d);
+  }
+  std::vector<Neighbor> out = final_top.Take();
+  if (ip) {
+    for (Neighbor& nb : out) nb.score = -nb.score;
+  }
+  return out;
+}
+
+std::vector<Neighbor> ExactSearchAll(const ExactView& v, const float* query,
+                                     size_t k, const DistRange& range) {
+  const DistanceKernels& kern = ActiveDistanceKernels();
+  const bool ip = v.metric != Metric::kL2;
+  const size_t dim = v.dim;
+  const float qnorm = kern.inner_product(query, query, dim);
+  const float tol = kTolPerDim * static_cast<float>(dim + 16) *
+                    (ip ? std::sqrt(qnorm * v.max_norm) : qnorm + v.max_norm);
   Collector c(k, range.hi, range.has_hi, range.lo, tol);
 
-  auto batch = ip() ? kern.inner_product_batch : kern.l2sqr_batch;
-  const float alpha = ip() ? -1.0f : 1.0f;
+  auto batch = ip ? kern.inner_product_batch : kern.l2sqr_batch;
+  const float alpha = ip ? -1.0f : 1.0f;
   alignas(64) float dist[kScanBlock];
   alignas(64) float val[kScanBlock];
   alignas(64) uint32_t idx[kScanBlock];
-  const float* base = data_.data();
-  for (size_t r0 = 0; r0 < n_; r0 += kScanBlock) {
-    const size_t cnt = std::min(kScanBlock, n_ - r0);
-    batch(query, base + r0 * dim_, cnt, dim_, dist);
+  for (size_t r0 = 0; r0 < v.n; r0 += kScanBlock) {
+    const size_t cnt = std::min(kScanBlock, v.n - r0);
+    batch(query, v.data + r0 * dim, cnt, dim, dist);
+    if (v.scale != nullptr) {
+      const float* s = v.scale + r0;
+      for (size_t i = 0; i < cnt; ++i) dist[i] *= s[i];
+    }
     size_t m =
         kern.select_le(dist, nullptr, alpha, cnt, c.threshold(), idx, val);
     for (size_t i = 0; i < m; ++i) {
       c.Offer(static_cast<uint32_t>(r0 + idx[i]), val[i]);
     }
   }
-
-  // Rescore with the pairwise kernel (the same on every path).
-  std::vector<Neighbor> cand = c.top.Take();
-  TopK final_top(k, /*larger_is_closer=*/false);
-  if (range.has_hi) final_top.SetBound(range.hi);
-  for (const Neighbor& nb : cand) {
-    const float* x = vector(nb.row);
-    float d =
-        ip() ? -kern.inner_product(query, x, dim_) : kern.l2sqr(query, x, dim_);
-    if (d >= range.lo) final_top.PushKey(nb.row, d);
-  }
-  std::vector<Neighbor> out = final_top.Take();
-  if (ip()) {
-    for (Neighbor& nb : out) nb.score = -nb.score;
-  }
-  return out;
+  return Finalize(v, query, k, range, c.top.Take());
 }
 
-std::vector<Neighbor> FlatIndex::SearchAllowed(const float* query,
-                                               const IndexSearchParams& params,
-                                               const Range& range) const {
+std::vector<Neighbor> ExactSearchAllowed(const ExactView& v, const float* query,
+                                         size_t k, const Bitset& allowed,
+                                         const DistRange& range) {
   const DistanceKernels& kern = ActiveDistanceKernels();
-  const size_t k = std::min(params.k, n_);
-  const float qnorm = kern.inner_product(query, query, dim_);
-  const float tol = kTolPerDim * static_cast<float>(dim_ + 16) *
-                    (ip() ? std::sqrt(qnorm * max_norm_) : qnorm + max_norm_);
+  const bool ip = v.metric != Metric::kL2;
+  const size_t dim = v.dim;
+  const float qnorm = kern.inner_product(query, query, dim);
+  const float tol = kTolPerDim * static_cast<float>(dim + 16) *
+                    (ip ? std::sqrt(qnorm * v.max_norm) : qnorm + v.max_norm);
   Collector c(k, range.hi, range.has_hi, range.lo, tol);
 
-  auto batch = ip() ? kern.inner_product_batch : kern.l2sqr_batch;
-  auto pair = ip() ? kern.inner_product : kern.l2sqr;
-  const float sign = ip() ? -1.0f : 1.0f;
-  const std::vector<uint64_t>& words = params.allowed->words();
-  const size_t nwords = std::min(words.size(), (n_ + 63) / 64);
-  const float* base = data_.data();
+  auto batch = ip ? kern.inner_product_batch : kern.l2sqr_batch;
+  auto pair = ip ? kern.inner_product : kern.l2sqr;
+  const float sign = ip ? -1.0f : 1.0f;
+  const std::vector<uint64_t>& words = allowed.words();
+  const size_t nwords = std::min(words.size(), (v.n + 63) / 64);
+  const float* base = v.data;
+  const float* scale = v.scale;
   alignas(64) float dist[64];
   for (size_t w = 0; w < nwords; ++w) {
     uint64_t bits = words[w];
     const size_t r0 = w * 64;
-    const size_t cnt = std::min<size_t>(64, n_ - r0);
+    const size_t cnt = std::min<size_t>(64, v.n - r0);
     if (cnt < 64) bits &= (uint64_t{1} << cnt) - 1;
     if (bits == 0) continue;
     if (__builtin_popcountll(bits) >= kDenseWordBits) {
-      batch(query, base + r0 * dim_, cnt, dim_, dist);
+      batch(query, base + r0 * dim, cnt, dim, dist);
       while (bits != 0) {
         int b = __builtin_ctzll(bits);
         bits &= bits - 1;
         float d = sign * dist[b];
+        if (scale != nullptr) d *= scale[r0 + b];
         if (d <= c.threshold()) c.Offer(static_cast<uint32_t>(r0 + b), d);
       }
     } else {
       while (bits != 0) {
         int b = __builtin_ctzll(bits);
         bits &= bits - 1;
-        float d = sign * pair(query, base + (r0 + b) * dim_, dim_);
+        float d = sign * pair(query, base + (r0 + b) * dim, dim);
+        if (scale != nullptr) d *= scale[r0 + b];
         if (d <= c.threshold()) c.Offer(static_cast<uint32_t>(r0 + b), d);
       }
     }
   }
+  return Finalize(v, query, k, range, c.top.Take());
+}
 
-  std::vector<Neighbor> cand = c.top.Take();
-  TopK final_top(k, /*larger_is_closer=*/false);
-  if (range.has_hi) final_top.SetBound(range.hi);
-  for (const Neighbor& nb : cand) {
-    float d = sign * pair(query, vector(nb.row), dim_);
-    if (d >= range.lo) final_top.PushKey(nb.row, d);
+}  // namespace
+
+std::vector<Neighbor> ExactSearch(const ExactView& view, const float* query,
+                                  const IndexSearchParams& params) {
+  if (params.k == 0 || view.n == 0 || query == nullptr) return {};
+  const DistRange range = ToDistRange(view.metric != Metric::kL2, params);
+  const size_t k = std::min(params.k, view.n);
+  if (params.allowed != nullptr) {
+    return ExactSearchAllowed(view, query, k, *params.allowed, range);
   }
-  std::vector<Neighbor> out = final_top.Take();
-  if (ip()) {
-    for (Neighbor& nb : out) nb.score = -nb.score;
-  }
-  return out;
+  return ExactSearchAll(view, query, k, range);
+}
+
+std::vector<Neighbor> FlatIndex::Search(const float* query,
+                                        const IndexSearchParams& params) const {
+  ExactView view;
+  view.data = data_.data();
+  view.n = n_;
+  view.dim = dim_;
+  view.metric = params_.metric;
+  view.max_norm = max_norm_;
+  return ExactSearch(view, query, params);
 }
 
 std::vector<std::vector<Neighbor>> FlatIndex::SearchBatch(

@@ -69,6 +69,28 @@ T* VectorAllocator<T>::allocate(size_t n) {
 
 namespace cove::engine {
 
+/// Row-major vectors owned elsewhere (a segment's column), for ExactSearch().
+struct ExactView {
+  const float* data = nullptr;
+  size_t n = 0;
+  size_t dim = 0;
+  /// kL2, or kIP/kCosine (both scored as inner products).
+  Metric metric = Metric::kL2;
+  /// Largest squared norm of a row (bounds rounding errors; an upper bound
+  /// is fine). With `scale`, the largest squared norm of the scaled rows.
+  float max_norm = 0.0f;
+  /// Optional per-row factor applied to each score (n floats): cosine over
+  /// raw vectors passes 1/|x| so that scores are cosine similarities.
+  const float* scale = nullptr;
+};
+
+/// The FLAT search (FlatIndex::Search) over vectors it does not own: the up
+/// to params.k closest allowed rows, closest first, with the range bounds.
+/// Segments without an index (growing ones, or sealed ones whose index is
+/// still being built) are searched with it.
+std::vector<Neighbor> ExactSearch(const ExactView& view, const float* query,
+                                  const IndexSearchParams& params);
+
 /// Exact search over float32 vectors (IndexType::kFlat).
 ///
 /// Scores are exact float32 kernel values: squared L2 for kL2, inner product
@@ -149,10 +171,6 @@ class FlatIndex : public VectorIndex {
     bool has_hi;
   };
   Range DistanceRange(const IndexSearchParams& params) const;
-
-  std::vector<Neighbor> SearchAllowed(const float* query,
-                                      const IndexSearchParams& params,
-                                      const Range& range) const;
 
   IndexParams params_;
   size_t dim_;

@@ -60,6 +60,15 @@ TEST(OptionsTest, ValidateNamesTheField) {
   embedded.index_threads = -1;
   EXPECT_THAT(embedded.Validate(), StatusIs(absl::StatusCode::kInvalidArgument,
                                             HasSubstr("index_threads")));
+  embedded.index_threads = 0;
+  embedded.segment_seal_rows = 0;
+  EXPECT_THAT(embedded.Validate(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                            HasSubstr("segment_seal_rows")));
+  embedded.segment_seal_rows = 100;
+  embedded.compaction_deleted_ratio = 1.5;
+  EXPECT_THAT(embedded.Validate(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("compaction_deleted_ratio")));
 }
 
 TEST(OptionsTest, EnvironmentFillsUnsetValuesOnly) {
@@ -91,6 +100,8 @@ TEST(ConnectionTest, DefaultMethodsAreUnimplemented) {
                                  "'empty' backend")));
   EXPECT_THAT(client.Search(SearchRequest{}),
               StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("Search")));
+  EXPECT_THAT(client.Compact("c"),
+              StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("Compact")));
 }
 
 TEST(ClientTest, QuickCreateRejectsBadDimension) {

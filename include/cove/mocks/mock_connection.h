@@ -98,6 +98,8 @@ class MockConnection : public Connection {
               (const QueryRequest&, const CallOptions&), (override));
   MOCK_METHOD(absl::Status, Flush, (const std::string&, const CallOptions&),
               (override));
+  MOCK_METHOD(absl::Status, Compact, (const std::string&, const CallOptions&),
+              (override));
   MOCK_METHOD(absl::Status, CreateUser,
               (const std::string&, const std::string&, const CallOptions&),
               (override));

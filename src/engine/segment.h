@@ -1,0 +1,147 @@
+// Segments of a collection: the column storage of a run of rows, and the
+// immutable views of it that readers hold.
+//
+// A collection's rows live in segments. One *growing* segment takes the
+// writes; at the seal threshold it is *sealed* (never written again) and the
+// index of each vector field is built for it in the background. Readers work
+// on a `CollectionState`: an immutable list of `SegmentView`s, each naming a
+// storage block, how many of its rows are visible, its tombstones and its
+// indexes as of one moment. Writers never change what a published view can
+// see: the growing storage is only appended to past every view's row count
+// (and replaced by a bigger copy when full), and tombstones and indexes are
+// copied on write.
+#ifndef COVE_SRC_ENGINE_SEGMENT_H_
+#define COVE_SRC_ENGINE_SEGMENT_H_
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cove/types.h"
+#include "cove/value.h"
+#include "engine/bitset.h"
+#include "engine/vector_index.h"
+
+namespace cove::engine {
+
+/// Segment thresholds (per collection; the embedded backend fills them from
+/// EmbeddedOptions).
+struct SegmentOptions {
+  /// Rows at which the growing segment is sealed.
+  size_t seal_rows = 65536;
+  /// A sealed segment whose deleted fraction exceeds this is rewritten
+  /// without its deleted rows in the background.
+  double compact_deleted_ratio = 0.2;
+  /// Sealed segments with fewer live rows than this are merged with each
+  /// other (0: seal_rows / 2).
+  size_t merge_rows = 0;
+
+  size_t MergeRows() const {
+    return merge_rows > 0 ? merge_rows : std::max<size_t>(1, seal_rows / 2);
+  }
+};
+
+/// The storage of one segment: `capacity` rows of every column, of which a
+/// prefix is in use. Vector fields keep nulls in `columns`; their floats are
+/// in `vectors` (row-major) with the inverse norm of each row (for cosine
+/// scans over raw vectors).
+struct SegmentData {
+  struct Vectors {
+    size_t dim = 0;
+    std::vector<float> data;      // capacity x dim
+    std::vector<float> inv_norm;  // capacity; 0 for a zero vector
+  };
+
+  SegmentData(size_t num_columns, const std::vector<size_t>& dims,
+              size_t capacity)
+      : capacity(capacity),
+        columns(num_columns, std::vector<Value>(capacity)),
+        partition(capacity, 0),
+        vectors(dims.size()) {
+    for (size_t f = 0; f < dims.size(); ++f) {
+      vectors[f].dim = dims[f];
+      vectors[f].data.resize(capacity * dims[f]);
+      vectors[f].inv_norm.resize(capacity);
+    }
+  }
+
+  /// Heap bytes of the storage (values counted by their inline size).
+  size_t MemoryBytes() const {
+    size_t bytes =
+        capacity * (columns.size() * sizeof(Value) + sizeof(uint16_t));
+    for (const Vectors& v : vectors) {
+      bytes += (v.data.capacity() + v.inv_norm.capacity()) * sizeof(float);
+    }
+    return bytes;
+  }
+
+  const size_t capacity;
+  std::vector<std::vector<Value>> columns;
+  std::vector<uint16_t> partition;
+  std::vector<Vectors> vectors;
+};
+
+/// What a reader sees of one segment.
+struct SegmentView {
+  int64_t id = 0;
+  bool sealed = false;
+  std::shared_ptr<const SegmentData> data;
+  /// Visible rows: 0 .. rows-1 of `data`.
+  size_t rows = 0;
+  /// Tombstones (at least `rows` bits).
+  std::shared_ptr<const Bitset> deleted;
+  size_t num_deleted = 0;
+  /// Per vector field: the largest squared norm among the visible rows.
+  std::vector<float> max_norm;
+  /// Per vector field: the index of this segment, or null (no index on the
+  /// field, a growing segment, or a build still running): exact scan.
+  std::vector<std::shared_ptr<const VectorIndex>> index;
+
+  size_t live() const { return rows - num_deleted; }
+};
+
+/// The index settings of one vector field.
+struct FieldIndexState {
+  bool has_index = false;
+  IndexSpec spec;
+  /// Bumped by every create/drop, so a background build started for an
+  /// older index is discarded.
+  uint64_t generation = 0;
+};
+
+/// Collection metadata that readers need, replaced as a whole on change.
+struct CollectionMeta {
+  bool loaded = false;
+  // Dropped partitions leave an empty name behind so that ids stay stable.
+  std::vector<std::string> partitions;
+  std::vector<FieldIndexState> fields;  // per vector field
+};
+
+/// A consistent state of a collection: what one read works on.
+struct CollectionState {
+  std::shared_ptr<const CollectionMeta> meta;
+  /// Sorted by id.
+  std::vector<std::shared_ptr<const SegmentView>> segments;
+
+  /// The position of segment `id`, or -1.
+  int Find(int64_t id) const {
+    size_t lo = 0, hi = segments.size();
+    while (lo < hi) {
+      size_t mid = (lo + hi) / 2;
+      if (segments[mid]->id < id) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo < segments.size() && segments[lo]->id == id ? static_cast<int>(lo)
+                                                          : -1;
+  }
+};
+
+}  // namespace cove::engine
+
+#endif  // COVE_SRC_ENGINE_SEGMENT_H_
