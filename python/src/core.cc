@@ -1364,6 +1364,36 @@ py::tuple PageTuple(cove::control::Page<T> page) {
                         py::str(page.next_page_token));
 }
 
+// Binds a client method `R M(A..., const ControlCallOptions&)` as a Python
+// method taking A... and then `timeout` (seconds), run without the GIL:
+// ControlMethod returns the result, ControlPageMethod a (items, token) tuple.
+template <bool kPage, typename C, typename R, typename Tuple, size_t... I>
+auto BindTimeout(R (C::*method)(std::tuple_element_t<I, Tuple>...,
+                                const cove::ControlCallOptions&),
+                 std::index_sequence<I...>) {
+  return [method](C& c, std::tuple_element_t<I, Tuple>... args,
+                  std::optional<double> timeout) {
+    auto call = ControlCall(timeout);
+    if constexpr (kPage) {
+      return PageTuple(Blocking([&] { return (c.*method)(args..., call); }));
+    } else {
+      return Blocking([&] { return (c.*method)(args..., call); });
+    }
+  };
+}
+template <typename C, typename R, typename... A>
+auto ControlMethod(R (C::*method)(A...)) {
+  using Args = std::tuple<A...>;
+  return BindTimeout<false, C, R, Args>(
+      method, std::make_index_sequence<sizeof...(A) - 1>{});
+}
+template <typename C, typename R, typename... A>
+auto ControlPageMethod(R (C::*method)(A...)) {
+  using Args = std::tuple<A...>;
+  return BindTimeout<true, C, R, Args>(
+      method, std::make_index_sequence<sizeof...(A) - 1>{});
+}
+
 #define COVE_PY_TIME(T, f)                          \
   .def_property(                                    \
       #f, [](const T& o) { return TimeToPy(o.f); }, \
@@ -1687,473 +1717,150 @@ void BindControl(py::module_& m) {
       .def("emulator", &cove::ControlClient::emulator,
            "The emulator test knobs.")
       .def_static("new_request_id", &cove::ControlClient::NewRequestId)
-      .def(
-          "create_organization",
-          [](cove::ControlClient& c,
-             const ctl::CreateOrganizationRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking(
-                [&] { return c.CreateOrganization(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "get_organization",
-          [](cove::ControlClient& c, const std::string& name,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.GetOrganization(name, call); });
-          },
-          py::arg("name"), py::arg("timeout") = py::none())
-      .def(
-          "list_organizations",
-          [](cove::ControlClient& c, const ctl::ListRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return PageTuple(
-                Blocking([&] { return c.ListOrganizations(request, call); }));
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "update_organization",
-          [](cove::ControlClient& c, const ctl::Organization& resource,
-             const std::vector<std::string>& update_mask,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] {
-              return c.UpdateOrganization(resource, update_mask, call);
-            });
-          },
-          py::arg("resource"), py::arg("update_mask"),
-          py::arg("timeout") = py::none())
-      .def(
-          "delete_organization",
-          [](cove::ControlClient& c, const ctl::DeleteRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking(
-                [&] { return c.DeleteOrganization(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "list_members",
-          [](cove::ControlClient& c, const ctl::ListRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return PageTuple(
-                Blocking([&] { return c.ListMembers(request, call); }));
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "get_member",
-          [](cove::ControlClient& c, const std::string& name,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.GetMember(name, call); });
-          },
-          py::arg("name"), py::arg("timeout") = py::none())
-      .def(
-          "update_member",
-          [](cove::ControlClient& c, const ctl::Member& resource,
-             const std::vector<std::string>& update_mask,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking(
-                [&] { return c.UpdateMember(resource, update_mask, call); });
-          },
-          py::arg("resource"), py::arg("update_mask"),
-          py::arg("timeout") = py::none())
-      .def(
-          "delete_member",
-          [](cove::ControlClient& c, const ctl::DeleteRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.DeleteMember(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "create_invitation",
-          [](cove::ControlClient& c,
-             const ctl::CreateInvitationRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.CreateInvitation(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "get_invitation",
-          [](cove::ControlClient& c, const std::string& name,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.GetInvitation(name, call); });
-          },
-          py::arg("name"), py::arg("timeout") = py::none())
-      .def(
-          "list_invitations",
-          [](cove::ControlClient& c, const ctl::ListRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return PageTuple(
-                Blocking([&] { return c.ListInvitations(request, call); }));
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "revoke_invitation",
-          [](cove::ControlClient& c, const ctl::DeleteRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.RevokeInvitation(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "accept_invitation",
-          [](cove::ControlClient& c,
-             const ctl::AcceptInvitationRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.AcceptInvitation(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "create_project",
-          [](cove::ControlClient& c, const ctl::CreateProjectRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.CreateProject(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "get_project",
-          [](cove::ControlClient& c, const std::string& name,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.GetProject(name, call); });
-          },
-          py::arg("name"), py::arg("timeout") = py::none())
-      .def(
-          "list_projects",
-          [](cove::ControlClient& c, const ctl::ListRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return PageTuple(
-                Blocking([&] { return c.ListProjects(request, call); }));
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "update_project",
-          [](cove::ControlClient& c, const ctl::Project& resource,
-             const std::vector<std::string>& update_mask,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking(
-                [&] { return c.UpdateProject(resource, update_mask, call); });
-          },
-          py::arg("resource"), py::arg("update_mask"),
-          py::arg("timeout") = py::none())
-      .def(
-          "delete_project",
-          [](cove::ControlClient& c, const ctl::DeleteRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.DeleteProject(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "create_environment",
-          [](cove::ControlClient& c,
-             const ctl::CreateEnvironmentRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.CreateEnvironment(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "get_environment",
-          [](cove::ControlClient& c, const std::string& name,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.GetEnvironment(name, call); });
-          },
-          py::arg("name"), py::arg("timeout") = py::none())
-      .def(
-          "list_environments",
-          [](cove::ControlClient& c, const ctl::ListRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return PageTuple(
-                Blocking([&] { return c.ListEnvironments(request, call); }));
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "delete_environment",
-          [](cove::ControlClient& c, const ctl::DeleteRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.DeleteEnvironment(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "validate_environment",
-          [](cove::ControlClient& c, const std::string& name,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.ValidateEnvironment(name, call); });
-          },
-          py::arg("name"), py::arg("timeout") = py::none())
-      .def(
-          "rotate_agent_token",
-          [](cove::ControlClient& c,
-             const ctl::RotateAgentTokenRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.RotateAgentToken(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "start_create_cluster",
-          [](cove::ControlClient& c, const ctl::CreateClusterRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking(
-                [&] { return c.StartCreateCluster(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "get_cluster",
-          [](cove::ControlClient& c, const std::string& name,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.GetCluster(name, call); });
-          },
-          py::arg("name"), py::arg("timeout") = py::none())
-      .def(
-          "list_clusters",
-          [](cove::ControlClient& c, const ctl::ListRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return PageTuple(
-                Blocking([&] { return c.ListClusters(request, call); }));
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "update_cluster",
-          [](cove::ControlClient& c, const ctl::Cluster& resource,
-             const std::vector<std::string>& update_mask,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking(
-                [&] { return c.UpdateCluster(resource, update_mask, call); });
-          },
-          py::arg("resource"), py::arg("update_mask"),
-          py::arg("timeout") = py::none())
-      .def(
-          "start_suspend_cluster",
-          [](cove::ControlClient& c, const ctl::ClusterActionRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking(
-                [&] { return c.StartSuspendCluster(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "start_resume_cluster",
-          [](cove::ControlClient& c, const ctl::ClusterActionRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking(
-                [&] { return c.StartResumeCluster(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "start_scale_cluster",
-          [](cove::ControlClient& c, const ctl::ScaleClusterRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.StartScaleCluster(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "start_delete_cluster",
-          [](cove::ControlClient& c, const ctl::ClusterActionRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking(
-                [&] { return c.StartDeleteCluster(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "start_restore_cluster",
-          [](cove::ControlClient& c, const ctl::ClusterActionRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking(
-                [&] { return c.StartRestoreCluster(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "start_purge_cluster",
-          [](cove::ControlClient& c, const ctl::ClusterActionRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.StartPurgeCluster(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "create_api_key",
-          [](cove::ControlClient& c, const ctl::CreateApiKeyRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.CreateApiKey(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "get_api_key",
-          [](cove::ControlClient& c, const std::string& name,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.GetApiKey(name, call); });
-          },
-          py::arg("name"), py::arg("timeout") = py::none())
-      .def(
-          "list_api_keys",
-          [](cove::ControlClient& c, const ctl::ListRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return PageTuple(
-                Blocking([&] { return c.ListApiKeys(request, call); }));
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "update_api_key",
-          [](cove::ControlClient& c, const ctl::ApiKey& resource,
-             const std::vector<std::string>& update_mask,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking(
-                [&] { return c.UpdateApiKey(resource, update_mask, call); });
-          },
-          py::arg("resource"), py::arg("update_mask"),
-          py::arg("timeout") = py::none())
-      .def(
-          "delete_api_key",
-          [](cove::ControlClient& c, const ctl::DeleteRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.DeleteApiKey(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "create_role",
-          [](cove::ControlClient& c, const ctl::CreateRoleRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.CreateRole(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "get_role",
-          [](cove::ControlClient& c, const std::string& name,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.GetRole(name, call); });
-          },
-          py::arg("name"), py::arg("timeout") = py::none())
-      .def(
-          "list_roles",
-          [](cove::ControlClient& c, const ctl::ListRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return PageTuple(
-                Blocking([&] { return c.ListRoles(request, call); }));
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "update_role",
-          [](cove::ControlClient& c, const ctl::Role& resource,
-             const std::vector<std::string>& update_mask,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking(
-                [&] { return c.UpdateRole(resource, update_mask, call); });
-          },
-          py::arg("resource"), py::arg("update_mask"),
-          py::arg("timeout") = py::none())
-      .def(
-          "delete_role",
-          [](cove::ControlClient& c, const ctl::DeleteRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.DeleteRole(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "create_role_binding",
-          [](cove::ControlClient& c,
-             const ctl::CreateRoleBindingRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.CreateRoleBinding(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "get_role_binding",
-          [](cove::ControlClient& c, const std::string& name,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.GetRoleBinding(name, call); });
-          },
-          py::arg("name"), py::arg("timeout") = py::none())
-      .def(
-          "list_role_bindings",
-          [](cove::ControlClient& c, const ctl::ListRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return PageTuple(
-                Blocking([&] { return c.ListRoleBindings(request, call); }));
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "delete_role_binding",
-          [](cove::ControlClient& c, const ctl::DeleteRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.DeleteRoleBinding(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "test_permissions",
-          [](cove::ControlClient& c, const ctl::TestPermissionsRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.TestPermissions(request, call); });
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "list_audit_events",
-          [](cove::ControlClient& c, const ctl::ListAuditEventsRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return PageTuple(
-                Blocking([&] { return c.ListAuditEvents(request, call); }));
-          },
-          py::arg("request"), py::arg("timeout") = py::none())
-      .def(
-          "get_operation",
-          [](cove::ControlClient& c, const std::string& name,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return Blocking([&] { return c.GetOperation(name, call); });
-          },
-          py::arg("name"), py::arg("timeout") = py::none())
-      .def(
-          "list_operations",
-          [](cove::ControlClient& c, const ctl::ListRequest& request,
-             std::optional<double> timeout) {
-            auto call = ControlCall(timeout);
-            return PageTuple(
-                Blocking([&] { return c.ListOperations(request, call); }));
-          },
-          py::arg("request"), py::arg("timeout") = py::none());
+      .def("create_organization",
+           ControlMethod(&cove::ControlClient::CreateOrganization),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("get_organization",
+           ControlMethod(&cove::ControlClient::GetOrganization),
+           py::arg("name"), py::arg("timeout") = py::none())
+      .def("list_organizations",
+           ControlPageMethod(&cove::ControlClient::ListOrganizations),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("update_organization",
+           ControlMethod(&cove::ControlClient::UpdateOrganization),
+           py::arg("resource"), py::arg("update_mask"),
+           py::arg("timeout") = py::none())
+      .def("delete_organization",
+           ControlMethod(&cove::ControlClient::DeleteOrganization),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("list_members", ControlPageMethod(&cove::ControlClient::ListMembers),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("get_member", ControlMethod(&cove::ControlClient::GetMember),
+           py::arg("name"), py::arg("timeout") = py::none())
+      .def("update_member", ControlMethod(&cove::ControlClient::UpdateMember),
+           py::arg("resource"), py::arg("update_mask"),
+           py::arg("timeout") = py::none())
+      .def("delete_member", ControlMethod(&cove::ControlClient::DeleteMember),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("create_invitation",
+           ControlMethod(&cove::ControlClient::CreateInvitation),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("get_invitation", ControlMethod(&cove::ControlClient::GetInvitation),
+           py::arg("name"), py::arg("timeout") = py::none())
+      .def("list_invitations",
+           ControlPageMethod(&cove::ControlClient::ListInvitations),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("revoke_invitation",
+           ControlMethod(&cove::ControlClient::RevokeInvitation),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("accept_invitation",
+           ControlMethod(&cove::ControlClient::AcceptInvitation),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("create_project", ControlMethod(&cove::ControlClient::CreateProject),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("get_project", ControlMethod(&cove::ControlClient::GetProject),
+           py::arg("name"), py::arg("timeout") = py::none())
+      .def("list_projects",
+           ControlPageMethod(&cove::ControlClient::ListProjects),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("update_project", ControlMethod(&cove::ControlClient::UpdateProject),
+           py::arg("resource"), py::arg("update_mask"),
+           py::arg("timeout") = py::none())
+      .def("delete_project", ControlMethod(&cove::ControlClient::DeleteProject),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("create_environment",
+           ControlMethod(&cove::ControlClient::CreateEnvironment),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("get_environment",
+           ControlMethod(&cove::ControlClient::GetEnvironment), py::arg("name"),
+           py::arg("timeout") = py::none())
+      .def("list_environments",
+           ControlPageMethod(&cove::ControlClient::ListEnvironments),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("delete_environment",
+           ControlMethod(&cove::ControlClient::DeleteEnvironment),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("validate_environment",
+           ControlMethod(&cove::ControlClient::ValidateEnvironment),
+           py::arg("name"), py::arg("timeout") = py::none())
+      .def("rotate_agent_token",
+           ControlMethod(&cove::ControlClient::RotateAgentToken),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("start_create_cluster",
+           ControlMethod(&cove::ControlClient::StartCreateCluster),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("get_cluster", ControlMethod(&cove::ControlClient::GetCluster),
+           py::arg("name"), py::arg("timeout") = py::none())
+      .def("list_clusters",
+           ControlPageMethod(&cove::ControlClient::ListClusters),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("update_cluster", ControlMethod(&cove::ControlClient::UpdateCluster),
+           py::arg("resource"), py::arg("update_mask"),
+           py::arg("timeout") = py::none())
+      .def("start_suspend_cluster",
+           ControlMethod(&cove::ControlClient::StartSuspendCluster),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("start_resume_cluster",
+           ControlMethod(&cove::ControlClient::StartResumeCluster),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("start_scale_cluster",
+           ControlMethod(&cove::ControlClient::StartScaleCluster),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("start_delete_cluster",
+           ControlMethod(&cove::ControlClient::StartDeleteCluster),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("start_restore_cluster",
+           ControlMethod(&cove::ControlClient::StartRestoreCluster),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("start_purge_cluster",
+           ControlMethod(&cove::ControlClient::StartPurgeCluster),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("create_api_key", ControlMethod(&cove::ControlClient::CreateApiKey),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("get_api_key", ControlMethod(&cove::ControlClient::GetApiKey),
+           py::arg("name"), py::arg("timeout") = py::none())
+      .def("list_api_keys",
+           ControlPageMethod(&cove::ControlClient::ListApiKeys),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("update_api_key", ControlMethod(&cove::ControlClient::UpdateApiKey),
+           py::arg("resource"), py::arg("update_mask"),
+           py::arg("timeout") = py::none())
+      .def("delete_api_key", ControlMethod(&cove::ControlClient::DeleteApiKey),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("create_role", ControlMethod(&cove::ControlClient::CreateRole),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("get_role", ControlMethod(&cove::ControlClient::GetRole),
+           py::arg("name"), py::arg("timeout") = py::none())
+      .def("list_roles", ControlPageMethod(&cove::ControlClient::ListRoles),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("update_role", ControlMethod(&cove::ControlClient::UpdateRole),
+           py::arg("resource"), py::arg("update_mask"),
+           py::arg("timeout") = py::none())
+      .def("delete_role", ControlMethod(&cove::ControlClient::DeleteRole),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("create_role_binding",
+           ControlMethod(&cove::ControlClient::CreateRoleBinding),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("get_role_binding",
+           ControlMethod(&cove::ControlClient::GetRoleBinding), py::arg("name"),
+           py::arg("timeout") = py::none())
+      .def("list_role_bindings",
+           ControlPageMethod(&cove::ControlClient::ListRoleBindings),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("delete_role_binding",
+           ControlMethod(&cove::ControlClient::DeleteRoleBinding),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("test_permissions",
+           ControlMethod(&cove::ControlClient::TestPermissions),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("list_audit_events",
+           ControlPageMethod(&cove::ControlClient::ListAuditEvents),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("get_operation", ControlMethod(&cove::ControlClient::GetOperation),
+           py::arg("name"), py::arg("timeout") = py::none())
+      .def("list_operations",
+           ControlPageMethod(&cove::ControlClient::ListOperations),
+           py::arg("request"), py::arg("timeout") = py::none());
 
   py::class_<cove::ControlOperation>(m, "ControlOperation",
                                      "A long-running operation.")
