@@ -36,6 +36,10 @@ struct ControlOptions {
   std::string ca_cert_pem;
   /// Overrides the name checked in the server certificate.
   std::string server_name;
+  /// DANGEROUS: encrypts but accepts any server certificate (anyone on the
+  /// network path can impersonate the control plane). Test servers only; a
+  /// warning naming this option is printed on every connect.
+  bool dangerously_skip_tls_verification = false;
   /// Default deadline of each call (all its attempts).
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
   /// Retries of calls that are safe to repeat (reads, and creates and

@@ -58,6 +58,11 @@ struct RemoteOptions {
   std::string client_key_file;
   /// Overrides the name checked in the server certificate.
   std::string server_name;
+  /// DANGEROUS: encrypts but accepts any server certificate, so anyone on
+  /// the network path can impersonate the server. For throwaway test servers
+  /// only; a warning naming this option is printed on every connect. Off by
+  /// default: certificates are always verified unless this is set.
+  bool dangerously_skip_tls_verification = false;
   /// Default deadline of each call.
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
   /// Retries of idempotent calls on Unavailable: attempts including the first,

@@ -92,6 +92,7 @@ class RemoteOptions:
     client_cert_file: str
     client_key_file: str
     server_name: str
+    dangerously_skip_tls_verification: bool
     timeout: float
     max_attempts: int
     def __init__(self) -> None: ...
@@ -255,6 +256,7 @@ class ControlOptions:
     ca_cert_file: str
     ca_cert_pem: str
     server_name: str
+    dangerously_skip_tls_verification: bool
     timeout: float
     max_attempts: int
     initial_backoff: float

@@ -237,7 +237,8 @@ def _client_options(uri: str, token: str, user: str, password: str, db_name: str
                     timeout: Optional[float], encryption_key: Union[str, bytes, None],
                     encryption_key_file: Optional[str], read_only: bool, sync: str,
                     index_threads: int, ca_cert_file: str, client_cert_file: str,
-                    client_key_file: str, server_name: str) -> Any:
+                    client_key_file: str, server_name: str,
+                    dangerously_skip_tls_verification: bool = False) -> Any:
     options = _core.ClientOptions()
     emb = options.embedded
     if encryption_key is not None:
@@ -256,6 +257,7 @@ def _client_options(uri: str, token: str, user: str, password: str, db_name: str
     rem.token, rem.user, rem.password, rem.db_name = token, user, password, db_name
     rem.ca_cert_file, rem.client_cert_file = ca_cert_file, client_cert_file
     rem.client_key_file, rem.server_name = client_key_file, server_name
+    rem.dangerously_skip_tls_verification = bool(dangerously_skip_tls_verification)
     if timeout is not None:
         rem.timeout = float(timeout)
     options.remote = rem
@@ -340,6 +342,9 @@ class Client:
             or ``"none"``.
         index_threads: embedded: background index-building threads (0: all cores).
         ca_cert_file, client_cert_file, client_key_file, server_name: remote TLS.
+        dangerously_skip_tls_verification: remote: encrypt but accept any
+            server certificate (open to a man in the middle; test servers
+            only; a warning is printed). Certificates are verified otherwise.
 
     Use as a context manager, or call :meth:`close`, to release an embedded
     data directory (it is locked while open)::
@@ -354,14 +359,16 @@ class Client:
                  encryption_key_file: Optional[str] = None, read_only: bool = False,
                  sync: str = "per_batch", index_threads: int = 0, ca_cert_file: str = "",
                  client_cert_file: str = "", client_key_file: str = "",
-                 server_name: str = "") -> None:
+                 server_name: str = "",
+                 dangerously_skip_tls_verification: bool = False) -> None:
         self._uri = str(uri)
         self._db_name = db_name
         self._timeout = timeout
         options = _client_options(self._uri, token, user, password, db_name, timeout,
                                   encryption_key, encryption_key_file, read_only, sync,
                                   index_threads, ca_cert_file, client_cert_file,
-                                  client_key_file, server_name)
+                                  client_key_file, server_name,
+                                  dangerously_skip_tls_verification)
         self._core = _core.Client.open(self._uri, options)
 
     # -- lifecycle ------------------------------------------------------------------

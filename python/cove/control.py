@@ -600,6 +600,9 @@ class ControlClient:
         api_key: the API key secret; default ``$COVE_API_KEY``.
         ca_file / ca_pem: CA certificates to trust for TLS (file or PEM text).
         server_name: overrides the name checked in the server certificate.
+        dangerously_skip_tls_verification: encrypt but accept any server
+            certificate (open to a man in the middle; test servers only; a
+            warning is printed). Certificates are verified otherwise.
         timeout: default deadline of each call, in seconds.
         max_attempts: attempts of calls that are safe to retry (reads, and
             creates and long-running verbs, which carry a request id).
@@ -614,13 +617,15 @@ class ControlClient:
                  ca_file: Optional[str] = None, ca_pem: Optional[str] = None,
                  server_name: Optional[str] = None, timeout: Optional[float] = None,
                  max_attempts: Optional[int] = None,
-                 operation_timeout: Optional[float] = None) -> None:
+                 operation_timeout: Optional[float] = None,
+                 dangerously_skip_tls_verification: bool = False) -> None:
         o = _core.ControlOptions()
         o.endpoint = endpoint or ""
         o.api_key = api_key or ""
         o.ca_cert_file = ca_file or ""
         o.ca_cert_pem = ca_pem or ""
         o.server_name = server_name or ""
+        o.dangerously_skip_tls_verification = bool(dangerously_skip_tls_verification)
         o = _core.apply_control_environment(o)
         if timeout is not None:
             o.timeout = float(timeout)

@@ -626,6 +626,8 @@ void BindOptions(py::module_& m) {
       .def_readwrite("client_cert_file", &cove::RemoteOptions::client_cert_file)
       .def_readwrite("client_key_file", &cove::RemoteOptions::client_key_file)
       .def_readwrite("server_name", &cove::RemoteOptions::server_name)
+      .def_readwrite("dangerously_skip_tls_verification",
+                     &cove::RemoteOptions::dangerously_skip_tls_verification)
       .def_property(
           "timeout",
           [](const cove::RemoteOptions& o) { return *ToSeconds(o.timeout); },
@@ -1426,6 +1428,8 @@ void BindControl(py::module_& m) {
       .def_readwrite("ca_cert_file", &cove::ControlOptions::ca_cert_file)
       .def_readwrite("ca_cert_pem", &cove::ControlOptions::ca_cert_pem)
       .def_readwrite("server_name", &cove::ControlOptions::server_name)
+      .def_readwrite("dangerously_skip_tls_verification",
+                     &cove::ControlOptions::dangerously_skip_tls_verification)
           COVE_PY_MS(cove::ControlOptions, timeout)
       .def_readwrite("max_attempts", &cove::ControlOptions::max_attempts)
           COVE_PY_MS(cove::ControlOptions, initial_backoff)

@@ -76,6 +76,11 @@ absl::Status RemoteOptions::Validate() const {
     return absl::InvalidArgumentError(
         "RemoteOptions.token: give a token or user and password, not both");
   }
+  if (dangerously_skip_tls_verification && !ca_cert_file.empty()) {
+    return absl::InvalidArgumentError(
+        "RemoteOptions.dangerously_skip_tls_verification: cannot be combined "
+        "with ca_cert_file (a CA asks for verification; got both)");
+  }
   return absl::OkStatus();
 }
 

@@ -21,6 +21,12 @@ absl::Status ControlOptions::Validate() const {
     return absl::InvalidArgumentError(
         absl::StrCat("max_attempts: expected >= 1 (got ", max_attempts, ")"));
   }
+  if (dangerously_skip_tls_verification &&
+      (!ca_cert_file.empty() || !ca_cert_pem.empty())) {
+    return absl::InvalidArgumentError(
+        "dangerously_skip_tls_verification: cannot be combined with "
+        "ca_cert_file or ca_cert_pem (a CA asks for verification; got both)");
+  }
   if (initial_backoff < std::chrono::milliseconds(0) ||
       max_backoff < initial_backoff) {
     return absl::InvalidArgumentError(absl::StrCat(

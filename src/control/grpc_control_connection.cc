@@ -18,6 +18,7 @@
 #include "cove/control/v1/emulator.grpc.pb.h"
 #include "cove/version.h"
 #include "google/protobuf/empty.pb.h"
+#include "remote/tls_credentials.h"
 
 namespace cove::internal {
 namespace {
@@ -681,7 +682,8 @@ absl::StatusOr<std::shared_ptr<ControlConnection>> MakeGrpcControlConnection(
   auto endpoint = ParseControlEndpoint(options.endpoint);
   if (!endpoint.ok()) return endpoint.status();
   const bool tls = endpoint->tls || !options.ca_cert_file.empty() ||
-                   !options.ca_cert_pem.empty();
+                   !options.ca_cert_pem.empty() ||
+                   options.dangerously_skip_tls_verification;
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);  // ControlClient retries
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
@@ -696,18 +698,21 @@ absl::StatusOr<std::shared_ptr<ControlConnection>> MakeGrpcControlConnection(
                  absl::StrCat("cove-control-cpp/", VersionString()));
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (tls) {
-    grpc::SslCredentialsOptions ssl;
-    if (!options.ca_cert_pem.empty()) {
-      ssl.pem_root_certs = options.ca_cert_pem;
-    } else if (!options.ca_cert_file.empty()) {
+    std::string roots = options.ca_cert_pem;
+    if (roots.empty() && !options.ca_cert_file.empty()) {
       auto ca = ReadFile("ca_cert_file", options.ca_cert_file);
       if (!ca.ok()) return ca.status();
-      ssl.pem_root_certs = *std::move(ca);
+      roots = *std::move(ca);
     }
     if (!options.server_name.empty()) {
       args.SetSslTargetNameOverride(options.server_name);
     }
-    credentials = grpc::SslCredentials(ssl);
+    credentials =
+        options.dangerously_skip_tls_verification
+            ? internal::UnverifiedTlsCredentials(
+                  "ControlOptions.dangerously_skip_tls_verification",
+                  endpoint->target(), "", "")
+            : internal::VerifiedTlsCredentials(roots, "", "");
   } else {
     credentials = grpc::InsecureChannelCredentials();
   }

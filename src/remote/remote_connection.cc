@@ -20,6 +20,7 @@
 #include "common/strings.h"
 #include "cove/version.h"
 #include "milvus/convert.h"
+#include "remote/tls_credentials.h"
 
 namespace cove::internal {
 namespace {
@@ -1030,7 +1031,8 @@ absl::StatusOr<std::shared_ptr<Connection>> MakeRemoteConnection(
   auto endpoint = ParseRemoteUri(uri);
   if (!endpoint.ok()) return endpoint.status();
   const bool tls = endpoint->tls || !options.ca_cert_file.empty() ||
-                   !options.client_cert_file.empty();
+                   !options.client_cert_file.empty() ||
+                   options.dangerously_skip_tls_verification;
 
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
@@ -1056,24 +1058,28 @@ absl::StatusOr<std::shared_ptr<Connection>> MakeRemoteConnection(
 
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (tls) {
-    grpc::SslCredentialsOptions ssl;
+    std::string roots, cert, key;
     if (!options.ca_cert_file.empty()) {
       auto ca = ReadFile("ca_cert_file", options.ca_cert_file);
       if (!ca.ok()) return ca.status();
-      ssl.pem_root_certs = *std::move(ca);
+      roots = *std::move(ca);
     }
     if (!options.client_cert_file.empty()) {
-      auto cert = ReadFile("client_cert_file", options.client_cert_file);
-      if (!cert.ok()) return cert.status();
-      auto key = ReadFile("client_key_file", options.client_key_file);
-      if (!key.ok()) return key.status();
-      ssl.pem_cert_chain = *std::move(cert);
-      ssl.pem_private_key = *std::move(key);
+      auto c = ReadFile("client_cert_file", options.client_cert_file);
+      if (!c.ok()) return c.status();
+      auto k = ReadFile("client_key_file", options.client_key_file);
+      if (!k.ok()) return k.status();
+      cert = *std::move(c);
+      key = *std::move(k);
     }
     if (!options.server_name.empty()) {
       args.SetSslTargetNameOverride(options.server_name);
     }
-    credentials = grpc::SslCredentials(ssl);
+    credentials = options.dangerously_skip_tls_verification
+                      ? UnverifiedTlsCredentials(
+                            "RemoteOptions.dangerously_skip_tls_verification",
+                            endpoint->target(), cert, key)
+                      : VerifiedTlsCredentials(roots, cert, key);
   } else {
     credentials = grpc::InsecureChannelCredentials();
   }

@@ -116,3 +116,14 @@ def test_type_errors_for_unsupported_values(client):
         client.insert("c", [5])
     with pytest.raises(cove.InvalidArgumentError):
         client.insert("c", [{"id": 2**70, "vector": [1.0, 2.0]}])
+
+
+def test_skipping_tls_verification_conflicts_with_a_ca(tmp_path):
+    ca = tmp_path / "ca.pem"
+    ca.write_text("not used")
+    with pytest.raises(cove.InvalidArgumentError, match="dangerously_skip_tls_verification"):
+        cove.Client("https://127.0.0.1:1", ca_cert_file=str(ca),
+                    dangerously_skip_tls_verification=True)
+    with pytest.raises(cove.InvalidArgumentError, match="dangerously_skip_tls_verification"):
+        cove.ControlClient("https://127.0.0.1:1", api_key="x", ca_file=str(ca),
+                           dangerously_skip_tls_verification=True)
