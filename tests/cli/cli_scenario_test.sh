@@ -47,12 +47,16 @@ run() {
   local want="$1"
   shift
   local got
+  local t0="${EPOCHREALTIME}"
   if [[ -n "${stdin_data}" ]]; then
     "${cove}" "$@" >"${tmp}/out" 2>"${tmp}/err" <<<"${stdin_data}"
     got=$?
   else
     "${cove}" "$@" >"${tmp}/out" 2>"${tmp}/err" </dev/null
     got=$?
+  fi
+  if [[ -n "${CLI_TEST_TIMING:-}" ]]; then
+    echo "$(bc <<<"${EPOCHREALTIME} - ${t0}") cove $*" >&2
   fi
   out="$(cat "${tmp}/out")"
   err="$(cat "${tmp}/err")"
@@ -238,6 +242,30 @@ err_has "FAILED_PRECONDITION"
 run 0 -q -o json clusters resume prod --wait
 json 'assert d["state"] == "RUNNING", d'
 [[ -z "${err}" ]] || fail "--quiet printed progress: ${err}"
+
+# On a terminal, --wait redraws one progress line in place.
+"${py}" - "${cove}" >"${tmp}/pty.out" <<'PY' || fail "progress on a terminal: $(cat "${tmp}/pty.out")"
+import json, os, pty, subprocess, sys
+master, slave = pty.openpty()
+proc = subprocess.run([sys.argv[1], "-o", "json", "clusters", "suspend", "prod", "--wait"],
+                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
+os.close(slave)
+tty = b""
+while True:
+    try:
+        chunk = os.read(master, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    tty += chunk
+assert proc.returncode == 0, (proc.returncode, tty)
+assert json.loads(proc.stdout)["state"] == "SUSPENDED", proc.stdout
+assert b"\r\x1b[K" in tty and b"SuspendCluster" in tty, tty
+assert tty.endswith(b"\n") or tty.endswith(b"\r\n"), tty
+print("ok")
+PY
+run 0 clusters resume prod --wait
 
 # ---- a failed operation with --wait; a timeout -----------------------------------
 run 0 emulator faults inject --verb ScaleCluster --mode fail \
