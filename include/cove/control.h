@@ -513,7 +513,8 @@ class ControlClient {
   /// A handle on an existing operation.
   absl::StatusOr<ControlOperation> GetOperation(
       const std::string& name, const ControlCallOptions& call = {});
-  /// parent: an organization; filter: done=false, target=..., verb=...
+  /// parent: an organization or a project; filter: done=false, target=...,
+  /// verb=...
   absl::StatusOr<control::Page<control::Operation>> ListOperations(
       const control::ListRequest& request, const ControlCallOptions& call = {});
   Pager<control::Operation> ListAllOperations(

@@ -336,7 +336,7 @@ struct ListRequest {
 
 /// ListAuditEvents: a ListRequest plus a time window.
 struct ListAuditEventsRequest {
-  std::string parent;  ///< an organization: events on it and below
+  std::string parent;  ///< an organization or a project: events on it and below
   /// actor=..., action=..., resource=... (prefix), outcome=DENIED,
   /// request_id=...
   std::string filter;

@@ -169,6 +169,14 @@ absl::Status CheckList(const control::ListRequest& r, const char* pattern,
   return CheckPaging(r, has_filter);
 }
 
+// ListAuditEvents and ListOperations: an organization or a project.
+absl::Status CheckOrgOrProjectList(const control::ListRequest& r) {
+  if (CheckName("parent", r.parent, kProject).ok()) {
+    return CheckPaging(r, true);
+  }
+  return CheckList(r, kOrg, true);
+}
+
 absl::Status CheckMask(const std::vector<std::string>& mask) {
   if (mask.empty()) {
     return absl::InvalidArgumentError(
@@ -904,7 +912,7 @@ ControlClient::ListAuditEvents(const control::ListAuditEventsRequest& request,
   control::ListRequest paging;
   paging.parent = request.parent;
   paging.page_size = request.page_size;
-  COVE_RETURN_IF_ERROR(CheckList(paging, kOrg, true));
+  COVE_RETURN_IF_ERROR(CheckOrgOrProjectList(paging));
   if (control::IsSet(request.start_time) && control::IsSet(request.end_time) &&
       request.end_time < request.start_time) {
     return absl::InvalidArgumentError(
@@ -928,7 +936,7 @@ absl::StatusOr<ControlOperation> ControlClient::GetOperation(
 
 absl::StatusOr<control::Page<control::Operation>> ControlClient::ListOperations(
     const control::ListRequest& request, const ControlCallOptions& call) {
-  COVE_RETURN_IF_ERROR(CheckList(request, kOrg, true));
+  COVE_RETURN_IF_ERROR(CheckOrgOrProjectList(request));
   return COVE_RUN(true, ListOperations(request, c));
 }
 

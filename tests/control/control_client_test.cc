@@ -328,6 +328,29 @@ TEST_F(ControlClientTest, ListPagesAreRetried) {
   EXPECT_EQ(all->size(), 2u);
 }
 
+TEST_F(ControlClientTest, OperationsAndAuditTakeAnOrganizationOrAProject) {
+  EXPECT_CALL(*mock_, ListOperations)
+      .Times(2)
+      .WillRepeatedly(Return(control::Page<control::Operation>{}));
+  EXPECT_CALL(*mock_, ListAuditEvents)
+      .Times(2)
+      .WillRepeatedly(Return(control::Page<control::AuditEvent>{}));
+  for (const std::string& parent :
+       {std::string(kOrg), std::string(kOrg) + "/projects/search"}) {
+    control::ListRequest ops;
+    ops.parent = parent;
+    EXPECT_THAT(Client().ListOperations(ops), IsOk()) << parent;
+    control::ListAuditEventsRequest audit;
+    audit.parent = parent;
+    EXPECT_THAT(Client().ListAuditEvents(audit), IsOk()) << parent;
+  }
+  control::ListRequest bad;
+  bad.parent = std::string(kOrg) + "/projects/search/clusters/c1";
+  EXPECT_THAT(
+      Client().ListOperations(bad),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("parent")));
+}
+
 // ---- operations ------------------------------------------------------------
 
 TEST_F(ControlClientTest, WaitPollsUntilDone) {

@@ -1,0 +1,201 @@
+// Context of the `cove` CLI: settings from flags, environment and profile;
+// the client; resolution of short resource ids into names.
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <cstdlib>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "cli/cli.h"
+
+namespace cove::cli {
+namespace {
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? std::string() : std::string(v);
+}
+
+std::string FirstSet(std::initializer_list<std::string> values) {
+  for (const std::string& v : values) {
+    if (!v.empty()) return v;
+  }
+  return {};
+}
+
+}  // namespace
+
+void Context::OnRun(CLI::App* cmd, std::function<absl::Status()> run) {
+  cmd->callback([this, run = std::move(run)] { action = run; });
+}
+
+void Context::OnCall(CLI::App* cmd,
+                     std::function<absl::Status(ControlClient&)> run) {
+  OnRun(cmd, [this, run = std::move(run)]() -> absl::Status {
+    absl::StatusOr<ControlClient*> client = Client();
+    if (!client.ok()) return client.status();
+    return run(**client);
+  });
+}
+
+std::string Context::ProfileName() const {
+  return FirstSet({global.profile, Env("COVE_PROFILE"), "default"});
+}
+
+absl::StatusOr<std::string> Context::ConfigFile() const {
+  return ConfigPath(global.config_path);
+}
+
+absl::StatusOr<Profile> Context::LoadProfile() {
+  if (profile_) return *profile_;
+  absl::StatusOr<std::string> path = ConfigFile();
+  if (!path.ok()) return path.status();
+  absl::StatusOr<Config> config = LoadConfig(*path);
+  if (!config.ok()) return config.status();
+  auto it = config->profiles.find(ProfileName());
+  profile_ = it == config->profiles.end() ? Profile() : it->second;
+  return *profile_;
+}
+
+absl::StatusOr<ControlOptions> Context::ClientOptions(bool need_key) {
+  absl::StatusOr<Profile> profile = LoadProfile();
+  if (!profile.ok()) return profile.status();
+  ControlOptions options;
+  options.ca_cert_file =
+      FirstSet({global.tls_ca, Env("COVE_CA_FILE"), profile->tls_ca});
+  options.api_key =
+      FirstSet({global.api_key, Env("COVE_API_KEY"), profile->api_key});
+  if (options.api_key == "-") {
+    // --api-key -: one line of standard input.
+    std::string line;
+    std::getline(std::cin, line);
+    options.api_key = std::string(absl::StripAsciiWhitespace(line));
+    global.api_key = options.api_key;
+    if (options.api_key.empty()) {
+      return absl::InvalidArgumentError(
+          "--api-key: read an empty key from standard input");
+    }
+  }
+  secret_in_use = options.api_key;
+  if (need_key && options.api_key.empty()) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "not logged in (profile '", ProfileName(),
+        "' has no API key): run 'cove login', or set COVE_API_KEY"));
+  }
+  std::string endpoint = FirstSet(
+      {global.endpoint, Env("COVE_CLOUD_ENDPOINT"), profile->endpoint});
+  if (endpoint.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no control-plane endpoint for profile '", ProfileName(),
+        "': run 'cove login --endpoint HOST:PORT', or pass --endpoint"));
+  }
+  options.endpoint = NormalizeEndpoint(endpoint, !options.ca_cert_file.empty());
+  if (global.call_timeout_s <= 0 || !std::isfinite(global.call_timeout_s)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--call-timeout: expected a positive number of seconds, "
+                     "got ",
+                     global.call_timeout_s));
+  }
+  options.timeout = std::chrono::milliseconds(
+      static_cast<int64_t>(global.call_timeout_s * 1000));
+  absl::Status valid = options.Validate();
+  if (!valid.ok()) return valid;
+  return options;
+}
+
+absl::StatusOr<ControlClient*> Context::Client(bool need_key) {
+  if (client_) return client_.get();
+  absl::StatusOr<ControlOptions> options = ClientOptions(need_key);
+  if (!options.ok()) return options.status();
+  absl::StatusOr<ControlClient> client = ControlClient::Connect(*options);
+  if (!client.ok()) return client.status();
+  client_ = std::make_unique<ControlClient>(*std::move(client));
+  return client_.get();
+}
+
+absl::StatusOr<std::string> Context::Organization() {
+  if (organization_) return *organization_;
+  auto from = [](const std::string& value) -> std::string {
+    if (absl::StartsWith(value, "organizations/")) {
+      std::vector<std::string> parts = absl::StrSplit(value, '/');
+      return "organizations/" + parts[1];
+    }
+    return "organizations/" + value;
+  };
+  std::string org = FirstSet({global.organization, Env("COVE_ORG")});
+  std::string project = FirstSet({global.project, Env("COVE_PROJECT")});
+  if (org.empty() && absl::StartsWith(project, "organizations/")) {
+    org = project;
+  }
+  if (org.empty()) {
+    absl::StatusOr<Profile> profile = LoadProfile();
+    if (!profile.ok()) return profile.status();
+    org = profile->organization;
+    if (org.empty() && project.empty() &&
+        absl::StartsWith(profile->project, "organizations/")) {
+      org = profile->project;
+    }
+  }
+  if (!org.empty()) {
+    organization_ = from(org);
+    return *organization_;
+  }
+  // The only organization the key can see.
+  absl::StatusOr<ControlClient*> client = Client();
+  if (!client.ok()) return client.status();
+  control::ListRequest request;
+  request.page_size = 2;
+  auto page = (*client)->ListOrganizations(request, Call());
+  if (!page.ok()) return page.status();
+  if (page->items.size() == 1) {
+    organization_ = page->items[0].name;
+    return *organization_;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("--org: no organization given, and the API key sees ",
+                   page->items.empty() ? "none" : "several",
+                   " (pass --org ORG, set COVE_ORG, or 'cove config set "
+                   "organization ORG')"));
+}
+
+absl::StatusOr<std::string> Context::Project() {
+  std::string project = FirstSet({global.project, Env("COVE_PROJECT")});
+  if (project.empty()) {
+    absl::StatusOr<Profile> profile = LoadProfile();
+    if (!profile.ok()) return profile.status();
+    project = profile->project;
+  }
+  if (project.empty()) {
+    return absl::InvalidArgumentError(
+        "--project: no project given (pass --project PROJECT, set "
+        "COVE_PROJECT, or 'cove config set project PROJECT')");
+  }
+  if (absl::StrContains(project, '/')) return project;
+  absl::StatusOr<std::string> org = Organization();
+  if (!org.ok()) return org.status();
+  return absl::StrCat(*org, "/projects/", project);
+}
+
+absl::StatusOr<std::string> Context::Child(
+    const std::string& arg, const std::string& collection,
+    const std::function<absl::StatusOr<std::string>()>& parent) {
+  if (absl::StrContains(arg, '/')) return arg;
+  absl::StatusOr<std::string> p = parent();
+  if (!p.ok()) return p.status();
+  return absl::StrCat(*p, "/", collection, "/", arg);
+}
+
+ControlCallOptions Context::Call() const { return ControlCallOptions(); }
+
+absl::Status Context::PrintDone(const std::string& message) {
+  if (json()) {
+    std::cout << "{}" << std::endl;
+  } else {
+    std::cout << message << std::endl;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace cove::cli

@@ -1,0 +1,468 @@
+// JSON conversion and tables of the `cove` CLI (see output.h).
+#include "cli/output.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace cove::cli {
+namespace {
+
+Json Time(control::Timestamp t) {
+  if (!control::IsSet(t)) return nullptr;
+  return FormatTime(t);
+}
+
+Json Labels(const std::map<std::string, std::string>& labels) {
+  Json out = Json::object();
+  for (const auto& [k, v] : labels) out[k] = v;
+  return out;
+}
+
+Json Strings(const std::vector<std::string>& v) {
+  Json out = Json::array();
+  for (const std::string& s : v) out.push_back(s);
+  return out;
+}
+
+std::string Upper(std::string s) {
+  for (char& c : s)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Fields that carry a secret shown once: left out of the details view when
+// empty, so that they only show where there is something to keep.
+bool IsOnceSecret(const std::string& field) {
+  return field == "secret" || field == "token" || field == "admin_password" ||
+         field == "agent_token";
+}
+
+// Objects that are maps (shown as k=v,k=v) rather than nested messages.
+bool IsMap(const std::string& field) {
+  return field == "labels" || field == "vectors_per_cu";
+}
+
+void Details(const std::string& prefix, const Json& object,
+             std::vector<std::pair<std::string, std::string>>& lines) {
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
+    const Json& v = *it;
+    if (IsOnceSecret(it.key()) && v.is_string() &&
+        v.get_ref<const std::string&>().empty()) {
+      continue;
+    }
+    bool object_array =
+        v.is_array() && std::any_of(v.begin(), v.end(), [](const Json& e) {
+          return e.is_object();
+        });
+    if (v.is_object() && !v.empty() && !IsMap(it.key())) {
+      Details(key, v, lines);
+    } else if (object_array) {
+      for (size_t i = 0; i < v.size(); ++i) {
+        std::string k = absl::StrCat(key, "[", i, "]");
+        if (v[i].is_object()) {
+          Details(k, v[i], lines);
+        } else {
+          lines.emplace_back(k, Cell(v[i]));
+        }
+      }
+    } else {
+      lines.emplace_back(key, Cell(v));
+    }
+  }
+}
+
+}  // namespace
+
+std::string FormatTime(control::Timestamp t) {
+  auto since_epoch = t.time_since_epoch();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch)
+                .count();
+  int64_t secs = ms / 1000;
+  int64_t frac = ms % 1000;
+  if (frac < 0) {
+    frac += 1000;
+    secs -= 1;
+  }
+  time_t tt = static_cast<time_t>(secs);
+  struct tm tm;
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (frac == 0) return absl::StrCat(buf, "Z");
+  return absl::StrFormat("%s.%03dZ", buf, static_cast<int>(frac));
+}
+
+std::string CodeName(absl::StatusCode code) {
+  return absl::StatusCodeToString(code);
+}
+
+Json ToJson(const control::Organization& v) {
+  Json j;
+  j["name"] = v.name;
+  j["display_name"] = v.display_name;
+  j["create_time"] = Time(v.create_time);
+  j["update_time"] = Time(v.update_time);
+  j["etag"] = v.etag;
+  j["external_id"] = v.external_id;
+  return j;
+}
+
+Json ToJson(const control::Member& v) {
+  Json j;
+  j["name"] = v.name;
+  j["user"] = v.user;
+  j["role"] = v.role;
+  j["create_time"] = Time(v.create_time);
+  return j;
+}
+
+Json ToJson(const control::Invitation& v) {
+  Json j;
+  j["name"] = v.name;
+  j["email"] = v.email;
+  j["role"] = v.role;
+  j["state"] = control::ToString(v.state);
+  j["create_time"] = Time(v.create_time);
+  j["expire_time"] = Time(v.expire_time);
+  j["token"] = v.token;
+  j["etag"] = v.etag;
+  return j;
+}
+
+Json ToJson(const control::Project& v) {
+  Json j;
+  j["name"] = v.name;
+  j["display_name"] = v.display_name;
+  j["plan"] = v.plan;
+  j["region"] = v.region;
+  j["create_time"] = Time(v.create_time);
+  j["update_time"] = Time(v.update_time);
+  j["etag"] = v.etag;
+  j["labels"] = Labels(v.labels);
+  return j;
+}
+
+Json ToJson(const control::Environment& v) {
+  Json j;
+  j["name"] = v.name;
+  j["mode"] = control::ToString(v.mode);
+  j["state"] = control::ToString(v.state);
+  j["cloud_account_id"] = v.cloud_account_id;
+  j["region"] = v.region;
+  j["vpc_id"] = v.vpc_id;
+  j["subnet_ids"] = Strings(v.subnet_ids);
+  j["bucket"] = v.bucket;
+  j["role_arn"] = v.role_arn;
+  j["external_id"] = v.external_id;
+  j["create_time"] = Time(v.create_time);
+  j["update_time"] = Time(v.update_time);
+  j["etag"] = v.etag;
+  j["state_message"] = v.state_message;
+  j["agent_token"] = v.agent_token;
+  j["agent_token_expire_time"] = Time(v.agent_token_expire_time);
+  j["last_heartbeat_time"] = Time(v.last_heartbeat_time);
+  return j;
+}
+
+Json ToJson(const control::EnvironmentValidation& v) {
+  Json j;
+  j["valid"] = v.valid;
+  j["problems"] = Json::array();
+  for (const auto& p : v.problems) {
+    Json e;
+    e["field"] = p.field;
+    e["message"] = p.message;
+    j["problems"].push_back(std::move(e));
+  }
+  return j;
+}
+
+Json ToJson(const control::Cluster& v) {
+  Json j;
+  j["name"] = v.name;
+  j["display_name"] = v.display_name;
+  j["environment"] = v.environment;
+  j["state"] = control::ToString(v.state);
+  j["cu_type"] = v.cu_type;
+  j["cu_size"] = v.cu_size;
+  j["replicas"] = v.replicas;
+  j["labels"] = Labels(v.labels);
+  j["endpoint"] = v.endpoint;
+  j["create_time"] = Time(v.create_time);
+  j["update_time"] = Time(v.update_time);
+  j["delete_time"] = Time(v.delete_time);
+  j["purge_time"] = Time(v.purge_time);
+  j["etag"] = v.etag;
+  j["state_message"] = v.state_message;
+  j["admin_user"] = v.admin_user;
+  j["admin_password"] = v.admin_password;
+  j["capacity_vectors"] = v.capacity_vectors;
+  j["used_vectors"] = v.used_vectors;
+  Json a;
+  a["enabled"] = v.autoscaling.enabled;
+  a["min_cu_size"] = v.autoscaling.min_cu_size;
+  a["max_cu_size"] = v.autoscaling.max_cu_size;
+  j["autoscaling"] = std::move(a);
+  return j;
+}
+
+Json ToJson(const control::Operation& v) {
+  Json j;
+  j["name"] = v.name;
+  j["verb"] = v.verb;
+  j["target"] = v.target;
+  j["done"] = v.done;
+  j["error_code"] = CodeName(v.error_code);
+  j["error_message"] = v.error_message;
+  j["progress_percent"] = v.progress_percent;
+  j["create_time"] = Time(v.create_time);
+  j["end_time"] = Time(v.end_time);
+  j["request_id"] = v.request_id;
+  j["cancel_requested"] = v.cancel_requested;
+  j["cluster"] = v.cluster ? ToJson(*v.cluster) : Json(nullptr);
+  j["environment"] = v.environment ? ToJson(*v.environment) : Json(nullptr);
+  return j;
+}
+
+Json ToJson(const control::ApiKey& v) {
+  Json j;
+  j["name"] = v.name;
+  j["display_name"] = v.display_name;
+  j["scope"] = v.scope;
+  j["role"] = v.role;
+  j["enabled"] = v.enabled;
+  j["create_time"] = Time(v.create_time);
+  j["expire_time"] = Time(v.expire_time);
+  j["last_used_time"] = Time(v.last_used_time);
+  j["secret"] = v.secret;
+  j["etag"] = v.etag;
+  j["owner"] = v.owner;
+  return j;
+}
+
+Json ToJson(const control::Role& v) {
+  Json j;
+  j["name"] = v.name;
+  j["display_name"] = v.display_name;
+  j["level"] = control::ToString(v.level);
+  j["built_in"] = v.built_in;
+  j["statements"] = Json::array();
+  for (const control::Statement& s : v.statements) {
+    Json e;
+    e["effect"] = control::ToString(s.effect);
+    e["actions"] = Strings(s.actions);
+    e["resources"] = Strings(s.resources);
+    j["statements"].push_back(std::move(e));
+  }
+  j["create_time"] = Time(v.create_time);
+  j["etag"] = v.etag;
+  return j;
+}
+
+Json ToJson(const control::RoleBinding& v) {
+  Json j;
+  j["name"] = v.name;
+  j["role"] = v.role;
+  j["principal"] = v.principal;
+  j["scope"] = v.scope;
+  j["create_time"] = Time(v.create_time);
+  return j;
+}
+
+Json ToJson(const control::AuditEvent& v) {
+  Json j;
+  j["name"] = v.name;
+  j["time"] = Time(v.time);
+  j["actor"] = v.actor;
+  j["action"] = v.action;
+  j["resource"] = v.resource;
+  j["outcome"] = control::ToString(v.outcome);
+  j["status_code"] = CodeName(v.status_code);
+  j["message"] = v.message;
+  j["request_id"] = v.request_id;
+  j["client_address"] = v.client_address;
+  return j;
+}
+
+Json ToJson(const control::AcceptInvitationResult& v) {
+  Json j;
+  j["member"] = ToJson(v.member);
+  j["api_key"] = ToJson(v.api_key);
+  return j;
+}
+
+Json ToJson(const control::EmulatorSettings& v) {
+  Json j;
+  j["transition_delay_ms"] = v.transition_delay.count();
+  j["retention_ms"] = v.retention.count();
+  Json per_cu = Json::object();
+  for (const auto& [type, n] : v.vectors_per_cu) per_cu[type] = n;
+  j["vectors_per_cu"] = std::move(per_cu);
+  j["manual_clock"] = v.manual_clock;
+  j["now"] = Time(v.now);
+  return j;
+}
+
+Json ToJson(const control::Fault& v) {
+  Json j;
+  j["verb"] = v.verb;
+  j["mode"] = control::ToString(v.mode);
+  j["code"] = CodeName(v.code);
+  j["message"] = v.message;
+  j["count"] = v.count;
+  return j;
+}
+
+std::vector<Column> ColumnsFor(const control::Organization*) {
+  return {{"NAME", "name"},
+          {"DISPLAY NAME", "display_name"},
+          {"EXTERNAL ID", "external_id"},
+          {"CREATED", "create_time"}};
+}
+std::vector<Column> ColumnsFor(const control::Member*) {
+  return {{"USER", "user"}, {"ROLE", "role"}, {"CREATED", "create_time"}};
+}
+std::vector<Column> ColumnsFor(const control::Invitation*) {
+  return {{"NAME", "name"},
+          {"EMAIL", "email"},
+          {"ROLE", "role"},
+          {"STATE", "state"},
+          {"EXPIRES", "expire_time"}};
+}
+std::vector<Column> ColumnsFor(const control::Project*) {
+  return {{"NAME", "name"},
+          {"DISPLAY NAME", "display_name"},
+          {"PLAN", "plan"},
+          {"REGION", "region"},
+          {"LABELS", "labels"}};
+}
+std::vector<Column> ColumnsFor(const control::Environment*) {
+  return {{"NAME", "name"},
+          {"MODE", "mode"},
+          {"STATE", "state"},
+          {"REGION", "region"},
+          {"BUCKET", "bucket"}};
+}
+std::vector<Column> ColumnsFor(const control::Cluster*) {
+  return {{"NAME", "name"},
+          {"STATE", "state"},
+          {"CU TYPE", "cu_type"},
+          {"CU", "cu_size"},
+          {"REPLICAS", "replicas"},
+          {"USED", "used_vectors"},
+          {"CAPACITY", "capacity_vectors"},
+          {"ENDPOINT", "endpoint"}};
+}
+std::vector<Column> ColumnsFor(const control::Operation*) {
+  return {{"NAME", "name"},        {"VERB", "verb"},
+          {"TARGET", "target"},    {"DONE", "done"},
+          {"ERROR", "error_code"}, {"CREATED", "create_time"}};
+}
+std::vector<Column> ColumnsFor(const control::ApiKey*) {
+  return {{"NAME", "name"},       {"DISPLAY NAME", "display_name"},
+          {"SCOPE", "scope"},     {"ROLE", "role"},
+          {"ENABLED", "enabled"}, {"EXPIRES", "expire_time"}};
+}
+std::vector<Column> ColumnsFor(const control::Role*) {
+  return {{"NAME", "name"},
+          {"DISPLAY NAME", "display_name"},
+          {"LEVEL", "level"},
+          {"BUILT IN", "built_in"}};
+}
+std::vector<Column> ColumnsFor(const control::RoleBinding*) {
+  return {{"NAME", "name"},
+          {"ROLE", "role"},
+          {"PRINCIPAL", "principal"},
+          {"SCOPE", "scope"}};
+}
+std::vector<Column> ColumnsFor(const control::AuditEvent*) {
+  return {{"TIME", "time"},       {"ACTOR", "actor"},
+          {"ACTION", "action"},   {"RESOURCE", "resource"},
+          {"OUTCOME", "outcome"}, {"STATUS", "status_code"}};
+}
+std::vector<Column> ColumnsFor(const control::Fault*) {
+  return {{"VERB", "verb"},
+          {"MODE", "mode"},
+          {"CODE", "code"},
+          {"COUNT", "count"},
+          {"MESSAGE", "message"}};
+}
+
+std::string Cell(const Json& value) {
+  if (value.is_null()) return "-";
+  if (value.is_string()) {
+    const std::string& s = value.get_ref<const std::string&>();
+    return s.empty() ? "-" : s;
+  }
+  if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
+  if (value.is_array()) {
+    if (value.empty()) return "-";
+    std::vector<std::string> parts;
+    for (const Json& e : value) parts.push_back(Cell(e));
+    return absl::StrJoin(parts, ",");
+  }
+  if (value.is_object()) {
+    if (value.empty()) return "-";
+    std::vector<std::string> parts;
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      parts.push_back(it.key() + "=" + Cell(*it));
+    }
+    return absl::StrJoin(parts, ",");
+  }
+  return value.dump();
+}
+
+void PrintTable(std::ostream& out, const std::vector<Column>& columns,
+                const std::vector<Json>& rows) {
+  std::vector<std::vector<std::string>> cells;
+  std::vector<size_t> width(columns.size());
+  std::vector<std::string> header;
+  for (size_t c = 0; c < columns.size(); ++c) {
+    header.push_back(Upper(columns[c].header));
+    width[c] = header.back().size();
+  }
+  for (const Json& row : rows) {
+    std::vector<std::string> line;
+    for (size_t c = 0; c < columns.size(); ++c) {
+      auto it = row.find(columns[c].field);
+      line.push_back(it == row.end() ? "-" : Cell(*it));
+      width[c] = std::max(width[c], line.back().size());
+    }
+    cells.push_back(std::move(line));
+  }
+  auto print = [&](const std::vector<std::string>& line) {
+    std::string text;
+    for (size_t c = 0; c < line.size(); ++c) {
+      text += line[c];
+      if (c + 1 < line.size())
+        text += std::string(width[c] - line[c].size() + 2, ' ');
+    }
+    out << text << "\n";
+  };
+  print(header);
+  for (const auto& line : cells) print(line);
+}
+
+void PrintDetails(std::ostream& out, const Json& object) {
+  std::vector<std::pair<std::string, std::string>> lines;
+  if (object.is_object()) {
+    Details("", object, lines);
+  } else {
+    lines.emplace_back("value", Cell(object));
+  }
+  size_t width = 0;
+  for (const auto& [k, v] : lines) width = std::max(width, k.size());
+  for (const auto& [k, v] : lines) {
+    out << k << ":" << std::string(width - k.size() + 2, ' ') << v << "\n";
+  }
+}
+
+}  // namespace cove::cli

@@ -1,0 +1,76 @@
+// Output of the `cove` CLI: the API objects as JSON (stable field names: the
+// proto field names of cove.control.v1) and as tables for people.
+//
+// JSON conventions: every field is always present; enums are their proto
+// names ("RUNNING"); times are RFC 3339 strings in UTC, null when unset;
+// status codes are their names ("NOT_FOUND"); lists are arrays.
+#ifndef COVE_SRC_CLI_OUTPUT_H_
+#define COVE_SRC_CLI_OUTPUT_H_
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "cove/control_types.h"
+#include "nlohmann/json.hpp"
+
+namespace cove::cli {
+
+using Json = nlohmann::ordered_json;
+
+/// "2026-12-03T11:45:01Z" (with ".123" when the milliseconds are not 0).
+std::string FormatTime(control::Timestamp t);
+/// "NOT_FOUND", "OK", ...
+std::string CodeName(absl::StatusCode code);
+
+Json ToJson(const control::Organization& v);
+Json ToJson(const control::Member& v);
+Json ToJson(const control::Invitation& v);
+Json ToJson(const control::Project& v);
+Json ToJson(const control::Environment& v);
+Json ToJson(const control::EnvironmentValidation& v);
+Json ToJson(const control::Cluster& v);
+Json ToJson(const control::Operation& v);
+Json ToJson(const control::ApiKey& v);
+Json ToJson(const control::Role& v);
+Json ToJson(const control::RoleBinding& v);
+Json ToJson(const control::AuditEvent& v);
+Json ToJson(const control::AcceptInvitationResult& v);
+Json ToJson(const control::EmulatorSettings& v);
+Json ToJson(const control::Fault& v);
+
+/// A column of a list table: its header and the top-level JSON field shown.
+struct Column {
+  std::string header;
+  std::string field;
+};
+
+/// Columns of the list tables, per resource type.
+std::vector<Column> ColumnsFor(const control::Organization*);
+std::vector<Column> ColumnsFor(const control::Member*);
+std::vector<Column> ColumnsFor(const control::Invitation*);
+std::vector<Column> ColumnsFor(const control::Project*);
+std::vector<Column> ColumnsFor(const control::Environment*);
+std::vector<Column> ColumnsFor(const control::Cluster*);
+std::vector<Column> ColumnsFor(const control::Operation*);
+std::vector<Column> ColumnsFor(const control::ApiKey*);
+std::vector<Column> ColumnsFor(const control::Role*);
+std::vector<Column> ColumnsFor(const control::RoleBinding*);
+std::vector<Column> ColumnsFor(const control::AuditEvent*);
+std::vector<Column> ColumnsFor(const control::Fault*);
+
+/// A JSON value as one table cell: strings as they are, null as "-",
+/// arrays joined with ",", objects as "k=v,k=v".
+std::string Cell(const Json& value);
+
+/// Prints rows (JSON objects) under `columns`, aligned, headers in capitals.
+void PrintTable(std::ostream& out, const std::vector<Column>& columns,
+                const std::vector<Json>& rows);
+
+/// Prints one object as "field: value" lines; nested objects as
+/// "parent.field", arrays of objects one element per line.
+void PrintDetails(std::ostream& out, const Json& object);
+
+}  // namespace cove::cli
+
+#endif  // COVE_SRC_CLI_OUTPUT_H_

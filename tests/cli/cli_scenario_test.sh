@@ -1,0 +1,398 @@
+#!/usr/bin/env bash
+# CLI scenarios: the `cove` command line tool against a real cove-cloud.
+#   cli_scenario_test.sh <cove-cloud> <cove>
+# Starts the emulator on a free loopback port over a temporary state
+# directory (fixed admin key, 50 ms transitions), then scripts the BYOC
+# lifecycle through the CLI: login (config file mode 0600, insecure file
+# refused), organization, project, environment, cluster with --wait, list and
+# get as tables and JSON (parsed with python3), scale, suspend/resume, API
+# keys, roles and bindings, audit, operations, failed and timed-out --wait,
+# delete/restore/purge; exit codes for usage errors, not found, conflicts,
+# permission denied, failed preconditions and an unreachable endpoint;
+# --help on every group and command; and that the admin key never appears
+# in any output.
+set -uo pipefail
+cloud="$1"
+cove="$2"
+py=/usr/bin/python3
+tmp="$(mktemp -d)"
+pid=""
+cleanup() {
+  if [[ -n "${pid}" ]]; then
+    kill "${pid}" 2>/dev/null || true
+    wait "${pid}" 2>/dev/null || true
+  fi
+  rm -rf "${tmp}"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  if [[ -f "${tmp}/cloud.log" ]]; then
+    echo "--- cove-cloud log (tail) ---" >&2
+    tail -20 "${tmp}/cloud.log" >&2
+  fi
+  exit 1
+}
+
+# Every CLI output goes here too, to check that no secret leaks.
+log="${tmp}/outputs.log"
+: >"${log}"
+checks=0
+
+# run WANT_EXIT ARGS...: runs cove with stdin from ${stdin:-/dev/null};
+# stdout in $out, stderr in $err; fails unless the exit code is WANT_EXIT.
+stdin_data=""
+run() {
+  local want="$1"
+  shift
+  local got
+  local t0="${EPOCHREALTIME}"
+  if [[ -n "${stdin_data}" ]]; then
+    "${cove}" "$@" >"${tmp}/out" 2>"${tmp}/err" <<<"${stdin_data}"
+    got=$?
+  else
+    "${cove}" "$@" >"${tmp}/out" 2>"${tmp}/err" </dev/null
+    got=$?
+  fi
+  if [[ -n "${CLI_TEST_TIMING:-}" ]]; then
+    echo "$(bc <<<"${EPOCHREALTIME} - ${t0}") cove $*" >&2
+  fi
+  out="$(<"${tmp}/out")"
+  err="$(<"${tmp}/err")"
+  {
+    echo "\$ cove $*"
+    cat "${tmp}/out" "${tmp}/err"
+  } >>"${log}"
+  checks=$((checks + 1))
+  if [[ "${got}" != "${want}" ]]; then
+    fail "cove $*: exit code ${got}, expected ${want}
+stdout: ${out}
+stderr: ${err}"
+  fi
+}
+
+# json PYTHON: runs PYTHON with `d` = the JSON of the last stdout.
+json() {
+  "${py}" -c "import json, sys
+d = json.loads(sys.stdin.read())
+$1" <<<"${out}" || fail "JSON check failed: $1
+stdout: ${out}"
+}
+
+# contains TEXT HAYSTACK-NAME: fails unless the last stdout/stderr has TEXT.
+out_has() { [[ "${out}" == *"$1"* ]] || fail "stdout lacks '$1': ${out}"; }
+err_has() { [[ "${err}" == *"$1"* ]] || fail "stderr lacks '$1': ${err}"; }
+one_error_line() {
+  [[ "$(printf '%s\n' "${err}" | grep -c '^cove: error: ')" == 1 ]] ||
+    fail "expected one 'cove: error:' line, got: ${err}"
+}
+
+# ---- start the emulator ------------------------------------------------------
+admin_key="cli-admin-key-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+"${cloud}" --state-dir "${tmp}/state" --listen 127.0.0.1:0 \
+  --admin-key "${admin_key}" --transition-delay-ms 50 >"${tmp}/cloud.log" 2>&1 &
+pid=$!
+address=""
+for _ in $(seq 1 400); do
+  address="$(sed -n 's/^cove-cloud listening on \([0-9.]*:[0-9]*\).*/\1/p' \
+    "${tmp}/cloud.log" | head -1)"
+  [[ -n "${address}" ]] && break
+  kill -0 "${pid}" 2>/dev/null || fail "cove-cloud exited"
+  sleep 0.05
+done
+[[ -n "${address}" ]] || fail "cove-cloud did not start"
+
+unset COVE_API_KEY COVE_CLOUD_ENDPOINT COVE_CA_FILE COVE_ORG COVE_PROJECT \
+  COVE_PROFILE XDG_CONFIG_HOME
+export COVE_CONFIG="${tmp}/home/.config/cove/config.json"
+
+# ---- --help everywhere -------------------------------------------------------
+# The subcommands listed in a help text.
+subcommands() {
+  "${cove}" "$@" --help | awk '/^Subcommands:/ {s = 1; next}
+    s && /^  [a-z]/ {sub(",", "", $1); print $1} s && /^$/ {s = 0}'
+}
+run 0 --help
+out_has "clusters"
+groups="$(subcommands)"
+[[ "$(wc -w <<<"${groups}")" -ge 12 ]] || fail "too few groups: ${groups}"
+ncommands=0
+for g in ${groups}; do
+  run 0 "${g}" --help
+  for c in $(subcommands "${g}"); do
+    run 0 "${g}" "${c}" --help
+    [[ -n "${out}" ]] || fail "empty help for ${g} ${c}"
+    ncommands=$((ncommands + 1))
+    for s in $(subcommands "${g}" "${c}"); do
+      run 0 "${g}" "${c}" "${s}" --help
+      ncommands=$((ncommands + 1))
+    done
+  done
+done
+[[ "${ncommands}" -ge 50 ]] || fail "only ${ncommands} commands have help"
+run 0 clusters create --help
+out_has "--wait"
+out_has "--cu-size"
+
+# ---- usage errors: exit code 2 -------------------------------------------------
+run 2
+run 2 clusters
+one_error_line
+run 2 clusters frobnicate
+run 2 clusters create
+err_has "ID"
+run 2 -o yaml organizations list
+run 2 clusters scale prod --cu-size notanumber
+
+# ---- not logged in, login, config file ----------------------------------------
+run 5 organizations list
+err_has "not logged in"
+stdin_data="not-the-key" run 5 login --endpoint "${address}" --api-key -
+err_has "UNAUTHENTICATED"
+[[ ! -e "${COVE_CONFIG}" ]] || fail "a failed login wrote the config"
+run 2 login --endpoint "${address}"
+err_has "--api-key"
+stdin_data="${admin_key}" run 0 login --endpoint "${address}" --api-key -
+out_has "Logged in"
+[[ "$(stat -c %a "${COVE_CONFIG}")" == 600 ]] ||
+  fail "config mode $(stat -c %a "${COVE_CONFIG}"), expected 600"
+[[ "$(stat -c %a "$(dirname "${COVE_CONFIG}")")" == 700 ]] ||
+  fail "config directory mode is not 700"
+chmod 644 "${COVE_CONFIG}"
+run 6 organizations list
+err_has "too open"
+err_has "chmod 600"
+chmod 600 "${COVE_CONFIG}"
+run 0 -o json config show
+json 'assert d["api_key"] == "set" and d["endpoint"] == "http://'"${address}"'", d'
+
+# ---- organization, project, environment ---------------------------------------
+run 0 -o json organizations create acme --display-name "Acme Corp"
+json 'assert d["name"] == "organizations/acme"; assert d["external_id"].startswith("cove-ext-"), d'
+run 4 organizations create acme
+err_has "ALREADY_EXISTS"
+one_error_line
+# The only organization the key sees is used without --org.
+run 0 -o json projects create search --plan standard --label team=ml
+json 'assert d["name"] == "organizations/acme/projects/search" and d["plan"] == "standard" and d["labels"] == {"team": "ml"}, d'
+run 4 projects create search
+run 0 config set organization acme
+run 0 config set project search
+run 0 projects list
+out_has "organizations/acme/projects/search"
+out_has "PLAN"
+run 0 -o json environments create aws --cloud-account-id 123456789012 \
+  --region us-east-1 --vpc-id vpc-0123abcd --bucket "${tmp}/bucket" \
+  --role-arn arn:aws:iam::123456789012:role/cove-byoc
+json 'assert d["state"] == "READY" and d["mode"] == "CROSS_ACCOUNT", d'
+run 0 -o json environments validate aws
+json 'assert d["valid"] is True and d["problems"] == [], d'
+run 0 -o json environments create edge --mode agent
+json 'assert d["state"] == "AWAITING_AGENT" and d["agent_token"], d["state"]'
+run 0 -o json environments list
+json 'assert sorted(e["name"].split("/")[-1] for e in d) == ["aws", "edge"], d'
+
+# ---- cluster: create --wait, get, list -----------------------------------------
+run 0 -o json clusters create prod --environment aws --cu-size 1 --label tier=gold --wait
+json 'assert d["state"] == "RUNNING", d["state"]
+assert d["endpoint"].startswith("http://127.0.0.1:"), d["endpoint"]
+assert d["admin_password"] and d["cu_size"] == 1 and d["capacity_vectors"] == 10000, d'
+err_has "CreateCluster"     # the progress lines (stderr is not a terminal)
+err_has "RUNNING"
+run 6 clusters create edge-c --environment edge
+err_has "AWAITING_AGENT"
+run 0 clusters list
+out_has "NAME"
+out_has "organizations/acme/projects/search/clusters/prod"
+out_has "RUNNING"
+run 0 -o json clusters list --label tier=gold --state RUNNING
+json 'assert len(d) == 1 and d[0]["name"].endswith("/clusters/prod"), d'
+run 0 -o json clusters list --state SUSPENDED
+json 'assert d == [], d'
+run 0 -o json clusters list --all-projects
+json 'assert len(d) == 1, d'
+run 0 clusters get prod
+out_has "state:"
+out_has "RUNNING"
+run 0 -o json clusters get organizations/acme/projects/search/clusters/prod
+json 'assert d["admin_password"] == "" and d["labels"] == {"tier": "gold"}, d'
+run 3 clusters get nope
+err_has "NOT_FOUND"
+one_error_line
+run 0 -o json clusters update prod --display-name Production --remove-label tier --label env=prod
+json 'assert d["display_name"] == "Production" and d["labels"] == {"env": "prod"}, d'
+
+# ---- scale without --wait, then operations wait --------------------------------
+run 0 -o json clusters scale prod --cu-size 2
+json 'assert d["name"].startswith("operations/") and d["verb"] == "ScaleCluster", d'
+scale_op="$(json 'print(d["name"])')"
+run 0 -o json operations wait "${scale_op}"
+json 'assert d["done"] is True and d["error_code"] == "OK", d'
+run 0 -o json clusters get prod
+json 'assert d["cu_size"] == 2 and d["capacity_vectors"] == 20000 and d["state"] == "RUNNING", d'
+run 0 -o json operations get "${scale_op##*/}"
+json 'assert d["verb"] == "ScaleCluster" and d["done"], d'
+
+# ---- suspend / resume -----------------------------------------------------------
+run 0 -o json clusters suspend prod --wait
+json 'assert d["state"] == "SUSPENDED" and d["endpoint"] == "", d'
+run 6 clusters suspend prod --wait
+err_has "FAILED_PRECONDITION"
+run 0 -q -o json clusters resume prod --wait
+json 'assert d["state"] == "RUNNING", d'
+[[ -z "${err}" ]] || fail "--quiet printed progress: ${err}"
+
+# On a terminal, --wait redraws one progress line in place.
+"${py}" - "${cove}" >"${tmp}/pty.out" <<'PY' || fail "progress on a terminal: $(cat "${tmp}/pty.out")"
+import json, os, pty, subprocess, sys
+try:
+    master, slave = pty.openpty()
+except OSError as e:  # no pseudo-terminals in this sandbox
+    print("skipped: no pty:", e)
+    sys.exit(0)
+proc = subprocess.run([sys.argv[1], "-o", "json", "clusters", "suspend", "prod", "--wait"],
+                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
+os.close(slave)
+tty = b""
+while True:
+    try:
+        chunk = os.read(master, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    tty += chunk
+assert proc.returncode == 0, (proc.returncode, tty)
+assert json.loads(proc.stdout)["state"] == "SUSPENDED", proc.stdout
+assert b"\r\x1b[K" in tty and b"SuspendCluster" in tty, tty
+assert tty.endswith(b"\n") or tty.endswith(b"\r\n"), tty
+print("ok")
+PY
+run 0 clusters resume prod --wait
+
+# ---- a failed operation with --wait; a timeout -----------------------------------
+run 0 emulator faults inject --verb ScaleCluster --mode fail \
+  --code RESOURCE_EXHAUSTED --message "no capacity left in the zone" --count 1
+run 8 clusters scale prod --cu-size 4 --wait
+err_has "no capacity left in the zone"
+err_has "RESOURCE_EXHAUSTED"
+run 0 emulator faults inject --verb SuspendCluster --mode stall
+run 7 clusters suspend prod --wait --timeout 1s
+err_has "DEADLINE_EXCEEDED"
+stalled_op="$(sed -n 's/.*cove operations wait \(operations\/[^)]*\)).*/\1/p' <<<"${err}")"
+[[ -n "${stalled_op}" ]] || fail "the timeout message names no operation: ${err}"
+run 0 -o json operations list --done false
+json 'assert any(o["name"] == "'"${stalled_op}"'" for o in d), d'
+run 0 emulator faults clear
+run 0 -o json operations wait "${stalled_op}"
+json 'assert d["done"] and d["cluster"]["state"] == "SUSPENDED", d'
+run 0 clusters resume prod --wait
+# Cancelling a stalled operation: exit code 9, the cluster as it was.
+run 0 emulator faults inject --verb ScaleCluster --mode stall
+run 0 -o json clusters scale prod --cu-size 8
+cancel_op="$(json 'print(d["name"])')"
+run 9 -o json operations cancel "${cancel_op}" --wait
+json 'assert d["done"] and d["error_code"] == "CANCELLED" and d["cancel_requested"], d'
+err_has "CANCELLED"
+run 0 emulator faults clear --verb ScaleCluster
+run 0 -o json clusters get prod
+json 'assert d["state"] == "RUNNING" and d["cu_size"] == 2, d'
+run 2 clusters scale prod --cu-size 4 --wait --timeout soon
+err_has "--timeout"
+
+# ---- API keys, roles, bindings, permission denied --------------------------------
+run 0 -o json api-keys create reader --scope organizations/acme/projects/search \
+  --role roles/project.read_only --display-name "CI reader"
+json 'assert d["name"] == "organizations/acme/apiKeys/reader" and d["secret"].startswith("cove_"), d'
+reader_key="$(json 'print(d["secret"])')"
+run 0 api-keys list
+out_has "organizations/acme/apiKeys/reader"
+run 0 -o json api-keys get reader
+json 'assert d["secret"] == "" and d["role"] == "roles/project.read_only", d'
+COVE_API_KEY="${reader_key}" run 0 -o json clusters list
+json 'assert len(d) == 1, d'
+COVE_API_KEY="${reader_key}" run 5 clusters create other --environment aws --wait
+err_has "PERMISSION_DENIED"
+one_error_line
+COVE_API_KEY="${reader_key}" run 5 clusters delete prod
+stdin_data="${reader_key}" run 5 --api-key - api-keys list
+run 0 -o json roles list
+json 'names = [r["name"] for r in d]
+assert "roles/project.read_only" in names and "roles/organization.owner" in names, names'
+run 0 -o json roles create viewer --level project \
+  --allow clusters.get,clusters.list --deny clusters.get:projects/secret/**
+json 'assert d["name"] == "organizations/acme/roles/viewer", d
+assert [s["effect"] for s in d["statements"]] == ["ALLOW", "DENY"], d'
+run 0 -o json roles get roles/project.admin
+json 'assert d["built_in"] is True, d'
+run 0 -o json role-bindings create --role viewer --principal reader
+json 'assert d["role"] == "organizations/acme/roles/viewer" and d["principal"] == "organizations/acme/apiKeys/reader" and d["scope"] == "organizations/acme/projects/search", d'
+binding="$(json 'print(d["name"])')"
+run 0 role-bindings list
+out_has "${binding}"
+run 6 roles delete viewer
+run 0 role-bindings delete "${binding}"
+run 0 -o json roles delete viewer
+json 'assert d == {}, d'
+run 0 -o json roles test-permissions organizations/acme/projects/search clusters.create clusters.get
+json 'assert d == ["clusters.create", "clusters.get"], d'
+
+# ---- audit and operations ---------------------------------------------------------
+run 0 -o json audit list
+json 'actions = {e["action"] for e in d}
+for a in ["organizations.create", "projects.create", "environments.create",
+          "clusters.create", "clusters.scale", "clusters.suspend",
+          "clusters.resume", "apiKeys.create", "roles.create"]:
+    assert a in actions, (a, sorted(actions))'
+run 0 -o json audit list --outcome denied
+json 'assert d and all(e["outcome"] == "DENIED" for e in d), d
+assert any(e["action"] == "clusters.create" and e["actor"] == "organizations/acme/apiKeys/reader" for e in d), d'
+run 0 -o json audit list --action clusters.scale --limit 1
+json 'assert len(d) == 1 and d[0]["action"] == "clusters.scale", d'
+run 0 audit list --actor admin
+out_has "ACTION"
+out_has "clusters.create"
+run 0 -o json operations list
+json 'verbs = {o["verb"] for o in d}
+assert {"CreateCluster", "ScaleCluster", "SuspendCluster", "ResumeCluster"} <= verbs, verbs'
+run 0 -o json operations list --verb CreateCluster --in-project
+json 'assert len(d) == 1 and d[0]["done"] and d[0]["target"].endswith("/clusters/prod"), d'
+run 3 operations get operations/does-not-exist
+
+# ---- delete, restore, purge ----------------------------------------------------------
+run 0 -o json clusters delete prod --wait
+json 'assert d["state"] == "DELETED" and d["purge_time"], d'
+run 0 -o json clusters list
+json 'assert d == [], d'
+run 0 -o json clusters list --show-deleted
+json 'assert len(d) == 1 and d[0]["state"] == "DELETED", d'
+run 0 -o json clusters restore prod --wait
+json 'assert d["state"] == "RUNNING", d'
+run 6 projects delete search
+run 0 clusters delete prod --wait
+run 0 -o json clusters purge prod --wait
+run 3 clusters get prod
+
+# ---- global options after the command, overrides, unreachable endpoint ---------------
+run 0 projects get --org acme --project search -o json
+json 'assert d["name"] == "organizations/acme/projects/search", d'
+run 7 --endpoint 127.0.0.1:1 --call-timeout 3 organizations list
+err_has "UNAVAILABLE"
+
+# ---- logout ---------------------------------------------------------------------------
+run 0 logout
+run 5 organizations list
+err_has "not logged in"
+[[ "$(stat -c %a "${COVE_CONFIG}")" == 600 ]] || fail "config mode changed"
+grep -qF "${admin_key}" "${COVE_CONFIG}" && fail "logout left the key in the config"
+
+# ---- no secret in any output -----------------------------------------------------------
+if grep -qF "${admin_key}" "${log}"; then
+  fail "the admin API key appears in the CLI output"
+fi
+# The reader key was printed once, by 'api-keys create', and never again.
+[[ "$(grep -cF "${reader_key}" "${log}")" == 1 ]] ||
+  fail "the reader key appears $(grep -cF "${reader_key}" "${log}") times"
+
+echo "cli scenarios: ${checks} cove invocations checked (${ncommands} commands with --help)"
