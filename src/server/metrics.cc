@@ -120,8 +120,8 @@ uint64_t ServerMetrics::KindSnapshot::errors() const {
 
 ServerMetrics::ServerMetrics() : start_(std::chrono::steady_clock::now()) {
   for (Kind& k : kinds_) {
-    k.buckets = std::vector<std::atomic<uint64_t>>(
-        LatencyBucketBounds().size() + 1);
+    k.buckets =
+        std::vector<std::atomic<uint64_t>>(LatencyBucketBounds().size() + 1);
   }
 }
 
@@ -142,9 +142,9 @@ void ServerMetrics::Record(RpcKind kind, absl::StatusCode code,
   const size_t b = static_cast<size_t>(
       std::lower_bound(bounds.begin(), bounds.end(), seconds) - bounds.begin());
   k.buckets[b].fetch_add(1, std::memory_order_relaxed);
-  k.latency_sum_ns.fetch_add(
-      static_cast<uint64_t>(std::max<int64_t>(0, absl::ToInt64Nanoseconds(latency))),
-      std::memory_order_relaxed);
+  k.latency_sum_ns.fetch_add(static_cast<uint64_t>(std::max<int64_t>(
+                                 0, absl::ToInt64Nanoseconds(latency))),
+                             std::memory_order_relaxed);
   const uint64_t second = static_cast<uint64_t>(SecondNow());
   std::atomic<uint64_t>& slot = k.ring[second % kWindowSeconds];
   uint64_t v = slot.load(std::memory_order_relaxed);
@@ -213,8 +213,8 @@ std::string ServerMetrics::PrometheusText(const DataPlaneUsage& usage) const {
       // Every kind shows its OK series, even at zero; other codes when seen.
       if (n == 0 && c != 0) continue;
       w.Sample({{"kind", RpcKindName(static_cast<RpcKind>(i))},
-                {"code", absl::StatusCodeToString(
-                             static_cast<absl::StatusCode>(c))}},
+                {"code",
+                 absl::StatusCodeToString(static_cast<absl::StatusCode>(c))}},
                static_cast<double>(n));
     }
   }

@@ -44,8 +44,8 @@ double HistogramQuantile(double q, const std::vector<double>& bounds,
 
 /// What the data plane holds, filled in by its owner when scraped.
 struct DataPlaneUsage {
-  int64_t vectors = 0;        // entities over every database and collection
-  int64_t storage_bytes = 0;  // bytes under the data directory
+  int64_t vectors = 0;            // entities over every database and collection
+  int64_t storage_bytes = 0;      // bytes under the data directory
   int64_t capacity_vectors = -1;  // -1: no capacity limit
 };
 

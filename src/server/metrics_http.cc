@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -18,9 +19,9 @@ absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
   if (colon == std::string::npos ||
       !absl::SimpleAtoi(listen_address.substr(colon + 1), &port) || port < 0 ||
       port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "metrics listen address: expected host:port (got '", listen_address,
-        "')"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("metrics listen address: expected host:port (got '",
+                     listen_address, "')"));
   }
   std::string host = listen_address.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
@@ -29,10 +30,10 @@ absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
   if (host.empty()) host = "0.0.0.0";
   std::unique_ptr<MetricsEndpoint> e(new MetricsEndpoint());
   e->http_ = std::make_unique<httplib::Server>();
-  e->http_->Get("/metrics", [render](const httplib::Request&,
-                                     httplib::Response& res) {
-    res.set_content(render(), kPrometheusContentType);
-  });
+  e->http_->Get("/metrics",
+                [render](const httplib::Request&, httplib::Response& res) {
+                  res.set_content(render(), kPrometheusContentType);
+                });
   e->http_->set_error_handler(
       [](const httplib::Request& req, httplib::Response& res) {
         if (res.status == 404) {
@@ -64,6 +65,35 @@ absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
     done->store(true);
   });
   return e;
+}
+
+absl::StatusOr<std::string> HttpGet(const std::string& url) {
+  constexpr absl::string_view kScheme = "http://";
+  if (!absl::StartsWith(url, kScheme)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("url: expected http://host:port/path (got '", url, "')"));
+  }
+  const size_t slash = url.find('/', kScheme.size());
+  const std::string host_port = url.substr(
+      kScheme.size(),
+      slash == std::string::npos ? std::string::npos : slash - kScheme.size());
+  const std::string path = slash == std::string::npos ? "/" : url.substr(slash);
+  httplib::Client client(absl::StrCat("http://", host_port));
+  client.set_connection_timeout(10, 0);
+  client.set_read_timeout(30, 0);
+  auto res = client.Get(path);
+  if (!res) {
+    return absl::UnavailableError(
+        absl::StrCat("GET ", url, ": ", httplib::to_string(res.error())));
+  }
+  if (res->status == 404) {
+    return absl::NotFoundError(absl::StrCat("GET ", url, ": 404"));
+  }
+  if (res->status != 200) {
+    return absl::InternalError(
+        absl::StrCat("GET ", url, ": HTTP status ", res->status));
+  }
+  return res->body;
 }
 
 MetricsEndpoint::~MetricsEndpoint() { Stop(); }

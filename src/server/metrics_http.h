@@ -45,6 +45,12 @@ class MetricsEndpoint {
   std::string url_;
 };
 
+/// GET `url` ("http://host:port/path") and return the body: Unavailable when
+/// the server cannot be reached, NotFound for 404, Internal for other
+/// non-200 replies, InvalidArgument for a malformed URL. For tests and
+/// tools (the control plane never calls a data plane's endpoint).
+absl::StatusOr<std::string> HttpGet(const std::string& url);
+
 /// The content type of the text format.
 inline constexpr char kPrometheusContentType[] =
     "text/plain; version=0.0.4; charset=utf-8";

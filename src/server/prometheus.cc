@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-
 #include <cstring>
 
 #include "absl/strings/ascii.h"
@@ -21,7 +20,8 @@ bool NameStart(char c, bool colon) {
          (colon && c == ':');
 }
 bool NameChar(char c, bool colon) {
-  return NameStart(c, colon) || absl::ascii_isdigit(static_cast<unsigned char>(c));
+  return NameStart(c, colon) ||
+         absl::ascii_isdigit(static_cast<unsigned char>(c));
 }
 bool ValidName(absl::string_view s, bool colon) {
   if (s.empty() || !NameStart(s[0], colon)) return false;
@@ -212,8 +212,8 @@ absl::StatusOr<ParsedText> ParseText(absl::string_view text) {
         continue;  // a comment
       }
       if (parts.size() < 3 || !ValidMetricName(parts[2])) {
-        return LineError(line_no, absl::StrCat("expected a metric name after ",
-                                               parts[1]));
+        return LineError(
+            line_no, absl::StrCat("expected a metric name after ", parts[1]));
       }
       const std::string name(parts[2]);
       const absl::string_view rest = parts.size() > 3 ? parts[3] : "";
@@ -317,8 +317,8 @@ absl::StatusOr<ParsedText> ParseText(absl::string_view text) {
           }
         }
         if (!closed) {
-          return LineError(line_no,
-                           absl::StrCat("label ", label, ": unterminated value"));
+          return LineError(
+              line_no, absl::StrCat("label ", label, ": unterminated value"));
         }
         if (sample.labels.count(label) != 0) {
           return LineError(line_no, absl::StrCat("label ", label, " repeats"));

@@ -51,8 +51,8 @@ class TextWriter {
   std::string Take() { return std::move(out_); }
 
  private:
-  void Line(absl::string_view name, const Labels& labels,
-            const std::string* le, double value);
+  void Line(absl::string_view name, const Labels& labels, const std::string* le,
+            double value);
   std::string out_;
   std::string family_;
 };
