@@ -250,6 +250,11 @@ absl::Status RbacTest::Run(const std::string& action, const std::string& key,
     r.set_etag(kStale);
     return Call(&S::ScaleCluster, r, key).status();
   }
+  if (action == "clusters.getMetrics") {
+    v1::GetClusterMetricsRequest r;
+    r.set_name(c1);
+    return Call(&S::GetClusterMetrics, r, key).status();
+  }
   if (action == "clusters.suspend") return cluster_verb(&S::SuspendCluster);
   if (action == "clusters.resume") return cluster_verb(&S::ResumeCluster);
   if (action == "clusters.delete") return cluster_verb(&S::DeleteCluster);
