@@ -400,8 +400,8 @@ TEST_F(AutoscaleTest, MetricsThroughTheApiAndPrometheus) {
   SetClock("2026-01-05T10:00:00Z");
   ASSERT_THAT(server_->metrics_url(),
               ::testing::StartsWith("http://127.0.0.1:"));
-  const std::string name = project_ + "/clusters/m1";
-  const std::string password = CreateRunning("m1");
+  const std::string name = project_ + "/clusters/met1";
+  const std::string password = CreateRunning("met1");
   ASSERT_OK_AND_ASSIGN(v1::Cluster c, GetCluster(name));
   ASSERT_THAT(c.metrics_endpoint(), ::testing::StartsWith("http://127.0.0.1:"));
   ASSERT_OK_AND_ASSIGN(Client data, DataClient(c.endpoint(), password));
