@@ -116,7 +116,7 @@ grpc::Status CloudCore::GetClusterMetrics(
 std::string CloudCore::ControlPlaneMetricsText() {
   prometheus::TextWriter w;
   w.Family("cove_control_requests_total", prometheus::Type::kCounter,
-           "ControlPlane requests, by RPC and result code.");
+           "ControlPlane and Emulator requests, by RPC and result code.");
   {
     absl::MutexLock lock(&rpc_mu_);
     for (const auto& [key, n] : rpc_counts_) {

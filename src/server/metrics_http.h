@@ -1,7 +1,6 @@
 // A small HTTP/1.1 endpoint (cpp-httplib) that serves GET /metrics in the
-// Prometheus text format; every other path is 404 and every other method
-// 405. Used by cove-server (--metrics-listen), the cloud's data planes and
-// cove-cloud.
+// Prometheus text format; other paths are 404, other methods 400. Used by
+// cove-server (--metrics-listen), the cloud's data planes and cove-cloud.
 #ifndef COVE_SRC_SERVER_METRICS_HTTP_H_
 #define COVE_SRC_SERVER_METRICS_HTTP_H_
 
