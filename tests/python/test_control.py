@@ -315,6 +315,10 @@ def test_autoscaling_settings_metrics_and_a_scale_up(admin, foundation):
             admin.update_cluster(cluster, ["autoscaling"])
         with pytest.raises(ValueError, match="window_seconds"):
             admin.get_cluster_metrics(cluster.name, window_seconds=601)
+        # From here on the manual clock: the autoscaler may start its operation
+        # as soon as the cluster is 90% full, but it completes only when the
+        # clock moves.
+        emu.set_clock()
 
         vectors = np.eye(4, dtype=np.float32)
         with cove.Client(cluster.endpoint, user="root", password=password) as data:
@@ -336,8 +340,7 @@ def test_autoscaling_settings_metrics_and_a_scale_up(admin, foundation):
         assert 0 < search.latency_p50_ms <= search.latency_p99_ms
         assert isinstance(m.time, datetime)
 
-        # 90% full: on the manual clock the autoscaler scales it up.
-        emu.set_clock()
+        # 90% full: the autoscaler scales it up.
         emu.advance_clock(1)
         emu.advance_clock(1)
         scaled = admin.get_cluster(cluster.name)
