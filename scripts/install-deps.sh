@@ -18,7 +18,7 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libhwy-dev
-  libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
 )
 test_pkgs=(
   python3 python3-dev python3-venv python3-numpy python3-pytest pybind11-dev

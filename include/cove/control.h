@@ -520,6 +520,15 @@ class ControlClient {
   Pager<control::Operation> ListAllOperations(
       control::ListRequest request, const ControlCallOptions& call = {});
 
+  // ---- metrics ----
+  /// Usage of a cluster's data plane: requests per second over the last
+  /// `window_seconds` (1..600; 0: 60), latency percentiles, vectors,
+  /// storage, CU usage. NotFound for an unknown cluster; InvalidArgument
+  /// for a bad name or window.
+  absl::StatusOr<control::ClusterMetrics> GetClusterMetrics(
+      const std::string& name, int32_t window_seconds = 0,
+      const ControlCallOptions& call = {});
+
  private:
   std::shared_ptr<ControlConnection> connection_;
   std::shared_ptr<internal::ControlRuntime> runtime_;

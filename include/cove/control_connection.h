@@ -189,6 +189,11 @@ class ControlConnection {
   virtual absl::StatusOr<control::Operation> CancelOperation(
       const std::string& name, const ControlCallOptions& call);
 
+  // Metrics (autoscaling and metrics).
+  virtual absl::StatusOr<control::ClusterMetrics> GetClusterMetrics(
+      const std::string& name, int32_t window_seconds,
+      const ControlCallOptions& call);
+
   // The emulator's test knobs (cove-cloud only; its admin key only).
   virtual absl::StatusOr<control::EmulatorSettings> GetEmulatorSettings(
       const ControlCallOptions& call);

@@ -178,10 +178,27 @@ struct EnvironmentValidation {
   std::vector<Problem> problems;
 };
 
+/// While active (from each minute `cron` matches in `time_zone`, for
+/// `duration_minutes`), the autoscaler's minimum is at least `min_cu_size`.
+struct AutoscalingSchedule {
+  std::string cron;       ///< "minute hour day-of-month month day-of-week"
+  std::string time_zone;  ///< IANA name, e.g. "Europe/Paris"; empty: UTC
+  int32_t min_cu_size = 0;
+  int32_t duration_minutes = 0;  ///< 0: 60
+};
+
+/// Automatic scaling between min_cu_size and max_cu_size driven by the fill
+/// level (see docs/control-plane.md#autoscaling); 0 means the default.
 struct Autoscaling {
   bool enabled = false;
   int32_t min_cu_size = 0;
   int32_t max_cu_size = 0;
+  int32_t min_replicas = 0;             ///< 0: no bound
+  int32_t max_replicas = 0;             ///< 0: no bound
+  int32_t scale_up_fill_percent = 0;    ///< 0: 80
+  int32_t scale_down_fill_percent = 0;  ///< 0: 50
+  int32_t cool_down_seconds = 0;        ///< 0: 600
+  std::vector<AutoscalingSchedule> schedules;
 };
 
 enum class ClusterState {
@@ -221,6 +238,44 @@ struct Cluster {
   int64_t capacity_vectors = 0;
   int64_t used_vectors = 0;
   Autoscaling autoscaling;
+  /// "http://127.0.0.1:PORT/metrics" (Prometheus) of the data plane; empty
+  /// unless it serves.
+  std::string metrics_endpoint;
+};
+
+/// Requests of one kind ("search", "query", "insert", "upsert", "delete",
+/// "other") of a cluster's data plane.
+struct RequestKindMetrics {
+  std::string kind;
+  int64_t requests = 0;  ///< since the data plane started
+  int64_t errors = 0;    ///< of those, replies other than OK
+  double qps = 0;        ///< over the window
+  /// Since the data plane started, from a fixed-bucket histogram.
+  double latency_p50_ms = 0;
+  double latency_p95_ms = 0;
+  double latency_p99_ms = 0;
+};
+
+/// Usage of a cluster (GetClusterMetrics).
+struct ClusterMetrics {
+  std::string cluster;
+  Timestamp time;        ///< the control plane's clock
+  bool serving = false;  ///< false: no data plane, numbers of the last state
+  int32_t window_seconds = 0;
+  double qps = 0;  ///< every kind, over the window
+  int64_t requests = 0;
+  int64_t errors = 0;
+  double latency_p50_ms = 0;
+  double latency_p95_ms = 0;
+  double latency_p99_ms = 0;
+  std::vector<RequestKindMetrics> kinds;
+  int64_t vector_count = 0;
+  int64_t storage_bytes = 0;
+  int64_t capacity_vectors = 0;
+  double cu_usage = 0;  ///< vector_count / capacity_vectors
+  int32_t cu_size = 0;
+  int32_t replicas = 0;
+  std::string metrics_endpoint;
 };
 
 /// A long-running operation as the server reports it (see

@@ -37,7 +37,8 @@ from .client import (AliasDescription, Client, CollectionDescription, Grant,
                      SearchHit, SearchResult, UserInfo)
 from .milvus_client import Hit, MilvusClient
 from .control import (AcceptedInvitation, ApiKey, AuditEvent, AuditOutcome,
-                      Autoscaling, Cluster, ClusterState, ControlClient, Effect,
+                      Autoscaling, AutoscalingSchedule, Cluster, ClusterMetrics,
+                      ClusterState, ControlClient, Effect, RequestKindMetrics,
                       EmulatorSettings, Emulator, Environment, EnvironmentMode,
                       EnvironmentProblem, EnvironmentState,
                       EnvironmentValidation, Fault, FaultMode, Invitation,
@@ -57,7 +58,8 @@ __all__ = [
     "EnvironmentState", "InvitationState", "Effect", "RoleLevel", "AuditOutcome",
     "FaultMode", "Organization", "Member", "Invitation", "AcceptedInvitation",
     "Project", "Environment", "EnvironmentProblem", "EnvironmentValidation",
-    "Autoscaling", "Cluster", "OperationInfo", "ApiKey", "Statement", "Role",
+    "Autoscaling", "AutoscalingSchedule", "ClusterMetrics", "RequestKindMetrics",
+    "Cluster", "OperationInfo", "ApiKey", "Statement", "Role",
     "RoleBinding", "AuditEvent", "EmulatorSettings", "Fault",
     # schemas, indexes, enums
     "DataType", "MetricType", "IndexType", "LoadState", "FieldSchema",

@@ -335,10 +335,54 @@ class EnvironmentValidation:
     problems: Any
     def __init__(self) -> None: ...
 
+class AutoscalingSchedule:
+    cron: Any
+    time_zone: Any
+    min_cu_size: Any
+    duration_minutes: Any
+    def __init__(self) -> None: ...
+
 class Autoscaling:
     enabled: Any
     min_cu_size: Any
     max_cu_size: Any
+    min_replicas: Any
+    max_replicas: Any
+    scale_up_fill_percent: Any
+    scale_down_fill_percent: Any
+    cool_down_seconds: Any
+    schedules: Any
+    def __init__(self) -> None: ...
+
+class RequestKindMetrics:
+    kind: Any
+    requests: Any
+    errors: Any
+    qps: Any
+    latency_p50_ms: Any
+    latency_p95_ms: Any
+    latency_p99_ms: Any
+    def __init__(self) -> None: ...
+
+class ClusterMetrics:
+    cluster: Any
+    time: Optional[float]
+    serving: Any
+    window_seconds: Any
+    qps: Any
+    requests: Any
+    errors: Any
+    latency_p50_ms: Any
+    latency_p95_ms: Any
+    latency_p99_ms: Any
+    kinds: Any
+    vector_count: Any
+    storage_bytes: Any
+    capacity_vectors: Any
+    cu_usage: Any
+    cu_size: Any
+    replicas: Any
+    metrics_endpoint: Any
     def __init__(self) -> None: ...
 
 class Cluster:
@@ -362,6 +406,7 @@ class Cluster:
     capacity_vectors: Any
     used_vectors: Any
     autoscaling: Any
+    metrics_endpoint: Any
     def __init__(self) -> None: ...
 
 class Operation:

@@ -41,6 +41,7 @@ __all__ = [
     "Effect", "RoleLevel", "AuditOutcome", "FaultMode",
     "Organization", "Member", "Invitation", "AcceptedInvitation", "Project",
     "Environment", "EnvironmentProblem", "EnvironmentValidation", "Autoscaling",
+    "AutoscalingSchedule", "ClusterMetrics", "RequestKindMetrics",
     "Cluster", "OperationInfo", "ApiKey", "Statement", "Role", "RoleBinding",
     "AuditEvent", "EmulatorSettings", "Fault",
 ]
@@ -207,11 +208,66 @@ class EnvironmentValidation:
 
 
 @dataclass
+class AutoscalingSchedule:
+    """While active (from each minute ``cron`` matches in ``time_zone``, for
+    ``duration_minutes``; 0: 60) the autoscaler's minimum is at least
+    ``min_cu_size``. ``cron`` is "minute hour day-of-month month day-of-week";
+    ``time_zone`` an IANA name (empty: UTC)."""
+    cron: str = ""
+    time_zone: str = ""
+    min_cu_size: int = 0
+    duration_minutes: int = 0
+
+
+@dataclass
 class Autoscaling:
-    """Automatic scaling of a cluster between two sizes."""
+    """Automatic scaling of a cluster between two sizes, driven by the fill
+    level: up at ``scale_up_fill_percent`` (0: 80), down after
+    ``cool_down_seconds`` (0: 600) below ``scale_down_fill_percent`` (0: 50)."""
     enabled: bool = False
     min_cu_size: int = 0
     max_cu_size: int = 0
+    min_replicas: int = 0
+    max_replicas: int = 0
+    scale_up_fill_percent: int = 0
+    scale_down_fill_percent: int = 0
+    cool_down_seconds: int = 0
+    schedules: List[AutoscalingSchedule] = field(default_factory=list)
+
+
+@dataclass
+class RequestKindMetrics:
+    """Requests of one kind (search, query, insert, upsert, delete, other)."""
+    kind: str = ""
+    requests: int = 0
+    errors: int = 0
+    qps: float = 0.0
+    latency_p50_ms: float = 0.0
+    latency_p95_ms: float = 0.0
+    latency_p99_ms: float = 0.0
+
+
+@dataclass
+class ClusterMetrics:
+    """Usage of a cluster's data plane (``ControlClient.get_cluster_metrics``)."""
+    cluster: str = ""
+    time: Optional[datetime] = None
+    serving: bool = False
+    window_seconds: int = 0
+    qps: float = 0.0
+    requests: int = 0
+    errors: int = 0
+    latency_p50_ms: float = 0.0
+    latency_p95_ms: float = 0.0
+    latency_p99_ms: float = 0.0
+    kinds: List[RequestKindMetrics] = field(default_factory=list)
+    vector_count: int = 0
+    storage_bytes: int = 0
+    capacity_vectors: int = 0
+    cu_usage: float = 0.0
+    cu_size: int = 0
+    replicas: int = 0
+    metrics_endpoint: str = ""
 
 
 @dataclass
@@ -237,6 +293,7 @@ class Cluster:
     capacity_vectors: int = 0
     used_vectors: int = 0
     autoscaling: Autoscaling = field(default_factory=Autoscaling)
+    metrics_endpoint: str = ""
 
 
 @dataclass
@@ -898,6 +955,14 @@ class ControlClient:
         """update_mask: ``display_name``, ``labels``, ``autoscaling``."""
         return _from_core(Cluster, self._core.update_cluster(
             _to_core(cluster), list(update_mask), timeout=timeout))
+
+    def get_cluster_metrics(self, name: str, *, window_seconds: int = 0,
+                            timeout: Optional[float] = None) -> ClusterMetrics:
+        """Usage of a cluster's data plane: requests per second over the last
+        ``window_seconds`` (1..600; 0: 60), latency percentiles, vectors,
+        storage bytes and CU usage (vectors / capacity)."""
+        return _from_core(ClusterMetrics, self._core.get_cluster_metrics(
+            name, window_seconds, timeout=timeout))
 
     def _action(self, method: str, name: str, etag: str, request_id: str,
                 timeout: Optional[float]) -> Operation:

@@ -1504,11 +1504,57 @@ void BindControl(py::module_& m) {
       .def(py::init<>())
       .def_readwrite("valid", &ctl::EnvironmentValidation::valid)
       .def_readwrite("problems", &ctl::EnvironmentValidation::problems);
+  py::class_<ctl::AutoscalingSchedule>(m, "AutoscalingSchedule")
+      .def(py::init<>())
+      .def_readwrite("cron", &ctl::AutoscalingSchedule::cron)
+      .def_readwrite("time_zone", &ctl::AutoscalingSchedule::time_zone)
+      .def_readwrite("min_cu_size", &ctl::AutoscalingSchedule::min_cu_size)
+      .def_readwrite("duration_minutes",
+                     &ctl::AutoscalingSchedule::duration_minutes);
   py::class_<ctl::Autoscaling>(m, "Autoscaling")
       .def(py::init<>())
       .def_readwrite("enabled", &ctl::Autoscaling::enabled)
       .def_readwrite("min_cu_size", &ctl::Autoscaling::min_cu_size)
-      .def_readwrite("max_cu_size", &ctl::Autoscaling::max_cu_size);
+      .def_readwrite("max_cu_size", &ctl::Autoscaling::max_cu_size)
+      .def_readwrite("min_replicas", &ctl::Autoscaling::min_replicas)
+      .def_readwrite("max_replicas", &ctl::Autoscaling::max_replicas)
+      .def_readwrite("scale_up_fill_percent",
+                     &ctl::Autoscaling::scale_up_fill_percent)
+      .def_readwrite("scale_down_fill_percent",
+                     &ctl::Autoscaling::scale_down_fill_percent)
+      .def_readwrite("cool_down_seconds", &ctl::Autoscaling::cool_down_seconds)
+      .def_readwrite("schedules", &ctl::Autoscaling::schedules);
+  py::class_<ctl::RequestKindMetrics>(m, "RequestKindMetrics")
+      .def(py::init<>())
+      .def_readwrite("kind", &ctl::RequestKindMetrics::kind)
+      .def_readwrite("requests", &ctl::RequestKindMetrics::requests)
+      .def_readwrite("errors", &ctl::RequestKindMetrics::errors)
+      .def_readwrite("qps", &ctl::RequestKindMetrics::qps)
+      .def_readwrite("latency_p50_ms", &ctl::RequestKindMetrics::latency_p50_ms)
+      .def_readwrite("latency_p95_ms", &ctl::RequestKindMetrics::latency_p95_ms)
+      .def_readwrite("latency_p99_ms",
+                     &ctl::RequestKindMetrics::latency_p99_ms);
+  py::class_<ctl::ClusterMetrics>(m, "ClusterMetrics")
+      .def(py::init<>())
+      .def_readwrite("cluster", &ctl::ClusterMetrics::cluster)
+          COVE_PY_TIME(ctl::ClusterMetrics, time)
+      .def_readwrite("serving", &ctl::ClusterMetrics::serving)
+      .def_readwrite("window_seconds", &ctl::ClusterMetrics::window_seconds)
+      .def_readwrite("qps", &ctl::ClusterMetrics::qps)
+      .def_readwrite("requests", &ctl::ClusterMetrics::requests)
+      .def_readwrite("errors", &ctl::ClusterMetrics::errors)
+      .def_readwrite("latency_p50_ms", &ctl::ClusterMetrics::latency_p50_ms)
+      .def_readwrite("latency_p95_ms", &ctl::ClusterMetrics::latency_p95_ms)
+      .def_readwrite("latency_p99_ms", &ctl::ClusterMetrics::latency_p99_ms)
+      .def_readwrite("kinds", &ctl::ClusterMetrics::kinds)
+      .def_readwrite("vector_count", &ctl::ClusterMetrics::vector_count)
+      .def_readwrite("storage_bytes", &ctl::ClusterMetrics::storage_bytes)
+      .def_readwrite("capacity_vectors", &ctl::ClusterMetrics::capacity_vectors)
+      .def_readwrite("cu_usage", &ctl::ClusterMetrics::cu_usage)
+      .def_readwrite("cu_size", &ctl::ClusterMetrics::cu_size)
+      .def_readwrite("replicas", &ctl::ClusterMetrics::replicas)
+      .def_readwrite("metrics_endpoint",
+                     &ctl::ClusterMetrics::metrics_endpoint);
   py::class_<ctl::Cluster>(m, "Cluster")
       .def(py::init<>())
       .def_readwrite("name", &ctl::Cluster::name)
@@ -1530,7 +1576,8 @@ void BindControl(py::module_& m) {
       .def_readwrite("admin_password", &ctl::Cluster::admin_password)
       .def_readwrite("capacity_vectors", &ctl::Cluster::capacity_vectors)
       .def_readwrite("used_vectors", &ctl::Cluster::used_vectors)
-      .def_readwrite("autoscaling", &ctl::Cluster::autoscaling);
+      .def_readwrite("autoscaling", &ctl::Cluster::autoscaling)
+      .def_readwrite("metrics_endpoint", &ctl::Cluster::metrics_endpoint);
   py::class_<ctl::Operation>(m, "Operation")
       .def(py::init<>())
       .def_readwrite("name", &ctl::Operation::name)
@@ -1864,7 +1911,11 @@ void BindControl(py::module_& m) {
            py::arg("name"), py::arg("timeout") = py::none())
       .def("list_operations",
            ControlPageMethod(&cove::ControlClient::ListOperations),
-           py::arg("request"), py::arg("timeout") = py::none());
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("get_cluster_metrics",
+           ControlMethod(&cove::ControlClient::GetClusterMetrics),
+           py::arg("name"), py::arg("window_seconds") = 0,
+           py::arg("timeout") = py::none());
 
   py::class_<cove::ControlOperation>(m, "ControlOperation",
                                      "A long-running operation.")

@@ -528,7 +528,10 @@ void CloudCore::AuditLocked(const Call& call, const absl::Status& status) {
                 : status.ok() ? v1::AuditEvent::SUCCEEDED
                               : v1::AuditEvent::FAILED);
   e.set_status_code(static_cast<int>(status.code()));
-  e.set_message(std::string(status.message()));
+  e.set_message(call.audit_message.empty() ? std::string(status.message())
+                : status.ok()
+                    ? call.audit_message
+                    : absl::StrCat(call.audit_message, ": ", status.message()));
   e.set_request_id(call.request_id);
   if (call.ctx != nullptr) e.set_client_address(call.ctx->peer());
   (void)store_->AppendAudit(id, e.SerializeAsString());
@@ -549,6 +552,7 @@ grpc::Status CloudCore::Handle(grpc::ServerContext* ctx, const char* method,
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) {
+      CountRpc(method, absl::StatusCode::kUnavailable);
       return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                           "cove-cloud is shutting down");
     }
@@ -573,6 +577,7 @@ grpc::Status CloudCore::Handle(grpc::ServerContext* ctx, const char* method,
     if (!principal.ok()) {
       absl::MutexLock lock(&mu_);
       AuditLocked(call, principal.status());
+      CountRpc(method, principal.status().code());
       return ToGrpc(principal.status());
     }
     call.principal = *std::move(principal);
@@ -580,6 +585,7 @@ grpc::Status CloudCore::Handle(grpc::ServerContext* ctx, const char* method,
   absl::MutexLock lock(&mu_);
   absl::Status s = body(call);
   AuditLocked(call, s);
+  CountRpc(method, s.code());
   return ToGrpc(s);
 }
 

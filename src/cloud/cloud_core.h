@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -57,6 +58,9 @@ struct Call {
   bool denied = false;
   std::string request_id;
   Principal principal;
+  // When set, the audit event's message (the autoscaler's reason), followed
+  // by the status message on failure.
+  std::string audit_message;
 };
 
 class CloudCore final : public v1::ControlPlane::Service {
@@ -232,6 +236,14 @@ class CloudCore final : public v1::ControlPlane::Service {
                                const v1::CancelOperationRequest* req,
                                v1::Operation* resp) override;
 
+  // Autoscaling and metrics (autoscaler.cc, cluster_metrics.cc).
+  grpc::Status GetClusterMetrics(grpc::ServerContext* ctx,
+                                 const v1::GetClusterMetricsRequest* req,
+                                 v1::ClusterMetrics* resp) override;
+  /// The control plane's Prometheus exposition (requests per RPC,
+  /// operations by verb and state, clusters by state).
+  std::string ControlPlaneMetricsText();
+
   // The Emulator service (EmulatorService forwards here).
   grpc::Status EmGetSettings(grpc::ServerContext* ctx,
                              const v1::GetSettingsRequest* req,
@@ -390,6 +402,15 @@ class CloudCore final : public v1::ControlPlane::Service {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SchedulerLoop();
 
+  // Autoscaling and metrics (autoscaler.cc, cluster_metrics.cc).
+  struct AutoscaleState {
+    int cu_size = 0;                        // size when last seen
+    std::optional<absl::Time> below_since;  // fill below the down threshold
+  };
+  // One pass of the autoscaler over the RUNNING clusters.
+  void AutoscaleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CountRpc(const char* method, absl::StatusCode code);
+
   // Environments.
   v1::EnvironmentValidation ValidateEnvironmentLocked(
       const v1::Environment& env) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -428,6 +449,10 @@ class CloudCore final : public v1::ControlPlane::Service {
   std::map<std::string, std::string> op_creators_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Runtime> runtimes_ ABSL_GUARDED_BY(mu_);
   std::vector<FaultRecord> faults_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, AutoscaleState> autoscale_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex rpc_mu_;
+  std::map<std::pair<std::string, int>, int64_t> rpc_counts_
+      ABSL_GUARDED_BY(rpc_mu_);
 
   absl::Duration transition_delay_ ABSL_GUARDED_BY(mu_);
   absl::Duration retention_ ABSL_GUARDED_BY(mu_);

@@ -85,9 +85,14 @@ std::string CloudServer::endpoint() const {
   return absl::StrCat(tls_ ? "https://" : "http://", address_);
 }
 
+std::string CloudServer::metrics_url() const {
+  return metrics_ == nullptr ? std::string() : metrics_->url();
+}
+
 void CloudServer::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  if (metrics_ != nullptr) metrics_->Stop();
   // Wakes WaitOperation calls first, so that the server can drain.
   if (core_ != nullptr) core_->Stop();
   if (grpc_server_ != nullptr) {
@@ -163,6 +168,14 @@ absl::StatusOr<std::unique_ptr<CloudServer>> StartCloud(
       options.listen_address.substr(0, options.listen_address.rfind(':'));
   if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
   server->address_ = absl::StrCat(host, ":", port);
+  if (!options.metrics_listen_address.empty()) {
+    CloudCore* core = server->core_.get();
+    auto metrics = server::MetricsEndpoint::Start(
+        options.metrics_listen_address,
+        [core] { return core->ControlPlaneMetricsText(); });
+    if (!metrics.ok()) return metrics.status();
+    server->metrics_ = *std::move(metrics);
+  }
   return server;
 }
 

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "auth/password.h"
+#include "server/metrics_http.h"
 
 namespace grpc {
 class Server;
@@ -50,6 +51,10 @@ struct CloudOptions {
   /// PBKDF2 iterations of new secret hashes (API keys, tokens, data-plane
   /// passwords); tests use fewer.
   int pbkdf2_iterations = auth::kDefaultPbkdf2Iterations;
+  /// host:port of the control plane's Prometheus endpoint (HTTP GET
+  /// /metrics; port 0: a free port); empty: none. Each cluster's data plane
+  /// has its own (Cluster.metrics_endpoint).
+  std::string metrics_listen_address;
 
   /// InvalidArgument naming the option.
   absl::Status Validate() const;
@@ -74,6 +79,8 @@ class CloudServer {
   std::string ca_file() const { return ca_file_; }
   /// The admin API key: non-empty only on the first start of a state_dir.
   const std::string& initial_admin_key() const { return initial_admin_key_; }
+  /// "http://HOST:PORT/metrics", or "" without a metrics endpoint.
+  std::string metrics_url() const;
 
   /// Stops serving, wakes blocked WaitOperation calls, stops the data
   /// planes. Idempotent.
@@ -89,6 +96,7 @@ class CloudServer {
   std::unique_ptr<CloudCore> core_;
   std::unique_ptr<EmulatorService> emulator_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<server::MetricsEndpoint> metrics_;
   int port_ = 0;
   std::string address_;
   bool tls_ = false;

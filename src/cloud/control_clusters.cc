@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "cloud/autoscaler.h"
 #include "cloud/cloud_core.h"
 #include "cloud/util.h"
 #include "embedded/embedded_connection.h"
@@ -167,6 +168,16 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
   so.auth_store = users;
   so.pbkdf2_iterations = options_.pbkdf2_iterations;
   so.listen_address = absl::StrCat("127.0.0.1:", preferred_port);
+  // The data plane's Prometheus endpoint; its usage never takes mu_ (a
+  // scrape may run while a verb stops the data plane under mu_).
+  so.metrics_listen_address = "127.0.0.1:0";
+  so.usage = [connection, dir] {
+    server::DataPlaneUsage u;
+    u.vectors = connection->CountEntities().value_or(-1);
+    u.storage_bytes = server::DirectoryBytes(dir);
+    u.capacity_vectors = connection->capacity();
+    return u;
+  };
   auto server = server::StartServer(so);
   if (!server.ok() && preferred_port != 0) {
     so.listen_address = "127.0.0.1:0";
@@ -175,6 +186,7 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
   if (!server.ok()) return server.status();
   cluster->set_endpoint(absl::StrCat(tls_cert_file_.empty() ? "http" : "https",
                                      "://", (*server)->address()));
+  cluster->set_metrics_endpoint((*server)->metrics_url());
   Runtime rt;
   rt.connection = connection;
   rt.server = *std::move(server);
@@ -191,6 +203,7 @@ void CloudCore::StopDataPlaneLocked(v1::Cluster* cluster) {
   it->second.server->Wait();
   runtimes_.erase(it);
   cluster->set_endpoint("");
+  cluster->clear_metrics_endpoint();
 }
 
 absl::Status CloudCore::PurgeLocked(const std::string& cluster_name) {
@@ -340,6 +353,7 @@ void CloudCore::RunDueLocked() {
   }
   std::sort(due.begin(), due.end());
   for (const auto& [t, name] : due) ExecuteLocked(name);
+  AutoscaleLocked();
   ExpireInvitationsLocked();
   // The janitor: soft-deleted clusters past their restore window.
   std::vector<std::string> purge;
@@ -414,6 +428,8 @@ grpc::Status CloudCore::CreateCluster(grpc::ServerContext* ctx,
         const int cu_size = in.cu_size() == 0 ? 1 : in.cu_size();
         const int replicas = in.replicas() == 0 ? 1 : in.replicas();
         CLOUD_RETURN_IF_ERROR(CheckSize(cu_size, replicas));
+        CLOUD_RETURN_IF_ERROR(
+            ValidateAutoscaling("cluster.autoscaling", in.autoscaling()));
         CLOUD_RETURN_IF_ERROR(
             AuthorizeLocked(call, "clusters.create", req->parent()));
         CLOUD_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
@@ -605,15 +621,8 @@ grpc::Status CloudCore::UpdateCluster(grpc::ServerContext* ctx,
         }
         if (paths.empty()) paths.insert(allowed.begin(), allowed.end());
         const v1::Autoscaling& as = req->cluster().autoscaling();
-        if (paths.count("autoscaling") && as.enabled()) {
-          if (!ValidCuSize(as.min_cu_size()) ||
-              !ValidCuSize(as.max_cu_size()) ||
-              as.min_cu_size() > as.max_cu_size()) {
-            return absl::InvalidArgumentError(
-                absl::StrCat("cluster.autoscaling: expected valid CU sizes "
-                             "with min <= max (got ",
-                             as.min_cu_size(), "..", as.max_cu_size(), ")"));
-          }
+        if (paths.count("autoscaling")) {
+          CLOUD_RETURN_IF_ERROR(ValidateAutoscaling("cluster.autoscaling", as));
         }
         CLOUD_RETURN_IF_ERROR(AuthorizeLocked(call, "clusters.update", name));
         CLOUD_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(name));
@@ -899,6 +908,12 @@ grpc::Status CloudCore::CancelOperation(grpc::ServerContext* ctx,
         *resp = OperationViewLocked(*op, call.principal);
         return absl::OkStatus();
       });
+}
+
+// The sizing rules, for the autoscaler (autoscaler.h).
+bool IsValidCuSize(int cu_size) { return ValidCuSize(cu_size); }
+absl::Status CheckClusterSize(int cu_size, int replicas) {
+  return CheckSize(cu_size, replicas);
 }
 
 }  // namespace cove::cloud

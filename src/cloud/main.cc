@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
                  "admin secret to install on the first start");
   app.add_flag("--manual-clock", options.manual_clock,
                "start with the manual clock (Emulator.AdvanceClock)");
+  app.add_option("--metrics-listen", options.metrics_listen_address,
+                 "host:port of the Prometheus endpoint (GET /metrics)");
   CLI11_PARSE(app, argc, argv);
   options.transition_delay = std::chrono::milliseconds(delay_ms);
   options.retention = std::chrono::seconds(retention_s);
@@ -61,6 +63,9 @@ int main(int argc, char** argv) {
             << ((*server)->ca_file().empty() ? "" : " (TLS)") << std::endl;
   if (!(*server)->ca_file().empty()) {
     std::cout << "trust: " << (*server)->ca_file() << std::endl;
+  }
+  if (!(*server)->metrics_url().empty()) {
+    std::cout << "metrics: " << (*server)->metrics_url() << std::endl;
   }
   if (!(*server)->initial_admin_key().empty()) {
     std::cout << "admin key: " << (*server)->initial_admin_key() << std::endl;

@@ -66,6 +66,8 @@ const std::vector<PermissionRow>& PermissionTable() {
       {"operations.get", "xx.xxx"},
       {"operations.list", "xx.xxx"},
       {"operations.cancel", "x..xx."},
+      // Autoscaling and metrics (issue 7).
+      {"clusters.getMetrics", "xx.xxx"},
   };
   return *table;
 }

@@ -928,6 +928,19 @@ Pager<control::AuditEvent> ControlClient::ListAllAuditEvents(
 
 // ---- operations
 
+// ---- metrics
+
+absl::StatusOr<control::ClusterMetrics> ControlClient::GetClusterMetrics(
+    const std::string& name, int32_t window_seconds,
+    const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(CheckName("name", name, kCluster));
+  if (window_seconds < 0 || window_seconds > 600) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "window_seconds: expected 1..600 (0: 60) (got ", window_seconds, ")"));
+  }
+  return COVE_RUN(true, GetClusterMetrics(name, window_seconds, c));
+}
+
 absl::StatusOr<ControlOperation> ControlClient::GetOperation(
     const std::string& name, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", name, kOperation));

@@ -324,6 +324,12 @@ absl::StatusOr<control::Operation> ControlConnection::CancelOperation(
   return NotImplemented(*this, "CancelOperation");
 }
 
+absl::StatusOr<control::ClusterMetrics> ControlConnection::GetClusterMetrics(
+    const std::string& name, int32_t window_seconds,
+    const ControlCallOptions& call) {
+  return NotImplemented(*this, "GetClusterMetrics");
+}
+
 absl::StatusOr<control::EmulatorSettings>
 ControlConnection::GetEmulatorSettings(const ControlCallOptions& call) {
   return NotImplemented(*this, "GetEmulatorSettings");

@@ -243,6 +243,18 @@ pb::Autoscaling ToProto(const control::Autoscaling& v) {
   p.set_enabled(v.enabled);
   p.set_min_cu_size(v.min_cu_size);
   p.set_max_cu_size(v.max_cu_size);
+  p.set_min_replicas(v.min_replicas);
+  p.set_max_replicas(v.max_replicas);
+  p.set_scale_up_fill_percent(v.scale_up_fill_percent);
+  p.set_scale_down_fill_percent(v.scale_down_fill_percent);
+  p.set_cool_down_seconds(v.cool_down_seconds);
+  for (const control::AutoscalingSchedule& s : v.schedules) {
+    pb::AutoscalingSchedule* ps = p.add_schedules();
+    ps->set_cron(s.cron);
+    ps->set_time_zone(s.time_zone);
+    ps->set_min_cu_size(s.min_cu_size);
+    ps->set_duration_minutes(s.duration_minutes);
+  }
   return p;
 }
 
@@ -251,6 +263,42 @@ control::Autoscaling FromProto(const pb::Autoscaling& p) {
   v.enabled = p.enabled();
   v.min_cu_size = p.min_cu_size();
   v.max_cu_size = p.max_cu_size();
+  v.min_replicas = p.min_replicas();
+  v.max_replicas = p.max_replicas();
+  v.scale_up_fill_percent = p.scale_up_fill_percent();
+  v.scale_down_fill_percent = p.scale_down_fill_percent();
+  v.cool_down_seconds = p.cool_down_seconds();
+  for (const pb::AutoscalingSchedule& ps : p.schedules()) {
+    v.schedules.push_back(
+        {ps.cron(), ps.time_zone(), ps.min_cu_size(), ps.duration_minutes()});
+  }
+  return v;
+}
+
+control::ClusterMetrics FromProto(const pb::ClusterMetrics& p) {
+  control::ClusterMetrics v;
+  v.cluster = p.cluster();
+  COVE_TIME_FROM(time);
+  v.serving = p.serving();
+  v.window_seconds = p.window_seconds();
+  v.qps = p.qps();
+  v.requests = p.requests();
+  v.errors = p.errors();
+  v.latency_p50_ms = p.latency_p50_ms();
+  v.latency_p95_ms = p.latency_p95_ms();
+  v.latency_p99_ms = p.latency_p99_ms();
+  for (const pb::RequestKindMetrics& k : p.kinds()) {
+    v.kinds.push_back({k.kind(), k.requests(), k.errors(), k.qps(),
+                       k.latency_p50_ms(), k.latency_p95_ms(),
+                       k.latency_p99_ms()});
+  }
+  v.vector_count = p.vector_count();
+  v.storage_bytes = p.storage_bytes();
+  v.capacity_vectors = p.capacity_vectors();
+  v.cu_usage = p.cu_usage();
+  v.cu_size = p.cu_size();
+  v.replicas = p.replicas();
+  v.metrics_endpoint = p.metrics_endpoint();
   return v;
 }
 
@@ -276,9 +324,14 @@ pb::Cluster ToProto(const control::Cluster& v) {
   p.set_capacity_vectors(v.capacity_vectors);
   p.set_used_vectors(v.used_vectors);
   if (v.autoscaling.enabled || v.autoscaling.min_cu_size != 0 ||
-      v.autoscaling.max_cu_size != 0) {
+      v.autoscaling.max_cu_size != 0 || !v.autoscaling.schedules.empty() ||
+      v.autoscaling.min_replicas != 0 || v.autoscaling.max_replicas != 0 ||
+      v.autoscaling.scale_up_fill_percent != 0 ||
+      v.autoscaling.scale_down_fill_percent != 0 ||
+      v.autoscaling.cool_down_seconds != 0) {
     *p.mutable_autoscaling() = ToProto(v.autoscaling);
   }
+  p.set_metrics_endpoint(v.metrics_endpoint);
   return p;
 }
 
@@ -304,6 +357,7 @@ control::Cluster FromProto(const pb::Cluster& p) {
   v.capacity_vectors = p.capacity_vectors();
   v.used_vectors = p.used_vectors();
   v.autoscaling = FromProto(p.autoscaling());
+  v.metrics_endpoint = p.metrics_endpoint();
   return v;
 }
 

@@ -38,6 +38,7 @@ pb::EnvironmentValidation ToProto(const control::EnvironmentValidation& v);
 control::EnvironmentValidation FromProto(const pb::EnvironmentValidation& p);
 pb::Autoscaling ToProto(const control::Autoscaling& v);
 control::Autoscaling FromProto(const pb::Autoscaling& p);
+control::ClusterMetrics FromProto(const pb::ClusterMetrics& p);
 pb::Cluster ToProto(const control::Cluster& v);
 control::Cluster FromProto(const pb::Cluster& p);
 pb::Operation ToProto(const control::Operation& v);

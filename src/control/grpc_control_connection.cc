@@ -476,6 +476,18 @@ class GrpcControlConnection final : public ControlConnection {
                                 &pb::ControlPlane::Stub::CancelOperation);
   }
 
+  // ---- metrics
+
+  absl::StatusOr<control::ClusterMetrics> GetClusterMetrics(
+      const std::string& name, int32_t window_seconds,
+      const ControlCallOptions& call) override {
+    pb::GetClusterMetricsRequest p;
+    p.set_name(name);
+    p.set_window_seconds(window_seconds);
+    return Unary<pb::ClusterMetrics>(
+        call, p, &pb::ControlPlane::Stub::GetClusterMetrics);
+  }
+
   // ---- emulator
 
   absl::StatusOr<control::EmulatorSettings> GetEmulatorSettings(

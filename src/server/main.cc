@@ -3,6 +3,7 @@
 //   cove-server --data DIR --listen 127.0.0.1:19530
 //               [--tls-cert F --tls-key F [--tls-client-ca F]]
 //               [--auth --root-password-file F]
+//               [--metrics-listen 127.0.0.1:9091]
 //
 // Prints "cove-server listening on HOST:PORT" once serving (with port 0, the
 // port chosen), and shuts down gracefully on SIGINT or SIGTERM.
@@ -48,6 +49,8 @@ int main(int argc, char** argv) {
                "require user/password authentication and check privileges");
   app.add_option("--root-password-file", root_password_file,
                  "file whose first line is the password of user root");
+  app.add_option("--metrics-listen", options.metrics_listen_address,
+                 "host:port of the Prometheus endpoint (GET /metrics)");
   CLI11_PARSE(app, argc, argv);
 
   if (options.auth_enabled) {
@@ -78,6 +81,10 @@ int main(int argc, char** argv) {
   std::cout << "cove-server listening on " << (*server)->address()
             << (options.tls_cert_file.empty() ? "" : " (TLS)")
             << (options.auth_enabled ? " (auth)" : "") << std::endl;
+  if (!(*server)->metrics_url().empty()) {
+    std::cout << "cove-server metrics on " << (*server)->metrics_url()
+              << std::endl;
+  }
   int sig = 0;
   sigwait(&signals, &sig);
   std::cout << "cove-server: shutting down" << std::endl;

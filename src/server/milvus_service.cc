@@ -204,8 +204,15 @@ template <typename Request, typename Response, typename Fn>
 grpc::Status MilvusServiceImpl::Handle(grpc::ServerContext* context,
                                        const Request& request,
                                        Response* response, Fn&& fn) {
+  // The kind is a constant of each instantiation.
+  static const RpcKind kind = RpcKindOf(Request::descriptor()->name());
+  const absl::Time start = absl::Now();
   auto user = Authenticate(context);
   if (!user.ok()) {
+    if (options_.metrics != nullptr) {
+      options_.metrics->Record(kind, absl::StatusCode::kUnauthenticated,
+                               absl::Now() - start);
+    }
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                         std::string(user.status().message()));
   }
@@ -218,6 +225,9 @@ grpc::Status MilvusServiceImpl::Handle(grpc::ServerContext* context,
   absl::Status s = Authorize(caller.user, request, db);
   if (s.ok()) s = fn(caller);
   SetStatus(response, StatusToProto(s));
+  if (options_.metrics != nullptr) {
+    options_.metrics->Record(kind, s.code(), absl::Now() - start);
+  }
   return grpc::Status::OK;
 }
 

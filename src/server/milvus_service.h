@@ -20,6 +20,7 @@
 #include "cove/connection.h"
 #include "milvus.grpc.pb.h"
 #include "milvus/convert.h"
+#include "server/metrics.h"
 
 namespace cove::server {
 
@@ -35,6 +36,8 @@ class MilvusServiceImpl final : public milvus_pb::MilvusService::Service {
   struct Options {
     /// Require the `authorization` metadata and check privileges.
     bool auth_enabled = false;
+    /// When set, every request is counted here (kind, code, latency).
+    std::shared_ptr<ServerMetrics> metrics;
   };
 
   /// `connection` and `auth` must not be null.

@@ -73,7 +73,17 @@ Server::~Server() {
 
 void Server::Shutdown(std::chrono::milliseconds grace) {
   if (grpc_server_ == nullptr || shut_down_.exchange(true)) return;
+  if (metrics_endpoint_ != nullptr) metrics_endpoint_->Stop();
   grpc_server_->Shutdown(std::chrono::system_clock::now() + grace);
+}
+
+std::string Server::metrics_url() const {
+  return metrics_endpoint_ == nullptr ? std::string()
+                                      : metrics_endpoint_->url();
+}
+
+DataPlaneUsage Server::Usage() const {
+  return usage_ ? usage_() : DataPlaneUsage{};
 }
 
 void Server::Wait() {
@@ -112,8 +122,21 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
       if (!s.ok()) return s;
     }
   }
+  server->metrics_ = std::make_shared<ServerMetrics>();
+  server->usage_ = options.usage;
+  if (!server->usage_) {
+    std::shared_ptr<Connection> conn = server->connection_;
+    std::string dir = options.connection == nullptr ? options.data_dir : "";
+    server->usage_ = [conn, dir] {
+      DataPlaneUsage u;
+      u.vectors = CountEntities(*conn).value_or(-1);
+      u.storage_bytes = DirectoryBytes(dir);
+      return u;
+    };
+  }
   MilvusServiceImpl::Options service_options;
   service_options.auth_enabled = options.auth_enabled;
+  service_options.metrics = server->metrics_;
   server->service_ = std::make_unique<MilvusServiceImpl>(
       server->connection_, server->auth_, service_options);
 
@@ -156,6 +179,15 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
                      "' (address in use, or not a local address)"));
   }
   server->port_ = port;
+  if (!options.metrics_listen_address.empty()) {
+    ServerMetrics* metrics = server->metrics_.get();
+    std::function<DataPlaneUsage()> usage = server->usage_;
+    auto endpoint = MetricsEndpoint::Start(
+        options.metrics_listen_address,
+        [metrics, usage] { return metrics->PrometheusText(usage()); });
+    if (!endpoint.ok()) return endpoint.status();
+    server->metrics_endpoint_ = *std::move(endpoint);
+  }
   std::string host =
       options.listen_address.substr(0, options.listen_address.rfind(':'));
   if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -13,6 +14,8 @@
 #include "absl/status/statusor.h"
 #include "auth/auth_store.h"
 #include "cove/connection.h"
+#include "server/metrics.h"
+#include "server/metrics_http.h"
 
 namespace grpc {
 class Server;
@@ -48,6 +51,13 @@ struct ServerOptions {
   std::shared_ptr<auth::AuthStore> auth_store;
   /// PBKDF2 iterations of a new auth store.
   int pbkdf2_iterations = auth::kDefaultPbkdf2Iterations;
+  /// host:port of the Prometheus endpoint (HTTP GET /metrics; port 0: a
+  /// free port, see Server::metrics_url()); empty: no endpoint. Requests
+  /// are counted either way (Server::metrics()).
+  std::string metrics_listen_address;
+  /// The usage the endpoint reports; unset: entities counted over the
+  /// connection and the bytes under data_dir.
+  std::function<DataPlaneUsage()> usage;
 
   /// InvalidArgument naming the option.
   absl::Status Validate() const;
@@ -68,6 +78,12 @@ class Server {
   std::string address() const { return address_; }
   const std::shared_ptr<Connection>& connection() const { return connection_; }
   const std::shared_ptr<auth::AuthStore>& auth_store() const { return auth_; }
+  /// Request counters (never null).
+  const std::shared_ptr<ServerMetrics>& metrics() const { return metrics_; }
+  /// "http://HOST:PORT/metrics", or "" without a metrics endpoint.
+  std::string metrics_url() const;
+  /// What the data plane holds now (ServerOptions::usage).
+  DataPlaneUsage Usage() const;
 
   /// Stops accepting calls; calls still running after `grace` are cancelled.
   void Shutdown(std::chrono::milliseconds grace = std::chrono::seconds(5));
@@ -83,6 +99,9 @@ class Server {
   std::shared_ptr<auth::AuthStore> auth_;
   std::unique_ptr<MilvusServiceImpl> service_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  std::shared_ptr<ServerMetrics> metrics_;
+  std::function<DataPlaneUsage()> usage_;
+  std::unique_ptr<MetricsEndpoint> metrics_endpoint_;
   int port_ = 0;
   std::string address_;
   std::atomic<bool> shut_down_{false};

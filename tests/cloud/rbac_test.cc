@@ -250,6 +250,11 @@ absl::Status RbacTest::Run(const std::string& action, const std::string& key,
     r.set_etag(kStale);
     return Call(&S::ScaleCluster, r, key).status();
   }
+  if (action == "clusters.getMetrics") {
+    v1::GetClusterMetricsRequest r;
+    r.set_name(c1);
+    return Call(&S::GetClusterMetrics, r, key).status();
+  }
   if (action == "clusters.suspend") return cluster_verb(&S::SuspendCluster);
   if (action == "clusters.resume") return cluster_verb(&S::ResumeCluster);
   if (action == "clusters.delete") return cluster_verb(&S::DeleteCluster);
@@ -342,7 +347,7 @@ TEST_F(RbacTest, EveryBuiltInRoleAgainstEveryVerbAsTheDocumentSays) {
   for (const PermissionRow& row : PermissionTable())
     code_actions.insert(row.action);
   ASSERT_EQ(doc_actions, code_actions);
-  ASSERT_EQ(table.size(), 51u);
+  ASSERT_EQ(table.size(), 52u);
 
   int n = 0;
   for (const char* role : kBuiltInRoleNames) {

@@ -208,6 +208,26 @@ TEST_F(ControlClientTest, RetriesStopAtTheDeadline) {
   EXPECT_LT(calls, 10);
 }
 
+TEST_F(ControlClientTest, GetClusterMetricsValidatesAndRetries) {
+  control::ClusterMetrics m;
+  m.cluster = kCluster;
+  m.vector_count = 42;
+  m.kinds.push_back({"search", 7, 1, 0.5, 1.0, 2.0, 3.0});
+  EXPECT_CALL(*mock_, GetClusterMetrics(kCluster, 120, _))
+      .WillOnce(Return(absl::UnavailableError("down")))
+      .WillOnce(Return(m));
+  auto got = Client().GetClusterMetrics(kCluster, 120);
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->vector_count, 42);
+  ASSERT_EQ(got->kinds.size(), 1u);
+  EXPECT_EQ(got->kinds[0].requests, 7);
+  EXPECT_THAT(Client().GetClusterMetrics(kCluster, 601),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("window_seconds")));
+  EXPECT_THAT(Client().GetClusterMetrics("clusters/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST_F(ControlClientTest, OtherErrorsAreNotRetried) {
   EXPECT_CALL(*mock_, GetCluster)
       .WillOnce(Return(absl::NotFoundError("cluster prod not found")));

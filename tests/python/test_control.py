@@ -288,3 +288,66 @@ def test_operation_wait_draws_progress(admin, foundation, monkeypatch, capsys):
         assert capsys.readouterr().err == ""
     finally:
         admin.emulator.update_settings(transition_delay=0.05)
+
+
+def test_autoscaling_settings_metrics_and_a_scale_up(admin, foundation):
+    org, project, env = foundation
+    emu = admin.emulator
+    emu.update_settings(vectors_per_cu={"performance": 10})
+    try:
+        cluster = admin.create_cluster(project.name, "auto", environment=env.name,
+                                       cu_size=1)
+        password = cluster.admin_password
+        assert cluster.capacity_vectors == 10
+        assert cluster.metrics_endpoint.startswith("http://127.0.0.1:")
+        schedule = cove.AutoscalingSchedule(cron="30 8 * * 1-5", time_zone="Asia/Tokyo",
+                                            min_cu_size=2, duration_minutes=90)
+        cluster.autoscaling = cove.Autoscaling(
+            enabled=True, min_cu_size=1, max_cu_size=4, scale_up_fill_percent=80,
+            scale_down_fill_percent=40, cool_down_seconds=300, schedules=[schedule])
+        updated = admin.update_cluster(cluster, ["autoscaling"])
+        assert updated.autoscaling == cluster.autoscaling
+        assert admin.get_cluster(cluster.name).autoscaling.schedules == [schedule]
+        bad = cove.Autoscaling(enabled=True, min_cu_size=1, max_cu_size=4, schedules=[
+            cove.AutoscalingSchedule(cron="0 9 * *", min_cu_size=2)])
+        cluster.autoscaling = bad
+        with pytest.raises(cove.InvalidArgumentError, match=r"schedules\[0\]\.cron"):
+            admin.update_cluster(cluster, ["autoscaling"])
+        with pytest.raises(ValueError, match="window_seconds"):
+            admin.get_cluster_metrics(cluster.name, window_seconds=601)
+        # From here on the manual clock: the autoscaler may start its operation
+        # as soon as the cluster is 90% full, but it completes only when the
+        # clock moves.
+        emu.set_clock()
+
+        vectors = np.eye(4, dtype=np.float32)
+        with cove.Client(cluster.endpoint, user="root", password=password) as data:
+            data.create_collection("docs", dimension=4)
+            data.insert("docs", [{"id": i, "vector": vectors[i % 4]} for i in range(9)],
+                        progress=False)
+            for _ in range(5):
+                data.search("docs", vectors[:1], limit=2)
+        m = admin.get_cluster_metrics(cluster.name, window_seconds=600)
+        assert isinstance(m, cove.ClusterMetrics)
+        assert m.serving and m.cluster == cluster.name
+        assert m.vector_count == 9
+        assert m.cu_usage == pytest.approx(0.9)
+        assert m.storage_bytes > 0
+        search = next(k for k in m.kinds if k.kind == "search")
+        assert isinstance(search, cove.RequestKindMetrics)
+        assert search.requests == 5 and search.errors == 0
+        assert search.qps == pytest.approx(5 / 600)
+        assert 0 < search.latency_p50_ms <= search.latency_p99_ms
+        assert isinstance(m.time, datetime)
+
+        # 90% full: the autoscaler scales it up.
+        emu.advance_clock(1)
+        emu.advance_clock(1)
+        scaled = admin.get_cluster(cluster.name)
+        assert scaled.cu_size == 2 and scaled.capacity_vectors == 20
+        events = list(admin.list_audit_events(org.name, filter="action=clusters.autoscale"))
+        assert events and events[0].actor == "system:autoscaler"
+        assert "autoscaler" in events[0].message
+    finally:
+        emu.set_clock(real=True)
+        emu.update_settings(vectors_per_cu={"performance": 10000})

@@ -197,6 +197,9 @@ class MockControlConnection : public ControlConnection {
               (override));
   MOCK_METHOD(absl::StatusOr<control::Operation>, CancelOperation,
               (const std::string&, const ControlCallOptions&), (override));
+  MOCK_METHOD(absl::StatusOr<control::ClusterMetrics>, GetClusterMetrics,
+              (const std::string&, int32_t, const ControlCallOptions&),
+              (override));
   MOCK_METHOD(absl::StatusOr<control::EmulatorSettings>, GetEmulatorSettings,
               (const ControlCallOptions&), (override));
   MOCK_METHOD(absl::StatusOr<control::EmulatorSettings>, UpdateEmulatorSettings,
