@@ -37,7 +37,7 @@ from .client import (AliasDescription, Client, CollectionDescription, Grant,
                      SearchHit, SearchResult, UserInfo)
 from .milvus_client import Hit, MilvusClient
 from .control import (AcceptedInvitation, ApiKey, AuditEvent, AuditOutcome,
-                      Autoscaling, Cluster, ClusterState, ControlClient, Effect,
+                      Autoscaling, Backup, BackupPolicy, BackupState, Cluster, ClusterState, ControlClient, Effect,
                       EmulatorSettings, Emulator, Environment, EnvironmentMode,
                       EnvironmentProblem, EnvironmentState,
                       EnvironmentValidation, Fault, FaultMode, Invitation,
@@ -58,7 +58,8 @@ __all__ = [
     "FaultMode", "Organization", "Member", "Invitation", "AcceptedInvitation",
     "Project", "Environment", "EnvironmentProblem", "EnvironmentValidation",
     "Autoscaling", "Cluster", "OperationInfo", "ApiKey", "Statement", "Role",
-    "RoleBinding", "AuditEvent", "EmulatorSettings", "Fault",
+    "RoleBinding", "AuditEvent", "EmulatorSettings", "Fault", "Backup",
+    "BackupPolicy", "BackupState",
     # schemas, indexes, enums
     "DataType", "MetricType", "IndexType", "LoadState", "FieldSchema",
     "CollectionSchema", "IndexParam", "IndexParams",

@@ -78,6 +78,7 @@ absl::StatusOr<std::string> CloudCore::Start() {
   {
     absl::MutexLock lock(&mu_);
     CLOUD_RETURN_IF_ERROR(LoadLocked());
+    CLOUD_RETURN_IF_ERROR(RecoverBackupsLocked());
     if (secrets_.count(kAdmin) == 0) {
       if (!options_.admin_key.empty()) {
         admin_secret = options_.admin_key;

@@ -66,6 +66,12 @@ const std::vector<PermissionRow>& PermissionTable() {
       {"operations.get", "xx.xxx"},
       {"operations.list", "xx.xxx"},
       {"operations.cancel", "x..xx."},
+      {"backups.create", "x..xx."},
+      {"backups.get", "xx.xxx"},
+      {"backups.list", "xx.xxx"},
+      {"backups.delete", "x..x.."},
+      {"backups.restore", "x..xx."},
+      {"backups.updatePolicy", "x..xx."},
   };
   return *table;
 }
