@@ -236,6 +236,12 @@ TEST_F(BackupTest, RoundTripIntoNewAndExistingClusterRowByRow) {
 
   ASSERT_OK_AND_ASSIGN(v1::Operation op, Backup(name, "bk1"));
   ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  // Without a key the marker is on disk (so the scans of the CMEK test can
+  // see it), in the data plane's files and in the backup.
+  ASSERT_OK(data.Flush("docs"));
+  EXPECT_THAT(FilesContaining(bucket_ + "/clusters/src", kMarker),
+              Not(IsEmpty()));
+  EXPECT_THAT(FilesContaining(op.backup().location(), kMarker), Not(IsEmpty()));
   EXPECT_EQ(op.verb(), "CreateBackup");
   EXPECT_EQ(op.backup().state(), v1::Backup::READY);
   EXPECT_EQ(op.backup().row_count(), 47);
@@ -392,7 +398,10 @@ TEST_F(BackupTest, CustomerKeyEncryptsRevokesAndRestores) {
   EXPECT_EQ(op.backup().encryption_key(), "keys/key1");
   EXPECT_THAT(FilesContaining(op.backup().location(), kMarker), IsEmpty());
   EXPECT_THAT(FilesContaining(op.backup().location(), "\"title\""), IsEmpty());
-  // The control plane's state holds no key material.
+  // The control plane's state holds no key material (the scan does see the
+  // state: the key's name is there).
+  EXPECT_THAT(FilesContaining(state_.path() + "/state", "keys/key1"),
+              Not(IsEmpty()));
   EXPECT_THAT(FilesContaining(state_.path() + "/state", kKeyHex), IsEmpty());
   EXPECT_THAT(FilesContaining(state_.path() + "/state", RawKey()), IsEmpty());
 
