@@ -197,11 +197,11 @@ enum class ClusterState {
 struct BackupPolicy {
   bool enabled = false;
   /// Time between two scheduled backups (at least 1 minute).
-  std::chrono::seconds interval{0};
+  std::chrono::milliseconds interval{0};
   /// Scheduled backups kept (the newest); 0: no count limit.
   int32_t retention_count = 0;
   /// Scheduled backups older than this are deleted; 0: no age limit.
-  std::chrono::seconds retention{0};
+  std::chrono::milliseconds retention{0};
   /// Output only: when the next scheduled backup is taken.
   Timestamp next_backup_time;
 };

@@ -1508,25 +1508,10 @@ void BindControl(py::module_& m) {
   py::class_<ctl::BackupPolicy>(m, "BackupPolicy")
       .def(py::init<>())
       .def_readwrite("enabled", &ctl::BackupPolicy::enabled)
-      .def_property(
-          "interval",
-          [](const ctl::BackupPolicy& o) {
-            return static_cast<double>(o.interval.count());
-          },
-          [](ctl::BackupPolicy& o, double s) {
-            o.interval = std::chrono::duration_cast<std::chrono::seconds>(
-                FromSeconds(s, "BackupPolicy.interval"));
-          })
+          COVE_PY_MS(ctl::BackupPolicy, interval)
       .def_readwrite("retention_count", &ctl::BackupPolicy::retention_count)
-      .def_property(
-          "retention",
-          [](const ctl::BackupPolicy& o) {
-            return static_cast<double>(o.retention.count());
-          },
-          [](ctl::BackupPolicy& o, double s) {
-            o.retention = std::chrono::duration_cast<std::chrono::seconds>(
-                FromSeconds(s, "BackupPolicy.retention"));
-          }) COVE_PY_TIME(ctl::BackupPolicy, next_backup_time);
+          COVE_PY_MS(ctl::BackupPolicy, retention)
+              COVE_PY_TIME(ctl::BackupPolicy, next_backup_time);
   py::class_<ctl::Backup>(m, "Backup")
       .def(py::init<>())
       .def_readwrite("name", &ctl::Backup::name)

@@ -1024,8 +1024,8 @@ absl::StatusOr<control::Cluster> ControlClient::SetBackupPolicy(
   if (request.policy.enabled &&
       request.policy.interval < std::chrono::minutes(1)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("policy.interval: expected at least 60 s (got ",
-                     request.policy.interval.count(), " s)"));
+        absl::StrCat("policy.interval: expected at least 60000 ms (got ",
+                     request.policy.interval.count(), " ms)"));
   }
   return COVE_RUN(false, SetBackupPolicy(request, c));
 }

@@ -793,10 +793,9 @@ control::SetClockRequest FromProto(const pb::SetClockRequest& p) {
 pb::BackupPolicy ToProto(const control::BackupPolicy& v) {
   pb::BackupPolicy p;
   p.set_enabled(v.enabled);
-  ToProto(std::chrono::milliseconds(v.interval), p.mutable_interval());
+  if (v.interval.count() != 0) ToProto(v.interval, p.mutable_interval());
   p.set_retention_count(v.retention_count);
-  if (v.retention.count() != 0)
-    ToProto(std::chrono::milliseconds(v.retention), p.mutable_retention());
+  if (v.retention.count() != 0) ToProto(v.retention, p.mutable_retention());
   COVE_TIME_TO(next_backup_time);
   return p;
 }
@@ -804,9 +803,9 @@ pb::BackupPolicy ToProto(const control::BackupPolicy& v) {
 control::BackupPolicy FromProto(const pb::BackupPolicy& p) {
   control::BackupPolicy v;
   v.enabled = p.enabled();
-  v.interval = std::chrono::duration_cast<seconds>(FromProto(p.interval()));
+  v.interval = FromProto(p.interval());
   v.retention_count = p.retention_count();
-  v.retention = std::chrono::duration_cast<seconds>(FromProto(p.retention()));
+  v.retention = FromProto(p.retention());
   COVE_TIME_FROM(next_backup_time);
   return v;
 }
