@@ -472,6 +472,10 @@ class CloudCore final : public v1::ControlPlane::Service {
       const v1::Cluster& c) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Stops RUNNING clusters whose key was revoked.
   void CheckKeysLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // When the cluster's key is unavailable: stops its data plane, leaves it
+  // SUSPENDED ("customer key revoked: ..."), writes the event; true then.
+  bool SuspendIfKeyRevokedLocked(v1::Cluster* c)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Environments.
   v1::EnvironmentValidation ValidateEnvironmentLocked(

@@ -139,23 +139,29 @@ void CloudCore::SystemEventLocked(const std::string& action,
   audit_.push_back(std::move(e));
 }
 
+bool CloudCore::SuspendIfKeyRevokedLocked(v1::Cluster* c) {
+  if (c->encryption_key().empty()) return false;
+  absl::Status key = CheckClusterKeyLocked(*c);
+  if (key.ok()) return false;
+  StopDataPlaneLocked(c);
+  const std::string message =
+      absl::StrCat("customer key revoked: ", key.message(),
+                   "; the data plane is stopped, its data kept; restore "
+                   "the key, then ResumeCluster");
+  c->set_state(v1::Cluster::SUSPENDED);
+  c->set_state_message(message);
+  c->set_endpoint("");
+  *c->mutable_update_time() = ToProto(NowLocked());
+  c->set_etag(NewEtag());
+  (void)Persist("cluster", c->name(), *c);
+  SystemEventLocked("clusters.keyRevoked", c->name(), absl::OkStatus(),
+                    message);
+  return true;
+}
+
 void CloudCore::CheckKeysLocked() {
   for (auto& [name, c] : clusters_) {
-    if (c.encryption_key().empty()) continue;
-    if (c.state() != v1::Cluster::RUNNING) continue;
-    absl::Status key = CheckClusterKeyLocked(c);
-    if (key.ok()) continue;
-    StopDataPlaneLocked(&c);
-    const std::string message =
-        absl::StrCat("customer key revoked: ", key.message(),
-                     "; the data plane is stopped, its data kept; restore "
-                     "the key, then ResumeCluster");
-    c.set_state(v1::Cluster::SUSPENDED);
-    c.set_state_message(message);
-    *c.mutable_update_time() = ToProto(NowLocked());
-    c.set_etag(NewEtag());
-    (void)Persist("cluster", name, c);
-    SystemEventLocked("clusters.keyRevoked", name, absl::OkStatus(), message);
+    if (c.state() == v1::Cluster::RUNNING) SuspendIfKeyRevokedLocked(&c);
   }
 }
 

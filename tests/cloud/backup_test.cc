@@ -465,6 +465,36 @@ TEST_F(BackupTest, CustomerKeyEncryptsRevokesAndRestores) {
   EXPECT_THAT(FilesContaining(state_.path() + "/state", kKeyHex), IsEmpty());
 }
 
+TEST_F(BackupTest, KeyRevokedWhileTheEmulatorWasDownSuspendsAtStart) {
+  PutKey("key2");
+  const std::string name = project_ + "/clusters/vault2";
+  v1::Operation created = CreateRunning("vault2", "keys/key2");
+  const std::string password = created.cluster().admin_password();
+  ASSERT_OK_AND_ASSIGN(Client data,
+                       DataClient(created.cluster().endpoint(), password));
+  ASSERT_OK(data.CreateCollection("docs", 2));
+  ASSERT_OK(data.Insert("docs", Rows(0, 4)).status());
+  server_.reset();
+  const std::string key_file = bucket_ + "/.kms/key2.key";
+  std::filesystem::rename(key_file, key_file + ".off");
+  Restart(options_);
+  ASSERT_OK_AND_ASSIGN(v1::Cluster c, GetCluster(name));
+  EXPECT_EQ(c.state(), v1::Cluster::SUSPENDED);
+  EXPECT_THAT(c.state_message(), HasSubstr("customer key revoked"));
+  EXPECT_EQ(Audit("organizations/acme", "action=clusters.keyRevoked").size(),
+            1u);
+  std::filesystem::rename(key_file + ".off", key_file);
+  ASSERT_OK_AND_ASSIGN(
+      v1::Operation op,
+      ClusterAction(&v1::ControlPlane::Stub::ResumeCluster, name));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  ASSERT_OK_AND_ASSIGN(Client again,
+                       DataClient(op.cluster().endpoint(), password));
+  ASSERT_OK_AND_ASSIGN(auto rows, again.Get("docs", {Value(int64_t{3})}));
+  EXPECT_EQ(rows.size(), 1u);
+}
+
 TEST_F(BackupTest, PolicyCreatesAndPrunesOnTheManualClock) {
   const std::string name = project_ + "/clusters/sched";
   v1::Operation created = CreateRunning("sched");
