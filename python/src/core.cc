@@ -1694,7 +1694,8 @@ void BindControl(py::module_& m) {
   py::class_<ctl::RestoreBackupRequest>(m, "RestoreBackupRequest")
       .def(py::init<>())
       .def_readwrite("name", &ctl::RestoreBackupRequest::name)
-      .def_readwrite("target_cluster", &ctl::RestoreBackupRequest::target_cluster)
+      .def_readwrite("target_cluster",
+                     &ctl::RestoreBackupRequest::target_cluster)
       .def_readwrite("parent", &ctl::RestoreBackupRequest::parent)
       .def_readwrite("cluster_id", &ctl::RestoreBackupRequest::cluster_id)
       .def_readwrite("cluster", &ctl::RestoreBackupRequest::cluster)

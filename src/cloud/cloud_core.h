@@ -414,12 +414,12 @@ class CloudCore final : public v1::ControlPlane::Service {
   // A backup, delete or restore in flight (memory only: an emulator restart
   // fails them, see RecoverBackupsLocked).
   struct BackupJob {
-    std::string backup;          // backup resource name
-    std::string cluster;         // source (create) or target (restore)
-    std::string create_op;       // restore into a new cluster: its create
+    std::string backup;     // backup resource name
+    std::string cluster;    // source (create) or target (restore)
+    std::string create_op;  // restore into a new cluster: its create
     std::vector<std::string> collections;
     bool overwrite = false;
-    bool scheduled = false;      // by the backup policy
+    bool scheduled = false;  // by the backup policy
     absl::Time due;
   };
   // Loads backups; fails what an emulator restart interrupted.
@@ -429,9 +429,11 @@ class CloudCore final : public v1::ControlPlane::Service {
   // CancelOperation of a backup verb: true when `op` was one (handled).
   bool CancelBackupJobLocked(v1::Operation* op)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<v1::Operation> StartBackupLocked(
-      Call& call, const v1::Cluster& cluster, const std::string& backup_id,
-      const v1::Backup& spec, bool scheduled)
+  absl::StatusOr<v1::Operation> StartBackupLocked(Call& call,
+                                                  const v1::Cluster& cluster,
+                                                  const std::string& backup_id,
+                                                  const v1::Backup& spec,
+                                                  bool scheduled)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::Operation> StartDeleteBackupLocked(Call& call,
                                                         v1::Backup* backup)
@@ -446,10 +448,8 @@ class CloudCore final : public v1::ControlPlane::Service {
                               const std::string& backup_id) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // An event of the control plane itself (actor "system").
-  void SystemEventLocked(const std::string& action,
-                         const std::string& resource,
-                         const absl::Status& status,
-                         const std::string& message)
+  void SystemEventLocked(const std::string& action, const std::string& resource,
+                         const absl::Status& status, const std::string& message)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Keys: "<bucket>/.kms/{name}.key" of `environment` for "keys/{name}".
   absl::StatusOr<std::string> KeyFileLocked(const std::string& environment,

@@ -158,8 +158,8 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
   // Customer-managed key: the engine reads it from the environment.
   CLOUD_ASSIGN_OR_RETURN(EmbeddedOptions engine_options,
                          DataPlaneOptionsLocked(*cluster));
-  CLOUD_ASSIGN_OR_RETURN(
-      auto embedded, internal::MakeEmbeddedConnection(dir, engine_options));
+  CLOUD_ASSIGN_OR_RETURN(auto embedded,
+                         internal::MakeEmbeddedConnection(dir, engine_options));
   auto connection = std::make_shared<CapacityConnection>(
       std::move(embedded), cluster->capacity_vectors());
   server::ServerOptions so;

@@ -106,7 +106,8 @@ constexpr char kEnvironment[] =
 constexpr char kCluster[] =
     "organizations/{org}/projects/{project}/clusters/{cluster}";
 constexpr char kBackup[] =
-    "organizations/{org}/projects/{project}/clusters/{cluster}/backups/{backup}";
+    "organizations/{org}/projects/{project}/clusters/{cluster}/backups/"
+    "{backup}";
 constexpr char kAnyCluster[] =
     "organizations/{org}/projects/{project}/clusters/{-}";
 constexpr char kApiKey[] = "organizations/{org}/apiKeys/{*}";
