@@ -181,6 +181,9 @@ class ControlOperation {
   /// the operation runs; its error when it failed; NotFound when the
   /// operation carries no cluster.
   absl::StatusOr<control::Cluster> cluster() const;
+  /// The backup as it was when the operation ended (CreateBackup,
+  /// DeleteBackup); same errors as cluster().
+  absl::StatusOr<control::Backup> backup() const;
 
   /// Reads the operation again (GetOperation).
   absl::Status Refresh(const ControlCallOptions& call = {});
@@ -447,6 +450,49 @@ class ControlClient {
       const ControlCallOptions& call = {});
   absl::StatusOr<control::Cluster> PurgeCluster(
       const control::ClusterActionRequest& request,
+      const ControlCallOptions& call = {});
+
+  // ---- backups, restore and the backup policy ----
+  /// A backup of the cluster's collections (all, or request.collections)
+  /// into the environment's bucket, encrypted with the cluster's customer
+  /// key when it has one. FailedPrecondition unless the cluster is RUNNING
+  /// (and its key available).
+  absl::StatusOr<ControlOperation> StartCreateBackup(
+      const control::CreateBackupRequest& request,
+      const ControlCallOptions& call = {});
+  /// Start plus wait: the READY backup, or the operation's error.
+  absl::StatusOr<control::Backup> CreateBackup(
+      const control::CreateBackupRequest& request,
+      const ControlCallOptions& call = {});
+  absl::StatusOr<control::Backup> GetBackup(
+      const std::string& name, const ControlCallOptions& call = {});
+  /// parent: a cluster, or "organizations/{org}/projects/{project}/clusters/-"
+  /// (every backup of the project); filter: state=READY, scheduled=true.
+  absl::StatusOr<control::Page<control::Backup>> ListBackups(
+      const control::ListRequest& request, const ControlCallOptions& call = {});
+  Pager<control::Backup> ListAllBackups(control::ListRequest request,
+                                        const ControlCallOptions& call = {});
+  /// Deletes the backup's files (READY or FAILED backups).
+  absl::StatusOr<ControlOperation> StartDeleteBackup(
+      const control::DeleteRequest& request,
+      const ControlCallOptions& call = {});
+  absl::Status DeleteBackup(const control::DeleteRequest& request,
+                            const ControlCallOptions& call = {});
+  /// Into request.target_cluster (RUNNING; name conflicts AlreadyExists
+  /// unless overwrite) or into a new cluster (parent, cluster_id, cluster);
+  /// the operation fails with DataLoss naming the file when the backup is
+  /// corrupt. The operation's cluster is the target (for a new cluster with
+  /// its once-shown admin password).
+  absl::StatusOr<ControlOperation> StartRestoreBackup(
+      const control::RestoreBackupRequest& request,
+      const ControlCallOptions& call = {});
+  absl::StatusOr<control::Cluster> RestoreBackup(
+      const control::RestoreBackupRequest& request,
+      const ControlCallOptions& call = {});
+  /// Sets the cluster's backup policy (the scheduler takes a backup every
+  /// interval and deletes scheduled ones beyond the retention).
+  absl::StatusOr<control::Cluster> SetBackupPolicy(
+      const control::SetBackupPolicyRequest& request,
       const ControlCallOptions& call = {});
 
   // ---- API keys ----

@@ -193,6 +193,23 @@ class ControlConnection {
   virtual absl::StatusOr<control::ClusterMetrics> GetClusterMetrics(
       const std::string& name, int32_t window_seconds,
       const ControlCallOptions& call);
+  // Backups, restore and the backup policy. CreateBackup, DeleteBackup and
+  // RestoreBackup return the operation as started.
+  virtual absl::StatusOr<control::Operation> CreateBackup(
+      const control::CreateBackupRequest& request,
+      const ControlCallOptions& call);
+  virtual absl::StatusOr<control::Backup> GetBackup(
+      const std::string& name, const ControlCallOptions& call);
+  virtual absl::StatusOr<control::Page<control::Backup>> ListBackups(
+      const control::ListRequest& request, const ControlCallOptions& call);
+  virtual absl::StatusOr<control::Operation> DeleteBackup(
+      const control::DeleteRequest& request, const ControlCallOptions& call);
+  virtual absl::StatusOr<control::Operation> RestoreBackup(
+      const control::RestoreBackupRequest& request,
+      const ControlCallOptions& call);
+  virtual absl::StatusOr<control::Cluster> SetBackupPolicy(
+      const control::SetBackupPolicyRequest& request,
+      const ControlCallOptions& call);
 
   // The emulator's test knobs (cove-cloud only; its admin key only).
   virtual absl::StatusOr<control::EmulatorSettings> GetEmulatorSettings(

@@ -37,8 +37,9 @@ from .client import (AliasDescription, Client, CollectionDescription, Grant,
                      SearchHit, SearchResult, UserInfo)
 from .milvus_client import Hit, MilvusClient
 from .control import (AcceptedInvitation, ApiKey, AuditEvent, AuditOutcome,
-                      Autoscaling, AutoscalingSchedule, Cluster, ClusterMetrics,
-                      ClusterState, ControlClient, Effect, RequestKindMetrics,
+                      Autoscaling, AutoscalingSchedule, Backup, BackupPolicy,
+                      BackupState, Cluster, ClusterMetrics, ClusterState,
+                      ControlClient, Effect, RequestKindMetrics,
                       EmulatorSettings, Emulator, Environment, EnvironmentMode,
                       EnvironmentProblem, EnvironmentState,
                       EnvironmentValidation, Fault, FaultMode, Invitation,
@@ -60,7 +61,8 @@ __all__ = [
     "Project", "Environment", "EnvironmentProblem", "EnvironmentValidation",
     "Autoscaling", "AutoscalingSchedule", "ClusterMetrics", "RequestKindMetrics",
     "Cluster", "OperationInfo", "ApiKey", "Statement", "Role",
-    "RoleBinding", "AuditEvent", "EmulatorSettings", "Fault",
+    "RoleBinding", "AuditEvent", "EmulatorSettings", "Fault", "Backup",
+    "BackupPolicy", "BackupState",
     # schemas, indexes, enums
     "DataType", "MetricType", "IndexType", "LoadState", "FieldSchema",
     "CollectionSchema", "IndexParam", "IndexParams",

@@ -407,6 +407,60 @@ class Cluster:
     used_vectors: Any
     autoscaling: Any
     metrics_endpoint: Any
+    encryption_key: Any
+    encryption_key_id: Any
+    backup_policy: Any
+    def __init__(self) -> None: ...
+
+class BackupPolicy:
+    enabled: Any
+    interval: float
+    retention_count: Any
+    retention: float
+    next_backup_time: Optional[float]
+    def __init__(self) -> None: ...
+
+class Backup:
+    name: Any
+    cluster: Any
+    state: int
+    state_message: Any
+    collections: Any
+    size_bytes: Any
+    row_count: Any
+    create_time: Optional[float]
+    expire_time: Optional[float]
+    encrypted: Any
+    encryption_key: Any
+    location: Any
+    scheduled: Any
+    etag: Any
+    environment: Any
+    def __init__(self) -> None: ...
+
+class CreateBackupRequest:
+    parent: Any
+    backup_id: Any
+    collections: Any
+    expire_time: Optional[float]
+    request_id: Any
+    def __init__(self) -> None: ...
+
+class RestoreBackupRequest:
+    name: Any
+    target_cluster: Any
+    parent: Any
+    cluster_id: Any
+    cluster: Any
+    collections: Any
+    overwrite: Any
+    request_id: Any
+    def __init__(self) -> None: ...
+
+class SetBackupPolicyRequest:
+    name: Any
+    policy: Any
+    etag: Any
     def __init__(self) -> None: ...
 
 class Operation:
@@ -423,6 +477,7 @@ class Operation:
     cancel_requested: Any
     cluster: Any
     environment: Any
+    backup: Any
     def __init__(self) -> None: ...
 
 class ApiKey:
@@ -688,3 +743,9 @@ class ControlClient:
     def list_audit_events(self, request: ListAuditEventsRequest, timeout: Optional[float] = None) -> Tuple[List[Any], str]: ...
     def get_operation(self, name: str, timeout: Optional[float] = None) -> ControlOperation: ...
     def list_operations(self, request: ListRequest, timeout: Optional[float] = None) -> Tuple[List[Any], str]: ...
+    def start_create_backup(self, request: CreateBackupRequest, timeout: Optional[float] = None) -> ControlOperation: ...
+    def get_backup(self, name: str, timeout: Optional[float] = None) -> Backup: ...
+    def list_backups(self, request: ListRequest, timeout: Optional[float] = None) -> Tuple[List[Any], str]: ...
+    def start_delete_backup(self, request: DeleteRequest, timeout: Optional[float] = None) -> ControlOperation: ...
+    def start_restore_backup(self, request: RestoreBackupRequest, timeout: Optional[float] = None) -> ControlOperation: ...
+    def set_backup_policy(self, request: SetBackupPolicyRequest, timeout: Optional[float] = None) -> Cluster: ...

@@ -44,6 +44,7 @@ __all__ = [
     "AutoscalingSchedule", "ClusterMetrics", "RequestKindMetrics",
     "Cluster", "OperationInfo", "ApiKey", "Statement", "Role", "RoleBinding",
     "AuditEvent", "EmulatorSettings", "Fault",
+    "BackupState", "BackupPolicy", "Backup",
 ]
 
 T = TypeVar("T")
@@ -64,6 +65,15 @@ class ClusterState(enum.IntEnum):
     DELETING = 7
     DELETED = 8
     FAILED = 9
+
+
+class BackupState(enum.IntEnum):
+    """Lifecycle state of a backup."""
+    STATE_UNSPECIFIED = 0
+    CREATING = 1
+    READY = 2
+    FAILED = 3
+    DELETING = 4
 
 
 class EnvironmentMode(enum.IntEnum):
@@ -271,6 +281,16 @@ class ClusterMetrics:
 
 
 @dataclass
+class BackupPolicy:
+    """Scheduled backups of a cluster (durations in seconds)."""
+    enabled: bool = False
+    interval: float = 0.0
+    retention_count: int = 0
+    retention: float = 0.0
+    next_backup_time: Optional[datetime] = None
+
+
+@dataclass
 class Cluster:
     """A cluster; ``admin_password`` is set only in the result of its creation."""
     name: str = ""
@@ -294,6 +314,29 @@ class Cluster:
     used_vectors: int = 0
     autoscaling: Autoscaling = field(default_factory=Autoscaling)
     metrics_endpoint: str = ""
+    encryption_key: str = ""
+    encryption_key_id: str = ""
+    backup_policy: BackupPolicy = field(default_factory=BackupPolicy)
+
+
+@dataclass
+class Backup:
+    """A backup of a cluster's collections in the environment's bucket."""
+    name: str = ""
+    cluster: str = ""
+    state: BackupState = BackupState.STATE_UNSPECIFIED
+    state_message: str = ""
+    collections: List[str] = field(default_factory=list)
+    size_bytes: int = 0
+    row_count: int = 0
+    create_time: Optional[datetime] = None
+    expire_time: Optional[datetime] = None
+    encrypted: bool = False
+    encryption_key: str = ""
+    location: str = ""
+    scheduled: bool = False
+    etag: str = ""
+    environment: str = ""
 
 
 @dataclass
@@ -312,6 +355,7 @@ class OperationInfo:
     cancel_requested: bool = False
     cluster: Optional[Cluster] = None
     environment: Optional[Environment] = None
+    backup: Optional[Backup] = None
 
 
 @dataclass
@@ -544,6 +588,12 @@ class Operation:
         """The cluster as the operation left it (None until done)."""
         c = self._core.operation.cluster
         return None if c is None else _from_core(Cluster, c)
+
+    @property
+    def backup(self) -> Optional[Backup]:
+        """The backup as the operation left it (create_backup, delete_backup)."""
+        b = self._core.operation.backup
+        return None if b is None else _from_core(Backup, b)
 
     def refresh(self, *, timeout: Optional[float] = None) -> "Operation":
         """Reads the operation again."""
@@ -917,12 +967,18 @@ class ControlClient:
                              replicas: int = 1, display_name: str = "",
                              labels: Optional[Dict[str, str]] = None,
                              autoscaling: Optional[Autoscaling] = None,
+                             encryption_key: str = "",
+                             backup_policy: Optional[BackupPolicy] = None,
                              request_id: str = "",
                              timeout: Optional[float] = None) -> Operation:
-        """Starts creating ``{parent}/clusters/{cluster_id}``; returns the operation."""
+        """Starts creating ``{parent}/clusters/{cluster_id}``; returns the operation.
+        ``encryption_key``: a customer-managed key ``keys/{name}`` held in the
+        environment's key store."""
         c = Cluster(environment=environment, cu_size=cu_size, cu_type=cu_type,
                     replicas=replicas, display_name=display_name,
-                    labels=dict(labels or {}), autoscaling=autoscaling or Autoscaling())
+                    labels=dict(labels or {}), autoscaling=autoscaling or Autoscaling(),
+                    encryption_key=encryption_key,
+                    backup_policy=backup_policy or BackupPolicy())
         r = _request("CreateClusterRequest", parent=parent, cluster_id=cluster_id,
                      cluster=_to_core(c), request_id=request_id)
         return Operation(self._core.start_create_cluster(r, timeout=timeout))
@@ -1137,6 +1193,92 @@ class ControlClient:
         return self._pages("list_audit_events", AuditEvent, r, timeout)
 
     # -- operations
+
+    # -- backups
+
+    def start_create_backup(self, parent: str, *, backup_id: str = "",
+                            collections: Sequence[str] = (), expire_time: Time = None,
+                            request_id: str = "",
+                            timeout: Optional[float] = None) -> Operation:
+        """Starts a backup of the cluster ``parent`` (all collections, or
+        ``collections`` as ``"name"`` / ``"db.name"``)."""
+        r = _request("CreateBackupRequest", parent=parent, backup_id=backup_id,
+                     collections=list(collections), expire_time=_time(expire_time),
+                     request_id=request_id)
+        return Operation(self._core.start_create_backup(r, timeout=timeout))
+
+    def create_backup(self, parent: str, *, wait_timeout: Optional[float] = None,
+                      **kwargs: Any) -> Backup:
+        """Backs up and waits; returns the READY backup (raises its error)."""
+        op = self.start_create_backup(parent, **kwargs)
+        op.wait(wait_timeout)
+        b = op.backup
+        return b if b is not None else Backup(name=op.info.target)
+
+    def get_backup(self, name: str, *, timeout: Optional[float] = None) -> Backup:
+        return _from_core(Backup, self._core.get_backup(name, timeout=timeout))
+
+    def list_backups(self, parent: str, *, filter: str = "", page_size: int = 0,
+                     timeout: Optional[float] = None) -> Iterator[Backup]:
+        """Backups of a cluster (or ``.../projects/{p}/clusters/-``); filter
+        ``state=READY``, ``scheduled=true``."""
+        return self._pages("list_backups", Backup,
+                           self._list(parent, filter, page_size), timeout)
+
+    def list_backups_page(self, parent: str, *, filter: str = "", page_size: int = 0,
+                          page_token: str = "", timeout: Optional[float] = None) -> Page:
+        return self._page("list_backups", Backup,
+                          self._list(parent, filter, page_size, page_token), timeout)
+
+    def start_delete_backup(self, name: str, *, etag: str = "", request_id: str = "",
+                            timeout: Optional[float] = None) -> Operation:
+        return Operation(self._core.start_delete_backup(
+            self._delete(name, etag, request_id), timeout=timeout))
+
+    def delete_backup(self, name: str, *, etag: str = "", request_id: str = "",
+                      timeout: Optional[float] = None,
+                      wait_timeout: Optional[float] = None) -> None:
+        """Deletes the backup's files; waits."""
+        self.start_delete_backup(name, etag=etag, request_id=request_id,
+                                 timeout=timeout).wait(wait_timeout)
+
+    def start_restore_backup(self, name: str, *, target_cluster: str = "",
+                             parent: str = "", cluster_id: str = "",
+                             environment: str = "", cu_size: int = 1,
+                             cu_type: str = "performance", encryption_key: str = "",
+                             collections: Sequence[str] = (), overwrite: bool = False,
+                             request_id: str = "",
+                             timeout: Optional[float] = None) -> Operation:
+        """Restores into ``target_cluster`` (RUNNING), or into a new cluster
+        ``{parent}/clusters/{cluster_id}`` in ``environment``."""
+        cluster = Cluster()
+        if cluster_id or parent:
+            cluster = Cluster(environment=environment, cu_size=cu_size, cu_type=cu_type,
+                              replicas=1, encryption_key=encryption_key)
+        r = _request("RestoreBackupRequest", name=name, target_cluster=target_cluster,
+                     parent=parent, cluster_id=cluster_id, cluster=_to_core(cluster),
+                     collections=list(collections), overwrite=overwrite,
+                     request_id=request_id)
+        return Operation(self._core.start_restore_backup(r, timeout=timeout))
+
+    def restore_backup(self, name: str, *, wait_timeout: Optional[float] = None,
+                       **kwargs: Any) -> Cluster:
+        """Restores and waits; returns the target cluster (a new one with its
+        ``admin_password``, shown once). Raises ``DataLossError`` naming the file
+        when the backup is corrupt."""
+        op = self.start_restore_backup(name, **kwargs)
+        return self._finish(op._core, wait_timeout)
+
+    def set_backup_policy(self, name: str, *, enabled: bool = True, interval: float = 0.0,
+                          retention_count: int = 0, retention: float = 0.0,
+                          etag: str = "", timeout: Optional[float] = None) -> Cluster:
+        """Scheduled backups every ``interval`` seconds, keeping the newest
+        ``retention_count`` (0: any number) and none older than ``retention``
+        seconds (0: any age)."""
+        policy = BackupPolicy(enabled=enabled, interval=interval,
+                              retention_count=retention_count, retention=retention)
+        r = _request("SetBackupPolicyRequest", name=name, policy=_to_core(policy), etag=etag)
+        return _from_core(Cluster, self._core.set_backup_policy(r, timeout=timeout))
 
     def get_operation(self, name: str, *, timeout: Optional[float] = None) -> Operation:
         return Operation(self._core.get_operation(name, timeout=timeout))

@@ -1555,6 +1555,30 @@ void BindControl(py::module_& m) {
       .def_readwrite("replicas", &ctl::ClusterMetrics::replicas)
       .def_readwrite("metrics_endpoint",
                      &ctl::ClusterMetrics::metrics_endpoint);
+  py::class_<ctl::BackupPolicy>(m, "BackupPolicy")
+      .def(py::init<>())
+      .def_readwrite("enabled", &ctl::BackupPolicy::enabled)
+          COVE_PY_MS(ctl::BackupPolicy, interval)
+      .def_readwrite("retention_count", &ctl::BackupPolicy::retention_count)
+          COVE_PY_MS(ctl::BackupPolicy, retention)
+              COVE_PY_TIME(ctl::BackupPolicy, next_backup_time);
+  py::class_<ctl::Backup>(m, "Backup")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::Backup::name)
+      .def_readwrite("cluster", &ctl::Backup::cluster)
+          COVE_PY_ENUM(ctl::Backup, state)
+      .def_readwrite("state_message", &ctl::Backup::state_message)
+      .def_readwrite("collections", &ctl::Backup::collections)
+      .def_readwrite("size_bytes", &ctl::Backup::size_bytes)
+      .def_readwrite("row_count", &ctl::Backup::row_count)
+          COVE_PY_TIME(ctl::Backup, create_time)
+              COVE_PY_TIME(ctl::Backup, expire_time)
+      .def_readwrite("encrypted", &ctl::Backup::encrypted)
+      .def_readwrite("encryption_key", &ctl::Backup::encryption_key)
+      .def_readwrite("location", &ctl::Backup::location)
+      .def_readwrite("scheduled", &ctl::Backup::scheduled)
+      .def_readwrite("etag", &ctl::Backup::etag)
+      .def_readwrite("environment", &ctl::Backup::environment);
   py::class_<ctl::Cluster>(m, "Cluster")
       .def(py::init<>())
       .def_readwrite("name", &ctl::Cluster::name)
@@ -1577,7 +1601,10 @@ void BindControl(py::module_& m) {
       .def_readwrite("capacity_vectors", &ctl::Cluster::capacity_vectors)
       .def_readwrite("used_vectors", &ctl::Cluster::used_vectors)
       .def_readwrite("autoscaling", &ctl::Cluster::autoscaling)
-      .def_readwrite("metrics_endpoint", &ctl::Cluster::metrics_endpoint);
+      .def_readwrite("metrics_endpoint", &ctl::Cluster::metrics_endpoint)
+      .def_readwrite("encryption_key", &ctl::Cluster::encryption_key)
+      .def_readwrite("encryption_key_id", &ctl::Cluster::encryption_key_id)
+      .def_readwrite("backup_policy", &ctl::Cluster::backup_policy);
   py::class_<ctl::Operation>(m, "Operation")
       .def(py::init<>())
       .def_readwrite("name", &ctl::Operation::name)
@@ -1592,7 +1619,8 @@ void BindControl(py::module_& m) {
       .def_readwrite("request_id", &ctl::Operation::request_id)
       .def_readwrite("cancel_requested", &ctl::Operation::cancel_requested)
       .def_readwrite("cluster", &ctl::Operation::cluster)
-      .def_readwrite("environment", &ctl::Operation::environment);
+      .def_readwrite("environment", &ctl::Operation::environment)
+      .def_readwrite("backup", &ctl::Operation::backup);
   py::class_<ctl::ApiKey>(m, "ApiKey")
       .def(py::init<>())
       .def_readwrite("name", &ctl::ApiKey::name)
@@ -1707,6 +1735,29 @@ void BindControl(py::module_& m) {
       .def_readwrite("name", &ctl::ClusterActionRequest::name)
       .def_readwrite("etag", &ctl::ClusterActionRequest::etag)
       .def_readwrite("request_id", &ctl::ClusterActionRequest::request_id);
+  py::class_<ctl::CreateBackupRequest>(m, "CreateBackupRequest")
+      .def(py::init<>())
+      .def_readwrite("parent", &ctl::CreateBackupRequest::parent)
+      .def_readwrite("backup_id", &ctl::CreateBackupRequest::backup_id)
+      .def_readwrite("collections", &ctl::CreateBackupRequest::collections)
+          COVE_PY_TIME(ctl::CreateBackupRequest, expire_time)
+      .def_readwrite("request_id", &ctl::CreateBackupRequest::request_id);
+  py::class_<ctl::RestoreBackupRequest>(m, "RestoreBackupRequest")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::RestoreBackupRequest::name)
+      .def_readwrite("target_cluster",
+                     &ctl::RestoreBackupRequest::target_cluster)
+      .def_readwrite("parent", &ctl::RestoreBackupRequest::parent)
+      .def_readwrite("cluster_id", &ctl::RestoreBackupRequest::cluster_id)
+      .def_readwrite("cluster", &ctl::RestoreBackupRequest::cluster)
+      .def_readwrite("collections", &ctl::RestoreBackupRequest::collections)
+      .def_readwrite("overwrite", &ctl::RestoreBackupRequest::overwrite)
+      .def_readwrite("request_id", &ctl::RestoreBackupRequest::request_id);
+  py::class_<ctl::SetBackupPolicyRequest>(m, "SetBackupPolicyRequest")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::SetBackupPolicyRequest::name)
+      .def_readwrite("policy", &ctl::SetBackupPolicyRequest::policy)
+      .def_readwrite("etag", &ctl::SetBackupPolicyRequest::etag);
   py::class_<ctl::ScaleClusterRequest>(m, "ScaleClusterRequest")
       .def(py::init<>())
       .def_readwrite("name", &ctl::ScaleClusterRequest::name)
@@ -1915,7 +1966,23 @@ void BindControl(py::module_& m) {
       .def("get_cluster_metrics",
            ControlMethod(&cove::ControlClient::GetClusterMetrics),
            py::arg("name"), py::arg("window_seconds") = 0,
-           py::arg("timeout") = py::none());
+           py::arg("timeout") = py::none())
+      .def("start_create_backup",
+           ControlMethod(&cove::ControlClient::StartCreateBackup),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("get_backup", ControlMethod(&cove::ControlClient::GetBackup),
+           py::arg("name"), py::arg("timeout") = py::none())
+      .def("list_backups", ControlPageMethod(&cove::ControlClient::ListBackups),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("start_delete_backup",
+           ControlMethod(&cove::ControlClient::StartDeleteBackup),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("start_restore_backup",
+           ControlMethod(&cove::ControlClient::StartRestoreBackup),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("set_backup_policy",
+           ControlMethod(&cove::ControlClient::SetBackupPolicy),
+           py::arg("request"), py::arg("timeout") = py::none());
 
   py::class_<cove::ControlOperation>(m, "ControlOperation",
                                      "A long-running operation.")

@@ -78,6 +78,7 @@ absl::StatusOr<std::string> CloudCore::Start() {
   {
     absl::MutexLock lock(&mu_);
     CLOUD_RETURN_IF_ERROR(LoadLocked());
+    CLOUD_RETURN_IF_ERROR(RecoverBackupsLocked());
     if (secrets_.count(kAdmin) == 0) {
       if (!options_.admin_key.empty()) {
         admin_secret = options_.admin_key;
@@ -96,6 +97,7 @@ absl::StatusOr<std::string> CloudCore::Start() {
     // Bring RUNNING clusters back; resume operations in flight.
     for (auto& [name, cluster] : clusters_) {
       if (cluster.state() != v1::Cluster::RUNNING) continue;
+      if (SuspendIfKeyRevokedLocked(&cluster)) continue;  // keys.cc
       int port = 0;
       size_t colon = cluster.endpoint().rfind(':');
       if (colon != std::string::npos) {

@@ -32,6 +32,7 @@
 #include "cloud/store.h"
 #include "cove/control/v1/control.grpc.pb.h"
 #include "cove/control/v1/emulator.grpc.pb.h"
+#include "cove/options.h"
 #include "server/server.h"
 
 namespace cove::cloud {
@@ -243,6 +244,24 @@ class CloudCore final : public v1::ControlPlane::Service {
   /// The control plane's Prometheus exposition (requests per RPC,
   /// operations by verb and state, clusters by state).
   std::string ControlPlaneMetricsText();
+  // ---- backups and customer-managed keys (backups.cc, keys.cc) ----
+  grpc::Status CreateBackup(grpc::ServerContext* ctx,
+                            const v1::CreateBackupRequest* req,
+                            v1::Operation* resp) override;
+  grpc::Status GetBackup(grpc::ServerContext* ctx, const v1::GetRequest* req,
+                         v1::Backup* resp) override;
+  grpc::Status ListBackups(grpc::ServerContext* ctx,
+                           const v1::ListBackupsRequest* req,
+                           v1::ListBackupsResponse* resp) override;
+  grpc::Status DeleteBackup(grpc::ServerContext* ctx,
+                            const v1::DeleteRequest* req,
+                            v1::Operation* resp) override;
+  grpc::Status RestoreBackup(grpc::ServerContext* ctx,
+                             const v1::RestoreBackupRequest* req,
+                             v1::Operation* resp) override;
+  grpc::Status SetBackupPolicy(grpc::ServerContext* ctx,
+                               const v1::SetBackupPolicyRequest* req,
+                               v1::Cluster* resp) override;
 
   // The Emulator service (EmulatorService forwards here).
   grpc::Status EmGetSettings(grpc::ServerContext* ctx,
@@ -410,6 +429,72 @@ class CloudCore final : public v1::ControlPlane::Service {
   // One pass of the autoscaler over the RUNNING clusters.
   void AutoscaleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CountRpc(const char* method, absl::StatusCode code);
+  // ---- backups and customer-managed keys (backups.cc, keys.cc) ----
+  // A backup, delete or restore in flight (memory only: an emulator restart
+  // fails them, see RecoverBackupsLocked).
+  struct BackupJob {
+    std::string backup;     // backup resource name
+    std::string cluster;    // source (create) or target (restore)
+    std::string create_op;  // restore into a new cluster: its create
+    std::vector<std::string> collections;
+    bool overwrite = false;
+    bool scheduled = false;  // by the backup policy
+    absl::Time due;
+  };
+  // Loads backups; fails what an emulator restart interrupted.
+  absl::Status RecoverBackupsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The scheduler's turn: due backup jobs, backup policies, key checks.
+  void RunBackupsAndKeysLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // CancelOperation of a backup verb: true when `op` was one (handled).
+  bool CancelBackupJobLocked(v1::Operation* op)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<v1::Operation> StartBackupLocked(Call& call,
+                                                  const v1::Cluster& cluster,
+                                                  const std::string& backup_id,
+                                                  const v1::Backup& spec,
+                                                  bool scheduled)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<v1::Operation> StartDeleteBackupLocked(Call& call,
+                                                        v1::Backup* backup)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  v1::Operation NewBackupOperationLocked(const Call& call,
+                                         const std::string& target)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RunBackupJobLocked(const std::string& op_name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RunBackupPoliciesLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string BackupDirLocked(const v1::Cluster& c,
+                              const std::string& backup_id) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // An event of the control plane itself (actor "system").
+  void SystemEventLocked(const std::string& action, const std::string& resource,
+                         const absl::Status& status, const std::string& message)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Keys: "<bucket>/.kms/{name}.key" of `environment` for "keys/{name}".
+  absl::StatusOr<std::string> KeyFileLocked(const std::string& environment,
+                                            const std::string& key_ref) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The key's fingerprint; FailedPrecondition when it is not available.
+  absl::StatusOr<std::string> KeyIdLocked(const std::string& environment,
+                                          const std::string& key_ref) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // FailedPrecondition unless the cluster's key (if any) is available and
+  // the one it was created with.
+  absl::Status CheckClusterKeyLocked(const v1::Cluster& c) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // CreateCluster: validates cluster.encryption_key and records its
+  // fingerprint, and the backup policy.
+  absl::Status PrepareClusterKeyLocked(const v1::Cluster& in, v1::Cluster* c)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The data plane's engine options (encryption at rest with the key file).
+  absl::StatusOr<EmbeddedOptions> DataPlaneOptionsLocked(
+      const v1::Cluster& c) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Stops RUNNING clusters whose key was revoked.
+  void CheckKeysLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // When the cluster's key is unavailable: stops its data plane, leaves it
+  // SUSPENDED ("customer key revoked: ..."), writes the event; true then.
+  bool SuspendIfKeyRevokedLocked(v1::Cluster* c)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Environments.
   v1::EnvironmentValidation ValidateEnvironmentLocked(
@@ -453,6 +538,8 @@ class CloudCore final : public v1::ControlPlane::Service {
   absl::Mutex rpc_mu_;
   std::map<std::pair<std::string, int>, int64_t> rpc_counts_
       ABSL_GUARDED_BY(rpc_mu_);
+  std::map<std::string, v1::Backup> backups_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, BackupJob> backup_jobs_ ABSL_GUARDED_BY(mu_);
 
   absl::Duration transition_delay_ ABSL_GUARDED_BY(mu_);
   absl::Duration retention_ ABSL_GUARDED_BY(mu_);

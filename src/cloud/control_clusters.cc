@@ -156,8 +156,11 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
     return absl::FailedPreconditionError(absl::StrCat(
         "data directory '", dir, "': the data plane's users are missing"));
   }
-  CLOUD_ASSIGN_OR_RETURN(
-      auto embedded, internal::MakeEmbeddedConnection(dir, EmbeddedOptions{}));
+  // Customer-managed key: the engine reads it from the environment.
+  CLOUD_ASSIGN_OR_RETURN(EmbeddedOptions engine_options,
+                         DataPlaneOptionsLocked(*cluster));
+  CLOUD_ASSIGN_OR_RETURN(auto embedded,
+                         internal::MakeEmbeddedConnection(dir, engine_options));
   auto connection = std::make_shared<CapacityConnection>(
       std::move(embedded), cluster->capacity_vectors());
   server::ServerOptions so;
@@ -372,6 +375,8 @@ void CloudCore::RunDueLocked() {
     call.mutation = true;
     AuditLocked(call, s);
   }
+  // Backups in flight, backup policies, customer keys (backups.cc).
+  RunBackupsAndKeysLocked();
 }
 
 void CloudCore::SchedulerLoop() {
@@ -472,6 +477,8 @@ grpc::Status CloudCore::CreateCluster(grpc::ServerContext* ctx,
         c.set_admin_user(auth::kRootUser);
         c.set_capacity_vectors(CapacityLocked(cu_type, cu_size));
         *c.mutable_autoscaling() = in.autoscaling();
+        // Customer-managed key and backup policy (keys.cc).
+        CLOUD_RETURN_IF_ERROR(PrepareClusterKeyLocked(in, &c));
         const std::string dir = DataDirLocked(c);
         for (const auto& [other, oc] : clusters_) {
           if (DataDirLocked(oc) == dir) {
@@ -675,6 +682,8 @@ grpc::Status CloudCore::ClusterVerb(grpc::ServerContext* ctx,
           if (call.method == x.verb) t = &x;
         }
         CLOUD_RETURN_IF_ERROR(CheckTransition(*c, *t));
+        if (call.method == "ResumeCluster" || call.method == "RestoreCluster")
+          CLOUD_RETURN_IF_ERROR(CheckClusterKeyLocked(*c));
         if (call.method == "RestoreCluster" && c->has_purge_time() &&
             FromProto(c->purge_time()) <= NowLocked()) {
           return absl::FailedPreconditionError(absl::StrCat(
@@ -886,6 +895,10 @@ grpc::Status CloudCore::CancelOperation(grpc::ServerContext* ctx,
           return absl::OkStatus();
         }
         op->set_cancel_requested(true);
+        if (CancelBackupJobLocked(op)) {
+          *resp = OperationViewLocked(*op, call.principal);
+          return absl::OkStatus();
+        }
         const Pending p = pending_[op->name()];
         auto c = clusters_.find(op->target());
         const absl::Status cancelled = absl::CancelledError(

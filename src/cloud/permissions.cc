@@ -68,6 +68,12 @@ const std::vector<PermissionRow>& PermissionTable() {
       {"operations.cancel", "x..xx."},
       // Autoscaling and metrics (issue 7).
       {"clusters.getMetrics", "xx.xxx"},
+      {"backups.create", "x..xx."},
+      {"backups.get", "xx.xxx"},
+      {"backups.list", "xx.xxx"},
+      {"backups.delete", "x..x.."},
+      {"backups.restore", "x..xx."},
+      {"backups.updatePolicy", "x..xx."},
   };
   return *table;
 }

@@ -105,6 +105,11 @@ constexpr char kEnvironment[] =
     "organizations/{org}/projects/{project}/environments/{environment}";
 constexpr char kCluster[] =
     "organizations/{org}/projects/{project}/clusters/{cluster}";
+constexpr char kBackup[] =
+    "organizations/{org}/projects/{project}/clusters/{cluster}/backups/"
+    "{backup}";
+constexpr char kAnyCluster[] =
+    "organizations/{org}/projects/{project}/clusters/{-}";
 constexpr char kApiKey[] = "organizations/{org}/apiKeys/{*}";
 constexpr char kCustomRole[] = "organizations/{org}/roles/{role}";
 constexpr char kBuiltInRole[] = "roles/{*}";
@@ -216,6 +221,20 @@ ControlClock ControlClock::Real() {
 
 // ---- ControlOperation
 // --------------------------------------------------------
+
+absl::StatusOr<control::Backup> ControlOperation::backup() const {
+  if (!op_.done) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("operation ", op_.name, " (", op_.verb,
+                     "): not done yet (progress ", op_.progress_percent, "%)"));
+  }
+  if (!op_.error().ok()) return op_.error();
+  if (!op_.backup.has_value()) {
+    return absl::NotFoundError(absl::StrCat("operation ", op_.name, " (",
+                                            op_.verb, "): carries no backup"));
+  }
+  return *op_.backup;
+}
 
 absl::StatusOr<control::Cluster> ControlOperation::cluster() const {
   if (!op_.done) {
@@ -939,6 +958,98 @@ absl::StatusOr<control::ClusterMetrics> ControlClient::GetClusterMetrics(
         "window_seconds: expected 1..600 (0: 60) (got ", window_seconds, ")"));
   }
   return COVE_RUN(true, GetClusterMetrics(name, window_seconds, c));
+}
+
+// ---- backups
+
+absl::StatusOr<ControlOperation> ControlClient::StartCreateBackup(
+    const control::CreateBackupRequest& request,
+    const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(CheckName("parent", request.parent, kCluster));
+  if (!request.backup_id.empty())
+    COVE_RETURN_IF_ERROR(CheckId("backup_id", request.backup_id));
+  auto r = WithRequestId(request);
+  COVE_START_OPERATION(CreateBackup(r, c));
+}
+
+absl::StatusOr<control::Backup> ControlClient::CreateBackup(
+    const control::CreateBackupRequest& request,
+    const ControlCallOptions& call) {
+  auto started = StartCreateBackup(request, call);
+  if (!started.ok()) return started.status();
+  if (absl::Status s = started->Wait(); !s.ok()) return s;
+  return started->backup();
+}
+
+absl::StatusOr<control::Backup> ControlClient::GetBackup(
+    const std::string& name, const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(CheckName("name", name, kBackup));
+  return COVE_RUN(true, GetBackup(name, c));
+}
+
+absl::StatusOr<control::Page<control::Backup>> ControlClient::ListBackups(
+    const control::ListRequest& request, const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(CheckList(request, kAnyCluster, true));
+  return COVE_RUN(true, ListBackups(request, c));
+}
+
+Pager<control::Backup> ControlClient::ListAllBackups(
+    control::ListRequest request, const ControlCallOptions& call) {
+  return COVE_PAGER(Backup, ListBackups, request);
+}
+
+absl::StatusOr<ControlOperation> ControlClient::StartDeleteBackup(
+    const control::DeleteRequest& request, const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(CheckName("name", request.name, kBackup));
+  auto r = WithRequestId(request);
+  COVE_START_OPERATION(DeleteBackup(r, c));
+}
+
+absl::Status ControlClient::DeleteBackup(const control::DeleteRequest& request,
+                                         const ControlCallOptions& call) {
+  auto started = StartDeleteBackup(request, call);
+  if (!started.ok()) return started.status();
+  return started->Wait();
+}
+
+absl::StatusOr<ControlOperation> ControlClient::StartRestoreBackup(
+    const control::RestoreBackupRequest& request,
+    const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(CheckName("name", request.name, kBackup));
+  const bool into_new = !request.parent.empty() || !request.cluster_id.empty();
+  if (into_new == !request.target_cluster.empty()) {
+    return absl::InvalidArgumentError(
+        "target_cluster / parent + cluster_id: expected exactly one target "
+        "(an existing cluster, or a new one)");
+  }
+  if (into_new) {
+    COVE_RETURN_IF_ERROR(CheckName("parent", request.parent, kProject));
+    COVE_RETURN_IF_ERROR(CheckId("cluster_id", request.cluster_id));
+  } else {
+    COVE_RETURN_IF_ERROR(
+        CheckName("target_cluster", request.target_cluster, kCluster));
+  }
+  auto r = WithRequestId(request);
+  COVE_START_OPERATION(RestoreBackup(r, c));
+}
+
+absl::StatusOr<control::Cluster> ControlClient::RestoreBackup(
+    const control::RestoreBackupRequest& request,
+    const ControlCallOptions& call) {
+  return Finish(StartRestoreBackup(request, call));
+}
+
+absl::StatusOr<control::Cluster> ControlClient::SetBackupPolicy(
+    const control::SetBackupPolicyRequest& request,
+    const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(CheckName("name", request.name, kCluster));
+  if (request.policy.enabled &&
+      request.policy.interval < std::chrono::minutes(1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("policy.interval: expected at least 60000 ms (got ",
+                     request.policy.interval.count(), " ms)"));
+  }
+  return COVE_RUN(false, SetBackupPolicy(request, c));
 }
 
 absl::StatusOr<ControlOperation> ControlClient::GetOperation(

@@ -367,4 +367,37 @@ absl::Status ControlConnection::ClearFaults(const std::string& verb,
   return NotImplemented(*this, "ClearFaults");
 }
 
+absl::StatusOr<control::Operation> ControlConnection::CreateBackup(
+    const control::CreateBackupRequest& request,
+    const ControlCallOptions& call) {
+  return NotImplemented(*this, "CreateBackup");
+}
+
+absl::StatusOr<control::Backup> ControlConnection::GetBackup(
+    const std::string& name, const ControlCallOptions& call) {
+  return NotImplemented(*this, "GetBackup");
+}
+
+absl::StatusOr<control::Page<control::Backup>> ControlConnection::ListBackups(
+    const control::ListRequest& request, const ControlCallOptions& call) {
+  return NotImplemented(*this, "ListBackups");
+}
+
+absl::StatusOr<control::Operation> ControlConnection::DeleteBackup(
+    const control::DeleteRequest& request, const ControlCallOptions& call) {
+  return NotImplemented(*this, "DeleteBackup");
+}
+
+absl::StatusOr<control::Operation> ControlConnection::RestoreBackup(
+    const control::RestoreBackupRequest& request,
+    const ControlCallOptions& call) {
+  return NotImplemented(*this, "RestoreBackup");
+}
+
+absl::StatusOr<control::Cluster> ControlConnection::SetBackupPolicy(
+    const control::SetBackupPolicyRequest& request,
+    const ControlCallOptions& call) {
+  return NotImplemented(*this, "SetBackupPolicy");
+}
+
 }  // namespace cove

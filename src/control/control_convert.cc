@@ -332,6 +332,11 @@ pb::Cluster ToProto(const control::Cluster& v) {
     *p.mutable_autoscaling() = ToProto(v.autoscaling);
   }
   p.set_metrics_endpoint(v.metrics_endpoint);
+  p.set_encryption_key(v.encryption_key);
+  p.set_encryption_key_id(v.encryption_key_id);
+  if (v.backup_policy.enabled || v.backup_policy.interval.count() != 0) {
+    *p.mutable_backup_policy() = ToProto(v.backup_policy);
+  }
   return p;
 }
 
@@ -358,6 +363,9 @@ control::Cluster FromProto(const pb::Cluster& p) {
   v.used_vectors = p.used_vectors();
   v.autoscaling = FromProto(p.autoscaling());
   v.metrics_endpoint = p.metrics_endpoint();
+  v.encryption_key = p.encryption_key();
+  v.encryption_key_id = p.encryption_key_id();
+  v.backup_policy = FromProto(p.backup_policy());
   return v;
 }
 
@@ -378,6 +386,8 @@ pb::Operation ToProto(const control::Operation& v) {
     *p.mutable_cluster() = ToProto(*v.cluster);
   } else if (v.environment.has_value()) {
     *p.mutable_environment() = ToProto(*v.environment);
+  } else if (v.backup.has_value()) {
+    *p.mutable_backup() = ToProto(*v.backup);
   }
   return p;
 }
@@ -397,6 +407,7 @@ control::Operation FromProto(const pb::Operation& p) {
   v.cancel_requested = p.cancel_requested();
   if (p.has_cluster()) v.cluster = FromProto(p.cluster());
   if (p.has_environment()) v.environment = FromProto(p.environment());
+  if (p.has_backup()) v.backup = FromProto(p.backup());
   return v;
 }
 
@@ -829,6 +840,102 @@ control::SetClockRequest FromProto(const pb::SetClockRequest& p) {
   COVE_TIME_FROM(time);
   v.real = p.real();
   return v;
+}
+
+// ---- backups and the backup policy
+
+pb::BackupPolicy ToProto(const control::BackupPolicy& v) {
+  pb::BackupPolicy p;
+  p.set_enabled(v.enabled);
+  if (v.interval.count() != 0) ToProto(v.interval, p.mutable_interval());
+  p.set_retention_count(v.retention_count);
+  if (v.retention.count() != 0) ToProto(v.retention, p.mutable_retention());
+  COVE_TIME_TO(next_backup_time);
+  return p;
+}
+
+control::BackupPolicy FromProto(const pb::BackupPolicy& p) {
+  control::BackupPolicy v;
+  v.enabled = p.enabled();
+  v.interval = FromProto(p.interval());
+  v.retention_count = p.retention_count();
+  v.retention = FromProto(p.retention());
+  COVE_TIME_FROM(next_backup_time);
+  return v;
+}
+
+pb::Backup ToProto(const control::Backup& v) {
+  pb::Backup p;
+  p.set_name(v.name);
+  p.set_cluster(v.cluster);
+  p.set_state(static_cast<pb::Backup::State>(v.state));
+  p.set_state_message(v.state_message);
+  for (const std::string& c : v.collections) p.add_collections(c);
+  p.set_size_bytes(v.size_bytes);
+  p.set_row_count(v.row_count);
+  COVE_TIME_TO(create_time);
+  COVE_TIME_TO(expire_time);
+  p.set_encrypted(v.encrypted);
+  p.set_encryption_key(v.encryption_key);
+  p.set_location(v.location);
+  p.set_scheduled(v.scheduled);
+  p.set_etag(v.etag);
+  p.set_environment(v.environment);
+  return p;
+}
+
+control::Backup FromProto(const pb::Backup& p) {
+  control::Backup v;
+  v.name = p.name();
+  v.cluster = p.cluster();
+  v.state = EnumFromInt(p.state(), control::BackupState::kDeleting);
+  v.state_message = p.state_message();
+  v.collections.assign(p.collections().begin(), p.collections().end());
+  v.size_bytes = p.size_bytes();
+  v.row_count = p.row_count();
+  COVE_TIME_FROM(create_time);
+  COVE_TIME_FROM(expire_time);
+  v.encrypted = p.encrypted();
+  v.encryption_key = p.encryption_key();
+  v.location = p.location();
+  v.scheduled = p.scheduled();
+  v.etag = p.etag();
+  v.environment = p.environment();
+  return v;
+}
+
+pb::CreateBackupRequest ToProto(const control::CreateBackupRequest& v) {
+  pb::CreateBackupRequest p;
+  p.set_parent(v.parent);
+  p.set_backup_id(v.backup_id);
+  for (const std::string& c : v.collections)
+    p.mutable_backup()->add_collections(c);
+  if (control::IsSet(v.expire_time))
+    ToProto(v.expire_time, p.mutable_backup()->mutable_expire_time());
+  p.set_request_id(v.request_id);
+  return p;
+}
+
+pb::RestoreBackupRequest ToProto(const control::RestoreBackupRequest& v) {
+  pb::RestoreBackupRequest p;
+  p.set_name(v.name);
+  p.set_target_cluster(v.target_cluster);
+  p.set_parent(v.parent);
+  p.set_cluster_id(v.cluster_id);
+  if (!v.cluster_id.empty() || !v.parent.empty())
+    *p.mutable_cluster() = ToProto(v.cluster);
+  for (const std::string& c : v.collections) p.add_collections(c);
+  p.set_overwrite(v.overwrite);
+  p.set_request_id(v.request_id);
+  return p;
+}
+
+pb::SetBackupPolicyRequest ToProto(const control::SetBackupPolicyRequest& v) {
+  pb::SetBackupPolicyRequest p;
+  p.set_name(v.name);
+  *p.mutable_policy() = ToProto(v.policy);
+  p.set_etag(v.etag);
+  return p;
 }
 
 #undef COVE_TIME_TO

@@ -488,6 +488,47 @@ class GrpcControlConnection final : public ControlConnection {
         call, p, &pb::ControlPlane::Stub::GetClusterMetrics);
   }
 
+  // ---- backups
+
+  absl::StatusOr<control::Operation> CreateBackup(
+      const control::CreateBackupRequest& request,
+      const ControlCallOptions& call) override {
+    return Unary<pb::Operation>(call, ToProto(request),
+                                &pb::ControlPlane::Stub::CreateBackup);
+  }
+  absl::StatusOr<control::Backup> GetBackup(
+      const std::string& name, const ControlCallOptions& call) override {
+    return Unary<pb::Backup>(call, Get(name),
+                             &pb::ControlPlane::Stub::GetBackup);
+  }
+  absl::StatusOr<Page<control::Backup>> ListBackups(
+      const control::ListRequest& request,
+      const ControlCallOptions& call) override {
+    return List<pb::ListBackupsRequest, pb::ListBackupsResponse>(
+        call, request, &pb::ControlPlane::Stub::ListBackups,
+        [](const pb::ListBackupsResponse& r) {
+          return ItemsFrom(r.backups());
+        });
+  }
+  absl::StatusOr<control::Operation> DeleteBackup(
+      const control::DeleteRequest& request,
+      const ControlCallOptions& call) override {
+    return Unary<pb::Operation>(call, ToProto(request),
+                                &pb::ControlPlane::Stub::DeleteBackup);
+  }
+  absl::StatusOr<control::Operation> RestoreBackup(
+      const control::RestoreBackupRequest& request,
+      const ControlCallOptions& call) override {
+    return Unary<pb::Operation>(call, ToProto(request),
+                                &pb::ControlPlane::Stub::RestoreBackup);
+  }
+  absl::StatusOr<control::Cluster> SetBackupPolicy(
+      const control::SetBackupPolicyRequest& request,
+      const ControlCallOptions& call) override {
+    return Unary<pb::Cluster>(call, ToProto(request),
+                              &pb::ControlPlane::Stub::SetBackupPolicy);
+  }
+
   // ---- emulator
 
   absl::StatusOr<control::EmulatorSettings> GetEmulatorSettings(

@@ -100,6 +100,8 @@ TEST(ControlConvertTest, ResourcesRoundTrip) {
   ExpectRoundTrip<pb::EnvironmentValidation>();
   ExpectRoundTrip<pb::Autoscaling>();
   ExpectRoundTrip<pb::Cluster>();
+  ExpectRoundTrip<pb::BackupPolicy>();
+  ExpectRoundTrip<pb::Backup>();
   ExpectRoundTrip<pb::ApiKey>();
   ExpectRoundTrip<pb::Statement>();
   ExpectRoundTrip<pb::Role>();
@@ -110,7 +112,7 @@ TEST(ControlConvertTest, ResourcesRoundTrip) {
 }
 
 TEST(ControlConvertTest, OperationsRoundTripWithEitherResult) {
-  // Fill() leaves the last oneof member (environment) set.
+  // Fill() leaves the last oneof member (backup) set.
   ExpectRoundTrip<pb::Operation>();
   pb::Operation with_cluster;
   Fill(&with_cluster, 3);

@@ -135,6 +135,24 @@ class MockControlConnection : public ControlConnection {
   MOCK_METHOD(absl::StatusOr<control::Operation>, PurgeCluster,
               (const control::ClusterActionRequest&, const ControlCallOptions&),
               (override));
+  MOCK_METHOD(absl::StatusOr<control::Operation>, CreateBackup,
+              (const control::CreateBackupRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Backup>, GetBackup,
+              (const std::string&, const ControlCallOptions&), (override));
+  MOCK_METHOD(absl::StatusOr<control::Page<control::Backup>>, ListBackups,
+              (const control::ListRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Operation>, DeleteBackup,
+              (const control::DeleteRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Operation>, RestoreBackup,
+              (const control::RestoreBackupRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::Cluster>, SetBackupPolicy,
+              (const control::SetBackupPolicyRequest&,
+               const ControlCallOptions&),
+              (override));
   MOCK_METHOD(absl::StatusOr<control::ApiKey>, CreateApiKey,
               (const control::CreateApiKeyRequest&, const ControlCallOptions&),
               (override));

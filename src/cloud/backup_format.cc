@@ -1,0 +1,713 @@
+// Backup files: export through a Connection, verify, restore.
+#include "cloud/backup_format.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "nlohmann/json.hpp"
+
+namespace cove::cloud {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr char kFormat[] = "cove-backup/1";
+constexpr char kManifest[] = "manifest.json";
+constexpr char kDefaultDb[] = "default";
+constexpr int64_t kPage = 1000;
+
+std::string Sha256Hex(const std::string& data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(md), len));
+}
+
+absl::Status WriteFile(const std::string& path, const std::string& data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+  out.close();
+  if (!out) {
+    return absl::UnavailableError(
+        absl::StrCat("backup file '", path, "': cannot write"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::DataLossError(
+        absl::StrCat("backup file '", path, "': missing or unreadable"));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// ---- values
+
+json EncodeValue(const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::kNull:
+      return nullptr;
+    case Value::Kind::kBool:
+      return v.AsBool();
+    case Value::Kind::kInt:
+      return v.AsInt();
+    case Value::Kind::kDouble: {
+      const double d = v.AsDouble();
+      if (std::isnan(d)) return json{{"$d", "nan"}};
+      if (std::isinf(d)) return json{{"$d", d > 0 ? "inf" : "-inf"}};
+      return d;
+    }
+    case Value::Kind::kString:
+      return v.AsString();
+    case Value::Kind::kArray: {
+      json a = json::array();
+      for (const Value& x : v.AsArray()) a.push_back(EncodeValue(x));
+      return a;
+    }
+    case Value::Kind::kObject: {
+      json o = json::object();
+      for (const auto& [k, x] : v.AsObject()) o[k] = EncodeValue(x);
+      return json{{"$o", o}};
+    }
+    case Value::Kind::kFloatVector: {
+      const std::vector<float>& f = v.AsFloatVector();
+      std::string bytes(f.size() * sizeof(float), '\0');
+      if (!f.empty()) std::memcpy(bytes.data(), f.data(), bytes.size());
+      return json{{"$f", absl::Base64Escape(bytes)}};
+    }
+  }
+  return nullptr;
+}
+
+absl::StatusOr<Value> DecodeValue(const json& j) {
+  const auto bad = [] {
+    return absl::DataLossError("backup data: a value has an unknown encoding");
+  };
+  if (j.is_null()) return Value();
+  if (j.is_boolean()) return Value(j.get<bool>());
+  if (j.is_number_integer()) return Value(j.get<int64_t>());
+  if (j.is_number_float()) return Value(j.get<double>());
+  if (j.is_string()) return Value(j.get<std::string>());
+  if (j.is_array()) {
+    Value::Array a;
+    for (const json& x : j) {
+      auto v = DecodeValue(x);
+      if (!v.ok()) return v.status();
+      a.push_back(*std::move(v));
+    }
+    return Value(std::move(a));
+  }
+  if (j.is_object() && j.size() == 1) {
+    if (j.contains("$o") && j["$o"].is_object()) {
+      Value::Object o;
+      for (const auto& [k, x] : j["$o"].items()) {
+        auto v = DecodeValue(x);
+        if (!v.ok()) return v.status();
+        o.emplace(k, *std::move(v));
+      }
+      return Value(std::move(o));
+    }
+    if (j.contains("$f") && j["$f"].is_string()) {
+      std::string bytes;
+      if (!absl::Base64Unescape(j["$f"].get<std::string>(), &bytes) ||
+          bytes.size() % sizeof(float) != 0) {
+        return bad();
+      }
+      std::vector<float> f(bytes.size() / sizeof(float));
+      if (!f.empty()) std::memcpy(f.data(), bytes.data(), bytes.size());
+      return Value::FloatVector(std::move(f));
+    }
+    if (j.contains("$d") && j["$d"].is_string()) {
+      const std::string s = j["$d"].get<std::string>();
+      if (s == "nan") return Value(std::nan(""));
+      if (s == "inf") return Value(HUGE_VAL);
+      if (s == "-inf") return Value(-HUGE_VAL);
+    }
+  }
+  return bad();
+}
+
+// ---- schemas and indexes
+
+json EncodeSchema(const CollectionSchema& s) {
+  json fields = json::array();
+  for (const FieldSchema& f : s.fields) {
+    json jf = {{"name", f.name},
+               {"type", static_cast<int>(f.type)},
+               {"description", f.description},
+               {"is_primary_key", f.is_primary_key},
+               {"auto_id", f.auto_id},
+               {"max_length", f.max_length},
+               {"dim", f.dim},
+               {"element_type", static_cast<int>(f.element_type)},
+               {"max_capacity", f.max_capacity},
+               {"nullable", f.nullable}};
+    if (f.default_value.has_value())
+      jf["default_value"] = EncodeValue(*f.default_value);
+    fields.push_back(std::move(jf));
+  }
+  return {{"fields", fields},
+          {"enable_dynamic_field", s.enable_dynamic_field},
+          {"description", s.description}};
+}
+
+absl::StatusOr<CollectionSchema> DecodeSchema(const json& j) {
+  CollectionSchema s;
+  try {
+    s.enable_dynamic_field = j.at("enable_dynamic_field").get<bool>();
+    s.description = j.at("description").get<std::string>();
+    for (const json& jf : j.at("fields")) {
+      FieldSchema f;
+      f.name = jf.at("name").get<std::string>();
+      f.type = static_cast<DataType>(jf.at("type").get<int>());
+      f.description = jf.at("description").get<std::string>();
+      f.is_primary_key = jf.at("is_primary_key").get<bool>();
+      f.auto_id = jf.at("auto_id").get<bool>();
+      f.max_length = jf.at("max_length").get<int64_t>();
+      f.dim = jf.at("dim").get<int64_t>();
+      f.element_type = static_cast<DataType>(jf.at("element_type").get<int>());
+      f.max_capacity = jf.at("max_capacity").get<int64_t>();
+      f.nullable = jf.at("nullable").get<bool>();
+      if (jf.contains("default_value")) {
+        auto v = DecodeValue(jf["default_value"]);
+        if (!v.ok()) return v.status();
+        f.default_value = *std::move(v);
+      }
+      s.fields.push_back(std::move(f));
+    }
+  } catch (const json::exception& e) {
+    return absl::DataLossError(
+        absl::StrCat("backup catalog: a schema is malformed (", e.what(), ")"));
+  }
+  return s;
+}
+
+template <typename E>
+absl::StatusOr<E> EnumFromName(const std::string& name,
+                               const char* (*to_name)(E), int count,
+                               const char* what) {
+  for (int i = 0; i < count; ++i) {
+    if (name == to_name(static_cast<E>(i))) return static_cast<E>(i);
+  }
+  return absl::DataLossError(
+      absl::StrCat("backup catalog: unknown ", what, " '", name, "'"));
+}
+
+json EncodeIndex(const IndexDescription& d) {
+  json params = json::object();
+  for (const auto& [k, v] : d.params) params[k] = v;
+  return {{"index_name", d.index_name},
+          {"field_name", d.field_name},
+          {"index_type", IndexTypeName(d.index_type)},
+          {"metric_type", MetricTypeName(d.metric_type)},
+          {"params", params}};
+}
+
+absl::StatusOr<IndexSpec> DecodeIndex(const json& j) {
+  IndexSpec spec;
+  try {
+    spec.index_name = j.at("index_name").get<std::string>();
+    spec.field_name = j.at("field_name").get<std::string>();
+    auto type = EnumFromName<IndexType>(j.at("index_type").get<std::string>(),
+                                        &IndexTypeName, 6, "index type");
+    if (!type.ok()) return type.status();
+    spec.index_type = *type;
+    auto metric = EnumFromName<MetricType>(
+        j.at("metric_type").get<std::string>(), &MetricTypeName, 3, "metric");
+    if (!metric.ok()) return metric.status();
+    spec.metric_type = *metric;
+    for (const auto& [k, v] : j.at("params").items())
+      spec.params[k] = v.get<std::string>();
+  } catch (const json::exception& e) {
+    return absl::DataLossError(
+        absl::StrCat("backup catalog: an index is malformed (", e.what(), ")"));
+  }
+  return spec;
+}
+
+CallOptions InDb(const std::string& db) {
+  CallOptions call;
+  call.db_name = db;
+  return call;
+}
+
+// ---- reading a backup
+
+struct Catalog {
+  json manifest;
+  json collections;  // array
+};
+
+absl::StatusOr<json> ReadManifest(const std::string& dir) {
+  const std::string path = dir + "/" + kManifest;
+  auto text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  json m = json::parse(*text, nullptr, false);
+  if (m.is_discarded() || !m.is_object() || m.value("format", "") != kFormat ||
+      !m.contains("files") || !m["files"].is_array()) {
+    return absl::DataLossError(
+        absl::StrCat("backup file '", path, "': not a ", kFormat, " manifest"));
+  }
+  return m;
+}
+
+// Reads `name` of the backup, checks it against the manifest and opens it.
+absl::StatusOr<std::string> ReadVerified(const std::string& dir,
+                                         const json& manifest,
+                                         const std::string& name,
+                                         const internal::Cipher* cipher) {
+  const std::string path = dir + "/" + name;
+  const json* entry = nullptr;
+  for (const json& f : manifest["files"]) {
+    if (f.value("name", "") == name) entry = &f;
+  }
+  if (entry == nullptr) {
+    return absl::DataLossError(
+        absl::StrCat("backup file '", path, "': not listed in the manifest"));
+  }
+  auto data = ReadFile(path);
+  if (!data.ok()) return data.status();
+  if (static_cast<int64_t>(data->size()) !=
+          entry->value("bytes", int64_t{-1}) ||
+      Sha256Hex(*data) != entry->value("sha256", "")) {
+    return absl::DataLossError(absl::StrCat(
+        "backup file '", path, "': checksum mismatch (the file is corrupt)"));
+  }
+  if (!manifest.value("encrypted", false)) return data;
+  if (cipher == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "backup file '", path, "': encrypted, and no key was given"));
+  }
+  auto plain = cipher->Open(*data, name);
+  if (!plain.ok()) {
+    return absl::DataLossError(absl::StrCat("backup file '", path,
+                                            "': does not decrypt (",
+                                            plain.status().message(), ")"));
+  }
+  return plain;
+}
+
+absl::StatusOr<Catalog> ReadCatalog(const std::string& dir,
+                                    const internal::Cipher* cipher) {
+  Catalog c;
+  auto m = ReadManifest(dir);
+  if (!m.ok()) return m.status();
+  c.manifest = *std::move(m);
+  if (c.manifest.value("encrypted", false) && cipher != nullptr &&
+      c.manifest.value("key_id", "") != cipher->KeyId()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("backup '", dir, "': encrypted with key ",
+                     c.manifest.value("key_ref", std::string("?")),
+                     " (fingerprint ", c.manifest.value("key_id", ""),
+                     "), not with the key given (", cipher->KeyId(), ")"));
+  }
+  const std::string name = c.manifest.value("encrypted", false)
+                               ? "catalog.json.enc"
+                               : "catalog.json";
+  auto text = ReadVerified(dir, c.manifest, name, cipher);
+  if (!text.ok()) return text.status();
+  json cat = json::parse(*text, nullptr, false);
+  if (cat.is_discarded() || !cat.is_object() || !cat.contains("collections") ||
+      !cat["collections"].is_array()) {
+    return absl::DataLossError(
+        absl::StrCat("backup file '", dir, "/", name, "': malformed catalog"));
+  }
+  c.collections = cat["collections"];
+  return c;
+}
+
+// The catalog entries selected by `refs` (all when empty).
+absl::StatusOr<std::vector<json>> Select(const Catalog& c,
+                                         const std::vector<CollectionRef>& refs,
+                                         const std::string& dir) {
+  std::vector<json> out;
+  for (const json& e : c.collections) {
+    if (refs.empty()) out.push_back(e);
+  }
+  for (const CollectionRef& r : refs) {
+    bool found = false;
+    for (const json& e : c.collections) {
+      if (e.value("db", "") == r.db && e.value("name", "") == r.name) {
+        out.push_back(e);
+        found = true;
+      }
+    }
+    if (!found) {
+      return absl::NotFoundError(absl::StrCat(
+          "collections: '", r.Display(), "' is not in the backup '", dir, "'"));
+    }
+  }
+  return out;
+}
+
+absl::Status Conflicts(Connection& conn, const std::vector<json>& selected,
+                       bool overwrite) {
+  if (overwrite) return absl::OkStatus();
+  for (const json& e : selected) {
+    const std::string db = e.value("db", "");
+    const std::string name = e.value("name", "");
+    auto dbs = conn.ListDatabases(CallOptions{});
+    if (!dbs.ok()) return dbs.status();
+    if (std::find(dbs->begin(), dbs->end(), db) == dbs->end()) continue;
+    auto has = conn.HasCollection(name, InDb(db));
+    if (!has.ok()) return has.status();
+    if (*has) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "collection '", CollectionRef{db, name}.Display(),
+          "' already exists in the target cluster; drop it, restore other "
+          "collections, or set overwrite"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string CollectionRef::Display() const {
+  return db == kDefaultDb ? name : absl::StrCat(db, ".", name);
+}
+
+absl::StatusOr<std::vector<CollectionRef>> ParseCollectionRefs(
+    const std::string& field, const std::vector<std::string>& refs) {
+  std::vector<CollectionRef> out;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const std::string& r : refs) {
+    std::vector<std::string> parts = absl::StrSplit(r, '.');
+    CollectionRef ref;
+    if (parts.size() == 1) {
+      ref = {kDefaultDb, parts[0]};
+    } else if (parts.size() == 2) {
+      ref = {parts[0], parts[1]};
+    }
+    if (parts.size() > 2 || ref.db.empty() || ref.name.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": expected 'collection' or 'database.collection' (got '", r,
+          "')"));
+    }
+    if (!seen.insert({ref.db, ref.name}).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": '", r, "' is listed twice"));
+    }
+    out.push_back(std::move(ref));
+  }
+  return out;
+}
+
+absl::StatusOr<BackupSummary> WriteBackup(
+    Connection& conn, const std::vector<CollectionRef>& collections,
+    const std::string& dir, const internal::Cipher* cipher,
+    const std::string& key_ref) {
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("backup directory '", dir, "' already exists"));
+  }
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat(
+        "backup directory '", dir, "': cannot create (", ec.message(), ")"));
+  }
+  BackupSummary summary;
+  json files = json::array();
+  const auto put = [&](const std::string& name,
+                       const std::string& plain) -> absl::Status {
+    std::string data = plain;
+    if (cipher != nullptr) {
+      auto sealed = cipher->Seal(plain, name);
+      if (!sealed.ok()) return sealed.status();
+      data = *std::move(sealed);
+    }
+    absl::Status s = WriteFile(dir + "/" + name, data);
+    if (!s.ok()) return s;
+    files.push_back({{"name", name},
+                     {"bytes", static_cast<int64_t>(data.size())},
+                     {"sha256", Sha256Hex(data)}});
+    summary.bytes += static_cast<int64_t>(data.size());
+    return absl::OkStatus();
+  };
+  const auto run = [&]() -> absl::Status {
+    std::vector<CollectionRef> refs = collections;
+    if (refs.empty()) {
+      auto dbs = conn.ListDatabases(CallOptions{});
+      if (!dbs.ok()) return dbs.status();
+      for (const std::string& db : *dbs) {
+        auto names = conn.ListCollections(InDb(db));
+        if (!names.ok()) return names.status();
+        for (const std::string& n : *names) refs.push_back({db, n});
+      }
+    }
+    json catalog = json::array();
+    for (size_t i = 0; i < refs.size(); ++i) {
+      const CollectionRef& ref = refs[i];
+      const CallOptions call = InDb(ref.db);
+      auto has = conn.HasCollection(ref.name, call);
+      if (!has.ok()) return has.status();
+      if (!*has) {
+        return absl::NotFoundError(
+            absl::StrCat("collections: '", ref.Display(),
+                         "' does not exist in the cluster"));
+      }
+      auto desc = conn.DescribeCollection(ref.name, call);
+      if (!desc.ok()) return desc.status();
+      auto partitions = conn.ListPartitions(ref.name, call);
+      if (!partitions.ok()) return partitions.status();
+      auto indexes = conn.DescribeIndexes(ref.name, call);
+      if (!indexes.ok()) return indexes.status();
+      auto load = conn.GetLoadState(ref.name, call);
+      if (!load.ok()) return load.status();
+      const bool was_loaded = *load == LoadState::kLoaded;
+      if (!was_loaded) {
+        absl::Status s = conn.LoadCollection(ref.name, call);
+        if (!s.ok()) return s;
+      }
+      std::string pk;
+      for (const FieldSchema& f : desc->schema.fields) {
+        if (f.is_primary_key) pk = f.name;
+      }
+      // Rows by partition, in primary-key pages.
+      std::string lines;
+      int64_t rows = 0;
+      absl::Status read = absl::OkStatus();
+      for (const std::string& p : *partitions) {
+        std::optional<Value> last;
+        while (read.ok()) {
+          QueryRequest q;
+          q.collection_name = ref.name;
+          q.partition_names = {p};
+          q.output_fields = {"*"};
+          q.limit = kPage;
+          if (last.has_value()) {
+            q.filter = absl::StrCat(pk, " > {last}");
+            q.filter_params["last"] = *last;
+          }
+          auto page = conn.Query(q, call);
+          if (!page.ok()) {
+            read = page.status();
+            break;
+          }
+          for (const Row& r : *page) {
+            json jr = json::object();
+            for (const auto& [k, v] : r) jr[k] = EncodeValue(v);
+            lines += json{{"p", p}, {"r", jr}}.dump();
+            lines += '\n';
+            ++rows;
+          }
+          if (static_cast<int64_t>(page->size()) < kPage) break;
+          last = page->back().at(pk);
+        }
+      }
+      if (!was_loaded) (void)conn.ReleaseCollection(ref.name, call);
+      if (!read.ok()) return read;
+      const std::string data_name =
+          absl::StrCat("data-", i, cipher != nullptr ? ".jsonl.enc" : ".jsonl");
+      absl::Status s = put(data_name, lines);
+      if (!s.ok()) return s;
+      json jidx = json::array();
+      for (const IndexDescription& d : *indexes) jidx.push_back(EncodeIndex(d));
+      catalog.push_back({{"db", ref.db},
+                         {"name", ref.name},
+                         {"schema", EncodeSchema(desc->schema)},
+                         {"partitions", *partitions},
+                         {"indexes", jidx},
+                         {"loaded", was_loaded},
+                         {"rows", rows},
+                         {"data", data_name}});
+      summary.collections.push_back(ref.Display());
+      summary.rows += rows;
+    }
+    absl::Status s =
+        put(cipher != nullptr ? "catalog.json.enc" : "catalog.json",
+            json{{"collections", catalog}}.dump());
+    if (!s.ok()) return s;
+    json manifest = {{"format", kFormat},
+                     {"encrypted", cipher != nullptr},
+                     {"files", files}};
+    if (cipher != nullptr) {
+      manifest["key_ref"] = key_ref;
+      manifest["key_id"] = cipher->KeyId();
+    }
+    return WriteFile(dir + "/" + kManifest, manifest.dump(2));
+  };
+  absl::Status s = run();
+  if (!s.ok()) {
+    std::filesystem::remove_all(dir, ec);
+    return s;
+  }
+  return summary;
+}
+
+absl::StatusOr<BackupHeader> ReadBackupHeader(const std::string& dir) {
+  auto m = ReadManifest(dir);
+  if (!m.ok()) return m.status();
+  BackupHeader h;
+  h.encrypted = m->value("encrypted", false);
+  h.key_ref = m->value("key_ref", "");
+  h.key_id = m->value("key_id", "");
+  return h;
+}
+
+absl::Status VerifyBackup(const std::string& dir) {
+  auto m = ReadManifest(dir);
+  if (!m.ok()) return m.status();
+  for (const json& f : (*m)["files"]) {
+    const std::string path = dir + "/" + f.value("name", "");
+    auto data = ReadFile(path);
+    if (!data.ok()) return data.status();
+    if (static_cast<int64_t>(data->size()) != f.value("bytes", int64_t{-1}) ||
+        Sha256Hex(*data) != f.value("sha256", "")) {
+      return absl::DataLossError(absl::StrCat(
+          "backup file '", path, "': checksum mismatch (the file is corrupt)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckRestoreConflicts(
+    Connection& conn, const std::string& dir, const internal::Cipher* cipher,
+    const std::vector<CollectionRef>& collections, bool overwrite) {
+  auto catalog = ReadCatalog(dir, cipher);
+  if (!catalog.ok()) return catalog.status();
+  auto selected = Select(*catalog, collections, dir);
+  if (!selected.ok()) return selected.status();
+  return Conflicts(conn, *selected, overwrite);
+}
+
+absl::StatusOr<BackupSummary> RestoreBackupInto(
+    Connection& conn, const std::string& dir, const internal::Cipher* cipher,
+    const std::vector<CollectionRef>& collections, bool overwrite) {
+  absl::Status verified = VerifyBackup(dir);
+  if (!verified.ok()) return verified;
+  auto catalog = ReadCatalog(dir, cipher);
+  if (!catalog.ok()) return catalog.status();
+  auto selected = Select(*catalog, collections, dir);
+  if (!selected.ok()) return selected.status();
+  absl::Status s = Conflicts(conn, *selected, overwrite);
+  if (!s.ok()) return s;
+  // Decode everything before changing the target.
+  struct Item {
+    std::string db, name;
+    CollectionSchema schema;
+    std::vector<IndexSpec> indexes;
+    std::vector<std::string> partitions;
+    bool loaded = true;
+    std::map<std::string, std::vector<Row>> rows;  // by partition
+  };
+  std::vector<Item> items;
+  BackupSummary summary;
+  for (const json& e : *selected) {
+    Item item;
+    item.db = e.value("db", "");
+    item.name = e.value("name", "");
+    item.loaded = e.value("loaded", true);
+    auto schema = DecodeSchema(e.value("schema", json::object()));
+    if (!schema.ok()) return schema.status();
+    item.schema = *std::move(schema);
+    for (const json& ji : e.value("indexes", json::array())) {
+      auto spec = DecodeIndex(ji);
+      if (!spec.ok()) return spec.status();
+      item.indexes.push_back(*std::move(spec));
+    }
+    for (const json& p : e.value("partitions", json::array())) {
+      if (p.is_string()) item.partitions.push_back(p.get<std::string>());
+    }
+    const std::string data_name = e.value("data", "");
+    auto text = ReadVerified(dir, catalog->manifest, data_name, cipher);
+    if (!text.ok()) return text.status();
+    int64_t n = 0;
+    for (absl::string_view line :
+         absl::StrSplit(*text, '\n', absl::SkipEmpty())) {
+      json jl = json::parse(line, nullptr, false);
+      if (jl.is_discarded() || !jl.is_object() || !jl.contains("r") ||
+          !jl["r"].is_object() || !jl.contains("p") || !jl["p"].is_string()) {
+        return absl::DataLossError(absl::StrCat("backup file '", dir, "/",
+                                                data_name, "': row ", n + 1,
+                                                " is malformed"));
+      }
+      Row row;
+      for (const auto& [k, v] : jl["r"].items()) {
+        auto value = DecodeValue(v);
+        if (!value.ok()) {
+          return absl::DataLossError(
+              absl::StrCat("backup file '", dir, "/", data_name, "': row ",
+                           n + 1, ": ", value.status().message()));
+        }
+        row.emplace(k, *std::move(value));
+      }
+      item.rows[jl["p"].get<std::string>()].push_back(std::move(row));
+      ++n;
+    }
+    if (n != e.value("rows", int64_t{-1})) {
+      return absl::DataLossError(absl::StrCat(
+          "backup file '", dir, "/", data_name, "': holds ", n,
+          " rows, the catalog says ", e.value("rows", int64_t{-1})));
+    }
+    items.push_back(std::move(item));
+  }
+  for (const Item& item : items) {
+    const CallOptions call = InDb(item.db);
+    auto dbs = conn.ListDatabases(CallOptions{});
+    if (!dbs.ok()) return dbs.status();
+    if (std::find(dbs->begin(), dbs->end(), item.db) == dbs->end()) {
+      s = conn.CreateDatabase(item.db, CallOptions{});
+      if (!s.ok()) return s;
+    }
+    auto has = conn.HasCollection(item.name, call);
+    if (!has.ok()) return has.status();
+    if (*has) {
+      s = conn.DropCollection(item.name, call);
+      if (!s.ok()) return s;
+    }
+    s = conn.CreateCollection(item.name, item.schema, item.indexes, call);
+    if (!s.ok()) return s;
+    for (const std::string& p : item.partitions) {
+      auto hp = conn.HasPartition(item.name, p, call);
+      if (!hp.ok()) return hp.status();
+      if (!*hp) {
+        s = conn.CreatePartition(item.name, p, call);
+        if (!s.ok()) return s;
+      }
+    }
+    s = conn.LoadCollection(item.name, call);
+    if (!s.ok()) return s;
+    bool auto_id = false;
+    for (const FieldSchema& f : item.schema.fields)
+      auto_id |= f.is_primary_key && f.auto_id;
+    for (const auto& [partition, rows] : item.rows) {
+      for (size_t at = 0; at < rows.size(); at += kPage) {
+        InsertRequest ins;
+        ins.collection_name = item.name;
+        ins.partition_name = partition;
+        ins.rows.assign(rows.begin() + at,
+                        rows.begin() + std::min(rows.size(), at + kPage));
+        // Upsert keeps the primary keys of auto_id collections.
+        auto r = auto_id ? conn.Upsert(ins, call) : conn.Insert(ins, call);
+        if (!r.ok()) return r.status();
+        summary.rows += static_cast<int64_t>(ins.rows.size());
+      }
+    }
+    s = conn.Flush(item.name, call);
+    if (!s.ok()) return s;
+    if (!item.loaded) (void)conn.ReleaseCollection(item.name, call);
+    summary.collections.push_back(CollectionRef{item.db, item.name}.Display());
+  }
+  return summary;
+}
+
+}  // namespace cove::cloud

@@ -1,0 +1,752 @@
+// ControlPlane handlers: backups, restore, backup policies; their jobs on
+// the scheduler (the file format is backup_format.cc, keys keys.cc).
+//
+// Backup jobs run on the scheduler thread as soon as they are started (the
+// work itself is their duration; transition_delay does not apply), under
+// the core's mutex, reading and writing through the data plane's own
+// Connection. An emulator restart fails jobs in flight (their operation
+// ends UNAVAILABLE, a CREATING backup becomes FAILED, a DELETING one is
+// removed).
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "cloud/backup_format.h"
+#include "cloud/cloud_core.h"
+#include "cloud/util.h"
+#include "common/cipher.h"
+
+namespace cove::cloud {
+namespace {
+
+bool IsBackupVerb(const std::string& verb) {
+  return verb == "CreateBackup" || verb == "DeleteBackup" ||
+         verb == "RestoreBackup";
+}
+
+std::string LastId(const std::string& name) {
+  const size_t slash = name.rfind('/');
+  return slash == std::string::npos ? name : name.substr(slash + 1);
+}
+
+std::vector<std::string> ToVector(
+    const google::protobuf::RepeatedPtrField<std::string>& r) {
+  return std::vector<std::string>(r.begin(), r.end());
+}
+
+const std::vector<std::string> kBackupName = {"organizations", "projects",
+                                              "clusters", "backups"};
+const std::vector<std::string> kClusterName = {"organizations", "projects",
+                                               "clusters"};
+
+}  // namespace
+
+std::string CloudCore::BackupDirLocked(const v1::Cluster& c,
+                                       const std::string& backup_id) const {
+  auto env = environments_.find(c.environment());
+  const std::string bucket =
+      env == environments_.end() ? "" : env->second.bucket();
+  return absl::StrCat(bucket, "/backups/", LastId(c.name()), "/", backup_id);
+}
+
+absl::Status CloudCore::RecoverBackupsLocked() {
+  CLOUD_ASSIGN_OR_RETURN(auto rows, store_->LoadKind("backup"));
+  for (const auto& [name, data] : rows) {
+    v1::Backup b;
+    if (!b.ParseFromString(data)) {
+      return absl::DataLossError(
+          absl::StrCat("state database: backup '", name, "' is corrupt"));
+    }
+    backups_[name] = std::move(b);
+  }
+  std::vector<std::string> gone;
+  for (auto& [name, b] : backups_) {
+    if (b.state() == v1::Backup::CREATING) {
+      std::error_code ec;
+      std::filesystem::remove_all(b.location(), ec);
+      b.set_state(v1::Backup::FAILED);
+      b.set_state_message("interrupted by an emulator restart");
+      CLOUD_RETURN_IF_ERROR(Persist("backup", name, b));
+    } else if (b.state() == v1::Backup::DELETING) {
+      std::error_code ec;
+      std::filesystem::remove_all(b.location(), ec);
+      gone.push_back(name);
+    }
+  }
+  for (const std::string& name : gone) {
+    CLOUD_RETURN_IF_ERROR(Unpersist("backup", name));
+    backups_.erase(name);
+  }
+  for (auto& [name, op] : operations_) {
+    if (op.done() || !IsBackupVerb(op.verb())) continue;
+    FinishOperationLocked(
+        &op,
+        absl::UnavailableError(
+            absl::StrCat(op.verb(), " of '", op.target(),
+                         "' was interrupted by an emulator restart; retry")),
+        nullptr);
+  }
+  return absl::OkStatus();
+}
+
+v1::Operation CloudCore::NewBackupOperationLocked(const Call& call,
+                                                  const std::string& target) {
+  auto id = RandomHex(8);
+  v1::Operation op;
+  op.set_name(absl::StrCat("operations/o", id.ok() ? *id : "0"));
+  op.set_verb(call.method);
+  op.set_target(target);
+  *op.mutable_create_time() = ToProto(NowLocked());
+  op.set_request_id(call.request_id);
+  return op;
+}
+
+absl::StatusOr<v1::Operation> CloudCore::StartBackupLocked(
+    Call& call, const v1::Cluster& cluster, const std::string& backup_id,
+    const v1::Backup& spec, bool scheduled) {
+  std::string id = backup_id;
+  if (id.empty()) {
+    CLOUD_ASSIGN_OR_RETURN(std::string hex, RandomHex(4));
+    id = absl::StrCat(
+        scheduled ? "auto-" : "backup-",
+        absl::FormatTime("%Y%m%d-%H%M%S-", NowLocked(), absl::UTCTimeZone()),
+        hex);
+  }
+  CLOUD_RETURN_IF_ERROR(ValidateId("backup_id", id));
+  const std::string name = absl::StrCat(cluster.name(), "/backups/", id);
+  if (backups_.count(name) != 0) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("backup '", name, "' already exists"));
+  }
+  CLOUD_RETURN_IF_ERROR(
+      ParseCollectionRefs("backup.collections", ToVector(spec.collections()))
+          .status());
+  if (spec.has_expire_time() && FromProto(spec.expire_time()) <= NowLocked()) {
+    return absl::InvalidArgumentError(
+        "backup.expire_time: expected a time in the future");
+  }
+  if (cluster.state() != v1::Cluster::RUNNING ||
+      runtimes_.count(cluster.name()) == 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cluster '", cluster.name(), "' is ",
+                     v1::Cluster::State_Name(cluster.state()),
+                     "; CreateBackup needs a RUNNING cluster"));
+  }
+  CLOUD_RETURN_IF_ERROR(CheckClusterKeyLocked(cluster));
+  v1::Backup b;
+  b.set_name(name);
+  b.set_cluster(cluster.name());
+  b.set_environment(cluster.environment());
+  b.set_state(v1::Backup::CREATING);
+  *b.mutable_collections() = spec.collections();
+  *b.mutable_create_time() = ToProto(NowLocked());
+  if (spec.has_expire_time()) *b.mutable_expire_time() = spec.expire_time();
+  b.set_encrypted(!cluster.encryption_key().empty());
+  b.set_encryption_key(cluster.encryption_key());
+  b.set_location(BackupDirLocked(cluster, id));
+  b.set_scheduled(scheduled);
+  b.set_etag(NewEtag());
+  v1::Operation op = NewBackupOperationLocked(call, name);
+  *op.mutable_backup() = b;
+  CLOUD_RETURN_IF_ERROR(Persist("backup", name, b));
+  CLOUD_RETURN_IF_ERROR(Persist("operation", op.name(), op));
+  backups_[name] = b;
+  operations_[op.name()] = op;
+  BackupJob job;
+  job.backup = name;
+  job.cluster = cluster.name();
+  job.collections = ToVector(spec.collections());
+  job.scheduled = scheduled;
+  job.due = NowLocked();
+  backup_jobs_[op.name()] = job;
+  op_creators_[op.name()] = call.principal.actor;
+  wake_ = true;
+  return op;
+}
+
+absl::StatusOr<v1::Operation> CloudCore::StartDeleteBackupLocked(
+    Call& call, v1::Backup* backup) {
+  if (backup->state() != v1::Backup::READY &&
+      backup->state() != v1::Backup::FAILED) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("backup '", backup->name(), "' is ",
+                     v1::Backup::State_Name(backup->state()),
+                     "; DeleteBackup needs a READY or FAILED backup"));
+  }
+  for (const auto& [op, job] : backup_jobs_) {
+    if (job.backup == backup->name()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("backup '", backup->name(), "' is being restored by ",
+                       op, "; wait for it"));
+    }
+  }
+  backup->set_state(v1::Backup::DELETING);
+  backup->set_etag(NewEtag());
+  CLOUD_RETURN_IF_ERROR(Persist("backup", backup->name(), *backup));
+  v1::Operation op = NewBackupOperationLocked(call, backup->name());
+  *op.mutable_backup() = *backup;
+  CLOUD_RETURN_IF_ERROR(Persist("operation", op.name(), op));
+  operations_[op.name()] = op;
+  BackupJob job;
+  job.backup = backup->name();
+  job.due = NowLocked();
+  backup_jobs_[op.name()] = job;
+  op_creators_[op.name()] = call.principal.actor;
+  wake_ = true;
+  return op;
+}
+
+bool CloudCore::CancelBackupJobLocked(v1::Operation* op) {
+  if (!IsBackupVerb(op->verb())) return false;
+  auto job = backup_jobs_.find(op->name());
+  if (job == backup_jobs_.end()) return true;  // done or interrupted
+  // Jobs run whole within one scheduler pass; one not yet run is dropped.
+  if (op->verb() == "CreateBackup") {
+    auto b = backups_.find(job->second.backup);
+    if (b != backups_.end()) {
+      (void)Unpersist("backup", b->first);
+      backups_.erase(b);
+    }
+  } else if (op->verb() == "DeleteBackup") {
+    auto b = backups_.find(job->second.backup);
+    if (b != backups_.end()) {
+      b->second.set_state(v1::Backup::READY);
+      b->second.set_etag(NewEtag());
+      (void)Persist("backup", b->first, b->second);
+    }
+  }
+  backup_jobs_.erase(job);
+  FinishOperationLocked(
+      op,
+      absl::CancelledError(
+          absl::StrCat(op->verb(), " of '", op->target(), "' was cancelled")),
+      nullptr);
+  return true;
+}
+
+void CloudCore::RunBackupJobLocked(const std::string& op_name) {
+  auto jit = backup_jobs_.find(op_name);
+  auto oit = operations_.find(op_name);
+  if (jit == backup_jobs_.end()) return;
+  if (oit == operations_.end()) {
+    backup_jobs_.erase(jit);
+    return;
+  }
+  const BackupJob job = jit->second;
+  v1::Operation* op = &oit->second;
+  const std::string verb = op->verb();
+  auto bit = backups_.find(job.backup);
+  if (bit == backups_.end()) {
+    backup_jobs_.erase(op_name);
+    FinishOperationLocked(
+        op,
+        absl::NotFoundError(absl::StrCat("backup '", job.backup, "' is gone")),
+        nullptr);
+    return;
+  }
+  v1::Backup* b = &bit->second;
+
+  if (verb == "DeleteBackup") {
+    std::error_code ec;
+    std::filesystem::remove_all(b->location(), ec);
+    absl::Status s = ec ? absl::UnavailableError(absl::StrCat(
+                              "backup directory '", b->location(),
+                              "': cannot remove (", ec.message(), ")"))
+                        : absl::OkStatus();
+    v1::Backup last = *b;
+    if (s.ok()) {
+      (void)Unpersist("backup", b->name());
+      backups_.erase(bit);
+    } else {
+      b->set_state(v1::Backup::FAILED);
+      b->set_state_message(std::string(s.message()));
+      (void)Persist("backup", b->name(), *b);
+      last = *b;
+    }
+    backup_jobs_.erase(op_name);
+    *op->mutable_backup() = last;
+    FinishOperationLocked(op, s, nullptr);
+    return;
+  }
+
+  if (verb == "CreateBackup") {
+    absl::Status s;
+    auto cit = clusters_.find(job.cluster);
+    auto rt = runtimes_.find(job.cluster);
+    std::optional<internal::Cipher> cipher;
+    if (cit == clusters_.end() || rt == runtimes_.end()) {
+      s = absl::FailedPreconditionError(absl::StrCat(
+          "cluster '", job.cluster, "' is not serving; the backup failed"));
+    } else if (!cit->second.encryption_key().empty()) {
+      s = CheckClusterKeyLocked(cit->second);
+      if (s.ok()) {
+        auto path = KeyFileLocked(cit->second.environment(),
+                                  cit->second.encryption_key());
+        auto c = path.ok() ? internal::Cipher::FromKeyFile(*path)
+                           : absl::StatusOr<internal::Cipher>(path.status());
+        if (c.ok()) {
+          cipher = *c;
+        } else {
+          s = c.status();
+        }
+      }
+    }
+    absl::StatusOr<BackupSummary> summary;
+    if (!s.ok()) {
+      summary = s;
+    } else {
+      auto refs = ParseCollectionRefs("backup.collections", job.collections);
+      summary =
+          refs.ok()
+              ? WriteBackup(*rt->second.connection, *refs, b->location(),
+                            cipher ? &*cipher : nullptr, b->encryption_key())
+              : absl::StatusOr<BackupSummary>(refs.status());
+    }
+    if (summary.ok()) {
+      b->set_state(v1::Backup::READY);
+      b->clear_collections();
+      for (const std::string& c : summary->collections) b->add_collections(c);
+      b->set_size_bytes(summary->bytes);
+      b->set_row_count(summary->rows);
+    } else {
+      b->set_state(v1::Backup::FAILED);
+      b->set_state_message(std::string(summary.status().message()));
+    }
+    b->set_etag(NewEtag());
+    (void)Persist("backup", b->name(), *b);
+    backup_jobs_.erase(op_name);
+    *op->mutable_backup() = *b;
+    FinishOperationLocked(op, summary.status(), nullptr);
+    return;
+  }
+
+  // RestoreBackup.
+  if (!job.create_op.empty()) {
+    auto create = operations_.find(job.create_op);
+    if (create != operations_.end() && !create->second.done()) return;
+    if (create == operations_.end() || create->second.error_code() != 0) {
+      backup_jobs_.erase(op_name);
+      FinishOperationLocked(
+          op,
+          absl::FailedPreconditionError(absl::StrCat(
+              "the new cluster '", job.cluster, "' was not created: ",
+              create == operations_.end() ? "operation gone"
+                                          : create->second.error_message())),
+          nullptr);
+      return;
+    }
+  }
+  absl::Status s;
+  auto cit = clusters_.find(job.cluster);
+  auto rt = runtimes_.find(job.cluster);
+  std::optional<internal::Cipher> cipher;
+  if (cit == clusters_.end() || rt == runtimes_.end() ||
+      cit->second.state() != v1::Cluster::RUNNING) {
+    s = absl::FailedPreconditionError(absl::StrCat(
+        "cluster '", job.cluster, "' is not RUNNING; the restore failed"));
+  } else if (b->encrypted()) {
+    auto path = KeyFileLocked(b->environment(), b->encryption_key());
+    auto id = KeyIdLocked(b->environment(), b->encryption_key());
+    auto c = !path.ok() ? absl::StatusOr<internal::Cipher>(path.status())
+             : !id.ok() ? absl::StatusOr<internal::Cipher>(id.status())
+                        : internal::Cipher::FromKeyFile(*path);
+    if (c.ok()) {
+      cipher = *c;
+    } else {
+      s = c.status();
+    }
+  }
+  absl::StatusOr<BackupSummary> summary;
+  if (!s.ok()) {
+    summary = s;
+  } else {
+    auto refs = ParseCollectionRefs("collections", job.collections);
+    summary = refs.ok() ? RestoreBackupInto(
+                              *rt->second.connection, b->location(),
+                              cipher ? &*cipher : nullptr, *refs, job.overwrite)
+                        : absl::StatusOr<BackupSummary>(refs.status());
+  }
+  backup_jobs_.erase(op_name);
+  FinishOperationLocked(op, summary.status(),
+                        cit == clusters_.end() ? nullptr : &cit->second);
+}
+
+void CloudCore::RunBackupPoliciesLocked() {
+  const absl::Time now = NowLocked();
+  for (auto& [name, c] : clusters_) {
+    const v1::BackupPolicy& p = c.backup_policy();
+    if (!p.enabled()) continue;
+    // Prune the scheduled backups beyond the retention (count or age).
+    std::vector<v1::Backup*> mine;
+    for (auto& [bname, b] : backups_) {
+      if (b.cluster() == name && b.scheduled() &&
+          b.state() == v1::Backup::READY) {
+        mine.push_back(&b);
+      }
+    }
+    std::sort(mine.begin(), mine.end(), [](v1::Backup* x, v1::Backup* y) {
+      return FromProto(x->create_time()) > FromProto(y->create_time());
+    });
+    const absl::Duration max_age = FromProtoDuration(p.retention());
+    for (size_t i = 0; i < mine.size(); ++i) {
+      const bool too_many = p.retention_count() > 0 &&
+                            i >= static_cast<size_t>(p.retention_count());
+      const bool too_old = max_age > absl::ZeroDuration() &&
+                           FromProto(mine[i]->create_time()) + max_age <= now;
+      if (!too_many && !too_old) continue;
+      Call call;
+      call.principal.actor = "system";
+      call.method = "DeleteBackup";
+      call.action = "backups.delete";
+      call.resource = mine[i]->name();
+      call.mutation = true;
+      auto op = StartDeleteBackupLocked(call, mine[i]);
+      AuditLocked(call, op.status());
+    }
+    // Take the next scheduled backup.
+    if (c.state() != v1::Cluster::RUNNING || !p.has_next_backup_time() ||
+        FromProto(p.next_backup_time()) > now) {
+      continue;
+    }
+    Call call;
+    call.principal.actor = "system";
+    call.method = "CreateBackup";
+    call.action = "backups.create";
+    call.resource = name;
+    call.mutation = true;
+    auto op = StartBackupLocked(call, c, "", v1::Backup(), true);
+    AuditLocked(call, op.status());
+    const absl::Duration interval = FromProtoDuration(p.interval());
+    absl::Time next = FromProto(p.next_backup_time()) + interval;
+    if (next <= now) next = now + interval;
+    *c.mutable_backup_policy()->mutable_next_backup_time() = ToProto(next);
+    (void)Persist("cluster", name, c);
+  }
+}
+
+void CloudCore::RunBackupsAndKeysLocked() {
+  CheckKeysLocked();
+  const absl::Time now = NowLocked();
+  // Backups past their expire_time go.
+  for (auto& [name, b] : backups_) {
+    if (b.state() != v1::Backup::READY || !b.has_expire_time() ||
+        FromProto(b.expire_time()) > now) {
+      continue;
+    }
+    Call call;
+    call.principal.actor = "system";
+    call.method = "DeleteBackup";
+    call.action = "backups.delete";
+    call.resource = name;
+    call.mutation = true;
+    auto op = StartDeleteBackupLocked(call, &b);
+    AuditLocked(call, op.status());
+  }
+  RunBackupPoliciesLocked();
+  // Twice: deletions that pruning started after a new backup also finish.
+  for (int pass = 0; pass < 2; ++pass) {
+    std::vector<std::string> due;
+    for (const auto& [op, job] : backup_jobs_) {
+      if (job.due <= now) due.push_back(op);
+    }
+    for (const std::string& op : due) RunBackupJobLocked(op);
+    if (pass == 0) RunBackupPoliciesLocked();
+  }
+}
+
+// ---- RPCs
+// -----------------------------------------------------------------
+
+grpc::Status CloudCore::CreateBackup(grpc::ServerContext* ctx,
+                                     const v1::CreateBackupRequest* req,
+                                     v1::Operation* resp) {
+  return Handle(
+      ctx, "CreateBackup", "backups.create", true, req->parent(),
+      req->request_id(), [&](Call& call) -> absl::Status {
+        CLOUD_RETURN_IF_ERROR(
+            ParseName("parent", req->parent(), kClusterName).status());
+        if (!req->backup_id().empty())
+          CLOUD_RETURN_IF_ERROR(ValidateId("backup_id", req->backup_id()));
+        CLOUD_RETURN_IF_ERROR(
+            AuthorizeLocked(call, "backups.create", req->parent()));
+        CLOUD_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        if (replayed) {
+          auto op = operations_.find(resp->name());
+          if (op != operations_.end())
+            *resp = OperationViewLocked(op->second, call.principal);
+          return absl::OkStatus();
+        }
+        CLOUD_ASSIGN_OR_RETURN(v1::Cluster * c,
+                               FindClusterLocked(req->parent()));
+        CLOUD_ASSIGN_OR_RETURN(v1::Operation op,
+                               StartBackupLocked(call, *c, req->backup_id(),
+                                                 req->backup(), false));
+        *resp = OperationViewLocked(op, call.principal);
+        return RememberLocked(call, *req, op, op);
+      });
+}
+
+grpc::Status CloudCore::GetBackup(grpc::ServerContext* ctx,
+                                  const v1::GetRequest* req, v1::Backup* resp) {
+  return Handle(ctx, "GetBackup", "backups.get", false, req->name(), "",
+                [&](Call& call) -> absl::Status {
+                  CLOUD_RETURN_IF_ERROR(
+                      ParseName("name", req->name(), kBackupName).status());
+                  CLOUD_RETURN_IF_ERROR(
+                      AuthorizeLocked(call, "backups.get", req->name()));
+                  auto it = backups_.find(req->name());
+                  if (it == backups_.end()) {
+                    return absl::NotFoundError(
+                        absl::StrCat("backup '", req->name(), "' not found"));
+                  }
+                  *resp = it->second;
+                  return absl::OkStatus();
+                });
+}
+
+grpc::Status CloudCore::ListBackups(grpc::ServerContext* ctx,
+                                    const v1::ListBackupsRequest* req,
+                                    v1::ListBackupsResponse* resp) {
+  return Handle(
+      ctx, "ListBackups", "backups.list", false, req->parent(), "",
+      [&](Call& call) -> absl::Status {
+        std::string parent = req->parent();
+        if (absl::EndsWith(parent, "/clusters/-")) {
+          parent = parent.substr(0, parent.size() - 11);
+          CLOUD_RETURN_IF_ERROR(
+              ParseName("parent", parent, {"organizations", "projects"})
+                  .status());
+        } else {
+          CLOUD_RETURN_IF_ERROR(
+              ParseName("parent", parent, kClusterName).status());
+        }
+        CLOUD_ASSIGN_OR_RETURN(
+            Filter filter, ParseFilter(req->filter(), {"state", "scheduled"}));
+        if (auto* v = filter.Get("state")) {
+          v1::Backup::State s;
+          if (!v1::Backup::State_Parse(*v, &s)) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "filter: state expects a backup state such as READY (got '", *v,
+                "')"));
+          }
+        }
+        if (auto* v = filter.Get("scheduled");
+            v && *v != "true" && *v != "false") {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "filter: scheduled expects true or false (got '", *v, "')"));
+        }
+        CLOUD_RETURN_IF_ERROR(
+            AuthorizeListLocked(call, "backups.list", parent));
+        std::vector<std::pair<std::string, v1::Backup>> items;
+        for (const auto& [name, b] : backups_) {
+          if (!Within(name, parent)) continue;
+          if (!AllowedLocked(call.principal, "backups.get", name)) continue;
+          if (auto* v = filter.Get("state");
+              v && *v != v1::Backup::State_Name(b.state())) {
+            continue;
+          }
+          if (auto* v = filter.Get("scheduled");
+              v && *v != (b.scheduled() ? "true" : "false")) {
+            continue;
+          }
+          items.emplace_back(name, b);
+        }
+        PageRequest page{
+            req->page_size(), req->page_token(),
+            absl::StrCat("backups|", req->parent(), "|", req->filter())};
+        return Paginate(items, page, resp->mutable_backups(),
+                        resp->mutable_next_page_token());
+      });
+}
+
+grpc::Status CloudCore::DeleteBackup(grpc::ServerContext* ctx,
+                                     const v1::DeleteRequest* req,
+                                     v1::Operation* resp) {
+  return Handle(
+      ctx, "DeleteBackup", "backups.delete", true, req->name(),
+      req->request_id(), [&](Call& call) -> absl::Status {
+        CLOUD_RETURN_IF_ERROR(
+            ParseName("name", req->name(), kBackupName).status());
+        CLOUD_RETURN_IF_ERROR(
+            AuthorizeLocked(call, "backups.delete", req->name()));
+        CLOUD_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        if (replayed) {
+          auto op = operations_.find(resp->name());
+          if (op != operations_.end())
+            *resp = OperationViewLocked(op->second, call.principal);
+          return absl::OkStatus();
+        }
+        auto it = backups_.find(req->name());
+        if (it == backups_.end()) {
+          return absl::NotFoundError(
+              absl::StrCat("backup '", req->name(), "' not found"));
+        }
+        CLOUD_RETURN_IF_ERROR(
+            CheckEtag(absl::StrCat("backup '", req->name(), "'"), req->etag(),
+                      it->second.etag()));
+        CLOUD_ASSIGN_OR_RETURN(v1::Operation op,
+                               StartDeleteBackupLocked(call, &it->second));
+        *resp = OperationViewLocked(op, call.principal);
+        return RememberLocked(call, *req, op, op);
+      });
+}
+
+grpc::Status CloudCore::RestoreBackup(grpc::ServerContext* ctx,
+                                      const v1::RestoreBackupRequest* req,
+                                      v1::Operation* resp) {
+  const bool into_new = !req->cluster_id().empty() || !req->parent().empty();
+  // Checks what does not need the new cluster (and the permission to
+  // restore the backup) before creating it.
+  const auto check = [&](Call& call) -> absl::Status {
+    CLOUD_RETURN_IF_ERROR(ParseName("name", req->name(), kBackupName).status());
+    if (into_new == !req->target_cluster().empty()) {
+      return absl::InvalidArgumentError(
+          "target_cluster / parent + cluster_id: expected exactly one target "
+          "(an existing cluster, or a new one)");
+    }
+    CLOUD_RETURN_IF_ERROR(
+        ParseCollectionRefs("collections", ToVector(req->collections()))
+            .status());
+    CLOUD_RETURN_IF_ERROR(
+        AuthorizeLocked(call, "backups.restore", req->name()));
+    auto it = backups_.find(req->name());
+    if (it == backups_.end()) {
+      return absl::NotFoundError(
+          absl::StrCat("backup '", req->name(), "' not found"));
+    }
+    if (it->second.state() != v1::Backup::READY) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("backup '", req->name(), "' is ",
+                       v1::Backup::State_Name(it->second.state()),
+                       "; RestoreBackup needs a READY backup"));
+    }
+    if (it->second.encrypted()) {
+      CLOUD_RETURN_IF_ERROR(
+          KeyIdLocked(it->second.environment(), it->second.encryption_key())
+              .status());
+    }
+    return absl::OkStatus();
+  };
+  std::string create_op;
+  std::string target = req->target_cluster();
+  if (into_new) {
+    grpc::Status pre = Handle(ctx, "RestoreBackup", "backups.restore", false,
+                              req->name(), "", check);
+    if (!pre.ok()) return pre;
+    v1::CreateClusterRequest create;
+    create.set_parent(req->parent());
+    create.set_cluster_id(req->cluster_id());
+    *create.mutable_cluster() = req->cluster();
+    if (!req->request_id().empty())
+      create.set_request_id(req->request_id() + "-cluster");
+    v1::Operation created;
+    grpc::Status s = CreateCluster(ctx, &create, &created);
+    if (!s.ok()) return s;
+    create_op = created.name();
+    target = absl::StrCat(req->parent(), "/clusters/", req->cluster_id());
+  }
+  return Handle(
+      ctx, "RestoreBackup", "backups.restore", true, req->name(),
+      req->request_id(), [&](Call& call) -> absl::Status {
+        CLOUD_RETURN_IF_ERROR(check(call));
+        CLOUD_RETURN_IF_ERROR(
+            ParseName("target_cluster", target, kClusterName).status());
+        CLOUD_RETURN_IF_ERROR(AuthorizeLocked(call, "backups.restore", target));
+        CLOUD_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        if (replayed) {
+          auto op = operations_.find(resp->name());
+          if (op != operations_.end())
+            *resp = OperationViewLocked(op->second, call.principal);
+          return absl::OkStatus();
+        }
+        const v1::Backup& b = backups_[req->name()];
+        CLOUD_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(target));
+        if (create_op.empty()) {
+          auto rt = runtimes_.find(target);
+          if (c->state() != v1::Cluster::RUNNING || rt == runtimes_.end()) {
+            return absl::FailedPreconditionError(
+                absl::StrCat("cluster '", target, "' is ",
+                             v1::Cluster::State_Name(c->state()),
+                             "; RestoreBackup needs a RUNNING target cluster"));
+          }
+          // Name conflicts fail now, not in the operation.
+          std::optional<internal::Cipher> cipher;
+          if (b.encrypted()) {
+            CLOUD_ASSIGN_OR_RETURN(
+                std::string path,
+                KeyFileLocked(b.environment(), b.encryption_key()));
+            CLOUD_ASSIGN_OR_RETURN(cipher, internal::Cipher::FromKeyFile(path));
+          }
+          CLOUD_ASSIGN_OR_RETURN(
+              auto refs,
+              ParseCollectionRefs("collections", ToVector(req->collections())));
+          CLOUD_RETURN_IF_ERROR(CheckRestoreConflicts(
+              *rt->second.connection, b.location(), cipher ? &*cipher : nullptr,
+              refs, req->overwrite()));
+        }
+        v1::Operation op = NewBackupOperationLocked(call, target);
+        *op.mutable_cluster() = ClusterViewLocked(*c);
+        CLOUD_RETURN_IF_ERROR(Persist("operation", op.name(), op));
+        operations_[op.name()] = op;
+        BackupJob job;
+        job.backup = req->name();
+        job.cluster = target;
+        job.create_op = create_op;
+        job.collections = ToVector(req->collections());
+        job.overwrite = req->overwrite();
+        job.due = NowLocked();
+        backup_jobs_[op.name()] = job;
+        op_creators_[op.name()] = call.principal.actor;
+        // The new cluster's once-shown password also comes with the restore.
+        auto pw = op_passwords_.find(create_op);
+        if (pw != op_passwords_.end()) op_passwords_[op.name()] = pw->second;
+        wake_ = true;
+        *resp = OperationViewLocked(op, call.principal);
+        return RememberLocked(call, *req, op, op);
+      });
+}
+
+grpc::Status CloudCore::SetBackupPolicy(grpc::ServerContext* ctx,
+                                        const v1::SetBackupPolicyRequest* req,
+                                        v1::Cluster* resp) {
+  return Handle(
+      ctx, "SetBackupPolicy", "backups.updatePolicy", true, req->name(), "",
+      [&](Call& call) -> absl::Status {
+        CLOUD_RETURN_IF_ERROR(
+            ParseName("name", req->name(), kClusterName).status());
+        v1::Cluster probe;
+        *probe.mutable_backup_policy() = req->policy();
+        v1::Cluster scratch;
+        CLOUD_RETURN_IF_ERROR(
+            AuthorizeLocked(call, "backups.updatePolicy", req->name()));
+        CLOUD_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req->name()));
+        CLOUD_RETURN_IF_ERROR(
+            CheckEtag(absl::StrCat("cluster '", req->name(), "'"), req->etag(),
+                      c->etag()));
+        if (c->state() == v1::Cluster::DELETING ||
+            c->state() == v1::Cluster::DELETED) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "cluster '", req->name(), "' is ",
+              v1::Cluster::State_Name(c->state()),
+              "; SetBackupPolicy needs a cluster that is not deleted"));
+        }
+        // Validates the policy and computes next_backup_time.
+        probe.set_environment(c->environment());
+        CLOUD_RETURN_IF_ERROR(PrepareClusterKeyLocked(probe, &scratch));
+        *c->mutable_backup_policy() = scratch.backup_policy();
+        if (!req->policy().enabled()) {
+          *c->mutable_backup_policy() = req->policy();
+          c->mutable_backup_policy()->clear_next_backup_time();
+        }
+        *c->mutable_update_time() = ToProto(NowLocked());
+        c->set_etag(NewEtag());
+        CLOUD_RETURN_IF_ERROR(Persist("cluster", req->name(), *c));
+        *resp = ClusterViewLocked(*c);
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace cove::cloud
