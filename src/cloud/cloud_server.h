@@ -50,6 +50,15 @@ struct CloudOptions {
   /// PBKDF2 iterations of new secret hashes (API keys, tokens, data-plane
   /// passwords); tests use fewer.
   int pbkdf2_iterations = auth::kDefaultPbkdf2Iterations;
+  /// Agent mode: how often agents send heartbeats (real time; told to the
+  /// agent when it connects).
+  std::chrono::milliseconds agent_heartbeat_interval{5000};
+  /// Agent mode: an environment whose agent has had no stream for this long
+  /// (emulator clock) becomes DISCONNECTED.
+  std::chrono::milliseconds agent_heartbeat_timeout{30000};
+  /// Agent mode: how long an operation waits for a missing agent (emulator
+  /// clock) before it fails with UNAVAILABLE.
+  std::chrono::milliseconds agent_operation_timeout{300000};
 
   /// InvalidArgument naming the option.
   absl::Status Validate() const;
