@@ -190,8 +190,8 @@ absl::Status Agent::Impl::Init() {
   std::filesystem::create_directories(options_.state_dir, ec);
   if (ec || !std::filesystem::is_directory(options_.state_dir)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("state_dir: cannot create directory '",
-                     options_.state_dir, "' (", ec.message(), ")"));
+        absl::StrCat("state_dir: cannot create directory '", options_.state_dir,
+                     "' (", ec.message(), ")"));
   }
   ::chmod(options_.state_dir.c_str(), 0700);
   absl::MutexLock lock(&mu_);
@@ -219,8 +219,8 @@ absl::Status Agent::Impl::Init() {
     if (!data.ok()) return data.status();
     nlohmann::json j = nlohmann::json::parse(*data, nullptr, false);
     if (j.is_discarded() || !j.is_array()) {
-      return absl::DataLossError(absl::StrCat(
-          "clusters file '", clusters_file, "': not a valid JSON array"));
+      return absl::DataLossError(absl::StrCat("clusters file '", clusters_file,
+                                              "': not a valid JSON array"));
     }
     for (const auto& e : j) {
       Local local;
@@ -360,9 +360,10 @@ absl::Status Agent::Impl::CreateLocked(const std::string& name,
     }
   }
   if (create.admin_password().empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "create of '", name, "': admin_password: expected a password (got "
-        "none)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("create of '", name,
+                     "': admin_password: expected a password (got "
+                     "none)"));
   }
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -458,8 +459,8 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
     case v1::AgentCommand::kScale: {
       auto it = clusters_.find(name);
       if (it == clusters_.end()) {
-        s = absl::NotFoundError(absl::StrCat(
-            "cluster '", name, "' is not held by this agent"));
+        s = absl::NotFoundError(
+            absl::StrCat("cluster '", name, "' is not held by this agent"));
         break;
       }
       it->second.info.capacity_vectors = cmd.scale().capacity_vectors();
@@ -544,8 +545,12 @@ absl::Status Agent::Impl::RunSession() {
   };
   std::unique_ptr<Stream> stream = stub->Connect(&ctx);
   v1::ControlMessage m;
-  if (!stream->Write(hello) || !stream->Read(&m) || !m.has_welcome()) {
-    ctx.TryCancel();
+  const bool wrote = stream->Write(hello);
+  const bool read = wrote && stream->Read(&m);
+  if (!read || !m.has_welcome()) {
+    // A refused hello ends the call with the control plane's status; read
+    // it before cancelling anything.
+    if (read || !wrote) ctx.TryCancel();
     grpc::Status st = stream->Finish();
     clear_ctx();
     if (st.ok()) {
@@ -554,6 +559,7 @@ absl::Status Agent::Impl::RunSession() {
     }
     if (IsRefusal(st.error_code())) {
       absl::MutexLock lock(&mu_);
+      last_error_ = FromGrpc(st);
       refused_ = true;
     }
     return FromGrpc(st);
@@ -576,8 +582,8 @@ absl::Status Agent::Impl::RunSession() {
   }
   absl::Mutex write_mu;
   bool session_done = false;  // guarded by mu_
-  const absl::Duration interval =
-      absl::Milliseconds(std::max<int64_t>(welcome.heartbeat_interval_ms(), 10));
+  const absl::Duration interval = absl::Milliseconds(
+      std::max<int64_t>(welcome.heartbeat_interval_ms(), 10));
   std::thread heartbeat([&] {
     while (true) {
       v1::AgentMessage beat;
@@ -631,7 +637,8 @@ void Agent::Impl::Loop() {
       absl::MutexLock lock(&mu_);
       last_error_ = s;
       if (stopping_ || refused_) return;
-      if (registrations_ > before) backoff = absl::FromChrono(options_.min_backoff);
+      if (registrations_ > before)
+        backoff = absl::FromChrono(options_.min_backoff);
       mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff);
       if (stopping_) return;
     }
@@ -722,13 +729,13 @@ bool Agent::WaitRegistrations(int64_t n, absl::Duration timeout) const {
     int64_t n;
   } args{impl_.get(), n};
   absl::MutexLock lock(&impl_->mu_);
-  impl_->mu_.AwaitWithTimeout(
-      absl::Condition(
-          +[](Args* a) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-            return a->impl->registrations_ >= a->n && a->impl->connected_;
-          },
-          &args),
-      timeout);
+  impl_->mu_.AwaitWithTimeout(absl::Condition(
+                                  +[](Args* a) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                    return a->impl->registrations_ >= a->n &&
+                                           a->impl->connected_;
+                                  },
+                                  &args),
+                              timeout);
   return impl_->registrations_ >= n && impl_->connected_;
 }
 

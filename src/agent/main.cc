@@ -20,8 +20,9 @@
 #include "agent/agent.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"cove-agent: runs the data planes of a Cove agent-mode "
-               "environment and takes its commands from the control plane"};
+  CLI::App app{
+      "cove-agent: runs the data planes of a Cove agent-mode "
+      "environment and takes its commands from the control plane"};
   cove::agent::AgentOptions options;
   app.add_option("--control-plane", options.control_plane,
                  "control plane: host:port, http://host:port or "
@@ -64,8 +65,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::cerr << "cove-agent: not connected yet ("
-              << (*agent)->last_error().message() << "); retrying"
-              << std::endl;
+              << (*agent)->last_error().message() << "); retrying" << std::endl;
   } else {
     std::cout << "cove-agent connected: " << (*agent)->environment()
               << std::endl;

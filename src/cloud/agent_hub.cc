@@ -94,8 +94,7 @@ void AgentHub::RequeueLocked(const std::string& environment) {
     auto op = core_->operations_.find(op_name);
     if (op == core_->operations_.end()) continue;
     auto c = core_->clusters_.find(op->second.target());
-    if (c == core_->clusters_.end() ||
-        c->second.environment() != environment) {
+    if (c == core_->clusters_.end() || c->second.environment() != environment) {
       continue;
     }
     if (!p.stalled && p.due > now) p.due = now;
@@ -226,10 +225,10 @@ absl::StatusOr<v1::AgentWelcome> AgentHub::RegisterLocked(
     }
     v1::Environment& env = it->second;
     if (env.mode() != v1::Environment::AGENT) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "environment '", env_name, "' is in mode ",
-          v1::Environment::Mode_Name(env.mode()),
-          "; only AGENT environments take an agent"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("environment '", env_name, "' is in mode ",
+                       v1::Environment::Mode_Name(env.mode()),
+                       "; only AGENT environments take an agent"));
     }
     const absl::Time now = core_->NowLocked();
     const std::string cred_name = AgentCredentialSecretName(env_name);
@@ -348,8 +347,7 @@ void AgentHub::ObserveLocked(const v1::AgentClusterStatus& status) {
     return;
   }
   c->second.set_used_vectors(status.used_vectors());
-  if (!status.endpoint().empty() &&
-      status.endpoint() != c->second.endpoint()) {
+  if (!status.endpoint().empty() && status.endpoint() != c->second.endpoint()) {
     c->second.set_endpoint(status.endpoint());
     (void)core_->Persist("cluster", c->first, c->second);
   }
@@ -388,8 +386,7 @@ void AgentHub::ReconcileLocked(const std::string& environment,
   for (const auto& s : hello.clusters()) {
     reported.insert(s.cluster());
     auto c = core_->clusters_.find(s.cluster());
-    if (c == core_->clusters_.end() ||
-        c->second.environment() != environment) {
+    if (c == core_->clusters_.end() || c->second.environment() != environment) {
       // Purged while the agent was away (or never ours): the control plane
       // is the source of truth.
       v1::AgentCommand cmd = command(s.cluster(), "purge");
@@ -404,8 +401,7 @@ void AgentHub::ReconcileLocked(const std::string& environment,
         ObserveLocked(s);
       } else {
         v1::AgentCommand cmd = command(s.cluster(), "reconcile");
-        cmd.mutable_start()->set_capacity_vectors(
-            c->second.capacity_vectors());
+        cmd.mutable_start()->set_capacity_vectors(c->second.capacity_vectors());
         SendLocked(environment, std::move(cmd));
       }
     } else if (runs) {
@@ -429,7 +425,8 @@ void AgentHub::ResultLocked(const std::shared_ptr<Session>& session,
                             const v1::AgentCommandResult& r) {
   const absl::Time now = core_->NowLocked();
   int code = r.error_code();
-  if (code < 0 || code > 16) code = static_cast<int>(absl::StatusCode::kInternal);
+  if (code < 0 || code > 16)
+    code = static_cast<int>(absl::StatusCode::kInternal);
   if (!absl::StartsWith(r.command_id(), "operations/")) {
     // Reconciliation and purges: no operation to finish.
     if (!r.done() || !absl::StartsWith(r.command_id(), "reconcile/")) return;
@@ -470,11 +467,10 @@ void AgentHub::ResultLocked(const std::shared_ptr<Session>& session,
   const CloudCore::Pending p = pit->second;
   auto cit = core_->clusters_.find(op->target());
   if (cit == core_->clusters_.end()) {
-    core_->FinishOperationLocked(
-        op,
-        absl::NotFoundError(
-            absl::StrCat("cluster '", op->target(), "' is gone")),
-        nullptr);
+    core_->FinishOperationLocked(op,
+                                 absl::NotFoundError(absl::StrCat(
+                                     "cluster '", op->target(), "' is gone")),
+                                 nullptr);
     return;
   }
   v1::Cluster* c = &cit->second;
@@ -573,15 +569,14 @@ void AgentHub::ExecuteLocked(const std::string& op_name) {
       return;
     }
     auto env = core_->environments_.find(c->environment());
-    std::string state =
-        env == core_->environments_.end()
-            ? "gone"
-            : v1::Environment::State_Name(env->second.state());
-    fail(absl::UnavailableError(absl::StrCat(
-        verb, " of '", c->name(), "': environment '", c->environment(),
-        "' has had no connected agent (", state, ") for ",
-        absl::FormatDuration(timeout),
-        "; start cove-agent and run the verb again")));
+    std::string state = env == core_->environments_.end()
+                            ? "gone"
+                            : v1::Environment::State_Name(env->second.state());
+    fail(absl::UnavailableError(
+        absl::StrCat(verb, " of '", c->name(), "': environment '",
+                     c->environment(), "' has had no connected agent (", state,
+                     ") for ", absl::FormatDuration(timeout),
+                     "; start cove-agent and run the verb again")));
     return;
   }
   v1::AgentCommand cmd;
@@ -616,9 +611,9 @@ void AgentHub::ExecuteLocked(const std::string& op_name) {
     // TODO(agent): backups and restores once the control plane has them
     // (AgentBackupCluster is in the protocol; cove-agent answers
     // UNIMPLEMENTED).
-    fail(absl::UnimplementedError(absl::StrCat(
-        verb, " of '", c->name(),
-        "': not implemented for agent-mode environments yet")));
+    fail(absl::UnimplementedError(
+        absl::StrCat(verb, " of '", c->name(),
+                     "': not implemented for agent-mode environments yet")));
     return;
   }
   SendLocked(c->environment(), std::move(cmd));

@@ -65,9 +65,8 @@ class AgentHub final : public ::cove::control::v1::AgentGateway::Service {
 
  private:
   struct Session;
-  using Stream =
-      grpc::ServerReaderWriter<::cove::control::v1::ControlMessage,
-                               ::cove::control::v1::AgentMessage>;
+  using Stream = grpc::ServerReaderWriter<::cove::control::v1::ControlMessage,
+                                          ::cove::control::v1::AgentMessage>;
 
   // Checks the hello and makes `session` the environment's session; the
   // welcome to send. UNAUTHENTICATED / NOT_FOUND / INVALID_ARGUMENT.
@@ -96,8 +95,8 @@ class AgentHub final : public ::cove::control::v1::AgentGateway::Service {
   // Guarded by core_->mu_.
   std::map<std::string, std::shared_ptr<Session>> sessions_;  // by env
   std::map<std::string, absl::Time> lost_at_;                 // by env
-  std::map<std::string, int64_t> sent_;          // op -> session id
-  std::map<std::string, absl::Time> waiting_;    // op -> since
+  std::map<std::string, int64_t> sent_;        // op -> session id
+  std::map<std::string, absl::Time> waiting_;  // op -> since
   int64_t next_session_id_ = 1;
   bool shutdown_ = false;
 };

@@ -10,6 +10,7 @@
 //   2. every connection accepted on a data-plane port has its other end in
 //      the test process (the data client), never in the cove-cloud process.
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -115,22 +116,25 @@ class AgentE2eTest : public AgentFixture {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    int out[2];
-    ASSERT_EQ(::pipe(out), 0);
+    // Its stdout goes to a file (a pipe closed early would kill it).
+    const std::string log = state_.path() + "/cloud.log";
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
     ASSERT_EQ(::posix_spawn(&cloud_pid_, argv[0], &actions, nullptr,
                             argv.data(), environ),
               0);
     posix_spawn_file_actions_destroy(&actions);
-    ::close(out[1]);
-    // "cove-cloud listening on 127.0.0.1:PORT"
+    // "cove-cloud listening on 127.0.0.1:PORT" (polled: up to 30 s).
     std::string line;
-    char ch;
-    while (::read(out[0], &ch, 1) == 1 && ch != '\n') line += ch;
-    ::close(out[0]);
+    for (int i = 0; i < 600 && line.empty(); ++i) {
+      std::ifstream in(log);
+      std::string first;
+      if (std::getline(in, first) && !in.eof()) line = first;
+      if (line.empty())
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
     const std::string prefix = "cove-cloud listening on ";
     ASSERT_THAT(line, StartsWith(prefix));
     address_ = line.substr(prefix.size());
@@ -167,7 +171,8 @@ class AgentE2eTest : public AgentFixture {
     const std::vector<TcpSocket> table = ReadTcpTable();
     std::map<int, uint64_t> by_local_port;  // local port -> owner inode
     for (const TcpSocket& s : table) {
-      if (s.inode != 0 && s.state != 0x0A) by_local_port[s.local_port] = s.inode;
+      if (s.inode != 0 && s.state != 0x0A)
+        by_local_port[s.local_port] = s.inode;
     }
     absl::MutexLock lock(&sample_mu_);
     ++samples_;
@@ -244,8 +249,8 @@ TEST_F(AgentE2eTest, AgentModeLifecycleWithoutInboundConnections) {
                        HasSubstr("AWAITING_AGENT")));
 
   const std::string bucket = state_.path() + "/customer-bucket";
-  ASSERT_OK_AND_ASSIGN(agent_, agent::Agent::Start(AgentOptionsFor(
-                                   address_, token, bucket)));
+  ASSERT_OK_AND_ASSIGN(
+      agent_, agent::Agent::Start(AgentOptionsFor(address_, token, bucket)));
   ASSERT_TRUE(agent_->WaitConnected(absl::Seconds(20))) << agent_->last_error();
   ASSERT_OK_AND_ASSIGN(env, GetEnv(env_name_));
   EXPECT_EQ(env.state(), v1::Environment::CONNECTED);
@@ -322,6 +327,28 @@ TEST_F(AgentE2eTest, AgentModeLifecycleWithoutInboundConnections) {
   EXPECT_GT(samples_, 10);
   EXPECT_GT(cloud_accepted_, 0);
   EXPECT_GT(data_plane_accepted_from_test_, 0);
+}
+
+// The negative control of the proof: a cross-account cluster's data plane
+// runs inside cove-cloud, and the sampler does report that socket.
+TEST_F(AgentE2eTest, SamplerReportsSocketsOfTheControlPlaneProcess) {
+  ASSERT_OK_AND_ASSIGN(v1::Organization org, MakeOrg("acme"));
+  ASSERT_THAT(MakeProject("acme", "web"), IsOk());
+  ASSERT_THAT(MakeEnv(project_, "xacct", org.external_id()), IsOk());
+  Sample();
+  {
+    absl::MutexLock lock(&sample_mu_);
+    EXPECT_THAT(violations_, IsEmpty());
+  }
+  v1::Operation op =
+      Run(StartCluster(project_, project_ + "/environments/xacct", "local1"));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string endpoint = op.cluster().endpoint();
+  const std::string port = endpoint.substr(endpoint.rfind(':') + 1);
+  Sample();
+  absl::MutexLock lock(&sample_mu_);
+  ASSERT_FALSE(violations_.empty());
+  EXPECT_THAT(violations_[0], HasSubstr("local port " + port));
 }
 
 }  // namespace

@@ -31,8 +31,7 @@ class AgentFixture : public CloudFixture {
     req.set_environment_id("edge");
     req.mutable_environment()->set_mode(v1::Environment::AGENT);
     req.mutable_environment()->set_region("eu-local-1");
-    auto env =
-        Call(&v1::ControlPlane::Stub::CreateEnvironment, req, kAdminKey);
+    auto env = Call(&v1::ControlPlane::Stub::CreateEnvironment, req, kAdminKey);
     EXPECT_TRUE(env.ok()) << env.status();
     return env.ok() ? *env : v1::Environment();
   }
@@ -74,8 +73,8 @@ class AgentFixture : public CloudFixture {
 
   bool EnvEventually(const std::function<bool(const v1::Environment&)>& pred,
                      v1::Environment* last) {
-    return Eventually<v1::Environment>([&] { return GetEnv(env_name_); },
-                                       pred, last);
+    return Eventually<v1::Environment>([&] { return GetEnv(env_name_); }, pred,
+                                       last);
   }
 };
 
