@@ -633,6 +633,14 @@ void AgentHub::ForgetClusterLocked(const v1::Cluster& cluster) {
   SendLocked(cluster.environment(), std::move(cmd));
 }
 
+void AgentHub::EnvironmentDeletedLocked(const std::string& environment) {
+  if (auto s = SessionLocked(environment); s != nullptr) {
+    s->Close();
+    s->ctx->TryCancel();
+  }
+  lost_at_.erase(environment);
+}
+
 void AgentHub::TickLocked() {
   const absl::Time now = core_->NowLocked();
   const absl::Duration timeout =

@@ -59,6 +59,9 @@ class AgentHub final : public ::cove::control::v1::AgentGateway::Service {
   /// The control plane forgot `cluster` (purged): tells the agent to delete
   /// its data now, or at its next connection (reconciliation).
   void ForgetClusterLocked(const ::cove::control::v1::Cluster& cluster);
+  /// The environment is deleted: its agent's stream ends (its credential is
+  /// dropped by the caller, so it cannot come back).
+  void EnvironmentDeletedLocked(const std::string& environment);
   /// Notices environments whose agent has been gone longer than the
   /// heartbeat timeout (they become DISCONNECTED).
   void TickLocked();

@@ -307,6 +307,18 @@ TEST_F(AgentLossTest, TokenIsOneTimeAndCredentialsAreChecked) {
   }
   EXPECT_EQ(connected, 1);
   EXPECT_EQ(denied, 1);
+  // Deleting the environment ends its agent's stream for good (its
+  // credential is gone with it).
+  v1::DeleteRequest del;
+  del.set_name(env_name_);
+  ASSERT_OK(Call(&v1::ControlPlane::Stub::DeleteEnvironment, del, kAdminKey)
+                .status());
+  for (int i = 0; i < 400 && !first->refused(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(first->refused());
+  EXPECT_FALSE(first->connected());
+  EXPECT_THAT(first->last_error(), StatusIs(absl::StatusCode::kNotFound));
   // Agent options are checked.
   agent::AgentOptions bad;
   bad.control_plane = server_->address();
