@@ -182,6 +182,13 @@ TEST_F(AgentLossTest, RegistersRunsVerbsSurvivesLossAndReconciles) {
   ASSERT_OK_AND_ASSIGN(
       op, ClusterAction(&v1::ControlPlane::Stub::SuspendCluster, cluster));
   Advance(absl::Seconds(31));
+  // DISCONNECTED shows that the scheduler has run since the clock moved, so
+  // the suspend has started waiting for the agent.
+  ASSERT_TRUE(EnvEventually(
+      [](const v1::Environment& e) {
+        return e.state() == v1::Environment::DISCONNECTED;
+      },
+      &env));
   Advance(absl::Minutes(5));
   ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
   ASSERT_TRUE(op.done());
