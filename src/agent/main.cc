@@ -14,6 +14,7 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <iostream>
 #include <string>
 
@@ -58,20 +59,34 @@ int main(int argc, char** argv) {
     std::cerr << "cove-agent: " << agent.status().message() << std::endl;
     return 1;
   }
-  if (!(*agent)->WaitConnected(absl::Seconds(30))) {
+  // Announces the registration, notices a refusal (bad token, environment
+  // deleted) and stops on SIGINT/SIGTERM.
+  bool announced = false;
+  bool reported_wait = false;
+  const auto started = std::chrono::steady_clock::now();
+  while (true) {
+    timespec slice{0, 200 * 1000 * 1000};
+    if (sigtimedwait(&signals, nullptr, &slice) > 0) break;
+    const bool connected = (*agent)->connected();
+    if (connected && !announced) {
+      std::cout << "cove-agent connected: " << (*agent)->environment()
+                << std::endl;
+      announced = true;
+    }
     if ((*agent)->refused()) {
       std::cerr << "cove-agent: refused: " << (*agent)->last_error().message()
                 << std::endl;
+      (*agent)->Stop();
       return 1;
     }
-    std::cerr << "cove-agent: not connected yet ("
-              << (*agent)->last_error().message() << "); retrying" << std::endl;
-  } else {
-    std::cout << "cove-agent connected: " << (*agent)->environment()
-              << std::endl;
+    if (!connected && !announced && !reported_wait &&
+        std::chrono::steady_clock::now() - started > std::chrono::seconds(10)) {
+      std::cerr << "cove-agent: not connected yet ("
+                << (*agent)->last_error().message() << "); retrying"
+                << std::endl;
+      reported_wait = true;
+    }
   }
-  int sig = 0;
-  sigwait(&signals, &sig);
   std::cout << "cove-agent: shutting down" << std::endl;
   (*agent)->Stop();
   return 0;
