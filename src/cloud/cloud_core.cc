@@ -69,6 +69,7 @@ CloudCore::CloudCore(const CloudOptions& options, std::unique_ptr<Store> store,
   vectors_per_cu_["capacity"] = 4 * options.vectors_per_cu;
   manual_clock_ = options.manual_clock;
   manual_now_ = absl::Now();
+  agent_hub_ = std::make_unique<AgentHub>(this);
 }
 
 CloudCore::~CloudCore() { Stop(); }
@@ -97,6 +98,10 @@ absl::StatusOr<std::string> CloudCore::Start() {
     // Bring RUNNING clusters back; resume operations in flight.
     for (auto& [name, cluster] : clusters_) {
       if (cluster.state() != v1::Cluster::RUNNING) continue;
+      // Agent mode: the data plane runs under the agent, not here.
+      if (agent_hub_->IsAgentEnvironmentLocked(cluster.environment())) {
+        continue;
+      }
       if (SuspendIfKeyRevokedLocked(&cluster)) continue;  // keys.cc
       int port = 0;
       size_t colon = cluster.endpoint().rfind(':');

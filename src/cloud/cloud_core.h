@@ -27,6 +27,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "auth/password.h"
+#include "cloud/agent_hub.h"
 #include "cloud/capacity_connection.h"
 #include "cloud/cloud_server.h"
 #include "cloud/store.h"
@@ -76,6 +77,9 @@ class CloudCore final : public v1::ControlPlane::Service {
   absl::StatusOr<std::string> Start();
   /// Stops the scheduler, wakes waiters, stops every data plane.
   void Stop();
+
+  /// The AgentGateway service (agent mode); served beside this one.
+  AgentHub* agent_hub() { return agent_hub_.get(); }
 
   grpc::Status CreateOrganization(grpc::ServerContext* ctx,
                                   const v1::CreateOrganizationRequest* req,
@@ -287,6 +291,8 @@ class CloudCore final : public v1::ControlPlane::Service {
                              v1::ClearFaultsResponse* resp);
 
  private:
+  friend class AgentHub;
+
   struct RequestRecord {
     std::string fingerprint;
     std::string response;  // serialized; secrets only in memory
@@ -550,6 +556,8 @@ class CloudCore final : public v1::ControlPlane::Service {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool wake_ ABSL_GUARDED_BY(mu_) = false;
   std::thread scheduler_;
+  // Agent mode: sessions of cove-agent and the operations they carry out.
+  std::unique_ptr<AgentHub> agent_hub_;
 };
 
 }  // namespace cove::cloud

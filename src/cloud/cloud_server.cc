@@ -66,6 +66,15 @@ absl::Status CloudOptions::Validate() const {
     return absl::InvalidArgumentError(absl::StrCat(
         "vectors_per_cu: expected at least 1 (got ", vectors_per_cu, ")"));
   }
+  if (agent_heartbeat_interval.count() < 1 ||
+      agent_heartbeat_timeout.count() < 1 ||
+      agent_operation_timeout.count() < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "agent_heartbeat_interval/agent_heartbeat_timeout/"
+        "agent_operation_timeout: expected at least 1 ms (got ",
+        agent_heartbeat_interval.count(), "/", agent_heartbeat_timeout.count(),
+        "/", agent_operation_timeout.count(), ")"));
+  }
   if (pbkdf2_iterations < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("pbkdf2_iterations: expected at least 1 (got ",
@@ -95,6 +104,8 @@ void CloudServer::Shutdown() {
   if (metrics_ != nullptr) metrics_->Stop();
   // Wakes WaitOperation calls first, so that the server can drain.
   if (core_ != nullptr) core_->Stop();
+  // Ends the agents' streams (they reconnect to the next control plane).
+  if (core_ != nullptr) core_->agent_hub()->Shutdown();
   if (grpc_server_ != nullptr) {
     grpc_server_->Shutdown(std::chrono::system_clock::now() +
                            std::chrono::seconds(2));
@@ -156,6 +167,7 @@ absl::StatusOr<std::unique_ptr<CloudServer>> StartCloud(
   builder.AddListeningPort(options.listen_address, credentials, &port);
   builder.RegisterService(server->core_.get());
   builder.RegisterService(server->emulator_.get());
+  builder.RegisterService(server->core_->agent_hub());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || port == 0) {
     server->core_->Stop();

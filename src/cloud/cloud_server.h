@@ -55,6 +55,15 @@ struct CloudOptions {
   /// /metrics; port 0: a free port); empty: none. Each cluster's data plane
   /// has its own (Cluster.metrics_endpoint).
   std::string metrics_listen_address;
+  /// Agent mode: how often agents send heartbeats (real time; told to the
+  /// agent when it connects).
+  std::chrono::milliseconds agent_heartbeat_interval{5000};
+  /// Agent mode: an environment whose agent has had no stream for this long
+  /// (emulator clock) becomes DISCONNECTED.
+  std::chrono::milliseconds agent_heartbeat_timeout{30000};
+  /// Agent mode: how long an operation waits for a missing agent (emulator
+  /// clock) before it fails with UNAVAILABLE.
+  std::chrono::milliseconds agent_operation_timeout{300000};
 
   /// InvalidArgument naming the option.
   absl::Status Validate() const;

@@ -212,6 +212,13 @@ void CloudCore::StopDataPlaneLocked(v1::Cluster* cluster) {
 absl::Status CloudCore::PurgeLocked(const std::string& cluster_name) {
   auto it = clusters_.find(cluster_name);
   if (it == clusters_.end()) return absl::OkStatus();
+  if (agent_hub_->IsAgentEnvironmentLocked(it->second.environment())) {
+    // The data lives with the agent: it deletes it.
+    agent_hub_->ForgetClusterLocked(it->second);
+    CLOUD_RETURN_IF_ERROR(Unpersist("cluster", cluster_name));
+    clusters_.erase(it);
+    return absl::OkStatus();
+  }
   StopDataPlaneLocked(&it->second);
   const std::string dir = DataDirLocked(it->second);
   std::error_code ec;
@@ -298,6 +305,10 @@ void CloudCore::ExecuteLocked(const std::string& op_name) {
   const absl::Time now = NowLocked();
   const std::string& verb = op->verb();
   absl::Status status;
+  if (!p.fail && agent_hub_->IsAgentEnvironmentLocked(c->environment())) {
+    agent_hub_->ExecuteLocked(op_name);  // the agent carries it out
+    return;
+  }
   if (p.fail) {
     status = absl::Status(static_cast<absl::StatusCode>(p.fail_code),
                           absl::StrCat(verb, ": ", p.fail_message));
@@ -357,6 +368,7 @@ void CloudCore::RunDueLocked() {
   std::sort(due.begin(), due.end());
   for (const auto& [t, name] : due) ExecuteLocked(name);
   AutoscaleLocked();
+  agent_hub_->TickLocked();
   ExpireInvitationsLocked();
   // The janitor: soft-deleted clusters past their restore window.
   std::vector<std::string> purge;
@@ -489,7 +501,9 @@ grpc::Status CloudCore::CreateCluster(grpc::ServerContext* ctx,
         // The data plane's users: root with a once-shown password, stored
         // hashed in the data directory before anything runs.
         CLOUD_ASSIGN_OR_RETURN(std::string password, RandomAlnum(24));
-        {
+        // Agent mode: the agent creates the data directory and its users
+        // (the control plane never touches the customer's bucket).
+        if (env->second.mode() != v1::Environment::AGENT) {
           std::error_code ec;
           std::filesystem::create_directories(dir, ec);
           if (ec) {

@@ -1047,6 +1047,8 @@ grpc::Status CloudCore::DeleteEnvironment(grpc::ServerContext* ctx,
           }
         }
         DropSecretLocked(req->name());
+        DropSecretLocked(AgentCredentialSecretName(req->name()));
+        agent_hub_->EnvironmentDeletedLocked(req->name());
         CLOUD_RETURN_IF_ERROR(Unpersist("environment", req->name()));
         environments_.erase(it);
         return absl::OkStatus();

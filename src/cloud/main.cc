@@ -4,6 +4,8 @@
 //              [--tls-cert F --tls-key F | --tls-generate]
 //              [--transition-delay-ms N] [--vectors-per-cu N]
 //              [--admin-key K] [--manual-clock]
+//              [--agent-heartbeat-ms N] [--agent-heartbeat-timeout-ms N]
+//              [--agent-operation-timeout-ms N]
 //
 // Prints "cove-cloud listening on HOST:PORT" once serving (with port 0, the
 // port chosen) and, on the first start of a state directory only,
@@ -22,6 +24,9 @@ int main(int argc, char** argv) {
   cove::cloud::CloudOptions options;
   int64_t delay_ms = options.transition_delay.count();
   int64_t retention_s = options.retention.count();
+  int64_t heartbeat_ms = options.agent_heartbeat_interval.count();
+  int64_t heartbeat_timeout_ms = options.agent_heartbeat_timeout.count();
+  int64_t agent_op_timeout_ms = options.agent_operation_timeout.count();
   app.add_option("--state-dir", options.state_dir,
                  "directory of the state (SQLite) and TLS material")
       ->required();
@@ -44,7 +49,20 @@ int main(int argc, char** argv) {
                "start with the manual clock (Emulator.AdvanceClock)");
   app.add_option("--metrics-listen", options.metrics_listen_address,
                  "host:port of the Prometheus endpoint (GET /metrics)");
+  app.add_option("--agent-heartbeat-ms", heartbeat_ms,
+                 "agent mode: heartbeat interval of agents (default 5000)");
+  app.add_option("--agent-heartbeat-timeout-ms", heartbeat_timeout_ms,
+                 "agent mode: an environment without its agent for this long "
+                 "(emulator clock) is DISCONNECTED (default 30000)");
+  app.add_option("--agent-operation-timeout-ms", agent_op_timeout_ms,
+                 "agent mode: operations wait this long for a missing agent "
+                 "(emulator clock) before failing (default 300000)");
   CLI11_PARSE(app, argc, argv);
+  options.agent_heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
+  options.agent_heartbeat_timeout =
+      std::chrono::milliseconds(heartbeat_timeout_ms);
+  options.agent_operation_timeout =
+      std::chrono::milliseconds(agent_op_timeout_ms);
   options.transition_delay = std::chrono::milliseconds(delay_ms);
   options.retention = std::chrono::seconds(retention_s);
 

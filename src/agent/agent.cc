@@ -1,0 +1,753 @@
+// Agent: the connection loop (dial out, register, heartbeats, commands) and
+// the data planes it hosts.
+#include "agent/agent.h"
+
+#include <fcntl.h>
+#include <grpcpp/grpcpp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "auth/auth_store.h"
+#include "cloud/capacity_connection.h"
+#include "cove/control/v1/agent.grpc.pb.h"
+#include "cove/version.h"
+#include "embedded/embedded_connection.h"
+#include "nlohmann/json.hpp"
+#include "server/server.h"
+
+namespace cove::agent {
+
+namespace v1 = ::cove::control::v1;
+
+namespace {
+
+constexpr char kCredentialFile[] = "credential.json";
+constexpr char kClustersFile[] = "clusters.json";
+
+absl::StatusOr<std::string> ReadFile(const std::string& what,
+                                     const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat(what, ": cannot read file '", path, "'"));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Writes `data` to `path` with mode 0600 (replacing it atomically).
+absl::Status WritePrivateFile(const std::string& path,
+                              const std::string& data) {
+  const std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return absl::UnavailableError(
+        absl::StrCat("state file '", tmp, "': cannot create"));
+  }
+  ::fchmod(fd, 0600);
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n <= 0) {
+      ::close(fd);
+      return absl::UnavailableError(
+          absl::StrCat("state file '", tmp, "': write failed"));
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::fsync(fd);
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("state file '", path, "': cannot replace"));
+  }
+  return absl::OkStatus();
+}
+
+std::string LastComponent(const std::string& name) {
+  std::vector<std::string> parts = absl::StrSplit(name, '/');
+  return parts.back();
+}
+
+bool IsRefusal(grpc::StatusCode code) {
+  return code == grpc::StatusCode::UNAUTHENTICATED ||
+         code == grpc::StatusCode::NOT_FOUND ||
+         code == grpc::StatusCode::FAILED_PRECONDITION ||
+         code == grpc::StatusCode::INVALID_ARGUMENT ||
+         code == grpc::StatusCode::PERMISSION_DENIED;
+}
+
+absl::Status FromGrpc(const grpc::Status& s) {
+  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                      s.error_message());
+}
+
+}  // namespace
+
+absl::Status AgentOptions::Validate() const {
+  if (control_plane.empty()) {
+    return absl::InvalidArgumentError(
+        "control_plane: expected host:port or https://host:port (got an "
+        "empty string)");
+  }
+  if (bucket.empty()) {
+    return absl::InvalidArgumentError(
+        "bucket: expected a directory (got an empty string)");
+  }
+  if (data_plane_tls_cert_file.empty() != data_plane_tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "data_plane_tls_cert_file/data_plane_tls_key_file: TLS needs both "
+        "(got only one)");
+  }
+  if (min_backoff.count() < 1 || max_backoff < min_backoff) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "min_backoff/max_backoff: expected 1 <= min <= max ms (got ",
+        min_backoff.count(), "/", max_backoff.count(), ")"));
+  }
+  if (pbkdf2_iterations < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("pbkdf2_iterations: expected at least 1 (got ",
+                     pbkdf2_iterations, ")"));
+  }
+  return absl::OkStatus();
+}
+
+class Agent::Impl {
+ public:
+  explicit Impl(AgentOptions options) : options_(std::move(options)) {}
+
+  absl::Status Init();
+  void Loop();
+  void Stop();
+
+  AgentOptions options_;
+  mutable absl::Mutex mu_;
+  struct Local {
+    AgentCluster info;
+    std::shared_ptr<cloud::CapacityConnection> connection;
+    std::unique_ptr<server::Server> server;
+    std::string message;  // why it is not running, if it failed
+  };
+  std::map<std::string, Local> clusters_ ABSL_GUARDED_BY(mu_);
+  std::string credential_ ABSL_GUARDED_BY(mu_);
+  std::string environment_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool paused_ ABSL_GUARDED_BY(mu_) = false;
+  bool connected_ ABSL_GUARDED_BY(mu_) = false;
+  bool refused_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t registrations_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status last_error_ ABSL_GUARDED_BY(mu_);
+  grpc::ClientContext* live_ctx_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::thread loop_;
+
+ private:
+  using Stream = grpc::ClientReaderWriter<v1::AgentMessage, v1::ControlMessage>;
+
+  absl::Status RunSession();
+  v1::AgentCommandResult Execute(const v1::AgentCommand& cmd, Stream* stream,
+                                 absl::Mutex* write_mu);
+  std::shared_ptr<grpc::ChannelCredentials> Credentials(std::string* target);
+  v1::AgentClusterStatus StatusLocked(const std::string& name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<v1::AgentClusterStatus> StatusesLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status StartDataPlaneLocked(Local* local, int preferred_port)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void StopDataPlaneLocked(Local* local) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status SaveClustersLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status CreateLocked(const std::string& name,
+                            const v1::AgentCreateCluster& create)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status StartLocked(const std::string& name, int64_t capacity)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status PurgeLocked(const std::string& name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+};
+
+// ---- state
+// ---------------------------------------------------------------------
+
+absl::Status Agent::Impl::Init() {
+  if (options_.state_dir.empty())
+    options_.state_dir = options_.bucket + "/.cove-agent";
+  if (options_.host_name.empty()) {
+    char host[256] = {0};
+    if (::gethostname(host, sizeof(host) - 1) == 0) options_.host_name = host;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options_.state_dir, ec);
+  if (ec || !std::filesystem::is_directory(options_.state_dir)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("state_dir: cannot create directory '", options_.state_dir,
+                     "' (", ec.message(), ")"));
+  }
+  ::chmod(options_.state_dir.c_str(), 0700);
+  absl::MutexLock lock(&mu_);
+  const std::string cred_file = options_.state_dir + "/" + kCredentialFile;
+  if (std::filesystem::exists(cred_file)) {
+    auto data = ReadFile("credential file", cred_file);
+    if (!data.ok()) return data.status();
+    nlohmann::json j = nlohmann::json::parse(*data, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      return absl::DataLossError(
+          absl::StrCat("credential file '", cred_file, "': not valid JSON"));
+    }
+    credential_ = j.value("credential", "");
+    environment_ = j.value("environment", "");
+  }
+  if (credential_.empty() && options_.token.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "token: expected the environment's agent token for the first "
+        "registration (no credential in '",
+        cred_file, "')"));
+  }
+  const std::string clusters_file = options_.state_dir + "/" + kClustersFile;
+  if (std::filesystem::exists(clusters_file)) {
+    auto data = ReadFile("clusters file", clusters_file);
+    if (!data.ok()) return data.status();
+    nlohmann::json j = nlohmann::json::parse(*data, nullptr, false);
+    if (j.is_discarded() || !j.is_array()) {
+      return absl::DataLossError(absl::StrCat("clusters file '", clusters_file,
+                                              "': not a valid JSON array"));
+    }
+    for (const auto& e : j) {
+      Local local;
+      local.info.name = e.value("name", "");
+      local.info.data_dir = e.value("data_dir", "");
+      local.info.capacity_vectors = e.value("capacity_vectors", int64_t{0});
+      local.info.endpoint = e.value("endpoint", "");
+      const bool running = e.value("running", false);
+      if (local.info.name.empty() || local.info.data_dir.empty()) continue;
+      auto& slot = clusters_[local.info.name];
+      slot = std::move(local);
+      if (running) {
+        // Back on the same port when it is free, so endpoints stay.
+        int port = 0;
+        size_t colon = slot.info.endpoint.rfind(':');
+        if (colon != std::string::npos) {
+          (void)absl::SimpleAtoi(slot.info.endpoint.substr(colon + 1), &port);
+        }
+        absl::Status s = StartDataPlaneLocked(&slot, port);
+        if (!s.ok()) slot.message = std::string(s.message());
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Agent::Impl::SaveClustersLocked() {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& [name, l] : clusters_) {
+    j.push_back({{"name", name},
+                 {"data_dir", l.info.data_dir},
+                 {"running", l.info.running},
+                 {"endpoint", l.info.endpoint},
+                 {"capacity_vectors", l.info.capacity_vectors}});
+  }
+  return WritePrivateFile(options_.state_dir + "/" + kClustersFile, j.dump());
+}
+
+// ---- data planes
+// ---------------------------------------------------------------
+
+absl::Status Agent::Impl::StartDataPlaneLocked(Local* local,
+                                               int preferred_port) {
+  if (local->server != nullptr) {
+    local->connection->set_capacity(local->info.capacity_vectors);
+    return absl::OkStatus();
+  }
+  const std::string& dir = local->info.data_dir;
+  auth::AuthStore::Options auth_options;
+  auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
+  auth_options.state_file = dir + "/cove-users.json";
+  if (!std::filesystem::exists(auth_options.state_file)) {
+    return absl::NotFoundError(absl::StrCat(
+        "cluster '", local->info.name, "': data directory '", dir,
+        "' has no data plane users (missing or not created by this agent)"));
+  }
+  auto users = auth::AuthStore::Open(auth_options);
+  if (!users.ok()) return users.status();
+  auto embedded = internal::MakeEmbeddedConnection(dir, EmbeddedOptions{});
+  if (!embedded.ok()) return embedded.status();
+  auto connection = std::make_shared<cloud::CapacityConnection>(
+      *std::move(embedded), local->info.capacity_vectors);
+  server::ServerOptions so;
+  so.tls_cert_file = options_.data_plane_tls_cert_file;
+  so.tls_key_file = options_.data_plane_tls_key_file;
+  so.auth_enabled = true;
+  so.connection = connection;
+  so.auth_store = *users;
+  so.pbkdf2_iterations = options_.pbkdf2_iterations;
+  so.listen_address =
+      absl::StrCat(options_.data_plane_host, ":", preferred_port);
+  auto server = server::StartServer(so);
+  if (!server.ok() && preferred_port != 0) {
+    so.listen_address = absl::StrCat(options_.data_plane_host, ":0");
+    server = server::StartServer(so);
+  }
+  if (!server.ok()) return server.status();
+  local->info.endpoint =
+      absl::StrCat(options_.data_plane_tls_cert_file.empty() ? "http" : "https",
+                   "://", (*server)->address());
+  local->info.running = true;
+  local->connection = std::move(connection);
+  local->server = *std::move(server);
+  local->message.clear();
+  return absl::OkStatus();
+}
+
+void Agent::Impl::StopDataPlaneLocked(Local* local) {
+  if (local->server != nullptr) {
+    local->server->Shutdown(std::chrono::milliseconds(0));
+    local->server->Wait();
+    local->server.reset();
+  }
+  local->connection.reset();
+  local->info.running = false;
+}
+
+v1::AgentClusterStatus Agent::Impl::StatusLocked(const std::string& name) {
+  v1::AgentClusterStatus s;
+  s.set_cluster(name);
+  auto it = clusters_.find(name);
+  if (it == clusters_.end()) return s;
+  const Local& l = it->second;
+  s.set_capacity_vectors(l.info.capacity_vectors);
+  if (l.server != nullptr) {
+    s.set_state(v1::AgentClusterStatus::RUNNING);
+    s.set_endpoint(l.info.endpoint);
+    auto used = l.connection->CountEntities();
+    if (used.ok()) s.set_used_vectors(*used);
+  } else if (!l.message.empty()) {
+    s.set_state(v1::AgentClusterStatus::FAILED);
+    s.set_message(l.message);
+  } else {
+    s.set_state(v1::AgentClusterStatus::STOPPED);
+  }
+  return s;
+}
+
+std::vector<v1::AgentClusterStatus> Agent::Impl::StatusesLocked() {
+  std::vector<v1::AgentClusterStatus> out;
+  for (const auto& [name, l] : clusters_) out.push_back(StatusLocked(name));
+  return out;
+}
+
+absl::Status Agent::Impl::CreateLocked(const std::string& name,
+                                       const v1::AgentCreateCluster& create) {
+  if (clusters_.count(name) != 0) {
+    // Sent again after a lost stream: it exists; make sure it runs.
+    return StartLocked(name, create.capacity_vectors());
+  }
+  const std::string dir =
+      absl::StrCat(options_.bucket, "/clusters/", LastComponent(name));
+  for (const auto& [other, l] : clusters_) {
+    if (l.info.data_dir == dir) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "data directory '", dir, "' is used by cluster '", other, "'"));
+    }
+  }
+  if (create.admin_password().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("create of '", name,
+                     "': admin_password: expected a password (got "
+                     "none)"));
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat(
+        "data directory '", dir, "': cannot create (", ec.message(), ")"));
+  }
+  {
+    auth::AuthStore::Options auth_options;
+    auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
+    auth_options.state_file = dir + "/cove-users.json";
+    std::filesystem::remove(auth_options.state_file, ec);
+    auto users = auth::AuthStore::Open(auth_options);
+    if (!users.ok()) return users.status();
+    const std::string user =
+        create.admin_user().empty() ? auth::kRootUser : create.admin_user();
+    if (absl::Status s = (*users)->CreateUser(user, create.admin_password());
+        !s.ok()) {
+      return s;
+    }
+  }
+  Local& local = clusters_[name];
+  local.info.name = name;
+  local.info.data_dir = dir;
+  local.info.capacity_vectors = create.capacity_vectors();
+  absl::Status s = StartDataPlaneLocked(&local, 0);
+  if (!s.ok()) local.message = std::string(s.message());
+  (void)SaveClustersLocked();
+  return s;
+}
+
+absl::Status Agent::Impl::StartLocked(const std::string& name,
+                                      int64_t capacity) {
+  auto it = clusters_.find(name);
+  if (it == clusters_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("cluster '", name, "' is not held by this agent (bucket '",
+                     options_.bucket, "')"));
+  }
+  if (capacity > 0) it->second.info.capacity_vectors = capacity;
+  absl::Status s = StartDataPlaneLocked(&it->second, 0);
+  if (!s.ok()) it->second.message = std::string(s.message());
+  (void)SaveClustersLocked();
+  return s;
+}
+
+absl::Status Agent::Impl::PurgeLocked(const std::string& name) {
+  auto it = clusters_.find(name);
+  if (it == clusters_.end()) return absl::OkStatus();
+  StopDataPlaneLocked(&it->second);
+  std::error_code ec;
+  std::filesystem::remove_all(it->second.info.data_dir, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("data directory '", it->second.info.data_dir,
+                     "': cannot remove (", ec.message(), ")"));
+  }
+  clusters_.erase(it);
+  return SaveClustersLocked();
+}
+
+v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
+                                            Stream* stream,
+                                            absl::Mutex* write_mu) {
+  const std::string& name = cmd.cluster();
+  if (cmd.has_create() || cmd.has_start()) {
+    v1::AgentMessage progress;
+    auto* r = progress.mutable_result();
+    r->set_command_id(cmd.command_id());
+    r->set_progress_percent(50);
+    absl::MutexLock lock(write_mu);
+    stream->Write(progress);
+  }
+  absl::Status s;
+  v1::AgentCommandResult result;
+  absl::MutexLock lock(&mu_);
+  switch (cmd.action_case()) {
+    case v1::AgentCommand::kCreate:
+      s = CreateLocked(name, cmd.create());
+      break;
+    case v1::AgentCommand::kStart:
+      s = StartLocked(name, cmd.start().capacity_vectors());
+      break;
+    case v1::AgentCommand::kStop: {
+      auto it = clusters_.find(name);
+      if (it != clusters_.end()) {
+        StopDataPlaneLocked(&it->second);
+        it->second.message.clear();
+        s = SaveClustersLocked();
+      }
+      break;
+    }
+    case v1::AgentCommand::kScale: {
+      auto it = clusters_.find(name);
+      if (it == clusters_.end()) {
+        s = absl::NotFoundError(
+            absl::StrCat("cluster '", name, "' is not held by this agent"));
+        break;
+      }
+      it->second.info.capacity_vectors = cmd.scale().capacity_vectors();
+      if (it->second.connection != nullptr) {
+        it->second.connection->set_capacity(cmd.scale().capacity_vectors());
+      }
+      s = SaveClustersLocked();
+      break;
+    }
+    case v1::AgentCommand::kPurge:
+      s = PurgeLocked(name);
+      break;
+    case v1::AgentCommand::kBackup:
+      s = absl::UnimplementedError(absl::StrCat(
+          "backup of '", name, "': cove-agent does not carry out backups yet"));
+      break;
+    default:
+      s = absl::InvalidArgumentError(absl::StrCat(
+          "command '", cmd.command_id(),
+          "': expected an action this agent knows (create, start, stop, "
+          "scale, purge, backup); upgrade cove-agent"));
+  }
+  result.set_command_id(cmd.command_id());
+  result.set_done(true);
+  result.set_progress_percent(100);
+  result.set_error_code(static_cast<int>(s.code()));
+  result.set_error_message(std::string(s.message()));
+  *result.mutable_cluster() = StatusLocked(name);
+  return result;
+}
+
+// ---- the connection
+// ------------------------------------------------------------
+
+std::shared_ptr<grpc::ChannelCredentials> Agent::Impl::Credentials(
+    std::string* target) {
+  std::string t = options_.control_plane;
+  bool tls = !options_.tls_ca_file.empty();
+  if (absl::StartsWith(t, "https://")) {
+    tls = true;
+    t = t.substr(8);
+  } else if (absl::StartsWith(t, "http://")) {
+    t = t.substr(7);
+  }
+  *target = t;
+  if (!tls) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  if (!options_.tls_ca_file.empty()) {
+    auto pem = ReadFile("tls_ca_file", options_.tls_ca_file);
+    if (pem.ok()) ssl.pem_root_certs = *pem;
+  }
+  return grpc::SslCredentials(ssl);
+}
+
+absl::Status Agent::Impl::RunSession() {
+  std::string target;
+  auto creds = Credentials(&target);
+  auto channel = grpc::CreateChannel(target, creds);
+  auto stub = v1::AgentGateway::NewStub(channel);
+  grpc::ClientContext ctx;
+  v1::AgentMessage hello;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ || paused_) return absl::CancelledError("agent: stopping");
+    live_ctx_ = &ctx;
+    auto* h = hello.mutable_hello();
+    h->set_environment(environment_.empty() ? options_.environment
+                                            : environment_);
+    if (!credential_.empty()) {
+      h->set_credential(credential_);
+    } else {
+      h->set_token(options_.token);
+    }
+    h->set_agent_version(COVE_VERSION_STRING);
+    h->set_host(options_.host_name);
+    for (auto& s : StatusesLocked()) *h->add_clusters() = std::move(s);
+  }
+  auto clear_ctx = [&] {
+    absl::MutexLock lock(&mu_);
+    live_ctx_ = nullptr;
+    connected_ = false;
+  };
+  std::unique_ptr<Stream> stream = stub->Connect(&ctx);
+  v1::ControlMessage m;
+  const bool wrote = stream->Write(hello);
+  const bool read = wrote && stream->Read(&m);
+  if (!read || !m.has_welcome()) {
+    // A refused hello ends the call with the control plane's status; read
+    // it before cancelling anything.
+    if (read || !wrote) ctx.TryCancel();
+    grpc::Status st = stream->Finish();
+    clear_ctx();
+    if (st.ok()) {
+      return absl::UnavailableError(
+          "agent stream: ended before the control plane's welcome");
+    }
+    if (IsRefusal(st.error_code())) {
+      absl::MutexLock lock(&mu_);
+      last_error_ = FromGrpc(st);
+      refused_ = true;
+    }
+    return FromGrpc(st);
+  }
+  const v1::AgentWelcome& welcome = m.welcome();
+  {
+    absl::MutexLock lock(&mu_);
+    environment_ = welcome.environment();
+    if (!welcome.credential().empty()) {
+      credential_ = welcome.credential();
+      nlohmann::json j = {{"environment", environment_},
+                          {"credential", credential_},
+                          {"control_plane", options_.control_plane}};
+      absl::Status s = WritePrivateFile(
+          options_.state_dir + "/" + kCredentialFile, j.dump());
+      if (!s.ok()) last_error_ = s;
+    }
+    ++registrations_;
+    connected_ = true;
+  }
+  absl::Mutex write_mu;
+  bool session_done = false;  // guarded by mu_
+  const absl::Duration interval = absl::Milliseconds(
+      std::max<int64_t>(welcome.heartbeat_interval_ms(), 10));
+  std::thread heartbeat([&] {
+    while (true) {
+      v1::AgentMessage beat;
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.AwaitWithTimeout(absl::Condition(&session_done), interval);
+        if (session_done) return;
+        for (auto& s : StatusesLocked())
+          *beat.mutable_heartbeat()->add_clusters() = std::move(s);
+      }
+      absl::MutexLock lock(&write_mu);
+      if (!stream->Write(beat)) return;
+    }
+  });
+  while (stream->Read(&m)) {
+    if (!m.has_command()) continue;
+    v1::AgentMessage out;
+    *out.mutable_result() = Execute(m.command(), stream.get(), &write_mu);
+    absl::MutexLock lock(&write_mu);
+    if (!stream->Write(out)) break;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    session_done = true;
+  }
+  heartbeat.join();
+  ctx.TryCancel();
+  grpc::Status st = stream->Finish();
+  clear_ctx();
+  if (!st.ok()) return FromGrpc(st);
+  return absl::UnavailableError("agent stream: closed by the control plane");
+}
+
+void Agent::Impl::Loop() {
+  absl::Duration backoff = absl::FromChrono(options_.min_backoff);
+  const absl::Duration max_backoff = absl::FromChrono(options_.max_backoff);
+  while (true) {
+    int64_t before = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](Impl* i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(i->mu_) {
+            return i->stopping_ || !i->paused_;
+          },
+          this));
+      if (stopping_) return;
+      before = registrations_;
+    }
+    absl::Status s = RunSession();
+    {
+      absl::MutexLock lock(&mu_);
+      last_error_ = s;
+      if (stopping_ || refused_) return;
+      if (registrations_ > before)
+        backoff = absl::FromChrono(options_.min_backoff);
+      mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff);
+      if (stopping_) return;
+    }
+    backoff = std::min(backoff * 2, max_backoff);
+  }
+}
+
+void Agent::Impl::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    if (live_ctx_ != nullptr) live_ctx_->TryCancel();
+  }
+  if (loop_.joinable()) loop_.join();
+  absl::MutexLock lock(&mu_);
+  for (auto& [name, l] : clusters_) StopDataPlaneLocked(&l);
+}
+
+// ---- Agent
+// ---------------------------------------------------------------------
+
+Agent::Agent(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Agent::~Agent() { Stop(); }
+
+absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(
+    const AgentOptions& options) {
+  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  auto impl = std::make_unique<Impl>(options);
+  if (absl::Status s = impl->Init(); !s.ok()) {
+    impl->Stop();
+    return s;
+  }
+  Impl* raw = impl.get();
+  raw->loop_ = std::thread([raw] { raw->Loop(); });
+  return std::unique_ptr<Agent>(new Agent(std::move(impl)));
+}
+
+void Agent::Stop() { impl_->Stop(); }
+
+bool Agent::connected() const {
+  absl::MutexLock lock(&impl_->mu_);
+  return impl_->connected_;
+}
+
+int64_t Agent::registrations() const {
+  absl::MutexLock lock(&impl_->mu_);
+  return impl_->registrations_;
+}
+
+std::string Agent::environment() const {
+  absl::MutexLock lock(&impl_->mu_);
+  return impl_->environment_;
+}
+
+absl::Status Agent::last_error() const {
+  absl::MutexLock lock(&impl_->mu_);
+  return impl_->connected_ ? absl::OkStatus() : impl_->last_error_;
+}
+
+bool Agent::refused() const {
+  absl::MutexLock lock(&impl_->mu_);
+  return impl_->refused_;
+}
+
+std::vector<AgentCluster> Agent::clusters() const {
+  absl::MutexLock lock(&impl_->mu_);
+  std::vector<AgentCluster> out;
+  for (const auto& [name, l] : impl_->clusters_) out.push_back(l.info);
+  return out;
+}
+
+bool Agent::WaitConnected(absl::Duration timeout) const {
+  absl::MutexLock lock(&impl_->mu_);
+  impl_->mu_.AwaitWithTimeout(
+      absl::Condition(
+          +[](Impl* i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(i->mu_) {
+            return i->connected_ || i->refused_;
+          },
+          impl_.get()),
+      timeout);
+  return impl_->connected_;
+}
+
+bool Agent::WaitRegistrations(int64_t n, absl::Duration timeout) const {
+  struct Args {
+    Impl* impl;
+    int64_t n;
+  } args{impl_.get(), n};
+  absl::MutexLock lock(&impl_->mu_);
+  impl_->mu_.AwaitWithTimeout(absl::Condition(
+                                  +[](Args* a) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                    return a->impl->registrations_ >= a->n &&
+                                           a->impl->connected_;
+                                  },
+                                  &args),
+                              timeout);
+  return impl_->registrations_ >= n && impl_->connected_;
+}
+
+void Agent::Disconnect() {
+  absl::MutexLock lock(&impl_->mu_);
+  impl_->paused_ = true;
+  if (impl_->live_ctx_ != nullptr) impl_->live_ctx_->TryCancel();
+}
+
+void Agent::Reconnect() {
+  absl::MutexLock lock(&impl_->mu_);
+  impl_->paused_ = false;
+}
+
+}  // namespace cove::agent

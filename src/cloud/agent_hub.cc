@@ -1,0 +1,681 @@
+// AgentHub: sessions of cove-agent, commands and their results, lost agents
+// and reconciliation (see agent_hub.h).
+#include "cloud/agent_hub.h"
+
+#include <algorithm>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "cloud/cloud_core.h"
+#include "cloud/util.h"
+
+namespace cove::cloud {
+
+namespace v1 = ::cove::control::v1;
+
+struct AgentHub::Session {
+  int64_t id = 0;
+  std::string environment;
+  grpc::ServerContext* ctx = nullptr;
+
+  absl::Mutex mu;
+  std::deque<v1::ControlMessage> outbox ABSL_GUARDED_BY(mu);
+  bool closed ABSL_GUARDED_BY(mu) = false;
+
+  void Push(v1::ControlMessage m) {
+    absl::MutexLock lock(&mu);
+    if (!closed) outbox.push_back(std::move(m));
+  }
+  void Close() {
+    absl::MutexLock lock(&mu);
+    closed = true;
+  }
+};
+
+namespace {
+
+grpc::Status ToGrpc(const absl::Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(s.code()),
+                      std::string(s.message()));
+}
+
+std::string Rfc3339(absl::Time t) {
+  return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone());
+}
+
+}  // namespace
+
+std::string AgentCredentialSecretName(const std::string& environment) {
+  return environment + "/agentCredential";
+}
+
+AgentHub::AgentHub(CloudCore* core) : core_(core) {}
+
+AgentHub::~AgentHub() = default;
+
+void AgentHub::Shutdown() {
+  absl::MutexLock lock(&core_->mu_);
+  shutdown_ = true;
+  for (auto& [env, s] : sessions_) {
+    s->Close();
+    s->ctx->TryCancel();
+  }
+}
+
+bool AgentHub::IsAgentEnvironmentLocked(const std::string& environment) const {
+  auto it = core_->environments_.find(environment);
+  return it != core_->environments_.end() &&
+         it->second.mode() == v1::Environment::AGENT;
+}
+
+std::shared_ptr<AgentHub::Session> AgentHub::SessionLocked(
+    const std::string& environment) const {
+  auto it = sessions_.find(environment);
+  return it == sessions_.end() ? nullptr : it->second;
+}
+
+void AgentHub::SendLocked(const std::string& environment,
+                          v1::AgentCommand command) {
+  auto s = SessionLocked(environment);
+  if (s == nullptr) return;
+  v1::ControlMessage m;
+  *m.mutable_command() = std::move(command);
+  s->Push(std::move(m));
+}
+
+void AgentHub::RequeueLocked(const std::string& environment) {
+  const absl::Time now = core_->NowLocked();
+  for (auto& [op_name, p] : core_->pending_) {
+    if (sent_.count(op_name) != 0) continue;
+    auto op = core_->operations_.find(op_name);
+    if (op == core_->operations_.end()) continue;
+    auto c = core_->clusters_.find(op->second.target());
+    if (c == core_->clusters_.end() || c->second.environment() != environment) {
+      continue;
+    }
+    if (!p.stalled && p.due > now) p.due = now;
+  }
+  core_->wake_ = true;
+}
+
+// ---- the stream
+// ----------------------------------------------------------------
+
+grpc::Status AgentHub::Connect(grpc::ServerContext* ctx, Stream* stream) {
+  v1::AgentMessage first;
+  if (!stream->Read(&first)) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "agent stream: ended before the hello");
+  }
+  if (!first.has_hello()) {
+    return grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        "agent stream: expected a hello as the first message (got another "
+        "message)");
+  }
+  auto session = std::make_shared<Session>();
+  session->ctx = ctx;
+  absl::StatusOr<v1::AgentWelcome> welcome;
+  {
+    absl::MutexLock lock(&core_->mu_);
+    if (shutdown_) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "agent stream: the control plane is stopping");
+    }
+    welcome = RegisterLocked(first.hello(), session, ctx->peer());
+  }
+  if (!welcome.ok()) return ToGrpc(welcome.status());
+  v1::ControlMessage w;
+  *w.mutable_welcome() = *welcome;
+  bool alive = stream->Write(w);
+
+  // Commands go out from their own thread, so that reading never waits on
+  // writing and commands are queued without blocking under the mutex.
+  std::thread writer([session, stream, ctx] {
+    while (true) {
+      v1::ControlMessage m;
+      {
+        absl::MutexLock lock(&session->mu);
+        session->mu.AwaitWithTimeout(
+            absl::Condition(
+                +[](Session* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu) {
+                  return s->closed || !s->outbox.empty();
+                },
+                session.get()),
+            absl::Milliseconds(200));
+        if (session->closed) return;
+        if (session->outbox.empty()) {
+          if (ctx->IsCancelled()) return;
+          continue;
+        }
+        m = std::move(session->outbox.front());
+        session->outbox.pop_front();
+      }
+      if (!stream->Write(m)) return;
+    }
+  });
+  v1::AgentMessage in;
+  while (alive && stream->Read(&in)) {
+    absl::MutexLock lock(&core_->mu_);
+    if (in.has_heartbeat()) {
+      HeartbeatLocked(session, in.heartbeat());
+    } else if (in.has_result()) {
+      ResultLocked(session, in.result());
+    }
+  }
+  {
+    absl::MutexLock lock(&core_->mu_);
+    SessionEndedLocked(session);
+  }
+  session->Close();
+  writer.join();
+  return grpc::Status::OK;
+}
+
+absl::StatusOr<std::string> AgentHub::FindEnvironmentByTokenLocked(
+    const std::string& token) {
+  for (const auto& [name, env] : core_->environments_) {
+    if (env.mode() != v1::Environment::AGENT) continue;
+    auto sec = core_->secrets_.find(name);
+    if (sec == core_->secrets_.end()) continue;
+    if (auth::VerifyPassword(token, sec->second)) return name;
+  }
+  return absl::UnauthenticatedError(
+      "agent token: not valid for any environment awaiting an agent (already "
+      "used, rotated or mistyped); the agent reconnects with its credential, "
+      "or rotate the token (RotateAgentToken)");
+}
+
+absl::StatusOr<v1::AgentWelcome> AgentHub::RegisterLocked(
+    const v1::AgentHello& hello, const std::shared_ptr<Session>& session,
+    const std::string& peer) {
+  Call call;
+  call.method = "AgentConnect";
+  call.action = "environments.agentConnect";
+  call.mutation = true;
+  call.principal.actor = "agent";
+  std::string credential;
+  auto body = [&]() -> absl::Status {
+    std::string env_name = hello.environment();
+    const bool with_token = hello.credential().empty();
+    if (with_token && hello.token().empty()) {
+      return absl::UnauthenticatedError(
+          "hello: expected an agent token or an agent credential (got "
+          "neither)");
+    }
+    if (!with_token && env_name.empty()) {
+      return absl::InvalidArgumentError(
+          "hello.environment: expected the environment name with a "
+          "credential (got none)");
+    }
+    if (with_token && env_name.empty()) {
+      CLOUD_ASSIGN_OR_RETURN(env_name,
+                             FindEnvironmentByTokenLocked(hello.token()));
+    }
+    call.resource = env_name;
+    call.principal.actor = "agent:" + env_name;
+    auto it = core_->environments_.find(env_name);
+    if (it == core_->environments_.end()) {
+      return absl::NotFoundError(
+          absl::StrCat("environment '", env_name, "' not found"));
+    }
+    v1::Environment& env = it->second;
+    if (env.mode() != v1::Environment::AGENT) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("environment '", env_name, "' is in mode ",
+                       v1::Environment::Mode_Name(env.mode()),
+                       "; only AGENT environments take an agent"));
+    }
+    const absl::Time now = core_->NowLocked();
+    const std::string cred_name = AgentCredentialSecretName(env_name);
+    if (with_token) {
+      auto sec = core_->secrets_.find(env_name);
+      if (sec == core_->secrets_.end()) {
+        return absl::UnauthenticatedError(absl::StrCat(
+            "agent token of environment '", env_name,
+            "': already used or replaced; the agent reconnects with its "
+            "credential, or rotate the token (RotateAgentToken)"));
+      }
+      if (env.has_agent_token_expire_time() &&
+          FromProto(env.agent_token_expire_time()) <= now) {
+        return absl::UnauthenticatedError(absl::StrCat(
+            "agent token of environment '", env_name, "': expired at ",
+            Rfc3339(FromProto(env.agent_token_expire_time())),
+            "; rotate it (RotateAgentToken)"));
+      }
+      if (!auth::VerifyPassword(hello.token(), sec->second)) {
+        return absl::UnauthenticatedError(absl::StrCat(
+            "agent token: not valid for environment '", env_name, "'"));
+      }
+      // The token is spent; the agent keeps a credential instead.
+      core_->DropSecretLocked(env_name);
+      env.clear_agent_token_expire_time();
+      CLOUD_ASSIGN_OR_RETURN(std::string random, RandomAlnum(48));
+      credential = "cove-agentcred_" + random;
+      CLOUD_ASSIGN_OR_RETURN(
+          auth::PasswordHash hash,
+          auth::HashPassword(credential, core_->options_.pbkdf2_iterations));
+      core_->secrets_[cred_name] = hash;
+      CLOUD_RETURN_IF_ERROR(core_->PersistSecretLocked(cred_name, "", hash));
+    } else {
+      auto sec = core_->secrets_.find(cred_name);
+      if (sec == core_->secrets_.end() ||
+          !auth::VerifyPassword(hello.credential(), sec->second)) {
+        return absl::UnauthenticatedError(absl::StrCat(
+            "agent credential: not valid for environment '", env_name,
+            "'; register the agent again with a new agent token "
+            "(RotateAgentToken)"));
+      }
+    }
+    // A newer agent replaces the one connected (if any).
+    if (auto old = SessionLocked(env_name); old != nullptr) {
+      old->Close();
+      old->ctx->TryCancel();
+      for (auto s = sent_.begin(); s != sent_.end();) {
+        s = s->second == old->id ? sent_.erase(s) : std::next(s);
+      }
+    }
+    session->id = next_session_id_++;
+    session->environment = env_name;
+    sessions_[env_name] = session;
+    lost_at_.erase(env_name);
+    env.set_state(v1::Environment::CONNECTED);
+    env.set_state_message(absl::StrCat(
+        "agent connected from ", hello.host().empty() ? peer : hello.host(),
+        " (cove-agent ", hello.agent_version(), ")"));
+    *env.mutable_last_heartbeat_time() = ToProto(now);
+    *env.mutable_update_time() = ToProto(now);
+    env.set_etag(core_->NewEtag());
+    CLOUD_RETURN_IF_ERROR(core_->Persist("environment", env_name, env));
+    return absl::OkStatus();
+  };
+  absl::Status s = body();
+  core_->AuditLocked(call, s);
+  if (!s.ok()) return s;
+  ReconcileLocked(session->environment, hello);
+  RequeueLocked(session->environment);
+  v1::AgentWelcome welcome;
+  welcome.set_environment(session->environment);
+  welcome.set_credential(credential);
+  welcome.set_heartbeat_interval_ms(
+      core_->options_.agent_heartbeat_interval.count());
+  return welcome;
+}
+
+void AgentHub::SessionEndedLocked(const std::shared_ptr<Session>& session) {
+  auto it = sessions_.find(session->environment);
+  if (it == sessions_.end() || it->second != session) return;
+  sessions_.erase(it);
+  const absl::Time now = core_->NowLocked();
+  lost_at_[session->environment] = now;
+  auto env = core_->environments_.find(session->environment);
+  if (env != core_->environments_.end() &&
+      env->second.state() == v1::Environment::CONNECTED) {
+    env->second.set_state_message(absl::StrCat(
+        "agent stream lost at ", Rfc3339(now),
+        "; DISCONNECTED unless the agent is back within ",
+        absl::FormatDuration(
+            absl::FromChrono(core_->options_.agent_heartbeat_timeout))));
+    (void)core_->Persist("environment", env->first, env->second);
+  }
+  // Commands the agent did not finish are sent again when it is back.
+  for (auto s = sent_.begin(); s != sent_.end();) {
+    if (s->second != session->id) {
+      ++s;
+      continue;
+    }
+    auto p = core_->pending_.find(s->first);
+    if (p != core_->pending_.end()) p->second.due = now;
+    waiting_[s->first] = now;
+    s = sent_.erase(s);
+  }
+  core_->wake_ = true;
+}
+
+// ---- what the agent reports
+// ----------------------------------------------------
+
+void AgentHub::ObserveLocked(const v1::AgentClusterStatus& status) {
+  auto c = core_->clusters_.find(status.cluster());
+  if (c == core_->clusters_.end() ||
+      c->second.state() != v1::Cluster::RUNNING ||
+      status.state() != v1::AgentClusterStatus::RUNNING) {
+    return;
+  }
+  c->second.set_used_vectors(status.used_vectors());
+  if (!status.endpoint().empty() && status.endpoint() != c->second.endpoint()) {
+    c->second.set_endpoint(status.endpoint());
+    (void)core_->Persist("cluster", c->first, c->second);
+  }
+}
+
+void AgentHub::HeartbeatLocked(const std::shared_ptr<Session>& session,
+                               const v1::AgentHeartbeat& heartbeat) {
+  if (SessionLocked(session->environment) != session) return;
+  auto env = core_->environments_.find(session->environment);
+  if (env == core_->environments_.end()) return;
+  *env->second.mutable_last_heartbeat_time() = ToProto(core_->NowLocked());
+  (void)core_->Persist("environment", env->first, env->second);
+  for (const auto& status : heartbeat.clusters()) {
+    auto c = core_->clusters_.find(status.cluster());
+    if (c != core_->clusters_.end() &&
+        c->second.environment() == session->environment) {
+      ObserveLocked(status);
+    }
+  }
+}
+
+void AgentHub::ReconcileLocked(const std::string& environment,
+                               const v1::AgentHello& hello) {
+  std::set<std::string> busy;  // clusters with an operation in flight
+  for (const auto& [op_name, p] : core_->pending_) {
+    auto op = core_->operations_.find(op_name);
+    if (op != core_->operations_.end()) busy.insert(op->second.target());
+  }
+  auto command = [&](const std::string& cluster, const char* kind) {
+    v1::AgentCommand cmd;
+    cmd.set_command_id(absl::StrCat(kind, "/", cluster));
+    cmd.set_cluster(cluster);
+    return cmd;
+  };
+  std::set<std::string> reported;
+  for (const auto& s : hello.clusters()) {
+    reported.insert(s.cluster());
+    auto c = core_->clusters_.find(s.cluster());
+    if (c == core_->clusters_.end() || c->second.environment() != environment) {
+      // Purged while the agent was away (or never ours): the control plane
+      // is the source of truth.
+      v1::AgentCommand cmd = command(s.cluster(), "purge");
+      cmd.mutable_purge();
+      SendLocked(environment, std::move(cmd));
+      continue;
+    }
+    if (busy.count(s.cluster()) != 0) continue;  // its operation is resent
+    const bool runs = s.state() == v1::AgentClusterStatus::RUNNING;
+    if (c->second.state() == v1::Cluster::RUNNING) {
+      if (runs) {
+        ObserveLocked(s);
+      } else {
+        v1::AgentCommand cmd = command(s.cluster(), "reconcile");
+        cmd.mutable_start()->set_capacity_vectors(c->second.capacity_vectors());
+        SendLocked(environment, std::move(cmd));
+      }
+    } else if (runs) {
+      v1::AgentCommand cmd = command(s.cluster(), "reconcile");
+      cmd.mutable_stop();
+      SendLocked(environment, std::move(cmd));
+    }
+  }
+  for (const auto& [name, c] : core_->clusters_) {
+    if (c.environment() != environment || reported.count(name) != 0 ||
+        busy.count(name) != 0 || c.state() != v1::Cluster::RUNNING) {
+      continue;
+    }
+    v1::AgentCommand cmd = command(name, "reconcile");
+    cmd.mutable_start()->set_capacity_vectors(c.capacity_vectors());
+    SendLocked(environment, std::move(cmd));
+  }
+}
+
+void AgentHub::ResultLocked(const std::shared_ptr<Session>& session,
+                            const v1::AgentCommandResult& r) {
+  const absl::Time now = core_->NowLocked();
+  int code = r.error_code();
+  if (code < 0 || code > 16)
+    code = static_cast<int>(absl::StatusCode::kInternal);
+  if (!absl::StartsWith(r.command_id(), "operations/")) {
+    // Reconciliation and purges: no operation to finish.
+    if (!r.done() || !absl::StartsWith(r.command_id(), "reconcile/")) return;
+    auto c = core_->clusters_.find(r.cluster().cluster());
+    if (c == core_->clusters_.end() ||
+        c->second.environment() != session->environment) {
+      return;
+    }
+    if (code != 0 && c->second.state() == v1::Cluster::RUNNING) {
+      c->second.set_state(v1::Cluster::FAILED);
+      c->second.set_endpoint("");
+      c->second.set_state_message(
+          absl::StrCat("reconciliation: the agent could not start the data "
+                       "plane: ",
+                       r.error_message()));
+      *c->second.mutable_update_time() = ToProto(now);
+      c->second.set_etag(core_->NewEtag());
+      (void)core_->Persist("cluster", c->first, c->second);
+    } else if (code == 0) {
+      ObserveLocked(r.cluster());
+    }
+    return;
+  }
+  auto oit = core_->operations_.find(r.command_id());
+  auto pit = core_->pending_.find(r.command_id());
+  if (oit == core_->operations_.end() || pit == core_->pending_.end()) {
+    return;  // cancelled or already finished
+  }
+  v1::Operation* op = &oit->second;
+  if (!r.done()) {
+    op->set_progress_percent(std::clamp(
+        std::max(op->progress_percent(), r.progress_percent()), 0, 99));
+    (void)core_->Persist("operation", op->name(), *op);
+    return;
+  }
+  sent_.erase(op->name());
+  waiting_.erase(op->name());
+  const CloudCore::Pending p = pit->second;
+  auto cit = core_->clusters_.find(op->target());
+  if (cit == core_->clusters_.end()) {
+    core_->FinishOperationLocked(op,
+                                 absl::NotFoundError(absl::StrCat(
+                                     "cluster '", op->target(), "' is gone")),
+                                 nullptr);
+    return;
+  }
+  v1::Cluster* c = &cit->second;
+  const std::string& verb = op->verb();
+  absl::Status status;
+  if (code != 0) {
+    status = absl::Status(static_cast<absl::StatusCode>(code),
+                          absl::StrCat(verb, " of '", c->name(),
+                                       "' on the agent: ", r.error_message()));
+  }
+  if (verb == "CreateCluster" || verb == "ResumeCluster" ||
+      verb == "RestoreCluster") {
+    if (status.ok()) {
+      c->set_state(v1::Cluster::RUNNING);
+      c->set_state_message("");
+      c->set_endpoint(r.cluster().endpoint());
+      c->set_used_vectors(r.cluster().used_vectors());
+      c->clear_delete_time();
+      c->clear_purge_time();
+    } else {
+      c->set_state(v1::Cluster::FAILED);
+      c->set_endpoint("");
+      c->set_state_message(std::string(status.message()));
+    }
+  } else if (verb == "PurgeCluster") {
+    if (status.ok()) {
+      v1::Cluster last = *c;
+      last.set_endpoint("");
+      (void)core_->Unpersist("cluster", c->name());
+      core_->clusters_.erase(cit);
+      core_->FinishOperationLocked(op, status, &last);
+      return;
+    }
+    c->set_state_message(std::string(status.message()));
+  } else if (!status.ok()) {
+    c->set_state(static_cast<v1::Cluster::State>(p.prev_state));
+    c->set_state_message(std::string(status.message()));
+  } else if (verb == "SuspendCluster") {
+    c->set_state(v1::Cluster::SUSPENDED);
+    c->set_endpoint("");
+  } else if (verb == "DeleteCluster") {
+    c->set_state(v1::Cluster::DELETED);
+    c->set_endpoint("");
+    *c->mutable_delete_time() = ToProto(now);
+    *c->mutable_purge_time() = ToProto(now + core_->retention_);
+  } else if (verb == "ScaleCluster") {
+    c->set_cu_size(p.cu_size);
+    c->set_replicas(p.replicas);
+    c->set_capacity_vectors(core_->CapacityLocked(c->cu_type(), p.cu_size));
+    c->set_state(v1::Cluster::RUNNING);
+  }
+  *c->mutable_update_time() = ToProto(now);
+  c->set_etag(core_->NewEtag());
+  (void)core_->Persist("cluster", c->name(), *c);
+  core_->FinishOperationLocked(op, status, c);
+}
+
+// ---- operations of agent-mode clusters
+// ----------------------------------------
+
+void AgentHub::ExecuteLocked(const std::string& op_name) {
+  auto oit = core_->operations_.find(op_name);
+  auto pit = core_->pending_.find(op_name);
+  if (oit == core_->operations_.end() || pit == core_->pending_.end()) return;
+  v1::Operation* op = &oit->second;
+  CloudCore::Pending& p = pit->second;
+  auto cit = core_->clusters_.find(op->target());
+  if (cit == core_->clusters_.end()) return;
+  v1::Cluster* c = &cit->second;
+  if (sent_.count(op_name) != 0) {
+    p.due = absl::InfiniteFuture();  // the agent's result finishes it
+    return;
+  }
+  const absl::Time now = core_->NowLocked();
+  const absl::Time since = waiting_.emplace(op_name, now).first->second;
+  const std::string& verb = op->verb();
+  auto fail = [&](const absl::Status& status) {
+    if (verb == "CreateCluster") {
+      c->set_state(v1::Cluster::FAILED);
+    } else {
+      c->set_state(static_cast<v1::Cluster::State>(p.prev_state));
+    }
+    c->set_state_message(std::string(status.message()));
+    *c->mutable_update_time() = ToProto(now);
+    c->set_etag(core_->NewEtag());
+    (void)core_->Persist("cluster", c->name(), *c);
+    waiting_.erase(op_name);
+    core_->FinishOperationLocked(op, status, c);
+  };
+  auto session = SessionLocked(c->environment());
+  if (session == nullptr) {
+    const absl::Duration timeout =
+        absl::FromChrono(core_->options_.agent_operation_timeout);
+    if (now < since + timeout) {
+      p.due = since + timeout;  // waits for the agent, or for the deadline
+      return;
+    }
+    auto env = core_->environments_.find(c->environment());
+    std::string state = env == core_->environments_.end()
+                            ? "gone"
+                            : v1::Environment::State_Name(env->second.state());
+    fail(absl::UnavailableError(
+        absl::StrCat(verb, " of '", c->name(), "': environment '",
+                     c->environment(), "' has had no connected agent (", state,
+                     ") for ", absl::FormatDuration(timeout),
+                     "; start cove-agent and run the verb again")));
+    return;
+  }
+  v1::AgentCommand cmd;
+  cmd.set_command_id(op_name);
+  cmd.set_cluster(c->name());
+  if (verb == "CreateCluster") {
+    auto pw = core_->op_passwords_.find(op_name);
+    if (pw == core_->op_passwords_.end()) {
+      fail(absl::FailedPreconditionError(absl::StrCat(
+          "CreateCluster of '", c->name(),
+          "': the once-shown admin password was lost in a control-plane "
+          "restart before the agent received it; delete the cluster and "
+          "create it again")));
+      return;
+    }
+    auto* create = cmd.mutable_create();
+    create->set_admin_user(c->admin_user());
+    create->set_admin_password(pw->second);
+    create->set_capacity_vectors(c->capacity_vectors());
+  } else if (verb == "ResumeCluster" || verb == "RestoreCluster") {
+    cmd.mutable_start()->set_capacity_vectors(c->capacity_vectors());
+  } else if (verb == "SuspendCluster" || verb == "DeleteCluster") {
+    cmd.mutable_stop();
+  } else if (verb == "ScaleCluster") {
+    auto* scale = cmd.mutable_scale();
+    scale->set_cu_size(p.cu_size);
+    scale->set_replicas(p.replicas);
+    scale->set_capacity_vectors(core_->CapacityLocked(c->cu_type(), p.cu_size));
+  } else if (verb == "PurgeCluster") {
+    cmd.mutable_purge();
+  } else {
+    // TODO(agent): backups and restores once the control plane has them
+    // (AgentBackupCluster is in the protocol; cove-agent answers
+    // UNIMPLEMENTED).
+    fail(absl::UnimplementedError(
+        absl::StrCat(verb, " of '", c->name(),
+                     "': not implemented for agent-mode environments yet")));
+    return;
+  }
+  SendLocked(c->environment(), std::move(cmd));
+  sent_[op_name] = session->id;
+  p.due = absl::InfiniteFuture();
+  op->set_progress_percent(std::max(op->progress_percent(), 10));
+  (void)core_->Persist("operation", op->name(), *op);
+}
+
+void AgentHub::ForgetClusterLocked(const v1::Cluster& cluster) {
+  // Sent now when the agent is connected; otherwise the agent still reports
+  // the cluster at its next hello and reconciliation purges it then.
+  v1::AgentCommand cmd;
+  cmd.set_command_id("purge/" + cluster.name());
+  cmd.set_cluster(cluster.name());
+  cmd.mutable_purge();
+  SendLocked(cluster.environment(), std::move(cmd));
+}
+
+void AgentHub::EnvironmentDeletedLocked(const std::string& environment) {
+  if (auto s = SessionLocked(environment); s != nullptr) {
+    s->Close();
+    s->ctx->TryCancel();
+  }
+  lost_at_.erase(environment);
+}
+
+void AgentHub::TickLocked() {
+  const absl::Time now = core_->NowLocked();
+  const absl::Duration timeout =
+      absl::FromChrono(core_->options_.agent_heartbeat_timeout);
+  for (auto& [name, env] : core_->environments_) {
+    if (env.mode() != v1::Environment::AGENT ||
+        env.state() != v1::Environment::CONNECTED ||
+        sessions_.count(name) != 0) {
+      continue;
+    }
+    absl::Time since = env.has_last_heartbeat_time()
+                           ? FromProto(env.last_heartbeat_time())
+                           : FromProto(env.update_time());
+    if (auto lost = lost_at_.find(name); lost != lost_at_.end()) {
+      since = std::max(since, lost->second);
+    }
+    if (now - since < timeout) continue;
+    env.set_state(v1::Environment::DISCONNECTED);
+    env.set_state_message(absl::StrCat(
+        "agent lost: no connection since ", Rfc3339(since),
+        " (heartbeat timeout ", absl::FormatDuration(timeout),
+        "); its clusters keep serving; operations wait up to ",
+        absl::FormatDuration(
+            absl::FromChrono(core_->options_.agent_operation_timeout)),
+        " for the agent to return"));
+    *env.mutable_update_time() = ToProto(now);
+    env.set_etag(core_->NewEtag());
+    (void)core_->Persist("environment", name, env);
+    Call call;
+    call.principal.actor = "system";
+    call.action = "environments.agentLost";
+    call.resource = name;
+    call.mutation = true;
+    core_->AuditLocked(call, absl::UnavailableError(env.state_message()));
+  }
+}
+
+}  // namespace cove::cloud

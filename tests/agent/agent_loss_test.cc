@@ -1,0 +1,341 @@
+// Agent mode in one process, on the emulator's manual clock: registration
+// (one-time token, credential), cluster verbs carried out by the agent, and
+// the fault of the reliability issue: agent loss and return (DISCONNECTED
+// after the heartbeat timeout, clusters keep serving, pending operations
+// wait and finish on return or fail with UNAVAILABLE after their deadline,
+// state reconciled).
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "agent/agent_fixture.h"
+#include "gmock/gmock.h"
+
+namespace cove::cloud::testing {
+namespace {
+
+using ::cove::testing::IsOk;
+using ::cove::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::StartsWith;
+
+class AgentLossTest : public AgentFixture {
+ protected:
+  void SetUp() override {
+    CloudOptions o = TestCloudOptions(state_.path() + "/state");
+    o.manual_clock = true;
+    o.agent_heartbeat_interval = std::chrono::milliseconds(50);
+    o.agent_heartbeat_timeout = std::chrono::seconds(30);
+    o.agent_operation_timeout = std::chrono::minutes(5);
+    StartWith(o);
+  }
+
+  void Advance(absl::Duration d) {
+    v1::AdvanceClockRequest req;
+    req.mutable_by()->set_seconds(absl::ToInt64Seconds(d));
+    req.mutable_by()->set_nanos(static_cast<int32_t>(
+        absl::ToInt64Nanoseconds(d - absl::Seconds(absl::ToInt64Seconds(d)))));
+    ASSERT_OK(Emu(&v1::Emulator::Stub::AdvanceClock, req).status());
+  }
+
+  absl::StatusOr<v1::Operation> GetOp(const std::string& name) {
+    v1::GetRequest req;
+    req.set_name(name);
+    return Call(&v1::ControlPlane::Stub::GetOperation, req, kAdminKey);
+  }
+
+  // Starts the verb, moves the clock past the transition and waits for the
+  // agent's result.
+  v1::Operation Run(absl::StatusOr<v1::Operation> started) {
+    EXPECT_THAT(started, IsOk());
+    if (!started.ok()) return {};
+    Advance(absl::Seconds(1));
+    auto done = Wait(started->name());
+    EXPECT_THAT(done, IsOk());
+    if (!done.ok()) return {};
+    EXPECT_TRUE(done->done()) << done->name() << " still pending";
+    return *done;
+  }
+
+  int64_t Count(Client& data) {
+    QueryRequest q;
+    q.collection_name = "docs";
+    q.filter = "id >= 0";
+    q.output_fields = {"count(*)"};
+    auto rows = data.Query(q);
+    if (!rows.ok() || rows->size() != 1) return -1;
+    auto it = (*rows)[0].find("count(*)");
+    return it == (*rows)[0].end() ? -1 : it->second.AsInt();
+  }
+};
+
+TEST_F(AgentLossTest, RegistersRunsVerbsSurvivesLossAndReconciles) {
+  v1::Environment env = MakeAgentEnvironment();
+  ASSERT_EQ(env.state(), v1::Environment::AWAITING_AGENT);
+  ASSERT_THAT(env.agent_token(), StartsWith("cove-agent_"));
+  const std::string cluster = project_ + "/clusters/search1";
+
+  // No agent yet: creating a cluster is refused, naming the state.
+  EXPECT_THAT(StartCluster(project_, env_name_, "search1"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("AWAITING_AGENT")));
+
+  const std::string bucket = state_.path() + "/customer-bucket";
+  ASSERT_OK_AND_ASSIGN(auto agent,
+                       agent::Agent::Start(AgentOptionsFor(
+                           server_->address(), env.agent_token(), bucket)));
+  ASSERT_TRUE(agent->WaitConnected(absl::Seconds(20))) << agent->last_error();
+  EXPECT_EQ(agent->environment(), env_name_);
+  ASSERT_OK_AND_ASSIGN(env, GetEnv(env_name_));
+  EXPECT_EQ(env.state(), v1::Environment::CONNECTED);
+  EXPECT_THAT(env.state_message(), HasSubstr("test-host"));
+  EXPECT_TRUE(env.has_last_heartbeat_time());
+  // The credential the token was exchanged for: a 0600 file.
+  const std::string cred = bucket + "/.cove-agent/credential.json";
+  ASSERT_TRUE(std::filesystem::exists(cred));
+  EXPECT_EQ(
+      std::filesystem::status(cred).permissions() & std::filesystem::perms::all,
+      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+
+  // Create: the agent starts the data plane; its data lives in the bucket.
+  v1::Operation op = Run(StartCluster(project_, env_name_, "search1"));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  ASSERT_EQ(op.cluster().state(), v1::Cluster::RUNNING);
+  const std::string password = op.cluster().admin_password();
+  ASSERT_FALSE(password.empty());
+  const std::string endpoint = op.cluster().endpoint();
+  ASSERT_EQ(agent->clusters().size(), 1u);
+  EXPECT_EQ(agent->clusters()[0].endpoint, endpoint);
+  EXPECT_TRUE(std::filesystem::exists(bucket + "/clusters/search1"));
+  ASSERT_OK_AND_ASSIGN(Client data, DataClient(endpoint, password));
+  ASSERT_OK(data.CreateCollection("docs", 2));
+  ASSERT_OK(data.Insert("docs", Rows(0, 10)).status());
+  // Capacity (1 CU x 10 vectors) is enforced by the agent's data plane.
+  EXPECT_THAT(data.Insert("docs", Rows(10, 1)),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  // Usage reaches the control plane through heartbeats.
+  v1::Cluster c;
+  ASSERT_TRUE(Eventually<v1::Cluster>(
+      [&] { return GetCluster(cluster); },
+      [](const v1::Cluster& x) { return x.used_vectors() == 10; }, &c))
+      << c.used_vectors();
+
+  // ---- the agent is lost (its stream is cut; its data planes keep serving)
+  agent->Disconnect();
+  ASSERT_TRUE(EnvEventually(
+      [](const v1::Environment& e) {
+        return absl::StrContains(e.state_message(), "stream lost");
+      },
+      &env))
+      << env.state_message();
+  EXPECT_EQ(env.state(), v1::Environment::CONNECTED);  // not yet timed out
+  Advance(absl::Seconds(31));
+  ASSERT_TRUE(EnvEventually(
+      [](const v1::Environment& e) {
+        return e.state() == v1::Environment::DISCONNECTED;
+      },
+      &env));
+  EXPECT_THAT(env.state_message(), HasSubstr("agent lost"));
+  // The cluster keeps serving data; the control plane still shows it RUNNING.
+  EXPECT_EQ(Count(data), 10);
+  ASSERT_OK_AND_ASSIGN(c, GetCluster(cluster));
+  EXPECT_EQ(c.state(), v1::Cluster::RUNNING);
+  EXPECT_EQ(c.endpoint(), endpoint);
+  // New clusters need a connected agent.
+  EXPECT_THAT(StartCluster(project_, env_name_, "search2"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("DISCONNECTED")));
+
+  // A pending operation waits for the agent ...
+  v1::ScaleClusterRequest scale;
+  scale.set_name(cluster);
+  scale.set_cu_size(2);
+  ASSERT_OK_AND_ASSIGN(
+      op, Call(&v1::ControlPlane::Stub::ScaleCluster, scale, kAdminKey));
+  Advance(absl::Seconds(60));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name(), kAdminKey, 300));
+  EXPECT_FALSE(op.done());
+  ASSERT_OK_AND_ASSIGN(c, GetCluster(cluster));
+  EXPECT_EQ(c.state(), v1::Cluster::MODIFYING);
+  // ... and finishes when the agent is back (reconnecting with its
+  // credential: the token was spent).
+  agent->Reconnect();
+  ASSERT_TRUE(agent->WaitRegistrations(2, absl::Seconds(20)))
+      << agent->last_error();
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  ASSERT_TRUE(op.done());
+  EXPECT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_EQ(op.cluster().capacity_vectors(), 20);
+  EXPECT_EQ(op.cluster().state(), v1::Cluster::RUNNING);
+  ASSERT_OK_AND_ASSIGN(env, GetEnv(env_name_));
+  EXPECT_EQ(env.state(), v1::Environment::CONNECTED);
+  ASSERT_OK(data.Insert("docs", Rows(10, 5)).status());
+
+  // Lost again: an operation that waits past its deadline fails with
+  // UNAVAILABLE and the cluster returns to its state (and keeps serving).
+  agent->Disconnect();
+  ASSERT_TRUE(EnvEventually(
+      [](const v1::Environment& e) {
+        return absl::StrContains(e.state_message(), "stream lost");
+      },
+      &env));
+  ASSERT_OK_AND_ASSIGN(
+      op, ClusterAction(&v1::ControlPlane::Stub::SuspendCluster, cluster));
+  Advance(absl::Seconds(31));
+  // DISCONNECTED shows that the scheduler has run since the clock moved, so
+  // the suspend has started waiting for the agent.
+  ASSERT_TRUE(EnvEventually(
+      [](const v1::Environment& e) {
+        return e.state() == v1::Environment::DISCONNECTED;
+      },
+      &env));
+  Advance(absl::Minutes(5));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  ASSERT_TRUE(op.done());
+  EXPECT_EQ(op.error_code(), static_cast<int>(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(op.error_message(), HasSubstr("no connected agent"));
+  EXPECT_EQ(op.cluster().state(), v1::Cluster::RUNNING);
+  EXPECT_EQ(Count(data), 15);
+
+  // Back: suspend, resume and delete through the agent.
+  agent->Reconnect();
+  ASSERT_TRUE(agent->WaitRegistrations(3, absl::Seconds(20)));
+  op = Run(ClusterAction(&v1::ControlPlane::Stub::SuspendCluster, cluster));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_EQ(op.cluster().state(), v1::Cluster::SUSPENDED);
+  EXPECT_THAT(op.cluster().endpoint(), IsEmpty());
+  EXPECT_FALSE(agent->clusters()[0].running);
+  op = Run(ClusterAction(&v1::ControlPlane::Stub::ResumeCluster, cluster));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  ASSERT_OK_AND_ASSIGN(Client again,
+                       DataClient(op.cluster().endpoint(), password));
+  EXPECT_EQ(Count(again), 15);
+  op = Run(ClusterAction(&v1::ControlPlane::Stub::DeleteCluster, cluster));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_EQ(op.cluster().state(), v1::Cluster::DELETED);
+  op = Run(ClusterAction(&v1::ControlPlane::Stub::PurgeCluster, cluster));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_THAT(GetCluster(cluster), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_FALSE(std::filesystem::exists(bucket + "/clusters/search1"));
+  EXPECT_TRUE(agent->clusters().empty());
+}
+
+TEST_F(AgentLossTest, AgentRestartBringsClustersBackAndReconciles) {
+  v1::Environment env = MakeAgentEnvironment();
+  const std::string bucket = state_.path() + "/customer-bucket";
+  auto options = AgentOptionsFor(server_->address(), env.agent_token(), bucket);
+  ASSERT_OK_AND_ASSIGN(auto agent, agent::Agent::Start(options));
+  ASSERT_TRUE(agent->WaitConnected(absl::Seconds(20))) << agent->last_error();
+  v1::Operation op = Run(StartCluster(project_, env_name_, "alpha"));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string password = op.cluster().admin_password();
+  {
+    ASSERT_OK_AND_ASSIGN(Client data,
+                         DataClient(op.cluster().endpoint(), password));
+    ASSERT_OK(data.CreateCollection("docs", 2));
+    ASSERT_OK(data.Insert("docs", Rows(0, 3)).status());
+  }
+  op = Run(StartCluster(project_, env_name_, "beta"));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+
+  // The agent process ends (its data planes with it) while the control
+  // plane suspends "b" and purges nothing; it comes back with its
+  // credential (the token is not needed any more).
+  agent.reset();
+  ASSERT_OK_AND_ASSIGN(op,
+                       ClusterAction(&v1::ControlPlane::Stub::SuspendCluster,
+                                     project_ + "/clusters/beta"));
+  Advance(absl::Seconds(1));
+  options.token.clear();
+  ASSERT_OK_AND_ASSIGN(agent, agent::Agent::Start(options));
+  ASSERT_TRUE(agent->WaitConnected(absl::Seconds(20))) << agent->last_error();
+  // The missed suspend is resent; "a" runs again where the agent restarted
+  // it, and the control plane learns its endpoint.
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  ASSERT_TRUE(op.done());
+  EXPECT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_EQ(op.cluster().state(), v1::Cluster::SUSPENDED);
+  v1::Cluster a;
+  ASSERT_OK_AND_ASSIGN(a, GetCluster(project_ + "/clusters/alpha"));
+  EXPECT_EQ(a.state(), v1::Cluster::RUNNING);
+  std::string endpoint;
+  for (const auto& c : agent->clusters()) {
+    if (c.name == a.name()) endpoint = c.endpoint;
+  }
+  ASSERT_FALSE(endpoint.empty());
+  ASSERT_TRUE(Eventually<v1::Cluster>(
+      [&] { return GetCluster(project_ + "/clusters/alpha"); },
+      [&](const v1::Cluster& x) { return x.endpoint() == endpoint; }, &a));
+  ASSERT_OK_AND_ASSIGN(Client data, DataClient(endpoint, password));
+  EXPECT_EQ(Count(data), 3);
+}
+
+TEST_F(AgentLossTest, TokenIsOneTimeAndCredentialsAreChecked) {
+  v1::Environment env = MakeAgentEnvironment();
+  ASSERT_OK_AND_ASSIGN(auto first, agent::Agent::Start(AgentOptionsFor(
+                                       server_->address(), env.agent_token(),
+                                       state_.path() + "/bucket1")));
+  ASSERT_TRUE(first->WaitConnected(absl::Seconds(20)));
+  // A second use of the token is refused for good.
+  ASSERT_OK_AND_ASSIGN(auto second, agent::Agent::Start(AgentOptionsFor(
+                                        server_->address(), env.agent_token(),
+                                        state_.path() + "/bucket2")));
+  EXPECT_FALSE(second->WaitConnected(absl::Seconds(20)));
+  EXPECT_TRUE(second->refused());
+  EXPECT_THAT(second->last_error(),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       HasSubstr("not valid for any environment")));
+  EXPECT_TRUE(first->connected());
+  // A mistyped token, and the denial is audited.
+  ASSERT_OK_AND_ASSIGN(auto third, agent::Agent::Start(AgentOptionsFor(
+                                       server_->address(), "cove-agent_wrong",
+                                       state_.path() + "/bucket3")));
+  EXPECT_FALSE(third->WaitConnected(absl::Seconds(20)));
+  EXPECT_TRUE(third->refused());
+  // An expired token (after a rotation) is refused with the expiry.
+  v1::RotateAgentTokenRequest rotate;
+  rotate.set_name(env_name_);
+  ASSERT_OK_AND_ASSIGN(
+      env, Call(&v1::ControlPlane::Stub::RotateAgentToken, rotate, kAdminKey));
+  Advance(absl::Hours(25));
+  auto o = AgentOptionsFor(server_->address(), env.agent_token(),
+                           state_.path() + "/bucket4");
+  o.environment = env_name_;
+  ASSERT_OK_AND_ASSIGN(auto fourth, agent::Agent::Start(o));
+  EXPECT_FALSE(fourth->WaitConnected(absl::Seconds(20)));
+  EXPECT_THAT(fourth->last_error(), StatusIs(absl::StatusCode::kUnauthenticated,
+                                             HasSubstr("expired")));
+  // Registrations and refusals naming the environment are audited.
+  int connected = 0, denied = 0;
+  for (const auto& e : Audit("organizations/acme")) {
+    if (e.action() != "environments.agentConnect") continue;
+    connected += e.outcome() == v1::AuditEvent::SUCCEEDED;
+    denied += e.outcome() == v1::AuditEvent::DENIED;
+  }
+  EXPECT_EQ(connected, 1);
+  EXPECT_EQ(denied, 1);
+  // Deleting the environment ends its agent's stream for good (its
+  // credential is gone with it).
+  v1::DeleteRequest del;
+  del.set_name(env_name_);
+  ASSERT_OK(Call(&v1::ControlPlane::Stub::DeleteEnvironment, del, kAdminKey)
+                .status());
+  for (int i = 0; i < 400 && !first->refused(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(first->refused());
+  EXPECT_FALSE(first->connected());
+  EXPECT_THAT(first->last_error(), StatusIs(absl::StatusCode::kNotFound));
+  // Agent options are checked.
+  agent::AgentOptions bad;
+  bad.control_plane = server_->address();
+  EXPECT_THAT(
+      agent::Agent::Start(bad),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bucket")));
+  bad.bucket = state_.path() + "/bucket5";
+  EXPECT_THAT(agent::Agent::Start(bad),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("token")));
+}
+
+}  // namespace
+}  // namespace cove::cloud::testing
