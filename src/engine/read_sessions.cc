@@ -40,6 +40,7 @@ absl::StatusOr<std::string> ReadSessions::Open(
     id = absl::StrCat(n == 0 ? 1 : n);
   } while (sessions_.count(id) != 0);
   sessions_.emplace(id, Session{std::move(pinned), now});
+  open_.store(sessions_.size(), std::memory_order_relaxed);
   return id;
 }
 
@@ -68,6 +69,7 @@ absl::Status ReadSessions::Close(const std::string& id) {
   if (it == sessions_.end()) return Unknown(id);
   released = std::move(it->second.pinned);
   sessions_.erase(it);
+  open_.store(sessions_.size(), std::memory_order_relaxed);
   return absl::OkStatus();
 }
 
@@ -78,10 +80,15 @@ void ReadSessions::Forget(const Collection* collection) {
     if (it->second.pinned.collection.get() == collection) sessions_.erase(it);
     it = next;
   }
+  open_.store(sessions_.size(), std::memory_order_relaxed);
 }
 
 void ReadSessions::Sweep() {
+  if (open_.load(std::memory_order_relaxed) == 0) return;
   const absl::Time now = Now();
+  if (absl::ToUnixNanos(now) < next_sweep_ns_.load(std::memory_order_relaxed)) {
+    return;
+  }
   absl::MutexLock lock(&mu_);
   SweepLocked(now);
 }
@@ -94,6 +101,9 @@ void ReadSessions::SweepLocked(absl::Time now) {
     }
     it = next;
   }
+  open_.store(sessions_.size(), std::memory_order_relaxed);
+  next_sweep_ns_.store(absl::ToUnixNanos(now + options_.idle_timeout / 10),
+                       std::memory_order_relaxed);
 }
 
 size_t ReadSessions::size() const {
