@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -27,18 +28,43 @@ class Executor;
 
 class Client;
 
+namespace internal {
+// Owns an iterator's read session; closes it when the last copy goes.
+class ReadSessionHandle;
+}  // namespace internal
+
 /// Pages through every row that matches a query, in primary-key order.
 ///
-/// Each Next() runs one query for the rows after the last key returned, so
-/// no row is returned twice and no row that exists for the whole iteration
-/// is skipped, however the pages interleave with writes. Not thread-safe:
-/// use one iterator from one thread at a time (the client may be shared).
+/// The iterator reads a consistent snapshot: at creation it opens a read
+/// session (Connection::OpenReadSession) that pins the collection as it is
+/// then, and every page reads that snapshot. Rows inserted, upserted or
+/// deleted after creation do not change what it returns: a row deleted
+/// later is still returned, a row inserted later is not, and no row is
+/// returned twice or skipped. Each Next() queries the snapshot for the rows
+/// after the last key returned.
+///
+/// The session ends when the last copy of the iterator is destroyed, on
+/// Close(), or after the backend's idle timeout (10 minutes on the embedded
+/// backend and cove-server); Next() on an expired session fails with
+/// NotFound naming the session. On a backend without read sessions (a mock,
+/// or a Milvus server) the iterator reads the current state on every page
+/// instead: no row is returned twice and none that exists for the whole
+/// iteration is skipped, but concurrent writes show (pinned() is false).
+///
+/// Not thread-safe: use one iterator from one thread at a time (the client
+/// may be shared).
 class QueryIterator {
  public:
   /// The next page (at most batch_size rows); an empty page when done.
   absl::StatusOr<std::vector<Row>> Next();
-  /// True once a page came back short (or empty).
+  /// True once a page came back short (or empty), or after Close().
   bool done() const { return done_; }
+  /// True when the iterator reads a pinned snapshot (a read session).
+  bool pinned() const { return session_ != nullptr; }
+  /// Ends the iteration and its read session now (a network call on the
+  /// remote backend). Returns the error of closing the session, e.g.
+  /// NotFound when it had expired; later Next() calls return empty pages.
+  absl::Status Close();
 
  private:
   friend class Client;
@@ -55,21 +81,34 @@ class QueryIterator {
   std::string pk_field_;
   int64_t batch_size_;
   CallOptions call_;
+  std::shared_ptr<internal::ReadSessionHandle> session_;
   std::optional<Value> last_key_;
   int64_t remaining_ = -1;  // request limit left, -1 = unlimited
   bool done_ = false;
 };
 
 /// Pages through the hits of one query vector, closest first, beyond the
-/// 16,384 that one search may return: each Next() is a range search that
-/// starts just before the distance of the last hit (a small band absorbs
-/// rounding differences between index paths) and excludes the hits already
-/// returned in that band. Not thread-safe (see QueryIterator).
+/// 16,384 that one search may return.
+///
+/// Like QueryIterator, it reads the snapshot pinned at creation by a read
+/// session, and the pages together are exactly the rows of that snapshot
+/// that pass the filter (and partitions), in distance order with equal
+/// distances ordered by primary key: none dropped, none repeated, whatever
+/// the index type. Each Next() is an exact scan of the snapshot (the index,
+/// HNSW or IVF, is not used) for the hits after the last one returned: it
+/// costs O(rows x dim) per page, like a FLAT search. On a backend without
+/// read sessions (pinned() false) each page is instead a range search that
+/// starts at the last distance: on approximate indexes it may then skip
+/// rows the index walk missed. Not thread-safe (see QueryIterator).
 class SearchIterator {
  public:
   /// The next page of hits (at most batch_size); an empty page when done.
   absl::StatusOr<std::vector<Hit>> Next();
   bool done() const { return done_; }
+  /// True when the iterator reads a pinned snapshot (a read session).
+  bool pinned() const { return session_ != nullptr; }
+  /// Ends the iteration and its read session now (see QueryIterator).
+  absl::Status Close();
 
  private:
   friend class Client;
@@ -83,14 +122,18 @@ class SearchIterator {
         batch_size_(batch_size),
         call_(std::move(call)) {}
 
+  absl::StatusOr<std::vector<Hit>> NextUnpinned(SearchRequest page);
+
   std::shared_ptr<Connection> connection_;
   SearchRequest request_;
   std::string pk_field_;
   bool larger_is_closer_;
   int64_t batch_size_;
   CallOptions call_;
-  std::optional<float> last_distance_;
-  // Hits already returned within a rounding band of last_distance_.
+  std::shared_ptr<internal::ReadSessionHandle> session_;
+  std::optional<SearchCursor> last_;
+  // Unpinned only: hits already returned within a rounding band of the last
+  // distance.
   std::vector<std::pair<float, Value>> near_last_;
   int64_t remaining_ = -1;
   bool done_ = false;
@@ -277,14 +320,17 @@ class Client {
 
   /// An iterator over every row matching `request` (its filter, partitions
   /// and output fields; its limit, if any, caps the total), in pages of
-  /// batch_size (1 to 16,384) rows. InvalidArgument for a bad batch size or
-  /// a request with ids; NotFound for an unknown collection.
+  /// batch_size (1 to 16,384) rows, over a snapshot pinned now (see
+  /// QueryIterator). InvalidArgument for a bad batch size or a request with
+  /// ids or a session_id; NotFound for an unknown collection;
+  /// ResourceExhausted when the backend holds too many open sessions.
   absl::StatusOr<QueryIterator> NewQueryIterator(QueryRequest request,
                                                  int64_t batch_size = 1000,
                                                  const CallOptions& call = {});
   /// An iterator over the hits of request's single query vector (its
   /// filter, partitions, output fields and search params; request.limit is
-  /// ignored). `limit` caps the total number of hits; -1 means all.
+  /// ignored), over a snapshot pinned now (see SearchIterator). `limit` caps
+  /// the total number of hits; -1 means all. Errors as NewQueryIterator.
   absl::StatusOr<SearchIterator> NewSearchIterator(
       SearchRequest request, int64_t batch_size = 1000, int64_t limit = -1,
       const CallOptions& call = {});

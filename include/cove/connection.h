@@ -122,6 +122,26 @@ class Connection {
   virtual absl::Status Compact(const std::string& collection,
                                const CallOptions& call);
 
+  // Read sessions: consistent snapshots for iterators.
+  /// Pins the current state of a collection (every row, tombstone and
+  /// partition as of now) and returns the id of a read session. Queries and
+  /// searches that name the session (QueryRequest::session_id,
+  /// SearchRequest::session_id) read that state, whatever is inserted,
+  /// upserted, deleted or compacted later. A session ends with
+  /// CloseReadSession, or when it has not been used for the backend's idle
+  /// timeout (embedded and cove-server: 10 minutes); a request naming an
+  /// ended or unknown session fails with NotFound naming the session.
+  /// NotFound for an unknown collection; ResourceExhausted when the backend
+  /// holds its maximum of open sessions (1024); Unimplemented when the
+  /// backend (or the remote server, e.g. Milvus) has no read sessions.
+  virtual absl::StatusOr<std::string> OpenReadSession(
+      const std::string& collection, const CallOptions& call);
+  /// Ends a read session of `collection` and releases its snapshot.
+  /// NotFound when the session is unknown, ended or expired.
+  virtual absl::Status CloseReadSession(const std::string& collection,
+                                        const std::string& session_id,
+                                        const CallOptions& call);
+
   // Users, roles and privileges (Milvus RBAC).
   virtual absl::Status CreateUser(const std::string& user,
                                   const std::string& password,

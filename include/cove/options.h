@@ -37,6 +37,9 @@ struct EmbeddedOptions {
   /// A sealed segment whose deleted fraction exceeds this (0 to 1) is
   /// rewritten without its deleted rows in the background.
   double compaction_deleted_ratio = 0.2;
+  /// Read sessions (the snapshots of iterators) unused for this long end;
+  /// positive.
+  std::chrono::milliseconds read_session_idle_timeout{std::chrono::minutes(10)};
 
   /// InvalidArgument naming the field when an option is out of range.
   absl::Status Validate() const;

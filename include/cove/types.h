@@ -176,6 +176,15 @@ struct DeleteRequest {
   std::map<std::string, Value> filter_params;
 };
 
+/// A position in the (distance, primary key) order of a read-session search:
+/// the last hit returned so far.
+struct SearchCursor {
+  /// The hit's raw metric value, exactly as returned.
+  float distance = 0.0f;
+  /// The hit's primary key (INT64 or VARCHAR, as the schema).
+  Value id;
+};
+
 /// A search: one or more query vectors against one vector field.
 struct SearchRequest {
   std::string collection_name;
@@ -196,6 +205,16 @@ struct SearchRequest {
   std::optional<MetricType> metric_type;
   /// "ef" (HNSW), "nprobe" (IVF), "radius", "range_filter".
   std::map<std::string, Value> params;
+  /// Reads the snapshot pinned by a read session (Connection::OpenReadSession)
+  /// instead of the current state; empty: the current state. A session
+  /// search is an exact scan of the pinned rows (no index is used: O(rows x
+  /// dim) per query), with hits ordered by distance, closest first, and
+  /// equal distances by primary key, ascending. `ef` and `nprobe` are then
+  /// ignored; radius and range_filter apply.
+  std::string session_id;
+  /// With session_id only: just the hits after this one in that order (the
+  /// cursor of SearchIterator). InvalidArgument without a session.
+  std::optional<SearchCursor> search_after;
 
   /// Number of query vectors.
   size_t num_queries() const { return dim == 0 ? 0 : vectors.size() / dim; }
@@ -229,6 +248,9 @@ struct QueryRequest {
   /// 0 means no limit (a filter is then required, as in Milvus).
   int64_t limit = 0;
   int64_t offset = 0;
+  /// Reads the snapshot pinned by a read session (Connection::OpenReadSession)
+  /// instead of the current state; empty: the current state.
+  std::string session_id;
 };
 
 /// Collection statistics.

@@ -304,22 +304,37 @@ def _slice_columns(data: Mapping[str, Any], start: int, stop: int) -> Dict[str, 
     return {k: v[start:stop] for k, v in data.items()}
 
 
+def _close_quietly(it: Any) -> None:
+    # Releases the iterator's snapshot now rather than when garbage collected;
+    # an already expired snapshot is no error here.
+    try:
+        it.close()
+    except Exception:  # noqa: BLE001
+        pass
+
+
 def _query_pages(it: Any) -> Iterator[List[Dict[str, Any]]]:
-    while True:
-        page = it.next()
-        if page:
-            yield page
-        if not page or it.done:
-            return
+    try:
+        while True:
+            page = it.next()
+            if page:
+                yield page
+            if not page or it.done:
+                return
+    finally:
+        _close_quietly(it)
 
 
 def _search_pages(it: Any) -> Iterator[QueryHits]:
-    while True:
-        ids, distances, entities = it.next()
-        if len(distances):
-            yield QueryHits(ids, distances, entities)
-        if not len(distances) or it.done:
-            return
+    try:
+        while True:
+            ids, distances, entities = it.next()
+            if len(distances):
+                yield QueryHits(ids, distances, entities)
+            if not len(distances) or it.done:
+                return
+    finally:
+        _close_quietly(it)
 
 
 # --- the client ------------------------------------------------------------------
@@ -771,10 +786,11 @@ class Client:
                        db_name: Optional[str] = None) -> Iterator[List[Dict[str, Any]]]:
         """Yields the rows matching ``filter`` in pages of up to ``batch_size``.
 
-        Rows come in primary-key order; each page continues after the last key
-        returned, so no row is returned twice and no row that exists for the
-        whole iteration is skipped, whatever writes happen meanwhile.
-        ``limit`` caps the total.
+        Rows come in primary-key order from a snapshot of the collection
+        taken by this call (embedded and cove-server): rows written later do
+        not show, none is returned twice or skipped. The snapshot is released
+        when the generator ends or is closed (``close()``), or after 10
+        minutes unused (then ``NotFoundError``). ``limit`` caps the total.
         """
         it = self._core.new_query_iterator(
             collection, filter=filter, filter_params=dict(filter_params or {}),
@@ -795,6 +811,9 @@ class Client:
         """Yields the hits of ONE query vector, closest first, in pages of up to
         ``batch_size`` (a :class:`QueryHits` each), beyond the 16,384 hits a
         single search may return. ``limit`` caps the total (None: all rows).
+        Like :meth:`query_iterator`, it reads a snapshot taken by this call;
+        each page is an exact scan of it (every matching row once, equal
+        distances by id, on any index type; O(rows) per page).
         """
         metric = to_metric(metric_type)
         core_metric = None if metric is None else getattr(_core.MetricType, metric.value)

@@ -522,6 +522,14 @@ template <typename It>
 class PyIterator {
  public:
   explicit PyIterator(It it) : it_(std::move(it)) {}
+  // Ends the iteration and releases its snapshot now (the Python layer calls
+  // it when a generator ends, so that dropping the iterator later, under the
+  // GIL, makes no network call).
+  absl::Status Close() {
+    py::gil_scoped_release nogil;
+    std::lock_guard<std::mutex> lock(mu_);
+    return it_.Close();
+  }
 
   template <typename R>
   R Next() {
@@ -1298,7 +1306,11 @@ void BindClient(py::module_& m) {
           },
           "The next page (a list of dicts); empty when done.")
       .def_property_readonly("done", &PyQueryIterator::done,
-                             "True once a page came back short.");
+                             "True once a page came back short.")
+      .def(
+          "close", [](PyQueryIterator& it) { Check(it.Close()); },
+          "Ends the iteration and releases its snapshot (NotFoundError when "
+          "the snapshot had expired).");
   py::class_<PySearchIterator>(m, "SearchIterator",
                                "Pages of hits of one query, closest first.")
       .def(
@@ -1313,7 +1325,11 @@ void BindClient(py::module_& m) {
           },
           "The next page as (ids, distances, entities); empty when done.")
       .def_property_readonly("done", &PySearchIterator::done,
-                             "True once a page came back short.");
+                             "True once a page came back short.")
+      .def(
+          "close", [](PySearchIterator& it) { Check(it.Close()); },
+          "Ends the iteration and releases its snapshot (NotFoundError when "
+          "the snapshot had expired).");
 }
 
 // --- the control plane ------------------------------------------------------

@@ -94,6 +94,15 @@ absl::Status Connection::Flush(const std::string&, const CallOptions&) {
 absl::Status Connection::Compact(const std::string&, const CallOptions&) {
   return Missing(*this, "Compact");
 }
+absl::StatusOr<std::string> Connection::OpenReadSession(const std::string&,
+                                                        const CallOptions&) {
+  return Missing(*this, "OpenReadSession");
+}
+absl::Status Connection::CloseReadSession(const std::string&,
+                                          const std::string&,
+                                          const CallOptions&) {
+  return Missing(*this, "CloseReadSession");
+}
 
 absl::StatusOr<std::string> Connection::GetServerVersion(const CallOptions&) {
   return Missing(*this, "GetServerVersion");

@@ -1,5 +1,8 @@
-// Query and search iterators: primary-key cursors and distance cursors over
-// the ordinary Query and Search calls, so that they work on every backend.
+// Query and search iterators. Each pins a consistent snapshot with a read
+// session (Connection::OpenReadSession) and pages through it: primary-key
+// cursors for queries, (distance, primary key) cursors over exact scans for
+// searches. Backends without sessions get the older cursors over the
+// current state.
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -11,15 +14,50 @@
 #include "cove/client.h"
 
 namespace cove {
+namespace internal {
+
+class ReadSessionHandle {
+ public:
+  ReadSessionHandle(std::shared_ptr<Connection> connection,
+                    std::string collection, std::string id, CallOptions call)
+      : connection_(std::move(connection)),
+        collection_(std::move(collection)),
+        id_(std::move(id)),
+        call_(std::move(call)) {}
+  ReadSessionHandle(const ReadSessionHandle&) = delete;
+  ReadSessionHandle& operator=(const ReadSessionHandle&) = delete;
+  // An unclosed session is closed here; its error (e.g. it had expired)
+  // has no one to go to.
+  ~ReadSessionHandle() { (void)Close(); }
+
+  const std::string& id() const { return id_; }
+
+  absl::Status Close() {
+    if (closed_) return absl::OkStatus();
+    closed_ = true;
+    return connection_->CloseReadSession(collection_, id_, call_);
+  }
+
+ private:
+  std::shared_ptr<Connection> connection_;
+  std::string collection_;
+  std::string id_;
+  CallOptions call_;
+  bool closed_ = false;
+};
+
+}  // namespace internal
+
 namespace {
 
 constexpr int64_t kMaxBatch = 16384;
 constexpr char kCursorParam[] = "__cove_cursor";
 constexpr char kSeenParam[] = "__cove_seen";
 
-// Distances computed by different index paths (graph walk, exact scan,
-// batched kernels) may differ in the last bits; the cursor starts this far
-// before the last distance and skips the hits already returned there.
+// Unpinned search pages only: distances computed by different index paths
+// (graph walk, exact scan, batched kernels) may differ in the last bits; the
+// cursor starts this far before the last distance and skips the hits
+// already returned there.
 float Band(float distance) {
   return std::max(1e-6f, 1e-5f * std::fabs(distance));
 }
@@ -51,6 +89,19 @@ absl::Status CheckBatch(int64_t batch_size) {
   return absl::OkStatus();
 }
 
+// Opens the iterator's read session; null when the backend has none.
+absl::StatusOr<std::shared_ptr<internal::ReadSessionHandle>> OpenSession(
+    const std::shared_ptr<Connection>& connection,
+    const std::string& collection, const CallOptions& call) {
+  auto id = connection->OpenReadSession(collection, call);
+  if (absl::IsUnimplemented(id.status())) {
+    return std::shared_ptr<internal::ReadSessionHandle>();
+  }
+  if (!id.ok()) return id.status();
+  return std::make_shared<internal::ReadSessionHandle>(connection, collection,
+                                                       *std::move(id), call);
+}
+
 }  // namespace
 
 absl::StatusOr<QueryIterator> Client::NewQueryIterator(
@@ -64,6 +115,10 @@ absl::StatusOr<QueryIterator> Client::NewQueryIterator(
     return absl::InvalidArgumentError(absl::StrCat(
         "query iterator: offset must be 0 (got ", request.offset, ")"));
   }
+  if (!request.session_id.empty()) {
+    return absl::InvalidArgumentError(
+        "query iterator: session_id is set by the iterator (got one)");
+  }
   for (const auto& [name, value] : request.filter_params) {
     if (name == kCursorParam) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -72,11 +127,21 @@ absl::StatusOr<QueryIterator> Client::NewQueryIterator(
   }
   auto pk = PrimaryKeyField(*connection_, request.collection_name, call);
   if (!pk.ok()) return pk.status();
+  auto session = OpenSession(connection_, request.collection_name, call);
+  if (!session.ok()) return session.status();
   const int64_t limit = request.limit;
   QueryIterator it(connection_, std::move(request), *std::move(pk), batch_size,
                    call);
+  it.session_ = *std::move(session);
+  if (it.session_ != nullptr) it.request_.session_id = it.session_->id();
   it.remaining_ = limit > 0 ? limit : -1;
   return it;
+}
+
+absl::Status QueryIterator::Close() {
+  done_ = true;
+  if (session_ == nullptr) return absl::OkStatus();
+  return session_->Close();
 }
 
 absl::StatusOr<std::vector<Row>> QueryIterator::Next() {
@@ -129,6 +194,16 @@ absl::StatusOr<SearchIterator> Client::NewSearchIterator(
     return absl::InvalidArgumentError(
         "search iterator: radius and range_filter are set by the iterator");
   }
+  if (!request.session_id.empty() || request.search_after.has_value()) {
+    return absl::InvalidArgumentError(
+        "search iterator: session_id and search_after are set by the "
+        "iterator (got one)");
+  }
+  if (limit == 0 || limit < -1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "search iterator limit: expected -1 (all) or a positive number (got ",
+        limit, ")"));
+  }
   auto pk = PrimaryKeyField(*connection_, request.collection_name, call);
   if (!pk.ok()) return pk.status();
   auto indexes = connection_->DescribeIndexes(request.collection_name, call);
@@ -144,15 +219,20 @@ absl::StatusOr<SearchIterator> Client::NewSearchIterator(
         absl::StrCat("search iterator: collection '", request.collection_name,
                      "' has no vector index to tell the metric"));
   }
-  if (limit == 0 || limit < -1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "search iterator limit: expected -1 (all) or a positive number (got ",
-        limit, ")"));
-  }
+  auto session = OpenSession(connection_, request.collection_name, call);
+  if (!session.ok()) return session.status();
   SearchIterator it(connection_, std::move(request), *std::move(pk),
                     *metric != MetricType::kL2, batch_size, call);
+  it.session_ = *std::move(session);
+  if (it.session_ != nullptr) it.request_.session_id = it.session_->id();
   it.remaining_ = limit;
   return it;
+}
+
+absl::Status SearchIterator::Close() {
+  done_ = true;
+  if (session_ == nullptr) return absl::OkStatus();
+  return session_->Close();
 }
 
 absl::StatusOr<std::vector<Hit>> SearchIterator::Next() {
@@ -160,12 +240,30 @@ absl::StatusOr<std::vector<Hit>> SearchIterator::Next() {
   SearchRequest page = request_;
   page.limit =
       remaining_ >= 0 ? std::min(remaining_, batch_size_) : batch_size_;
-  if (last_distance_.has_value()) {
+  if (session_ == nullptr) return NextUnpinned(std::move(page));
+  // An exact scan of the snapshot for the hits after the last one.
+  page.search_after = last_;
+  auto results = connection_->Search(page, call_);
+  if (!results.ok()) return results.status();
+  std::vector<Hit> hits =
+      results->hits.empty() ? std::vector<Hit>{} : std::move(results->hits[0]);
+  if (static_cast<int64_t>(hits.size()) < page.limit) done_ = true;
+  if (!hits.empty()) last_ = SearchCursor{hits.back().distance, hits.back().id};
+  if (remaining_ >= 0) {
+    remaining_ -= static_cast<int64_t>(hits.size());
+    if (remaining_ <= 0) done_ = true;
+  }
+  return hits;
+}
+
+absl::StatusOr<std::vector<Hit>> SearchIterator::NextUnpinned(
+    SearchRequest page) {
+  if (last_.has_value()) {
     // Milvus range semantics: L2 keeps range_filter <= d < radius; IP and
     // COSINE keep radius < s <= range_filter.
-    const float band = Band(*last_distance_);
-    const float start =
-        larger_is_closer_ ? *last_distance_ + band : *last_distance_ - band;
+    const float last = last_->distance;
+    const float band = Band(last);
+    const float start = larger_is_closer_ ? last + band : last - band;
     page.params["range_filter"] = Value(static_cast<double>(start));
     page.params["radius"] =
         Value(larger_is_closer_ ? -static_cast<double>(FLT_MAX)
@@ -186,9 +284,9 @@ absl::StatusOr<std::vector<Hit>> SearchIterator::Next() {
   if (static_cast<int64_t>(hits.size()) < page.limit) done_ = true;
   for (const Hit& h : hits) near_last_.emplace_back(h.distance, h.id);
   if (!hits.empty()) {
-    last_distance_ = hits.back().distance;
-    const float band = Band(*last_distance_);
-    const float edge = *last_distance_;
+    last_ = SearchCursor{hits.back().distance, hits.back().id};
+    const float edge = hits.back().distance;
+    const float band = Band(edge);
     const bool larger = larger_is_closer_;
     near_last_.erase(std::remove_if(near_last_.begin(), near_last_.end(),
                                     [&](const std::pair<float, Value>& e) {

@@ -263,6 +263,22 @@ absl::Status CapacityConnection::Flush(const std::string& collection,
   return inner_->Flush(collection, call);
 }
 
+absl::Status CapacityConnection::Compact(const std::string& collection,
+                                         const CallOptions& call) {
+  return inner_->Compact(collection, call);
+}
+
+absl::StatusOr<std::string> CapacityConnection::OpenReadSession(
+    const std::string& collection, const CallOptions& call) {
+  return inner_->OpenReadSession(collection, call);
+}
+
+absl::Status CapacityConnection::CloseReadSession(const std::string& collection,
+                                                  const std::string& session_id,
+                                                  const CallOptions& call) {
+  return inner_->CloseReadSession(collection, session_id, call);
+}
+
 absl::Status CapacityConnection::CreateUser(const std::string& user,
                                             const std::string& password,
                                             const CallOptions& call) {

@@ -105,6 +105,13 @@ class CapacityConnection : public Connection {
                                          const CallOptions& call) override;
   absl::Status Flush(const std::string& collection,
                      const CallOptions& call) override;
+  absl::Status Compact(const std::string& collection,
+                       const CallOptions& call) override;
+  absl::StatusOr<std::string> OpenReadSession(const std::string& collection,
+                                              const CallOptions& call) override;
+  absl::Status CloseReadSession(const std::string& collection,
+                                const std::string& session_id,
+                                const CallOptions& call) override;
   absl::Status CreateUser(const std::string& user, const std::string& password,
                           const CallOptions& call) override;
   absl::Status UpdatePassword(const std::string& user,

@@ -33,6 +33,12 @@ absl::Status EmbeddedOptions::Validate() const {
         "EmbeddedOptions.compaction_deleted_ratio: expected 0 to 1 (got ",
         compaction_deleted_ratio, ")"));
   }
+  if (read_session_idle_timeout.count() <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "EmbeddedOptions.read_session_idle_timeout: expected a positive "
+        "duration (got ",
+        read_session_idle_timeout.count(), " ms)"));
+  }
   int key_sources = (encryption_key.empty() ? 0 : 1) +
                     (encryption_key_file.empty() ? 0 : 1) +
                     (encryption_key_env.empty() ? 0 : 1);

@@ -15,6 +15,7 @@
 #include "common/cipher.h"
 #include "cove/version.h"
 #include "engine/collection.h"
+#include "engine/read_sessions.h"
 #include "engine/store.h"
 
 namespace cove::internal {
@@ -26,7 +27,8 @@ class EmbeddedConnection : public Connection {
  public:
   explicit EmbeddedConnection(EmbeddedOptions options)
       : options_(std::move(options)),
-        pool_(engine::BuildPool::FromThreadBudget(options_.index_threads)) {
+        pool_(engine::BuildPool::FromThreadBudget(options_.index_threads)),
+        sessions_(SessionOptions(options_)) {
     databases_[kDefaultDatabase];
   }
 
@@ -207,6 +209,7 @@ class EmbeddedConnection : public Connection {
     w.Str(name);
     if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
     it->second->set_logger(nullptr);
+    sessions_.Forget(it->second.get());
     by_id_.erase(it->second->id());
     (*db)->collections.erase(it);
     return absl::OkStatus();
@@ -517,14 +520,32 @@ class EmbeddedConnection : public Connection {
                                        const CallOptions& call) override {
     auto c = Find(request.collection_name, call);
     if (!c.ok()) return c.status();
-    return (*c)->Search(request);
+    auto pinned = Pinned(request.session_id, c->get());
+    if (!pinned.ok()) return pinned.status();
+    return (*c)->Search(request, *pinned);
   }
 
   absl::StatusOr<std::vector<Row>> Query(const QueryRequest& request,
                                          const CallOptions& call) override {
     auto c = Find(request.collection_name, call);
     if (!c.ok()) return c.status();
-    return (*c)->Query(request);
+    auto pinned = Pinned(request.session_id, c->get());
+    if (!pinned.ok()) return pinned.status();
+    return (*c)->Query(request, *pinned);
+  }
+
+  absl::StatusOr<std::string> OpenReadSession(
+      const std::string& collection, const CallOptions& call) override {
+    auto c = Find(collection, call);
+    if (!c.ok()) return c.status();
+    return sessions_.Open(*std::move(c));
+  }
+
+  absl::Status CloseReadSession(const std::string& collection,
+                                const std::string& session_id,
+                                const CallOptions& call) override {
+    // The collection is not needed to find the session; it may even be gone.
+    return sessions_.Close(session_id);
   }
 
   absl::Status Flush(const std::string& collection,
@@ -558,6 +579,26 @@ class EmbeddedConnection : public Connection {
     std::map<std::string, std::shared_ptr<engine::Collection>> collections;
     std::map<std::string, std::string> aliases;  // alias -> collection
   };
+
+  static engine::ReadSessionOptions SessionOptions(
+      const EmbeddedOptions& options) {
+    engine::ReadSessionOptions out;
+    out.idle_timeout = absl::FromChrono(options.read_session_idle_timeout);
+    return out;
+  }
+
+  // The state a read works on: the session's pinned one, or null (the
+  // current state) without a session. Sweeps expired sessions either way.
+  absl::StatusOr<std::shared_ptr<const engine::CollectionState>> Pinned(
+      const std::string& session_id, const engine::Collection* collection) {
+    if (session_id.empty()) {
+      sessions_.Sweep();
+      return std::shared_ptr<const engine::CollectionState>();
+    }
+    auto pinned = sessions_.Use(session_id, collection);
+    if (!pinned.ok()) return pinned.status();
+    return std::move(pinned->state);
+  }
 
   static absl::Status NotFound(const std::string& name) {
     return absl::NotFoundError(
@@ -822,6 +863,8 @@ class EmbeddedConnection : public Connection {
   const EmbeddedOptions options_;
   // Background index builds and compactions of every collection.
   const std::shared_ptr<engine::BuildPool> pool_;
+  // Iterator snapshots (they hold collections, not locks).
+  engine::ReadSessions sessions_;
   // Held shared by every write from its log record to its application, and
   // exclusively by checkpoints, so a snapshot holds every logged write.
   absl::Mutex op_mu_;

@@ -996,6 +996,41 @@ std::vector<Collection::Loc> Collection::LookupIds(
   return rows;
 }
 
+std::vector<Collection::Loc> Collection::LookupIdsIn(
+    const CollectionState& state, const std::vector<Value>& ids) const {
+  const bool int_pk = schema_.fields[pk_index_].type == DataType::kInt64;
+  absl::flat_hash_map<int64_t, std::optional<Loc>> ints;
+  absl::flat_hash_map<std::string, std::optional<Loc>> strings;
+  for (const Value& id : ids) {
+    if (int_pk && id.is_int()) ints.emplace(id.AsInt(), std::nullopt);
+    if (!int_pk && id.is_string()) strings.emplace(id.AsString(), std::nullopt);
+  }
+  // A key has at most one live row in a state (an upsert tombstones the old
+  // row in the batch that adds the new one).
+  for (const auto& seg : state.segments) {
+    const std::vector<Value>& keys = seg->data->columns[pk_index_];
+    for (size_t r = 0; r < seg->rows; ++r) {
+      if (seg->num_deleted > 0 && seg->deleted->Test(r)) continue;
+      const Loc loc = MakeLoc(seg->id, static_cast<uint32_t>(r));
+      if (int_pk) {
+        auto it = ints.find(keys[r].AsInt());
+        if (it != ints.end()) it->second = loc;
+      } else {
+        auto it = strings.find(keys[r].AsString());
+        if (it != strings.end()) it->second = loc;
+      }
+    }
+  }
+  std::vector<Loc> rows;
+  for (const Value& id : ids) {
+    std::optional<Loc> loc;
+    if (int_pk && id.is_int()) loc = ints[id.AsInt()];
+    if (!int_pk && id.is_string()) loc = strings[id.AsString()];
+    if (loc.has_value()) rows.push_back(*loc);
+  }
+  return rows;
+}
+
 absl::StatusOr<MutationResult> Collection::Delete(
     const DeleteRequest& request) {
   if (request.ids.empty() == request.filter.empty()) {
@@ -1197,7 +1232,8 @@ Row Collection::Entity(const SegmentView& seg, uint32_t row,
 }
 
 absl::StatusOr<SearchResults> Collection::Search(
-    const SearchRequest& request) const {
+    const SearchRequest& request,
+    const std::shared_ptr<const CollectionState>& pinned) const {
   if (request.limit < 1 || request.limit > kMaxTopK) {
     return absl::InvalidArgumentError(
         absl::StrCat("search limit: expected 1 to ", kMaxTopK, " (got ",
@@ -1214,10 +1250,18 @@ absl::StatusOr<SearchResults> Collection::Search(
     if (!compiled.ok()) return compiled.status();
     filter = *std::move(compiled);
   }
+  if (request.search_after.has_value() && pinned == nullptr) {
+    return absl::InvalidArgumentError(
+        "search search_after: only a read-session search takes a cursor "
+        "(session_id is empty)");
+  }
   // Everything below reads this snapshot only: no lock is held.
-  const std::shared_ptr<const CollectionState> state = Snapshot();
+  const std::shared_ptr<const CollectionState> state =
+      pinned != nullptr ? pinned : Snapshot();
   const CollectionMeta& meta = *state->meta;
-  if (!meta.loaded) return NotLoaded("search", name());
+  if (!(pinned != nullptr ? load_state() == LoadState::kLoaded : meta.loaded)) {
+    return NotLoaded("search", name());
+  }
   size_t field = 0;
   if (request.anns_field.empty()) {
     if (vector_field_index_.size() > 1) {
@@ -1329,6 +1373,103 @@ absl::StatusOr<SearchResults> Collection::Search(
   SearchResults results;
   const size_t nq = request.vectors.size() / dim;
   std::vector<float> query(dim);
+  if (pinned != nullptr) {
+    // Read sessions (iterators): every allowed row of the pinned state is
+    // scored exactly, the same way on every page, so that pages split one
+    // total order (distance, then primary key) and never drop a row that an
+    // approximate index would have missed.
+    const bool int_pk = schema_.fields[pk_index_].type == DataType::kInt64;
+    std::optional<float> after_key;
+    if (request.search_after.has_value()) {
+      const SearchCursor& after = *request.search_after;
+      if (int_pk ? !after.id.is_int() : !after.id.is_string()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("search search_after.id: expected ",
+                         int_pk ? "an INT64" : "a VARCHAR",
+                         " primary key (got ", after.id.ToJson(), ")"));
+      }
+      if (!std::isfinite(after.distance)) {
+        return absl::InvalidArgumentError(
+            "search search_after.distance: expected a finite number");
+      }
+      after_key = larger_is_closer ? -after.distance : after.distance;
+    }
+    auto key_less = [int_pk](const Value& a, const Value& b) {
+      return int_pk ? a.AsInt() < b.AsInt() : a.AsString() < b.AsString();
+    };
+    const DistanceFn score_fn =
+        metric == Metric::kL2 ? L2SqrFunction() : InnerProductFunction();
+    auto in_range = [&](float score) {
+      // Milvus range semantics: L2 keeps range_filter <= d < radius; IP and
+      // COSINE keep radius < s <= range_filter.
+      if (params.radius.has_value() &&
+          (larger_is_closer ? !(score > *params.radius)
+                            : !(score < *params.radius))) {
+        return false;
+      }
+      if (params.range_filter.has_value() &&
+          (larger_is_closer ? !(score <= *params.range_filter)
+                            : !(score >= *params.range_filter))) {
+        return false;
+      }
+      return true;
+    };
+    std::vector<Candidate> found;
+    for (size_t q = 0; q < nq; ++q) {
+      std::copy_n(request.vectors.begin() + q * dim, dim, query.begin());
+      if (cosine) {
+        float n = Norm(query.data(), dim);
+        if (n > 0) {
+          for (float& x : query) x /= n;
+        }
+      }
+      found.clear();
+      for (size_t t = 0; t < targets.size(); ++t) {
+        const SegmentView& seg = *targets[t].seg;
+        const float* base = seg.data->vectors[field].data.data();
+        const float* inv_norm = seg.data->vectors[field].inv_norm.data();
+        const std::vector<Value>& keys = seg.data->columns[pk_index_];
+        auto visit = [&](size_t r) {
+          float score = score_fn(query.data(), base + r * dim, dim);
+          if (cosine) score *= inv_norm[r];
+          if (!in_range(score)) return;
+          const float key = larger_is_closer ? -score : score;
+          if (after_key.has_value() &&
+              (key < *after_key ||
+               (key == *after_key &&
+                !key_less(request.search_after->id, keys[r])))) {
+            return;
+          }
+          found.push_back(Candidate{key, static_cast<uint32_t>(t),
+                                    static_cast<uint32_t>(r), score});
+        };
+        if (targets[t].allowed.has_value()) {
+          targets[t].allowed->ForEachSet(visit);
+        } else {
+          for (size_t r = 0; r < seg.rows; ++r) visit(r);
+        }
+      }
+      const size_t want = std::min(found.size(), params.k);
+      auto closer = [&](const Candidate& a, const Candidate& b) {
+        if (a.key != b.key) return a.key < b.key;
+        return key_less(targets[a.target].seg->data->columns[pk_index_][a.row],
+                        targets[b.target].seg->data->columns[pk_index_][b.row]);
+      };
+      std::partial_sort(found.begin(), found.begin() + want, found.end(),
+                        closer);
+      std::vector<Hit> hits;
+      for (size_t i = static_cast<size_t>(request.offset); i < want; ++i) {
+        const SegmentView& seg = *targets[found[i].target].seg;
+        Hit hit;
+        hit.id = seg.data->columns[pk_index_][found[i].row];
+        hit.distance = found[i].score;
+        hit.entity = Entity(seg, found[i].row, *fields);
+        hits.push_back(std::move(hit));
+      }
+      results.hits.push_back(std::move(hits));
+    }
+    return results;
+  }
   std::vector<Candidate> merged;
   for (size_t q = 0; q < nq; ++q) {
     std::copy_n(request.vectors.begin() + q * dim, dim, query.begin());
@@ -1387,7 +1528,8 @@ absl::StatusOr<SearchResults> Collection::Search(
 }
 
 absl::StatusOr<std::vector<Row>> Collection::Query(
-    const QueryRequest& request) const {
+    const QueryRequest& request,
+    const std::shared_ptr<const CollectionState>& pinned) const {
   if (request.limit < 0 || request.offset < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "query limit/offset: expected non-negative values (got limit ",
@@ -1414,7 +1556,13 @@ absl::StatusOr<std::vector<Row>> Collection::Query(
   }
   std::shared_ptr<const CollectionState> state;
   std::vector<Loc> locs;
-  if (!request.ids.empty()) {
+  if (pinned != nullptr) {
+    // The pk maps describe the current state: find the ids in the pinned
+    // one by a scan.
+    state = pinned;
+    if (load_state() != LoadState::kLoaded) return NotLoaded("query", name());
+    if (!request.ids.empty()) locs = LookupIdsIn(*state, request.ids);
+  } else if (!request.ids.empty()) {
     // The key lookups and the snapshot under one lock: they agree.
     absl::ReaderMutexLock lock(&state_mu_);
     state = state_;

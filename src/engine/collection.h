@@ -163,8 +163,21 @@ class Collection {
   absl::StatusOr<MutationResult> Insert(const InsertRequest& request,
                                         bool upsert);
   absl::StatusOr<MutationResult> Delete(const DeleteRequest& request);
-  absl::StatusOr<SearchResults> Search(const SearchRequest& request) const;
-  absl::StatusOr<std::vector<Row>> Query(const QueryRequest& request) const;
+  /// Reads the current state, or `pinned` (a state returned by Pin()) when
+  /// given. A search of a pinned state is an exact scan ordered by (distance,
+  /// primary key) that honours request.search_after; request.session_id is
+  /// not looked at here (the caller resolves it to `pinned`).
+  absl::StatusOr<SearchResults> Search(
+      const SearchRequest& request,
+      const std::shared_ptr<const CollectionState>& pinned = nullptr) const;
+  absl::StatusOr<std::vector<Row>> Query(
+      const QueryRequest& request,
+      const std::shared_ptr<const CollectionState>& pinned = nullptr) const;
+
+  /// The current state, for read sessions: holding it keeps every segment,
+  /// tombstone bitset and index of this moment alive (writes and compactions
+  /// copy on write, never change it).
+  std::shared_ptr<const CollectionState> Pin() const { return Snapshot(); }
 
   /// Live (not deleted) rows.
   int64_t row_count() const;
@@ -252,6 +265,9 @@ class Collection {
       const CollectionMeta& meta, const std::vector<std::string>& names) const;
   // Requires mu_ or state_mu_.
   std::vector<Loc> LookupIds(const std::vector<Value>& ids) const;
+  // The same lookup in a given state, by a scan (read sessions).
+  std::vector<Loc> LookupIdsIn(const CollectionState& state,
+                               const std::vector<Value>& ids) const;
   const Value& KeyAt(const CollectionState& state, Loc loc) const;
 
   // Background work.

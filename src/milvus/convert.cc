@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -13,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "common/strings.h"
@@ -1453,6 +1456,14 @@ absl::Status SearchRequestToProto(const SearchRequest& request,
   for (const auto& [k, v] : request.params) params.emplace(k, v);
   AddKv(sp, "params", Value(std::move(params)).ToJson());
   AddKv(sp, "round_decimal", "-1");
+  if (!request.session_id.empty()) {
+    AddKv(sp, kCoveSessionIdKey, request.session_id);
+  }
+  if (request.search_after.has_value()) {
+    AddKv(sp, kCoveSearchAfterDistance,
+          absl::StrFormat("%a", request.search_after->distance));
+    AddKv(sp, kCoveSearchAfterId, request.search_after->id.ToJson());
+  }
   for (const auto& [name, value] : request.filter_params) {
     auto tv = TemplateValueToProto(value);
     if (!tv.ok()) return tv.status();
@@ -1514,10 +1525,32 @@ absl::StatusOr<SearchRequest> SearchRequestFromProto(
   }
   out.dim = bytes_per_query / 4;
   bool have_limit = false;
+  std::optional<float> after_distance;
+  std::optional<Value> after_id;
   for (const common_pb::KeyValuePair& kv : proto.search_params()) {
     const std::string& key = kv.key();
     const std::string& value = kv.value();
-    if (key == "anns_field") {
+    if (key == kCoveSessionIdKey) {
+      out.session_id = value;
+    } else if (key == kCoveSearchAfterDistance) {
+      char* end = nullptr;
+      const float d = std::strtof(value.c_str(), &end);
+      if (value.empty() || end != value.c_str() + value.size() ||
+          !std::isfinite(d)) {
+        return Invalid(absl::StrCat("search param '", kCoveSearchAfterDistance,
+                                    "': expected a finite float (got '", value,
+                                    "')"));
+      }
+      after_distance = d;
+    } else if (key == kCoveSearchAfterId) {
+      auto id = Value::FromJson(value);
+      if (!id.ok() || !(id->is_int() || id->is_string())) {
+        return Invalid(absl::StrCat(
+            "search param '", kCoveSearchAfterId,
+            "': expected a JSON integer or string (got '", value, "')"));
+      }
+      after_id = *std::move(id);
+    } else if (key == "anns_field") {
       out.anns_field = value;
     } else if (key == "topk" || key == "limit") {
       auto n = ParseInt64Param("search topk", value);
@@ -1556,6 +1589,14 @@ absl::StatusOr<SearchRequest> SearchRequestFromProto(
   }
   if (!have_limit) {
     return Invalid("search params: 'topk' is missing");
+  }
+  if (after_distance.has_value() != after_id.has_value()) {
+    return Invalid(absl::StrCat("search params: '", kCoveSearchAfterDistance,
+                                "' and '", kCoveSearchAfterId,
+                                "' go together (got one)"));
+  }
+  if (after_distance.has_value()) {
+    out.search_after = SearchCursor{*after_distance, *std::move(after_id)};
   }
   return out;
 }
@@ -1647,6 +1688,9 @@ absl::Status QueryRequestToProto(const QueryRequest& request,
   if (request.offset > 0) {
     AddKv(out->mutable_query_params(), "offset", absl::StrCat(request.offset));
   }
+  if (!request.session_id.empty()) {
+    AddKv(out->mutable_query_params(), kCoveSessionIdKey, request.session_id);
+  }
   for (const auto& [name, value] : request.filter_params) {
     auto tv = TemplateValueToProto(value);
     if (!tv.ok()) return tv.status();
@@ -1678,6 +1722,8 @@ absl::StatusOr<QueryRequest> QueryRequestFromProto(
       auto n = ParseInt64Param("query offset", kv.value());
       if (!n.ok()) return n.status();
       out.offset = *n;
+    } else if (kv.key() == kCoveSessionIdKey) {
+      out.session_id = kv.value();
     }
   }
   return out;

@@ -38,6 +38,20 @@ namespace schema_pb = ::milvus::proto::schema;
 
 /// The hidden JSON field that keeps the dynamic keys of a row.
 inline constexpr char kMetaFieldName[] = "$meta";
+
+/// Read sessions on the wire (a cove extension; Milvus ignores these keys):
+///   - open: a Query with query_params {kCoveReadSessionKey: "open"}; the
+///     reply carries the id in session_ts and in the status' extra_info
+///     under kCoveSessionIdKey (its absence: the server has no sessions);
+///   - close: a Query with {kCoveReadSessionKey: "close",
+///     kCoveSessionIdKey: id};
+///   - reads: Query query_params / Search search_params
+///     {kCoveSessionIdKey: id}; a search cursor adds kCoveSearchAfterDistance
+///     (a C99 hex float, exact) and kCoveSearchAfterId (the key as JSON).
+inline constexpr char kCoveReadSessionKey[] = "cove_read_session";
+inline constexpr char kCoveSessionIdKey[] = "cove_session_id";
+inline constexpr char kCoveSearchAfterDistance[] = "cove_search_after_distance";
+inline constexpr char kCoveSearchAfterId[] = "cove_search_after_id";
 /// The output field of a counting query.
 inline constexpr char kCountStar[] = "count(*)";
 /// Key of common.Status.extra_info carrying the exact absl code between two

@@ -79,6 +79,10 @@ namespace stub_pb = ::milvus::proto;
   X(Search, stub_pb::milvus::SearchRequest, stub_pb::milvus::SearchResults)    \
   X(Query, stub_pb::milvus::QueryRequest, stub_pb::milvus::QueryResults)       \
   X(Flush, stub_pb::milvus::FlushRequest, stub_pb::milvus::FlushResponse)      \
+  X(ManualCompaction, stub_pb::milvus::ManualCompactionRequest,                \
+    stub_pb::milvus::ManualCompactionResponse)                                 \
+  X(GetCompactionState, stub_pb::milvus::GetCompactionStateRequest,            \
+    stub_pb::milvus::GetCompactionStateResponse)                               \
   X(CreateCredential, stub_pb::milvus::CreateCredentialRequest,                \
     stub_pb::common::Status)                                                   \
   X(UpdateCredential, stub_pb::milvus::UpdateCredentialRequest,                \

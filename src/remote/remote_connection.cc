@@ -29,6 +29,13 @@ constexpr int kDefaultHttpPort = 19530;
 constexpr int kDefaultHttpsPort = 443;
 constexpr int kMaxMessageBytes = 512 * 1024 * 1024;
 
+void AddSessionKv(milvus_pb::QueryRequest* request, const char* key,
+                  const std::string& value) {
+  common_pb::KeyValuePair* kv = request->add_query_params();
+  kv->set_key(key);
+  kv->set_value(value);
+}
+
 absl::Status FromGrpc(const char* rpc, const grpc::Status& s) {
   // gRPC and absl share the canonical code numbers.
   auto code = static_cast<absl::StatusCode>(static_cast<int>(s.error_code()));
@@ -553,6 +560,81 @@ class RemoteConnection final : public Connection {
         Call(&MilvusStub::Query, "Query", true, proto, &response, call);
     if (!s.ok()) return s;
     return QueryResultsFromProto(response);
+  }
+
+  // Milvus compacts in the background: start it with ManualCompaction,
+  // then poll GetCompactionState until Completed, within the deadline.
+  absl::Status Compact(const std::string& collection,
+                       const CallOptions& call) override {
+    auto described = Describe(collection, call);
+    if (!described.ok()) return described.status();
+    milvus_pb::ManualCompactionRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(collection);
+    request.set_collectionid(described->description.collection_id);
+    milvus_pb::ManualCompactionResponse started;
+    absl::Status s = Call(&MilvusStub::ManualCompaction, "ManualCompaction",
+                          false, request, &started, call);
+    if (!s.ok()) return s;
+    const auto deadline =
+        clock_.now() + call.timeout.value_or(options_.timeout);
+    std::chrono::milliseconds delay(10);
+    while (true) {
+      milvus_pb::GetCompactionStateRequest poll;
+      poll.set_compactionid(started.compactionid());
+      milvus_pb::GetCompactionStateResponse state;
+      s = Call(&MilvusStub::GetCompactionState, "GetCompactionState", true,
+               poll, &state, call);
+      if (!s.ok()) return s;
+      if (state.failedplanno() > 0) {
+        return absl::InternalError(absl::StrCat(
+            "compact collection '", collection, "': ", state.failedplanno(),
+            " compaction plan(s) failed on the server"));
+      }
+      if (state.state() == common_pb::Completed) return absl::OkStatus();
+      if (clock_.now() + delay >= deadline) {
+        return absl::DeadlineExceededError(absl::StrCat(
+            "compact collection '", collection, "': compaction ",
+            started.compactionid(), " still running at the deadline"));
+      }
+      clock_.sleep(delay);
+      delay = std::min(delay * 2, std::chrono::milliseconds(1000));
+    }
+  }
+
+  absl::StatusOr<std::string> OpenReadSession(
+      const std::string& collection, const CallOptions& call) override {
+    milvus_pb::QueryRequest proto;
+    proto.set_db_name(Db(call));
+    proto.set_collection_name(collection);
+    proto.add_output_fields("count(*)");
+    AddSessionKv(&proto, kCoveReadSessionKey, "open");
+    proto.set_consistency_level(common_pb::Strong);
+    milvus_pb::QueryResults response;
+    // Not retried: a retry after a lost reply would open a second session.
+    absl::Status s =
+        Call(&MilvusStub::Query, "Query", false, proto, &response, call);
+    if (!s.ok()) return s;
+    auto id = response.status().extra_info().find(kCoveSessionIdKey);
+    if (id == response.status().extra_info().end() || id->second.empty()) {
+      // A Milvus server ignores the key and just counts.
+      return absl::UnimplementedError(
+          "OpenReadSession: the server has no read sessions (cove-server "
+          "has them; Milvus does not)");
+    }
+    return id->second;
+  }
+
+  absl::Status CloseReadSession(const std::string& collection,
+                                const std::string& session_id,
+                                const CallOptions& call) override {
+    milvus_pb::QueryRequest proto;
+    proto.set_db_name(Db(call));
+    proto.set_collection_name(collection);
+    AddSessionKv(&proto, kCoveReadSessionKey, "close");
+    AddSessionKv(&proto, kCoveSessionIdKey, session_id);
+    milvus_pb::QueryResults response;
+    return Call(&MilvusStub::Query, "Query", false, proto, &response, call);
   }
 
   absl::Status Flush(const std::string& collection,

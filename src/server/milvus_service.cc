@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
 #include "cove/version.h"
@@ -851,6 +852,9 @@ grpc::Status MilvusServiceImpl::Search(grpc::ServerContext* context,
 grpc::Status MilvusServiceImpl::Query(grpc::ServerContext* context,
                                       const milvus_pb::QueryRequest* request,
                                       milvus_pb::QueryResults* response) {
+  const std::string session_verb = internal::FindKeyValue(
+      request->query_params(), internal::kCoveReadSessionKey);
+  if (!session_verb.empty()) return ReadSession(context, *request, response);
   return Handle(context, *request, response, [&](const Caller& c) {
     auto query = internal::QueryRequestFromProto(*request);
     if (!query.ok()) return query.status();
@@ -861,6 +865,50 @@ grpc::Status MilvusServiceImpl::Query(grpc::ServerContext* context,
     response->set_collection_name(query->collection_name);
     return internal::QueryResultsToProto(*rows, *schema, *query, response);
   });
+}
+
+// Cove's read sessions (iterator snapshots) ride on Query: see
+// kCoveReadSessionKey in milvus/convert.h.
+grpc::Status MilvusServiceImpl::ReadSession(
+    grpc::ServerContext* context, const milvus_pb::QueryRequest& request,
+    milvus_pb::QueryResults* response) {
+  std::string opened;
+  grpc::Status status =
+      Handle(context, request, response, [&](const Caller& c) {
+        const std::string verb = internal::FindKeyValue(
+            request.query_params(), internal::kCoveReadSessionKey);
+        if (verb == "open") {
+          auto id =
+              connection_->OpenReadSession(request.collection_name(), c.call);
+          if (!id.ok()) return id.status();
+          opened = *std::move(id);
+          return absl::OkStatus();
+        }
+        if (verb == "close") {
+          const std::string id = internal::FindKeyValue(
+              request.query_params(), internal::kCoveSessionIdKey);
+          if (id.empty()) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("read session close: query param '",
+                             internal::kCoveSessionIdKey, "' is missing"));
+          }
+          return connection_->CloseReadSession(request.collection_name(), id,
+                                               c.call);
+        }
+        return absl::InvalidArgumentError(
+            absl::StrCat("query param '", internal::kCoveReadSessionKey,
+                         "': expected 'open' or 'close' (got '", verb, "')"));
+      });
+  if (!opened.empty() && response->status().code() == 0) {
+    response->set_collection_name(request.collection_name());
+    (*response->mutable_status()
+          ->mutable_extra_info())[internal::kCoveSessionIdKey] = opened;
+    // Session ids are decimal 63-bit numbers: also in session_ts, where
+    // Milvus puts the timestamp of an iterator's snapshot.
+    uint64_t ts = 0;
+    if (absl::SimpleAtoi(opened, &ts)) response->set_session_ts(ts);
+  }
+  return status;
 }
 
 grpc::Status MilvusServiceImpl::Flush(grpc::ServerContext* context,
@@ -1177,18 +1225,64 @@ grpc::Status MilvusServiceImpl::LoadBalance(
   return Unsupported(context, *request, response, "LoadBalance");
 }
 
+// Compaction is synchronous in Cove: ManualCompaction returns once it is
+// done, and GetCompactionState reports the ids it handed out as Completed.
 grpc::Status MilvusServiceImpl::GetCompactionState(
     grpc::ServerContext* context,
     const milvus_pb::GetCompactionStateRequest* request,
     milvus_pb::GetCompactionStateResponse* response) {
-  return Unsupported(context, *request, response, "GetCompactionState");
+  return Handle(context, *request, response, [&](const Caller&) {
+    {
+      absl::MutexLock lock(&compaction_mu_);
+      if (completed_compactions_.count(request->compactionid()) == 0) {
+        return absl::NotFoundError(
+            absl::StrCat("compaction ", request->compactionid(),
+                         " not found (unknown, or older than the last ",
+                         kMaxCompactionsKept, " compactions)"));
+      }
+    }
+    response->set_state(common_pb::Completed);
+    response->set_completedplanno(1);
+    return absl::OkStatus();
+  });
 }
 
 grpc::Status MilvusServiceImpl::ManualCompaction(
     grpc::ServerContext* context,
     const milvus_pb::ManualCompactionRequest* request,
     milvus_pb::ManualCompactionResponse* response) {
-  return Unsupported(context, *request, response, "ManualCompaction");
+  return Handle(context, *request, response, [&](const Caller& c) {
+    std::string name = request->collection_name();
+    if (name.empty()) {
+      // Older clients name the collection by id only.
+      if (request->collectionid() == 0) {
+        return absl::InvalidArgumentError(
+            "manual compaction: collection_name and collectionID are both "
+            "empty");
+      }
+      auto names = connection_->ListCollections(c.call);
+      if (!names.ok()) return names.status();
+      for (const std::string& n : *names) {
+        auto d = connection_->DescribeCollection(n, c.call);
+        if (d.ok() && d->collection_id == request->collectionid()) name = n;
+      }
+      if (name.empty()) {
+        return absl::NotFoundError(absl::StrCat(
+            "collection id ", request->collectionid(), " not found"));
+      }
+    }
+    absl::Status s = connection_->Compact(name, c.call);
+    if (!s.ok()) return s;
+    absl::MutexLock lock(&compaction_mu_);
+    const int64_t id = next_compaction_id_++;
+    completed_compactions_.insert(id);
+    while (completed_compactions_.size() > kMaxCompactionsKept) {
+      completed_compactions_.erase(completed_compactions_.begin());
+    }
+    response->set_compactionid(id);
+    response->set_compactionplancount(1);
+    return absl::OkStatus();
+  });
 }
 
 grpc::Status MilvusServiceImpl::GetCompactionStateWithPlans(

@@ -12,10 +12,12 @@
 
 #include <atomic>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "auth/auth_store.h"
 #include "cove/connection.h"
 #include "milvus.grpc.pb.h"
@@ -391,6 +393,10 @@ class MilvusServiceImpl final : public milvus_pb::MilvusService::Service {
   template <typename Request, typename Response, typename Fn>
   grpc::Status Handle(grpc::ServerContext* context, const Request& request,
                       Response* response, Fn&& fn);
+  // Opens or closes a read session (a Query carrying kCoveReadSessionKey).
+  grpc::Status ReadSession(grpc::ServerContext* context,
+                           const milvus_pb::QueryRequest& request,
+                           milvus_pb::QueryResults* response);
   template <typename Request, typename Response>
   grpc::Status Unsupported(grpc::ServerContext* context, const Request& request,
                            Response* response, const char* rpc);
@@ -413,6 +419,11 @@ class MilvusServiceImpl final : public milvus_pb::MilvusService::Service {
   const std::shared_ptr<auth::AuthStore> auth_;
   const Options options_;
   std::atomic<int64_t> next_identifier_{1};
+  // Ids of the compactions done (the most recent kMaxCompactionsKept).
+  static constexpr size_t kMaxCompactionsKept = 4096;
+  absl::Mutex compaction_mu_;
+  int64_t next_compaction_id_ ABSL_GUARDED_BY(compaction_mu_) = 1;
+  std::set<int64_t> completed_compactions_ ABSL_GUARDED_BY(compaction_mu_);
 };
 
 }  // namespace cove::server

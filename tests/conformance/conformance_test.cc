@@ -2,10 +2,13 @@
 // embedded engine, and the remote backend talking to an in-process
 // cove-server on 127.0.0.1 port 0), so that code moves from local to remote
 // unchanged.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "cove/client.h"
@@ -52,6 +55,32 @@ class ConformanceTest : public ::testing::TestWithParam<Backend> {
   }
 
   Client& client() { return *client_; }
+
+  // Starts over with a backend whose segments seal at `rows` rows, so that
+  // small collections get sealed, indexed and compacted segments.
+  void ReopenWithSealRows(int64_t rows) {
+    EmbeddedOptions embedded;
+    embedded.segment_seal_rows = rows;
+    TearDown();
+    if (GetParam() == Backend::kEmbedded) {
+      ClientOptions options;
+      options.embedded = embedded;
+      auto client = Client::Open(":memory:", options);
+      ASSERT_THAT(client, IsOk());
+      client_ = std::make_unique<Client>(*std::move(client));
+      return;
+    }
+    server::ServerOptions options = cove::testing::TestServerOptions();
+    auto connection = internal::MakeEmbeddedConnection(":memory:", embedded);
+    ASSERT_THAT(connection, IsOk());
+    options.connection = *std::move(connection);
+    auto server = cove::testing::StartTestServer(options);
+    ASSERT_THAT(server, IsOk());
+    server_ = *std::move(server);
+    auto client = cove::testing::ConnectTo(*server_);
+    ASSERT_THAT(client, IsOk());
+    client_ = std::make_unique<Client>(*std::move(client));
+  }
 
   // A quick collection "docs": id INT64, vector dim 4 (L2), dynamic fields,
   // with rows i = 0..n-1: vector (i, 0, 0, 0), "tag" = "t<i%3>", "n" = i.
@@ -686,6 +715,263 @@ TEST_P(ConformanceTest, Aliases) {
   EXPECT_EQ(d.collection, "docs2");
   ASSERT_THAT(c.DropAlias("current", {}), IsOk());
   EXPECT_THAT(c.DescribeAlias("current", {}),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+// --- iterators over a pinned snapshot
+// ------------------------------------------------
+
+// A collection "snap": id INT64, "vec" FLOAT_VECTOR dim 8 (L2, index
+// `type`), "n" INT64; rows i = 0..n-1 with small integer components, so that
+// squared distances are exact integers with many ties.
+struct SnapRow {
+  int64_t id;
+  std::vector<float> vec;
+  int64_t n;
+};
+
+std::vector<float> SnapVector(int64_t i) {
+  std::vector<float> v(8);
+  for (int d = 0; d < 8; ++d) v[d] = static_cast<float>((i * (d + 3) + d) % 4);
+  return v;
+}
+
+void MakeSnap(Client& client, IndexType type, int n,
+              std::vector<SnapRow>* rows) {
+  CollectionSchema schema;
+  FieldSchema id;
+  id.name = "id";
+  id.type = DataType::kInt64;
+  id.is_primary_key = true;
+  FieldSchema vec;
+  vec.name = "vec";
+  vec.type = DataType::kFloatVector;
+  vec.dim = 8;
+  FieldSchema num;
+  num.name = "n";
+  num.type = DataType::kInt64;
+  schema.AddField(id).AddField(vec).AddField(num);
+  IndexSpec index;
+  index.field_name = "vec";
+  index.index_type = type;
+  index.metric_type = MetricType::kL2;
+  if (type == IndexType::kHnsw) {
+    // A small graph: its walks miss rows, which a cursor over it would drop.
+    index.params = {{"M", "4"}, {"efConstruction", "8"}};
+  }
+  ASSERT_THAT(client.CreateCollection("snap", schema, {index}), IsOk());
+  std::vector<Row> insert;
+  for (int i = 0; i < n; ++i) {
+    SnapRow r{i, SnapVector(i), i};
+    insert.push_back({{"id", Value(r.id)},
+                      {"vec", Value::FloatVector(r.vec)},
+                      {"n", Value(r.n)}});
+    rows->push_back(std::move(r));
+  }
+  ASSERT_THAT(client.Insert("snap", std::move(insert)), IsOk());
+}
+
+// Writes between pages: inserts new rows that match every filter, upserts
+// rows (new "n", new vector), deletes rows both before and after the
+// cursor, and compacts.
+void WriteBetweenPages(Client& client, int page, int n) {
+  std::vector<Row> fresh;
+  for (int i = 0; i < 5; ++i) {
+    const int64_t id = 100000 + page * 10 + i;
+    fresh.push_back({{"id", Value(id)},
+                     {"vec", Value::FloatVector(std::vector<float>(8, 0.0f))},
+                     {"n", Value(int64_t{2})}});
+  }
+  ASSERT_THAT(client.Insert("snap", std::move(fresh)), IsOk());
+  std::vector<Row> changed;
+  for (int i = 0; i < 4; ++i) {
+    const int64_t id = (page * 37 + i * 101) % n;
+    changed.push_back({{"id", Value(id)},
+                       {"vec", Value::FloatVector(std::vector<float>(8, 9.0f))},
+                       {"n", Value(int64_t{-1})}});
+  }
+  ASSERT_THAT(client.Upsert("snap", std::move(changed)), IsOk());
+  std::vector<Value> gone;
+  for (int i = 0; i < 6; ++i) gone.push_back(Value((page * 53 + i * 71) % n));
+  ASSERT_THAT(client.Delete("snap", std::move(gone)), IsOk());
+  // Compaction rewrites segments; the pinned snapshot keeps the old ones.
+  absl::Status compacted = client.Compact("snap");
+  ASSERT_THAT(compacted, IsOk());
+}
+
+TEST_P(ConformanceTest, QueryIteratorReadsTheSnapshotOfItsCreation) {
+  ReopenWithSealRows(200);
+  constexpr int kRows = 900;
+  std::vector<SnapRow> rows;
+  MakeSnap(client(), IndexType::kFlat, kRows, &rows);
+  QueryRequest q;
+  q.collection_name = "snap";
+  q.filter = "n % 3 != 1";
+  q.output_fields = {"n"};
+  ASSERT_OK_AND_ASSIGN(QueryIterator it, client().NewQueryIterator(q, 64));
+  EXPECT_TRUE(it.pinned());
+  std::vector<std::pair<int64_t, int64_t>> expected;  // (id, n)
+  for (const SnapRow& r : rows) {
+    if (r.n % 3 != 1) expected.emplace_back(r.id, r.n);
+  }
+  std::vector<std::pair<int64_t, int64_t>> got;
+  for (int page = 0; !it.done(); ++page) {
+    ASSERT_OK_AND_ASSIGN(std::vector<Row> rows_page, it.Next());
+    for (const Row& r : rows_page) {
+      got.emplace_back(r.at("id").AsInt(), r.at("n").AsInt());
+    }
+    WriteBetweenPages(client(), page, kRows);
+    ASSERT_LT(page, 100);
+  }
+  EXPECT_EQ(got, expected);  // no drop, no repeat, key order, old values
+  EXPECT_THAT(it.Close(), IsOk());
+
+  // With a limit.
+  q.limit = 100;
+  ASSERT_OK_AND_ASSIGN(QueryIterator capped, client().NewQueryIterator(q, 30));
+  size_t total = 0;
+  while (!capped.done()) {
+    ASSERT_OK_AND_ASSIGN(auto page, capped.Next());
+    total += page.size();
+  }
+  EXPECT_EQ(total, 100u);
+}
+
+TEST_P(ConformanceTest, SearchIteratorIsExactOnTheSnapshot) {
+  ReopenWithSealRows(256);
+  for (IndexType type : {IndexType::kFlat, IndexType::kHnsw}) {
+    SCOPED_TRACE(IndexTypeName(type));
+    constexpr int kRows = 1200;
+    std::vector<SnapRow> rows;
+    MakeSnap(client(), type, kRows, &rows);
+    const std::vector<float> query = {1, 2, 0, 3, 1, 1, 2, 0};
+    // The oracle: the snapshot's matching rows by (distance, id); the
+    // distances are exact small integers.
+    std::vector<std::pair<float, int64_t>> expected;
+    for (const SnapRow& r : rows) {
+      if (r.n % 4 == 0) continue;
+      float d = 0;
+      for (int k = 0; k < 8; ++k)
+        d += (r.vec[k] - query[k]) * (r.vec[k] - query[k]);
+      expected.emplace_back(d, r.id);
+    }
+    std::sort(expected.begin(), expected.end());
+    SearchRequest s;
+    s.collection_name = "snap";
+    s.vectors = query;
+    s.dim = 8;
+    s.filter = "n % 4 != 0";
+    s.output_fields = {"n"};
+    ASSERT_OK_AND_ASSIGN(SearchIterator it,
+                         client().NewSearchIterator(s, /*batch_size=*/97));
+    EXPECT_TRUE(it.pinned());
+    std::vector<std::pair<float, int64_t>> got;
+    for (int page = 0; !it.done(); ++page) {
+      ASSERT_OK_AND_ASSIGN(std::vector<Hit> hits, it.Next());
+      for (const Hit& h : hits) {
+        got.emplace_back(h.distance, h.id.AsInt());
+        EXPECT_EQ(h.entity.at("n"), Value(h.id.AsInt()));  // old values
+      }
+      WriteBetweenPages(client(), page, kRows);
+      ASSERT_LT(page, 100);
+    }
+    EXPECT_EQ(got, expected);  // every row once, in (distance, id) order
+
+    // A limit caps the hits; the first ones are the closest.
+    ASSERT_OK_AND_ASSIGN(SearchIterator capped,
+                         client().NewSearchIterator(s, 40, /*limit=*/150));
+    std::vector<int64_t> capped_ids;
+    while (!capped.done()) {
+      ASSERT_OK_AND_ASSIGN(auto hits, capped.Next());
+      for (const Hit& h : hits) capped_ids.push_back(h.id.AsInt());
+    }
+    EXPECT_EQ(capped_ids.size(), 150u);
+    ASSERT_THAT(client().DropCollection("snap"), IsOk());
+  }
+}
+
+TEST_P(ConformanceTest, ReadSessionsEndWithAClearError) {
+  std::vector<SnapRow> rows;
+  MakeSnap(client(), IndexType::kFlat, 50, &rows);
+  Connection& c = *client().connection();
+  ASSERT_OK_AND_ASSIGN(std::string id, c.OpenReadSession("snap", {}));
+  ASSERT_THAT(client().Delete("snap", {Value(int64_t{7})}), IsOk());
+  QueryRequest q;
+  q.collection_name = "snap";
+  q.session_id = id;
+  q.output_fields = {"count(*)"};
+  ASSERT_OK_AND_ASSIGN(std::vector<Row> count, c.Query(q, {}));
+  EXPECT_EQ(count.at(0).at("count(*)"), Value(int64_t{50}));
+  // Get by ids reads the snapshot too: the deleted row is still there.
+  q.output_fields = {"id", "n"};
+  q.ids = {Value(int64_t{7}), Value(int64_t{3})};
+  ASSERT_OK_AND_ASSIGN(std::vector<Row> got, c.Query(q, {}));
+  std::vector<int64_t> got_ids;
+  for (const Row& r : got) got_ids.push_back(r.at("id").AsInt());
+  EXPECT_THAT(got_ids, UnorderedElementsAre(7, 3));
+  q.ids.clear();
+  q.output_fields = {"count(*)"};
+
+  ASSERT_THAT(c.CloseReadSession("snap", id, {}), IsOk());
+  EXPECT_THAT(c.Query(q, {}), StatusIs(absl::StatusCode::kNotFound,
+                                       HasSubstr("read session '" + id)));
+  SearchRequest s;
+  s.collection_name = "snap";
+  s.vectors = std::vector<float>(8, 1.0f);
+  s.dim = 8;
+  s.session_id = id;
+  EXPECT_THAT(c.Search(s, {}), StatusIs(absl::StatusCode::kNotFound,
+                                        HasSubstr("read session '" + id)));
+  EXPECT_THAT(c.CloseReadSession("snap", id, {}),
+              StatusIs(absl::StatusCode::kNotFound));
+  q.session_id = "12345";
+  EXPECT_THAT(c.Query(q, {}), StatusIs(absl::StatusCode::kNotFound,
+                                       HasSubstr("read session '12345'")));
+  // A cursor needs a session.
+  s.session_id.clear();
+  s.search_after = SearchCursor{1.0f, Value(int64_t{3})};
+  EXPECT_THAT(c.Search(s, {}), StatusIs(absl::StatusCode::kInvalidArgument));
+
+  // A session belongs to its collection.
+  MakeDocs(5);
+  ASSERT_OK_AND_ASSIGN(std::string other, c.OpenReadSession("snap", {}));
+  q.collection_name = "docs";
+  q.session_id = other;
+  EXPECT_THAT(c.Query(q, {}), StatusIs(absl::StatusCode::kInvalidArgument,
+                                       HasSubstr("belongs to collection")));
+  // Dropping the collection ends its sessions.
+  ASSERT_THAT(client().DropCollection("snap"), IsOk());
+  EXPECT_THAT(c.CloseReadSession("snap", other, {}),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(c.OpenReadSession("snap", {}),
+              StatusIs(absl::StatusCode::kNotFound));
+
+  // An iterator closed early: its session is gone, and Next() is empty.
+  QueryRequest all;
+  all.collection_name = "docs";
+  all.filter = "id >= 0";
+  ASSERT_OK_AND_ASSIGN(QueryIterator it, client().NewQueryIterator(all, 2));
+  ASSERT_THAT(it.Close(), IsOk());
+  EXPECT_TRUE(it.done());
+  ASSERT_OK_AND_ASSIGN(std::vector<Row> empty, it.Next());
+  EXPECT_TRUE(empty.empty());
+}
+
+TEST_P(ConformanceTest, CompactKeepsContent) {
+  ReopenWithSealRows(8);
+  MakeDocs(40);
+  std::vector<Value> gone;
+  for (int i = 0; i < 40; i += 3) gone.push_back(Value(int64_t{i}));
+  ASSERT_THAT(client().Delete("docs", gone), IsOk());
+  ASSERT_THAT(client().Compact("docs"), IsOk());
+  QueryRequest q;
+  q.collection_name = "docs";
+  q.filter = "n >= 0";
+  q.output_fields = {"n"};
+  ASSERT_OK_AND_ASSIGN(std::vector<Row> rows, client().Query(q));
+  EXPECT_EQ(rows.size(), 40u - gone.size());
+  for (const Row& r : rows) EXPECT_NE(r.at("n").AsInt() % 3, 0);
+  EXPECT_THAT(client().Compact("missing"),
               StatusIs(absl::StatusCode::kNotFound));
 }
 

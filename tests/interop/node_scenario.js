@@ -101,6 +101,32 @@ async function main() {
   const after = await client.count({ collection_name: 'docs' });
   check(Number(after.data) === 7, 'count after delete', after);
 
+  // Compaction: the SDK sends ManualCompaction with the collection id only,
+  // then the state of the returned compaction id.
+  const compaction = await client.compact({ collection_name: 'docs' });
+  ok(compaction, 'compact');
+  const compactionState = await client.getCompactionState({
+    compactionID: compaction.compactionID });
+  ok(compactionState, 'getCompactionState');
+  check(compactionState.state === 'Completed', 'compaction completed',
+        compactionState);
+  const compacted = await client.count({ collection_name: 'docs' });
+  check(Number(compacted.data) === 7, 'count after compaction', compacted);
+
+  // The SDK's own query iterator (pk cursor over plain queries, with its
+  // usual consistency settings) works unchanged. (It must be given `expr`:
+  // a `filter` would win over the cursor expression it writes to `expr`.)
+  const iterator = await client.queryIterator({ collection_name: 'docs',
+                                                expr: 'id >= 0',
+                                                batchSize: 3,
+                                                output_fields: ['id'] });
+  const iterated = [];
+  for await (const batch of iterator) {
+    for (const r of batch) iterated.push(Number(r.id));
+  }
+  check(JSON.stringify(iterated) === '[0,4,5,6,7,8,9]', 'queryIterator',
+        iterated);
+
   // Errors travel in the status.
   const missing = await client.describeCollection({ collection_name: 'nope' });
   check(missing.status.error_code === 'CollectionNotExists' &&

@@ -134,8 +134,37 @@ class FakeStub : public MilvusStub {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, "down");
   }
 
+  // Compaction: Executing for `compaction_polls_executing` polls, then
+  // Completed.
+  grpc::Status ManualCompaction(
+      grpc::ClientContext&, const milvus_pb::ManualCompactionRequest& request,
+      milvus_pb::ManualCompactionResponse* response) override {
+    last_compaction = request;
+    *response->mutable_status() = Ok();
+    response->set_compactionid(4242);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status GetCompactionState(
+      grpc::ClientContext&, const milvus_pb::GetCompactionStateRequest& request,
+      milvus_pb::GetCompactionStateResponse* response) override {
+    ++compaction_polls;
+    *response->mutable_status() = Ok();
+    if (request.compactionid() != 4242) {
+      *response->mutable_status() =
+          StatusToProto(absl::NotFoundError("compaction not found"));
+      return grpc::Status::OK;
+    }
+    response->set_state(compaction_polls_executing-- > 0
+                            ? common_pb::Executing
+                            : common_pb::Completed);
+    return grpc::Status::OK;
+  }
+
   std::atomic<int> connects{0}, has_calls{0}, describes{0}, inserts{0},
-      searches{0};
+      searches{0}, compaction_polls{0};
+  int compaction_polls_executing = 0;
+  milvus_pb::ManualCompactionRequest last_compaction;
   int connect_unavailable = 0;
   int fail_has = 0;
   int business_unavailable = 0;
@@ -334,6 +363,36 @@ TEST_F(RemoteConnectionTest, GetFoldsIdsIntoTheFilter) {
   query.ids = {Value("x")};
   EXPECT_THAT(conn->Query(query, CallOptions{}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("ids")));
+}
+
+TEST_F(RemoteConnectionTest, CompactPollsTheStateUntilCompleted) {
+  auto conn = Open();
+  stub_->compaction_polls_executing = 3;
+  ASSERT_THAT(conn->Compact("docs", CallOptions{}), IsOk());
+  EXPECT_EQ(stub_->last_compaction.collection_name(), "docs");
+  EXPECT_EQ(stub_->compaction_polls, 4);
+  EXPECT_EQ(clock_.sleeps.size(), 3u);  // between polls (a fake clock)
+
+  // A compaction that never completes ends at the call's deadline.
+  stub_->compaction_polls_executing = 1 << 30;
+  CallOptions call;
+  call.timeout = std::chrono::seconds(3);
+  EXPECT_THAT(conn->Compact("docs", call),
+              StatusIs(absl::StatusCode::kDeadlineExceeded,
+                       HasSubstr("still running")));
+  EXPECT_THAT(conn->Compact("missing", CallOptions{}),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(RemoteConnectionTest, ReadSessionsAreUnimplementedOnAMilvusServer) {
+  // Milvus ignores cove's query param and answers a plain count: no session
+  // id comes back, so there is no snapshot to promise.
+  auto conn = Open();
+  EXPECT_THAT(conn->OpenReadSession("docs", CallOptions{}),
+              StatusIs(absl::StatusCode::kUnimplemented,
+                       HasSubstr("no read sessions")));
+  EXPECT_EQ(FindKeyValue(stub_->last_query.query_params(), kCoveReadSessionKey),
+            "open");
 }
 
 TEST_F(RemoteConnectionTest, DatabaseFromOptionsAndCall) {

@@ -21,6 +21,17 @@ namespace cove::testing {
 /// returns "mock".
 class MockConnection : public Connection {
  public:
+  /// Read sessions answer Unimplemented unless a test sets an expectation,
+  /// so iterators over a mock page with plain Query/Search calls.
+  MockConnection() {
+    ON_CALL(*this, OpenReadSession)
+        .WillByDefault(::testing::Return(absl::UnimplementedError(
+            "OpenReadSession: not supported by the 'mock' backend")));
+    ON_CALL(*this, CloseReadSession)
+        .WillByDefault(::testing::Return(absl::UnimplementedError(
+            "CloseReadSession: not supported by the 'mock' backend")));
+  }
+
   std::string backend_name() const override { return "mock"; }
 
   MOCK_METHOD(absl::StatusOr<std::string>, GetServerVersion,
@@ -99,6 +110,11 @@ class MockConnection : public Connection {
   MOCK_METHOD(absl::Status, Flush, (const std::string&, const CallOptions&),
               (override));
   MOCK_METHOD(absl::Status, Compact, (const std::string&, const CallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<std::string>, OpenReadSession,
+              (const std::string&, const CallOptions&), (override));
+  MOCK_METHOD(absl::Status, CloseReadSession,
+              (const std::string&, const std::string&, const CallOptions&),
               (override));
   MOCK_METHOD(absl::Status, CreateUser,
               (const std::string&, const std::string&, const CallOptions&),
