@@ -107,6 +107,12 @@ v1::Operation CloudCore::NewBackupOperationLocked(const Call& call,
 absl::StatusOr<v1::Operation> CloudCore::StartBackupLocked(
     Call& call, const v1::Cluster& cluster, const std::string& backup_id,
     const v1::Backup& spec, bool scheduled) {
+  if (agent_hub_->IsAgentEnvironmentLocked(cluster.environment())) {
+    return absl::UnimplementedError(absl::StrCat(
+        "backups of clusters in agent-mode environments are not carried out "
+        "by cove-agent yet (cluster '",
+        cluster.name(), "')"));
+  }
   std::string id = backup_id;
   if (id.empty()) {
     CLOUD_ASSIGN_OR_RETURN(std::string hex, RandomHex(4));

@@ -103,6 +103,13 @@ absl::Status CloudCore::PrepareClusterKeyLocked(const v1::Cluster& in,
         ToProto(NowLocked() + FromProtoDuration(in.backup_policy().interval()));
   }
   if (in.encryption_key().empty()) return absl::OkStatus();
+  if (agent_hub_->IsAgentEnvironmentLocked(c->environment())) {
+    // The key store is the agent's; the control plane must not read it.
+    return absl::UnimplementedError(absl::StrCat(
+        "cluster.encryption_key: customer-managed keys are not supported in "
+        "agent-mode environments yet (environment '",
+        c->environment(), "')"));
+  }
   CLOUD_ASSIGN_OR_RETURN(std::string id,
                          KeyIdLocked(in.environment(), in.encryption_key()));
   c->set_encryption_key(in.encryption_key());
