@@ -10,6 +10,8 @@
 //
 //   ann_benchmark --data DIR [--sets mixture,fashion-mnist,glove100k,...]
 //                 [--mixture-n 1000000] [--reps 3] [--json out.json]
+//                 [--indexes cove-hnsw,cove-hnsw-sq,hnswlib,...]
+//                 [--cache DIR]  (reuse built indexes across runs)
 #include <time.h>
 
 #include <algorithm>
@@ -18,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <random>
@@ -28,6 +31,7 @@
 
 #include "engine/distance.h"
 #include "engine/flat_index.h"
+#include "engine/hnsw_index.h"
 #include "engine/vector_index.h"
 #include "nlohmann/json.hpp"
 #include "peers.h"
@@ -47,16 +51,20 @@ double WallSeconds() {
       .count();
 }
 
-size_t RssBytes() {
+// A field of /proc/self/status in bytes: "VmRSS" (all resident memory),
+// "RssAnon" (heap: what an index holds in RAM) or "RssFile" (resident pages
+// of mapped files, e.g. HNSW_SQ's spilled float32 vectors).
+size_t StatusBytes(const std::string& field = "VmRSS") {
   std::ifstream in("/proc/self/status");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) {
-      return std::stoull(line.substr(6)) * 1024;
+    if (line.rfind(field + ":", 0) == 0) {
+      return std::stoull(line.substr(field.size() + 1)) * 1024;
     }
   }
   return 0;
 }
+size_t RssBytes() { return StatusBytes("VmRSS"); }
 
 struct Dataset {
   std::string name;
@@ -143,8 +151,13 @@ std::vector<int64_t> GroundTruth(const Dataset& ds, size_t k) {
 // Cove's engine indexes behind AnnIndex.
 class CoveIndex : public AnnIndex {
  public:
-  CoveIndex(std::string name, engine::IndexParams params, bool ivf)
-      : name_(std::move(name)), params_(params), ivf_(ivf) {}
+  CoveIndex(std::string name, engine::IndexParams params, bool ivf,
+            std::string spill_dir = "", int rerank = 0)
+      : name_(std::move(name)),
+        params_(params),
+        ivf_(ivf),
+        spill_dir_(std::move(spill_dir)),
+        rerank_(rerank) {}
   std::string name() const override { return name_; }
   void Build(const float* data, size_t n, int threads) override {
     params_.build_threads = threads;
@@ -162,6 +175,23 @@ class CoveIndex : public AnnIndex {
       std::exit(1);
     }
   }
+  // HNSW_SQ with --spill DIR: the float32 vectors move to a mapped file.
+  void Spill() {
+    auto* hnsw = dynamic_cast<engine::HnswIndex*>(index_.get());
+    if (spill_dir_.empty() || hnsw == nullptr) return;
+    absl::Status s = hnsw->SpillVectors(spill_dir_);
+    if (!s.ok()) {
+      std::fprintf(stderr, "%s spill: %s\n", name_.c_str(),
+                   std::string(s.message()).c_str());
+      std::exit(1);
+    }
+    auto m = hnsw->Memory();
+    std::printf(
+        "%s: graph %.1f MB + codes %.1f MB in memory, float32 %.1f MB in "
+        "memory, %.1f MB in a mapped file\n",
+        name_.c_str(), m.graph / 1e6, m.codes / 1e6, m.floats / 1e6,
+        m.floats_on_disk / 1e6);
+  }
   void Search(const float* query, size_t k, int ef, int64_t* labels) override {
     engine::IndexSearchParams sp;
     sp.k = k;
@@ -169,6 +199,7 @@ class CoveIndex : public AnnIndex {
       sp.nprobe = ef;
     } else {
       sp.ef = ef;
+      sp.rerank = rerank_;
     }
     auto hits = index_->Search(query, sp);
     for (size_t i = 0; i < k; ++i) {
@@ -176,11 +207,34 @@ class CoveIndex : public AnnIndex {
     }
   }
   size_t ReportedBytes() const override { return index_->MemoryBytes(); }
+  bool Save(const std::string& path) override {
+    std::string bytes;
+    if (!index_->Save(&bytes).ok()) return false;
+    std::ofstream out(path, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    return static_cast<bool>(out);
+  }
+  bool Load(const std::string& path) override {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    std::string bytes((std::istreambuf_iterator<char>(in)),
+                      std::istreambuf_iterator<char>());
+    auto index = engine::LoadIndex(bytes);
+    if (!index.ok()) {
+      std::fprintf(stderr, "%s: cache %s: %s\n", name_.c_str(), path.c_str(),
+                   std::string(index.status().message()).c_str());
+      return false;
+    }
+    index_ = *std::move(index);
+    return true;
+  }
 
  private:
   std::string name_;
   engine::IndexParams params_;
   bool ivf_;
+  std::string spill_dir_;
+  int rerank_;
   std::unique_ptr<engine::VectorIndex> index_;
 };
 
@@ -225,7 +279,10 @@ int main(int argc, char** argv) {
       {"--m", "16"},
       {"--efc", "200"},
       {"--threads", "2"},
-      {"--json", ""}};
+      {"--json", ""},
+      {"--cache", ""},
+      {"--spill", ""},
+      {"--rerank", "0"}};
   for (int i = 1; i + 1 < argc; i += 2) {
     if (args.count(argv[i]) == 0) {
       std::fprintf(stderr, "unknown option %s\n", argv[i]);
@@ -277,7 +334,8 @@ int main(int argc, char** argv) {
         indexes.push_back(std::make_unique<CoveIndex>(name, p, false));
       } else if (name == "cove-hnsw-sq") {
         p.type = cove::engine::IndexType::kHnswSq;
-        indexes.push_back(std::make_unique<CoveIndex>(name, p, false));
+        indexes.push_back(std::make_unique<CoveIndex>(
+            name, p, false, args["--spill"], std::stoi(args["--rerank"])));
       } else if (name == "cove-ivf-sq8" || name == "cove-ivf-flat") {
         p.type = name == "cove-ivf-sq8" ? cove::engine::IndexType::kIvfSq8
                                         : cove::engine::IndexType::kIvfFlat;
@@ -294,16 +352,38 @@ int main(int argc, char** argv) {
         return 2;
       }
     }
-    std::map<std::string, double> build_s, build_cpu, mem;
+    std::map<std::string, double> build_s, build_cpu, mem, mem_file;
     for (auto& index : indexes) {
       size_t rss0 = RssBytes();
+      size_t file0 = StatusBytes("RssFile");
       double w0 = WallSeconds();
       clock_t c0 = clock();
-      index->Build(ds.base.data(), ds.n(), threads);
+      // --cache DIR: reuse an index built by an earlier run with the same
+      // set, size and parameters (build figures then are those of loading).
+      const std::string cache =
+          args["--cache"].empty()
+              ? std::string()
+              : args["--cache"] + "/" + ds.name + "-" + index->name() + "-m" +
+                    std::to_string(m) + "-efc" + std::to_string(efc) + ".idx";
+      if (!cache.empty() && index->Load(cache)) {
+        std::printf("loaded %s from %s\n", index->name().c_str(),
+                    cache.c_str());
+      } else {
+        index->Build(ds.base.data(), ds.n(), threads);
+        if (!cache.empty() && !index->Save(cache)) {
+          std::printf("could not cache %s in %s\n", index->name().c_str(),
+                      cache.c_str());
+        }
+      }
       build_s[index->name()] = WallSeconds() - w0;
       build_cpu[index->name()] =
           static_cast<double>(clock() - c0) / CLOCKS_PER_SEC;
-      mem[index->name()] = static_cast<double>(RssBytes() - rss0);
+      if (auto* cove_index = dynamic_cast<CoveIndex*>(index.get())) {
+        cove_index->Spill();
+      }
+      mem[index->name()] = static_cast<double>(RssBytes()) - rss0;
+      mem_file[index->name()] =
+          static_cast<double>(StatusBytes("RssFile")) - file0;
       std::printf(
           "build %-14s %7.1f s wall, %7.1f s cpu, rss +%7.1f MB, "
           "reported %7.1f MB\n",
@@ -340,6 +420,10 @@ int main(int argc, char** argv) {
         }
       }
     }
+    std::printf(
+        "\nafter the searches: RssFile %.1f MB (pages of mapped files, e.g. "
+        "spilled float32 vectors read for re-ranking)\n",
+        StatusBytes("RssFile") / 1e6);
     std::vector<Point> points;
     std::printf("\n%-14s %6s %8s %10s\n", "index", "ef", "recall", "QPS");
     for (auto& [key, samples] : times) {
@@ -375,6 +459,7 @@ int main(int argc, char** argv) {
       entry["build_wall_s"] = build_s[name];
       entry["build_cpu_s"] = build_cpu[name];
       entry["rss_growth_bytes"] = mem[name];
+      entry["rss_file_growth_bytes"] = mem_file[name];
       entry["reported_bytes"] = index->ReportedBytes();
       for (const Point& p : points) {
         if (p.index == name) {

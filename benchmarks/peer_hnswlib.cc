@@ -3,6 +3,7 @@
 #include <hnswlib/hnswlib.h>
 
 #include <atomic>
+#include <fstream>
 #include <thread>
 #include <vector>
 
@@ -44,6 +45,17 @@ class Hnswlib : public AnnIndex {
       labels[--i] = static_cast<int64_t>(result.top().second);
       result.pop();
     }
+  }
+  bool Save(const std::string& path) override {
+    index_->saveIndex(path);
+    return true;
+  }
+  bool Load(const std::string& path) override {
+    std::ifstream probe(path, std::ios::binary);
+    if (!probe) return false;
+    index_ =
+        std::make_unique<hnswlib::HierarchicalNSW<float>>(space_.get(), path);
+    return true;
   }
   size_t ReportedBytes() const override {
     size_t bytes = index_->max_elements_ * index_->size_data_per_element_;

@@ -24,6 +24,10 @@ class AnnIndex {
                       int64_t* labels) = 0;
   /// Bytes held by the index as it reports them (0 if it cannot tell).
   virtual size_t ReportedBytes() const = 0;
+  /// Writes the built index to `path` / replaces it with the one saved
+  /// there; false when not supported or on failure.
+  virtual bool Save(const std::string& /*path*/) { return false; }
+  virtual bool Load(const std::string& /*path*/) { return false; }
 };
 
 /// hnswlib 0.6.2 (header-only, Debian's libhnswlib-dev). `ip` selects the

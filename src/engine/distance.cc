@@ -170,6 +170,12 @@ float InnerProductSq8(const float* query, const uint8_t* code,
   return K().inner_product_sq8(query, code, vmin, vdiff, d);
 }
 
+int32_t DotU8I16(const uint8_t* code, const int16_t* w, size_t d) {
+  return K().dot_u8_i16(code, w, d);
+}
+
+DotU8I16Fn DotU8I16Function() { return K().dot_u8_i16; }
+
 }  // namespace cove::engine
 
 namespace cove::internal {

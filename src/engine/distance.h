@@ -71,6 +71,15 @@ float L2SqrSq8(const float* query, const uint8_t* code, const float* vmin,
 float InnerProductSq8(const float* query, const uint8_t* code,
                       const float* vmin, const float* vdiff, size_t d);
 
+/// sum_i code[i] * w[i] in 32-bit integers, the inner loop of SQ8 graph
+/// walks (the query is turned into 16-bit weights once per search, see
+/// Sq8Quantizer::PrepareQuery). Exact when sum_i code[i] * |w[i]| < 2^31;
+/// beyond that the sum wraps modulo 2^32 on every level alike.
+int32_t DotU8I16(const uint8_t* code, const int16_t* w, size_t d);
+/// The DotU8I16 kernel of the active level (see L2SqrFunction()).
+using DotU8I16Fn = int32_t (*)(const uint8_t* code, const int16_t* w, size_t d);
+DotU8I16Fn DotU8I16Function();
+
 }  // namespace cove::engine
 
 #endif  // COVE_SRC_ENGINE_DISTANCE_H_

@@ -386,6 +386,46 @@ float InnerProductSq8_256(const float* q, const uint8_t* code,
   return Sq8Kernel256<false>(q, code, vmin, vdiff, d);
 }
 
+// Code (u8, widened to i16) times weight (i16) with vpmaddwd, 32 dimensions
+// per iteration in two chains.
+int32_t DotU8I16_256(const uint8_t* code, const int16_t* w, size_t d) {
+  __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
+  size_t i = 0;
+  for (; i + 32 <= d; i += 32) {
+    __m256i c0 = _mm256_cvtepu8_epi16(
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(code + i)));
+    __m256i c1 = _mm256_cvtepu8_epi16(
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(code + i + 16)));
+    s0 = _mm256_add_epi32(
+        s0,
+        _mm256_madd_epi16(
+            c0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + i))));
+    s1 = _mm256_add_epi32(
+        s1, _mm256_madd_epi16(
+                c1, _mm256_loadu_si256(
+                        reinterpret_cast<const __m256i*>(w + i + 16))));
+  }
+  for (; i + 16 <= d; i += 16) {
+    __m256i c0 = _mm256_cvtepu8_epi16(
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(code + i)));
+    s0 = _mm256_add_epi32(
+        s0,
+        _mm256_madd_epi16(
+            c0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + i))));
+  }
+  __m256i s = _mm256_add_epi32(s0, s1);
+  __m128i h =
+      _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+  h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4E));
+  h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xB1));
+  uint32_t total = static_cast<uint32_t>(_mm_cvtsi128_si32(h));
+  for (; i < d; ++i) {  // wraps modulo 2^32 like the lanes
+    total += static_cast<uint32_t>(static_cast<int32_t>(code[i]) *
+                                   static_cast<int32_t>(w[i]));
+  }
+  return static_cast<int32_t>(total);
+}
+
 // ---------------------------------------------------------------------------
 // Selection for top-k scans.
 
@@ -435,6 +475,7 @@ const DistanceKernels* Avx2DistanceKernels() {
       InnerProductMatrix256,
       L2SqrSq8_256,
       InnerProductSq8_256,
+      DotU8I16_256,
       SelectLe256,
   };
   return &kTable;

@@ -32,6 +32,8 @@ struct DistanceKernels {
                      const float* vdiff, size_t d);
   float (*inner_product_sq8)(const float* query, const uint8_t* code,
                              const float* vmin, const float* vdiff, size_t d);
+  /// Integer dot product of 8-bit codes with 16-bit weights (see DotU8I16).
+  int32_t (*dot_u8_i16)(const uint8_t* code, const int16_t* w, size_t d);
   /// Selection for top-k scans. For j in [0, n) computes
   ///   s = (add != nullptr ? add[j] : 0) + alpha * v[j]
   /// and, when s <= threshold, appends j to idx and s to val. Returns the

@@ -89,6 +89,17 @@ float InnerProductSq8Scalar(const float* query, const uint8_t* code,
   return s;
 }
 
+int32_t DotU8I16Scalar(const uint8_t* code, const int16_t* w, size_t d) {
+  // Unsigned arithmetic: wraps modulo 2^32 like the SIMD lanes instead of
+  // overflowing (each product fits in int32: 255 * 32768 < 2^31).
+  uint32_t s = 0;
+  for (size_t i = 0; i < d; ++i) {
+    s += static_cast<uint32_t>(static_cast<int32_t>(code[i]) *
+                               static_cast<int32_t>(w[i]));
+  }
+  return static_cast<int32_t>(s);
+}
+
 size_t SelectLeScalar(const float* v, const float* add, float alpha, size_t n,
                       float threshold, uint32_t* idx, float* val) {
   size_t m = 0;
@@ -116,6 +127,7 @@ const DistanceKernels& ScalarDistanceKernels() {
       InnerProductMatrixScalar,
       L2SqrSq8Scalar,
       InnerProductSq8Scalar,
+      DotU8I16Scalar,
       SelectLeScalar,
   };
   return kTable;

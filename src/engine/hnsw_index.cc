@@ -1,9 +1,15 @@
 #include "engine/hnsw_index.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <string>
 #include <thread>
 #include <utility>
 
@@ -41,8 +47,6 @@ size_t PrefetchLinesFor(size_t bytes) {
 // The search "spaces": the distance from the query to a row in the
 // representation traversed, and where that representation lives.
 using FloatKernel = float (*)(const float*, const float*, size_t);
-using Sq8Kernel = float (*)(const float*, const uint8_t*, const float*,
-                            const float*, size_t);
 
 struct FloatL2Space {
   FloatKernel fn;
@@ -64,35 +68,32 @@ struct FloatIpSpace {
   void Prefetch(uint32_t id) const { PrefetchLines(base + id * d, lines); }
 };
 
-struct Sq8L2Space {
-  Sq8Kernel fn;
-  const float* q;
-  const uint8_t* codes;
-  const float* vmin;
-  const float* vdiff;
+// HNSW_SQ: integer distances from a prepared query (Sq8Query) to the codes
+// inside the level-0 blocks; kL2 adds the code norm stored after the code.
+template <bool kL2>
+struct Sq8Space {
+  DotU8I16Fn fn;
+  const int16_t* w;
+  float factor;
+  float bias;
+  const uint32_t* blocks;
+  size_t stride;     // words per block
+  size_t norm_word;  // word offset of the norm in a block
   size_t d;
   size_t lines;
   float operator()(uint32_t id) const {
-    return fn(q, codes + size_t{id} * d, vmin, vdiff, d);
+    const uint32_t* b = blocks + size_t{id} * stride;
+    const float dot =
+        static_cast<float>(fn(reinterpret_cast<const uint8_t*>(b), w, d));
+    if (kL2) {
+      float norm;
+      std::memcpy(&norm, b + norm_word, sizeof(float));
+      return bias + factor * dot + norm;
+    }
+    return -(bias + factor * dot);
   }
   void Prefetch(uint32_t id) const {
-    PrefetchLines(codes + size_t{id} * d, lines);
-  }
-};
-
-struct Sq8IpSpace {
-  Sq8Kernel fn;
-  const float* q;
-  const uint8_t* codes;
-  const float* vmin;
-  const float* vdiff;
-  size_t d;
-  size_t lines;
-  float operator()(uint32_t id) const {
-    return -fn(q, codes + size_t{id} * d, vmin, vdiff, d);
-  }
-  void Prefetch(uint32_t id) const {
-    PrefetchLines(codes + size_t{id} * d, lines);
+    PrefetchLines(blocks + size_t{id} * stride, lines);
   }
 };
 
@@ -130,6 +131,7 @@ struct HnswIndex::Scratch {
   std::vector<Candidate> prune;
   std::vector<Candidate> pruned;
   std::vector<uint32_t> links;
+  Sq8Query query;  // HNSW_SQ: the prepared query
 
   // A fresh "visited" generation for n rows.
   uint16_t NewGeneration(size_t n) {
@@ -197,12 +199,21 @@ HnswIndex::HnswIndex(const IndexParams& params)
       metric_ip_(params.metric != Metric::kL2),
       max_m_(static_cast<size_t>(params.m)),
       max_m0_(2 * static_cast<size_t>(params.m)),
+      code_words_(params.type == IndexType::kHnswSq ? (params.dim + 3) / 4 : 0),
+      links_off_(params.type == IndexType::kHnswSq ? code_words_ + 1 : 0),
+      stride0_(params.type == IndexType::kHnswSq
+                   ? (links_off_ + 1 + max_m0_ + 15) / 16 * 16
+                   : 1 + max_m0_),
       level_mult_(1.0 / std::log(static_cast<double>(std::max(params.m, 2)))),
       sq_(params.dim) {
   RefreshKernels();
 }
 
-HnswIndex::~HnswIndex() = default;
+HnswIndex::~HnswIndex() {
+  if (mapped_ != nullptr) {
+    munmap(const_cast<float*>(mapped_), mapped_bytes_);
+  }
+}
 
 float HnswIndex::Dist(const float* a, const float* b) const {
   return metric_ip_ ? -ip_fn_(a, b, dim_) : l2_fn_(a, b, dim_);
@@ -280,15 +291,19 @@ absl::Status HnswIndex::Build(const float* data, size_t n) {
     return absl::InvalidArgumentError(
         absl::StrCat("n: too many rows for one index (got ", n, ")"));
   }
+  if (mapped_ != nullptr) {
+    munmap(const_cast<float*>(mapped_), mapped_bytes_);
+    mapped_ = nullptr;
+    mapped_bytes_ = 0;
+  }
   n_ = 0;
   max_level_ = -1;
   entry_ = 0;
   // Exact reservations: MemoryBytes() reports capacities.
-  vectors_ = std::vector<float>();
+  vectors_ = decltype(vectors_)();
   vectors_.reserve(n * dim_);
-  codes_ = std::vector<uint8_t>();
-  level0_ = std::vector<uint32_t>();
-  level0_.reserve(n * (1 + max_m0_));
+  level0_ = decltype(level0_)();
+  level0_.reserve(n * stride0_);
   levels_ = std::vector<uint8_t>();
   levels_.reserve(n);
   upper_block_ = std::vector<uint32_t>();
@@ -299,10 +314,7 @@ absl::Status HnswIndex::Build(const float* data, size_t n) {
     std::lock_guard<std::mutex> lock(pool_mu_);
     pool_.clear();
   }
-  if (quantized_) {
-    codes_.reserve(n * dim_);
-    sq_.Train(data, n);
-  }
+  if (quantized_) sq_.Train(data, n);
   AppendRows(data, n);
   InsertRows(0, n, params_.build_threads);
   return absl::OkStatus();
@@ -318,6 +330,7 @@ absl::Status HnswIndex::Add(const float* data, size_t n) {
         "n: too many rows for one index (have ", n_, ", adding ", n, ")"));
   }
   if (quantized_ && !sq_.trained()) sq_.Train(data, n);
+  UnspillVectors();
   size_t begin = n_;
   AppendRows(data, n);
   InsertRows(begin, n_, params_.build_threads);
@@ -327,9 +340,13 @@ absl::Status HnswIndex::Add(const float* data, size_t n) {
 void HnswIndex::AppendRows(const float* data, size_t n) {
   size_t old = n_;
   vectors_.insert(vectors_.end(), data, data + n * dim_);
+  level0_.resize((old + n) * stride0_, 0);
   if (quantized_) {
-    codes_.resize((old + n) * dim_);
-    sq_.EncodeBatch(data, n, codes_.data() + old * dim_);
+    for (size_t r = old; r < old + n; ++r) {
+      const uint32_t id = static_cast<uint32_t>(r);
+      sq_.Encode(data + (r - old) * dim_, Code(id));
+      SetCodeNorm(id, sq_.CodeNorm(Code(id)));
+    }
   }
   levels_.resize(old + n);
   upper_block_.resize(old + n, 0);
@@ -345,7 +362,6 @@ void HnswIndex::AppendRows(const float* data, size_t n) {
     upper_block_[r] = static_cast<uint32_t>(upper_.size() / (1 + max_m_));
     upper_.resize(upper_.size() + levels_[r] * (1 + max_m_), 0);
   }
-  level0_.resize((old + n) * (1 + max_m0_), 0);
   n_ = old + n;
 }
 
@@ -698,27 +714,44 @@ std::vector<Neighbor> HnswIndex::Search(const float* query,
       cove::internal::ActiveDistanceKernels();
   std::unique_ptr<Scratch> s = AcquireScratch();
   if (quantized_) {
-    const size_t lines = PrefetchLinesFor(dim_);
+    // Code, norm: the lines a distance reads from a block.
+    const size_t lines = PrefetchLinesFor(code_words_ * 4 + 4);
+    sq_.PrepareQuery(params_.metric, query, &s->query);
+    const Sq8Query& pq = s->query;
     if (metric_ip_) {
-      GraphSearch(Sq8IpSpace{kern.inner_product_sq8, query, codes_.data(),
-                             sq_.vmin(), sq_.vdiff(), dim_, lines},
-                  ef, allowed, s.get());
+      GraphSearch(
+          Sq8Space<false>{kern.dot_u8_i16, pq.w.data(), pq.factor, pq.bias,
+                          level0_.data(), stride0_, code_words_, dim_, lines},
+          ef, allowed, s.get());
     } else {
-      GraphSearch(Sq8L2Space{kern.l2sqr_sq8, query, codes_.data(), sq_.vmin(),
-                             sq_.vdiff(), dim_, lines},
-                  ef, allowed, s.get());
+      GraphSearch(
+          Sq8Space<true>{kern.dot_u8_i16, pq.w.data(), pq.factor, pq.bias,
+                         level0_.data(), stride0_, code_words_, dim_, lines},
+          ef, allowed, s.get());
     }
-    // Re-rank the pool on float32 vectors.
-    for (Candidate& c : s->top) c.dist = Dist(query, vector(c.id));
+    // Re-rank the best candidates of the walk on float32 vectors (all ef of
+    // them for range searches, whose fallback rule looks at the whole pool).
+    std::vector<Candidate>& pool = s->top;
+    size_t rerank = sp.rerank > 0 ? static_cast<size_t>(sp.rerank)
+                                  : std::max(kRerankPerK * k, kRerankMin);
+    rerank = std::max(rerank, k);
+    if (!ranged && rerank < pool.size()) {
+      std::partial_sort(pool.begin(), pool.begin() + rerank, pool.end(),
+                        ByDistThenId());
+      pool.resize(rerank);
+    }
+    const size_t flines = PrefetchLinesFor(dim_ * sizeof(float));
+    for (const Candidate& c : pool) PrefetchLines(vector(c.id), flines);
+    for (Candidate& c : pool) c.dist = Dist(query, vector(c.id));
   } else {
     const size_t lines = PrefetchLinesFor(dim_ * sizeof(float));
     if (metric_ip_) {
       GraphSearch(
-          FloatIpSpace{kern.inner_product, query, vectors_.data(), dim_, lines},
-          ef, allowed, s.get());
+          FloatIpSpace{kern.inner_product, query, vector(0), dim_, lines}, ef,
+          allowed, s.get());
     } else {
-      GraphSearch(FloatL2Space{kern.l2sqr, query, vectors_.data(), dim_, lines},
-                  ef, allowed, s.get());
+      GraphSearch(FloatL2Space{kern.l2sqr, query, vector(0), dim_, lines}, ef,
+                  allowed, s.get());
     }
   }
   std::vector<Candidate>& pool = s->top;
@@ -746,14 +779,91 @@ std::vector<Neighbor> HnswIndex::Search(const float* query,
 }
 
 // ---------------------------------------------------------------------------
+// Float vectors out of memory (HNSW_SQ)
+
+namespace {
+absl::Status ErrnoStatus(int err, std::string_view what,
+                         const std::string& path) {
+  std::string msg =
+      absl::StrCat("HNSW_SQ spill file ", path, ": ", cove::internal::Sv(what),
+                   ": ", std::strerror(err));
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+      return absl::NotFoundError(msg);
+    case EACCES:
+    case EPERM:
+    case EROFS:
+      return absl::PermissionDeniedError(msg);
+    case ENOSPC:
+    case EDQUOT:
+    case ENOMEM:
+      return absl::ResourceExhaustedError(msg);
+    default:
+      return absl::InternalError(msg);
+  }
+}
+}  // namespace
+
+absl::Status HnswIndex::SpillVectors(const std::string& dir) {
+  if (!quantized_) {
+    return absl::FailedPreconditionError(
+        "SpillVectors: only HNSW_SQ can keep its float32 vectors on disk "
+        "(HNSW traverses them)");
+  }
+  if (dir.empty()) return absl::InvalidArgumentError("dir: empty");
+  if (mapped_ != nullptr || n_ == 0) return absl::OkStatus();
+  std::string path = dir + "/cove-hnsw-sq-XXXXXX";
+  int fd = mkstemp(path.data());
+  if (fd < 0) return ErrnoStatus(errno, "create", path);
+  // Unlinked at once: the data lives as long as the mapping.
+  unlink(path.c_str());
+  const size_t bytes = n_ * dim_ * sizeof(float);
+  const char* p = reinterpret_cast<const char*>(vectors_.data());
+  for (size_t done = 0; done < bytes;) {
+    ssize_t w = write(fd, p + done, bytes - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      int err = w < 0 ? errno : ENOSPC;
+      close(fd);
+      return ErrnoStatus(err, "write", path);
+    }
+    done += static_cast<size_t>(w);
+  }
+  void* m = mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
+  int map_err = errno;
+  close(fd);
+  if (m == MAP_FAILED) return ErrnoStatus(map_err, "mmap", path);
+  madvise(m, bytes, MADV_RANDOM);  // a hint: no read-ahead around candidates
+  mapped_ = static_cast<const float*>(m);
+  mapped_bytes_ = bytes;
+  vectors_ = decltype(vectors_)();
+  return absl::OkStatus();
+}
+
+void HnswIndex::UnspillVectors() {
+  if (mapped_ == nullptr) return;
+  vectors_ = decltype(vectors_)();
+  vectors_.reserve(n_ * dim_);
+  vectors_.insert(vectors_.end(), mapped_, mapped_ + n_ * dim_);
+  munmap(const_cast<float*>(mapped_), mapped_bytes_);
+  mapped_ = nullptr;
+  mapped_bytes_ = 0;
+}
+
+// ---------------------------------------------------------------------------
 // Memory and serialization
 
 HnswIndex::MemoryBreakdown HnswIndex::Memory() const {
   MemoryBreakdown m;
   m.floats = vectors_.capacity() * sizeof(float);
-  m.codes = codes_.capacity() + (quantized_ ? sq_.MemoryBytes() : 0);
-  m.graph = level0_.capacity() * sizeof(uint32_t) + levels_.capacity() +
-            upper_block_.capacity() * sizeof(uint32_t) +
+  m.floats_on_disk = mapped_bytes_;
+  // HNSW_SQ codes and norms share the level-0 blocks with the links.
+  const size_t code_bytes =
+      quantized_ ? n_ * (code_words_ + 1) * sizeof(uint32_t) : 0;
+  m.codes = code_bytes + (quantized_ ? sq_.MemoryBytes() : 0);
+  m.graph = level0_.capacity() * sizeof(uint32_t) - code_bytes +
+            levels_.capacity() + upper_block_.capacity() * sizeof(uint32_t) +
             upper_.capacity() * sizeof(uint32_t);
   std::lock_guard<std::mutex> lock(pool_mu_);
   for (const auto& s : pool_) {
@@ -775,9 +885,10 @@ size_t HnswIndex::MemoryBytes() const {
 absl::Status HnswIndex::Save(std::string* out) const {
   if (out == nullptr) return absl::InvalidArgumentError("out: null");
   out->clear();
-  out->reserve(cove::internal::kIndexHeaderSize + 64 + n_ + level0_.size() * 4 +
-               upper_block_.size() * 4 + upper_.size() * 4 +
-               vectors_.size() * 4 + codes_.size() + dim_ * 8);
+  out->reserve(cove::internal::kIndexHeaderSize + 64 + n_ +
+               n_ * (1 + max_m0_) * 4 + upper_block_.size() * 4 +
+               upper_.size() * 4 + n_ * dim_ * 4 +
+               (quantized_ ? n_ * dim_ : 0) + dim_ * 8);
   size_t header = cove::internal::BeginIndexHeader(params_.type, out);
   cove::internal::ByteWriter w(out);
   w.Put<uint8_t>(static_cast<uint8_t>(params_.metric));
@@ -790,13 +901,19 @@ absl::Status HnswIndex::Save(std::string* out) const {
   w.Put<int32_t>(max_level_);
   w.Put<uint32_t>(entry_);
   w.PutArray(levels_.data(), n_);
-  w.PutArray(level0_.data(), n_ * (1 + max_m0_));
+  // The payload keeps links and codes apart (the format does not depend on
+  // the in-memory block layout).
+  for (size_t i = 0; i < n_; ++i) {
+    w.PutArray(Links0(static_cast<uint32_t>(i)), 1 + max_m0_);
+  }
   w.PutArray(upper_block_.data(), n_);
   w.PutVector(upper_);
-  w.PutArray(vectors_.data(), n_ * dim_);
+  if (n_ > 0) w.PutArray(vector(0), n_ * dim_);
   if (quantized_) {
     sq_.Save(&w);
-    w.PutArray(codes_.data(), n_ * dim_);
+    for (size_t i = 0; i < n_; ++i) {
+      w.PutArray(Code(static_cast<uint32_t>(i)), dim_);
+    }
   }
   cove::internal::FinishIndexHeader(header, out);
   return absl::OkStatus();
@@ -832,13 +949,19 @@ absl::StatusOr<std::unique_ptr<HnswIndex>> HnswIndex::Load(
   HnswIndex& x = *index;
   const size_t rows = static_cast<size_t>(n);
   x.levels_.resize(rows);
-  x.level0_.resize(rows * (1 + x.max_m0_));
+  x.level0_.resize(rows * x.stride0_);
   x.upper_block_.resize(rows);
+  std::vector<uint32_t> links(rows * (1 + x.max_m0_));
   if (!r.GetArray(x.levels_.data(), rows) ||
-      !r.GetArray(x.level0_.data(), x.level0_.size()) ||
+      !r.GetArray(links.data(), links.size()) ||
       !r.GetArray(x.upper_block_.data(), rows) || !r.GetVector(&x.upper_)) {
     return DataLoss("truncated graph");
   }
+  for (size_t i = 0; i < rows; ++i) {
+    std::copy_n(links.data() + i * (1 + x.max_m0_), 1 + x.max_m0_,
+                x.Links0(static_cast<uint32_t>(i)));
+  }
+  links = std::vector<uint32_t>();
   x.vectors_.resize(rows * p.dim);
   if (!r.GetArray(x.vectors_.data(), x.vectors_.size())) {
     return DataLoss("truncated vectors");
@@ -847,9 +970,14 @@ absl::StatusOr<std::unique_ptr<HnswIndex>> HnswIndex::Load(
     if (!x.sq_.Load(&r, p.dim) || (rows > 0 && !x.sq_.trained())) {
       return DataLoss("bad quantizer");
     }
-    x.codes_.resize(rows * p.dim);
-    if (!r.GetArray(x.codes_.data(), x.codes_.size())) {
+    std::vector<uint8_t> codes(rows * p.dim);
+    if (!r.GetArray(codes.data(), codes.size())) {
       return DataLoss("truncated codes");
+    }
+    for (size_t i = 0; i < rows; ++i) {
+      const uint32_t id = static_cast<uint32_t>(i);
+      std::copy_n(codes.data() + i * p.dim, p.dim, x.Code(id));
+      x.SetCodeNorm(id, x.sq_.CodeNorm(x.Code(id)));
     }
   }
   if (r.remaining() != 0) return DataLoss("trailing bytes");

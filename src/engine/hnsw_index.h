@@ -4,21 +4,30 @@
 //
 // Layout (chosen for cache behaviour on the level-0 traversal, where nearly
 // all of the search time goes):
-//  - level-0 links: one contiguous array of fixed-size blocks, one per row:
-//    [count][2*M neighbor ids] (uint32 each);
+//  - level 0: one contiguous array of fixed-size blocks, one per row. HNSW:
+//    [count][2*M neighbor ids] (uint32 each). HNSW_SQ: [SQ8 code, dim bytes
+//    padded to 4][code norm, float][count][2*M ids], padded to a multiple of
+//    64 bytes, so that one hop reads the row's code and its links from one
+//    block (for dim 128, M 16: 320 bytes, the code in the first two cache
+//    lines);
 //  - links of the upper levels (about 1/M of the rows have any): blocks of
 //    [count][M ids] in a second contiguous array, found through a per-row
 //    block offset;
-//  - float32 vectors contiguous, row-major; for HNSW_SQ also the SQ8 codes,
-//    contiguous, row-major.
+//  - float32 vectors contiguous, row-major. HNSW traverses them; HNSW_SQ only
+//    builds the graph on them and re-ranks the best candidates, and can move
+//    them out of memory into an unlinked file that is memory-mapped
+//    (SpillVectors()).
+// The level-0 blocks and the float vectors are allocated on 2 MiB huge pages
+// where the kernel allows it (huge_page_allocator.h).
 // Searches reuse per-thread scratch (visited tags with a generation counter,
-// preallocated heaps) from a small pool, and prefetch neighbor vectors.
+// preallocated heaps) from a small pool, and prefetch neighbor blocks.
 #ifndef COVE_SRC_ENGINE_HNSW_INDEX_H_
 #define COVE_SRC_ENGINE_HNSW_INDEX_H_
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,14 +36,19 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "engine/huge_page_allocator.h"
 #include "engine/sq8.h"
 #include "engine/vector_index.h"
 
 namespace cove::engine {
 
 /// An HNSW graph index (IndexType::kHnsw) or, with IndexType::kHnswSq, the
-/// same graph traversed on SQ8 codes with the ef best candidates re-ranked on
-/// float32 vectors (scores returned are exact float32 scores).
+/// same graph traversed on SQ8 codes (integer distances: the query is turned
+/// into 16-bit weights once per search, see Sq8Query) with the best
+/// candidates re-ranked on float32 vectors (scores returned are exact float32
+/// scores). HNSW_SQ re-ranks IndexSearchParams::rerank candidates, by default
+/// max(kRerankPerK * k, kRerankMin) (at most ef); range searches re-rank all
+/// ef.
 ///
 /// The graph is built on float32 distances in both variants (better graph
 /// quality for the same time). Build() and Add() insert with
@@ -62,6 +76,9 @@ class HnswIndex : public VectorIndex {
   static constexpr double kExactFraction = 0.05;
   /// ... as are filters allowing at most this many rows per unit of ef.
   static constexpr size_t kExactMinRowsPerEf = 2;
+  /// HNSW_SQ default re-rank depth: max(kRerankPerK * k, kRerankMin).
+  static constexpr size_t kRerankPerK = 3;
+  static constexpr size_t kRerankMin = 32;
   /// Highest level a row can get (levels are geometric with mean 1/ln(M)).
   static constexpr int kMaxLevel = 31;
 
@@ -91,21 +108,36 @@ class HnswIndex : public VectorIndex {
   size_t MemoryBytes() const override;
   absl::Status Save(std::string* out) const override;
 
-  /// Memory by kind, in bytes. HNSW_SQ holds both `codes` (n * dim bytes,
-  /// traversed) and `floats` (n * dim * 4 bytes, only read to re-rank the ef
-  /// best candidates and for exact filtered scans; a segment that keeps the
-  /// raw vectors anyway could serve them instead).
+  /// HNSW_SQ only: moves the float32 vectors out of memory into a file
+  /// created in directory `dir` and unlinked at once (it disappears with the
+  /// index or the process), memory-mapped read-only with MADV_RANDOM: searches
+  /// then read from it only the pages of the re-ranked candidates (and of the
+  /// rows of exact filtered scans), which the kernel may evict at will. The
+  /// graph and the codes stay in memory. Save() still writes the vectors.
+  /// Add() and Build() bring the vectors back into memory (call SpillVectors
+  /// again after them). FailedPrecondition for HNSW (it traverses the
+  /// floats); the errno of a failed create/write/map otherwise.
+  absl::Status SpillVectors(const std::string& dir);
+  /// True when the float32 vectors live in a spill file.
+  bool vectors_spilled() const { return mapped_ != nullptr; }
+
+  /// Memory by kind, in bytes. HNSW_SQ holds `codes` (n * (dim + 4) bytes
+  /// inside the level-0 blocks, traversed) and `floats` (n * dim * 4 bytes,
+  /// only read to re-rank the best candidates and for exact filtered scans),
+  /// which SpillVectors() moves to `floats_on_disk`.
   struct MemoryBreakdown {
-    size_t floats = 0;   // float32 vectors
-    size_t codes = 0;    // SQ8 codes and quantizer ranges
-    size_t graph = 0;    // links of all levels, levels, block offsets
-    size_t scratch = 0;  // pooled per-thread search scratch
+    size_t floats = 0;          // float32 vectors in memory
+    size_t floats_on_disk = 0;  // float32 vectors in the spill file
+    size_t codes = 0;           // SQ8 codes, their norms and quantizer ranges
+    size_t graph = 0;           // links of all levels, levels, block offsets
+    size_t scratch = 0;         // pooled per-thread search scratch
   };
   MemoryBreakdown Memory() const;
 
   /// The float32 vector of `row` (< size()), dim() floats.
   const float* vector(uint32_t row) const {
-    return vectors_.data() + size_t{row} * dim_;
+    return (mapped_ != nullptr ? mapped_ : vectors_.data()) +
+           size_t{row} * dim_;
   }
 
  private:
@@ -125,10 +157,22 @@ class HnswIndex : public VectorIndex {
   float ToScore(float dist) const { return metric_ip_ ? -dist : dist; }
 
   uint32_t* Links0(uint32_t id) {
-    return level0_.data() + size_t{id} * (1 + max_m0_);
+    return level0_.data() + size_t{id} * stride0_ + links_off_;
   }
   const uint32_t* Links0(uint32_t id) const {
-    return level0_.data() + size_t{id} * (1 + max_m0_);
+    return level0_.data() + size_t{id} * stride0_ + links_off_;
+  }
+  // HNSW_SQ: the code of `id` and its norm (Sq8Quantizer::CodeNorm).
+  uint8_t* Code(uint32_t id) {
+    return reinterpret_cast<uint8_t*>(level0_.data() + size_t{id} * stride0_);
+  }
+  const uint8_t* Code(uint32_t id) const {
+    return reinterpret_cast<const uint8_t*>(level0_.data() +
+                                            size_t{id} * stride0_);
+  }
+  void SetCodeNorm(uint32_t id, float norm) {
+    std::memcpy(level0_.data() + size_t{id} * stride0_ + code_words_, &norm,
+                sizeof(float));
   }
   uint32_t* Links(uint32_t id, int level);
   const uint32_t* Links(uint32_t id, int level) const;
@@ -138,6 +182,8 @@ class HnswIndex : public VectorIndex {
   void Lock(uint32_t id) const;
   void Unlock(uint32_t id) const;
 
+  // Moves spilled vectors back into vectors_ and unmaps the file.
+  void UnspillVectors();
   // Grows the storage for rows [n_, n_ + n) and copies/encodes their data.
   void AppendRows(const float* data, size_t n);
   // Inserts rows [begin, end) into the graph with `threads` threads.
@@ -175,16 +221,24 @@ class HnswIndex : public VectorIndex {
   bool metric_ip_;
   size_t max_m_;   // M: links per row on levels >= 1
   size_t max_m0_;  // 2 * M: links per row on level 0
+  // Level-0 block geometry, in uint32 words: HNSW_SQ code words
+  // (ceil(dim / 4); 0 for HNSW), offset of [count][ids] in the block
+  // (code_words_ + 1 for the norm; 0 for HNSW) and block stride.
+  size_t code_words_;
+  size_t links_off_;
+  size_t stride0_;
   double level_mult_;
   // The active kernels (see RefreshKernels()).
   float (*l2_fn_)(const float*, const float*, size_t) = nullptr;
   float (*ip_fn_)(const float*, const float*, size_t) = nullptr;
 
   size_t n_ = 0;
-  std::vector<float> vectors_;
+  std::vector<float, HugePageAllocator<float>> vectors_;
+  // The spill file mapping (SpillVectors), or null.
+  const float* mapped_ = nullptr;
+  size_t mapped_bytes_ = 0;
   Sq8Quantizer sq_;
-  std::vector<uint8_t> codes_;
-  std::vector<uint32_t> level0_;
+  std::vector<uint32_t, HugePageAllocator<uint32_t>> level0_;
   std::vector<uint8_t> levels_;
   // First block in upper_ of each row with level >= 1 (unused otherwise).
   std::vector<uint32_t> upper_block_;

@@ -50,6 +50,56 @@ void Sq8Quantizer::Decode(const uint8_t* code, float* x) const {
   }
 }
 
+void Sq8Quantizer::PrepareQuery(Metric metric, const float* query,
+                                Sq8Query* out) const {
+  // x_i = vmin_i + s_i * c_i with s_i = vdiff_i / 255, so
+  //   |q - x|^2 = sum (q_i - vmin_i)^2 - 2 sum s_i (q_i - vmin_i) c_i
+  //               + sum s_i^2 c_i^2
+  //   <q, x>    = sum q_i vmin_i + sum q_i s_i c_i.
+  // The per-dimension weights u_i (s_i (q_i - vmin_i), or q_i s_i) become
+  // int16 w_i = round(u_i / alpha).
+  const bool l2 = metric == Metric::kL2;
+  std::vector<float> u(dim_);
+  double bias = 0.0;
+  float umax = 0.0f;
+  for (size_t i = 0; i < dim_; ++i) {
+    const float s = vdiff_[i] / 255.0f;
+    if (l2) {
+      const double t = static_cast<double>(query[i]) - vmin_[i];
+      bias += t * t;
+      u[i] = static_cast<float>(s * t);
+    } else {
+      bias += static_cast<double>(query[i]) * vmin_[i];
+      u[i] = query[i] * s;
+    }
+    if (!(std::fabs(u[i]) <= umax)) umax = std::fabs(u[i]);  // NaN too
+  }
+  // Largest |w|: 32767, or less for large d so that 255 * d * wmax < 2^31.
+  const double wmax = std::min<double>(
+      32767.0,
+      std::floor(2147483647.0 /
+                 (255.0 * static_cast<double>(std::max<size_t>(dim_, 1)))));
+  const double alpha = std::isfinite(umax) && umax > 0.0f ? umax / wmax : 1.0;
+  out->w.resize(dim_);
+  for (size_t i = 0; i < dim_; ++i) {
+    double v = std::nearbyint(u[i] / alpha);
+    if (!(v >= -wmax)) v = -wmax;  // NaN too
+    if (v > wmax) v = wmax;
+    out->w[i] = static_cast<int16_t>(v);
+  }
+  out->bias = static_cast<float>(bias);
+  out->factor = static_cast<float>(l2 ? -2.0 * alpha : alpha);
+}
+
+float Sq8Quantizer::CodeNorm(const uint8_t* code) const {
+  float s = 0.0f;
+  for (size_t i = 0; i < dim_; ++i) {
+    const float x = vdiff_[i] / 255.0f * static_cast<float>(code[i]);
+    s += x * x;
+  }
+  return s;
+}
+
 void Sq8Quantizer::Save(cove::internal::ByteWriter* w) const {
   w->Put<uint8_t>(trained() ? 1 : 0);
   if (!trained()) return;

@@ -14,6 +14,18 @@
 
 namespace cove::engine {
 
+/// A query turned into 16-bit integer weights, so that its distance to a code
+/// takes one integer dot product (DotU8I16 of distance.h):
+///   kL2:        |q - Decode(c)|^2    ~= bias + factor * dot(c, w) +
+///   CodeNorm(c) kIP/kCosine: <q, Decode(c)>      ~= bias + factor * dot(c, w)
+/// The only error beyond the code's own is the rounding of w to 16 bits
+/// (relative 2^-15 of the largest weight for d <= 256; see PrepareQuery).
+struct Sq8Query {
+  std::vector<int16_t> w;
+  float factor = 0.0f;
+  float bias = 0.0f;
+};
+
 /// A per-dimension min/max scalar quantizer with 8-bit codes:
 /// x[i] ~= vmin[i] + code[i] * vdiff[i] / 255 (the map of distance.h's *Sq8
 /// kernels). Values outside the trained range are clamped.
@@ -49,6 +61,14 @@ class Sq8Quantizer {
                : InnerProductSq8(query, code, vmin_.data(), vdiff_.data(),
                                  dim_);
   }
+
+  /// Prepares `query` for integer distances (see Sq8Query). Needs trained().
+  /// The weights are scaled so that sum_i 255 * |w_i| < 2^31: the integer
+  /// dot product never overflows, for any dimension.
+  void PrepareQuery(Metric metric, const float* query, Sq8Query* out) const;
+  /// sum_i (vdiff[i] / 255)^2 * code[i]^2: the code's part of the expanded
+  /// squared L2 distance, stored next to each code by HNSW_SQ.
+  float CodeNorm(const uint8_t* code) const;
 
   const float* vmin() const { return vmin_.data(); }
   const float* vdiff() const { return vdiff_.data(); }

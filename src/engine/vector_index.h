@@ -57,6 +57,8 @@ struct IndexSearchParams {
   size_t k = 10;
   // HNSW: size of the dynamic candidate list; 0 = max(k, 64)
   int ef = 0;
+  // HNSW_SQ: candidates re-ranked on float32; 0 = the index's default
+  int rerank = 0;
   // IVF: lists probed; 0 = min(nlist, 16)
   int nprobe = 0;
   // Rows allowed in the result; nullptr = all rows.

@@ -227,6 +227,43 @@ TEST_P(KernelTest, Sq8MatchesDequantizeThenFloat) {
   }
 }
 
+TEST_P(KernelTest, DotU8I16MatchesScalarAndReference) {
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::uniform_int_distribution<int> word(-32768, 32767);
+  for (size_t d : kDims) {
+    // Random, then the extremes: all codes 255 with weights at +-wmax, where
+    // wmax keeps 255 * d * wmax below 2^31 (the documented exact range).
+    const int64_t wmax =
+        std::min<int64_t>(32767, (int64_t{1} << 31) / (255 * int64_t(d)) - 1);
+    for (int trial = 0; trial < 5; ++trial) {
+      std::vector<uint8_t> code(d + 3);
+      std::vector<int16_t> w(d + 3);
+      uint8_t* c = code.data() + 3;  // unaligned
+      int16_t* x = w.data() + 1;
+      for (size_t i = 0; i < d; ++i) {
+        c[i] =
+            trial == 3 || trial == 4 ? 255 : static_cast<uint8_t>(byte(rng_));
+        int v = word(rng_);
+        if (trial >= 1)
+          v = static_cast<int>(std::clamp<int64_t>(v, -wmax, wmax));
+        if (trial == 3) v = static_cast<int>(wmax);
+        if (trial == 4) v = static_cast<int>(-wmax);
+        x[i] = static_cast<int16_t>(v);
+      }
+      SCOPED_TRACE(::testing::Message() << "d=" << d << " trial=" << trial);
+      const int32_t got = DotU8I16(c, x, d);
+      EXPECT_EQ(got, Scalar().dot_u8_i16(c, x, d));
+      EXPECT_EQ(got, DotU8I16Function()(c, x, d));
+      if (trial >= 1) {  // inside the exact range
+        int64_t ref = 0;
+        for (size_t i = 0; i < d; ++i) ref += int64_t{c[i]} * x[i];
+        EXPECT_EQ(got, ref);
+      }
+    }
+  }
+  EXPECT_EQ(DotU8I16(nullptr, nullptr, 0), 0);
+}
+
 TEST_P(KernelTest, SelectLeMatchesScalar) {
   const DistanceKernels& k = ::cove::internal::ActiveDistanceKernels();
   ASSERT_EQ(k.level, GetParam());

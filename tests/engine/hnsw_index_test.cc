@@ -345,13 +345,133 @@ TEST_P(HnswTest, MemoryAccounting) {
   HnswIndex::MemoryBreakdown m = index.Memory();
   EXPECT_EQ(m.floats, n * kDim * sizeof(float));
   if (type() == IndexType::kHnswSq) {
-    EXPECT_GE(m.codes, n * kDim);
-    EXPECT_LT(m.codes, n * kDim + 4096);
+    // A code and its float norm per row, plus the quantizer ranges.
+    EXPECT_GE(m.codes, n * (kDim + 4));
+    EXPECT_LT(m.codes, n * (kDim + 4) + 4096);
   } else {
     EXPECT_EQ(m.codes, 0u);
   }
   EXPECT_GE(m.graph, n * (1 + 2 * 16) * sizeof(uint32_t));
   EXPECT_GE(index.MemoryBytes(), m.floats + m.codes + m.graph);
+}
+
+// HNSW_SQ with its float32 vectors moved to an unlinked, memory-mapped file:
+// same results as in memory, with filters (the exact path reads the file
+// too), deletes and upserts expressed as the allowed rows of a segment, and
+// Add() after the spill.
+TEST_P(HnswTest, SpilledVectorsGiveSameResults) {
+  const size_t n = 5000;
+  std::vector<float> data = Clustered(n, kDim, 21, normalize());
+  HnswIndex index(Params(type(), metric(), kDim));
+  ASSERT_TRUE(index.Build(data.data(), n).ok());
+  const std::string dir = ::testing::TempDir();
+  if (type() == IndexType::kHnsw) {
+    EXPECT_EQ(index.SpillVectors(dir).code(),
+              absl::StatusCode::kFailedPrecondition);
+    return;
+  }
+  std::vector<float> queries = Clustered(30, kDim, 22, normalize());
+  Bitset some = RandomBits(n, 0.3, 23);
+  Bitset few = RandomBits(n, 0.002, 24);
+  auto run = [&](const HnswIndex& x) {
+    std::vector<std::vector<Neighbor>> out;
+    for (size_t q = 0; q < 30; ++q) {
+      for (const Bitset* f : {static_cast<const Bitset*>(nullptr),
+                              static_cast<const Bitset*>(&some),
+                              static_cast<const Bitset*>(&few)}) {
+        IndexSearchParams sp;
+        sp.allowed = f;
+        out.push_back(x.Search(queries.data() + q * kDim, sp));
+      }
+    }
+    return out;
+  };
+  std::vector<std::vector<Neighbor>> before = run(index);
+  std::string saved_before;
+  ASSERT_TRUE(index.Save(&saved_before).ok());
+
+  const size_t mem_before = index.MemoryBytes();
+  EXPECT_EQ(index.SpillVectors(dir + "/no-such-dir").code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_FALSE(index.vectors_spilled());
+  ASSERT_TRUE(index.SpillVectors(dir).ok());
+  EXPECT_TRUE(index.vectors_spilled());
+  ASSERT_TRUE(index.SpillVectors(dir).ok());  // idempotent
+  HnswIndex::MemoryBreakdown m = index.Memory();
+  EXPECT_EQ(m.floats, 0u);
+  EXPECT_EQ(m.floats_on_disk, n * kDim * sizeof(float));
+  EXPECT_EQ(mem_before - index.MemoryBytes(), n * kDim * sizeof(float));
+
+  std::vector<std::vector<Neighbor>> after = run(index);
+  ASSERT_EQ(before.size(), after.size());
+  for (size_t i = 0; i < before.size(); ++i) {
+    ASSERT_EQ(before[i].size(), after[i].size());
+    for (size_t j = 0; j < before[i].size(); ++j) {
+      EXPECT_EQ(before[i][j].row, after[i][j].row);
+      EXPECT_EQ(before[i][j].score, after[i][j].score);
+    }
+  }
+  std::string saved_after;
+  ASSERT_TRUE(index.Save(&saved_after).ok());
+  EXPECT_EQ(saved_before, saved_after);
+
+  // Upserts: rows 0..499 are deleted and re-inserted (as new rows, shifted
+  // a little) by Add(); the allowed set hides the deleted versions and 10%
+  // of other rows (plain deletes).
+  std::vector<float> upserted(data.begin(), data.begin() + 500 * kDim);
+  for (float& v : upserted) v += 0.01f;
+  ASSERT_TRUE(index.Add(upserted.data(), 500).ok());
+  EXPECT_FALSE(index.vectors_spilled());
+  ASSERT_TRUE(index.SpillVectors(dir).ok());
+  std::vector<float> all = data;
+  all.insert(all.end(), upserted.begin(), upserted.end());
+  Bitset live = RandomBits(n + 500, 0.9, 25);
+  for (size_t r = 0; r < 500; ++r) live.Reset(r);
+  for (size_t r = n; r < n + 500; ++r) live.Set(r);
+  double recall = 0;
+  for (size_t q = 0; q < 30; ++q) {
+    const float* query = queries.data() + q * kDim;
+    IndexSearchParams sp;
+    sp.allowed = &live;
+    std::vector<Neighbor> got = index.Search(query, sp);
+    for (const Neighbor& nb : got) EXPECT_TRUE(live.Test(nb.row));
+    std::vector<Neighbor> truth =
+        BruteForce(all, kDim, metric(), query, 10, &live);
+    recall += Recall(got, truth);
+    // Scores are exact float32 scores of the returned rows.
+    for (const Neighbor& nb : got) {
+      const float* x = all.data() + size_t{nb.row} * kDim;
+      const float want = metric() == Metric::kL2 ? L2Sqr(query, x, kDim)
+                                                 : InnerProduct(query, x, kDim);
+      EXPECT_NEAR(nb.score, want, 1e-4f * (1 + std::fabs(want)));
+    }
+  }
+  EXPECT_GE(recall / 30, 0.95);
+}
+
+TEST_P(HnswTest, RerankDepth) {
+  if (type() != IndexType::kHnswSq) GTEST_SKIP() << "HNSW_SQ only";
+  const size_t n = 5000;
+  std::vector<float> data = Clustered(n, kDim, 26, normalize());
+  std::vector<float> queries = Clustered(50, kDim, 27, normalize());
+  HnswIndex index(Params(type(), metric(), kDim));
+  ASSERT_TRUE(index.Build(data.data(), n).ok());
+  for (int rerank : {1, 10, 0, 64}) {  // 1 is raised to k
+    SCOPED_TRACE(rerank);
+    IndexSearchParams sp;
+    sp.ef = 64;
+    sp.rerank = rerank;
+    double recall = 0;
+    for (size_t q = 0; q < 50; ++q) {
+      const float* query = queries.data() + q * kDim;
+      std::vector<Neighbor> got = index.Search(query, sp);
+      ASSERT_EQ(got.size(), 10u);
+      recall += Recall(got, BruteForce(data, kDim, metric(), query, 10));
+    }
+    // Even re-ranking only k candidates keeps most of the recall (the
+    // integer walk ranks well); deeper re-ranking reaches the bar.
+    EXPECT_GE(recall / 50, rerank <= 10 ? 0.85 : 0.95);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -114,6 +115,63 @@ TEST(Sq8Test, ScoresMatchDistancesToDecodedVectors) {
                 sq.Score(Metric::kIP, q.data(), code.data()));
     }
   }
+}
+
+// The integer path of HNSW_SQ: a prepared query's distances to codes agree
+// with the float scores of the decoded vectors, over awkward dimensions and
+// with dimensions of zero range.
+TEST(Sq8Test, PreparedQueryMatchesFloatScores) {
+  for (size_t d : {1, 7, 15, 17, 33, 100, 768, 1000}) {
+    SCOPED_TRACE(d);
+    std::vector<float> data = Uniform(100, d, 200 + d);
+    for (size_t i = 0; i < 100; ++i) data[i * d] = 0.5f;  // a flat dimension
+    Sq8Quantizer sq(d);
+    sq.Train(data.data(), 100);
+    std::vector<float> q = Uniform(1, d, 9);
+    std::vector<uint8_t> code(d);
+    Sq8Query l2;
+    Sq8Query ip;
+    sq.PrepareQuery(Metric::kL2, q.data(), &l2);
+    sq.PrepareQuery(Metric::kIP, q.data(), &ip);
+    ASSERT_EQ(l2.w.size(), d);
+    for (size_t i = 0; i < 100; ++i) {
+      sq.Encode(data.data() + i * d, code.data());
+      const float dot_l2 =
+          static_cast<float>(DotU8I16(code.data(), l2.w.data(), d));
+      const float dot_ip =
+          static_cast<float>(DotU8I16(code.data(), ip.w.data(), d));
+      const float want_l2 = sq.Score(Metric::kL2, q.data(), code.data());
+      const float want_ip = sq.Score(Metric::kIP, q.data(), code.data());
+      // Error budget: the int16 rounding of the weights (relative ~2^-15 per
+      // term, more for large d) and float32 sums of d terms.
+      double scale_l2 = 0;
+      double scale_ip = 0;
+      for (size_t j = 0; j < d; ++j) {
+        const double x = sq.vmin()[j] + code[j] * sq.vdiff()[j] / 255.0;
+        scale_l2 += (q[j] - sq.vmin()[j]) * (q[j] - sq.vmin()[j]) + x * x;
+        scale_ip += std::fabs(q[j] * x) + std::fabs(q[j] * sq.vmin()[j]);
+      }
+      const double tol =
+          (2e-4 + 1e-6 * d) * (1.0 + std::max(scale_l2, scale_ip));
+      EXPECT_NEAR(l2.bias + l2.factor * dot_l2 + sq.CodeNorm(code.data()),
+                  want_l2, tol);
+      EXPECT_NEAR(ip.bias + ip.factor * dot_ip, want_ip, tol);
+    }
+  }
+}
+
+TEST(Sq8Test, PreparedQueryOfNonFiniteValuesStaysBounded) {
+  const size_t d = 8;
+  std::vector<float> data = Uniform(10, d, 3);
+  Sq8Quantizer sq(d);
+  sq.Train(data.data(), 10);
+  std::vector<float> q(d, 1.0f);
+  q[2] = std::nanf("");
+  q[5] = std::numeric_limits<float>::infinity();
+  Sq8Query pq;
+  sq.PrepareQuery(Metric::kL2, q.data(), &pq);
+  ASSERT_EQ(pq.w.size(), d);
+  for (int16_t w : pq.w) EXPECT_GE(w, -32767);  // no overflow, no UB
 }
 
 TEST(Sq8Test, SaveLoadRoundTripAndRejectsBadBytes) {
