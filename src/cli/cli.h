@@ -208,6 +208,11 @@ absl::StatusOr<control::Timestamp> ParseTime(const std::string& text,
 /// KEY=VALUE flags into a map (InvalidArgument naming the flag).
 absl::StatusOr<std::map<std::string, std::string>> ParseLabels(
     const std::vector<std::string>& items, const std::string& flag);
+/// A --schedule value, 'CRON|ZONE|MIN_CU[|MINUTES]' (ZONE empty: UTC;
+/// MINUTES absent: 0, the server's default). InvalidArgument naming
+/// --schedule; the cron expression and the zone are checked by the server.
+absl::StatusOr<control::AutoscalingSchedule> ParseSchedule(
+    const std::string& text);
 /// "http://h:p" and "https://h:p" as they are; "h:p" gets "https://" when a
 /// CA is given, else "http://".
 std::string NormalizeEndpoint(const std::string& endpoint, bool tls);

@@ -1,9 +1,13 @@
-// cove clusters: create, get, list, update, scale, suspend, resume, delete,
-// restore, purge. The long-running verbs print their operation, or with
+// cove clusters: create, get, list, update, scale, metrics, suspend, resume,
+// delete, restore, purge. The long-running verbs print their operation, or with
 // --wait wait for it and print the cluster.
 #include <CLI/CLI.hpp>
+#include <cstdint>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "cli/cli.h"
 
 namespace cove::cli {
@@ -36,19 +40,135 @@ void AddAction(CLI::App* group, Context& ctx, const std::string& verb,
   });
 }
 
+// The --autoscaling* flags of create and update. Each option is kept so that
+// update changes only the settings given (0 is a valid value for several).
 struct AutoscalingFlags {
   std::string mode;  // "on", "off" or "" (unchanged)
-  int min_cu = 0;
-  int max_cu = 0;
+  int min_cu = 0, max_cu = 0;
+  int min_replicas = 0, max_replicas = 0;
+  int up_at = 0, down_below = 0;
+  std::string cooldown;
+  std::vector<std::string> schedules;
+  bool clear_schedules = false;
+  std::vector<CLI::Option*> options;  // every flag above
+
+  bool Given() const {
+    for (const CLI::Option* o : options) {
+      if (o->count() > 0) return true;
+    }
+    return false;
+  }
 };
 
-void AddAutoscalingFlags(CLI::App* cmd, AutoscalingFlags& f) {
-  cmd->add_option("--autoscaling", f.mode,
-                  "on or off (settings are stored; the emulator does not "
-                  "scale by itself yet)")
-      ->check(CLI::IsMember({"on", "off"}));
-  cmd->add_option("--autoscaling-min-cu", f.min_cu, "smallest CU size");
-  cmd->add_option("--autoscaling-max-cu", f.max_cu, "largest CU size");
+void AddAutoscalingFlags(CLI::App* cmd, AutoscalingFlags& f, bool update) {
+  auto& o = f.options;
+  o.push_back(cmd->add_option("--autoscaling", f.mode,
+                              "on or off: whether the autoscaler resizes "
+                              "the cluster (see docs/control-plane.md)")
+                  ->check(CLI::IsMember({"on", "off"})));
+  o.push_back(cmd->add_option("--autoscaling-min-cu", f.min_cu,
+                              "smallest CU size (required with "
+                              "--autoscaling on)"));
+  o.push_back(cmd->add_option("--autoscaling-max-cu", f.max_cu,
+                              "largest CU size (required with "
+                              "--autoscaling on)"));
+  o.push_back(cmd->add_option("--autoscaling-min-replicas", f.min_replicas,
+                              "fewest replicas, 1 to 8 (0: no bound)"));
+  o.push_back(cmd->add_option("--autoscaling-max-replicas", f.max_replicas,
+                              "most replicas, 1 to 8 (0: no bound)"));
+  o.push_back(cmd->add_option("--scale-up-at", f.up_at,
+                              "scale up when the fill reaches PERCENT "
+                              "(1..100; 0: 80)"));
+  o.push_back(cmd->add_option("--scale-down-below", f.down_below,
+                              "scale down when the fill stays below PERCENT "
+                              "(below --scale-up-at; 0: 50)"));
+  o.push_back(cmd->add_option("--cooldown", f.cooldown,
+                              "how long the fill must stay low before "
+                              "scaling down: 10m, 1h, ... (0: 10m)"));
+  o.push_back(cmd->add_option(
+      "--schedule", f.schedules,
+      update ? "'CRON|ZONE|MIN_CU[|MINUTES]': raise the minimum at set times, "
+               "e.g. '0 9 * * 1-5|Europe/Paris|8|600' (repeatable; replaces "
+               "the cluster's schedules)"
+             : "'CRON|ZONE|MIN_CU[|MINUTES]': raise the minimum at set times, "
+               "e.g. '0 9 * * 1-5|Europe/Paris|8|600' (repeatable)"));
+  if (update) {
+    o.push_back(cmd->add_flag("--clear-schedules", f.clear_schedules,
+                              "remove every autoscaling schedule"));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<control::AutoscalingSchedule> ParseSchedule(
+    const std::string& text) {
+  auto bad = [&](const std::string& why) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--schedule: expected 'CRON|ZONE|MIN_CU[|MINUTES]' such as "
+        "'0 9 * * 1-5|Europe/Paris|8|600' (",
+        why, "), got '", text, "'"));
+  };
+  std::vector<std::string> parts = absl::StrSplit(text, '|');
+  if (parts.size() < 3 || parts.size() > 4) {
+    return bad(
+        absl::StrCat("3 or 4 parts separated by '|', not ", parts.size()));
+  }
+  control::AutoscalingSchedule s;
+  s.cron = std::string(absl::StripAsciiWhitespace(parts[0]));
+  s.time_zone = std::string(absl::StripAsciiWhitespace(parts[1]));
+  if (s.cron.empty()) return bad("CRON is empty");
+  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(parts[2]), &s.min_cu_size)) {
+    return bad("MIN_CU is not a whole number");
+  }
+  if (parts.size() == 4 &&
+      !absl::SimpleAtoi(absl::StripAsciiWhitespace(parts[3]),
+                        &s.duration_minutes)) {
+    return bad("MINUTES is not a whole number");
+  }
+  return s;
+}
+
+namespace {
+
+absl::Status ApplyAutoscalingFlags(const AutoscalingFlags& f,
+                                   control::Autoscaling& a) {
+  auto given = [](const CLI::Option* o) { return o->count() > 0; };
+  const auto& o = f.options;
+  // The order of AddAutoscalingFlags.
+  if (given(o[0])) a.enabled = f.mode == "on";
+  if (given(o[1])) a.min_cu_size = f.min_cu;
+  if (given(o[2])) a.max_cu_size = f.max_cu;
+  if (given(o[3])) a.min_replicas = f.min_replicas;
+  if (given(o[4])) a.max_replicas = f.max_replicas;
+  if (given(o[5])) a.scale_up_fill_percent = f.up_at;
+  if (given(o[6])) a.scale_down_fill_percent = f.down_below;
+  if (given(o[7])) {
+    auto d = ParseDuration(f.cooldown, "--cooldown");
+    if (!d.ok()) return d.status();
+    if (d->count() % 1000 != 0 || d->count() / 1000 > INT32_MAX) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--cooldown: expected a whole number of seconds "
+                       "such as 90s or 10m, got '",
+                       f.cooldown, "'"));
+    }
+    a.cool_down_seconds = static_cast<int32_t>(d->count() / 1000);
+  }
+  if (f.clear_schedules) {
+    if (!f.schedules.empty()) {
+      return absl::InvalidArgumentError(
+          "--clear-schedules and --schedule: give one or the other");
+    }
+    a.schedules.clear();
+  }
+  if (!f.schedules.empty()) {
+    a.schedules.clear();
+    for (const std::string& text : f.schedules) {
+      auto s = ParseSchedule(text);
+      if (!s.ok()) return s.status();
+      a.schedules.push_back(*s);
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -88,7 +208,7 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
                     "(default 1)");
     cmd->add_option("--display-name", f->display_name, "display name");
     cmd->add_option("--label", f->labels, "KEY=VALUE (repeatable)");
-    AddAutoscalingFlags(cmd, f->autoscaling);
+    AddAutoscalingFlags(cmd, f->autoscaling, /*update=*/false);
     AddWaitFlags(cmd, f->wait);
     ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
       auto project = ctx.Project();
@@ -106,9 +226,9 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
       req.cluster.replicas = f->replicas;
       req.cluster.display_name = f->display_name;
       req.cluster.labels = *labels;
-      req.cluster.autoscaling.enabled = f->autoscaling.mode == "on";
-      req.cluster.autoscaling.min_cu_size = f->autoscaling.min_cu;
-      req.cluster.autoscaling.max_cu_size = f->autoscaling.max_cu;
+      absl::Status s =
+          ApplyAutoscalingFlags(f->autoscaling, req.cluster.autoscaling);
+      if (!s.ok()) return s;
       return FinishClusterOperation(
           ctx, f->wait, [&] { return c.StartCreateCluster(req, ctx.Call()); });
     });
@@ -200,15 +320,14 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
                                           "remove label KEY (repeatable)");
     cmd->add_option("--etag", f->etag,
                     "only if the cluster still has this etag (else exit 4)");
-    AddAutoscalingFlags(cmd, f->autoscaling);
+    AddAutoscalingFlags(cmd, f->autoscaling, /*update=*/true);
     ctx.OnCall(
         cmd, [&ctx, f, dn, label, remove](ControlClient& c) -> absl::Status {
           auto name = ctx.ProjectChild(f->id, "clusters");
           if (!name.ok()) return name.status();
           auto labels = ParseLabels(f->labels, "--label");
           if (!labels.ok()) return labels.status();
-          const AutoscalingFlags& a = f->autoscaling;
-          bool autoscaling = !a.mode.empty() || a.min_cu != 0 || a.max_cu != 0;
+          const bool autoscaling = f->autoscaling.Given();
           bool need_current =
               label->count() > 0 || remove->count() > 0 || autoscaling;
           control::Cluster cluster;
@@ -232,16 +351,18 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
             mask.push_back("labels");
           }
           if (autoscaling) {
-            if (!a.mode.empty()) cluster.autoscaling.enabled = a.mode == "on";
-            if (a.min_cu != 0) cluster.autoscaling.min_cu_size = a.min_cu;
-            if (a.max_cu != 0) cluster.autoscaling.max_cu_size = a.max_cu;
+            absl::Status s =
+                ApplyAutoscalingFlags(f->autoscaling, cluster.autoscaling);
+            if (!s.ok()) return s;
             mask.push_back("autoscaling");
           }
           if (!f->etag.empty()) cluster.etag = f->etag;
           if (mask.empty()) {
             return absl::InvalidArgumentError(
                 "nothing to update: give --display-name, --label, "
-                "--remove-label or --autoscaling*");
+                "--remove-label or an autoscaling flag (--autoscaling*, "
+                "--scale-up-at, --scale-down-below, --cooldown, --schedule, "
+                "--clear-schedules)");
           }
           return ctx.Print(c.UpdateCluster(cluster, mask, ctx.Call()));
         });
@@ -280,6 +401,38 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
       req.etag = f->etag;
       return FinishClusterOperation(
           ctx, f->wait, [&] { return c.StartScaleCluster(req, ctx.Call()); });
+    });
+  }
+  {
+    struct Flags {
+      std::string id;
+      std::string window = "60s";
+    };
+    auto f = std::make_shared<Flags>();
+    CLI::App* cmd = group->add_subcommand(
+        "metrics",
+        "Show a cluster's usage: requests per second over --window, latency "
+        "percentiles, errors, vectors, storage and CU usage.");
+    cmd->add_option("CLUSTER", f->id, "cluster id or name")->required();
+    cmd->add_option("--window", f->window,
+                    "the window of the request rates: 1s to 10m (default 60s)");
+    ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
+      auto window = ParseDuration(f->window, "--window");
+      if (!window.ok()) return window.status();
+      if (window->count() % 1000 != 0 || window->count() < 1000 ||
+          window->count() > 600 * 1000) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--window: expected whole seconds from 1s to 10m, got '", f->window,
+            "'"));
+      }
+      auto name = ctx.ProjectChild(f->id, "clusters");
+      if (!name.ok()) return name.status();
+      auto metrics = c.GetClusterMetrics(
+          *name, static_cast<int32_t>(window->count() / 1000), ctx.Call());
+      if (!metrics.ok()) return metrics.status();
+      if (ctx.json()) return ctx.PrintItem(*metrics);
+      PrintMetrics(std::cout, ToJson(*metrics));
+      return absl::OkStatus();
     });
   }
   AddAction(group, ctx, "suspend",

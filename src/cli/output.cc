@@ -206,12 +206,109 @@ Json ToJson(const control::Cluster& v) {
   j["admin_password"] = v.admin_password;
   j["capacity_vectors"] = v.capacity_vectors;
   j["used_vectors"] = v.used_vectors;
-  Json a;
-  a["enabled"] = v.autoscaling.enabled;
-  a["min_cu_size"] = v.autoscaling.min_cu_size;
-  a["max_cu_size"] = v.autoscaling.max_cu_size;
-  j["autoscaling"] = std::move(a);
+  j["autoscaling"] = ToJson(v.autoscaling);
+  j["metrics_endpoint"] = v.metrics_endpoint;
   return j;
+}
+
+Json ToJson(const control::Autoscaling& v) {
+  Json a;
+  a["enabled"] = v.enabled;
+  a["min_cu_size"] = v.min_cu_size;
+  a["max_cu_size"] = v.max_cu_size;
+  a["min_replicas"] = v.min_replicas;
+  a["max_replicas"] = v.max_replicas;
+  a["scale_up_fill_percent"] = v.scale_up_fill_percent;
+  a["scale_down_fill_percent"] = v.scale_down_fill_percent;
+  a["cool_down_seconds"] = v.cool_down_seconds;
+  a["schedules"] = Json::array();
+  for (const control::AutoscalingSchedule& s : v.schedules) {
+    Json e;
+    e["cron"] = s.cron;
+    e["time_zone"] = s.time_zone;
+    e["min_cu_size"] = s.min_cu_size;
+    e["duration_minutes"] = s.duration_minutes;
+    a["schedules"].push_back(std::move(e));
+  }
+  return a;
+}
+
+Json ToJson(const control::RequestKindMetrics& v) {
+  Json j;
+  j["kind"] = v.kind;
+  j["requests"] = v.requests;
+  j["errors"] = v.errors;
+  j["qps"] = v.qps;
+  j["latency_p50_ms"] = v.latency_p50_ms;
+  j["latency_p95_ms"] = v.latency_p95_ms;
+  j["latency_p99_ms"] = v.latency_p99_ms;
+  return j;
+}
+
+Json ToJson(const control::ClusterMetrics& v) {
+  Json j;
+  j["cluster"] = v.cluster;
+  j["time"] = Time(v.time);
+  j["serving"] = v.serving;
+  j["window_seconds"] = v.window_seconds;
+  j["qps"] = v.qps;
+  j["requests"] = v.requests;
+  j["errors"] = v.errors;
+  j["latency_p50_ms"] = v.latency_p50_ms;
+  j["latency_p95_ms"] = v.latency_p95_ms;
+  j["latency_p99_ms"] = v.latency_p99_ms;
+  j["kinds"] = Json::array();
+  for (const control::RequestKindMetrics& k : v.kinds) {
+    j["kinds"].push_back(ToJson(k));
+  }
+  j["vector_count"] = v.vector_count;
+  j["storage_bytes"] = v.storage_bytes;
+  j["capacity_vectors"] = v.capacity_vectors;
+  j["cu_usage"] = v.cu_usage;
+  j["cu_size"] = v.cu_size;
+  j["replicas"] = v.replicas;
+  j["metrics_endpoint"] = v.metrics_endpoint;
+  return j;
+}
+
+void PrintMetrics(std::ostream& out, const Json& metrics) {
+  // Figures rounded for people (JSON keeps them exact); the kinds as a
+  // table below the totals.
+  auto round = [](const Json& v) -> Json {
+    if (!v.is_number_float()) return v;
+    return absl::StrFormat("%.3f", v.get<double>());
+  };
+  Json totals = Json::object();
+  for (auto it = metrics.begin(); it != metrics.end(); ++it) {
+    if (it.key() == "kinds") continue;
+    totals[it.key()] = round(*it);
+  }
+  if (metrics.contains("cu_usage") && metrics["cu_usage"].is_number()) {
+    totals["cu_usage"] =
+        absl::StrFormat("%.2f%%", metrics["cu_usage"].get<double>() * 100);
+  }
+  PrintDetails(out, totals);
+  std::vector<Json> rows;
+  if (metrics.contains("kinds")) {
+    for (const Json& k : metrics["kinds"]) {
+      Json row = Json::object();
+      for (auto it = k.begin(); it != k.end(); ++it) {
+        row[it.key()] = round(*it);
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+  if (rows.empty()) return;
+  out << "\n";
+  PrintTable(out,
+             {{"KIND", "kind"},
+              {"REQUESTS", "requests"},
+              {"ERRORS", "errors"},
+              {"QPS", "qps"},
+              {"P50 MS", "latency_p50_ms"},
+              {"P95 MS", "latency_p95_ms"},
+              {"P99 MS", "latency_p99_ms"}},
+             rows);
 }
 
 Json ToJson(const control::Operation& v) {

@@ -30,6 +30,9 @@ Json ToJson(const control::Project& v);
 Json ToJson(const control::Environment& v);
 Json ToJson(const control::EnvironmentValidation& v);
 Json ToJson(const control::Cluster& v);
+Json ToJson(const control::Autoscaling& v);
+Json ToJson(const control::RequestKindMetrics& v);
+Json ToJson(const control::ClusterMetrics& v);
 Json ToJson(const control::Operation& v);
 Json ToJson(const control::ApiKey& v);
 Json ToJson(const control::Role& v);
@@ -70,6 +73,11 @@ void PrintTable(std::ostream& out, const std::vector<Column>& columns,
 /// Prints one object as "field: value" lines; nested objects as
 /// "parent.field", arrays of objects one element per line.
 void PrintDetails(std::ostream& out, const Json& object);
+
+/// Prints GetClusterMetrics' JSON for people: the totals as "field: value"
+/// lines (figures rounded, cu_usage in percent), then a table of the request
+/// kinds.
+void PrintMetrics(std::ostream& out, const Json& metrics);
 
 }  // namespace cove::cli
 

@@ -5,8 +5,9 @@
 # directory (fixed admin key, 50 ms transitions), then scripts the BYOC
 # lifecycle through the CLI: login (config file mode 0600, insecure file
 # refused), organization, project, environment, cluster with --wait, list and
-# get as tables and JSON (parsed with python3), scale, suspend/resume, API
-# keys, roles and bindings, audit, operations, failed and timed-out --wait,
+# get as tables and JSON (parsed with python3), metrics after a few raw
+# gRPC data-plane calls, autoscaling settings (set, read back, bad values),
+# scale, suspend/resume, API keys, roles and bindings, audit, operations, failed and timed-out --wait,
 # delete/restore/purge; exit codes for usage errors, not found, conflicts,
 # permission denied, failed preconditions and an unreachable endpoint;
 # --help on every group and command; and that the admin key never appears
@@ -200,6 +201,59 @@ assert d["endpoint"].startswith("http://127.0.0.1:"), d["endpoint"]
 assert d["admin_password"] and d["cu_size"] == 1 and d["capacity_vectors"] == 10000, d'
 err_has "CreateCluster"     # the progress lines (stderr is not a terminal)
 err_has "RUNNING"
+prod_user="$(json 'print(d["admin_user"])')"
+prod_password="$(json 'print(d["admin_password"])')"
+prod_address="$(json 'print(d["endpoint"].split("://", 1)[1])')"
+
+# ---- metrics: a fresh cluster, then after a few data-plane calls -------------
+run 0 -o json clusters metrics prod
+json 'assert list(d) == ["cluster", "time", "serving", "window_seconds", "qps",
+    "requests", "errors", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms",
+    "kinds", "vector_count", "storage_bytes", "capacity_vectors", "cu_usage",
+    "cu_size", "replicas", "metrics_endpoint"], list(d)
+assert d["cluster"].endswith("/clusters/prod") and d["serving"] is True, d
+assert d["window_seconds"] == 60 and d["vector_count"] == 0 and d["cu_usage"] == 0, d
+assert d["capacity_vectors"] == 10000 and d["cu_size"] == 1 and d["time"], d
+assert d["metrics_endpoint"].endswith("/metrics"), d'
+# Milvus calls as raw gRPC (empty messages): 3 authenticated ShowCollections,
+# 2 Search calls without credentials (UNAUTHENTICATED: errors).
+"${py}" - "${prod_address}" "${prod_user}" "${prod_password}" <<'PY' ||
+import base64, sys
+import grpc
+address, user, password = sys.argv[1:4]
+channel = grpc.insecure_channel(address)
+auth = [("authorization", base64.b64encode(f"{user}:{password}".encode()).decode())]
+show = channel.unary_unary("/milvus.proto.milvus.MilvusService/ShowCollections")
+for _ in range(3):
+    show(b"", metadata=auth, timeout=20)
+search = channel.unary_unary("/milvus.proto.milvus.MilvusService/Search")
+for _ in range(2):
+    try:
+        search(b"", timeout=20)
+    except grpc.RpcError as e:
+        assert e.code() == grpc.StatusCode.UNAUTHENTICATED, e
+    else:
+        raise SystemExit("a Search without credentials succeeded")
+PY
+  fail "data-plane calls to ${prod_address} failed"
+run 0 -o json clusters metrics prod --window 5m
+json 'assert d["window_seconds"] == 300 and d["requests"] >= 5 and d["errors"] >= 2, d
+assert d["qps"] > 0 and d["latency_p99_ms"] >= d["latency_p50_ms"] > 0, d
+kinds = {k["kind"]: k for k in d["kinds"]}
+assert kinds["search"]["requests"] == 2 and kinds["search"]["errors"] == 2, kinds
+assert kinds["other"]["requests"] >= 3 and kinds["other"]["qps"] > 0, kinds
+assert set(kinds["search"]) == {"kind", "requests", "errors", "qps",
+    "latency_p50_ms", "latency_p95_ms", "latency_p99_ms"}, kinds'
+run 0 clusters metrics prod
+out_has "vector_count:"
+out_has "cu_usage:"
+out_has "KIND"
+out_has "search"
+run 3 clusters metrics nope
+err_has "NOT_FOUND"
+one_error_line
+run 2 clusters metrics prod --window 11m
+err_has "--window"
 run 6 clusters create edge-c --environment edge
 err_has "AWAITING_AGENT"
 run 0 clusters list
@@ -223,6 +277,60 @@ one_error_line
 run 0 -o json clusters update prod --display-name Production --remove-label tier --label env=prod
 json 'assert d["display_name"] == "Production" and d["labels"] == {"env": "prod"}, d'
 
+# ---- autoscaling settings: set, read back, change one, bad ones ----------------
+run 0 -o json clusters update prod --autoscaling on --autoscaling-min-cu 1 \
+  --autoscaling-max-cu 4 --autoscaling-min-replicas 1 --autoscaling-max-replicas 2 \
+  --scale-up-at 75 --scale-down-below 40 --cooldown 15m \
+  --schedule '0 9 * * 1-5|Europe/Paris|1|600' --schedule '30 18 * * 5||1'
+autoscaling='{"enabled": True, "min_cu_size": 1, "max_cu_size": 4,
+  "min_replicas": 1, "max_replicas": 2, "scale_up_fill_percent": 75,
+  "scale_down_fill_percent": 40, "cool_down_seconds": 900, "schedules": [
+  {"cron": "0 9 * * 1-5", "time_zone": "Europe/Paris", "min_cu_size": 1, "duration_minutes": 600},
+  {"cron": "30 18 * * 5", "time_zone": "", "min_cu_size": 1, "duration_minutes": 0}]}'
+json 'assert d["autoscaling"] == '"${autoscaling}"', d["autoscaling"]'
+run 0 -o json clusters get prod
+json 'assert d["autoscaling"] == '"${autoscaling}"', d["autoscaling"]
+assert d["display_name"] == "Production" and d["cu_size"] == 1, d'
+run 0 clusters get prod
+out_has "autoscaling.enabled:"
+out_has "autoscaling.cool_down_seconds:"
+out_has "autoscaling.schedules[0].time_zone:"
+out_has "Europe/Paris"
+# Only the settings given change.
+run 0 -o json clusters update prod --scale-up-at 90
+json 'a = d["autoscaling"]
+assert a["scale_up_fill_percent"] == 90 and a["cool_down_seconds"] == 900, a
+assert a["enabled"] and len(a["schedules"]) == 2, a'
+# Bad settings: exit 2 naming the field; nothing changes.
+run 2 clusters update prod --scale-down-below 95
+err_has "cluster.autoscaling.scale_down_fill_percent"
+one_error_line
+run 2 clusters update prod --schedule '0 9 * * *|Mars/Olympus|1'
+err_has "cluster.autoscaling.schedules[0].time_zone"
+err_has "Mars/Olympus"
+run 2 clusters update prod --schedule '61 9 * * *|UTC|1'
+err_has "cluster.autoscaling.schedules[0].cron"
+run 2 clusters update prod --schedule '0 9 * * *|UTC'
+err_has "--schedule"
+run 2 clusters update prod --cooldown soon
+err_has "--cooldown"
+run 2 clusters update prod --autoscaling-max-replicas 9
+err_has "cluster.autoscaling.min_replicas/max_replicas"
+run 2 clusters create auto --environment aws --autoscaling on \
+  --autoscaling-min-cu 4 --autoscaling-max-cu 2
+err_has "cluster.autoscaling.min_cu_size/max_cu_size"
+run 2 clusters create auto --environment aws --autoscaling on \
+  --autoscaling-min-cu 1 --autoscaling-max-cu 2 --schedule '0 9 * * *|Nowhere/Else|2'
+err_has "cluster.autoscaling.schedules[0].time_zone"
+run 3 clusters get auto
+run 0 -o json clusters get prod
+json 'a = d["autoscaling"]
+assert a["scale_up_fill_percent"] == 90 and a["scale_down_fill_percent"] == 40, a
+assert a["max_replicas"] == 2 and len(a["schedules"]) == 2, a'
+run 0 -o json clusters update prod --autoscaling off --clear-schedules
+json 'a = d["autoscaling"]
+assert a["enabled"] is False and a["schedules"] == [] and a["max_cu_size"] == 4, a'
+
 # ---- scale without --wait, then operations wait --------------------------------
 run 0 -o json clusters scale prod --cu-size 2
 json 'assert d["name"].startswith("operations/") and d["verb"] == "ScaleCluster", d'
@@ -239,6 +347,8 @@ run 0 -o json clusters suspend prod --wait
 json 'assert d["state"] == "SUSPENDED" and d["endpoint"] == "", d'
 run 6 clusters suspend prod --wait
 err_has "FAILED_PRECONDITION"
+run 0 -o json clusters metrics prod
+json 'assert d["serving"] is False and d["qps"] == 0 and d["vector_count"] == 0, d'
 run 0 -q -o json clusters resume prod --wait
 json 'assert d["state"] == "RUNNING", d'
 [[ -z "${err}" ]] || fail "--quiet printed progress: ${err}"

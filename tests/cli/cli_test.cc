@@ -253,12 +253,13 @@ TEST(Output, ClusterJsonHasStableFields) {
                       "create_time",  "update_time",    "delete_time",
                       "purge_time",   "etag",           "state_message",
                       "admin_user",   "admin_password", "capacity_vectors",
-                      "used_vectors", "autoscaling"}));
+                      "used_vectors", "autoscaling",    "metrics_endpoint"}));
   EXPECT_EQ(j["state"], "RUNNING");
   EXPECT_EQ(j["cu_size"], 2);
   EXPECT_EQ(j["create_time"], "2025-12-03T11:45:01Z");
   EXPECT_TRUE(j["delete_time"].is_null());
   EXPECT_EQ(j["labels"]["k"], "v");
+  EXPECT_EQ(j["autoscaling"]["schedules"], Json::array());
 
   control::Operation op;
   op.name = "operations/1";
@@ -295,6 +296,83 @@ TEST(Output, TableAndDetails) {
   std::ostringstream with_secret;
   PrintDetails(with_secret, ToJson(key));
   EXPECT_THAT(with_secret.str(), HasSubstr("secret:"));
+}
+
+TEST(Parse, Schedule) {
+  auto s = ParseSchedule("0 9 * * 1-5|Europe/Paris|8|600");
+  ASSERT_THAT(s.status(), IsOk());
+  EXPECT_EQ(s->cron, "0 9 * * 1-5");
+  EXPECT_EQ(s->time_zone, "Europe/Paris");
+  EXPECT_EQ(s->min_cu_size, 8);
+  EXPECT_EQ(s->duration_minutes, 600);
+  // The zone may be empty (UTC), the minutes left out (the default).
+  s = ParseSchedule("*/15 * * * *||4");
+  ASSERT_THAT(s.status(), IsOk());
+  EXPECT_EQ(s->time_zone, "");
+  EXPECT_EQ(s->min_cu_size, 4);
+  EXPECT_EQ(s->duration_minutes, 0);
+  for (const char* bad :
+       {"0 9 * * *", "0 9 * * *|UTC", "|UTC|8", "0 9 * * *|UTC|eight",
+        "0 9 * * *|UTC|8|1h", "0 9 * * *|UTC|8|60|x"}) {
+    EXPECT_THAT(ParseSchedule(bad), StatusIs(absl::StatusCode::kInvalidArgument,
+                                             HasSubstr("--schedule")))
+        << bad;
+  }
+}
+
+TEST(Output, AutoscalingAndMetrics) {
+  control::Cluster c;
+  c.autoscaling.enabled = true;
+  c.autoscaling.min_cu_size = 1;
+  c.autoscaling.max_cu_size = 8;
+  c.autoscaling.cool_down_seconds = 300;
+  c.autoscaling.schedules.push_back({"0 9 * * 1-5", "Europe/Paris", 8, 600});
+  Json a = ToJson(c)["autoscaling"];
+  std::vector<std::string> keys;
+  for (auto it = a.begin(); it != a.end(); ++it) keys.push_back(it.key());
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{
+                "enabled", "min_cu_size", "max_cu_size", "min_replicas",
+                "max_replicas", "scale_up_fill_percent",
+                "scale_down_fill_percent", "cool_down_seconds", "schedules"}));
+  EXPECT_EQ(a["cool_down_seconds"], 300);
+  EXPECT_EQ(a["schedules"][0]["time_zone"], "Europe/Paris");
+  EXPECT_EQ(a["schedules"][0]["duration_minutes"], 600);
+  std::ostringstream details;
+  PrintDetails(details, ToJson(c));
+  EXPECT_THAT(details.str(), HasSubstr("autoscaling.max_cu_size:"));
+  EXPECT_THAT(details.str(), HasSubstr("autoscaling.schedules[0].cron:"));
+
+  control::ClusterMetrics m;
+  m.cluster = "organizations/a/projects/p/clusters/c";
+  m.serving = true;
+  m.window_seconds = 60;
+  m.qps = 1.0 / 3;
+  m.requests = 20;
+  m.vector_count = 5;
+  m.capacity_vectors = 10000;
+  m.cu_usage = 0.0005;
+  control::RequestKindMetrics k;
+  k.kind = "search";
+  k.requests = 20;
+  k.errors = 2;
+  k.qps = 1.0 / 3;
+  k.latency_p99_ms = 2.5;
+  m.kinds.push_back(k);
+  Json j = ToJson(m);
+  EXPECT_EQ(j["kinds"][0]["kind"], "search");
+  EXPECT_EQ(j["kinds"][0]["errors"], 2);
+  EXPECT_DOUBLE_EQ(j["qps"].get<double>(), 1.0 / 3);
+  EXPECT_TRUE(j["time"].is_null());
+  std::ostringstream text;
+  PrintMetrics(text, j);
+  EXPECT_THAT(text.str(), HasSubstr("qps:"));
+  EXPECT_THAT(text.str(), HasSubstr("0.333\n"));
+  EXPECT_THAT(text.str(), HasSubstr("cu_usage:"));
+  EXPECT_THAT(text.str(), HasSubstr("0.05%"));
+  EXPECT_THAT(text.str(), Not(HasSubstr("kinds")));
+  EXPECT_THAT(text.str(), HasSubstr("KIND    REQUESTS  ERRORS  QPS"));
+  EXPECT_THAT(text.str(), HasSubstr("search  20        2       0.333"));
 }
 
 }  // namespace
