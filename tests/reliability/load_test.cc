@@ -417,8 +417,9 @@ TEST(LoadTest, ConcurrentClientsZeroErrorsStableMemory) {
 
   // Memory is stable: after the warm-up the server may grow by the rows the
   // main phase leaves (a few MiB) and allocator noise: at most 25% or
-  // 16 MiB, whichever is larger (a leak of 2 KiB per operation fails). Not checked under sanitizers (ASan's quarantine
-  // holds up to 256 MiB of freed memory by design).
+  // 16 MiB, whichever is larger (a leak of 2 KiB per operation fails). Not
+  // checked under sanitizers (ASan's quarantine holds up to 256 MiB of freed
+  // memory by design).
   ASSERT_GT(rss_warm, 0);
   ASSERT_GT(rss_end, 0);
   if (!kUnderSanitizer) {
