@@ -95,14 +95,21 @@ absl::StatusOr<std::string> CloudCore::Start() {
       secret_key_ids_[kAdmin] = kAdmin;
       CLOUD_RETURN_IF_ERROR(PersistSecretLocked(kAdmin, kAdmin, hash));
     }
-    // Bring RUNNING clusters back; resume operations in flight.
+    // Bring back the data planes that were serving: RUNNING clusters, and
+    // clusters in a transition that keeps serving until it completes (scale,
+    // suspend, delete); then resume the operations in flight.
     for (auto& [name, cluster] : clusters_) {
-      if (cluster.state() != v1::Cluster::RUNNING) continue;
+      const v1::Cluster::State state = cluster.state();
+      if (state != v1::Cluster::RUNNING && state != v1::Cluster::MODIFYING &&
+          state != v1::Cluster::SUSPENDING && state != v1::Cluster::DELETING) {
+        continue;
+      }
       // Agent mode: the data plane runs under the agent, not here.
       if (agent_hub_->IsAgentEnvironmentLocked(cluster.environment())) {
         continue;
       }
-      if (SuspendIfKeyRevokedLocked(&cluster)) continue;  // keys.cc
+      if (state == v1::Cluster::RUNNING && SuspendIfKeyRevokedLocked(&cluster))
+        continue;  // keys.cc
       int port = 0;
       size_t colon = cluster.endpoint().rfind(':');
       if (colon != std::string::npos) {

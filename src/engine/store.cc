@@ -125,8 +125,10 @@ absl::Status Store::Lock() {
   char host[128] = {0};
   ::gethostname(host, sizeof(host) - 1);
   std::string who = absl::StrCat("pid ", ::getpid(), " on ", host, "\n");
-  if (::ftruncate(lock_fd_, 0) != 0 ||
-      ::pwrite(lock_fd_, who.data(), who.size(), 0) < 0) {
+  // Overwrite, then cut: the file keeps its block, so that a store on a full
+  // disk still opens.
+  if (::pwrite(lock_fd_, who.data(), who.size(), 0) < 0 ||
+      ::ftruncate(lock_fd_, static_cast<off_t>(who.size())) != 0) {
     return IoError(absl::StrCat("write '", path, "'"), errno);
   }
   return absl::OkStatus();

@@ -1,0 +1,245 @@
+// The control plane killed (SIGKILL) in the middle of long operations: a real
+// cove-cloud process with 1.5 s transitions is killed at a random point of
+// a create, a scale, a suspend and a resume of a cluster, and restarted on
+// the same state directory and port. A client waiting on the operation
+// across the kill gets its answer (its WaitOperation calls are retried), the
+// operation completes, and the cluster's data plane comes back with its
+// data; nothing is left stuck in a transitional state.
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "cove/client.h"
+#include "cove/control.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "reliability/process.h"
+#include "testing/status_matchers.h"
+
+namespace cove {
+namespace {
+
+using ::cove::testing::ChildProcess;
+using ::cove::testing::IsOk;
+using ::cove::testing::kUnderSanitizer;
+using ::cove::testing::ProcessSpec;
+using ::cove::testing::ScratchDir;
+using ::cove::testing::StatusIs;
+
+constexpr char kAdminKey[] = "cove_admin_reliability-test-key";
+constexpr int kTransitionMs = 1500;
+
+absl::StatusOr<int64_t> CountRows(const control::Cluster& cluster,
+                                  const std::string& password) {
+  ClientOptions options;
+  options.remote.user = "root";
+  options.remote.password = password;
+  options.remote.max_attempts = 10;
+  options.remote.initial_backoff = std::chrono::milliseconds(50);
+  options.remote.max_backoff = std::chrono::milliseconds(500);
+  auto client = Client::Open(cluster.endpoint, options);
+  if (!client.ok()) return client.status();
+  QueryRequest q;
+  q.collection_name = "docs";
+  q.output_fields = {"count(*)"};
+  auto rows = client->Query(q);
+  if (!rows.ok()) return rows.status();
+  return rows->at(0).at("count(*)").AsInt();
+}
+
+class ControlPlaneKillTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    spec_.program = COVE_CLOUD_BIN;
+    spec_.args = {"--state-dir",
+                  scratch_.path() + "/state",
+                  "--listen",
+                  "127.0.0.1:0",
+                  "--admin-key",
+                  kAdminKey,
+                  "--transition-delay-ms",
+                  std::to_string(kTransitionMs)};
+    spec_.log_file = scratch_.path() + "/cloud.log";
+    auto cloud = ChildProcess::Start(spec_);
+    ASSERT_OK(cloud.status());
+    cloud_ = *std::move(cloud);
+    // Later starts take the same port, so that clients keep their endpoint.
+    spec_.args[3] = cloud_->address();
+    ControlOptions options;
+    options.endpoint = "http://" + cloud_->address();
+    options.api_key = kAdminKey;
+    options.max_attempts = 40;
+    options.initial_backoff = std::chrono::milliseconds(50);
+    options.max_backoff = std::chrono::milliseconds(500);
+    options.timeout = std::chrono::seconds(60);
+    auto cc = ControlClient::Connect(options);
+    ASSERT_OK(cc.status());
+    cc_.emplace(*std::move(cc));
+  }
+
+  // Kills the control plane after `delay`, then starts it again over the
+  // same state directory and port.
+  void KillAndRestart(std::chrono::milliseconds delay) {
+    std::this_thread::sleep_for(delay);
+    const int status = cloud_->Kill(SIGKILL);
+    EXPECT_TRUE(WIFSIGNALED(status)) << status;
+    cloud_.reset();
+    auto cloud = ChildProcess::Start(spec_);
+    ASSERT_OK(cloud.status());
+    cloud_ = *std::move(cloud);
+  }
+
+  // Waits for `op` in a thread while the control plane is killed and
+  // restarted; the wait (retried across the restart) must end with the
+  // operation done. Returns the cluster it left.
+  absl::StatusOr<control::Cluster> KillDuring(ControlOperation op,
+                                              std::chrono::milliseconds delay) {
+    absl::Status waited;
+    const auto start = std::chrono::steady_clock::now();
+    std::thread waiter([&] { waited = op.Wait(std::chrono::seconds(90)); });
+    KillAndRestart(delay);
+    waiter.join();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+    std::printf(
+        "[ control ] %s killed after %lld ms: wait returned %s "
+        "after %.1f s\n",
+        op.operation().verb.c_str(), static_cast<long long>(delay.count()),
+        waited.ToString().c_str(), seconds);
+    if (!op.done()) {
+      // The wait gave up across the restart (never DeadlineExceeded: the
+      // operation must not be stuck): one more wait, now the server is up.
+      EXPECT_FALSE(absl::IsDeadlineExceeded(waited)) << waited;
+      if (absl::Status s = op.Wait(std::chrono::seconds(90)); !s.ok()) {
+        return s;
+      }
+    }
+    if (!op.status().ok()) return op.status();
+    return op.cluster();
+  }
+
+  ScratchDir scratch_;
+  ProcessSpec spec_;
+  std::unique_ptr<ChildProcess> cloud_;
+  std::optional<ControlClient> cc_;
+};
+
+TEST_F(ControlPlaneKillTest, OperationsFinishAcrossSigkillOfTheControlPlane) {
+  const uint64_t seed = std::random_device{}();
+  std::printf("[ seed ] %llu\n", static_cast<unsigned long long>(seed));
+  std::mt19937_64 rng(seed);
+  auto random_delay = [&] {
+    return std::chrono::milliseconds(rng() % (kTransitionMs + 200));
+  };
+  ControlClient& cc = *cc_;
+
+  control::CreateOrganizationRequest org_req;
+  org_req.organization_id = "acme";
+  ASSERT_OK_AND_ASSIGN(control::Organization org,
+                       cc.CreateOrganization(org_req));
+  control::CreateProjectRequest project_req;
+  project_req.parent = org.name;
+  project_req.project_id = "search";
+  project_req.project.plan = "standard";
+  project_req.project.region = "eu-local-1";
+  ASSERT_OK_AND_ASSIGN(control::Project project, cc.CreateProject(project_req));
+  control::CreateEnvironmentRequest env_req;
+  env_req.parent = project.name;
+  env_req.environment_id = "env1";
+  env_req.environment.mode = control::EnvironmentMode::kCrossAccount;
+  env_req.environment.cloud_account_id = "123456789012";
+  env_req.environment.region = "eu-local-1";
+  env_req.environment.vpc_id = "vpc-0123abcd";
+  env_req.environment.bucket = scratch_.path() + "/bucket";
+  env_req.environment.role_arn = "arn:aws:iam::123456789012:role/cove";
+  env_req.environment.external_id = org.external_id;
+  ASSERT_OK_AND_ASSIGN(control::Environment env, cc.CreateEnvironment(env_req));
+
+  // 1. Create, killed at a random point of the transition.
+  control::CreateClusterRequest create;
+  create.parent = project.name;
+  create.cluster_id = "prod";
+  create.cluster.environment = env.name;
+  create.cluster.cu_type = "performance";
+  create.cluster.cu_size = 1;
+  create.cluster.replicas = 1;
+  ASSERT_OK_AND_ASSIGN(ControlOperation op, cc.StartCreateCluster(create));
+  // The once-shown password comes with the accepted operation.
+  ASSERT_TRUE(op.operation().cluster.has_value());
+  const std::string password = op.operation().cluster->admin_password;
+  ASSERT_FALSE(password.empty());
+  ASSERT_OK_AND_ASSIGN(control::Cluster cluster,
+                       KillDuring(op, random_delay()));
+  EXPECT_EQ(cluster.state, control::ClusterState::kRunning);
+  {
+    ClientOptions options;
+    options.remote.user = "root";
+    options.remote.password = password;
+    options.remote.max_attempts = 10;
+    options.remote.initial_backoff = std::chrono::milliseconds(50);
+    ASSERT_OK_AND_ASSIGN(Client data, Client::Open(cluster.endpoint, options));
+    ASSERT_OK(data.CreateCollection("docs", 2));
+    std::vector<Row> rows;
+    for (int64_t i = 0; i < 5; ++i) {
+      rows.push_back(Row{{"id", Value(i)},
+                         {"vector", Value::FloatVector({1.0f, float(i)})}});
+    }
+    ASSERT_OK(data.Insert("docs", rows).status());
+  }
+
+  // 2. Scale up, killed mid-way.
+  control::ScaleClusterRequest scale;
+  scale.name = cluster.name;
+  scale.cu_size = 2;
+  ASSERT_OK_AND_ASSIGN(op, cc.StartScaleCluster(scale));
+  ASSERT_OK_AND_ASSIGN(cluster, KillDuring(op, random_delay()));
+  EXPECT_EQ(cluster.state, control::ClusterState::kRunning);
+  EXPECT_EQ(cluster.cu_size, 2);
+  ASSERT_OK_AND_ASSIGN(control::Cluster got, cc.GetCluster(cluster.name));
+  EXPECT_EQ(got.state, control::ClusterState::kRunning);
+  EXPECT_EQ(got.cu_size, 2);
+  EXPECT_THAT(CountRows(got, password), IsOk());
+  EXPECT_EQ(CountRows(got, password).value_or(-1), 5);
+
+  // 3. Suspend, killed mid-way: it ends suspended, the data plane down.
+  control::ClusterActionRequest action;
+  action.name = cluster.name;
+  ASSERT_OK_AND_ASSIGN(op, cc.StartSuspendCluster(action));
+  ASSERT_OK_AND_ASSIGN(cluster, KillDuring(op, random_delay()));
+  EXPECT_EQ(cluster.state, control::ClusterState::kSuspended);
+
+  // 4. Resume, killed mid-way: the data plane comes back with the data.
+  ASSERT_OK_AND_ASSIGN(op, cc.StartResumeCluster(action));
+  ASSERT_OK_AND_ASSIGN(cluster, KillDuring(op, random_delay()));
+  EXPECT_EQ(cluster.state, control::ClusterState::kRunning);
+  ASSERT_OK_AND_ASSIGN(got, cc.GetCluster(cluster.name));
+  EXPECT_EQ(got.state, control::ClusterState::kRunning);
+  EXPECT_EQ(CountRows(got, password).value_or(-1), 5);
+
+  // 5. A kill with no operation running: the running cluster comes back
+  // with the control plane.
+  KillAndRestart(std::chrono::milliseconds(0));
+  ASSERT_OK_AND_ASSIGN(got, cc.GetCluster(cluster.name));
+  EXPECT_EQ(got.state, control::ClusterState::kRunning);
+  EXPECT_EQ(CountRows(got, password).value_or(-1), 5);
+  // Nothing is left in flight.
+  control::ListRequest list;
+  list.parent = org.name;
+  auto ops = cc.ListOperations(list);
+  ASSERT_OK(ops.status());
+  for (const control::Operation& o : ops->items) {
+    EXPECT_TRUE(o.done) << o.name << " " << o.verb;
+  }
+  const int status = cloud_->Kill(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+}  // namespace
+}  // namespace cove
