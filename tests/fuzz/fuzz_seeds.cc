@@ -143,7 +143,7 @@ void StoreSeeds() {
     cove::IndexSpec ivf;
     ivf.field_name = "kv";
     ivf.index_type = cove::IndexType::kIvfFlat;
-    ivf.metric_type = cove::MetricType::kIp;
+    ivf.metric_type = cove::MetricType::kIP;
     ivf.params = {{"nlist", "2"}};
     cove::IndexSpec sq;
     sq.field_name = "kw";
@@ -316,7 +316,7 @@ void MilvusSeeds() {
     cove::IndexSpec spec;
     spec.field_name = "v";
     spec.index_type = cove::IndexType::kIvfSq8;
-    spec.metric_type = cove::MetricType::kIp;
+    spec.metric_type = cove::MetricType::kIP;
     spec.params = {{"nlist", "4"}};
     milvus_pb::CreateIndexRequest r;
     r.set_collection_name("k");

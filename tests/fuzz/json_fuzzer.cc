@@ -51,7 +51,7 @@ std::vector<expr::CompiledFilter> Filters() {
            R"(j["a"]["b"][0] > 2.5 or j[0] like "x%")",
            R"(json_contains(j["l"], 1) and json_contains_any(j, ["a", 2]))",
            R"(json_contains_all(j["l"], [1, "x"]))",
-           R"(exists j["k"] and not (j["k"] in [true, null, "s"]))",
+           R"(exists j["k"] and not (j["k"] in [true, "s", 2]))",
            R"(j["n"] + 1 < 10 and j["n"] % 3 == 1 and j["n"] ** 2 > 0)",
            R"(array_length(j["l"]) == 2 or j is null)",
            R"(a > 0 or b == "x" or $meta["c"][1] != 0)",
