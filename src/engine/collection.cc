@@ -687,9 +687,9 @@ absl::Status Collection::NormalizeRow(const Row& in, size_t row_number,
     if (key == kDynamicFieldName && schema_.enable_dynamic_field &&
         value.is_object()) {
       for (const auto& [k, v] : value.AsObject()) {
-        if (absl::Status s = CheckJsonDepth(
-                v, absl::StrCat("insert row ", row_number,
-                                ": dynamic field '", k, "'"));
+        if (absl::Status s =
+                CheckJsonDepth(v, absl::StrCat("insert row ", row_number,
+                                               ": dynamic field '", k, "'"));
             !s.ok()) {
           return s;
         }
@@ -702,9 +702,9 @@ absl::Status Collection::NormalizeRow(const Row& in, size_t row_number,
           absl::StrCat("insert row ", row_number, ": unknown field '", key,
                        "' (the collection has no dynamic field)"));
     }
-    if (absl::Status s = CheckJsonDepth(
-            value, absl::StrCat("insert row ", row_number, ": dynamic field '",
-                                key, "'"));
+    if (absl::Status s =
+            CheckJsonDepth(value, absl::StrCat("insert row ", row_number,
+                                               ": dynamic field '", key, "'"));
         !s.ok()) {
       return s;
     }

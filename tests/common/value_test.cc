@@ -79,7 +79,11 @@ TEST(ValueTest, DeepNestingIsAnErrorNotACrash) {
 // throw (nlohmann-json refuses to write it); it is now written with U+FFFD
 // for each bad byte, and the result parses.
 TEST(ValueTest, InvalidUtf8IsReplacedWhenWritingJson) {
-  EXPECT_EQ(Value("a\xff" "b").ToJson(), "\"a\xef\xbf\xbd" "b\"");
+  EXPECT_EQ(Value("a\xff"
+                  "b")
+                .ToJson(),
+            "\"a\xef\xbf\xbd"
+            "b\"");
   ASSERT_OK_AND_ASSIGN(
       Value back,
       Value::FromJson(Value::MakeObject({{"k\xc3", "\x80\x80"}}).ToJson()));

@@ -192,13 +192,13 @@ void StoreSeeds() {
   std::string records = std::string(1, '\1');
   bool first = true;
   cove::fuzz::WriteFileOrDie(dir.File("copy.log"), wal);
-  auto read = cove::engine::ReadWal(
-      dir.File("copy.log"), nullptr, [&](std::string_view r) {
-        if (!first) records += "|REC|";
-        first = false;
-        records.append(r);
-        return absl::OkStatus();
-      });
+  auto read = cove::engine::ReadWal(dir.File("copy.log"), nullptr,
+                                    [&](std::string_view r) {
+                                      if (!first) records += "|REC|";
+                                      first = false;
+                                      records.append(r);
+                                      return absl::OkStatus();
+                                    });
   Check(read.status(), "read log");
   Put("wal", "engine-records", records);
   std::string snapshot = ReadFile(dir.File("snapshot-1.cove"));
@@ -308,8 +308,8 @@ void MilvusSeeds() {
   {
     milvus_pb::CreateCollectionRequest r;
     r.set_collection_name("new_c");
-    r.set_schema(cove::internal::SchemaToProto("new_c", schema)
-                     .SerializeAsString());
+    r.set_schema(
+        cove::internal::SchemaToProto("new_c", schema).SerializeAsString());
     PutRequest("create-collection", 5, r);
   }
   {

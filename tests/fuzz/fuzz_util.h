@@ -37,7 +37,7 @@ class ScratchDir {
  public:
   ScratchDir() {
     const char* base = std::getenv("COVE_FUZZ_TMPDIR");
-    std::string root = base != nullptr                ? base
+    std::string root = base != nullptr                   ? base
                        : ::access("/dev/shm", W_OK) == 0 ? "/dev/shm"
                                                          : "/tmp";
     std::string tmpl = root + "/cove-fuzz-XXXXXX";
@@ -52,9 +52,7 @@ class ScratchDir {
     ::rmdir(path_.c_str());
   }
   const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const {
-    return path_ + "/" + name;
-  }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
   /// Removes every file in the directory (it holds no subdirectories).
   void Clear() const {
     DIR* d = ::opendir(path_.c_str());
@@ -176,9 +174,9 @@ inline void OpenExerciseReopen(const std::string& dir) {
   }
   if (collections != collections_again) {
     Fail("reopen after checkpoint",
-         absl::InternalError("collection count changed: " +
-                             std::to_string(collections) + " -> " +
-                             std::to_string(collections_again)));
+         absl::InternalError(
+             "collection count changed: " + std::to_string(collections) +
+             " -> " + std::to_string(collections_again)));
   }
 }
 

@@ -49,7 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   auto index = cove::engine::LoadIndex(bytes);
   if (!index.ok()) {
-    if (index.status().message().empty()) cove::fuzz::Fail("load", index.status());
+    if (index.status().message().empty())
+      cove::fuzz::Fail("load", index.status());
     return 0;
   }
   const VectorIndex& ix = **index;
@@ -78,7 +79,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto again = cove::engine::LoadIndex(saved);
   if (!again.ok()) cove::fuzz::Fail("load what was saved", again.status());
   if ((*again)->size() != ix.size()) {
-    cove::fuzz::Fail("load what was saved", absl::InternalError("size changed"));
+    cove::fuzz::Fail("load what was saved",
+                     absl::InternalError("size changed"));
   }
   return 0;
 }

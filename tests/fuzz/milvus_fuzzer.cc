@@ -20,8 +20,8 @@
 #include <string>
 
 #include "auth/auth_store.h"
-#include "google/protobuf/stubs/logging.h"
 #include "fuzz/fuzz_util.h"
+#include "google/protobuf/stubs/logging.h"
 #include "server/milvus_service.h"
 
 namespace {
@@ -181,12 +181,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           service, &S::Delete, p, n);
       break;
     case 3:
-      Run<milvus_pb::SearchRequest, milvus_pb::SearchResults>(
-          service, &S::Search, p, n);
+      Run<milvus_pb::SearchRequest, milvus_pb::SearchResults>(service,
+                                                              &S::Search, p, n);
       break;
     case 4:
-      Run<milvus_pb::QueryRequest, milvus_pb::QueryResults>(
-          service, &S::Query, p, n);
+      Run<milvus_pb::QueryRequest, milvus_pb::QueryResults>(service, &S::Query,
+                                                            p, n);
       break;
     case 5:
       Run<milvus_pb::CreateCollectionRequest, common_pb::Status>(

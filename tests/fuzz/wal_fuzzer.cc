@@ -41,18 +41,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto ignore = [](std::string_view) { return absl::OkStatus(); };
     cove::engine::StoreOptions options;
     options.sync = false;
-    auto store = cove::engine::Store::Open(dir->path(), options, ignore, ignore);
+    auto store =
+        cove::engine::Store::Open(dir->path(), options, ignore, ignore);
     if (store.ok()) {
       if (absl::Status s = (*store)->Append("fuzz-marker"); !s.ok()) {
         cove::fuzz::Fail("append after recovery", s);
       }
       store->reset();
       std::string last;
-      auto reopened = cove::engine::Store::Open(
-          dir->path(), options, ignore, [&](std::string_view record) {
-            last = std::string(record);
-            return absl::OkStatus();
-          });
+      auto reopened = cove::engine::Store::Open(dir->path(), options, ignore,
+                                                [&](std::string_view record) {
+                                                  last = std::string(record);
+                                                  return absl::OkStatus();
+                                                });
       if (!reopened.ok()) {
         cove::fuzz::Fail("reopen after an acknowledged append",
                          reopened.status());

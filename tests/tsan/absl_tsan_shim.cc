@@ -22,7 +22,6 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 
-
 extern "C" {
 
 void __real__ZN4absl7debian35Mutex4LockEv(absl::Mutex* mu);
