@@ -68,25 +68,54 @@ bool __wrap__ZN4absl7debian35Mutex13ReaderTryLockEv(absl::Mutex* mu) {
   if (locked) __tsan_acquire(mu);
   return locked;
 }
+}  // extern "C"
+
+namespace {
+
+// abseil evaluates a waiter's condition inside its own code, with the mutex
+// held (by the waiter or by the thread unlocking): the wrapped condition
+// tells TSan so around the evaluation.
+struct HeldCondition {
+  const absl::Condition* condition;
+  absl::Mutex* mu;
+};
+
+bool EvalHeld(HeldCondition* c) {
+  __tsan_acquire(c->mu);
+  bool result = c->condition->Eval();
+  __tsan_release(c->mu);
+  return result;
+}
+
+}  // namespace
+
+extern "C" {
+
 // Await* release the mutex while waiting and hold it again on return.
 void __wrap__ZN4absl7debian35Mutex5AwaitERKNS0_9ConditionE(
     absl::Mutex* mu, const absl::Condition* cond) {
+  HeldCondition held{cond, mu};
+  absl::Condition wrapped(&EvalHeld, &held);
   __tsan_release(mu);
-  __real__ZN4absl7debian35Mutex5AwaitERKNS0_9ConditionE(mu, cond);
+  __real__ZN4absl7debian35Mutex5AwaitERKNS0_9ConditionE(mu, &wrapped);
   __tsan_acquire(mu);
 }
 bool __wrap__ZN4absl7debian35Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE(
     absl::Mutex* mu, const absl::Condition* cond, absl::Duration timeout) {
+  HeldCondition held{cond, mu};
+  absl::Condition wrapped(&EvalHeld, &held);
   __tsan_release(mu);
   bool met =
       __real__ZN4absl7debian35Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE(
-          mu, cond, timeout);
+          mu, &wrapped, timeout);
   __tsan_acquire(mu);
   return met;
 }
 void __wrap__ZN4absl7debian35Mutex8LockWhenERKNS0_9ConditionE(
     absl::Mutex* mu, const absl::Condition* cond) {
-  __real__ZN4absl7debian35Mutex8LockWhenERKNS0_9ConditionE(mu, cond);
+  HeldCondition held{cond, mu};
+  absl::Condition wrapped(&EvalHeld, &held);
+  __real__ZN4absl7debian35Mutex8LockWhenERKNS0_9ConditionE(mu, &wrapped);
   __tsan_acquire(mu);
 }
 void __wrap__ZN4absl7debian312Notification6NotifyEv(absl::Notification* n) {
