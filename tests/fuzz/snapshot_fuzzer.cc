@@ -17,7 +17,8 @@
 #include "fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static cove::fuzz::ScratchDir* dir = new cove::fuzz::ScratchDir();
+  static cove::fuzz::ScratchDir scratch;  // removed at exit
+  cove::fuzz::ScratchDir* dir = &scratch;
   if (size > (1u << 18)) return -1;
   dir->Clear();
   std::string_view body(reinterpret_cast<const char*>(data), size);

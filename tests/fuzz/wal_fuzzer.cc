@@ -29,7 +29,8 @@ constexpr std::string_view kSeparator = "|REC|";
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static cove::fuzz::ScratchDir* dir = new cove::fuzz::ScratchDir();
+  static cove::fuzz::ScratchDir scratch;  // removed at exit
+  cove::fuzz::ScratchDir* dir = &scratch;
   if (size < 1 || size > (1u << 16)) return -1;
   dir->Clear();
   const std::string wal_path = dir->File("wal-0.log");
