@@ -6,10 +6,25 @@
 #      consumer project (examples/consumer) against the installed package;
 #   3. Python: a venv (Debian's python3, system site packages), the package
 #      pip-installed from python/ (reusing the Release build), then pytest;
-#   4. ASan+UBSan build: the C++ unit tests again.
+#   4. ASan+UBSan build: the C++ unit tests again;
+#   5. fuzz: a clang build of the libFuzzer targets in tests/fuzz (ASan+UBSan);
+#      each target replays its regression inputs, then fuzzes from its seed
+#      corpus for COVE_FUZZ_SECONDS (two targets at a time); each target
+#      counts as one test;
+#   6. TSan build: the concurrency tests (TSAN_TESTS below) under
+#      ThreadSanitizer.
 # Ends with a summary line per stage and a total 'N passed, N failed' line.
 #
-# Environment: COVE_BUILD_DIR (default build/), COVE_SKIP_SANITIZE=1 skips 3.
+# Environment:
+#   COVE_BUILD_DIR       build root (default build/)
+#   COVE_STAGES          stages to run, space or comma separated, out of
+#                        release (1 and 2), python, asan, fuzz, tsan
+#                        (default: all); python needs a release build
+#   COVE_SKIP_SANITIZE=1 skips the ASan+UBSan and TSan stages (4, 6)
+#   COVE_SKIP_FUZZ=1     skips the fuzz stage (5)
+#   COVE_FUZZ_SECONDS    fuzzing time per target (default 60)
+#   COVE_FUZZ_BUILD_DIR, COVE_TSAN_BUILD_DIR  the build directories of
+#                        stages 5 and 6 (default <build root>/fuzz, /tsan)
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${COVE_BUILD_DIR:-${root}/build}"
@@ -20,6 +35,12 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 passed=0
 failed=0
 summary=()
+
+stages="${COVE_STAGES:-release python asan fuzz tsan}"
+# want <stage>: true when the stage is selected.
+want() {
+  [[ " ${stages//,/ } " == *" $1 "* ]]
+}
 
 # run_ctest <label> <build dir> [ctest args...]: runs ctest, counts results.
 run_ctest() {
@@ -70,7 +91,7 @@ build_unit_tests() {
 
 # 1. Release build and tests.
 rel="${build}/release"
-if step "configure (Release)" cmake -S "${root}" -B "${rel}" -G Ninja \
+if want release && step "configure (Release)" cmake -S "${root}" -B "${rel}" -G Ninja \
     -DCMAKE_BUILD_TYPE=Release -DCOVE_BUILD_TESTS=ON -DCOVE_BUILD_EXAMPLES=ON \
     -DCOVE_BUILD_PYTHON=ON -DPython_EXECUTABLE=/usr/bin/python3 \
     -DCMAKE_INSTALL_PREFIX="${build}/install" &&
@@ -93,7 +114,7 @@ if step "configure (Release)" cmake -S "${root}" -B "${rel}" -G Ninja \
 fi
 
 # 3. Python: pip-install the package into a venv and run pytest against it.
-if [[ -x "${rel}/src/server/cove-server" ]]; then
+if want python && [[ -x "${rel}/src/server/cove-server" ]]; then
   venv="${build}/venv"
   rm -rf "${venv}"
   if step "python venv" /usr/bin/python3 -m venv --system-site-packages "${venv}" &&
@@ -120,17 +141,119 @@ if [[ -x "${rel}/src/server/cove-server" ]]; then
   fi
 fi
 
+# The Milvus .proto files the Release configure fetched, for the other
+# builds (they fetch their own when there is no Release build).
+proto_dir=()
+if [[ -d "${rel}/_deps/milvus-proto" ]]; then
+  proto_dir=(-DCOVE_MILVUS_PROTO_DIR="${rel}/_deps/milvus-proto")
+fi
+
 # 4. ASan + UBSan build of the unit tests.
-if [[ "${COVE_SKIP_SANITIZE:-0}" != "1" ]]; then
+if [[ "${COVE_SKIP_SANITIZE:-0}" != "1" ]] && want asan; then
   asan="${build}/asan"
   if step "configure (ASan+UBSan)" cmake -S "${root}" -B "${asan}" -G Ninja \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOVE_SANITIZE=ON \
-      -DCOVE_BUILD_TESTS=ON -DCOVE_BUILD_EXAMPLES=OFF \
-      -DCOVE_MILVUS_PROTO_DIR="${rel}/_deps/milvus-proto" &&
+      -DCOVE_BUILD_TESTS=ON -DCOVE_BUILD_EXAMPLES=OFF "${proto_dir[@]}" &&
     step "build (ASan+UBSan)" build_unit_tests "${asan}"; then
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       run_ctest "ctest (ASan+UBSan)" "${asan}" -L unit -j "${jobs}"
+  fi
+fi
+
+# 5. Fuzzing: build the libFuzzer targets with clang, replay the regression
+# inputs, then fuzz each target for a bounded time, two at a time.
+# fuzz_target <binary> <work dir>: one target; its log is <work dir>/log.
+fuzz_target() {
+  local bin="$1" work="$2" name
+  name="$(basename "${bin}")"
+  name="${name%_fuzzer}"
+  local seeds="${root}/tests/fuzz/corpus/${name}"
+  local regressions="${root}/tests/fuzz/regressions/${name}"
+  rm -rf "${work}"
+  mkdir -p "${work}/corpus" "${work}/artifacts"
+  {
+    local inputs=()
+    if [[ -d "${regressions}" ]]; then
+      mapfile -t inputs < <(find "${regressions}" -type f | sort)
+    fi
+    if [[ "${#inputs[@]}" -gt 0 ]]; then
+      echo "== ${name}: ${#inputs[@]} regression inputs"
+      "${bin}" -timeout=30 -rss_limit_mb=2048 "${inputs[@]}" || return 1
+    fi
+    echo "== ${name}: fuzzing for ${COVE_FUZZ_SECONDS:-60}s"
+    "${bin}" -max_total_time="${COVE_FUZZ_SECONDS:-60}" -timeout=30 \
+      -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1 \
+      -artifact_prefix="${work}/artifacts/" "${work}/corpus" "${seeds}"
+  } >"${work}/log" 2>&1
+}
+
+run_fuzzers() {
+  local dir="$1" bins=() pids=() names=() i j
+  mapfile -t bins < <(find "${dir}/tests/fuzz" -maxdepth 1 -type f \
+    -name '*_fuzzer' -perm -u+x | sort)
+  if [[ "${#bins[@]}" -eq 0 ]]; then
+    summary+=("fuzz: no fuzz targets built")
+    failed=$((failed + 1))
+    return
+  fi
+  local np=0 nf=0
+  for ((i = 0; i < ${#bins[@]}; i += 2)); do
+    pids=()
+    names=()
+    for ((j = i; j < i + 2 && j < ${#bins[@]}; ++j)); do
+      names+=("$(basename "${bins[j]}")")
+      fuzz_target "${bins[j]}" "${dir}/run/${names[-1]}" &
+      pids+=($!)
+    done
+    for ((j = 0; j < ${#pids[@]}; ++j)); do
+      local log="${dir}/run/${names[j]}/log"
+      if wait "${pids[j]}"; then
+        np=$((np + 1))
+        echo "${names[j]}: passed ($(grep -E '^stat::number_of_executed_units' \
+          "${log}" | awk '{print $2}') runs)"
+      else
+        nf=$((nf + 1))
+        echo "${names[j]}: FAILED; the end of ${log}:"
+        tail -n 60 "${log}"
+        echo "(crash inputs, if any: ${dir}/run/${names[j]}/artifacts/)"
+      fi
+    done
+  done
+  passed=$((passed + np))
+  failed=$((failed + nf))
+  summary+=("fuzz (libFuzzer, ${COVE_FUZZ_SECONDS:-60}s each): ${np} passed, ${nf} failed")
+}
+
+if [[ "${COVE_SKIP_FUZZ:-0}" != "1" ]] && want fuzz; then
+  fz="${COVE_FUZZ_BUILD_DIR:-${build}/fuzz}"
+  if step "configure (fuzz)" cmake -S "${root}" -B "${fz}" -G Ninja \
+      -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g" \
+      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DCOVE_BUILD_FUZZERS=ON \
+      -DCOVE_BUILD_TESTS=OFF -DCOVE_BUILD_EXAMPLES=OFF "${proto_dir[@]}" &&
+    step "build (fuzz)" cmake --build "${fz}" -j "${jobs}" --target cove_fuzzers; then
+    echo "== fuzz (at $((SECONDS / 60))m$((SECONDS % 60))s) =="
+    run_fuzzers "${fz}"
+  fi
+fi
+
+# 6. ThreadSanitizer: the tests that exercise threads (client concurrency,
+# async calls and iterators, background index builds and compactions on the
+# build pool, concurrent index searches). The server tests
+# are left out: gRPC's threads synchronize inside uninstrumented libraries.
+# TSAN_OPTIONS names a suppressions file for races inside uninstrumented
+# system libraries (see the file).
+TSAN_TESTS='^(ConcurrencyTest|AsyncTest|IteratorTest|SegmentsClientTest|SegmentTest)\.|ConcurrentSearches'
+if [[ "${COVE_SKIP_SANITIZE:-0}" != "1" ]] && want tsan; then
+  tsan="${COVE_TSAN_BUILD_DIR:-${build}/tsan}"
+  if step "configure (TSan)" cmake -S "${root}" -B "${tsan}" -G Ninja \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOVE_TSAN=ON \
+      -DCOVE_BUILD_TESTS=ON -DCOVE_BUILD_EXAMPLES=OFF "${proto_dir[@]}" &&
+    step "build (TSan)" cmake --build "${tsan}" -j "${jobs}" \
+      --target client_test engine_test; then
+    TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=${root}/tests/tsan/suppressions.txt" \
+      run_ctest "ctest (TSan)" "${tsan}" -R "${TSAN_TESTS}" -j "${jobs}"
   fi
 fi
 

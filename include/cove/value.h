@@ -104,10 +104,17 @@ class Value {
   friend bool operator!=(const Value& a, const Value& b) { return !(a == b); }
 
   /// Compact JSON text. Float vectors are written as arrays of numbers.
-  /// Non-finite doubles are written as null.
+  /// Non-finite doubles are written as null; bytes of strings that are not
+  /// valid UTF-8 are written as U+FFFD.
   std::string ToJson() const;
+  /// Most levels of nested arrays and objects in a JSON value (JSON fields,
+  /// dynamic fields): deeper values are refused with InvalidArgument when
+  /// parsed and when inserted, so that everything stored can be read back.
+  static constexpr int kMaxJsonDepth = 64;
+
   /// Parses JSON text. Integers that fit int64 become kInt, other numbers
-  /// kDouble. Errors: InvalidArgument naming the byte offset.
+  /// kDouble. Errors: InvalidArgument naming the byte offset, also for
+  /// arrays and objects nested more than kMaxJsonDepth levels deep.
   static absl::StatusOr<Value> FromJson(std::string_view text);
 
   /// A short name of the kind: "null", "bool", "int", "double", "string",

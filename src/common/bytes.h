@@ -96,6 +96,7 @@ class ByteReader {
   bool Val(Value* v, int depth = 0);
 
   bool done() const { return pos_ == in_.size(); }
+  size_t remaining() const { return in_.size() - pos_; }
   size_t position() const { return pos_; }
 
  private:

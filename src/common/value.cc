@@ -19,6 +19,37 @@ const std::string& EmptyString() {
   return s;
 }
 
+// Deepest nesting of JSON arrays and objects accepted. FromNlohmann, ToJson
+// and the destructors recurse once per level, so unbounded input nesting
+// would overflow the stack; and the store's binary format reads at most 128
+// levels (common/bytes.h), dynamic keys adding one.
+constexpr size_t kMaxJsonDepth = Value::kMaxJsonDepth;
+
+// The offset of the first bracket that opens level `kMaxJsonDepth + 1`, or
+// npos. Brackets inside strings (with their escapes) do not count; the text
+// need not be valid JSON (the parser judges that).
+size_t TooDeepAt(std::string_view text) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
 Value FromNlohmann(const Json& j) {
   switch (j.type()) {
     case Json::value_t::null:
@@ -180,9 +211,18 @@ bool operator==(const Value& a, const Value& b) {
   }
 }
 
-std::string Value::ToJson() const { return ToNlohmann(*this).dump(); }
+std::string Value::ToJson() const {
+  // Strings are bytes: any that are not UTF-8 are written with U+FFFD
+  // rather than making nlohmann-json throw.
+  return ToNlohmann(*this).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 
 absl::StatusOr<Value> Value::FromJson(std::string_view text) {
+  if (size_t at = TooDeepAt(text); at != std::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "json: nested too deeply at byte ", at, " (expected at most ",
+        kMaxJsonDepth, " levels of arrays and objects)"));
+  }
   Json parsed = Json::parse(text.begin(), text.end(), nullptr,
                             /*allow_exceptions=*/false);
   if (parsed.is_discarded()) {

@@ -775,10 +775,21 @@ class EmbeddedConnection : public Connection {
     auto corrupt = [] {
       return absl::DataLossError("replay: undecodable database record");
     };
+    // Names were validated before they were logged: one that is not valid
+    // now is corruption (accepting it would write a snapshot that cannot
+    // be read back).
+    auto bad_name = [](const char* what, const std::string& name) {
+      absl::Status s = engine::ValidateName(what, name);
+      return s.ok() ? s
+                    : absl::DataLossError(absl::StrCat(
+                          "replay: database record with an invalid ",
+                          s.message()));
+    };
     std::string db_name, a, b;
     switch (type) {
       case engine::RecordType::kCreateDatabase:
         if (!r.Str(&a)) return corrupt();
+        if (absl::Status s = bad_name("database name", a); !s.ok()) return s;
         databases_[a];
         return absl::OkStatus();
       case engine::RecordType::kDropDatabase:
@@ -790,8 +801,15 @@ class EmbeddedConnection : public Connection {
         CollectionSchema schema;
         uint64_t nindexes = 0;
         if (!r.Str(&db_name) || !r.Str(&a) || !r.I64(&id) ||
-            !engine::DecodeSchema(&r, &schema) || !r.Varint(&nindexes)) {
+            !engine::DecodeSchema(&r, &schema) || !r.Varint(&nindexes) ||
+            nindexes > schema.fields.size()) {
           return corrupt();
+        }
+        if (absl::Status s = bad_name("database name", db_name); !s.ok()) {
+          return s;
+        }
+        if (absl::Status s = bad_name("collection name", a); !s.ok()) {
+          return s;
         }
         std::vector<IndexSpec> indexes(nindexes);
         for (auto& spec : indexes) {
@@ -815,6 +833,9 @@ class EmbeddedConnection : public Connection {
       }
       case engine::RecordType::kRenameCollection: {
         if (!r.Str(&db_name) || !r.Str(&a) || !r.Str(&b)) return corrupt();
+        if (absl::Status s = bad_name("collection name", b); !s.ok()) {
+          return s;
+        }
         Database& db = databases_[db_name];
         auto it = db.collections.find(a);
         if (it == db.collections.end()) return corrupt();
@@ -830,6 +851,7 @@ class EmbeddedConnection : public Connection {
       case engine::RecordType::kCreateAlias:
       case engine::RecordType::kAlterAlias:
         if (!r.Str(&db_name) || !r.Str(&a) || !r.Str(&b)) return corrupt();
+        if (absl::Status s = bad_name("alias", b); !s.ok()) return s;
         databases_[db_name].aliases[b] = a;
         return absl::OkStatus();
       case engine::RecordType::kDropAlias:

@@ -73,6 +73,33 @@ expr::FieldType ToExprType(DataType t) {
   }
 }
 
+// True when `v` nests arrays and objects more than `levels` deep.
+bool NestedDeeperThan(const Value& v, int levels) {
+  if (!v.is_array() && !v.is_object()) return false;
+  if (levels == 0) return true;
+  if (v.is_array()) {
+    for (const Value& item : v.AsArray()) {
+      if (NestedDeeperThan(item, levels - 1)) return true;
+    }
+  } else {
+    for (const auto& [k, item] : v.AsObject()) {
+      if (NestedDeeperThan(item, levels - 1)) return true;
+    }
+  }
+  return false;
+}
+
+// JSON values (JSON fields, dynamic keys) nest at most Value::kMaxJsonDepth
+// levels, so that the log and snapshots can always read them back.
+absl::Status CheckJsonDepth(const Value& v, const std::string& where) {
+  if (NestedDeeperThan(v, Value::kMaxJsonDepth)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": JSON value nested deeper than ",
+                     Value::kMaxJsonDepth, " levels of arrays and objects"));
+  }
+  return absl::OkStatus();
+}
+
 // Checks that a value fits a scalar type (used for values, array elements
 // and defaults). `where` names the place for the message.
 absl::Status CheckScalar(const FieldSchema& f, DataType type, const Value& v,
@@ -111,7 +138,7 @@ absl::Status CheckScalar(const FieldSchema& f, DataType type, const Value& v,
       }
       return absl::OkStatus();
     case DataType::kJson:
-      return absl::OkStatus();
+      return CheckJsonDepth(v, where);
     default:
       return mismatch(DataTypeName(type));
   }
@@ -659,13 +686,27 @@ absl::Status Collection::NormalizeRow(const Row& in, size_t row_number,
     if (known) continue;
     if (key == kDynamicFieldName && schema_.enable_dynamic_field &&
         value.is_object()) {
-      for (const auto& [k, v] : value.AsObject()) dynamic[k] = v;
+      for (const auto& [k, v] : value.AsObject()) {
+        if (absl::Status s =
+                CheckJsonDepth(v, absl::StrCat("insert row ", row_number,
+                                               ": dynamic field '", k, "'"));
+            !s.ok()) {
+          return s;
+        }
+        dynamic[k] = v;
+      }
       continue;
     }
     if (!schema_.enable_dynamic_field) {
       return absl::InvalidArgumentError(
           absl::StrCat("insert row ", row_number, ": unknown field '", key,
                        "' (the collection has no dynamic field)"));
+    }
+    if (absl::Status s =
+            CheckJsonDepth(value, absl::StrCat("insert row ", row_number,
+                                               ": dynamic field '", key, "'"));
+        !s.ok()) {
+      return s;
     }
     dynamic[key] = value;
   }
@@ -1309,7 +1350,10 @@ absl::StatusOr<SearchResults> Collection::Search(
   }
   IndexSearchParams params;
   params.k = static_cast<size_t>(request.limit + request.offset);
-  for (const auto& [key, value] : request.params) {
+  for (const auto& param : request.params) {
+    // (Not a structured binding: clang 14 cannot capture those in lambdas.)
+    const std::string& key = param.first;
+    const Value& value = param.second;
     auto as_number = [&](const char* what) -> absl::StatusOr<double> {
       if (!value.is_number()) {
         return absl::InvalidArgumentError(

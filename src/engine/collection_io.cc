@@ -307,6 +307,9 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::Deserialize(
     if (!r->I64(&seg_id) || !r->U8(&sealed) || !r->Varint(&rows) ||
         seg_id <= 0 || seg_id >= (int64_t{1} << 32) ||
         rows >= (uint64_t{1} << 32) ||
+        // Each row has at least its partition id (u16) here: a count the
+        // rest cannot hold is corrupt, found before allocating for it.
+        rows > r->remaining() / sizeof(uint16_t) ||
         (!state->segments.empty() && state->segments.back()->id >= seg_id)) {
       return corrupt("segment header");
     }
@@ -452,7 +455,10 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::DeserializeV1(
   }
   c->PublishMeta(std::move(meta));
   uint64_t n = 0;
-  if (!r->Varint(&n) || n > (uint64_t{1} << 32)) return corrupt("row count");
+  if (!r->Varint(&n) || n > (uint64_t{1} << 32) ||
+      n > r->remaining() / sizeof(uint16_t)) {
+    return corrupt("row count");
+  }
   std::vector<uint16_t> partition(n);
   if (!r->Raw(partition.data(), n * sizeof(uint16_t))) {
     return corrupt("partition ids");

@@ -342,9 +342,14 @@ absl::StatusOr<std::unique_ptr<IvfIndex>> IvfIndex::Load(
     return DataLoss("bad quantizer");
   }
   x.lists_.resize(static_cast<size_t>(nc));
+  const size_t row_bytes = x.quantized_ ? p.dim : p.dim * sizeof(float);
+  // Every row takes an id and its vector in some list: a row count the
+  // remaining bytes cannot hold is corrupt (checked before allocating).
+  if (n > r.remaining() / (sizeof(uint32_t) + row_bytes)) {
+    return DataLoss("row count larger than the lists can hold");
+  }
   Bitset seen(static_cast<size_t>(n));
   size_t total = 0;
-  const size_t row_bytes = x.quantized_ ? p.dim : p.dim * sizeof(float);
   for (List& l : x.lists_) {
     if (!r.GetVector(&l.ids, n - total)) return DataLoss("truncated list");
     total += l.ids.size();

@@ -108,6 +108,20 @@ absl::StatusOr<std::unique_ptr<WalWriter>> WalWriter::OpenForAppend(
     ::close(fd);
     return IoError(absl::StrCat("truncate '", path, "'"), err);
   }
+  if (size < kWalHeaderSize) {
+    // The header itself was torn (a crash while creating the file): write
+    // it again, or the frames appended next could never be read back.
+    std::string header = MakeHeader(cipher);
+    absl::Status s = WriteAll(fd, header.data(), header.size(), path);
+    if (s.ok() && ::fsync(fd) != 0) {
+      s = IoError(absl::StrCat("fsync '", path, "'"), errno);
+    }
+    if (!s.ok()) {
+      ::close(fd);
+      return s;
+    }
+    size = kWalHeaderSize;
+  }
   return std::unique_ptr<WalWriter>(
       new WalWriter(path, fd, size, cipher, sync));
 }

@@ -43,6 +43,8 @@ class WalWriter {
       const std::string& path, const internal::Cipher* cipher, bool sync);
   /// Opens an existing, already recovered log for appending at `size`
   /// (bytes after `size` are cut off: that is how a torn tail is removed).
+  /// A `size` below the header size (the header itself was torn) rewrites
+  /// the header.
   static absl::StatusOr<std::unique_ptr<WalWriter>> OpenForAppend(
       const std::string& path, uint64_t size, const internal::Cipher* cipher,
       bool sync);

@@ -130,6 +130,39 @@ TEST(DurableTest, DataSurvivesReopen) {
   }
 }
 
+Value Nested(int levels) {
+  Value v(1);
+  for (int i = 0; i < levels; ++i) v = Value::MakeArray({v});
+  return v;
+}
+
+// Found while fuzzing: a JSON value nested deeper than the log's decoder
+// reads (128 levels) used to be accepted, logged, and then made the store
+// fail to open (DataLoss). Such values are now refused at insert, and
+// everything accepted reads back.
+TEST(DurableTest, DeepJsonIsRefusedAtInsertOrReadBack) {
+  const std::string dir = TempDir();
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+    ASSERT_OK(client.CreateCollection("docs", kDim));
+    for (int levels : {Value::kMaxJsonDepth + 1, 200}) {
+      Row row = MakeRow(1);
+      row["deep"] = Nested(levels);
+      EXPECT_THAT(client.Insert("docs", {row}),
+                  StatusIs(absl::StatusCode::kInvalidArgument,
+                           HasSubstr("nested deeper than 64 levels")));
+    }
+    Row row = MakeRow(2);
+    row["deep"] = Nested(Value::kMaxJsonDepth);
+    ASSERT_OK(client.Insert("docs", {row}).status());
+  }
+  ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+  ASSERT_OK_AND_ASSIGN(auto got, client.Get("docs", {Value(2)}, {"deep"}));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].at("deep"), Nested(Value::kMaxJsonDepth));
+  EXPECT_EQ(Count(client, "docs"), 1);
+}
+
 TEST(DurableTest, SecondWriterIsRefusedAndReadersSeeCommittedData) {
   const std::string dir = TempDir();
   ASSERT_OK_AND_ASSIGN(Client writer, Client::Open(dir));

@@ -59,5 +59,36 @@ TEST(ValueTest, BadJsonNamesTheOffset) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// Found by tests/fuzz/json_fuzzer: deep nesting used to recurse once per
+// level (stack overflow on a few hundred kilobytes of '[').
+TEST(ValueTest, DeepNestingIsAnErrorNotACrash) {
+  EXPECT_THAT(Value::FromJson(std::string(200000, '[')),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("nested too deeply at byte 64")));
+  const std::string ok = std::string(64, '[') + std::string(64, ']');
+  ASSERT_OK_AND_ASSIGN(Value v, Value::FromJson(ok));
+  EXPECT_EQ(v.ToJson(), ok);
+  // Brackets inside strings do not count.
+  const std::string in_string =
+      "[\"" + std::string(1000, '[') + "\\\"\", {\"a\": 1}]";
+  ASSERT_OK_AND_ASSIGN(Value s, Value::FromJson(in_string));
+  EXPECT_EQ(s.AsArray().size(), 2u);
+}
+
+// Found by tests/fuzz/json_fuzzer: a string that is not UTF-8 made ToJson
+// throw (nlohmann-json refuses to write it); it is now written with U+FFFD
+// for each bad byte, and the result parses.
+TEST(ValueTest, InvalidUtf8IsReplacedWhenWritingJson) {
+  EXPECT_EQ(Value("a\xff"
+                  "b")
+                .ToJson(),
+            "\"a\xef\xbf\xbd"
+            "b\"");
+  ASSERT_OK_AND_ASSIGN(
+      Value back,
+      Value::FromJson(Value::MakeObject({{"k\xc3", "\x80\x80"}}).ToJson()));
+  EXPECT_TRUE(back.is_object());
+}
+
 }  // namespace
 }  // namespace cove

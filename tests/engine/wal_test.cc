@@ -122,6 +122,30 @@ TEST(WalTest, TornTailIsDroppedAndReported) {
   EXPECT_EQ(ReadAll(path, nullptr).size(), 2u);
 }
 
+// Found by tests/fuzz/wal_fuzzer: a log whose header was torn (a crash
+// while creating it) is recovered as empty; appending to it must write the
+// header again, or every record acknowledged afterwards is lost on the next
+// open ("not a Cove log").
+TEST(WalTest, TornHeaderIsRewrittenBeforeAppending) {
+  const std::string path = TempDir() + "/wal-0.log";
+  for (size_t keep : {size_t{0}, size_t{5}, kWalHeaderSize - 1}) {
+    { ASSERT_OK_AND_ASSIGN(auto w, WalWriter::Create(path, nullptr, false)); }
+    WriteFile(path, ReadFile(path).substr(0, keep));
+    WalReadResult result;
+    EXPECT_TRUE(ReadAll(path, nullptr, &result).empty());
+    EXPECT_EQ(result.torn_bytes, keep);
+    {
+      ASSERT_OK_AND_ASSIGN(
+          auto w,
+          WalWriter::OpenForAppend(path, result.valid_size, nullptr, false));
+      ASSERT_OK(w->Append("acknowledged"));
+    }
+    EXPECT_THAT(ReadAll(path, nullptr), ::testing::ElementsAre("acknowledged"))
+        << keep;
+    ASSERT_EQ(::unlink(path.c_str()), 0);
+  }
+}
+
 TEST(WalTest, CorruptionBeforeTheTailIsDataLoss) {
   const std::string path = TempDir() + "/wal-0.log";
   {
