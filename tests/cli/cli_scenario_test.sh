@@ -519,6 +519,7 @@ json 'assert d["name"] == "organizations/acme/projects/search/clusters/prod/back
 assert d["state"] == "READY" and d["cluster"].endswith("/clusters/prod"), d
 assert d["collections"] == ["docs"] and d["expire_time"] and d["scheduled"] is False, d'
 err_has "CreateBackup"
+err_has "READY"     # the progress line shows the backup's state
 backup="$(json 'print(d["name"])')"
 run 0 -o json backups list prod
 json 'assert [b["name"] for b in d] == ["'"${backup}"'"] and d[0]["state"] == "READY", d'
