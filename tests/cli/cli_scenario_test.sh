@@ -7,7 +7,8 @@
 # refused), organization, project, environment, cluster with --wait, list and
 # get as tables and JSON (parsed with python3), metrics after a few raw
 # gRPC data-plane calls, autoscaling settings (set, read back, bad values),
-# scale, suspend/resume, backups (create, list, get, restore conflict, policy,
+# scale, suspend/resume, backups (create, list, get, restore conflict, restore
+# into a new cluster with a customer-managed key, policy,
 # delete), API keys, roles and bindings, audit, operations, failed and timed-out --wait,
 # delete/restore/purge; exit codes for usage errors, not found, conflicts,
 # permission denied, failed preconditions and an unreachable endpoint;
@@ -546,6 +547,18 @@ run 0 -o json backups restore "${backup}" --into prod --overwrite --wait
 json 'assert d["name"].endswith("/clusters/prod") and d["state"] == "RUNNING", d'
 run 2 backups restore "${backup}" --wait
 err_has "--into"
+# Into a new cluster, encrypted with a customer-managed key from the
+# environment's key store; then removed again.
+mkdir -p "${tmp}/bucket/.kms"
+od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"${tmp}/bucket/.kms/cmk-one.key"
+run 0 -o json backups restore "${backup}" --new-cluster copy --environment aws \
+  --encryption-key keys/cmk-one --wait
+json 'assert d["name"].endswith("/clusters/copy") and d["state"] == "RUNNING", d
+assert d["admin_password"] and d["encryption_key"] == "keys/cmk-one" and d["encryption_key_id"], d'
+run 2 backups restore "${backup}" --new-cluster copy2
+err_has "--environment"
+run 0 clusters delete copy --wait
+run 0 clusters purge copy --wait
 # Scheduled backups.
 run 0 -o json backups policy prod --every 6h --keep 3 --max-age 7d
 json 'p = d["backup_policy"]
