@@ -213,6 +213,17 @@ absl::StatusOr<std::map<std::string, std::string>> ParseLabels(
 /// --schedule; the cron expression and the zone are checked by the server.
 absl::StatusOr<control::AutoscalingSchedule> ParseSchedule(
     const std::string& text);
+/// A backup's resource name from a BACKUP argument: a full name as it is,
+/// "CLUSTER/BACKUP_ID" under Project(), or "BACKUP_ID" under `cluster`
+/// (an id or a name; empty: not given). InvalidArgument naming BACKUP.
+absl::StatusOr<std::string> BackupName(
+    const std::string& arg, const std::string& cluster,
+    const std::function<absl::StatusOr<std::string>()>& project);
+/// The policy of `cove backups policy`: --every (1m or more, whole seconds),
+/// --keep (0 or more), --max-age (optional), or --off alone (disabled).
+/// InvalidArgument naming the flag.
+absl::StatusOr<control::BackupPolicy> ParseBackupPolicy(
+    const std::string& every, int keep, const std::string& max_age, bool off);
 /// "http://h:p" and "https://h:p" as they are; "h:p" gets "https://" when a
 /// CA is given, else "http://".
 std::string NormalizeEndpoint(const std::string& endpoint, bool tls);
@@ -226,6 +237,7 @@ void AddInvitationCommands(CLI::App& app, Context& ctx);
 void AddProjectCommands(CLI::App& app, Context& ctx);
 void AddEnvironmentCommands(CLI::App& app, Context& ctx);
 void AddClusterCommands(CLI::App& app, Context& ctx);
+void AddBackupCommands(CLI::App& app, Context& ctx);
 void AddApiKeyCommands(CLI::App& app, Context& ctx);
 void AddRoleCommands(CLI::App& app, Context& ctx);
 void AddRoleBindingCommands(CLI::App& app, Context& ctx);

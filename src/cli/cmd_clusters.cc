@@ -181,7 +181,7 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
       "cluster once the operation is done.");
   {
     struct Flags {
-      std::string id, environment, cu_type, display_name;
+      std::string id, environment, cu_type, display_name, encryption_key;
       int cu_size = 1;
       int replicas = 1;
       std::vector<std::string> labels;
@@ -208,6 +208,9 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
                     "(default 1)");
     cmd->add_option("--display-name", f->display_name, "display name");
     cmd->add_option("--label", f->labels, "KEY=VALUE (repeatable)");
+    cmd->add_option("--encryption-key", f->encryption_key,
+                    "customer-managed key keys/NAME in the environment's key "
+                    "store (set at creation only)");
     AddAutoscalingFlags(cmd, f->autoscaling, /*update=*/false);
     AddWaitFlags(cmd, f->wait);
     ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
@@ -226,6 +229,7 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
       req.cluster.replicas = f->replicas;
       req.cluster.display_name = f->display_name;
       req.cluster.labels = *labels;
+      req.cluster.encryption_key = f->encryption_key;
       absl::Status s =
           ApplyAutoscalingFlags(f->autoscaling, req.cluster.autoscaling);
       if (!s.ok()) return s;

@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
   cove::cli::AddProjectCommands(app, ctx);
   cove::cli::AddEnvironmentCommands(app, ctx);
   cove::cli::AddClusterCommands(app, ctx);
+  cove::cli::AddBackupCommands(app, ctx);
   cove::cli::AddApiKeyCommands(app, ctx);
   cove::cli::AddRoleCommands(app, ctx);
   cove::cli::AddRoleBindingCommands(app, ctx);

@@ -100,6 +100,30 @@ std::string FormatTime(control::Timestamp t) {
   return absl::StrFormat("%s.%03dZ", buf, static_cast<int>(frac));
 }
 
+std::string DurationText(std::chrono::milliseconds d) {
+  const int64_t ms = d.count();
+  if (ms % 1000 == 0) return absl::StrCat(ms / 1000, "s");
+  return absl::StrFormat("%s%d.%03ds", ms < 0 ? "-" : "",
+                         (ms < 0 ? -ms : ms) / 1000,
+                         (ms < 0 ? -ms : ms) % 1000);
+}
+
+std::string BackupStateName(control::BackupState s) {
+  switch (s) {
+    case control::BackupState::kCreating:
+      return "CREATING";
+    case control::BackupState::kReady:
+      return "READY";
+    case control::BackupState::kFailed:
+      return "FAILED";
+    case control::BackupState::kDeleting:
+      return "DELETING";
+    case control::BackupState::kUnspecified:
+      break;
+  }
+  return "STATE_UNSPECIFIED";
+}
+
 std::string CodeName(absl::StatusCode code) {
   return absl::StatusCodeToString(code);
 }
@@ -208,6 +232,39 @@ Json ToJson(const control::Cluster& v) {
   j["used_vectors"] = v.used_vectors;
   j["autoscaling"] = ToJson(v.autoscaling);
   j["metrics_endpoint"] = v.metrics_endpoint;
+  j["encryption_key"] = v.encryption_key;
+  j["encryption_key_id"] = v.encryption_key_id;
+  j["backup_policy"] = ToJson(v.backup_policy);
+  return j;
+}
+
+Json ToJson(const control::BackupPolicy& v) {
+  Json j;
+  j["enabled"] = v.enabled;
+  j["interval"] = DurationText(v.interval);
+  j["retention_count"] = v.retention_count;
+  j["retention"] = DurationText(v.retention);
+  j["next_backup_time"] = Time(v.next_backup_time);
+  return j;
+}
+
+Json ToJson(const control::Backup& v) {
+  Json j;
+  j["name"] = v.name;
+  j["cluster"] = v.cluster;
+  j["state"] = BackupStateName(v.state);
+  j["state_message"] = v.state_message;
+  j["collections"] = Strings(v.collections);
+  j["size_bytes"] = v.size_bytes;
+  j["row_count"] = v.row_count;
+  j["create_time"] = Time(v.create_time);
+  j["expire_time"] = Time(v.expire_time);
+  j["encrypted"] = v.encrypted;
+  j["encryption_key"] = v.encryption_key;
+  j["location"] = v.location;
+  j["scheduled"] = v.scheduled;
+  j["etag"] = v.etag;
+  j["environment"] = v.environment;
   return j;
 }
 
@@ -326,6 +383,7 @@ Json ToJson(const control::Operation& v) {
   j["cancel_requested"] = v.cancel_requested;
   j["cluster"] = v.cluster ? ToJson(*v.cluster) : Json(nullptr);
   j["environment"] = v.environment ? ToJson(*v.environment) : Json(nullptr);
+  j["backup"] = v.backup ? ToJson(*v.backup) : Json(nullptr);
   return j;
 }
 
@@ -457,6 +515,12 @@ std::vector<Column> ColumnsFor(const control::Cluster*) {
           {"USED", "used_vectors"},
           {"CAPACITY", "capacity_vectors"},
           {"ENDPOINT", "endpoint"}};
+}
+std::vector<Column> ColumnsFor(const control::Backup*) {
+  return {{"NAME", "name"},           {"STATE", "state"},
+          {"ROWS", "row_count"},      {"BYTES", "size_bytes"},
+          {"SCHEDULED", "scheduled"}, {"CREATED", "create_time"},
+          {"EXPIRES", "expire_time"}};
 }
 std::vector<Column> ColumnsFor(const control::Operation*) {
   return {{"NAME", "name"},        {"VERB", "verb"},

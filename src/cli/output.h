@@ -7,6 +7,7 @@
 #ifndef COVE_SRC_CLI_OUTPUT_H_
 #define COVE_SRC_CLI_OUTPUT_H_
 
+#include <chrono>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -20,6 +21,10 @@ using Json = nlohmann::ordered_json;
 
 /// "2026-12-03T11:45:01Z" (with ".123" when the milliseconds are not 0).
 std::string FormatTime(control::Timestamp t);
+/// A duration as in proto JSON: "3600s", "0.500s".
+std::string DurationText(std::chrono::milliseconds d);
+/// "READY", "CREATING", ...
+std::string BackupStateName(control::BackupState s);
 /// "NOT_FOUND", "OK", ...
 std::string CodeName(absl::StatusCode code);
 
@@ -31,6 +36,8 @@ Json ToJson(const control::Environment& v);
 Json ToJson(const control::EnvironmentValidation& v);
 Json ToJson(const control::Cluster& v);
 Json ToJson(const control::Autoscaling& v);
+Json ToJson(const control::BackupPolicy& v);
+Json ToJson(const control::Backup& v);
 Json ToJson(const control::RequestKindMetrics& v);
 Json ToJson(const control::ClusterMetrics& v);
 Json ToJson(const control::Operation& v);
@@ -55,6 +62,7 @@ std::vector<Column> ColumnsFor(const control::Invitation*);
 std::vector<Column> ColumnsFor(const control::Project*);
 std::vector<Column> ColumnsFor(const control::Environment*);
 std::vector<Column> ColumnsFor(const control::Cluster*);
+std::vector<Column> ColumnsFor(const control::Backup*);
 std::vector<Column> ColumnsFor(const control::Operation*);
 std::vector<Column> ColumnsFor(const control::ApiKey*);
 std::vector<Column> ColumnsFor(const control::Role*);

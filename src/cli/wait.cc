@@ -25,6 +25,8 @@ class Progress {
   void Update(const control::Operation& op, Clock::duration elapsed) {
     if (!enabled_) return;
     std::string state;
+    // A restore's target cluster tells more than its backup.
+    if (op.backup) state = BackupStateName(op.backup->state);
     if (op.cluster) state = control::ToString(op.cluster->state);
     if (op.environment) state = control::ToString(op.environment->state);
     double secs = std::chrono::duration<double>(elapsed).count();
@@ -73,9 +75,9 @@ class Progress {
 
 void AddWaitFlags(CLI::App* cmd, WaitFlags& flags) {
   cmd->add_flag("--wait,-w", flags.wait,
-                "wait until the operation is done and print the resulting "
-                "cluster (progress on stderr); without it, print the "
-                "operation and return at once");
+                "wait until the operation is done and print its result (the "
+                "cluster; for backups create, the backup) with progress on "
+                "stderr; without it, print the operation and return at once");
   cmd->add_option("--timeout", flags.timeout,
                   "with --wait: how long to wait (90s, 10m, 1h; default 10m); "
                   "exit code 7 when it passes, the operation goes on");

@@ -7,7 +7,9 @@
 # refused), organization, project, environment, cluster with --wait, list and
 # get as tables and JSON (parsed with python3), metrics after a few raw
 # gRPC data-plane calls, autoscaling settings (set, read back, bad values),
-# scale, suspend/resume, API keys, roles and bindings, audit, operations, failed and timed-out --wait,
+# scale, suspend/resume, backups (create, list, get, restore conflict, restore
+# into a new cluster with a customer-managed key, policy,
+# delete), API keys, roles and bindings, audit, operations, failed and timed-out --wait,
 # delete/restore/purge; exit codes for usage errors, not found, conflicts,
 # permission denied, failed preconditions and an unreachable endpoint;
 # --help on every group and command; and that the admin key never appears
@@ -469,6 +471,116 @@ assert {"CreateCluster", "ScaleCluster", "SuspendCluster", "ResumeCluster"} <= v
 run 0 -o json operations list --verb CreateCluster --in-project
 json 'assert len(d) == 1 and d[0]["done"] and d[0]["target"].endswith("/clusters/prod"), d'
 run 3 operations get operations/does-not-exist
+
+# ---- backups: create --wait, list/get, restore conflict, policy, delete ---------------
+# One collection in prod, created over raw gRPC (hand-encoded CreateCollection
+# and CreateIndex);
+# the data plane's address changed when prod was resumed.
+run 0 -o json clusters get prod
+prod_address="$(json 'print(d["endpoint"].split("://", 1)[1])')"
+"${py}" - "${prod_address}" "${prod_user}" "${prod_password}" <<'PY' ||
+import base64, sys
+import grpc
+address, user, password = sys.argv[1:4]
+def varint(n):
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+def field(num, value):  # bytes/str: length-delimited; int: varint
+    if isinstance(value, int):
+        return varint(num << 3) + varint(value)
+    if isinstance(value, str):
+        value = value.encode()
+    return varint((num << 3) | 2) + varint(len(value)) + value
+pk = field(1, 100) + field(2, "id") + field(3, 1) + field(5, 5)
+vec = field(1, 101) + field(2, "v") + field(5, 101) + field(6, field(1, "dim") + field(2, "4"))
+schema = field(1, "docs") + field(4, pk) + field(4, vec)
+request = field(3, "docs") + field(4, schema) + field(5, 1)
+channel = grpc.insecure_channel(address)
+auth = [("authorization", base64.b64encode(f"{user}:{password}".encode()).decode())]
+create = channel.unary_unary("/milvus.proto.milvus.MilvusService/CreateCollection")
+reply = create(request, metadata=auth, timeout=20)
+# A common.Status: error_code (1) and code (3) absent on success.
+assert not reply or reply[0] not in (0x08, 0x18), reply
+kv = lambda k, v: field(1, k) + field(2, v)
+index = (field(3, "docs") + field(4, "v") + field(5, kv("index_type", "FLAT"))
+         + field(5, kv("metric_type", "L2")))
+create_index = channel.unary_unary("/milvus.proto.milvus.MilvusService/CreateIndex")
+reply = create_index(index, metadata=auth, timeout=20)
+assert not reply or reply[0] not in (0x08, 0x18), reply
+PY
+  fail "CreateCollection on ${prod_address} failed"
+run 0 -o json backups create prod --id nightly --expire 7d --wait
+json 'assert d["name"] == "organizations/acme/projects/search/clusters/prod/backups/nightly", d
+assert d["state"] == "READY" and d["cluster"].endswith("/clusters/prod"), d
+assert d["collections"] == ["docs"] and d["expire_time"] and d["scheduled"] is False, d'
+err_has "CreateBackup"
+err_has "READY"     # the progress line shows the backup's state
+backup="$(json 'print(d["name"])')"
+run 0 -o json backups list prod
+json 'assert [b["name"] for b in d] == ["'"${backup}"'"] and d[0]["state"] == "READY", d'
+run 0 -o json backups list --in-project --state READY
+json 'assert [b["name"] for b in d] == ["'"${backup}"'"], d'
+run 0 backups list prod
+out_has "SCHEDULED"
+out_has "${backup}"
+run 0 -o json backups get prod/nightly
+json 'assert d["name"] == "'"${backup}"'" and d["location"], d'
+run 0 -o json backups get nightly --cluster prod
+json 'assert d["name"] == "'"${backup}"'", d'
+run 2 backups get nightly
+err_has "--cluster"
+run 2 backups list
+run 0 -o json backups create prod --collection docs
+json 'assert d["name"].startswith("operations/") and d["verb"] == "CreateBackup", d'
+run 0 operations wait "$(json 'print(d["name"])')"
+# Restoring over an existing collection needs --overwrite.
+run 4 backups restore "${backup}" --into prod --wait
+err_has "ALREADY_EXISTS"
+one_error_line
+run 0 -o json backups restore "${backup}" --into prod --overwrite --wait
+json 'assert d["name"].endswith("/clusters/prod") and d["state"] == "RUNNING", d'
+run 2 backups restore "${backup}" --wait
+err_has "--into"
+# Into a new cluster, encrypted with a customer-managed key from the
+# environment's key store; then removed again.
+mkdir -p "${tmp}/bucket/.kms"
+od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"${tmp}/bucket/.kms/cmk-one.key"
+run 0 -o json backups restore "${backup}" --new-cluster copy --environment aws \
+  --encryption-key keys/cmk-one --wait
+json 'assert d["name"].endswith("/clusters/copy") and d["state"] == "RUNNING", d
+assert d["admin_password"] and d["encryption_key"] == "keys/cmk-one" and d["encryption_key_id"], d'
+run 2 backups restore "${backup}" --new-cluster copy2
+err_has "--environment"
+run 0 clusters delete copy --wait
+run 0 clusters purge copy --wait
+# Scheduled backups.
+run 0 -o json backups policy prod --every 6h --keep 3 --max-age 7d
+json 'p = d["backup_policy"]
+assert p["enabled"] is True and p["interval"] == "21600s" and p["retention_count"] == 3, p
+assert p["retention"] == "604800s" and p["next_backup_time"], p'
+run 0 -o json clusters get prod
+json 'assert d["backup_policy"]["interval"] == "21600s", d["backup_policy"]'
+run 0 -o json backups policy prod --off
+json 'assert d["backup_policy"]["enabled"] is False, d["backup_policy"]'
+run 2 backups policy prod --every soon
+err_has "--every"
+run 2 backups policy prod --every 10s
+err_has "--every"
+run 2 backups policy prod --off --keep 2
+err_has "--off"
+# Delete; then it is gone.
+run 0 -o json backups delete "${backup}" --wait
+json 'assert d == {}, d'
+run 3 backups get "${backup}"
+err_has "NOT_FOUND"
+run 3 backups get prod/never-made
+run 3 backups delete prod/never-made
 
 # ---- delete, restore, purge ----------------------------------------------------------
 run 0 -o json clusters delete prod --wait

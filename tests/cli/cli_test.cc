@@ -246,14 +246,30 @@ TEST(Output, ClusterJsonHasStableFields) {
   Json j = ToJson(c);
   std::vector<std::string> keys;
   for (auto it = j.begin(); it != j.end(); ++it) keys.push_back(it.key());
-  EXPECT_EQ(keys, (std::vector<std::string>{
-                      "name",         "display_name",   "environment",
-                      "state",        "cu_type",        "cu_size",
-                      "replicas",     "labels",         "endpoint",
-                      "create_time",  "update_time",    "delete_time",
-                      "purge_time",   "etag",           "state_message",
-                      "admin_user",   "admin_password", "capacity_vectors",
-                      "used_vectors", "autoscaling",    "metrics_endpoint"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"name",
+                                            "display_name",
+                                            "environment",
+                                            "state",
+                                            "cu_type",
+                                            "cu_size",
+                                            "replicas",
+                                            "labels",
+                                            "endpoint",
+                                            "create_time",
+                                            "update_time",
+                                            "delete_time",
+                                            "purge_time",
+                                            "etag",
+                                            "state_message",
+                                            "admin_user",
+                                            "admin_password",
+                                            "capacity_vectors",
+                                            "used_vectors",
+                                            "autoscaling",
+                                            "metrics_endpoint",
+                                            "encryption_key",
+                                            "encryption_key_id",
+                                            "backup_policy"}));
   EXPECT_EQ(j["state"], "RUNNING");
   EXPECT_EQ(j["cu_size"], 2);
   EXPECT_EQ(j["create_time"], "2025-12-03T11:45:01Z");
@@ -269,6 +285,7 @@ TEST(Output, ClusterJsonHasStableFields) {
   EXPECT_EQ(o["error_code"], "NOT_FOUND");
   EXPECT_EQ(o["cluster"]["name"], c.name);
   EXPECT_TRUE(o["environment"].is_null());
+  EXPECT_TRUE(o["backup"].is_null());
 }
 
 TEST(Output, TableAndDetails) {
@@ -373,6 +390,104 @@ TEST(Output, AutoscalingAndMetrics) {
   EXPECT_THAT(text.str(), Not(HasSubstr("kinds")));
   EXPECT_THAT(text.str(), HasSubstr("KIND    REQUESTS  ERRORS  QPS"));
   EXPECT_THAT(text.str(), HasSubstr("search  20        2       0.333"));
+}
+
+TEST(Parse, BackupName) {
+  int project_calls = 0;
+  auto project = [&]() -> absl::StatusOr<std::string> {
+    ++project_calls;
+    return std::string("organizations/a/projects/p");
+  };
+  const std::string full = "organizations/a/projects/p/clusters/c/backups/b";
+  EXPECT_EQ(*BackupName(full, "", project), full);
+  EXPECT_EQ(project_calls, 0);
+  EXPECT_EQ(*BackupName("c/b", "", project), full);
+  EXPECT_EQ(*BackupName("b", "c", project), full);
+  EXPECT_EQ(*BackupName("b", "organizations/a/projects/p/clusters/c", project),
+            full);
+  EXPECT_THAT(
+      BackupName("b", "", project),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--cluster")));
+  for (const char* bad : {"", "a/b/c", "/b", "c/", "organizations/a/x"}) {
+    EXPECT_THAT(
+        BackupName(bad, "", project),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("BACKUP")))
+        << bad;
+  }
+  EXPECT_THAT(BackupName("c/b", "c", project),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  // The project's own error is passed on.
+  auto no_project = []() -> absl::StatusOr<std::string> {
+    return absl::InvalidArgumentError("--project: none");
+  };
+  EXPECT_THAT(
+      BackupName("c/b", "", no_project),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--project")));
+}
+
+TEST(Parse, BackupPolicy) {
+  auto p = ParseBackupPolicy("6h", 3, "7d", false);
+  ASSERT_THAT(p.status(), IsOk());
+  EXPECT_TRUE(p->enabled);
+  EXPECT_EQ(p->interval, milliseconds(6 * 3600 * 1000));
+  EXPECT_EQ(p->retention_count, 3);
+  EXPECT_EQ(p->retention, milliseconds(7LL * 86400 * 1000));
+  p = ParseBackupPolicy("1m", 0, "", false);
+  ASSERT_THAT(p.status(), IsOk());
+  EXPECT_EQ(p->retention, milliseconds(0));
+  p = ParseBackupPolicy("", 0, "", true);
+  ASSERT_THAT(p.status(), IsOk());
+  EXPECT_FALSE(p->enabled);
+  EXPECT_THAT(
+      ParseBackupPolicy("", 0, "", false),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--every")));
+  for (const char* bad : {"soon", "59s", "90.5s", "-1h"}) {
+    EXPECT_THAT(
+        ParseBackupPolicy(bad, 0, "", false),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--every")))
+        << bad;
+  }
+  EXPECT_THAT(
+      ParseBackupPolicy("1h", -1, "", false),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--keep")));
+  EXPECT_THAT(
+      ParseBackupPolicy("1h", 0, "later", false),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--max-age")));
+  EXPECT_THAT(ParseBackupPolicy("1h", 0, "", true),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--off")));
+}
+
+TEST(Output, BackupJson) {
+  control::Backup b;
+  b.name = "organizations/a/projects/p/clusters/c/backups/b";
+  b.state = control::BackupState::kReady;
+  b.collections = {"docs", "db1.items"};
+  b.row_count = 7;
+  Json j = ToJson(b);
+  std::vector<std::string> keys;
+  for (auto it = j.begin(); it != j.end(); ++it) keys.push_back(it.key());
+  EXPECT_EQ(keys, (std::vector<std::string>{
+                      "name", "cluster", "state", "state_message",
+                      "collections", "size_bytes", "row_count", "create_time",
+                      "expire_time", "encrypted", "encryption_key", "location",
+                      "scheduled", "etag", "environment"}));
+  EXPECT_EQ(j["state"], "READY");
+  EXPECT_EQ(j["collections"], (Json{"docs", "db1.items"}));
+  EXPECT_TRUE(j["expire_time"].is_null());
+  EXPECT_EQ(BackupStateName(control::BackupState::kDeleting), "DELETING");
+
+  control::BackupPolicy p;
+  p.enabled = true;
+  p.interval = std::chrono::hours(6);
+  p.retention = milliseconds(1500);
+  Json pj = ToJson(p);
+  EXPECT_EQ(pj["interval"], "21600s");
+  EXPECT_EQ(pj["retention"], "1.500s");
+  EXPECT_TRUE(pj["next_backup_time"].is_null());
+
+  control::Operation op;
+  op.backup = b;
+  EXPECT_EQ(ToJson(op)["backup"]["name"], b.name);
 }
 
 }  // namespace
