@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "auth/auth_store.h"
+#include "cloud/backup_format.h"
 #include "cloud/capacity_connection.h"
 #include "cove/control/v1/agent.grpc.pb.h"
 #include "cove/version.h"
@@ -172,6 +173,10 @@ class Agent::Impl {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status StartLocked(const std::string& name, int64_t capacity)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes the backup of `name` (a running cluster) under the bucket.
+  absl::Status Backup(const std::string& name,
+                      const v1::AgentBackupCluster& cmd,
+                      v1::AgentBackupResult* out);
   absl::Status PurgeLocked(const std::string& name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 };
@@ -425,6 +430,72 @@ absl::Status Agent::Impl::PurgeLocked(const std::string& name) {
   return SaveClustersLocked();
 }
 
+absl::Status Agent::Impl::Backup(const std::string& name,
+                                 const v1::AgentBackupCluster& cmd,
+                                 v1::AgentBackupResult* out) {
+  const std::string& rel = cmd.directory();
+  if (rel.empty() || rel.front() == '/' ||
+      std::filesystem::path(rel).lexically_normal().string() != rel ||
+      absl::StartsWith(rel, "..") || absl::StrContains(rel, "/../")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "backup.directory: expected a normalized path relative to the "
+        "bucket, got '",
+        rel, "'"));
+  }
+  std::shared_ptr<cloud::CapacityConnection> conn;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = clusters_.find(name);
+    if (it == clusters_.end()) {
+      return absl::NotFoundError(absl::StrCat(
+          "cluster '", name, "' is not held by this agent (bucket '",
+          options_.bucket, "')"));
+    }
+    conn = it->second.connection;
+  }
+  if (conn == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cluster '", name,
+                     "': its data plane is not running; the backup "
+                     "needs a running cluster"));
+  }
+  auto refs = cloud::ParseCollectionRefs(
+      "backup.collections", std::vector<std::string>(cmd.collections().begin(),
+                                                     cmd.collections().end()));
+  if (!refs.ok()) return refs.status();
+  const std::string dir = options_.bucket + "/" + rel;
+  std::error_code ec;
+  // The directory belongs to this backup alone: a command sent again (the
+  // stream was lost before the result arrived) replaces an earlier write.
+  std::filesystem::remove_all(dir, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat(
+        "backup directory '", dir, "': cannot replace (", ec.message(), ")"));
+  }
+  std::filesystem::create_directories(std::filesystem::path(dir).parent_path(),
+                                      ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat("backup directory '", dir,
+                                               "': cannot create its parent (",
+                                               ec.message(), ")"));
+  }
+  auto summary = cloud::WriteBackup(*conn, *refs, dir, nullptr, "");
+  if (!summary.ok()) return summary.status();
+  if (absl::Status v = cloud::VerifyBackup(dir); !v.ok()) {
+    std::filesystem::remove_all(dir, ec);
+    return v;
+  }
+  int32_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.is_regular_file() && e.path().filename() != "manifest.json") ++files;
+  }
+  for (const std::string& c : summary->collections) out->add_collections(c);
+  out->set_row_count(summary->rows);
+  out->set_size_bytes(summary->bytes);
+  out->set_files(files);
+  return absl::OkStatus();
+}
+
 v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
                                             Stream* stream,
                                             absl::Mutex* write_mu) {
@@ -439,6 +510,20 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
   }
   absl::Status s;
   v1::AgentCommandResult result;
+  if (cmd.has_backup()) {
+    // Written without the agent's mutex (heartbeats go on); the data plane's
+    // connection is shared and stays valid while the backup reads it.
+    {
+      v1::AgentMessage progress;
+      auto* r = progress.mutable_result();
+      r->set_command_id(cmd.command_id());
+      r->set_progress_percent(20);
+      absl::MutexLock lock(write_mu);
+      stream->Write(progress);
+    }
+    s = Backup(name, cmd.backup(), result.mutable_backup());
+    if (!s.ok()) result.clear_backup();
+  }
   absl::MutexLock lock(&mu_);
   switch (cmd.action_case()) {
     case v1::AgentCommand::kCreate:
@@ -474,9 +559,7 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
       s = PurgeLocked(name);
       break;
     case v1::AgentCommand::kBackup:
-      s = absl::UnimplementedError(absl::StrCat(
-          "backup of '", name, "': cove-agent does not carry out backups yet"));
-      break;
+      break;  // done above
     default:
       s = absl::InvalidArgumentError(absl::StrCat(
           "command '", cmd.command_id(),

@@ -99,6 +99,14 @@ void AgentHub::RequeueLocked(const std::string& environment) {
     }
     if (!p.stalled && p.due > now) p.due = now;
   }
+  for (auto& [op_name, job] : core_->backup_jobs_) {
+    if (job.agent_dir.empty() || sent_.count(op_name) != 0) continue;
+    auto c = core_->clusters_.find(job.cluster);
+    if (c != core_->clusters_.end() && c->second.environment() == environment &&
+        job.due > now) {
+      job.due = now;
+    }
+  }
   core_->wake_ = true;
 }
 
@@ -330,6 +338,8 @@ void AgentHub::SessionEndedLocked(const std::shared_ptr<Session>& session) {
     }
     auto p = core_->pending_.find(s->first);
     if (p != core_->pending_.end()) p->second.due = now;
+    auto j = core_->backup_jobs_.find(s->first);
+    if (j != core_->backup_jobs_.end()) j->second.due = now;
     waiting_[s->first] = now;
     s = sent_.erase(s);
   }
@@ -448,6 +458,11 @@ void AgentHub::ResultLocked(const std::shared_ptr<Session>& session,
     } else if (code == 0) {
       ObserveLocked(r.cluster());
     }
+    return;
+  }
+  if (auto b = core_->operations_.find(r.command_id());
+      b != core_->operations_.end() && b->second.verb() == "CreateBackup") {
+    BackupResultLocked(r, code);
     return;
   }
   auto oit = core_->operations_.find(r.command_id());
@@ -619,6 +634,128 @@ void AgentHub::ExecuteLocked(const std::string& op_name) {
   SendLocked(c->environment(), std::move(cmd));
   sent_[op_name] = session->id;
   p.due = absl::InfiniteFuture();
+  op->set_progress_percent(std::max(op->progress_percent(), 10));
+  (void)core_->Persist("operation", op->name(), *op);
+}
+
+void AgentHub::BackupResultLocked(const v1::AgentCommandResult& r, int code) {
+  auto oit = core_->operations_.find(r.command_id());
+  auto jit = core_->backup_jobs_.find(r.command_id());
+  if (oit == core_->operations_.end() || jit == core_->backup_jobs_.end() ||
+      oit->second.done()) {
+    if (r.done()) {
+      sent_.erase(r.command_id());
+      waiting_.erase(r.command_id());
+    }
+    return;  // cancelled or already finished
+  }
+  v1::Operation* op = &oit->second;
+  if (!r.done()) {
+    op->set_progress_percent(std::clamp(
+        std::max(op->progress_percent(), r.progress_percent()), 0, 99));
+    (void)core_->Persist("operation", op->name(), *op);
+    return;
+  }
+  sent_.erase(op->name());
+  waiting_.erase(op->name());
+  const std::string backup = jit->second.backup;
+  core_->backup_jobs_.erase(jit);
+  auto bit = core_->backups_.find(backup);
+  if (bit == core_->backups_.end()) {
+    core_->FinishOperationLocked(
+        op, absl::NotFoundError(absl::StrCat("backup '", backup, "' is gone")),
+        nullptr);
+    return;
+  }
+  v1::Backup* b = &bit->second;
+  absl::Status status;
+  if (code != 0) {
+    status = absl::Status(static_cast<absl::StatusCode>(code),
+                          absl::StrCat("CreateBackup of '", b->name(),
+                                       "' on the agent: ", r.error_message()));
+  } else if (!r.has_backup()) {
+    status = absl::InternalError(
+        absl::StrCat("CreateBackup of '", b->name(),
+                     "': the agent reported success without a backup result; "
+                     "upgrade cove-agent"));
+  }
+  if (status.ok()) {
+    b->set_state(v1::Backup::READY);
+    b->set_state_message("");
+    b->clear_collections();
+    for (const std::string& c : r.backup().collections()) b->add_collections(c);
+    b->set_size_bytes(r.backup().size_bytes());
+    b->set_row_count(r.backup().row_count());
+  } else {
+    b->set_state(v1::Backup::FAILED);
+    b->set_state_message(std::string(status.message()));
+  }
+  b->set_etag(core_->NewEtag());
+  (void)core_->Persist("backup", b->name(), *b);
+  *op->mutable_backup() = *b;
+  core_->FinishOperationLocked(op, status, nullptr);
+}
+
+void AgentHub::ExecuteBackupLocked(const std::string& op_name) {
+  auto oit = core_->operations_.find(op_name);
+  auto jit = core_->backup_jobs_.find(op_name);
+  if (oit == core_->operations_.end() || jit == core_->backup_jobs_.end()) {
+    return;
+  }
+  v1::Operation* op = &oit->second;
+  CloudCore::BackupJob& job = jit->second;
+  if (sent_.count(op_name) != 0) {
+    job.due = absl::InfiniteFuture();  // the agent's result finishes it
+    return;
+  }
+  const absl::Time now = core_->NowLocked();
+  // Waits from its creation (or from the loss of the agent it was sent to).
+  const absl::Time since =
+      waiting_.emplace(op_name, FromProto(op->create_time())).first->second;
+  auto fail = [&](const absl::Status& status) {
+    auto bit = core_->backups_.find(job.backup);
+    waiting_.erase(op_name);
+    core_->backup_jobs_.erase(jit);
+    if (bit != core_->backups_.end()) {
+      bit->second.set_state(v1::Backup::FAILED);
+      bit->second.set_state_message(std::string(status.message()));
+      bit->second.set_etag(core_->NewEtag());
+      (void)core_->Persist("backup", bit->first, bit->second);
+      *op->mutable_backup() = bit->second;
+    }
+    core_->FinishOperationLocked(op, status, nullptr);
+  };
+  auto cit = core_->clusters_.find(job.cluster);
+  if (cit == core_->clusters_.end()) {
+    fail(absl::NotFoundError(absl::StrCat("cluster '", job.cluster,
+                                          "' is gone; the backup failed")));
+    return;
+  }
+  const std::string environment = cit->second.environment();
+  auto session = SessionLocked(environment);
+  if (session == nullptr) {
+    const absl::Duration timeout =
+        absl::FromChrono(core_->options_.agent_operation_timeout);
+    if (now < since + timeout) {
+      job.due = since + timeout;  // waits for the agent, or for the deadline
+      return;
+    }
+    fail(absl::UnavailableError(absl::StrCat(
+        "CreateBackup of '", job.backup, "': environment '", environment,
+        "' has had no connected agent for ", absl::FormatDuration(timeout),
+        "; start cove-agent and create the backup again")));
+    return;
+  }
+  v1::AgentCommand cmd;
+  cmd.set_command_id(op_name);
+  cmd.set_cluster(job.cluster);
+  auto* backup = cmd.mutable_backup();
+  backup->set_backup(job.backup);
+  for (const std::string& c : job.collections) backup->add_collections(c);
+  backup->set_directory(job.agent_dir);
+  SendLocked(environment, std::move(cmd));
+  sent_[op_name] = session->id;
+  job.due = absl::InfiniteFuture();
   op->set_progress_percent(std::max(op->progress_percent(), 10));
   (void)core_->Persist("operation", op->name(), *op);
 }

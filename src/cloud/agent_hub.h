@@ -56,6 +56,10 @@ class AgentHub final : public ::cove::control::v1::AgentGateway::Service {
   /// environment: sends it to the connected agent, or lets it wait for one
   /// (and fails it with UNAVAILABLE after the agent operation timeout).
   void ExecuteLocked(const std::string& op_name);
+  /// Carries out the due CreateBackup job `op_name` of an agent-mode
+  /// cluster: sends the backup command to the connected agent, or lets it
+  /// wait (and fails the backup after the agent operation timeout).
+  void ExecuteBackupLocked(const std::string& op_name);
   /// The control plane forgot `cluster` (purged): tells the agent to delete
   /// its data now, or at its next connection (reconciliation).
   void ForgetClusterLocked(const ::cove::control::v1::Cluster& cluster);
@@ -84,6 +88,10 @@ class AgentHub final : public ::cove::control::v1::AgentGateway::Service {
                        const ::cove::control::v1::AgentHeartbeat& heartbeat);
   void ResultLocked(const std::shared_ptr<Session>& session,
                     const ::cove::control::v1::AgentCommandResult& result);
+  // The result of a backup command: records the Backup READY or FAILED and
+  // finishes its operation.
+  void BackupResultLocked(const ::cove::control::v1::AgentCommandResult& r,
+                          int code);
   void SessionEndedLocked(const std::shared_ptr<Session>& session);
   // Applies what the agent reports about a RUNNING cluster (endpoint,
   // usage) without changing its state.

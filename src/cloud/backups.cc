@@ -64,13 +64,16 @@ absl::Status CloudCore::RecoverBackupsLocked() {
   }
   std::vector<std::string> gone;
   for (auto& [name, b] : backups_) {
+    // Agent mode: the files are the agent's; the control plane never
+    // touches its bucket.
+    const bool agent = agent_hub_->IsAgentEnvironmentLocked(b.environment());
     if (b.state() == v1::Backup::CREATING) {
       std::error_code ec;
-      std::filesystem::remove_all(b.location(), ec);
+      if (!agent) std::filesystem::remove_all(b.location(), ec);
       b.set_state(v1::Backup::FAILED);
       b.set_state_message("interrupted by an emulator restart");
       CLOUD_RETURN_IF_ERROR(Persist("backup", name, b));
-    } else if (b.state() == v1::Backup::DELETING) {
+    } else if (b.state() == v1::Backup::DELETING && !agent) {
       std::error_code ec;
       std::filesystem::remove_all(b.location(), ec);
       gone.push_back(name);
@@ -107,11 +110,15 @@ v1::Operation CloudCore::NewBackupOperationLocked(const Call& call,
 absl::StatusOr<v1::Operation> CloudCore::StartBackupLocked(
     Call& call, const v1::Cluster& cluster, const std::string& backup_id,
     const v1::Backup& spec, bool scheduled) {
-  if (agent_hub_->IsAgentEnvironmentLocked(cluster.environment())) {
+  // Agent mode: cove-agent writes the backup under its own bucket; the
+  // control plane only records the result (agent_hub.cc).
+  const bool agent =
+      agent_hub_->IsAgentEnvironmentLocked(cluster.environment());
+  if (agent && !cluster.encryption_key().empty()) {
     return absl::UnimplementedError(absl::StrCat(
-        "backups of clusters in agent-mode environments are not carried out "
-        "by cove-agent yet (cluster '",
-        cluster.name(), "')"));
+        "backups of encrypted clusters in agent-mode environments are not "
+        "carried out by cove-agent yet (cluster '",
+        cluster.name(), "' uses key '", cluster.encryption_key(), "')"));
   }
   std::string id = backup_id;
   if (id.empty()) {
@@ -135,13 +142,13 @@ absl::StatusOr<v1::Operation> CloudCore::StartBackupLocked(
         "backup.expire_time: expected a time in the future");
   }
   if (cluster.state() != v1::Cluster::RUNNING ||
-      runtimes_.count(cluster.name()) == 0) {
+      (!agent && runtimes_.count(cluster.name()) == 0)) {
     return absl::FailedPreconditionError(
         absl::StrCat("cluster '", cluster.name(), "' is ",
                      v1::Cluster::State_Name(cluster.state()),
                      "; CreateBackup needs a RUNNING cluster"));
   }
-  CLOUD_RETURN_IF_ERROR(CheckClusterKeyLocked(cluster));
+  if (!agent) CLOUD_RETURN_IF_ERROR(CheckClusterKeyLocked(cluster));
   v1::Backup b;
   b.set_name(name);
   b.set_cluster(cluster.name());
@@ -152,7 +159,10 @@ absl::StatusOr<v1::Operation> CloudCore::StartBackupLocked(
   if (spec.has_expire_time()) *b.mutable_expire_time() = spec.expire_time();
   b.set_encrypted(!cluster.encryption_key().empty());
   b.set_encryption_key(cluster.encryption_key());
-  b.set_location(BackupDirLocked(cluster, id));
+  // Agent mode: relative to the agent's bucket (only the agent knows it).
+  b.set_location(agent
+                     ? absl::StrCat("backups/", LastId(cluster.name()), "/", id)
+                     : BackupDirLocked(cluster, id));
   b.set_scheduled(scheduled);
   b.set_etag(NewEtag());
   v1::Operation op = NewBackupOperationLocked(call, name);
@@ -167,6 +177,7 @@ absl::StatusOr<v1::Operation> CloudCore::StartBackupLocked(
   job.collections = ToVector(spec.collections());
   job.scheduled = scheduled;
   job.due = NowLocked();
+  if (agent) job.agent_dir = b.location();
   backup_jobs_[op.name()] = job;
   op_creators_[op.name()] = call.principal.actor;
   wake_ = true;
@@ -175,6 +186,13 @@ absl::StatusOr<v1::Operation> CloudCore::StartBackupLocked(
 
 absl::StatusOr<v1::Operation> CloudCore::StartDeleteBackupLocked(
     Call& call, v1::Backup* backup) {
+  if (agent_hub_->IsAgentEnvironmentLocked(backup->environment())) {
+    return absl::UnimplementedError(absl::StrCat(
+        "DeleteBackup of '", backup->name(),
+        "': deleting backups of agent-mode clusters is not carried out by "
+        "cove-agent yet; the files stay under the agent's bucket at '",
+        backup->location(), "'"));
+  }
   if (backup->state() != v1::Backup::READY &&
       backup->state() != v1::Backup::FAILED) {
     return absl::FailedPreconditionError(
@@ -254,6 +272,11 @@ void CloudCore::RunBackupJobLocked(const std::string& op_name) {
     return;
   }
   v1::Backup* b = &bit->second;
+
+  if (verb == "CreateBackup" && !job.agent_dir.empty()) {
+    agent_hub_->ExecuteBackupLocked(op_name);  // sends it, or waits
+    return;
+  }
 
   if (verb == "DeleteBackup") {
     std::error_code ec;
@@ -628,6 +651,12 @@ grpc::Status CloudCore::RestoreBackup(grpc::ServerContext* ctx,
           absl::StrCat("backup '", req->name(), "' is ",
                        v1::Backup::State_Name(it->second.state()),
                        "; RestoreBackup needs a READY backup"));
+    }
+    if (agent_hub_->IsAgentEnvironmentLocked(it->second.environment())) {
+      return absl::UnimplementedError(absl::StrCat(
+          "RestoreBackup of '", req->name(),
+          "': restoring backups of agent-mode clusters is not carried out by "
+          "cove-agent yet"));
     }
     if (it->second.encrypted()) {
       CLOUD_RETURN_IF_ERROR(

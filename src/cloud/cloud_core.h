@@ -445,6 +445,8 @@ class CloudCore final : public v1::ControlPlane::Service {
     std::vector<std::string> collections;
     bool overwrite = false;
     bool scheduled = false;  // by the backup policy
+    // Agent mode (create): the directory under the agent's bucket.
+    std::string agent_dir;
     absl::Time due;
   };
   // Loads backups; fails what an emulator restart interrupted.

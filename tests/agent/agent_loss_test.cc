@@ -5,9 +5,11 @@
 // wait and finish on return or fail with UNAVAILABLE after their deadline,
 // state reconciled).
 #include <filesystem>
+#include <fstream>
 
 #include "absl/strings/match.h"
 #include "agent/agent_fixture.h"
+#include "cloud/backup_format.h"
 #include "gmock/gmock.h"
 
 namespace cove::cloud::testing {
@@ -335,6 +337,99 @@ TEST_F(AgentLossTest, TokenIsOneTimeAndCredentialsAreChecked) {
   bad.bucket = state_.path() + "/bucket5";
   EXPECT_THAT(agent::Agent::Start(bad),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("token")));
+}
+
+// Backups of agent-mode clusters are written by cove-agent under its own
+// bucket (the control plane never reads the data plane nor the bucket) and
+// recorded from the agent's report; one requested while the agent is away
+// waits for it, or fails after the agent operation timeout.
+TEST_F(AgentLossTest, AgentWritesBackupsAndTheControlPlaneRecordsThem) {
+  v1::Environment env = MakeAgentEnvironment();
+  const std::string bucket = state_.path() + "/customer-bucket";
+  auto options = AgentOptionsFor(server_->address(), env.agent_token(), bucket);
+  ASSERT_OK_AND_ASSIGN(auto agent, agent::Agent::Start(options));
+  ASSERT_TRUE(agent->WaitConnected(absl::Seconds(20))) << agent->last_error();
+  v1::Operation op = Run(StartCluster(project_, env_name_, "alpha"));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string cluster = op.cluster().name();
+  {
+    ASSERT_OK_AND_ASSIGN(
+        Client data,
+        DataClient(op.cluster().endpoint(), op.cluster().admin_password()));
+    ASSERT_OK(data.CreateCollection("docs", 2));
+    ASSERT_OK(data.Insert("docs", Rows(0, 7)).status());
+  }
+  auto create_backup = [&](const std::string& id) {
+    v1::CreateBackupRequest req;
+    req.set_parent(cluster);
+    req.set_backup_id(id);
+    return Call(&v1::ControlPlane::Stub::CreateBackup, req, kAdminKey);
+  };
+
+  op = Run(create_backup("first"));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_EQ(op.verb(), "CreateBackup");
+  EXPECT_EQ(op.backup().state(), v1::Backup::READY);
+  EXPECT_EQ(op.backup().row_count(), 7);
+  EXPECT_GT(op.backup().size_bytes(), 0);
+  EXPECT_EQ(op.backup().collections_size(), 1);
+  EXPECT_EQ(op.backup().location(), "backups/alpha/first");
+  // The files are the agent's, in backup_format, and verify.
+  const std::string dir = bucket + "/" + op.backup().location();
+  ASSERT_TRUE(std::filesystem::exists(dir + "/manifest.json"));
+  EXPECT_OK(VerifyBackup(dir));
+  int64_t lines = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (!absl::StartsWith(e.path().filename().string(), "data-")) continue;
+    std::ifstream in(e.path());
+    for (std::string line; std::getline(in, line);) lines += !line.empty();
+  }
+  EXPECT_EQ(lines, 7);
+  v1::GetRequest get;
+  get.set_name(cluster + "/backups/first");
+  ASSERT_OK_AND_ASSIGN(
+      v1::Backup b, Call(&v1::ControlPlane::Stub::GetBackup, get, kAdminKey));
+  EXPECT_EQ(b.state(), v1::Backup::READY);
+  EXPECT_EQ(b.row_count(), 7);
+
+  // Not carried out by the agent yet: refused, saying so; nothing removed.
+  v1::DeleteRequest del;
+  del.set_name(b.name());
+  EXPECT_THAT(Call(&v1::ControlPlane::Stub::DeleteBackup, del, kAdminKey),
+              StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("agent")));
+  v1::RestoreBackupRequest restore;
+  restore.set_name(b.name());
+  restore.set_target_cluster(cluster);
+  EXPECT_THAT(Call(&v1::ControlPlane::Stub::RestoreBackup, restore, kAdminKey),
+              StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("agent")));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/manifest.json"));
+
+  // The agent is away: the backup waits and is carried out when it is back.
+  agent.reset();
+  ASSERT_OK_AND_ASSIGN(op, create_backup("second"));
+  Advance(absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name(), kAdminKey, 200));
+  EXPECT_FALSE(op.done());
+  options.token.clear();
+  ASSERT_OK_AND_ASSIGN(agent, agent::Agent::Start(options));
+  ASSERT_TRUE(agent->WaitConnected(absl::Seconds(20))) << agent->last_error();
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  ASSERT_TRUE(op.done());
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_EQ(op.backup().state(), v1::Backup::READY);
+  EXPECT_EQ(op.backup().row_count(), 7);
+  EXPECT_OK(VerifyBackup(bucket + "/backups/alpha/second"));
+
+  // Away past the agent operation timeout: the backup fails, saying why.
+  agent.reset();
+  ASSERT_OK_AND_ASSIGN(op, create_backup("third"));
+  Advance(absl::Minutes(6));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  ASSERT_TRUE(op.done());
+  EXPECT_EQ(op.error_code(), static_cast<int>(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(op.error_message(), HasSubstr("no connected agent"));
+  EXPECT_EQ(op.backup().state(), v1::Backup::FAILED);
+  EXPECT_FALSE(std::filesystem::exists(bucket + "/backups/alpha/third"));
 }
 
 }  // namespace
