@@ -19,7 +19,8 @@
 #   COVE_BUILD_DIR       build root (default build/)
 #   COVE_STAGES          stages to run, space or comma separated, out of
 #                        release (1 and 2), python, asan, fuzz, tsan
-#                        (default: all); python needs a release build
+#                        (default: release python asan); python needs a
+#                        release build
 #   COVE_SKIP_SANITIZE=1 skips the ASan+UBSan and TSan stages (4, 6)
 #   COVE_SKIP_FUZZ=1     skips the fuzz stage (5)
 #   COVE_FUZZ_SECONDS    fuzzing time per target (default 60)
@@ -36,7 +37,11 @@ passed=0
 failed=0
 summary=()
 
-stages="${COVE_STAGES:-release python asan fuzz tsan}"
+# fuzz and tsan are not in the default run yet: with them the whole run
+# takes about an hour on two cores, over the 40-minute CI budget (their
+# separate clang and TSan builds). Run them with
+# COVE_STAGES="fuzz tsan" ./scripts/test.sh.
+stages="${COVE_STAGES:-release python asan}"
 # want <stage>: true when the stage is selected.
 want() {
   [[ " ${stages//,/ } " == *" $1 "* ]]
