@@ -760,12 +760,11 @@ absl::StatusOr<std::shared_ptr<ControlConnection>> MakeGrpcControlConnection(
     if (!options.server_name.empty()) {
       args.SetSslTargetNameOverride(options.server_name);
     }
-    credentials =
-        options.dangerously_skip_tls_verification
-            ? internal::UnverifiedTlsCredentials(
-                  "ControlOptions.dangerously_skip_tls_verification",
-                  endpoint->target(), "", "")
-            : internal::VerifiedTlsCredentials(roots, "", "");
+    credentials = options.dangerously_skip_tls_verification
+                      ? internal::UnverifiedTlsCredentials(
+                            "ControlOptions.dangerously_skip_tls_verification",
+                            endpoint->target(), "", "")
+                      : internal::VerifiedTlsCredentials(roots, "", "");
   } else {
     credentials = grpc::InsecureChannelCredentials();
   }
