@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -21,10 +22,13 @@
 #include "auth/auth_store.h"
 #include "cloud/backup_format.h"
 #include "cloud/capacity_connection.h"
+#include "cloud/util.h"
+#include "common/cipher.h"
 #include "cove/control/v1/agent.grpc.pb.h"
 #include "cove/version.h"
 #include "embedded/embedded_connection.h"
 #include "nlohmann/json.hpp"
+#include "server/metrics.h"
 #include "server/server.h"
 
 namespace cove::agent {
@@ -146,6 +150,7 @@ class Agent::Impl {
   std::string environment_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool paused_ ABSL_GUARDED_BY(mu_) = false;
+  bool hung_ ABSL_GUARDED_BY(mu_) = false;  // test hook (Agent::Hang)
   bool connected_ ABSL_GUARDED_BY(mu_) = false;
   bool refused_ ABSL_GUARDED_BY(mu_) = false;
   int64_t registrations_ ABSL_GUARDED_BY(mu_) = 0;
@@ -179,6 +184,25 @@ class Agent::Impl {
                       v1::AgentBackupResult* out);
   absl::Status PurgeLocked(const std::string& name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Restores a backup under the bucket into `name` (a running cluster).
+  absl::Status Restore(const std::string& name,
+                       const v1::AgentRestoreBackup& cmd,
+                       v1::AgentBackupResult* out);
+  // Deletes a backup's files under the bucket.
+  absl::Status DeleteBackup(const v1::AgentDeleteBackup& cmd);
+  // "<bucket>/<rel>" for a normalized relative path; InvalidArgument naming
+  // `field` otherwise.
+  absl::StatusOr<std::string> BucketPath(const std::string& field,
+                                         const std::string& rel) const;
+  // The key store file of "keys/{name}": <bucket>/.kms/{name}.key.
+  absl::StatusOr<std::string> KeyFile(const std::string& key_ref) const;
+  // The cipher of `key_ref` from the key store; FailedPrecondition when the
+  // key is missing, unusable or (with `expected_id`) replaced.
+  absl::StatusOr<internal::Cipher> LoadKey(
+      const std::string& key_ref, const std::string& expected_id) const;
+  // Stops the data planes whose key left the key store (before each
+  // heartbeat, so that the control plane learns it at once).
+  void CheckKeysLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 };
 
 // ---- state
@@ -233,6 +257,9 @@ absl::Status Agent::Impl::Init() {
       local.info.data_dir = e.value("data_dir", "");
       local.info.capacity_vectors = e.value("capacity_vectors", int64_t{0});
       local.info.endpoint = e.value("endpoint", "");
+      local.info.encryption_key = e.value("encryption_key", "");
+      local.info.encryption_key_id = e.value("encryption_key_id", "");
+      local.info.key_revoked = e.value("key_revoked", false);
       const bool running = e.value("running", false);
       if (local.info.name.empty() || local.info.data_dir.empty()) continue;
       auto& slot = clusters_[local.info.name];
@@ -245,7 +272,8 @@ absl::Status Agent::Impl::Init() {
           (void)absl::SimpleAtoi(slot.info.endpoint.substr(colon + 1), &port);
         }
         absl::Status s = StartDataPlaneLocked(&slot, port);
-        if (!s.ok()) slot.message = std::string(s.message());
+        if (!s.ok() && !slot.info.key_revoked)
+          slot.message = std::string(s.message());
       }
     }
   }
@@ -259,7 +287,10 @@ absl::Status Agent::Impl::SaveClustersLocked() {
                  {"data_dir", l.info.data_dir},
                  {"running", l.info.running},
                  {"endpoint", l.info.endpoint},
-                 {"capacity_vectors", l.info.capacity_vectors}});
+                 {"capacity_vectors", l.info.capacity_vectors},
+                 {"encryption_key", l.info.encryption_key},
+                 {"encryption_key_id", l.info.encryption_key_id},
+                 {"key_revoked", l.info.key_revoked}});
   }
   return WritePrivateFile(options_.state_dir + "/" + kClustersFile, j.dump());
 }
@@ -282,9 +313,27 @@ absl::Status Agent::Impl::StartDataPlaneLocked(Local* local,
         "cluster '", local->info.name, "': data directory '", dir,
         "' has no data plane users (missing or not created by this agent)"));
   }
+  EmbeddedOptions engine_options;
+  if (!local->info.encryption_key.empty()) {
+    // The engine reads the key file itself; checked first so that a missing
+    // key is reported as a revocation, not as an engine error.
+    auto cipher =
+        LoadKey(local->info.encryption_key, local->info.encryption_key_id);
+    if (!cipher.ok()) {
+      local->info.key_revoked = true;
+      local->message =
+          absl::StrCat("customer key revoked: ", cipher.status().message());
+      return cipher.status();
+    }
+    if (local->info.encryption_key_id.empty())
+      local->info.encryption_key_id = cipher->KeyId();
+    auto path = KeyFile(local->info.encryption_key);
+    if (!path.ok()) return path.status();
+    engine_options.encryption_key_file = *path;
+  }
   auto users = auth::AuthStore::Open(auth_options);
   if (!users.ok()) return users.status();
-  auto embedded = internal::MakeEmbeddedConnection(dir, EmbeddedOptions{});
+  auto embedded = internal::MakeEmbeddedConnection(dir, engine_options);
   if (!embedded.ok()) return embedded.status();
   auto connection = std::make_shared<cloud::CapacityConnection>(
       *std::move(embedded), local->info.capacity_vectors);
@@ -307,10 +356,80 @@ absl::Status Agent::Impl::StartDataPlaneLocked(Local* local,
       absl::StrCat(options_.data_plane_tls_cert_file.empty() ? "http" : "https",
                    "://", (*server)->address());
   local->info.running = true;
+  local->info.key_revoked = false;
   local->connection = std::move(connection);
   local->server = *std::move(server);
   local->message.clear();
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Agent::Impl::BucketPath(
+    const std::string& field, const std::string& rel) const {
+  if (rel.empty() || rel.front() == '/' ||
+      std::filesystem::path(rel).lexically_normal().string() != rel ||
+      absl::StartsWith(rel, "..") || absl::StrContains(rel, "/../") ||
+      absl::EndsWith(rel, "/..")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field,
+                     ": expected a normalized path relative to the bucket, "
+                     "got '",
+                     rel, "'"));
+  }
+  return absl::StrCat(options_.bucket, "/", rel);
+}
+
+absl::StatusOr<std::string> Agent::Impl::KeyFile(
+    const std::string& key_ref) const {
+  if (!absl::StartsWith(key_ref, "keys/")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "encryption_key: expected 'keys/{name}' (got '", key_ref, "')"));
+  }
+  const std::string name = key_ref.substr(5);
+  if (absl::Status s = cloud::ValidateId("encryption_key name", name);
+      !s.ok()) {
+    return s;
+  }
+  return absl::StrCat(options_.bucket, "/.kms/", name, ".key");
+}
+
+absl::StatusOr<internal::Cipher> Agent::Impl::LoadKey(
+    const std::string& key_ref, const std::string& expected_id) const {
+  auto path = KeyFile(key_ref);
+  if (!path.ok()) return path.status();
+  std::error_code ec;
+  if (!std::filesystem::exists(*path, ec)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "customer key '", key_ref,
+        "' is not available in the agent's key store (no file '", *path, "')"));
+  }
+  auto cipher = internal::Cipher::FromKeyFile(*path);
+  if (!cipher.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "customer key '", key_ref,
+        "' in the agent's key store is unusable: ", cipher.status().message()));
+  }
+  if (!expected_id.empty() && cipher->KeyId() != expected_id) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "customer key '", key_ref,
+        "' was replaced by another key in the agent's key store (fingerprint ",
+        cipher->KeyId(), ", expected ", expected_id, ")"));
+  }
+  return cipher;
+}
+
+void Agent::Impl::CheckKeysLocked() {
+  bool changed = false;
+  for (auto& [name, l] : clusters_) {
+    if (l.server == nullptr || l.info.encryption_key.empty()) continue;
+    auto cipher = LoadKey(l.info.encryption_key, l.info.encryption_key_id);
+    if (cipher.ok()) continue;
+    StopDataPlaneLocked(&l);
+    l.info.key_revoked = true;
+    l.message =
+        absl::StrCat("customer key revoked: ", cipher.status().message());
+    changed = true;
+  }
+  if (changed) (void)SaveClustersLocked();
 }
 
 void Agent::Impl::StopDataPlaneLocked(Local* local) {
@@ -330,11 +449,31 @@ v1::AgentClusterStatus Agent::Impl::StatusLocked(const std::string& name) {
   if (it == clusters_.end()) return s;
   const Local& l = it->second;
   s.set_capacity_vectors(l.info.capacity_vectors);
+  s.set_encryption_key_id(l.info.encryption_key_id);
   if (l.server != nullptr) {
     s.set_state(v1::AgentClusterStatus::RUNNING);
     s.set_endpoint(l.info.endpoint);
     auto used = l.connection->CountEntities();
     if (used.ok()) s.set_used_vectors(*used);
+    // Usage for GetClusterMetrics and the autoscaler: read here, since the
+    // control plane never contacts the data plane.
+    v1::AgentUsage* usage = s.mutable_usage();
+    usage->set_sample_unix_ms(absl::ToUnixMillis(absl::Now()));
+    usage->set_storage_bytes(server::DirectoryBytes(l.info.data_dir));
+    const server::ServerMetrics::Snapshot snap = l.server->metrics()->Read();
+    usage->set_uptime_seconds(snap.uptime_seconds);
+    for (int i = 0; i < server::kRpcKinds; ++i) {
+      const auto& k = snap.kinds[i];
+      v1::AgentRequestKind* kind = usage->add_kinds();
+      kind->set_kind(server::RpcKindName(static_cast<server::RpcKind>(i)));
+      kind->set_requests(static_cast<int64_t>(k.requests()));
+      kind->set_errors(static_cast<int64_t>(k.errors()));
+      for (uint64_t b : k.buckets)
+        kind->add_latency_buckets(static_cast<int64_t>(b));
+    }
+  } else if (l.info.key_revoked) {
+    s.set_state(v1::AgentClusterStatus::KEY_REVOKED);
+    s.set_message(l.message);
   } else if (!l.message.empty()) {
     s.set_state(v1::AgentClusterStatus::FAILED);
     s.set_message(l.message);
@@ -370,6 +509,12 @@ absl::Status Agent::Impl::CreateLocked(const std::string& name,
                      "': admin_password: expected a password (got "
                      "none)"));
   }
+  std::string key_id;
+  if (!create.encryption_key().empty()) {
+    auto cipher = LoadKey(create.encryption_key(), "");
+    if (!cipher.ok()) return cipher.status();
+    key_id = cipher->KeyId();
+  }
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
@@ -394,6 +539,8 @@ absl::Status Agent::Impl::CreateLocked(const std::string& name,
   local.info.name = name;
   local.info.data_dir = dir;
   local.info.capacity_vectors = create.capacity_vectors();
+  local.info.encryption_key = create.encryption_key();
+  local.info.encryption_key_id = key_id;
   absl::Status s = StartDataPlaneLocked(&local, 0);
   if (!s.ok()) local.message = std::string(s.message());
   (void)SaveClustersLocked();
@@ -433,16 +580,10 @@ absl::Status Agent::Impl::PurgeLocked(const std::string& name) {
 absl::Status Agent::Impl::Backup(const std::string& name,
                                  const v1::AgentBackupCluster& cmd,
                                  v1::AgentBackupResult* out) {
-  const std::string& rel = cmd.directory();
-  if (rel.empty() || rel.front() == '/' ||
-      std::filesystem::path(rel).lexically_normal().string() != rel ||
-      absl::StartsWith(rel, "..") || absl::StrContains(rel, "/../")) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "backup.directory: expected a normalized path relative to the "
-        "bucket, got '",
-        rel, "'"));
-  }
+  auto path = BucketPath("backup.directory", cmd.directory());
+  if (!path.ok()) return path.status();
   std::shared_ptr<cloud::CapacityConnection> conn;
+  std::string key_ref, key_id;
   {
     absl::MutexLock lock(&mu_);
     auto it = clusters_.find(name);
@@ -452,6 +593,8 @@ absl::Status Agent::Impl::Backup(const std::string& name,
           options_.bucket, "')"));
     }
     conn = it->second.connection;
+    key_ref = it->second.info.encryption_key;
+    key_id = it->second.info.encryption_key_id;
   }
   if (conn == nullptr) {
     return absl::FailedPreconditionError(
@@ -463,7 +606,14 @@ absl::Status Agent::Impl::Backup(const std::string& name,
       "backup.collections", std::vector<std::string>(cmd.collections().begin(),
                                                      cmd.collections().end()));
   if (!refs.ok()) return refs.status();
-  const std::string dir = options_.bucket + "/" + rel;
+  // An encrypted cluster's backup is encrypted with its key.
+  std::optional<internal::Cipher> cipher;
+  if (!key_ref.empty()) {
+    auto c = LoadKey(key_ref, key_id);
+    if (!c.ok()) return c.status();
+    cipher = *c;
+  }
+  const std::string dir = *path;
   std::error_code ec;
   // The directory belongs to this backup alone: a command sent again (the
   // stream was lost before the result arrived) replaces an earlier write.
@@ -479,7 +629,8 @@ absl::Status Agent::Impl::Backup(const std::string& name,
                                                "': cannot create its parent (",
                                                ec.message(), ")"));
   }
-  auto summary = cloud::WriteBackup(*conn, *refs, dir, nullptr, "");
+  auto summary = cloud::WriteBackup(*conn, *refs, dir,
+                                    cipher ? &*cipher : nullptr, key_ref);
   if (!summary.ok()) return summary.status();
   if (absl::Status v = cloud::VerifyBackup(dir); !v.ok()) {
     std::filesystem::remove_all(dir, ec);
@@ -493,6 +644,65 @@ absl::Status Agent::Impl::Backup(const std::string& name,
   out->set_row_count(summary->rows);
   out->set_size_bytes(summary->bytes);
   out->set_files(files);
+  return absl::OkStatus();
+}
+
+absl::Status Agent::Impl::Restore(const std::string& name,
+                                  const v1::AgentRestoreBackup& cmd,
+                                  v1::AgentBackupResult* out) {
+  auto dir = BucketPath("restore.directory", cmd.directory());
+  if (!dir.ok()) return dir.status();
+  auto refs = cloud::ParseCollectionRefs(
+      "restore.collections", std::vector<std::string>(cmd.collections().begin(),
+                                                      cmd.collections().end()));
+  if (!refs.ok()) return refs.status();
+  std::shared_ptr<cloud::CapacityConnection> conn;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = clusters_.find(name);
+    if (it == clusters_.end()) {
+      return absl::NotFoundError(absl::StrCat(
+          "cluster '", name, "' is not held by this agent (bucket '",
+          options_.bucket, "')"));
+    }
+    conn = it->second.connection;
+  }
+  if (conn == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cluster '", name,
+                     "': its data plane is not running; the restore needs a "
+                     "running cluster"));
+  }
+  std::error_code ec;
+  if (!std::filesystem::exists(*dir + "/manifest.json", ec)) {
+    return absl::NotFoundError(absl::StrCat(
+        "backup '", cmd.backup(), "': no backup at '", *dir,
+        "' in the agent's bucket (deleted, or another agent's bucket)"));
+  }
+  std::optional<internal::Cipher> cipher;
+  if (!cmd.encryption_key().empty()) {
+    auto c = LoadKey(cmd.encryption_key(), "");
+    if (!c.ok()) return c.status();
+    cipher = *c;
+  }
+  auto summary = cloud::RestoreBackupInto(
+      *conn, *dir, cipher ? &*cipher : nullptr, *refs, cmd.overwrite());
+  if (!summary.ok()) return summary.status();
+  for (const std::string& c : summary->collections) out->add_collections(c);
+  out->set_row_count(summary->rows);
+  out->set_size_bytes(summary->bytes);
+  return absl::OkStatus();
+}
+
+absl::Status Agent::Impl::DeleteBackup(const v1::AgentDeleteBackup& cmd) {
+  auto dir = BucketPath("delete_backup.directory", cmd.directory());
+  if (!dir.ok()) return dir.status();
+  std::error_code ec;
+  std::filesystem::remove_all(*dir, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat(
+        "backup directory '", *dir, "': cannot remove (", ec.message(), ")"));
+  }
   return absl::OkStatus();
 }
 
@@ -523,6 +733,19 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
     }
     s = Backup(name, cmd.backup(), result.mutable_backup());
     if (!s.ok()) result.clear_backup();
+  } else if (cmd.has_restore()) {
+    {
+      v1::AgentMessage progress;
+      auto* r = progress.mutable_result();
+      r->set_command_id(cmd.command_id());
+      r->set_progress_percent(20);
+      absl::MutexLock lock(write_mu);
+      stream->Write(progress);
+    }
+    s = Restore(name, cmd.restore(), result.mutable_backup());
+    if (!s.ok()) result.clear_backup();
+  } else if (cmd.has_delete_backup()) {
+    s = DeleteBackup(cmd.delete_backup());
   }
   absl::MutexLock lock(&mu_);
   switch (cmd.action_case()) {
@@ -559,12 +782,15 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
       s = PurgeLocked(name);
       break;
     case v1::AgentCommand::kBackup:
+    case v1::AgentCommand::kRestore:
+    case v1::AgentCommand::kDeleteBackup:
       break;  // done above
     default:
       s = absl::InvalidArgumentError(absl::StrCat(
           "command '", cmd.command_id(),
           "': expected an action this agent knows (create, start, stop, "
-          "scale, purge, backup); upgrade cove-agent"));
+          "scale, purge, backup, restore, delete_backup); upgrade "
+          "cove-agent"));
   }
   result.set_command_id(cmd.command_id());
   result.set_done(true);
@@ -674,6 +900,8 @@ absl::Status Agent::Impl::RunSession() {
         absl::MutexLock lock(&mu_);
         mu_.AwaitWithTimeout(absl::Condition(&session_done), interval);
         if (session_done) return;
+        if (hung_) continue;  // test hook: a hung agent sends nothing
+        CheckKeysLocked();
         for (auto& s : StatusesLocked())
           *beat.mutable_heartbeat()->add_clusters() = std::move(s);
       }
@@ -683,6 +911,16 @@ absl::Status Agent::Impl::RunSession() {
   });
   while (stream->Read(&m)) {
     if (!m.has_command()) continue;
+    {
+      // A hung agent (test hook) carries out nothing; the command waits.
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](Impl* i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(i->mu_) {
+            return !i->hung_ || i->stopping_;
+          },
+          this));
+      if (stopping_) break;
+    }
     v1::AgentMessage out;
     *out.mutable_result() = Execute(m.command(), stream.get(), &write_mu);
     absl::MutexLock lock(&write_mu);
@@ -831,6 +1069,13 @@ void Agent::Disconnect() {
 void Agent::Reconnect() {
   absl::MutexLock lock(&impl_->mu_);
   impl_->paused_ = false;
+  impl_->hung_ = false;
+}
+
+void Agent::Hang() {
+  absl::MutexLock lock(&impl_->mu_);
+  impl_->hung_ = true;
+  impl_->paused_ = true;
 }
 
 }  // namespace cove::agent

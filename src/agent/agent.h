@@ -67,6 +67,12 @@ struct AgentCluster {
   bool running = false;
   std::string endpoint;  // when running
   int64_t capacity_vectors = 0;
+  /// Customer-managed key "keys/{name}" (material in <bucket>/.kms) and its
+  /// fingerprint when the cluster was created; empty without a key.
+  std::string encryption_key;
+  std::string encryption_key_id;
+  /// Stopped because its key left the key store (or was replaced).
+  bool key_revoked = false;
 };
 
 /// A running agent.
@@ -109,6 +115,10 @@ class Agent {
   /// (data planes keep serving) until Reconnect().
   void Disconnect();
   void Reconnect();
+  /// Test hook of a hung agent: the stream stays open but the agent sends
+  /// no heartbeats and carries out no commands; once the control plane ends
+  /// the stream it does not reconnect. Reconnect() ends the hang.
+  void Hang();
 
  private:
   class Impl;

@@ -20,6 +20,10 @@ struct AgentHub::Session {
   int64_t id = 0;
   std::string environment;
   grpc::ServerContext* ctx = nullptr;
+  // The last heartbeat (or the registration), on the emulator clock and in
+  // real time; guarded by the core's mutex.
+  absl::Time last_beat;
+  absl::Time last_beat_real;
 
   absl::Mutex mu;
   std::deque<v1::ControlMessage> outbox ABSL_GUARDED_BY(mu);
@@ -46,6 +50,15 @@ grpc::Status ToGrpc(const absl::Status& s) {
 std::string Rfc3339(absl::Time t) {
   return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone());
 }
+
+bool IsBackupVerb(const std::string& verb) {
+  return verb == "CreateBackup" || verb == "DeleteBackup" ||
+         verb == "RestoreBackup";
+}
+
+// Samples of request counts are kept this long (the longest metrics
+// window) plus one before it.
+constexpr int64_t kUsageWindowMs = 600 * 1000;
 
 }  // namespace
 
@@ -101,11 +114,17 @@ void AgentHub::RequeueLocked(const std::string& environment) {
   }
   for (auto& [op_name, job] : core_->backup_jobs_) {
     if (job.agent_dir.empty() || sent_.count(op_name) != 0) continue;
-    auto c = core_->clusters_.find(job.cluster);
-    if (c != core_->clusters_.end() && c->second.environment() == environment &&
-        job.due > now) {
-      job.due = now;
+    // A restore or backup belongs to its cluster's environment, a delete
+    // to its backup's.
+    std::string env;
+    if (auto c = core_->clusters_.find(job.cluster);
+        c != core_->clusters_.end()) {
+      env = c->second.environment();
+    } else if (auto b = core_->backups_.find(job.backup);
+               b != core_->backups_.end()) {
+      env = b->second.environment();
     }
+    if (env == environment && job.due > now) job.due = now;
   }
   core_->wake_ = true;
 }
@@ -289,6 +308,8 @@ absl::StatusOr<v1::AgentWelcome> AgentHub::RegisterLocked(
     }
     session->id = next_session_id_++;
     session->environment = env_name;
+    session->last_beat = now;
+    session->last_beat_real = absl::Now();
     sessions_[env_name] = session;
     lost_at_.erase(env_name);
     env.set_state(v1::Environment::CONNECTED);
@@ -368,13 +389,20 @@ void AgentHub::HeartbeatLocked(const std::shared_ptr<Session>& session,
   if (SessionLocked(session->environment) != session) return;
   auto env = core_->environments_.find(session->environment);
   if (env == core_->environments_.end()) return;
-  *env->second.mutable_last_heartbeat_time() = ToProto(core_->NowLocked());
+  session->last_beat = core_->NowLocked();
+  session->last_beat_real = absl::Now();
+  *env->second.mutable_last_heartbeat_time() = ToProto(session->last_beat);
   (void)core_->Persist("environment", env->first, env->second);
   for (const auto& status : heartbeat.clusters()) {
     auto c = core_->clusters_.find(status.cluster());
     if (c != core_->clusters_.end() &&
         c->second.environment() == session->environment) {
-      ObserveLocked(status);
+      RecordUsageLocked(status);
+      if (status.state() == v1::AgentClusterStatus::KEY_REVOKED) {
+        KeyRevokedLocked(status);
+      } else {
+        ObserveLocked(status);
+      }
     }
   }
 }
@@ -406,6 +434,10 @@ void AgentHub::ReconcileLocked(const std::string& environment,
     }
     if (busy.count(s.cluster()) != 0) continue;  // its operation is resent
     const bool runs = s.state() == v1::AgentClusterStatus::RUNNING;
+    if (s.state() == v1::AgentClusterStatus::KEY_REVOKED) {
+      KeyRevokedLocked(s);  // not started again: the key is not there
+      continue;
+    }
     if (c->second.state() == v1::Cluster::RUNNING) {
       if (runs) {
         ObserveLocked(s);
@@ -461,7 +493,7 @@ void AgentHub::ResultLocked(const std::shared_ptr<Session>& session,
     return;
   }
   if (auto b = core_->operations_.find(r.command_id());
-      b != core_->operations_.end() && b->second.verb() == "CreateBackup") {
+      b != core_->operations_.end() && IsBackupVerb(b->second.verb())) {
     BackupResultLocked(r, code);
     return;
   }
@@ -503,8 +535,16 @@ void AgentHub::ResultLocked(const std::shared_ptr<Session>& session,
       c->set_state_message("");
       c->set_endpoint(r.cluster().endpoint());
       c->set_used_vectors(r.cluster().used_vectors());
+      if (!r.cluster().encryption_key_id().empty())
+        c->set_encryption_key_id(r.cluster().encryption_key_id());
       c->clear_delete_time();
       c->clear_purge_time();
+      RecordUsageLocked(r.cluster());
+    } else if (verb == "ResumeCluster") {
+      // The data is intact (e.g. its customer key is still missing): the
+      // cluster stays SUSPENDED and can be resumed again.
+      c->set_state(static_cast<v1::Cluster::State>(p.prev_state));
+      c->set_state_message(std::string(status.message()));
     } else {
       c->set_state(v1::Cluster::FAILED);
       c->set_endpoint("");
@@ -514,6 +554,7 @@ void AgentHub::ResultLocked(const std::shared_ptr<Session>& session,
     if (status.ok()) {
       v1::Cluster last = *c;
       last.set_endpoint("");
+      usage_.erase(c->name());
       (void)core_->Unpersist("cluster", c->name());
       core_->clusters_.erase(cit);
       core_->FinishOperationLocked(op, status, &last);
@@ -526,7 +567,9 @@ void AgentHub::ResultLocked(const std::shared_ptr<Session>& session,
   } else if (verb == "SuspendCluster") {
     c->set_state(v1::Cluster::SUSPENDED);
     c->set_endpoint("");
+    usage_[c->name()].running = false;
   } else if (verb == "DeleteCluster") {
+    usage_[c->name()].running = false;
     c->set_state(v1::Cluster::DELETED);
     c->set_endpoint("");
     *c->mutable_delete_time() = ToProto(now);
@@ -611,6 +654,7 @@ void AgentHub::ExecuteLocked(const std::string& op_name) {
     create->set_admin_user(c->admin_user());
     create->set_admin_password(pw->second);
     create->set_capacity_vectors(c->capacity_vectors());
+    create->set_encryption_key(c->encryption_key());
   } else if (verb == "ResumeCluster" || verb == "RestoreCluster") {
     cmd.mutable_start()->set_capacity_vectors(c->capacity_vectors());
   } else if (verb == "SuspendCluster" || verb == "DeleteCluster") {
@@ -623,12 +667,9 @@ void AgentHub::ExecuteLocked(const std::string& op_name) {
   } else if (verb == "PurgeCluster") {
     cmd.mutable_purge();
   } else {
-    // TODO(agent): backups and restores once the control plane has them
-    // (AgentBackupCluster is in the protocol; cove-agent answers
-    // UNIMPLEMENTED).
     fail(absl::UnimplementedError(
         absl::StrCat(verb, " of '", c->name(),
-                     "': not implemented for agent-mode environments yet")));
+                     "': not implemented for agent-mode environments")));
     return;
   }
   SendLocked(c->environment(), std::move(cmd));
@@ -658,22 +699,54 @@ void AgentHub::BackupResultLocked(const v1::AgentCommandResult& r, int code) {
   }
   sent_.erase(op->name());
   waiting_.erase(op->name());
-  const std::string backup = jit->second.backup;
+  const CloudCore::BackupJob job = jit->second;
   core_->backup_jobs_.erase(jit);
-  auto bit = core_->backups_.find(backup);
+  const std::string verb = op->verb();
+  absl::Status status;
+  if (code != 0) {
+    status = absl::Status(static_cast<absl::StatusCode>(code),
+                          absl::StrCat(verb, " of '", job.backup,
+                                       "' on the agent: ", r.error_message()));
+  }
+  if (verb == "RestoreBackup") {
+    if (status.ok() && !r.has_backup()) {
+      status = absl::InternalError(
+          absl::StrCat("RestoreBackup of '", job.backup,
+                       "': the agent reported success without a result; "
+                       "upgrade cove-agent"));
+    }
+    auto cit = core_->clusters_.find(job.cluster);
+    if (cit != core_->clusters_.end()) ObserveLocked(r.cluster());
+    core_->FinishOperationLocked(
+        op, status, cit == core_->clusters_.end() ? nullptr : &cit->second);
+    return;
+  }
+  auto bit = core_->backups_.find(job.backup);
   if (bit == core_->backups_.end()) {
     core_->FinishOperationLocked(
-        op, absl::NotFoundError(absl::StrCat("backup '", backup, "' is gone")),
+        op,
+        absl::NotFoundError(absl::StrCat("backup '", job.backup, "' is gone")),
         nullptr);
     return;
   }
   v1::Backup* b = &bit->second;
-  absl::Status status;
-  if (code != 0) {
-    status = absl::Status(static_cast<absl::StatusCode>(code),
-                          absl::StrCat("CreateBackup of '", b->name(),
-                                       "' on the agent: ", r.error_message()));
-  } else if (!r.has_backup()) {
+  if (verb == "DeleteBackup") {
+    v1::Backup last = *b;
+    if (status.ok()) {
+      (void)core_->Unpersist("backup", b->name());
+      core_->backups_.erase(bit);
+    } else {
+      b->set_state(v1::Backup::FAILED);
+      b->set_state_message(std::string(status.message()));
+      b->set_etag(core_->NewEtag());
+      (void)core_->Persist("backup", b->name(), *b);
+      last = *b;
+    }
+    *op->mutable_backup() = last;
+    core_->FinishOperationLocked(op, status, nullptr);
+    return;
+  }
+  if (status.ok() && !r.has_backup()) {
     status = absl::InternalError(
         absl::StrCat("CreateBackup of '", b->name(),
                      "': the agent reported success without a backup result; "
@@ -708,30 +781,51 @@ void AgentHub::ExecuteBackupLocked(const std::string& op_name) {
     job.due = absl::InfiniteFuture();  // the agent's result finishes it
     return;
   }
+  const std::string verb = op->verb();
   const absl::Time now = core_->NowLocked();
   // Waits from its creation (or from the loss of the agent it was sent to).
   const absl::Time since =
       waiting_.emplace(op_name, FromProto(op->create_time())).first->second;
-  auto fail = [&](const absl::Status& status) {
-    auto bit = core_->backups_.find(job.backup);
-    waiting_.erase(op_name);
-    core_->backup_jobs_.erase(jit);
-    if (bit != core_->backups_.end()) {
-      bit->second.set_state(v1::Backup::FAILED);
-      bit->second.set_state_message(std::string(status.message()));
-      bit->second.set_etag(core_->NewEtag());
-      (void)core_->Persist("backup", bit->first, bit->second);
-      *op->mutable_backup() = bit->second;
-    }
-    core_->FinishOperationLocked(op, status, nullptr);
-  };
+  auto bit = core_->backups_.find(job.backup);
   auto cit = core_->clusters_.find(job.cluster);
-  if (cit == core_->clusters_.end()) {
-    fail(absl::NotFoundError(absl::StrCat("cluster '", job.cluster,
-                                          "' is gone; the backup failed")));
+  auto fail = [&](const absl::Status& status) {
+    waiting_.erase(op_name);
+    const std::string backup = job.backup;
+    const int prev_state = job.prev_backup_state;
+    core_->backup_jobs_.erase(jit);
+    if (bit != core_->backups_.end() && verb != "RestoreBackup") {
+      v1::Backup& b = bit->second;
+      if (verb == "CreateBackup") {
+        b.set_state(v1::Backup::FAILED);
+      } else {
+        // DeleteBackup not carried out: the files are still there.
+        b.set_state(static_cast<v1::Backup::State>(prev_state));
+      }
+      b.set_state_message(std::string(status.message()));
+      b.set_etag(core_->NewEtag());
+      (void)core_->Persist("backup", b.name(), b);
+      *op->mutable_backup() = b;
+    }
+    core_->FinishOperationLocked(
+        op, status,
+        verb == "RestoreBackup" && cit != core_->clusters_.end() ? &cit->second
+                                                                 : nullptr);
+  };
+  if (bit == core_->backups_.end()) {
+    fail(absl::NotFoundError(
+        absl::StrCat("backup '", job.backup, "' is gone; ", verb, " failed")));
     return;
   }
-  const std::string environment = cit->second.environment();
+  std::string environment;
+  if (verb == "DeleteBackup") {
+    environment = bit->second.environment();
+  } else if (cit == core_->clusters_.end()) {
+    fail(absl::NotFoundError(absl::StrCat("cluster '", job.cluster,
+                                          "' is gone; ", verb, " failed")));
+    return;
+  } else {
+    environment = cit->second.environment();
+  }
   auto session = SessionLocked(environment);
   if (session == nullptr) {
     const absl::Duration timeout =
@@ -741,23 +835,180 @@ void AgentHub::ExecuteBackupLocked(const std::string& op_name) {
       return;
     }
     fail(absl::UnavailableError(absl::StrCat(
-        "CreateBackup of '", job.backup, "': environment '", environment,
+        verb, " of '", job.backup, "': environment '", environment,
         "' has had no connected agent for ", absl::FormatDuration(timeout),
-        "; start cove-agent and create the backup again")));
+        "; start cove-agent and run the verb again")));
     return;
   }
   v1::AgentCommand cmd;
   cmd.set_command_id(op_name);
-  cmd.set_cluster(job.cluster);
-  auto* backup = cmd.mutable_backup();
-  backup->set_backup(job.backup);
-  for (const std::string& c : job.collections) backup->add_collections(c);
-  backup->set_directory(job.agent_dir);
+  if (verb == "CreateBackup") {
+    cmd.set_cluster(job.cluster);
+    auto* backup = cmd.mutable_backup();
+    backup->set_backup(job.backup);
+    for (const std::string& c : job.collections) backup->add_collections(c);
+    backup->set_directory(job.agent_dir);
+  } else if (verb == "DeleteBackup") {
+    cmd.set_cluster(bit->second.cluster());
+    auto* del = cmd.mutable_delete_backup();
+    del->set_backup(job.backup);
+    del->set_directory(job.agent_dir);
+  } else {
+    if (cit->second.state() != v1::Cluster::RUNNING) {
+      fail(absl::FailedPreconditionError(
+          absl::StrCat("cluster '", job.cluster, "' is ",
+                       v1::Cluster::State_Name(cit->second.state()),
+                       "; the restore needs a RUNNING cluster")));
+      return;
+    }
+    cmd.set_cluster(job.cluster);
+    auto* restore = cmd.mutable_restore();
+    restore->set_backup(job.backup);
+    restore->set_directory(job.agent_dir);
+    for (const std::string& c : job.collections) restore->add_collections(c);
+    restore->set_overwrite(job.overwrite);
+    if (bit->second.encrypted())
+      restore->set_encryption_key(bit->second.encryption_key());
+  }
   SendLocked(environment, std::move(cmd));
   sent_[op_name] = session->id;
   job.due = absl::InfiniteFuture();
   op->set_progress_percent(std::max(op->progress_percent(), 10));
   (void)core_->Persist("operation", op->name(), *op);
+}
+
+// ---- usage, customer keys and hung agents
+// -------------------------------------
+
+void AgentHub::RecordUsageLocked(const v1::AgentClusterStatus& status) {
+  if (status.state() != v1::AgentClusterStatus::RUNNING) {
+    auto it = usage_.find(status.cluster());
+    if (it != usage_.end()) it->second.running = false;
+    return;
+  }
+  if (!status.has_usage()) return;
+  Usage& u = usage_[status.cluster()];
+  const v1::AgentUsage& in = status.usage();
+  // A restarted data plane counts from zero again.
+  if (u.latest.uptime_seconds() > in.uptime_seconds() ||
+      in.sample_unix_ms() < u.latest.sample_unix_ms()) {
+    u.samples.clear();
+  }
+  u.running = true;
+  u.latest = in;
+  std::vector<int64_t> counts;
+  for (const auto& k : in.kinds()) counts.push_back(k.requests());
+  u.samples.emplace_back(in.sample_unix_ms(), std::move(counts));
+  const int64_t horizon = in.sample_unix_ms() - kUsageWindowMs;
+  while (u.samples.size() > 2 && u.samples[1].first <= horizon) {
+    u.samples.pop_front();
+  }
+}
+
+const AgentHub::Usage* AgentHub::UsageLocked(const std::string& cluster) const {
+  auto it = usage_.find(cluster);
+  return it == usage_.end() ? nullptr : &it->second;
+}
+
+int64_t AgentHub::RequestsInWindow(const Usage& usage, int window_seconds,
+                                   int kind) {
+  auto total = [&](const std::vector<int64_t>& counts) {
+    int64_t n = 0;
+    for (size_t i = 0; i < counts.size(); ++i) {
+      if (kind < 0 || static_cast<int>(i) == kind) n += counts[i];
+    }
+    return n;
+  };
+  if (usage.samples.empty()) return 0;
+  const int64_t now_count = total(usage.samples.back().second);
+  // A data plane younger than the window: everything it counted.
+  if (usage.latest.uptime_seconds() <= window_seconds) return now_count;
+  const int64_t start =
+      usage.samples.back().first - int64_t{window_seconds} * 1000;
+  // The newest sample at or before the window's start; without one (the
+  // control plane has heard from the data plane for less than the window),
+  // the oldest sample.
+  const std::vector<int64_t>* base = &usage.samples.front().second;
+  for (const auto& [t, counts] : usage.samples) {
+    if (t > start) break;
+    base = &counts;
+  }
+  return std::max<int64_t>(0, now_count - total(*base));
+}
+
+bool AgentHub::UsageFreshLocked(const v1::Cluster& cluster) const {
+  if (SessionLocked(cluster.environment()) == nullptr) return false;
+  auto it = usage_.find(cluster.name());
+  return it != usage_.end() && it->second.running;
+}
+
+void AgentHub::KeyRevokedLocked(const v1::AgentClusterStatus& status) {
+  auto c = core_->clusters_.find(status.cluster());
+  if (c == core_->clusters_.end() ||
+      c->second.state() != v1::Cluster::RUNNING) {
+    return;  // an operation in flight or already stopped: nothing to say
+  }
+  v1::Cluster& cluster = c->second;
+  const std::string message = absl::StrCat(
+      status.message().empty() ? "customer key revoked" : status.message(),
+      "; the agent stopped the data plane, its data kept; restore the key "
+      "in the agent's key store, then ResumeCluster");
+  cluster.set_state(v1::Cluster::SUSPENDED);
+  cluster.set_state_message(message);
+  cluster.set_endpoint("");
+  *cluster.mutable_update_time() = ToProto(core_->NowLocked());
+  cluster.set_etag(core_->NewEtag());
+  (void)core_->Persist("cluster", cluster.name(), cluster);
+  if (auto u = usage_.find(cluster.name()); u != usage_.end())
+    u->second.running = false;
+  core_->SystemEventLocked("clusters.keyRevoked", cluster.name(),
+                           absl::OkStatus(), message);
+}
+
+void AgentHub::DetectHungLocked() {
+  const absl::Time now = core_->NowLocked();
+  const absl::Time real_now = absl::Now();
+  const absl::Duration timeout =
+      absl::FromChrono(core_->options_.agent_heartbeat_timeout);
+  // A jump of the manual clock alone does not make an agent hung: some real
+  // time must also have passed without a heartbeat.
+  const absl::Duration real_floor =
+      std::max(absl::Seconds(1),
+               3 * absl::FromChrono(core_->options_.agent_heartbeat_interval));
+  std::vector<std::shared_ptr<Session>> hung;
+  for (const auto& [env, s] : sessions_) {
+    if (now - s->last_beat >= timeout &&
+        real_now - s->last_beat_real >= real_floor) {
+      hung.push_back(s);
+    }
+  }
+  for (const auto& s : hung) {
+    const absl::Time last = s->last_beat;
+    s->Close();
+    s->ctx->TryCancel();
+    SessionEndedLocked(s);  // commands in flight wait for the agent's return
+    auto env = core_->environments_.find(s->environment);
+    if (env == core_->environments_.end()) continue;
+    env->second.set_state(v1::Environment::DISCONNECTED);
+    env->second.set_state_message(absl::StrCat(
+        "agent lost: its stream was open but it sent no heartbeat since ",
+        Rfc3339(last), " (heartbeat timeout ", absl::FormatDuration(timeout),
+        "); the stream was ended; its clusters keep serving; operations wait "
+        "up to ",
+        absl::FormatDuration(
+            absl::FromChrono(core_->options_.agent_operation_timeout)),
+        " for the agent to return"));
+    *env->second.mutable_update_time() = ToProto(now);
+    env->second.set_etag(core_->NewEtag());
+    (void)core_->Persist("environment", env->first, env->second);
+    Call call;
+    call.principal.actor = "system";
+    call.action = "environments.agentLost";
+    call.resource = env->first;
+    call.mutation = true;
+    core_->AuditLocked(call,
+                       absl::UnavailableError(env->second.state_message()));
+  }
 }
 
 void AgentHub::ForgetClusterLocked(const v1::Cluster& cluster) {
@@ -779,6 +1030,7 @@ void AgentHub::EnvironmentDeletedLocked(const std::string& environment) {
 }
 
 void AgentHub::TickLocked() {
+  DetectHungLocked();
   const absl::Time now = core_->NowLocked();
   const absl::Duration timeout =
       absl::FromChrono(core_->options_.agent_heartbeat_timeout);

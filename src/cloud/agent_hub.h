@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -56,10 +57,30 @@ class AgentHub final : public ::cove::control::v1::AgentGateway::Service {
   /// environment: sends it to the connected agent, or lets it wait for one
   /// (and fails it with UNAVAILABLE after the agent operation timeout).
   void ExecuteLocked(const std::string& op_name);
-  /// Carries out the due CreateBackup job `op_name` of an agent-mode
-  /// cluster: sends the backup command to the connected agent, or lets it
-  /// wait (and fails the backup after the agent operation timeout).
+  /// Carries out the due backup job `op_name` (CreateBackup, DeleteBackup or
+  /// RestoreBackup) of an agent-mode backup or cluster: sends the command to
+  /// the connected agent, or lets it wait (and fails it after the agent
+  /// operation timeout).
   void ExecuteBackupLocked(const std::string& op_name);
+
+  /// What the agent's heartbeats report of a cluster's data plane (the
+  /// control plane never asks the data plane itself).
+  struct Usage {
+    bool running = false;  // RUNNING in the last report
+    ::cove::control::v1::AgentUsage latest;
+    // (agent's clock in ms, requests per kind) of each heartbeat, kept for
+    // the longest metrics window (600 s) and one sample before it.
+    std::deque<std::pair<int64_t, std::vector<int64_t>>> samples;
+  };
+  /// The usage of `cluster`, or nullptr before its agent reported any.
+  const Usage* UsageLocked(const std::string& cluster) const;
+  /// Requests of kind `kind` (index into AgentUsage.kinds; -1: every kind)
+  /// in the last `window_seconds` of the agent's clock, from heartbeats.
+  static int64_t RequestsInWindow(const Usage& usage, int window_seconds,
+                                  int kind);
+  /// True when the autoscaler may act on `cluster`'s usage: its agent is
+  /// connected and reported the data plane RUNNING.
+  bool UsageFreshLocked(const ::cove::control::v1::Cluster& cluster) const;
   /// The control plane forgot `cluster` (purged): tells the agent to delete
   /// its data now, or at its next connection (reconciliation).
   void ForgetClusterLocked(const ::cove::control::v1::Cluster& cluster);
@@ -93,6 +114,15 @@ class AgentHub final : public ::cove::control::v1::AgentGateway::Service {
   void BackupResultLocked(const ::cove::control::v1::AgentCommandResult& r,
                           int code);
   void SessionEndedLocked(const std::shared_ptr<Session>& session);
+  // The agent reported that it stopped `cluster` because its customer key
+  // left the agent's key store: SUSPENDED, "clusters.keyRevoked" event.
+  void KeyRevokedLocked(const ::cove::control::v1::AgentClusterStatus& status);
+  // Records the usage of a heartbeat's cluster status.
+  void RecordUsageLocked(const ::cove::control::v1::AgentClusterStatus& status);
+  // Agents whose stream is open but that sent no heartbeat within the
+  // heartbeat timeout: their stream is ended and the environment becomes
+  // DISCONNECTED.
+  void DetectHungLocked();
   // Applies what the agent reports about a RUNNING cluster (endpoint,
   // usage) without changing its state.
   void ObserveLocked(const ::cove::control::v1::AgentClusterStatus& status);
@@ -108,6 +138,7 @@ class AgentHub final : public ::cove::control::v1::AgentGateway::Service {
   std::map<std::string, absl::Time> lost_at_;                 // by env
   std::map<std::string, int64_t> sent_;        // op -> session id
   std::map<std::string, absl::Time> waiting_;  // op -> since
+  std::map<std::string, Usage> usage_;         // by cluster
   int64_t next_session_id_ = 1;
   bool shutdown_ = false;
 };

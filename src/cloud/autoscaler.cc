@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "cloud/agent_hub.h"
 #include "cloud/cloud_core.h"
 #include "cloud/util.h"
 
@@ -335,8 +336,14 @@ AutoscaleDecision DecideAutoscale(const v1::Autoscaling& as,
 void CloudCore::AutoscaleLocked() {
   const absl::Time now = NowLocked();
   for (auto& [name, c] : clusters_) {
+    // Agent mode: the usage comes from the agent's heartbeats; it is acted
+    // on while the agent is connected and reports the data plane running.
+    const bool observed =
+        runtimes_.count(name) != 0 ||
+        (agent_hub_->IsAgentEnvironmentLocked(c.environment()) &&
+         agent_hub_->UsageFreshLocked(c));
     if (!c.autoscaling().enabled() || c.state() != v1::Cluster::RUNNING ||
-        runtimes_.count(name) == 0) {
+        !observed) {
       if (c.state() != v1::Cluster::MODIFYING) autoscale_.erase(name);
       continue;
     }

@@ -77,6 +77,12 @@ absl::Status CloudCore::RecoverBackupsLocked() {
       std::error_code ec;
       std::filesystem::remove_all(b.location(), ec);
       gone.push_back(name);
+    } else if (b.state() == v1::Backup::DELETING) {
+      // The agent may or may not have removed the files: delete it again.
+      b.set_state(v1::Backup::FAILED);
+      b.set_state_message(
+          "DeleteBackup interrupted by an emulator restart; delete it again");
+      CLOUD_RETURN_IF_ERROR(Persist("backup", name, b));
     }
   }
   for (const std::string& name : gone) {
@@ -112,14 +118,10 @@ absl::StatusOr<v1::Operation> CloudCore::StartBackupLocked(
     const v1::Backup& spec, bool scheduled) {
   // Agent mode: cove-agent writes the backup under its own bucket; the
   // control plane only records the result (agent_hub.cc).
+  // An encrypted cluster's backup is encrypted by the agent with the key
+  // from its own key store.
   const bool agent =
       agent_hub_->IsAgentEnvironmentLocked(cluster.environment());
-  if (agent && !cluster.encryption_key().empty()) {
-    return absl::UnimplementedError(absl::StrCat(
-        "backups of encrypted clusters in agent-mode environments are not "
-        "carried out by cove-agent yet (cluster '",
-        cluster.name(), "' uses key '", cluster.encryption_key(), "')"));
-  }
   std::string id = backup_id;
   if (id.empty()) {
     CLOUD_ASSIGN_OR_RETURN(std::string hex, RandomHex(4));
@@ -184,15 +186,36 @@ absl::StatusOr<v1::Operation> CloudCore::StartBackupLocked(
   return op;
 }
 
+absl::Status CloudCore::CheckRestoreEnvironmentLocked(
+    const v1::Backup& backup, const std::string& environment,
+    const std::string& field) const {
+  const bool from_agent =
+      agent_hub_->IsAgentEnvironmentLocked(backup.environment());
+  const bool to_agent = agent_hub_->IsAgentEnvironmentLocked(environment);
+  if (from_agent && environment != backup.environment()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        field, ": backup '", backup.name(),
+        "' is in the bucket of the agent of environment '",
+        backup.environment(),
+        "' and restores only into clusters of that environment (got '",
+        environment, "')"));
+  }
+  if (!from_agent && to_agent) {
+    return absl::UnimplementedError(absl::StrCat(
+        field, ": restoring backup '", backup.name(),
+        "' of a cross-account environment into agent-mode environment '",
+        environment,
+        "' is not supported (the control plane would have to copy the files "
+        "into the agent's bucket)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::Operation> CloudCore::StartDeleteBackupLocked(
     Call& call, v1::Backup* backup) {
-  if (agent_hub_->IsAgentEnvironmentLocked(backup->environment())) {
-    return absl::UnimplementedError(absl::StrCat(
-        "DeleteBackup of '", backup->name(),
-        "': deleting backups of agent-mode clusters is not carried out by "
-        "cove-agent yet; the files stay under the agent's bucket at '",
-        backup->location(), "'"));
-  }
+  // Agent mode: cove-agent deletes the files under its bucket.
+  const bool agent =
+      agent_hub_->IsAgentEnvironmentLocked(backup->environment());
   if (backup->state() != v1::Backup::READY &&
       backup->state() != v1::Backup::FAILED) {
     return absl::FailedPreconditionError(
@@ -207,6 +230,7 @@ absl::StatusOr<v1::Operation> CloudCore::StartDeleteBackupLocked(
                        op, "; wait for it"));
     }
   }
+  const int prev_state = backup->state();
   backup->set_state(v1::Backup::DELETING);
   backup->set_etag(NewEtag());
   CLOUD_RETURN_IF_ERROR(Persist("backup", backup->name(), *backup));
@@ -217,6 +241,8 @@ absl::StatusOr<v1::Operation> CloudCore::StartDeleteBackupLocked(
   BackupJob job;
   job.backup = backup->name();
   job.due = NowLocked();
+  job.prev_backup_state = prev_state;
+  if (agent) job.agent_dir = backup->location();
   backup_jobs_[op.name()] = job;
   op_creators_[op.name()] = call.principal.actor;
   wake_ = true;
@@ -273,7 +299,7 @@ void CloudCore::RunBackupJobLocked(const std::string& op_name) {
   }
   v1::Backup* b = &bit->second;
 
-  if (verb == "CreateBackup" && !job.agent_dir.empty()) {
+  if (verb != "RestoreBackup" && !job.agent_dir.empty()) {
     agent_hub_->ExecuteBackupLocked(op_name);  // sends it, or waits
     return;
   }
@@ -367,6 +393,10 @@ void CloudCore::RunBackupJobLocked(const std::string& op_name) {
           nullptr);
       return;
     }
+  }
+  if (!job.agent_dir.empty()) {
+    agent_hub_->ExecuteBackupLocked(op_name);  // sends it, or waits
+    return;
   }
   absl::Status s;
   auto cit = clusters_.find(job.cluster);
@@ -652,13 +682,14 @@ grpc::Status CloudCore::RestoreBackup(grpc::ServerContext* ctx,
                        v1::Backup::State_Name(it->second.state()),
                        "; RestoreBackup needs a READY backup"));
     }
-    if (agent_hub_->IsAgentEnvironmentLocked(it->second.environment())) {
-      return absl::UnimplementedError(absl::StrCat(
-          "RestoreBackup of '", req->name(),
-          "': restoring backups of agent-mode clusters is not carried out by "
-          "cove-agent yet"));
+    const bool agent =
+        agent_hub_->IsAgentEnvironmentLocked(it->second.environment());
+    if (into_new) {
+      CLOUD_RETURN_IF_ERROR(CheckRestoreEnvironmentLocked(
+          it->second, req->cluster().environment(), "cluster.environment"));
     }
-    if (it->second.encrypted()) {
+    // Agent mode: the key is in the agent's key store; the agent checks it.
+    if (it->second.encrypted() && !agent) {
       CLOUD_RETURN_IF_ERROR(
           KeyIdLocked(it->second.environment(), it->second.encryption_key())
               .status());
@@ -699,7 +730,22 @@ grpc::Status CloudCore::RestoreBackup(grpc::ServerContext* ctx,
         }
         const v1::Backup& b = backups_[req->name()];
         CLOUD_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(target));
+        const bool agent =
+            agent_hub_->IsAgentEnvironmentLocked(b.environment());
         if (create_op.empty()) {
+          CLOUD_RETURN_IF_ERROR(CheckRestoreEnvironmentLocked(
+              b, c->environment(), "target_cluster"));
+        }
+        if (create_op.empty() && agent) {
+          // The backup is in the agent's bucket: its name conflicts are
+          // found by the agent, in the operation.
+          if (c->state() != v1::Cluster::RUNNING) {
+            return absl::FailedPreconditionError(
+                absl::StrCat("cluster '", target, "' is ",
+                             v1::Cluster::State_Name(c->state()),
+                             "; RestoreBackup needs a RUNNING target cluster"));
+          }
+        } else if (create_op.empty()) {
           auto rt = runtimes_.find(target);
           if (c->state() != v1::Cluster::RUNNING || rt == runtimes_.end()) {
             return absl::FailedPreconditionError(
@@ -733,6 +779,7 @@ grpc::Status CloudCore::RestoreBackup(grpc::ServerContext* ctx,
         job.collections = ToVector(req->collections());
         job.overwrite = req->overwrite();
         job.due = NowLocked();
+        if (agent) job.agent_dir = b.location();
         backup_jobs_[op.name()] = job;
         op_creators_[op.name()] = call.principal.actor;
         // The new cluster's once-shown password also comes with the restore.

@@ -445,8 +445,10 @@ class CloudCore final : public v1::ControlPlane::Service {
     std::vector<std::string> collections;
     bool overwrite = false;
     bool scheduled = false;  // by the backup policy
-    // Agent mode (create): the directory under the agent's bucket.
+    // Agent mode: the backup's directory under the agent's bucket (the
+    // agent carries the job out; agent_hub.cc).
     std::string agent_dir;
+    int prev_backup_state = 0;  // DeleteBackup: the state to return to
     absl::Time due;
   };
   // Loads backups; fails what an emulator restart interrupted.
@@ -455,6 +457,13 @@ class CloudCore final : public v1::ControlPlane::Service {
   void RunBackupsAndKeysLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // CancelOperation of a backup verb: true when `op` was one (handled).
   bool CancelBackupJobLocked(v1::Operation* op)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // RestoreBackup: an agent-mode backup restores only within its
+  // environment (its agent's bucket); a cross-account one not into an
+  // agent-mode environment. `field` names the target in the message.
+  absl::Status CheckRestoreEnvironmentLocked(const v1::Backup& backup,
+                                             const std::string& environment,
+                                             const std::string& field) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::Operation> StartBackupLocked(Call& call,
                                                   const v1::Cluster& cluster,

@@ -1,11 +1,13 @@
 // ControlPlane.GetClusterMetrics and the control plane's own Prometheus
 // exposition (requests per RPC, operations by verb and state, clusters by
 // state).
+#include <algorithm>
 #include <map>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "cloud/agent_hub.h"
 #include "cloud/cloud_core.h"
 #include "cloud/util.h"
 #include "server/metrics.h"
@@ -29,6 +31,25 @@ void FillKind(const server::ServerMetrics::KindSnapshot& k, double qps,
                           server::HistogramQuantile(0.95, bounds, k.buckets));
   out->set_latency_p99_ms(1000 *
                           server::HistogramQuantile(0.99, bounds, k.buckets));
+}
+
+// An agent's report of one request kind as a snapshot (only the request and
+// error counts and the histogram are known).
+server::ServerMetrics::KindSnapshot FromAgent(const v1::AgentRequestKind& k) {
+  server::ServerMetrics::KindSnapshot out;
+  const int64_t errors = std::max<int64_t>(0, k.errors());
+  out.by_code[0] =
+      static_cast<uint64_t>(std::max<int64_t>(0, k.requests() - errors));
+  out.by_code[static_cast<int>(absl::StatusCode::kUnknown)] =
+      static_cast<uint64_t>(errors);
+  out.buckets.assign(server::LatencyBucketBounds().size() + 1, 0);
+  for (int i = 0;
+       i < k.latency_buckets_size() && i < static_cast<int>(out.buckets.size());
+       ++i) {
+    out.buckets[i] =
+        static_cast<uint64_t>(std::max<int64_t>(0, k.latency_buckets(i)));
+  }
+  return out;
 }
 
 }  // namespace
@@ -78,6 +99,45 @@ grpc::Status CloudCore::GetClusterMetrics(
                            ? 0.0
                            : static_cast<double>(view.used_vectors()) /
                                  static_cast<double>(view.capacity_vectors()));
+        if (agent_hub_->IsAgentEnvironmentLocked(view.environment())) {
+          // Agent mode: from the agent's heartbeats (the data plane and its
+          // directory are the agent's; the control plane never reads them).
+          const AgentHub::Usage* u = agent_hub_->UsageLocked(view.name());
+          if (u == nullptr) return absl::OkStatus();
+          m.set_storage_bytes(u->latest.storage_bytes());
+          if (!u->running || view.state() != v1::Cluster::RUNNING)
+            return absl::OkStatus();
+          m.set_serving(true);
+          server::ServerMetrics::KindSnapshot all;
+          all.buckets.assign(server::LatencyBucketBounds().size() + 1, 0);
+          for (int i = 0; i < u->latest.kinds_size(); ++i) {
+            const auto k = FromAgent(u->latest.kinds(i));
+            for (int c = 0; c < server::ServerMetrics::kCodes; ++c) {
+              all.by_code[c] += k.by_code[c];
+            }
+            for (size_t b = 0; b < k.buckets.size(); ++b) {
+              all.buckets[b] += k.buckets[b];
+            }
+            FillKind(
+                k,
+                static_cast<double>(AgentHub::RequestsInWindow(*u, window, i)) /
+                    window,
+                u->latest.kinds(i).kind(), m.add_kinds());
+          }
+          v1::RequestKindMetrics total;
+          FillKind(
+              all,
+              static_cast<double>(AgentHub::RequestsInWindow(*u, window, -1)) /
+                  window,
+              "all", &total);
+          m.set_qps(total.qps());
+          m.set_requests(total.requests());
+          m.set_errors(total.errors());
+          m.set_latency_p50_ms(total.latency_p50_ms());
+          m.set_latency_p95_ms(total.latency_p95_ms());
+          m.set_latency_p99_ms(total.latency_p99_ms());
+          return absl::OkStatus();
+        }
         m.set_storage_bytes(server::DirectoryBytes(DataDirLocked(view)));
         auto rt = runtimes_.find(view.name());
         if (rt == runtimes_.end()) return absl::OkStatus();

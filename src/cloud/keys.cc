@@ -11,6 +11,15 @@
 // ..." and a "clusters.keyRevoked" audit event. Once the key is back,
 // ResumeCluster brings it up with its data (it is refused while the key is
 // unavailable).
+//
+// Agent mode: the key store is the agent's (<agent bucket>/.kms), which the
+// control plane never reads. The control plane keeps the reference; the
+// agent checks the key when it starts a data plane, records its
+// fingerprint (reported back in the create's result), checks it before
+// every heartbeat and, when it is gone or replaced, stops the data plane
+// and reports KEY_REVOKED: the hub (agent_hub.cc) then suspends the cluster
+// with the same "clusters.keyRevoked" event. ResumeCluster is sent to the
+// agent, which refuses it while the key is missing.
 #include <filesystem>
 
 #include "absl/strings/match.h"
@@ -58,6 +67,10 @@ absl::StatusOr<std::string> CloudCore::KeyIdLocked(
 
 absl::Status CloudCore::CheckClusterKeyLocked(const v1::Cluster& c) const {
   if (c.encryption_key().empty()) return absl::OkStatus();
+  // Agent mode: only the agent can read its key store (see the file
+  // comment); it reports revocations.
+  if (agent_hub_->IsAgentEnvironmentLocked(c.environment()))
+    return absl::OkStatus();
   CLOUD_ASSIGN_OR_RETURN(std::string id,
                          KeyIdLocked(c.environment(), c.encryption_key()));
   if (id != c.encryption_key_id()) {
@@ -104,11 +117,14 @@ absl::Status CloudCore::PrepareClusterKeyLocked(const v1::Cluster& in,
   }
   if (in.encryption_key().empty()) return absl::OkStatus();
   if (agent_hub_->IsAgentEnvironmentLocked(c->environment())) {
-    // The key store is the agent's; the control plane must not read it.
-    return absl::UnimplementedError(absl::StrCat(
-        "cluster.encryption_key: customer-managed keys are not supported in "
-        "agent-mode environments yet (environment '",
-        c->environment(), "')"));
+    // The key store is the agent's; the control plane must not read it:
+    // only the reference is checked here, the key by the agent (its
+    // fingerprint comes back with the create's result).
+    CLOUD_RETURN_IF_ERROR(
+        KeyFileLocked(c->environment(), in.encryption_key()).status());
+    c->set_encryption_key(in.encryption_key());
+    c->clear_encryption_key_id();
+    return absl::OkStatus();
   }
   CLOUD_ASSIGN_OR_RETURN(std::string id,
                          KeyIdLocked(in.environment(), in.encryption_key()));

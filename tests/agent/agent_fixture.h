@@ -78,6 +78,59 @@ class AgentFixture : public CloudFixture {
   }
 };
 
+// The emulator on its manual clock, with short agent timings (heartbeats
+// every 50 ms of real time; the heartbeat timeout 30 s and the operation
+// timeout 5 min of the emulator clock).
+class ManualClockAgentFixture : public AgentFixture {
+ protected:
+  void SetUp() override {
+    CloudOptions o = TestCloudOptions(state_.path() + "/state");
+    o.manual_clock = true;
+    o.agent_heartbeat_interval = std::chrono::milliseconds(50);
+    o.agent_heartbeat_timeout = std::chrono::seconds(30);
+    o.agent_operation_timeout = std::chrono::minutes(5);
+    StartWith(o);
+  }
+
+  void Advance(absl::Duration d) {
+    v1::AdvanceClockRequest req;
+    req.mutable_by()->set_seconds(absl::ToInt64Seconds(d));
+    req.mutable_by()->set_nanos(static_cast<int32_t>(
+        absl::ToInt64Nanoseconds(d - absl::Seconds(absl::ToInt64Seconds(d)))));
+    ASSERT_TRUE(Emu(&v1::Emulator::Stub::AdvanceClock, req).ok());
+  }
+
+  absl::StatusOr<v1::Operation> GetOp(const std::string& name) {
+    v1::GetRequest req;
+    req.set_name(name);
+    return Call(&v1::ControlPlane::Stub::GetOperation, req, kAdminKey);
+  }
+
+  // Starts the verb, moves the clock past the transition and waits for the
+  // agent's result.
+  v1::Operation Run(absl::StatusOr<v1::Operation> started) {
+    EXPECT_TRUE(started.ok()) << started.status();
+    if (!started.ok()) return {};
+    Advance(absl::Seconds(1));
+    auto done = Wait(started->name());
+    EXPECT_TRUE(done.ok()) << done.status();
+    if (!done.ok()) return {};
+    EXPECT_TRUE(done->done()) << done->name() << " still pending";
+    return *done;
+  }
+
+  int64_t Count(Client& data) {
+    QueryRequest q;
+    q.collection_name = "docs";
+    q.filter = "id >= 0";
+    q.output_fields = {"count(*)"};
+    auto rows = data.Query(q);
+    if (!rows.ok() || rows->size() != 1) return -1;
+    auto it = (*rows)[0].find("count(*)");
+    return it == (*rows)[0].end() ? -1 : it->second.AsInt();
+  }
+};
+
 }  // namespace cove::cloud::testing
 
 #endif  // COVE_TESTS_AGENT_AGENT_FIXTURE_H_

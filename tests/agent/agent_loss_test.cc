@@ -21,55 +21,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::StartsWith;
 
-class AgentLossTest : public AgentFixture {
- protected:
-  void SetUp() override {
-    CloudOptions o = TestCloudOptions(state_.path() + "/state");
-    o.manual_clock = true;
-    o.agent_heartbeat_interval = std::chrono::milliseconds(50);
-    o.agent_heartbeat_timeout = std::chrono::seconds(30);
-    o.agent_operation_timeout = std::chrono::minutes(5);
-    StartWith(o);
-  }
-
-  void Advance(absl::Duration d) {
-    v1::AdvanceClockRequest req;
-    req.mutable_by()->set_seconds(absl::ToInt64Seconds(d));
-    req.mutable_by()->set_nanos(static_cast<int32_t>(
-        absl::ToInt64Nanoseconds(d - absl::Seconds(absl::ToInt64Seconds(d)))));
-    ASSERT_OK(Emu(&v1::Emulator::Stub::AdvanceClock, req).status());
-  }
-
-  absl::StatusOr<v1::Operation> GetOp(const std::string& name) {
-    v1::GetRequest req;
-    req.set_name(name);
-    return Call(&v1::ControlPlane::Stub::GetOperation, req, kAdminKey);
-  }
-
-  // Starts the verb, moves the clock past the transition and waits for the
-  // agent's result.
-  v1::Operation Run(absl::StatusOr<v1::Operation> started) {
-    EXPECT_THAT(started, IsOk());
-    if (!started.ok()) return {};
-    Advance(absl::Seconds(1));
-    auto done = Wait(started->name());
-    EXPECT_THAT(done, IsOk());
-    if (!done.ok()) return {};
-    EXPECT_TRUE(done->done()) << done->name() << " still pending";
-    return *done;
-  }
-
-  int64_t Count(Client& data) {
-    QueryRequest q;
-    q.collection_name = "docs";
-    q.filter = "id >= 0";
-    q.output_fields = {"count(*)"};
-    auto rows = data.Query(q);
-    if (!rows.ok() || rows->size() != 1) return -1;
-    auto it = (*rows)[0].find("count(*)");
-    return it == (*rows)[0].end() ? -1 : it->second.AsInt();
-  }
-};
+using AgentLossTest = ManualClockAgentFixture;
 
 TEST_F(AgentLossTest, RegistersRunsVerbsSurvivesLossAndReconciles) {
   v1::Environment env = MakeAgentEnvironment();
@@ -391,18 +343,6 @@ TEST_F(AgentLossTest, AgentWritesBackupsAndTheControlPlaneRecordsThem) {
       v1::Backup b, Call(&v1::ControlPlane::Stub::GetBackup, get, kAdminKey));
   EXPECT_EQ(b.state(), v1::Backup::READY);
   EXPECT_EQ(b.row_count(), 7);
-
-  // Not carried out by the agent yet: refused, saying so; nothing removed.
-  v1::DeleteRequest del;
-  del.set_name(b.name());
-  EXPECT_THAT(Call(&v1::ControlPlane::Stub::DeleteBackup, del, kAdminKey),
-              StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("agent")));
-  v1::RestoreBackupRequest restore;
-  restore.set_name(b.name());
-  restore.set_target_cluster(cluster);
-  EXPECT_THAT(Call(&v1::ControlPlane::Stub::RestoreBackup, restore, kAdminKey),
-              StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("agent")));
-  EXPECT_TRUE(std::filesystem::exists(dir + "/manifest.json"));
 
   // The agent is away: the backup waits and is carried out when it is back.
   agent.reset();

@@ -1,0 +1,482 @@
+// Agent mode, the operations of issue 7 ("BYOC operations"), in one process
+// on the emulator's manual clock: backups restored and deleted by the agent
+// in its own bucket, customer-managed keys held by the agent (revocation
+// reported over the stream), metrics and autoscaling from the agent's
+// heartbeats, and a hung agent (stream open, no heartbeats) detected.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "agent/agent_fixture.h"
+#include "cloud/backup_format.h"
+#include "cloud/util.h"
+#include "common/cipher.h"
+#include "gmock/gmock.h"
+
+namespace cove::cloud::testing {
+namespace {
+
+using ::cove::testing::IsOk;
+using ::cove::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+class AgentOpsTest : public ManualClockAgentFixture {
+ protected:
+  // An agent-mode environment with a connected agent on `bucket_`.
+  void StartAgent() {
+    v1::Environment env = MakeAgentEnvironment();
+    options_ = AgentOptionsFor(server_->address(), env.agent_token(), bucket_);
+    auto agent = agent::Agent::Start(options_);
+    ASSERT_TRUE(agent.ok()) << agent.status();
+    agent_ = *std::move(agent);
+    ASSERT_TRUE(agent_->WaitConnected(absl::Seconds(20)))
+        << agent_->last_error();
+  }
+
+  v1::CreateClusterRequest ClusterRequest(const std::string& id) {
+    v1::CreateClusterRequest req;
+    req.set_parent(project_);
+    req.set_cluster_id(id);
+    req.mutable_cluster()->set_environment(env_name_);
+    req.mutable_cluster()->set_cu_type("performance");
+    req.mutable_cluster()->set_cu_size(1);
+    req.mutable_cluster()->set_replicas(1);
+    return req;
+  }
+
+  absl::StatusOr<v1::Operation> Create(const v1::CreateClusterRequest& req) {
+    return Call(&v1::ControlPlane::Stub::CreateCluster, req, kAdminKey);
+  }
+
+  absl::StatusOr<v1::Operation> CreateBackup(const std::string& cluster,
+                                             const std::string& id) {
+    v1::CreateBackupRequest req;
+    req.set_parent(cluster);
+    req.set_backup_id(id);
+    return Call(&v1::ControlPlane::Stub::CreateBackup, req, kAdminKey);
+  }
+
+  // Every row of "docs" by id.
+  std::vector<Row> AllRows(Client& data) {
+    QueryRequest q;
+    q.collection_name = "docs";
+    q.filter = "id >= 0";
+    q.output_fields = {"id", "vector"};
+    q.limit = 1000;
+    auto rows = data.Query(q);
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    if (!rows.ok()) return {};
+    std::sort(rows->begin(), rows->end(), [](const Row& a, const Row& b) {
+      return a.at("id").AsInt() < b.at("id").AsInt();
+    });
+    return *rows;
+  }
+
+  // Row by row: the ids and vectors of Rows(0, n).
+  void ExpectRows(Client& data, int n) {
+    const std::vector<Row> want = Rows(0, n);
+    const std::vector<Row> got = AllRows(data);
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].at("id").AsInt(), want[i].at("id").AsInt()) << i;
+      EXPECT_EQ(got[i].at("vector").AsFloatVector(),
+                want[i].at("vector").AsFloatVector())
+          << i;
+    }
+  }
+
+  void WriteKey(const std::string& name, char fill) {
+    std::filesystem::create_directories(bucket_ + "/.kms");
+    const std::string path = bucket_ + "/.kms/" + name + ".key";
+    std::ofstream(path) << std::string(64, fill);
+    ::chmod(path.c_str(), 0600);
+  }
+
+  int CountAudit(const std::string& action) {
+    int n = 0;
+    for (const auto& e : Audit("organizations/acme")) n += e.action() == action;
+    return n;
+  }
+
+  const std::string bucket_ = state_.path() + "/customer-bucket";
+  agent::AgentOptions options_;
+  std::unique_ptr<agent::Agent> agent_;
+};
+
+TEST_F(AgentOpsTest, BackupRestoreRoundTripAndDeleteThroughTheAgent) {
+  StartAgent();
+  v1::Operation op = Run(Create(ClusterRequest("alpha")));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string alpha = op.cluster().name();
+  ASSERT_OK_AND_ASSIGN(Client data, DataClient(op.cluster().endpoint(),
+                                               op.cluster().admin_password()));
+  ASSERT_OK(data.CreateCollection("docs", 2));
+  ASSERT_OK(data.Insert("docs", Rows(0, 7)).status());
+
+  op = Run(CreateBackup(alpha, "first"));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const v1::Backup backup = op.backup();
+  ASSERT_EQ(backup.state(), v1::Backup::READY);
+  const std::string dir = bucket_ + "/" + backup.location();
+  ASSERT_TRUE(std::filesystem::exists(dir + "/manifest.json"));
+
+  // Into a new cluster of the same environment: the agent creates it, then
+  // restores the backup from its bucket.
+  v1::RestoreBackupRequest restore;
+  restore.set_name(backup.name());
+  restore.set_parent(project_);
+  restore.set_cluster_id("beta");
+  *restore.mutable_cluster() = ClusterRequest("beta").cluster();
+  ASSERT_OK_AND_ASSIGN(
+      op, Call(&v1::ControlPlane::Stub::RestoreBackup, restore, kAdminKey));
+  const std::string restore_op = op.name();
+  for (int i = 0; i < 5 && !op.done(); ++i) op = Run(GetOp(restore_op));
+  ASSERT_TRUE(op.done());
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_EQ(op.verb(), "RestoreBackup");
+  EXPECT_EQ(op.cluster().state(), v1::Cluster::RUNNING);
+  ASSERT_FALSE(op.cluster().admin_password().empty());
+  {
+    ASSERT_OK_AND_ASSIGN(
+        Client beta,
+        DataClient(op.cluster().endpoint(), op.cluster().admin_password()));
+    ExpectRows(beta, 7);
+  }
+
+  // Into the existing cluster: without overwrite the collection exists
+  // (the agent finds the conflict); with overwrite the rows written since
+  // the backup are gone, row by row.
+  ASSERT_OK(data.Insert("docs", Rows(7, 2)).status());
+  v1::RestoreBackupRequest into;
+  into.set_name(backup.name());
+  into.set_target_cluster(alpha);
+  op = Run(Call(&v1::ControlPlane::Stub::RestoreBackup, into, kAdminKey));
+  EXPECT_EQ(op.error_code(), static_cast<int>(absl::StatusCode::kAlreadyExists))
+      << op.error_message();
+  EXPECT_EQ(Count(data), 9);
+  into.set_overwrite(true);
+  op = Run(Call(&v1::ControlPlane::Stub::RestoreBackup, into, kAdminKey));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_EQ(op.cluster().name(), alpha);
+  ExpectRows(data, 7);
+
+  // A corrupt backup file: DATA_LOSS from the agent, naming the file.
+  op = Run(CreateBackup(alpha, "second"));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string dir2 = bucket_ + "/" + op.backup().location();
+  std::string data_file;
+  for (const auto& e : std::filesystem::directory_iterator(dir2)) {
+    if (absl::StartsWith(e.path().filename().string(), "data-"))
+      data_file = e.path().string();
+  }
+  ASSERT_FALSE(data_file.empty());
+  {
+    std::fstream f(data_file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(3);
+    f.put('#');
+  }
+  into.set_name(op.backup().name());
+  op = Run(Call(&v1::ControlPlane::Stub::RestoreBackup, into, kAdminKey));
+  EXPECT_EQ(op.error_code(), static_cast<int>(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(op.error_message(), HasSubstr("data-"));
+  ExpectRows(data, 7);
+
+  // Only within the agent's environment: another environment cannot read
+  // this agent's bucket.
+  v1::RestoreBackupRequest elsewhere = restore;
+  elsewhere.set_cluster_id("gamma");
+  elsewhere.mutable_cluster()->set_environment(project_ +
+                                               "/environments/other");
+  EXPECT_THAT(
+      Call(&v1::ControlPlane::Stub::RestoreBackup, elsewhere, kAdminKey),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               HasSubstr("restores only into clusters of that environment")));
+
+  // Delete: the agent removes the files; the record goes.
+  v1::DeleteRequest del;
+  del.set_name(backup.name());
+  op = Run(Call(&v1::ControlPlane::Stub::DeleteBackup, del, kAdminKey));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_FALSE(std::filesystem::exists(dir));
+  v1::GetRequest get;
+  get.set_name(backup.name());
+  EXPECT_THAT(Call(&v1::ControlPlane::Stub::GetBackup, get, kAdminKey),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_TRUE(std::filesystem::exists(dir2 + "/manifest.json"));
+
+  // A delete while the agent is away waits for it.
+  agent_.reset();
+  del.set_name(alpha + "/backups/second");
+  ASSERT_OK_AND_ASSIGN(
+      op, Call(&v1::ControlPlane::Stub::DeleteBackup, del, kAdminKey));
+  Advance(absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name(), kAdminKey, 200));
+  EXPECT_FALSE(op.done());
+  EXPECT_TRUE(std::filesystem::exists(dir2 + "/manifest.json"));
+  options_.token.clear();
+  ASSERT_OK_AND_ASSIGN(agent_, agent::Agent::Start(options_));
+  ASSERT_TRUE(agent_->WaitConnected(absl::Seconds(20)));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  ASSERT_TRUE(op.done());
+  EXPECT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_FALSE(std::filesystem::exists(dir2));
+}
+
+TEST_F(AgentOpsTest, CustomerKeyLivesWithTheAgentAndRevocationSuspends) {
+  StartAgent();
+  WriteKey("key1", 'a');
+  ASSERT_OK_AND_ASSIGN(internal::Cipher cipher,
+                       internal::Cipher::FromKeyFile(bucket_ + "/.kms/key1.key"));
+
+  // A key the agent does not have: the create fails on the agent.
+  v1::CreateClusterRequest req = ClusterRequest("nokey");
+  req.mutable_cluster()->set_encryption_key("keys/missing");
+  v1::Operation op = Run(Create(req));
+  EXPECT_EQ(op.error_code(),
+            static_cast<int>(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(op.error_message(), HasSubstr("agent's key store"));
+  req = ClusterRequest("badkey");
+  req.mutable_cluster()->set_encryption_key("keys/../x");
+  EXPECT_THAT(Create(req), StatusIs(absl::StatusCode::kInvalidArgument));
+
+  req = ClusterRequest("secure");
+  req.mutable_cluster()->set_encryption_key("keys/key1");
+  op = Run(Create(req));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string cluster = op.cluster().name();
+  const std::string password = op.cluster().admin_password();
+  EXPECT_EQ(op.cluster().encryption_key(), "keys/key1");
+  // The fingerprint comes from the agent (never the key).
+  EXPECT_EQ(op.cluster().encryption_key_id(), cipher.KeyId());
+  {
+    ASSERT_OK_AND_ASSIGN(Client data,
+                         DataClient(op.cluster().endpoint(), password));
+    ASSERT_OK(data.CreateCollection("docs", 2));
+    ASSERT_OK(data.Insert("docs", Rows(0, 5)).status());
+  }
+  // Backups of the encrypted cluster are encrypted by the agent.
+  op = Run(CreateBackup(cluster, "enc"));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_TRUE(op.backup().encrypted());
+  const std::string backup = op.backup().name();
+  ASSERT_OK_AND_ASSIGN(
+      BackupHeader header,
+      ReadBackupHeader(bucket_ + "/" + op.backup().location()));
+  EXPECT_TRUE(header.encrypted);
+
+  // Revoked: the key file leaves the agent's key store. The agent stops the
+  // data plane and reports it; the cluster is SUSPENDED with an event.
+  std::filesystem::rename(bucket_ + "/.kms/key1.key",
+                          state_.path() + "/key1.key.saved");
+  v1::Cluster c;
+  ASSERT_TRUE(Eventually<v1::Cluster>(
+      [&] { return GetCluster(cluster); },
+      [](const v1::Cluster& x) { return x.state() == v1::Cluster::SUSPENDED; },
+      &c))
+      << v1::Cluster::State_Name(c.state());
+  EXPECT_THAT(c.state_message(), HasSubstr("customer key revoked"));
+  EXPECT_THAT(c.endpoint(), IsEmpty());
+  EXPECT_EQ(CountAudit("clusters.keyRevoked"), 1);
+  ASSERT_EQ(agent_->clusters().size(), 1u);  // "nokey" was never created
+  for (const auto& l : agent_->clusters()) {
+    if (l.name == cluster) {
+      EXPECT_TRUE(l.key_revoked);
+      EXPECT_FALSE(l.running);
+    }
+  }
+  // Resume is refused by the agent while the key is missing; the cluster
+  // stays SUSPENDED.
+  op = Run(ClusterAction(&v1::ControlPlane::Stub::ResumeCluster, cluster));
+  EXPECT_EQ(op.error_code(),
+            static_cast<int>(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(op.error_message(), HasSubstr("not available"));
+  ASSERT_OK_AND_ASSIGN(c, GetCluster(cluster));
+  EXPECT_EQ(c.state(), v1::Cluster::SUSPENDED);
+
+  // Another key under the same name is not the key.
+  WriteKey("key1", 'b');
+  op = Run(ClusterAction(&v1::ControlPlane::Stub::ResumeCluster, cluster));
+  EXPECT_THAT(op.error_message(), HasSubstr("replaced"));
+
+  // The key is back: resume brings the data back.
+  std::filesystem::rename(state_.path() + "/key1.key.saved",
+                          bucket_ + "/.kms/key1.key");
+  op = Run(ClusterAction(&v1::ControlPlane::Stub::ResumeCluster, cluster));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_EQ(op.cluster().state(), v1::Cluster::RUNNING);
+  {
+    ASSERT_OK_AND_ASSIGN(Client data,
+                         DataClient(op.cluster().endpoint(), password));
+    ExpectRows(data, 5);
+  }
+  // The encrypted backup restores (the agent reads the key).
+  v1::RestoreBackupRequest restore;
+  restore.set_name(backup);
+  restore.set_parent(project_);
+  restore.set_cluster_id("copy");
+  *restore.mutable_cluster() = ClusterRequest("copy").cluster();
+  ASSERT_OK_AND_ASSIGN(
+      op, Call(&v1::ControlPlane::Stub::RestoreBackup, restore, kAdminKey));
+  const std::string restore_op = op.name();
+  for (int i = 0; i < 5 && !op.done(); ++i) op = Run(GetOp(restore_op));
+  ASSERT_TRUE(op.done());
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  ASSERT_OK_AND_ASSIGN(Client copy, DataClient(op.cluster().endpoint(),
+                                               op.cluster().admin_password()));
+  ExpectRows(copy, 5);
+}
+
+TEST_F(AgentOpsTest, MetricsAndAutoscalingFromHeartbeats) {
+  StartAgent();
+  v1::CreateClusterRequest req = ClusterRequest("auto");
+  v1::Autoscaling* as = req.mutable_cluster()->mutable_autoscaling();
+  as->set_enabled(true);
+  as->set_min_cu_size(1);
+  as->set_max_cu_size(4);
+  v1::Operation op = Run(Create(req));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string cluster = op.cluster().name();
+  ASSERT_OK_AND_ASSIGN(Client data, DataClient(op.cluster().endpoint(),
+                                               op.cluster().admin_password()));
+  ASSERT_OK(data.CreateCollection("docs", 2));
+  // 7 of 10 vectors: below the scale-up threshold (80%).
+  ASSERT_OK(data.Insert("docs", Rows(0, 7)).status());
+  SearchRequest search;
+  search.collection_name = "docs";
+  search.vectors = {3.0f, 1.0f};
+  search.dim = 2;
+  search.limit = 2;
+  for (int i = 0; i < 5; ++i) ASSERT_OK(data.Search(search).status());
+
+  v1::GetClusterMetricsRequest mreq;
+  mreq.set_name(cluster);
+  mreq.set_window_seconds(600);
+  v1::ClusterMetrics m;
+  auto search_kind = [](const v1::ClusterMetrics& x) {
+    for (const auto& k : x.kinds())
+      if (k.kind() == "search") return k;
+    return v1::RequestKindMetrics();
+  };
+  ASSERT_TRUE(Eventually<v1::ClusterMetrics>(
+      [&] {
+        return Call(&v1::ControlPlane::Stub::GetClusterMetrics, mreq,
+                    kAdminKey);
+      },
+      [&](const v1::ClusterMetrics& x) {
+        return x.vector_count() == 7 && search_kind(x).requests() == 5;
+      },
+      &m))
+      << m.DebugString();
+  EXPECT_TRUE(m.serving());
+  EXPECT_EQ(m.capacity_vectors(), 10);
+  EXPECT_DOUBLE_EQ(m.cu_usage(), 0.7);
+  EXPECT_GT(m.storage_bytes(), 0);
+  // The data plane is younger than the window: every search counts.
+  EXPECT_DOUBLE_EQ(search_kind(m).qps(), 5.0 / 600);
+  EXPECT_GT(search_kind(m).latency_p50_ms(), 0);
+  EXPECT_GE(m.requests(), 5 + 2);  // searches, create, insert
+  EXPECT_GT(m.latency_p99_ms(), 0);
+
+  // Nothing to do at 70%.
+  Advance(absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(v1::Cluster c, GetCluster(cluster));
+  EXPECT_EQ(c.cu_size(), 1);
+  // 9 of 10 (90%): once a heartbeat reports it, the autoscaler scales up to
+  // the smallest size below 80% (2 CU), carried out by the agent.
+  ASSERT_OK(data.Insert("docs", Rows(7, 2)).status());
+  ASSERT_TRUE(Eventually<v1::Cluster>(
+      [&] { return GetCluster(cluster); },
+      [](const v1::Cluster& x) { return x.used_vectors() == 9; }, &c));
+  for (int i = 0;
+       i < 100 && (c.cu_size() != 2 || c.state() != v1::Cluster::RUNNING);
+       ++i) {
+    Advance(absl::Seconds(1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_OK_AND_ASSIGN(c, GetCluster(cluster));
+  }
+  EXPECT_EQ(c.cu_size(), 2);
+  EXPECT_EQ(c.state(), v1::Cluster::RUNNING);
+  EXPECT_EQ(c.capacity_vectors(), 20);
+  int autoscaled = 0;
+  for (const auto& e : Audit("organizations/acme")) {
+    if (e.action() == "clusters.autoscale") {
+      ++autoscaled;
+      EXPECT_EQ(e.actor(), "system:autoscaler");
+      EXPECT_THAT(e.message(), HasSubstr("1 CU x 1 -> 2 CU x 1"));
+    }
+  }
+  EXPECT_EQ(autoscaled, 1);
+  // The agent's data plane admits the new capacity.
+  ASSERT_OK(data.Insert("docs", Rows(9, 5)).status());
+  EXPECT_EQ(agent_->clusters()[0].capacity_vectors, 20);
+}
+
+TEST_F(AgentOpsTest, HungAgentIsDetectedAfterTheHeartbeatTimeout) {
+  StartAgent();
+  v1::Operation op = Run(Create(ClusterRequest("alpha")));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string cluster = op.cluster().name();
+  ASSERT_OK_AND_ASSIGN(Client data, DataClient(op.cluster().endpoint(),
+                                               op.cluster().admin_password()));
+  ASSERT_OK(data.CreateCollection("docs", 2));
+  ASSERT_OK(data.Insert("docs", Rows(0, 4)).status());
+
+  // A healthy agent survives a jump of the clock past the timeout: its
+  // next heartbeat arrives (the clock alone does not make it hung).
+  ASSERT_OK_AND_ASSIGN(v1::Environment env, GetEnv(env_name_));
+  const absl::Time before = FromProto(env.last_heartbeat_time());
+  Advance(absl::Seconds(31));
+  ASSERT_TRUE(EnvEventually(
+      [&](const v1::Environment& e) {
+        return FromProto(e.last_heartbeat_time()) >= before + absl::Seconds(31);
+      },
+      &env));
+  EXPECT_EQ(env.state(), v1::Environment::CONNECTED);
+  EXPECT_EQ(agent_->registrations(), 1);
+
+  // Hung: the stream stays open, no heartbeats. After the heartbeat
+  // timeout the environment is DISCONNECTED and the stream is ended.
+  agent_->Hang();
+  Advance(absl::Seconds(29));
+  ASSERT_OK_AND_ASSIGN(env, GetEnv(env_name_));
+  EXPECT_EQ(env.state(), v1::Environment::CONNECTED);
+  Advance(absl::Seconds(2));
+  ASSERT_TRUE(EnvEventually(
+      [](const v1::Environment& e) {
+        return e.state() == v1::Environment::DISCONNECTED;
+      },
+      &env));
+  EXPECT_THAT(env.state_message(), HasSubstr("no heartbeat"));
+  EXPECT_EQ(CountAudit("environments.agentLost"), 1);
+  for (int i = 0; i < 400 && agent_->connected(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_FALSE(agent_->connected());
+  // Its clusters keep serving; an operation waits for the agent.
+  ASSERT_OK_AND_ASSIGN(v1::Cluster c, GetCluster(cluster));
+  EXPECT_EQ(c.state(), v1::Cluster::RUNNING);
+  EXPECT_EQ(Count(data), 4);
+  ASSERT_OK_AND_ASSIGN(
+      op, ClusterAction(&v1::ControlPlane::Stub::SuspendCluster, cluster));
+  Advance(absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name(), kAdminKey, 200));
+  EXPECT_FALSE(op.done());
+
+  // Back: it registers again and carries out the operation.
+  agent_->Reconnect();
+  ASSERT_TRUE(agent_->WaitRegistrations(2, absl::Seconds(20)));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  ASSERT_TRUE(op.done());
+  EXPECT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_EQ(op.cluster().state(), v1::Cluster::SUSPENDED);
+  ASSERT_OK_AND_ASSIGN(env, GetEnv(env_name_));
+  EXPECT_EQ(env.state(), v1::Environment::CONNECTED);
+}
+
+}  // namespace
+}  // namespace cove::cloud::testing
