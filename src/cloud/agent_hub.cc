@@ -790,7 +790,6 @@ void AgentHub::ExecuteBackupLocked(const std::string& op_name) {
   auto cit = core_->clusters_.find(job.cluster);
   auto fail = [&](const absl::Status& status) {
     waiting_.erase(op_name);
-    const std::string backup = job.backup;
     const int prev_state = job.prev_backup_state;
     core_->backup_jobs_.erase(jit);
     if (bit != core_->backups_.end() && verb != "RestoreBackup") {

@@ -263,7 +263,10 @@ bool CloudCore::CancelBackupJobLocked(v1::Operation* op) {
   } else if (op->verb() == "DeleteBackup") {
     auto b = backups_.find(job->second.backup);
     if (b != backups_.end()) {
-      b->second.set_state(v1::Backup::READY);
+      const int prev = job->second.prev_backup_state;
+      b->second.set_state(prev == v1::Backup::STATE_UNSPECIFIED
+                              ? v1::Backup::READY
+                              : static_cast<v1::Backup::State>(prev));
       b->second.set_etag(NewEtag());
       (void)Persist("backup", b->first, b->second);
     }
