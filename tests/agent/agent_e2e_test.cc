@@ -8,7 +8,10 @@
 //      connection accepted on the listener's port (an outbound dial would
 //      have an ephemeral local port), and
 //   2. every connection accepted on a data-plane port has its other end in
-//      the test process (the data client), never in the cove-cloud process.
+//      the test process (the data client), never in the cove-cloud process,
+//   3. the cove-cloud process holds no open file under the agent's bucket
+//      (data, backups, keys: backups are written, restored and deleted by
+//      the agent; metrics come from its heartbeats).
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -17,12 +20,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "agent/agent_fixture.h"
@@ -92,6 +97,23 @@ std::set<uint64_t> SocketInodes(pid_t pid) {
       uint64_t inode = 0;
       if (absl::SimpleAtoi(t, &inode)) out.insert(inode);
     }
+  }
+  ::closedir(d);
+  return out;
+}
+
+// Paths of the files process `pid` holds open.
+std::vector<std::string> OpenFiles(pid_t pid) {
+  std::vector<std::string> out;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return out;
+  while (dirent* e = ::readdir(d)) {
+    char target[4096];
+    const std::string link = dir + "/" + e->d_name;
+    ssize_t n = ::readlink(link.c_str(), target, sizeof(target) - 1);
+    if (n <= 0) continue;
+    out.emplace_back(target, static_cast<size_t>(n));
   }
   ::closedir(d);
   return out;
@@ -175,8 +197,21 @@ class AgentE2eTest : public AgentFixture {
       if (s.inode != 0 && s.state != 0x0A)
         by_local_port[s.local_port] = s.inode;
     }
+    std::string bucket;
+    {
+      absl::MutexLock lock(&sample_mu_);
+      bucket = bucket_;
+    }
+    const std::vector<std::string> files =
+        bucket.empty() ? std::vector<std::string>() : OpenFiles(cloud_pid_);
     absl::MutexLock lock(&sample_mu_);
     ++samples_;
+    for (const std::string& f : files) {
+      if (absl::StartsWith(f, bucket + "/") || f == bucket) {
+        violations_.push_back("cove-cloud holds open '" + f +
+                              "' in the agent's bucket");
+      }
+    }
     for (const TcpSocket& s : table) {
       if (s.inode != 0 && cloud.count(s.inode) != 0) {
         if (s.local_port != cloud_port_) {
@@ -233,6 +268,7 @@ class AgentE2eTest : public AgentFixture {
   std::thread sampler_;
   std::atomic<bool> stop_sampler_{false};
   absl::Mutex sample_mu_;
+  std::string bucket_ ABSL_GUARDED_BY(sample_mu_);  // checked for open files
   int64_t samples_ = 0;
   int64_t cloud_accepted_ = 0;
   int64_t data_plane_accepted_from_test_ = 0;
@@ -252,6 +288,10 @@ TEST_F(AgentE2eTest, AgentModeLifecycleWithoutInboundConnections) {
   const std::string bucket = state_.path() + "/customer-bucket";
   ASSERT_OK_AND_ASSIGN(
       agent_, agent::Agent::Start(AgentOptionsFor(address_, token, bucket)));
+  {
+    absl::MutexLock lock(&sample_mu_);
+    bucket_ = bucket;
+  }
   ASSERT_TRUE(agent_->WaitConnected(absl::Seconds(20))) << agent_->last_error();
   ASSERT_OK_AND_ASSIGN(env, GetEnv(env_name_));
   EXPECT_EQ(env.state(), v1::Environment::CONNECTED);
@@ -315,6 +355,42 @@ TEST_F(AgentE2eTest, AgentModeLifecycleWithoutInboundConnections) {
       << c.used_vectors();
   Sample();
 
+  // Backup, restore and delete through the agent; metrics from heartbeats.
+  v1::CreateBackupRequest backup;
+  backup.set_parent(cluster);
+  backup.set_backup_id("snap1");
+  op = Run(Call(&v1::ControlPlane::Stub::CreateBackup, backup, kAdminKey));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  ASSERT_EQ(op.backup().row_count(), 13);
+  ASSERT_OK(again.Insert("docs", Rows(13, 2)).status());
+  v1::RestoreBackupRequest restore;
+  restore.set_name(cluster + "/backups/snap1");
+  restore.set_target_cluster(cluster);
+  restore.set_overwrite(true);
+  op = Run(Call(&v1::ControlPlane::Stub::RestoreBackup, restore, kAdminKey));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  ASSERT_OK_AND_ASSIGN(rows, again.Query(count));
+  EXPECT_EQ(rows[0].at("count(*)").AsInt(), 13);
+  v1::GetClusterMetricsRequest metrics;
+  metrics.set_name(cluster);
+  v1::ClusterMetrics m;
+  EXPECT_TRUE(Eventually<v1::ClusterMetrics>(
+      [&] {
+        return Call(&v1::ControlPlane::Stub::GetClusterMetrics, metrics,
+                    kAdminKey);
+      },
+      [](const v1::ClusterMetrics& x) {
+        return x.serving() && x.vector_count() == 13 && x.requests() > 0;
+      },
+      &m))
+      << m.DebugString();
+  v1::DeleteRequest del;
+  del.set_name(cluster + "/backups/snap1");
+  op = Run(Call(&v1::ControlPlane::Stub::DeleteBackup, del, kAdminKey));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_FALSE(std::filesystem::exists(bucket + "/backups/search1/snap1"));
+  Sample();
+
   op = Run(ClusterAction(&v1::ControlPlane::Stub::DeleteCluster, cluster));
   ASSERT_EQ(op.error_code(), 0) << op.error_message();
   EXPECT_EQ(op.cluster().state(), v1::Cluster::DELETED);
@@ -335,7 +411,12 @@ TEST_F(AgentE2eTest, AgentModeLifecycleWithoutInboundConnections) {
 TEST_F(AgentE2eTest, SamplerReportsSocketsOfTheControlPlaneProcess) {
   ASSERT_OK_AND_ASSIGN(v1::Organization org, MakeOrg("acme"));
   ASSERT_THAT(MakeProject("acme", "web"), IsOk());
-  ASSERT_THAT(MakeEnv(project_, "xacct", org.external_id()), IsOk());
+  ASSERT_OK_AND_ASSIGN(v1::Environment env,
+                       MakeEnv(project_, "xacct", org.external_id()));
+  {
+    absl::MutexLock lock(&sample_mu_);
+    bucket_ = env.bucket();
+  }
   Sample();
   {
     absl::MutexLock lock(&sample_mu_);
@@ -352,6 +433,8 @@ TEST_F(AgentE2eTest, SamplerReportsSocketsOfTheControlPlaneProcess) {
   // The data plane's own listener is among them (its metrics listener may
   // be reported too, in any order).
   EXPECT_THAT(violations_, Contains(HasSubstr("local port " + port)));
+  // Its data files are open in the cove-cloud process.
+  EXPECT_THAT(violations_, Contains(HasSubstr("holds open")));
 }
 
 }  // namespace
