@@ -972,7 +972,7 @@ void AgentHub::DetectHungLocked() {
   // A jump of the manual clock alone does not make an agent hung: some real
   // time must also have passed without a heartbeat.
   const absl::Duration real_floor =
-      std::max(absl::Seconds(1),
+      std::max(absl::Seconds(2),
                3 * absl::FromChrono(core_->options_.agent_heartbeat_interval));
   std::vector<std::shared_ptr<Session>> hung;
   for (const auto& [env, s] : sessions_) {

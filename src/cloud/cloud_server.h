@@ -59,7 +59,10 @@ struct CloudOptions {
   /// agent when it connects).
   std::chrono::milliseconds agent_heartbeat_interval{5000};
   /// Agent mode: an environment whose agent has had no stream for this long
-  /// (emulator clock) becomes DISCONNECTED.
+  /// (emulator clock) becomes DISCONNECTED. Also the heartbeat deadline: an
+  /// agent whose stream is open but that sent no heartbeat for this long
+  /// (and for at least max(3 intervals, 2 s) of real time) is hung: its
+  /// stream is ended and the environment is DISCONNECTED at once.
   std::chrono::milliseconds agent_heartbeat_timeout{30000};
   /// Agent mode: how long an operation waits for a missing agent (emulator
   /// clock) before it fails with UNAVAILABLE.
