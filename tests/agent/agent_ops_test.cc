@@ -230,8 +230,9 @@ TEST_F(AgentOpsTest, BackupRestoreRoundTripAndDeleteThroughTheAgent) {
 TEST_F(AgentOpsTest, CustomerKeyLivesWithTheAgentAndRevocationSuspends) {
   StartAgent();
   WriteKey("key1", 'a');
-  ASSERT_OK_AND_ASSIGN(internal::Cipher cipher,
-                       internal::Cipher::FromKeyFile(bucket_ + "/.kms/key1.key"));
+  ASSERT_OK_AND_ASSIGN(
+      internal::Cipher cipher,
+      internal::Cipher::FromKeyFile(bucket_ + "/.kms/key1.key"));
 
   // A key the agent does not have: the create fails on the agent.
   v1::CreateClusterRequest req = ClusterRequest("nokey");
