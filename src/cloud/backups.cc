@@ -7,6 +7,12 @@
 // Connection. An emulator restart fails jobs in flight (their operation
 // ends UNAVAILABLE, a CREATING backup becomes FAILED, a DELETING one is
 // removed).
+//
+// Agent mode: the backups live in the agent's bucket. Create, delete and
+// restore jobs are handed to AgentHub::ExecuteBackupLocked, which sends the
+// command on the agent's stream (or lets the job wait for the agent); the
+// agent's result finishes them. The control plane never reads those files.
+// A restart leaves a DELETING agent-mode backup FAILED (delete it again).
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
