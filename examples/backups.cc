@@ -79,7 +79,7 @@ void Show(const cove::control::Backup& b) {
             << (b.encrypted ? "encrypted" : "not encrypted") << ", created "
             << Time(b.create_time) << "\n    collections:";
   for (const std::string& c : b.collections) std::cout << " " << c;
-  std::cout << "\n    files under the bucket: " << b.location << std::endl;
+  std::cout << "\n    files: " << b.location << std::endl;
 }
 
 absl::StatusOr<cove::Client> DataClient(const cove::control::Cluster& c,
