@@ -59,15 +59,14 @@ void Show(const cove::control::Cluster& c) {
 }
 
 void ShowMetrics(const cove::control::ClusterMetrics& m) {
-  std::cout << std::fixed << std::setprecision(1) << "    metrics: "
-            << m.vector_count << " vectors of " << m.capacity_vectors
-            << " (cu_usage " << 100 * m.cu_usage << "%), " << m.cu_size
-            << " CU x " << m.replicas << ", " << m.storage_bytes
-            << " bytes stored, " << m.requests << " requests ("
-            << m.errors << " errors), " << std::setprecision(2) << m.qps
-            << " qps over " << m.window_seconds << " s, p50 "
-            << m.latency_p50_ms << " ms, p99 " << m.latency_p99_ms << " ms"
-            << std::endl;
+  std::cout << std::fixed << std::setprecision(1)
+            << "    metrics: " << m.vector_count << " vectors of "
+            << m.capacity_vectors << " (cu_usage " << 100 * m.cu_usage << "%), "
+            << m.cu_size << " CU x " << m.replicas << ", " << m.storage_bytes
+            << " bytes stored, " << m.requests << " requests (" << m.errors
+            << " errors), " << std::setprecision(2) << m.qps << " qps over "
+            << m.window_seconds << " s, p50 " << m.latency_p50_ms << " ms, p99 "
+            << m.latency_p99_ms << " ms" << std::endl;
   for (const cove::control::RequestKindMetrics& k : m.kinds) {
     if (k.requests == 0) continue;
     std::cout << "      " << k.kind << ": " << k.requests << " requests, "
@@ -95,8 +94,7 @@ std::vector<cove::control::Operation> AutoscalerOperations(
 // Waits for the newest autoscaler operation and returns the cluster it left.
 cove::control::Cluster FinishScale(cove::ControlClient& cc,
                                    const cove::control::Operation& info) {
-  cove::ControlOperation op =
-      Must(cc.GetOperation(info.name), "get operation");
+  cove::ControlOperation op = Must(cc.GetOperation(info.name), "get operation");
   Check(op.Wait(std::chrono::minutes(1)), "wait for " + info.name);
   return Must(op.cluster(), "cluster of " + info.name);
 }
@@ -222,7 +220,8 @@ int main(int argc, char** argv) {
   cove::Client data = Must(
       [&]() {
         cove::ClientOptions o;
-        o.remote.user = cluster.admin_user.empty() ? "root" : cluster.admin_user;
+        o.remote.user =
+            cluster.admin_user.empty() ? "root" : cluster.admin_user;
         o.remote.password = password;
         o.remote.timeout = std::chrono::seconds(30);
         return cove::Client::Open(cluster.endpoint, o);
@@ -256,8 +255,8 @@ int main(int argc, char** argv) {
   std::vector<cove::control::Operation> ops =
       AutoscalerOperations(cc, project.name, cluster.name);
   Expect(ops.size() == 1, "one ScaleCluster operation by the autoscaler");
-  std::cout << "    operation " << ops.back().name << " "
-            << ops.back().verb << " " << ops.back().target
+  std::cout << "    operation " << ops.back().name << " " << ops.back().verb
+            << " " << ops.back().target
             << (ops.back().done ? " (done)" : " (running)") << std::endl;
   ShowAutoscaleEvents(cc, org.name, 1);
   // The transition takes the emulator's transition delay, on its clock.

@@ -281,14 +281,13 @@ int main(int argc, char** argv) {
     for (const auto& [id, row] : original) {
       auto it = restored.find(id);
       Expect(it != restored.end(), "row " + std::to_string(id) + " restored");
-      Expect(it->second == row, "row " + std::to_string(id) +
-                                    " restored unchanged (original " +
-                                    RowJson(row) + ", restored " +
-                                    RowJson(it->second) + ")");
+      Expect(it->second == row,
+             "row " + std::to_string(id) + " restored unchanged (original " +
+                 RowJson(row) + ", restored " + RowJson(it->second) + ")");
     }
     const cove::Row& sample = restored.at(7);
-    std::cout << "    " << restored.size() << " rows equal; row 7: title="
-              << sample.at("title").ToJson()
+    std::cout << "    " << restored.size()
+              << " rows equal; row 7: title=" << sample.at("title").ToJson()
               << " meta=" << sample.at("meta").ToJson() << std::endl;
   }
 
@@ -301,11 +300,11 @@ int main(int argc, char** argv) {
   cove::control::Cluster with_policy =
       Must(cc.SetBackupPolicy(policy), "set backup policy");
   const cove::control::BackupPolicy& p = with_policy.backup_policy;
-  std::cout << "    enabled " << std::boolalpha << p.enabled << ", every "
-            << std::chrono::duration_cast<std::chrono::hours>(p.interval)
-                   .count()
-            << " h, keep " << p.retention_count << ", next backup at "
-            << Time(p.next_backup_time) << std::endl;
+  std::cout
+      << "    enabled " << std::boolalpha << p.enabled << ", every "
+      << std::chrono::duration_cast<std::chrono::hours>(p.interval).count()
+      << " h, keep " << p.retention_count << ", next backup at "
+      << Time(p.next_backup_time) << std::endl;
   Expect(p.enabled && p.interval == std::chrono::hours(6) &&
              cove::control::IsSet(p.next_backup_time),
          "the policy is set");
@@ -317,9 +316,9 @@ int main(int argc, char** argv) {
   absl::Status gone = cc.GetBackup(backup.name).status();
   std::cout << "    get after delete: " << gone << std::endl;
   Expect(absl::IsNotFound(gone), "the deleted backup is NOT_FOUND");
-  Expect(!std::filesystem::exists(std::filesystem::path(bucket) /
-                                  backup.location),
-         "the backup's files are gone from the bucket");
+  Expect(
+      !std::filesystem::exists(std::filesystem::path(bucket) / backup.location),
+      "the backup's files are gone from the bucket");
 
   std::error_code ec;
   std::filesystem::remove_all(bucket, ec);

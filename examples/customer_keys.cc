@@ -215,15 +215,13 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 50; ++i) {
       written.push_back(cove::Row{
           {"id", cove::Value(int64_t{i})},
-          {"vector",
-           cove::Value::FloatVector({float(i), 1, 0, float(i % 5)})},
+          {"vector", cove::Value::FloatVector({float(i), 1, 0, float(i % 5)})},
           {"account", cove::Value(marker + "-" + std::to_string(i))}});
     }
     Must(data.Insert("payments", written), "insert");
     Check(data.Flush("payments"), "flush");
-    std::cout << "    "
-              << Must(ReadAll(data), "read").size() << " rows readable"
-              << std::endl;
+    std::cout << "    " << Must(ReadAll(data), "read").size()
+              << " rows readable" << std::endl;
   }
   const fs::path data_dir = fs::path(bucket) / "clusters" / "ledger";
   Expect(fs::is_directory(data_dir), "data directory " + data_dir.string());
