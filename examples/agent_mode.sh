@@ -89,7 +89,9 @@ agent_pid=$!
 for _ in $(seq 1 300); do
   "${cove}" -o json environments get edge >"${work}/edge.json"
   state="$(field "${work}/edge.json" 'd["state"]')"
-  [[ "${state}" == CONNECTED ]] && break
+  # The environment's state, and the agent's own word for it.
+  [[ "${state}" == CONNECTED ]] &&
+    grep -q 'cove-agent connected' "${work}/agent.log" && break
   kill -0 "${agent_pid}" 2>/dev/null || fail "cove-agent exited"
   sleep 0.1
 done
