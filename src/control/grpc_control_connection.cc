@@ -743,7 +743,7 @@ absl::StatusOr<std::shared_ptr<ControlConnection>> MakeGrpcControlConnection(
   const int reconnect_ms =
       std::max<int>(100, static_cast<int>(options.initial_backoff.count()));
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, reconnect_ms);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, reconnect_ms);
+  // Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: gRPC's minimum connect timeout.
   args.SetInt(
       GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
       std::max(reconnect_ms, static_cast<int>(options.max_backoff.count())));

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from test_control import ADMIN_KEY, cloud  # noqa: F401 (fixture)
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "python"
 
 
@@ -35,3 +37,16 @@ def test_example_runs(script, args, tmp_path):
         assert "'insert_count': 3" in out.stdout
     else:
         assert "inserted 5000 rows" in out.stdout
+
+
+# The control-plane examples, against the module's cove-cloud (skipped when it
+# is not built). Each gets its own organization; autoscaling.py switches the
+# emulator's clock to manual and back, so it runs last.
+@pytest.mark.parametrize("script", ["backups.py", "autoscaling.py"])
+def test_control_plane_example_runs(script, cloud, tmp_path):  # noqa: F811
+    argv = ["--endpoint", cloud, "--api-key", ADMIN_KEY,
+            "--bucket", str(tmp_path / "bucket"), "--org", "ex-" + script[:-3]]
+    out = subprocess.run([sys.executable, str(EXAMPLES / script)] + argv, cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.rstrip().endswith("done"), out.stdout
