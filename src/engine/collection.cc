@@ -1366,14 +1366,16 @@ absl::StatusOr<SearchResults> Collection::Search(
       }
       return value.AsDouble();
     };
-    if (key == "ef" || key == "nprobe") {
+    if (key == "ef" || key == "nprobe" || key == "rerank") {
       auto n = as_number(key.c_str());
       if (!n.ok()) return n.status();
       if (*n < 1 || *n > 32768) {
         return absl::InvalidArgumentError(absl::StrCat(
             "search param '", key, "': expected 1 to 32768 (got ", *n, ")"));
       }
-      (key == "ef" ? params.ef : params.nprobe) = static_cast<int>(*n);
+      (key == "ef"       ? params.ef
+       : key == "nprobe" ? params.nprobe
+                         : params.rerank) = static_cast<int>(*n);
     } else if (key == "radius" || key == "range_filter") {
       auto n = as_number(key.c_str());
       if (!n.ok()) return n.status();

@@ -155,7 +155,7 @@ class FlatIndex : public VectorIndex {
   /// Reads `vectors` instead of its own copy (see VectorIndex). With
   /// `scale`, SearchBatch() runs one Search() per query.
   absl::Status AttachVectors(const ExternalVectors& vectors) override;
-  bool vectors_attached() const override { return ext_.data != nullptr; }
+  const float* attached_vectors() const override { return ext_.data; }
 
   /// The vector of `row` (< size()), dim() floats (attached vectors without
   /// their scale).

@@ -111,7 +111,7 @@ class HnswIndex : public VectorIndex {
   /// `vectors` instead; with `scale` (IP/COSINE only) every float distance
   /// is multiplied by the row's factor. See VectorIndex::AttachVectors.
   absl::Status AttachVectors(const ExternalVectors& vectors) override;
-  bool vectors_attached() const override { return ext_.data != nullptr; }
+  const float* attached_vectors() const override { return ext_.data; }
 
   /// HNSW_SQ only: moves the float32 vectors out of memory into a file
   /// created in directory `dir` and unlinked at once (it disappears with the

@@ -81,8 +81,8 @@ class IvfIndex : public VectorIndex {
   size_t MemoryBytes() const override;
   absl::Status Save(std::string* out) const override;
   absl::Status AttachVectors(const ExternalVectors& vectors) override;
-  bool vectors_attached() const override {
-    return ext_.data != nullptr && !ext_spilled_;
+  const float* attached_vectors() const override {
+    return ext_spilled_ ? nullptr : ext_.data;
   }
 
   /// IVF_SQ8 only: moves the index's own float32 rows into a nameless file

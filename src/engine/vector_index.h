@@ -107,8 +107,9 @@ class VectorIndex {
   /// holds; Add() copies them back into the index first. InvalidArgument when
   /// the row count or the dimension differ, or for a `scale` with kL2.
   virtual absl::Status AttachVectors(const ExternalVectors& vectors) = 0;
-  /// True while the index reads attached vectors.
-  virtual bool vectors_attached() const = 0;
+  /// The attached rows (ExternalVectors::data) while the index reads them,
+  /// else null.
+  virtual const float* attached_vectors() const = 0;
 
   /// Serialized form (for sealed segments on disk) and its inverse.
   virtual absl::Status Save(std::string* out) const = 0;
