@@ -12,6 +12,8 @@
 //                 [--mixture-n 1000000] [--reps 3] [--json out.json]
 //                 [--indexes cove-hnsw,cove-hnsw-sq,hnswlib,...]
 //                 [--cache DIR]  (reuse built indexes across runs)
+//                 [--spill DIR]  (HNSW_SQ, IVF_SQ8: float32 in a mapped file)
+//                 [--rerank N]   (HNSW_SQ, IVF_SQ8 re-rank depth; 0: default)
 #include <time.h>
 
 #include <algorithm>
@@ -32,6 +34,7 @@
 #include "engine/distance.h"
 #include "engine/flat_index.h"
 #include "engine/hnsw_index.h"
+#include "engine/ivf_index.h"
 #include "engine/vector_index.h"
 #include "nlohmann/json.hpp"
 #include "peers.h"
@@ -175,10 +178,27 @@ class CoveIndex : public AnnIndex {
       std::exit(1);
     }
   }
-  // HNSW_SQ with --spill DIR: the float32 vectors move to a mapped file.
+  // HNSW_SQ and IVF_SQ8 with --spill DIR: the float32 vectors move to a
+  // mapped file.
   void Spill() {
+    if (spill_dir_.empty()) return;
+    if (auto* ivf = dynamic_cast<engine::IvfIndex*>(index_.get())) {
+      if (ivf->params().type != engine::IndexType::kIvfSq8) return;
+      absl::Status s = ivf->SpillVectors(spill_dir_);
+      if (!s.ok()) {
+        std::fprintf(stderr, "%s spill: %s\n", name_.c_str(),
+                     std::string(s.message()).c_str());
+        std::exit(1);
+      }
+      std::printf(
+          "%s: %.1f MB in memory (codes, lists, centroids), float32 %.1f MB "
+          "in memory, %.1f MB in a mapped file\n",
+          name_.c_str(), ivf->MemoryBytes() / 1e6, ivf->float_bytes() / 1e6,
+          ivf->spilled_bytes() / 1e6);
+      return;
+    }
     auto* hnsw = dynamic_cast<engine::HnswIndex*>(index_.get());
-    if (spill_dir_.empty() || hnsw == nullptr) return;
+    if (hnsw == nullptr) return;
     absl::Status s = hnsw->SpillVectors(spill_dir_);
     if (!s.ok()) {
       std::fprintf(stderr, "%s spill: %s\n", name_.c_str(),
@@ -195,11 +215,11 @@ class CoveIndex : public AnnIndex {
   void Search(const float* query, size_t k, int ef, int64_t* labels) override {
     engine::IndexSearchParams sp;
     sp.k = k;
+    sp.rerank = rerank_;
     if (ivf_) {
       sp.nprobe = ef;
     } else {
       sp.ef = ef;
-      sp.rerank = rerank_;
     }
     auto hits = index_->Search(query, sp);
     for (size_t i = 0; i < k; ++i) {
@@ -341,7 +361,8 @@ int main(int argc, char** argv) {
                                         : cove::engine::IndexType::kIvfFlat;
         p.nlist = static_cast<int>(
             std::max<size_t>(16, 4 * std::sqrt(static_cast<double>(ds.n()))));
-        indexes.push_back(std::make_unique<CoveIndex>(name, p, true));
+        indexes.push_back(std::make_unique<CoveIndex>(
+            name, p, true, args["--spill"], std::stoi(args["--rerank"])));
         is_ivf[name] = true;
       } else if (name == "hnswlib") {
         indexes.push_back(MakeHnswlib(ds.dim, ds.ip, ds.n(), m, efc));
