@@ -184,9 +184,9 @@ int RunOne(const std::string& name, const Options& opt) {
     for (size_t i = 0; i < count; ++i) {
       request.rows.push_back(Row{
           {"id", Value(static_cast<int64_t>(done + i))},
-          {"vector", Value::FloatVector(std::vector<float>(
-                         batch.begin() + i * kDim,
-                         batch.begin() + (i + 1) * kDim))}});
+          {"vector",
+           Value::FloatVector(std::vector<float>(
+               batch.begin() + i * kDim, batch.begin() + (i + 1) * kDim))}});
     }
     if (!c->Insert(request, false).ok()) return 1;
   }
