@@ -553,6 +553,9 @@ absl::StatusOr<std::unique_ptr<IvfIndex>> IvfIndex::Load(
     if (!r.GetArray(x.floats_.data(), x.floats_.size())) {
       return DataLoss("truncated float32 rows");
     }
+    for (float f : x.floats_) {
+      if (!std::isfinite(f)) return DataLoss("non-finite float32 row");
+    }
   }
   if (r.remaining() != 0) return DataLoss("trailing bytes");
   x.n_ = static_cast<size_t>(n);
