@@ -14,6 +14,8 @@
 //                 [--cache DIR]  (reuse built indexes across runs)
 //                 [--spill DIR]  (HNSW_SQ, IVF_SQ8: float32 in a mapped file)
 //                 [--rerank N]   (HNSW_SQ, IVF_SQ8 re-rank depth; 0: default)
+//                 [--attach 1]   (Cove indexes read the data set's rows, as
+//                                 in a collection, instead of a copy)
 #include <time.h>
 
 #include <algorithm>
@@ -177,7 +179,25 @@ class CoveIndex : public AnnIndex {
                    std::string(s.message()).c_str());
       std::exit(1);
     }
+    if (attach_) {
+      // As in a collection: the index reads rows it does not own, held in
+      // a FloatRows like a sealed segment's (2 MiB pages), instead of its
+      // own copy.
+      auto rows = engine::FloatRows::Copy(data, n, params_.dim);
+      engine::ExternalVectors v;
+      v.data = rows->data();
+      v.n = n;
+      v.dim = params_.dim;
+      v.owner = std::move(rows);
+      s = index_->AttachVectors(v);
+      if (!s.ok()) {
+        std::fprintf(stderr, "%s attach: %s\n", name_.c_str(),
+                     std::string(s.message()).c_str());
+        std::exit(1);
+      }
+    }
   }
+  void set_attach(bool attach) { attach_ = attach; }
   // HNSW_SQ and IVF_SQ8 with --spill DIR: the float32 vectors move to a
   // mapped file.
   void Spill() {
@@ -255,6 +275,7 @@ class CoveIndex : public AnnIndex {
   bool ivf_;
   std::string spill_dir_;
   int rerank_;
+  bool attach_ = false;
   std::unique_ptr<engine::VectorIndex> index_;
 };
 
@@ -302,7 +323,8 @@ int main(int argc, char** argv) {
       {"--json", ""},
       {"--cache", ""},
       {"--spill", ""},
-      {"--rerank", "0"}};
+      {"--rerank", "0"},
+      {"--attach", "0"}};
   for (int i = 1; i + 1 < argc; i += 2) {
     if (args.count(argv[i]) == 0) {
       std::fprintf(stderr, "unknown option %s\n", argv[i]);
@@ -349,6 +371,11 @@ int main(int argc, char** argv) {
       p.dim = ds.dim;
       p.m = m;
       p.ef_construction = efc;
+      if (name.rfind("cove-", 0) == 0 && args["--cache"].empty() == false &&
+          args["--attach"] == "1") {
+        std::fprintf(stderr, "--attach needs built indexes (no --cache)\n");
+        return 2;
+      }
       if (name == "cove-hnsw") {
         p.type = cove::engine::IndexType::kHnsw;
         indexes.push_back(std::make_unique<CoveIndex>(name, p, false));
@@ -371,6 +398,11 @@ int main(int argc, char** argv) {
       } else {
         std::fprintf(stderr, "unknown index %s\n", name.c_str());
         return 2;
+      }
+    }
+    for (auto& index : indexes) {
+      if (auto* cove_index = dynamic_cast<CoveIndex*>(index.get())) {
+        cove_index->set_attach(args["--attach"] == "1");
       }
     }
     std::map<std::string, double> build_s, build_cpu, mem, mem_file;

@@ -183,13 +183,17 @@ void IvfIndex::ScanList(const List& l, const float* query, size_t k,
   // IVF_FLAT with attached vectors reads its rows from there.
   floats |= !quantized_ && ext_.data != nullptr;
   if (floats) {
+    // Rows are scattered: prefetch a few rows ahead of the one scored.
+    constexpr size_t kAhead = 4;
     const size_t lines = std::min<size_t>((dim_ * 4 + 63) / 64, 8);
+    auto prefetch = [&](size_t i) {
+      const char* p = reinterpret_cast<const char*>(Row(l.ids[i]));
+      for (size_t c = 0; c < lines; ++c) __builtin_prefetch(p + 64 * c);
+    };
+    for (size_t i = 0; i < std::min(kAhead, len); ++i) prefetch(i);
     for (size_t i = 0; i < len; ++i) {
       const uint32_t id = l.ids[i];
-      if (i + 1 < len) {
-        const char* next = reinterpret_cast<const char*>(Row(l.ids[i + 1]));
-        for (size_t c = 0; c < lines; ++c) __builtin_prefetch(next + 64 * c);
-      }
+      if (i + kAhead < len) prefetch(i + kAhead);
       if (allowed != nullptr && !(id < allowed_limit && allowed->Test(id))) {
         continue;
       }
