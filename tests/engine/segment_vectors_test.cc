@@ -401,6 +401,47 @@ TEST(SpillRuleTest, HnswKeepsFloatsInTheHeap) {
   }
 }
 
+// A spill directory that cannot take the file leaves the rows in the heap:
+// the segment stays indexed and searchable. FloatRows::Spill names the
+// directory and the errno.
+TEST(SpillRuleTest, UnwritableDirectoryKeepsRowsInTheHeap) {
+  const std::string missing = TempDir() + "/no-such-dir";
+  std::vector<float> floats(4 * kDim, 1.0f);
+  auto spilled = FloatRows::Spill(floats.data(), 4, kDim, missing);
+  EXPECT_EQ(spilled.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(spilled.status().message()),
+              ::testing::HasSubstr(missing));
+  auto ok = FloatRows::Spill(floats.data(), 4, kDim, TempDir());
+  ASSERT_THAT(ok.status(), IsOk());
+  EXPECT_TRUE((*ok)->mapped());
+  EXPECT_EQ((*ok)->row(3)[kDim - 1], 1.0f);
+
+  auto c =
+      Make(Spec(cove::IndexType::kIvfSq8, MetricType::kL2, {{"nlist", "4"}}),
+           100, missing);
+  std::mt19937 rng(9);
+  std::vector<Row> rows;
+  for (int64_t i = 0; i < 250; ++i) {
+    rows.push_back(Row{{"id", Value(i)},
+                       {"vec", Value::FloatVector(Vec(rng))},
+                       {"tag", Value(i)}});
+  }
+  Insert(*c, rows);
+  c->WaitForIndexBuilds();
+  size_t sealed = 0;
+  for (const SegmentInfo& info : c->Segments()) {
+    EXPECT_EQ(info.mapped_vector_bytes, 0u);
+    if (!info.sealed) continue;
+    ++sealed;
+    EXPECT_THAT(info.indexed, ::testing::ElementsAre(true));
+  }
+  EXPECT_EQ(sealed, 2u);
+  std::vector<float> query = Vec(rng);
+  std::vector<Hits> hits = Search(*c, query);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].ids.size(), 10u);
+}
+
 INSTANTIATE_TEST_SUITE_P(All, SpillTest,
                          ::testing::Values(cove::IndexType::kHnswSq,
                                            cove::IndexType::kIvfSq8),
