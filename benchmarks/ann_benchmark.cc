@@ -12,6 +12,10 @@
 //                 [--mixture-n 1000000] [--reps 3] [--json out.json]
 //                 [--indexes cove-hnsw,cove-hnsw-sq,hnswlib,...]
 //                 [--cache DIR]  (reuse built indexes across runs)
+//                 [--spill DIR]  (HNSW_SQ, IVF_SQ8: float32 in a mapped file)
+//                 [--rerank N]   (HNSW_SQ, IVF_SQ8 re-rank depth; 0: default)
+//                 [--attach 1]   (Cove indexes read the data set's rows, as
+//                                 in a collection, instead of a copy)
 #include <time.h>
 
 #include <algorithm>
@@ -32,6 +36,7 @@
 #include "engine/distance.h"
 #include "engine/flat_index.h"
 #include "engine/hnsw_index.h"
+#include "engine/ivf_index.h"
 #include "engine/vector_index.h"
 #include "nlohmann/json.hpp"
 #include "peers.h"
@@ -174,11 +179,46 @@ class CoveIndex : public AnnIndex {
                    std::string(s.message()).c_str());
       std::exit(1);
     }
+    if (attach_) {
+      // As in a collection: the index reads rows it does not own, held in
+      // a FloatRows like a sealed segment's (2 MiB pages), instead of its
+      // own copy.
+      auto rows = engine::FloatRows::Copy(data, n, params_.dim);
+      engine::ExternalVectors v;
+      v.data = rows->data();
+      v.n = n;
+      v.dim = params_.dim;
+      v.owner = std::move(rows);
+      s = index_->AttachVectors(v);
+      if (!s.ok()) {
+        std::fprintf(stderr, "%s attach: %s\n", name_.c_str(),
+                     std::string(s.message()).c_str());
+        std::exit(1);
+      }
+    }
   }
-  // HNSW_SQ with --spill DIR: the float32 vectors move to a mapped file.
+  void set_attach(bool attach) { attach_ = attach; }
+  // HNSW_SQ and IVF_SQ8 with --spill DIR: the float32 vectors move to a
+  // mapped file.
   void Spill() {
+    if (spill_dir_.empty()) return;
+    if (auto* ivf = dynamic_cast<engine::IvfIndex*>(index_.get())) {
+      if (ivf->params().type != engine::IndexType::kIvfSq8) return;
+      absl::Status s = ivf->SpillVectors(spill_dir_);
+      if (!s.ok()) {
+        std::fprintf(stderr, "%s spill: %s\n", name_.c_str(),
+                     std::string(s.message()).c_str());
+        std::exit(1);
+      }
+      std::printf(
+          "%s: %.1f MB in memory (codes, lists, centroids), float32 %.1f MB "
+          "in memory, %.1f MB in a mapped file\n",
+          name_.c_str(), ivf->MemoryBytes() / 1e6, ivf->float_bytes() / 1e6,
+          ivf->spilled_bytes() / 1e6);
+      return;
+    }
     auto* hnsw = dynamic_cast<engine::HnswIndex*>(index_.get());
-    if (spill_dir_.empty() || hnsw == nullptr) return;
+    if (hnsw == nullptr) return;
     absl::Status s = hnsw->SpillVectors(spill_dir_);
     if (!s.ok()) {
       std::fprintf(stderr, "%s spill: %s\n", name_.c_str(),
@@ -195,11 +235,11 @@ class CoveIndex : public AnnIndex {
   void Search(const float* query, size_t k, int ef, int64_t* labels) override {
     engine::IndexSearchParams sp;
     sp.k = k;
+    sp.rerank = rerank_;
     if (ivf_) {
       sp.nprobe = ef;
     } else {
       sp.ef = ef;
-      sp.rerank = rerank_;
     }
     auto hits = index_->Search(query, sp);
     for (size_t i = 0; i < k; ++i) {
@@ -235,6 +275,7 @@ class CoveIndex : public AnnIndex {
   bool ivf_;
   std::string spill_dir_;
   int rerank_;
+  bool attach_ = false;
   std::unique_ptr<engine::VectorIndex> index_;
 };
 
@@ -282,7 +323,8 @@ int main(int argc, char** argv) {
       {"--json", ""},
       {"--cache", ""},
       {"--spill", ""},
-      {"--rerank", "0"}};
+      {"--rerank", "0"},
+      {"--attach", "0"}};
   for (int i = 1; i + 1 < argc; i += 2) {
     if (args.count(argv[i]) == 0) {
       std::fprintf(stderr, "unknown option %s\n", argv[i]);
@@ -329,6 +371,11 @@ int main(int argc, char** argv) {
       p.dim = ds.dim;
       p.m = m;
       p.ef_construction = efc;
+      if (name.rfind("cove-", 0) == 0 && args["--cache"].empty() == false &&
+          args["--attach"] == "1") {
+        std::fprintf(stderr, "--attach needs built indexes (no --cache)\n");
+        return 2;
+      }
       if (name == "cove-hnsw") {
         p.type = cove::engine::IndexType::kHnsw;
         indexes.push_back(std::make_unique<CoveIndex>(name, p, false));
@@ -341,7 +388,8 @@ int main(int argc, char** argv) {
                                         : cove::engine::IndexType::kIvfFlat;
         p.nlist = static_cast<int>(
             std::max<size_t>(16, 4 * std::sqrt(static_cast<double>(ds.n()))));
-        indexes.push_back(std::make_unique<CoveIndex>(name, p, true));
+        indexes.push_back(std::make_unique<CoveIndex>(
+            name, p, true, args["--spill"], std::stoi(args["--rerank"])));
         is_ivf[name] = true;
       } else if (name == "hnswlib") {
         indexes.push_back(MakeHnswlib(ds.dim, ds.ip, ds.n(), m, efc));
@@ -350,6 +398,11 @@ int main(int argc, char** argv) {
       } else {
         std::fprintf(stderr, "unknown index %s\n", name.c_str());
         return 2;
+      }
+    }
+    for (auto& index : indexes) {
+      if (auto* cove_index = dynamic_cast<CoveIndex*>(index.get())) {
+        cove_index->set_attach(args["--attach"] == "1");
       }
     }
     std::map<std::string, double> build_s, build_cpu, mem, mem_file;

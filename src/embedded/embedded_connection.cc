@@ -51,6 +51,10 @@ class EmbeddedConnection : public Connection {
     store_options.read_only = options_.read_only;
     store_options.sync =
         options_.sync == EmbeddedOptions::SyncPolicy::kPerBatch;
+    // The float32 vectors of HNSW_SQ/IVF_SQ8 sealed segments go to nameless
+    // mapped files in the data directory, unless the store is encrypted
+    // (nothing in plaintext on disk then).
+    if (!cipher.has_value()) spill_dir_ = dir;
     store_options.cipher = std::move(cipher);
     absl::MutexLock lock(&mu_);
     auto store = engine::Store::Open(
@@ -661,6 +665,7 @@ class EmbeddedConnection : public Connection {
         static_cast<size_t>(options_.segment_seal_rows);
     context.segments.compact_deleted_ratio = options_.compaction_deleted_ratio;
     context.pool = pool_;
+    context.spill_dir = spill_dir_;
     return context;
   }
 
@@ -895,6 +900,9 @@ class EmbeddedConnection : public Connection {
   // Every live collection by id (replay addresses collections by id).
   std::map<int64_t, std::shared_ptr<engine::Collection>> by_id_;
   std::unique_ptr<engine::Store> store_;
+  // Set once before the store opens (see OpenStore); empty for :memory:
+  // and encrypted stores.
+  std::string spill_dir_;
 };
 
 }  // namespace

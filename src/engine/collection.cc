@@ -356,11 +356,13 @@ size_t Collection::InitialCapacity() const {
 std::shared_ptr<SegmentView> Collection::NewGrowingLocked(size_t capacity) {
   growing_ =
       std::make_shared<SegmentData>(num_columns_, vector_dims_, capacity);
+  growing_vectors_ = NewVectorRows(vector_dims_, capacity);
   growing_id_ = next_segment_id_++;
   auto view = std::make_shared<SegmentView>();
   view->id = growing_id_;
   view->sealed = false;
   view->data = growing_;
+  view->vectors.assign(growing_vectors_.begin(), growing_vectors_.end());
   view->rows = 0;
   view->deleted = std::make_shared<Bitset>(capacity);
   view->max_norm.assign(vector_dims_.size(), 0.0f);
@@ -960,6 +962,7 @@ void Collection::ApplyInsertLocked(std::vector<std::vector<Value>>& rows,
             std::max(rows_now + 1, std::min(2 * rows_now, seal_rows));
         auto bigger =
             std::make_shared<SegmentData>(num_columns_, vector_dims_, capacity);
+        auto bigger_vectors = NewVectorRows(vector_dims_, capacity);
         for (size_t c = 0; c < num_columns_; ++c) {
           std::copy_n(growing_->columns[c].begin(), rows_now,
                       bigger->columns[c].begin());
@@ -967,16 +970,17 @@ void Collection::ApplyInsertLocked(std::vector<std::vector<Value>>& rows,
         std::copy_n(growing_->partition.begin(), rows_now,
                     bigger->partition.begin());
         for (size_t f = 0; f < vector_dims_.size(); ++f) {
-          std::copy_n(growing_->vectors[f].data.begin(),
-                      rows_now * vector_dims_[f],
-                      bigger->vectors[f].data.begin());
+          std::copy_n(growing_vectors_[f]->data(), rows_now * vector_dims_[f],
+                      bigger_vectors[f]->mutable_data());
           std::copy_n(growing_->vectors[f].inv_norm.begin(), rows_now,
                       bigger->vectors[f].inv_norm.begin());
         }
         Bitset* deleted = batch.Deleted(gpos);
         deleted->Resize(capacity);
         g->data = bigger;
+        g->vectors.assign(bigger_vectors.begin(), bigger_vectors.end());
         growing_ = std::move(bigger);
+        growing_vectors_ = std::move(bigger_vectors);
       }
       const Value key = values[pk_index_];
       // Upsert: tombstone the row the key had.
@@ -992,7 +996,7 @@ void Collection::ApplyInsertLocked(std::vector<std::vector<Value>>& rows,
         Value& v = values[vector_field_index_[f]];
         const std::vector<float>& vec = v.AsFloatVector();
         const size_t dim = vector_dims_[f];
-        float* dst = growing_->vectors[f].data.data() + row * dim;
+        float* dst = growing_vectors_[f]->mutable_data() + row * dim;
         std::copy_n(vec.data(), dim, dst);
         const float norm = Norm(dst, dim);
         growing_->vectors[f].inv_norm[row] = norm > 0 ? 1.0f / norm : 0.0f;
@@ -1258,7 +1262,7 @@ Row Collection::Entity(const SegmentView& seg, uint32_t row,
         for (size_t f = 0; f < vector_field_index_.size(); ++f) {
           if (vector_field_index_[f] != static_cast<int>(i)) continue;
           const size_t dim = vector_dims_[f];
-          const float* v = data.vectors[f].data.data() + size_t{row} * dim;
+          const float* v = seg.vectors[f]->row(row);
           entity[name] = Value::FloatVector(std::vector<float>(v, v + dim));
         }
       } else {
@@ -1362,14 +1366,16 @@ absl::StatusOr<SearchResults> Collection::Search(
       }
       return value.AsDouble();
     };
-    if (key == "ef" || key == "nprobe") {
+    if (key == "ef" || key == "nprobe" || key == "rerank") {
       auto n = as_number(key.c_str());
       if (!n.ok()) return n.status();
       if (*n < 1 || *n > 32768) {
         return absl::InvalidArgumentError(absl::StrCat(
             "search param '", key, "': expected 1 to 32768 (got ", *n, ")"));
       }
-      (key == "ef" ? params.ef : params.nprobe) = static_cast<int>(*n);
+      (key == "ef"       ? params.ef
+       : key == "nprobe" ? params.nprobe
+                         : params.rerank) = static_cast<int>(*n);
     } else if (key == "radius" || key == "range_filter") {
       auto n = as_number(key.c_str());
       if (!n.ok()) return n.status();
@@ -1470,7 +1476,7 @@ absl::StatusOr<SearchResults> Collection::Search(
       found.clear();
       for (size_t t = 0; t < targets.size(); ++t) {
         const SegmentView& seg = *targets[t].seg;
-        const float* base = seg.data->vectors[field].data.data();
+        const float* base = seg.vectors[field]->data();
         const float* inv_norm = seg.data->vectors[field].inv_norm.data();
         const std::vector<Value>& keys = seg.data->columns[pk_index_];
         auto visit = [&](size_t r) {
@@ -1535,7 +1541,7 @@ absl::StatusOr<SearchResults> Collection::Search(
       } else {
         // Growing segment, or a sealed one whose index is being built.
         ExactView view;
-        view.data = seg.data->vectors[field].data.data();
+        view.data = seg.vectors[field]->data();
         view.n = seg.rows;
         view.dim = dim;
         view.metric = metric;
@@ -1845,6 +1851,11 @@ std::vector<SegmentInfo> Collection::Segments() const {
     info.deleted = static_cast<int64_t>(seg->num_deleted);
     info.memory_bytes = seg->data->MemoryBytes() +
                         seg->deleted->words().capacity() * sizeof(uint64_t);
+    for (const auto& rows : seg->vectors) {
+      info.memory_bytes += rows->heap_bytes();
+      info.mapped_vector_bytes += rows->mapped_bytes();
+      info.vectors_mapped.push_back(rows->mapped());
+    }
     for (const auto& index : seg->index) {
       info.indexed.push_back(index != nullptr);
       if (index != nullptr) info.memory_bytes += index->MemoryBytes();

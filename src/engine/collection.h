@@ -83,6 +83,12 @@ struct CollectionContext {
   /// Shared worker pool for index builds and compactions; null: the
   /// collection makes its own (one worker).
   std::shared_ptr<BuildPool> pool;
+  /// Where the float32 vectors of sealed segments indexed with HNSW_SQ or
+  /// IVF_SQ8 go: nameless files in this directory, memory-mapped (the index
+  /// walks its 8-bit codes and reads only the re-ranked rows). Empty: they
+  /// stay in the heap (`:memory:` and encrypted stores: no plaintext on
+  /// disk). A file that cannot be written leaves the rows in the heap.
+  std::string spill_dir;
 };
 
 /// Introspection of one segment (tests, stats).
@@ -93,7 +99,13 @@ struct SegmentInfo {
   int64_t deleted = 0;
   /// Per vector field: the segment's index is built (growing: false).
   std::vector<bool> indexed;
+  /// Heap bytes: columns, float32 rows in the heap, indexes (which do not
+  /// count the rows they share with the segment).
   size_t memory_bytes = 0;
+  /// Bytes of float32 rows in mapped files (page cache, not heap).
+  size_t mapped_vector_bytes = 0;
+  /// Per vector field: the field's rows live in a mapped file.
+  std::vector<bool> vectors_mapped;
 };
 
 /// Snapshot format versions that Collection::Deserialize reads: 1 (one
@@ -274,9 +286,26 @@ class Collection {
   void Submit(std::function<void()> job) const;
   void ScheduleBuild(int64_t segment, size_t field, uint64_t generation);
   void BuildJob(int64_t segment, size_t field, uint64_t generation);
+  // Builds the index of `field` over the rows of a sealed segment; the
+  // index reads `*vectors` (placed as PlaceVectors decides; replaced by the
+  // rows it reads) instead of a copy of its own.
   absl::StatusOr<std::shared_ptr<const VectorIndex>> BuildSegmentIndex(
-      const SegmentData& data, size_t rows, size_t field,
+      const std::shared_ptr<const SegmentData>& data,
+      std::shared_ptr<const FloatRows>* vectors, size_t rows, size_t field,
       const IndexSpec& spec) const;
+  // Where a sealed segment's rows of `field` live under index `spec`
+  // (null: none): a mapped file for HNSW_SQ/IVF_SQ8 with a spill
+  // directory, the heap for other indexes. Returns `rows` when they are
+  // where they belong or cannot move.
+  std::shared_ptr<const FloatRows> PlaceVectors(
+      std::shared_ptr<const FloatRows> rows, size_t n, size_t field,
+      const IndexSpec* spec) const;
+  // Makes `index` read `vectors` (with the inverse norms of `data` for
+  // COSINE) instead of its own copy.
+  absl::Status AttachSegmentVectors(
+      VectorIndex& index, const std::shared_ptr<const SegmentData>& data,
+      const std::shared_ptr<const FloatRows>& vectors, size_t rows,
+      size_t field, const IndexSpec& spec) const;
   // Requires mu_: schedules a compaction when a segment needs one.
   void MaybeScheduleCompactionLocked();
   // Requires mu_: picks segments to rewrite (all with deletes when
@@ -307,8 +336,10 @@ class Collection {
   CollectionContext context_;
 
   std::shared_ptr<const CollectionState> state_;
-  // The growing segment's storage (the same object its view names).
+  // The growing segment's storage (the same object its view names) and its
+  // float rows (the ones its view names).
   std::shared_ptr<SegmentData> growing_;
+  std::vector<std::shared_ptr<FloatRows>> growing_vectors_;
   int64_t growing_id_ = 0;
   int64_t next_segment_id_ = 1;
   std::vector<int64_t> compacting_;  // segments a compaction is rewriting

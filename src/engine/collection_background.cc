@@ -46,16 +46,68 @@ void Collection::ScheduleBuild(int64_t segment, size_t field,
   });
 }
 
+namespace {
+
+bool KeepsVectorsOnDisk(const IndexSpec& spec) {
+  return spec.index_type == cove::IndexType::kHnswSq ||
+         spec.index_type == cove::IndexType::kIvfSq8;
+}
+
+// What an index holds on to: the rows it reads and the segment whose
+// inverse norms scale them.
+struct AttachedRows {
+  std::shared_ptr<const FloatRows> rows;
+  std::shared_ptr<const SegmentData> data;
+};
+
+}  // namespace
+
+std::shared_ptr<const FloatRows> Collection::PlaceVectors(
+    std::shared_ptr<const FloatRows> rows, size_t n, size_t field,
+    const IndexSpec* spec) const {
+  if (spec == nullptr || rows == nullptr) return rows;
+  const size_t dim = vector_dims_[field];
+  if (KeepsVectorsOnDisk(*spec)) {
+    if (rows->mapped() || context_.spill_dir.empty() || n == 0) return rows;
+    auto spilled = FloatRows::Spill(rows->data(), n, dim, context_.spill_dir);
+    // A file that cannot be written (read-only directory, full disk) leaves
+    // the rows in the heap: slower to fit in memory, never wrong.
+    return spilled.ok() ? std::shared_ptr<const FloatRows>(*std::move(spilled))
+                        : rows;
+  }
+  if (rows->mapped()) return FloatRows::Copy(rows->data(), n, dim);
+  return rows;
+}
+
+absl::Status Collection::AttachSegmentVectors(
+    VectorIndex& index, const std::shared_ptr<const SegmentData>& data,
+    const std::shared_ptr<const FloatRows>& vectors, size_t rows, size_t field,
+    const IndexSpec& spec) const {
+  ExternalVectors v;
+  v.data = vectors->data();
+  v.n = rows;
+  v.dim = vector_dims_[field];
+  v.mapped = vectors->mapped();
+  if (spec.metric_type == MetricType::kCosine) {
+    // The index works on unit vectors: raw rows times 1/|x|.
+    v.scale = data->vectors[field].inv_norm.data();
+  }
+  v.owner = std::make_shared<AttachedRows>(AttachedRows{vectors, data});
+  return index.AttachVectors(v);
+}
+
 absl::StatusOr<std::shared_ptr<const VectorIndex>>
-Collection::BuildSegmentIndex(const SegmentData& data, size_t rows,
-                              size_t field, const IndexSpec& spec) const {
+Collection::BuildSegmentIndex(const std::shared_ptr<const SegmentData>& data,
+                              std::shared_ptr<const FloatRows>* rows_inout,
+                              size_t rows, size_t field,
+                              const IndexSpec& spec) const {
   const size_t dim = vector_dims_[field];
   auto params = IndexParamsFromSpec(spec, dim);
   if (!params.ok()) return params.status();
   params->build_threads = context_.pool->threads_per_job();
   auto index = MakeIndex(*params);
   if (!index.ok()) return index.status();
-  const float* vectors = data.vectors[field].data.data();
+  const float* vectors = (*rows_inout)->data();
   std::vector<float> normalized;
   if (spec.metric_type == MetricType::kCosine) {
     // The index works with inner products of unit vectors.
@@ -70,6 +122,14 @@ Collection::BuildSegmentIndex(const SegmentData& data, size_t rows,
     vectors = normalized.data();
   }
   if (absl::Status s = (*index)->Build(vectors, rows); !s.ok()) return s;
+  normalized = std::vector<float>();
+  // The index drops the copy it built on and reads the segment's rows.
+  *rows_inout = PlaceVectors(*rows_inout, rows, field, &spec);
+  if (absl::Status s =
+          AttachSegmentVectors(**index, data, *rows_inout, rows, field, spec);
+      !s.ok()) {
+    return s;
+  }
   return std::shared_ptr<const VectorIndex>(*std::move(index));
 }
 
@@ -81,7 +141,8 @@ void Collection::BuildJob(int64_t segment, size_t field, uint64_t generation) {
   if (pos < 0) return;  // compacted away meanwhile
   const SegmentView& seg = *state->segments[pos];
   if (!seg.sealed || seg.index[field] != nullptr) return;
-  auto index = BuildSegmentIndex(*seg.data, seg.rows, field, spec.spec);
+  std::shared_ptr<const FloatRows> rows = seg.vectors[field];
+  auto index = BuildSegmentIndex(seg.data, &rows, seg.rows, field, spec.spec);
   if (!index.ok()) {
     // The segment stays searchable by exact scan.
     std::fprintf(stderr,
@@ -98,7 +159,11 @@ void Collection::BuildJob(int64_t segment, size_t field, uint64_t generation) {
   std::shared_ptr<const CollectionState> old;
   absl::MutexLock slock(&state_mu_);
   Batch batch(*state_);
-  batch.View(now_pos)->index[field] = *std::move(index);
+  SegmentView* view = batch.View(now_pos);
+  view->index[field] = *std::move(index);
+  // The rows the index reads (moved to a mapped file, or back to the heap);
+  // readers of older states keep the rows they had.
+  view->vectors[field] = std::move(rows);
   old = std::move(state_);
   state_ = std::move(batch.next);
 }
@@ -181,6 +246,8 @@ void Collection::RunCompaction(CompactionGroup& group) const {
     return;
   }
   auto data = std::make_shared<SegmentData>(num_columns_, vector_dims_, live);
+  std::vector<std::shared_ptr<FloatRows>> vectors =
+      NewVectorRows(vector_dims_, live);
   size_t out = 0;
   for (size_t s = 0; s < group.sources.size(); ++s) {
     const SegmentView& seg = *group.sources[s];
@@ -195,8 +262,8 @@ void Collection::RunCompaction(CompactionGroup& group) const {
       data->partition[out] = in.partition[r];
       for (size_t f = 0; f < vector_dims_.size(); ++f) {
         const size_t dim = vector_dims_[f];
-        std::copy_n(in.vectors[f].data.data() + r * dim, dim,
-                    data->vectors[f].data.data() + out * dim);
+        std::copy_n(seg.vectors[f]->row(r), dim,
+                    vectors[f]->mutable_data() + out * dim);
         const float inv = in.vectors[f].inv_norm[r];
         data->vectors[f].inv_norm[out] = inv;
         if (inv > 0) {
@@ -206,9 +273,11 @@ void Collection::RunCompaction(CompactionGroup& group) const {
       map[r] = static_cast<uint32_t>(out++);
     }
   }
+  group.vectors.assign(vectors.begin(), vectors.end());
   for (size_t f = 0; f < vector_dims_.size(); ++f) {
     if (!group.fields[f].has_index) continue;
-    auto index = BuildSegmentIndex(*data, live, f, group.fields[f].spec);
+    auto index = BuildSegmentIndex(data, &group.vectors[f], live, f,
+                                   group.fields[f].spec);
     if (index.ok()) group.index[f] = *std::move(index);
   }
   group.data = std::move(data);
@@ -234,6 +303,7 @@ void Collection::InstallCompaction(CompactionGroup& group) {
       view->id = group.new_id;
       view->sealed = true;
       view->data = group.data;
+      view->vectors = group.vectors;
       view->rows = group.rows;
       deleted = std::make_shared<Bitset>(group.rows);
       view->max_norm = group.max_norm;
@@ -306,10 +376,13 @@ void Collection::CompactGrowingLocked() {
   const size_t capacity = std::max(live, InitialCapacity());
   auto data =
       std::make_shared<SegmentData>(num_columns_, vector_dims_, capacity);
+  std::vector<std::shared_ptr<FloatRows>> vectors =
+      NewVectorRows(vector_dims_, capacity);
   auto view = std::make_shared<SegmentView>();
   view->id = next_segment_id_++;
   view->sealed = false;
   view->data = data;
+  view->vectors.assign(vectors.begin(), vectors.end());
   view->rows = live;
   view->deleted = std::make_shared<Bitset>(capacity);
   view->max_norm.assign(vector_dims_.size(), 0.0f);
@@ -323,8 +396,8 @@ void Collection::CompactGrowingLocked() {
     data->partition[out] = seg.data->partition[r];
     for (size_t f = 0; f < vector_dims_.size(); ++f) {
       const size_t dim = vector_dims_[f];
-      std::copy_n(seg.data->vectors[f].data.data() + r * dim, dim,
-                  data->vectors[f].data.data() + out * dim);
+      std::copy_n(seg.vectors[f]->row(r), dim,
+                  vectors[f]->mutable_data() + out * dim);
       const float inv = seg.data->vectors[f].inv_norm[r];
       data->vectors[f].inv_norm[out] = inv;
       if (inv > 0) {
@@ -343,6 +416,7 @@ void Collection::CompactGrowingLocked() {
   next->segments.erase(next->segments.begin() + pos);
   next->segments.push_back(view);  // the largest id
   growing_ = std::move(data);
+  growing_vectors_ = std::move(vectors);
   growing_id_ = view->id;
   old = std::move(state_);
   state_ = std::move(next);

@@ -72,6 +72,7 @@ struct Collection::CompactionGroup {
   std::vector<FieldIndexState> fields;  // index settings as planned
   int64_t new_id = 0;
   std::shared_ptr<SegmentData> data;  // the output (null: nothing live)
+  std::vector<std::shared_ptr<const FloatRows>> vectors;  // per field
   size_t rows = 0;
   std::vector<float> max_norm;
   // Per source: the output row of each input row (kNoRow: dropped).

@@ -229,7 +229,7 @@ void Collection::Serialize(internal::ByteWriter* w) const {
       for (size_t r = 0; r < rows; ++r) w->Val(data.columns[c][r]);
     }
     for (size_t f = 0; f < vector_dims_.size(); ++f) {
-      w->Floats(data.vectors[f].data.data(), rows * vector_dims_[f]);
+      w->Floats(seg->vectors[f]->data(), rows * vector_dims_[f]);
       std::string bytes;
       if (seg->index[f] != nullptr && !seg->index[f]->Save(&bytes).ok()) {
         bytes.clear();  // rebuilt after loading
@@ -327,6 +327,8 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::Deserialize(
     view->rows = rows;
     view->max_norm.assign(nvf, 0.0f);
     view->index.resize(nvf);
+    view->vectors.resize(nvf);
+    std::vector<std::shared_ptr<FloatRows>> growing_vectors;
     if (!r->Raw(data->partition.data(), rows * sizeof(uint16_t))) {
       return corrupt("partition ids");
     }
@@ -366,27 +368,43 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::Deserialize(
           !r->Str(&bytes)) {
         return corrupt("vectors");
       }
-      floats.resize(capacity * dim);
-      data->vectors[f].data = std::move(floats);
+      auto vectors = std::make_shared<FloatRows>(capacity, dim);
+      if (rows > 0)
+        std::copy_n(floats.data(), rows * dim, vectors->mutable_data());
+      floats = std::vector<float>();
       for (size_t i = 0; i < rows; ++i) {
-        const float norm = Norm(data->vectors[f].data.data() + i * dim, dim);
+        const float norm = Norm(vectors->row(i), dim);
         data->vectors[f].inv_norm[i] = norm > 0 ? 1.0f / norm : 0.0f;
         view->max_norm[f] = std::max(view->max_norm[f], norm * norm);
       }
+      if (sealed == 0) growing_vectors.push_back(vectors);
+      view->vectors[f] = std::move(vectors);
       if (sealed == 0 || !meta->fields[f].has_index || rows == 0) continue;
       if (!bytes.empty()) {
         auto index = LoadIndex(bytes);
         if (index.ok() && (*index)->size() == rows &&
             (*index)->params().dim == dim) {
-          view->index[f] =
-              std::shared_ptr<const VectorIndex>(*std::move(index));
-          continue;
+          // The index reads the segment's rows (moved to a mapped file for
+          // HNSW_SQ/IVF_SQ8) and drops the copy its bytes held.
+          std::shared_ptr<const FloatRows> placed =
+              c->PlaceVectors(view->vectors[f], rows, f, &meta->fields[f].spec);
+          if (c->AttachSegmentVectors(**index, data, placed, rows, f,
+                                      meta->fields[f].spec)
+                  .ok()) {
+            view->vectors[f] = std::move(placed);
+            view->index[f] =
+                std::shared_ptr<const VectorIndex>(*std::move(index));
+            continue;
+          }
         }
       }
       to_build.emplace_back(seg_id, f);  // rebuilt in the background
     }
     view->data = data;
-    if (sealed == 0) c->growing_ = data;
+    if (sealed == 0) {
+      c->growing_ = data;
+      c->growing_vectors_ = std::move(growing_vectors);
+    }
     // Primary keys of the live rows.
     const std::vector<Value>& keys = data->columns[c->pk_index_];
     for (size_t i = 0; i < rows; ++i) {

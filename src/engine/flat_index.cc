@@ -99,6 +99,7 @@ FlatIndex::FlatIndex(const IndexParams& params)
 }
 
 absl::Status FlatIndex::Build(const float* data, size_t n) {
+  ext_ = ExternalVectors();
   data_.clear();
   norms_.clear();
   n_ = 0;
@@ -121,6 +122,16 @@ absl::Status FlatIndex::Add(const float* data, size_t n) {
                      n_, ", adding ", n, ")"));
   }
   const DistanceKernels& kern = ActiveDistanceKernels();
+  if (ext_.data != nullptr) {
+    // Take the attached vectors back (scaled) before appending.
+    data_.assign(ext_.data, ext_.data + n_ * dim_);
+    if (ext_.scale != nullptr) {
+      for (size_t r = 0; r < n_; ++r) {
+        for (size_t i = 0; i < dim_; ++i) data_[r * dim_ + i] *= ext_.scale[r];
+      }
+    }
+    ext_ = ExternalVectors();
+  }
   data_.insert(data_.end(), data, data + n * dim_);
   if (!ip()) norms_.reserve(n_ + n);
   for (size_t i = 0; i < n; ++i) {
@@ -309,7 +320,8 @@ std::vector<Neighbor> ExactSearch(const ExactView& view, const float* query,
 std::vector<Neighbor> FlatIndex::Search(const float* query,
                                         const IndexSearchParams& params) const {
   ExactView view;
-  view.data = data_.data();
+  view.data = data();
+  view.scale = ext_.scale;
   view.n = n_;
   view.dim = dim_;
   view.metric = params_.metric;
@@ -325,7 +337,8 @@ std::vector<std::vector<Neighbor>> FlatIndex::SearchBatch(
   }
   const size_t allowed_count =
       params.allowed != nullptr ? params.allowed->Count() : n_;
-  if (nq < kMinBatchQueries || allowed_count * kSparseFactor < n_) {
+  if (nq < kMinBatchQueries || allowed_count * kSparseFactor < n_ ||
+      ext_.scale != nullptr) {
     for (size_t i = 0; i < nq; ++i) {
       results[i] = Search(queries + i * dim_, params);
     }
@@ -336,7 +349,7 @@ std::vector<std::vector<Neighbor>> FlatIndex::SearchBatch(
   const DistanceKernels& kern = ActiveDistanceKernels();
   const size_t d = dim_;
   const size_t k = std::min(params.k, n_);
-  const float* base = data_.data();
+  const float* base = data();
   auto pair = ip() ? kern.inner_product : kern.l2sqr;
   const float sign = ip() ? -1.0f : 1.0f;
 
@@ -413,8 +426,32 @@ absl::Status FlatIndex::Save(std::string* out) const {
   w.Put<uint8_t>(0);
   w.Put<uint64_t>(dim_);
   w.Put<uint64_t>(n_);
-  w.PutArray(data_.data(), n_ * dim_);
+  if (ext_.scale != nullptr) {
+    std::vector<float> row(dim_);
+    for (size_t r = 0; r < n_; ++r) {
+      const float* x = vector(static_cast<uint32_t>(r));
+      for (size_t i = 0; i < dim_; ++i) row[i] = x[i] * ext_.scale[r];
+      w.PutArray(row.data(), dim_);
+    }
+  } else {
+    w.PutArray(data(), n_ * dim_);
+  }
   cove::internal::FinishIndexHeader(pos, out);
+  return absl::OkStatus();
+}
+
+absl::Status FlatIndex::AttachVectors(const ExternalVectors& v) {
+  if (v.n != n_ || v.dim != dim_ || (n_ > 0 && v.data == nullptr)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "vectors: expected ", n_, " rows of dim ", dim_, " (got ", v.n,
+        " rows of dim ", v.dim, v.data == nullptr ? ", no data" : "", ")"));
+  }
+  if (v.scale != nullptr && !ip()) {
+    return absl::InvalidArgumentError(
+        "vectors.scale: only for IP/COSINE indexes (this one is L2)");
+  }
+  data_ = decltype(data_)();
+  ext_ = v;
   return absl::OkStatus();
 }
 

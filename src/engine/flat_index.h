@@ -152,12 +152,20 @@ class FlatIndex : public VectorIndex {
   /// three zero bytes, dim (u64), rows (u64), then rows x dim float32.
   absl::Status Save(std::string* out) const override;
 
-  /// The vector of `row` (< size()), dim() floats.
+  /// Reads `vectors` instead of its own copy (see VectorIndex). With
+  /// `scale`, SearchBatch() runs one Search() per query.
+  absl::Status AttachVectors(const ExternalVectors& vectors) override;
+  const float* attached_vectors() const override { return ext_.data; }
+
+  /// The vector of `row` (< size()), dim() floats (attached vectors without
+  /// their scale).
   const float* vector(uint32_t row) const {
-    return data_.data() + size_t{row} * dim_;
+    return data() + size_t{row} * dim_;
   }
   /// All vectors, row-major, size() x dim().
-  const float* data() const { return data_.data(); }
+  const float* data() const {
+    return ext_.data != nullptr ? ext_.data : data_.data();
+  }
 
  private:
   // Internally every score is a distance, smaller is closer: squared L2, or
@@ -180,6 +188,8 @@ class FlatIndex : public VectorIndex {
   std::vector<float> norms_;
   // Largest squared norm of a row (both metrics; bounds rounding errors).
   float max_norm_ = 0.0f;
+  // Attached vectors (AttachVectors), or data == null.
+  ExternalVectors ext_;
 };
 
 }  // namespace cove::engine

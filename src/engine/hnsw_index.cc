@@ -68,6 +68,23 @@ struct FloatIpSpace {
   void Prefetch(uint32_t id) const { PrefetchLines(base + id * d, lines); }
 };
 
+// Attached raw rows with a per-row factor (COSINE segments: 1/|x|).
+struct FloatIpScaledSpace {
+  FloatKernel fn;
+  const float* q;
+  const float* base;
+  const float* scale;
+  size_t d;
+  size_t lines;
+  float operator()(uint32_t id) const {
+    return -fn(q, base + id * d, d) * scale[id];
+  }
+  void Prefetch(uint32_t id) const {
+    PrefetchLines(base + id * d, lines);
+    __builtin_prefetch(scale + id);
+  }
+};
+
 // HNSW_SQ: integer distances from a prepared query (Sq8Query) to the codes
 // inside the level-0 blocks; kL2 adds the code norm stored after the code.
 template <bool kL2>
@@ -296,6 +313,7 @@ absl::Status HnswIndex::Build(const float* data, size_t n) {
     mapped_ = nullptr;
     mapped_bytes_ = 0;
   }
+  ext_ = ExternalVectors();
   n_ = 0;
   max_level_ = -1;
   entry_ = 0;
@@ -331,6 +349,7 @@ absl::Status HnswIndex::Add(const float* data, size_t n) {
   }
   if (quantized_ && !sq_.trained()) sq_.Train(data, n);
   UnspillVectors();
+  DetachVectors();
   size_t begin = n_;
   AppendRows(data, n);
   InsertRows(begin, n_, params_.build_threads);
@@ -657,7 +676,7 @@ std::vector<Neighbor> HnswIndex::ExactSearch(const float* query, size_t k,
   std::vector<Candidate> heap;
   heap.reserve(k + 1);
   auto consider = [&](size_t row) {
-    float d = Dist(query, vector(static_cast<uint32_t>(row)));
+    float d = RowDist(query, static_cast<uint32_t>(row));
     if (!(d >= lo && d < hi)) return;
     if (heap.size() < k) {
       heap.push_back({d, static_cast<uint32_t>(row)});
@@ -742,10 +761,14 @@ std::vector<Neighbor> HnswIndex::Search(const float* query,
     }
     const size_t flines = PrefetchLinesFor(dim_ * sizeof(float));
     for (const Candidate& c : pool) PrefetchLines(vector(c.id), flines);
-    for (Candidate& c : pool) c.dist = Dist(query, vector(c.id));
+    for (Candidate& c : pool) c.dist = RowDist(query, c.id);
   } else {
     const size_t lines = PrefetchLinesFor(dim_ * sizeof(float));
-    if (metric_ip_) {
+    if (ext_.scale != nullptr) {
+      GraphSearch(FloatIpScaledSpace{kern.inner_product, query, vector(0),
+                                     ext_.scale, dim_, lines},
+                  ef, allowed, s.get());
+    } else if (metric_ip_) {
       GraphSearch(
           FloatIpSpace{kern.inner_product, query, vector(0), dim_, lines}, ef,
           allowed, s.get());
@@ -812,7 +835,9 @@ absl::Status HnswIndex::SpillVectors(const std::string& dir) {
         "(HNSW traverses them)");
   }
   if (dir.empty()) return absl::InvalidArgumentError("dir: empty");
-  if (mapped_ != nullptr || n_ == 0) return absl::OkStatus();
+  if (mapped_ != nullptr || ext_.data != nullptr || n_ == 0) {
+    return absl::OkStatus();
+  }
   std::string path = dir + "/cove-hnsw-sq-XXXXXX";
   int fd = mkstemp(path.data());
   if (fd < 0) return ErrnoStatus(errno, "create", path);
@@ -841,6 +866,39 @@ absl::Status HnswIndex::SpillVectors(const std::string& dir) {
   return absl::OkStatus();
 }
 
+absl::Status HnswIndex::AttachVectors(const ExternalVectors& v) {
+  if (v.n != n_ || v.dim != dim_ || (n_ > 0 && v.data == nullptr)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "vectors: expected ", n_, " rows of dim ", dim_, " (got ", v.n,
+        " rows of dim ", v.dim, v.data == nullptr ? ", no data" : "", ")"));
+  }
+  if (v.scale != nullptr && !metric_ip_) {
+    return absl::InvalidArgumentError(
+        "vectors.scale: only for IP/COSINE indexes (this one is L2)");
+  }
+  if (mapped_ != nullptr) {
+    munmap(const_cast<float*>(mapped_), mapped_bytes_);
+    mapped_ = nullptr;
+    mapped_bytes_ = 0;
+  }
+  vectors_ = decltype(vectors_)();
+  ext_ = v;
+  return absl::OkStatus();
+}
+
+void HnswIndex::DetachVectors() {
+  if (ext_.data == nullptr) return;
+  vectors_ = decltype(vectors_)();
+  vectors_.reserve(n_ * dim_);
+  vectors_.insert(vectors_.end(), ext_.data, ext_.data + n_ * dim_);
+  if (ext_.scale != nullptr) {
+    for (size_t r = 0; r < n_; ++r) {
+      for (size_t i = 0; i < dim_; ++i) vectors_[r * dim_ + i] *= ext_.scale[r];
+    }
+  }
+  ext_ = ExternalVectors();
+}
+
 void HnswIndex::UnspillVectors() {
   if (mapped_ == nullptr) return;
   vectors_ = decltype(vectors_)();
@@ -858,6 +916,7 @@ HnswIndex::MemoryBreakdown HnswIndex::Memory() const {
   MemoryBreakdown m;
   m.floats = vectors_.capacity() * sizeof(float);
   m.floats_on_disk = mapped_bytes_;
+  m.floats_attached = ext_.data != nullptr ? n_ * dim_ * sizeof(float) : 0;
   // HNSW_SQ codes and norms share the level-0 blocks with the links.
   const size_t code_bytes =
       quantized_ ? n_ * (code_words_ + 1) * sizeof(uint32_t) : 0;
@@ -908,7 +967,17 @@ absl::Status HnswIndex::Save(std::string* out) const {
   }
   w.PutArray(upper_block_.data(), n_);
   w.PutVector(upper_);
-  if (n_ > 0) w.PutArray(vector(0), n_ * dim_);
+  if (n_ > 0 && ext_.scale != nullptr) {
+    // The format holds the vectors the index works on: scaled.
+    std::vector<float> row(dim_);
+    for (size_t r = 0; r < n_; ++r) {
+      const float* x = vector(static_cast<uint32_t>(r));
+      for (size_t i = 0; i < dim_; ++i) row[i] = x[i] * ext_.scale[r];
+      w.PutArray(row.data(), dim_);
+    }
+  } else if (n_ > 0) {
+    w.PutArray(vector(0), n_ * dim_);
+  }
   if (quantized_) {
     sq_.Save(&w);
     for (size_t i = 0; i < n_; ++i) {

@@ -107,6 +107,11 @@ class HnswIndex : public VectorIndex {
                                const IndexSearchParams& params) const override;
   size_t MemoryBytes() const override;
   absl::Status Save(std::string* out) const override;
+  /// Frees the index's float32 copy (or unmaps its spill file) and reads
+  /// `vectors` instead; with `scale` (IP/COSINE only) every float distance
+  /// is multiplied by the row's factor. See VectorIndex::AttachVectors.
+  absl::Status AttachVectors(const ExternalVectors& vectors) override;
+  const float* attached_vectors() const override { return ext_.data; }
 
   /// HNSW_SQ only: moves the float32 vectors out of memory into a file
   /// created in directory `dir` and unlinked at once (it disappears with the
@@ -115,8 +120,9 @@ class HnswIndex : public VectorIndex {
   /// rows of exact filtered scans), which the kernel may evict at will. The
   /// graph and the codes stay in memory. Save() still writes the vectors.
   /// Add() and Build() bring the vectors back into memory (call SpillVectors
-  /// again after them). FailedPrecondition for HNSW (it traverses the
-  /// floats); the errno of a failed create/write/map otherwise.
+  /// again after them). Nothing to do (OK) while vectors are attached.
+  /// FailedPrecondition for HNSW (it traverses the floats); the errno of a
+  /// failed create/write/map otherwise.
   absl::Status SpillVectors(const std::string& dir);
   /// True when the float32 vectors live in a spill file.
   bool vectors_spilled() const { return mapped_ != nullptr; }
@@ -126,17 +132,22 @@ class HnswIndex : public VectorIndex {
   /// only read to re-rank the best candidates and for exact filtered scans),
   /// which SpillVectors() moves to `floats_on_disk`.
   struct MemoryBreakdown {
-    size_t floats = 0;          // float32 vectors in memory
-    size_t floats_on_disk = 0;  // float32 vectors in the spill file
-    size_t codes = 0;           // SQ8 codes, their norms and quantizer ranges
-    size_t graph = 0;           // links of all levels, levels, block offsets
-    size_t scratch = 0;         // pooled per-thread search scratch
+    size_t floats = 0;           // float32 vectors in memory
+    size_t floats_on_disk = 0;   // float32 vectors in the spill file
+    size_t floats_attached = 0;  // float32 vectors read from their owner
+    size_t codes = 0;            // SQ8 codes, their norms and quantizer ranges
+    size_t graph = 0;            // links of all levels, levels, block offsets
+    size_t scratch = 0;          // pooled per-thread search scratch
   };
   MemoryBreakdown Memory() const;
 
-  /// The float32 vector of `row` (< size()), dim() floats.
+  /// The float32 vector of `row` (< size()), dim() floats: where the index
+  /// reads it (its own copy, the spill file, or the attached vectors, whose
+  /// `scale` is not applied here).
   const float* vector(uint32_t row) const {
-    return (mapped_ != nullptr ? mapped_ : vectors_.data()) +
+    return (ext_.data != nullptr ? ext_.data
+            : mapped_ != nullptr ? mapped_
+                                 : vectors_.data()) +
            size_t{row} * dim_;
   }
 
@@ -155,6 +166,13 @@ class HnswIndex : public VectorIndex {
     return Dist(vector(a), vector(b));
   }
   float ToScore(float dist) const { return metric_ip_ ? -dist : dist; }
+  // Distance from a query to a row, with the attached scale if any.
+  float RowDist(const float* q, uint32_t row) const {
+    const float d = Dist(q, vector(row));
+    return ext_.scale != nullptr ? d * ext_.scale[row] : d;
+  }
+  // Takes the attached vectors back into vectors_ (scaled) and detaches.
+  void DetachVectors();
 
   uint32_t* Links0(uint32_t id) {
     return level0_.data() + size_t{id} * stride0_ + links_off_;
@@ -234,6 +252,8 @@ class HnswIndex : public VectorIndex {
 
   size_t n_ = 0;
   std::vector<float, HugePageAllocator<float>> vectors_;
+  // Attached vectors (AttachVectors), or data == null.
+  ExternalVectors ext_;
   // The spill file mapping (SpillVectors), or null.
   const float* mapped_ = nullptr;
   size_t mapped_bytes_ = 0;

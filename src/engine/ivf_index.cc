@@ -88,6 +88,10 @@ absl::Status IvfIndex::Build(const float* data, size_t n) {
   sq_ = Sq8Quantizer(dim_);
   if (quantized_) sq_.Train(data, n);
   n_ = 0;
+  ext_ = ExternalVectors();
+  ext_spilled_ = false;
+  floats_ = std::vector<float>();
+  if (quantized_) floats_.reserve(n * dim_);
   Append(data, n);
   for (List& l : lists_) {
     l.ids.shrink_to_fit();
@@ -110,11 +114,16 @@ absl::Status IvfIndex::Add(const float* data, size_t n) {
     return absl::InvalidArgumentError(absl::StrCat(
         "n: too many rows for one index (have ", n_, ", adding ", n, ")"));
   }
+  DetachVectors();
   Append(data, n);
   return absl::OkStatus();
 }
 
 void IvfIndex::Append(const float* data, size_t n) {
+  // IVF_SQ8 keeps float rows for re-ranking while it has all of them.
+  if (quantized_ && floats_.size() == n_ * dim_) {
+    floats_.insert(floats_.end(), data, data + n * dim_);
+  }
   const size_t nc = lists_.size();
   std::vector<uint32_t> assign(n);
   AssignNearest(data, n, centroids_.data(), nc, dim_,
@@ -146,9 +155,16 @@ void IvfIndex::Append(const float* data, size_t n) {
   n_ += n;
 }
 
+float IvfIndex::RowDist(const float* query, uint32_t id) const {
+  const float* x = Row(id);
+  if (!metric_ip_) return L2Sqr(query, x, dim_);
+  const float ip = InnerProduct(query, x, dim_);
+  return ext_.scale != nullptr ? -ip * ext_.scale[id] : -ip;
+}
+
 void IvfIndex::ScanList(const List& l, const float* query, size_t k,
                         const Bitset* allowed, size_t allowed_limit, float lo,
-                        float hi, std::vector<float>* buf,
+                        float hi, bool floats, std::vector<float>* buf,
                         std::vector<Candidate>* heap) const {
   const size_t len = l.ids.size();
   if (len == 0) return;
@@ -164,6 +180,27 @@ void IvfIndex::ScanList(const List& l, const float* query, size_t k,
     }
   };
   const float sign = metric_ip_ ? -1.0f : 1.0f;
+  // IVF_FLAT with attached vectors reads its rows from there.
+  floats |= !quantized_ && ext_.data != nullptr;
+  if (floats) {
+    // Rows are scattered: prefetch a few rows ahead of the one scored.
+    constexpr size_t kAhead = 4;
+    const size_t lines = std::min<size_t>((dim_ * 4 + 63) / 64, 8);
+    auto prefetch = [&](size_t i) {
+      const char* p = reinterpret_cast<const char*>(Row(l.ids[i]));
+      for (size_t c = 0; c < lines; ++c) __builtin_prefetch(p + 64 * c);
+    };
+    for (size_t i = 0; i < std::min(kAhead, len); ++i) prefetch(i);
+    for (size_t i = 0; i < len; ++i) {
+      const uint32_t id = l.ids[i];
+      if (i + kAhead < len) prefetch(i + kAhead);
+      if (allowed != nullptr && !(id < allowed_limit && allowed->Test(id))) {
+        continue;
+      }
+      push(RowDist(query, id), id);
+    }
+    return;
+  }
   if (allowed == nullptr && !quantized_) {
     // Unfiltered float lists: one batched kernel call per list.
     buf->resize(len);
@@ -222,13 +259,48 @@ std::vector<Neighbor> IvfIndex::Search(const float* query,
     }
   }
 
+  // IVF_SQ8 with float rows: the lists are scanned on the codes for the
+  // best `depth` candidates, re-scored on float32 below; range searches and
+  // exact scans of few allowed rows score on float32 directly.
+  const bool rerank = quantized_ && has_floats();
+  const bool floats = rerank && ranged;
+  size_t depth = k;
+  if (rerank && !ranged) {
+    depth = sp.rerank > 0 ? static_cast<size_t>(sp.rerank)
+                          : std::max(kRerankPerK * k, kRerankMin);
+    depth = std::max(depth, k);
+  }
+  const float scan_lo = rerank && !ranged ? -kInf : lo;
+  const float scan_hi = rerank && !ranged ? kInf : hi;
   std::vector<float> buf;
   std::vector<Candidate> heap;
-  heap.reserve(k + 1);
+  heap.reserve(depth + 1);
+  bool exact = false;
   auto scan_everything = [&] {
     heap.clear();
+    if (rerank && allowed != nullptr) {
+      // Exact over the allowed rows (there are few of them, or probing did
+      // not find enough): the top-k is exact.
+      exact = true;
+      allowed->ForEachSet([&](size_t r) {
+        if (r >= allowed_limit) return;
+        const uint32_t id = static_cast<uint32_t>(r);
+        const float d = RowDist(query, id);
+        if (!(d >= lo && d < hi)) return;
+        if (heap.size() < k) {
+          heap.push_back({d, id});
+          std::push_heap(heap.begin(), heap.end(), FartherOnTop());
+        } else if (d < heap.front().dist) {
+          std::pop_heap(heap.begin(), heap.end(), FartherOnTop());
+          heap.back() = {d, id};
+          std::push_heap(heap.begin(), heap.end(), FartherOnTop());
+        }
+      });
+      return;
+    }
     for (const List& l : lists_) {
-      ScanList(l, query, k, allowed, allowed_limit, lo, hi, &buf, &heap);
+      ScanList(l, query, depth, allowed, allowed_limit, scan_lo, scan_hi,
+               floats, &buf, &heap);
     }
   };
   if (scan_all) {
@@ -249,23 +321,106 @@ std::vector<Neighbor> IvfIndex::Search(const float* query,
                         return cd[a] < cd[b] || (cd[a] == cd[b] && a < b);
                       });
     for (size_t p = 0; p < nprobe; ++p) {
-      ScanList(lists_[order[p]], query, k, allowed, allowed_limit, lo, hi, &buf,
-               &heap);
+      ScanList(lists_[order[p]], query, depth, allowed, allowed_limit, scan_lo,
+               scan_hi, floats, &buf, &heap);
     }
     if (!ranged && heap.size() < std::min(k, allowed_count)) {
       scan_everything();
     }
+  }
+  if (rerank && !ranged && !exact) {
+    for (Candidate& c : heap) {
+      const char* x = reinterpret_cast<const char*>(Row(c.id));
+      __builtin_prefetch(x);
+      __builtin_prefetch(x + 64);
+    }
+    for (Candidate& c : heap) c.dist = RowDist(query, c.id);
   }
   std::sort(heap.begin(), heap.end(),
             [](const Candidate& a, const Candidate& b) {
               return a.dist < b.dist || (a.dist == b.dist && a.id < b.id);
             });
   std::vector<Neighbor> out;
-  out.reserve(heap.size());
+  out.reserve(std::min(k, heap.size()));
   for (const Candidate& c : heap) {
+    if (out.size() >= k) break;
     out.push_back({c.id, metric_ip_ ? -c.dist : c.dist});
   }
   return out;
+}
+
+bool IvfIndex::has_floats() const {
+  if (!quantized_) return true;
+  return ext_.data != nullptr || (n_ > 0 && floats_.size() == n_ * dim_);
+}
+
+size_t IvfIndex::float_bytes() const {
+  size_t bytes = floats_.capacity() * sizeof(float);
+  for (const List& l : lists_) bytes += l.vectors.capacity() * sizeof(float);
+  return bytes;
+}
+
+absl::Status IvfIndex::AttachVectors(const ExternalVectors& v) {
+  if (v.n != n_ || v.dim != dim_ || (n_ > 0 && v.data == nullptr)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "vectors: expected ", n_, " rows of dim ", dim_, " (got ", v.n,
+        " rows of dim ", v.dim, v.data == nullptr ? ", no data" : "", ")"));
+  }
+  if (v.scale != nullptr && !metric_ip_) {
+    return absl::InvalidArgumentError(
+        "vectors.scale: only for IP/COSINE indexes (this one is L2)");
+  }
+  floats_ = std::vector<float>();
+  for (List& l : lists_) l.vectors = std::vector<float>();
+  ext_ = v;
+  ext_spilled_ = false;
+  return absl::OkStatus();
+}
+
+void IvfIndex::DetachVectors() {
+  if (ext_.data == nullptr) return;
+  auto scaled = [&](uint32_t id, float* out) {
+    const float* x = ext_.data + size_t{id} * dim_;
+    const float s = ext_.scale != nullptr ? ext_.scale[id] : 1.0f;
+    for (size_t i = 0; i < dim_; ++i) out[i] = ext_.scale ? x[i] * s : x[i];
+  };
+  if (quantized_) {
+    floats_.resize(n_ * dim_);
+    for (size_t r = 0; r < n_; ++r) {
+      scaled(static_cast<uint32_t>(r), floats_.data() + r * dim_);
+    }
+  } else {
+    for (List& l : lists_) {
+      l.vectors.resize(l.ids.size() * dim_);
+      for (size_t i = 0; i < l.ids.size(); ++i) {
+        scaled(l.ids[i], l.vectors.data() + i * dim_);
+      }
+    }
+  }
+  ext_ = ExternalVectors();
+  ext_spilled_ = false;
+}
+
+absl::Status IvfIndex::SpillVectors(const std::string& dir) {
+  if (!quantized_) {
+    return absl::FailedPreconditionError(
+        "SpillVectors: only IVF_SQ8 can keep its float32 vectors on disk "
+        "(IVF_FLAT scans them in its lists)");
+  }
+  if (dir.empty()) return absl::InvalidArgumentError("dir: empty");
+  if (ext_.data != nullptr || floats_.empty()) return absl::OkStatus();
+  auto rows = FloatRows::Spill(floats_.data(), n_, dim_, dir);
+  if (!rows.ok()) return rows.status();
+  ExternalVectors v;
+  v.data = (*rows)->data();
+  v.n = n_;
+  v.dim = dim_;
+  v.mapped = true;
+  v.owner = *std::move(rows);
+  floats_ = std::vector<float>();
+  ext_ = std::move(v);
+  ext_spilled_ = true;
+  return absl::OkStatus();
 }
 
 size_t IvfIndex::MemoryBytes() const {
@@ -275,7 +430,7 @@ size_t IvfIndex::MemoryBytes() const {
     bytes += l.ids.capacity() * sizeof(uint32_t) +
              l.vectors.capacity() * sizeof(float) + l.codes.capacity();
   }
-  return bytes;
+  return bytes + floats_.capacity() * sizeof(float);
 }
 
 absl::Status IvfIndex::Save(std::string* out) const {
@@ -292,12 +447,35 @@ absl::Status IvfIndex::Save(std::string* out) const {
   w.Put<uint64_t>(lists_.size());
   w.PutArray(centroids_.data(), centroids_.size());
   if (quantized_) sq_.Save(&w);
+  std::vector<float> row(dim_);
   for (const List& l : lists_) {
     w.PutVector(l.ids);
     if (quantized_) {
       w.PutArray(l.codes.data(), l.codes.size());
+    } else if (ext_.data != nullptr) {
+      // Attached: the list's rows, scaled as the index sees them.
+      for (uint32_t id : l.ids) {
+        const float* x = Row(id);
+        const float s = ext_.scale != nullptr ? ext_.scale[id] : 1.0f;
+        for (size_t i = 0; i < dim_; ++i) row[i] = x[i] * s;
+        w.PutArray(row.data(), dim_);
+      }
     } else {
       w.PutArray(l.vectors.data(), l.vectors.size());
+    }
+  }
+  if (quantized_ && n_ > 0 && has_floats()) {
+    // IVF_SQ8's float32 rows for re-ranking, in row order, after a marker
+    // byte (bytes written before re-ranking existed end with the lists).
+    w.Put<uint8_t>(1);
+    for (size_t r = 0; r < n_; ++r) {
+      const uint32_t id = static_cast<uint32_t>(r);
+      const float* x = Row(id);
+      if (ext_.scale != nullptr) {
+        for (size_t i = 0; i < dim_; ++i) row[i] = x[i] * ext_.scale[id];
+        x = row.data();
+      }
+      w.PutArray(x, dim_);
     }
   }
   cove::internal::FinishIndexHeader(header, out);
@@ -369,6 +547,20 @@ absl::StatusOr<std::unique_ptr<IvfIndex>> IvfIndex::Load(
     }
   }
   if (!r.ok() || total != n) return DataLoss("row count mismatch");
+  if (x.quantized_ && n > 0 && r.remaining() != 0) {
+    uint8_t has_floats = 0;
+    if (!r.Get(&has_floats) || has_floats != 1 ||
+        r.remaining() != n * p.dim * sizeof(float)) {
+      return DataLoss("bad float32 rows");
+    }
+    x.floats_.resize(static_cast<size_t>(n) * p.dim);
+    if (!r.GetArray(x.floats_.data(), x.floats_.size())) {
+      return DataLoss("truncated float32 rows");
+    }
+    for (float f : x.floats_) {
+      if (!std::isfinite(f)) return DataLoss("non-finite float32 row");
+    }
+  }
   if (r.remaining() != 0) return DataLoss("trailing bytes");
   x.n_ = static_cast<size_t>(n);
   return index;

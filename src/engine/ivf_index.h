@@ -20,8 +20,18 @@ namespace cove::engine {
 
 /// IVF_FLAT (IndexType::kIvfFlat: float32 vectors in the lists, exact scores)
 /// or IVF_SQ8 (IndexType::kIvfSq8: SQ8 codes in the lists, a quarter of the
-/// memory; scores are computed on the codes, so they are approximate, and no
-/// float32 copy is kept for re-ranking).
+/// memory). IVF_SQ8 scans the lists on the codes, keeps the best
+/// IndexSearchParams::rerank candidates (default max(kRerankPerK * k,
+/// kRerankMin)) and re-scores them on float32, so returned scores are exact.
+/// Its float32 rows (in row order) are its own copy after Build()/Add() (move
+/// them to a mapped file with SpillVectors()) or a segment's column
+/// (AttachVectors()); Save() writes the codes only, so an index restored by
+/// Load() has no floats until AttachVectors() and then returns code scores
+/// (approximate), as before re-ranking existed.
+///
+/// Attached vectors (AttachVectors) replace IVF_FLAT's list vectors too: the
+/// lists keep only row ids and a scan reads each row from the attached
+/// storage.
 ///
 /// Build() trains k-means (k-means++ seeding, 10 Lloyd iterations, on a
 /// sample of at most 256 vectors per list) with min(nlist, n) centroids and
@@ -36,14 +46,18 @@ namespace cove::engine {
 ///   allowed_count < size() * kExactFraction (5%),
 /// and whenever scanning nprobe lists finds fewer than min(k, allowed_count)
 /// rows (outside range search), so the filtered top-k is exact at low
-/// selectivity. Range search keeps the rows of the probed lists inside the
-/// range.
+/// selectivity (with floats, IVF_SQ8 then scores the allowed rows exactly
+/// on float32). Range search keeps the rows of the probed lists inside the
+/// range (IVF_SQ8 with floats scores them on float32).
 ///
 /// Thread safety: as VectorIndex (concurrent Search; Build/Add exclusive).
 class IvfIndex : public VectorIndex {
  public:
   static constexpr double kExactFraction = 0.05;
   static constexpr int kMaxNlist = 1 << 20;
+  /// IVF_SQ8 default re-rank depth: max(kRerankPerK * k, kRerankMin).
+  static constexpr size_t kRerankPerK = 3;
+  static constexpr size_t kRerankMin = 32;
 
   /// InvalidArgument naming the parameter (dim 0, nlist outside
   /// [1, 1048576], build_threads < 0, type not kIvfFlat/kIvfSq8).
@@ -66,6 +80,23 @@ class IvfIndex : public VectorIndex {
                                const IndexSearchParams& params) const override;
   size_t MemoryBytes() const override;
   absl::Status Save(std::string* out) const override;
+  absl::Status AttachVectors(const ExternalVectors& vectors) override;
+  const float* attached_vectors() const override {
+    return ext_spilled_ ? nullptr : ext_.data;
+  }
+
+  /// IVF_SQ8 only: moves the index's own float32 rows into a nameless file
+  /// in `dir`, memory-mapped (see FloatRows::Spill); re-ranking then reads
+  /// the candidates' pages. OK when there is nothing to move (attached or
+  /// spilled already, or no floats). FailedPrecondition for IVF_FLAT; the
+  /// errno of a failed create/write/map otherwise.
+  absl::Status SpillVectors(const std::string& dir);
+  /// IVF_SQ8: float32 rows are available for re-ranking.
+  bool has_floats() const;
+  /// Bytes of float32 rows the index holds in the heap (IVF_FLAT's lists or
+  /// IVF_SQ8's own copy) and in its spill file.
+  size_t float_bytes() const;
+  size_t spilled_bytes() const { return ext_spilled_ ? n_ * dim_ * 4 : 0; }
 
   /// Number of lists (min(nlist, rows given to Build); 0 before Build).
   size_t list_count() const { return lists_.size(); }
@@ -85,10 +116,21 @@ class IvfIndex : public VectorIndex {
   };
 
   void Append(const float* data, size_t n);
-  // Scans list `l` into the top-k heap.
+  // Scans list `l` into the top-k heap; `floats`: score rows on the float32
+  // rows (Row()) instead of what the list stores.
   void ScanList(const List& l, const float* query, size_t k,
                 const Bitset* allowed, size_t allowed_limit, float lo, float hi,
-                std::vector<float>* buf, std::vector<Candidate>* heap) const;
+                bool floats, std::vector<float>* buf,
+                std::vector<Candidate>* heap) const;
+  // The float32 row `id` (attached: without its scale) and the internal
+  // distance to it (scale applied).
+  const float* Row(uint32_t id) const {
+    return (ext_.data != nullptr ? ext_.data : floats_.data()) +
+           size_t{id} * dim_;
+  }
+  float RowDist(const float* query, uint32_t id) const;
+  // Takes attached vectors back into the index (scaled) and detaches.
+  void DetachVectors();
 
   IndexParams params_;
   size_t dim_;
@@ -98,6 +140,12 @@ class IvfIndex : public VectorIndex {
   std::vector<float> centroids_;
   std::vector<List> lists_;
   Sq8Quantizer sq_;
+  // IVF_SQ8: the float32 rows in row order, for re-ranking (empty when
+  // attached, spilled, or loaded without them).
+  std::vector<float> floats_;
+  // Attached (or spilled: ext_spilled_) vectors, or data == null.
+  ExternalVectors ext_;
+  bool ext_spilled_ = false;
 };
 
 }  // namespace cove::engine

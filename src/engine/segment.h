@@ -23,6 +23,7 @@
 #include "cove/types.h"
 #include "cove/value.h"
 #include "engine/bitset.h"
+#include "engine/float_rows.h"
 #include "engine/vector_index.h"
 
 namespace cove::engine {
@@ -45,13 +46,14 @@ struct SegmentOptions {
 };
 
 /// The storage of one segment: `capacity` rows of every column, of which a
-/// prefix is in use. Vector fields keep nulls in `columns`; their floats are
-/// in `vectors` (row-major) with the inverse norm of each row (for cosine
-/// scans over raw vectors).
+/// prefix is in use. Vector fields keep nulls in `columns` and the inverse
+/// norm of each row in `vectors` (for cosine over raw vectors); their floats
+/// are FloatRows that the segment's views name (SegmentView::vectors), so
+/// that a sealed segment's floats can move to a mapped file and be shared
+/// with its indexes without touching this object, which readers hold.
 struct SegmentData {
   struct Vectors {
     size_t dim = 0;
-    std::vector<float> data;      // capacity x dim
     std::vector<float> inv_norm;  // capacity; 0 for a zero vector
   };
 
@@ -63,17 +65,17 @@ struct SegmentData {
         vectors(dims.size()) {
     for (size_t f = 0; f < dims.size(); ++f) {
       vectors[f].dim = dims[f];
-      vectors[f].data.resize(capacity * dims[f]);
       vectors[f].inv_norm.resize(capacity);
     }
   }
 
-  /// Heap bytes of the storage (values counted by their inline size).
+  /// Heap bytes of the storage (values counted by their inline size; the
+  /// float rows are counted by their views).
   size_t MemoryBytes() const {
     size_t bytes =
         capacity * (columns.size() * sizeof(Value) + sizeof(uint16_t));
     for (const Vectors& v : vectors) {
-      bytes += (v.data.capacity() + v.inv_norm.capacity()) * sizeof(float);
+      bytes += v.inv_norm.capacity() * sizeof(float);
     }
     return bytes;
   }
@@ -89,6 +91,9 @@ struct SegmentView {
   int64_t id = 0;
   bool sealed = false;
   std::shared_ptr<const SegmentData> data;
+  /// Per vector field: the float32 rows (at least `rows` of them), in the
+  /// heap or in a mapped file; the segment's indexes read the same rows.
+  std::vector<std::shared_ptr<const FloatRows>> vectors;
   /// Visible rows: 0 .. rows-1 of `data`.
   size_t rows = 0;
   /// Tombstones (at least `rows` bits).
@@ -102,6 +107,15 @@ struct SegmentView {
 
   size_t live() const { return rows - num_deleted; }
 };
+
+/// Heap float rows of `capacity` rows for each of the dimensions `dims`.
+inline std::vector<std::shared_ptr<FloatRows>> NewVectorRows(
+    const std::vector<size_t>& dims, size_t capacity) {
+  std::vector<std::shared_ptr<FloatRows>> out;
+  for (size_t dim : dims)
+    out.push_back(std::make_shared<FloatRows>(capacity, dim));
+  return out;
+}
 
 /// The index settings of one vector field.
 struct FieldIndexState {

@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "engine/bitset.h"
 #include "engine/distance.h"
+#include "engine/float_rows.h"
 
 namespace cove::engine {
 
@@ -57,7 +58,8 @@ struct IndexSearchParams {
   size_t k = 10;
   // HNSW: size of the dynamic candidate list; 0 = max(k, 64)
   int ef = 0;
-  // HNSW_SQ: candidates re-ranked on float32; 0 = the index's default
+  // HNSW_SQ, IVF_SQ8: candidates re-ranked on float32; 0 = the index's
+  // default, max(3k, 32)
   int rerank = 0;
   // IVF: lists probed; 0 = min(nlist, 16)
   int nprobe = 0;
@@ -93,8 +95,21 @@ class VectorIndex {
   virtual std::vector<Neighbor> Search(
       const float* query, const IndexSearchParams& params) const = 0;
 
-  /// Bytes of memory held (vectors, codes, graph, lists).
+  /// Bytes of memory held (vectors, codes, graph, lists). Vectors attached
+  /// with AttachVectors() are not counted: their owner counts them.
   virtual size_t MemoryBytes() const = 0;
+
+  /// Makes the index read its float32 vectors from `vectors` (the same rows,
+  /// in the order they were given to Build()/Add(); COSINE segments pass the
+  /// raw rows with `scale` = 1/|x|) and frees its own copy, so that a
+  /// segment's column and its index hold the vectors once. The index keeps
+  /// `vectors.owner`. Save() still writes the vectors the index's format
+  /// holds; Add() copies them back into the index first. InvalidArgument when
+  /// the row count or the dimension differ, or for a `scale` with kL2.
+  virtual absl::Status AttachVectors(const ExternalVectors& vectors) = 0;
+  /// The attached rows (ExternalVectors::data) while the index reads them,
+  /// else null.
+  virtual const float* attached_vectors() const = 0;
 
   /// Serialized form (for sealed segments on disk) and its inverse.
   virtual absl::Status Save(std::string* out) const = 0;

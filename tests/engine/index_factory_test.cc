@@ -118,7 +118,8 @@ TEST_P(FactoryTest, RecallAgainstFlatOracle) {
                   static_cast<double>(truth.size());
       }
     }
-    // IVF_SQ8 ranks on approximate (quantized) scores.
+    // IVF_SQ8 picks its re-rank candidates on approximate (quantized)
+    // scores.
     double min_recall = type() == IndexType::kIvfSq8 ? 0.9 : 0.95;
     EXPECT_GE(recall / 50, min_recall);
   }
