@@ -6,26 +6,27 @@
 #      consumer project (examples/consumer) against the installed package;
 #   3. Python: a venv (Debian's python3, system site packages), the package
 #      pip-installed from python/ (reusing the Release build), then pytest;
-#   4. ASan+UBSan build: the C++ unit tests again;
-#   5. fuzz: a clang build of the libFuzzer targets in tests/fuzz (ASan+UBSan);
-#      each target replays its regression inputs, then fuzzes from its seed
-#      corpus for COVE_FUZZ_SECONDS (two targets at a time); each target
-#      counts as one test;
-#   6. TSan build: the concurrency tests (TSAN_TESTS below) under
-#      ThreadSanitizer.
+#   4. one clang build with ASan+UBSan (and libFuzzer's coverage
+#      instrumentation): the C++ unit tests again;
+#   5. fuzz: the libFuzzer targets in tests/fuzz from that same build; each
+#      replays its regression inputs, then fuzzes from its seed corpus for
+#      COVE_FUZZ_SECONDS (two targets at a time); each target counts as one
+#      test;
+#   6. TSan build (clang): the concurrency tests (TSAN_TESTS below, one
+#      executable) under ThreadSanitizer.
 # Ends with a summary line per stage and a total 'N passed, N failed' line.
 #
 # Environment:
 #   COVE_BUILD_DIR       build root (default build/)
 #   COVE_STAGES          stages to run, space or comma separated, out of
 #                        release (1 and 2), python, asan, fuzz, tsan
-#                        (default: release python asan); python needs a
-#                        release build
+#                        (default: all); python needs a release build
 #   COVE_SKIP_SANITIZE=1 skips the ASan+UBSan and TSan stages (4, 6)
 #   COVE_SKIP_FUZZ=1     skips the fuzz stage (5)
 #   COVE_FUZZ_SECONDS    fuzzing time per target (default 60)
-#   COVE_FUZZ_BUILD_DIR, COVE_TSAN_BUILD_DIR  the build directories of
-#                        stages 5 and 6 (default <build root>/fuzz, /tsan)
+#   COVE_SAN_BUILD_DIR, COVE_TSAN_BUILD_DIR  the build directories of
+#                        stages 4-5 and 6 (default <build root>/sanitize,
+#                        <build root>/tsan)
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${COVE_BUILD_DIR:-${root}/build}"
@@ -37,11 +38,7 @@ passed=0
 failed=0
 summary=()
 
-# fuzz and tsan are not in the default run yet: with them the whole run
-# takes about an hour on two cores, over the 40-minute CI budget (their
-# separate clang and TSan builds). Run them with
-# COVE_STAGES="fuzz tsan" ./scripts/test.sh.
-stages="${COVE_STAGES:-release python asan}"
+stages="${COVE_STAGES:-release python asan fuzz tsan}"
 # want <stage>: true when the stage is selected.
 want() {
   [[ " ${stages//,/ } " == *" $1 "* ]]
@@ -81,17 +78,12 @@ step() {
   return 1
 }
 
-# build_unit_tests <build dir>: builds only the unit-test executables (the
-# sanitizer stage needs nothing else).
-build_unit_tests() {
-  local dir="$1" targets
-  mapfile -t targets < <(ninja -C "${dir}" -t targets all |
-    sed -n 's/^\([a-z_]*_test\): phony$/\1/p' | grep -v -e '^cmake_' -e '^mock_example_test$')
-  if [[ "${#targets[@]}" -eq 0 ]]; then
-    echo "no unit-test targets in ${dir}" >&2
-    return 1
-  fi
-  cmake --build "${dir}" -j "${jobs}" --target "${targets[@]}"
+# unit_test_targets <build dir>: the unit-test executables (*_test targets,
+# but not the example that happens to be one).
+unit_test_targets() {
+  ninja -C "$1" -t targets all |
+    sed -n 's/^\([a-z_]*_test\): phony$/\1/p' |
+    grep -v -e '^cmake_' -e '^mock_example_test$'
 }
 
 # 1. Release build and tests.
@@ -153,21 +145,8 @@ if [[ -d "${rel}/_deps/milvus-proto" ]]; then
   proto_dir=(-DCOVE_MILVUS_PROTO_DIR="${rel}/_deps/milvus-proto")
 fi
 
-# 4. ASan + UBSan build of the unit tests.
-if [[ "${COVE_SKIP_SANITIZE:-0}" != "1" ]] && want asan; then
-  asan="${build}/asan"
-  if step "configure (ASan+UBSan)" cmake -S "${root}" -B "${asan}" -G Ninja \
-      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOVE_SANITIZE=ON \
-      -DCOVE_BUILD_TESTS=ON -DCOVE_BUILD_EXAMPLES=OFF "${proto_dir[@]}" &&
-    step "build (ASan+UBSan)" build_unit_tests "${asan}"; then
-    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-      run_ctest "ctest (ASan+UBSan)" "${asan}" -L unit -j "${jobs}"
-  fi
-fi
-
-# 5. Fuzzing: build the libFuzzer targets with clang, replay the regression
-# inputs, then fuzz each target for a bounded time, two at a time.
+# Fuzzing (stage 5 below): each libFuzzer target replays its regression
+# inputs, then fuzzes from its seed corpus for a bounded time, two at a time.
 # fuzz_target <binary> <work dir>: one target; its log is <work dir>/log.
 fuzz_target() {
   local bin="$1" work="$2" name
@@ -230,33 +209,62 @@ run_fuzzers() {
   summary+=("fuzz (libFuzzer, ${COVE_FUZZ_SECONDS:-60}s each): ${np} passed, ${nf} failed")
 }
 
-if [[ "${COVE_SKIP_FUZZ:-0}" != "1" ]] && want fuzz; then
-  fz="${COVE_FUZZ_BUILD_DIR:-${build}/fuzz}"
-  if step "configure (fuzz)" cmake -S "${root}" -B "${fz}" -G Ninja \
+# 4 and 5. One clang build with ASan+UBSan (and libFuzzer's coverage
+# instrumentation, -fsanitize=fuzzer-no-link) serves both the unit tests and
+# the fuzzers: -O1 with line tables only, which is what the reports need.
+want_asan=0
+want_fuzz=0
+if [[ "${COVE_SKIP_SANITIZE:-0}" != "1" ]] && want asan; then want_asan=1; fi
+if [[ "${COVE_SKIP_FUZZ:-0}" != "1" ]] && want fuzz; then want_fuzz=1; fi
+if [[ "${want_asan}" == 1 || "${want_fuzz}" == 1 ]]; then
+  san="${COVE_SAN_BUILD_DIR:-${build}/sanitize}"
+  san_targets=()
+  if step "configure (clang ASan+UBSan)" cmake -S "${root}" -B "${san}" -G Ninja \
       -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g" \
-      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DCOVE_BUILD_FUZZERS=ON \
-      -DCOVE_BUILD_TESTS=OFF -DCOVE_BUILD_EXAMPLES=OFF "${proto_dir[@]}" &&
-    step "build (fuzz)" cmake --build "${fz}" -j "${jobs}" --target cove_fuzzers; then
-    echo "== fuzz (at $((SECONDS / 60))m$((SECONDS % 60))s) =="
-    run_fuzzers "${fz}"
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
+      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
+      -DCOVE_BUILD_FUZZERS=ON -DCOVE_BUILD_TESTS=ON -DCOVE_BUILD_EXAMPLES=OFF \
+      "${proto_dir[@]}"; then
+    if [[ "${want_asan}" == 1 ]]; then
+      mapfile -t san_targets < <(unit_test_targets "${san}")
+    fi
+    if [[ "${want_fuzz}" == 1 ]]; then
+      san_targets+=(cove_fuzzers)
+    fi
+    if step "build (clang ASan+UBSan: ${#san_targets[@]} targets)" \
+        cmake --build "${san}" -j "${jobs}" --target "${san_targets[@]}"; then
+      if [[ "${want_asan}" == 1 ]]; then
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+          UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+          run_ctest "ctest (ASan+UBSan)" "${san}" -L unit -j "${jobs}"
+      fi
+      if [[ "${want_fuzz}" == 1 ]]; then
+        echo "== fuzz (at $((SECONDS / 60))m$((SECONDS % 60))s) =="
+        run_fuzzers "${san}"
+      fi
+    fi
   fi
 fi
 
 # 6. ThreadSanitizer: the tests that exercise threads (client concurrency,
-# async calls and iterators, background index builds and compactions on the
-# build pool, concurrent index searches). The server tests
-# are left out: gRPC's threads synchronize inside uninstrumented libraries.
-# TSAN_OPTIONS names a suppressions file for races inside uninstrumented
-# system libraries (see the file).
-TSAN_TESTS='^(ConcurrencyTest|AsyncTest|IteratorTest|SegmentsClientTest|SegmentTest)\.|ConcurrentSearches'
+# async calls and iterators, read sessions, background index builds and
+# compactions on the build pool, concurrent index searches), built into one
+# executable, tsan_test (tests/CMakeLists.txt), with clang at -O1. The server
+# tests are left out: gRPC's threads synchronize inside uninstrumented
+# libraries. TSAN_OPTIONS names a suppressions file for races inside
+# uninstrumented system libraries (see the file).
+TSAN_TESTS='^(ConcurrencyTest|AsyncTest|IteratorTest|SegmentsClientTest|SegmentTest|ReadSessionsTest)\.|ConcurrentSearches'
 if [[ "${COVE_SKIP_SANITIZE:-0}" != "1" ]] && want tsan; then
   tsan="${COVE_TSAN_BUILD_DIR:-${build}/tsan}"
   if step "configure (TSan)" cmake -S "${root}" -B "${tsan}" -G Ninja \
-      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOVE_TSAN=ON \
-      -DCOVE_BUILD_TESTS=ON -DCOVE_BUILD_EXAMPLES=OFF "${proto_dir[@]}" &&
-    step "build (TSan)" cmake --build "${tsan}" -j "${jobs}" \
-      --target client_test engine_test; then
+      -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
+      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
+      -DCOVE_TSAN=ON -DCOVE_BUILD_TESTS=ON -DCOVE_BUILD_EXAMPLES=OFF \
+      "${proto_dir[@]}" &&
+    step "build (TSan)" cmake --build "${tsan}" -j "${jobs}" --target tsan_test; then
     TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=${root}/tests/tsan/suppressions.txt" \
       run_ctest "ctest (TSan)" "${tsan}" -R "${TSAN_TESTS}" -j "${jobs}"
   fi
