@@ -3,6 +3,7 @@
 #include "cloud/autoscaler.h"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -12,6 +13,7 @@
 #include "cloud/agent_hub.h"
 #include "cloud/cloud_core.h"
 #include "cloud/util.h"
+#include "server/metrics.h"
 
 namespace cove::cloud {
 namespace {
@@ -201,6 +203,14 @@ absl::Status ValidateAutoscaling(const std::string& prefix,
         absl::StrCat(prefix, ".cool_down_seconds: expected 0..604800 (got ",
                      as.cool_down_seconds(), ")"));
   }
+  if (!std::isfinite(as.target_qps_per_replica()) ||
+      as.target_qps_per_replica() < 0 || as.target_qps_per_replica() > 1e9) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        prefix,
+        ".target_qps_per_replica: expected 0 (replicas not driven by load) "
+        "or a positive number of requests per second up to 1e9 (got ",
+        as.target_qps_per_replica(), ")"));
+  }
   for (int i = 0; i < as.schedules_size(); ++i) {
     const v1::AutoscalingSchedule& s = as.schedules(i);
     const std::string field = absl::StrCat(prefix, ".schedules[", i, "]");
@@ -234,6 +244,12 @@ double FillPercent(int64_t used, int64_t capacity) {
   return capacity <= 0 ? 0.0
                        : 100.0 * static_cast<double>(used) /
                              static_cast<double>(capacity);
+}
+
+bool QpsBelowScaleDown(const v1::Autoscaling& as, double qps, int replicas) {
+  const double target = as.target_qps_per_replica();
+  if (!(target > 0) || replicas < 1) return false;
+  return qps / replicas < target * kScaleDownQpsPercent / 100.0;
 }
 
 AutoscaleDecision DecideAutoscale(const v1::Autoscaling& as,
@@ -314,6 +330,51 @@ AutoscaleDecision DecideAutoscale(const v1::Autoscaling& as,
                      " (cool-down ", absl::FormatDuration(cool), ")");
   }
   if (cu == in.cu_size) reason.clear();
+  // Replicas driven by load (rules 5 and 6), after the size decision.
+  const double target = as.target_qps_per_replica();
+  if (target > 0 && in.qps.has_value() && in.replicas >= 1) {
+    const double qps = std::max(0.0, *in.qps);
+    const int min_r = as.min_replicas() > 0 ? as.min_replicas() : 1;
+    const int max_r = as.max_replicas() > 0 ? as.max_replicas() : kMaxReplicas;
+    // The replicas this load needs (a tiny slack so that an exact multiple
+    // of the target is not rounded up by floating-point error).
+    const double need_d = std::ceil(qps / target - 1e-9);
+    const int need =
+        need_d > kMaxReplicas ? kMaxReplicas + 1 : static_cast<int>(need_d);
+    const double per = qps / in.replicas;
+    const std::string qps_text =
+        absl::StrFormat("QPS %.2f over %d s = %.2f per replica at %d replicas",
+                        qps, kQpsWindowSeconds, per, in.replicas);
+    std::string qps_reason;
+    int want = replicas;
+    if (per > target) {
+      want = std::max(replicas, std::min(max_r, need));
+      // Cut to what the sizing rules allow at the chosen size.
+      while (want > replicas && !CheckClusterSize(cu, want).ok()) --want;
+      qps_reason = absl::StrCat(qps_text, " > target_qps_per_replica ", target);
+      if (std::min(max_r, need) > want || need > max_r) {
+        absl::StrAppend(&qps_reason, " (needs ",
+                        need > kMaxReplicas ? absl::StrCat("> ", kMaxReplicas)
+                                            : absl::StrCat(need),
+                        ", bounded to ", want, ")");
+      }
+    } else if (QpsBelowScaleDown(as, qps, in.replicas) &&
+               in.qps_below_since.has_value() &&
+               in.now - *in.qps_below_since >= cool) {
+      want = std::min(replicas, std::max(min_r, need));
+      qps_reason =
+          absl::StrCat(qps_text, " below ", kScaleDownQpsPercent,
+                       "% of target_qps_per_replica ", target, " for ",
+                       absl::FormatDuration(in.now - *in.qps_below_since),
+                       " (cool-down ", absl::FormatDuration(cool), ")");
+    }
+    if (want != replicas) {
+      replicas = want;
+      replica_reason = replica_reason.empty()
+                           ? qps_reason
+                           : absl::StrCat(replica_reason, "; ", qps_reason);
+    }
+  }
   if (replicas != in.replicas) {
     reason = reason.empty() ? replica_reason
                             : absl::StrCat(reason, "; ", replica_reason);
@@ -332,6 +393,44 @@ AutoscaleDecision DecideAutoscale(const v1::Autoscaling& as,
 
 // ---- CloudCore
 // ---------------------------------------------------------------
+
+std::optional<double> CloudCore::QpsLocked(const v1::Cluster& c, absl::Time now,
+                                           AutoscaleState& st) {
+  constexpr int kWindow = kQpsWindowSeconds;
+  if (agent_hub_->IsAgentEnvironmentLocked(c.environment())) {
+    // Agent mode: the requests of the agent's heartbeats (its clock), as
+    // GetClusterMetrics reports them.
+    const AgentHub::Usage* u = agent_hub_->UsageLocked(c.name());
+    if (u == nullptr || !u->running) return std::nullopt;
+    return static_cast<double>(AgentHub::RequestsInWindow(*u, kWindow, -1)) /
+           kWindow;
+  }
+  auto rt = runtimes_.find(c.name());
+  if (rt == runtimes_.end()) return std::nullopt;
+  const std::shared_ptr<server::ServerMetrics>& sm =
+      rt->second.server->metrics();
+  if (sm == nullptr) return std::nullopt;
+  const server::ServerMetrics::Snapshot snap = sm->Read();
+  int64_t total = 0;
+  for (const auto& k : snap.kinds) total += static_cast<int64_t>(k.requests());
+  if (st.metrics.lock() != sm || st.requests.empty() ||
+      total < st.requests.back().second || now < st.requests.back().first) {
+    // A new data plane (or a clock set back): start counting again. A data
+    // plane younger than the window counts every request it served.
+    st.metrics = sm;
+    st.requests.clear();
+    st.requests.emplace_back(now, snap.uptime_seconds <= kWindow ? 0 : total);
+  }
+  st.requests.emplace_back(now, total);
+  // The newest sample at or before the window's start (else the oldest):
+  // older ones are not needed any more.
+  const absl::Time start = now - absl::Seconds(kWindow);
+  while (st.requests.size() > 1 && st.requests[1].first <= start) {
+    st.requests.pop_front();
+  }
+  const int64_t base = st.requests.front().second;
+  return static_cast<double>(std::max<int64_t>(0, total - base)) / kWindow;
+}
 
 void CloudCore::AutoscaleLocked() {
   const absl::Time now = NowLocked();
@@ -355,14 +454,30 @@ void CloudCore::AutoscaleLocked() {
                          ? kDefaultScaleDownFillPercent
                          : as.scale_down_fill_percent();
     AutoscaleState& st = autoscale_[name];
-    if (st.cu_size != c.cu_size()) {  // a size change restarts the cool-down
+    if (st.cu_size != c.cu_size() || st.replicas != c.replicas()) {
+      // A change of size or replicas restarts the cool-downs.
       st.cu_size = c.cu_size();
+      st.replicas = c.replicas();
       st.below_since.reset();
+      st.qps_below_since.reset();
     }
     if (FillPercent(used, per_cu * c.cu_size()) < down) {
       if (!st.below_since.has_value()) st.below_since = now;
     } else {
       st.below_since.reset();
+    }
+    std::optional<double> qps;
+    if (as.target_qps_per_replica() > 0) {
+      qps = QpsLocked(c, now, st);
+      if (qps.has_value() && QpsBelowScaleDown(as, *qps, c.replicas())) {
+        if (!st.qps_below_since.has_value()) st.qps_below_since = now;
+      } else {
+        st.qps_below_since.reset();
+      }
+    } else {
+      st.requests.clear();
+      st.metrics.reset();
+      st.qps_below_since.reset();
     }
     AutoscaleInput in;
     in.cu_size = c.cu_size();
@@ -371,6 +486,8 @@ void CloudCore::AutoscaleLocked() {
     in.vectors_per_cu = per_cu;
     in.now = now;
     in.below_since = st.below_since;
+    in.qps = qps;
+    in.qps_below_since = st.qps_below_since;
     const AutoscaleDecision d = DecideAutoscale(as, in);
     if (!d.scale) continue;
     Call call;

@@ -17,8 +17,16 @@
 //      above the effective minimum: scale down to the smallest valid size
 //      >= the minimum at which the fill stays <= the scale-down threshold
 //      (and within the 80% guard);
-//   otherwise nothing. Every target also obeys the sizing rules (replicas >
-//   1 need >= 8 CU; CU x replicas <= 256).
+//   otherwise nothing. Then, with target_qps_per_replica > 0 and a measured
+//   QPS (requests per second over the last kQpsWindowSeconds):
+//   5. QPS / replicas > target: replicas up to ceil(QPS / target), at most
+//      max_replicas (0: 8);
+//   6. QPS / replicas < kScaleDownQpsPercent of the target for the whole
+//      cool-down (counted from the last change of size or replicas too):
+//      replicas down to max(min_replicas (0: 1), ceil(QPS / target)).
+//   Every target also obeys the sizing rules (replicas > 1 need >= 8 CU;
+//   CU x replicas <= 256): the size decision comes first, and the replicas
+//   from load are cut to what the sizing rules allow at that size.
 #ifndef COVE_SRC_CLOUD_AUTOSCALER_H_
 #define COVE_SRC_CLOUD_AUTOSCALER_H_
 
@@ -40,6 +48,13 @@ inline constexpr int kDefaultScaleUpFillPercent = 80;
 inline constexpr int kDefaultScaleDownFillPercent = 50;
 inline constexpr int kDefaultCoolDownSeconds = 600;
 inline constexpr int kDefaultScheduleMinutes = 60;
+/// The QPS that drives replicas is measured over this window (the default
+/// window of GetClusterMetrics).
+inline constexpr int kQpsWindowSeconds = 60;
+/// Replicas scale down when QPS / replicas stays below this percentage of
+/// target_qps_per_replica for the cool-down.
+inline constexpr int kScaleDownQpsPercent = 50;
+inline constexpr int kMaxReplicas = 8;
 
 /// The sizing rules of control_clusters.cc.
 bool IsValidCuSize(int cu_size);
@@ -71,8 +86,8 @@ bool ScheduleActive(const v1::AutoscalingSchedule& schedule, absl::Time now);
 
 /// InvalidArgument naming the field under `prefix` (e.g.
 /// "cluster.autoscaling") for bad settings: min/max CU sizes when enabled,
-/// replicas bounds, thresholds, cool-down, schedules (cron, time zone,
-/// min_cu_size, duration).
+/// replicas bounds, thresholds, cool-down, target_qps_per_replica, schedules
+/// (cron, time zone, min_cu_size, duration).
 absl::Status ValidateAutoscaling(const std::string& prefix,
                                  const v1::Autoscaling& as);
 
@@ -86,6 +101,13 @@ struct AutoscaleInput {
   /// Since when the fill has been below the scale-down threshold (counted
   /// from the last size change at the latest); nullopt: it is not.
   std::optional<absl::Time> below_since;
+  /// Requests per second over the last kQpsWindowSeconds; nullopt: not
+  /// measured (replicas are then not driven by load).
+  std::optional<double> qps;
+  /// Since when QPS / replicas has been below kScaleDownQpsPercent of the
+  /// target (counted from the last change of size or replicas at the
+  /// latest); nullopt: it is not.
+  std::optional<absl::Time> qps_below_since;
 };
 
 struct AutoscaleDecision {
@@ -98,6 +120,10 @@ struct AutoscaleDecision {
 /// The rule above. `as` must be enabled and valid.
 AutoscaleDecision DecideAutoscale(const v1::Autoscaling& as,
                                   const AutoscaleInput& in);
+
+/// True when QPS / replicas is below kScaleDownQpsPercent of the target
+/// (false when replicas are not driven by load).
+bool QpsBelowScaleDown(const v1::Autoscaling& as, double qps, int replicas);
 
 /// The fill level in percent (0 without capacity).
 double FillPercent(int64_t used, int64_t capacity);

@@ -13,6 +13,7 @@
 #ifndef COVE_SRC_CLOUD_CLOUD_CORE_H_
 #define COVE_SRC_CLOUD_CLOUD_CORE_H_
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -430,10 +431,25 @@ class CloudCore final : public v1::ControlPlane::Service {
   // Autoscaling and metrics (autoscaler.cc, cluster_metrics.cc).
   struct AutoscaleState {
     int cu_size = 0;                        // size when last seen
+    int replicas = 0;                       // replicas when last seen
     std::optional<absl::Time> below_since;  // fill below the down threshold
+    // QPS per replica below the scale-down fraction of the target.
+    std::optional<absl::Time> qps_below_since;
+    // Emulator data planes: (control-plane time, requests served) at each
+    // pass, for the QPS over kQpsWindowSeconds on the control plane's
+    // clock; `metrics` tells a restarted data plane (new counters).
+    std::weak_ptr<const server::ServerMetrics> metrics;
+    std::deque<std::pair<absl::Time, int64_t>> requests;
   };
   // One pass of the autoscaler over the RUNNING clusters.
   void AutoscaleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The requests per second of `c` over the last kQpsWindowSeconds: from
+  // the agent's heartbeats in agent mode, else from the data plane's
+  // request counters sampled into `st` at each pass on the control plane's
+  // clock (so that the manual clock drives it); nullopt: no data plane.
+  std::optional<double> QpsLocked(const v1::Cluster& c, absl::Time now,
+                                  AutoscaleState& st)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CountRpc(const char* method, absl::StatusCode code);
   // ---- backups and customer-managed keys (backups.cc, keys.cc) ----
   // A backup, delete or restore in flight (memory only: an emulator restart

@@ -3,6 +3,8 @@
 // cluster that fills up, scales up, empties and scales down after the
 // cool-down; a schedule in a non-UTC zone; GetClusterMetrics and the
 // Prometheus endpoints of a data plane and of the control plane.
+#include <cmath>
+
 #include "cloud/autoscaler.h"
 #include "cloud/cloud_fixture.h"
 #include "gmock/gmock.h"
@@ -156,6 +158,65 @@ TEST(DecideAutoscale, MinimumSchedulesAndReplicaBounds) {
   EXPECT_EQ(d.replicas, 2);
 }
 
+TEST(DecideAutoscale, ReplicasFollowTheQps) {
+  v1::Autoscaling as = Enabled(8, 8);
+  as.set_target_qps_per_replica(10);
+  as.set_max_replicas(4);
+  AutoscaleInput in;
+  in.vectors_per_cu = 100;
+  in.cu_size = 8;
+  in.now = Utc("2026-01-05T08:00:00Z");
+  in.qps = 10;  // exactly the target: nothing
+  EXPECT_FALSE(DecideAutoscale(as, in).scale);
+  in.qps.reset();  // not measured: nothing
+  EXPECT_FALSE(DecideAutoscale(as, in).scale);
+  in.qps = 25;
+  AutoscaleDecision d = DecideAutoscale(as, in);
+  ASSERT_TRUE(d.scale);
+  EXPECT_EQ(d.cu_size, 8);
+  EXPECT_EQ(d.replicas, 3);  // ceil(25 / 10)
+  EXPECT_THAT(d.reason, HasSubstr("> target_qps_per_replica 10"));
+  in.qps = 75;  // needs 8, bounded by max_replicas
+  d = DecideAutoscale(as, in);
+  ASSERT_TRUE(d.scale);
+  EXPECT_EQ(d.replicas, 4);
+  EXPECT_THAT(d.reason, HasSubstr("bounded to 4"));
+  // No bound: at most 8.
+  as.set_max_replicas(0);
+  in.qps = 1000;
+  EXPECT_EQ(DecideAutoscale(as, in).replicas, 8);
+  // Below 8 CU a cluster has one replica: load cannot add any.
+  v1::Autoscaling small = Enabled(1, 4);
+  small.set_target_qps_per_replica(10);
+  in.cu_size = 4;
+  EXPECT_FALSE(DecideAutoscale(small, in).scale);
+
+  // Down: below 50% of the target per replica, only after the cool-down.
+  as.set_max_replicas(4);
+  as.set_min_replicas(2);
+  as.set_cool_down_seconds(300);
+  in.cu_size = 8;
+  in.replicas = 4;
+  in.qps = 19;  // 4.75 per replica < 5
+  in.qps_below_since = in.now - absl::Seconds(299);
+  EXPECT_FALSE(DecideAutoscale(as, in).scale);
+  in.qps_below_since = in.now - absl::Seconds(300);
+  d = DecideAutoscale(as, in);
+  ASSERT_TRUE(d.scale);
+  EXPECT_EQ(d.replicas, 2);  // ceil(1.9)
+  EXPECT_THAT(d.reason, HasSubstr("below 50% of target_qps_per_replica 10"));
+  in.qps = 0;
+  EXPECT_EQ(DecideAutoscale(as, in).replicas, 2);  // min_replicas
+  in.qps = 21;  // 5.25 per replica: not below half the target
+  EXPECT_FALSE(DecideAutoscale(as, in).scale);
+  EXPECT_FALSE(QpsBelowScaleDown(as, 21, 4));
+  EXPECT_TRUE(QpsBelowScaleDown(as, 19, 4));
+  as.set_target_qps_per_replica(0);  // not driven by load
+  EXPECT_FALSE(QpsBelowScaleDown(as, 0, 4));
+  in.qps = 1000;
+  EXPECT_FALSE(DecideAutoscale(as, in).scale);
+}
+
 TEST(ValidateAutoscaling, NamesTheField) {
   v1::Autoscaling as = Enabled(4, 2);
   EXPECT_THAT(ValidateAutoscaling("a", as),
@@ -193,6 +254,16 @@ TEST(ValidateAutoscaling, NamesTheField) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("a.schedules[0].min_cu_size")));
   as.mutable_schedules(0)->set_min_cu_size(4);
+  EXPECT_OK(ValidateAutoscaling("a", as));
+  as.set_target_qps_per_replica(-1);
+  EXPECT_THAT(ValidateAutoscaling("a", as),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("a.target_qps_per_replica")));
+  as.set_target_qps_per_replica(std::nan(""));
+  EXPECT_THAT(ValidateAutoscaling("a", as),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("a.target_qps_per_replica")));
+  as.set_target_qps_per_replica(0.5);
   EXPECT_OK(ValidateAutoscaling("a", as));
 }
 
@@ -359,6 +430,99 @@ TEST_F(AutoscaleTest, ScheduleRaisesTheMinimumAtLocalTime) {
   ASSERT_OK_AND_ASSIGN(c, GetCluster(name));
   EXPECT_EQ(c.cu_size(), 1);
   EXPECT_EQ(ScaleOps(name).size(), 2u);
+}
+
+TEST_F(AutoscaleTest, ReplicasFollowTheQueryLoad) {
+  SetClock("2026-01-05T10:00:00Z");
+  const std::string name = project_ + "/clusters/qps1";
+  const std::string password = CreateRunning("qps1", 8);
+  ASSERT_FALSE(password.empty());
+  ASSERT_OK_AND_ASSIGN(v1::Cluster c, GetCluster(name));
+  ASSERT_EQ(c.replicas(), 1);
+  ASSERT_OK_AND_ASSIGN(Client data, DataClient(c.endpoint(), password));
+  ASSERT_OK(data.CreateCollection("docs", 2));
+  ASSERT_OK(data.Insert("docs", Rows(0, 5)).status());
+
+  v1::Autoscaling as = Enabled(8, 8);
+  as.set_min_replicas(1);
+  as.set_max_replicas(3);
+  as.set_target_qps_per_replica(1.0);
+  as.set_cool_down_seconds(300);
+  ASSERT_THAT(SetAutoscaling(name, as), IsOk());
+  Advance(absl::Seconds(1));
+  EXPECT_TRUE(ScaleOps(name).empty());  // a few requests: below 1 QPS
+
+  SearchRequest search;
+  search.collection_name = "docs";
+  search.vectors = {1, 1};
+  search.dim = 2;
+  search.limit = 2;
+  // 100 searches (and the few requests above) in the 60 s window: 1.7..2
+  // QPS at 1 replica > 1 per replica: 2 replicas.
+  for (int i = 0; i < 100; ++i) ASSERT_OK(data.Search(search).status());
+  Advance(absl::Seconds(1));  // the autoscaler starts a ScaleCluster
+  Advance(absl::Seconds(1));  // which completes after the transition delay
+  ASSERT_OK_AND_ASSIGN(c, GetCluster(name));
+  EXPECT_EQ(c.state(), v1::Cluster::RUNNING);
+  EXPECT_EQ(c.cu_size(), 8);
+  EXPECT_EQ(c.replicas(), 2);
+  std::vector<v1::Operation> ops = ScaleOps(name);
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_TRUE(ops[0].done());
+  EXPECT_EQ(ops[0].error_code(), 0) << ops[0].error_message();
+  std::vector<v1::AuditEvent> events =
+      Audit("organizations/acme", "action=clusters.autoscale");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].actor(), "system:autoscaler");
+  EXPECT_EQ(events[0].outcome(), v1::AuditEvent::SUCCEEDED);
+  EXPECT_THAT(events[0].message(), HasSubstr("8 CU x 1 -> 8 CU x 2"));
+  EXPECT_THAT(events[0].message(), HasSubstr("> target_qps_per_replica 1"));
+  EXPECT_THAT(events[0].message(), HasSubstr(ops[0].name()));
+
+  // 300 more searches: 5 QPS or more would need 5 replicas; max_replicas 3.
+  ASSERT_OK_AND_ASSIGN(c, GetCluster(name));
+  ASSERT_OK_AND_ASSIGN(data, DataClient(c.endpoint(), password));
+  for (int i = 0; i < 300; ++i) ASSERT_OK(data.Search(search).status());
+  Advance(absl::Seconds(1));
+  Advance(absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(c, GetCluster(name));
+  EXPECT_EQ(c.state(), v1::Cluster::RUNNING);
+  EXPECT_EQ(c.replicas(), 3);
+  ASSERT_EQ(ScaleOps(name).size(), 2u);
+  events = Audit("organizations/acme", "action=clusters.autoscale");
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_THAT(events[1].message(), HasSubstr("bounded to 3"));
+
+  // The load stops. Once the window has no requests the QPS is 0, but the
+  // replicas stay for the cool-down (300 s) ...
+  Advance(absl::Seconds(61));
+  Advance(absl::Seconds(200));
+  ASSERT_OK_AND_ASSIGN(c, GetCluster(name));
+  EXPECT_EQ(c.replicas(), 3);
+  EXPECT_EQ(ScaleOps(name).size(), 2u);
+  // ... and then go down to min_replicas.
+  Advance(absl::Seconds(100));
+  Advance(absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(c, GetCluster(name));
+  EXPECT_EQ(c.state(), v1::Cluster::RUNNING);
+  EXPECT_EQ(c.replicas(), 1);
+  EXPECT_EQ(c.cu_size(), 8);
+  ASSERT_EQ(ScaleOps(name).size(), 3u);
+  events = Audit("organizations/acme", "action=clusters.autoscale");
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_THAT(events[2].message(), HasSubstr("8 CU x 3 -> 8 CU x 1"));
+  EXPECT_THAT(events[2].message(),
+              HasSubstr("below 50% of target_qps_per_replica 1"));
+  // Stable without load.
+  Advance(absl::Minutes(30));
+  EXPECT_EQ(ScaleOps(name).size(), 3u);
+
+  // Bad targets are refused, naming the field.
+  as.set_target_qps_per_replica(-2);
+  EXPECT_THAT(
+      SetAutoscaling(name, as),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("cluster.autoscaling.target_qps_per_replica")));
 }
 
 TEST_F(AutoscaleTest, InvalidSettingsAreRefused) {
