@@ -188,17 +188,23 @@ struct AutoscalingSchedule {
 };
 
 /// Automatic scaling between min_cu_size and max_cu_size driven by the fill
-/// level (see docs/control-plane.md#autoscaling); 0 means the default.
+/// level, and of the replicas driven by the query load (see
+/// docs/control-plane.md#autoscaling); 0 means the default.
 struct Autoscaling {
   bool enabled = false;
   int32_t min_cu_size = 0;
   int32_t max_cu_size = 0;
-  int32_t min_replicas = 0;             ///< 0: no bound
-  int32_t max_replicas = 0;             ///< 0: no bound
+  int32_t min_replicas = 0;             ///< 0: no bound (1 with a QPS target)
+  int32_t max_replicas = 0;             ///< 0: no bound (8 with a QPS target)
   int32_t scale_up_fill_percent = 0;    ///< 0: 80
   int32_t scale_down_fill_percent = 0;  ///< 0: 50
   int32_t cool_down_seconds = 0;        ///< 0: 600
   std::vector<AutoscalingSchedule> schedules;
+  /// Requests per second one replica should serve: above it (QPS over the
+  /// last 60 s / replicas) replicas scale up to ceil(QPS / target), below
+  /// half of it for the cool-down they scale down. 0: replicas are not
+  /// driven by load.
+  double target_qps_per_replica = 0;
 };
 
 enum class ClusterState {

@@ -233,7 +233,11 @@ class AutoscalingSchedule:
 class Autoscaling:
     """Automatic scaling of a cluster between two sizes, driven by the fill
     level: up at ``scale_up_fill_percent`` (0: 80), down after
-    ``cool_down_seconds`` (0: 600) below ``scale_down_fill_percent`` (0: 50)."""
+    ``cool_down_seconds`` (0: 600) below ``scale_down_fill_percent`` (0: 50).
+    With ``target_qps_per_replica`` > 0 the replicas follow the query load:
+    up to ``ceil(QPS / target)`` (at most ``max_replicas``) when the QPS over
+    the last 60 s per replica is above the target, down after the cool-down
+    below half of it (at least ``min_replicas``)."""
     enabled: bool = False
     min_cu_size: int = 0
     max_cu_size: int = 0
@@ -243,6 +247,7 @@ class Autoscaling:
     scale_down_fill_percent: int = 0
     cool_down_seconds: int = 0
     schedules: List[AutoscalingSchedule] = field(default_factory=list)
+    target_qps_per_replica: float = 0.0
 
 
 @dataclass

@@ -1539,7 +1539,9 @@ void BindControl(py::module_& m) {
       .def_readwrite("scale_down_fill_percent",
                      &ctl::Autoscaling::scale_down_fill_percent)
       .def_readwrite("cool_down_seconds", &ctl::Autoscaling::cool_down_seconds)
-      .def_readwrite("schedules", &ctl::Autoscaling::schedules);
+      .def_readwrite("schedules", &ctl::Autoscaling::schedules)
+      .def_readwrite("target_qps_per_replica",
+                     &ctl::Autoscaling::target_qps_per_replica);
   py::class_<ctl::RequestKindMetrics>(m, "RequestKindMetrics")
       .def(py::init<>())
       .def_readwrite("kind", &ctl::RequestKindMetrics::kind)

@@ -48,6 +48,7 @@ struct AutoscalingFlags {
   int min_replicas = 0, max_replicas = 0;
   int up_at = 0, down_below = 0;
   std::string cooldown;
+  double target_qps = 0;
   std::vector<std::string> schedules;
   bool clear_schedules = false;
   std::vector<CLI::Option*> options;  // every flag above
@@ -83,8 +84,13 @@ void AddAutoscalingFlags(CLI::App* cmd, AutoscalingFlags& f, bool update) {
                               "scale down when the fill stays below PERCENT "
                               "(below --scale-up-at; 0: 50)"));
   o.push_back(cmd->add_option("--cooldown", f.cooldown,
-                              "how long the fill must stay low before "
-                              "scaling down: 10m, 1h, ... (0: 10m)"));
+                              "how long the fill (or the QPS per replica) "
+                              "must stay low before scaling down: 10m, 1h, "
+                              "... (0: 10m)"));
+  o.push_back(cmd->add_option(
+      "--autoscaling-target-qps-per-replica", f.target_qps,
+      "requests per second one replica should serve: the replicas follow "
+      "the query load (0: they do not)"));
   o.push_back(cmd->add_option(
       "--schedule", f.schedules,
       update ? "'CRON|ZONE|MIN_CU[|MINUTES]': raise the minimum at set times, "
@@ -153,6 +159,7 @@ absl::Status ApplyAutoscalingFlags(const AutoscalingFlags& f,
     }
     a.cool_down_seconds = static_cast<int32_t>(d->count() / 1000);
   }
+  if (given(o[8])) a.target_qps_per_replica = f.target_qps;
   if (f.clear_schedules) {
     if (!f.schedules.empty()) {
       return absl::InvalidArgumentError(

@@ -278,6 +278,7 @@ Json ToJson(const control::Autoscaling& v) {
   a["scale_up_fill_percent"] = v.scale_up_fill_percent;
   a["scale_down_fill_percent"] = v.scale_down_fill_percent;
   a["cool_down_seconds"] = v.cool_down_seconds;
+  a["target_qps_per_replica"] = v.target_qps_per_replica;
   a["schedules"] = Json::array();
   for (const control::AutoscalingSchedule& s : v.schedules) {
     Json e;

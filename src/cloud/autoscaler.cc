@@ -342,9 +342,9 @@ AutoscaleDecision DecideAutoscale(const v1::Autoscaling& as,
     const int need =
         need_d > kMaxReplicas ? kMaxReplicas + 1 : static_cast<int>(need_d);
     const double per = qps / in.replicas;
-    const std::string qps_text =
-        absl::StrFormat("QPS %.2f over %d s = %.2f per replica at %d replicas",
-                        qps, kQpsWindowSeconds, per, in.replicas);
+    const std::string qps_text = absl::StrFormat(
+        "QPS %.2f over %d s = %.2f per replica at %d replica%s", qps,
+        kQpsWindowSeconds, per, in.replicas, in.replicas == 1 ? "" : "s");
     std::string qps_reason;
     int want = replicas;
     if (per > target) {

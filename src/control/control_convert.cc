@@ -248,6 +248,7 @@ pb::Autoscaling ToProto(const control::Autoscaling& v) {
   p.set_scale_up_fill_percent(v.scale_up_fill_percent);
   p.set_scale_down_fill_percent(v.scale_down_fill_percent);
   p.set_cool_down_seconds(v.cool_down_seconds);
+  p.set_target_qps_per_replica(v.target_qps_per_replica);
   for (const control::AutoscalingSchedule& s : v.schedules) {
     pb::AutoscalingSchedule* ps = p.add_schedules();
     ps->set_cron(s.cron);
@@ -268,6 +269,7 @@ control::Autoscaling FromProto(const pb::Autoscaling& p) {
   v.scale_up_fill_percent = p.scale_up_fill_percent();
   v.scale_down_fill_percent = p.scale_down_fill_percent();
   v.cool_down_seconds = p.cool_down_seconds();
+  v.target_qps_per_replica = p.target_qps_per_replica();
   for (const pb::AutoscalingSchedule& ps : p.schedules()) {
     v.schedules.push_back(
         {ps.cron(), ps.time_zone(), ps.min_cu_size(), ps.duration_minutes()});

@@ -283,10 +283,12 @@ json 'assert d["display_name"] == "Production" and d["labels"] == {"env": "prod"
 run 0 -o json clusters update prod --autoscaling on --autoscaling-min-cu 1 \
   --autoscaling-max-cu 4 --autoscaling-min-replicas 1 --autoscaling-max-replicas 2 \
   --scale-up-at 75 --scale-down-below 40 --cooldown 15m \
+  --autoscaling-target-qps-per-replica 2.5 \
   --schedule '0 9 * * 1-5|Europe/Paris|1|600' --schedule '30 18 * * 5||1'
 autoscaling='{"enabled": True, "min_cu_size": 1, "max_cu_size": 4,
   "min_replicas": 1, "max_replicas": 2, "scale_up_fill_percent": 75,
-  "scale_down_fill_percent": 40, "cool_down_seconds": 900, "schedules": [
+  "scale_down_fill_percent": 40, "cool_down_seconds": 900,
+  "target_qps_per_replica": 2.5, "schedules": [
   {"cron": "0 9 * * 1-5", "time_zone": "Europe/Paris", "min_cu_size": 1, "duration_minutes": 600},
   {"cron": "30 18 * * 5", "time_zone": "", "min_cu_size": 1, "duration_minutes": 0}]}'
 json 'assert d["autoscaling"] == '"${autoscaling}"', d["autoscaling"]'
@@ -318,6 +320,9 @@ run 2 clusters update prod --cooldown soon
 err_has "--cooldown"
 run 2 clusters update prod --autoscaling-max-replicas 9
 err_has "cluster.autoscaling.min_replicas/max_replicas"
+run 2 clusters update prod --autoscaling-target-qps-per-replica -1
+err_has "cluster.autoscaling.target_qps_per_replica"
+one_error_line
 run 2 clusters create auto --environment aws --autoscaling on \
   --autoscaling-min-cu 4 --autoscaling-max-cu 2
 err_has "cluster.autoscaling.min_cu_size/max_cu_size"

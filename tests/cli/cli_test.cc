@@ -343,16 +343,18 @@ TEST(Output, AutoscalingAndMetrics) {
   c.autoscaling.min_cu_size = 1;
   c.autoscaling.max_cu_size = 8;
   c.autoscaling.cool_down_seconds = 300;
+  c.autoscaling.target_qps_per_replica = 2.5;
   c.autoscaling.schedules.push_back({"0 9 * * 1-5", "Europe/Paris", 8, 600});
   Json a = ToJson(c)["autoscaling"];
   std::vector<std::string> keys;
   for (auto it = a.begin(); it != a.end(); ++it) keys.push_back(it.key());
-  EXPECT_EQ(keys,
-            (std::vector<std::string>{
-                "enabled", "min_cu_size", "max_cu_size", "min_replicas",
-                "max_replicas", "scale_up_fill_percent",
-                "scale_down_fill_percent", "cool_down_seconds", "schedules"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{
+                      "enabled", "min_cu_size", "max_cu_size", "min_replicas",
+                      "max_replicas", "scale_up_fill_percent",
+                      "scale_down_fill_percent", "cool_down_seconds",
+                      "target_qps_per_replica", "schedules"}));
   EXPECT_EQ(a["cool_down_seconds"], 300);
+  EXPECT_EQ(a["target_qps_per_replica"], 2.5);
   EXPECT_EQ(a["schedules"][0]["time_zone"], "Europe/Paris");
   EXPECT_EQ(a["schedules"][0]["duration_minutes"], 600);
   std::ostringstream details;

@@ -51,6 +51,11 @@ void Fill(Message* m, int seed, int depth = 0) {
           f->is_repeated() ? r->AddInt64(m, f, 1000 + v + k)
                            : r->SetInt64(m, f, 1000 + v + k);
           break;
+        case FieldDescriptor::CPPTYPE_DOUBLE:
+          // Not an integer: a conversion through an int would show.
+          f->is_repeated() ? r->AddDouble(m, f, 0.5 + v + k)
+                           : r->SetDouble(m, f, 0.5 + v + k);
+          break;
         case FieldDescriptor::CPPTYPE_BOOL:
           f->is_repeated() ? r->AddBool(m, f, true) : r->SetBool(m, f, true);
           break;

@@ -304,7 +304,8 @@ def test_autoscaling_settings_metrics_and_a_scale_up(admin, foundation):
                                             min_cu_size=2, duration_minutes=90)
         cluster.autoscaling = cove.Autoscaling(
             enabled=True, min_cu_size=1, max_cu_size=4, scale_up_fill_percent=80,
-            scale_down_fill_percent=40, cool_down_seconds=300, schedules=[schedule])
+            scale_down_fill_percent=40, cool_down_seconds=300, schedules=[schedule],
+            target_qps_per_replica=2.5)
         updated = admin.update_cluster(cluster, ["autoscaling"])
         assert updated.autoscaling == cluster.autoscaling
         assert admin.get_cluster(cluster.name).autoscaling.schedules == [schedule]
