@@ -417,6 +417,54 @@ TEST_F(AgentOpsTest, MetricsAndAutoscalingFromHeartbeats) {
   EXPECT_EQ(agent_->clusters()[0].capacity_vectors, 20);
 }
 
+TEST_F(AgentOpsTest, ReplicasFollowTheQpsOfTheHeartbeats) {
+  StartAgent();
+  v1::CreateClusterRequest req = ClusterRequest("busy");
+  req.mutable_cluster()->set_cu_size(8);
+  v1::Autoscaling* as = req.mutable_cluster()->mutable_autoscaling();
+  as->set_enabled(true);
+  as->set_min_cu_size(8);
+  as->set_max_cu_size(8);
+  as->set_max_replicas(2);
+  as->set_target_qps_per_replica(1.0);
+  v1::Operation op = Run(Create(req));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string cluster = op.cluster().name();
+  ASSERT_OK_AND_ASSIGN(Client data, DataClient(op.cluster().endpoint(),
+                                               op.cluster().admin_password()));
+  ASSERT_OK(data.CreateCollection("docs", 2));
+  ASSERT_OK(data.Insert("docs", Rows(0, 3)).status());
+  SearchRequest search;
+  search.collection_name = "docs";
+  search.vectors = {3.0f, 1.0f};
+  search.dim = 2;
+  search.limit = 2;
+  // 100 searches in the 60 s window of the agent's clock: at least 1.7 QPS
+  // at one replica, above the target of 1: 2 replicas (the maximum).
+  for (int i = 0; i < 100; ++i) ASSERT_OK(data.Search(search).status());
+  ASSERT_OK_AND_ASSIGN(v1::Cluster c, GetCluster(cluster));
+  for (int i = 0;
+       i < 200 && (c.replicas() != 2 || c.state() != v1::Cluster::RUNNING);
+       ++i) {
+    Advance(absl::Seconds(1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_OK_AND_ASSIGN(c, GetCluster(cluster));
+  }
+  EXPECT_EQ(c.replicas(), 2);
+  EXPECT_EQ(c.cu_size(), 8);
+  EXPECT_EQ(c.state(), v1::Cluster::RUNNING);
+  int autoscaled = 0;
+  for (const auto& e : Audit("organizations/acme")) {
+    if (e.action() == "clusters.autoscale") {
+      ++autoscaled;
+      EXPECT_EQ(e.actor(), "system:autoscaler");
+      EXPECT_THAT(e.message(), HasSubstr("8 CU x 1 -> 8 CU x 2"));
+      EXPECT_THAT(e.message(), HasSubstr("> target_qps_per_replica 1"));
+    }
+  }
+  EXPECT_EQ(autoscaled, 1);
+}
+
 TEST_F(AgentOpsTest, HungAgentIsDetectedAfterTheHeartbeatTimeout) {
   StartAgent();
   v1::Operation op = Run(Create(ClusterRequest("alpha")));
