@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Command 2 of the README: installs what is missing, builds everything and
 # runs every test:
-#   1. Release build: all C++ tests and examples through ctest;
+#   1. Release build: the examples, the CLI scenario and the Node interop
+#      test through ctest (the C++ unit tests run in stage 4; here only
+#      when stage 4 is not selected);
 #   2. install into a staging prefix, then configure and build the example
 #      consumer project (examples/consumer) against the installed package;
 #   3. Python: a venv (Debian's python3, system site packages), the package
 #      pip-installed from python/ (reusing the Release build), then pytest;
 #   4. one clang build with ASan+UBSan (and libFuzzer's coverage
-#      instrumentation): the C++ unit tests again;
+#      instrumentation): the C++ unit tests;
 #   5. fuzz: the libFuzzer targets in tests/fuzz from that same build; each
 #      replays its regression inputs, then fuzzes from its seed corpus for
 #      COVE_FUZZ_SECONDS (two targets at a time); each target counts as one
@@ -43,6 +45,15 @@ stages="${COVE_STAGES:-release python asan fuzz tsan}"
 want() {
   [[ " ${stages//,/ } " == *" $1 "* ]]
 }
+
+want_asan=0
+want_fuzz=0
+if [[ "${COVE_SKIP_SANITIZE:-0}" != "1" ]] && want asan; then want_asan=1; fi
+if [[ "${COVE_SKIP_FUZZ:-0}" != "1" ]] && want fuzz; then want_fuzz=1; fi
+# The unit tests run once: in the ASan+UBSan build (stage 4), or in the
+# Release build when that stage is not selected.
+release_unit_tests=ON
+if [[ "${want_asan}" == 1 ]]; then release_unit_tests=OFF; fi
 
 # run_ctest <label> <build dir> [ctest args...]: runs ctest, counts results.
 run_ctest() {
@@ -89,7 +100,8 @@ unit_test_targets() {
 # 1. Release build and tests.
 rel="${build}/release"
 if want release && step "configure (Release)" cmake -S "${root}" -B "${rel}" -G Ninja \
-    -DCMAKE_BUILD_TYPE=Release -DCOVE_BUILD_TESTS=ON -DCOVE_BUILD_EXAMPLES=ON \
+    -DCMAKE_BUILD_TYPE=Release -DCOVE_BUILD_TESTS=ON \
+    -DCOVE_BUILD_UNIT_TESTS="${release_unit_tests}" -DCOVE_BUILD_EXAMPLES=ON \
     -DCOVE_BUILD_PYTHON=ON -DPython_EXECUTABLE=/usr/bin/python3 \
     -DCMAKE_INSTALL_PREFIX="${build}/install" &&
   step "build (Release)" cmake --build "${rel}" -j "${jobs}"; then
@@ -212,10 +224,6 @@ run_fuzzers() {
 # 4 and 5. One clang build with ASan+UBSan (and libFuzzer's coverage
 # instrumentation, -fsanitize=fuzzer-no-link) serves both the unit tests and
 # the fuzzers: -O1 with line tables only, which is what the reports need.
-want_asan=0
-want_fuzz=0
-if [[ "${COVE_SKIP_SANITIZE:-0}" != "1" ]] && want asan; then want_asan=1; fi
-if [[ "${COVE_SKIP_FUZZ:-0}" != "1" ]] && want fuzz; then want_fuzz=1; fi
 if [[ "${want_asan}" == 1 || "${want_fuzz}" == 1 ]]; then
   san="${COVE_SAN_BUILD_DIR:-${build}/sanitize}"
   san_targets=()
