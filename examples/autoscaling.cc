@@ -26,30 +26,14 @@
 #include <vector>
 
 #include "cove/cove.h"
+#include "example_support.h"
 
 namespace {
 
-// Prints the failure and exits.
-void Check(const absl::Status& status, const std::string& step) {
-  if (status.ok()) return;
-  std::cerr << "FAILED " << step << ": " << status << std::endl;
-  std::exit(1);
-}
-
-template <typename T>
-T Must(absl::StatusOr<T> result, const std::string& step) {
-  Check(result.status(), step);
-  return *std::move(result);
-}
-
-// Exits when `ok` is false: the example checks what it shows.
-void Expect(bool ok, const std::string& what) {
-  if (ok) return;
-  std::cerr << "FAILED: " << what << std::endl;
-  std::exit(1);
-}
-
-void Step(const std::string& text) { std::cout << "==> " << text << std::endl; }
+using example::Check;
+using example::Expect;
+using example::Must;
+using example::Step;
 
 void Show(const cove::control::Cluster& c) {
   std::cout << "    " << c.name << ": " << cove::control::ToString(c.state)
@@ -121,67 +105,18 @@ void ShowAutoscaleEvents(cove::ControlClient& cc, const std::string& org,
 }  // namespace
 
 int main(int argc, char** argv) {
-  cove::ControlOptions options;
-  std::string bucket;
-  std::string org_id = "acme";
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::cerr << arg << ": expected a value" << std::endl;
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (arg == "--endpoint") {
-      options.endpoint = value();
-    } else if (arg == "--api-key") {
-      options.api_key = value();
-    } else if (arg == "--ca-file") {
-      options.ca_cert_file = value();
-    } else if (arg == "--bucket") {
-      bucket = value();
-    } else if (arg == "--org") {
-      org_id = value();
-    } else {
-      std::cerr << "usage: autoscaling --endpoint URL --api-key ADMIN_KEY "
-                   "[--ca-file F] [--bucket DIR] [--org ID]"
-                << std::endl;
-      return 2;
-    }
-  }
-  options = cove::ApplyControlEnvironment(options);
-  if (bucket.empty()) {
-    bucket = (std::filesystem::temp_directory_path() /
-              ("cove-example-bucket-" + std::to_string(::getpid())))
-                 .string();
-  }
+  const example::Args args = example::ParseArgs(argc, argv, "autoscaling");
+  const std::string& bucket = args.bucket;
   cove::ControlClient cc =
-      Must(cove::ControlClient::Connect(options), "connect");
+      Must(cove::ControlClient::Connect(args.options), "connect");
   cove::EmulatorClient emulator = cc.emulator();
 
   Step("organization, project and cross-account environment");
-  cove::control::CreateOrganizationRequest org_req;
-  org_req.organization_id = org_id;
-  cove::control::Organization org =
-      Must(cc.CreateOrganization(org_req), "create organization");
-  cove::control::CreateProjectRequest project_req;
-  project_req.parent = org.name;
-  project_req.project_id = "search";
-  cove::control::Project project =
-      Must(cc.CreateProject(project_req), "create project");
-  cove::control::CreateEnvironmentRequest env_req;
-  env_req.parent = project.name;
-  env_req.environment_id = "aws";
-  env_req.environment.mode = cove::control::EnvironmentMode::kCrossAccount;
-  env_req.environment.cloud_account_id = "123456789012";
-  env_req.environment.region = "us-east-1";
-  env_req.environment.vpc_id = "vpc-0123abcd";
-  env_req.environment.bucket = bucket;
-  env_req.environment.role_arn = "arn:aws:iam::123456789012:role/cove-byoc";
-  env_req.environment.external_id = org.external_id;
-  cove::control::Environment env =
-      Must(cc.CreateEnvironment(env_req), "create environment");
+  const example::Landing landing =
+      example::CreateCrossAccountLanding(cc, args, "search");
+  const cove::control::Organization& org = landing.org;
+  const cove::control::Project& project = landing.project;
+  const cove::control::Environment& env = landing.env;
 
   Step("create cluster 'events' at 1 CU");
   cove::control::CreateClusterRequest cluster_req;

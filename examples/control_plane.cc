@@ -17,23 +17,14 @@
 #include <vector>
 
 #include "cove/cove.h"
+#include "example_support.h"
 
 namespace {
 
-// Prints the failure and exits.
-void Check(const absl::Status& status, const std::string& step) {
-  if (status.ok()) return;
-  std::cerr << "FAILED " << step << ": " << status << std::endl;
-  std::exit(1);
-}
-
-template <typename T>
-T Must(absl::StatusOr<T> result, const std::string& step) {
-  Check(result.status(), step);
-  return *std::move(result);
-}
-
-void Step(const std::string& text) { std::cout << "==> " << text << std::endl; }
+using example::Check;
+using example::DataClient;
+using example::Must;
+using example::Step;
 
 void Show(const cove::control::Cluster& c) {
   std::cout << "    " << c.name << ": " << cove::control::ToString(c.state)
@@ -41,16 +32,6 @@ void Show(const cove::control::Cluster& c) {
             << " replica(s), capacity " << c.capacity_vectors << " vectors"
             << (c.endpoint.empty() ? "" : ", endpoint " + c.endpoint)
             << std::endl;
-}
-
-absl::StatusOr<cove::Client> DataClient(const cove::control::Cluster& c,
-                                        const std::string& password) {
-  cove::ClientOptions options;
-  options.remote.user = c.admin_user.empty() ? "root" : c.admin_user;
-  options.remote.password = password;
-  options.remote.max_attempts = 2;
-  options.remote.timeout = std::chrono::seconds(10);
-  return cove::Client::Open(c.endpoint, options);
 }
 
 absl::StatusOr<int64_t> CountRows(cove::Client& client) {
@@ -65,43 +46,11 @@ absl::StatusOr<int64_t> CountRows(cove::Client& client) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  cove::ControlOptions options;
-  std::string bucket;
-  std::string org_id = "acme";
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::cerr << arg << ": expected a value" << std::endl;
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (arg == "--endpoint") {
-      options.endpoint = value();
-    } else if (arg == "--api-key") {
-      options.api_key = value();
-    } else if (arg == "--ca-file") {
-      options.ca_cert_file = value();
-    } else if (arg == "--bucket") {
-      bucket = value();
-    } else if (arg == "--org") {
-      org_id = value();
-    } else {
-      std::cerr << "usage: control_plane --endpoint URL --api-key KEY "
-                   "[--ca-file F] [--bucket DIR] [--org ID]"
-                << std::endl;
-      return 2;
-    }
-  }
-  options = cove::ApplyControlEnvironment(options);
-  if (bucket.empty()) {
-    bucket = (std::filesystem::temp_directory_path() /
-              ("cove-example-bucket-" + std::to_string(::getpid())))
-                 .string();
-  }
+  const example::Args args = example::ParseArgs(argc, argv, "control_plane");
+  const std::string& bucket = args.bucket;
+  const std::string& org_id = args.org_id;
   cove::ControlClient cc =
-      Must(cove::ControlClient::Connect(options), "connect");
+      Must(cove::ControlClient::Connect(args.options), "connect");
 
   Step("create organization " + org_id);
   cove::control::CreateOrganizationRequest org_req;

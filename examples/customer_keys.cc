@@ -29,32 +29,17 @@
 #include <vector>
 
 #include "cove/cove.h"
+#include "example_support.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-// Prints the failure and exits.
-void Check(const absl::Status& status, const std::string& step) {
-  if (status.ok()) return;
-  std::cerr << "FAILED " << step << ": " << status << std::endl;
-  std::exit(1);
-}
-
-template <typename T>
-T Must(absl::StatusOr<T> result, const std::string& step) {
-  Check(result.status(), step);
-  return *std::move(result);
-}
-
-// Exits when `ok` is false: the example checks what it shows.
-void Expect(bool ok, const std::string& what) {
-  if (ok) return;
-  std::cerr << "FAILED: " << what << std::endl;
-  std::exit(1);
-}
-
-void Step(const std::string& text) { std::cout << "==> " << text << std::endl; }
+using example::Check;
+using example::DataClient;
+using example::Expect;
+using example::Must;
+using example::Step;
 
 void Show(const cove::control::Cluster& c) {
   std::cout << "    " << c.name << ": " << cove::control::ToString(c.state)
@@ -101,16 +86,6 @@ bool AnyFileContains(const fs::path& dir, const std::string& needle) {
   return false;
 }
 
-absl::StatusOr<cove::Client> DataClient(const cove::control::Cluster& c,
-                                        const std::string& password) {
-  cove::ClientOptions options;
-  options.remote.user = c.admin_user.empty() ? "root" : c.admin_user;
-  options.remote.password = password;
-  options.remote.max_attempts = 1;
-  options.remote.timeout = std::chrono::seconds(10);
-  return cove::Client::Open(c.endpoint, options);
-}
-
 absl::StatusOr<std::vector<cove::Row>> ReadAll(cove::Client& client) {
   cove::QueryRequest query;
   query.collection_name = "payments";
@@ -122,66 +97,17 @@ absl::StatusOr<std::vector<cove::Row>> ReadAll(cove::Client& client) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  cove::ControlOptions options;
-  std::string bucket;
-  std::string org_id = "acme";
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::cerr << arg << ": expected a value" << std::endl;
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (arg == "--endpoint") {
-      options.endpoint = value();
-    } else if (arg == "--api-key") {
-      options.api_key = value();
-    } else if (arg == "--ca-file") {
-      options.ca_cert_file = value();
-    } else if (arg == "--bucket") {
-      bucket = value();
-    } else if (arg == "--org") {
-      org_id = value();
-    } else {
-      std::cerr << "usage: customer_keys --endpoint URL --api-key ADMIN_KEY "
-                   "[--ca-file F] [--bucket DIR] [--org ID]"
-                << std::endl;
-      return 2;
-    }
-  }
-  options = cove::ApplyControlEnvironment(options);
-  if (bucket.empty()) {
-    bucket = (fs::temp_directory_path() /
-              ("cove-example-bucket-" + std::to_string(::getpid())))
-                 .string();
-  }
+  const example::Args args = example::ParseArgs(argc, argv, "customer_keys");
+  const std::string& bucket = args.bucket;
   cove::ControlClient cc =
-      Must(cove::ControlClient::Connect(options), "connect");
+      Must(cove::ControlClient::Connect(args.options), "connect");
 
   Step("organization, project and cross-account environment");
-  cove::control::CreateOrganizationRequest org_req;
-  org_req.organization_id = org_id;
-  cove::control::Organization org =
-      Must(cc.CreateOrganization(org_req), "create organization");
-  cove::control::CreateProjectRequest project_req;
-  project_req.parent = org.name;
-  project_req.project_id = "billing";
-  cove::control::Project project =
-      Must(cc.CreateProject(project_req), "create project");
-  cove::control::CreateEnvironmentRequest env_req;
-  env_req.parent = project.name;
-  env_req.environment_id = "aws";
-  env_req.environment.mode = cove::control::EnvironmentMode::kCrossAccount;
-  env_req.environment.cloud_account_id = "123456789012";
-  env_req.environment.region = "us-east-1";
-  env_req.environment.vpc_id = "vpc-0123abcd";
-  env_req.environment.bucket = bucket;
-  env_req.environment.role_arn = "arn:aws:iam::123456789012:role/cove-byoc";
-  env_req.environment.external_id = org.external_id;
-  cove::control::Environment env =
-      Must(cc.CreateEnvironment(env_req), "create environment");
+  const example::Landing landing =
+      example::CreateCrossAccountLanding(cc, args, "billing");
+  const cove::control::Organization& org = landing.org;
+  const cove::control::Project& project = landing.project;
+  const cove::control::Environment& env = landing.env;
 
   const fs::path key_file = fs::path(bucket) / ".kms" / "payments.key";
   const std::string key_hex = NewKeyHex();
@@ -210,7 +136,7 @@ int main(int argc, char** argv) {
   const std::string marker = "iban-DE89370400440532013000";
   std::vector<cove::Row> written;
   {
-    cove::Client data = Must(DataClient(cluster, password), "data client");
+    cove::Client data = Must(DataClient(cluster, password, 1), "data client");
     Check(data.CreateCollection("payments", 4), "create collection");
     for (int i = 0; i < 50; ++i) {
       written.push_back(cove::Row{
@@ -260,7 +186,7 @@ int main(int argc, char** argv) {
 
   {
     // The endpoint the cluster had while it ran: nothing serves there now.
-    auto data = DataClient(running, password);
+    auto data = DataClient(running, password, 1);
     absl::Status s = data.ok() ? ReadAll(*data).status() : data.status();
     std::cout << "    a data call to " << running.endpoint << " now gets: " << s
               << std::endl;
@@ -281,7 +207,7 @@ int main(int argc, char** argv) {
   Expect(cluster.state == cove::control::ClusterState::kRunning,
          "the cluster is RUNNING again");
   {
-    cove::Client data = Must(DataClient(cluster, password), "data client");
+    cove::Client data = Must(DataClient(cluster, password, 1), "data client");
     std::vector<cove::Row> rows = Must(ReadAll(data), "read after resume");
     std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
       return a.at("id").AsInt() < b.at("id").AsInt();
