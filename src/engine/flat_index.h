@@ -103,7 +103,7 @@ std::vector<Neighbor> ExactSearch(const ExactView& view, const float* query,
 class FlatIndex : public VectorIndex {
  public:
   /// Largest supported dimension.
-  static constexpr size_t kMaxDim = size_t{1} << 16;
+  static constexpr size_t kMaxDim = kMaxIndexDim;
 
   /// InvalidArgument naming the parameter when `params` cannot make a FLAT
   /// index (type not kFlat, dim 0 or above kMaxDim, unknown metric).

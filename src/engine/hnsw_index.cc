@@ -186,9 +186,9 @@ absl::Status HnswIndex::ValidateParams(const IndexParams& p) {
   if (p.type != IndexType::kHnsw && p.type != IndexType::kHnswSq) {
     return absl::InvalidArgumentError("type: HnswIndex needs kHnsw or kHnswSq");
   }
-  if (p.dim == 0 || p.dim > (size_t{1} << 20)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("dim: must be in [1, 1048576] (got ", p.dim, ")"));
+  if (p.dim == 0 || p.dim > kMaxIndexDim) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "dim: must be in [1, ", kMaxIndexDim, "] (got ", p.dim, ")"));
   }
   if (p.m < 2 || p.m > kMaxM) {
     return absl::InvalidArgumentError(

@@ -42,9 +42,9 @@ absl::Status IvfIndex::ValidateParams(const IndexParams& p) {
     return absl::InvalidArgumentError(
         "type: IvfIndex needs kIvfFlat or kIvfSq8");
   }
-  if (p.dim == 0 || p.dim > (size_t{1} << 20)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("dim: must be in [1, 1048576] (got ", p.dim, ")"));
+  if (p.dim == 0 || p.dim > kMaxIndexDim) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "dim: must be in [1, ", kMaxIndexDim, "] (got ", p.dim, ")"));
   }
   if (p.nlist < 1 || p.nlist > kMaxNlist) {
     return absl::InvalidArgumentError(absl::StrCat(

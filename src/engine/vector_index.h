@@ -30,6 +30,10 @@ namespace cove::engine {
 
 enum class IndexType { kFlat, kHnsw, kHnswSq, kIvfFlat, kIvfSq8 };
 
+/// The largest vector dimension of every index type (collections allow up to
+/// 32768).
+inline constexpr size_t kMaxIndexDim = size_t{1} << 16;
+
 /// Build parameters. Only the ones of the chosen type are read.
 struct IndexParams {
   IndexType type = IndexType::kFlat;
