@@ -710,38 +710,26 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
                                             Stream* stream,
                                             absl::Mutex* write_mu) {
   const std::string& name = cmd.cluster();
-  if (cmd.has_create() || cmd.has_start()) {
+  // Reports the progress of a command that takes a while.
+  auto report_progress = [&](int percent) {
     v1::AgentMessage progress;
     auto* r = progress.mutable_result();
     r->set_command_id(cmd.command_id());
-    r->set_progress_percent(50);
+    r->set_progress_percent(percent);
     absl::MutexLock lock(write_mu);
     stream->Write(progress);
-  }
+  };
+  if (cmd.has_create() || cmd.has_start()) report_progress(50);
   absl::Status s;
   v1::AgentCommandResult result;
   if (cmd.has_backup()) {
     // Written without the agent's mutex (heartbeats go on); the data plane's
     // connection is shared and stays valid while the backup reads it.
-    {
-      v1::AgentMessage progress;
-      auto* r = progress.mutable_result();
-      r->set_command_id(cmd.command_id());
-      r->set_progress_percent(20);
-      absl::MutexLock lock(write_mu);
-      stream->Write(progress);
-    }
+    report_progress(20);
     s = Backup(name, cmd.backup(), result.mutable_backup());
     if (!s.ok()) result.clear_backup();
   } else if (cmd.has_restore()) {
-    {
-      v1::AgentMessage progress;
-      auto* r = progress.mutable_result();
-      r->set_command_id(cmd.command_id());
-      r->set_progress_percent(20);
-      absl::MutexLock lock(write_mu);
-      stream->Write(progress);
-    }
+    report_progress(20);
     s = Restore(name, cmd.restore(), result.mutable_backup());
     if (!s.ok()) result.clear_backup();
   } else if (cmd.has_delete_backup()) {

@@ -38,7 +38,9 @@ TEST(PasswordTest, HashIsSaltedAndVerifies) {
 }
 
 TEST(AuthStoreTest, UsersRolesAndChecks) {
-  auth::AuthStore store(auth::AuthStore::Options{100});
+  auth::AuthStore::Options options;
+  options.pbkdf2_iterations = 100;
+  auth::AuthStore store(options);
   ASSERT_THAT(store.CreateUser("root", kRootPassword), IsOk());
   ASSERT_THAT(store.CreateUser("alice", "alice-pw"), IsOk());
   EXPECT_THAT(store.CreateUser("alice", "alice-pw"),
