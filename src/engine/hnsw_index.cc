@@ -226,11 +226,7 @@ HnswIndex::HnswIndex(const IndexParams& params)
   RefreshKernels();
 }
 
-HnswIndex::~HnswIndex() {
-  if (mapped_ != nullptr) {
-    munmap(const_cast<float*>(mapped_), mapped_bytes_);
-  }
-}
+HnswIndex::~HnswIndex() = default;
 
 float HnswIndex::Dist(const float* a, const float* b) const {
   return metric_ip_ ? -ip_fn_(a, b, dim_) : l2_fn_(a, b, dim_);
@@ -308,11 +304,8 @@ absl::Status HnswIndex::Build(const float* data, size_t n) {
     return absl::InvalidArgumentError(
         absl::StrCat("n: too many rows for one index (got ", n, ")"));
   }
-  if (mapped_ != nullptr) {
-    munmap(const_cast<float*>(mapped_), mapped_bytes_);
-    mapped_ = nullptr;
-    mapped_bytes_ = 0;
-  }
+  spilled_.reset();
+  mapped_ = nullptr;
   ext_ = ExternalVectors();
   n_ = 0;
   max_level_ = -1;
@@ -804,30 +797,6 @@ std::vector<Neighbor> HnswIndex::Search(const float* query,
 // ---------------------------------------------------------------------------
 // Float vectors out of memory (HNSW_SQ)
 
-namespace {
-absl::Status ErrnoStatus(int err, std::string_view what,
-                         const std::string& path) {
-  std::string msg =
-      absl::StrCat("HNSW_SQ spill file ", path, ": ", cove::internal::Sv(what),
-                   ": ", std::strerror(err));
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-      return absl::NotFoundError(msg);
-    case EACCES:
-    case EPERM:
-    case EROFS:
-      return absl::PermissionDeniedError(msg);
-    case ENOSPC:
-    case EDQUOT:
-    case ENOMEM:
-      return absl::ResourceExhaustedError(msg);
-    default:
-      return absl::InternalError(msg);
-  }
-}
-}  // namespace
-
 absl::Status HnswIndex::SpillVectors(const std::string& dir) {
   if (!quantized_) {
     return absl::FailedPreconditionError(
@@ -838,30 +807,10 @@ absl::Status HnswIndex::SpillVectors(const std::string& dir) {
   if (mapped_ != nullptr || ext_.data != nullptr || n_ == 0) {
     return absl::OkStatus();
   }
-  std::string path = dir + "/cove-hnsw-sq-XXXXXX";
-  int fd = mkstemp(path.data());
-  if (fd < 0) return ErrnoStatus(errno, "create", path);
-  // Unlinked at once: the data lives as long as the mapping.
-  unlink(path.c_str());
-  const size_t bytes = n_ * dim_ * sizeof(float);
-  const char* p = reinterpret_cast<const char*>(vectors_.data());
-  for (size_t done = 0; done < bytes;) {
-    ssize_t w = write(fd, p + done, bytes - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      int err = w < 0 ? errno : ENOSPC;
-      close(fd);
-      return ErrnoStatus(err, "write", path);
-    }
-    done += static_cast<size_t>(w);
-  }
-  void* m = mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
-  int map_err = errno;
-  close(fd);
-  if (m == MAP_FAILED) return ErrnoStatus(map_err, "mmap", path);
-  madvise(m, bytes, MADV_RANDOM);  // a hint: no read-ahead around candidates
-  mapped_ = static_cast<const float*>(m);
-  mapped_bytes_ = bytes;
+  auto rows = FloatRows::Spill(vectors_.data(), n_, dim_, dir);
+  if (!rows.ok()) return rows.status();
+  spilled_ = *std::move(rows);
+  mapped_ = spilled_->data();
   vectors_ = decltype(vectors_)();
   return absl::OkStatus();
 }
@@ -876,11 +825,8 @@ absl::Status HnswIndex::AttachVectors(const ExternalVectors& v) {
     return absl::InvalidArgumentError(
         "vectors.scale: only for IP/COSINE indexes (this one is L2)");
   }
-  if (mapped_ != nullptr) {
-    munmap(const_cast<float*>(mapped_), mapped_bytes_);
-    mapped_ = nullptr;
-    mapped_bytes_ = 0;
-  }
+  spilled_.reset();
+  mapped_ = nullptr;
   vectors_ = decltype(vectors_)();
   ext_ = v;
   return absl::OkStatus();
@@ -904,9 +850,8 @@ void HnswIndex::UnspillVectors() {
   vectors_ = decltype(vectors_)();
   vectors_.reserve(n_ * dim_);
   vectors_.insert(vectors_.end(), mapped_, mapped_ + n_ * dim_);
-  munmap(const_cast<float*>(mapped_), mapped_bytes_);
+  spilled_.reset();
   mapped_ = nullptr;
-  mapped_bytes_ = 0;
 }
 
 // ---------------------------------------------------------------------------
@@ -915,7 +860,7 @@ void HnswIndex::UnspillVectors() {
 HnswIndex::MemoryBreakdown HnswIndex::Memory() const {
   MemoryBreakdown m;
   m.floats = vectors_.capacity() * sizeof(float);
-  m.floats_on_disk = mapped_bytes_;
+  m.floats_on_disk = spilled_ != nullptr ? spilled_->mapped_bytes() : 0;
   m.floats_attached = ext_.data != nullptr ? n_ * dim_ * sizeof(float) : 0;
   // HNSW_SQ codes and norms share the level-0 blocks with the links.
   const size_t code_bytes =

@@ -36,6 +36,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "engine/float_rows.h"
 #include "engine/huge_page_allocator.h"
 #include "engine/sq8.h"
 #include "engine/vector_index.h"
@@ -254,9 +255,10 @@ class HnswIndex : public VectorIndex {
   std::vector<float, HugePageAllocator<float>> vectors_;
   // Attached vectors (AttachVectors), or data == null.
   ExternalVectors ext_;
-  // The spill file mapping (SpillVectors), or null.
+  // The spilled vectors (SpillVectors), mapped from a file without a name,
+  // or null; mapped_ is their data.
+  std::shared_ptr<FloatRows> spilled_;
   const float* mapped_ = nullptr;
-  size_t mapped_bytes_ = 0;
   Sq8Quantizer sq_;
   std::vector<uint32_t, HugePageAllocator<uint32_t>> level0_;
   std::vector<uint8_t> levels_;
