@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Command 2 of the README: installs what is missing, builds everything and
 # runs every test:
-#   1. Release build: the examples, the CLI scenario and the Node interop
-#      test through ctest (the C++ unit tests run in stage 4; here only
-#      when stage 4 is not selected);
+#   1. Release build: the examples, the CLI scenario, the load and fault
+#      tests (tests/reliability) and the Node interop test through ctest
+#      (the C++ unit tests run in stage 4; here only when stage 4 is not
+#      selected);
 #   2. install into a staging prefix, then configure and build the example
 #      consumer project (examples/consumer) against the installed package;
 #   3. Python: a venv (Debian's python3, system site packages), the package
