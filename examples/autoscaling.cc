@@ -14,11 +14,9 @@
 // service's SetClock and AdvanceClock), so that the five-minute cool-down
 // passes at once and each autoscaler pass happens when the example says.
 // docs/control-plane.md#autoscaling has the rules.
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>

@@ -9,16 +9,11 @@
 // The endpoint and key may also come from COVE_CLOUD_ENDPOINT and
 // COVE_API_KEY. Run it against cove-cloud (see docs/cloud-emulator.md);
 // docs/control-plane.md#backups describes the backups it makes.
-#include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <ctime>
 #include <filesystem>
-#include <iomanip>
 #include <iostream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 

@@ -8,9 +8,7 @@
 //
 // The endpoint and key may also come from COVE_CLOUD_ENDPOINT and
 // COVE_API_KEY. Run it against cove-cloud (see docs/cloud-emulator.md).
-#include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <string>
