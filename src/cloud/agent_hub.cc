@@ -240,7 +240,7 @@ absl::StatusOr<v1::AgentWelcome> AgentHub::RegisterLocked(
           "credential (got none)");
     }
     if (with_token && env_name.empty()) {
-      CLOUD_ASSIGN_OR_RETURN(env_name,
+      COVE_ASSIGN_OR_RETURN(env_name,
                              FindEnvironmentByTokenLocked(hello.token()));
     }
     call.resource = env_name;
@@ -281,13 +281,13 @@ absl::StatusOr<v1::AgentWelcome> AgentHub::RegisterLocked(
       // The token is spent; the agent keeps a credential instead.
       core_->DropSecretLocked(env_name);
       env.clear_agent_token_expire_time();
-      CLOUD_ASSIGN_OR_RETURN(std::string random, RandomAlnum(48));
+      COVE_ASSIGN_OR_RETURN(std::string random, RandomAlnum(48));
       credential = "cove-agentcred_" + random;
-      CLOUD_ASSIGN_OR_RETURN(
+      COVE_ASSIGN_OR_RETURN(
           auth::PasswordHash hash,
           auth::HashPassword(credential, core_->options_.pbkdf2_iterations));
       core_->secrets_[cred_name] = hash;
-      CLOUD_RETURN_IF_ERROR(core_->PersistSecretLocked(cred_name, "", hash));
+      COVE_RETURN_IF_ERROR(core_->PersistSecretLocked(cred_name, "", hash));
     } else {
       auto sec = core_->secrets_.find(cred_name);
       if (sec == core_->secrets_.end() ||
@@ -319,7 +319,7 @@ absl::StatusOr<v1::AgentWelcome> AgentHub::RegisterLocked(
     *env.mutable_last_heartbeat_time() = ToProto(now);
     *env.mutable_update_time() = ToProto(now);
     env.set_etag(core_->NewEtag());
-    CLOUD_RETURN_IF_ERROR(core_->Persist("environment", env_name, env));
+    COVE_RETURN_IF_ERROR(core_->Persist("environment", env_name, env));
     return absl::OkStatus();
   };
   absl::Status s = body();

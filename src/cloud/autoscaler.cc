@@ -86,16 +86,16 @@ absl::StatusOr<CronSpec> CronSpec::Parse(const std::string& field,
   }
   CronSpec spec;
   bool star = false;
-  CLOUD_RETURN_IF_ERROR(
+  COVE_RETURN_IF_ERROR(
       ParseCronField(field, "minute", parts[0], 0, 59, &spec.minute_, &star));
-  CLOUD_RETURN_IF_ERROR(
+  COVE_RETURN_IF_ERROR(
       ParseCronField(field, "hour", parts[1], 0, 23, &spec.hour_, &star));
-  CLOUD_RETURN_IF_ERROR(ParseCronField(field, "day-of-month", parts[2], 1, 31,
+  COVE_RETURN_IF_ERROR(ParseCronField(field, "day-of-month", parts[2], 1, 31,
                                        &spec.dom_, &spec.dom_star_));
-  CLOUD_RETURN_IF_ERROR(
+  COVE_RETURN_IF_ERROR(
       ParseCronField(field, "month", parts[3], 1, 12, &spec.month_, &star));
   std::bitset<8> dow;
-  CLOUD_RETURN_IF_ERROR(ParseCronField(field, "day-of-week", parts[4], 0, 7,
+  COVE_RETURN_IF_ERROR(ParseCronField(field, "day-of-week", parts[4], 0, 7,
                                        &dow, &spec.dow_star_));
   for (int d = 0; d < 7; ++d) spec.dow_[d] = dow[d];
   if (dow[7]) spec.dow_[0] = true;  // 7 is Sunday too
@@ -214,7 +214,7 @@ absl::Status ValidateAutoscaling(const std::string& prefix,
   for (int i = 0; i < as.schedules_size(); ++i) {
     const v1::AutoscalingSchedule& s = as.schedules(i);
     const std::string field = absl::StrCat(prefix, ".schedules[", i, "]");
-    CLOUD_RETURN_IF_ERROR(CronSpec::Parse(field + ".cron", s.cron()).status());
+    COVE_RETURN_IF_ERROR(CronSpec::Parse(field + ".cron", s.cron()).status());
     absl::TimeZone tz;
     if (!s.time_zone().empty() && !absl::LoadTimeZone(s.time_zone(), &tz)) {
       return absl::InvalidArgumentError(

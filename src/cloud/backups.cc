@@ -59,7 +59,7 @@ std::string CloudCore::BackupDirLocked(const v1::Cluster& c,
 }
 
 absl::Status CloudCore::RecoverBackupsLocked() {
-  CLOUD_ASSIGN_OR_RETURN(auto rows, store_->LoadKind("backup"));
+  COVE_ASSIGN_OR_RETURN(auto rows, store_->LoadKind("backup"));
   for (const auto& [name, data] : rows) {
     v1::Backup b;
     if (!b.ParseFromString(data)) {
@@ -78,7 +78,7 @@ absl::Status CloudCore::RecoverBackupsLocked() {
       if (!agent) std::filesystem::remove_all(b.location(), ec);
       b.set_state(v1::Backup::FAILED);
       b.set_state_message("interrupted by an emulator restart");
-      CLOUD_RETURN_IF_ERROR(Persist("backup", name, b));
+      COVE_RETURN_IF_ERROR(Persist("backup", name, b));
     } else if (b.state() == v1::Backup::DELETING && !agent) {
       std::error_code ec;
       std::filesystem::remove_all(b.location(), ec);
@@ -88,11 +88,11 @@ absl::Status CloudCore::RecoverBackupsLocked() {
       b.set_state(v1::Backup::FAILED);
       b.set_state_message(
           "DeleteBackup interrupted by an emulator restart; delete it again");
-      CLOUD_RETURN_IF_ERROR(Persist("backup", name, b));
+      COVE_RETURN_IF_ERROR(Persist("backup", name, b));
     }
   }
   for (const std::string& name : gone) {
-    CLOUD_RETURN_IF_ERROR(Unpersist("backup", name));
+    COVE_RETURN_IF_ERROR(Unpersist("backup", name));
     backups_.erase(name);
   }
   for (auto& [name, op] : operations_) {
@@ -130,19 +130,19 @@ absl::StatusOr<v1::Operation> CloudCore::StartBackupLocked(
       agent_hub_->IsAgentEnvironmentLocked(cluster.environment());
   std::string id = backup_id;
   if (id.empty()) {
-    CLOUD_ASSIGN_OR_RETURN(std::string hex, RandomHex(4));
+    COVE_ASSIGN_OR_RETURN(std::string hex, RandomHex(4));
     id = absl::StrCat(
         scheduled ? "auto-" : "backup-",
         absl::FormatTime("%Y%m%d-%H%M%S-", NowLocked(), absl::UTCTimeZone()),
         hex);
   }
-  CLOUD_RETURN_IF_ERROR(ValidateId("backup_id", id));
+  COVE_RETURN_IF_ERROR(ValidateId("backup_id", id));
   const std::string name = absl::StrCat(cluster.name(), "/backups/", id);
   if (backups_.count(name) != 0) {
     return absl::AlreadyExistsError(
         absl::StrCat("backup '", name, "' already exists"));
   }
-  CLOUD_RETURN_IF_ERROR(
+  COVE_RETURN_IF_ERROR(
       ParseCollectionRefs("backup.collections", ToVector(spec.collections()))
           .status());
   if (spec.has_expire_time() && FromProto(spec.expire_time()) <= NowLocked()) {
@@ -156,7 +156,7 @@ absl::StatusOr<v1::Operation> CloudCore::StartBackupLocked(
                      v1::Cluster::State_Name(cluster.state()),
                      "; CreateBackup needs a RUNNING cluster"));
   }
-  if (!agent) CLOUD_RETURN_IF_ERROR(CheckClusterKeyLocked(cluster));
+  if (!agent) COVE_RETURN_IF_ERROR(CheckClusterKeyLocked(cluster));
   v1::Backup b;
   b.set_name(name);
   b.set_cluster(cluster.name());
@@ -175,8 +175,8 @@ absl::StatusOr<v1::Operation> CloudCore::StartBackupLocked(
   b.set_etag(NewEtag());
   v1::Operation op = NewBackupOperationLocked(call, name);
   *op.mutable_backup() = b;
-  CLOUD_RETURN_IF_ERROR(Persist("backup", name, b));
-  CLOUD_RETURN_IF_ERROR(Persist("operation", op.name(), op));
+  COVE_RETURN_IF_ERROR(Persist("backup", name, b));
+  COVE_RETURN_IF_ERROR(Persist("operation", op.name(), op));
   backups_[name] = b;
   operations_[op.name()] = op;
   BackupJob job;
@@ -239,10 +239,10 @@ absl::StatusOr<v1::Operation> CloudCore::StartDeleteBackupLocked(
   const int prev_state = backup->state();
   backup->set_state(v1::Backup::DELETING);
   backup->set_etag(NewEtag());
-  CLOUD_RETURN_IF_ERROR(Persist("backup", backup->name(), *backup));
+  COVE_RETURN_IF_ERROR(Persist("backup", backup->name(), *backup));
   v1::Operation op = NewBackupOperationLocked(call, backup->name());
   *op.mutable_backup() = *backup;
-  CLOUD_RETURN_IF_ERROR(Persist("operation", op.name(), op));
+  COVE_RETURN_IF_ERROR(Persist("operation", op.name(), op));
   operations_[op.name()] = op;
   BackupJob job;
   job.backup = backup->name();
@@ -534,22 +534,22 @@ grpc::Status CloudCore::CreateBackup(grpc::ServerContext* ctx,
   return Handle(
       ctx, "CreateBackup", "backups.create", true, req->parent(),
       req->request_id(), [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("parent", req->parent(), kClusterName).status());
         if (!req->backup_id().empty())
-          CLOUD_RETURN_IF_ERROR(ValidateId("backup_id", req->backup_id()));
-        CLOUD_RETURN_IF_ERROR(
+          COVE_RETURN_IF_ERROR(ValidateId("backup_id", req->backup_id()));
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "backups.create", req->parent()));
-        CLOUD_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
         if (replayed) {
           auto op = operations_.find(resp->name());
           if (op != operations_.end())
             *resp = OperationViewLocked(op->second, call.principal);
           return absl::OkStatus();
         }
-        CLOUD_ASSIGN_OR_RETURN(v1::Cluster * c,
+        COVE_ASSIGN_OR_RETURN(v1::Cluster * c,
                                FindClusterLocked(req->parent()));
-        CLOUD_ASSIGN_OR_RETURN(v1::Operation op,
+        COVE_ASSIGN_OR_RETURN(v1::Operation op,
                                StartBackupLocked(call, *c, req->backup_id(),
                                                  req->backup(), false));
         *resp = OperationViewLocked(op, call.principal);
@@ -561,9 +561,9 @@ grpc::Status CloudCore::GetBackup(grpc::ServerContext* ctx,
                                   const v1::GetRequest* req, v1::Backup* resp) {
   return Handle(ctx, "GetBackup", "backups.get", false, req->name(), "",
                 [&](Call& call) -> absl::Status {
-                  CLOUD_RETURN_IF_ERROR(
+                  COVE_RETURN_IF_ERROR(
                       ParseName("name", req->name(), kBackupName).status());
-                  CLOUD_RETURN_IF_ERROR(
+                  COVE_RETURN_IF_ERROR(
                       AuthorizeLocked(call, "backups.get", req->name()));
                   auto it = backups_.find(req->name());
                   if (it == backups_.end()) {
@@ -584,14 +584,14 @@ grpc::Status CloudCore::ListBackups(grpc::ServerContext* ctx,
         std::string parent = req->parent();
         if (absl::EndsWith(parent, "/clusters/-")) {
           parent = parent.substr(0, parent.size() - 11);
-          CLOUD_RETURN_IF_ERROR(
+          COVE_RETURN_IF_ERROR(
               ParseName("parent", parent, {"organizations", "projects"})
                   .status());
         } else {
-          CLOUD_RETURN_IF_ERROR(
+          COVE_RETURN_IF_ERROR(
               ParseName("parent", parent, kClusterName).status());
         }
-        CLOUD_ASSIGN_OR_RETURN(
+        COVE_ASSIGN_OR_RETURN(
             Filter filter, ParseFilter(req->filter(), {"state", "scheduled"}));
         if (auto* v = filter.Get("state")) {
           v1::Backup::State s;
@@ -606,7 +606,7 @@ grpc::Status CloudCore::ListBackups(grpc::ServerContext* ctx,
           return absl::InvalidArgumentError(absl::StrCat(
               "filter: scheduled expects true or false (got '", *v, "')"));
         }
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeListLocked(call, "backups.list", parent));
         std::vector<std::pair<std::string, v1::Backup>> items;
         for (const auto& [name, b] : backups_) {
@@ -636,11 +636,11 @@ grpc::Status CloudCore::DeleteBackup(grpc::ServerContext* ctx,
   return Handle(
       ctx, "DeleteBackup", "backups.delete", true, req->name(),
       req->request_id(), [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("name", req->name(), kBackupName).status());
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "backups.delete", req->name()));
-        CLOUD_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
         if (replayed) {
           auto op = operations_.find(resp->name());
           if (op != operations_.end())
@@ -652,10 +652,10 @@ grpc::Status CloudCore::DeleteBackup(grpc::ServerContext* ctx,
           return absl::NotFoundError(
               absl::StrCat("backup '", req->name(), "' not found"));
         }
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             CheckEtag(absl::StrCat("backup '", req->name(), "'"), req->etag(),
                       it->second.etag()));
-        CLOUD_ASSIGN_OR_RETURN(v1::Operation op,
+        COVE_ASSIGN_OR_RETURN(v1::Operation op,
                                StartDeleteBackupLocked(call, &it->second));
         *resp = OperationViewLocked(op, call.principal);
         return RememberLocked(call, *req, op, op);
@@ -669,16 +669,16 @@ grpc::Status CloudCore::RestoreBackup(grpc::ServerContext* ctx,
   // Checks what does not need the new cluster (and the permission to
   // restore the backup) before creating it.
   const auto check = [&](Call& call) -> absl::Status {
-    CLOUD_RETURN_IF_ERROR(ParseName("name", req->name(), kBackupName).status());
+    COVE_RETURN_IF_ERROR(ParseName("name", req->name(), kBackupName).status());
     if (into_new == !req->target_cluster().empty()) {
       return absl::InvalidArgumentError(
           "target_cluster / parent + cluster_id: expected exactly one target "
           "(an existing cluster, or a new one)");
     }
-    CLOUD_RETURN_IF_ERROR(
+    COVE_RETURN_IF_ERROR(
         ParseCollectionRefs("collections", ToVector(req->collections()))
             .status());
-    CLOUD_RETURN_IF_ERROR(
+    COVE_RETURN_IF_ERROR(
         AuthorizeLocked(call, "backups.restore", req->name()));
     auto it = backups_.find(req->name());
     if (it == backups_.end()) {
@@ -694,12 +694,12 @@ grpc::Status CloudCore::RestoreBackup(grpc::ServerContext* ctx,
     const bool agent =
         agent_hub_->IsAgentEnvironmentLocked(it->second.environment());
     if (into_new) {
-      CLOUD_RETURN_IF_ERROR(CheckRestoreEnvironmentLocked(
+      COVE_RETURN_IF_ERROR(CheckRestoreEnvironmentLocked(
           it->second, req->cluster().environment(), "cluster.environment"));
     }
     // Agent mode: the key is in the agent's key store; the agent checks it.
     if (it->second.encrypted() && !agent) {
-      CLOUD_RETURN_IF_ERROR(
+      COVE_RETURN_IF_ERROR(
           KeyIdLocked(it->second.environment(), it->second.encryption_key())
               .status());
     }
@@ -726,11 +726,11 @@ grpc::Status CloudCore::RestoreBackup(grpc::ServerContext* ctx,
   return Handle(
       ctx, "RestoreBackup", "backups.restore", true, req->name(),
       req->request_id(), [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(check(call));
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(check(call));
+        COVE_RETURN_IF_ERROR(
             ParseName("target_cluster", target, kClusterName).status());
-        CLOUD_RETURN_IF_ERROR(AuthorizeLocked(call, "backups.restore", target));
-        CLOUD_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "backups.restore", target));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
         if (replayed) {
           auto op = operations_.find(resp->name());
           if (op != operations_.end())
@@ -738,11 +738,11 @@ grpc::Status CloudCore::RestoreBackup(grpc::ServerContext* ctx,
           return absl::OkStatus();
         }
         const v1::Backup& b = backups_[req->name()];
-        CLOUD_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(target));
+        COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(target));
         const bool agent =
             agent_hub_->IsAgentEnvironmentLocked(b.environment());
         if (create_op.empty()) {
-          CLOUD_RETURN_IF_ERROR(CheckRestoreEnvironmentLocked(
+          COVE_RETURN_IF_ERROR(CheckRestoreEnvironmentLocked(
               b, c->environment(), "target_cluster"));
         }
         if (create_op.empty() && agent) {
@@ -765,21 +765,21 @@ grpc::Status CloudCore::RestoreBackup(grpc::ServerContext* ctx,
           // Name conflicts fail now, not in the operation.
           std::optional<internal::Cipher> cipher;
           if (b.encrypted()) {
-            CLOUD_ASSIGN_OR_RETURN(
+            COVE_ASSIGN_OR_RETURN(
                 std::string path,
                 KeyFileLocked(b.environment(), b.encryption_key()));
-            CLOUD_ASSIGN_OR_RETURN(cipher, internal::Cipher::FromKeyFile(path));
+            COVE_ASSIGN_OR_RETURN(cipher, internal::Cipher::FromKeyFile(path));
           }
-          CLOUD_ASSIGN_OR_RETURN(
+          COVE_ASSIGN_OR_RETURN(
               auto refs,
               ParseCollectionRefs("collections", ToVector(req->collections())));
-          CLOUD_RETURN_IF_ERROR(CheckRestoreConflicts(
+          COVE_RETURN_IF_ERROR(CheckRestoreConflicts(
               *rt->second.connection, b.location(), cipher ? &*cipher : nullptr,
               refs, req->overwrite()));
         }
         v1::Operation op = NewBackupOperationLocked(call, target);
         *op.mutable_cluster() = ClusterViewLocked(*c);
-        CLOUD_RETURN_IF_ERROR(Persist("operation", op.name(), op));
+        COVE_RETURN_IF_ERROR(Persist("operation", op.name(), op));
         operations_[op.name()] = op;
         BackupJob job;
         job.backup = req->name();
@@ -806,15 +806,15 @@ grpc::Status CloudCore::SetBackupPolicy(grpc::ServerContext* ctx,
   return Handle(
       ctx, "SetBackupPolicy", "backups.updatePolicy", true, req->name(), "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("name", req->name(), kClusterName).status());
         v1::Cluster probe;
         *probe.mutable_backup_policy() = req->policy();
         v1::Cluster scratch;
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "backups.updatePolicy", req->name()));
-        CLOUD_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req->name()));
-        CLOUD_RETURN_IF_ERROR(
+        COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req->name()));
+        COVE_RETURN_IF_ERROR(
             CheckEtag(absl::StrCat("cluster '", req->name(), "'"), req->etag(),
                       c->etag()));
         if (c->state() == v1::Cluster::DELETING ||
@@ -826,7 +826,7 @@ grpc::Status CloudCore::SetBackupPolicy(grpc::ServerContext* ctx,
         }
         // Validates the policy and computes next_backup_time.
         probe.set_environment(c->environment());
-        CLOUD_RETURN_IF_ERROR(PrepareClusterKeyLocked(probe, &scratch));
+        COVE_RETURN_IF_ERROR(PrepareClusterKeyLocked(probe, &scratch));
         *c->mutable_backup_policy() = scratch.backup_policy();
         if (!req->policy().enabled()) {
           *c->mutable_backup_policy() = req->policy();
@@ -834,7 +834,7 @@ grpc::Status CloudCore::SetBackupPolicy(grpc::ServerContext* ctx,
         }
         *c->mutable_update_time() = ToProto(NowLocked());
         c->set_etag(NewEtag());
-        CLOUD_RETURN_IF_ERROR(Persist("cluster", req->name(), *c));
+        COVE_RETURN_IF_ERROR(Persist("cluster", req->name(), *c));
         *resp = ClusterViewLocked(*c);
         return absl::OkStatus();
       });

@@ -78,22 +78,22 @@ absl::StatusOr<std::string> CloudCore::Start() {
   std::string admin_secret;
   {
     absl::MutexLock lock(&mu_);
-    CLOUD_RETURN_IF_ERROR(LoadLocked());
-    CLOUD_RETURN_IF_ERROR(RecoverBackupsLocked());
+    COVE_RETURN_IF_ERROR(LoadLocked());
+    COVE_RETURN_IF_ERROR(RecoverBackupsLocked());
     if (secrets_.count(kAdmin) == 0) {
       if (!options_.admin_key.empty()) {
         admin_secret = options_.admin_key;
       } else {
-        CLOUD_ASSIGN_OR_RETURN(std::string random, RandomAlnum(40));
+        COVE_ASSIGN_OR_RETURN(std::string random, RandomAlnum(40));
         admin_secret = absl::StrCat("cove_", kAdmin, "_", random);
       }
-      CLOUD_ASSIGN_OR_RETURN(
+      COVE_ASSIGN_OR_RETURN(
           auth::PasswordHash hash,
           auth::HashPassword(admin_secret, options_.pbkdf2_iterations));
       secrets_[kAdmin] = hash;
       key_ids_[kAdmin] = kAdmin;
       secret_key_ids_[kAdmin] = kAdmin;
-      CLOUD_RETURN_IF_ERROR(PersistSecretLocked(kAdmin, kAdmin, hash));
+      COVE_RETURN_IF_ERROR(PersistSecretLocked(kAdmin, kAdmin, hash));
     }
     // Bring back the data planes that were serving: RUNNING clusters, and
     // clusters in a transition that keeps serving until it completes (scale,
@@ -123,7 +123,7 @@ absl::StatusOr<std::string> CloudCore::Start() {
         cluster.set_endpoint("");
       }
       cluster.set_etag(NewEtag());
-      CLOUD_RETURN_IF_ERROR(Persist("cluster", name, cluster));
+      COVE_RETURN_IF_ERROR(Persist("cluster", name, cluster));
     }
     const absl::Time now = NowLocked();
     for (auto& [name, pending] : pending_) {
@@ -218,21 +218,21 @@ static absl::Status LoadInto(Store* store, const std::string& kind,
 }
 
 absl::Status CloudCore::LoadLocked() {
-  CLOUD_RETURN_IF_ERROR(LoadInto(store_.get(), "org", &orgs_));
-  CLOUD_RETURN_IF_ERROR(LoadInto(store_.get(), "member", &members_));
-  CLOUD_RETURN_IF_ERROR(LoadInto(store_.get(), "invitation", &invitations_));
-  CLOUD_RETURN_IF_ERROR(LoadInto(store_.get(), "project", &projects_));
-  CLOUD_RETURN_IF_ERROR(LoadInto(store_.get(), "environment", &environments_));
-  CLOUD_RETURN_IF_ERROR(LoadInto(store_.get(), "cluster", &clusters_));
-  CLOUD_RETURN_IF_ERROR(LoadInto(store_.get(), "apikey", &api_keys_));
-  CLOUD_RETURN_IF_ERROR(LoadInto(store_.get(), "role", &roles_));
-  CLOUD_RETURN_IF_ERROR(LoadInto(store_.get(), "binding", &bindings_));
-  CLOUD_RETURN_IF_ERROR(LoadInto(store_.get(), "operation", &operations_));
+  COVE_RETURN_IF_ERROR(LoadInto(store_.get(), "org", &orgs_));
+  COVE_RETURN_IF_ERROR(LoadInto(store_.get(), "member", &members_));
+  COVE_RETURN_IF_ERROR(LoadInto(store_.get(), "invitation", &invitations_));
+  COVE_RETURN_IF_ERROR(LoadInto(store_.get(), "project", &projects_));
+  COVE_RETURN_IF_ERROR(LoadInto(store_.get(), "environment", &environments_));
+  COVE_RETURN_IF_ERROR(LoadInto(store_.get(), "cluster", &clusters_));
+  COVE_RETURN_IF_ERROR(LoadInto(store_.get(), "apikey", &api_keys_));
+  COVE_RETURN_IF_ERROR(LoadInto(store_.get(), "role", &roles_));
+  COVE_RETURN_IF_ERROR(LoadInto(store_.get(), "binding", &bindings_));
+  COVE_RETURN_IF_ERROR(LoadInto(store_.get(), "operation", &operations_));
   const auto corrupt = [](const std::string& what) {
     return absl::DataLossError(
         absl::StrCat("state database: ", what, " is corrupt"));
   };
-  CLOUD_ASSIGN_OR_RETURN(auto secrets, store_->LoadKind("secret"));
+  COVE_ASSIGN_OR_RETURN(auto secrets, store_->LoadKind("secret"));
   for (const auto& [name, data] : secrets) {
     nlohmann::json j = nlohmann::json::parse(data, nullptr, false);
     auth::PasswordHash h;
@@ -246,7 +246,7 @@ absl::Status CloudCore::LoadLocked() {
       secret_key_ids_[name] = key_id;
     }
   }
-  CLOUD_ASSIGN_OR_RETURN(auto pending, store_->LoadKind("pending"));
+  COVE_ASSIGN_OR_RETURN(auto pending, store_->LoadKind("pending"));
   for (const auto& [name, data] : pending) {
     nlohmann::json j = nlohmann::json::parse(data, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
@@ -261,7 +261,7 @@ absl::Status CloudCore::LoadLocked() {
     p.fail_message = j.value("fail_message", "");
     if (operations_.count(name) != 0) pending_[name] = p;
   }
-  CLOUD_ASSIGN_OR_RETURN(auto requests, store_->LoadKind("request"));
+  COVE_ASSIGN_OR_RETURN(auto requests, store_->LoadKind("request"));
   for (const auto& [name, data] : requests) {
     nlohmann::json j = nlohmann::json::parse(data, nullptr, false);
     RequestRecord r;
@@ -272,7 +272,7 @@ absl::Status CloudCore::LoadLocked() {
     }
     requests_[name] = std::move(r);
   }
-  CLOUD_ASSIGN_OR_RETURN(auto audit, store_->LoadAudit());
+  COVE_ASSIGN_OR_RETURN(auto audit, store_->LoadAudit());
   for (const auto& [id, data] : audit) {
     v1::AuditEvent e;
     if (!e.ParseFromString(data)) return corrupt("audit event");
@@ -286,17 +286,17 @@ absl::Status CloudCore::LoadLocked() {
 
 absl::StatusOr<std::string> CloudCore::IssueSecretLocked(
     const std::string& name) {
-  CLOUD_ASSIGN_OR_RETURN(std::string key_id, RandomHex(6));
-  CLOUD_ASSIGN_OR_RETURN(std::string random, RandomAlnum(40));
+  COVE_ASSIGN_OR_RETURN(std::string key_id, RandomHex(6));
+  COVE_ASSIGN_OR_RETURN(std::string random, RandomAlnum(40));
   const std::string secret = absl::StrCat("cove_", key_id, "_", random);
-  CLOUD_ASSIGN_OR_RETURN(
+  COVE_ASSIGN_OR_RETURN(
       auth::PasswordHash hash,
       auth::HashPassword(secret, options_.pbkdf2_iterations));
   DropSecretLocked(name);
   secrets_[name] = hash;
   key_ids_[key_id] = name;
   secret_key_ids_[name] = key_id;
-  CLOUD_RETURN_IF_ERROR(PersistSecretLocked(name, key_id, hash));
+  COVE_RETURN_IF_ERROR(PersistSecretLocked(name, key_id, hash));
   return secret;
 }
 

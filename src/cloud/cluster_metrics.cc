@@ -65,7 +65,7 @@ grpc::Status CloudCore::GetClusterMetrics(
   return Handle(
       ctx, "GetClusterMetrics", "clusters.getMetrics", false, req->name(), "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("name", req->name(),
                       {"organizations", "projects", "clusters"})
                 .status());
@@ -78,7 +78,7 @@ grpc::Status CloudCore::GetClusterMetrics(
         }
         const int window = req->window_seconds() == 0 ? kDefaultWindowSeconds
                                                       : req->window_seconds();
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "clusters.getMetrics", req->name()));
         auto it = clusters_.find(req->name());
         if (it == clusters_.end()) {

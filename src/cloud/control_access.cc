@@ -86,19 +86,19 @@ grpc::Status CloudCore::CreateApiKey(grpc::ServerContext* ctx,
   return Handle(
       ctx, "CreateApiKey", "apiKeys.create", true, req->parent(),
       req->request_id(), [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("parent", req->parent(), {"organizations"}).status());
         std::string id = req->api_key_id();
-        if (!id.empty()) CLOUD_RETURN_IF_ERROR(ValidateId("api_key_id", id));
+        if (!id.empty()) COVE_RETURN_IF_ERROR(ValidateId("api_key_id", id));
         const v1::ApiKey& in = req->api_key();
         const std::string scope =
             in.scope().empty() ? req->parent() : in.scope();
-        CLOUD_RETURN_IF_ERROR(AuthorizeLocked(call, "apiKeys.create", scope));
-        CLOUD_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "apiKeys.create", scope));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
         if (replayed) return absl::OkStatus();
         if (orgs_.count(req->parent()) == 0)
           return NotFound("organization", req->parent());
-        CLOUD_RETURN_IF_ERROR(CheckScopeAndRole(
+        COVE_RETURN_IF_ERROR(CheckScopeAndRole(
             "api_key", req->parent(), scope, FindRoleLocked(in.role()),
             in.role(), projects_.count(scope) != 0,
             clusters_.count(scope) != 0));
@@ -109,7 +109,7 @@ grpc::Status CloudCore::CreateApiKey(grpc::ServerContext* ctx,
               absl::FormatTime(FromProto(in.expire_time())), ")"));
         }
         if (id.empty()) {
-          CLOUD_ASSIGN_OR_RETURN(std::string hex, RandomHex(6));
+          COVE_ASSIGN_OR_RETURN(std::string hex, RandomHex(6));
           id = "k" + hex;
         }
         const std::string name = absl::StrCat(req->parent(), "/apiKeys/", id);
@@ -128,8 +128,8 @@ grpc::Status CloudCore::CreateApiKey(grpc::ServerContext* ctx,
         *key.mutable_create_time() = ToProto(now);
         if (in.has_expire_time()) *key.mutable_expire_time() = in.expire_time();
         key.set_etag(NewEtag());
-        CLOUD_ASSIGN_OR_RETURN(std::string secret, IssueSecretLocked(name));
-        CLOUD_RETURN_IF_ERROR(Persist("apikey", name, key));
+        COVE_ASSIGN_OR_RETURN(std::string secret, IssueSecretLocked(name));
+        COVE_RETURN_IF_ERROR(Persist("apikey", name, key));
         api_keys_[name] = key;
         *resp = key;
         resp->set_secret(secret);
@@ -142,11 +142,11 @@ grpc::Status CloudCore::GetApiKey(grpc::ServerContext* ctx,
   return Handle(
       ctx, "GetApiKey", "apiKeys.get", false, req->name(), "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("name", req->name(), {"organizations", "apiKeys"})
                 .status());
         auto it = api_keys_.find(req->name());
-        CLOUD_RETURN_IF_ERROR(AuthorizeLocked(
+        COVE_RETURN_IF_ERROR(AuthorizeLocked(
             call, "apiKeys.get",
             it == api_keys_.end() ? OrgOf(req->name()) : it->second.scope()));
         if (it == api_keys_.end()) return NotFound("API key", req->name());
@@ -161,12 +161,12 @@ grpc::Status CloudCore::ListApiKeys(grpc::ServerContext* ctx,
   return Handle(
       ctx, "ListApiKeys", "apiKeys.list", false, req->parent(), "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("parent", req->parent(), {"organizations"}).status());
-        CLOUD_ASSIGN_OR_RETURN(
+        COVE_ASSIGN_OR_RETURN(
             Filter filter,
             ParseFilter(req->filter(), {"scope", "enabled", "role", "owner"}));
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeListLocked(call, "apiKeys.list", req->parent()));
         std::vector<std::pair<std::string, v1::ApiKey>> items;
         for (const auto& [name, k] : api_keys_) {
@@ -197,18 +197,18 @@ grpc::Status CloudCore::UpdateApiKey(grpc::ServerContext* ctx,
   return Handle(
       ctx, "UpdateApiKey", "apiKeys.update", true, name, "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("api_key.name", name, {"organizations", "apiKeys"})
                 .status());
-        CLOUD_ASSIGN_OR_RETURN(
+        COVE_ASSIGN_OR_RETURN(
             auto paths, Paths(req->update_mask(),
                               {"display_name", "enabled", "expire_time"}));
         auto it = api_keys_.find(name);
-        CLOUD_RETURN_IF_ERROR(AuthorizeLocked(
+        COVE_RETURN_IF_ERROR(AuthorizeLocked(
             call, "apiKeys.update",
             it == api_keys_.end() ? OrgOf(name) : it->second.scope()));
         if (it == api_keys_.end()) return NotFound("API key", name);
-        CLOUD_RETURN_IF_ERROR(CheckEtag(absl::StrCat("API key '", name, "'"),
+        COVE_RETURN_IF_ERROR(CheckEtag(absl::StrCat("API key '", name, "'"),
                                         req->api_key().etag(),
                                         it->second.etag()));
         v1::ApiKey key = it->second;
@@ -223,7 +223,7 @@ grpc::Status CloudCore::UpdateApiKey(grpc::ServerContext* ctx,
           }
         }
         key.set_etag(NewEtag());
-        CLOUD_RETURN_IF_ERROR(Persist("apikey", name, key));
+        COVE_RETURN_IF_ERROR(Persist("apikey", name, key));
         it->second = key;
         *resp = key;
         return absl::OkStatus();
@@ -236,27 +236,27 @@ grpc::Status CloudCore::DeleteApiKey(grpc::ServerContext* ctx,
   return Handle(
       ctx, "DeleteApiKey", "apiKeys.delete", true, req->name(),
       req->request_id(), [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("name", req->name(), {"organizations", "apiKeys"})
                 .status());
         auto it = api_keys_.find(req->name());
-        CLOUD_RETURN_IF_ERROR(AuthorizeLocked(
+        COVE_RETURN_IF_ERROR(AuthorizeLocked(
             call, "apiKeys.delete",
             it == api_keys_.end() ? OrgOf(req->name()) : it->second.scope()));
         if (it == api_keys_.end()) return NotFound("API key", req->name());
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             CheckEtag(absl::StrCat("API key '", req->name(), "'"), req->etag(),
                       it->second.etag()));
         for (auto b = bindings_.begin(); b != bindings_.end();) {
           if (b->second.principal() == req->name()) {
-            CLOUD_RETURN_IF_ERROR(Unpersist("binding", b->first));
+            COVE_RETURN_IF_ERROR(Unpersist("binding", b->first));
             b = bindings_.erase(b);
           } else {
             ++b;
           }
         }
         DropSecretLocked(req->name());
-        CLOUD_RETURN_IF_ERROR(Unpersist("apikey", req->name()));
+        COVE_RETURN_IF_ERROR(Unpersist("apikey", req->name()));
         api_keys_.erase(it);
         return absl::OkStatus();
       });
@@ -273,9 +273,9 @@ grpc::Status CloudCore::CreateRole(grpc::ServerContext* ctx,
   return Handle(
       ctx, "CreateRole", "roles.create", true, name, req->request_id(),
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("parent", req->parent(), {"organizations"}).status());
-        CLOUD_RETURN_IF_ERROR(ValidateId("role_id", req->role_id()));
+        COVE_RETURN_IF_ERROR(ValidateId("role_id", req->role_id()));
         const v1::Role& in = req->role();
         if (in.level() != v1::Role::ORGANIZATION &&
             in.level() != v1::Role::PROJECT) {
@@ -283,10 +283,10 @@ grpc::Status CloudCore::CreateRole(grpc::ServerContext* ctx,
               absl::StrCat("role.level: expected ORGANIZATION or PROJECT (got ",
                            v1::Role::Level_Name(in.level()), ")"));
         }
-        CLOUD_RETURN_IF_ERROR(ValidateStatements(in.statements()));
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(ValidateStatements(in.statements()));
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "roles.create", req->parent()));
-        CLOUD_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
         if (replayed) return absl::OkStatus();
         if (orgs_.count(req->parent()) == 0)
           return NotFound("organization", req->parent());
@@ -300,7 +300,7 @@ grpc::Status CloudCore::CreateRole(grpc::ServerContext* ctx,
         if (role.display_name().empty()) role.set_display_name(req->role_id());
         *role.mutable_create_time() = ToProto(NowLocked());
         role.set_etag(NewEtag());
-        CLOUD_RETURN_IF_ERROR(Persist("role", name, role));
+        COVE_RETURN_IF_ERROR(Persist("role", name, role));
         roles_[name] = role;
         *resp = role;
         return RememberLocked(call, *req, *resp, *resp);
@@ -318,10 +318,10 @@ grpc::Status CloudCore::GetRole(grpc::ServerContext* ctx,
                   if (absl::StartsWith(req->name(), "roles/")) {
                     return NotFound("built-in role", req->name());
                   }
-                  CLOUD_RETURN_IF_ERROR(
+                  COVE_RETURN_IF_ERROR(
                       ParseName("name", req->name(), {"organizations", "roles"})
                           .status());
-                  CLOUD_RETURN_IF_ERROR(
+                  COVE_RETURN_IF_ERROR(
                       AuthorizeLocked(call, "roles.get", OrgOf(req->name())));
                   auto it = roles_.find(req->name());
                   if (it == roles_.end()) return NotFound("role", req->name());
@@ -336,9 +336,9 @@ grpc::Status CloudCore::ListRoles(grpc::ServerContext* ctx,
   return Handle(
       ctx, "ListRoles", "roles.list", false, req->parent(), "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("parent", req->parent(), {"organizations"}).status());
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "roles.list", req->parent()));
         std::vector<std::pair<std::string, v1::Role>> items;
         for (const v1::Role& r : BuiltInRoles())
@@ -364,23 +364,23 @@ grpc::Status CloudCore::UpdateRole(grpc::ServerContext* ctx,
       ctx, "UpdateRole", "roles.update", true, name, "",
       [&](Call& call) -> absl::Status {
         if (FindBuiltInRole(name) != nullptr) {
-          CLOUD_RETURN_IF_ERROR(AuthorizeLocked(call, "roles.update", name));
+          COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "roles.update", name));
           return absl::FailedPreconditionError(
               absl::StrCat("role '", name, "' is built in and cannot change"));
         }
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("role.name", name, {"organizations", "roles"}).status());
-        CLOUD_ASSIGN_OR_RETURN(
+        COVE_ASSIGN_OR_RETURN(
             auto paths,
             Paths(req->update_mask(), {"display_name", "statements"}));
         if (paths.count("statements")) {
-          CLOUD_RETURN_IF_ERROR(ValidateStatements(req->role().statements()));
+          COVE_RETURN_IF_ERROR(ValidateStatements(req->role().statements()));
         }
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "roles.update", OrgOf(name)));
         auto it = roles_.find(name);
         if (it == roles_.end()) return NotFound("role", name);
-        CLOUD_RETURN_IF_ERROR(CheckEtag(absl::StrCat("role '", name, "'"),
+        COVE_RETURN_IF_ERROR(CheckEtag(absl::StrCat("role '", name, "'"),
                                         req->role().etag(), it->second.etag()));
         v1::Role role = it->second;
         if (paths.count("display_name"))
@@ -388,7 +388,7 @@ grpc::Status CloudCore::UpdateRole(grpc::ServerContext* ctx,
         if (paths.count("statements"))
           *role.mutable_statements() = req->role().statements();
         role.set_etag(NewEtag());
-        CLOUD_RETURN_IF_ERROR(Persist("role", name, role));
+        COVE_RETURN_IF_ERROR(Persist("role", name, role));
         it->second = role;
         *resp = role;
         return absl::OkStatus();
@@ -402,19 +402,19 @@ grpc::Status CloudCore::DeleteRole(grpc::ServerContext* ctx,
       ctx, "DeleteRole", "roles.delete", true, req->name(), req->request_id(),
       [&](Call& call) -> absl::Status {
         if (FindBuiltInRole(req->name()) != nullptr) {
-          CLOUD_RETURN_IF_ERROR(
+          COVE_RETURN_IF_ERROR(
               AuthorizeLocked(call, "roles.delete", req->name()));
           return absl::FailedPreconditionError(absl::StrCat(
               "role '", req->name(), "' is built in and cannot be deleted"));
         }
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("name", req->name(), {"organizations", "roles"})
                 .status());
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "roles.delete", OrgOf(req->name())));
         auto it = roles_.find(req->name());
         if (it == roles_.end()) return NotFound("role", req->name());
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             CheckEtag(absl::StrCat("role '", req->name(), "'"), req->etag(),
                       it->second.etag()));
         for (const auto& [n, b] : bindings_) {
@@ -431,7 +431,7 @@ grpc::Status CloudCore::DeleteRole(grpc::ServerContext* ctx,
                              "'; delete the key first"));
           }
         }
-        CLOUD_RETURN_IF_ERROR(Unpersist("role", req->name()));
+        COVE_RETURN_IF_ERROR(Unpersist("role", req->name()));
         roles_.erase(it);
         return absl::OkStatus();
       });
@@ -446,12 +446,12 @@ grpc::Status CloudCore::CreateRoleBinding(
   return Handle(
       ctx, "CreateRoleBinding", "roleBindings.create", true, req->parent(),
       req->request_id(), [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("parent", req->parent(), {"organizations"}).status());
         const v1::RoleBinding& in = req->role_binding();
         const std::string& principal = in.principal();
         if (absl::StartsWith(principal, "users/")) {
-          CLOUD_RETURN_IF_ERROR(
+          COVE_RETURN_IF_ERROR(
               ValidateEmail("role_binding.principal", principal.substr(6)));
         } else if (!ParseName("role_binding.principal", principal,
                               {"organizations", "apiKeys"})
@@ -464,9 +464,9 @@ grpc::Status CloudCore::CreateRoleBinding(
         }
         const std::string scope =
             in.scope().empty() ? req->parent() : in.scope();
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "roleBindings.create", scope));
-        CLOUD_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
         if (replayed) return absl::OkStatus();
         if (orgs_.count(req->parent()) == 0)
           return NotFound("organization", req->parent());
@@ -479,11 +479,11 @@ grpc::Status CloudCore::CreateRoleBinding(
           if (api_keys_.count(principal) == 0)
             return NotFound("API key", principal);
         }
-        CLOUD_RETURN_IF_ERROR(CheckScopeAndRole(
+        COVE_RETURN_IF_ERROR(CheckScopeAndRole(
             "role_binding", req->parent(), scope, FindRoleLocked(in.role()),
             in.role(), projects_.count(scope) != 0,
             clusters_.count(scope) != 0));
-        CLOUD_ASSIGN_OR_RETURN(std::string id, RandomHex(6));
+        COVE_ASSIGN_OR_RETURN(std::string id, RandomHex(6));
         v1::RoleBinding b;
         b.set_name(absl::StrCat(req->parent(), "/roleBindings/b", id));
         b.set_role(in.role());
@@ -491,7 +491,7 @@ grpc::Status CloudCore::CreateRoleBinding(
         b.set_scope(scope);
         *b.mutable_create_time() = ToProto(NowLocked());
         call.resource = b.name();
-        CLOUD_RETURN_IF_ERROR(Persist("binding", b.name(), b));
+        COVE_RETURN_IF_ERROR(Persist("binding", b.name(), b));
         bindings_[b.name()] = b;
         *resp = b;
         return RememberLocked(call, *req, *resp, *resp);
@@ -504,11 +504,11 @@ grpc::Status CloudCore::GetRoleBinding(grpc::ServerContext* ctx,
   return Handle(
       ctx, "GetRoleBinding", "roleBindings.get", false, req->name(), "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("name", req->name(), {"organizations", "roleBindings"})
                 .status());
         auto it = bindings_.find(req->name());
-        CLOUD_RETURN_IF_ERROR(AuthorizeLocked(
+        COVE_RETURN_IF_ERROR(AuthorizeLocked(
             call, "roleBindings.get",
             it == bindings_.end() ? OrgOf(req->name()) : it->second.scope()));
         if (it == bindings_.end()) return NotFound("role binding", req->name());
@@ -523,12 +523,12 @@ grpc::Status CloudCore::ListRoleBindings(grpc::ServerContext* ctx,
   return Handle(
       ctx, "ListRoleBindings", "roleBindings.list", false, req->parent(), "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("parent", req->parent(), {"organizations"}).status());
-        CLOUD_ASSIGN_OR_RETURN(
+        COVE_ASSIGN_OR_RETURN(
             Filter filter,
             ParseFilter(req->filter(), {"principal", "scope", "role"}));
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeListLocked(call, "roleBindings.list", req->parent()));
         std::vector<std::pair<std::string, v1::RoleBinding>> items;
         for (const auto& [name, b] : bindings_) {
@@ -555,15 +555,15 @@ grpc::Status CloudCore::DeleteRoleBinding(grpc::ServerContext* ctx,
   return Handle(
       ctx, "DeleteRoleBinding", "roleBindings.delete", true, req->name(),
       req->request_id(), [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("name", req->name(), {"organizations", "roleBindings"})
                 .status());
         auto it = bindings_.find(req->name());
-        CLOUD_RETURN_IF_ERROR(AuthorizeLocked(
+        COVE_RETURN_IF_ERROR(AuthorizeLocked(
             call, "roleBindings.delete",
             it == bindings_.end() ? OrgOf(req->name()) : it->second.scope()));
         if (it == bindings_.end()) return NotFound("role binding", req->name());
-        CLOUD_RETURN_IF_ERROR(Unpersist("binding", req->name()));
+        COVE_RETURN_IF_ERROR(Unpersist("binding", req->name()));
         bindings_.erase(it);
         return absl::OkStatus();
       });
@@ -601,15 +601,15 @@ grpc::Status CloudCore::ListAuditEvents(grpc::ServerContext* ctx,
       ctx, "ListAuditEvents", "auditEvents.list", false, req->parent(), "",
       [&](Call& call) -> absl::Status {
         if (!ParseName("parent", req->parent(), {"organizations"}).ok()) {
-          CLOUD_RETURN_IF_ERROR(
+          COVE_RETURN_IF_ERROR(
               ParseName("parent", req->parent(), {"organizations", "projects"})
                   .status());
         }
-        CLOUD_ASSIGN_OR_RETURN(
+        COVE_ASSIGN_OR_RETURN(
             Filter filter,
             ParseFilter(req->filter(), {"actor", "action", "resource",
                                         "outcome", "request_id"}));
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeListLocked(call, "auditEvents.list", req->parent()));
         const absl::Time start = req->has_start_time()
                                      ? FromProto(req->start_time())

@@ -151,15 +151,15 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
   auth::AuthStore::Options auth_options;
   auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
   auth_options.state_file = dir + "/cove-users.json";
-  CLOUD_ASSIGN_OR_RETURN(auto users, auth::AuthStore::Open(auth_options));
+  COVE_ASSIGN_OR_RETURN(auto users, auth::AuthStore::Open(auth_options));
   if (!users->HasUser(auth::kRootUser)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "data directory '", dir, "': the data plane's users are missing"));
   }
   // Customer-managed key: the engine reads it from the environment.
-  CLOUD_ASSIGN_OR_RETURN(EmbeddedOptions engine_options,
+  COVE_ASSIGN_OR_RETURN(EmbeddedOptions engine_options,
                          DataPlaneOptionsLocked(*cluster));
-  CLOUD_ASSIGN_OR_RETURN(auto embedded,
+  COVE_ASSIGN_OR_RETURN(auto embedded,
                          internal::MakeEmbeddedConnection(dir, engine_options));
   auto connection = std::make_shared<CapacityConnection>(
       std::move(embedded), cluster->capacity_vectors());
@@ -215,7 +215,7 @@ absl::Status CloudCore::PurgeLocked(const std::string& cluster_name) {
   if (agent_hub_->IsAgentEnvironmentLocked(it->second.environment())) {
     // The data lives with the agent: it deletes it.
     agent_hub_->ForgetClusterLocked(it->second);
-    CLOUD_RETURN_IF_ERROR(Unpersist("cluster", cluster_name));
+    COVE_RETURN_IF_ERROR(Unpersist("cluster", cluster_name));
     clusters_.erase(it);
     return absl::OkStatus();
   }
@@ -227,7 +227,7 @@ absl::Status CloudCore::PurgeLocked(const std::string& cluster_name) {
     return absl::UnavailableError(absl::StrCat(
         "data directory '", dir, "': cannot remove (", ec.message(), ")"));
   }
-  CLOUD_RETURN_IF_ERROR(Unpersist("cluster", cluster_name));
+  COVE_RETURN_IF_ERROR(Unpersist("cluster", cluster_name));
   clusters_.erase(it);
   return absl::OkStatus();
 }
@@ -239,7 +239,7 @@ absl::StatusOr<v1::Operation> CloudCore::StartOperationLocked(
     Call& call, v1::Cluster* cluster, v1::Cluster::State transitional,
     Pending pending) {
   const absl::Time now = NowLocked();
-  CLOUD_ASSIGN_OR_RETURN(std::string id, RandomHex(8));
+  COVE_ASSIGN_OR_RETURN(std::string id, RandomHex(8));
   v1::Operation op;
   op.set_name("operations/o" + id);
   op.set_verb(call.method);
@@ -263,11 +263,11 @@ absl::StatusOr<v1::Operation> CloudCore::StartOperationLocked(
   *cluster->mutable_update_time() = ToProto(now);
   cluster->set_etag(NewEtag());
   *op.mutable_cluster() = ClusterViewLocked(*cluster);
-  CLOUD_RETURN_IF_ERROR(Persist("cluster", cluster->name(), *cluster));
-  CLOUD_RETURN_IF_ERROR(Persist("operation", op.name(), op));
+  COVE_RETURN_IF_ERROR(Persist("cluster", cluster->name(), *cluster));
+  COVE_RETURN_IF_ERROR(Persist("operation", op.name(), op));
   operations_[op.name()] = op;
   pending_[op.name()] = pending;
-  CLOUD_RETURN_IF_ERROR(PersistPendingLocked(op.name()));
+  COVE_RETURN_IF_ERROR(PersistPendingLocked(op.name()));
   op_creators_[op.name()] = call.principal.actor;
   wake_ = true;
   return op;
@@ -421,12 +421,12 @@ grpc::Status CloudCore::CreateCluster(grpc::ServerContext* ctx,
   return Handle(
       ctx, "CreateCluster", "clusters.create", true, name, req->request_id(),
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("parent", req->parent(), {"organizations", "projects"})
                 .status());
-        CLOUD_RETURN_IF_ERROR(ValidateId("cluster_id", req->cluster_id()));
+        COVE_RETURN_IF_ERROR(ValidateId("cluster_id", req->cluster_id()));
         const v1::Cluster& in = req->cluster();
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("cluster.environment", in.environment(),
                       {"organizations", "projects", "environments"})
                 .status());
@@ -444,12 +444,12 @@ grpc::Status CloudCore::CreateCluster(grpc::ServerContext* ctx,
         }
         const int cu_size = in.cu_size() == 0 ? 1 : in.cu_size();
         const int replicas = in.replicas() == 0 ? 1 : in.replicas();
-        CLOUD_RETURN_IF_ERROR(CheckSize(cu_size, replicas));
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(CheckSize(cu_size, replicas));
+        COVE_RETURN_IF_ERROR(
             ValidateAutoscaling("cluster.autoscaling", in.autoscaling()));
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "clusters.create", req->parent()));
-        CLOUD_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
         if (replayed) {
           auto op = operations_.find(resp->name());
           if (op != operations_.end())
@@ -490,7 +490,7 @@ grpc::Status CloudCore::CreateCluster(grpc::ServerContext* ctx,
         c.set_capacity_vectors(CapacityLocked(cu_type, cu_size));
         *c.mutable_autoscaling() = in.autoscaling();
         // Customer-managed key and backup policy (keys.cc).
-        CLOUD_RETURN_IF_ERROR(PrepareClusterKeyLocked(in, &c));
+        COVE_RETURN_IF_ERROR(PrepareClusterKeyLocked(in, &c));
         const std::string dir = DataDirLocked(c);
         for (const auto& [other, oc] : clusters_) {
           if (DataDirLocked(oc) == dir) {
@@ -500,7 +500,7 @@ grpc::Status CloudCore::CreateCluster(grpc::ServerContext* ctx,
         }
         // The data plane's users: root with a once-shown password, stored
         // hashed in the data directory before anything runs.
-        CLOUD_ASSIGN_OR_RETURN(std::string password, RandomAlnum(24));
+        COVE_ASSIGN_OR_RETURN(std::string password, RandomAlnum(24));
         // Agent mode: the agent creates the data directory and its users
         // (the control plane never touches the customer's bucket).
         if (env->second.mode() != v1::Environment::AGENT) {
@@ -515,9 +515,9 @@ grpc::Status CloudCore::CreateCluster(grpc::ServerContext* ctx,
           auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
           auth_options.state_file = dir + "/cove-users.json";
           std::filesystem::remove(auth_options.state_file, ec);
-          CLOUD_ASSIGN_OR_RETURN(auto users,
+          COVE_ASSIGN_OR_RETURN(auto users,
                                  auth::AuthStore::Open(auth_options));
-          CLOUD_RETURN_IF_ERROR(users->CreateUser(auth::kRootUser, password));
+          COVE_RETURN_IF_ERROR(users->CreateUser(auth::kRootUser, password));
         }
         c.set_state(v1::Cluster::STATE_UNSPECIFIED);
         clusters_[name] = c;
@@ -538,13 +538,13 @@ grpc::Status CloudCore::GetCluster(grpc::ServerContext* ctx,
                                    v1::Cluster* resp) {
   return Handle(ctx, "GetCluster", "clusters.get", false, req->name(), "",
                 [&](Call& call) -> absl::Status {
-                  CLOUD_RETURN_IF_ERROR(
+                  COVE_RETURN_IF_ERROR(
                       ParseName("name", req->name(),
                                 {"organizations", "projects", "clusters"})
                           .status());
-                  CLOUD_RETURN_IF_ERROR(
+                  COVE_RETURN_IF_ERROR(
                       AuthorizeLocked(call, "clusters.get", req->name()));
-                  CLOUD_ASSIGN_OR_RETURN(v1::Cluster * c,
+                  COVE_ASSIGN_OR_RETURN(v1::Cluster * c,
                                          FindClusterLocked(req->name()));
                   *resp = ClusterViewLocked(*c);
                   return absl::OkStatus();
@@ -560,14 +560,14 @@ grpc::Status CloudCore::ListClusters(grpc::ServerContext* ctx,
         std::string parent = req->parent();
         if (absl::EndsWith(parent, "/projects/-")) {
           parent = parent.substr(0, parent.size() - 11);
-          CLOUD_RETURN_IF_ERROR(
+          COVE_RETURN_IF_ERROR(
               ParseName("parent", parent, {"organizations"}).status());
         } else {
-          CLOUD_RETURN_IF_ERROR(
+          COVE_RETURN_IF_ERROR(
               ParseName("parent", parent, {"organizations", "projects"})
                   .status());
         }
-        CLOUD_ASSIGN_OR_RETURN(
+        COVE_ASSIGN_OR_RETURN(
             Filter filter,
             ParseFilter(req->filter(), {"state", "environment", "cu_type",
                                         "show_deleted", "labels."}));
@@ -584,7 +584,7 @@ grpc::Status CloudCore::ListClusters(grpc::ServerContext* ctx,
                 *v, "')"));
           }
         }
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeListLocked(call, "clusters.list", parent));
         const std::string* show = filter.Get("show_deleted");
         const std::string* state = filter.Get("state");
@@ -625,7 +625,7 @@ grpc::Status CloudCore::UpdateCluster(grpc::ServerContext* ctx,
   return Handle(
       ctx, "UpdateCluster", "clusters.update", true, name, "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("cluster.name", name,
                       {"organizations", "projects", "clusters"})
                 .status());
@@ -643,11 +643,11 @@ grpc::Status CloudCore::UpdateCluster(grpc::ServerContext* ctx,
         if (paths.empty()) paths.insert(allowed.begin(), allowed.end());
         const v1::Autoscaling& as = req->cluster().autoscaling();
         if (paths.count("autoscaling")) {
-          CLOUD_RETURN_IF_ERROR(ValidateAutoscaling("cluster.autoscaling", as));
+          COVE_RETURN_IF_ERROR(ValidateAutoscaling("cluster.autoscaling", as));
         }
-        CLOUD_RETURN_IF_ERROR(AuthorizeLocked(call, "clusters.update", name));
-        CLOUD_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(name));
-        CLOUD_RETURN_IF_ERROR(CheckEtag(absl::StrCat("cluster '", name, "'"),
+        COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "clusters.update", name));
+        COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(name));
+        COVE_RETURN_IF_ERROR(CheckEtag(absl::StrCat("cluster '", name, "'"),
                                         req->cluster().etag(), c->etag()));
         if (c->state() == v1::Cluster::DELETING ||
             c->state() == v1::Cluster::DELETED) {
@@ -662,7 +662,7 @@ grpc::Status CloudCore::UpdateCluster(grpc::ServerContext* ctx,
         if (paths.count("autoscaling")) *c->mutable_autoscaling() = as;
         *c->mutable_update_time() = ToProto(NowLocked());
         c->set_etag(NewEtag());
-        CLOUD_RETURN_IF_ERROR(Persist("cluster", name, *c));
+        COVE_RETURN_IF_ERROR(Persist("cluster", name, *c));
         *resp = ClusterViewLocked(*c);
         return absl::OkStatus();
       });
@@ -675,29 +675,29 @@ grpc::Status CloudCore::ClusterVerb(grpc::ServerContext* ctx,
   return Handle(
       ctx, method, action, true, req->name(), req->request_id(),
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("name", req->name(),
                       {"organizations", "projects", "clusters"})
                 .status());
-        CLOUD_RETURN_IF_ERROR(AuthorizeLocked(call, action, req->name()));
-        CLOUD_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        COVE_RETURN_IF_ERROR(AuthorizeLocked(call, action, req->name()));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
         if (replayed) {
           auto op = operations_.find(resp->name());
           if (op != operations_.end())
             *resp = OperationViewLocked(op->second, call.principal);
           return absl::OkStatus();
         }
-        CLOUD_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req->name()));
-        CLOUD_RETURN_IF_ERROR(
+        COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req->name()));
+        COVE_RETURN_IF_ERROR(
             CheckEtag(absl::StrCat("cluster '", req->name(), "'"), req->etag(),
                       c->etag()));
         const Transition* t = nullptr;
         for (const Transition& x : Transitions()) {
           if (call.method == x.verb) t = &x;
         }
-        CLOUD_RETURN_IF_ERROR(CheckTransition(*c, *t));
+        COVE_RETURN_IF_ERROR(CheckTransition(*c, *t));
         if (call.method == "ResumeCluster" || call.method == "RestoreCluster")
-          CLOUD_RETURN_IF_ERROR(CheckClusterKeyLocked(*c));
+          COVE_RETURN_IF_ERROR(CheckClusterKeyLocked(*c));
         if (call.method == "RestoreCluster" && c->has_purge_time() &&
             FromProto(c->purge_time()) <= NowLocked()) {
           return absl::FailedPreconditionError(absl::StrCat(
@@ -705,7 +705,7 @@ grpc::Status CloudCore::ClusterVerb(grpc::ServerContext* ctx,
               absl::FormatTime(absl::RFC3339_sec, FromProto(c->purge_time()),
                                absl::UTCTimeZone())));
         }
-        CLOUD_ASSIGN_OR_RETURN(
+        COVE_ASSIGN_OR_RETURN(
             v1::Operation op,
             StartOperationLocked(call, c, t->during, Pending{}));
         *resp = OperationViewLocked(op, call.principal);
@@ -745,7 +745,7 @@ grpc::Status CloudCore::ScaleCluster(grpc::ServerContext* ctx,
   return Handle(
       ctx, "ScaleCluster", "clusters.scale", true, req->name(),
       req->request_id(), [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("name", req->name(),
                       {"organizations", "projects", "clusters"})
                 .status());
@@ -755,26 +755,26 @@ grpc::Status CloudCore::ScaleCluster(grpc::ServerContext* ctx,
                            "positive value (got ",
                            req->cu_size(), "/", req->replicas(), ")"));
         }
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "clusters.scale", req->name()));
-        CLOUD_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
         if (replayed) {
           auto op = operations_.find(resp->name());
           if (op != operations_.end())
             *resp = OperationViewLocked(op->second, call.principal);
           return absl::OkStatus();
         }
-        CLOUD_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req->name()));
-        CLOUD_RETURN_IF_ERROR(
+        COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req->name()));
+        COVE_RETURN_IF_ERROR(
             CheckEtag(absl::StrCat("cluster '", req->name(), "'"), req->etag(),
                       c->etag()));
         const int cu_size = req->cu_size() == 0 ? c->cu_size() : req->cu_size();
         const int replicas =
             req->replicas() == 0 ? c->replicas() : req->replicas();
-        CLOUD_RETURN_IF_ERROR(CheckSize(cu_size, replicas));
+        COVE_RETURN_IF_ERROR(CheckSize(cu_size, replicas));
         for (const Transition& t : Transitions()) {
           if (call.method == t.verb)
-            CLOUD_RETURN_IF_ERROR(CheckTransition(*c, t));
+            COVE_RETURN_IF_ERROR(CheckTransition(*c, t));
         }
         const int64_t capacity = CapacityLocked(c->cu_type(), cu_size);
         const int64_t used = ClusterViewLocked(*c).used_vectors();
@@ -787,7 +787,7 @@ grpc::Status CloudCore::ScaleCluster(grpc::ServerContext* ctx,
         Pending p;
         p.cu_size = cu_size;
         p.replicas = replicas;
-        CLOUD_ASSIGN_OR_RETURN(
+        COVE_ASSIGN_OR_RETURN(
             v1::Operation op,
             StartOperationLocked(call, c, v1::Cluster::MODIFYING, p));
         *resp = OperationViewLocked(op, call.principal);
@@ -803,12 +803,12 @@ grpc::Status CloudCore::GetOperation(grpc::ServerContext* ctx,
                                      v1::Operation* resp) {
   return Handle(ctx, "GetOperation", "operations.get", false, req->name(), "",
                 [&](Call& call) -> absl::Status {
-                  CLOUD_RETURN_IF_ERROR(
+                  COVE_RETURN_IF_ERROR(
                       ParseName("name", req->name(), {"operations"}).status());
                   auto it = operations_.find(req->name());
                   if (it == operations_.end())
                     return NotFound("operation", req->name());
-                  CLOUD_RETURN_IF_ERROR(AuthorizeLocked(call, "operations.get",
+                  COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "operations.get",
                                                         it->second.target()));
                   *resp = OperationViewLocked(it->second, call.principal);
                   return absl::OkStatus();
@@ -822,14 +822,14 @@ grpc::Status CloudCore::ListOperations(grpc::ServerContext* ctx,
       ctx, "ListOperations", "operations.list", false, req->parent(), "",
       [&](Call& call) -> absl::Status {
         if (!ParseName("parent", req->parent(), {"organizations"}).ok()) {
-          CLOUD_RETURN_IF_ERROR(
+          COVE_RETURN_IF_ERROR(
               ParseName("parent", req->parent(), {"organizations", "projects"})
                   .status());
         }
-        CLOUD_ASSIGN_OR_RETURN(
+        COVE_ASSIGN_OR_RETURN(
             Filter filter,
             ParseFilter(req->filter(), {"done", "target", "verb"}));
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeListLocked(call, "operations.list", req->parent()));
         std::vector<std::pair<std::string, v1::Operation>> items;
         for (const auto& [name, op] : operations_) {
@@ -858,7 +858,7 @@ grpc::Status CloudCore::WaitOperation(grpc::ServerContext* ctx,
   return Handle(
       ctx, "WaitOperation", "operations.get", false, req->name(), "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("name", req->name(), {"operations"}).status());
         if (req->timeout_ms() < 0 || req->timeout_ms() > 60000) {
           return absl::InvalidArgumentError(absl::StrCat(
@@ -866,7 +866,7 @@ grpc::Status CloudCore::WaitOperation(grpc::ServerContext* ctx,
         }
         auto it = operations_.find(req->name());
         if (it == operations_.end()) return NotFound("operation", req->name());
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "operations.get", it->second.target()));
         const v1::Operation* op = &it->second;
         const int64_t timeout =
@@ -897,11 +897,11 @@ grpc::Status CloudCore::CancelOperation(grpc::ServerContext* ctx,
   return Handle(
       ctx, "CancelOperation", "operations.cancel", true, req->name(), "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("name", req->name(), {"operations"}).status());
         auto it = operations_.find(req->name());
         if (it == operations_.end()) return NotFound("operation", req->name());
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "operations.cancel", it->second.target()));
         v1::Operation* op = &it->second;
         if (op->done()) {
@@ -923,13 +923,13 @@ grpc::Status CloudCore::CancelOperation(grpc::ServerContext* ctx,
           // Before the create there was no cluster.
           v1::Cluster last = c->second;
           last.set_state(v1::Cluster::STATE_UNSPECIFIED);
-          CLOUD_RETURN_IF_ERROR(PurgeLocked(op->target()));
+          COVE_RETURN_IF_ERROR(PurgeLocked(op->target()));
           FinishOperationLocked(op, cancelled, &last);
         } else {
           c->second.set_state(static_cast<State>(p.prev_state));
           c->second.set_state_message("");
           c->second.set_etag(NewEtag());
-          CLOUD_RETURN_IF_ERROR(Persist("cluster", c->first, c->second));
+          COVE_RETURN_IF_ERROR(Persist("cluster", c->first, c->second));
           FinishOperationLocked(op, cancelled, &c->second);
         }
         *resp = OperationViewLocked(*op, call.principal);

@@ -71,15 +71,15 @@ grpc::Status CloudCore::CreateOrganization(
   return Handle(
       ctx, "CreateOrganization", "organizations.create", true, name,
       req->request_id(), [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ValidateId("organization_id", req->organization_id()));
         if (!req->owner_email().empty()) {
-          CLOUD_RETURN_IF_ERROR(
+          COVE_RETURN_IF_ERROR(
               ValidateEmail("owner_email", req->owner_email()));
         }
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "organizations.create", name));
-        CLOUD_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
         if (replayed) return absl::OkStatus();
         if (orgs_.count(name) != 0) {
           return absl::AlreadyExistsError(
@@ -94,7 +94,7 @@ grpc::Status CloudCore::CreateOrganization(
         *org.mutable_create_time() = ToProto(now);
         *org.mutable_update_time() = ToProto(now);
         org.set_etag(NewEtag());
-        CLOUD_ASSIGN_OR_RETURN(std::string ext, RandomHex(12));
+        COVE_ASSIGN_OR_RETURN(std::string ext, RandomHex(12));
         org.set_external_id("cove-ext-" + ext);
         if (!req->owner_email().empty()) {
           v1::Member m;
@@ -102,19 +102,19 @@ grpc::Status CloudCore::CreateOrganization(
           m.set_user(req->owner_email());
           m.set_role("roles/organization.owner");
           *m.mutable_create_time() = ToProto(now);
-          CLOUD_ASSIGN_OR_RETURN(std::string bid, RandomHex(6));
+          COVE_ASSIGN_OR_RETURN(std::string bid, RandomHex(6));
           v1::RoleBinding b;
           b.set_name(absl::StrCat(name, "/roleBindings/b", bid));
           b.set_role(m.role());
           b.set_principal("users/" + req->owner_email());
           b.set_scope(name);
           *b.mutable_create_time() = ToProto(now);
-          CLOUD_RETURN_IF_ERROR(Persist("member", m.name(), m));
-          CLOUD_RETURN_IF_ERROR(Persist("binding", b.name(), b));
+          COVE_RETURN_IF_ERROR(Persist("member", m.name(), m));
+          COVE_RETURN_IF_ERROR(Persist("binding", b.name(), b));
           members_[m.name()] = m;
           bindings_[b.name()] = b;
         }
-        CLOUD_RETURN_IF_ERROR(Persist("org", name, org));
+        COVE_RETURN_IF_ERROR(Persist("org", name, org));
         orgs_[name] = org;
         *resp = org;
         return RememberLocked(call, *req, *resp, *resp);
@@ -127,9 +127,9 @@ grpc::Status CloudCore::GetOrganization(grpc::ServerContext* ctx,
   return Handle(
       ctx, "GetOrganization", "organizations.get", false, req->name(), "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("name", req->name(), {"organizations"}).status());
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "organizations.get", req->name()));
         auto it = orgs_.find(req->name());
         if (it == orgs_.end()) return NotFound("organization", req->name());
@@ -163,15 +163,15 @@ grpc::Status CloudCore::UpdateOrganization(
   return Handle(
       ctx, "UpdateOrganization", "organizations.update", true, name, "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("organization.name", name, {"organizations"}).status());
-        CLOUD_ASSIGN_OR_RETURN(auto paths,
+        COVE_ASSIGN_OR_RETURN(auto paths,
                                MaskPaths(req->update_mask(), {"display_name"}));
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "organizations.update", name));
         auto it = orgs_.find(name);
         if (it == orgs_.end()) return NotFound("organization", name);
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             CheckEtag(absl::StrCat("organization '", name, "'"),
                       req->organization().etag(), it->second.etag()));
         v1::Organization org = it->second;
@@ -180,7 +180,7 @@ grpc::Status CloudCore::UpdateOrganization(
         }
         *org.mutable_update_time() = ToProto(NowLocked());
         org.set_etag(NewEtag());
-        CLOUD_RETURN_IF_ERROR(Persist("org", name, org));
+        COVE_RETURN_IF_ERROR(Persist("org", name, org));
         it->second = org;
         *resp = org;
         return absl::OkStatus();
@@ -193,13 +193,13 @@ grpc::Status CloudCore::DeleteOrganization(grpc::ServerContext* ctx,
   return Handle(
       ctx, "DeleteOrganization", "organizations.delete", true, req->name(),
       req->request_id(), [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("name", req->name(), {"organizations"}).status());
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "organizations.delete", req->name()));
         auto it = orgs_.find(req->name());
         if (it == orgs_.end()) return NotFound("organization", req->name());
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             CheckEtag(absl::StrCat("organization '", req->name(), "'"),
                       req->etag(), it->second.etag()));
         for (const auto& [pname, p] : projects_) {
@@ -214,7 +214,7 @@ grpc::Status CloudCore::DeleteOrganization(grpc::ServerContext* ctx,
         auto erase_below = [&](auto& map, const char* kind) -> absl::Status {
           for (auto i = map.begin(); i != map.end();) {
             if (Within(i->first, org)) {
-              CLOUD_RETURN_IF_ERROR(Unpersist(kind, i->first));
+              COVE_RETURN_IF_ERROR(Unpersist(kind, i->first));
               DropSecretLocked(i->first);
               i = map.erase(i);
             } else {
@@ -223,12 +223,12 @@ grpc::Status CloudCore::DeleteOrganization(grpc::ServerContext* ctx,
           }
           return absl::OkStatus();
         };
-        CLOUD_RETURN_IF_ERROR(erase_below(members_, "member"));
-        CLOUD_RETURN_IF_ERROR(erase_below(invitations_, "invitation"));
-        CLOUD_RETURN_IF_ERROR(erase_below(api_keys_, "apikey"));
-        CLOUD_RETURN_IF_ERROR(erase_below(roles_, "role"));
-        CLOUD_RETURN_IF_ERROR(erase_below(bindings_, "binding"));
-        CLOUD_RETURN_IF_ERROR(Unpersist("org", org));
+        COVE_RETURN_IF_ERROR(erase_below(members_, "member"));
+        COVE_RETURN_IF_ERROR(erase_below(invitations_, "invitation"));
+        COVE_RETURN_IF_ERROR(erase_below(api_keys_, "apikey"));
+        COVE_RETURN_IF_ERROR(erase_below(roles_, "role"));
+        COVE_RETURN_IF_ERROR(erase_below(bindings_, "binding"));
+        COVE_RETURN_IF_ERROR(Unpersist("org", org));
         orgs_.erase(it);
         return absl::OkStatus();
       });
@@ -243,9 +243,9 @@ grpc::Status CloudCore::ListMembers(grpc::ServerContext* ctx,
   return Handle(
       ctx, "ListMembers", "members.list", false, req->parent(), "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("parent", req->parent(), {"organizations"}).status());
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeListLocked(call, "members.list", req->parent()));
         if (orgs_.count(req->parent()) == 0)
           return NotFound("organization", req->parent());
@@ -265,10 +265,10 @@ grpc::Status CloudCore::GetMember(grpc::ServerContext* ctx,
   return Handle(
       ctx, "GetMember", "members.get", false, req->name(), "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("name", req->name(), {"organizations", "members"}, true)
                 .status());
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "members.get", OrgOf(req->name())));
         auto it = members_.find(req->name());
         if (it == members_.end()) return NotFound("member", req->name());
@@ -284,13 +284,13 @@ grpc::Status CloudCore::UpdateMember(grpc::ServerContext* ctx,
   return Handle(
       ctx, "UpdateMember", "members.update", true, name, "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("member.name", name, {"organizations", "members"}, true)
                 .status());
-        CLOUD_ASSIGN_OR_RETURN(auto paths,
+        COVE_ASSIGN_OR_RETURN(auto paths,
                                MaskPaths(req->update_mask(), {"role"}));
         const std::string org = OrgOf(name);
-        CLOUD_RETURN_IF_ERROR(AuthorizeLocked(call, "members.update", org));
+        COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "members.update", org));
         auto it = members_.find(name);
         if (it == members_.end()) return NotFound("member", name);
         if (!paths.count("role")) {
@@ -322,11 +322,11 @@ grpc::Status CloudCore::UpdateMember(grpc::ServerContext* ctx,
           if (b.principal() == principal && b.scope() == org &&
               b.role() == it->second.role()) {
             b.set_role(role->name());
-            CLOUD_RETURN_IF_ERROR(Persist("binding", bn, b));
+            COVE_RETURN_IF_ERROR(Persist("binding", bn, b));
           }
         }
         it->second.set_role(role->name());
-        CLOUD_RETURN_IF_ERROR(Persist("member", name, it->second));
+        COVE_RETURN_IF_ERROR(Persist("member", name, it->second));
         *resp = it->second;
         return absl::OkStatus();
       });
@@ -338,11 +338,11 @@ grpc::Status CloudCore::DeleteMember(grpc::ServerContext* ctx,
   return Handle(
       ctx, "DeleteMember", "members.delete", true, req->name(),
       req->request_id(), [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("name", req->name(), {"organizations", "members"}, true)
                 .status());
         const std::string org = OrgOf(req->name());
-        CLOUD_RETURN_IF_ERROR(AuthorizeLocked(call, "members.delete", org));
+        COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "members.delete", org));
         auto it = members_.find(req->name());
         if (it == members_.end()) return NotFound("member", req->name());
         if (it->second.role() == "roles/organization.owner") {
@@ -359,7 +359,7 @@ grpc::Status CloudCore::DeleteMember(grpc::ServerContext* ctx,
         for (auto b = bindings_.begin(); b != bindings_.end();) {
           if (b->second.principal() == "users/" + user &&
               Within(b->first, org)) {
-            CLOUD_RETURN_IF_ERROR(Unpersist("binding", b->first));
+            COVE_RETURN_IF_ERROR(Unpersist("binding", b->first));
             b = bindings_.erase(b);
           } else {
             ++b;
@@ -367,14 +367,14 @@ grpc::Status CloudCore::DeleteMember(grpc::ServerContext* ctx,
         }
         for (auto k = api_keys_.begin(); k != api_keys_.end();) {
           if (k->second.owner() == user && Within(k->first, org)) {
-            CLOUD_RETURN_IF_ERROR(Unpersist("apikey", k->first));
+            COVE_RETURN_IF_ERROR(Unpersist("apikey", k->first));
             DropSecretLocked(k->first);
             k = api_keys_.erase(k);
           } else {
             ++k;
           }
         }
-        CLOUD_RETURN_IF_ERROR(Unpersist("member", req->name()));
+        COVE_RETURN_IF_ERROR(Unpersist("member", req->name()));
         members_.erase(it);
         return absl::OkStatus();
       });
@@ -401,13 +401,13 @@ grpc::Status CloudCore::CreateInvitation(grpc::ServerContext* ctx,
   return Handle(
       ctx, "CreateInvitation", "invitations.create", true, req->parent(),
       req->request_id(), [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("parent", req->parent(), {"organizations"}).status());
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ValidateEmail("invitation.email", req->invitation().email()));
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "invitations.create", req->parent()));
-        CLOUD_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
         if (replayed) return absl::OkStatus();
         if (orgs_.count(req->parent()) == 0)
           return NotFound("organization", req->parent());
@@ -431,7 +431,7 @@ grpc::Status CloudCore::CreateInvitation(grpc::ServerContext* ctx,
                 absl::FormatTime(expire), ")"));
           }
         }
-        CLOUD_ASSIGN_OR_RETURN(std::string id, RandomHex(6));
+        COVE_ASSIGN_OR_RETURN(std::string id, RandomHex(6));
         v1::Invitation inv;
         inv.set_name(absl::StrCat(req->parent(), "/invitations/i", id));
         inv.set_email(req->invitation().email());
@@ -440,12 +440,12 @@ grpc::Status CloudCore::CreateInvitation(grpc::ServerContext* ctx,
         *inv.mutable_create_time() = ToProto(now);
         *inv.mutable_expire_time() = ToProto(expire);
         inv.set_etag(NewEtag());
-        CLOUD_ASSIGN_OR_RETURN(std::string token, RandomAlnum(40));
-        CLOUD_ASSIGN_OR_RETURN(
+        COVE_ASSIGN_OR_RETURN(std::string token, RandomAlnum(40));
+        COVE_ASSIGN_OR_RETURN(
             auto hash, auth::HashPassword(token, options_.pbkdf2_iterations));
         secrets_[inv.name()] = hash;
-        CLOUD_RETURN_IF_ERROR(PersistSecretLocked(inv.name(), "", hash));
-        CLOUD_RETURN_IF_ERROR(Persist("invitation", inv.name(), inv));
+        COVE_RETURN_IF_ERROR(PersistSecretLocked(inv.name(), "", hash));
+        COVE_RETURN_IF_ERROR(Persist("invitation", inv.name(), inv));
         invitations_[inv.name()] = inv;
         call.resource = inv.name();
         *resp = inv;
@@ -460,10 +460,10 @@ grpc::Status CloudCore::GetInvitation(grpc::ServerContext* ctx,
   return Handle(
       ctx, "GetInvitation", "invitations.get", false, req->name(), "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("name", req->name(), {"organizations", "invitations"})
                 .status());
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "invitations.get", OrgOf(req->name())));
         ExpireInvitationsLocked();
         auto it = invitations_.find(req->name());
@@ -480,11 +480,11 @@ grpc::Status CloudCore::ListInvitations(grpc::ServerContext* ctx,
   return Handle(
       ctx, "ListInvitations", "invitations.list", false, req->parent(), "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("parent", req->parent(), {"organizations"}).status());
-        CLOUD_ASSIGN_OR_RETURN(Filter filter,
+        COVE_ASSIGN_OR_RETURN(Filter filter,
                                ParseFilter(req->filter(), {"state", "email"}));
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeListLocked(call, "invitations.list", req->parent()));
         ExpireInvitationsLocked();
         std::vector<std::pair<std::string, v1::Invitation>> items;
@@ -511,16 +511,16 @@ grpc::Status CloudCore::RevokeInvitation(grpc::ServerContext* ctx,
   return Handle(
       ctx, "RevokeInvitation", "invitations.revoke", true, req->name(),
       req->request_id(), [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("name", req->name(), {"organizations", "invitations"})
                 .status());
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "invitations.revoke", OrgOf(req->name())));
         ExpireInvitationsLocked();
         auto it = invitations_.find(req->name());
         if (it == invitations_.end())
           return NotFound("invitation", req->name());
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             CheckEtag(absl::StrCat("invitation '", req->name(), "'"),
                       req->etag(), it->second.etag()));
         if (it->second.state() != v1::Invitation::PENDING) {
@@ -532,7 +532,7 @@ grpc::Status CloudCore::RevokeInvitation(grpc::ServerContext* ctx,
         it->second.set_state(v1::Invitation::REVOKED);
         it->second.set_etag(NewEtag());
         DropSecretLocked(req->name());
-        CLOUD_RETURN_IF_ERROR(Persist("invitation", req->name(), it->second));
+        COVE_RETURN_IF_ERROR(Persist("invitation", req->name(), it->second));
         *resp = it->second;
         return absl::OkStatus();
       });
@@ -544,7 +544,7 @@ grpc::Status CloudCore::AcceptInvitation(grpc::ServerContext* ctx,
   return Handle(
       ctx, "AcceptInvitation", "invitations.accept", true, req->name(), "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("name", req->name(), {"organizations", "invitations"})
                 .status());
         ExpireInvitationsLocked();
@@ -577,14 +577,14 @@ grpc::Status CloudCore::AcceptInvitation(grpc::ServerContext* ctx,
         m.set_user(inv.email());
         m.set_role(inv.role());
         *m.mutable_create_time() = ToProto(now);
-        CLOUD_ASSIGN_OR_RETURN(std::string bid, RandomHex(6));
+        COVE_ASSIGN_OR_RETURN(std::string bid, RandomHex(6));
         v1::RoleBinding b;
         b.set_name(absl::StrCat(org, "/roleBindings/b", bid));
         b.set_role(inv.role());
         b.set_principal("users/" + inv.email());
         b.set_scope(org);
         *b.mutable_create_time() = ToProto(now);
-        CLOUD_ASSIGN_OR_RETURN(std::string kid, RandomHex(6));
+        COVE_ASSIGN_OR_RETURN(std::string kid, RandomHex(6));
         v1::ApiKey key;
         key.set_name(absl::StrCat(org, "/apiKeys/u", kid));
         key.set_display_name(absl::StrCat("key of ", inv.email()));
@@ -593,18 +593,18 @@ grpc::Status CloudCore::AcceptInvitation(grpc::ServerContext* ctx,
         key.set_owner(inv.email());
         *key.mutable_create_time() = ToProto(now);
         key.set_etag(NewEtag());
-        CLOUD_ASSIGN_OR_RETURN(std::string key_secret,
+        COVE_ASSIGN_OR_RETURN(std::string key_secret,
                                IssueSecretLocked(key.name()));
-        CLOUD_RETURN_IF_ERROR(Persist("member", m.name(), m));
-        CLOUD_RETURN_IF_ERROR(Persist("binding", b.name(), b));
-        CLOUD_RETURN_IF_ERROR(Persist("apikey", key.name(), key));
+        COVE_RETURN_IF_ERROR(Persist("member", m.name(), m));
+        COVE_RETURN_IF_ERROR(Persist("binding", b.name(), b));
+        COVE_RETURN_IF_ERROR(Persist("apikey", key.name(), key));
         members_[m.name()] = m;
         bindings_[b.name()] = b;
         api_keys_[key.name()] = key;
         inv.set_state(v1::Invitation::ACCEPTED);
         inv.set_etag(NewEtag());
         DropSecretLocked(req->name());
-        CLOUD_RETURN_IF_ERROR(Persist("invitation", inv.name(), inv));
+        COVE_RETURN_IF_ERROR(Persist("invitation", inv.name(), inv));
         *resp->mutable_member() = m;
         *resp->mutable_api_key() = key;
         resp->mutable_api_key()->set_secret(key_secret);
@@ -635,16 +635,16 @@ grpc::Status CloudCore::CreateProject(grpc::ServerContext* ctx,
   return Handle(
       ctx, "CreateProject", "projects.create", true, name, req->request_id(),
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("parent", req->parent(), {"organizations"}).status());
-        CLOUD_RETURN_IF_ERROR(ValidateId("project_id", req->project_id()));
+        COVE_RETURN_IF_ERROR(ValidateId("project_id", req->project_id()));
         v1::Project p = req->project();
         if (p.plan().empty()) p.set_plan("free");
-        CLOUD_RETURN_IF_ERROR(ValidatePlan(p.plan()));
+        COVE_RETURN_IF_ERROR(ValidatePlan(p.plan()));
         if (p.region().empty()) p.set_region("local");
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "projects.create", req->parent()));
-        CLOUD_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
         if (replayed) return absl::OkStatus();
         if (orgs_.count(req->parent()) == 0)
           return NotFound("organization", req->parent());
@@ -658,7 +658,7 @@ grpc::Status CloudCore::CreateProject(grpc::ServerContext* ctx,
         *p.mutable_create_time() = ToProto(now);
         *p.mutable_update_time() = ToProto(now);
         p.set_etag(NewEtag());
-        CLOUD_RETURN_IF_ERROR(Persist("project", name, p));
+        COVE_RETURN_IF_ERROR(Persist("project", name, p));
         projects_[name] = p;
         *resp = p;
         return RememberLocked(call, *req, *resp, *resp);
@@ -670,10 +670,10 @@ grpc::Status CloudCore::GetProject(grpc::ServerContext* ctx,
                                    v1::Project* resp) {
   return Handle(ctx, "GetProject", "projects.get", false, req->name(), "",
                 [&](Call& call) -> absl::Status {
-                  CLOUD_RETURN_IF_ERROR(ParseName("name", req->name(),
+                  COVE_RETURN_IF_ERROR(ParseName("name", req->name(),
                                                   {"organizations", "projects"})
                                             .status());
-                  CLOUD_RETURN_IF_ERROR(
+                  COVE_RETURN_IF_ERROR(
                       AuthorizeLocked(call, "projects.get", req->name()));
                   auto it = projects_.find(req->name());
                   if (it == projects_.end())
@@ -689,12 +689,12 @@ grpc::Status CloudCore::ListProjects(grpc::ServerContext* ctx,
   return Handle(
       ctx, "ListProjects", "projects.list", false, req->parent(), "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("parent", req->parent(), {"organizations"}).status());
-        CLOUD_ASSIGN_OR_RETURN(
+        COVE_ASSIGN_OR_RETURN(
             Filter filter,
             ParseFilter(req->filter(), {"region", "plan", "labels."}));
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeListLocked(call, "projects.list", req->parent()));
         if (orgs_.count(req->parent()) == 0)
           return NotFound("organization", req->parent());
@@ -730,18 +730,18 @@ grpc::Status CloudCore::UpdateProject(grpc::ServerContext* ctx,
   return Handle(
       ctx, "UpdateProject", "projects.update", true, name, "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("project.name", name, {"organizations", "projects"})
                 .status());
-        CLOUD_ASSIGN_OR_RETURN(
+        COVE_ASSIGN_OR_RETURN(
             auto paths,
             MaskPaths(req->update_mask(), {"display_name", "plan", "labels"}));
         if (paths.count("plan"))
-          CLOUD_RETURN_IF_ERROR(ValidatePlan(req->project().plan()));
-        CLOUD_RETURN_IF_ERROR(AuthorizeLocked(call, "projects.update", name));
+          COVE_RETURN_IF_ERROR(ValidatePlan(req->project().plan()));
+        COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "projects.update", name));
         auto it = projects_.find(name);
         if (it == projects_.end()) return NotFound("project", name);
-        CLOUD_RETURN_IF_ERROR(CheckEtag(absl::StrCat("project '", name, "'"),
+        COVE_RETURN_IF_ERROR(CheckEtag(absl::StrCat("project '", name, "'"),
                                         req->project().etag(),
                                         it->second.etag()));
         v1::Project p = it->second;
@@ -752,7 +752,7 @@ grpc::Status CloudCore::UpdateProject(grpc::ServerContext* ctx,
           *p.mutable_labels() = req->project().labels();
         *p.mutable_update_time() = ToProto(NowLocked());
         p.set_etag(NewEtag());
-        CLOUD_RETURN_IF_ERROR(Persist("project", name, p));
+        COVE_RETURN_IF_ERROR(Persist("project", name, p));
         it->second = p;
         *resp = p;
         return absl::OkStatus();
@@ -764,15 +764,15 @@ grpc::Status CloudCore::DeleteProject(grpc::ServerContext* ctx,
                                       google::protobuf::Empty* resp) {
   return Handle(ctx, "DeleteProject", "projects.delete", true, req->name(),
                 req->request_id(), [&](Call& call) -> absl::Status {
-                  CLOUD_RETURN_IF_ERROR(ParseName("name", req->name(),
+                  COVE_RETURN_IF_ERROR(ParseName("name", req->name(),
                                                   {"organizations", "projects"})
                                             .status());
-                  CLOUD_RETURN_IF_ERROR(
+                  COVE_RETURN_IF_ERROR(
                       AuthorizeLocked(call, "projects.delete", req->name()));
                   auto it = projects_.find(req->name());
                   if (it == projects_.end())
                     return NotFound("project", req->name());
-                  CLOUD_RETURN_IF_ERROR(
+                  COVE_RETURN_IF_ERROR(
                       CheckEtag(absl::StrCat("project '", req->name(), "'"),
                                 req->etag(), it->second.etag()));
                   int clusters = 0, environments = 0;
@@ -786,7 +786,7 @@ grpc::Status CloudCore::DeleteProject(grpc::ServerContext* ctx,
                         " clusters (deleted ones count until purged) and ",
                         environments, " environments; delete them first"));
                   }
-                  CLOUD_RETURN_IF_ERROR(Unpersist("project", req->name()));
+                  COVE_RETURN_IF_ERROR(Unpersist("project", req->name()));
                   projects_.erase(it);
                   return absl::OkStatus();
                 });
@@ -908,10 +908,10 @@ grpc::Status CloudCore::CreateEnvironment(
   return Handle(
       ctx, "CreateEnvironment", "environments.create", true, name,
       req->request_id(), [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("parent", req->parent(), {"organizations", "projects"})
                 .status());
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ValidateId("environment_id", req->environment_id()));
         const v1::Environment& in = req->environment();
         if (in.mode() != v1::Environment::CROSS_ACCOUNT &&
@@ -920,9 +920,9 @@ grpc::Status CloudCore::CreateEnvironment(
               "environment.mode: expected CROSS_ACCOUNT or AGENT (got ",
               v1::Environment::Mode_Name(in.mode()), ")"));
         }
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "environments.create", req->parent()));
-        CLOUD_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
         if (replayed) return absl::OkStatus();
         if (projects_.count(req->parent()) == 0)
           return NotFound("project", req->parent());
@@ -943,12 +943,12 @@ grpc::Status CloudCore::CreateEnvironment(
         if (env.mode() == v1::Environment::AGENT) {
           env.set_state(v1::Environment::AWAITING_AGENT);
           env.set_state_message("waiting for the agent to connect");
-          CLOUD_ASSIGN_OR_RETURN(std::string random, RandomAlnum(40));
+          COVE_ASSIGN_OR_RETURN(std::string random, RandomAlnum(40));
           token = "cove-agent_" + random;
-          CLOUD_ASSIGN_OR_RETURN(
+          COVE_ASSIGN_OR_RETURN(
               auto hash, auth::HashPassword(token, options_.pbkdf2_iterations));
           secrets_[name] = hash;
-          CLOUD_RETURN_IF_ERROR(PersistSecretLocked(name, "", hash));
+          COVE_RETURN_IF_ERROR(PersistSecretLocked(name, "", hash));
           *env.mutable_agent_token_expire_time() =
               ToProto(now + kAgentTokenLifetime);
         } else {
@@ -957,7 +957,7 @@ grpc::Status CloudCore::CreateEnvironment(
                                   : v1::Environment::FAILED);
           env.set_state_message(v.valid() ? "validated" : ProblemsText(v));
         }
-        CLOUD_RETURN_IF_ERROR(Persist("environment", name, env));
+        COVE_RETURN_IF_ERROR(Persist("environment", name, env));
         environments_[name] = env;
         *resp = env;
         resp->set_agent_token(token);
@@ -970,11 +970,11 @@ grpc::Status CloudCore::GetEnvironment(grpc::ServerContext* ctx,
                                        v1::Environment* resp) {
   return Handle(ctx, "GetEnvironment", "environments.get", false, req->name(),
                 "", [&](Call& call) -> absl::Status {
-                  CLOUD_RETURN_IF_ERROR(
+                  COVE_RETURN_IF_ERROR(
                       ParseName("name", req->name(),
                                 {"organizations", "projects", "environments"})
                           .status());
-                  CLOUD_RETURN_IF_ERROR(
+                  COVE_RETURN_IF_ERROR(
                       AuthorizeLocked(call, "environments.get", req->name()));
                   auto it = environments_.find(req->name());
                   if (it == environments_.end())
@@ -990,12 +990,12 @@ grpc::Status CloudCore::ListEnvironments(grpc::ServerContext* ctx,
   return Handle(
       ctx, "ListEnvironments", "environments.list", false, req->parent(), "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("parent", req->parent(), {"organizations", "projects"})
                 .status());
-        CLOUD_ASSIGN_OR_RETURN(Filter filter,
+        COVE_ASSIGN_OR_RETURN(Filter filter,
                                ParseFilter(req->filter(), {"mode", "state"}));
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeListLocked(call, "environments.list", req->parent()));
         std::vector<std::pair<std::string, v1::Environment>> items;
         for (const auto& [name, e] : environments_) {
@@ -1026,16 +1026,16 @@ grpc::Status CloudCore::DeleteEnvironment(grpc::ServerContext* ctx,
   return Handle(
       ctx, "DeleteEnvironment", "environments.delete", true, req->name(),
       req->request_id(), [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("name", req->name(),
                       {"organizations", "projects", "environments"})
                 .status());
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "environments.delete", req->name()));
         auto it = environments_.find(req->name());
         if (it == environments_.end())
           return NotFound("environment", req->name());
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             CheckEtag(absl::StrCat("environment '", req->name(), "'"),
                       req->etag(), it->second.etag()));
         for (const auto& [n, c] : clusters_) {
@@ -1049,7 +1049,7 @@ grpc::Status CloudCore::DeleteEnvironment(grpc::ServerContext* ctx,
         DropSecretLocked(req->name());
         DropSecretLocked(AgentCredentialSecretName(req->name()));
         agent_hub_->EnvironmentDeletedLocked(req->name());
-        CLOUD_RETURN_IF_ERROR(Unpersist("environment", req->name()));
+        COVE_RETURN_IF_ERROR(Unpersist("environment", req->name()));
         environments_.erase(it);
         return absl::OkStatus();
       });
@@ -1061,11 +1061,11 @@ grpc::Status CloudCore::ValidateEnvironment(
   return Handle(
       ctx, "ValidateEnvironment", "environments.validate", true, req->name(),
       "", [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("name", req->name(),
                       {"organizations", "projects", "environments"})
                 .status());
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "environments.validate", req->name()));
         auto it = environments_.find(req->name());
         if (it == environments_.end())
@@ -1082,7 +1082,7 @@ grpc::Status CloudCore::ValidateEnvironment(
             env.set_state_message(message);
             *env.mutable_update_time() = ToProto(NowLocked());
             env.set_etag(NewEtag());
-            CLOUD_RETURN_IF_ERROR(Persist("environment", env.name(), env));
+            COVE_RETURN_IF_ERROR(Persist("environment", env.name(), env));
           }
         }
         return absl::OkStatus();
@@ -1095,17 +1095,17 @@ grpc::Status CloudCore::RotateAgentToken(grpc::ServerContext* ctx,
   return Handle(
       ctx, "RotateAgentToken", "environments.rotateToken", true, req->name(),
       "", [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             ParseName("name", req->name(),
                       {"organizations", "projects", "environments"})
                 .status());
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "environments.rotateToken", req->name()));
         auto it = environments_.find(req->name());
         if (it == environments_.end())
           return NotFound("environment", req->name());
         v1::Environment& env = it->second;
-        CLOUD_RETURN_IF_ERROR(
+        COVE_RETURN_IF_ERROR(
             CheckEtag(absl::StrCat("environment '", req->name(), "'"),
                       req->etag(), env.etag()));
         if (env.mode() != v1::Environment::AGENT) {
@@ -1115,17 +1115,17 @@ grpc::Status CloudCore::RotateAgentToken(grpc::ServerContext* ctx,
                            "; only AGENT environments have agent tokens"));
         }
         const absl::Time now = NowLocked();
-        CLOUD_ASSIGN_OR_RETURN(std::string random, RandomAlnum(40));
+        COVE_ASSIGN_OR_RETURN(std::string random, RandomAlnum(40));
         const std::string token = "cove-agent_" + random;
-        CLOUD_ASSIGN_OR_RETURN(
+        COVE_ASSIGN_OR_RETURN(
             auto hash, auth::HashPassword(token, options_.pbkdf2_iterations));
         secrets_[env.name()] = hash;
-        CLOUD_RETURN_IF_ERROR(PersistSecretLocked(env.name(), "", hash));
+        COVE_RETURN_IF_ERROR(PersistSecretLocked(env.name(), "", hash));
         *env.mutable_agent_token_expire_time() =
             ToProto(now + kAgentTokenLifetime);
         *env.mutable_update_time() = ToProto(now);
         env.set_etag(NewEtag());
-        CLOUD_RETURN_IF_ERROR(Persist("environment", env.name(), env));
+        COVE_RETURN_IF_ERROR(Persist("environment", env.name(), env));
         *resp = env;
         resp->set_agent_token(token);
         return absl::OkStatus();

@@ -37,7 +37,7 @@ grpc::Status CloudCore::EmGetSettings(grpc::ServerContext* ctx,
                                       v1::EmulatorSettings* resp) {
   return Handle(ctx, "GetSettings", "emulator.getSettings", false, "emulator",
                 "", [&](Call& call) -> absl::Status {
-                  CLOUD_RETURN_IF_ERROR(AdminOnly(call));
+                  COVE_RETURN_IF_ERROR(AdminOnly(call));
                   COVE_SETTINGS_FILL(resp);
                   return absl::OkStatus();
                 });
@@ -49,7 +49,7 @@ grpc::Status CloudCore::EmUpdateSettings(grpc::ServerContext* ctx,
   return Handle(
       ctx, "UpdateSettings", "emulator.updateSettings", true, "emulator", "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(AdminOnly(call));
+        COVE_RETURN_IF_ERROR(AdminOnly(call));
         if (req->has_transition_delay()) {
           absl::Duration d = FromProtoDuration(req->transition_delay());
           if (d < absl::ZeroDuration()) {
@@ -91,7 +91,7 @@ grpc::Status CloudCore::EmUpdateSettings(grpc::ServerContext* ctx,
             if (rt != runtimes_.end()) {
               rt->second.connection->set_capacity(c.capacity_vectors());
             }
-            CLOUD_RETURN_IF_ERROR(Persist("cluster", name, c));
+            COVE_RETURN_IF_ERROR(Persist("cluster", name, c));
           }
         }
         wake_ = true;
@@ -105,7 +105,7 @@ grpc::Status CloudCore::EmSetClock(grpc::ServerContext* ctx,
                                    v1::EmulatorSettings* resp) {
   return Handle(ctx, "SetClock", "emulator.setClock", true, "emulator", "",
                 [&](Call& call) -> absl::Status {
-                  CLOUD_RETURN_IF_ERROR(AdminOnly(call));
+                  COVE_RETURN_IF_ERROR(AdminOnly(call));
                   if (req->real()) {
                     manual_clock_ = false;
                   } else {
@@ -125,7 +125,7 @@ grpc::Status CloudCore::EmAdvanceClock(grpc::ServerContext* ctx,
                                        v1::EmulatorSettings* resp) {
   return Handle(ctx, "AdvanceClock", "emulator.advanceClock", true, "emulator",
                 "", [&](Call& call) -> absl::Status {
-                  CLOUD_RETURN_IF_ERROR(AdminOnly(call));
+                  COVE_RETURN_IF_ERROR(AdminOnly(call));
                   const absl::Duration by = FromProtoDuration(req->by());
                   if (by < absl::ZeroDuration()) {
                     return absl::InvalidArgumentError(
@@ -152,7 +152,7 @@ grpc::Status CloudCore::EmInjectFault(grpc::ServerContext* ctx,
   return Handle(
       ctx, "InjectFault", "emulator.injectFault", true, "emulator", "",
       [&](Call& call) -> absl::Status {
-        CLOUD_RETURN_IF_ERROR(AdminOnly(call));
+        COVE_RETURN_IF_ERROR(AdminOnly(call));
         const v1::Fault& f = req->fault();
         const auto* service =
             google::protobuf::DescriptorPool::generated_pool()
@@ -201,7 +201,7 @@ grpc::Status CloudCore::EmListFaults(grpc::ServerContext* ctx,
                                      v1::ListFaultsResponse* resp) {
   return Handle(ctx, "ListFaults", "emulator.listFaults", false, "emulator", "",
                 [&](Call& call) -> absl::Status {
-                  CLOUD_RETURN_IF_ERROR(AdminOnly(call));
+                  COVE_RETURN_IF_ERROR(AdminOnly(call));
                   for (const FaultRecord& r : faults_) {
                     v1::Fault* f = resp->add_faults();
                     *f = r.fault;
@@ -216,7 +216,7 @@ grpc::Status CloudCore::EmClearFaults(grpc::ServerContext* ctx,
                                       v1::ClearFaultsResponse* resp) {
   return Handle(ctx, "ClearFaults", "emulator.clearFaults", true, "emulator",
                 "", [&](Call& call) -> absl::Status {
-                  CLOUD_RETURN_IF_ERROR(AdminOnly(call));
+                  COVE_RETURN_IF_ERROR(AdminOnly(call));
                   faults_.erase(std::remove_if(faults_.begin(), faults_.end(),
                                                [&](const FaultRecord& r) {
                                                  return req->verb().empty() ||

@@ -38,7 +38,7 @@ absl::StatusOr<std::string> CloudCore::KeyFileLocked(
         "encryption_key: expected 'keys/{name}' (got '", key_ref, "')"));
   }
   const std::string name = key_ref.substr(5);
-  CLOUD_RETURN_IF_ERROR(ValidateId("encryption_key name", name));
+  COVE_RETURN_IF_ERROR(ValidateId("encryption_key name", name));
   auto env = environments_.find(environment);
   if (env == environments_.end()) {
     return absl::NotFoundError(
@@ -49,7 +49,7 @@ absl::StatusOr<std::string> CloudCore::KeyFileLocked(
 
 absl::StatusOr<std::string> CloudCore::KeyIdLocked(
     const std::string& environment, const std::string& key_ref) const {
-  CLOUD_ASSIGN_OR_RETURN(std::string path, KeyFileLocked(environment, key_ref));
+  COVE_ASSIGN_OR_RETURN(std::string path, KeyFileLocked(environment, key_ref));
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -71,7 +71,7 @@ absl::Status CloudCore::CheckClusterKeyLocked(const v1::Cluster& c) const {
   // comment); it reports revocations.
   if (agent_hub_->IsAgentEnvironmentLocked(c.environment()))
     return absl::OkStatus();
-  CLOUD_ASSIGN_OR_RETURN(std::string id,
+  COVE_ASSIGN_OR_RETURN(std::string id,
                          KeyIdLocked(c.environment(), c.encryption_key()));
   if (id != c.encryption_key_id()) {
     return absl::FailedPreconditionError(
@@ -109,7 +109,7 @@ absl::Status ValidatePolicy(const v1::BackupPolicy& p) {
 
 absl::Status CloudCore::PrepareClusterKeyLocked(const v1::Cluster& in,
                                                 v1::Cluster* c) {
-  CLOUD_RETURN_IF_ERROR(ValidatePolicy(in.backup_policy()));
+  COVE_RETURN_IF_ERROR(ValidatePolicy(in.backup_policy()));
   if (in.backup_policy().enabled()) {
     *c->mutable_backup_policy() = in.backup_policy();
     *c->mutable_backup_policy()->mutable_next_backup_time() =
@@ -120,13 +120,13 @@ absl::Status CloudCore::PrepareClusterKeyLocked(const v1::Cluster& in,
     // The key store is the agent's; the control plane must not read it:
     // only the reference is checked here, the key by the agent (its
     // fingerprint comes back with the create's result).
-    CLOUD_RETURN_IF_ERROR(
+    COVE_RETURN_IF_ERROR(
         KeyFileLocked(c->environment(), in.encryption_key()).status());
     c->set_encryption_key(in.encryption_key());
     c->clear_encryption_key_id();
     return absl::OkStatus();
   }
-  CLOUD_ASSIGN_OR_RETURN(std::string id,
+  COVE_ASSIGN_OR_RETURN(std::string id,
                          KeyIdLocked(in.environment(), in.encryption_key()));
   c->set_encryption_key(in.encryption_key());
   c->set_encryption_key_id(id);
@@ -137,8 +137,8 @@ absl::StatusOr<EmbeddedOptions> CloudCore::DataPlaneOptionsLocked(
     const v1::Cluster& c) const {
   EmbeddedOptions options;
   if (c.encryption_key().empty()) return options;
-  CLOUD_RETURN_IF_ERROR(CheckClusterKeyLocked(c));
-  CLOUD_ASSIGN_OR_RETURN(options.encryption_key_file,
+  COVE_RETURN_IF_ERROR(CheckClusterKeyLocked(c));
+  COVE_ASSIGN_OR_RETURN(options.encryption_key_file,
                          KeyFileLocked(c.environment(), c.encryption_key()));
   return options;
 }

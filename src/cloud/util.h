@@ -1,4 +1,4 @@
-// Small helpers of the cloud emulator: status macros, resource names and
+// Small helpers of the cloud emulator: resource names and
 // ids, list filters and page tokens, proto time conversion.
 #ifndef COVE_SRC_CLOUD_UTIL_H_
 #define COVE_SRC_CLOUD_UTIL_H_
@@ -15,18 +15,7 @@
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
-
-#define CLOUD_CONCAT_INNER(a, b) a##b
-#define CLOUD_CONCAT(a, b) CLOUD_CONCAT_INNER(a, b)
-#define CLOUD_RETURN_IF_ERROR(expr)                                     \
-  do {                                                                  \
-    if (::absl::Status cloud_s = (expr); !cloud_s.ok()) return cloud_s; \
-  } while (false)
-#define CLOUD_ASSIGN_OR_RETURN(lhs, expr)              \
-  auto CLOUD_CONCAT(cloud_or_, __LINE__) = (expr);     \
-  if (!CLOUD_CONCAT(cloud_or_, __LINE__).ok())         \
-    return CLOUD_CONCAT(cloud_or_, __LINE__).status(); \
-  lhs = *std::move(CLOUD_CONCAT(cloud_or_, __LINE__))
+#include "common/status_macros.h"
 
 namespace cove::cloud {
 

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/status_macros.h"
 #include "control/control_runtime.h"
 #include "control/grpc_control_connection.h"
 #include "cove/control.h"
@@ -427,11 +428,6 @@ std::string ControlClient::NewRequestId() {
 }
 
 // Shorthands for the method bodies below.
-#define COVE_RETURN_IF_ERROR(expr)                     \
-  do {                                                 \
-    if (absl::Status _s = (expr); !_s.ok()) return _s; \
-  } while (false)
-
 #define COVE_RUN(retry, call_expr) \
   Run(*runtime_, retry, call,      \
       [&](const ControlCallOptions& c) { return connection_->call_expr; })
@@ -1073,6 +1069,5 @@ Pager<control::Operation> ControlClient::ListAllOperations(
 #undef COVE_START_OPERATION
 #undef COVE_PAGER
 #undef COVE_RUN
-#undef COVE_RETURN_IF_ERROR
 
 }  // namespace cove
