@@ -289,9 +289,8 @@ absl::StatusOr<std::string> CloudCore::IssueSecretLocked(
   COVE_ASSIGN_OR_RETURN(std::string key_id, RandomHex(6));
   COVE_ASSIGN_OR_RETURN(std::string random, RandomAlnum(40));
   const std::string secret = absl::StrCat("cove_", key_id, "_", random);
-  COVE_ASSIGN_OR_RETURN(
-      auth::PasswordHash hash,
-      auth::HashPassword(secret, options_.pbkdf2_iterations));
+  COVE_ASSIGN_OR_RETURN(auth::PasswordHash hash,
+                        auth::HashPassword(secret, options_.pbkdf2_iterations));
   DropSecretLocked(name);
   secrets_[name] = hash;
   key_ids_[key_id] = name;
@@ -415,27 +414,7 @@ std::vector<CloudCore::Grant> CloudCore::GrantsLocked(
 bool CloudCore::AllowedLocked(const Principal& p, const std::string& action,
                               const std::string& resource) const {
   if (p.admin) return true;
-  if (!Within(resource, p.scope)) return false;
-  bool allowed = false;
-  for (const Grant& g : GrantsLocked(p)) {
-    if (!Within(resource, g.scope)) continue;
-    for (const v1::Statement& st : g.role->statements()) {
-      bool action_match = false;
-      for (const std::string& a : st.actions()) {
-        action_match = action_match || ActionMatches(a, action);
-      }
-      if (!action_match) continue;
-      bool resource_match = st.resources().empty();
-      for (const std::string& r : st.resources()) {
-        resource_match =
-            resource_match || ResourceMatches(g.scope, r, resource);
-      }
-      if (!resource_match) continue;
-      if (st.effect() == v1::Statement::DENY) return false;
-      if (st.effect() == v1::Statement::ALLOW) allowed = true;
-    }
-  }
-  return allowed;
+  return GrantsAllow(p.scope, GrantsLocked(p), action, resource);
 }
 
 absl::Status CloudCore::AuthorizeLocked(Call& call, const std::string& action,

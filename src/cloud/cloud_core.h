@@ -31,6 +31,7 @@
 #include "cloud/agent_hub.h"
 #include "cloud/capacity_connection.h"
 #include "cloud/cloud_server.h"
+#include "cloud/permissions.h"
 #include "cloud/store.h"
 #include "cove/control/v1/control.grpc.pb.h"
 #include "cove/control/v1/emulator.grpc.pb.h"
@@ -340,13 +341,17 @@ class CloudCore final : public v1::ControlPlane::Service {
   bool AllowedLocked(const Principal& p, const std::string& action,
                      const std::string& resource) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  struct Grant {
-    std::string scope;
-    const v1::Role* role;
-  };
+  using Grant = RoleGrant;
   std::vector<Grant> GrantsLocked(const Principal& p) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   const v1::Role* FindRoleLocked(const std::string& name) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The grant rule (control_access.cc): PermissionDenied (marking the call
+  // denied) naming the first action `role` held on `scope` would give that
+  // the caller does not hold there. `what` names the grant in the message.
+  absl::Status CheckGrantLocked(Call& call, const v1::Role& role,
+                                const std::string& scope, GrantCheckMode mode,
+                                const std::string& what)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Request ids: true when `request` was seen (response filled in);

@@ -77,6 +77,32 @@ static absl::Status CheckScopeAndRole(
   return absl::OkStatus();
 }
 
+// ---- the grant rule
+// ----------------------------------------------------------
+
+absl::Status CloudCore::CheckGrantLocked(Call& call, const v1::Role& role,
+                                         const std::string& scope,
+                                         GrantCheckMode mode,
+                                         const std::string& what) {
+  const Principal& p = call.principal;
+  if (p.admin) return absl::OkStatus();
+  auto missing = FindUngrantable(p.scope, GrantsLocked(p), role, scope, mode);
+  if (missing.ok() && !missing->has_value()) return absl::OkStatus();
+  call.denied = true;
+  if (!missing.ok()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("permission denied: ", p.actor, " may not ", what,
+                     ": the grant could not be verified (",
+                     missing.status().message(), ")"));
+  }
+  const Ungrantable& u = **missing;
+  return absl::PermissionDeniedError(absl::StrCat(
+      "permission denied: ", p.actor, " may not ", what, ": the role ",
+      mode == GrantCheckMode::kAllowed ? "allows " : "names ", u.action,
+      " on '", u.resource, "', which ", p.actor,
+      " does not hold there (nobody grants more than they hold)"));
+}
+
 // ---- API keys
 // ----------------------------------------------------------------
 
@@ -98,10 +124,14 @@ grpc::Status CloudCore::CreateApiKey(grpc::ServerContext* ctx,
         if (replayed) return absl::OkStatus();
         if (orgs_.count(req->parent()) == 0)
           return NotFound("organization", req->parent());
+        const v1::Role* role = FindRoleLocked(in.role());
         COVE_RETURN_IF_ERROR(CheckScopeAndRole(
-            "api_key", req->parent(), scope, FindRoleLocked(in.role()),
-            in.role(), projects_.count(scope) != 0,
-            clusters_.count(scope) != 0));
+            "api_key", req->parent(), scope, role, in.role(),
+            projects_.count(scope) != 0, clusters_.count(scope) != 0));
+        COVE_RETURN_IF_ERROR(
+            CheckGrantLocked(call, *role, scope, GrantCheckMode::kAllowed,
+                             absl::StrCat("create an API key with role ",
+                                          in.role(), " on '", scope, "'")));
         const absl::Time now = NowLocked();
         if (in.has_expire_time() && FromProto(in.expire_time()) <= now) {
           return absl::InvalidArgumentError(absl::StrCat(
@@ -209,8 +239,8 @@ grpc::Status CloudCore::UpdateApiKey(grpc::ServerContext* ctx,
             it == api_keys_.end() ? OrgOf(name) : it->second.scope()));
         if (it == api_keys_.end()) return NotFound("API key", name);
         COVE_RETURN_IF_ERROR(CheckEtag(absl::StrCat("API key '", name, "'"),
-                                        req->api_key().etag(),
-                                        it->second.etag()));
+                                       req->api_key().etag(),
+                                       it->second.etag()));
         v1::ApiKey key = it->second;
         if (paths.count("display_name"))
           key.set_display_name(req->api_key().display_name());
@@ -220,6 +250,32 @@ grpc::Status CloudCore::UpdateApiKey(grpc::ServerContext* ctx,
             *key.mutable_expire_time() = req->api_key().expire_time();
           } else {
             key.clear_expire_time();
+          }
+        }
+        // Enabling a key or extending its life gives its roles again: the
+        // grant rule applies to its own role and its bindings.
+        const auto expiry = [](const v1::ApiKey& k) {
+          return k.has_expire_time() ? FromProto(k.expire_time())
+                                     : absl::InfiniteFuture();
+        };
+        if ((key.enabled() && !it->second.enabled()) ||
+            expiry(key) > expiry(it->second)) {
+          std::vector<Grant> held;
+          if (const v1::Role* r = FindRoleLocked(key.role())) {
+            held.push_back({key.scope(), r});
+          }
+          for (const auto& [bn, b] : bindings_) {
+            const v1::Role* r = FindRoleLocked(b.role());
+            if (b.principal() == name && r != nullptr) {
+              held.push_back({b.scope(), r});
+            }
+          }
+          for (const Grant& g : held) {
+            COVE_RETURN_IF_ERROR(CheckGrantLocked(
+                call, *g.role, g.scope, GrantCheckMode::kAllowed,
+                absl::StrCat("enable or extend API key '", name,
+                             "' holding role ", g.role->name(), " on '",
+                             g.scope, "'")));
           }
         }
         key.set_etag(NewEtag());
@@ -381,12 +437,33 @@ grpc::Status CloudCore::UpdateRole(grpc::ServerContext* ctx,
         auto it = roles_.find(name);
         if (it == roles_.end()) return NotFound("role", name);
         COVE_RETURN_IF_ERROR(CheckEtag(absl::StrCat("role '", name, "'"),
-                                        req->role().etag(), it->second.etag()));
+                                       req->role().etag(), it->second.etag()));
         v1::Role role = it->second;
         if (paths.count("display_name"))
           role.set_display_name(req->role().display_name());
-        if (paths.count("statements"))
+        if (paths.count("statements")) {
           *role.mutable_statements() = req->role().statements();
+          // The edit changes what every holder may do: the editor must hold,
+          // where the role is held, each action the old or the new
+          // statements name (a removed DENY frees what other roles allow).
+          v1::Role both = it->second;
+          for (const v1::Statement& st : role.statements()) {
+            *both.add_statements() = st;
+          }
+          std::set<std::string> scopes;
+          for (const auto& [kn, k] : api_keys_) {
+            if (k.role() == name) scopes.insert(k.scope());
+          }
+          for (const auto& [bn, b] : bindings_) {
+            if (b.role() == name) scopes.insert(b.scope());
+          }
+          for (const std::string& scope : scopes) {
+            COVE_RETURN_IF_ERROR(CheckGrantLocked(
+                call, both, scope, GrantCheckMode::kNamed,
+                absl::StrCat("change the statements of role '", name,
+                             "', held on '", scope, "'")));
+          }
+        }
         role.set_etag(NewEtag());
         COVE_RETURN_IF_ERROR(Persist("role", name, role));
         it->second = role;
@@ -414,9 +491,8 @@ grpc::Status CloudCore::DeleteRole(grpc::ServerContext* ctx,
             AuthorizeLocked(call, "roles.delete", OrgOf(req->name())));
         auto it = roles_.find(req->name());
         if (it == roles_.end()) return NotFound("role", req->name());
-        COVE_RETURN_IF_ERROR(
-            CheckEtag(absl::StrCat("role '", req->name(), "'"), req->etag(),
-                      it->second.etag()));
+        COVE_RETURN_IF_ERROR(CheckEtag(absl::StrCat("role '", req->name(), "'"),
+                                       req->etag(), it->second.etag()));
         for (const auto& [n, b] : bindings_) {
           if (b.role() == req->name()) {
             return absl::FailedPreconditionError(absl::StrCat(
@@ -479,10 +555,13 @@ grpc::Status CloudCore::CreateRoleBinding(
           if (api_keys_.count(principal) == 0)
             return NotFound("API key", principal);
         }
+        const v1::Role* role = FindRoleLocked(in.role());
         COVE_RETURN_IF_ERROR(CheckScopeAndRole(
-            "role_binding", req->parent(), scope, FindRoleLocked(in.role()),
-            in.role(), projects_.count(scope) != 0,
-            clusters_.count(scope) != 0));
+            "role_binding", req->parent(), scope, role, in.role(),
+            projects_.count(scope) != 0, clusters_.count(scope) != 0));
+        COVE_RETURN_IF_ERROR(CheckGrantLocked(
+            call, *role, scope, GrantCheckMode::kAllowed,
+            absl::StrCat("bind role ", in.role(), " on '", scope, "'")));
         COVE_ASSIGN_OR_RETURN(std::string id, RandomHex(6));
         v1::RoleBinding b;
         b.set_name(absl::StrCat(req->parent(), "/roleBindings/b", id));
@@ -563,6 +642,16 @@ grpc::Status CloudCore::DeleteRoleBinding(grpc::ServerContext* ctx,
             call, "roleBindings.delete",
             it == bindings_.end() ? OrgOf(req->name()) : it->second.scope()));
         if (it == bindings_.end()) return NotFound("role binding", req->name());
+        // Removing a binding whose role denies frees what the holder's
+        // other roles allow: the remover must hold the denied actions.
+        if (const v1::Role* r = FindRoleLocked(it->second.role())) {
+          COVE_RETURN_IF_ERROR(CheckGrantLocked(
+              call, DenyStatements(*r), it->second.scope(),
+              GrantCheckMode::kNamed,
+              absl::StrCat("remove the DENY statements of role ", r->name(),
+                           " on '", it->second.scope(), "' from ",
+                           it->second.principal())));
+        }
         COVE_RETURN_IF_ERROR(Unpersist("binding", req->name()));
         bindings_.erase(it);
         return absl::OkStatus();

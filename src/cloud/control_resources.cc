@@ -166,7 +166,7 @@ grpc::Status CloudCore::UpdateOrganization(
         COVE_RETURN_IF_ERROR(
             ParseName("organization.name", name, {"organizations"}).status());
         COVE_ASSIGN_OR_RETURN(auto paths,
-                               MaskPaths(req->update_mask(), {"display_name"}));
+                              MaskPaths(req->update_mask(), {"display_name"}));
         COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "organizations.update", name));
         auto it = orgs_.find(name);
@@ -288,7 +288,7 @@ grpc::Status CloudCore::UpdateMember(grpc::ServerContext* ctx,
             ParseName("member.name", name, {"organizations", "members"}, true)
                 .status());
         COVE_ASSIGN_OR_RETURN(auto paths,
-                               MaskPaths(req->update_mask(), {"role"}));
+                              MaskPaths(req->update_mask(), {"role"}));
         const std::string org = OrgOf(name);
         COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "members.update", org));
         auto it = members_.find(name);
@@ -304,6 +304,18 @@ grpc::Status CloudCore::UpdateMember(grpc::ServerContext* ctx,
               "member.role: expected an organization-level role of this "
               "organization (got '",
               req->member().role(), "')"));
+        }
+        COVE_RETURN_IF_ERROR(
+            CheckGrantLocked(call, *role, org, GrantCheckMode::kAllowed,
+                             absl::StrCat("give member '", name, "' role ",
+                                          role->name(), " on '", org, "'")));
+        if (const v1::Role* old = FindRoleLocked(it->second.role())) {
+          COVE_RETURN_IF_ERROR(CheckGrantLocked(
+              call, DenyStatements(*old), org, GrantCheckMode::kNamed,
+              absl::StrCat("take role ", old->name(),
+                           " and its DENY "
+                           "statements from member '",
+                           name, "'")));
         }
         if (it->second.role() == "roles/organization.owner" &&
             role->name() != it->second.role()) {
@@ -421,6 +433,10 @@ grpc::Status CloudCore::CreateInvitation(grpc::ServerContext* ctx,
               "invitation.role: expected an organization-level role (got '",
               role_name, "')"));
         }
+        COVE_RETURN_IF_ERROR(CheckGrantLocked(
+            call, *role, req->parent(), GrantCheckMode::kAllowed,
+            absl::StrCat("invite with role ", role_name, " on '", req->parent(),
+                         "'")));
         const absl::Time now = NowLocked();
         absl::Time expire = now + kInvitationLifetime;
         if (req->invitation().has_expire_time()) {
@@ -483,7 +499,7 @@ grpc::Status CloudCore::ListInvitations(grpc::ServerContext* ctx,
         COVE_RETURN_IF_ERROR(
             ParseName("parent", req->parent(), {"organizations"}).status());
         COVE_ASSIGN_OR_RETURN(Filter filter,
-                               ParseFilter(req->filter(), {"state", "email"}));
+                              ParseFilter(req->filter(), {"state", "email"}));
         COVE_RETURN_IF_ERROR(
             AuthorizeListLocked(call, "invitations.list", req->parent()));
         ExpireInvitationsLocked();
@@ -594,7 +610,7 @@ grpc::Status CloudCore::AcceptInvitation(grpc::ServerContext* ctx,
         *key.mutable_create_time() = ToProto(now);
         key.set_etag(NewEtag());
         COVE_ASSIGN_OR_RETURN(std::string key_secret,
-                               IssueSecretLocked(key.name()));
+                              IssueSecretLocked(key.name()));
         COVE_RETURN_IF_ERROR(Persist("member", m.name(), m));
         COVE_RETURN_IF_ERROR(Persist("binding", b.name(), b));
         COVE_RETURN_IF_ERROR(Persist("apikey", key.name(), key));
@@ -671,8 +687,8 @@ grpc::Status CloudCore::GetProject(grpc::ServerContext* ctx,
   return Handle(ctx, "GetProject", "projects.get", false, req->name(), "",
                 [&](Call& call) -> absl::Status {
                   COVE_RETURN_IF_ERROR(ParseName("name", req->name(),
-                                                  {"organizations", "projects"})
-                                            .status());
+                                                 {"organizations", "projects"})
+                                           .status());
                   COVE_RETURN_IF_ERROR(
                       AuthorizeLocked(call, "projects.get", req->name()));
                   auto it = projects_.find(req->name());
@@ -742,8 +758,8 @@ grpc::Status CloudCore::UpdateProject(grpc::ServerContext* ctx,
         auto it = projects_.find(name);
         if (it == projects_.end()) return NotFound("project", name);
         COVE_RETURN_IF_ERROR(CheckEtag(absl::StrCat("project '", name, "'"),
-                                        req->project().etag(),
-                                        it->second.etag()));
+                                       req->project().etag(),
+                                       it->second.etag()));
         v1::Project p = it->second;
         if (paths.count("display_name"))
           p.set_display_name(req->project().display_name());
@@ -765,8 +781,8 @@ grpc::Status CloudCore::DeleteProject(grpc::ServerContext* ctx,
   return Handle(ctx, "DeleteProject", "projects.delete", true, req->name(),
                 req->request_id(), [&](Call& call) -> absl::Status {
                   COVE_RETURN_IF_ERROR(ParseName("name", req->name(),
-                                                  {"organizations", "projects"})
-                                            .status());
+                                                 {"organizations", "projects"})
+                                           .status());
                   COVE_RETURN_IF_ERROR(
                       AuthorizeLocked(call, "projects.delete", req->name()));
                   auto it = projects_.find(req->name());
@@ -994,7 +1010,7 @@ grpc::Status CloudCore::ListEnvironments(grpc::ServerContext* ctx,
             ParseName("parent", req->parent(), {"organizations", "projects"})
                 .status());
         COVE_ASSIGN_OR_RETURN(Filter filter,
-                               ParseFilter(req->filter(), {"mode", "state"}));
+                              ParseFilter(req->filter(), {"mode", "state"}));
         COVE_RETURN_IF_ERROR(
             AuthorizeListLocked(call, "environments.list", req->parent()));
         std::vector<std::pair<std::string, v1::Environment>> items;

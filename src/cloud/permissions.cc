@@ -1,11 +1,15 @@
 // The permission table of the built-in roles and statement matching.
 #include "cloud/permissions.h"
 
+#include <functional>
 #include <map>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "cloud/util.h"
 
 namespace cove::cloud {
 
@@ -145,6 +149,202 @@ bool ResourceMatches(absl::string_view scope, absl::string_view pattern,
     if (p[i] != "*" && p[i] != r[i]) return false;
   }
   return p.size() == r.size();
+}
+
+namespace {
+
+// Does `st`, in a role held on `scope`, match `action` on `resource`?
+bool StatementMatches(const v1::Statement& st, absl::string_view scope,
+                      absl::string_view action, absl::string_view resource) {
+  bool action_match = false;
+  for (const std::string& a : st.actions()) {
+    action_match = action_match || ActionMatches(a, action);
+  }
+  if (!action_match) return false;
+  if (st.resources().empty()) return true;  // the grant's whole scope
+  for (const std::string& r : st.resources()) {
+    if (ResourceMatches(scope, r, resource)) return true;
+  }
+  return false;
+}
+
+// A resource pattern as a full path: segments (literal or "*") and whether
+// a trailing "**" matches everything below.
+struct Glob {
+  std::vector<std::string> segments;
+  bool below = false;
+};
+
+Glob MakeGlob(absl::string_view scope, absl::string_view pattern) {
+  std::string full = pattern.empty() ? absl::StrCat(scope, "/**")
+                     : absl::StartsWith(pattern, "organizations/")
+                         ? std::string(pattern)
+                         : absl::StrCat(scope, "/", pattern);
+  Glob g;
+  g.segments = absl::StrSplit(full, '/');
+  if (!g.segments.empty() && g.segments.back() == "**") {
+    g.segments.pop_back();
+    g.below = true;
+  }
+  return g;
+}
+
+// Could `g` match `r` or a resource below it?
+bool MatchesOrBelow(const Glob& g, const std::vector<std::string>& r) {
+  const size_t n = std::min(g.segments.size(), r.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (g.segments[i] != "*" && g.segments[i] != r[i]) return false;
+  }
+  return g.below || r.size() <= g.segments.size();
+}
+
+void AddGlobs(const v1::Role& role, absl::string_view scope, bool deny_too,
+              std::vector<Glob>* out) {
+  for (const v1::Statement& st : role.statements()) {
+    if (!deny_too && st.effect() != v1::Statement::ALLOW) continue;
+    if (st.resources().empty()) out->push_back(MakeGlob(scope, ""));
+    for (const std::string& r : st.resources()) {
+      out->push_back(MakeGlob(scope, r));
+    }
+  }
+}
+
+// The collections below a resource of the hierarchy that authorization
+// names: organizations hold projects, projects environments and clusters,
+// clusters backups.
+std::vector<std::string> ChildCollections(const std::vector<std::string>& r) {
+  if (r.size() == 2 && r[0] == "organizations") return {"projects"};
+  if (r.size() < 4) return {};
+  const std::string& collection = r[r.size() - 2];
+  if (collection == "projects") return {"environments", "clusters"};
+  if (collection == "clusters") return {"backups"};
+  return {};
+}
+
+constexpr char kAnyId[] = "{any}";
+
+}  // namespace
+
+bool GrantsAllow(absl::string_view key_scope,
+                 const std::vector<RoleGrant>& grants, absl::string_view action,
+                 absl::string_view resource) {
+  if (!Within(resource, key_scope)) return false;
+  bool allowed = false;
+  for (const RoleGrant& g : grants) {
+    if (g.role == nullptr || !Within(resource, g.scope)) continue;
+    for (const v1::Statement& st : g.role->statements()) {
+      if (!StatementMatches(st, g.scope, action, resource)) continue;
+      if (st.effect() == v1::Statement::DENY) return false;
+      if (st.effect() == v1::Statement::ALLOW) allowed = true;
+    }
+  }
+  return allowed;
+}
+
+absl::StatusOr<std::optional<Ungrantable>> FindUngrantable(
+    absl::string_view granter_key_scope,
+    const std::vector<RoleGrant>& granter_grants, const v1::Role& role,
+    absl::string_view scope, GrantCheckMode mode, int max_resources) {
+  const bool named = mode == GrantCheckMode::kNamed;
+  // The actions at stake, in table order.
+  std::vector<std::string> actions;
+  for (const PermissionRow& row : PermissionTable()) {
+    bool at_stake = false;
+    for (const v1::Statement& st : role.statements()) {
+      if (!named && st.effect() != v1::Statement::ALLOW) continue;
+      for (const std::string& a : st.actions()) {
+        at_stake = at_stake || ActionMatches(a, row.action);
+      }
+    }
+    if (at_stake) actions.push_back(row.action);
+  }
+  if (actions.empty()) return std::nullopt;
+
+  // The resource names to try: every id named at each position by a
+  // pattern of either side, and one id named by none. Names that no
+  // pattern tells apart get the same decision from every statement, so
+  // one representative of each class decides for all.
+  std::vector<Glob> role_globs;
+  AddGlobs(role, scope, named, &role_globs);
+  std::vector<Glob> all_globs = role_globs;
+  if (!named) AddGlobs(role, scope, true, &all_globs);
+  all_globs.push_back(MakeGlob(granter_key_scope, ""));
+  for (const RoleGrant& g : granter_grants) {
+    if (g.role == nullptr) continue;
+    all_globs.push_back(MakeGlob(g.scope, ""));
+    AddGlobs(*g.role, g.scope, true, &all_globs);
+  }
+  std::map<size_t, std::set<std::string>> ids;
+  for (const Glob& g : all_globs) {
+    for (size_t i = 0; i < g.segments.size(); ++i) {
+      if (g.segments[i] != "*") ids[i].insert(g.segments[i]);
+    }
+  }
+  const std::vector<RoleGrant> held = {{std::string(scope), &role}};
+  auto gives = [&](const std::string& action, const std::string& resource) {
+    if (!named) return GrantsAllow(scope, held, action, resource);
+    if (!Within(resource, scope)) return false;
+    for (const v1::Statement& st : role.statements()) {
+      if (StatementMatches(st, scope, action, resource)) return true;
+    }
+    return false;
+  };
+
+  int visited = 0;
+  std::optional<Ungrantable> found;
+  absl::Status budget = absl::OkStatus();
+  std::function<void(std::vector<std::string>&)> visit =
+      [&](std::vector<std::string>& r) {
+        if (found || !budget.ok()) return;
+        bool reachable = false;
+        for (const Glob& g : role_globs) {
+          reachable = reachable || MatchesOrBelow(g, r);
+        }
+        if (!reachable) return;
+        if (++visited > max_resources) {
+          budget = absl::ResourceExhaustedError(absl::StrCat(
+              "grant check: the resource patterns of the role and of the "
+              "granter make more than ",
+              max_resources,
+              " distinct resources to compare (expected fewer patterns)"));
+          return;
+        }
+        const std::string resource = absl::StrJoin(r, "/");
+        for (const std::string& a : actions) {
+          if (gives(a, resource) &&
+              !GrantsAllow(granter_key_scope, granter_grants, a, resource)) {
+            found = Ungrantable{a, resource};
+            return;
+          }
+        }
+        for (const std::string& collection : ChildCollections(r)) {
+          std::set<std::string> candidates = {kAnyId};
+          if (auto it = ids.find(r.size() + 1); it != ids.end()) {
+            candidates.insert(it->second.begin(), it->second.end());
+          }
+          for (const std::string& id : candidates) {
+            r.push_back(collection);
+            r.push_back(id);
+            visit(r);
+            r.pop_back();
+            r.pop_back();
+            if (found || !budget.ok()) return;
+          }
+        }
+      };
+  std::vector<std::string> start = absl::StrSplit(scope, '/');
+  visit(start);
+  COVE_RETURN_IF_ERROR(budget);
+  return found;
+}
+
+v1::Role DenyStatements(const v1::Role& role) {
+  v1::Role out;
+  out.set_name(role.name());
+  for (const v1::Statement& st : role.statements()) {
+    if (st.effect() == v1::Statement::DENY) *out.add_statements() = st;
+  }
+  return out;
 }
 
 absl::Status ValidateStatements(
