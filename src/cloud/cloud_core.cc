@@ -423,6 +423,14 @@ absl::Status CloudCore::AuthorizeLocked(Call& call, const std::string& action,
   call.denied = true;
   call.action = action;
   call.resource = resource;
+  // Tenant isolation: an operation (a flat name) of another organization
+  // looks exactly like a missing one, and its target is never named.
+  const std::string org = OrgOf(call.principal.scope);
+  if (absl::StartsWith(call.requested, "operations/") &&
+      (org.empty() || !Within(resource, org))) {
+    return absl::NotFoundError(
+        absl::StrCat("operation '", call.requested, "' not found"));
+  }
   return absl::PermissionDeniedError(
       absl::StrCat("permission denied: ", call.principal.actor, " may not use ",
                    action, " on '", resource, "'"));
@@ -541,6 +549,7 @@ grpc::Status CloudCore::Handle(grpc::ServerContext* ctx, const char* method,
   call.action = action;
   call.mutation = mutation;
   call.resource = std::move(resource);
+  call.requested = call.resource;
   call.request_id = std::move(request_id);
   {
     absl::MutexLock lock(&mu_);

@@ -55,9 +55,10 @@ struct Principal {
 /// One RPC being handled.
 struct Call {
   grpc::ServerContext* ctx = nullptr;
-  std::string method;    // "CreateCluster"
-  std::string action;    // "clusters.create"
-  std::string resource;  // what the audit event names
+  std::string method;     // "CreateCluster"
+  std::string action;     // "clusters.create"
+  std::string resource;   // what the audit event names
+  std::string requested;  // the name the request gave (Handle's resource)
   bool mutation = false;
   bool denied = false;
   std::string request_id;

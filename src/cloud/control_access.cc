@@ -47,6 +47,18 @@ int ScopeKind(const std::string& scope) {
   return 0;
 }
 
+// Where to check a call on a stored key or binding `name` whose own scope is
+// `stored`: there, unless it belongs to another organization than the
+// caller's; then on that organization (the caller named it), so that the
+// message never names another tenant's project or cluster, and a missing
+// name and an existing one look the same.
+std::string CheckScope(const Principal& p, const std::string& name,
+                       const std::string* stored) {
+  const std::string org = OrgOf(name);
+  if (stored == nullptr || (!p.admin && org != OrgOf(p.scope))) return org;
+  return *stored;
+}
+
 }  // namespace
 
 // Checks that `scope` is this organization or a project or cluster in it,
@@ -178,7 +190,8 @@ grpc::Status CloudCore::GetApiKey(grpc::ServerContext* ctx,
         auto it = api_keys_.find(req->name());
         COVE_RETURN_IF_ERROR(AuthorizeLocked(
             call, "apiKeys.get",
-            it == api_keys_.end() ? OrgOf(req->name()) : it->second.scope()));
+            CheckScope(call.principal, req->name(),
+                       it == api_keys_.end() ? nullptr : &it->second.scope())));
         if (it == api_keys_.end()) return NotFound("API key", req->name());
         *resp = it->second;
         return absl::OkStatus();
@@ -236,7 +249,8 @@ grpc::Status CloudCore::UpdateApiKey(grpc::ServerContext* ctx,
         auto it = api_keys_.find(name);
         COVE_RETURN_IF_ERROR(AuthorizeLocked(
             call, "apiKeys.update",
-            it == api_keys_.end() ? OrgOf(name) : it->second.scope()));
+            CheckScope(call.principal, name,
+                       it == api_keys_.end() ? nullptr : &it->second.scope())));
         if (it == api_keys_.end()) return NotFound("API key", name);
         COVE_RETURN_IF_ERROR(CheckEtag(absl::StrCat("API key '", name, "'"),
                                        req->api_key().etag(),
@@ -298,7 +312,8 @@ grpc::Status CloudCore::DeleteApiKey(grpc::ServerContext* ctx,
         auto it = api_keys_.find(req->name());
         COVE_RETURN_IF_ERROR(AuthorizeLocked(
             call, "apiKeys.delete",
-            it == api_keys_.end() ? OrgOf(req->name()) : it->second.scope()));
+            CheckScope(call.principal, req->name(),
+                       it == api_keys_.end() ? nullptr : &it->second.scope())));
         if (it == api_keys_.end()) return NotFound("API key", req->name());
         COVE_RETURN_IF_ERROR(
             CheckEtag(absl::StrCat("API key '", req->name(), "'"), req->etag(),
@@ -589,7 +604,8 @@ grpc::Status CloudCore::GetRoleBinding(grpc::ServerContext* ctx,
         auto it = bindings_.find(req->name());
         COVE_RETURN_IF_ERROR(AuthorizeLocked(
             call, "roleBindings.get",
-            it == bindings_.end() ? OrgOf(req->name()) : it->second.scope()));
+            CheckScope(call.principal, req->name(),
+                       it == bindings_.end() ? nullptr : &it->second.scope())));
         if (it == bindings_.end()) return NotFound("role binding", req->name());
         *resp = it->second;
         return absl::OkStatus();
@@ -640,7 +656,8 @@ grpc::Status CloudCore::DeleteRoleBinding(grpc::ServerContext* ctx,
         auto it = bindings_.find(req->name());
         COVE_RETURN_IF_ERROR(AuthorizeLocked(
             call, "roleBindings.delete",
-            it == bindings_.end() ? OrgOf(req->name()) : it->second.scope()));
+            CheckScope(call.principal, req->name(),
+                       it == bindings_.end() ? nullptr : &it->second.scope())));
         if (it == bindings_.end()) return NotFound("role binding", req->name());
         // Removing a binding whose role denies frees what the holder's
         // other roles allow: the remover must hold the denied actions.

@@ -100,7 +100,13 @@ int64_t CloudCore::CapacityLocked(const std::string& cu_type,
 std::string CloudCore::DataDirLocked(const v1::Cluster& c) const {
   auto env = environments_.find(c.environment());
   std::string bucket = env == environments_.end() ? "" : env->second.bucket();
+  // Per tenant: <bucket>/clusters/<org>/<project>/<cluster>, so that equal
+  // cluster ids of two organizations (or projects) never share a directory.
   std::vector<absl::string_view> parts = absl::StrSplit(c.name(), '/');
+  if (parts.size() == 6) {
+    return absl::StrCat(bucket, "/clusters/", parts[1], "/", parts[3], "/",
+                        parts[5]);
+  }
   return absl::StrCat(bucket, "/clusters/", parts.back());
 }
 
