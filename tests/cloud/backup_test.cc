@@ -239,7 +239,7 @@ TEST_F(BackupTest, RoundTripIntoNewAndExistingClusterRowByRow) {
   // Without a key the marker is on disk (so the scans of the CMEK test can
   // see it), in the data plane's files and in the backup.
   ASSERT_OK(data.Flush("docs"));
-  EXPECT_THAT(FilesContaining(bucket_ + "/clusters/src", kMarker),
+  EXPECT_THAT(FilesContaining(bucket_ + "/clusters/acme/web/src", kMarker),
               Not(IsEmpty()));
   EXPECT_THAT(FilesContaining(op.backup().location(), kMarker), Not(IsEmpty()));
   EXPECT_EQ(op.verb(), "CreateBackup");

@@ -169,7 +169,8 @@ TEST_F(LifecycleTest, FullLifecycleWithRealDataPlane) {
   EXPECT_EQ(rows.size(), 1u);
 
   // Delete and purge: the data directory goes.
-  const std::string dir = state_.path() + "/buckets/env1/clusters/search1";
+  const std::string dir =
+      state_.path() + "/buckets/env1/clusters/acme/web/search1";
   EXPECT_TRUE(std::filesystem::exists(dir));
   op = Do(&v1::ControlPlane::Stub::DeleteCluster, name);
   EXPECT_EQ(op.cluster().state(), v1::Cluster::DELETED);
@@ -216,8 +217,8 @@ TEST_F(LifecycleTest, JanitorPurgesAfterRetentionOnManualClock) {
   advance.mutable_by()->set_seconds(2);
   ASSERT_OK(Emu(&v1::Emulator::Stub::AdvanceClock, advance).status());
   EXPECT_THAT(GetCluster(name), StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_FALSE(
-      std::filesystem::exists(state_.path() + "/buckets/env1/clusters/old"));
+  EXPECT_FALSE(std::filesystem::exists(state_.path() +
+                                       "/buckets/env1/clusters/acme/web/old"));
   auto events = Audit("organizations/acme", "actor=system");
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].action(), "clusters.purge");
