@@ -558,6 +558,13 @@ grpc::Status CloudCore::Handle(grpc::ServerContext* ctx, const char* method,
       return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                           "cove-cloud is shutting down");
     }
+    // Sizes and charsets of the request (request_limits.h), first.
+    if (absl::Status limits = request_checks_.Take(
+            static_cast<const grpc::ServerContextBase*>(ctx));
+        !limits.ok()) {
+      CountRpc(method, limits.code());
+      return ToGrpc(limits);
+    }
     v1::Fault fault;
     if (TakeFaultLocked(method, v1::Fault::UNAVAILABLE, &fault)) {
       return grpc::Status(

@@ -32,6 +32,7 @@
 #include "cloud/capacity_connection.h"
 #include "cloud/cloud_server.h"
 #include "cloud/permissions.h"
+#include "cloud/request_limits.h"
 #include "cloud/store.h"
 #include "cove/control/v1/control.grpc.pb.h"
 #include "cove/control/v1/emulator.grpc.pb.h"
@@ -83,6 +84,9 @@ class CloudCore final : public v1::ControlPlane::Service {
 
   /// The AgentGateway service (agent mode); served beside this one.
   AgentHub* agent_hub() { return agent_hub_.get(); }
+  /// Requests refused by the limits interceptor (request_limits.h); Handle
+  /// returns the refusal before anything else.
+  RequestChecks* request_checks() { return &request_checks_; }
 
   grpc::Status CreateOrganization(grpc::ServerContext* ctx,
                                   const v1::CreateOrganizationRequest* req,
@@ -591,6 +595,7 @@ class CloudCore final : public v1::ControlPlane::Service {
   std::thread scheduler_;
   // Agent mode: sessions of cove-agent and the operations they carry out.
   std::unique_ptr<AgentHub> agent_hub_;
+  RequestChecks request_checks_;
 };
 
 }  // namespace cove::cloud

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cloud/cloud_core.h"
+#include "cloud/request_limits.h"
 #include "cloud/emulator_service.h"
 #include "cloud/tls.h"
 
@@ -168,6 +169,12 @@ absl::StatusOr<std::unique_ptr<CloudServer>> StartCloud(
   builder.RegisterService(server->core_.get());
   builder.RegisterService(server->emulator_.get());
   builder.RegisterService(server->core_->agent_hub());
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(
+      MakeRequestLimitsInterceptorFactory(server->core_->request_checks()));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || port == 0) {
     server->core_->Stop();

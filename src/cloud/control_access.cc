@@ -354,7 +354,7 @@ grpc::Status CloudCore::CreateRole(grpc::ServerContext* ctx,
               absl::StrCat("role.level: expected ORGANIZATION or PROJECT (got ",
                            v1::Role::Level_Name(in.level()), ")"));
         }
-        COVE_RETURN_IF_ERROR(ValidateStatements(in.statements()));
+        COVE_RETURN_IF_ERROR(ValidateStatements(in.statements(), req->parent()));
         COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "roles.create", req->parent()));
         COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
@@ -445,7 +445,8 @@ grpc::Status CloudCore::UpdateRole(grpc::ServerContext* ctx,
             auto paths,
             Paths(req->update_mask(), {"display_name", "statements"}));
         if (paths.count("statements")) {
-          COVE_RETURN_IF_ERROR(ValidateStatements(req->role().statements()));
+          COVE_RETURN_IF_ERROR(
+              ValidateStatements(req->role().statements(), OrgOf(name)));
         }
         COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "roles.update", OrgOf(name)));

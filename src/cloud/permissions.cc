@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -347,8 +348,58 @@ v1::Role DenyStatements(const v1::Role& role) {
   return out;
 }
 
+absl::Status ValidateResourcePattern(absl::string_view field,
+                                     absl::string_view pattern,
+                                     absl::string_view org) {
+  const auto bad = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": expected a resource pattern such as \"projects/*/clusters/**\" (",
+        why, ") (got '", pattern, "')"));
+  };
+  if (pattern.empty()) return bad("not empty");
+  std::vector<absl::string_view> seg = absl::StrSplit(pattern, '/');
+  size_t first = 0;
+  if (seg[0] == "organizations") {
+    if (seg.size() < 2 || org.empty() || seg[1] != OrgOf(org).substr(14)) {
+      return bad(absl::StrCat("an absolute pattern within ", org));
+    }
+    first = 2;
+  }
+  static const char* kCollections[] = {"projects", "environments", "clusters",
+                                       "backups"};
+  for (size_t i = first; i < seg.size(); ++i) {
+    const absl::string_view s = seg[i];
+    if (s.empty()) return bad("no empty segment");
+    if (s == "**") {
+      if (i + 1 != seg.size()) return bad("\"**\" only as the last segment");
+      continue;
+    }
+    if (s == "*") continue;
+    if ((i - first) % 2 == 0) {
+      bool known = false;
+      for (const char* c : kCollections) known = known || s == c;
+      if (!known) {
+        return bad(absl::StrCat("'", s,
+                                "' is not a collection: projects, "
+                                "environments, clusters or backups"));
+      }
+    } else {
+      bool id = s.size() <= 63;
+      for (char c : s) {
+        id = id && (absl::ascii_islower(c) || absl::ascii_isdigit(c) ||
+                    c == '-');
+      }
+      if (!id) {
+        return bad(absl::StrCat("'", s, "' is not an id of [a-z0-9-]"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateStatements(
-    const google::protobuf::RepeatedPtrField<v1::Statement>& stmts) {
+    const google::protobuf::RepeatedPtrField<v1::Statement>& stmts,
+    absl::string_view org) {
   for (int i = 0; i < stmts.size(); ++i) {
     const v1::Statement& st = stmts[i];
     const std::string field = absl::StrCat("role.statements[", i, "]");
@@ -377,6 +428,10 @@ absl::Status ValidateStatements(
             "\"service.*\" or \"*\" (got '",
             a, "')"));
       }
+    }
+    for (int j = 0; j < st.resources_size(); ++j) {
+      COVE_RETURN_IF_ERROR(ValidateResourcePattern(
+          absl::StrCat(field, ".resources[", j, "]"), st.resources(j), org));
     }
   }
   return absl::OkStatus();

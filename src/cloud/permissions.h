@@ -103,9 +103,19 @@ absl::StatusOr<std::optional<Ungrantable>> FindUngrantable(
 control::v1::Role DenyStatements(const control::v1::Role& role);
 
 /// InvalidArgument unless the statements are well formed: an effect, at
-/// least one action, each a known action, "service.*" or "*".
+/// least one action, each a known action, "service.*" or "*"; resource
+/// patterns (ValidateResourcePattern) within `org` ("organizations/{org}").
 absl::Status ValidateStatements(
-    const google::protobuf::RepeatedPtrField<control::v1::Statement>& stmts);
+    const google::protobuf::RepeatedPtrField<control::v1::Statement>& stmts,
+    absl::string_view org);
+
+/// InvalidArgument naming `field` unless `pattern` is a resource pattern:
+/// collections (projects, environments, clusters, backups) alternating with
+/// ids ([a-z0-9-], 1 to 63) or "*", "**" only as the last segment; or the
+/// same below "organizations/{id of org}" (absolute). No empty segments.
+absl::Status ValidateResourcePattern(absl::string_view field,
+                                     absl::string_view pattern,
+                                     absl::string_view org);
 
 }  // namespace cove::cloud
 
