@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "cli/output.h"
 
 namespace cove::cli {
 
@@ -45,6 +46,9 @@ std::string ErrorLine(const absl::Status& status, const std::string& secret) {
   }
   message =
       absl::StrReplaceAll(message, {{"\r\n", " "}, {"\n", " "}, {"\r", " "}});
+  // Whatever else a server sends (an escape sequence quoted from input)
+  // reaches the terminal escaped.
+  message = Printable(message, /*keep_backslash=*/true);
   return absl::StrCat("cove: error: ", message, " (",
                       absl::StatusCodeToString(status.code()), ")");
 }

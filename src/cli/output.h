@@ -10,6 +10,7 @@
 #include <chrono>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cove/control_types.h"
@@ -70,7 +71,17 @@ std::vector<Column> ColumnsFor(const control::RoleBinding*);
 std::vector<Column> ColumnsFor(const control::AuditEvent*);
 std::vector<Column> ColumnsFor(const control::Fault*);
 
-/// A JSON value as one table cell: strings as they are, null as "-",
+/// `s` safe to print on a terminal: control characters (C0, DEL, C1),
+/// bytes that are not UTF-8, line and paragraph separators and
+/// bidirectional overrides as \xNN or \uNNNN escapes, and (unless
+/// `keep_backslash`) '\' as "\\" so that an escape cannot be forged;
+/// other text (Unicode letters included) as it is.
+std::string Printable(std::string_view s, bool keep_backslash = false);
+
+/// The number of characters (UTF-8 code points) of `s`, for alignment.
+size_t DisplayWidth(std::string_view s);
+
+/// A JSON value as one table cell: strings as Printable, null as "-",
 /// arrays joined with ",", objects as "k=v,k=v".
 std::string Cell(const Json& value);
 

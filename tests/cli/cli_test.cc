@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -313,6 +314,42 @@ TEST(Output, TableAndDetails) {
   std::ostringstream with_secret;
   PrintDetails(with_secret, ToJson(key));
   EXPECT_THAT(with_secret.str(), HasSubstr("secret:"));
+}
+
+// Terminal escape injection (issue 13, item 7): whatever a name holds, a
+// table shows one line per row and no control sequence reaches the terminal.
+TEST(Output, TablesEscapeWhatIsNotPrintable) {
+  const std::string forged = "prod\x1b[2J\r\nfake-cluster  RUNNING";
+  std::ostringstream table;
+  PrintTable(
+      table, {{"name", "name"}, {"display", "display_name"}},
+      {Json{{"name", "a"}, {"display_name", forged}},
+       Json{{"name", "b"},
+            {"display_name",
+             "\xE2\x80\xAE"
+             "evil\x9B"
+             "31m \xff tab\tend"}},
+       Json{{"name", "c"}, {"display_name", "équipe 検索 back\\slash"}}});
+  const std::string out = table.str();
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 4) << out;
+  EXPECT_EQ(out.find('\x1b'), std::string::npos);
+  EXPECT_EQ(out.find('\r'), std::string::npos);
+  EXPECT_EQ(out.find('\t'), std::string::npos);
+  EXPECT_EQ(out.find("\xE2\x80\xAE"), std::string::npos);
+  EXPECT_EQ(out.find("\xC2\x9B"), std::string::npos);
+  EXPECT_THAT(out, HasSubstr("prod\\x1B[2J\\x0D\\x0Afake-cluster  RUNNING"));
+  EXPECT_THAT(out, HasSubstr("\\u202Eevil\\x9B31m \\xFF tab\\x09end"));
+  // Unicode text stays; a backslash is doubled so that no escape is forged;
+  // columns align on characters, not bytes.
+  EXPECT_THAT(out, HasSubstr("c     équipe 検索 back\\\\slash"));
+  // Map keys and values, details and error lines too.
+  EXPECT_EQ(Cell(Json{{"k\x1b", "v\r"}}), "k\\x1B=v\\x0D");
+  std::ostringstream details;
+  PrintDetails(details, Json{{"display_name", forged}});
+  EXPECT_EQ(details.str(),
+            "display_name:  prod\\x1B[2J\\x0D\\x0Afake-cluster  RUNNING\n");
+  EXPECT_EQ(ErrorLine(absl::InvalidArgumentError("bad '\x1b[2J'"), ""),
+            "cove: error: bad '\\x1B[2J' (INVALID_ARGUMENT)");
 }
 
 TEST(Parse, Schedule) {
