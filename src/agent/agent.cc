@@ -156,6 +156,15 @@ class Agent::Impl {
   int64_t registrations_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status last_error_ ABSL_GUARDED_BY(mu_);
   grpc::ClientContext* live_ctx_ ABSL_GUARDED_BY(mu_) = nullptr;
+  // Calls the data planes refused, waiting to be forwarded (with the next
+  // heartbeat) for the control plane's audit log; at most
+  // kMaxPendingDenials, the rest counted. Never taken with mu_ held first
+  // by a data plane's thread, so stopping a data plane under mu_ is safe.
+  absl::Mutex denials_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  v1::AgentAccessDenials denials_ ABSL_GUARDED_BY(denials_mu_);
+  void QueueDenial(const std::string& cluster, const server::AccessDenial& d);
+  // The queued refusals (cleared), or nullopt when there are none.
+  std::optional<v1::AgentMessage> TakeDenials();
   std::thread loop_;
 
  private:
@@ -344,6 +353,10 @@ absl::Status Agent::Impl::StartDataPlaneLocked(Local* local,
   so.connection = connection;
   so.auth_store = *users;
   so.pbkdf2_iterations = options_.pbkdf2_iterations;
+  so.on_access_denied = [this, name = local->info.name](
+                            const server::AccessDenial& d) {
+    QueueDenial(name, d);
+  };
   so.listen_address =
       absl::StrCat(options_.data_plane_host, ":", preferred_port);
   auto server = server::StartServer(so);
@@ -361,6 +374,38 @@ absl::Status Agent::Impl::StartDataPlaneLocked(Local* local,
   local->server = *std::move(server);
   local->message.clear();
   return absl::OkStatus();
+}
+
+constexpr int kMaxPendingDenials = 1000;
+
+void Agent::Impl::QueueDenial(const std::string& cluster,
+                              const server::AccessDenial& d) {
+  absl::MutexLock lock(&denials_mu_);
+  if (denials_.denials_size() >= kMaxPendingDenials) {
+    denials_.set_dropped(denials_.dropped() + 1);
+    return;
+  }
+  v1::AgentAccessDenial* a = denials_.add_denials();
+  a->set_cluster(cluster);
+  a->set_kind(d.kind == server::AccessDenial::Kind::kPermission
+                  ? v1::AgentAccessDenial::PERMISSION
+                  : v1::AgentAccessDenial::AUTHENTICATION);
+  a->set_user(d.user);
+  a->set_peer(d.peer);
+  a->set_method(d.method);
+  a->set_privilege(d.privilege);
+  a->set_message(d.message);
+  a->set_time_unix_ms(absl::ToUnixMillis(d.time));
+}
+
+std::optional<v1::AgentMessage> Agent::Impl::TakeDenials() {
+  absl::MutexLock lock(&denials_mu_);
+  if (denials_.denials_size() == 0 && denials_.dropped() == 0) {
+    return std::nullopt;
+  }
+  v1::AgentMessage m;
+  m.mutable_access_denials()->Swap(&denials_);
+  return m;
 }
 
 absl::StatusOr<std::string> Agent::Impl::BucketPath(
@@ -895,6 +940,11 @@ absl::Status Agent::Impl::RunSession() {
       }
       absl::MutexLock lock(&write_mu);
       if (!stream->Write(beat)) return;
+      // Refused data-plane calls, for the control plane's audit log; lost
+      // with the stream if it breaks now (the count is bounded anyway).
+      if (auto denials = TakeDenials(); denials.has_value()) {
+        if (!stream->Write(*denials)) return;
+      }
     }
   });
   while (stream->Read(&m)) {

@@ -14,7 +14,8 @@ void AddAuditCommands(CLI::App& app, Context& ctx) {
       "call, with actor, action, resource, outcome and status.");
   struct Flags {
     ListFlags list;
-    std::string actor, action, resource, outcome, request_id, since, until;
+    std::string actor, action, resource, cluster, outcome, request_id, since,
+        until;
     bool in_project = false;
   };
   auto f = std::make_shared<Flags>();
@@ -28,6 +29,10 @@ void AddAuditCommands(CLI::App& app, Context& ctx) {
                   "only this action, e.g. clusters.create");
   cmd->add_option("--resource", f->resource,
                   "only resources starting with this name");
+  cmd->add_option("--cluster", f->cluster,
+                  "only events of this cluster (an id under --project, or a "
+                  "full name) and its backups, the data plane's refused "
+                  "logins and privileges included (actions dataPlane.*)");
   cmd->add_option("--outcome", f->outcome, "SUCCEEDED, FAILED or DENIED");
   cmd->add_option("--request-id", f->request_id, "only this request id");
   cmd->add_option("--since", f->since,
@@ -38,7 +43,16 @@ void AddAuditCommands(CLI::App& app, Context& ctx) {
                 "events of --project only (default: the whole organization)");
   ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
     control::ListAuditEventsRequest req;
-    if (f->in_project) {
+    std::string cluster;
+    if (!f->cluster.empty()) {
+      auto name = ctx.ProjectChild(f->cluster, "clusters");
+      if (!name.ok()) return name.status();
+      cluster = *name;
+    }
+    if (!cluster.empty() && !f->in_project) {
+      // The cluster's own organization ("organizations/ID/...").
+      req.parent = cluster.substr(0, cluster.find('/', 14));
+    } else if (f->in_project) {
       auto project = ctx.Project();
       if (!project.ok()) return project.status();
       req.parent = *project;
@@ -51,6 +65,10 @@ void AddAuditCommands(CLI::App& app, Context& ctx) {
     if (!f->actor.empty()) list.terms.push_back("actor=" + f->actor);
     if (!f->action.empty()) list.terms.push_back("action=" + f->action);
     if (!f->resource.empty()) list.terms.push_back("resource=" + f->resource);
+    // The server's resource filter is a prefix ("clusters/prod" would also
+    // match "clusters/prod2"): the cluster and what is below it are kept
+    // here.
+    if (!cluster.empty()) list.terms.push_back("resource=" + cluster);
     if (!f->outcome.empty()) {
       list.terms.push_back("outcome=" + absl::AsciiStrToUpper(f->outcome));
     }
@@ -68,8 +86,24 @@ void AddAuditCommands(CLI::App& app, Context& ctx) {
       if (!t.ok()) return t.status();
       req.end_time = *t;
     }
-    return ctx.PrintList(
-        Collect(c.ListAllAuditEvents(req, ctx.Call()), list.limit));
+    if (cluster.empty()) {
+      return ctx.PrintList(
+          Collect(c.ListAllAuditEvents(req, ctx.Call()), list.limit));
+    }
+    std::vector<control::AuditEvent> events;
+    auto pager = c.ListAllAuditEvents(req, ctx.Call());
+    for (const control::AuditEvent& e : pager) {
+      if (e.resource != cluster &&
+          e.resource.rfind(cluster + "/", 0) != 0) {
+        continue;
+      }
+      events.push_back(e);
+      if (list.limit > 0 && static_cast<int>(events.size()) >= list.limit) {
+        return ctx.PrintList(events);
+      }
+    }
+    if (!pager.status().ok()) return pager.status();
+    return ctx.PrintList(events);
   });
 }
 

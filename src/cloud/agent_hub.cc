@@ -192,6 +192,10 @@ grpc::Status AgentHub::Connect(grpc::ServerContext* ctx, Stream* stream) {
       HeartbeatLocked(session, in.heartbeat());
     } else if (in.has_result()) {
       ResultLocked(session, in.result());
+    } else if (in.has_access_denials() &&
+               SessionLocked(session->environment) == session) {
+      core_->AgentAccessDenialsLocked(session->environment,
+                                      in.access_denials());
     }
   }
   {

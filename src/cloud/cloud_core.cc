@@ -147,6 +147,7 @@ void CloudCore::Stop() {
     if (runtimes_.count(name) != 0) StopDataPlaneLocked(&cluster);
   }
   runtimes_.clear();
+  DrainDataPlaneAuditLocked();
 }
 
 absl::Time CloudCore::NowLocked() const {
@@ -309,7 +310,8 @@ void CloudCore::DropSecretLocked(const std::string& name) {
   if (secrets_.erase(name) != 0) (void)store_->Delete("secret", name);
 }
 
-absl::StatusOr<Principal> CloudCore::Authenticate(grpc::ServerContext* ctx) {
+absl::StatusOr<Principal> CloudCore::Authenticate(grpc::ServerContext* ctx,
+                                                  std::string* actor) {
   const auto& md = ctx->client_metadata();
   auto it = md.find("authorization");
   if (it == md.end()) {
@@ -363,6 +365,8 @@ absl::StatusOr<Principal> CloudCore::Authenticate(grpc::ServerContext* ctx) {
   auto key = api_keys_.find(name);
   if (key == api_keys_.end()) return unknown;
   v1::ApiKey& k = key->second;
+  // The secret is right: a refusal now is the key's, audited under its name.
+  *actor = name;
   if (!k.enabled()) {
     return absl::UnauthenticatedError(
         absl::StrCat("authorization: API key '", name, "' is disabled"));
@@ -582,8 +586,10 @@ grpc::Status CloudCore::Handle(grpc::ServerContext* ctx, const char* method,
     }
   }
   if (needs_key) {
-    auto principal = Authenticate(ctx);
+    std::string actor;
+    auto principal = Authenticate(ctx, &actor);
     if (!principal.ok()) {
+      if (!actor.empty()) call.principal.actor = actor;
       absl::MutexLock lock(&mu_);
       AuditLocked(call, principal.status());
       CountRpc(method, principal.status().code());
@@ -592,6 +598,7 @@ grpc::Status CloudCore::Handle(grpc::ServerContext* ctx, const char* method,
     call.principal = *std::move(principal);
   }
   absl::MutexLock lock(&mu_);
+  DrainDataPlaneAuditLocked();
   absl::Status s = body(call);
   AuditLocked(call, s);
   CountRpc(method, s.code());

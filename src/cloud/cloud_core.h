@@ -332,7 +332,10 @@ class CloudCore final : public v1::ControlPlane::Service {
                       const char* action, bool mutation, std::string resource,
                       std::string request_id, const Body& body,
                       bool needs_key = true);
-  absl::StatusOr<Principal> Authenticate(grpc::ServerContext* ctx);
+  // The caller. A disabled or expired key whose secret is right is
+  // refused, and its name stored in `*actor` for the audit event.
+  absl::StatusOr<Principal> Authenticate(grpc::ServerContext* ctx,
+                                         std::string* actor);
   void AuditLocked(const Call& call, const absl::Status& status)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // PermissionDenied (marking the call denied) unless allowed.
@@ -509,6 +512,22 @@ class CloudCore final : public v1::ControlPlane::Service {
   std::string BackupDirLocked(const v1::Cluster& c,
                               const std::string& backup_id) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // ---- data-plane refusals as audit events (data_plane_audit.cc) ----
+  // The observer a cross-account data plane of `cluster` reports refused
+  // calls to (ServerOptions::on_access_denied): it queues them without
+  // taking mu_ (a data plane may be stopped under mu_).
+  std::function<void(const server::AccessDenial&)> DataPlaneAuditObserver(
+      const std::string& cluster);
+  // Writes the queued refusals as audit events.
+  void DrainDataPlaneAuditLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Agent mode: refusals forwarded by the agent of `environment` (only for
+  // its own clusters).
+  void AgentAccessDenialsLocked(const std::string& environment,
+                                const v1::AgentAccessDenials& denials)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void DataPlaneAuditEventLocked(const std::string& cluster,
+                                 const server::AccessDenial& d)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // An event of the control plane itself (actor "system").
   void SystemEventLocked(const std::string& action, const std::string& resource,
                          const absl::Status& status, const std::string& message)
@@ -596,6 +615,14 @@ class CloudCore final : public v1::ControlPlane::Service {
   // Agent mode: sessions of cove-agent and the operations they carry out.
   std::unique_ptr<AgentHub> agent_hub_;
   RequestChecks request_checks_;
+  // Data-plane refusals waiting for DrainDataPlaneAuditLocked.
+  struct PendingDenial {
+    std::string cluster;
+    server::AccessDenial denial;
+  };
+  absl::Mutex denials_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  std::vector<PendingDenial> denials_ ABSL_GUARDED_BY(denials_mu_);
+  std::map<std::string, int64_t> denials_dropped_ ABSL_GUARDED_BY(denials_mu_);
 };
 
 }  // namespace cove::cloud

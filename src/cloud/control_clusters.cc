@@ -176,6 +176,8 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
   so.connection = connection;
   so.auth_store = users;
   so.pbkdf2_iterations = options_.pbkdf2_iterations;
+  // Refused calls become audit events (data_plane_audit.cc).
+  so.on_access_denied = DataPlaneAuditObserver(cluster->name());
   so.listen_address = absl::StrCat("127.0.0.1:", preferred_port);
   // The data plane's Prometheus endpoint; its usage never takes mu_ (a
   // scrape may run while a verb stops the data plane under mu_).
@@ -401,6 +403,7 @@ void CloudCore::SchedulerLoop() {
   absl::MutexLock lock(&mu_);
   while (!stopping_) {
     RunDueLocked();
+    DrainDataPlaneAuditLocked();
     absl::Duration wait = absl::Milliseconds(500);
     if (!manual_clock_) {
       const absl::Time now = NowLocked();

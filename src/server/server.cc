@@ -3,13 +3,17 @@
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/support/server_interceptor.h>
 
 #include <fstream>
 #include <sstream>
 #include <utility>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "embedded/embedded_connection.h"
 #include "server/milvus_service.h"
 
@@ -30,6 +34,132 @@ absl::StatusOr<std::string> ReadFile(const std::string& what,
   ss << in.rdbuf();
   return ss.str();
 }
+
+// Tells ServerOptions::on_access_denied of the calls refused for their
+// credentials (gRPC UNAUTHENTICATED, or a reply status saying so) or their
+// privileges (a reply status PermissionDenied): an observer beside the
+// service, so that the request path stays as it is.
+class AccessInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  AccessInterceptor(grpc::experimental::ServerRpcInfo* info,
+                    const std::function<void(const AccessDenial&)>* observer)
+      : info_(info), observer_(observer) {
+    absl::string_view method = info->method() ? info->method() : "";
+    method_ = std::string(method.substr(method.rfind('/') + 1));
+  }
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* m) override {
+    using grpc::experimental::InterceptionHookPoints;
+    if (m->QueryInterceptionHookPoint(
+            InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      ReadUser(*m->GetRecvInitialMetadata());
+    }
+    if (m->QueryInterceptionHookPoint(
+            InterceptionHookPoints::POST_RECV_MESSAGE)) {
+      // The privilege the RPC needs, from its request type (the request is
+      // gone by the time the reply is sent).
+      if (const void* p = m->GetRecvMessage(); p != nullptr) {
+        const auto* request = static_cast<const google::protobuf::Message*>(p);
+        const auto& opts = request->GetDescriptor()->options();
+        if (opts.HasExtension(common_pb::privilege_ext_obj)) {
+          std::string name = common_pb::ObjectPrivilege_Name(
+              opts.GetExtension(common_pb::privilege_ext_obj)
+                  .object_privilege());
+          if (absl::StartsWith(name, "Privilege")) name = name.substr(9);
+          privilege_ = name;
+        }
+      }
+    }
+    if (m->QueryInterceptionHookPoint(
+            InterceptionHookPoints::PRE_SEND_MESSAGE)) {
+      if (const void* p = m->GetSendMessage(); p != nullptr) {
+        CheckReply(*static_cast<const google::protobuf::Message*>(p));
+      }
+    }
+    if (m->QueryInterceptionHookPoint(
+            InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const grpc::Status status = m->GetSendStatus();
+      if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+        Report(AccessDenial::Kind::kAuthentication, status.error_message());
+      }
+    }
+    m->Proceed();
+  }
+
+ private:
+  void ReadUser(const std::multimap<grpc::string_ref, grpc::string_ref>& md) {
+    auto it = md.find("authorization");
+    if (it == md.end()) return;
+    std::string decoded;
+    if (!absl::Base64Unescape(
+            absl::string_view(it->second.data(), it->second.size()),
+            &decoded)) {
+      return;
+    }
+    // user:password: the user only; a token names no user.
+    const size_t colon = decoded.find(':');
+    if (colon != std::string::npos) user_ = decoded.substr(0, colon);
+  }
+
+  void CheckReply(const google::protobuf::Message& reply) {
+    const common_pb::Status* status = nullptr;
+    if (reply.GetDescriptor() == common_pb::Status::descriptor()) {
+      status = static_cast<const common_pb::Status*>(&reply);
+    } else if (const auto* f =
+                   reply.GetDescriptor()->FindFieldByName("status");
+               f != nullptr &&
+               f->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE &&
+               f->message_type() == common_pb::Status::descriptor()) {
+      status = static_cast<const common_pb::Status*>(
+          &reply.GetReflection()->GetMessage(reply, f));
+    }
+    // Milvus codes 1400 (not authenticated: a wrong old password, ...) and
+    // 1401 (not permitted: a missing privilege).
+    if (status == nullptr ||
+        (status->code() != 1400 && status->code() != 1401)) {
+      return;
+    }
+    Report(status->code() == 1400 ? AccessDenial::Kind::kAuthentication
+                                  : AccessDenial::Kind::kPermission,
+           status->reason());
+  }
+
+  void Report(AccessDenial::Kind kind, std::string message) {
+    if (reported_) return;
+    reported_ = true;
+    AccessDenial d;
+    d.kind = kind;
+    d.user = user_;
+    d.peer = info_->server_context() != nullptr
+                 ? info_->server_context()->peer()
+                 : std::string();
+    d.method = method_;
+    if (kind == AccessDenial::Kind::kPermission) d.privilege = privilege_;
+    d.message = std::move(message);
+    d.time = absl::Now();
+    (*observer_)(d);
+  }
+
+  grpc::experimental::ServerRpcInfo* info_;
+  const std::function<void(const AccessDenial&)>* observer_;
+  std::string method_, user_, privilege_;
+  bool reported_ = false;
+};
+
+class AccessInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit AccessInterceptorFactory(
+      std::function<void(const AccessDenial&)> observer)
+      : observer_(std::move(observer)) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new AccessInterceptor(info, &observer_);
+  }
+
+ private:
+  const std::function<void(const AccessDenial&)> observer_;
+};
 
 }  // namespace
 
@@ -172,6 +302,14 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
   builder.AddChannelArgument(
       GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  if (options.on_access_denied) {
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(
+        std::make_unique<AccessInterceptorFactory>(options.on_access_denied));
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || port == 0) {
     return absl::UnavailableError(

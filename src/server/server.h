@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "auth/auth_store.h"
 #include "cove/connection.h"
 #include "server/metrics.h"
@@ -26,6 +27,28 @@ namespace cove::server {
 class MilvusServiceImpl;
 
 /// How to start a server.
+/// A call the data plane refused for its credentials or its privileges,
+/// as told to ServerOptions::on_access_denied (the hosting side audits it).
+struct AccessDenial {
+  enum class Kind {
+    kAuthentication,  // no, malformed or wrong credentials
+    kPermission,      // authenticated, but a privilege is missing
+  };
+  Kind kind = Kind::kAuthentication;
+  /// The user the call named (empty when it named none); never a password
+  /// or a token.
+  std::string user;
+  /// The client's address as gRPC reports it ("ipv4:127.0.0.1:53412").
+  std::string peer;
+  /// The Milvus RPC ("Search").
+  std::string method;
+  /// kPermission: the privilege the RPC needs ("Search", "Insert").
+  std::string privilege;
+  /// The refusal's message, as the client got it.
+  std::string message;
+  absl::Time time;
+};
+
 struct ServerOptions {
   /// host:port to listen on; port 0 picks a free port (see Server::port()).
   std::string listen_address = "127.0.0.1:19530";
@@ -58,6 +81,9 @@ struct ServerOptions {
   /// The usage the endpoint reports; unset: entities counted over the
   /// connection and the bytes under data_dir.
   std::function<DataPlaneUsage()> usage;
+  /// When set, told of every refused call (failed authentication, missing
+  /// privilege), on the thread that served it; it must not block.
+  std::function<void(const AccessDenial&)> on_access_denied;
 
   /// InvalidArgument naming the option.
   absl::Status Validate() const;

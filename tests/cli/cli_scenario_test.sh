@@ -470,6 +470,20 @@ json 'assert len(d) == 1 and d[0]["action"] == "clusters.scale", d'
 run 0 audit list --actor admin
 out_has "ACTION"
 out_has "clusters.create"
+# The data plane's refusals (the 2 Search calls without credentials above)
+# are audit events of the cluster, with the caller's address.
+run 0 -o json audit list --cluster prod --action dataPlane.authenticate
+json 'assert len(d) == 2, d
+for e in d:
+    assert e["actor"] == "anonymous" and e["outcome"] == "DENIED", e
+    assert e["resource"].endswith("/clusters/prod") and "127.0.0.1" in e["client_address"], e
+    assert "Search" in e["message"], e'
+run 0 -o json audit list --cluster prod
+json 'assert all(e["resource"].endswith("/clusters/prod") or "/clusters/prod/" in e["resource"] for e in d), d
+assert {"clusters.create", "dataPlane.authenticate"} <= {e["action"] for e in d}, d'
+run 0 audit list --cluster prod --outcome denied
+out_has "CLIENT"
+out_has "ipv4:127.0.0.1"
 run 0 -o json operations list
 json 'verbs = {o["verb"] for o in d}
 assert {"CreateCluster", "ScaleCluster", "SuspendCluster", "ResumeCluster"} <= verbs, verbs'
