@@ -83,7 +83,10 @@ echo "    state ${state}, agent token ${token:0:16}..."
 [[ "${state}" == AWAITING_AGENT && -n "${token}" ]] || fail "environment ${state}"
 
 step "start cove-agent in the customer's network (bucket ${bucket}/agent)"
-"${agent}" --control-plane "${endpoint}" --token "${token}" \
+# The token goes in a file only we can read (or --token-file - and standard
+# input): on the command line, other users would see it in the process list.
+(umask 077 && printf '%s\n' "${token}" >"${work}/agent-token")
+"${agent}" --control-plane "${endpoint}" --token-file "${work}/agent-token" \
   --bucket "${bucket}/agent" >"${work}/agent.log" 2>&1 &
 agent_pid=$!
 for _ in $(seq 1 300); do
@@ -100,8 +103,8 @@ done
 grep 'cove-agent connected' "${work}/agent.log" | sed 's/^/    /'
 
 step "the token was spent: a second agent with it is refused"
-if "${agent}" --control-plane "${endpoint}" --token "${token}" \
-  --bucket "${work}/other" >"${work}/agent2.log" 2>&1; then
+if "${agent}" --control-plane "${endpoint}" --token-file - \
+  --bucket "${work}/other" <"${work}/agent-token" >"${work}/agent2.log" 2>&1; then
   fail "a second registration with the same token was accepted"
 fi
 sed 's/^/    /' "${work}/agent2.log" | tail -1

@@ -9,6 +9,7 @@
 #define COVE_SRC_CLI_CLI_H_
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -26,6 +27,7 @@
 namespace CLI {
 class App;
 class Option;
+class Validator;
 }  // namespace CLI
 
 namespace cove::cli {
@@ -43,6 +45,33 @@ struct GlobalOptions {
   bool quiet = false;            ///< --quiet: no progress on stderr
   double call_timeout_s = 30;    ///< --call-timeout seconds per RPC
 };
+
+/// Flags of a mutating command: --request-id, and -y/--yes when it is
+/// destructive (delete, purge).
+struct MutationFlags {
+  /// The idempotency key: the same command again with the same id returns
+  /// the first result instead of acting twice (empty: the client makes one
+  /// per invocation, used by its own retries).
+  std::string request_id;
+  bool yes = false;
+  bool destructive = false;
+};
+std::shared_ptr<MutationFlags> AddMutationFlags(CLI::App* cmd,
+                                                bool destructive);
+
+/// The confirmation of a destructive command (`what`: "delete NAME"). OK
+/// when not destructive or with --yes. Else, when `interactive` (standard
+/// input is a terminal), asks on `err` and reads a line from `in`: "y" or
+/// "yes" go on, anything else is Cancelled ("not confirmed: nothing was
+/// done"). Not interactive: InvalidArgument asking for --yes (a script must
+/// say so; nothing is deleted by a missing answer).
+absl::Status Confirm(const MutationFlags& flags, const std::string& what,
+                     bool interactive, std::istream& in, std::ostream& err);
+
+/// A CLI11 check of a whole number from `min` to `max`, naming the range
+/// in plain digits ("expected a whole number from 0 to 2147483647, got
+/// '-1'").
+CLI::Validator WholeNumber(int64_t min, int64_t max);
 
 /// State shared by the commands of one invocation.
 class Context {
@@ -95,6 +124,9 @@ class Context {
                                        const std::string& collection) {
     return Child(arg, collection, [this] { return Organization(); });
   }
+
+  /// Confirm() on the terminal: standard input, standard error.
+  absl::Status Confirm(const MutationFlags& flags, const std::string& what);
 
   /// Per-call options from --call-timeout.
   ControlCallOptions Call() const;

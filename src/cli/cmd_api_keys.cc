@@ -34,6 +34,7 @@ void AddApiKeyCommands(CLI::App& app, Context& ctx) {
         "create",
         "Create an API key; prints it with its secret, which is shown only "
         "this once.");
+    auto mut = AddMutationFlags(cmd, /*destructive=*/false);
     cmd->add_option("ID", f->id, "key id (default: chosen by the server)");
     cmd->add_option("--scope", f->scope,
                     "where the key applies: an organization, project or "
@@ -46,10 +47,11 @@ void AddApiKeyCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--expire", f->expire,
                     "expiry: a duration from now (30d), an RFC 3339 time, or "
                     "never (default)");
-    ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
+    ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
       auto org = ctx.Organization();
       if (!org.ok()) return org.status();
       control::CreateApiKeyRequest req;
+      req.request_id = mut->request_id;
       req.parent = *org;
       req.api_key_id = f->id;
       req.api_key.display_name = f->display_name;
@@ -146,12 +148,18 @@ void AddApiKeyCommands(CLI::App& app, Context& ctx) {
     auto id = std::make_shared<std::string>();
     CLI::App* cmd = group->add_subcommand(
         "delete", "Delete an API key: it stops working at once.");
+    auto mut = AddMutationFlags(cmd, /*destructive=*/true);
     cmd->add_option("KEY", *id, "key id or name")->required();
-    ctx.OnCall(cmd, [&ctx, id](ControlClient& c) -> absl::Status {
+    ctx.OnCall(cmd, [&ctx, id, mut](ControlClient& c) -> absl::Status {
       auto name = ctx.OrgChild(*id, "apiKeys");
       if (!name.ok()) return name.status();
       control::DeleteRequest req;
       req.name = *name;
+      req.request_id = mut->request_id;
+      if (absl::Status confirmed = ctx.Confirm(*mut, "delete " + req.name);
+          !confirmed.ok()) {
+        return confirmed;
+      }
       absl::Status s = c.DeleteApiKey(req, ctx.Call());
       if (!s.ok()) return s;
       return ctx.PrintDone(absl::StrCat("Deleted ", *name));

@@ -137,6 +137,7 @@ void AddBackupCommands(CLI::App& app, Context& ctx) {
     CLI::App* cmd = group->add_subcommand(
         "create",
         "Back up a RUNNING cluster. With --wait, prints the READY backup.");
+    auto mut = AddMutationFlags(cmd, /*destructive=*/false);
     cmd->add_option("CLUSTER", f->cluster, "cluster id or name")->required();
     cmd->add_option("--id", f->id,
                     "backup id ([a-z][a-z0-9-]{2,62}; default: generated)");
@@ -147,8 +148,9 @@ void AddBackupCommands(CLI::App& app, Context& ctx) {
                     "delete the backup after this long (7d, 12h, ...; "
                     "default: kept until deleted)");
     AddWaitFlags(cmd, f->wait);
-    ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
+    ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
       control::CreateBackupRequest req;
+      req.request_id = mut->request_id;
       if (!f->expire.empty()) {
         auto d = ParseDuration(f->expire, "--expire");
         if (!d.ok()) return d.status();
@@ -233,16 +235,22 @@ void AddBackupCommands(CLI::App& app, Context& ctx) {
     auto f = std::make_shared<Flags>();
     CLI::App* cmd = group->add_subcommand(
         "delete", "Delete a READY or FAILED backup's files (irreversible).");
+    auto mut = AddMutationFlags(cmd, /*destructive=*/true);
     AddBackupArg(cmd, f->backup, f->cluster);
     cmd->add_option("--etag", f->etag,
                     "only if the backup still has this etag (else exit 4)");
     AddWaitFlags(cmd, f->wait);
-    ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
+    ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
       auto name =
           BackupName(f->backup, f->cluster, [&] { return ctx.Project(); });
       if (!name.ok()) return name.status();
       control::DeleteRequest req;
       req.name = *name;
+      req.request_id = mut->request_id;
+      if (absl::Status confirmed = ctx.Confirm(*mut, "delete " + req.name);
+          !confirmed.ok()) {
+        return confirmed;
+      }
       req.etag = f->etag;
       return FinishBackupOperation(
           ctx, f->wait, absl::StrCat("deleted ", *name),
@@ -266,6 +274,7 @@ void AddBackupCommands(CLI::App& app, Context& ctx) {
         "collections of the same name: exit 4 unless --overwrite) or into a "
         "new cluster (--new-cluster). With --wait, prints the target cluster "
         "(a new one with its once-shown admin password).");
+    auto mut = AddMutationFlags(cmd, /*destructive=*/false);
     AddBackupArg(cmd, f->backup, f->cluster);
     CLI::Option* into = cmd->add_option(
         "--into", f->into, "restore into this RUNNING cluster (id or name)");
@@ -283,9 +292,9 @@ void AddBackupCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--cu-type", f->cu_type,
                     "with --new-cluster: performance (default) or capacity");
     cmd->add_option("--cu-size", f->cu_size,
-                    "with --new-cluster: 1, 2, 4, 8, 12, ..., 256 (default 1)");
+                    "with --new-cluster: 1, 2, 4, 8, 12, ..., 256 (default 1)")->check(WholeNumber(0, INT32_MAX));
     cmd->add_option("--replicas", f->replicas,
-                    "with --new-cluster: 1 to 8 (default 1)");
+                    "with --new-cluster: 1 to 8 (default 1)")->check(WholeNumber(0, INT32_MAX));
     cmd->add_option("--display-name", f->display_name,
                     "with --new-cluster: display name");
     cmd->add_option("--label", f->labels,
@@ -293,11 +302,12 @@ void AddBackupCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--encryption-key", f->encryption_key,
                     "with --new-cluster: customer-managed key keys/NAME");
     AddWaitFlags(cmd, f->wait);
-    ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
+    ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
       auto name =
           BackupName(f->backup, f->cluster, [&] { return ctx.Project(); });
       if (!name.ok()) return name.status();
       control::RestoreBackupRequest req;
+      req.request_id = mut->request_id;
       req.name = *name;
       req.collections = f->collections;
       req.overwrite = f->overwrite;
@@ -360,7 +370,7 @@ void AddBackupCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--every", f->every,
                     "time between two backups, 1m or more (6h, 1d, ...)");
     cmd->add_option("--keep", f->keep,
-                    "scheduled backups kept, the newest (0: no count limit)");
+                    "scheduled backups kept, the newest (0: no count limit)")->check(WholeNumber(0, INT32_MAX));
     cmd->add_option("--max-age", f->max_age,
                     "delete scheduled backups older than this (7d, ...; "
                     "default: no age limit)");

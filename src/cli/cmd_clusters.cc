@@ -25,16 +25,23 @@ void AddAction(CLI::App* group, Context& ctx, const std::string& verb,
   };
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = group->add_subcommand(verb, help);
+  auto mut = AddMutationFlags(cmd, verb == "delete" || verb == "purge");
   cmd->add_option("CLUSTER", f->id, "cluster id or name")->required();
   cmd->add_option("--etag", f->etag,
                   "only if the cluster still has this etag (else exit 4)");
   AddWaitFlags(cmd, f->wait);
-  ctx.OnCall(cmd, [&ctx, f, start](ControlClient& c) -> absl::Status {
+  ctx.OnCall(cmd, [&ctx, f, start, mut,
+                   verb](ControlClient& c) -> absl::Status {
     auto name = ctx.ProjectChild(f->id, "clusters");
     if (!name.ok()) return name.status();
     control::ClusterActionRequest req;
     req.name = *name;
     req.etag = f->etag;
+    req.request_id = mut->request_id;
+    if (absl::Status confirmed = ctx.Confirm(*mut, verb + " " + req.name);
+        !confirmed.ok()) {
+      return confirmed;
+    }
     return FinishClusterOperation(ctx, f->wait,
                                   [&] { return (c.*start)(req, ctx.Call()); });
   });
@@ -69,20 +76,20 @@ void AddAutoscalingFlags(CLI::App* cmd, AutoscalingFlags& f, bool update) {
                   ->check(CLI::IsMember({"on", "off"})));
   o.push_back(cmd->add_option("--autoscaling-min-cu", f.min_cu,
                               "smallest CU size (required with "
-                              "--autoscaling on)"));
+                              "--autoscaling on)")->check(WholeNumber(0, INT32_MAX)));
   o.push_back(cmd->add_option("--autoscaling-max-cu", f.max_cu,
                               "largest CU size (required with "
-                              "--autoscaling on)"));
+                              "--autoscaling on)")->check(WholeNumber(0, INT32_MAX)));
   o.push_back(cmd->add_option("--autoscaling-min-replicas", f.min_replicas,
-                              "fewest replicas, 1 to 8 (0: no bound)"));
+                              "fewest replicas, 1 to 8 (0: no bound)")->check(WholeNumber(0, INT32_MAX)));
   o.push_back(cmd->add_option("--autoscaling-max-replicas", f.max_replicas,
-                              "most replicas, 1 to 8 (0: no bound)"));
+                              "most replicas, 1 to 8 (0: no bound)")->check(WholeNumber(0, INT32_MAX)));
   o.push_back(cmd->add_option("--scale-up-at", f.up_at,
                               "scale up when the fill reaches PERCENT "
-                              "(1..100; 0: 80)"));
+                              "(1..100; 0: 80)")->check(WholeNumber(0, INT32_MAX)));
   o.push_back(cmd->add_option("--scale-down-below", f.down_below,
                               "scale down when the fill stays below PERCENT "
-                              "(below --scale-up-at; 0: 50)"));
+                              "(below --scale-up-at; 0: 50)")->check(WholeNumber(0, INT32_MAX)));
   o.push_back(cmd->add_option("--cooldown", f.cooldown,
                               "how long the fill (or the QPS per replica) "
                               "must stay low before scaling down: 10m, 1h, "
@@ -200,6 +207,7 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
         "create",
         "Create a cluster. With --wait, prints the running cluster with its "
         "endpoint and, this once, the data plane's admin password.");
+    auto mut = AddMutationFlags(cmd, /*destructive=*/false);
     cmd->add_option("ID", f->id, "cluster id ([a-z][a-z0-9-]{2,62})")
         ->required();
     cmd->add_option("--environment", f->environment,
@@ -209,10 +217,10 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
                     "performance (default) or capacity");
     cmd->add_option("--cu-size", f->cu_size,
                     "1, 2, 4, 8, 12, ..., 256 (multiples of 4 above 8; "
-                    "default 1)");
+                    "default 1)")->check(WholeNumber(0, INT32_MAX));
     cmd->add_option("--replicas", f->replicas,
                     "1 to 8; more than one needs --cu-size 8 or more "
-                    "(default 1)");
+                    "(default 1)")->check(WholeNumber(0, INT32_MAX));
     cmd->add_option("--display-name", f->display_name, "display name");
     cmd->add_option("--label", f->labels, "KEY=VALUE (repeatable)");
     cmd->add_option("--encryption-key", f->encryption_key,
@@ -220,7 +228,7 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
                     "store (set at creation only)");
     AddAutoscalingFlags(cmd, f->autoscaling, /*update=*/false);
     AddWaitFlags(cmd, f->wait);
-    ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
+    ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
       auto project = ctx.Project();
       if (!project.ok()) return project.status();
       auto env = ctx.ProjectChild(f->environment, "environments");
@@ -228,6 +236,7 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
       auto labels = ParseLabels(f->labels, "--label");
       if (!labels.ok()) return labels.status();
       control::CreateClusterRequest req;
+      req.request_id = mut->request_id;
       req.parent = *project;
       req.cluster_id = f->id;
       req.cluster.environment = *env;
@@ -390,15 +399,16 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
         "scale",
         "Resize a running cluster (scaling down needs the data to fit in 80% "
         "of the new capacity).");
+    auto mut = AddMutationFlags(cmd, /*destructive=*/false);
     cmd->add_option("CLUSTER", f->id, "cluster id or name")->required();
     cmd->add_option("--cu-size", f->cu_size,
-                    "new CU size (default: unchanged)");
+                    "new CU size (default: unchanged)")->check(WholeNumber(0, INT32_MAX));
     cmd->add_option("--replicas", f->replicas,
-                    "new number of replicas (default: unchanged)");
+                    "new number of replicas (default: unchanged)")->check(WholeNumber(0, INT32_MAX));
     cmd->add_option("--etag", f->etag,
                     "only if the cluster still has this etag (else exit 4)");
     AddWaitFlags(cmd, f->wait);
-    ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
+    ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
       if (f->cu_size == 0 && f->replicas == 0) {
         return absl::InvalidArgumentError(
             "nothing to scale: give --cu-size and/or --replicas");
@@ -406,6 +416,7 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
       auto name = ctx.ProjectChild(f->id, "clusters");
       if (!name.ok()) return name.status();
       control::ScaleClusterRequest req;
+      req.request_id = mut->request_id;
       req.name = *name;
       req.cu_size = f->cu_size;
       req.replicas = f->replicas;

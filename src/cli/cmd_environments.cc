@@ -6,6 +6,33 @@
 #include "cli/cli.h"
 
 namespace cove::cli {
+namespace {
+
+// After creating an agent-mode environment (or rotating its token): the cove-agent command to run
+// in the customer's network, on stderr (stdout keeps the environment). The
+// token goes through a file or standard input, never the command line
+// (where `ps` shows it).
+void PrintAgentCommand(Context& ctx, const control::Environment& env) {
+  auto options = ctx.ClientOptions();
+  if (!options.ok()) return;
+  std::cerr << "Start the agent in the customer's network (the agent token "
+               "above is shown once, works once"
+            << (control::IsSet(env.agent_token_expire_time)
+                    ? " and expires at " +
+                          FormatTime(env.agent_token_expire_time)
+                    : std::string())
+            << "). Save the token in a file only you can read (chmod 600), "
+               "then run:\n  cove-agent --control-plane "
+            << options->endpoint
+            << (options->ca_cert_file.empty()
+                    ? std::string()
+                    : " --tls-ca " + options->ca_cert_file)
+            << " --environment " << env.name
+            << " --bucket DIR --token-file TOKEN_FILE\n"
+               "(or --token-file - to read it from standard input).\n";
+}
+
+}  // namespace
 
 void AddEnvironmentCommands(CLI::App& app, Context& ctx) {
   CLI::App* group = AddGroup(
@@ -26,6 +53,7 @@ void AddEnvironmentCommands(CLI::App& app, Context& ctx) {
         "Create an environment. Cross-account: validated at once (READY, or "
         "FAILED with the problems). Agent: prints a one-time agent token and "
         "waits in AWAITING_AGENT.");
+    auto mut = AddMutationFlags(cmd, /*destructive=*/false);
     cmd->add_option("ID", f->id, "environment id")->required();
     cmd->add_option("--mode", f->mode, "cross-account (default) or agent")
         ->check(CLI::IsMember({"cross-account", "agent"}));
@@ -42,10 +70,11 @@ void AddEnvironmentCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--external-id", f->external_id,
                     "cross-account: the organization's external id (default: "
                     "read from the organization)");
-    ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
+    ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
       auto project = ctx.Project();
       if (!project.ok()) return project.status();
       control::CreateEnvironmentRequest req;
+      req.request_id = mut->request_id;
       req.parent = *project;
       req.environment_id = f->id;
       control::Environment& e = req.environment;
@@ -71,7 +100,14 @@ void AddEnvironmentCommands(CLI::App& app, Context& ctx) {
         }
         e.external_id = o->external_id;
       }
-      return ctx.Print(c.CreateEnvironment(req, ctx.Call()));
+      auto created = c.CreateEnvironment(req, ctx.Call());
+      if (!created.ok()) return created.status();
+      absl::Status printed = ctx.PrintItem(*created);
+      if (created->mode == control::EnvironmentMode::kAgent &&
+          !ctx.global.quiet) {
+        PrintAgentCommand(ctx, *created);
+      }
+      return printed;
     });
   }
   {
@@ -139,7 +175,11 @@ void AddEnvironmentCommands(CLI::App& app, Context& ctx) {
       control::RotateAgentTokenRequest req;
       req.name = *name;
       req.etag = f->etag;
-      return ctx.Print(c.RotateAgentToken(req, ctx.Call()));
+      auto rotated = c.RotateAgentToken(req, ctx.Call());
+      if (!rotated.ok()) return rotated.status();
+      absl::Status printed = ctx.PrintItem(*rotated);
+      if (!ctx.global.quiet) PrintAgentCommand(ctx, *rotated);
+      return printed;
     });
   }
   {
@@ -149,13 +189,19 @@ void AddEnvironmentCommands(CLI::App& app, Context& ctx) {
     auto f = std::make_shared<Flags>();
     CLI::App* cmd = group->add_subcommand(
         "delete", "Delete an environment (no cluster may use it).");
+    auto mut = AddMutationFlags(cmd, /*destructive=*/true);
     cmd->add_option("ENVIRONMENT", f->id, "environment id or name")->required();
     cmd->add_option("--etag", f->etag, "only if it still has this etag");
-    ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
+    ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
       auto name = ctx.ProjectChild(f->id, "environments");
       if (!name.ok()) return name.status();
       control::DeleteRequest req;
       req.name = *name;
+      req.request_id = mut->request_id;
+      if (absl::Status confirmed = ctx.Confirm(*mut, "delete " + req.name);
+          !confirmed.ok()) {
+        return confirmed;
+      }
       req.etag = f->etag;
       absl::Status s = c.DeleteEnvironment(req, ctx.Call());
       if (!s.ok()) return s;

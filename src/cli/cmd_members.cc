@@ -62,13 +62,19 @@ void AddMemberCommands(CLI::App& app, Context& ctx) {
         "delete",
         "Remove a member (and the user's role bindings and API keys in the "
         "organization).");
+    auto mut = AddMutationFlags(cmd, /*destructive=*/true);
     cmd->add_option("USER", *user, "e-mail address, or the member's name")
         ->required();
-    ctx.OnCall(cmd, [&ctx, user](ControlClient& c) -> absl::Status {
+    ctx.OnCall(cmd, [&ctx, user, mut](ControlClient& c) -> absl::Status {
       auto name = ctx.OrgChild(*user, "members");
       if (!name.ok()) return name.status();
       control::DeleteRequest req;
       req.name = *name;
+      req.request_id = mut->request_id;
+      if (absl::Status confirmed = ctx.Confirm(*mut, "delete " + req.name);
+          !confirmed.ok()) {
+        return confirmed;
+      }
       absl::Status s = c.DeleteMember(req, ctx.Call());
       if (!s.ok()) return s;
       return ctx.PrintDone(absl::StrCat("Removed ", *name));
@@ -87,6 +93,7 @@ void AddInvitationCommands(CLI::App& app, Context& ctx) {
     auto f = std::make_shared<Flags>();
     CLI::App* cmd = group->add_subcommand(
         "create", "Invite a user; prints the invitation with its token.");
+    auto mut = AddMutationFlags(cmd, /*destructive=*/false);
     cmd->add_option("--email", f->email, "the user's e-mail address")
         ->required();
     cmd->add_option("--role", f->role,
@@ -95,10 +102,11 @@ void AddInvitationCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--expire", f->expire,
                     "expiry: a duration from now (+7d) or an RFC 3339 time "
                     "(default: 7 days)");
-    ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
+    ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
       auto org = ctx.Organization();
       if (!org.ok()) return org.status();
       control::CreateInvitationRequest req;
+      req.request_id = mut->request_id;
       req.parent = *org;
       req.invitation.email = f->email;
       req.invitation.role = f->role;
@@ -142,12 +150,14 @@ void AddInvitationCommands(CLI::App& app, Context& ctx) {
     auto id = std::make_shared<std::string>();
     CLI::App* cmd =
         group->add_subcommand("revoke", "Revoke a pending invitation.");
+    auto mut = AddMutationFlags(cmd, /*destructive=*/false);
     cmd->add_option("INVITATION", *id, "invitation id or name")->required();
-    ctx.OnCall(cmd, [&ctx, id](ControlClient& c) -> absl::Status {
+    ctx.OnCall(cmd, [&ctx, id, mut](ControlClient& c) -> absl::Status {
       auto name = ctx.OrgChild(*id, "invitations");
       if (!name.ok()) return name.status();
       control::DeleteRequest req;
       req.name = *name;
+      req.request_id = mut->request_id;
       return ctx.Print(c.RevokeInvitation(req, ctx.Call()));
     });
   }

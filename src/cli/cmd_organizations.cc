@@ -32,16 +32,18 @@ void AddOrganizationCommands(CLI::App& app, Context& ctx) {
         "create",
         "Create an organization; prints it with its external_id (what "
         "cross-account environments must present).");
+    auto mut = AddMutationFlags(cmd, /*destructive=*/false);
     cmd->add_option("ID", f->id, "organization id ([a-z][a-z0-9-]{2,62})")
         ->required();
     cmd->add_option("--display-name", f->display_name, "display name");
     cmd->add_option("--owner-email", f->owner_email,
                     "first owner (becomes a member with "
                     "roles/organization.owner)");
-    ctx.OnRun(cmd, [&ctx, f]() -> absl::Status {
+    ctx.OnRun(cmd, [&ctx, f, mut]() -> absl::Status {
       auto client = ctx.Client();
       if (!client.ok()) return client.status();
       control::CreateOrganizationRequest req;
+      req.request_id = mut->request_id;
       req.organization_id = f->id;
       req.organization.display_name = f->display_name;
       req.owner_email = f->owner_email;
@@ -114,15 +116,21 @@ void AddOrganizationCommands(CLI::App& app, Context& ctx) {
     auto f = std::make_shared<Flags>();
     CLI::App* cmd = group->add_subcommand(
         "delete", "Delete an organization (it must have no projects left).");
+    auto mut = AddMutationFlags(cmd, /*destructive=*/true);
     cmd->add_option("ORG", f->id, "organization id or name")->required();
     cmd->add_option("--etag", f->etag, "only if it still has this etag");
-    ctx.OnRun(cmd, [&ctx, f]() -> absl::Status {
+    ctx.OnRun(cmd, [&ctx, f, mut]() -> absl::Status {
       auto client = ctx.Client();
       if (!client.ok()) return client.status();
       auto name = OrgName(ctx, f->id);
       if (!name.ok()) return name.status();
       control::DeleteRequest req;
       req.name = *name;
+      req.request_id = mut->request_id;
+      if (absl::Status confirmed = ctx.Confirm(*mut, "delete " + req.name);
+          !confirmed.ok()) {
+        return confirmed;
+      }
       req.etag = f->etag;
       absl::Status s = (*client)->DeleteOrganization(req, ctx.Call());
       if (!s.ok()) return s;

@@ -26,6 +26,7 @@ void AddProjectCommands(CLI::App& app, Context& ctx) {
     };
     auto f = std::make_shared<Flags>();
     CLI::App* cmd = group->add_subcommand("create", "Create a project.");
+    auto mut = AddMutationFlags(cmd, /*destructive=*/false);
     cmd->add_option("ID", f->id, "project id ([a-z][a-z0-9-]{2,62})")
         ->required();
     cmd->add_option("--display-name", f->display_name, "display name");
@@ -33,12 +34,13 @@ void AddProjectCommands(CLI::App& app, Context& ctx) {
                     "free, standard or enterprise (default free)");
     cmd->add_option("--region", f->region, "region (default: local)");
     cmd->add_option("--label", f->labels, "KEY=VALUE (repeatable)");
-    ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
+    ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
       auto org = ctx.Organization();
       if (!org.ok()) return org.status();
       auto labels = ParseLabels(f->labels, "--label");
       if (!labels.ok()) return labels.status();
       control::CreateProjectRequest req;
+      req.request_id = mut->request_id;
       req.parent = *org;
       req.project_id = f->id;
       req.project.display_name = f->display_name;
@@ -139,13 +141,19 @@ void AddProjectCommands(CLI::App& app, Context& ctx) {
     CLI::App* cmd = group->add_subcommand(
         "delete",
         "Delete a project (it must have no clusters or environments left).");
+    auto mut = AddMutationFlags(cmd, /*destructive=*/true);
     cmd->add_option("PROJECT", f->id, "project id or name")->required();
     cmd->add_option("--etag", f->etag, "only if it still has this etag");
-    ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
+    ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
       auto name = ProjectName(ctx, f->id);
       if (!name.ok()) return name.status();
       control::DeleteRequest req;
       req.name = *name;
+      req.request_id = mut->request_id;
+      if (absl::Status confirmed = ctx.Confirm(*mut, "delete " + req.name);
+          !confirmed.ok()) {
+        return confirmed;
+      }
       req.etag = f->etag;
       absl::Status s = c.DeleteProject(req, ctx.Call());
       if (!s.ok()) return s;

@@ -80,6 +80,7 @@ void AddRoleCommands(CLI::App& app, Context& ctx) {
         "create",
         "Create a custom role from ALLOW and DENY statements (DENY "
         "wins; no matching ALLOW denies).");
+    auto mut = AddMutationFlags(cmd, /*destructive=*/false);
     cmd->add_option("ID", f->id, "role id")->required();
     cmd->add_option("--level", f->level,
                     "organization or project (default project)")
@@ -87,12 +88,13 @@ void AddRoleCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--display-name", f->display_name, "display name");
     cmd->add_option("--allow", f->allow, kStatementHelp);
     cmd->add_option("--deny", f->deny, kStatementHelp);
-    ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
+    ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
       auto org = ctx.Organization();
       if (!org.ok()) return org.status();
       auto statements = Statements(f->allow, f->deny);
       if (!statements.ok()) return statements.status();
       control::CreateRoleRequest req;
+      req.request_id = mut->request_id;
       req.parent = *org;
       req.role_id = f->id;
       req.role.display_name = f->display_name;
@@ -175,12 +177,18 @@ void AddRoleCommands(CLI::App& app, Context& ctx) {
     auto id = std::make_shared<std::string>();
     CLI::App* cmd = group->add_subcommand(
         "delete", "Delete a custom role (not while a binding or key uses it).");
+    auto mut = AddMutationFlags(cmd, /*destructive=*/true);
     cmd->add_option("ROLE", *id, "custom role id or name")->required();
-    ctx.OnCall(cmd, [&ctx, id](ControlClient& c) -> absl::Status {
+    ctx.OnCall(cmd, [&ctx, id, mut](ControlClient& c) -> absl::Status {
       auto name = RoleName(ctx, *id);
       if (!name.ok()) return name.status();
       control::DeleteRequest req;
       req.name = *name;
+      req.request_id = mut->request_id;
+      if (absl::Status confirmed = ctx.Confirm(*mut, "delete " + req.name);
+          !confirmed.ok()) {
+        return confirmed;
+      }
       absl::Status s = c.DeleteRole(req, ctx.Call());
       if (!s.ok()) return s;
       return ctx.PrintDone(absl::StrCat("Deleted ", *name));
@@ -230,6 +238,7 @@ void AddRoleBindingCommands(CLI::App& app, Context& ctx) {
     };
     auto f = std::make_shared<Flags>();
     CLI::App* cmd = group->add_subcommand("create", "Create a role binding.");
+    auto mut = AddMutationFlags(cmd, /*destructive=*/false);
     cmd->add_option("--role", f->role, "role (roles/... or a custom role id)")
         ->required();
     cmd->add_option("--principal", f->principal,
@@ -238,12 +247,13 @@ void AddRoleBindingCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--scope", f->scope,
                     "organization, project or cluster name (default: "
                     "--project if set, else the organization)");
-    ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
+    ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
       auto org = ctx.Organization();
       if (!org.ok()) return org.status();
       auto role = RoleName(ctx, f->role);
       if (!role.ok()) return role.status();
       control::CreateRoleBindingRequest req;
+      req.request_id = mut->request_id;
       req.parent = *org;
       req.role_binding.role = *role;
       std::string principal = f->principal;
@@ -287,12 +297,18 @@ void AddRoleBindingCommands(CLI::App& app, Context& ctx) {
   {
     auto id = std::make_shared<std::string>();
     CLI::App* cmd = group->add_subcommand("delete", "Delete a role binding.");
+    auto mut = AddMutationFlags(cmd, /*destructive=*/true);
     cmd->add_option("BINDING", *id, "binding id or name")->required();
-    ctx.OnCall(cmd, [&ctx, id](ControlClient& c) -> absl::Status {
+    ctx.OnCall(cmd, [&ctx, id, mut](ControlClient& c) -> absl::Status {
       auto name = ctx.OrgChild(*id, "roleBindings");
       if (!name.ok()) return name.status();
       control::DeleteRequest req;
       req.name = *name;
+      req.request_id = mut->request_id;
+      if (absl::Status confirmed = ctx.Confirm(*mut, "delete " + req.name);
+          !confirmed.ok()) {
+        return confirmed;
+      }
       absl::Status s = c.DeleteRoleBinding(req, ctx.Call());
       if (!s.ok()) return s;
       return ctx.PrintDone(absl::StrCat("Deleted ", *name));

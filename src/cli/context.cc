@@ -1,5 +1,7 @@
 // Context of the `cove` CLI: settings from flags, environment and profile;
 // the client; resolution of short resource ids into names.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdlib>
@@ -188,6 +190,12 @@ absl::StatusOr<std::string> Context::Child(
 }
 
 ControlCallOptions Context::Call() const { return ControlCallOptions(); }
+
+absl::Status Context::Confirm(const MutationFlags& flags,
+                              const std::string& what) {
+  return cli::Confirm(flags, what, ::isatty(STDIN_FILENO) == 1, std::cin,
+                      std::cerr);
+}
 
 absl::Status Context::PrintDone(const std::string& message) {
   if (json()) {

@@ -4,12 +4,15 @@
 #include <CLI/CLI.hpp>
 #include <cctype>
 #include <cstdlib>
+#include <istream>
+#include <ostream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "cli/cli.h"
 
 namespace cove::cli {
@@ -164,12 +167,58 @@ void AddListFlags(CLI::App* cmd, ListFlags& flags, bool with_filter) {
   cmd->add_option("--limit", flags.limit,
                   "print at most this many (default: all, fetched page by "
                   "page)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(WholeNumber(0, INT32_MAX));
   if (with_filter) {
     cmd->add_option("--filter", flags.filter,
                     "server-side filter: field=value terms joined by ' AND ' "
                     "(added to the other filter flags)");
   }
+}
+
+CLI::Validator WholeNumber(int64_t min, int64_t max) {
+  return CLI::Validator(
+      [min, max](std::string& text) -> std::string {
+        int64_t v = 0;
+        if (absl::SimpleAtoi(text, &v) && v >= min && v <= max) return "";
+        return absl::StrCat("expected a whole number from ", min, " to ", max,
+                            ", got '", text, "'");
+      },
+      absl::StrCat(min, "..", max));
+}
+
+std::shared_ptr<MutationFlags> AddMutationFlags(CLI::App* cmd,
+                                                bool destructive) {
+  auto flags = std::make_shared<MutationFlags>();
+  flags->destructive = destructive;
+  cmd->add_option(
+      "--request-id", flags->request_id,
+      "idempotency key: run again with the same id (after a timeout, a lost "
+      "connection), the command returns the first result instead of acting "
+      "twice (default: a new id per run)");
+  if (destructive) {
+    cmd->add_flag("-y,--yes", flags->yes,
+                  "do not ask for confirmation (needed when standard input "
+                  "is not a terminal)");
+  }
+  return flags;
+}
+
+absl::Status Confirm(const MutationFlags& flags, const std::string& what,
+                     bool interactive, std::istream& in, std::ostream& err) {
+  if (!flags.destructive || flags.yes) return absl::OkStatus();
+  if (!interactive) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what,
+        ": needs confirmation: pass --yes (standard input is not a terminal, "
+        "so cove cannot ask)"));
+  }
+  err << "cove: " << Printable(what) << "? [y/N] " << std::flush;
+  std::string answer;
+  std::getline(in, answer);
+  answer = absl::AsciiStrToLower(absl::StripAsciiWhitespace(answer));
+  if (answer == "y" || answer == "yes") return absl::OkStatus();
+  return absl::CancelledError(
+      absl::StrCat(what, ": not confirmed: nothing was done"));
 }
 
 }  // namespace cove::cli

@@ -17,14 +17,18 @@
 set -uo pipefail
 cloud="$1"
 cove="$2"
+agent="${3:-}"  # cove-agent, for the agent-token scenarios (optional)
 py=/usr/bin/python3
 tmp="$(mktemp -d)"
 pid=""
+agent_pid=""
 cleanup() {
-  if [[ -n "${pid}" ]]; then
-    kill "${pid}" 2>/dev/null || true
-    wait "${pid}" 2>/dev/null || true
-  fi
+  for p in "${agent_pid}" "${pid}"; do
+    if [[ -n "${p}" ]]; then
+      kill "${p}" 2>/dev/null || true
+      wait "${p}" 2>/dev/null || true
+    fi
+  done
   rm -rf "${tmp}"
 }
 trap cleanup EXIT
@@ -73,6 +77,47 @@ run() {
 stdout: ${out}
 stderr: ${err}"
   fi
+}
+
+# tty_run WANT_EXIT ANSWER ARGS...: runs cove on a pseudo-terminal (stdin,
+# stdout and stderr), answering ANSWER to its [y/N] question; all output in
+# $out.
+tty_run() {
+  local want="$1" answer="$2"
+  shift 2
+  local got
+  "${py}" - "${answer}" "${cove}" "$@" >"${tmp}/out" 2>"${tmp}/err" <<'PY'
+import os, pty, sys
+answer, args = sys.argv[1], sys.argv[2:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(args[0], args)
+out, sent = b"", False
+while True:
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    out += data
+    if not sent and b"[y/N]" in out:
+        os.write(fd, answer.encode() + b"\n")
+        sent = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+PY
+  got=$?
+  out="$(<"${tmp}/out")"
+  err="$(<"${tmp}/err")"
+  {
+    echo "\$ (tty, answering ${answer}) cove $*"
+    cat "${tmp}/out" "${tmp}/err"
+  } >>"${log}"
+  checks=$((checks + 1))
+  [[ "${got}" == "${want}" ]] ||
+    fail "tty cove $*: exit code ${got}, expected ${want}: ${out} ${err}"
 }
 
 # json PYTHON: runs PYTHON with `d` = the JSON of the last stdout.
@@ -193,6 +238,12 @@ run 0 -o json environments validate aws
 json 'assert d["valid"] is True and d["problems"] == [], d'
 run 0 -o json environments create edge --mode agent
 json 'assert d["state"] == "AWAITING_AGENT" and d["agent_token"], d["state"]'
+# The cove-agent command to run (on stderr; the token stays out of it).
+err_has "cove-agent --control-plane http://${address}"
+err_has "--environment organizations/acme/projects/search/environments/edge"
+err_has "--token-file TOKEN_FILE"
+[[ "${err}" != *"$(json 'print(d["agent_token"])')"* ]] ||
+  fail "the agent command carries the token"
 run 0 -o json environments list
 json 'assert sorted(e["name"].split("/")[-1] for e in d) == ["aws", "edge"], d'
 
@@ -432,7 +483,7 @@ json 'assert len(d) == 1, d'
 COVE_API_KEY="${reader_key}" run 5 clusters create other --environment aws --wait
 err_has "PERMISSION_DENIED"
 one_error_line
-COVE_API_KEY="${reader_key}" run 5 clusters delete prod
+COVE_API_KEY="${reader_key}" run 5 clusters delete prod --yes
 stdin_data="${reader_key}" run 5 --api-key - api-keys list
 run 0 -o json roles list
 json 'names = [r["name"] for r in d]
@@ -448,9 +499,9 @@ json 'assert d["role"] == "organizations/acme/roles/viewer" and d["principal"] =
 binding="$(json 'print(d["name"])')"
 run 0 role-bindings list
 out_has "${binding}"
-run 6 roles delete viewer
-run 0 role-bindings delete "${binding}"
-run 0 -o json roles delete viewer
+run 6 roles delete viewer --yes
+run 0 role-bindings delete "${binding}" --yes
+run 0 -o json roles delete viewer --yes
 json 'assert d == {}, d'
 run 0 -o json roles test-permissions organizations/acme/projects/search clusters.create clusters.get
 json 'assert d == ["clusters.create", "clusters.get"], d'
@@ -576,8 +627,10 @@ json 'assert d["name"].endswith("/clusters/copy") and d["state"] == "RUNNING", d
 assert d["admin_password"] and d["encryption_key"] == "keys/cmk-one" and d["encryption_key_id"], d'
 run 2 backups restore "${backup}" --new-cluster copy2
 err_has "--environment"
-run 0 clusters delete copy --wait
-run 0 clusters purge copy --wait
+# On a terminal, delete asks; "y" goes on.
+tty_run 0 y clusters delete copy --wait
+out_has "delete organizations/acme/projects/search/clusters/copy? [y/N]"
+run 0 clusters purge copy --wait --yes
 # Scheduled backups.
 run 0 -o json backups policy prod --every 6h --keep 3 --max-age 7d
 json 'p = d["backup_policy"]
@@ -594,15 +647,47 @@ err_has "--every"
 run 2 backups policy prod --off --keep 2
 err_has "--off"
 # Delete; then it is gone.
-run 0 -o json backups delete "${backup}" --wait
+run 0 -o json backups delete "${backup}" --wait --yes
 json 'assert d == {}, d'
 run 3 backups get "${backup}"
 err_has "NOT_FOUND"
 run 3 backups get prod/never-made
-run 3 backups delete prod/never-made
+run 3 backups delete prod/never-made --yes
+
+# ---- confirmation of deletes, request ids, bad numbers -------------------------------
+# Without a terminal, delete and purge need --yes (nothing is deleted).
+run 2 clusters delete prod
+err_has "needs confirmation: pass --yes"
+run 2 clusters purge prod
+err_has "--yes"
+run 2 projects delete search
+err_has "--yes"
+# On a terminal, anything but y/yes cancels (exit 9), and nothing changes.
+tty_run 9 n clusters delete prod
+out_has "[y/N]"
+out_has "not confirmed: nothing was done"
+run 0 -o json clusters get prod
+json 'assert d["state"] == "RUNNING", d["state"]'
+# A retried create with the same --request-id returns the first result.
+run 0 -o json projects create retried --request-id retry-0001
+first="$(json 'print(d["create_time"], d["etag"])')"
+run 0 -o json projects create retried --request-id retry-0001
+[[ "$(json 'print(d["create_time"], d["etag"])')" == "${first}" ]] ||
+  fail "the replayed create returned another project"
+run 4 projects create retried --request-id retry-0002
+run 4 projects create retried
+run 0 projects delete retried --yes --request-id retry-0003
+# Bad numbers name the flag and the range, in plain digits.
+run 2 clusters list --limit -1
+err_has "--limit: expected a whole number from 0 to 2147483647, got '-1'"
+[[ "${err}" != *"179769"* ]] || fail "a 300-digit range: ${err}"
+run 2 clusters scale prod --cu-size -4
+err_has "--cu-size: expected a whole number"
+run 2 audit list --limit 1e9
+err_has "--limit"
 
 # ---- delete, restore, purge ----------------------------------------------------------
-run 0 -o json clusters delete prod --wait
+run 0 -o json clusters delete prod --wait --yes
 json 'assert d["state"] == "DELETED" and d["purge_time"], d'
 run 0 -o json clusters list
 json 'assert d == [], d'
@@ -610,9 +695,9 @@ run 0 -o json clusters list --show-deleted
 json 'assert len(d) == 1 and d[0]["state"] == "DELETED", d'
 run 0 -o json clusters restore prod --wait
 json 'assert d["state"] == "RUNNING", d'
-run 6 projects delete search
-run 0 clusters delete prod --wait
-run 0 -o json clusters purge prod --wait
+run 6 projects delete search --yes
+run 0 clusters delete prod --wait --yes
+run 0 -o json clusters purge prod --wait --yes
 run 3 clusters get prod
 
 # ---- global options after the command, overrides, unreachable endpoint ---------------
@@ -620,6 +705,43 @@ run 0 projects get --org acme --project search -o json
 json 'assert d["name"] == "organizations/acme/projects/search", d'
 run 7 --endpoint 127.0.0.1:1 --call-timeout 3 organizations list
 err_has "UNAVAILABLE"
+
+# ---- cove-agent takes its token from a file or standard input -------------------------
+# start_agent ENV_NAME TOKEN_FILE [STDIN_FILE]: runs cove-agent until it is
+# connected, then stops it.
+start_agent() {
+  local in="${3:-/dev/null}"
+  "${agent}" --control-plane "${address}" --bucket "${tmp}/agent-$1" \
+    --token-file "$2" <"${in}" >"${tmp}/agent.log" 2>&1 &
+  agent_pid=$!
+  for _ in $(seq 1 400); do
+    grep -q "cove-agent connected" "${tmp}/agent.log" && break
+    kill -0 "${agent_pid}" 2>/dev/null ||
+      fail "cove-agent exited: $(cat "${tmp}/agent.log")"
+    sleep 0.05
+  done
+  grep -q "cove-agent connected: organizations/acme/projects/search/environments/$1" \
+    "${tmp}/agent.log" || fail "cove-agent did not connect: $(cat "${tmp}/agent.log")"
+  run 0 -o json environments get "$1"
+  json 'assert d["state"] in ("CONNECTED", "READY"), d["state"]'
+  kill "${agent_pid}"
+  wait "${agent_pid}" 2>/dev/null
+  agent_pid=""
+}
+if [[ -n "${agent}" ]]; then
+  run 0 -o json environments create edge-file --mode agent
+  (umask 077 && json 'print(d["agent_token"])' >"${tmp}/token-file")
+  start_agent edge-file "${tmp}/token-file"
+  run 0 -o json environments create edge-stdin --mode agent
+  json 'print(d["agent_token"])' >"${tmp}/token-stdin"
+  start_agent edge-stdin - "${tmp}/token-stdin"
+  # A token file others can read is refused, naming the fix.
+  chmod 644 "${tmp}/token-stdin"
+  "${agent}" --control-plane "${address}" --bucket "${tmp}/agent-x" \
+    --token-file "${tmp}/token-stdin" >"${tmp}/agent.log" 2>&1 &&
+    fail "cove-agent accepted a token file readable by others"
+  grep -q "chmod 600" "${tmp}/agent.log" || fail "$(cat "${tmp}/agent.log")"
+fi
 
 # ---- logout ---------------------------------------------------------------------------
 run 0 logout

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -350,6 +351,51 @@ TEST(Output, TablesEscapeWhatIsNotPrintable) {
             "display_name:  prod\\x1B[2J\\x0D\\x0Afake-cluster  RUNNING\n");
   EXPECT_EQ(ErrorLine(absl::InvalidArgumentError("bad '\x1b[2J'"), ""),
             "cove: error: bad '\\x1B[2J' (INVALID_ARGUMENT)");
+}
+
+TEST(Confirm, AsksOnATerminalAndNeedsYesOtherwise) {
+  MutationFlags flags;
+  std::istringstream none;
+  std::ostringstream err;
+  // Not destructive: nothing to ask.
+  EXPECT_THAT(Confirm(flags, "create x", false, none, err), IsOk());
+  flags.destructive = true;
+  // No terminal: refused, naming --yes; nothing asked.
+  EXPECT_THAT(Confirm(flags, "delete x", false, none, err),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--yes")));
+  EXPECT_EQ(err.str(), "");
+  // A terminal: y or yes go on; anything else (or nothing) cancels.
+  for (const char* answer : {"y\n", "yes\n", " Y \n"}) {
+    std::istringstream in(answer);
+    std::ostringstream asked;
+    EXPECT_THAT(Confirm(flags, "delete x", true, in, asked), IsOk()) << answer;
+    EXPECT_EQ(asked.str(), "cove: delete x? [y/N] ");
+  }
+  for (const char* answer : {"n\n", "\n", "", "yess\n"}) {
+    std::istringstream in(answer);
+    std::ostringstream asked;
+    EXPECT_THAT(
+        Confirm(flags, "delete x", true, in, asked),
+        StatusIs(absl::StatusCode::kCancelled, HasSubstr("nothing was done")))
+        << answer;
+  }
+  // The question never writes control characters to the terminal.
+  std::istringstream in("n\n");
+  std::ostringstream asked;
+  (void)Confirm(flags, "delete a\x1b[2Jb", true, in, asked);
+  EXPECT_EQ(asked.str().find('\x1b'), std::string::npos);
+  // --yes skips the question.
+  flags.yes = true;
+  EXPECT_THAT(Confirm(flags, "delete x", false, none, err), IsOk());
+}
+
+TEST(Parse, WholeNumbersNameTheRange) {
+  CLI::Validator v = WholeNumber(0, 2147483647);
+  for (std::string ok : {"0", "7", "2147483647"}) EXPECT_EQ(v(ok), "") << ok;
+  for (std::string bad : {"-1", "abc", "1e9", "2147483648", "", "3.5"}) {
+    EXPECT_EQ(v(bad), "expected a whole number from 0 to 2147483647, got '" +
+                          bad + "'");
+  }
 }
 
 TEST(Parse, Schedule) {
