@@ -353,10 +353,10 @@ absl::Status Agent::Impl::StartDataPlaneLocked(Local* local,
   so.connection = connection;
   so.auth_store = *users;
   so.pbkdf2_iterations = options_.pbkdf2_iterations;
-  so.on_access_denied = [this, name = local->info.name](
-                            const server::AccessDenial& d) {
-    QueueDenial(name, d);
-  };
+  so.on_access_denied =
+      [this, name = local->info.name](const server::AccessDenial& d) {
+        QueueDenial(name, d);
+      };
   so.listen_address =
       absl::StrCat(options_.data_plane_host, ":", preferred_port);
   auto server = server::StartServer(so);

@@ -7,11 +7,11 @@
 //
 // Dials out to the control plane (https://... or --tls-ca: TLS), registers
 // with the one-time token (--token-file FILE or -, COVE_AGENT_TOKEN, or
-// --token, which other users see in the process list; later starts reuse the credential kept in the
-// state dir, so --token is then optional), prints "cove-agent connected:
-// <environment>" once registered, and runs the clusters' data planes until
-// SIGINT or SIGTERM. Exits 1 when the control plane refuses it for good (bad
-// or spent token, unknown environment).
+// --token, which other users see in the process list; later starts reuse the
+// credential kept in the state dir, so --token is then optional), prints
+// "cove-agent connected: <environment>" once registered, and runs the clusters'
+// data planes until SIGINT or SIGTERM. Exits 1 when the control plane refuses
+// it for good (bad or spent token, unknown environment).
 #include <signal.h>
 #include <sys/stat.h>
 

@@ -93,8 +93,7 @@ void AddAuditCommands(CLI::App& app, Context& ctx) {
     std::vector<control::AuditEvent> events;
     auto pager = c.ListAllAuditEvents(req, ctx.Call());
     for (const control::AuditEvent& e : pager) {
-      if (e.resource != cluster &&
-          e.resource.rfind(cluster + "/", 0) != 0) {
+      if (e.resource != cluster && e.resource.rfind(cluster + "/", 0) != 0) {
         continue;
       }
       events.push_back(e);

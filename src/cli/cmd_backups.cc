@@ -292,9 +292,11 @@ void AddBackupCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--cu-type", f->cu_type,
                     "with --new-cluster: performance (default) or capacity");
     cmd->add_option("--cu-size", f->cu_size,
-                    "with --new-cluster: 1, 2, 4, 8, 12, ..., 256 (default 1)")->check(WholeNumber(0, INT32_MAX));
+                    "with --new-cluster: 1, 2, 4, 8, 12, ..., 256 (default 1)")
+        ->check(WholeNumber(0, INT32_MAX));
     cmd->add_option("--replicas", f->replicas,
-                    "with --new-cluster: 1 to 8 (default 1)")->check(WholeNumber(0, INT32_MAX));
+                    "with --new-cluster: 1 to 8 (default 1)")
+        ->check(WholeNumber(0, INT32_MAX));
     cmd->add_option("--display-name", f->display_name,
                     "with --new-cluster: display name");
     cmd->add_option("--label", f->labels,
@@ -370,7 +372,8 @@ void AddBackupCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--every", f->every,
                     "time between two backups, 1m or more (6h, 1d, ...)");
     cmd->add_option("--keep", f->keep,
-                    "scheduled backups kept, the newest (0: no count limit)")->check(WholeNumber(0, INT32_MAX));
+                    "scheduled backups kept, the newest (0: no count limit)")
+        ->check(WholeNumber(0, INT32_MAX));
     cmd->add_option("--max-age", f->max_age,
                     "delete scheduled backups older than this (7d, ...; "
                     "default: no age limit)");

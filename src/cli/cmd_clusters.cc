@@ -30,21 +30,21 @@ void AddAction(CLI::App* group, Context& ctx, const std::string& verb,
   cmd->add_option("--etag", f->etag,
                   "only if the cluster still has this etag (else exit 4)");
   AddWaitFlags(cmd, f->wait);
-  ctx.OnCall(cmd, [&ctx, f, start, mut,
-                   verb](ControlClient& c) -> absl::Status {
-    auto name = ctx.ProjectChild(f->id, "clusters");
-    if (!name.ok()) return name.status();
-    control::ClusterActionRequest req;
-    req.name = *name;
-    req.etag = f->etag;
-    req.request_id = mut->request_id;
-    if (absl::Status confirmed = ctx.Confirm(*mut, verb + " " + req.name);
-        !confirmed.ok()) {
-      return confirmed;
-    }
-    return FinishClusterOperation(ctx, f->wait,
-                                  [&] { return (c.*start)(req, ctx.Call()); });
-  });
+  ctx.OnCall(
+      cmd, [&ctx, f, start, mut, verb](ControlClient& c) -> absl::Status {
+        auto name = ctx.ProjectChild(f->id, "clusters");
+        if (!name.ok()) return name.status();
+        control::ClusterActionRequest req;
+        req.name = *name;
+        req.etag = f->etag;
+        req.request_id = mut->request_id;
+        if (absl::Status confirmed = ctx.Confirm(*mut, verb + " " + req.name);
+            !confirmed.ok()) {
+          return confirmed;
+        }
+        return FinishClusterOperation(
+            ctx, f->wait, [&] { return (c.*start)(req, ctx.Call()); });
+      });
 }
 
 // The --autoscaling* flags of create and update. Each option is kept so that
@@ -76,20 +76,26 @@ void AddAutoscalingFlags(CLI::App* cmd, AutoscalingFlags& f, bool update) {
                   ->check(CLI::IsMember({"on", "off"})));
   o.push_back(cmd->add_option("--autoscaling-min-cu", f.min_cu,
                               "smallest CU size (required with "
-                              "--autoscaling on)")->check(WholeNumber(0, INT32_MAX)));
+                              "--autoscaling on)")
+                  ->check(WholeNumber(0, INT32_MAX)));
   o.push_back(cmd->add_option("--autoscaling-max-cu", f.max_cu,
                               "largest CU size (required with "
-                              "--autoscaling on)")->check(WholeNumber(0, INT32_MAX)));
+                              "--autoscaling on)")
+                  ->check(WholeNumber(0, INT32_MAX)));
   o.push_back(cmd->add_option("--autoscaling-min-replicas", f.min_replicas,
-                              "fewest replicas, 1 to 8 (0: no bound)")->check(WholeNumber(0, INT32_MAX)));
+                              "fewest replicas, 1 to 8 (0: no bound)")
+                  ->check(WholeNumber(0, INT32_MAX)));
   o.push_back(cmd->add_option("--autoscaling-max-replicas", f.max_replicas,
-                              "most replicas, 1 to 8 (0: no bound)")->check(WholeNumber(0, INT32_MAX)));
+                              "most replicas, 1 to 8 (0: no bound)")
+                  ->check(WholeNumber(0, INT32_MAX)));
   o.push_back(cmd->add_option("--scale-up-at", f.up_at,
                               "scale up when the fill reaches PERCENT "
-                              "(1..100; 0: 80)")->check(WholeNumber(0, INT32_MAX)));
+                              "(1..100; 0: 80)")
+                  ->check(WholeNumber(0, INT32_MAX)));
   o.push_back(cmd->add_option("--scale-down-below", f.down_below,
                               "scale down when the fill stays below PERCENT "
-                              "(below --scale-up-at; 0: 50)")->check(WholeNumber(0, INT32_MAX)));
+                              "(below --scale-up-at; 0: 50)")
+                  ->check(WholeNumber(0, INT32_MAX)));
   o.push_back(cmd->add_option("--cooldown", f.cooldown,
                               "how long the fill (or the QPS per replica) "
                               "must stay low before scaling down: 10m, 1h, "
@@ -217,10 +223,12 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
                     "performance (default) or capacity");
     cmd->add_option("--cu-size", f->cu_size,
                     "1, 2, 4, 8, 12, ..., 256 (multiples of 4 above 8; "
-                    "default 1)")->check(WholeNumber(0, INT32_MAX));
+                    "default 1)")
+        ->check(WholeNumber(0, INT32_MAX));
     cmd->add_option("--replicas", f->replicas,
                     "1 to 8; more than one needs --cu-size 8 or more "
-                    "(default 1)")->check(WholeNumber(0, INT32_MAX));
+                    "(default 1)")
+        ->check(WholeNumber(0, INT32_MAX));
     cmd->add_option("--display-name", f->display_name, "display name");
     cmd->add_option("--label", f->labels, "KEY=VALUE (repeatable)");
     cmd->add_option("--encryption-key", f->encryption_key,
@@ -401,10 +409,11 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
         "of the new capacity).");
     auto mut = AddMutationFlags(cmd, /*destructive=*/false);
     cmd->add_option("CLUSTER", f->id, "cluster id or name")->required();
-    cmd->add_option("--cu-size", f->cu_size,
-                    "new CU size (default: unchanged)")->check(WholeNumber(0, INT32_MAX));
+    cmd->add_option("--cu-size", f->cu_size, "new CU size (default: unchanged)")
+        ->check(WholeNumber(0, INT32_MAX));
     cmd->add_option("--replicas", f->replicas,
-                    "new number of replicas (default: unchanged)")->check(WholeNumber(0, INT32_MAX));
+                    "new number of replicas (default: unchanged)")
+        ->check(WholeNumber(0, INT32_MAX));
     cmd->add_option("--etag", f->etag,
                     "only if the cluster still has this etag (else exit 4)");
     AddWaitFlags(cmd, f->wait);

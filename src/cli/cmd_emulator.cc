@@ -137,7 +137,8 @@ void AddEmulatorCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--code", f->code, "with fail: the status code (INTERNAL)");
     cmd->add_option("--message", f->message, "with fail: the error message");
     cmd->add_option("--count", f->count,
-                    "how many times it fires (default 0: until cleared)")->check(WholeNumber(0, INT32_MAX));
+                    "how many times it fires (default 0: until cleared)")
+        ->check(WholeNumber(0, INT32_MAX));
     ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
       control::Fault fault;
       fault.verb = f->verb;

@@ -8,10 +8,10 @@
 namespace cove::cli {
 namespace {
 
-// After creating an agent-mode environment (or rotating its token): the cove-agent command to run
-// in the customer's network, on stderr (stdout keeps the environment). The
-// token goes through a file or standard input, never the command line
-// (where `ps` shows it).
+// After creating an agent-mode environment (or rotating its token): the
+// cove-agent command to run in the customer's network, on stderr (stdout keeps
+// the environment). The token goes through a file or standard input, never the
+// command line (where `ps` shows it).
 void PrintAgentCommand(Context& ctx, const control::Environment& env) {
   auto options = ctx.ClientOptions();
   if (!options.ok()) return;

@@ -546,9 +546,12 @@ std::vector<Column> ColumnsFor(const control::RoleBinding*) {
           {"SCOPE", "scope"}};
 }
 std::vector<Column> ColumnsFor(const control::AuditEvent*) {
-  return {{"TIME", "time"},          {"ACTOR", "actor"},
-          {"ACTION", "action"},      {"RESOURCE", "resource"},
-          {"OUTCOME", "outcome"},    {"STATUS", "status_code"},
+  return {{"TIME", "time"},
+          {"ACTOR", "actor"},
+          {"ACTION", "action"},
+          {"RESOURCE", "resource"},
+          {"OUTCOME", "outcome"},
+          {"STATUS", "status_code"},
           {"CLIENT", "client_address"}};
 }
 std::vector<Column> ColumnsFor(const control::Fault*) {

@@ -10,8 +10,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "cloud/cloud_core.h"
-#include "cloud/request_limits.h"
 #include "cloud/emulator_service.h"
+#include "cloud/request_limits.h"
 #include "cloud/tls.h"
 
 namespace cove::cloud {

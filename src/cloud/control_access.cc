@@ -354,7 +354,8 @@ grpc::Status CloudCore::CreateRole(grpc::ServerContext* ctx,
               absl::StrCat("role.level: expected ORGANIZATION or PROJECT (got ",
                            v1::Role::Level_Name(in.level()), ")"));
         }
-        COVE_RETURN_IF_ERROR(ValidateStatements(in.statements(), req->parent()));
+        COVE_RETURN_IF_ERROR(
+            ValidateStatements(in.statements(), req->parent()));
         COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "roles.create", req->parent()));
         COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));

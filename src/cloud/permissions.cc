@@ -353,7 +353,8 @@ absl::Status ValidateResourcePattern(absl::string_view field,
                                      absl::string_view org) {
   const auto bad = [&](absl::string_view why) {
     return absl::InvalidArgumentError(absl::StrCat(
-        field, ": expected a resource pattern such as \"projects/*/clusters/**\" (",
+        field,
+        ": expected a resource pattern such as \"projects/*/clusters/**\" (",
         why, ") (got '", pattern, "')"));
   };
   if (pattern.empty()) return bad("not empty");
@@ -386,8 +387,8 @@ absl::Status ValidateResourcePattern(absl::string_view field,
     } else {
       bool id = s.size() <= 63;
       for (char c : s) {
-        id = id && (absl::ascii_islower(c) || absl::ascii_isdigit(c) ||
-                    c == '-');
+        id = id &&
+             (absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-');
       }
       if (!id) {
         return bad(absl::StrCat("'", s, "' is not an id of [a-z0-9-]"));

@@ -105,8 +105,7 @@ class AccessInterceptor final : public grpc::experimental::Interceptor {
     const common_pb::Status* status = nullptr;
     if (reply.GetDescriptor() == common_pb::Status::descriptor()) {
       status = static_cast<const common_pb::Status*>(&reply);
-    } else if (const auto* f =
-                   reply.GetDescriptor()->FindFieldByName("status");
+    } else if (const auto* f = reply.GetDescriptor()->FindFieldByName("status");
                f != nullptr &&
                f->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE &&
                f->message_type() == common_pb::Status::descriptor()) {

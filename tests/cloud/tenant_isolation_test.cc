@@ -64,7 +64,8 @@ class TenantIsolationTest : public CloudFixture {
 };
 
 TEST_F(TenantIsolationTest, EqualClusterIdsOverOneBucketStaySeparate) {
-  const std::string alpha_cluster = std::string(kAlphaProject) + "/clusters/data";
+  const std::string alpha_cluster =
+      std::string(kAlphaProject) + "/clusters/data";
   ASSERT_OK_AND_ASSIGN(Client alpha_data,
                        DataClient(alpha_created_.cluster().endpoint(),
                                   alpha_created_.cluster().admin_password()));
@@ -112,15 +113,17 @@ TEST_F(TenantIsolationTest, EqualClusterIdsOverOneBucketStaySeparate) {
   EXPECT_FALSE(std::filesystem::exists(shared + "/data"));
 
   // Purging beta's cluster leaves alpha's intact.
-  ASSERT_OK_AND_ASSIGN(v1::Operation del,
-                       ClusterAction(&v1::ControlPlane::Stub::DeleteCluster,
-                                     std::string(kBetaProject) + "/clusters/data",
-                                     beta_key_.secret()));
+  ASSERT_OK_AND_ASSIGN(
+      v1::Operation del,
+      ClusterAction(&v1::ControlPlane::Stub::DeleteCluster,
+                    std::string(kBetaProject) + "/clusters/data",
+                    beta_key_.secret()));
   ASSERT_OK(Wait(del.name(), beta_key_.secret()).status());
-  ASSERT_OK_AND_ASSIGN(v1::Operation purge,
-                       ClusterAction(&v1::ControlPlane::Stub::PurgeCluster,
-                                     std::string(kBetaProject) + "/clusters/data",
-                                     beta_key_.secret()));
+  ASSERT_OK_AND_ASSIGN(
+      v1::Operation purge,
+      ClusterAction(&v1::ControlPlane::Stub::PurgeCluster,
+                    std::string(kBetaProject) + "/clusters/data",
+                    beta_key_.secret()));
   ASSERT_OK(Wait(purge.name(), beta_key_.secret()).status());
   ASSERT_OK_AND_ASSIGN(alpha_collections, alpha_data.ListCollections());
   EXPECT_EQ(alpha_collections, std::vector<std::string>{"alpha_docs"});
