@@ -1,6 +1,8 @@
 // The Milvus v2 gRPC service of cove-server (see milvus_service.h).
 #include "server/milvus_service.h"
 
+#include "server/milvus_service_handle.h"
+
 #include <algorithm>
 #include <utility>
 #include <vector>
@@ -8,8 +10,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "common/strings.h"
 #include "cove/version.h"
+#include "milvus/timestamp.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
 
@@ -21,19 +25,6 @@ using internal::StatusToProto;
 // The Milvus protocol version this server speaks.
 constexpr char kMilvusVersion[] = "v2.5.6";
 
-// Stores a status in a reply: most replies have a `status` field; a few RPCs
-// reply with a bare common.Status; DummyResponse has only a string.
-void SetStatus(common_pb::Status* response, const common_pb::Status& status) {
-  *response = status;
-}
-void SetStatus(milvus_pb::DummyResponse* response,
-               const common_pb::Status& status) {
-  response->set_response(status.reason());
-}
-template <typename Response>
-void SetStatus(Response* response, const common_pb::Status& status) {
-  *response->mutable_status() = status;
-}
 
 // A string field of a request by number; message fields (UserEntity,
 // RoleEntity) give their `name`.
@@ -73,25 +64,7 @@ std::vector<std::string> RepeatedStringField(
   return out;
 }
 
-// The request's own database name (db_name, or dbName in old messages).
-std::string RequestDb(const google::protobuf::Message& message) {
-  for (const char* name : {"db_name", "dbName"}) {
-    const google::protobuf::FieldDescriptor* field =
-        message.GetDescriptor()->FindFieldByName(name);
-    if (field != nullptr && !field->is_repeated() &&
-        field->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
-      return message.GetReflection()->GetString(message, field);
-    }
-  }
-  return std::string();
-}
 
-std::string Metadata(grpc::ServerContext* context, const char* key) {
-  const auto& md = context->client_metadata();
-  auto it = md.find(key);
-  if (it == md.end()) return std::string();
-  return std::string(it->second.data(), it->second.size());
-}
 
 // "PrivilegeSearch" -> "Search"; "PrivilegeAll" -> "All".
 std::string PrivilegeName(common_pb::ObjectPrivilege privilege) {
@@ -118,22 +91,27 @@ absl::StatusOr<std::string> DecodePassword(const char* what,
   return decoded;
 }
 
-// A privilege name as Milvus spells it: an ObjectPrivilege without its
-// "Privilege" prefix, or a built-in group.
-absl::Status ValidatePrivilege(const std::string& name) {
-  if (name == "*" || name == "All") return absl::OkStatus();
-  if (common_pb::ObjectPrivilege_descriptor()->FindValueByName(
-          absl::StrCat("Privilege", name)) != nullptr) {
-    return absl::OkStatus();
+// Milvus answers drops of what does not exist with success.
+absl::Status IgnoreNotFound(absl::Status s) {
+  return absl::IsNotFound(s) ? absl::OkStatus() : s;
+}
+
+// Index build parameters compared as Milvus does: numbers by value ("8" and
+// "8.0" are the same), everything else as text.
+bool SameIndexParams(const std::map<std::string, std::string>& a,
+                     const std::map<std::string, std::string>& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& [k, v] : a) {
+    auto it = b.find(k);
+    if (it == b.end()) return false;
+    double x = 0, y = 0;
+    if (v == it->second) continue;
+    if (absl::SimpleAtod(v, &x) && absl::SimpleAtod(it->second, &y) && x == y) {
+      continue;
+    }
+    return false;
   }
-  for (const char* group :
-       {"CollectionReadOnly", "CollectionReadWrite", "CollectionAdmin"}) {
-    if (name == group) return absl::OkStatus();
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("privilege: unknown privilege '", name,
-                   "' (expected a Milvus privilege such as Search, Insert, "
-                   "CreateCollection or All)"));
+  return true;
 }
 
 }  // namespace
@@ -143,12 +121,41 @@ MilvusServiceImpl::MilvusServiceImpl(std::shared_ptr<Connection> connection,
                                      Options options)
     : connection_(std::move(connection)),
       auth_(std::move(auth)),
-      options_(options) {}
+      options_(options),
+      imports_(std::make_unique<ImportManager>(connection_,
+                                               options_.import_dir)) {}
+
+void MilvusServiceImpl::SetAddress(std::string address) {
+  absl::MutexLock lock(&address_mu_);
+  address_ = std::move(address);
+}
+
+std::string MilvusServiceImpl::Address() {
+  absl::MutexLock lock(&address_mu_);
+  return address_;
+}
+
+absl::Status MilvusServiceImpl::ValidatePrivilege(const std::string& name) {
+  if (name == "*" || name == "All") return absl::OkStatus();
+  if (common_pb::ObjectPrivilege_descriptor()->FindValueByName(
+          absl::StrCat("Privilege", name)) != nullptr) {
+    return absl::OkStatus();
+  }
+  if (auth_->IsPrivilegeGroup(name)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "privilege: unknown privilege '", internal::ValidUtf8(name),
+      "' (expected a Milvus privilege such as Search, Insert, "
+      "CreateCollection or All, or a privilege group)"));
+}
+
+absl::Status MilvusServiceImpl::NeedCollection(const std::string& name) {
+  return NeedName("collection_name", name);
+}
 
 absl::StatusOr<std::string> MilvusServiceImpl::Authenticate(
     grpc::ServerContext* context) {
   if (!options_.auth_enabled) return std::string();
-  std::string header = Metadata(context, "authorization");
+  std::string header = handle_internal::Metadata(context, "authorization");
   if (header.empty()) {
     return absl::UnauthenticatedError(
         "authentication: missing 'authorization' metadata (expected base64 "
@@ -201,36 +208,6 @@ absl::Status MilvusServiceImpl::Authorize(
   return absl::OkStatus();
 }
 
-template <typename Request, typename Response, typename Fn>
-grpc::Status MilvusServiceImpl::Handle(grpc::ServerContext* context,
-                                       const Request& request,
-                                       Response* response, Fn&& fn) {
-  // The kind is a constant of each instantiation.
-  static const RpcKind kind = RpcKindOf(Request::descriptor()->name());
-  const absl::Time start = absl::Now();
-  auto user = Authenticate(context);
-  if (!user.ok()) {
-    if (options_.metrics != nullptr) {
-      options_.metrics->Record(kind, absl::StatusCode::kUnauthenticated,
-                               absl::Now() - start);
-    }
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        std::string(user.status().message()));
-  }
-  Caller caller;
-  caller.user = *user;
-  std::string db = RequestDb(request);
-  if (db.empty()) db = Metadata(context, "dbname");
-  if (db.empty()) db = "default";
-  caller.call.db_name = db;
-  absl::Status s = Authorize(caller.user, request, db);
-  if (s.ok()) s = fn(caller);
-  SetStatus(response, StatusToProto(s));
-  if (options_.metrics != nullptr) {
-    options_.metrics->Record(kind, s.code(), absl::Now() - start);
-  }
-  return grpc::Status::OK;
-}
 
 template <typename Request, typename Response>
 grpc::Status MilvusServiceImpl::Unsupported(grpc::ServerContext* context,
@@ -334,7 +311,11 @@ grpc::Status MilvusServiceImpl::CreateDatabase(
     const milvus_pb::CreateDatabaseRequest* request,
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    return connection_->CreateDatabase(request->db_name(), c.call);
+    std::map<std::string, std::string> properties;
+    for (const common_pb::KeyValuePair& kv : request->properties()) {
+      properties[kv.key()] = kv.value();
+    }
+    return connection_->CreateDatabase(request->db_name(), properties, c.call);
   });
 }
 
@@ -342,7 +323,9 @@ grpc::Status MilvusServiceImpl::DropDatabase(
     grpc::ServerContext* context, const milvus_pb::DropDatabaseRequest* request,
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    return connection_->DropDatabase(request->db_name(), c.call);
+    // As Milvus: dropping a database that does not exist succeeds.
+    return IgnoreNotFound(
+        connection_->DropDatabase(request->db_name(), c.call));
   });
 }
 
@@ -358,9 +341,13 @@ grpc::Status MilvusServiceImpl::ListDatabases(
     if (!names.ok()) return names.status();
     int64_t id = 1;
     for (const std::string& n : *names) {
+      auto d = connection_->DescribeDatabase(n, c.call);
+      if (absl::IsNotFound(d.status())) continue;  // dropped meanwhile
       response->add_db_names(n);
-      response->add_db_ids(id++);
-      response->add_created_timestamp(0);
+      response->add_db_ids(d.ok() ? d->id : id);
+      response->add_created_timestamp(
+          d.ok() ? internal::ComposeHybridTs(d->created_timestamp, 0) : 0);
+      ++id;
     }
     return absl::OkStatus();
   });
@@ -372,6 +359,20 @@ grpc::Status MilvusServiceImpl::DescribeDatabase(
     milvus_pb::DescribeDatabaseResponse* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
     const std::string& name = c.call.db_name;
+    auto described = connection_->DescribeDatabase(name, c.call);
+    if (!absl::IsUnimplemented(described.status())) {
+      if (!described.ok()) return described.status();
+      response->set_db_name(described->name);
+      response->set_dbid(described->id);
+      response->set_created_timestamp(
+          internal::ComposeHybridTs(described->created_timestamp, 0));
+      for (const auto& [k, v] : described->properties) {
+        common_pb::KeyValuePair* kv = response->add_properties();
+        kv->set_key(k);
+        kv->set_value(v);
+      }
+      return absl::OkStatus();
+    }
     auto names = connection_->ListDatabases(c.call);
     if (absl::IsUnimplemented(names.status())) {
       names = std::vector<std::string>{"default"};
@@ -406,7 +407,13 @@ grpc::Status MilvusServiceImpl::CreateCollection(
     std::string name = request->collection_name().empty()
                            ? proto.name()
                            : request->collection_name();
-    if (absl::Status s = NeedName("collection_name", name); !s.ok()) return s;
+    COVE_RETURN_IF_ERROR(NeedName("collection_name", name));
+    COVE_RETURN_IF_ERROR(internal::CheckCreateCollectionSupported(*request));
+    schema->consistency_level =
+        static_cast<ConsistencyLevel>(request->consistency_level());
+    for (const common_pb::KeyValuePair& kv : request->properties()) {
+      schema->properties[kv.key()] = kv.value();
+    }
     return connection_->CreateCollection(name, *schema, {}, c.call);
   });
 }
@@ -472,7 +479,9 @@ grpc::Status MilvusServiceImpl::DropCollection(
     const milvus_pb::DropCollectionRequest* request,
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    return connection_->DropCollection(request->collection_name(), c.call);
+    // As Milvus: dropping a collection that does not exist succeeds.
+    return IgnoreNotFound(
+        connection_->DropCollection(request->collection_name(), c.call));
   });
 }
 
@@ -580,8 +589,16 @@ grpc::Status MilvusServiceImpl::DropPartition(
     const milvus_pb::DropPartitionRequest* request,
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    return connection_->DropPartition(request->collection_name(),
-                                      request->partition_name(), c.call);
+    // As Milvus: dropping a partition that does not exist succeeds (the
+    // collection must exist).
+    COVE_ASSIGN_OR_RETURN(
+        bool has, connection_->HasCollection(request->collection_name(), c.call));
+    if (!has) {
+      return absl::NotFoundError(absl::StrCat(
+          "collection not found[collection=", request->collection_name(), "]"));
+    }
+    return IgnoreNotFound(connection_->DropPartition(
+        request->collection_name(), request->partition_name(), c.call));
   });
 }
 
@@ -646,7 +663,8 @@ grpc::Status MilvusServiceImpl::DropAlias(
     grpc::ServerContext* context, const milvus_pb::DropAliasRequest* request,
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    return connection_->DropAlias(request->alias(), c.call);
+    // As Milvus: dropping an alias that does not exist succeeds.
+    return IgnoreNotFound(connection_->DropAlias(request->alias(), c.call));
   });
 }
 
@@ -695,6 +713,27 @@ grpc::Status MilvusServiceImpl::CreateIndex(
   return Handle(context, *request, response, [&](const Caller& c) {
     auto spec = internal::IndexSpecFromProto(*request);
     if (!spec.ok()) return spec.status();
+    // As Milvus: creating an index that exists with the same parameters
+    // succeeds; different parameters are an error.
+    auto existing =
+        connection_->DescribeIndexes(request->collection_name(), c.call);
+    if (existing.ok()) {
+      for (const IndexDescription& d : *existing) {
+        if (d.field_name != spec->field_name) continue;
+        if (d.index_type == spec->index_type &&
+            d.metric_type == spec->metric_type &&
+            (spec->index_name.empty() || spec->index_name == d.index_name) &&
+            SameIndexParams(d.params, spec->params)) {
+          return absl::OkStatus();
+        }
+        return absl::AlreadyExistsError(absl::StrCat(
+            "CreateIndex failed: at most one distinct index is allowed per "
+            "field: field '",
+            d.field_name, "' already has index '", d.index_name, "' (",
+            IndexTypeName(d.index_type), ", ", MetricTypeName(d.metric_type),
+            "); drop it first to create another"));
+      }
+    }
     return connection_->CreateIndex(request->collection_name(), *spec, c.call);
   });
 }
@@ -749,18 +788,13 @@ grpc::Status MilvusServiceImpl::DropIndex(
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
     std::string name = request->index_name();
-    if (name.empty()) {
-      auto all =
-          connection_->DescribeIndexes(request->collection_name(), c.call);
-      if (!all.ok()) return all.status();
-      auto found = MatchingIndexes(*std::move(all), request->field_name(), "");
-      if (found.empty()) {
-        return IndexNotFound(request->collection_name(), request->field_name(),
-                             "");
-      }
-      name = found.front().index_name;
-    }
-    return connection_->DropIndex(request->collection_name(), name, c.call);
+    auto all = connection_->DescribeIndexes(request->collection_name(), c.call);
+    if (!all.ok()) return all.status();
+    auto found = MatchingIndexes(*std::move(all), request->field_name(), name);
+    // As Milvus: dropping an index that does not exist succeeds.
+    if (found.empty()) return absl::OkStatus();
+    return connection_->DropIndex(request->collection_name(),
+                                  found.front().index_name, c.call);
   });
 }
 
@@ -982,7 +1016,8 @@ grpc::Status MilvusServiceImpl::DeleteCredential(
     const milvus_pb::DeleteCredentialRequest* request,
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller&) {
-    return auth_->DeleteUser(request->username());
+    // As Milvus: deleting a user that does not exist succeeds.
+    return IgnoreNotFound(auth_->DeleteUser(request->username()));
   });
 }
 
@@ -1008,7 +1043,9 @@ grpc::Status MilvusServiceImpl::DropRole(
     grpc::ServerContext* context, const milvus_pb::DropRoleRequest* request,
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller&) {
-    return auth_->DropRole(request->role_name(), request->force_drop());
+    // As Milvus: dropping a role that does not exist succeeds.
+    return IgnoreNotFound(
+        auth_->DropRole(request->role_name(), request->force_drop()));
   });
 }
 
@@ -1072,7 +1109,7 @@ grpc::Status MilvusServiceImpl::OperatePrivilege(
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
     Grant grant = internal::GrantFromProto(request->entity());
-    if (absl::Status s = ValidatePrivilege(grant.privilege); !s.ok()) return s;
+    COVE_RETURN_IF_ERROR(ValidatePrivilege(grant.privilege));
     if (grant.db_name.empty()) grant.db_name = c.call.db_name;
     grant.grantor = c.user;
     if (request->type() == milvus_pb::Revoke) {
@@ -1101,12 +1138,6 @@ grpc::Status MilvusServiceImpl::SelectGrant(
 // ----------------------------------------------------------- Generated from
 // the MilvusService of milvus.proto v2.5.6: every RPC not handled above.
 
-grpc::Status MilvusServiceImpl::AlterCollection(
-    grpc::ServerContext* context,
-    const milvus_pb::AlterCollectionRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "AlterCollection");
-}
 
 grpc::Status MilvusServiceImpl::AlterCollectionField(
     grpc::ServerContext* context,
@@ -1161,38 +1192,10 @@ grpc::Status MilvusServiceImpl::CalcDistance(
   return Unsupported(context, *request, response, "CalcDistance");
 }
 
-grpc::Status MilvusServiceImpl::FlushAll(
-    grpc::ServerContext* context, const milvus_pb::FlushAllRequest* request,
-    milvus_pb::FlushAllResponse* response) {
-  return Unsupported(context, *request, response, "FlushAll");
-}
 
-grpc::Status MilvusServiceImpl::GetFlushAllState(
-    grpc::ServerContext* context,
-    const milvus_pb::GetFlushAllStateRequest* request,
-    milvus_pb::GetFlushAllStateResponse* response) {
-  return Unsupported(context, *request, response, "GetFlushAllState");
-}
 
-grpc::Status MilvusServiceImpl::GetPersistentSegmentInfo(
-    grpc::ServerContext* context,
-    const milvus_pb::GetPersistentSegmentInfoRequest* request,
-    milvus_pb::GetPersistentSegmentInfoResponse* response) {
-  return Unsupported(context, *request, response, "GetPersistentSegmentInfo");
-}
 
-grpc::Status MilvusServiceImpl::GetQuerySegmentInfo(
-    grpc::ServerContext* context,
-    const milvus_pb::GetQuerySegmentInfoRequest* request,
-    milvus_pb::GetQuerySegmentInfoResponse* response) {
-  return Unsupported(context, *request, response, "GetQuerySegmentInfo");
-}
 
-grpc::Status MilvusServiceImpl::GetReplicas(
-    grpc::ServerContext* context, const milvus_pb::GetReplicasRequest* request,
-    milvus_pb::GetReplicasResponse* response) {
-  return Unsupported(context, *request, response, "GetReplicas");
-}
 
 grpc::Status MilvusServiceImpl::Dummy(grpc::ServerContext* context,
                                       const milvus_pb::DummyRequest* request,
@@ -1206,24 +1209,8 @@ grpc::Status MilvusServiceImpl::RegisterLink(
   return Unsupported(context, *request, response, "RegisterLink");
 }
 
-grpc::Status MilvusServiceImpl::GetMetrics(
-    grpc::ServerContext* context, const milvus_pb::GetMetricsRequest* request,
-    milvus_pb::GetMetricsResponse* response) {
-  return Unsupported(context, *request, response, "GetMetrics");
-}
 
-grpc::Status MilvusServiceImpl::GetComponentStates(
-    grpc::ServerContext* context,
-    const milvus_pb::GetComponentStatesRequest* request,
-    milvus_pb::ComponentStates* response) {
-  return Unsupported(context, *request, response, "GetComponentStates");
-}
 
-grpc::Status MilvusServiceImpl::LoadBalance(
-    grpc::ServerContext* context, const milvus_pb::LoadBalanceRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "LoadBalance");
-}
 
 // Compaction is synchronous in Cove: ManualCompaction returns once it is
 // done, and GetCompactionState reports the ids it handed out as Completed.
@@ -1285,88 +1272,17 @@ grpc::Status MilvusServiceImpl::ManualCompaction(
   });
 }
 
-grpc::Status MilvusServiceImpl::GetCompactionStateWithPlans(
-    grpc::ServerContext* context,
-    const milvus_pb::GetCompactionPlansRequest* request,
-    milvus_pb::GetCompactionPlansResponse* response) {
-  return Unsupported(context, *request, response,
-                     "GetCompactionStateWithPlans");
-}
 
-grpc::Status MilvusServiceImpl::Import(grpc::ServerContext* context,
-                                       const milvus_pb::ImportRequest* request,
-                                       milvus_pb::ImportResponse* response) {
-  return Unsupported(context, *request, response, "Import");
-}
 
-grpc::Status MilvusServiceImpl::GetImportState(
-    grpc::ServerContext* context,
-    const milvus_pb::GetImportStateRequest* request,
-    milvus_pb::GetImportStateResponse* response) {
-  return Unsupported(context, *request, response, "GetImportState");
-}
 
-grpc::Status MilvusServiceImpl::ListImportTasks(
-    grpc::ServerContext* context,
-    const milvus_pb::ListImportTasksRequest* request,
-    milvus_pb::ListImportTasksResponse* response) {
-  return Unsupported(context, *request, response, "ListImportTasks");
-}
 
-grpc::Status MilvusServiceImpl::OperatePrivilegeV2(
-    grpc::ServerContext* context,
-    const milvus_pb::OperatePrivilegeV2Request* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "OperatePrivilegeV2");
-}
 
-grpc::Status MilvusServiceImpl::CreateResourceGroup(
-    grpc::ServerContext* context,
-    const milvus_pb::CreateResourceGroupRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "CreateResourceGroup");
-}
 
-grpc::Status MilvusServiceImpl::DropResourceGroup(
-    grpc::ServerContext* context,
-    const milvus_pb::DropResourceGroupRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "DropResourceGroup");
-}
 
-grpc::Status MilvusServiceImpl::UpdateResourceGroups(
-    grpc::ServerContext* context,
-    const milvus_pb::UpdateResourceGroupsRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "UpdateResourceGroups");
-}
 
-grpc::Status MilvusServiceImpl::TransferNode(
-    grpc::ServerContext* context, const milvus_pb::TransferNodeRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "TransferNode");
-}
 
-grpc::Status MilvusServiceImpl::TransferReplica(
-    grpc::ServerContext* context,
-    const milvus_pb::TransferReplicaRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "TransferReplica");
-}
 
-grpc::Status MilvusServiceImpl::ListResourceGroups(
-    grpc::ServerContext* context,
-    const milvus_pb::ListResourceGroupsRequest* request,
-    milvus_pb::ListResourceGroupsResponse* response) {
-  return Unsupported(context, *request, response, "ListResourceGroups");
-}
 
-grpc::Status MilvusServiceImpl::DescribeResourceGroup(
-    grpc::ServerContext* context,
-    const milvus_pb::DescribeResourceGroupRequest* request,
-    milvus_pb::DescribeResourceGroupResponse* response) {
-  return Unsupported(context, *request, response, "DescribeResourceGroup");
-}
 
 grpc::Status MilvusServiceImpl::ListIndexedSegment(
     grpc::ServerContext* context,
@@ -1382,19 +1298,7 @@ grpc::Status MilvusServiceImpl::DescribeSegmentIndexData(
   return Unsupported(context, *request, response, "DescribeSegmentIndexData");
 }
 
-grpc::Status MilvusServiceImpl::AllocTimestamp(
-    grpc::ServerContext* context,
-    const milvus_pb::AllocTimestampRequest* request,
-    milvus_pb::AllocTimestampResponse* response) {
-  return Unsupported(context, *request, response, "AllocTimestamp");
-}
 
-grpc::Status MilvusServiceImpl::AlterDatabase(
-    grpc::ServerContext* context,
-    const milvus_pb::AlterDatabaseRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "AlterDatabase");
-}
 
 grpc::Status MilvusServiceImpl::ReplicateMessage(
     grpc::ServerContext* context,
@@ -1403,46 +1307,10 @@ grpc::Status MilvusServiceImpl::ReplicateMessage(
   return Unsupported(context, *request, response, "ReplicateMessage");
 }
 
-grpc::Status MilvusServiceImpl::BackupRBAC(
-    grpc::ServerContext* context,
-    const milvus_pb::BackupRBACMetaRequest* request,
-    milvus_pb::BackupRBACMetaResponse* response) {
-  return Unsupported(context, *request, response, "BackupRBAC");
-}
 
-grpc::Status MilvusServiceImpl::RestoreRBAC(
-    grpc::ServerContext* context,
-    const milvus_pb::RestoreRBACMetaRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "RestoreRBAC");
-}
 
-grpc::Status MilvusServiceImpl::CreatePrivilegeGroup(
-    grpc::ServerContext* context,
-    const milvus_pb::CreatePrivilegeGroupRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "CreatePrivilegeGroup");
-}
 
-grpc::Status MilvusServiceImpl::DropPrivilegeGroup(
-    grpc::ServerContext* context,
-    const milvus_pb::DropPrivilegeGroupRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "DropPrivilegeGroup");
-}
 
-grpc::Status MilvusServiceImpl::ListPrivilegeGroups(
-    grpc::ServerContext* context,
-    const milvus_pb::ListPrivilegeGroupsRequest* request,
-    milvus_pb::ListPrivilegeGroupsResponse* response) {
-  return Unsupported(context, *request, response, "ListPrivilegeGroups");
-}
 
-grpc::Status MilvusServiceImpl::OperatePrivilegeGroup(
-    grpc::ServerContext* context,
-    const milvus_pb::OperatePrivilegeGroupRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "OperatePrivilegeGroup");
-}
 
 }  // namespace cove::server
