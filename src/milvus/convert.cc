@@ -988,6 +988,12 @@ absl::StatusOr<CollectionSchema> SchemaFromProto(
         *dest = *n;
       }
     }
+    if (f.type == DataType::kFloatVector && (f.dim < 1 || f.dim > 32768)) {
+      // Milvus' wording, which clients match on.
+      return Invalid(absl::StrCat("field '", ValidUtf8(p.name()),
+                                  "': invalid dimension: ", f.dim,
+                                  " (expected 1 to 32768)"));
+    }
     if (p.has_default_value()) {
       const schema_pb::ValueField& v = p.default_value();
       switch (v.data_case()) {
@@ -1489,7 +1495,9 @@ absl::StatusOr<std::string> IdsFilter(const FieldSchema& primary_key,
 
 void MutationResultToProto(const MutationResult& result, std::string_view kind,
                            milvus_pb::MutationResult* out) {
-  IdsToProto(result.ids, out->mutable_ids());
+  // As Milvus (since 2.3.2): a delete reports its count, not the keys
+  // (pymilvus returns a non-empty key list instead of the count).
+  if (kind != "delete") IdsToProto(result.ids, out->mutable_ids());
   if (kind == "delete") {
     out->set_delete_cnt(result.count);
   } else if (kind == "upsert") {
@@ -2084,9 +2092,8 @@ void IndexDescriptionToProto(const IndexDescription& d,
   auto* kvs = out->mutable_params();
   AddKv(kvs, "index_type", IndexTypeName(d.index_type));
   AddKv(kvs, "metric_type", MetricTypeName(d.metric_type));
-  Value::Object params;
-  for (const auto& [k, v] : d.params) params.emplace(k, ParamValue(v));
-  AddKv(kvs, "params", Value(std::move(params)).ToJson());
+  // As Milvus 2.5: build parameters flat, one key each ("M", "nlist").
+  for (const auto& [k, v] : d.params) AddKv(kvs, k, v);
   out->set_indexed_rows(d.indexed_rows);
   out->set_total_rows(d.total_rows);
   out->set_pending_index_rows(d.total_rows - d.indexed_rows);

@@ -148,6 +148,15 @@ absl::Status MilvusServiceImpl::ValidatePrivilege(const std::string& name) {
       "CreateCollection or All, or a privilege group)"));
 }
 
+std::vector<std::string> MilvusServiceImpl::Users() {
+  std::vector<std::string> users = auth_->ListUsers();
+  // As Milvus: the superuser exists whether authentication is on or not.
+  if (std::find(users.begin(), users.end(), auth::kRootUser) == users.end()) {
+    users.insert(users.begin(), auth::kRootUser);
+  }
+  return users;
+}
+
 absl::Status MilvusServiceImpl::NeedCollection(const std::string& name) {
   return NeedName("collection_name", name);
 }
@@ -1026,7 +1035,7 @@ grpc::Status MilvusServiceImpl::ListCredUsers(
     const milvus_pb::ListCredUsersRequest* request,
     milvus_pb::ListCredUsersResponse* response) {
   return Handle(context, *request, response, [&](const Caller&) {
-    for (const std::string& u : auth_->ListUsers()) response->add_usernames(u);
+    for (const std::string& u : Users()) response->add_usernames(u);
     return absl::OkStatus();
   });
 }
@@ -1084,12 +1093,16 @@ grpc::Status MilvusServiceImpl::SelectUser(
   return Handle(context, *request, response, [&](const Caller&) {
     std::vector<std::string> users;
     if (request->user().name().empty()) {
-      users = auth_->ListUsers();
+      users = Users();
     } else {
       users.push_back(request->user().name());
     }
     for (const std::string& name : users) {
       auto info = auth_->DescribeUser(name);
+      if (absl::IsNotFound(info.status()) && name == auth::kRootUser &&
+          !options_.auth_enabled) {
+        info = UserInfo{name, {}};  // root exists also without auth
+      }
       if (!info.ok()) return info.status();
       milvus_pb::UserResult* result = response->add_results();
       result->mutable_user()->set_name(info->name);

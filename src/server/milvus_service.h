@@ -411,6 +411,8 @@ class MilvusServiceImpl final : public milvus_pb::MilvusService::Service {
   // OK for a Milvus privilege name (without its "Privilege" prefix), "All"
   // or a privilege group.
   absl::Status ValidatePrivilege(const std::string& name);
+  // The users, root included (it exists also with authentication off).
+  std::vector<std::string> Users();
   // InvalidArgument when the collection name is empty.
   static absl::Status NeedCollection(const std::string& name);
   // A collection by name, or by id when the name is empty.
