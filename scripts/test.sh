@@ -134,7 +134,7 @@ if want python && [[ -x "${rel}/src/server/cove-server" ]]; then
     log="${build}/pytest.log"
     (cd "${root}" && env COVE_SERVER_BIN="${rel}/src/server/cove-server" \
       COVE_CLOUD_BIN="${rel}/src/cloud/cove-cloud" \
-      "${venv}/bin/python" -m pytest tests/python -q -rs -p no:cacheprovider) 2>&1 |
+      "${venv}/bin/python" -m pytest tests/python tests/pymilvus -q -rs -p no:cacheprovider) 2>&1 |
       tee "${log}"
     line="$(grep -E '^=*\s*[0-9]+ (passed|failed)' "${log}" | tail -1)"
     if [[ -z "${line}" ]]; then

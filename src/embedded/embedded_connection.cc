@@ -198,7 +198,8 @@ class EmbeddedConnection : public Connection {
     absl::ReaderMutexLock ops(&op_mu_);
     absl::MutexLock lock(&mu_);
     auto it = databases_.find(name);
-    if (it == databases_.end()) return DatabaseNotFound(name);
+    // As Milvus: dropping what does not exist succeeds.
+    if (it == databases_.end()) return absl::OkStatus();
     if (!it->second.collections.empty()) {
       return absl::FailedPreconditionError(absl::StrCat(
           "database '", name, "' still has ", it->second.collections.size(),
@@ -274,7 +275,7 @@ class EmbeddedConnection : public Connection {
                        "' is an alias; drop the collection by its own name"));
     }
     auto it = (*db)->collections.find(name);
-    if (it == (*db)->collections.end()) return NotFound(name);
+    if (it == (*db)->collections.end()) return absl::OkStatus();  // as Milvus
     std::vector<std::string> aliases = AliasesOf(**db, name);
     if (!aliases.empty()) {
       return absl::FailedPreconditionError(
@@ -441,7 +442,8 @@ class EmbeddedConnection : public Connection {
     absl::ReaderMutexLock ops(&op_mu_);
     auto c = Find(collection, call);
     if (!c.ok()) return c.status();
-    return (*c)->DropPartition(partition);
+    absl::Status s = (*c)->DropPartition(partition);
+    return absl::IsNotFound(s) ? absl::OkStatus() : s;  // as Milvus
   }
 
   absl::StatusOr<bool> HasPartition(const std::string& collection,
@@ -497,7 +499,7 @@ class EmbeddedConnection : public Connection {
     auto db = Db(call);
     if (!db.ok()) return db.status();
     if ((*db)->aliases.count(alias) == 0) {
-      return absl::NotFoundError(absl::StrCat("alias '", alias, "' not found"));
+      return absl::OkStatus();  // as Milvus: dropping an absent alias succeeds
     }
     internal::ByteWriter w;
     w.U8(static_cast<uint8_t>(engine::RecordType::kDropAlias));
@@ -603,7 +605,8 @@ class EmbeddedConnection : public Connection {
     absl::ReaderMutexLock ops(&op_mu_);
     auto c = Find(collection, call);
     if (!c.ok()) return c.status();
-    return (*c)->DropIndex(index_name);
+    absl::Status s = (*c)->DropIndex(index_name);
+    return absl::IsNotFound(s) ? absl::OkStatus() : s;  // as Milvus
   }
 
   // --- data ----------------------------------------------------------------
