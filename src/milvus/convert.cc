@@ -1972,9 +1972,29 @@ absl::StatusOr<QueryRequest> QueryRequestFromProto(
       out.offset = *n;
     } else if (kv.key() == kCoveSessionIdKey) {
       out.session_id = kv.value();
+    } else if (kv.key() == "iterator" || kv.key() == "reduce_stop_for_best" ||
+               kv.key() == "collection_id" || kv.key() == kCoveReadSessionKey) {
+      // iterator: the server returns rows in primary key order (see
+      // QueryWantsKeyOrder); the others change nothing in cove.
+    } else if (kv.key() == "ignore_growing") {
+      if (absl::AsciiStrToLower(kv.value()) == "true") {
+        return absl::UnimplementedError(
+            "query param 'ignore_growing': skipping the growing segment is not "
+            "supported by cove (every acknowledged write is read)");
+      }
+    } else {
+      return Invalid(absl::StrCat(
+          "query param '", ValidUtf8(kv.key()),
+          "' is not supported by cove-server (expected limit, offset, "
+          "iterator, reduce_stop_for_best, ignore_growing, collection_id)"));
     }
   }
   return out;
+}
+
+bool QueryWantsKeyOrder(const milvus_pb::QueryRequest& proto) {
+  return absl::AsciiStrToLower(FindKeyValue(proto.query_params(), "iterator")) ==
+         "true";
 }
 
 absl::Status QueryResultsToProto(const std::vector<Row>& rows,

@@ -226,6 +226,10 @@ absl::Status QueryRequestToProto(const QueryRequest& request,
 absl::StatusOr<QueryRequest> QueryRequestFromProto(
     const milvus_pb::QueryRequest& proto);
 
+/// True for a query of Milvus' query iterator (query_params iterator=True):
+/// its pages must come in primary key order.
+bool QueryWantsKeyOrder(const milvus_pb::QueryRequest& proto);
+
 absl::Status QueryResultsToProto(const std::vector<Row>& rows,
                                  const CollectionSchema& schema,
                                  const QueryRequest& request,

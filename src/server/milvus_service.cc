@@ -4,6 +4,7 @@
 #include "server/milvus_service_handle.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 #include <vector>
 
@@ -89,6 +90,32 @@ absl::StatusOr<std::string> DecodePassword(const char* what,
         absl::StrCat(what, ": expected base64 (as Milvus clients send it)"));
   }
   return decoded;
+}
+
+// Sorts query rows by primary key, then keeps [offset, offset + limit).
+void SortByKeyAndPage(const CollectionSchema& schema, int64_t offset,
+                      int64_t limit, std::vector<Row>* rows) {
+  std::string pk;
+  for (const FieldSchema& f : schema.fields) {
+    if (f.is_primary_key) pk = f.name;
+  }
+  auto key = [&](const Row& r) -> const Value* {
+    auto it = r.find(pk);
+    return it == r.end() ? nullptr : &it->second;
+  };
+  std::stable_sort(rows->begin(), rows->end(), [&](const Row& a, const Row& b) {
+    const Value* x = key(a);
+    const Value* y = key(b);
+    if (x == nullptr || y == nullptr) return x != nullptr && y == nullptr;
+    if (x->is_int() && y->is_int()) return x->AsInt() < y->AsInt();
+    if (x->is_string() && y->is_string()) return x->AsString() < y->AsString();
+    return false;
+  });
+  const auto n = static_cast<int64_t>(rows->size());
+  const int64_t begin = std::min(offset, n);
+  const int64_t end = limit > 0 ? std::min(n, begin + limit) : n;
+  rows->erase(rows->begin() + end, rows->end());
+  rows->erase(rows->begin(), rows->begin() + begin);
 }
 
 // Milvus answers drops of what does not exist with success.
@@ -888,7 +915,21 @@ grpc::Status MilvusServiceImpl::Search(grpc::ServerContext* context,
     auto results = connection_->Search(*search, c.call);
     if (!results.ok()) return results.status();
     response->set_collection_name(search->collection_name);
-    return internal::SearchResultsToProto(*results, *schema, *search, response);
+    COVE_RETURN_IF_ERROR(
+        internal::SearchResultsToProto(*results, *schema, *search, response));
+    // round_decimal (-1: as computed) rounds the scores, as Milvus does.
+    int64_t decimals = -1;
+    if (absl::SimpleAtoi(internal::FindKeyValue(request->search_params(),
+                                                "round_decimal"),
+                         &decimals) &&
+        decimals >= 0) {
+      const double scale = std::pow(10.0, static_cast<double>(decimals));
+      auto* scores = response->mutable_results()->mutable_scores();
+      for (float& score : *scores) {
+        score = static_cast<float>(std::round(score * scale) / scale);
+      }
+    }
+    return absl::OkStatus();
   });
 }
 
@@ -903,9 +944,22 @@ grpc::Status MilvusServiceImpl::Query(grpc::ServerContext* context,
     if (!query.ok()) return query.status();
     auto schema = Schema(query->collection_name, c.call);
     if (!schema.ok()) return schema.status();
-    auto rows = connection_->Query(*query, c.call);
+    const bool key_order = internal::QueryWantsKeyOrder(*request);
+    QueryRequest run = *query;
+    if (key_order) {
+      // Milvus' query iterator pages by "pk > last" with a limit: the page
+      // must hold the smallest keys, so every match is read and sorted
+      // (O(matches) per page).
+      run.limit = 0;
+      run.offset = 0;
+    }
+    auto rows = connection_->Query(run, c.call);
     if (!rows.ok()) return rows.status();
+    if (key_order) SortByKeyAndPage(*schema, query->offset, query->limit, &*rows);
     response->set_collection_name(query->collection_name);
+    // The time of the read: Milvus' iterators send it back as
+    // guarantee_timestamp (cove reads every acknowledged write anyway).
+    response->set_session_ts(clock_.Next());
     return internal::QueryResultsToProto(*rows, *schema, *query, response);
   });
 }

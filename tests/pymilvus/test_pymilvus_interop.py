@@ -109,6 +109,9 @@ def test_upsert_and_search_params(client):
     for params in ({"params": {"ef": "64"}}, {"params": {}}, {}, {"metric_type": "L2"}):
         hits = client.search(name, data=[vecs[7].tolist()], limit=2, search_params=params)
         assert hits[0][0]["id"] == 7
+    hits = client.search(name, data=[vecs[7].tolist()], limit=3, round_decimal=2)
+    for h in hits[0]:
+        assert h["distance"] == pytest.approx(round(h["distance"], 2), abs=1e-6)
     # Range search.
     hits = client.search(name, data=[vecs[7].tolist()], limit=10,
                          search_params={"params": {"radius": 8.0, "range_filter": 0.0}})
@@ -306,7 +309,11 @@ def test_query_iterator(client):
     client.drop_collection(name)
     client.create_collection(name, dimension=DIM)
     vecs = _vectors(55)
-    client.insert(name, [{"id": i, "vector": vecs[i].tolist(), "n": i} for i in range(55)])
+    # Keys inserted out of order, and upserts that move rows: the pages
+    # must still come in key order.
+    order = list(np.random.default_rng(3).permutation(55))
+    client.insert(name, [{"id": int(i), "vector": vecs[i].tolist(), "n": int(i)} for i in order])
+    client.upsert(name, [{"id": 4, "vector": vecs[4].tolist(), "n": 4}])
     it = client.query_iterator(name, batch_size=10, filter="n >= 3", output_fields=["n"])
     seen = []
     while True:
