@@ -102,7 +102,16 @@ namespace stub_pb = ::milvus::proto;
   X(OperatePrivilege, stub_pb::milvus::OperatePrivilegeRequest,                \
     stub_pb::common::Status)                                                   \
   X(SelectGrant, stub_pb::milvus::SelectGrantRequest,                          \
-    stub_pb::milvus::SelectGrantResponse)
+    stub_pb::milvus::SelectGrantResponse)                                      \
+  X(DescribeDatabase, stub_pb::milvus::DescribeDatabaseRequest,                \
+    stub_pb::milvus::DescribeDatabaseResponse)                                 \
+  X(AlterDatabase, stub_pb::milvus::AlterDatabaseRequest,                      \
+    stub_pb::common::Status)                                                   \
+  X(AlterCollection, stub_pb::milvus::AlterCollectionRequest,                  \
+    stub_pb::common::Status)                                                   \
+  X(GetPersistentSegmentInfo,                                                  \
+    stub_pb::milvus::GetPersistentSegmentInfoRequest,                          \
+    stub_pb::milvus::GetPersistentSegmentInfoResponse)
 
 /// One method per RPC. Every method has a default body returning gRPC
 /// UNIMPLEMENTED, so fakes override only what a test needs.

@@ -298,6 +298,9 @@ absl::Status MilvusServiceImpl::Write(const WriteRequest& request, bool upsert,
                        : connection_->Insert(insert, call);
   if (!result.ok()) return result.status();
   internal::MutationResultToProto(*result, upsert ? "upsert" : "insert", out);
+  // The write's timestamp: pymilvus waits for it under Session consistency
+  // (cove's reads see it at once).
+  out->set_timestamp(clock_.Next());
   return absl::OkStatus();
 }
 
@@ -900,6 +903,7 @@ grpc::Status MilvusServiceImpl::Delete(grpc::ServerContext* context,
     auto result = connection_->Delete(del, c.call);
     if (!result.ok()) return result.status();
     internal::MutationResultToProto(*result, "delete", response);
+    response->set_timestamp(clock_.Next());
     return absl::OkStatus();
   });
 }

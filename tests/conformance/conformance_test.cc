@@ -651,6 +651,72 @@ TEST_P(ConformanceTest, Databases) {
   EXPECT_THAT(client().DropDatabase("analytics"), IsOk());
 }
 
+TEST_P(ConformanceTest, SettingsAreStoredAndReturned) {
+  Connection& c = *client().connection();
+  // Databases: properties, ids and creation times.
+  ASSERT_THAT(c.CreateDatabase("tuned", {{"database.replica.number", "1"}}, {}),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(DatabaseDescription db, c.DescribeDatabase("tuned", {}));
+  EXPECT_EQ(db.name, "tuned");
+  EXPECT_GT(db.id, 0);
+  EXPECT_GT(db.created_timestamp, 0);
+  EXPECT_EQ(db.properties.at("database.replica.number"), "1");
+  ASSERT_THAT(c.AlterDatabaseProperties("tuned", {{"database.max.collections", "5"}},
+                                        {"database.replica.number"}, {}),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(DatabaseDescription again, c.DescribeDatabase("tuned", {}));
+  EXPECT_EQ(again.id, db.id);
+  EXPECT_EQ(again.properties,
+            (std::map<std::string, std::string>{{"database.max.collections", "5"}}));
+  EXPECT_THAT(c.DescribeDatabase("nowhere", {}),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(c.DropDatabase("nowhere", {}), IsOk());  // as Milvus
+  ASSERT_THAT(c.DropDatabase("tuned", {}), IsOk());
+
+  // Collections: consistency level and properties.
+  CollectionSchema schema;
+  FieldSchema id;
+  id.name = "id";
+  id.type = DataType::kInt64;
+  id.is_primary_key = true;
+  FieldSchema vec;
+  vec.name = "vector";
+  vec.type = DataType::kFloatVector;
+  vec.dim = 2;
+  schema.AddField(id).AddField(vec);
+  schema.consistency_level = ConsistencyLevel::kBounded;
+  schema.properties = {{"collection.ttl.seconds", "100"}};
+  ASSERT_THAT(c.CreateCollection("tuned_docs", schema, {}, {}), IsOk());
+  ASSERT_OK_AND_ASSIGN(CollectionDescription d,
+                       client().DescribeCollection("tuned_docs"));
+  EXPECT_EQ(d.schema.consistency_level, ConsistencyLevel::kBounded);
+  EXPECT_EQ(d.schema.properties, schema.properties);
+  ASSERT_THAT(c.AlterCollectionProperties("tuned_docs", {{"mmap.enabled", "true"}},
+                                          {"collection.ttl.seconds"}, {}),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(d, client().DescribeCollection("tuned_docs"));
+  EXPECT_EQ(d.schema.properties,
+            (std::map<std::string, std::string>{{"mmap.enabled", "true"}}));
+  ASSERT_THAT(client().RenameCollection("tuned_docs", "renamed_docs"), IsOk());
+  ASSERT_OK_AND_ASSIGN(d, client().DescribeCollection("renamed_docs"));
+  EXPECT_EQ(d.schema.consistency_level, ConsistencyLevel::kBounded);
+  EXPECT_EQ(d.schema.properties.count("mmap.enabled"), 1u);
+  EXPECT_THAT(c.AlterCollectionProperties("renamed_docs",
+                                          {{"collection.ttl.seconds", "x"}}, {},
+                                          {}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("collection.ttl.seconds")));
+  ASSERT_THAT(client().Insert("renamed_docs",
+                              {Row{{"id", Value(1)},
+                                   {"vector", Value::FloatVector({1, 0})}}}),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(std::vector<SegmentDescription> segments,
+                       c.ListSegments("renamed_docs", {}));
+  int64_t rows = 0;
+  for (const SegmentDescription& s : segments) rows += s.rows - s.deleted;
+  EXPECT_EQ(rows, 1);
+}
+
 TEST_P(ConformanceTest, Partitions) {
   MakeDocs(0);
   Connection& c = *client().connection();
