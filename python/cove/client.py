@@ -295,6 +295,12 @@ def _is_columns(data: Any) -> bool:
         else:
             return False
         lengths.add(len(v))
+    if matrix and len(lengths) > 1:
+        # Columns of different lengths: say so, rather than reading the dict
+        # as one row and failing on a value's type.
+        sizes = ", ".join(f"'{k}': {len(v)}" for k, v in data.items())
+        raise InvalidArgumentError(
+            f"insert columns: the columns differ in length (expected one length, got {sizes})")
     return matrix and len(lengths) == 1
 
 

@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "common/bytes.h"
 #include "common/cipher.h"
+#include "common/utf8.h"
 #include "cove/version.h"
 #include "engine/collection.h"
 #include "engine/read_sessions.h"
@@ -865,12 +866,13 @@ class EmbeddedConnection : public Connection {
   }
 
   static absl::Status NotFound(const std::string& name) {
-    return absl::NotFoundError(
-        absl::StrCat("collection '", name, "' not found"));
+    return absl::NotFoundError(absl::StrCat(
+        "collection '", internal::ValidUtf8(name), "' not found"));
   }
 
   static absl::Status DatabaseNotFound(const std::string& name) {
-    return absl::NotFoundError(absl::StrCat("database '", name, "' not found"));
+    return absl::NotFoundError(absl::StrCat(
+        "database '", internal::ValidUtf8(name), "' not found"));
   }
 
   static std::string DbName(const CallOptions& call) {

@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common.pb.h"
+#include "common/utf8.h"  // ValidUtf8: messages quoting input
 #include "cove/types.h"
 #include "cove/value.h"
 #include "milvus.pb.h"
@@ -58,25 +59,6 @@ inline constexpr char kCountStar[] = "count(*)";
 /// Key of common.Status.extra_info carrying the exact absl code between two
 /// Cove peers (other peers ignore it; then the numeric code decides).
 inline constexpr char kCoveCodeKey[] = "cove_code";
-
-// --- text -------------------------------------------------------------------
-
-/// `text` with every byte that is not part of valid UTF-8 written as `\xNN`:
-/// messages that quote user input stay valid UTF-8 (protobuf strings and
-/// Python need it).
-std::string ValidUtf8(std::string_view text);
-inline std::string ValidUtf8(const std::string& text) {
-  return ValidUtf8(std::string_view(text));
-}
-inline std::string ValidUtf8(const char* text) {
-  return ValidUtf8(std::string_view(text));
-}
-/// absl::Status::message() (Debian's abseil has its own string_view).
-inline std::string ValidUtf8(absl::string_view text) {
-  return ValidUtf8(std::string_view(text.data(), text.size()));
-}
-/// True when `text` is valid UTF-8.
-bool IsValidUtf8(std::string_view text);
 
 // --- status -----------------------------------------------------------------
 

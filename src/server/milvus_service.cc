@@ -1214,7 +1214,12 @@ grpc::Status MilvusServiceImpl::AlterCollectionField(
     grpc::ServerContext* context,
     const milvus_pb::AlterCollectionFieldRequest* request,
     common_pb::Status* response) {
-  return Unsupported(context, *request, response, "AlterCollectionField");
+  return Handle(context, *request, response, [&](const Caller&) {
+    return absl::UnimplementedError(
+        "AlterCollectionField: changing a field's properties (max_length, "
+        "mmap.enabled) is not supported by cove-server: fields keep the "
+        "settings they were created with");
+  });
 }
 
 grpc::Status MilvusServiceImpl::LoadPartitions(
@@ -1241,7 +1246,12 @@ grpc::Status MilvusServiceImpl::GetPartitionStatistics(
 grpc::Status MilvusServiceImpl::AlterIndex(
     grpc::ServerContext* context, const milvus_pb::AlterIndexRequest* request,
     common_pb::Status* response) {
-  return Unsupported(context, *request, response, "AlterIndex");
+  return Handle(context, *request, response, [&](const Caller&) {
+    return absl::UnimplementedError(
+        "AlterIndex: index properties (mmap.enabled) are not supported by "
+        "cove-server: cove maps the rows of quantized indexes by itself "
+        "(docs/engine.md)");
+  });
 }
 
 grpc::Status MilvusServiceImpl::GetIndexStatistics(

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cove/client.h"
+#include "common/utf8.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/server_fixture.h"
@@ -649,6 +650,22 @@ TEST_P(ConformanceTest, Databases) {
               StatusIs(absl::StatusCode::kNotFound));
   ASSERT_THAT(client().DropCollection("docs", in_db), IsOk());
   EXPECT_THAT(client().DropDatabase("analytics"), IsOk());
+}
+
+TEST_P(ConformanceTest, NamesThatAreNotAsciiGetClearMessages) {
+  // A non-ASCII letter: refused naming the whole character.
+  absl::Status s = client().CreateCollection("caf\xc3\xa9", 4);
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument,
+                          HasSubstr("(got '\xc3\xa9')")));
+  EXPECT_TRUE(internal::IsValidUtf8(std::string(s.message())));
+  // Bytes that are not UTF-8: refused, the message stays valid UTF-8.
+  s = client().CreateCollection("bad\xff\xfe", 4);
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument,
+                          HasSubstr("\\xff")));
+  EXPECT_TRUE(internal::IsValidUtf8(std::string(s.message())));
+  absl::Status described = client().DescribeCollection("x\xc3").status();
+  EXPECT_FALSE(described.ok());
+  EXPECT_TRUE(internal::IsValidUtf8(std::string(described.message())));
 }
 
 TEST_P(ConformanceTest, SettingsAreStoredAndReturned) {
