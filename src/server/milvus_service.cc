@@ -1133,6 +1133,8 @@ grpc::Status MilvusServiceImpl::SelectRole(
     milvus_pb::SelectRoleResponse* response) {
   return Handle(context, *request, response, [&](const Caller&) {
     auto roles = auth_->ListRoles(request->role().name());
+    // As Milvus: selecting a role that does not exist finds nothing.
+    if (absl::IsNotFound(roles.status())) return absl::OkStatus();
     if (!roles.ok()) return roles.status();
     for (const RoleInfo& r : *roles) {
       milvus_pb::RoleResult* result = response->add_results();
@@ -1161,6 +1163,8 @@ grpc::Status MilvusServiceImpl::SelectUser(
           !options_.auth_enabled) {
         info = UserInfo{name, {}};  // root exists also without auth
       }
+      // As Milvus: selecting a user that does not exist finds nothing.
+      if (absl::IsNotFound(info.status())) continue;
       if (!info.ok()) return info.status();
       milvus_pb::UserResult* result = response->add_results();
       result->mutable_user()->set_name(info->name);
