@@ -217,7 +217,8 @@ absl::Status AuthStore::SaveLocked() const {
   doc["roles"] = std::move(roles);
   nlohmann::json groups = nlohmann::json::object();
   for (const auto& [name, privileges] : groups_) {
-    groups[name] = std::vector<std::string>(privileges.begin(), privileges.end());
+    groups[name] =
+        std::vector<std::string>(privileges.begin(), privileges.end());
   }
   doc["privilege_groups"] = std::move(groups);
   const std::string text = doc.dump(1);
@@ -549,21 +550,22 @@ absl::Status AuthStore::Check(const std::string& user,
                    "' in database '", database, "'"));
 }
 
-// --- privilege groups ---------------------------------------------------------
+// --- privilege groups
+// ---------------------------------------------------------
 
 namespace {
 
 // Milvus 2.5's built-in cluster and database groups.
 const std::vector<std::string>& ClusterReadOnly() {
   static const auto* v = new std::vector<std::string>{
-      "ListDatabases", "SelectOwnership", "SelectUser",
+      "ListDatabases",         "SelectOwnership",    "SelectUser",
       "DescribeResourceGroup", "ListResourceGroups", "ListPrivilegeGroups"};
   return *v;
 }
 std::vector<std::string> ClusterReadWrite() {
   std::vector<std::string> v = ClusterReadOnly();
-  for (const char* p :
-       {"FlushAll", "TransferNode", "TransferReplica", "UpdateResourceGroups"}) {
+  for (const char* p : {"FlushAll", "TransferNode", "TransferReplica",
+                        "UpdateResourceGroups"}) {
     v.push_back(p);
   }
   return v;
@@ -705,13 +707,14 @@ AuthStore::ListPrivilegeGroups() const {
   }
   absl::ReaderMutexLock lock(&mu_);
   for (const auto& [name, privileges] : groups_) {
-    out.emplace_back(name,
-                     std::vector<std::string>(privileges.begin(), privileges.end()));
+    out.emplace_back(
+        name, std::vector<std::string>(privileges.begin(), privileges.end()));
   }
   return out;
 }
 
-// --- backup and restore --------------------------------------------------------
+// --- backup and restore
+// --------------------------------------------------------
 
 namespace {
 
@@ -738,9 +741,9 @@ AuthStore::Snapshot AuthStore::Backup() const {
   absl::ReaderMutexLock lock(&mu_);
   for (const auto& [name, u] : users_) {
     if (name == kRootUser) continue;
-    out.users.push_back({name, EncodeHash(u.password),
-                         std::vector<std::string>(u.roles.begin(),
-                                                  u.roles.end())});
+    out.users.push_back(
+        {name, EncodeHash(u.password),
+         std::vector<std::string>(u.roles.begin(), u.roles.end())});
   }
   for (const auto& [name, r] : roles_) {
     if (name != kAdminRole && name != kPublicRole) out.roles.push_back(name);
@@ -765,10 +768,10 @@ absl::Status AuthStore::Restore(const Snapshot& snapshot) {
           absl::StrCat("restore RBAC: user '", u.name, "' already exists"));
     }
     if (!DecodeHash(u.password_hash, &hashes[u.name])) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "restore RBAC: user '", u.name,
-          "': the password is not a cove password hash (expected ",
-          kHashScheme, "$iterations$salt$hash from BackupRBAC)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("restore RBAC: user '", u.name,
+                       "': the password is not a cove password hash (expected ",
+                       kHashScheme, "$iterations$salt$hash from BackupRBAC)"));
     }
   }
   std::set<std::string> new_roles(snapshot.roles.begin(), snapshot.roles.end());
@@ -788,8 +791,8 @@ absl::Status AuthStore::Restore(const Snapshot& snapshot) {
   }
   for (const Grant& g : snapshot.grants) {
     if (roles_.count(g.role) == 0 && new_roles.count(g.role) == 0) {
-      return absl::NotFoundError(absl::StrCat(
-          "restore RBAC: grant to unknown role '", g.role, "'"));
+      return absl::NotFoundError(
+          absl::StrCat("restore RBAC: grant to unknown role '", g.role, "'"));
     }
   }
   for (const Snapshot::User& u : snapshot.users) {

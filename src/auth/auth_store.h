@@ -169,8 +169,8 @@ class AuthStore {
     std::vector<Grant> grants;
   };
 
-  bool CoversLocked(const std::string& granted, const std::string& wanted)
-      const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  bool CoversLocked(const std::string& granted, const std::string& wanted) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Rewrites options_.state_file (when set) with the current state.
   absl::Status SaveLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status LoadFromFile();

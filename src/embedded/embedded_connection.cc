@@ -866,13 +866,13 @@ class EmbeddedConnection : public Connection {
   }
 
   static absl::Status NotFound(const std::string& name) {
-    return absl::NotFoundError(absl::StrCat(
-        "collection '", internal::ValidUtf8(name), "' not found"));
+    return absl::NotFoundError(
+        absl::StrCat("collection '", internal::ValidUtf8(name), "' not found"));
   }
 
   static absl::Status DatabaseNotFound(const std::string& name) {
-    return absl::NotFoundError(absl::StrCat(
-        "database '", internal::ValidUtf8(name), "' not found"));
+    return absl::NotFoundError(
+        absl::StrCat("database '", internal::ValidUtf8(name), "' not found"));
   }
 
   static std::string DbName(const CallOptions& call) {

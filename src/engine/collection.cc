@@ -164,9 +164,9 @@ absl::Status ValidateName(const std::string& what, const std::string& name) {
     return internal::ValidUtf8(name.substr(i, (name[i] & 0x80) ? n : 1));
   };
   if (!alpha(name[0])) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": '", internal::ValidUtf8(name),
-        "' must start with a letter or '_' (got '", at(0), "')"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": '", internal::ValidUtf8(name),
+                     "' must start with a letter or '_' (got '", at(0), "')"));
   }
   for (size_t i = 0; i < name.size(); ++i) {
     const char c = name[i];

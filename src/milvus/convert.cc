@@ -685,7 +685,6 @@ void ResultOutputFields(
 // --- status
 // -------------------------------------------------------------------
 
-
 common_pb::Status StatusToProto(const absl::Status& status) {
   common_pb::Status out;
   WireCode wire = WireCodeFor(status);
@@ -1036,9 +1035,9 @@ absl::Status CheckCreateCollectionSupported(
           "': is_clustering_key (clustering keys) is not supported by cove"));
     }
     if (f.is_function_output()) {
-      return absl::UnimplementedError(absl::StrCat(
-          "field '", name,
-          "': function output fields are not supported by cove"));
+      return absl::UnimplementedError(
+          absl::StrCat("field '", name,
+                       "': function output fields are not supported by cove"));
     }
     for (const common_pb::KeyValuePair& kv : f.type_params()) {
       const std::string& k = kv.key();
@@ -1592,9 +1591,8 @@ absl::Status RefuseSearchKey(const std::string& key) {
 // Keys read elsewhere (round_decimal, by the server) or that change
 // nothing in cove: checked here.
 bool IsAcceptedSearchKey(const std::string& key) {
-  return key == "round_decimal" || key == "ignore_growing" ||
-         key == "hints" || key == "collection_id" ||
-         key == "page_retain_order";
+  return key == "round_decimal" || key == "ignore_growing" || key == "hints" ||
+         key == "collection_id" || key == "page_retain_order";
 }
 
 absl::Status CheckAcceptedSearchKey(const std::string& key,
@@ -1602,9 +1600,9 @@ absl::Status CheckAcceptedSearchKey(const std::string& key,
   if (key == "round_decimal") {
     int64_t n = 0;
     if (!absl::SimpleAtoi(value, &n) || n < -1 || n > 6) {
-      return Invalid(absl::StrCat(
-          "search param 'round_decimal': expected -1 to 6 (got '",
-          ValidUtf8(value), "')"));
+      return Invalid(
+          absl::StrCat("search param 'round_decimal': expected -1 to 6 (got '",
+                       ValidUtf8(value), "')"));
     }
   } else if (key == "ignore_growing" || key == "page_retain_order") {
     // Cove searches every segment; pages keep (distance, id) order.
@@ -1638,23 +1636,22 @@ Value NumberFromString(const Value& v) {
 
 // The `params` JSON of a search: null, empty or an object; pymilvus also
 // puts its top-level keys in it (metric_type, offset, ...).
-absl::Status ReadSearchParamsJson(const std::string& json,
-                                  SearchRequest* out) {
+absl::Status ReadSearchParamsJson(const std::string& json, SearchRequest* out) {
   if (json.empty()) return absl::OkStatus();
   auto parsed = Value::FromJson(json);
   if (parsed.ok() && parsed->is_null()) return absl::OkStatus();
   if (!parsed.ok() || !parsed->is_object()) {
-    return Invalid(absl::StrCat(
-        "search params: expected a JSON object or null (got '",
-        ValidUtf8(json), "')"));
+    return Invalid(
+        absl::StrCat("search params: expected a JSON object or null (got '",
+                     ValidUtf8(json), "')"));
   }
   for (const auto& [k, v] : parsed->AsObject()) {
     if (k == "params") {
       if (v.is_null()) continue;
       if (!v.is_object()) {
-        return Invalid(absl::StrCat(
-            "search params.params: expected a JSON object (got ",
-            ValidUtf8(v.ToJson()), ")"));
+        return Invalid(
+            absl::StrCat("search params.params: expected a JSON object (got ",
+                         ValidUtf8(v.ToJson()), ")"));
       }
       for (const auto& [k2, v2] : v.AsObject()) {
         out->params[k2] = NumberFromString(v2);
@@ -1672,8 +1669,8 @@ absl::Status ReadSearchParamsJson(const std::string& json,
             ValidUtf8(v.ToJson()), ")"));
       }
       if (n.AsInt() > 0) out->offset = n.AsInt();
-    } else if (k == "round_decimal" || k == "ignore_growing" ||
-               k == "hints" || k == "page_retain_order") {
+    } else if (k == "round_decimal" || k == "ignore_growing" || k == "hints" ||
+               k == "page_retain_order") {
       std::string text = v.is_string() ? v.AsString() : v.ToJson();
       COVE_RETURN_IF_ERROR(CheckAcceptedSearchKey(k, text));
     } else if (k == "group_by_field" || k == "group_size" ||
@@ -1763,10 +1760,10 @@ absl::StatusOr<SearchRequest> SearchRequestFromProto(
     } else if (key == kCoveSearchAfterId) {
       auto id = Value::FromJson(value);
       if (!id.ok() || !(id->is_int() || id->is_string())) {
-        return Invalid(absl::StrCat(
-            "search param '", kCoveSearchAfterId,
-            "': expected a JSON integer or string (got '", ValidUtf8(value),
-            "')"));
+        return Invalid(
+            absl::StrCat("search param '", kCoveSearchAfterId,
+                         "': expected a JSON integer or string (got '",
+                         ValidUtf8(value), "')"));
       }
       after_id = *std::move(id);
     } else if (key == "anns_field") {
@@ -1961,8 +1958,8 @@ absl::StatusOr<QueryRequest> QueryRequestFromProto(
 }
 
 bool QueryWantsKeyOrder(const milvus_pb::QueryRequest& proto) {
-  return absl::AsciiStrToLower(FindKeyValue(proto.query_params(), "iterator")) ==
-         "true";
+  return absl::AsciiStrToLower(
+             FindKeyValue(proto.query_params(), "iterator")) == "true";
 }
 
 absl::Status QueryResultsToProto(const std::vector<Row>& rows,

@@ -58,7 +58,8 @@ class MetadataStub final : public MilvusStub {
 // refuses such requests first, naming the field (the bytes escaped).
 class Utf8Stub final : public MilvusStub {
  public:
-  explicit Utf8Stub(std::shared_ptr<MilvusStub> next) : next_(std::move(next)) {}
+  explicit Utf8Stub(std::shared_ptr<MilvusStub> next)
+      : next_(std::move(next)) {}
 
 #define COVE_STUB_UTF8(Name, Request, Response)                           \
   grpc::Status Name(grpc::ClientContext& context, const Request& request, \
@@ -121,8 +122,7 @@ std::string InvalidUtf8Field(const google::protobuf::Message& message) {
     if (f->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
       auto check = [&](const std::string& value) -> std::string {
         if (IsValidUtf8(value)) return std::string();
-        return absl::StrCat(f->name(), ": not valid UTF-8 ('",
-                            ValidUtf8(value),
+        return absl::StrCat(f->name(), ": not valid UTF-8 ('", ValidUtf8(value),
                             "'; names and text fields must be UTF-8)");
       };
       if (f->is_repeated()) {

@@ -17,9 +17,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "common/status_macros.h"
 #include "common/strings.h"
 #include "cove/version.h"
-#include "common/status_macros.h"
 #include "milvus/convert.h"
 #include "milvus/timestamp.h"
 #include "remote/tls_credentials.h"
@@ -180,9 +180,8 @@ class RemoteConnection final : public Connection {
     milvus_pb::DescribeDatabaseRequest request;
     request.set_db_name(name);
     milvus_pb::DescribeDatabaseResponse response;
-    COVE_RETURN_IF_ERROR(Call(&MilvusStub::DescribeDatabase,
-                              "DescribeDatabase", true, request, &response,
-                              call));
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::DescribeDatabase, "DescribeDatabase",
+                              true, request, &response, call));
     DatabaseDescription d;
     d.name = response.db_name().empty() ? name : response.db_name();
     d.id = response.dbid();
@@ -317,8 +316,8 @@ class RemoteConnection final : public Connection {
     for (const std::string& k : remove) request.add_delete_keys(k);
     common_pb::Status response;
     Invalidate(name, call);
-    return Call(&MilvusStub::AlterCollection, "AlterCollection", true,
-                request, &response, call);
+    return Call(&MilvusStub::AlterCollection, "AlterCollection", true, request,
+                &response, call);
   }
 
   absl::StatusOr<std::vector<SegmentDescription>> ListSegments(

@@ -31,7 +31,8 @@ namespace {
 // The one node of a cove-server.
 constexpr int64_t kNodeId = 1;
 constexpr char kDefaultResourceGroup[] = "__default_resource_group";
-// Milvus' capacity of the default resource group (DefaultResourceGroupCapacity).
+// Milvus' capacity of the default resource group
+// (DefaultResourceGroupCapacity).
 constexpr int32_t kDefaultGroupCapacity = 1000000;
 
 std::string Channel(int64_t collection_id) {
@@ -47,7 +48,8 @@ std::map<std::string, std::string> Properties(
 
 }  // namespace
 
-// --- timestamps and settings ---------------------------------------------------
+// --- timestamps and settings
+// ---------------------------------------------------
 
 grpc::Status MilvusServiceImpl::AllocTimestamp(
     grpc::ServerContext* context,
@@ -144,7 +146,8 @@ grpc::Status MilvusServiceImpl::GetFlushAllState(
   });
 }
 
-// --- information ------------------------------------------------------------------
+// --- information
+// ------------------------------------------------------------------
 
 grpc::Status MilvusServiceImpl::GetMetrics(
     grpc::ServerContext* context, const milvus_pb::GetMetricsRequest* request,
@@ -154,10 +157,10 @@ grpc::Status MilvusServiceImpl::GetMetrics(
     if (!request->request().empty()) {
       auto parsed = Value::FromJson(request->request());
       if (!parsed.ok() || !parsed->is_object()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "get metrics: request: expected a JSON object such as "
-            "{\"metric_type\": \"system_info\"} (got '",
-            internal::ValidUtf8(request->request()), "')"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("get metrics: request: expected a JSON object such as "
+                         "{\"metric_type\": \"system_info\"} (got '",
+                         internal::ValidUtf8(request->request()), "')"));
       }
       const auto& obj = parsed->AsObject();
       auto it = obj.find("metric_type");
@@ -230,8 +233,8 @@ grpc::Status MilvusServiceImpl::GetComponentStates(
     state->set_nodeid(kNodeId);
     state->set_role("proxy");
     state->set_state_code(healthy ? common_pb::Healthy : common_pb::Abnormal);
-    for (const char* role : {"rootcoord", "datacoord", "querycoord",
-                             "datanode", "querynode", "indexnode"}) {
+    for (const char* role : {"rootcoord", "datacoord", "querycoord", "datanode",
+                             "querynode", "indexnode"}) {
       milvus_pb::ComponentInfo* sub = response->add_subcomponent_states();
       sub->set_nodeid(kNodeId);
       sub->set_role(role);
@@ -355,9 +358,8 @@ grpc::Status MilvusServiceImpl::LoadBalance(
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
     if (!request->collectionname().empty()) {
-      COVE_ASSIGN_OR_RETURN(
-          bool has,
-          connection_->HasCollection(request->collectionname(), c.call));
+      COVE_ASSIGN_OR_RETURN(bool has, connection_->HasCollection(
+                                          request->collectionname(), c.call));
       if (!has) {
         return absl::NotFoundError(absl::StrCat(
             "collection not found[collection=", request->collectionname(),
@@ -365,17 +367,15 @@ grpc::Status MilvusServiceImpl::LoadBalance(
       }
     }
     if (request->src_nodeid() != kNodeId) {
-      return absl::NotFoundError(
-          absl::StrCat("load balance: source node ", request->src_nodeid(),
-                       " not found (cove-server has one node, id ", kNodeId,
-                       ")"));
+      return absl::NotFoundError(absl::StrCat(
+          "load balance: source node ", request->src_nodeid(),
+          " not found (cove-server has one node, id ", kNodeId, ")"));
     }
     for (int64_t dst : request->dst_nodeids()) {
       if (dst != kNodeId) {
-        return absl::NotFoundError(
-            absl::StrCat("load balance: destination node ", dst,
-                         " not found (cove-server has one node, id ", kNodeId,
-                         ")"));
+        return absl::NotFoundError(absl::StrCat(
+            "load balance: destination node ", dst,
+            " not found (cove-server has one node, id ", kNodeId, ")"));
       }
     }
     return absl::OkStatus();  // one node: every segment is where it belongs
@@ -401,7 +401,8 @@ grpc::Status MilvusServiceImpl::GetCompactionStateWithPlans(
   });
 }
 
-// --- resource groups ------------------------------------------------------------
+// --- resource groups
+// ------------------------------------------------------------
 
 namespace {
 
@@ -418,18 +419,18 @@ absl::Status ValidateGroupName(const std::string& name) {
     const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
                     (ch >= '0' && ch <= '9') || ch == '_';
     if (!ok) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "resource group name '", internal::ValidUtf8(name),
-          "': only letters, digits and underscores are allowed"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("resource group name '", internal::ValidUtf8(name),
+                       "': only letters, digits and underscores are allowed"));
     }
   }
   return absl::OkStatus();
 }
 
 // One node: a group other than the default one can ask for no node.
-absl::Status CheckGroupConfig(const std::string& name,
-                              const ::milvus::proto::rg::ResourceGroupConfig&
-                                  config) {
+absl::Status CheckGroupConfig(
+    const std::string& name,
+    const ::milvus::proto::rg::ResourceGroupConfig& config) {
   if (name != kDefaultResourceGroup &&
       (config.requests().node_num() > 0 || config.limits().node_num() > 0)) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -496,9 +497,8 @@ grpc::Status MilvusServiceImpl::UpdateResourceGroups(
     for (const auto& [name, config] : request->resource_groups()) {
       COVE_RETURN_IF_ERROR(CheckGroupConfig(name, config));
       if (name != kDefaultResourceGroup && groups_.count(name) == 0) {
-        return absl::NotFoundError(
-            absl::StrCat("resource group '", internal::ValidUtf8(name),
-                         "' not found"));
+        return absl::NotFoundError(absl::StrCat(
+            "resource group '", internal::ValidUtf8(name), "' not found"));
       }
     }
     for (const auto& [name, config] : request->resource_groups()) {
@@ -520,8 +520,7 @@ grpc::Status MilvusServiceImpl::TransferNode(
         "transfer node: cove-server has one query node, which stays in '",
         kDefaultResourceGroup, "' (asked to move ", request->num_node(),
         " from '", internal::ValidUtf8(request->source_resource_group()),
-        "' to '", internal::ValidUtf8(request->target_resource_group()),
-        "')"));
+        "' to '", internal::ValidUtf8(request->target_resource_group()), "')"));
   });
 }
 
@@ -598,7 +597,8 @@ grpc::Status MilvusServiceImpl::DescribeResourceGroup(
   });
 }
 
-// --- bulk import ------------------------------------------------------------------
+// --- bulk import
+// ------------------------------------------------------------------
 
 namespace {
 
@@ -661,12 +661,12 @@ grpc::Status MilvusServiceImpl::Import(grpc::ServerContext* context,
         connection_->DescribeCollection(request->collection_name(), c.call));
     if (!request->partition_name().empty()) {
       COVE_ASSIGN_OR_RETURN(
-          bool has, connection_->HasPartition(d.name, request->partition_name(),
-                                              c.call));
+          bool has,
+          connection_->HasPartition(d.name, request->partition_name(), c.call));
       if (!has) {
-        return absl::NotFoundError(absl::StrCat(
-            "partition not found[partition=",
-            internal::ValidUtf8(request->partition_name()), "]"));
+        return absl::NotFoundError(
+            absl::StrCat("partition not found[partition=",
+                         internal::ValidUtf8(request->partition_name()), "]"));
       }
     }
     ImportTaskState task;

@@ -40,9 +40,9 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& dir,
   in.seekg(0, std::ios::end);
   const auto size = static_cast<size_t>(in.tellg());
   if (size > kMaxFileBytes) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("import file ", Quote(name), ": too large (expected at most ",
-                     kMaxFileBytes, " bytes, got ", size, ")"));
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "import file ", Quote(name), ": too large (expected at most ",
+        kMaxFileBytes, " bytes, got ", size, ")"));
   }
   in.seekg(0);
   std::string bytes(size, '\0');
@@ -56,15 +56,15 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& dir,
 
 absl::Status CheckRelative(const std::string& name) {
   if (name.empty() || name[0] == '/' || absl::StrContains(name, '\0')) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "import file ", Quote(name),
-        ": expected a path relative to the import directory"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("import file ", Quote(name),
+                     ": expected a path relative to the import directory"));
   }
   for (absl::string_view part : absl::StrSplit(name, '/')) {
     if (part == "..") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "import file ", Quote(name),
-          ": '..' may not leave the import directory"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("import file ", Quote(name),
+                       ": '..' may not leave the import directory"));
     }
   }
   return absl::OkStatus();
@@ -99,9 +99,9 @@ absl::StatusOr<std::vector<Row>> JsonRows(const std::string& name,
                                           const CollectionSchema& schema) {
   auto doc = Value::FromJson(bytes);
   if (!doc.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "import file ", Quote(name), ": not valid JSON (", doc.status().message(),
-        ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("import file ", Quote(name), ": not valid JSON (",
+                     doc.status().message(), ")"));
   }
   const Value::Array* rows = nullptr;
   if (doc->is_array()) {
@@ -113,9 +113,9 @@ absl::StatusOr<std::vector<Row>> JsonRows(const std::string& name,
     }
   }
   if (rows == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "import file ", Quote(name),
-        ": expected a list of rows or {\"rows\": [...]}"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("import file ", Quote(name),
+                     ": expected a list of rows or {\"rows\": [...]}"));
   }
   std::vector<Row> out;
   out.reserve(rows->size());
@@ -156,8 +156,8 @@ std::string HeaderValue(const std::string& header, const std::string& key) {
                                     : header.substr(at + 1, end - at - 1);
   }
   size_t end = header.find_first_of(",}", at);
-  return header.substr(at, end == std::string::npos ? std::string::npos
-                                                    : end - at);
+  return header.substr(at,
+                       end == std::string::npos ? std::string::npos : end - at);
 }
 
 void AppendUtf8(uint32_t cp, std::string* out) {
@@ -230,20 +230,21 @@ absl::StatusOr<std::vector<Value>> ParseNpy(const std::string& name,
   }
   const int64_t rows = shape[0];
   const int64_t cols = shape.size() == 2 ? shape[1] : 1;
-  if (descr.size() < 3 || (descr[0] != '<' && descr[0] != '|' &&
-                           descr[0] != '=')) {
+  if (descr.size() < 3 ||
+      (descr[0] != '<' && descr[0] != '|' && descr[0] != '=')) {
     return bad(absl::StrCat("unsupported dtype '", internal::ValidUtf8(descr),
                             "' (expected little-endian)"));
   }
   const char kind = descr[1];
   int64_t width = 0;
   if (!absl::SimpleAtoi(descr.substr(2), &width) || width <= 0) {
-    return bad(absl::StrCat("unsupported dtype '", internal::ValidUtf8(descr), "'"));
+    return bad(
+        absl::StrCat("unsupported dtype '", internal::ValidUtf8(descr), "'"));
   }
   const int64_t item = kind == 'U' ? 4 * width : width;
   if (rows > 0 && cols > 0 &&
       (static_cast<uint64_t>(item) * cols >
-           (bytes.size() - data) / static_cast<uint64_t>(rows))) {
+       (bytes.size() - data) / static_cast<uint64_t>(rows))) {
     return bad("the data is shorter than the shape says");
   }
   std::vector<Value> out;
@@ -251,14 +252,16 @@ absl::StatusOr<std::vector<Value>> ParseNpy(const std::string& name,
   const char* p = bytes.data() + data;
   if (shape.size() == 2) {
     if (kind != 'f' || (width != 4 && width != 8)) {
-      return bad(absl::StrCat("2-D arrays must be float32 or float64 vectors "
-                              "(got dtype '",
-                              internal::ValidUtf8(descr), "')"));
+      return bad(
+          absl::StrCat("2-D arrays must be float32 or float64 vectors "
+                       "(got dtype '",
+                       internal::ValidUtf8(descr), "')"));
     }
     for (int64_t r = 0; r < rows; ++r) {
       std::vector<float> v(static_cast<size_t>(cols));
       for (int64_t c = 0; c < cols; ++c, p += width) {
-        v[c] = width == 4 ? Load<float>(p) : static_cast<float>(Load<double>(p));
+        v[c] =
+            width == 4 ? Load<float>(p) : static_cast<float>(Load<double>(p));
       }
       out.push_back(Value::FloatVector(std::move(v)));
     }
@@ -270,22 +273,34 @@ absl::StatusOr<std::vector<Value>> ParseNpy(const std::string& name,
         out.emplace_back(*p != 0);
         break;
       case 'i':
-        if (width == 1) out.emplace_back(int64_t{Load<int8_t>(p)});
-        else if (width == 2) out.emplace_back(int64_t{Load<int16_t>(p)});
-        else if (width == 4) out.emplace_back(int64_t{Load<int32_t>(p)});
-        else if (width == 8) out.emplace_back(Load<int64_t>(p));
-        else return bad(absl::StrCat("unsupported integer width ", width));
+        if (width == 1)
+          out.emplace_back(int64_t{Load<int8_t>(p)});
+        else if (width == 2)
+          out.emplace_back(int64_t{Load<int16_t>(p)});
+        else if (width == 4)
+          out.emplace_back(int64_t{Load<int32_t>(p)});
+        else if (width == 8)
+          out.emplace_back(Load<int64_t>(p));
+        else
+          return bad(absl::StrCat("unsupported integer width ", width));
         break;
       case 'u':
-        if (width == 1) out.emplace_back(int64_t{Load<uint8_t>(p)});
-        else if (width == 2) out.emplace_back(int64_t{Load<uint16_t>(p)});
-        else if (width == 4) out.emplace_back(int64_t{Load<uint32_t>(p)});
-        else return bad(absl::StrCat("unsupported unsigned width ", width));
+        if (width == 1)
+          out.emplace_back(int64_t{Load<uint8_t>(p)});
+        else if (width == 2)
+          out.emplace_back(int64_t{Load<uint16_t>(p)});
+        else if (width == 4)
+          out.emplace_back(int64_t{Load<uint32_t>(p)});
+        else
+          return bad(absl::StrCat("unsupported unsigned width ", width));
         break;
       case 'f':
-        if (width == 4) out.emplace_back(static_cast<double>(Load<float>(p)));
-        else if (width == 8) out.emplace_back(Load<double>(p));
-        else return bad(absl::StrCat("unsupported float width ", width));
+        if (width == 4)
+          out.emplace_back(static_cast<double>(Load<float>(p)));
+        else if (width == 8)
+          out.emplace_back(Load<double>(p));
+        else
+          return bad(absl::StrCat("unsupported float width ", width));
         break;
       case 'U': {
         std::string s;
@@ -301,7 +316,8 @@ absl::StatusOr<std::vector<Value>> ParseNpy(const std::string& name,
         break;
       }
       default:
-        return bad(absl::StrCat("unsupported dtype '", internal::ValidUtf8(descr),
+        return bad(absl::StrCat("unsupported dtype '",
+                                internal::ValidUtf8(descr),
                                 "' (expected bool, integers, floats or "
                                 "unicode strings)"));
     }
@@ -312,7 +328,8 @@ absl::StatusOr<std::vector<Value>> ParseNpy(const std::string& name,
 int ImportTaskState::progress() const {
   if (phase == Phase::kCompleted) return 100;
   if (phase != Phase::kRunning || rows_total <= 0) return 0;
-  return static_cast<int>(std::min<int64_t>(99, rows_imported * 100 / rows_total));
+  return static_cast<int>(
+      std::min<int64_t>(99, rows_imported * 100 / rows_total));
 }
 
 ImportManager::ImportManager(std::shared_ptr<Connection> connection,
@@ -339,7 +356,8 @@ absl::StatusOr<int64_t> ImportManager::Start(ImportTaskState task,
   if (task.files.empty()) {
     return absl::InvalidArgumentError("import: no files given");
   }
-  for (const std::string& f : task.files) COVE_RETURN_IF_ERROR(CheckRelative(f));
+  for (const std::string& f : task.files)
+    COVE_RETURN_IF_ERROR(CheckRelative(f));
   absl::MutexLock lock(&mu_);
   task.id = next_id_++;
   task.phase = ImportTaskState::Phase::kPending;
@@ -429,7 +447,8 @@ absl::StatusOr<std::vector<Row>> ImportManager::ReadRows(
     return absl::InvalidArgumentError(absl::StrCat(
         "import files: cove imports row-based JSON (.json) or NumPy (.npy, "
         "one file per field) files, one kind per task (got ",
-        Quote(absl::StrJoin(task.files, ", ")), "; Parquet and CSV are not "
+        Quote(absl::StrJoin(task.files, ", ")),
+        "; Parquet and CSV are not "
         "supported)"));
   }
   std::vector<Row> rows;

@@ -1,8 +1,6 @@
 // The Milvus v2 gRPC service of cove-server (see milvus_service.h).
 #include "server/milvus_service.h"
 
-#include "server/milvus_service_handle.h"
-
 #include <algorithm>
 #include <cmath>
 #include <utility>
@@ -14,9 +12,10 @@
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "cove/version.h"
-#include "milvus/timestamp.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
+#include "milvus/timestamp.h"
+#include "server/milvus_service_handle.h"
 
 namespace cove::server {
 namespace {
@@ -25,7 +24,6 @@ using internal::StatusToProto;
 
 // The Milvus protocol version this server speaks.
 constexpr char kMilvusVersion[] = "v2.5.6";
-
 
 // A string field of a request by number; message fields (UserEntity,
 // RoleEntity) give their `name`.
@@ -64,8 +62,6 @@ std::vector<std::string> RepeatedStringField(
   }
   return out;
 }
-
-
 
 // "PrivilegeSearch" -> "Search"; "PrivilegeAll" -> "All".
 std::string PrivilegeName(common_pb::ObjectPrivilege privilege) {
@@ -149,8 +145,8 @@ MilvusServiceImpl::MilvusServiceImpl(std::shared_ptr<Connection> connection,
     : connection_(std::move(connection)),
       auth_(std::move(auth)),
       options_(options),
-      imports_(std::make_unique<ImportManager>(connection_,
-                                               options_.import_dir)) {}
+      imports_(
+          std::make_unique<ImportManager>(connection_, options_.import_dir)) {}
 
 void MilvusServiceImpl::SetAddress(std::string address) {
   absl::MutexLock lock(&address_mu_);
@@ -169,10 +165,10 @@ absl::Status MilvusServiceImpl::ValidatePrivilege(const std::string& name) {
     return absl::OkStatus();
   }
   if (auth_->IsPrivilegeGroup(name)) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      "privilege: unknown privilege '", internal::ValidUtf8(name),
-      "' (expected a Milvus privilege such as Search, Insert, "
-      "CreateCollection or All, or a privilege group)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("privilege: unknown privilege '", internal::ValidUtf8(name),
+                   "' (expected a Milvus privilege such as Search, Insert, "
+                   "CreateCollection or All, or a privilege group)"));
 }
 
 std::vector<std::string> MilvusServiceImpl::Users() {
@@ -243,7 +239,6 @@ absl::Status MilvusServiceImpl::Authorize(
   }
   return absl::OkStatus();
 }
-
 
 template <typename Request, typename Response>
 grpc::Status MilvusServiceImpl::Unsupported(grpc::ServerContext* context,
@@ -630,8 +625,8 @@ grpc::Status MilvusServiceImpl::DropPartition(
   return Handle(context, *request, response, [&](const Caller& c) {
     // As Milvus: dropping a partition that does not exist succeeds (the
     // collection must exist).
-    COVE_ASSIGN_OR_RETURN(
-        bool has, connection_->HasCollection(request->collection_name(), c.call));
+    COVE_ASSIGN_OR_RETURN(bool has, connection_->HasCollection(
+                                        request->collection_name(), c.call));
     if (!has) {
       return absl::NotFoundError(absl::StrCat(
           "collection not found[collection=", request->collection_name(), "]"));
@@ -923,9 +918,9 @@ grpc::Status MilvusServiceImpl::Search(grpc::ServerContext* context,
         internal::SearchResultsToProto(*results, *schema, *search, response));
     // round_decimal (-1: as computed) rounds the scores, as Milvus does.
     int64_t decimals = -1;
-    if (absl::SimpleAtoi(internal::FindKeyValue(request->search_params(),
-                                                "round_decimal"),
-                         &decimals) &&
+    if (absl::SimpleAtoi(
+            internal::FindKeyValue(request->search_params(), "round_decimal"),
+            &decimals) &&
         decimals >= 0) {
       const double scale = std::pow(10.0, static_cast<double>(decimals));
       auto* scores = response->mutable_results()->mutable_scores();
@@ -959,7 +954,8 @@ grpc::Status MilvusServiceImpl::Query(grpc::ServerContext* context,
     }
     auto rows = connection_->Query(run, c.call);
     if (!rows.ok()) return rows.status();
-    if (key_order) SortByKeyAndPage(*schema, query->offset, query->limit, &*rows);
+    if (key_order)
+      SortByKeyAndPage(*schema, query->offset, query->limit, &*rows);
     response->set_collection_name(query->collection_name);
     // The time of the read: Milvus' iterators send it back as
     // guarantee_timestamp (cove reads every acknowledged write anyway).
@@ -1213,7 +1209,6 @@ grpc::Status MilvusServiceImpl::SelectGrant(
 // ----------------------------------------------------------- Generated from
 // the MilvusService of milvus.proto v2.5.6: every RPC not handled above.
 
-
 grpc::Status MilvusServiceImpl::AlterCollectionField(
     grpc::ServerContext* context,
     const milvus_pb::AlterCollectionFieldRequest* request,
@@ -1277,11 +1272,6 @@ grpc::Status MilvusServiceImpl::CalcDistance(
   return Unsupported(context, *request, response, "CalcDistance");
 }
 
-
-
-
-
-
 grpc::Status MilvusServiceImpl::Dummy(grpc::ServerContext* context,
                                       const milvus_pb::DummyRequest* request,
                                       milvus_pb::DummyResponse* response) {
@@ -1293,9 +1283,6 @@ grpc::Status MilvusServiceImpl::RegisterLink(
     milvus_pb::RegisterLinkResponse* response) {
   return Unsupported(context, *request, response, "RegisterLink");
 }
-
-
-
 
 // Compaction is synchronous in Cove: ManualCompaction returns once it is
 // done, and GetCompactionState reports the ids it handed out as Completed.
@@ -1357,18 +1344,6 @@ grpc::Status MilvusServiceImpl::ManualCompaction(
   });
 }
 
-
-
-
-
-
-
-
-
-
-
-
-
 grpc::Status MilvusServiceImpl::ListIndexedSegment(
     grpc::ServerContext* context,
     const ::milvus::proto::feder::ListIndexedSegmentRequest* request,
@@ -1383,19 +1358,11 @@ grpc::Status MilvusServiceImpl::DescribeSegmentIndexData(
   return Unsupported(context, *request, response, "DescribeSegmentIndexData");
 }
 
-
-
 grpc::Status MilvusServiceImpl::ReplicateMessage(
     grpc::ServerContext* context,
     const milvus_pb::ReplicateMessageRequest* request,
     milvus_pb::ReplicateMessageResponse* response) {
   return Unsupported(context, *request, response, "ReplicateMessage");
 }
-
-
-
-
-
-
 
 }  // namespace cove::server

@@ -11,20 +11,20 @@
 #define COVE_SRC_SERVER_MILVUS_SERVICE_H_
 
 #include <atomic>
-#include <memory>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "auth/auth_store.h"
 #include "cove/connection.h"
 #include "milvus.grpc.pb.h"
 #include "milvus/convert.h"
 #include "milvus/timestamp.h"
-#include "absl/time/time.h"
 #include "server/import_task.h"
 #include "server/metrics.h"
 

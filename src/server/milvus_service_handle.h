@@ -17,11 +17,12 @@ namespace handle_internal {
 
 // Stores a status in a reply: most replies have a `status` field; a few RPCs
 // reply with a bare common.Status; DummyResponse has only a string.
-inline void SetStatus(common_pb::Status* response, const common_pb::Status& status) {
+inline void SetStatus(common_pb::Status* response,
+                      const common_pb::Status& status) {
   *response = status;
 }
 inline void SetStatus(milvus_pb::DummyResponse* response,
-               const common_pb::Status& status) {
+                      const common_pb::Status& status) {
   response->set_response(status.reason());
 }
 template <typename Response>

@@ -25,8 +25,8 @@ grpc::Status MilvusServiceImpl::OperatePrivilegeV2(
     if (role.empty()) {
       return absl::InvalidArgumentError("operate privilege: role is empty");
     }
-    std::string db = request->db_name().empty() ? c.call.db_name
-                                                : request->db_name();
+    std::string db =
+        request->db_name().empty() ? c.call.db_name : request->db_name();
     std::string collection = request->collection_name().empty()
                                  ? std::string("*")
                                  : request->collection_name();

@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "cove/client.h"
 #include "common/utf8.h"
+#include "cove/client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/server_fixture.h"
@@ -660,8 +660,8 @@ TEST_P(ConformanceTest, NamesThatAreNotAsciiGetClearMessages) {
   EXPECT_TRUE(internal::IsValidUtf8(std::string(s.message())));
   // Bytes that are not UTF-8: refused, the message stays valid UTF-8.
   s = client().CreateCollection("bad\xff\xfe", 4);
-  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument,
-                          HasSubstr("\\xff")));
+  EXPECT_THAT(s,
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\\xff")));
   EXPECT_TRUE(internal::IsValidUtf8(std::string(s.message())));
   absl::Status described = client().DescribeCollection("x\xc3").status();
   EXPECT_FALSE(described.ok());
@@ -678,13 +678,16 @@ TEST_P(ConformanceTest, SettingsAreStoredAndReturned) {
   EXPECT_GT(db.id, 0);
   EXPECT_GT(db.created_timestamp, 0);
   EXPECT_EQ(db.properties.at("database.replica.number"), "1");
-  ASSERT_THAT(c.AlterDatabaseProperties("tuned", {{"database.max.collections", "5"}},
-                                        {"database.replica.number"}, {}),
-              IsOk());
-  ASSERT_OK_AND_ASSIGN(DatabaseDescription again, c.DescribeDatabase("tuned", {}));
+  ASSERT_THAT(
+      c.AlterDatabaseProperties("tuned", {{"database.max.collections", "5"}},
+                                {"database.replica.number"}, {}),
+      IsOk());
+  ASSERT_OK_AND_ASSIGN(DatabaseDescription again,
+                       c.DescribeDatabase("tuned", {}));
   EXPECT_EQ(again.id, db.id);
-  EXPECT_EQ(again.properties,
-            (std::map<std::string, std::string>{{"database.max.collections", "5"}}));
+  EXPECT_EQ(
+      again.properties,
+      (std::map<std::string, std::string>{{"database.max.collections", "5"}}));
   EXPECT_THAT(c.DescribeDatabase("nowhere", {}),
               StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(c.DropDatabase("nowhere", {}), IsOk());  // as Milvus
@@ -708,9 +711,10 @@ TEST_P(ConformanceTest, SettingsAreStoredAndReturned) {
                        client().DescribeCollection("tuned_docs"));
   EXPECT_EQ(d.schema.consistency_level, ConsistencyLevel::kBounded);
   EXPECT_EQ(d.schema.properties, schema.properties);
-  ASSERT_THAT(c.AlterCollectionProperties("tuned_docs", {{"mmap.enabled", "true"}},
-                                          {"collection.ttl.seconds"}, {}),
-              IsOk());
+  ASSERT_THAT(
+      c.AlterCollectionProperties("tuned_docs", {{"mmap.enabled", "true"}},
+                                  {"collection.ttl.seconds"}, {}),
+      IsOk());
   ASSERT_OK_AND_ASSIGN(d, client().DescribeCollection("tuned_docs"));
   EXPECT_EQ(d.schema.properties,
             (std::map<std::string, std::string>{{"mmap.enabled", "true"}}));
@@ -718,9 +722,8 @@ TEST_P(ConformanceTest, SettingsAreStoredAndReturned) {
   ASSERT_OK_AND_ASSIGN(d, client().DescribeCollection("renamed_docs"));
   EXPECT_EQ(d.schema.consistency_level, ConsistencyLevel::kBounded);
   EXPECT_EQ(d.schema.properties.count("mmap.enabled"), 1u);
-  EXPECT_THAT(c.AlterCollectionProperties("renamed_docs",
-                                          {{"collection.ttl.seconds", "x"}}, {},
-                                          {}),
+  EXPECT_THAT(c.AlterCollectionProperties(
+                  "renamed_docs", {{"collection.ttl.seconds", "x"}}, {}, {}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("collection.ttl.seconds")));
   ASSERT_THAT(client().Insert("renamed_docs",

@@ -14,7 +14,6 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-
 #include "cove/value.h"
 #include "embedded/embedded_connection.h"
 #include "gmock/gmock.h"
@@ -65,10 +64,13 @@ TEST(HybridClockTest, IncreasesAlsoWhenTheClockStandsOrGoesBack) {
 
 TEST(Utf8Test, InvalidBytesAreEscaped) {
   EXPECT_EQ(internal::ValidUtf8("caf\xc3\xa9"), "caf\xc3\xa9");
-  EXPECT_EQ(internal::ValidUtf8("a\xff" "b"), "a\\xffb");
-  EXPECT_EQ(internal::ValidUtf8("\xc3"), "\\xc3");        // truncated
+  EXPECT_EQ(internal::ValidUtf8("a\xff"
+                                "b"),
+            "a\\xffb");
+  EXPECT_EQ(internal::ValidUtf8("\xc3"), "\\xc3");           // truncated
   EXPECT_EQ(internal::ValidUtf8("\xc0\xaf"), "\\xc0\\xaf");  // overlong
-  EXPECT_EQ(internal::ValidUtf8("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // surrogate
+  EXPECT_EQ(internal::ValidUtf8("\xed\xa0\x80"),
+            "\\xed\\xa0\\x80");  // surrogate
   absl::Status s = absl::InvalidArgumentError("name 'x\xfe'");
   EXPECT_EQ(internal::StatusToProto(s).reason(), "name 'x\\xfe'");
 }
@@ -96,34 +98,36 @@ std::string Bytes(const std::vector<T>& v) {
 
 TEST(ParseNpyTest, ReadsTheDtypesMilvusImports) {
   ASSERT_OK_AND_ASSIGN(
-      auto ints, server::ParseNpy("id.npy", Npy("<i8", "3,", Bytes<int64_t>(
-                                                              {7, -1, 9}))));
+      auto ints,
+      server::ParseNpy("id.npy", Npy("<i8", "3,", Bytes<int64_t>({7, -1, 9}))));
   ASSERT_EQ(ints.size(), 3u);
   EXPECT_EQ(ints[1].AsInt(), -1);
   ASSERT_OK_AND_ASSIGN(
       auto vecs,
-      server::ParseNpy("v.npy", Npy("<f4", "2, 2",
-                                    Bytes<float>({1.f, 2.f, 3.f, 4.f}))));
+      server::ParseNpy("v.npy",
+                       Npy("<f4", "2, 2", Bytes<float>({1.f, 2.f, 3.f, 4.f}))));
   ASSERT_EQ(vecs.size(), 2u);
   EXPECT_THAT(vecs[1].AsFloatVector(), ElementsAre(3.f, 4.f));
   // Unicode strings are UTF-32: "hé", "x".
   ASSERT_OK_AND_ASSIGN(
-      auto text, server::ParseNpy("t.npy", Npy("<U2", "2,",
-                                               Bytes<uint32_t>(
-                                                   {'h', 0xE9, 'x', 0}))));
+      auto text,
+      server::ParseNpy("t.npy",
+                       Npy("<U2", "2,", Bytes<uint32_t>({'h', 0xE9, 'x', 0}))));
   EXPECT_EQ(text[0].AsString(), "h\xc3\xa9");
   EXPECT_EQ(text[1].AsString(), "x");
   EXPECT_THAT(server::ParseNpy("b.npy", "not numpy"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("b.npy")));
   EXPECT_THAT(server::ParseNpy("c.npy", Npy("<c8", "1,", std::string(8, 0))),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("dtype")));
-  EXPECT_THAT(server::ParseNpy("s.npy", Npy("<i8", "4,", Bytes<int64_t>({1}))),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("shorter")));
+  EXPECT_THAT(
+      server::ParseNpy("s.npy", Npy("<i8", "4,", Bytes<int64_t>({1}))),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("shorter")));
 }
 
 class AdminRpcTest : public ::testing::Test {
  protected:
-  void Start(server::ServerOptions options = cove::testing::TestServerOptions()) {
+  void Start(
+      server::ServerOptions options = cove::testing::TestServerOptions()) {
     auto server = cove::testing::StartTestServer(std::move(options));
     ASSERT_THAT(server, IsOk());
     server_ = *std::move(server);
@@ -349,7 +353,8 @@ TEST_F(AdminRpcTest, ClusterInformationDescribesTheOneNode) {
 
   milvus_pb::ListResourceGroupsResponse groups;
   ASSERT_TRUE(stub_->ListResourceGroups(Context().get(), {}, &groups).ok());
-  EXPECT_THAT(groups.resource_groups(), ElementsAre("__default_resource_group"));
+  EXPECT_THAT(groups.resource_groups(),
+              ElementsAre("__default_resource_group"));
   milvus_pb::CreateResourceGroupRequest create_rg;
   create_rg.set_resource_group("rg1");
   create_rg.mutable_config()->mutable_requests()->set_node_num(1);
@@ -374,7 +379,8 @@ TEST_F(AdminRpcTest, PrivilegeGroupsAndBackupRestore) {
   milvus_pb::CreatePrivilegeGroupRequest create;
   create.set_group_name("mine");
   common_pb::Status status;
-  ASSERT_TRUE(stub_->CreatePrivilegeGroup(Context().get(), create, &status).ok());
+  ASSERT_TRUE(
+      stub_->CreatePrivilegeGroup(Context().get(), create, &status).ok());
   ASSERT_EQ(status.code(), 0) << status.reason();
   milvus_pb::OperatePrivilegeGroupRequest add;
   add.set_group_name("mine");
