@@ -510,7 +510,7 @@ class Client:
 
     def drop_collection(self, name: str, *, timeout: Optional[float] = None,
                         db_name: Optional[str] = None) -> None:
-        """Drops a collection (NotFoundError if it does not exist)."""
+        """Drops a collection; dropping one that does not exist succeeds (as Milvus)."""
         self._core.drop_collection(name, call=self._call(timeout, db_name))
 
     def has_collection(self, name: str, *, timeout: Optional[float] = None,
