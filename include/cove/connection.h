@@ -81,6 +81,14 @@ class Connection {
   /// "consistency_level" is not a property. NotFound; InvalidArgument for a
   /// malformed value of a property Cove knows.
   /// The segments of a collection (read-only information). NotFound.
+  /// Sets and removes properties of an index ("mmap.enabled": stored and
+  /// reported, cove maps rows by itself). NotFound for the collection or
+  /// the index; InvalidArgument for keys other than Milvus' index
+  /// properties.
+  virtual absl::Status AlterIndexProperties(
+      const std::string& collection, const std::string& index_name,
+      const std::map<std::string, std::string>& set,
+      const std::vector<std::string>& remove, const CallOptions& call);
   virtual absl::StatusOr<std::vector<SegmentDescription>> ListSegments(
       const std::string& name, const CallOptions& call);
   virtual absl::Status AlterCollectionProperties(

@@ -314,6 +314,9 @@ struct IndexDescription {
   IndexType index_type = IndexType::kAutoIndex;
   MetricType metric_type = MetricType::kCosine;
   std::map<std::string, std::string> params;
+  /// Index properties, Milvus keys ("mmap.enabled"): stored and reported
+  /// (see Connection::AlterIndexProperties).
+  std::map<std::string, std::string> properties;
   int64_t indexed_rows = 0;
   int64_t total_rows = 0;
   /// "Finished", "InProgress", "Failed".

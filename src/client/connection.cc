@@ -133,6 +133,12 @@ absl::Status Connection::AlterDatabaseProperties(
     const std::vector<std::string>&, const CallOptions&) {
   return Missing(*this, "AlterDatabaseProperties");
 }
+absl::Status Connection::AlterIndexProperties(
+    const std::string&, const std::string&,
+    const std::map<std::string, std::string>&, const std::vector<std::string>&,
+    const CallOptions&) {
+  return Missing(*this, "AlterIndexProperties");
+}
 absl::StatusOr<std::vector<SegmentDescription>> Connection::ListSegments(
     const std::string&, const CallOptions&) {
   return Missing(*this, "ListSegments");

@@ -8,6 +8,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -16,6 +17,7 @@
 #include "absl/time/time.h"
 #include "common/bytes.h"
 #include "common/cipher.h"
+#include "common/status_macros.h"
 #include "common/utf8.h"
 #include "cove/version.h"
 #include "engine/collection.h"
@@ -595,9 +597,71 @@ class EmbeddedConnection : public Connection {
 
   absl::StatusOr<std::vector<IndexDescription>> DescribeIndexes(
       const std::string& collection, const CallOptions& call) override {
-    auto c = Find(collection, call);
+    absl::MutexLock lock(&mu_);
+    auto db = Db(call);
+    if (!db.ok()) return db.status();
+    auto c = Resolve(**db, collection);
     if (!c.ok()) return c.status();
-    return (*c)->DescribeIndexes();
+    std::vector<IndexDescription> indexes = (*c)->DescribeIndexes();
+    auto settings = (*db)->settings.find((*c)->name());
+    if (settings != (*db)->settings.end()) {
+      for (IndexDescription& d : indexes) {
+        auto props = settings->second.index_properties.find(d.index_name);
+        if (props != settings->second.index_properties.end()) {
+          d.properties = props->second;
+        }
+      }
+    }
+    return indexes;
+  }
+
+  absl::Status AlterIndexProperties(
+      const std::string& collection, const std::string& index_name,
+      const std::map<std::string, std::string>& set,
+      const std::vector<std::string>& remove,
+      const CallOptions& call) override {
+    for (const auto& [k, v] : set) {
+      if (k != "mmap.enabled") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("alter index: property '", internal::ValidUtf8(k),
+                         "' is not an index property (expected mmap.enabled)"));
+      }
+      const std::string lower = absl::AsciiStrToLower(v);
+      if (lower != "true" && lower != "false") {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "alter index: mmap.enabled: expected true or false (got '",
+            internal::ValidUtf8(v), "')"));
+      }
+    }
+    absl::ReaderMutexLock ops(&op_mu_);
+    absl::MutexLock lock(&mu_);
+    auto db = Db(call);
+    if (!db.ok()) return db.status();
+    auto c = Resolve(**db, collection);
+    if (!c.ok()) return c.status();
+    bool found = false;
+    for (const IndexDescription& d : (*c)->DescribeIndexes()) {
+      found = found || d.index_name == index_name;
+    }
+    if (!found) {
+      return absl::NotFoundError(
+          absl::StrCat("index '", internal::ValidUtf8(index_name),
+                       "' not found in collection '", (*c)->name(), "'"));
+    }
+    const std::string real_name = (*c)->name();
+    CollectionSettings settings = (*db)->settings[real_name];
+    auto& props = settings.index_properties[index_name];
+    for (const auto& [k, v] : set) props[k] = v;
+    for (const std::string& k : remove) props.erase(k);
+    if (props.empty()) settings.index_properties.erase(index_name);
+    internal::ByteWriter w;
+    w.U8(static_cast<uint8_t>(engine::RecordType::kAlterCollection));
+    w.Str(DbName(call));
+    w.Str(real_name);
+    EncodeSettings(settings, &w);
+    if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+    (*db)->settings[real_name] = std::move(settings);
+    return absl::OkStatus();
   }
 
   absl::Status DropIndex(const std::string& collection,
@@ -607,7 +671,27 @@ class EmbeddedConnection : public Connection {
     auto c = Find(collection, call);
     if (!c.ok()) return c.status();
     absl::Status s = (*c)->DropIndex(index_name);
-    return absl::IsNotFound(s) ? absl::OkStatus() : s;  // as Milvus
+    if (absl::IsNotFound(s)) return absl::OkStatus();  // as Milvus
+    if (!s.ok()) return s;
+    // The index's properties go with it.
+    absl::MutexLock lock(&mu_);
+    auto db = Db(call);
+    if (!db.ok()) return absl::OkStatus();
+    auto settings = (*db)->settings.find((*c)->name());
+    if (settings == (*db)->settings.end() ||
+        settings->second.index_properties.count(index_name) == 0) {
+      return absl::OkStatus();
+    }
+    CollectionSettings updated = settings->second;
+    updated.index_properties.erase(index_name);
+    internal::ByteWriter w;
+    w.U8(static_cast<uint8_t>(engine::RecordType::kAlterCollection));
+    w.Str(DbName(call));
+    w.Str((*c)->name());
+    EncodeSettings(updated, &w);
+    COVE_RETURN_IF_ERROR(LogLocked(w.Take()));
+    settings->second = std::move(updated);
+    return absl::OkStatus();
   }
 
   // --- data ----------------------------------------------------------------
@@ -714,6 +798,8 @@ class EmbeddedConnection : public Connection {
   struct CollectionSettings {
     ConsistencyLevel consistency_level = ConsistencyLevel::kStrong;
     std::map<std::string, std::string> properties;
+    // By index name.
+    std::map<std::string, std::map<std::string, std::string>> index_properties;
   };
 
   struct Database {
@@ -768,6 +854,11 @@ class EmbeddedConnection : public Connection {
                              internal::ByteWriter* w) {
     w->U8(static_cast<uint8_t>(settings.consistency_level));
     EncodeProperties(settings.properties, w);
+    w->Varint(settings.index_properties.size());
+    for (const auto& [index, props] : settings.index_properties) {
+      w->Str(index);
+      EncodeProperties(props, w);
+    }
   }
 
   static bool DecodeSettings(internal::ByteReader* r,
@@ -778,7 +869,19 @@ class EmbeddedConnection : public Connection {
       return false;
     }
     settings->consistency_level = static_cast<ConsistencyLevel>(level);
-    return DecodeProperties(r, &settings->properties);
+    uint64_t n = 0;
+    if (!DecodeProperties(r, &settings->properties) || !r->Varint(&n) ||
+        n > r->remaining()) {
+      return false;
+    }
+    for (uint64_t i = 0; i < n; ++i) {
+      std::string index;
+      if (!r->Str(&index) ||
+          !DecodeProperties(r, &settings->index_properties[index])) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static void MoveSettings(Database& db, const std::string& from,

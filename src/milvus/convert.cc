@@ -2077,8 +2077,10 @@ void IndexDescriptionToProto(const IndexDescription& d,
   auto* kvs = out->mutable_params();
   AddKv(kvs, "index_type", IndexTypeName(d.index_type));
   AddKv(kvs, "metric_type", MetricTypeName(d.metric_type));
-  // As Milvus 2.5: build parameters flat, one key each ("M", "nlist").
+  // As Milvus 2.5: build parameters flat, one key each ("M", "nlist"), and
+  // the index properties ("mmap.enabled") among them.
   for (const auto& [k, v] : d.params) AddKv(kvs, k, v);
+  for (const auto& [k, v] : d.properties) AddKv(kvs, k, v);
   out->set_indexed_rows(d.indexed_rows);
   out->set_total_rows(d.total_rows);
   out->set_pending_index_rows(d.total_rows - d.indexed_rows);
@@ -2105,6 +2107,13 @@ absl::StatusOr<IndexDescription> IndexDescriptionFromProto(
   d.index_type = spec->index_type;
   d.metric_type = spec->metric_type;
   d.params = spec->params;
+  // Milvus lists index properties among the parameters.
+  for (const char* key : {"mmap.enabled"}) {
+    auto it = d.params.find(key);
+    if (it == d.params.end()) continue;
+    d.properties[key] = it->second;
+    d.params.erase(it);
+  }
   d.indexed_rows = proto.indexed_rows();
   d.total_rows = proto.total_rows();
   switch (proto.state()) {

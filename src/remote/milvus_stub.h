@@ -109,6 +109,7 @@ namespace stub_pb = ::milvus::proto;
     stub_pb::common::Status)                                                   \
   X(AlterCollection, stub_pb::milvus::AlterCollectionRequest,                  \
     stub_pb::common::Status)                                                   \
+  X(AlterIndex, stub_pb::milvus::AlterIndexRequest, stub_pb::common::Status)   \
   X(GetPersistentSegmentInfo,                                                  \
     stub_pb::milvus::GetPersistentSegmentInfoRequest,                          \
     stub_pb::milvus::GetPersistentSegmentInfoResponse)

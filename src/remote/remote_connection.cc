@@ -320,6 +320,26 @@ class RemoteConnection final : public Connection {
                 &response, call);
   }
 
+  absl::Status AlterIndexProperties(
+      const std::string& collection, const std::string& index_name,
+      const std::map<std::string, std::string>& set,
+      const std::vector<std::string>& remove,
+      const CallOptions& call) override {
+    milvus_pb::AlterIndexRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(collection);
+    request.set_index_name(index_name);
+    for (const auto& [k, v] : set) {
+      common_pb::KeyValuePair* kv = request.add_extra_params();
+      kv->set_key(k);
+      kv->set_value(v);
+    }
+    for (const std::string& k : remove) request.add_delete_keys(k);
+    common_pb::Status response;
+    return Call(&MilvusStub::AlterIndex, "AlterIndex", true, request, &response,
+                call);
+  }
+
   absl::StatusOr<std::vector<SegmentDescription>> ListSegments(
       const std::string& name, const CallOptions& call) override {
     milvus_pb::GetPersistentSegmentInfoRequest request;

@@ -1245,11 +1245,21 @@ grpc::Status MilvusServiceImpl::GetPartitionStatistics(
 grpc::Status MilvusServiceImpl::AlterIndex(
     grpc::ServerContext* context, const milvus_pb::AlterIndexRequest* request,
     common_pb::Status* response) {
-  return Handle(context, *request, response, [&](const Caller&) {
-    return absl::UnimplementedError(
-        "AlterIndex: index properties (mmap.enabled) are not supported by "
-        "cove-server: cove maps the rows of quantized indexes by itself "
-        "(docs/engine.md)");
+  return Handle(context, *request, response, [&](const Caller& c) {
+    COVE_RETURN_IF_ERROR(NeedCollection(request->collection_name()));
+    COVE_RETURN_IF_ERROR(NeedName("index_name", request->index_name()));
+    std::map<std::string, std::string> set;
+    for (const common_pb::KeyValuePair& kv : request->extra_params()) {
+      set[kv.key()] = kv.value();
+    }
+    std::vector<std::string> remove(request->delete_keys().begin(),
+                                    request->delete_keys().end());
+    if (set.empty() && remove.empty()) {
+      return absl::InvalidArgumentError(
+          "alter index: no properties to set or delete");
+    }
+    return connection_->AlterIndexProperties(
+        request->collection_name(), request->index_name(), set, remove, c.call);
   });
 }
 

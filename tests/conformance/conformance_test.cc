@@ -726,6 +726,36 @@ TEST_P(ConformanceTest, SettingsAreStoredAndReturned) {
                   "renamed_docs", {{"collection.ttl.seconds", "x"}}, {}, {}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("collection.ttl.seconds")));
+  // Index properties: stored, reported, gone with the index.
+  IndexSpec flat;
+  flat.field_name = "vector";
+  flat.index_name = "vec_idx";
+  flat.index_type = IndexType::kFlat;
+  flat.metric_type = MetricType::kL2;
+  ASSERT_THAT(client().CreateIndex("renamed_docs", flat), IsOk());
+  ASSERT_THAT(c.AlterIndexProperties("renamed_docs", "vec_idx",
+                                     {{"mmap.enabled", "true"}}, {}, {}),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(std::vector<IndexDescription> indexes,
+                       client().DescribeIndexes("renamed_docs"));
+  ASSERT_EQ(indexes.size(), 1u);
+  EXPECT_EQ(indexes[0].properties,
+            (std::map<std::string, std::string>{{"mmap.enabled", "true"}}));
+  EXPECT_TRUE(indexes[0].params.empty());
+  EXPECT_THAT(
+      c.AlterIndexProperties("renamed_docs", "vec_idx", {{"no.such", "1"}}, {},
+                             {}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no.such")));
+  EXPECT_THAT(c.AlterIndexProperties("renamed_docs", "nope",
+                                     {{"mmap.enabled", "true"}}, {}, {}),
+              StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_THAT(client().DropIndex("renamed_docs", "vec_idx"), IsOk());
+  ASSERT_THAT(client().CreateIndex("renamed_docs", flat), IsOk());
+  ASSERT_OK_AND_ASSIGN(indexes, client().DescribeIndexes("renamed_docs"));
+  ASSERT_EQ(indexes.size(), 1u);
+  EXPECT_TRUE(indexes[0].properties.empty());
+  ASSERT_THAT(client().LoadCollection("renamed_docs"), IsOk());
+
   ASSERT_THAT(client().Insert("renamed_docs",
                               {Row{{"id", Value(1)},
                                    {"vector", Value::FloatVector({1, 0})}}}),

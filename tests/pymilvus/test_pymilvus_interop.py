@@ -187,6 +187,11 @@ def test_custom_schema_and_indexes(client):
     rows = client.query(name, filter="score is null", output_fields=["my_id"], limit=100)
     assert sorted(r["my_id"] for r in rows) == list(range(1, 30, 2))
 
+    client.alter_index_properties(name, "vec_idx", properties={"mmap.enabled": True})
+    assert client.describe_index(name, "vec_idx")["mmap.enabled"] == "True"
+    client.drop_index_properties(name, "vec_idx", property_keys=["mmap.enabled"])
+    assert "mmap.enabled" not in client.describe_index(name, "vec_idx")
+
     client.release_collection(name)
     assert client.get_load_state(name)["state"].name == "NotLoad"
     client.drop_index(name, "vec_idx")
