@@ -676,7 +676,7 @@ grpc::Status MilvusServiceImpl::Import(grpc::ServerContext* context,
     task.collection_id = d.collection_id;
     task.files.assign(request->files().begin(), request->files().end());
     task.create_ts = clock_.Next();
-    COVE_ASSIGN_OR_RETURN(int64_t id, imports_->Start(task, c.call));
+    COVE_ASSIGN_OR_RETURN(int64_t id, Imports().Start(task, c.call));
     response->add_tasks(id);
     return absl::OkStatus();
   });
@@ -687,7 +687,7 @@ grpc::Status MilvusServiceImpl::GetImportState(
     const milvus_pb::GetImportStateRequest* request,
     milvus_pb::GetImportStateResponse* response) {
   return Handle(context, *request, response, [&](const Caller&) {
-    COVE_ASSIGN_OR_RETURN(ImportTaskState t, imports_->Get(request->task()));
+    COVE_ASSIGN_OR_RETURN(ImportTaskState t, Imports().Get(request->task()));
     ImportStateToProto(t, response);
     return absl::OkStatus();
   });
@@ -698,7 +698,7 @@ grpc::Status MilvusServiceImpl::ListImportTasks(
     const milvus_pb::ListImportTasksRequest* request,
     milvus_pb::ListImportTasksResponse* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    for (const ImportTaskState& t : imports_->List(
+    for (const ImportTaskState& t : Imports().List(
              request->collection_name(), c.call.db_name, request->limit())) {
       ImportStateToProto(t, response->add_tasks());
     }

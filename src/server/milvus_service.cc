@@ -144,9 +144,15 @@ MilvusServiceImpl::MilvusServiceImpl(std::shared_ptr<Connection> connection,
                                      Options options)
     : connection_(std::move(connection)),
       auth_(std::move(auth)),
-      options_(options),
-      imports_(
-          std::make_unique<ImportManager>(connection_, options_.import_dir)) {}
+      options_(options) {}
+
+ImportManager& MilvusServiceImpl::Imports() {
+  std::call_once(imports_once_, [this] {
+    imports_ =
+        std::make_unique<ImportManager>(connection_, options_.import_dir);
+  });
+  return *imports_;
+}
 
 void MilvusServiceImpl::SetAddress(std::string address) {
   absl::MutexLock lock(&address_mu_);

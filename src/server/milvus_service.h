@@ -13,6 +13,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 
@@ -444,7 +445,10 @@ class MilvusServiceImpl final : public milvus_pb::MilvusService::Service {
   const absl::Time started_ = absl::Now();
   // AllocTimestamp, FlushAll and import timestamps.
   internal::HybridClock clock_;
-  // Bulk imports from options_.import_dir.
+  // Bulk imports from options_.import_dir, started by the first Import (no
+  // worker thread for servers that never import).
+  ImportManager& Imports();
+  std::once_flag imports_once_;
   std::unique_ptr<ImportManager> imports_;
   // Resource groups other than the default one (they hold no node), and the
   // default group's configuration. Kept in memory.

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -414,6 +415,17 @@ TEST_F(AdminRpcTest, PrivilegeGroupsAndBackupRestore) {
   ASSERT_EQ(status.code(), 0) << status.reason();
   EXPECT_THAT(auth->Check("ann", "ListDatabases", "Global", "*", "default"),
               IsOk());
+
+  // SelectGrant with db_name "*": the grants of every database.
+  milvus_pb::SelectGrantRequest select;
+  select.mutable_entity()->mutable_role()->set_name("rw");
+  select.mutable_entity()->set_db_name("*");
+  milvus_pb::SelectGrantResponse selected;
+  ASSERT_TRUE(stub_->SelectGrant(Context().get(), select, &selected).ok());
+  ASSERT_EQ(selected.status().code(), 0) << selected.status().reason();
+  std::set<std::string> dbs;
+  for (const auto& e : selected.entities()) dbs.insert(e.db_name());
+  EXPECT_THAT(dbs, ElementsAre("*", "default"));
 
   milvus_pb::BackupRBACMetaResponse backup;
   ASSERT_TRUE(stub_->BackupRBAC(Context().get(), {}, &backup).ok());
