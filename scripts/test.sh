@@ -131,23 +131,29 @@ if want python && [[ -x "${rel}/src/server/cove-server" ]]; then
     step "pip install ./python" env COVE_PYTHON_BUILD_DIR="${rel}" \
       CMAKE_BUILD_PARALLEL_LEVEL="${jobs}" PIP_NO_INDEX=1 \
       "${venv}/bin/pip" install --no-build-isolation --quiet "${root}/python"; then
-    log="${build}/pytest.log"
-    (cd "${root}" && env COVE_SERVER_BIN="${rel}/src/server/cove-server" \
-      COVE_CLOUD_BIN="${rel}/src/cloud/cove-cloud" \
-      "${venv}/bin/python" -m pytest tests/python -q -rs -p no:cacheprovider) 2>&1 |
-      tee "${log}"
-    line="$(grep -E '^=*\s*[0-9]+ (passed|failed)' "${log}" | tail -1)"
-    if [[ -z "${line}" ]]; then
-      summary+=("pytest: did not run")
-      failed=$((failed + 1))
-    else
-      np="$(grep -oE '[0-9]+ passed' <<<"${line}" | grep -oE '[0-9]+' || echo 0)"
-      nf="$(grep -oE '[0-9]+ failed' <<<"${line}" | grep -oE '[0-9]+' || echo 0)"
-      ne="$(grep -oE '[0-9]+ errors?' <<<"${line}" | grep -oE '[0-9]+' || echo 0)"
-      passed=$((passed + np))
-      failed=$((failed + nf + ne))
-      summary+=("pytest: ${np} passed, $((nf + ne)) failed")
-    fi
+    # Two processes: pymilvus' generated protos and those the cove tests
+    # load would share protobuf's descriptor pool.
+    for suite in python pymilvus; do
+      label="pytest" && [[ "${suite}" == pymilvus ]] && label="pytest (pymilvus)"
+      log="${build}/pytest-${suite}.log"
+      (cd "${root}" && env COVE_SERVER_BIN="${rel}/src/server/cove-server" \
+        COVE_CLOUD_BIN="${rel}/src/cloud/cove-cloud" \
+        "${venv}/bin/python" -m pytest "tests/${suite}" -q -rs -p no:cacheprovider) 2>&1 |
+        tee "${log}"
+      line="$(grep -E '^=*\s*[0-9]+ (passed|failed|skipped)' "${log}" | tail -1)"
+      if [[ -z "${line}" ]]; then
+        summary+=("${label}: did not run")
+        failed=$((failed + 1))
+      else
+        np="$(grep -oE '[0-9]+ passed' <<<"${line}" | grep -oE '[0-9]+' || echo 0)"
+        nf="$(grep -oE '[0-9]+ failed' <<<"${line}" | grep -oE '[0-9]+' || echo 0)"
+        ne="$(grep -oE '[0-9]+ errors?' <<<"${line}" | grep -oE '[0-9]+' || echo 0)"
+        ns="$(grep -oE '[0-9]+ skipped' <<<"${line}" | grep -oE '[0-9]+' || echo 0)"
+        passed=$((passed + np))
+        failed=$((failed + nf + ne))
+        summary+=("${label}: ${np} passed, $((nf + ne)) failed, ${ns} skipped")
+      fi
+    done
   fi
 fi
 

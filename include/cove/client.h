@@ -188,6 +188,8 @@ class Client {
                                 const CollectionSchema& schema,
                                 const std::vector<IndexSpec>& indexes = {},
                                 const CallOptions& call = {});
+  /// Drops a collection. As in Milvus, dropping a collection, partition,
+  /// alias, index or database that does not exist succeeds.
   absl::Status DropCollection(const std::string& name,
                               const CallOptions& call = {});
   absl::StatusOr<bool> HasCollection(const std::string& name,

@@ -3,6 +3,7 @@
 #ifndef COVE_INCLUDE_COVE_CONNECTION_H_
 #define COVE_INCLUDE_COVE_CONNECTION_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,21 @@ class Connection {
                                     const CallOptions& call);
   virtual absl::StatusOr<std::vector<std::string>> ListDatabases(
       const CallOptions& call);
+  /// A database with properties (Milvus keys and string values). The
+  /// default body forwards to CreateDatabase(name, call) when `properties`
+  /// is empty, and is Unimplemented otherwise.
+  virtual absl::Status CreateDatabase(
+      const std::string& name,
+      const std::map<std::string, std::string>& properties,
+      const CallOptions& call);
+  /// Id, creation time and properties of a database. NotFound.
+  virtual absl::StatusOr<DatabaseDescription> DescribeDatabase(
+      const std::string& name, const CallOptions& call);
+  /// Sets the properties in `set` and removes the keys in `remove`
+  /// (removing an absent key is not an error). NotFound.
+  virtual absl::Status AlterDatabaseProperties(
+      const std::string& name, const std::map<std::string, std::string>& set,
+      const std::vector<std::string>& remove, const CallOptions& call);
 
   // Collections.
   virtual absl::Status CreateCollection(const std::string& name,
@@ -60,6 +76,24 @@ class Connection {
                                         const CallOptions& call);
   virtual absl::StatusOr<CollectionStats> GetCollectionStats(
       const std::string& name, const CallOptions& call);
+  /// Sets the collection properties in `set` and removes the keys in
+  /// `remove` (see CollectionSchema::properties); the key
+  /// "consistency_level" is not a property. NotFound; InvalidArgument for a
+  /// malformed value of a property Cove knows.
+  /// The segments of a collection (read-only information). NotFound.
+  /// Sets and removes properties of an index ("mmap.enabled": stored and
+  /// reported, cove maps rows by itself). NotFound for the collection or
+  /// the index; InvalidArgument for keys other than Milvus' index
+  /// properties.
+  virtual absl::Status AlterIndexProperties(
+      const std::string& collection, const std::string& index_name,
+      const std::map<std::string, std::string>& set,
+      const std::vector<std::string>& remove, const CallOptions& call);
+  virtual absl::StatusOr<std::vector<SegmentDescription>> ListSegments(
+      const std::string& name, const CallOptions& call);
+  virtual absl::Status AlterCollectionProperties(
+      const std::string& name, const std::map<std::string, std::string>& set,
+      const std::vector<std::string>& remove, const CallOptions& call);
 
   // Partitions.
   virtual absl::Status CreatePartition(const std::string& collection,

@@ -68,12 +68,35 @@ struct FieldSchema {
   std::optional<Value> default_value;
 };
 
+/// Milvus' consistency levels (the numbers of its ConsistencyLevel enum).
+/// Cove's engine is strongly consistent: every read sees every write
+/// acknowledged before it, whatever the level; the level is stored with the
+/// collection and reported back as given.
+enum class ConsistencyLevel {
+  kStrong = 0,
+  kSession = 1,
+  kBounded = 2,
+  kEventually = 3,
+  kCustomized = 4
+};
+
+/// "Strong", "Session", "Bounded", "Eventually", "Customized".
+const char* ConsistencyLevelName(ConsistencyLevel level);
+
 /// A collection schema: fields, and whether unknown row keys are kept as
-/// dynamic fields (stored in the hidden JSON field "$meta").
+/// dynamic fields (stored in the hidden JSON field "$meta"); plus the
+/// collection's settings that are stored with it.
 struct CollectionSchema {
   std::vector<FieldSchema> fields;
   bool enable_dynamic_field = false;
   std::string description;
+  /// The default consistency level of reads (stored and reported; see
+  /// ConsistencyLevel).
+  ConsistencyLevel consistency_level = ConsistencyLevel::kStrong;
+  /// Collection properties, Milvus keys and string values
+  /// ("collection.ttl.seconds", "mmap.enabled", ...): stored and reported;
+  /// docs/compatibility.md says which ones take effect.
+  std::map<std::string, std::string> properties;
 
   /// Appends a field and returns *this, for chaining.
   CollectionSchema& AddField(FieldSchema field) {
@@ -116,6 +139,32 @@ struct CollectionDescription {
   std::vector<std::string> partitions;
   int64_t created_timestamp = 0;
   int32_t num_shards = 1;
+};
+
+/// What DescribeDatabase returns.
+struct DatabaseDescription {
+  std::string name;
+  /// Stable for the life of the database.
+  int64_t id = 0;
+  /// Creation time, Unix milliseconds.
+  int64_t created_timestamp = 0;
+  /// Database properties, Milvus keys ("database.max.collections",
+  /// "database.replica.number", ...).
+  std::map<std::string, std::string> properties;
+};
+
+/// One segment of a collection, as Milvus' segment information reports it.
+struct SegmentDescription {
+  int64_t id = 0;
+  /// Sealed segments take no more writes; the growing one does.
+  bool sealed = false;
+  /// Rows stored, deleted ones included; `deleted` of them are deleted.
+  int64_t rows = 0;
+  int64_t deleted = 0;
+  /// Every vector field of the segment has its index built.
+  bool indexed = false;
+  /// Bytes held in memory (and in mapped files).
+  int64_t memory_bytes = 0;
 };
 
 /// Load states, as Milvus' LoadState.
@@ -265,6 +314,9 @@ struct IndexDescription {
   IndexType index_type = IndexType::kAutoIndex;
   MetricType metric_type = MetricType::kCosine;
   std::map<std::string, std::string> params;
+  /// Index properties, Milvus keys ("mmap.enabled"): stored and reported
+  /// (see Connection::AlterIndexProperties).
+  std::map<std::string, std::string> properties;
   int64_t indexed_rows = 0;
   int64_t total_rows = 0;
   /// "Finished", "InProgress", "Failed".

@@ -295,6 +295,12 @@ def _is_columns(data: Any) -> bool:
         else:
             return False
         lengths.add(len(v))
+    if matrix and len(lengths) > 1:
+        # Columns of different lengths: say so, rather than reading the dict
+        # as one row and failing on a value's type.
+        sizes = ", ".join(f"'{k}': {len(v)}" for k, v in data.items())
+        raise InvalidArgumentError(
+            f"insert columns: the columns differ in length (expected one length, got {sizes})")
     return matrix and len(lengths) == 1
 
 
@@ -504,7 +510,7 @@ class Client:
 
     def drop_collection(self, name: str, *, timeout: Optional[float] = None,
                         db_name: Optional[str] = None) -> None:
-        """Drops a collection (NotFoundError if it does not exist)."""
+        """Drops a collection; dropping one that does not exist succeeds (as Milvus)."""
         self._core.drop_collection(name, call=self._call(timeout, db_name))
 
     def has_collection(self, name: str, *, timeout: Optional[float] = None,

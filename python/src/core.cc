@@ -53,7 +53,13 @@ using cove::Value;
     py::object f = py::module_::import("cove._errors").attr("_from_status");
     factory = f.release().ptr();
   }
-  py::object exc = py::reinterpret_borrow<py::object>(factory)(code, message);
+  // Messages may quote user input that is not valid UTF-8: escape such
+  // bytes instead of failing with UnicodeDecodeError.
+  py::object text = py::reinterpret_steal<py::object>(PyUnicode_DecodeUTF8(
+      message.data(), static_cast<Py_ssize_t>(message.size()),
+      "backslashreplace"));
+  if (!text) throw py::error_already_set();
+  py::object exc = py::reinterpret_borrow<py::object>(factory)(code, text);
   PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc.ptr())), exc.ptr());
   throw py::error_already_set();
 }

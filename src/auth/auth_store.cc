@@ -13,7 +13,10 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 
 namespace cove::auth {
@@ -141,7 +144,13 @@ absl::Status AuthStore::LoadFromFile() {
   }
   std::map<std::string, UserRecord> users;
   std::map<std::string, RoleRecord> roles;
+  std::map<std::string, std::set<std::string>> groups;
   try {
+    if (doc.contains("privilege_groups")) {  // absent in older files
+      for (const auto& [name, g] : doc.at("privilege_groups").items()) {
+        for (const auto& p : g) groups[name].insert(p.get<std::string>());
+      }
+    }
     for (const auto& [name, u] : doc.at("users").items()) {
       UserRecord record;
       std::string salt, hash;
@@ -176,6 +185,7 @@ absl::Status AuthStore::LoadFromFile() {
   absl::MutexLock lock(&mu_);
   users_ = std::move(users);
   for (auto& [name, record] : roles) roles_[name] = std::move(record);
+  groups_ = std::move(groups);
   verified_.clear();
   return absl::OkStatus();
 }
@@ -205,6 +215,12 @@ absl::Status AuthStore::SaveLocked() const {
   }
   doc["users"] = std::move(users);
   doc["roles"] = std::move(roles);
+  nlohmann::json groups = nlohmann::json::object();
+  for (const auto& [name, privileges] : groups_) {
+    groups[name] =
+        std::vector<std::string>(privileges.begin(), privileges.end());
+  }
+  doc["privilege_groups"] = std::move(groups);
   const std::string text = doc.dump(1);
   const std::string tmp = options_.state_file + ".tmp";
   const auto failed = [&](const char* what) {
@@ -484,7 +500,7 @@ absl::StatusOr<std::vector<Grant>> AuthStore::ListGrants(
     for (const Grant& g : record.grants) {
       if (!object_type.empty() && g.object_type != object_type) continue;
       if (!object_name.empty() && g.object_name != object_name) continue;
-      if (!db_name.empty() && g.db_name != "*" &&
+      if (!db_name.empty() && db_name != "*" && g.db_name != "*" &&
           g.db_name != NormDb(db_name)) {
         continue;
       }
@@ -494,15 +510,14 @@ absl::StatusOr<std::vector<Grant>> AuthStore::ListGrants(
   return out;
 }
 
-bool AuthStore::Covers(const std::string& granted, const std::string& wanted) {
+bool AuthStore::CoversLocked(const std::string& granted,
+                             const std::string& wanted) const {
   if (granted == wanted || granted == "All" || granted == "*") return true;
-  if (granted == "CollectionReadOnly")
-    return CollectionReadOnly().count(wanted);
-  if (granted == "CollectionReadWrite") {
-    return CollectionReadWrite().count(wanted);
+  for (const std::string& p : BuiltinGroupPrivileges(granted)) {
+    if (p == wanted) return true;
   }
-  if (granted == "CollectionAdmin") return CollectionAdmin().count(wanted);
-  return false;
+  auto custom = groups_.find(granted);
+  return custom != groups_.end() && custom->second.count(wanted) != 0;
 }
 
 absl::Status AuthStore::Check(const std::string& user,
@@ -525,7 +540,7 @@ absl::Status AuthStore::Check(const std::string& user,
         if (g.object_type != object_type) continue;
         if (g.object_name != "*" && g.object_name != object_name) continue;
         if (g.db_name != "*" && g.db_name != database) continue;
-        if (Covers(g.privilege, privilege)) return absl::OkStatus();
+        if (CoversLocked(g.privilege, privilege)) return absl::OkStatus();
       }
     }
   }
@@ -533,6 +548,281 @@ absl::Status AuthStore::Check(const std::string& user,
       absl::StrCat("permission denied: user '", user, "' lacks privilege ",
                    privilege, " on ", object_type, " '", object_name,
                    "' in database '", database, "'"));
+}
+
+// --- privilege groups
+// ---------------------------------------------------------
+
+namespace {
+
+// Milvus 2.5's built-in cluster and database groups.
+const std::vector<std::string>& ClusterReadOnly() {
+  static const auto* v = new std::vector<std::string>{
+      "ListDatabases",         "SelectOwnership",    "SelectUser",
+      "DescribeResourceGroup", "ListResourceGroups", "ListPrivilegeGroups"};
+  return *v;
+}
+std::vector<std::string> ClusterReadWrite() {
+  std::vector<std::string> v = ClusterReadOnly();
+  for (const char* p : {"FlushAll", "TransferNode", "TransferReplica",
+                        "UpdateResourceGroups"}) {
+    v.push_back(p);
+  }
+  return v;
+}
+std::vector<std::string> ClusterAdmin() {
+  std::vector<std::string> v = ClusterReadWrite();
+  for (const char* p :
+       {"BackupRBAC", "RestoreRBAC", "CreateDatabase", "DropDatabase",
+        "CreateOwnership", "DropOwnership", "ManageOwnership",
+        "CreateResourceGroup", "DropResourceGroup", "UpdateUser",
+        "RenameCollection", "CreatePrivilegeGroup", "DropPrivilegeGroup",
+        "OperatePrivilegeGroup"}) {
+    v.push_back(p);
+  }
+  return v;
+}
+std::vector<std::string> DatabaseReadOnly() {
+  return {"ShowCollections", "DescribeDatabase"};
+}
+std::vector<std::string> DatabaseReadWrite() {
+  std::vector<std::string> v = DatabaseReadOnly();
+  v.push_back("AlterDatabase");
+  return v;
+}
+std::vector<std::string> DatabaseAdmin() {
+  std::vector<std::string> v = DatabaseReadWrite();
+  v.push_back("CreateCollection");
+  v.push_back("DropCollection");
+  return v;
+}
+
+}  // namespace
+
+const std::vector<std::string>& AuthStore::BuiltinGroups() {
+  static const auto* v = new std::vector<std::string>{
+      "ClusterReadOnly",    "ClusterReadWrite",    "ClusterAdmin",
+      "DatabaseReadOnly",   "DatabaseReadWrite",   "DatabaseAdmin",
+      "CollectionReadOnly", "CollectionReadWrite", "CollectionAdmin"};
+  return *v;
+}
+
+std::vector<std::string> AuthStore::BuiltinGroupPrivileges(
+    const std::string& group) {
+  if (group == "ClusterReadOnly") return ClusterReadOnly();
+  if (group == "ClusterReadWrite") return ClusterReadWrite();
+  if (group == "ClusterAdmin") return ClusterAdmin();
+  if (group == "DatabaseReadOnly") return DatabaseReadOnly();
+  if (group == "DatabaseReadWrite") return DatabaseReadWrite();
+  if (group == "DatabaseAdmin") return DatabaseAdmin();
+  const std::set<std::string>* set = nullptr;
+  if (group == "CollectionReadOnly") set = &CollectionReadOnly();
+  if (group == "CollectionReadWrite") set = &CollectionReadWrite();
+  if (group == "CollectionAdmin") set = &CollectionAdmin();
+  if (set == nullptr) return {};
+  return std::vector<std::string>(set->begin(), set->end());
+}
+
+bool AuthStore::IsCollectionPrivilege(const std::string& privilege) {
+  return CollectionAdmin().count(privilege) != 0;
+}
+
+bool AuthStore::IsPrivilegeGroup(const std::string& name) const {
+  if (!BuiltinGroupPrivileges(name).empty()) return true;
+  absl::ReaderMutexLock lock(&mu_);
+  return groups_.count(name) != 0;
+}
+
+absl::Status AuthStore::CreatePrivilegeGroup(const std::string& group) {
+  COVE_RETURN_IF_ERROR(ValidateUserName("privilege group name", group));
+  if (!BuiltinGroupPrivileges(group).empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "privilege group '", group, "' is built in and cannot be created"));
+  }
+  absl::MutexLock lock(&mu_);
+  if (groups_.count(group) != 0) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("privilege group '", group, "' already exists"));
+  }
+  groups_[group];
+  return SaveLocked();
+}
+
+absl::Status AuthStore::DropPrivilegeGroup(const std::string& group) {
+  if (!BuiltinGroupPrivileges(group).empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "privilege group '", group, "' is built in and cannot be dropped"));
+  }
+  absl::MutexLock lock(&mu_);
+  if (groups_.count(group) == 0) return absl::OkStatus();
+  for (const auto& [role, record] : roles_) {
+    for (const Grant& g : record.grants) {
+      if (g.privilege == group) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "privilege group '", group, "' is still granted to role '", role,
+            "'; revoke it first"));
+      }
+    }
+  }
+  groups_.erase(group);
+  return SaveLocked();
+}
+
+absl::Status AuthStore::OperatePrivilegeGroup(
+    const std::string& group, const std::vector<std::string>& privileges,
+    bool add) {
+  if (!BuiltinGroupPrivileges(group).empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "privilege group '", group, "' is built in and cannot be changed"));
+  }
+  absl::MutexLock lock(&mu_);
+  auto it = groups_.find(group);
+  if (it == groups_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("privilege group '", group, "' not found"));
+  }
+  for (const std::string& p : privileges) {
+    if (p.empty() || !BuiltinGroupPrivileges(p).empty() ||
+        groups_.count(p) != 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "privilege group '", group, "': '", p,
+          "' is not a privilege (groups hold privileges, not groups)"));
+    }
+  }
+  for (const std::string& p : privileges) {
+    if (add) {
+      it->second.insert(p);
+    } else {
+      it->second.erase(p);
+    }
+  }
+  return SaveLocked();
+}
+
+std::vector<std::pair<std::string, std::vector<std::string>>>
+AuthStore::ListPrivilegeGroups() const {
+  std::vector<std::pair<std::string, std::vector<std::string>>> out;
+  for (const std::string& g : BuiltinGroups()) {
+    out.emplace_back(g, BuiltinGroupPrivileges(g));
+  }
+  absl::ReaderMutexLock lock(&mu_);
+  for (const auto& [name, privileges] : groups_) {
+    out.emplace_back(
+        name, std::vector<std::string>(privileges.begin(), privileges.end()));
+  }
+  return out;
+}
+
+// --- backup and restore
+// --------------------------------------------------------
+
+namespace {
+
+constexpr char kHashScheme[] = "pbkdf2-sha256";
+
+std::string EncodeHash(const PasswordHash& h) {
+  return absl::StrCat(kHashScheme, "$", h.iterations, "$",
+                      absl::Base64Escape(h.salt), "$",
+                      absl::Base64Escape(h.hash));
+}
+
+bool DecodeHash(const std::string& text, PasswordHash* out) {
+  std::vector<std::string> parts = absl::StrSplit(text, '$');
+  return parts.size() == 4 && parts[0] == kHashScheme &&
+         absl::SimpleAtoi(parts[1], &out->iterations) && out->iterations > 0 &&
+         absl::Base64Unescape(parts[2], &out->salt) &&
+         absl::Base64Unescape(parts[3], &out->hash) && !out->hash.empty();
+}
+
+}  // namespace
+
+AuthStore::Snapshot AuthStore::Backup() const {
+  Snapshot out;
+  absl::ReaderMutexLock lock(&mu_);
+  for (const auto& [name, u] : users_) {
+    if (name == kRootUser) continue;
+    out.users.push_back(
+        {name, EncodeHash(u.password),
+         std::vector<std::string>(u.roles.begin(), u.roles.end())});
+  }
+  for (const auto& [name, r] : roles_) {
+    if (name != kAdminRole && name != kPublicRole) out.roles.push_back(name);
+    if (name == kPublicRole) continue;  // built-in grants
+    for (const Grant& g : r.grants) out.grants.push_back(g);
+  }
+  for (const auto& [name, privileges] : groups_) {
+    out.groups.emplace_back(
+        name, std::vector<std::string>(privileges.begin(), privileges.end()));
+  }
+  return out;
+}
+
+absl::Status AuthStore::Restore(const Snapshot& snapshot) {
+  absl::MutexLock lock(&mu_);
+  // Check everything first: a failed restore changes nothing.
+  std::map<std::string, PasswordHash> hashes;
+  for (const Snapshot::User& u : snapshot.users) {
+    COVE_RETURN_IF_ERROR(ValidateUserName("restore user", u.name));
+    if (users_.count(u.name) != 0) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("restore RBAC: user '", u.name, "' already exists"));
+    }
+    if (!DecodeHash(u.password_hash, &hashes[u.name])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("restore RBAC: user '", u.name,
+                       "': the password is not a cove password hash (expected ",
+                       kHashScheme, "$iterations$salt$hash from BackupRBAC)"));
+    }
+  }
+  std::set<std::string> new_roles(snapshot.roles.begin(), snapshot.roles.end());
+  for (const std::string& r : snapshot.roles) {
+    COVE_RETURN_IF_ERROR(ValidateUserName("restore role", r));
+    if (roles_.count(r) != 0) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("restore RBAC: role '", r, "' already exists"));
+    }
+  }
+  for (const auto& [name, privileges] : snapshot.groups) {
+    COVE_RETURN_IF_ERROR(ValidateUserName("restore privilege group", name));
+    if (groups_.count(name) != 0 || !BuiltinGroupPrivileges(name).empty()) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "restore RBAC: privilege group '", name, "' already exists"));
+    }
+  }
+  for (const Grant& g : snapshot.grants) {
+    if (roles_.count(g.role) == 0 && new_roles.count(g.role) == 0) {
+      return absl::NotFoundError(
+          absl::StrCat("restore RBAC: grant to unknown role '", g.role, "'"));
+    }
+  }
+  for (const Snapshot::User& u : snapshot.users) {
+    for (const std::string& r : u.roles) {
+      if (roles_.count(r) == 0 && new_roles.count(r) == 0) {
+        return absl::NotFoundError(absl::StrCat(
+            "restore RBAC: user '", u.name, "' has unknown role '", r, "'"));
+      }
+    }
+  }
+  for (const std::string& r : snapshot.roles) roles_[r];
+  for (const auto& [name, privileges] : snapshot.groups) {
+    groups_[name].insert(privileges.begin(), privileges.end());
+  }
+  for (const Grant& g : snapshot.grants) {
+    Grant copy = g;
+    if (copy.object_name.empty()) copy.object_name = "*";
+    copy.db_name = NormDb(copy.db_name);
+    auto& grants = roles_[g.role].grants;
+    bool have = false;
+    for (const Grant& x : grants) have = have || SameGrant(x, copy);
+    if (!have) grants.push_back(std::move(copy));
+  }
+  for (const Snapshot::User& u : snapshot.users) {
+    UserRecord record;
+    record.password = hashes[u.name];
+    record.roles.insert(u.roles.begin(), u.roles.end());
+    users_[u.name] = std::move(record);
+  }
+  return SaveLocked();
 }
 
 }  // namespace cove::auth

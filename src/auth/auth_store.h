@@ -102,6 +102,56 @@ class AuthStore {
       const std::string& role, const std::string& object_type,
       const std::string& object_name, const std::string& db_name) const;
 
+  // --- privilege groups (RBAC v2) ---------------------------------------
+
+  /// Milvus' built-in groups: ClusterReadOnly/ReadWrite/Admin,
+  /// DatabaseReadOnly/ReadWrite/Admin, CollectionReadOnly/ReadWrite/Admin.
+  static const std::vector<std::string>& BuiltinGroups();
+  /// The privileges of a built-in group (empty for other names).
+  static std::vector<std::string> BuiltinGroupPrivileges(
+      const std::string& group);
+  /// True for privileges that apply to one collection (Collection objects);
+  /// others are Global (cluster or database wide).
+  static bool IsCollectionPrivilege(const std::string& privilege);
+
+  /// InvalidArgument for a malformed or built-in name; AlreadyExists.
+  absl::Status CreatePrivilegeGroup(const std::string& group);
+  /// InvalidArgument for built-in groups; FailedPrecondition while a role
+  /// holds a grant of it. Dropping an absent group succeeds (as Milvus).
+  absl::Status DropPrivilegeGroup(const std::string& group);
+  /// Adds (or removes) privileges to (from) a custom group. NotFound;
+  /// InvalidArgument for built-in groups and unknown privilege names.
+  absl::Status OperatePrivilegeGroup(const std::string& group,
+                                     const std::vector<std::string>& privileges,
+                                     bool add);
+  /// Every group, built-in ones first, with its privileges.
+  std::vector<std::pair<std::string, std::vector<std::string>>>
+  ListPrivilegeGroups() const;
+  /// True for a built-in or custom group.
+  bool IsPrivilegeGroup(const std::string& name) const;
+
+  // --- backup and restore --------------------------------------------------
+
+  /// Everything a backup of the RBAC state holds. Passwords travel as
+  /// their PBKDF2 hashes only ("pbkdf2-sha256$iterations$salt$hash", base64).
+  struct Snapshot {
+    struct User {
+      std::string name;
+      std::string password_hash;
+      std::vector<std::string> roles;
+    };
+    std::vector<User> users;
+    std::vector<std::string> roles;
+    std::vector<Grant> grants;
+    std::vector<std::pair<std::string, std::vector<std::string>>> groups;
+  };
+  /// Users (but root), custom roles, their grants and custom groups.
+  Snapshot Backup() const;
+  /// Adds what `snapshot` holds. AlreadyExists (naming it) when a user,
+  /// role or group exists already; InvalidArgument for a password that is
+  /// not a cove hash; nothing is changed on error.
+  absl::Status Restore(const Snapshot& snapshot);
+
   /// OK when `user` may use `privilege` ("Search", "CreateCollection", ...)
   /// on the object. PermissionDenied naming the privilege and object
   /// otherwise. `db` empty means "default".
@@ -119,7 +169,8 @@ class AuthStore {
     std::vector<Grant> grants;
   };
 
-  static bool Covers(const std::string& granted, const std::string& wanted);
+  bool CoversLocked(const std::string& granted, const std::string& wanted) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Rewrites options_.state_file (when set) with the current state.
   absl::Status SaveLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status LoadFromFile();
@@ -130,6 +181,8 @@ class AuthStore {
   std::map<std::string, UserRecord> users_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, RoleRecord> roles_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> verified_ ABSL_GUARDED_BY(mu_);
+  // Custom privilege groups and their privileges.
+  std::map<std::string, std::set<std::string>> groups_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace cove::auth

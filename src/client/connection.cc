@@ -117,6 +117,37 @@ absl::Status Connection::CreateDatabase(const std::string&,
 absl::Status Connection::DropDatabase(const std::string&, const CallOptions&) {
   return Missing(*this, "DropDatabase");
 }
+absl::Status Connection::CreateDatabase(
+    const std::string& name,
+    const std::map<std::string, std::string>& properties,
+    const CallOptions& call) {
+  if (properties.empty()) return CreateDatabase(name, call);
+  return Missing(*this, "CreateDatabase with properties");
+}
+absl::StatusOr<DatabaseDescription> Connection::DescribeDatabase(
+    const std::string&, const CallOptions&) {
+  return Missing(*this, "DescribeDatabase");
+}
+absl::Status Connection::AlterDatabaseProperties(
+    const std::string&, const std::map<std::string, std::string>&,
+    const std::vector<std::string>&, const CallOptions&) {
+  return Missing(*this, "AlterDatabaseProperties");
+}
+absl::Status Connection::AlterIndexProperties(
+    const std::string&, const std::string&,
+    const std::map<std::string, std::string>&, const std::vector<std::string>&,
+    const CallOptions&) {
+  return Missing(*this, "AlterIndexProperties");
+}
+absl::StatusOr<std::vector<SegmentDescription>> Connection::ListSegments(
+    const std::string&, const CallOptions&) {
+  return Missing(*this, "ListSegments");
+}
+absl::Status Connection::AlterCollectionProperties(
+    const std::string&, const std::map<std::string, std::string>&,
+    const std::vector<std::string>&, const CallOptions&) {
+  return Missing(*this, "AlterCollectionProperties");
+}
 absl::StatusOr<std::vector<std::string>> Connection::ListDatabases(
     const CallOptions&) {
   return Missing(*this, "ListDatabases");

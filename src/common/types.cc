@@ -49,6 +49,22 @@ const char* MetricTypeName(MetricType metric) {
   return "UNKNOWN";
 }
 
+const char* ConsistencyLevelName(ConsistencyLevel level) {
+  switch (level) {
+    case ConsistencyLevel::kStrong:
+      return "Strong";
+    case ConsistencyLevel::kSession:
+      return "Session";
+    case ConsistencyLevel::kBounded:
+      return "Bounded";
+    case ConsistencyLevel::kEventually:
+      return "Eventually";
+    case ConsistencyLevel::kCustomized:
+      return "Customized";
+  }
+  return "Strong";
+}
+
 const char* IndexTypeName(IndexType type) {
   switch (type) {
     case IndexType::kFlat:

@@ -8,11 +8,17 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/bytes.h"
 #include "common/cipher.h"
+#include "common/status_macros.h"
+#include "common/utf8.h"
 #include "cove/version.h"
 #include "engine/collection.h"
 #include "engine/read_sessions.h"
@@ -29,7 +35,7 @@ class EmbeddedConnection : public Connection {
       : options_(std::move(options)),
         pool_(engine::BuildPool::FromThreadBudget(options_.index_threads)),
         sessions_(SessionOptions(options_)) {
-    databases_[kDefaultDatabase];
+    InitDatabaseLocked(databases_[kDefaultDatabase]);
   }
 
   ~EmbeddedConnection() override {
@@ -84,6 +90,16 @@ class EmbeddedConnection : public Connection {
       }
       w.Varint(db.collections.size());
       for (const auto& [cname, c] : db.collections) c->Serialize(&w);
+      // Version 3: the database's id, creation time, properties and the
+      // settings of its collections.
+      w.I64(db.id);
+      w.I64(db.created_ms);
+      EncodeProperties(db.properties, &w);
+      w.Varint(db.settings.size());
+      for (const auto& [cname, settings] : db.settings) {
+        w.Str(cname);
+        EncodeSettings(settings, &w);
+      }
     }
     return store_->Checkpoint(w.bytes());
   }
@@ -103,7 +119,17 @@ class EmbeddedConnection : public Connection {
 
   absl::Status CreateDatabase(const std::string& name,
                               const CallOptions& call) override {
+    return CreateDatabase(name, {}, call);
+  }
+
+  absl::Status CreateDatabase(
+      const std::string& name,
+      const std::map<std::string, std::string>& properties,
+      const CallOptions& call) override {
     if (absl::Status s = engine::ValidateName("database name", name); !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = ValidateDatabaseProperties(properties); !s.ok()) {
       return s;
     }
     absl::ReaderMutexLock ops(&op_mu_);
@@ -117,11 +143,52 @@ class EmbeddedConnection : public Connection {
           absl::StrCat("database '", name, "': the maximum of ", kMaxDatabases,
                        " databases is reached"));
     }
+    Database created;
+    created.id = NextDatabaseIdLocked();
+    created.created_ms = NowMs();
+    created.properties = properties;
     internal::ByteWriter w;
     w.U8(static_cast<uint8_t>(engine::RecordType::kCreateDatabase));
     w.Str(name);
+    w.I64(created.id);
+    w.I64(created.created_ms);
+    EncodeProperties(created.properties, &w);
     if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
-    databases_[name];
+    databases_[name] = std::move(created);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<DatabaseDescription> DescribeDatabase(
+      const std::string& name, const CallOptions& call) override {
+    absl::MutexLock lock(&mu_);
+    auto it = databases_.find(name);
+    if (it == databases_.end()) return DatabaseNotFound(name);
+    DatabaseDescription d;
+    d.name = name;
+    d.id = it->second.id;
+    d.created_timestamp = it->second.created_ms;
+    d.properties = it->second.properties;
+    return d;
+  }
+
+  absl::Status AlterDatabaseProperties(
+      const std::string& name, const std::map<std::string, std::string>& set,
+      const std::vector<std::string>& remove,
+      const CallOptions& call) override {
+    if (absl::Status s = ValidateDatabaseProperties(set); !s.ok()) return s;
+    absl::ReaderMutexLock ops(&op_mu_);
+    absl::MutexLock lock(&mu_);
+    auto it = databases_.find(name);
+    if (it == databases_.end()) return DatabaseNotFound(name);
+    std::map<std::string, std::string> properties = it->second.properties;
+    for (const auto& [k, v] : set) properties[k] = v;
+    for (const std::string& k : remove) properties.erase(k);
+    internal::ByteWriter w;
+    w.U8(static_cast<uint8_t>(engine::RecordType::kAlterDatabase));
+    w.Str(name);
+    EncodeProperties(properties, &w);
+    if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+    it->second.properties = std::move(properties);
     return absl::OkStatus();
   }
 
@@ -134,7 +201,8 @@ class EmbeddedConnection : public Connection {
     absl::ReaderMutexLock ops(&op_mu_);
     absl::MutexLock lock(&mu_);
     auto it = databases_.find(name);
-    if (it == databases_.end()) return DatabaseNotFound(name);
+    // As Milvus: dropping what does not exist succeeds.
+    if (it == databases_.end()) return absl::OkStatus();
     if (!it->second.collections.empty()) {
       return absl::FailedPreconditionError(absl::StrCat(
           "database '", name, "' still has ", it->second.collections.size(),
@@ -162,6 +230,10 @@ class EmbeddedConnection : public Connection {
                                 const CollectionSchema& schema,
                                 const std::vector<IndexSpec>& indexes,
                                 const CallOptions& call) override {
+    if (absl::Status s = ValidateCollectionProperties(schema.properties);
+        !s.ok()) {
+      return s;
+    }
     auto built = BuildCollection(name, schema, indexes, /*id=*/0, Context());
     if (!built.ok()) return built.status();
     std::shared_ptr<engine::Collection> collection = *std::move(built);
@@ -173,6 +245,10 @@ class EmbeddedConnection : public Connection {
       return absl::AlreadyExistsError(
           absl::StrCat("collection '", name, "' already exists"));
     }
+    if (absl::Status s = CheckCollectionLimit(DbName(call), **db); !s.ok()) {
+      return s;
+    }
+    CollectionSettings settings{schema.consistency_level, schema.properties};
     internal::ByteWriter w;
     w.U8(static_cast<uint8_t>(engine::RecordType::kCreateCollection));
     w.Str(DbName(call));
@@ -181,10 +257,12 @@ class EmbeddedConnection : public Connection {
     engine::EncodeSchema(schema, &w);
     w.Varint(indexes.size());
     for (const IndexSpec& spec : indexes) engine::EncodeIndexSpec(spec, &w);
+    EncodeSettings(settings, &w);  // absent from records of older versions
     if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
     AttachLogger(*collection);
     by_id_[collection->id()] = collection;
     (*db)->collections.emplace(name, std::move(collection));
+    (*db)->settings[name] = std::move(settings);
     return absl::OkStatus();
   }
 
@@ -200,7 +278,7 @@ class EmbeddedConnection : public Connection {
                        "' is an alias; drop the collection by its own name"));
     }
     auto it = (*db)->collections.find(name);
-    if (it == (*db)->collections.end()) return NotFound(name);
+    if (it == (*db)->collections.end()) return absl::OkStatus();  // as Milvus
     std::vector<std::string> aliases = AliasesOf(**db, name);
     if (!aliases.empty()) {
       return absl::FailedPreconditionError(
@@ -216,6 +294,7 @@ class EmbeddedConnection : public Connection {
     sessions_.Forget(it->second.get());
     by_id_.erase(it->second->id());
     (*db)->collections.erase(it);
+    (*db)->settings.erase(name);
     return absl::OkStatus();
   }
 
@@ -251,7 +330,58 @@ class EmbeddedConnection : public Connection {
     d.aliases = AliasesOf(**db, d.name);
     d.partitions = (*c)->ListPartitions();
     d.created_timestamp = (*c)->created_timestamp();
+    auto settings = (*db)->settings.find(d.name);
+    if (settings != (*db)->settings.end()) {
+      d.schema.consistency_level = settings->second.consistency_level;
+      d.schema.properties = settings->second.properties;
+    }
     return d;
+  }
+
+  absl::StatusOr<std::vector<SegmentDescription>> ListSegments(
+      const std::string& name, const CallOptions& call) override {
+    auto c = Find(name, call);
+    if (!c.ok()) return c.status();
+    std::vector<SegmentDescription> out;
+    for (const engine::SegmentInfo& info : (*c)->Segments()) {
+      SegmentDescription d;
+      d.id = info.id;
+      d.sealed = info.sealed;
+      d.rows = info.rows;
+      d.deleted = info.deleted;
+      d.indexed = !info.indexed.empty() &&
+                  std::all_of(info.indexed.begin(), info.indexed.end(),
+                              [](bool b) { return b; });
+      d.memory_bytes =
+          static_cast<int64_t>(info.memory_bytes + info.mapped_vector_bytes);
+      out.push_back(d);
+    }
+    return out;
+  }
+
+  absl::Status AlterCollectionProperties(
+      const std::string& name, const std::map<std::string, std::string>& set,
+      const std::vector<std::string>& remove,
+      const CallOptions& call) override {
+    if (absl::Status s = ValidateCollectionProperties(set); !s.ok()) return s;
+    absl::ReaderMutexLock ops(&op_mu_);
+    absl::MutexLock lock(&mu_);
+    auto db = Db(call);
+    if (!db.ok()) return db.status();
+    auto c = Resolve(**db, name);
+    if (!c.ok()) return c.status();
+    const std::string real_name = (*c)->name();
+    CollectionSettings settings = (*db)->settings[real_name];
+    for (const auto& [k, v] : set) settings.properties[k] = v;
+    for (const std::string& k : remove) settings.properties.erase(k);
+    internal::ByteWriter w;
+    w.U8(static_cast<uint8_t>(engine::RecordType::kAlterCollection));
+    w.Str(DbName(call));
+    w.Str(real_name);
+    EncodeSettings(settings, &w);
+    if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+    (*db)->settings[real_name] = std::move(settings);
+    return absl::OkStatus();
   }
 
   absl::Status RenameCollection(const std::string& old_name,
@@ -285,6 +415,7 @@ class EmbeddedConnection : public Connection {
     for (auto& [alias, target] : (*db)->aliases) {
       if (target == old_name) target = new_name;
     }
+    MoveSettings(**db, old_name, new_name);
     return absl::OkStatus();
   }
 
@@ -314,7 +445,8 @@ class EmbeddedConnection : public Connection {
     absl::ReaderMutexLock ops(&op_mu_);
     auto c = Find(collection, call);
     if (!c.ok()) return c.status();
-    return (*c)->DropPartition(partition);
+    absl::Status s = (*c)->DropPartition(partition);
+    return absl::IsNotFound(s) ? absl::OkStatus() : s;  // as Milvus
   }
 
   absl::StatusOr<bool> HasPartition(const std::string& collection,
@@ -370,7 +502,7 @@ class EmbeddedConnection : public Connection {
     auto db = Db(call);
     if (!db.ok()) return db.status();
     if ((*db)->aliases.count(alias) == 0) {
-      return absl::NotFoundError(absl::StrCat("alias '", alias, "' not found"));
+      return absl::OkStatus();  // as Milvus: dropping an absent alias succeeds
     }
     internal::ByteWriter w;
     w.U8(static_cast<uint8_t>(engine::RecordType::kDropAlias));
@@ -465,9 +597,71 @@ class EmbeddedConnection : public Connection {
 
   absl::StatusOr<std::vector<IndexDescription>> DescribeIndexes(
       const std::string& collection, const CallOptions& call) override {
-    auto c = Find(collection, call);
+    absl::MutexLock lock(&mu_);
+    auto db = Db(call);
+    if (!db.ok()) return db.status();
+    auto c = Resolve(**db, collection);
     if (!c.ok()) return c.status();
-    return (*c)->DescribeIndexes();
+    std::vector<IndexDescription> indexes = (*c)->DescribeIndexes();
+    auto settings = (*db)->settings.find((*c)->name());
+    if (settings != (*db)->settings.end()) {
+      for (IndexDescription& d : indexes) {
+        auto props = settings->second.index_properties.find(d.index_name);
+        if (props != settings->second.index_properties.end()) {
+          d.properties = props->second;
+        }
+      }
+    }
+    return indexes;
+  }
+
+  absl::Status AlterIndexProperties(
+      const std::string& collection, const std::string& index_name,
+      const std::map<std::string, std::string>& set,
+      const std::vector<std::string>& remove,
+      const CallOptions& call) override {
+    for (const auto& [k, v] : set) {
+      if (k != "mmap.enabled") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("alter index: property '", internal::ValidUtf8(k),
+                         "' is not an index property (expected mmap.enabled)"));
+      }
+      const std::string lower = absl::AsciiStrToLower(v);
+      if (lower != "true" && lower != "false") {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "alter index: mmap.enabled: expected true or false (got '",
+            internal::ValidUtf8(v), "')"));
+      }
+    }
+    absl::ReaderMutexLock ops(&op_mu_);
+    absl::MutexLock lock(&mu_);
+    auto db = Db(call);
+    if (!db.ok()) return db.status();
+    auto c = Resolve(**db, collection);
+    if (!c.ok()) return c.status();
+    bool found = false;
+    for (const IndexDescription& d : (*c)->DescribeIndexes()) {
+      found = found || d.index_name == index_name;
+    }
+    if (!found) {
+      return absl::NotFoundError(
+          absl::StrCat("index '", internal::ValidUtf8(index_name),
+                       "' not found in collection '", (*c)->name(), "'"));
+    }
+    const std::string real_name = (*c)->name();
+    CollectionSettings settings = (*db)->settings[real_name];
+    auto& props = settings.index_properties[index_name];
+    for (const auto& [k, v] : set) props[k] = v;
+    for (const std::string& k : remove) props.erase(k);
+    if (props.empty()) settings.index_properties.erase(index_name);
+    internal::ByteWriter w;
+    w.U8(static_cast<uint8_t>(engine::RecordType::kAlterCollection));
+    w.Str(DbName(call));
+    w.Str(real_name);
+    EncodeSettings(settings, &w);
+    if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+    (*db)->settings[real_name] = std::move(settings);
+    return absl::OkStatus();
   }
 
   absl::Status DropIndex(const std::string& collection,
@@ -476,7 +670,28 @@ class EmbeddedConnection : public Connection {
     absl::ReaderMutexLock ops(&op_mu_);
     auto c = Find(collection, call);
     if (!c.ok()) return c.status();
-    return (*c)->DropIndex(index_name);
+    absl::Status s = (*c)->DropIndex(index_name);
+    if (absl::IsNotFound(s)) return absl::OkStatus();  // as Milvus
+    if (!s.ok()) return s;
+    // The index's properties go with it.
+    absl::MutexLock lock(&mu_);
+    auto db = Db(call);
+    if (!db.ok()) return absl::OkStatus();
+    auto settings = (*db)->settings.find((*c)->name());
+    if (settings == (*db)->settings.end() ||
+        settings->second.index_properties.count(index_name) == 0) {
+      return absl::OkStatus();
+    }
+    CollectionSettings updated = settings->second;
+    updated.index_properties.erase(index_name);
+    internal::ByteWriter w;
+    w.U8(static_cast<uint8_t>(engine::RecordType::kAlterCollection));
+    w.Str(DbName(call));
+    w.Str((*c)->name());
+    EncodeSettings(updated, &w);
+    COVE_RETURN_IF_ERROR(LogLocked(w.Take()));
+    settings->second = std::move(updated);
+    return absl::OkStatus();
   }
 
   // --- data ----------------------------------------------------------------
@@ -579,10 +794,159 @@ class EmbeddedConnection : public Connection {
  private:
   static constexpr size_t kMaxDatabases = 64;
 
+  // What the backend keeps of a collection besides the engine's state.
+  struct CollectionSettings {
+    ConsistencyLevel consistency_level = ConsistencyLevel::kStrong;
+    std::map<std::string, std::string> properties;
+    // By index name.
+    std::map<std::string, std::map<std::string, std::string>> index_properties;
+  };
+
   struct Database {
     std::map<std::string, std::shared_ptr<engine::Collection>> collections;
     std::map<std::string, std::string> aliases;  // alias -> collection
+    int64_t id = 0;          // stable for the life of the database
+    int64_t created_ms = 0;  // Unix milliseconds; 0: unknown (old stores)
+    std::map<std::string, std::string> properties;
+    std::map<std::string, CollectionSettings> settings;  // by collection
   };
+
+  // The property that bounds the collections of a database (as in Milvus).
+  static constexpr char kMaxCollectionsProperty[] = "database.max.collections";
+
+  static int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
+
+  // Gives a database made without an id (the default one, old stores) one.
+  void InitDatabaseLocked(Database& db) {
+    if (db.id == 0) db.id = NextDatabaseIdLocked();
+    if (db.created_ms == 0 && store_ == nullptr) db.created_ms = NowMs();
+  }
+
+  int64_t NextDatabaseIdLocked() const {
+    int64_t max_id = 0;
+    for (const auto& [name, db] : databases_) max_id = std::max(max_id, db.id);
+    return max_id + 1;
+  }
+
+  static void EncodeProperties(const std::map<std::string, std::string>& props,
+                               internal::ByteWriter* w) {
+    w->Varint(props.size());
+    for (const auto& [k, v] : props) {
+      w->Str(k);
+      w->Str(v);
+    }
+  }
+
+  static bool DecodeProperties(internal::ByteReader* r,
+                               std::map<std::string, std::string>* props) {
+    uint64_t n = 0;
+    if (!r->Varint(&n) || n > r->remaining()) return false;
+    props->clear();
+    for (uint64_t i = 0; i < n; ++i) {
+      std::string k, v;
+      if (!r->Str(&k) || !r->Str(&v)) return false;
+      (*props)[std::move(k)] = std::move(v);
+    }
+    return true;
+  }
+
+  static void EncodeSettings(const CollectionSettings& settings,
+                             internal::ByteWriter* w) {
+    w->U8(static_cast<uint8_t>(settings.consistency_level));
+    EncodeProperties(settings.properties, w);
+    w->Varint(settings.index_properties.size());
+    for (const auto& [index, props] : settings.index_properties) {
+      w->Str(index);
+      EncodeProperties(props, w);
+    }
+  }
+
+  static bool DecodeSettings(internal::ByteReader* r,
+                             CollectionSettings* settings) {
+    uint8_t level = 0;
+    if (!r->U8(&level) ||
+        level > static_cast<uint8_t>(ConsistencyLevel::kCustomized)) {
+      return false;
+    }
+    settings->consistency_level = static_cast<ConsistencyLevel>(level);
+    uint64_t n = 0;
+    if (!DecodeProperties(r, &settings->properties) || !r->Varint(&n) ||
+        n > r->remaining()) {
+      return false;
+    }
+    for (uint64_t i = 0; i < n; ++i) {
+      std::string index;
+      if (!r->Str(&index) ||
+          !DecodeProperties(r, &settings->index_properties[index])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static void MoveSettings(Database& db, const std::string& from,
+                           const std::string& to) {
+    auto it = db.settings.find(from);
+    if (it == db.settings.end()) return;
+    CollectionSettings moved = std::move(it->second);
+    db.settings.erase(it);
+    db.settings[to] = std::move(moved);
+  }
+
+  // Values of the properties whose meaning Cove applies must parse.
+  static absl::Status ValidateDatabaseProperties(
+      const std::map<std::string, std::string>& props) {
+    for (const auto& [k, v] : props) {
+      if (k.empty()) {
+        return absl::InvalidArgumentError(
+            "database properties: a key is empty");
+      }
+    }
+    auto max = props.find(kMaxCollectionsProperty);
+    int64_t n = 0;
+    if (max != props.end() && (!absl::SimpleAtoi(max->second, &n) || n < 0)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "database property '", kMaxCollectionsProperty,
+          "': expected a non-negative integer (got '", max->second, "')"));
+    }
+    return absl::OkStatus();
+  }
+
+  static absl::Status ValidateCollectionProperties(
+      const std::map<std::string, std::string>& props) {
+    for (const auto& [k, v] : props) {
+      if (k.empty()) {
+        return absl::InvalidArgumentError(
+            "collection properties: a key is empty");
+      }
+    }
+    auto ttl = props.find("collection.ttl.seconds");
+    int64_t n = 0;
+    if (ttl != props.end() && (!absl::SimpleAtoi(ttl->second, &n) || n < 0)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "collection property 'collection.ttl.seconds': expected a "
+          "non-negative integer (got '",
+          ttl->second, "')"));
+    }
+    return absl::OkStatus();
+  }
+
+  // "database.max.collections" bounds the collections of a database.
+  static absl::Status CheckCollectionLimit(const std::string& db_name,
+                                           const Database& db) {
+    auto max = db.properties.find(kMaxCollectionsProperty);
+    int64_t n = 0;
+    if (max == db.properties.end() || !absl::SimpleAtoi(max->second, &n)) {
+      return absl::OkStatus();
+    }
+    if (static_cast<int64_t>(db.collections.size()) >= n) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "create collection: exceeded the limit number of collections of "
+          "database '",
+          db_name, "' (", kMaxCollectionsProperty, " = ", n, ")"));
+    }
+    return absl::OkStatus();
+  }
 
   static engine::ReadSessionOptions SessionOptions(
       const EmbeddedOptions& options) {
@@ -606,11 +970,12 @@ class EmbeddedConnection : public Connection {
 
   static absl::Status NotFound(const std::string& name) {
     return absl::NotFoundError(
-        absl::StrCat("collection '", name, "' not found"));
+        absl::StrCat("collection '", internal::ValidUtf8(name), "' not found"));
   }
 
   static absl::Status DatabaseNotFound(const std::string& name) {
-    return absl::NotFoundError(absl::StrCat("database '", name, "' not found"));
+    return absl::NotFoundError(
+        absl::StrCat("database '", internal::ValidUtf8(name), "' not found"));
   }
 
   static std::string DbName(const CallOptions& call) {
@@ -657,7 +1022,9 @@ class EmbeddedConnection : public Connection {
 
   // 2: collections in segments (engine::kCollectionFormatV2). Version 1
   // snapshots are migrated when loaded.
-  static constexpr uint32_t kSnapshotVersion = 2;
+  // 3: plus database ids, creation times and properties, and collection
+  // settings (consistency level, properties).
+  static constexpr uint32_t kSnapshotVersion = 3;
 
   engine::CollectionContext Context() const {
     engine::CollectionContext context;
@@ -723,7 +1090,7 @@ class EmbeddedConnection : public Connection {
     if (!r.U32(&version)) {
       return absl::DataLossError("snapshot: truncated header");
     }
-    if (version != 1 && version != kSnapshotVersion) {
+    if (version < 1 || version > kSnapshotVersion) {
       return absl::FailedPreconditionError(absl::StrCat(
           "snapshot: format version ", version,
           " is not supported by this build (it reads versions 1 to ",
@@ -751,15 +1118,40 @@ class EmbeddedConnection : public Connection {
       if (!r.Varint(&ncollections)) {
         return absl::DataLossError("snapshot: undecodable database");
       }
+      const uint32_t collection_format =
+          std::min<uint32_t>(version, engine::kCollectionFormatV2);
       for (uint64_t k = 0; k < ncollections; ++k) {
-        auto c = engine::Collection::Deserialize(&r, version, Context());
+        auto c =
+            engine::Collection::Deserialize(&r, collection_format, Context());
         if (!c.ok()) return c.status();
         std::shared_ptr<engine::Collection> shared = *std::move(c);
         by_id_[shared->id()] = shared;
         db.collections[shared->name()] = std::move(shared);
       }
+      if (version >= 3) {
+        uint64_t nsettings = 0;
+        if (!r.I64(&db.id) || !r.I64(&db.created_ms) ||
+            !DecodeProperties(&r, &db.properties) || !r.Varint(&nsettings) ||
+            nsettings > r.remaining()) {
+          return absl::DataLossError("snapshot: undecodable database settings");
+        }
+        for (uint64_t k = 0; k < nsettings; ++k) {
+          std::string cname;
+          CollectionSettings settings;
+          if (!r.Str(&cname) || !DecodeSettings(&r, &settings)) {
+            return absl::DataLossError(
+                "snapshot: undecodable collection settings");
+          }
+          db.settings[cname] = std::move(settings);
+        }
+      }
     }
-    databases_[kDefaultDatabase];
+    for (auto& [name, db] : databases_) {
+      if (db.id == 0) db.id = NextDatabaseIdLocked();
+    }
+    if (databases_.count(kDefaultDatabase) == 0) {
+      InitDatabaseLocked(databases_[kDefaultDatabase]);
+    }
     return absl::OkStatus();
   }
 
@@ -792,11 +1184,38 @@ class EmbeddedConnection : public Connection {
     };
     std::string db_name, a, b;
     switch (type) {
-      case engine::RecordType::kCreateDatabase:
+      case engine::RecordType::kCreateDatabase: {
         if (!r.Str(&a)) return corrupt();
         if (absl::Status s = bad_name("database name", a); !s.ok()) return s;
-        databases_[a];
+        Database created;
+        if (!r.done()) {  // records of older versions end at the name
+          if (!r.I64(&created.id) || !r.I64(&created.created_ms) ||
+              !DecodeProperties(&r, &created.properties)) {
+            return corrupt();
+          }
+        }
+        if (created.id == 0) created.id = NextDatabaseIdLocked();
+        databases_[a] = std::move(created);
         return absl::OkStatus();
+      }
+      case engine::RecordType::kAlterDatabase: {
+        std::map<std::string, std::string> props;
+        if (!r.Str(&a) || !DecodeProperties(&r, &props)) return corrupt();
+        auto it = databases_.find(a);
+        if (it != databases_.end()) it->second.properties = std::move(props);
+        return absl::OkStatus();
+      }
+      case engine::RecordType::kAlterCollection: {
+        CollectionSettings settings;
+        if (!r.Str(&db_name) || !r.Str(&a) || !DecodeSettings(&r, &settings)) {
+          return corrupt();
+        }
+        auto it = databases_.find(db_name);
+        if (it != databases_.end() && it->second.collections.count(a) != 0) {
+          it->second.settings[a] = std::move(settings);
+        }
+        return absl::OkStatus();
+      }
       case engine::RecordType::kDropDatabase:
         if (!r.Str(&a)) return corrupt();
         databases_.erase(a);
@@ -820,10 +1239,15 @@ class EmbeddedConnection : public Connection {
         for (auto& spec : indexes) {
           if (!engine::DecodeIndexSpec(&r, &spec)) return corrupt();
         }
+        CollectionSettings settings;
+        if (!r.done() && !DecodeSettings(&r, &settings)) return corrupt();
         auto c = BuildCollection(a, schema, indexes, id, Context());
         if (!c.ok()) return c.status();
         by_id_[id] = *c;
-        databases_[db_name].collections[a] = *std::move(c);
+        Database& db = databases_[db_name];
+        if (db.id == 0) db.id = NextDatabaseIdLocked();
+        db.collections[a] = *std::move(c);
+        db.settings[a] = std::move(settings);
         return absl::OkStatus();
       }
       case engine::RecordType::kDropCollection: {
@@ -834,6 +1258,7 @@ class EmbeddedConnection : public Connection {
           by_id_.erase(it->second->id());
           cs.erase(it);
         }
+        databases_[db_name].settings.erase(a);
         return absl::OkStatus();
       }
       case engine::RecordType::kRenameCollection: {
@@ -851,6 +1276,7 @@ class EmbeddedConnection : public Connection {
         for (auto& [alias, target] : db.aliases) {
           if (target == a) target = b;
         }
+        MoveSettings(db, a, b);
         return absl::OkStatus();
       }
       case engine::RecordType::kCreateAlias:

@@ -18,6 +18,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/utf8.h"
 #include "engine/collection_internal.h"
 #include "engine/flat_index.h"
 
@@ -155,16 +156,24 @@ absl::Status ValidateName(const std::string& what, const std::string& name) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
   };
   auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  // Messages quote the name as valid UTF-8 (invalid bytes escaped), and a
+  // non-ASCII character whole.
+  auto at = [&](size_t i) {
+    size_t n = 1;
+    while (i + n < name.size() && (name[i + n] & 0xC0) == 0x80 && n < 4) ++n;
+    return internal::ValidUtf8(name.substr(i, (name[i] & 0x80) ? n : 1));
+  };
   if (!alpha(name[0])) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": '", name, "' must start with a letter or '_' (got '",
-        std::string(1, name[0]), "')"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": '", internal::ValidUtf8(name),
+                     "' must start with a letter or '_' (got '", at(0), "')"));
   }
-  for (char c : name) {
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
     if (!alpha(c) && !digit(c)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          what, ": '", name, "' may only hold letters, digits and '_' (got '",
-          std::string(1, c), "')"));
+          what, ": '", internal::ValidUtf8(name),
+          "' may only hold letters, digits and '_' (got '", at(i), "')"));
     }
   }
   return absl::OkStatus();

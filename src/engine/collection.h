@@ -60,6 +60,8 @@ enum class RecordType : uint8_t {
   kCreateAlias = 6,
   kDropAlias = 7,
   kAlterAlias = 8,
+  kAlterDatabase = 9,     // the database's new properties
+  kAlterCollection = 10,  // a collection's new settings (embedded backend)
   // Collection-level records start with the collection id.
   kInsert = 20,
   kDelete = 21,

@@ -18,7 +18,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "common/status_macros.h"
 #include "common/strings.h"
+#include "common/utf8.h"
 
 // Milvus deprecated common.Status.error_code and CollectionSchema.autoID, but
 // peers still read them (DESIGN.md section 4): keep setting and reading them.
@@ -692,7 +694,7 @@ common_pb::Status StatusToProto(const absl::Status& status) {
   out.set_error_code(wire.legacy);
   out.set_code(wire.code);
   if (!status.ok()) {
-    out.set_reason(std::string(status.message()));
+    out.set_reason(ValidUtf8(status.message()));
     out.set_retriable(status.code() == absl::StatusCode::kUnavailable);
     (*out.mutable_extra_info())[kCoveCodeKey] =
         absl::StatusCodeToString(status.code());
@@ -953,6 +955,12 @@ absl::StatusOr<CollectionSchema> SchemaFromProto(
         *dest = *n;
       }
     }
+    if (f.type == DataType::kFloatVector && (f.dim < 1 || f.dim > 32768)) {
+      // Milvus' wording, which clients match on.
+      return Invalid(absl::StrCat("field '", ValidUtf8(p.name()),
+                                  "': invalid dimension: ", f.dim,
+                                  " (expected 1 to 32768)"));
+    }
     if (p.has_default_value()) {
       const schema_pb::ValueField& v = p.default_value();
       switch (v.data_case()) {
@@ -993,6 +1001,62 @@ absl::StatusOr<CollectionSchema> SchemaFromProto(
   return out;
 }
 
+absl::Status CheckCreateCollectionSupported(
+    const milvus_pb::CreateCollectionRequest& request) {
+  if (request.num_partitions() > 0) {
+    return absl::UnimplementedError(absl::StrCat(
+        "create collection: num_partitions (", request.num_partitions(),
+        ") needs a partition key, and partition keys are not supported by "
+        "cove yet"));
+  }
+  if (request.shards_num() > 1) {
+    // One shard holds every row; more would change nothing locally.
+  }
+  schema_pb::CollectionSchema schema;
+  if (!schema.ParseFromString(request.schema())) {
+    return Invalid(
+        "create collection schema: not a serialized schema.CollectionSchema");
+  }
+  if (schema.functions_size() > 0) {
+    return absl::UnimplementedError(absl::StrCat(
+        "create collection: schema functions ('", schema.functions(0).name(),
+        "') are not supported by cove (no BM25 or embedding functions)"));
+  }
+  for (const schema_pb::FieldSchema& f : schema.fields()) {
+    const std::string name = ValidUtf8(f.name());
+    if (f.is_partition_key()) {
+      return absl::UnimplementedError(absl::StrCat(
+          "field '", name,
+          "': is_partition_key (partition keys) is not supported by cove yet"));
+    }
+    if (f.is_clustering_key()) {
+      return absl::UnimplementedError(absl::StrCat(
+          "field '", name,
+          "': is_clustering_key (clustering keys) is not supported by cove"));
+    }
+    if (f.is_function_output()) {
+      return absl::UnimplementedError(
+          absl::StrCat("field '", name,
+                       "': function output fields are not supported by cove"));
+    }
+    for (const common_pb::KeyValuePair& kv : f.type_params()) {
+      const std::string& k = kv.key();
+      if (k == "dim" || k == "max_length" || k == "max_capacity") continue;
+      return absl::UnimplementedError(absl::StrCat(
+          "field '", name, "': type param '", ValidUtf8(k),
+          "' is not supported by cove (expected dim, max_length or "
+          "max_capacity)"));
+    }
+  }
+  for (const common_pb::KeyValuePair& kv : schema.properties()) {
+    return absl::UnimplementedError(absl::StrCat(
+        "create collection: schema property '", ValidUtf8(kv.key()),
+        "' is not supported by cove (collection properties go in the "
+        "request's properties)"));
+  }
+  return absl::OkStatus();
+}
+
 void DescriptionToProto(const CollectionDescription& d,
                         milvus_pb::DescribeCollectionResponse* out) {
   *out->mutable_schema() = SchemaToProto(d.name, d.schema);
@@ -1004,7 +1068,11 @@ void DescriptionToProto(const CollectionDescription& d,
   out->set_update_timestamp(static_cast<uint64_t>(d.created_timestamp));
   out->set_shards_num(d.num_shards);
   out->set_num_partitions(static_cast<int64_t>(d.partitions.size()));
-  out->set_consistency_level(common_pb::Strong);
+  out->set_consistency_level(
+      static_cast<common_pb::ConsistencyLevel>(d.schema.consistency_level));
+  for (const auto& [k, v] : d.schema.properties) {
+    AddKv(out->mutable_properties(), k, v);
+  }
   for (const std::string& a : d.aliases) out->add_aliases(a);
 }
 
@@ -1020,6 +1088,14 @@ absl::StatusOr<CollectionDescription> DescriptionFromProto(
   d.created_timestamp = static_cast<int64_t>(proto.created_timestamp());
   d.num_shards = proto.shards_num();
   d.aliases.assign(proto.aliases().begin(), proto.aliases().end());
+  if (proto.consistency_level() >= common_pb::Strong &&
+      proto.consistency_level() <= common_pb::Customized) {
+    d.schema.consistency_level =
+        static_cast<ConsistencyLevel>(proto.consistency_level());
+  }
+  for (const common_pb::KeyValuePair& kv : proto.properties()) {
+    d.schema.properties[kv.key()] = kv.value();
+  }
   return d;
 }
 
@@ -1386,7 +1462,9 @@ absl::StatusOr<std::string> IdsFilter(const FieldSchema& primary_key,
 
 void MutationResultToProto(const MutationResult& result, std::string_view kind,
                            milvus_pb::MutationResult* out) {
-  IdsToProto(result.ids, out->mutable_ids());
+  // As Milvus (since 2.3.2): a delete reports its count, not the keys
+  // (pymilvus returns a non-empty key list instead of the count).
+  if (kind != "delete") IdsToProto(result.ids, out->mutable_ids());
   if (kind == "delete") {
     out->set_delete_cnt(result.count);
   } else if (kind == "upsert") {
@@ -1474,6 +1552,140 @@ absl::Status SearchRequestToProto(const SearchRequest& request,
   return absl::OkStatus();
 }
 
+namespace {
+
+// Search keys Milvus defines that cove does not implement: refused, naming
+// the feature, never ignored.
+absl::Status RefuseSearchKey(const std::string& key) {
+  if (key == "group_by_field" || key == "group_size" ||
+      key == "strict_group_size") {
+    return absl::UnimplementedError(absl::StrCat(
+        "search param '", key,
+        "': grouping search (group_by_field) is not supported by cove yet"));
+  }
+  if (key == "iterator" || key == "search_iter_v2" ||
+      key == "search_iter_batch_size" || key == "search_iter_last_bound" ||
+      key == "search_iter_id" || key == "iterator_session_ts") {
+    return absl::UnimplementedError(absl::StrCat(
+        "search param '", key,
+        "': Milvus' search iterator protocol (iterator, search_iter_v2) is not "
+        "supported by cove-server yet (cove's own clients iterate with read "
+        "sessions)"));
+  }
+  if (key == "analyzer_name") {
+    return absl::UnimplementedError(
+        "search param 'analyzer_name': text analyzers (full-text search) are "
+        "not supported by cove");
+  }
+  if (key == "rank_group_scorer" || key == "reduce_stop_for_best") {
+    return absl::UnimplementedError(absl::StrCat(
+        "search param '", key, "' is not supported by cove-server"));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("search param '", ValidUtf8(key),
+                   "' is not supported by cove-server (expected anns_field, "
+                   "topk, offset, metric_type, params, round_decimal, "
+                   "ignore_growing, hints)"));
+}
+
+// Keys read elsewhere (round_decimal, by the server) or that change
+// nothing in cove: checked here.
+bool IsAcceptedSearchKey(const std::string& key) {
+  return key == "round_decimal" || key == "ignore_growing" || key == "hints" ||
+         key == "collection_id" || key == "page_retain_order";
+}
+
+absl::Status CheckAcceptedSearchKey(const std::string& key,
+                                    const std::string& value) {
+  if (key == "round_decimal") {
+    int64_t n = 0;
+    if (!absl::SimpleAtoi(value, &n) || n < -1 || n > 6) {
+      return Invalid(
+          absl::StrCat("search param 'round_decimal': expected -1 to 6 (got '",
+                       ValidUtf8(value), "')"));
+    }
+  } else if (key == "ignore_growing" || key == "page_retain_order") {
+    // Cove searches every segment; pages keep (distance, id) order.
+    if (absl::AsciiStrToLower(value) == "true") {
+      if (key == "ignore_growing") {
+        return absl::UnimplementedError(
+            "search param 'ignore_growing': skipping the growing segment is "
+            "not supported by cove (every acknowledged write is searched)");
+      }
+    } else if (absl::AsciiStrToLower(value) != "false" && !value.empty()) {
+      return Invalid(absl::StrCat("search param '", key,
+                                  "': expected true or false (got '",
+                                  ValidUtf8(value), "')"));
+    }
+  }
+  // hints ("iterative_filter", ...) are hints: cove's filtered search needs
+  // none. collection_id: the collection is named by collection_name.
+  return absl::OkStatus();
+}
+
+// Numbers may arrive as strings ("10"), as Milvus reads them.
+Value NumberFromString(const Value& v) {
+  if (!v.is_string()) return v;
+  const std::string& text = v.AsString();
+  int64_t i = 0;
+  if (absl::SimpleAtoi(text, &i)) return Value(i);
+  double d = 0;
+  if (absl::SimpleAtod(text, &d) && std::isfinite(d)) return Value(d);
+  return v;
+}
+
+// The `params` JSON of a search: null, empty or an object; pymilvus also
+// puts its top-level keys in it (metric_type, offset, ...).
+absl::Status ReadSearchParamsJson(const std::string& json, SearchRequest* out) {
+  if (json.empty()) return absl::OkStatus();
+  auto parsed = Value::FromJson(json);
+  if (parsed.ok() && parsed->is_null()) return absl::OkStatus();
+  if (!parsed.ok() || !parsed->is_object()) {
+    return Invalid(
+        absl::StrCat("search params: expected a JSON object or null (got '",
+                     ValidUtf8(json), "')"));
+  }
+  for (const auto& [k, v] : parsed->AsObject()) {
+    if (k == "params") {
+      if (v.is_null()) continue;
+      if (!v.is_object()) {
+        return Invalid(
+            absl::StrCat("search params.params: expected a JSON object (got ",
+                         ValidUtf8(v.ToJson()), ")"));
+      }
+      for (const auto& [k2, v2] : v.AsObject()) {
+        out->params[k2] = NumberFromString(v2);
+      }
+    } else if (k == "metric_type") {
+      if (!v.is_string() || v.AsString().empty()) continue;
+      auto m = ParseMetricType(v.AsString());
+      if (!m.ok()) return m.status();
+      out->metric_type = *m;
+    } else if (k == "offset") {
+      Value n = NumberFromString(v);
+      if (!n.is_int() || n.AsInt() < 0) {
+        return Invalid(absl::StrCat(
+            "search params offset: expected a non-negative integer (got ",
+            ValidUtf8(v.ToJson()), ")"));
+      }
+      if (n.AsInt() > 0) out->offset = n.AsInt();
+    } else if (k == "round_decimal" || k == "ignore_growing" || k == "hints" ||
+               k == "page_retain_order") {
+      std::string text = v.is_string() ? v.AsString() : v.ToJson();
+      COVE_RETURN_IF_ERROR(CheckAcceptedSearchKey(k, text));
+    } else if (k == "group_by_field" || k == "group_size" ||
+               k == "strict_group_size" || k == "iterator" ||
+               k == "search_iter_v2" || k == "analyzer_name") {
+      return RefuseSearchKey(k);
+    } else {
+      out->params[k] = NumberFromString(v);
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<SearchRequest> SearchRequestFromProto(
     const milvus_pb::SearchRequest& proto) {
   SearchRequest out;
@@ -1527,6 +1739,9 @@ absl::StatusOr<SearchRequest> SearchRequestFromProto(
   bool have_limit = false;
   std::optional<float> after_distance;
   std::optional<Value> after_id;
+  // Keys at the top level that are not Milvus' own: the Node SDK copies the
+  // keys of `params` up there; any other is refused below.
+  std::map<std::string, std::string> extra;
   for (const common_pb::KeyValuePair& kv : proto.search_params()) {
     const std::string& key = kv.key();
     const std::string& value = kv.value();
@@ -1538,16 +1753,17 @@ absl::StatusOr<SearchRequest> SearchRequestFromProto(
       if (value.empty() || end != value.c_str() + value.size() ||
           !std::isfinite(d)) {
         return Invalid(absl::StrCat("search param '", kCoveSearchAfterDistance,
-                                    "': expected a finite float (got '", value,
-                                    "')"));
+                                    "': expected a finite float (got '",
+                                    ValidUtf8(value), "')"));
       }
       after_distance = d;
     } else if (key == kCoveSearchAfterId) {
       auto id = Value::FromJson(value);
       if (!id.ok() || !(id->is_int() || id->is_string())) {
-        return Invalid(absl::StrCat(
-            "search param '", kCoveSearchAfterId,
-            "': expected a JSON integer or string (got '", value, "')"));
+        return Invalid(
+            absl::StrCat("search param '", kCoveSearchAfterId,
+                         "': expected a JSON integer or string (got '",
+                         ValidUtf8(value), "')"));
       }
       after_id = *std::move(id);
     } else if (key == "anns_field") {
@@ -1567,25 +1783,22 @@ absl::StatusOr<SearchRequest> SearchRequestFromProto(
       if (!m.ok()) return m.status();
       out.metric_type = *m;
     } else if (key == "params") {
-      if (value.empty()) continue;
-      auto parsed = Value::FromJson(value);
-      if (!parsed.ok() || !parsed->is_object()) {
-        return Invalid(absl::StrCat(
-            "search params: expected a JSON object (got '", value, "')"));
-      }
-      for (const auto& [k, v] : parsed->AsObject()) {
-        if (k == "params" && v.is_object()) {
-          for (const auto& [k2, v2] : v.AsObject()) out.params[k2] = v2;
-        } else if (k == "metric_type" && v.is_string() &&
-                   !v.AsString().empty()) {
-          auto m = ParseMetricType(v.AsString());
-          if (!m.ok()) return m.status();
-          out.metric_type = *m;
-        } else {
-          out.params[k] = v;
-        }
-      }
+      COVE_RETURN_IF_ERROR(ReadSearchParamsJson(value, &out));
+    } else if (IsAcceptedSearchKey(key)) {
+      COVE_RETURN_IF_ERROR(CheckAcceptedSearchKey(key, value));
+    } else {
+      extra[key] = value;
     }
+  }
+  for (const auto& [key, value] : extra) {
+    // A copy of a key of `params` (what the Node SDK sends) is fine.
+    auto it = out.params.find(key);
+    if (it != out.params.end() &&
+        (it->second.ToJson() == value ||
+         (it->second.is_string() && it->second.AsString() == value))) {
+      continue;
+    }
+    COVE_RETURN_IF_ERROR(RefuseSearchKey(key));
   }
   if (!have_limit) {
     return Invalid("search params: 'topk' is missing");
@@ -1724,9 +1937,29 @@ absl::StatusOr<QueryRequest> QueryRequestFromProto(
       out.offset = *n;
     } else if (kv.key() == kCoveSessionIdKey) {
       out.session_id = kv.value();
+    } else if (kv.key() == "iterator" || kv.key() == "reduce_stop_for_best" ||
+               kv.key() == "collection_id" || kv.key() == kCoveReadSessionKey) {
+      // iterator: the server returns rows in primary key order (see
+      // QueryWantsKeyOrder); the others change nothing in cove.
+    } else if (kv.key() == "ignore_growing") {
+      if (absl::AsciiStrToLower(kv.value()) == "true") {
+        return absl::UnimplementedError(
+            "query param 'ignore_growing': skipping the growing segment is not "
+            "supported by cove (every acknowledged write is read)");
+      }
+    } else {
+      return Invalid(absl::StrCat(
+          "query param '", ValidUtf8(kv.key()),
+          "' is not supported by cove-server (expected limit, offset, "
+          "iterator, reduce_stop_for_best, ignore_growing, collection_id)"));
     }
   }
   return out;
+}
+
+bool QueryWantsKeyOrder(const milvus_pb::QueryRequest& proto) {
+  return absl::AsciiStrToLower(
+             FindKeyValue(proto.query_params(), "iterator")) == "true";
 }
 
 absl::Status QueryResultsToProto(const std::vector<Row>& rows,
@@ -1844,9 +2077,10 @@ void IndexDescriptionToProto(const IndexDescription& d,
   auto* kvs = out->mutable_params();
   AddKv(kvs, "index_type", IndexTypeName(d.index_type));
   AddKv(kvs, "metric_type", MetricTypeName(d.metric_type));
-  Value::Object params;
-  for (const auto& [k, v] : d.params) params.emplace(k, ParamValue(v));
-  AddKv(kvs, "params", Value(std::move(params)).ToJson());
+  // As Milvus 2.5: build parameters flat, one key each ("M", "nlist"), and
+  // the index properties ("mmap.enabled") among them.
+  for (const auto& [k, v] : d.params) AddKv(kvs, k, v);
+  for (const auto& [k, v] : d.properties) AddKv(kvs, k, v);
   out->set_indexed_rows(d.indexed_rows);
   out->set_total_rows(d.total_rows);
   out->set_pending_index_rows(d.total_rows - d.indexed_rows);
@@ -1873,6 +2107,13 @@ absl::StatusOr<IndexDescription> IndexDescriptionFromProto(
   d.index_type = spec->index_type;
   d.metric_type = spec->metric_type;
   d.params = spec->params;
+  // Milvus lists index properties among the parameters.
+  for (const char* key : {"mmap.enabled"}) {
+    auto it = d.params.find(key);
+    if (it == d.params.end()) continue;
+    d.properties[key] = it->second;
+    d.params.erase(it);
+  }
   d.indexed_rows = proto.indexed_rows();
   d.total_rows = proto.total_rows();
   switch (proto.state()) {

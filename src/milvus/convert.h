@@ -24,7 +24,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common.pb.h"
+#include "common/utf8.h"  // ValidUtf8: messages quoting input
 #include "cove/types.h"
 #include "cove/value.h"
 #include "milvus.pb.h"
@@ -108,6 +110,12 @@ schema_pb::CollectionSchema SchemaToProto(const std::string& name,
 /// InvalidArgument for unsupported types or malformed type_params.
 absl::StatusOr<CollectionSchema> SchemaFromProto(
     const schema_pb::CollectionSchema& proto);
+
+/// The parts of a CreateCollection request that cove does not implement,
+/// refused by name (Unimplemented): partition keys and num_partitions,
+/// clustering keys, functions, unknown field type params, schema properties.
+absl::Status CheckCreateCollectionSupported(
+    const milvus_pb::CreateCollectionRequest& request);
 
 /// DescribeCollection: description <-> response (status untouched).
 void DescriptionToProto(const CollectionDescription& description,
@@ -199,6 +207,10 @@ absl::Status QueryRequestToProto(const QueryRequest& request,
                                  milvus_pb::QueryRequest* out);
 absl::StatusOr<QueryRequest> QueryRequestFromProto(
     const milvus_pb::QueryRequest& proto);
+
+/// True for a query of Milvus' query iterator (query_params iterator=True):
+/// its pages must come in primary key order.
+bool QueryWantsKeyOrder(const milvus_pb::QueryRequest& proto);
 
 absl::Status QueryResultsToProto(const std::vector<Row>& rows,
                                  const CollectionSchema& schema,

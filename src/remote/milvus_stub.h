@@ -102,7 +102,17 @@ namespace stub_pb = ::milvus::proto;
   X(OperatePrivilege, stub_pb::milvus::OperatePrivilegeRequest,                \
     stub_pb::common::Status)                                                   \
   X(SelectGrant, stub_pb::milvus::SelectGrantRequest,                          \
-    stub_pb::milvus::SelectGrantResponse)
+    stub_pb::milvus::SelectGrantResponse)                                      \
+  X(DescribeDatabase, stub_pb::milvus::DescribeDatabaseRequest,                \
+    stub_pb::milvus::DescribeDatabaseResponse)                                 \
+  X(AlterDatabase, stub_pb::milvus::AlterDatabaseRequest,                      \
+    stub_pb::common::Status)                                                   \
+  X(AlterCollection, stub_pb::milvus::AlterCollectionRequest,                  \
+    stub_pb::common::Status)                                                   \
+  X(AlterIndex, stub_pb::milvus::AlterIndexRequest, stub_pb::common::Status)   \
+  X(GetPersistentSegmentInfo,                                                  \
+    stub_pb::milvus::GetPersistentSegmentInfoRequest,                          \
+    stub_pb::milvus::GetPersistentSegmentInfoResponse)
 
 /// One method per RPC. Every method has a default body returning gRPC
 /// UNIMPLEMENTED, so fakes override only what a test needs.
@@ -149,12 +159,19 @@ class SessionMetadata {
 /// metadata or payloads, so no secret is logged.
 using RpcLogSink = std::function<void(const std::string& line)>;
 
+/// The first string field of `message` (nested messages included) that is
+/// not valid UTF-8, as "field: not valid UTF-8 ('escaped')"; empty when all
+/// are valid. Protobuf cannot send such a request.
+std::string InvalidUtf8Field(const google::protobuf::Message& message);
+
 /// The stub over a gRPC channel.
 std::shared_ptr<MilvusStub> MakeGrpcMilvusStub(
     std::shared_ptr<grpc::Channel> channel);
 
 /// The decorated stub the remote connection uses: `base` wrapped by the
-/// session-metadata decorator and, when `log` is set, the logging decorator.
+/// session-metadata decorator, the UTF-8 check (InvalidUtf8Field: such
+/// requests fail with INVALID_ARGUMENT before they are sent) and, when `log`
+/// is set, the logging decorator.
 std::shared_ptr<MilvusStub> MakeDecoratedStub(
     std::shared_ptr<MilvusStub> base,
     std::shared_ptr<const SessionMetadata> session, RpcLogSink log);

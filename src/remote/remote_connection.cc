@@ -17,9 +17,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "common/status_macros.h"
 #include "common/strings.h"
 #include "cove/version.h"
 #include "milvus/convert.h"
+#include "milvus/timestamp.h"
 #include "remote/tls_credentials.h"
 
 namespace cove::internal {
@@ -157,6 +159,57 @@ class RemoteConnection final : public Connection {
                 &response, call);
   }
 
+  absl::Status CreateDatabase(
+      const std::string& name,
+      const std::map<std::string, std::string>& properties,
+      const CallOptions& call) override {
+    milvus_pb::CreateDatabaseRequest request;
+    request.set_db_name(name);
+    for (const auto& [k, v] : properties) {
+      common_pb::KeyValuePair* kv = request.add_properties();
+      kv->set_key(k);
+      kv->set_value(v);
+    }
+    common_pb::Status response;
+    return Call(&MilvusStub::CreateDatabase, "CreateDatabase", false, request,
+                &response, call);
+  }
+
+  absl::StatusOr<DatabaseDescription> DescribeDatabase(
+      const std::string& name, const CallOptions& call) override {
+    milvus_pb::DescribeDatabaseRequest request;
+    request.set_db_name(name);
+    milvus_pb::DescribeDatabaseResponse response;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::DescribeDatabase, "DescribeDatabase",
+                              true, request, &response, call));
+    DatabaseDescription d;
+    d.name = response.db_name().empty() ? name : response.db_name();
+    d.id = response.dbid();
+    // Milvus sends a hybrid timestamp; its physical part is Unix ms.
+    d.created_timestamp = HybridTsPhysicalMs(response.created_timestamp());
+    for (const common_pb::KeyValuePair& kv : response.properties()) {
+      d.properties[kv.key()] = kv.value();
+    }
+    return d;
+  }
+
+  absl::Status AlterDatabaseProperties(
+      const std::string& name, const std::map<std::string, std::string>& set,
+      const std::vector<std::string>& remove,
+      const CallOptions& call) override {
+    milvus_pb::AlterDatabaseRequest request;
+    request.set_db_name(name);
+    for (const auto& [k, v] : set) {
+      common_pb::KeyValuePair* kv = request.add_properties();
+      kv->set_key(k);
+      kv->set_value(v);
+    }
+    for (const std::string& k : remove) request.add_delete_keys(k);
+    common_pb::Status response;
+    return Call(&MilvusStub::AlterDatabase, "AlterDatabase", true, request,
+                &response, call);
+  }
+
   absl::StatusOr<std::vector<std::string>> ListDatabases(
       const CallOptions& call) override {
     milvus_pb::ListDatabasesRequest request;
@@ -179,7 +232,15 @@ class RemoteConnection final : public Connection {
     request.set_collection_name(name);
     request.set_schema(SchemaToProto(name, schema).SerializeAsString());
     request.set_shards_num(1);
-    request.set_consistency_level(common_pb::Strong);
+    // Stored with the collection, as pymilvus sends it; cove's own reads
+    // ask for Strong whatever the collection's level (see Search/Query).
+    request.set_consistency_level(
+        static_cast<common_pb::ConsistencyLevel>(schema.consistency_level));
+    for (const auto& [k, v] : schema.properties) {
+      common_pb::KeyValuePair* kv = request.add_properties();
+      kv->set_key(k);
+      kv->set_value(v);
+    }
     common_pb::Status response;
     Invalidate(name, call);
     absl::Status s = Call(&MilvusStub::CreateCollection, "CreateCollection",
@@ -238,6 +299,65 @@ class RemoteConnection final : public Connection {
     auto partitions = ListPartitions(name, call);
     if (partitions.ok()) d.partitions = *std::move(partitions);
     return d;
+  }
+
+  absl::Status AlterCollectionProperties(
+      const std::string& name, const std::map<std::string, std::string>& set,
+      const std::vector<std::string>& remove,
+      const CallOptions& call) override {
+    milvus_pb::AlterCollectionRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(name);
+    for (const auto& [k, v] : set) {
+      common_pb::KeyValuePair* kv = request.add_properties();
+      kv->set_key(k);
+      kv->set_value(v);
+    }
+    for (const std::string& k : remove) request.add_delete_keys(k);
+    common_pb::Status response;
+    Invalidate(name, call);
+    return Call(&MilvusStub::AlterCollection, "AlterCollection", true, request,
+                &response, call);
+  }
+
+  absl::Status AlterIndexProperties(
+      const std::string& collection, const std::string& index_name,
+      const std::map<std::string, std::string>& set,
+      const std::vector<std::string>& remove,
+      const CallOptions& call) override {
+    milvus_pb::AlterIndexRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(collection);
+    request.set_index_name(index_name);
+    for (const auto& [k, v] : set) {
+      common_pb::KeyValuePair* kv = request.add_extra_params();
+      kv->set_key(k);
+      kv->set_value(v);
+    }
+    for (const std::string& k : remove) request.add_delete_keys(k);
+    common_pb::Status response;
+    return Call(&MilvusStub::AlterIndex, "AlterIndex", true, request, &response,
+                call);
+  }
+
+  absl::StatusOr<std::vector<SegmentDescription>> ListSegments(
+      const std::string& name, const CallOptions& call) override {
+    milvus_pb::GetPersistentSegmentInfoRequest request;
+    request.set_dbname(Db(call));
+    request.set_collectionname(name);
+    milvus_pb::GetPersistentSegmentInfoResponse response;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::GetPersistentSegmentInfo,
+                              "GetPersistentSegmentInfo", true, request,
+                              &response, call));
+    std::vector<SegmentDescription> out;
+    for (const milvus_pb::PersistentSegmentInfo& info : response.infos()) {
+      SegmentDescription d;
+      d.id = info.segmentid();
+      d.sealed = info.state() != common_pb::Growing;
+      d.rows = info.num_rows();
+      out.push_back(d);
+    }
+    return out;
   }
 
   absl::Status RenameCollection(const std::string& old_name,

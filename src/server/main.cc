@@ -3,7 +3,7 @@
 //   cove-server --data DIR --listen 127.0.0.1:19530
 //               [--tls-cert F --tls-key F [--tls-client-ca F]]
 //               [--auth --root-password-file F]
-//               [--metrics-listen 127.0.0.1:9091]
+//               [--metrics-listen 127.0.0.1:9091] [--import-dir DIR]
 //
 // Prints "cove-server listening on HOST:PORT" once serving (with port 0, the
 // port chosen), and shuts down gracefully on SIGINT or SIGTERM.
@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
                "require user/password authentication and check privileges");
   app.add_option("--root-password-file", root_password_file,
                  "file whose first line is the password of user root");
+  app.add_option("--import-dir", options.import_dir,
+                 "folder that Import (bulk insert) reads files from");
   app.add_option("--metrics-listen", options.metrics_listen_address,
                  "host:port of the Prometheus endpoint (GET /metrics)");
   CLI11_PARSE(app, argc, argv);

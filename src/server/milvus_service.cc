@@ -2,16 +2,20 @@
 #include "server/milvus_service.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "common/strings.h"
 #include "cove/version.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
+#include "milvus/timestamp.h"
+#include "server/milvus_service_handle.h"
 
 namespace cove::server {
 namespace {
@@ -20,20 +24,6 @@ using internal::StatusToProto;
 
 // The Milvus protocol version this server speaks.
 constexpr char kMilvusVersion[] = "v2.5.6";
-
-// Stores a status in a reply: most replies have a `status` field; a few RPCs
-// reply with a bare common.Status; DummyResponse has only a string.
-void SetStatus(common_pb::Status* response, const common_pb::Status& status) {
-  *response = status;
-}
-void SetStatus(milvus_pb::DummyResponse* response,
-               const common_pb::Status& status) {
-  response->set_response(status.reason());
-}
-template <typename Response>
-void SetStatus(Response* response, const common_pb::Status& status) {
-  *response->mutable_status() = status;
-}
 
 // A string field of a request by number; message fields (UserEntity,
 // RoleEntity) give their `name`.
@@ -73,26 +63,6 @@ std::vector<std::string> RepeatedStringField(
   return out;
 }
 
-// The request's own database name (db_name, or dbName in old messages).
-std::string RequestDb(const google::protobuf::Message& message) {
-  for (const char* name : {"db_name", "dbName"}) {
-    const google::protobuf::FieldDescriptor* field =
-        message.GetDescriptor()->FindFieldByName(name);
-    if (field != nullptr && !field->is_repeated() &&
-        field->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
-      return message.GetReflection()->GetString(message, field);
-    }
-  }
-  return std::string();
-}
-
-std::string Metadata(grpc::ServerContext* context, const char* key) {
-  const auto& md = context->client_metadata();
-  auto it = md.find(key);
-  if (it == md.end()) return std::string();
-  return std::string(it->second.data(), it->second.size());
-}
-
 // "PrivilegeSearch" -> "Search"; "PrivilegeAll" -> "All".
 std::string PrivilegeName(common_pb::ObjectPrivilege privilege) {
   std::string name = common_pb::ObjectPrivilege_Name(privilege);
@@ -118,22 +88,53 @@ absl::StatusOr<std::string> DecodePassword(const char* what,
   return decoded;
 }
 
-// A privilege name as Milvus spells it: an ObjectPrivilege without its
-// "Privilege" prefix, or a built-in group.
-absl::Status ValidatePrivilege(const std::string& name) {
-  if (name == "*" || name == "All") return absl::OkStatus();
-  if (common_pb::ObjectPrivilege_descriptor()->FindValueByName(
-          absl::StrCat("Privilege", name)) != nullptr) {
-    return absl::OkStatus();
+// Sorts query rows by primary key, then keeps [offset, offset + limit).
+void SortByKeyAndPage(const CollectionSchema& schema, int64_t offset,
+                      int64_t limit, std::vector<Row>* rows) {
+  std::string pk;
+  for (const FieldSchema& f : schema.fields) {
+    if (f.is_primary_key) pk = f.name;
   }
-  for (const char* group :
-       {"CollectionReadOnly", "CollectionReadWrite", "CollectionAdmin"}) {
-    if (name == group) return absl::OkStatus();
+  auto key = [&](const Row& r) -> const Value* {
+    auto it = r.find(pk);
+    return it == r.end() ? nullptr : &it->second;
+  };
+  std::stable_sort(rows->begin(), rows->end(), [&](const Row& a, const Row& b) {
+    const Value* x = key(a);
+    const Value* y = key(b);
+    if (x == nullptr || y == nullptr) return x != nullptr && y == nullptr;
+    if (x->is_int() && y->is_int()) return x->AsInt() < y->AsInt();
+    if (x->is_string() && y->is_string()) return x->AsString() < y->AsString();
+    return false;
+  });
+  const auto n = static_cast<int64_t>(rows->size());
+  const int64_t begin = std::min(offset, n);
+  const int64_t end = limit > 0 ? std::min(n, begin + limit) : n;
+  rows->erase(rows->begin() + end, rows->end());
+  rows->erase(rows->begin(), rows->begin() + begin);
+}
+
+// Milvus answers drops of what does not exist with success.
+absl::Status IgnoreNotFound(absl::Status s) {
+  return absl::IsNotFound(s) ? absl::OkStatus() : s;
+}
+
+// Index build parameters compared as Milvus does: numbers by value ("8" and
+// "8.0" are the same), everything else as text.
+bool SameIndexParams(const std::map<std::string, std::string>& a,
+                     const std::map<std::string, std::string>& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& [k, v] : a) {
+    auto it = b.find(k);
+    if (it == b.end()) return false;
+    double x = 0, y = 0;
+    if (v == it->second) continue;
+    if (absl::SimpleAtod(v, &x) && absl::SimpleAtod(it->second, &y) && x == y) {
+      continue;
+    }
+    return false;
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("privilege: unknown privilege '", name,
-                   "' (expected a Milvus privilege such as Search, Insert, "
-                   "CreateCollection or All)"));
+  return true;
 }
 
 }  // namespace
@@ -145,10 +146,54 @@ MilvusServiceImpl::MilvusServiceImpl(std::shared_ptr<Connection> connection,
       auth_(std::move(auth)),
       options_(options) {}
 
+ImportManager& MilvusServiceImpl::Imports() {
+  std::call_once(imports_once_, [this] {
+    imports_ =
+        std::make_unique<ImportManager>(connection_, options_.import_dir);
+  });
+  return *imports_;
+}
+
+void MilvusServiceImpl::SetAddress(std::string address) {
+  absl::MutexLock lock(&address_mu_);
+  address_ = std::move(address);
+}
+
+std::string MilvusServiceImpl::Address() {
+  absl::MutexLock lock(&address_mu_);
+  return address_;
+}
+
+absl::Status MilvusServiceImpl::ValidatePrivilege(const std::string& name) {
+  if (name == "*" || name == "All") return absl::OkStatus();
+  if (common_pb::ObjectPrivilege_descriptor()->FindValueByName(
+          absl::StrCat("Privilege", name)) != nullptr) {
+    return absl::OkStatus();
+  }
+  if (auth_->IsPrivilegeGroup(name)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("privilege: unknown privilege '", internal::ValidUtf8(name),
+                   "' (expected a Milvus privilege such as Search, Insert, "
+                   "CreateCollection or All, or a privilege group)"));
+}
+
+std::vector<std::string> MilvusServiceImpl::Users() {
+  std::vector<std::string> users = auth_->ListUsers();
+  // As Milvus: the superuser exists whether authentication is on or not.
+  if (std::find(users.begin(), users.end(), auth::kRootUser) == users.end()) {
+    users.insert(users.begin(), auth::kRootUser);
+  }
+  return users;
+}
+
+absl::Status MilvusServiceImpl::NeedCollection(const std::string& name) {
+  return NeedName("collection_name", name);
+}
+
 absl::StatusOr<std::string> MilvusServiceImpl::Authenticate(
     grpc::ServerContext* context) {
   if (!options_.auth_enabled) return std::string();
-  std::string header = Metadata(context, "authorization");
+  std::string header = handle_internal::Metadata(context, "authorization");
   if (header.empty()) {
     return absl::UnauthenticatedError(
         "authentication: missing 'authorization' metadata (expected base64 "
@@ -199,37 +244,6 @@ absl::Status MilvusServiceImpl::Authorize(
     if (!s.ok()) return s;
   }
   return absl::OkStatus();
-}
-
-template <typename Request, typename Response, typename Fn>
-grpc::Status MilvusServiceImpl::Handle(grpc::ServerContext* context,
-                                       const Request& request,
-                                       Response* response, Fn&& fn) {
-  // The kind is a constant of each instantiation.
-  static const RpcKind kind = RpcKindOf(Request::descriptor()->name());
-  const absl::Time start = absl::Now();
-  auto user = Authenticate(context);
-  if (!user.ok()) {
-    if (options_.metrics != nullptr) {
-      options_.metrics->Record(kind, absl::StatusCode::kUnauthenticated,
-                               absl::Now() - start);
-    }
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        std::string(user.status().message()));
-  }
-  Caller caller;
-  caller.user = *user;
-  std::string db = RequestDb(request);
-  if (db.empty()) db = Metadata(context, "dbname");
-  if (db.empty()) db = "default";
-  caller.call.db_name = db;
-  absl::Status s = Authorize(caller.user, request, db);
-  if (s.ok()) s = fn(caller);
-  SetStatus(response, StatusToProto(s));
-  if (options_.metrics != nullptr) {
-    options_.metrics->Record(kind, s.code(), absl::Now() - start);
-  }
-  return grpc::Status::OK;
 }
 
 template <typename Request, typename Response>
@@ -285,6 +299,9 @@ absl::Status MilvusServiceImpl::Write(const WriteRequest& request, bool upsert,
                        : connection_->Insert(insert, call);
   if (!result.ok()) return result.status();
   internal::MutationResultToProto(*result, upsert ? "upsert" : "insert", out);
+  // The write's timestamp: pymilvus waits for it under Session consistency
+  // (cove's reads see it at once).
+  out->set_timestamp(clock_.Next());
   return absl::OkStatus();
 }
 
@@ -334,7 +351,11 @@ grpc::Status MilvusServiceImpl::CreateDatabase(
     const milvus_pb::CreateDatabaseRequest* request,
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    return connection_->CreateDatabase(request->db_name(), c.call);
+    std::map<std::string, std::string> properties;
+    for (const common_pb::KeyValuePair& kv : request->properties()) {
+      properties[kv.key()] = kv.value();
+    }
+    return connection_->CreateDatabase(request->db_name(), properties, c.call);
   });
 }
 
@@ -342,7 +363,9 @@ grpc::Status MilvusServiceImpl::DropDatabase(
     grpc::ServerContext* context, const milvus_pb::DropDatabaseRequest* request,
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    return connection_->DropDatabase(request->db_name(), c.call);
+    // As Milvus: dropping a database that does not exist succeeds.
+    return IgnoreNotFound(
+        connection_->DropDatabase(request->db_name(), c.call));
   });
 }
 
@@ -358,9 +381,13 @@ grpc::Status MilvusServiceImpl::ListDatabases(
     if (!names.ok()) return names.status();
     int64_t id = 1;
     for (const std::string& n : *names) {
+      auto d = connection_->DescribeDatabase(n, c.call);
+      if (absl::IsNotFound(d.status())) continue;  // dropped meanwhile
       response->add_db_names(n);
-      response->add_db_ids(id++);
-      response->add_created_timestamp(0);
+      response->add_db_ids(d.ok() ? d->id : id);
+      response->add_created_timestamp(
+          d.ok() ? internal::ComposeHybridTs(d->created_timestamp, 0) : 0);
+      ++id;
     }
     return absl::OkStatus();
   });
@@ -372,6 +399,20 @@ grpc::Status MilvusServiceImpl::DescribeDatabase(
     milvus_pb::DescribeDatabaseResponse* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
     const std::string& name = c.call.db_name;
+    auto described = connection_->DescribeDatabase(name, c.call);
+    if (!absl::IsUnimplemented(described.status())) {
+      if (!described.ok()) return described.status();
+      response->set_db_name(described->name);
+      response->set_dbid(described->id);
+      response->set_created_timestamp(
+          internal::ComposeHybridTs(described->created_timestamp, 0));
+      for (const auto& [k, v] : described->properties) {
+        common_pb::KeyValuePair* kv = response->add_properties();
+        kv->set_key(k);
+        kv->set_value(v);
+      }
+      return absl::OkStatus();
+    }
     auto names = connection_->ListDatabases(c.call);
     if (absl::IsUnimplemented(names.status())) {
       names = std::vector<std::string>{"default"};
@@ -406,7 +447,13 @@ grpc::Status MilvusServiceImpl::CreateCollection(
     std::string name = request->collection_name().empty()
                            ? proto.name()
                            : request->collection_name();
-    if (absl::Status s = NeedName("collection_name", name); !s.ok()) return s;
+    COVE_RETURN_IF_ERROR(NeedName("collection_name", name));
+    COVE_RETURN_IF_ERROR(internal::CheckCreateCollectionSupported(*request));
+    schema->consistency_level =
+        static_cast<ConsistencyLevel>(request->consistency_level());
+    for (const common_pb::KeyValuePair& kv : request->properties()) {
+      schema->properties[kv.key()] = kv.value();
+    }
     return connection_->CreateCollection(name, *schema, {}, c.call);
   });
 }
@@ -472,7 +519,9 @@ grpc::Status MilvusServiceImpl::DropCollection(
     const milvus_pb::DropCollectionRequest* request,
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    return connection_->DropCollection(request->collection_name(), c.call);
+    // As Milvus: dropping a collection that does not exist succeeds.
+    return IgnoreNotFound(
+        connection_->DropCollection(request->collection_name(), c.call));
   });
 }
 
@@ -580,8 +629,16 @@ grpc::Status MilvusServiceImpl::DropPartition(
     const milvus_pb::DropPartitionRequest* request,
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    return connection_->DropPartition(request->collection_name(),
-                                      request->partition_name(), c.call);
+    // As Milvus: dropping a partition that does not exist succeeds (the
+    // collection must exist).
+    COVE_ASSIGN_OR_RETURN(bool has, connection_->HasCollection(
+                                        request->collection_name(), c.call));
+    if (!has) {
+      return absl::NotFoundError(absl::StrCat(
+          "collection not found[collection=", request->collection_name(), "]"));
+    }
+    return IgnoreNotFound(connection_->DropPartition(
+        request->collection_name(), request->partition_name(), c.call));
   });
 }
 
@@ -646,7 +703,8 @@ grpc::Status MilvusServiceImpl::DropAlias(
     grpc::ServerContext* context, const milvus_pb::DropAliasRequest* request,
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    return connection_->DropAlias(request->alias(), c.call);
+    // As Milvus: dropping an alias that does not exist succeeds.
+    return IgnoreNotFound(connection_->DropAlias(request->alias(), c.call));
   });
 }
 
@@ -695,6 +753,27 @@ grpc::Status MilvusServiceImpl::CreateIndex(
   return Handle(context, *request, response, [&](const Caller& c) {
     auto spec = internal::IndexSpecFromProto(*request);
     if (!spec.ok()) return spec.status();
+    // As Milvus: creating an index that exists with the same parameters
+    // succeeds; different parameters are an error.
+    auto existing =
+        connection_->DescribeIndexes(request->collection_name(), c.call);
+    if (existing.ok()) {
+      for (const IndexDescription& d : *existing) {
+        if (d.field_name != spec->field_name) continue;
+        if (d.index_type == spec->index_type &&
+            d.metric_type == spec->metric_type &&
+            (spec->index_name.empty() || spec->index_name == d.index_name) &&
+            SameIndexParams(d.params, spec->params)) {
+          return absl::OkStatus();
+        }
+        return absl::AlreadyExistsError(absl::StrCat(
+            "CreateIndex failed: at most one distinct index is allowed per "
+            "field: field '",
+            d.field_name, "' already has index '", d.index_name, "' (",
+            IndexTypeName(d.index_type), ", ", MetricTypeName(d.metric_type),
+            "); drop it first to create another"));
+      }
+    }
     return connection_->CreateIndex(request->collection_name(), *spec, c.call);
   });
 }
@@ -749,18 +828,13 @@ grpc::Status MilvusServiceImpl::DropIndex(
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
     std::string name = request->index_name();
-    if (name.empty()) {
-      auto all =
-          connection_->DescribeIndexes(request->collection_name(), c.call);
-      if (!all.ok()) return all.status();
-      auto found = MatchingIndexes(*std::move(all), request->field_name(), "");
-      if (found.empty()) {
-        return IndexNotFound(request->collection_name(), request->field_name(),
-                             "");
-      }
-      name = found.front().index_name;
-    }
-    return connection_->DropIndex(request->collection_name(), name, c.call);
+    auto all = connection_->DescribeIndexes(request->collection_name(), c.call);
+    if (!all.ok()) return all.status();
+    auto found = MatchingIndexes(*std::move(all), request->field_name(), name);
+    // As Milvus: dropping an index that does not exist succeeds.
+    if (found.empty()) return absl::OkStatus();
+    return connection_->DropIndex(request->collection_name(),
+                                  found.front().index_name, c.call);
   });
 }
 
@@ -830,6 +904,7 @@ grpc::Status MilvusServiceImpl::Delete(grpc::ServerContext* context,
     auto result = connection_->Delete(del, c.call);
     if (!result.ok()) return result.status();
     internal::MutationResultToProto(*result, "delete", response);
+    response->set_timestamp(clock_.Next());
     return absl::OkStatus();
   });
 }
@@ -845,7 +920,21 @@ grpc::Status MilvusServiceImpl::Search(grpc::ServerContext* context,
     auto results = connection_->Search(*search, c.call);
     if (!results.ok()) return results.status();
     response->set_collection_name(search->collection_name);
-    return internal::SearchResultsToProto(*results, *schema, *search, response);
+    COVE_RETURN_IF_ERROR(
+        internal::SearchResultsToProto(*results, *schema, *search, response));
+    // round_decimal (-1: as computed) rounds the scores, as Milvus does.
+    int64_t decimals = -1;
+    if (absl::SimpleAtoi(
+            internal::FindKeyValue(request->search_params(), "round_decimal"),
+            &decimals) &&
+        decimals >= 0) {
+      const double scale = std::pow(10.0, static_cast<double>(decimals));
+      auto* scores = response->mutable_results()->mutable_scores();
+      for (float& score : *scores) {
+        score = static_cast<float>(std::round(score * scale) / scale);
+      }
+    }
+    return absl::OkStatus();
   });
 }
 
@@ -860,9 +949,23 @@ grpc::Status MilvusServiceImpl::Query(grpc::ServerContext* context,
     if (!query.ok()) return query.status();
     auto schema = Schema(query->collection_name, c.call);
     if (!schema.ok()) return schema.status();
-    auto rows = connection_->Query(*query, c.call);
+    const bool key_order = internal::QueryWantsKeyOrder(*request);
+    QueryRequest run = *query;
+    if (key_order) {
+      // Milvus' query iterator pages by "pk > last" with a limit: the page
+      // must hold the smallest keys, so every match is read and sorted
+      // (O(matches) per page).
+      run.limit = 0;
+      run.offset = 0;
+    }
+    auto rows = connection_->Query(run, c.call);
     if (!rows.ok()) return rows.status();
+    if (key_order)
+      SortByKeyAndPage(*schema, query->offset, query->limit, &*rows);
     response->set_collection_name(query->collection_name);
+    // The time of the read: Milvus' iterators send it back as
+    // guarantee_timestamp (cove reads every acknowledged write anyway).
+    response->set_session_ts(clock_.Next());
     return internal::QueryResultsToProto(*rows, *schema, *query, response);
   });
 }
@@ -982,7 +1085,8 @@ grpc::Status MilvusServiceImpl::DeleteCredential(
     const milvus_pb::DeleteCredentialRequest* request,
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller&) {
-    return auth_->DeleteUser(request->username());
+    // As Milvus: deleting a user that does not exist succeeds.
+    return IgnoreNotFound(auth_->DeleteUser(request->username()));
   });
 }
 
@@ -991,7 +1095,7 @@ grpc::Status MilvusServiceImpl::ListCredUsers(
     const milvus_pb::ListCredUsersRequest* request,
     milvus_pb::ListCredUsersResponse* response) {
   return Handle(context, *request, response, [&](const Caller&) {
-    for (const std::string& u : auth_->ListUsers()) response->add_usernames(u);
+    for (const std::string& u : Users()) response->add_usernames(u);
     return absl::OkStatus();
   });
 }
@@ -1008,7 +1112,9 @@ grpc::Status MilvusServiceImpl::DropRole(
     grpc::ServerContext* context, const milvus_pb::DropRoleRequest* request,
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller&) {
-    return auth_->DropRole(request->role_name(), request->force_drop());
+    // As Milvus: dropping a role that does not exist succeeds.
+    return IgnoreNotFound(
+        auth_->DropRole(request->role_name(), request->force_drop()));
   });
 }
 
@@ -1029,6 +1135,8 @@ grpc::Status MilvusServiceImpl::SelectRole(
     milvus_pb::SelectRoleResponse* response) {
   return Handle(context, *request, response, [&](const Caller&) {
     auto roles = auth_->ListRoles(request->role().name());
+    // As Milvus: selecting a role that does not exist finds nothing.
+    if (absl::IsNotFound(roles.status())) return absl::OkStatus();
     if (!roles.ok()) return roles.status();
     for (const RoleInfo& r : *roles) {
       milvus_pb::RoleResult* result = response->add_results();
@@ -1047,12 +1155,18 @@ grpc::Status MilvusServiceImpl::SelectUser(
   return Handle(context, *request, response, [&](const Caller&) {
     std::vector<std::string> users;
     if (request->user().name().empty()) {
-      users = auth_->ListUsers();
+      users = Users();
     } else {
       users.push_back(request->user().name());
     }
     for (const std::string& name : users) {
       auto info = auth_->DescribeUser(name);
+      if (absl::IsNotFound(info.status()) && name == auth::kRootUser &&
+          !options_.auth_enabled) {
+        info = UserInfo{name, {}};  // root exists also without auth
+      }
+      // As Milvus: selecting a user that does not exist finds nothing.
+      if (absl::IsNotFound(info.status())) continue;
       if (!info.ok()) return info.status();
       milvus_pb::UserResult* result = response->add_results();
       result->mutable_user()->set_name(info->name);
@@ -1072,7 +1186,7 @@ grpc::Status MilvusServiceImpl::OperatePrivilege(
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
     Grant grant = internal::GrantFromProto(request->entity());
-    if (absl::Status s = ValidatePrivilege(grant.privilege); !s.ok()) return s;
+    COVE_RETURN_IF_ERROR(ValidatePrivilege(grant.privilege));
     if (grant.db_name.empty()) grant.db_name = c.call.db_name;
     grant.grantor = c.user;
     if (request->type() == milvus_pb::Revoke) {
@@ -1101,18 +1215,16 @@ grpc::Status MilvusServiceImpl::SelectGrant(
 // ----------------------------------------------------------- Generated from
 // the MilvusService of milvus.proto v2.5.6: every RPC not handled above.
 
-grpc::Status MilvusServiceImpl::AlterCollection(
-    grpc::ServerContext* context,
-    const milvus_pb::AlterCollectionRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "AlterCollection");
-}
-
 grpc::Status MilvusServiceImpl::AlterCollectionField(
     grpc::ServerContext* context,
     const milvus_pb::AlterCollectionFieldRequest* request,
     common_pb::Status* response) {
-  return Unsupported(context, *request, response, "AlterCollectionField");
+  return Handle(context, *request, response, [&](const Caller&) {
+    return absl::UnimplementedError(
+        "AlterCollectionField: changing a field's properties (max_length, "
+        "mmap.enabled) is not supported by cove-server: fields keep the "
+        "settings they were created with");
+  });
 }
 
 grpc::Status MilvusServiceImpl::LoadPartitions(
@@ -1139,7 +1251,22 @@ grpc::Status MilvusServiceImpl::GetPartitionStatistics(
 grpc::Status MilvusServiceImpl::AlterIndex(
     grpc::ServerContext* context, const milvus_pb::AlterIndexRequest* request,
     common_pb::Status* response) {
-  return Unsupported(context, *request, response, "AlterIndex");
+  return Handle(context, *request, response, [&](const Caller& c) {
+    COVE_RETURN_IF_ERROR(NeedCollection(request->collection_name()));
+    COVE_RETURN_IF_ERROR(NeedName("index_name", request->index_name()));
+    std::map<std::string, std::string> set;
+    for (const common_pb::KeyValuePair& kv : request->extra_params()) {
+      set[kv.key()] = kv.value();
+    }
+    std::vector<std::string> remove(request->delete_keys().begin(),
+                                    request->delete_keys().end());
+    if (set.empty() && remove.empty()) {
+      return absl::InvalidArgumentError(
+          "alter index: no properties to set or delete");
+    }
+    return connection_->AlterIndexProperties(
+        request->collection_name(), request->index_name(), set, remove, c.call);
+  });
 }
 
 grpc::Status MilvusServiceImpl::GetIndexStatistics(
@@ -1161,39 +1288,6 @@ grpc::Status MilvusServiceImpl::CalcDistance(
   return Unsupported(context, *request, response, "CalcDistance");
 }
 
-grpc::Status MilvusServiceImpl::FlushAll(
-    grpc::ServerContext* context, const milvus_pb::FlushAllRequest* request,
-    milvus_pb::FlushAllResponse* response) {
-  return Unsupported(context, *request, response, "FlushAll");
-}
-
-grpc::Status MilvusServiceImpl::GetFlushAllState(
-    grpc::ServerContext* context,
-    const milvus_pb::GetFlushAllStateRequest* request,
-    milvus_pb::GetFlushAllStateResponse* response) {
-  return Unsupported(context, *request, response, "GetFlushAllState");
-}
-
-grpc::Status MilvusServiceImpl::GetPersistentSegmentInfo(
-    grpc::ServerContext* context,
-    const milvus_pb::GetPersistentSegmentInfoRequest* request,
-    milvus_pb::GetPersistentSegmentInfoResponse* response) {
-  return Unsupported(context, *request, response, "GetPersistentSegmentInfo");
-}
-
-grpc::Status MilvusServiceImpl::GetQuerySegmentInfo(
-    grpc::ServerContext* context,
-    const milvus_pb::GetQuerySegmentInfoRequest* request,
-    milvus_pb::GetQuerySegmentInfoResponse* response) {
-  return Unsupported(context, *request, response, "GetQuerySegmentInfo");
-}
-
-grpc::Status MilvusServiceImpl::GetReplicas(
-    grpc::ServerContext* context, const milvus_pb::GetReplicasRequest* request,
-    milvus_pb::GetReplicasResponse* response) {
-  return Unsupported(context, *request, response, "GetReplicas");
-}
-
 grpc::Status MilvusServiceImpl::Dummy(grpc::ServerContext* context,
                                       const milvus_pb::DummyRequest* request,
                                       milvus_pb::DummyResponse* response) {
@@ -1204,25 +1298,6 @@ grpc::Status MilvusServiceImpl::RegisterLink(
     grpc::ServerContext* context, const milvus_pb::RegisterLinkRequest* request,
     milvus_pb::RegisterLinkResponse* response) {
   return Unsupported(context, *request, response, "RegisterLink");
-}
-
-grpc::Status MilvusServiceImpl::GetMetrics(
-    grpc::ServerContext* context, const milvus_pb::GetMetricsRequest* request,
-    milvus_pb::GetMetricsResponse* response) {
-  return Unsupported(context, *request, response, "GetMetrics");
-}
-
-grpc::Status MilvusServiceImpl::GetComponentStates(
-    grpc::ServerContext* context,
-    const milvus_pb::GetComponentStatesRequest* request,
-    milvus_pb::ComponentStates* response) {
-  return Unsupported(context, *request, response, "GetComponentStates");
-}
-
-grpc::Status MilvusServiceImpl::LoadBalance(
-    grpc::ServerContext* context, const milvus_pb::LoadBalanceRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "LoadBalance");
 }
 
 // Compaction is synchronous in Cove: ManualCompaction returns once it is
@@ -1285,89 +1360,6 @@ grpc::Status MilvusServiceImpl::ManualCompaction(
   });
 }
 
-grpc::Status MilvusServiceImpl::GetCompactionStateWithPlans(
-    grpc::ServerContext* context,
-    const milvus_pb::GetCompactionPlansRequest* request,
-    milvus_pb::GetCompactionPlansResponse* response) {
-  return Unsupported(context, *request, response,
-                     "GetCompactionStateWithPlans");
-}
-
-grpc::Status MilvusServiceImpl::Import(grpc::ServerContext* context,
-                                       const milvus_pb::ImportRequest* request,
-                                       milvus_pb::ImportResponse* response) {
-  return Unsupported(context, *request, response, "Import");
-}
-
-grpc::Status MilvusServiceImpl::GetImportState(
-    grpc::ServerContext* context,
-    const milvus_pb::GetImportStateRequest* request,
-    milvus_pb::GetImportStateResponse* response) {
-  return Unsupported(context, *request, response, "GetImportState");
-}
-
-grpc::Status MilvusServiceImpl::ListImportTasks(
-    grpc::ServerContext* context,
-    const milvus_pb::ListImportTasksRequest* request,
-    milvus_pb::ListImportTasksResponse* response) {
-  return Unsupported(context, *request, response, "ListImportTasks");
-}
-
-grpc::Status MilvusServiceImpl::OperatePrivilegeV2(
-    grpc::ServerContext* context,
-    const milvus_pb::OperatePrivilegeV2Request* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "OperatePrivilegeV2");
-}
-
-grpc::Status MilvusServiceImpl::CreateResourceGroup(
-    grpc::ServerContext* context,
-    const milvus_pb::CreateResourceGroupRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "CreateResourceGroup");
-}
-
-grpc::Status MilvusServiceImpl::DropResourceGroup(
-    grpc::ServerContext* context,
-    const milvus_pb::DropResourceGroupRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "DropResourceGroup");
-}
-
-grpc::Status MilvusServiceImpl::UpdateResourceGroups(
-    grpc::ServerContext* context,
-    const milvus_pb::UpdateResourceGroupsRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "UpdateResourceGroups");
-}
-
-grpc::Status MilvusServiceImpl::TransferNode(
-    grpc::ServerContext* context, const milvus_pb::TransferNodeRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "TransferNode");
-}
-
-grpc::Status MilvusServiceImpl::TransferReplica(
-    grpc::ServerContext* context,
-    const milvus_pb::TransferReplicaRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "TransferReplica");
-}
-
-grpc::Status MilvusServiceImpl::ListResourceGroups(
-    grpc::ServerContext* context,
-    const milvus_pb::ListResourceGroupsRequest* request,
-    milvus_pb::ListResourceGroupsResponse* response) {
-  return Unsupported(context, *request, response, "ListResourceGroups");
-}
-
-grpc::Status MilvusServiceImpl::DescribeResourceGroup(
-    grpc::ServerContext* context,
-    const milvus_pb::DescribeResourceGroupRequest* request,
-    milvus_pb::DescribeResourceGroupResponse* response) {
-  return Unsupported(context, *request, response, "DescribeResourceGroup");
-}
-
 grpc::Status MilvusServiceImpl::ListIndexedSegment(
     grpc::ServerContext* context,
     const ::milvus::proto::feder::ListIndexedSegmentRequest* request,
@@ -1382,67 +1374,11 @@ grpc::Status MilvusServiceImpl::DescribeSegmentIndexData(
   return Unsupported(context, *request, response, "DescribeSegmentIndexData");
 }
 
-grpc::Status MilvusServiceImpl::AllocTimestamp(
-    grpc::ServerContext* context,
-    const milvus_pb::AllocTimestampRequest* request,
-    milvus_pb::AllocTimestampResponse* response) {
-  return Unsupported(context, *request, response, "AllocTimestamp");
-}
-
-grpc::Status MilvusServiceImpl::AlterDatabase(
-    grpc::ServerContext* context,
-    const milvus_pb::AlterDatabaseRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "AlterDatabase");
-}
-
 grpc::Status MilvusServiceImpl::ReplicateMessage(
     grpc::ServerContext* context,
     const milvus_pb::ReplicateMessageRequest* request,
     milvus_pb::ReplicateMessageResponse* response) {
   return Unsupported(context, *request, response, "ReplicateMessage");
-}
-
-grpc::Status MilvusServiceImpl::BackupRBAC(
-    grpc::ServerContext* context,
-    const milvus_pb::BackupRBACMetaRequest* request,
-    milvus_pb::BackupRBACMetaResponse* response) {
-  return Unsupported(context, *request, response, "BackupRBAC");
-}
-
-grpc::Status MilvusServiceImpl::RestoreRBAC(
-    grpc::ServerContext* context,
-    const milvus_pb::RestoreRBACMetaRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "RestoreRBAC");
-}
-
-grpc::Status MilvusServiceImpl::CreatePrivilegeGroup(
-    grpc::ServerContext* context,
-    const milvus_pb::CreatePrivilegeGroupRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "CreatePrivilegeGroup");
-}
-
-grpc::Status MilvusServiceImpl::DropPrivilegeGroup(
-    grpc::ServerContext* context,
-    const milvus_pb::DropPrivilegeGroupRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "DropPrivilegeGroup");
-}
-
-grpc::Status MilvusServiceImpl::ListPrivilegeGroups(
-    grpc::ServerContext* context,
-    const milvus_pb::ListPrivilegeGroupsRequest* request,
-    milvus_pb::ListPrivilegeGroupsResponse* response) {
-  return Unsupported(context, *request, response, "ListPrivilegeGroups");
-}
-
-grpc::Status MilvusServiceImpl::OperatePrivilegeGroup(
-    grpc::ServerContext* context,
-    const milvus_pb::OperatePrivilegeGroupRequest* request,
-    common_pb::Status* response) {
-  return Unsupported(context, *request, response, "OperatePrivilegeGroup");
 }
 
 }  // namespace cove::server

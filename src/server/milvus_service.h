@@ -11,17 +11,22 @@
 #define COVE_SRC_SERVER_MILVUS_SERVICE_H_
 
 #include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "auth/auth_store.h"
 #include "cove/connection.h"
 #include "milvus.grpc.pb.h"
 #include "milvus/convert.h"
+#include "milvus/timestamp.h"
+#include "server/import_task.h"
 #include "server/metrics.h"
 
 namespace cove::server {
@@ -40,11 +45,19 @@ class MilvusServiceImpl final : public milvus_pb::MilvusService::Service {
     bool auth_enabled = false;
     /// When set, every request is counted here (kind, code, latency).
     std::shared_ptr<ServerMetrics> metrics;
+    /// The folder Import reads its files from (Milvus reads them from its
+    /// bucket); empty: Import is refused.
+    std::string import_dir;
   };
 
   /// `connection` and `auth` must not be null.
   MilvusServiceImpl(std::shared_ptr<Connection> connection,
                     std::shared_ptr<auth::AuthStore> auth, Options options);
+
+  /// host:port clients reach the server at (reported as the node's
+  /// address by GetReplicas and DescribeResourceGroup).
+  void SetAddress(std::string address);
+  std::string Address();
 
   // Supported RPCs.
   grpc::Status Connect(grpc::ServerContext* context,
@@ -218,8 +231,7 @@ class MilvusServiceImpl final : public milvus_pb::MilvusService::Service {
                            const milvus_pb::SelectGrantRequest* request,
                            milvus_pb::SelectGrantResponse* response) override;
 
-  // Every other RPC of the service: a common.Status saying that cove does
-  // not support it (generated from milvus.proto v2.5.6).
+  // Timestamps, settings and cluster information (admin_rpcs.cc).
   grpc::Status AlterCollection(grpc::ServerContext* context,
                                const milvus_pb::AlterCollectionRequest* request,
                                common_pb::Status* response) override;
@@ -397,6 +409,16 @@ class MilvusServiceImpl final : public milvus_pb::MilvusService::Service {
   grpc::Status ReadSession(grpc::ServerContext* context,
                            const milvus_pb::QueryRequest& request,
                            milvus_pb::QueryResults* response);
+  // OK for a Milvus privilege name (without its "Privilege" prefix), "All"
+  // or a privilege group.
+  absl::Status ValidatePrivilege(const std::string& name);
+  // The users, root included (it exists also with authentication off).
+  std::vector<std::string> Users();
+  // InvalidArgument when the collection name is empty.
+  static absl::Status NeedCollection(const std::string& name);
+  // A collection by name, or by id when the name is empty.
+  absl::StatusOr<CollectionDescription> CollectionByNameOrId(
+      const std::string& name, int64_t id, const CallOptions& call);
   template <typename Request, typename Response>
   grpc::Status Unsupported(grpc::ServerContext* context, const Request& request,
                            Response* response, const char* rpc);
@@ -418,6 +440,23 @@ class MilvusServiceImpl final : public milvus_pb::MilvusService::Service {
   const std::shared_ptr<Connection> connection_;
   const std::shared_ptr<auth::AuthStore> auth_;
   const Options options_;
+  absl::Mutex address_mu_;
+  std::string address_ ABSL_GUARDED_BY(address_mu_) = "127.0.0.1:19530";
+  const absl::Time started_ = absl::Now();
+  // AllocTimestamp, FlushAll and import timestamps.
+  internal::HybridClock clock_;
+  // Bulk imports from options_.import_dir, started by the first Import (no
+  // worker thread for servers that never import).
+  ImportManager& Imports();
+  std::once_flag imports_once_;
+  std::unique_ptr<ImportManager> imports_;
+  // Resource groups other than the default one (they hold no node), and the
+  // default group's configuration. Kept in memory.
+  absl::Mutex groups_mu_;
+  std::map<std::string, ::milvus::proto::rg::ResourceGroupConfig> groups_
+      ABSL_GUARDED_BY(groups_mu_);
+  ::milvus::proto::rg::ResourceGroupConfig default_group_config_
+      ABSL_GUARDED_BY(groups_mu_);
   std::atomic<int64_t> next_identifier_{1};
   // Ids of the compactions done (the most recent kMaxCompactionsKept).
   static constexpr size_t kMaxCompactionsKept = 4096;

@@ -266,6 +266,7 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
   MilvusServiceImpl::Options service_options;
   service_options.auth_enabled = options.auth_enabled;
   service_options.metrics = server->metrics_;
+  service_options.import_dir = options.import_dir;
   server->service_ = std::make_unique<MilvusServiceImpl>(
       server->connection_, server->auth_, service_options);
 
@@ -329,6 +330,7 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
       options.listen_address.substr(0, options.listen_address.rfind(':'));
   if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
   server->address_ = absl::StrCat(host, ":", port);
+  server->service_->SetAddress(server->address_);
   return server;
 }
 

@@ -65,6 +65,10 @@ struct ServerOptions {
   /// roles and grants persist in `<data_dir>/cove-users.json`, and a later
   /// start keeps root's current password.
   std::string root_password;
+  /// The folder Import reads files from (the local stand-in for Milvus'
+  /// bucket: file paths in Import requests are relative to it); empty:
+  /// Import is refused.
+  std::string import_dir;
   /// Data directory of the embedded backend, or ":memory:".
   std::string data_dir = ":memory:";
   /// When set, served instead of opening `data_dir` (tests restart a server

@@ -139,8 +139,82 @@ async function main() {
   const users = await client.listUsers();
   check(users.usernames.includes('alice'), 'listUsers', users);
 
+  // Settings are stored and returned.
+  ok(await client.alterCollectionProperties({
+       collection_name: 'docs',
+       properties: { 'collection.ttl.seconds': 120 } }),
+     'alterCollectionProperties');
+  const altered = await client.describeCollection({ collection_name: 'docs' });
+  const ttl = altered.properties.find(p => p.key === 'collection.ttl.seconds');
+  check(ttl && ttl.value === '120', 'collection properties', altered.properties);
+  ok(await client.createDatabase({ db_name: 'books',
+                                   properties: { 'database.replica.number': 1 } }),
+     'createDatabase with properties');
+  const books = await client.describeDatabase({ db_name: 'books' });
+  ok(books, 'describeDatabase');
+  check(books.properties.some(p => p.key === 'database.replica.number' &&
+                                   p.value === '1'),
+        'database properties', books);
+  ok(await client.dropDatabase({ db_name: 'books' }), 'dropDatabase');
+  ok(await client.dropDatabase({ db_name: 'books' }),
+     'dropping a missing database succeeds');
+  ok(await client.dropAlias({ alias: 'never_created' }),
+     'dropping a missing alias succeeds');
+
+  // Cluster information the SDK parses.
+  const metrics = await client.getMetric({
+    request: { metric_type: 'system_info' } });
+  ok(metrics, 'getMetric');
+  check(Array.isArray(metrics.response.nodes_info), 'metrics JSON', metrics);
+  const groups = await client.listResourceGroups();
+  check(JSON.stringify(groups.resource_groups) ===
+        '["__default_resource_group"]', 'listResourceGroups', groups);
+  const described = await client.describeCollection({ collection_name: 'docs' });
+  const replicas = await client.getReplicas({
+    collectionID: described.collectionID });
+  check(replicas.replicas.length === 1, 'getReplicas', replicas);
+  const segs = await client.getQuerySegmentInfo({ collectionName: 'docs' });
+  ok(segs, 'getQuerySegmentInfo');
+  check(segs.infos.reduce((n, s) => n + Number(s.num_rows), 0) === 7,
+        'segments hold the rows', segs.infos);
+
+  // Grouping search is refused by name, never ignored.
+  const grouped = await client.search({ collection_name: 'docs',
+                                        data: [1, 0, 0, 0], limit: 3,
+                                        group_by_field: 'tag' });
+  check(grouped.status.code !== 0 &&
+        grouped.status.reason.includes('group_by_field'),
+        'group_by_field refused', grouped.status);
+
+  // RBAC v2: privilege groups.
+  ok(await client.createPrivilegeGroup({ group_name: 'readers' }),
+     'createPrivilegeGroup');
+  ok(await client.addPrivilegesToGroup({ group_name: 'readers',
+                                         privileges: ['Query', 'Search'] }),
+     'addPrivilegesToGroup');
+  const pgs = await client.listPrivilegeGroups();
+  const readers = pgs.privilege_groups.find(g => g.group_name === 'readers');
+  check(readers && readers.privileges.length === 2, 'listPrivilegeGroups',
+        pgs.privilege_groups);
+  check(pgs.privilege_groups.some(g => g.group_name === 'ClusterReadOnly'),
+        'built-in groups listed', pgs.privilege_groups);
+  ok(await client.createRole({ roleName: 'reader' }), 'createRole');
+  ok(await client.grantPrivilegeV2({ role: 'reader', privilege: 'readers',
+                                     db_name: 'default',
+                                     collection_name: 'docs' }),
+     'grantPrivilegeV2');
+  ok(await client.revokePrivilegeV2({ role: 'reader', privilege: 'readers',
+                                      db_name: 'default',
+                                      collection_name: 'docs' }),
+     'revokePrivilegeV2');
+  ok(await client.dropRole({ roleName: 'reader' }), 'dropRole');
+  ok(await client.dropRole({ roleName: 'reader' }),
+     'dropping a missing role succeeds');
+
   ok(await client.dropCollection({ collection_name: 'docs' }),
      'dropCollection');
+  ok(await client.dropCollection({ collection_name: 'docs' }),
+     'dropping a missing collection succeeds');
   client.closeConnection && client.closeConnection();
   console.log('node interop: all checks passed');
 }

@@ -373,3 +373,10 @@ def test_rbac_calls_are_unimplemented_on_embedded(client):
                  lambda: client.list_grants("r"), lambda: client.describe_user("u")):
         with pytest.raises(cove.UnimplementedError):
             call()
+
+
+def test_columns_of_different_lengths_name_the_lengths(client, vectors):
+    client.create_collection("ragged", dimension=4)
+    with pytest.raises(cove.InvalidArgumentError, match="differ in length") as err:
+        client.insert("ragged", {"id": np.arange(3), "vector": vectors(2, 4)})
+    assert "'id': 3" in str(err.value) and "'vector': 2" in str(err.value)

@@ -1,0 +1,545 @@
+"""cove-server driven by the real pymilvus 2.5 (unmodified), as its users do.
+
+The flows of pymilvus' documentation (MilvusClient and ORM): quickstart,
+schemas, indexes, partitions, aliases, databases, iterators, RBAC, bulk
+import, cluster information; each checks the results, not just that no error
+was raised. pymilvus comes from ../shared/clients/pymilvus (see
+pymilvus_support.py); without it the module is skipped, saying why.
+"""
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from pymilvus_support import ROOT_PASSWORD, import_pymilvus
+
+pymilvus = import_pymilvus()
+from pymilvus import (  # noqa: E402
+    Collection,
+    CollectionSchema,
+    DataType,
+    FieldSchema,
+    MilvusClient,
+    MilvusException,
+    connections,
+    utility,
+)
+DIM = 8
+
+
+def _vectors(n, dim=DIM, seed=7):
+    return np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
+
+
+def _brute_force(data, query, k, metric):
+    if metric == "L2":
+        d = ((data - query) ** 2).sum(axis=1)
+        return list(np.argsort(d, kind="stable")[:k])
+    if metric == "IP":
+        return list(np.argsort(-(data @ query), kind="stable")[:k])
+    norm = data / np.linalg.norm(data, axis=1, keepdims=True)
+    return list(np.argsort(-(norm @ (query / np.linalg.norm(query))), kind="stable")[:k])
+
+
+# --- quickstart ---------------------------------------------------------------
+
+
+def test_quickstart(client):
+    name = "quick_start"
+    if client.has_collection(name):
+        client.drop_collection(name)
+    client.create_collection(collection_name=name, dimension=DIM)
+    desc = client.describe_collection(name)
+    assert [f["name"] for f in desc["fields"]] == ["id", "vector"]
+    assert desc["enable_dynamic_field"] is True
+    assert client.get_load_state(name)["state"].name == "Loaded"
+
+    vecs = _vectors(100)
+    rows = [{"id": i, "vector": vecs[i].tolist(), "color": f"c{i % 3}", "n": i}
+            for i in range(100)]
+    res = client.insert(name, rows)
+    assert res["insert_count"] == 100
+    assert list(res["ids"]) == list(range(100))
+
+    hits = client.search(name, data=[vecs[5].tolist()], limit=3, output_fields=["color", "n"])
+    assert len(hits) == 1 and len(hits[0]) == 3
+    assert hits[0][0]["id"] == 5
+    assert hits[0][0]["entity"]["color"] == "c2"
+    assert hits[0][0]["distance"] == pytest.approx(1.0, abs=1e-5)  # COSINE
+    expected = _brute_force(vecs, vecs[5], 3, "COSINE")
+    assert [h["id"] for h in hits[0]] == expected
+
+    filtered = client.search(name, data=[vecs[5].tolist()], limit=5, filter='color == "c1"',
+                             output_fields=["color"])
+    assert len(filtered[0]) == 5
+    assert all(h["entity"]["color"] == "c1" for h in filtered[0])
+
+    got = client.query(name, filter="n >= 95", output_fields=["n", "color"])
+    assert sorted(r["n"] for r in got) == [95, 96, 97, 98, 99]
+    count = client.query(name, filter="", output_fields=["count(*)"])
+    assert count[0]["count(*)"] == 100
+    got = client.get(name, ids=[1, 2])
+    assert sorted(r["id"] for r in got) == [1, 2]
+    assert got[0]["vector"] == pytest.approx(vecs[got[0]["id"]].tolist(), abs=1e-6)
+
+    deleted = client.delete(name, ids=[1, 2])
+    assert deleted["delete_count"] == 2
+    deleted = client.delete(name, filter="n >= 98")
+    assert deleted["delete_count"] == 2
+    assert client.query(name, filter="", output_fields=["count(*)"])[0]["count(*)"] == 96
+    assert client.get_collection_stats(name)["row_count"] >= 96
+
+    client.drop_collection(name)
+    assert not client.has_collection(name)
+
+
+def test_upsert_and_search_params(client):
+    name = "params"
+    client.drop_collection(name)
+    client.create_collection(name, dimension=DIM, metric_type="L2")
+    vecs = _vectors(50, seed=3)
+    client.insert(name, [{"id": i, "vector": vecs[i].tolist()} for i in range(50)])
+    res = client.upsert(name, [{"id": 3, "vector": vecs[4].tolist(), "tag": "moved"}])
+    assert res["upsert_count"] == 1
+    row = client.get(name, ids=[3], output_fields=["tag"])
+    assert row[0]["tag"] == "moved"
+    # Search params as users write them: numbers as strings, empty params.
+    for params in ({"params": {"ef": "64"}}, {"params": {}}, {}, {"metric_type": "L2"}):
+        hits = client.search(name, data=[vecs[7].tolist()], limit=2, search_params=params)
+        assert hits[0][0]["id"] == 7
+    hits = client.search(name, data=[vecs[7].tolist()], limit=3, round_decimal=2)
+    for h in hits[0]:
+        assert h["distance"] == pytest.approx(round(h["distance"], 2), abs=1e-6)
+    # Range search.
+    hits = client.search(name, data=[vecs[7].tolist()], limit=10,
+                         search_params={"params": {"radius": 8.0, "range_filter": 0.0}})
+    d = ((vecs - vecs[7]) ** 2).sum(axis=1)
+    assert sorted(h["id"] for h in hits[0]) == sorted(
+        int(i) for i in np.argsort(d)[:10] if d[i] < 8.0 and i != 3)[:len(hits[0])]
+    client.drop_collection(name)
+
+
+def test_unsupported_search_parameters_are_refused(client):
+    name = "refusals"
+    client.drop_collection(name)
+    client.create_collection(name, dimension=DIM)
+    client.insert(name, [{"id": i, "vector": _vectors(1, seed=i)[0].tolist(), "g": i % 2}
+                         for i in range(10)])
+    q = [_vectors(1)[0].tolist()]
+    with pytest.raises(MilvusException, match="group_by_field"):
+        client.search(name, data=q, limit=3, group_by_field="g")
+    with pytest.raises(MilvusException, match="search_iter_v2"):
+        client.search_iterator(name, data=q, batch_size=2)
+    with pytest.raises(MilvusException, match="ignore_growing"):
+        client.search(name, data=q, limit=3, search_params={"ignore_growing": True})
+    client.drop_collection(name)
+
+
+# --- schemas and indexes ------------------------------------------------------------
+
+
+def test_custom_schema_and_indexes(client):
+    name = "customized"
+    client.drop_collection(name)
+    schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=True,
+                                        description="a custom schema")
+    schema.add_field("my_id", DataType.INT64, is_primary=True)
+    schema.add_field("my_vector", DataType.FLOAT_VECTOR, dim=DIM)
+    schema.add_field("title", DataType.VARCHAR, max_length=64)
+    schema.add_field("score", DataType.DOUBLE, nullable=True)
+    schema.add_field("tags", DataType.ARRAY, element_type=DataType.INT64, max_capacity=4)
+    index_params = client.prepare_index_params()
+    index_params.add_index("my_vector", index_type="HNSW", metric_type="L2",
+                           params={"M": 8, "efConstruction": 64}, index_name="vec_idx")
+    client.create_collection(name, schema=schema, index_params=index_params,
+                             consistency_level="Bounded")
+    desc = client.describe_collection(name)
+    assert desc["description"] == "a custom schema"
+    assert desc["consistency_level"] == 2  # Bounded, as stored
+    fields = {f["name"]: f for f in desc["fields"]}
+    assert fields["my_vector"]["params"]["dim"] == DIM
+    assert fields["title"]["params"]["max_length"] == 64
+    assert fields["score"].get("nullable") is True
+    assert client.list_indexes(name) == ["vec_idx"]
+    idx = client.describe_index(name, "vec_idx")
+    assert idx["index_type"] == "HNSW" and idx["metric_type"] == "L2"
+    assert str(idx["M"]) == "8"
+
+    # Creating the same index again succeeds; a different one is refused.
+    client.create_index(name, index_params)
+    other = client.prepare_index_params()
+    other.add_index("my_vector", index_type="FLAT", metric_type="L2", index_name="vec_idx")
+    with pytest.raises(MilvusException):
+        client.create_index(name, other)
+
+    vecs = _vectors(30, seed=11)
+    client.insert(name, [{"my_id": i, "my_vector": vecs[i].tolist(), "title": f"t{i}",
+                          "score": None if i % 2 else float(i), "tags": [i]}
+                         for i in range(30)])
+    client.load_collection(name)
+    hits = client.search(name, data=[vecs[4].tolist()], limit=1, anns_field="my_vector",
+                         output_fields=["title", "score", "tags"])
+    assert hits[0][0]["my_id"] == 4
+    entity = hits[0][0]["entity"]
+    assert (entity["title"], entity["score"], entity["tags"]) == ("t4", 4.0, [4])
+    rows = client.query(name, filter="score is null", output_fields=["my_id"], limit=100)
+    assert sorted(r["my_id"] for r in rows) == list(range(1, 30, 2))
+
+    client.alter_index_properties(name, "vec_idx", properties={"mmap.enabled": True})
+    assert client.describe_index(name, "vec_idx")["mmap.enabled"] == "True"
+    client.drop_index_properties(name, "vec_idx", property_keys=["mmap.enabled"])
+    assert "mmap.enabled" not in client.describe_index(name, "vec_idx")
+
+    client.release_collection(name)
+    assert client.get_load_state(name)["state"].name == "NotLoad"
+    client.drop_index(name, "vec_idx")
+    assert client.list_indexes(name) == []
+    client.drop_collection(name)
+
+
+def test_collection_properties_and_alter(client):
+    name = "props"
+    client.drop_collection(name)
+    client.create_collection(name, dimension=DIM, properties={"collection.ttl.seconds": 3600})
+    desc = client.describe_collection(name)
+    assert desc["properties"].get("collection.ttl.seconds") == "3600"
+    client.alter_collection_properties(name, properties={"mmap.enabled": True})
+    desc = client.describe_collection(name)
+    assert desc["properties"]["mmap.enabled"] == "True"
+    assert desc["properties"]["collection.ttl.seconds"] == "3600"
+    client.drop_collection_properties(name, property_keys=["collection.ttl.seconds"])
+    desc = client.describe_collection(name)
+    assert "collection.ttl.seconds" not in desc["properties"]
+    assert desc["properties"]["mmap.enabled"] == "True"
+    # Properties are stored whatever their key, as Milvus does; values of
+    # the ones cove reads must parse.
+    client.alter_collection_properties(name, properties={"app.owner": "team-a"})
+    assert client.describe_collection(name)["properties"]["app.owner"] == "team-a"
+    with pytest.raises(MilvusException, match="collection.ttl.seconds"):
+        client.alter_collection_properties(name, properties={"collection.ttl.seconds": "soon"})
+    client.drop_collection(name)
+
+
+def test_invalid_dimension_message(client):
+    with pytest.raises(MilvusException, match="invalid dimension"):
+        client.create_collection("bad_dim", dimension=100000)
+
+
+def test_index_wait_uses_timestamps(client):
+    # create_index waits with AllocTimestamp + GetIndexState, as pymilvus does.
+    ts1 = client._get_connection().alloc_timestamp()
+    ts2 = client._get_connection().alloc_timestamp()
+    assert ts2 > ts1
+    physical_ms = ts1 >> 18
+    assert abs(physical_ms - time.time() * 1000) < 60_000
+
+
+# --- partitions, aliases, databases ----------------------------------------------
+
+
+def test_partitions(client):
+    name = "parts"
+    client.drop_collection(name)
+    client.create_collection(name, dimension=DIM)
+    client.create_partition(name, "p1")
+    assert client.has_partition(name, "p1")
+    assert sorted(client.list_partitions(name)) == ["_default", "p1"]
+    vecs = _vectors(10)
+    client.insert(name, [{"id": i, "vector": vecs[i].tolist()} for i in range(5)],
+                  partition_name="p1")
+    client.insert(name, [{"id": i, "vector": vecs[i].tolist()} for i in range(5, 10)])
+    rows = client.query(name, filter="id >= 0", partition_names=["p1"], output_fields=["id"])
+    assert sorted(r["id"] for r in rows) == [0, 1, 2, 3, 4]
+    # Dropping what does not exist succeeds, as in Milvus.
+    client.release_collection(name)
+    client.drop_partition(name, "p1")
+    client.drop_partition(name, "never_created")
+    assert client.list_partitions(name) == ["_default"]
+    client.drop_collection(name)
+
+
+def test_aliases(client):
+    client.drop_collection("al_a")
+    client.drop_collection("al_b")
+    client.create_collection("al_a", dimension=DIM)
+    client.create_collection("al_b", dimension=DIM)
+    client.drop_alias("al")  # does not exist: succeeds
+    client.create_alias("al_a", "al")
+    assert client.describe_alias("al")["collection_name"] == "al_a"
+    client.insert("al", [{"id": 1, "vector": _vectors(1)[0].tolist()}])
+    assert client.query("al_a", filter="", output_fields=["count(*)"])[0]["count(*)"] == 1
+    client.alter_alias("al_b", "al")
+    assert client.list_aliases("al_b")["aliases"] == ["al"]
+    client.drop_alias("al")
+    client.drop_alias("al")
+    client.drop_collection("al_a")
+    client.drop_collection("al_b")
+
+
+def test_databases(server):
+    c = MilvusClient(uri=server.uri, token=f"root:{ROOT_PASSWORD}")
+    for db in ("books",):
+        if db in c.list_databases():
+            c.drop_database(db)
+    c.create_database("books", properties={"database.max.collections": 10})
+    assert "books" in c.list_databases()
+    d = c.describe_database("books")
+    assert d["name"] == "books"
+    assert d["database.max.collections"] == "10"
+    c.alter_database_properties("books", {"database.replica.number": 1})
+    d = c.describe_database("books")
+    assert d["database.replica.number"] == "1"
+    c.drop_database_properties("books", ["database.max.collections"])
+    assert "database.max.collections" not in c.describe_database("books")
+    c.use_database("books")
+    c.create_collection("in_books", dimension=DIM)
+    assert c.list_collections() == ["in_books"]
+    c.use_database("default")
+    assert "in_books" not in c.list_collections()
+    c.use_database("books")
+    c.drop_collection("in_books")
+    c.use_database("default")
+    c.drop_database("books")
+    assert "books" not in c.list_databases()
+    c.close()
+
+
+# --- iterators -----------------------------------------------------------------
+
+
+def test_query_iterator(client):
+    name = "iter"
+    client.drop_collection(name)
+    client.create_collection(name, dimension=DIM)
+    vecs = _vectors(55)
+    # Keys inserted out of order, and upserts that move rows: the pages
+    # must still come in key order.
+    order = list(np.random.default_rng(3).permutation(55))
+    client.insert(name, [{"id": int(i), "vector": vecs[i].tolist(), "n": int(i)} for i in order])
+    client.upsert(name, [{"id": 4, "vector": vecs[4].tolist(), "n": 4}])
+    it = client.query_iterator(name, batch_size=10, filter="n >= 3", output_fields=["n"])
+    seen = []
+    while True:
+        page = it.next()
+        if not page:
+            it.close()
+            break
+        assert len(page) <= 10
+        seen.extend(r["n"] for r in page)
+    assert seen == list(range(3, 55))
+    client.drop_collection(name)
+
+
+# --- ORM --------------------------------------------------------------------------
+
+
+def test_orm_hello_milvus(server):
+    alias = "orm"
+    connections.connect(alias, uri=server.uri, token=f"root:{ROOT_PASSWORD}")
+    try:
+        name = "hello_milvus"
+        if utility.has_collection(name, using=alias):
+            utility.drop_collection(name, using=alias)
+        fields = [
+            FieldSchema("pk", DataType.VARCHAR, is_primary=True, auto_id=False, max_length=100),
+            FieldSchema("random", DataType.DOUBLE),
+            FieldSchema("embeddings", DataType.FLOAT_VECTOR, dim=DIM),
+        ]
+        schema = CollectionSchema(fields, "hello_milvus is the simplest demo")
+        coll = Collection(name, schema, consistency_level="Strong", using=alias)
+        rng = np.random.default_rng(19530)
+        n = 300
+        vecs = rng.random((n, DIM)).astype(np.float32)
+        entities = [[str(i) for i in range(n)], rng.random(n).tolist(), vecs]
+        res = coll.insert(entities)
+        assert res.insert_count == n
+        coll.flush()
+        assert coll.num_entities == n
+        coll.create_index("embeddings", {"index_type": "IVF_FLAT", "metric_type": "L2",
+                                         "params": {"nlist": 16}})
+        assert utility.index_building_progress(name, using=alias)["indexed_rows"] >= 0
+        coll.load()
+        assert utility.load_state(name, using=alias).name == "Loaded"
+        assert utility.loading_progress(name, using=alias)["loading_progress"] == "100%"
+        result = coll.search(vecs[-2:].tolist(), "embeddings",
+                             {"metric_type": "L2", "params": {"nprobe": 16}}, limit=3,
+                             output_fields=["random"])
+        for q, hits in enumerate(result):
+            assert hits[0].id == str(n - 2 + q)
+            assert hits[0].distance == pytest.approx(0.0, abs=1e-4)
+        rows = coll.query(expr="random > 0.5", output_fields=["random", "embeddings"])
+        assert rows and all(r["random"] > 0.5 for r in rows)
+        ids = [str(i) for i in range(3)]
+        coll.delete(f"pk in {json.dumps(ids)}")
+        assert coll.query(expr=f"pk in {json.dumps(ids)}") == []
+        # Segments and replicas as the admin tools read them.
+        segs = utility.get_query_segment_info(name, using=alias)
+        assert sum(s.num_rows for s in segs) >= n - 3
+        replicas = coll.get_replicas()
+        assert len(replicas.groups) == 1
+        coll.release()
+        utility.drop_collection(name, using=alias)
+        assert not utility.has_collection(name, using=alias)
+    finally:
+        connections.disconnect(alias)
+
+
+# --- cluster information ---------------------------------------------------------
+
+
+def test_cluster_information(client, server):
+    assert client.get_server_version().startswith("v2.5")
+    assert client.list_resource_groups() == ["__default_resource_group"]
+    rg = client.describe_resource_group("__default_resource_group")
+    assert rg.capacity >= 1
+    name = "info"
+    client.drop_collection(name)
+    client.create_collection(name, dimension=DIM)
+    client.insert(name, [{"id": i, "vector": _vectors(1, seed=i)[0].tolist()} for i in range(20)])
+    replicas = client.describe_replica(name)
+    assert len(replicas) == 1 and replicas[0].resource_group == "__default_resource_group"
+    connections.connect("info", uri=server.uri, token=f"root:{ROOT_PASSWORD}")
+    try:
+        assert utility.get_server_type(using="info") == "milvus"
+        segs = utility.get_query_segment_info(name, using="info")
+        assert sum(s.num_rows for s in segs) == 20
+        utility.load_balance(name, src_node_id=1, using="info")
+    finally:
+        connections.disconnect("info")
+    client.drop_collection(name)
+
+
+# --- RBAC -------------------------------------------------------------------------
+
+
+def test_rbac(client, server):
+    for u in ("reader",):
+        client.drop_user(u)  # idempotent
+    client.drop_role("readers")  # idempotent
+    client.create_user("reader", "reader-pw-1")
+    assert "reader" in client.list_users()
+    assert "root" in client.list_users()
+    client.create_role("readers")
+    client.grant_privilege("readers", "Collection", "Query", "rbac_c")
+    client.grant_role("reader", "readers")
+    assert client.describe_user("reader")["roles"] == ("readers",)
+    grants = client.describe_role("readers")["privileges"]
+    assert any(g["privilege"] == "Query" and g["object_name"] == "rbac_c" for g in grants)
+
+    client.drop_collection("rbac_c")
+    client.create_collection("rbac_c", dimension=DIM)
+    client.insert("rbac_c", [{"id": 1, "vector": _vectors(1)[0].tolist()}])
+    reader = MilvusClient(uri=server.uri, token="reader:reader-pw-1")
+    assert reader.query("rbac_c", filter="id == 1", output_fields=["id"]) == [{"id": 1}]
+    with pytest.raises(MilvusException, match="denied|permission"):
+        reader.insert("rbac_c", [{"id": 2, "vector": _vectors(1)[0].tolist()}])
+    reader.close()
+
+    # RBAC v2: privilege groups and grants by name.
+    client.drop_privilege_group("pg_rw") if "pg_rw" in [
+        g["privilege_group"] for g in client.list_privilege_groups()] else None
+    client.create_privilege_group("pg_rw")
+    client.add_privileges_to_group("pg_rw", ["Query", "Insert"])
+    groups = {g["privilege_group"]: g["privileges"] for g in client.list_privilege_groups()}
+    assert sorted(groups["pg_rw"]) == ["Insert", "Query"]
+    client.grant_privilege_v2("readers", "pg_rw", "rbac_c", db_name="default")
+    reader = MilvusClient(uri=server.uri, token="reader:reader-pw-1")
+    reader.insert("rbac_c", [{"id": 2, "vector": _vectors(1)[0].tolist()}])
+    reader.close()
+    client.revoke_privilege_v2("readers", "pg_rw", "rbac_c", db_name="default")
+    client.remove_privileges_from_group("pg_rw", ["Insert"])
+    groups = {g["privilege_group"]: g["privileges"] for g in client.list_privilege_groups()}
+    assert list(groups["pg_rw"]) == ["Query"]
+    assert "ClusterReadOnly" in groups and "CollectionReadWrite" in groups
+    client.drop_privilege_group("pg_rw")
+
+    client.revoke_role("reader", "readers")
+    client.revoke_privilege("readers", "Collection", "Query", "rbac_c")
+    client.drop_role("readers")
+    client.drop_user("reader")
+    assert "reader" not in client.list_users()
+    client.drop_collection("rbac_c")
+
+
+def test_root_user_exists_without_auth(open_server):
+    c = MilvusClient(uri=open_server.uri)
+    assert "root" in c.list_users()
+    c.close()
+
+
+# --- bulk import -------------------------------------------------------------------
+
+
+def test_bulk_import_json_and_numpy(server):
+    alias = "import"
+    connections.connect(alias, uri=server.uri, token=f"root:{ROOT_PASSWORD}")
+    c = MilvusClient(uri=server.uri, token=f"root:{ROOT_PASSWORD}")
+    try:
+        name = "imported"
+        c.drop_collection(name)
+        schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+        schema.add_field("id", DataType.INT64, is_primary=True)
+        schema.add_field("vector", DataType.FLOAT_VECTOR, dim=DIM)
+        schema.add_field("label", DataType.VARCHAR, max_length=16)
+        index = c.prepare_index_params()
+        index.add_index("vector", index_type="FLAT", metric_type="L2")
+        c.create_collection(name, schema=schema, index_params=index)
+        vecs = _vectors(40, seed=5)
+        rows = [{"id": i, "vector": vecs[i].tolist(), "label": f"l{i}"} for i in range(20)]
+        (server.import_dir / "rows.json").write_text(json.dumps({"rows": rows}))
+        task = utility.do_bulk_insert(name, files=["rows.json"], using=alias)
+        state = _wait_import(utility, task, alias)
+        assert state.state_name == "Completed", state
+        assert state.row_count == 20
+        assert state.progress == 100
+
+        npdir = server.import_dir / "np"
+        npdir.mkdir()
+        np.save(npdir / "id.npy", np.arange(20, 40, dtype=np.int64))
+        np.save(npdir / "vector.npy", vecs[20:40])
+        np.save(npdir / "label.npy", np.array([f"l{i}" for i in range(20, 40)]))
+        task2 = utility.do_bulk_insert(name, files=["np/id.npy", "np/vector.npy", "np/label.npy"],
+                                       using=alias)
+        state = _wait_import(utility, task2, alias)
+        assert state.state_name == "Completed", state
+        assert c.query(name, filter="", output_fields=["count(*)"])[0]["count(*)"] == 40
+        assert c.get(name, ids=[33], output_fields=["label"])[0]["label"] == "l33"
+        hits = c.search(name, data=[vecs[33].tolist()], limit=1)
+        assert hits[0][0]["id"] == 33
+        tasks = utility.list_bulk_insert_tasks(collection_name=name, using=alias)
+        assert {t.task_id for t in tasks} >= {task, task2}
+
+        bad = utility.do_bulk_insert(name, files=["missing.json"], using=alias)
+        state = _wait_import(utility, bad, alias)
+        assert state.state_name == "Failed"
+        assert "missing.json" in state.failed_reason
+        c.drop_collection(name)
+    finally:
+        c.close()
+        connections.disconnect(alias)
+
+
+def _wait_import(utility, task, alias):
+    for _ in range(200):
+        state = utility.get_bulk_insert_state(task, using=alias)
+        if state.state_name in ("Completed", "Failed"):
+            return state
+        time.sleep(0.05)
+    return state
+
+
+# --- messages ----------------------------------------------------------------------
+
+
+def test_messages_and_names(client):
+    with pytest.raises(MilvusException, match="not exist|not found"):
+        client.describe_collection("no_such_collection")
+    name = "msgs"
+    client.drop_collection(name)
+    client.create_collection(name, dimension=DIM)
+    with pytest.raises(MilvusException) as err:
+        client.create_collection("caf\u00e9", dimension=DIM)
+    assert "caf\u00e9" in str(err.value) or "name" in str(err.value)
+    client.drop_collection(name)
