@@ -38,7 +38,7 @@
 
 #include "engine/build_pool.h"
 #include "engine/collection.h"
-#include "engine/flat_index.h"
+#include "engine/indexes/flat_index.h"
 
 namespace cove::bench {
 namespace {

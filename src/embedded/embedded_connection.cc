@@ -16,7 +16,7 @@
 #include "cove/version.h"
 #include "engine/collection.h"
 #include "engine/read_sessions.h"
-#include "engine/store.h"
+#include "engine/storage/store.h"
 
 namespace cove::internal {
 namespace {

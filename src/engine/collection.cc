@@ -19,7 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/collection_internal.h"
-#include "engine/flat_index.h"
+#include "engine/indexes/flat_index.h"
 
 namespace cove::engine {
 namespace {

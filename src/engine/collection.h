@@ -25,7 +25,7 @@
 #include "engine/build_pool.h"
 #include "engine/expr/expr.h"
 #include "engine/segment.h"
-#include "engine/vector_index.h"
+#include "engine/indexes/vector_index.h"
 
 namespace cove::engine {
 

@@ -23,8 +23,8 @@
 #include "cove/types.h"
 #include "cove/value.h"
 #include "engine/bitset.h"
-#include "engine/float_rows.h"
-#include "engine/vector_index.h"
+#include "engine/storage/float_rows.h"
+#include "engine/indexes/vector_index.h"
 
 namespace cove::engine {
 

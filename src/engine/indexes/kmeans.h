@@ -1,7 +1,7 @@
 // k-means clustering (squared L2) for the coarse quantizer of the IVF
 // indexes, and the nearest-centroid assignment it is built on.
-#ifndef COVE_SRC_ENGINE_KMEANS_H_
-#define COVE_SRC_ENGINE_KMEANS_H_
+#ifndef COVE_SRC_ENGINE_INDEXES_KMEANS_H_
+#define COVE_SRC_ENGINE_INDEXES_KMEANS_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -42,4 +42,4 @@ void AssignNearest(const float* data, size_t n, const float* centroids,
 
 }  // namespace cove::engine
 
-#endif  // COVE_SRC_ENGINE_KMEANS_H_
+#endif  // COVE_SRC_ENGINE_INDEXES_KMEANS_H_

@@ -11,8 +11,8 @@
 //
 // Ties are broken by row: of two equal scores the smaller row is closer, so
 // the result is deterministic whatever the push order.
-#ifndef COVE_SRC_ENGINE_TOPK_H_
-#define COVE_SRC_ENGINE_TOPK_H_
+#ifndef COVE_SRC_ENGINE_KERNELS_TOPK_H_
+#define COVE_SRC_ENGINE_KERNELS_TOPK_H_
 
 #include <algorithm>
 #include <cstddef>
@@ -20,7 +20,7 @@
 #include <limits>
 #include <vector>
 
-#include "engine/vector_index.h"
+#include "engine/indexes/vector_index.h"
 
 namespace cove::engine {
 
@@ -113,4 +113,4 @@ class TopK {
 
 }  // namespace cove::engine
 
-#endif  // COVE_SRC_ENGINE_TOPK_H_
+#endif  // COVE_SRC_ENGINE_KERNELS_TOPK_H_

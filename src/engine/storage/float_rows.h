@@ -6,8 +6,8 @@
 // compaction output is filled, immutable once published) or a read-only
 // mapping of an unlinked file (Spill()): the kernel pages the rows in on
 // access and may evict them at will, so they cost page cache, not heap.
-#ifndef COVE_SRC_ENGINE_FLOAT_ROWS_H_
-#define COVE_SRC_ENGINE_FLOAT_ROWS_H_
+#ifndef COVE_SRC_ENGINE_STORAGE_FLOAT_ROWS_H_
+#define COVE_SRC_ENGINE_STORAGE_FLOAT_ROWS_H_
 
 #include <cstddef>
 #include <memory>
@@ -16,7 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "engine/huge_page_allocator.h"
+#include "engine/storage/huge_page_allocator.h"
 
 namespace cove::engine {
 
@@ -87,4 +87,4 @@ struct ExternalVectors {
 
 }  // namespace cove::engine
 
-#endif  // COVE_SRC_ENGINE_FLOAT_ROWS_H_
+#endif  // COVE_SRC_ENGINE_STORAGE_FLOAT_ROWS_H_

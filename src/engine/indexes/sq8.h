@@ -1,16 +1,16 @@
 // 8-bit scalar quantization (SQ8): every dimension is mapped affinely onto
 // 0..255 using the minimum and maximum seen in training data. Used by the
 // HNSW_SQ and IVF_SQ8 indexes to store vectors in a quarter of the memory.
-#ifndef COVE_SRC_ENGINE_SQ8_H_
-#define COVE_SRC_ENGINE_SQ8_H_
+#ifndef COVE_SRC_ENGINE_INDEXES_SQ8_H_
+#define COVE_SRC_ENGINE_INDEXES_SQ8_H_
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "engine/distance.h"
-#include "engine/index_io.h"
+#include "engine/kernels/distance.h"
+#include "engine/indexes/index_io.h"
 
 namespace cove::engine {
 
@@ -97,4 +97,4 @@ class Sq8Quantizer {
 
 }  // namespace cove::engine
 
-#endif  // COVE_SRC_ENGINE_SQ8_H_
+#endif  // COVE_SRC_ENGINE_INDEXES_SQ8_H_

@@ -1,5 +1,5 @@
 // The durable store: directory lock, snapshots, write-ahead log, recovery.
-#include "engine/store.h"
+#include "engine/storage/store.h"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -11,11 +11,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "engine/flat_index.h"
-#include "engine/hnsw_index.h"
-#include "engine/index_io.h"
-#include "engine/ivf_index.h"
-#include "engine/vector_index.h"
+#include "engine/indexes/flat_index.h"
+#include "engine/indexes/hnsw_index.h"
+#include "engine/indexes/index_io.h"
+#include "engine/indexes/ivf_index.h"
+#include "engine/indexes/vector_index.h"
 
 namespace cove::engine {
 namespace {

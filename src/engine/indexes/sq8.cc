@@ -1,4 +1,4 @@
-#include "engine/sq8.h"
+#include "engine/indexes/sq8.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "engine/hnsw_index.h"
+#include "engine/indexes/hnsw_index.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -15,9 +15,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
-#include "engine/distance.h"
-#include "engine/distance_internal.h"
-#include "engine/index_io.h"
+#include "engine/kernels/distance.h"
+#include "engine/kernels/distance_internal.h"
+#include "engine/indexes/index_io.h"
 
 namespace cove::engine {
 namespace {

@@ -4,8 +4,8 @@
 // mode (the Debian default) one TLB entry covers 2 MiB instead of 4 KiB.
 // Random hops over a few hundred MB otherwise miss the TLB on nearly every
 // access. Smaller allocations are aligned to a cache line.
-#ifndef COVE_SRC_ENGINE_HUGE_PAGE_ALLOCATOR_H_
-#define COVE_SRC_ENGINE_HUGE_PAGE_ALLOCATOR_H_
+#ifndef COVE_SRC_ENGINE_STORAGE_HUGE_PAGE_ALLOCATOR_H_
+#define COVE_SRC_ENGINE_STORAGE_HUGE_PAGE_ALLOCATOR_H_
 
 #include <sys/mman.h>
 
@@ -52,4 +52,4 @@ struct HugePageAllocator {
 
 }  // namespace cove::engine
 
-#endif  // COVE_SRC_ENGINE_HUGE_PAGE_ALLOCATOR_H_
+#endif  // COVE_SRC_ENGINE_STORAGE_HUGE_PAGE_ALLOCATOR_H_

@@ -16,8 +16,8 @@
 // so a flipped bit or a truncated file is reported as DataLoss; the payload
 // parsers still validate every count and offset, so that input which passes
 // the checksum but is inconsistent cannot crash the process either.
-#ifndef COVE_SRC_ENGINE_INDEX_IO_H_
-#define COVE_SRC_ENGINE_INDEX_IO_H_
+#ifndef COVE_SRC_ENGINE_INDEXES_INDEX_IO_H_
+#define COVE_SRC_ENGINE_INDEXES_INDEX_IO_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -30,7 +30,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "engine/vector_index.h"
+#include "engine/indexes/vector_index.h"
 
 namespace cove::internal {
 
@@ -194,4 +194,4 @@ inline absl::StatusOr<IndexHeader> ParseIndexHeader(std::string_view bytes) {
 
 }  // namespace cove::internal
 
-#endif  // COVE_SRC_ENGINE_INDEX_IO_H_
+#endif  // COVE_SRC_ENGINE_INDEXES_INDEX_IO_H_

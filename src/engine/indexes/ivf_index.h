@@ -1,8 +1,8 @@
 // Inverted-file indexes IVF_FLAT and IVF_SQ8: k-means partitions the vectors
 // into nlist lists; a search scans the nprobe lists whose centroids are
 // closest to the query.
-#ifndef COVE_SRC_ENGINE_IVF_INDEX_H_
-#define COVE_SRC_ENGINE_IVF_INDEX_H_
+#ifndef COVE_SRC_ENGINE_INDEXES_IVF_INDEX_H_
+#define COVE_SRC_ENGINE_INDEXES_IVF_INDEX_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -13,8 +13,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "engine/sq8.h"
-#include "engine/vector_index.h"
+#include "engine/indexes/sq8.h"
+#include "engine/indexes/vector_index.h"
 
 namespace cove::engine {
 
@@ -150,4 +150,4 @@ class IvfIndex : public VectorIndex {
 
 }  // namespace cove::engine
 
-#endif  // COVE_SRC_ENGINE_IVF_INDEX_H_
+#endif  // COVE_SRC_ENGINE_INDEXES_IVF_INDEX_H_

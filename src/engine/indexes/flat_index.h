@@ -9,8 +9,8 @@
 // (SearchBatch) runs as blocked matrix products (InnerProductMatrix; for L2
 // through ||x||^2 - 2<q,x> + ||q||^2 with the squared norms of the rows kept
 // beside them), which turns the scan from memory-bound into compute-bound.
-#ifndef COVE_SRC_ENGINE_FLAT_INDEX_H_
-#define COVE_SRC_ENGINE_FLAT_INDEX_H_
+#ifndef COVE_SRC_ENGINE_INDEXES_FLAT_INDEX_H_
+#define COVE_SRC_ENGINE_INDEXES_FLAT_INDEX_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -22,7 +22,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "engine/vector_index.h"
+#include "engine/indexes/vector_index.h"
 
 namespace cove::internal {
 
@@ -194,4 +194,4 @@ class FlatIndex : public VectorIndex {
 
 }  // namespace cove::engine
 
-#endif  // COVE_SRC_ENGINE_FLAT_INDEX_H_
+#endif  // COVE_SRC_ENGINE_INDEXES_FLAT_INDEX_H_

@@ -1,4 +1,4 @@
-#include "engine/float_rows.h"
+#include "engine/storage/float_rows.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>

@@ -7,7 +7,7 @@
 // width: four 8-float accumulators, masked tails (vmaskmovps), four rows at a
 // time for one-query batches, and a 6 x 16 register-blocked GEMM microkernel
 // (12 ymm accumulators) over panels of 16 base rows packed transposed.
-#include "engine/distance_internal.h"
+#include "engine/kernels/distance_internal.h"
 
 #if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
 

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "engine/distance_internal.h"
+#include "engine/kernels/distance_internal.h"
 
 namespace cove::internal {
 namespace {

@@ -5,13 +5,13 @@
 //
 // Besides the public kernels, the tables carry a few helpers the exact
 // (FLAT) search needs in its inner loops, so that they are vectorized too.
-#ifndef COVE_SRC_ENGINE_DISTANCE_INTERNAL_H_
-#define COVE_SRC_ENGINE_DISTANCE_INTERNAL_H_
+#ifndef COVE_SRC_ENGINE_KERNELS_DISTANCE_INTERNAL_H_
+#define COVE_SRC_ENGINE_KERNELS_DISTANCE_INTERNAL_H_
 
 #include <cstddef>
 #include <cstdint>
 
-#include "engine/distance.h"
+#include "engine/kernels/distance.h"
 
 namespace cove::internal {
 
@@ -102,4 +102,4 @@ inline float DequantizeSq8(uint8_t code, float vmin, float vdiff) {
 
 }  // namespace cove::internal
 
-#endif  // COVE_SRC_ENGINE_DISTANCE_INTERNAL_H_
+#endif  // COVE_SRC_ENGINE_KERNELS_DISTANCE_INTERNAL_H_

@@ -16,8 +16,8 @@
 // zeros) from corruption (a bad frame followed by more data): the first is
 // reported and, for a writer, truncated; the second is DataLoss naming the
 // file and the offset.
-#ifndef COVE_SRC_ENGINE_WAL_H_
-#define COVE_SRC_ENGINE_WAL_H_
+#ifndef COVE_SRC_ENGINE_STORAGE_WAL_H_
+#define COVE_SRC_ENGINE_STORAGE_WAL_H_
 
 #include <cstdint>
 #include <functional>
@@ -103,4 +103,4 @@ absl::Status IoError(const std::string& what, int error_number);
 
 }  // namespace cove::engine
 
-#endif  // COVE_SRC_ENGINE_WAL_H_
+#endif  // COVE_SRC_ENGINE_STORAGE_WAL_H_

@@ -1,4 +1,4 @@
-#include "engine/kmeans.h"
+#include "engine/indexes/kmeans.h"
 
 #include <algorithm>
 #include <cstring>
@@ -7,7 +7,7 @@
 #include <random>
 #include <thread>
 
-#include "engine/distance.h"
+#include "engine/kernels/distance.h"
 
 namespace cove::engine {
 namespace {

@@ -3,7 +3,7 @@
 // use, and forwards every public function of distance.h to it.
 //
 // Compiler flags: none beyond the baseline (this file must run on any x86-64).
-#include "engine/distance.h"
+#include "engine/kernels/distance.h"
 
 #include <atomic>
 #include <cmath>
@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "engine/distance_internal.h"
+#include "engine/kernels/distance_internal.h"
 
 namespace cove::engine {
 namespace {

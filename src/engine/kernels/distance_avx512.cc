@@ -18,7 +18,7 @@
 //    accumulators) is computed per microkernel call by broadcasting one
 //    query scalar per row and doing three FMAs with the panel line; the
 //    next panel's rows are prefetched while the current one is multiplied.
-#include "engine/distance_internal.h"
+#include "engine/kernels/distance_internal.h"
 
 #if defined(__x86_64__) && defined(__AVX512F__) && defined(__AVX512BW__) && \
     defined(__AVX512DQ__) && defined(__AVX512VL__) && defined(__FMA__)

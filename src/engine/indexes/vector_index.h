@@ -9,8 +9,8 @@
 // Metrics: indexes implement kL2 and kIP. For kCosine the caller normalizes
 // vectors (and queries) to unit length and the index is built with kIP; an
 // index given kCosine treats it exactly as kIP.
-#ifndef COVE_SRC_ENGINE_VECTOR_INDEX_H_
-#define COVE_SRC_ENGINE_VECTOR_INDEX_H_
+#ifndef COVE_SRC_ENGINE_INDEXES_VECTOR_INDEX_H_
+#define COVE_SRC_ENGINE_INDEXES_VECTOR_INDEX_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -23,8 +23,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/bitset.h"
-#include "engine/distance.h"
-#include "engine/float_rows.h"
+#include "engine/kernels/distance.h"
+#include "engine/storage/float_rows.h"
 
 namespace cove::engine {
 
@@ -129,4 +129,4 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> LoadIndex(std::string_view bytes);
 
 }  // namespace cove::engine
 
-#endif  // COVE_SRC_ENGINE_VECTOR_INDEX_H_
+#endif  // COVE_SRC_ENGINE_INDEXES_VECTOR_INDEX_H_

@@ -21,8 +21,8 @@
 // where the kernel allows it (huge_page_allocator.h).
 // Searches reuse per-thread scratch (visited tags with a generation counter,
 // preallocated heaps) from a small pool, and prefetch neighbor blocks.
-#ifndef COVE_SRC_ENGINE_HNSW_INDEX_H_
-#define COVE_SRC_ENGINE_HNSW_INDEX_H_
+#ifndef COVE_SRC_ENGINE_INDEXES_HNSW_INDEX_H_
+#define COVE_SRC_ENGINE_INDEXES_HNSW_INDEX_H_
 
 #include <atomic>
 #include <cstddef>
@@ -36,10 +36,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "engine/float_rows.h"
-#include "engine/huge_page_allocator.h"
-#include "engine/sq8.h"
-#include "engine/vector_index.h"
+#include "engine/storage/float_rows.h"
+#include "engine/storage/huge_page_allocator.h"
+#include "engine/indexes/sq8.h"
+#include "engine/indexes/vector_index.h"
 
 namespace cove::engine {
 
@@ -278,4 +278,4 @@ class HnswIndex : public VectorIndex {
 
 }  // namespace cove::engine
 
-#endif  // COVE_SRC_ENGINE_HNSW_INDEX_H_
+#endif  // COVE_SRC_ENGINE_INDEXES_HNSW_INDEX_H_

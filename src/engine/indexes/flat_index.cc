@@ -9,7 +9,7 @@
 // kernel is fastest for it.
 //
 // Compiler flags: none beyond the baseline.
-#include "engine/flat_index.h"
+#include "engine/indexes/flat_index.h"
 
 #include <algorithm>
 #include <cmath>
@@ -22,9 +22,9 @@
 #endif
 
 #include "absl/strings/str_cat.h"
-#include "engine/distance_internal.h"
-#include "engine/index_io.h"
-#include "engine/topk.h"
+#include "engine/kernels/distance_internal.h"
+#include "engine/indexes/index_io.h"
+#include "engine/kernels/topk.h"
 
 namespace cove::internal {
 

@@ -5,8 +5,8 @@
 // level is chosen once at first use from the CPU (or forced with the
 // environment variable COVE_SIMD=scalar|avx2|avx512) and can be queried.
 // Functions here are thread-safe and never allocate.
-#ifndef COVE_SRC_ENGINE_DISTANCE_H_
-#define COVE_SRC_ENGINE_DISTANCE_H_
+#ifndef COVE_SRC_ENGINE_KERNELS_DISTANCE_H_
+#define COVE_SRC_ENGINE_KERNELS_DISTANCE_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -82,4 +82,4 @@ DotU8I16Fn DotU8I16Function();
 
 }  // namespace cove::engine
 
-#endif  // COVE_SRC_ENGINE_DISTANCE_H_
+#endif  // COVE_SRC_ENGINE_KERNELS_DISTANCE_H_

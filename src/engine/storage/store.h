@@ -12,8 +12,8 @@
 // One process may open a directory for writing; a second writer gets
 // FailedPrecondition naming the holder. Any number of processes may open it
 // read-only: they load what was committed when they opened.
-#ifndef COVE_SRC_ENGINE_STORE_H_
-#define COVE_SRC_ENGINE_STORE_H_
+#ifndef COVE_SRC_ENGINE_STORAGE_STORE_H_
+#define COVE_SRC_ENGINE_STORAGE_STORE_H_
 
 #include <cstdint>
 #include <functional>
@@ -26,7 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "common/cipher.h"
-#include "engine/wal.h"
+#include "engine/storage/wal.h"
 
 namespace cove::engine {
 
@@ -95,4 +95,4 @@ class Store {
 
 }  // namespace cove::engine
 
-#endif  // COVE_SRC_ENGINE_STORE_H_
+#endif  // COVE_SRC_ENGINE_STORAGE_STORE_H_

@@ -1,4 +1,4 @@
-#include "engine/ivf_index.h"
+#include "engine/indexes/ivf_index.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,9 +9,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
-#include "engine/distance.h"
-#include "engine/index_io.h"
-#include "engine/kmeans.h"
+#include "engine/kernels/distance.h"
+#include "engine/indexes/index_io.h"
+#include "engine/indexes/kmeans.h"
 
 namespace cove::engine {
 namespace {

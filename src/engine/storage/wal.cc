@@ -1,5 +1,5 @@
 // Write-ahead log: framing, appending and recovery reads.
-#include "engine/wal.h"
+#include "engine/storage/wal.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
