@@ -23,8 +23,8 @@
 #include "cove/types.h"
 #include "cove/value.h"
 #include "engine/bitset.h"
-#include "engine/storage/float_rows.h"
 #include "engine/indexes/vector_index.h"
+#include "engine/storage/float_rows.h"
 
 namespace cove::engine {
 

@@ -13,8 +13,8 @@
 #include <tuple>
 #include <vector>
 
-#include "engine/indexes/index_io.h"
 #include "engine/index_test_util.h"
+#include "engine/indexes/index_io.h"
 #include "gtest/gtest.h"
 
 namespace cove::engine {

@@ -12,8 +12,8 @@
 #include <tuple>
 #include <vector>
 
-#include "engine/indexes/index_io.h"
 #include "engine/index_test_util.h"
+#include "engine/indexes/index_io.h"
 #include "engine/indexes/kmeans.h"
 #include "engine/indexes/sq8.h"
 #include "gtest/gtest.h"

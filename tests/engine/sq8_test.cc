@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/kernels/distance.h"
 #include "engine/indexes/index_io.h"
+#include "engine/kernels/distance.h"
 #include "gtest/gtest.h"
 
 namespace cove::engine {

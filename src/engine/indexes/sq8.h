@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/kernels/distance.h"
 #include "engine/indexes/index_io.h"
+#include "engine/kernels/distance.h"
 
 namespace cove::engine {
 
