@@ -24,8 +24,8 @@
 #include "engine/bitset.h"
 #include "engine/build_pool.h"
 #include "engine/expr/expr.h"
-#include "engine/segment.h"
 #include "engine/indexes/vector_index.h"
+#include "engine/segment.h"
 
 namespace cove::engine {
 

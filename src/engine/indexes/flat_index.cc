@@ -22,8 +22,8 @@
 #endif
 
 #include "absl/strings/str_cat.h"
-#include "engine/kernels/distance_internal.h"
 #include "engine/indexes/index_io.h"
+#include "engine/kernels/distance_internal.h"
 #include "engine/kernels/topk.h"
 
 namespace cove::internal {

@@ -15,9 +15,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
+#include "engine/indexes/index_io.h"
 #include "engine/kernels/distance.h"
 #include "engine/kernels/distance_internal.h"
-#include "engine/indexes/index_io.h"
 
 namespace cove::engine {
 namespace {

@@ -36,10 +36,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "engine/storage/float_rows.h"
-#include "engine/storage/huge_page_allocator.h"
 #include "engine/indexes/sq8.h"
 #include "engine/indexes/vector_index.h"
+#include "engine/storage/float_rows.h"
+#include "engine/storage/huge_page_allocator.h"
 
 namespace cove::engine {
 

@@ -9,9 +9,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
-#include "engine/kernels/distance.h"
 #include "engine/indexes/index_io.h"
 #include "engine/indexes/kmeans.h"
+#include "engine/kernels/distance.h"
 
 namespace cove::engine {
 namespace {
