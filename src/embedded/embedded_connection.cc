@@ -13,7 +13,9 @@
 #include "absl/synchronization/mutex.h"
 #include "common/bytes.h"
 #include "common/cipher.h"
+#include "common/status_macros.h"
 #include "cove/version.h"
+#include "embedded/requests.h"
 #include "engine/collection.h"
 #include "engine/read_sessions.h"
 #include "engine/storage/store.h"
@@ -162,9 +164,15 @@ class EmbeddedConnection : public Connection {
                                 const CollectionSchema& schema,
                                 const std::vector<IndexSpec>& indexes,
                                 const CallOptions& call) override {
-    auto built = BuildCollection(name, schema, indexes, /*id=*/0, Context());
-    if (!built.ok()) return built.status();
-    std::shared_ptr<engine::Collection> collection = *std::move(built);
+    const engine::Schema engine_schema = ToEngineSchema(schema);
+    std::vector<engine::IndexDef> defs;
+    for (const IndexSpec& spec : indexes) {
+      COVE_ASSIGN_OR_RETURN(engine::IndexDef def, ToIndexDef(spec));
+      defs.push_back(std::move(def));
+    }
+    COVE_ASSIGN_OR_RETURN(
+        std::shared_ptr<engine::Collection> collection,
+        BuildCollection(name, engine_schema, defs, /*id=*/0, Context()));
     absl::ReaderMutexLock ops(&op_mu_);
     absl::MutexLock lock(&mu_);
     auto db = Db(call);
@@ -178,9 +186,9 @@ class EmbeddedConnection : public Connection {
     w.Str(DbName(call));
     w.Str(name);
     w.I64(collection->id());
-    engine::EncodeSchema(schema, &w);
-    w.Varint(indexes.size());
-    for (const IndexSpec& spec : indexes) engine::EncodeIndexSpec(spec, &w);
+    engine::EncodeSchema(engine_schema, &w);
+    w.Varint(defs.size());
+    for (const engine::IndexDef& def : defs) engine::EncodeIndexDef(def, &w);
     if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
     AttachLogger(*collection);
     by_id_[collection->id()] = collection;
@@ -247,7 +255,7 @@ class EmbeddedConnection : public Connection {
     CollectionDescription d;
     d.name = (*c)->name();
     d.collection_id = (*c)->id();
-    d.schema = (*c)->schema();
+    d.schema = FromEngineSchema((*c)->schema());
     d.aliases = AliasesOf(**db, d.name);
     d.partitions = (*c)->ListPartitions();
     d.created_timestamp = (*c)->created_timestamp();
@@ -451,7 +459,7 @@ class EmbeddedConnection : public Connection {
     auto c = Find(name, call);
     if (absl::IsNotFound(c.status())) return LoadState::kNotExist;
     if (!c.ok()) return c.status();
-    return (*c)->load_state();
+    return (*c)->loaded() ? LoadState::kLoaded : LoadState::kNotLoaded;
   }
 
   absl::Status CreateIndex(const std::string& collection,
@@ -460,14 +468,14 @@ class EmbeddedConnection : public Connection {
     absl::ReaderMutexLock ops(&op_mu_);
     auto c = Find(collection, call);
     if (!c.ok()) return c.status();
-    return (*c)->CreateIndex(index);
+    return CreateIndexIn(**c, index);
   }
 
   absl::StatusOr<std::vector<IndexDescription>> DescribeIndexes(
       const std::string& collection, const CallOptions& call) override {
     auto c = Find(collection, call);
     if (!c.ok()) return c.status();
-    return (*c)->DescribeIndexes();
+    return DescribeIndexesOf(**c);
   }
 
   absl::Status DropIndex(const std::string& collection,
@@ -488,7 +496,7 @@ class EmbeddedConnection : public Connection {
       absl::ReaderMutexLock ops(&op_mu_);
       auto c = Find(request.collection_name, call);
       if (!c.ok()) return c.status();
-      result = (*c)->Insert(request, /*upsert=*/false);
+      result = InsertInto(**c, request, /*upsert=*/false);
     }
     MaybeCheckpoint();
     return result;
@@ -501,7 +509,7 @@ class EmbeddedConnection : public Connection {
       absl::ReaderMutexLock ops(&op_mu_);
       auto c = Find(request.collection_name, call);
       if (!c.ok()) return c.status();
-      result = (*c)->Insert(request, /*upsert=*/true);
+      result = InsertInto(**c, request, /*upsert=*/true);
     }
     MaybeCheckpoint();
     return result;
@@ -514,7 +522,7 @@ class EmbeddedConnection : public Connection {
       absl::ReaderMutexLock ops(&op_mu_);
       auto c = Find(request.collection_name, call);
       if (!c.ok()) return c.status();
-      result = (*c)->Delete(request);
+      result = DeleteFrom(**c, request);
     }
     MaybeCheckpoint();
     return result;
@@ -526,7 +534,7 @@ class EmbeddedConnection : public Connection {
     if (!c.ok()) return c.status();
     auto pinned = Pinned(request.session_id, c->get());
     if (!pinned.ok()) return pinned.status();
-    return (*c)->Search(request, *pinned);
+    return SearchIn(**c, request, *pinned);
   }
 
   absl::StatusOr<std::vector<Row>> Query(const QueryRequest& request,
@@ -535,7 +543,7 @@ class EmbeddedConnection : public Connection {
     if (!c.ok()) return c.status();
     auto pinned = Pinned(request.session_id, c->get());
     if (!pinned.ok()) return pinned.status();
-    return (*c)->Query(request, *pinned);
+    return QueryIn(**c, request, *pinned);
   }
 
   absl::StatusOr<std::string> OpenReadSession(
@@ -803,7 +811,7 @@ class EmbeddedConnection : public Connection {
         return absl::OkStatus();
       case engine::RecordType::kCreateCollection: {
         int64_t id = 0;
-        CollectionSchema schema;
+        engine::Schema schema;
         uint64_t nindexes = 0;
         if (!r.Str(&db_name) || !r.Str(&a) || !r.I64(&id) ||
             !engine::DecodeSchema(&r, &schema) || !r.Varint(&nindexes) ||
@@ -816,9 +824,9 @@ class EmbeddedConnection : public Connection {
         if (absl::Status s = bad_name("collection name", a); !s.ok()) {
           return s;
         }
-        std::vector<IndexSpec> indexes(nindexes);
-        for (auto& spec : indexes) {
-          if (!engine::DecodeIndexSpec(&r, &spec)) return corrupt();
+        std::vector<engine::IndexDef> indexes(nindexes);
+        for (auto& def : indexes) {
+          if (!engine::DecodeIndexDef(&r, &def)) return corrupt();
         }
         auto c = BuildCollection(a, schema, indexes, id, Context());
         if (!c.ok()) return c.status();
@@ -871,15 +879,15 @@ class EmbeddedConnection : public Connection {
 
   // A new collection with its indexes (loaded when it has any).
   static absl::StatusOr<std::shared_ptr<engine::Collection>> BuildCollection(
-      const std::string& name, const CollectionSchema& schema,
-      const std::vector<IndexSpec>& indexes, int64_t id,
+      const std::string& name, const engine::Schema& schema,
+      const std::vector<engine::IndexDef>& indexes, int64_t id,
       engine::CollectionContext context) {
     auto created =
         engine::Collection::Create(name, schema, id, std::move(context));
     if (!created.ok()) return created.status();
     std::shared_ptr<engine::Collection> collection = *std::move(created);
-    for (const IndexSpec& spec : indexes) {
-      if (absl::Status s = collection->CreateIndex(spec); !s.ok()) return s;
+    for (const engine::IndexDef& def : indexes) {
+      COVE_RETURN_IF_ERROR(collection->CreateIndex(def));
     }
     // Like Milvus: a collection created with indexes on all its vector
     // fields is loaded at once.

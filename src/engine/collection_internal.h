@@ -13,12 +13,11 @@
 
 namespace cove::engine {
 
-Metric ToEngineMetric(MetricType m);
-
-/// Build parameters of an index spec on a field of dimension `dim`.
-/// InvalidArgument for a bad parameter value.
-absl::StatusOr<IndexParams> IndexParamsFromSpec(const IndexSpec& spec,
-                                                size_t dim);
+/// Build parameters of an index definition on a field of dimension `dim`
+/// (the caller checked the parameters when the index was created; values
+/// that do not parse keep the defaults). InvalidArgument only for values out
+/// of the index's range.
+absl::StatusOr<IndexParams> IndexParamsFromDef(const IndexDef& def, size_t dim);
 
 /// Background jobs of one collection: counted so that the collection can
 /// wait for them, and cancelled when it goes away. Shared with the jobs so

@@ -19,6 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/strings.h"
 #include "cove/version.h"
+#include "embedded/requests.h"
 #include "milvus/convert.h"
 #include "remote/tls_credentials.h"
 

@@ -22,6 +22,11 @@ enum class Metric { kL2, kIP, kCosine };
 /// True when larger scores mean closer (IP, COSINE).
 inline bool LargerIsCloser(Metric m) { return m != Metric::kL2; }
 
+/// "L2", "IP", "COSINE", as Milvus spells them.
+inline const char* MetricName(Metric m) {
+  return m == Metric::kL2 ? "L2" : m == Metric::kIP ? "IP" : "COSINE";
+}
+
 /// The SIMD instruction set level used by the kernels.
 enum class SimdLevel { kScalar, kAvx2, kAvx512 };
 

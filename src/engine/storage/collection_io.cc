@@ -10,89 +10,6 @@
 
 namespace cove::engine {
 
-void EncodeSchema(const CollectionSchema& schema, internal::ByteWriter* w) {
-  w->U8(schema.enable_dynamic_field ? 1 : 0);
-  w->Str(schema.description);
-  w->Varint(schema.fields.size());
-  for (const FieldSchema& f : schema.fields) {
-    w->Str(f.name);
-    w->U32(static_cast<uint32_t>(f.type));
-    w->Str(f.description);
-    w->U8((f.is_primary_key ? 1 : 0) | (f.auto_id ? 2 : 0) |
-          (f.nullable ? 4 : 0) | (f.default_value.has_value() ? 8 : 0));
-    w->I64(f.max_length);
-    w->I64(f.dim);
-    w->U32(static_cast<uint32_t>(f.element_type));
-    w->I64(f.max_capacity);
-    if (f.default_value.has_value()) w->Val(*f.default_value);
-  }
-}
-
-bool DecodeSchema(internal::ByteReader* r, CollectionSchema* schema) {
-  uint8_t dynamic = 0;
-  uint64_t n = 0;
-  if (!r->U8(&dynamic) || !r->Str(&schema->description) || !r->Varint(&n) ||
-      n > 4096) {
-    return false;
-  }
-  schema->enable_dynamic_field = dynamic != 0;
-  schema->fields.clear();
-  for (uint64_t i = 0; i < n; ++i) {
-    FieldSchema f;
-    uint32_t type = 0, element = 0;
-    uint8_t flags = 0;
-    if (!r->Str(&f.name) || !r->U32(&type) || !r->Str(&f.description) ||
-        !r->U8(&flags) || !r->I64(&f.max_length) || !r->I64(&f.dim) ||
-        !r->U32(&element) || !r->I64(&f.max_capacity)) {
-      return false;
-    }
-    f.type = static_cast<DataType>(type);
-    f.element_type = static_cast<DataType>(element);
-    f.is_primary_key = (flags & 1) != 0;
-    f.auto_id = (flags & 2) != 0;
-    f.nullable = (flags & 4) != 0;
-    if ((flags & 8) != 0) {
-      Value v;
-      if (!r->Val(&v)) return false;
-      f.default_value = std::move(v);
-    }
-    schema->fields.push_back(std::move(f));
-  }
-  return true;
-}
-
-void EncodeIndexSpec(const IndexSpec& spec, internal::ByteWriter* w) {
-  w->Str(spec.field_name);
-  w->Str(spec.index_name);
-  w->U8(static_cast<uint8_t>(spec.index_type));
-  w->U8(static_cast<uint8_t>(spec.metric_type));
-  w->Varint(spec.params.size());
-  for (const auto& [k, v] : spec.params) {
-    w->Str(k);
-    w->Str(v);
-  }
-}
-
-bool DecodeIndexSpec(internal::ByteReader* r, IndexSpec* spec) {
-  uint8_t type = 0, metric = 0;
-  uint64_t n = 0;
-  if (!r->Str(&spec->field_name) || !r->Str(&spec->index_name) ||
-      !r->U8(&type) || !r->U8(&metric) || !r->Varint(&n) || n > 1024 ||
-      type > static_cast<uint8_t>(cove::IndexType::kAutoIndex) ||
-      metric > static_cast<uint8_t>(MetricType::kCosine)) {
-    return false;
-  }
-  spec->index_type = static_cast<cove::IndexType>(type);
-  spec->metric_type = static_cast<MetricType>(metric);
-  spec->params.clear();
-  for (uint64_t i = 0; i < n; ++i) {
-    std::string k, v;
-    if (!r->Str(&k) || !r->Str(&v)) return false;
-    spec->params[k] = v;
-  }
-  return true;
-}
-
 absl::Status Collection::Replay(std::string_view record) {
   auto corrupt = [&](const char* what) {
     return absl::DataLossError(absl::StrCat(
@@ -161,8 +78,8 @@ absl::Status Collection::Replay(std::string_view record) {
       return s.ok() ? s : corrupt("a partition");
     }
     case RecordType::kCreateIndex: {
-      IndexSpec spec;
-      if (!DecodeIndexSpec(&r, &spec)) return corrupt("an index");
+      IndexDef spec;
+      if (!DecodeIndexDef(&r, &spec)) return corrupt("an index");
       return CreateIndexLocked(spec, false);
     }
     case RecordType::kDropIndex: {
@@ -209,7 +126,7 @@ void Collection::Serialize(internal::ByteWriter* w) const {
   for (const auto& p : meta.partitions) w->Str(p);
   for (const FieldIndexState& field : meta.fields) {
     w->U8(field.has_index ? 1 : 0);
-    if (field.has_index) EncodeIndexSpec(field.spec, w);
+    if (field.has_index) EncodeIndexDef(field.spec, w);
   }
   w->Varint(state->segments.size());
   for (const auto& seg : state->segments) {
@@ -256,7 +173,7 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::Deserialize(
   }
   int64_t id = 0, created = 0, next_auto = 0;
   std::string name;
-  CollectionSchema schema;
+  Schema schema;
   uint8_t loaded = 0;
   uint64_t num_partitions = 0;
   if (!r->I64(&id) || !r->Str(&name) || !r->I64(&created) ||
@@ -284,7 +201,7 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::Deserialize(
     uint8_t has_index = 0;
     if (!r->U8(&has_index)) return corrupt("index specs");
     if (has_index != 0) {
-      if (!DecodeIndexSpec(r, &field.spec)) return corrupt("index specs");
+      if (!DecodeIndexDef(r, &field.spec)) return corrupt("index specs");
       field.has_index = true;
       field.generation = 1;
     }
@@ -447,7 +364,7 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::DeserializeV1(
   };
   int64_t id = 0, created = 0, next_auto = 0;
   std::string name;
-  CollectionSchema schema;
+  Schema schema;
   uint8_t loaded = 0;
   uint64_t num_partitions = 0;
   if (!r->I64(&id) || !r->Str(&name) || !r->I64(&created) ||
@@ -496,7 +413,7 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::DeserializeV1(
       if (!r->Val(&rows[i][col])) return corrupt("column values");
     }
   }
-  std::vector<IndexSpec> specs;
+  std::vector<IndexDef> specs;
   for (size_t f = 0; f < c->vector_dims_.size(); ++f) {
     const size_t dim = c->vector_dims_[f];
     std::vector<float> data;
@@ -510,12 +427,12 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::DeserializeV1(
                                                 data.begin() + (i + 1) * dim));
     }
     if (has_index == 0) continue;
-    IndexSpec spec;
+    IndexDef spec;
     std::string bytes;  // the old whole-collection index: rebuilt instead
-    if (!DecodeIndexSpec(r, &spec) || !r->Str(&bytes)) return corrupt("index");
+    if (!DecodeIndexDef(r, &spec) || !r->Str(&bytes)) return corrupt("index");
     specs.push_back(std::move(spec));
   }
-  for (const IndexSpec& spec : specs) {
+  for (const IndexDef& spec : specs) {
     if (absl::Status s = c->CreateIndexLocked(spec, false); !s.ok()) return s;
   }
   std::set<std::string> str_keys;
