@@ -3,9 +3,11 @@
 #include "embedded/embedded_connection.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -35,6 +37,7 @@ class EmbeddedConnection : public Connection {
   }
 
   ~EmbeddedConnection() override {
+    StopSealer();
     if (store_ != nullptr && !store_->read_only()) {
       // Let running index builds finish so that the checkpoint keeps them.
       for (const auto& c : AllCollections()) c->WaitForIndexBuilds();
@@ -498,6 +501,7 @@ class EmbeddedConnection : public Connection {
       if (!c.ok()) return c.status();
       result = InsertInto(**c, request, /*upsert=*/false);
     }
+    StartSealer();
     MaybeCheckpoint();
     return result;
   }
@@ -511,6 +515,7 @@ class EmbeddedConnection : public Connection {
       if (!c.ok()) return c.status();
       result = InsertInto(**c, request, /*upsert=*/true);
     }
+    StartSealer();
     MaybeCheckpoint();
     return result;
   }
@@ -564,9 +569,11 @@ class EmbeddedConnection : public Connection {
                      const CallOptions& call) override {
     auto c = Find(collection, call);
     if (!c.ok()) return c.status();
-    // Writes are durable when acknowledged; Flush also waits for the
-    // collection's background index builds and folds the log (and the built
-    // indexes) into a snapshot, so that reopening is fast.
+    // Writes are durable when acknowledged; Flush also seals the growing
+    // segment, waits for the collection's background index builds (so that
+    // every row is then searched through its index) and folds the log (and
+    // the built indexes) into a snapshot, so that reopening is fast.
+    (*c)->Seal();
     (*c)->WaitForIndexBuilds();
     return Checkpoint();
   }
@@ -674,6 +681,7 @@ class EmbeddedConnection : public Connection {
     context.segments.compact_deleted_ratio = options_.compaction_deleted_ratio;
     context.pool = pool_;
     context.spill_dir = spill_dir_;
+    context.search_threads = options_.search_threads;
     return context;
   }
 
@@ -895,6 +903,49 @@ class EmbeddedConnection : public Connection {
     return collection;
   }
 
+  // Idle sealing (EmbeddedOptions::segment_seal_idle): a thread, started by
+  // the first write (a process that forks before writing has none to lose),
+  // seals growing segments that have had no write for the idle time, so
+  // that their rows get indexed.
+  void StartSealer() {
+    if (options_.segment_seal_idle.count() <= 0 || options_.read_only) return;
+    absl::MutexLock lock(&sealer_mu_);
+    if (sealer_.joinable() || sealer_stop_) return;
+    sealer_ = std::thread([this] { SealerLoop(); });
+  }
+
+  void StopSealer() {
+    std::thread sealer;
+    {
+      absl::MutexLock lock(&sealer_mu_);
+      sealer_stop_ = true;
+      sealer.swap(sealer_);
+    }
+    if (sealer.joinable()) sealer.join();
+  }
+
+  void SealerLoop() {
+    const absl::Duration idle = absl::FromChrono(options_.segment_seal_idle);
+    const absl::Duration period = std::min(idle, absl::Seconds(1)) / 2;
+    absl::MutexLock lock(&sealer_mu_);
+    while (
+        !sealer_mu_.AwaitWithTimeout(absl::Condition(&sealer_stop_), period)) {
+      sealer_mu_.Unlock();
+      const int64_t now_us =
+          std::chrono::duration_cast<std::chrono::microseconds>(
+              std::chrono::steady_clock::now().time_since_epoch())
+              .count();
+      for (const auto& c : AllCollections()) {
+        if (c->HasUnindexedGrowingRows() &&
+            now_us - c->last_write_micros() >=
+                absl::ToInt64Microseconds(idle)) {
+          c->Seal();
+        }
+      }
+      sealer_mu_.Lock();
+    }
+  }
+
   const EmbeddedOptions options_;
   // Background index builds and compactions of every collection.
   const std::shared_ptr<engine::BuildPool> pool_;
@@ -911,12 +962,25 @@ class EmbeddedConnection : public Connection {
   // Set once before the store opens (see OpenStore); empty for :memory:
   // and encrypted stores.
   std::string spill_dir_;
+  absl::Mutex sealer_mu_;
+  bool sealer_stop_ ABSL_GUARDED_BY(sealer_mu_) = false;
+  std::thread sealer_ ABSL_GUARDED_BY(sealer_mu_);
 };
 
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<Connection>> MakeEmbeddedConnection(
     const std::string& path, const EmbeddedOptions& options) {
+  if (options.segment_seal_idle.count() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "EmbeddedOptions.segment_seal_idle: must not be negative (got ",
+        options.segment_seal_idle.count(), " ms)"));
+  }
+  if (options.search_threads < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("EmbeddedOptions.search_threads: must be >= 0 (got ",
+                     options.search_threads, ")"));
+  }
   auto connection = std::make_shared<EmbeddedConnection>(options);
   if (path == ":memory:") {
     if (options.read_only) {

@@ -1,12 +1,14 @@
 // Request semantics of the embedded backend. See requests.h.
 #include "embedded/requests.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <set>
 #include <string>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 
@@ -292,6 +294,78 @@ Row Entity(const engine::Collection& c, const engine::CollectionState& state,
   return entity;
 }
 
+// A parameter value as a number: numbers, or strings that spell one ("10"),
+// as Milvus reads search and index parameters alike.
+absl::StatusOr<double> ParamNumber(const char* what, const std::string& key,
+                                   const Value& value) {
+  double n = 0;
+  if (value.is_number()) return value.AsDouble();
+  if (value.is_string() && absl::SimpleAtod(value.AsString(), &n) &&
+      std::isfinite(n)) {
+    return n;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      what, " '", key, "': expected a number (got ", value.ToJson(), ")"));
+}
+
+// An integer parameter in [lo, hi].
+absl::StatusOr<int> ParamInt(const char* what, const std::string& key,
+                             const Value& value, int64_t lo, int64_t hi) {
+  COVE_ASSIGN_OR_RETURN(double n, ParamNumber(what, key, value));
+  if (n != std::floor(n) || n < static_cast<double>(lo) ||
+      n > static_cast<double>(hi)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " '", key, "': expected an integer in [", lo, ", ",
+                     hi, "] (got ", value.ToJson(), ")"));
+  }
+  return static_cast<int>(n);
+}
+
+const char* KindName(engine::IndexKind kind) {
+  return IndexTypeName(FromIndexKind(kind));
+}
+
+bool IsHnsw(engine::IndexKind k) {
+  return k == engine::IndexKind::kHnsw || k == engine::IndexKind::kHnswSq ||
+         k == engine::IndexKind::kAutoIndex;
+}
+bool IsIvf(engine::IndexKind k) {
+  return k == engine::IndexKind::kIvfFlat || k == engine::IndexKind::kIvfSq8;
+}
+
+// The search parameters an index kind takes.
+std::vector<std::string> SearchKeys(engine::IndexKind k) {
+  std::vector<std::string> keys;
+  if (IsHnsw(k)) keys.push_back("ef");
+  if (IsIvf(k)) keys.push_back("nprobe");
+  if (k == engine::IndexKind::kHnswSq || k == engine::IndexKind::kIvfSq8) {
+    keys.push_back("rerank");
+  }
+  keys.push_back("radius");
+  keys.push_back("range_filter");
+  return keys;
+}
+
+// The build parameters an index kind takes, with their ranges.
+struct BuildKey {
+  const char* name;
+  int64_t lo;
+  int64_t hi;
+};
+std::vector<BuildKey> BuildKeys(engine::IndexKind k) {
+  if (IsHnsw(k)) return {{"M", 2, 1024}, {"efConstruction", 1, 65536}};
+  if (IsIvf(k)) return {{"nlist", 1, 65536}};
+  return {};
+}
+
+std::string JoinKeys(const std::vector<std::string>& keys) {
+  std::string out;
+  for (const std::string& k : keys) {
+    absl::StrAppend(&out, out.empty() ? "" : ", ", k);
+  }
+  return out.empty() ? "none" : out;
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<Row>> InsertRequestRows(
@@ -355,12 +429,46 @@ absl::StatusOr<engine::IndexDef> ToIndexDef(const IndexSpec& spec) {
   def.index_name = spec.index_name;
   def.kind = ToIndexKind(spec.index_type);
   def.metric = ToMetric(spec.metric_type);
-  def.params = spec.params;
+  // Build parameters as Milvus checks them: every key must be one the index
+  // type takes (a misspelled or foreign key is refused, not ignored), and
+  // numbers may come as strings ("16").
+  const std::vector<BuildKey> allowed = BuildKeys(def.kind);
+  for (const auto& [key, value] : spec.params) {
+    const BuildKey* known = nullptr;
+    for (const BuildKey& b : allowed) {
+      if (key == b.name) known = &b;
+    }
+    if (known == nullptr) {
+      std::vector<std::string> names;
+      for (const BuildKey& b : allowed) names.push_back(b.name);
+      return absl::InvalidArgumentError(absl::StrCat(
+          "index param '", key, "': not a parameter of ", KindName(def.kind),
+          " (expected one of: ", JoinKeys(names), ")"));
+    }
+    COVE_ASSIGN_OR_RETURN(int n, ParamInt("index param", key, Value(value),
+                                          known->lo, known->hi));
+    def.params[key] = absl::StrCat(n);
+  }
   return def;
 }
 
 absl::Status CreateIndexIn(engine::Collection& collection,
                            const IndexSpec& spec) {
+  // A field that has an index already: the same index again is a no-op and
+  // another one is AlreadyExists, whatever its parameters (as in Milvus).
+  const engine::Schema& schema = collection.schema();
+  const std::vector<int>& vector_fields = collection.vector_fields();
+  for (size_t f = 0; f < vector_fields.size(); ++f) {
+    if (schema.fields[vector_fields[f]].name != spec.field_name) continue;
+    if (!collection.IndexOf(f).has_value()) break;
+    engine::IndexDef as_given;
+    as_given.field_name = spec.field_name;
+    as_given.index_name = spec.index_name;
+    as_given.kind = ToIndexKind(spec.index_type);
+    as_given.metric = ToMetric(spec.metric_type);
+    as_given.params = spec.params;
+    return collection.CreateIndex(as_given);
+  }
   COVE_ASSIGN_OR_RETURN(engine::IndexDef def, ToIndexDef(spec));
   return collection.CreateIndex(def);
 }
@@ -376,8 +484,11 @@ std::vector<IndexDescription> DescribeIndexesOf(
     d.metric_type = FromMetric(s.def.metric);
     d.params = s.def.params;
     d.total_rows = s.total_rows;
-    d.indexed_rows = s.total_rows - s.pending_rows;
-    d.state = s.pending_rows > 0 ? "InProgress" : "Finished";
+    // What is indexed, truly: rows of the growing segment and of sealed
+    // segments whose build runs are searched exactly, so they are pending.
+    d.indexed_rows = s.indexed_rows;
+    d.pending_index_rows = s.total_rows - s.indexed_rows;
+    d.state = d.pending_index_rows > 0 ? "InProgress" : "Finished";
     out.push_back(std::move(d));
   }
   return out;
@@ -528,28 +639,39 @@ absl::StatusOr<SearchResults> SearchIn(
   if (request.metric_type.has_value()) {
     spec.metric = ToMetric(*request.metric_type);
   }
+  // Search parameters as Milvus checks them: keys the field's index takes
+  // (a misspelled key, or `nprobe` on HNSW, is refused), numbers possibly
+  // given as strings, and `ef` at least the hits wanted.
+  const std::optional<engine::IndexDef> index = collection.IndexOf(field);
+  const engine::IndexKind kind =
+      index.has_value() ? index->kind : engine::IndexKind::kFlat;
+  const std::vector<std::string> keys = SearchKeys(kind);
   for (const auto& [key, value] : request.params) {
-    auto as_number = [&](const std::string& what) -> absl::StatusOr<double> {
-      if (!value.is_number()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("search param '", what, "': expected a number (got ",
-                         value.ToJson(), ")"));
-      }
-      return value.AsDouble();
-    };
-    if (key == "ef" || key == "nprobe" || key == "rerank") {
-      COVE_ASSIGN_OR_RETURN(double n, as_number(key));
-      if (n < 1 || n > 32768) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "search param '", key, "': expected 1 to 32768 (got ", n, ")"));
-      }
-      (key == "ef"       ? spec.ef
-       : key == "nprobe" ? spec.nprobe
-                         : spec.rerank) = static_cast<int>(n);
-    } else if (key == "radius" || key == "range_filter") {
-      COVE_ASSIGN_OR_RETURN(double n, as_number(key));
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "search param '", key, "': not a search parameter of ",
+          KindName(kind), " (expected one of: ", JoinKeys(keys), ")"));
+    }
+    if (key == "radius" || key == "range_filter") {
+      COVE_ASSIGN_OR_RETURN(double n, ParamNumber("search param", key, value));
       (key == "radius" ? spec.radius : spec.range_filter) =
           static_cast<float>(n);
+      continue;
+    }
+    COVE_ASSIGN_OR_RETURN(int n,
+                          ParamInt("search param", key, value, 1, 32768));
+    if (key == "ef") {
+      // A read session scans exactly and does not use ef.
+      if (pinned == nullptr && static_cast<size_t>(n) < spec.k) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "search param 'ef': must be at least limit + offset (expected >= ",
+            spec.k, ", got ", n, ")"));
+      }
+      spec.ef = n;
+    } else if (key == "nprobe") {
+      spec.nprobe = n;
+    } else {
+      spec.rerank = n;
     }
   }
   COVE_ASSIGN_OR_RETURN(std::vector<std::string> fields,

@@ -321,6 +321,15 @@ absl::Status Collection::DropIndexLocked(const std::string& index_name,
       "index '", index_name, "' not found in collection '", name(), "'"));
 }
 
+std::optional<IndexDef> Collection::IndexOf(size_t field) const {
+  std::shared_ptr<const CollectionState> state = Snapshot();
+  if (field >= state->meta->fields.size() ||
+      !state->meta->fields[field].has_index) {
+    return std::nullopt;
+  }
+  return state->meta->fields[field].spec;
+}
+
 std::vector<IndexStatus> Collection::DescribeIndexes() const {
   std::shared_ptr<const CollectionState> state = Snapshot();
   std::vector<IndexStatus> out;

@@ -8,6 +8,7 @@
 #ifndef COVE_SRC_ENGINE_COLLECTION_H_
 #define COVE_SRC_ENGINE_COLLECTION_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -72,6 +73,9 @@ struct CollectionContext {
   /// stay in the heap (`:memory:` and encrypted stores: no plaintext on
   /// disk). A file that cannot be written leaves the rows in the heap.
   std::string spill_dir;
+  /// Threads one search may use for its batch of queries (0: hardware
+  /// concurrency).
+  int search_threads = 1;
 };
 
 /// Introspection of one segment (tests, stats).
@@ -262,6 +266,9 @@ class Collection {
   /// becomes the field name.
   absl::Status CreateIndex(const IndexDef& def);
   absl::Status DropIndex(const std::string& index_name);
+  /// The index of vector field `field` (a position in vector_fields()), or
+  /// none.
+  std::optional<IndexDef> IndexOf(size_t field) const;
   /// Every index with the rows it serves (IndexStatus).
   std::vector<IndexStatus> DescribeIndexes() const;
 
@@ -315,6 +322,20 @@ class Collection {
   bool HasPartition(const std::string& partition) const;
   std::vector<std::string> ListPartitions() const;
 
+  /// Seals the growing segment now when it has rows (its index is built in
+  /// the background; a new growing segment takes the next writes), so that
+  /// every row is searched through an index once the builds finish. Flush
+  /// and idle sealing call it.
+  void Seal();
+  /// Microseconds (steady clock) of the last write that added rows to the
+  /// growing segment, or 0; for idle sealing.
+  int64_t last_write_micros() const {
+    return last_write_us_.load(std::memory_order_relaxed);
+  }
+  /// True when the growing segment has rows and some vector field has an
+  /// index (sealing would build it).
+  bool HasUnindexedGrowingRows() const;
+
   /// Compacts now and waits: every sealed segment with deleted rows is
   /// rewritten without them (small ones merged), and the growing segment
   /// drops its deleted rows. Results of reads do not change.
@@ -362,6 +383,11 @@ class Collection {
   void SetPkLocked(const Value& key, Loc loc);
   void ApplyInsertLocked(std::vector<std::vector<Value>>& rows,
                          uint16_t partition_id);
+  // Seals the growing view at `pos` of `batch` and appends a new growing
+  // one (requires mu_ and state_mu_); returns the new one's position.
+  size_t SealGrowingLocked(Batch& batch, size_t pos);
+  // Schedules the index builds of newly sealed segments (requires mu_).
+  void ScheduleSealedLocked(const std::vector<int64_t>& sealed);
   int64_t ApplyDeleteLocked(const std::vector<Loc>& rows, WriteResult* result);
   absl::Status CreateIndexLocked(const IndexDef& def, bool log);
   absl::Status DropIndexLocked(const std::string& index_name, bool log);
@@ -461,6 +487,7 @@ class Collection {
   absl::flat_hash_map<int64_t, Loc> int_pk_;
   absl::flat_hash_map<std::string, Loc> str_pk_;
   int64_t next_auto_id_ = 0;
+  std::atomic<int64_t> last_write_us_{0};
   std::shared_ptr<Jobs> jobs_;
 };
 

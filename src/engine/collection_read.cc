@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -38,6 +39,10 @@ class ColumnRow : public expr::RowAccessor {
   const std::vector<std::vector<Value>>* columns_;
   uint32_t row_ = 0;
 };
+
+// A search batch is split across threads only in slices of at least this
+// many queries.
+constexpr size_t kMinQueriesPerThread = 8;
 
 // A hit of one target before the merge.
 struct Candidate {
@@ -200,45 +205,62 @@ absl::StatusOr<SearchHits> Collection::Search(
     return true;
   };
 
-  // One query against one target: its candidates appended to `found`.
-  auto search_target = [&](size_t t, const float* query,
-                           std::vector<Candidate>* found) {
-    const Target& target = targets[t];
-    const SegmentView& seg = *target.seg;
-    const Bitset* allowed =
-        target.allowed.has_value() ? &*target.allowed : nullptr;
-    if (spec.exact_ordered) {
-      const float* base = seg.vectors[field]->data();
-      const float* inv_norm = seg.data->vectors[field].inv_norm.data();
-      auto visit = [&](size_t r) {
-        float score = score_fn(query, base + r * dim, dim);
-        if (cosine) score *= inv_norm[r];
-        if (!in_range(score)) return;
-        const float key = larger_is_closer ? -score : score;
-        if (after_key.has_value() &&
-            (key < *after_key ||
-             (key == *after_key &&
-              !key_less(spec.after->id,
-                        key_of(target, static_cast<uint32_t>(r)))))) {
-          return;
-        }
-        found->push_back(Candidate{key, static_cast<uint32_t>(t),
-                                   static_cast<uint32_t>(r), score});
-      };
-      if (allowed != nullptr) {
-        allowed->ForEachSet(visit);
-      } else {
-        for (size_t r = 0; r < seg.rows; ++r) visit(r);
+  // Queries [q0, q1) against every target: each target answers the whole
+  // batch (an ordered scan, its index, or the blocked exact kernel), then
+  // the candidates are merged per query.
+  out.hits.resize(nq);
+  auto run = [&](size_t q0, size_t q1) {
+    std::vector<std::vector<Candidate>> found(q1 - q0);
+    auto add = [&](size_t q, size_t t, const std::vector<Neighbor>& hits) {
+      for (const Neighbor& nb : hits) {
+        found[q - q0].push_back(
+            Candidate{larger_is_closer ? -nb.score : nb.score,
+                      static_cast<uint32_t>(t), nb.row, nb.score});
       }
-      return;
-    }
-    IndexSearchParams p = params;
-    p.allowed = allowed;
-    std::vector<Neighbor> hits;
-    if (const VectorIndex* index = seg.index[field].get()) {
-      hits = index->Search(query, p);
-    } else {
-      // Growing segment, or a sealed one whose index is being built.
+    };
+    for (size_t t = 0; t < targets.size(); ++t) {
+      const Target& target = targets[t];
+      const SegmentView& seg = *target.seg;
+      const Bitset* allowed =
+          target.allowed.has_value() ? &*target.allowed : nullptr;
+      if (spec.exact_ordered) {
+        const float* base = seg.vectors[field]->data();
+        const float* inv_norm = seg.data->vectors[field].inv_norm.data();
+        for (size_t q = q0; q < q1; ++q) {
+          const float* query = queries.data() + q * dim;
+          auto visit = [&](size_t r) {
+            float score = score_fn(query, base + r * dim, dim);
+            if (cosine) score *= inv_norm[r];
+            if (!in_range(score)) return;
+            const float key = larger_is_closer ? -score : score;
+            if (after_key.has_value() &&
+                (key < *after_key ||
+                 (key == *after_key &&
+                  !key_less(spec.after->id,
+                            key_of(target, static_cast<uint32_t>(r)))))) {
+              return;
+            }
+            found[q - q0].push_back(Candidate{key, static_cast<uint32_t>(t),
+                                              static_cast<uint32_t>(r), score});
+          };
+          if (allowed != nullptr) {
+            allowed->ForEachSet(visit);
+          } else {
+            for (size_t r = 0; r < seg.rows; ++r) visit(r);
+          }
+        }
+        continue;
+      }
+      IndexSearchParams p = params;
+      p.allowed = allowed;
+      if (const VectorIndex* index = seg.index[field].get()) {
+        for (size_t q = q0; q < q1; ++q) {
+          add(q, t, index->Search(queries.data() + q * dim, p));
+        }
+        continue;
+      }
+      // Growing segment, or a sealed one whose index is being built: the
+      // batch goes through the blocked matrix kernel.
       ExactView view;
       view.data = seg.vectors[field]->data();
       view.n = seg.rows;
@@ -246,39 +268,48 @@ absl::StatusOr<SearchHits> Collection::Search(
       view.metric = metric;
       view.max_norm = cosine ? 1.0f : seg.max_norm[field];
       view.scale = cosine ? seg.data->vectors[field].inv_norm.data() : nullptr;
-      hits = ExactSearch(view, query, p);
+      std::vector<std::vector<Neighbor>> hits =
+          ExactSearchBatch(view, queries.data() + q0 * dim, q1 - q0, p);
+      for (size_t q = q0; q < q1; ++q) add(q, t, hits[q - q0]);
     }
-    for (const Neighbor& nb : hits) {
-      found->push_back(Candidate{larger_is_closer ? -nb.score : nb.score,
-                                 static_cast<uint32_t>(t), nb.row, nb.score});
+    for (size_t q = q0; q < q1; ++q) {
+      std::vector<Candidate>& cand = found[q - q0];
+      const size_t want = std::min(cand.size(), params.k);
+      auto closer = [&](const Candidate& a, const Candidate& b) {
+        if (a.key != b.key) return a.key < b.key;
+        if (spec.exact_ordered) {
+          return key_less(key_of(targets[a.target], a.row),
+                          key_of(targets[b.target], b.row));
+        }
+        if (a.target != b.target) return a.target < b.target;
+        return a.row < b.row;
+      };
+      std::partial_sort(cand.begin(), cand.begin() + want, cand.end(), closer);
+      std::vector<ScoredRow>& hits = out.hits[q];
+      hits.reserve(want);
+      for (size_t i = 0; i < want; ++i) {
+        hits.push_back(ScoredRow{
+            RowRef{targets[cand[i].target].pos, cand[i].row}, cand[i].score});
+      }
     }
   };
-
-  out.hits.resize(nq);
-  std::vector<Candidate> found;
-  for (size_t q = 0; q < nq; ++q) {
-    found.clear();
-    for (size_t t = 0; t < targets.size(); ++t) {
-      search_target(t, queries.data() + q * dim, &found);
-    }
-    const size_t want = std::min(found.size(), params.k);
-    auto closer = [&](const Candidate& a, const Candidate& b) {
-      if (a.key != b.key) return a.key < b.key;
-      if (spec.exact_ordered) {
-        return key_less(key_of(targets[a.target], a.row),
-                        key_of(targets[b.target], b.row));
-      }
-      if (a.target != b.target) return a.target < b.target;
-      return a.row < b.row;
-    };
-    std::partial_sort(found.begin(), found.begin() + want, found.end(), closer);
-    std::vector<ScoredRow>& hits = out.hits[q];
-    hits.reserve(want);
-    for (size_t i = 0; i < want; ++i) {
-      hits.push_back(ScoredRow{
-          RowRef{targets[found[i].target].pos, found[i].row}, found[i].score});
-    }
+  // A batch runs on every thread it is allowed, in contiguous slices (each
+  // big enough for the blocked kernel).
+  size_t threads = context_.search_threads > 0
+                       ? static_cast<size_t>(context_.search_threads)
+                       : std::max(1u, std::thread::hardware_concurrency());
+  threads = std::min(threads, nq / kMinQueriesPerThread);
+  if (threads <= 1) {
+    run(0, nq);
+    return out;
   }
+  std::vector<std::thread> workers;
+  const size_t per = (nq + threads - 1) / threads;
+  for (size_t q0 = per; q0 < nq; q0 += per) {
+    workers.emplace_back(run, q0, std::min(nq, q0 + per));
+  }
+  run(0, std::min(nq, per));
+  for (std::thread& w : workers) w.join();
   return out;
 }
 

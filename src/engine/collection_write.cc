@@ -1,6 +1,7 @@
 // Writes of a collection: inserts and upserts into the growing segment
 // (sealing it when full), deletes as tombstones, and the primary-key map.
 #include <algorithm>
+#include <chrono>
 #include <optional>
 #include <utility>
 
@@ -138,13 +139,8 @@ void Collection::ApplyInsertLocked(std::vector<std::vector<Value>>& rows,
     SegmentView* g = batch.View(gpos);
     auto seal_if_full = [&] {
       if (g->rows < seal_rows) return;
-      // Seal: the storage is never written again; its indexes are built in
-      // the background.
-      g->sealed = true;
       sealed_now.push_back(g->id);
-      auto view = NewGrowingLocked(InitialCapacity());
-      Bitset* deleted = const_cast<Bitset*>(view->deleted.get());
-      gpos = static_cast<int>(batch.Append(std::move(view), deleted));
+      gpos = static_cast<int>(SealGrowingLocked(batch, gpos));
       g = batch.View(gpos);
     };
     for (std::vector<Value>& values : rows) {
@@ -209,15 +205,62 @@ void Collection::ApplyInsertLocked(std::vector<std::vector<Value>>& rows,
     std::shared_ptr<const CollectionState> old = std::move(state_);
     state_ = std::move(batch.next);
   }
+  last_write_us_.store(std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::steady_clock::now().time_since_epoch())
+                           .count(),
+                       std::memory_order_relaxed);
+  ScheduleSealedLocked(sealed_now);
+  if (!touched.empty()) MaybeScheduleCompactionLocked();
+}
+
+size_t Collection::SealGrowingLocked(Batch& batch, size_t pos) {
+  // The storage is never written again; its indexes are built in the
+  // background.
+  batch.View(pos)->sealed = true;
+  auto view = NewGrowingLocked(InitialCapacity());
+  Bitset* deleted = const_cast<Bitset*>(view->deleted.get());
+  return batch.Append(std::move(view), deleted);
+}
+
+void Collection::ScheduleSealedLocked(const std::vector<int64_t>& sealed) {
+  if (sealed.empty()) return;
   const CollectionMeta& meta = *state_->meta;
-  for (int64_t id : sealed_now) {
+  for (int64_t id : sealed) {
     for (size_t f = 0; f < meta.fields.size(); ++f) {
       if (meta.fields[f].has_index) {
         ScheduleBuild(id, f, meta.fields[f].generation);
       }
     }
   }
-  if (!touched.empty()) MaybeScheduleCompactionLocked();
+  // Segments sealed before they were full are merged by compaction.
+  MaybeScheduleCompactionLocked();
+}
+
+void Collection::Seal() {
+  absl::MutexLock lock(&mu_);
+  std::vector<int64_t> sealed;
+  {
+    absl::MutexLock slock(&state_mu_);
+    const int pos = state_->Find(growing_id_);
+    if (pos < 0 || state_->segments[pos]->rows == 0) return;
+    Batch batch(*state_);
+    sealed.push_back(growing_id_);
+    SealGrowingLocked(batch, static_cast<size_t>(pos));
+    std::shared_ptr<const CollectionState> old = std::move(state_);
+    state_ = std::move(batch.next);
+  }
+  ScheduleSealedLocked(sealed);
+}
+
+bool Collection::HasUnindexedGrowingRows() const {
+  std::shared_ptr<const CollectionState> state = Snapshot();
+  bool indexed = false;
+  for (const FieldIndexState& f : state->meta->fields) indexed |= f.has_index;
+  if (!indexed) return false;
+  for (const auto& seg : state->segments) {
+    if (!seg->sealed && seg->live() > 0) return true;
+  }
+  return false;
 }
 
 std::vector<Collection::Loc> Collection::LookupIds(

@@ -329,65 +329,83 @@ std::vector<Neighbor> FlatIndex::Search(const float* query,
   return ExactSearch(view, query, params);
 }
 
-std::vector<std::vector<Neighbor>> FlatIndex::SearchBatch(
-    const float* queries, size_t nq, const IndexSearchParams& params) const {
+std::vector<std::vector<Neighbor>> ExactSearchBatch(
+    const ExactView& view, const float* queries, size_t nq,
+    const IndexSearchParams& params) {
   std::vector<std::vector<Neighbor>> results(nq);
-  if (nq == 0 || params.k == 0 || n_ == 0 || queries == nullptr) {
+  const size_t n = view.n;
+  if (nq == 0 || params.k == 0 || n == 0 || queries == nullptr) {
     return results;
   }
   const size_t allowed_count =
-      params.allowed != nullptr ? params.allowed->Count() : n_;
-  if (nq < kMinBatchQueries || allowed_count * kSparseFactor < n_ ||
-      ext_.scale != nullptr) {
+      params.allowed != nullptr ? params.allowed->Count() : n;
+  if (nq < kMinBatchQueries || allowed_count * kSparseFactor < n) {
     for (size_t i = 0; i < nq; ++i) {
-      results[i] = Search(queries + i * dim_, params);
+      results[i] = ExactSearch(view, queries + i * view.dim, params);
     }
     return results;
   }
 
-  const Range range = DistanceRange(params);
+  const bool ip = view.metric != Metric::kL2;
+  const DistRange range = ToDistRange(ip, params);
   const DistanceKernels& kern = ActiveDistanceKernels();
-  const size_t d = dim_;
-  const size_t k = std::min(params.k, n_);
-  const float* base = data();
-  auto pair = ip() ? kern.inner_product : kern.l2sqr;
-  const float sign = ip() ? -1.0f : 1.0f;
+  const size_t d = view.dim;
+  const size_t k = std::min(params.k, n);
+  const float* base = view.data;
+  const float* scale = view.scale;
 
   std::vector<float> tile(kQueryBlock * kBaseBlock);
   std::vector<uint32_t> idx(kBaseBlock);
   std::vector<float> val(kBaseBlock);
+  // L2 without the rows' squared norms: computed per block of rows.
+  std::vector<float> block_norms(view.sq_norms == nullptr && !ip ? kBaseBlock
+                                                                 : 0);
   std::vector<Collector> collectors;
-  std::vector<float> shift;
   collectors.reserve(kQueryBlock);
-  shift.reserve(kQueryBlock);
 
   for (size_t q0 = 0; q0 < nq; q0 += kQueryBlock) {
     const size_t qb = std::min(kQueryBlock, nq - q0);
     const float* qs = queries + q0 * d;
     collectors.clear();
-    shift.clear();
     for (size_t i = 0; i < qb; ++i) {
       const float* q = qs + i * d;
       const float qnorm = kern.inner_product(q, q, d);
       const float tol =
           kTolPerDim * static_cast<float>(d + 16) *
-          (ip() ? std::sqrt(qnorm * max_norm_) : qnorm + max_norm_);
+          (ip ? std::sqrt(qnorm * view.max_norm) : qnorm + view.max_norm);
       // L2 distances are collected without the constant ||q||^2.
-      const float s = ip() ? 0.0f : qnorm;
-      shift.push_back(s);
-      collectors.emplace_back(k, range.hi - s, range.has_hi, range.lo - s, tol);
+      const float shift = ip ? 0.0f : qnorm;
+      collectors.emplace_back(k, range.hi - shift, range.has_hi,
+                              range.lo - shift, tol);
     }
-    for (size_t x0 = 0; x0 < n_; x0 += kBaseBlock) {
-      const size_t xb = std::min(kBaseBlock, n_ - x0);
+    for (size_t x0 = 0; x0 < n; x0 += kBaseBlock) {
+      const size_t xb = std::min(kBaseBlock, n - x0);
       kern.inner_product_matrix(qs, qb, base + x0 * d, xb, d, tile.data());
+      const float* norms = nullptr;
+      if (!ip) {
+        if (view.sq_norms != nullptr) {
+          norms = view.sq_norms + x0;
+        } else {
+          for (size_t r = 0; r < xb; ++r) {
+            const float* x = base + (x0 + r) * d;
+            block_norms[r] = kern.inner_product(x, x, d);
+          }
+          norms = block_norms.data();
+        }
+      }
       for (size_t i = 0; i < qb; ++i) {
         Collector& c = collectors[i];
-        const float* row = tile.data() + i * xb;
+        float* row = tile.data() + i * xb;
+        if (scale != nullptr) {
+          // COSINE over raw rows: <q, x> / |x|.
+          for (size_t r = 0; r < xb; ++r) row[r] *= scale[x0 + r];
+        }
         // L2: ||x||^2 - 2 <q, x>; IP: -<q, x>.
-        size_t m = ip() ? kern.select_le(row, nullptr, -1.0f, xb, c.threshold(),
-                                         idx.data(), val.data())
-                        : kern.select_le(row, norms_.data() + x0, -2.0f, xb,
-                                         c.threshold(), idx.data(), val.data());
+        const size_t m =
+            ip ? kern.select_le(row, nullptr, -1.0f, xb, c.threshold(),
+                                idx.data(), val.data())
+               : kern.select_le(row, norms, -2.0f, xb, c.threshold(),
+                                idx.data(), val.data());
         for (size_t t = 0; t < m; ++t) {
           const size_t r = x0 + idx[t];
           if (!RowAllowed(params.allowed, r)) continue;
@@ -396,22 +414,24 @@ std::vector<std::vector<Neighbor>> FlatIndex::SearchBatch(
       }
     }
     for (size_t i = 0; i < qb; ++i) {
-      const float* q = qs + i * d;
-      std::vector<Neighbor> cand = collectors[i].top.Take();
-      TopK final_top(k, /*larger_is_closer=*/false);
-      if (range.has_hi) final_top.SetBound(range.hi);
-      for (const Neighbor& nb : cand) {
-        float dist = sign * pair(q, vector(nb.row), d);
-        if (dist >= range.lo) final_top.PushKey(nb.row, dist);
-      }
-      std::vector<Neighbor> out = final_top.Take();
-      if (ip()) {
-        for (Neighbor& nb : out) nb.score = -nb.score;
-      }
-      results[q0 + i] = std::move(out);
+      results[q0 + i] =
+          Finalize(view, qs + i * d, k, range, collectors[i].top.Take());
     }
   }
   return results;
+}
+
+std::vector<std::vector<Neighbor>> FlatIndex::SearchBatch(
+    const float* queries, size_t nq, const IndexSearchParams& params) const {
+  ExactView view;
+  view.data = data();
+  view.scale = ext_.scale;
+  view.n = n_;
+  view.dim = dim_;
+  view.metric = params_.metric;
+  view.max_norm = max_norm_;
+  view.sq_norms = ext_.scale == nullptr && !ip() ? norms_.data() : nullptr;
+  return ExactSearchBatch(view, queries, nq, params);
 }
 
 absl::Status FlatIndex::Save(std::string* out) const {

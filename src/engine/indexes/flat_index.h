@@ -82,6 +82,9 @@ struct ExactView {
   /// Optional per-row factor applied to each score (n floats): cosine over
   /// raw vectors passes 1/|x| so that scores are cosine similarities.
   const float* scale = nullptr;
+  /// Optional squared norms of the rows (n floats; kL2 without `scale`),
+  /// for ExactSearchBatch(); null: computed as the rows are scanned.
+  const float* sq_norms = nullptr;
 };
 
 /// The FLAT search (FlatIndex::Search) over vectors it does not own: the up
@@ -90,6 +93,14 @@ struct ExactView {
 /// still being built) are searched with it.
 std::vector<Neighbor> ExactSearch(const ExactView& view, const float* query,
                                   const IndexSearchParams& params);
+
+/// ExactSearch() for nq row-major queries at once, result i for query i:
+/// from a few queries on, a blocked matrix product of queries and rows (see
+/// FlatIndex::SearchBatch) instead of one scan per query. Same rows as
+/// ExactSearch(); scores may differ in the last bits.
+std::vector<std::vector<Neighbor>> ExactSearchBatch(
+    const ExactView& view, const float* queries, size_t nq,
+    const IndexSearchParams& params);
 
 /// Exact search over float32 vectors (IndexType::kFlat).
 ///
@@ -152,8 +163,7 @@ class FlatIndex : public VectorIndex {
   /// three zero bytes, dim (u64), rows (u64), then rows x dim float32.
   absl::Status Save(std::string* out) const override;
 
-  /// Reads `vectors` instead of its own copy (see VectorIndex). With
-  /// `scale`, SearchBatch() runs one Search() per query.
+  /// Reads `vectors` instead of its own copy (see VectorIndex).
   absl::Status AttachVectors(const ExternalVectors& vectors) override;
   const float* attached_vectors() const override { return ext_.data; }
 
