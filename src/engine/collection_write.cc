@@ -44,30 +44,12 @@ absl::StatusOr<WriteResult> Collection::Insert(
           {partition.empty() ? std::string(kDefaultPartition) : partition}));
   const uint16_t partition_id = static_cast<uint16_t>(
       std::find(mask.begin(), mask.end(), true) - mask.begin());
-  // Assign auto ids; check for duplicate keys.
-  absl::flat_hash_map<std::string, size_t> seen_str;
-  absl::flat_hash_map<int64_t, size_t> seen_int;
-  for (size_t r = 0; r < rows.size(); ++r) {
-    Value& key = normalized[r][pk_index_];
-    if (pk.auto_id && !upsert) key = Value(next_auto_id_++);
-    bool dup_in_batch = pk.type == DataType::kInt64
-                            ? !seen_int.emplace(key.AsInt(), r).second
-                            : !seen_str.emplace(key.AsString(), r).second;
-    if (dup_in_batch && !upsert) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("insert row ", r, ": duplicate primary key ",
-                       key.ToJson(), " within the batch"));
-    }
-    if (!upsert) {
-      bool exists = pk.type == DataType::kInt64
-                        ? int_pk_.contains(key.AsInt())
-                        : str_pk_.contains(key.AsString());
-      if (exists) {
-        return absl::AlreadyExistsError(
-            absl::StrCat("insert row ", r, ": primary key ", key.ToJson(),
-                         " already exists in collection '", name(),
-                         "' (use upsert to replace it)"));
-      }
+  // Assign auto ids. A key that exists already, or repeats within the
+  // batch, is not refused (Milvus accepts it): the last row for a key wins,
+  // as in an upsert (ApplyInsertLocked tombstones the row the key had).
+  if (pk.auto_id && !upsert) {
+    for (std::vector<Value>& row : normalized) {
+      row[pk_index_] = Value(next_auto_id_++);
     }
   }
   WriteResult result;
