@@ -93,6 +93,16 @@ class EmbeddedConnection : public Connection {
     return store_->Checkpoint(w.bytes());
   }
 
+  /// See CancelBackgroundWork() in embedded_connection.h.
+  void CancelBackgroundWork() {
+    StopSealer();
+    {
+      absl::MutexLock lock(&mu_);
+      cancelled_ = true;
+    }
+    for (const auto& c : AllCollections()) c->CancelBackgroundWork();
+  }
+
   std::string backend_name() const override { return "embedded"; }
 
   absl::StatusOr<std::string> GetServerVersion(
@@ -194,6 +204,7 @@ class EmbeddedConnection : public Connection {
     for (const engine::IndexDef& def : defs) engine::EncodeIndexDef(def, &w);
     if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
     AttachLogger(*collection);
+    if (cancelled_) collection->CancelBackgroundWork();
     by_id_[collection->id()] = collection;
     (*db)->collections.emplace(name, std::move(collection));
     return absl::OkStatus();
@@ -962,12 +973,21 @@ class EmbeddedConnection : public Connection {
   // Set once before the store opens (see OpenStore); empty for :memory:
   // and encrypted stores.
   std::string spill_dir_;
+  // Set by CancelBackgroundWork(): collections created or loaded later
+  // start cancelled too.
+  bool cancelled_ = false;
   absl::Mutex sealer_mu_;
   bool sealer_stop_ ABSL_GUARDED_BY(sealer_mu_) = false;
   std::thread sealer_ ABSL_GUARDED_BY(sealer_mu_);
 };
 
 }  // namespace
+
+void CancelBackgroundWork(Connection& connection) {
+  if (auto* embedded = dynamic_cast<EmbeddedConnection*>(&connection)) {
+    embedded->CancelBackgroundWork();
+  }
+}
 
 absl::StatusOr<std::shared_ptr<Connection>> MakeEmbeddedConnection(
     const std::string& path, const EmbeddedOptions& options) {

@@ -125,6 +125,7 @@ Collection::Collection(std::string name, Schema schema, int64_t id,
 Collection::~Collection() {
   absl::MutexLock lock(&jobs_->mu);
   jobs_->cancelled = true;
+  jobs_->stop_builds.store(true, std::memory_order_relaxed);
   jobs_->mu.Await(absl::Condition(
       +[](Jobs* j) ABSL_NO_THREAD_SAFETY_ANALYSIS { return j->pending == 0; },
       jobs_.get()));

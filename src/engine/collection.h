@@ -344,6 +344,12 @@ class Collection {
   /// Waits until no index build or compaction of this collection is queued
   /// or running (tests, Flush and Compact use it).
   void WaitForIndexBuilds() const;
+  /// Stops background work for good (shutdown): queued builds and
+  /// compactions are dropped, running index builds stop within
+  /// milliseconds, and none is started any more. Segments left without their
+  /// index are searched exactly, and a snapshot of them gets the index
+  /// rebuilt when it is loaded again.
+  void CancelBackgroundWork();
 
   /// The segments as of now, by id.
   std::vector<SegmentInfo> Segments() const;

@@ -32,6 +32,12 @@ void Collection::Submit(std::function<void()> job) const {
   });
 }
 
+void Collection::CancelBackgroundWork() {
+  absl::MutexLock lock(&jobs_->mu);
+  jobs_->cancelled = true;
+  jobs_->stop_builds.store(true, std::memory_order_relaxed);
+}
+
 void Collection::WaitForIndexBuilds() const {
   absl::MutexLock lock(&jobs_->mu);
   jobs_->mu.Await(absl::Condition(
@@ -104,6 +110,7 @@ Collection::BuildSegmentIndex(const std::shared_ptr<const SegmentData>& data,
   auto params = IndexParamsFromDef(spec, dim);
   if (!params.ok()) return params.status();
   params->build_threads = context_.pool->threads_per_job();
+  params->cancel = &jobs_->stop_builds;
   auto index = MakeIndex(*params);
   if (!index.ok()) return index.status();
   const float* vectors = (*rows_inout)->data();
@@ -142,6 +149,7 @@ void Collection::BuildJob(int64_t segment, size_t field, uint64_t generation) {
   if (!seg.sealed || seg.index[field] != nullptr) return;
   std::shared_ptr<const FloatRows> rows = seg.vectors[field];
   auto index = BuildSegmentIndex(seg.data, &rows, seg.rows, field, spec.spec);
+  if (absl::IsCancelled(index.status())) return;  // shutting down
   if (!index.ok()) {
     // The segment stays searchable by exact scan.
     std::fprintf(stderr,

@@ -3,6 +3,7 @@
 #ifndef COVE_SRC_ENGINE_COLLECTION_INTERNAL_H_
 #define COVE_SRC_ENGINE_COLLECTION_INTERNAL_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -26,6 +27,8 @@ struct Collection::Jobs {
   absl::Mutex mu;
   int pending ABSL_GUARDED_BY(mu) = 0;
   bool cancelled ABSL_GUARDED_BY(mu) = false;
+  /// Read by running index builds (IndexParams::cancel): set, they stop.
+  std::atomic<bool> stop_builds{false};
 };
 
 /// A writer's copy-on-write edit of the published state: segment views and

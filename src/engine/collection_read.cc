@@ -254,6 +254,13 @@ absl::StatusOr<SearchHits> Collection::Search(
       IndexSearchParams p = params;
       p.allowed = allowed;
       if (const VectorIndex* index = seg.index[field].get()) {
+        if (const auto* flat = dynamic_cast<const FlatIndex*>(index)) {
+          // FLAT: the batch goes through the blocked matrix kernel.
+          std::vector<std::vector<Neighbor>> hits =
+              flat->SearchBatch(queries.data() + q0 * dim, q1 - q0, p);
+          for (size_t q = q0; q < q1; ++q) add(q, t, hits[q - q0]);
+          continue;
+        }
         for (size_t q = q0; q < q1; ++q) {
           add(q, t, index->Search(queries.data() + q * dim, p));
         }

@@ -328,6 +328,9 @@ absl::Status HnswIndex::Build(const float* data, size_t n) {
   if (quantized_) sq_.Train(data, n);
   AppendRows(data, n);
   InsertRows(0, n, params_.build_threads);
+  const bool cancelled = params_.cancelled();
+  params_.cancel = nullptr;  // the flag's owner may go away before the index
+  if (cancelled) return absl::CancelledError("HNSW build: cancelled");
   return absl::OkStatus();
 }
 
@@ -386,7 +389,7 @@ void HnswIndex::InsertRows(size_t begin, size_t end, int threads) {
                           : std::max(1u, std::thread::hardware_concurrency());
   nt = std::min(nt, end - begin);
   if (nt <= 1) {
-    for (size_t i = begin; i < end; ++i) {
+    for (size_t i = begin; i < end && !params_.cancelled(); ++i) {
       Insert(static_cast<uint32_t>(i), s.get());
     }
     ReleaseScratch(std::move(s));
@@ -397,7 +400,7 @@ void HnswIndex::InsertRows(size_t begin, size_t end, int threads) {
   auto work = [&](Scratch* scratch) {
     for (;;) {
       size_t i = next.fetch_add(1, std::memory_order_relaxed);
-      if (i >= end) break;
+      if (i >= end || params_.cancelled()) break;
       Insert(static_cast<uint32_t>(i), scratch);
     }
   };

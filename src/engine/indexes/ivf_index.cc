@@ -82,6 +82,11 @@ absl::Status IvfIndex::Build(const float* data, size_t n) {
   opt.threads = Threads(params_.build_threads);
   centroids_ =
       TrainKMeans(data, n, dim_, static_cast<size_t>(params_.nlist), opt);
+  if (params_.cancelled()) {
+    params_.cancel = nullptr;
+    return absl::CancelledError("IVF build: cancelled");
+  }
+  params_.cancel = nullptr;  // the flag's owner may go away before the index
   lists_.clear();
   lists_.resize(centroids_.size() / dim_);
   lists_.shrink_to_fit();

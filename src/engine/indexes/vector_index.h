@@ -12,6 +12,7 @@
 #ifndef COVE_SRC_ENGINE_INDEXES_VECTOR_INDEX_H_
 #define COVE_SRC_ENGINE_INDEXES_VECTOR_INDEX_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -48,6 +49,13 @@ struct IndexParams {
   int build_threads = 0;
   // Seed for every random choice (levels, k-means init).
   uint64_t seed = 42;
+  // When set and true, Build() stops early and returns Cancelled (the owner
+  // is shutting down); not saved with the index.
+  const std::atomic<bool>* cancel = nullptr;
+
+  bool cancelled() const {
+    return cancel != nullptr && cancel->load(std::memory_order_relaxed);
+  }
 };
 
 /// One result: the row offset and the raw metric value (squared L2 for kL2,
