@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
   sigwait(&signals, &sig);
   std::cout << "cove-server: shutting down" << std::endl;
   // Index builds and compactions stop at once (they restart on the next
-  // start); what remains is the final checkpoint (docs/server.md).
+  // start); what remains is the final checkpoint (docs/engine.md, "Shutdown").
   cove::internal::CancelBackgroundWork(*(*server)->connection());
   (*server)->Shutdown();
   (*server)->Wait();
