@@ -33,11 +33,11 @@
 #include <string>
 #include <vector>
 
-#include "engine/distance.h"
-#include "engine/flat_index.h"
-#include "engine/hnsw_index.h"
-#include "engine/ivf_index.h"
-#include "engine/vector_index.h"
+#include "engine/indexes/flat_index.h"
+#include "engine/indexes/hnsw_index.h"
+#include "engine/indexes/ivf_index.h"
+#include "engine/indexes/vector_index.h"
+#include "engine/kernels/distance.h"
 #include "nlohmann/json.hpp"
 #include "peers.h"
 

@@ -36,9 +36,10 @@
 #include <string>
 #include <vector>
 
+#include "embedded/requests.h"
 #include "engine/build_pool.h"
 #include "engine/collection.h"
-#include "engine/flat_index.h"
+#include "engine/indexes/flat_index.h"
 
 namespace cove::bench {
 namespace {
@@ -168,10 +169,11 @@ int RunOne(const std::string& name, const Options& opt) {
   context.segments.seal_rows = opt.seal_rows;
   context.pool = std::make_shared<engine::BuildPool>(opt.threads);
   if (opt.spill) context.spill_dir = opt.spill_dir;
-  auto created = engine::Collection::Create("bench", Schema(), 0, context);
+  auto created = engine::Collection::Create(
+      "bench", internal::ToEngineSchema(Schema()), 0, context);
   if (!created.ok()) return 1;
   std::unique_ptr<engine::Collection> c = *std::move(created);
-  if (!c->CreateIndex(spec).ok() || !c->Load().ok()) return 1;
+  if (!internal::CreateIndexIn(*c, spec).ok() || !c->Load().ok()) return 1;
   MixtureStream again;  // the same rows, in batches
   std::vector<float> batch;
   const size_t kBatch = 5000;
@@ -188,7 +190,7 @@ int RunOne(const std::string& name, const Options& opt) {
            Value::FloatVector(std::vector<float>(
                batch.begin() + i * kDim, batch.begin() + (i + 1) * kDim))}});
     }
-    if (!c->Insert(request, false).ok()) return 1;
+    if (!internal::InsertInto(*c, request, false).ok()) return 1;
   }
   c->WaitForIndexBuilds();
   timespec w1;
@@ -229,7 +231,7 @@ int RunOne(const std::string& name, const Options& opt) {
         request.dim = kDim;
         request.limit = static_cast<int64_t>(k);
         request.params[width_name] = Value(static_cast<int64_t>(w));
-        auto results = c->Search(request);
+        auto results = internal::SearchIn(*c, request);
         if (!results.ok()) {
           std::fprintf(stderr, "search: %s\n",
                        std::string(results.status().message()).c_str());

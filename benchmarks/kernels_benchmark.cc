@@ -39,8 +39,8 @@
 #include <immintrin.h>
 #endif
 
-#include "engine/distance.h"
-#include "engine/flat_index.h"
+#include "engine/indexes/flat_index.h"
+#include "engine/kernels/distance.h"
 
 namespace {
 

@@ -34,6 +34,14 @@ struct EmbeddedOptions {
   /// Rows at which a collection's growing segment is sealed (its index is
   /// then built in the background); at least 1.
   int64_t segment_seal_rows = 65536;
+  /// A growing segment that has had no write for this long is sealed (and
+  /// indexed in the background), so that every row of a quiet collection is
+  /// searched through its index; Flush seals at once. Zero: only at
+  /// segment_seal_rows and on Flush. Not negative.
+  std::chrono::milliseconds segment_seal_idle{std::chrono::seconds(1)};
+  /// Threads one search call may use for a batch of queries; 0 = hardware
+  /// concurrency.
+  int search_threads = 0;
   /// A sealed segment whose deleted fraction exceeds this (0 to 1) is
   /// rewritten without its deleted rows in the background.
   double compaction_deleted_ratio = 0.2;

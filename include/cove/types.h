@@ -317,9 +317,14 @@ struct IndexDescription {
   /// Index properties, Milvus keys ("mmap.enabled"): stored and reported
   /// (see Connection::AlterIndexProperties).
   std::map<std::string, std::string> properties;
+  /// Live rows that searches serve from the index.
   int64_t indexed_rows = 0;
   int64_t total_rows = 0;
-  /// "Finished", "InProgress", "Failed".
+  /// Live rows not indexed yet (searched exactly until their index is
+  /// built): total_rows - indexed_rows.
+  int64_t pending_index_rows = 0;
+  /// "Finished" (every row is searched through the index), "InProgress",
+  /// "Failed".
   std::string state;
 };
 

@@ -3,9 +3,11 @@
 #include "embedded/embedded_connection.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -20,9 +22,10 @@
 #include "common/status_macros.h"
 #include "common/utf8.h"
 #include "cove/version.h"
+#include "embedded/requests.h"
 #include "engine/collection.h"
 #include "engine/read_sessions.h"
-#include "engine/store.h"
+#include "engine/storage/store.h"
 
 namespace cove::internal {
 namespace {
@@ -39,6 +42,7 @@ class EmbeddedConnection : public Connection {
   }
 
   ~EmbeddedConnection() override {
+    StopSealer();
     if (store_ != nullptr && !store_->read_only()) {
       // Let running index builds finish so that the checkpoint keeps them.
       for (const auto& c : AllCollections()) c->WaitForIndexBuilds();
@@ -102,6 +106,16 @@ class EmbeddedConnection : public Connection {
       }
     }
     return store_->Checkpoint(w.bytes());
+  }
+
+  /// See CancelBackgroundWork() in embedded_connection.h.
+  void CancelBackgroundWork() {
+    StopSealer();
+    {
+      absl::MutexLock lock(&mu_);
+      cancelled_ = true;
+    }
+    for (const auto& c : AllCollections()) c->CancelBackgroundWork();
   }
 
   std::string backend_name() const override { return "embedded"; }
@@ -230,13 +244,16 @@ class EmbeddedConnection : public Connection {
                                 const CollectionSchema& schema,
                                 const std::vector<IndexSpec>& indexes,
                                 const CallOptions& call) override {
-    if (absl::Status s = ValidateCollectionProperties(schema.properties);
-        !s.ok()) {
-      return s;
+    COVE_RETURN_IF_ERROR(ValidateCollectionProperties(schema.properties));
+    const engine::Schema engine_schema = ToEngineSchema(schema);
+    std::vector<engine::IndexDef> defs;
+    for (const IndexSpec& spec : indexes) {
+      COVE_ASSIGN_OR_RETURN(engine::IndexDef def, ToIndexDef(spec));
+      defs.push_back(std::move(def));
     }
-    auto built = BuildCollection(name, schema, indexes, /*id=*/0, Context());
-    if (!built.ok()) return built.status();
-    std::shared_ptr<engine::Collection> collection = *std::move(built);
+    COVE_ASSIGN_OR_RETURN(
+        std::shared_ptr<engine::Collection> collection,
+        BuildCollection(name, engine_schema, defs, /*id=*/0, Context()));
     absl::ReaderMutexLock ops(&op_mu_);
     absl::MutexLock lock(&mu_);
     auto db = Db(call);
@@ -254,12 +271,13 @@ class EmbeddedConnection : public Connection {
     w.Str(DbName(call));
     w.Str(name);
     w.I64(collection->id());
-    engine::EncodeSchema(schema, &w);
-    w.Varint(indexes.size());
-    for (const IndexSpec& spec : indexes) engine::EncodeIndexSpec(spec, &w);
+    engine::EncodeSchema(engine_schema, &w);
+    w.Varint(defs.size());
+    for (const engine::IndexDef& def : defs) engine::EncodeIndexDef(def, &w);
     EncodeSettings(settings, &w);  // absent from records of older versions
     if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
     AttachLogger(*collection);
+    if (cancelled_) collection->CancelBackgroundWork();
     by_id_[collection->id()] = collection;
     (*db)->collections.emplace(name, std::move(collection));
     (*db)->settings[name] = std::move(settings);
@@ -326,7 +344,7 @@ class EmbeddedConnection : public Connection {
     CollectionDescription d;
     d.name = (*c)->name();
     d.collection_id = (*c)->id();
-    d.schema = (*c)->schema();
+    d.schema = FromEngineSchema((*c)->schema());
     d.aliases = AliasesOf(**db, d.name);
     d.partitions = (*c)->ListPartitions();
     d.created_timestamp = (*c)->created_timestamp();
@@ -583,7 +601,7 @@ class EmbeddedConnection : public Connection {
     auto c = Find(name, call);
     if (absl::IsNotFound(c.status())) return LoadState::kNotExist;
     if (!c.ok()) return c.status();
-    return (*c)->load_state();
+    return (*c)->loaded() ? LoadState::kLoaded : LoadState::kNotLoaded;
   }
 
   absl::Status CreateIndex(const std::string& collection,
@@ -592,7 +610,7 @@ class EmbeddedConnection : public Connection {
     absl::ReaderMutexLock ops(&op_mu_);
     auto c = Find(collection, call);
     if (!c.ok()) return c.status();
-    return (*c)->CreateIndex(index);
+    return CreateIndexIn(**c, index);
   }
 
   absl::StatusOr<std::vector<IndexDescription>> DescribeIndexes(
@@ -602,7 +620,7 @@ class EmbeddedConnection : public Connection {
     if (!db.ok()) return db.status();
     auto c = Resolve(**db, collection);
     if (!c.ok()) return c.status();
-    std::vector<IndexDescription> indexes = (*c)->DescribeIndexes();
+    std::vector<IndexDescription> indexes = DescribeIndexesOf(**c);
     auto settings = (*db)->settings.find((*c)->name());
     if (settings != (*db)->settings.end()) {
       for (IndexDescription& d : indexes) {
@@ -640,8 +658,8 @@ class EmbeddedConnection : public Connection {
     auto c = Resolve(**db, collection);
     if (!c.ok()) return c.status();
     bool found = false;
-    for (const IndexDescription& d : (*c)->DescribeIndexes()) {
-      found = found || d.index_name == index_name;
+    for (const engine::IndexStatus& d : (*c)->DescribeIndexes()) {
+      found = found || d.def.index_name == index_name;
     }
     if (!found) {
       return absl::NotFoundError(
@@ -703,8 +721,9 @@ class EmbeddedConnection : public Connection {
       absl::ReaderMutexLock ops(&op_mu_);
       auto c = Find(request.collection_name, call);
       if (!c.ok()) return c.status();
-      result = (*c)->Insert(request, /*upsert=*/false);
+      result = InsertInto(**c, request, /*upsert=*/false);
     }
+    StartSealer();
     MaybeCheckpoint();
     return result;
   }
@@ -716,8 +735,9 @@ class EmbeddedConnection : public Connection {
       absl::ReaderMutexLock ops(&op_mu_);
       auto c = Find(request.collection_name, call);
       if (!c.ok()) return c.status();
-      result = (*c)->Insert(request, /*upsert=*/true);
+      result = InsertInto(**c, request, /*upsert=*/true);
     }
+    StartSealer();
     MaybeCheckpoint();
     return result;
   }
@@ -729,7 +749,7 @@ class EmbeddedConnection : public Connection {
       absl::ReaderMutexLock ops(&op_mu_);
       auto c = Find(request.collection_name, call);
       if (!c.ok()) return c.status();
-      result = (*c)->Delete(request);
+      result = DeleteFrom(**c, request);
     }
     MaybeCheckpoint();
     return result;
@@ -741,7 +761,7 @@ class EmbeddedConnection : public Connection {
     if (!c.ok()) return c.status();
     auto pinned = Pinned(request.session_id, c->get());
     if (!pinned.ok()) return pinned.status();
-    return (*c)->Search(request, *pinned);
+    return SearchIn(**c, request, *pinned);
   }
 
   absl::StatusOr<std::vector<Row>> Query(const QueryRequest& request,
@@ -750,7 +770,7 @@ class EmbeddedConnection : public Connection {
     if (!c.ok()) return c.status();
     auto pinned = Pinned(request.session_id, c->get());
     if (!pinned.ok()) return pinned.status();
-    return (*c)->Query(request, *pinned);
+    return QueryIn(**c, request, *pinned);
   }
 
   absl::StatusOr<std::string> OpenReadSession(
@@ -771,9 +791,11 @@ class EmbeddedConnection : public Connection {
                      const CallOptions& call) override {
     auto c = Find(collection, call);
     if (!c.ok()) return c.status();
-    // Writes are durable when acknowledged; Flush also waits for the
-    // collection's background index builds and folds the log (and the built
-    // indexes) into a snapshot, so that reopening is fast.
+    // Writes are durable when acknowledged; Flush also seals the growing
+    // segment, waits for the collection's background index builds (so that
+    // every row is then searched through its index) and folds the log (and
+    // the built indexes) into a snapshot, so that reopening is fast.
+    (*c)->Seal();
     (*c)->WaitForIndexBuilds();
     return Checkpoint();
   }
@@ -1033,6 +1055,7 @@ class EmbeddedConnection : public Connection {
     context.segments.compact_deleted_ratio = options_.compaction_deleted_ratio;
     context.pool = pool_;
     context.spill_dir = spill_dir_;
+    context.search_threads = options_.search_threads;
     return context;
   }
 
@@ -1222,7 +1245,7 @@ class EmbeddedConnection : public Connection {
         return absl::OkStatus();
       case engine::RecordType::kCreateCollection: {
         int64_t id = 0;
-        CollectionSchema schema;
+        engine::Schema schema;
         uint64_t nindexes = 0;
         if (!r.Str(&db_name) || !r.Str(&a) || !r.I64(&id) ||
             !engine::DecodeSchema(&r, &schema) || !r.Varint(&nindexes) ||
@@ -1235,9 +1258,9 @@ class EmbeddedConnection : public Connection {
         if (absl::Status s = bad_name("collection name", a); !s.ok()) {
           return s;
         }
-        std::vector<IndexSpec> indexes(nindexes);
-        for (auto& spec : indexes) {
-          if (!engine::DecodeIndexSpec(&r, &spec)) return corrupt();
+        std::vector<engine::IndexDef> indexes(nindexes);
+        for (auto& def : indexes) {
+          if (!engine::DecodeIndexDef(&r, &def)) return corrupt();
         }
         CollectionSettings settings;
         if (!r.done() && !DecodeSettings(&r, &settings)) return corrupt();
@@ -1297,20 +1320,63 @@ class EmbeddedConnection : public Connection {
 
   // A new collection with its indexes (loaded when it has any).
   static absl::StatusOr<std::shared_ptr<engine::Collection>> BuildCollection(
-      const std::string& name, const CollectionSchema& schema,
-      const std::vector<IndexSpec>& indexes, int64_t id,
+      const std::string& name, const engine::Schema& schema,
+      const std::vector<engine::IndexDef>& indexes, int64_t id,
       engine::CollectionContext context) {
     auto created =
         engine::Collection::Create(name, schema, id, std::move(context));
     if (!created.ok()) return created.status();
     std::shared_ptr<engine::Collection> collection = *std::move(created);
-    for (const IndexSpec& spec : indexes) {
-      if (absl::Status s = collection->CreateIndex(spec); !s.ok()) return s;
+    for (const engine::IndexDef& def : indexes) {
+      COVE_RETURN_IF_ERROR(collection->CreateIndex(def));
     }
     // Like Milvus: a collection created with indexes on all its vector
     // fields is loaded at once.
     if (!indexes.empty()) (void)collection->Load();
     return collection;
+  }
+
+  // Idle sealing (EmbeddedOptions::segment_seal_idle): a thread, started by
+  // the first write (a process that forks before writing has none to lose),
+  // seals growing segments that have had no write for the idle time, so
+  // that their rows get indexed.
+  void StartSealer() {
+    if (options_.segment_seal_idle.count() <= 0 || options_.read_only) return;
+    absl::MutexLock lock(&sealer_mu_);
+    if (sealer_.joinable() || sealer_stop_) return;
+    sealer_ = std::thread([this] { SealerLoop(); });
+  }
+
+  void StopSealer() {
+    std::thread sealer;
+    {
+      absl::MutexLock lock(&sealer_mu_);
+      sealer_stop_ = true;
+      sealer.swap(sealer_);
+    }
+    if (sealer.joinable()) sealer.join();
+  }
+
+  void SealerLoop() {
+    const absl::Duration idle = absl::FromChrono(options_.segment_seal_idle);
+    const absl::Duration period = std::min(idle, absl::Seconds(1)) / 2;
+    absl::MutexLock lock(&sealer_mu_);
+    while (
+        !sealer_mu_.AwaitWithTimeout(absl::Condition(&sealer_stop_), period)) {
+      sealer_mu_.Unlock();
+      const int64_t now_us =
+          std::chrono::duration_cast<std::chrono::microseconds>(
+              std::chrono::steady_clock::now().time_since_epoch())
+              .count();
+      for (const auto& c : AllCollections()) {
+        if (c->HasUnindexedGrowingRows() &&
+            now_us - c->last_write_micros() >=
+                absl::ToInt64Microseconds(idle)) {
+          c->Seal();
+        }
+      }
+      sealer_mu_.Lock();
+    }
   }
 
   const EmbeddedOptions options_;
@@ -1329,12 +1395,34 @@ class EmbeddedConnection : public Connection {
   // Set once before the store opens (see OpenStore); empty for :memory:
   // and encrypted stores.
   std::string spill_dir_;
+  // Set by CancelBackgroundWork(): collections created or loaded later
+  // start cancelled too.
+  bool cancelled_ = false;
+  absl::Mutex sealer_mu_;
+  bool sealer_stop_ ABSL_GUARDED_BY(sealer_mu_) = false;
+  std::thread sealer_ ABSL_GUARDED_BY(sealer_mu_);
 };
 
 }  // namespace
 
+void CancelBackgroundWork(Connection& connection) {
+  if (auto* embedded = dynamic_cast<EmbeddedConnection*>(&connection)) {
+    embedded->CancelBackgroundWork();
+  }
+}
+
 absl::StatusOr<std::shared_ptr<Connection>> MakeEmbeddedConnection(
     const std::string& path, const EmbeddedOptions& options) {
+  if (options.segment_seal_idle.count() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "EmbeddedOptions.segment_seal_idle: must not be negative (got ",
+        options.segment_seal_idle.count(), " ms)"));
+  }
+  if (options.search_threads < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("EmbeddedOptions.search_threads: must be >= 0 (got ",
+                     options.search_threads, ")"));
+  }
   auto connection = std::make_shared<EmbeddedConnection>(options);
   if (path == ":memory:") {
     if (options.read_only) {

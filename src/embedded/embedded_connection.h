@@ -16,6 +16,15 @@ namespace cove::internal {
 absl::StatusOr<std::shared_ptr<Connection>> MakeEmbeddedConnection(
     const std::string& path, const EmbeddedOptions& options);
 
+/// Shutdown of an embedded connection (cove-server on SIGTERM): stops idle
+/// sealing, drops queued index builds and compactions and stops running
+/// ones within milliseconds, so that closing the connection then takes only
+/// its checkpoint. Segments whose index was not built are saved without it
+/// and get it rebuilt in the background when the directory is opened again.
+/// No effect on other backends. Searches and writes keep working meanwhile
+/// (unindexed segments are scanned exactly).
+void CancelBackgroundWork(Connection& connection);
+
 }  // namespace cove::internal
 
 #endif  // COVE_SRC_EMBEDDED_EMBEDDED_CONNECTION_H_

@@ -16,8 +16,10 @@ std::shared_ptr<BuildPool> BuildPool::FromThreadBudget(int threads) {
     threads = static_cast<int>(std::thread::hardware_concurrency());
   }
   threads = std::max(1, threads);
+  // Every job may use the whole budget: one segment's build runs on every
+  // core it is given, and two jobs at once share the cores.
   const int workers = std::min(2, threads);
-  return std::make_shared<BuildPool>(workers, threads / workers);
+  return std::make_shared<BuildPool>(workers, threads);
 }
 
 BuildPool::~BuildPool() {

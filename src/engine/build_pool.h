@@ -32,7 +32,8 @@ class BuildPool {
   BuildPool& operator=(const BuildPool&) = delete;
 
   /// A pool sized from a thread budget (0 = hardware concurrency): at most
-  /// two concurrent jobs, the budget split between them.
+  /// two concurrent jobs, each allowed the whole budget (a lone build uses
+  /// every core; two at once share them).
   static std::shared_ptr<BuildPool> FromThreadBudget(int threads);
 
   int max_workers() const { return max_workers_; }

@@ -8,9 +8,12 @@
 #ifndef COVE_SRC_ENGINE_COLLECTION_H_
 #define COVE_SRC_ENGINE_COLLECTION_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,18 +22,15 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "common/bytes.h"
-#include "cove/types.h"
 #include "cove/value.h"
 #include "engine/bitset.h"
 #include "engine/build_pool.h"
 #include "engine/expr/expr.h"
+#include "engine/indexes/vector_index.h"
+#include "engine/schema.h"
 #include "engine/segment.h"
-#include "engine/vector_index.h"
 
 namespace cove::engine {
-
-/// Most hits a search may return (offset + limit), as in Milvus.
-inline constexpr int64_t kMaxTopK = 16384;
 
 /// The name of the hidden JSON field that keeps dynamic keys.
 inline constexpr char kDynamicFieldName[] = "$meta";
@@ -38,16 +38,6 @@ inline constexpr char kDynamicFieldName[] = "$meta";
 /// The partition every collection has.
 inline constexpr char kDefaultPartition[] = "_default";
 inline constexpr size_t kMaxPartitions = 1024;
-
-/// Checks a collection schema: exactly one primary key (INT64 or VARCHAR with
-/// max_length), at least one FLOAT_VECTOR with a dimension in [1, 32768],
-/// unique non-empty names, sensible VARCHAR/ARRAY limits and defaults.
-/// InvalidArgument naming the field otherwise.
-absl::Status ValidateSchema(const CollectionSchema& schema);
-
-/// Checks a collection or field name: 1..255 characters, a letter or '_'
-/// first, then letters, digits and '_'. InvalidArgument otherwise.
-absl::Status ValidateName(const std::string& what, const std::string& name);
 
 /// Types of the write-ahead-log records that a collection writes and
 /// replays (the embedded backend writes the database-level ones).
@@ -73,12 +63,6 @@ enum class RecordType : uint8_t {
   kRelease = 27,
 };
 
-/// Serialization of schemas and index specs (records and snapshots).
-void EncodeSchema(const CollectionSchema& schema, internal::ByteWriter* w);
-bool DecodeSchema(internal::ByteReader* r, CollectionSchema* schema);
-void EncodeIndexSpec(const IndexSpec& spec, internal::ByteWriter* w);
-bool DecodeIndexSpec(internal::ByteReader* r, IndexSpec* spec);
-
 /// What a collection runs with besides its schema.
 struct CollectionContext {
   SegmentOptions segments;
@@ -91,6 +75,9 @@ struct CollectionContext {
   /// stay in the heap (`:memory:` and encrypted stores: no plaintext on
   /// disk). A file that cannot be written leaves the rows in the heap.
   std::string spill_dir;
+  /// Threads one search may use for its batch of queries (0: hardware
+  /// concurrency).
+  int search_threads = 1;
 };
 
 /// Introspection of one segment (tests, stats).
@@ -115,6 +102,112 @@ struct SegmentInfo {
 inline constexpr uint32_t kCollectionFormatV1 = 1;
 inline constexpr uint32_t kCollectionFormatV2 = 2;
 
+/// A row of a collection state: the position of its segment in
+/// CollectionState::segments, and the row in that segment.
+struct RowRef {
+  uint32_t segment = 0;
+  uint32_t row = 0;
+};
+
+/// One search hit: the row and its raw metric value (squared L2, inner
+/// product or cosine similarity).
+struct ScoredRow {
+  RowRef ref;
+  float score = 0.0f;
+};
+
+/// A position in the (distance, primary key) order of an ordered search.
+struct SearchCursor {
+  float score = 0.0f;
+  Value id;
+};
+
+/// A search of one vector field for a batch of queries.
+struct SearchSpec {
+  /// The vector field: its position among the schema's vector fields.
+  size_t field = 0;
+  /// nq x dim floats, row-major (dim of the field); finite.
+  const float* queries = nullptr;
+  size_t num_queries = 0;
+  /// Hits wanted per query (the caller's offset + limit).
+  size_t k = 10;
+  /// The index's metric must be this one when set (InvalidArgument else).
+  std::optional<Metric> metric;
+  /// Index search widths (0: the index's default), checked by the caller.
+  int ef = 0;
+  int nprobe = 0;
+  int rerank = 0;
+  /// Range search bounds, Milvus style (see IndexSearchParams).
+  std::optional<float> radius;
+  std::optional<float> range_filter;
+  /// Rows must match this filter (compiled by CompileFilter()); null: all.
+  const expr::CompiledFilter* filter = nullptr;
+  /// Partitions to search by name; empty: all.
+  std::vector<std::string> partitions;
+  /// An exact scan of every allowed row, hits ordered by (distance, primary
+  /// key), as read sessions need; with `after`, only the hits past it.
+  bool exact_ordered = false;
+  std::optional<SearchCursor> after;
+};
+
+/// What a search found, per query closest first, with the state the rows
+/// belong to (read their values with Collection::ValueAt).
+struct SearchHits {
+  std::shared_ptr<const CollectionState> state;
+  std::vector<std::vector<ScoredRow>> hits;
+};
+
+/// A query: rows by primary keys or matching a filter (or both).
+struct QuerySpec {
+  /// When `by_ids`: the primary keys wanted, in this order (missing ones are
+  /// skipped); else every row that passes the filter, in primary-key order.
+  bool by_ids = false;
+  std::vector<Value> ids;
+  const expr::CompiledFilter* filter = nullptr;
+  std::vector<std::string> partitions;
+  /// The page of the result: rows [offset, offset + limit); limit 0: all.
+  size_t offset = 0;
+  size_t limit = 0;
+  /// Only count the matching rows (QueryRows::count), return none.
+  bool count_only = false;
+};
+
+/// What a query found.
+struct QueryRows {
+  std::shared_ptr<const CollectionState> state;
+  std::vector<RowRef> rows;
+  /// Rows matched before paging.
+  int64_t count = 0;
+};
+
+/// A delete: rows by primary keys, or matching a filter (one of the two).
+struct DeleteSpec {
+  std::vector<Value> ids;
+  const expr::CompiledFilter* filter = nullptr;
+  /// Only rows of this partition; empty: all.
+  std::string partition;
+};
+
+/// The rows a write touched.
+struct WriteResult {
+  int64_t count = 0;
+  /// Primary keys, in input order (inserts) or as found (deletes).
+  std::vector<Value> ids;
+};
+
+/// An index and how far it has got.
+struct IndexStatus {
+  IndexDef def;
+  /// Live rows of the collection.
+  int64_t total_rows = 0;
+  /// Live rows that searches serve from this index.
+  int64_t indexed_rows = 0;
+  /// Live rows of sealed segments whose index is not built yet.
+  int64_t pending_rows = 0;
+  /// Live rows of the growing segment (searched exactly).
+  int64_t growing_rows = 0;
+};
+
 class Collection {
  public:
   /// Writes a record durably before a change is applied; an error aborts
@@ -124,7 +217,7 @@ class Collection {
   /// Validates the schema. The collection starts empty and not loaded.
   /// `id` 0 assigns a new collection id; replay passes the logged one.
   static absl::StatusOr<std::unique_ptr<Collection>> Create(
-      std::string name, CollectionSchema schema, int64_t id = 0,
+      std::string name, Schema schema, int64_t id = 0,
       CollectionContext context = {});
 
   /// Waits for this collection's background jobs (a running index build
@@ -153,7 +246,17 @@ class Collection {
 
   std::string name() const;
   void set_name(std::string name);
-  const CollectionSchema& schema() const { return schema_; }
+  const Schema& schema() const { return schema_; }
+  /// Schema positions of the vector fields (SearchSpec::field indexes it).
+  const std::vector<int>& vector_fields() const { return vector_field_index_; }
+  /// The schema position of the primary key.
+  int primary_key() const { return pk_index_; }
+  /// The column of the dynamic keys ("$meta"), or -1 without dynamic fields.
+  int dynamic_column() const {
+    return schema_.enable_dynamic_field
+               ? static_cast<int>(schema_.fields.size())
+               : -1;
+  }
   int64_t id() const { return id_; }
   int64_t created_timestamp() const { return created_ts_; }
 
@@ -161,32 +264,49 @@ class Collection {
   /// the field has an index with other parameters; InvalidArgument for an
   /// unknown or non-vector field or bad parameters. Sealed segments get the
   /// index built in the background (searched exactly meanwhile).
-  absl::Status CreateIndex(const IndexSpec& spec);
+  /// `def.params` must have been checked by the caller; an empty index_name
+  /// becomes the field name.
+  absl::Status CreateIndex(const IndexDef& def);
   absl::Status DropIndex(const std::string& index_name);
-  /// indexed_rows counts live rows that searches serve from an index or
-  /// from the growing segment; state is "InProgress" while sealed segments
-  /// wait for their index.
-  std::vector<IndexDescription> DescribeIndexes() const;
+  /// The index of vector field `field` (a position in vector_fields()), or
+  /// none.
+  std::optional<IndexDef> IndexOf(size_t field) const;
+  /// Every index with the rows it serves (IndexStatus).
+  std::vector<IndexStatus> DescribeIndexes() const;
 
   /// Loading: searches and queries need a loaded collection, and loading
   /// needs an index on every vector field (as in Milvus).
   absl::Status Load();
   absl::Status Release();
-  LoadState load_state() const;
+  bool loaded() const;
 
-  absl::StatusOr<MutationResult> Insert(const InsertRequest& request,
-                                        bool upsert);
-  absl::StatusOr<MutationResult> Delete(const DeleteRequest& request);
+  /// Appends rows given as one value per column: the schema's fields in
+  /// order, then the dynamic column ("$meta", a JSON object) when the schema
+  /// has one. Values must fit the schema (the caller checks them: vectors
+  /// of the field's dimension with finite elements, scalars by CheckScalar);
+  /// the primary key of an auto_id collection is assigned here unless
+  /// `upsert`. A key that exists already, or repeats within the batch, is
+  /// replaced: the last row for a key wins (as an upsert). The batch is
+  /// logged and applied whole, or not at all.
+  absl::StatusOr<WriteResult> Insert(std::vector<std::vector<Value>> rows,
+                                     const std::string& partition, bool upsert);
+  absl::StatusOr<WriteResult> Delete(const DeleteSpec& spec);
   /// Reads the current state, or `pinned` (a state returned by Pin()) when
-  /// given. A search of a pinned state is an exact scan ordered by (distance,
-  /// primary key) that honours request.search_after; request.session_id is
-  /// not looked at here (the caller resolves it to `pinned`).
-  absl::StatusOr<SearchResults> Search(
-      const SearchRequest& request,
+  /// given.
+  absl::StatusOr<SearchHits> Search(
+      const SearchSpec& spec,
       const std::shared_ptr<const CollectionState>& pinned = nullptr) const;
-  absl::StatusOr<std::vector<Row>> Query(
-      const QueryRequest& request,
+  absl::StatusOr<QueryRows> Query(
+      const QuerySpec& spec,
       const std::shared_ptr<const CollectionState>& pinned = nullptr) const;
+
+  /// Compiles a filter against this collection's schema.
+  absl::StatusOr<expr::CompiledFilter> CompileFilter(
+      const std::string& filter,
+      const std::map<std::string, Value>& params) const;
+  /// The value of `column` (a schema position, or dynamic_column()) of a row
+  /// of `state`: vectors as FloatVector values.
+  Value ValueAt(const CollectionState& state, RowRef ref, int column) const;
 
   /// The current state, for read sessions: holding it keeps every segment,
   /// tombstone bitset and index of this moment alive (writes and compactions
@@ -204,6 +324,20 @@ class Collection {
   bool HasPartition(const std::string& partition) const;
   std::vector<std::string> ListPartitions() const;
 
+  /// Seals the growing segment now when it has rows (its index is built in
+  /// the background; a new growing segment takes the next writes), so that
+  /// every row is searched through an index once the builds finish. Flush
+  /// and idle sealing call it.
+  void Seal();
+  /// Microseconds (steady clock) of the last write that added rows to the
+  /// growing segment, or 0; for idle sealing.
+  int64_t last_write_micros() const {
+    return last_write_us_.load(std::memory_order_relaxed);
+  }
+  /// True when the growing segment has rows and some vector field has an
+  /// index (sealing would build it).
+  bool HasUnindexedGrowingRows() const;
+
   /// Compacts now and waits: every sealed segment with deleted rows is
   /// rewritten without them (small ones merged), and the growing segment
   /// drops its deleted rows. Results of reads do not change.
@@ -212,6 +346,12 @@ class Collection {
   /// Waits until no index build or compaction of this collection is queued
   /// or running (tests, Flush and Compact use it).
   void WaitForIndexBuilds() const;
+  /// Stops background work for good (shutdown): queued builds and
+  /// compactions are dropped, running index builds stop within
+  /// milliseconds, and none is started any more. Segments left without their
+  /// index are searched exactly, and a snapshot of them gets the index
+  /// rebuilt when it is loaded again.
+  void CancelBackgroundWork();
 
   /// The segments as of now, by id.
   std::vector<SegmentInfo> Segments() const;
@@ -230,7 +370,7 @@ class Collection {
   static int64_t LocSegment(Loc loc) { return static_cast<int64_t>(loc >> 32); }
   static uint32_t LocRow(Loc loc) { return static_cast<uint32_t>(loc); }
 
-  Collection(std::string name, CollectionSchema schema, int64_t id,
+  Collection(std::string name, Schema schema, int64_t id,
              CollectionContext context);
   static absl::StatusOr<std::unique_ptr<Collection>> DeserializeV1(
       internal::ByteReader* r, CollectionContext context);
@@ -251,29 +391,35 @@ class Collection {
   void SetPkLocked(const Value& key, Loc loc);
   void ApplyInsertLocked(std::vector<std::vector<Value>>& rows,
                          uint16_t partition_id);
-  int64_t ApplyDeleteLocked(const std::vector<Loc>& rows,
-                            MutationResult* result);
-  absl::Status CreateIndexLocked(const IndexSpec& spec, bool log);
+  // Seals the growing view at `pos` of `batch` and appends a new growing
+  // one (requires mu_ and state_mu_); returns the new one's position.
+  size_t SealGrowingLocked(Batch& batch, size_t pos);
+  // Schedules the index builds of newly sealed segments (requires mu_).
+  void ScheduleSealedLocked(const std::vector<int64_t>& sealed);
+  int64_t ApplyDeleteLocked(const std::vector<Loc>& rows, WriteResult* result);
+  absl::Status CreateIndexLocked(const IndexDef& def, bool log);
   absl::Status DropIndexLocked(const std::string& index_name, bool log);
   absl::Status LoadLocked(bool log);
   absl::Status CreatePartitionLocked(const std::string& partition, bool log);
   absl::Status DropPartitionLocked(const std::string& partition, bool log);
 
-  absl::StatusOr<std::vector<Row>> RowsFromRequest(
-      const InsertRequest& request) const;
-  absl::Status NormalizeRow(const Row& in, size_t row_number,
-                            std::vector<Value>* out) const;
-  absl::StatusOr<expr::CompiledFilter> CompileFilter(
-      const std::string& filter,
-      const std::map<std::string, Value>& params) const;
   // Allowed rows of one segment: visible, live, in the partitions (empty:
   // all) and matching the filter (null: all).
   Bitset Matching(const SegmentView& seg, const expr::CompiledFilter* filter,
                   const std::vector<bool>* partitions) const;
-  Row Entity(const SegmentView& seg, uint32_t row,
-             const std::vector<std::string>& fields) const;
-  absl::StatusOr<std::vector<std::string>> ResolveOutputFields(
-      const std::vector<std::string>& requested) const;
+  // Per segment of `state`: the rows a search or query may return (none:
+  // every row), or skip the segment (false).
+  struct Target {
+    uint32_t pos;
+    const SegmentView* seg;
+    std::optional<Bitset> allowed;
+  };
+  std::vector<Target> Targets(const CollectionState& state,
+                              const expr::CompiledFilter* filter,
+                              const std::vector<bool>* partitions) const;
+  // The partition mask of `names` (empty: none, all partitions).
+  absl::StatusOr<std::vector<bool>> PartitionMask(
+      const CollectionMeta& meta, const std::vector<std::string>& names) const;
   // Partition ids of names (empty names: all partitions).
   absl::StatusOr<std::vector<int>> PartitionIds(
       const CollectionMeta& meta, const std::vector<std::string>& names) const;
@@ -294,20 +440,20 @@ class Collection {
   absl::StatusOr<std::shared_ptr<const VectorIndex>> BuildSegmentIndex(
       const std::shared_ptr<const SegmentData>& data,
       std::shared_ptr<const FloatRows>* vectors, size_t rows, size_t field,
-      const IndexSpec& spec) const;
+      const IndexDef& def) const;
   // Where a sealed segment's rows of `field` live under index `spec`
   // (null: none): a mapped file for HNSW_SQ/IVF_SQ8 with a spill
   // directory, the heap for other indexes. Returns `rows` when they are
   // where they belong or cannot move.
   std::shared_ptr<const FloatRows> PlaceVectors(
       std::shared_ptr<const FloatRows> rows, size_t n, size_t field,
-      const IndexSpec* spec) const;
+      const IndexDef* def) const;
   // Makes `index` read `vectors` (with the inverse norms of `data` for
   // COSINE) instead of its own copy.
   absl::Status AttachSegmentVectors(
       VectorIndex& index, const std::shared_ptr<const SegmentData>& data,
       const std::shared_ptr<const FloatRows>& vectors, size_t rows,
-      size_t field, const IndexSpec& spec) const;
+      size_t field, const IndexDef& def) const;
   // Requires mu_: schedules a compaction when a segment needs one.
   void MaybeScheduleCompactionLocked();
   // Requires mu_: picks segments to rewrite (all with deletes when
@@ -327,7 +473,7 @@ class Collection {
   mutable absl::Mutex name_mu_;   // guards name_
   Logger logger_;
   std::string name_;
-  const CollectionSchema schema_;
+  const Schema schema_;
   const int64_t id_;
   int64_t created_ts_;
   int pk_index_ = -1;
@@ -349,6 +495,7 @@ class Collection {
   absl::flat_hash_map<int64_t, Loc> int_pk_;
   absl::flat_hash_map<std::string, Loc> str_pk_;
   int64_t next_auto_id_ = 0;
+  std::atomic<int64_t> last_write_us_{0};
   std::shared_ptr<Jobs> jobs_;
 };
 

@@ -32,6 +32,12 @@ void Collection::Submit(std::function<void()> job) const {
   });
 }
 
+void Collection::CancelBackgroundWork() {
+  absl::MutexLock lock(&jobs_->mu);
+  jobs_->cancelled = true;
+  jobs_->stop_builds.store(true, std::memory_order_relaxed);
+}
+
 void Collection::WaitForIndexBuilds() const {
   absl::MutexLock lock(&jobs_->mu);
   jobs_->mu.Await(absl::Condition(
@@ -48,9 +54,8 @@ void Collection::ScheduleBuild(int64_t segment, size_t field,
 
 namespace {
 
-bool KeepsVectorsOnDisk(const IndexSpec& spec) {
-  return spec.index_type == cove::IndexType::kHnswSq ||
-         spec.index_type == cove::IndexType::kIvfSq8;
+bool KeepsVectorsOnDisk(const IndexDef& def) {
+  return def.kind == IndexKind::kHnswSq || def.kind == IndexKind::kIvfSq8;
 }
 
 // What an index holds on to: the rows it reads and the segment whose
@@ -64,7 +69,7 @@ struct AttachedRows {
 
 std::shared_ptr<const FloatRows> Collection::PlaceVectors(
     std::shared_ptr<const FloatRows> rows, size_t n, size_t field,
-    const IndexSpec* spec) const {
+    const IndexDef* spec) const {
   if (spec == nullptr || rows == nullptr) return rows;
   const size_t dim = vector_dims_[field];
   if (KeepsVectorsOnDisk(*spec)) {
@@ -82,13 +87,13 @@ std::shared_ptr<const FloatRows> Collection::PlaceVectors(
 absl::Status Collection::AttachSegmentVectors(
     VectorIndex& index, const std::shared_ptr<const SegmentData>& data,
     const std::shared_ptr<const FloatRows>& vectors, size_t rows, size_t field,
-    const IndexSpec& spec) const {
+    const IndexDef& spec) const {
   ExternalVectors v;
   v.data = vectors->data();
   v.n = rows;
   v.dim = vector_dims_[field];
   v.mapped = vectors->mapped();
-  if (spec.metric_type == MetricType::kCosine) {
+  if (spec.metric == Metric::kCosine) {
     // The index works on unit vectors: raw rows times 1/|x|.
     v.scale = data->vectors[field].inv_norm.data();
   }
@@ -100,16 +105,17 @@ absl::StatusOr<std::shared_ptr<const VectorIndex>>
 Collection::BuildSegmentIndex(const std::shared_ptr<const SegmentData>& data,
                               std::shared_ptr<const FloatRows>* rows_inout,
                               size_t rows, size_t field,
-                              const IndexSpec& spec) const {
+                              const IndexDef& spec) const {
   const size_t dim = vector_dims_[field];
-  auto params = IndexParamsFromSpec(spec, dim);
+  auto params = IndexParamsFromDef(spec, dim);
   if (!params.ok()) return params.status();
   params->build_threads = context_.pool->threads_per_job();
+  params->cancel = &jobs_->stop_builds;
   auto index = MakeIndex(*params);
   if (!index.ok()) return index.status();
   const float* vectors = (*rows_inout)->data();
   std::vector<float> normalized;
-  if (spec.metric_type == MetricType::kCosine) {
+  if (spec.metric == Metric::kCosine) {
     // The index works with inner products of unit vectors.
     normalized.assign(vectors, vectors + rows * dim);
     for (size_t r = 0; r < rows; ++r) {
@@ -143,6 +149,7 @@ void Collection::BuildJob(int64_t segment, size_t field, uint64_t generation) {
   if (!seg.sealed || seg.index[field] != nullptr) return;
   std::shared_ptr<const FloatRows> rows = seg.vectors[field];
   auto index = BuildSegmentIndex(seg.data, &rows, seg.rows, field, spec.spec);
+  if (absl::IsCancelled(index.status())) return;  // shutting down
   if (!index.ok()) {
     // The segment stays searchable by exact scan.
     std::fprintf(stderr,

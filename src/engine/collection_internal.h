@@ -3,6 +3,7 @@
 #ifndef COVE_SRC_ENGINE_COLLECTION_INTERNAL_H_
 #define COVE_SRC_ENGINE_COLLECTION_INTERNAL_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -13,12 +14,11 @@
 
 namespace cove::engine {
 
-Metric ToEngineMetric(MetricType m);
-
-/// Build parameters of an index spec on a field of dimension `dim`.
-/// InvalidArgument for a bad parameter value.
-absl::StatusOr<IndexParams> IndexParamsFromSpec(const IndexSpec& spec,
-                                                size_t dim);
+/// Build parameters of an index definition on a field of dimension `dim`
+/// (the caller checked the parameters when the index was created; values
+/// that do not parse keep the defaults). InvalidArgument only for values out
+/// of the index's range.
+absl::StatusOr<IndexParams> IndexParamsFromDef(const IndexDef& def, size_t dim);
 
 /// Background jobs of one collection: counted so that the collection can
 /// wait for them, and cancelled when it goes away. Shared with the jobs so
@@ -27,6 +27,8 @@ struct Collection::Jobs {
   absl::Mutex mu;
   int pending ABSL_GUARDED_BY(mu) = 0;
   bool cancelled ABSL_GUARDED_BY(mu) = false;
+  /// Read by running index builds (IndexParams::cancel): set, they stop.
+  std::atomic<bool> stop_builds{false};
 };
 
 /// A writer's copy-on-write edit of the published state: segment views and

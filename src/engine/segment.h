@@ -20,11 +20,11 @@
 #include <string>
 #include <vector>
 
-#include "cove/types.h"
 #include "cove/value.h"
 #include "engine/bitset.h"
-#include "engine/float_rows.h"
-#include "engine/vector_index.h"
+#include "engine/indexes/vector_index.h"
+#include "engine/schema.h"
+#include "engine/storage/float_rows.h"
 
 namespace cove::engine {
 
@@ -120,7 +120,7 @@ inline std::vector<std::shared_ptr<FloatRows>> NewVectorRows(
 /// The index settings of one vector field.
 struct FieldIndexState {
   bool has_index = false;
-  IndexSpec spec;
+  IndexDef spec;
   /// Bumped by every create/drop, so a background build started for an
   /// older index is discarded.
   uint64_t generation = 0;

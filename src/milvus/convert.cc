@@ -1102,33 +1102,6 @@ absl::StatusOr<CollectionDescription> DescriptionFromProto(
 // --- rows and columns
 // ---------------------------------------------------------
 
-absl::StatusOr<std::vector<Row>> InsertRequestRows(
-    const InsertRequest& request) {
-  if (!request.rows.empty() && !request.columns.empty()) {
-    return Invalid("insert: give rows or columns (got both)");
-  }
-  if (request.columns.empty()) return request.rows;
-  const size_t n = request.columns.front().size();
-  std::vector<Row> rows(n);
-  for (const Column& c : request.columns) {
-    if (c.size() != n) {
-      return Invalid(absl::StrCat("insert column '", c.name,
-                                  "': wrong length (expected ", n, ", got ",
-                                  c.size(), ")"));
-    }
-    for (size_t r = 0; r < n; ++r) {
-      if (c.dim > 0) {
-        rows[r][c.name] = Value::FloatVector(
-            std::vector<float>(c.float_vectors.begin() + r * c.dim,
-                               c.float_vectors.begin() + (r + 1) * c.dim));
-      } else {
-        rows[r][c.name] = c.values[r];
-      }
-    }
-  }
-  return rows;
-}
-
 absl::Status InsertRowsToFieldData(
     const CollectionSchema& schema, const std::vector<Row>& rows,
     google::protobuf::RepeatedPtrField<schema_pb::FieldData>* out) {

@@ -135,12 +135,6 @@ absl::Status InsertRowsToFieldData(
     const CollectionSchema& schema, const std::vector<Row>& rows,
     google::protobuf::RepeatedPtrField<schema_pb::FieldData>* out);
 
-/// The rows of an InsertRequest, whether given as rows or as columns.
-/// InvalidArgument when both or neither are given, or columns differ in
-/// length.
-absl::StatusOr<std::vector<Row>> InsertRequestRows(
-    const InsertRequest& request);
-
 /// Result entities (query rows, search hits) as FieldData columns: the
 /// primary key, the schema fields present in any row or named in
 /// `output_fields`, a `$meta` column with the remaining keys when the schema

@@ -20,6 +20,7 @@
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "cove/version.h"
+#include "embedded/requests.h"
 #include "milvus/convert.h"
 #include "milvus/timestamp.h"
 #include "remote/tls_credentials.h"

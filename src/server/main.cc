@@ -15,6 +15,7 @@
 #include <iostream>
 #include <string>
 
+#include "embedded/embedded_connection.h"
 #include "server/server.h"
 
 namespace {
@@ -90,6 +91,9 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&signals, &sig);
   std::cout << "cove-server: shutting down" << std::endl;
+  // Index builds and compactions stop at once (they restart on the next
+  // start); what remains is the final checkpoint (docs/engine.md, "Shutdown").
+  cove::internal::CancelBackgroundWork(*(*server)->connection());
   (*server)->Shutdown();
   (*server)->Wait();
   return 0;

@@ -117,7 +117,13 @@ TEST(SegmentsClientTest, CompactInMemoryKeepsResults) {
   EXPECT_EQ(stats.row_count, 75);
   ASSERT_OK_AND_ASSIGN(auto indexes, client.DescribeIndexes("docs"));
   ASSERT_EQ(indexes.size(), 1u);
+  // The growing segment's rows are pending until sealed: Flush seals them.
+  EXPECT_EQ(indexes[0].indexed_rows + indexes[0].pending_index_rows, 75);
+  ASSERT_THAT(client.Flush("docs"), IsOk());
+  ASSERT_OK_AND_ASSIGN(indexes, client.DescribeIndexes("docs"));
   EXPECT_EQ(indexes[0].state, "Finished");
+  EXPECT_EQ(indexes[0].indexed_rows, 75);
+  EXPECT_EQ(Search(client), hits);
   EXPECT_THAT(client.Compact("nope"), StatusIs(absl::StatusCode::kNotFound));
 }
 

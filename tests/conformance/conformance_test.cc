@@ -603,15 +603,40 @@ TEST_P(ConformanceTest, LimitOverMaximumIsInvalid) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("16384")));
 }
 
-TEST_P(ConformanceTest, DuplicatePrimaryKeyIsAlreadyExists) {
+// Milvus accepts an insert whose primary key exists, or repeats within the
+// batch; Cove defines the result: the last row for a key wins, as an upsert
+// would (on every backend).
+TEST_P(ConformanceTest, DuplicatePrimaryKeyTheLastRowWins) {
   MakeDocs(3);
-  Row row{{"id", Value(1)}, {"vector", Value::FloatVector({0, 0, 0, 0})}};
-  EXPECT_THAT(client().Insert("docs", {row}),
-              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("1")));
-  Row twice{{"id", Value(50)}, {"vector", Value::FloatVector({0, 0, 0, 0})}};
-  EXPECT_THAT(
-      client().Insert("docs", {twice, twice}),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("duplicate")));
+  Row row{{"id", Value(1)}, {"vector", Value::FloatVector({9, 9, 9, 9})}};
+  ASSERT_OK_AND_ASSIGN(MutationResult r, client().Insert("docs", {row}));
+  EXPECT_EQ(r.count, 1);
+  ASSERT_OK_AND_ASSIGN(auto rows, client().Get("docs", {Value(1)}, {"*"}));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("vector"), Value::FloatVector({9, 9, 9, 9}));
+  Row first{{"id", Value(50)}, {"vector", Value::FloatVector({1, 0, 0, 0})}};
+  Row last{{"id", Value(50)}, {"vector", Value::FloatVector({0, 0, 0, 7})}};
+  ASSERT_OK_AND_ASSIGN(r, client().Insert("docs", {first, last}));
+  EXPECT_EQ(r.count, 2);
+  EXPECT_THAT(r.ids, ElementsAre(Value(50), Value(50)));
+  ASSERT_OK_AND_ASSIGN(rows, client().Get("docs", {Value(50)}, {"*"}));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("vector"), Value::FloatVector({0, 0, 0, 7}));
+  QueryRequest count;
+  count.collection_name = "docs";
+  count.output_fields = {"count(*)"};
+  ASSERT_OK_AND_ASSIGN(auto n, client().Query(count));
+  EXPECT_EQ(n[0].at("count(*)").AsInt(), 4);
+  // A search sees the key once, with its last vector.
+  SearchRequest s;
+  s.collection_name = "docs";
+  s.vectors = {0, 0, 0, 7};
+  s.dim = 4;
+  s.limit = 4;
+  ASSERT_OK_AND_ASSIGN(SearchResults found, client().Search(s));
+  int fifties = 0;
+  for (const Hit& h : found.hits[0]) fifties += h.id == Value(50) ? 1 : 0;
+  EXPECT_EQ(fifties, 1);
 }
 
 TEST_P(ConformanceTest, MissingVectorIsInvalid) {

@@ -2,7 +2,7 @@
 // run, against a double-precision reference and against the scalar level,
 // over tail-heavy dimensions and unaligned pointers; and the dispatch itself
 // (COVE_SIMD, SetSimdLevelForTesting).
-#include "engine/distance.h"
+#include "engine/kernels/distance.h"
 
 #include <cmath>
 #include <cstdint>
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/distance_internal.h"
+#include "engine/kernels/distance_internal.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -1,6 +1,6 @@
 // Tests of the exact FLAT index (and of the TopK collector it uses) against a
 // double-precision brute-force oracle, at every SIMD level this CPU can run.
-#include "engine/flat_index.h"
+#include "engine/indexes/flat_index.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/index_io.h"
-#include "engine/topk.h"
+#include "engine/indexes/index_io.h"
+#include "engine/kernels/topk.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"

@@ -1,7 +1,7 @@
 // Tests of HNSW and HNSW_SQ against a brute-force oracle on small generated
 // data: recall, filtered search at several selectivities, range search,
 // incremental Add, Save/Load, corrupt input and parameter validation.
-#include "engine/hnsw_index.h"
+#include "engine/indexes/hnsw_index.h"
 
 #include <algorithm>
 #include <cmath>
@@ -13,8 +13,8 @@
 #include <tuple>
 #include <vector>
 
-#include "engine/index_io.h"
 #include "engine/index_test_util.h"
+#include "engine/indexes/index_io.h"
 #include "gtest/gtest.h"
 
 namespace cove::engine {

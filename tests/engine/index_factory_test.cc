@@ -10,8 +10,8 @@
 #include <tuple>
 #include <vector>
 
-#include "engine/index_io.h"
-#include "engine/vector_index.h"
+#include "engine/indexes/index_io.h"
+#include "engine/indexes/vector_index.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"

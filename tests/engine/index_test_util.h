@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "engine/bitset.h"
-#include "engine/vector_index.h"
+#include "engine/indexes/vector_index.h"
 #include "gtest/gtest.h"
 
 namespace cove::engine::testing {

@@ -1,6 +1,6 @@
 // Tests of IVF_FLAT and IVF_SQ8 (and of the k-means under them) against a
 // brute-force oracle on small generated data.
-#include "engine/ivf_index.h"
+#include "engine/indexes/ivf_index.h"
 
 #include <algorithm>
 #include <cmath>
@@ -12,10 +12,10 @@
 #include <tuple>
 #include <vector>
 
-#include "engine/index_io.h"
 #include "engine/index_test_util.h"
-#include "engine/kmeans.h"
-#include "engine/sq8.h"
+#include "engine/indexes/index_io.h"
+#include "engine/indexes/kmeans.h"
+#include "engine/indexes/sq8.h"
 #include "gtest/gtest.h"
 
 namespace cove::engine {

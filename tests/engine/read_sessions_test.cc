@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "embedded/requests.h"
 #include "engine/build_pool.h"
 #include "engine/collection.h"
 #include "gmock/gmock.h"
@@ -24,24 +25,25 @@ std::shared_ptr<Collection> MakeCollection(int rows) {
   CollectionSchema schema;
   FieldSchema id;
   id.name = "id";
-  id.type = DataType::kInt64;
+  id.type = cove::DataType::kInt64;
   id.is_primary_key = true;
   FieldSchema vec;
   vec.name = "vec";
-  vec.type = DataType::kFloatVector;
+  vec.type = cove::DataType::kFloatVector;
   vec.dim = 2;
   schema.AddField(id).AddField(vec);
   CollectionContext context;
   context.segments.seal_rows = 16;
   context.segments.merge_rows = 64;
   context.pool = std::make_shared<BuildPool>(1);
-  auto c = Collection::Create("c", schema, 0, std::move(context));
+  auto c = Collection::Create("c", internal::ToEngineSchema(schema), 0,
+                              std::move(context));
   EXPECT_THAT(c.status(), IsOk());
   IndexSpec spec;
   spec.field_name = "vec";
   spec.index_type = cove::IndexType::kHnsw;
   spec.metric_type = MetricType::kL2;
-  EXPECT_THAT((*c)->CreateIndex(spec), IsOk());
+  EXPECT_THAT(internal::CreateIndexIn(**c, spec), IsOk());
   EXPECT_THAT((*c)->Load(), IsOk());
   InsertRequest insert;
   for (int i = 0; i < rows; ++i) {
@@ -49,7 +51,8 @@ std::shared_ptr<Collection> MakeCollection(int rows) {
         {{"id", Value(int64_t{i})},
          {"vec", Value::FloatVector({static_cast<float>(i), 0.0f})}});
   }
-  EXPECT_THAT((*c)->Insert(insert, /*upsert=*/false).status(), IsOk());
+  EXPECT_THAT(internal::InsertInto(**c, insert, /*upsert=*/false).status(),
+              IsOk());
   return std::shared_ptr<Collection>(*std::move(c));
 }
 
@@ -57,7 +60,7 @@ int64_t Count(const Collection& c,
               const std::shared_ptr<const CollectionState>& pinned) {
   QueryRequest q;
   q.output_fields = {"count(*)"};
-  auto rows = c.Query(q, pinned);
+  auto rows = internal::QueryIn(c, q, pinned);
   EXPECT_THAT(rows.status(), IsOk());
   return rows.ok() ? rows->at(0).at("count(*)").AsInt() : -1;
 }
@@ -68,11 +71,11 @@ TEST(ReadSessionsTest, PinnedStateSurvivesWritesAndCompaction) {
   ASSERT_OK_AND_ASSIGN(std::string id, sessions.Open(c));
   DeleteRequest del;
   del.filter = "id < 60";
-  ASSERT_THAT(c->Delete(del).status(), IsOk());
+  ASSERT_THAT(internal::DeleteFrom(*c, del).status(), IsOk());
   InsertRequest more;
   more.rows.push_back(
       {{"id", Value(int64_t{500})}, {"vec", Value::FloatVector({0.5f, 0.0f})}});
-  ASSERT_THAT(c->Insert(more, false).status(), IsOk());
+  ASSERT_THAT(internal::InsertInto(*c, more, false).status(), IsOk());
   ASSERT_THAT(c->Compact(), IsOk());
   EXPECT_EQ(Count(*c, nullptr), 41);
   ASSERT_OK_AND_ASSIGN(PinnedRead pinned, sessions.Use(id, c.get()));
@@ -83,20 +86,21 @@ TEST(ReadSessionsTest, PinnedStateSurvivesWritesAndCompaction) {
   s.vectors = {0.0f, 0.0f};
   s.dim = 2;
   s.limit = 3;
-  s.search_after = SearchCursor{4.0f, Value(int64_t{2})};
-  ASSERT_OK_AND_ASSIGN(SearchResults r, c->Search(s, pinned.state));
+  s.search_after = cove::SearchCursor{4.0f, Value(int64_t{2})};
+  ASSERT_OK_AND_ASSIGN(SearchResults r,
+                       internal::SearchIn(*c, s, pinned.state));
   ASSERT_EQ(r.hits[0].size(), 3u);
   EXPECT_EQ(r.hits[0][0].id, Value(int64_t{3}));
   EXPECT_EQ(r.hits[0][2].id, Value(int64_t{5}));
-  s.search_after = SearchCursor{4.0f, Value("two")};
-  EXPECT_THAT(c->Search(s, pinned.state),
+  s.search_after = cove::SearchCursor{4.0f, Value("two")};
+  EXPECT_THAT(internal::SearchIn(*c, s, pinned.state),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("search_after.id")));
   s.search_after.reset();
   s.limit = 1;
-  ASSERT_OK_AND_ASSIGN(r, c->Search(s, pinned.state));
+  ASSERT_OK_AND_ASSIGN(r, internal::SearchIn(*c, s, pinned.state));
   EXPECT_EQ(r.hits[0][0].id, Value(int64_t{0}));  // deleted since
-  ASSERT_OK_AND_ASSIGN(r, c->Search(s, nullptr));
+  ASSERT_OK_AND_ASSIGN(r, internal::SearchIn(*c, s, nullptr));
   EXPECT_EQ(r.hits[0][0].id, Value(int64_t{500}));  // inserted since
 }
 

@@ -13,6 +13,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "common/bytes.h"
+#include "embedded/requests.h"
 #include "engine/build_pool.h"
 #include "engine/collection.h"
 #include "gmock/gmock.h"
@@ -30,21 +31,21 @@ CollectionSchema TestSchema() {
   CollectionSchema schema;
   FieldSchema id;
   id.name = "id";
-  id.type = DataType::kInt64;
+  id.type = cove::DataType::kInt64;
   id.is_primary_key = true;
   schema.AddField(id);
   FieldSchema vec;
   vec.name = "vec";
-  vec.type = DataType::kFloatVector;
+  vec.type = cove::DataType::kFloatVector;
   vec.dim = kDim;
   schema.AddField(vec);
   FieldSchema tag;
   tag.name = "tag";
-  tag.type = DataType::kInt64;
+  tag.type = cove::DataType::kInt64;
   schema.AddField(tag);
   FieldSchema check;
   check.name = "check";
-  check.type = DataType::kInt64;
+  check.type = cove::DataType::kInt64;
   schema.AddField(check);
   return schema;
 }
@@ -72,14 +73,15 @@ std::unique_ptr<Collection> MakeCollection(
   context.segments.compact_deleted_ratio = ratio;
   context.segments.merge_rows = merge_rows;
   context.pool = pool != nullptr ? pool : std::make_shared<BuildPool>(2);
-  auto c = Collection::Create("c", TestSchema(), 0, std::move(context));
+  auto c = Collection::Create("c", internal::ToEngineSchema(TestSchema()), 0,
+                              std::move(context));
   EXPECT_THAT(c.status(), IsOk());
   IndexSpec spec;
   spec.field_name = "vec";
   spec.index_type = type;
   spec.metric_type = metric;
   spec.params = std::move(params);
-  EXPECT_THAT((*c)->CreateIndex(spec), IsOk());
+  EXPECT_THAT(internal::CreateIndexIn(**c, spec), IsOk());
   EXPECT_THAT((*c)->Load(), IsOk());
   return *std::move(c);
 }
@@ -87,13 +89,13 @@ std::unique_ptr<Collection> MakeCollection(
 void Insert(Collection& c, std::vector<Row> rows, bool upsert = false) {
   InsertRequest request;
   request.rows = std::move(rows);
-  ASSERT_THAT(c.Insert(request, upsert).status(), IsOk());
+  ASSERT_THAT(internal::InsertInto(c, request, upsert).status(), IsOk());
 }
 
 void DeleteIds(Collection& c, const std::vector<int64_t>& ids) {
   DeleteRequest request;
   for (int64_t id : ids) request.ids.push_back(Value(id));
-  ASSERT_THAT(c.Delete(request).status(), IsOk());
+  ASSERT_THAT(internal::DeleteFrom(c, request).status(), IsOk());
 }
 
 std::vector<std::vector<int64_t>> SearchIds(
@@ -109,7 +111,7 @@ std::vector<std::vector<int64_t>> SearchIds(
   request.filter = filter;
   request.params = std::move(params);
   request.output_fields = {"tag"};
-  auto results = c.Search(request);
+  auto results = internal::SearchIn(c, request);
   EXPECT_THAT(results.status(), IsOk());
   std::vector<std::vector<int64_t>> out;
   if (!results.ok()) return out;
@@ -131,7 +133,7 @@ std::set<int64_t> AllIds(const Collection& c,
   QueryRequest q;
   q.filter = filter;
   q.output_fields = {"id"};
-  auto rows = c.Query(q);
+  auto rows = internal::QueryIn(c, q);
   EXPECT_THAT(rows.status(), IsOk());
   std::set<int64_t> ids;
   if (rows.ok()) {
@@ -188,10 +190,20 @@ TEST(SegmentTest, GrowingSegmentIsSealedAtTheThreshold) {
   EXPECT_THAT(segments[2].indexed, ::testing::ElementsAre(false));
   EXPECT_EQ(c->row_count(), 252);
   EXPECT_EQ(AllIds(*c).size(), 252u);
-  auto described = c->DescribeIndexes();
+  // The growing segment's rows are searched exactly: not indexed yet.
+  auto described = internal::DescribeIndexesOf(*c);
   ASSERT_EQ(described.size(), 1u);
+  EXPECT_EQ(described[0].state, "InProgress");
+  EXPECT_EQ(described[0].indexed_rows, 200);
+  EXPECT_EQ(described[0].pending_index_rows, 52);
+  // Sealing it (Flush, idle) gets them indexed.
+  c->Seal();
+  c->WaitForIndexBuilds();
+  described = internal::DescribeIndexesOf(*c);
   EXPECT_EQ(described[0].state, "Finished");
   EXPECT_EQ(described[0].indexed_rows, 252);
+  EXPECT_EQ(c->Segments().size(), 4u);
+  EXPECT_EQ(AllIds(*c).size(), 252u);
 }
 
 // Segmented collections with exact indexes return what one unsegmented
@@ -388,15 +400,16 @@ TEST(SegmentTest, SearchesScanExactlyUntilTheIndexIsReady) {
       EXPECT_TRUE(segments[s].sealed);
       EXPECT_THAT(segments[s].indexed, ::testing::ElementsAre(false));
     }
-    EXPECT_EQ(c->DescribeIndexes()[0].state, "InProgress");
-    EXPECT_EQ(c->DescribeIndexes()[0].indexed_rows, 30);
+    EXPECT_EQ(internal::DescribeIndexesOf(*c)[0].state, "InProgress");
+    EXPECT_EQ(internal::DescribeIndexesOf(*c)[0].indexed_rows, 0);
     EXPECT_EQ(SearchIds(*c, queries, "tag != 1"), want);  // exact scans
   }
+  c->Seal();
   c->WaitForIndexBuilds();
   for (const SegmentInfo& s : c->Segments()) {
     EXPECT_THAT(s.indexed, ::testing::ElementsAre(s.sealed));
   }
-  EXPECT_EQ(c->DescribeIndexes()[0].state, "Finished");
+  EXPECT_EQ(internal::DescribeIndexesOf(*c)[0].state, "Finished");
   // 50-row graphs with ef 64 are exact.
   EXPECT_EQ(SearchIds(*c, queries, "tag != 1"), want);
 }
@@ -417,14 +430,15 @@ TEST(SegmentTest, DroppedIndexDiscardsBuildsAndRecreatingBuildsAgain) {
     spec.field_name = "vec";
     spec.index_type = cove::IndexType::kFlat;
     spec.metric_type = MetricType::kL2;
-    ASSERT_THAT(c->CreateIndex(spec), IsOk());
+    ASSERT_THAT(internal::CreateIndexIn(*c, spec), IsOk());
     ASSERT_THAT(c->Load(), IsOk());
   }
   c->WaitForIndexBuilds();
   for (const SegmentInfo& s : c->Segments()) {
     EXPECT_THAT(s.indexed, ::testing::ElementsAre(s.sealed));
   }
-  EXPECT_EQ(c->DescribeIndexes()[0].index_type, cove::IndexType::kFlat);
+  EXPECT_EQ(internal::DescribeIndexesOf(*c)[0].index_type,
+            cove::IndexType::kFlat);
 }
 
 TEST(SegmentTest, BackgroundCompactionReclaimsDeletedRows) {
@@ -561,16 +575,16 @@ TEST(SegmentTest, SnapshotReadsSeeWholeBatchesUnderConcurrentWrites) {
       InsertRequest request;
       if (version[b] < 0) {
         request.rows = batch_rows(b, version[b] = 0);
-        if (!c->Insert(request, false).ok()) ++bad;
+        if (!internal::InsertInto(*c, request, false).ok()) ++bad;
       } else if (rng() % 3 == 0) {
         DeleteRequest del;
         del.filter = "tag == " + std::to_string(b);
-        auto r = c->Delete(del);
+        auto r = internal::DeleteFrom(*c, del);
         if (!r.ok() || r->count != kBatch) ++bad;
         version[b] = -1;
       } else {
         request.rows = batch_rows(b, ++version[b]);
-        if (!c->Insert(request, true).ok()) ++bad;
+        if (!internal::InsertInto(*c, request, true).ok()) ++bad;
       }
       if (step % 400 == 399) {
         if (!c->Compact().ok()) ++bad;
@@ -584,7 +598,7 @@ TEST(SegmentTest, SnapshotReadsSeeWholeBatchesUnderConcurrentWrites) {
       QueryRequest q;
       q.filter = "tag >= 0";
       q.output_fields = {"tag", "check", "vec"};
-      auto rows = c->Query(q);
+      auto rows = internal::QueryIn(*c, q);
       if (!rows.ok()) {
         ++bad;
       } else {
@@ -592,7 +606,7 @@ TEST(SegmentTest, SnapshotReadsSeeWholeBatchesUnderConcurrentWrites) {
       }
       QueryRequest count;
       count.output_fields = {"count(*)"};
-      auto n = c->Query(count);
+      auto n = internal::QueryIn(*c, count);
       if (!n.ok() || (*n)[0].at("count(*)").AsInt() % kBatch != 0) ++bad;
       SearchRequest s;
       s.vectors.assign(kDim, 0.0f);
@@ -601,7 +615,7 @@ TEST(SegmentTest, SnapshotReadsSeeWholeBatchesUnderConcurrentWrites) {
       s.limit = 3 * kBatch;
       s.filter = "tag % 2 == 0";
       s.output_fields = {"tag", "check", "vec"};
-      auto found = c->Search(s);
+      auto found = internal::SearchIn(*c, s);
       if (!found.ok()) {
         ++bad;
       } else {
@@ -625,7 +639,7 @@ TEST(SegmentTest, SnapshotReadsSeeWholeBatchesUnderConcurrentWrites) {
   QueryRequest q;
   q.filter = "tag >= 0";
   q.output_fields = {"tag", "check", "vec"};
-  auto rows = c->Query(q);
+  auto rows = internal::QueryIn(*c, q);
   ASSERT_THAT(rows.status(), IsOk());
   check_rows(*rows, true);
   EXPECT_EQ(bad.load(), 0);
@@ -692,7 +706,7 @@ TEST(SegmentTest, FormatOneSnapshotIsMigratedIntoSegments) {
   w.I64(4242);
   w.Str("old");
   w.I64(1);
-  EncodeSchema(TestSchema(), &w);
+  EncodeSchema(internal::ToEngineSchema(TestSchema()), &w);
   w.U8(1);     // loaded
   w.I64(100);  // next auto id
   w.Varint(2);
@@ -716,7 +730,7 @@ TEST(SegmentTest, FormatOneSnapshotIsMigratedIntoSegments) {
   spec.index_name = "vec";
   spec.index_type = cove::IndexType::kFlat;
   spec.metric_type = MetricType::kL2;
-  EncodeIndexSpec(spec, &w);
+  EncodeIndexDef(*internal::ToIndexDef(spec), &w);
   w.Str("");
   const std::string bytes = w.Take();
   internal::ByteReader r(bytes);
@@ -727,7 +741,7 @@ TEST(SegmentTest, FormatOneSnapshotIsMigratedIntoSegments) {
   c->WaitForIndexBuilds();
   EXPECT_EQ(c->name(), "old");
   EXPECT_EQ(c->row_count(), 112);
-  EXPECT_EQ(c->load_state(), LoadState::kLoaded);
+  EXPECT_EQ(c->loaded(), true);
   std::set<int64_t> want;
   for (int64_t i = 0; i < n; ++i) {
     if (i % 4 != 0) want.insert(i);
@@ -736,7 +750,7 @@ TEST(SegmentTest, FormatOneSnapshotIsMigratedIntoSegments) {
   QueryRequest q;
   q.partition_names = {"p1"};
   q.output_fields = {"count(*)"};
-  ASSERT_OK_AND_ASSIGN(auto count, c->Query(q));
+  ASSERT_OK_AND_ASSIGN(auto count, internal::QueryIn(*c, q));
   EXPECT_EQ(count[0].at("count(*)").AsInt(), 37);
   size_t sealed = 0;
   for (const SegmentInfo& s : c->Segments()) {

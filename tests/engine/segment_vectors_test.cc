@@ -18,6 +18,7 @@
 
 #include "common/bytes.h"
 #include "cove/client.h"
+#include "embedded/requests.h"
 #include "engine/build_pool.h"
 #include "engine/collection.h"
 #include "gmock/gmock.h"
@@ -35,17 +36,17 @@ CollectionSchema Schema() {
   CollectionSchema schema;
   FieldSchema id;
   id.name = "id";
-  id.type = DataType::kInt64;
+  id.type = cove::DataType::kInt64;
   id.is_primary_key = true;
   schema.AddField(id);
   FieldSchema vec;
   vec.name = "vec";
-  vec.type = DataType::kFloatVector;
+  vec.type = cove::DataType::kFloatVector;
   vec.dim = kDim;
   schema.AddField(vec);
   FieldSchema tag;
   tag.name = "tag";
-  tag.type = DataType::kInt64;
+  tag.type = cove::DataType::kInt64;
   schema.AddField(tag);
   return schema;
 }
@@ -112,9 +113,10 @@ CollectionContext Context(size_t seal_rows, const std::string& spill_dir) {
 
 std::unique_ptr<Collection> Make(const IndexSpec& spec, size_t seal_rows,
                                  const std::string& spill_dir = "") {
-  auto c = Collection::Create("c", Schema(), 0, Context(seal_rows, spill_dir));
+  auto c = Collection::Create("c", internal::ToEngineSchema(Schema()), 0,
+                              Context(seal_rows, spill_dir));
   EXPECT_THAT(c.status(), IsOk());
-  EXPECT_THAT((*c)->CreateIndex(spec), IsOk());
+  EXPECT_THAT(internal::CreateIndexIn(**c, spec), IsOk());
   EXPECT_THAT((*c)->Load(), IsOk());
   return *std::move(c);
 }
@@ -122,7 +124,7 @@ std::unique_ptr<Collection> Make(const IndexSpec& spec, size_t seal_rows,
 void Insert(Collection& c, const std::vector<Row>& rows, bool upsert = false) {
   InsertRequest request;
   request.rows = rows;
-  ASSERT_THAT(c.Insert(request, upsert).status(), IsOk());
+  ASSERT_THAT(internal::InsertInto(c, request, upsert).status(), IsOk());
 }
 
 struct Hits {
@@ -139,7 +141,7 @@ std::vector<Hits> Search(const Collection& c, const std::vector<float>& queries,
   request.limit = limit;
   request.filter = filter;
   request.params = std::move(params);
-  auto results = c.Search(request);
+  auto results = internal::SearchIn(c, request);
   EXPECT_THAT(results.status(), IsOk());
   std::vector<Hits> out;
   if (!results.ok()) return out;
@@ -390,7 +392,8 @@ TEST(SpillRuleTest, HnswKeepsFloatsInTheHeap) {
   }
   ASSERT_THAT(c->Release(), IsOk());
   ASSERT_THAT(c->DropIndex("vec"), IsOk());
-  ASSERT_THAT(c->CreateIndex(Spec(cove::IndexType::kHnsw, MetricType::kL2)),
+  ASSERT_THAT(internal::CreateIndexIn(
+                  *c, Spec(cove::IndexType::kHnsw, MetricType::kL2)),
               IsOk());
   c->WaitForIndexBuilds();
   for (const SegmentInfo& info : c->Segments()) {
@@ -476,8 +479,8 @@ TEST(IvfSq8RerankTest, ExactScoresAndRecallAgainstFlat) {
   // growing segments alike.
   DeleteRequest del;
   for (int64_t i = 0; i < 2000; i += 7) del.ids.push_back(Value(i));
-  ASSERT_THAT(c->Delete(del).status(), IsOk());
-  ASSERT_THAT(oracle->Delete(del).status(), IsOk());
+  ASSERT_THAT(internal::DeleteFrom(*c, del).status(), IsOk());
+  ASSERT_THAT(internal::DeleteFrom(*oracle, del).status(), IsOk());
   std::vector<Row> upserts;
   for (int64_t i = 3; i < 2000; i += 11) {
     std::vector<float> v = Vec(rng);

@@ -1,6 +1,6 @@
 // Tests of the 8-bit scalar quantizer: training, round-trip error, clamping,
 // distances against decoded vectors, and serialization.
-#include "engine/sq8.h"
+#include "engine/indexes/sq8.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/distance.h"
-#include "engine/index_io.h"
+#include "engine/indexes/index_io.h"
+#include "engine/kernels/distance.h"
 #include "gtest/gtest.h"
 
 namespace cove::engine {

@@ -1,5 +1,5 @@
 // Tests of the write-ahead log, CRC32C and the AES-256-GCM cipher.
-#include "engine/wal.h"
+#include "engine/storage/wal.h"
 
 #include <fcntl.h>
 #include <signal.h>

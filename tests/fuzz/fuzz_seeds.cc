@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/index_io.h"
-#include "engine/vector_index.h"
-#include "engine/wal.h"
+#include "engine/indexes/index_io.h"
+#include "engine/indexes/vector_index.h"
+#include "engine/storage/wal.h"
 #include "fuzz/fuzz_util.h"
 #include "milvus/convert.h"
 

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "engine/bitset.h"
-#include "engine/index_io.h"
-#include "engine/vector_index.h"
+#include "engine/indexes/index_io.h"
+#include "engine/indexes/vector_index.h"
 #include "fuzz/fuzz_util.h"
 
 namespace {

@@ -20,8 +20,8 @@
 #include <string>
 #include <string_view>
 
-#include "engine/store.h"
-#include "engine/wal.h"
+#include "engine/storage/store.h"
+#include "engine/storage/wal.h"
 #include "fuzz/fuzz_util.h"
 
 namespace {

@@ -89,7 +89,7 @@ class RowAccessor {
   virtual const cove::Value& Get(int field_index) const = 0;
 };
 
-class Predicate;  // evaluation node, defined in expr.cc
+class Predicate;  // evaluation node, defined in eval.h
 
 /// A compiled filter: an immutable tree of typed evaluation nodes.
 ///

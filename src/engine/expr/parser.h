@@ -31,22 +31,13 @@
 
 #include "absl/status/statusor.h"
 #include "cove/value.h"
+#include "engine/expr/ops.h"
 
 namespace cove::engine::expr {
 
 /// Maximum nesting depth of a filter (parentheses, lists, operators); deeper
 /// filters are rejected with InvalidArgument rather than risking the stack.
 inline constexpr int kMaxFilterDepth = 256;
-
-/// Comparison operators.
-enum class CompareOp { kEq, kNe, kLt, kLe, kGt, kGe };
-/// Arithmetic operators.
-enum class ArithOp { kAdd, kSub, kMul, kDiv, kMod, kPow };
-
-/// "==", "<", ...
-const char* CompareOpName(CompareOp op);
-/// "+", "**", ...
-const char* ArithOpName(ArithOp op);
 
 /// The kinds of syntax tree nodes.
 enum class AstKind {

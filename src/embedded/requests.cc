@@ -1,0 +1,772 @@
+// Request semantics of the embedded backend. See requests.h.
+#include "embedded/requests.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace cove::internal {
+namespace {
+
+engine::Metric ToMetric(MetricType m) {
+  switch (m) {
+    case MetricType::kL2:
+      return engine::Metric::kL2;
+    case MetricType::kIP:
+      return engine::Metric::kIP;
+    case MetricType::kCosine:
+      return engine::Metric::kCosine;
+  }
+  return engine::Metric::kL2;
+}
+
+MetricType FromMetric(engine::Metric m) {
+  switch (m) {
+    case engine::Metric::kL2:
+      return MetricType::kL2;
+    case engine::Metric::kIP:
+      return MetricType::kIP;
+    case engine::Metric::kCosine:
+      return MetricType::kCosine;
+  }
+  return MetricType::kL2;
+}
+
+engine::IndexKind ToIndexKind(IndexType t) {
+  switch (t) {
+    case IndexType::kFlat:
+      return engine::IndexKind::kFlat;
+    case IndexType::kIvfFlat:
+      return engine::IndexKind::kIvfFlat;
+    case IndexType::kIvfSq8:
+      return engine::IndexKind::kIvfSq8;
+    case IndexType::kHnsw:
+      return engine::IndexKind::kHnsw;
+    case IndexType::kHnswSq:
+      return engine::IndexKind::kHnswSq;
+    case IndexType::kAutoIndex:
+      return engine::IndexKind::kAutoIndex;
+  }
+  return engine::IndexKind::kAutoIndex;
+}
+
+IndexType FromIndexKind(engine::IndexKind k) {
+  switch (k) {
+    case engine::IndexKind::kFlat:
+      return IndexType::kFlat;
+    case engine::IndexKind::kIvfFlat:
+      return IndexType::kIvfFlat;
+    case engine::IndexKind::kIvfSq8:
+      return IndexType::kIvfSq8;
+    case engine::IndexKind::kHnsw:
+      return IndexType::kHnsw;
+    case engine::IndexKind::kHnswSq:
+      return IndexType::kHnswSq;
+    case engine::IndexKind::kAutoIndex:
+      return IndexType::kAutoIndex;
+  }
+  return IndexType::kAutoIndex;
+}
+
+engine::FieldDef ToFieldDef(const FieldSchema& f) {
+  engine::FieldDef d;
+  d.name = f.name;
+  d.type = static_cast<engine::DataType>(f.type);
+  d.description = f.description;
+  d.is_primary_key = f.is_primary_key;
+  d.auto_id = f.auto_id;
+  d.max_length = f.max_length;
+  d.dim = f.dim;
+  d.element_type = static_cast<engine::DataType>(f.element_type);
+  d.max_capacity = f.max_capacity;
+  d.nullable = f.nullable;
+  d.default_value = f.default_value;
+  return d;
+}
+
+FieldSchema FromFieldDef(const engine::FieldDef& d) {
+  FieldSchema f;
+  f.name = d.name;
+  f.type = static_cast<DataType>(d.type);
+  f.description = d.description;
+  f.is_primary_key = d.is_primary_key;
+  f.auto_id = d.auto_id;
+  f.max_length = d.max_length;
+  f.dim = d.dim;
+  f.element_type = static_cast<DataType>(d.element_type);
+  f.max_capacity = d.max_capacity;
+  f.nullable = d.nullable;
+  f.default_value = d.default_value;
+  return f;
+}
+
+// A row of the request as one value per column of `c` (the schema's fields,
+// then "$meta"): unknown keys become dynamic keys (or are refused), missing
+// values take defaults, every value is checked against its field. The
+// primary key of an auto_id collection stays null (the engine assigns it).
+absl::Status NormalizeRow(const engine::Collection& c, const Row& in,
+                          size_t row_number, std::vector<Value>* out) {
+  const engine::Schema& schema = c.schema();
+  const size_t num_columns =
+      schema.fields.size() + (schema.enable_dynamic_field ? 1 : 0);
+  out->assign(num_columns, Value());
+  Value::Object dynamic;
+  for (const auto& [key, value] : in) {
+    bool known = false;
+    for (const auto& f : schema.fields) known |= f.name == key;
+    if (known) continue;
+    if (key == engine::kDynamicFieldName && schema.enable_dynamic_field &&
+        value.is_object()) {
+      for (const auto& [k, v] : value.AsObject()) {
+        COVE_RETURN_IF_ERROR(engine::CheckJsonDepth(
+            v, absl::StrCat("insert row ", row_number, ": dynamic field '", k,
+                            "'")));
+        dynamic[k] = v;
+      }
+      continue;
+    }
+    if (!schema.enable_dynamic_field) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("insert row ", row_number, ": unknown field '", key,
+                       "' (the collection has no dynamic field)"));
+    }
+    COVE_RETURN_IF_ERROR(engine::CheckJsonDepth(
+        value, absl::StrCat("insert row ", row_number, ": dynamic field '", key,
+                            "'")));
+    dynamic[key] = value;
+  }
+  for (size_t i = 0; i < schema.fields.size(); ++i) {
+    const engine::FieldDef& f = schema.fields[i];
+    const std::string where =
+        absl::StrCat("insert row ", row_number, ": field '", f.name, "'");
+    auto it = in.find(f.name);
+    const Value* v = it == in.end() ? nullptr : &it->second;
+    if (f.is_primary_key && f.auto_id) {
+      if (v != nullptr && !v->is_null()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": the primary key is auto_id; do not give a value"));
+      }
+      continue;  // assigned by the engine
+    }
+    if (v == nullptr || v->is_null()) {
+      if (f.default_value.has_value() && !f.default_value->is_null()) {
+        (*out)[i] = *f.default_value;
+        continue;
+      }
+      if (f.nullable) continue;
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, " is missing (expected ", engine::DataTypeName(f.type),
+          v == nullptr ? ")" : "; the field is not nullable)"));
+    }
+    if (f.type == engine::DataType::kFloatVector) {
+      std::vector<float> vec;
+      if (v->is_float_vector()) {
+        vec = v->AsFloatVector();
+      } else if (v->is_array()) {
+        vec.reserve(v->AsArray().size());
+        for (const Value& x : v->AsArray()) {
+          if (!x.is_number()) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                where, ": expected a list of numbers (got an element of type ",
+                Value::KindName(x.kind()), ")"));
+          }
+          vec.push_back(static_cast<float>(x.AsDouble()));
+        }
+      } else {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": expected FLOAT_VECTOR (got ",
+                         Value::KindName(v->kind()), ")"));
+      }
+      if (static_cast<int64_t>(vec.size()) != f.dim) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": wrong dimension (expected ", f.dim, ", got ",
+                         vec.size(), ")"));
+      }
+      for (size_t k = 0; k < vec.size(); ++k) {
+        if (!std::isfinite(vec[k])) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, ": element ", k,
+                           " is not a finite number (got ", vec[k], ")"));
+        }
+      }
+      (*out)[i] = Value::FloatVector(std::move(vec));
+      continue;
+    }
+    if (f.type == engine::DataType::kArray) {
+      if (!v->is_array()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": expected ARRAY of ", engine::DataTypeName(f.element_type),
+            " (got ", Value::KindName(v->kind()), ")"));
+      }
+      if (static_cast<int64_t>(v->AsArray().size()) > f.max_capacity) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": ", v->AsArray().size(),
+                         " elements exceed max_capacity ", f.max_capacity));
+      }
+      for (size_t k = 0; k < v->AsArray().size(); ++k) {
+        COVE_RETURN_IF_ERROR(
+            engine::CheckScalar(f, f.element_type, v->AsArray()[k],
+                                absl::StrCat(where, " element ", k)));
+      }
+      (*out)[i] = *v;
+      continue;
+    }
+    COVE_RETURN_IF_ERROR(engine::CheckScalar(f, f.type, *v, where));
+    if (f.type == engine::DataType::kFloat) {
+      (*out)[i] = Value(static_cast<double>(static_cast<float>(v->AsDouble())));
+    } else if (f.type == engine::DataType::kDouble) {
+      (*out)[i] = Value(v->AsDouble());
+    } else {
+      (*out)[i] = *v;
+    }
+  }
+  if (schema.enable_dynamic_field) {
+    (*out)[schema.fields.size()] = Value(std::move(dynamic));
+  }
+  return absl::OkStatus();
+}
+
+// The fields an entity shows: the primary key first, then the requested
+// names ("*": every field and the dynamic keys; "$meta": the dynamic keys;
+// other unknown names on a dynamic collection: one dynamic key).
+absl::StatusOr<std::vector<std::string>> ResolveOutputFields(
+    const engine::Collection& c, const std::vector<std::string>& requested) {
+  const engine::Schema& schema = c.schema();
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  auto add = [&](const std::string& name) {
+    if (seen.insert(name).second) out.push_back(name);
+  };
+  add(schema.fields[c.primary_key()].name);
+  for (const std::string& name : requested) {
+    if (name == "*") {
+      for (const auto& f : schema.fields) add(f.name);
+      if (schema.enable_dynamic_field) add(engine::kDynamicFieldName);
+      continue;
+    }
+    bool known =
+        name == engine::kDynamicFieldName && schema.enable_dynamic_field;
+    for (const auto& f : schema.fields) known |= f.name == name;
+    if (!known && !schema.enable_dynamic_field) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("output_fields: no field '", name, "' in collection '",
+                       c.name(), "'"));
+    }
+    add(name);  // unknown names on dynamic collections are dynamic keys
+  }
+  return out;
+}
+
+// The entity of a row: the fields by name, with the dynamic keys spread into
+// it for "$meta" (as pymilvus shows them).
+Row Entity(const engine::Collection& c, const engine::CollectionState& state,
+           engine::RowRef ref, const std::vector<std::string>& fields) {
+  const engine::Schema& schema = c.schema();
+  Row entity;
+  std::optional<Value> meta;
+  if (c.dynamic_column() >= 0) {
+    meta = c.ValueAt(state, ref, c.dynamic_column());
+  }
+  for (const std::string& name : fields) {
+    if (name == engine::kDynamicFieldName) {
+      if (meta.has_value() && meta->is_object()) {
+        for (const auto& [k, v] : meta->AsObject()) entity.emplace(k, v);
+      }
+      continue;
+    }
+    bool found = false;
+    for (size_t i = 0; i < schema.fields.size(); ++i) {
+      if (schema.fields[i].name != name) continue;
+      found = true;
+      entity[name] = c.ValueAt(state, ref, static_cast<int>(i));
+    }
+    if (!found && meta.has_value()) {
+      if (const Value* v = meta->Find(name)) entity[name] = *v;
+    }
+  }
+  return entity;
+}
+
+// A parameter value as a number: numbers, or strings that spell one ("10"),
+// as Milvus reads search and index parameters alike.
+absl::StatusOr<double> ParamNumber(const char* what, const std::string& key,
+                                   const Value& value) {
+  double n = 0;
+  if (value.is_number()) return value.AsDouble();
+  if (value.is_string() && absl::SimpleAtod(value.AsString(), &n) &&
+      std::isfinite(n)) {
+    return n;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      what, " '", key, "': expected a number (got ", value.ToJson(), ")"));
+}
+
+// An integer parameter in [lo, hi].
+absl::StatusOr<int> ParamInt(const char* what, const std::string& key,
+                             const Value& value, int64_t lo, int64_t hi) {
+  COVE_ASSIGN_OR_RETURN(double n, ParamNumber(what, key, value));
+  if (n != std::floor(n) || n < static_cast<double>(lo) ||
+      n > static_cast<double>(hi)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " '", key, "': expected an integer in [", lo, ", ",
+                     hi, "] (got ", value.ToJson(), ")"));
+  }
+  return static_cast<int>(n);
+}
+
+const char* KindName(engine::IndexKind kind) {
+  return IndexTypeName(FromIndexKind(kind));
+}
+
+bool IsHnsw(engine::IndexKind k) {
+  return k == engine::IndexKind::kHnsw || k == engine::IndexKind::kHnswSq ||
+         k == engine::IndexKind::kAutoIndex;
+}
+bool IsIvf(engine::IndexKind k) {
+  return k == engine::IndexKind::kIvfFlat || k == engine::IndexKind::kIvfSq8;
+}
+
+// The search parameters an index kind takes.
+std::vector<std::string> SearchKeys(engine::IndexKind k) {
+  std::vector<std::string> keys;
+  if (IsHnsw(k)) keys.push_back("ef");
+  if (IsIvf(k)) keys.push_back("nprobe");
+  if (k == engine::IndexKind::kHnswSq || k == engine::IndexKind::kIvfSq8) {
+    keys.push_back("rerank");
+  }
+  keys.push_back("radius");
+  keys.push_back("range_filter");
+  return keys;
+}
+
+// The build parameters an index kind takes, with their ranges.
+struct BuildKey {
+  const char* name;
+  int64_t lo;
+  int64_t hi;
+};
+std::vector<BuildKey> BuildKeys(engine::IndexKind k) {
+  if (IsHnsw(k)) return {{"M", 2, 1024}, {"efConstruction", 1, 65536}};
+  if (IsIvf(k)) return {{"nlist", 1, 65536}};
+  return {};
+}
+
+std::string JoinKeys(const std::vector<std::string>& keys) {
+  std::string out;
+  for (const std::string& k : keys) {
+    absl::StrAppend(&out, out.empty() ? "" : ", ", k);
+  }
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<Row>> InsertRequestRows(
+    const InsertRequest& request) {
+  if (!request.rows.empty() && !request.columns.empty()) {
+    return absl::InvalidArgumentError(
+        "insert: give rows or columns, not both (got both)");
+  }
+  if (request.columns.empty()) return request.rows;
+  const size_t n = request.columns.front().size();
+  for (const Column& c : request.columns) {
+    if (c.dim > 0 && c.float_vectors.size() % c.dim != 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("insert column '", c.name, "': ", c.float_vectors.size(),
+                       " floats is not a multiple of dim ", c.dim));
+    }
+    if (c.size() != n) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("insert column '", c.name, "': wrong length (expected ",
+                       n, " rows, got ", c.size(), ")"));
+    }
+  }
+  std::vector<Row> rows(n);
+  for (const Column& c : request.columns) {
+    for (size_t r = 0; r < n; ++r) {
+      if (c.dim > 0) {
+        rows[r][c.name] = Value::FloatVector(
+            std::vector<float>(c.float_vectors.begin() + r * c.dim,
+                               c.float_vectors.begin() + (r + 1) * c.dim));
+      } else {
+        rows[r][c.name] = c.values[r];
+      }
+    }
+  }
+  return rows;
+}
+
+engine::Schema ToEngineSchema(const CollectionSchema& schema) {
+  engine::Schema out;
+  out.enable_dynamic_field = schema.enable_dynamic_field;
+  out.description = schema.description;
+  for (const FieldSchema& f : schema.fields) {
+    out.fields.push_back(ToFieldDef(f));
+  }
+  return out;
+}
+
+CollectionSchema FromEngineSchema(const engine::Schema& schema) {
+  CollectionSchema out;
+  out.enable_dynamic_field = schema.enable_dynamic_field;
+  out.description = schema.description;
+  for (const engine::FieldDef& f : schema.fields) {
+    out.fields.push_back(FromFieldDef(f));
+  }
+  return out;
+}
+
+absl::StatusOr<engine::IndexDef> ToIndexDef(const IndexSpec& spec) {
+  engine::IndexDef def;
+  def.field_name = spec.field_name;
+  def.index_name = spec.index_name;
+  def.kind = ToIndexKind(spec.index_type);
+  def.metric = ToMetric(spec.metric_type);
+  // Build parameters as Milvus checks them: every key must be one the index
+  // type takes (a misspelled or foreign key is refused, not ignored), and
+  // numbers may come as strings ("16").
+  const std::vector<BuildKey> allowed = BuildKeys(def.kind);
+  for (const auto& [key, value] : spec.params) {
+    const BuildKey* known = nullptr;
+    for (const BuildKey& b : allowed) {
+      if (key == b.name) known = &b;
+    }
+    if (known == nullptr) {
+      std::vector<std::string> names;
+      for (const BuildKey& b : allowed) names.push_back(b.name);
+      return absl::InvalidArgumentError(absl::StrCat(
+          "index param '", key, "': not a parameter of ", KindName(def.kind),
+          " (expected one of: ", JoinKeys(names), ")"));
+    }
+    COVE_ASSIGN_OR_RETURN(int n, ParamInt("index param", key, Value(value),
+                                          known->lo, known->hi));
+    def.params[key] = absl::StrCat(n);
+  }
+  return def;
+}
+
+absl::Status CreateIndexIn(engine::Collection& collection,
+                           const IndexSpec& spec) {
+  // A field that has an index already: the same index again is a no-op and
+  // another one is AlreadyExists, whatever its parameters (as in Milvus).
+  const engine::Schema& schema = collection.schema();
+  const std::vector<int>& vector_fields = collection.vector_fields();
+  for (size_t f = 0; f < vector_fields.size(); ++f) {
+    if (schema.fields[vector_fields[f]].name != spec.field_name) continue;
+    if (!collection.IndexOf(f).has_value()) break;
+    engine::IndexDef as_given;
+    as_given.field_name = spec.field_name;
+    as_given.index_name = spec.index_name;
+    as_given.kind = ToIndexKind(spec.index_type);
+    as_given.metric = ToMetric(spec.metric_type);
+    as_given.params = spec.params;
+    return collection.CreateIndex(as_given);
+  }
+  COVE_ASSIGN_OR_RETURN(engine::IndexDef def, ToIndexDef(spec));
+  return collection.CreateIndex(def);
+}
+
+std::vector<IndexDescription> DescribeIndexesOf(
+    const engine::Collection& collection) {
+  std::vector<IndexDescription> out;
+  for (const engine::IndexStatus& s : collection.DescribeIndexes()) {
+    IndexDescription d;
+    d.index_name = s.def.index_name;
+    d.field_name = s.def.field_name;
+    d.index_type = FromIndexKind(s.def.kind);
+    d.metric_type = FromMetric(s.def.metric);
+    d.params = s.def.params;
+    d.total_rows = s.total_rows;
+    // What is indexed, truly: rows of the growing segment and of sealed
+    // segments whose build runs are searched exactly, so they are pending.
+    d.indexed_rows = s.indexed_rows;
+    d.pending_index_rows = s.total_rows - s.indexed_rows;
+    d.state = d.pending_index_rows > 0 ? "InProgress" : "Finished";
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+absl::StatusOr<MutationResult> InsertInto(engine::Collection& collection,
+                                          const InsertRequest& request,
+                                          bool upsert) {
+  COVE_ASSIGN_OR_RETURN(const std::vector<Row> rows,
+                        InsertRequestRows(request));
+  if (rows.empty()) {
+    return absl::InvalidArgumentError("insert: no rows given");
+  }
+  const engine::Schema& schema = collection.schema();
+  const int pk_index = collection.primary_key();
+  const engine::FieldDef& pk = schema.fields[pk_index];
+  const bool keep_pk = upsert && pk.auto_id;
+  if (keep_pk) {
+    // Milvus: upsert on auto_id collections needs the primary key given.
+    for (size_t r = 0; r < rows.size(); ++r) {
+      if (rows[r].find(pk.name) == rows[r].end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "upsert row ", r, ": primary key '", pk.name, "' is missing"));
+      }
+    }
+  }
+  // Validate every row before changing anything: a batch applies whole.
+  std::vector<std::vector<Value>> normalized(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    if (!keep_pk) {
+      COVE_RETURN_IF_ERROR(
+          NormalizeRow(collection, rows[r], r, &normalized[r]));
+      continue;
+    }
+    Row row = rows[r];
+    Value upsert_pk = row[pk.name];
+    row.erase(pk.name);
+    COVE_RETURN_IF_ERROR(NormalizeRow(collection, row, r, &normalized[r]));
+    COVE_RETURN_IF_ERROR(engine::CheckScalar(
+        pk, pk.type, upsert_pk,
+        absl::StrCat("upsert row ", r, ": field '", pk.name, "'")));
+    normalized[r][pk_index] = upsert_pk;
+  }
+  COVE_ASSIGN_OR_RETURN(
+      engine::WriteResult written,
+      collection.Insert(std::move(normalized), request.partition_name, upsert));
+  MutationResult result;
+  result.count = written.count;
+  result.ids = std::move(written.ids);
+  return result;
+}
+
+absl::StatusOr<MutationResult> DeleteFrom(engine::Collection& collection,
+                                          const DeleteRequest& request) {
+  if (request.ids.empty() == request.filter.empty()) {
+    return absl::InvalidArgumentError(
+        "delete: give either ids or a filter (got " +
+        std::string(request.ids.empty() ? "neither" : "both") + ")");
+  }
+  std::optional<engine::expr::CompiledFilter> filter;
+  engine::DeleteSpec spec;
+  if (!request.filter.empty()) {
+    COVE_ASSIGN_OR_RETURN(filter, collection.CompileFilter(
+                                      request.filter, request.filter_params));
+    spec.filter = &*filter;
+  }
+  spec.ids = request.ids;
+  spec.partition = request.partition_name;
+  COVE_ASSIGN_OR_RETURN(engine::WriteResult written, collection.Delete(spec));
+  MutationResult result;
+  result.count = written.count;
+  result.ids = std::move(written.ids);
+  return result;
+}
+
+absl::StatusOr<SearchResults> SearchIn(
+    const engine::Collection& collection, const SearchRequest& request,
+    const std::shared_ptr<const engine::CollectionState>& pinned) {
+  if (request.limit < 1 || request.limit > kMaxTopK) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("search limit: expected 1 to ", kMaxTopK, " (got ",
+                     request.limit, ")"));
+  }
+  if (request.offset < 0 || request.offset + request.limit > kMaxTopK) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "search offset: expected offset >= 0 and offset + limit <= ", kMaxTopK,
+        " (got offset ", request.offset, ", limit ", request.limit, ")"));
+  }
+  std::optional<engine::expr::CompiledFilter> filter;
+  if (!request.filter.empty()) {
+    COVE_ASSIGN_OR_RETURN(filter, collection.CompileFilter(
+                                      request.filter, request.filter_params));
+  }
+  if (request.search_after.has_value() && pinned == nullptr) {
+    return absl::InvalidArgumentError(
+        "search search_after: only a read-session search takes a cursor "
+        "(session_id is empty)");
+  }
+  if (pinned == nullptr && !collection.loaded()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("search: collection '", collection.name(),
+                     "' is not loaded (call LoadCollection)"));
+  }
+  const engine::Schema& schema = collection.schema();
+  const std::vector<int>& vector_fields = collection.vector_fields();
+  size_t field = 0;
+  if (request.anns_field.empty()) {
+    if (vector_fields.size() > 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("search anns_field: collection '", collection.name(),
+                       "' has several vector fields; name one"));
+    }
+  } else {
+    bool found = false;
+    for (size_t f = 0; f < vector_fields.size(); ++f) {
+      if (schema.fields[vector_fields[f]].name == request.anns_field) {
+        field = f;
+        found = true;
+      }
+    }
+    if (!found) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "search anns_field: no vector field '", request.anns_field,
+          "' in collection '", collection.name(), "'"));
+    }
+  }
+  const engine::FieldDef& vector_field = schema.fields[vector_fields[field]];
+  const size_t dim = static_cast<size_t>(vector_field.dim);
+  if (request.dim != dim || request.vectors.empty() ||
+      request.vectors.size() % dim != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "search vectors: wrong dimension for field '", vector_field.name,
+        "' (expected ", dim, ", got ", request.dim, " with ",
+        request.vectors.size(), " floats)"));
+  }
+  for (size_t i = 0; i < request.vectors.size(); ++i) {
+    if (!std::isfinite(request.vectors[i])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("search vectors: query ", i / dim, " element ", i % dim,
+                       " is not a finite number"));
+    }
+  }
+  engine::SearchSpec spec;
+  spec.field = field;
+  spec.queries = request.vectors.data();
+  spec.num_queries = request.vectors.size() / dim;
+  spec.k = static_cast<size_t>(request.limit + request.offset);
+  if (request.metric_type.has_value()) {
+    spec.metric = ToMetric(*request.metric_type);
+  }
+  // Search parameters as Milvus checks them: keys the field's index takes
+  // (a misspelled key, or `nprobe` on HNSW, is refused), numbers possibly
+  // given as strings, and `ef` at least the hits wanted.
+  const std::optional<engine::IndexDef> index = collection.IndexOf(field);
+  const engine::IndexKind kind =
+      index.has_value() ? index->kind : engine::IndexKind::kFlat;
+  const std::vector<std::string> keys = SearchKeys(kind);
+  for (const auto& [key, value] : request.params) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "search param '", key, "': not a search parameter of ",
+          KindName(kind), " (expected one of: ", JoinKeys(keys), ")"));
+    }
+    if (key == "radius" || key == "range_filter") {
+      COVE_ASSIGN_OR_RETURN(double n, ParamNumber("search param", key, value));
+      (key == "radius" ? spec.radius : spec.range_filter) =
+          static_cast<float>(n);
+      continue;
+    }
+    COVE_ASSIGN_OR_RETURN(int n,
+                          ParamInt("search param", key, value, 1, 32768));
+    if (key == "ef") {
+      // A read session scans exactly and does not use ef.
+      if (pinned == nullptr && static_cast<size_t>(n) < spec.k) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "search param 'ef': must be at least limit + offset (expected >= ",
+            spec.k, ", got ", n, ")"));
+      }
+      spec.ef = n;
+    } else if (key == "nprobe") {
+      spec.nprobe = n;
+    } else {
+      spec.rerank = n;
+    }
+  }
+  COVE_ASSIGN_OR_RETURN(std::vector<std::string> fields,
+                        ResolveOutputFields(collection, request.output_fields));
+  spec.filter = filter.has_value() ? &*filter : nullptr;
+  spec.partitions = request.partition_names;
+  spec.exact_ordered = pinned != nullptr;
+  if (request.search_after.has_value()) {
+    spec.after = engine::SearchCursor{request.search_after->distance,
+                                      request.search_after->id};
+  }
+  COVE_ASSIGN_OR_RETURN(engine::SearchHits found,
+                        collection.Search(spec, pinned));
+  SearchResults results;
+  results.hits.resize(found.hits.size());
+  const size_t offset = static_cast<size_t>(request.offset);
+  const int pk = collection.primary_key();
+  for (size_t q = 0; q < found.hits.size(); ++q) {
+    const std::vector<engine::ScoredRow>& rows = found.hits[q];
+    std::vector<Hit>& hits = results.hits[q];
+    for (size_t i = offset; i < rows.size(); ++i) {
+      Hit hit;
+      hit.id = collection.ValueAt(*found.state, rows[i].ref, pk);
+      hit.distance = rows[i].score;
+      hit.entity = Entity(collection, *found.state, rows[i].ref, fields);
+      hits.push_back(std::move(hit));
+    }
+  }
+  return results;
+}
+
+absl::StatusOr<std::vector<Row>> QueryIn(
+    const engine::Collection& collection, const QueryRequest& request,
+    const std::shared_ptr<const engine::CollectionState>& pinned) {
+  if (request.limit < 0 || request.offset < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "query limit/offset: expected non-negative values (got limit ",
+        request.limit, ", offset ", request.offset, ")"));
+  }
+  if (request.limit + request.offset > kMaxTopK) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("query limit: offset + limit must be at most ", kMaxTopK,
+                     " (got ", request.offset + request.limit, ")"));
+  }
+  const bool count_only = request.output_fields.size() == 1 &&
+                          request.output_fields[0] == "count(*)";
+  if (request.filter.empty() && request.ids.empty() && request.limit == 0 &&
+      !count_only) {
+    return absl::InvalidArgumentError(
+        "query: give a filter, ids or a limit (an unbounded query of every "
+        "row is refused; use an iterator)");
+  }
+  std::optional<engine::expr::CompiledFilter> filter;
+  engine::QuerySpec spec;
+  if (!request.filter.empty()) {
+    COVE_ASSIGN_OR_RETURN(filter, collection.CompileFilter(
+                                      request.filter, request.filter_params));
+    spec.filter = &*filter;
+  }
+  spec.by_ids = !request.ids.empty();
+  spec.ids = request.ids;
+  spec.partitions = request.partition_names;
+  spec.offset = static_cast<size_t>(request.offset);
+  spec.limit = static_cast<size_t>(request.limit);
+  spec.count_only = count_only;
+  COVE_ASSIGN_OR_RETURN(engine::QueryRows found,
+                        collection.Query(spec, pinned));
+  if (count_only) {
+    Row row;
+    row["count(*)"] = Value(found.count);
+    return std::vector<Row>{row};
+  }
+  COVE_ASSIGN_OR_RETURN(
+      std::vector<std::string> fields,
+      ResolveOutputFields(collection, request.output_fields.empty()
+                                          ? std::vector<std::string>{"*"}
+                                          : request.output_fields));
+  if (request.output_fields.empty()) {
+    // Milvus returns scalar fields by default, not vectors.
+    std::vector<std::string> scalars;
+    for (const std::string& f : fields) {
+      bool is_vector = false;
+      for (const auto& fs : collection.schema().fields) {
+        is_vector |= fs.name == f && fs.type == engine::DataType::kFloatVector;
+      }
+      if (!is_vector) scalars.push_back(f);
+    }
+    fields = std::move(scalars);
+  }
+  std::vector<Row> out;
+  out.reserve(found.rows.size());
+  for (const engine::RowRef& ref : found.rows) {
+    out.push_back(Entity(collection, *found.state, ref, fields));
+  }
+  return out;
+}
+
+}  // namespace cove::internal

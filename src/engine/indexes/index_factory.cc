@@ -1,0 +1,82 @@
+// MakeIndex() and LoadIndex(): the one place that maps an IndexType to its
+// implementation, and serialized bytes back to an index.
+//
+// Framing (see index_io.h): every index writes a 24-byte header (magic
+// "CVIX", version, type tag, payload length, payload checksum) in front of its
+// payload; LoadIndex() verifies it and hands the payload to the loader of the
+// type named by the tag. Whatever goes wrong while loading is DataLoss.
+#include <memory>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "engine/indexes/flat_index.h"
+#include "engine/indexes/hnsw_index.h"
+#include "engine/indexes/index_io.h"
+#include "engine/indexes/ivf_index.h"
+#include "engine/indexes/vector_index.h"
+
+namespace cove::engine {
+namespace {
+
+// Loaders report DataLoss for corrupt bytes; anything else they return is
+// turned into DataLoss too, as the caller only needs to know the bytes are bad.
+template <typename T>
+absl::StatusOr<std::unique_ptr<VectorIndex>> AsDataLoss(
+    absl::StatusOr<std::unique_ptr<T>> loaded) {
+  if (!loaded.ok()) {
+    if (loaded.status().code() == absl::StatusCode::kDataLoss) {
+      return loaded.status();
+    }
+    return absl::DataLossError(
+        absl::StrCat("index bytes: ", loaded.status().message()));
+  }
+  return std::unique_ptr<VectorIndex>(std::move(*loaded));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<VectorIndex>> MakeIndex(
+    const IndexParams& params) {
+  switch (params.type) {
+    case IndexType::kFlat:
+      if (absl::Status s = FlatIndex::ValidateParams(params); !s.ok()) {
+        return s;
+      }
+      return std::unique_ptr<VectorIndex>(std::make_unique<FlatIndex>(params));
+    case IndexType::kHnsw:
+    case IndexType::kHnswSq:
+      if (absl::Status s = HnswIndex::ValidateParams(params); !s.ok()) {
+        return s;
+      }
+      return std::unique_ptr<VectorIndex>(std::make_unique<HnswIndex>(params));
+    case IndexType::kIvfFlat:
+    case IndexType::kIvfSq8:
+      if (absl::Status s = IvfIndex::ValidateParams(params); !s.ok()) {
+        return s;
+      }
+      return std::unique_ptr<VectorIndex>(std::make_unique<IvfIndex>(params));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("type: unknown index type ", static_cast<int>(params.type)));
+}
+
+absl::StatusOr<std::unique_ptr<VectorIndex>> LoadIndex(std::string_view bytes) {
+  absl::StatusOr<cove::internal::IndexHeader> header =
+      cove::internal::ParseIndexHeader(bytes);
+  if (!header.ok()) return header.status();
+  switch (header->type) {
+    case IndexType::kHnsw:
+    case IndexType::kHnswSq:
+      return AsDataLoss(HnswIndex::Load(header->type, header->payload));
+    case IndexType::kIvfFlat:
+    case IndexType::kIvfSq8:
+      return AsDataLoss(IvfIndex::Load(header->type, header->payload));
+    case IndexType::kFlat:
+      return AsDataLoss(FlatIndex::Load(header->payload));
+  }
+  return absl::DataLossError("index bytes: unexpected type tag");
+}
+
+}  // namespace cove::engine

@@ -1,0 +1,121 @@
+// The engine's own vocabulary for what a collection holds: field types,
+// schemas and index definitions, and the checks that keep them sound. The
+// engine never sees the public request types (cove/types.h): the embedded
+// backend (src/embedded/) translates them to these.
+#ifndef COVE_SRC_ENGINE_SCHEMA_H_
+#define COVE_SRC_ENGINE_SCHEMA_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/bytes.h"
+#include "cove/value.h"
+#include "engine/kernels/distance.h"
+
+namespace cove::engine {
+
+/// Field types. The numbers are Milvus' schema.DataType and are written to
+/// logs and snapshots: never renumber.
+enum class DataType : uint32_t {
+  kNone = 0,
+  kBool = 1,
+  kInt8 = 2,
+  kInt16 = 3,
+  kInt32 = 4,
+  kInt64 = 5,
+  kFloat = 10,
+  kDouble = 11,
+  kVarChar = 21,
+  kArray = 22,
+  kJson = 23,
+  kFloatVector = 101,
+};
+
+/// "BOOL", "INT64", "FLOAT_VECTOR", ...
+const char* DataTypeName(DataType type);
+
+/// One field of a collection.
+struct FieldDef {
+  std::string name;
+  DataType type = DataType::kNone;
+  std::string description;
+  bool is_primary_key = false;
+  bool auto_id = false;
+  int64_t max_length = 0;
+  int64_t dim = 0;
+  DataType element_type = DataType::kNone;
+  int64_t max_capacity = 0;
+  bool nullable = false;
+  std::optional<Value> default_value;
+};
+
+/// The fields of a collection; with `enable_dynamic_field` unknown keys of
+/// a row are kept in the hidden JSON column "$meta".
+struct Schema {
+  std::vector<FieldDef> fields;
+  bool enable_dynamic_field = false;
+  std::string description;
+};
+
+/// The kind of index a user asked for. The numbers are written to logs and
+/// snapshots: never renumber. AUTOINDEX builds an HNSW.
+enum class IndexKind : uint8_t {
+  kFlat = 0,
+  kIvfFlat = 1,
+  kIvfSq8 = 2,
+  kHnsw = 3,
+  kHnswSq = 4,
+  kAutoIndex = 5,
+};
+
+/// The index of one vector field, as created. `params` are the build
+/// parameters by their Milvus names ("M", "efConstruction", "nlist"), already
+/// checked by the caller (numbers in decimal); they are kept as given so that
+/// a description shows them and creating the same index again is a no-op.
+struct IndexDef {
+  std::string field_name;
+  std::string index_name;
+  IndexKind kind = IndexKind::kAutoIndex;
+  Metric metric = Metric::kCosine;
+  std::map<std::string, std::string> params;
+
+  bool operator==(const IndexDef& o) const {
+    return field_name == o.field_name && index_name == o.index_name &&
+           kind == o.kind && metric == o.metric && params == o.params;
+  }
+};
+
+/// Checks a collection schema: exactly one primary key (INT64 or VARCHAR with
+/// max_length), at least one FLOAT_VECTOR with a dimension in [1, 32768],
+/// unique valid names, sensible VARCHAR/ARRAY limits and defaults.
+/// InvalidArgument naming the field otherwise.
+absl::Status ValidateSchema(const Schema& schema);
+
+/// Checks a collection, field, partition, alias or database name: 1..255
+/// characters, a letter or '_' first, then letters, digits and '_'.
+/// InvalidArgument naming `what` otherwise.
+absl::Status ValidateName(const std::string& what, const std::string& name);
+
+/// Checks that `v` fits the scalar type `type` of field `f` (a value, an
+/// array element or a default): kind, integer range, VARCHAR max_length,
+/// JSON nesting depth. `where` starts the message.
+absl::Status CheckScalar(const FieldDef& f, DataType type, const Value& v,
+                         const std::string& where);
+
+/// InvalidArgument when `v` nests arrays and objects deeper than
+/// Value::kMaxJsonDepth (logs and snapshots could not read it back).
+absl::Status CheckJsonDepth(const Value& v, const std::string& where);
+
+/// Serialization of schemas and index definitions (records and snapshots).
+void EncodeSchema(const Schema& schema, internal::ByteWriter* w);
+bool DecodeSchema(internal::ByteReader* r, Schema* schema);
+void EncodeIndexDef(const IndexDef& def, internal::ByteWriter* w);
+bool DecodeIndexDef(internal::ByteReader* r, IndexDef* def);
+
+}  // namespace cove::engine
+
+#endif  // COVE_SRC_ENGINE_SCHEMA_H_
