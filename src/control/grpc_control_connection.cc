@@ -5,14 +5,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/files.h"
 #include "control/control_convert.h"
 #include "cove/control/v1/control.grpc.pb.h"
 #include "cove/control/v1/emulator.grpc.pb.h"
@@ -31,18 +30,6 @@ absl::Status FromGrpc(const grpc::Status& s) {
   if (s.ok()) return absl::OkStatus();
   return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
                       s.error_message());
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& what,
-                                     const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat(what, ": cannot read file '", path, "'"));
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 template <typename Repeated, typename T = typename std::decay_t<
@@ -753,7 +740,7 @@ absl::StatusOr<std::shared_ptr<ControlConnection>> MakeGrpcControlConnection(
   if (tls) {
     std::string roots = options.ca_cert_pem;
     if (roots.empty() && !options.ca_cert_file.empty()) {
-      auto ca = ReadFile("ca_cert_file", options.ca_cert_file);
+      auto ca = internal::ReadFile("ca_cert_file", options.ca_cert_file);
       if (!ca.ok()) return ca.status();
       roots = *std::move(ca);
     }

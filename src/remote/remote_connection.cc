@@ -4,11 +4,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <random>
-#include <sstream>
 #include <thread>
 #include <utility>
 
@@ -17,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "common/files.h"
 #include "common/strings.h"
 #include "cove/version.h"
 #include "milvus/convert.h"
@@ -61,18 +60,6 @@ const common_pb::Status& ResponseStatus(const common_pb::Status& r) {
 template <typename Response>
 const common_pb::Status& ResponseStatus(const Response& r) {
   return r.status();
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& what,
-                                     const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat(what, ": cannot read file '", path, "'"));
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 class RemoteConnection final : public Connection {
@@ -1142,14 +1129,14 @@ absl::StatusOr<std::shared_ptr<Connection>> MakeRemoteConnection(
   if (tls) {
     std::string roots, cert, key;
     if (!options.ca_cert_file.empty()) {
-      auto ca = ReadFile("ca_cert_file", options.ca_cert_file);
+      auto ca = internal::ReadFile("ca_cert_file", options.ca_cert_file);
       if (!ca.ok()) return ca.status();
       roots = *std::move(ca);
     }
     if (!options.client_cert_file.empty()) {
-      auto c = ReadFile("client_cert_file", options.client_cert_file);
+      auto c = internal::ReadFile("client_cert_file", options.client_cert_file);
       if (!c.ok()) return c.status();
-      auto k = ReadFile("client_key_file", options.client_key_file);
+      auto k = internal::ReadFile("client_key_file", options.client_key_file);
       if (!k.ok()) return k.status();
       cert = *std::move(c);
       key = *std::move(k);
