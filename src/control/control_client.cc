@@ -169,9 +169,7 @@ absl::Status CheckPaging(const control::ListRequest& r, bool has_filter) {
 
 absl::Status CheckList(const control::ListRequest& r, const char* pattern,
                        bool has_filter) {
-  if (absl::Status s = CheckName("parent", r.parent, pattern); !s.ok()) {
-    return s;
-  }
+  COVE_RETURN_IF_ERROR(CheckName("parent", r.parent, pattern));
   return CheckPaging(r, has_filter);
 }
 
@@ -255,7 +253,7 @@ absl::Status ControlOperation::Refresh(const ControlCallOptions& call) {
   auto r = Run(*runtime_, true, call, [&](const ControlCallOptions& c) {
     return connection_->GetOperation(op_.name, c);
   });
-  if (!r.ok()) return r.status();
+  COVE_RETURN_IF_ERROR(r);
   op_ = *std::move(r);
   return absl::OkStatus();
 }
@@ -285,8 +283,7 @@ absl::Status ControlOperation::Wait(std::optional<ms> timeout,
     auto r = Run(rt, true, wait_call, [&](const ControlCallOptions& c) {
       return connection_->WaitOperation(request, c);
     });
-    if (!r.ok()) return r.status();
-    op_ = *std::move(r);
+    COVE_ASSIGN_OR_RETURN(op_, std::move(r));
     if (op_.done) continue;
     // A server that answers before its wait ran out: do not spin.
     const ms elapsed = std::chrono::duration_cast<ms>(rt.clock.now() - now);
@@ -302,7 +299,7 @@ absl::Status ControlOperation::Cancel(const ControlCallOptions& call) {
   auto r = Run(*runtime_, true, call, [&](const ControlCallOptions& c) {
     return connection_->CancelOperation(op_.name, c);
   });
-  if (!r.ok()) return r.status();
+  COVE_RETURN_IF_ERROR(r);
   op_ = *std::move(r);
   return absl::OkStatus();
 }
@@ -357,9 +354,7 @@ absl::StatusOr<control::EmulatorSettings> EmulatorClient::AdvanceClock(
 
 absl::StatusOr<control::Fault> EmulatorClient::InjectFault(
     const control::Fault& fault, const ControlCallOptions& call) {
-  if (absl::Status s = CheckRequired("fault.verb", fault.verb); !s.ok()) {
-    return s;
-  }
+  COVE_RETURN_IF_ERROR(CheckRequired("fault.verb", fault.verb));
   if (fault.mode == control::FaultMode::kUnspecified) {
     return absl::InvalidArgumentError(
         "fault.mode: required (expected FAIL, STALL or UNAVAILABLE)");
@@ -397,10 +392,10 @@ ControlClient::ControlClient(std::shared_ptr<ControlConnection> connection,
                                                 std::move(clock))) {}
 
 absl::StatusOr<ControlClient> ControlClient::Connect(ControlOptions options) {
-  if (absl::Status s = options.Validate(); !s.ok()) return s;
-  auto connection = internal::MakeGrpcControlConnection(options);
-  if (!connection.ok()) return connection.status();
-  return ControlClient(*std::move(connection), std::move(options));
+  COVE_RETURN_IF_ERROR(options.Validate());
+  COVE_ASSIGN_OR_RETURN(auto connection,
+                        internal::MakeGrpcControlConnection(options));
+  return ControlClient(std::move(connection), std::move(options));
 }
 
 const ControlOptions& ControlClient::options() const {
@@ -669,9 +664,8 @@ namespace {
 // Start + wait for a blocking long-running verb.
 absl::StatusOr<control::Cluster> Finish(
     absl::StatusOr<ControlOperation> started) {
-  if (!started.ok()) return started.status();
-  ControlOperation op = *std::move(started);
-  if (absl::Status s = op.Wait(); !s.ok()) return s;
+  COVE_ASSIGN_OR_RETURN(ControlOperation op, std::move(started));
+  COVE_RETURN_IF_ERROR(op.Wait());
   if (!op.operation().cluster.has_value()) {
     control::Cluster c;
     c.name = op.operation().target;
@@ -682,11 +676,10 @@ absl::StatusOr<control::Cluster> Finish(
 
 }  // namespace
 
-#define COVE_START_OPERATION(call_expr)                             \
-  do {                                                              \
-    auto op = COVE_RUN(true, call_expr);                            \
-    if (!op.ok()) return op.status();                               \
-    return ControlOperation(connection_, runtime_, *std::move(op)); \
+#define COVE_START_OPERATION(call_expr)                                      \
+  do {                                                                       \
+    COVE_ASSIGN_OR_RETURN(control::Operation op, COVE_RUN(true, call_expr)); \
+    return ControlOperation(connection_, runtime_, std::move(op));           \
   } while (false)
 
 absl::StatusOr<ControlOperation> ControlClient::StartCreateCluster(
@@ -971,10 +964,9 @@ absl::StatusOr<ControlOperation> ControlClient::StartCreateBackup(
 absl::StatusOr<control::Backup> ControlClient::CreateBackup(
     const control::CreateBackupRequest& request,
     const ControlCallOptions& call) {
-  auto started = StartCreateBackup(request, call);
-  if (!started.ok()) return started.status();
-  if (absl::Status s = started->Wait(); !s.ok()) return s;
-  return started->backup();
+  COVE_ASSIGN_OR_RETURN(ControlOperation op, StartCreateBackup(request, call));
+  COVE_RETURN_IF_ERROR(op.Wait());
+  return op.backup();
 }
 
 absl::StatusOr<control::Backup> ControlClient::GetBackup(
@@ -1003,9 +995,8 @@ absl::StatusOr<ControlOperation> ControlClient::StartDeleteBackup(
 
 absl::Status ControlClient::DeleteBackup(const control::DeleteRequest& request,
                                          const ControlCallOptions& call) {
-  auto started = StartDeleteBackup(request, call);
-  if (!started.ok()) return started.status();
-  return started->Wait();
+  COVE_ASSIGN_OR_RETURN(ControlOperation op, StartDeleteBackup(request, call));
+  return op.Wait();
 }
 
 absl::StatusOr<ControlOperation> ControlClient::StartRestoreBackup(

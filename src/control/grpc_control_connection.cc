@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/files.h"
+#include "common/status_macros.h"
 #include "control/control_convert.h"
 #include "cove/control/v1/control.grpc.pb.h"
 #include "cove/control/v1/emulator.grpc.pb.h"
@@ -406,10 +407,9 @@ class GrpcControlConnection final : public ControlConnection {
     p.set_resource(request.resource);
     for (const auto& a : request.actions) p.add_actions(a);
     pb::TestPermissionsResponse response;
-    absl::Status s = Invoke(call, [&](grpc::ClientContext* ctx) {
+    COVE_RETURN_IF_ERROR(Invoke(call, [&](grpc::ClientContext* ctx) {
       return control_->TestPermissions(ctx, p, &response);
-    });
-    if (!s.ok()) return s;
+    }));
     return std::vector<std::string>(response.allowed_actions().begin(),
                                     response.allowed_actions().end());
   }
@@ -421,10 +421,9 @@ class GrpcControlConnection final : public ControlConnection {
       const ControlCallOptions& call) override {
     pb::ListAuditEventsRequest p = ToProto(request);
     pb::ListAuditEventsResponse response;
-    absl::Status s = Invoke(call, [&](grpc::ClientContext* ctx) {
+    COVE_RETURN_IF_ERROR(Invoke(call, [&](grpc::ClientContext* ctx) {
       return control_->ListAuditEvents(ctx, p, &response);
-    });
-    if (!s.ok()) return s;
+    }));
     return Page<control::AuditEvent>{ItemsFrom(response.audit_events()),
                                      response.next_page_token()};
   }
@@ -552,10 +551,9 @@ class GrpcControlConnection final : public ControlConnection {
       const ControlCallOptions& call) override {
     pb::ListFaultsRequest p;
     pb::ListFaultsResponse response;
-    absl::Status s = Invoke(call, [&](grpc::ClientContext* ctx) {
+    COVE_RETURN_IF_ERROR(Invoke(call, [&](grpc::ClientContext* ctx) {
       return emulator_->ListFaults(ctx, p, &response);
-    });
-    if (!s.ok()) return s;
+    }));
     return ItemsFrom(response.faults());
   }
   absl::Status ClearFaults(const std::string& verb,
@@ -596,10 +594,9 @@ class GrpcControlConnection final : public ControlConnection {
                                           Response*))
       -> absl::StatusOr<decltype(FromProto(std::declval<const Response&>()))> {
     Response response;
-    absl::Status s = Invoke(call, [&](grpc::ClientContext* ctx) {
+    COVE_RETURN_IF_ERROR(Invoke(call, [&](grpc::ClientContext* ctx) {
       return (control_.get()->*method)(ctx, request, &response);
-    });
-    if (!s.ok()) return s;
+    }));
     return FromProto(response);
   }
 
@@ -610,10 +607,9 @@ class GrpcControlConnection final : public ControlConnection {
                                                       Response*))
       -> absl::StatusOr<decltype(FromProto(std::declval<const Response&>()))> {
     Response response;
-    absl::Status s = Invoke(call, [&](grpc::ClientContext* ctx) {
+    COVE_RETURN_IF_ERROR(Invoke(call, [&](grpc::ClientContext* ctx) {
       return (emulator_.get()->*method)(ctx, request, &response);
-    });
-    if (!s.ok()) return s;
+    }));
     return FromProto(response);
   }
 
@@ -639,10 +635,9 @@ class GrpcControlConnection final : public ControlConnection {
     Request p;
     ListToProto(request, &p);
     Response response;
-    absl::Status s = Invoke(call, [&](grpc::ClientContext* ctx) {
+    COVE_RETURN_IF_ERROR(Invoke(call, [&](grpc::ClientContext* ctx) {
       return (control_.get()->*method)(ctx, p, &response);
-    });
-    if (!s.ok()) return s;
+    }));
     using T = typename decltype(items(response))::value_type;
     return Page<T>{items(response), response.next_page_token()};
   }
@@ -719,9 +714,9 @@ absl::StatusOr<ControlEndpoint> ParseControlEndpoint(
 
 absl::StatusOr<std::shared_ptr<ControlConnection>> MakeGrpcControlConnection(
     const ControlOptions& options) {
-  auto endpoint = ParseControlEndpoint(options.endpoint);
-  if (!endpoint.ok()) return endpoint.status();
-  const bool tls = endpoint->tls || !options.ca_cert_file.empty() ||
+  COVE_ASSIGN_OR_RETURN(ControlEndpoint endpoint,
+                        ParseControlEndpoint(options.endpoint));
+  const bool tls = endpoint.tls || !options.ca_cert_file.empty() ||
                    !options.ca_cert_pem.empty() ||
                    options.dangerously_skip_tls_verification;
   grpc::ChannelArguments args;
@@ -740,9 +735,8 @@ absl::StatusOr<std::shared_ptr<ControlConnection>> MakeGrpcControlConnection(
   if (tls) {
     std::string roots = options.ca_cert_pem;
     if (roots.empty() && !options.ca_cert_file.empty()) {
-      auto ca = internal::ReadFile("ca_cert_file", options.ca_cert_file);
-      if (!ca.ok()) return ca.status();
-      roots = *std::move(ca);
+      COVE_ASSIGN_OR_RETURN(roots,
+                            ReadFile("ca_cert_file", options.ca_cert_file));
     }
     if (!options.server_name.empty()) {
       args.SetSslTargetNameOverride(options.server_name);
@@ -750,13 +744,13 @@ absl::StatusOr<std::shared_ptr<ControlConnection>> MakeGrpcControlConnection(
     credentials = options.dangerously_skip_tls_verification
                       ? internal::UnverifiedTlsCredentials(
                             "ControlOptions.dangerously_skip_tls_verification",
-                            endpoint->target(), "", "")
+                            endpoint.target(), "", "")
                       : internal::VerifiedTlsCredentials(roots, "", "");
   } else {
     credentials = grpc::InsecureChannelCredentials();
   }
   auto channel =
-      grpc::CreateCustomChannel(endpoint->target(), credentials, args);
+      grpc::CreateCustomChannel(endpoint.target(), credentials, args);
   return MakeGrpcControlConnection(std::move(channel), options.api_key);
 }
 

@@ -16,6 +16,7 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "common/files.h"
+#include "common/status_macros.h"
 #include "common/strings.h"
 #include "cove/version.h"
 #include "milvus/convert.h"
@@ -101,18 +102,16 @@ class RemoteConnection final : public Connection {
       const CallOptions& call) override {
     milvus_pb::GetVersionRequest request;
     milvus_pb::GetVersionResponse response;
-    absl::Status s = Call(&MilvusStub::GetVersion, "GetVersion", true, request,
-                          &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::GetVersion, "GetVersion", true,
+                              request, &response, call));
     return response.version();
   }
 
   absl::Status CheckHealth(const CallOptions& call) override {
     milvus_pb::CheckHealthRequest request;
     milvus_pb::CheckHealthResponse response;
-    absl::Status s = Call(&MilvusStub::CheckHealth, "CheckHealth", true,
-                          request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::CheckHealth, "CheckHealth", true,
+                              request, &response, call));
     if (!response.ishealthy()) {
       std::string reasons;
       for (const auto& r : response.reasons()) {
@@ -148,9 +147,8 @@ class RemoteConnection final : public Connection {
       const CallOptions& call) override {
     milvus_pb::ListDatabasesRequest request;
     milvus_pb::ListDatabasesResponse response;
-    absl::Status s = Call(&MilvusStub::ListDatabases, "ListDatabases", true,
-                          request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::ListDatabases, "ListDatabases", true,
+                              request, &response, call));
     return std::vector<std::string>(response.db_names().begin(),
                                     response.db_names().end());
   }
@@ -169,12 +167,10 @@ class RemoteConnection final : public Connection {
     request.set_consistency_level(common_pb::Strong);
     common_pb::Status response;
     Invalidate(name, call);
-    absl::Status s = Call(&MilvusStub::CreateCollection, "CreateCollection",
-                          false, request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::CreateCollection, "CreateCollection",
+                              false, request, &response, call));
     for (const IndexSpec& index : indexes) {
-      s = CreateIndex(name, index, call);
-      if (!s.ok()) return s;
+      COVE_RETURN_IF_ERROR(CreateIndex(name, index, call));
     }
     // Like the embedded backend (and MilvusClient): a collection created with
     // indexes is loaded at once.
@@ -199,9 +195,8 @@ class RemoteConnection final : public Connection {
     request.set_db_name(Db(call));
     request.set_collection_name(name);
     milvus_pb::BoolResponse response;
-    absl::Status s = Call(&MilvusStub::HasCollection, "HasCollection", true,
-                          request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::HasCollection, "HasCollection", true,
+                              request, &response, call));
     return response.value();
   }
 
@@ -210,18 +205,16 @@ class RemoteConnection final : public Connection {
     milvus_pb::ShowCollectionsRequest request;
     request.set_db_name(Db(call));
     milvus_pb::ShowCollectionsResponse response;
-    absl::Status s = Call(&MilvusStub::ShowCollections, "ShowCollections", true,
-                          request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::ShowCollections, "ShowCollections",
+                              true, request, &response, call));
     return std::vector<std::string>(response.collection_names().begin(),
                                     response.collection_names().end());
   }
 
   absl::StatusOr<CollectionDescription> DescribeCollection(
       const std::string& name, const CallOptions& call) override {
-    auto described = Describe(name, call);
-    if (!described.ok()) return described.status();
-    CollectionDescription d = std::move(described->description);
+    COVE_ASSIGN_OR_RETURN(Described described, Describe(name, call));
+    CollectionDescription d = std::move(described.description);
     auto partitions = ListPartitions(name, call);
     if (partitions.ok()) d.partitions = *std::move(partitions);
     return d;
@@ -247,10 +240,9 @@ class RemoteConnection final : public Connection {
     request.set_db_name(Db(call));
     request.set_collection_name(name);
     milvus_pb::GetCollectionStatisticsResponse response;
-    absl::Status s =
-        Call(&MilvusStub::GetCollectionStatistics, "GetCollectionStatistics",
-             true, request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::GetCollectionStatistics,
+                              "GetCollectionStatistics", true, request,
+                              &response, call));
     CollectionStats stats;
     std::string rows = FindKeyValue(response.stats(), "row_count");
     if (!rows.empty() && !absl::SimpleAtoi(rows, &stats.row_count)) {
@@ -295,9 +287,8 @@ class RemoteConnection final : public Connection {
     request.set_collection_name(collection);
     request.set_partition_name(partition);
     milvus_pb::BoolResponse response;
-    absl::Status s = Call(&MilvusStub::HasPartition, "HasPartition", true,
-                          request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::HasPartition, "HasPartition", true,
+                              request, &response, call));
     return response.value();
   }
 
@@ -307,9 +298,8 @@ class RemoteConnection final : public Connection {
     request.set_db_name(Db(call));
     request.set_collection_name(collection);
     milvus_pb::ShowPartitionsResponse response;
-    absl::Status s = Call(&MilvusStub::ShowPartitions, "ShowPartitions", true,
-                          request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::ShowPartitions, "ShowPartitions",
+                              true, request, &response, call));
     return std::vector<std::string>(response.partition_names().begin(),
                                     response.partition_names().end());
   }
@@ -357,9 +347,8 @@ class RemoteConnection final : public Connection {
     request.set_db_name(Db(call));
     request.set_alias(alias);
     milvus_pb::DescribeAliasResponse response;
-    absl::Status s = Call(&MilvusStub::DescribeAlias, "DescribeAlias", true,
-                          request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::DescribeAlias, "DescribeAlias", true,
+                              request, &response, call));
     AliasDescription d;
     d.alias = response.alias();
     d.collection = response.collection();
@@ -373,9 +362,8 @@ class RemoteConnection final : public Connection {
     request.set_db_name(Db(call));
     request.set_collection_name(collection);
     milvus_pb::ListAliasesResponse response;
-    absl::Status s = Call(&MilvusStub::ListAliases, "ListAliases", true,
-                          request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::ListAliases, "ListAliases", true,
+                              request, &response, call));
     return std::vector<std::string>(response.aliases().begin(),
                                     response.aliases().end());
   }
@@ -388,9 +376,8 @@ class RemoteConnection final : public Connection {
     request.set_db_name(Db(call));
     request.set_collection_name(name);
     common_pb::Status response;
-    absl::Status s = Call(&MilvusStub::LoadCollection, "LoadCollection", true,
-                          request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::LoadCollection, "LoadCollection",
+                              true, request, &response, call));
     return WaitLoaded(name, call);
   }
 
@@ -449,9 +436,9 @@ class RemoteConnection final : public Connection {
     if (absl::IsNotFound(s) && MilvusCode(s) == 700) return out;
     if (!s.ok()) return s;
     for (const auto& d : response.index_descriptions()) {
-      auto desc = IndexDescriptionFromProto(d);
-      if (!desc.ok()) return desc.status();
-      out.push_back(*std::move(desc));
+      COVE_ASSIGN_OR_RETURN(IndexDescription desc,
+                            IndexDescriptionFromProto(d));
+      out.push_back(std::move(desc));
     }
     return out;
   }
@@ -494,19 +481,14 @@ class RemoteConnection final : public Connection {
     proto.set_collection_name(request.collection_name);
     DeleteRequest folded = request;
     if (!request.ids.empty()) {
-      auto pk = PrimaryKey(request.collection_name, call);
-      if (!pk.ok()) return pk.status();
-      auto filter = IdsFilter(*pk, request.ids, "");
-      if (!filter.ok()) return filter.status();
-      folded.filter = *std::move(filter);
+      COVE_ASSIGN_OR_RETURN(FieldSchema pk,
+                            PrimaryKey(request.collection_name, call));
+      COVE_ASSIGN_OR_RETURN(folded.filter, IdsFilter(pk, request.ids, ""));
     }
-    if (absl::Status s = DeleteRequestToProto(folded, &proto); !s.ok()) {
-      return s;
-    }
+    COVE_RETURN_IF_ERROR(DeleteRequestToProto(folded, &proto));
     milvus_pb::MutationResult response;
-    absl::Status s =
-        Call(&MilvusStub::Delete, "Delete", false, proto, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(
+        Call(&MilvusStub::Delete, "Delete", false, proto, &response, call));
     return MutationResultFromProto(response, "delete");
   }
 
@@ -515,13 +497,10 @@ class RemoteConnection final : public Connection {
     milvus_pb::SearchRequest proto;
     proto.set_db_name(Db(call));
     proto.set_collection_name(request.collection_name);
-    if (absl::Status s = SearchRequestToProto(request, &proto); !s.ok()) {
-      return s;
-    }
+    COVE_RETURN_IF_ERROR(SearchRequestToProto(request, &proto));
     milvus_pb::SearchResults response;
-    absl::Status s =
-        Call(&MilvusStub::Search, "Search", true, proto, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(
+        Call(&MilvusStub::Search, "Search", true, proto, &response, call));
     return SearchResultsFromProto(response);
   }
 
@@ -532,20 +511,16 @@ class RemoteConnection final : public Connection {
     proto.set_collection_name(request.collection_name);
     QueryRequest folded = request;
     if (!request.ids.empty()) {
-      auto pk = PrimaryKey(request.collection_name, call);
-      if (!pk.ok()) return pk.status();
-      auto filter = IdsFilter(*pk, request.ids, request.filter);
-      if (!filter.ok()) return filter.status();
-      folded.filter = *std::move(filter);
+      COVE_ASSIGN_OR_RETURN(FieldSchema pk,
+                            PrimaryKey(request.collection_name, call));
+      COVE_ASSIGN_OR_RETURN(folded.filter,
+                            IdsFilter(pk, request.ids, request.filter));
       folded.ids.clear();
     }
-    if (absl::Status s = QueryRequestToProto(folded, &proto); !s.ok()) {
-      return s;
-    }
+    COVE_RETURN_IF_ERROR(QueryRequestToProto(folded, &proto));
     milvus_pb::QueryResults response;
-    absl::Status s =
-        Call(&MilvusStub::Query, "Query", true, proto, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(
+        Call(&MilvusStub::Query, "Query", true, proto, &response, call));
     return QueryResultsFromProto(response);
   }
 
@@ -553,16 +528,14 @@ class RemoteConnection final : public Connection {
   // then poll GetCompactionState until Completed, within the deadline.
   absl::Status Compact(const std::string& collection,
                        const CallOptions& call) override {
-    auto described = Describe(collection, call);
-    if (!described.ok()) return described.status();
+    COVE_ASSIGN_OR_RETURN(Described described, Describe(collection, call));
     milvus_pb::ManualCompactionRequest request;
     request.set_db_name(Db(call));
     request.set_collection_name(collection);
-    request.set_collectionid(described->description.collection_id);
+    request.set_collectionid(described.description.collection_id);
     milvus_pb::ManualCompactionResponse started;
-    absl::Status s = Call(&MilvusStub::ManualCompaction, "ManualCompaction",
-                          false, request, &started, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::ManualCompaction, "ManualCompaction",
+                              false, request, &started, call));
     const auto deadline =
         clock_.now() + call.timeout.value_or(options_.timeout);
     std::chrono::milliseconds delay(10);
@@ -570,9 +543,9 @@ class RemoteConnection final : public Connection {
       milvus_pb::GetCompactionStateRequest poll;
       poll.set_compactionid(started.compactionid());
       milvus_pb::GetCompactionStateResponse state;
-      s = Call(&MilvusStub::GetCompactionState, "GetCompactionState", true,
-               poll, &state, call);
-      if (!s.ok()) return s;
+      COVE_RETURN_IF_ERROR(Call(&MilvusStub::GetCompactionState,
+                                "GetCompactionState", true, poll, &state,
+                                call));
       if (state.failedplanno() > 0) {
         return absl::InternalError(absl::StrCat(
             "compact collection '", collection, "': ", state.failedplanno(),
@@ -599,9 +572,8 @@ class RemoteConnection final : public Connection {
     proto.set_consistency_level(common_pb::Strong);
     milvus_pb::QueryResults response;
     // Not retried: a retry after a lost reply would open a second session.
-    absl::Status s =
-        Call(&MilvusStub::Query, "Query", false, proto, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(
+        Call(&MilvusStub::Query, "Query", false, proto, &response, call));
     auto id = response.status().extra_info().find(kCoveSessionIdKey);
     if (id == response.status().extra_info().end() || id->second.empty()) {
       // A Milvus server ignores the key and just counts.
@@ -672,9 +644,8 @@ class RemoteConnection final : public Connection {
       const CallOptions& call) override {
     milvus_pb::ListCredUsersRequest request;
     milvus_pb::ListCredUsersResponse response;
-    absl::Status s = Call(&MilvusStub::ListCredUsers, "ListCredUsers", true,
-                          request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::ListCredUsers, "ListCredUsers", true,
+                              request, &response, call));
     return std::vector<std::string>(response.usernames().begin(),
                                     response.usernames().end());
   }
@@ -685,9 +656,8 @@ class RemoteConnection final : public Connection {
     request.mutable_user()->set_name(user);
     request.set_include_role_info(true);
     milvus_pb::SelectUserResponse response;
-    absl::Status s = Call(&MilvusStub::SelectUser, "SelectUser", true, request,
-                          &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::SelectUser, "SelectUser", true,
+                              request, &response, call));
     for (const auto& r : response.results()) {
       if (r.user().name() != user) continue;
       UserInfo info;
@@ -721,9 +691,8 @@ class RemoteConnection final : public Connection {
     milvus_pb::SelectRoleRequest request;
     request.set_include_user_info(true);
     milvus_pb::SelectRoleResponse response;
-    absl::Status s = Call(&MilvusStub::SelectRole, "SelectRole", true, request,
-                          &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::SelectRole, "SelectRole", true,
+                              request, &response, call));
     std::vector<RoleInfo> out;
     for (const auto& r : response.results()) {
       RoleInfo info;
@@ -759,9 +728,8 @@ class RemoteConnection final : public Connection {
     milvus_pb::SelectGrantRequest request;
     request.mutable_entity()->mutable_role()->set_name(role);
     milvus_pb::SelectGrantResponse response;
-    absl::Status s = Call(&MilvusStub::SelectGrant, "SelectGrant", true,
-                          request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::SelectGrant, "SelectGrant", true,
+                              request, &response, call));
     std::vector<Grant> out;
     for (const auto& e : response.entities()) out.push_back(GrantFromProto(e));
     return out;
@@ -828,11 +796,9 @@ class RemoteConnection final : public Connection {
       if (absl::IsNotFound(s)) Invalidate(name, call);
       return s;
     }
-    auto d = DescriptionFromProto(response);
-    if (!d.ok()) return d.status();
-    if (d->name.empty()) d->name = name;
     Described out;
-    out.description = *std::move(d);
+    COVE_ASSIGN_OR_RETURN(out.description, DescriptionFromProto(response));
+    if (out.description.name.empty()) out.description.name = name;
     out.update_timestamp = response.update_timestamp();
     absl::MutexLock lock(&mu_);
     schemas_[CacheKey(name, call)] = out;
@@ -867,9 +833,9 @@ class RemoteConnection final : public Connection {
   absl::StatusOr<FieldSchema> PrimaryKey(const std::string& collection,
                                          const CallOptions& call) {
     bool from_cache = false;
-    auto d = CachedSchema(collection, call, &from_cache);
-    if (!d.ok()) return d.status();
-    for (const FieldSchema& f : d->description.schema.fields) {
+    COVE_ASSIGN_OR_RETURN(Described d,
+                          CachedSchema(collection, call, &from_cache));
+    for (const FieldSchema& f : d.description.schema.fields) {
       if (f.is_primary_key) return f;
     }
     return absl::InternalError(
@@ -886,20 +852,20 @@ class RemoteConnection final : public Connection {
   absl::StatusOr<MutationResult> Write(
       Method<Proto, milvus_pb::MutationResult> method, const char* name,
       const InsertRequest& request, bool upsert, const CallOptions& call) {
-    auto rows = InsertRequestRows(request);
-    if (!rows.ok()) return rows.status();
+    COVE_ASSIGN_OR_RETURN(auto rows, InsertRequestRows(request));
     bool from_cache = false;
-    auto described = CachedSchema(request.collection_name, call, &from_cache);
-    if (!described.ok()) return described.status();
+    COVE_ASSIGN_OR_RETURN(
+        Described described,
+        CachedSchema(request.collection_name, call, &from_cache));
     for (int round = 0; round < 2; ++round) {
       Proto proto;
       proto.set_db_name(Db(call));
       proto.set_collection_name(request.collection_name);
       proto.set_partition_name(request.partition_name);
-      proto.set_num_rows(static_cast<uint32_t>(rows->size()));
-      proto.set_schema_timestamp(described->update_timestamp);
-      absl::Status s = InsertRowsToFieldData(
-          described->description.schema, *rows, proto.mutable_fields_data());
+      proto.set_num_rows(static_cast<uint32_t>(rows.size()));
+      proto.set_schema_timestamp(described.update_timestamp);
+      absl::Status s = InsertRowsToFieldData(described.description.schema, rows,
+                                             proto.mutable_fields_data());
       if (s.ok()) {
         milvus_pb::MutationResult response;
         s = Call(method, name, /*idempotent=*/false, proto, &response, call);
@@ -912,8 +878,7 @@ class RemoteConnection final : public Connection {
         return s;
       }
       if (round == 1) return s;
-      described = Describe(request.collection_name, call);
-      if (!described.ok()) return described.status();
+      COVE_ASSIGN_OR_RETURN(described, Describe(request.collection_name, call));
       from_cache = false;
     }
     return absl::InternalError("write: unreachable");
@@ -926,10 +891,9 @@ class RemoteConnection final : public Connection {
         clock_.now() + call.timeout.value_or(options_.timeout);
     std::chrono::milliseconds delay(10);
     while (true) {
-      auto state = GetLoadState(name, call);
-      if (!state.ok()) return state.status();
-      if (*state == LoadState::kLoaded) return absl::OkStatus();
-      if (*state != LoadState::kLoading) {
+      COVE_ASSIGN_OR_RETURN(LoadState state, GetLoadState(name, call));
+      if (state == LoadState::kLoaded) return absl::OkStatus();
+      if (state != LoadState::kLoading) {
         return absl::FailedPreconditionError(absl::StrCat(
             "load collection '", name, "': the server did not load it"));
       }
@@ -1080,7 +1044,7 @@ absl::StatusOr<std::shared_ptr<Connection>> Open(
   auto conn = std::make_shared<RemoteConnection>(
       std::move(stub), options, std::move(clock), std::move(session),
       std::move(default_db));
-  if (absl::Status s = conn->Start(); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(conn->Start());
   return std::shared_ptr<Connection>(std::move(conn));
 }
 
@@ -1089,17 +1053,16 @@ absl::StatusOr<std::shared_ptr<Connection>> Open(
 absl::StatusOr<std::shared_ptr<Connection>> MakeRemoteConnectionWithStub(
     std::shared_ptr<MilvusStub> stub, const RemoteOptions& options,
     RemoteClock clock) {
-  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(options.Validate());
   return Open(std::move(stub), options, std::move(clock), nullptr,
               options.db_name);
 }
 
 absl::StatusOr<std::shared_ptr<Connection>> MakeRemoteConnection(
     const std::string& uri, const RemoteOptions& options) {
-  if (absl::Status s = options.Validate(); !s.ok()) return s;
-  auto endpoint = ParseRemoteUri(uri);
-  if (!endpoint.ok()) return endpoint.status();
-  const bool tls = endpoint->tls || !options.ca_cert_file.empty() ||
+  COVE_RETURN_IF_ERROR(options.Validate());
+  COVE_ASSIGN_OR_RETURN(RemoteEndpoint endpoint, ParseRemoteUri(uri));
+  const bool tls = endpoint.tls || !options.ca_cert_file.empty() ||
                    !options.client_cert_file.empty() ||
                    options.dangerously_skip_tls_verification;
 
@@ -1129,17 +1092,14 @@ absl::StatusOr<std::shared_ptr<Connection>> MakeRemoteConnection(
   if (tls) {
     std::string roots, cert, key;
     if (!options.ca_cert_file.empty()) {
-      auto ca = internal::ReadFile("ca_cert_file", options.ca_cert_file);
-      if (!ca.ok()) return ca.status();
-      roots = *std::move(ca);
+      COVE_ASSIGN_OR_RETURN(roots,
+                            ReadFile("ca_cert_file", options.ca_cert_file));
     }
     if (!options.client_cert_file.empty()) {
-      auto c = internal::ReadFile("client_cert_file", options.client_cert_file);
-      if (!c.ok()) return c.status();
-      auto k = internal::ReadFile("client_key_file", options.client_key_file);
-      if (!k.ok()) return k.status();
-      cert = *std::move(c);
-      key = *std::move(k);
+      COVE_ASSIGN_OR_RETURN(
+          cert, ReadFile("client_cert_file", options.client_cert_file));
+      COVE_ASSIGN_OR_RETURN(
+          key, ReadFile("client_key_file", options.client_key_file));
     }
     if (!options.server_name.empty()) {
       args.SetSslTargetNameOverride(options.server_name);
@@ -1147,13 +1107,13 @@ absl::StatusOr<std::shared_ptr<Connection>> MakeRemoteConnection(
     credentials = options.dangerously_skip_tls_verification
                       ? UnverifiedTlsCredentials(
                             "RemoteOptions.dangerously_skip_tls_verification",
-                            endpoint->target(), cert, key)
+                            endpoint.target(), cert, key)
                       : VerifiedTlsCredentials(roots, cert, key);
   } else {
     credentials = grpc::InsecureChannelCredentials();
   }
   auto channel =
-      grpc::CreateCustomChannel(endpoint->target(), credentials, args);
+      grpc::CreateCustomChannel(endpoint.target(), credentials, args);
   auto session = std::make_shared<SessionMetadata>(Authorization(options));
   RpcLogSink log;
   // RemoteOptions::log_rpcs (or COVE_LOG_RPCS=1 through ApplyEnvironment)
@@ -1163,8 +1123,7 @@ absl::StatusOr<std::shared_ptr<Connection>> MakeRemoteConnection(
   }
   auto stub = MakeDecoratedStub(MakeGrpcMilvusStub(std::move(channel)), session,
                                 std::move(log));
-  std::string db =
-      options.db_name.empty() ? endpoint->db_name : options.db_name;
+  std::string db = options.db_name.empty() ? endpoint.db_name : options.db_name;
   return Open(std::move(stub), options, RemoteClock::Real(), std::move(session),
               std::move(db));
 }
