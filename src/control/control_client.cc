@@ -10,24 +10,39 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/retry.h"
 #include "common/status_macros.h"
 #include "control/control_runtime.h"
 #include "control/grpc_control_connection.h"
 #include "cove/control.h"
-#include "remote/remote_connection.h"
 
 namespace cove {
 namespace internal {
 
+namespace {
+
+RetryPolicy RetryPolicyOf(const ControlOptions& options) {
+  RetryPolicy policy;
+  policy.max_attempts = std::max(1, options.max_attempts);
+  policy.initial_backoff = options.initial_backoff;
+  policy.max_backoff = options.max_backoff;
+  return policy;
+}
+
+// The client's clock: time and sleeping as given, randomness of our own.
+Clock ClockOf(ControlClock c) {
+  Clock clock = Clock::Real();
+  clock.now = std::move(c.now);
+  clock.sleep = std::move(c.sleep);
+  return clock;
+}
+
+}  // namespace
+
 ControlRuntime::ControlRuntime(ControlOptions o, ControlClock c)
     : options(std::move(o)),
-      clock(std::move(c)),
-      rng_(std::random_device{}()) {}
-
-double ControlRuntime::Random() {
-  absl::MutexLock lock(&mu_);
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
-}
+      policy(RetryPolicyOf(options)),
+      clock(ClockOf(std::move(c))) {}
 
 namespace {
 
@@ -119,40 +134,24 @@ constexpr char kOperation[] = "operations/{*}";
 constexpr int32_t kMaxPageSize = 1000;
 constexpr ms kMaxServerWait{60000};
 
-template <typename T>
-const absl::Status& StatusOf(const absl::StatusOr<T>& r) {
-  return r.status();
-}
-const absl::Status& StatusOf(const absl::Status& s) { return s; }
-
 // Runs `attempt` (one RPC) under the call's deadline; when `retry`, repeats
 // it on Unavailable with exponential backoff and jitter, while attempts and
 // time remain. Each attempt gets the time left as its timeout.
 template <typename F>
 auto Run(ControlRuntime& rt, bool retry, const ControlCallOptions& call,
          F&& attempt) -> std::invoke_result_t<F&, const ControlCallOptions&> {
-  const ms timeout = call.timeout.value_or(rt.options.timeout);
-  const auto deadline = rt.clock.now() + timeout;
-  const int max_attempts =
-      retry ? std::max(1, call.max_attempts.value_or(rt.options.max_attempts))
-            : 1;
-  internal::RetryPolicy policy;
-  policy.max_attempts = max_attempts;
-  policy.initial_backoff = rt.options.initial_backoff;
-  policy.max_backoff = rt.options.max_backoff;
-  for (int n = 0;; ++n) {
-    ControlCallOptions one;
-    one.timeout = std::max(
-        ms(1), std::chrono::duration_cast<ms>(deadline - rt.clock.now()));
-    auto result = attempt(one);
-    const absl::Status& s = StatusOf(result);
-    if (s.ok() || !absl::IsUnavailable(s) || n + 1 >= max_attempts) {
-      return result;
-    }
-    ms delay = internal::BackoffDelay(policy, n, rt.Random());
-    if (rt.clock.now() + delay >= deadline) return result;
-    rt.clock.sleep(delay);
+  internal::RetryPolicy policy = rt.policy;
+  if (call.max_attempts.has_value()) {
+    policy.max_attempts = std::max(1, *call.max_attempts);
   }
+  const auto deadline =
+      rt.clock.now() + call.timeout.value_or(rt.options.timeout);
+  return internal::RetryLoop(policy, rt.clock, deadline, retry,
+                             [&](ms remaining) {
+                               ControlCallOptions one;
+                               one.timeout = remaining;
+                               return attempt(one);
+                             });
 }
 
 absl::Status CheckPaging(const control::ListRequest& r, bool has_filter) {

@@ -1,13 +1,12 @@
-// What every handle of one ControlClient shares: options, clock, randomness;
-// and the client-side checks of names and ids.
+// What every handle of one ControlClient shares (options, retry policy,
+// clock), and the client-side checks of names and ids.
 #ifndef COVE_SRC_CONTROL_CONTROL_RUNTIME_H_
 #define COVE_SRC_CONTROL_CONTROL_RUNTIME_H_
 
-#include <random>
 #include <string>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
+#include "common/retry.h"
 #include "cove/control.h"
 
 namespace cove::internal {
@@ -16,14 +15,9 @@ struct ControlRuntime {
   ControlRuntime(ControlOptions o, ControlClock c);
 
   const ControlOptions options;
-  const ControlClock clock;
-
-  /// Uniform in [0, 1), for backoff jitter.
-  double Random();
-
- private:
-  absl::Mutex mu_;
-  std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
+  /// The retries of calls safe to repeat (from options).
+  const RetryPolicy policy;
+  const Clock clock;
 };
 
 /// OK when `id` is 3..63 characters of [a-z0-9-], starting with a letter and

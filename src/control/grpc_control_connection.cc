@@ -11,14 +11,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "common/files.h"
+#include "common/grpc_client.h"
 #include "common/status_macros.h"
 #include "control/control_convert.h"
 #include "cove/control/v1/control.grpc.pb.h"
 #include "cove/control/v1/emulator.grpc.pb.h"
 #include "cove/version.h"
 #include "google/protobuf/empty.pb.h"
-#include "remote/tls_credentials.h"
 
 namespace cove::internal {
 namespace {
@@ -716,39 +715,21 @@ absl::StatusOr<std::shared_ptr<ControlConnection>> MakeGrpcControlConnection(
     const ControlOptions& options) {
   COVE_ASSIGN_OR_RETURN(ControlEndpoint endpoint,
                         ParseControlEndpoint(options.endpoint));
-  const bool tls = endpoint.tls || !options.ca_cert_file.empty() ||
-                   !options.ca_cert_pem.empty() ||
-                   options.dangerously_skip_tls_verification;
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);  // ControlClient retries
-  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  const int reconnect_ms =
-      std::max<int>(100, static_cast<int>(options.initial_backoff.count()));
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, reconnect_ms);
-  // Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: gRPC's minimum connect timeout.
-  args.SetInt(
-      GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
-      std::max(reconnect_ms, static_cast<int>(options.max_backoff.count())));
-  args.SetString(GRPC_ARG_PRIMARY_USER_AGENT_STRING,
-                 absl::StrCat("cove-control-cpp/", VersionString()));
-  std::shared_ptr<grpc::ChannelCredentials> credentials;
-  if (tls) {
-    std::string roots = options.ca_cert_pem;
-    if (roots.empty() && !options.ca_cert_file.empty()) {
-      COVE_ASSIGN_OR_RETURN(roots,
-                            ReadFile("ca_cert_file", options.ca_cert_file));
-    }
-    if (!options.server_name.empty()) {
-      args.SetSslTargetNameOverride(options.server_name);
-    }
-    credentials = options.dangerously_skip_tls_verification
-                      ? internal::UnverifiedTlsCredentials(
-                            "ControlOptions.dangerously_skip_tls_verification",
-                            endpoint.target(), "", "")
-                      : internal::VerifiedTlsCredentials(roots, "", "");
-  } else {
-    credentials = grpc::InsecureChannelCredentials();
-  }
+  RetryPolicy policy;
+  policy.initial_backoff = options.initial_backoff;
+  policy.max_backoff = options.max_backoff;
+  grpc::ChannelArguments args = ClientChannelArguments(
+      policy, absl::StrCat("cove-control-cpp/", VersionString()));
+  const TlsSettings tls{options.ca_cert_pem,
+                        options.ca_cert_file,
+                        /*client_cert_file=*/"",
+                        /*client_key_file=*/"",
+                        options.server_name,
+                        options.dangerously_skip_tls_verification,
+                        "ControlOptions.dangerously_skip_tls_verification"};
+  COVE_ASSIGN_OR_RETURN(
+      auto credentials,
+      ChannelCredentials(tls, endpoint.tls, endpoint.target(), &args));
   auto channel =
       grpc::CreateCustomChannel(endpoint.target(), credentials, args);
   return MakeGrpcControlConnection(std::move(channel), options.api_key);

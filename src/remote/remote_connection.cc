@@ -2,12 +2,9 @@
 #include "remote/remote_connection.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <map>
-#include <random>
-#include <thread>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -15,12 +12,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
-#include "common/files.h"
+#include "common/grpc_client.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "cove/version.h"
 #include "milvus/convert.h"
-#include "remote/tls_credentials.h"
 
 namespace cove::internal {
 namespace {
@@ -63,20 +59,25 @@ const common_pb::Status& ResponseStatus(const Response& r) {
   return r.status();
 }
 
+RetryPolicy RetryPolicyOf(const RemoteOptions& options) {
+  RetryPolicy policy;
+  policy.max_attempts = options.max_attempts;
+  policy.initial_backoff = options.initial_backoff;
+  policy.max_backoff = options.max_backoff;
+  return policy;
+}
+
 class RemoteConnection final : public Connection {
  public:
   RemoteConnection(std::shared_ptr<MilvusStub> stub, RemoteOptions options,
-                   RemoteClock clock, std::shared_ptr<SessionMetadata> session,
+                   Clock clock, std::shared_ptr<SessionMetadata> session,
                    std::string default_db)
       : stub_(std::move(stub)),
         options_(std::move(options)),
         clock_(std::move(clock)),
+        policy_(RetryPolicyOf(options_)),
         session_(std::move(session)),
-        default_db_(std::move(default_db)) {
-    policy_.max_attempts = options_.max_attempts;
-    policy_.initial_backoff = options_.initial_backoff;
-    policy_.max_backoff = options_.max_backoff;
-  }
+        default_db_(std::move(default_db)) {}
 
   std::string backend_name() const override { return "remote"; }
 
@@ -757,30 +758,20 @@ class RemoteConnection final : public Connection {
   absl::Status Call(Method<Request, Response> method, const char* name,
                     bool idempotent, const Request& request, Response* response,
                     const CallOptions& call) {
-    const std::chrono::milliseconds timeout =
-        call.timeout.value_or(options_.timeout);
-    const auto deadline = clock_.now() + timeout;
+    const auto deadline =
+        clock_.now() + call.timeout.value_or(options_.timeout);
     const std::string db = Db(call);
-    for (int attempt = 0;; ++attempt) {
-      auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - clock_.now());
-      grpc::ClientContext context;
-      context.set_deadline(std::chrono::system_clock::now() +
-                           std::max(remaining, std::chrono::milliseconds(1)));
-      if (!db.empty()) context.AddMetadata("dbname", db);
-      response->Clear();
-      grpc::Status g = (stub_.get()->*method)(context, request, response);
-      absl::Status s = g.ok() ? StatusFromProto(ResponseStatus(*response))
-                              : FromGrpc(name, g);
-      if (s.ok() || !idempotent || !IsRetryable(s) ||
-          attempt + 1 >= policy_.max_attempts) {
-        return s;
-      }
-      std::chrono::milliseconds delay =
-          BackoffDelay(policy_, attempt, clock_.random());
-      if (clock_.now() + delay >= deadline) return s;
-      clock_.sleep(delay);
-    }
+    return RetryLoop(
+        policy_, clock_, deadline, idempotent,
+        [&](std::chrono::milliseconds remaining) {
+          grpc::ClientContext context;
+          context.set_deadline(std::chrono::system_clock::now() + remaining);
+          if (!db.empty()) context.AddMetadata("dbname", db);
+          response->Clear();
+          grpc::Status g = (stub_.get()->*method)(context, request, response);
+          return g.ok() ? StatusFromProto(ResponseStatus(*response))
+                        : FromGrpc(name, g);
+        });
   }
 
   // DescribeCollection, refreshing the schema cache.
@@ -932,10 +923,10 @@ class RemoteConnection final : public Connection {
 
   const std::shared_ptr<MilvusStub> stub_;
   const RemoteOptions options_;
-  const RemoteClock clock_;
+  const Clock clock_;
+  const RetryPolicy policy_;
   const std::shared_ptr<SessionMetadata> session_;
   const std::string default_db_;
-  RetryPolicy policy_;
   absl::Mutex mu_;
   std::map<std::string, Described> schemas_ ABSL_GUARDED_BY(mu_);
 };
@@ -1009,38 +1000,11 @@ absl::StatusOr<RemoteEndpoint> ParseRemoteUri(const std::string& uri) {
   return ep;
 }
 
-std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int retry,
-                                       double unit_random) {
-  double base = static_cast<double>(policy.initial_backoff.count()) *
-                std::pow(2.0, std::min(retry, 30));
-  base = std::min(base, static_cast<double>(policy.max_backoff.count()));
-  double jitter = 0.5 + std::clamp(unit_random, 0.0, 1.0) / 2;
-  return std::chrono::milliseconds(static_cast<int64_t>(base * jitter));
-}
-
-bool IsRetryable(const absl::Status& status) {
-  return absl::IsUnavailable(status);
-}
-
-RemoteClock RemoteClock::Real() {
-  RemoteClock c;
-  c.now = [] { return std::chrono::steady_clock::now(); };
-  c.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
-  auto rng = std::make_shared<std::mt19937_64>(std::random_device{}());
-  auto mu = std::make_shared<absl::Mutex>();
-  c.random = [rng, mu] {
-    absl::MutexLock lock(mu.get());
-    return std::uniform_real_distribution<double>(0.0, 1.0)(*rng);
-  };
-  return c;
-}
-
 namespace {
 
 absl::StatusOr<std::shared_ptr<Connection>> Open(
-    std::shared_ptr<MilvusStub> stub, const RemoteOptions& options,
-    RemoteClock clock, std::shared_ptr<SessionMetadata> session,
-    std::string default_db) {
+    std::shared_ptr<MilvusStub> stub, const RemoteOptions& options, Clock clock,
+    std::shared_ptr<SessionMetadata> session, std::string default_db) {
   auto conn = std::make_shared<RemoteConnection>(
       std::move(stub), options, std::move(clock), std::move(session),
       std::move(default_db));
@@ -1052,7 +1016,7 @@ absl::StatusOr<std::shared_ptr<Connection>> Open(
 
 absl::StatusOr<std::shared_ptr<Connection>> MakeRemoteConnectionWithStub(
     std::shared_ptr<MilvusStub> stub, const RemoteOptions& options,
-    RemoteClock clock) {
+    Clock clock) {
   COVE_RETURN_IF_ERROR(options.Validate());
   return Open(std::move(stub), options, std::move(clock), nullptr,
               options.db_name);
@@ -1062,56 +1026,24 @@ absl::StatusOr<std::shared_ptr<Connection>> MakeRemoteConnection(
     const std::string& uri, const RemoteOptions& options) {
   COVE_RETURN_IF_ERROR(options.Validate());
   COVE_ASSIGN_OR_RETURN(RemoteEndpoint endpoint, ParseRemoteUri(uri));
-  const bool tls = endpoint.tls || !options.ca_cert_file.empty() ||
-                   !options.client_cert_file.empty() ||
-                   options.dangerously_skip_tls_verification;
-
-  grpc::ChannelArguments args;
+  grpc::ChannelArguments args = ClientChannelArguments(
+      RetryPolicyOf(options), absl::StrCat("cove-cpp/", VersionString()));
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS,
               static_cast<int>(options.keepalive_time.count()));
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  // Reconnect quickly after a server restart; the retries of idempotent
-  // calls then find the channel ready again.
-  int reconnect_ms =
-      std::max<int>(100, static_cast<int>(options.initial_backoff.count()));
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, reconnect_ms);
-  // Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: gRPC's minimum connect timeout.
-  args.SetInt(
-      GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
-      std::max(reconnect_ms, static_cast<int>(options.max_backoff.count())));
-  // Our own retries decide what is safe to repeat.
-  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
-  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  args.SetString(GRPC_ARG_PRIMARY_USER_AGENT_STRING,
-                 absl::StrCat("cove-cpp/", VersionString()));
-
-  std::shared_ptr<grpc::ChannelCredentials> credentials;
-  if (tls) {
-    std::string roots, cert, key;
-    if (!options.ca_cert_file.empty()) {
-      COVE_ASSIGN_OR_RETURN(roots,
-                            ReadFile("ca_cert_file", options.ca_cert_file));
-    }
-    if (!options.client_cert_file.empty()) {
-      COVE_ASSIGN_OR_RETURN(
-          cert, ReadFile("client_cert_file", options.client_cert_file));
-      COVE_ASSIGN_OR_RETURN(
-          key, ReadFile("client_key_file", options.client_key_file));
-    }
-    if (!options.server_name.empty()) {
-      args.SetSslTargetNameOverride(options.server_name);
-    }
-    credentials = options.dangerously_skip_tls_verification
-                      ? UnverifiedTlsCredentials(
-                            "RemoteOptions.dangerously_skip_tls_verification",
-                            endpoint.target(), cert, key)
-                      : VerifiedTlsCredentials(roots, cert, key);
-  } else {
-    credentials = grpc::InsecureChannelCredentials();
-  }
+  const TlsSettings tls{/*ca_cert_pem=*/"",
+                        options.ca_cert_file,
+                        options.client_cert_file,
+                        options.client_key_file,
+                        options.server_name,
+                        options.dangerously_skip_tls_verification,
+                        "RemoteOptions.dangerously_skip_tls_verification"};
+  COVE_ASSIGN_OR_RETURN(
+      auto credentials,
+      ChannelCredentials(tls, endpoint.tls, endpoint.target(), &args));
   auto channel =
       grpc::CreateCustomChannel(endpoint.target(), credentials, args);
   auto session = std::make_shared<SessionMetadata>(Authorization(options));
@@ -1124,7 +1056,7 @@ absl::StatusOr<std::shared_ptr<Connection>> MakeRemoteConnection(
   auto stub = MakeDecoratedStub(MakeGrpcMilvusStub(std::move(channel)), session,
                                 std::move(log));
   std::string db = options.db_name.empty() ? endpoint.db_name : options.db_name;
-  return Open(std::move(stub), options, RemoteClock::Real(), std::move(session),
+  return Open(std::move(stub), options, Clock::Real(), std::move(session),
               std::move(db));
 }
 
