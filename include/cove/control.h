@@ -188,9 +188,14 @@ class ControlOperation {
   /// Reads the operation again (GetOperation).
   absl::Status Refresh(const ControlCallOptions& call = {});
   /// Waits until the operation is done (WaitOperation, repeatedly), for at
-  /// most `timeout` (default: ControlOptions::operation_timeout). Returns
-  /// the operation's status() once done; DeadlineExceeded naming the
-  /// operation when the timeout passes first; errors of the RPCs.
+  /// most `timeout` (default: ControlOptions::operation_timeout).
+  /// Unavailable (the control plane restarting or out of reach) is retried
+  /// until that timeout, whatever max_attempts says, with the backoff
+  /// capped at ControlOptions::max_backoff: a wait outlives a control-plane
+  /// restart. Returns the operation's status() once done; DeadlineExceeded
+  /// naming the operation when the timeout passes first (with the last
+  /// error when the control plane did not answer); other errors of the
+  /// RPCs (NotFound, PermissionDenied, ...) at once.
   absl::Status Wait(std::optional<std::chrono::milliseconds> timeout = {},
                     const ControlCallOptions& call = {});
   /// Asks the server to cancel (best effort: an operation past its point of

@@ -261,31 +261,44 @@ absl::Status ControlOperation::Wait(std::optional<ms> timeout,
                                     const ControlCallOptions& call) {
   ControlRuntime& rt = *runtime_;
   const ms total = timeout.value_or(rt.options.operation_timeout);
-  const auto start = rt.clock.now();
-  const auto deadline = start + total;
+  const auto deadline = rt.clock.now() + total;
   const ms rpc_timeout = call.timeout.value_or(rt.options.timeout);
+  // Unavailable (the control plane restarting, or out of reach) is retried
+  // until the wait's own deadline rather than a number of attempts, with
+  // the backoff capped at max_backoff: a wait outlives a restart.
+  internal::RetryPolicy budget = rt.policy;
+  budget.max_attempts = 0;
+  auto not_done = [&](const absl::Status& last_error) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "operation ", op_.name, " (", op_.verb, " of ", op_.target,
+        "): not done after ", total.count(), " ms (progress ",
+        op_.progress_percent, "%)",
+        last_error.ok() ? ""
+                        : absl::StrCat("; the control plane did not answer: ",
+                                       last_error.message())));
+  };
   for (;;) {
     if (op_.done) return op_.error();
-    const auto now = rt.clock.now();
-    const ms remaining = std::chrono::duration_cast<ms>(deadline - now);
-    if (remaining <= ms(0)) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("operation ", op_.name, " (", op_.verb, " of ",
-                       op_.target, "): not done after ", total.count(),
-                       " ms (progress ", op_.progress_percent, "%)"));
-    }
-    control::WaitOperationRequest request;
-    request.name = op_.name;
-    request.timeout = std::min(remaining, kMaxServerWait);
-    ControlCallOptions wait_call = call;
-    wait_call.timeout = request.timeout + rpc_timeout;
-    auto r = Run(rt, true, wait_call, [&](const ControlCallOptions& c) {
-      return connection_->WaitOperation(request, c);
-    });
+    if (rt.clock.now() >= deadline) return not_done(absl::OkStatus());
+    auto attempt_start = rt.clock.now();
+    absl::StatusOr<control::Operation> r = internal::RetryLoop(
+        budget, rt.clock, deadline, true, [&](ms remaining) {
+          control::WaitOperationRequest request;
+          request.name = op_.name;
+          request.timeout = std::min(remaining, kMaxServerWait);
+          ControlCallOptions one = call;
+          one.timeout = request.timeout + rpc_timeout;
+          one.max_attempts = 1;
+          attempt_start = rt.clock.now();
+          return connection_->WaitOperation(request, one);
+        });
+    // Still unreachable when no retry fits before the deadline.
+    if (internal::IsRetryable(r.status())) return not_done(r.status());
     COVE_ASSIGN_OR_RETURN(op_, std::move(r));
     if (op_.done) continue;
     // A server that answers before its wait ran out: do not spin.
-    const ms elapsed = std::chrono::duration_cast<ms>(rt.clock.now() - now);
+    const ms elapsed =
+        std::chrono::duration_cast<ms>(rt.clock.now() - attempt_start);
     if (elapsed < rt.options.poll_interval) {
       const ms left = std::chrono::duration_cast<ms>(deadline - rt.clock.now());
       const ms pause = std::min(rt.options.poll_interval - elapsed, left);

@@ -442,6 +442,65 @@ TEST_F(ControlClientTest, WaitDoesNotSpinWhenTheServerAnswersEarly) {
   EXPECT_EQ(clock_.sleeps.size(), 20u);
 }
 
+TEST_F(ControlClientTest, WaitOutlivesAControlPlaneRestart) {
+  // Default retry options (5 attempts from 100 ms: about 1.5 s of retries
+  // for a plain call); the control plane is down for 60 s of the wait.
+  options_ = ControlOptions();
+  options_.endpoint = "http://127.0.0.1:1";
+  EXPECT_CALL(*mock_, GetOperation).WillOnce(Return(Op(false, 10)));
+  const auto down_until = clock_.now + std::chrono::seconds(60);
+  int waits = 0;
+  EXPECT_CALL(*mock_, WaitOperation)
+      .WillRepeatedly(Invoke([&](const control::WaitOperationRequest& r,
+                                 const ControlCallOptions& call)
+                                 -> absl::StatusOr<control::Operation> {
+        ++waits;
+        // One attempt per call: the wait does its own retrying.
+        EXPECT_EQ(call.max_attempts, 1);
+        if (clock_.now < down_until) {
+          return absl::UnavailableError("connection refused");
+        }
+        return Op(true, 100);
+      }));
+  auto op = Client().GetOperation("operations/op-1");
+  ASSERT_THAT(op, IsOk());
+  EXPECT_THAT(op->Wait(std::chrono::minutes(10)), IsOk());
+  EXPECT_TRUE(op->done());
+  EXPECT_GT(waits, 5);
+  for (ms d : clock_.sleeps) EXPECT_LE(d, options_.max_backoff);
+  // Done within one capped backoff of the control plane's return.
+  EXPECT_LE(clock_.now, down_until + options_.max_backoff);
+}
+
+TEST_F(ControlClientTest, WaitOnAnUnreachableControlPlaneEndsAtItsDeadline) {
+  EXPECT_CALL(*mock_, GetOperation).WillOnce(Return(Op(false, 30)));
+  EXPECT_CALL(*mock_, WaitOperation)
+      .WillRepeatedly(Return(absl::UnavailableError("connection refused")));
+  auto op = Client().GetOperation("operations/op-1");
+  ASSERT_THAT(op, IsOk());
+  const auto start = clock_.now;
+  EXPECT_THAT(
+      op->Wait(ms(30000)),
+      StatusIs(absl::StatusCode::kDeadlineExceeded,
+               AllOf(HasSubstr("operations/op-1"),
+                     HasSubstr("not done after 30000 ms"), HasSubstr("30%"),
+                     HasSubstr("connection refused"))));
+  EXPECT_LE(clock_.now - start, ms(30000));
+  // Retried to the end, not for a number of attempts.
+  EXPECT_GT(clock_.now - start, ms(30000) - options_.max_backoff);
+}
+
+TEST_F(ControlClientTest, WaitReturnsOtherErrorsAtOnce) {
+  EXPECT_CALL(*mock_, GetOperation).WillOnce(Return(Op(false)));
+  EXPECT_CALL(*mock_, WaitOperation)
+      .WillOnce(Return(absl::PermissionDeniedError("no operations.get")));
+  auto op = Client().GetOperation("operations/op-1");
+  ASSERT_THAT(op, IsOk());
+  EXPECT_THAT(op->Wait(ms(30000)),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_TRUE(clock_.sleeps.empty());
+}
+
 TEST_F(ControlClientTest, WaitReturnsTheOperationsError) {
   EXPECT_CALL(*mock_, ResumeCluster).WillOnce(Return(Op(false)));
   control::Operation failed = Op(false);
