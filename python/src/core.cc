@@ -1451,11 +1451,12 @@ void BindControl(py::module_& m) {
           COVE_PY_MS(cove::ControlOptions, initial_backoff)
               COVE_PY_MS(cove::ControlOptions, max_backoff)
                   COVE_PY_MS(cove::ControlOptions, operation_timeout)
-                      COVE_PY_MS(cove::ControlOptions, poll_interval);
+                      COVE_PY_MS(cove::ControlOptions, poll_interval)
+      .def_readwrite("log_rpcs", &cove::ControlOptions::log_rpcs);
   m.def("apply_control_environment", &cove::ApplyControlEnvironment,
         py::arg("options"),
         "Fills unset options from COVE_CLOUD_ENDPOINT, COVE_API_KEY, "
-        "COVE_CA_FILE, COVE_TIMEOUT_MS.");
+        "COVE_CA_FILE, COVE_TIMEOUT_MS, COVE_LOG_RPCS=1.");
 
   namespace ctl = cove::control;
   py::class_<ctl::Organization>(m, "Organization")

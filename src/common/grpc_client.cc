@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/files.h"
 #include "common/status_macros.h"
 #include "grpcpp/security/tls_certificate_provider.h"
@@ -83,11 +84,32 @@ grpc::ChannelArguments ClientChannelArguments(const RetryPolicy& policy,
       std::max<int>(100, static_cast<int>(policy.initial_backoff.count()));
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, reconnect_ms);
   // Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: gRPC's minimum connect timeout.
-  args.SetInt(
-      GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
-      std::max(reconnect_ms, static_cast<int>(policy.max_backoff.count())));
+  const int max_reconnect_ms =
+      std::max(reconnect_ms, static_cast<int>(policy.max_backoff.count()));
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, max_reconnect_ms);
+  // After a restart the channel asks for the address again before it
+  // reconnects; the resolver's default cooldown (30 s) would hold the
+  // reconnection back that long.
+  args.SetInt(GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS, max_reconnect_ms);
   args.SetString(GRPC_ARG_PRIMARY_USER_AGENT_STRING, user_agent);
   return args;
+}
+
+RpcLogSink StderrRpcLogSink() {
+  return [](const std::string& line) { std::clog << line << std::endl; };
+}
+
+std::string RpcLogLine(const char* name, const grpc::Status& status,
+                       std::chrono::steady_clock::duration took) {
+  const auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(took).count();
+  return absl::StrCat(
+      "cove rpc ", name, ": ",
+      status.ok()
+          ? std::string("OK")
+          : absl::StrCat("grpc code ", static_cast<int>(status.error_code()),
+                         " ", status.error_message()),
+      " (", us, " us)");
 }
 
 }  // namespace cove::internal

@@ -1,11 +1,13 @@
 // What the two gRPC clients (the data plane's remote backend and the
-// control-plane client) share when they build a channel: TLS credentials
-// loaded from their options (verified by default; the explicitly named
-// opt-out that skips verification), and the channel arguments that leave
-// retries to our own retry loop.
+// control-plane client) share: TLS credentials loaded from their options
+// (verified by default; the explicitly named opt-out that skips
+// verification), the channel arguments that leave retries to our own retry
+// loop, and the line their logging stub decorators write per RPC.
 #ifndef COVE_SRC_COMMON_GRPC_CLIENT_H_
 #define COVE_SRC_COMMON_GRPC_CLIENT_H_
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -13,6 +15,7 @@
 #include "common/retry.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
+#include "grpcpp/support/status.h"
 
 namespace cove::internal {
 
@@ -57,12 +60,66 @@ std::shared_ptr<grpc::ChannelCredentials> UnverifiedTlsCredentials(
 
 /// Channel arguments of a client whose own retry loop (RetryLoop) decides
 /// what is safe to repeat: gRPC's retries off, a subchannel of its own, and
-/// reconnection after a server restart paced like `policy`'s backoff (from
-/// max(100 ms, initial_backoff) to max_backoff), so that retries find the
-/// channel ready again soon. `user_agent` is the primary user agent.
+/// reconnection (and re-resolution of the address) after a server restart
+/// paced like `policy`'s backoff (from max(100 ms, initial_backoff) to
+/// max_backoff), so that retries find the channel ready again soon.
+/// `user_agent` is the primary user agent.
 grpc::ChannelArguments ClientChannelArguments(const RetryPolicy& policy,
                                               const std::string& user_agent);
 
+/// Receives one line per finished RPC (name, status, duration); never
+/// metadata or payloads, so no secret is logged.
+using RpcLogSink = std::function<void(const std::string& line)>;
+
+/// The sink of `log_rpcs` options: std::clog.
+RpcLogSink StderrRpcLogSink();
+
+/// The line logged for one finished RPC: "cove rpc <name>: OK (<us> us)",
+/// or "cove rpc <name>: grpc code <n> <message> (<us> us)".
+std::string RpcLogLine(const char* name, const grpc::Status& status,
+                       std::chrono::steady_clock::duration took);
+
 }  // namespace cove::internal
+
+// The methods of our stub interfaces (MilvusStub, ControlStub) and their
+// decorators, for X(Name, Request, Response) lists of RPCs. Each stub method
+// is `grpc::Status Name(grpc::ClientContext&, const Request&, Response*)`.
+
+/// The interface's method: a default body answering UNIMPLEMENTED, so that
+/// fakes override only what a test needs.
+#define COVE_GRPC_STUB_DEFAULT(Name, Request, Response)                   \
+  virtual grpc::Status Name(grpc::ClientContext& context,                 \
+                            const Request& request, Response* response) { \
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,                  \
+                        #Name ": not implemented by this stub");          \
+  }
+
+/// The gRPC implementation's method: calls the generated stub `stub`.
+#define COVE_GRPC_STUB_FORWARD(stub, Name, Request, Response)             \
+  grpc::Status Name(grpc::ClientContext& context, const Request& request, \
+                    Response* response) override {                        \
+    return stub->Name(&context, request, response);                       \
+  }
+
+/// A metadata decorator's method: `AddMetadata(context)` (the decorator's
+/// member function), then `next_`.
+#define COVE_GRPC_STUB_METADATA(Name, Request, Response)                  \
+  grpc::Status Name(grpc::ClientContext& context, const Request& request, \
+                    Response* response) override {                        \
+    AddMetadata(context);                                                 \
+    return next_->Name(context, request, response);                       \
+  }
+
+/// The logging decorator's method: calls `next_` and writes RpcLogLine to
+/// `sink_` (the decorator's members).
+#define COVE_GRPC_STUB_LOG(Name, Request, Response)                       \
+  grpc::Status Name(grpc::ClientContext& context, const Request& request, \
+                    Response* response) override {                        \
+    const auto start = std::chrono::steady_clock::now();                  \
+    grpc::Status s = next_->Name(context, request, response);             \
+    sink_(::cove::internal::RpcLogLine(                                   \
+        #Name, s, std::chrono::steady_clock::now() - start));             \
+    return s;                                                             \
+  }
 
 #endif  // COVE_SRC_COMMON_GRPC_CLIENT_H_

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <iostream>
 #include <map>
 #include <utility>
 
@@ -1050,9 +1049,7 @@ absl::StatusOr<std::shared_ptr<Connection>> MakeRemoteConnection(
   RpcLogSink log;
   // RemoteOptions::log_rpcs (or COVE_LOG_RPCS=1 through ApplyEnvironment)
   // logs every RPC (name, status, duration) to stderr.
-  if (options.log_rpcs) {
-    log = [](const std::string& line) { std::clog << line << std::endl; };
-  }
+  if (options.log_rpcs) log = StderrRpcLogSink();
   auto stub = MakeDecoratedStub(MakeGrpcMilvusStub(std::move(channel)), session,
                                 std::move(log));
   std::string db = options.db_name.empty() ? endpoint.db_name : options.db_name;

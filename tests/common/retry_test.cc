@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/fake_clock.h"
 #include "testing/status_matchers.h"
 
 namespace cove::internal {
@@ -18,24 +19,7 @@ using ::cove::testing::StatusIs;
 using ::testing::ElementsAre;
 using ms = std::chrono::milliseconds;
 
-// A clock that moves only when the code under test sleeps (or the test
-// moves it), and records the sleeps.
-struct FakeClock {
-  std::chrono::steady_clock::time_point now{std::chrono::hours(1)};
-  std::vector<ms> sleeps;
-  double random = 0.0;
-
-  Clock Get() {
-    Clock c;
-    c.now = [this] { return now; };
-    c.sleep = [this](ms d) {
-      sleeps.push_back(d);
-      now += d;
-    };
-    c.random = [this] { return random; };
-    return c;
-  }
-};
+using FakeClock = ::cove::testing::FakeClock;
 
 RetryPolicy Policy(int max_attempts) {
   RetryPolicy p;

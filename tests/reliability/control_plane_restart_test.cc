@@ -272,7 +272,15 @@ TEST_F(ControlPlaneKillTest, WaitWithDefaultOptionsOutlivesSecondsOfDowntime) {
   std::thread waiter([&] { waited = op.Wait(std::chrono::seconds(120)); });
   const auto down = std::chrono::milliseconds(kUnderSanitizer ? 3000 : 6000);
   KillAndRestart(std::chrono::milliseconds(200), down);
+  const auto restarted = std::chrono::steady_clock::now();
   waiter.join();
+  std::printf(
+      "[ control ] down %lld ms: wait returned %s %.1f s after the "
+      "restart\n",
+      static_cast<long long>(down.count()), waited.ToString().c_str(),
+      std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                    restarted)
+          .count());
   EXPECT_THAT(waited, IsOk());
   ASSERT_TRUE(op.done());
   ASSERT_OK_AND_ASSIGN(control::Cluster cluster, op.cluster());

@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "milvus/convert.h"
+#include "testing/fake_clock.h"
 #include "testing/status_matchers.h"
 
 namespace cove::internal {
@@ -24,22 +25,9 @@ using ::cove::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// A clock that only moves when the code under test sleeps.
-struct FakeClock {
-  std::chrono::steady_clock::time_point now{};
-  std::vector<std::chrono::milliseconds> sleeps;
-  double random = 0.5;
-
-  Clock Get() {
-    Clock c;
-    c.now = [this] { return now; };
-    c.sleep = [this](std::chrono::milliseconds d) {
-      sleeps.push_back(d);
-      now += d;
-    };
-    c.random = [this] { return random; };
-    return c;
-  }
+// A clock that only moves when the code under test sleeps; jitter 0.75.
+struct FakeClock : ::cove::testing::FakeClock {
+  FakeClock() { random = 0.5; }
 };
 
 common_pb::Status Ok() { return StatusToProto(absl::OkStatus()); }
