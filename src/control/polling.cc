@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace cove::internal {
 namespace {
@@ -56,8 +57,7 @@ absl::StatusOr<control::Operation> PollOperation(
           ": the control plane did not answer before the deadline: ",
           r.status().message()));
     }
-    if (!r.ok()) return r.status();
-    last = *std::move(r);
+    COVE_ASSIGN_OR_RETURN(last, std::move(r));
     if (last->done || clock.now() >= deadline) return *std::move(last);
     // A server that answers before its wait ran out: do not spin.
     const ms elapsed =

@@ -91,7 +91,7 @@ class RemoteConnection final : public Connection {
     absl::Status s = Call(&MilvusStub::Connect, "Connect", true, request,
                           &response, CallOptions{});
     if (absl::IsUnimplemented(s)) return absl::OkStatus();  // old servers
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(s);
     if (session_ != nullptr) session_->set_identifier(response.identifier());
     return absl::OkStatus();
   }
@@ -404,7 +404,7 @@ class RemoteConnection final : public Connection {
     if (absl::IsNotFound(s) && MilvusCode(s) == 100) {
       return LoadState::kNotExist;
     }
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(s);
     return LoadStateFromProto(response.state());
   }
 
@@ -434,7 +434,7 @@ class RemoteConnection final : public Connection {
     std::vector<IndexDescription> out;
     // Milvus reports "no index" as IndexNotExist; Cove lists nothing.
     if (absl::IsNotFound(s) && MilvusCode(s) == 700) return out;
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(s);
     for (const auto& d : response.index_descriptions()) {
       COVE_ASSIGN_OR_RETURN(IndexDescription desc,
                             IndexDescriptionFromProto(d));
