@@ -39,8 +39,10 @@ namespace internal {
 struct ControlRuntime;
 }  // namespace internal
 
-/// Time and sleeping of a ControlClient (retry backoff, operation polling).
-/// Tests replace it so that no test sleeps for real.
+/// Time and sleeping of a ControlClient's own polling of operations, over a
+/// connection that does not poll itself (a mock: see
+/// ControlConnection::AwaitOperation). Tests replace it so that no test
+/// sleeps for real.
 struct ControlClock {
   std::function<std::chrono::steady_clock::time_point()> now;
   std::function<void(std::chrono::milliseconds)> sleep;
@@ -188,9 +190,14 @@ class ControlOperation {
   /// Reads the operation again (GetOperation).
   absl::Status Refresh(const ControlCallOptions& call = {});
   /// Waits until the operation is done (WaitOperation, repeatedly), for at
-  /// most `timeout` (default: ControlOptions::operation_timeout). Returns
-  /// the operation's status() once done; DeadlineExceeded naming the
-  /// operation when the timeout passes first; errors of the RPCs.
+  /// most `timeout` (default: ControlOptions::operation_timeout).
+  /// Unavailable (the control plane restarting or out of reach) is retried
+  /// until that timeout, whatever max_attempts says, with the backoff
+  /// capped at ControlOptions::max_backoff: a wait outlives a control-plane
+  /// restart. Returns the operation's status() once done; DeadlineExceeded
+  /// naming the operation when the timeout passes first (with the last
+  /// error when the control plane did not answer); other errors of the
+  /// RPCs (NotFound, PermissionDenied, ...) at once.
   absl::Status Wait(std::optional<std::chrono::milliseconds> timeout = {},
                     const ControlCallOptions& call = {});
   /// Asks the server to cancel (best effort: an operation past its point of
@@ -250,13 +257,15 @@ class EmulatorClient {
 /// The control-plane client: a thin, copyable handle over a shared
 /// ControlConnection.
 ///
-/// What it adds to the connection: validation of names and required fields
-/// (InvalidArgument naming the field, before any RPC); a request id for every
-/// create and long-running verb that has none (a random UUID, reused by every
-/// retry of that call, so the server runs it once); retries of Unavailable
-/// with exponential backoff for calls safe to repeat (reads, and calls with a
-/// request id), within the call's deadline; ranges over pages (ListAll*);
-/// operation handles (Start*) and blocking verbs that wait for them.
+/// What it adds to any connection (a mock included): validation of names and
+/// required fields (InvalidArgument naming the field, before any RPC);
+/// ranges over pages (ListAll*); operation handles (Start*) and blocking
+/// verbs that wait for them. What the connection Connect() builds adds: a
+/// request id for every create and long-running verb that has none (a random
+/// UUID, reused by every retry of that call, so the server runs it once);
+/// retries of Unavailable with exponential backoff for calls safe to repeat
+/// (reads, and calls with a request id), within the call's deadline; waits
+/// that retry Unavailable until their own timeout.
 ///
 /// Errors: the server's gRPC code, as the same absl code, with its message
 /// (NotFound, AlreadyExists (a request id reused with another request),
@@ -274,7 +283,10 @@ class ControlClient {
   static absl::StatusOr<ControlClient> Connect(ControlOptions options);
 
   /// Wraps a connection (a MockControlConnection in tests, or a custom
-  /// backend). `clock` replaces time and sleeping (tests).
+  /// backend). `options` (operation_timeout, poll_interval, timeout and
+  /// backoff) and `clock` (tests) serve the waits of a connection that does
+  /// not poll itself; requests and call options reach the connection
+  /// unchanged.
   explicit ControlClient(std::shared_ptr<ControlConnection> connection,
                          ControlOptions options = {},
                          ControlClock clock = ControlClock::Real());
@@ -576,6 +588,10 @@ class ControlClient {
       const ControlCallOptions& call = {});
 
  private:
+  // The handle of an operation as the connection started it.
+  absl::StatusOr<ControlOperation> Started(
+      absl::StatusOr<control::Operation> op) const;
+
   std::shared_ptr<ControlConnection> connection_;
   std::shared_ptr<internal::ControlRuntime> runtime_;
 };

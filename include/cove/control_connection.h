@@ -1,7 +1,7 @@
 // cove::ControlConnection: the interface behind cove::ControlClient, one
 // virtual method per RPC of the cove.control.v1 ControlPlane and Emulator
-// services. The gRPC backend implements it; users' tests put a mock here
-// (cove/mocks/mock_control_connection.h).
+// services, plus the polling of operations. The gRPC backend implements it;
+// users' tests put a mock here (cove/mocks/mock_control_connection.h).
 #ifndef COVE_INCLUDE_COVE_CONTROL_CONNECTION_H_
 #define COVE_INCLUDE_COVE_CONTROL_CONNECTION_H_
 
@@ -15,9 +15,15 @@
 
 namespace cove {
 
-/// The RPCs of the control plane, one attempt each: no retries, no request
-/// ids, no validation (ControlClient does those). The ControlCallOptions
-/// passed in carry the deadline of this attempt in `timeout`.
+/// The RPCs of the control plane. The connection ControlClient::Connect
+/// builds (the gRPC backend) gives every create and long-running verb a
+/// request id when it has none, retries the calls safe to repeat on
+/// Unavailable (with `call.timeout` as the deadline of all attempts and
+/// `call.max_attempts` as their number) and polls operations
+/// (AwaitOperation). ControlClient adds, over any connection: validation
+/// before any RPC, pagers, operation handles and the blocking verbs; it
+/// passes requests and `call` through unchanged. A mock is therefore called
+/// once per client call, with the request as the caller built it.
 ///
 /// Every method has a default body returning Unimplemented (naming the
 /// backend and the method), so adding a method never breaks a user's mock.
@@ -188,6 +194,20 @@ class ControlConnection {
       const ControlCallOptions& call);
   virtual absl::StatusOr<control::Operation> CancelOperation(
       const std::string& name, const ControlCallOptions& call);
+  /// Polls the operation `request.name` until it is done or
+  /// `request.timeout` passes: the backend's polling. Returns the operation
+  /// as last seen (not done when the timeout passed first); DeadlineExceeded
+  /// when the control plane did not answer up to the deadline. The gRPC
+  /// backend long-polls WaitOperation and retries Unavailable until the
+  /// timeout, so a wait outlives a control-plane restart.
+  ///
+  /// The default body returns Unimplemented, and ControlOperation::Wait then
+  /// polls WaitOperation itself (with the client's options and clock): a
+  /// connection that implements WaitOperation, a mock included, needs
+  /// nothing more.
+  virtual absl::StatusOr<control::Operation> AwaitOperation(
+      const control::WaitOperationRequest& request,
+      const ControlCallOptions& call);
 
   // Metrics (autoscaling and metrics).
   virtual absl::StatusOr<control::ClusterMetrics> GetClusterMetrics(

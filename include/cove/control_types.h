@@ -54,13 +54,17 @@ struct ControlOptions {
   /// The least time between two polls of an operation when the server
   /// answers WaitOperation before the operation is done.
   std::chrono::milliseconds poll_interval{std::chrono::milliseconds(100)};
+  /// Logs every RPC attempt (method, status, duration; never metadata or
+  /// payloads) to stderr.
+  bool log_rpcs = false;
 
   /// InvalidArgument naming the field when an option is out of range.
   absl::Status Validate() const;
 };
 
 /// Fills unset options from the environment: COVE_CLOUD_ENDPOINT,
-/// COVE_API_KEY, COVE_CA_FILE, COVE_TIMEOUT_MS. Values set explicitly win.
+/// COVE_API_KEY, COVE_CA_FILE, COVE_TIMEOUT_MS, COVE_LOG_RPCS=1. Values set
+/// explicitly win.
 ControlOptions ApplyControlEnvironment(ControlOptions options);
 
 /// Per-call overrides, the last parameter of every ControlClient call.

@@ -263,6 +263,7 @@ class ControlOptions:
     max_backoff: float
     operation_timeout: float
     poll_interval: float
+    log_rpcs: bool
     def __init__(self) -> None: ...
 
 def apply_control_environment(options: ControlOptions) -> ControlOptions: ...

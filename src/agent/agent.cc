@@ -8,10 +8,8 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -24,6 +22,7 @@
 #include "cloud/capacity_connection.h"
 #include "cloud/util.h"
 #include "common/cipher.h"
+#include "common/files.h"
 #include "cove/control/v1/agent.grpc.pb.h"
 #include "cove/version.h"
 #include "embedded/embedded_connection.h"
@@ -39,18 +38,6 @@ namespace {
 
 constexpr char kCredentialFile[] = "credential.json";
 constexpr char kClustersFile[] = "clusters.json";
-
-absl::StatusOr<std::string> ReadFile(const std::string& what,
-                                     const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat(what, ": cannot read file '", path, "'"));
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Writes `data` to `path` with mode 0600 (replacing it atomically).
 absl::Status WritePrivateFile(const std::string& path,
@@ -235,7 +222,7 @@ absl::Status Agent::Impl::Init() {
   absl::MutexLock lock(&mu_);
   const std::string cred_file = options_.state_dir + "/" + kCredentialFile;
   if (std::filesystem::exists(cred_file)) {
-    auto data = ReadFile("credential file", cred_file);
+    auto data = internal::ReadFile("credential file", cred_file);
     if (!data.ok()) return data.status();
     nlohmann::json j = nlohmann::json::parse(*data, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
@@ -253,7 +240,7 @@ absl::Status Agent::Impl::Init() {
   }
   const std::string clusters_file = options_.state_dir + "/" + kClustersFile;
   if (std::filesystem::exists(clusters_file)) {
-    auto data = ReadFile("clusters file", clusters_file);
+    auto data = internal::ReadFile("clusters file", clusters_file);
     if (!data.ok()) return data.status();
     nlohmann::json j = nlohmann::json::parse(*data, nullptr, false);
     if (j.is_discarded() || !j.is_array()) {
@@ -851,7 +838,7 @@ std::shared_ptr<grpc::ChannelCredentials> Agent::Impl::Credentials(
   if (!tls) return grpc::InsecureChannelCredentials();
   grpc::SslCredentialsOptions ssl;
   if (!options_.tls_ca_file.empty()) {
-    auto pem = ReadFile("tls_ca_file", options_.tls_ca_file);
+    auto pem = internal::ReadFile("tls_ca_file", options_.tls_ca_file);
     if (pem.ok()) ssl.pem_root_certs = *pem;
   }
   return grpc::SslCredentials(ssl);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "client/executor.h"
+#include "common/status_macros.h"
 #include "embedded/embedded_connection.h"
 #include "remote/remote_connection.h"
 
@@ -137,7 +138,7 @@ void Client::InsertAsync(
 absl::StatusOr<Client> Client::Open(const std::string& uri,
                                     ClientOptions options) {
   options = ApplyEnvironment(std::move(options));
-  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(options.Validate());
   if (uri.empty()) {
     return absl::InvalidArgumentError(
         "uri: expected a path, ':memory:', http://host:port or "
@@ -145,9 +146,9 @@ absl::StatusOr<Client> Client::Open(const std::string& uri,
   }
   if (absl::StartsWith(uri, "http://") || absl::StartsWith(uri, "https://") ||
       absl::StartsWith(uri, "tcp://") || absl::StartsWith(uri, "grpc://")) {
-    auto remote = internal::MakeRemoteConnection(uri, options.remote);
-    if (!remote.ok()) return remote.status();
-    return Client(*std::move(remote));
+    COVE_ASSIGN_OR_RETURN(auto remote,
+                          internal::MakeRemoteConnection(uri, options.remote));
+    return Client(std::move(remote));
   }
   if (absl::StrContains(uri, "://")) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -155,9 +156,9 @@ absl::StatusOr<Client> Client::Open(const std::string& uri,
         "':memory:'; got '",
         uri, "')"));
   }
-  auto conn = internal::MakeEmbeddedConnection(uri, options.embedded);
-  if (!conn.ok()) return conn.status();
-  return Client(*std::move(conn));
+  COVE_ASSIGN_OR_RETURN(
+      auto conn, internal::MakeEmbeddedConnection(uri, options.embedded));
+  return Client(std::move(conn));
 }
 
 absl::Status Client::CreateCollection(const std::string& name, int64_t dim,

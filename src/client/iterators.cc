@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "cove/client.h"
 
 namespace cove {
@@ -71,9 +72,9 @@ std::string AndFilter(const std::string& user, const std::string& extra) {
 absl::StatusOr<std::string> PrimaryKeyField(Connection& connection,
                                             const std::string& collection,
                                             const CallOptions& call) {
-  auto description = connection.DescribeCollection(collection, call);
-  if (!description.ok()) return description.status();
-  for (const FieldSchema& f : description->schema.fields) {
+  COVE_ASSIGN_OR_RETURN(auto description,
+                        connection.DescribeCollection(collection, call));
+  for (const FieldSchema& f : description.schema.fields) {
     if (f.is_primary_key) return f.name;
   }
   return absl::InternalError(absl::StrCat("iterator: collection '", collection,
@@ -97,7 +98,7 @@ absl::StatusOr<std::shared_ptr<internal::ReadSessionHandle>> OpenSession(
   if (absl::IsUnimplemented(id.status())) {
     return std::shared_ptr<internal::ReadSessionHandle>();
   }
-  if (!id.ok()) return id.status();
+  COVE_RETURN_IF_ERROR(id);
   return std::make_shared<internal::ReadSessionHandle>(connection, collection,
                                                        *std::move(id), call);
 }
@@ -106,7 +107,7 @@ absl::StatusOr<std::shared_ptr<internal::ReadSessionHandle>> OpenSession(
 
 absl::StatusOr<QueryIterator> Client::NewQueryIterator(
     QueryRequest request, int64_t batch_size, const CallOptions& call) {
-  if (absl::Status s = CheckBatch(batch_size); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(CheckBatch(batch_size));
   if (!request.ids.empty()) {
     return absl::InvalidArgumentError(
         "query iterator: ids are not supported (use Get for known ids)");
@@ -125,14 +126,15 @@ absl::StatusOr<QueryIterator> Client::NewQueryIterator(
           "query iterator: filter parameter '", name, "' is reserved"));
     }
   }
-  auto pk = PrimaryKeyField(*connection_, request.collection_name, call);
-  if (!pk.ok()) return pk.status();
-  auto session = OpenSession(connection_, request.collection_name, call);
-  if (!session.ok()) return session.status();
+  COVE_ASSIGN_OR_RETURN(
+      std::string pk,
+      PrimaryKeyField(*connection_, request.collection_name, call));
+  COVE_ASSIGN_OR_RETURN(
+      auto session, OpenSession(connection_, request.collection_name, call));
   const int64_t limit = request.limit;
-  QueryIterator it(connection_, std::move(request), *std::move(pk), batch_size,
+  QueryIterator it(connection_, std::move(request), std::move(pk), batch_size,
                    call);
-  it.session_ = *std::move(session);
+  it.session_ = std::move(session);
   if (it.session_ != nullptr) it.request_.session_id = it.session_->id();
   it.remaining_ = limit > 0 ? limit : -1;
   return it;
@@ -160,18 +162,17 @@ absl::StatusOr<std::vector<Row>> QueryIterator::Next() {
     has_pk |= f == pk_field_ || f == "*";
   }
   if (!has_pk) page.output_fields.push_back(pk_field_);
-  auto rows = connection_->Query(page, call_);
-  if (!rows.ok()) return rows.status();
-  if (static_cast<int64_t>(rows->size()) < page.limit) done_ = true;
-  if (!rows->empty()) {
-    auto key = rows->back().find(pk_field_);
-    if (key == rows->back().end()) {
+  COVE_ASSIGN_OR_RETURN(std::vector<Row> rows, connection_->Query(page, call_));
+  if (static_cast<int64_t>(rows.size()) < page.limit) done_ = true;
+  if (!rows.empty()) {
+    auto key = rows.back().find(pk_field_);
+    if (key == rows.back().end()) {
       return absl::InternalError("query iterator: rows lack the primary key");
     }
     last_key_ = key->second;
   }
   if (remaining_ >= 0) {
-    remaining_ -= static_cast<int64_t>(rows->size());
+    remaining_ -= static_cast<int64_t>(rows.size());
     if (remaining_ <= 0) done_ = true;
   }
   return rows;
@@ -180,7 +181,7 @@ absl::StatusOr<std::vector<Row>> QueryIterator::Next() {
 absl::StatusOr<SearchIterator> Client::NewSearchIterator(
     SearchRequest request, int64_t batch_size, int64_t limit,
     const CallOptions& call) {
-  if (absl::Status s = CheckBatch(batch_size); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(CheckBatch(batch_size));
   if (request.num_queries() != 1 || request.vectors.size() != request.dim) {
     return absl::InvalidArgumentError(
         absl::StrCat("search iterator: expected exactly one query vector (got ",
@@ -204,12 +205,14 @@ absl::StatusOr<SearchIterator> Client::NewSearchIterator(
         "search iterator limit: expected -1 (all) or a positive number (got ",
         limit, ")"));
   }
-  auto pk = PrimaryKeyField(*connection_, request.collection_name, call);
-  if (!pk.ok()) return pk.status();
-  auto indexes = connection_->DescribeIndexes(request.collection_name, call);
-  if (!indexes.ok()) return indexes.status();
+  COVE_ASSIGN_OR_RETURN(
+      std::string pk,
+      PrimaryKeyField(*connection_, request.collection_name, call));
+  COVE_ASSIGN_OR_RETURN(
+      std::vector<IndexDescription> indexes,
+      connection_->DescribeIndexes(request.collection_name, call));
   std::optional<MetricType> metric = request.metric_type;
-  for (const IndexDescription& d : *indexes) {
+  for (const IndexDescription& d : indexes) {
     if (request.anns_field.empty() || d.field_name == request.anns_field) {
       metric = d.metric_type;
     }
@@ -219,11 +222,11 @@ absl::StatusOr<SearchIterator> Client::NewSearchIterator(
         absl::StrCat("search iterator: collection '", request.collection_name,
                      "' has no vector index to tell the metric"));
   }
-  auto session = OpenSession(connection_, request.collection_name, call);
-  if (!session.ok()) return session.status();
-  SearchIterator it(connection_, std::move(request), *std::move(pk),
+  COVE_ASSIGN_OR_RETURN(
+      auto session, OpenSession(connection_, request.collection_name, call));
+  SearchIterator it(connection_, std::move(request), std::move(pk),
                     *metric != MetricType::kL2, batch_size, call);
-  it.session_ = *std::move(session);
+  it.session_ = std::move(session);
   if (it.session_ != nullptr) it.request_.session_id = it.session_->id();
   it.remaining_ = limit;
   return it;
@@ -243,10 +246,10 @@ absl::StatusOr<std::vector<Hit>> SearchIterator::Next() {
   if (session_ == nullptr) return NextUnpinned(std::move(page));
   // An exact scan of the snapshot for the hits after the last one.
   page.search_after = last_;
-  auto results = connection_->Search(page, call_);
-  if (!results.ok()) return results.status();
+  COVE_ASSIGN_OR_RETURN(SearchResults results,
+                        connection_->Search(page, call_));
   std::vector<Hit> hits =
-      results->hits.empty() ? std::vector<Hit>{} : std::move(results->hits[0]);
+      results.hits.empty() ? std::vector<Hit>{} : std::move(results.hits[0]);
   if (static_cast<int64_t>(hits.size()) < page.limit) done_ = true;
   if (!hits.empty()) last_ = SearchCursor{hits.back().distance, hits.back().id};
   if (remaining_ >= 0) {
@@ -277,10 +280,10 @@ absl::StatusOr<std::vector<Hit>> SearchIterator::NextUnpinned(
       page.filter_params[kSeenParam] = Value(std::move(seen));
     }
   }
-  auto results = connection_->Search(page, call_);
-  if (!results.ok()) return results.status();
+  COVE_ASSIGN_OR_RETURN(SearchResults results,
+                        connection_->Search(page, call_));
   std::vector<Hit> hits =
-      results->hits.empty() ? std::vector<Hit>{} : std::move(results->hits[0]);
+      results.hits.empty() ? std::vector<Hit>{} : std::move(results.hits[0]);
   if (static_cast<int64_t>(hits.size()) < page.limit) done_ = true;
   for (const Hit& h : hits) near_last_.emplace_back(h.distance, h.id);
   if (!hits.empty()) {

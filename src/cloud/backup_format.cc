@@ -11,11 +11,11 @@
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/files.h"
 #include "nlohmann/json.hpp"
 
 namespace cove::cloud {
@@ -48,14 +48,7 @@ absl::Status WriteFile(const std::string& path, const std::string& data) {
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::DataLossError(
-        absl::StrCat("backup file '", path, "': missing or unreadable"));
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return internal::ReadFile("backup file", path, absl::StatusCode::kDataLoss);
 }
 
 // ---- values

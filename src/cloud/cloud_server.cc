@@ -5,31 +5,15 @@
 #include <grpcpp/security/server_credentials.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "cloud/cloud_core.h"
 #include "cloud/emulator_service.h"
 #include "cloud/request_limits.h"
 #include "cloud/tls.h"
+#include "common/files.h"
 
 namespace cove::cloud {
-namespace {
-
-absl::StatusOr<std::string> ReadFile(const std::string& what,
-                                     const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat(what, ": cannot read file '", path, "'"));
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-}  // namespace
 
 absl::Status CloudOptions::Validate() const {
   if (state_dir.empty()) {
@@ -143,9 +127,9 @@ absl::StatusOr<std::unique_ptr<CloudServer>> StartCloud(
   std::shared_ptr<grpc::ServerCredentials> credentials =
       grpc::InsecureServerCredentials();
   if (!cert_file.empty()) {
-    auto cert = ReadFile("tls_cert_file", cert_file);
+    auto cert = internal::ReadFile("tls_cert_file", cert_file);
     if (!cert.ok()) return cert.status();
-    auto key = ReadFile("tls_key_file", key_file);
+    auto key = internal::ReadFile("tls_key_file", key_file);
     if (!key.ok()) return key.status();
     grpc::SslServerCredentialsOptions ssl(
         GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);

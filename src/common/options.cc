@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace cove {
 namespace {
@@ -91,8 +92,7 @@ absl::Status RemoteOptions::Validate() const {
 }
 
 absl::Status ClientOptions::Validate() const {
-  absl::Status s = embedded.Validate();
-  if (!s.ok()) return s;
+  COVE_RETURN_IF_ERROR(embedded.Validate());
   return remote.Validate();
 }
 

@@ -1,215 +1,67 @@
-// cove::ControlClient, ControlOperation and EmulatorClient: validation,
-// request ids, retries with backoff, paging and operation polling over a
-// ControlConnection.
+// cove::ControlClient, ControlOperation and EmulatorClient: the thin layer
+// over a ControlConnection. It checks requests before any RPC, pages
+// (Pager), wraps operations in handles and waits for them; request ids,
+// retries and polling belong to the connection (control_connection_impl.h),
+// so a mock connection gets the conveniences of this layer and sees each
+// call once, as the caller built it.
 #include <algorithm>
-#include <cstdio>
-#include <random>
 #include <thread>
-#include <type_traits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/retry.h"
 #include "common/status_macros.h"
+#include "control/control_connection_impl.h"
 #include "control/control_runtime.h"
-#include "control/grpc_control_connection.h"
+#include "control/control_validation.h"
+#include "control/polling.h"
 #include "cove/control.h"
-#include "remote/remote_connection.h"
 
 namespace cove {
 namespace internal {
-
-ControlRuntime::ControlRuntime(ControlOptions o, ControlClock c)
-    : options(std::move(o)),
-      clock(std::move(c)),
-      rng_(std::random_device{}()) {}
-
-double ControlRuntime::Random() {
-  absl::MutexLock lock(&mu_);
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
-}
-
 namespace {
 
-bool ValidId(const std::string& id) {
-  if (id.size() < 3 || id.size() > 63) return false;
-  if (id.front() < 'a' || id.front() > 'z') return false;
-  if (id.back() == '-') return false;
-  for (char c : id) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
-      return false;
-    }
-  }
-  return true;
+// The client's clock: time and sleeping as given, randomness of our own.
+Clock ClockOf(ControlClock c) {
+  Clock clock = Clock::Real();
+  clock.now = std::move(c.now);
+  clock.sleep = std::move(c.sleep);
+  return clock;
 }
 
 }  // namespace
 
-absl::Status CheckId(const std::string& field, const std::string& id) {
-  if (ValidId(id)) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      field,
-      ": expected 3 to 63 characters of [a-z0-9-], starting with a letter and "
-      "not ending with '-' (got '",
-      id, "')"));
-}
-
-absl::Status CheckName(const std::string& field, const std::string& name,
-                       const std::string& pattern) {
-  std::vector<std::string> want = absl::StrSplit(pattern, '/');
-  std::vector<std::string> got = absl::StrSplit(name, '/');
-  bool ok = want.size() == got.size();
-  for (size_t i = 0; ok && i < want.size(); ++i) {
-    const std::string& w = want[i];
-    const std::string& g = got[i];
-    if (w == "{*}") {
-      ok = !g.empty();
-    } else if (w == "{-}") {
-      ok = g == "-" || ValidId(g);
-    } else if (!w.empty() && w.front() == '{') {
-      ok = ValidId(g);
-    } else {
-      ok = w == g;
-    }
-  }
-  if (ok) return absl::OkStatus();
-  if (name.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": required (expected ", pattern, ")"));
-  }
-  return absl::InvalidArgumentError(absl::StrCat(
-      field, ": expected ", pattern,
-      " with ids of 3 to 63 characters of [a-z0-9-] (got '", name, "')"));
-}
-
-absl::Status CheckRequired(const std::string& field, const std::string& value) {
-  if (!value.empty()) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
-}
+ControlRuntime::ControlRuntime(ControlOptions o, ControlClock c)
+    : options(std::move(o)), clock(ClockOf(std::move(c))) {}
 
 }  // namespace internal
 
 namespace {
 
 using internal::CheckId;
+using internal::CheckList;
+using internal::CheckMask;
 using internal::CheckName;
+using internal::CheckOrgOrProjectList;
+using internal::CheckPaging;
 using internal::CheckRequired;
+using internal::CheckRoleName;
 using internal::ControlRuntime;
+using internal::kAnyCluster;
+using internal::kAnyProject;
+using internal::kApiKey;
+using internal::kBackup;
+using internal::kCluster;
+using internal::kCustomRole;
+using internal::kEnvironment;
+using internal::kInvitation;
+using internal::kMember;
+using internal::kOperation;
+using internal::kOrg;
+using internal::kProject;
+using internal::kRoleBinding;
 using ms = std::chrono::milliseconds;
-
-constexpr char kOrg[] = "organizations/{org}";
-constexpr char kMember[] = "organizations/{org}/members/{*}";
-constexpr char kInvitation[] = "organizations/{org}/invitations/{*}";
-constexpr char kProject[] = "organizations/{org}/projects/{project}";
-constexpr char kAnyProject[] = "organizations/{org}/projects/{-}";
-constexpr char kEnvironment[] =
-    "organizations/{org}/projects/{project}/environments/{environment}";
-constexpr char kCluster[] =
-    "organizations/{org}/projects/{project}/clusters/{cluster}";
-constexpr char kBackup[] =
-    "organizations/{org}/projects/{project}/clusters/{cluster}/backups/"
-    "{backup}";
-constexpr char kAnyCluster[] =
-    "organizations/{org}/projects/{project}/clusters/{-}";
-constexpr char kApiKey[] = "organizations/{org}/apiKeys/{*}";
-constexpr char kCustomRole[] = "organizations/{org}/roles/{role}";
-constexpr char kBuiltInRole[] = "roles/{*}";
-constexpr char kRoleBinding[] = "organizations/{org}/roleBindings/{*}";
-constexpr char kOperation[] = "operations/{*}";
-constexpr int32_t kMaxPageSize = 1000;
-constexpr ms kMaxServerWait{60000};
-
-template <typename T>
-const absl::Status& StatusOf(const absl::StatusOr<T>& r) {
-  return r.status();
-}
-const absl::Status& StatusOf(const absl::Status& s) { return s; }
-
-// Runs `attempt` (one RPC) under the call's deadline; when `retry`, repeats
-// it on Unavailable with exponential backoff and jitter, while attempts and
-// time remain. Each attempt gets the time left as its timeout.
-template <typename F>
-auto Run(ControlRuntime& rt, bool retry, const ControlCallOptions& call,
-         F&& attempt) -> std::invoke_result_t<F&, const ControlCallOptions&> {
-  const ms timeout = call.timeout.value_or(rt.options.timeout);
-  const auto deadline = rt.clock.now() + timeout;
-  const int max_attempts =
-      retry ? std::max(1, call.max_attempts.value_or(rt.options.max_attempts))
-            : 1;
-  internal::RetryPolicy policy;
-  policy.max_attempts = max_attempts;
-  policy.initial_backoff = rt.options.initial_backoff;
-  policy.max_backoff = rt.options.max_backoff;
-  for (int n = 0;; ++n) {
-    ControlCallOptions one;
-    one.timeout = std::max(
-        ms(1), std::chrono::duration_cast<ms>(deadline - rt.clock.now()));
-    auto result = attempt(one);
-    const absl::Status& s = StatusOf(result);
-    if (s.ok() || !absl::IsUnavailable(s) || n + 1 >= max_attempts) {
-      return result;
-    }
-    ms delay = internal::BackoffDelay(policy, n, rt.Random());
-    if (rt.clock.now() + delay >= deadline) return result;
-    rt.clock.sleep(delay);
-  }
-}
-
-absl::Status CheckPaging(const control::ListRequest& r, bool has_filter) {
-  if (r.page_size < 0 || r.page_size > kMaxPageSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "page_size: expected 0 to ", kMaxPageSize, " (got ", r.page_size, ")"));
-  }
-  if (!has_filter && !r.filter.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "filter: this list takes no filter (got '", r.filter, "')"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckList(const control::ListRequest& r, const char* pattern,
-                       bool has_filter) {
-  if (absl::Status s = CheckName("parent", r.parent, pattern); !s.ok()) {
-    return s;
-  }
-  return CheckPaging(r, has_filter);
-}
-
-// ListAuditEvents and ListOperations: an organization or a project.
-absl::Status CheckOrgOrProjectList(const control::ListRequest& r) {
-  if (CheckName("parent", r.parent, kProject).ok()) {
-    return CheckPaging(r, true);
-  }
-  return CheckList(r, kOrg, true);
-}
-
-absl::Status CheckMask(const std::vector<std::string>& mask) {
-  if (mask.empty()) {
-    return absl::InvalidArgumentError(
-        "update_mask: required (name the fields to update)");
-  }
-  for (const std::string& f : mask) {
-    if (f.empty()) {
-      return absl::InvalidArgumentError(
-          "update_mask: field names must be non-empty");
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckRoleName(const std::string& field, const std::string& name) {
-  if (CheckName(field, name, kBuiltInRole).ok()) return absl::OkStatus();
-  if (CheckName(field, name, kCustomRole).ok()) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat(field, ": expected ", kCustomRole, " or ", kBuiltInRole,
-                   " (got '", name, "')"));
-}
-
-template <typename Request>
-Request WithRequestId(Request r) {
-  if (r.request_id.empty()) r.request_id = ControlClient::NewRequestId();
-  return r;
-}
 
 }  // namespace
 
@@ -252,58 +104,48 @@ absl::StatusOr<control::Cluster> ControlOperation::cluster() const {
 }
 
 absl::Status ControlOperation::Refresh(const ControlCallOptions& call) {
-  auto r = Run(*runtime_, true, call, [&](const ControlCallOptions& c) {
-    return connection_->GetOperation(op_.name, c);
-  });
-  if (!r.ok()) return r.status();
-  op_ = *std::move(r);
+  COVE_ASSIGN_OR_RETURN(op_, connection_->GetOperation(op_.name, call));
   return absl::OkStatus();
 }
 
 absl::Status ControlOperation::Wait(std::optional<ms> timeout,
                                     const ControlCallOptions& call) {
-  ControlRuntime& rt = *runtime_;
+  if (op_.done) return op_.error();
+  const ControlRuntime& rt = *runtime_;
   const ms total = timeout.value_or(rt.options.operation_timeout);
-  const auto start = rt.clock.now();
-  const auto deadline = start + total;
-  const ms rpc_timeout = call.timeout.value_or(rt.options.timeout);
-  for (;;) {
-    if (op_.done) return op_.error();
-    const auto now = rt.clock.now();
-    const ms remaining = std::chrono::duration_cast<ms>(deadline - now);
-    if (remaining <= ms(0)) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("operation ", op_.name, " (", op_.verb, " of ",
-                       op_.target, "): not done after ", total.count(),
-                       " ms (progress ", op_.progress_percent, "%)"));
-    }
-    control::WaitOperationRequest request;
-    request.name = op_.name;
-    request.timeout = std::min(remaining, kMaxServerWait);
-    ControlCallOptions wait_call = call;
-    wait_call.timeout = request.timeout + rpc_timeout;
-    auto r = Run(rt, true, wait_call, [&](const ControlCallOptions& c) {
-      return connection_->WaitOperation(request, c);
-    });
-    if (!r.ok()) return r.status();
-    op_ = *std::move(r);
-    if (op_.done) continue;
-    // A server that answers before its wait ran out: do not spin.
-    const ms elapsed = std::chrono::duration_cast<ms>(rt.clock.now() - now);
-    if (elapsed < rt.options.poll_interval) {
-      const ms left = std::chrono::duration_cast<ms>(deadline - rt.clock.now());
-      const ms pause = std::min(rt.options.poll_interval - elapsed, left);
-      if (pause > ms(0)) rt.clock.sleep(pause);
-    }
+  auto not_done = [&](absl::string_view detail) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "operation ", op_.name, " (", op_.verb, " of ", op_.target,
+        "): not done after ", total.count(), " ms (progress ",
+        op_.progress_percent, "%)", detail.empty() ? "" : "; ", detail));
+  };
+  if (total <= ms(0)) return not_done("");
+  control::WaitOperationRequest request;
+  request.name = op_.name;
+  request.timeout = total;
+  absl::StatusOr<control::Operation> r =
+      connection_->AwaitOperation(request, call);
+  if (absl::IsUnimplemented(r.status())) {
+    // A connection that does not poll (a mock): poll its WaitOperation.
+    r = internal::PollOperation(
+        [this](const control::WaitOperationRequest& w,
+               const ControlCallOptions& c) {
+          return connection_->WaitOperation(w, c);
+        },
+        request, call, rt.options, rt.clock);
   }
+  if (absl::IsDeadlineExceeded(r.status())) {
+    absl::string_view detail = r.status().message();
+    absl::ConsumePrefix(&detail, absl::StrCat("operation ", op_.name, ": "));
+    return not_done(detail);
+  }
+  COVE_ASSIGN_OR_RETURN(op_, std::move(r));
+  if (!op_.done) return not_done("");
+  return op_.error();
 }
 
 absl::Status ControlOperation::Cancel(const ControlCallOptions& call) {
-  auto r = Run(*runtime_, true, call, [&](const ControlCallOptions& c) {
-    return connection_->CancelOperation(op_.name, c);
-  });
-  if (!r.ok()) return r.status();
-  op_ = *std::move(r);
+  COVE_ASSIGN_OR_RETURN(op_, connection_->CancelOperation(op_.name, call));
   return absl::OkStatus();
 }
 
@@ -312,9 +154,7 @@ absl::Status ControlOperation::Cancel(const ControlCallOptions& call) {
 
 absl::StatusOr<control::EmulatorSettings> EmulatorClient::GetSettings(
     const ControlCallOptions& call) {
-  return Run(*runtime_, true, call, [&](const ControlCallOptions& c) {
-    return connection_->GetEmulatorSettings(c);
-  });
+  return connection_->GetEmulatorSettings(call);
 }
 
 absl::StatusOr<control::EmulatorSettings> EmulatorClient::UpdateSettings(
@@ -329,19 +169,12 @@ absl::StatusOr<control::EmulatorSettings> EmulatorClient::UpdateSettings(
     return absl::InvalidArgumentError(absl::StrCat(
         "retention: expected >= 0 ms (got ", request.retention->count(), ")"));
   }
-  return Run(*runtime_, true, call, [&](const ControlCallOptions& c) {
-    return connection_->UpdateEmulatorSettings(request, c);
-  });
+  return connection_->UpdateEmulatorSettings(request, call);
 }
 
 absl::StatusOr<control::EmulatorSettings> EmulatorClient::SetClock(
     const control::SetClockRequest& request, const ControlCallOptions& call) {
-  // Setting the clock to a given time (or back to real) is idempotent;
-  // "now" is not.
-  const bool idempotent = request.real || control::IsSet(request.time);
-  return Run(*runtime_, idempotent, call, [&](const ControlCallOptions& c) {
-    return connection_->SetClock(request, c);
-  });
+  return connection_->SetClock(request, call);
 }
 
 absl::StatusOr<control::EmulatorSettings> EmulatorClient::AdvanceClock(
@@ -350,16 +183,12 @@ absl::StatusOr<control::EmulatorSettings> EmulatorClient::AdvanceClock(
     return absl::InvalidArgumentError(
         absl::StrCat("by: expected >= 0 ms (got ", by.count(), ")"));
   }
-  return Run(*runtime_, false, call, [&](const ControlCallOptions& c) {
-    return connection_->AdvanceClock(by, c);
-  });
+  return connection_->AdvanceClock(by, call);
 }
 
 absl::StatusOr<control::Fault> EmulatorClient::InjectFault(
     const control::Fault& fault, const ControlCallOptions& call) {
-  if (absl::Status s = CheckRequired("fault.verb", fault.verb); !s.ok()) {
-    return s;
-  }
+  COVE_RETURN_IF_ERROR(CheckRequired("fault.verb", fault.verb));
   if (fault.mode == control::FaultMode::kUnspecified) {
     return absl::InvalidArgumentError(
         "fault.mode: required (expected FAIL, STALL or UNAVAILABLE)");
@@ -368,23 +197,17 @@ absl::StatusOr<control::Fault> EmulatorClient::InjectFault(
     return absl::InvalidArgumentError(
         absl::StrCat("fault.count: expected >= 0 (got ", fault.count, ")"));
   }
-  return Run(*runtime_, false, call, [&](const ControlCallOptions& c) {
-    return connection_->InjectFault(fault, c);
-  });
+  return connection_->InjectFault(fault, call);
 }
 
 absl::StatusOr<std::vector<control::Fault>> EmulatorClient::ListFaults(
     const ControlCallOptions& call) {
-  return Run(*runtime_, true, call, [&](const ControlCallOptions& c) {
-    return connection_->ListFaults(c);
-  });
+  return connection_->ListFaults(call);
 }
 
 absl::Status EmulatorClient::ClearFaults(const std::string& verb,
                                          const ControlCallOptions& call) {
-  return Run(*runtime_, true, call, [&](const ControlCallOptions& c) {
-    return connection_->ClearFaults(verb, c);
-  });
+  return connection_->ClearFaults(verb, call);
 }
 
 // ---- ControlClient
@@ -397,10 +220,10 @@ ControlClient::ControlClient(std::shared_ptr<ControlConnection> connection,
                                                 std::move(clock))) {}
 
 absl::StatusOr<ControlClient> ControlClient::Connect(ControlOptions options) {
-  if (absl::Status s = options.Validate(); !s.ok()) return s;
-  auto connection = internal::MakeGrpcControlConnection(options);
-  if (!connection.ok()) return connection.status();
-  return ControlClient(*std::move(connection), std::move(options));
+  COVE_RETURN_IF_ERROR(options.Validate());
+  COVE_ASSIGN_OR_RETURN(auto connection,
+                        internal::MakeControlConnection(options));
+  return ControlClient(std::move(connection), std::move(options));
 }
 
 const ControlOptions& ControlClient::options() const {
@@ -411,27 +234,9 @@ EmulatorClient ControlClient::emulator() const {
   return EmulatorClient(connection_, runtime_);
 }
 
-std::string ControlClient::NewRequestId() {
-  std::random_device rd;
-  uint64_t hi = (static_cast<uint64_t>(rd()) << 32) | rd();
-  uint64_t lo = (static_cast<uint64_t>(rd()) << 32) | rd();
-  hi = (hi & ~0xF000ULL) | 0x4000ULL;                  // version 4
-  lo = (lo & ~(0xC000ULL << 48)) | (0x8000ULL << 48);  // variant 10
-  char buf[37];
-  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xFFFF),
-                static_cast<unsigned>(hi & 0xFFFF),
-                static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
-  return buf;
-}
+std::string ControlClient::NewRequestId() { return internal::NewRequestId(); }
 
-// Shorthands for the method bodies below.
-#define COVE_RUN(retry, call_expr) \
-  Run(*runtime_, retry, call,      \
-      [&](const ControlCallOptions& c) { return connection_->call_expr; })
-
+// Shorthand for the method bodies below.
 // Pager over a List method: `fetch` runs one page with the token given.
 #define COVE_PAGER(Type, Method, request)                               \
   Pager<control::Type>(                                                 \
@@ -449,21 +254,20 @@ absl::StatusOr<control::Organization> ControlClient::CreateOrganization(
     const control::CreateOrganizationRequest& request,
     const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckId("organization_id", request.organization_id));
-  auto r = WithRequestId(request);
-  return COVE_RUN(true, CreateOrganization(r, c));
+  return connection_->CreateOrganization(request, call);
 }
 
 absl::StatusOr<control::Organization> ControlClient::GetOrganization(
     const std::string& name, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", name, kOrg));
-  return COVE_RUN(true, GetOrganization(name, c));
+  return connection_->GetOrganization(name, call);
 }
 
 absl::StatusOr<control::Page<control::Organization>>
 ControlClient::ListOrganizations(const control::ListRequest& request,
                                  const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckPaging(request, false));
-  return COVE_RUN(true, ListOrganizations(request, c));
+  return connection_->ListOrganizations(request, call);
 }
 
 Pager<control::Organization> ControlClient::ListAllOrganizations(
@@ -477,14 +281,13 @@ absl::StatusOr<control::Organization> ControlClient::UpdateOrganization(
     const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("organization.name", organization.name, kOrg));
   COVE_RETURN_IF_ERROR(CheckMask(update_mask));
-  return COVE_RUN(false, UpdateOrganization(organization, update_mask, c));
+  return connection_->UpdateOrganization(organization, update_mask, call);
 }
 
 absl::Status ControlClient::DeleteOrganization(
     const control::DeleteRequest& request, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", request.name, kOrg));
-  auto r = WithRequestId(request);
-  return COVE_RUN(true, DeleteOrganization(r, c));
+  return connection_->DeleteOrganization(request, call);
 }
 
 // ---- members and invitations
@@ -492,7 +295,7 @@ absl::Status ControlClient::DeleteOrganization(
 absl::StatusOr<control::Page<control::Member>> ControlClient::ListMembers(
     const control::ListRequest& request, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckList(request, kOrg, false));
-  return COVE_RUN(true, ListMembers(request, c));
+  return connection_->ListMembers(request, call);
 }
 
 Pager<control::Member> ControlClient::ListAllMembers(
@@ -503,7 +306,7 @@ Pager<control::Member> ControlClient::ListAllMembers(
 absl::StatusOr<control::Member> ControlClient::GetMember(
     const std::string& name, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", name, kMember));
-  return COVE_RUN(true, GetMember(name, c));
+  return connection_->GetMember(name, call);
 }
 
 absl::StatusOr<control::Member> ControlClient::UpdateMember(
@@ -511,14 +314,13 @@ absl::StatusOr<control::Member> ControlClient::UpdateMember(
     const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("member.name", member.name, kMember));
   COVE_RETURN_IF_ERROR(CheckMask(update_mask));
-  return COVE_RUN(false, UpdateMember(member, update_mask, c));
+  return connection_->UpdateMember(member, update_mask, call);
 }
 
 absl::Status ControlClient::DeleteMember(const control::DeleteRequest& request,
                                          const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", request.name, kMember));
-  auto r = WithRequestId(request);
-  return COVE_RUN(true, DeleteMember(r, c));
+  return connection_->DeleteMember(request, call);
 }
 
 absl::StatusOr<control::Invitation> ControlClient::CreateInvitation(
@@ -527,21 +329,20 @@ absl::StatusOr<control::Invitation> ControlClient::CreateInvitation(
   COVE_RETURN_IF_ERROR(CheckName("parent", request.parent, kOrg));
   COVE_RETURN_IF_ERROR(
       CheckRequired("invitation.email", request.invitation.email));
-  auto r = WithRequestId(request);
-  return COVE_RUN(true, CreateInvitation(r, c));
+  return connection_->CreateInvitation(request, call);
 }
 
 absl::StatusOr<control::Invitation> ControlClient::GetInvitation(
     const std::string& name, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", name, kInvitation));
-  return COVE_RUN(true, GetInvitation(name, c));
+  return connection_->GetInvitation(name, call);
 }
 
 absl::StatusOr<control::Page<control::Invitation>>
 ControlClient::ListInvitations(const control::ListRequest& request,
                                const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckList(request, kOrg, true));
-  return COVE_RUN(true, ListInvitations(request, c));
+  return connection_->ListInvitations(request, call);
 }
 
 Pager<control::Invitation> ControlClient::ListAllInvitations(
@@ -552,8 +353,7 @@ Pager<control::Invitation> ControlClient::ListAllInvitations(
 absl::StatusOr<control::Invitation> ControlClient::RevokeInvitation(
     const control::DeleteRequest& request, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", request.name, kInvitation));
-  auto r = WithRequestId(request);
-  return COVE_RUN(true, RevokeInvitation(r, c));
+  return connection_->RevokeInvitation(request, call);
 }
 
 absl::StatusOr<control::AcceptInvitationResult> ControlClient::AcceptInvitation(
@@ -561,7 +361,7 @@ absl::StatusOr<control::AcceptInvitationResult> ControlClient::AcceptInvitation(
     const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", request.name, kInvitation));
   COVE_RETURN_IF_ERROR(CheckRequired("token", request.token));
-  return COVE_RUN(false, AcceptInvitation(request, c));
+  return connection_->AcceptInvitation(request, call);
 }
 
 // ---- projects
@@ -571,20 +371,19 @@ absl::StatusOr<control::Project> ControlClient::CreateProject(
     const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("parent", request.parent, kOrg));
   COVE_RETURN_IF_ERROR(CheckId("project_id", request.project_id));
-  auto r = WithRequestId(request);
-  return COVE_RUN(true, CreateProject(r, c));
+  return connection_->CreateProject(request, call);
 }
 
 absl::StatusOr<control::Project> ControlClient::GetProject(
     const std::string& name, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", name, kProject));
-  return COVE_RUN(true, GetProject(name, c));
+  return connection_->GetProject(name, call);
 }
 
 absl::StatusOr<control::Page<control::Project>> ControlClient::ListProjects(
     const control::ListRequest& request, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckList(request, kOrg, true));
-  return COVE_RUN(true, ListProjects(request, c));
+  return connection_->ListProjects(request, call);
 }
 
 Pager<control::Project> ControlClient::ListAllProjects(
@@ -598,14 +397,13 @@ absl::StatusOr<control::Project> ControlClient::UpdateProject(
     const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("project.name", project.name, kProject));
   COVE_RETURN_IF_ERROR(CheckMask(update_mask));
-  return COVE_RUN(false, UpdateProject(project, update_mask, c));
+  return connection_->UpdateProject(project, update_mask, call);
 }
 
 absl::Status ControlClient::DeleteProject(const control::DeleteRequest& request,
                                           const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", request.name, kProject));
-  auto r = WithRequestId(request);
-  return COVE_RUN(true, DeleteProject(r, c));
+  return connection_->DeleteProject(request, call);
 }
 
 // ---- environments
@@ -619,21 +417,20 @@ absl::StatusOr<control::Environment> ControlClient::CreateEnvironment(
     return absl::InvalidArgumentError(
         "environment.mode: required (expected CROSS_ACCOUNT or AGENT)");
   }
-  auto r = WithRequestId(request);
-  return COVE_RUN(true, CreateEnvironment(r, c));
+  return connection_->CreateEnvironment(request, call);
 }
 
 absl::StatusOr<control::Environment> ControlClient::GetEnvironment(
     const std::string& name, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", name, kEnvironment));
-  return COVE_RUN(true, GetEnvironment(name, c));
+  return connection_->GetEnvironment(name, call);
 }
 
 absl::StatusOr<control::Page<control::Environment>>
 ControlClient::ListEnvironments(const control::ListRequest& request,
                                 const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckList(request, kProject, true));
-  return COVE_RUN(true, ListEnvironments(request, c));
+  return connection_->ListEnvironments(request, call);
 }
 
 Pager<control::Environment> ControlClient::ListAllEnvironments(
@@ -644,22 +441,21 @@ Pager<control::Environment> ControlClient::ListAllEnvironments(
 absl::Status ControlClient::DeleteEnvironment(
     const control::DeleteRequest& request, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", request.name, kEnvironment));
-  auto r = WithRequestId(request);
-  return COVE_RUN(true, DeleteEnvironment(r, c));
+  return connection_->DeleteEnvironment(request, call);
 }
 
 absl::StatusOr<control::EnvironmentValidation>
 ControlClient::ValidateEnvironment(const std::string& name,
                                    const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", name, kEnvironment));
-  return COVE_RUN(true, ValidateEnvironment(name, c));
+  return connection_->ValidateEnvironment(name, call);
 }
 
 absl::StatusOr<control::Environment> ControlClient::RotateAgentToken(
     const control::RotateAgentTokenRequest& request,
     const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", request.name, kEnvironment));
-  return COVE_RUN(false, RotateAgentToken(request, c));
+  return connection_->RotateAgentToken(request, call);
 }
 
 // ---- clusters
@@ -669,9 +465,8 @@ namespace {
 // Start + wait for a blocking long-running verb.
 absl::StatusOr<control::Cluster> Finish(
     absl::StatusOr<ControlOperation> started) {
-  if (!started.ok()) return started.status();
-  ControlOperation op = *std::move(started);
-  if (absl::Status s = op.Wait(); !s.ok()) return s;
+  COVE_ASSIGN_OR_RETURN(ControlOperation op, std::move(started));
+  COVE_RETURN_IF_ERROR(op.Wait());
   if (!op.operation().cluster.has_value()) {
     control::Cluster c;
     c.name = op.operation().target;
@@ -682,12 +477,11 @@ absl::StatusOr<control::Cluster> Finish(
 
 }  // namespace
 
-#define COVE_START_OPERATION(call_expr)                             \
-  do {                                                              \
-    auto op = COVE_RUN(true, call_expr);                            \
-    if (!op.ok()) return op.status();                               \
-    return ControlOperation(connection_, runtime_, *std::move(op)); \
-  } while (false)
+absl::StatusOr<ControlOperation> ControlClient::Started(
+    absl::StatusOr<control::Operation> op) const {
+  COVE_ASSIGN_OR_RETURN(control::Operation started, std::move(op));
+  return ControlOperation(connection_, runtime_, std::move(started));
+}
 
 absl::StatusOr<ControlOperation> ControlClient::StartCreateCluster(
     const control::CreateClusterRequest& request,
@@ -701,8 +495,7 @@ absl::StatusOr<ControlOperation> ControlClient::StartCreateCluster(
         "cluster.cu_size, cluster.replicas: expected >= 0 (got ",
         request.cluster.cu_size, ", ", request.cluster.replicas, ")"));
   }
-  auto r = WithRequestId(request);
-  COVE_START_OPERATION(CreateCluster(r, c));
+  return Started(connection_->CreateCluster(request, call));
 }
 
 absl::StatusOr<control::Cluster> ControlClient::CreateCluster(
@@ -714,13 +507,13 @@ absl::StatusOr<control::Cluster> ControlClient::CreateCluster(
 absl::StatusOr<control::Cluster> ControlClient::GetCluster(
     const std::string& name, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", name, kCluster));
-  return COVE_RUN(true, GetCluster(name, c));
+  return connection_->GetCluster(name, call);
 }
 
 absl::StatusOr<control::Page<control::Cluster>> ControlClient::ListClusters(
     const control::ListRequest& request, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckList(request, kAnyProject, true));
-  return COVE_RUN(true, ListClusters(request, c));
+  return connection_->ListClusters(request, call);
 }
 
 Pager<control::Cluster> ControlClient::ListAllClusters(
@@ -734,7 +527,7 @@ absl::StatusOr<control::Cluster> ControlClient::UpdateCluster(
     const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("cluster.name", cluster.name, kCluster));
   COVE_RETURN_IF_ERROR(CheckMask(update_mask));
-  return COVE_RUN(false, UpdateCluster(cluster, update_mask, c));
+  return connection_->UpdateCluster(cluster, update_mask, call);
 }
 
 #define COVE_CLUSTER_ACTION(Verb)                                       \
@@ -742,8 +535,7 @@ absl::StatusOr<control::Cluster> ControlClient::UpdateCluster(
       const control::ClusterActionRequest& request,                     \
       const ControlCallOptions& call) {                                 \
     COVE_RETURN_IF_ERROR(CheckName("name", request.name, kCluster));    \
-    auto r = WithRequestId(request);                                    \
-    COVE_START_OPERATION(Verb##Cluster(r, c));                          \
+    return Started(connection_->Verb##Cluster(request, call));          \
   }                                                                     \
   absl::StatusOr<control::Cluster> ControlClient::Verb##Cluster(        \
       const control::ClusterActionRequest& request,                     \
@@ -771,8 +563,7 @@ absl::StatusOr<ControlOperation> ControlClient::StartScaleCluster(
     return absl::InvalidArgumentError(
         "cu_size, replicas: expected at least one to change (got 0 and 0)");
   }
-  auto r = WithRequestId(request);
-  COVE_START_OPERATION(ScaleCluster(r, c));
+  return Started(connection_->ScaleCluster(request, call));
 }
 
 absl::StatusOr<control::Cluster> ControlClient::ScaleCluster(
@@ -792,20 +583,19 @@ absl::StatusOr<control::ApiKey> ControlClient::CreateApiKey(
   }
   COVE_RETURN_IF_ERROR(CheckRequired("api_key.scope", request.api_key.scope));
   COVE_RETURN_IF_ERROR(CheckRoleName("api_key.role", request.api_key.role));
-  auto r = WithRequestId(request);
-  return COVE_RUN(true, CreateApiKey(r, c));
+  return connection_->CreateApiKey(request, call);
 }
 
 absl::StatusOr<control::ApiKey> ControlClient::GetApiKey(
     const std::string& name, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", name, kApiKey));
-  return COVE_RUN(true, GetApiKey(name, c));
+  return connection_->GetApiKey(name, call);
 }
 
 absl::StatusOr<control::Page<control::ApiKey>> ControlClient::ListApiKeys(
     const control::ListRequest& request, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckList(request, kOrg, true));
-  return COVE_RUN(true, ListApiKeys(request, c));
+  return connection_->ListApiKeys(request, call);
 }
 
 Pager<control::ApiKey> ControlClient::ListAllApiKeys(
@@ -818,14 +608,13 @@ absl::StatusOr<control::ApiKey> ControlClient::UpdateApiKey(
     const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("api_key.name", api_key.name, kApiKey));
   COVE_RETURN_IF_ERROR(CheckMask(update_mask));
-  return COVE_RUN(false, UpdateApiKey(api_key, update_mask, c));
+  return connection_->UpdateApiKey(api_key, update_mask, call);
 }
 
 absl::Status ControlClient::DeleteApiKey(const control::DeleteRequest& request,
                                          const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", request.name, kApiKey));
-  auto r = WithRequestId(request);
-  return COVE_RUN(true, DeleteApiKey(r, c));
+  return connection_->DeleteApiKey(request, call);
 }
 
 // ---- roles and bindings
@@ -834,20 +623,19 @@ absl::StatusOr<control::Role> ControlClient::CreateRole(
     const control::CreateRoleRequest& request, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("parent", request.parent, kOrg));
   COVE_RETURN_IF_ERROR(CheckId("role_id", request.role_id));
-  auto r = WithRequestId(request);
-  return COVE_RUN(true, CreateRole(r, c));
+  return connection_->CreateRole(request, call);
 }
 
 absl::StatusOr<control::Role> ControlClient::GetRole(
     const std::string& name, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckRoleName("name", name));
-  return COVE_RUN(true, GetRole(name, c));
+  return connection_->GetRole(name, call);
 }
 
 absl::StatusOr<control::Page<control::Role>> ControlClient::ListRoles(
     const control::ListRequest& request, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckList(request, kOrg, false));
-  return COVE_RUN(true, ListRoles(request, c));
+  return connection_->ListRoles(request, call);
 }
 
 Pager<control::Role> ControlClient::ListAllRoles(
@@ -860,14 +648,13 @@ absl::StatusOr<control::Role> ControlClient::UpdateRole(
     const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("role.name", role.name, kCustomRole));
   COVE_RETURN_IF_ERROR(CheckMask(update_mask));
-  return COVE_RUN(false, UpdateRole(role, update_mask, c));
+  return connection_->UpdateRole(role, update_mask, call);
 }
 
 absl::Status ControlClient::DeleteRole(const control::DeleteRequest& request,
                                        const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", request.name, kCustomRole));
-  auto r = WithRequestId(request);
-  return COVE_RUN(true, DeleteRole(r, c));
+  return connection_->DeleteRole(request, call);
 }
 
 absl::StatusOr<control::RoleBinding> ControlClient::CreateRoleBinding(
@@ -880,21 +667,20 @@ absl::StatusOr<control::RoleBinding> ControlClient::CreateRoleBinding(
       CheckRequired("role_binding.principal", request.role_binding.principal));
   COVE_RETURN_IF_ERROR(
       CheckRequired("role_binding.scope", request.role_binding.scope));
-  auto r = WithRequestId(request);
-  return COVE_RUN(true, CreateRoleBinding(r, c));
+  return connection_->CreateRoleBinding(request, call);
 }
 
 absl::StatusOr<control::RoleBinding> ControlClient::GetRoleBinding(
     const std::string& name, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", name, kRoleBinding));
-  return COVE_RUN(true, GetRoleBinding(name, c));
+  return connection_->GetRoleBinding(name, call);
 }
 
 absl::StatusOr<control::Page<control::RoleBinding>>
 ControlClient::ListRoleBindings(const control::ListRequest& request,
                                 const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckList(request, kOrg, true));
-  return COVE_RUN(true, ListRoleBindings(request, c));
+  return connection_->ListRoleBindings(request, call);
 }
 
 Pager<control::RoleBinding> ControlClient::ListAllRoleBindings(
@@ -905,8 +691,7 @@ Pager<control::RoleBinding> ControlClient::ListAllRoleBindings(
 absl::Status ControlClient::DeleteRoleBinding(
     const control::DeleteRequest& request, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", request.name, kRoleBinding));
-  auto r = WithRequestId(request);
-  return COVE_RUN(true, DeleteRoleBinding(r, c));
+  return connection_->DeleteRoleBinding(request, call);
 }
 
 absl::StatusOr<std::vector<std::string>> ControlClient::TestPermissions(
@@ -916,7 +701,7 @@ absl::StatusOr<std::vector<std::string>> ControlClient::TestPermissions(
   if (request.actions.empty()) {
     return absl::InvalidArgumentError("actions: required (got none)");
   }
-  return COVE_RUN(true, TestPermissions(request, c));
+  return connection_->TestPermissions(request, call);
 }
 
 // ---- audit
@@ -933,7 +718,7 @@ ControlClient::ListAuditEvents(const control::ListAuditEventsRequest& request,
     return absl::InvalidArgumentError(
         "end_time: expected at or after start_time");
   }
-  return COVE_RUN(true, ListAuditEvents(request, c));
+  return connection_->ListAuditEvents(request, call);
 }
 
 Pager<control::AuditEvent> ControlClient::ListAllAuditEvents(
@@ -953,7 +738,7 @@ absl::StatusOr<control::ClusterMetrics> ControlClient::GetClusterMetrics(
     return absl::InvalidArgumentError(absl::StrCat(
         "window_seconds: expected 1..600 (0: 60) (got ", window_seconds, ")"));
   }
-  return COVE_RUN(true, GetClusterMetrics(name, window_seconds, c));
+  return connection_->GetClusterMetrics(name, window_seconds, call);
 }
 
 // ---- backups
@@ -964,29 +749,27 @@ absl::StatusOr<ControlOperation> ControlClient::StartCreateBackup(
   COVE_RETURN_IF_ERROR(CheckName("parent", request.parent, kCluster));
   if (!request.backup_id.empty())
     COVE_RETURN_IF_ERROR(CheckId("backup_id", request.backup_id));
-  auto r = WithRequestId(request);
-  COVE_START_OPERATION(CreateBackup(r, c));
+  return Started(connection_->CreateBackup(request, call));
 }
 
 absl::StatusOr<control::Backup> ControlClient::CreateBackup(
     const control::CreateBackupRequest& request,
     const ControlCallOptions& call) {
-  auto started = StartCreateBackup(request, call);
-  if (!started.ok()) return started.status();
-  if (absl::Status s = started->Wait(); !s.ok()) return s;
-  return started->backup();
+  COVE_ASSIGN_OR_RETURN(ControlOperation op, StartCreateBackup(request, call));
+  COVE_RETURN_IF_ERROR(op.Wait());
+  return op.backup();
 }
 
 absl::StatusOr<control::Backup> ControlClient::GetBackup(
     const std::string& name, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", name, kBackup));
-  return COVE_RUN(true, GetBackup(name, c));
+  return connection_->GetBackup(name, call);
 }
 
 absl::StatusOr<control::Page<control::Backup>> ControlClient::ListBackups(
     const control::ListRequest& request, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckList(request, kAnyCluster, true));
-  return COVE_RUN(true, ListBackups(request, c));
+  return connection_->ListBackups(request, call);
 }
 
 Pager<control::Backup> ControlClient::ListAllBackups(
@@ -997,15 +780,13 @@ Pager<control::Backup> ControlClient::ListAllBackups(
 absl::StatusOr<ControlOperation> ControlClient::StartDeleteBackup(
     const control::DeleteRequest& request, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", request.name, kBackup));
-  auto r = WithRequestId(request);
-  COVE_START_OPERATION(DeleteBackup(r, c));
+  return Started(connection_->DeleteBackup(request, call));
 }
 
 absl::Status ControlClient::DeleteBackup(const control::DeleteRequest& request,
                                          const ControlCallOptions& call) {
-  auto started = StartDeleteBackup(request, call);
-  if (!started.ok()) return started.status();
-  return started->Wait();
+  COVE_ASSIGN_OR_RETURN(ControlOperation op, StartDeleteBackup(request, call));
+  return op.Wait();
 }
 
 absl::StatusOr<ControlOperation> ControlClient::StartRestoreBackup(
@@ -1025,8 +806,7 @@ absl::StatusOr<ControlOperation> ControlClient::StartRestoreBackup(
     COVE_RETURN_IF_ERROR(
         CheckName("target_cluster", request.target_cluster, kCluster));
   }
-  auto r = WithRequestId(request);
-  COVE_START_OPERATION(RestoreBackup(r, c));
+  return Started(connection_->RestoreBackup(request, call));
 }
 
 absl::StatusOr<control::Cluster> ControlClient::RestoreBackup(
@@ -1045,19 +825,19 @@ absl::StatusOr<control::Cluster> ControlClient::SetBackupPolicy(
         absl::StrCat("policy.interval: expected at least 60000 ms (got ",
                      request.policy.interval.count(), " ms)"));
   }
-  return COVE_RUN(false, SetBackupPolicy(request, c));
+  return connection_->SetBackupPolicy(request, call);
 }
 
 absl::StatusOr<ControlOperation> ControlClient::GetOperation(
     const std::string& name, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", name, kOperation));
-  COVE_START_OPERATION(GetOperation(name, c));
+  return Started(connection_->GetOperation(name, call));
 }
 
 absl::StatusOr<control::Page<control::Operation>> ControlClient::ListOperations(
     const control::ListRequest& request, const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckOrgOrProjectList(request));
-  return COVE_RUN(true, ListOperations(request, c));
+  return connection_->ListOperations(request, call);
 }
 
 Pager<control::Operation> ControlClient::ListAllOperations(
@@ -1066,8 +846,6 @@ Pager<control::Operation> ControlClient::ListAllOperations(
 }
 
 #undef COVE_CLUSTER_ACTION
-#undef COVE_START_OPERATION
 #undef COVE_PAGER
-#undef COVE_RUN
 
 }  // namespace cove

@@ -324,6 +324,12 @@ absl::StatusOr<control::Operation> ControlConnection::CancelOperation(
   return NotImplemented(*this, "CancelOperation");
 }
 
+absl::StatusOr<control::Operation> ControlConnection::AwaitOperation(
+    const control::WaitOperationRequest& request,
+    const ControlCallOptions& call) {
+  return NotImplemented(*this, "AwaitOperation");
+}
+
 absl::StatusOr<control::ClusterMetrics> ControlConnection::GetClusterMetrics(
     const std::string& name, int32_t window_seconds,
     const ControlCallOptions& call) {

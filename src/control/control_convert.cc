@@ -1,8 +1,10 @@
 // Conversions between cove::control structs and cove.control.v1 protos.
 #include "control/control_convert.h"
 
+#include <algorithm>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 namespace cove::internal {
 namespace {
@@ -938,6 +940,126 @@ pb::SetBackupPolicyRequest ToProto(const control::SetBackupPolicyRequest& v) {
   *p.mutable_policy() = ToProto(v.policy);
   p.set_etag(v.etag);
   return p;
+}
+
+// ---- the client's other requests and responses
+
+pb::RotateAgentTokenRequest ToProto(const control::RotateAgentTokenRequest& v) {
+  pb::RotateAgentTokenRequest p;
+  p.set_name(v.name);
+  p.set_etag(v.etag);
+  return p;
+}
+
+pb::TestPermissionsRequest ToProto(const control::TestPermissionsRequest& v) {
+  pb::TestPermissionsRequest p;
+  p.set_resource(v.resource);
+  for (const std::string& a : v.actions) p.add_actions(a);
+  return p;
+}
+
+std::vector<std::string> FromProto(const pb::TestPermissionsResponse& p) {
+  return {p.allowed_actions().begin(), p.allowed_actions().end()};
+}
+
+pb::WaitOperationRequest ToProto(const control::WaitOperationRequest& v) {
+  pb::WaitOperationRequest p;
+  p.set_name(v.name);
+  p.set_timeout_ms(std::max<int64_t>(1, v.timeout.count()));
+  return p;
+}
+
+pb::GetClusterMetricsRequest ClusterMetricsRequestToProto(
+    const std::string& name, int32_t window_seconds) {
+  pb::GetClusterMetricsRequest p;
+  p.set_name(name);
+  p.set_window_seconds(window_seconds);
+  return p;
+}
+
+pb::AdvanceClockRequest AdvanceClockToProto(std::chrono::milliseconds by) {
+  pb::AdvanceClockRequest p;
+  ToProto(by, p.mutable_by());
+  return p;
+}
+
+pb::InjectFaultRequest InjectFaultToProto(const control::Fault& fault) {
+  pb::InjectFaultRequest p;
+  *p.mutable_fault() = ToProto(fault);
+  return p;
+}
+
+pb::ClearFaultsRequest ClearFaultsToProto(const std::string& verb) {
+  pb::ClearFaultsRequest p;
+  p.set_verb(verb);
+  return p;
+}
+
+namespace {
+
+template <typename Repeated>
+auto ItemsFrom(const Repeated& r) {
+  std::vector<decltype(FromProto(*r.begin()))> out;
+  out.reserve(r.size());
+  for (const auto& p : r) out.push_back(FromProto(p));
+  return out;
+}
+
+template <typename Repeated>
+auto PageFrom(const Repeated& r, const std::string& next_page_token) {
+  return control::Page<decltype(FromProto(*r.begin()))>{ItemsFrom(r),
+                                                        next_page_token};
+}
+
+}  // namespace
+
+std::vector<control::Fault> FromProto(const pb::ListFaultsResponse& p) {
+  return ItemsFrom(p.faults());
+}
+
+// ---- pages
+
+control::Page<control::Organization> FromProto(
+    const pb::ListOrganizationsResponse& p) {
+  return PageFrom(p.organizations(), p.next_page_token());
+}
+control::Page<control::Member> FromProto(const pb::ListMembersResponse& p) {
+  return PageFrom(p.members(), p.next_page_token());
+}
+control::Page<control::Invitation> FromProto(
+    const pb::ListInvitationsResponse& p) {
+  return PageFrom(p.invitations(), p.next_page_token());
+}
+control::Page<control::Project> FromProto(const pb::ListProjectsResponse& p) {
+  return PageFrom(p.projects(), p.next_page_token());
+}
+control::Page<control::Environment> FromProto(
+    const pb::ListEnvironmentsResponse& p) {
+  return PageFrom(p.environments(), p.next_page_token());
+}
+control::Page<control::Cluster> FromProto(const pb::ListClustersResponse& p) {
+  return PageFrom(p.clusters(), p.next_page_token());
+}
+control::Page<control::ApiKey> FromProto(const pb::ListApiKeysResponse& p) {
+  return PageFrom(p.api_keys(), p.next_page_token());
+}
+control::Page<control::Role> FromProto(const pb::ListRolesResponse& p) {
+  return PageFrom(p.roles(), p.next_page_token());
+}
+control::Page<control::RoleBinding> FromProto(
+    const pb::ListRoleBindingsResponse& p) {
+  return PageFrom(p.role_bindings(), p.next_page_token());
+}
+control::Page<control::AuditEvent> FromProto(
+    const pb::ListAuditEventsResponse& p) {
+  return PageFrom(p.audit_events(), p.next_page_token());
+}
+control::Page<control::Operation> FromProto(
+    const pb::ListOperationsResponse& p) {
+  return PageFrom(p.operations(), p.next_page_token());
+}
+control::Page<control::Backup> FromProto(const pb::ListBackupsResponse& p) {
+  return PageFrom(p.backups(), p.next_page_token());
 }
 
 #undef COVE_TIME_TO

@@ -4,7 +4,10 @@
 #define COVE_SRC_CONTROL_CONTROL_CONVERT_H_
 
 #include <chrono>
+#include <string>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "cove/control/v1/control.pb.h"
 #include "cove/control/v1/emulator.pb.h"
@@ -107,6 +110,61 @@ control::UpdateEmulatorSettingsRequest FromProto(
 pb::SetClockRequest ToProto(const control::SetClockRequest& v);
 control::SetClockRequest FromProto(const pb::SetClockRequest& p);
 
+// The client's other requests and responses.
+pb::RotateAgentTokenRequest ToProto(const control::RotateAgentTokenRequest& v);
+pb::TestPermissionsRequest ToProto(const control::TestPermissionsRequest& v);
+std::vector<std::string> FromProto(const pb::TestPermissionsResponse& p);
+/// The timeout is at least 1 ms (0 would mean the server's maximum).
+pb::WaitOperationRequest ToProto(const control::WaitOperationRequest& v);
+pb::GetClusterMetricsRequest ClusterMetricsRequestToProto(
+    const std::string& name, int32_t window_seconds);
+pb::AdvanceClockRequest AdvanceClockToProto(std::chrono::milliseconds by);
+pb::InjectFaultRequest InjectFaultToProto(const control::Fault& fault);
+pb::ClearFaultsRequest ClearFaultsToProto(const std::string& verb);
+std::vector<control::Fault> FromProto(const pb::ListFaultsResponse& p);
+
+// Pages of the List RPCs.
+control::Page<control::Organization> FromProto(
+    const pb::ListOrganizationsResponse& p);
+control::Page<control::Member> FromProto(const pb::ListMembersResponse& p);
+control::Page<control::Invitation> FromProto(
+    const pb::ListInvitationsResponse& p);
+control::Page<control::Project> FromProto(const pb::ListProjectsResponse& p);
+control::Page<control::Environment> FromProto(
+    const pb::ListEnvironmentsResponse& p);
+control::Page<control::Cluster> FromProto(const pb::ListClustersResponse& p);
+control::Page<control::ApiKey> FromProto(const pb::ListApiKeysResponse& p);
+control::Page<control::Role> FromProto(const pb::ListRolesResponse& p);
+control::Page<control::RoleBinding> FromProto(
+    const pb::ListRoleBindingsResponse& p);
+control::Page<control::AuditEvent> FromProto(
+    const pb::ListAuditEventsResponse& p);
+control::Page<control::Operation> FromProto(
+    const pb::ListOperationsResponse& p);
+control::Page<control::Backup> FromProto(const pb::ListBackupsResponse& p);
+
+/// A request that carries only a resource name (GetRequest,
+/// ValidateEnvironmentRequest, CancelOperationRequest).
+template <typename NameProto>
+NameProto NameToProto(const std::string& name) {
+  NameProto p;
+  p.set_name(name);
+  return p;
+}
+
+/// An Update*Request: the resource (through its `mutable_field` accessor)
+/// and the field mask.
+template <typename UpdateProto, typename Resource, typename ResourceProto>
+UpdateProto UpdateToProto(const Resource& v,
+                          const std::vector<std::string>& update_mask,
+                          ResourceProto* (UpdateProto::*mutable_field)()) {
+  UpdateProto p;
+  *(p.*mutable_field)() = ToProto(v);
+  for (const std::string& f : update_mask)
+    p.mutable_update_mask()->add_paths(f);
+  return p;
+}
+
 /// Fills the paging fields shared by every List*Request proto (parent,
 /// filter, page_size, page_token; those the message has).
 template <typename ListProto>
@@ -123,6 +181,14 @@ void ListToProto(const control::ListRequest& v, ListProto* p) {
   }
   p->set_page_size(v.page_size);
   p->set_page_token(v.page_token);
+}
+
+/// The same, returning the proto.
+template <typename ListProto>
+ListProto ListToProto(const control::ListRequest& v) {
+  ListProto p;
+  ListToProto(v, &p);
+  return p;
 }
 
 }  // namespace cove::internal

@@ -1,13 +1,9 @@
-// What every handle of one ControlClient shares: options, clock, randomness;
-// and the client-side checks of names and ids.
+// What every handle of one ControlClient shares: the options and the clock
+// with which the client polls a connection that does not poll itself.
 #ifndef COVE_SRC_CONTROL_CONTROL_RUNTIME_H_
 #define COVE_SRC_CONTROL_CONTROL_RUNTIME_H_
 
-#include <random>
-#include <string>
-
-#include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
+#include "common/retry.h"
 #include "cove/control.h"
 
 namespace cove::internal {
@@ -16,29 +12,8 @@ struct ControlRuntime {
   ControlRuntime(ControlOptions o, ControlClock c);
 
   const ControlOptions options;
-  const ControlClock clock;
-
-  /// Uniform in [0, 1), for backoff jitter.
-  double Random();
-
- private:
-  absl::Mutex mu_;
-  std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
+  const Clock clock;
 };
-
-/// OK when `id` is 3..63 characters of [a-z0-9-], starting with a letter and
-/// not ending with '-'; else InvalidArgument naming `field`.
-absl::Status CheckId(const std::string& field, const std::string& id);
-
-/// OK when `name` matches `pattern`, a resource name pattern such as
-/// "organizations/{org}/projects/{project}": literal segments match
-/// themselves, "{x}" an id (CheckId), "{*}" any non-empty segment, "{-}" an id
-/// or "-". Else InvalidArgument naming `field` and the expected form.
-absl::Status CheckName(const std::string& field, const std::string& name,
-                       const std::string& pattern);
-
-/// OK when `value` is non-empty; else InvalidArgument naming `field`.
-absl::Status CheckRequired(const std::string& field, const std::string& value);
 
 }  // namespace cove::internal
 

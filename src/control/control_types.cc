@@ -61,6 +61,7 @@ ControlOptions ApplyControlEnvironment(ControlOptions options) {
       absl::SimpleAtoi(timeout, &ms) && ms > 0) {
     options.timeout = std::chrono::milliseconds(ms);
   }
+  if (env("COVE_LOG_RPCS") == "1") options.log_rpcs = true;
   return options;
 }
 

@@ -19,13 +19,10 @@ class GrpcMilvusStub final : public MilvusStub {
       : channel_(std::move(channel)),
         stub_(stub_pb::milvus::MilvusService::NewStub(channel_)) {}
 
-#define COVE_STUB_FORWARD(Name, Request, Response)                        \
-  grpc::Status Name(grpc::ClientContext& context, const Request& request, \
-                    Response* response) override {                        \
-    return stub_->Name(&context, request, response);                      \
-  }
-  COVE_MILVUS_STUB_RPCS(COVE_STUB_FORWARD)
-#undef COVE_STUB_FORWARD
+#define COVE_MILVUS_STUB_FORWARD(Name, Request, Response) \
+  COVE_GRPC_STUB_FORWARD(stub_, Name, Request, Response)
+  COVE_MILVUS_STUB_RPCS(COVE_MILVUS_STUB_FORWARD)
+#undef COVE_MILVUS_STUB_FORWARD
 
  private:
   std::shared_ptr<grpc::Channel> channel_;
@@ -39,16 +36,13 @@ class MetadataStub final : public MilvusStub {
                std::shared_ptr<const SessionMetadata> session)
       : next_(std::move(next)), session_(std::move(session)) {}
 
-#define COVE_STUB_METADATA(Name, Request, Response)                       \
-  grpc::Status Name(grpc::ClientContext& context, const Request& request, \
-                    Response* response) override {                        \
-    session_->Apply(context);                                             \
-    return next_->Name(context, request, response);                       \
-  }
-  COVE_MILVUS_STUB_RPCS(COVE_STUB_METADATA)
-#undef COVE_STUB_METADATA
+  COVE_MILVUS_STUB_RPCS(COVE_GRPC_STUB_METADATA)
 
  private:
+  void AddMetadata(grpc::ClientContext& context) const {
+    session_->Apply(context);
+  }
+
   std::shared_ptr<MilvusStub> next_;
   std::shared_ptr<const SessionMetadata> session_;
 };
@@ -83,31 +77,9 @@ class LoggingStub final : public MilvusStub {
   LoggingStub(std::shared_ptr<MilvusStub> next, RpcLogSink sink)
       : next_(std::move(next)), sink_(std::move(sink)) {}
 
-#define COVE_STUB_LOG(Name, Request, Response)                            \
-  grpc::Status Name(grpc::ClientContext& context, const Request& request, \
-                    Response* response) override {                        \
-    auto start = std::chrono::steady_clock::now();                        \
-    grpc::Status s = next_->Name(context, request, response);             \
-    Log(#Name, s, start);                                                 \
-    return s;                                                             \
-  }
-  COVE_MILVUS_STUB_RPCS(COVE_STUB_LOG)
-#undef COVE_STUB_LOG
+  COVE_MILVUS_STUB_RPCS(COVE_GRPC_STUB_LOG)
 
  private:
-  void Log(const char* name, const grpc::Status& s,
-           std::chrono::steady_clock::time_point start) {
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                  std::chrono::steady_clock::now() - start)
-                  .count();
-    sink_(absl::StrCat(
-        "cove rpc ", name, ": ",
-        s.ok() ? std::string("OK")
-               : absl::StrCat("grpc code ", static_cast<int>(s.error_code()),
-                              " ", s.error_message()),
-        " (", us, " us)"));
-  }
-
   std::shared_ptr<MilvusStub> next_;
   RpcLogSink sink_;
 };

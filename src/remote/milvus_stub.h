@@ -13,6 +13,7 @@
 #include <string>
 
 #include "absl/synchronization/mutex.h"
+#include "common/grpc_client.h"
 #include "milvus.grpc.pb.h"
 
 namespace cove::internal {
@@ -122,14 +123,7 @@ class MilvusStub {
  public:
   virtual ~MilvusStub() = default;
 
-#define COVE_STUB_DECLARE(Name, Request, Response)                        \
-  virtual grpc::Status Name(grpc::ClientContext& context,                 \
-                            const Request& request, Response* response) { \
-    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,                  \
-                        #Name ": not implemented by this stub");          \
-  }
-  COVE_MILVUS_STUB_RPCS(COVE_STUB_DECLARE)
-#undef COVE_STUB_DECLARE
+  COVE_MILVUS_STUB_RPCS(COVE_GRPC_STUB_DEFAULT)
 };
 
 /// Per-connection metadata sent with every call: the credentials and the
@@ -154,10 +148,6 @@ class SessionMetadata {
   mutable absl::Mutex mu_;
   int64_t identifier_ = 0;
 };
-
-/// Receives one line per finished RPC (name, status, duration); never
-/// metadata or payloads, so no secret is logged.
-using RpcLogSink = std::function<void(const std::string& line)>;
 
 /// The first string field of `message` (nested messages included) that is
 /// not valid UTF-8, as "field: not valid UTF-8 ('escaped')"; empty when all

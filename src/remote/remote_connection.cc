@@ -2,14 +2,8 @@
 #include "remote/remote_connection.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdlib>
-#include <fstream>
-#include <iostream>
 #include <map>
-#include <random>
-#include <sstream>
-#include <thread>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -17,13 +11,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "common/grpc_client.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "cove/version.h"
 #include "embedded/requests.h"
 #include "milvus/convert.h"
 #include "milvus/timestamp.h"
-#include "remote/tls_credentials.h"
 
 namespace cove::internal {
 namespace {
@@ -66,32 +60,25 @@ const common_pb::Status& ResponseStatus(const Response& r) {
   return r.status();
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& what,
-                                     const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat(what, ": cannot read file '", path, "'"));
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+RetryPolicy RetryPolicyOf(const RemoteOptions& options) {
+  RetryPolicy policy;
+  policy.max_attempts = options.max_attempts;
+  policy.initial_backoff = options.initial_backoff;
+  policy.max_backoff = options.max_backoff;
+  return policy;
 }
 
 class RemoteConnection final : public Connection {
  public:
   RemoteConnection(std::shared_ptr<MilvusStub> stub, RemoteOptions options,
-                   RemoteClock clock, std::shared_ptr<SessionMetadata> session,
+                   Clock clock, std::shared_ptr<SessionMetadata> session,
                    std::string default_db)
       : stub_(std::move(stub)),
         options_(std::move(options)),
         clock_(std::move(clock)),
+        policy_(RetryPolicyOf(options_)),
         session_(std::move(session)),
-        default_db_(std::move(default_db)) {
-    policy_.max_attempts = options_.max_attempts;
-    policy_.initial_backoff = options_.initial_backoff;
-    policy_.max_backoff = options_.max_backoff;
-  }
+        default_db_(std::move(default_db)) {}
 
   std::string backend_name() const override { return "remote"; }
 
@@ -106,7 +93,7 @@ class RemoteConnection final : public Connection {
     absl::Status s = Call(&MilvusStub::Connect, "Connect", true, request,
                           &response, CallOptions{});
     if (absl::IsUnimplemented(s)) return absl::OkStatus();  // old servers
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(s);
     if (session_ != nullptr) session_->set_identifier(response.identifier());
     return absl::OkStatus();
   }
@@ -117,18 +104,16 @@ class RemoteConnection final : public Connection {
       const CallOptions& call) override {
     milvus_pb::GetVersionRequest request;
     milvus_pb::GetVersionResponse response;
-    absl::Status s = Call(&MilvusStub::GetVersion, "GetVersion", true, request,
-                          &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::GetVersion, "GetVersion", true,
+                              request, &response, call));
     return response.version();
   }
 
   absl::Status CheckHealth(const CallOptions& call) override {
     milvus_pb::CheckHealthRequest request;
     milvus_pb::CheckHealthResponse response;
-    absl::Status s = Call(&MilvusStub::CheckHealth, "CheckHealth", true,
-                          request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::CheckHealth, "CheckHealth", true,
+                              request, &response, call));
     if (!response.ishealthy()) {
       std::string reasons;
       for (const auto& r : response.reasons()) {
@@ -215,9 +200,8 @@ class RemoteConnection final : public Connection {
       const CallOptions& call) override {
     milvus_pb::ListDatabasesRequest request;
     milvus_pb::ListDatabasesResponse response;
-    absl::Status s = Call(&MilvusStub::ListDatabases, "ListDatabases", true,
-                          request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::ListDatabases, "ListDatabases", true,
+                              request, &response, call));
     return std::vector<std::string>(response.db_names().begin(),
                                     response.db_names().end());
   }
@@ -244,12 +228,10 @@ class RemoteConnection final : public Connection {
     }
     common_pb::Status response;
     Invalidate(name, call);
-    absl::Status s = Call(&MilvusStub::CreateCollection, "CreateCollection",
-                          false, request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::CreateCollection, "CreateCollection",
+                              false, request, &response, call));
     for (const IndexSpec& index : indexes) {
-      s = CreateIndex(name, index, call);
-      if (!s.ok()) return s;
+      COVE_RETURN_IF_ERROR(CreateIndex(name, index, call));
     }
     // Like the embedded backend (and MilvusClient): a collection created with
     // indexes is loaded at once.
@@ -274,9 +256,8 @@ class RemoteConnection final : public Connection {
     request.set_db_name(Db(call));
     request.set_collection_name(name);
     milvus_pb::BoolResponse response;
-    absl::Status s = Call(&MilvusStub::HasCollection, "HasCollection", true,
-                          request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::HasCollection, "HasCollection", true,
+                              request, &response, call));
     return response.value();
   }
 
@@ -285,18 +266,16 @@ class RemoteConnection final : public Connection {
     milvus_pb::ShowCollectionsRequest request;
     request.set_db_name(Db(call));
     milvus_pb::ShowCollectionsResponse response;
-    absl::Status s = Call(&MilvusStub::ShowCollections, "ShowCollections", true,
-                          request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::ShowCollections, "ShowCollections",
+                              true, request, &response, call));
     return std::vector<std::string>(response.collection_names().begin(),
                                     response.collection_names().end());
   }
 
   absl::StatusOr<CollectionDescription> DescribeCollection(
       const std::string& name, const CallOptions& call) override {
-    auto described = Describe(name, call);
-    if (!described.ok()) return described.status();
-    CollectionDescription d = std::move(described->description);
+    COVE_ASSIGN_OR_RETURN(Described described, Describe(name, call));
+    CollectionDescription d = std::move(described.description);
     auto partitions = ListPartitions(name, call);
     if (partitions.ok()) d.partitions = *std::move(partitions);
     return d;
@@ -381,10 +360,9 @@ class RemoteConnection final : public Connection {
     request.set_db_name(Db(call));
     request.set_collection_name(name);
     milvus_pb::GetCollectionStatisticsResponse response;
-    absl::Status s =
-        Call(&MilvusStub::GetCollectionStatistics, "GetCollectionStatistics",
-             true, request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::GetCollectionStatistics,
+                              "GetCollectionStatistics", true, request,
+                              &response, call));
     CollectionStats stats;
     std::string rows = FindKeyValue(response.stats(), "row_count");
     if (!rows.empty() && !absl::SimpleAtoi(rows, &stats.row_count)) {
@@ -429,9 +407,8 @@ class RemoteConnection final : public Connection {
     request.set_collection_name(collection);
     request.set_partition_name(partition);
     milvus_pb::BoolResponse response;
-    absl::Status s = Call(&MilvusStub::HasPartition, "HasPartition", true,
-                          request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::HasPartition, "HasPartition", true,
+                              request, &response, call));
     return response.value();
   }
 
@@ -441,9 +418,8 @@ class RemoteConnection final : public Connection {
     request.set_db_name(Db(call));
     request.set_collection_name(collection);
     milvus_pb::ShowPartitionsResponse response;
-    absl::Status s = Call(&MilvusStub::ShowPartitions, "ShowPartitions", true,
-                          request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::ShowPartitions, "ShowPartitions",
+                              true, request, &response, call));
     return std::vector<std::string>(response.partition_names().begin(),
                                     response.partition_names().end());
   }
@@ -491,9 +467,8 @@ class RemoteConnection final : public Connection {
     request.set_db_name(Db(call));
     request.set_alias(alias);
     milvus_pb::DescribeAliasResponse response;
-    absl::Status s = Call(&MilvusStub::DescribeAlias, "DescribeAlias", true,
-                          request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::DescribeAlias, "DescribeAlias", true,
+                              request, &response, call));
     AliasDescription d;
     d.alias = response.alias();
     d.collection = response.collection();
@@ -507,9 +482,8 @@ class RemoteConnection final : public Connection {
     request.set_db_name(Db(call));
     request.set_collection_name(collection);
     milvus_pb::ListAliasesResponse response;
-    absl::Status s = Call(&MilvusStub::ListAliases, "ListAliases", true,
-                          request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::ListAliases, "ListAliases", true,
+                              request, &response, call));
     return std::vector<std::string>(response.aliases().begin(),
                                     response.aliases().end());
   }
@@ -522,9 +496,8 @@ class RemoteConnection final : public Connection {
     request.set_db_name(Db(call));
     request.set_collection_name(name);
     common_pb::Status response;
-    absl::Status s = Call(&MilvusStub::LoadCollection, "LoadCollection", true,
-                          request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::LoadCollection, "LoadCollection",
+                              true, request, &response, call));
     return WaitLoaded(name, call);
   }
 
@@ -551,7 +524,7 @@ class RemoteConnection final : public Connection {
     if (absl::IsNotFound(s) && MilvusCode(s) == 100) {
       return LoadState::kNotExist;
     }
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(s);
     return LoadStateFromProto(response.state());
   }
 
@@ -581,11 +554,11 @@ class RemoteConnection final : public Connection {
     std::vector<IndexDescription> out;
     // Milvus reports "no index" as IndexNotExist; Cove lists nothing.
     if (absl::IsNotFound(s) && MilvusCode(s) == 700) return out;
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(s);
     for (const auto& d : response.index_descriptions()) {
-      auto desc = IndexDescriptionFromProto(d);
-      if (!desc.ok()) return desc.status();
-      out.push_back(*std::move(desc));
+      COVE_ASSIGN_OR_RETURN(IndexDescription desc,
+                            IndexDescriptionFromProto(d));
+      out.push_back(std::move(desc));
     }
     return out;
   }
@@ -628,19 +601,14 @@ class RemoteConnection final : public Connection {
     proto.set_collection_name(request.collection_name);
     DeleteRequest folded = request;
     if (!request.ids.empty()) {
-      auto pk = PrimaryKey(request.collection_name, call);
-      if (!pk.ok()) return pk.status();
-      auto filter = IdsFilter(*pk, request.ids, "");
-      if (!filter.ok()) return filter.status();
-      folded.filter = *std::move(filter);
+      COVE_ASSIGN_OR_RETURN(FieldSchema pk,
+                            PrimaryKey(request.collection_name, call));
+      COVE_ASSIGN_OR_RETURN(folded.filter, IdsFilter(pk, request.ids, ""));
     }
-    if (absl::Status s = DeleteRequestToProto(folded, &proto); !s.ok()) {
-      return s;
-    }
+    COVE_RETURN_IF_ERROR(DeleteRequestToProto(folded, &proto));
     milvus_pb::MutationResult response;
-    absl::Status s =
-        Call(&MilvusStub::Delete, "Delete", false, proto, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(
+        Call(&MilvusStub::Delete, "Delete", false, proto, &response, call));
     return MutationResultFromProto(response, "delete");
   }
 
@@ -649,13 +617,10 @@ class RemoteConnection final : public Connection {
     milvus_pb::SearchRequest proto;
     proto.set_db_name(Db(call));
     proto.set_collection_name(request.collection_name);
-    if (absl::Status s = SearchRequestToProto(request, &proto); !s.ok()) {
-      return s;
-    }
+    COVE_RETURN_IF_ERROR(SearchRequestToProto(request, &proto));
     milvus_pb::SearchResults response;
-    absl::Status s =
-        Call(&MilvusStub::Search, "Search", true, proto, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(
+        Call(&MilvusStub::Search, "Search", true, proto, &response, call));
     return SearchResultsFromProto(response);
   }
 
@@ -666,20 +631,16 @@ class RemoteConnection final : public Connection {
     proto.set_collection_name(request.collection_name);
     QueryRequest folded = request;
     if (!request.ids.empty()) {
-      auto pk = PrimaryKey(request.collection_name, call);
-      if (!pk.ok()) return pk.status();
-      auto filter = IdsFilter(*pk, request.ids, request.filter);
-      if (!filter.ok()) return filter.status();
-      folded.filter = *std::move(filter);
+      COVE_ASSIGN_OR_RETURN(FieldSchema pk,
+                            PrimaryKey(request.collection_name, call));
+      COVE_ASSIGN_OR_RETURN(folded.filter,
+                            IdsFilter(pk, request.ids, request.filter));
       folded.ids.clear();
     }
-    if (absl::Status s = QueryRequestToProto(folded, &proto); !s.ok()) {
-      return s;
-    }
+    COVE_RETURN_IF_ERROR(QueryRequestToProto(folded, &proto));
     milvus_pb::QueryResults response;
-    absl::Status s =
-        Call(&MilvusStub::Query, "Query", true, proto, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(
+        Call(&MilvusStub::Query, "Query", true, proto, &response, call));
     return QueryResultsFromProto(response);
   }
 
@@ -687,16 +648,14 @@ class RemoteConnection final : public Connection {
   // then poll GetCompactionState until Completed, within the deadline.
   absl::Status Compact(const std::string& collection,
                        const CallOptions& call) override {
-    auto described = Describe(collection, call);
-    if (!described.ok()) return described.status();
+    COVE_ASSIGN_OR_RETURN(Described described, Describe(collection, call));
     milvus_pb::ManualCompactionRequest request;
     request.set_db_name(Db(call));
     request.set_collection_name(collection);
-    request.set_collectionid(described->description.collection_id);
+    request.set_collectionid(described.description.collection_id);
     milvus_pb::ManualCompactionResponse started;
-    absl::Status s = Call(&MilvusStub::ManualCompaction, "ManualCompaction",
-                          false, request, &started, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::ManualCompaction, "ManualCompaction",
+                              false, request, &started, call));
     const auto deadline =
         clock_.now() + call.timeout.value_or(options_.timeout);
     std::chrono::milliseconds delay(10);
@@ -704,9 +663,9 @@ class RemoteConnection final : public Connection {
       milvus_pb::GetCompactionStateRequest poll;
       poll.set_compactionid(started.compactionid());
       milvus_pb::GetCompactionStateResponse state;
-      s = Call(&MilvusStub::GetCompactionState, "GetCompactionState", true,
-               poll, &state, call);
-      if (!s.ok()) return s;
+      COVE_RETURN_IF_ERROR(Call(&MilvusStub::GetCompactionState,
+                                "GetCompactionState", true, poll, &state,
+                                call));
       if (state.failedplanno() > 0) {
         return absl::InternalError(absl::StrCat(
             "compact collection '", collection, "': ", state.failedplanno(),
@@ -733,9 +692,8 @@ class RemoteConnection final : public Connection {
     proto.set_consistency_level(common_pb::Strong);
     milvus_pb::QueryResults response;
     // Not retried: a retry after a lost reply would open a second session.
-    absl::Status s =
-        Call(&MilvusStub::Query, "Query", false, proto, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(
+        Call(&MilvusStub::Query, "Query", false, proto, &response, call));
     auto id = response.status().extra_info().find(kCoveSessionIdKey);
     if (id == response.status().extra_info().end() || id->second.empty()) {
       // A Milvus server ignores the key and just counts.
@@ -806,9 +764,8 @@ class RemoteConnection final : public Connection {
       const CallOptions& call) override {
     milvus_pb::ListCredUsersRequest request;
     milvus_pb::ListCredUsersResponse response;
-    absl::Status s = Call(&MilvusStub::ListCredUsers, "ListCredUsers", true,
-                          request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::ListCredUsers, "ListCredUsers", true,
+                              request, &response, call));
     return std::vector<std::string>(response.usernames().begin(),
                                     response.usernames().end());
   }
@@ -819,9 +776,8 @@ class RemoteConnection final : public Connection {
     request.mutable_user()->set_name(user);
     request.set_include_role_info(true);
     milvus_pb::SelectUserResponse response;
-    absl::Status s = Call(&MilvusStub::SelectUser, "SelectUser", true, request,
-                          &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::SelectUser, "SelectUser", true,
+                              request, &response, call));
     for (const auto& r : response.results()) {
       if (r.user().name() != user) continue;
       UserInfo info;
@@ -855,9 +811,8 @@ class RemoteConnection final : public Connection {
     milvus_pb::SelectRoleRequest request;
     request.set_include_user_info(true);
     milvus_pb::SelectRoleResponse response;
-    absl::Status s = Call(&MilvusStub::SelectRole, "SelectRole", true, request,
-                          &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::SelectRole, "SelectRole", true,
+                              request, &response, call));
     std::vector<RoleInfo> out;
     for (const auto& r : response.results()) {
       RoleInfo info;
@@ -893,9 +848,8 @@ class RemoteConnection final : public Connection {
     milvus_pb::SelectGrantRequest request;
     request.mutable_entity()->mutable_role()->set_name(role);
     milvus_pb::SelectGrantResponse response;
-    absl::Status s = Call(&MilvusStub::SelectGrant, "SelectGrant", true,
-                          request, &response, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::SelectGrant, "SelectGrant", true,
+                              request, &response, call));
     std::vector<Grant> out;
     for (const auto& e : response.entities()) out.push_back(GrantFromProto(e));
     return out;
@@ -923,30 +877,20 @@ class RemoteConnection final : public Connection {
   absl::Status Call(Method<Request, Response> method, const char* name,
                     bool idempotent, const Request& request, Response* response,
                     const CallOptions& call) {
-    const std::chrono::milliseconds timeout =
-        call.timeout.value_or(options_.timeout);
-    const auto deadline = clock_.now() + timeout;
+    const auto deadline =
+        clock_.now() + call.timeout.value_or(options_.timeout);
     const std::string db = Db(call);
-    for (int attempt = 0;; ++attempt) {
-      auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - clock_.now());
-      grpc::ClientContext context;
-      context.set_deadline(std::chrono::system_clock::now() +
-                           std::max(remaining, std::chrono::milliseconds(1)));
-      if (!db.empty()) context.AddMetadata("dbname", db);
-      response->Clear();
-      grpc::Status g = (stub_.get()->*method)(context, request, response);
-      absl::Status s = g.ok() ? StatusFromProto(ResponseStatus(*response))
-                              : FromGrpc(name, g);
-      if (s.ok() || !idempotent || !IsRetryable(s) ||
-          attempt + 1 >= policy_.max_attempts) {
-        return s;
-      }
-      std::chrono::milliseconds delay =
-          BackoffDelay(policy_, attempt, clock_.random());
-      if (clock_.now() + delay >= deadline) return s;
-      clock_.sleep(delay);
-    }
+    return RetryLoop(
+        policy_, clock_, deadline, idempotent,
+        [&](std::chrono::milliseconds remaining) {
+          grpc::ClientContext context;
+          context.set_deadline(std::chrono::system_clock::now() + remaining);
+          if (!db.empty()) context.AddMetadata("dbname", db);
+          response->Clear();
+          grpc::Status g = (stub_.get()->*method)(context, request, response);
+          return g.ok() ? StatusFromProto(ResponseStatus(*response))
+                        : FromGrpc(name, g);
+        });
   }
 
   // DescribeCollection, refreshing the schema cache.
@@ -962,11 +906,9 @@ class RemoteConnection final : public Connection {
       if (absl::IsNotFound(s)) Invalidate(name, call);
       return s;
     }
-    auto d = DescriptionFromProto(response);
-    if (!d.ok()) return d.status();
-    if (d->name.empty()) d->name = name;
     Described out;
-    out.description = *std::move(d);
+    COVE_ASSIGN_OR_RETURN(out.description, DescriptionFromProto(response));
+    if (out.description.name.empty()) out.description.name = name;
     out.update_timestamp = response.update_timestamp();
     absl::MutexLock lock(&mu_);
     schemas_[CacheKey(name, call)] = out;
@@ -1001,9 +943,9 @@ class RemoteConnection final : public Connection {
   absl::StatusOr<FieldSchema> PrimaryKey(const std::string& collection,
                                          const CallOptions& call) {
     bool from_cache = false;
-    auto d = CachedSchema(collection, call, &from_cache);
-    if (!d.ok()) return d.status();
-    for (const FieldSchema& f : d->description.schema.fields) {
+    COVE_ASSIGN_OR_RETURN(Described d,
+                          CachedSchema(collection, call, &from_cache));
+    for (const FieldSchema& f : d.description.schema.fields) {
       if (f.is_primary_key) return f;
     }
     return absl::InternalError(
@@ -1020,20 +962,20 @@ class RemoteConnection final : public Connection {
   absl::StatusOr<MutationResult> Write(
       Method<Proto, milvus_pb::MutationResult> method, const char* name,
       const InsertRequest& request, bool upsert, const CallOptions& call) {
-    auto rows = InsertRequestRows(request);
-    if (!rows.ok()) return rows.status();
+    COVE_ASSIGN_OR_RETURN(auto rows, InsertRequestRows(request));
     bool from_cache = false;
-    auto described = CachedSchema(request.collection_name, call, &from_cache);
-    if (!described.ok()) return described.status();
+    COVE_ASSIGN_OR_RETURN(
+        Described described,
+        CachedSchema(request.collection_name, call, &from_cache));
     for (int round = 0; round < 2; ++round) {
       Proto proto;
       proto.set_db_name(Db(call));
       proto.set_collection_name(request.collection_name);
       proto.set_partition_name(request.partition_name);
-      proto.set_num_rows(static_cast<uint32_t>(rows->size()));
-      proto.set_schema_timestamp(described->update_timestamp);
-      absl::Status s = InsertRowsToFieldData(
-          described->description.schema, *rows, proto.mutable_fields_data());
+      proto.set_num_rows(static_cast<uint32_t>(rows.size()));
+      proto.set_schema_timestamp(described.update_timestamp);
+      absl::Status s = InsertRowsToFieldData(described.description.schema, rows,
+                                             proto.mutable_fields_data());
       if (s.ok()) {
         milvus_pb::MutationResult response;
         s = Call(method, name, /*idempotent=*/false, proto, &response, call);
@@ -1046,8 +988,7 @@ class RemoteConnection final : public Connection {
         return s;
       }
       if (round == 1) return s;
-      described = Describe(request.collection_name, call);
-      if (!described.ok()) return described.status();
+      COVE_ASSIGN_OR_RETURN(described, Describe(request.collection_name, call));
       from_cache = false;
     }
     return absl::InternalError("write: unreachable");
@@ -1060,10 +1001,9 @@ class RemoteConnection final : public Connection {
         clock_.now() + call.timeout.value_or(options_.timeout);
     std::chrono::milliseconds delay(10);
     while (true) {
-      auto state = GetLoadState(name, call);
-      if (!state.ok()) return state.status();
-      if (*state == LoadState::kLoaded) return absl::OkStatus();
-      if (*state != LoadState::kLoading) {
+      COVE_ASSIGN_OR_RETURN(LoadState state, GetLoadState(name, call));
+      if (state == LoadState::kLoaded) return absl::OkStatus();
+      if (state != LoadState::kLoading) {
         return absl::FailedPreconditionError(absl::StrCat(
             "load collection '", name, "': the server did not load it"));
       }
@@ -1102,10 +1042,10 @@ class RemoteConnection final : public Connection {
 
   const std::shared_ptr<MilvusStub> stub_;
   const RemoteOptions options_;
-  const RemoteClock clock_;
+  const Clock clock_;
+  const RetryPolicy policy_;
   const std::shared_ptr<SessionMetadata> session_;
   const std::string default_db_;
-  RetryPolicy policy_;
   absl::Mutex mu_;
   std::map<std::string, Described> schemas_ ABSL_GUARDED_BY(mu_);
 };
@@ -1179,42 +1119,15 @@ absl::StatusOr<RemoteEndpoint> ParseRemoteUri(const std::string& uri) {
   return ep;
 }
 
-std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int retry,
-                                       double unit_random) {
-  double base = static_cast<double>(policy.initial_backoff.count()) *
-                std::pow(2.0, std::min(retry, 30));
-  base = std::min(base, static_cast<double>(policy.max_backoff.count()));
-  double jitter = 0.5 + std::clamp(unit_random, 0.0, 1.0) / 2;
-  return std::chrono::milliseconds(static_cast<int64_t>(base * jitter));
-}
-
-bool IsRetryable(const absl::Status& status) {
-  return absl::IsUnavailable(status);
-}
-
-RemoteClock RemoteClock::Real() {
-  RemoteClock c;
-  c.now = [] { return std::chrono::steady_clock::now(); };
-  c.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
-  auto rng = std::make_shared<std::mt19937_64>(std::random_device{}());
-  auto mu = std::make_shared<absl::Mutex>();
-  c.random = [rng, mu] {
-    absl::MutexLock lock(mu.get());
-    return std::uniform_real_distribution<double>(0.0, 1.0)(*rng);
-  };
-  return c;
-}
-
 namespace {
 
 absl::StatusOr<std::shared_ptr<Connection>> Open(
-    std::shared_ptr<MilvusStub> stub, const RemoteOptions& options,
-    RemoteClock clock, std::shared_ptr<SessionMetadata> session,
-    std::string default_db) {
+    std::shared_ptr<MilvusStub> stub, const RemoteOptions& options, Clock clock,
+    std::shared_ptr<SessionMetadata> session, std::string default_db) {
   auto conn = std::make_shared<RemoteConnection>(
       std::move(stub), options, std::move(clock), std::move(session),
       std::move(default_db));
-  if (absl::Status s = conn->Start(); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(conn->Start());
   return std::shared_ptr<Connection>(std::move(conn));
 }
 
@@ -1222,84 +1135,45 @@ absl::StatusOr<std::shared_ptr<Connection>> Open(
 
 absl::StatusOr<std::shared_ptr<Connection>> MakeRemoteConnectionWithStub(
     std::shared_ptr<MilvusStub> stub, const RemoteOptions& options,
-    RemoteClock clock) {
-  if (absl::Status s = options.Validate(); !s.ok()) return s;
+    Clock clock) {
+  COVE_RETURN_IF_ERROR(options.Validate());
   return Open(std::move(stub), options, std::move(clock), nullptr,
               options.db_name);
 }
 
 absl::StatusOr<std::shared_ptr<Connection>> MakeRemoteConnection(
     const std::string& uri, const RemoteOptions& options) {
-  if (absl::Status s = options.Validate(); !s.ok()) return s;
-  auto endpoint = ParseRemoteUri(uri);
-  if (!endpoint.ok()) return endpoint.status();
-  const bool tls = endpoint->tls || !options.ca_cert_file.empty() ||
-                   !options.client_cert_file.empty() ||
-                   options.dangerously_skip_tls_verification;
-
-  grpc::ChannelArguments args;
+  COVE_RETURN_IF_ERROR(options.Validate());
+  COVE_ASSIGN_OR_RETURN(RemoteEndpoint endpoint, ParseRemoteUri(uri));
+  grpc::ChannelArguments args = ClientChannelArguments(
+      RetryPolicyOf(options), absl::StrCat("cove-cpp/", VersionString()));
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS,
               static_cast<int>(options.keepalive_time.count()));
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  // Reconnect quickly after a server restart; the retries of idempotent
-  // calls then find the channel ready again.
-  int reconnect_ms =
-      std::max<int>(100, static_cast<int>(options.initial_backoff.count()));
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, reconnect_ms);
-  // Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: gRPC's minimum connect timeout.
-  args.SetInt(
-      GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
-      std::max(reconnect_ms, static_cast<int>(options.max_backoff.count())));
-  // Our own retries decide what is safe to repeat.
-  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
-  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  args.SetString(GRPC_ARG_PRIMARY_USER_AGENT_STRING,
-                 absl::StrCat("cove-cpp/", VersionString()));
-
-  std::shared_ptr<grpc::ChannelCredentials> credentials;
-  if (tls) {
-    std::string roots, cert, key;
-    if (!options.ca_cert_file.empty()) {
-      auto ca = ReadFile("ca_cert_file", options.ca_cert_file);
-      if (!ca.ok()) return ca.status();
-      roots = *std::move(ca);
-    }
-    if (!options.client_cert_file.empty()) {
-      auto c = ReadFile("client_cert_file", options.client_cert_file);
-      if (!c.ok()) return c.status();
-      auto k = ReadFile("client_key_file", options.client_key_file);
-      if (!k.ok()) return k.status();
-      cert = *std::move(c);
-      key = *std::move(k);
-    }
-    if (!options.server_name.empty()) {
-      args.SetSslTargetNameOverride(options.server_name);
-    }
-    credentials = options.dangerously_skip_tls_verification
-                      ? UnverifiedTlsCredentials(
-                            "RemoteOptions.dangerously_skip_tls_verification",
-                            endpoint->target(), cert, key)
-                      : VerifiedTlsCredentials(roots, cert, key);
-  } else {
-    credentials = grpc::InsecureChannelCredentials();
-  }
+  const TlsSettings tls{/*ca_cert_pem=*/"",
+                        options.ca_cert_file,
+                        options.client_cert_file,
+                        options.client_key_file,
+                        options.server_name,
+                        options.dangerously_skip_tls_verification,
+                        "RemoteOptions.dangerously_skip_tls_verification"};
+  COVE_ASSIGN_OR_RETURN(
+      auto credentials,
+      ChannelCredentials(tls, endpoint.tls, endpoint.target(), &args));
   auto channel =
-      grpc::CreateCustomChannel(endpoint->target(), credentials, args);
+      grpc::CreateCustomChannel(endpoint.target(), credentials, args);
   auto session = std::make_shared<SessionMetadata>(Authorization(options));
   RpcLogSink log;
   // RemoteOptions::log_rpcs (or COVE_LOG_RPCS=1 through ApplyEnvironment)
   // logs every RPC (name, status, duration) to stderr.
-  if (options.log_rpcs) {
-    log = [](const std::string& line) { std::clog << line << std::endl; };
-  }
+  if (options.log_rpcs) log = StderrRpcLogSink();
   auto stub = MakeDecoratedStub(MakeGrpcMilvusStub(std::move(channel)), session,
                                 std::move(log));
-  std::string db =
-      options.db_name.empty() ? endpoint->db_name : options.db_name;
-  return Open(std::move(stub), options, RemoteClock::Real(), std::move(session),
+  std::string db = options.db_name.empty() ? endpoint.db_name : options.db_name;
+  return Open(std::move(stub), options, Clock::Real(), std::move(session),
               std::move(db));
 }
 

@@ -5,13 +5,12 @@
 #ifndef COVE_SRC_REMOTE_REMOTE_CONNECTION_H_
 #define COVE_SRC_REMOTE_REMOTE_CONNECTION_H_
 
-#include <chrono>
-#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/retry.h"
 #include "cove/connection.h"
 #include "cove/options.h"
 #include "remote/milvus_stub.h"
@@ -35,36 +34,6 @@ struct RemoteEndpoint {
 /// InvalidArgument for anything else.
 absl::StatusOr<RemoteEndpoint> ParseRemoteUri(const std::string& uri);
 
-/// The retry policy of idempotent calls.
-struct RetryPolicy {
-  /// Attempts including the first.
-  int max_attempts = 5;
-  std::chrono::milliseconds initial_backoff{100};
-  std::chrono::milliseconds max_backoff{5000};
-};
-
-/// The delay before retry number `retry` (0 for the first retry):
-/// min(max_backoff, initial_backoff * 2^retry), scaled by a jitter factor
-/// 0.5 + unit_random / 2 ("equal jitter"), unit_random in [0, 1).
-std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int retry,
-                                       double unit_random);
-
-/// True for errors a retry may cure: Unavailable (the server is down,
-/// restarting or not ready).
-bool IsRetryable(const absl::Status& status);
-
-/// Time and randomness of the remote connection, injectable so that tests
-/// never sleep for real.
-struct RemoteClock {
-  std::function<std::chrono::steady_clock::time_point()> now;
-  std::function<void(std::chrono::milliseconds)> sleep;
-  /// Uniform in [0, 1).
-  std::function<double()> random;
-
-  /// The real clock, sleeping with std::this_thread::sleep_for.
-  static RemoteClock Real();
-};
-
 /// Opens the remote backend for `uri` (see ParseRemoteUri): builds the
 /// channel (TLS with the system roots or options.ca_cert_file, mutual TLS
 /// with client_cert_file/client_key_file, keepalive, reconnect backoff), the
@@ -79,7 +48,7 @@ absl::StatusOr<std::shared_ptr<Connection>> MakeRemoteConnection(
 /// tests. Calls Connect first, like MakeRemoteConnection.
 absl::StatusOr<std::shared_ptr<Connection>> MakeRemoteConnectionWithStub(
     std::shared_ptr<MilvusStub> stub, const RemoteOptions& options,
-    RemoteClock clock);
+    Clock clock);
 
 }  // namespace cove::internal
 

@@ -5,8 +5,6 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/support/server_interceptor.h>
 
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -14,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/files.h"
 #include "embedded/embedded_connection.h"
 #include "server/milvus_service.h"
 
@@ -22,18 +21,6 @@ namespace {
 
 // Largest message accepted (large inserts and results).
 constexpr int kMaxMessageBytes = 512 * 1024 * 1024;
-
-absl::StatusOr<std::string> ReadFile(const std::string& what,
-                                     const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat(what, ": cannot read file '", path, "'"));
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Tells ServerOptions::on_access_denied of the calls refused for their
 // credentials (gRPC UNAUTHENTICATED, or a reply status saying so) or their
@@ -273,15 +260,16 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
   std::shared_ptr<grpc::ServerCredentials> credentials =
       grpc::InsecureServerCredentials();
   if (!options.tls_cert_file.empty()) {
-    auto cert = ReadFile("tls_cert_file", options.tls_cert_file);
+    auto cert = internal::ReadFile("tls_cert_file", options.tls_cert_file);
     if (!cert.ok()) return cert.status();
-    auto key = ReadFile("tls_key_file", options.tls_key_file);
+    auto key = internal::ReadFile("tls_key_file", options.tls_key_file);
     if (!key.ok()) return key.status();
     grpc::SslServerCredentialsOptions ssl(
         GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
     ssl.pem_key_cert_pairs.push_back({*key, *cert});
     if (!options.tls_client_ca_file.empty()) {
-      auto ca = ReadFile("tls_client_ca_file", options.tls_client_ca_file);
+      auto ca =
+          internal::ReadFile("tls_client_ca_file", options.tls_client_ca_file);
       if (!ca.ok()) return ca.status();
       ssl.pem_root_certs = *ca;
       ssl.client_certificate_request =

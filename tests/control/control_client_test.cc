@@ -1,5 +1,8 @@
 // Unit tests of cove::ControlClient over MockControlConnection and a fake
-// clock: request ids, retries, paging, operations, validation.
+// clock: what the client adds over any connection (validation before any
+// RPC, paging, operation handles, waiting by polling WaitOperation) and
+// that a mock sees each call once, as the caller built it. Request ids and
+// retries belong to the gRPC connection (control_connection_impl_test.cc).
 #include <chrono>
 #include <regex>
 #include <set>
@@ -10,11 +13,13 @@
 #include "cove/mocks/mock_control_connection.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/fake_clock.h"
 #include "testing/status_matchers.h"
 
 namespace cove {
 namespace {
 
+using ::cove::testing::FakeClock;
 using ::cove::testing::IsOk;
 using ::cove::testing::MockControlConnection;
 using ::cove::testing::StatusIs;
@@ -32,22 +37,6 @@ constexpr char kProject[] = "organizations/acme/projects/search";
 constexpr char kEnv[] = "organizations/acme/projects/search/environments/aws";
 constexpr char kCluster[] = "organizations/acme/projects/search/clusters/prod";
 
-// A clock that moves only when told, and records the sleeps.
-struct FakeClock {
-  std::chrono::steady_clock::time_point now{std::chrono::hours(1)};
-  std::vector<ms> sleeps;
-
-  ControlClock Clock() {
-    ControlClock c;
-    c.now = [this] { return now; };
-    c.sleep = [this](ms d) {
-      sleeps.push_back(d);
-      now += d;
-    };
-    return c;
-  }
-};
-
 class ControlClientTest : public ::testing::Test {
  protected:
   ControlClientTest()
@@ -59,7 +48,7 @@ class ControlClientTest : public ::testing::Test {
   }
 
   ControlClient Client() {
-    return ControlClient(mock_, options_, clock_.Clock());
+    return ControlClient(mock_, options_, clock_.Control());
   }
 
   static control::Operation Op(bool done, int progress = 0) {
@@ -109,113 +98,12 @@ TEST(NewRequestIdTest, UuidShapedAndUnique) {
   EXPECT_EQ(seen.size(), 1000u);
 }
 
-TEST_F(ControlClientTest, CreateGeneratesRequestIdAndReusesItOnRetry) {
-  std::vector<std::string> ids;
-  EXPECT_CALL(*mock_, CreateProject)
-      .Times(3)
-      .WillRepeatedly(Invoke(
-          [&](const control::CreateProjectRequest& r,
-              const ControlCallOptions&) -> absl::StatusOr<control::Project> {
-            ids.push_back(r.request_id);
-            if (ids.size() < 3) return absl::UnavailableError("restarting");
-            control::Project p;
-            p.name = r.parent + "/projects/" + r.project_id;
-            return p;
-          }));
-  control::CreateProjectRequest req;
-  req.parent = kOrg;
-  req.project_id = "search";
-  auto project = Client().CreateProject(req);
-  ASSERT_THAT(project, IsOk());
-  EXPECT_EQ(project->name, kProject);
-  ASSERT_EQ(ids.size(), 3u);
-  EXPECT_TRUE(LooksLikeUuid(ids[0])) << ids[0];
-  EXPECT_EQ(ids[1], ids[0]);
-  EXPECT_EQ(ids[2], ids[0]);
-  // Two backoffs, exponential with jitter in [base/2, base].
-  ASSERT_EQ(clock_.sleeps.size(), 2u);
-  EXPECT_GE(clock_.sleeps[0], ms(50));
-  EXPECT_LE(clock_.sleeps[0], ms(100));
-  EXPECT_GE(clock_.sleeps[1], ms(100));
-  EXPECT_LE(clock_.sleeps[1], ms(200));
-}
-
-TEST_F(ControlClientTest, EachCallGetsItsOwnRequestId) {
-  std::vector<std::string> ids;
-  EXPECT_CALL(*mock_, SuspendCluster)
-      .Times(2)
-      .WillRepeatedly(Invoke([&](const control::ClusterActionRequest& r,
-                                 const ControlCallOptions&) {
-        ids.push_back(r.request_id);
-        return absl::StatusOr<control::Operation>(Op(false));
-      }));
-  ControlClient client = Client();
-  ASSERT_THAT(client.StartSuspendCluster(Act(kCluster)), IsOk());
-  ASSERT_THAT(client.StartSuspendCluster(Act(kCluster)), IsOk());
-  ASSERT_EQ(ids.size(), 2u);
-  EXPECT_NE(ids[0], ids[1]);
-}
-
-TEST_F(ControlClientTest, CallerRequestIdIsKept) {
-  EXPECT_CALL(*mock_, DeleteProject)
-      .WillOnce(Invoke(
-          [](const control::DeleteRequest& r, const ControlCallOptions&) {
-            EXPECT_EQ(r.request_id, "my-id");
-            EXPECT_EQ(r.etag, "e1");
-            return absl::OkStatus();
-          }));
-  control::DeleteRequest req{kProject, "e1", "my-id"};
-  EXPECT_THAT(Client().DeleteProject(req), IsOk());
-}
-
-TEST_F(ControlClientTest, RetriesStopAtMaxAttempts) {
-  options_.max_attempts = 3;
-  EXPECT_CALL(*mock_, GetCluster)
-      .Times(3)
-      .WillRepeatedly(Return(absl::UnavailableError("down")));
-  EXPECT_THAT(Client().GetCluster(kCluster),
-              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("down")));
-  EXPECT_EQ(clock_.sleeps.size(), 2u);
-}
-
-TEST_F(ControlClientTest, PerCallMaxAttemptsWins) {
-  EXPECT_CALL(*mock_, GetCluster)
-      .Times(1)
-      .WillOnce(Return(absl::UnavailableError("down")));
-  ControlCallOptions call;
-  call.max_attempts = 1;
-  EXPECT_THAT(Client().GetCluster(kCluster, call),
-              StatusIs(absl::StatusCode::kUnavailable));
-}
-
-TEST_F(ControlClientTest, RetriesStopAtTheDeadline) {
-  options_.max_attempts = 100;
-  options_.timeout = ms(1000);
-  int calls = 0;
-  EXPECT_CALL(*mock_, GetCluster)
-      .WillRepeatedly(
-          Invoke([&](const std::string&, const ControlCallOptions& call)
-                     -> absl::StatusOr<control::Cluster> {
-            ++calls;
-            // Each attempt gets what is left of the call's deadline.
-            EXPECT_TRUE(call.timeout.has_value());
-            EXPECT_LE(*call.timeout, ms(1000));
-            return absl::UnavailableError("down");
-          }));
-  EXPECT_THAT(Client().GetCluster(kCluster),
-              StatusIs(absl::StatusCode::kUnavailable));
-  EXPECT_GT(calls, 1);
-  EXPECT_LT(calls, 10);
-}
-
-TEST_F(ControlClientTest, GetClusterMetricsValidatesAndRetries) {
+TEST_F(ControlClientTest, GetClusterMetricsValidatesAndPassesThrough) {
   control::ClusterMetrics m;
   m.cluster = kCluster;
   m.vector_count = 42;
   m.kinds.push_back({"search", 7, 1, 0.5, 1.0, 2.0, 3.0});
-  EXPECT_CALL(*mock_, GetClusterMetrics(kCluster, 120, _))
-      .WillOnce(Return(absl::UnavailableError("down")))
-      .WillOnce(Return(m));
+  EXPECT_CALL(*mock_, GetClusterMetrics(kCluster, 120, _)).WillOnce(Return(m));
   auto got = Client().GetClusterMetrics(kCluster, 120);
   ASSERT_THAT(got, IsOk());
   EXPECT_EQ(got->vector_count, 42);
@@ -228,28 +116,27 @@ TEST_F(ControlClientTest, GetClusterMetricsValidatesAndRetries) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-TEST_F(ControlClientTest, OtherErrorsAreNotRetried) {
-  EXPECT_CALL(*mock_, GetCluster)
-      .WillOnce(Return(absl::NotFoundError("cluster prod not found")));
-  EXPECT_THAT(Client().GetCluster(kCluster),
-              StatusIs(absl::StatusCode::kNotFound,
-                       HasSubstr("cluster prod not found")));
+TEST_F(ControlClientTest, AMockSeesEachCallOnceAsTheCallerBuiltIt) {
+  // No request id added, no retry of Unavailable, the caller's call options
+  // unchanged: those belong to the gRPC connection.
+  EXPECT_CALL(*mock_, CreateProject)
+      .WillOnce(Invoke([](const control::CreateProjectRequest& r,
+                          const ControlCallOptions& call)
+                           -> absl::StatusOr<control::Project> {
+        EXPECT_TRUE(r.request_id.empty());
+        EXPECT_EQ(call.timeout, ms(1234));
+        EXPECT_EQ(call.max_attempts, 7);
+        return absl::UnavailableError("down");
+      }));
+  control::CreateProjectRequest req;
+  req.parent = kOrg;
+  req.project_id = "search";
+  ControlCallOptions call;
+  call.timeout = ms(1234);
+  call.max_attempts = 7;
+  EXPECT_THAT(Client().CreateProject(req, call),
+              StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_TRUE(clock_.sleeps.empty());
-}
-
-TEST_F(ControlClientTest, UpdatesAndAcceptAreNotRetried) {
-  EXPECT_CALL(*mock_, UpdateCluster)
-      .WillOnce(Return(absl::UnavailableError("down")));
-  EXPECT_CALL(*mock_, AcceptInvitation)
-      .WillOnce(Return(absl::UnavailableError("down")));
-  control::Cluster c;
-  c.name = kCluster;
-  c.labels["tier"] = "gold";
-  EXPECT_THAT(Client().UpdateCluster(c, {"labels"}),
-              StatusIs(absl::StatusCode::kUnavailable));
-  EXPECT_THAT(Client().AcceptInvitation(
-                  {"organizations/acme/invitations/inv-1", "token"}),
-              StatusIs(absl::StatusCode::kUnavailable));
 }
 
 // ---- paging ---------------------------------------------------------------
@@ -334,18 +221,6 @@ TEST_F(ControlClientTest, ListAllSkipsEmptyPagesAndHandlesNoItems) {
   auto none = Client().ListAllProjects(req);
   EXPECT_TRUE(none.begin() == none.end());
   EXPECT_THAT(none.status(), IsOk());
-}
-
-TEST_F(ControlClientTest, ListPagesAreRetried) {
-  EXPECT_CALL(*mock_, ListAuditEvents)
-      .WillOnce(Return(absl::UnavailableError("down")))
-      .WillOnce(Return(control::Page<control::AuditEvent>{
-          {control::AuditEvent{}, control::AuditEvent{}}, ""}));
-  control::ListAuditEventsRequest req;
-  req.parent = kOrg;
-  auto all = Client().ListAllAuditEvents(req).ToVector();
-  ASSERT_THAT(all, IsOk());
-  EXPECT_EQ(all->size(), 2u);
 }
 
 TEST_F(ControlClientTest, OperationsAndAuditTakeAnOrganizationOrAProject) {
@@ -440,6 +315,66 @@ TEST_F(ControlClientTest, WaitDoesNotSpinWhenTheServerAnswersEarly) {
   // 1000 ms / 50 ms poll interval.
   EXPECT_EQ(waits, 20);
   EXPECT_EQ(clock_.sleeps.size(), 20u);
+}
+
+TEST_F(ControlClientTest, WaitOutlivesAControlPlaneRestart) {
+  // Default retry options (5 attempts from 100 ms: about 1.5 s of retries
+  // for a plain call); the control plane is down for 60 s of the wait.
+  options_ = ControlOptions();
+  options_.endpoint = "http://127.0.0.1:1";
+  EXPECT_CALL(*mock_, GetOperation).WillOnce(Return(Op(false, 10)));
+  const auto down_until = clock_.now + std::chrono::seconds(60);
+  int waits = 0;
+  EXPECT_CALL(*mock_, WaitOperation)
+      .WillRepeatedly(Invoke([&](const control::WaitOperationRequest& r,
+                                 const ControlCallOptions& call)
+                                 -> absl::StatusOr<control::Operation> {
+        ++waits;
+        // One attempt per call: the wait does its own retrying.
+        EXPECT_EQ(call.max_attempts, 1);
+        if (clock_.now < down_until) {
+          return absl::UnavailableError("connection refused");
+        }
+        return Op(true, 100);
+      }));
+  auto op = Client().GetOperation("operations/op-1");
+  ASSERT_THAT(op, IsOk());
+  EXPECT_THAT(op->Wait(std::chrono::minutes(10)), IsOk());
+  EXPECT_TRUE(op->done());
+  EXPECT_GT(waits, 5);
+  // The backoff of a wait stops growing at 1 s.
+  for (ms d : clock_.sleeps) EXPECT_LE(d, ms(1000));
+  // Done within one capped backoff of the control plane's return.
+  EXPECT_LE(clock_.now, down_until + ms(1000));
+}
+
+TEST_F(ControlClientTest, WaitOnAnUnreachableControlPlaneEndsAtItsDeadline) {
+  EXPECT_CALL(*mock_, GetOperation).WillOnce(Return(Op(false, 30)));
+  EXPECT_CALL(*mock_, WaitOperation)
+      .WillRepeatedly(Return(absl::UnavailableError("connection refused")));
+  auto op = Client().GetOperation("operations/op-1");
+  ASSERT_THAT(op, IsOk());
+  const auto start = clock_.now;
+  EXPECT_THAT(
+      op->Wait(ms(30000)),
+      StatusIs(absl::StatusCode::kDeadlineExceeded,
+               AllOf(HasSubstr("operations/op-1"),
+                     HasSubstr("not done after 30000 ms"), HasSubstr("30%"),
+                     HasSubstr("connection refused"))));
+  EXPECT_LE(clock_.now - start, ms(30000));
+  // Retried to the end, not for a number of attempts.
+  EXPECT_GT(clock_.now - start, ms(30000) - ms(1000));
+}
+
+TEST_F(ControlClientTest, WaitReturnsOtherErrorsAtOnce) {
+  EXPECT_CALL(*mock_, GetOperation).WillOnce(Return(Op(false)));
+  EXPECT_CALL(*mock_, WaitOperation)
+      .WillOnce(Return(absl::PermissionDeniedError("no operations.get")));
+  auto op = Client().GetOperation("operations/op-1");
+  ASSERT_THAT(op, IsOk());
+  EXPECT_THAT(op->Wait(ms(30000)),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_TRUE(clock_.sleeps.empty());
 }
 
 TEST_F(ControlClientTest, WaitReturnsTheOperationsError) {
@@ -641,6 +576,9 @@ TEST(ControlConnectionTest, DefaultsAreUnimplemented) {
                        AllOf(HasSubstr("GetOrganization"), HasSubstr("bare"))));
   EXPECT_THAT(c.emulator().ListFaults(),
               StatusIs(absl::StatusCode::kUnimplemented));
+  EXPECT_THAT(
+      bare->AwaitOperation({"operations/op-1", ms(10)}, {}),
+      StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("AwaitOperation")));
 }
 
 TEST(ControlOptionsTest, Validate) {

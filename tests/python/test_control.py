@@ -39,19 +39,19 @@ def _cloud_binary():
     return None
 
 
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    """A cove-cloud on 127.0.0.1 (any free port); yields its http:// endpoint."""
+def _start_cloud(state, port=0, transition_delay_ms=50):
+    """Starts cove-cloud on 127.0.0.1:`port` (0: any); returns (process, port).
+
+    Skips the test when the binary is not built."""
     binary = _cloud_binary()
     if binary is None:
         pytest.skip("cove-cloud is not built (set COVE_CLOUD_BIN, or build "
                     "build/release/src/cloud/cove-cloud): control-plane tests skipped")
-    state = tmp_path_factory.mktemp("cloud") / "state"
     proc = subprocess.Popen(
-        [str(binary), "--state-dir", str(state), "--listen", "127.0.0.1:0",
-         "--admin-key", ADMIN_KEY, "--transition-delay-ms", "50"],
+        [str(binary), "--state-dir", str(state), "--listen", f"127.0.0.1:{port}",
+         "--admin-key", ADMIN_KEY,
+         "--transition-delay-ms", str(transition_delay_ms)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    port = None
     lines = []
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -63,22 +63,30 @@ def cloud(tmp_path_factory):
         lines.append(line)
         m = re.match(r"cove-cloud listening on 127\.0\.0\.1:(\d+)", line)
         if m:
-            port = int(m.group(1))
-            break
-    if port is None:
+            return proc, int(m.group(1))
+    proc.kill()
+    proc.wait()
+    pytest.fail("cove-cloud did not report its port:\n" + "".join(lines))
+
+
+def _stop_cloud(proc):
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-        pytest.fail("cove-cloud did not report its port:\n" + "".join(lines))
+    proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory):
+    """A cove-cloud on 127.0.0.1 (any free port); yields its http:// endpoint."""
+    proc, port = _start_cloud(tmp_path_factory.mktemp("cloud") / "state")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
+        _stop_cloud(proc)
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +98,7 @@ def admin(cloud):
 _counter = [0]
 
 
-@pytest.fixture
-def foundation(admin, tmp_path):
+def _create_foundation(admin, bucket):
     """A fresh organization, project and cross-account environment."""
     _counter[0] += 1
     org = admin.create_organization(f"org-{_counter[0]}", display_name="Test")
@@ -99,10 +106,16 @@ def foundation(admin, tmp_path):
                                    labels={"team": "search"})
     env = admin.create_environment(
         project.name, "aws", cloud_account_id=ACCOUNT, region="us-east-1",
-        vpc_id="vpc-0123abcd", bucket=str(tmp_path / "bucket"),
+        vpc_id="vpc-0123abcd", bucket=str(bucket),
         role_arn=f"arn:aws:iam::{ACCOUNT}:role/x", external_id=org.external_id)
     assert env.state == cove.EnvironmentState.READY, env.state_message
     return org, project, env
+
+
+@pytest.fixture
+def foundation(admin, tmp_path):
+    """A fresh organization, project and cross-account environment."""
+    return _create_foundation(admin, tmp_path / "bucket")
 
 
 def _count(data):
@@ -352,3 +365,41 @@ def test_autoscaling_settings_metrics_and_a_scale_up(admin, foundation):
     finally:
         emu.set_clock(real=True)
         emu.update_settings(vectors_per_cu={"performance": 10000})
+
+
+def test_wait_outlives_a_control_plane_restart(tmp_path):
+    """SIGKILL of cove-cloud mid-wait, down for seconds, restarted on the same
+    state and port: Operation.wait() with the default retry options (5
+    attempts from 100 ms for a plain call) retries until its own timeout and
+    returns the finished cluster."""
+    state = tmp_path / "state"
+    proc, port = _start_cloud(state, transition_delay_ms=1500)
+    try:
+        with cove.ControlClient(f"http://127.0.0.1:{port}",
+                                api_key=ADMIN_KEY) as cc:
+            _, project, env = _create_foundation(cc, tmp_path / "bucket")
+            op = cc.start_create_cluster(project.name, "waiter",
+                                         environment=env.name)
+            result = {}
+
+            def wait():
+                try:
+                    result["cluster"] = op.wait(timeout=120, progress=False)
+                except Exception as e:  # reported by the assertion below
+                    result["error"] = e
+
+            waiter = threading.Thread(target=wait)
+            waiter.start()
+            time.sleep(0.2)
+            proc.kill()  # SIGKILL
+            proc.wait()
+            proc.stdout.close()
+            time.sleep(5)  # the control plane is down for 5 s
+            proc, _ = _start_cloud(state, port=port, transition_delay_ms=1500)
+            waiter.join(timeout=150)
+            assert not waiter.is_alive()
+            assert "error" not in result, result.get("error")
+            assert result["cluster"].state == cove.ClusterState.RUNNING
+            assert op.done
+    finally:
+        _stop_cloud(proc)

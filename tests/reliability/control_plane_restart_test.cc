@@ -4,7 +4,8 @@
 // the same state directory and port. A client waiting on the operation
 // across the kill gets its answer (its WaitOperation calls are retried), the
 // operation completes, and the cluster's data plane comes back with its
-// data; nothing is left stuck in a transitional state.
+// data; nothing is left stuck in a transitional state. A wait with the
+// default retry options outlives seconds of downtime.
 #include <signal.h>
 
 #include <chrono>
@@ -83,13 +84,40 @@ class ControlPlaneKillTest : public ::testing::Test {
     cc_.emplace(*std::move(cc));
   }
 
-  // Kills the control plane after `delay`, then starts it again over the
-  // same state directory and port.
-  void KillAndRestart(std::chrono::milliseconds delay) {
+  // An organization, a project and a cross-account environment.
+  void CreateFoundation() {
+    ControlClient& cc = *cc_;
+    control::CreateOrganizationRequest org_req;
+    org_req.organization_id = "acme";
+    ASSERT_OK_AND_ASSIGN(org_, cc.CreateOrganization(org_req));
+    control::CreateProjectRequest project_req;
+    project_req.parent = org_.name;
+    project_req.project_id = "search";
+    project_req.project.plan = "standard";
+    project_req.project.region = "eu-local-1";
+    ASSERT_OK_AND_ASSIGN(project_, cc.CreateProject(project_req));
+    control::CreateEnvironmentRequest env_req;
+    env_req.parent = project_.name;
+    env_req.environment_id = "env1";
+    env_req.environment.mode = control::EnvironmentMode::kCrossAccount;
+    env_req.environment.cloud_account_id = "123456789012";
+    env_req.environment.region = "eu-local-1";
+    env_req.environment.vpc_id = "vpc-0123abcd";
+    env_req.environment.bucket = scratch_.path() + "/bucket";
+    env_req.environment.role_arn = "arn:aws:iam::123456789012:role/cove";
+    env_req.environment.external_id = org_.external_id;
+    ASSERT_OK_AND_ASSIGN(env_, cc.CreateEnvironment(env_req));
+  }
+
+  // Kills the control plane after `delay`, keeps it down for `down`, then
+  // starts it again over the same state directory and port.
+  void KillAndRestart(std::chrono::milliseconds delay,
+                      std::chrono::milliseconds down = {}) {
     std::this_thread::sleep_for(delay);
     const int status = cloud_->Kill(SIGKILL);
     EXPECT_TRUE(WIFSIGNALED(status)) << status;
     cloud_.reset();
+    std::this_thread::sleep_for(down);
     auto cloud = ChildProcess::Start(spec_);
     ASSERT_OK(cloud.status());
     cloud_ = *std::move(cloud);
@@ -129,6 +157,9 @@ class ControlPlaneKillTest : public ::testing::Test {
   ProcessSpec spec_;
   std::unique_ptr<ChildProcess> cloud_;
   std::optional<ControlClient> cc_;
+  control::Organization org_;
+  control::Project project_;
+  control::Environment env_;
 };
 
 TEST_F(ControlPlaneKillTest, OperationsFinishAcrossSigkillOfTheControlPlane) {
@@ -140,33 +171,13 @@ TEST_F(ControlPlaneKillTest, OperationsFinishAcrossSigkillOfTheControlPlane) {
   };
   ControlClient& cc = *cc_;
 
-  control::CreateOrganizationRequest org_req;
-  org_req.organization_id = "acme";
-  ASSERT_OK_AND_ASSIGN(control::Organization org,
-                       cc.CreateOrganization(org_req));
-  control::CreateProjectRequest project_req;
-  project_req.parent = org.name;
-  project_req.project_id = "search";
-  project_req.project.plan = "standard";
-  project_req.project.region = "eu-local-1";
-  ASSERT_OK_AND_ASSIGN(control::Project project, cc.CreateProject(project_req));
-  control::CreateEnvironmentRequest env_req;
-  env_req.parent = project.name;
-  env_req.environment_id = "env1";
-  env_req.environment.mode = control::EnvironmentMode::kCrossAccount;
-  env_req.environment.cloud_account_id = "123456789012";
-  env_req.environment.region = "eu-local-1";
-  env_req.environment.vpc_id = "vpc-0123abcd";
-  env_req.environment.bucket = scratch_.path() + "/bucket";
-  env_req.environment.role_arn = "arn:aws:iam::123456789012:role/cove";
-  env_req.environment.external_id = org.external_id;
-  ASSERT_OK_AND_ASSIGN(control::Environment env, cc.CreateEnvironment(env_req));
+  ASSERT_NO_FATAL_FAILURE(CreateFoundation());
 
   // 1. Create, killed at a random point of the transition.
   control::CreateClusterRequest create;
-  create.parent = project.name;
+  create.parent = project_.name;
   create.cluster_id = "prod";
-  create.cluster.environment = env.name;
+  create.cluster.environment = env_.name;
   create.cluster.cu_type = "performance";
   create.cluster.cu_size = 1;
   create.cluster.replicas = 1;
@@ -231,12 +242,49 @@ TEST_F(ControlPlaneKillTest, OperationsFinishAcrossSigkillOfTheControlPlane) {
   EXPECT_EQ(CountRows(got, password).value_or(-1), 5);
   // Nothing is left in flight.
   control::ListRequest list;
-  list.parent = org.name;
+  list.parent = org_.name;
   auto ops = cc.ListOperations(list);
   ASSERT_OK(ops.status());
   for (const control::Operation& o : ops->items) {
     EXPECT_TRUE(o.done) << o.name << " " << o.verb;
   }
+  const int status = cloud_->Kill(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+// A wait with the default retry options (5 attempts from 100 ms, about
+// 1.5 s of retries for a plain call) across a control plane that is
+// SIGKILLed and stays down for 6 s: the wait retries Unavailable until its
+// own deadline and ends with the operation done.
+TEST_F(ControlPlaneKillTest, WaitWithDefaultOptionsOutlivesSecondsOfDowntime) {
+  ASSERT_NO_FATAL_FAILURE(CreateFoundation());
+  ControlOptions options;
+  options.endpoint = "http://" + cloud_->address();
+  options.api_key = kAdminKey;
+  ASSERT_OK_AND_ASSIGN(ControlClient cc, ControlClient::Connect(options));
+  control::CreateClusterRequest create;
+  create.parent = project_.name;
+  create.cluster_id = "waiter";
+  create.cluster.environment = env_.name;
+  create.cluster.cu_size = 1;
+  ASSERT_OK_AND_ASSIGN(ControlOperation op, cc.StartCreateCluster(create));
+  absl::Status waited;
+  std::thread waiter([&] { waited = op.Wait(std::chrono::seconds(120)); });
+  const auto down = std::chrono::milliseconds(kUnderSanitizer ? 3000 : 6000);
+  KillAndRestart(std::chrono::milliseconds(200), down);
+  const auto restarted = std::chrono::steady_clock::now();
+  waiter.join();
+  std::printf(
+      "[ control ] down %lld ms: wait returned %s %.1f s after the "
+      "restart\n",
+      static_cast<long long>(down.count()), waited.ToString().c_str(),
+      std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                    restarted)
+          .count());
+  EXPECT_THAT(waited, IsOk());
+  ASSERT_TRUE(op.done());
+  ASSERT_OK_AND_ASSIGN(control::Cluster cluster, op.cluster());
+  EXPECT_EQ(cluster.state, control::ClusterState::kRunning);
   const int status = cloud_->Kill(SIGTERM);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }

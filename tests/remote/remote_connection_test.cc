@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "milvus/convert.h"
+#include "testing/fake_clock.h"
 #include "testing/status_matchers.h"
 
 namespace cove::internal {
@@ -24,22 +25,9 @@ using ::cove::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// A clock that only moves when the code under test sleeps.
-struct FakeClock {
-  std::chrono::steady_clock::time_point now{};
-  std::vector<std::chrono::milliseconds> sleeps;
-  double random = 0.5;
-
-  RemoteClock Get() {
-    RemoteClock c;
-    c.now = [this] { return now; };
-    c.sleep = [this](std::chrono::milliseconds d) {
-      sleeps.push_back(d);
-      now += d;
-    };
-    c.random = [this] { return random; };
-    return c;
-  }
+// A clock that only moves when the code under test sleeps; jitter 0.75.
+struct FakeClock : ::cove::testing::FakeClock {
+  FakeClock() { random = 0.5; }
 };
 
 common_pb::Status Ok() { return StatusToProto(absl::OkStatus()); }
@@ -209,19 +197,6 @@ class RemoteConnectionTest : public ::testing::Test {
   FakeClock clock_;
   RemoteOptions options_;
 };
-
-TEST(BackoffTest, GrowsExponentiallyWithJitterAndCap) {
-  RetryPolicy p;
-  p.initial_backoff = std::chrono::milliseconds(100);
-  p.max_backoff = std::chrono::milliseconds(1000);
-  EXPECT_EQ(BackoffDelay(p, 0, 0.0).count(), 50);
-  EXPECT_EQ(BackoffDelay(p, 0, 0.999999).count(), 99);
-  EXPECT_EQ(BackoffDelay(p, 1, 0.0).count(), 100);
-  EXPECT_EQ(BackoffDelay(p, 2, 0.0).count(), 200);
-  EXPECT_EQ(BackoffDelay(p, 3, 1.0).count(), 800);
-  EXPECT_EQ(BackoffDelay(p, 10, 1.0).count(), 1000);  // capped
-  EXPECT_EQ(BackoffDelay(p, 10, 0.0).count(), 500);
-}
 
 TEST(ParseRemoteUriTest, DefaultsAndForms) {
   ASSERT_OK_AND_ASSIGN(RemoteEndpoint a, ParseRemoteUri("http://localhost"));

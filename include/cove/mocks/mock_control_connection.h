@@ -18,8 +18,12 @@
 
 namespace cove::testing {
 
-/// A ControlConnection whose every method is a gmock mock method.
-/// backend_name() returns "mock".
+/// A ControlConnection whose every RPC method is a gmock mock method.
+/// backend_name() returns "mock". AwaitOperation is not mocked: its default
+/// (Unimplemented) makes ControlOperation::Wait and the blocking verbs poll
+/// the mocked WaitOperation with the ControlClient's clock. ControlClient
+/// calls each mocked method once per call, with the request as the caller
+/// built it (request ids and retries belong to the gRPC connection).
 class MockControlConnection : public ControlConnection {
  public:
   std::string backend_name() const override { return "mock"; }

@@ -1,15 +1,17 @@
-// The gRPC backend against a small fake ControlPlane service in-process:
-// credentials, deadlines, the 1:1 status mapping, endpoint parsing.
-#include "control/grpc_control_connection.h"
-
+// The control client's gRPC stack (ControlClient::Connect: connection,
+// decorated stub, channel) against a small fake ControlPlane service
+// in-process: credentials, deadlines, the 1:1 status mapping, paging, the
+// logging decorator, endpoint parsing.
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "control/control_connection_impl.h"
 #include "cove/control.h"
 #include "cove/control/v1/control.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -91,7 +93,7 @@ class FakeControlPlane final : public pb::ControlPlane::Service {
   bool had_deadline_ = false;
 };
 
-class GrpcControlConnectionTest : public ::testing::Test {
+class GrpcControlTest : public ::testing::Test {
  protected:
   void SetUp() override {
     grpc::ServerBuilder builder;
@@ -121,7 +123,7 @@ class GrpcControlConnectionTest : public ::testing::Test {
 
 constexpr char kProject[] = "organizations/acme/projects/search";
 
-TEST_F(GrpcControlConnectionTest, SendsTheKeyAndADeadline) {
+TEST_F(GrpcControlTest, SendsTheKeyAndADeadline) {
   auto client = ControlClient::Connect(Options());
   ASSERT_THAT(client, IsOk());
   auto c = client->GetCluster(absl::StrCat(kProject, "/clusters/prod"));
@@ -132,7 +134,7 @@ TEST_F(GrpcControlConnectionTest, SendsTheKeyAndADeadline) {
   EXPECT_TRUE(service_.last_had_deadline());
 }
 
-TEST_F(GrpcControlConnectionTest, NoKeyNoAuthorization) {
+TEST_F(GrpcControlTest, NoKeyNoAuthorization) {
   ControlOptions o = Options();
   o.api_key.clear();
   auto client = ControlClient::Connect(o);
@@ -142,7 +144,7 @@ TEST_F(GrpcControlConnectionTest, NoKeyNoAuthorization) {
   EXPECT_EQ(service_.last_authorization(), "");
 }
 
-TEST_F(GrpcControlConnectionTest, EveryCodeMapsOneToOneWithTheMessage) {
+TEST_F(GrpcControlTest, EveryCodeMapsOneToOneWithTheMessage) {
   auto client = ControlClient::Connect(Options());
   ASSERT_THAT(client, IsOk());
   for (int code = 1; code <= 16; ++code) {
@@ -153,7 +155,7 @@ TEST_F(GrpcControlConnectionTest, EveryCodeMapsOneToOneWithTheMessage) {
   }
 }
 
-TEST_F(GrpcControlConnectionTest, PagesThroughARealServer) {
+TEST_F(GrpcControlTest, PagesThroughARealServer) {
   auto client = ControlClient::Connect(Options());
   ASSERT_THAT(client, IsOk());
   control::ListRequest req;
@@ -170,7 +172,7 @@ TEST_F(GrpcControlConnectionTest, PagesThroughARealServer) {
   EXPECT_EQ(projects.pages(), 3);
 }
 
-TEST_F(GrpcControlConnectionTest, UnimplementedRpcsAreUnimplemented) {
+TEST_F(GrpcControlTest, UnimplementedRpcsAreUnimplemented) {
   auto client = ControlClient::Connect(Options());
   ASSERT_THAT(client, IsOk());
   EXPECT_THAT(client->GetOrganization("organizations/acme"),
@@ -178,6 +180,34 @@ TEST_F(GrpcControlConnectionTest, UnimplementedRpcsAreUnimplemented) {
   // The emulator service is not registered on this server.
   EXPECT_THAT(client->emulator().GetSettings(),
               StatusIs(absl::StatusCode::kUnimplemented));
+}
+
+TEST_F(GrpcControlTest, LoggingDecoratorLogsEveryAttemptWithoutSecrets) {
+  std::vector<std::string> lines;
+  absl::Mutex mu;
+  RpcLogSink sink = [&](const std::string& line) {
+    absl::MutexLock lock(&mu);
+    lines.push_back(line);
+  };
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = MakeDecoratedControlStub(MakeGrpcControlStub(channel),
+                                       "cove_test_secret", sink);
+  ControlClient client(MakeControlConnection(stub, Options(), Clock::Real()),
+                       Options());
+  ASSERT_THAT(client.GetCluster(absl::StrCat(kProject, "/clusters/prod")),
+              IsOk());
+  EXPECT_THAT(client.GetCluster(absl::StrCat(kProject, "/clusters/code-5")),
+              StatusIs(absl::StatusCode::kNotFound));
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_THAT(lines[0], ::testing::StartsWith("cove rpc GetCluster: OK ("));
+  EXPECT_THAT(lines[1], HasSubstr("GetCluster: grpc code 5 server says 5"));
+  for (const std::string& line : lines) {
+    EXPECT_THAT(line, ::testing::Not(HasSubstr("cove_test_secret")));
+  }
+  // The credentials decorator sits under the logger.
+  EXPECT_EQ(service_.last_authorization(), "Bearer cove_test_secret");
 }
 
 TEST(ParseControlEndpointTest, Forms) {

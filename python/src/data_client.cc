@@ -1,0 +1,1009 @@
+// cove._core, the data client: cove::Client with snake_case names, its
+// options, request and result types, and its iterators. Every call into the
+// client runs with the GIL released; arguments are converted to C++ before,
+// results to Python after (values.h).
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bindings.h"
+#include "cove/cove.h"
+#include "values.h"
+
+namespace cove_python {
+namespace {
+
+using cove::Value;
+
+// --- the client -------------------------------------------------------------
+
+// Holds a cove::Client; close() drops it (the embedded backend then writes its
+// checkpoint and releases the data directory). Calls in flight on other
+// threads keep their own copy of the handle until they return.
+class PyClient {
+ public:
+  explicit PyClient(cove::Client client)
+      : client_(std::make_unique<cove::Client>(std::move(client))) {}
+
+  // The embedded backend checkpoints when the last handle goes: do that
+  // without the GIL (other Python threads keep running).
+  ~PyClient() {
+    if (client_ != nullptr && PyGILState_Check() == 1) {
+      py::gil_scoped_release nogil;
+      client_.reset();
+    }
+  }
+
+  static std::unique_ptr<PyClient> Open(const std::string& uri,
+                                        const cove::ClientOptions& options) {
+    absl::StatusOr<cove::Client> client;
+    {
+      py::gil_scoped_release nogil;
+      client = cove::Client::Open(uri, options);
+    }
+    return std::make_unique<PyClient>(Unwrap(std::move(client)));
+  }
+
+  // A copy of the handle, or FailedPrecondition when closed. Needs the GIL.
+  cove::Client Get() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (client_ == nullptr) {
+      RaiseStatus(
+          absl::FailedPreconditionError("client: the client is closed"));
+    }
+    return *client_;
+  }
+
+  void Close() {
+    std::unique_ptr<cove::Client> client;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      client = std::move(client_);
+    }
+    py::gil_scoped_release nogil;
+    client.reset();
+  }
+
+  bool closed() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return client_ == nullptr;
+  }
+
+  std::string backend_name() { return Get().connection()->backend_name(); }
+
+  // Runs fn(client) with the GIL released; raises on error.
+  template <typename F>
+  auto Run(F fn) {
+    std::optional<cove::Client> client(Get());
+    using R = decltype(fn(*client));
+    std::optional<R> result;
+    {
+      py::gil_scoped_release nogil;
+      result.emplace(fn(*client));
+      // The handle copy is dropped without the GIL too (it may be the last).
+      client.reset();
+    }
+    if constexpr (std::is_same_v<R, absl::Status>) {
+      Check(*result);
+    } else {
+      return Unwrap(std::move(*result));
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::unique_ptr<cove::Client> client_;
+};
+
+cove::InsertRequest MakeInsertRequest(const std::string& collection,
+                                      py::handle rows, py::handle columns,
+                                      const std::string& partition) {
+  cove::InsertRequest request;
+  request.collection_name = collection;
+  request.partition_name = partition;
+  if (!rows.is_none() && !columns.is_none()) {
+    RaiseInvalid("insert: give rows or columns, not both");
+  }
+  if (!rows.is_none()) request.rows = ToRows(rows);
+  if (!columns.is_none()) {
+    for (auto item : py::reinterpret_borrow<py::dict>(columns)) {
+      std::string name = py::str(item.first);
+      py::handle data = item.second;
+      const std::string what = "insert column '" + name + "'";
+      if (py::isinstance<py::array>(data)) {
+        py::array a = py::reinterpret_borrow<py::array>(data);
+        if (a.ndim() == 2 && a.dtype().kind() == 'f') {
+          FloatMatrix m = ToFloatMatrix(a, what);
+          request.columns.push_back(cove::Column::FloatVectors(
+              name, m.dim,
+              std::vector<float>(m.data(), m.data() + m.rows * m.dim)));
+          continue;
+        }
+        if (a.ndim() != 1) {
+          RaiseInvalid(what +
+                       ": expected a 1-D array of scalars or a 2-D "
+                       "float array of vectors (got " +
+                       std::to_string(a.ndim()) + " dimensions)");
+        }
+      }
+      request.columns.push_back(
+          cove::Column::Scalars(name, ToValues(data, what)));
+    }
+  }
+  return request;
+}
+
+py::dict FromMutation(const cove::MutationResult& r) {
+  py::dict out;
+  out["count"] = r.count;
+  out["ids"] = FromValues(r.ids);
+  return out;
+}
+
+// Search results: per query a tuple (ids, distances, entities): ids an int64
+// numpy array (or a list of str for VARCHAR keys), distances a float32 numpy
+// array, entities a list of dicts.
+py::list FromSearchResults(const cove::SearchResults& results) {
+  py::list out(results.hits.size());
+  for (size_t q = 0; q < results.hits.size(); ++q) {
+    const std::vector<cove::Hit>& hits = results.hits[q];
+    const auto n = static_cast<py::ssize_t>(hits.size());
+    py::array_t<float> distances(n);
+    float* d = distances.mutable_data();
+    bool int_ids = true;
+    for (const cove::Hit& h : hits) int_ids = int_ids && h.id.is_int();
+    py::object ids;
+    if (int_ids) {
+      py::array_t<int64_t> a(n);
+      int64_t* p = a.mutable_data();
+      for (py::ssize_t i = 0; i < n; ++i) p[i] = hits[i].id.AsInt();
+      ids = std::move(a);
+    } else {
+      py::list l(n);
+      for (py::ssize_t i = 0; i < n; ++i) l[i] = FromValue(hits[i].id);
+      ids = std::move(l);
+    }
+    py::list entities(n);
+    for (py::ssize_t i = 0; i < n; ++i) {
+      d[i] = hits[i].distance;
+      entities[i] = FromRow(hits[i].entity);
+    }
+    out[q] = py::make_tuple(ids, distances, entities);
+  }
+  return out;
+}
+
+template <typename T>
+py::object OptionalValue(const std::optional<T>& v) {
+  if (!v.has_value()) return py::none();
+  return FromValue(*v);
+}
+
+// QueryIterator / SearchIterator: not thread-safe in C++, so each wrapper
+// serializes its own calls (the lock is taken without the GIL).
+template <typename It>
+class PyIterator {
+ public:
+  explicit PyIterator(It it) : it_(std::move(it)) {}
+  // Ends the iteration and releases its snapshot now (the Python layer calls
+  // it when a generator ends, so that dropping the iterator later, under the
+  // GIL, makes no network call).
+  absl::Status Close() {
+    py::gil_scoped_release nogil;
+    std::lock_guard<std::mutex> lock(mu_);
+    return it_.Close();
+  }
+
+  template <typename R>
+  R Next() {
+    std::optional<R> result;
+    {
+      py::gil_scoped_release nogil;
+      std::lock_guard<std::mutex> lock(mu_);
+      result.emplace(it_.Next());
+    }
+    return std::move(*result);
+  }
+
+  bool done() {
+    py::gil_scoped_release nogil;
+    std::lock_guard<std::mutex> lock(mu_);
+    return it_.done();
+  }
+
+ private:
+  std::mutex mu_;
+  It it_;
+};
+
+using PyQueryIterator = PyIterator<cove::QueryIterator>;
+using PySearchIterator = PyIterator<cove::SearchIterator>;
+
+// A request's vectors: one query vector for a search iterator.
+void FillVectors(cove::SearchRequest* req, py::handle vectors) {
+  FloatMatrix m = ToFloatMatrix(vectors, "search: data");
+  req->dim = m.dim;
+  // The one copy: from the caller's buffer into the request.
+  req->vectors.assign(m.data(), m.data() + m.rows * m.dim);
+}
+
+}  // namespace
+
+void BindEnums(py::module_& m) {
+  py::enum_<cove::DataType>(m, "DataType", "Field data types (Milvus numbers).")
+      .value("NONE", cove::DataType::kNone)
+      .value("BOOL", cove::DataType::kBool)
+      .value("INT8", cove::DataType::kInt8)
+      .value("INT16", cove::DataType::kInt16)
+      .value("INT32", cove::DataType::kInt32)
+      .value("INT64", cove::DataType::kInt64)
+      .value("FLOAT", cove::DataType::kFloat)
+      .value("DOUBLE", cove::DataType::kDouble)
+      .value("VARCHAR", cove::DataType::kVarChar)
+      .value("ARRAY", cove::DataType::kArray)
+      .value("JSON", cove::DataType::kJson)
+      .value("FLOAT_VECTOR", cove::DataType::kFloatVector);
+  py::enum_<cove::MetricType>(m, "MetricType", "Similarity measures.")
+      .value("L2", cove::MetricType::kL2)
+      .value("IP", cove::MetricType::kIP)
+      .value("COSINE", cove::MetricType::kCosine);
+  py::enum_<cove::IndexType>(m, "IndexType", "Vector index types.")
+      .value("FLAT", cove::IndexType::kFlat)
+      .value("IVF_FLAT", cove::IndexType::kIvfFlat)
+      .value("IVF_SQ8", cove::IndexType::kIvfSq8)
+      .value("HNSW", cove::IndexType::kHnsw)
+      .value("HNSW_SQ", cove::IndexType::kHnswSq)
+      .value("AUTOINDEX", cove::IndexType::kAutoIndex);
+  py::enum_<cove::LoadState>(m, "LoadState", "Load states (Milvus LoadState).")
+      .value("NOT_EXIST", cove::LoadState::kNotExist)
+      .value("NOT_LOADED", cove::LoadState::kNotLoaded)
+      .value("LOADING", cove::LoadState::kLoading)
+      .value("LOADED", cove::LoadState::kLoaded);
+  m.def("data_type_name", &cove::DataTypeName, py::arg("type"),
+        "'BOOL', 'INT64', 'FLOAT_VECTOR', ... as Milvus spells them.");
+  m.def("metric_type_name", &cove::MetricTypeName, py::arg("metric"),
+        "'L2', 'IP' or 'COSINE'.");
+  m.def("index_type_name", &cove::IndexTypeName, py::arg("type"),
+        "'FLAT', 'IVF_FLAT', 'IVF_SQ8', 'HNSW', 'HNSW_SQ' or 'AUTOINDEX'.");
+}
+
+void BindOptions(py::module_& m) {
+  py::class_<cove::EmbeddedOptions> embedded(
+      m, "EmbeddedOptions", "Options of the embedded (in-process) backend.");
+  py::enum_<cove::EmbeddedOptions::SyncPolicy>(
+      embedded, "SyncPolicy", "When the write-ahead log is fsynced.")
+      .value("PER_BATCH", cove::EmbeddedOptions::SyncPolicy::kPerBatch)
+      .value("NONE", cove::EmbeddedOptions::SyncPolicy::kNone);
+  embedded.def(py::init<>())
+      .def_readwrite("sync", &cove::EmbeddedOptions::sync)
+      .def_readwrite("read_only", &cove::EmbeddedOptions::read_only)
+      .def_readwrite("encryption_key", &cove::EmbeddedOptions::encryption_key)
+      .def_readwrite("encryption_key_file",
+                     &cove::EmbeddedOptions::encryption_key_file)
+      .def_readwrite("encryption_key_env",
+                     &cove::EmbeddedOptions::encryption_key_env)
+      .def_readwrite("index_threads", &cove::EmbeddedOptions::index_threads)
+      .def(
+          "validate",
+          [](const cove::EmbeddedOptions& o) { Check(o.Validate()); },
+          "Raises InvalidArgumentError naming the field out of range.");
+
+  py::class_<cove::RemoteOptions>(
+      m, "RemoteOptions", "Options of the remote (Milvus gRPC) backend.")
+      .def(py::init<>())
+      .def_readwrite("token", &cove::RemoteOptions::token)
+      .def_readwrite("user", &cove::RemoteOptions::user)
+      .def_readwrite("password", &cove::RemoteOptions::password)
+      .def_readwrite("db_name", &cove::RemoteOptions::db_name)
+      .def_readwrite("ca_cert_file", &cove::RemoteOptions::ca_cert_file)
+      .def_readwrite("client_cert_file", &cove::RemoteOptions::client_cert_file)
+      .def_readwrite("client_key_file", &cove::RemoteOptions::client_key_file)
+      .def_readwrite("server_name", &cove::RemoteOptions::server_name)
+      .def_readwrite("dangerously_skip_tls_verification",
+                     &cove::RemoteOptions::dangerously_skip_tls_verification)
+      .def_property(
+          "timeout",
+          [](const cove::RemoteOptions& o) { return *ToSeconds(o.timeout); },
+          [](cove::RemoteOptions& o, double s) {
+            o.timeout = FromSeconds(s, "RemoteOptions.timeout");
+          },
+          "Default deadline of each call, in seconds.")
+      .def_readwrite("max_attempts", &cove::RemoteOptions::max_attempts)
+      .def(
+          "validate", [](const cove::RemoteOptions& o) { Check(o.Validate()); },
+          "Raises InvalidArgumentError naming the field out of range.");
+
+  py::class_<cove::ClientOptions>(m, "ClientOptions",
+                                  "All client options; the URI decides which "
+                                  "part is used.")
+      .def(py::init<>())
+      .def_readwrite("embedded", &cove::ClientOptions::embedded)
+      .def_readwrite("remote", &cove::ClientOptions::remote)
+      .def(
+          "validate", [](const cove::ClientOptions& o) { Check(o.Validate()); },
+          "Raises InvalidArgumentError naming the field out of range.");
+  m.def("apply_environment", &cove::ApplyEnvironment, py::arg("options"),
+        "Fills unset options from COVE_TOKEN, COVE_USER, COVE_PASSWORD, "
+        "COVE_DB_NAME, COVE_TIMEOUT_MS, COVE_ENCRYPTION_KEY_FILE.");
+
+  py::class_<cove::CallOptions>(m, "CallOptions", "Per-call overrides.")
+      .def(py::init([](std::optional<double> timeout, std::string db_name) {
+             cove::CallOptions c;
+             if (timeout.has_value()) {
+               c.timeout = FromSeconds(*timeout, "timeout");
+             }
+             c.db_name = std::move(db_name);
+             return c;
+           }),
+           py::arg("timeout") = py::none(), py::arg("db_name") = "")
+      .def_property(
+          "timeout",
+          [](const cove::CallOptions& c) { return ToSeconds(c.timeout); },
+          [](cove::CallOptions& c, std::optional<double> s) {
+            if (s.has_value()) {
+              c.timeout = FromSeconds(*s, "timeout");
+            } else {
+              c.timeout.reset();
+            }
+          },
+          "Deadline of this call in seconds (None: the client's).")
+      .def_readwrite("db_name", &cove::CallOptions::db_name,
+                     "Database of this call (empty: the client's).");
+}
+
+void BindTypes(py::module_& m) {
+  py::class_<cove::FieldSchema>(m, "FieldSchema", "One field of a schema.")
+      .def(py::init<>())
+      .def_readwrite("name", &cove::FieldSchema::name)
+      .def_readwrite("type", &cove::FieldSchema::type)
+      .def_readwrite("description", &cove::FieldSchema::description)
+      .def_readwrite("is_primary_key", &cove::FieldSchema::is_primary_key)
+      .def_readwrite("auto_id", &cove::FieldSchema::auto_id)
+      .def_readwrite("max_length", &cove::FieldSchema::max_length)
+      .def_readwrite("dim", &cove::FieldSchema::dim)
+      .def_readwrite("element_type", &cove::FieldSchema::element_type)
+      .def_readwrite("max_capacity", &cove::FieldSchema::max_capacity)
+      .def_readwrite("nullable", &cove::FieldSchema::nullable)
+      .def_property(
+          "default_value",
+          [](const cove::FieldSchema& f) {
+            return OptionalValue(f.default_value);
+          },
+          [](cove::FieldSchema& f, py::object v) {
+            if (v.is_none()) {
+              f.default_value.reset();
+            } else {
+              f.default_value = ToValue(v, "default_value");
+            }
+          },
+          "Value used when a row omits the field (None: no default).");
+
+  py::class_<cove::CollectionSchema>(m, "CollectionSchema",
+                                     "A collection schema.")
+      .def(py::init<>())
+      .def_readwrite("fields", &cove::CollectionSchema::fields,
+                     "The fields (a copy; use add_field to append).")
+      .def_readwrite("enable_dynamic_field",
+                     &cove::CollectionSchema::enable_dynamic_field)
+      .def_readwrite("description", &cove::CollectionSchema::description)
+      .def(
+          "add_field",
+          [](cove::CollectionSchema& s, const cove::FieldSchema& f)
+              -> cove::CollectionSchema& { return s.AddField(f); },
+          py::arg("field"), py::return_value_policy::reference_internal,
+          "Appends a field and returns the schema.");
+
+  py::class_<cove::IndexSpec>(m, "IndexSpec", "An index on a vector field.")
+      .def(py::init<>())
+      .def_readwrite("field_name", &cove::IndexSpec::field_name)
+      .def_readwrite("index_name", &cove::IndexSpec::index_name)
+      .def_readwrite("index_type", &cove::IndexSpec::index_type)
+      .def_readwrite("metric_type", &cove::IndexSpec::metric_type)
+      .def_readwrite("params", &cove::IndexSpec::params,
+                     "Build parameters: 'M', 'efConstruction', 'nlist'.");
+
+  py::class_<cove::QuickCollectionOptions>(
+      m, "QuickCollectionOptions",
+      "Options of the quick form of create_collection.")
+      .def(py::init<>())
+      .def_readwrite("metric_type", &cove::QuickCollectionOptions::metric_type)
+      .def_readwrite("primary_field_name",
+                     &cove::QuickCollectionOptions::primary_field_name)
+      .def_readwrite("vector_field_name",
+                     &cove::QuickCollectionOptions::vector_field_name)
+      .def_readwrite("id_type", &cove::QuickCollectionOptions::id_type)
+      .def_readwrite("max_length", &cove::QuickCollectionOptions::max_length)
+      .def_readwrite("auto_id", &cove::QuickCollectionOptions::auto_id);
+
+  py::class_<cove::CollectionDescription>(m, "CollectionDescription",
+                                          "What describe_collection returns.")
+      .def_readonly("name", &cove::CollectionDescription::name)
+      .def_readonly("collection_id",
+                    &cove::CollectionDescription::collection_id)
+      .def_readonly("schema", &cove::CollectionDescription::schema)
+      .def_readonly("aliases", &cove::CollectionDescription::aliases)
+      .def_readonly("partitions", &cove::CollectionDescription::partitions)
+      .def_readonly("created_timestamp",
+                    &cove::CollectionDescription::created_timestamp)
+      .def_readonly("num_shards", &cove::CollectionDescription::num_shards);
+
+  py::class_<cove::IndexDescription>(m, "IndexDescription",
+                                     "An index as created.")
+      .def_readonly("index_name", &cove::IndexDescription::index_name)
+      .def_readonly("field_name", &cove::IndexDescription::field_name)
+      .def_readonly("index_type", &cove::IndexDescription::index_type)
+      .def_readonly("metric_type", &cove::IndexDescription::metric_type)
+      .def_readonly("params", &cove::IndexDescription::params)
+      .def_readonly("indexed_rows", &cove::IndexDescription::indexed_rows)
+      .def_readonly("total_rows", &cove::IndexDescription::total_rows)
+      .def_readonly("state", &cove::IndexDescription::state);
+
+  py::class_<cove::AliasDescription>(m, "AliasDescription",
+                                     "What describe_alias returns.")
+      .def_readonly("alias", &cove::AliasDescription::alias)
+      .def_readonly("collection", &cove::AliasDescription::collection)
+      .def_readonly("db_name", &cove::AliasDescription::db_name);
+
+  py::class_<cove::UserInfo>(m, "UserInfo", "A user and its roles.")
+      .def_readonly("name", &cove::UserInfo::name)
+      .def_readonly("roles", &cove::UserInfo::roles);
+  py::class_<cove::RoleInfo>(m, "RoleInfo", "A role and its users.")
+      .def_readonly("name", &cove::RoleInfo::name)
+      .def_readonly("users", &cove::RoleInfo::users);
+  py::class_<cove::Grant>(m, "Grant", "A privilege granted to a role.")
+      .def(py::init<>())
+      .def_readwrite("role", &cove::Grant::role)
+      .def_readwrite("object_type", &cove::Grant::object_type)
+      .def_readwrite("object_name", &cove::Grant::object_name)
+      .def_readwrite("privilege", &cove::Grant::privilege)
+      .def_readwrite("db_name", &cove::Grant::db_name)
+      .def_readwrite("grantor", &cove::Grant::grantor);
+}
+
+void BindClient(py::module_& m) {
+  using cove::CallOptions;
+  using cove::Client;
+  const auto call = py::arg("call") = CallOptions();
+
+  py::class_<PyClient>(m, "Client",
+                       "cove::Client: one handle for every backend; the URI "
+                       "picks it (a path or ':memory:' is embedded, "
+                       "http(s)://host:port is remote). Thread-safe.")
+      .def_static("open", &PyClient::Open, py::arg("uri"),
+                  py::arg("options") = cove::ClientOptions(),
+                  "Opens a client for `uri`.")
+      .def("close", &PyClient::Close,
+           "Drops the connection (the embedded backend checkpoints and "
+           "releases its data directory). Idempotent.")
+      .def_property_readonly("closed", &PyClient::closed, "True after close().")
+      .def_property_readonly("backend_name", &PyClient::backend_name,
+                             "'embedded' or 'remote'.")
+      .def(
+          "get_server_version",
+          [](PyClient& c, const CallOptions& o) {
+            return c.Run([&](Client& cl) { return cl.GetServerVersion(o); });
+          },
+          call, "Version of the server (remote) or library (embedded).")
+      .def(
+          "check_health",
+          [](PyClient& c, const CallOptions& o) {
+            c.Run([&](Client& cl) { return cl.CheckHealth(o); });
+          },
+          call, "Raises unless the backend can serve requests.")
+      // Databases.
+      .def(
+          "create_database",
+          [](PyClient& c, const std::string& name, const CallOptions& o) {
+            c.Run([&](Client& cl) { return cl.CreateDatabase(name, o); });
+          },
+          py::arg("name"), call, "Creates a database.")
+      .def(
+          "drop_database",
+          [](PyClient& c, const std::string& name, const CallOptions& o) {
+            c.Run([&](Client& cl) { return cl.DropDatabase(name, o); });
+          },
+          py::arg("name"), call, "Drops an empty database.")
+      .def(
+          "list_databases",
+          [](PyClient& c, const CallOptions& o) {
+            return c.Run([&](Client& cl) { return cl.ListDatabases(o); });
+          },
+          call, "Names of the databases.")
+      // Collections.
+      .def(
+          "create_collection",
+          [](PyClient& c, const std::string& name, int64_t dim,
+             const cove::QuickCollectionOptions& quick, const CallOptions& o) {
+            c.Run([&](Client& cl) {
+              return cl.CreateCollection(name, dim, quick, o);
+            });
+          },
+          py::arg("name"), py::arg("dim"),
+          py::arg("quick") = cove::QuickCollectionOptions(), call,
+          "Quick form: an 'id' key, a 'vector' field of `dim` dimensions, "
+          "dynamic fields, AUTOINDEX, loaded.")
+      .def(
+          "create_collection",
+          [](PyClient& c, const std::string& name,
+             const cove::CollectionSchema& schema,
+             const std::vector<cove::IndexSpec>& indexes,
+             const CallOptions& o) {
+            c.Run([&](Client& cl) {
+              return cl.CreateCollection(name, schema, indexes, o);
+            });
+          },
+          py::arg("name"), py::arg("schema"),
+          py::arg("indexes") = std::vector<cove::IndexSpec>(), call,
+          "Creates a collection from a schema, with optional indexes.")
+      .def(
+          "drop_collection",
+          [](PyClient& c, const std::string& name, const CallOptions& o) {
+            c.Run([&](Client& cl) { return cl.DropCollection(name, o); });
+          },
+          py::arg("name"), call, "Drops a collection.")
+      .def(
+          "has_collection",
+          [](PyClient& c, const std::string& name, const CallOptions& o) {
+            return c.Run([&](Client& cl) { return cl.HasCollection(name, o); });
+          },
+          py::arg("name"), call, "True when the collection exists.")
+      .def(
+          "list_collections",
+          [](PyClient& c, const CallOptions& o) {
+            return c.Run([&](Client& cl) { return cl.ListCollections(o); });
+          },
+          call, "Names of the collections of the database.")
+      .def(
+          "describe_collection",
+          [](PyClient& c, const std::string& name, const CallOptions& o) {
+            return c.Run(
+                [&](Client& cl) { return cl.DescribeCollection(name, o); });
+          },
+          py::arg("name"), call, "Schema, aliases, partitions, ...")
+      .def(
+          "rename_collection",
+          [](PyClient& c, const std::string& old_name,
+             const std::string& new_name, const CallOptions& o) {
+            c.Run([&](Client& cl) {
+              return cl.RenameCollection(old_name, new_name, o);
+            });
+          },
+          py::arg("old_name"), py::arg("new_name"), call,
+          "Renames a collection.")
+      .def(
+          "get_collection_stats",
+          [](PyClient& c, const std::string& name, const CallOptions& o) {
+            cove::CollectionStats s = c.Run(
+                [&](Client& cl) { return cl.GetCollectionStats(name, o); });
+            py::dict out;
+            out["row_count"] = s.row_count;
+            return out;
+          },
+          py::arg("name"), call, "{'row_count': n}.")
+      // Partitions.
+      .def(
+          "create_partition",
+          [](PyClient& c, const std::string& coll, const std::string& part,
+             const CallOptions& o) {
+            c.Run(
+                [&](Client& cl) { return cl.CreatePartition(coll, part, o); });
+          },
+          py::arg("collection"), py::arg("partition"), call,
+          "Creates a partition.")
+      .def(
+          "drop_partition",
+          [](PyClient& c, const std::string& coll, const std::string& part,
+             const CallOptions& o) {
+            c.Run([&](Client& cl) { return cl.DropPartition(coll, part, o); });
+          },
+          py::arg("collection"), py::arg("partition"), call,
+          "Drops a partition and its rows.")
+      .def(
+          "has_partition",
+          [](PyClient& c, const std::string& coll, const std::string& part,
+             const CallOptions& o) {
+            return c.Run(
+                [&](Client& cl) { return cl.HasPartition(coll, part, o); });
+          },
+          py::arg("collection"), py::arg("partition"), call,
+          "True when the partition exists.")
+      .def(
+          "list_partitions",
+          [](PyClient& c, const std::string& coll, const CallOptions& o) {
+            return c.Run(
+                [&](Client& cl) { return cl.ListPartitions(coll, o); });
+          },
+          py::arg("collection"), call, "Names of the partitions.")
+      // Aliases.
+      .def(
+          "create_alias",
+          [](PyClient& c, const std::string& coll, const std::string& alias,
+             const CallOptions& o) {
+            c.Run([&](Client& cl) { return cl.CreateAlias(coll, alias, o); });
+          },
+          py::arg("collection"), py::arg("alias"), call, "Creates an alias.")
+      .def(
+          "drop_alias",
+          [](PyClient& c, const std::string& alias, const CallOptions& o) {
+            c.Run([&](Client& cl) { return cl.DropAlias(alias, o); });
+          },
+          py::arg("alias"), call, "Drops an alias.")
+      .def(
+          "alter_alias",
+          [](PyClient& c, const std::string& coll, const std::string& alias,
+             const CallOptions& o) {
+            c.Run([&](Client& cl) { return cl.AlterAlias(coll, alias, o); });
+          },
+          py::arg("collection"), py::arg("alias"), call,
+          "Points an alias at another collection.")
+      .def(
+          "describe_alias",
+          [](PyClient& c, const std::string& alias, const CallOptions& o) {
+            return c.Run(
+                [&](Client& cl) { return cl.DescribeAlias(alias, o); });
+          },
+          py::arg("alias"), call, "The alias and its collection.")
+      .def(
+          "list_aliases",
+          [](PyClient& c, const std::string& coll, const CallOptions& o) {
+            return c.Run([&](Client& cl) { return cl.ListAliases(coll, o); });
+          },
+          py::arg("collection"), call, "Aliases of a collection.")
+      // Loading.
+      .def(
+          "load_collection",
+          [](PyClient& c, const std::string& name, const CallOptions& o) {
+            c.Run([&](Client& cl) { return cl.LoadCollection(name, o); });
+          },
+          py::arg("name"), call, "Loads a collection for search and query.")
+      .def(
+          "release_collection",
+          [](PyClient& c, const std::string& name, const CallOptions& o) {
+            c.Run([&](Client& cl) { return cl.ReleaseCollection(name, o); });
+          },
+          py::arg("name"), call, "Releases a loaded collection.")
+      .def(
+          "get_load_state",
+          [](PyClient& c, const std::string& name, const CallOptions& o) {
+            return c.Run([&](Client& cl) { return cl.GetLoadState(name, o); });
+          },
+          py::arg("name"), call, "The LoadState of a collection.")
+      // Indexes.
+      .def(
+          "create_index",
+          [](PyClient& c, const std::string& coll, const cove::IndexSpec& index,
+             const CallOptions& o) {
+            c.Run([&](Client& cl) { return cl.CreateIndex(coll, index, o); });
+          },
+          py::arg("collection"), py::arg("index"), call,
+          "Creates an index (builds it).")
+      .def(
+          "describe_indexes",
+          [](PyClient& c, const std::string& coll, const CallOptions& o) {
+            return c.Run(
+                [&](Client& cl) { return cl.DescribeIndexes(coll, o); });
+          },
+          py::arg("collection"), call, "The indexes of a collection.")
+      .def(
+          "drop_index",
+          [](PyClient& c, const std::string& coll, const std::string& index,
+             const CallOptions& o) {
+            c.Run([&](Client& cl) { return cl.DropIndex(coll, index, o); });
+          },
+          py::arg("collection"), py::arg("index_name"), call, "Drops an index.")
+      // Data.
+      .def(
+          "insert",
+          [](PyClient& c, const std::string& coll, py::object rows,
+             py::object columns, const std::string& partition,
+             const CallOptions& o) {
+            cove::InsertRequest req =
+                MakeInsertRequest(coll, rows, columns, partition);
+            cove::MutationResult r =
+                c.Run([&](Client& cl) { return cl.Insert(req, o); });
+            return FromMutation(r);
+          },
+          py::arg("collection"), py::arg("rows") = py::none(),
+          py::arg("columns") = py::none(), py::arg("partition_name") = "", call,
+          "Inserts rows (a list of dicts) or columns (a dict of lists or "
+          "arrays; a 2-D float array is a vector column). Returns "
+          "{'count': n, 'ids': [...]}.")
+      .def(
+          "upsert",
+          [](PyClient& c, const std::string& coll, py::object rows,
+             py::object columns, const std::string& partition,
+             const CallOptions& o) {
+            cove::InsertRequest req =
+                MakeInsertRequest(coll, rows, columns, partition);
+            cove::MutationResult r =
+                c.Run([&](Client& cl) { return cl.Upsert(req, o); });
+            return FromMutation(r);
+          },
+          py::arg("collection"), py::arg("rows") = py::none(),
+          py::arg("columns") = py::none(), py::arg("partition_name") = "", call,
+          "Inserts, or replaces rows whose primary key exists.")
+      .def(
+          "delete",
+          [](PyClient& c, const std::string& coll, py::object ids,
+             const std::string& filter, py::object filter_params,
+             const std::string& partition, const CallOptions& o) {
+            cove::DeleteRequest req;
+            req.collection_name = coll;
+            req.partition_name = partition;
+            req.ids = ToValues(ids, "delete: ids");
+            req.filter = filter;
+            req.filter_params = ToValueMap(filter_params, "filter_params");
+            cove::MutationResult r =
+                c.Run([&](Client& cl) { return cl.Delete(req, o); });
+            return FromMutation(r);
+          },
+          py::arg("collection"), py::arg("ids") = py::none(),
+          py::arg("filter") = "", py::arg("filter_params") = py::none(),
+          py::arg("partition_name") = "", call,
+          "Deletes by primary keys or by filter.")
+      .def(
+          "search",
+          [](PyClient& c, const std::string& coll, py::object vectors,
+             int64_t limit, const std::string& filter, py::object filter_params,
+             py::object output_fields, const std::string& anns_field,
+             py::object partition_names, int64_t offset,
+             std::optional<cove::MetricType> metric, py::object params,
+             const CallOptions& o) {
+            cove::SearchRequest req;
+            req.collection_name = coll;
+            FillVectors(&req, vectors);
+            req.limit = limit;
+            req.offset = offset;
+            req.filter = filter;
+            req.filter_params = ToValueMap(filter_params, "filter_params");
+            req.output_fields = ToStrings(output_fields);
+            req.anns_field = anns_field;
+            req.partition_names = ToStrings(partition_names);
+            req.metric_type = metric;
+            req.params = ToValueMap(params, "search params");
+            cove::SearchResults r =
+                c.Run([&](Client& cl) { return cl.Search(req, o); });
+            return FromSearchResults(r);
+          },
+          py::arg("collection"), py::arg("vectors"), py::arg("limit") = 10,
+          py::arg("filter") = "", py::arg("filter_params") = py::none(),
+          py::arg("output_fields") = py::none(), py::arg("anns_field") = "",
+          py::arg("partition_names") = py::none(), py::arg("offset") = 0,
+          py::arg("metric_type") = py::none(), py::arg("params") = py::none(),
+          call,
+          "Searches nq query vectors (a float32 (nq, dim) array is read in "
+          "place). Returns per query (ids, distances, entities).")
+      .def(
+          "query",
+          [](PyClient& c, const std::string& coll, const std::string& filter,
+             py::object filter_params, py::object ids, py::object output_fields,
+             int64_t limit, int64_t offset, py::object partition_names,
+             const CallOptions& o) {
+            cove::QueryRequest req;
+            req.collection_name = coll;
+            req.filter = filter;
+            req.filter_params = ToValueMap(filter_params, "filter_params");
+            req.ids = ToValues(ids, "query: ids");
+            req.output_fields = ToStrings(output_fields);
+            req.limit = limit;
+            req.offset = offset;
+            req.partition_names = ToStrings(partition_names);
+            std::vector<cove::Row> rows =
+                c.Run([&](Client& cl) { return cl.Query(req, o); });
+            return FromRows(rows);
+          },
+          py::arg("collection"), py::arg("filter") = "",
+          py::arg("filter_params") = py::none(), py::arg("ids") = py::none(),
+          py::arg("output_fields") = py::none(), py::arg("limit") = 0,
+          py::arg("offset") = 0, py::arg("partition_names") = py::none(), call,
+          "Rows matching a filter (or ids), as dicts.")
+      .def(
+          "get",
+          [](PyClient& c, const std::string& coll, py::object ids,
+             py::object output_fields, const CallOptions& o) {
+            std::vector<Value> keys = ToValues(ids, "get: ids");
+            std::vector<std::string> fields = ToStrings(output_fields);
+            std::vector<cove::Row> rows = c.Run([&](Client& cl) {
+              return cl.Get(coll, std::move(keys), std::move(fields), o);
+            });
+            return FromRows(rows);
+          },
+          py::arg("collection"), py::arg("ids"),
+          py::arg("output_fields") = py::none(), call,
+          "Rows by primary key (missing keys are skipped).")
+      .def(
+          "flush",
+          [](PyClient& c, const std::string& coll, const CallOptions& o) {
+            c.Run([&](Client& cl) { return cl.Flush(coll, o); });
+          },
+          py::arg("collection"), call, "Makes all writes durable.")
+      // Users, roles, privileges.
+      .def(
+          "create_user",
+          [](PyClient& c, const std::string& user, const std::string& pw,
+             const CallOptions& o) {
+            c.Run([&](Client& cl) { return cl.CreateUser(user, pw, o); });
+          },
+          py::arg("user"), py::arg("password"), call, "Creates a user.")
+      .def(
+          "update_password",
+          [](PyClient& c, const std::string& user, const std::string& old_pw,
+             const std::string& new_pw, const CallOptions& o) {
+            c.Run([&](Client& cl) {
+              return cl.UpdatePassword(user, old_pw, new_pw, o);
+            });
+          },
+          py::arg("user"), py::arg("old_password"), py::arg("new_password"),
+          call, "Changes a user's password.")
+      .def(
+          "drop_user",
+          [](PyClient& c, const std::string& user, const CallOptions& o) {
+            c.Run([&](Client& cl) { return cl.DropUser(user, o); });
+          },
+          py::arg("user"), call, "Drops a user.")
+      .def(
+          "list_users",
+          [](PyClient& c, const CallOptions& o) {
+            return c.Run([&](Client& cl) { return cl.ListUsers(o); });
+          },
+          call, "Names of the users.")
+      .def(
+          "describe_user",
+          [](PyClient& c, const std::string& user, const CallOptions& o) {
+            return c.Run([&](Client& cl) { return cl.DescribeUser(user, o); });
+          },
+          py::arg("user"), call, "A user and its roles.")
+      .def(
+          "create_role",
+          [](PyClient& c, const std::string& role, const CallOptions& o) {
+            c.Run([&](Client& cl) { return cl.CreateRole(role, o); });
+          },
+          py::arg("role"), call, "Creates a role.")
+      .def(
+          "drop_role",
+          [](PyClient& c, const std::string& role, const CallOptions& o) {
+            c.Run([&](Client& cl) { return cl.DropRole(role, o); });
+          },
+          py::arg("role"), call, "Drops a role.")
+      .def(
+          "list_roles",
+          [](PyClient& c, const CallOptions& o) {
+            return c.Run([&](Client& cl) { return cl.ListRoles(o); });
+          },
+          call, "Roles and their users.")
+      .def(
+          "grant_role",
+          [](PyClient& c, const std::string& user, const std::string& role,
+             const CallOptions& o) {
+            c.Run([&](Client& cl) { return cl.GrantRole(user, role, o); });
+          },
+          py::arg("user"), py::arg("role"), call, "Grants a role to a user.")
+      .def(
+          "revoke_role",
+          [](PyClient& c, const std::string& user, const std::string& role,
+             const CallOptions& o) {
+            c.Run([&](Client& cl) { return cl.RevokeRole(user, role, o); });
+          },
+          py::arg("user"), py::arg("role"), call, "Revokes a user's role.")
+      .def(
+          "grant_privilege",
+          [](PyClient& c, const cove::Grant& g, const CallOptions& o) {
+            c.Run([&](Client& cl) { return cl.GrantPrivilege(g, o); });
+          },
+          py::arg("grant"), call, "Grants a privilege to a role.")
+      .def(
+          "revoke_privilege",
+          [](PyClient& c, const cove::Grant& g, const CallOptions& o) {
+            c.Run([&](Client& cl) { return cl.RevokePrivilege(g, o); });
+          },
+          py::arg("grant"), call, "Revokes a privilege from a role.")
+      .def(
+          "list_grants",
+          [](PyClient& c, const std::string& role, const CallOptions& o) {
+            return c.Run([&](Client& cl) { return cl.ListGrants(role, o); });
+          },
+          py::arg("role"), call, "The privileges granted to a role.")
+      // Iterators.
+      .def(
+          "new_query_iterator",
+          [](PyClient& c, const std::string& coll, const std::string& filter,
+             py::object filter_params, py::object output_fields, int64_t limit,
+             py::object partition_names, int64_t batch_size,
+             const CallOptions& o) {
+            cove::QueryRequest req;
+            req.collection_name = coll;
+            req.filter = filter;
+            req.filter_params = ToValueMap(filter_params, "filter_params");
+            req.output_fields = ToStrings(output_fields);
+            req.limit = limit;
+            req.partition_names = ToStrings(partition_names);
+            cove::QueryIterator it = c.Run([&](Client& cl) {
+              return cl.NewQueryIterator(req, batch_size, o);
+            });
+            return std::make_unique<PyQueryIterator>(std::move(it));
+          },
+          py::arg("collection"), py::arg("filter") = "",
+          py::arg("filter_params") = py::none(),
+          py::arg("output_fields") = py::none(), py::arg("limit") = 0,
+          py::arg("partition_names") = py::none(), py::arg("batch_size") = 1000,
+          call,
+          "An iterator over every row matching the filter, in primary-key "
+          "order, batch_size rows per page (limit > 0 caps the total).")
+      .def(
+          "new_search_iterator",
+          [](PyClient& c, const std::string& coll, py::object vector,
+             const std::string& filter, py::object filter_params,
+             py::object output_fields, const std::string& anns_field,
+             py::object partition_names, std::optional<cove::MetricType> metric,
+             py::object params, int64_t batch_size, int64_t limit,
+             const CallOptions& o) {
+            cove::SearchRequest req;
+            req.collection_name = coll;
+            FillVectors(&req, vector);
+            req.filter = filter;
+            req.filter_params = ToValueMap(filter_params, "filter_params");
+            req.output_fields = ToStrings(output_fields);
+            req.anns_field = anns_field;
+            req.partition_names = ToStrings(partition_names);
+            req.metric_type = metric;
+            req.params = ToValueMap(params, "search params");
+            cove::SearchIterator it = c.Run([&](Client& cl) {
+              return cl.NewSearchIterator(req, batch_size, limit, o);
+            });
+            return std::make_unique<PySearchIterator>(std::move(it));
+          },
+          py::arg("collection"), py::arg("vector"), py::arg("filter") = "",
+          py::arg("filter_params") = py::none(),
+          py::arg("output_fields") = py::none(), py::arg("anns_field") = "",
+          py::arg("partition_names") = py::none(),
+          py::arg("metric_type") = py::none(), py::arg("params") = py::none(),
+          py::arg("batch_size") = 1000, py::arg("limit") = -1, call,
+          "An iterator over the hits of one query vector, closest first, "
+          "batch_size hits per page (limit >= 0 caps the total).");
+
+  py::class_<PyQueryIterator>(m, "QueryIterator",
+                              "Pages of rows in primary-key order.")
+      .def(
+          "next",
+          [](PyQueryIterator& it) {
+            auto page = it.Next<absl::StatusOr<std::vector<cove::Row>>>();
+            return FromRows(Unwrap(std::move(page)));
+          },
+          "The next page (a list of dicts); empty when done.")
+      .def_property_readonly("done", &PyQueryIterator::done,
+                             "True once a page came back short.")
+      .def(
+          "close", [](PyQueryIterator& it) { Check(it.Close()); },
+          "Ends the iteration and releases its snapshot (NotFoundError when "
+          "the snapshot had expired).");
+  py::class_<PySearchIterator>(m, "SearchIterator",
+                               "Pages of hits of one query, closest first.")
+      .def(
+          "next",
+          [](PySearchIterator& it) {
+            auto hits = it.Next<absl::StatusOr<std::vector<cove::Hit>>>();
+            cove::SearchResults r;
+            r.hits.push_back(Unwrap(std::move(hits)));
+            py::list pages = FromSearchResults(r);
+            py::object page = pages[0];
+            return page;
+          },
+          "The next page as (ids, distances, entities); empty when done.")
+      .def_property_readonly("done", &PySearchIterator::done,
+                             "True once a page came back short.")
+      .def(
+          "close", [](PySearchIterator& it) { Check(it.Close()); },
+          "Ends the iteration and releases its snapshot (NotFoundError when "
+          "the snapshot had expired).");
+}
+
+}  // namespace cove_python

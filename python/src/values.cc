@@ -1,0 +1,318 @@
+// cove._core's conversions and errors (see values.h).
+#include "values.h"
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+namespace cove_python {
+
+using cove::Value;
+
+// --- errors ---------------------------------------------------------------
+
+[[noreturn]] void RaiseStatus(const absl::Status& status) {
+  // Leaked on purpose: no destructor runs at interpreter shutdown.
+  static PyObject* factory = nullptr;
+  const std::string message(status.message());
+  const int code = static_cast<int>(status.code());
+  if (factory == nullptr) {
+    py::object f = py::module_::import("cove._errors").attr("_from_status");
+    factory = f.release().ptr();
+  }
+  // Messages may quote user input that is not valid UTF-8: escape such
+  // bytes instead of failing with UnicodeDecodeError.
+  py::object text = py::reinterpret_steal<py::object>(PyUnicode_DecodeUTF8(
+      message.data(), static_cast<Py_ssize_t>(message.size()),
+      "backslashreplace"));
+  if (!text) throw py::error_already_set();
+  py::object exc = py::reinterpret_borrow<py::object>(factory)(code, text);
+  PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc.ptr())), exc.ptr());
+  throw py::error_already_set();
+}
+
+void Check(const absl::Status& status) {
+  if (!status.ok()) RaiseStatus(status);
+}
+
+[[noreturn]] void RaiseInvalid(const std::string& message) {
+  RaiseStatus(absl::InvalidArgumentError(message));
+}
+
+// --- values ---------------------------------------------------------------
+
+namespace {
+
+py::handle NumpyGeneric() {
+  static PyObject* generic = nullptr;
+  if (generic == nullptr) {
+    py::object g = py::module_::import("numpy").attr("generic");
+    generic = g.release().ptr();
+  }
+  return generic;
+}
+
+std::string TypeName(py::handle h) {
+  return py::str(py::type::handle_of(h).attr("__name__"));
+}
+
+Value ArrayToValue(const py::array& a, const std::string& what) {
+  if (a.ndim() == 0) return ToValue(a.attr("item")(), what);
+  const char kind = a.dtype().kind();
+  if (a.ndim() == 1 && kind == 'f') {
+    auto f =
+        py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(
+            a);
+    if (!f) throw py::error_already_set();
+    const float* p = f.data();
+    return Value::FloatVector(std::vector<float>(p, p + f.size()));
+  }
+  if (a.ndim() == 1 && (kind == 'i' || kind == 'u')) {
+    auto v =
+        py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(
+            a);
+    if (!v) throw py::error_already_set();
+    Value::Array out;
+    out.reserve(v.size());
+    for (py::ssize_t i = 0; i < v.size(); ++i) out.emplace_back(v.data()[i]);
+    return Value(std::move(out));
+  }
+  return ToValue(a.attr("tolist")(), what);
+}
+
+}  // namespace
+
+// Converts a Python value: None, bool, int, float, str, list/tuple, dict
+// (str keys), numpy scalars and arrays (a 1-D float array is a float vector).
+Value ToValue(py::handle h, const std::string& what) {
+  PyObject* o = h.ptr();
+  if (o == Py_None) return Value();
+  if (PyBool_Check(o)) return Value(o == Py_True);
+  if (PyLong_Check(o)) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow != 0) {
+      RaiseInvalid(what + ": integer out of the int64 range (got " +
+                   std::string(py::str(h)) + ")");
+    }
+    if (v == -1 && PyErr_Occurred()) throw py::error_already_set();
+    return Value(static_cast<int64_t>(v));
+  }
+  if (PyFloat_Check(o)) return Value(PyFloat_AS_DOUBLE(o));
+  if (PyUnicode_Check(o)) return Value(h.cast<std::string>());
+  if (PyDict_Check(o)) {
+    Value::Object obj;
+    for (auto item : py::reinterpret_borrow<py::dict>(h)) {
+      if (!PyUnicode_Check(item.first.ptr())) {
+        throw py::type_error(what + ": object keys must be str (got " +
+                             TypeName(item.first) + ")");
+      }
+      std::string key = item.first.cast<std::string>();
+      obj.emplace(key, ToValue(item.second, what + "." + key));
+    }
+    return Value(std::move(obj));
+  }
+  if (PyList_Check(o) || PyTuple_Check(o)) {
+    py::sequence seq = py::reinterpret_borrow<py::sequence>(h);
+    Value::Array arr;
+    arr.reserve(seq.size());
+    for (size_t i = 0; i < seq.size(); ++i) {
+      arr.push_back(ToValue(seq[i], what));
+    }
+    return Value(std::move(arr));
+  }
+  if (py::isinstance<py::array>(h)) {
+    return ArrayToValue(py::reinterpret_borrow<py::array>(h), what);
+  }
+  if (PyObject_IsInstance(o, NumpyGeneric().ptr()) == 1) {
+    return ToValue(h.attr("item")(), what);
+  }
+  if (PyMapping_Check(o) && PyObject_HasAttrString(o, "items")) {
+    return ToValue(py::dict(py::reinterpret_borrow<py::object>(h)), what);
+  }
+  throw py::type_error(what + ": unsupported value type " + TypeName(h) +
+                       " (expected None, bool, int, float, str, list, dict "
+                       "or a numpy array)");
+}
+
+py::object FromValue(const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::kNull:
+      return py::none();
+    case Value::Kind::kBool:
+      return py::bool_(v.AsBool());
+    case Value::Kind::kInt:
+      return py::int_(v.AsInt());
+    case Value::Kind::kDouble:
+      return py::float_(v.AsDouble());
+    case Value::Kind::kString:
+      return py::str(v.AsString());
+    case Value::Kind::kArray: {
+      const Value::Array& a = v.AsArray();
+      py::list out(a.size());
+      for (size_t i = 0; i < a.size(); ++i) {
+        out[i] = FromValue(a[i]);
+      }
+      return std::move(out);
+    }
+    case Value::Kind::kObject: {
+      py::dict out;
+      for (const auto& [key, item] : v.AsObject()) {
+        out[py::str(key)] = FromValue(item);
+      }
+      return std::move(out);
+    }
+    case Value::Kind::kFloatVector: {
+      const std::vector<float>& f = v.AsFloatVector();
+      py::array_t<float> out(static_cast<py::ssize_t>(f.size()));
+      if (!f.empty()) std::memcpy(out.mutable_data(), f.data(), f.size() * 4);
+      return std::move(out);
+    }
+  }
+  return py::none();
+}
+
+namespace {
+
+cove::Row ToRow(py::handle h, size_t index) {
+  const std::string where = "row " + std::to_string(index);
+  if (!PyDict_Check(h.ptr())) {
+    if (PyMapping_Check(h.ptr()) && PyObject_HasAttrString(h.ptr(), "items")) {
+      return ToRow(py::dict(py::reinterpret_borrow<py::object>(h)), index);
+    }
+    throw py::type_error(where + ": expected a dict of field values (got " +
+                         TypeName(h) + ")");
+  }
+  cove::Row row;
+  for (auto item : py::reinterpret_borrow<py::dict>(h)) {
+    if (!PyUnicode_Check(item.first.ptr())) {
+      throw py::type_error(where + ": field names must be str (got " +
+                           TypeName(item.first) + ")");
+    }
+    std::string key = item.first.cast<std::string>();
+    row.emplace(key, ToValue(item.second, where + ": field '" + key + "'"));
+  }
+  return row;
+}
+
+}  // namespace
+
+std::vector<cove::Row> ToRows(py::handle rows) {
+  std::vector<cove::Row> out;
+  if (PyDict_Check(rows.ptr())) {
+    out.push_back(ToRow(rows, 0));
+    return out;
+  }
+  size_t i = 0;
+  for (py::handle row : rows) out.push_back(ToRow(row, i++));
+  return out;
+}
+
+py::dict FromRow(const cove::Row& row) {
+  py::dict out;
+  for (const auto& [key, v] : row) out[py::str(key)] = FromValue(v);
+  return out;
+}
+
+py::list FromRows(const std::vector<cove::Row>& rows) {
+  py::list out(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) out[i] = FromRow(rows[i]);
+  return out;
+}
+
+std::vector<Value> ToValues(py::handle h, const std::string& what) {
+  std::vector<Value> out;
+  if (h.is_none()) return out;
+  if (py::isinstance<py::array>(h)) {
+    py::array a = py::reinterpret_borrow<py::array>(h);
+    const char kind = a.dtype().kind();
+    if (a.ndim() == 1 && (kind == 'i' || kind == 'u')) {
+      auto v = py::array_t<int64_t, py::array::c_style |
+                                        py::array::forcecast>::ensure(a);
+      if (!v) throw py::error_already_set();
+      out.reserve(v.size());
+      for (py::ssize_t i = 0; i < v.size(); ++i) out.emplace_back(v.data()[i]);
+      return out;
+    }
+    return ToValues(a.attr("tolist")(), what);
+  }
+  if (PyUnicode_Check(h.ptr()) || PyLong_Check(h.ptr())) {
+    out.push_back(ToValue(h, what));
+    return out;
+  }
+  for (py::handle item : h) out.push_back(ToValue(item, what));
+  return out;
+}
+
+py::list FromValues(const std::vector<Value>& values) {
+  py::list out(values.size());
+  for (size_t i = 0; i < values.size(); ++i) out[i] = FromValue(values[i]);
+  return out;
+}
+
+std::map<std::string, Value> ToValueMap(py::handle h, const std::string& what) {
+  std::map<std::string, Value> out;
+  if (h.is_none()) return out;
+  for (auto item : py::reinterpret_borrow<py::dict>(h)) {
+    std::string key = py::str(item.first);
+    out.emplace(key, ToValue(item.second, what + " '" + key + "'"));
+  }
+  return out;
+}
+
+std::vector<std::string> ToStrings(py::handle h) {
+  std::vector<std::string> out;
+  if (h.is_none()) return out;
+  if (PyUnicode_Check(h.ptr())) {
+    out.push_back(h.cast<std::string>());
+    return out;
+  }
+  for (py::handle item : h) out.push_back(py::str(item));
+  return out;
+}
+
+FloatMatrix ToFloatMatrix(py::handle h, const std::string& what) {
+  FloatMatrix m;
+  m.array =
+      py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(h);
+  if (!m.array) {
+    PyErr_Clear();
+    RaiseInvalid(what +
+                 ": expected a float vector or a matrix of vectors "
+                 "(got " +
+                 TypeName(h) + ")");
+  }
+  if (m.array.ndim() == 1) {
+    m.rows = m.array.shape(0) == 0 ? 0 : 1;
+    m.dim = m.array.shape(0);
+  } else if (m.array.ndim() == 2) {
+    m.rows = m.array.shape(0);
+    m.dim = m.array.shape(1);
+  } else {
+    RaiseInvalid(what + ": expected 1 or 2 dimensions (got " +
+                 std::to_string(m.array.ndim()) + ")");
+  }
+  if (m.rows == 0 || m.dim == 0) {
+    RaiseInvalid(what + ": no vectors given");
+  }
+  return m;
+}
+
+// --- options ----------------------------------------------------------------
+
+std::optional<double> ToSeconds(
+    const std::optional<std::chrono::milliseconds>& ms) {
+  if (!ms.has_value()) return std::nullopt;
+  return static_cast<double>(ms->count()) / 1000.0;
+}
+
+std::chrono::milliseconds FromSeconds(double seconds, const char* what) {
+  if (!std::isfinite(seconds) || seconds < 0) {
+    RaiseInvalid(std::string(what) +
+                 ": expected a non-negative number of seconds");
+  }
+  return std::chrono::milliseconds(
+      static_cast<int64_t>(std::llround(seconds * 1000.0)));
+}
+
+}  // namespace cove_python
