@@ -22,6 +22,7 @@
 #include "auth/auth_store.h"
 #include "cloud/backup_format.h"
 #include "cloud/capacity_connection.h"
+#include "cloud/private_files.h"
 #include "cloud/util.h"
 #include "common/cipher.h"
 #include "cove/control/v1/agent.grpc.pb.h"
@@ -385,9 +386,11 @@ absl::StatusOr<std::string> Agent::Impl::KeyFile(
         "encryption_key: expected 'keys/{name}' (got '", key_ref, "')"));
   }
   const std::string name = key_ref.substr(5);
-  if (absl::Status s = cloud::ValidateId("encryption_key name", name);
-      !s.ok()) {
-    return s;
+  if (!cloud::ValidKeyName(name)) {
+    if (absl::Status s = cloud::ValidateId("encryption_key name", name);
+        !s.ok()) {
+      return s;
+    }
   }
   return absl::StrCat(options_.bucket, "/.kms/", name, ".key");
 }
@@ -515,12 +518,11 @@ absl::Status Agent::Impl::CreateLocked(const std::string& name,
     if (!cipher.ok()) return cipher.status();
     key_id = cipher->KeyId();
   }
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return absl::UnavailableError(absl::StrCat(
-        "data directory '", dir, "': cannot create (", ec.message(), ")"));
+  if (absl::Status made = cloud::MakePrivateDirs("data directory", dir);
+      !made.ok()) {
+    return made;
   }
+  std::error_code ec;
   {
     auth::AuthStore::Options auth_options;
     auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
@@ -606,36 +608,32 @@ absl::Status Agent::Impl::Backup(const std::string& name,
       "backup.collections", std::vector<std::string>(cmd.collections().begin(),
                                                      cmd.collections().end()));
   if (!refs.ok()) return refs.status();
-  // An encrypted cluster's backup is encrypted with its key.
-  std::optional<internal::Cipher> cipher;
+  // Backups are always encrypted: with the cluster's customer-managed key,
+  // or with its backup data key, created in the key store on first use.
+  absl::StatusOr<internal::Cipher> cipher;
   if (!key_ref.empty()) {
-    auto c = LoadKey(key_ref, key_id);
-    if (!c.ok()) return c.status();
-    cipher = *c;
+    cipher = LoadKey(key_ref, key_id);
+  } else {
+    key_ref = cloud::BackupDataKeyRef(name);
+    auto key_file = KeyFile(key_ref);
+    if (!key_file.ok()) return key_file.status();
+    cipher = cloud::LoadOrCreateDataKey(*key_file);
   }
+  if (!cipher.ok()) return cipher.status();
   const std::string dir = *path;
-  std::error_code ec;
   // The directory belongs to this backup alone: a command sent again (the
-  // stream was lost before the result arrived) replaces an earlier write.
-  std::filesystem::remove_all(dir, ec);
-  if (ec) {
-    return absl::UnavailableError(absl::StrCat(
-        "backup directory '", dir, "': cannot replace (", ec.message(), ")"));
-  }
-  std::filesystem::create_directories(std::filesystem::path(dir).parent_path(),
-                                      ec);
-  if (ec) {
-    return absl::UnavailableError(absl::StrCat("backup directory '", dir,
-                                               "': cannot create its parent (",
-                                               ec.message(), ")"));
-  }
-  auto summary = cloud::WriteBackup(*conn, *refs, dir,
-                                    cipher ? &*cipher : nullptr, key_ref);
+  // stream was lost before the result arrived) replaces an earlier write of
+  // the same backup; another backup's files there are never touched.
+  if (absl::Status d = cloud::DeleteBackupFiles(dir, cmd.backup()); !d.ok())
+    return d;
+  auto summary =
+      cloud::WriteBackup(*conn, *refs, dir, *cipher, key_ref, cmd.backup());
   if (!summary.ok()) return summary.status();
-  if (absl::Status v = cloud::VerifyBackup(dir); !v.ok()) {
-    std::filesystem::remove_all(dir, ec);
+  if (absl::Status v = cloud::VerifyBackup(dir, cmd.backup()); !v.ok()) {
+    (void)cloud::DeleteBackupFiles(dir, cmd.backup());
     return v;
   }
+  std::error_code ec;
   int32_t files = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
     if (e.is_regular_file() && e.path().filename() != "manifest.json") ++files;
@@ -685,8 +683,9 @@ absl::Status Agent::Impl::Restore(const std::string& name,
     if (!c.ok()) return c.status();
     cipher = *c;
   }
-  auto summary = cloud::RestoreBackupInto(
-      *conn, *dir, cipher ? &*cipher : nullptr, *refs, cmd.overwrite());
+  auto summary =
+      cloud::RestoreBackupInto(*conn, *dir, cipher ? &*cipher : nullptr, *refs,
+                               cmd.overwrite(), cmd.backup());
   if (!summary.ok()) return summary.status();
   for (const std::string& c : summary->collections) out->add_collections(c);
   out->set_row_count(summary->rows);
@@ -697,13 +696,8 @@ absl::Status Agent::Impl::Restore(const std::string& name,
 absl::Status Agent::Impl::DeleteBackup(const v1::AgentDeleteBackup& cmd) {
   auto dir = BucketPath("delete_backup.directory", cmd.directory());
   if (!dir.ok()) return dir.status();
-  std::error_code ec;
-  std::filesystem::remove_all(*dir, ec);
-  if (ec) {
-    return absl::UnavailableError(absl::StrCat(
-        "backup directory '", *dir, "': cannot remove (", ec.message(), ")"));
-  }
-  return absl::OkStatus();
+  // Only the files listed in this backup's own manifest.
+  return cloud::DeleteBackupFiles(*dir, cmd.backup());
 }
 
 v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,

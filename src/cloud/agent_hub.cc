@@ -717,6 +717,9 @@ void AgentHub::BackupResultLocked(const v1::AgentCommandResult& r, int code) {
     }
     auto cit = core_->clusters_.find(job.cluster);
     if (cit != core_->clusters_.end()) ObserveLocked(r.cluster());
+    // A new cluster whose restore failed is FAILED, never RUNNING and empty.
+    if (!status.ok() && !job.create_op.empty())
+      core_->FailRestoredClusterLocked(job.cluster, job.backup, status);
     core_->FinishOperationLocked(
         op, status, cit == core_->clusters_.end() ? nullptr : &cit->second);
     return;
@@ -791,6 +794,8 @@ void AgentHub::ExecuteBackupLocked(const std::string& op_name) {
   auto fail = [&](const absl::Status& status) {
     waiting_.erase(op_name);
     const int prev_state = job.prev_backup_state;
+    if (verb == "RestoreBackup" && !job.create_op.empty())
+      core_->FailRestoredClusterLocked(job.cluster, job.backup, status);
     core_->backup_jobs_.erase(jit);
     if (bit != core_->backups_.end() && verb != "RestoreBackup") {
       v1::Backup& b = bit->second;
@@ -1018,6 +1023,16 @@ void AgentHub::ForgetClusterLocked(const v1::Cluster& cluster) {
   cmd.set_cluster(cluster.name());
   cmd.mutable_purge();
   SendLocked(cluster.environment(), std::move(cmd));
+}
+
+void AgentHub::StopClusterLocked(const v1::Cluster& cluster) {
+  v1::AgentCommand cmd;
+  cmd.set_command_id("reconcile/" + cluster.name());
+  cmd.set_cluster(cluster.name());
+  cmd.mutable_stop();
+  SendLocked(cluster.environment(), std::move(cmd));
+  if (auto u = usage_.find(cluster.name()); u != usage_.end())
+    u->second.running = false;
 }
 
 void AgentHub::EnvironmentDeletedLocked(const std::string& environment) {

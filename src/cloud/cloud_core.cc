@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "cloud/permissions.h"
+#include "cloud/private_files.h"
 #include "cloud/util.h"
 #include "nlohmann/json.hpp"
 
@@ -76,9 +77,14 @@ CloudCore::~CloudCore() { Stop(); }
 
 absl::StatusOr<std::string> CloudCore::Start() {
   std::string admin_secret;
+  // The state directory holds the database and the TLS key: 0700 (the
+  // database and key files are 0600 themselves).
+  COVE_RETURN_IF_ERROR(RestrictMode(options_.state_dir));
+  COVE_RETURN_IF_ERROR(RestrictMode(options_.state_dir + "/tls"));
   {
     absl::MutexLock lock(&mu_);
     COVE_RETURN_IF_ERROR(LoadLocked());
+    COVE_RETURN_IF_ERROR(LoadSealedPasswordsLocked());
     COVE_RETURN_IF_ERROR(RecoverBackupsLocked());
     if (secrets_.count(kAdmin) == 0) {
       if (!options_.admin_key.empty()) {

@@ -32,6 +32,7 @@
 #include "cloud/capacity_connection.h"
 #include "cloud/cloud_server.h"
 #include "cloud/store.h"
+#include "common/cipher.h"
 #include "cove/control/v1/control.grpc.pb.h"
 #include "cove/control/v1/emulator.grpc.pb.h"
 #include "cove/options.h"
@@ -396,6 +397,43 @@ class CloudCore final : public v1::ControlPlane::Service {
   // Clusters and operations (control_clusters.cc).
   absl::StatusOr<v1::Cluster*> FindClusterLocked(const std::string& name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // CreateCluster's checks of the request alone (InvalidArgument).
+  static absl::Status CheckCreateClusterRequest(
+      const v1::CreateClusterRequest& req);
+  // CreateCluster after authorization: the cluster (CREATING), its data
+  // directory and root user (cross-account), its operation and its sealed
+  // once-shown password. Also the first step of RestoreBackup into a new
+  // cluster.
+  absl::StatusOr<v1::Operation> CreateClusterLocked(
+      Call& call, const v1::CreateClusterRequest& req)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Once-shown passwords of create operations: kept in op_passwords_ and,
+  // until the creator has seen the finished operation, sealed (AES-256-GCM
+  // with the state directory's sealing key, never in the database in
+  // clear) in the state, so that a create interrupted by a crash still
+  // returns its password once after the restart.
+  absl::Status SealPasswordLocked(const std::string& op)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status LoadSealedPasswordsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void DropSealedPasswordLocked(const std::string& op)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<const internal::Cipher*> SealingCipherLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // OperationViewLocked for the operation RPCs: once the creator got the
+  // finished operation with its password, the sealed copy goes.
+  v1::Operation RevealLocked(const v1::Operation& op, const Principal& p)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A restore into a new cluster failed (or was cancelled): the cluster is
+  // left FAILED with the reason and its data plane stopped, never RUNNING
+  // and empty (or partly restored).
+  void FailRestoredClusterLocked(const std::string& cluster,
+                                 const std::string& backup,
+                                 const absl::Status& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Restores into new clusters are persisted ("restorejob") so that an
+  // emulator restart resumes them (backups.cc).
+  absl::Status PersistRestoreJobLocked(const std::string& op)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   v1::Cluster ClusterViewLocked(const v1::Cluster& c)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int64_t CapacityLocked(const std::string& cu_type, int cu_size) const
@@ -519,6 +557,17 @@ class CloudCore final : public v1::ControlPlane::Service {
   // fingerprint, and the backup policy.
   absl::Status PrepareClusterKeyLocked(const v1::Cluster& in, v1::Cluster* c)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The cipher that seals `c`'s backups: its customer-managed key (checked
+  // as CheckClusterKeyLocked), or its backup data key, created in the
+  // environment's key store on first use (BackupDataKeyRef).
+  absl::StatusOr<internal::Cipher> BackupCipherLocked(
+      const v1::Cluster& c) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // CreateEnvironment (cross-account): FailedPrecondition when `bucket`
+  // equals, contains or is inside the bucket of another environment (of any
+  // organization) or the location of a backup; the message never names the
+  // other environment (backups.cc).
+  absl::Status CheckBucketAvailableLocked(const std::string& bucket) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The data plane's engine options (encryption at rest with the key file).
   absl::StatusOr<EmbeddedOptions> DataPlaneOptionsLocked(
       const v1::Cluster& c) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -561,9 +610,10 @@ class CloudCore final : public v1::ControlPlane::Service {
   std::map<std::string, std::string> key_ids_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> verified_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, RequestRecord> requests_ ABSL_GUARDED_BY(mu_);
-  // Create operations' data-plane passwords (memory only) and the actors
-  // that may see them.
+  // Create operations' data-plane passwords and the actors that may see
+  // them (sealed in the state until seen: SealPasswordLocked).
   std::map<std::string, std::string> op_passwords_ ABSL_GUARDED_BY(mu_);
+  std::optional<internal::Cipher> sealing_cipher_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> op_creators_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Runtime> runtimes_ ABSL_GUARDED_BY(mu_);
   std::vector<FaultRecord> faults_ ABSL_GUARDED_BY(mu_);

@@ -6,14 +6,18 @@
 #include <filesystem>
 #include <set>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cloud/autoscaler.h"
+#include "cloud/backup_format.h"
 #include "cloud/cloud_core.h"
+#include "cloud/private_files.h"
 #include "cloud/util.h"
 #include "embedded/embedded_connection.h"
+#include "nlohmann/json.hpp"
 
 namespace cove::cloud {
 namespace {
@@ -135,6 +139,69 @@ v1::Operation CloudCore::OperationViewLocked(const v1::Operation& op,
   return out;
 }
 
+// ---- once-shown passwords
+// ------------------------------------------------------------
+
+absl::StatusOr<const internal::Cipher*> CloudCore::SealingCipherLocked() {
+  if (!sealing_cipher_.has_value()) {
+    // A key of the state directory (0600), apart from the database: a copy
+    // of cloud.db alone reveals no password.
+    COVE_ASSIGN_OR_RETURN(
+        internal::Cipher c,
+        LoadOrCreateDataKey(options_.state_dir + "/sealing.key"));
+    sealing_cipher_ = c;
+  }
+  return &*sealing_cipher_;
+}
+
+absl::Status CloudCore::SealPasswordLocked(const std::string& op) {
+  auto pw = op_passwords_.find(op);
+  if (pw == op_passwords_.end()) return absl::OkStatus();
+  COVE_ASSIGN_OR_RETURN(const internal::Cipher* cipher, SealingCipherLocked());
+  COVE_ASSIGN_OR_RETURN(std::string sealed,
+                        cipher->Seal(pw->second, "cove-op-password:" + op));
+  nlohmann::json j = {{"creator", op_creators_[op]},
+                      {"sealed", absl::Base64Escape(sealed)}};
+  return store_->Put("oppassword", op, j.dump());
+}
+
+void CloudCore::DropSealedPasswordLocked(const std::string& op) {
+  (void)store_->Delete("oppassword", op);
+}
+
+absl::Status CloudCore::LoadSealedPasswordsLocked() {
+  COVE_ASSIGN_OR_RETURN(auto rows, store_->LoadKind("oppassword"));
+  for (const auto& [op, data] : rows) {
+    nlohmann::json j = nlohmann::json::parse(data, nullptr, false);
+    std::string sealed;
+    if (j.is_discarded() || !j.is_object() ||
+        !absl::Base64Unescape(j.value("sealed", ""), &sealed)) {
+      return absl::DataLossError(absl::StrCat(
+          "state database: the sealed password of '", op, "' is corrupt"));
+    }
+    COVE_ASSIGN_OR_RETURN(const internal::Cipher* cipher,
+                          SealingCipherLocked());
+    auto password = cipher->Open(sealed, "cove-op-password:" + op);
+    if (!password.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "state directory: the sealed password of '", op,
+          "' does not open with sealing.key (", password.status().message(),
+          "); was the key replaced?"));
+    }
+    op_passwords_[op] = *std::move(password);
+    op_creators_[op] = j.value("creator", "");
+  }
+  return absl::OkStatus();
+}
+
+v1::Operation CloudCore::RevealLocked(const v1::Operation& op,
+                                      const Principal& p) {
+  v1::Operation out = OperationViewLocked(op, p);
+  if (op.done() && out.has_cluster() && !out.cluster().admin_password().empty())
+    DropSealedPasswordLocked(op.name());
+  return out;
+}
+
 // ---- data planes
 // ---------------------------------------------------------------
 
@@ -142,12 +209,12 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
                                              int preferred_port) {
   if (runtimes_.count(cluster->name()) != 0) return absl::OkStatus();
   const std::string dir = DataDirLocked(*cluster);
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return absl::UnavailableError(absl::StrCat(
-        "data directory '", dir, "': cannot create (", ec.message(), ")"));
-  }
+  // Customer data: 0700 directories (older ones are restricted), the
+  // engine's files are 0600.
+  COVE_RETURN_IF_ERROR(MakePrivateDirs("data directory", dir));
+  COVE_RETURN_IF_ERROR(RestrictMode(dir));
+  COVE_RETURN_IF_ERROR(
+      RestrictMode(std::filesystem::path(dir).parent_path().string()));
   auth::AuthStore::Options auth_options;
   auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
   auth_options.state_file = dir + "/cove-users.json";
@@ -282,6 +349,10 @@ void CloudCore::FinishOperationLocked(v1::Operation* op,
   op->set_error_message(std::string(status.message()));
   *op->mutable_end_time() = ToProto(NowLocked());
   if (result != nullptr) *op->mutable_cluster() = ClusterViewLocked(*result);
+  // A failed create never shows its password.
+  if (!status.ok()) DropSealedPasswordLocked(op->name());
+  if (op->verb() == "RestoreBackup")
+    (void)store_->Delete("restorejob", op->name());
   (void)Persist("operation", op->name(), *op);
   pending_.erase(op->name());
   (void)PersistPendingLocked(op->name());
@@ -413,6 +484,34 @@ void CloudCore::SchedulerLoop() {
 // ---- cluster RPCs
 // ----------------------------------------------------------------
 
+absl::Status CloudCore::CheckCreateClusterRequest(
+    const v1::CreateClusterRequest& req) {
+  COVE_RETURN_IF_ERROR(
+      ParseName("parent", req.parent(), {"organizations", "projects"})
+          .status());
+  COVE_RETURN_IF_ERROR(ValidateId("cluster_id", req.cluster_id()));
+  const v1::Cluster& in = req.cluster();
+  COVE_RETURN_IF_ERROR(ParseName("cluster.environment", in.environment(),
+                                 {"organizations", "projects", "environments"})
+                           .status());
+  if (!Within(in.environment(), req.parent())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cluster.environment: expected an environment of ",
+                     req.parent(), " (got '", in.environment(), "')"));
+  }
+  const std::string cu_type =
+      in.cu_type().empty() ? "performance" : in.cu_type();
+  if (cu_type != "performance" && cu_type != "capacity") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cluster.cu_type: expected performance or capacity (got '",
+                     cu_type, "')"));
+  }
+  const int cu_size = in.cu_size() == 0 ? 1 : in.cu_size();
+  const int replicas = in.replicas() == 0 ? 1 : in.replicas();
+  COVE_RETURN_IF_ERROR(CheckSize(cu_size, replicas));
+  return ValidateAutoscaling("cluster.autoscaling", in.autoscaling());
+}
+
 grpc::Status CloudCore::CreateCluster(grpc::ServerContext* ctx,
                                       const v1::CreateClusterRequest* req,
                                       v1::Operation* resp) {
@@ -421,32 +520,7 @@ grpc::Status CloudCore::CreateCluster(grpc::ServerContext* ctx,
   return Handle(
       ctx, "CreateCluster", "clusters.create", true, name, req->request_id(),
       [&](Call& call) -> absl::Status {
-        COVE_RETURN_IF_ERROR(
-            ParseName("parent", req->parent(), {"organizations", "projects"})
-                .status());
-        COVE_RETURN_IF_ERROR(ValidateId("cluster_id", req->cluster_id()));
-        const v1::Cluster& in = req->cluster();
-        COVE_RETURN_IF_ERROR(
-            ParseName("cluster.environment", in.environment(),
-                      {"organizations", "projects", "environments"})
-                .status());
-        if (!Within(in.environment(), req->parent())) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("cluster.environment: expected an environment of ",
-                           req->parent(), " (got '", in.environment(), "')"));
-        }
-        const std::string cu_type =
-            in.cu_type().empty() ? "performance" : in.cu_type();
-        if (cu_type != "performance" && cu_type != "capacity") {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "cluster.cu_type: expected performance or capacity (got '",
-              cu_type, "')"));
-        }
-        const int cu_size = in.cu_size() == 0 ? 1 : in.cu_size();
-        const int replicas = in.replicas() == 0 ? 1 : in.replicas();
-        COVE_RETURN_IF_ERROR(CheckSize(cu_size, replicas));
-        COVE_RETURN_IF_ERROR(
-            ValidateAutoscaling("cluster.autoscaling", in.autoscaling()));
+        COVE_RETURN_IF_ERROR(CheckCreateClusterRequest(*req));
         COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "clusters.create", req->parent()));
         COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
@@ -456,81 +530,110 @@ grpc::Status CloudCore::CreateCluster(grpc::ServerContext* ctx,
             *resp = OperationViewLocked(op->second, call.principal);
           return absl::OkStatus();
         }
-        if (projects_.count(req->parent()) == 0)
-          return NotFound("project", req->parent());
-        auto env = environments_.find(in.environment());
-        if (env == environments_.end())
-          return NotFound("environment", in.environment());
-        if (env->second.state() != v1::Environment::READY &&
-            env->second.state() != v1::Environment::CONNECTED) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("environment '", in.environment(), "' is ",
-                           v1::Environment::State_Name(env->second.state()),
-                           "; clusters need a READY (or CONNECTED) environment",
-                           env->second.state_message().empty() ? "" : ": ",
-                           env->second.state_message()));
-        }
-        if (clusters_.count(name) != 0) {
-          return absl::AlreadyExistsError(absl::StrCat(
-              "cluster '", name, "' already exists (",
-              v1::Cluster::State_Name(clusters_[name].state()), ")"));
-        }
-        const absl::Time now = NowLocked();
-        v1::Cluster c;
-        c.set_name(name);
-        c.set_display_name(in.display_name().empty() ? req->cluster_id()
-                                                     : in.display_name());
-        c.set_environment(in.environment());
-        c.set_cu_type(cu_type);
-        c.set_cu_size(cu_size);
-        c.set_replicas(replicas);
-        *c.mutable_labels() = in.labels();
-        *c.mutable_create_time() = ToProto(now);
-        c.set_admin_user(auth::kRootUser);
-        c.set_capacity_vectors(CapacityLocked(cu_type, cu_size));
-        *c.mutable_autoscaling() = in.autoscaling();
-        // Customer-managed key and backup policy (keys.cc).
-        COVE_RETURN_IF_ERROR(PrepareClusterKeyLocked(in, &c));
-        const std::string dir = DataDirLocked(c);
-        for (const auto& [other, oc] : clusters_) {
-          if (DataDirLocked(oc) == dir) {
-            return absl::FailedPreconditionError(absl::StrCat(
-                "data directory '", dir, "' is used by cluster '", other, "'"));
-          }
-        }
-        // The data plane's users: root with a once-shown password, stored
-        // hashed in the data directory before anything runs.
-        COVE_ASSIGN_OR_RETURN(std::string password, RandomAlnum(24));
-        // Agent mode: the agent creates the data directory and its users
-        // (the control plane never touches the customer's bucket).
-        if (env->second.mode() != v1::Environment::AGENT) {
-          std::error_code ec;
-          std::filesystem::create_directories(dir, ec);
-          if (ec) {
-            return absl::FailedPreconditionError(
-                absl::StrCat("data directory '", dir, "': cannot create (",
-                             ec.message(), ")"));
-          }
-          auth::AuthStore::Options auth_options;
-          auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
-          auth_options.state_file = dir + "/cove-users.json";
-          std::filesystem::remove(auth_options.state_file, ec);
-          COVE_ASSIGN_OR_RETURN(auto users,
-                                 auth::AuthStore::Open(auth_options));
-          COVE_RETURN_IF_ERROR(users->CreateUser(auth::kRootUser, password));
-        }
-        c.set_state(v1::Cluster::STATE_UNSPECIFIED);
-        clusters_[name] = c;
-        auto op = StartOperationLocked(call, &clusters_[name],
-                                       v1::Cluster::CREATING, Pending{});
-        if (!op.ok()) {
-          clusters_.erase(name);
-          return op.status();
-        }
-        op_passwords_[op->name()] = password;
-        *resp = OperationViewLocked(*op, call.principal);
-        return RememberLocked(call, *req, *op, *op);
+        COVE_ASSIGN_OR_RETURN(v1::Operation op,
+                              CreateClusterLocked(call, *req));
+        *resp = OperationViewLocked(op, call.principal);
+        return RememberLocked(call, *req, op, op);
       });
+}
+
+absl::StatusOr<v1::Operation> CloudCore::CreateClusterLocked(
+    Call& call, const v1::CreateClusterRequest& req) {
+  const std::string name =
+      absl::StrCat(req.parent(), "/clusters/", req.cluster_id());
+  const v1::Cluster& in = req.cluster();
+  if (projects_.count(req.parent()) == 0)
+    return NotFound("project", req.parent());
+  auto env = environments_.find(in.environment());
+  if (env == environments_.end())
+    return NotFound("environment", in.environment());
+  if (env->second.state() != v1::Environment::READY &&
+      env->second.state() != v1::Environment::CONNECTED) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("environment '", in.environment(), "' is ",
+                     v1::Environment::State_Name(env->second.state()),
+                     "; clusters need a READY (or CONNECTED) environment",
+                     env->second.state_message().empty() ? "" : ": ",
+                     env->second.state_message()));
+  }
+  if (clusters_.count(name) != 0) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("cluster '", name, "' already exists (",
+                     v1::Cluster::State_Name(clusters_[name].state()), ")"));
+  }
+  const std::string cu_type =
+      in.cu_type().empty() ? "performance" : in.cu_type();
+  const int cu_size = in.cu_size() == 0 ? 1 : in.cu_size();
+  const int replicas = in.replicas() == 0 ? 1 : in.replicas();
+  const absl::Time now = NowLocked();
+  v1::Cluster c;
+  c.set_name(name);
+  c.set_display_name(in.display_name().empty() ? req.cluster_id()
+                                               : in.display_name());
+  c.set_environment(in.environment());
+  c.set_cu_type(cu_type);
+  c.set_cu_size(cu_size);
+  c.set_replicas(replicas);
+  *c.mutable_labels() = in.labels();
+  *c.mutable_create_time() = ToProto(now);
+  c.set_admin_user(auth::kRootUser);
+  c.set_capacity_vectors(CapacityLocked(cu_type, cu_size));
+  *c.mutable_autoscaling() = in.autoscaling();
+  // Customer-managed key and backup policy (keys.cc).
+  COVE_RETURN_IF_ERROR(PrepareClusterKeyLocked(in, &c));
+  const std::string dir = DataDirLocked(c);
+  for (const auto& [other, oc] : clusters_) {
+    // Buckets are not shared between environments (CreateEnvironment), so
+    // the other cluster is of this environment; still, no name is given.
+    if (DataDirLocked(oc) == dir) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "data directory '", dir, "' is used by another cluster"));
+    }
+  }
+  // The data plane's users: root with a once-shown password, stored hashed
+  // in the data directory before anything runs; the password itself is
+  // kept sealed until the creator has seen it (SealPasswordLocked), so that
+  // a create interrupted by a crash still returns it.
+  COVE_ASSIGN_OR_RETURN(std::string password, RandomAlnum(24));
+  // Agent mode: the agent creates the data directory and its users (the
+  // control plane never touches the customer's bucket).
+  if (env->second.mode() != v1::Environment::AGENT) {
+    if (absl::Status made = MakePrivateDirs("data directory", dir);
+        !made.ok()) {
+      return absl::FailedPreconditionError(made.message());
+    }
+    std::error_code ec;
+    auth::AuthStore::Options auth_options;
+    auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
+    auth_options.state_file = dir + "/cove-users.json";
+    std::filesystem::remove(auth_options.state_file, ec);
+    COVE_ASSIGN_OR_RETURN(auto users, auth::AuthStore::Open(auth_options));
+    COVE_RETURN_IF_ERROR(users->CreateUser(auth::kRootUser, password));
+  }
+  c.set_state(v1::Cluster::STATE_UNSPECIFIED);
+  clusters_[name] = c;
+  // The cluster, its operation and the sealed password are written as one
+  // change: a crash keeps all of them or none.
+  Store::Atomic atomic(store_.get());
+  auto op = StartOperationLocked(call, &clusters_[name], v1::Cluster::CREATING,
+                                 Pending{});
+  absl::Status s = op.status();
+  if (s.ok()) {
+    op_passwords_[op->name()] = password;
+    s = SealPasswordLocked(op->name());
+  }
+  if (s.ok()) s = atomic.Commit();
+  if (!s.ok()) {
+    clusters_.erase(name);
+    if (op.ok()) {
+      operations_.erase(op->name());
+      pending_.erase(op->name());
+      op_passwords_.erase(op->name());
+      op_creators_.erase(op->name());
+    }
+    return s;
+  }
+  return *op;
 }
 
 grpc::Status CloudCore::GetCluster(grpc::ServerContext* ctx,
@@ -810,7 +913,7 @@ grpc::Status CloudCore::GetOperation(grpc::ServerContext* ctx,
                     return NotFound("operation", req->name());
                   COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "operations.get",
                                                         it->second.target()));
-                  *resp = OperationViewLocked(it->second, call.principal);
+                  *resp = RevealLocked(it->second, call.principal);
                   return absl::OkStatus();
                 });
 }
@@ -842,7 +945,7 @@ grpc::Status CloudCore::ListOperations(grpc::ServerContext* ctx,
           }
           if (auto* v = filter.Get("target"); v && *v != op.target()) continue;
           if (auto* v = filter.Get("verb"); v && *v != op.verb()) continue;
-          items.emplace_back(name, OperationViewLocked(op, call.principal));
+          items.emplace_back(name, RevealLocked(op, call.principal));
         }
         PageRequest page{
             req->page_size(), req->page_token(),
@@ -886,7 +989,7 @@ grpc::Status CloudCore::WaitOperation(grpc::ServerContext* ctx,
                   &args),
               std::min(deadline - absl::Now(), absl::Milliseconds(100)));
         }
-        *resp = OperationViewLocked(*op, call.principal);
+        *resp = RevealLocked(*op, call.principal);
         return absl::OkStatus();
       });
 }

@@ -72,7 +72,7 @@ const std::vector<PermissionRow>& PermissionTable() {
       {"backups.get", "xx.xxx"},
       {"backups.list", "xx.xxx"},
       {"backups.delete", "x..x.."},
-      {"backups.restore", "x..xx."},
+      {"backups.restore", "x..x.."},
       {"backups.updatePolicy", "x..xx."},
   };
   return *table;

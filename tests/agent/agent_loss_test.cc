@@ -4,12 +4,17 @@
 // after the heartbeat timeout, clusters keep serving, pending operations
 // wait and finish on return or fail with UNAVAILABLE after their deadline,
 // state reconciled).
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "agent/agent_fixture.h"
 #include "cloud/backup_format.h"
+#include "common/cipher.h"
 #include "gmock/gmock.h"
 
 namespace cove::cloud::testing {
@@ -330,11 +335,27 @@ TEST_F(AgentLossTest, AgentWritesBackupsAndTheControlPlaneRecordsThem) {
   const std::string dir = bucket + "/" + op.backup().location();
   ASSERT_TRUE(std::filesystem::exists(dir + "/manifest.json"));
   EXPECT_OK(VerifyBackup(dir));
+  // Always encrypted: without a customer key, with the cluster's backup
+  // data key, which the agent created in its own key store (0600).
+  EXPECT_TRUE(op.backup().encrypted());
+  EXPECT_EQ(op.backup().encryption_key(), "keys/backup-alpha");
+  const std::string key_file = bucket + "/.kms/backup-alpha.key";
+  struct stat st;
+  ASSERT_EQ(::stat(key_file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_OK_AND_ASSIGN(internal::Cipher cipher,
+                       internal::Cipher::FromKeyFile(key_file));
   int64_t lines = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    if (!absl::StartsWith(e.path().filename().string(), "data-")) continue;
-    std::ifstream in(e.path());
-    for (std::string line; std::getline(in, line);) lines += !line.empty();
+    const std::string file = e.path().filename().string();
+    if (!absl::StartsWith(file, "data-")) continue;
+    EXPECT_TRUE(absl::EndsWith(file, ".enc")) << file;
+    std::ifstream in(e.path(), std::ios::binary);
+    std::stringstream sealed;
+    sealed << in.rdbuf();
+    ASSERT_OK_AND_ASSIGN(std::string plain, cipher.Open(sealed.str(), file));
+    for (absl::string_view line : absl::StrSplit(plain, '\n'))
+      lines += !line.empty();
   }
   EXPECT_EQ(lines, 7);
   v1::GetRequest get;

@@ -169,7 +169,7 @@ TEST_F(LifecycleTest, FullLifecycleWithRealDataPlane) {
   EXPECT_EQ(rows.size(), 1u);
 
   // Delete and purge: the data directory goes.
-  const std::string dir = state_.path() + "/buckets/env1/clusters/search1";
+  const std::string dir = BucketPath(project_, "env1") + "/clusters/search1";
   EXPECT_TRUE(std::filesystem::exists(dir));
   op = Do(&v1::ControlPlane::Stub::DeleteCluster, name);
   EXPECT_EQ(op.cluster().state(), v1::Cluster::DELETED);
@@ -217,7 +217,7 @@ TEST_F(LifecycleTest, JanitorPurgesAfterRetentionOnManualClock) {
   ASSERT_OK(Emu(&v1::Emulator::Stub::AdvanceClock, advance).status());
   EXPECT_THAT(GetCluster(name), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_FALSE(
-      std::filesystem::exists(state_.path() + "/buckets/env1/clusters/old"));
+      std::filesystem::exists(BucketPath(project_, "env1") + "/clusters/old"));
   auto events = Audit("organizations/acme", "actor=system");
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].action(), "clusters.purge");
