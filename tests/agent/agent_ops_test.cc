@@ -340,6 +340,59 @@ TEST_F(AgentOpsTest, RestoreMatrixAndFailedRestoreThroughTheAgent) {
   EXPECT_TRUE(stopped) << "the agent still runs the failed cluster";
 }
 
+// Issue 13, item 5, agent side: every file cove-agent and its data planes
+// write (credential, cluster list, data directories, backups, backup data
+// keys) is 0600 in 0700 directories, whatever the umask.
+TEST_F(AgentOpsTest, EveryFileTheAgentWritesIsPrivate) {
+  const mode_t old_umask = ::umask(0);
+  StartAgent();
+  v1::Operation op = Run(Create(ClusterRequest("alpha")));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string alpha = op.cluster().name();
+  {
+    ASSERT_OK_AND_ASSIGN(
+        Client data,
+        DataClient(op.cluster().endpoint(), op.cluster().admin_password()));
+    ASSERT_OK(data.CreateCollection("docs", 2));
+    ASSERT_OK(data.Insert("docs", Rows(0, 4)).status());
+    ASSERT_OK(data.Flush("docs"));
+  }
+  op = Run(CreateBackup(alpha, "first"));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  v1::RestoreBackupRequest restore;
+  restore.set_name(op.backup().name());
+  restore.set_parent(project_);
+  restore.set_cluster_id("beta");
+  *restore.mutable_cluster() = ClusterRequest("beta").cluster();
+  ASSERT_OK_AND_ASSIGN(
+      op, Call(&v1::ControlPlane::Stub::RestoreBackup, restore, kAdminKey));
+  const std::string restore_op = op.name();
+  for (int i = 0; i < 5 && !op.done(); ++i) op = Run(GetOp(restore_op));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  agent_.reset();  // stopped: its files are all written
+  ::umask(old_umask);
+  std::vector<std::string> wrong;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(bucket_, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator();
+       it.increment(ec)) {
+    struct stat st;
+    ASSERT_EQ(::lstat(it->path().c_str(), &st), 0);
+    const unsigned mode = st.st_mode & 07777;
+    if (S_ISDIR(st.st_mode) ? mode != 0700 : mode != 0600)
+      wrong.push_back(absl::StrCat(it->path().string(), " ", mode));
+  }
+  EXPECT_THAT(wrong, IsEmpty());
+  for (const std::string& path :
+       {bucket_ + "/.cove-agent/credential.json",
+        bucket_ + "/.cove-agent/clusters.json",
+        bucket_ + "/clusters/alpha/cove-users.json",
+        bucket_ + "/backups/alpha/first/manifest.json",
+        bucket_ + "/.kms/backup-alpha.key"}) {
+    EXPECT_TRUE(std::filesystem::exists(path)) << path;
+  }
+}
+
 TEST_F(AgentOpsTest, CustomerKeyLivesWithTheAgentAndRevocationSuspends) {
   StartAgent();
   WriteKey("key1", 'a');
