@@ -229,6 +229,40 @@ TEST_F(AgentLossTest, AgentRestartBringsClustersBackAndReconciles) {
   EXPECT_EQ(Count(data), 3);
 }
 
+// Issue 13, item 11, agent mode: a create waiting for its agent used to
+// fail after a control-plane restart (its password was memory-only); the
+// password is now sealed in the state, so the create is carried out when
+// the agent is back and the creator gets the password.
+TEST_F(AgentLossTest, CreateWaitingForTheAgentSurvivesAControlPlaneRestart) {
+  v1::Environment env = MakeAgentEnvironment();
+  const std::string bucket = state_.path() + "/customer-bucket";
+  auto options = AgentOptionsFor(server_->address(), env.agent_token(), bucket);
+  ASSERT_OK_AND_ASSIGN(auto agent, agent::Agent::Start(options));
+  ASSERT_TRUE(agent->WaitConnected(absl::Seconds(20))) << agent->last_error();
+  agent.reset();
+  ASSERT_OK_AND_ASSIGN(v1::Operation op,
+                       StartCluster(project_, env_name_, "alpha"));
+  const std::string password = op.cluster().admin_password();
+  ASSERT_FALSE(password.empty());
+  Advance(absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name(), kAdminKey, 200));
+  EXPECT_FALSE(op.done());
+  Restart(options_);
+  options.control_plane = server_->address();
+  options.token.clear();
+  ASSERT_OK_AND_ASSIGN(agent, agent::Agent::Start(options));
+  ASSERT_TRUE(agent->WaitConnected(absl::Seconds(20))) << agent->last_error();
+  Advance(absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  ASSERT_TRUE(op.done());
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_EQ(op.cluster().state(), v1::Cluster::RUNNING);
+  EXPECT_EQ(op.cluster().admin_password(), password);
+  ASSERT_OK_AND_ASSIGN(Client data,
+                       DataClient(op.cluster().endpoint(), password));
+  EXPECT_OK(data.ListCollections().status());
+}
+
 TEST_F(AgentLossTest, TokenIsOneTimeAndCredentialsAreChecked) {
   v1::Environment env = MakeAgentEnvironment();
   ASSERT_OK_AND_ASSIGN(auto first, agent::Agent::Start(AgentOptionsFor(
