@@ -22,6 +22,7 @@
 #include "auth/auth_store.h"
 #include "cloud/backup_format.h"
 #include "cloud/capacity_connection.h"
+#include "cloud/port_reservation.h"
 #include "cloud/private_files.h"
 #include "cloud/util.h"
 #include "common/cipher.h"
@@ -145,6 +146,8 @@ class Agent::Impl {
     std::shared_ptr<cloud::CapacityConnection> connection;
     std::unique_ptr<server::Server> server;
     std::string message;  // why it is not running, if it failed
+    // The cluster's ports, held for its lifetime (port_reservation.h).
+    cloud::PortReservation data_port, metrics_port;
   };
   std::map<std::string, Local> clusters_ ABSL_GUARDED_BY(mu_);
   std::string credential_ ABSL_GUARDED_BY(mu_);
@@ -170,7 +173,11 @@ class Agent::Impl {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<v1::AgentClusterStatus> StatusesLocked()
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status StartDataPlaneLocked(Local* local, int preferred_port)
+  absl::Status StartDataPlaneLocked(Local* local)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Holds the ports of `local`'s endpoints (new ones when it has none, when
+  // they are taken, or with `fresh`) and sets its endpoints to them.
+  absl::Status HoldPortsLocked(Local* local, bool fresh)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void StopDataPlaneLocked(Local* local) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status SaveClustersLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -258,6 +265,7 @@ absl::Status Agent::Impl::Init() {
       local.info.data_dir = e.value("data_dir", "");
       local.info.capacity_vectors = e.value("capacity_vectors", int64_t{0});
       local.info.endpoint = e.value("endpoint", "");
+      local.info.metrics_endpoint = e.value("metrics_endpoint", "");
       local.info.encryption_key = e.value("encryption_key", "");
       local.info.encryption_key_id = e.value("encryption_key_id", "");
       local.info.key_revoked = e.value("key_revoked", false);
@@ -265,14 +273,11 @@ absl::Status Agent::Impl::Init() {
       if (local.info.name.empty() || local.info.data_dir.empty()) continue;
       auto& slot = clusters_[local.info.name];
       slot = std::move(local);
+      // Its ports again, so that its endpoints stay (new ones only when
+      // another process took them while the agent was down).
+      if (!slot.info.endpoint.empty()) (void)HoldPortsLocked(&slot, false);
       if (running) {
-        // Back on the same port when it is free, so endpoints stay.
-        int port = 0;
-        size_t colon = slot.info.endpoint.rfind(':');
-        if (colon != std::string::npos) {
-          (void)absl::SimpleAtoi(slot.info.endpoint.substr(colon + 1), &port);
-        }
-        absl::Status s = StartDataPlaneLocked(&slot, port);
+        absl::Status s = StartDataPlaneLocked(&slot);
         if (!s.ok() && !slot.info.key_revoked)
           slot.message = std::string(s.message());
       }
@@ -288,6 +293,7 @@ absl::Status Agent::Impl::SaveClustersLocked() {
                  {"data_dir", l.info.data_dir},
                  {"running", l.info.running},
                  {"endpoint", l.info.endpoint},
+                 {"metrics_endpoint", l.info.metrics_endpoint},
                  {"capacity_vectors", l.info.capacity_vectors},
                  {"encryption_key", l.info.encryption_key},
                  {"encryption_key_id", l.info.encryption_key_id},
@@ -299,8 +305,40 @@ absl::Status Agent::Impl::SaveClustersLocked() {
 // ---- data planes
 // ---------------------------------------------------------------
 
-absl::Status Agent::Impl::StartDataPlaneLocked(Local* local,
-                                               int preferred_port) {
+absl::Status Agent::Impl::HoldPortsLocked(Local* local, bool fresh) {
+  const std::string& host = options_.data_plane_host;
+  const auto hold = [&](cloud::PortReservation& held,
+                        int wanted) -> absl::StatusOr<int> {
+    if (held.held() && !fresh) return held.port();
+    held.Release();
+    if (wanted != 0 && !fresh) {
+      auto r = cloud::PortReservation::Reserve(host, wanted);
+      if (r.ok()) {
+        held = *std::move(r);
+        return held.port();
+      }
+    }
+    auto r = cloud::PortReservation::Reserve(host, 0);
+    if (!r.ok()) return r.status();
+    held = *std::move(r);
+    return held.port();
+  };
+  auto data = hold(local->data_port, cloud::PortOf(local->info.endpoint));
+  if (!data.ok()) return data.status();
+  auto metrics =
+      hold(local->metrics_port, cloud::PortOf(local->info.metrics_endpoint));
+  if (!metrics.ok()) return metrics.status();
+  const std::string shown =
+      host == "0.0.0.0" || host == "::" || host.empty() ? "127.0.0.1" : host;
+  local->info.endpoint = absl::StrCat(
+      options_.data_plane_tls_cert_file.empty() ? "http" : "https", "://",
+      shown, ":", *data);
+  local->info.metrics_endpoint =
+      absl::StrCat("http://", shown, ":", *metrics, "/metrics");
+  return absl::OkStatus();
+}
+
+absl::Status Agent::Impl::StartDataPlaneLocked(Local* local) {
   if (local->server != nullptr) {
     local->connection->set_capacity(local->info.capacity_vectors);
     return absl::OkStatus();
@@ -345,17 +383,39 @@ absl::Status Agent::Impl::StartDataPlaneLocked(Local* local,
   so.connection = connection;
   so.auth_store = *users;
   so.pbkdf2_iterations = options_.pbkdf2_iterations;
-  so.listen_address =
-      absl::StrCat(options_.data_plane_host, ":", preferred_port);
+  // The cluster's own ports (its for its lifetime), held until the
+  // listeners take them over; the data plane's metrics endpoint beside it
+  // (as cove-cloud's data planes have).
+  if (absl::Status held = HoldPortsLocked(local, false); !held.ok())
+    return held;
+  const std::string& host = options_.data_plane_host;
+  const auto listen_on_own_ports = [&] {
+    local->data_port.Release();
+    local->metrics_port.Release();
+    so.listen_address =
+        absl::StrCat(host, ":", cloud::PortOf(local->info.endpoint));
+    so.metrics_listen_address =
+        absl::StrCat(host, ":", cloud::PortOf(local->info.metrics_endpoint));
+  };
+  listen_on_own_ports();
   auto server = server::StartServer(so);
-  if (!server.ok() && preferred_port != 0) {
-    so.listen_address = absl::StrCat(options_.data_plane_host, ":0");
+  if (!server.ok()) {
+    // Another process took a port in the instant between its release and
+    // the listen: new ports (the only case where the endpoints change).
+    if (absl::Status held = HoldPortsLocked(local, true); !held.ok())
+      return held;
+    listen_on_own_ports();
     server = server::StartServer(so);
+  }
+  if (!server.ok()) {
+    (void)HoldPortsLocked(local, false);
+    return server.status();
   }
   if (!server.ok()) return server.status();
   local->info.endpoint =
       absl::StrCat(options_.data_plane_tls_cert_file.empty() ? "http" : "https",
                    "://", (*server)->address());
+  local->info.metrics_endpoint = (*server)->metrics_url();
   local->info.running = true;
   local->info.key_revoked = false;
   local->connection = std::move(connection);
@@ -443,6 +503,8 @@ void Agent::Impl::StopDataPlaneLocked(Local* local) {
   }
   local->connection.reset();
   local->info.running = false;
+  // Its ports are held again: the endpoints stay the cluster's.
+  if (!local->info.endpoint.empty()) (void)HoldPortsLocked(local, false);
 }
 
 v1::AgentClusterStatus Agent::Impl::StatusLocked(const std::string& name) {
@@ -456,6 +518,7 @@ v1::AgentClusterStatus Agent::Impl::StatusLocked(const std::string& name) {
   if (l.server != nullptr) {
     s.set_state(v1::AgentClusterStatus::RUNNING);
     s.set_endpoint(l.info.endpoint);
+    s.set_metrics_endpoint(l.info.metrics_endpoint);
     auto used = l.connection->CountEntities();
     if (used.ok()) s.set_used_vectors(*used);
     // Usage for GetClusterMetrics and the autoscaler: read here, since the
@@ -543,7 +606,7 @@ absl::Status Agent::Impl::CreateLocked(const std::string& name,
   local.info.capacity_vectors = create.capacity_vectors();
   local.info.encryption_key = create.encryption_key();
   local.info.encryption_key_id = key_id;
-  absl::Status s = StartDataPlaneLocked(&local, 0);
+  absl::Status s = StartDataPlaneLocked(&local);
   if (!s.ok()) local.message = std::string(s.message());
   (void)SaveClustersLocked();
   return s;
@@ -558,7 +621,7 @@ absl::Status Agent::Impl::StartLocked(const std::string& name,
                      options_.bucket, "')"));
   }
   if (capacity > 0) it->second.info.capacity_vectors = capacity;
-  absl::Status s = StartDataPlaneLocked(&it->second, 0);
+  absl::Status s = StartDataPlaneLocked(&it->second);
   if (!s.ok()) it->second.message = std::string(s.message());
   (void)SaveClustersLocked();
   return s;

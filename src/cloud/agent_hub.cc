@@ -378,10 +378,17 @@ void AgentHub::ObserveLocked(const v1::AgentClusterStatus& status) {
     return;
   }
   c->second.set_used_vectors(status.used_vectors());
+  bool changed = false;
   if (!status.endpoint().empty() && status.endpoint() != c->second.endpoint()) {
     c->second.set_endpoint(status.endpoint());
-    (void)core_->Persist("cluster", c->first, c->second);
+    changed = true;
   }
+  if (!status.metrics_endpoint().empty() &&
+      status.metrics_endpoint() != c->second.metrics_endpoint()) {
+    c->second.set_metrics_endpoint(status.metrics_endpoint());
+    changed = true;
+  }
+  if (changed) (void)core_->Persist("cluster", c->first, c->second);
 }
 
 void AgentHub::HeartbeatLocked(const std::shared_ptr<Session>& session,
@@ -479,7 +486,6 @@ void AgentHub::ResultLocked(const std::shared_ptr<Session>& session,
     }
     if (code != 0 && c->second.state() == v1::Cluster::RUNNING) {
       c->second.set_state(v1::Cluster::FAILED);
-      c->second.set_endpoint("");
       c->second.set_state_message(
           absl::StrCat("reconciliation: the agent could not start the data "
                        "plane: ",
@@ -534,6 +540,7 @@ void AgentHub::ResultLocked(const std::shared_ptr<Session>& session,
       c->set_state(v1::Cluster::RUNNING);
       c->set_state_message("");
       c->set_endpoint(r.cluster().endpoint());
+      c->set_metrics_endpoint(r.cluster().metrics_endpoint());
       c->set_used_vectors(r.cluster().used_vectors());
       if (!r.cluster().encryption_key_id().empty())
         c->set_encryption_key_id(r.cluster().encryption_key_id());
@@ -547,13 +554,13 @@ void AgentHub::ResultLocked(const std::shared_ptr<Session>& session,
       c->set_state_message(std::string(status.message()));
     } else {
       c->set_state(v1::Cluster::FAILED);
-      c->set_endpoint("");
       c->set_state_message(std::string(status.message()));
     }
   } else if (verb == "PurgeCluster") {
     if (status.ok()) {
       v1::Cluster last = *c;
       last.set_endpoint("");
+      last.clear_metrics_endpoint();
       usage_.erase(c->name());
       (void)core_->Unpersist("cluster", c->name());
       core_->clusters_.erase(cit);
@@ -566,12 +573,10 @@ void AgentHub::ResultLocked(const std::shared_ptr<Session>& session,
     c->set_state_message(std::string(status.message()));
   } else if (verb == "SuspendCluster") {
     c->set_state(v1::Cluster::SUSPENDED);
-    c->set_endpoint("");
     usage_[c->name()].running = false;
   } else if (verb == "DeleteCluster") {
     usage_[c->name()].running = false;
     c->set_state(v1::Cluster::DELETED);
-    c->set_endpoint("");
     *c->mutable_delete_time() = ToProto(now);
     *c->mutable_purge_time() = ToProto(now + core_->retention_);
   } else if (verb == "ScaleCluster") {
@@ -959,7 +964,6 @@ void AgentHub::KeyRevokedLocked(const v1::AgentClusterStatus& status) {
       "in the agent's key store, then ResumeCluster");
   cluster.set_state(v1::Cluster::SUSPENDED);
   cluster.set_state_message(message);
-  cluster.set_endpoint("");
   *cluster.mutable_update_time() = ToProto(core_->NowLocked());
   cluster.set_etag(core_->NewEtag());
   (void)core_->Persist("cluster", cluster.name(), cluster);

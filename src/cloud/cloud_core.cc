@@ -116,20 +116,27 @@ absl::StatusOr<std::string> CloudCore::Start() {
       }
       if (state == v1::Cluster::RUNNING && SuspendIfKeyRevokedLocked(&cluster))
         continue;  // keys.cc
-      int port = 0;
-      size_t colon = cluster.endpoint().rfind(':');
-      if (colon != std::string::npos) {
-        (void)absl::SimpleAtoi(cluster.endpoint().substr(colon + 1), &port);
-      }
-      absl::Status s = StartDataPlaneLocked(&cluster, port);
+      // On its own ports (held: control_clusters.cc).
+      absl::Status s = StartDataPlaneLocked(&cluster, 0);
       if (!s.ok()) {
         cluster.set_state(v1::Cluster::FAILED);
         cluster.set_state_message(
             absl::StrCat("restart: data plane did not start: ", s.message()));
-        cluster.set_endpoint("");
       }
       cluster.set_etag(NewEtag());
       COVE_RETURN_IF_ERROR(Persist("cluster", name, cluster));
+    }
+    // The clusters that do not serve keep their ports too.
+    for (auto& [name, cluster] : clusters_) {
+      if (ports_.count(name) != 0 || cluster.endpoint().empty() ||
+          agent_hub_->IsAgentEnvironmentLocked(cluster.environment())) {
+        continue;
+      }
+      const std::string before = cluster.endpoint();
+      if (HoldPortsLocked(&cluster, false).ok() &&
+          cluster.endpoint() != before) {
+        COVE_RETURN_IF_ERROR(Persist("cluster", name, cluster));
+      }
     }
     const absl::Time now = NowLocked();
     for (auto& [name, pending] : pending_) {

@@ -31,6 +31,7 @@
 #include "cloud/agent_hub.h"
 #include "cloud/capacity_connection.h"
 #include "cloud/cloud_server.h"
+#include "cloud/port_reservation.h"
 #include "cloud/store.h"
 #include "common/cipher.h"
 #include "cove/control/v1/control.grpc.pb.h"
@@ -458,7 +459,21 @@ class CloudCore final : public v1::ControlPlane::Service {
   void FinishOperationLocked(v1::Operation* op, const absl::Status& status,
                              const v1::Cluster* result)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Starts the data plane of `cluster` on its held ports (HoldPortsLocked);
+  // `preferred_port` is unused (the ports are the cluster's).
   absl::Status StartDataPlaneLocked(v1::Cluster* cluster, int preferred_port)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The ports of a cluster are its for its lifetime: the same endpoint and
+  // metrics endpoint across suspend/resume, scaling and emulator restarts.
+  // While its data plane does not serve they are held (port_reservation.h);
+  // while it serves, its listeners hold them. Released at the purge.
+  struct ClusterPorts {
+    PortReservation data;
+    PortReservation metrics;
+  };
+  // Holds the ports of `c`'s endpoints (new ones when it has none, when
+  // they are taken, or with `fresh`) and sets its endpoints to them.
+  absl::Status HoldPortsLocked(v1::Cluster* c, bool fresh)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void StopDataPlaneLocked(v1::Cluster* cluster)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -616,6 +631,7 @@ class CloudCore final : public v1::ControlPlane::Service {
   std::optional<internal::Cipher> sealing_cipher_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> op_creators_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Runtime> runtimes_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, ClusterPorts> ports_ ABSL_GUARDED_BY(mu_);
   std::vector<FaultRecord> faults_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, AutoscaleState> autoscale_ ABSL_GUARDED_BY(mu_);
   absl::Mutex rpc_mu_;

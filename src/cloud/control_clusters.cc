@@ -237,10 +237,19 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
   so.connection = connection;
   so.auth_store = users;
   so.pbkdf2_iterations = options_.pbkdf2_iterations;
-  so.listen_address = absl::StrCat("127.0.0.1:", preferred_port);
-  // The data plane's Prometheus endpoint; its usage never takes mu_ (a
-  // scrape may run while a verb stops the data plane under mu_).
-  so.metrics_listen_address = "127.0.0.1:0";
+  // The cluster's own ports (its for its lifetime): held until the
+  // listeners take them over.
+  COVE_RETURN_IF_ERROR(HoldPortsLocked(cluster, false));
+  const auto listen_on_own_ports = [&] {
+    ports_[cluster->name()].data.Release();
+    ports_[cluster->name()].metrics.Release();
+    so.listen_address = absl::StrCat("127.0.0.1:", PortOf(cluster->endpoint()));
+    // The data plane's Prometheus endpoint; its usage never takes mu_ (a
+    // scrape may run while a verb stops the data plane under mu_).
+    so.metrics_listen_address =
+        absl::StrCat("127.0.0.1:", PortOf(cluster->metrics_endpoint()));
+  };
+  listen_on_own_ports();
   so.usage = [connection, dir] {
     server::DataPlaneUsage u;
     u.vectors = connection->CountEntities().value_or(-1);
@@ -249,11 +258,18 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
     return u;
   };
   auto server = server::StartServer(so);
-  if (!server.ok() && preferred_port != 0) {
-    so.listen_address = "127.0.0.1:0";
+  if (!server.ok()) {
+    // Another process took a port in the instant between its release and
+    // the listen: new ports (the endpoints change; the only case where they
+    // do, with a port taken while the emulator was down).
+    COVE_RETURN_IF_ERROR(HoldPortsLocked(cluster, true));
+    listen_on_own_ports();
     server = server::StartServer(so);
   }
-  if (!server.ok()) return server.status();
+  if (!server.ok()) {
+    (void)HoldPortsLocked(cluster, false);
+    return server.status();
+  }
   cluster->set_endpoint(absl::StrCat(tls_cert_file_.empty() ? "http" : "https",
                                      "://", (*server)->address()));
   cluster->set_metrics_endpoint((*server)->metrics_url());
@@ -272,8 +288,34 @@ void CloudCore::StopDataPlaneLocked(v1::Cluster* cluster) {
   it->second.server->Shutdown(std::chrono::milliseconds(0));
   it->second.server->Wait();
   runtimes_.erase(it);
-  cluster->set_endpoint("");
-  cluster->clear_metrics_endpoint();
+  // The endpoints stay the cluster's: its ports are held again, and
+  // connections are refused until the data plane serves again.
+  (void)HoldPortsLocked(cluster, false);
+}
+
+absl::Status CloudCore::HoldPortsLocked(v1::Cluster* c, bool fresh) {
+  ClusterPorts& ports = ports_[c->name()];
+  const auto hold = [&](PortReservation& held,
+                        int wanted) -> absl::StatusOr<int> {
+    if (held.held() && !fresh) return held.port();
+    held.Release();
+    if (wanted != 0 && !fresh) {
+      auto r = PortReservation::Reserve("127.0.0.1", wanted);
+      if (r.ok()) {
+        held = *std::move(r);
+        return held.port();
+      }
+    }
+    COVE_ASSIGN_OR_RETURN(held, PortReservation::Reserve("127.0.0.1", 0));
+    return held.port();
+  };
+  COVE_ASSIGN_OR_RETURN(int data, hold(ports.data, PortOf(c->endpoint())));
+  COVE_ASSIGN_OR_RETURN(int metrics,
+                        hold(ports.metrics, PortOf(c->metrics_endpoint())));
+  c->set_endpoint(absl::StrCat(tls_cert_file_.empty() ? "http" : "https",
+                               "://127.0.0.1:", data));
+  c->set_metrics_endpoint(absl::StrCat("http://127.0.0.1:", metrics, "/metrics"));
+  return absl::OkStatus();
 }
 
 absl::Status CloudCore::PurgeLocked(const std::string& cluster_name) {
@@ -287,6 +329,7 @@ absl::Status CloudCore::PurgeLocked(const std::string& cluster_name) {
     return absl::OkStatus();
   }
   StopDataPlaneLocked(&it->second);
+  ports_.erase(cluster_name);
   const std::string dir = DataDirLocked(it->second);
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
@@ -420,6 +463,7 @@ void CloudCore::ExecuteLocked(const std::string& op_name) {
   } else if (verb == "PurgeCluster") {
     v1::Cluster last = *c;
     last.set_endpoint("");
+    last.clear_metrics_endpoint();
     status = PurgeLocked(c->name());
     FinishOperationLocked(op, status, &last);
     return;

@@ -189,7 +189,6 @@ bool CloudCore::SuspendIfKeyRevokedLocked(v1::Cluster* c) {
                    "the key, then ResumeCluster");
   c->set_state(v1::Cluster::SUSPENDED);
   c->set_state_message(message);
-  c->set_endpoint("");
   *c->mutable_update_time() = ToProto(NowLocked());
   c->set_etag(NewEtag());
   (void)Persist("cluster", c->name(), *c);

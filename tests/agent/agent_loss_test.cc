@@ -16,6 +16,7 @@
 #include "cloud/backup_format.h"
 #include "common/cipher.h"
 #include "gmock/gmock.h"
+#include "server/metrics_http.h"
 
 namespace cove::cloud::testing {
 namespace {
@@ -24,6 +25,7 @@ using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 using AgentLossTest = ManualClockAgentFixture;
@@ -162,7 +164,7 @@ TEST_F(AgentLossTest, RegistersRunsVerbsSurvivesLossAndReconciles) {
   op = Run(ClusterAction(&v1::ControlPlane::Stub::SuspendCluster, cluster));
   ASSERT_EQ(op.error_code(), 0) << op.error_message();
   EXPECT_EQ(op.cluster().state(), v1::Cluster::SUSPENDED);
-  EXPECT_THAT(op.cluster().endpoint(), IsEmpty());
+  EXPECT_THAT(op.cluster().endpoint(), Not(IsEmpty()));  // kept
   EXPECT_FALSE(agent->clusters()[0].running);
   op = Run(ClusterAction(&v1::ControlPlane::Stub::ResumeCluster, cluster));
   ASSERT_EQ(op.error_code(), 0) << op.error_message();
@@ -261,6 +263,82 @@ TEST_F(AgentLossTest, CreateWaitingForTheAgentSurvivesAControlPlaneRestart) {
   ASSERT_OK_AND_ASSIGN(Client data,
                        DataClient(op.cluster().endpoint(), password));
   EXPECT_OK(data.ListCollections().status());
+}
+
+// Issue 13, item 15 and the agent-mode metrics endpoint: an agent-mode
+// cluster has a Prometheus endpoint like cove-cloud's clusters, and keeps
+// its endpoint and metrics endpoint through suspend/resume, scaling, an
+// agent restart and a control-plane restart (the agent holds the ports).
+TEST_F(AgentLossTest, AgentModeEndpointsAndMetricsEndpointStay) {
+  v1::Environment env = MakeAgentEnvironment();
+  const std::string bucket = state_.path() + "/customer-bucket";
+  auto options = AgentOptionsFor(server_->address(), env.agent_token(), bucket);
+  ASSERT_OK_AND_ASSIGN(auto agent, agent::Agent::Start(options));
+  ASSERT_TRUE(agent->WaitConnected(absl::Seconds(20))) << agent->last_error();
+  v1::Operation op = Run(StartCluster(project_, env_name_, "alpha"));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string cluster = op.cluster().name();
+  const std::string password = op.cluster().admin_password();
+  const std::string endpoint = op.cluster().endpoint();
+  const std::string metrics = op.cluster().metrics_endpoint();
+  ASSERT_THAT(endpoint, StartsWith("http://127.0.0.1:"));
+  ASSERT_THAT(metrics, StartsWith("http://127.0.0.1:"));
+  {
+    ASSERT_OK_AND_ASSIGN(Client data, DataClient(endpoint, password));
+    ASSERT_OK(data.CreateCollection("docs", 2));
+    ASSERT_OK(data.Insert("docs", Rows(0, 3)).status());
+  }
+  ASSERT_OK_AND_ASSIGN(std::string text, server::HttpGet(metrics));
+  EXPECT_THAT(text, HasSubstr("cove_dataplane_requests_total"));
+  EXPECT_THAT(text, HasSubstr("cove_dataplane_vectors 3"));
+  v1::GetClusterMetricsRequest mreq;
+  mreq.set_name(cluster);
+  ASSERT_OK_AND_ASSIGN(
+      v1::ClusterMetrics m,
+      Call(&v1::ControlPlane::Stub::GetClusterMetrics, mreq, kAdminKey));
+  EXPECT_EQ(m.metrics_endpoint(), metrics);
+
+  const auto same = [&](const v1::Cluster& c, const char* when) {
+    EXPECT_EQ(c.endpoint(), endpoint) << when;
+    EXPECT_EQ(c.metrics_endpoint(), metrics) << when;
+  };
+  const auto serving = [&](const char* when) {
+    ASSERT_OK_AND_ASSIGN(Client data, DataClient(endpoint, password));
+    EXPECT_EQ(Count(data), 3) << when;
+    EXPECT_THAT(server::HttpGet(metrics), IsOk()) << when;
+  };
+  op = Run(ClusterAction(&v1::ControlPlane::Stub::SuspendCluster, cluster));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  same(op.cluster(), "suspended");
+  op = Run(ClusterAction(&v1::ControlPlane::Stub::ResumeCluster, cluster));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  same(op.cluster(), "resumed");
+  serving("resumed");
+  v1::ScaleClusterRequest scale;
+  scale.set_name(cluster);
+  scale.set_cu_size(2);
+  op = Run(Call(&v1::ControlPlane::Stub::ScaleCluster, scale, kAdminKey));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  same(op.cluster(), "scaled");
+  // The agent restarts: its data plane comes back on the held ports.
+  agent.reset();
+  options.token.clear();
+  ASSERT_OK_AND_ASSIGN(agent, agent::Agent::Start(options));
+  ASSERT_TRUE(agent->WaitConnected(absl::Seconds(20))) << agent->last_error();
+  for (const agent::AgentCluster& held : agent->clusters()) {
+    EXPECT_EQ(held.endpoint, endpoint);
+    EXPECT_EQ(held.metrics_endpoint, metrics);
+  }
+  serving("agent restarted");
+  // The control plane restarts.
+  Restart(options_);
+  agent.reset();
+  options.control_plane = server_->address();
+  ASSERT_OK_AND_ASSIGN(agent, agent::Agent::Start(options));
+  ASSERT_TRUE(agent->WaitConnected(absl::Seconds(20))) << agent->last_error();
+  ASSERT_OK_AND_ASSIGN(v1::Cluster c, GetCluster(cluster));
+  same(c, "control plane restarted");
+  serving("control plane restarted");
 }
 
 TEST_F(AgentLossTest, TokenIsOneTimeAndCredentialsAreChecked) {

@@ -1,12 +1,19 @@
 // The cluster lifecycle end to end, with real data planes: create, data
 // calls, capacity, scale, suspend, resume, delete, restore, purge; restart
 // of the emulator with a running cluster; TLS.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "cloud/cloud_fixture.h"
+#include "cloud/port_reservation.h"
+#include "server/metrics_http.h"
 #include "gmock/gmock.h"
 
 namespace cove::cloud::testing {
@@ -127,7 +134,8 @@ TEST_F(LifecycleTest, FullLifecycleWithRealDataPlane) {
   // Suspend: the data plane stops, data calls fail as unavailable.
   op = Do(&v1::ControlPlane::Stub::SuspendCluster, name);
   EXPECT_EQ(op.cluster().state(), v1::Cluster::SUSPENDED);
-  EXPECT_THAT(op.cluster().endpoint(), IsEmpty());
+  // The endpoint stays the cluster's (its port is held).
+  EXPECT_EQ(op.cluster().endpoint(), endpoint);
   EXPECT_THAT(data.Get("docs", {Value(int64_t{1})}),
               StatusIs(absl::StatusCode::kUnavailable));
   // Illegal transitions name the state.
@@ -221,6 +229,107 @@ TEST_F(LifecycleTest, JanitorPurgesAfterRetentionOnManualClock) {
   auto events = Audit("organizations/acme", "actor=system");
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].action(), "clusters.purge");
+}
+
+// Issue 13, item 15: a cluster keeps its endpoint and metrics endpoint for
+// its lifetime: through suspend/resume, scaling, a failed start and
+// emulator restarts (with the cluster running and suspended). Its ports are
+// held while it does not serve: nobody else can bind them, and connections
+// are refused.
+TEST_F(LifecycleTest, EndpointsStayTheClustersForItsLifetime) {
+  MakeBasics();
+  const std::string name = project_ + "/clusters/stable";
+  v1::Operation created = CreateRunning("stable");
+  const std::string password = created.cluster().admin_password();
+  const std::string endpoint = created.cluster().endpoint();
+  const std::string metrics = created.cluster().metrics_endpoint();
+  ASSERT_THAT(endpoint, StartsWith("http://127.0.0.1:"));
+  ASSERT_THAT(metrics, StartsWith("http://127.0.0.1:"));
+  {
+    ASSERT_OK_AND_ASSIGN(Client data, DataClient(endpoint, password));
+    ASSERT_OK(data.CreateCollection("docs", 2));
+    ASSERT_OK(data.Insert("docs", Rows(0, 3)).status());
+  }
+  const auto port_of = [](const std::string& url) {
+    std::string rest = url.substr(url.find("://") + 3);
+    rest = rest.substr(0, rest.find('/'));
+    return std::stoi(rest.substr(rest.rfind(':') + 1));
+  };
+  // A plain bind (what another program would do) of a port.
+  const auto bindable = [](int port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+    ::close(fd);
+    return ok;
+  };
+  const auto expect_same = [&](const v1::Cluster& c, const char* when) {
+    EXPECT_EQ(c.endpoint(), endpoint) << when;
+    EXPECT_EQ(c.metrics_endpoint(), metrics) << when;
+  };
+  const auto expect_serving = [&](const char* when) {
+    ASSERT_OK_AND_ASSIGN(Client data, DataClient(endpoint, password));
+    ASSERT_OK_AND_ASSIGN(auto rows, data.Get("docs", {Value(int64_t{2})}));
+    EXPECT_EQ(rows.size(), 1u) << when;
+    EXPECT_THAT(server::HttpGet(metrics), IsOk()) << when;
+  };
+
+  // Suspended: the same endpoints, held (refused, not bindable by others).
+  v1::Operation op = Do(&v1::ControlPlane::Stub::SuspendCluster, name);
+  ASSERT_EQ(op.cluster().state(), v1::Cluster::SUSPENDED);
+  expect_same(op.cluster(), "suspended");
+  EXPECT_FALSE(bindable(port_of(endpoint)));
+  EXPECT_FALSE(bindable(port_of(metrics)));
+  EXPECT_THAT(server::HttpGet(metrics), Not(IsOk()));
+  // Other clusters get other ports meanwhile.
+  v1::Operation other = CreateRunning("other");
+  EXPECT_NE(other.cluster().endpoint(), endpoint);
+  EXPECT_NE(PortOf(other.cluster().metrics_endpoint()), port_of(metrics));
+  EXPECT_NE(PortOf(other.cluster().endpoint()), port_of(metrics));
+  // Resumed: the same endpoints, serving.
+  op = Do(&v1::ControlPlane::Stub::ResumeCluster, name);
+  ASSERT_EQ(op.cluster().state(), v1::Cluster::RUNNING);
+  expect_same(op.cluster(), "resumed");
+  expect_serving("resumed");
+  // Scaled.
+  v1::ScaleClusterRequest scale;
+  scale.set_name(name);
+  scale.set_cu_size(2);
+  ASSERT_OK_AND_ASSIGN(
+      op, Call(&v1::ControlPlane::Stub::ScaleCluster, scale, kAdminKey));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  expect_same(op.cluster(), "scaled");
+  // An emulator restart while it runs.
+  Restart(options_);
+  ASSERT_OK_AND_ASSIGN(v1::Cluster got, GetCluster(name));
+  expect_same(got, "restarted while running");
+  expect_serving("restarted while running");
+  // An emulator restart while it is suspended, then a resume.
+  op = Do(&v1::ControlPlane::Stub::SuspendCluster, name);
+  Restart(options_);
+  ASSERT_OK_AND_ASSIGN(got, GetCluster(name));
+  EXPECT_EQ(got.state(), v1::Cluster::SUSPENDED);
+  expect_same(got, "restarted while suspended");
+  EXPECT_FALSE(bindable(port_of(endpoint)));
+  op = Do(&v1::ControlPlane::Stub::ResumeCluster, name);
+  expect_same(op.cluster(), "resumed after the restart");
+  expect_serving("resumed after the restart");
+  // Deleted and restored within the window.
+  op = Do(&v1::ControlPlane::Stub::DeleteCluster, name);
+  expect_same(op.cluster(), "deleted");
+  op = Do(&v1::ControlPlane::Stub::RestoreCluster, name);
+  expect_same(op.cluster(), "restored");
+  expect_serving("restored");
+  // Purged: the ports are let go (a plain bind of the data port works; the
+  // metrics port may linger in TIME_WAIT after the scrapes).
+  op = Do(&v1::ControlPlane::Stub::DeleteCluster, name);
+  op = Do(&v1::ControlPlane::Stub::PurgeCluster, name);
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_TRUE(bindable(port_of(endpoint)));
 }
 
 TEST_F(LifecycleTest, RestartKeepsStateAndBringsClustersBack) {
