@@ -184,7 +184,8 @@ class Agent::Impl {
   absl::Status CreateLocked(const std::string& name,
                             const v1::AgentCreateCluster& create)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status StartLocked(const std::string& name, int64_t capacity)
+  absl::Status StartLocked(const std::string& name, int64_t capacity,
+                           int64_t capacity_bytes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Writes the backup of `name` (a running cluster) under the bucket.
   absl::Status Backup(const std::string& name,
@@ -264,6 +265,7 @@ absl::Status Agent::Impl::Init() {
       local.info.name = e.value("name", "");
       local.info.data_dir = e.value("data_dir", "");
       local.info.capacity_vectors = e.value("capacity_vectors", int64_t{0});
+      local.info.capacity_bytes = e.value("capacity_bytes", int64_t{0});
       local.info.endpoint = e.value("endpoint", "");
       local.info.metrics_endpoint = e.value("metrics_endpoint", "");
       local.info.encryption_key = e.value("encryption_key", "");
@@ -295,6 +297,7 @@ absl::Status Agent::Impl::SaveClustersLocked() {
                  {"endpoint", l.info.endpoint},
                  {"metrics_endpoint", l.info.metrics_endpoint},
                  {"capacity_vectors", l.info.capacity_vectors},
+                 {"capacity_bytes", l.info.capacity_bytes},
                  {"encryption_key", l.info.encryption_key},
                  {"encryption_key_id", l.info.encryption_key_id},
                  {"key_revoked", l.info.key_revoked}});
@@ -341,6 +344,7 @@ absl::Status Agent::Impl::HoldPortsLocked(Local* local, bool fresh) {
 absl::Status Agent::Impl::StartDataPlaneLocked(Local* local) {
   if (local->server != nullptr) {
     local->connection->set_capacity(local->info.capacity_vectors);
+    local->connection->set_capacity_bytes(local->info.capacity_bytes);
     return absl::OkStatus();
   }
   const std::string& dir = local->info.data_dir;
@@ -375,7 +379,8 @@ absl::Status Agent::Impl::StartDataPlaneLocked(Local* local) {
   auto embedded = internal::MakeEmbeddedConnection(dir, engine_options);
   if (!embedded.ok()) return embedded.status();
   auto connection = std::make_shared<cloud::CapacityConnection>(
-      *std::move(embedded), local->info.capacity_vectors);
+      *std::move(embedded), local->info.capacity_vectors,
+      local->info.capacity_bytes, [dir] { return server::DirectoryBytes(dir); });
   server::ServerOptions so;
   so.tls_cert_file = options_.data_plane_tls_cert_file;
   so.tls_key_file = options_.data_plane_tls_key_file;
@@ -514,6 +519,7 @@ v1::AgentClusterStatus Agent::Impl::StatusLocked(const std::string& name) {
   if (it == clusters_.end()) return s;
   const Local& l = it->second;
   s.set_capacity_vectors(l.info.capacity_vectors);
+  s.set_capacity_bytes(l.info.capacity_bytes);
   s.set_encryption_key_id(l.info.encryption_key_id);
   if (l.server != nullptr) {
     s.set_state(v1::AgentClusterStatus::RUNNING);
@@ -521,6 +527,7 @@ v1::AgentClusterStatus Agent::Impl::StatusLocked(const std::string& name) {
     s.set_metrics_endpoint(l.info.metrics_endpoint);
     auto used = l.connection->CountEntities();
     if (used.ok()) s.set_used_vectors(*used);
+    s.set_used_bytes(l.connection->StorageBytes());
     // Usage for GetClusterMetrics and the autoscaler: read here, since the
     // control plane never contacts the data plane.
     v1::AgentUsage* usage = s.mutable_usage();
@@ -559,7 +566,8 @@ absl::Status Agent::Impl::CreateLocked(const std::string& name,
                                        const v1::AgentCreateCluster& create) {
   if (clusters_.count(name) != 0) {
     // Sent again after a lost stream: it exists; make sure it runs.
-    return StartLocked(name, create.capacity_vectors());
+    return StartLocked(name, create.capacity_vectors(),
+                       create.capacity_bytes());
   }
   const std::string dir =
       absl::StrCat(options_.bucket, "/clusters/", LastComponent(name));
@@ -604,6 +612,7 @@ absl::Status Agent::Impl::CreateLocked(const std::string& name,
   local.info.name = name;
   local.info.data_dir = dir;
   local.info.capacity_vectors = create.capacity_vectors();
+  local.info.capacity_bytes = create.capacity_bytes();
   local.info.encryption_key = create.encryption_key();
   local.info.encryption_key_id = key_id;
   absl::Status s = StartDataPlaneLocked(&local);
@@ -613,7 +622,8 @@ absl::Status Agent::Impl::CreateLocked(const std::string& name,
 }
 
 absl::Status Agent::Impl::StartLocked(const std::string& name,
-                                      int64_t capacity) {
+                                      int64_t capacity,
+                                      int64_t capacity_bytes) {
   auto it = clusters_.find(name);
   if (it == clusters_.end()) {
     return absl::NotFoundError(
@@ -621,6 +631,7 @@ absl::Status Agent::Impl::StartLocked(const std::string& name,
                      options_.bucket, "')"));
   }
   if (capacity > 0) it->second.info.capacity_vectors = capacity;
+  if (capacity_bytes > 0) it->second.info.capacity_bytes = capacity_bytes;
   absl::Status s = StartDataPlaneLocked(&it->second);
   if (!s.ok()) it->second.message = std::string(s.message());
   (void)SaveClustersLocked();
@@ -798,7 +809,8 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
       s = CreateLocked(name, cmd.create());
       break;
     case v1::AgentCommand::kStart:
-      s = StartLocked(name, cmd.start().capacity_vectors());
+      s = StartLocked(name, cmd.start().capacity_vectors(),
+                      cmd.start().capacity_bytes());
       break;
     case v1::AgentCommand::kStop: {
       auto it = clusters_.find(name);
@@ -817,8 +829,12 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
         break;
       }
       it->second.info.capacity_vectors = cmd.scale().capacity_vectors();
+      if (cmd.scale().capacity_bytes() > 0)
+        it->second.info.capacity_bytes = cmd.scale().capacity_bytes();
       if (it->second.connection != nullptr) {
         it->second.connection->set_capacity(cmd.scale().capacity_vectors());
+        it->second.connection->set_capacity_bytes(
+            it->second.info.capacity_bytes);
       }
       s = SaveClustersLocked();
       break;

@@ -72,6 +72,7 @@ struct AgentCluster {
   std::string endpoint;
   std::string metrics_endpoint;
   int64_t capacity_vectors = 0;
+  int64_t capacity_bytes = 0;  // storage admitted; 0: not limited
   /// Customer-managed key "keys/{name}" (material in <bucket>/.kms) and its
   /// fingerprint when the cluster was created; empty without a key.
   std::string encryption_key;

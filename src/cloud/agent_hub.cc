@@ -378,6 +378,7 @@ void AgentHub::ObserveLocked(const v1::AgentClusterStatus& status) {
     return;
   }
   c->second.set_used_vectors(status.used_vectors());
+  c->second.set_used_bytes(status.used_bytes());
   bool changed = false;
   if (!status.endpoint().empty() && status.endpoint() != c->second.endpoint()) {
     c->second.set_endpoint(status.endpoint());
@@ -451,6 +452,7 @@ void AgentHub::ReconcileLocked(const std::string& environment,
       } else {
         v1::AgentCommand cmd = command(s.cluster(), "reconcile");
         cmd.mutable_start()->set_capacity_vectors(c->second.capacity_vectors());
+        cmd.mutable_start()->set_capacity_bytes(c->second.capacity_bytes());
         SendLocked(environment, std::move(cmd));
       }
     } else if (runs) {
@@ -466,6 +468,7 @@ void AgentHub::ReconcileLocked(const std::string& environment,
     }
     v1::AgentCommand cmd = command(name, "reconcile");
     cmd.mutable_start()->set_capacity_vectors(c.capacity_vectors());
+    cmd.mutable_start()->set_capacity_bytes(c.capacity_bytes());
     SendLocked(environment, std::move(cmd));
   }
 }
@@ -583,6 +586,7 @@ void AgentHub::ResultLocked(const std::shared_ptr<Session>& session,
     c->set_cu_size(p.cu_size);
     c->set_replicas(p.replicas);
     c->set_capacity_vectors(core_->CapacityLocked(c->cu_type(), p.cu_size));
+    c->set_capacity_bytes(core_->CapacityBytesLocked(c->cu_type(), p.cu_size));
     c->set_state(v1::Cluster::RUNNING);
   }
   *c->mutable_update_time() = ToProto(now);
@@ -659,9 +663,11 @@ void AgentHub::ExecuteLocked(const std::string& op_name) {
     create->set_admin_user(c->admin_user());
     create->set_admin_password(pw->second);
     create->set_capacity_vectors(c->capacity_vectors());
+    create->set_capacity_bytes(c->capacity_bytes());
     create->set_encryption_key(c->encryption_key());
   } else if (verb == "ResumeCluster" || verb == "RestoreCluster") {
     cmd.mutable_start()->set_capacity_vectors(c->capacity_vectors());
+    cmd.mutable_start()->set_capacity_bytes(c->capacity_bytes());
   } else if (verb == "SuspendCluster" || verb == "DeleteCluster") {
     cmd.mutable_stop();
   } else if (verb == "ScaleCluster") {
@@ -669,6 +675,8 @@ void AgentHub::ExecuteLocked(const std::string& op_name) {
     scale->set_cu_size(p.cu_size);
     scale->set_replicas(p.replicas);
     scale->set_capacity_vectors(core_->CapacityLocked(c->cu_type(), p.cu_size));
+    scale->set_capacity_bytes(
+        core_->CapacityBytesLocked(c->cu_type(), p.cu_size));
   } else if (verb == "PurgeCluster") {
     cmd.mutable_purge();
   } else {

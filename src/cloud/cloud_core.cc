@@ -68,6 +68,8 @@ CloudCore::CloudCore(const CloudOptions& options, std::unique_ptr<Store> store,
   retention_ = absl::FromChrono(options.retention);
   vectors_per_cu_["performance"] = options.vectors_per_cu;
   vectors_per_cu_["capacity"] = 4 * options.vectors_per_cu;
+  bytes_per_cu_["performance"] = options.bytes_per_cu;
+  bytes_per_cu_["capacity"] = 4 * options.bytes_per_cu;
   manual_clock_ = options.manual_clock;
   manual_now_ = absl::Now();
   agent_hub_ = std::make_unique<AgentHub>(this);

@@ -439,6 +439,9 @@ class CloudCore final : public v1::ControlPlane::Service {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int64_t CapacityLocked(const std::string& cu_type, int cu_size) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Bytes of storage admitted (bytes_per_cu_ x cu_size).
+  int64_t CapacityBytesLocked(const std::string& cu_type, int cu_size) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string DataDirLocked(const v1::Cluster& c) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   grpc::Status ClusterVerb(grpc::ServerContext* ctx, const char* method,
@@ -643,6 +646,7 @@ class CloudCore final : public v1::ControlPlane::Service {
   absl::Duration transition_delay_ ABSL_GUARDED_BY(mu_);
   absl::Duration retention_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int64_t> vectors_per_cu_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int64_t> bytes_per_cu_ ABSL_GUARDED_BY(mu_);
   bool manual_clock_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time manual_now_ ABSL_GUARDED_BY(mu_);
 

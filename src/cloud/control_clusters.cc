@@ -101,6 +101,12 @@ int64_t CloudCore::CapacityLocked(const std::string& cu_type,
   return it == vectors_per_cu_.end() ? 0 : it->second * cu_size;
 }
 
+int64_t CloudCore::CapacityBytesLocked(const std::string& cu_type,
+                                       int cu_size) const {
+  auto it = bytes_per_cu_.find(cu_type);
+  return it == bytes_per_cu_.end() ? 0 : it->second * cu_size;
+}
+
 std::string CloudCore::DataDirLocked(const v1::Cluster& c) const {
   auto env = environments_.find(c.environment());
   std::string bucket = env == environments_.end() ? "" : env->second.bucket();
@@ -121,6 +127,7 @@ v1::Cluster CloudCore::ClusterViewLocked(const v1::Cluster& c) {
   if (rt != runtimes_.end()) {
     auto used = rt->second.connection->CountEntities();
     if (used.ok()) out.set_used_vectors(*used);
+    out.set_used_bytes(rt->second.connection->StorageBytes());
   }
   out.clear_admin_password();
   return out;
@@ -208,6 +215,11 @@ v1::Operation CloudCore::RevealLocked(const v1::Operation& op,
 absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
                                              int preferred_port) {
   if (runtimes_.count(cluster->name()) != 0) return absl::OkStatus();
+  // Clusters of states written before storage was limited.
+  if (cluster->capacity_bytes() == 0) {
+    cluster->set_capacity_bytes(
+        CapacityBytesLocked(cluster->cu_type(), cluster->cu_size()));
+  }
   const std::string dir = DataDirLocked(*cluster);
   // Customer data: 0700 directories (older ones are restricted), the
   // engine's files are 0600.
@@ -229,7 +241,8 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
   COVE_ASSIGN_OR_RETURN(auto embedded,
                          internal::MakeEmbeddedConnection(dir, engine_options));
   auto connection = std::make_shared<CapacityConnection>(
-      std::move(embedded), cluster->capacity_vectors());
+      std::move(embedded), cluster->capacity_vectors(),
+      cluster->capacity_bytes(), [dir] { return server::DirectoryBytes(dir); });
   server::ServerOptions so;
   so.tls_cert_file = tls_cert_file_;
   so.tls_key_file = tls_key_file_;
@@ -455,9 +468,11 @@ void CloudCore::ExecuteLocked(const std::string& op_name) {
     c->set_cu_size(p.cu_size);
     c->set_replicas(p.replicas);
     c->set_capacity_vectors(CapacityLocked(c->cu_type(), c->cu_size()));
+    c->set_capacity_bytes(CapacityBytesLocked(c->cu_type(), c->cu_size()));
     auto rt = runtimes_.find(c->name());
     if (rt != runtimes_.end()) {
       rt->second.connection->set_capacity(c->capacity_vectors());
+      rt->second.connection->set_capacity_bytes(c->capacity_bytes());
     }
     c->set_state(v1::Cluster::RUNNING);
   } else if (verb == "PurgeCluster") {
@@ -622,6 +637,7 @@ absl::StatusOr<v1::Operation> CloudCore::CreateClusterLocked(
   *c.mutable_create_time() = ToProto(now);
   c.set_admin_user(auth::kRootUser);
   c.set_capacity_vectors(CapacityLocked(cu_type, cu_size));
+  c.set_capacity_bytes(CapacityBytesLocked(cu_type, cu_size));
   *c.mutable_autoscaling() = in.autoscaling();
   // Customer-managed key and backup policy (keys.cc).
   COVE_RETURN_IF_ERROR(PrepareClusterKeyLocked(in, &c));
@@ -930,6 +946,15 @@ grpc::Status CloudCore::ScaleCluster(grpc::ServerContext* ctx,
               "cluster '", req->name(), "' holds ", used,
               " vectors, more than 80% of the ", capacity, " that cu_size ",
               cu_size, " admits; delete data or choose a larger size"));
+        }
+        const int64_t capacity_bytes = CapacityBytesLocked(c->cu_type(), cu_size);
+        const int64_t used_bytes = ClusterViewLocked(*c).used_bytes();
+        if (cu_size < c->cu_size() && used_bytes * 10 > capacity_bytes * 8) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "cluster '", req->name(), "' holds ", used_bytes,
+              " bytes, more than 80% of the ", capacity_bytes,
+              " bytes that cu_size ", cu_size,
+              " admits; delete data or choose a larger size"));
         }
         Pending p;
         p.cu_size = cu_size;

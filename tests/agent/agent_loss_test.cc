@@ -288,6 +288,10 @@ TEST_F(AgentLossTest, AgentModeEndpointsAndMetricsEndpointStay) {
     ASSERT_OK(data.CreateCollection("docs", 2));
     ASSERT_OK(data.Insert("docs", Rows(0, 3)).status());
   }
+  // The storage quota travels to the agent's data plane (item 18).
+  EXPECT_EQ(op.cluster().capacity_bytes(), options_.bytes_per_cu);
+  for (const agent::AgentCluster& held : agent->clusters())
+    EXPECT_EQ(held.capacity_bytes, options_.bytes_per_cu);
   ASSERT_OK_AND_ASSIGN(std::string text, server::HttpGet(metrics));
   EXPECT_THAT(text, HasSubstr("cove_dataplane_requests_total"));
   EXPECT_THAT(text, HasSubstr("cove_dataplane_vectors 3"));
