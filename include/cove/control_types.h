@@ -263,6 +263,10 @@ struct Cluster {
   std::string admin_password;
   int64_t capacity_vectors = 0;
   int64_t used_vectors = 0;
+  /// Output only: storage admitted and held (its data directory on disk,
+  /// bytes); writes past either capacity fail with ResourceExhausted.
+  int64_t capacity_bytes = 0;
+  int64_t used_bytes = 0;
   Autoscaling autoscaling;
   /// "http://127.0.0.1:PORT/metrics" (Prometheus) of the data plane; the
   /// cluster's for its lifetime like `endpoint`.
@@ -599,6 +603,8 @@ struct EmulatorSettings {
   std::map<std::string, int64_t> vectors_per_cu;
   bool manual_clock = false;
   Timestamp now;
+  /// Bytes of storage admitted per CU, by cu_type.
+  std::map<std::string, int64_t> bytes_per_cu;
 };
 
 /// Only the fields set are changed.
@@ -606,6 +612,7 @@ struct UpdateEmulatorSettingsRequest {
   std::optional<std::chrono::milliseconds> transition_delay;
   std::optional<std::chrono::milliseconds> retention;
   std::map<std::string, int64_t> vectors_per_cu;
+  std::map<std::string, int64_t> bytes_per_cu;
 };
 
 struct SetClockRequest {

@@ -323,6 +323,10 @@ class Cluster:
     encryption_key: str = ""
     encryption_key_id: str = ""
     backup_policy: BackupPolicy = field(default_factory=BackupPolicy)
+    #: Storage admitted and held (bytes of its data directory); writes past
+    #: either capacity raise ResourceExhaustedError naming the limit.
+    capacity_bytes: int = 0
+    used_bytes: int = 0
 
 
 @dataclass
@@ -440,6 +444,7 @@ class EmulatorSettings:
     vectors_per_cu: Dict[str, int] = field(default_factory=dict)
     manual_clock: bool = False
     now: Optional[datetime] = None
+    bytes_per_cu: Dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -700,10 +705,12 @@ class Emulator:
     def update_settings(self, *, transition_delay: Optional[float] = None,
                         retention: Optional[float] = None,
                         vectors_per_cu: Optional[Dict[str, int]] = None,
+                        bytes_per_cu: Optional[Dict[str, int]] = None,
                         timeout: Optional[float] = None) -> EmulatorSettings:
         """Changes the settings given (durations in seconds)."""
         r = _request("UpdateEmulatorSettingsRequest", transition_delay=transition_delay,
-                     retention=retention, vectors_per_cu=dict(vectors_per_cu or {}))
+                     retention=retention, vectors_per_cu=dict(vectors_per_cu or {}),
+                     bytes_per_cu=dict(bytes_per_cu or {}))
         return _from_core(EmulatorSettings, self._core.update_settings(r, timeout=timeout))
 
     def set_clock(self, time: Time = None, *, real: bool = False,
@@ -1086,6 +1093,23 @@ class ControlClient:
                         wait_timeout: Optional[float] = None) -> Cluster:
         """Stops the data plane, keeping the data; waits."""
         op = self.start_suspend_cluster(name, etag=etag, request_id=request_id, timeout=timeout)
+        return self._finish(op._core, wait_timeout)
+
+    def start_reset_cluster_password(self, name: str, *, etag: str = "",
+                                     request_id: str = "",
+                                     timeout: Optional[float] = None) -> Operation:
+        return self._action("start_reset_cluster_password", name, etag, request_id,
+                            timeout)
+
+    def reset_cluster_password(self, name: str, *, etag: str = "", request_id: str = "",
+                               timeout: Optional[float] = None,
+                               wait_timeout: Optional[float] = None) -> Cluster:
+        """A new password of the data plane's ``root`` user (of a RUNNING or
+        SUSPENDED cluster); the old one stops working. The result's
+        ``admin_password`` holds it, shown once (``repr()`` redacts it). Needs
+        ``clusters.resetPassword`` (cluster admins); audited."""
+        op = self.start_reset_cluster_password(name, etag=etag, request_id=request_id,
+                                               timeout=timeout)
         return self._finish(op._core, wait_timeout)
 
     def start_resume_cluster(self, name: str, *, etag: str = "", request_id: str = "",

@@ -145,6 +145,7 @@ class Agent::Impl {
     AgentCluster info;
     std::shared_ptr<cloud::CapacityConnection> connection;
     std::unique_ptr<server::Server> server;
+    std::shared_ptr<auth::AuthStore> users;  // while it runs
     std::string message;  // why it is not running, if it failed
     // The cluster's ports, held for its lifetime (port_reservation.h).
     cloud::PortReservation data_port, metrics_port;
@@ -192,6 +193,10 @@ class Agent::Impl {
                       const v1::AgentBackupCluster& cmd,
                       v1::AgentBackupResult* out);
   absl::Status PurgeLocked(const std::string& name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // ResetClusterPassword: the new password in the cluster's user store.
+  absl::Status ResetPasswordLocked(const std::string& name,
+                                   const v1::AgentResetPassword& cmd)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Restores a backup under the bucket into `name` (a running cluster).
   absl::Status Restore(const std::string& name,
@@ -425,6 +430,7 @@ absl::Status Agent::Impl::StartDataPlaneLocked(Local* local) {
   local->info.key_revoked = false;
   local->connection = std::move(connection);
   local->server = *std::move(server);
+  local->users = *users;
   local->message.clear();
   return absl::OkStatus();
 }
@@ -507,6 +513,7 @@ void Agent::Impl::StopDataPlaneLocked(Local* local) {
     local->server.reset();
   }
   local->connection.reset();
+  local->users.reset();
   local->info.running = false;
   // Its ports are held again: the endpoints stay the cluster's.
   if (!local->info.endpoint.empty()) (void)HoldPortsLocked(local, false);
@@ -651,6 +658,28 @@ absl::Status Agent::Impl::PurgeLocked(const std::string& name) {
   }
   clusters_.erase(it);
   return SaveClustersLocked();
+}
+
+absl::Status Agent::Impl::ResetPasswordLocked(
+    const std::string& name, const v1::AgentResetPassword& cmd) {
+  auto it = clusters_.find(name);
+  if (it == clusters_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("cluster '", name, "' is not held by this agent (bucket '",
+                     options_.bucket, "')"));
+  }
+  std::shared_ptr<auth::AuthStore> users = it->second.users;
+  if (users == nullptr) {
+    auth::AuthStore::Options auth_options;
+    auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
+    auth_options.state_file = it->second.info.data_dir + "/cove-users.json";
+    auto opened = auth::AuthStore::Open(auth_options);
+    if (!opened.ok()) return opened.status();
+    users = *std::move(opened);
+  }
+  return users->UpdatePassword(
+      cmd.admin_user().empty() ? auth::kRootUser : cmd.admin_user(), "",
+      cmd.admin_password(), /*check_old=*/false);
 }
 
 absl::Status Agent::Impl::Backup(const std::string& name,
@@ -842,6 +871,9 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
     case v1::AgentCommand::kPurge:
       s = PurgeLocked(name);
       break;
+    case v1::AgentCommand::kResetPassword:
+      s = ResetPasswordLocked(name, cmd.reset_password());
+      break;
     case v1::AgentCommand::kBackup:
     case v1::AgentCommand::kRestore:
     case v1::AgentCommand::kDeleteBackup:
@@ -850,8 +882,8 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
       s = absl::InvalidArgumentError(absl::StrCat(
           "command '", cmd.command_id(),
           "': expected an action this agent knows (create, start, stop, "
-          "scale, purge, backup, restore, delete_backup); upgrade "
-          "cove-agent"));
+          "scale, purge, backup, restore, delete_backup, reset_password); "
+          "upgrade cove-agent"));
   }
   result.set_command_id(cmd.command_id());
   result.set_done(true);

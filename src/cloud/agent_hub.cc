@@ -679,6 +679,17 @@ void AgentHub::ExecuteLocked(const std::string& op_name) {
         core_->CapacityBytesLocked(c->cu_type(), p.cu_size));
   } else if (verb == "PurgeCluster") {
     cmd.mutable_purge();
+  } else if (verb == "ResetClusterPassword") {
+    auto pw = core_->op_passwords_.find(op_name);
+    if (pw == core_->op_passwords_.end()) {
+      fail(absl::FailedPreconditionError(
+          absl::StrCat("ResetClusterPassword of '", c->name(),
+                       "': the new password was lost; reset it again")));
+      return;
+    }
+    auto* reset = cmd.mutable_reset_password();
+    reset->set_admin_user(c->admin_user());
+    reset->set_admin_password(pw->second);
   } else {
     fail(absl::UnimplementedError(
         absl::StrCat(verb, " of '", c->name(),

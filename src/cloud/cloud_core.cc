@@ -28,7 +28,7 @@ bool IsOperationVerb(absl::string_view method) {
   return method == "CreateCluster" || method == "SuspendCluster" ||
          method == "ResumeCluster" || method == "ScaleCluster" ||
          method == "DeleteCluster" || method == "RestoreCluster" ||
-         method == "PurgeCluster";
+         method == "PurgeCluster" || method == "ResetClusterPassword";
 }
 
 grpc::Status ToGrpc(const absl::Status& s) {

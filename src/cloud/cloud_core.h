@@ -186,6 +186,9 @@ class CloudCore final : public v1::ControlPlane::Service {
   grpc::Status PurgeCluster(grpc::ServerContext* ctx,
                             const v1::ClusterActionRequest* req,
                             v1::Operation* resp) override;
+  grpc::Status ResetClusterPassword(grpc::ServerContext* ctx,
+                                    const v1::ClusterActionRequest* req,
+                                    v1::Operation* resp) override;
   grpc::Status CreateApiKey(grpc::ServerContext* ctx,
                             const v1::CreateApiKeyRequest* req,
                             v1::ApiKey* resp) override;
@@ -314,7 +317,13 @@ class CloudCore final : public v1::ControlPlane::Service {
   struct Runtime {
     std::shared_ptr<CapacityConnection> connection;
     std::unique_ptr<server::Server> server;
+    std::shared_ptr<auth::AuthStore> users;  // the data plane's users
   };
+  // ResetClusterPassword: the new root password in the cluster's user store
+  // (the running data plane's, else its file).
+  absl::Status SetRootPasswordLocked(const v1::Cluster& c,
+                                     const std::string& password)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   struct FaultRecord {
     v1::Fault fault;
     int remaining = 0;  // 0: until cleared

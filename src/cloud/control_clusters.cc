@@ -288,6 +288,7 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
   cluster->set_metrics_endpoint((*server)->metrics_url());
   Runtime rt;
   rt.connection = connection;
+  rt.users = users;
   rt.server = *std::move(server);
   runtimes_[cluster->name()] = std::move(rt);
   return absl::OkStatus();
@@ -456,6 +457,15 @@ void CloudCore::ExecuteLocked(const std::string& op_name) {
       c->set_state(v1::Cluster::FAILED);
       c->set_state_message(std::string(status.message()));
     }
+  } else if (verb == "ResetClusterPassword") {
+    auto pw = op_passwords_.find(op_name);
+    status = pw == op_passwords_.end()
+                 ? absl::FailedPreconditionError(absl::StrCat(
+                       "ResetClusterPassword of '", c->name(),
+                       "': the new password was lost (a state written by an "
+                       "older version); reset it again"))
+                 : SetRootPasswordLocked(*c, pw->second);
+    c->set_state(static_cast<State>(p.prev_state));
   } else if (verb == "SuspendCluster") {
     StopDataPlaneLocked(c);
     c->set_state(v1::Cluster::SUSPENDED);
@@ -900,6 +910,76 @@ grpc::Status CloudCore::PurgeCluster(grpc::ServerContext* ctx,
                                      const v1::ClusterActionRequest* req,
                                      v1::Operation* resp) {
   return ClusterVerb(ctx, "PurgeCluster", "clusters.purge", req, resp);
+}
+
+absl::Status CloudCore::SetRootPasswordLocked(const v1::Cluster& c,
+                                              const std::string& password) {
+  std::shared_ptr<auth::AuthStore> users;
+  auto rt = runtimes_.find(c.name());
+  if (rt != runtimes_.end() && rt->second.users != nullptr) {
+    users = rt->second.users;
+  } else {
+    auth::AuthStore::Options auth_options;
+    auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
+    auth_options.state_file = DataDirLocked(c) + "/cove-users.json";
+    if (!std::filesystem::exists(auth_options.state_file)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cluster '", c.name(),
+                       "': its data plane's users are missing"));
+    }
+    COVE_ASSIGN_OR_RETURN(users, auth::AuthStore::Open(auth_options));
+  }
+  return users->UpdatePassword(
+      c.admin_user().empty() ? auth::kRootUser : c.admin_user(), "", password,
+      /*check_old=*/false);
+}
+
+grpc::Status CloudCore::ResetClusterPassword(
+    grpc::ServerContext* ctx, const v1::ClusterActionRequest* req,
+    v1::Operation* resp) {
+  return Handle(
+      ctx, "ResetClusterPassword", "clusters.resetPassword", true, req->name(),
+      req->request_id(), [&](Call& call) -> absl::Status {
+        COVE_RETURN_IF_ERROR(
+            ParseName("name", req->name(),
+                      {"organizations", "projects", "clusters"})
+                .status());
+        COVE_RETURN_IF_ERROR(
+            AuthorizeLocked(call, "clusters.resetPassword", req->name()));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        if (replayed) {
+          auto op = operations_.find(resp->name());
+          if (op != operations_.end())
+            *resp = OperationViewLocked(op->second, call.principal);
+          return absl::OkStatus();
+        }
+        COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req->name()));
+        COVE_RETURN_IF_ERROR(
+            CheckEtag(absl::StrCat("cluster '", req->name(), "'"), req->etag(),
+                      c->etag()));
+        if (c->state() != v1::Cluster::RUNNING &&
+            c->state() != v1::Cluster::SUSPENDED) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "cluster '", req->name(), "' is ",
+              v1::Cluster::State_Name(c->state()),
+              "; ResetClusterPassword needs RUNNING or SUSPENDED"));
+        }
+        // The new password is sealed with the operation (as a create's), so
+        // that neither a crash nor a lost answer loses it.
+        COVE_ASSIGN_OR_RETURN(std::string password, RandomAlnum(24));
+        const std::string message = c->state_message();
+        Store::Atomic atomic(store_.get());
+        COVE_ASSIGN_OR_RETURN(
+            v1::Operation op,
+            StartOperationLocked(call, c, c->state(), Pending{}));
+        c->set_state_message(message);  // the state does not change
+        COVE_RETURN_IF_ERROR(Persist("cluster", c->name(), *c));
+        op_passwords_[op.name()] = password;
+        COVE_RETURN_IF_ERROR(SealPasswordLocked(op.name()));
+        COVE_RETURN_IF_ERROR(atomic.Commit());
+        *resp = OperationViewLocked(op, call.principal);
+        return RememberLocked(call, *req, op, op);
+      });
 }
 
 grpc::Status CloudCore::ScaleCluster(grpc::ServerContext* ctx,

@@ -74,6 +74,8 @@ const std::vector<PermissionRow>& PermissionTable() {
       {"backups.delete", "x..x.."},
       {"backups.restore", "x..x.."},
       {"backups.updatePolicy", "x..xx."},
+      // The data plane's root password (issue 13): cluster admins.
+      {"clusters.resetPassword", "x..x.."},
   };
   return *table;
 }

@@ -289,6 +289,12 @@ class GrpcControlConnection final : public ControlConnection {
     return Unary<pb::Operation>(call, ToProto(request),
                                 &pb::ControlPlane::Stub::SuspendCluster);
   }
+  absl::StatusOr<control::Operation> ResetClusterPassword(
+      const control::ClusterActionRequest& request,
+      const ControlCallOptions& call) override {
+    return Unary<pb::Operation>(call, ToProto(request),
+                                &pb::ControlPlane::Stub::ResetClusterPassword);
+  }
   absl::StatusOr<control::Operation> ResumeCluster(
       const control::ClusterActionRequest& request,
       const ControlCallOptions& call) override {

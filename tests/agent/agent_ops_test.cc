@@ -393,6 +393,41 @@ TEST_F(AgentOpsTest, EveryFileTheAgentWritesIsPrivate) {
   }
 }
 
+// ResetClusterPassword in agent mode (issue 13, item 12): the agent sets the
+// new password in its data plane's user store, running or suspended.
+TEST_F(AgentOpsTest, ResetClusterPasswordThroughTheAgent) {
+  StartAgent();
+  v1::Operation op = Run(Create(ClusterRequest("alpha")));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string alpha = op.cluster().name();
+  const std::string endpoint = op.cluster().endpoint();
+  const std::string old_password = op.cluster().admin_password();
+  const auto login = [&](const std::string& password) -> absl::Status {
+    auto client = DataClient(endpoint, password);
+    if (!client.ok()) return client.status();
+    return client->ListCollections().status();
+  };
+  ASSERT_OK(login(old_password));
+  op = Run(ClusterAction(&v1::ControlPlane::Stub::ResetClusterPassword, alpha));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string fresh = op.cluster().admin_password();
+  ASSERT_FALSE(fresh.empty());
+  EXPECT_THAT(login(old_password),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_OK(login(fresh));
+  // Suspended: set in the user store on disk, used when it resumes.
+  op = Run(ClusterAction(&v1::ControlPlane::Stub::SuspendCluster, alpha));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  op = Run(ClusterAction(&v1::ControlPlane::Stub::ResetClusterPassword, alpha));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string later = op.cluster().admin_password();
+  EXPECT_EQ(op.cluster().state(), v1::Cluster::SUSPENDED);
+  op = Run(ClusterAction(&v1::ControlPlane::Stub::ResumeCluster, alpha));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_THAT(login(fresh), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_OK(login(later));
+}
+
 TEST_F(AgentOpsTest, CustomerKeyLivesWithTheAgentAndRevocationSuspends) {
   StartAgent();
   WriteKey("key1", 'a');

@@ -332,6 +332,121 @@ TEST_F(LifecycleTest, EndpointsStayTheClustersForItsLifetime) {
   EXPECT_TRUE(bindable(port_of(endpoint)));
 }
 
+// Issue 13, item 12: ResetClusterPassword gives the data plane's root user a
+// new password, shown once to its caller, audited (never with the secret),
+// for cluster admins only; on a running or a suspended cluster, and across
+// a restart of the emulator.
+TEST_F(LifecycleTest, ResetClusterPasswordShownOnceAuditedAdminsOnly) {
+  MakeBasics();
+  const std::string name = project_ + "/clusters/vault";
+  v1::Operation created = CreateRunning("vault");
+  const std::string endpoint = created.cluster().endpoint();
+  const std::string old_password = created.cluster().admin_password();
+  ASSERT_OK_AND_ASSIGN(v1::ApiKey rw,
+                       MakeKey("acme", "roles/project.read_write", project_));
+  ASSERT_OK_AND_ASSIGN(v1::ApiKey reader,
+                       MakeKey("acme", "roles/project.read_only", project_));
+  ASSERT_OK_AND_ASSIGN(v1::ApiKey admin,
+                       MakeKey("acme", "roles/project.admin", project_));
+  // A cluster admin: project.admin bound on the cluster alone.
+  ASSERT_OK_AND_ASSIGN(v1::ApiKey cluster_admin,
+                       MakeKey("acme", "roles/project.admin", name));
+  for (const v1::ApiKey* k : {&rw, &reader}) {
+    EXPECT_THAT(ClusterAction(&v1::ControlPlane::Stub::ResetClusterPassword,
+                              name, k->secret()),
+                StatusIs(absl::StatusCode::kPermissionDenied,
+                         HasSubstr("clusters.resetPassword")));
+  }
+  const auto login = [&](const std::string& password) -> absl::Status {
+    auto client = DataClient(endpoint, password);
+    if (!client.ok()) return client.status();
+    return client->ListCollections().status();
+  };
+  const auto reset = [&](const v1::ApiKey& key) -> std::string {
+    auto op = ClusterAction(&v1::ControlPlane::Stub::ResetClusterPassword,
+                            name, key.secret());
+    EXPECT_THAT(op, IsOk());
+    if (!op.ok()) return "";
+    EXPECT_EQ(op->verb(), "ResetClusterPassword");
+    auto done = Wait(op->name(), key.secret());
+    EXPECT_THAT(done, IsOk());
+    if (!done.ok()) return "";
+    EXPECT_EQ(done->error_code(), 0) << done->error_message();
+    // Nobody else sees it.
+    auto other = Wait(op->name(), kAdminKey);
+    EXPECT_TRUE(other.ok() && other->cluster().admin_password().empty());
+    return done->cluster().admin_password();
+  };
+
+  const std::string first = reset(admin);
+  ASSERT_FALSE(first.empty());
+  EXPECT_NE(first, old_password);
+  EXPECT_THAT(login(old_password),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_OK(login(first));
+  ASSERT_OK_AND_ASSIGN(v1::Cluster c, GetCluster(name));
+  EXPECT_EQ(c.state(), v1::Cluster::RUNNING);
+  EXPECT_THAT(c.admin_password(), IsEmpty());
+
+  // A cluster admin, on a suspended cluster: the new password is there when
+  // it resumes.
+  Do(&v1::ControlPlane::Stub::SuspendCluster, name);
+  const std::string second = reset(cluster_admin);
+  ASSERT_FALSE(second.empty());
+  ASSERT_OK_AND_ASSIGN(c, GetCluster(name));
+  EXPECT_EQ(c.state(), v1::Cluster::SUSPENDED);
+  Do(&v1::ControlPlane::Stub::ResumeCluster, name);
+  EXPECT_THAT(login(first), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_OK(login(second));
+
+  // Pending across a restart of the emulator: still carried out, and the
+  // password still shown (once) to its caller.
+  v1::InjectFaultRequest fault;
+  fault.mutable_fault()->set_verb("ResetClusterPassword");
+  fault.mutable_fault()->set_mode(v1::Fault::STALL);
+  ASSERT_OK(Emu(&v1::Emulator::Stub::InjectFault, fault).status());
+  ASSERT_OK_AND_ASSIGN(
+      v1::Operation pending,
+      ClusterAction(&v1::ControlPlane::Stub::ResetClusterPassword, name,
+                    admin.secret()));
+  Restart(options_);
+  ASSERT_OK_AND_ASSIGN(v1::Operation done, Wait(pending.name(), admin.secret()));
+  ASSERT_TRUE(done.done());
+  ASSERT_EQ(done.error_code(), 0) << done.error_message();
+  const std::string third = done.cluster().admin_password();
+  ASSERT_FALSE(third.empty());
+  EXPECT_OK(login(third));
+  EXPECT_THAT(login(second), StatusIs(absl::StatusCode::kUnauthenticated));
+
+  // Not on a deleted cluster.
+  Do(&v1::ControlPlane::Stub::DeleteCluster, name);
+  EXPECT_THAT(ClusterAction(&v1::ControlPlane::Stub::ResetClusterPassword, name,
+                            admin.secret()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("RUNNING or SUSPENDED")));
+
+  // Audited, the denials too, never with a password; none in the state.
+  int succeeded = 0, denied = 0;
+  for (const v1::AuditEvent& e :
+       Audit("organizations/acme", "action=clusters.resetPassword")) {
+    succeeded += e.outcome() == v1::AuditEvent::SUCCEEDED;
+    denied += e.outcome() == v1::AuditEvent::DENIED;
+    for (const std::string& pw : {first, second, third})
+      EXPECT_THAT(e.message(), Not(HasSubstr(pw)));
+  }
+  EXPECT_EQ(succeeded, 3);
+  EXPECT_EQ(denied, 2);
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(options_.state_dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    for (const std::string& pw : {first, second, third})
+      EXPECT_EQ(ss.str().find(pw), std::string::npos) << entry.path();
+  }
+}
+
 TEST_F(LifecycleTest, RestartKeepsStateAndBringsClustersBack) {
   MakeBasics();
   const std::string name = project_ + "/clusters/keep";
