@@ -338,9 +338,9 @@ absl::Status Agent::Impl::HoldPortsLocked(Local* local, bool fresh) {
   if (!metrics.ok()) return metrics.status();
   const std::string shown =
       host == "0.0.0.0" || host == "::" || host.empty() ? "127.0.0.1" : host;
-  local->info.endpoint = absl::StrCat(
-      options_.data_plane_tls_cert_file.empty() ? "http" : "https", "://",
-      shown, ":", *data);
+  local->info.endpoint =
+      absl::StrCat(options_.data_plane_tls_cert_file.empty() ? "http" : "https",
+                   "://", shown, ":", *data);
   local->info.metrics_endpoint =
       absl::StrCat("http://", shown, ":", *metrics, "/metrics");
   return absl::OkStatus();
@@ -385,7 +385,8 @@ absl::Status Agent::Impl::StartDataPlaneLocked(Local* local) {
   if (!embedded.ok()) return embedded.status();
   auto connection = std::make_shared<cloud::CapacityConnection>(
       *std::move(embedded), local->info.capacity_vectors,
-      local->info.capacity_bytes, [dir] { return server::DirectoryBytes(dir); });
+      local->info.capacity_bytes,
+      [dir] { return server::DirectoryBytes(dir); });
   server::ServerOptions so;
   so.tls_cert_file = options_.data_plane_tls_cert_file;
   so.tls_key_file = options_.data_plane_tls_key_file;
@@ -628,8 +629,7 @@ absl::Status Agent::Impl::CreateLocked(const std::string& name,
   return s;
 }
 
-absl::Status Agent::Impl::StartLocked(const std::string& name,
-                                      int64_t capacity,
+absl::Status Agent::Impl::StartLocked(const std::string& name, int64_t capacity,
                                       int64_t capacity_bytes) {
   auto it = clusters_.find(name);
   if (it == clusters_.end()) {

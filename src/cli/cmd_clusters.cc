@@ -1,6 +1,6 @@
 // cove clusters: create, get, list, update, scale, metrics, suspend, resume,
-// delete, restore, purge, reset-password. The long-running verbs print their operation, or with
-// --wait wait for it and print the cluster.
+// delete, restore, purge, reset-password. The long-running verbs print their
+// operation, or with --wait wait for it and print the cluster.
 #include <CLI/CLI.hpp>
 #include <cstdint>
 

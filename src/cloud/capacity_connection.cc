@@ -68,7 +68,8 @@ int64_t ValueBytes(const Value& v) {
 int64_t CapacityConnection::RequestBytes(const InsertRequest& request) {
   int64_t n = 0;
   for (const Row& row : request.rows) {
-    for (const auto& [k, v] : row) n += static_cast<int64_t>(k.size()) + ValueBytes(v);
+    for (const auto& [k, v] : row)
+      n += static_cast<int64_t>(k.size()) + ValueBytes(v);
   }
   for (const Column& c : request.columns) {
     n += static_cast<int64_t>(c.name.size());

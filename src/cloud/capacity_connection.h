@@ -45,9 +45,7 @@ class CapacityConnection : public Connection {
   void set_capacity_bytes(int64_t bytes) { capacity_bytes_.store(bytes); }
   int64_t capacity_bytes() const { return capacity_bytes_.load(); }
   /// Bytes of storage held now (0 without a measure).
-  int64_t StorageBytes() const {
-    return storage_bytes_ ? storage_bytes_() : 0;
-  }
+  int64_t StorageBytes() const { return storage_bytes_ ? storage_bytes_() : 0; }
 
   /// The bytes of the values of an insert or upsert request: 8 per number,
   /// 1 per bool or null, the length of strings and of JSON keys, 4 per

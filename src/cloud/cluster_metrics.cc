@@ -95,15 +95,15 @@ grpc::Status CloudCore::GetClusterMetrics(
         m.set_capacity_vectors(view.capacity_vectors());
         m.set_vector_count(view.used_vectors());
         // CU usage: vectors or storage bytes, whichever is fuller.
-        m.set_cu_usage(std::max(
-            view.capacity_vectors() <= 0
-                ? 0.0
-                : static_cast<double>(view.used_vectors()) /
-                      static_cast<double>(view.capacity_vectors()),
-            view.capacity_bytes() <= 0
-                ? 0.0
-                : static_cast<double>(view.used_bytes()) /
-                      static_cast<double>(view.capacity_bytes())));
+        m.set_cu_usage(
+            std::max(view.capacity_vectors() <= 0
+                         ? 0.0
+                         : static_cast<double>(view.used_vectors()) /
+                               static_cast<double>(view.capacity_vectors()),
+                     view.capacity_bytes() <= 0
+                         ? 0.0
+                         : static_cast<double>(view.used_bytes()) /
+                               static_cast<double>(view.capacity_bytes())));
         if (agent_hub_->IsAgentEnvironmentLocked(view.environment())) {
           // Agent mode: from the agent's heartbeats (the data plane and its
           // directory are the agent's; the control plane never reads them).

@@ -328,7 +328,8 @@ absl::Status CloudCore::HoldPortsLocked(v1::Cluster* c, bool fresh) {
                         hold(ports.metrics, PortOf(c->metrics_endpoint())));
   c->set_endpoint(absl::StrCat(tls_cert_file_.empty() ? "http" : "https",
                                "://127.0.0.1:", data));
-  c->set_metrics_endpoint(absl::StrCat("http://127.0.0.1:", metrics, "/metrics"));
+  c->set_metrics_endpoint(
+      absl::StrCat("http://127.0.0.1:", metrics, "/metrics"));
   return absl::OkStatus();
 }
 
@@ -923,9 +924,8 @@ absl::Status CloudCore::SetRootPasswordLocked(const v1::Cluster& c,
     auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
     auth_options.state_file = DataDirLocked(c) + "/cove-users.json";
     if (!std::filesystem::exists(auth_options.state_file)) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("cluster '", c.name(),
-                       "': its data plane's users are missing"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cluster '", c.name(), "': its data plane's users are missing"));
     }
     COVE_ASSIGN_OR_RETURN(users, auth::AuthStore::Open(auth_options));
   }
@@ -1027,14 +1027,15 @@ grpc::Status CloudCore::ScaleCluster(grpc::ServerContext* ctx,
               " vectors, more than 80% of the ", capacity, " that cu_size ",
               cu_size, " admits; delete data or choose a larger size"));
         }
-        const int64_t capacity_bytes = CapacityBytesLocked(c->cu_type(), cu_size);
+        const int64_t capacity_bytes =
+            CapacityBytesLocked(c->cu_type(), cu_size);
         const int64_t used_bytes = ClusterViewLocked(*c).used_bytes();
         if (cu_size < c->cu_size() && used_bytes * 10 > capacity_bytes * 8) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "cluster '", req->name(), "' holds ", used_bytes,
-              " bytes, more than 80% of the ", capacity_bytes,
-              " bytes that cu_size ", cu_size,
-              " admits; delete data or choose a larger size"));
+          return absl::FailedPreconditionError(
+              absl::StrCat("cluster '", req->name(), "' holds ", used_bytes,
+                           " bytes, more than 80% of the ", capacity_bytes,
+                           " bytes that cu_size ", cu_size,
+                           " admits; delete data or choose a larger size"));
         }
         Pending p;
         p.cu_size = cu_size;

@@ -92,9 +92,8 @@ grpc::Status CloudCore::EmUpdateSettings(grpc::ServerContext* ctx,
                              type, "')"));
           }
           if (n < 1) {
-            return absl::InvalidArgumentError(
-                absl::StrCat("bytes_per_cu[", type,
-                             "]: expected at least 1 (got ", n, ")"));
+            return absl::InvalidArgumentError(absl::StrCat(
+                "bytes_per_cu[", type, "]: expected at least 1 (got ", n, ")"));
           }
         }
         if (!req->vectors_per_cu().empty() || !req->bytes_per_cu().empty()) {
@@ -105,8 +104,7 @@ grpc::Status CloudCore::EmUpdateSettings(grpc::ServerContext* ctx,
           // Capacities follow at once, also on serving data planes.
           for (auto& [name, c] : clusters_) {
             c.set_capacity_vectors(CapacityLocked(c.cu_type(), c.cu_size()));
-            c.set_capacity_bytes(
-                CapacityBytesLocked(c.cu_type(), c.cu_size()));
+            c.set_capacity_bytes(CapacityBytesLocked(c.cu_type(), c.cu_size()));
             auto rt = runtimes_.find(name);
             if (rt != runtimes_.end()) {
               rt->second.connection->set_capacity(c.capacity_vectors());

@@ -78,9 +78,8 @@ absl::StatusOr<PortReservation> PortReservation::Reserve(
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
     const int err = errno;
     ::close(fd);
-    return absl::UnavailableError(absl::StrCat("port ", h, ":", port,
-                                               ": cannot hold it (",
-                                               std::strerror(err), ")"));
+    return absl::UnavailableError(absl::StrCat(
+        "port ", h, ":", port, ": cannot hold it (", std::strerror(err), ")"));
   }
   sockaddr_storage bound{};
   socklen_t bound_len = sizeof(bound);

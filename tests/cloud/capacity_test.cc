@@ -30,16 +30,14 @@ class CapacityTest : public CloudFixture {
     (*settings.mutable_vectors_per_cu())["performance"] = 1000000;
     (*settings.mutable_bytes_per_cu())["performance"] = 2 << 20;
     ASSERT_THAT(Emu(&v1::Emulator::Stub::UpdateSettings, settings), IsOk());
-    ASSERT_OK_AND_ASSIGN(v1::Operation op,
-                         StartCluster(project_, env_, "big"));
+    ASSERT_OK_AND_ASSIGN(v1::Operation op, StartCluster(project_, env_, "big"));
     ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
     ASSERT_EQ(op.error_code(), 0) << op.error_message();
     cluster_ = op.cluster();
     EXPECT_EQ(cluster_.capacity_bytes(), 2 << 20);
     EXPECT_EQ(cluster_.capacity_vectors(), 1000000);
-    ASSERT_OK_AND_ASSIGN(Client data,
-                         DataClient(cluster_.endpoint(),
-                                    cluster_.admin_password()));
+    ASSERT_OK_AND_ASSIGN(Client data, DataClient(cluster_.endpoint(),
+                                                 cluster_.admin_password()));
     data_.emplace(std::move(data));
     ASSERT_OK(data_->CreateCollection("docs", 4));  // dynamic fields on
   }
@@ -64,9 +62,9 @@ TEST_F(CapacityTest, AHugeDynamicFieldAndAHugeInsertAreRefused) {
   huge_field.collection_name = "docs";
   huge_field.rows.push_back(DocRow(1, 0));
   huge_field.rows[0]["blob"] = Value(std::string(68'000'000, 'z'));
-  EXPECT_THAT(data_->Insert(huge_field),
-              StatusIs(absl::StatusCode::kResourceExhausted,
-                       HasSubstr("64 MiB")));
+  EXPECT_THAT(
+      data_->Insert(huge_field),
+      StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("64 MiB")));
   EXPECT_THAT(data_->Upsert(huge_field),
               StatusIs(absl::StatusCode::kResourceExhausted,
                        HasSubstr("per insert or upsert request")));
@@ -135,20 +133,21 @@ TEST_F(CapacityTest, StorageQuotaCountsScalarsJsonAndDynamicFields) {
   more.rows.push_back(DocRow(100000, 40 * 1024));
   EXPECT_THAT(data_->Insert(more), IsOk());
   scale.set_cu_size(1);
-  EXPECT_THAT(Call(&v1::ControlPlane::Stub::ScaleCluster, scale, kAdminKey),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("bytes")));
+  EXPECT_THAT(
+      Call(&v1::ControlPlane::Stub::ScaleCluster, scale, kAdminKey),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("bytes")));
 }
 
 TEST(CapacityConnectionTest, RequestBytesCountsEveryKindOfValue) {
   InsertRequest r;
-  r.rows.push_back(Row{{"id", Value(int64_t{1})},
-                       {"s", Value(std::string(10, 'a'))},
-                       {"b", Value(true)},
-                       {"n", Value()},
-                       {"v", Value::FloatVector({1, 2, 3})},
-                       {"o", Value::MakeObject({{"kk", Value(2.5)}})},
-                       {"a", Value::MakeArray({Value(int64_t{1}), Value(std::string("xy"))})}});
+  r.rows.push_back(Row{
+      {"id", Value(int64_t{1})},
+      {"s", Value(std::string(10, 'a'))},
+      {"b", Value(true)},
+      {"n", Value()},
+      {"v", Value::FloatVector({1, 2, 3})},
+      {"o", Value::MakeObject({{"kk", Value(2.5)}})},
+      {"a", Value::MakeArray({Value(int64_t{1}), Value(std::string("xy"))})}});
   // keys 2+1+1+1+1+1+1 = 8; values 8 + 10 + 1 + 1 + 12 + (2 + 8) + (8 + 2).
   EXPECT_EQ(CapacityConnection::RequestBytes(r),
             8 + 8 + 10 + 1 + 1 + 12 + 10 + 10);

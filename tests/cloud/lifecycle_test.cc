@@ -13,8 +13,8 @@
 
 #include "cloud/cloud_fixture.h"
 #include "cloud/port_reservation.h"
-#include "server/metrics_http.h"
 #include "gmock/gmock.h"
+#include "server/metrics_http.h"
 
 namespace cove::cloud::testing {
 namespace {
@@ -363,8 +363,8 @@ TEST_F(LifecycleTest, ResetClusterPasswordShownOnceAuditedAdminsOnly) {
     return client->ListCollections().status();
   };
   const auto reset = [&](const v1::ApiKey& key) -> std::string {
-    auto op = ClusterAction(&v1::ControlPlane::Stub::ResetClusterPassword,
-                            name, key.secret());
+    auto op = ClusterAction(&v1::ControlPlane::Stub::ResetClusterPassword, name,
+                            key.secret());
     EXPECT_THAT(op, IsOk());
     if (!op.ok()) return "";
     EXPECT_EQ(op->verb(), "ResetClusterPassword");
@@ -410,7 +410,8 @@ TEST_F(LifecycleTest, ResetClusterPasswordShownOnceAuditedAdminsOnly) {
       ClusterAction(&v1::ControlPlane::Stub::ResetClusterPassword, name,
                     admin.secret()));
   Restart(options_);
-  ASSERT_OK_AND_ASSIGN(v1::Operation done, Wait(pending.name(), admin.secret()));
+  ASSERT_OK_AND_ASSIGN(v1::Operation done,
+                       Wait(pending.name(), admin.secret()));
   ASSERT_TRUE(done.done());
   ASSERT_EQ(done.error_code(), 0) << done.error_message();
   const std::string third = done.cluster().admin_password();
