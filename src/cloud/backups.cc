@@ -4,9 +4,11 @@
 // Backup jobs run on the scheduler thread as soon as they are started (the
 // work itself is their duration; transition_delay does not apply), under
 // the core's mutex, reading and writing through the data plane's own
-// Connection. An emulator restart fails jobs in flight (their operation
-// ends UNAVAILABLE, a CREATING backup becomes FAILED, a DELETING one is
-// removed).
+// Connection. Restores into new clusters are kept in the state and resume
+// after an emulator restart; a restart fails the other jobs in flight (their
+// operation ends UNAVAILABLE, a CREATING backup becomes FAILED, a DELETING
+// one is removed). Files are only ever removed through DeleteBackupFiles:
+// those the backup's own manifest lists.
 //
 // Agent mode: the backups live in the agent's bucket. Create, delete and
 // restore jobs are handed to AgentHub::ExecuteBackupLocked, which sends the
