@@ -428,6 +428,19 @@ class ControlClient {
   absl::StatusOr<control::Cluster> SuspendCluster(
       const control::ClusterActionRequest& request,
       const ControlCallOptions& call = {});
+  /// A new password of the cluster's data-plane administrator (root) of a
+  /// RUNNING or SUSPENDED cluster; the old one stops working. Shown once:
+  /// in the finished operation's cluster (admin_password), to this caller.
+  /// Needs clusters.resetPassword (cluster admins). Errors as
+  /// StartSuspendCluster; FailedPrecondition in another state.
+  absl::StatusOr<ControlOperation> StartResetClusterPassword(
+      const control::ClusterActionRequest& request,
+      const ControlCallOptions& call = {});
+  /// StartResetClusterPassword() and wait: the cluster with its new
+  /// admin_password.
+  absl::StatusOr<control::Cluster> ResetClusterPassword(
+      const control::ClusterActionRequest& request,
+      const ControlCallOptions& call = {});
   absl::StatusOr<ControlOperation> StartResumeCluster(
       const control::ClusterActionRequest& request,
       const ControlCallOptions& call = {});

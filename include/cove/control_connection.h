@@ -125,6 +125,9 @@ class ControlConnection {
   virtual absl::StatusOr<control::Operation> ResumeCluster(
       const control::ClusterActionRequest& request,
       const ControlCallOptions& call);
+  virtual absl::StatusOr<control::Operation> ResetClusterPassword(
+      const control::ClusterActionRequest& request,
+      const ControlCallOptions& call);
   virtual absl::StatusOr<control::Operation> ScaleCluster(
       const control::ScaleClusterRequest& request,
       const ControlCallOptions& call);

@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <ostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -61,6 +63,9 @@ struct ControlOptions {
   /// InvalidArgument naming the field when an option is out of range.
   absl::Status Validate() const;
 };
+
+/// Debug form of the options; the API key is printed as `<redacted>`.
+std::ostream& operator<<(std::ostream& os, const ControlOptions& v);
 
 /// Fills unset options from the environment: COVE_CLOUD_ENDPOINT,
 /// COVE_API_KEY, COVE_CA_FILE, COVE_TIMEOUT_MS, COVE_LOG_RPCS=1. Values set
@@ -246,7 +251,9 @@ struct Cluster {
   int32_t cu_size = 0;  ///< 1, 2, 4, 8, 12, ..., 256
   int32_t replicas = 0;
   std::map<std::string, std::string> labels;
-  /// "http://127.0.0.1:PORT" of the data plane; empty unless it serves.
+  /// "http://127.0.0.1:PORT" of the data plane: the cluster's for its
+  /// lifetime (refused while it does not serve); empty before it first
+  /// starts.
   std::string endpoint;
   Timestamp create_time;
   Timestamp update_time;
@@ -260,9 +267,13 @@ struct Cluster {
   std::string admin_password;
   int64_t capacity_vectors = 0;
   int64_t used_vectors = 0;
+  /// Output only: storage admitted and held (its data directory on disk,
+  /// bytes); writes past either capacity fail with ResourceExhausted.
+  int64_t capacity_bytes = 0;
+  int64_t used_bytes = 0;
   Autoscaling autoscaling;
-  /// "http://127.0.0.1:PORT/metrics" (Prometheus) of the data plane; empty
-  /// unless it serves.
+  /// "http://127.0.0.1:PORT/metrics" (Prometheus) of the data plane; the
+  /// cluster's for its lifetime like `endpoint`.
   std::string metrics_endpoint;
   /// Customer-managed key "keys/{name}" (set at creation only); its
   /// material stays in the environment's key store.
@@ -596,6 +607,8 @@ struct EmulatorSettings {
   std::map<std::string, int64_t> vectors_per_cu;
   bool manual_clock = false;
   Timestamp now;
+  /// Bytes of storage admitted per CU, by cu_type.
+  std::map<std::string, int64_t> bytes_per_cu;
 };
 
 /// Only the fields set are changed.
@@ -603,6 +616,7 @@ struct UpdateEmulatorSettingsRequest {
   std::optional<std::chrono::milliseconds> transition_delay;
   std::optional<std::chrono::milliseconds> retention;
   std::map<std::string, int64_t> vectors_per_cu;
+  std::map<std::string, int64_t> bytes_per_cu;
 };
 
 struct SetClockRequest {
@@ -633,6 +647,46 @@ std::string ToString(Effect v);
 std::string ToString(RoleLevel v);
 std::string ToString(AuditOutcome v);
 std::string ToString(FaultMode v);
+
+// ---- debug output: secrets are never printed
+// ---------------------------------
+
+/// One-line debug forms, e.g. `Cluster{name: "...", state: RUNNING, ...,
+/// admin_password: <redacted>}`, of the types that hold a secret or contain
+/// one. A secret field (Invitation::token, Environment::agent_token,
+/// Cluster::admin_password, ApiKey::secret, AcceptInvitationRequest::token,
+/// ControlOptions::api_key) is printed as `<redacted>` when set: only an
+/// explicit field access returns it. Thread safety: as the object printed.
+std::ostream& operator<<(std::ostream& os, const Invitation& v);
+std::ostream& operator<<(std::ostream& os, const Environment& v);
+std::ostream& operator<<(std::ostream& os, const Cluster& v);
+std::ostream& operator<<(std::ostream& os, const Operation& v);
+std::ostream& operator<<(std::ostream& os, const ApiKey& v);
+std::ostream& operator<<(std::ostream& os, const AcceptInvitationRequest& v);
+std::ostream& operator<<(std::ostream& os, const AcceptInvitationResult& v);
+std::ostream& operator<<(std::ostream& os, const CreateInvitationRequest& v);
+std::ostream& operator<<(std::ostream& os, const CreateEnvironmentRequest& v);
+std::ostream& operator<<(std::ostream& os, const CreateClusterRequest& v);
+std::ostream& operator<<(std::ostream& os, const RestoreBackupRequest& v);
+std::ostream& operator<<(std::ostream& os, const CreateApiKeyRequest& v);
+/// A page of any of these: `Page{items: [...], next_page_token: "..."}`.
+template <typename T>
+std::ostream& operator<<(std::ostream& os, const Page<T>& v) {
+  os << "Page{items: [";
+  for (size_t i = 0; i < v.items.size(); ++i) {
+    if (i != 0) os << ", ";
+    os << v.items[i];
+  }
+  return os << "], next_page_token: \"" << v.next_page_token << "\"}";
+}
+
+/// The debug form of `v` as a string (operator<<).
+template <typename T>
+std::string DebugString(const T& v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
 
 }  // namespace control
 }  // namespace cove

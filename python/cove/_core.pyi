@@ -406,6 +406,8 @@ class Cluster:
     admin_password: Any
     capacity_vectors: Any
     used_vectors: Any
+    capacity_bytes: Any
+    used_bytes: Any
     autoscaling: Any
     metrics_endpoint: Any
     encryption_key: Any
@@ -646,6 +648,7 @@ class EmulatorSettings:
     transition_delay: float
     retention: float
     vectors_per_cu: Any
+    bytes_per_cu: Any
     manual_clock: Any
     now: Optional[float]
     def __init__(self) -> None: ...
@@ -654,6 +657,7 @@ class UpdateEmulatorSettingsRequest:
     transition_delay: Optional[float]
     retention: Optional[float]
     vectors_per_cu: Any
+    bytes_per_cu: Any
     def __init__(self) -> None: ...
 
 class SetClockRequest:
@@ -722,6 +726,7 @@ class ControlClient:
     def update_cluster(self, resource: Cluster, update_mask: List[str], timeout: Optional[float] = None) -> Any: ...
     def start_suspend_cluster(self, request: ClusterActionRequest, timeout: Optional[float] = None) -> ControlOperation: ...
     def start_resume_cluster(self, request: ClusterActionRequest, timeout: Optional[float] = None) -> ControlOperation: ...
+    def start_reset_cluster_password(self, request: ClusterActionRequest, timeout: Optional[float] = None) -> ControlOperation: ...
     def start_scale_cluster(self, request: ScaleClusterRequest, timeout: Optional[float] = None) -> ControlOperation: ...
     def start_delete_cluster(self, request: ClusterActionRequest, timeout: Optional[float] = None) -> ControlOperation: ...
     def start_restore_cluster(self, request: ClusterActionRequest, timeout: Optional[float] = None) -> ControlOperation: ...

@@ -13,6 +13,9 @@ threads. Errors are :class:`cove.Error` subclasses.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 
@@ -233,6 +236,21 @@ class Grant:
 
 # --- helpers -------------------------------------------------------------------
 
+@contextlib.contextmanager
+def _pem_file(pem: str) -> Iterator[str]:
+    """A private temporary file holding ``pem`` ("" when there is none)."""
+    if not pem:
+        yield ""
+        return
+    fd, path = tempfile.mkstemp(prefix="cove-ca-", suffix=".pem")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(pem)
+        yield path
+    finally:
+        os.unlink(path)
+
+
 def _client_options(uri: str, token: str, user: str, password: str, db_name: str,
                     timeout: Optional[float], encryption_key: Union[str, bytes, None],
                     encryption_key_file: Optional[str], read_only: bool, sync: str,
@@ -362,7 +380,11 @@ class Client:
         sync: embedded: ``"per_batch"`` (fsync each write call, the default)
             or ``"none"``.
         index_threads: embedded: background index-building threads (0: all cores).
-        ca_cert_file, client_cert_file, client_key_file, server_name: remote TLS.
+        ca_cert_file / ca_cert_pem: remote: CA certificates to trust (a PEM
+            file or PEM text; either turns TLS on), as for
+            :class:`cove.ControlClient`.
+        client_cert_file, client_key_file, server_name: remote TLS (mutual
+            TLS; the name checked in the server certificate).
         dangerously_skip_tls_verification: remote: encrypt but accept any
             server certificate (open to a man in the middle; test servers
             only; a warning is printed). Certificates are verified otherwise.
@@ -381,16 +403,22 @@ class Client:
                  sync: str = "per_batch", index_threads: int = 0, ca_cert_file: str = "",
                  client_cert_file: str = "", client_key_file: str = "",
                  server_name: str = "",
-                 dangerously_skip_tls_verification: bool = False) -> None:
+                 dangerously_skip_tls_verification: bool = False,
+                 ca_cert_pem: str = "") -> None:
         self._uri = str(uri)
         self._db_name = db_name
         self._timeout = timeout
-        options = _client_options(self._uri, token, user, password, db_name, timeout,
-                                  encryption_key, encryption_key_file, read_only, sync,
-                                  index_threads, ca_cert_file, client_cert_file,
-                                  client_key_file, server_name,
-                                  dangerously_skip_tls_verification)
-        self._core = _core.Client.open(self._uri, options)
+        if ca_cert_file and ca_cert_pem:
+            raise InvalidArgumentError(
+                "ca_cert_file / ca_cert_pem: expected one of them (got both)")
+        with _pem_file(ca_cert_pem) as pem_path:
+            options = _client_options(self._uri, token, user, password, db_name, timeout,
+                                      encryption_key, encryption_key_file, read_only, sync,
+                                      index_threads, str(ca_cert_file or pem_path),
+                                      client_cert_file, client_key_file, server_name,
+                                      dangerously_skip_tls_verification)
+            # The remote backend reads the CA when it connects, here.
+            self._core = _core.Client.open(self._uri, options)
 
     # -- lifecycle ------------------------------------------------------------------
 

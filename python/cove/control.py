@@ -32,7 +32,8 @@ from typing import (Any, Dict, Generic, Iterator, List, Optional, Sequence,
                     TypeVar, Union)
 
 from . import _core
-from ._errors import DeadlineExceededError, Error, StatusCode, _from_status
+from ._errors import (DeadlineExceededError, Error, InvalidArgumentError, StatusCode,
+                      _from_status)
 from ._progress import Progress, progress_enabled
 
 __all__ = [
@@ -322,6 +323,10 @@ class Cluster:
     encryption_key: str = ""
     encryption_key_id: str = ""
     backup_policy: BackupPolicy = field(default_factory=BackupPolicy)
+    #: Storage admitted and held (bytes of its data directory); writes past
+    #: either capacity raise ResourceExhaustedError naming the limit.
+    capacity_bytes: int = 0
+    used_bytes: int = 0
 
 
 @dataclass
@@ -439,6 +444,7 @@ class EmulatorSettings:
     vectors_per_cu: Dict[str, int] = field(default_factory=dict)
     manual_clock: bool = False
     now: Optional[datetime] = None
+    bytes_per_cu: Dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -456,6 +462,37 @@ class Page(Generic[T]):
     """One page of a list: pass ``next_page_token`` back for the next one."""
     items: List[T] = field(default_factory=list)
     next_page_token: str = ""
+
+
+# ---- secrets are never printed ------------------------------------------------------
+
+#: Fields that hold a secret (shown once: a new cluster's root password, an API
+#: key's secret, an agent token, an invitation token). ``repr()`` and ``str()``
+#: of every result type print ``<redacted>`` in their place; only an explicit
+#: field access (``cluster.admin_password``) returns them.
+SECRET_FIELDS = frozenset({"admin_password", "secret", "agent_token", "token"})
+_REDACTED = "<redacted>"
+
+
+def _redacting_repr(self: Any) -> str:
+    parts = []
+    for f in dataclasses.fields(self):
+        if not f.repr:
+            continue
+        value = getattr(self, f.name)
+        if f.name in SECRET_FIELDS and value:
+            parts.append(f"{f.name}={_REDACTED}")
+        else:
+            parts.append(f"{f.name}={value!r}")
+    return f"{type(self).__qualname__}({', '.join(parts)})"
+
+
+# Every result type of this module (nested ones print through theirs).
+for _cls in list(globals().values()):
+    if isinstance(_cls, type) and dataclasses.is_dataclass(_cls) and \
+            _cls.__module__ == __name__:
+        _cls.__repr__ = _redacting_repr  # type: ignore[assignment]
+del _cls
 
 
 # ---- conversions between dataclasses and cove._core objects ------------------------
@@ -668,10 +705,12 @@ class Emulator:
     def update_settings(self, *, transition_delay: Optional[float] = None,
                         retention: Optional[float] = None,
                         vectors_per_cu: Optional[Dict[str, int]] = None,
+                        bytes_per_cu: Optional[Dict[str, int]] = None,
                         timeout: Optional[float] = None) -> EmulatorSettings:
         """Changes the settings given (durations in seconds)."""
         r = _request("UpdateEmulatorSettingsRequest", transition_delay=transition_delay,
-                     retention=retention, vectors_per_cu=dict(vectors_per_cu or {}))
+                     retention=retention, vectors_per_cu=dict(vectors_per_cu or {}),
+                     bytes_per_cu=dict(bytes_per_cu or {}))
         return _from_core(EmulatorSettings, self._core.update_settings(r, timeout=timeout))
 
     def set_clock(self, time: Time = None, *, real: bool = False,
@@ -703,6 +742,16 @@ class Emulator:
 
 # ---- the client -------------------------------------------------------------------
 
+def _alias(name: str, value: Any, old_name: str, old_value: Any) -> Any:
+    """The value of keyword ``name``, or of its older name ``old_name``."""
+    if old_value is None:
+        return value
+    if value is not None and value != old_value:
+        raise InvalidArgumentError(
+            f"{name}: given twice, also as {old_name} (expected one of them)")
+    return old_value
+
+
 class ControlClient:
     """Client of a ``cove.control.v1`` control plane (e.g. ``cove-cloud``).
 
@@ -710,7 +759,9 @@ class ControlClient:
         endpoint: ``http://host:port`` or ``https://host:port``; default
             ``$COVE_CLOUD_ENDPOINT``.
         api_key: the API key secret; default ``$COVE_API_KEY``.
-        ca_file / ca_pem: CA certificates to trust for TLS (file or PEM text).
+        ca_cert_file / ca_cert_pem: CA certificates to trust for TLS (a PEM
+            file or PEM text; either turns TLS on), as for :class:`cove.Client`
+            (``ca_file`` / ``ca_pem`` are accepted as older names).
         server_name: overrides the name checked in the server certificate.
         dangerously_skip_tls_verification: encrypt but accept any server
             certificate (open to a man in the middle; test servers only; a
@@ -726,16 +777,19 @@ class ControlClient:
     """
 
     def __init__(self, endpoint: Optional[str] = None, *, api_key: Optional[str] = None,
-                 ca_file: Optional[str] = None, ca_pem: Optional[str] = None,
+                 ca_cert_file: Optional[str] = None, ca_cert_pem: Optional[str] = None,
                  server_name: Optional[str] = None, timeout: Optional[float] = None,
                  max_attempts: Optional[int] = None,
                  operation_timeout: Optional[float] = None,
-                 dangerously_skip_tls_verification: bool = False) -> None:
+                 dangerously_skip_tls_verification: bool = False,
+                 ca_file: Optional[str] = None, ca_pem: Optional[str] = None) -> None:
+        ca_cert_file = _alias("ca_cert_file", ca_cert_file, "ca_file", ca_file)
+        ca_cert_pem = _alias("ca_cert_pem", ca_cert_pem, "ca_pem", ca_pem)
         o = _core.ControlOptions()
         o.endpoint = endpoint or ""
         o.api_key = api_key or ""
-        o.ca_cert_file = ca_file or ""
-        o.ca_cert_pem = ca_pem or ""
+        o.ca_cert_file = str(ca_cert_file or "")
+        o.ca_cert_pem = ca_cert_pem or ""
         o.server_name = server_name or ""
         o.dangerously_skip_tls_verification = bool(dangerously_skip_tls_verification)
         o = _core.apply_control_environment(o)
@@ -1039,6 +1093,23 @@ class ControlClient:
                         wait_timeout: Optional[float] = None) -> Cluster:
         """Stops the data plane, keeping the data; waits."""
         op = self.start_suspend_cluster(name, etag=etag, request_id=request_id, timeout=timeout)
+        return self._finish(op._core, wait_timeout)
+
+    def start_reset_cluster_password(self, name: str, *, etag: str = "",
+                                     request_id: str = "",
+                                     timeout: Optional[float] = None) -> Operation:
+        return self._action("start_reset_cluster_password", name, etag, request_id,
+                            timeout)
+
+    def reset_cluster_password(self, name: str, *, etag: str = "", request_id: str = "",
+                               timeout: Optional[float] = None,
+                               wait_timeout: Optional[float] = None) -> Cluster:
+        """A new password of the data plane's ``root`` user (of a RUNNING or
+        SUSPENDED cluster); the old one stops working. The result's
+        ``admin_password`` holds it, shown once (``repr()`` redacts it). Needs
+        ``clusters.resetPassword`` (cluster admins); audited."""
+        op = self.start_reset_cluster_password(name, etag=etag, request_id=request_id,
+                                               timeout=timeout)
         return self._finish(op._core, wait_timeout)
 
     def start_resume_cluster(self, name: str, *, etag: str = "", request_id: str = "",

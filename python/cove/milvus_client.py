@@ -194,7 +194,8 @@ class MilvusClient:
                  **kwargs: Any) -> None:
         passthrough = {k: kwargs.pop(k) for k in list(kwargs)
                        if k in ("encryption_key", "encryption_key_file", "read_only", "sync",
-                                "index_threads", "ca_cert_file", "client_cert_file",
+                                "index_threads", "ca_cert_file", "ca_cert_pem",
+                                "client_cert_file",
                                 "client_key_file", "server_name")}
         if "server_pem_path" in kwargs:
             passthrough["ca_cert_file"] = kwargs.pop("server_pem_path")

@@ -307,6 +307,8 @@ void BindControl(py::module_& m) {
       .def_readwrite("admin_password", &ctl::Cluster::admin_password)
       .def_readwrite("capacity_vectors", &ctl::Cluster::capacity_vectors)
       .def_readwrite("used_vectors", &ctl::Cluster::used_vectors)
+      .def_readwrite("capacity_bytes", &ctl::Cluster::capacity_bytes)
+      .def_readwrite("used_bytes", &ctl::Cluster::used_bytes)
       .def_readwrite("autoscaling", &ctl::Cluster::autoscaling)
       .def_readwrite("metrics_endpoint", &ctl::Cluster::metrics_endpoint)
       .def_readwrite("encryption_key", &ctl::Cluster::encryption_key)
@@ -498,6 +500,7 @@ void BindControl(py::module_& m) {
       .def(py::init<>()) COVE_PY_MS(ctl::EmulatorSettings, transition_delay)
           COVE_PY_MS(ctl::EmulatorSettings, retention)
       .def_readwrite("vectors_per_cu", &ctl::EmulatorSettings::vectors_per_cu)
+      .def_readwrite("bytes_per_cu", &ctl::EmulatorSettings::bytes_per_cu)
       .def_readwrite("manual_clock", &ctl::EmulatorSettings::manual_clock)
           COVE_PY_TIME(ctl::EmulatorSettings, now);
   py::class_<ctl::UpdateEmulatorSettingsRequest>(
@@ -506,7 +509,9 @@ void BindControl(py::module_& m) {
           COVE_PY_OPT_MS(ctl::UpdateEmulatorSettingsRequest, transition_delay)
               COVE_PY_OPT_MS(ctl::UpdateEmulatorSettingsRequest, retention)
       .def_readwrite("vectors_per_cu",
-                     &ctl::UpdateEmulatorSettingsRequest::vectors_per_cu);
+                     &ctl::UpdateEmulatorSettingsRequest::vectors_per_cu)
+      .def_readwrite("bytes_per_cu",
+                     &ctl::UpdateEmulatorSettingsRequest::bytes_per_cu);
   py::class_<ctl::SetClockRequest>(m, "SetClockRequest")
       .def(py::init<>()) COVE_PY_TIME(ctl::SetClockRequest, time)
       .def_readwrite("real", &ctl::SetClockRequest::real);
@@ -611,6 +616,9 @@ void BindControl(py::module_& m) {
            py::arg("request"), py::arg("timeout") = py::none())
       .def("start_resume_cluster",
            ControlMethod(&cove::ControlClient::StartResumeCluster),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("start_reset_cluster_password",
+           ControlMethod(&cove::ControlClient::StartResetClusterPassword),
            py::arg("request"), py::arg("timeout") = py::none())
       .def("start_scale_cluster",
            ControlMethod(&cove::ControlClient::StartScaleCluster),

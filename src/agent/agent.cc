@@ -20,6 +20,8 @@
 #include "auth/auth_store.h"
 #include "cloud/backup_format.h"
 #include "cloud/capacity_connection.h"
+#include "cloud/port_reservation.h"
+#include "cloud/private_files.h"
 #include "cloud/util.h"
 #include "common/cipher.h"
 #include "common/files.h"
@@ -130,7 +132,10 @@ class Agent::Impl {
     AgentCluster info;
     std::shared_ptr<cloud::CapacityConnection> connection;
     std::unique_ptr<server::Server> server;
+    std::shared_ptr<auth::AuthStore> users;  // while it runs
     std::string message;  // why it is not running, if it failed
+    // The cluster's ports, held for its lifetime (port_reservation.h).
+    cloud::PortReservation data_port, metrics_port;
   };
   std::map<std::string, Local> clusters_ ABSL_GUARDED_BY(mu_);
   std::string credential_ ABSL_GUARDED_BY(mu_);
@@ -165,20 +170,29 @@ class Agent::Impl {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<v1::AgentClusterStatus> StatusesLocked()
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status StartDataPlaneLocked(Local* local, int preferred_port)
+  absl::Status StartDataPlaneLocked(Local* local)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Holds the ports of `local`'s endpoints (new ones when it has none, when
+  // they are taken, or with `fresh`) and sets its endpoints to them.
+  absl::Status HoldPortsLocked(Local* local, bool fresh)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void StopDataPlaneLocked(Local* local) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status SaveClustersLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status CreateLocked(const std::string& name,
                             const v1::AgentCreateCluster& create)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status StartLocked(const std::string& name, int64_t capacity)
+  absl::Status StartLocked(const std::string& name, int64_t capacity,
+                           int64_t capacity_bytes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Writes the backup of `name` (a running cluster) under the bucket.
   absl::Status Backup(const std::string& name,
                       const v1::AgentBackupCluster& cmd,
                       v1::AgentBackupResult* out);
   absl::Status PurgeLocked(const std::string& name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // ResetClusterPassword: the new password in the cluster's user store.
+  absl::Status ResetPasswordLocked(const std::string& name,
+                                   const v1::AgentResetPassword& cmd)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Restores a backup under the bucket into `name` (a running cluster).
   absl::Status Restore(const std::string& name,
@@ -252,7 +266,9 @@ absl::Status Agent::Impl::Init() {
       local.info.name = e.value("name", "");
       local.info.data_dir = e.value("data_dir", "");
       local.info.capacity_vectors = e.value("capacity_vectors", int64_t{0});
+      local.info.capacity_bytes = e.value("capacity_bytes", int64_t{0});
       local.info.endpoint = e.value("endpoint", "");
+      local.info.metrics_endpoint = e.value("metrics_endpoint", "");
       local.info.encryption_key = e.value("encryption_key", "");
       local.info.encryption_key_id = e.value("encryption_key_id", "");
       local.info.key_revoked = e.value("key_revoked", false);
@@ -260,14 +276,11 @@ absl::Status Agent::Impl::Init() {
       if (local.info.name.empty() || local.info.data_dir.empty()) continue;
       auto& slot = clusters_[local.info.name];
       slot = std::move(local);
+      // Its ports again, so that its endpoints stay (new ones only when
+      // another process took them while the agent was down).
+      if (!slot.info.endpoint.empty()) (void)HoldPortsLocked(&slot, false);
       if (running) {
-        // Back on the same port when it is free, so endpoints stay.
-        int port = 0;
-        size_t colon = slot.info.endpoint.rfind(':');
-        if (colon != std::string::npos) {
-          (void)absl::SimpleAtoi(slot.info.endpoint.substr(colon + 1), &port);
-        }
-        absl::Status s = StartDataPlaneLocked(&slot, port);
+        absl::Status s = StartDataPlaneLocked(&slot);
         if (!s.ok() && !slot.info.key_revoked)
           slot.message = std::string(s.message());
       }
@@ -283,7 +296,9 @@ absl::Status Agent::Impl::SaveClustersLocked() {
                  {"data_dir", l.info.data_dir},
                  {"running", l.info.running},
                  {"endpoint", l.info.endpoint},
+                 {"metrics_endpoint", l.info.metrics_endpoint},
                  {"capacity_vectors", l.info.capacity_vectors},
+                 {"capacity_bytes", l.info.capacity_bytes},
                  {"encryption_key", l.info.encryption_key},
                  {"encryption_key_id", l.info.encryption_key_id},
                  {"key_revoked", l.info.key_revoked}});
@@ -294,10 +309,43 @@ absl::Status Agent::Impl::SaveClustersLocked() {
 // ---- data planes
 // ---------------------------------------------------------------
 
-absl::Status Agent::Impl::StartDataPlaneLocked(Local* local,
-                                               int preferred_port) {
+absl::Status Agent::Impl::HoldPortsLocked(Local* local, bool fresh) {
+  const std::string& host = options_.data_plane_host;
+  const auto hold = [&](cloud::PortReservation& held,
+                        int wanted) -> absl::StatusOr<int> {
+    if (held.held() && !fresh) return held.port();
+    held.Release();
+    if (wanted != 0 && !fresh) {
+      auto r = cloud::PortReservation::Reserve(host, wanted);
+      if (r.ok()) {
+        held = *std::move(r);
+        return held.port();
+      }
+    }
+    auto r = cloud::PortReservation::Reserve(host, 0);
+    if (!r.ok()) return r.status();
+    held = *std::move(r);
+    return held.port();
+  };
+  auto data = hold(local->data_port, cloud::PortOf(local->info.endpoint));
+  if (!data.ok()) return data.status();
+  auto metrics =
+      hold(local->metrics_port, cloud::PortOf(local->info.metrics_endpoint));
+  if (!metrics.ok()) return metrics.status();
+  const std::string shown =
+      host == "0.0.0.0" || host == "::" || host.empty() ? "127.0.0.1" : host;
+  local->info.endpoint =
+      absl::StrCat(options_.data_plane_tls_cert_file.empty() ? "http" : "https",
+                   "://", shown, ":", *data);
+  local->info.metrics_endpoint =
+      absl::StrCat("http://", shown, ":", *metrics, "/metrics");
+  return absl::OkStatus();
+}
+
+absl::Status Agent::Impl::StartDataPlaneLocked(Local* local) {
   if (local->server != nullptr) {
     local->connection->set_capacity(local->info.capacity_vectors);
+    local->connection->set_capacity_bytes(local->info.capacity_bytes);
     return absl::OkStatus();
   }
   const std::string& dir = local->info.data_dir;
@@ -332,7 +380,9 @@ absl::Status Agent::Impl::StartDataPlaneLocked(Local* local,
   auto embedded = internal::MakeEmbeddedConnection(dir, engine_options);
   if (!embedded.ok()) return embedded.status();
   auto connection = std::make_shared<cloud::CapacityConnection>(
-      *std::move(embedded), local->info.capacity_vectors);
+      *std::move(embedded), local->info.capacity_vectors,
+      local->info.capacity_bytes,
+      [dir] { return server::DirectoryBytes(dir); });
   server::ServerOptions so;
   so.tls_cert_file = options_.data_plane_tls_cert_file;
   so.tls_key_file = options_.data_plane_tls_key_file;
@@ -344,21 +394,44 @@ absl::Status Agent::Impl::StartDataPlaneLocked(Local* local,
       [this, name = local->info.name](const server::AccessDenial& d) {
         QueueDenial(name, d);
       };
-  so.listen_address =
-      absl::StrCat(options_.data_plane_host, ":", preferred_port);
+  // The cluster's own ports (its for its lifetime), held until the
+  // listeners take them over; the data plane's metrics endpoint beside it
+  // (as cove-cloud's data planes have).
+  if (absl::Status held = HoldPortsLocked(local, false); !held.ok())
+    return held;
+  const std::string& host = options_.data_plane_host;
+  const auto listen_on_own_ports = [&] {
+    local->data_port.Release();
+    local->metrics_port.Release();
+    so.listen_address =
+        absl::StrCat(host, ":", cloud::PortOf(local->info.endpoint));
+    so.metrics_listen_address =
+        absl::StrCat(host, ":", cloud::PortOf(local->info.metrics_endpoint));
+  };
+  listen_on_own_ports();
   auto server = server::StartServer(so);
-  if (!server.ok() && preferred_port != 0) {
-    so.listen_address = absl::StrCat(options_.data_plane_host, ":0");
+  if (!server.ok()) {
+    // Another process took a port in the instant between its release and
+    // the listen: new ports (the only case where the endpoints change).
+    if (absl::Status held = HoldPortsLocked(local, true); !held.ok())
+      return held;
+    listen_on_own_ports();
     server = server::StartServer(so);
+  }
+  if (!server.ok()) {
+    (void)HoldPortsLocked(local, false);
+    return server.status();
   }
   if (!server.ok()) return server.status();
   local->info.endpoint =
       absl::StrCat(options_.data_plane_tls_cert_file.empty() ? "http" : "https",
                    "://", (*server)->address());
+  local->info.metrics_endpoint = (*server)->metrics_url();
   local->info.running = true;
   local->info.key_revoked = false;
   local->connection = std::move(connection);
   local->server = *std::move(server);
+  local->users = *users;
   local->message.clear();
   return absl::OkStatus();
 }
@@ -417,9 +490,11 @@ absl::StatusOr<std::string> Agent::Impl::KeyFile(
         "encryption_key: expected 'keys/{name}' (got '", key_ref, "')"));
   }
   const std::string name = key_ref.substr(5);
-  if (absl::Status s = cloud::ValidateId("encryption_key name", name);
-      !s.ok()) {
-    return s;
+  if (!cloud::ValidKeyName(name)) {
+    if (absl::Status s = cloud::ValidateId("encryption_key name", name);
+        !s.ok()) {
+      return s;
+    }
   }
   return absl::StrCat(options_.bucket, "/.kms/", name, ".key");
 }
@@ -471,7 +546,10 @@ void Agent::Impl::StopDataPlaneLocked(Local* local) {
     local->server.reset();
   }
   local->connection.reset();
+  local->users.reset();
   local->info.running = false;
+  // Its ports are held again: the endpoints stay the cluster's.
+  if (!local->info.endpoint.empty()) (void)HoldPortsLocked(local, false);
 }
 
 v1::AgentClusterStatus Agent::Impl::StatusLocked(const std::string& name) {
@@ -481,12 +559,15 @@ v1::AgentClusterStatus Agent::Impl::StatusLocked(const std::string& name) {
   if (it == clusters_.end()) return s;
   const Local& l = it->second;
   s.set_capacity_vectors(l.info.capacity_vectors);
+  s.set_capacity_bytes(l.info.capacity_bytes);
   s.set_encryption_key_id(l.info.encryption_key_id);
   if (l.server != nullptr) {
     s.set_state(v1::AgentClusterStatus::RUNNING);
     s.set_endpoint(l.info.endpoint);
+    s.set_metrics_endpoint(l.info.metrics_endpoint);
     auto used = l.connection->CountEntities();
     if (used.ok()) s.set_used_vectors(*used);
+    s.set_used_bytes(l.connection->StorageBytes());
     // Usage for GetClusterMetrics and the autoscaler: read here, since the
     // control plane never contacts the data plane.
     v1::AgentUsage* usage = s.mutable_usage();
@@ -525,7 +606,8 @@ absl::Status Agent::Impl::CreateLocked(const std::string& name,
                                        const v1::AgentCreateCluster& create) {
   if (clusters_.count(name) != 0) {
     // Sent again after a lost stream: it exists; make sure it runs.
-    return StartLocked(name, create.capacity_vectors());
+    return StartLocked(name, create.capacity_vectors(),
+                       create.capacity_bytes());
   }
   const std::string dir =
       absl::StrCat(options_.bucket, "/clusters/", LastComponent(name));
@@ -547,12 +629,11 @@ absl::Status Agent::Impl::CreateLocked(const std::string& name,
     if (!cipher.ok()) return cipher.status();
     key_id = cipher->KeyId();
   }
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return absl::UnavailableError(absl::StrCat(
-        "data directory '", dir, "': cannot create (", ec.message(), ")"));
+  if (absl::Status made = cloud::MakePrivateDirs("data directory", dir);
+      !made.ok()) {
+    return made;
   }
+  std::error_code ec;
   {
     auth::AuthStore::Options auth_options;
     auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
@@ -571,16 +652,17 @@ absl::Status Agent::Impl::CreateLocked(const std::string& name,
   local.info.name = name;
   local.info.data_dir = dir;
   local.info.capacity_vectors = create.capacity_vectors();
+  local.info.capacity_bytes = create.capacity_bytes();
   local.info.encryption_key = create.encryption_key();
   local.info.encryption_key_id = key_id;
-  absl::Status s = StartDataPlaneLocked(&local, 0);
+  absl::Status s = StartDataPlaneLocked(&local);
   if (!s.ok()) local.message = std::string(s.message());
   (void)SaveClustersLocked();
   return s;
 }
 
-absl::Status Agent::Impl::StartLocked(const std::string& name,
-                                      int64_t capacity) {
+absl::Status Agent::Impl::StartLocked(const std::string& name, int64_t capacity,
+                                      int64_t capacity_bytes) {
   auto it = clusters_.find(name);
   if (it == clusters_.end()) {
     return absl::NotFoundError(
@@ -588,7 +670,8 @@ absl::Status Agent::Impl::StartLocked(const std::string& name,
                      options_.bucket, "')"));
   }
   if (capacity > 0) it->second.info.capacity_vectors = capacity;
-  absl::Status s = StartDataPlaneLocked(&it->second, 0);
+  if (capacity_bytes > 0) it->second.info.capacity_bytes = capacity_bytes;
+  absl::Status s = StartDataPlaneLocked(&it->second);
   if (!s.ok()) it->second.message = std::string(s.message());
   (void)SaveClustersLocked();
   return s;
@@ -607,6 +690,28 @@ absl::Status Agent::Impl::PurgeLocked(const std::string& name) {
   }
   clusters_.erase(it);
   return SaveClustersLocked();
+}
+
+absl::Status Agent::Impl::ResetPasswordLocked(
+    const std::string& name, const v1::AgentResetPassword& cmd) {
+  auto it = clusters_.find(name);
+  if (it == clusters_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("cluster '", name, "' is not held by this agent (bucket '",
+                     options_.bucket, "')"));
+  }
+  std::shared_ptr<auth::AuthStore> users = it->second.users;
+  if (users == nullptr) {
+    auth::AuthStore::Options auth_options;
+    auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
+    auth_options.state_file = it->second.info.data_dir + "/cove-users.json";
+    auto opened = auth::AuthStore::Open(auth_options);
+    if (!opened.ok()) return opened.status();
+    users = *std::move(opened);
+  }
+  return users->UpdatePassword(
+      cmd.admin_user().empty() ? auth::kRootUser : cmd.admin_user(), "",
+      cmd.admin_password(), /*check_old=*/false);
 }
 
 absl::Status Agent::Impl::Backup(const std::string& name,
@@ -638,36 +743,32 @@ absl::Status Agent::Impl::Backup(const std::string& name,
       "backup.collections", std::vector<std::string>(cmd.collections().begin(),
                                                      cmd.collections().end()));
   if (!refs.ok()) return refs.status();
-  // An encrypted cluster's backup is encrypted with its key.
-  std::optional<internal::Cipher> cipher;
+  // Backups are always encrypted: with the cluster's customer-managed key,
+  // or with its backup data key, created in the key store on first use.
+  absl::StatusOr<internal::Cipher> cipher;
   if (!key_ref.empty()) {
-    auto c = LoadKey(key_ref, key_id);
-    if (!c.ok()) return c.status();
-    cipher = *c;
+    cipher = LoadKey(key_ref, key_id);
+  } else {
+    key_ref = cloud::BackupDataKeyRef(name);
+    auto key_file = KeyFile(key_ref);
+    if (!key_file.ok()) return key_file.status();
+    cipher = cloud::LoadOrCreateDataKey(*key_file);
   }
+  if (!cipher.ok()) return cipher.status();
   const std::string dir = *path;
-  std::error_code ec;
   // The directory belongs to this backup alone: a command sent again (the
-  // stream was lost before the result arrived) replaces an earlier write.
-  std::filesystem::remove_all(dir, ec);
-  if (ec) {
-    return absl::UnavailableError(absl::StrCat(
-        "backup directory '", dir, "': cannot replace (", ec.message(), ")"));
-  }
-  std::filesystem::create_directories(std::filesystem::path(dir).parent_path(),
-                                      ec);
-  if (ec) {
-    return absl::UnavailableError(absl::StrCat("backup directory '", dir,
-                                               "': cannot create its parent (",
-                                               ec.message(), ")"));
-  }
-  auto summary = cloud::WriteBackup(*conn, *refs, dir,
-                                    cipher ? &*cipher : nullptr, key_ref);
+  // stream was lost before the result arrived) replaces an earlier write of
+  // the same backup; another backup's files there are never touched.
+  if (absl::Status d = cloud::DeleteBackupFiles(dir, cmd.backup()); !d.ok())
+    return d;
+  auto summary =
+      cloud::WriteBackup(*conn, *refs, dir, *cipher, key_ref, cmd.backup());
   if (!summary.ok()) return summary.status();
-  if (absl::Status v = cloud::VerifyBackup(dir); !v.ok()) {
-    std::filesystem::remove_all(dir, ec);
+  if (absl::Status v = cloud::VerifyBackup(dir, cmd.backup()); !v.ok()) {
+    (void)cloud::DeleteBackupFiles(dir, cmd.backup());
     return v;
   }
+  std::error_code ec;
   int32_t files = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
     if (e.is_regular_file() && e.path().filename() != "manifest.json") ++files;
@@ -717,8 +818,9 @@ absl::Status Agent::Impl::Restore(const std::string& name,
     if (!c.ok()) return c.status();
     cipher = *c;
   }
-  auto summary = cloud::RestoreBackupInto(
-      *conn, *dir, cipher ? &*cipher : nullptr, *refs, cmd.overwrite());
+  auto summary =
+      cloud::RestoreBackupInto(*conn, *dir, cipher ? &*cipher : nullptr, *refs,
+                               cmd.overwrite(), cmd.backup());
   if (!summary.ok()) return summary.status();
   for (const std::string& c : summary->collections) out->add_collections(c);
   out->set_row_count(summary->rows);
@@ -729,13 +831,8 @@ absl::Status Agent::Impl::Restore(const std::string& name,
 absl::Status Agent::Impl::DeleteBackup(const v1::AgentDeleteBackup& cmd) {
   auto dir = BucketPath("delete_backup.directory", cmd.directory());
   if (!dir.ok()) return dir.status();
-  std::error_code ec;
-  std::filesystem::remove_all(*dir, ec);
-  if (ec) {
-    return absl::UnavailableError(absl::StrCat(
-        "backup directory '", *dir, "': cannot remove (", ec.message(), ")"));
-  }
-  return absl::OkStatus();
+  // Only the files listed in this backup's own manifest.
+  return cloud::DeleteBackupFiles(*dir, cmd.backup());
 }
 
 v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
@@ -773,7 +870,8 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
       s = CreateLocked(name, cmd.create());
       break;
     case v1::AgentCommand::kStart:
-      s = StartLocked(name, cmd.start().capacity_vectors());
+      s = StartLocked(name, cmd.start().capacity_vectors(),
+                      cmd.start().capacity_bytes());
       break;
     case v1::AgentCommand::kStop: {
       auto it = clusters_.find(name);
@@ -792,14 +890,21 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
         break;
       }
       it->second.info.capacity_vectors = cmd.scale().capacity_vectors();
+      if (cmd.scale().capacity_bytes() > 0)
+        it->second.info.capacity_bytes = cmd.scale().capacity_bytes();
       if (it->second.connection != nullptr) {
         it->second.connection->set_capacity(cmd.scale().capacity_vectors());
+        it->second.connection->set_capacity_bytes(
+            it->second.info.capacity_bytes);
       }
       s = SaveClustersLocked();
       break;
     }
     case v1::AgentCommand::kPurge:
       s = PurgeLocked(name);
+      break;
+    case v1::AgentCommand::kResetPassword:
+      s = ResetPasswordLocked(name, cmd.reset_password());
       break;
     case v1::AgentCommand::kBackup:
     case v1::AgentCommand::kRestore:
@@ -809,8 +914,8 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
       s = absl::InvalidArgumentError(absl::StrCat(
           "command '", cmd.command_id(),
           "': expected an action this agent knows (create, start, stop, "
-          "scale, purge, backup, restore, delete_backup); upgrade "
-          "cove-agent"));
+          "scale, purge, backup, restore, delete_backup, reset_password); "
+          "upgrade cove-agent"));
   }
   result.set_command_id(cmd.command_id());
   result.set_done(true);

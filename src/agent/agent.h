@@ -65,8 +65,14 @@ struct AgentCluster {
   std::string name;      // the cluster's resource name
   std::string data_dir;  // under the bucket
   bool running = false;
-  std::string endpoint;  // when running
+  /// "http://host:port" (https with TLS) and the Prometheus endpoint
+  /// "http://host:port/metrics": the cluster's for its lifetime (the agent
+  /// holds the ports while the data plane does not serve, and across agent
+  /// restarts); empty before the first start.
+  std::string endpoint;
+  std::string metrics_endpoint;
   int64_t capacity_vectors = 0;
+  int64_t capacity_bytes = 0;  // storage admitted; 0: not limited
   /// Customer-managed key "keys/{name}" (material in <bucket>/.kms) and its
   /// fingerprint when the cluster was created; empty without a key.
   std::string encryption_key;

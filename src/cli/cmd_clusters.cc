@@ -1,6 +1,6 @@
 // cove clusters: create, get, list, update, scale, metrics, suspend, resume,
-// delete, restore, purge. The long-running verbs print their operation, or with
-// --wait wait for it and print the cluster.
+// delete, restore, purge, reset-password. The long-running verbs print their
+// operation, or with --wait wait for it and print the cluster.
 #include <CLI/CLI.hpp>
 #include <cstdint>
 
@@ -481,6 +481,11 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
   AddAction(group, ctx, "purge",
             "Remove a soft-deleted cluster and its data now (irreversible).",
             &ControlClient::StartPurgeCluster);
+  AddAction(group, ctx, "reset-password",
+            "Set a new password of the data plane's root user (a RUNNING or "
+            "SUSPENDED cluster); the old one stops working. Printed this "
+            "once (with --wait, in the cluster). Needs cluster admin.",
+            &ControlClient::StartResetClusterPassword);
 }
 
 }  // namespace cove::cli

@@ -382,10 +382,18 @@ void AgentHub::ObserveLocked(const v1::AgentClusterStatus& status) {
     return;
   }
   c->second.set_used_vectors(status.used_vectors());
+  c->second.set_used_bytes(status.used_bytes());
+  bool changed = false;
   if (!status.endpoint().empty() && status.endpoint() != c->second.endpoint()) {
     c->second.set_endpoint(status.endpoint());
-    (void)core_->Persist("cluster", c->first, c->second);
+    changed = true;
   }
+  if (!status.metrics_endpoint().empty() &&
+      status.metrics_endpoint() != c->second.metrics_endpoint()) {
+    c->second.set_metrics_endpoint(status.metrics_endpoint());
+    changed = true;
+  }
+  if (changed) (void)core_->Persist("cluster", c->first, c->second);
 }
 
 void AgentHub::HeartbeatLocked(const std::shared_ptr<Session>& session,
@@ -448,6 +456,7 @@ void AgentHub::ReconcileLocked(const std::string& environment,
       } else {
         v1::AgentCommand cmd = command(s.cluster(), "reconcile");
         cmd.mutable_start()->set_capacity_vectors(c->second.capacity_vectors());
+        cmd.mutable_start()->set_capacity_bytes(c->second.capacity_bytes());
         SendLocked(environment, std::move(cmd));
       }
     } else if (runs) {
@@ -463,6 +472,7 @@ void AgentHub::ReconcileLocked(const std::string& environment,
     }
     v1::AgentCommand cmd = command(name, "reconcile");
     cmd.mutable_start()->set_capacity_vectors(c.capacity_vectors());
+    cmd.mutable_start()->set_capacity_bytes(c.capacity_bytes());
     SendLocked(environment, std::move(cmd));
   }
 }
@@ -483,7 +493,6 @@ void AgentHub::ResultLocked(const std::shared_ptr<Session>& session,
     }
     if (code != 0 && c->second.state() == v1::Cluster::RUNNING) {
       c->second.set_state(v1::Cluster::FAILED);
-      c->second.set_endpoint("");
       c->second.set_state_message(
           absl::StrCat("reconciliation: the agent could not start the data "
                        "plane: ",
@@ -538,6 +547,7 @@ void AgentHub::ResultLocked(const std::shared_ptr<Session>& session,
       c->set_state(v1::Cluster::RUNNING);
       c->set_state_message("");
       c->set_endpoint(r.cluster().endpoint());
+      c->set_metrics_endpoint(r.cluster().metrics_endpoint());
       c->set_used_vectors(r.cluster().used_vectors());
       if (!r.cluster().encryption_key_id().empty())
         c->set_encryption_key_id(r.cluster().encryption_key_id());
@@ -551,13 +561,13 @@ void AgentHub::ResultLocked(const std::shared_ptr<Session>& session,
       c->set_state_message(std::string(status.message()));
     } else {
       c->set_state(v1::Cluster::FAILED);
-      c->set_endpoint("");
       c->set_state_message(std::string(status.message()));
     }
   } else if (verb == "PurgeCluster") {
     if (status.ok()) {
       v1::Cluster last = *c;
       last.set_endpoint("");
+      last.clear_metrics_endpoint();
       usage_.erase(c->name());
       (void)core_->Unpersist("cluster", c->name());
       core_->clusters_.erase(cit);
@@ -570,18 +580,17 @@ void AgentHub::ResultLocked(const std::shared_ptr<Session>& session,
     c->set_state_message(std::string(status.message()));
   } else if (verb == "SuspendCluster") {
     c->set_state(v1::Cluster::SUSPENDED);
-    c->set_endpoint("");
     usage_[c->name()].running = false;
   } else if (verb == "DeleteCluster") {
     usage_[c->name()].running = false;
     c->set_state(v1::Cluster::DELETED);
-    c->set_endpoint("");
     *c->mutable_delete_time() = ToProto(now);
     *c->mutable_purge_time() = ToProto(now + core_->retention_);
   } else if (verb == "ScaleCluster") {
     c->set_cu_size(p.cu_size);
     c->set_replicas(p.replicas);
     c->set_capacity_vectors(core_->CapacityLocked(c->cu_type(), p.cu_size));
+    c->set_capacity_bytes(core_->CapacityBytesLocked(c->cu_type(), p.cu_size));
     c->set_state(v1::Cluster::RUNNING);
   }
   *c->mutable_update_time() = ToProto(now);
@@ -658,9 +667,11 @@ void AgentHub::ExecuteLocked(const std::string& op_name) {
     create->set_admin_user(c->admin_user());
     create->set_admin_password(pw->second);
     create->set_capacity_vectors(c->capacity_vectors());
+    create->set_capacity_bytes(c->capacity_bytes());
     create->set_encryption_key(c->encryption_key());
   } else if (verb == "ResumeCluster" || verb == "RestoreCluster") {
     cmd.mutable_start()->set_capacity_vectors(c->capacity_vectors());
+    cmd.mutable_start()->set_capacity_bytes(c->capacity_bytes());
   } else if (verb == "SuspendCluster" || verb == "DeleteCluster") {
     cmd.mutable_stop();
   } else if (verb == "ScaleCluster") {
@@ -668,8 +679,21 @@ void AgentHub::ExecuteLocked(const std::string& op_name) {
     scale->set_cu_size(p.cu_size);
     scale->set_replicas(p.replicas);
     scale->set_capacity_vectors(core_->CapacityLocked(c->cu_type(), p.cu_size));
+    scale->set_capacity_bytes(
+        core_->CapacityBytesLocked(c->cu_type(), p.cu_size));
   } else if (verb == "PurgeCluster") {
     cmd.mutable_purge();
+  } else if (verb == "ResetClusterPassword") {
+    auto pw = core_->op_passwords_.find(op_name);
+    if (pw == core_->op_passwords_.end()) {
+      fail(absl::FailedPreconditionError(
+          absl::StrCat("ResetClusterPassword of '", c->name(),
+                       "': the new password was lost; reset it again")));
+      return;
+    }
+    auto* reset = cmd.mutable_reset_password();
+    reset->set_admin_user(c->admin_user());
+    reset->set_admin_password(pw->second);
   } else {
     fail(absl::UnimplementedError(
         absl::StrCat(verb, " of '", c->name(),
@@ -721,6 +745,9 @@ void AgentHub::BackupResultLocked(const v1::AgentCommandResult& r, int code) {
     }
     auto cit = core_->clusters_.find(job.cluster);
     if (cit != core_->clusters_.end()) ObserveLocked(r.cluster());
+    // A new cluster whose restore failed is FAILED, never RUNNING and empty.
+    if (!status.ok() && !job.create_op.empty())
+      core_->FailRestoredClusterLocked(job.cluster, job.backup, status);
     core_->FinishOperationLocked(
         op, status, cit == core_->clusters_.end() ? nullptr : &cit->second);
     return;
@@ -795,6 +822,8 @@ void AgentHub::ExecuteBackupLocked(const std::string& op_name) {
   auto fail = [&](const absl::Status& status) {
     waiting_.erase(op_name);
     const int prev_state = job.prev_backup_state;
+    if (verb == "RestoreBackup" && !job.create_op.empty())
+      core_->FailRestoredClusterLocked(job.cluster, job.backup, status);
     core_->backup_jobs_.erase(jit);
     if (bit != core_->backups_.end() && verb != "RestoreBackup") {
       v1::Backup& b = bit->second;
@@ -958,7 +987,6 @@ void AgentHub::KeyRevokedLocked(const v1::AgentClusterStatus& status) {
       "in the agent's key store, then ResumeCluster");
   cluster.set_state(v1::Cluster::SUSPENDED);
   cluster.set_state_message(message);
-  cluster.set_endpoint("");
   *cluster.mutable_update_time() = ToProto(core_->NowLocked());
   cluster.set_etag(core_->NewEtag());
   (void)core_->Persist("cluster", cluster.name(), cluster);
@@ -1022,6 +1050,16 @@ void AgentHub::ForgetClusterLocked(const v1::Cluster& cluster) {
   cmd.set_cluster(cluster.name());
   cmd.mutable_purge();
   SendLocked(cluster.environment(), std::move(cmd));
+}
+
+void AgentHub::StopClusterLocked(const v1::Cluster& cluster) {
+  v1::AgentCommand cmd;
+  cmd.set_command_id("reconcile/" + cluster.name());
+  cmd.set_cluster(cluster.name());
+  cmd.mutable_stop();
+  SendLocked(cluster.environment(), std::move(cmd));
+  if (auto u = usage_.find(cluster.name()); u != usage_.end())
+    u->second.running = false;
 }
 
 void AgentHub::EnvironmentDeletedLocked(const std::string& environment) {

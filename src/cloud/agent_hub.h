@@ -84,6 +84,10 @@ class AgentHub final : public ::cove::control::v1::AgentGateway::Service {
   /// The control plane forgot `cluster` (purged): tells the agent to delete
   /// its data now, or at its next connection (reconciliation).
   void ForgetClusterLocked(const ::cove::control::v1::Cluster& cluster);
+  /// Stops the data plane of `cluster` on its agent (now, or by
+  /// reconciliation when the agent is back): a failed restore into a new
+  /// cluster.
+  void StopClusterLocked(const ::cove::control::v1::Cluster& cluster);
   /// The environment is deleted: its agent's stream ends (its credential is
   /// dropped by the caller, so it cannot come back).
   void EnvironmentDeletedLocked(const std::string& environment);

@@ -2,8 +2,10 @@
 #include "cloud/backup_format.h"
 
 #include <openssl/evp.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -13,9 +15,14 @@
 #include <set>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/files.h"
+#include "auth/password.h"
+#include "cloud/private_files.h"
+#include "cloud/util.h"
+#include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 
 namespace cove::cloud {
@@ -34,17 +41,6 @@ std::string Sha256Hex(const std::string& data) {
   EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
   return absl::BytesToHexString(
       absl::string_view(reinterpret_cast<const char*>(md), len));
-}
-
-absl::Status WriteFile(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-  out.close();
-  if (!out) {
-    return absl::UnavailableError(
-        absl::StrCat("backup file '", path, "': cannot write"));
-  }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
@@ -248,7 +244,17 @@ struct Catalog {
   json collections;  // array
 };
 
-absl::StatusOr<json> ReadManifest(const std::string& dir) {
+// A file name a manifest may list: a plain name in the backup directory.
+bool SafeFileName(const std::string& name) {
+  return !name.empty() && name != "." && name != ".." &&
+         name.find('/') == std::string::npos && name != kManifest &&
+         name.find('\0') == std::string::npos;
+}
+
+// The manifest of `dir`. With `owner`: FailedPrecondition when it belongs to
+// another backup (one without an owner is from an earlier version).
+absl::StatusOr<json> ReadManifest(const std::string& dir,
+                                  const std::string& owner = "") {
   const std::string path = dir + "/" + kManifest;
   auto text = ReadFile(path);
   if (!text.ok()) return text.status();
@@ -257,6 +263,24 @@ absl::StatusOr<json> ReadManifest(const std::string& dir) {
       !m.contains("files") || !m["files"].is_array()) {
     return absl::DataLossError(
         absl::StrCat("backup file '", path, "': not a ", kFormat, " manifest"));
+  }
+  for (const json& f : m["files"]) {
+    if (!f.is_object() || !f.contains("name") || !f["name"].is_string() ||
+        !SafeFileName(f["name"].get<std::string>())) {
+      return absl::DataLossError(absl::StrCat(
+          "backup file '", path, "': lists a file name that is not allowed"));
+    }
+  }
+  const std::string recorded = m.value("owner", "");
+  if (!owner.empty() && !recorded.empty() && recorded != owner) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "backup directory '", dir,
+        "': holds the files of another backup, not of '", owner, "'"));
+  }
+  if (!m.value("complete", true)) {
+    return absl::DataLossError(absl::StrCat(
+        "backup file '", path,
+        "': the backup was not completed (interrupted while written)"));
   }
   return m;
 }
@@ -298,9 +322,10 @@ absl::StatusOr<std::string> ReadVerified(const std::string& dir,
 }
 
 absl::StatusOr<Catalog> ReadCatalog(const std::string& dir,
-                                    const internal::Cipher* cipher) {
+                                    const internal::Cipher* cipher,
+                                    const std::string& owner) {
   Catalog c;
-  auto m = ReadManifest(dir);
+  auto m = ReadManifest(dir, owner);
   if (!m.ok()) return m.status();
   c.manifest = *std::move(m);
   if (c.manifest.value("encrypted", false) && cipher != nullptr &&
@@ -405,80 +430,72 @@ absl::StatusOr<std::vector<CollectionRef>> ParseCollectionRefs(
 
 absl::StatusOr<BackupSummary> WriteBackup(
     Connection& conn, const std::vector<CollectionRef>& collections,
-    const std::string& dir, const internal::Cipher* cipher,
-    const std::string& key_ref) {
-  std::error_code ec;
-  if (std::filesystem::exists(dir, ec)) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("backup directory '", dir, "' already exists"));
-  }
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return absl::UnavailableError(absl::StrCat(
-        "backup directory '", dir, "': cannot create (", ec.message(), ")"));
-  }
+    const std::string& dir, const internal::Cipher& cipher,
+    const std::string& key_ref, const std::string& owner) {
+  COVE_RETURN_IF_ERROR(MakeNewPrivateDir("backup directory", dir));
   BackupSummary summary;
-  json files = json::array();
+  // The manifest lists each file before it is written (bytes -1), so that
+  // the files of an interrupted backup are found; it is rewritten
+  // atomically after each file, and marked complete at the end.
+  json manifest = {{"format", kFormat},     {"owner", owner},
+                   {"complete", false},     {"encrypted", true},
+                   {"key_ref", key_ref},    {"key_id", cipher.KeyId()},
+                   {"files", json::array()}};
+  const auto save_manifest = [&]() -> absl::Status {
+    return WritePrivateFile("backup file", dir + "/" + kManifest,
+                            manifest.dump(2));
+  };
   const auto put = [&](const std::string& name,
                        const std::string& plain) -> absl::Status {
-    std::string data = plain;
-    if (cipher != nullptr) {
-      auto sealed = cipher->Seal(plain, name);
-      if (!sealed.ok()) return sealed.status();
-      data = *std::move(sealed);
-    }
-    absl::Status s = WriteFile(dir + "/" + name, data);
-    if (!s.ok()) return s;
-    files.push_back({{"name", name},
-                     {"bytes", static_cast<int64_t>(data.size())},
-                     {"sha256", Sha256Hex(data)}});
+    COVE_ASSIGN_OR_RETURN(std::string data, cipher.Seal(plain, name));
+    manifest["files"].push_back(
+        {{"name", name}, {"bytes", int64_t{-1}}, {"sha256", ""}});
+    COVE_RETURN_IF_ERROR(save_manifest());
+    COVE_RETURN_IF_ERROR(
+        WriteNewPrivateFile("backup file", dir + "/" + name, data));
+    json& entry = manifest["files"].back();
+    entry["bytes"] = static_cast<int64_t>(data.size());
+    entry["sha256"] = Sha256Hex(data);
     summary.bytes += static_cast<int64_t>(data.size());
     return absl::OkStatus();
   };
   const auto run = [&]() -> absl::Status {
+    COVE_RETURN_IF_ERROR(save_manifest());
     std::vector<CollectionRef> refs = collections;
     if (refs.empty()) {
-      auto dbs = conn.ListDatabases(CallOptions{});
-      if (!dbs.ok()) return dbs.status();
-      for (const std::string& db : *dbs) {
-        auto names = conn.ListCollections(InDb(db));
-        if (!names.ok()) return names.status();
-        for (const std::string& n : *names) refs.push_back({db, n});
+      COVE_ASSIGN_OR_RETURN(auto dbs, conn.ListDatabases(CallOptions{}));
+      for (const std::string& db : dbs) {
+        COVE_ASSIGN_OR_RETURN(auto names, conn.ListCollections(InDb(db)));
+        for (const std::string& n : names) refs.push_back({db, n});
       }
     }
     json catalog = json::array();
     for (size_t i = 0; i < refs.size(); ++i) {
       const CollectionRef& ref = refs[i];
       const CallOptions call = InDb(ref.db);
-      auto has = conn.HasCollection(ref.name, call);
-      if (!has.ok()) return has.status();
-      if (!*has) {
+      COVE_ASSIGN_OR_RETURN(bool has, conn.HasCollection(ref.name, call));
+      if (!has) {
         return absl::NotFoundError(
             absl::StrCat("collections: '", ref.Display(),
                          "' does not exist in the cluster"));
       }
-      auto desc = conn.DescribeCollection(ref.name, call);
-      if (!desc.ok()) return desc.status();
-      auto partitions = conn.ListPartitions(ref.name, call);
-      if (!partitions.ok()) return partitions.status();
-      auto indexes = conn.DescribeIndexes(ref.name, call);
-      if (!indexes.ok()) return indexes.status();
-      auto load = conn.GetLoadState(ref.name, call);
-      if (!load.ok()) return load.status();
-      const bool was_loaded = *load == LoadState::kLoaded;
-      if (!was_loaded) {
-        absl::Status s = conn.LoadCollection(ref.name, call);
-        if (!s.ok()) return s;
-      }
+      COVE_ASSIGN_OR_RETURN(auto desc, conn.DescribeCollection(ref.name, call));
+      COVE_ASSIGN_OR_RETURN(auto partitions,
+                            conn.ListPartitions(ref.name, call));
+      COVE_ASSIGN_OR_RETURN(auto indexes, conn.DescribeIndexes(ref.name, call));
+      COVE_ASSIGN_OR_RETURN(LoadState load, conn.GetLoadState(ref.name, call));
+      const bool was_loaded = load == LoadState::kLoaded;
+      if (!was_loaded)
+        COVE_RETURN_IF_ERROR(conn.LoadCollection(ref.name, call));
       std::string pk;
-      for (const FieldSchema& f : desc->schema.fields) {
+      for (const FieldSchema& f : desc.schema.fields) {
         if (f.is_primary_key) pk = f.name;
       }
       // Rows by partition, in primary-key pages.
       std::string lines;
       int64_t rows = 0;
       absl::Status read = absl::OkStatus();
-      for (const std::string& p : *partitions) {
+      for (const std::string& p : partitions) {
         std::optional<Value> last;
         while (read.ok()) {
           QueryRequest q;
@@ -507,17 +524,15 @@ absl::StatusOr<BackupSummary> WriteBackup(
         }
       }
       if (!was_loaded) (void)conn.ReleaseCollection(ref.name, call);
-      if (!read.ok()) return read;
-      const std::string data_name =
-          absl::StrCat("data-", i, cipher != nullptr ? ".jsonl.enc" : ".jsonl");
-      absl::Status s = put(data_name, lines);
-      if (!s.ok()) return s;
+      COVE_RETURN_IF_ERROR(read);
+      const std::string data_name = absl::StrCat("data-", i, ".jsonl.enc");
+      COVE_RETURN_IF_ERROR(put(data_name, lines));
       json jidx = json::array();
-      for (const IndexDescription& d : *indexes) jidx.push_back(EncodeIndex(d));
+      for (const IndexDescription& d : indexes) jidx.push_back(EncodeIndex(d));
       catalog.push_back({{"db", ref.db},
                          {"name", ref.name},
-                         {"schema", EncodeSchema(desc->schema)},
-                         {"partitions", *partitions},
+                         {"schema", EncodeSchema(desc.schema)},
+                         {"partitions", partitions},
                          {"indexes", jidx},
                          {"loaded", was_loaded},
                          {"rows", rows},
@@ -525,25 +540,100 @@ absl::StatusOr<BackupSummary> WriteBackup(
       summary.collections.push_back(ref.Display());
       summary.rows += rows;
     }
-    absl::Status s =
-        put(cipher != nullptr ? "catalog.json.enc" : "catalog.json",
-            json{{"collections", catalog}}.dump());
-    if (!s.ok()) return s;
-    json manifest = {{"format", kFormat},
-                     {"encrypted", cipher != nullptr},
-                     {"files", files}};
-    if (cipher != nullptr) {
-      manifest["key_ref"] = key_ref;
-      manifest["key_id"] = cipher->KeyId();
-    }
-    return WriteFile(dir + "/" + kManifest, manifest.dump(2));
+    COVE_RETURN_IF_ERROR(
+        put("catalog.json.enc", json{{"collections", catalog}}.dump()));
+    manifest["complete"] = true;
+    return save_manifest();
   };
   absl::Status s = run();
   if (!s.ok()) {
-    std::filesystem::remove_all(dir, ec);
+    (void)DeleteBackupFiles(dir, owner);
     return s;
   }
   return summary;
+}
+
+absl::Status DeleteBackupFiles(const std::string& dir,
+                               const std::string& owner) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) return absl::OkStatus();
+  const auto remove = [&](const std::string& path) -> absl::Status {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return absl::UnavailableError(absl::StrCat("backup file '", path,
+                                                 "': cannot remove (",
+                                                 std::strerror(errno), ")"));
+    }
+    return absl::OkStatus();
+  };
+  const std::string manifest_path = dir + "/" + kManifest;
+  if (std::filesystem::exists(manifest_path, ec)) {
+    auto text = ReadFile(manifest_path);
+    if (!text.ok()) return text.status();
+    json m = json::parse(*text, nullptr, false);
+    if (m.is_discarded() || !m.is_object() || !m.contains("files") ||
+        !m["files"].is_array()) {
+      return absl::DataLossError(
+          absl::StrCat("backup file '", manifest_path,
+                       "': not a manifest; the directory was left as it is"));
+    }
+    const std::string recorded = m.value("owner", "");
+    if (!recorded.empty() && recorded != owner) {
+      return absl::OkStatus();  // another backup's files: not ours to delete
+    }
+    for (const json& f : m["files"]) {
+      if (!f.is_object() || !f.contains("name") || !f["name"].is_string()) {
+        continue;
+      }
+      const std::string name = f["name"].get<std::string>();
+      if (!SafeFileName(name)) continue;
+      COVE_RETURN_IF_ERROR(remove(dir + "/" + name));
+    }
+    COVE_RETURN_IF_ERROR(remove(manifest_path + ".tmp"));
+    COVE_RETURN_IF_ERROR(remove(manifest_path));
+  }
+  // The directory and its parent (<bucket>/backups/<cluster id>) go when
+  // nothing else is in them.
+  const std::filesystem::path p = std::filesystem::path(dir).lexically_normal();
+  if (::rmdir(p.c_str()) == 0 && p.has_parent_path()) {
+    (void)::rmdir(p.parent_path().c_str());
+  }
+  return absl::OkStatus();
+}
+
+std::string BackupDataKeyRef(const std::string& cluster_name) {
+  const size_t slash = cluster_name.rfind('/');
+  return absl::StrCat("keys/backup-", slash == std::string::npos
+                                          ? cluster_name
+                                          : cluster_name.substr(slash + 1));
+}
+
+bool ValidKeyName(const std::string& name) {
+  if (ValidateId("key", name).ok()) return true;
+  constexpr absl::string_view kData = "backup-";
+  return absl::StartsWith(name, kData) &&
+         ValidateId("key", name.substr(kData.size())).ok();
+}
+
+absl::StatusOr<internal::Cipher> LoadOrCreateDataKey(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    const std::filesystem::path p(path);
+    COVE_RETURN_IF_ERROR(
+        MakePrivateDirs("key store", p.parent_path().string()));
+    COVE_ASSIGN_OR_RETURN(std::string key,
+                          auth::RandomBytes(internal::Cipher::kKeySize));
+    absl::Status s = WriteNewPrivateFile("backup data key", path,
+                                         absl::BytesToHexString(key) + "\n");
+    // Another writer won the race: use its key.
+    if (!s.ok() && !absl::IsAlreadyExists(s)) return s;
+  }
+  auto cipher = internal::Cipher::FromKeyFile(path);
+  if (!cipher.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("backup data key '", path,
+                     "' is unusable: ", cipher.status().message()));
+  }
+  return cipher;
 }
 
 absl::StatusOr<BackupHeader> ReadBackupHeader(const std::string& dir) {
@@ -556,8 +646,8 @@ absl::StatusOr<BackupHeader> ReadBackupHeader(const std::string& dir) {
   return h;
 }
 
-absl::Status VerifyBackup(const std::string& dir) {
-  auto m = ReadManifest(dir);
+absl::Status VerifyBackup(const std::string& dir, const std::string& owner) {
+  auto m = ReadManifest(dir, owner);
   if (!m.ok()) return m.status();
   for (const json& f : (*m)["files"]) {
     const std::string path = dir + "/" + f.value("name", "");
@@ -572,10 +662,19 @@ absl::Status VerifyBackup(const std::string& dir) {
   return absl::OkStatus();
 }
 
+absl::Status CheckBackupSelection(const std::string& dir,
+                                  const internal::Cipher* cipher,
+                                  const std::vector<CollectionRef>& collections,
+                                  const std::string& owner) {
+  COVE_ASSIGN_OR_RETURN(Catalog catalog, ReadCatalog(dir, cipher, owner));
+  return Select(catalog, collections, dir).status();
+}
+
 absl::Status CheckRestoreConflicts(
     Connection& conn, const std::string& dir, const internal::Cipher* cipher,
-    const std::vector<CollectionRef>& collections, bool overwrite) {
-  auto catalog = ReadCatalog(dir, cipher);
+    const std::vector<CollectionRef>& collections, bool overwrite,
+    const std::string& owner) {
+  auto catalog = ReadCatalog(dir, cipher, owner);
   if (!catalog.ok()) return catalog.status();
   auto selected = Select(*catalog, collections, dir);
   if (!selected.ok()) return selected.status();
@@ -584,10 +683,11 @@ absl::Status CheckRestoreConflicts(
 
 absl::StatusOr<BackupSummary> RestoreBackupInto(
     Connection& conn, const std::string& dir, const internal::Cipher* cipher,
-    const std::vector<CollectionRef>& collections, bool overwrite) {
-  absl::Status verified = VerifyBackup(dir);
+    const std::vector<CollectionRef>& collections, bool overwrite,
+    const std::string& owner) {
+  absl::Status verified = VerifyBackup(dir, owner);
   if (!verified.ok()) return verified;
-  auto catalog = ReadCatalog(dir, cipher);
+  auto catalog = ReadCatalog(dir, cipher, owner);
   if (!catalog.ok()) return catalog.status();
   auto selected = Select(*catalog, collections, dir);
   if (!selected.ok()) return selected.status();

@@ -4,9 +4,11 @@
 // Backup jobs run on the scheduler thread as soon as they are started (the
 // work itself is their duration; transition_delay does not apply), under
 // the core's mutex, reading and writing through the data plane's own
-// Connection. An emulator restart fails jobs in flight (their operation
-// ends UNAVAILABLE, a CREATING backup becomes FAILED, a DELETING one is
-// removed).
+// Connection. Restores into new clusters are kept in the state and resume
+// after an emulator restart; a restart fails the other jobs in flight (their
+// operation ends UNAVAILABLE, a CREATING backup becomes FAILED, a DELETING
+// one is removed). Files are only ever removed through DeleteBackupFiles:
+// those the backup's own manifest lists.
 //
 // Agent mode: the backups live in the agent's bucket. Create, delete and
 // restore jobs are handed to AgentHub::ExecuteBackupLocked, which sends the
@@ -24,6 +26,7 @@
 #include "cloud/cloud_core.h"
 #include "cloud/util.h"
 #include "common/cipher.h"
+#include "nlohmann/json.hpp"
 
 namespace cove::cloud {
 namespace {
@@ -48,7 +51,56 @@ const std::vector<std::string> kBackupName = {"organizations", "projects",
 const std::vector<std::string> kClusterName = {"organizations", "projects",
                                                "clusters"};
 
+// `path` with symbolic links resolved as far as it exists, normalized,
+// without a trailing slash.
+std::string CanonicalPath(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::weakly_canonical(path, ec);
+  if (ec) p = std::filesystem::path(path).lexically_normal();
+  std::string out = p.string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
+// True when canonical path `a` is `b` or below it.
+bool SameOrBelow(const std::string& a, const std::string& b) {
+  return a == b || (absl::StartsWith(a, b) &&
+                    (b == "/" || (a.size() > b.size() && a[b.size()] == '/')));
+}
+
 }  // namespace
+
+absl::Status CloudCore::CheckBucketAvailableLocked(
+    const std::string& bucket) const {
+  // ValidateEnvironment reports a bucket that is not an absolute path.
+  if (bucket.empty() || bucket[0] != '/') return absl::OkStatus();
+  const std::string mine = CanonicalPath(bucket);
+  const auto overlaps = [&](const std::string& other) {
+    if (other.empty() || other[0] != '/') return false;
+    const std::string theirs = CanonicalPath(other);
+    return SameOrBelow(mine, theirs) || SameOrBelow(theirs, mine);
+  };
+  // The message names neither the other environment nor its tenant.
+  const absl::Status taken = absl::FailedPreconditionError(absl::StrCat(
+      "environment.bucket: '", bucket,
+      "' is already used by another environment (the same directory, or one "
+      "inside or containing it); each environment needs a bucket of its own"));
+  for (const auto& [name, env] : environments_) {
+    if (env.mode() == v1::Environment::AGENT) continue;  // the agent's own
+    if (overlaps(env.bucket())) return taken;
+  }
+  // Backups outlive their clusters (and environments): their files too.
+  for (const auto& [name, b] : backups_) {
+    if (overlaps(b.location())) return taken;
+  }
+  const std::string state = CanonicalPath(options_.state_dir);
+  if (SameOrBelow(mine, state) || SameOrBelow(state, mine)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("environment.bucket: '", bucket,
+                     "' overlaps the control plane's state directory"));
+  }
+  return absl::OkStatus();
+}
 
 std::string CloudCore::BackupDirLocked(const v1::Cluster& c,
                                        const std::string& backup_id) const {
@@ -74,14 +126,13 @@ absl::Status CloudCore::RecoverBackupsLocked() {
     // touches its bucket.
     const bool agent = agent_hub_->IsAgentEnvironmentLocked(b.environment());
     if (b.state() == v1::Backup::CREATING) {
-      std::error_code ec;
-      if (!agent) std::filesystem::remove_all(b.location(), ec);
+      // Only the files its own manifest lists (see DeleteBackupFiles).
+      if (!agent) (void)DeleteBackupFiles(b.location(), name);
       b.set_state(v1::Backup::FAILED);
       b.set_state_message("interrupted by an emulator restart");
       COVE_RETURN_IF_ERROR(Persist("backup", name, b));
     } else if (b.state() == v1::Backup::DELETING && !agent) {
-      std::error_code ec;
-      std::filesystem::remove_all(b.location(), ec);
+      (void)DeleteBackupFiles(b.location(), name);
       gone.push_back(name);
     } else if (b.state() == v1::Backup::DELETING) {
       // The agent may or may not have removed the files: delete it again.
@@ -95,8 +146,29 @@ absl::Status CloudCore::RecoverBackupsLocked() {
     COVE_RETURN_IF_ERROR(Unpersist("backup", name));
     backups_.erase(name);
   }
+  // Restores into new clusters resume (see PersistRestoreJobLocked).
+  COVE_ASSIGN_OR_RETURN(auto restores, store_->LoadKind("restorejob"));
+  for (const auto& [op_name, data] : restores) {
+    auto op = operations_.find(op_name);
+    nlohmann::json j = nlohmann::json::parse(data, nullptr, false);
+    if (op == operations_.end() || op->second.done() || j.is_discarded() ||
+        !j.is_object()) {
+      (void)store_->Delete("restorejob", op_name);
+      continue;
+    }
+    BackupJob job;
+    job.backup = j.value("backup", "");
+    job.cluster = j.value("cluster", "");
+    job.create_op = j.value("create_op", "");
+    job.collections = j.value("collections", std::vector<std::string>{});
+    job.overwrite = j.value("overwrite", true);
+    job.agent_dir = j.value("agent_dir", "");
+    job.due = NowLocked();
+    backup_jobs_[op_name] = job;
+  }
   for (auto& [name, op] : operations_) {
-    if (op.done() || !IsBackupVerb(op.verb())) continue;
+    if (op.done() || !IsBackupVerb(op.verb()) || backup_jobs_.count(name))
+      continue;
     FinishOperationLocked(
         &op,
         absl::UnavailableError(
@@ -165,8 +237,12 @@ absl::StatusOr<v1::Operation> CloudCore::StartBackupLocked(
   *b.mutable_collections() = spec.collections();
   *b.mutable_create_time() = ToProto(NowLocked());
   if (spec.has_expire_time()) *b.mutable_expire_time() = spec.expire_time();
-  b.set_encrypted(!cluster.encryption_key().empty());
-  b.set_encryption_key(cluster.encryption_key());
+  // Always encrypted: with the cluster's customer-managed key, or with its
+  // backup data key in the environment's key store (keys.cc).
+  b.set_encrypted(true);
+  b.set_encryption_key(cluster.encryption_key().empty()
+                           ? BackupDataKeyRef(cluster.name())
+                           : cluster.encryption_key());
   // Agent mode: relative to the agent's bucket (only the agent knows it).
   b.set_location(agent
                      ? absl::StrCat("backups/", LastId(cluster.name()), "/", id)
@@ -266,6 +342,24 @@ bool CloudCore::CancelBackupJobLocked(v1::Operation* op) {
       (void)Unpersist("backup", b->first);
       backups_.erase(b);
     }
+  } else if (op->verb() == "RestoreBackup" && !job->second.create_op.empty()) {
+    // The new cluster of a cancelled restore: gone when its create had not
+    // run yet, else FAILED (never RUNNING and empty).
+    auto create = operations_.find(job->second.create_op);
+    auto c = clusters_.find(job->second.cluster);
+    const absl::Status cancelled = absl::CancelledError(absl::StrCat(
+        "RestoreBackup into '", job->second.cluster, "' was cancelled"));
+    if (create != operations_.end() && !create->second.done() &&
+        c != clusters_.end()) {
+      create->second.set_cancel_requested(true);
+      v1::Cluster last = c->second;
+      last.set_state(v1::Cluster::STATE_UNSPECIFIED);
+      (void)PurgeLocked(job->second.cluster);
+      FinishOperationLocked(&create->second, cancelled, &last);
+    } else {
+      FailRestoredClusterLocked(job->second.cluster, job->second.backup,
+                                cancelled);
+    }
   } else if (op->verb() == "DeleteBackup") {
     auto b = backups_.find(job->second.backup);
     if (b != backups_.end()) {
@@ -314,12 +408,8 @@ void CloudCore::RunBackupJobLocked(const std::string& op_name) {
   }
 
   if (verb == "DeleteBackup") {
-    std::error_code ec;
-    std::filesystem::remove_all(b->location(), ec);
-    absl::Status s = ec ? absl::UnavailableError(absl::StrCat(
-                              "backup directory '", b->location(),
-                              "': cannot remove (", ec.message(), ")"))
-                        : absl::OkStatus();
+    // Only the files listed in this backup's own manifest.
+    absl::Status s = DeleteBackupFiles(b->location(), b->name());
     v1::Backup last = *b;
     if (s.ok()) {
       (void)Unpersist("backup", b->name());
@@ -340,34 +430,23 @@ void CloudCore::RunBackupJobLocked(const std::string& op_name) {
     absl::Status s;
     auto cit = clusters_.find(job.cluster);
     auto rt = runtimes_.find(job.cluster);
-    std::optional<internal::Cipher> cipher;
+    absl::StatusOr<internal::Cipher> cipher;
     if (cit == clusters_.end() || rt == runtimes_.end()) {
       s = absl::FailedPreconditionError(absl::StrCat(
           "cluster '", job.cluster, "' is not serving; the backup failed"));
-    } else if (!cit->second.encryption_key().empty()) {
-      s = CheckClusterKeyLocked(cit->second);
-      if (s.ok()) {
-        auto path = KeyFileLocked(cit->second.environment(),
-                                  cit->second.encryption_key());
-        auto c = path.ok() ? internal::Cipher::FromKeyFile(*path)
-                           : absl::StatusOr<internal::Cipher>(path.status());
-        if (c.ok()) {
-          cipher = *c;
-        } else {
-          s = c.status();
-        }
-      }
+    } else {
+      cipher = BackupCipherLocked(cit->second);
+      s = cipher.status();
     }
     absl::StatusOr<BackupSummary> summary;
     if (!s.ok()) {
       summary = s;
     } else {
       auto refs = ParseCollectionRefs("backup.collections", job.collections);
-      summary =
-          refs.ok()
-              ? WriteBackup(*rt->second.connection, *refs, b->location(),
-                            cipher ? &*cipher : nullptr, b->encryption_key())
-              : absl::StatusOr<BackupSummary>(refs.status());
+      summary = refs.ok()
+                    ? WriteBackup(*rt->second.connection, *refs, b->location(),
+                                  *cipher, b->encryption_key(), b->name())
+                    : absl::StatusOr<BackupSummary>(refs.status());
     }
     if (summary.ok()) {
       b->set_state(v1::Backup::READY);
@@ -432,14 +511,52 @@ void CloudCore::RunBackupJobLocked(const std::string& op_name) {
     summary = s;
   } else {
     auto refs = ParseCollectionRefs("collections", job.collections);
-    summary = refs.ok() ? RestoreBackupInto(
-                              *rt->second.connection, b->location(),
-                              cipher ? &*cipher : nullptr, *refs, job.overwrite)
-                        : absl::StatusOr<BackupSummary>(refs.status());
+    summary = refs.ok()
+                  ? RestoreBackupInto(*rt->second.connection, b->location(),
+                                      cipher ? &*cipher : nullptr, *refs,
+                                      job.overwrite, b->name())
+                  : absl::StatusOr<BackupSummary>(refs.status());
   }
   backup_jobs_.erase(op_name);
+  // A new cluster whose restore failed is FAILED, never RUNNING and empty.
+  if (!summary.ok() && !job.create_op.empty())
+    FailRestoredClusterLocked(job.cluster, job.backup, summary.status());
   FinishOperationLocked(op, summary.status(),
                         cit == clusters_.end() ? nullptr : &cit->second);
+}
+
+void CloudCore::FailRestoredClusterLocked(const std::string& cluster,
+                                          const std::string& backup,
+                                          const absl::Status& status) {
+  auto it = clusters_.find(cluster);
+  if (it == clusters_.end()) return;
+  v1::Cluster& c = it->second;
+  if (agent_hub_->IsAgentEnvironmentLocked(c.environment())) {
+    agent_hub_->StopClusterLocked(c);
+  } else {
+    StopDataPlaneLocked(&c);
+  }
+  c.set_state(v1::Cluster::FAILED);
+  c.set_state_message(absl::StrCat(
+      "RestoreBackup of '", backup,
+      "' into this new cluster did not complete: ", status.message(),
+      "; the cluster does not hold the backup's data: delete it and restore "
+      "again"));
+  *c.mutable_update_time() = ToProto(NowLocked());
+  c.set_etag(NewEtag());
+  (void)Persist("cluster", cluster, c);
+}
+
+absl::Status CloudCore::PersistRestoreJobLocked(const std::string& op) {
+  auto it = backup_jobs_.find(op);
+  if (it == backup_jobs_.end() || it->second.create_op.empty())
+    return absl::OkStatus();
+  const BackupJob& job = it->second;
+  nlohmann::json j = {
+      {"backup", job.backup},       {"cluster", job.cluster},
+      {"create_op", job.create_op}, {"collections", job.collections},
+      {"overwrite", job.overwrite}, {"agent_dir", job.agent_dir}};
+  return store_->Put("restorejob", op, j.dump());
 }
 
 void CloudCore::RunBackupPoliciesLocked() {
@@ -666,70 +783,52 @@ grpc::Status CloudCore::RestoreBackup(grpc::ServerContext* ctx,
                                       const v1::RestoreBackupRequest* req,
                                       v1::Operation* resp) {
   const bool into_new = !req->cluster_id().empty() || !req->parent().empty();
-  // Checks what does not need the new cluster (and the permission to
-  // restore the backup) before creating it.
-  const auto check = [&](Call& call) -> absl::Status {
-    COVE_RETURN_IF_ERROR(ParseName("name", req->name(), kBackupName).status());
-    if (into_new == !req->target_cluster().empty()) {
-      return absl::InvalidArgumentError(
-          "target_cluster / parent + cluster_id: expected exactly one target "
-          "(an existing cluster, or a new one)");
-    }
-    COVE_RETURN_IF_ERROR(
-        ParseCollectionRefs("collections", ToVector(req->collections()))
-            .status());
-    COVE_RETURN_IF_ERROR(
-        AuthorizeLocked(call, "backups.restore", req->name()));
-    auto it = backups_.find(req->name());
-    if (it == backups_.end()) {
-      return absl::NotFoundError(
-          absl::StrCat("backup '", req->name(), "' not found"));
-    }
-    if (it->second.state() != v1::Backup::READY) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("backup '", req->name(), "' is ",
-                       v1::Backup::State_Name(it->second.state()),
-                       "; RestoreBackup needs a READY backup"));
-    }
-    const bool agent =
-        agent_hub_->IsAgentEnvironmentLocked(it->second.environment());
-    if (into_new) {
-      COVE_RETURN_IF_ERROR(CheckRestoreEnvironmentLocked(
-          it->second, req->cluster().environment(), "cluster.environment"));
-    }
-    // Agent mode: the key is in the agent's key store; the agent checks it.
-    if (it->second.encrypted() && !agent) {
-      COVE_RETURN_IF_ERROR(
-          KeyIdLocked(it->second.environment(), it->second.encryption_key())
-              .status());
-    }
-    return absl::OkStatus();
-  };
-  std::string create_op;
-  std::string target = req->target_cluster();
-  if (into_new) {
-    grpc::Status pre = Handle(ctx, "RestoreBackup", "backups.restore", false,
-                              req->name(), "", check);
-    if (!pre.ok()) return pre;
-    v1::CreateClusterRequest create;
-    create.set_parent(req->parent());
-    create.set_cluster_id(req->cluster_id());
-    *create.mutable_cluster() = req->cluster();
-    if (!req->request_id().empty())
-      create.set_request_id(req->request_id() + "-cluster");
-    v1::Operation created;
-    grpc::Status s = CreateCluster(ctx, &create, &created);
-    if (!s.ok()) return s;
-    create_op = created.name();
-    target = absl::StrCat(req->parent(), "/clusters/", req->cluster_id());
-  }
+  const std::string target =
+      into_new ? absl::StrCat(req->parent(), "/clusters/", req->cluster_id())
+               : req->target_cluster();
+  // One call, one audit event of the restore (and one of the create, for a
+  // new cluster), one count in the control plane's metrics.
   return Handle(
       ctx, "RestoreBackup", "backups.restore", true, req->name(),
       req->request_id(), [&](Call& call) -> absl::Status {
-        COVE_RETURN_IF_ERROR(check(call));
         COVE_RETURN_IF_ERROR(
-            ParseName("target_cluster", target, kClusterName).status());
-        COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "backups.restore", target));
+            ParseName("name", req->name(), kBackupName).status());
+        if (into_new == !req->target_cluster().empty()) {
+          return absl::InvalidArgumentError(
+              "target_cluster / parent + cluster_id: expected exactly one "
+              "target (an existing cluster, or a new one)");
+        }
+        v1::CreateClusterRequest create;
+        if (into_new) {
+          create.set_parent(req->parent());
+          create.set_cluster_id(req->cluster_id());
+          *create.mutable_cluster() = req->cluster();
+          COVE_RETURN_IF_ERROR(CheckCreateClusterRequest(create));
+        } else {
+          COVE_RETURN_IF_ERROR(
+              ParseName("target_cluster", target, kClusterName).status());
+        }
+        COVE_ASSIGN_OR_RETURN(
+            auto refs,
+            ParseCollectionRefs("collections", ToVector(req->collections())));
+        // The restore matrix (docs/control-plane.md#restore-permissions):
+        // reading the backup's data needs backups.restore on the backup;
+        // a new cluster needs clusters.create on its project; writing into
+        // an existing cluster needs backups.restore on it, and replacing
+        // its collections (overwrite) clusters.delete on it too.
+        COVE_RETURN_IF_ERROR(
+            AuthorizeLocked(call, "backups.restore", req->name()));
+        if (into_new) {
+          COVE_RETURN_IF_ERROR(
+              AuthorizeLocked(call, "clusters.create", req->parent()));
+        } else {
+          COVE_RETURN_IF_ERROR(
+              AuthorizeLocked(call, "backups.restore", target));
+          if (req->overwrite()) {
+            COVE_RETURN_IF_ERROR(
+                AuthorizeLocked(call, "clusters.delete", target));
+          }
+        }
         COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
         if (replayed) {
           auto op = operations_.find(resp->name());
@@ -737,46 +836,75 @@ grpc::Status CloudCore::RestoreBackup(grpc::ServerContext* ctx,
             *resp = OperationViewLocked(op->second, call.principal);
           return absl::OkStatus();
         }
-        const v1::Backup& b = backups_[req->name()];
-        COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(target));
+        auto it = backups_.find(req->name());
+        if (it == backups_.end()) {
+          return absl::NotFoundError(
+              absl::StrCat("backup '", req->name(), "' not found"));
+        }
+        const v1::Backup& b = it->second;
+        if (b.state() != v1::Backup::READY) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("backup '", req->name(), "' is ",
+                           v1::Backup::State_Name(b.state()),
+                           "; RestoreBackup needs a READY backup"));
+        }
         const bool agent =
             agent_hub_->IsAgentEnvironmentLocked(b.environment());
-        if (create_op.empty()) {
+        // The key of an encrypted backup; agent mode: the key is in the
+        // agent's key store, the agent checks it.
+        std::optional<internal::Cipher> cipher;
+        if (b.encrypted() && !agent) {
+          COVE_RETURN_IF_ERROR(
+              KeyIdLocked(b.environment(), b.encryption_key()).status());
+          COVE_ASSIGN_OR_RETURN(
+              std::string path,
+              KeyFileLocked(b.environment(), b.encryption_key()));
+          COVE_ASSIGN_OR_RETURN(cipher, internal::Cipher::FromKeyFile(path));
+        }
+        std::string create_op;
+        v1::Cluster* c = nullptr;
+        if (into_new) {
+          COVE_RETURN_IF_ERROR(CheckRestoreEnvironmentLocked(
+              b, req->cluster().environment(), "cluster.environment"));
+          // A backup that is damaged fails now, before a cluster exists
+          // (agent mode: the agent verifies it in the operation).
+          if (!agent) {
+            COVE_RETURN_IF_ERROR(VerifyBackup(b.location(), b.name()));
+            COVE_RETURN_IF_ERROR(CheckBackupSelection(
+                b.location(), cipher ? &*cipher : nullptr, refs, b.name()));
+          }
+          Call create_call = call;
+          create_call.method = "CreateCluster";
+          create_call.action = "clusters.create";
+          create_call.resource = target;
+          create_call.request_id.clear();
+          create_call.audit_message.clear();
+          auto created = CreateClusterLocked(create_call, create);
+          AuditLocked(create_call, created.status());
+          COVE_RETURN_IF_ERROR(created.status());
+          create_op = created->name();
+          c = &clusters_[target];
+        } else {
+          COVE_ASSIGN_OR_RETURN(c, FindClusterLocked(target));
           COVE_RETURN_IF_ERROR(CheckRestoreEnvironmentLocked(
               b, c->environment(), "target_cluster"));
-        }
-        if (create_op.empty() && agent) {
-          // The backup is in the agent's bucket: its name conflicts are
-          // found by the agent, in the operation.
-          if (c->state() != v1::Cluster::RUNNING) {
-            return absl::FailedPreconditionError(
-                absl::StrCat("cluster '", target, "' is ",
-                             v1::Cluster::State_Name(c->state()),
-                             "; RestoreBackup needs a RUNNING target cluster"));
-          }
-        } else if (create_op.empty()) {
           auto rt = runtimes_.find(target);
-          if (c->state() != v1::Cluster::RUNNING || rt == runtimes_.end()) {
+          if (c->state() != v1::Cluster::RUNNING ||
+              (!agent && rt == runtimes_.end())) {
             return absl::FailedPreconditionError(
                 absl::StrCat("cluster '", target, "' is ",
                              v1::Cluster::State_Name(c->state()),
                              "; RestoreBackup needs a RUNNING target cluster"));
           }
-          // Name conflicts fail now, not in the operation.
-          std::optional<internal::Cipher> cipher;
-          if (b.encrypted()) {
-            COVE_ASSIGN_OR_RETURN(
-                std::string path,
-                KeyFileLocked(b.environment(), b.encryption_key()));
-            COVE_ASSIGN_OR_RETURN(cipher, internal::Cipher::FromKeyFile(path));
+          // Name conflicts fail now, not in the operation (agent mode: the
+          // backup is in the agent's bucket; the agent finds them).
+          if (!agent) {
+            COVE_RETURN_IF_ERROR(CheckRestoreConflicts(
+                *rt->second.connection, b.location(),
+                cipher ? &*cipher : nullptr, refs, req->overwrite(), b.name()));
           }
-          COVE_ASSIGN_OR_RETURN(
-              auto refs,
-              ParseCollectionRefs("collections", ToVector(req->collections())));
-          COVE_RETURN_IF_ERROR(CheckRestoreConflicts(
-              *rt->second.connection, b.location(), cipher ? &*cipher : nullptr,
-              refs, req->overwrite()));
         }
+        Store::Atomic atomic(store_.get());
         v1::Operation op = NewBackupOperationLocked(call, target);
         *op.mutable_cluster() = ClusterViewLocked(*c);
         COVE_RETURN_IF_ERROR(Persist("operation", op.name(), op));
@@ -786,14 +914,23 @@ grpc::Status CloudCore::RestoreBackup(grpc::ServerContext* ctx,
         job.cluster = target;
         job.create_op = create_op;
         job.collections = ToVector(req->collections());
-        job.overwrite = req->overwrite();
+        // A new cluster holds only what this restore writes: a restore
+        // resumed after a restart replaces what an earlier try wrote.
+        job.overwrite = req->overwrite() || into_new;
         job.due = NowLocked();
         if (agent) job.agent_dir = b.location();
         backup_jobs_[op.name()] = job;
         op_creators_[op.name()] = call.principal.actor;
-        // The new cluster's once-shown password also comes with the restore.
+        // The new cluster's once-shown password comes with the restore (its
+        // sealed copy moves to the restore's operation).
         auto pw = op_passwords_.find(create_op);
-        if (pw != op_passwords_.end()) op_passwords_[op.name()] = pw->second;
+        if (pw != op_passwords_.end()) {
+          op_passwords_[op.name()] = pw->second;
+          COVE_RETURN_IF_ERROR(SealPasswordLocked(op.name()));
+          DropSealedPasswordLocked(create_op);
+        }
+        COVE_RETURN_IF_ERROR(PersistRestoreJobLocked(op.name()));
+        COVE_RETURN_IF_ERROR(atomic.Commit());
         wake_ = true;
         *resp = OperationViewLocked(op, call.principal);
         return RememberLocked(call, *req, op, op);

@@ -34,15 +34,79 @@ int64_t CapacityConnection::RowCount(const InsertRequest& request) {
   return 0;
 }
 
-absl::Status CapacityConnection::CheckRoom(int64_t adding) {
+namespace {
+
+int64_t ValueBytes(const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::kNull:
+    case Value::Kind::kBool:
+      return 1;
+    case Value::Kind::kInt:
+    case Value::Kind::kDouble:
+      return 8;
+    case Value::Kind::kString:
+      return static_cast<int64_t>(v.AsString().size());
+    case Value::Kind::kArray: {
+      int64_t n = 0;
+      for (const Value& x : v.AsArray()) n += ValueBytes(x);
+      return n;
+    }
+    case Value::Kind::kObject: {
+      int64_t n = 0;
+      for (const auto& [k, x] : v.AsObject())
+        n += static_cast<int64_t>(k.size()) + ValueBytes(x);
+      return n;
+    }
+    case Value::Kind::kFloatVector:
+      return static_cast<int64_t>(v.AsFloatVector().size() * sizeof(float));
+  }
+  return 0;
+}
+
+}  // namespace
+
+int64_t CapacityConnection::RequestBytes(const InsertRequest& request) {
+  int64_t n = 0;
+  for (const Row& row : request.rows) {
+    for (const auto& [k, v] : row)
+      n += static_cast<int64_t>(k.size()) + ValueBytes(v);
+  }
+  for (const Column& c : request.columns) {
+    n += static_cast<int64_t>(c.name.size());
+    for (const Value& v : c.values) n += ValueBytes(v);
+    n += static_cast<int64_t>(c.float_vectors.size() * sizeof(float));
+  }
+  return n;
+}
+
+absl::Status CapacityConnection::CheckRoom(int64_t adding,
+                                           int64_t adding_bytes) {
+  if (adding_bytes > kMaxRequestBytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "request size: this write holds ", adding_bytes,
+        " bytes, over the limit of ", kMaxRequestBytes,
+        " bytes (64 MiB) per insert or upsert request; split it into smaller "
+        "batches"));
+  }
   auto used = CountEntities();
   if (!used.ok()) return used.status();
   const int64_t capacity = capacity_.load();
   if (*used + adding > capacity) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("cluster capacity: the cluster admits ", capacity,
-                     " vectors and holds ", *used, "; this write adds ", adding,
-                     " (scale the cluster up to store more)"));
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "cluster capacity: the cluster admits ", capacity,
+        " vectors (capacity_vectors) and holds ", *used, "; this write adds ",
+        adding, " (scale the cluster up to store more)"));
+  }
+  const int64_t capacity_bytes = capacity_bytes_.load();
+  if (capacity_bytes > 0 && storage_bytes_) {
+    const int64_t held = storage_bytes_();
+    if (held + adding_bytes > capacity_bytes) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "cluster capacity: the cluster admits ", capacity_bytes,
+          " bytes of storage (capacity_bytes) and holds ", held,
+          "; this write adds ", adding_bytes,
+          " (scale the cluster up, or delete data, to store more)"));
+    }
   }
   return absl::OkStatus();
 }
@@ -79,7 +143,10 @@ absl::StatusOr<int64_t> CapacityConnection::CountExisting(
 absl::StatusOr<MutationResult> CapacityConnection::Insert(
     const InsertRequest& request, const CallOptions& call) {
   absl::MutexLock lock(&write_mu_);
-  if (absl::Status s = CheckRoom(RowCount(request)); !s.ok()) return s;
+  if (absl::Status s = CheckRoom(RowCount(request), RequestBytes(request));
+      !s.ok()) {
+    return s;
+  }
   return inner_->Insert(request, call);
 }
 
@@ -87,12 +154,16 @@ absl::StatusOr<MutationResult> CapacityConnection::Upsert(
     const InsertRequest& request, const CallOptions& call) {
   absl::MutexLock lock(&write_mu_);
   int64_t adding = RowCount(request);
-  // Rows replacing existing entities add nothing: count them only when the
-  // write would not fit otherwise.
-  if (absl::Status s = CheckRoom(adding); !s.ok()) {
+  const int64_t bytes = RequestBytes(request);
+  // Rows replacing existing entities add no vectors: count them only when
+  // the write would not fit otherwise. (Their bytes still count: the
+  // replaced rows stay on disk until compaction.)
+  if (absl::Status s = CheckRoom(adding, bytes); !s.ok()) {
+    if (bytes > kMaxRequestBytes) return s;
     auto existing = CountExisting(request, call);
     if (!existing.ok()) return s;
-    if (absl::Status again = CheckRoom(adding - *existing); !again.ok()) {
+    if (absl::Status again = CheckRoom(adding - *existing, bytes);
+        !again.ok()) {
       return again;
     }
   }

@@ -1,12 +1,17 @@
 // A Connection decorator that enforces a cluster's capacity: inserts and
 // upserts that would make the data plane hold more entities (each has one
-// vector) than the capacity fail with ResourceExhausted. The capacity can
-// change while serving (scaling up lifts the limit at once).
+// vector) than capacity_vectors, or more bytes of storage than
+// capacity_bytes (its data directory on disk plus the request's bytes:
+// scalars, strings, JSON and dynamic fields, vectors), fail with
+// ResourceExhausted naming the limit; so does a single request over
+// kMaxRequestBytes. The capacities can change while serving (scaling up
+// lifts the limits at once).
 #ifndef COVE_SRC_CLOUD_CAPACITY_CONNECTION_H_
 #define COVE_SRC_CLOUD_CAPACITY_CONNECTION_H_
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,11 +25,32 @@ namespace cove::cloud {
 /// serialized so that the count checked is exact.
 class CapacityConnection : public Connection {
  public:
-  CapacityConnection(std::shared_ptr<Connection> inner, int64_t capacity)
-      : inner_(std::move(inner)), capacity_(capacity) {}
+  /// The largest insert or upsert request, in bytes (its values as
+  /// RequestBytes counts them): 64 MiB.
+  static constexpr int64_t kMaxRequestBytes = int64_t{64} << 20;
+
+  /// `storage_bytes` measures what the data plane holds (its data
+  /// directory); without it, or with capacity_bytes 0, bytes are not
+  /// limited.
+  CapacityConnection(std::shared_ptr<Connection> inner, int64_t capacity,
+                     int64_t capacity_bytes = 0,
+                     std::function<int64_t()> storage_bytes = nullptr)
+      : inner_(std::move(inner)),
+        capacity_(capacity),
+        capacity_bytes_(capacity_bytes),
+        storage_bytes_(std::move(storage_bytes)) {}
 
   void set_capacity(int64_t capacity) { capacity_.store(capacity); }
   int64_t capacity() const { return capacity_.load(); }
+  void set_capacity_bytes(int64_t bytes) { capacity_bytes_.store(bytes); }
+  int64_t capacity_bytes() const { return capacity_bytes_.load(); }
+  /// Bytes of storage held now (0 without a measure).
+  int64_t StorageBytes() const { return storage_bytes_ ? storage_bytes_() : 0; }
+
+  /// The bytes of the values of an insert or upsert request: 8 per number,
+  /// 1 per bool or null, the length of strings and of JSON keys, 4 per
+  /// vector element, recursively for arrays and objects.
+  static int64_t RequestBytes(const InsertRequest& request);
 
   /// Entities held, over every database and collection.
   absl::StatusOr<int64_t> CountEntities();
@@ -147,10 +173,12 @@ class CapacityConnection : public Connection {
   // Rows of `request` whose primary key the collection already holds.
   absl::StatusOr<int64_t> CountExisting(const InsertRequest& request,
                                         const CallOptions& call);
-  absl::Status CheckRoom(int64_t adding);
+  absl::Status CheckRoom(int64_t adding, int64_t adding_bytes);
 
   std::shared_ptr<Connection> inner_;
   std::atomic<int64_t> capacity_;
+  std::atomic<int64_t> capacity_bytes_;
+  const std::function<int64_t()> storage_bytes_;
   absl::Mutex write_mu_;  // serializes Insert and Upsert
 };
 

@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "cloud/permissions.h"
+#include "cloud/private_files.h"
 #include "cloud/util.h"
 #include "nlohmann/json.hpp"
 
@@ -27,7 +28,7 @@ bool IsOperationVerb(absl::string_view method) {
   return method == "CreateCluster" || method == "SuspendCluster" ||
          method == "ResumeCluster" || method == "ScaleCluster" ||
          method == "DeleteCluster" || method == "RestoreCluster" ||
-         method == "PurgeCluster";
+         method == "PurgeCluster" || method == "ResetClusterPassword";
 }
 
 grpc::Status ToGrpc(const absl::Status& s) {
@@ -67,6 +68,8 @@ CloudCore::CloudCore(const CloudOptions& options, std::unique_ptr<Store> store,
   retention_ = absl::FromChrono(options.retention);
   vectors_per_cu_["performance"] = options.vectors_per_cu;
   vectors_per_cu_["capacity"] = 4 * options.vectors_per_cu;
+  bytes_per_cu_["performance"] = options.bytes_per_cu;
+  bytes_per_cu_["capacity"] = 4 * options.bytes_per_cu;
   manual_clock_ = options.manual_clock;
   manual_now_ = absl::Now();
   agent_hub_ = std::make_unique<AgentHub>(this);
@@ -76,9 +79,14 @@ CloudCore::~CloudCore() { Stop(); }
 
 absl::StatusOr<std::string> CloudCore::Start() {
   std::string admin_secret;
+  // The state directory holds the database and the TLS key: 0700 (the
+  // database and key files are 0600 themselves).
+  COVE_RETURN_IF_ERROR(RestrictMode(options_.state_dir));
+  COVE_RETURN_IF_ERROR(RestrictMode(options_.state_dir + "/tls"));
   {
     absl::MutexLock lock(&mu_);
     COVE_RETURN_IF_ERROR(LoadLocked());
+    COVE_RETURN_IF_ERROR(LoadSealedPasswordsLocked());
     COVE_RETURN_IF_ERROR(RecoverBackupsLocked());
     if (secrets_.count(kAdmin) == 0) {
       if (!options_.admin_key.empty()) {
@@ -110,20 +118,27 @@ absl::StatusOr<std::string> CloudCore::Start() {
       }
       if (state == v1::Cluster::RUNNING && SuspendIfKeyRevokedLocked(&cluster))
         continue;  // keys.cc
-      int port = 0;
-      size_t colon = cluster.endpoint().rfind(':');
-      if (colon != std::string::npos) {
-        (void)absl::SimpleAtoi(cluster.endpoint().substr(colon + 1), &port);
-      }
-      absl::Status s = StartDataPlaneLocked(&cluster, port);
+      // On its own ports (held: control_clusters.cc).
+      absl::Status s = StartDataPlaneLocked(&cluster, 0);
       if (!s.ok()) {
         cluster.set_state(v1::Cluster::FAILED);
         cluster.set_state_message(
             absl::StrCat("restart: data plane did not start: ", s.message()));
-        cluster.set_endpoint("");
       }
       cluster.set_etag(NewEtag());
       COVE_RETURN_IF_ERROR(Persist("cluster", name, cluster));
+    }
+    // The clusters that do not serve keep their ports too.
+    for (auto& [name, cluster] : clusters_) {
+      if (ports_.count(name) != 0 || cluster.endpoint().empty() ||
+          agent_hub_->IsAgentEnvironmentLocked(cluster.environment())) {
+        continue;
+      }
+      const std::string before = cluster.endpoint();
+      if (HoldPortsLocked(&cluster, false).ok() &&
+          cluster.endpoint() != before) {
+        COVE_RETURN_IF_ERROR(Persist("cluster", name, cluster));
+      }
     }
     const absl::Time now = NowLocked();
     for (auto& [name, pending] : pending_) {

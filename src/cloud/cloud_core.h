@@ -33,7 +33,9 @@
 #include "cloud/cloud_server.h"
 #include "cloud/permissions.h"
 #include "cloud/request_limits.h"
+#include "cloud/port_reservation.h"
 #include "cloud/store.h"
+#include "common/cipher.h"
 #include "cove/control/v1/control.grpc.pb.h"
 #include "cove/control/v1/emulator.grpc.pb.h"
 #include "cove/options.h"
@@ -190,6 +192,9 @@ class CloudCore final : public v1::ControlPlane::Service {
   grpc::Status PurgeCluster(grpc::ServerContext* ctx,
                             const v1::ClusterActionRequest* req,
                             v1::Operation* resp) override;
+  grpc::Status ResetClusterPassword(grpc::ServerContext* ctx,
+                                    const v1::ClusterActionRequest* req,
+                                    v1::Operation* resp) override;
   grpc::Status CreateApiKey(grpc::ServerContext* ctx,
                             const v1::CreateApiKeyRequest* req,
                             v1::ApiKey* resp) override;
@@ -318,7 +323,13 @@ class CloudCore final : public v1::ControlPlane::Service {
   struct Runtime {
     std::shared_ptr<CapacityConnection> connection;
     std::unique_ptr<server::Server> server;
+    std::shared_ptr<auth::AuthStore> users;  // the data plane's users
   };
+  // ResetClusterPassword: the new root password in the cluster's user store
+  // (the running data plane's, else its file).
+  absl::Status SetRootPasswordLocked(const v1::Cluster& c,
+                                     const std::string& password)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   struct FaultRecord {
     v1::Fault fault;
     int remaining = 0;  // 0: until cleared
@@ -409,9 +420,49 @@ class CloudCore final : public v1::ControlPlane::Service {
   // Clusters and operations (control_clusters.cc).
   absl::StatusOr<v1::Cluster*> FindClusterLocked(const std::string& name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // CreateCluster's checks of the request alone (InvalidArgument).
+  static absl::Status CheckCreateClusterRequest(
+      const v1::CreateClusterRequest& req);
+  // CreateCluster after authorization: the cluster (CREATING), its data
+  // directory and root user (cross-account), its operation and its sealed
+  // once-shown password. Also the first step of RestoreBackup into a new
+  // cluster.
+  absl::StatusOr<v1::Operation> CreateClusterLocked(
+      Call& call, const v1::CreateClusterRequest& req)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Once-shown passwords of create operations: kept in op_passwords_ and,
+  // until the creator has seen the finished operation, sealed (AES-256-GCM
+  // with the state directory's sealing key, never in the database in
+  // clear) in the state, so that a create interrupted by a crash still
+  // returns its password once after the restart.
+  absl::Status SealPasswordLocked(const std::string& op)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status LoadSealedPasswordsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void DropSealedPasswordLocked(const std::string& op)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<const internal::Cipher*> SealingCipherLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // OperationViewLocked for the operation RPCs: once the creator got the
+  // finished operation with its password, the sealed copy goes.
+  v1::Operation RevealLocked(const v1::Operation& op, const Principal& p)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A restore into a new cluster failed (or was cancelled): the cluster is
+  // left FAILED with the reason and its data plane stopped, never RUNNING
+  // and empty (or partly restored).
+  void FailRestoredClusterLocked(const std::string& cluster,
+                                 const std::string& backup,
+                                 const absl::Status& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Restores into new clusters are persisted ("restorejob") so that an
+  // emulator restart resumes them (backups.cc).
+  absl::Status PersistRestoreJobLocked(const std::string& op)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   v1::Cluster ClusterViewLocked(const v1::Cluster& c)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int64_t CapacityLocked(const std::string& cu_type, int cu_size) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Bytes of storage admitted (bytes_per_cu_ x cu_size).
+  int64_t CapacityBytesLocked(const std::string& cu_type, int cu_size) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string DataDirLocked(const v1::Cluster& c) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -433,7 +484,21 @@ class CloudCore final : public v1::ControlPlane::Service {
   void FinishOperationLocked(v1::Operation* op, const absl::Status& status,
                              const v1::Cluster* result)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Starts the data plane of `cluster` on its held ports (HoldPortsLocked);
+  // `preferred_port` is unused (the ports are the cluster's).
   absl::Status StartDataPlaneLocked(v1::Cluster* cluster, int preferred_port)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The ports of a cluster are its for its lifetime: the same endpoint and
+  // metrics endpoint across suspend/resume, scaling and emulator restarts.
+  // While its data plane does not serve they are held (port_reservation.h);
+  // while it serves, its listeners hold them. Released at the purge.
+  struct ClusterPorts {
+    PortReservation data;
+    PortReservation metrics;
+  };
+  // Holds the ports of `c`'s endpoints (new ones when it has none, when
+  // they are taken, or with `fresh`) and sets its endpoints to them.
+  absl::Status HoldPortsLocked(v1::Cluster* c, bool fresh)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void StopDataPlaneLocked(v1::Cluster* cluster)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -548,6 +613,17 @@ class CloudCore final : public v1::ControlPlane::Service {
   // fingerprint, and the backup policy.
   absl::Status PrepareClusterKeyLocked(const v1::Cluster& in, v1::Cluster* c)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The cipher that seals `c`'s backups: its customer-managed key (checked
+  // as CheckClusterKeyLocked), or its backup data key, created in the
+  // environment's key store on first use (BackupDataKeyRef).
+  absl::StatusOr<internal::Cipher> BackupCipherLocked(
+      const v1::Cluster& c) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // CreateEnvironment (cross-account): FailedPrecondition when `bucket`
+  // equals, contains or is inside the bucket of another environment (of any
+  // organization) or the location of a backup; the message never names the
+  // other environment (backups.cc).
+  absl::Status CheckBucketAvailableLocked(const std::string& bucket) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The data plane's engine options (encryption at rest with the key file).
   absl::StatusOr<EmbeddedOptions> DataPlaneOptionsLocked(
       const v1::Cluster& c) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -590,11 +666,13 @@ class CloudCore final : public v1::ControlPlane::Service {
   std::map<std::string, std::string> key_ids_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> verified_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, RequestRecord> requests_ ABSL_GUARDED_BY(mu_);
-  // Create operations' data-plane passwords (memory only) and the actors
-  // that may see them.
+  // Create operations' data-plane passwords and the actors that may see
+  // them (sealed in the state until seen: SealPasswordLocked).
   std::map<std::string, std::string> op_passwords_ ABSL_GUARDED_BY(mu_);
+  std::optional<internal::Cipher> sealing_cipher_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> op_creators_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Runtime> runtimes_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, ClusterPorts> ports_ ABSL_GUARDED_BY(mu_);
   std::vector<FaultRecord> faults_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, AutoscaleState> autoscale_ ABSL_GUARDED_BY(mu_);
   absl::Mutex rpc_mu_;
@@ -606,6 +684,7 @@ class CloudCore final : public v1::ControlPlane::Service {
   absl::Duration transition_delay_ ABSL_GUARDED_BY(mu_);
   absl::Duration retention_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int64_t> vectors_per_cu_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int64_t> bytes_per_cu_ ABSL_GUARDED_BY(mu_);
   bool manual_clock_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time manual_now_ ABSL_GUARDED_BY(mu_);
 

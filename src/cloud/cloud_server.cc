@@ -47,6 +47,10 @@ absl::Status CloudOptions::Validate() const {
     return absl::InvalidArgumentError(absl::StrCat(
         "retention: expected >= 0 s (got ", retention.count(), ")"));
   }
+  if (bytes_per_cu < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "bytes_per_cu: expected at least 1 (got ", bytes_per_cu, ")"));
+  }
   if (vectors_per_cu < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "vectors_per_cu: expected at least 1 (got ", vectors_per_cu, ")"));

@@ -46,6 +46,10 @@ struct CloudOptions {
   /// Vectors admitted per CU of cu_type "performance"; "capacity" CUs admit
   /// four times as many.
   int64_t vectors_per_cu = 10000;
+  /// Bytes of storage (the data directory on disk: scalars, JSON, dynamic
+  /// fields, vectors) admitted per CU of cu_type "performance"; "capacity"
+  /// CUs admit four times as many.
+  int64_t bytes_per_cu = int64_t{64} << 20;
   /// Start with the manual clock (tests move it with Emulator.AdvanceClock).
   bool manual_clock = false;
   /// PBKDF2 iterations of new secret hashes (API keys, tokens, data-plane

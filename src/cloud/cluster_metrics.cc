@@ -94,11 +94,16 @@ grpc::Status CloudCore::GetClusterMetrics(
         m.set_replicas(view.replicas());
         m.set_capacity_vectors(view.capacity_vectors());
         m.set_vector_count(view.used_vectors());
-        m.set_metrics_endpoint(view.metrics_endpoint());
-        m.set_cu_usage(view.capacity_vectors() <= 0
-                           ? 0.0
-                           : static_cast<double>(view.used_vectors()) /
-                                 static_cast<double>(view.capacity_vectors()));
+        // CU usage: vectors or storage bytes, whichever is fuller.
+        m.set_cu_usage(
+            std::max(view.capacity_vectors() <= 0
+                         ? 0.0
+                         : static_cast<double>(view.used_vectors()) /
+                               static_cast<double>(view.capacity_vectors()),
+                     view.capacity_bytes() <= 0
+                         ? 0.0
+                         : static_cast<double>(view.used_bytes()) /
+                               static_cast<double>(view.capacity_bytes())));
         if (agent_hub_->IsAgentEnvironmentLocked(view.environment())) {
           // Agent mode: from the agent's heartbeats (the data plane and its
           // directory are the agent's; the control plane never reads them).
@@ -108,6 +113,7 @@ grpc::Status CloudCore::GetClusterMetrics(
           if (!u->running || view.state() != v1::Cluster::RUNNING)
             return absl::OkStatus();
           m.set_serving(true);
+          m.set_metrics_endpoint(view.metrics_endpoint());
           server::ServerMetrics::KindSnapshot all;
           all.buckets.assign(server::LatencyBucketBounds().size() + 1, 0);
           for (int i = 0; i < u->latest.kinds_size(); ++i) {
@@ -142,6 +148,7 @@ grpc::Status CloudCore::GetClusterMetrics(
         auto rt = runtimes_.find(view.name());
         if (rt == runtimes_.end()) return absl::OkStatus();
         m.set_serving(true);
+        m.set_metrics_endpoint(view.metrics_endpoint());
         const server::ServerMetrics& sm = *rt->second.server->metrics();
         const server::ServerMetrics::Snapshot snap = sm.Read();
         server::ServerMetrics::KindSnapshot all;

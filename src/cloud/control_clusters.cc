@@ -6,14 +6,18 @@
 #include <filesystem>
 #include <set>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cloud/autoscaler.h"
+#include "cloud/backup_format.h"
 #include "cloud/cloud_core.h"
+#include "cloud/private_files.h"
 #include "cloud/util.h"
 #include "embedded/embedded_connection.h"
+#include "nlohmann/json.hpp"
 
 namespace cove::cloud {
 namespace {
@@ -97,6 +101,12 @@ int64_t CloudCore::CapacityLocked(const std::string& cu_type,
   return it == vectors_per_cu_.end() ? 0 : it->second * cu_size;
 }
 
+int64_t CloudCore::CapacityBytesLocked(const std::string& cu_type,
+                                       int cu_size) const {
+  auto it = bytes_per_cu_.find(cu_type);
+  return it == bytes_per_cu_.end() ? 0 : it->second * cu_size;
+}
+
 std::string CloudCore::DataDirLocked(const v1::Cluster& c) const {
   auto env = environments_.find(c.environment());
   std::string bucket = env == environments_.end() ? "" : env->second.bucket();
@@ -123,6 +133,7 @@ v1::Cluster CloudCore::ClusterViewLocked(const v1::Cluster& c) {
   if (rt != runtimes_.end()) {
     auto used = rt->second.connection->CountEntities();
     if (used.ok()) out.set_used_vectors(*used);
+    out.set_used_bytes(rt->second.connection->StorageBytes());
   }
   out.clear_admin_password();
   return out;
@@ -141,19 +152,87 @@ v1::Operation CloudCore::OperationViewLocked(const v1::Operation& op,
   return out;
 }
 
+// ---- once-shown passwords
+// ------------------------------------------------------------
+
+absl::StatusOr<const internal::Cipher*> CloudCore::SealingCipherLocked() {
+  if (!sealing_cipher_.has_value()) {
+    // A key of the state directory (0600), apart from the database: a copy
+    // of cloud.db alone reveals no password.
+    COVE_ASSIGN_OR_RETURN(
+        internal::Cipher c,
+        LoadOrCreateDataKey(options_.state_dir + "/sealing.key"));
+    sealing_cipher_ = c;
+  }
+  return &*sealing_cipher_;
+}
+
+absl::Status CloudCore::SealPasswordLocked(const std::string& op) {
+  auto pw = op_passwords_.find(op);
+  if (pw == op_passwords_.end()) return absl::OkStatus();
+  COVE_ASSIGN_OR_RETURN(const internal::Cipher* cipher, SealingCipherLocked());
+  COVE_ASSIGN_OR_RETURN(std::string sealed,
+                        cipher->Seal(pw->second, "cove-op-password:" + op));
+  nlohmann::json j = {{"creator", op_creators_[op]},
+                      {"sealed", absl::Base64Escape(sealed)}};
+  return store_->Put("oppassword", op, j.dump());
+}
+
+void CloudCore::DropSealedPasswordLocked(const std::string& op) {
+  (void)store_->Delete("oppassword", op);
+}
+
+absl::Status CloudCore::LoadSealedPasswordsLocked() {
+  COVE_ASSIGN_OR_RETURN(auto rows, store_->LoadKind("oppassword"));
+  for (const auto& [op, data] : rows) {
+    nlohmann::json j = nlohmann::json::parse(data, nullptr, false);
+    std::string sealed;
+    if (j.is_discarded() || !j.is_object() ||
+        !absl::Base64Unescape(j.value("sealed", ""), &sealed)) {
+      return absl::DataLossError(absl::StrCat(
+          "state database: the sealed password of '", op, "' is corrupt"));
+    }
+    COVE_ASSIGN_OR_RETURN(const internal::Cipher* cipher,
+                          SealingCipherLocked());
+    auto password = cipher->Open(sealed, "cove-op-password:" + op);
+    if (!password.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "state directory: the sealed password of '", op,
+          "' does not open with sealing.key (", password.status().message(),
+          "); was the key replaced?"));
+    }
+    op_passwords_[op] = *std::move(password);
+    op_creators_[op] = j.value("creator", "");
+  }
+  return absl::OkStatus();
+}
+
+v1::Operation CloudCore::RevealLocked(const v1::Operation& op,
+                                      const Principal& p) {
+  v1::Operation out = OperationViewLocked(op, p);
+  if (op.done() && out.has_cluster() && !out.cluster().admin_password().empty())
+    DropSealedPasswordLocked(op.name());
+  return out;
+}
+
 // ---- data planes
 // ---------------------------------------------------------------
 
 absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
                                              int preferred_port) {
   if (runtimes_.count(cluster->name()) != 0) return absl::OkStatus();
-  const std::string dir = DataDirLocked(*cluster);
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return absl::UnavailableError(absl::StrCat(
-        "data directory '", dir, "': cannot create (", ec.message(), ")"));
+  // Clusters of states written before storage was limited.
+  if (cluster->capacity_bytes() == 0) {
+    cluster->set_capacity_bytes(
+        CapacityBytesLocked(cluster->cu_type(), cluster->cu_size()));
   }
+  const std::string dir = DataDirLocked(*cluster);
+  // Customer data: 0700 directories (older ones are restricted), the
+  // engine's files are 0600.
+  COVE_RETURN_IF_ERROR(MakePrivateDirs("data directory", dir));
+  COVE_RETURN_IF_ERROR(RestrictMode(dir));
+  COVE_RETURN_IF_ERROR(
+      RestrictMode(std::filesystem::path(dir).parent_path().string()));
   auth::AuthStore::Options auth_options;
   auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
   auth_options.state_file = dir + "/cove-users.json";
@@ -168,7 +247,8 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
   COVE_ASSIGN_OR_RETURN(auto embedded,
                          internal::MakeEmbeddedConnection(dir, engine_options));
   auto connection = std::make_shared<CapacityConnection>(
-      std::move(embedded), cluster->capacity_vectors());
+      std::move(embedded), cluster->capacity_vectors(),
+      cluster->capacity_bytes(), [dir] { return server::DirectoryBytes(dir); });
   server::ServerOptions so;
   so.tls_cert_file = tls_cert_file_;
   so.tls_key_file = tls_key_file_;
@@ -178,10 +258,19 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
   so.pbkdf2_iterations = options_.pbkdf2_iterations;
   // Refused calls become audit events (data_plane_audit.cc).
   so.on_access_denied = DataPlaneAuditObserver(cluster->name());
-  so.listen_address = absl::StrCat("127.0.0.1:", preferred_port);
-  // The data plane's Prometheus endpoint; its usage never takes mu_ (a
-  // scrape may run while a verb stops the data plane under mu_).
-  so.metrics_listen_address = "127.0.0.1:0";
+  // The cluster's own ports (its for its lifetime): held until the
+  // listeners take them over.
+  COVE_RETURN_IF_ERROR(HoldPortsLocked(cluster, false));
+  const auto listen_on_own_ports = [&] {
+    ports_[cluster->name()].data.Release();
+    ports_[cluster->name()].metrics.Release();
+    so.listen_address = absl::StrCat("127.0.0.1:", PortOf(cluster->endpoint()));
+    // The data plane's Prometheus endpoint; its usage never takes mu_ (a
+    // scrape may run while a verb stops the data plane under mu_).
+    so.metrics_listen_address =
+        absl::StrCat("127.0.0.1:", PortOf(cluster->metrics_endpoint()));
+  };
+  listen_on_own_ports();
   so.usage = [connection, dir] {
     server::DataPlaneUsage u;
     u.vectors = connection->CountEntities().value_or(-1);
@@ -190,16 +279,24 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
     return u;
   };
   auto server = server::StartServer(so);
-  if (!server.ok() && preferred_port != 0) {
-    so.listen_address = "127.0.0.1:0";
+  if (!server.ok()) {
+    // Another process took a port in the instant between its release and
+    // the listen: new ports (the endpoints change; the only case where they
+    // do, with a port taken while the emulator was down).
+    COVE_RETURN_IF_ERROR(HoldPortsLocked(cluster, true));
+    listen_on_own_ports();
     server = server::StartServer(so);
   }
-  if (!server.ok()) return server.status();
+  if (!server.ok()) {
+    (void)HoldPortsLocked(cluster, false);
+    return server.status();
+  }
   cluster->set_endpoint(absl::StrCat(tls_cert_file_.empty() ? "http" : "https",
                                      "://", (*server)->address()));
   cluster->set_metrics_endpoint((*server)->metrics_url());
   Runtime rt;
   rt.connection = connection;
+  rt.users = users;
   rt.server = *std::move(server);
   runtimes_[cluster->name()] = std::move(rt);
   return absl::OkStatus();
@@ -213,8 +310,35 @@ void CloudCore::StopDataPlaneLocked(v1::Cluster* cluster) {
   it->second.server->Shutdown(std::chrono::milliseconds(0));
   it->second.server->Wait();
   runtimes_.erase(it);
-  cluster->set_endpoint("");
-  cluster->clear_metrics_endpoint();
+  // The endpoints stay the cluster's: its ports are held again, and
+  // connections are refused until the data plane serves again.
+  (void)HoldPortsLocked(cluster, false);
+}
+
+absl::Status CloudCore::HoldPortsLocked(v1::Cluster* c, bool fresh) {
+  ClusterPorts& ports = ports_[c->name()];
+  const auto hold = [&](PortReservation& held,
+                        int wanted) -> absl::StatusOr<int> {
+    if (held.held() && !fresh) return held.port();
+    held.Release();
+    if (wanted != 0 && !fresh) {
+      auto r = PortReservation::Reserve("127.0.0.1", wanted);
+      if (r.ok()) {
+        held = *std::move(r);
+        return held.port();
+      }
+    }
+    COVE_ASSIGN_OR_RETURN(held, PortReservation::Reserve("127.0.0.1", 0));
+    return held.port();
+  };
+  COVE_ASSIGN_OR_RETURN(int data, hold(ports.data, PortOf(c->endpoint())));
+  COVE_ASSIGN_OR_RETURN(int metrics,
+                        hold(ports.metrics, PortOf(c->metrics_endpoint())));
+  c->set_endpoint(absl::StrCat(tls_cert_file_.empty() ? "http" : "https",
+                               "://127.0.0.1:", data));
+  c->set_metrics_endpoint(
+      absl::StrCat("http://127.0.0.1:", metrics, "/metrics"));
+  return absl::OkStatus();
 }
 
 absl::Status CloudCore::PurgeLocked(const std::string& cluster_name) {
@@ -228,6 +352,7 @@ absl::Status CloudCore::PurgeLocked(const std::string& cluster_name) {
     return absl::OkStatus();
   }
   StopDataPlaneLocked(&it->second);
+  ports_.erase(cluster_name);
   const std::string dir = DataDirLocked(it->second);
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
@@ -290,6 +415,10 @@ void CloudCore::FinishOperationLocked(v1::Operation* op,
   op->set_error_message(std::string(status.message()));
   *op->mutable_end_time() = ToProto(NowLocked());
   if (result != nullptr) *op->mutable_cluster() = ClusterViewLocked(*result);
+  // A failed create never shows its password.
+  if (!status.ok()) DropSealedPasswordLocked(op->name());
+  if (op->verb() == "RestoreBackup")
+    (void)store_->Delete("restorejob", op->name());
   (void)Persist("operation", op->name(), *op);
   pending_.erase(op->name());
   (void)PersistPendingLocked(op->name());
@@ -337,6 +466,15 @@ void CloudCore::ExecuteLocked(const std::string& op_name) {
       c->set_state(v1::Cluster::FAILED);
       c->set_state_message(std::string(status.message()));
     }
+  } else if (verb == "ResetClusterPassword") {
+    auto pw = op_passwords_.find(op_name);
+    status = pw == op_passwords_.end()
+                 ? absl::FailedPreconditionError(absl::StrCat(
+                       "ResetClusterPassword of '", c->name(),
+                       "': the new password was lost (a state written by an "
+                       "older version); reset it again"))
+                 : SetRootPasswordLocked(*c, pw->second);
+    c->set_state(static_cast<State>(p.prev_state));
   } else if (verb == "SuspendCluster") {
     StopDataPlaneLocked(c);
     c->set_state(v1::Cluster::SUSPENDED);
@@ -349,14 +487,17 @@ void CloudCore::ExecuteLocked(const std::string& op_name) {
     c->set_cu_size(p.cu_size);
     c->set_replicas(p.replicas);
     c->set_capacity_vectors(CapacityLocked(c->cu_type(), c->cu_size()));
+    c->set_capacity_bytes(CapacityBytesLocked(c->cu_type(), c->cu_size()));
     auto rt = runtimes_.find(c->name());
     if (rt != runtimes_.end()) {
       rt->second.connection->set_capacity(c->capacity_vectors());
+      rt->second.connection->set_capacity_bytes(c->capacity_bytes());
     }
     c->set_state(v1::Cluster::RUNNING);
   } else if (verb == "PurgeCluster") {
     v1::Cluster last = *c;
     last.set_endpoint("");
+    last.clear_metrics_endpoint();
     status = PurgeLocked(c->name());
     FinishOperationLocked(op, status, &last);
     return;
@@ -422,6 +563,34 @@ void CloudCore::SchedulerLoop() {
 // ---- cluster RPCs
 // ----------------------------------------------------------------
 
+absl::Status CloudCore::CheckCreateClusterRequest(
+    const v1::CreateClusterRequest& req) {
+  COVE_RETURN_IF_ERROR(
+      ParseName("parent", req.parent(), {"organizations", "projects"})
+          .status());
+  COVE_RETURN_IF_ERROR(ValidateId("cluster_id", req.cluster_id()));
+  const v1::Cluster& in = req.cluster();
+  COVE_RETURN_IF_ERROR(ParseName("cluster.environment", in.environment(),
+                                 {"organizations", "projects", "environments"})
+                           .status());
+  if (!Within(in.environment(), req.parent())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cluster.environment: expected an environment of ",
+                     req.parent(), " (got '", in.environment(), "')"));
+  }
+  const std::string cu_type =
+      in.cu_type().empty() ? "performance" : in.cu_type();
+  if (cu_type != "performance" && cu_type != "capacity") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cluster.cu_type: expected performance or capacity (got '",
+                     cu_type, "')"));
+  }
+  const int cu_size = in.cu_size() == 0 ? 1 : in.cu_size();
+  const int replicas = in.replicas() == 0 ? 1 : in.replicas();
+  COVE_RETURN_IF_ERROR(CheckSize(cu_size, replicas));
+  return ValidateAutoscaling("cluster.autoscaling", in.autoscaling());
+}
+
 grpc::Status CloudCore::CreateCluster(grpc::ServerContext* ctx,
                                       const v1::CreateClusterRequest* req,
                                       v1::Operation* resp) {
@@ -430,32 +599,7 @@ grpc::Status CloudCore::CreateCluster(grpc::ServerContext* ctx,
   return Handle(
       ctx, "CreateCluster", "clusters.create", true, name, req->request_id(),
       [&](Call& call) -> absl::Status {
-        COVE_RETURN_IF_ERROR(
-            ParseName("parent", req->parent(), {"organizations", "projects"})
-                .status());
-        COVE_RETURN_IF_ERROR(ValidateId("cluster_id", req->cluster_id()));
-        const v1::Cluster& in = req->cluster();
-        COVE_RETURN_IF_ERROR(
-            ParseName("cluster.environment", in.environment(),
-                      {"organizations", "projects", "environments"})
-                .status());
-        if (!Within(in.environment(), req->parent())) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("cluster.environment: expected an environment of ",
-                           req->parent(), " (got '", in.environment(), "')"));
-        }
-        const std::string cu_type =
-            in.cu_type().empty() ? "performance" : in.cu_type();
-        if (cu_type != "performance" && cu_type != "capacity") {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "cluster.cu_type: expected performance or capacity (got '",
-              cu_type, "')"));
-        }
-        const int cu_size = in.cu_size() == 0 ? 1 : in.cu_size();
-        const int replicas = in.replicas() == 0 ? 1 : in.replicas();
-        COVE_RETURN_IF_ERROR(CheckSize(cu_size, replicas));
-        COVE_RETURN_IF_ERROR(
-            ValidateAutoscaling("cluster.autoscaling", in.autoscaling()));
+        COVE_RETURN_IF_ERROR(CheckCreateClusterRequest(*req));
         COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "clusters.create", req->parent()));
         COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
@@ -465,81 +609,111 @@ grpc::Status CloudCore::CreateCluster(grpc::ServerContext* ctx,
             *resp = OperationViewLocked(op->second, call.principal);
           return absl::OkStatus();
         }
-        if (projects_.count(req->parent()) == 0)
-          return NotFound("project", req->parent());
-        auto env = environments_.find(in.environment());
-        if (env == environments_.end())
-          return NotFound("environment", in.environment());
-        if (env->second.state() != v1::Environment::READY &&
-            env->second.state() != v1::Environment::CONNECTED) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("environment '", in.environment(), "' is ",
-                           v1::Environment::State_Name(env->second.state()),
-                           "; clusters need a READY (or CONNECTED) environment",
-                           env->second.state_message().empty() ? "" : ": ",
-                           env->second.state_message()));
-        }
-        if (clusters_.count(name) != 0) {
-          return absl::AlreadyExistsError(absl::StrCat(
-              "cluster '", name, "' already exists (",
-              v1::Cluster::State_Name(clusters_[name].state()), ")"));
-        }
-        const absl::Time now = NowLocked();
-        v1::Cluster c;
-        c.set_name(name);
-        c.set_display_name(in.display_name().empty() ? req->cluster_id()
-                                                     : in.display_name());
-        c.set_environment(in.environment());
-        c.set_cu_type(cu_type);
-        c.set_cu_size(cu_size);
-        c.set_replicas(replicas);
-        *c.mutable_labels() = in.labels();
-        *c.mutable_create_time() = ToProto(now);
-        c.set_admin_user(auth::kRootUser);
-        c.set_capacity_vectors(CapacityLocked(cu_type, cu_size));
-        *c.mutable_autoscaling() = in.autoscaling();
-        // Customer-managed key and backup policy (keys.cc).
-        COVE_RETURN_IF_ERROR(PrepareClusterKeyLocked(in, &c));
-        const std::string dir = DataDirLocked(c);
-        for (const auto& [other, oc] : clusters_) {
-          if (DataDirLocked(oc) == dir) {
-            return absl::FailedPreconditionError(absl::StrCat(
-                "data directory '", dir, "' is used by cluster '", other, "'"));
-          }
-        }
-        // The data plane's users: root with a once-shown password, stored
-        // hashed in the data directory before anything runs.
-        COVE_ASSIGN_OR_RETURN(std::string password, RandomAlnum(24));
-        // Agent mode: the agent creates the data directory and its users
-        // (the control plane never touches the customer's bucket).
-        if (env->second.mode() != v1::Environment::AGENT) {
-          std::error_code ec;
-          std::filesystem::create_directories(dir, ec);
-          if (ec) {
-            return absl::FailedPreconditionError(
-                absl::StrCat("data directory '", dir, "': cannot create (",
-                             ec.message(), ")"));
-          }
-          auth::AuthStore::Options auth_options;
-          auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
-          auth_options.state_file = dir + "/cove-users.json";
-          std::filesystem::remove(auth_options.state_file, ec);
-          COVE_ASSIGN_OR_RETURN(auto users,
-                                 auth::AuthStore::Open(auth_options));
-          COVE_RETURN_IF_ERROR(users->CreateUser(auth::kRootUser, password));
-        }
-        c.set_state(v1::Cluster::STATE_UNSPECIFIED);
-        clusters_[name] = c;
-        auto op = StartOperationLocked(call, &clusters_[name],
-                                       v1::Cluster::CREATING, Pending{});
-        if (!op.ok()) {
-          clusters_.erase(name);
-          return op.status();
-        }
-        op_passwords_[op->name()] = password;
-        *resp = OperationViewLocked(*op, call.principal);
-        return RememberLocked(call, *req, *op, *op);
+        COVE_ASSIGN_OR_RETURN(v1::Operation op,
+                              CreateClusterLocked(call, *req));
+        *resp = OperationViewLocked(op, call.principal);
+        return RememberLocked(call, *req, op, op);
       });
+}
+
+absl::StatusOr<v1::Operation> CloudCore::CreateClusterLocked(
+    Call& call, const v1::CreateClusterRequest& req) {
+  const std::string name =
+      absl::StrCat(req.parent(), "/clusters/", req.cluster_id());
+  const v1::Cluster& in = req.cluster();
+  if (projects_.count(req.parent()) == 0)
+    return NotFound("project", req.parent());
+  auto env = environments_.find(in.environment());
+  if (env == environments_.end())
+    return NotFound("environment", in.environment());
+  if (env->second.state() != v1::Environment::READY &&
+      env->second.state() != v1::Environment::CONNECTED) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("environment '", in.environment(), "' is ",
+                     v1::Environment::State_Name(env->second.state()),
+                     "; clusters need a READY (or CONNECTED) environment",
+                     env->second.state_message().empty() ? "" : ": ",
+                     env->second.state_message()));
+  }
+  if (clusters_.count(name) != 0) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("cluster '", name, "' already exists (",
+                     v1::Cluster::State_Name(clusters_[name].state()), ")"));
+  }
+  const std::string cu_type =
+      in.cu_type().empty() ? "performance" : in.cu_type();
+  const int cu_size = in.cu_size() == 0 ? 1 : in.cu_size();
+  const int replicas = in.replicas() == 0 ? 1 : in.replicas();
+  const absl::Time now = NowLocked();
+  v1::Cluster c;
+  c.set_name(name);
+  c.set_display_name(in.display_name().empty() ? req.cluster_id()
+                                               : in.display_name());
+  c.set_environment(in.environment());
+  c.set_cu_type(cu_type);
+  c.set_cu_size(cu_size);
+  c.set_replicas(replicas);
+  *c.mutable_labels() = in.labels();
+  *c.mutable_create_time() = ToProto(now);
+  c.set_admin_user(auth::kRootUser);
+  c.set_capacity_vectors(CapacityLocked(cu_type, cu_size));
+  c.set_capacity_bytes(CapacityBytesLocked(cu_type, cu_size));
+  *c.mutable_autoscaling() = in.autoscaling();
+  // Customer-managed key and backup policy (keys.cc).
+  COVE_RETURN_IF_ERROR(PrepareClusterKeyLocked(in, &c));
+  const std::string dir = DataDirLocked(c);
+  for (const auto& [other, oc] : clusters_) {
+    // Buckets are not shared between environments (CreateEnvironment), so
+    // the other cluster is of this environment; still, no name is given.
+    if (DataDirLocked(oc) == dir) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "data directory '", dir, "' is used by another cluster"));
+    }
+  }
+  // The data plane's users: root with a once-shown password, stored hashed
+  // in the data directory before anything runs; the password itself is
+  // kept sealed until the creator has seen it (SealPasswordLocked), so that
+  // a create interrupted by a crash still returns it.
+  COVE_ASSIGN_OR_RETURN(std::string password, RandomAlnum(24));
+  // Agent mode: the agent creates the data directory and its users (the
+  // control plane never touches the customer's bucket).
+  if (env->second.mode() != v1::Environment::AGENT) {
+    if (absl::Status made = MakePrivateDirs("data directory", dir);
+        !made.ok()) {
+      return absl::FailedPreconditionError(made.message());
+    }
+    std::error_code ec;
+    auth::AuthStore::Options auth_options;
+    auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
+    auth_options.state_file = dir + "/cove-users.json";
+    std::filesystem::remove(auth_options.state_file, ec);
+    COVE_ASSIGN_OR_RETURN(auto users, auth::AuthStore::Open(auth_options));
+    COVE_RETURN_IF_ERROR(users->CreateUser(auth::kRootUser, password));
+  }
+  c.set_state(v1::Cluster::STATE_UNSPECIFIED);
+  clusters_[name] = c;
+  // The cluster, its operation and the sealed password are written as one
+  // change: a crash keeps all of them or none.
+  Store::Atomic atomic(store_.get());
+  auto op = StartOperationLocked(call, &clusters_[name], v1::Cluster::CREATING,
+                                 Pending{});
+  absl::Status s = op.status();
+  if (s.ok()) {
+    op_passwords_[op->name()] = password;
+    s = SealPasswordLocked(op->name());
+  }
+  if (s.ok()) s = atomic.Commit();
+  if (!s.ok()) {
+    clusters_.erase(name);
+    if (op.ok()) {
+      operations_.erase(op->name());
+      pending_.erase(op->name());
+      op_passwords_.erase(op->name());
+      op_creators_.erase(op->name());
+    }
+    return s;
+  }
+  return *op;
 }
 
 grpc::Status CloudCore::GetCluster(grpc::ServerContext* ctx,
@@ -748,6 +922,75 @@ grpc::Status CloudCore::PurgeCluster(grpc::ServerContext* ctx,
   return ClusterVerb(ctx, "PurgeCluster", "clusters.purge", req, resp);
 }
 
+absl::Status CloudCore::SetRootPasswordLocked(const v1::Cluster& c,
+                                              const std::string& password) {
+  std::shared_ptr<auth::AuthStore> users;
+  auto rt = runtimes_.find(c.name());
+  if (rt != runtimes_.end() && rt->second.users != nullptr) {
+    users = rt->second.users;
+  } else {
+    auth::AuthStore::Options auth_options;
+    auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
+    auth_options.state_file = DataDirLocked(c) + "/cove-users.json";
+    if (!std::filesystem::exists(auth_options.state_file)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cluster '", c.name(), "': its data plane's users are missing"));
+    }
+    COVE_ASSIGN_OR_RETURN(users, auth::AuthStore::Open(auth_options));
+  }
+  return users->UpdatePassword(
+      c.admin_user().empty() ? auth::kRootUser : c.admin_user(), "", password,
+      /*check_old=*/false);
+}
+
+grpc::Status CloudCore::ResetClusterPassword(
+    grpc::ServerContext* ctx, const v1::ClusterActionRequest* req,
+    v1::Operation* resp) {
+  return Handle(
+      ctx, "ResetClusterPassword", "clusters.resetPassword", true, req->name(),
+      req->request_id(), [&](Call& call) -> absl::Status {
+        COVE_RETURN_IF_ERROR(
+            ParseName("name", req->name(),
+                      {"organizations", "projects", "clusters"})
+                .status());
+        COVE_RETURN_IF_ERROR(
+            AuthorizeLocked(call, "clusters.resetPassword", req->name()));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        if (replayed) {
+          auto op = operations_.find(resp->name());
+          if (op != operations_.end())
+            *resp = OperationViewLocked(op->second, call.principal);
+          return absl::OkStatus();
+        }
+        COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req->name()));
+        COVE_RETURN_IF_ERROR(
+            CheckEtag(absl::StrCat("cluster '", req->name(), "'"), req->etag(),
+                      c->etag()));
+        if (c->state() != v1::Cluster::RUNNING &&
+            c->state() != v1::Cluster::SUSPENDED) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "cluster '", req->name(), "' is ",
+              v1::Cluster::State_Name(c->state()),
+              "; ResetClusterPassword needs RUNNING or SUSPENDED"));
+        }
+        // The new password is sealed with the operation (as a create's), so
+        // that neither a crash nor a lost answer loses it.
+        COVE_ASSIGN_OR_RETURN(std::string password, RandomAlnum(24));
+        const std::string message = c->state_message();
+        Store::Atomic atomic(store_.get());
+        COVE_ASSIGN_OR_RETURN(
+            v1::Operation op,
+            StartOperationLocked(call, c, c->state(), Pending{}));
+        c->set_state_message(message);  // the state does not change
+        COVE_RETURN_IF_ERROR(Persist("cluster", c->name(), *c));
+        op_passwords_[op.name()] = password;
+        COVE_RETURN_IF_ERROR(SealPasswordLocked(op.name()));
+        COVE_RETURN_IF_ERROR(atomic.Commit());
+        *resp = OperationViewLocked(op, call.principal);
+        return RememberLocked(call, *req, op, op);
+      });
+}
+
 grpc::Status CloudCore::ScaleCluster(grpc::ServerContext* ctx,
                                      const v1::ScaleClusterRequest* req,
                                      v1::Operation* resp) {
@@ -793,6 +1036,16 @@ grpc::Status CloudCore::ScaleCluster(grpc::ServerContext* ctx,
               " vectors, more than 80% of the ", capacity, " that cu_size ",
               cu_size, " admits; delete data or choose a larger size"));
         }
+        const int64_t capacity_bytes =
+            CapacityBytesLocked(c->cu_type(), cu_size);
+        const int64_t used_bytes = ClusterViewLocked(*c).used_bytes();
+        if (cu_size < c->cu_size() && used_bytes * 10 > capacity_bytes * 8) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("cluster '", req->name(), "' holds ", used_bytes,
+                           " bytes, more than 80% of the ", capacity_bytes,
+                           " bytes that cu_size ", cu_size,
+                           " admits; delete data or choose a larger size"));
+        }
         Pending p;
         p.cu_size = cu_size;
         p.replicas = replicas;
@@ -819,7 +1072,7 @@ grpc::Status CloudCore::GetOperation(grpc::ServerContext* ctx,
                     return NotFound("operation", req->name());
                   COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "operations.get",
                                                         it->second.target()));
-                  *resp = OperationViewLocked(it->second, call.principal);
+                  *resp = RevealLocked(it->second, call.principal);
                   return absl::OkStatus();
                 });
 }
@@ -851,7 +1104,7 @@ grpc::Status CloudCore::ListOperations(grpc::ServerContext* ctx,
           }
           if (auto* v = filter.Get("target"); v && *v != op.target()) continue;
           if (auto* v = filter.Get("verb"); v && *v != op.verb()) continue;
-          items.emplace_back(name, OperationViewLocked(op, call.principal));
+          items.emplace_back(name, RevealLocked(op, call.principal));
         }
         PageRequest page{
             req->page_size(), req->page_token(),
@@ -895,7 +1148,7 @@ grpc::Status CloudCore::WaitOperation(grpc::ServerContext* ctx,
                   &args),
               std::min(deadline - absl::Now(), absl::Milliseconds(100)));
         }
-        *resp = OperationViewLocked(*op, call.principal);
+        *resp = RevealLocked(*op, call.principal);
         return absl::OkStatus();
       });
 }

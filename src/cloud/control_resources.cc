@@ -968,6 +968,7 @@ grpc::Status CloudCore::CreateEnvironment(
           *env.mutable_agent_token_expire_time() =
               ToProto(now + kAgentTokenLifetime);
         } else {
+          COVE_RETURN_IF_ERROR(CheckBucketAvailableLocked(env.bucket()));
           v1::EnvironmentValidation v = ValidateEnvironmentLocked(env);
           env.set_state(v.valid() ? v1::Environment::READY
                                   : v1::Environment::FAILED);

@@ -28,6 +28,9 @@ absl::Status AdminOnly(Call& call) {
     for (const auto& [t, n] : vectors_per_cu_) {                              \
       (*(resp)->mutable_vectors_per_cu())[t] = n;                             \
     }                                                                         \
+    for (const auto& [t, n] : bytes_per_cu_) {                                \
+      (*(resp)->mutable_bytes_per_cu())[t] = n;                               \
+    }                                                                         \
     (resp)->set_manual_clock(manual_clock_);                                  \
     *(resp)->mutable_now() = ToProto(NowLocked());                            \
   } while (false)
@@ -81,15 +84,31 @@ grpc::Status CloudCore::EmUpdateSettings(grpc::ServerContext* ctx,
                              "]: expected at least 1 (got ", n, ")"));
           }
         }
-        if (!req->vectors_per_cu().empty()) {
+        for (const auto& [type, n] : req->bytes_per_cu()) {
+          if (type != "performance" && type != "capacity") {
+            return absl::InvalidArgumentError(
+                absl::StrCat("bytes_per_cu: expected cu_type performance or "
+                             "capacity (got '",
+                             type, "')"));
+          }
+          if (n < 1) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "bytes_per_cu[", type, "]: expected at least 1 (got ", n, ")"));
+          }
+        }
+        if (!req->vectors_per_cu().empty() || !req->bytes_per_cu().empty()) {
           for (const auto& [type, n] : req->vectors_per_cu())
             vectors_per_cu_[type] = n;
+          for (const auto& [type, n] : req->bytes_per_cu())
+            bytes_per_cu_[type] = n;
           // Capacities follow at once, also on serving data planes.
           for (auto& [name, c] : clusters_) {
             c.set_capacity_vectors(CapacityLocked(c.cu_type(), c.cu_size()));
+            c.set_capacity_bytes(CapacityBytesLocked(c.cu_type(), c.cu_size()));
             auto rt = runtimes_.find(name);
             if (rt != runtimes_.end()) {
               rt->second.connection->set_capacity(c.capacity_vectors());
+              rt->second.connection->set_capacity_bytes(c.capacity_bytes());
             }
             COVE_RETURN_IF_ERROR(Persist("cluster", name, c));
           }

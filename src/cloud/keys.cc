@@ -25,6 +25,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "cloud/backup_format.h"
 #include "cloud/cloud_core.h"
 #include "cloud/util.h"
 #include "common/cipher.h"
@@ -38,7 +39,8 @@ absl::StatusOr<std::string> CloudCore::KeyFileLocked(
         "encryption_key: expected 'keys/{name}' (got '", key_ref, "')"));
   }
   const std::string name = key_ref.substr(5);
-  COVE_RETURN_IF_ERROR(ValidateId("encryption_key name", name));
+  if (!ValidKeyName(name))
+    COVE_RETURN_IF_ERROR(ValidateId("encryption_key name", name));
   auto env = environments_.find(environment);
   if (env == environments_.end()) {
     return absl::NotFoundError(
@@ -80,6 +82,20 @@ absl::Status CloudCore::CheckClusterKeyLocked(const v1::Cluster& c) const {
                      id, ", expected ", c.encryption_key_id(), ")"));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<internal::Cipher> CloudCore::BackupCipherLocked(
+    const v1::Cluster& c) const {
+  if (!c.encryption_key().empty()) {
+    COVE_RETURN_IF_ERROR(CheckClusterKeyLocked(c));
+    COVE_ASSIGN_OR_RETURN(std::string path,
+                          KeyFileLocked(c.environment(), c.encryption_key()));
+    return internal::Cipher::FromKeyFile(path);
+  }
+  COVE_ASSIGN_OR_RETURN(
+      std::string path,
+      KeyFileLocked(c.environment(), BackupDataKeyRef(c.name())));
+  return LoadOrCreateDataKey(path);
 }
 
 namespace {
@@ -173,7 +189,6 @@ bool CloudCore::SuspendIfKeyRevokedLocked(v1::Cluster* c) {
                    "the key, then ResumeCluster");
   c->set_state(v1::Cluster::SUSPENDED);
   c->set_state_message(message);
-  c->set_endpoint("");
   *c->mutable_update_time() = ToProto(NowLocked());
   c->set_etag(NewEtag());
   (void)Persist("cluster", c->name(), *c);

@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
                  "restore window of deleted clusters (default 7 days)");
   app.add_option("--vectors-per-cu", options.vectors_per_cu,
                  "vectors per performance CU (capacity CUs: 4x)");
+  app.add_option("--bytes-per-cu", options.bytes_per_cu,
+                 "bytes of storage per performance CU (capacity CUs: 4x)");
   app.add_option("--admin-key", options.admin_key,
                  "admin secret to install on the first start");
   app.add_flag("--manual-clock", options.manual_clock,

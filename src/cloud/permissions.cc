@@ -77,8 +77,10 @@ const std::vector<PermissionRow>& PermissionTable() {
       {"backups.get", "xx.xxx"},
       {"backups.list", "xx.xxx"},
       {"backups.delete", "x..x.."},
-      {"backups.restore", "x..xx."},
+      {"backups.restore", "x..x.."},
       {"backups.updatePolicy", "x..xx."},
+      // The data plane's root password (issue 13): cluster admins.
+      {"clusters.resetPassword", "x..x.."},
   };
   return *table;
 }

@@ -1,9 +1,13 @@
 // SQLite persistence of the cloud emulator.
 #include "cloud/store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
+#include "cloud/private_files.h"
+#include "common/status_macros.h"
 
 namespace cove::cloud {
 namespace {
@@ -57,6 +61,14 @@ absl::Status Store::Exec(const char* sql) {
 }
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+  // The database holds secrets' hashes and every resource: mode 0600 (SQLite
+  // gives its -wal and -shm files the database file's mode), created so
+  // before SQLite opens it; an older database is restricted too.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd);
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    COVE_RETURN_IF_ERROR(RestrictMode(path + suffix));
+  }
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(
       path.c_str(), &db,
@@ -70,15 +82,14 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   }
   sqlite3_busy_timeout(db, 5000);
   std::unique_ptr<Store> store(new Store(db));
-  absl::Status s = store->Exec(
+  COVE_RETURN_IF_ERROR(store->Exec(
       "PRAGMA journal_mode=WAL;"
       "PRAGMA synchronous=NORMAL;"
       "CREATE TABLE IF NOT EXISTS resources("
       "  kind TEXT NOT NULL, name TEXT NOT NULL, data BLOB NOT NULL,"
       "  PRIMARY KEY(kind, name));"
       "CREATE TABLE IF NOT EXISTS audit("
-      "  id INTEGER PRIMARY KEY, data BLOB NOT NULL);");
-  if (!s.ok()) return s;
+      "  id INTEGER PRIMARY KEY, data BLOB NOT NULL);"));
   return store;
 }
 
@@ -115,6 +126,15 @@ Store::LoadKind(const std::string& kind) {
   }
   if (rc != SQLITE_DONE) return Error("load");
   return out;
+}
+
+absl::Status Store::Begin() { return Exec("SAVEPOINT cove_atomic"); }
+
+absl::Status Store::Commit() { return Exec("RELEASE cove_atomic"); }
+
+void Store::Rollback() {
+  (void)Exec("ROLLBACK TO cove_atomic");
+  (void)Exec("RELEASE cove_atomic");
 }
 
 absl::Status Store::AppendAudit(int64_t id, const std::string& data) {

@@ -36,6 +36,35 @@ class Store {
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> LoadKind(
       const std::string& kind);
 
+  /// Savepoints: the writes between Begin() and Commit() are one atomic
+  /// change (a crash keeps all or none of them); Rollback() undoes them.
+  /// They nest. Use Store::Atomic rather than these directly.
+  absl::Status Begin();
+  absl::Status Commit();
+  void Rollback();
+
+  /// Begin() now; Rollback() when destroyed without Commit().
+  class Atomic {
+   public:
+    explicit Atomic(Store* store) : store_(store) {
+      begun_ = store_->Begin().ok();
+    }
+    ~Atomic() {
+      if (begun_) store_->Rollback();
+    }
+    Atomic(const Atomic&) = delete;
+    Atomic& operator=(const Atomic&) = delete;
+    absl::Status Commit() {
+      if (!begun_) return absl::OkStatus();
+      begun_ = false;
+      return store_->Commit();
+    }
+
+   private:
+    Store* store_;
+    bool begun_ = false;
+  };
+
   /// The audit log: `id` increases.
   absl::Status AppendAudit(int64_t id, const std::string& data);
   absl::StatusOr<std::vector<std::pair<int64_t, std::string>>> LoadAudit();

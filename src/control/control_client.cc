@@ -549,6 +549,19 @@ COVE_CLUSTER_ACTION(Delete)
 COVE_CLUSTER_ACTION(Restore)
 COVE_CLUSTER_ACTION(Purge)
 
+absl::StatusOr<ControlOperation> ControlClient::StartResetClusterPassword(
+    const control::ClusterActionRequest& request,
+    const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(CheckName("name", request.name, kCluster));
+  return Started(connection_->ResetClusterPassword(request, call));
+}
+
+absl::StatusOr<control::Cluster> ControlClient::ResetClusterPassword(
+    const control::ClusterActionRequest& request,
+    const ControlCallOptions& call) {
+  return Finish(StartResetClusterPassword(request, call));
+}
+
 absl::StatusOr<ControlOperation> ControlClient::StartScaleCluster(
     const control::ScaleClusterRequest& request,
     const ControlCallOptions& call) {

@@ -184,6 +184,12 @@ absl::StatusOr<control::Operation> ControlConnection::SuspendCluster(
   return NotImplemented(*this, "SuspendCluster");
 }
 
+absl::StatusOr<control::Operation> ControlConnection::ResetClusterPassword(
+    const control::ClusterActionRequest& request,
+    const ControlCallOptions& call) {
+  return NotImplemented(*this, "ResetClusterPassword");
+}
+
 absl::StatusOr<control::Operation> ControlConnection::ResumeCluster(
     const control::ClusterActionRequest& request,
     const ControlCallOptions& call) {

@@ -273,6 +273,12 @@ class ControlConnectionImpl final : public ControlConnection {
     return Unary(kIdempotent, call, ToProto(WithRequestId(request)),
                  &ControlStub::ResumeCluster);
   }
+  absl::StatusOr<control::Operation> ResetClusterPassword(
+      const control::ClusterActionRequest& request,
+      const ControlCallOptions& call) override {
+    return Unary(kIdempotent, call, ToProto(WithRequestId(request)),
+                 &ControlStub::ResetClusterPassword);
+  }
   absl::StatusOr<control::Operation> ScaleCluster(
       const control::ScaleClusterRequest& request,
       const ControlCallOptions& call) override {

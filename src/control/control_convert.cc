@@ -327,6 +327,8 @@ pb::Cluster ToProto(const control::Cluster& v) {
   p.set_admin_password(v.admin_password);
   p.set_capacity_vectors(v.capacity_vectors);
   p.set_used_vectors(v.used_vectors);
+  p.set_capacity_bytes(v.capacity_bytes);
+  p.set_used_bytes(v.used_bytes);
   if (v.autoscaling.enabled || v.autoscaling.min_cu_size != 0 ||
       v.autoscaling.max_cu_size != 0 || !v.autoscaling.schedules.empty() ||
       v.autoscaling.min_replicas != 0 || v.autoscaling.max_replicas != 0 ||
@@ -365,6 +367,8 @@ control::Cluster FromProto(const pb::Cluster& p) {
   v.admin_password = p.admin_password();
   v.capacity_vectors = p.capacity_vectors();
   v.used_vectors = p.used_vectors();
+  v.capacity_bytes = p.capacity_bytes();
+  v.used_bytes = p.used_bytes();
   v.autoscaling = FromProto(p.autoscaling());
   v.metrics_endpoint = p.metrics_endpoint();
   v.encryption_key = p.encryption_key();
@@ -543,6 +547,7 @@ pb::EmulatorSettings ToProto(const control::EmulatorSettings& v) {
   ToProto(v.retention, p.mutable_retention());
   for (const auto& [k, n] : v.vectors_per_cu)
     (*p.mutable_vectors_per_cu())[k] = n;
+  for (const auto& [k, n] : v.bytes_per_cu) (*p.mutable_bytes_per_cu())[k] = n;
   p.set_manual_clock(v.manual_clock);
   COVE_TIME_TO(now);
   return p;
@@ -553,6 +558,7 @@ control::EmulatorSettings FromProto(const pb::EmulatorSettings& p) {
   v.transition_delay = FromProto(p.transition_delay());
   v.retention = FromProto(p.retention());
   v.vectors_per_cu.insert(p.vectors_per_cu().begin(), p.vectors_per_cu().end());
+  v.bytes_per_cu.insert(p.bytes_per_cu().begin(), p.bytes_per_cu().end());
   v.manual_clock = p.manual_clock();
   COVE_TIME_FROM(now);
   return v;
@@ -818,6 +824,7 @@ pb::UpdateSettingsRequest ToProto(
   if (v.retention) ToProto(*v.retention, p.mutable_retention());
   for (const auto& [k, n] : v.vectors_per_cu)
     (*p.mutable_vectors_per_cu())[k] = n;
+  for (const auto& [k, n] : v.bytes_per_cu) (*p.mutable_bytes_per_cu())[k] = n;
   return p;
 }
 
@@ -829,6 +836,7 @@ control::UpdateEmulatorSettingsRequest FromProto(
   }
   if (p.has_retention()) v.retention = FromProto(p.retention());
   v.vectors_per_cu.insert(p.vectors_per_cu().begin(), p.vectors_per_cu().end());
+  v.bytes_per_cu.insert(p.bytes_per_cu().begin(), p.bytes_per_cu().end());
   return v;
 }
 

@@ -62,6 +62,7 @@ namespace pb = ::cove::control::v1;
   X(UpdateCluster, pb::UpdateClusterRequest, pb::Cluster)                     \
   X(SuspendCluster, pb::ClusterActionRequest, pb::Operation)                  \
   X(ResumeCluster, pb::ClusterActionRequest, pb::Operation)                   \
+  X(ResetClusterPassword, pb::ClusterActionRequest, pb::Operation)            \
   X(ScaleCluster, pb::ScaleClusterRequest, pb::Operation)                     \
   X(DeleteCluster, pb::ClusterActionRequest, pb::Operation)                   \
   X(RestoreCluster, pb::ClusterActionRequest, pb::Operation)                  \

@@ -4,13 +4,19 @@
 // after the heartbeat timeout, clusters keep serving, pending operations
 // wait and finish on return or fail with UNAVAILABLE after their deadline,
 // state reconciled).
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "agent/agent_fixture.h"
 #include "cloud/backup_format.h"
+#include "common/cipher.h"
 #include "gmock/gmock.h"
+#include "server/metrics_http.h"
 
 namespace cove::cloud::testing {
 namespace {
@@ -19,6 +25,7 @@ using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 using AgentLossTest = ManualClockAgentFixture;
@@ -157,7 +164,7 @@ TEST_F(AgentLossTest, RegistersRunsVerbsSurvivesLossAndReconciles) {
   op = Run(ClusterAction(&v1::ControlPlane::Stub::SuspendCluster, cluster));
   ASSERT_EQ(op.error_code(), 0) << op.error_message();
   EXPECT_EQ(op.cluster().state(), v1::Cluster::SUSPENDED);
-  EXPECT_THAT(op.cluster().endpoint(), IsEmpty());
+  EXPECT_THAT(op.cluster().endpoint(), Not(IsEmpty()));  // kept
   EXPECT_FALSE(agent->clusters()[0].running);
   op = Run(ClusterAction(&v1::ControlPlane::Stub::ResumeCluster, cluster));
   ASSERT_EQ(op.error_code(), 0) << op.error_message();
@@ -222,6 +229,120 @@ TEST_F(AgentLossTest, AgentRestartBringsClustersBackAndReconciles) {
       [&](const v1::Cluster& x) { return x.endpoint() == endpoint; }, &a));
   ASSERT_OK_AND_ASSIGN(Client data, DataClient(endpoint, password));
   EXPECT_EQ(Count(data), 3);
+}
+
+// Issue 13, item 11, agent mode: a create waiting for its agent used to
+// fail after a control-plane restart (its password was memory-only); the
+// password is now sealed in the state, so the create is carried out when
+// the agent is back and the creator gets the password.
+TEST_F(AgentLossTest, CreateWaitingForTheAgentSurvivesAControlPlaneRestart) {
+  v1::Environment env = MakeAgentEnvironment();
+  const std::string bucket = state_.path() + "/customer-bucket";
+  auto options = AgentOptionsFor(server_->address(), env.agent_token(), bucket);
+  ASSERT_OK_AND_ASSIGN(auto agent, agent::Agent::Start(options));
+  ASSERT_TRUE(agent->WaitConnected(absl::Seconds(20))) << agent->last_error();
+  agent.reset();
+  ASSERT_OK_AND_ASSIGN(v1::Operation op,
+                       StartCluster(project_, env_name_, "alpha"));
+  const std::string password = op.cluster().admin_password();
+  ASSERT_FALSE(password.empty());
+  Advance(absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name(), kAdminKey, 200));
+  EXPECT_FALSE(op.done());
+  Restart(options_);
+  options.control_plane = server_->address();
+  options.token.clear();
+  ASSERT_OK_AND_ASSIGN(agent, agent::Agent::Start(options));
+  ASSERT_TRUE(agent->WaitConnected(absl::Seconds(20))) << agent->last_error();
+  Advance(absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  ASSERT_TRUE(op.done());
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_EQ(op.cluster().state(), v1::Cluster::RUNNING);
+  EXPECT_EQ(op.cluster().admin_password(), password);
+  ASSERT_OK_AND_ASSIGN(Client data,
+                       DataClient(op.cluster().endpoint(), password));
+  EXPECT_OK(data.ListCollections().status());
+}
+
+// Issue 13, item 15 and the agent-mode metrics endpoint: an agent-mode
+// cluster has a Prometheus endpoint like cove-cloud's clusters, and keeps
+// its endpoint and metrics endpoint through suspend/resume, scaling, an
+// agent restart and a control-plane restart (the agent holds the ports).
+TEST_F(AgentLossTest, AgentModeEndpointsAndMetricsEndpointStay) {
+  v1::Environment env = MakeAgentEnvironment();
+  const std::string bucket = state_.path() + "/customer-bucket";
+  auto options = AgentOptionsFor(server_->address(), env.agent_token(), bucket);
+  ASSERT_OK_AND_ASSIGN(auto agent, agent::Agent::Start(options));
+  ASSERT_TRUE(agent->WaitConnected(absl::Seconds(20))) << agent->last_error();
+  v1::Operation op = Run(StartCluster(project_, env_name_, "alpha"));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string cluster = op.cluster().name();
+  const std::string password = op.cluster().admin_password();
+  const std::string endpoint = op.cluster().endpoint();
+  const std::string metrics = op.cluster().metrics_endpoint();
+  ASSERT_THAT(endpoint, StartsWith("http://127.0.0.1:"));
+  ASSERT_THAT(metrics, StartsWith("http://127.0.0.1:"));
+  {
+    ASSERT_OK_AND_ASSIGN(Client data, DataClient(endpoint, password));
+    ASSERT_OK(data.CreateCollection("docs", 2));
+    ASSERT_OK(data.Insert("docs", Rows(0, 3)).status());
+  }
+  // The storage quota travels to the agent's data plane (item 18).
+  EXPECT_EQ(op.cluster().capacity_bytes(), options_.bytes_per_cu);
+  for (const agent::AgentCluster& held : agent->clusters())
+    EXPECT_EQ(held.capacity_bytes, options_.bytes_per_cu);
+  ASSERT_OK_AND_ASSIGN(std::string text, server::HttpGet(metrics));
+  EXPECT_THAT(text, HasSubstr("cove_dataplane_requests_total"));
+  EXPECT_THAT(text, HasSubstr("cove_dataplane_vectors 3"));
+  v1::GetClusterMetricsRequest mreq;
+  mreq.set_name(cluster);
+  ASSERT_OK_AND_ASSIGN(
+      v1::ClusterMetrics m,
+      Call(&v1::ControlPlane::Stub::GetClusterMetrics, mreq, kAdminKey));
+  EXPECT_EQ(m.metrics_endpoint(), metrics);
+
+  const auto same = [&](const v1::Cluster& c, const char* when) {
+    EXPECT_EQ(c.endpoint(), endpoint) << when;
+    EXPECT_EQ(c.metrics_endpoint(), metrics) << when;
+  };
+  const auto serving = [&](const char* when) {
+    ASSERT_OK_AND_ASSIGN(Client data, DataClient(endpoint, password));
+    EXPECT_EQ(Count(data), 3) << when;
+    EXPECT_THAT(server::HttpGet(metrics), IsOk()) << when;
+  };
+  op = Run(ClusterAction(&v1::ControlPlane::Stub::SuspendCluster, cluster));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  same(op.cluster(), "suspended");
+  op = Run(ClusterAction(&v1::ControlPlane::Stub::ResumeCluster, cluster));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  same(op.cluster(), "resumed");
+  serving("resumed");
+  v1::ScaleClusterRequest scale;
+  scale.set_name(cluster);
+  scale.set_cu_size(2);
+  op = Run(Call(&v1::ControlPlane::Stub::ScaleCluster, scale, kAdminKey));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  same(op.cluster(), "scaled");
+  // The agent restarts: its data plane comes back on the held ports.
+  agent.reset();
+  options.token.clear();
+  ASSERT_OK_AND_ASSIGN(agent, agent::Agent::Start(options));
+  ASSERT_TRUE(agent->WaitConnected(absl::Seconds(20))) << agent->last_error();
+  for (const agent::AgentCluster& held : agent->clusters()) {
+    EXPECT_EQ(held.endpoint, endpoint);
+    EXPECT_EQ(held.metrics_endpoint, metrics);
+  }
+  serving("agent restarted");
+  // The control plane restarts.
+  Restart(options_);
+  agent.reset();
+  options.control_plane = server_->address();
+  ASSERT_OK_AND_ASSIGN(agent, agent::Agent::Start(options));
+  ASSERT_TRUE(agent->WaitConnected(absl::Seconds(20))) << agent->last_error();
+  ASSERT_OK_AND_ASSIGN(v1::Cluster c, GetCluster(cluster));
+  same(c, "control plane restarted");
+  serving("control plane restarted");
 }
 
 TEST_F(AgentLossTest, TokenIsOneTimeAndCredentialsAreChecked) {
@@ -330,11 +451,27 @@ TEST_F(AgentLossTest, AgentWritesBackupsAndTheControlPlaneRecordsThem) {
   const std::string dir = bucket + "/" + op.backup().location();
   ASSERT_TRUE(std::filesystem::exists(dir + "/manifest.json"));
   EXPECT_OK(VerifyBackup(dir));
+  // Always encrypted: without a customer key, with the cluster's backup
+  // data key, which the agent created in its own key store (0600).
+  EXPECT_TRUE(op.backup().encrypted());
+  EXPECT_EQ(op.backup().encryption_key(), "keys/backup-alpha");
+  const std::string key_file = bucket + "/.kms/backup-alpha.key";
+  struct stat st;
+  ASSERT_EQ(::stat(key_file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_OK_AND_ASSIGN(internal::Cipher cipher,
+                       internal::Cipher::FromKeyFile(key_file));
   int64_t lines = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    if (!absl::StartsWith(e.path().filename().string(), "data-")) continue;
-    std::ifstream in(e.path());
-    for (std::string line; std::getline(in, line);) lines += !line.empty();
+    const std::string file = e.path().filename().string();
+    if (!absl::StartsWith(file, "data-")) continue;
+    EXPECT_TRUE(absl::EndsWith(file, ".enc")) << file;
+    std::ifstream in(e.path(), std::ios::binary);
+    std::stringstream sealed;
+    sealed << in.rdbuf();
+    ASSERT_OK_AND_ASSIGN(std::string plain, cipher.Open(sealed.str(), file));
+    for (absl::string_view line : absl::StrSplit(plain, '\n'))
+      lines += !line.empty();
   }
   EXPECT_EQ(lines, 7);
   v1::GetRequest get;

@@ -227,6 +227,207 @@ TEST_F(AgentOpsTest, BackupRestoreRoundTripAndDeleteThroughTheAgent) {
   EXPECT_FALSE(std::filesystem::exists(dir2));
 }
 
+// The restore permission matrix holds for agent-mode backups too (the same
+// RestoreBackup handler decides before anything is sent to the agent), and
+// a restore into a new cluster that the agent cannot carry out (a damaged
+// backup) leaves the cluster FAILED with its data plane stopped on the
+// agent, never RUNNING and empty.
+TEST_F(AgentOpsTest, RestoreMatrixAndFailedRestoreThroughTheAgent) {
+  StartAgent();
+  v1::Operation op = Run(Create(ClusterRequest("alpha")));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string alpha = op.cluster().name();
+  ASSERT_OK_AND_ASSIGN(Client data, DataClient(op.cluster().endpoint(),
+                                               op.cluster().admin_password()));
+  ASSERT_OK(data.CreateCollection("docs", 2));
+  ASSERT_OK(data.Insert("docs", Rows(0, 5)).status());
+  op = Run(CreateBackup(alpha, "first"));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const v1::Backup backup = op.backup();
+
+  ASSERT_OK_AND_ASSIGN(v1::ApiKey rw,
+                       MakeKey("acme", "roles/project.read_write", project_));
+  ASSERT_OK_AND_ASSIGN(v1::ApiKey admin,
+                       MakeKey("acme", "roles/project.admin", project_));
+  v1::CreateRoleRequest role;
+  role.set_parent("organizations/acme");
+  role.set_role_id("restore-into");
+  role.mutable_role()->set_level(v1::Role::PROJECT);
+  v1::Statement* st = role.mutable_role()->add_statements();
+  st->set_effect(v1::Statement::ALLOW);
+  st->add_actions("backups.restore");
+  st->add_actions("operations.get");
+  ASSERT_OK_AND_ASSIGN(
+      v1::Role into_role,
+      Call(&v1::ControlPlane::Stub::CreateRole, role, kAdminKey));
+  ASSERT_OK_AND_ASSIGN(v1::ApiKey into_key,
+                       MakeKey("acme", into_role.name(), project_));
+
+  v1::RestoreBackupRequest fresh;
+  fresh.set_name(backup.name());
+  fresh.set_parent(project_);
+  fresh.set_cluster_id("beta");
+  *fresh.mutable_cluster() = ClusterRequest("beta").cluster();
+  v1::RestoreBackupRequest existing;
+  existing.set_name(backup.name());
+  existing.set_target_cluster(alpha);
+  v1::RestoreBackupRequest overwrite = existing;
+  overwrite.set_overwrite(true);
+  // read_write: no cell.
+  for (const auto* req : {&fresh, &existing, &overwrite}) {
+    EXPECT_THAT(Call(&v1::ControlPlane::Stub::RestoreBackup, *req, rw.secret()),
+                StatusIs(absl::StatusCode::kPermissionDenied,
+                         HasSubstr("backups.restore")));
+  }
+  // backups.restore alone: into the existing cluster only.
+  EXPECT_THAT(
+      Call(&v1::ControlPlane::Stub::RestoreBackup, fresh, into_key.secret()),
+      StatusIs(absl::StatusCode::kPermissionDenied,
+               HasSubstr("clusters.create")));
+  EXPECT_THAT(Call(&v1::ControlPlane::Stub::RestoreBackup, overwrite,
+                   into_key.secret()),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("clusters.delete")));
+  ASSERT_OK(data.DropCollection("docs"));
+  op = Run(Call(&v1::ControlPlane::Stub::RestoreBackup, existing,
+                into_key.secret()));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  ExpectRows(data, 5);
+  EXPECT_THAT(GetCluster(project_ + "/clusters/beta"),
+              StatusIs(absl::StatusCode::kNotFound));
+  // The admin: every cell, through the agent.
+  ASSERT_OK_AND_ASSIGN(
+      op, Call(&v1::ControlPlane::Stub::RestoreBackup, fresh, admin.secret()));
+  const std::string fresh_op = op.name();
+  for (int i = 0; i < 5 && !op.done(); ++i) op = Run(GetOp(fresh_op));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  op = Run(
+      Call(&v1::ControlPlane::Stub::RestoreBackup, overwrite, admin.secret()));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+
+  // A damaged backup restored into a new cluster: the agent finds it, the
+  // cluster is FAILED and the agent stops its data plane.
+  op = Run(CreateBackup(alpha, "second"));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string dir2 = bucket_ + "/" + op.backup().location();
+  for (const auto& e : std::filesystem::directory_iterator(dir2)) {
+    if (!absl::StartsWith(e.path().filename().string(), "data-")) continue;
+    std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(20);
+    f.put('#');
+  }
+  v1::RestoreBackupRequest broken = fresh;
+  broken.set_name(op.backup().name());
+  broken.set_cluster_id("broken");
+  ASSERT_OK_AND_ASSIGN(
+      op, Call(&v1::ControlPlane::Stub::RestoreBackup, broken, kAdminKey));
+  const std::string broken_op = op.name();
+  for (int i = 0; i < 5 && !op.done(); ++i) op = Run(GetOp(broken_op));
+  ASSERT_TRUE(op.done());
+  EXPECT_EQ(op.error_code(), static_cast<int>(absl::StatusCode::kDataLoss))
+      << op.error_message();
+  ASSERT_OK_AND_ASSIGN(v1::Cluster c,
+                       GetCluster(project_ + "/clusters/broken"));
+  EXPECT_EQ(c.state(), v1::Cluster::FAILED);
+  EXPECT_THAT(c.state_message(), HasSubstr("RestoreBackup"));
+  bool stopped = false;
+  for (int i = 0; i < 400 && !stopped; ++i) {
+    for (const agent::AgentCluster& held : agent_->clusters()) {
+      if (held.name == c.name()) stopped = !held.running;
+    }
+    if (!stopped) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(stopped) << "the agent still runs the failed cluster";
+}
+
+// Issue 13, item 5, agent side: every file cove-agent and its data planes
+// write (credential, cluster list, data directories, backups, backup data
+// keys) is 0600 in 0700 directories, whatever the umask.
+TEST_F(AgentOpsTest, EveryFileTheAgentWritesIsPrivate) {
+  const mode_t old_umask = ::umask(0);
+  StartAgent();
+  v1::Operation op = Run(Create(ClusterRequest("alpha")));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string alpha = op.cluster().name();
+  {
+    ASSERT_OK_AND_ASSIGN(
+        Client data,
+        DataClient(op.cluster().endpoint(), op.cluster().admin_password()));
+    ASSERT_OK(data.CreateCollection("docs", 2));
+    ASSERT_OK(data.Insert("docs", Rows(0, 4)).status());
+    ASSERT_OK(data.Flush("docs"));
+  }
+  op = Run(CreateBackup(alpha, "first"));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  v1::RestoreBackupRequest restore;
+  restore.set_name(op.backup().name());
+  restore.set_parent(project_);
+  restore.set_cluster_id("beta");
+  *restore.mutable_cluster() = ClusterRequest("beta").cluster();
+  ASSERT_OK_AND_ASSIGN(
+      op, Call(&v1::ControlPlane::Stub::RestoreBackup, restore, kAdminKey));
+  const std::string restore_op = op.name();
+  for (int i = 0; i < 5 && !op.done(); ++i) op = Run(GetOp(restore_op));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  agent_.reset();  // stopped: its files are all written
+  ::umask(old_umask);
+  std::vector<std::string> wrong;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(bucket_, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator();
+       it.increment(ec)) {
+    struct stat st;
+    ASSERT_EQ(::lstat(it->path().c_str(), &st), 0);
+    const unsigned mode = st.st_mode & 07777;
+    if (S_ISDIR(st.st_mode) ? mode != 0700 : mode != 0600)
+      wrong.push_back(absl::StrCat(it->path().string(), " ", mode));
+  }
+  EXPECT_THAT(wrong, IsEmpty());
+  for (const std::string& path :
+       {bucket_ + "/.cove-agent/credential.json",
+        bucket_ + "/.cove-agent/clusters.json",
+        bucket_ + "/clusters/alpha/cove-users.json",
+        bucket_ + "/backups/alpha/first/manifest.json",
+        bucket_ + "/.kms/backup-alpha.key"}) {
+    EXPECT_TRUE(std::filesystem::exists(path)) << path;
+  }
+}
+
+// ResetClusterPassword in agent mode (issue 13, item 12): the agent sets the
+// new password in its data plane's user store, running or suspended.
+TEST_F(AgentOpsTest, ResetClusterPasswordThroughTheAgent) {
+  StartAgent();
+  v1::Operation op = Run(Create(ClusterRequest("alpha")));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string alpha = op.cluster().name();
+  const std::string endpoint = op.cluster().endpoint();
+  const std::string old_password = op.cluster().admin_password();
+  const auto login = [&](const std::string& password) -> absl::Status {
+    auto client = DataClient(endpoint, password);
+    if (!client.ok()) return client.status();
+    return client->ListCollections().status();
+  };
+  ASSERT_OK(login(old_password));
+  op = Run(ClusterAction(&v1::ControlPlane::Stub::ResetClusterPassword, alpha));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string fresh = op.cluster().admin_password();
+  ASSERT_FALSE(fresh.empty());
+  EXPECT_THAT(login(old_password),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_OK(login(fresh));
+  // Suspended: set in the user store on disk, used when it resumes.
+  op = Run(ClusterAction(&v1::ControlPlane::Stub::SuspendCluster, alpha));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  op = Run(ClusterAction(&v1::ControlPlane::Stub::ResetClusterPassword, alpha));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string later = op.cluster().admin_password();
+  EXPECT_EQ(op.cluster().state(), v1::Cluster::SUSPENDED);
+  op = Run(ClusterAction(&v1::ControlPlane::Stub::ResumeCluster, alpha));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_THAT(login(fresh), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_OK(login(later));
+}
+
 TEST_F(AgentOpsTest, CustomerKeyLivesWithTheAgentAndRevocationSuspends) {
   StartAgent();
   WriteKey("key1", 'a');
@@ -281,7 +482,7 @@ TEST_F(AgentOpsTest, CustomerKeyLivesWithTheAgentAndRevocationSuspends) {
       &c))
       << v1::Cluster::State_Name(c.state());
   EXPECT_THAT(c.state_message(), HasSubstr("customer key revoked"));
-  EXPECT_THAT(c.endpoint(), IsEmpty());
+  EXPECT_THAT(c.endpoint(), Not(IsEmpty()));  // kept: the port is held
   EXPECT_EQ(CountAudit("clusters.keyRevoked"), 1);
   ASSERT_EQ(agent_->clusters().size(), 1u);  // "nokey" was never created
   for (const auto& l : agent_->clusters()) {

@@ -236,17 +236,29 @@ TEST_F(BackupTest, RoundTripIntoNewAndExistingClusterRowByRow) {
 
   ASSERT_OK_AND_ASSIGN(v1::Operation op, Backup(name, "bk1"));
   ASSERT_EQ(op.error_code(), 0) << op.error_message();
-  // Without a key the marker is on disk (so the scans of the CMEK test can
-  // see it), in the data plane's files and in the backup.
+  // Without a customer key the marker is on disk in the data plane's files
+  // (so the scans of the CMEK test can see it), but never in the backup:
+  // backups are always encrypted, here with the cluster's backup data key,
+  // created in the environment's key store.
   ASSERT_OK(data.Flush("docs"));
   EXPECT_THAT(FilesContaining(bucket_ + "/clusters/acme/web/src", kMarker),
               Not(IsEmpty()));
-  EXPECT_THAT(FilesContaining(op.backup().location(), kMarker), Not(IsEmpty()));
+  EXPECT_THAT(FilesContaining(op.backup().location(), kMarker), IsEmpty());
+  EXPECT_THAT(FilesContaining(op.backup().location(), "\"title\""), IsEmpty());
   EXPECT_EQ(op.verb(), "CreateBackup");
   EXPECT_EQ(op.backup().state(), v1::Backup::READY);
   EXPECT_EQ(op.backup().row_count(), 47);
   EXPECT_GT(op.backup().size_bytes(), 0);
-  EXPECT_FALSE(op.backup().encrypted());
+  EXPECT_TRUE(op.backup().encrypted());
+  EXPECT_EQ(op.backup().encryption_key(), "keys/backup-src");
+  struct stat key_stat;
+  ASSERT_EQ(::stat((bucket_ + "/.kms/backup-src.key").c_str(), &key_stat), 0);
+  EXPECT_EQ(key_stat.st_mode & 0777, 0600u);
+  // The data key is not in the control plane's state.
+  EXPECT_THAT(
+      FilesContaining(state_.path() + "/state",
+                      ReadAll(bucket_ + "/.kms/backup-src.key").substr(0, 64)),
+      IsEmpty());
   EXPECT_THAT(op.backup().collections(),
               ::testing::UnorderedElementsAre("docs", "other"));
   const std::string backup = name + "/backups/bk1";
@@ -324,7 +336,7 @@ TEST_F(BackupTest, RoundTripIntoNewAndExistingClusterRowByRow) {
   EXPECT_EQ(AllRows(data, "other").size(), other.size() + 1);
 
   // Corruption: one flipped byte in a data file is DataLoss naming it.
-  const std::string victim = dir + "/data-0.jsonl";
+  const std::string victim = dir + "/data-0.jsonl.enc";
   ASSERT_TRUE(std::filesystem::exists(victim));
   std::string bytes = ReadAll(victim);
   bytes[bytes.size() / 2] ^= 0x01;
@@ -429,7 +441,7 @@ TEST_F(BackupTest, CustomerKeyEncryptsRevokesAndRestores) {
   ASSERT_OK_AND_ASSIGN(v1::Cluster c, GetCluster(name));
   EXPECT_EQ(c.state(), v1::Cluster::SUSPENDED);
   EXPECT_THAT(c.state_message(), HasSubstr("customer key revoked"));
-  EXPECT_THAT(c.endpoint(), IsEmpty());
+  EXPECT_THAT(c.endpoint(), Not(IsEmpty()));  // kept: the port is held
   auto events = Audit("organizations/acme", "action=clusters.keyRevoked");
   ASSERT_EQ(events.size(), 2u);  // both clusters use keys/key1
   EXPECT_EQ(events[0].actor(), "system");
@@ -613,6 +625,137 @@ TEST_F(BackupTest, ReadOnlyKeyCanListButNotBackUpAndIsAudited) {
   ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
   EXPECT_EQ(op.error_code(), static_cast<int>(absl::StatusCode::kNotFound));
   EXPECT_EQ(op.backup().state(), v1::Backup::FAILED);
+}
+
+// Issue 13, item 2: a second organization created a READY environment on
+// the bucket of another tenant, and "backups delete" of its own backup (same
+// cluster id and backup id) removed the other tenant's backup files. Now a
+// bucket belongs to one environment: equal, inside or containing another
+// environment's bucket (of any organization, through symbolic links too) is
+// refused without naming the other tenant.
+TEST_F(BackupTest, AnotherTenantCannotClaimTheBucketOfAnEnvironment) {
+  const std::string name = project_ + "/clusters/shared";
+  v1::Operation created = CreateRunning("shared");
+  ASSERT_OK_AND_ASSIGN(Client data,
+                       DataClient(created.cluster().endpoint(),
+                                  created.cluster().admin_password()));
+  ASSERT_OK(data.CreateCollection("docs", 2));
+  ASSERT_OK(data.Insert("docs", Rows(0, 7)).status());
+  ASSERT_OK_AND_ASSIGN(v1::Operation op, Backup(name, "nightly"));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+
+  ASSERT_OK_AND_ASSIGN(v1::Organization evil, MakeOrg("evil"));
+  ASSERT_THAT(MakeProject("evil", "web"), IsOk());
+  const std::string project2 = "organizations/evil/projects/web";
+  const std::string link = state_.path() + "/link-to-bucket";
+  std::filesystem::create_directory_symlink(bucket_, link);
+  const std::string parent =
+      std::filesystem::path(bucket_).parent_path().string();
+  for (const std::string& bucket :
+       {bucket_, bucket_ + "/", bucket_ + "/backups", bucket_ + "/x/y", parent,
+        bucket_ + "/../env1", link, link + "/clusters",
+        state_.path() + "/state/buckets"}) {
+    SCOPED_TRACE(bucket);
+    v1::CreateEnvironmentRequest req =
+        EnvRequest(project2, "stolen", evil.external_id());
+    req.mutable_environment()->set_bucket(bucket);
+    auto env = Call(&v1::ControlPlane::Stub::CreateEnvironment, req, kAdminKey);
+    ASSERT_THAT(env, StatusIs(absl::StatusCode::kFailedPrecondition,
+                              HasSubstr("environment.bucket")));
+    EXPECT_THAT(std::string(env.status().message()),
+                Not(HasSubstr("organizations/")));
+  }
+  // A neighbour whose name only starts like the bucket is its own bucket.
+  v1::CreateEnvironmentRequest req =
+      EnvRequest(project2, "own", evil.external_id());
+  req.mutable_environment()->set_bucket(bucket_ + "-2");
+  ASSERT_OK_AND_ASSIGN(
+      v1::Environment own,
+      Call(&v1::ControlPlane::Stub::CreateEnvironment, req, kAdminKey));
+  EXPECT_EQ(own.state(), v1::Environment::READY) << own.state_message();
+  // The same holds within an organization.
+  req = EnvRequest(project_, "env2", "checked-after-the-bucket");
+  req.mutable_environment()->set_bucket(bucket_ + "/clusters");
+  EXPECT_THAT(Call(&v1::ControlPlane::Stub::CreateEnvironment, req, kAdminKey),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+
+  // The first tenant's backup is intact and restores.
+  v1::RestoreBackupRequest restore;
+  restore.set_name(name + "/backups/nightly");
+  restore.set_parent(project_);
+  restore.set_cluster_id("shared-copy");
+  restore.mutable_cluster()->set_environment(env_);
+  ASSERT_OK_AND_ASSIGN(op, Restore(restore));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  ASSERT_OK_AND_ASSIGN(Client copy, DataClient(op.cluster().endpoint(),
+                                               op.cluster().admin_password()));
+  EXPECT_EQ(AllRows(copy, "docs").size(), 7u);
+}
+
+// DeleteBackup removes only the files listed in the backup's own manifest:
+// a backup that could not be written because its directory was taken (the
+// tenant-collision case of item 2) does not delete what is there.
+TEST_F(BackupTest, DeleteRemovesOnlyTheFilesOfItsOwnManifest) {
+  const std::string name = project_ + "/clusters/cl1";
+  v1::Operation created = CreateRunning("cl1");
+  ASSERT_OK_AND_ASSIGN(Client data,
+                       DataClient(created.cluster().endpoint(),
+                                  created.cluster().admin_password()));
+  ASSERT_OK(data.CreateCollection("docs", 2));
+  ASSERT_OK(data.Insert("docs", Rows(0, 3)).status());
+  // Someone else's files where backup "taken" would go, with a manifest of
+  // another backup.
+  const std::string taken = bucket_ + "/backups/cl1/taken";
+  std::filesystem::create_directories(taken);
+  std::ofstream(taken + "/precious.txt") << "not yours";
+  std::ofstream(taken + "/manifest.json")
+      << R"({"format":"cove-backup/1","owner":"organizations/x/projects/y/)"
+         R"(clusters/cl1/backups/taken","complete":true,"encrypted":true,)"
+         R"("files":[{"name":"precious.txt","bytes":9,"sha256":""}]})";
+  ASSERT_OK_AND_ASSIGN(v1::Operation op, Backup(name, "taken"));
+  EXPECT_EQ(op.error_code(), static_cast<int>(absl::StatusCode::kAlreadyExists))
+      << op.error_message();
+  EXPECT_EQ(op.backup().state(), v1::Backup::FAILED);
+  v1::DeleteRequest drop;
+  drop.set_name(name + "/backups/taken");
+  ASSERT_OK_AND_ASSIGN(
+      op, Call(&v1::ControlPlane::Stub::DeleteBackup, drop, kAdminKey));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  EXPECT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_EQ(ReadAll(taken + "/precious.txt"), "not yours");
+  EXPECT_TRUE(std::filesystem::exists(taken + "/manifest.json"));
+  // Without a manifest at all, nothing either.
+  std::filesystem::remove(taken + "/manifest.json");
+  ASSERT_OK_AND_ASSIGN(op, Backup(name, "taken"));
+  EXPECT_EQ(op.backup().state(), v1::Backup::FAILED);
+  ASSERT_OK_AND_ASSIGN(
+      op, Call(&v1::ControlPlane::Stub::DeleteBackup, drop, kAdminKey));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  EXPECT_EQ(ReadAll(taken + "/precious.txt"), "not yours");
+
+  // A file put into a READY backup's directory stays when it is deleted
+  // (with the directory); the backup's own files go.
+  ASSERT_OK_AND_ASSIGN(op, Backup(name, "mine"));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string mine = op.backup().location();
+  std::ofstream(mine + "/notes.txt") << "keep";
+  drop.set_name(name + "/backups/mine");
+  ASSERT_OK_AND_ASSIGN(
+      op, Call(&v1::ControlPlane::Stub::DeleteBackup, drop, kAdminKey));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  EXPECT_EQ(op.error_code(), 0) << op.error_message();
+  std::vector<std::string> left;
+  for (const auto& e : std::filesystem::directory_iterator(mine))
+    left.push_back(e.path().filename().string());
+  EXPECT_THAT(left, ::testing::ElementsAre("notes.txt"));
+  // A backup directory that only held its own files is gone.
+  ASSERT_OK_AND_ASSIGN(op, Backup(name, "clean"));
+  const std::string clean = op.backup().location();
+  drop.set_name(name + "/backups/clean");
+  ASSERT_OK_AND_ASSIGN(
+      op, Call(&v1::ControlPlane::Stub::DeleteBackup, drop, kAdminKey));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  EXPECT_FALSE(std::filesystem::exists(clean));
 }
 
 }  // namespace

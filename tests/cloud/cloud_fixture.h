@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "cloud/cloud_server.h"
 #include "cove/client.h"
 #include "cove/control/v1/control.grpc.pb.h"
@@ -142,6 +143,15 @@ class CloudFixture : public ::testing::Test {
     return Call(&v1::ControlPlane::Stub::CreateProject, req, key);
   }
 
+  // The test bucket of environment `id` of `project`
+  // ("organizations/{o}/projects/{p}"): <state>/buckets/{o}/{p}/{id}.
+  std::string BucketPath(const std::string& project, const std::string& id) {
+    std::vector<std::string> parts = absl::StrSplit(project, '/');
+    std::string path = state_.path() + "/buckets";
+    for (size_t i = 1; i < parts.size(); i += 2) path += "/" + parts[i];
+    return path + "/" + id;
+  }
+
   // A valid cross-account environment whose bucket is under the test dir.
   v1::CreateEnvironmentRequest EnvRequest(const std::string& project,
                                           const std::string& id,
@@ -155,7 +165,9 @@ class CloudFixture : public ::testing::Test {
     e->set_region("eu-local-1");
     e->set_vpc_id("vpc-0123abcd");
     e->add_subnet_ids("subnet-0123abcd");
-    e->set_bucket(absl::StrCat(state_.path(), "/buckets/", id));
+    // One bucket per environment: a bucket is never shared (the emulator
+    // refuses one that overlaps another environment's).
+    e->set_bucket(BucketPath(project, id));
     e->set_role_arn(absl::StrCat("arn:aws:iam::", kAccount, ":role/cove"));
     e->set_external_id(external_id);
     return req;

@@ -1,13 +1,20 @@
 // The cluster lifecycle end to end, with real data planes: create, data
 // calls, capacity, scale, suspend, resume, delete, restore, purge; restart
 // of the emulator with a running cluster; TLS.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "cloud/cloud_fixture.h"
+#include "cloud/port_reservation.h"
 #include "gmock/gmock.h"
+#include "server/metrics_http.h"
 
 namespace cove::cloud::testing {
 namespace {
@@ -127,7 +134,8 @@ TEST_F(LifecycleTest, FullLifecycleWithRealDataPlane) {
   // Suspend: the data plane stops, data calls fail as unavailable.
   op = Do(&v1::ControlPlane::Stub::SuspendCluster, name);
   EXPECT_EQ(op.cluster().state(), v1::Cluster::SUSPENDED);
-  EXPECT_THAT(op.cluster().endpoint(), IsEmpty());
+  // The endpoint stays the cluster's (its port is held).
+  EXPECT_EQ(op.cluster().endpoint(), endpoint);
   EXPECT_THAT(data.Get("docs", {Value(int64_t{1})}),
               StatusIs(absl::StatusCode::kUnavailable));
   // Illegal transitions name the state.
@@ -170,7 +178,7 @@ TEST_F(LifecycleTest, FullLifecycleWithRealDataPlane) {
 
   // Delete and purge: the data directory goes.
   const std::string dir =
-      state_.path() + "/buckets/env1/clusters/acme/web/search1";
+      BucketPath(project_, "env1") + "/clusters/acme/web/search1";
   EXPECT_TRUE(std::filesystem::exists(dir));
   op = Do(&v1::ControlPlane::Stub::DeleteCluster, name);
   EXPECT_EQ(op.cluster().state(), v1::Cluster::DELETED);
@@ -220,11 +228,228 @@ TEST_F(LifecycleTest, JanitorPurgesAfterRetentionOnManualClock) {
   advance.mutable_by()->set_seconds(2);
   ASSERT_OK(Emu(&v1::Emulator::Stub::AdvanceClock, advance).status());
   EXPECT_THAT(GetCluster(name), StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_FALSE(std::filesystem::exists(state_.path() +
-                                       "/buckets/env1/clusters/acme/web/old"));
+  EXPECT_FALSE(std::filesystem::exists(BucketPath(project_, "env1") +
+                                       "/clusters/acme/web/old"));
   auto events = Audit("organizations/acme", "actor=system");
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].action(), "clusters.purge");
+}
+
+// Issue 13, item 15: a cluster keeps its endpoint and metrics endpoint for
+// its lifetime: through suspend/resume, scaling, a failed start and
+// emulator restarts (with the cluster running and suspended). Its ports are
+// held while it does not serve: nobody else can bind them, and connections
+// are refused.
+TEST_F(LifecycleTest, EndpointsStayTheClustersForItsLifetime) {
+  MakeBasics();
+  const std::string name = project_ + "/clusters/stable";
+  v1::Operation created = CreateRunning("stable");
+  const std::string password = created.cluster().admin_password();
+  const std::string endpoint = created.cluster().endpoint();
+  const std::string metrics = created.cluster().metrics_endpoint();
+  ASSERT_THAT(endpoint, StartsWith("http://127.0.0.1:"));
+  ASSERT_THAT(metrics, StartsWith("http://127.0.0.1:"));
+  {
+    ASSERT_OK_AND_ASSIGN(Client data, DataClient(endpoint, password));
+    ASSERT_OK(data.CreateCollection("docs", 2));
+    ASSERT_OK(data.Insert("docs", Rows(0, 3)).status());
+  }
+  const auto port_of = [](const std::string& url) {
+    std::string rest = url.substr(url.find("://") + 3);
+    rest = rest.substr(0, rest.find('/'));
+    return std::stoi(rest.substr(rest.rfind(':') + 1));
+  };
+  // A plain bind (what another program would do) of a port.
+  const auto bindable = [](int port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+    ::close(fd);
+    return ok;
+  };
+  const auto expect_same = [&](const v1::Cluster& c, const char* when) {
+    EXPECT_EQ(c.endpoint(), endpoint) << when;
+    EXPECT_EQ(c.metrics_endpoint(), metrics) << when;
+  };
+  const auto expect_serving = [&](const char* when) {
+    ASSERT_OK_AND_ASSIGN(Client data, DataClient(endpoint, password));
+    ASSERT_OK_AND_ASSIGN(auto rows, data.Get("docs", {Value(int64_t{2})}));
+    EXPECT_EQ(rows.size(), 1u) << when;
+    EXPECT_THAT(server::HttpGet(metrics), IsOk()) << when;
+  };
+
+  // Suspended: the same endpoints, held (refused, not bindable by others).
+  v1::Operation op = Do(&v1::ControlPlane::Stub::SuspendCluster, name);
+  ASSERT_EQ(op.cluster().state(), v1::Cluster::SUSPENDED);
+  expect_same(op.cluster(), "suspended");
+  EXPECT_FALSE(bindable(port_of(endpoint)));
+  EXPECT_FALSE(bindable(port_of(metrics)));
+  EXPECT_THAT(server::HttpGet(metrics), Not(IsOk()));
+  // Other clusters get other ports meanwhile.
+  v1::Operation other = CreateRunning("other");
+  EXPECT_NE(other.cluster().endpoint(), endpoint);
+  EXPECT_NE(PortOf(other.cluster().metrics_endpoint()), port_of(metrics));
+  EXPECT_NE(PortOf(other.cluster().endpoint()), port_of(metrics));
+  // Resumed: the same endpoints, serving.
+  op = Do(&v1::ControlPlane::Stub::ResumeCluster, name);
+  ASSERT_EQ(op.cluster().state(), v1::Cluster::RUNNING);
+  expect_same(op.cluster(), "resumed");
+  expect_serving("resumed");
+  // Scaled.
+  v1::ScaleClusterRequest scale;
+  scale.set_name(name);
+  scale.set_cu_size(2);
+  ASSERT_OK_AND_ASSIGN(
+      op, Call(&v1::ControlPlane::Stub::ScaleCluster, scale, kAdminKey));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  expect_same(op.cluster(), "scaled");
+  // An emulator restart while it runs.
+  Restart(options_);
+  ASSERT_OK_AND_ASSIGN(v1::Cluster got, GetCluster(name));
+  expect_same(got, "restarted while running");
+  expect_serving("restarted while running");
+  // An emulator restart while it is suspended, then a resume.
+  op = Do(&v1::ControlPlane::Stub::SuspendCluster, name);
+  Restart(options_);
+  ASSERT_OK_AND_ASSIGN(got, GetCluster(name));
+  EXPECT_EQ(got.state(), v1::Cluster::SUSPENDED);
+  expect_same(got, "restarted while suspended");
+  EXPECT_FALSE(bindable(port_of(endpoint)));
+  op = Do(&v1::ControlPlane::Stub::ResumeCluster, name);
+  expect_same(op.cluster(), "resumed after the restart");
+  expect_serving("resumed after the restart");
+  // Deleted and restored within the window.
+  op = Do(&v1::ControlPlane::Stub::DeleteCluster, name);
+  expect_same(op.cluster(), "deleted");
+  op = Do(&v1::ControlPlane::Stub::RestoreCluster, name);
+  expect_same(op.cluster(), "restored");
+  expect_serving("restored");
+  // Purged: the ports are let go (a plain bind of the data port works; the
+  // metrics port may linger in TIME_WAIT after the scrapes).
+  op = Do(&v1::ControlPlane::Stub::DeleteCluster, name);
+  op = Do(&v1::ControlPlane::Stub::PurgeCluster, name);
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_TRUE(bindable(port_of(endpoint)));
+}
+
+// Issue 13, item 12: ResetClusterPassword gives the data plane's root user a
+// new password, shown once to its caller, audited (never with the secret),
+// for cluster admins only; on a running or a suspended cluster, and across
+// a restart of the emulator.
+TEST_F(LifecycleTest, ResetClusterPasswordShownOnceAuditedAdminsOnly) {
+  MakeBasics();
+  const std::string name = project_ + "/clusters/vault";
+  v1::Operation created = CreateRunning("vault");
+  const std::string endpoint = created.cluster().endpoint();
+  const std::string old_password = created.cluster().admin_password();
+  ASSERT_OK_AND_ASSIGN(v1::ApiKey rw,
+                       MakeKey("acme", "roles/project.read_write", project_));
+  ASSERT_OK_AND_ASSIGN(v1::ApiKey reader,
+                       MakeKey("acme", "roles/project.read_only", project_));
+  ASSERT_OK_AND_ASSIGN(v1::ApiKey admin,
+                       MakeKey("acme", "roles/project.admin", project_));
+  // A cluster admin: project.admin bound on the cluster alone.
+  ASSERT_OK_AND_ASSIGN(v1::ApiKey cluster_admin,
+                       MakeKey("acme", "roles/project.admin", name));
+  for (const v1::ApiKey* k : {&rw, &reader}) {
+    EXPECT_THAT(ClusterAction(&v1::ControlPlane::Stub::ResetClusterPassword,
+                              name, k->secret()),
+                StatusIs(absl::StatusCode::kPermissionDenied,
+                         HasSubstr("clusters.resetPassword")));
+  }
+  const auto login = [&](const std::string& password) -> absl::Status {
+    auto client = DataClient(endpoint, password);
+    if (!client.ok()) return client.status();
+    return client->ListCollections().status();
+  };
+  const auto reset = [&](const v1::ApiKey& key) -> std::string {
+    auto op = ClusterAction(&v1::ControlPlane::Stub::ResetClusterPassword, name,
+                            key.secret());
+    EXPECT_THAT(op, IsOk());
+    if (!op.ok()) return "";
+    EXPECT_EQ(op->verb(), "ResetClusterPassword");
+    auto done = Wait(op->name(), key.secret());
+    EXPECT_THAT(done, IsOk());
+    if (!done.ok()) return "";
+    EXPECT_EQ(done->error_code(), 0) << done->error_message();
+    // Nobody else sees it.
+    auto other = Wait(op->name(), kAdminKey);
+    EXPECT_TRUE(other.ok() && other->cluster().admin_password().empty());
+    return done->cluster().admin_password();
+  };
+
+  const std::string first = reset(admin);
+  ASSERT_FALSE(first.empty());
+  EXPECT_NE(first, old_password);
+  EXPECT_THAT(login(old_password),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_OK(login(first));
+  ASSERT_OK_AND_ASSIGN(v1::Cluster c, GetCluster(name));
+  EXPECT_EQ(c.state(), v1::Cluster::RUNNING);
+  EXPECT_THAT(c.admin_password(), IsEmpty());
+
+  // A cluster admin, on a suspended cluster: the new password is there when
+  // it resumes.
+  Do(&v1::ControlPlane::Stub::SuspendCluster, name);
+  const std::string second = reset(cluster_admin);
+  ASSERT_FALSE(second.empty());
+  ASSERT_OK_AND_ASSIGN(c, GetCluster(name));
+  EXPECT_EQ(c.state(), v1::Cluster::SUSPENDED);
+  Do(&v1::ControlPlane::Stub::ResumeCluster, name);
+  EXPECT_THAT(login(first), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_OK(login(second));
+
+  // Pending across a restart of the emulator: still carried out, and the
+  // password still shown (once) to its caller.
+  v1::InjectFaultRequest fault;
+  fault.mutable_fault()->set_verb("ResetClusterPassword");
+  fault.mutable_fault()->set_mode(v1::Fault::STALL);
+  ASSERT_OK(Emu(&v1::Emulator::Stub::InjectFault, fault).status());
+  ASSERT_OK_AND_ASSIGN(
+      v1::Operation pending,
+      ClusterAction(&v1::ControlPlane::Stub::ResetClusterPassword, name,
+                    admin.secret()));
+  Restart(options_);
+  ASSERT_OK_AND_ASSIGN(v1::Operation done,
+                       Wait(pending.name(), admin.secret()));
+  ASSERT_TRUE(done.done());
+  ASSERT_EQ(done.error_code(), 0) << done.error_message();
+  const std::string third = done.cluster().admin_password();
+  ASSERT_FALSE(third.empty());
+  EXPECT_OK(login(third));
+  EXPECT_THAT(login(second), StatusIs(absl::StatusCode::kUnauthenticated));
+
+  // Not on a deleted cluster.
+  Do(&v1::ControlPlane::Stub::DeleteCluster, name);
+  EXPECT_THAT(ClusterAction(&v1::ControlPlane::Stub::ResetClusterPassword, name,
+                            admin.secret()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("RUNNING or SUSPENDED")));
+
+  // Audited, the denials too, never with a password; none in the state.
+  int succeeded = 0, denied = 0;
+  for (const v1::AuditEvent& e :
+       Audit("organizations/acme", "action=clusters.resetPassword")) {
+    succeeded += e.outcome() == v1::AuditEvent::SUCCEEDED;
+    denied += e.outcome() == v1::AuditEvent::DENIED;
+    for (const std::string& pw : {first, second, third})
+      EXPECT_THAT(e.message(), Not(HasSubstr(pw)));
+  }
+  EXPECT_EQ(succeeded, 3);
+  EXPECT_EQ(denied, 2);
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(options_.state_dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    for (const std::string& pw : {first, second, third})
+      EXPECT_EQ(ss.str().find(pw), std::string::npos) << entry.path();
+  }
 }
 
 TEST_F(LifecycleTest, RestartKeepsStateAndBringsClustersBack) {

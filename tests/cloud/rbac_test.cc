@@ -260,6 +260,8 @@ absl::Status RbacTest::Run(const std::string& action, const std::string& key,
   if (action == "clusters.delete") return cluster_verb(&S::DeleteCluster);
   if (action == "clusters.restore") return cluster_verb(&S::RestoreCluster);
   if (action == "clusters.purge") return cluster_verb(&S::PurgeCluster);
+  if (action == "clusters.resetPassword")
+    return cluster_verb(&S::ResetClusterPassword);
   if (action == "apiKeys.create") {
     return MakeKey("acme", "roles/project.read_only", kP1, key).status();
   }
@@ -378,7 +380,7 @@ TEST_F(RbacTest, EveryBuiltInRoleAgainstEveryVerbAsTheDocumentSays) {
   for (const PermissionRow& row : PermissionTable())
     code_actions.insert(row.action);
   ASSERT_EQ(doc_actions, code_actions);
-  ASSERT_EQ(table.size(), 58u);
+  ASSERT_EQ(table.size(), 59u);
 
   int n = 0;
   for (const char* role : kBuiltInRoleNames) {

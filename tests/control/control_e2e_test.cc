@@ -456,6 +456,33 @@ TEST_F(ControlEndToEndTest, FaultsSurfaceThroughTheClient) {
 }
 
 }  // namespace
+// ResetClusterPassword through the C++ client (issue 13, item 12).
+TEST_F(ControlEndToEndTest, ResetClusterPasswordThroughTheClient) {
+  ASSERT_NO_FATAL_FAILURE(CreateFoundation());
+  auto created = admin_->CreateCluster(ClusterRequest("vault"));
+  ASSERT_THAT(created, IsOk());
+  control::ClusterActionRequest req;
+  req.name = created->name;
+  auto reset = admin_->ResetClusterPassword(req);
+  ASSERT_THAT(reset, IsOk());
+  EXPECT_EQ(reset->state, control::ClusterState::kRunning);
+  ASSERT_FALSE(reset->admin_password.empty());
+  EXPECT_NE(reset->admin_password, created->admin_password);
+  EXPECT_EQ(control::DebugString(*reset).find(reset->admin_password),
+            std::string::npos);
+  auto fresh = DataClient(*reset, reset->admin_password);
+  ASSERT_THAT(fresh, IsOk());
+  EXPECT_THAT(fresh->ListCollections(), IsOk());
+  // The old password is refused (when connecting, or on the first call).
+  auto stale = DataClient(*created, created->admin_password);
+  absl::Status refused =
+      stale.ok() ? stale->ListCollections().status() : stale.status();
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kUnauthenticated));
+  req.name = "not-a-name";
+  EXPECT_THAT(admin_->StartResetClusterPassword(req),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 }  // namespace cove
 
 #endif  // COVE_HAVE_CLOUD

@@ -37,6 +37,8 @@ def test_backup_restore_round_trip(admin, foundation):
     assert backup.state == cove.BackupState.READY
     assert backup.row_count == 6
     assert backup.collections == ["docs"]
+    # Always encrypted: without a customer key, with the cluster's data key.
+    assert backup.encrypted and backup.encryption_key == "keys/backup-src"
     assert [b.name for b in admin.list_backups(created.name)] == [backup.name]
     assert admin.get_backup(backup.name).size_bytes == backup.size_bytes
 
@@ -63,7 +65,7 @@ def test_backup_restore_round_trip(admin, foundation):
         admin.set_backup_policy(created.name, interval=5)
 
     # A corrupted file fails the restore with DataLoss naming it.
-    victim = Path(backup.location) / "data-0.jsonl"
+    victim = Path(backup.location) / "data-0.jsonl.enc"
     raw = bytearray(victim.read_bytes())
     raw[len(raw) // 2] ^= 1
     victim.write_bytes(bytes(raw))

@@ -403,3 +403,26 @@ def test_wait_outlives_a_control_plane_restart(tmp_path):
             assert op.done
     finally:
         _stop_cloud(proc)
+def test_reset_cluster_password(cloud, admin, foundation):
+    """reset_cluster_password: a new root password, shown once to the caller
+    (redacted in repr), the old one refused; cluster admins only."""
+    org, project, env = foundation
+    created = admin.create_cluster(project.name, "vault", environment=env.name,
+                                   wait_timeout=60)
+    old = created.admin_password
+    reset = admin.reset_cluster_password(created.name, wait_timeout=60)
+    assert reset.state == cove.ClusterState.RUNNING
+    new = reset.admin_password
+    assert new and new != old
+    assert new not in repr(reset) and "admin_password=<redacted>" in repr(reset)
+    with cove.Client(created.endpoint, user="root", password=new, timeout=20) as data:
+        data.list_collections()
+    with pytest.raises(cove.UnauthenticatedError):
+        with cove.Client(created.endpoint, user="root", password=old, timeout=20) as data:
+            data.list_collections()
+    assert admin.get_cluster(created.name).admin_password == ""
+    key = admin.create_api_key(org.name, scope=project.name,
+                               role="roles/project.read_write")
+    with cove.ControlClient(cloud, api_key=key.secret) as writer:
+        with pytest.raises(cove.PermissionDeniedError, match="clusters.resetPassword"):
+            writer.reset_cluster_password(created.name)

@@ -127,6 +127,9 @@ class MockControlConnection : public ControlConnection {
   MOCK_METHOD(absl::StatusOr<control::Operation>, ResumeCluster,
               (const control::ClusterActionRequest&, const ControlCallOptions&),
               (override));
+  MOCK_METHOD(absl::StatusOr<control::Operation>, ResetClusterPassword,
+              (const control::ClusterActionRequest&, const ControlCallOptions&),
+              (override));
   MOCK_METHOD(absl::StatusOr<control::Operation>, ScaleCluster,
               (const control::ScaleClusterRequest&, const ControlCallOptions&),
               (override));
