@@ -32,6 +32,11 @@ absl::StatusOr<std::istream*> OpenInput(DataSession& s, const std::string& path,
   return &file;
 }
 
+// "1 row", "2 rows".
+std::string Rows(int64_t n) {
+  return absl::StrCat(n, n == 1 ? " row" : " rows");
+}
+
 // Adds the context of a failed bulk write to its error.
 absl::Status Partial(const absl::Status& status, const std::string& context,
                      int64_t written, const std::string& verb) {
@@ -39,7 +44,8 @@ absl::Status Partial(const absl::Status& status, const std::string& context,
                             ? std::string(status.message())
                             : absl::StrCat(context, ": ", status.message());
   if (written > 0) {
-    absl::StrAppend(&message, " (", written, " rows before it were ", verb,
+    absl::StrAppend(&message, " (", Rows(written), " before it ",
+                    written == 1 ? "was " : "were ", verb,
                     "; the rest of the file was not)");
   } else {
     absl::StrAppend(&message, " (nothing was ", verb, ")");
@@ -127,108 +133,111 @@ void AddWriteCommand(CLI::App* data, Context& ctx,
                 "print the primary keys of the rows written (\"ids\")");
   cmd->add_flag("--dry-run", f->dry_run,
                 "read and check every row against the schema, write nothing");
-  OnData(ctx, cmd, flags,
-         [f, id_start, upsert, verb](DataSession& s) -> absl::Status {
-           COVE_ASSIGN_OR_RETURN(RowFormat format,
-                                 DetectFormat(f->file, f->format, "--file"));
-           if (format != RowFormat::kNpy &&
-               (!f->fields.empty() || id_start->count() > 0 ||
-                !f->vector_field.empty())) {
-             return absl::InvalidArgumentError(
-                 "--fields, --id-start and --vector-field go with .npy "
-                 "files only");
-           }
-           COVE_ASSIGN_OR_RETURN(Client * c, s.client());
-           COVE_ASSIGN_OR_RETURN(CollectionDescription d,
-                                 s.Describe(f->collection));
-           std::ifstream file, fields_file;
-           COVE_ASSIGN_OR_RETURN(std::istream * in,
-                                 OpenInput(s, f->file, "--file", file));
-           const std::string name = f->file == "-" ? "<stdin>" : f->file;
-           NpyOptions npy;
-           npy.vector_field = f->vector_field;
-           if (id_start->count() > 0) npy.id_start = f->id_start;
-           if (!f->fields.empty()) {
-             COVE_ASSIGN_OR_RETURN(RowFormat ff,
-                                   DetectFormat(f->fields, "", "--fields"));
-             COVE_ASSIGN_OR_RETURN(
-                 std::istream * fin,
-                 OpenInput(s, f->fields, "--fields", fields_file));
-             npy.fields_name = f->fields == "-" ? "<stdin>" : f->fields;
-             COVE_ASSIGN_OR_RETURN(
-                 npy.fields,
-                 OpenFieldsSource(*fin, npy.fields_name, ff, d.schema));
-           }
-           COVE_ASSIGN_OR_RETURN(
-               std::unique_ptr<RowSource> source,
-               OpenRowSource(*in, name, format, d.schema, std::move(npy)));
-           const std::string done_verb = upsert ? "upserted" : "inserted";
-           int64_t read = 0, written = 0, batches = 0;
-           std::vector<Value> ids;
-           Progress progress(!s.quiet());
-           for (;;) {
-             std::vector<Row> rows;
-             absl::Status st =
-                 source->Next(static_cast<size_t>(f->batch), rows);
-             if (!st.ok()) {
-               return f->dry_run ? st : Partial(st, "", written, done_verb);
-             }
-             if (rows.empty()) break;
-             const int64_t first = read + 1;
-             read += static_cast<int64_t>(rows.size());
-             if (f->dry_run) continue;
-             InsertRequest req;
-             req.collection_name = f->collection;
-             req.partition_name = f->partition;
-             req.rows = std::move(rows);
-             absl::StatusOr<MutationResult> r =
-                 upsert ? c->Upsert(req, s.call()) : c->Insert(req, s.call());
-             if (!r.ok()) {
-               return Partial(
-                   r.status(),
-                   absl::StrCat(verb, " of rows ", first, " to ", read, " of ",
-                                name, " into '", f->collection, "'"),
-                   written, done_verb);
-             }
-             written += r->count;
-             ++batches;
-             if (f->show_ids) {
-               ids.insert(ids.end(), r->ids.begin(), r->ids.end());
-             }
-             progress.Show(absl::StrCat(done_verb, " ", written, " rows"));
-           }
-           Json j;
-           if (f->dry_run) {
-             j["checked_rows"] = read;
-             j["dry_run"] = true;
-           } else {
-             j[upsert ? "upsert_count" : "insert_count"] = written;
-             j["batches"] = batches;
-             if (f->show_ids) {
-               Json a = Json::array();
-               for (const Value& id : ids) a.push_back(ValueToJson(id));
-               j["ids"] = std::move(a);
-             }
-           }
-           if (s.json()) {
-             PrintJson(std::cout, j);
-           } else if (f->dry_run) {
-             std::cout << "checked " << read << " rows of " << Printable(name)
-                       << ": nothing written (--dry-run)" << std::endl;
-           } else {
-             std::cout << done_verb << " " << written << " rows into '"
-                       << Printable(f->collection) << "' (" << batches
-                       << (batches == 1 ? " batch)" : " batches)") << std::endl;
-             if (f->show_ids) {
-               std::vector<std::string> text;
-               for (const Value& id : ids) {
-                 text.push_back(Cell(ValueToJson(id)));
-               }
-               std::cout << "ids: " << absl::StrJoin(text, ",") << std::endl;
-             }
-           }
-           return absl::OkStatus();
-         });
+  OnData(
+      ctx, cmd, flags,
+      [f, id_start, upsert, verb](DataSession& s) -> absl::Status {
+        COVE_ASSIGN_OR_RETURN(RowFormat format,
+                              DetectFormat(f->file, f->format, "--file"));
+        if (format != RowFormat::kNpy &&
+            (!f->fields.empty() || id_start->count() > 0 ||
+             !f->vector_field.empty())) {
+          return absl::InvalidArgumentError(
+              "--fields, --id-start and --vector-field go with .npy "
+              "files only");
+        }
+        COVE_ASSIGN_OR_RETURN(Client * c, s.client());
+        COVE_ASSIGN_OR_RETURN(CollectionDescription d,
+                              s.Describe(f->collection));
+        std::ifstream file, fields_file;
+        COVE_ASSIGN_OR_RETURN(std::istream * in,
+                              OpenInput(s, f->file, "--file", file));
+        const std::string name = f->file == "-" ? "<stdin>" : f->file;
+        NpyOptions npy;
+        npy.vector_field = f->vector_field;
+        if (id_start->count() > 0) npy.id_start = f->id_start;
+        if (!f->fields.empty()) {
+          COVE_ASSIGN_OR_RETURN(RowFormat ff,
+                                DetectFormat(f->fields, "", "--fields"));
+          COVE_ASSIGN_OR_RETURN(
+              std::istream * fin,
+              OpenInput(s, f->fields, "--fields", fields_file));
+          npy.fields_name = f->fields == "-" ? "<stdin>" : f->fields;
+          COVE_ASSIGN_OR_RETURN(
+              npy.fields,
+              OpenFieldsSource(*fin, npy.fields_name, ff, d.schema));
+        }
+        COVE_ASSIGN_OR_RETURN(
+            std::unique_ptr<RowSource> source,
+            OpenRowSource(*in, name, format, d.schema, std::move(npy)));
+        const std::string done_verb = upsert ? "upserted" : "inserted";
+        int64_t read = 0, written = 0, batches = 0;
+        std::vector<Value> ids;
+        Progress progress(!s.quiet());
+        for (;;) {
+          std::vector<Row> rows;
+          absl::Status st = source->Next(static_cast<size_t>(f->batch), rows);
+          if (!st.ok()) {
+            return f->dry_run ? st : Partial(st, "", written, done_verb);
+          }
+          if (rows.empty()) break;
+          const int64_t first = read + 1;
+          read += static_cast<int64_t>(rows.size());
+          if (f->dry_run) continue;
+          InsertRequest req;
+          req.collection_name = f->collection;
+          req.partition_name = f->partition;
+          req.rows = std::move(rows);
+          absl::StatusOr<MutationResult> r =
+              upsert ? c->Upsert(req, s.call()) : c->Insert(req, s.call());
+          if (!r.ok()) {
+            return Partial(
+                r.status(),
+                absl::StrCat(verb, " of ",
+                             first == read
+                                 ? absl::StrCat("row ", first)
+                                 : absl::StrCat("rows ", first, " to ", read),
+                             " of ", name, " into '", f->collection, "'"),
+                written, done_verb);
+          }
+          written += r->count;
+          ++batches;
+          if (f->show_ids) {
+            ids.insert(ids.end(), r->ids.begin(), r->ids.end());
+          }
+          progress.Show(absl::StrCat(done_verb, " ", Rows(written)));
+        }
+        Json j;
+        if (f->dry_run) {
+          j["checked_rows"] = read;
+          j["dry_run"] = true;
+        } else {
+          j[upsert ? "upsert_count" : "insert_count"] = written;
+          j["batches"] = batches;
+          if (f->show_ids) {
+            Json a = Json::array();
+            for (const Value& id : ids) a.push_back(ValueToJson(id));
+            j["ids"] = std::move(a);
+          }
+        }
+        if (s.json()) {
+          PrintJson(std::cout, j);
+        } else if (f->dry_run) {
+          std::cout << "checked " << Rows(read) << " of " << Printable(name)
+                    << ": nothing written (--dry-run)" << std::endl;
+        } else {
+          std::cout << done_verb << " " << Rows(written) << " into '"
+                    << Printable(f->collection) << "' (" << batches
+                    << (batches == 1 ? " batch)" : " batches)") << std::endl;
+          if (f->show_ids) {
+            std::vector<std::string> text;
+            for (const Value& id : ids) {
+              text.push_back(Cell(ValueToJson(id)));
+            }
+            std::cout << "ids: " << absl::StrJoin(text, ",") << std::endl;
+          }
+        }
+        return absl::OkStatus();
+      });
 }
 
 void AddSearchCommand(CLI::App* data, Context& ctx,
@@ -584,7 +593,7 @@ void AddDeleteCommand(CLI::App* data, Context& ctx,
     if (s.json()) {
       PrintJson(std::cout, j);
     } else {
-      std::cout << "deleted " << r.count << " rows from '"
+      std::cout << "deleted " << Rows(r.count) << " from '"
                 << Printable(f->collection) << "'" << std::endl;
     }
     return absl::OkStatus();

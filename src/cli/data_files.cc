@@ -17,6 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 
@@ -713,10 +714,13 @@ absl::StatusOr<Value> ParseJsonValue(std::string_view text,
   Json j;
   try {
     j = Json::parse(text.begin(), text.end());
-  } catch (const Json::parse_error& e) {
-    return Bad(where, absl::StrCat("invalid JSON: ", JsonError(e)));
   } catch (const std::exception& e) {
-    return Bad(where, absl::StrCat("invalid JSON: ", JsonError(e)));
+    std::string m = JsonError(e);
+    if (text.find('\n') == std::string_view::npos) {
+      // One line (a JSON lines row, a flag): the line is in `where`.
+      m = absl::StrReplaceAll(m, {{"at line 1, column", "at column"}});
+    }
+    return Bad(where, absl::StrCat("invalid JSON: ", m));
   }
   return ValueFromJson(j, where);
 }
