@@ -38,12 +38,14 @@ std::string ReadHidden(const std::string& prompt) {
   struct termios saved;
   bool restore = false;
   if (tty) {
-    std::cerr << prompt << std::flush;
+    // Echo off before the prompt shows, so that no answer typed after it is
+    // echoed.
     if (::tcgetattr(STDIN_FILENO, &saved) == 0) {
       struct termios quiet = saved;
       quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
       restore = ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet) == 0;
     }
+    std::cerr << prompt << std::flush;
   }
   std::string line;
   std::getline(std::cin, line);

@@ -145,12 +145,18 @@ void AddWriteCommand(CLI::App* data, Context& ctx,
               "--fields, --id-start and --vector-field go with .npy "
               "files only");
         }
-        COVE_ASSIGN_OR_RETURN(Client * c, s.client());
-        COVE_ASSIGN_OR_RETURN(CollectionDescription d,
-                              s.Describe(f->collection));
+        // The files first: a missing file needs no connection.
         std::ifstream file, fields_file;
         COVE_ASSIGN_OR_RETURN(std::istream * in,
                               OpenInput(s, f->file, "--file", file));
+        std::istream* fin = nullptr;
+        if (!f->fields.empty()) {
+          COVE_ASSIGN_OR_RETURN(
+              fin, OpenInput(s, f->fields, "--fields", fields_file));
+        }
+        COVE_ASSIGN_OR_RETURN(Client * c, s.client());
+        COVE_ASSIGN_OR_RETURN(CollectionDescription d,
+                              s.Describe(f->collection));
         const std::string name = f->file == "-" ? "<stdin>" : f->file;
         NpyOptions npy;
         npy.vector_field = f->vector_field;
@@ -158,9 +164,6 @@ void AddWriteCommand(CLI::App* data, Context& ctx,
         if (!f->fields.empty()) {
           COVE_ASSIGN_OR_RETURN(RowFormat ff,
                                 DetectFormat(f->fields, "", "--fields"));
-          COVE_ASSIGN_OR_RETURN(
-              std::istream * fin,
-              OpenInput(s, f->fields, "--fields", fields_file));
           npy.fields_name = f->fields == "-" ? "<stdin>" : f->fields;
           COVE_ASSIGN_OR_RETURN(
               npy.fields,
