@@ -517,6 +517,10 @@ void AddGetCommand(CLI::App* data, Context& ctx,
       if (!found) missing.push_back(f->ids[i]);
     }
     if (!missing.empty()) {
+      if (ids.size() == 1) {
+        return absl::NotFoundError(absl::StrCat(
+            "primary key ", missing[0], " not found in '", f->collection, "'"));
+      }
       return absl::NotFoundError(absl::StrCat(
           missing.size(), " of ", ids.size(), " primary keys not found in '",
           f->collection, "': ", absl::StrJoin(missing, ", ")));
