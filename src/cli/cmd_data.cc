@@ -183,6 +183,9 @@ absl::StatusOr<Client*> DataSession::client() {
 
   std::string default_user;
   if (!cluster.empty()) {
+    if (ctx_.global.api_key == "-") {
+      COVE_RETURN_IF_ERROR(ClaimStdin("--api-key -"));
+    }
     COVE_ASSIGN_OR_RETURN(ControlClient * control, ctx_.Client());
     COVE_ASSIGN_OR_RETURN(std::string name,
                           ctx_.ProjectChild(cluster, "clusters"));
@@ -314,18 +317,12 @@ namespace {
 
 // Prints a list of names: [{"name": ...}] in JSON, a NAME table otherwise.
 absl::Status PrintNames(DataSession& s,
-                        const absl::StatusOr<std::vector<std::string>>& names,
-                        const std::vector<Json>& extra = {}) {
+                        const absl::StatusOr<std::vector<std::string>>& names) {
   COVE_RETURN_IF_ERROR(names.status());
   std::vector<Json> rows;
-  for (size_t i = 0; i < names->size(); ++i) {
+  for (const std::string& name : *names) {
     Json j;
-    j["name"] = (*names)[i];
-    if (i < extra.size()) {
-      for (auto it = extra[i].begin(); it != extra[i].end(); ++it) {
-        j[it.key()] = *it;
-      }
-    }
+    j["name"] = name;
     rows.push_back(std::move(j));
   }
   if (s.json()) {
