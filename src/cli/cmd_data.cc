@@ -676,6 +676,75 @@ void AddPartitionCommands(CLI::App* data, Context& ctx,
   }
 }
 
+void AddAliasCommands(CLI::App* data, Context& ctx,
+                      const std::shared_ptr<DataFlags>& flags) {
+  CLI::App* group = AddGroup(
+      *data, "aliases",
+      "Aliases: other names for a collection, usable wherever a collection "
+      "name is (switch an alias to a rebuilt collection with 'alter').");
+  {
+    auto name = std::make_shared<std::string>();
+    CLI::App* cmd =
+        group->add_subcommand("list", "List the aliases of a collection.");
+    cmd->add_option("COLLECTION", *name, "collection name")->required();
+    OnData(ctx, cmd, flags, [name](DataSession& s) -> absl::Status {
+      COVE_ASSIGN_OR_RETURN(Client * c, s.client());
+      return PrintNames(s, c->ListAliases(*name, s.call()));
+    });
+  }
+  {
+    auto alias = std::make_shared<std::string>();
+    CLI::App* cmd = group->add_subcommand(
+        "describe", "Show the collection (and database) an alias names.");
+    cmd->add_option("ALIAS", *alias, "alias")->required();
+    OnData(ctx, cmd, flags, [alias](DataSession& s) -> absl::Status {
+      COVE_ASSIGN_OR_RETURN(Client * c, s.client());
+      COVE_ASSIGN_OR_RETURN(AliasDescription d,
+                            c->DescribeAlias(*alias, s.call()));
+      Json j;
+      j["alias"] = d.alias;
+      j["collection"] = d.collection;
+      j["db_name"] = d.db_name;
+      if (s.json()) {
+        PrintJson(std::cout, j);
+      } else {
+        PrintDetails(std::cout, j);
+      }
+      return absl::OkStatus();
+    });
+  }
+  for (const bool alter : {false, true}) {
+    auto names = std::make_shared<std::pair<std::string, std::string>>();
+    CLI::App* cmd = group->add_subcommand(
+        alter ? "alter" : "create",
+        alter ? "Point an existing alias at another collection."
+              : "Create an alias of a collection.");
+    cmd->add_option("COLLECTION", names->first, "collection name")->required();
+    cmd->add_option("ALIAS", names->second, "alias")->required();
+    OnData(ctx, cmd, flags, [names, alter](DataSession& s) -> absl::Status {
+      COVE_ASSIGN_OR_RETURN(Client * c, s.client());
+      absl::Status st =
+          alter ? c->AlterAlias(names->first, names->second, s.call())
+                : c->CreateAlias(names->first, names->second, s.call());
+      return Done(
+          s, st,
+          absl::StrCat(alter ? "alias '" : "created alias '", names->second,
+                       alter ? "' now names '" : "' of '", names->first, "'"));
+    });
+  }
+  {
+    auto alias = std::make_shared<std::string>();
+    CLI::App* cmd =
+        group->add_subcommand("drop", "Drop an alias (the collection stays).");
+    cmd->add_option("ALIAS", *alias, "alias")->required();
+    OnData(ctx, cmd, flags, [alias](DataSession& s) -> absl::Status {
+      COVE_ASSIGN_OR_RETURN(Client * c, s.client());
+      return Done(s, c->DropAlias(*alias, s.call()),
+                  absl::StrCat("dropped alias '", *alias, "'"));
+    });
+  }
+}
+
 void AddIndexCommands(CLI::App* data, Context& ctx,
                       const std::shared_ptr<DataFlags>& flags) {
   CLI::App* group =
@@ -850,6 +919,7 @@ void AddDataCommands(CLI::App& app, Context& ctx) {
   AddDatabaseCommands(data, ctx, flags);
   AddCollectionCommands(data, ctx, flags);
   AddPartitionCommands(data, ctx, flags);
+  AddAliasCommands(data, ctx, flags);
   AddIndexCommands(data, ctx, flags);
   AddCollectionVerb(data, ctx, flags, "load",
                     "Load a collection for search and query (waits until "

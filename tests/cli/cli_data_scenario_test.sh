@@ -428,6 +428,15 @@ run 0 data partitions drop docs hot --yes --uri "${uri}"
 run 0 data load docs --uri "${uri}"
 run 0 -o json data partitions list docs --uri "${uri}"
 json 'assert [p["name"] for p in d] == ["_default"], d'
+run 0 data aliases create docs current --uri "${uri}"
+run 0 -o json data query current --count --uri "${uri}"
+json 'assert d == [{"count(*)": 147}], d'
+run 0 -o json data aliases list docs --uri "${uri}"
+json 'assert d == [{"name": "current"}], d'
+run 0 -o json data aliases describe current --uri "${uri}"
+json 'assert d["collection"] == "docs" and d["alias"] == "current", d'
+run 0 data aliases drop current --uri "${uri}"
+run 3 data aliases describe current --uri "${uri}"
 run 0 data databases create analytics --uri "${uri}"
 run 0 data collections create events --dim 2 --db analytics --uri "${uri}"
 run 0 -o json data collections list --db analytics --uri "${uri}"
