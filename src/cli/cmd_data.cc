@@ -63,8 +63,7 @@ std::string StripLineEnd(std::string s) {
 
 }  // namespace
 
-// ---- the session
-// -------------------------------------------------------------
+// ---- the session ---------------------------------------------------------
 
 std::string NormalizeDataUri(const std::string& uri, bool tls) {
   // host:port or [v6]:port, and nothing else (a path may hold a colon).
@@ -312,8 +311,7 @@ void PrintRows(std::ostream& out, const std::vector<Json>& rows) {
 
 namespace {
 
-// ---- commands
-// ----------------------------------------------------------------
+// ---- commands ------------------------------------------------------------
 
 // Prints a list of names: [{"name": ...}] in JSON, a NAME table otherwise.
 absl::Status PrintNames(DataSession& s,
