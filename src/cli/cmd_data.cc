@@ -289,6 +289,15 @@ void OnData(Context& ctx, CLI::App* cmd, const std::shared_ptr<DataFlags>& f,
   });
 }
 
+std::shared_ptr<MutationFlags> AddYesFlag(CLI::App* cmd) {
+  auto flags = std::make_shared<MutationFlags>();
+  flags->destructive = true;
+  cmd->add_flag("-y,--yes", flags->yes,
+                "do not ask for confirmation (needed when standard input is "
+                "not a terminal)");
+  return flags;
+}
+
 void PrintJson(std::ostream& out, const Json& j) {
   out << j.dump(2, ' ', false, Json::error_handler_t::replace) << std::endl;
 }
@@ -520,7 +529,7 @@ void AddCollectionCommands(CLI::App* data, Context& ctx,
         "Drop a collection and all its rows (dropping one that does not "
         "exist succeeds, as in Milvus).");
     cmd->add_option("COLLECTION", *name, "collection name")->required();
-    auto mut = AddMutationFlags(cmd, /*destructive=*/true);
+    auto mut = AddYesFlag(cmd);
     OnData(ctx, cmd, flags, [name, mut](DataSession& s) -> absl::Status {
       COVE_ASSIGN_OR_RETURN(Client * c, s.client());
       COVE_RETURN_IF_ERROR(s.ctx().Confirm(
@@ -618,7 +627,7 @@ void AddDatabaseCommands(CLI::App* data, Context& ctx,
     CLI::App* cmd = group->add_subcommand(
         "drop", "Drop a database (it must hold no collections).");
     cmd->add_option("DATABASE", *name, "database name")->required();
-    auto mut = AddMutationFlags(cmd, /*destructive=*/true);
+    auto mut = AddYesFlag(cmd);
     OnData(ctx, cmd, flags, [name, mut](DataSession& s) -> absl::Status {
       COVE_ASSIGN_OR_RETURN(Client * c, s.client());
       COVE_RETURN_IF_ERROR(
@@ -661,7 +670,7 @@ void AddPartitionCommands(CLI::App* data, Context& ctx,
         group->add_subcommand("drop", "Drop a partition and its rows.");
     cmd->add_option("COLLECTION", names->first, "collection name")->required();
     cmd->add_option("PARTITION", names->second, "partition name")->required();
-    auto mut = AddMutationFlags(cmd, /*destructive=*/true);
+    auto mut = AddYesFlag(cmd);
     OnData(ctx, cmd, flags, [names, mut](DataSession& s) -> absl::Status {
       COVE_ASSIGN_OR_RETURN(Client * c, s.client());
       COVE_RETURN_IF_ERROR(s.ctx().Confirm(

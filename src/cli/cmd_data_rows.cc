@@ -546,7 +546,7 @@ void AddDeleteCommand(CLI::App* data, Context& ctx,
                   "delete every row matching this expression");
   cmd->add_option("--partition", f->partition,
                   "only in this partition (default: all)");
-  auto mut = AddMutationFlags(cmd, /*destructive=*/true);
+  auto mut = AddYesFlag(cmd);
   OnData(ctx, cmd, flags, [f, mut](DataSession& s) -> absl::Status {
     if (f->ids.empty() == f->filter.empty()) {
       return absl::InvalidArgumentError(

@@ -90,6 +90,10 @@ class DataSession {
 void OnData(Context& ctx, CLI::App* cmd, const std::shared_ptr<DataFlags>& f,
             std::function<absl::Status(DataSession&)> run);
 
+/// -y/--yes of a destructive data command (Context::Confirm asks without
+/// it). The data plane has no request ids: no --request-id here.
+std::shared_ptr<MutationFlags> AddYesFlag(CLI::App* cmd);
+
 /// "host:port" as "http://host:port" ("https://" when `tls`); URLs, paths and
 /// ":memory:" as they are.
 std::string NormalizeDataUri(const std::string& uri, bool tls);
