@@ -263,7 +263,8 @@ void AddSearchCommand(CLI::App* data, Context& ctx,
   CLI::Option* file = cmd->add_option(
       "--vector-file", f->vector_file,
       "query vectors from a file: .npy (float32, one per row), .json (as "
-      "--vector) or .jsonl (one vector per line)");
+      "--vector) or .jsonl (one vector per line); - reads JSON from "
+      "standard input");
   CLI::Option* from = cmd->add_option(
       "--from-id", f->from_id,
       "use the vector of the row with this primary key (the row itself is "
