@@ -149,7 +149,18 @@ int main(int argc, char** argv) {
     std::cout << "    " << Must(ReadAll(data), "read").size()
               << " rows readable" << std::endl;
   }
-  const fs::path data_dir = fs::path(bucket) / "clusters" / "ledger";
+  // The cluster's data directory: <bucket>/clusters/<org>/<project>/<id>
+  // (cluster.name is organizations/<org>/projects/<project>/clusters/<id>).
+  std::vector<std::string> parts;
+  for (size_t start = 0, slash; start <= cluster.name.size();
+       start = slash + 1) {
+    slash = cluster.name.find('/', start);
+    if (slash == std::string::npos) slash = cluster.name.size();
+    parts.push_back(cluster.name.substr(start, slash - start));
+  }
+  Expect(parts.size() == 6, "cluster name " + cluster.name);
+  const fs::path data_dir =
+      fs::path(bucket) / "clusters" / parts[1] / parts[3] / parts[5];
   Expect(fs::is_directory(data_dir), "data directory " + data_dir.string());
   Expect(!AnyFileContains(data_dir, marker),
          "no file under " + data_dir.string() + " holds the rows in clear");

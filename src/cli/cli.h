@@ -276,6 +276,8 @@ void AddRoleBindingCommands(CLI::App& app, Context& ctx);
 void AddAuditCommands(CLI::App& app, Context& ctx);
 void AddOperationCommands(CLI::App& app, Context& ctx);
 void AddEmulatorCommands(CLI::App& app, Context& ctx);
+/// `cove data`: the data plane (cmd_data.cc, cmd_data_rows.cc).
+void AddDataCommands(CLI::App& app, Context& ctx);
 
 }  // namespace cove::cli
 

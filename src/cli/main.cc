@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "cove: manage Cove BYOC deployments through the control plane "
       "(organizations, projects, environments, clusters, API keys, roles, "
-      "audit log, operations).",
+      "audit log, operations), and reach the data plane (cove data: "
+      "collections, insert, search, query).",
       "cove"};
   app.set_version_flag("--version", COVE_VERSION_STRING);
   app.require_subcommand(1);
@@ -95,6 +96,7 @@ int main(int argc, char** argv) {
   cove::cli::AddAuditCommands(app, ctx);
   cove::cli::AddOperationCommands(app, ctx);
   cove::cli::AddEmulatorCommands(app, ctx);
+  cove::cli::AddDataCommands(app, ctx);
   OneValuePerFlag(&app);
 
   try {

@@ -1,0 +1,271 @@
+// Unit tests of `cove data`'s values and schemas: JSON to and from values,
+// float32 output, typing of rows by the schema (every refusal named),
+// schemas as JSON and their round trip, parameters, keys and URIs.
+#include "cli/data_schema.h"
+
+#include <cmath>
+
+#include "cli/data_session.h"
+#include "cli/data_test_util.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/status_matchers.h"
+
+namespace cove::cli {
+namespace {
+
+using ::cove::testing::IsOk;
+using ::cove::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr auto kInvalid = absl::StatusCode::kInvalidArgument;
+
+// ---- JSON and values -----------------------------------------------------
+
+TEST(DataValues, FloatsPrintShortest) {
+  EXPECT_EQ(Json(ShortestDouble(0.1f)).dump(), "0.1");
+  EXPECT_EQ(ValueToJson(Value::FloatVector({0.1f, -2.5f, 1e-7f})).dump(),
+            "[0.1,-2.5,1e-07]");
+  // FLOAT fields (doubles holding a float32) when asked; doubles stay exact.
+  EXPECT_EQ(ValueToJson(Value(static_cast<double>(0.3f)), true).dump(), "0.3");
+  EXPECT_EQ(ValueToJson(Value(0.3)).dump(), "0.3");
+  EXPECT_EQ(ValueToJson(Value(int64_t{9007199254740993})).dump(),
+            "9007199254740993");
+  EXPECT_TRUE(ValueToJson(Value(std::nan(""))).is_null());
+}
+
+TEST(DataValues, RowsInSchemaOrderThenDynamicFields) {
+  CollectionSchema schema = TestSchema();
+  Row row{{"zeta", Value(1)},
+          {"price", Value(static_cast<double>(0.7f))},
+          {"id", Value(5)},
+          {"alpha", Value("x")}};
+  EXPECT_EQ(RowToJson(row, &schema).dump(),
+            R"({"id":5,"price":0.7,"alpha":"x","zeta":1})");
+}
+
+TEST(DataValues, ParseJsonNamesWhere) {
+  EXPECT_THAT(ParseJsonValue(R"({"a": })", "rows.jsonl:7"),
+              StatusIs(kInvalid, HasSubstr("rows.jsonl:7: invalid JSON: "
+                                           "parse error at column 7")));
+  std::string deep(100, '[');
+  EXPECT_THAT(ParseJsonValue(deep + std::string(100, ']'), "f:1"),
+              StatusIs(kInvalid, HasSubstr("nested too deeply")));
+  ASSERT_OK_AND_ASSIGN(Value v, ParseJsonValue("[1, 2.5, \"x\"]", "w"));
+  EXPECT_TRUE(v.AsArray()[0].is_int());
+  EXPECT_TRUE(v.AsArray()[1].is_double());
+}
+
+TEST(DataValues, AbbreviateLongArrays) {
+  Json v = Json::array();
+  for (int i = 0; i < 768; ++i) v.push_back(i);
+  EXPECT_EQ(Cell(Abbreviate(v)), "0,1,2,3,...(768)");
+  EXPECT_EQ(Cell(Abbreviate(Json::array({1, 2, 3}))), "1,2,3");
+}
+
+TEST(DataValues, ParamsAndKeys) {
+  ASSERT_OK_AND_ASSIGN(
+      auto params,
+      ParseParams({"ef=64", "radius=0.5", "x=abc", "b=true"}, "--param"));
+  EXPECT_TRUE(params["ef"].is_int());
+  EXPECT_EQ(params["ef"].AsInt(), 64);
+  EXPECT_EQ(params["radius"].AsDouble(), 0.5);
+  EXPECT_EQ(params["x"].AsString(), "abc");
+  EXPECT_TRUE(params["b"].AsBool());
+  EXPECT_THAT(ParseParams({"=1"}, "--param"),
+              StatusIs(kInvalid, HasSubstr("--param: expected KEY=VALUE")));
+  FieldSchema pk;
+  pk.name = "id";
+  pk.type = DataType::kInt64;
+  EXPECT_EQ(ParseKey(pk, "42", "ID")->AsInt(), 42);
+  EXPECT_THAT(ParseKey(pk, "4x", "ID"),
+              StatusIs(kInvalid, HasSubstr("ID: expected an integer primary "
+                                           "key ('id' is INT64), got '4x'")));
+  pk.type = DataType::kVarChar;
+  EXPECT_EQ(ParseKey(pk, "4x", "ID")->AsString(), "4x");
+}
+
+TEST(DataValues, NormalizeUri) {
+  EXPECT_EQ(NormalizeDataUri("localhost:19530", false),
+            "http://localhost:19530");
+  EXPECT_EQ(NormalizeDataUri("10.0.0.1:443", true), "https://10.0.0.1:443");
+  EXPECT_EQ(NormalizeDataUri("[::1]:19530", false), "http://[::1]:19530");
+  EXPECT_EQ(NormalizeDataUri("http://h:1", true), "http://h:1");
+  EXPECT_EQ(NormalizeDataUri(":memory:", false), ":memory:");
+  EXPECT_EQ(NormalizeDataUri("./data:1", false), "./data:1");
+  EXPECT_EQ(NormalizeDataUri("/var/lib/cove", false), "/var/lib/cove");
+  EXPECT_EQ(NormalizeDataUri("host:", false), "host:");
+}
+
+// ---- rows against the schema ---------------------------------------------
+
+TEST(CoerceRow, TypesValuesByTheSchema) {
+  CollectionSchema schema = TestSchema();
+  ASSERT_OK_AND_ASSIGN(Value v,
+                       ParseJsonValue(R"({"id": 7, "vector": [1, 2.5, 0, -1],
+        "title": "abc", "n8": -128, "price": 2, "ok": false,
+        "tags": [1, 2.0], "meta": {"k": [1]}, "extra": "dyn",
+        "$meta": {"more": 1}})",
+                                      "w"));
+  Row row(v.AsObject().begin(), v.AsObject().end());
+  ASSERT_THAT(CoerceRow(schema, row, "w"), IsOk());
+  EXPECT_TRUE(row["vector"].is_float_vector());
+  EXPECT_THAT(row["vector"].AsFloatVector(), ElementsAre(1, 2.5, 0, -1));
+  EXPECT_TRUE(row["price"].is_double());
+  EXPECT_TRUE(row["tags"].AsArray()[1].is_int());
+  EXPECT_EQ(row["more"].AsInt(), 1);  // $meta merged as dynamic fields
+  EXPECT_EQ(row.count("$meta"), 0u);
+  EXPECT_EQ(row["extra"].AsString(), "dyn");
+}
+
+TEST(CoerceRow, RefusalsNameTheField) {
+  CollectionSchema schema = TestSchema(/*dynamic=*/false);
+  struct Case {
+    const char* row;
+    const char* message;
+  };
+  const Case cases[] = {
+      {R"({"vector": [1,2,3,4]})", "f:3: missing the primary key 'id' (INT64)"},
+      {R"({"id": 1})", "f:3: missing field 'vector' (FLOAT_VECTOR)"},
+      {R"({"id": 1.5, "vector": [1,2,3,4]})",
+       "field 'id': expected an integer (INT64), got 1.5"},
+      {R"({"id": "1", "vector": [1,2,3,4]})",
+       "field 'id': expected an integer (INT64), got \"1\""},
+      {R"({"id": 1, "vector": [1,2,3]})",
+       "field 'vector': expected a vector of 4 finite numbers, got 3 "
+       "numbers"},
+      {R"({"id": 1, "vector": [1,2,"x",4]})",
+       "field 'vector': expected a vector of 4 finite numbers, got \"x\" at "
+       "index 2"},
+      {R"({"id": 1, "vector": [1,2,3,1e300]})", "at index 3"},
+      {R"({"id": 1, "vector": [1,2,3,4], "n8": 128})",
+       "field 'n8': expected an integer from -128 to 127 (INT8), got 128"},
+      {R"({"id": 1, "vector": [1,2,3,4], "title": "123456789"})",
+       "field 'title': the string is 9 bytes long (expected at most 8"},
+      {R"({"id": 1, "vector": [1,2,3,4], "title": 5})",
+       "field 'title': expected a string (VARCHAR), got 5"},
+      {R"({"id": 1, "vector": [1,2,3,4], "ok": "yes"})",
+       "field 'ok': expected true or false"},
+      {R"({"id": 1, "vector": [1,2,3,4], "price": 1e300})",
+       "within the range of FLOAT"},
+      {R"({"id": 1, "vector": [1,2,3,4], "tags": [1,2,3,4]})",
+       "the array has 4 elements (expected at most 3"},
+      {R"({"id": 1, "vector": [1,2,3,4], "tags": [1,"a"]})",
+       "field 'tags'[1]: expected an integer (INT32)"},
+      {R"({"id": 1, "vector": [1,2,3,4], "tags": 1})",
+       "expected an array of INT32"},
+      {R"({"id": null, "vector": [1,2,3,4]})",
+       "field 'id': is null (the field is not nullable and has no default)"},
+      {R"({"id": 1, "vector": [1,2,3,4], "other": 1})",
+       "field 'other': not a field of the collection (its fields: id, "
+       "vector, title, n8, price, ok, tags, meta; it has no dynamic field)"},
+  };
+  for (const Case& c : cases) {
+    ASSERT_OK_AND_ASSIGN(Value v, ParseJsonValue(c.row, "w"));
+    Row row(v.AsObject().begin(), v.AsObject().end());
+    EXPECT_THAT(CoerceRow(schema, row, "f:3"),
+                StatusIs(kInvalid, HasSubstr(c.message)))
+        << c.row;
+  }
+  // Nullable fields and fields with a default may be null or missing.
+  Row row{{"id", Value(1)},
+          {"vector", Value::MakeArray({1, 2, 3, 4})},
+          {"title", Value()},
+          {"n8", Value()}};
+  EXPECT_THAT(CoerceRow(schema, row, "f"), IsOk());
+  // An auto_id key comes from the server.
+  schema.fields[0].auto_id = true;
+  Row with_id{{"id", Value(1)}, {"vector", Value::MakeArray({1, 2, 3, 4})}};
+  EXPECT_THAT(CoerceRow(schema, with_id, "f:1"),
+              StatusIs(kInvalid, HasSubstr("field 'id': the primary key is "
+                                           "auto_id")));
+}
+
+// ---- schemas -------------------------------------------------------------
+
+TEST(Schemas, DescribeOutputReadsBack) {
+  CollectionDescription d;
+  d.name = "docs";
+  d.collection_id = 7;
+  d.schema = TestSchema();
+  d.schema.description = "test";
+  d.schema.consistency_level = ConsistencyLevel::kBounded;
+  d.schema.properties["collection.ttl.seconds"] = "60";
+  d.partitions = {"_default"};
+  IndexDescription index;
+  index.index_name = "vector";
+  index.field_name = "vector";
+  index.index_type = IndexType::kHnsw;
+  index.metric_type = MetricType::kL2;
+  index.params = {{"M", "8"}};
+  index.state = "Finished";
+  std::vector<IndexDescription> indexes = {index};
+  Json j = CollectionToJson(d, &indexes, LoadState::kLoaded);
+  EXPECT_EQ(j["load_state"], "Loaded");
+  EXPECT_EQ(j["fields"][0]["type"], "INT64");
+  ASSERT_OK_AND_ASSIGN(SchemaFile back, ParseSchemaJson(j.dump(), "s.json"));
+  ASSERT_EQ(back.schema.fields.size(), d.schema.fields.size());
+  for (size_t i = 0; i < back.schema.fields.size(); ++i) {
+    const FieldSchema& a = back.schema.fields[i];
+    const FieldSchema& b = d.schema.fields[i];
+    EXPECT_EQ(a.name, b.name);
+    EXPECT_EQ(a.type, b.type);
+    EXPECT_EQ(a.is_primary_key, b.is_primary_key);
+    EXPECT_EQ(a.max_length, b.max_length);
+    EXPECT_EQ(a.dim, b.dim);
+    EXPECT_EQ(a.element_type, b.element_type);
+    EXPECT_EQ(a.max_capacity, b.max_capacity);
+    EXPECT_EQ(a.nullable, b.nullable);
+    EXPECT_EQ(a.default_value.has_value(), b.default_value.has_value());
+  }
+  EXPECT_EQ(back.schema.description, "test");
+  EXPECT_EQ(back.schema.consistency_level, ConsistencyLevel::kBounded);
+  EXPECT_EQ(back.schema.properties, d.schema.properties);
+  EXPECT_TRUE(back.schema.enable_dynamic_field);
+  ASSERT_EQ(back.indexes.size(), 1u);
+  EXPECT_EQ(back.indexes[0].index_type, IndexType::kHnsw);
+  EXPECT_EQ(back.indexes[0].metric_type, MetricType::kL2);
+  EXPECT_EQ(back.indexes[0].params.at("M"), "8");
+}
+
+TEST(Schemas, RefusesWhatItDoesNotKnow) {
+  EXPECT_THAT(ParseSchemaJson("{}", "s.json"),
+              StatusIs(kInvalid, HasSubstr("s.json: fields: expected a "
+                                           "non-empty array")));
+  EXPECT_THAT(
+      ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT64",
+        "is_primary": true}]})",
+                      "s.json"),
+      StatusIs(kInvalid, HasSubstr("s.json: fields[0]: is_primary: unknown "
+                                   "key")));
+  EXPECT_THAT(ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT"}]})",
+                              "s.json"),
+              StatusIs(kInvalid, HasSubstr("fields[0]: type: expected a field "
+                                           "type (BOOL, INT8")));
+  EXPECT_THAT(ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT8",
+                                  "default_value": 300}]})",
+                              "s.json"),
+              StatusIs(kInvalid, HasSubstr("default_value: expected an "
+                                           "integer from -128 to 127")));
+  EXPECT_THAT(ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT64"}],
+                                  "shards": 2})",
+                              "s.json"),
+              StatusIs(kInvalid, HasSubstr("s.json: shards: unknown key")));
+  EXPECT_THAT(ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT64"}],
+                                  "indexes": [{"field_name": "v",
+                                  "index_type": "DISKANN"}]})",
+                              "s.json"),
+              StatusIs(kInvalid, HasSubstr("indexes[0]: index_type: expected "
+                                           "an index type")));
+  EXPECT_THAT(ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT64"}],
+                                  "consistency_level": "Sometimes"})",
+                              "s.json"),
+              StatusIs(kInvalid, HasSubstr("consistency_level: expected "
+                                           "Strong")));
+  EXPECT_THAT(ParseSchemaJson("{", "s.json"),
+              StatusIs(kInvalid, HasSubstr("s.json: invalid JSON")));
+}
+
+}  // namespace
+}  // namespace cove::cli
