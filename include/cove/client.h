@@ -144,8 +144,8 @@ class SearchIterator {
 /// Thread safety: a Client (and its copies) may be used from many threads at
 /// once.
 ///
-/// Errors: every call returns absl::Status or absl::StatusOr; codes follow
-/// STYLE.md: InvalidArgument (bad input, naming the field), NotFound,
+/// Errors: every call returns absl::Status or absl::StatusOr, with the most
+/// specific code: InvalidArgument (bad input, naming the field), NotFound,
 /// AlreadyExists, FailedPrecondition (e.g. not loaded), Unimplemented (the
 /// backend lacks the feature), Unavailable (retry), DeadlineExceeded, ...
 class Client {
