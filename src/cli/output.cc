@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/utf8.h"
 
 namespace cove::cli {
 namespace {
@@ -562,79 +563,16 @@ std::vector<Column> ColumnsFor(const control::Fault*) {
           {"MESSAGE", "message"}};
 }
 
-namespace {
-
-// The code point at s[*i] (advancing *i), or -1 for a byte that does not
-// start a valid UTF-8 sequence (*i then advances by one).
-int32_t NextCodePoint(std::string_view s, size_t* i) {
-  const auto byte = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
-  const uint8_t c = byte(*i);
-  int n = 0;
-  int32_t cp = 0;
-  if (c < 0x80) {
-    ++*i;
-    return c;
-  } else if ((c & 0xE0) == 0xC0) {
-    n = 1;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 2;
-    cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 3;
-    cp = c & 0x07;
-  } else {
-    ++*i;
-    return -1;
-  }
-  for (int k = 1; k <= n; ++k) {
-    if (*i + k >= s.size() || (byte(*i + k) & 0xC0) != 0x80) {
-      ++*i;
-      return -1;
-    }
-    cp = (cp << 6) | (byte(*i + k) & 0x3F);
-  }
-  static constexpr int32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    ++*i;
-    return -1;
-  }
-  *i += n + 1;
-  return cp;
-}
-
-bool IsUnsafe(int32_t cp) {
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 ||
-         cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) ||
-         (cp >= 0x2066 && cp <= 0x2069);
-}
-
-}  // namespace
-
 std::string Printable(std::string_view s, bool keep_backslash) {
-  std::string out;
-  out.reserve(s.size());
-  size_t i = 0;
-  while (i < s.size()) {
-    const size_t at = i;
-    const int32_t cp = NextCodePoint(s, &i);
-    if (cp < 0) {
-      absl::StrAppendFormat(&out, "\\x%02X", static_cast<uint8_t>(s[at]));
-    } else if (cp == '\\' && !keep_backslash) {
-      out += "\\\\";
-    } else if (IsUnsafe(cp)) {
-      absl::StrAppendFormat(&out, cp < 0x100 ? "\\x%02X" : "\\u%04X", cp);
-    } else {
-      out.append(s.data() + at, i - at);
-    }
-  }
-  return out;
+  internal::EscapeOptions options;
+  options.escape_backslash = !keep_backslash;
+  return internal::EscapeForDisplay(s, options);
 }
 
 size_t DisplayWidth(std::string_view s) {
   size_t n = 0, i = 0;
   while (i < s.size()) {
-    (void)NextCodePoint(s, &i);
+    (void)internal::NextCodePoint(s, &i);
     ++n;
   }
   return n;

@@ -245,7 +245,7 @@ absl::StatusOr<v1::AgentWelcome> AgentHub::RegisterLocked(
     }
     if (with_token && env_name.empty()) {
       COVE_ASSIGN_OR_RETURN(env_name,
-                             FindEnvironmentByTokenLocked(hello.token()));
+                            FindEnvironmentByTokenLocked(hello.token()));
     }
     call.resource = env_name;
     call.principal.actor = "agent:" + env_name;

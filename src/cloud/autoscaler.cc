@@ -91,12 +91,12 @@ absl::StatusOr<CronSpec> CronSpec::Parse(const std::string& field,
   COVE_RETURN_IF_ERROR(
       ParseCronField(field, "hour", parts[1], 0, 23, &spec.hour_, &star));
   COVE_RETURN_IF_ERROR(ParseCronField(field, "day-of-month", parts[2], 1, 31,
-                                       &spec.dom_, &spec.dom_star_));
+                                      &spec.dom_, &spec.dom_star_));
   COVE_RETURN_IF_ERROR(
       ParseCronField(field, "month", parts[3], 1, 12, &spec.month_, &star));
   std::bitset<8> dow;
   COVE_RETURN_IF_ERROR(ParseCronField(field, "day-of-week", parts[4], 0, 7,
-                                       &dow, &spec.dow_star_));
+                                      &dow, &spec.dow_star_));
   for (int d = 0; d < 7; ++d) spec.dow_[d] = dow[d];
   if (dow[7]) spec.dow_[0] = true;  // 7 is Sunday too
   return spec;

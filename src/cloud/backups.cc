@@ -665,10 +665,10 @@ grpc::Status CloudCore::CreateBackup(grpc::ServerContext* ctx,
           return absl::OkStatus();
         }
         COVE_ASSIGN_OR_RETURN(v1::Cluster * c,
-                               FindClusterLocked(req->parent()));
+                              FindClusterLocked(req->parent()));
         COVE_ASSIGN_OR_RETURN(v1::Operation op,
-                               StartBackupLocked(call, *c, req->backup_id(),
-                                                 req->backup(), false));
+                              StartBackupLocked(call, *c, req->backup_id(),
+                                                req->backup(), false));
         *resp = OperationViewLocked(op, call.principal);
         return RememberLocked(call, *req, op, op);
       });
@@ -676,20 +676,20 @@ grpc::Status CloudCore::CreateBackup(grpc::ServerContext* ctx,
 
 grpc::Status CloudCore::GetBackup(grpc::ServerContext* ctx,
                                   const v1::GetRequest* req, v1::Backup* resp) {
-  return Handle(ctx, "GetBackup", "backups.get", false, req->name(), "",
-                [&](Call& call) -> absl::Status {
-                  COVE_RETURN_IF_ERROR(
-                      ParseName("name", req->name(), kBackupName).status());
-                  COVE_RETURN_IF_ERROR(
-                      AuthorizeLocked(call, "backups.get", req->name()));
-                  auto it = backups_.find(req->name());
-                  if (it == backups_.end()) {
-                    return absl::NotFoundError(
-                        absl::StrCat("backup '", req->name(), "' not found"));
-                  }
-                  *resp = it->second;
-                  return absl::OkStatus();
-                });
+  return Handle(
+      ctx, "GetBackup", "backups.get", false, req->name(), "",
+      [&](Call& call) -> absl::Status {
+        COVE_RETURN_IF_ERROR(
+            ParseName("name", req->name(), kBackupName).status());
+        COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "backups.get", req->name()));
+        auto it = backups_.find(req->name());
+        if (it == backups_.end()) {
+          return absl::NotFoundError(
+              absl::StrCat("backup '", req->name(), "' not found"));
+        }
+        *resp = it->second;
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status CloudCore::ListBackups(grpc::ServerContext* ctx,
@@ -723,8 +723,7 @@ grpc::Status CloudCore::ListBackups(grpc::ServerContext* ctx,
           return absl::InvalidArgumentError(absl::StrCat(
               "filter: scheduled expects true or false (got '", *v, "')"));
         }
-        COVE_RETURN_IF_ERROR(
-            AuthorizeListLocked(call, "backups.list", parent));
+        COVE_RETURN_IF_ERROR(AuthorizeListLocked(call, "backups.list", parent));
         std::vector<std::pair<std::string, v1::Backup>> items;
         for (const auto& [name, b] : backups_) {
           if (!Within(name, parent)) continue;
@@ -773,7 +772,7 @@ grpc::Status CloudCore::DeleteBackup(grpc::ServerContext* ctx,
             CheckEtag(absl::StrCat("backup '", req->name(), "'"), req->etag(),
                       it->second.etag()));
         COVE_ASSIGN_OR_RETURN(v1::Operation op,
-                               StartDeleteBackupLocked(call, &it->second));
+                              StartDeleteBackupLocked(call, &it->second));
         *resp = OperationViewLocked(op, call.principal);
         return RememberLocked(call, *req, op, op);
       });

@@ -243,9 +243,9 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
   }
   // Customer-managed key: the engine reads it from the environment.
   COVE_ASSIGN_OR_RETURN(EmbeddedOptions engine_options,
-                         DataPlaneOptionsLocked(*cluster));
+                        DataPlaneOptionsLocked(*cluster));
   COVE_ASSIGN_OR_RETURN(auto embedded,
-                         internal::MakeEmbeddedConnection(dir, engine_options));
+                        internal::MakeEmbeddedConnection(dir, engine_options));
   auto connection = std::make_shared<CapacityConnection>(
       std::move(embedded), cluster->capacity_vectors(),
       cluster->capacity_bytes(), [dir] { return server::DirectoryBytes(dir); });
@@ -596,24 +596,24 @@ grpc::Status CloudCore::CreateCluster(grpc::ServerContext* ctx,
                                       v1::Operation* resp) {
   const std::string name =
       absl::StrCat(req->parent(), "/clusters/", req->cluster_id());
-  return Handle(
-      ctx, "CreateCluster", "clusters.create", true, name, req->request_id(),
-      [&](Call& call) -> absl::Status {
-        COVE_RETURN_IF_ERROR(CheckCreateClusterRequest(*req));
-        COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "clusters.create", req->parent()));
-        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
-        if (replayed) {
-          auto op = operations_.find(resp->name());
-          if (op != operations_.end())
-            *resp = OperationViewLocked(op->second, call.principal);
-          return absl::OkStatus();
-        }
-        COVE_ASSIGN_OR_RETURN(v1::Operation op,
-                              CreateClusterLocked(call, *req));
-        *resp = OperationViewLocked(op, call.principal);
-        return RememberLocked(call, *req, op, op);
-      });
+  return Handle(ctx, "CreateCluster", "clusters.create", true, name,
+                req->request_id(), [&](Call& call) -> absl::Status {
+                  COVE_RETURN_IF_ERROR(CheckCreateClusterRequest(*req));
+                  COVE_RETURN_IF_ERROR(
+                      AuthorizeLocked(call, "clusters.create", req->parent()));
+                  COVE_ASSIGN_OR_RETURN(bool replayed,
+                                        ReplayLocked(call, *req, resp));
+                  if (replayed) {
+                    auto op = operations_.find(resp->name());
+                    if (op != operations_.end())
+                      *resp = OperationViewLocked(op->second, call.principal);
+                    return absl::OkStatus();
+                  }
+                  COVE_ASSIGN_OR_RETURN(v1::Operation op,
+                                        CreateClusterLocked(call, *req));
+                  *resp = OperationViewLocked(op, call.principal);
+                  return RememberLocked(call, *req, op, op);
+                });
 }
 
 absl::StatusOr<v1::Operation> CloudCore::CreateClusterLocked(
@@ -728,7 +728,7 @@ grpc::Status CloudCore::GetCluster(grpc::ServerContext* ctx,
                   COVE_RETURN_IF_ERROR(
                       AuthorizeLocked(call, "clusters.get", req->name()));
                   COVE_ASSIGN_OR_RETURN(v1::Cluster * c,
-                                         FindClusterLocked(req->name()));
+                                        FindClusterLocked(req->name()));
                   *resp = ClusterViewLocked(*c);
                   return absl::OkStatus();
                 });
@@ -831,7 +831,7 @@ grpc::Status CloudCore::UpdateCluster(grpc::ServerContext* ctx,
         COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "clusters.update", name));
         COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(name));
         COVE_RETURN_IF_ERROR(CheckEtag(absl::StrCat("cluster '", name, "'"),
-                                        req->cluster().etag(), c->etag()));
+                                       req->cluster().etag(), c->etag()));
         if (c->state() == v1::Cluster::DELETING ||
             c->state() == v1::Cluster::DELETED) {
           return absl::FailedPreconditionError(absl::StrCat(
@@ -1071,7 +1071,7 @@ grpc::Status CloudCore::GetOperation(grpc::ServerContext* ctx,
                   if (it == operations_.end())
                     return NotFound("operation", req->name());
                   COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "operations.get",
-                                                        it->second.target()));
+                                                       it->second.target()));
                   *resp = RevealLocked(it->second, call.principal);
                   return absl::OkStatus();
                 });

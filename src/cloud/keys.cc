@@ -74,7 +74,7 @@ absl::Status CloudCore::CheckClusterKeyLocked(const v1::Cluster& c) const {
   if (agent_hub_->IsAgentEnvironmentLocked(c.environment()))
     return absl::OkStatus();
   COVE_ASSIGN_OR_RETURN(std::string id,
-                         KeyIdLocked(c.environment(), c.encryption_key()));
+                        KeyIdLocked(c.environment(), c.encryption_key()));
   if (id != c.encryption_key_id()) {
     return absl::FailedPreconditionError(
         absl::StrCat("customer key '", c.encryption_key(), "' of cluster '",
@@ -143,7 +143,7 @@ absl::Status CloudCore::PrepareClusterKeyLocked(const v1::Cluster& in,
     return absl::OkStatus();
   }
   COVE_ASSIGN_OR_RETURN(std::string id,
-                         KeyIdLocked(in.environment(), in.encryption_key()));
+                        KeyIdLocked(in.environment(), in.encryption_key()));
   c->set_encryption_key(in.encryption_key());
   c->set_encryption_key_id(id);
   return absl::OkStatus();
@@ -155,7 +155,7 @@ absl::StatusOr<EmbeddedOptions> CloudCore::DataPlaneOptionsLocked(
   if (c.encryption_key().empty()) return options;
   COVE_RETURN_IF_ERROR(CheckClusterKeyLocked(c));
   COVE_ASSIGN_OR_RETURN(options.encryption_key_file,
-                         KeyFileLocked(c.environment(), c.encryption_key()));
+                        KeyFileLocked(c.environment(), c.encryption_key()));
   return options;
 }
 

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
+#include "common/utf8.h"
 
 namespace cove::cloud {
 namespace {
@@ -126,55 +127,10 @@ const std::map<std::string, const FieldLimit*>& TableImpl() {
   return *table;
 }
 
-// ---- UTF-8 ----------------------------------------------------------------
-
-// Decodes the code point at `s[*i]`, advancing `*i`; -1 for a byte that does
-// not start a valid sequence (overlong, surrogate, past U+10FFFF).
-int32_t DecodeUtf8(absl::string_view s, size_t* i) {
-  const auto b = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
-  const uint8_t c = b(*i);
-  if (c < 0x80) {
-    ++*i;
-    return c;
-  }
-  int n = 0;
-  int32_t cp = 0;
-  if ((c & 0xE0) == 0xC0) {
-    n = 1;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 2;
-    cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 3;
-    cp = c & 0x07;
-  } else {
-    return -1;
-  }
-  for (int k = 1; k <= n; ++k) {
-    if (*i + k >= s.size() || (b(*i + k) & 0xC0) != 0x80) return -1;
-    cp = (cp << 6) | (b(*i + k) & 0x3F);
-  }
-  static constexpr int32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return -1;
-  }
-  *i += n + 1;
-  return cp;
-}
-
-// Control characters and the invisible characters that rewrite a line on a
-// terminal or reorder text.
-bool IsForbiddenInText(int32_t cp) {
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 ||
-         cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) ||
-         (cp >= 0x2066 && cp <= 0x2069);
-}
-
 bool Allowed(Charset charset, int32_t cp, bool first) {
   switch (charset) {
     case Charset::kText:
-      return !IsForbiddenInText(cp);
+      return !internal::IsUnsafeToShow(cp);
     case Charset::kVisibleAscii:
       return cp >= 0x21 && cp <= 0x7E;
     case Charset::kLabelKey:
@@ -210,7 +166,8 @@ absl::Status CheckString(absl::string_view s, const FieldLimit& limit,
   size_t i = 0, chars = 0;
   while (i < s.size()) {
     const size_t at = i;
-    const int32_t cp = DecodeUtf8(s, &i);
+    const int32_t cp =
+        internal::NextCodePoint(std::string_view(s.data(), s.size()), &i);
     if (cp < 0) {
       return absl::InvalidArgumentError(absl::StrFormat(
           "%s: expected valid UTF-8 (got byte 0x%02X at byte %d)", path,
@@ -399,25 +356,10 @@ absl::Status CheckRequestLimits(const Message& request) {
 }
 
 std::string EscapeForMessage(absl::string_view s, size_t max) {
-  std::string out;
-  size_t i = 0, chars = 0;
-  while (i < s.size() && chars < max) {
-    const size_t at = i;
-    const int32_t cp = DecodeUtf8(s, &i);
-    if (cp < 0) {
-      absl::StrAppendFormat(&out, "\\x%02X", static_cast<uint8_t>(s[at]));
-      i = at + 1;
-    } else if (cp < 0x80 && absl::ascii_isprint(static_cast<char>(cp))) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp >= 0x80 && !IsForbiddenInText(cp)) {
-      out.append(s.data() + at, i - at);
-    } else {
-      absl::StrAppendFormat(&out, cp < 0x100 ? "\\x%02X" : "\\u%04X", cp);
-    }
-    ++chars;
-  }
-  if (i < s.size()) out += "...";
-  return out;
+  internal::EscapeOptions options;
+  options.max_chars = max;
+  return internal::EscapeForDisplay(std::string_view(s.data(), s.size()),
+                                    options);
 }
 
 void RequestChecks::Record(const void* call, absl::Status status) {

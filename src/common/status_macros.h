@@ -14,19 +14,20 @@
 
 /// Evaluates `expr` (an absl::Status, or a StatusOr whose status is taken)
 /// once and returns it from the enclosing function when it is not OK.
-#define COVE_RETURN_IF_ERROR(expr)                                          \
-  do {                                                                      \
-    if (::absl::Status cove_status_ = ::cove::internal::ToStatus(expr);     \
-        !cove_status_.ok()) {                                               \
-      return cove_status_;                                                  \
-    }                                                                       \
+#define COVE_RETURN_IF_ERROR(expr)                                      \
+  do {                                                                  \
+    if (::absl::Status cove_status_ = ::cove::internal::ToStatus(expr); \
+        !cove_status_.ok()) {                                           \
+      return cove_status_;                                              \
+    }                                                                   \
   } while (false)
 
 /// Evaluates `expr` (an absl::StatusOr<T>) once; returns its status from the
 /// enclosing function when it is not OK, else moves the value into `lhs`
 /// (a declaration such as `auto x` or an existing lvalue).
-#define COVE_ASSIGN_OR_RETURN(lhs, expr) \
-  COVE_ASSIGN_OR_RETURN_IMPL_(COVE_STATUS_CONCAT_(cove_or_, __LINE__), lhs, expr)
+#define COVE_ASSIGN_OR_RETURN(lhs, expr)                                    \
+  COVE_ASSIGN_OR_RETURN_IMPL_(COVE_STATUS_CONCAT_(cove_or_, __LINE__), lhs, \
+                              expr)
 
 #define COVE_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                                \

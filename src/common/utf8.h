@@ -3,6 +3,8 @@
 #ifndef COVE_SRC_COMMON_UTF8_H_
 #define COVE_SRC_COMMON_UTF8_H_
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -26,6 +28,26 @@ inline std::string ValidUtf8(absl::string_view text) {
 }
 /// True when `text` is valid UTF-8.
 bool IsValidUtf8(std::string_view text);
+
+/// The code point at `text[*i]`, advancing `*i` past it; -1 for a byte that
+/// does not start a valid sequence (truncated, overlong, a surrogate, past
+/// U+10FFFF), and `*i` then advances by one byte.
+int32_t NextCodePoint(std::string_view text, size_t* i);
+
+/// Control characters (C0, DEL, C1) and the invisible characters that end or
+/// reorder a line on a terminal (U+2028, U+2029, bidirectional overrides and
+/// isolates): never shown raw to a person.
+bool IsUnsafeToShow(int32_t code_point);
+
+struct EscapeOptions {
+  /// Write `\` as `\\`, so that the escaped form reads back unambiguously.
+  bool escape_backslash = false;
+  /// At most this many code points, then "..." (0: no limit).
+  size_t max_chars = 0;
+};
+/// `text` safe to show: invalid bytes as `\xNN`, unsafe code points as
+/// `\xNN` or `\uNNNN`, everything else (any script) unchanged.
+std::string EscapeForDisplay(std::string_view text, EscapeOptions options = {});
 
 }  // namespace cove::internal
 
