@@ -113,11 +113,19 @@ Value ToValue(py::handle h, const std::string& what) {
     return Value(std::move(obj));
   }
   if (PyList_Check(o) || PyTuple_Check(o)) {
-    py::sequence seq = py::reinterpret_borrow<py::sequence>(h);
+    // Lists of floats are how pymilvus users give vectors: read the items
+    // in place, floats and ints without a recursive call.
+    const Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
+    PyObject** items = PySequence_Fast_ITEMS(o);
     Value::Array arr;
-    arr.reserve(seq.size());
-    for (size_t i = 0; i < seq.size(); ++i) {
-      arr.push_back(ToValue(seq[i], what));
+    arr.reserve(static_cast<size_t>(n));
+    for (Py_ssize_t i = 0; i < n; ++i) {
+      PyObject* item = items[i];
+      if (PyFloat_CheckExact(item)) {
+        arr.emplace_back(PyFloat_AS_DOUBLE(item));
+      } else {
+        arr.push_back(ToValue(item, what));
+      }
     }
     return Value(std::move(arr));
   }
