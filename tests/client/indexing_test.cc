@@ -382,5 +382,84 @@ TEST(ShutdownTest, CancellingStopsARunningBuildAndTheSegmentIsRebuiltLater) {
   EXPECT_EQ(stats.row_count, kRows);
 }
 
+// Closing does not wait for index builds either: the build below would take
+// minutes, and closing right after the insert that starts it must not (the
+// test would run into its time limit). Reopened, the rows are all there and
+// Flush builds the missing index to the end.
+TEST(ShutdownTest, ClosingDoesNotWaitForABuildThatTheNextOpenFinishes) {
+  std::string dir = ::testing::TempDir() + "cove_close_XXXXXX";
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  dir += "/data";
+  ClientOptions options;
+  options.embedded.segment_seal_rows = 4000;
+  options.embedded.segment_seal_idle = std::chrono::milliseconds(0);
+  options.embedded.index_threads = 1;
+  options.embedded.sync = EmbeddedOptions::SyncPolicy::kNone;
+  constexpr int kRows = 4000;
+  constexpr int kDim = 32;
+  const auto vector_of = [](int64_t i) {
+    std::vector<float> v(kDim);
+    for (int d = 0; d < kDim; ++d) {
+      v[d] = static_cast<float>(std::sin(0.011 * i * (d + 1)));
+    }
+    return v;
+  };
+  CollectionSchema schema;
+  FieldSchema id;
+  id.name = "id";
+  id.type = DataType::kInt64;
+  id.is_primary_key = true;
+  FieldSchema vec;
+  vec.name = "vector";
+  vec.type = DataType::kFloatVector;
+  vec.dim = kDim;
+  schema.AddField(id).AddField(vec);
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir, options));
+    IndexSpec index;
+    index.field_name = "vector";
+    index.index_type = IndexType::kHnsw;
+    index.metric_type = MetricType::kL2;
+    // Every insertion visits every row: minutes for this segment.
+    index.params = {{"M", "64"}, {"efConstruction", "65536"}};
+    ASSERT_THAT(client.CreateCollection("docs", schema, {index}), IsOk());
+    InsertRequest request;
+    request.collection_name = "docs";
+    for (int64_t i = 0; i < kRows; ++i) {
+      request.rows.push_back(
+          Row{{"id", Value(i)}, {"vector", Value::FloatVector(vector_of(i))}});
+    }
+    ASSERT_THAT(client.Insert(request), IsOk());  // seals: the build starts
+  }  // closes: the checkpoint, not the build
+  ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir, options));
+  ASSERT_OK_AND_ASSIGN(auto stats, client.GetCollectionStats("docs"));
+  EXPECT_EQ(stats.row_count, kRows);
+  IndexDescription before = Index(client);
+  EXPECT_EQ(before.total_rows, kRows);
+  EXPECT_EQ(before.indexed_rows + before.pending_index_rows, kRows);
+  // A cheaper index of the same type replaces the slow one; Flush waits for
+  // its build: afterwards every row is indexed.
+  ASSERT_THAT(client.ReleaseCollection("docs"), IsOk());
+  ASSERT_THAT(client.DropIndex("docs", "vector"), IsOk());
+  IndexSpec fast;
+  fast.field_name = "vector";
+  fast.index_type = IndexType::kHnsw;
+  fast.metric_type = MetricType::kL2;
+  fast.params = {{"M", "8"}, {"efConstruction", "32"}};
+  ASSERT_THAT(client.CreateIndex("docs", fast), IsOk());
+  ASSERT_THAT(client.LoadCollection("docs"), IsOk());
+  ASSERT_THAT(client.Flush("docs"), IsOk());
+  IndexDescription after = Index(client);
+  EXPECT_EQ(after.state, "Finished");
+  EXPECT_EQ(after.indexed_rows, kRows);
+  SearchRequest s;
+  s.collection_name = "docs";
+  s.dim = kDim;
+  s.vectors = vector_of(123);
+  s.limit = 1;
+  ASSERT_OK_AND_ASSIGN(SearchResults found, client.Search(s));
+  EXPECT_EQ(found.hits[0][0].id.AsInt(), 123);
+}
+
 }  // namespace
 }  // namespace cove
