@@ -178,6 +178,18 @@ async function main() {
   check(segs.infos.reduce((n, s) => n + Number(s.num_rows), 0) === 7,
         'segments hold the rows', segs.infos);
 
+  // An index on a missing field: Milvus' wording and code (the SDK's
+  // HighLevel and Index specs match "non-exist" and UnexpectedError).
+  const badIndex = await client.createIndex({
+    collection_name: 'docs', field_name: 'vector2322',
+    index_type: 'HNSW', metric_type: 'L2', params: { M: 4, efConstruction: 8 } });
+  check(badIndex.error_code === 'UnexpectedError' &&
+        badIndex.reason.includes('non-exist'),
+        'createIndex on a missing field', badIndex);
+  // LoadBalance without a collection: CollectionNotExists, as Milvus.
+  const balance = await client.loadBalance({ src_nodeID: 1 });
+  check(balance.error_code === 'CollectionNotExists', 'loadBalance', balance);
+
   // Grouping search is refused by name, never ignored.
   const grouped = await client.search({ collection_name: 'docs',
                                         data: [1, 0, 0, 0], limit: 3,
@@ -207,6 +219,24 @@ async function main() {
                                       db_name: 'default',
                                       collection_name: 'docs' }),
      'revokePrivilegeV2');
+  // Grants are listed in Milvus' order (by privilege name), as the SDK's
+  // own User spec reads them.
+  for (const privilege of ['Search', 'Query']) {
+    ok(await client.grantPrivilegeV2({ role: 'reader', privilege,
+                                       db_name: 'default',
+                                       collection_name: 'docs' }),
+       `grantPrivilegeV2 ${privilege}`);
+  }
+  const grants = await client.listGrants({ roleName: 'reader' });
+  const granted = grants.entities.map(e => e.grantor.privilege.name);
+  check(JSON.stringify(granted) === '["Query","Search"]',
+        'listGrants in Milvus order', granted);
+  for (const privilege of ['Search', 'Query']) {
+    ok(await client.revokePrivilegeV2({ role: 'reader', privilege,
+                                        db_name: 'default',
+                                        collection_name: 'docs' }),
+       `revokePrivilegeV2 ${privilege}`);
+  }
   ok(await client.dropRole({ roleName: 'reader' }), 'dropRole');
   ok(await client.dropRole({ roleName: 'reader' }),
      'dropping a missing role succeeds');
