@@ -81,6 +81,21 @@ async function main() {
   check(String(found.results[1][0].id) === '7', 'nearest red to 7.9',
         found.results[1]);
 
+  // The same search with nprobe on an HNSW (AUTOINDEX) collection, as the
+  // SDK's Data spec sends it: accepted, without effect, as in Milvus.
+  const withNprobe = await client.search({
+    collection_name: 'docs',
+    data: [[3.1, 0, 0, 1], [7.9, 0, 0, 1]],
+    limit: 2,
+    filter: 'color == "red"',
+    output_fields: ['color'],
+    params: { nprobe: 1024 },
+  });
+  ok(withNprobe, 'search with nprobe on HNSW');
+  check(JSON.stringify(withNprobe.results.map(r => r.map(h => h.id))) ===
+        JSON.stringify(found.results.map(r => r.map(h => h.id))),
+        'nprobe has no effect on HNSW', withNprobe.results);
+
   // Query and count.
   const rows = await client.query({ collection_name: 'docs',
                                     filter: 'id in [2, 4]',
