@@ -346,6 +346,16 @@ std::vector<std::string> SearchKeys(engine::IndexKind k) {
   return keys;
 }
 
+// The search keys of cove's other vector index types. Milvus accepts them in
+// a search of any index, and an index that does not read one (HNSW and
+// `nprobe`, IVF and `ef`, FLAT and both) leaves it without effect: clients
+// send one set of parameters whatever the index (the Node SDK's own specs
+// search an HNSW index with `nprobe`). They are accepted so, still checked as
+// numbers; any other key is refused by name.
+bool IsSearchKeyOfAnotherIndex(const std::string& key) {
+  return key == "ef" || key == "nprobe";
+}
+
 // The build parameters an index kind takes, with their ranges.
 struct BuildKey {
   const char* name;
@@ -640,14 +650,19 @@ absl::StatusOr<SearchResults> SearchIn(
     spec.metric = ToMetric(*request.metric_type);
   }
   // Search parameters as Milvus checks them: keys the field's index takes
-  // (a misspelled key, or `nprobe` on HNSW, is refused), numbers possibly
-  // given as strings, and `ef` at least the hits wanted.
+  // (a misspelled key is refused; `nprobe` on HNSW is accepted without
+  // effect, as in Milvus), numbers possibly given as strings, and `ef` at
+  // least the hits wanted.
   const std::optional<engine::IndexDef> index = collection.IndexOf(field);
   const engine::IndexKind kind =
       index.has_value() ? index->kind : engine::IndexKind::kFlat;
   const std::vector<std::string> keys = SearchKeys(kind);
   for (const auto& [key, value] : request.params) {
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      if (IsSearchKeyOfAnotherIndex(key)) {
+        COVE_RETURN_IF_ERROR(ParamInt("search param", key, value, 1, 32768));
+        continue;  // as Milvus: without effect on this index
+      }
       return absl::InvalidArgumentError(absl::StrCat(
           "search param '", key, "': not a search parameter of ",
           KindName(kind), " (expected one of: ", JoinKeys(keys), ")"));

@@ -357,7 +357,15 @@ grpc::Status MilvusServiceImpl::LoadBalance(
     grpc::ServerContext* context, const milvus_pb::LoadBalanceRequest* request,
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    if (!request->collectionname().empty()) {
+    // As Milvus, which resolves the collection first: without a collection
+    // name the request names no collection and fails with
+    // CollectionNotExists (the Node SDK's specs check that code).
+    if (request->collectionname().empty()) {
+      return absl::NotFoundError(
+          "collection not found[collection=] (LoadBalance needs "
+          "collectionName)");
+    }
+    {
       COVE_ASSIGN_OR_RETURN(bool has, connection_->HasCollection(
                                           request->collectionname(), c.call));
       if (!has) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -747,10 +748,32 @@ grpc::Status MilvusServiceImpl::ListAliases(
 // --- indexes
 // --------------------------------------------------------------------
 
+namespace {
+
+// As Milvus: an index on a field the collection does not have fails before
+// the index parameters are read, with Milvus' wording ("non-exist", which
+// the Node SDK's specs match) and its code (UnexpectedError, not
+// IllegalArgument: the message does not start with a resource word).
+absl::Status IndexFieldExists(const CollectionSchema& schema,
+                              const std::string& field) {
+  if (field.empty()) return absl::OkStatus();  // IndexSpecFromProto says so
+  for (const auto& f : schema.fields) {
+    if (f.name == field) return absl::OkStatus();
+  }
+  return absl::NotFoundError(
+      absl::StrCat("CreateIndex: cannot create index on non-exist field: '",
+                   field, "' (no such field in the schema)"));
+}
+
+}  // namespace
+
 grpc::Status MilvusServiceImpl::CreateIndex(
     grpc::ServerContext* context, const milvus_pb::CreateIndexRequest* request,
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
+    COVE_ASSIGN_OR_RETURN(CollectionSchema schema,
+                          Schema(request->collection_name(), c.call));
+    COVE_RETURN_IF_ERROR(IndexFieldExists(schema, request->field_name()));
     auto spec = internal::IndexSpecFromProto(*request);
     if (!spec.ok()) return spec.status();
     // As Milvus: creating an index that exists with the same parameters
@@ -1196,6 +1219,23 @@ grpc::Status MilvusServiceImpl::OperatePrivilege(
   });
 }
 
+namespace {
+
+// Milvus lists grants in the order of its metadata keys: by role, object
+// type, database, object name, then privilege name (the Node SDK's specs
+// read entities[0] and [1] in that order).
+void SortGrantsAsMilvus(std::vector<Grant>& grants) {
+  std::stable_sort(
+      grants.begin(), grants.end(), [](const Grant& a, const Grant& b) {
+        return std::tie(a.role, a.object_type, a.db_name, a.object_name,
+                        a.privilege) < std::tie(b.role, b.object_type,
+                                                b.db_name, b.object_name,
+                                                b.privilege);
+      });
+}
+
+}  // namespace
+
 grpc::Status MilvusServiceImpl::SelectGrant(
     grpc::ServerContext* context, const milvus_pb::SelectGrantRequest* request,
     milvus_pb::SelectGrantResponse* response) {
@@ -1204,6 +1244,7 @@ grpc::Status MilvusServiceImpl::SelectGrant(
     auto grants = auth_->ListGrants(e.role().name(), e.object().name(),
                                     e.object_name(), e.db_name());
     if (!grants.ok()) return grants.status();
+    SortGrantsAsMilvus(*grants);
     for (const Grant& g : *grants) {
       internal::GrantToProto(g, response->add_entities());
     }

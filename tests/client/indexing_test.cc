@@ -220,9 +220,21 @@ TEST(IndexingTest, SearchParamsAreCheckedAsMilvusChecksThem) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("search param 'EF': not a search parameter "
                                  "of HNSW")));
-  s.params = {{"nprobe", Value(8)}};
+  // A key of another index type is accepted without effect, as Milvus
+  // does (the Node SDK's specs search HNSW with nprobe); still a number.
+  SearchRequest plain = Queries(1, 10);
+  ASSERT_OK_AND_ASSIGN(SearchResults without, client.Search(plain));
+  s.params = {{"nprobe", Value(1024)}};
+  ASSERT_OK_AND_ASSIGN(SearchResults with_nprobe, client.Search(s));
+  EXPECT_EQ(Ids(with_nprobe), Ids(without));
+  s.params = {{"nprobe", Value("many")}};
   EXPECT_THAT(client.Search(s), StatusIs(absl::StatusCode::kInvalidArgument,
-                                         HasSubstr("'nprobe'")));
+                                         HasSubstr("expected a number")));
+  s.params = {{"search_k", Value(8)}};  // ANNOY's key: no such index in cove
+  EXPECT_THAT(client.Search(s),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("search param 'search_k': not a search "
+                                 "parameter of HNSW")));
   s.params = {{"ef", Value(5)}};  // below the limit of 10
   EXPECT_THAT(client.Search(s),
               StatusIs(absl::StatusCode::kInvalidArgument,

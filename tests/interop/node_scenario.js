@@ -81,6 +81,21 @@ async function main() {
   check(String(found.results[1][0].id) === '7', 'nearest red to 7.9',
         found.results[1]);
 
+  // The same search with nprobe on an HNSW (AUTOINDEX) collection, as the
+  // SDK's Data spec sends it: accepted, without effect, as in Milvus.
+  const withNprobe = await client.search({
+    collection_name: 'docs',
+    data: [[3.1, 0, 0, 1], [7.9, 0, 0, 1]],
+    limit: 2,
+    filter: 'color == "red"',
+    output_fields: ['color'],
+    params: { nprobe: 1024 },
+  });
+  ok(withNprobe, 'search with nprobe on HNSW');
+  check(JSON.stringify(withNprobe.results.map(r => r.map(h => h.id))) ===
+        JSON.stringify(found.results.map(r => r.map(h => h.id))),
+        'nprobe has no effect on HNSW', withNprobe.results);
+
   // Query and count.
   const rows = await client.query({ collection_name: 'docs',
                                     filter: 'id in [2, 4]',
@@ -178,6 +193,18 @@ async function main() {
   check(segs.infos.reduce((n, s) => n + Number(s.num_rows), 0) === 7,
         'segments hold the rows', segs.infos);
 
+  // An index on a missing field: Milvus' wording and code (the SDK's
+  // HighLevel and Index specs match "non-exist" and UnexpectedError).
+  const badIndex = await client.createIndex({
+    collection_name: 'docs', field_name: 'vector2322',
+    index_type: 'HNSW', metric_type: 'L2', params: { M: 4, efConstruction: 8 } });
+  check(badIndex.error_code === 'UnexpectedError' &&
+        badIndex.reason.includes('non-exist'),
+        'createIndex on a missing field', badIndex);
+  // LoadBalance without a collection: CollectionNotExists, as Milvus.
+  const balance = await client.loadBalance({ src_nodeID: 1 });
+  check(balance.error_code === 'CollectionNotExists', 'loadBalance', balance);
+
   // Grouping search is refused by name, never ignored.
   const grouped = await client.search({ collection_name: 'docs',
                                         data: [1, 0, 0, 0], limit: 3,
@@ -207,6 +234,24 @@ async function main() {
                                       db_name: 'default',
                                       collection_name: 'docs' }),
      'revokePrivilegeV2');
+  // Grants are listed in Milvus' order (by privilege name), as the SDK's
+  // own User spec reads them.
+  for (const privilege of ['Search', 'Query']) {
+    ok(await client.grantPrivilegeV2({ role: 'reader', privilege,
+                                       db_name: 'default',
+                                       collection_name: 'docs' }),
+       `grantPrivilegeV2 ${privilege}`);
+  }
+  const grants = await client.listGrants({ roleName: 'reader' });
+  const granted = grants.entities.map(e => e.grantor.privilege.name);
+  check(JSON.stringify(granted) === '["Query","Search"]',
+        'listGrants in Milvus order', granted);
+  for (const privilege of ['Search', 'Query']) {
+    ok(await client.revokePrivilegeV2({ role: 'reader', privilege,
+                                        db_name: 'default',
+                                        collection_name: 'docs' }),
+       `revokePrivilegeV2 ${privilege}`);
+  }
   ok(await client.dropRole({ roleName: 'reader' }), 'dropRole');
   ok(await client.dropRole({ roleName: 'reader' }),
      'dropping a missing role succeeds');

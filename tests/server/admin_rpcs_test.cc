@@ -451,6 +451,81 @@ TEST_F(AdminRpcTest, PrivilegeGroupsAndBackupRestore) {
   EXPECT_THAT(status.reason(), HasSubstr("already exists"));
 }
 
+// What the Node SDK's own specs (v2.5.6) check of errors and orders, as
+// Milvus 2.5 answers them.
+TEST_F(AdminRpcTest, CreateIndexOnAMissingFieldSaysNonExistAsMilvus) {
+  CreateDocs();
+  for (const char* type : {"HNSW", "abcd"}) {  // the field is checked first
+    milvus_pb::CreateIndexRequest index;
+    index.set_collection_name("docs");
+    index.set_field_name("vector2322");
+    auto* kv = index.add_extra_params();
+    kv->set_key("index_type");
+    kv->set_value(type);
+    common_pb::Status status;
+    ASSERT_TRUE(stub_->CreateIndex(Context().get(), index, &status).ok());
+    EXPECT_EQ(status.error_code(), common_pb::UnexpectedError) << type;
+    EXPECT_NE(status.code(), 0);
+    EXPECT_THAT(status.reason(), HasSubstr("non-exist field"));
+    EXPECT_THAT(status.reason(), HasSubstr("'vector2322'"));
+  }
+  // A field that exists still gets its parameters checked.
+  milvus_pb::CreateIndexRequest bad_type;
+  bad_type.set_collection_name("docs");
+  bad_type.set_field_name("vector");
+  auto* kv = bad_type.add_extra_params();
+  kv->set_key("index_type");
+  kv->set_value("abcd");
+  common_pb::Status status;
+  ASSERT_TRUE(stub_->CreateIndex(Context().get(), bad_type, &status).ok());
+  EXPECT_EQ(status.error_code(), common_pb::IllegalArgument);
+  EXPECT_THAT(status.reason(), HasSubstr("abcd"));
+}
+
+TEST_F(AdminRpcTest, LoadBalanceWithoutACollectionIsCollectionNotExists) {
+  CreateDocs();
+  milvus_pb::LoadBalanceRequest balance;
+  balance.set_src_nodeid(1);
+  common_pb::Status status;
+  ASSERT_TRUE(stub_->LoadBalance(Context().get(), balance, &status).ok());
+  EXPECT_EQ(status.error_code(), common_pb::CollectionNotExists)
+      << status.reason();
+  EXPECT_EQ(status.code(), 100);
+  balance.set_collectionname("docs");
+  ASSERT_TRUE(stub_->LoadBalance(Context().get(), balance, &status).ok());
+  EXPECT_EQ(status.code(), 0) << status.reason();
+}
+
+TEST_F(AdminRpcTest, SelectGrantListsPrivilegesInMilvusOrder) {
+  CreateDocs();
+  auto auth = server_->auth_store();
+  ASSERT_THAT(auth->CreateRole("reader"), IsOk());
+  // Granted in the order Search, Query, Load; listed by privilege name.
+  for (const char* privilege : {"Search", "Query", "Load"}) {
+    milvus_pb::OperatePrivilegeRequest grant;
+    auto* e = grant.mutable_entity();
+    e->mutable_role()->set_name("reader");
+    e->mutable_object()->set_name("Collection");
+    e->set_object_name("docs");
+    e->set_db_name("default");
+    e->mutable_grantor()->mutable_privilege()->set_name(privilege);
+    grant.set_type(milvus_pb::Grant);
+    common_pb::Status status;
+    ASSERT_TRUE(stub_->OperatePrivilege(Context().get(), grant, &status).ok());
+    ASSERT_EQ(status.code(), 0) << status.reason();
+  }
+  milvus_pb::SelectGrantRequest select;
+  select.mutable_entity()->mutable_role()->set_name("reader");
+  milvus_pb::SelectGrantResponse selected;
+  ASSERT_TRUE(stub_->SelectGrant(Context().get(), select, &selected).ok());
+  ASSERT_EQ(selected.status().code(), 0) << selected.status().reason();
+  std::vector<std::string> names;
+  for (const auto& e : selected.entities()) {
+    names.push_back(e.grantor().privilege().name());
+  }
+  EXPECT_THAT(names, ElementsAre("Load", "Query", "Search"));
+}
+
 TEST_F(AdminRpcTest, ImportReadsJsonAndNumpyWithProgress) {
   const std::string dir = TempDir("import");
   server::ServerOptions options = cove::testing::TestServerOptions();
