@@ -358,7 +358,12 @@ std::string EscapeForMessage(absl::string_view s, size_t max) {
     } else if (cp >= 0x80 && !IsForbiddenInText(cp)) {
       out.append(s.data() + at, i - at);
     } else {
-      absl::StrAppendFormat(&out, cp < 0x100 ? "\\x%02X" : "\\u%04X", cp);
+      // Two calls: absl::StrFormat needs a constant format string (clang).
+      if (cp < 0x100) {
+        absl::StrAppendFormat(&out, "\\x%02X", cp);
+      } else {
+        absl::StrAppendFormat(&out, "\\u%04X", cp);
+      }
     }
     ++chars;
   }
