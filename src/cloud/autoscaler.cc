@@ -10,7 +10,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "cloud/agent_hub.h"
 #include "cloud/cloud_core.h"
 #include "cloud/util.h"
 #include "server/metrics.h"
@@ -397,12 +396,12 @@ AutoscaleDecision DecideAutoscale(const v1::Autoscaling& as,
 std::optional<double> CloudCore::QpsLocked(const v1::Cluster& c, absl::Time now,
                                            AutoscaleState& st) {
   constexpr int kWindow = kQpsWindowSeconds;
-  if (agent_hub_->IsAgentEnvironmentLocked(c.environment())) {
+  if (IsAgentEnvironmentLocked(c.environment())) {
     // Agent mode: the requests of the agent's heartbeats (its clock), as
     // GetClusterMetrics reports them.
-    const AgentHub::Usage* u = agent_hub_->UsageLocked(c.name());
+    const AgentUsageSamples* u = AgentUsageLocked(c.name());
     if (u == nullptr || !u->running) return std::nullopt;
-    return static_cast<double>(AgentHub::RequestsInWindow(*u, kWindow, -1)) /
+    return static_cast<double>(AgentRequestsInWindow(*u, kWindow, -1)) /
            kWindow;
   }
   auto rt = runtimes_.find(c.name());
@@ -444,8 +443,7 @@ void CloudCore::AutoscaleLocked() {
     // on while the agent is connected and reports the data plane running.
     const bool observed =
         runtimes_.count(name) != 0 ||
-        (agent_hub_->IsAgentEnvironmentLocked(c.environment()) &&
-         agent_hub_->UsageFreshLocked(c));
+        (IsAgentEnvironmentLocked(c.environment()) && AgentUsageFreshLocked(c));
     if (!c.autoscaling().enabled() || c.state() != v1::Cluster::RUNNING ||
         !observed) {
       if (c.state() != v1::Cluster::MODIFYING) autoscale_.erase(name);

@@ -11,12 +11,10 @@
 // those the backup's own manifest lists.
 //
 // Agent mode: the backups live in the agent's bucket. Create, delete and
-// restore jobs are handed to AgentHub::ExecuteBackupLocked, which sends the
-// command on the agent's stream (or lets the job wait for the agent); the
-// agent's result finishes them. The control plane never reads those files.
+// restore jobs are handed to AgentExecuteBackupLocked (agent_core.cc), which
+// sends the command on the agent's stream (or lets the job wait for the agent);
+// the agent's result finishes them. The control plane never reads those files.
 // A restart leaves a DELETING agent-mode backup FAILED (delete it again).
-#include <grpcpp/grpcpp.h>
-
 #include <algorithm>
 #include <filesystem>
 
@@ -124,7 +122,7 @@ absl::Status CloudCore::RecoverBackupsLocked() {
   for (auto& [name, b] : backups_) {
     // Agent mode: the files are the agent's; the control plane never
     // touches its bucket.
-    const bool agent = agent_hub_->IsAgentEnvironmentLocked(b.environment());
+    const bool agent = IsAgentEnvironmentLocked(b.environment());
     if (b.state() == v1::Backup::CREATING) {
       // Only the files its own manifest lists (see DeleteBackupFiles).
       if (!agent) (void)DeleteBackupFiles(b.location(), name);
@@ -195,11 +193,10 @@ absl::StatusOr<v1::Operation> CloudCore::StartBackupLocked(
     Call& call, const v1::Cluster& cluster, const std::string& backup_id,
     const v1::Backup& spec, bool scheduled) {
   // Agent mode: cove-agent writes the backup under its own bucket; the
-  // control plane only records the result (agent_hub.cc).
+  // control plane only records the result (agent_core.cc).
   // An encrypted cluster's backup is encrypted by the agent with the key
   // from its own key store.
-  const bool agent =
-      agent_hub_->IsAgentEnvironmentLocked(cluster.environment());
+  const bool agent = IsAgentEnvironmentLocked(cluster.environment());
   std::string id = backup_id;
   if (id.empty()) {
     COVE_ASSIGN_OR_RETURN(std::string hex, RandomHex(4));
@@ -271,9 +268,8 @@ absl::StatusOr<v1::Operation> CloudCore::StartBackupLocked(
 absl::Status CloudCore::CheckRestoreEnvironmentLocked(
     const v1::Backup& backup, const std::string& environment,
     const std::string& field) const {
-  const bool from_agent =
-      agent_hub_->IsAgentEnvironmentLocked(backup.environment());
-  const bool to_agent = agent_hub_->IsAgentEnvironmentLocked(environment);
+  const bool from_agent = IsAgentEnvironmentLocked(backup.environment());
+  const bool to_agent = IsAgentEnvironmentLocked(environment);
   if (from_agent && environment != backup.environment()) {
     return absl::FailedPreconditionError(absl::StrCat(
         field, ": backup '", backup.name(),
@@ -296,8 +292,7 @@ absl::Status CloudCore::CheckRestoreEnvironmentLocked(
 absl::StatusOr<v1::Operation> CloudCore::StartDeleteBackupLocked(
     Call& call, v1::Backup* backup) {
   // Agent mode: cove-agent deletes the files under its bucket.
-  const bool agent =
-      agent_hub_->IsAgentEnvironmentLocked(backup->environment());
+  const bool agent = IsAgentEnvironmentLocked(backup->environment());
   if (backup->state() != v1::Backup::READY &&
       backup->state() != v1::Backup::FAILED) {
     return absl::FailedPreconditionError(
@@ -403,7 +398,7 @@ void CloudCore::RunBackupJobLocked(const std::string& op_name) {
   v1::Backup* b = &bit->second;
 
   if (verb != "RestoreBackup" && !job.agent_dir.empty()) {
-    agent_hub_->ExecuteBackupLocked(op_name);  // sends it, or waits
+    AgentExecuteBackupLocked(op_name);  // sends it, or waits
     return;
   }
 
@@ -483,7 +478,7 @@ void CloudCore::RunBackupJobLocked(const std::string& op_name) {
     }
   }
   if (!job.agent_dir.empty()) {
-    agent_hub_->ExecuteBackupLocked(op_name);  // sends it, or waits
+    AgentExecuteBackupLocked(op_name);  // sends it, or waits
     return;
   }
   absl::Status s;
@@ -531,8 +526,8 @@ void CloudCore::FailRestoredClusterLocked(const std::string& cluster,
   auto it = clusters_.find(cluster);
   if (it == clusters_.end()) return;
   v1::Cluster& c = it->second;
-  if (agent_hub_->IsAgentEnvironmentLocked(c.environment())) {
-    agent_hub_->StopClusterLocked(c);
+  if (IsAgentEnvironmentLocked(c.environment())) {
+    AgentStopClusterLocked(c);
   } else {
     StopDataPlaneLocked(&c);
   }
@@ -645,60 +640,59 @@ void CloudCore::RunBackupsAndKeysLocked() {
 // ---- RPCs
 // -----------------------------------------------------------------
 
-grpc::Status CloudCore::CreateBackup(grpc::ServerContext* ctx,
-                                     const v1::CreateBackupRequest* req,
+absl::Status CloudCore::CreateBackup(const RequestContext& ctx,
+                                     const v1::CreateBackupRequest& req,
                                      v1::Operation* resp) {
   return Handle(
-      ctx, "CreateBackup", "backups.create", true, req->parent(),
-      req->request_id(), [&](Call& call) -> absl::Status {
+      ctx, "CreateBackup", "backups.create", true, req.parent(),
+      req.request_id(), [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("parent", req->parent(), kClusterName).status());
-        if (!req->backup_id().empty())
-          COVE_RETURN_IF_ERROR(ValidateId("backup_id", req->backup_id()));
+            ParseName("parent", req.parent(), kClusterName).status());
+        if (!req.backup_id().empty())
+          COVE_RETURN_IF_ERROR(ValidateId("backup_id", req.backup_id()));
         COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "backups.create", req->parent()));
-        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+            AuthorizeLocked(call, "backups.create", req.parent()));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, req, resp));
         if (replayed) {
           auto op = operations_.find(resp->name());
           if (op != operations_.end())
             *resp = OperationViewLocked(op->second, call.principal);
           return absl::OkStatus();
         }
-        COVE_ASSIGN_OR_RETURN(v1::Cluster * c,
-                              FindClusterLocked(req->parent()));
-        COVE_ASSIGN_OR_RETURN(v1::Operation op,
-                              StartBackupLocked(call, *c, req->backup_id(),
-                                                req->backup(), false));
+        COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req.parent()));
+        COVE_ASSIGN_OR_RETURN(
+            v1::Operation op,
+            StartBackupLocked(call, *c, req.backup_id(), req.backup(), false));
         *resp = OperationViewLocked(op, call.principal);
-        return RememberLocked(call, *req, op, op);
+        return RememberLocked(call, req, op, op);
       });
 }
 
-grpc::Status CloudCore::GetBackup(grpc::ServerContext* ctx,
-                                  const v1::GetRequest* req, v1::Backup* resp) {
+absl::Status CloudCore::GetBackup(const RequestContext& ctx,
+                                  const v1::GetRequest& req, v1::Backup* resp) {
   return Handle(
-      ctx, "GetBackup", "backups.get", false, req->name(), "",
+      ctx, "GetBackup", "backups.get", false, req.name(), "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(), kBackupName).status());
-        COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "backups.get", req->name()));
-        auto it = backups_.find(req->name());
+            ParseName("name", req.name(), kBackupName).status());
+        COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "backups.get", req.name()));
+        auto it = backups_.find(req.name());
         if (it == backups_.end()) {
           return absl::NotFoundError(
-              absl::StrCat("backup '", req->name(), "' not found"));
+              absl::StrCat("backup '", req.name(), "' not found"));
         }
         *resp = it->second;
         return absl::OkStatus();
       });
 }
 
-grpc::Status CloudCore::ListBackups(grpc::ServerContext* ctx,
-                                    const v1::ListBackupsRequest* req,
+absl::Status CloudCore::ListBackups(const RequestContext& ctx,
+                                    const v1::ListBackupsRequest& req,
                                     v1::ListBackupsResponse* resp) {
   return Handle(
-      ctx, "ListBackups", "backups.list", false, req->parent(), "",
+      ctx, "ListBackups", "backups.list", false, req.parent(), "",
       [&](Call& call) -> absl::Status {
-        std::string parent = req->parent();
+        std::string parent = req.parent();
         if (absl::EndsWith(parent, "/clusters/-")) {
           parent = parent.substr(0, parent.size() - 11);
           COVE_RETURN_IF_ERROR(
@@ -709,7 +703,7 @@ grpc::Status CloudCore::ListBackups(grpc::ServerContext* ctx,
               ParseName("parent", parent, kClusterName).status());
         }
         COVE_ASSIGN_OR_RETURN(
-            Filter filter, ParseFilter(req->filter(), {"state", "scheduled"}));
+            Filter filter, ParseFilter(req.filter(), {"state", "scheduled"}));
         if (auto* v = filter.Get("state")) {
           v1::Backup::State s;
           if (!v1::Backup::State_Parse(*v, &s)) {
@@ -739,69 +733,69 @@ grpc::Status CloudCore::ListBackups(grpc::ServerContext* ctx,
           items.emplace_back(name, b);
         }
         PageRequest page{
-            req->page_size(), req->page_token(),
-            absl::StrCat("backups|", req->parent(), "|", req->filter())};
+            req.page_size(), req.page_token(),
+            absl::StrCat("backups|", req.parent(), "|", req.filter())};
         return Paginate(items, page, resp->mutable_backups(),
                         resp->mutable_next_page_token());
       });
 }
 
-grpc::Status CloudCore::DeleteBackup(grpc::ServerContext* ctx,
-                                     const v1::DeleteRequest* req,
+absl::Status CloudCore::DeleteBackup(const RequestContext& ctx,
+                                     const v1::DeleteRequest& req,
                                      v1::Operation* resp) {
   return Handle(
-      ctx, "DeleteBackup", "backups.delete", true, req->name(),
-      req->request_id(), [&](Call& call) -> absl::Status {
+      ctx, "DeleteBackup", "backups.delete", true, req.name(), req.request_id(),
+      [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(), kBackupName).status());
+            ParseName("name", req.name(), kBackupName).status());
         COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "backups.delete", req->name()));
-        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+            AuthorizeLocked(call, "backups.delete", req.name()));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, req, resp));
         if (replayed) {
           auto op = operations_.find(resp->name());
           if (op != operations_.end())
             *resp = OperationViewLocked(op->second, call.principal);
           return absl::OkStatus();
         }
-        auto it = backups_.find(req->name());
+        auto it = backups_.find(req.name());
         if (it == backups_.end()) {
           return absl::NotFoundError(
-              absl::StrCat("backup '", req->name(), "' not found"));
+              absl::StrCat("backup '", req.name(), "' not found"));
         }
         COVE_RETURN_IF_ERROR(
-            CheckEtag(absl::StrCat("backup '", req->name(), "'"), req->etag(),
+            CheckEtag(absl::StrCat("backup '", req.name(), "'"), req.etag(),
                       it->second.etag()));
         COVE_ASSIGN_OR_RETURN(v1::Operation op,
                               StartDeleteBackupLocked(call, &it->second));
         *resp = OperationViewLocked(op, call.principal);
-        return RememberLocked(call, *req, op, op);
+        return RememberLocked(call, req, op, op);
       });
 }
 
-grpc::Status CloudCore::RestoreBackup(grpc::ServerContext* ctx,
-                                      const v1::RestoreBackupRequest* req,
+absl::Status CloudCore::RestoreBackup(const RequestContext& ctx,
+                                      const v1::RestoreBackupRequest& req,
                                       v1::Operation* resp) {
-  const bool into_new = !req->cluster_id().empty() || !req->parent().empty();
+  const bool into_new = !req.cluster_id().empty() || !req.parent().empty();
   const std::string target =
-      into_new ? absl::StrCat(req->parent(), "/clusters/", req->cluster_id())
-               : req->target_cluster();
+      into_new ? absl::StrCat(req.parent(), "/clusters/", req.cluster_id())
+               : req.target_cluster();
   // One call, one audit event of the restore (and one of the create, for a
   // new cluster), one count in the control plane's metrics.
   return Handle(
-      ctx, "RestoreBackup", "backups.restore", true, req->name(),
-      req->request_id(), [&](Call& call) -> absl::Status {
+      ctx, "RestoreBackup", "backups.restore", true, req.name(),
+      req.request_id(), [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(), kBackupName).status());
-        if (into_new == !req->target_cluster().empty()) {
+            ParseName("name", req.name(), kBackupName).status());
+        if (into_new == !req.target_cluster().empty()) {
           return absl::InvalidArgumentError(
               "target_cluster / parent + cluster_id: expected exactly one "
               "target (an existing cluster, or a new one)");
         }
         v1::CreateClusterRequest create;
         if (into_new) {
-          create.set_parent(req->parent());
-          create.set_cluster_id(req->cluster_id());
-          *create.mutable_cluster() = req->cluster();
+          create.set_parent(req.parent());
+          create.set_cluster_id(req.cluster_id());
+          *create.mutable_cluster() = req.cluster();
           COVE_RETURN_IF_ERROR(CheckCreateClusterRequest(create));
         } else {
           COVE_RETURN_IF_ERROR(
@@ -809,46 +803,45 @@ grpc::Status CloudCore::RestoreBackup(grpc::ServerContext* ctx,
         }
         COVE_ASSIGN_OR_RETURN(
             auto refs,
-            ParseCollectionRefs("collections", ToVector(req->collections())));
+            ParseCollectionRefs("collections", ToVector(req.collections())));
         // The restore matrix (docs/control-plane.md#restore-permissions):
         // reading the backup's data needs backups.restore on the backup;
         // a new cluster needs clusters.create on its project; writing into
         // an existing cluster needs backups.restore on it, and replacing
         // its collections (overwrite) clusters.delete on it too.
         COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "backups.restore", req->name()));
+            AuthorizeLocked(call, "backups.restore", req.name()));
         if (into_new) {
           COVE_RETURN_IF_ERROR(
-              AuthorizeLocked(call, "clusters.create", req->parent()));
+              AuthorizeLocked(call, "clusters.create", req.parent()));
         } else {
           COVE_RETURN_IF_ERROR(
               AuthorizeLocked(call, "backups.restore", target));
-          if (req->overwrite()) {
+          if (req.overwrite()) {
             COVE_RETURN_IF_ERROR(
                 AuthorizeLocked(call, "clusters.delete", target));
           }
         }
-        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, req, resp));
         if (replayed) {
           auto op = operations_.find(resp->name());
           if (op != operations_.end())
             *resp = OperationViewLocked(op->second, call.principal);
           return absl::OkStatus();
         }
-        auto it = backups_.find(req->name());
+        auto it = backups_.find(req.name());
         if (it == backups_.end()) {
           return absl::NotFoundError(
-              absl::StrCat("backup '", req->name(), "' not found"));
+              absl::StrCat("backup '", req.name(), "' not found"));
         }
         const v1::Backup& b = it->second;
         if (b.state() != v1::Backup::READY) {
           return absl::FailedPreconditionError(
-              absl::StrCat("backup '", req->name(), "' is ",
+              absl::StrCat("backup '", req.name(), "' is ",
                            v1::Backup::State_Name(b.state()),
                            "; RestoreBackup needs a READY backup"));
         }
-        const bool agent =
-            agent_hub_->IsAgentEnvironmentLocked(b.environment());
+        const bool agent = IsAgentEnvironmentLocked(b.environment());
         // The key of an encrypted backup; agent mode: the key is in the
         // agent's key store, the agent checks it.
         std::optional<internal::Cipher> cipher;
@@ -864,7 +857,7 @@ grpc::Status CloudCore::RestoreBackup(grpc::ServerContext* ctx,
         v1::Cluster* c = nullptr;
         if (into_new) {
           COVE_RETURN_IF_ERROR(CheckRestoreEnvironmentLocked(
-              b, req->cluster().environment(), "cluster.environment"));
+              b, req.cluster().environment(), "cluster.environment"));
           // A backup that is damaged fails now, before a cluster exists
           // (agent mode: the agent verifies it in the operation).
           if (!agent) {
@@ -900,7 +893,7 @@ grpc::Status CloudCore::RestoreBackup(grpc::ServerContext* ctx,
           if (!agent) {
             COVE_RETURN_IF_ERROR(CheckRestoreConflicts(
                 *rt->second.connection, b.location(),
-                cipher ? &*cipher : nullptr, refs, req->overwrite(), b.name()));
+                cipher ? &*cipher : nullptr, refs, req.overwrite(), b.name()));
           }
         }
         Store::Atomic atomic(store_.get());
@@ -909,13 +902,13 @@ grpc::Status CloudCore::RestoreBackup(grpc::ServerContext* ctx,
         COVE_RETURN_IF_ERROR(Persist("operation", op.name(), op));
         operations_[op.name()] = op;
         BackupJob job;
-        job.backup = req->name();
+        job.backup = req.name();
         job.cluster = target;
         job.create_op = create_op;
-        job.collections = ToVector(req->collections());
+        job.collections = ToVector(req.collections());
         // A new cluster holds only what this restore writes: a restore
         // resumed after a restart replaces what an earlier try wrote.
-        job.overwrite = req->overwrite() || into_new;
+        job.overwrite = req.overwrite() || into_new;
         job.due = NowLocked();
         if (agent) job.agent_dir = b.location();
         backup_jobs_[op.name()] = job;
@@ -932,31 +925,30 @@ grpc::Status CloudCore::RestoreBackup(grpc::ServerContext* ctx,
         COVE_RETURN_IF_ERROR(atomic.Commit());
         wake_ = true;
         *resp = OperationViewLocked(op, call.principal);
-        return RememberLocked(call, *req, op, op);
+        return RememberLocked(call, req, op, op);
       });
 }
 
-grpc::Status CloudCore::SetBackupPolicy(grpc::ServerContext* ctx,
-                                        const v1::SetBackupPolicyRequest* req,
+absl::Status CloudCore::SetBackupPolicy(const RequestContext& ctx,
+                                        const v1::SetBackupPolicyRequest& req,
                                         v1::Cluster* resp) {
   return Handle(
-      ctx, "SetBackupPolicy", "backups.updatePolicy", true, req->name(), "",
+      ctx, "SetBackupPolicy", "backups.updatePolicy", true, req.name(), "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(), kClusterName).status());
+            ParseName("name", req.name(), kClusterName).status());
         v1::Cluster probe;
-        *probe.mutable_backup_policy() = req->policy();
+        *probe.mutable_backup_policy() = req.policy();
         v1::Cluster scratch;
         COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "backups.updatePolicy", req->name()));
-        COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req->name()));
-        COVE_RETURN_IF_ERROR(
-            CheckEtag(absl::StrCat("cluster '", req->name(), "'"), req->etag(),
-                      c->etag()));
+            AuthorizeLocked(call, "backups.updatePolicy", req.name()));
+        COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req.name()));
+        COVE_RETURN_IF_ERROR(CheckEtag(
+            absl::StrCat("cluster '", req.name(), "'"), req.etag(), c->etag()));
         if (c->state() == v1::Cluster::DELETING ||
             c->state() == v1::Cluster::DELETED) {
           return absl::FailedPreconditionError(absl::StrCat(
-              "cluster '", req->name(), "' is ",
+              "cluster '", req.name(), "' is ",
               v1::Cluster::State_Name(c->state()),
               "; SetBackupPolicy needs a cluster that is not deleted"));
         }
@@ -964,13 +956,13 @@ grpc::Status CloudCore::SetBackupPolicy(grpc::ServerContext* ctx,
         probe.set_environment(c->environment());
         COVE_RETURN_IF_ERROR(PrepareClusterKeyLocked(probe, &scratch));
         *c->mutable_backup_policy() = scratch.backup_policy();
-        if (!req->policy().enabled()) {
-          *c->mutable_backup_policy() = req->policy();
+        if (!req.policy().enabled()) {
+          *c->mutable_backup_policy() = req.policy();
           c->mutable_backup_policy()->clear_next_backup_time();
         }
         *c->mutable_update_time() = ToProto(NowLocked());
         c->set_etag(NewEtag());
-        COVE_RETURN_IF_ERROR(Persist("cluster", req->name(), *c));
+        COVE_RETURN_IF_ERROR(Persist("cluster", req.name(), *c));
         *resp = ClusterViewLocked(*c);
         return absl::OkStatus();
       });

@@ -2,8 +2,6 @@
 // persistence and start-up.
 #include "cloud/cloud_core.h"
 
-#include <grpcpp/grpcpp.h>
-
 #include <algorithm>
 #include <utility>
 
@@ -29,12 +27,6 @@ bool IsOperationVerb(absl::string_view method) {
          method == "ResumeCluster" || method == "ScaleCluster" ||
          method == "DeleteCluster" || method == "RestoreCluster" ||
          method == "PurgeCluster" || method == "ResetClusterPassword";
-}
-
-grpc::Status ToGrpc(const absl::Status& s) {
-  if (s.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(s.code()),
-                      std::string(s.message()));
 }
 
 nlohmann::json HashToJson(const auth::PasswordHash& h) {
@@ -72,7 +64,6 @@ CloudCore::CloudCore(const CloudOptions& options, std::unique_ptr<Store> store,
   bytes_per_cu_["capacity"] = 4 * options.bytes_per_cu;
   manual_clock_ = options.manual_clock;
   manual_now_ = absl::Now();
-  agent_hub_ = std::make_unique<AgentHub>(this);
 }
 
 CloudCore::~CloudCore() { Stop(); }
@@ -113,7 +104,7 @@ absl::StatusOr<std::string> CloudCore::Start() {
         continue;
       }
       // Agent mode: the data plane runs under the agent, not here.
-      if (agent_hub_->IsAgentEnvironmentLocked(cluster.environment())) {
+      if (IsAgentEnvironmentLocked(cluster.environment())) {
         continue;
       }
       if (state == v1::Cluster::RUNNING && SuspendIfKeyRevokedLocked(&cluster))
@@ -131,7 +122,7 @@ absl::StatusOr<std::string> CloudCore::Start() {
     // The clusters that do not serve keep their ports too.
     for (auto& [name, cluster] : clusters_) {
       if (ports_.count(name) != 0 || cluster.endpoint().empty() ||
-          agent_hub_->IsAgentEnvironmentLocked(cluster.environment())) {
+          IsAgentEnvironmentLocked(cluster.environment())) {
         continue;
       }
       const std::string before = cluster.endpoint();
@@ -325,16 +316,14 @@ void CloudCore::DropSecretLocked(const std::string& name) {
   if (secrets_.erase(name) != 0) (void)store_->Delete("secret", name);
 }
 
-absl::StatusOr<Principal> CloudCore::Authenticate(grpc::ServerContext* ctx,
+absl::StatusOr<Principal> CloudCore::Authenticate(const RequestContext& ctx,
                                                   std::string* actor) {
-  const auto& md = ctx->client_metadata();
-  auto it = md.find("authorization");
-  if (it == md.end()) {
+  if (ctx.authorization.empty()) {
     return absl::UnauthenticatedError(
         "authorization: missing (expected metadata 'authorization: Bearer "
         "<API key secret>')");
   }
-  std::string value(it->second.data(), it->second.size());
+  const std::string& value = ctx.authorization;
   if (!absl::StartsWith(value, "Bearer ")) {
     return absl::UnauthenticatedError(
         "authorization: expected 'Bearer <API key secret>'");
@@ -553,17 +542,17 @@ void CloudCore::AuditLocked(const Call& call, const absl::Status& status) {
                     ? call.audit_message
                     : absl::StrCat(call.audit_message, ": ", status.message()));
   e.set_request_id(call.request_id);
-  if (call.ctx != nullptr) e.set_client_address(call.ctx->peer());
+  if (call.ctx != nullptr) e.set_client_address(call.ctx->peer);
   (void)store_->AppendAudit(id, e.SerializeAsString());
   audit_.push_back(std::move(e));
 }
 
-grpc::Status CloudCore::Handle(grpc::ServerContext* ctx, const char* method,
+absl::Status CloudCore::Handle(const RequestContext& ctx, const char* method,
                                const char* action, bool mutation,
                                std::string resource, std::string request_id,
                                const Body& body, bool needs_key) {
   Call call;
-  call.ctx = ctx;
+  call.ctx = &ctx;
   call.method = method;
   call.action = action;
   call.mutation = mutation;
@@ -574,28 +563,24 @@ grpc::Status CloudCore::Handle(grpc::ServerContext* ctx, const char* method,
     absl::MutexLock lock(&mu_);
     if (stopping_) {
       CountRpc(method, absl::StatusCode::kUnavailable);
-      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                          "cove-cloud is shutting down");
+      return absl::UnavailableError("cove-cloud is shutting down");
     }
     // Sizes and charsets of the request (request_limits.h), first.
-    if (absl::Status limits = request_checks_.Take(
-            static_cast<const grpc::ServerContextBase*>(ctx));
-        !limits.ok()) {
-      CountRpc(method, limits.code());
-      return ToGrpc(limits);
+    if (!ctx.refusal.ok()) {
+      CountRpc(method, ctx.refusal.code());
+      return ctx.refusal;
     }
     v1::Fault fault;
     if (TakeFaultLocked(method, v1::Fault::UNAVAILABLE, &fault)) {
-      return grpc::Status(
-          grpc::StatusCode::UNAVAILABLE,
+      return absl::UnavailableError(
           absl::StrCat(method, ": injected fault (UNAVAILABLE)",
                        fault.message().empty() ? "" : ": ", fault.message()));
     }
     if (!IsOperationVerb(method) &&
         TakeFaultLocked(method, v1::Fault::FAIL, &fault)) {
       int code = fault.code() == 0 ? 13 : fault.code();
-      return grpc::Status(
-          static_cast<grpc::StatusCode>(code),
+      return absl::Status(
+          static_cast<absl::StatusCode>(code),
           absl::StrCat(method, ": injected fault",
                        fault.message().empty() ? "" : ": ", fault.message()));
     }
@@ -608,7 +593,7 @@ grpc::Status CloudCore::Handle(grpc::ServerContext* ctx, const char* method,
       absl::MutexLock lock(&mu_);
       AuditLocked(call, principal.status());
       CountRpc(method, principal.status().code());
-      return ToGrpc(principal.status());
+      return principal.status();
     }
     call.principal = *std::move(principal);
   }
@@ -617,7 +602,17 @@ grpc::Status CloudCore::Handle(grpc::ServerContext* ctx, const char* method,
   absl::Status s = body(call);
   AuditLocked(call, s);
   CountRpc(method, s.code());
-  return ToGrpc(s);
+  return s;
+}
+
+absl::StatusOr<Principal> CloudCore::WhoAmI(const RequestContext& ctx) {
+  Principal who;
+  COVE_RETURN_IF_ERROR(Handle(ctx, "WhoAmI", "session.check", false, "", "",
+                              [&](Call& call) -> absl::Status {
+                                who = call.principal;
+                                return absl::OkStatus();
+                              }));
+  return who;
 }
 
 }  // namespace cove::cloud

@@ -1,15 +1,28 @@
-// CloudCore: the state and the ControlPlane service of the cloud emulator.
+// CloudCore: the control-plane core of cove-cloud, without a transport.
 //
-// Everything lives in memory under one mutex and is written through to
-// SQLite (Store) on every change. Long-running verbs create Operations that
-// a scheduler thread completes on the emulator clock (real or manual); the
-// cluster verbs start and stop real data-plane servers (cove::server).
+// It holds the resource tables (written through to SQLite: Store), evaluates
+// IAM, writes the audit log, remembers request ids, runs operations on the
+// scheduler thread on the emulator clock (real or manual), autoscales, and
+// starts and stops the clusters' data planes (cove::server), or has the
+// agent of an agent-mode environment do it. Everything lives in memory under
+// one mutex.
 //
-// The RPC handlers are split by resource over several .cc files:
-// cloud_core.cc (authentication, authorization, audit, request ids,
-// loading), control_resources.cc (organizations ... role bindings, audit),
-// control_clusters.cc (clusters, operations, scheduler, data planes) and
-// emulator_service.cc (the Emulator service).
+// Its interface is transport-neutral: one method per RPC of the
+// cove.control.v1 ControlPlane and Emulator services (control_rpcs.h) that
+// takes a RequestContext (credentials, peer, request id, etag) and the
+// request message, and returns an absl::Status. The transports are thin
+// layers over it (the gRPC services of grpc_service.h, one grpc_*.cc file
+// per resource group); agent streams reach it through AgentPort
+// (agent_stream.h, served by grpc_agent_gateway.h). No gRPC type appears
+// here: tests/cloud/core_test.cc drives it directly.
+//
+// The implementation is split by topic: cloud_core.cc (authentication,
+// authorization, audit, request ids, faults, loading), control_resources.cc
+// (organizations ... environments), control_access.cc (API keys, roles,
+// bindings, audit), control_clusters.cc (clusters, operations, scheduler),
+// cluster_hosting.cc (the local data planes of cross-account clusters),
+// agent_core.cc (agent mode), backups.cc, keys.cc, autoscaler.cc,
+// cluster_metrics.cc, data_plane_audit.cc, emulator_knobs.cc.
 #ifndef COVE_SRC_CLOUD_CLOUD_CORE_H_
 #define COVE_SRC_CLOUD_CLOUD_CORE_H_
 
@@ -28,17 +41,21 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "auth/password.h"
-#include "cloud/agent_hub.h"
+#include "cloud/agent_stream.h"
 #include "cloud/capacity_connection.h"
-#include "cloud/cloud_server.h"
+#include "cloud/cloud_options.h"
+#include "cloud/control_rpcs.h"
 #include "cloud/permissions.h"
 #include "cloud/port_reservation.h"
 #include "cloud/request_limits.h"
+#include "cloud/request_context.h"
 #include "cloud/store.h"
 #include "common/cipher.h"
-#include "cove/control/v1/control.grpc.pb.h"
-#include "cove/control/v1/emulator.grpc.pb.h"
+#include "cove/control/v1/agent.pb.h"
+#include "cove/control/v1/control.pb.h"
+#include "cove/control/v1/emulator.pb.h"
 #include "cove/options.h"
+#include "google/protobuf/empty.pb.h"
 #include "server/server.h"
 
 namespace cove::cloud {
@@ -57,7 +74,7 @@ struct Principal {
 
 /// One RPC being handled.
 struct Call {
-  grpc::ServerContext* ctx = nullptr;
+  const RequestContext* ctx = nullptr;
   std::string method;     // "CreateCluster"
   std::string action;     // "clusters.create"
   std::string resource;   // what the audit event names
@@ -71,7 +88,7 @@ struct Call {
   std::string audit_message;
 };
 
-class CloudCore final : public v1::ControlPlane::Service {
+class CloudCore final : public AgentPort {
  public:
   CloudCore(const CloudOptions& options, std::unique_ptr<Store> store,
             std::string tls_cert_file, std::string tls_key_file);
@@ -84,227 +101,36 @@ class CloudCore final : public v1::ControlPlane::Service {
   /// Stops the scheduler, wakes waiters, stops every data plane.
   void Stop();
 
-  /// The AgentGateway service (agent mode); served beside this one.
-  AgentHub* agent_hub() { return agent_hub_.get(); }
-  /// Requests refused by the limits interceptor (request_limits.h); Handle
-  /// returns the refusal before anything else.
-  RequestChecks* request_checks() { return &request_checks_; }
+  // ---- the RPCs (control_rpcs.h) -------------------------------------------
+  // Each authenticates ctx.authorization (AcceptInvitation: the token),
+  // authorizes, runs and audits the request, like the RPC of the same name
+  // (proto/cove/control/v1/control.proto documents each).
+#define COVE_CORE_DECLARE_RPC(Name, Request, Response)             \
+  absl::Status Name(const RequestContext& ctx, const Request& req, \
+                    Response* resp);
+  COVE_CONTROL_PLANE_RPCS(COVE_CORE_DECLARE_RPC)
+  COVE_EMULATOR_RPCS(COVE_CORE_DECLARE_RPC)
+#undef COVE_CORE_DECLARE_RPC
 
-  grpc::Status CreateOrganization(grpc::ServerContext* ctx,
-                                  const v1::CreateOrganizationRequest* req,
-                                  v1::Organization* resp) override;
-  grpc::Status GetOrganization(grpc::ServerContext* ctx,
-                               const v1::GetRequest* req,
-                               v1::Organization* resp) override;
-  grpc::Status ListOrganizations(grpc::ServerContext* ctx,
-                                 const v1::ListOrganizationsRequest* req,
-                                 v1::ListOrganizationsResponse* resp) override;
-  grpc::Status UpdateOrganization(grpc::ServerContext* ctx,
-                                  const v1::UpdateOrganizationRequest* req,
-                                  v1::Organization* resp) override;
-  grpc::Status DeleteOrganization(grpc::ServerContext* ctx,
-                                  const v1::DeleteRequest* req,
-                                  google::protobuf::Empty* resp) override;
-  grpc::Status ListMembers(grpc::ServerContext* ctx,
-                           const v1::ListMembersRequest* req,
-                           v1::ListMembersResponse* resp) override;
-  grpc::Status GetMember(grpc::ServerContext* ctx, const v1::GetRequest* req,
-                         v1::Member* resp) override;
-  grpc::Status UpdateMember(grpc::ServerContext* ctx,
-                            const v1::UpdateMemberRequest* req,
-                            v1::Member* resp) override;
-  grpc::Status DeleteMember(grpc::ServerContext* ctx,
-                            const v1::DeleteRequest* req,
-                            google::protobuf::Empty* resp) override;
-  grpc::Status CreateInvitation(grpc::ServerContext* ctx,
-                                const v1::CreateInvitationRequest* req,
-                                v1::Invitation* resp) override;
-  grpc::Status GetInvitation(grpc::ServerContext* ctx,
-                             const v1::GetRequest* req,
-                             v1::Invitation* resp) override;
-  grpc::Status ListInvitations(grpc::ServerContext* ctx,
-                               const v1::ListInvitationsRequest* req,
-                               v1::ListInvitationsResponse* resp) override;
-  grpc::Status RevokeInvitation(grpc::ServerContext* ctx,
-                                const v1::DeleteRequest* req,
-                                v1::Invitation* resp) override;
-  grpc::Status AcceptInvitation(grpc::ServerContext* ctx,
-                                const v1::AcceptInvitationRequest* req,
-                                v1::AcceptInvitationResponse* resp) override;
-  grpc::Status CreateProject(grpc::ServerContext* ctx,
-                             const v1::CreateProjectRequest* req,
-                             v1::Project* resp) override;
-  grpc::Status GetProject(grpc::ServerContext* ctx, const v1::GetRequest* req,
-                          v1::Project* resp) override;
-  grpc::Status ListProjects(grpc::ServerContext* ctx,
-                            const v1::ListProjectsRequest* req,
-                            v1::ListProjectsResponse* resp) override;
-  grpc::Status UpdateProject(grpc::ServerContext* ctx,
-                             const v1::UpdateProjectRequest* req,
-                             v1::Project* resp) override;
-  grpc::Status DeleteProject(grpc::ServerContext* ctx,
-                             const v1::DeleteRequest* req,
-                             google::protobuf::Empty* resp) override;
-  grpc::Status CreateEnvironment(grpc::ServerContext* ctx,
-                                 const v1::CreateEnvironmentRequest* req,
-                                 v1::Environment* resp) override;
-  grpc::Status GetEnvironment(grpc::ServerContext* ctx,
-                              const v1::GetRequest* req,
-                              v1::Environment* resp) override;
-  grpc::Status ListEnvironments(grpc::ServerContext* ctx,
-                                const v1::ListEnvironmentsRequest* req,
-                                v1::ListEnvironmentsResponse* resp) override;
-  grpc::Status DeleteEnvironment(grpc::ServerContext* ctx,
-                                 const v1::DeleteRequest* req,
-                                 google::protobuf::Empty* resp) override;
-  grpc::Status ValidateEnvironment(grpc::ServerContext* ctx,
-                                   const v1::ValidateEnvironmentRequest* req,
-                                   v1::EnvironmentValidation* resp) override;
-  grpc::Status RotateAgentToken(grpc::ServerContext* ctx,
-                                const v1::RotateAgentTokenRequest* req,
-                                v1::Environment* resp) override;
-  grpc::Status CreateCluster(grpc::ServerContext* ctx,
-                             const v1::CreateClusterRequest* req,
-                             v1::Operation* resp) override;
-  grpc::Status GetCluster(grpc::ServerContext* ctx, const v1::GetRequest* req,
-                          v1::Cluster* resp) override;
-  grpc::Status ListClusters(grpc::ServerContext* ctx,
-                            const v1::ListClustersRequest* req,
-                            v1::ListClustersResponse* resp) override;
-  grpc::Status UpdateCluster(grpc::ServerContext* ctx,
-                             const v1::UpdateClusterRequest* req,
-                             v1::Cluster* resp) override;
-  grpc::Status SuspendCluster(grpc::ServerContext* ctx,
-                              const v1::ClusterActionRequest* req,
-                              v1::Operation* resp) override;
-  grpc::Status ResumeCluster(grpc::ServerContext* ctx,
-                             const v1::ClusterActionRequest* req,
-                             v1::Operation* resp) override;
-  grpc::Status ScaleCluster(grpc::ServerContext* ctx,
-                            const v1::ScaleClusterRequest* req,
-                            v1::Operation* resp) override;
-  grpc::Status DeleteCluster(grpc::ServerContext* ctx,
-                             const v1::ClusterActionRequest* req,
-                             v1::Operation* resp) override;
-  grpc::Status RestoreCluster(grpc::ServerContext* ctx,
-                              const v1::ClusterActionRequest* req,
-                              v1::Operation* resp) override;
-  grpc::Status PurgeCluster(grpc::ServerContext* ctx,
-                            const v1::ClusterActionRequest* req,
-                            v1::Operation* resp) override;
-  grpc::Status ResetClusterPassword(grpc::ServerContext* ctx,
-                                    const v1::ClusterActionRequest* req,
-                                    v1::Operation* resp) override;
-  grpc::Status CreateApiKey(grpc::ServerContext* ctx,
-                            const v1::CreateApiKeyRequest* req,
-                            v1::ApiKey* resp) override;
-  grpc::Status GetApiKey(grpc::ServerContext* ctx, const v1::GetRequest* req,
-                         v1::ApiKey* resp) override;
-  grpc::Status ListApiKeys(grpc::ServerContext* ctx,
-                           const v1::ListApiKeysRequest* req,
-                           v1::ListApiKeysResponse* resp) override;
-  grpc::Status UpdateApiKey(grpc::ServerContext* ctx,
-                            const v1::UpdateApiKeyRequest* req,
-                            v1::ApiKey* resp) override;
-  grpc::Status DeleteApiKey(grpc::ServerContext* ctx,
-                            const v1::DeleteRequest* req,
-                            google::protobuf::Empty* resp) override;
-  grpc::Status CreateRole(grpc::ServerContext* ctx,
-                          const v1::CreateRoleRequest* req,
-                          v1::Role* resp) override;
-  grpc::Status GetRole(grpc::ServerContext* ctx, const v1::GetRequest* req,
-                       v1::Role* resp) override;
-  grpc::Status ListRoles(grpc::ServerContext* ctx,
-                         const v1::ListRolesRequest* req,
-                         v1::ListRolesResponse* resp) override;
-  grpc::Status UpdateRole(grpc::ServerContext* ctx,
-                          const v1::UpdateRoleRequest* req,
-                          v1::Role* resp) override;
-  grpc::Status DeleteRole(grpc::ServerContext* ctx,
-                          const v1::DeleteRequest* req,
-                          google::protobuf::Empty* resp) override;
-  grpc::Status CreateRoleBinding(grpc::ServerContext* ctx,
-                                 const v1::CreateRoleBindingRequest* req,
-                                 v1::RoleBinding* resp) override;
-  grpc::Status GetRoleBinding(grpc::ServerContext* ctx,
-                              const v1::GetRequest* req,
-                              v1::RoleBinding* resp) override;
-  grpc::Status ListRoleBindings(grpc::ServerContext* ctx,
-                                const v1::ListRoleBindingsRequest* req,
-                                v1::ListRoleBindingsResponse* resp) override;
-  grpc::Status DeleteRoleBinding(grpc::ServerContext* ctx,
-                                 const v1::DeleteRequest* req,
-                                 google::protobuf::Empty* resp) override;
-  grpc::Status TestPermissions(grpc::ServerContext* ctx,
-                               const v1::TestPermissionsRequest* req,
-                               v1::TestPermissionsResponse* resp) override;
-  grpc::Status ListAuditEvents(grpc::ServerContext* ctx,
-                               const v1::ListAuditEventsRequest* req,
-                               v1::ListAuditEventsResponse* resp) override;
-  grpc::Status GetOperation(grpc::ServerContext* ctx, const v1::GetRequest* req,
-                            v1::Operation* resp) override;
-  grpc::Status ListOperations(grpc::ServerContext* ctx,
-                              const v1::ListOperationsRequest* req,
-                              v1::ListOperationsResponse* resp) override;
-  grpc::Status WaitOperation(grpc::ServerContext* ctx,
-                             const v1::WaitOperationRequest* req,
-                             v1::Operation* resp) override;
-  grpc::Status CancelOperation(grpc::ServerContext* ctx,
-                               const v1::CancelOperationRequest* req,
-                               v1::Operation* resp) override;
-
-  // Autoscaling and metrics (autoscaler.cc, cluster_metrics.cc).
-  grpc::Status GetClusterMetrics(grpc::ServerContext* ctx,
-                                 const v1::GetClusterMetricsRequest* req,
-                                 v1::ClusterMetrics* resp) override;
   /// The control plane's Prometheus exposition (requests per RPC,
   /// operations by verb and state, clusters by state).
   std::string ControlPlaneMetricsText();
-  // ---- backups and customer-managed keys (backups.cc, keys.cc) ----
-  grpc::Status CreateBackup(grpc::ServerContext* ctx,
-                            const v1::CreateBackupRequest* req,
-                            v1::Operation* resp) override;
-  grpc::Status GetBackup(grpc::ServerContext* ctx, const v1::GetRequest* req,
-                         v1::Backup* resp) override;
-  grpc::Status ListBackups(grpc::ServerContext* ctx,
-                           const v1::ListBackupsRequest* req,
-                           v1::ListBackupsResponse* resp) override;
-  grpc::Status DeleteBackup(grpc::ServerContext* ctx,
-                            const v1::DeleteRequest* req,
-                            v1::Operation* resp) override;
-  grpc::Status RestoreBackup(grpc::ServerContext* ctx,
-                             const v1::RestoreBackupRequest* req,
-                             v1::Operation* resp) override;
-  grpc::Status SetBackupPolicy(grpc::ServerContext* ctx,
-                               const v1::SetBackupPolicyRequest* req,
-                               v1::Cluster* resp) override;
 
-  // The Emulator service (EmulatorService forwards here).
-  grpc::Status EmGetSettings(grpc::ServerContext* ctx,
-                             const v1::GetSettingsRequest* req,
-                             v1::EmulatorSettings* resp);
-  grpc::Status EmUpdateSettings(grpc::ServerContext* ctx,
-                                const v1::UpdateSettingsRequest* req,
-                                v1::EmulatorSettings* resp);
-  grpc::Status EmSetClock(grpc::ServerContext* ctx,
-                          const v1::SetClockRequest* req,
-                          v1::EmulatorSettings* resp);
-  grpc::Status EmAdvanceClock(grpc::ServerContext* ctx,
-                              const v1::AdvanceClockRequest* req,
-                              v1::EmulatorSettings* resp);
-  grpc::Status EmInjectFault(grpc::ServerContext* ctx,
-                             const v1::InjectFaultRequest* req,
-                             v1::Fault* resp);
-  grpc::Status EmListFaults(grpc::ServerContext* ctx,
-                            const v1::ListFaultsRequest* req,
-                            v1::ListFaultsResponse* resp);
-  grpc::Status EmClearFaults(grpc::ServerContext* ctx,
-                             const v1::ClearFaultsRequest* req,
-                             v1::ClearFaultsResponse* resp);
+  /// The authenticated caller of `ctx` (the console's session check:
+  /// who is signed in). UNAUTHENTICATED as for any RPC.
+  absl::StatusOr<Principal> WhoAmI(const RequestContext& ctx);
+
+  // ---- agent mode (AgentPort; agent_core.cc) --------------------------------
+  absl::StatusOr<v1::AgentWelcome> AgentConnect(
+      const v1::AgentHello& hello, std::shared_ptr<AgentStream> stream,
+      const std::string& peer) override;
+  void AgentReceive(const AgentStream* stream,
+                    const v1::AgentMessage& message) override;
+  void AgentDisconnect(const AgentStream* stream) override;
+  /// Ends every agent stream (the control plane is stopping).
+  void AgentShutdown();
 
  private:
-  friend class AgentHub;
-
   struct RequestRecord {
     std::string fingerprint;
     std::string response;  // serialized; secrets only in memory
@@ -339,13 +165,13 @@ class CloudCore final : public v1::ControlPlane::Service {
   // Runs one RPC: faults (UNAVAILABLE, and FAIL of verbs without an
   // operation), authentication, then `body` under the mutex, then the
   // audit event (mutations and denials).
-  grpc::Status Handle(grpc::ServerContext* ctx, const char* method,
+  absl::Status Handle(const RequestContext& ctx, const char* method,
                       const char* action, bool mutation, std::string resource,
                       std::string request_id, const Body& body,
                       bool needs_key = true);
   // The caller. A disabled or expired key whose secret is right is
   // refused, and its name stored in `*actor` for the audit event.
-  absl::StatusOr<Principal> Authenticate(grpc::ServerContext* ctx,
+  absl::StatusOr<Principal> Authenticate(const RequestContext& ctx,
                                          std::string* actor);
   void AuditLocked(const Call& call, const absl::Status& status)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -466,9 +292,9 @@ class CloudCore final : public v1::ControlPlane::Service {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string DataDirLocked(const v1::Cluster& c) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  grpc::Status ClusterVerb(grpc::ServerContext* ctx, const char* method,
+  absl::Status ClusterVerb(const RequestContext& ctx, const char* method,
                            const char* action,
-                           const v1::ClusterActionRequest* req,
+                           const v1::ClusterActionRequest& req,
                            v1::Operation* resp);
   // Starts the verb's operation on a cluster (transition checked by the
   // caller) and moves the cluster into `transitional`.
@@ -540,7 +366,7 @@ class CloudCore final : public v1::ControlPlane::Service {
     bool overwrite = false;
     bool scheduled = false;  // by the backup policy
     // Agent mode: the backup's directory under the agent's bucket (the
-    // agent carries the job out; agent_hub.cc).
+    // agent carries the job out; agent_core.cc).
     std::string agent_dir;
     int prev_backup_state = 0;  // DeleteBackup: the state to return to
     absl::Time due;
@@ -634,6 +460,101 @@ class CloudCore final : public v1::ControlPlane::Service {
   bool SuspendIfKeyRevokedLocked(v1::Cluster* c)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // ---- agent mode (agent_core.cc) ----
+  struct AgentSession;
+  /// What the agent's heartbeats report of a cluster's data plane (the
+  /// control plane never asks the data plane itself).
+  struct AgentUsageSamples {
+    bool running = false;  // RUNNING in the last report
+    v1::AgentUsage latest;
+    // (agent's clock in ms, requests per kind) of each heartbeat, kept for
+    // the longest metrics window (600 s) and one sample before it.
+    std::deque<std::pair<int64_t, std::vector<int64_t>>> samples;
+  };
+  // True when `environment` is an agent-mode environment.
+  bool IsAgentEnvironmentLocked(const std::string& environment) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Carries out the due operation `op_name` of a cluster in an agent-mode
+  // environment: sends it to the connected agent, or lets it wait for one
+  // (and fails it with UNAVAILABLE after the agent operation timeout).
+  void AgentExecuteLocked(const std::string& op_name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The same for the due backup job `op_name` (CreateBackup, DeleteBackup or
+  // RestoreBackup) of an agent-mode backup or cluster.
+  void AgentExecuteBackupLocked(const std::string& op_name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The usage of `cluster`, or nullptr before its agent reported any.
+  const AgentUsageSamples* AgentUsageLocked(const std::string& cluster) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Requests of kind `kind` (index into AgentUsage.kinds; -1: every kind)
+  // in the last `window_seconds` of the agent's clock, from heartbeats.
+  static int64_t AgentRequestsInWindow(const AgentUsageSamples& usage,
+                                       int window_seconds, int kind);
+  // True when the autoscaler may act on `cluster`'s usage: its agent is
+  // connected and reported the data plane RUNNING.
+  bool AgentUsageFreshLocked(const v1::Cluster& cluster) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The control plane forgot `cluster` (purged): tells the agent to delete
+  // its data now, or at its next connection (reconciliation).
+  void AgentForgetClusterLocked(const v1::Cluster& cluster)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Stops the data plane of `cluster` on its agent (now, or by
+  // reconciliation when the agent is back): a failed restore into a new
+  // cluster.
+  void AgentStopClusterLocked(const v1::Cluster& cluster)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The environment is deleted: its agent's stream ends (its credential is
+  // dropped by the caller, so it cannot come back).
+  void AgentEnvironmentDeletedLocked(const std::string& environment)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Notices environments whose agent has been gone longer than the
+  // heartbeat timeout (they become DISCONNECTED), and hung agents.
+  void AgentTickLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Checks the hello and makes `session` the environment's session; the
+  // welcome to send. UNAUTHENTICATED / NOT_FOUND / INVALID_ARGUMENT.
+  absl::StatusOr<v1::AgentWelcome> AgentRegisterLocked(
+      const v1::AgentHello& hello, const std::shared_ptr<AgentSession>& session,
+      const std::string& peer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::string> AgentEnvironmentByTokenLocked(
+      const std::string& token) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AgentReconcileLocked(const std::string& environment,
+                            const v1::AgentHello& hello)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AgentHeartbeatLocked(const std::shared_ptr<AgentSession>& session,
+                            const v1::AgentHeartbeat& heartbeat)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AgentResultLocked(const std::shared_ptr<AgentSession>& session,
+                         const v1::AgentCommandResult& result)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The result of a backup command: records the Backup READY or FAILED and
+  // finishes its operation.
+  void AgentBackupResultLocked(const v1::AgentCommandResult& r, int code)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AgentSessionEndedLocked(const std::shared_ptr<AgentSession>& session)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The agent reported that it stopped `cluster` because its customer key
+  // left the agent's key store: SUSPENDED, "clusters.keyRevoked" event.
+  void AgentKeyRevokedLocked(const v1::AgentClusterStatus& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Records the usage of a heartbeat's cluster status.
+  void AgentRecordUsageLocked(const v1::AgentClusterStatus& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Agents whose stream is open but that sent no heartbeat within the
+  // heartbeat timeout: their stream is ended and the environment becomes
+  // DISCONNECTED.
+  void AgentDetectHungLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Applies what the agent reports about a RUNNING cluster (endpoint,
+  // usage) without changing its state.
+  void AgentObserveLocked(const v1::AgentClusterStatus& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AgentSendLocked(const std::string& environment, v1::AgentCommand command)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::shared_ptr<AgentSession> AgentSessionLocked(
+      const std::string& environment) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Makes the due operations of `environment` run again (now).
+  void AgentRequeueLocked(const std::string& environment)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   // Environments.
   v1::EnvironmentValidation ValidateEnvironmentLocked(
       const v1::Environment& env) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -691,9 +612,31 @@ class CloudCore final : public v1::ControlPlane::Service {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool wake_ ABSL_GUARDED_BY(mu_) = false;
   std::thread scheduler_;
-  // Agent mode: sessions of cove-agent and the operations they carry out.
-  std::unique_ptr<AgentHub> agent_hub_;
-  RequestChecks request_checks_;
+  // Agent mode: sessions of cove-agent and the operations they carry out
+  // (agent_core.cc).
+  struct AgentSession {
+    int64_t id = 0;
+    std::string environment;
+    std::shared_ptr<AgentStream> stream;
+    // The last heartbeat (or the registration), on the emulator clock and
+    // in real time.
+    absl::Time last_beat;
+    absl::Time last_beat_real;
+  };
+  std::map<const AgentStream*, std::shared_ptr<AgentSession>> agent_streams_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<AgentSession>> agent_sessions_
+      ABSL_GUARDED_BY(mu_);  // by environment
+  std::map<std::string, absl::Time> agent_lost_at_
+      ABSL_GUARDED_BY(mu_);  // by environment
+  std::map<std::string, int64_t> agent_sent_
+      ABSL_GUARDED_BY(mu_);  // op -> session id
+  std::map<std::string, absl::Time> agent_waiting_
+      ABSL_GUARDED_BY(mu_);  // op -> since
+  std::map<std::string, AgentUsageSamples> agent_usage_
+      ABSL_GUARDED_BY(mu_);  // by cluster
+  int64_t next_agent_session_id_ ABSL_GUARDED_BY(mu_) = 1;
+  bool agent_shutdown_ ABSL_GUARDED_BY(mu_) = false;
   // Data-plane refusals waiting for DrainDataPlaneAuditLocked.
   struct PendingDenial {
     std::string cluster;

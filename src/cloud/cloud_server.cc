@@ -8,69 +8,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "cloud/cloud_core.h"
-#include "cloud/emulator_service.h"
-#include "cloud/request_limits.h"
+#include "cloud/grpc_agent_gateway.h"
+#include "cloud/grpc_service.h"
 #include "cloud/tls.h"
 #include "common/files.h"
 
 namespace cove::cloud {
-
-absl::Status CloudOptions::Validate() const {
-  if (state_dir.empty()) {
-    return absl::InvalidArgumentError(
-        "state_dir: expected a directory (got an empty string)");
-  }
-  if (listen_address.empty() || listen_address.find(':') == std::string::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "listen_address: expected host:port (got '", listen_address, "')"));
-  }
-  if (tls_cert_file.empty() != tls_key_file.empty()) {
-    return absl::InvalidArgumentError(
-        "tls_cert_file/tls_key_file: TLS needs both (got only one)");
-  }
-  if (generate_tls && !tls_cert_file.empty()) {
-    return absl::InvalidArgumentError(
-        "generate_tls: expected either generate_tls or tls_cert_file/"
-        "tls_key_file (got both)");
-  }
-  if (!admin_key.empty() && admin_key.size() < 8) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("admin_key: expected at least 8 characters (got ",
-                     admin_key.size(), ")"));
-  }
-  if (transition_delay.count() < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("transition_delay: expected >= 0 ms (got ",
-                     transition_delay.count(), ")"));
-  }
-  if (retention.count() < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "retention: expected >= 0 s (got ", retention.count(), ")"));
-  }
-  if (bytes_per_cu < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "bytes_per_cu: expected at least 1 (got ", bytes_per_cu, ")"));
-  }
-  if (vectors_per_cu < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "vectors_per_cu: expected at least 1 (got ", vectors_per_cu, ")"));
-  }
-  if (agent_heartbeat_interval.count() < 1 ||
-      agent_heartbeat_timeout.count() < 1 ||
-      agent_operation_timeout.count() < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "agent_heartbeat_interval/agent_heartbeat_timeout/"
-        "agent_operation_timeout: expected at least 1 ms (got ",
-        agent_heartbeat_interval.count(), "/", agent_heartbeat_timeout.count(),
-        "/", agent_operation_timeout.count(), ")"));
-  }
-  if (pbkdf2_iterations < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("pbkdf2_iterations: expected at least 1 (got ",
-                     pbkdf2_iterations, ")"));
-  }
-  return absl::OkStatus();
-}
 
 CloudServer::CloudServer() = default;
 
@@ -94,7 +37,7 @@ void CloudServer::Shutdown() {
   // Wakes WaitOperation calls first, so that the server can drain.
   if (core_ != nullptr) core_->Stop();
   // Ends the agents' streams (they reconnect to the next control plane).
-  if (core_ != nullptr) core_->agent_hub()->Shutdown();
+  if (core_ != nullptr) core_->AgentShutdown();
   if (grpc_server_ != nullptr) {
     grpc_server_->Shutdown(std::chrono::system_clock::now() +
                            std::chrono::seconds(2));
@@ -149,20 +92,17 @@ absl::StatusOr<std::unique_ptr<CloudServer>> StartCloud(
   auto admin = server->core_->Start();
   if (!admin.ok()) return admin.status();
   server->initial_admin_key_ = *admin;
+  server->control_ = std::make_unique<ControlPlaneService>(server->core_.get());
   server->emulator_ = std::make_unique<EmulatorService>(server->core_.get());
+  server->agent_gateway_ =
+      std::make_unique<AgentGatewayService>(server->core_.get());
 
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(options.listen_address, credentials, &port);
-  builder.RegisterService(server->core_.get());
+  builder.RegisterService(server->control_.get());
   builder.RegisterService(server->emulator_.get());
-  builder.RegisterService(server->core_->agent_hub());
-  std::vector<
-      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-      interceptors;
-  interceptors.push_back(
-      MakeRequestLimitsInterceptorFactory(server->core_->request_checks()));
-  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  builder.RegisterService(server->agent_gateway_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || port == 0) {
     server->core_->Stop();

@@ -7,7 +7,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "cloud/agent_hub.h"
 #include "cloud/cloud_core.h"
 #include "cloud/util.h"
 #include "server/metrics.h"
@@ -59,31 +58,31 @@ void CloudCore::CountRpc(const char* method, absl::StatusCode code) {
   ++rpc_counts_[{method, static_cast<int>(code)}];
 }
 
-grpc::Status CloudCore::GetClusterMetrics(
-    grpc::ServerContext* ctx, const v1::GetClusterMetricsRequest* req,
+absl::Status CloudCore::GetClusterMetrics(
+    const RequestContext& ctx, const v1::GetClusterMetricsRequest& req,
     v1::ClusterMetrics* resp) {
   return Handle(
-      ctx, "GetClusterMetrics", "clusters.getMetrics", false, req->name(), "",
+      ctx, "GetClusterMetrics", "clusters.getMetrics", false, req.name(), "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(),
+            ParseName("name", req.name(),
                       {"organizations", "projects", "clusters"})
                 .status());
-        if (req->window_seconds() < 0 ||
-            req->window_seconds() > server::ServerMetrics::kWindowSeconds) {
+        if (req.window_seconds() < 0 ||
+            req.window_seconds() > server::ServerMetrics::kWindowSeconds) {
           return absl::InvalidArgumentError(absl::StrCat(
               "window_seconds: expected 1..",
               server::ServerMetrics::kWindowSeconds, " (0: ",
-              kDefaultWindowSeconds, ") (got ", req->window_seconds(), ")"));
+              kDefaultWindowSeconds, ") (got ", req.window_seconds(), ")"));
         }
-        const int window = req->window_seconds() == 0 ? kDefaultWindowSeconds
-                                                      : req->window_seconds();
+        const int window = req.window_seconds() == 0 ? kDefaultWindowSeconds
+                                                     : req.window_seconds();
         COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "clusters.getMetrics", req->name()));
-        auto it = clusters_.find(req->name());
+            AuthorizeLocked(call, "clusters.getMetrics", req.name()));
+        auto it = clusters_.find(req.name());
         if (it == clusters_.end()) {
           return absl::NotFoundError(
-              absl::StrCat("cluster '", req->name(), "' not found"));
+              absl::StrCat("cluster '", req.name(), "' not found"));
         }
         const v1::Cluster view = ClusterViewLocked(it->second);
         v1::ClusterMetrics& m = *resp;
@@ -104,10 +103,10 @@ grpc::Status CloudCore::GetClusterMetrics(
                          ? 0.0
                          : static_cast<double>(view.used_bytes()) /
                                static_cast<double>(view.capacity_bytes())));
-        if (agent_hub_->IsAgentEnvironmentLocked(view.environment())) {
+        if (IsAgentEnvironmentLocked(view.environment())) {
           // Agent mode: from the agent's heartbeats (the data plane and its
           // directory are the agent's; the control plane never reads them).
-          const AgentHub::Usage* u = agent_hub_->UsageLocked(view.name());
+          const AgentUsageSamples* u = AgentUsageLocked(view.name());
           if (u == nullptr) return absl::OkStatus();
           m.set_storage_bytes(u->latest.storage_bytes());
           if (!u->running || view.state() != v1::Cluster::RUNNING)
@@ -124,18 +123,16 @@ grpc::Status CloudCore::GetClusterMetrics(
             for (size_t b = 0; b < k.buckets.size(); ++b) {
               all.buckets[b] += k.buckets[b];
             }
-            FillKind(
-                k,
-                static_cast<double>(AgentHub::RequestsInWindow(*u, window, i)) /
-                    window,
-                u->latest.kinds(i).kind(), m.add_kinds());
+            FillKind(k,
+                     static_cast<double>(AgentRequestsInWindow(*u, window, i)) /
+                         window,
+                     u->latest.kinds(i).kind(), m.add_kinds());
           }
           v1::RequestKindMetrics total;
-          FillKind(
-              all,
-              static_cast<double>(AgentHub::RequestsInWindow(*u, window, -1)) /
-                  window,
-              "all", &total);
+          FillKind(all,
+                   static_cast<double>(AgentRequestsInWindow(*u, window, -1)) /
+                       window,
+                   "all", &total);
           m.set_qps(total.qps());
           m.set_requests(total.requests());
           m.set_errors(total.errors());

@@ -1,7 +1,5 @@
 // ControlPlane handlers: API keys, roles, role bindings, TestPermissions and
 // the audit log.
-#include <grpcpp/grpcpp.h>
-
 #include <set>
 
 #include "absl/strings/match.h"
@@ -118,27 +116,27 @@ absl::Status CloudCore::CheckGrantLocked(Call& call, const v1::Role& role,
 // ---- API keys
 // ----------------------------------------------------------------
 
-grpc::Status CloudCore::CreateApiKey(grpc::ServerContext* ctx,
-                                     const v1::CreateApiKeyRequest* req,
+absl::Status CloudCore::CreateApiKey(const RequestContext& ctx,
+                                     const v1::CreateApiKeyRequest& req,
                                      v1::ApiKey* resp) {
   return Handle(
-      ctx, "CreateApiKey", "apiKeys.create", true, req->parent(),
-      req->request_id(), [&](Call& call) -> absl::Status {
+      ctx, "CreateApiKey", "apiKeys.create", true, req.parent(),
+      req.request_id(), [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("parent", req->parent(), {"organizations"}).status());
-        std::string id = req->api_key_id();
+            ParseName("parent", req.parent(), {"organizations"}).status());
+        std::string id = req.api_key_id();
         if (!id.empty()) COVE_RETURN_IF_ERROR(ValidateId("api_key_id", id));
-        const v1::ApiKey& in = req->api_key();
+        const v1::ApiKey& in = req.api_key();
         const std::string scope =
-            in.scope().empty() ? req->parent() : in.scope();
+            in.scope().empty() ? req.parent() : in.scope();
         COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "apiKeys.create", scope));
-        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, req, resp));
         if (replayed) return absl::OkStatus();
-        if (orgs_.count(req->parent()) == 0)
-          return NotFound("organization", req->parent());
+        if (orgs_.count(req.parent()) == 0)
+          return NotFound("organization", req.parent());
         const v1::Role* role = FindRoleLocked(in.role());
         COVE_RETURN_IF_ERROR(CheckScopeAndRole(
-            "api_key", req->parent(), scope, role, in.role(),
+            "api_key", req.parent(), scope, role, in.role(),
             projects_.count(scope) != 0, clusters_.count(scope) != 0));
         COVE_RETURN_IF_ERROR(
             CheckGrantLocked(call, *role, scope, GrantCheckMode::kAllowed,
@@ -154,7 +152,7 @@ grpc::Status CloudCore::CreateApiKey(grpc::ServerContext* ctx,
           COVE_ASSIGN_OR_RETURN(std::string hex, RandomHex(6));
           id = "k" + hex;
         }
-        const std::string name = absl::StrCat(req->parent(), "/apiKeys/", id);
+        const std::string name = absl::StrCat(req.parent(), "/apiKeys/", id);
         call.resource = name;
         if (api_keys_.count(name) != 0) {
           return absl::AlreadyExistsError(
@@ -175,45 +173,45 @@ grpc::Status CloudCore::CreateApiKey(grpc::ServerContext* ctx,
         api_keys_[name] = key;
         *resp = key;
         resp->set_secret(secret);
-        return RememberLocked(call, *req, *resp, key);
+        return RememberLocked(call, req, *resp, key);
       });
 }
 
-grpc::Status CloudCore::GetApiKey(grpc::ServerContext* ctx,
-                                  const v1::GetRequest* req, v1::ApiKey* resp) {
+absl::Status CloudCore::GetApiKey(const RequestContext& ctx,
+                                  const v1::GetRequest& req, v1::ApiKey* resp) {
   return Handle(
-      ctx, "GetApiKey", "apiKeys.get", false, req->name(), "",
+      ctx, "GetApiKey", "apiKeys.get", false, req.name(), "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(), {"organizations", "apiKeys"})
+            ParseName("name", req.name(), {"organizations", "apiKeys"})
                 .status());
-        auto it = api_keys_.find(req->name());
+        auto it = api_keys_.find(req.name());
         COVE_RETURN_IF_ERROR(AuthorizeLocked(
             call, "apiKeys.get",
-            CheckScope(call.principal, req->name(),
+            CheckScope(call.principal, req.name(),
                        it == api_keys_.end() ? nullptr : &it->second.scope())));
-        if (it == api_keys_.end()) return NotFound("API key", req->name());
+        if (it == api_keys_.end()) return NotFound("API key", req.name());
         *resp = it->second;
         return absl::OkStatus();
       });
 }
 
-grpc::Status CloudCore::ListApiKeys(grpc::ServerContext* ctx,
-                                    const v1::ListApiKeysRequest* req,
+absl::Status CloudCore::ListApiKeys(const RequestContext& ctx,
+                                    const v1::ListApiKeysRequest& req,
                                     v1::ListApiKeysResponse* resp) {
   return Handle(
-      ctx, "ListApiKeys", "apiKeys.list", false, req->parent(), "",
+      ctx, "ListApiKeys", "apiKeys.list", false, req.parent(), "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("parent", req->parent(), {"organizations"}).status());
+            ParseName("parent", req.parent(), {"organizations"}).status());
         COVE_ASSIGN_OR_RETURN(
             Filter filter,
-            ParseFilter(req->filter(), {"scope", "enabled", "role", "owner"}));
+            ParseFilter(req.filter(), {"scope", "enabled", "role", "owner"}));
         COVE_RETURN_IF_ERROR(
-            AuthorizeListLocked(call, "apiKeys.list", req->parent()));
+            AuthorizeListLocked(call, "apiKeys.list", req.parent()));
         std::vector<std::pair<std::string, v1::ApiKey>> items;
         for (const auto& [name, k] : api_keys_) {
-          if (!Within(name, req->parent())) continue;
+          if (!Within(name, req.parent())) continue;
           if (!AllowedLocked(call.principal, "apiKeys.get", k.scope()))
             continue;
           if (auto* v = filter.Get("scope"); v && *v != k.scope()) continue;
@@ -226,17 +224,17 @@ grpc::Status CloudCore::ListApiKeys(grpc::ServerContext* ctx,
           items.emplace_back(name, k);
         }
         PageRequest page{
-            req->page_size(), req->page_token(),
-            absl::StrCat("keys|", req->parent(), "|", req->filter())};
+            req.page_size(), req.page_token(),
+            absl::StrCat("keys|", req.parent(), "|", req.filter())};
         return Paginate(items, page, resp->mutable_api_keys(),
                         resp->mutable_next_page_token());
       });
 }
 
-grpc::Status CloudCore::UpdateApiKey(grpc::ServerContext* ctx,
-                                     const v1::UpdateApiKeyRequest* req,
+absl::Status CloudCore::UpdateApiKey(const RequestContext& ctx,
+                                     const v1::UpdateApiKeyRequest& req,
                                      v1::ApiKey* resp) {
-  const std::string& name = req->api_key().name();
+  const std::string& name = req.api_key().name();
   return Handle(
       ctx, "UpdateApiKey", "apiKeys.update", true, name, "",
       [&](Call& call) -> absl::Status {
@@ -244,7 +242,7 @@ grpc::Status CloudCore::UpdateApiKey(grpc::ServerContext* ctx,
             ParseName("api_key.name", name, {"organizations", "apiKeys"})
                 .status());
         COVE_ASSIGN_OR_RETURN(
-            auto paths, Paths(req->update_mask(),
+            auto paths, Paths(req.update_mask(),
                               {"display_name", "enabled", "expire_time"}));
         auto it = api_keys_.find(name);
         COVE_RETURN_IF_ERROR(AuthorizeLocked(
@@ -253,15 +251,15 @@ grpc::Status CloudCore::UpdateApiKey(grpc::ServerContext* ctx,
                        it == api_keys_.end() ? nullptr : &it->second.scope())));
         if (it == api_keys_.end()) return NotFound("API key", name);
         COVE_RETURN_IF_ERROR(CheckEtag(absl::StrCat("API key '", name, "'"),
-                                       req->api_key().etag(),
+                                       req.api_key().etag(),
                                        it->second.etag()));
         v1::ApiKey key = it->second;
         if (paths.count("display_name"))
-          key.set_display_name(req->api_key().display_name());
-        if (paths.count("enabled")) key.set_enabled(req->api_key().enabled());
+          key.set_display_name(req.api_key().display_name());
+        if (paths.count("enabled")) key.set_enabled(req.api_key().enabled());
         if (paths.count("expire_time")) {
-          if (req->api_key().has_expire_time()) {
-            *key.mutable_expire_time() = req->api_key().expire_time();
+          if (req.api_key().has_expire_time()) {
+            *key.mutable_expire_time() = req.api_key().expire_time();
           } else {
             key.clear_expire_time();
           }
@@ -300,34 +298,34 @@ grpc::Status CloudCore::UpdateApiKey(grpc::ServerContext* ctx,
       });
 }
 
-grpc::Status CloudCore::DeleteApiKey(grpc::ServerContext* ctx,
-                                     const v1::DeleteRequest* req,
+absl::Status CloudCore::DeleteApiKey(const RequestContext& ctx,
+                                     const v1::DeleteRequest& req,
                                      google::protobuf::Empty* resp) {
   return Handle(
-      ctx, "DeleteApiKey", "apiKeys.delete", true, req->name(),
-      req->request_id(), [&](Call& call) -> absl::Status {
+      ctx, "DeleteApiKey", "apiKeys.delete", true, req.name(), req.request_id(),
+      [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(), {"organizations", "apiKeys"})
+            ParseName("name", req.name(), {"organizations", "apiKeys"})
                 .status());
-        auto it = api_keys_.find(req->name());
+        auto it = api_keys_.find(req.name());
         COVE_RETURN_IF_ERROR(AuthorizeLocked(
             call, "apiKeys.delete",
-            CheckScope(call.principal, req->name(),
+            CheckScope(call.principal, req.name(),
                        it == api_keys_.end() ? nullptr : &it->second.scope())));
-        if (it == api_keys_.end()) return NotFound("API key", req->name());
+        if (it == api_keys_.end()) return NotFound("API key", req.name());
         COVE_RETURN_IF_ERROR(
-            CheckEtag(absl::StrCat("API key '", req->name(), "'"), req->etag(),
+            CheckEtag(absl::StrCat("API key '", req.name(), "'"), req.etag(),
                       it->second.etag()));
         for (auto b = bindings_.begin(); b != bindings_.end();) {
-          if (b->second.principal() == req->name()) {
+          if (b->second.principal() == req.name()) {
             COVE_RETURN_IF_ERROR(Unpersist("binding", b->first));
             b = bindings_.erase(b);
           } else {
             ++b;
           }
         }
-        DropSecretLocked(req->name());
-        COVE_RETURN_IF_ERROR(Unpersist("apikey", req->name()));
+        DropSecretLocked(req.name());
+        COVE_RETURN_IF_ERROR(Unpersist("apikey", req.name()));
         api_keys_.erase(it);
         return absl::OkStatus();
       });
@@ -336,32 +334,30 @@ grpc::Status CloudCore::DeleteApiKey(grpc::ServerContext* ctx,
 // ---- roles
 // ---------------------------------------------------------------------
 
-grpc::Status CloudCore::CreateRole(grpc::ServerContext* ctx,
-                                   const v1::CreateRoleRequest* req,
+absl::Status CloudCore::CreateRole(const RequestContext& ctx,
+                                   const v1::CreateRoleRequest& req,
                                    v1::Role* resp) {
-  const std::string name =
-      absl::StrCat(req->parent(), "/roles/", req->role_id());
+  const std::string name = absl::StrCat(req.parent(), "/roles/", req.role_id());
   return Handle(
-      ctx, "CreateRole", "roles.create", true, name, req->request_id(),
+      ctx, "CreateRole", "roles.create", true, name, req.request_id(),
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("parent", req->parent(), {"organizations"}).status());
-        COVE_RETURN_IF_ERROR(ValidateId("role_id", req->role_id()));
-        const v1::Role& in = req->role();
+            ParseName("parent", req.parent(), {"organizations"}).status());
+        COVE_RETURN_IF_ERROR(ValidateId("role_id", req.role_id()));
+        const v1::Role& in = req.role();
         if (in.level() != v1::Role::ORGANIZATION &&
             in.level() != v1::Role::PROJECT) {
           return absl::InvalidArgumentError(
               absl::StrCat("role.level: expected ORGANIZATION or PROJECT (got ",
                            v1::Role::Level_Name(in.level()), ")"));
         }
+        COVE_RETURN_IF_ERROR(ValidateStatements(in.statements(), req.parent()));
         COVE_RETURN_IF_ERROR(
-            ValidateStatements(in.statements(), req->parent()));
-        COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "roles.create", req->parent()));
-        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+            AuthorizeLocked(call, "roles.create", req.parent()));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, req, resp));
         if (replayed) return absl::OkStatus();
-        if (orgs_.count(req->parent()) == 0)
-          return NotFound("organization", req->parent());
+        if (orgs_.count(req.parent()) == 0)
+          return NotFound("organization", req.parent());
         if (roles_.count(name) != 0) {
           return absl::AlreadyExistsError(
               absl::StrCat("role '", name, "' already exists"));
@@ -369,69 +365,68 @@ grpc::Status CloudCore::CreateRole(grpc::ServerContext* ctx,
         v1::Role role = in;
         role.set_name(name);
         role.set_built_in(false);
-        if (role.display_name().empty()) role.set_display_name(req->role_id());
+        if (role.display_name().empty()) role.set_display_name(req.role_id());
         *role.mutable_create_time() = ToProto(NowLocked());
         role.set_etag(NewEtag());
         COVE_RETURN_IF_ERROR(Persist("role", name, role));
         roles_[name] = role;
         *resp = role;
-        return RememberLocked(call, *req, *resp, *resp);
+        return RememberLocked(call, req, *resp, *resp);
       });
 }
 
-grpc::Status CloudCore::GetRole(grpc::ServerContext* ctx,
-                                const v1::GetRequest* req, v1::Role* resp) {
-  return Handle(ctx, "GetRole", "roles.get", false, req->name(), "",
-                [&](Call& call) -> absl::Status {
-                  if (const v1::Role* r = FindBuiltInRole(req->name())) {
-                    *resp = *r;  // built-in roles are public
-                    return absl::OkStatus();
-                  }
-                  if (absl::StartsWith(req->name(), "roles/")) {
-                    return NotFound("built-in role", req->name());
-                  }
-                  COVE_RETURN_IF_ERROR(
-                      ParseName("name", req->name(), {"organizations", "roles"})
-                          .status());
-                  COVE_RETURN_IF_ERROR(
-                      AuthorizeLocked(call, "roles.get", OrgOf(req->name())));
-                  auto it = roles_.find(req->name());
-                  if (it == roles_.end()) return NotFound("role", req->name());
-                  *resp = it->second;
-                  return absl::OkStatus();
-                });
+absl::Status CloudCore::GetRole(const RequestContext& ctx,
+                                const v1::GetRequest& req, v1::Role* resp) {
+  return Handle(
+      ctx, "GetRole", "roles.get", false, req.name(), "",
+      [&](Call& call) -> absl::Status {
+        if (const v1::Role* r = FindBuiltInRole(req.name())) {
+          *resp = *r;  // built-in roles are public
+          return absl::OkStatus();
+        }
+        if (absl::StartsWith(req.name(), "roles/")) {
+          return NotFound("built-in role", req.name());
+        }
+        COVE_RETURN_IF_ERROR(
+            ParseName("name", req.name(), {"organizations", "roles"}).status());
+        COVE_RETURN_IF_ERROR(
+            AuthorizeLocked(call, "roles.get", OrgOf(req.name())));
+        auto it = roles_.find(req.name());
+        if (it == roles_.end()) return NotFound("role", req.name());
+        *resp = it->second;
+        return absl::OkStatus();
+      });
 }
 
-grpc::Status CloudCore::ListRoles(grpc::ServerContext* ctx,
-                                  const v1::ListRolesRequest* req,
+absl::Status CloudCore::ListRoles(const RequestContext& ctx,
+                                  const v1::ListRolesRequest& req,
                                   v1::ListRolesResponse* resp) {
   return Handle(
-      ctx, "ListRoles", "roles.list", false, req->parent(), "",
+      ctx, "ListRoles", "roles.list", false, req.parent(), "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("parent", req->parent(), {"organizations"}).status());
-        COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "roles.list", req->parent()));
+            ParseName("parent", req.parent(), {"organizations"}).status());
+        COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "roles.list", req.parent()));
         std::vector<std::pair<std::string, v1::Role>> items;
         for (const v1::Role& r : BuiltInRoles())
           items.emplace_back(r.name(), r);
         for (const auto& [name, r] : roles_) {
-          if (Within(name, req->parent())) items.emplace_back(name, r);
+          if (Within(name, req.parent())) items.emplace_back(name, r);
         }
         std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) {
           return a.first < b.first;
         });
-        PageRequest page{req->page_size(), req->page_token(),
-                         "roles|" + req->parent()};
+        PageRequest page{req.page_size(), req.page_token(),
+                         "roles|" + req.parent()};
         return Paginate(items, page, resp->mutable_roles(),
                         resp->mutable_next_page_token());
       });
 }
 
-grpc::Status CloudCore::UpdateRole(grpc::ServerContext* ctx,
-                                   const v1::UpdateRoleRequest* req,
+absl::Status CloudCore::UpdateRole(const RequestContext& ctx,
+                                   const v1::UpdateRoleRequest& req,
                                    v1::Role* resp) {
-  const std::string& name = req->role().name();
+  const std::string& name = req.role().name();
   return Handle(
       ctx, "UpdateRole", "roles.update", true, name, "",
       [&](Call& call) -> absl::Status {
@@ -444,22 +439,22 @@ grpc::Status CloudCore::UpdateRole(grpc::ServerContext* ctx,
             ParseName("role.name", name, {"organizations", "roles"}).status());
         COVE_ASSIGN_OR_RETURN(
             auto paths,
-            Paths(req->update_mask(), {"display_name", "statements"}));
+            Paths(req.update_mask(), {"display_name", "statements"}));
         if (paths.count("statements")) {
           COVE_RETURN_IF_ERROR(
-              ValidateStatements(req->role().statements(), OrgOf(name)));
+              ValidateStatements(req.role().statements(), OrgOf(name)));
         }
         COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "roles.update", OrgOf(name)));
         auto it = roles_.find(name);
         if (it == roles_.end()) return NotFound("role", name);
         COVE_RETURN_IF_ERROR(CheckEtag(absl::StrCat("role '", name, "'"),
-                                       req->role().etag(), it->second.etag()));
+                                       req.role().etag(), it->second.etag()));
         v1::Role role = it->second;
         if (paths.count("display_name"))
-          role.set_display_name(req->role().display_name());
+          role.set_display_name(req.role().display_name());
         if (paths.count("statements")) {
-          *role.mutable_statements() = req->role().statements();
+          *role.mutable_statements() = req.role().statements();
           // The edit changes what every holder may do: the editor must hold,
           // where the role is held, each action the old or the new
           // statements name (a removed DENY frees what other roles allow).
@@ -489,42 +484,41 @@ grpc::Status CloudCore::UpdateRole(grpc::ServerContext* ctx,
       });
 }
 
-grpc::Status CloudCore::DeleteRole(grpc::ServerContext* ctx,
-                                   const v1::DeleteRequest* req,
+absl::Status CloudCore::DeleteRole(const RequestContext& ctx,
+                                   const v1::DeleteRequest& req,
                                    google::protobuf::Empty* resp) {
   return Handle(
-      ctx, "DeleteRole", "roles.delete", true, req->name(), req->request_id(),
+      ctx, "DeleteRole", "roles.delete", true, req.name(), req.request_id(),
       [&](Call& call) -> absl::Status {
-        if (FindBuiltInRole(req->name()) != nullptr) {
+        if (FindBuiltInRole(req.name()) != nullptr) {
           COVE_RETURN_IF_ERROR(
-              AuthorizeLocked(call, "roles.delete", req->name()));
+              AuthorizeLocked(call, "roles.delete", req.name()));
           return absl::FailedPreconditionError(absl::StrCat(
-              "role '", req->name(), "' is built in and cannot be deleted"));
+              "role '", req.name(), "' is built in and cannot be deleted"));
         }
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(), {"organizations", "roles"})
-                .status());
+            ParseName("name", req.name(), {"organizations", "roles"}).status());
         COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "roles.delete", OrgOf(req->name())));
-        auto it = roles_.find(req->name());
-        if (it == roles_.end()) return NotFound("role", req->name());
-        COVE_RETURN_IF_ERROR(CheckEtag(absl::StrCat("role '", req->name(), "'"),
-                                       req->etag(), it->second.etag()));
+            AuthorizeLocked(call, "roles.delete", OrgOf(req.name())));
+        auto it = roles_.find(req.name());
+        if (it == roles_.end()) return NotFound("role", req.name());
+        COVE_RETURN_IF_ERROR(CheckEtag(absl::StrCat("role '", req.name(), "'"),
+                                       req.etag(), it->second.etag()));
         for (const auto& [n, b] : bindings_) {
-          if (b.role() == req->name()) {
+          if (b.role() == req.name()) {
             return absl::FailedPreconditionError(absl::StrCat(
-                "role '", req->name(), "' is used by role binding '", n,
+                "role '", req.name(), "' is used by role binding '", n,
                 "'; delete the binding first"));
           }
         }
         for (const auto& [n, k] : api_keys_) {
-          if (k.role() == req->name()) {
+          if (k.role() == req.name()) {
             return absl::FailedPreconditionError(
-                absl::StrCat("role '", req->name(), "' is held by API key '", n,
+                absl::StrCat("role '", req.name(), "' is held by API key '", n,
                              "'; delete the key first"));
           }
         }
-        COVE_RETURN_IF_ERROR(Unpersist("role", req->name()));
+        COVE_RETURN_IF_ERROR(Unpersist("role", req.name()));
         roles_.erase(it);
         return absl::OkStatus();
       });
@@ -533,15 +527,15 @@ grpc::Status CloudCore::DeleteRole(grpc::ServerContext* ctx,
 // ---- role bindings
 // -------------------------------------------------------------
 
-grpc::Status CloudCore::CreateRoleBinding(
-    grpc::ServerContext* ctx, const v1::CreateRoleBindingRequest* req,
+absl::Status CloudCore::CreateRoleBinding(
+    const RequestContext& ctx, const v1::CreateRoleBindingRequest& req,
     v1::RoleBinding* resp) {
   return Handle(
-      ctx, "CreateRoleBinding", "roleBindings.create", true, req->parent(),
-      req->request_id(), [&](Call& call) -> absl::Status {
+      ctx, "CreateRoleBinding", "roleBindings.create", true, req.parent(),
+      req.request_id(), [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("parent", req->parent(), {"organizations"}).status());
-        const v1::RoleBinding& in = req->role_binding();
+            ParseName("parent", req.parent(), {"organizations"}).status());
+        const v1::RoleBinding& in = req.role_binding();
         const std::string& principal = in.principal();
         if (absl::StartsWith(principal, "users/")) {
           COVE_RETURN_IF_ERROR(
@@ -556,32 +550,32 @@ grpc::Status CloudCore::CreateRoleBinding(
                            principal, "')"));
         }
         const std::string scope =
-            in.scope().empty() ? req->parent() : in.scope();
+            in.scope().empty() ? req.parent() : in.scope();
         COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "roleBindings.create", scope));
-        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, req, resp));
         if (replayed) return absl::OkStatus();
-        if (orgs_.count(req->parent()) == 0)
-          return NotFound("organization", req->parent());
+        if (orgs_.count(req.parent()) == 0)
+          return NotFound("organization", req.parent());
         if (!absl::StartsWith(principal, "users/")) {
-          if (OrgOf(principal) != req->parent()) {
+          if (OrgOf(principal) != req.parent()) {
             return absl::InvalidArgumentError(
                 absl::StrCat("role_binding.principal: expected an API key of ",
-                             req->parent(), " (got '", principal, "')"));
+                             req.parent(), " (got '", principal, "')"));
           }
           if (api_keys_.count(principal) == 0)
             return NotFound("API key", principal);
         }
         const v1::Role* role = FindRoleLocked(in.role());
         COVE_RETURN_IF_ERROR(CheckScopeAndRole(
-            "role_binding", req->parent(), scope, role, in.role(),
+            "role_binding", req.parent(), scope, role, in.role(),
             projects_.count(scope) != 0, clusters_.count(scope) != 0));
         COVE_RETURN_IF_ERROR(CheckGrantLocked(
             call, *role, scope, GrantCheckMode::kAllowed,
             absl::StrCat("bind role ", in.role(), " on '", scope, "'")));
         COVE_ASSIGN_OR_RETURN(std::string id, RandomHex(6));
         v1::RoleBinding b;
-        b.set_name(absl::StrCat(req->parent(), "/roleBindings/b", id));
+        b.set_name(absl::StrCat(req.parent(), "/roleBindings/b", id));
         b.set_role(in.role());
         b.set_principal(principal);
         b.set_scope(scope);
@@ -590,46 +584,46 @@ grpc::Status CloudCore::CreateRoleBinding(
         COVE_RETURN_IF_ERROR(Persist("binding", b.name(), b));
         bindings_[b.name()] = b;
         *resp = b;
-        return RememberLocked(call, *req, *resp, *resp);
+        return RememberLocked(call, req, *resp, *resp);
       });
 }
 
-grpc::Status CloudCore::GetRoleBinding(grpc::ServerContext* ctx,
-                                       const v1::GetRequest* req,
+absl::Status CloudCore::GetRoleBinding(const RequestContext& ctx,
+                                       const v1::GetRequest& req,
                                        v1::RoleBinding* resp) {
   return Handle(
-      ctx, "GetRoleBinding", "roleBindings.get", false, req->name(), "",
+      ctx, "GetRoleBinding", "roleBindings.get", false, req.name(), "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(), {"organizations", "roleBindings"})
+            ParseName("name", req.name(), {"organizations", "roleBindings"})
                 .status());
-        auto it = bindings_.find(req->name());
+        auto it = bindings_.find(req.name());
         COVE_RETURN_IF_ERROR(AuthorizeLocked(
             call, "roleBindings.get",
-            CheckScope(call.principal, req->name(),
+            CheckScope(call.principal, req.name(),
                        it == bindings_.end() ? nullptr : &it->second.scope())));
-        if (it == bindings_.end()) return NotFound("role binding", req->name());
+        if (it == bindings_.end()) return NotFound("role binding", req.name());
         *resp = it->second;
         return absl::OkStatus();
       });
 }
 
-grpc::Status CloudCore::ListRoleBindings(grpc::ServerContext* ctx,
-                                         const v1::ListRoleBindingsRequest* req,
+absl::Status CloudCore::ListRoleBindings(const RequestContext& ctx,
+                                         const v1::ListRoleBindingsRequest& req,
                                          v1::ListRoleBindingsResponse* resp) {
   return Handle(
-      ctx, "ListRoleBindings", "roleBindings.list", false, req->parent(), "",
+      ctx, "ListRoleBindings", "roleBindings.list", false, req.parent(), "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("parent", req->parent(), {"organizations"}).status());
+            ParseName("parent", req.parent(), {"organizations"}).status());
         COVE_ASSIGN_OR_RETURN(
             Filter filter,
-            ParseFilter(req->filter(), {"principal", "scope", "role"}));
+            ParseFilter(req.filter(), {"principal", "scope", "role"}));
         COVE_RETURN_IF_ERROR(
-            AuthorizeListLocked(call, "roleBindings.list", req->parent()));
+            AuthorizeListLocked(call, "roleBindings.list", req.parent()));
         std::vector<std::pair<std::string, v1::RoleBinding>> items;
         for (const auto& [name, b] : bindings_) {
-          if (!Within(name, req->parent())) continue;
+          if (!Within(name, req.parent())) continue;
           if (!AllowedLocked(call.principal, "roleBindings.get", b.scope()))
             continue;
           if (auto* v = filter.Get("principal"); v && *v != b.principal())
@@ -639,28 +633,28 @@ grpc::Status CloudCore::ListRoleBindings(grpc::ServerContext* ctx,
           items.emplace_back(name, b);
         }
         PageRequest page{
-            req->page_size(), req->page_token(),
-            absl::StrCat("bindings|", req->parent(), "|", req->filter())};
+            req.page_size(), req.page_token(),
+            absl::StrCat("bindings|", req.parent(), "|", req.filter())};
         return Paginate(items, page, resp->mutable_role_bindings(),
                         resp->mutable_next_page_token());
       });
 }
 
-grpc::Status CloudCore::DeleteRoleBinding(grpc::ServerContext* ctx,
-                                          const v1::DeleteRequest* req,
+absl::Status CloudCore::DeleteRoleBinding(const RequestContext& ctx,
+                                          const v1::DeleteRequest& req,
                                           google::protobuf::Empty* resp) {
   return Handle(
-      ctx, "DeleteRoleBinding", "roleBindings.delete", true, req->name(),
-      req->request_id(), [&](Call& call) -> absl::Status {
+      ctx, "DeleteRoleBinding", "roleBindings.delete", true, req.name(),
+      req.request_id(), [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(), {"organizations", "roleBindings"})
+            ParseName("name", req.name(), {"organizations", "roleBindings"})
                 .status());
-        auto it = bindings_.find(req->name());
+        auto it = bindings_.find(req.name());
         COVE_RETURN_IF_ERROR(AuthorizeLocked(
             call, "roleBindings.delete",
-            CheckScope(call.principal, req->name(),
+            CheckScope(call.principal, req.name(),
                        it == bindings_.end() ? nullptr : &it->second.scope())));
-        if (it == bindings_.end()) return NotFound("role binding", req->name());
+        if (it == bindings_.end()) return NotFound("role binding", req.name());
         // Removing a binding whose role denies frees what the holder's
         // other roles allow: the remover must hold the denied actions.
         if (const v1::Role* r = FindRoleLocked(it->second.role())) {
@@ -671,27 +665,27 @@ grpc::Status CloudCore::DeleteRoleBinding(grpc::ServerContext* ctx,
                            " on '", it->second.scope(), "' from ",
                            it->second.principal())));
         }
-        COVE_RETURN_IF_ERROR(Unpersist("binding", req->name()));
+        COVE_RETURN_IF_ERROR(Unpersist("binding", req.name()));
         bindings_.erase(it);
         return absl::OkStatus();
       });
 }
 
-grpc::Status CloudCore::TestPermissions(grpc::ServerContext* ctx,
-                                        const v1::TestPermissionsRequest* req,
+absl::Status CloudCore::TestPermissions(const RequestContext& ctx,
+                                        const v1::TestPermissionsRequest& req,
                                         v1::TestPermissionsResponse* resp) {
   return Handle(
-      ctx, "TestPermissions", "", false, req->resource(), "",
+      ctx, "TestPermissions", "", false, req.resource(), "",
       [&](Call& call) -> absl::Status {
-        for (const std::string& a : req->actions()) {
+        for (const std::string& a : req.actions()) {
           if (!IsKnownAction(a)) {
             return absl::InvalidArgumentError(absl::StrCat(
                 "actions: expected actions such as clusters.get (got '", a,
                 "')"));
           }
         }
-        for (const std::string& a : req->actions()) {
-          if (AllowedLocked(call.principal, a, req->resource())) {
+        for (const std::string& a : req.actions()) {
+          if (AllowedLocked(call.principal, a, req.resource())) {
             resp->add_allowed_actions(a);
           }
         }
@@ -702,31 +696,31 @@ grpc::Status CloudCore::TestPermissions(grpc::ServerContext* ctx,
 // ---- audit
 // -----------------------------------------------------------------------
 
-grpc::Status CloudCore::ListAuditEvents(grpc::ServerContext* ctx,
-                                        const v1::ListAuditEventsRequest* req,
+absl::Status CloudCore::ListAuditEvents(const RequestContext& ctx,
+                                        const v1::ListAuditEventsRequest& req,
                                         v1::ListAuditEventsResponse* resp) {
   return Handle(
-      ctx, "ListAuditEvents", "auditEvents.list", false, req->parent(), "",
+      ctx, "ListAuditEvents", "auditEvents.list", false, req.parent(), "",
       [&](Call& call) -> absl::Status {
-        if (!ParseName("parent", req->parent(), {"organizations"}).ok()) {
+        if (!ParseName("parent", req.parent(), {"organizations"}).ok()) {
           COVE_RETURN_IF_ERROR(
-              ParseName("parent", req->parent(), {"organizations", "projects"})
+              ParseName("parent", req.parent(), {"organizations", "projects"})
                   .status());
         }
         COVE_ASSIGN_OR_RETURN(
             Filter filter,
-            ParseFilter(req->filter(), {"actor", "action", "resource",
-                                        "outcome", "request_id"}));
+            ParseFilter(req.filter(), {"actor", "action", "resource", "outcome",
+                                       "request_id"}));
         COVE_RETURN_IF_ERROR(
-            AuthorizeListLocked(call, "auditEvents.list", req->parent()));
-        const absl::Time start = req->has_start_time()
-                                     ? FromProto(req->start_time())
+            AuthorizeListLocked(call, "auditEvents.list", req.parent()));
+        const absl::Time start = req.has_start_time()
+                                     ? FromProto(req.start_time())
                                      : absl::InfinitePast();
-        const absl::Time end = req->has_end_time() ? FromProto(req->end_time())
-                                                   : absl::InfiniteFuture();
+        const absl::Time end = req.has_end_time() ? FromProto(req.end_time())
+                                                  : absl::InfiniteFuture();
         std::vector<std::pair<std::string, v1::AuditEvent>> items;
         for (const v1::AuditEvent& e : audit_) {
-          if (!Within(e.resource(), req->parent())) continue;
+          if (!Within(e.resource(), req.parent())) continue;
           const absl::Time t = FromProto(e.time());
           if (t < start || t >= end) continue;
           if (!AllowedLocked(call.principal, "auditEvents.list", e.resource()))
@@ -746,8 +740,8 @@ grpc::Status CloudCore::ListAuditEvents(grpc::ServerContext* ctx,
           items.emplace_back(e.name(), e);
         }
         PageRequest page{
-            req->page_size(), req->page_token(),
-            absl::StrCat("audit|", req->parent(), "|", req->filter())};
+            req.page_size(), req.page_token(),
+            absl::StrCat("audit|", req.parent(), "|", req.filter())};
         return Paginate(items, page, resp->mutable_audit_events(),
                         resp->mutable_next_page_token());
       });

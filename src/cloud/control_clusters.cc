@@ -1,7 +1,6 @@
-// ControlPlane handlers: clusters and operations; the scheduler that
-// completes operations on the emulator clock; the data planes.
-#include <grpcpp/grpcpp.h>
-
+// The core's clusters and operations: the cluster verbs, the scheduler
+// that completes operations on the emulator clock. Hosting the data planes
+// themselves is cluster_hosting.cc.
 #include <algorithm>
 #include <filesystem>
 #include <set>
@@ -107,19 +106,6 @@ int64_t CloudCore::CapacityBytesLocked(const std::string& cu_type,
   return it == bytes_per_cu_.end() ? 0 : it->second * cu_size;
 }
 
-std::string CloudCore::DataDirLocked(const v1::Cluster& c) const {
-  auto env = environments_.find(c.environment());
-  std::string bucket = env == environments_.end() ? "" : env->second.bucket();
-  // Per tenant: <bucket>/clusters/<org>/<project>/<cluster>, so that equal
-  // cluster ids of two organizations (or projects) never share a directory.
-  std::vector<absl::string_view> parts = absl::StrSplit(c.name(), '/');
-  if (parts.size() == 6) {
-    return absl::StrCat(bucket, "/clusters/", parts[1], "/", parts[3], "/",
-                        parts[5]);
-  }
-  return absl::StrCat(bucket, "/clusters/", parts.back());
-}
-
 absl::StatusOr<v1::Cluster*> CloudCore::FindClusterLocked(
     const std::string& name) {
   auto it = clusters_.find(name);
@@ -215,138 +201,12 @@ v1::Operation CloudCore::RevealLocked(const v1::Operation& op,
   return out;
 }
 
-// ---- data planes
-// ---------------------------------------------------------------
-
-absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
-                                             int preferred_port) {
-  if (runtimes_.count(cluster->name()) != 0) return absl::OkStatus();
-  // Clusters of states written before storage was limited.
-  if (cluster->capacity_bytes() == 0) {
-    cluster->set_capacity_bytes(
-        CapacityBytesLocked(cluster->cu_type(), cluster->cu_size()));
-  }
-  const std::string dir = DataDirLocked(*cluster);
-  // Customer data: 0700 directories (older ones are restricted), the
-  // engine's files are 0600.
-  COVE_RETURN_IF_ERROR(MakePrivateDirs("data directory", dir));
-  COVE_RETURN_IF_ERROR(RestrictMode(dir));
-  COVE_RETURN_IF_ERROR(
-      RestrictMode(std::filesystem::path(dir).parent_path().string()));
-  auth::AuthStore::Options auth_options;
-  auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
-  auth_options.state_file = dir + "/cove-users.json";
-  COVE_ASSIGN_OR_RETURN(auto users, auth::AuthStore::Open(auth_options));
-  if (!users->HasUser(auth::kRootUser)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "data directory '", dir, "': the data plane's users are missing"));
-  }
-  // Customer-managed key: the engine reads it from the environment.
-  COVE_ASSIGN_OR_RETURN(EmbeddedOptions engine_options,
-                        DataPlaneOptionsLocked(*cluster));
-  COVE_ASSIGN_OR_RETURN(auto embedded,
-                        internal::MakeEmbeddedConnection(dir, engine_options));
-  auto connection = std::make_shared<CapacityConnection>(
-      std::move(embedded), cluster->capacity_vectors(),
-      cluster->capacity_bytes(), [dir] { return server::DirectoryBytes(dir); });
-  server::ServerOptions so;
-  so.tls_cert_file = tls_cert_file_;
-  so.tls_key_file = tls_key_file_;
-  so.auth_enabled = true;
-  so.connection = connection;
-  so.auth_store = users;
-  so.pbkdf2_iterations = options_.pbkdf2_iterations;
-  // Refused calls become audit events (data_plane_audit.cc).
-  so.on_access_denied = DataPlaneAuditObserver(cluster->name());
-  // The cluster's own ports (its for its lifetime): held until the
-  // listeners take them over.
-  COVE_RETURN_IF_ERROR(HoldPortsLocked(cluster, false));
-  const auto listen_on_own_ports = [&] {
-    ports_[cluster->name()].data.Release();
-    ports_[cluster->name()].metrics.Release();
-    so.listen_address = absl::StrCat("127.0.0.1:", PortOf(cluster->endpoint()));
-    // The data plane's Prometheus endpoint; its usage never takes mu_ (a
-    // scrape may run while a verb stops the data plane under mu_).
-    so.metrics_listen_address =
-        absl::StrCat("127.0.0.1:", PortOf(cluster->metrics_endpoint()));
-  };
-  listen_on_own_ports();
-  so.usage = [connection, dir] {
-    server::DataPlaneUsage u;
-    u.vectors = connection->CountEntities().value_or(-1);
-    u.storage_bytes = server::DirectoryBytes(dir);
-    u.capacity_vectors = connection->capacity();
-    return u;
-  };
-  auto server = server::StartServer(so);
-  if (!server.ok()) {
-    // Another process took a port in the instant between its release and
-    // the listen: new ports (the endpoints change; the only case where they
-    // do, with a port taken while the emulator was down).
-    COVE_RETURN_IF_ERROR(HoldPortsLocked(cluster, true));
-    listen_on_own_ports();
-    server = server::StartServer(so);
-  }
-  if (!server.ok()) {
-    (void)HoldPortsLocked(cluster, false);
-    return server.status();
-  }
-  cluster->set_endpoint(absl::StrCat(tls_cert_file_.empty() ? "http" : "https",
-                                     "://", (*server)->address()));
-  cluster->set_metrics_endpoint((*server)->metrics_url());
-  Runtime rt;
-  rt.connection = connection;
-  rt.users = users;
-  rt.server = *std::move(server);
-  runtimes_[cluster->name()] = std::move(rt);
-  return absl::OkStatus();
-}
-
-void CloudCore::StopDataPlaneLocked(v1::Cluster* cluster) {
-  auto it = runtimes_.find(cluster->name());
-  if (it == runtimes_.end()) return;
-  auto used = it->second.connection->CountEntities();
-  if (used.ok()) cluster->set_used_vectors(*used);
-  it->second.server->Shutdown(std::chrono::milliseconds(0));
-  it->second.server->Wait();
-  runtimes_.erase(it);
-  // The endpoints stay the cluster's: its ports are held again, and
-  // connections are refused until the data plane serves again.
-  (void)HoldPortsLocked(cluster, false);
-}
-
-absl::Status CloudCore::HoldPortsLocked(v1::Cluster* c, bool fresh) {
-  ClusterPorts& ports = ports_[c->name()];
-  const auto hold = [&](PortReservation& held,
-                        int wanted) -> absl::StatusOr<int> {
-    if (held.held() && !fresh) return held.port();
-    held.Release();
-    if (wanted != 0 && !fresh) {
-      auto r = PortReservation::Reserve("127.0.0.1", wanted);
-      if (r.ok()) {
-        held = *std::move(r);
-        return held.port();
-      }
-    }
-    COVE_ASSIGN_OR_RETURN(held, PortReservation::Reserve("127.0.0.1", 0));
-    return held.port();
-  };
-  COVE_ASSIGN_OR_RETURN(int data, hold(ports.data, PortOf(c->endpoint())));
-  COVE_ASSIGN_OR_RETURN(int metrics,
-                        hold(ports.metrics, PortOf(c->metrics_endpoint())));
-  c->set_endpoint(absl::StrCat(tls_cert_file_.empty() ? "http" : "https",
-                               "://127.0.0.1:", data));
-  c->set_metrics_endpoint(
-      absl::StrCat("http://127.0.0.1:", metrics, "/metrics"));
-  return absl::OkStatus();
-}
-
 absl::Status CloudCore::PurgeLocked(const std::string& cluster_name) {
   auto it = clusters_.find(cluster_name);
   if (it == clusters_.end()) return absl::OkStatus();
-  if (agent_hub_->IsAgentEnvironmentLocked(it->second.environment())) {
+  if (IsAgentEnvironmentLocked(it->second.environment())) {
     // The data lives with the agent: it deletes it.
-    agent_hub_->ForgetClusterLocked(it->second);
+    AgentForgetClusterLocked(it->second);
     COVE_RETURN_IF_ERROR(Unpersist("cluster", cluster_name));
     clusters_.erase(it);
     return absl::OkStatus();
@@ -442,8 +302,8 @@ void CloudCore::ExecuteLocked(const std::string& op_name) {
   const absl::Time now = NowLocked();
   const std::string& verb = op->verb();
   absl::Status status;
-  if (!p.fail && agent_hub_->IsAgentEnvironmentLocked(c->environment())) {
-    agent_hub_->ExecuteLocked(op_name);  // the agent carries it out
+  if (!p.fail && IsAgentEnvironmentLocked(c->environment())) {
+    AgentExecuteLocked(op_name);  // the agent carries it out
     return;
   }
   if (p.fail) {
@@ -517,7 +377,7 @@ void CloudCore::RunDueLocked() {
   std::sort(due.begin(), due.end());
   for (const auto& [t, name] : due) ExecuteLocked(name);
   AutoscaleLocked();
-  agent_hub_->TickLocked();
+  AgentTickLocked();
   ExpireInvitationsLocked();
   // The janitor: soft-deleted clusters past their restore window.
   std::vector<std::string> purge;
@@ -591,29 +451,28 @@ absl::Status CloudCore::CheckCreateClusterRequest(
   return ValidateAutoscaling("cluster.autoscaling", in.autoscaling());
 }
 
-grpc::Status CloudCore::CreateCluster(grpc::ServerContext* ctx,
-                                      const v1::CreateClusterRequest* req,
+absl::Status CloudCore::CreateCluster(const RequestContext& ctx,
+                                      const v1::CreateClusterRequest& req,
                                       v1::Operation* resp) {
   const std::string name =
-      absl::StrCat(req->parent(), "/clusters/", req->cluster_id());
-  return Handle(ctx, "CreateCluster", "clusters.create", true, name,
-                req->request_id(), [&](Call& call) -> absl::Status {
-                  COVE_RETURN_IF_ERROR(CheckCreateClusterRequest(*req));
-                  COVE_RETURN_IF_ERROR(
-                      AuthorizeLocked(call, "clusters.create", req->parent()));
-                  COVE_ASSIGN_OR_RETURN(bool replayed,
-                                        ReplayLocked(call, *req, resp));
-                  if (replayed) {
-                    auto op = operations_.find(resp->name());
-                    if (op != operations_.end())
-                      *resp = OperationViewLocked(op->second, call.principal);
-                    return absl::OkStatus();
-                  }
-                  COVE_ASSIGN_OR_RETURN(v1::Operation op,
-                                        CreateClusterLocked(call, *req));
-                  *resp = OperationViewLocked(op, call.principal);
-                  return RememberLocked(call, *req, op, op);
-                });
+      absl::StrCat(req.parent(), "/clusters/", req.cluster_id());
+  return Handle(
+      ctx, "CreateCluster", "clusters.create", true, name, req.request_id(),
+      [&](Call& call) -> absl::Status {
+        COVE_RETURN_IF_ERROR(CheckCreateClusterRequest(req));
+        COVE_RETURN_IF_ERROR(
+            AuthorizeLocked(call, "clusters.create", req.parent()));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, req, resp));
+        if (replayed) {
+          auto op = operations_.find(resp->name());
+          if (op != operations_.end())
+            *resp = OperationViewLocked(op->second, call.principal);
+          return absl::OkStatus();
+        }
+        COVE_ASSIGN_OR_RETURN(v1::Operation op, CreateClusterLocked(call, req));
+        *resp = OperationViewLocked(op, call.principal);
+        return RememberLocked(call, req, op, op);
+      });
 }
 
 absl::StatusOr<v1::Operation> CloudCore::CreateClusterLocked(
@@ -716,31 +575,30 @@ absl::StatusOr<v1::Operation> CloudCore::CreateClusterLocked(
   return *op;
 }
 
-grpc::Status CloudCore::GetCluster(grpc::ServerContext* ctx,
-                                   const v1::GetRequest* req,
+absl::Status CloudCore::GetCluster(const RequestContext& ctx,
+                                   const v1::GetRequest& req,
                                    v1::Cluster* resp) {
-  return Handle(ctx, "GetCluster", "clusters.get", false, req->name(), "",
-                [&](Call& call) -> absl::Status {
-                  COVE_RETURN_IF_ERROR(
-                      ParseName("name", req->name(),
-                                {"organizations", "projects", "clusters"})
-                          .status());
-                  COVE_RETURN_IF_ERROR(
-                      AuthorizeLocked(call, "clusters.get", req->name()));
-                  COVE_ASSIGN_OR_RETURN(v1::Cluster * c,
-                                        FindClusterLocked(req->name()));
-                  *resp = ClusterViewLocked(*c);
-                  return absl::OkStatus();
-                });
+  return Handle(
+      ctx, "GetCluster", "clusters.get", false, req.name(), "",
+      [&](Call& call) -> absl::Status {
+        COVE_RETURN_IF_ERROR(
+            ParseName("name", req.name(),
+                      {"organizations", "projects", "clusters"})
+                .status());
+        COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "clusters.get", req.name()));
+        COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req.name()));
+        *resp = ClusterViewLocked(*c);
+        return absl::OkStatus();
+      });
 }
 
-grpc::Status CloudCore::ListClusters(grpc::ServerContext* ctx,
-                                     const v1::ListClustersRequest* req,
+absl::Status CloudCore::ListClusters(const RequestContext& ctx,
+                                     const v1::ListClustersRequest& req,
                                      v1::ListClustersResponse* resp) {
   return Handle(
-      ctx, "ListClusters", "clusters.list", false, req->parent(), "",
+      ctx, "ListClusters", "clusters.list", false, req.parent(), "",
       [&](Call& call) -> absl::Status {
-        std::string parent = req->parent();
+        std::string parent = req.parent();
         if (absl::EndsWith(parent, "/projects/-")) {
           parent = parent.substr(0, parent.size() - 11);
           COVE_RETURN_IF_ERROR(
@@ -752,8 +610,8 @@ grpc::Status CloudCore::ListClusters(grpc::ServerContext* ctx,
         }
         COVE_ASSIGN_OR_RETURN(
             Filter filter,
-            ParseFilter(req->filter(), {"state", "environment", "cu_type",
-                                        "show_deleted", "labels."}));
+            ParseFilter(req.filter(), {"state", "environment", "cu_type",
+                                       "show_deleted", "labels."}));
         if (auto* v = filter.Get("show_deleted");
             v && *v != "true" && *v != "false") {
           return absl::InvalidArgumentError(absl::StrCat(
@@ -794,17 +652,17 @@ grpc::Status CloudCore::ListClusters(grpc::ServerContext* ctx,
           if (match) items.emplace_back(name, ClusterViewLocked(c));
         }
         PageRequest page{
-            req->page_size(), req->page_token(),
-            absl::StrCat("clusters|", req->parent(), "|", req->filter())};
+            req.page_size(), req.page_token(),
+            absl::StrCat("clusters|", req.parent(), "|", req.filter())};
         return Paginate(items, page, resp->mutable_clusters(),
                         resp->mutable_next_page_token());
       });
 }
 
-grpc::Status CloudCore::UpdateCluster(grpc::ServerContext* ctx,
-                                      const v1::UpdateClusterRequest* req,
+absl::Status CloudCore::UpdateCluster(const RequestContext& ctx,
+                                      const v1::UpdateClusterRequest& req,
                                       v1::Cluster* resp) {
-  const std::string& name = req->cluster().name();
+  const std::string& name = req.cluster().name();
   return Handle(
       ctx, "UpdateCluster", "clusters.update", true, name, "",
       [&](Call& call) -> absl::Status {
@@ -815,7 +673,7 @@ grpc::Status CloudCore::UpdateCluster(grpc::ServerContext* ctx,
         std::set<std::string> paths;
         const std::vector<std::string> allowed = {"display_name", "labels",
                                                   "autoscaling"};
-        for (const std::string& p : req->update_mask().paths()) {
+        for (const std::string& p : req.update_mask().paths()) {
           if (std::find(allowed.begin(), allowed.end(), p) == allowed.end()) {
             return absl::InvalidArgumentError(
                 absl::StrCat("update_mask: unknown field '", p,
@@ -824,14 +682,14 @@ grpc::Status CloudCore::UpdateCluster(grpc::ServerContext* ctx,
           paths.insert(p);
         }
         if (paths.empty()) paths.insert(allowed.begin(), allowed.end());
-        const v1::Autoscaling& as = req->cluster().autoscaling();
+        const v1::Autoscaling& as = req.cluster().autoscaling();
         if (paths.count("autoscaling")) {
           COVE_RETURN_IF_ERROR(ValidateAutoscaling("cluster.autoscaling", as));
         }
         COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "clusters.update", name));
         COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(name));
         COVE_RETURN_IF_ERROR(CheckEtag(absl::StrCat("cluster '", name, "'"),
-                                       req->cluster().etag(), c->etag()));
+                                       req.cluster().etag(), c->etag()));
         if (c->state() == v1::Cluster::DELETING ||
             c->state() == v1::Cluster::DELETED) {
           return absl::FailedPreconditionError(absl::StrCat(
@@ -839,9 +697,9 @@ grpc::Status CloudCore::UpdateCluster(grpc::ServerContext* ctx,
               "; UpdateCluster needs a cluster that is not deleted"));
         }
         if (paths.count("display_name"))
-          c->set_display_name(req->cluster().display_name());
+          c->set_display_name(req.cluster().display_name());
         if (paths.count("labels"))
-          *c->mutable_labels() = req->cluster().labels();
+          *c->mutable_labels() = req.cluster().labels();
         if (paths.count("autoscaling")) *c->mutable_autoscaling() = as;
         *c->mutable_update_time() = ToProto(NowLocked());
         c->set_etag(NewEtag());
@@ -851,29 +709,28 @@ grpc::Status CloudCore::UpdateCluster(grpc::ServerContext* ctx,
       });
 }
 
-grpc::Status CloudCore::ClusterVerb(grpc::ServerContext* ctx,
+absl::Status CloudCore::ClusterVerb(const RequestContext& ctx,
                                     const char* method, const char* action,
-                                    const v1::ClusterActionRequest* req,
+                                    const v1::ClusterActionRequest& req,
                                     v1::Operation* resp) {
   return Handle(
-      ctx, method, action, true, req->name(), req->request_id(),
+      ctx, method, action, true, req.name(), req.request_id(),
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(),
+            ParseName("name", req.name(),
                       {"organizations", "projects", "clusters"})
                 .status());
-        COVE_RETURN_IF_ERROR(AuthorizeLocked(call, action, req->name()));
-        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        COVE_RETURN_IF_ERROR(AuthorizeLocked(call, action, req.name()));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, req, resp));
         if (replayed) {
           auto op = operations_.find(resp->name());
           if (op != operations_.end())
             *resp = OperationViewLocked(op->second, call.principal);
           return absl::OkStatus();
         }
-        COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req->name()));
-        COVE_RETURN_IF_ERROR(
-            CheckEtag(absl::StrCat("cluster '", req->name(), "'"), req->etag(),
-                      c->etag()));
+        COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req.name()));
+        COVE_RETURN_IF_ERROR(CheckEtag(
+            absl::StrCat("cluster '", req.name(), "'"), req.etag(), c->etag()));
         const Transition* t = nullptr;
         for (const Transition& x : Transitions()) {
           if (call.method == x.verb) t = &x;
@@ -884,7 +741,7 @@ grpc::Status CloudCore::ClusterVerb(grpc::ServerContext* ctx,
         if (call.method == "RestoreCluster" && c->has_purge_time() &&
             FromProto(c->purge_time()) <= NowLocked()) {
           return absl::FailedPreconditionError(absl::StrCat(
-              "cluster '", req->name(), "': the restore window ended at ",
+              "cluster '", req.name(), "': the restore window ended at ",
               absl::FormatTime(absl::RFC3339_sec, FromProto(c->purge_time()),
                                absl::UTCTimeZone())));
         }
@@ -892,84 +749,62 @@ grpc::Status CloudCore::ClusterVerb(grpc::ServerContext* ctx,
             v1::Operation op,
             StartOperationLocked(call, c, t->during, Pending{}));
         *resp = OperationViewLocked(op, call.principal);
-        return RememberLocked(call, *req, op, op);
+        return RememberLocked(call, req, op, op);
       });
 }
 
-grpc::Status CloudCore::SuspendCluster(grpc::ServerContext* ctx,
-                                       const v1::ClusterActionRequest* req,
+absl::Status CloudCore::SuspendCluster(const RequestContext& ctx,
+                                       const v1::ClusterActionRequest& req,
                                        v1::Operation* resp) {
   return ClusterVerb(ctx, "SuspendCluster", "clusters.suspend", req, resp);
 }
-grpc::Status CloudCore::ResumeCluster(grpc::ServerContext* ctx,
-                                      const v1::ClusterActionRequest* req,
+absl::Status CloudCore::ResumeCluster(const RequestContext& ctx,
+                                      const v1::ClusterActionRequest& req,
                                       v1::Operation* resp) {
   return ClusterVerb(ctx, "ResumeCluster", "clusters.resume", req, resp);
 }
-grpc::Status CloudCore::DeleteCluster(grpc::ServerContext* ctx,
-                                      const v1::ClusterActionRequest* req,
+absl::Status CloudCore::DeleteCluster(const RequestContext& ctx,
+                                      const v1::ClusterActionRequest& req,
                                       v1::Operation* resp) {
   return ClusterVerb(ctx, "DeleteCluster", "clusters.delete", req, resp);
 }
-grpc::Status CloudCore::RestoreCluster(grpc::ServerContext* ctx,
-                                       const v1::ClusterActionRequest* req,
+absl::Status CloudCore::RestoreCluster(const RequestContext& ctx,
+                                       const v1::ClusterActionRequest& req,
                                        v1::Operation* resp) {
   return ClusterVerb(ctx, "RestoreCluster", "clusters.restore", req, resp);
 }
-grpc::Status CloudCore::PurgeCluster(grpc::ServerContext* ctx,
-                                     const v1::ClusterActionRequest* req,
+absl::Status CloudCore::PurgeCluster(const RequestContext& ctx,
+                                     const v1::ClusterActionRequest& req,
                                      v1::Operation* resp) {
   return ClusterVerb(ctx, "PurgeCluster", "clusters.purge", req, resp);
 }
 
-absl::Status CloudCore::SetRootPasswordLocked(const v1::Cluster& c,
-                                              const std::string& password) {
-  std::shared_ptr<auth::AuthStore> users;
-  auto rt = runtimes_.find(c.name());
-  if (rt != runtimes_.end() && rt->second.users != nullptr) {
-    users = rt->second.users;
-  } else {
-    auth::AuthStore::Options auth_options;
-    auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
-    auth_options.state_file = DataDirLocked(c) + "/cove-users.json";
-    if (!std::filesystem::exists(auth_options.state_file)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "cluster '", c.name(), "': its data plane's users are missing"));
-    }
-    COVE_ASSIGN_OR_RETURN(users, auth::AuthStore::Open(auth_options));
-  }
-  return users->UpdatePassword(
-      c.admin_user().empty() ? auth::kRootUser : c.admin_user(), "", password,
-      /*check_old=*/false);
-}
-
-grpc::Status CloudCore::ResetClusterPassword(
-    grpc::ServerContext* ctx, const v1::ClusterActionRequest* req,
+absl::Status CloudCore::ResetClusterPassword(
+    const RequestContext& ctx, const v1::ClusterActionRequest& req,
     v1::Operation* resp) {
   return Handle(
-      ctx, "ResetClusterPassword", "clusters.resetPassword", true, req->name(),
-      req->request_id(), [&](Call& call) -> absl::Status {
+      ctx, "ResetClusterPassword", "clusters.resetPassword", true, req.name(),
+      req.request_id(), [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(),
+            ParseName("name", req.name(),
                       {"organizations", "projects", "clusters"})
                 .status());
         COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "clusters.resetPassword", req->name()));
-        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+            AuthorizeLocked(call, "clusters.resetPassword", req.name()));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, req, resp));
         if (replayed) {
           auto op = operations_.find(resp->name());
           if (op != operations_.end())
             *resp = OperationViewLocked(op->second, call.principal);
           return absl::OkStatus();
         }
-        COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req->name()));
-        COVE_RETURN_IF_ERROR(
-            CheckEtag(absl::StrCat("cluster '", req->name(), "'"), req->etag(),
-                      c->etag()));
+        COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req.name()));
+        COVE_RETURN_IF_ERROR(CheckEtag(
+            absl::StrCat("cluster '", req.name(), "'"), req.etag(), c->etag()));
         if (c->state() != v1::Cluster::RUNNING &&
             c->state() != v1::Cluster::SUSPENDED) {
           return absl::FailedPreconditionError(absl::StrCat(
-              "cluster '", req->name(), "' is ",
+              "cluster '", req.name(), "' is ",
               v1::Cluster::State_Name(c->state()),
               "; ResetClusterPassword needs RUNNING or SUSPENDED"));
         }
@@ -987,42 +822,41 @@ grpc::Status CloudCore::ResetClusterPassword(
         COVE_RETURN_IF_ERROR(SealPasswordLocked(op.name()));
         COVE_RETURN_IF_ERROR(atomic.Commit());
         *resp = OperationViewLocked(op, call.principal);
-        return RememberLocked(call, *req, op, op);
+        return RememberLocked(call, req, op, op);
       });
 }
 
-grpc::Status CloudCore::ScaleCluster(grpc::ServerContext* ctx,
-                                     const v1::ScaleClusterRequest* req,
+absl::Status CloudCore::ScaleCluster(const RequestContext& ctx,
+                                     const v1::ScaleClusterRequest& req,
                                      v1::Operation* resp) {
   return Handle(
-      ctx, "ScaleCluster", "clusters.scale", true, req->name(),
-      req->request_id(), [&](Call& call) -> absl::Status {
+      ctx, "ScaleCluster", "clusters.scale", true, req.name(), req.request_id(),
+      [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(),
+            ParseName("name", req.name(),
                       {"organizations", "projects", "clusters"})
                 .status());
-        if (req->cu_size() < 0 || req->replicas() < 0) {
+        if (req.cu_size() < 0 || req.replicas() < 0) {
           return absl::InvalidArgumentError(
               absl::StrCat("cu_size/replicas: expected 0 (unchanged) or a "
                            "positive value (got ",
-                           req->cu_size(), "/", req->replicas(), ")"));
+                           req.cu_size(), "/", req.replicas(), ")"));
         }
         COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "clusters.scale", req->name()));
-        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+            AuthorizeLocked(call, "clusters.scale", req.name()));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, req, resp));
         if (replayed) {
           auto op = operations_.find(resp->name());
           if (op != operations_.end())
             *resp = OperationViewLocked(op->second, call.principal);
           return absl::OkStatus();
         }
-        COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req->name()));
-        COVE_RETURN_IF_ERROR(
-            CheckEtag(absl::StrCat("cluster '", req->name(), "'"), req->etag(),
-                      c->etag()));
-        const int cu_size = req->cu_size() == 0 ? c->cu_size() : req->cu_size();
+        COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req.name()));
+        COVE_RETURN_IF_ERROR(CheckEtag(
+            absl::StrCat("cluster '", req.name(), "'"), req.etag(), c->etag()));
+        const int cu_size = req.cu_size() == 0 ? c->cu_size() : req.cu_size();
         const int replicas =
-            req->replicas() == 0 ? c->replicas() : req->replicas();
+            req.replicas() == 0 ? c->replicas() : req.replicas();
         COVE_RETURN_IF_ERROR(CheckSize(cu_size, replicas));
         for (const Transition& t : Transitions()) {
           if (call.method == t.verb)
@@ -1032,7 +866,7 @@ grpc::Status CloudCore::ScaleCluster(grpc::ServerContext* ctx,
         const int64_t used = ClusterViewLocked(*c).used_vectors();
         if (cu_size < c->cu_size() && used * 10 > capacity * 8) {
           return absl::FailedPreconditionError(absl::StrCat(
-              "cluster '", req->name(), "' holds ", used,
+              "cluster '", req.name(), "' holds ", used,
               " vectors, more than 80% of the ", capacity, " that cu_size ",
               cu_size, " admits; delete data or choose a larger size"));
         }
@@ -1041,7 +875,7 @@ grpc::Status CloudCore::ScaleCluster(grpc::ServerContext* ctx,
         const int64_t used_bytes = ClusterViewLocked(*c).used_bytes();
         if (cu_size < c->cu_size() && used_bytes * 10 > capacity_bytes * 8) {
           return absl::FailedPreconditionError(
-              absl::StrCat("cluster '", req->name(), "' holds ", used_bytes,
+              absl::StrCat("cluster '", req.name(), "' holds ", used_bytes,
                            " bytes, more than 80% of the ", capacity_bytes,
                            " bytes that cu_size ", cu_size,
                            " admits; delete data or choose a larger size"));
@@ -1053,23 +887,23 @@ grpc::Status CloudCore::ScaleCluster(grpc::ServerContext* ctx,
             v1::Operation op,
             StartOperationLocked(call, c, v1::Cluster::MODIFYING, p));
         *resp = OperationViewLocked(op, call.principal);
-        return RememberLocked(call, *req, op, op);
+        return RememberLocked(call, req, op, op);
       });
 }
 
 // ---- operation RPCs
 // ---------------------------------------------------------------
 
-grpc::Status CloudCore::GetOperation(grpc::ServerContext* ctx,
-                                     const v1::GetRequest* req,
+absl::Status CloudCore::GetOperation(const RequestContext& ctx,
+                                     const v1::GetRequest& req,
                                      v1::Operation* resp) {
-  return Handle(ctx, "GetOperation", "operations.get", false, req->name(), "",
+  return Handle(ctx, "GetOperation", "operations.get", false, req.name(), "",
                 [&](Call& call) -> absl::Status {
                   COVE_RETURN_IF_ERROR(
-                      ParseName("name", req->name(), {"operations"}).status());
-                  auto it = operations_.find(req->name());
+                      ParseName("name", req.name(), {"operations"}).status());
+                  auto it = operations_.find(req.name());
                   if (it == operations_.end())
-                    return NotFound("operation", req->name());
+                    return NotFound("operation", req.name());
                   COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "operations.get",
                                                        it->second.target()));
                   *resp = RevealLocked(it->second, call.principal);
@@ -1077,25 +911,25 @@ grpc::Status CloudCore::GetOperation(grpc::ServerContext* ctx,
                 });
 }
 
-grpc::Status CloudCore::ListOperations(grpc::ServerContext* ctx,
-                                       const v1::ListOperationsRequest* req,
+absl::Status CloudCore::ListOperations(const RequestContext& ctx,
+                                       const v1::ListOperationsRequest& req,
                                        v1::ListOperationsResponse* resp) {
   return Handle(
-      ctx, "ListOperations", "operations.list", false, req->parent(), "",
+      ctx, "ListOperations", "operations.list", false, req.parent(), "",
       [&](Call& call) -> absl::Status {
-        if (!ParseName("parent", req->parent(), {"organizations"}).ok()) {
+        if (!ParseName("parent", req.parent(), {"organizations"}).ok()) {
           COVE_RETURN_IF_ERROR(
-              ParseName("parent", req->parent(), {"organizations", "projects"})
+              ParseName("parent", req.parent(), {"organizations", "projects"})
                   .status());
         }
         COVE_ASSIGN_OR_RETURN(
             Filter filter,
-            ParseFilter(req->filter(), {"done", "target", "verb"}));
+            ParseFilter(req.filter(), {"done", "target", "verb"}));
         COVE_RETURN_IF_ERROR(
-            AuthorizeListLocked(call, "operations.list", req->parent()));
+            AuthorizeListLocked(call, "operations.list", req.parent()));
         std::vector<std::pair<std::string, v1::Operation>> items;
         for (const auto& [name, op] : operations_) {
-          if (!Within(op.target(), req->parent())) continue;
+          if (!Within(op.target(), req.parent())) continue;
           if (!AllowedLocked(call.principal, "operations.get", op.target()))
             continue;
           if (auto* v = filter.Get("done");
@@ -1106,41 +940,39 @@ grpc::Status CloudCore::ListOperations(grpc::ServerContext* ctx,
           if (auto* v = filter.Get("verb"); v && *v != op.verb()) continue;
           items.emplace_back(name, RevealLocked(op, call.principal));
         }
-        PageRequest page{
-            req->page_size(), req->page_token(),
-            absl::StrCat("ops|", req->parent(), "|", req->filter())};
+        PageRequest page{req.page_size(), req.page_token(),
+                         absl::StrCat("ops|", req.parent(), "|", req.filter())};
         return Paginate(items, page, resp->mutable_operations(),
                         resp->mutable_next_page_token());
       });
 }
 
-grpc::Status CloudCore::WaitOperation(grpc::ServerContext* ctx,
-                                      const v1::WaitOperationRequest* req,
+absl::Status CloudCore::WaitOperation(const RequestContext& ctx,
+                                      const v1::WaitOperationRequest& req,
                                       v1::Operation* resp) {
   return Handle(
-      ctx, "WaitOperation", "operations.get", false, req->name(), "",
+      ctx, "WaitOperation", "operations.get", false, req.name(), "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(), {"operations"}).status());
-        if (req->timeout_ms() < 0 || req->timeout_ms() > 60000) {
+            ParseName("name", req.name(), {"operations"}).status());
+        if (req.timeout_ms() < 0 || req.timeout_ms() > 60000) {
           return absl::InvalidArgumentError(absl::StrCat(
-              "timeout_ms: expected 0 to 60000 (got ", req->timeout_ms(), ")"));
+              "timeout_ms: expected 0 to 60000 (got ", req.timeout_ms(), ")"));
         }
-        auto it = operations_.find(req->name());
-        if (it == operations_.end()) return NotFound("operation", req->name());
+        auto it = operations_.find(req.name());
+        if (it == operations_.end()) return NotFound("operation", req.name());
         COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "operations.get", it->second.target()));
         const v1::Operation* op = &it->second;
         const int64_t timeout =
-            req->timeout_ms() == 0 ? 60000 : req->timeout_ms();
+            req.timeout_ms() == 0 ? 60000 : req.timeout_ms();
         const absl::Time deadline = absl::Now() + absl::Milliseconds(timeout);
         struct Args {
           const v1::Operation* op;
           const bool* stopping;
-          grpc::ServerContext* ctx;
-        } args{op, &stopping_, ctx};
+        } args{op, &stopping_};
         // Wake at least every 100 ms to notice a cancelled call.
-        while (!op->done() && !stopping_ && !ctx->IsCancelled() &&
+        while (!op->done() && !stopping_ && !ctx.IsCancelled() &&
                absl::Now() < deadline) {
           mu_.AwaitWithTimeout(
               absl::Condition(
@@ -1153,16 +985,16 @@ grpc::Status CloudCore::WaitOperation(grpc::ServerContext* ctx,
       });
 }
 
-grpc::Status CloudCore::CancelOperation(grpc::ServerContext* ctx,
-                                        const v1::CancelOperationRequest* req,
+absl::Status CloudCore::CancelOperation(const RequestContext& ctx,
+                                        const v1::CancelOperationRequest& req,
                                         v1::Operation* resp) {
   return Handle(
-      ctx, "CancelOperation", "operations.cancel", true, req->name(), "",
+      ctx, "CancelOperation", "operations.cancel", true, req.name(), "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(), {"operations"}).status());
-        auto it = operations_.find(req->name());
-        if (it == operations_.end()) return NotFound("operation", req->name());
+            ParseName("name", req.name(), {"operations"}).status());
+        auto it = operations_.find(req.name());
+        if (it == operations_.end()) return NotFound("operation", req.name());
         COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "operations.cancel", it->second.target()));
         v1::Operation* op = &it->second;

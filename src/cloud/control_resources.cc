@@ -1,6 +1,5 @@
 // ControlPlane handlers: organizations, members, invitations, projects,
 // environments, API keys, roles, role bindings, permissions and audit.
-#include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -64,22 +63,21 @@ constexpr absl::Duration kAgentTokenLifetime = absl::Hours(24);
 
 // ---- organizations ---------------------------------------------------------
 
-grpc::Status CloudCore::CreateOrganization(
-    grpc::ServerContext* ctx, const v1::CreateOrganizationRequest* req,
+absl::Status CloudCore::CreateOrganization(
+    const RequestContext& ctx, const v1::CreateOrganizationRequest& req,
     v1::Organization* resp) {
-  const std::string name = "organizations/" + req->organization_id();
+  const std::string name = "organizations/" + req.organization_id();
   return Handle(
       ctx, "CreateOrganization", "organizations.create", true, name,
-      req->request_id(), [&](Call& call) -> absl::Status {
+      req.request_id(), [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ValidateId("organization_id", req->organization_id()));
-        if (!req->owner_email().empty()) {
-          COVE_RETURN_IF_ERROR(
-              ValidateEmail("owner_email", req->owner_email()));
+            ValidateId("organization_id", req.organization_id()));
+        if (!req.owner_email().empty()) {
+          COVE_RETURN_IF_ERROR(ValidateEmail("owner_email", req.owner_email()));
         }
         COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "organizations.create", name));
-        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, req, resp));
         if (replayed) return absl::OkStatus();
         if (orgs_.count(name) != 0) {
           return absl::AlreadyExistsError(
@@ -88,25 +86,25 @@ grpc::Status CloudCore::CreateOrganization(
         const absl::Time now = NowLocked();
         v1::Organization org;
         org.set_name(name);
-        org.set_display_name(req->organization().display_name().empty()
-                                 ? req->organization_id()
-                                 : req->organization().display_name());
+        org.set_display_name(req.organization().display_name().empty()
+                                 ? req.organization_id()
+                                 : req.organization().display_name());
         *org.mutable_create_time() = ToProto(now);
         *org.mutable_update_time() = ToProto(now);
         org.set_etag(NewEtag());
         COVE_ASSIGN_OR_RETURN(std::string ext, RandomHex(12));
         org.set_external_id("cove-ext-" + ext);
-        if (!req->owner_email().empty()) {
+        if (!req.owner_email().empty()) {
           v1::Member m;
-          m.set_name(absl::StrCat(name, "/members/", req->owner_email()));
-          m.set_user(req->owner_email());
+          m.set_name(absl::StrCat(name, "/members/", req.owner_email()));
+          m.set_user(req.owner_email());
           m.set_role("roles/organization.owner");
           *m.mutable_create_time() = ToProto(now);
           COVE_ASSIGN_OR_RETURN(std::string bid, RandomHex(6));
           v1::RoleBinding b;
           b.set_name(absl::StrCat(name, "/roleBindings/b", bid));
           b.set_role(m.role());
-          b.set_principal("users/" + req->owner_email());
+          b.set_principal("users/" + req.owner_email());
           b.set_scope(name);
           *b.mutable_create_time() = ToProto(now);
           COVE_RETURN_IF_ERROR(Persist("member", m.name(), m));
@@ -117,29 +115,29 @@ grpc::Status CloudCore::CreateOrganization(
         COVE_RETURN_IF_ERROR(Persist("org", name, org));
         orgs_[name] = org;
         *resp = org;
-        return RememberLocked(call, *req, *resp, *resp);
+        return RememberLocked(call, req, *resp, *resp);
       });
 }
 
-grpc::Status CloudCore::GetOrganization(grpc::ServerContext* ctx,
-                                        const v1::GetRequest* req,
+absl::Status CloudCore::GetOrganization(const RequestContext& ctx,
+                                        const v1::GetRequest& req,
                                         v1::Organization* resp) {
   return Handle(
-      ctx, "GetOrganization", "organizations.get", false, req->name(), "",
+      ctx, "GetOrganization", "organizations.get", false, req.name(), "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(), {"organizations"}).status());
+            ParseName("name", req.name(), {"organizations"}).status());
         COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "organizations.get", req->name()));
-        auto it = orgs_.find(req->name());
-        if (it == orgs_.end()) return NotFound("organization", req->name());
+            AuthorizeLocked(call, "organizations.get", req.name()));
+        auto it = orgs_.find(req.name());
+        if (it == orgs_.end()) return NotFound("organization", req.name());
         *resp = it->second;
         return absl::OkStatus();
       });
 }
 
-grpc::Status CloudCore::ListOrganizations(
-    grpc::ServerContext* ctx, const v1::ListOrganizationsRequest* req,
+absl::Status CloudCore::ListOrganizations(
+    const RequestContext& ctx, const v1::ListOrganizationsRequest& req,
     v1::ListOrganizationsResponse* resp) {
   return Handle(
       ctx, "ListOrganizations", "organizations.get", false, "", "",
@@ -150,33 +148,33 @@ grpc::Status CloudCore::ListOrganizations(
             items.emplace_back(name, org);
           }
         }
-        PageRequest page{req->page_size(), req->page_token(), "orgs"};
+        PageRequest page{req.page_size(), req.page_token(), "orgs"};
         return Paginate(items, page, resp->mutable_organizations(),
                         resp->mutable_next_page_token());
       });
 }
 
-grpc::Status CloudCore::UpdateOrganization(
-    grpc::ServerContext* ctx, const v1::UpdateOrganizationRequest* req,
+absl::Status CloudCore::UpdateOrganization(
+    const RequestContext& ctx, const v1::UpdateOrganizationRequest& req,
     v1::Organization* resp) {
-  const std::string& name = req->organization().name();
+  const std::string& name = req.organization().name();
   return Handle(
       ctx, "UpdateOrganization", "organizations.update", true, name, "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
             ParseName("organization.name", name, {"organizations"}).status());
         COVE_ASSIGN_OR_RETURN(auto paths,
-                              MaskPaths(req->update_mask(), {"display_name"}));
+                              MaskPaths(req.update_mask(), {"display_name"}));
         COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "organizations.update", name));
         auto it = orgs_.find(name);
         if (it == orgs_.end()) return NotFound("organization", name);
         COVE_RETURN_IF_ERROR(
             CheckEtag(absl::StrCat("organization '", name, "'"),
-                      req->organization().etag(), it->second.etag()));
+                      req.organization().etag(), it->second.etag()));
         v1::Organization org = it->second;
         if (paths.count("display_name")) {
-          org.set_display_name(req->organization().display_name());
+          org.set_display_name(req.organization().display_name());
         }
         *org.mutable_update_time() = ToProto(NowLocked());
         org.set_etag(NewEtag());
@@ -187,30 +185,29 @@ grpc::Status CloudCore::UpdateOrganization(
       });
 }
 
-grpc::Status CloudCore::DeleteOrganization(grpc::ServerContext* ctx,
-                                           const v1::DeleteRequest* req,
+absl::Status CloudCore::DeleteOrganization(const RequestContext& ctx,
+                                           const v1::DeleteRequest& req,
                                            google::protobuf::Empty* resp) {
   return Handle(
-      ctx, "DeleteOrganization", "organizations.delete", true, req->name(),
-      req->request_id(), [&](Call& call) -> absl::Status {
+      ctx, "DeleteOrganization", "organizations.delete", true, req.name(),
+      req.request_id(), [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(), {"organizations"}).status());
+            ParseName("name", req.name(), {"organizations"}).status());
         COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "organizations.delete", req->name()));
-        auto it = orgs_.find(req->name());
-        if (it == orgs_.end()) return NotFound("organization", req->name());
+            AuthorizeLocked(call, "organizations.delete", req.name()));
+        auto it = orgs_.find(req.name());
+        if (it == orgs_.end()) return NotFound("organization", req.name());
         COVE_RETURN_IF_ERROR(
-            CheckEtag(absl::StrCat("organization '", req->name(), "'"),
-                      req->etag(), it->second.etag()));
+            CheckEtag(absl::StrCat("organization '", req.name(), "'"),
+                      req.etag(), it->second.etag()));
         for (const auto& [pname, p] : projects_) {
-          if (Within(pname, req->name())) {
-            return absl::FailedPreconditionError(
-                absl::StrCat("organization '", req->name(),
-                             "' still has projects (such as '", pname,
-                             "'); delete them first"));
+          if (Within(pname, req.name())) {
+            return absl::FailedPreconditionError(absl::StrCat(
+                "organization '", req.name(), "' still has projects (such as '",
+                pname, "'); delete them first"));
           }
         }
-        const std::string org = req->name();
+        const std::string org = req.name();
         auto erase_below = [&](auto& map, const char* kind) -> absl::Status {
           for (auto i = map.begin(); i != map.end();) {
             if (Within(i->first, org)) {
@@ -237,50 +234,50 @@ grpc::Status CloudCore::DeleteOrganization(grpc::ServerContext* ctx,
 // ---- members
 // -----------------------------------------------------------------
 
-grpc::Status CloudCore::ListMembers(grpc::ServerContext* ctx,
-                                    const v1::ListMembersRequest* req,
+absl::Status CloudCore::ListMembers(const RequestContext& ctx,
+                                    const v1::ListMembersRequest& req,
                                     v1::ListMembersResponse* resp) {
   return Handle(
-      ctx, "ListMembers", "members.list", false, req->parent(), "",
+      ctx, "ListMembers", "members.list", false, req.parent(), "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("parent", req->parent(), {"organizations"}).status());
+            ParseName("parent", req.parent(), {"organizations"}).status());
         COVE_RETURN_IF_ERROR(
-            AuthorizeListLocked(call, "members.list", req->parent()));
-        if (orgs_.count(req->parent()) == 0)
-          return NotFound("organization", req->parent());
+            AuthorizeListLocked(call, "members.list", req.parent()));
+        if (orgs_.count(req.parent()) == 0)
+          return NotFound("organization", req.parent());
         std::vector<std::pair<std::string, v1::Member>> items;
         for (const auto& [name, m] : members_) {
-          if (Within(name, req->parent())) items.emplace_back(name, m);
+          if (Within(name, req.parent())) items.emplace_back(name, m);
         }
-        PageRequest page{req->page_size(), req->page_token(),
-                         "members|" + req->parent()};
+        PageRequest page{req.page_size(), req.page_token(),
+                         "members|" + req.parent()};
         return Paginate(items, page, resp->mutable_members(),
                         resp->mutable_next_page_token());
       });
 }
 
-grpc::Status CloudCore::GetMember(grpc::ServerContext* ctx,
-                                  const v1::GetRequest* req, v1::Member* resp) {
+absl::Status CloudCore::GetMember(const RequestContext& ctx,
+                                  const v1::GetRequest& req, v1::Member* resp) {
   return Handle(
-      ctx, "GetMember", "members.get", false, req->name(), "",
+      ctx, "GetMember", "members.get", false, req.name(), "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(), {"organizations", "members"}, true)
+            ParseName("name", req.name(), {"organizations", "members"}, true)
                 .status());
         COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "members.get", OrgOf(req->name())));
-        auto it = members_.find(req->name());
-        if (it == members_.end()) return NotFound("member", req->name());
+            AuthorizeLocked(call, "members.get", OrgOf(req.name())));
+        auto it = members_.find(req.name());
+        if (it == members_.end()) return NotFound("member", req.name());
         *resp = it->second;
         return absl::OkStatus();
       });
 }
 
-grpc::Status CloudCore::UpdateMember(grpc::ServerContext* ctx,
-                                     const v1::UpdateMemberRequest* req,
+absl::Status CloudCore::UpdateMember(const RequestContext& ctx,
+                                     const v1::UpdateMemberRequest& req,
                                      v1::Member* resp) {
-  const std::string& name = req->member().name();
+  const std::string& name = req.member().name();
   return Handle(
       ctx, "UpdateMember", "members.update", true, name, "",
       [&](Call& call) -> absl::Status {
@@ -288,7 +285,7 @@ grpc::Status CloudCore::UpdateMember(grpc::ServerContext* ctx,
             ParseName("member.name", name, {"organizations", "members"}, true)
                 .status());
         COVE_ASSIGN_OR_RETURN(auto paths,
-                              MaskPaths(req->update_mask(), {"role"}));
+                              MaskPaths(req.update_mask(), {"role"}));
         const std::string org = OrgOf(name);
         COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "members.update", org));
         auto it = members_.find(name);
@@ -297,13 +294,13 @@ grpc::Status CloudCore::UpdateMember(grpc::ServerContext* ctx,
           *resp = it->second;
           return absl::OkStatus();
         }
-        const v1::Role* role = FindRoleLocked(req->member().role());
+        const v1::Role* role = FindRoleLocked(req.member().role());
         if (role == nullptr || role->level() != v1::Role::ORGANIZATION ||
             (!role->built_in() && OrgOf(role->name()) != org)) {
           return absl::InvalidArgumentError(absl::StrCat(
               "member.role: expected an organization-level role of this "
               "organization (got '",
-              req->member().role(), "')"));
+              req.member().role(), "')"));
         }
         COVE_RETURN_IF_ERROR(
             CheckGrantLocked(call, *role, org, GrantCheckMode::kAllowed,
@@ -344,19 +341,19 @@ grpc::Status CloudCore::UpdateMember(grpc::ServerContext* ctx,
       });
 }
 
-grpc::Status CloudCore::DeleteMember(grpc::ServerContext* ctx,
-                                     const v1::DeleteRequest* req,
+absl::Status CloudCore::DeleteMember(const RequestContext& ctx,
+                                     const v1::DeleteRequest& req,
                                      google::protobuf::Empty* resp) {
   return Handle(
-      ctx, "DeleteMember", "members.delete", true, req->name(),
-      req->request_id(), [&](Call& call) -> absl::Status {
+      ctx, "DeleteMember", "members.delete", true, req.name(), req.request_id(),
+      [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(), {"organizations", "members"}, true)
+            ParseName("name", req.name(), {"organizations", "members"}, true)
                 .status());
-        const std::string org = OrgOf(req->name());
+        const std::string org = OrgOf(req.name());
         COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "members.delete", org));
-        auto it = members_.find(req->name());
-        if (it == members_.end()) return NotFound("member", req->name());
+        auto it = members_.find(req.name());
+        if (it == members_.end()) return NotFound("member", req.name());
         if (it->second.role() == "roles/organization.owner") {
           int owners = 0;
           for (const auto& [n, m] : members_) {
@@ -364,7 +361,7 @@ grpc::Status CloudCore::DeleteMember(grpc::ServerContext* ctx,
           }
           if (owners <= 1) {
             return absl::FailedPreconditionError(absl::StrCat(
-                "member '", req->name(), "' is the last owner of '", org, "'"));
+                "member '", req.name(), "' is the last owner of '", org, "'"));
           }
         }
         const std::string user = it->second.user();
@@ -386,7 +383,7 @@ grpc::Status CloudCore::DeleteMember(grpc::ServerContext* ctx,
             ++k;
           }
         }
-        COVE_RETURN_IF_ERROR(Unpersist("member", req->name()));
+        COVE_RETURN_IF_ERROR(Unpersist("member", req.name()));
         members_.erase(it);
         return absl::OkStatus();
       });
@@ -407,40 +404,40 @@ void CloudCore::ExpireInvitationsLocked() {
   }
 }
 
-grpc::Status CloudCore::CreateInvitation(grpc::ServerContext* ctx,
-                                         const v1::CreateInvitationRequest* req,
+absl::Status CloudCore::CreateInvitation(const RequestContext& ctx,
+                                         const v1::CreateInvitationRequest& req,
                                          v1::Invitation* resp) {
   return Handle(
-      ctx, "CreateInvitation", "invitations.create", true, req->parent(),
-      req->request_id(), [&](Call& call) -> absl::Status {
+      ctx, "CreateInvitation", "invitations.create", true, req.parent(),
+      req.request_id(), [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("parent", req->parent(), {"organizations"}).status());
+            ParseName("parent", req.parent(), {"organizations"}).status());
         COVE_RETURN_IF_ERROR(
-            ValidateEmail("invitation.email", req->invitation().email()));
+            ValidateEmail("invitation.email", req.invitation().email()));
         COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "invitations.create", req->parent()));
-        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+            AuthorizeLocked(call, "invitations.create", req.parent()));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, req, resp));
         if (replayed) return absl::OkStatus();
-        if (orgs_.count(req->parent()) == 0)
-          return NotFound("organization", req->parent());
-        std::string role_name = req->invitation().role().empty()
+        if (orgs_.count(req.parent()) == 0)
+          return NotFound("organization", req.parent());
+        std::string role_name = req.invitation().role().empty()
                                     ? "roles/organization.member"
-                                    : req->invitation().role();
+                                    : req.invitation().role();
         const v1::Role* role = FindRoleLocked(role_name);
         if (role == nullptr || role->level() != v1::Role::ORGANIZATION ||
-            (!role->built_in() && OrgOf(role->name()) != req->parent())) {
+            (!role->built_in() && OrgOf(role->name()) != req.parent())) {
           return absl::InvalidArgumentError(absl::StrCat(
               "invitation.role: expected an organization-level role (got '",
               role_name, "')"));
         }
         COVE_RETURN_IF_ERROR(CheckGrantLocked(
-            call, *role, req->parent(), GrantCheckMode::kAllowed,
-            absl::StrCat("invite with role ", role_name, " on '", req->parent(),
+            call, *role, req.parent(), GrantCheckMode::kAllowed,
+            absl::StrCat("invite with role ", role_name, " on '", req.parent(),
                          "'")));
         const absl::Time now = NowLocked();
         absl::Time expire = now + kInvitationLifetime;
-        if (req->invitation().has_expire_time()) {
-          expire = FromProto(req->invitation().expire_time());
+        if (req.invitation().has_expire_time()) {
+          expire = FromProto(req.invitation().expire_time());
           if (expire <= now) {
             return absl::InvalidArgumentError(absl::StrCat(
                 "invitation.expire_time: expected a time after now (got ",
@@ -449,8 +446,8 @@ grpc::Status CloudCore::CreateInvitation(grpc::ServerContext* ctx,
         }
         COVE_ASSIGN_OR_RETURN(std::string id, RandomHex(6));
         v1::Invitation inv;
-        inv.set_name(absl::StrCat(req->parent(), "/invitations/i", id));
-        inv.set_email(req->invitation().email());
+        inv.set_name(absl::StrCat(req.parent(), "/invitations/i", id));
+        inv.set_email(req.invitation().email());
         inv.set_role(role_name);
         inv.set_state(v1::Invitation::PENDING);
         *inv.mutable_create_time() = ToProto(now);
@@ -466,46 +463,45 @@ grpc::Status CloudCore::CreateInvitation(grpc::ServerContext* ctx,
         call.resource = inv.name();
         *resp = inv;
         resp->set_token(token);
-        return RememberLocked(call, *req, *resp, inv);
+        return RememberLocked(call, req, *resp, inv);
       });
 }
 
-grpc::Status CloudCore::GetInvitation(grpc::ServerContext* ctx,
-                                      const v1::GetRequest* req,
+absl::Status CloudCore::GetInvitation(const RequestContext& ctx,
+                                      const v1::GetRequest& req,
                                       v1::Invitation* resp) {
   return Handle(
-      ctx, "GetInvitation", "invitations.get", false, req->name(), "",
+      ctx, "GetInvitation", "invitations.get", false, req.name(), "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(), {"organizations", "invitations"})
+            ParseName("name", req.name(), {"organizations", "invitations"})
                 .status());
         COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "invitations.get", OrgOf(req->name())));
+            AuthorizeLocked(call, "invitations.get", OrgOf(req.name())));
         ExpireInvitationsLocked();
-        auto it = invitations_.find(req->name());
-        if (it == invitations_.end())
-          return NotFound("invitation", req->name());
+        auto it = invitations_.find(req.name());
+        if (it == invitations_.end()) return NotFound("invitation", req.name());
         *resp = it->second;
         return absl::OkStatus();
       });
 }
 
-grpc::Status CloudCore::ListInvitations(grpc::ServerContext* ctx,
-                                        const v1::ListInvitationsRequest* req,
+absl::Status CloudCore::ListInvitations(const RequestContext& ctx,
+                                        const v1::ListInvitationsRequest& req,
                                         v1::ListInvitationsResponse* resp) {
   return Handle(
-      ctx, "ListInvitations", "invitations.list", false, req->parent(), "",
+      ctx, "ListInvitations", "invitations.list", false, req.parent(), "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("parent", req->parent(), {"organizations"}).status());
+            ParseName("parent", req.parent(), {"organizations"}).status());
         COVE_ASSIGN_OR_RETURN(Filter filter,
-                              ParseFilter(req->filter(), {"state", "email"}));
+                              ParseFilter(req.filter(), {"state", "email"}));
         COVE_RETURN_IF_ERROR(
-            AuthorizeListLocked(call, "invitations.list", req->parent()));
+            AuthorizeListLocked(call, "invitations.list", req.parent()));
         ExpireInvitationsLocked();
         std::vector<std::pair<std::string, v1::Invitation>> items;
         for (const auto& [name, inv] : invitations_) {
-          if (!Within(name, req->parent())) continue;
+          if (!Within(name, req.parent())) continue;
           if (auto* v = filter.Get("state");
               v && *v != v1::Invitation::State_Name(inv.state())) {
             continue;
@@ -513,73 +509,70 @@ grpc::Status CloudCore::ListInvitations(grpc::ServerContext* ctx,
           if (auto* v = filter.Get("email"); v && *v != inv.email()) continue;
           items.emplace_back(name, inv);
         }
-        PageRequest page{
-            req->page_size(), req->page_token(),
-            absl::StrCat("inv|", req->parent(), "|", req->filter())};
+        PageRequest page{req.page_size(), req.page_token(),
+                         absl::StrCat("inv|", req.parent(), "|", req.filter())};
         return Paginate(items, page, resp->mutable_invitations(),
                         resp->mutable_next_page_token());
       });
 }
 
-grpc::Status CloudCore::RevokeInvitation(grpc::ServerContext* ctx,
-                                         const v1::DeleteRequest* req,
+absl::Status CloudCore::RevokeInvitation(const RequestContext& ctx,
+                                         const v1::DeleteRequest& req,
                                          v1::Invitation* resp) {
   return Handle(
-      ctx, "RevokeInvitation", "invitations.revoke", true, req->name(),
-      req->request_id(), [&](Call& call) -> absl::Status {
+      ctx, "RevokeInvitation", "invitations.revoke", true, req.name(),
+      req.request_id(), [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(), {"organizations", "invitations"})
+            ParseName("name", req.name(), {"organizations", "invitations"})
                 .status());
         COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "invitations.revoke", OrgOf(req->name())));
+            AuthorizeLocked(call, "invitations.revoke", OrgOf(req.name())));
         ExpireInvitationsLocked();
-        auto it = invitations_.find(req->name());
-        if (it == invitations_.end())
-          return NotFound("invitation", req->name());
+        auto it = invitations_.find(req.name());
+        if (it == invitations_.end()) return NotFound("invitation", req.name());
         COVE_RETURN_IF_ERROR(
-            CheckEtag(absl::StrCat("invitation '", req->name(), "'"),
-                      req->etag(), it->second.etag()));
+            CheckEtag(absl::StrCat("invitation '", req.name(), "'"), req.etag(),
+                      it->second.etag()));
         if (it->second.state() != v1::Invitation::PENDING) {
           return absl::FailedPreconditionError(
-              absl::StrCat("invitation '", req->name(), "' is ",
+              absl::StrCat("invitation '", req.name(), "' is ",
                            v1::Invitation::State_Name(it->second.state()),
                            "; only a PENDING invitation can be revoked"));
         }
         it->second.set_state(v1::Invitation::REVOKED);
         it->second.set_etag(NewEtag());
-        DropSecretLocked(req->name());
-        COVE_RETURN_IF_ERROR(Persist("invitation", req->name(), it->second));
+        DropSecretLocked(req.name());
+        COVE_RETURN_IF_ERROR(Persist("invitation", req.name(), it->second));
         *resp = it->second;
         return absl::OkStatus();
       });
 }
 
-grpc::Status CloudCore::AcceptInvitation(grpc::ServerContext* ctx,
-                                         const v1::AcceptInvitationRequest* req,
+absl::Status CloudCore::AcceptInvitation(const RequestContext& ctx,
+                                         const v1::AcceptInvitationRequest& req,
                                          v1::AcceptInvitationResponse* resp) {
   return Handle(
-      ctx, "AcceptInvitation", "invitations.accept", true, req->name(), "",
+      ctx, "AcceptInvitation", "invitations.accept", true, req.name(), "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(), {"organizations", "invitations"})
+            ParseName("name", req.name(), {"organizations", "invitations"})
                 .status());
         ExpireInvitationsLocked();
-        auto it = invitations_.find(req->name());
-        if (it == invitations_.end())
-          return NotFound("invitation", req->name());
+        auto it = invitations_.find(req.name());
+        if (it == invitations_.end()) return NotFound("invitation", req.name());
         v1::Invitation& inv = it->second;
         if (inv.state() != v1::Invitation::PENDING) {
           return absl::FailedPreconditionError(absl::StrCat(
-              "invitation '", req->name(), "' is ",
+              "invitation '", req.name(), "' is ",
               v1::Invitation::State_Name(inv.state()), " (expected PENDING)"));
         }
-        auto secret = secrets_.find(req->name());
+        auto secret = secrets_.find(req.name());
         if (secret == secrets_.end() ||
-            !auth::VerifyPassword(req->token(), secret->second)) {
+            !auth::VerifyPassword(req.token(), secret->second)) {
           return absl::UnauthenticatedError(absl::StrCat(
-              "token: not the token of invitation '", req->name(), "'"));
+              "token: not the token of invitation '", req.name(), "'"));
         }
-        const std::string org = OrgOf(req->name());
+        const std::string org = OrgOf(req.name());
         const std::string member_name =
             absl::StrCat(org, "/members/", inv.email());
         if (members_.count(member_name) != 0) {
@@ -619,7 +612,7 @@ grpc::Status CloudCore::AcceptInvitation(grpc::ServerContext* ctx,
         api_keys_[key.name()] = key;
         inv.set_state(v1::Invitation::ACCEPTED);
         inv.set_etag(NewEtag());
-        DropSecretLocked(req->name());
+        DropSecretLocked(req.name());
         COVE_RETURN_IF_ERROR(Persist("invitation", inv.name(), inv));
         *resp->mutable_member() = m;
         *resp->mutable_api_key() = key;
@@ -643,80 +636,79 @@ absl::Status ValidatePlan(const std::string& plan) {
 }
 }  // namespace
 
-grpc::Status CloudCore::CreateProject(grpc::ServerContext* ctx,
-                                      const v1::CreateProjectRequest* req,
+absl::Status CloudCore::CreateProject(const RequestContext& ctx,
+                                      const v1::CreateProjectRequest& req,
                                       v1::Project* resp) {
   const std::string name =
-      absl::StrCat(req->parent(), "/projects/", req->project_id());
+      absl::StrCat(req.parent(), "/projects/", req.project_id());
   return Handle(
-      ctx, "CreateProject", "projects.create", true, name, req->request_id(),
+      ctx, "CreateProject", "projects.create", true, name, req.request_id(),
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("parent", req->parent(), {"organizations"}).status());
-        COVE_RETURN_IF_ERROR(ValidateId("project_id", req->project_id()));
-        v1::Project p = req->project();
+            ParseName("parent", req.parent(), {"organizations"}).status());
+        COVE_RETURN_IF_ERROR(ValidateId("project_id", req.project_id()));
+        v1::Project p = req.project();
         if (p.plan().empty()) p.set_plan("free");
         COVE_RETURN_IF_ERROR(ValidatePlan(p.plan()));
         if (p.region().empty()) p.set_region("local");
         COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "projects.create", req->parent()));
-        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+            AuthorizeLocked(call, "projects.create", req.parent()));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, req, resp));
         if (replayed) return absl::OkStatus();
-        if (orgs_.count(req->parent()) == 0)
-          return NotFound("organization", req->parent());
+        if (orgs_.count(req.parent()) == 0)
+          return NotFound("organization", req.parent());
         if (projects_.count(name) != 0) {
           return absl::AlreadyExistsError(
               absl::StrCat("project '", name, "' already exists"));
         }
         const absl::Time now = NowLocked();
         p.set_name(name);
-        if (p.display_name().empty()) p.set_display_name(req->project_id());
+        if (p.display_name().empty()) p.set_display_name(req.project_id());
         *p.mutable_create_time() = ToProto(now);
         *p.mutable_update_time() = ToProto(now);
         p.set_etag(NewEtag());
         COVE_RETURN_IF_ERROR(Persist("project", name, p));
         projects_[name] = p;
         *resp = p;
-        return RememberLocked(call, *req, *resp, *resp);
+        return RememberLocked(call, req, *resp, *resp);
       });
 }
 
-grpc::Status CloudCore::GetProject(grpc::ServerContext* ctx,
-                                   const v1::GetRequest* req,
+absl::Status CloudCore::GetProject(const RequestContext& ctx,
+                                   const v1::GetRequest& req,
                                    v1::Project* resp) {
-  return Handle(ctx, "GetProject", "projects.get", false, req->name(), "",
-                [&](Call& call) -> absl::Status {
-                  COVE_RETURN_IF_ERROR(ParseName("name", req->name(),
-                                                 {"organizations", "projects"})
-                                           .status());
-                  COVE_RETURN_IF_ERROR(
-                      AuthorizeLocked(call, "projects.get", req->name()));
-                  auto it = projects_.find(req->name());
-                  if (it == projects_.end())
-                    return NotFound("project", req->name());
-                  *resp = it->second;
-                  return absl::OkStatus();
-                });
-}
-
-grpc::Status CloudCore::ListProjects(grpc::ServerContext* ctx,
-                                     const v1::ListProjectsRequest* req,
-                                     v1::ListProjectsResponse* resp) {
   return Handle(
-      ctx, "ListProjects", "projects.list", false, req->parent(), "",
+      ctx, "GetProject", "projects.get", false, req.name(), "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("parent", req->parent(), {"organizations"}).status());
+            ParseName("name", req.name(), {"organizations", "projects"})
+                .status());
+        COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "projects.get", req.name()));
+        auto it = projects_.find(req.name());
+        if (it == projects_.end()) return NotFound("project", req.name());
+        *resp = it->second;
+        return absl::OkStatus();
+      });
+}
+
+absl::Status CloudCore::ListProjects(const RequestContext& ctx,
+                                     const v1::ListProjectsRequest& req,
+                                     v1::ListProjectsResponse* resp) {
+  return Handle(
+      ctx, "ListProjects", "projects.list", false, req.parent(), "",
+      [&](Call& call) -> absl::Status {
+        COVE_RETURN_IF_ERROR(
+            ParseName("parent", req.parent(), {"organizations"}).status());
         COVE_ASSIGN_OR_RETURN(
             Filter filter,
-            ParseFilter(req->filter(), {"region", "plan", "labels."}));
+            ParseFilter(req.filter(), {"region", "plan", "labels."}));
         COVE_RETURN_IF_ERROR(
-            AuthorizeListLocked(call, "projects.list", req->parent()));
-        if (orgs_.count(req->parent()) == 0)
-          return NotFound("organization", req->parent());
+            AuthorizeListLocked(call, "projects.list", req.parent()));
+        if (orgs_.count(req.parent()) == 0)
+          return NotFound("organization", req.parent());
         std::vector<std::pair<std::string, v1::Project>> items;
         for (const auto& [name, p] : projects_) {
-          if (!Within(name, req->parent())) continue;
+          if (!Within(name, req.parent())) continue;
           if (!AllowedLocked(call.principal, "projects.get", name)) continue;
           bool match = true;
           for (const auto& [f, v] : filter.terms) {
@@ -732,17 +724,17 @@ grpc::Status CloudCore::ListProjects(grpc::ServerContext* ctx,
           if (match) items.emplace_back(name, p);
         }
         PageRequest page{
-            req->page_size(), req->page_token(),
-            absl::StrCat("projects|", req->parent(), "|", req->filter())};
+            req.page_size(), req.page_token(),
+            absl::StrCat("projects|", req.parent(), "|", req.filter())};
         return Paginate(items, page, resp->mutable_projects(),
                         resp->mutable_next_page_token());
       });
 }
 
-grpc::Status CloudCore::UpdateProject(grpc::ServerContext* ctx,
-                                      const v1::UpdateProjectRequest* req,
+absl::Status CloudCore::UpdateProject(const RequestContext& ctx,
+                                      const v1::UpdateProjectRequest& req,
                                       v1::Project* resp) {
-  const std::string& name = req->project().name();
+  const std::string& name = req.project().name();
   return Handle(
       ctx, "UpdateProject", "projects.update", true, name, "",
       [&](Call& call) -> absl::Status {
@@ -751,21 +743,20 @@ grpc::Status CloudCore::UpdateProject(grpc::ServerContext* ctx,
                 .status());
         COVE_ASSIGN_OR_RETURN(
             auto paths,
-            MaskPaths(req->update_mask(), {"display_name", "plan", "labels"}));
+            MaskPaths(req.update_mask(), {"display_name", "plan", "labels"}));
         if (paths.count("plan"))
-          COVE_RETURN_IF_ERROR(ValidatePlan(req->project().plan()));
+          COVE_RETURN_IF_ERROR(ValidatePlan(req.project().plan()));
         COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "projects.update", name));
         auto it = projects_.find(name);
         if (it == projects_.end()) return NotFound("project", name);
         COVE_RETURN_IF_ERROR(CheckEtag(absl::StrCat("project '", name, "'"),
-                                       req->project().etag(),
+                                       req.project().etag(),
                                        it->second.etag()));
         v1::Project p = it->second;
         if (paths.count("display_name"))
-          p.set_display_name(req->project().display_name());
-        if (paths.count("plan")) p.set_plan(req->project().plan());
-        if (paths.count("labels"))
-          *p.mutable_labels() = req->project().labels();
+          p.set_display_name(req.project().display_name());
+        if (paths.count("plan")) p.set_plan(req.project().plan());
+        if (paths.count("labels")) *p.mutable_labels() = req.project().labels();
         *p.mutable_update_time() = ToProto(NowLocked());
         p.set_etag(NewEtag());
         COVE_RETURN_IF_ERROR(Persist("project", name, p));
@@ -775,34 +766,34 @@ grpc::Status CloudCore::UpdateProject(grpc::ServerContext* ctx,
       });
 }
 
-grpc::Status CloudCore::DeleteProject(grpc::ServerContext* ctx,
-                                      const v1::DeleteRequest* req,
+absl::Status CloudCore::DeleteProject(const RequestContext& ctx,
+                                      const v1::DeleteRequest& req,
                                       google::protobuf::Empty* resp) {
-  return Handle(ctx, "DeleteProject", "projects.delete", true, req->name(),
-                req->request_id(), [&](Call& call) -> absl::Status {
-                  COVE_RETURN_IF_ERROR(ParseName("name", req->name(),
+  return Handle(ctx, "DeleteProject", "projects.delete", true, req.name(),
+                req.request_id(), [&](Call& call) -> absl::Status {
+                  COVE_RETURN_IF_ERROR(ParseName("name", req.name(),
                                                  {"organizations", "projects"})
                                            .status());
                   COVE_RETURN_IF_ERROR(
-                      AuthorizeLocked(call, "projects.delete", req->name()));
-                  auto it = projects_.find(req->name());
+                      AuthorizeLocked(call, "projects.delete", req.name()));
+                  auto it = projects_.find(req.name());
                   if (it == projects_.end())
-                    return NotFound("project", req->name());
+                    return NotFound("project", req.name());
                   COVE_RETURN_IF_ERROR(
-                      CheckEtag(absl::StrCat("project '", req->name(), "'"),
-                                req->etag(), it->second.etag()));
+                      CheckEtag(absl::StrCat("project '", req.name(), "'"),
+                                req.etag(), it->second.etag()));
                   int clusters = 0, environments = 0;
                   for (const auto& [n, c] : clusters_)
-                    clusters += Within(n, req->name());
+                    clusters += Within(n, req.name());
                   for (const auto& [n, e] : environments_)
-                    environments += Within(n, req->name());
+                    environments += Within(n, req.name());
                   if (clusters + environments > 0) {
                     return absl::FailedPreconditionError(absl::StrCat(
-                        "project '", req->name(), "' still has ", clusters,
+                        "project '", req.name(), "' still has ", clusters,
                         " clusters (deleted ones count until purged) and ",
                         environments, " environments; delete them first"));
                   }
-                  COVE_RETURN_IF_ERROR(Unpersist("project", req->name()));
+                  COVE_RETURN_IF_ERROR(Unpersist("project", req.name()));
                   projects_.erase(it);
                   return absl::OkStatus();
                 });
@@ -916,20 +907,20 @@ std::string ProblemsText(const v1::EnvironmentValidation& v) {
 }
 }  // namespace
 
-grpc::Status CloudCore::CreateEnvironment(
-    grpc::ServerContext* ctx, const v1::CreateEnvironmentRequest* req,
+absl::Status CloudCore::CreateEnvironment(
+    const RequestContext& ctx, const v1::CreateEnvironmentRequest& req,
     v1::Environment* resp) {
   const std::string name =
-      absl::StrCat(req->parent(), "/environments/", req->environment_id());
+      absl::StrCat(req.parent(), "/environments/", req.environment_id());
   return Handle(
       ctx, "CreateEnvironment", "environments.create", true, name,
-      req->request_id(), [&](Call& call) -> absl::Status {
+      req.request_id(), [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("parent", req->parent(), {"organizations", "projects"})
+            ParseName("parent", req.parent(), {"organizations", "projects"})
                 .status());
         COVE_RETURN_IF_ERROR(
-            ValidateId("environment_id", req->environment_id()));
-        const v1::Environment& in = req->environment();
+            ValidateId("environment_id", req.environment_id()));
+        const v1::Environment& in = req.environment();
         if (in.mode() != v1::Environment::CROSS_ACCOUNT &&
             in.mode() != v1::Environment::AGENT) {
           return absl::InvalidArgumentError(absl::StrCat(
@@ -937,11 +928,11 @@ grpc::Status CloudCore::CreateEnvironment(
               v1::Environment::Mode_Name(in.mode()), ")"));
         }
         COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "environments.create", req->parent()));
-        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, *req, resp));
+            AuthorizeLocked(call, "environments.create", req.parent()));
+        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, req, resp));
         if (replayed) return absl::OkStatus();
-        if (projects_.count(req->parent()) == 0)
-          return NotFound("project", req->parent());
+        if (projects_.count(req.parent()) == 0)
+          return NotFound("project", req.parent());
         if (environments_.count(name) != 0) {
           return absl::AlreadyExistsError(
               absl::StrCat("environment '", name, "' already exists"));
@@ -978,45 +969,45 @@ grpc::Status CloudCore::CreateEnvironment(
         environments_[name] = env;
         *resp = env;
         resp->set_agent_token(token);
-        return RememberLocked(call, *req, *resp, env);
+        return RememberLocked(call, req, *resp, env);
       });
 }
 
-grpc::Status CloudCore::GetEnvironment(grpc::ServerContext* ctx,
-                                       const v1::GetRequest* req,
+absl::Status CloudCore::GetEnvironment(const RequestContext& ctx,
+                                       const v1::GetRequest& req,
                                        v1::Environment* resp) {
-  return Handle(ctx, "GetEnvironment", "environments.get", false, req->name(),
+  return Handle(ctx, "GetEnvironment", "environments.get", false, req.name(),
                 "", [&](Call& call) -> absl::Status {
                   COVE_RETURN_IF_ERROR(
-                      ParseName("name", req->name(),
+                      ParseName("name", req.name(),
                                 {"organizations", "projects", "environments"})
                           .status());
                   COVE_RETURN_IF_ERROR(
-                      AuthorizeLocked(call, "environments.get", req->name()));
-                  auto it = environments_.find(req->name());
+                      AuthorizeLocked(call, "environments.get", req.name()));
+                  auto it = environments_.find(req.name());
                   if (it == environments_.end())
-                    return NotFound("environment", req->name());
+                    return NotFound("environment", req.name());
                   *resp = it->second;
                   return absl::OkStatus();
                 });
 }
 
-grpc::Status CloudCore::ListEnvironments(grpc::ServerContext* ctx,
-                                         const v1::ListEnvironmentsRequest* req,
+absl::Status CloudCore::ListEnvironments(const RequestContext& ctx,
+                                         const v1::ListEnvironmentsRequest& req,
                                          v1::ListEnvironmentsResponse* resp) {
   return Handle(
-      ctx, "ListEnvironments", "environments.list", false, req->parent(), "",
+      ctx, "ListEnvironments", "environments.list", false, req.parent(), "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("parent", req->parent(), {"organizations", "projects"})
+            ParseName("parent", req.parent(), {"organizations", "projects"})
                 .status());
         COVE_ASSIGN_OR_RETURN(Filter filter,
-                              ParseFilter(req->filter(), {"mode", "state"}));
+                              ParseFilter(req.filter(), {"mode", "state"}));
         COVE_RETURN_IF_ERROR(
-            AuthorizeListLocked(call, "environments.list", req->parent()));
+            AuthorizeListLocked(call, "environments.list", req.parent()));
         std::vector<std::pair<std::string, v1::Environment>> items;
         for (const auto& [name, e] : environments_) {
-          if (!Within(name, req->parent())) continue;
+          if (!Within(name, req.parent())) continue;
           if (!AllowedLocked(call.principal, "environments.get", name))
             continue;
           if (auto* v = filter.Get("mode");
@@ -1030,63 +1021,62 @@ grpc::Status CloudCore::ListEnvironments(grpc::ServerContext* ctx,
           items.emplace_back(name, e);
         }
         PageRequest page{
-            req->page_size(), req->page_token(),
-            absl::StrCat("envs|", req->parent(), "|", req->filter())};
+            req.page_size(), req.page_token(),
+            absl::StrCat("envs|", req.parent(), "|", req.filter())};
         return Paginate(items, page, resp->mutable_environments(),
                         resp->mutable_next_page_token());
       });
 }
 
-grpc::Status CloudCore::DeleteEnvironment(grpc::ServerContext* ctx,
-                                          const v1::DeleteRequest* req,
+absl::Status CloudCore::DeleteEnvironment(const RequestContext& ctx,
+                                          const v1::DeleteRequest& req,
                                           google::protobuf::Empty* resp) {
-  return Handle(
-      ctx, "DeleteEnvironment", "environments.delete", true, req->name(),
-      req->request_id(), [&](Call& call) -> absl::Status {
-        COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(),
-                      {"organizations", "projects", "environments"})
-                .status());
-        COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "environments.delete", req->name()));
-        auto it = environments_.find(req->name());
-        if (it == environments_.end())
-          return NotFound("environment", req->name());
-        COVE_RETURN_IF_ERROR(
-            CheckEtag(absl::StrCat("environment '", req->name(), "'"),
-                      req->etag(), it->second.etag()));
-        for (const auto& [n, c] : clusters_) {
-          if (c.environment() == req->name()) {
-            return absl::FailedPreconditionError(absl::StrCat(
-                "environment '", req->name(), "' is used by cluster '", n,
-                "' (", v1::Cluster::State_Name(c.state()),
-                "); delete and purge it first"));
-          }
-        }
-        DropSecretLocked(req->name());
-        DropSecretLocked(AgentCredentialSecretName(req->name()));
-        agent_hub_->EnvironmentDeletedLocked(req->name());
-        COVE_RETURN_IF_ERROR(Unpersist("environment", req->name()));
-        environments_.erase(it);
-        return absl::OkStatus();
-      });
+  return Handle(ctx, "DeleteEnvironment", "environments.delete", true,
+                req.name(), req.request_id(), [&](Call& call) -> absl::Status {
+                  COVE_RETURN_IF_ERROR(
+                      ParseName("name", req.name(),
+                                {"organizations", "projects", "environments"})
+                          .status());
+                  COVE_RETURN_IF_ERROR(
+                      AuthorizeLocked(call, "environments.delete", req.name()));
+                  auto it = environments_.find(req.name());
+                  if (it == environments_.end())
+                    return NotFound("environment", req.name());
+                  COVE_RETURN_IF_ERROR(
+                      CheckEtag(absl::StrCat("environment '", req.name(), "'"),
+                                req.etag(), it->second.etag()));
+                  for (const auto& [n, c] : clusters_) {
+                    if (c.environment() == req.name()) {
+                      return absl::FailedPreconditionError(absl::StrCat(
+                          "environment '", req.name(), "' is used by cluster '",
+                          n, "' (", v1::Cluster::State_Name(c.state()),
+                          "); delete and purge it first"));
+                    }
+                  }
+                  DropSecretLocked(req.name());
+                  DropSecretLocked(AgentCredentialSecretName(req.name()));
+                  AgentEnvironmentDeletedLocked(req.name());
+                  COVE_RETURN_IF_ERROR(Unpersist("environment", req.name()));
+                  environments_.erase(it);
+                  return absl::OkStatus();
+                });
 }
 
-grpc::Status CloudCore::ValidateEnvironment(
-    grpc::ServerContext* ctx, const v1::ValidateEnvironmentRequest* req,
+absl::Status CloudCore::ValidateEnvironment(
+    const RequestContext& ctx, const v1::ValidateEnvironmentRequest& req,
     v1::EnvironmentValidation* resp) {
   return Handle(
-      ctx, "ValidateEnvironment", "environments.validate", true, req->name(),
-      "", [&](Call& call) -> absl::Status {
+      ctx, "ValidateEnvironment", "environments.validate", true, req.name(), "",
+      [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(),
+            ParseName("name", req.name(),
                       {"organizations", "projects", "environments"})
                 .status());
         COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "environments.validate", req->name()));
-        auto it = environments_.find(req->name());
+            AuthorizeLocked(call, "environments.validate", req.name()));
+        auto it = environments_.find(req.name());
         if (it == environments_.end())
-          return NotFound("environment", req->name());
+          return NotFound("environment", req.name());
         v1::Environment& env = it->second;
         *resp = ValidateEnvironmentLocked(env);
         if (env.mode() == v1::Environment::CROSS_ACCOUNT) {
@@ -1106,28 +1096,28 @@ grpc::Status CloudCore::ValidateEnvironment(
       });
 }
 
-grpc::Status CloudCore::RotateAgentToken(grpc::ServerContext* ctx,
-                                         const v1::RotateAgentTokenRequest* req,
+absl::Status CloudCore::RotateAgentToken(const RequestContext& ctx,
+                                         const v1::RotateAgentTokenRequest& req,
                                          v1::Environment* resp) {
   return Handle(
-      ctx, "RotateAgentToken", "environments.rotateToken", true, req->name(),
-      "", [&](Call& call) -> absl::Status {
+      ctx, "RotateAgentToken", "environments.rotateToken", true, req.name(), "",
+      [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("name", req->name(),
+            ParseName("name", req.name(),
                       {"organizations", "projects", "environments"})
                 .status());
         COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "environments.rotateToken", req->name()));
-        auto it = environments_.find(req->name());
+            AuthorizeLocked(call, "environments.rotateToken", req.name()));
+        auto it = environments_.find(req.name());
         if (it == environments_.end())
-          return NotFound("environment", req->name());
+          return NotFound("environment", req.name());
         v1::Environment& env = it->second;
         COVE_RETURN_IF_ERROR(
-            CheckEtag(absl::StrCat("environment '", req->name(), "'"),
-                      req->etag(), env.etag()));
+            CheckEtag(absl::StrCat("environment '", req.name(), "'"),
+                      req.etag(), env.etag()));
         if (env.mode() != v1::Environment::AGENT) {
           return absl::FailedPreconditionError(
-              absl::StrCat("environment '", req->name(), "' is in mode ",
+              absl::StrCat("environment '", req.name(), "' is in mode ",
                            v1::Environment::Mode_Name(env.mode()),
                            "; only AGENT environments have agent tokens"));
         }

@@ -2,8 +2,6 @@
 // events of the control plane, in both BYOC modes: cross-account data planes
 // report to DataPlaneAuditObserver; agents forward theirs over their stream
 // (AgentAccessDenials).
-#include <grpcpp/grpcpp.h>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cloud/cloud_core.h"

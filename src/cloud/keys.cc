@@ -17,7 +17,7 @@
 // agent checks the key when it starts a data plane, records its
 // fingerprint (reported back in the create's result), checks it before
 // every heartbeat and, when it is gone or replaced, stops the data plane
-// and reports KEY_REVOKED: the hub (agent_hub.cc) then suspends the cluster
+// and reports KEY_REVOKED: the core (agent_core.cc) then suspends the cluster
 // with the same "clusters.keyRevoked" event. ResumeCluster is sent to the
 // agent, which refuses it while the key is missing.
 #include <filesystem>
@@ -71,8 +71,7 @@ absl::Status CloudCore::CheckClusterKeyLocked(const v1::Cluster& c) const {
   if (c.encryption_key().empty()) return absl::OkStatus();
   // Agent mode: only the agent can read its key store (see the file
   // comment); it reports revocations.
-  if (agent_hub_->IsAgentEnvironmentLocked(c.environment()))
-    return absl::OkStatus();
+  if (IsAgentEnvironmentLocked(c.environment())) return absl::OkStatus();
   COVE_ASSIGN_OR_RETURN(std::string id,
                         KeyIdLocked(c.environment(), c.encryption_key()));
   if (id != c.encryption_key_id()) {
@@ -132,7 +131,7 @@ absl::Status CloudCore::PrepareClusterKeyLocked(const v1::Cluster& in,
         ToProto(NowLocked() + FromProtoDuration(in.backup_policy().interval()));
   }
   if (in.encryption_key().empty()) return absl::OkStatus();
-  if (agent_hub_->IsAgentEnvironmentLocked(c->environment())) {
+  if (IsAgentEnvironmentLocked(c->environment())) {
     // The key store is the agent's; the control plane must not read it:
     // only the reference is checked here, the key by the agent (its
     // fingerprint comes back with the create's result).

@@ -1,7 +1,5 @@
-// The limits of the control API's requests, and their interceptor.
+// The limits of the control API's requests.
 #include "cloud/request_limits.h"
-
-#include <grpcpp/grpcpp.h>
 
 #include <cstdint>
 #include <utility>
@@ -268,58 +266,6 @@ absl::Status CheckMessage(const Message& m, const std::string& prefix,
   return absl::OkStatus();
 }
 
-// ---- the interceptor -------------------------------------------------------
-
-bool IsControlMethod(const char* method) {
-  return method != nullptr &&
-         (absl::StartsWith(method, "/cove.control.v1.ControlPlane/") ||
-          absl::StartsWith(method, "/cove.control.v1.Emulator/"));
-}
-
-class LimitsInterceptor final : public grpc::experimental::Interceptor {
- public:
-  LimitsInterceptor(grpc::experimental::ServerRpcInfo* info,
-                    RequestChecks* checks)
-      : call_(info->server_context()),
-        checks_(checks),
-        check_(IsControlMethod(info->method())) {}
-  ~LimitsInterceptor() override {
-    if (check_) checks_->Forget(call_);
-  }
-
-  void Intercept(
-      grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (check_ &&
-        methods->QueryInterceptionHookPoint(
-            grpc::experimental::InterceptionHookPoints::POST_RECV_MESSAGE)) {
-      // The generated services receive their request type, a Message.
-      if (void* m = methods->GetRecvMessage(); m != nullptr) {
-        absl::Status s = CheckRequestLimits(*static_cast<const Message*>(m));
-        if (!s.ok()) checks_->Record(call_, std::move(s));
-      }
-    }
-    methods->Proceed();
-  }
-
- private:
-  const void* call_;
-  RequestChecks* checks_;
-  const bool check_;
-};
-
-class LimitsInterceptorFactory final
-    : public grpc::experimental::ServerInterceptorFactoryInterface {
- public:
-  explicit LimitsInterceptorFactory(RequestChecks* checks) : checks_(checks) {}
-  grpc::experimental::Interceptor* CreateServerInterceptor(
-      grpc::experimental::ServerRpcInfo* info) override {
-    return new LimitsInterceptor(info, checks_);
-  }
-
- private:
-  RequestChecks* checks_;
-};
-
 }  // namespace
 
 const std::map<std::string, const FieldLimit*>& LimitTable() {
@@ -360,30 +306,6 @@ std::string EscapeForMessage(absl::string_view s, size_t max) {
   options.max_chars = max;
   return internal::EscapeForDisplay(std::string_view(s.data(), s.size()),
                                     options);
-}
-
-void RequestChecks::Record(const void* call, absl::Status status) {
-  absl::MutexLock lock(&mu_);
-  refused_[call] = std::move(status);
-}
-
-absl::Status RequestChecks::Take(const void* call) {
-  absl::MutexLock lock(&mu_);
-  auto it = refused_.find(call);
-  if (it == refused_.end()) return absl::OkStatus();
-  absl::Status s = std::move(it->second);
-  refused_.erase(it);
-  return s;
-}
-
-void RequestChecks::Forget(const void* call) {
-  absl::MutexLock lock(&mu_);
-  refused_.erase(call);
-}
-
-std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
-MakeRequestLimitsInterceptorFactory(RequestChecks* checks) {
-  return std::make_unique<LimitsInterceptorFactory>(checks);
 }
 
 }  // namespace cove::cloud

@@ -6,24 +6,19 @@
 // control characters; 100 items). The check walks a request by reflection,
 // so a new field is covered the day it is added.
 //
-// The check runs before anything else of the RPC: a gRPC server interceptor
-// (RequestLimitsInterceptorFactory) checks each received request of the
-// ControlPlane and Emulator services and records a refusal that
-// CloudCore::Handle returns (RequestChecks).
+// The check runs before anything else of the RPC: each transport (the gRPC
+// service, the REST gateway) checks the request it received and hands a
+// refusal to the core in RequestContext::refusal, which CloudCore::Handle
+// returns first.
 #ifndef COVE_SRC_CLOUD_REQUEST_LIMITS_H_
 #define COVE_SRC_CLOUD_REQUEST_LIMITS_H_
 
-#include <grpcpp/support/server_interceptor.h>
-
 #include <cstddef>
 #include <map>
-#include <memory>
 #include <string>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 
@@ -77,26 +72,6 @@ absl::Status CheckRequestLimits(const google::protobuf::Message& request);
 /// `s` escaped for a message or a terminal: printable ASCII as is, other
 /// bytes as \xNN (valid UTF-8 letters kept), cut after `max` characters.
 std::string EscapeForMessage(absl::string_view s, size_t max = 40);
-
-/// Refusals recorded by the interceptor, per call, until Handle takes them.
-/// Thread-safe.
-class RequestChecks {
- public:
-  void Record(const void* call, absl::Status status);
-  /// The refusal of `call` (OK if none), forgotten.
-  absl::Status Take(const void* call);
-  void Forget(const void* call);
-
- private:
-  absl::Mutex mu_;
-  std::map<const void*, absl::Status> refused_ ABSL_GUARDED_BY(mu_);
-};
-
-/// Checks every request of the cove.control.v1 ControlPlane and Emulator
-/// services with CheckRequestLimits and records refusals in `checks`
-/// (keyed by the call's ServerContext).
-std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
-MakeRequestLimitsInterceptorFactory(RequestChecks* checks);
 
 }  // namespace cove::cloud
 

@@ -1,14 +1,13 @@
-// AgentHub: sessions of cove-agent, commands and their results, lost agents
-// and reconciliation (see agent_hub.h).
-#include "cloud/agent_hub.h"
-
+// Agent mode in the control-plane core: sessions of cove-agent (their
+// streams are the transport's: agent_gateway.h), commands and their results,
+// lost agents and reconciliation.
 #include <algorithm>
 #include <set>
-#include <thread>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cloud/agent_stream.h"
 #include "cloud/cloud_core.h"
 #include "cloud/util.h"
 
@@ -16,36 +15,7 @@ namespace cove::cloud {
 
 namespace v1 = ::cove::control::v1;
 
-struct AgentHub::Session {
-  int64_t id = 0;
-  std::string environment;
-  grpc::ServerContext* ctx = nullptr;
-  // The last heartbeat (or the registration), on the emulator clock and in
-  // real time; guarded by the core's mutex.
-  absl::Time last_beat;
-  absl::Time last_beat_real;
-
-  absl::Mutex mu;
-  std::deque<v1::ControlMessage> outbox ABSL_GUARDED_BY(mu);
-  bool closed ABSL_GUARDED_BY(mu) = false;
-
-  void Push(v1::ControlMessage m) {
-    absl::MutexLock lock(&mu);
-    if (!closed) outbox.push_back(std::move(m));
-  }
-  void Close() {
-    absl::MutexLock lock(&mu);
-    closed = true;
-  }
-};
-
 namespace {
-
-grpc::Status ToGrpc(const absl::Status& s) {
-  if (s.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(s.code()),
-                      std::string(s.message()));
-}
 
 std::string Rfc3339(absl::Time t) {
   return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone());
@@ -66,153 +36,113 @@ std::string AgentCredentialSecretName(const std::string& environment) {
   return environment + "/agentCredential";
 }
 
-AgentHub::AgentHub(CloudCore* core) : core_(core) {}
+AgentStream::~AgentStream() = default;
+AgentPort::~AgentPort() = default;
 
-AgentHub::~AgentHub() = default;
-
-void AgentHub::Shutdown() {
-  absl::MutexLock lock(&core_->mu_);
-  shutdown_ = true;
-  for (auto& [env, s] : sessions_) {
-    s->Close();
-    s->ctx->TryCancel();
-  }
+void CloudCore::AgentShutdown() {
+  absl::MutexLock lock(&mu_);
+  agent_shutdown_ = true;
+  for (auto& [env, s] : agent_sessions_) s->stream->End();
 }
 
-bool AgentHub::IsAgentEnvironmentLocked(const std::string& environment) const {
-  auto it = core_->environments_.find(environment);
-  return it != core_->environments_.end() &&
+bool CloudCore::IsAgentEnvironmentLocked(const std::string& environment) const {
+  auto it = environments_.find(environment);
+  return it != environments_.end() &&
          it->second.mode() == v1::Environment::AGENT;
 }
 
-std::shared_ptr<AgentHub::Session> AgentHub::SessionLocked(
+std::shared_ptr<CloudCore::AgentSession> CloudCore::AgentSessionLocked(
     const std::string& environment) const {
-  auto it = sessions_.find(environment);
-  return it == sessions_.end() ? nullptr : it->second;
+  auto it = agent_sessions_.find(environment);
+  return it == agent_sessions_.end() ? nullptr : it->second;
 }
 
-void AgentHub::SendLocked(const std::string& environment,
-                          v1::AgentCommand command) {
-  auto s = SessionLocked(environment);
+void CloudCore::AgentSendLocked(const std::string& environment,
+                                v1::AgentCommand command) {
+  auto s = AgentSessionLocked(environment);
   if (s == nullptr) return;
   v1::ControlMessage m;
   *m.mutable_command() = std::move(command);
-  s->Push(std::move(m));
+  s->stream->Send(std::move(m));
 }
 
-void AgentHub::RequeueLocked(const std::string& environment) {
-  const absl::Time now = core_->NowLocked();
-  for (auto& [op_name, p] : core_->pending_) {
-    if (sent_.count(op_name) != 0) continue;
-    auto op = core_->operations_.find(op_name);
-    if (op == core_->operations_.end()) continue;
-    auto c = core_->clusters_.find(op->second.target());
-    if (c == core_->clusters_.end() || c->second.environment() != environment) {
+void CloudCore::AgentRequeueLocked(const std::string& environment) {
+  const absl::Time now = NowLocked();
+  for (auto& [op_name, p] : pending_) {
+    if (agent_sent_.count(op_name) != 0) continue;
+    auto op = operations_.find(op_name);
+    if (op == operations_.end()) continue;
+    auto c = clusters_.find(op->second.target());
+    if (c == clusters_.end() || c->second.environment() != environment) {
       continue;
     }
     if (!p.stalled && p.due > now) p.due = now;
   }
-  for (auto& [op_name, job] : core_->backup_jobs_) {
-    if (job.agent_dir.empty() || sent_.count(op_name) != 0) continue;
+  for (auto& [op_name, job] : backup_jobs_) {
+    if (job.agent_dir.empty() || agent_sent_.count(op_name) != 0) continue;
     // A restore or backup belongs to its cluster's environment, a delete
     // to its backup's.
     std::string env;
-    if (auto c = core_->clusters_.find(job.cluster);
-        c != core_->clusters_.end()) {
+    if (auto c = clusters_.find(job.cluster); c != clusters_.end()) {
       env = c->second.environment();
-    } else if (auto b = core_->backups_.find(job.backup);
-               b != core_->backups_.end()) {
+    } else if (auto b = backups_.find(job.backup); b != backups_.end()) {
       env = b->second.environment();
     }
     if (env == environment && job.due > now) job.due = now;
   }
-  core_->wake_ = true;
+  wake_ = true;
 }
 
-// ---- the stream
+// ---- sessions
 // ----------------------------------------------------------------
 
-grpc::Status AgentHub::Connect(grpc::ServerContext* ctx, Stream* stream) {
-  v1::AgentMessage first;
-  if (!stream->Read(&first)) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "agent stream: ended before the hello");
+absl::StatusOr<v1::AgentWelcome> CloudCore::AgentConnect(
+    const v1::AgentHello& hello, std::shared_ptr<AgentStream> stream,
+    const std::string& peer) {
+  auto session = std::make_shared<AgentSession>();
+  session->stream = std::move(stream);
+  absl::MutexLock lock(&mu_);
+  if (agent_shutdown_) {
+    return absl::UnavailableError(
+        "agent stream: the control plane is stopping");
   }
-  if (!first.has_hello()) {
-    return grpc::Status(
-        grpc::StatusCode::INVALID_ARGUMENT,
-        "agent stream: expected a hello as the first message (got another "
-        "message)");
-  }
-  auto session = std::make_shared<Session>();
-  session->ctx = ctx;
-  absl::StatusOr<v1::AgentWelcome> welcome;
-  {
-    absl::MutexLock lock(&core_->mu_);
-    if (shutdown_) {
-      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                          "agent stream: the control plane is stopping");
-    }
-    welcome = RegisterLocked(first.hello(), session, ctx->peer());
-  }
-  if (!welcome.ok()) return ToGrpc(welcome.status());
-  v1::ControlMessage w;
-  *w.mutable_welcome() = *welcome;
-  bool alive = stream->Write(w);
-
-  // Commands go out from their own thread, so that reading never waits on
-  // writing and commands are queued without blocking under the mutex.
-  std::thread writer([session, stream, ctx] {
-    while (true) {
-      v1::ControlMessage m;
-      {
-        absl::MutexLock lock(&session->mu);
-        session->mu.AwaitWithTimeout(
-            absl::Condition(
-                +[](Session* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu) {
-                  return s->closed || !s->outbox.empty();
-                },
-                session.get()),
-            absl::Milliseconds(200));
-        if (session->closed) return;
-        if (session->outbox.empty()) {
-          if (ctx->IsCancelled()) return;
-          continue;
-        }
-        m = std::move(session->outbox.front());
-        session->outbox.pop_front();
-      }
-      if (!stream->Write(m)) return;
-    }
-  });
-  v1::AgentMessage in;
-  while (alive && stream->Read(&in)) {
-    absl::MutexLock lock(&core_->mu_);
-    if (in.has_heartbeat()) {
-      HeartbeatLocked(session, in.heartbeat());
-    } else if (in.has_result()) {
-      ResultLocked(session, in.result());
-    } else if (in.has_access_denials() &&
-               SessionLocked(session->environment) == session) {
-      core_->AgentAccessDenialsLocked(session->environment,
-                                      in.access_denials());
-    }
-  }
-  {
-    absl::MutexLock lock(&core_->mu_);
-    SessionEndedLocked(session);
-  }
-  session->Close();
-  writer.join();
-  return grpc::Status::OK;
+  COVE_ASSIGN_OR_RETURN(v1::AgentWelcome welcome,
+                        AgentRegisterLocked(hello, session, peer));
+  agent_streams_[session->stream.get()] = session;
+  return welcome;
 }
 
-absl::StatusOr<std::string> AgentHub::FindEnvironmentByTokenLocked(
+void CloudCore::AgentReceive(const AgentStream* stream,
+                             const v1::AgentMessage& message) {
+  absl::MutexLock lock(&mu_);
+  auto it = agent_streams_.find(stream);
+  if (it == agent_streams_.end()) return;
+  const std::shared_ptr<AgentSession> session = it->second;
+  if (message.has_heartbeat()) {
+    AgentHeartbeatLocked(session, message.heartbeat());
+  } else if (message.has_result()) {
+    AgentResultLocked(session, message.result());
+  } else if (message.has_access_denials() &&
+             AgentSessionLocked(session->environment) == session) {
+    AgentAccessDenialsLocked(session->environment, message.access_denials());
+  }
+}
+
+void CloudCore::AgentDisconnect(const AgentStream* stream) {
+  absl::MutexLock lock(&mu_);
+  auto it = agent_streams_.find(stream);
+  if (it == agent_streams_.end()) return;
+  const std::shared_ptr<AgentSession> session = it->second;
+  agent_streams_.erase(it);
+  AgentSessionEndedLocked(session);
+}
+
+absl::StatusOr<std::string> CloudCore::AgentEnvironmentByTokenLocked(
     const std::string& token) {
-  for (const auto& [name, env] : core_->environments_) {
+  for (const auto& [name, env] : environments_) {
     if (env.mode() != v1::Environment::AGENT) continue;
-    auto sec = core_->secrets_.find(name);
-    if (sec == core_->secrets_.end()) continue;
+    auto sec = secrets_.find(name);
+    if (sec == secrets_.end()) continue;
     if (auth::VerifyPassword(token, sec->second)) return name;
   }
   return absl::UnauthenticatedError(
@@ -221,8 +151,8 @@ absl::StatusOr<std::string> AgentHub::FindEnvironmentByTokenLocked(
       "or rotate the token (RotateAgentToken)");
 }
 
-absl::StatusOr<v1::AgentWelcome> AgentHub::RegisterLocked(
-    const v1::AgentHello& hello, const std::shared_ptr<Session>& session,
+absl::StatusOr<v1::AgentWelcome> CloudCore::AgentRegisterLocked(
+    const v1::AgentHello& hello, const std::shared_ptr<AgentSession>& session,
     const std::string& peer) {
   Call call;
   call.method = "AgentConnect";
@@ -245,12 +175,12 @@ absl::StatusOr<v1::AgentWelcome> AgentHub::RegisterLocked(
     }
     if (with_token && env_name.empty()) {
       COVE_ASSIGN_OR_RETURN(env_name,
-                            FindEnvironmentByTokenLocked(hello.token()));
+                            AgentEnvironmentByTokenLocked(hello.token()));
     }
     call.resource = env_name;
     call.principal.actor = "agent:" + env_name;
-    auto it = core_->environments_.find(env_name);
-    if (it == core_->environments_.end()) {
+    auto it = environments_.find(env_name);
+    if (it == environments_.end()) {
       return absl::NotFoundError(
           absl::StrCat("environment '", env_name, "' not found"));
     }
@@ -261,11 +191,11 @@ absl::StatusOr<v1::AgentWelcome> AgentHub::RegisterLocked(
                        v1::Environment::Mode_Name(env.mode()),
                        "; only AGENT environments take an agent"));
     }
-    const absl::Time now = core_->NowLocked();
+    const absl::Time now = NowLocked();
     const std::string cred_name = AgentCredentialSecretName(env_name);
     if (with_token) {
-      auto sec = core_->secrets_.find(env_name);
-      if (sec == core_->secrets_.end()) {
+      auto sec = secrets_.find(env_name);
+      if (sec == secrets_.end()) {
         return absl::UnauthenticatedError(absl::StrCat(
             "agent token of environment '", env_name,
             "': already used or replaced; the agent reconnects with its "
@@ -283,18 +213,18 @@ absl::StatusOr<v1::AgentWelcome> AgentHub::RegisterLocked(
             "agent token: not valid for environment '", env_name, "'"));
       }
       // The token is spent; the agent keeps a credential instead.
-      core_->DropSecretLocked(env_name);
+      DropSecretLocked(env_name);
       env.clear_agent_token_expire_time();
       COVE_ASSIGN_OR_RETURN(std::string random, RandomAlnum(48));
       credential = "cove-agentcred_" + random;
       COVE_ASSIGN_OR_RETURN(
           auth::PasswordHash hash,
-          auth::HashPassword(credential, core_->options_.pbkdf2_iterations));
-      core_->secrets_[cred_name] = hash;
-      COVE_RETURN_IF_ERROR(core_->PersistSecretLocked(cred_name, "", hash));
+          auth::HashPassword(credential, options_.pbkdf2_iterations));
+      secrets_[cred_name] = hash;
+      COVE_RETURN_IF_ERROR(PersistSecretLocked(cred_name, "", hash));
     } else {
-      auto sec = core_->secrets_.find(cred_name);
-      if (sec == core_->secrets_.end() ||
+      auto sec = secrets_.find(cred_name);
+      if (sec == secrets_.end() ||
           !auth::VerifyPassword(hello.credential(), sec->second)) {
         return absl::UnauthenticatedError(absl::StrCat(
             "agent credential: not valid for environment '", env_name,
@@ -303,81 +233,79 @@ absl::StatusOr<v1::AgentWelcome> AgentHub::RegisterLocked(
       }
     }
     // A newer agent replaces the one connected (if any).
-    if (auto old = SessionLocked(env_name); old != nullptr) {
-      old->Close();
-      old->ctx->TryCancel();
-      for (auto s = sent_.begin(); s != sent_.end();) {
-        s = s->second == old->id ? sent_.erase(s) : std::next(s);
+    if (auto old = AgentSessionLocked(env_name); old != nullptr) {
+      old->stream->End();
+      for (auto s = agent_sent_.begin(); s != agent_sent_.end();) {
+        s = s->second == old->id ? agent_sent_.erase(s) : std::next(s);
       }
     }
-    session->id = next_session_id_++;
+    session->id = next_agent_session_id_++;
     session->environment = env_name;
     session->last_beat = now;
     session->last_beat_real = absl::Now();
-    sessions_[env_name] = session;
-    lost_at_.erase(env_name);
+    agent_sessions_[env_name] = session;
+    agent_lost_at_.erase(env_name);
     env.set_state(v1::Environment::CONNECTED);
     env.set_state_message(absl::StrCat(
         "agent connected from ", hello.host().empty() ? peer : hello.host(),
         " (cove-agent ", hello.agent_version(), ")"));
     *env.mutable_last_heartbeat_time() = ToProto(now);
     *env.mutable_update_time() = ToProto(now);
-    env.set_etag(core_->NewEtag());
-    COVE_RETURN_IF_ERROR(core_->Persist("environment", env_name, env));
+    env.set_etag(NewEtag());
+    COVE_RETURN_IF_ERROR(Persist("environment", env_name, env));
     return absl::OkStatus();
   };
   absl::Status s = body();
-  core_->AuditLocked(call, s);
+  AuditLocked(call, s);
   if (!s.ok()) return s;
-  ReconcileLocked(session->environment, hello);
-  RequeueLocked(session->environment);
+  AgentReconcileLocked(session->environment, hello);
+  AgentRequeueLocked(session->environment);
   v1::AgentWelcome welcome;
   welcome.set_environment(session->environment);
   welcome.set_credential(credential);
-  welcome.set_heartbeat_interval_ms(
-      core_->options_.agent_heartbeat_interval.count());
+  welcome.set_heartbeat_interval_ms(options_.agent_heartbeat_interval.count());
   return welcome;
 }
 
-void AgentHub::SessionEndedLocked(const std::shared_ptr<Session>& session) {
-  auto it = sessions_.find(session->environment);
-  if (it == sessions_.end() || it->second != session) return;
-  sessions_.erase(it);
-  const absl::Time now = core_->NowLocked();
-  lost_at_[session->environment] = now;
-  auto env = core_->environments_.find(session->environment);
-  if (env != core_->environments_.end() &&
+void CloudCore::AgentSessionEndedLocked(
+    const std::shared_ptr<AgentSession>& session) {
+  auto it = agent_sessions_.find(session->environment);
+  if (it == agent_sessions_.end() || it->second != session) return;
+  agent_sessions_.erase(it);
+  const absl::Time now = NowLocked();
+  agent_lost_at_[session->environment] = now;
+  auto env = environments_.find(session->environment);
+  if (env != environments_.end() &&
       env->second.state() == v1::Environment::CONNECTED) {
-    env->second.set_state_message(absl::StrCat(
-        "agent stream lost at ", Rfc3339(now),
-        "; DISCONNECTED unless the agent is back within ",
-        absl::FormatDuration(
-            absl::FromChrono(core_->options_.agent_heartbeat_timeout))));
-    (void)core_->Persist("environment", env->first, env->second);
+    env->second.set_state_message(
+        absl::StrCat("agent stream lost at ", Rfc3339(now),
+                     "; DISCONNECTED unless the agent is back within ",
+                     absl::FormatDuration(
+                         absl::FromChrono(options_.agent_heartbeat_timeout))));
+    (void)Persist("environment", env->first, env->second);
   }
   // Commands the agent did not finish are sent again when it is back.
-  for (auto s = sent_.begin(); s != sent_.end();) {
+  for (auto s = agent_sent_.begin(); s != agent_sent_.end();) {
     if (s->second != session->id) {
       ++s;
       continue;
     }
-    auto p = core_->pending_.find(s->first);
-    if (p != core_->pending_.end()) p->second.due = now;
-    auto j = core_->backup_jobs_.find(s->first);
-    if (j != core_->backup_jobs_.end()) j->second.due = now;
-    waiting_[s->first] = now;
-    s = sent_.erase(s);
+    auto p = pending_.find(s->first);
+    if (p != pending_.end()) p->second.due = now;
+    auto j = backup_jobs_.find(s->first);
+    if (j != backup_jobs_.end()) j->second.due = now;
+    agent_waiting_[s->first] = now;
+    s = agent_sent_.erase(s);
   }
-  core_->wake_ = true;
+  wake_ = true;
 }
 
 // ---- what the agent reports
 // ----------------------------------------------------
 
-void AgentHub::ObserveLocked(const v1::AgentClusterStatus& status) {
-  auto c = core_->clusters_.find(status.cluster());
-  if (c == core_->clusters_.end() ||
-      c->second.state() != v1::Cluster::RUNNING ||
+void CloudCore::AgentObserveLocked(const v1::AgentClusterStatus& status) {
+  auto c = clusters_.find(status.cluster());
+  if (c == clusters_.end() || c->second.state() != v1::Cluster::RUNNING ||
       status.state() != v1::AgentClusterStatus::RUNNING) {
     return;
   }
@@ -393,38 +321,39 @@ void AgentHub::ObserveLocked(const v1::AgentClusterStatus& status) {
     c->second.set_metrics_endpoint(status.metrics_endpoint());
     changed = true;
   }
-  if (changed) (void)core_->Persist("cluster", c->first, c->second);
+  if (changed) (void)Persist("cluster", c->first, c->second);
 }
 
-void AgentHub::HeartbeatLocked(const std::shared_ptr<Session>& session,
-                               const v1::AgentHeartbeat& heartbeat) {
-  if (SessionLocked(session->environment) != session) return;
-  auto env = core_->environments_.find(session->environment);
-  if (env == core_->environments_.end()) return;
-  session->last_beat = core_->NowLocked();
+void CloudCore::AgentHeartbeatLocked(
+    const std::shared_ptr<AgentSession>& session,
+    const v1::AgentHeartbeat& heartbeat) {
+  if (AgentSessionLocked(session->environment) != session) return;
+  auto env = environments_.find(session->environment);
+  if (env == environments_.end()) return;
+  session->last_beat = NowLocked();
   session->last_beat_real = absl::Now();
   *env->second.mutable_last_heartbeat_time() = ToProto(session->last_beat);
-  (void)core_->Persist("environment", env->first, env->second);
+  (void)Persist("environment", env->first, env->second);
   for (const auto& status : heartbeat.clusters()) {
-    auto c = core_->clusters_.find(status.cluster());
-    if (c != core_->clusters_.end() &&
+    auto c = clusters_.find(status.cluster());
+    if (c != clusters_.end() &&
         c->second.environment() == session->environment) {
-      RecordUsageLocked(status);
+      AgentRecordUsageLocked(status);
       if (status.state() == v1::AgentClusterStatus::KEY_REVOKED) {
-        KeyRevokedLocked(status);
+        AgentKeyRevokedLocked(status);
       } else {
-        ObserveLocked(status);
+        AgentObserveLocked(status);
       }
     }
   }
 }
 
-void AgentHub::ReconcileLocked(const std::string& environment,
-                               const v1::AgentHello& hello) {
+void CloudCore::AgentReconcileLocked(const std::string& environment,
+                                     const v1::AgentHello& hello) {
   std::set<std::string> busy;  // clusters with an operation in flight
-  for (const auto& [op_name, p] : core_->pending_) {
-    auto op = core_->operations_.find(op_name);
-    if (op != core_->operations_.end()) busy.insert(op->second.target());
+  for (const auto& [op_name, p] : pending_) {
+    auto op = operations_.find(op_name);
+    if (op != operations_.end()) busy.insert(op->second.target());
   }
   auto command = [&](const std::string& cluster, const char* kind) {
     v1::AgentCommand cmd;
@@ -435,37 +364,37 @@ void AgentHub::ReconcileLocked(const std::string& environment,
   std::set<std::string> reported;
   for (const auto& s : hello.clusters()) {
     reported.insert(s.cluster());
-    auto c = core_->clusters_.find(s.cluster());
-    if (c == core_->clusters_.end() || c->second.environment() != environment) {
+    auto c = clusters_.find(s.cluster());
+    if (c == clusters_.end() || c->second.environment() != environment) {
       // Purged while the agent was away (or never ours): the control plane
       // is the source of truth.
       v1::AgentCommand cmd = command(s.cluster(), "purge");
       cmd.mutable_purge();
-      SendLocked(environment, std::move(cmd));
+      AgentSendLocked(environment, std::move(cmd));
       continue;
     }
     if (busy.count(s.cluster()) != 0) continue;  // its operation is resent
     const bool runs = s.state() == v1::AgentClusterStatus::RUNNING;
     if (s.state() == v1::AgentClusterStatus::KEY_REVOKED) {
-      KeyRevokedLocked(s);  // not started again: the key is not there
+      AgentKeyRevokedLocked(s);  // not started again: the key is not there
       continue;
     }
     if (c->second.state() == v1::Cluster::RUNNING) {
       if (runs) {
-        ObserveLocked(s);
+        AgentObserveLocked(s);
       } else {
         v1::AgentCommand cmd = command(s.cluster(), "reconcile");
         cmd.mutable_start()->set_capacity_vectors(c->second.capacity_vectors());
         cmd.mutable_start()->set_capacity_bytes(c->second.capacity_bytes());
-        SendLocked(environment, std::move(cmd));
+        AgentSendLocked(environment, std::move(cmd));
       }
     } else if (runs) {
       v1::AgentCommand cmd = command(s.cluster(), "reconcile");
       cmd.mutable_stop();
-      SendLocked(environment, std::move(cmd));
+      AgentSendLocked(environment, std::move(cmd));
     }
   }
-  for (const auto& [name, c] : core_->clusters_) {
+  for (const auto& [name, c] : clusters_) {
     if (c.environment() != environment || reported.count(name) != 0 ||
         busy.count(name) != 0 || c.state() != v1::Cluster::RUNNING) {
       continue;
@@ -473,21 +402,21 @@ void AgentHub::ReconcileLocked(const std::string& environment,
     v1::AgentCommand cmd = command(name, "reconcile");
     cmd.mutable_start()->set_capacity_vectors(c.capacity_vectors());
     cmd.mutable_start()->set_capacity_bytes(c.capacity_bytes());
-    SendLocked(environment, std::move(cmd));
+    AgentSendLocked(environment, std::move(cmd));
   }
 }
 
-void AgentHub::ResultLocked(const std::shared_ptr<Session>& session,
-                            const v1::AgentCommandResult& r) {
-  const absl::Time now = core_->NowLocked();
+void CloudCore::AgentResultLocked(const std::shared_ptr<AgentSession>& session,
+                                  const v1::AgentCommandResult& r) {
+  const absl::Time now = NowLocked();
   int code = r.error_code();
   if (code < 0 || code > 16)
     code = static_cast<int>(absl::StatusCode::kInternal);
   if (!absl::StartsWith(r.command_id(), "operations/")) {
     // Reconciliation and purges: no operation to finish.
     if (!r.done() || !absl::StartsWith(r.command_id(), "reconcile/")) return;
-    auto c = core_->clusters_.find(r.cluster().cluster());
-    if (c == core_->clusters_.end() ||
+    auto c = clusters_.find(r.cluster().cluster());
+    if (c == clusters_.end() ||
         c->second.environment() != session->environment) {
       return;
     }
@@ -498,39 +427,39 @@ void AgentHub::ResultLocked(const std::shared_ptr<Session>& session,
                        "plane: ",
                        r.error_message()));
       *c->second.mutable_update_time() = ToProto(now);
-      c->second.set_etag(core_->NewEtag());
-      (void)core_->Persist("cluster", c->first, c->second);
+      c->second.set_etag(NewEtag());
+      (void)Persist("cluster", c->first, c->second);
     } else if (code == 0) {
-      ObserveLocked(r.cluster());
+      AgentObserveLocked(r.cluster());
     }
     return;
   }
-  if (auto b = core_->operations_.find(r.command_id());
-      b != core_->operations_.end() && IsBackupVerb(b->second.verb())) {
-    BackupResultLocked(r, code);
+  if (auto b = operations_.find(r.command_id());
+      b != operations_.end() && IsBackupVerb(b->second.verb())) {
+    AgentBackupResultLocked(r, code);
     return;
   }
-  auto oit = core_->operations_.find(r.command_id());
-  auto pit = core_->pending_.find(r.command_id());
-  if (oit == core_->operations_.end() || pit == core_->pending_.end()) {
+  auto oit = operations_.find(r.command_id());
+  auto pit = pending_.find(r.command_id());
+  if (oit == operations_.end() || pit == pending_.end()) {
     return;  // cancelled or already finished
   }
   v1::Operation* op = &oit->second;
   if (!r.done()) {
     op->set_progress_percent(std::clamp(
         std::max(op->progress_percent(), r.progress_percent()), 0, 99));
-    (void)core_->Persist("operation", op->name(), *op);
+    (void)Persist("operation", op->name(), *op);
     return;
   }
-  sent_.erase(op->name());
-  waiting_.erase(op->name());
-  const CloudCore::Pending p = pit->second;
-  auto cit = core_->clusters_.find(op->target());
-  if (cit == core_->clusters_.end()) {
-    core_->FinishOperationLocked(op,
-                                 absl::NotFoundError(absl::StrCat(
-                                     "cluster '", op->target(), "' is gone")),
-                                 nullptr);
+  agent_sent_.erase(op->name());
+  agent_waiting_.erase(op->name());
+  const Pending p = pit->second;
+  auto cit = clusters_.find(op->target());
+  if (cit == clusters_.end()) {
+    FinishOperationLocked(op,
+                          absl::NotFoundError(absl::StrCat(
+                              "cluster '", op->target(), "' is gone")),
+                          nullptr);
     return;
   }
   v1::Cluster* c = &cit->second;
@@ -553,7 +482,7 @@ void AgentHub::ResultLocked(const std::shared_ptr<Session>& session,
         c->set_encryption_key_id(r.cluster().encryption_key_id());
       c->clear_delete_time();
       c->clear_purge_time();
-      RecordUsageLocked(r.cluster());
+      AgentRecordUsageLocked(r.cluster());
     } else if (verb == "ResumeCluster") {
       // The data is intact (e.g. its customer key is still missing): the
       // cluster stays SUSPENDED and can be resumed again.
@@ -568,10 +497,10 @@ void AgentHub::ResultLocked(const std::shared_ptr<Session>& session,
       v1::Cluster last = *c;
       last.set_endpoint("");
       last.clear_metrics_endpoint();
-      usage_.erase(c->name());
-      (void)core_->Unpersist("cluster", c->name());
-      core_->clusters_.erase(cit);
-      core_->FinishOperationLocked(op, status, &last);
+      agent_usage_.erase(c->name());
+      (void)Unpersist("cluster", c->name());
+      clusters_.erase(cit);
+      FinishOperationLocked(op, status, &last);
       return;
     }
     c->set_state_message(std::string(status.message()));
@@ -580,43 +509,43 @@ void AgentHub::ResultLocked(const std::shared_ptr<Session>& session,
     c->set_state_message(std::string(status.message()));
   } else if (verb == "SuspendCluster") {
     c->set_state(v1::Cluster::SUSPENDED);
-    usage_[c->name()].running = false;
+    agent_usage_[c->name()].running = false;
   } else if (verb == "DeleteCluster") {
-    usage_[c->name()].running = false;
+    agent_usage_[c->name()].running = false;
     c->set_state(v1::Cluster::DELETED);
     *c->mutable_delete_time() = ToProto(now);
-    *c->mutable_purge_time() = ToProto(now + core_->retention_);
+    *c->mutable_purge_time() = ToProto(now + retention_);
   } else if (verb == "ScaleCluster") {
     c->set_cu_size(p.cu_size);
     c->set_replicas(p.replicas);
-    c->set_capacity_vectors(core_->CapacityLocked(c->cu_type(), p.cu_size));
-    c->set_capacity_bytes(core_->CapacityBytesLocked(c->cu_type(), p.cu_size));
+    c->set_capacity_vectors(CapacityLocked(c->cu_type(), p.cu_size));
+    c->set_capacity_bytes(CapacityBytesLocked(c->cu_type(), p.cu_size));
     c->set_state(v1::Cluster::RUNNING);
   }
   *c->mutable_update_time() = ToProto(now);
-  c->set_etag(core_->NewEtag());
-  (void)core_->Persist("cluster", c->name(), *c);
-  core_->FinishOperationLocked(op, status, c);
+  c->set_etag(NewEtag());
+  (void)Persist("cluster", c->name(), *c);
+  FinishOperationLocked(op, status, c);
 }
 
 // ---- operations of agent-mode clusters
 // ----------------------------------------
 
-void AgentHub::ExecuteLocked(const std::string& op_name) {
-  auto oit = core_->operations_.find(op_name);
-  auto pit = core_->pending_.find(op_name);
-  if (oit == core_->operations_.end() || pit == core_->pending_.end()) return;
+void CloudCore::AgentExecuteLocked(const std::string& op_name) {
+  auto oit = operations_.find(op_name);
+  auto pit = pending_.find(op_name);
+  if (oit == operations_.end() || pit == pending_.end()) return;
   v1::Operation* op = &oit->second;
-  CloudCore::Pending& p = pit->second;
-  auto cit = core_->clusters_.find(op->target());
-  if (cit == core_->clusters_.end()) return;
+  Pending& p = pit->second;
+  auto cit = clusters_.find(op->target());
+  if (cit == clusters_.end()) return;
   v1::Cluster* c = &cit->second;
-  if (sent_.count(op_name) != 0) {
+  if (agent_sent_.count(op_name) != 0) {
     p.due = absl::InfiniteFuture();  // the agent's result finishes it
     return;
   }
-  const absl::Time now = core_->NowLocked();
-  const absl::Time since = waiting_.emplace(op_name, now).first->second;
+  const absl::Time now = NowLocked();
+  const absl::Time since = agent_waiting_.emplace(op_name, now).first->second;
   const std::string& verb = op->verb();
   auto fail = [&](const absl::Status& status) {
     if (verb == "CreateCluster") {
@@ -626,21 +555,21 @@ void AgentHub::ExecuteLocked(const std::string& op_name) {
     }
     c->set_state_message(std::string(status.message()));
     *c->mutable_update_time() = ToProto(now);
-    c->set_etag(core_->NewEtag());
-    (void)core_->Persist("cluster", c->name(), *c);
-    waiting_.erase(op_name);
-    core_->FinishOperationLocked(op, status, c);
+    c->set_etag(NewEtag());
+    (void)Persist("cluster", c->name(), *c);
+    agent_waiting_.erase(op_name);
+    FinishOperationLocked(op, status, c);
   };
-  auto session = SessionLocked(c->environment());
+  auto session = AgentSessionLocked(c->environment());
   if (session == nullptr) {
     const absl::Duration timeout =
-        absl::FromChrono(core_->options_.agent_operation_timeout);
+        absl::FromChrono(options_.agent_operation_timeout);
     if (now < since + timeout) {
       p.due = since + timeout;  // waits for the agent, or for the deadline
       return;
     }
-    auto env = core_->environments_.find(c->environment());
-    std::string state = env == core_->environments_.end()
+    auto env = environments_.find(c->environment());
+    std::string state = env == environments_.end()
                             ? "gone"
                             : v1::Environment::State_Name(env->second.state());
     fail(absl::UnavailableError(
@@ -654,8 +583,8 @@ void AgentHub::ExecuteLocked(const std::string& op_name) {
   cmd.set_command_id(op_name);
   cmd.set_cluster(c->name());
   if (verb == "CreateCluster") {
-    auto pw = core_->op_passwords_.find(op_name);
-    if (pw == core_->op_passwords_.end()) {
+    auto pw = op_passwords_.find(op_name);
+    if (pw == op_passwords_.end()) {
       fail(absl::FailedPreconditionError(absl::StrCat(
           "CreateCluster of '", c->name(),
           "': the once-shown admin password was lost in a control-plane "
@@ -678,14 +607,13 @@ void AgentHub::ExecuteLocked(const std::string& op_name) {
     auto* scale = cmd.mutable_scale();
     scale->set_cu_size(p.cu_size);
     scale->set_replicas(p.replicas);
-    scale->set_capacity_vectors(core_->CapacityLocked(c->cu_type(), p.cu_size));
-    scale->set_capacity_bytes(
-        core_->CapacityBytesLocked(c->cu_type(), p.cu_size));
+    scale->set_capacity_vectors(CapacityLocked(c->cu_type(), p.cu_size));
+    scale->set_capacity_bytes(CapacityBytesLocked(c->cu_type(), p.cu_size));
   } else if (verb == "PurgeCluster") {
     cmd.mutable_purge();
   } else if (verb == "ResetClusterPassword") {
-    auto pw = core_->op_passwords_.find(op_name);
-    if (pw == core_->op_passwords_.end()) {
+    auto pw = op_passwords_.find(op_name);
+    if (pw == op_passwords_.end()) {
       fail(absl::FailedPreconditionError(
           absl::StrCat("ResetClusterPassword of '", c->name(),
                        "': the new password was lost; reset it again")));
@@ -700,21 +628,22 @@ void AgentHub::ExecuteLocked(const std::string& op_name) {
                      "': not implemented for agent-mode environments")));
     return;
   }
-  SendLocked(c->environment(), std::move(cmd));
-  sent_[op_name] = session->id;
+  AgentSendLocked(c->environment(), std::move(cmd));
+  agent_sent_[op_name] = session->id;
   p.due = absl::InfiniteFuture();
   op->set_progress_percent(std::max(op->progress_percent(), 10));
-  (void)core_->Persist("operation", op->name(), *op);
+  (void)Persist("operation", op->name(), *op);
 }
 
-void AgentHub::BackupResultLocked(const v1::AgentCommandResult& r, int code) {
-  auto oit = core_->operations_.find(r.command_id());
-  auto jit = core_->backup_jobs_.find(r.command_id());
-  if (oit == core_->operations_.end() || jit == core_->backup_jobs_.end() ||
+void CloudCore::AgentBackupResultLocked(const v1::AgentCommandResult& r,
+                                        int code) {
+  auto oit = operations_.find(r.command_id());
+  auto jit = backup_jobs_.find(r.command_id());
+  if (oit == operations_.end() || jit == backup_jobs_.end() ||
       oit->second.done()) {
     if (r.done()) {
-      sent_.erase(r.command_id());
-      waiting_.erase(r.command_id());
+      agent_sent_.erase(r.command_id());
+      agent_waiting_.erase(r.command_id());
     }
     return;  // cancelled or already finished
   }
@@ -722,13 +651,13 @@ void AgentHub::BackupResultLocked(const v1::AgentCommandResult& r, int code) {
   if (!r.done()) {
     op->set_progress_percent(std::clamp(
         std::max(op->progress_percent(), r.progress_percent()), 0, 99));
-    (void)core_->Persist("operation", op->name(), *op);
+    (void)Persist("operation", op->name(), *op);
     return;
   }
-  sent_.erase(op->name());
-  waiting_.erase(op->name());
-  const CloudCore::BackupJob job = jit->second;
-  core_->backup_jobs_.erase(jit);
+  agent_sent_.erase(op->name());
+  agent_waiting_.erase(op->name());
+  const BackupJob job = jit->second;
+  backup_jobs_.erase(jit);
   const std::string verb = op->verb();
   absl::Status status;
   if (code != 0) {
@@ -743,18 +672,18 @@ void AgentHub::BackupResultLocked(const v1::AgentCommandResult& r, int code) {
                        "': the agent reported success without a result; "
                        "upgrade cove-agent"));
     }
-    auto cit = core_->clusters_.find(job.cluster);
-    if (cit != core_->clusters_.end()) ObserveLocked(r.cluster());
+    auto cit = clusters_.find(job.cluster);
+    if (cit != clusters_.end()) AgentObserveLocked(r.cluster());
     // A new cluster whose restore failed is FAILED, never RUNNING and empty.
     if (!status.ok() && !job.create_op.empty())
-      core_->FailRestoredClusterLocked(job.cluster, job.backup, status);
-    core_->FinishOperationLocked(
-        op, status, cit == core_->clusters_.end() ? nullptr : &cit->second);
+      FailRestoredClusterLocked(job.cluster, job.backup, status);
+    FinishOperationLocked(op, status,
+                          cit == clusters_.end() ? nullptr : &cit->second);
     return;
   }
-  auto bit = core_->backups_.find(job.backup);
-  if (bit == core_->backups_.end()) {
-    core_->FinishOperationLocked(
+  auto bit = backups_.find(job.backup);
+  if (bit == backups_.end()) {
+    FinishOperationLocked(
         op,
         absl::NotFoundError(absl::StrCat("backup '", job.backup, "' is gone")),
         nullptr);
@@ -764,17 +693,17 @@ void AgentHub::BackupResultLocked(const v1::AgentCommandResult& r, int code) {
   if (verb == "DeleteBackup") {
     v1::Backup last = *b;
     if (status.ok()) {
-      (void)core_->Unpersist("backup", b->name());
-      core_->backups_.erase(bit);
+      (void)Unpersist("backup", b->name());
+      backups_.erase(bit);
     } else {
       b->set_state(v1::Backup::FAILED);
       b->set_state_message(std::string(status.message()));
-      b->set_etag(core_->NewEtag());
-      (void)core_->Persist("backup", b->name(), *b);
+      b->set_etag(NewEtag());
+      (void)Persist("backup", b->name(), *b);
       last = *b;
     }
     *op->mutable_backup() = last;
-    core_->FinishOperationLocked(op, status, nullptr);
+    FinishOperationLocked(op, status, nullptr);
     return;
   }
   if (status.ok() && !r.has_backup()) {
@@ -794,38 +723,39 @@ void AgentHub::BackupResultLocked(const v1::AgentCommandResult& r, int code) {
     b->set_state(v1::Backup::FAILED);
     b->set_state_message(std::string(status.message()));
   }
-  b->set_etag(core_->NewEtag());
-  (void)core_->Persist("backup", b->name(), *b);
+  b->set_etag(NewEtag());
+  (void)Persist("backup", b->name(), *b);
   *op->mutable_backup() = *b;
-  core_->FinishOperationLocked(op, status, nullptr);
+  FinishOperationLocked(op, status, nullptr);
 }
 
-void AgentHub::ExecuteBackupLocked(const std::string& op_name) {
-  auto oit = core_->operations_.find(op_name);
-  auto jit = core_->backup_jobs_.find(op_name);
-  if (oit == core_->operations_.end() || jit == core_->backup_jobs_.end()) {
+void CloudCore::AgentExecuteBackupLocked(const std::string& op_name) {
+  auto oit = operations_.find(op_name);
+  auto jit = backup_jobs_.find(op_name);
+  if (oit == operations_.end() || jit == backup_jobs_.end()) {
     return;
   }
   v1::Operation* op = &oit->second;
-  CloudCore::BackupJob& job = jit->second;
-  if (sent_.count(op_name) != 0) {
+  BackupJob& job = jit->second;
+  if (agent_sent_.count(op_name) != 0) {
     job.due = absl::InfiniteFuture();  // the agent's result finishes it
     return;
   }
   const std::string verb = op->verb();
-  const absl::Time now = core_->NowLocked();
+  const absl::Time now = NowLocked();
   // Waits from its creation (or from the loss of the agent it was sent to).
   const absl::Time since =
-      waiting_.emplace(op_name, FromProto(op->create_time())).first->second;
-  auto bit = core_->backups_.find(job.backup);
-  auto cit = core_->clusters_.find(job.cluster);
+      agent_waiting_.emplace(op_name, FromProto(op->create_time()))
+          .first->second;
+  auto bit = backups_.find(job.backup);
+  auto cit = clusters_.find(job.cluster);
   auto fail = [&](const absl::Status& status) {
-    waiting_.erase(op_name);
+    agent_waiting_.erase(op_name);
     const int prev_state = job.prev_backup_state;
     if (verb == "RestoreBackup" && !job.create_op.empty())
-      core_->FailRestoredClusterLocked(job.cluster, job.backup, status);
-    core_->backup_jobs_.erase(jit);
-    if (bit != core_->backups_.end() && verb != "RestoreBackup") {
+      FailRestoredClusterLocked(job.cluster, job.backup, status);
+    backup_jobs_.erase(jit);
+    if (bit != backups_.end() && verb != "RestoreBackup") {
       v1::Backup& b = bit->second;
       if (verb == "CreateBackup") {
         b.set_state(v1::Backup::FAILED);
@@ -834,16 +764,16 @@ void AgentHub::ExecuteBackupLocked(const std::string& op_name) {
         b.set_state(static_cast<v1::Backup::State>(prev_state));
       }
       b.set_state_message(std::string(status.message()));
-      b.set_etag(core_->NewEtag());
-      (void)core_->Persist("backup", b.name(), b);
+      b.set_etag(NewEtag());
+      (void)Persist("backup", b.name(), b);
       *op->mutable_backup() = b;
     }
-    core_->FinishOperationLocked(
-        op, status,
-        verb == "RestoreBackup" && cit != core_->clusters_.end() ? &cit->second
-                                                                 : nullptr);
+    FinishOperationLocked(op, status,
+                          verb == "RestoreBackup" && cit != clusters_.end()
+                              ? &cit->second
+                              : nullptr);
   };
-  if (bit == core_->backups_.end()) {
+  if (bit == backups_.end()) {
     fail(absl::NotFoundError(
         absl::StrCat("backup '", job.backup, "' is gone; ", verb, " failed")));
     return;
@@ -851,17 +781,17 @@ void AgentHub::ExecuteBackupLocked(const std::string& op_name) {
   std::string environment;
   if (verb == "DeleteBackup") {
     environment = bit->second.environment();
-  } else if (cit == core_->clusters_.end()) {
+  } else if (cit == clusters_.end()) {
     fail(absl::NotFoundError(absl::StrCat("cluster '", job.cluster,
                                           "' is gone; ", verb, " failed")));
     return;
   } else {
     environment = cit->second.environment();
   }
-  auto session = SessionLocked(environment);
+  auto session = AgentSessionLocked(environment);
   if (session == nullptr) {
     const absl::Duration timeout =
-        absl::FromChrono(core_->options_.agent_operation_timeout);
+        absl::FromChrono(options_.agent_operation_timeout);
     if (now < since + timeout) {
       job.due = since + timeout;  // waits for the agent, or for the deadline
       return;
@@ -902,24 +832,24 @@ void AgentHub::ExecuteBackupLocked(const std::string& op_name) {
     if (bit->second.encrypted())
       restore->set_encryption_key(bit->second.encryption_key());
   }
-  SendLocked(environment, std::move(cmd));
-  sent_[op_name] = session->id;
+  AgentSendLocked(environment, std::move(cmd));
+  agent_sent_[op_name] = session->id;
   job.due = absl::InfiniteFuture();
   op->set_progress_percent(std::max(op->progress_percent(), 10));
-  (void)core_->Persist("operation", op->name(), *op);
+  (void)Persist("operation", op->name(), *op);
 }
 
 // ---- usage, customer keys and hung agents
 // -------------------------------------
 
-void AgentHub::RecordUsageLocked(const v1::AgentClusterStatus& status) {
+void CloudCore::AgentRecordUsageLocked(const v1::AgentClusterStatus& status) {
   if (status.state() != v1::AgentClusterStatus::RUNNING) {
-    auto it = usage_.find(status.cluster());
-    if (it != usage_.end()) it->second.running = false;
+    auto it = agent_usage_.find(status.cluster());
+    if (it != agent_usage_.end()) it->second.running = false;
     return;
   }
   if (!status.has_usage()) return;
-  Usage& u = usage_[status.cluster()];
+  AgentUsageSamples& u = agent_usage_[status.cluster()];
   const v1::AgentUsage& in = status.usage();
   // A restarted data plane counts from zero again.
   if (u.latest.uptime_seconds() > in.uptime_seconds() ||
@@ -937,13 +867,14 @@ void AgentHub::RecordUsageLocked(const v1::AgentClusterStatus& status) {
   }
 }
 
-const AgentHub::Usage* AgentHub::UsageLocked(const std::string& cluster) const {
-  auto it = usage_.find(cluster);
-  return it == usage_.end() ? nullptr : &it->second;
+const CloudCore::AgentUsageSamples* CloudCore::AgentUsageLocked(
+    const std::string& cluster) const {
+  auto it = agent_usage_.find(cluster);
+  return it == agent_usage_.end() ? nullptr : &it->second;
 }
 
-int64_t AgentHub::RequestsInWindow(const Usage& usage, int window_seconds,
-                                   int kind) {
+int64_t CloudCore::AgentRequestsInWindow(const AgentUsageSamples& usage,
+                                         int window_seconds, int kind) {
   auto total = [&](const std::vector<int64_t>& counts) {
     int64_t n = 0;
     for (size_t i = 0; i < counts.size(); ++i) {
@@ -968,16 +899,15 @@ int64_t AgentHub::RequestsInWindow(const Usage& usage, int window_seconds,
   return std::max<int64_t>(0, now_count - total(*base));
 }
 
-bool AgentHub::UsageFreshLocked(const v1::Cluster& cluster) const {
-  if (SessionLocked(cluster.environment()) == nullptr) return false;
-  auto it = usage_.find(cluster.name());
-  return it != usage_.end() && it->second.running;
+bool CloudCore::AgentUsageFreshLocked(const v1::Cluster& cluster) const {
+  if (AgentSessionLocked(cluster.environment()) == nullptr) return false;
+  auto it = agent_usage_.find(cluster.name());
+  return it != agent_usage_.end() && it->second.running;
 }
 
-void AgentHub::KeyRevokedLocked(const v1::AgentClusterStatus& status) {
-  auto c = core_->clusters_.find(status.cluster());
-  if (c == core_->clusters_.end() ||
-      c->second.state() != v1::Cluster::RUNNING) {
+void CloudCore::AgentKeyRevokedLocked(const v1::AgentClusterStatus& status) {
+  auto c = clusters_.find(status.cluster());
+  if (c == clusters_.end() || c->second.state() != v1::Cluster::RUNNING) {
     return;  // an operation in flight or already stopped: nothing to say
   }
   v1::Cluster& cluster = c->second;
@@ -987,27 +917,27 @@ void AgentHub::KeyRevokedLocked(const v1::AgentClusterStatus& status) {
       "in the agent's key store, then ResumeCluster");
   cluster.set_state(v1::Cluster::SUSPENDED);
   cluster.set_state_message(message);
-  *cluster.mutable_update_time() = ToProto(core_->NowLocked());
-  cluster.set_etag(core_->NewEtag());
-  (void)core_->Persist("cluster", cluster.name(), cluster);
-  if (auto u = usage_.find(cluster.name()); u != usage_.end())
+  *cluster.mutable_update_time() = ToProto(NowLocked());
+  cluster.set_etag(NewEtag());
+  (void)Persist("cluster", cluster.name(), cluster);
+  if (auto u = agent_usage_.find(cluster.name()); u != agent_usage_.end())
     u->second.running = false;
-  core_->SystemEventLocked("clusters.keyRevoked", cluster.name(),
-                           absl::OkStatus(), message);
+  SystemEventLocked("clusters.keyRevoked", cluster.name(), absl::OkStatus(),
+                    message);
 }
 
-void AgentHub::DetectHungLocked() {
-  const absl::Time now = core_->NowLocked();
+void CloudCore::AgentDetectHungLocked() {
+  const absl::Time now = NowLocked();
   const absl::Time real_now = absl::Now();
   const absl::Duration timeout =
-      absl::FromChrono(core_->options_.agent_heartbeat_timeout);
+      absl::FromChrono(options_.agent_heartbeat_timeout);
   // A jump of the manual clock alone does not make an agent hung: some real
   // time must also have passed without a heartbeat.
   const absl::Duration real_floor =
       std::max(absl::Seconds(2),
-               3 * absl::FromChrono(core_->options_.agent_heartbeat_interval));
-  std::vector<std::shared_ptr<Session>> hung;
-  for (const auto& [env, s] : sessions_) {
+               3 * absl::FromChrono(options_.agent_heartbeat_interval));
+  std::vector<std::shared_ptr<AgentSession>> hung;
+  for (const auto& [env, s] : agent_sessions_) {
     if (now - s->last_beat >= timeout &&
         real_now - s->last_beat_real >= real_floor) {
       hung.push_back(s);
@@ -1015,11 +945,11 @@ void AgentHub::DetectHungLocked() {
   }
   for (const auto& s : hung) {
     const absl::Time last = s->last_beat;
-    s->Close();
-    s->ctx->TryCancel();
-    SessionEndedLocked(s);  // commands in flight wait for the agent's return
-    auto env = core_->environments_.find(s->environment);
-    if (env == core_->environments_.end()) continue;
+    s->stream->End();
+    // Commands in flight wait for the agent's return.
+    AgentSessionEndedLocked(s);
+    auto env = environments_.find(s->environment);
+    if (env == environments_.end()) continue;
     env->second.set_state(v1::Environment::DISCONNECTED);
     env->second.set_state_message(absl::StrCat(
         "agent lost: its stream was open but it sent no heartbeat since ",
@@ -1027,84 +957,82 @@ void AgentHub::DetectHungLocked() {
         "); the stream was ended; its clusters keep serving; operations wait "
         "up to ",
         absl::FormatDuration(
-            absl::FromChrono(core_->options_.agent_operation_timeout)),
+            absl::FromChrono(options_.agent_operation_timeout)),
         " for the agent to return"));
     *env->second.mutable_update_time() = ToProto(now);
-    env->second.set_etag(core_->NewEtag());
-    (void)core_->Persist("environment", env->first, env->second);
+    env->second.set_etag(NewEtag());
+    (void)Persist("environment", env->first, env->second);
     Call call;
     call.principal.actor = "system";
     call.action = "environments.agentLost";
     call.resource = env->first;
     call.mutation = true;
-    core_->AuditLocked(call,
-                       absl::UnavailableError(env->second.state_message()));
+    AuditLocked(call, absl::UnavailableError(env->second.state_message()));
   }
 }
 
-void AgentHub::ForgetClusterLocked(const v1::Cluster& cluster) {
+void CloudCore::AgentForgetClusterLocked(const v1::Cluster& cluster) {
   // Sent now when the agent is connected; otherwise the agent still reports
   // the cluster at its next hello and reconciliation purges it then.
   v1::AgentCommand cmd;
   cmd.set_command_id("purge/" + cluster.name());
   cmd.set_cluster(cluster.name());
   cmd.mutable_purge();
-  SendLocked(cluster.environment(), std::move(cmd));
+  AgentSendLocked(cluster.environment(), std::move(cmd));
 }
 
-void AgentHub::StopClusterLocked(const v1::Cluster& cluster) {
+void CloudCore::AgentStopClusterLocked(const v1::Cluster& cluster) {
   v1::AgentCommand cmd;
   cmd.set_command_id("reconcile/" + cluster.name());
   cmd.set_cluster(cluster.name());
   cmd.mutable_stop();
-  SendLocked(cluster.environment(), std::move(cmd));
-  if (auto u = usage_.find(cluster.name()); u != usage_.end())
+  AgentSendLocked(cluster.environment(), std::move(cmd));
+  if (auto u = agent_usage_.find(cluster.name()); u != agent_usage_.end())
     u->second.running = false;
 }
 
-void AgentHub::EnvironmentDeletedLocked(const std::string& environment) {
-  if (auto s = SessionLocked(environment); s != nullptr) {
-    s->Close();
-    s->ctx->TryCancel();
+void CloudCore::AgentEnvironmentDeletedLocked(const std::string& environment) {
+  if (auto s = AgentSessionLocked(environment); s != nullptr) {
+    s->stream->End();
   }
-  lost_at_.erase(environment);
+  agent_lost_at_.erase(environment);
 }
 
-void AgentHub::TickLocked() {
-  DetectHungLocked();
-  const absl::Time now = core_->NowLocked();
+void CloudCore::AgentTickLocked() {
+  AgentDetectHungLocked();
+  const absl::Time now = NowLocked();
   const absl::Duration timeout =
-      absl::FromChrono(core_->options_.agent_heartbeat_timeout);
-  for (auto& [name, env] : core_->environments_) {
+      absl::FromChrono(options_.agent_heartbeat_timeout);
+  for (auto& [name, env] : environments_) {
     if (env.mode() != v1::Environment::AGENT ||
         env.state() != v1::Environment::CONNECTED ||
-        sessions_.count(name) != 0) {
+        agent_sessions_.count(name) != 0) {
       continue;
     }
     absl::Time since = env.has_last_heartbeat_time()
                            ? FromProto(env.last_heartbeat_time())
                            : FromProto(env.update_time());
-    if (auto lost = lost_at_.find(name); lost != lost_at_.end()) {
+    if (auto lost = agent_lost_at_.find(name); lost != agent_lost_at_.end()) {
       since = std::max(since, lost->second);
     }
     if (now - since < timeout) continue;
     env.set_state(v1::Environment::DISCONNECTED);
-    env.set_state_message(absl::StrCat(
-        "agent lost: no connection since ", Rfc3339(since),
-        " (heartbeat timeout ", absl::FormatDuration(timeout),
-        "); its clusters keep serving; operations wait up to ",
-        absl::FormatDuration(
-            absl::FromChrono(core_->options_.agent_operation_timeout)),
-        " for the agent to return"));
+    env.set_state_message(
+        absl::StrCat("agent lost: no connection since ", Rfc3339(since),
+                     " (heartbeat timeout ", absl::FormatDuration(timeout),
+                     "); its clusters keep serving; operations wait up to ",
+                     absl::FormatDuration(
+                         absl::FromChrono(options_.agent_operation_timeout)),
+                     " for the agent to return"));
     *env.mutable_update_time() = ToProto(now);
-    env.set_etag(core_->NewEtag());
-    (void)core_->Persist("environment", name, env);
+    env.set_etag(NewEtag());
+    (void)Persist("environment", name, env);
     Call call;
     call.principal.actor = "system";
     call.action = "environments.agentLost";
     call.resource = name;
     call.mutation = true;
-    core_->AuditLocked(call, absl::UnavailableError(env.state_message()));
+    AuditLocked(call, absl::UnavailableError(env.state_message()));
   }
 }
 

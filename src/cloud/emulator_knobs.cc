@@ -1,10 +1,7 @@
-// The Emulator service: settings, the clock, fault injection. Only the
-// emulator's admin key may call it.
-#include "cloud/emulator_service.h"
-
-#include <grpcpp/grpcpp.h>
-
+// The Emulator service's side in the core: settings, the clock, fault
+// injection. Only the emulator's admin key may call it.
 #include "absl/strings/str_cat.h"
+#include "cloud/cloud_core.h"
 #include "cloud/util.h"
 #include "google/protobuf/descriptor.h"
 
@@ -35,9 +32,9 @@ absl::Status AdminOnly(Call& call) {
     *(resp)->mutable_now() = ToProto(NowLocked());                            \
   } while (false)
 
-grpc::Status CloudCore::EmGetSettings(grpc::ServerContext* ctx,
-                                      const v1::GetSettingsRequest* req,
-                                      v1::EmulatorSettings* resp) {
+absl::Status CloudCore::GetSettings(const RequestContext& ctx,
+                                    const v1::GetSettingsRequest& req,
+                                    v1::EmulatorSettings* resp) {
   return Handle(ctx, "GetSettings", "emulator.getSettings", false, "emulator",
                 "", [&](Call& call) -> absl::Status {
                   COVE_RETURN_IF_ERROR(AdminOnly(call));
@@ -46,15 +43,15 @@ grpc::Status CloudCore::EmGetSettings(grpc::ServerContext* ctx,
                 });
 }
 
-grpc::Status CloudCore::EmUpdateSettings(grpc::ServerContext* ctx,
-                                         const v1::UpdateSettingsRequest* req,
-                                         v1::EmulatorSettings* resp) {
+absl::Status CloudCore::UpdateSettings(const RequestContext& ctx,
+                                       const v1::UpdateSettingsRequest& req,
+                                       v1::EmulatorSettings* resp) {
   return Handle(
       ctx, "UpdateSettings", "emulator.updateSettings", true, "emulator", "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(AdminOnly(call));
-        if (req->has_transition_delay()) {
-          absl::Duration d = FromProtoDuration(req->transition_delay());
+        if (req.has_transition_delay()) {
+          absl::Duration d = FromProtoDuration(req.transition_delay());
           if (d < absl::ZeroDuration()) {
             return absl::InvalidArgumentError(
                 absl::StrCat("transition_delay: expected >= 0 (got ",
@@ -62,8 +59,8 @@ grpc::Status CloudCore::EmUpdateSettings(grpc::ServerContext* ctx,
           }
           transition_delay_ = d;
         }
-        if (req->has_retention()) {
-          absl::Duration d = FromProtoDuration(req->retention());
+        if (req.has_retention()) {
+          absl::Duration d = FromProtoDuration(req.retention());
           if (d < absl::ZeroDuration()) {
             return absl::InvalidArgumentError(
                 absl::StrCat("retention: expected >= 0 (got ",
@@ -71,7 +68,7 @@ grpc::Status CloudCore::EmUpdateSettings(grpc::ServerContext* ctx,
           }
           retention_ = d;
         }
-        for (const auto& [type, n] : req->vectors_per_cu()) {
+        for (const auto& [type, n] : req.vectors_per_cu()) {
           if (type != "performance" && type != "capacity") {
             return absl::InvalidArgumentError(
                 absl::StrCat("vectors_per_cu: expected cu_type performance or "
@@ -84,7 +81,7 @@ grpc::Status CloudCore::EmUpdateSettings(grpc::ServerContext* ctx,
                              "]: expected at least 1 (got ", n, ")"));
           }
         }
-        for (const auto& [type, n] : req->bytes_per_cu()) {
+        for (const auto& [type, n] : req.bytes_per_cu()) {
           if (type != "performance" && type != "capacity") {
             return absl::InvalidArgumentError(
                 absl::StrCat("bytes_per_cu: expected cu_type performance or "
@@ -96,10 +93,10 @@ grpc::Status CloudCore::EmUpdateSettings(grpc::ServerContext* ctx,
                 "bytes_per_cu[", type, "]: expected at least 1 (got ", n, ")"));
           }
         }
-        if (!req->vectors_per_cu().empty() || !req->bytes_per_cu().empty()) {
-          for (const auto& [type, n] : req->vectors_per_cu())
+        if (!req.vectors_per_cu().empty() || !req.bytes_per_cu().empty()) {
+          for (const auto& [type, n] : req.vectors_per_cu())
             vectors_per_cu_[type] = n;
-          for (const auto& [type, n] : req->bytes_per_cu())
+          for (const auto& [type, n] : req.bytes_per_cu())
             bytes_per_cu_[type] = n;
           // Capacities follow at once, also on serving data planes.
           for (auto& [name, c] : clusters_) {
@@ -119,17 +116,17 @@ grpc::Status CloudCore::EmUpdateSettings(grpc::ServerContext* ctx,
       });
 }
 
-grpc::Status CloudCore::EmSetClock(grpc::ServerContext* ctx,
-                                   const v1::SetClockRequest* req,
-                                   v1::EmulatorSettings* resp) {
+absl::Status CloudCore::SetClock(const RequestContext& ctx,
+                                 const v1::SetClockRequest& req,
+                                 v1::EmulatorSettings* resp) {
   return Handle(ctx, "SetClock", "emulator.setClock", true, "emulator", "",
                 [&](Call& call) -> absl::Status {
                   COVE_RETURN_IF_ERROR(AdminOnly(call));
-                  if (req->real()) {
+                  if (req.real()) {
                     manual_clock_ = false;
                   } else {
                     manual_now_ =
-                        req->has_time() ? FromProto(req->time()) : absl::Now();
+                        req.has_time() ? FromProto(req.time()) : absl::Now();
                     manual_clock_ = true;
                   }
                   RunDueLocked();
@@ -139,13 +136,13 @@ grpc::Status CloudCore::EmSetClock(grpc::ServerContext* ctx,
                 });
 }
 
-grpc::Status CloudCore::EmAdvanceClock(grpc::ServerContext* ctx,
-                                       const v1::AdvanceClockRequest* req,
-                                       v1::EmulatorSettings* resp) {
+absl::Status CloudCore::AdvanceClock(const RequestContext& ctx,
+                                     const v1::AdvanceClockRequest& req,
+                                     v1::EmulatorSettings* resp) {
   return Handle(ctx, "AdvanceClock", "emulator.advanceClock", true, "emulator",
                 "", [&](Call& call) -> absl::Status {
                   COVE_RETURN_IF_ERROR(AdminOnly(call));
-                  const absl::Duration by = FromProtoDuration(req->by());
+                  const absl::Duration by = FromProtoDuration(req.by());
                   if (by < absl::ZeroDuration()) {
                     return absl::InvalidArgumentError(
                         absl::StrCat("by: expected a duration >= 0 (got ",
@@ -165,14 +162,14 @@ grpc::Status CloudCore::EmAdvanceClock(grpc::ServerContext* ctx,
                 });
 }
 
-grpc::Status CloudCore::EmInjectFault(grpc::ServerContext* ctx,
-                                      const v1::InjectFaultRequest* req,
-                                      v1::Fault* resp) {
+absl::Status CloudCore::InjectFault(const RequestContext& ctx,
+                                    const v1::InjectFaultRequest& req,
+                                    v1::Fault* resp) {
   return Handle(
       ctx, "InjectFault", "emulator.injectFault", true, "emulator", "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(AdminOnly(call));
-        const v1::Fault& f = req->fault();
+        const v1::Fault& f = req.fault();
         const auto* service =
             google::protobuf::DescriptorPool::generated_pool()
                 ->FindServiceByName("cove.control.v1.ControlPlane");
@@ -215,9 +212,9 @@ grpc::Status CloudCore::EmInjectFault(grpc::ServerContext* ctx,
       });
 }
 
-grpc::Status CloudCore::EmListFaults(grpc::ServerContext* ctx,
-                                     const v1::ListFaultsRequest* req,
-                                     v1::ListFaultsResponse* resp) {
+absl::Status CloudCore::ListFaults(const RequestContext& ctx,
+                                   const v1::ListFaultsRequest& req,
+                                   v1::ListFaultsResponse* resp) {
   return Handle(ctx, "ListFaults", "emulator.listFaults", false, "emulator", "",
                 [&](Call& call) -> absl::Status {
                   COVE_RETURN_IF_ERROR(AdminOnly(call));
@@ -230,17 +227,17 @@ grpc::Status CloudCore::EmListFaults(grpc::ServerContext* ctx,
                 });
 }
 
-grpc::Status CloudCore::EmClearFaults(grpc::ServerContext* ctx,
-                                      const v1::ClearFaultsRequest* req,
-                                      v1::ClearFaultsResponse* resp) {
+absl::Status CloudCore::ClearFaults(const RequestContext& ctx,
+                                    const v1::ClearFaultsRequest& req,
+                                    v1::ClearFaultsResponse* resp) {
   return Handle(ctx, "ClearFaults", "emulator.clearFaults", true, "emulator",
                 "", [&](Call& call) -> absl::Status {
                   COVE_RETURN_IF_ERROR(AdminOnly(call));
                   faults_.erase(std::remove_if(faults_.begin(), faults_.end(),
                                                [&](const FaultRecord& r) {
-                                                 return req->verb().empty() ||
+                                                 return req.verb().empty() ||
                                                         r.fault.verb() ==
-                                                            req->verb();
+                                                            req.verb();
                                                }),
                                 faults_.end());
                   // Stalled operations of the verb progress again.
@@ -248,8 +245,8 @@ grpc::Status CloudCore::EmClearFaults(grpc::ServerContext* ctx,
                   for (auto& [name, p] : pending_) {
                     auto op = operations_.find(name);
                     if (!p.stalled || op == operations_.end()) continue;
-                    if (req->verb().empty() || req->verb() == "*" ||
-                        op->second.verb() == req->verb()) {
+                    if (req.verb().empty() || req.verb() == "*" ||
+                        op->second.verb() == req.verb()) {
                       p.stalled = false;
                       p.due = std::min(p.due, now);
                     }
