@@ -72,6 +72,7 @@ std::unique_ptr<SparseIndex> SparseIndex::Build(
     index->doc_len_.resize(rows.size());
     for (size_t r = 0; r < rows.size(); ++r) {
       index->doc_len_[r] = rows[r] != nullptr ? RowLength(*rows[r]) : 0.0f;
+      index->total_length_ += index->doc_len_[r];
     }
   }
   // Count the postings of each term, then lay them out contiguously in

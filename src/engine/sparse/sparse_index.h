@@ -77,6 +77,8 @@ class SparseIndex {
   size_t DocFreq(uint32_t term, const Bitset* deleted) const;
   /// The length (sum of term frequencies) of row r (BM25).
   float doc_length(size_t r) const { return doc_len_[r]; }
+  /// The sum of every row's length (BM25).
+  double total_length() const { return total_length_; }
 
   size_t MemoryBytes() const;
 
@@ -106,6 +108,7 @@ class SparseIndex {
   std::vector<float> vals_;
   std::vector<uint32_t> dropped_;
   std::vector<float> doc_len_;  // BM25 only
+  double total_length_ = 0;
 };
 
 /// The exact scan over rows (null: no vector) that an index approximates
