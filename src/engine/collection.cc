@@ -221,6 +221,12 @@ absl::StatusOr<IndexParams> IndexParamsFromDef(const IndexDef& def,
     case IndexKind::kHnswSq:
       params.type = IndexType::kHnswSq;
       break;
+    case IndexKind::kSparseInvertedIndex:
+    case IndexKind::kSparseWand:
+      return absl::InvalidArgumentError(absl::StrCat(
+          "index on field '", def.field_name,
+          "': SPARSE_INVERTED_INDEX and SPARSE_WAND are for "
+          "SPARSE_FLOAT_VECTOR fields (the field is a FLOAT_VECTOR)"));
   }
   for (const auto& [key, value] : def.params) {
     int64_t n = 0;
