@@ -19,6 +19,7 @@ build_pkgs=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libhwy-dev
   libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
+  libicu-dev libstemmer-dev
 )
 test_pkgs=(
   python3 python3-dev python3-venv python3-numpy python3-pytest pybind11-dev
@@ -28,6 +29,7 @@ test_pkgs=(
 )
 bench_pkgs=(
   libhnswlib-dev libfaiss-dev dataset-fashion-mnist python3-matplotlib
+  libxapian-dev wordnet-base
 )
 
 case "${profile}" in

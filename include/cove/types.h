@@ -28,7 +28,15 @@ enum class DataType {
   kVarChar = 21,
   kArray = 22,
   kJson = 23,
+  /// Not supported yet (refused by both backends with Unimplemented).
+  kBinaryVector = 100,
   kFloatVector = 101,
+  /// Not supported yet (refused by both backends with Unimplemented).
+  kFloat16Vector = 102,
+  kBFloat16Vector = 103,
+  /// Sparse float vectors (Value::Sparse); no dim. Indexes
+  /// SPARSE_INVERTED_INDEX and SPARSE_WAND, metric IP.
+  kSparseFloatVector = 104,
 };
 
 /// "BOOL", "INT64", "FLOAT_VECTOR", ... as Milvus spells them.
@@ -36,15 +44,28 @@ const char* DataTypeName(DataType type);
 
 /// Similarity measures. L2 is the squared Euclidean distance (smaller is
 /// closer); IP and COSINE are similarities (larger is closer), as in Milvus.
-enum class MetricType { kL2, kIP, kCosine };
+/// BM25 scores a query text against the output field of a BM25 function
+/// (larger is closer).
+enum class MetricType { kL2, kIP, kCosine, kBM25 };
 
-/// "L2", "IP", "COSINE".
+/// "L2", "IP", "COSINE", "BM25".
 const char* MetricTypeName(MetricType metric);
 
 /// Vector index types.
-enum class IndexType { kFlat, kIvfFlat, kIvfSq8, kHnsw, kHnswSq, kAutoIndex };
+enum class IndexType {
+  kFlat,
+  kIvfFlat,
+  kIvfSq8,
+  kHnsw,
+  kHnswSq,
+  kAutoIndex,
+  /// SPARSE_FLOAT_VECTOR fields only (metric IP; param drop_ratio_build).
+  kSparseInvertedIndex,
+  kSparseWand,
+};
 
-/// "FLAT", "IVF_FLAT", "IVF_SQ8", "HNSW", "HNSW_SQ", "AUTOINDEX".
+/// "FLAT", "IVF_FLAT", "IVF_SQ8", "HNSW", "HNSW_SQ", "AUTOINDEX",
+/// "SPARSE_INVERTED_INDEX", "SPARSE_WAND".
 const char* IndexTypeName(IndexType type);
 
 /// One field of a collection schema.
@@ -241,6 +262,10 @@ struct SearchRequest {
   /// Query vectors, row-major, nq x dim.
   std::vector<float> vectors;
   size_t dim = 0;
+  /// Or, for a SPARSE_FLOAT_VECTOR anns_field, sparse query vectors (then
+  /// `vectors` is empty). Search param "drop_ratio_search" in [0, 1) leaves
+  /// out that fraction of each query's smallest weights.
+  std::vector<SparseVector> sparse_vectors;
   /// The vector field to search; may be empty when the collection has one.
   std::string anns_field;
   int64_t limit = 10;
@@ -266,7 +291,10 @@ struct SearchRequest {
   std::optional<SearchCursor> search_after;
 
   /// Number of query vectors.
-  size_t num_queries() const { return dim == 0 ? 0 : vectors.size() / dim; }
+  size_t num_queries() const {
+    if (!sparse_vectors.empty()) return sparse_vectors.size();
+    return dim == 0 ? 0 : vectors.size() / dim;
+  }
 };
 
 /// One search hit.

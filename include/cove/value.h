@@ -18,8 +18,21 @@
 
 namespace cove {
 
+/// A sparse float vector: parallel lists of indices (strictly increasing,
+/// below 2^32 - 1) and their values, as Milvus' SPARSE_FLOAT_VECTOR.
+struct SparseVector {
+  std::vector<uint32_t> indices;
+  std::vector<float> values;
+
+  friend bool operator==(const SparseVector& a, const SparseVector& b) {
+    return a.indices == b.indices && a.values == b.values;
+  }
+};
+
 /// An immutable, cheaply copyable dynamic value: null, bool, 64-bit integer,
-/// double, string, array, object (string keys, sorted) or float vector.
+/// double, string, array, object (string keys, sorted) or vector: float32,
+/// float16 and bfloat16 (the 16-bit patterns), binary (bytes, 8 dimensions
+/// each, the lowest bit of byte 0 first as Milvus packs them) or sparse.
 ///
 /// Arrays and objects model JSON (and Milvus ARRAY fields); integers and
 /// doubles are kept apart so that int64 primary keys round-trip exactly.
@@ -35,7 +48,11 @@ class Value {
     kString,
     kArray,
     kObject,
-    kFloatVector
+    kFloatVector,
+    kFloat16Vector,
+    kBFloat16Vector,
+    kBinaryVector,
+    kSparseVector
   };
   using Array = std::vector<Value>;
   using Object = std::map<std::string, Value, std::less<>>;
@@ -63,6 +80,31 @@ class Value {
     out.v_ = std::make_shared<const std::vector<float>>(std::move(v));
     return out;
   }
+  /// A float16 vector: IEEE 754 half-precision bit patterns.
+  static Value Float16Vector(std::vector<uint16_t> bits) {
+    Value out;
+    out.v_ = std::make_shared<const Half>(Half{std::move(bits)});
+    return out;
+  }
+  /// A bfloat16 vector: the upper 16 bits of float32 values.
+  static Value BFloat16Vector(std::vector<uint16_t> bits) {
+    Value out;
+    out.v_ = std::make_shared<const BHalf>(BHalf{std::move(bits)});
+    return out;
+  }
+  /// A binary vector of 8 * bytes.size() dimensions.
+  static Value BinaryVector(std::vector<uint8_t> bytes) {
+    Value out;
+    out.v_ = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
+    return out;
+  }
+  /// A sparse vector (indices must be strictly increasing; the engine
+  /// checks it on insert).
+  static Value Sparse(SparseVector v) {
+    Value out;
+    out.v_ = std::make_shared<const SparseVector>(std::move(v));
+    return out;
+  }
   /// An array built from a braced list: Value::MakeArray({1, 2, 3}).
   static Value MakeArray(std::initializer_list<Value> items) {
     return Value(Array(items));
@@ -84,6 +126,10 @@ class Value {
   bool is_array() const { return kind() == Kind::kArray; }
   bool is_object() const { return kind() == Kind::kObject; }
   bool is_float_vector() const { return kind() == Kind::kFloatVector; }
+  bool is_float16_vector() const { return kind() == Kind::kFloat16Vector; }
+  bool is_bfloat16_vector() const { return kind() == Kind::kBFloat16Vector; }
+  bool is_binary_vector() const { return kind() == Kind::kBinaryVector; }
+  bool is_sparse_vector() const { return kind() == Kind::kSparseVector; }
 
   /// Accessors; calling one for another kind is a programming error (asserts
   /// in debug builds, returns a default value in release builds).
@@ -95,6 +141,11 @@ class Value {
   const Array& AsArray() const;
   const Object& AsObject() const;
   const std::vector<float>& AsFloatVector() const;
+  /// The bit patterns of a float16 or bfloat16 vector.
+  const std::vector<uint16_t>& AsFloat16Vector() const;
+  const std::vector<uint16_t>& AsBFloat16Vector() const;
+  const std::vector<uint8_t>& AsBinaryVector() const;
+  const SparseVector& AsSparseVector() const;
 
   /// Member lookup in an object; nullptr when absent or not an object.
   const Value* Find(std::string_view key) const;
@@ -103,7 +154,9 @@ class Value {
   friend bool operator==(const Value& a, const Value& b);
   friend bool operator!=(const Value& a, const Value& b) { return !(a == b); }
 
-  /// Compact JSON text. Float vectors are written as arrays of numbers.
+  /// Compact JSON text. Float vectors (float32, float16, bfloat16) are
+  /// written as arrays of numbers, binary vectors as arrays of bytes, sparse
+  /// vectors as objects {"index": value}.
   /// Non-finite doubles are written as null; bytes of strings that are not
   /// valid UTF-8 are written as U+FFFD.
   std::string ToJson() const;
@@ -118,13 +171,23 @@ class Value {
   static absl::StatusOr<Value> FromJson(std::string_view text);
 
   /// A short name of the kind: "null", "bool", "int", "double", "string",
-  /// "array", "object", "float_vector".
+  /// "array", "object", "float_vector", "float16_vector",
+  /// "bfloat16_vector", "binary_vector", "sparse_vector".
   static const char* KindName(Kind kind);
 
  private:
+  struct Half {
+    std::vector<uint16_t> bits;
+  };
+  struct BHalf {
+    std::vector<uint16_t> bits;
+  };
   std::variant<std::monostate, bool, int64_t, double, std::string,
                std::shared_ptr<const Array>, std::shared_ptr<const Object>,
-               std::shared_ptr<const std::vector<float>>>
+               std::shared_ptr<const std::vector<float>>,
+               std::shared_ptr<const Half>, std::shared_ptr<const BHalf>,
+               std::shared_ptr<const std::vector<uint8_t>>,
+               std::shared_ptr<const SparseVector>>
       v_;
 };
 

@@ -34,6 +34,25 @@ void ByteWriter::Val(const Value& v) {
     case Value::Kind::kFloatVector:
       Floats(v.AsFloatVector().data(), v.AsFloatVector().size());
       break;
+    case Value::Kind::kFloat16Vector:
+    case Value::Kind::kBFloat16Vector: {
+      const std::vector<uint16_t>& h =
+          v.is_float16_vector() ? v.AsFloat16Vector() : v.AsBFloat16Vector();
+      Varint(h.size());
+      Raw(h.data(), h.size() * sizeof(uint16_t));
+      break;
+    }
+    case Value::Kind::kBinaryVector:
+      Varint(v.AsBinaryVector().size());
+      Raw(v.AsBinaryVector().data(), v.AsBinaryVector().size());
+      break;
+    case Value::Kind::kSparseVector: {
+      const SparseVector& s = v.AsSparseVector();
+      Varint(s.indices.size());
+      Raw(s.indices.data(), s.indices.size() * sizeof(uint32_t));
+      Raw(s.values.data(), s.values.size() * sizeof(float));
+      break;
+    }
   }
 }
 
@@ -96,6 +115,40 @@ bool ByteReader::Val(Value* v, int depth) {
       std::vector<float> f;
       if (!Floats(&f)) return false;
       *v = Value::FloatVector(std::move(f));
+      return true;
+    }
+    case Value::Kind::kFloat16Vector:
+    case Value::Kind::kBFloat16Vector: {
+      uint64_t n = 0;
+      if (!Varint(&n) || n > (in_.size() - pos_) / sizeof(uint16_t)) {
+        return false;
+      }
+      std::vector<uint16_t> h(n);
+      if (!Raw(h.data(), n * sizeof(uint16_t))) return false;
+      *v = static_cast<Value::Kind>(kind) == Value::Kind::kFloat16Vector
+               ? Value::Float16Vector(std::move(h))
+               : Value::BFloat16Vector(std::move(h));
+      return true;
+    }
+    case Value::Kind::kBinaryVector: {
+      uint64_t n = 0;
+      if (!Varint(&n) || n > in_.size() - pos_) return false;
+      std::vector<uint8_t> b(n);
+      if (!Raw(b.data(), n)) return false;
+      *v = Value::BinaryVector(std::move(b));
+      return true;
+    }
+    case Value::Kind::kSparseVector: {
+      uint64_t n = 0;
+      if (!Varint(&n) || n > (in_.size() - pos_) / 8) return false;
+      SparseVector s;
+      s.indices.resize(n);
+      s.values.resize(n);
+      if (!Raw(s.indices.data(), n * sizeof(uint32_t)) ||
+          !Raw(s.values.data(), n * sizeof(float))) {
+        return false;
+      }
+      *v = Value::Sparse(std::move(s));
       return true;
     }
   }

@@ -33,6 +33,14 @@ const char* DataTypeName(DataType type) {
       return "JSON";
     case DataType::kFloatVector:
       return "FLOAT_VECTOR";
+    case DataType::kBinaryVector:
+      return "BINARY_VECTOR";
+    case DataType::kFloat16Vector:
+      return "FLOAT16_VECTOR";
+    case DataType::kBFloat16Vector:
+      return "BFLOAT16_VECTOR";
+    case DataType::kSparseFloatVector:
+      return "SPARSE_FLOAT_VECTOR";
   }
   return "UNKNOWN";
 }
@@ -45,6 +53,8 @@ const char* MetricTypeName(MetricType metric) {
       return "IP";
     case MetricType::kCosine:
       return "COSINE";
+    case MetricType::kBM25:
+      return "BM25";
   }
   return "UNKNOWN";
 }
@@ -79,6 +89,10 @@ const char* IndexTypeName(IndexType type) {
       return "HNSW_SQ";
     case IndexType::kAutoIndex:
       return "AUTOINDEX";
+    case IndexType::kSparseInvertedIndex:
+      return "SPARSE_INVERTED_INDEX";
+    case IndexType::kSparseWand:
+      return "SPARSE_WAND";
   }
   return "UNKNOWN";
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/half.h"
 #include "common/strings.h"
 #include "nlohmann/json.hpp"
 
@@ -120,6 +121,33 @@ Json ToNlohmann(const Value& v) {
       }
       return out;
     }
+    case Value::Kind::kFloat16Vector:
+    case Value::Kind::kBFloat16Vector: {
+      const bool bf = v.is_bfloat16_vector();
+      Json out = Json::array();
+      for (uint16_t h : bf ? v.AsBFloat16Vector() : v.AsFloat16Vector()) {
+        const float f =
+            bf ? internal::BFloat16ToFloat(h) : internal::HalfToFloat(h);
+        out.push_back(std::isfinite(f) ? Json(static_cast<double>(f))
+                                       : Json(nullptr));
+      }
+      return out;
+    }
+    case Value::Kind::kBinaryVector: {
+      Json out = Json::array();
+      for (uint8_t b : v.AsBinaryVector()) out.push_back(b);
+      return out;
+    }
+    case Value::Kind::kSparseVector: {
+      Json out = Json::object();
+      const SparseVector& s = v.AsSparseVector();
+      for (size_t i = 0; i < s.indices.size(); ++i) {
+        const float f = s.values[i];
+        out[std::to_string(s.indices[i])] =
+            std::isfinite(f) ? Json(static_cast<double>(f)) : Json(nullptr);
+      }
+      return out;
+    }
   }
   return nullptr;
 }
@@ -180,6 +208,43 @@ const std::vector<float>& Value::AsFloatVector() const {
   return empty;
 }
 
+const std::vector<uint16_t>& Value::AsFloat16Vector() const {
+  static const std::vector<uint16_t> empty;
+  if (const auto* p = std::get_if<std::shared_ptr<const Half>>(&v_)) {
+    return (*p)->bits;
+  }
+  assert(false && "Value::AsFloat16Vector on another kind");
+  return empty;
+}
+
+const std::vector<uint16_t>& Value::AsBFloat16Vector() const {
+  static const std::vector<uint16_t> empty;
+  if (const auto* p = std::get_if<std::shared_ptr<const BHalf>>(&v_)) {
+    return (*p)->bits;
+  }
+  assert(false && "Value::AsBFloat16Vector on another kind");
+  return empty;
+}
+
+const std::vector<uint8_t>& Value::AsBinaryVector() const {
+  static const std::vector<uint8_t> empty;
+  if (const auto* p =
+          std::get_if<std::shared_ptr<const std::vector<uint8_t>>>(&v_)) {
+    return **p;
+  }
+  assert(false && "Value::AsBinaryVector on another kind");
+  return empty;
+}
+
+const SparseVector& Value::AsSparseVector() const {
+  static const SparseVector empty;
+  if (const auto* p = std::get_if<std::shared_ptr<const SparseVector>>(&v_)) {
+    return **p;
+  }
+  assert(false && "Value::AsSparseVector on another kind");
+  return empty;
+}
+
 const Value* Value::Find(std::string_view key) const {
   if (!is_object()) return nullptr;
   const auto& obj = AsObject();
@@ -206,6 +271,14 @@ bool operator==(const Value& a, const Value& b) {
       return a.AsObject() == b.AsObject();
     case Value::Kind::kFloatVector:
       return a.AsFloatVector() == b.AsFloatVector();
+    case Value::Kind::kFloat16Vector:
+      return a.AsFloat16Vector() == b.AsFloat16Vector();
+    case Value::Kind::kBFloat16Vector:
+      return a.AsBFloat16Vector() == b.AsBFloat16Vector();
+    case Value::Kind::kBinaryVector:
+      return a.AsBinaryVector() == b.AsBinaryVector();
+    case Value::Kind::kSparseVector:
+      return a.AsSparseVector() == b.AsSparseVector();
     default:
       return false;
   }
@@ -261,6 +334,14 @@ const char* Value::KindName(Kind kind) {
       return "object";
     case Kind::kFloatVector:
       return "float_vector";
+    case Kind::kFloat16Vector:
+      return "float16_vector";
+    case Kind::kBFloat16Vector:
+      return "bfloat16_vector";
+    case Kind::kBinaryVector:
+      return "binary_vector";
+    case Kind::kSparseVector:
+      return "sparse_vector";
   }
   return "unknown";
 }

@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "engine/sparse/sparse.h"
 
 namespace cove::internal {
 namespace {
@@ -23,6 +24,8 @@ engine::Metric ToMetric(MetricType m) {
       return engine::Metric::kIP;
     case MetricType::kCosine:
       return engine::Metric::kCosine;
+    case MetricType::kBM25:
+      return engine::Metric::kBM25;
   }
   return engine::Metric::kL2;
 }
@@ -35,6 +38,8 @@ MetricType FromMetric(engine::Metric m) {
       return MetricType::kIP;
     case engine::Metric::kCosine:
       return MetricType::kCosine;
+    case engine::Metric::kBM25:
+      return MetricType::kBM25;
   }
   return MetricType::kL2;
 }
@@ -53,6 +58,10 @@ engine::IndexKind ToIndexKind(IndexType t) {
       return engine::IndexKind::kHnswSq;
     case IndexType::kAutoIndex:
       return engine::IndexKind::kAutoIndex;
+    case IndexType::kSparseInvertedIndex:
+      return engine::IndexKind::kSparseInvertedIndex;
+    case IndexType::kSparseWand:
+      return engine::IndexKind::kSparseWand;
   }
   return engine::IndexKind::kAutoIndex;
 }
@@ -71,6 +80,10 @@ IndexType FromIndexKind(engine::IndexKind k) {
       return IndexType::kHnswSq;
     case engine::IndexKind::kAutoIndex:
       return IndexType::kAutoIndex;
+    case engine::IndexKind::kSparseInvertedIndex:
+      return IndexType::kSparseInvertedIndex;
+    case engine::IndexKind::kSparseWand:
+      return IndexType::kSparseWand;
   }
   return IndexType::kAutoIndex;
 }
@@ -197,6 +210,12 @@ absl::Status NormalizeRow(const engine::Collection& c, const Row& in,
         }
       }
       (*out)[i] = Value::FloatVector(std::move(vec));
+      continue;
+    }
+    if (f.type == engine::DataType::kSparseFloatVector) {
+      COVE_ASSIGN_OR_RETURN(SparseVector sparse,
+                            engine::sparse::FromValue(*v, where));
+      (*out)[i] = Value::Sparse(std::move(sparse));
       continue;
     }
     if (f.type == engine::DataType::kArray) {
@@ -439,6 +458,11 @@ absl::StatusOr<engine::IndexDef> ToIndexDef(const IndexSpec& spec) {
   def.index_name = spec.index_name;
   def.kind = ToIndexKind(spec.index_type);
   def.metric = ToMetric(spec.metric_type);
+  if (engine::IsSparseIndexKind(def.kind)) {
+    // drop_ratio_build (a fraction): checked by the engine with the field.
+    def.params = spec.params;
+    return def;
+  }
   // Build parameters as Milvus checks them: every key must be one the index
   // type takes (a misspelled or foreign key is refused, not ignored), and
   // numbers may come as strings ("16").
@@ -574,6 +598,81 @@ absl::StatusOr<MutationResult> DeleteFrom(engine::Collection& collection,
   return result;
 }
 
+namespace {
+
+// The hits of a search as results (from `offset`, with their entities).
+SearchResults ToResults(const engine::Collection& collection,
+                        const engine::SearchHits& found, size_t offset,
+                        const std::vector<std::string>& fields) {
+  SearchResults results;
+  results.hits.resize(found.hits.size());
+  const int pk = collection.primary_key();
+  for (size_t q = 0; q < found.hits.size(); ++q) {
+    const std::vector<engine::ScoredRow>& rows = found.hits[q];
+    std::vector<Hit>& hits = results.hits[q];
+    for (size_t i = offset; i < rows.size(); ++i) {
+      Hit hit;
+      hit.id = collection.ValueAt(*found.state, rows[i].ref, pk);
+      hit.distance = rows[i].score;
+      hit.entity = Entity(collection, *found.state, rows[i].ref, fields);
+      hits.push_back(std::move(hit));
+    }
+  }
+  return results;
+}
+
+// A search of sparse field `field` (a position among the sparse fields).
+absl::StatusOr<SearchResults> SparseSearchIn(
+    const engine::Collection& collection, const SearchRequest& request,
+    size_t field, const std::optional<engine::expr::CompiledFilter>& filter,
+    const std::shared_ptr<const engine::CollectionState>& pinned) {
+  const engine::Schema& schema = collection.schema();
+  const std::string& name =
+      schema.fields[collection.sparse_fields()[field]].name;
+  if (pinned != nullptr) {
+    return absl::UnimplementedError(absl::StrCat(
+        "search: read sessions (search iterators) over the sparse field '",
+        name, "' are not supported yet"));
+  }
+  if (request.sparse_vectors.empty() || !request.vectors.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("search data: field '", name,
+                     "' is a SPARSE_FLOAT_VECTOR; give sparse query vectors"));
+  }
+  engine::SparseSearchSpec spec;
+  spec.field = field;
+  spec.queries = request.sparse_vectors;
+  spec.k = static_cast<size_t>(request.limit + request.offset);
+  if (request.metric_type.has_value()) {
+    spec.metric = ToMetric(*request.metric_type);
+  }
+  for (const auto& [key, value] : request.params) {
+    if (key != "drop_ratio_search" && key != "radius" &&
+        key != "range_filter") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("search param '", key,
+                       "': not a search parameter of a sparse index (expected "
+                       "one of: drop_ratio_search, radius, range_filter)"));
+    }
+    COVE_ASSIGN_OR_RETURN(double n, ParamNumber("search param", key, value));
+    if (key == "drop_ratio_search") {
+      spec.drop_ratio_search = n;
+    } else {
+      (key == "radius" ? spec.radius : spec.range_filter) =
+          static_cast<float>(n);
+    }
+  }
+  COVE_ASSIGN_OR_RETURN(std::vector<std::string> fields,
+                        ResolveOutputFields(collection, request.output_fields));
+  spec.filter = filter.has_value() ? &*filter : nullptr;
+  spec.partitions = request.partition_names;
+  COVE_ASSIGN_OR_RETURN(engine::SearchHits found, collection.Search(spec));
+  return ToResults(collection, found, static_cast<size_t>(request.offset),
+                   fields);
+}
+
+}  // namespace
+
 absl::StatusOr<SearchResults> SearchIn(
     const engine::Collection& collection, const SearchRequest& request,
     const std::shared_ptr<const engine::CollectionState>& pinned) {
@@ -604,9 +703,25 @@ absl::StatusOr<SearchResults> SearchIn(
   }
   const engine::Schema& schema = collection.schema();
   const std::vector<int>& vector_fields = collection.vector_fields();
+  const std::vector<int>& sparse_fields = collection.sparse_fields();
+  for (size_t f = 0; f < sparse_fields.size(); ++f) {
+    const bool named =
+        schema.fields[sparse_fields[f]].name == request.anns_field;
+    const bool only = request.anns_field.empty() && vector_fields.empty() &&
+                      sparse_fields.size() == 1;
+    if (named || only) {
+      return SparseSearchIn(collection, request, f, filter, pinned);
+    }
+  }
+  if (!request.sparse_vectors.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "search data: sparse query vectors need a SPARSE_FLOAT_VECTOR "
+        "anns_field (got '",
+        request.anns_field, "')"));
+  }
   size_t field = 0;
   if (request.anns_field.empty()) {
-    if (vector_fields.size() > 1) {
+    if (vector_fields.size() + sparse_fields.size() > 1) {
       return absl::InvalidArgumentError(
           absl::StrCat("search anns_field: collection '", collection.name(),
                        "' has several vector fields; name one"));
@@ -700,22 +815,8 @@ absl::StatusOr<SearchResults> SearchIn(
   }
   COVE_ASSIGN_OR_RETURN(engine::SearchHits found,
                         collection.Search(spec, pinned));
-  SearchResults results;
-  results.hits.resize(found.hits.size());
-  const size_t offset = static_cast<size_t>(request.offset);
-  const int pk = collection.primary_key();
-  for (size_t q = 0; q < found.hits.size(); ++q) {
-    const std::vector<engine::ScoredRow>& rows = found.hits[q];
-    std::vector<Hit>& hits = results.hits[q];
-    for (size_t i = offset; i < rows.size(); ++i) {
-      Hit hit;
-      hit.id = collection.ValueAt(*found.state, rows[i].ref, pk);
-      hit.distance = rows[i].score;
-      hit.entity = Entity(collection, *found.state, rows[i].ref, fields);
-      hits.push_back(std::move(hit));
-    }
-  }
-  return results;
+  return ToResults(collection, found, static_cast<size_t>(request.offset),
+                   fields);
 }
 
 absl::StatusOr<std::vector<Row>> QueryIn(

@@ -105,6 +105,28 @@ Collection::Collection(std::string name, Schema schema, int64_t id,
       vector_field_index_.push_back(static_cast<int>(i));
       vector_dims_.push_back(static_cast<size_t>(f.dim));
     }
+    analyzers_.emplace_back();
+    if (f.enable_analyzer) {
+      // Checked by ValidateSchema: the params parse.
+      auto analyzer = text::Analyzer::Make(f.analyzer_params);
+      if (analyzer.ok()) analyzers_.back() = *std::move(analyzer);
+    }
+    if (f.type == DataType::kSparseFloatVector) {
+      sparse_field_index_.push_back(static_cast<int>(i));
+      int input = -1;
+      for (const FunctionDef& fn : schema_.functions) {
+        if (fn.kind != FunctionKind::kBM25 || fn.output_fields.size() != 1 ||
+            fn.output_fields[0] != f.name || fn.input_fields.size() != 1) {
+          continue;
+        }
+        for (size_t j = 0; j < schema_.fields.size(); ++j) {
+          if (schema_.fields[j].name == fn.input_fields[0]) {
+            input = static_cast<int>(j);
+          }
+        }
+      }
+      bm25_input_.push_back(input);
+    }
   }
   num_columns_ = schema_.fields.size() + (schema_.enable_dynamic_field ? 1 : 0);
   if (schema_.enable_dynamic_field) {
@@ -115,6 +137,7 @@ Collection::Collection(std::string name, Schema schema, int64_t id,
   auto meta = std::make_shared<CollectionMeta>();
   meta->partitions = {kDefaultPartition};
   meta->fields.resize(vector_dims_.size());
+  meta->sparse.resize(sparse_field_index_.size());
   auto state = std::make_shared<CollectionState>();
   state->meta = std::move(meta);
   absl::MutexLock lock(&mu_);
@@ -198,6 +221,12 @@ absl::StatusOr<IndexParams> IndexParamsFromDef(const IndexDef& def,
     case IndexKind::kHnswSq:
       params.type = IndexType::kHnswSq;
       break;
+    case IndexKind::kSparseInvertedIndex:
+    case IndexKind::kSparseWand:
+      return absl::InvalidArgumentError(absl::StrCat(
+          "index on field '", def.field_name,
+          "': SPARSE_INVERTED_INDEX and SPARSE_WAND are for "
+          "SPARSE_FLOAT_VECTOR fields (the field is a FLOAT_VECTOR)"));
   }
   for (const auto& [key, value] : def.params) {
     int64_t n = 0;
@@ -222,6 +251,11 @@ absl::Status Collection::CreateIndex(const IndexDef& def) {
 }
 
 absl::Status Collection::CreateIndexLocked(const IndexDef& spec, bool log) {
+  for (size_t f = 0; f < sparse_field_index_.size(); ++f) {
+    if (schema_.fields[sparse_field_index_[f]].name == spec.field_name) {
+      return CreateSparseIndexLocked(f, spec, log);
+    }
+  }
   int target = -1;
   for (size_t f = 0; f < vector_field_index_.size(); ++f) {
     if (schema_.fields[vector_field_index_[f]].name == spec.field_name) {
@@ -318,6 +352,12 @@ absl::Status Collection::DropIndexLocked(const std::string& index_name,
     state_ = std::move(batch.next);
     return absl::OkStatus();
   }
+  for (size_t f = 0; f < meta.sparse.size(); ++f) {
+    if (meta.sparse[f].has_index &&
+        meta.sparse[f].spec.index_name == index_name) {
+      return DropSparseIndexLocked(f, log);
+    }
+  }
   return absl::NotFoundError(absl::StrCat(
       "index '", index_name, "' not found in collection '", name(), "'"));
 }
@@ -352,6 +392,24 @@ std::vector<IndexStatus> Collection::DescribeIndexes() const {
     }
     out.push_back(std::move(status));
   }
+  for (size_t f = 0; f < state->meta->sparse.size(); ++f) {
+    const FieldIndexState& field = state->meta->sparse[f];
+    if (!field.has_index) continue;
+    IndexStatus status;
+    status.def = field.spec;
+    for (const auto& seg : state->segments) {
+      const int64_t live = static_cast<int64_t>(seg->live());
+      status.total_rows += live;
+      if (seg->SparseIndexOf(f) != nullptr) {
+        status.indexed_rows += live;
+      } else if (seg->sealed) {
+        status.pending_rows += live;
+      } else {
+        status.growing_rows += live;
+      }
+    }
+    out.push_back(std::move(status));
+  }
   return out;
 }
 
@@ -367,6 +425,14 @@ absl::Status Collection::LoadLocked(bool log) {
       return absl::FailedPreconditionError(
           absl::StrCat("load collection '", name(), "': vector field '",
                        schema_.fields[vector_field_index_[f]].name,
+                       "' has no index (create one first)"));
+    }
+  }
+  for (size_t f = 0; f < meta.sparse.size(); ++f) {
+    if (!meta.sparse[f].has_index) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("load collection '", name(), "': vector field '",
+                       schema_.fields[sparse_field_index_[f]].name,
                        "' has no index (create one first)"));
     }
   }
@@ -558,6 +624,9 @@ std::vector<SegmentInfo> Collection::Segments() const {
     }
     for (const auto& index : seg->index) {
       info.indexed.push_back(index != nullptr);
+      if (index != nullptr) info.memory_bytes += index->MemoryBytes();
+    }
+    for (const auto& index : seg->sparse_index) {
       if (index != nullptr) info.memory_bytes += index->MemoryBytes();
     }
     out.push_back(std::move(info));

@@ -29,6 +29,7 @@
 #include "engine/indexes/vector_index.h"
 #include "engine/schema.h"
 #include "engine/segment.h"
+#include "engine/text/analyzer.h"
 
 namespace cove::engine {
 
@@ -180,6 +181,43 @@ struct QueryRows {
   int64_t count = 0;
 };
 
+/// A search of one SPARSE_FLOAT_VECTOR field for a batch of queries: sparse
+/// vectors (IP), or texts (BM25, on the output field of a BM25 function).
+struct SparseSearchSpec {
+  /// The field: its position among the schema's sparse fields.
+  size_t field = 0;
+  /// IP queries (checked by sparse::Check), or BM25 query texts: one of
+  /// the two.
+  std::vector<SparseVector> queries;
+  std::vector<std::string> texts;
+  /// Hits wanted per query (offset + limit).
+  size_t k = 10;
+  /// The index's metric must be this one when set.
+  std::optional<Metric> metric;
+  /// Fraction of each query's smallest weights left out, in [0, 1).
+  double drop_ratio_search = 0.0;
+  /// BM25 parameters; unset: the index's (bm25_k1, bm25_b), else 1.2, 0.75.
+  std::optional<float> bm25_k1;
+  std::optional<float> bm25_b;
+  /// Range search bounds: radius < score <= range_filter.
+  std::optional<float> radius;
+  std::optional<float> range_filter;
+  const expr::CompiledFilter* filter = nullptr;
+  std::vector<std::string> partitions;
+};
+
+/// BM25 statistics of a collection state: live documents, their total
+/// length, and per term the live documents holding it.
+struct Bm25Stats {
+  int64_t documents = 0;
+  double total_length = 0;
+  absl::flat_hash_map<uint32_t, int64_t> doc_freq;
+
+  double avgdl() const {
+    return documents > 0 ? total_length / static_cast<double>(documents) : 0;
+  }
+};
+
 /// A delete: rows by primary keys, or matching a filter (one of the two).
 struct DeleteSpec {
   std::vector<Value> ids;
@@ -299,6 +337,26 @@ class Collection {
   absl::StatusOr<QueryRows> Query(
       const QuerySpec& spec,
       const std::shared_ptr<const CollectionState>& pinned = nullptr) const;
+  /// Searches a sparse field (collection_sparse.cc): every segment's
+  /// inverted index, or an exact scan of its rows until it has one (the
+  /// growing segment always). BM25 scores use the statistics of the whole
+  /// state (every live row, whatever the partitions and filter).
+  absl::StatusOr<SearchHits> Search(const SparseSearchSpec& spec) const;
+
+  /// Schema positions of the SPARSE_FLOAT_VECTOR fields
+  /// (SparseSearchSpec::field indexes it).
+  const std::vector<int>& sparse_fields() const { return sparse_field_index_; }
+  /// The index of sparse field `field`, or none.
+  std::optional<IndexDef> SparseIndexOf(size_t field) const;
+  /// True when sparse field `field` is the output of a BM25 function.
+  bool IsBm25Field(size_t field) const { return bm25_input_[field] >= 0; }
+  /// The analyzer of VARCHAR field `column` (a schema position), or null
+  /// when the field has none.
+  std::shared_ptr<const text::Analyzer> AnalyzerOf(int column) const;
+  /// The BM25 statistics of `state` for the `terms` of sparse field
+  /// `field` (tests check them against a recount).
+  Bm25Stats ComputeBm25Stats(const CollectionState& state, size_t field,
+                             const std::vector<uint32_t>& terms) const;
 
   /// Compiles a filter against this collection's schema.
   absl::StatusOr<expr::CompiledFilter> CompileFilter(
@@ -398,6 +456,14 @@ class Collection {
   void ScheduleSealedLocked(const std::vector<int64_t>& sealed);
   int64_t ApplyDeleteLocked(const std::vector<Loc>& rows, WriteResult* result);
   absl::Status CreateIndexLocked(const IndexDef& def, bool log);
+  // Sparse fields (collection_sparse.cc).
+  absl::Status CreateSparseIndexLocked(size_t field, const IndexDef& def,
+                                       bool log);
+  absl::Status DropSparseIndexLocked(size_t field, bool log);
+  void ScheduleSparseBuild(int64_t segment, size_t field, uint64_t generation);
+  void SparseBuildJob(int64_t segment, size_t field, uint64_t generation);
+  // Fills the outputs of the schema's functions (BM25) in rows of values.
+  void ApplyFunctions(std::vector<std::vector<Value>>* rows) const;
   absl::Status DropIndexLocked(const std::string& index_name, bool log);
   absl::Status LoadLocked(bool log);
   absl::Status CreatePartitionLocked(const std::string& partition, bool log);
@@ -481,6 +547,11 @@ class Collection {
   size_t num_columns_ = 0;
   std::vector<int> vector_field_index_;  // schema index of each vector field
   std::vector<size_t> vector_dims_;
+  // Sparse fields: their schema positions, and for BM25 outputs the schema
+  // position of the text field (-1 else). Analyzers by schema position.
+  std::vector<int> sparse_field_index_;
+  std::vector<int> bm25_input_;
+  std::vector<std::shared_ptr<const text::Analyzer>> analyzers_;
   CollectionContext context_;
 
   std::shared_ptr<const CollectionState> state_;

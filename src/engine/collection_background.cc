@@ -359,6 +359,16 @@ void Collection::InstallCompaction(CompactionGroup& group) {
   for (const auto& [id, f] : to_build) {
     ScheduleBuild(id, f, state_->meta->fields[f].generation);
   }
+  // Sparse indexes of the new segment are built after it is installed
+  // (searched exactly meanwhile).
+  if (group.data != nullptr) {
+    for (size_t f = 0; f < state_->meta->sparse.size(); ++f) {
+      if (state_->meta->sparse[f].has_index) {
+        ScheduleSparseBuild(group.new_id, f,
+                            state_->meta->sparse[f].generation);
+      }
+    }
+  }
   MaybeScheduleCompactionLocked();
 }
 

@@ -35,6 +35,9 @@ absl::StatusOr<WriteResult> Collection::Insert(
           DataTypeName(pk.type), " (got ", key.ToJson(), ")"));
     }
   }
+  // Function outputs (BM25 term frequencies) are computed here, before the
+  // batch is logged: replay applies them as they were.
+  if (!schema_.functions.empty()) ApplyFunctions(&normalized);
   const auto& rows = normalized;
   absl::MutexLock lock(&mu_);
   COVE_ASSIGN_OR_RETURN(
@@ -213,6 +216,11 @@ void Collection::ScheduleSealedLocked(const std::vector<int64_t>& sealed) {
         ScheduleBuild(id, f, meta.fields[f].generation);
       }
     }
+    for (size_t f = 0; f < meta.sparse.size(); ++f) {
+      if (meta.sparse[f].has_index) {
+        ScheduleSparseBuild(id, f, meta.sparse[f].generation);
+      }
+    }
   }
   // Segments sealed before they were full are merged by compaction.
   MaybeScheduleCompactionLocked();
@@ -238,6 +246,7 @@ bool Collection::HasUnindexedGrowingRows() const {
   std::shared_ptr<const CollectionState> state = Snapshot();
   bool indexed = false;
   for (const FieldIndexState& f : state->meta->fields) indexed |= f.has_index;
+  for (const FieldIndexState& f : state->meta->sparse) indexed |= f.has_index;
   if (!indexed) return false;
   for (const auto& seg : state->segments) {
     if (!seg->sealed && seg->live() > 0) return true;

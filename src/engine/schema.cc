@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "common/utf8.h"
+#include "engine/text/analyzer.h"
 
 namespace cove::engine {
 namespace {
@@ -52,6 +53,14 @@ const char* DataTypeName(DataType type) {
       return "JSON";
     case DataType::kFloatVector:
       return "FLOAT_VECTOR";
+    case DataType::kBinaryVector:
+      return "BINARY_VECTOR";
+    case DataType::kFloat16Vector:
+      return "FLOAT16_VECTOR";
+    case DataType::kBFloat16Vector:
+      return "BFLOAT16_VECTOR";
+    case DataType::kSparseFloatVector:
+      return "SPARSE_FLOAT_VECTOR";
   }
   return "UNKNOWN";
 }
@@ -163,6 +172,106 @@ absl::Status ValidateName(const std::string& what, const std::string& name) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Analyzer settings of VARCHAR fields, and BM25 functions.
+absl::Status ValidateTextAndFunctions(const Schema& schema) {
+  auto find = [&](const std::string& name) -> const FieldDef* {
+    for (const FieldDef& f : schema.fields) {
+      if (f.name == name) return &f;
+    }
+    return nullptr;
+  };
+  for (const FieldDef& f : schema.fields) {
+    const std::string where = absl::StrCat("field '", f.name, "'");
+    if ((f.enable_analyzer || f.enable_match || !f.analyzer_params.empty()) &&
+        f.type != DataType::kVarChar) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where,
+          ": enable_analyzer, analyzer_params and enable_match are for "
+          "VARCHAR fields (got ",
+          DataTypeName(f.type), ")"));
+    }
+    if (f.enable_match && !f.enable_analyzer) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": enable_match needs enable_analyzer=True"));
+    }
+    if (!f.analyzer_params.empty() && !f.enable_analyzer) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": analyzer_params needs enable_analyzer=True"));
+    }
+    if (f.enable_analyzer) {
+      auto analyzer = text::Analyzer::Make(f.analyzer_params);
+      if (!analyzer.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": ", analyzer.status().message()));
+      }
+    }
+  }
+  std::set<std::string> names, outputs;
+  for (const FunctionDef& fn : schema.functions) {
+    const std::string where = absl::StrCat("function '", fn.name, "'");
+    COVE_RETURN_IF_ERROR(ValidateName("function name", fn.name));
+    if (!names.insert(fn.name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("schema: duplicate function name '", fn.name, "'"));
+    }
+    if (fn.kind != FunctionKind::kBM25) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": only BM25 functions are supported (got type ",
+                       static_cast<uint32_t>(fn.kind), ")"));
+    }
+    if (!fn.params.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": BM25 functions take no params (got '",
+                       fn.params.begin()->first, "')"));
+    }
+    if (fn.input_fields.size() != 1 || fn.output_fields.size() != 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": a BM25 function has one input and one output field (got ",
+          fn.input_fields.size(), " and ", fn.output_fields.size(), ")"));
+    }
+    const FieldDef* in = find(fn.input_fields[0]);
+    const FieldDef* out = find(fn.output_fields[0]);
+    if (in == nullptr || out == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": no field '",
+          in == nullptr ? fn.input_fields[0] : fn.output_fields[0], "'"));
+    }
+    if (in->type != DataType::kVarChar || !in->enable_analyzer) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": the input field '", in->name,
+                       "' must be a VARCHAR with enable_analyzer=True"));
+    }
+    if (out->type != DataType::kSparseFloatVector) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": the output field '", out->name,
+                       "' must be a SPARSE_FLOAT_VECTOR (got ",
+                       DataTypeName(out->type), ")"));
+    }
+    if (!outputs.insert(out->name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": field '", out->name,
+                       "' is the output of another function already"));
+    }
+    if (!out->is_function_output) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": the output field '", out->name,
+                       "' must be marked is_function_output"));
+    }
+  }
+  for (const FieldDef& f : schema.fields) {
+    if (f.is_function_output && outputs.count(f.name) == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("field '", f.name,
+                       "': is_function_output, but no function writes it"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status ValidateSchema(const Schema& schema) {
   int pks = 0;
   int vectors = 0;
@@ -195,8 +304,7 @@ absl::Status ValidateSchema(const Schema& schema) {
         break;
       case DataType::kArray:
         if (f.element_type == DataType::kArray ||
-            f.element_type == DataType::kJson ||
-            f.element_type == DataType::kFloatVector ||
+            f.element_type == DataType::kJson || IsVectorType(f.element_type) ||
             f.element_type == DataType::kNone) {
           return absl::InvalidArgumentError(absl::StrCat(
               where, ": ARRAY element_type must be a scalar type (got ",
@@ -214,6 +322,20 @@ absl::Status ValidateSchema(const Schema& schema) {
               f.max_length, ")"));
         }
         break;
+      case DataType::kSparseFloatVector:
+        ++vectors;
+        if (f.nullable || f.default_value.has_value()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ": vector fields cannot be nullable or have defaults"));
+        }
+        break;
+      case DataType::kBinaryVector:
+      case DataType::kFloat16Vector:
+      case DataType::kBFloat16Vector:
+        return absl::UnimplementedError(absl::StrCat(
+            where, ": ", DataTypeName(f.type),
+            " fields are not supported by the embedded engine yet (see "
+            "docs/status.md)"));
       case DataType::kFloatVector:
         ++vectors;
         if (f.dim < 1 || f.dim > 32768) {
@@ -261,26 +383,57 @@ absl::Status ValidateSchema(const Schema& schema) {
   }
   if (vectors < 1) {
     return absl::InvalidArgumentError(
-        "schema: expected at least one FLOAT_VECTOR field (got none)");
+        "schema: expected at least one vector field (FLOAT_VECTOR or "
+        "SPARSE_FLOAT_VECTOR; got none)");
   }
+  COVE_RETURN_IF_ERROR(ValidateTextAndFunctions(schema));
   return absl::OkStatus();
 }
 
+// Additions to the format are flagged so that older logs and snapshots
+// decode unchanged: schema flag 2 means functions follow the fields, field
+// flag 16 means text settings follow the field.
 void EncodeSchema(const Schema& schema, internal::ByteWriter* w) {
-  w->U8(schema.enable_dynamic_field ? 1 : 0);
+  w->U8((schema.enable_dynamic_field ? 1 : 0) |
+        (schema.functions.empty() ? 0 : 2));
   w->Str(schema.description);
   w->Varint(schema.fields.size());
   for (const FieldDef& f : schema.fields) {
     w->Str(f.name);
     w->U32(static_cast<uint32_t>(f.type));
     w->Str(f.description);
+    const bool text = f.enable_analyzer || f.enable_match ||
+                      f.is_function_output || !f.analyzer_params.empty();
     w->U8((f.is_primary_key ? 1 : 0) | (f.auto_id ? 2 : 0) |
-          (f.nullable ? 4 : 0) | (f.default_value.has_value() ? 8 : 0));
+          (f.nullable ? 4 : 0) | (f.default_value.has_value() ? 8 : 0) |
+          (text ? 16 : 0));
     w->I64(f.max_length);
     w->I64(f.dim);
     w->U32(static_cast<uint32_t>(f.element_type));
     w->I64(f.max_capacity);
     if (f.default_value.has_value()) w->Val(*f.default_value);
+    if (text) {
+      w->U8((f.enable_analyzer ? 1 : 0) | (f.enable_match ? 2 : 0) |
+            (f.is_function_output ? 4 : 0));
+      w->Str(f.analyzer_params);
+    }
+  }
+  if (!schema.functions.empty()) {
+    w->Varint(schema.functions.size());
+    for (const FunctionDef& fn : schema.functions) {
+      w->Str(fn.name);
+      w->Str(fn.description);
+      w->U32(static_cast<uint32_t>(fn.kind));
+      w->Varint(fn.input_fields.size());
+      for (const std::string& s : fn.input_fields) w->Str(s);
+      w->Varint(fn.output_fields.size());
+      for (const std::string& s : fn.output_fields) w->Str(s);
+      w->Varint(fn.params.size());
+      for (const auto& [k, v] : fn.params) {
+        w->Str(k);
+        w->Str(v);
+      }
+    }
   }
 }
 
@@ -291,7 +444,7 @@ bool DecodeSchema(internal::ByteReader* r, Schema* schema) {
       n > 4096) {
     return false;
   }
-  schema->enable_dynamic_field = dynamic != 0;
+  schema->enable_dynamic_field = (dynamic & 1) != 0;
   schema->fields.clear();
   for (uint64_t i = 0; i < n; ++i) {
     FieldDef f;
@@ -312,7 +465,45 @@ bool DecodeSchema(internal::ByteReader* r, Schema* schema) {
       if (!r->Val(&v)) return false;
       f.default_value = std::move(v);
     }
+    if ((flags & 16) != 0) {
+      uint8_t text = 0;
+      if (!r->U8(&text) || !r->Str(&f.analyzer_params)) return false;
+      f.enable_analyzer = (text & 1) != 0;
+      f.enable_match = (text & 2) != 0;
+      f.is_function_output = (text & 4) != 0;
+    }
     schema->fields.push_back(std::move(f));
+  }
+  schema->functions.clear();
+  if ((dynamic & 2) != 0) {
+    uint64_t count = 0;
+    if (!r->Varint(&count) || count > 1024) return false;
+    auto strings = [&](std::vector<std::string>* out) {
+      uint64_t k = 0;
+      if (!r->Varint(&k) || k > 1024) return false;
+      out->resize(k);
+      for (std::string& s : *out) {
+        if (!r->Str(&s)) return false;
+      }
+      return true;
+    };
+    for (uint64_t i = 0; i < count; ++i) {
+      FunctionDef fn;
+      uint32_t kind = 0;
+      uint64_t params = 0;
+      if (!r->Str(&fn.name) || !r->Str(&fn.description) || !r->U32(&kind) ||
+          !strings(&fn.input_fields) || !strings(&fn.output_fields) ||
+          !r->Varint(&params) || params > 1024) {
+        return false;
+      }
+      fn.kind = static_cast<FunctionKind>(kind);
+      for (uint64_t p = 0; p < params; ++p) {
+        std::string k, v;
+        if (!r->Str(&k) || !r->Str(&v)) return false;
+        fn.params[k] = v;
+      }
+      schema->functions.push_back(std::move(fn));
+    }
   }
   return true;
 }
@@ -334,8 +525,8 @@ bool DecodeIndexDef(internal::ByteReader* r, IndexDef* def) {
   uint64_t n = 0;
   if (!r->Str(&def->field_name) || !r->Str(&def->index_name) || !r->U8(&kind) ||
       !r->U8(&metric) || !r->Varint(&n) || n > 1024 ||
-      kind > static_cast<uint8_t>(IndexKind::kAutoIndex) ||
-      metric > static_cast<uint8_t>(Metric::kCosine)) {
+      kind > static_cast<uint8_t>(IndexKind::kSparseWand) ||
+      metric > static_cast<uint8_t>(Metric::kBM25)) {
     return false;
   }
   def->kind = static_cast<IndexKind>(kind);

@@ -32,8 +32,19 @@ enum class DataType : uint32_t {
   kVarChar = 21,
   kArray = 22,
   kJson = 23,
+  kBinaryVector = 100,
   kFloatVector = 101,
+  kFloat16Vector = 102,
+  kBFloat16Vector = 103,
+  kSparseFloatVector = 104,
 };
+
+/// True for the vector types (FLOAT_VECTOR and the others).
+inline bool IsVectorType(DataType t) {
+  return t == DataType::kFloatVector || t == DataType::kBinaryVector ||
+         t == DataType::kFloat16Vector || t == DataType::kBFloat16Vector ||
+         t == DataType::kSparseFloatVector;
+}
 
 /// "BOOL", "INT64", "FLOAT_VECTOR", ...
 const char* DataTypeName(DataType type);
@@ -51,6 +62,28 @@ struct FieldDef {
   int64_t max_capacity = 0;
   bool nullable = false;
   std::optional<Value> default_value;
+  /// VARCHAR: the text is analyzed (tokens for BM25 functions and
+  /// TEXT_MATCH) by `analyzer_params` (Milvus' JSON; empty: standard).
+  bool enable_analyzer = false;
+  std::string analyzer_params;
+  /// VARCHAR with an analyzer: TEXT_MATCH filters may name the field.
+  bool enable_match = false;
+  /// Filled by a function (a BM25 output); rows must not give it.
+  bool is_function_output = false;
+};
+
+/// Function kinds (Milvus' FunctionType numbers).
+enum class FunctionKind : uint32_t { kUnknown = 0, kBM25 = 1 };
+
+/// A function of a schema: BM25 reads one analyzed VARCHAR field and fills
+/// one SPARSE_FLOAT_VECTOR field with the text's term frequencies at insert.
+struct FunctionDef {
+  std::string name;
+  std::string description;
+  FunctionKind kind = FunctionKind::kBM25;
+  std::vector<std::string> input_fields;
+  std::vector<std::string> output_fields;
+  std::map<std::string, std::string> params;
 };
 
 /// The fields of a collection; with `enable_dynamic_field` unknown keys of
@@ -59,6 +92,7 @@ struct Schema {
   std::vector<FieldDef> fields;
   bool enable_dynamic_field = false;
   std::string description;
+  std::vector<FunctionDef> functions;
 };
 
 /// The kind of index a user asked for. The numbers are written to logs and
@@ -70,7 +104,14 @@ enum class IndexKind : uint8_t {
   kHnsw = 3,
   kHnswSq = 4,
   kAutoIndex = 5,
+  kSparseInvertedIndex = 6,
+  kSparseWand = 7,
 };
+
+/// True for the indexes of SPARSE_FLOAT_VECTOR fields.
+inline bool IsSparseIndexKind(IndexKind k) {
+  return k == IndexKind::kSparseInvertedIndex || k == IndexKind::kSparseWand;
+}
 
 /// The index of one vector field, as created. `params` are the build
 /// parameters by their Milvus names ("M", "efConstruction", "nlist"), already
@@ -90,8 +131,10 @@ struct IndexDef {
 };
 
 /// Checks a collection schema: exactly one primary key (INT64 or VARCHAR with
-/// max_length), at least one FLOAT_VECTOR with a dimension in [1, 32768],
-/// unique valid names, sensible VARCHAR/ARRAY limits and defaults.
+/// max_length), at least one vector field (FLOAT_VECTOR with a dimension in
+/// [1, 32768], or SPARSE_FLOAT_VECTOR), unique valid names, sensible
+/// VARCHAR/ARRAY limits and defaults, analyzer params that parse, and BM25
+/// functions from an analyzed VARCHAR to a SPARSE_FLOAT_VECTOR field.
 /// InvalidArgument naming the field otherwise.
 absl::Status ValidateSchema(const Schema& schema);
 

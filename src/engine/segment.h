@@ -24,6 +24,7 @@
 #include "engine/bitset.h"
 #include "engine/indexes/vector_index.h"
 #include "engine/schema.h"
+#include "engine/sparse/sparse_index.h"
 #include "engine/storage/float_rows.h"
 
 namespace cove::engine {
@@ -104,8 +105,15 @@ struct SegmentView {
   /// Per vector field: the index of this segment, or null (no index on the
   /// field, a growing segment, or a build still running): exact scan.
   std::vector<std::shared_ptr<const VectorIndex>> index;
+  /// Per SPARSE_FLOAT_VECTOR field (Collection::sparse_fields()): the
+  /// segment's inverted index, or null (as `index`). May be shorter than
+  /// the number of sparse fields: missing entries are null.
+  std::vector<std::shared_ptr<const sparse::SparseIndex>> sparse_index;
 
   size_t live() const { return rows - num_deleted; }
+  const sparse::SparseIndex* SparseIndexOf(size_t f) const {
+    return f < sparse_index.size() ? sparse_index[f].get() : nullptr;
+  }
 };
 
 /// Heap float rows of `capacity` rows for each of the dimensions `dims`.
@@ -132,6 +140,7 @@ struct CollectionMeta {
   // Dropped partitions leave an empty name behind so that ids stay stable.
   std::vector<std::string> partitions;
   std::vector<FieldIndexState> fields;  // per vector field
+  std::vector<FieldIndexState> sparse;  // per sparse vector field
 };
 
 /// A consistent state of a collection: what one read works on.

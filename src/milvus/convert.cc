@@ -21,6 +21,7 @@
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "common/utf8.h"
+#include "engine/sparse/sparse.h"
 
 // Milvus deprecated common.Status.error_code and CollectionSchema.autoID, but
 // peers still read them (DESIGN.md section 4): keep setting and reading them.
@@ -509,6 +510,33 @@ absl::Status BuildColumn(const FieldSchema& f,
                          schema_pb::FieldData* out) {
   out->set_field_name(f.name);
   out->set_type(DataTypeToProto(f.type));
+  if (f.type == DataType::kSparseFloatVector) {
+    // Milvus' SparseFloatArray: one row of (uint32 index, float32 value)
+    // pairs per entity, dim the largest index plus one.
+    schema_pb::SparseFloatArray* sparse =
+        out->mutable_vectors()->mutable_sparse_float_vector();
+    int64_t dim = 0;
+    for (size_t r = 0; r < rows.size(); ++r) {
+      std::string where = absl::StrCat(insert ? "insert row " : "row ", r,
+                                       ": field '", f.name, "'");
+      auto it = rows[r]->find(f.name);
+      if (it == rows[r]->end() || it->second.is_null()) {
+        if (!insert) {
+          sparse->add_contents();
+          continue;
+        }
+        return Invalid(absl::StrCat(where, " is missing"));
+      }
+      COVE_ASSIGN_OR_RETURN(SparseVector v,
+                            engine::sparse::FromValue(it->second, where));
+      dim =
+          std::max<int64_t>(dim, static_cast<int64_t>(engine::sparse::Dim(v)));
+      sparse->add_contents(engine::sparse::ToBytes(v));
+    }
+    sparse->set_dim(dim);
+    out->mutable_vectors()->set_dim(dim);
+    return absl::OkStatus();
+  }
   if (f.type == DataType::kFloatVector) {
     schema_pb::VectorField* vec = out->mutable_vectors();
     vec->set_dim(f.dim);
@@ -784,6 +812,7 @@ absl::StatusOr<DataType> DataTypeFromProto(schema_pb::DataType type) {
     case schema_pb::Array:
     case schema_pb::JSON:
     case schema_pb::FloatVector:
+    case schema_pb::SparseFloatVector:
     case schema_pb::None:
       return static_cast<DataType>(static_cast<int>(type));
     case schema_pb::String:
@@ -792,7 +821,8 @@ absl::StatusOr<DataType> DataTypeFromProto(schema_pb::DataType type) {
       return Invalid(absl::StrCat(
           "data type: ", schema_pb::DataType_Name(type),
           " is not supported by cove (expected BOOL, INT8..INT64, FLOAT, "
-          "DOUBLE, VARCHAR, ARRAY, JSON or FLOAT_VECTOR)"));
+          "DOUBLE, VARCHAR, ARRAY, JSON, FLOAT_VECTOR or "
+          "SPARSE_FLOAT_VECTOR)"));
   }
 }
 
@@ -801,8 +831,9 @@ absl::StatusOr<MetricType> ParseMetricType(std::string_view name) {
   if (upper == "L2") return MetricType::kL2;
   if (upper == "IP") return MetricType::kIP;
   if (upper == "COSINE") return MetricType::kCosine;
-  return Invalid(absl::StrCat("metric_type: expected L2, IP or COSINE (got '",
-                              Sv(name), "')"));
+  if (upper == "BM25") return MetricType::kBM25;
+  return Invalid(absl::StrCat(
+      "metric_type: expected L2, IP, COSINE or BM25 (got '", Sv(name), "')"));
 }
 
 absl::StatusOr<IndexType> ParseIndexType(std::string_view name) {
@@ -813,6 +844,8 @@ absl::StatusOr<IndexType> ParseIndexType(std::string_view name) {
   if (upper == "IVF_SQ8") return IndexType::kIvfSq8;
   if (upper == "HNSW") return IndexType::kHnsw;
   if (upper == "HNSW_SQ") return IndexType::kHnswSq;
+  if (upper == "SPARSE_INVERTED_INDEX") return IndexType::kSparseInvertedIndex;
+  if (upper == "SPARSE_WAND") return IndexType::kSparseWand;
   return Invalid(absl::StrCat(
       "index_type: expected FLAT, IVF_FLAT, IVF_SQ8, HNSW, HNSW_SQ or "
       "AUTOINDEX (got '",
@@ -1181,12 +1214,16 @@ absl::StatusOr<std::vector<Row>> FieldDataToRows(
     if (c.field_case() == schema_pb::FieldData::kVectors) {
       const schema_pb::VectorField& v = c.vectors();
       if (v.data_case() != schema_pb::VectorField::kFloatVector &&
+          v.data_case() != schema_pb::VectorField::kSparseFloatVector &&
           v.data_case() != schema_pb::VectorField::DATA_NOT_SET) {
-        return Invalid(
-            absl::StrCat("field data '", c.field_name(),
-                         "': only FLOAT_VECTOR vectors are supported by cove"));
+        return absl::UnimplementedError(absl::StrCat(
+            "field data '", c.field_name(),
+            "': only FLOAT_VECTOR and SPARSE_FLOAT_VECTOR vectors are "
+            "supported by cove (binary, float16 and bfloat16 are not yet)"));
       }
-      if (v.dim() <= 0) {
+      if (v.data_case() == schema_pb::VectorField::kSparseFloatVector) {
+        len = static_cast<size_t>(v.sparse_float_vector().contents_size());
+      } else if (v.dim() <= 0) {
         if (v.float_vector().data_size() == 0) {
           len = 0;
         } else {
@@ -1241,6 +1278,18 @@ absl::StatusOr<std::vector<Row>> FieldDataToRows(
         continue;
       }
       size_t at = k++;
+      if (c.field_case() == schema_pb::FieldData::kVectors &&
+          c.vectors().data_case() ==
+              schema_pb::VectorField::kSparseFloatVector) {
+        COVE_ASSIGN_OR_RETURN(
+            SparseVector v,
+            engine::sparse::FromBytes(
+                c.vectors().sparse_float_vector().contents(
+                    static_cast<int>(at)),
+                absl::StrCat("field data '", c.field_name(), "' row ", r)));
+        rows[r][c.field_name()] = Value::Sparse(std::move(v));
+        continue;
+      }
       if (c.field_case() == schema_pb::FieldData::kVectors) {
         const auto& data = c.vectors().float_vector().data();
         const size_t dim = static_cast<size_t>(c.vectors().dim());
@@ -1472,8 +1521,9 @@ MutationResult MutationResultFromProto(const milvus_pb::MutationResult& proto,
 absl::Status SearchRequestToProto(const SearchRequest& request,
                                   milvus_pb::SearchRequest* out) {
   const size_t dim = request.dim;
-  if (dim == 0 || request.vectors.empty() ||
-      request.vectors.size() % dim != 0) {
+  const bool sparse = !request.sparse_vectors.empty();
+  if (!sparse && (dim == 0 || request.vectors.empty() ||
+                  request.vectors.size() % dim != 0)) {
     return Invalid(
         absl::StrCat("search vectors: expected whole vectors of dim ", dim,
                      " (got ", request.vectors.size(), " floats)"));
@@ -1485,9 +1535,16 @@ absl::Status SearchRequestToProto(const SearchRequest& request,
   common_pb::PlaceholderGroup group;
   common_pb::PlaceholderValue* ph = group.add_placeholders();
   ph->set_tag("$0");
-  ph->set_type(common_pb::PlaceholderType::FloatVector);
-  const size_t nq = request.vectors.size() / dim;
-  for (size_t q = 0; q < nq; ++q) {
+  ph->set_type(sparse ? common_pb::PlaceholderType::SparseFloatVector
+                      : common_pb::PlaceholderType::FloatVector);
+  const size_t nq =
+      sparse ? request.sparse_vectors.size() : request.vectors.size() / dim;
+  for (size_t q = 0; sparse && q < nq; ++q) {
+    COVE_RETURN_IF_ERROR(engine::sparse::Check(
+        request.sparse_vectors[q], absl::StrCat("search data ", q)));
+    ph->add_values(engine::sparse::ToBytes(request.sparse_vectors[q]));
+  }
+  for (size_t q = 0; !sparse && q < nq; ++q) {
     std::string* bytes = ph->add_values();
     bytes->reserve(dim * 4);
     for (size_t i = 0; i < dim; ++i) {
@@ -1687,14 +1744,24 @@ absl::StatusOr<SearchRequest> SearchRequestFromProto(
                      group.placeholders_size(), ")"));
   }
   const common_pb::PlaceholderValue& ph = group.placeholders(0);
-  if (ph.type() != common_pb::PlaceholderType::FloatVector) {
-    return Invalid(absl::StrCat(
-        "search placeholder_group: only FloatVector (101) queries are "
-        "supported by cove (got type ",
+  if (ph.type() == common_pb::PlaceholderType::SparseFloatVector) {
+    for (int q = 0; q < ph.values_size(); ++q) {
+      COVE_ASSIGN_OR_RETURN(SparseVector v,
+                            engine::sparse::FromBytes(
+                                ph.values(q), absl::StrCat("search data ", q)));
+      out.sparse_vectors.push_back(std::move(v));
+    }
+    if (out.sparse_vectors.empty()) {
+      return Invalid("search placeholder_group: no query vectors");
+    }
+  } else if (ph.type() != common_pb::PlaceholderType::FloatVector) {
+    return absl::UnimplementedError(absl::StrCat(
+        "search placeholder_group: only FloatVector (101) and "
+        "SparseFloatVector (104) queries are supported by cove (got type ",
         static_cast<int>(ph.type()), ")"));
   }
   size_t bytes_per_query = 0;
-  for (int q = 0; q < ph.values_size(); ++q) {
+  for (int q = 0; out.sparse_vectors.empty() && q < ph.values_size(); ++q) {
     const std::string& bytes = ph.values(q);
     if (bytes.empty() || bytes.size() % 4 != 0 ||
         (q > 0 && bytes.size() != bytes_per_query)) {

@@ -122,9 +122,12 @@ TEST(SchemaConvertTest, RoundTripsAndHidesMeta) {
   EXPECT_EQ(back.fields[3].default_value, Value("anon"));
   EXPECT_TRUE(back.fields[2].nullable);
   proto.mutable_fields(1)->set_data_type(schema_pb::SparseFloatVector);
-  EXPECT_THAT(SchemaFromProto(proto),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("SparseFloatVector")));
+  ASSERT_OK_AND_ASSIGN(CollectionSchema sparse, SchemaFromProto(proto));
+  EXPECT_EQ(sparse.fields[1].type, DataType::kSparseFloatVector);
+  proto.mutable_fields(1)->set_data_type(schema_pb::BinaryVector);
+  EXPECT_THAT(
+      SchemaFromProto(proto),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("BinaryVector")));
 }
 
 TEST(RowConvertTest, InsertColumnsAndBack) {

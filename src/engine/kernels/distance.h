@@ -16,15 +16,21 @@ namespace cove::engine {
 
 /// The similarity measure of a vector field or index.
 /// L2 is the squared Euclidean distance (smaller is closer), as in Milvus.
-/// IP and COSINE are similarities (larger is closer).
-enum class Metric { kL2, kIP, kCosine };
+/// IP and COSINE are similarities (larger is closer). BM25 scores a text
+/// query against the term frequencies of a sparse field (larger is closer);
+/// only sparse indexes use it. The numbers are written to logs and
+/// snapshots: never renumber.
+enum class Metric { kL2, kIP, kCosine, kBM25 };
 
-/// True when larger scores mean closer (IP, COSINE).
+/// True when larger scores mean closer (IP, COSINE, BM25).
 inline bool LargerIsCloser(Metric m) { return m != Metric::kL2; }
 
-/// "L2", "IP", "COSINE", as Milvus spells them.
+/// "L2", "IP", "COSINE", "BM25", as Milvus spells them.
 inline const char* MetricName(Metric m) {
-  return m == Metric::kL2 ? "L2" : m == Metric::kIP ? "IP" : "COSINE";
+  return m == Metric::kL2     ? "L2"
+         : m == Metric::kIP   ? "IP"
+         : m == Metric::kBM25 ? "BM25"
+                              : "COSINE";
 }
 
 /// The SIMD instruction set level used by the kernels.

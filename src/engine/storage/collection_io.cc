@@ -43,6 +43,9 @@ absl::Status Collection::Replay(std::string_view record) {
             return corrupt("an insert");
           }
         }
+        for (int column : sparse_field_index_) {
+          if (!values[column].is_sparse_vector()) return corrupt("an insert");
+        }
         const Value& key = values[pk_index_];
         if (schema_.fields[pk_index_].type == DataType::kInt64
                 ? !key.is_int()
@@ -128,6 +131,12 @@ void Collection::Serialize(internal::ByteWriter* w) const {
     w->U8(field.has_index ? 1 : 0);
     if (field.has_index) EncodeIndexDef(field.spec, w);
   }
+  // Sparse fields (none in snapshots written before them): their specs;
+  // their indexes are rebuilt from the rows when the snapshot is loaded.
+  for (const FieldIndexState& field : meta.sparse) {
+    w->U8(field.has_index ? 1 : 0);
+    if (field.has_index) EncodeIndexDef(field.spec, w);
+  }
   w->Varint(state->segments.size());
   for (const auto& seg : state->segments) {
     const SegmentData& data = *seg->data;
@@ -198,6 +207,15 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::Deserialize(
     meta->partitions.push_back(std::move(p));
   }
   for (FieldIndexState& field : meta->fields) {
+    uint8_t has_index = 0;
+    if (!r->U8(&has_index)) return corrupt("index specs");
+    if (has_index != 0) {
+      if (!DecodeIndexDef(r, &field.spec)) return corrupt("index specs");
+      field.has_index = true;
+      field.generation = 1;
+    }
+  }
+  for (FieldIndexState& field : meta->sparse) {
     uint8_t has_index = 0;
     if (!r->U8(&has_index)) return corrupt("index specs");
     if (has_index != 0) {
@@ -348,6 +366,14 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::Deserialize(
   }
   for (const auto& [seg_id, f] : to_build) {
     c->ScheduleBuild(seg_id, f, meta->fields[f].generation);
+  }
+  for (const auto& seg : c->state_->segments) {
+    if (!seg->sealed || seg->rows == 0) continue;
+    for (size_t f = 0; f < meta->sparse.size(); ++f) {
+      if (meta->sparse[f].has_index) {
+        c->ScheduleSparseBuild(seg->id, f, meta->sparse[f].generation);
+      }
+    }
   }
   c->MaybeScheduleCompactionLocked();
   return c;
