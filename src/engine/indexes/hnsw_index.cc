@@ -150,7 +150,7 @@ struct HnswIndex::Scratch {
   std::vector<uint32_t> links;
   std::vector<Candidate> pool;  // SearchLevel0Pool: sorted, closest first
   std::vector<uint32_t> fresh;  // unvisited neighbors of the expanded row
-  Sq8Query query;  // HNSW_SQ: the prepared query
+  Sq8Query query;               // HNSW_SQ: the prepared query
 
   // A fresh "visited" generation for n rows.
   uint16_t NewGeneration(size_t n) {
