@@ -590,6 +590,8 @@ uint32_t HnswIndex::GreedyUpper(const Space& space) const {
       changed = false;
       const uint32_t* ll = Links(cur, l);
       const uint32_t cnt = ll[0];
+      // Every neighbor is read: start fetching all of them at once.
+      for (uint32_t j = 1; j <= cnt; ++j) space.Prefetch(ll[j]);
       for (uint32_t j = 1; j <= cnt; ++j) {
         float d = space(ll[j]);
         if (d < cur_dist) {
