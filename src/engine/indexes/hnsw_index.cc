@@ -148,7 +148,9 @@ struct HnswIndex::Scratch {
   std::vector<Candidate> prune;
   std::vector<Candidate> pruned;
   std::vector<uint32_t> links;
-  Sq8Query query;  // HNSW_SQ: the prepared query
+  std::vector<Candidate> pool;  // SearchLevel0Pool: sorted, closest first
+  std::vector<uint32_t> fresh;  // unvisited neighbors of the expanded row
+  Sq8Query query;               // HNSW_SQ: the prepared query
 
   // A fresh "visited" generation for n rows.
   uint16_t NewGeneration(size_t n) {
@@ -588,6 +590,8 @@ uint32_t HnswIndex::GreedyUpper(const Space& space) const {
       changed = false;
       const uint32_t* ll = Links(cur, l);
       const uint32_t cnt = ll[0];
+      // Every neighbor is read: start fetching all of them at once.
+      for (uint32_t j = 1; j <= cnt; ++j) space.Prefetch(ll[j]);
       for (uint32_t j = 1; j <= cnt; ++j) {
         float d = space(ll[j]);
         if (d < cur_dist) {
@@ -655,10 +659,78 @@ void HnswIndex::SearchLevel0(const Space& space, uint32_t ep, size_t ef,
 }
 
 template <typename Space>
+void HnswIndex::SearchLevel0Pool(const Space& space, uint32_t ep, size_t ef,
+                                 Scratch* s) const {
+  const uint16_t gen = s->NewGeneration(n_);
+  uint16_t* tags = s->tags.data();
+  if (s->pool.size() < ef + 1) s->pool.resize(ef + 1);
+  if (s->fresh.size() < max_m0_) s->fresh.resize(max_m0_);
+  Candidate* pool = s->pool.data();
+  uint32_t* fresh = s->fresh.data();
+  size_t size = 1;
+  size_t cur = 0;
+  pool[0] = {space(ep), ep};
+  tags[ep] = gen;
+  const size_t ahead = kPrefetchAhead;
+  while (cur < size) {
+    const uint32_t c = pool[cur].id;
+    pool[cur].id = c | kExpanded;
+    // The next candidate in line (unless an insertion overtakes it): start
+    // fetching its links now.
+    for (size_t j = cur + 1; j < size; ++j) {
+      if ((pool[j].id & kExpanded) == 0) {
+        __builtin_prefetch(Links0(pool[j].id));
+        break;
+      }
+    }
+    const uint32_t* ll = Links0(c);
+    const uint32_t cnt = ll[0];
+    size_t m = 0;
+    for (uint32_t j = 1; j <= cnt; ++j) __builtin_prefetch(tags + ll[j]);
+    for (uint32_t j = 1; j <= cnt; ++j) {
+      const uint32_t id = ll[j];
+      if (tags[id] == gen) continue;
+      tags[id] = gen;
+      fresh[m++] = id;
+    }
+    for (size_t j = 0; j < m && j < ahead; ++j) space.Prefetch(fresh[j]);
+    size_t lowest = size;
+    for (size_t j = 0; j < m; ++j) {
+      if (j + ahead < m) space.Prefetch(fresh[j + ahead]);
+      const float d = space(fresh[j]);
+      if (size == ef && !(d < pool[size - 1].dist)) continue;
+      // First position whose distance is larger than d (branch-free).
+      size_t lo = 0;
+      size_t len = size;
+      while (len > 1) {
+        const size_t half = len / 2;
+        lo = pool[lo + half - 1].dist <= d ? lo + half : lo;
+        len -= half;
+      }
+      if (len == 1 && pool[lo].dist <= d) ++lo;
+      const size_t moved = size < ef ? size - lo : size - 1 - lo;
+      std::memmove(pool + lo + 1, pool + lo, moved * sizeof(Candidate));
+      pool[lo] = {d, fresh[j]};
+      if (size < ef) ++size;
+      if (lo < lowest) lowest = lo;
+    }
+    cur = std::min(cur + 1, lowest);
+    while (cur < size && (pool[cur].id & kExpanded) != 0) ++cur;
+  }
+  std::vector<Candidate>& top = s->top;
+  top.resize(size);
+  for (size_t i = 0; i < size; ++i) {
+    top[i] = {pool[i].dist, pool[i].id & ~kExpanded};
+  }
+}
+
+template <typename Space>
 void HnswIndex::GraphSearch(const Space& space, size_t ef,
                             const Bitset* allowed, Scratch* s) const {
   uint32_t ep = GreedyUpper(space);
-  if (allowed == nullptr) {
+  if (allowed == nullptr && n_ < kExpanded) {
+    SearchLevel0Pool(space, ep, ef, s);
+  } else if (allowed == nullptr) {
     SearchLevel0(space, ep, ef, AcceptAll(), s);
   } else {
     SearchLevel0(space, ep, ef,

@@ -227,6 +227,16 @@ class HnswIndex : public VectorIndex {
   template <typename Space, typename Accept>
   void SearchLevel0(const Space& space, uint32_t ep, size_t ef,
                     const Accept& accept, Scratch* s) const;
+  // The unfiltered level-0 walk: one sorted pool of the ef best candidates
+  // (the expanded ones flagged in the id's top bit) instead of two heaps;
+  // the unvisited neighbors of a row are gathered first, then their vectors
+  // prefetched kPrefetchAhead ahead of the distance loop. Leaves the pool in
+  // s->top, closest first.
+  static constexpr uint32_t kExpanded = 0x80000000u;
+  static constexpr size_t kPrefetchAhead = 4;
+  template <typename Space>
+  void SearchLevel0Pool(const Space& space, uint32_t ep, size_t ef,
+                        Scratch* s) const;
   template <typename Space>
   void GraphSearch(const Space& space, size_t ef, const Bitset* allowed,
                    Scratch* s) const;
