@@ -42,9 +42,19 @@ enum class MetricType { kL2, kIP, kCosine };
 const char* MetricTypeName(MetricType metric);
 
 /// Vector index types.
-enum class IndexType { kFlat, kIvfFlat, kIvfSq8, kHnsw, kHnswSq, kAutoIndex };
+enum class IndexType {
+  kFlat,
+  kIvfFlat,
+  kIvfSq8,
+  kHnsw,
+  kHnswSq,
+  kAutoIndex,
+  kIvfPq,
+  kScann,
+};
 
-/// "FLAT", "IVF_FLAT", "IVF_SQ8", "HNSW", "HNSW_SQ", "AUTOINDEX".
+/// "FLAT", "IVF_FLAT", "IVF_SQ8", "HNSW", "HNSW_SQ", "AUTOINDEX", "IVF_PQ",
+/// "SCANN".
 const char* IndexTypeName(IndexType type);
 
 /// One field of a collection schema.
@@ -113,7 +123,7 @@ struct IndexSpec {
   IndexType index_type = IndexType::kAutoIndex;
   MetricType metric_type = MetricType::kCosine;
   /// Build parameters, Milvus names: "M", "efConstruction" (HNSW),
-  /// "nlist" (IVF).
+  /// "nlist" (IVF), "m", "nbits" (IVF_PQ), "with_raw_data" (SCANN).
   std::map<std::string, std::string> params;
 };
 

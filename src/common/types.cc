@@ -79,6 +79,10 @@ const char* IndexTypeName(IndexType type) {
       return "HNSW_SQ";
     case IndexType::kAutoIndex:
       return "AUTOINDEX";
+    case IndexType::kIvfPq:
+      return "IVF_PQ";
+    case IndexType::kScann:
+      return "SCANN";
   }
   return "UNKNOWN";
 }

@@ -70,6 +70,8 @@ enum class IndexKind : uint8_t {
   kHnsw = 3,
   kHnswSq = 4,
   kAutoIndex = 5,
+  kIvfPq = 6,
+  kScann = 7,
 };
 
 /// The index of one vector field, as created. `params` are the build
