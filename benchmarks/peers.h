@@ -38,6 +38,16 @@ std::unique_ptr<AnnIndex> MakeHnswlib(size_t dim, bool ip, size_t max_n, int m,
 std::unique_ptr<AnnIndex> MakeFaissHnsw(size_t dim, bool ip, int m,
                                         int ef_construction);
 
+/// FAISS 1.7.3 IndexIVFPQ (nlist lists, m codes of nbits bits, no
+/// re-rank); the search width is nprobe.
+std::unique_ptr<AnnIndex> MakeFaissIvfPq(size_t dim, bool ip, size_t nlist,
+                                         size_t m, int nbits);
+/// FAISS 1.7.3 IndexIVFPQFastScan (m codes of 4 bits), wrapped in
+/// IndexRefineFlat with k_factor = rerank / k when rerank > 0.
+std::unique_ptr<AnnIndex> MakeFaissIvfPqFastScan(size_t dim, bool ip,
+                                                 size_t nlist, size_t m,
+                                                 int rerank);
+
 }  // namespace cove::bench
 
 #endif  // COVE_BENCHMARKS_PEERS_H_

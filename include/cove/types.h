@@ -62,10 +62,12 @@ enum class IndexType {
   /// SPARSE_FLOAT_VECTOR fields only (metric IP; param drop_ratio_build).
   kSparseInvertedIndex,
   kSparseWand,
+  kIvfPq,
+  kScann,
 };
 
 /// "FLAT", "IVF_FLAT", "IVF_SQ8", "HNSW", "HNSW_SQ", "AUTOINDEX",
-/// "SPARSE_INVERTED_INDEX", "SPARSE_WAND".
+/// "SPARSE_INVERTED_INDEX", "SPARSE_WAND", "IVF_PQ", "SCANN".
 const char* IndexTypeName(IndexType type);
 
 /// One field of a collection schema.
@@ -134,7 +136,7 @@ struct IndexSpec {
   IndexType index_type = IndexType::kAutoIndex;
   MetricType metric_type = MetricType::kCosine;
   /// Build parameters, Milvus names: "M", "efConstruction" (HNSW),
-  /// "nlist" (IVF).
+  /// "nlist" (IVF), "m", "nbits" (IVF_PQ), "with_raw_data" (SCANN).
   std::map<std::string, std::string> params;
 };
 

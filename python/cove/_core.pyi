@@ -53,6 +53,8 @@ class IndexType:
     HNSW: IndexType
     HNSW_SQ: IndexType
     AUTOINDEX: IndexType
+    IVF_PQ: IndexType
+    SCANN: IndexType
     name: str
     value: int
     def __init__(self, value: int) -> None: ...

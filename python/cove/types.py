@@ -83,6 +83,8 @@ class IndexType(str, enum.Enum):
     HNSW = "HNSW"
     HNSW_SQ = "HNSW_SQ"
     AUTOINDEX = "AUTOINDEX"
+    IVF_PQ = "IVF_PQ"
+    SCANN = "SCANN"
 
     def __str__(self) -> str:
         return self.value

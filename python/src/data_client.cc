@@ -262,7 +262,9 @@ void BindEnums(py::module_& m) {
       .value("IVF_SQ8", cove::IndexType::kIvfSq8)
       .value("HNSW", cove::IndexType::kHnsw)
       .value("HNSW_SQ", cove::IndexType::kHnswSq)
-      .value("AUTOINDEX", cove::IndexType::kAutoIndex);
+      .value("AUTOINDEX", cove::IndexType::kAutoIndex)
+      .value("IVF_PQ", cove::IndexType::kIvfPq)
+      .value("SCANN", cove::IndexType::kScann);
   py::enum_<cove::LoadState>(m, "LoadState", "Load states (Milvus LoadState).")
       .value("NOT_EXIST", cove::LoadState::kNotExist)
       .value("NOT_LOADED", cove::LoadState::kNotLoaded)
@@ -273,7 +275,8 @@ void BindEnums(py::module_& m) {
   m.def("metric_type_name", &cove::MetricTypeName, py::arg("metric"),
         "'L2', 'IP' or 'COSINE'.");
   m.def("index_type_name", &cove::IndexTypeName, py::arg("type"),
-        "'FLAT', 'IVF_FLAT', 'IVF_SQ8', 'HNSW', 'HNSW_SQ' or 'AUTOINDEX'.");
+        "'FLAT', 'IVF_FLAT', 'IVF_SQ8', 'IVF_PQ', 'SCANN', 'HNSW', 'HNSW_SQ' "
+        "or 'AUTOINDEX'.");
 }
 
 void BindOptions(py::module_& m) {

@@ -807,8 +807,8 @@ void AddIndexCommands(CLI::App* data, Context& ctx,
                     "the vector field (default: the only one)");
     cmd->add_option("--name", f->name, "index name (default: the field name)");
     cmd->add_option("--type", f->type,
-                    "FLAT, IVF_FLAT, IVF_SQ8, HNSW, HNSW_SQ or AUTOINDEX "
-                    "(default)");
+                    "FLAT, IVF_FLAT, IVF_SQ8, IVF_PQ, SCANN, HNSW, HNSW_SQ or "
+                    "AUTOINDEX (default)");
     cmd->add_option("--metric", f->metric, "COSINE (default), L2 or IP");
     cmd->add_option("--param", f->params,
                     "build parameter KEY=VALUE, repeatable: M=16, "

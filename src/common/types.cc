@@ -93,6 +93,10 @@ const char* IndexTypeName(IndexType type) {
       return "SPARSE_INVERTED_INDEX";
     case IndexType::kSparseWand:
       return "SPARSE_WAND";
+    case IndexType::kIvfPq:
+      return "IVF_PQ";
+    case IndexType::kScann:
+      return "SCANN";
   }
   return "UNKNOWN";
 }

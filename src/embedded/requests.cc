@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -62,6 +63,10 @@ engine::IndexKind ToIndexKind(IndexType t) {
       return engine::IndexKind::kSparseInvertedIndex;
     case IndexType::kSparseWand:
       return engine::IndexKind::kSparseWand;
+    case IndexType::kIvfPq:
+      return engine::IndexKind::kIvfPq;
+    case IndexType::kScann:
+      return engine::IndexKind::kScann;
   }
   return engine::IndexKind::kAutoIndex;
 }
@@ -84,6 +89,10 @@ IndexType FromIndexKind(engine::IndexKind k) {
       return IndexType::kSparseInvertedIndex;
     case engine::IndexKind::kSparseWand:
       return IndexType::kSparseWand;
+    case engine::IndexKind::kIvfPq:
+      return IndexType::kIvfPq;
+    case engine::IndexKind::kScann:
+      return IndexType::kScann;
   }
   return IndexType::kAutoIndex;
 }
@@ -349,7 +358,8 @@ bool IsHnsw(engine::IndexKind k) {
          k == engine::IndexKind::kAutoIndex;
 }
 bool IsIvf(engine::IndexKind k) {
-  return k == engine::IndexKind::kIvfFlat || k == engine::IndexKind::kIvfSq8;
+  return k == engine::IndexKind::kIvfFlat || k == engine::IndexKind::kIvfSq8 ||
+         k == engine::IndexKind::kIvfPq || k == engine::IndexKind::kScann;
 }
 
 // The search parameters an index kind takes.
@@ -357,9 +367,12 @@ std::vector<std::string> SearchKeys(engine::IndexKind k) {
   std::vector<std::string> keys;
   if (IsHnsw(k)) keys.push_back("ef");
   if (IsIvf(k)) keys.push_back("nprobe");
-  if (k == engine::IndexKind::kHnswSq || k == engine::IndexKind::kIvfSq8) {
+  if (k == engine::IndexKind::kHnswSq || k == engine::IndexKind::kIvfSq8 ||
+      k == engine::IndexKind::kIvfPq) {
     keys.push_back("rerank");
   }
+  // SCANN's re-rank depth, by Milvus' name.
+  if (k == engine::IndexKind::kScann) keys.push_back("reorder_k");
   keys.push_back("radius");
   keys.push_back("range_filter");
   return keys;
@@ -383,6 +396,13 @@ struct BuildKey {
 };
 std::vector<BuildKey> BuildKeys(engine::IndexKind k) {
   if (IsHnsw(k)) return {{"M", 2, 1024}, {"efConstruction", 1, 65536}};
+  if (k == engine::IndexKind::kIvfPq) {
+    return {{"nlist", 1, 65536}, {"m", 1, 65536}, {"nbits", 1, 16}};
+  }
+  // with_raw_data is a boolean (lo = hi = -1 marks it).
+  if (k == engine::IndexKind::kScann) {
+    return {{"nlist", 1, 65536}, {"with_raw_data", -1, -1}};
+  }
   if (IsIvf(k)) return {{"nlist", 1, 65536}};
   return {};
 }
@@ -478,6 +498,16 @@ absl::StatusOr<engine::IndexDef> ToIndexDef(const IndexSpec& spec) {
       return absl::InvalidArgumentError(absl::StrCat(
           "index param '", key, "': not a parameter of ", KindName(def.kind),
           " (expected one of: ", JoinKeys(names), ")"));
+    }
+    if (known->lo < 0) {
+      const std::string lower = absl::AsciiStrToLower(value);
+      if (lower != "true" && lower != "false") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("index param '", key,
+                         "': expected true or false (got '", value, "')"));
+      }
+      def.params[key] = lower;
+      continue;
     }
     COVE_ASSIGN_OR_RETURN(int n, ParamInt("index param", key, Value(value),
                                           known->lo, known->hi));

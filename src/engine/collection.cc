@@ -227,13 +227,30 @@ absl::StatusOr<IndexParams> IndexParamsFromDef(const IndexDef& def,
           "index on field '", def.field_name,
           "': SPARSE_INVERTED_INDEX and SPARSE_WAND are for "
           "SPARSE_FLOAT_VECTOR fields (the field is a FLOAT_VECTOR)"));
+    case IndexKind::kIvfPq:
+      params.type = IndexType::kIvfPq;
+      break;
+    case IndexKind::kScann:
+      params.type = IndexType::kScann;
+      break;
   }
   for (const auto& [key, value] : def.params) {
     int64_t n = 0;
     int* dest = nullptr;
+    if (key == "with_raw_data") {
+      if (value != "true" && value != "false") {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "index param 'with_raw_data': expected true or false (got '", value,
+            "')"));
+      }
+      params.with_raw_data = value == "true";
+      continue;
+    }
     if (key == "M") dest = &params.m;
     if (key == "efConstruction") dest = &params.ef_construction;
     if (key == "nlist") dest = &params.nlist;
+    if (key == "m") dest = &params.pq_m;
+    if (key == "nbits") dest = &params.pq_nbits;
     if (dest == nullptr) continue;  // other keys do not change the build
     if (!absl::SimpleAtoi(value, &n) || n <= 0 || n > 65536) {
       return absl::InvalidArgumentError(

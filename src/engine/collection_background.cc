@@ -55,7 +55,9 @@ void Collection::ScheduleBuild(int64_t segment, size_t field,
 namespace {
 
 bool KeepsVectorsOnDisk(const IndexDef& def) {
-  return def.kind == IndexKind::kHnswSq || def.kind == IndexKind::kIvfSq8;
+  // The quantized indexes read float32 rows only to re-rank candidates.
+  return def.kind == IndexKind::kHnswSq || def.kind == IndexKind::kIvfSq8 ||
+         def.kind == IndexKind::kIvfPq || def.kind == IndexKind::kScann;
 }
 
 // What an index holds on to: the rows it reads and the segment whose

@@ -106,6 +106,8 @@ enum class IndexKind : uint8_t {
   kAutoIndex = 5,
   kSparseInvertedIndex = 6,
   kSparseWand = 7,
+  kIvfPq = 8,
+  kScann = 9,
 };
 
 /// True for the indexes of SPARSE_FLOAT_VECTOR fields.

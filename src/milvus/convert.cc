@@ -846,9 +846,11 @@ absl::StatusOr<IndexType> ParseIndexType(std::string_view name) {
   if (upper == "HNSW_SQ") return IndexType::kHnswSq;
   if (upper == "SPARSE_INVERTED_INDEX") return IndexType::kSparseInvertedIndex;
   if (upper == "SPARSE_WAND") return IndexType::kSparseWand;
+  if (upper == "IVF_PQ") return IndexType::kIvfPq;
+  if (upper == "SCANN") return IndexType::kScann;
   return Invalid(absl::StrCat(
-      "index_type: expected FLAT, IVF_FLAT, IVF_SQ8, HNSW, HNSW_SQ or "
-      "AUTOINDEX (got '",
+      "index_type: expected FLAT, IVF_FLAT, IVF_SQ8, IVF_PQ, SCANN, HNSW, "
+      "HNSW_SQ or AUTOINDEX (got '",
       Sv(name), "')"));
 }
 

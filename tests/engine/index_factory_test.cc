@@ -69,6 +69,10 @@ const char* TypeName(IndexType t) {
       return "IvfFlat";
     case IndexType::kIvfSq8:
       return "IvfSq8";
+    case IndexType::kIvfPq:
+      return "IvfPq";
+    case IndexType::kScann:
+      return "Scann";
   }
   return "?";
 }

@@ -199,6 +199,67 @@ def test_custom_schema_and_indexes(client):
     client.drop_collection(name)
 
 
+@pytest.mark.parametrize(
+    "index_type,metric,build,search",
+    [
+        ("IVF_PQ", "L2", {"nlist": 16, "m": 8, "nbits": 8}, {"nprobe": 16, "rerank": 100}),
+        ("IVF_PQ", "COSINE", {"nlist": 16, "m": 16, "nbits": 6}, {"nprobe": 16}),
+        ("SCANN", "L2", {"nlist": 16, "with_raw_data": True}, {"nprobe": 16, "reorder_k": 100}),
+        ("SCANN", "IP", {"nlist": 16}, {"nprobe": 16, "reorder_k": 100}),
+    ],
+)
+def test_pq_indexes(client, index_type, metric, build, search):
+    # IVF_PQ and SCANN as pymilvus users create them (Milvus' parameter
+    # names), flushed so that searches go through the built index.
+    name = f"pq_{index_type.lower()}_{metric.lower()}"
+    dim = 32
+    client.drop_collection(name)
+    schema = MilvusClient.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vec", DataType.FLOAT_VECTOR, dim=dim)
+    index_params = client.prepare_index_params()
+    index_params.add_index("vec", index_type=index_type, metric_type=metric, params=build)
+    client.create_collection(name, schema=schema, index_params=index_params)
+    data = _vectors(3000, dim=dim, seed=5)
+    client.insert(name, [{"id": i, "vec": data[i].tolist()} for i in range(len(data))])
+    client.flush(name)
+    idx = client.describe_index(name, "vec")
+    assert idx["index_type"] == index_type and idx["metric_type"] == metric
+    assert idx["indexed_rows"] == 3000 and idx["state"] == "Finished"
+    client.load_collection(name)
+    queries = _vectors(20, dim=dim, seed=6)
+    found = client.search(name, data=[q.tolist() for q in queries], limit=10,
+                          anns_field="vec", search_params={"params": search})
+    hits = 0
+    for q, row in zip(queries, found):
+        truth = set(_brute_force(data, q, 10, metric))
+        hits += len(truth & {h["id"] for h in row})
+    assert hits / 200 >= 0.9, (index_type, metric, hits / 200)
+    mine = client.search(name, data=[data[77].tolist()], limit=1, anns_field="vec",
+                         search_params={"params": search})
+    assert mine[0][0]["id"] == 77
+    client.drop_collection(name)
+
+
+def test_pq_index_params_are_checked(client):
+    name = "pq_bad_params"
+    client.drop_collection(name)
+    schema = MilvusClient.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vec", DataType.FLOAT_VECTOR, dim=DIM)
+    client.create_collection(name, schema=schema)
+    for params, message in [
+        ({"nlist": 8, "m": 3}, "m: must divide the dimension 8 (got 3)"),
+        ({"nlist": 8, "nbits": 20}, "index param 'nbits'"),
+        ({"nlist": 8, "M": 16}, "index param 'M': not a parameter of IVF_PQ"),
+    ]:
+        bad = client.prepare_index_params()
+        bad.add_index("vec", index_type="IVF_PQ", metric_type="L2", params=params)
+        with pytest.raises(MilvusException, match=message.replace("(", r"\(").replace(")", r"\)")):
+            client.create_index(name, bad)
+    client.drop_collection(name)
+
+
 def test_collection_properties_and_alter(client):
     name = "props"
     client.drop_collection(name)

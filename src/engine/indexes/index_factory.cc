@@ -11,10 +11,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "engine/indexes/flat_index.h"
 #include "engine/indexes/hnsw_index.h"
 #include "engine/indexes/index_io.h"
 #include "engine/indexes/ivf_index.h"
+#include "engine/indexes/ivf_pq.h"
 #include "engine/indexes/vector_index.h"
 
 namespace cove::engine {
@@ -57,6 +59,10 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> MakeIndex(
         return s;
       }
       return std::unique_ptr<VectorIndex>(std::make_unique<IvfIndex>(params));
+    case IndexType::kIvfPq:
+    case IndexType::kScann:
+      COVE_RETURN_IF_ERROR(IvfPqIndex::ValidateParams(params));
+      return std::unique_ptr<VectorIndex>(std::make_unique<IvfPqIndex>(params));
   }
   return absl::InvalidArgumentError(
       absl::StrCat("type: unknown index type ", static_cast<int>(params.type)));
@@ -75,6 +81,9 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> LoadIndex(std::string_view bytes) {
       return AsDataLoss(IvfIndex::Load(header->type, header->payload));
     case IndexType::kFlat:
       return AsDataLoss(FlatIndex::Load(header->payload));
+    case IndexType::kIvfPq:
+    case IndexType::kScann:
+      return AsDataLoss(IvfPqIndex::Load(header->type, header->payload));
   }
   return absl::DataLossError("index bytes: unexpected type tag");
 }

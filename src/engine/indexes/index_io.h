@@ -172,7 +172,7 @@ inline absl::StatusOr<IndexHeader> ParseIndexHeader(std::string_view bytes) {
                      kIndexFormatVersion, ", got ", version, ")"));
   }
   uint8_t tag = static_cast<uint8_t>(bytes[5]);
-  if (tag > static_cast<uint8_t>(engine::IndexType::kIvfSq8)) {
+  if (tag > static_cast<uint8_t>(engine::kLastIndexType)) {
     return absl::DataLossError(
         absl::StrCat("index bytes: unknown index type tag ", tag));
   }

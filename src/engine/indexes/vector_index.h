@@ -1,5 +1,6 @@
 // The interface every vector index of the engine implements (FLAT, HNSW,
-// IVF_FLAT, IVF_SQ8, HNSW_SQ), so the segment code and the tests treat them
+// IVF_FLAT, IVF_SQ8, HNSW_SQ, IVF_PQ, SCANN), so the segment code and the
+// tests treat them
 // alike and the exact FLAT index serves as the oracle.
 //
 // Rows are identified by their offset in the segment (0, 1, 2, ... in the
@@ -29,7 +30,20 @@
 
 namespace cove::engine {
 
-enum class IndexType { kFlat, kHnsw, kHnswSq, kIvfFlat, kIvfSq8 };
+/// Index types. The numbers are the type tags of saved indexes (index_io.h):
+/// never renumber.
+enum class IndexType {
+  kFlat,
+  kHnsw,
+  kHnswSq,
+  kIvfFlat,
+  kIvfSq8,
+  // Product-quantization indexes (ivf_pq.h).
+  kIvfPq,
+  kScann,
+};
+/// The largest IndexType value (saved type tags above it are corrupt).
+inline constexpr IndexType kLastIndexType = IndexType::kScann;
 
 /// The largest vector dimension of every index type (collections allow up to
 /// 32768).
@@ -43,8 +57,15 @@ struct IndexParams {
   // HNSW, HNSW_SQ
   int m = 16;
   int ef_construction = 200;
-  // IVF_FLAT, IVF_SQ8
+  // IVF_FLAT, IVF_SQ8, IVF_PQ, SCANN
   int nlist = 128;
+  // IVF_PQ: sub-vectors per vector (must divide dim; 0: the largest divisor
+  // of dim not above dim / 4) and bits per sub-vector code (1 to 16).
+  int pq_m = 0;
+  int pq_nbits = 8;
+  // SCANN: the index keeps float32 rows to re-rank its candidates
+  // (Milvus' with_raw_data).
+  bool with_raw_data = true;
   // Threads for Build(); 0 = hardware concurrency.
   int build_threads = 0;
   // Seed for every random choice (levels, k-means init).
@@ -68,10 +89,10 @@ struct Neighbor {
 /// Per-search parameters.
 struct IndexSearchParams {
   size_t k = 10;
-  // HNSW: size of the dynamic candidate list; 0 = max(k, 64)
+  // HNSW: size of the dynamic candidate list; 0 = max(k, 64).
   int ef = 0;
-  // HNSW_SQ, IVF_SQ8: candidates re-ranked on float32; 0 = the index's
-  // default, max(3k, 32)
+  // HNSW_SQ, IVF_SQ8, IVF_PQ, SCANN (Milvus' reorder_k): candidates
+  // re-ranked on float32; 0 = the index's default, max(3k, 32)
   int rerank = 0;
   // IVF: lists probed; 0 = min(nlist, 16)
   int nprobe = 0;
