@@ -264,6 +264,18 @@ struct SearchRequest {
   /// With session_id only: just the hits after this one in that order (the
   /// cursor of SearchIterator). InvalidArgument without a session.
   std::optional<SearchCursor> search_after;
+  /// Grouping search (Milvus' group_by_field): the name of a BOOL,
+  /// INT8..INT64 or VARCHAR field; empty: no grouping. Hits are grouped by
+  /// the field's value (nulls form one group): `limit` counts groups and
+  /// `offset` skips groups, each group holds up to `group_size` hits, closest
+  /// first, and groups come in the order of their closest hit. Every hit
+  /// carries its group's value (Hit::group_by_value). Not with session_id.
+  std::string group_by_field;
+  /// Hits per group (1 to 16384), with group_by_field only.
+  int64_t group_size = 1;
+  /// Fill every group up to group_size when the rows allow it (slower);
+  /// otherwise a group may hold fewer hits than a complete scan would give.
+  bool strict_group_size = false;
 
   /// Number of query vectors.
   size_t num_queries() const { return dim == 0 ? 0 : vectors.size() / dim; }
@@ -276,6 +288,9 @@ struct Hit {
   float distance = 0.0f;
   /// The requested output fields (and the primary key).
   Row entity;
+  /// Grouping searches: the value of SearchRequest::group_by_field (null
+  /// otherwise, or for the group of nulls).
+  Value group_by_value;
 };
 
 /// Hits per query vector, closest first.

@@ -1507,6 +1507,12 @@ absl::Status SearchRequestToProto(const SearchRequest& request,
   for (const auto& [k, v] : request.params) params.emplace(k, v);
   AddKv(sp, "params", Value(std::move(params)).ToJson());
   AddKv(sp, "round_decimal", "-1");
+  if (!request.group_by_field.empty()) {
+    AddKv(sp, "group_by_field", request.group_by_field);
+    AddKv(sp, "group_size", absl::StrCat(request.group_size));
+    AddKv(sp, "strict_group_size",
+          request.strict_group_size ? "true" : "false");
+  }
   if (!request.session_id.empty()) {
     AddKv(sp, kCoveSessionIdKey, request.session_id);
   }
@@ -1530,12 +1536,6 @@ namespace {
 // Search keys Milvus defines that cove does not implement: refused, naming
 // the feature, never ignored.
 absl::Status RefuseSearchKey(const std::string& key) {
-  if (key == "group_by_field" || key == "group_size" ||
-      key == "strict_group_size") {
-    return absl::UnimplementedError(absl::StrCat(
-        "search param '", key,
-        "': grouping search (group_by_field) is not supported by cove yet"));
-  }
   if (key == "iterator" || key == "search_iter_v2" ||
       key == "search_iter_batch_size" || key == "search_iter_last_bound" ||
       key == "search_iter_id" || key == "iterator_session_ts") {
@@ -1591,8 +1591,45 @@ absl::Status CheckAcceptedSearchKey(const std::string& key,
                                   ValidUtf8(value), "')"));
     }
   }
-  // hints ("iterative_filter", ...) are hints: cove's filtered search needs
-  // none. collection_id: the collection is named by collection_name.
+  if (key == "hints" && !value.empty() && value != "iterative_filter") {
+    // Milvus' one hint; cove's filtered search needs none, but a value it
+    // does not know is refused, not ignored.
+    return Invalid(absl::StrCat("search param 'hints': unknown hint '",
+                                ValidUtf8(value),
+                                "' (expected iterative_filter)"));
+  }
+  // collection_id: the collection is named by collection_name.
+  return absl::OkStatus();
+}
+
+bool IsGroupingKey(const std::string& key) {
+  return key == "group_by_field" || key == "group_size" ||
+         key == "strict_group_size";
+}
+
+// group_by_field, group_size and strict_group_size, as the SDKs send them
+// ("2", "True", "true").
+absl::Status ReadGroupingKey(const std::string& key, const std::string& value,
+                             SearchRequest* out) {
+  if (key == "group_by_field") {
+    out->group_by_field = value;
+  } else if (key == "group_size") {
+    int64_t n = 0;
+    if (!absl::SimpleAtoi(value, &n) || n < 1) {
+      return Invalid(absl::StrCat(
+          "search param 'group_size': expected a positive integer (got '",
+          ValidUtf8(value), "')"));
+    }
+    out->group_size = n;
+  } else {
+    const std::string lower = absl::AsciiStrToLower(value);
+    if (lower != "true" && lower != "false") {
+      return Invalid(absl::StrCat(
+          "search param 'strict_group_size': expected true or false (got '",
+          ValidUtf8(value), "')"));
+    }
+    out->strict_group_size = lower == "true";
+  }
   return absl::OkStatus();
 }
 
@@ -1646,9 +1683,11 @@ absl::Status ReadSearchParamsJson(const std::string& json, SearchRequest* out) {
                k == "page_retain_order") {
       std::string text = v.is_string() ? v.AsString() : v.ToJson();
       COVE_RETURN_IF_ERROR(CheckAcceptedSearchKey(k, text));
-    } else if (k == "group_by_field" || k == "group_size" ||
-               k == "strict_group_size" || k == "iterator" ||
-               k == "search_iter_v2" || k == "analyzer_name") {
+    } else if (IsGroupingKey(k)) {
+      COVE_RETURN_IF_ERROR(
+          ReadGroupingKey(k, v.is_string() ? v.AsString() : v.ToJson(), out));
+    } else if (k == "iterator" || k == "search_iter_v2" ||
+               k == "analyzer_name") {
       return RefuseSearchKey(k);
     } else {
       out->params[k] = NumberFromString(v);
@@ -1757,6 +1796,8 @@ absl::StatusOr<SearchRequest> SearchRequestFromProto(
       out.metric_type = *m;
     } else if (key == "params") {
       COVE_RETURN_IF_ERROR(ReadSearchParamsJson(value, &out));
+    } else if (IsGroupingKey(key)) {
+      COVE_RETURN_IF_ERROR(ReadGroupingKey(key, value, &out));
     } else if (IsAcceptedSearchKey(key)) {
       COVE_RETURN_IF_ERROR(CheckAcceptedSearchKey(key, value));
     } else {
@@ -1817,6 +1858,22 @@ absl::Status SearchResultsToProto(const SearchResults& results,
   if (!s.ok()) return s;
   ResultOutputFields(schema, data->fields_data(), request.output_fields,
                      data->mutable_output_fields());
+  if (!request.group_by_field.empty()) {
+    // The value of each hit's group, as Milvus sends it.
+    const FieldSchema* field = FindField(schema, request.group_by_field);
+    if (field != nullptr) {
+      std::vector<Row> values;
+      for (const auto& hits : results.hits) {
+        for (const Hit& hit : hits) {
+          values.push_back(Row{{field->name, hit.group_by_value}});
+        }
+      }
+      std::vector<const Row*> ptrs;
+      for (const Row& r : values) ptrs.push_back(&r);
+      COVE_RETURN_IF_ERROR(BuildColumn(*field, ptrs, /*insert=*/false,
+                                       data->mutable_group_by_field_value()));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -1835,6 +1892,24 @@ absl::StatusOr<SearchResults> SearchResultsFromProto(
     return Invalid(absl::StrCat("search results: ", ids.size(), " ids but ",
                                 rows->size(), " entities"));
   }
+  // Grouping searches: the group value of every hit.
+  std::vector<Value> group_values;
+  if (data.has_group_by_field_value()) {
+    google::protobuf::RepeatedPtrField<schema_pb::FieldData> one;
+    *one.Add() = data.group_by_field_value();
+    auto values = FieldDataToRows(one, /*omit_nulls=*/false);
+    if (!values.ok()) return values.status();
+    const std::string& name = data.group_by_field_value().field_name();
+    for (const Row& r : *values) {
+      auto it = r.find(name);
+      group_values.push_back(it == r.end() ? Value() : it->second);
+    }
+    if (group_values.size() != ids.size()) {
+      return Invalid(absl::StrCat("search results: ", ids.size(), " ids but ",
+                                  group_values.size(),
+                                  " group_by_field_value values"));
+    }
+  }
   SearchResults out;
   size_t at = 0;
   for (int64_t k : data.topks()) {
@@ -1852,6 +1927,7 @@ absl::StatusOr<SearchResults> SearchResultsFromProto(
       } else if (!data.primary_field_name().empty()) {
         hit.entity[data.primary_field_name()] = hit.id;
       }
+      if (!group_values.empty()) hit.group_by_value = group_values[at];
       hits.push_back(std::move(hit));
     }
     out.hits.push_back(std::move(hits));
@@ -2056,7 +2132,7 @@ void IndexDescriptionToProto(const IndexDescription& d,
   for (const auto& [k, v] : d.properties) AddKv(kvs, k, v);
   out->set_indexed_rows(d.indexed_rows);
   out->set_total_rows(d.total_rows);
-  out->set_pending_index_rows(d.total_rows - d.indexed_rows);
+  out->set_pending_index_rows(d.pending_index_rows);
   if (d.state == "Failed") {
     out->set_state(common_pb::Failed);
   } else if (d.state == "InProgress") {
@@ -2089,6 +2165,7 @@ absl::StatusOr<IndexDescription> IndexDescriptionFromProto(
   }
   d.indexed_rows = proto.indexed_rows();
   d.total_rows = proto.total_rows();
+  d.pending_index_rows = proto.pending_index_rows();
   switch (proto.state()) {
     case common_pb::Finished:
       d.state = "Finished";

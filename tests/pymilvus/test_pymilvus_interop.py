@@ -1,7 +1,7 @@
 """cove-server driven by the real pymilvus 2.5 (unmodified), as its users do.
 
 The flows of pymilvus' documentation (MilvusClient and ORM): quickstart,
-schemas, indexes, partitions, aliases, databases, iterators, RBAC, bulk
+schemas, indexes, partitions, aliases, databases, iterators, group-by, RBAC, bulk
 import, cluster information; each checks the results, not just that no error
 was raised. pymilvus comes from ../shared/clients/pymilvus (see
 pymilvus_support.py); without it the module is skipped, saying why.
@@ -128,12 +128,106 @@ def test_unsupported_search_parameters_are_refused(client):
     client.insert(name, [{"id": i, "vector": _vectors(1, seed=i)[0].tolist(), "g": i % 2}
                          for i in range(10)])
     q = [_vectors(1)[0].tolist()]
-    with pytest.raises(MilvusException, match="group_by_field"):
+    # Dynamic keys cannot group (Milvus 2.5 neither).
+    with pytest.raises(MilvusException, match="group_by_field: field 'g' does not exist"):
         client.search(name, data=q, limit=3, group_by_field="g")
+    with pytest.raises(MilvusException, match="bogus"):
+        client.search(name, data=q, limit=3, search_params={"params": {"bogus": 1}})
     with pytest.raises(MilvusException, match="search_iter_v2"):
         client.search_iterator(name, data=q, batch_size=2)
     with pytest.raises(MilvusException, match="ignore_growing"):
         client.search(name, data=q, limit=3, search_params={"ignore_growing": True})
+    client.drop_collection(name)
+
+
+# --- group-by search ---------------------------------------------------------------
+
+
+def _expected_groups(vecs, cats, query, groups, size):
+    """The grouping rule on exact L2 order: the first `groups` values, up to
+    `size` hits each, groups in the order of their closest hit."""
+    order = np.argsort(((vecs - query) ** 2).sum(axis=1), kind="stable")
+    out = {}
+    for i in order:
+        c = cats[i]
+        if c not in out:
+            if len(out) == groups:
+                continue
+            out[c] = []
+        if len(out[c]) < size:
+            out[c].append(int(i))
+    return [(c, ids) for c, ids in out.items()]
+
+
+def test_group_by_search(client, server):
+    name = "grouping"
+    client.drop_collection(name)
+    schema = MilvusClient.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vec", DataType.FLOAT_VECTOR, dim=DIM)
+    schema.add_field("doc", DataType.VARCHAR, max_length=16)
+    schema.add_field("chunk", DataType.INT32)
+    index = client.prepare_index_params()
+    index.add_index("vec", index_type="FLAT", metric_type="L2")
+    client.create_collection(name, schema=schema, index_params=index)
+    vecs = _vectors(300, seed=21)
+    docs = [f"doc{i % 7}" for i in range(300)]
+    client.insert(name, [{"id": i, "vec": vecs[i].tolist(), "doc": docs[i], "chunk": i % 5}
+                         for i in range(300)])
+    q = _vectors(2, seed=22)
+
+    # MilvusClient: group_by_field, group_size, strict_group_size as keywords.
+    res = client.search(name, data=q.tolist(), limit=3, group_by_field="doc", group_size=2,
+                        strict_group_size=True, output_fields=["doc"])
+    assert len(res) == 2
+    for qi in range(2):
+        want = _expected_groups(vecs, docs, q[qi], 3, 2)
+        assert [h["id"] for h in res[qi]] == [i for _, ids in want for i in ids]
+        assert [h["entity"]["doc"] for h in res[qi]] == [c for c, ids in want for _ in ids]
+        distances = [h["distance"] for h in res[qi]]
+        for h in res[qi]:
+            assert h["distance"] == pytest.approx(float(((vecs[h["id"]] - q[qi]) ** 2).sum()),
+                                                  rel=1e-4)
+        # Groups come in the order of their closest hit.
+        firsts = distances[::2]
+        assert firsts == sorted(firsts)
+    # Without group_size: one hit per group, no value repeated (the pymilvus
+    # group-by example's check), on an INT32 field.
+    res = client.search(name, data=[q[0].tolist()], limit=4, group_by_field="chunk",
+                        output_fields=["chunk"])
+    assert len(res[0]) == 4
+    assert len({h["entity"]["chunk"] for h in res[0]}) == 4
+    want = _expected_groups(vecs, [i % 5 for i in range(300)], q[0], 4, 1)
+    assert [h["id"] for h in res[0]] == [ids[0] for _, ids in want]
+    # In search_params, with a filter: the groups of the matching rows only.
+    res = client.search(name, data=[q[0].tolist()], limit=2, filter="chunk != 0",
+                        search_params={"metric_type": "L2", "params": {},
+                                       "group_by_field": "doc", "group_size": 3},
+                        output_fields=["doc", "chunk"])
+    keep = [i for i in range(300) if i % 5 != 0]
+    want = _expected_groups(vecs[keep], [docs[i] for i in keep], q[0], 2, 3)
+    assert [h["id"] for h in res[0]] == [keep[i] for _, ids in want for i in ids]
+    assert all(h["entity"]["chunk"] != 0 for h in res[0])
+    # What cannot group is refused, naming the parameter.
+    with pytest.raises(MilvusException, match="group_by_field 'vec'"):
+        client.search(name, data=[q[0].tolist()], limit=2, group_by_field="vec")
+    with pytest.raises(MilvusException, match="group_size"):
+        client.search(name, data=[q[0].tolist()], limit=2, group_by_field="doc", group_size=0)
+
+    # The ORM: Collection.search with the same keywords.
+    alias = "grouping_orm"
+    connections.connect(alias, uri=server.uri, token=f"root:{ROOT_PASSWORD}")
+    try:
+        coll = Collection(name, using=alias)
+        res = coll.search(data=[q[1].tolist()], anns_field="vec",
+                          param={"metric_type": "L2", "params": {}}, limit=3,
+                          group_by_field="doc", group_size=2, strict_group_size=True,
+                          output_fields=["doc"])
+        want = _expected_groups(vecs, docs, q[1], 3, 2)
+        assert list(res[0].ids) == [i for _, ids in want for i in ids]
+        assert [h.entity.get("doc") for h in res[0]] == [c for c, ids in want for _ in ids]
+    finally:
+        connections.disconnect(alias)
     client.drop_collection(name)
 
 
