@@ -234,6 +234,39 @@ def test_group_by_search(client, server):
 # --- schemas and indexes ------------------------------------------------------------
 
 
+def test_index_progress_is_truthful(client):
+    """DescribeIndex counts rows as the engine serves them: rows of the
+    growing segment (searched exactly) are pending until a flush seals them
+    and the build finishes; GetIndexState says InProgress meanwhile."""
+    name = "index_progress"
+    client.drop_collection(name)
+    schema = MilvusClient.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vec", DataType.FLOAT_VECTOR, dim=DIM)
+    index = client.prepare_index_params()
+    index.add_index("vec", index_type="HNSW", metric_type="L2", index_name="vec_idx",
+                    params={"M": 8, "efConstruction": 64})
+    client.create_collection(name, schema=schema, index_params=index)
+    vecs = _vectors(120, seed=31)
+    client.insert(name, [{"id": i, "vec": vecs[i].tolist()} for i in range(120)])
+    d = client.describe_index(name, "vec_idx")
+    assert d["total_rows"] == 120
+    assert d["indexed_rows"] + d["pending_index_rows"] == 120
+    # Just inserted, the rows are growing (pending) unless the idle sealer
+    # (1 s) has already sealed and indexed them: either way the state agrees.
+    assert d["state"] == ("InProgress" if d["pending_index_rows"] > 0 else "Finished")
+    progress = utility.index_building_progress(name, "vec_idx", using=client._using)
+    assert progress["total_rows"] == 120
+    assert d["indexed_rows"] <= progress["indexed_rows"] <= 120
+    client.flush(name)
+    # pymilvus' own wait: GetIndexState polled until Finished.
+    assert utility.wait_for_index_building_complete(name, "vec_idx", timeout=60,
+                                                    using=client._using)
+    d = client.describe_index(name, "vec_idx")
+    assert (d["indexed_rows"], d["pending_index_rows"], d["state"]) == (120, 0, "Finished")
+    client.drop_collection(name)
+
+
 def test_custom_schema_and_indexes(client):
     name = "customized"
     client.drop_collection(name)
