@@ -168,6 +168,18 @@ def _search_params(search_params: Optional[Mapping[str, Any]], kwargs: Dict[str,
     return metric, params, int(offset or 0)
 
 
+_GROUP_KEYS = ("group_by_field", "group_size", "strict_group_size")
+
+
+def _flag(v: Any) -> bool:
+    """A boolean as pymilvus users pass it (True, "true", "True")."""
+    if isinstance(v, str):
+        if v.lower() not in ("true", "false"):
+            raise ValueError(f"strict_group_size: expected true or false (got {v!r})")
+        return v.lower() == "true"
+    return bool(v)
+
+
 def _ids_list(ids: Any) -> Optional[List[Any]]:
     if ids is None:
         return None
@@ -517,11 +529,18 @@ class MilvusClient:
         and "offset" work too); ``filter_params`` fills ``{name}`` placeholders.
         """
         metric, params, offset = _search_params(search_params, kwargs)
+        # Grouping search, as pymilvus takes it: keywords or search_params keys.
+        group = {k: params.pop(k) for k in _GROUP_KEYS if k in params}
+        group.update({k: kwargs[k] for k in _GROUP_KEYS if kwargs.get(k) is not None})
         res = self._client.search(collection_name, data, limit=int(kwargs.get("topk", limit)),
                                   filter=filter or "", filter_params=kwargs.get("filter_params"),
                                   output_fields=output_fields, anns_field=anns_field or "",
                                   partition_names=partition_names, offset=offset,
-                                  metric_type=metric, params=params, timeout=self._t(timeout))
+                                  metric_type=metric, params=params,
+                                  group_by_field=str(group.get("group_by_field") or ""),
+                                  group_size=int(group.get("group_size") or 1),
+                                  strict_group_size=_flag(group.get("strict_group_size", False)),
+                                  timeout=self._t(timeout))
         # As Milvus: the entity holds the requested output fields only (the
         # primary key is the hit's "id"), all fields for "*".
         keep = None if output_fields and "*" in output_fields else set(output_fields or ())

@@ -184,6 +184,41 @@ def test_collections_partitions_aliases_databases(milvus):
     assert milvus.get_server_version()
 
 
+def test_group_by_search(milvus, rng):
+    """pymilvus' grouping keywords (and search_params keys) on the embedded
+    backend: groups by value, closest group first, never ignored."""
+    schema = MilvusClient.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vec", DataType.FLOAT_VECTOR, dim=4)
+    schema.add_field("doc", DataType.VARCHAR, max_length=8)
+    index = milvus.prepare_index_params()
+    index.add_index("vec", index_type="FLAT", metric_type="L2")
+    milvus.create_collection("grp", schema=schema, index_params=index)
+    vecs = rng.standard_normal((200, 4)).astype(np.float32)
+    docs = [f"d{i % 6}" for i in range(200)]
+    milvus.insert("grp", [{"id": i, "vec": vecs[i].tolist(), "doc": docs[i]} for i in range(200)])
+    q = vecs[0] + 0.01
+    order = np.argsort(((vecs - q) ** 2).sum(axis=1), kind="stable")
+    want = {}
+    for i in order:
+        if docs[i] not in want and len(want) == 3:
+            continue
+        want.setdefault(docs[i], [])
+        if len(want[docs[i]]) < 2:
+            want[docs[i]].append(int(i))
+    expected = [i for ids in want.values() for i in ids]
+    res = milvus.search("grp", [q.tolist()], limit=3, group_by_field="doc", group_size=2,
+                        strict_group_size=True, output_fields=["doc"])
+    assert [h["id"] for h in res[0]] == expected
+    assert [h["entity"]["doc"] for h in res[0]] == [docs[i] for i in expected]
+    res = milvus.search("grp", [q.tolist()], limit=3,
+                        search_params={"params": {}, "group_by_field": "doc",
+                                       "group_size": 2, "strict_group_size": "True"})
+    assert [h["id"] for h in res[0]] == expected
+    with pytest.raises(cove.MilvusException, match="group_by_field 'vec'"):
+        milvus.search("grp", [q.tolist()], limit=3, group_by_field="vec")
+
+
 def test_iterators(milvus):
     milvus.create_collection("it", dimension=2, metric_type="L2")
     milvus.insert("it", [{"id": i, "vector": [float(i), 0.0], "g": i % 3} for i in range(50)])
