@@ -379,6 +379,30 @@ def test_partitions(client):
     client.insert(name, [{"id": i, "vector": vecs[i].tolist()} for i in range(5, 10)])
     rows = client.query(name, filter="id >= 0", partition_names=["p1"], output_fields=["id"])
     assert sorted(r["id"] for r in rows) == [0, 1, 2, 3, 4]
+    client.insert(name, [{"id": 20 + i, "vector": vecs[i].tolist()} for i in range(2)],
+                  partition_name="p1")
+    assert client.get_partition_stats(name, "p1") == {"row_count": 7}
+    assert client.get_partition_stats(name, "_default") == {"row_count": 5}
+    with pytest.raises(MilvusException, match=r"partition not found\[partition=p9\]"):
+        client.get_partition_stats(name, "p9")
+    # Partition-level load where it means the whole collection: a loaded
+    # collection has its partitions loaded; every partition named loads or
+    # releases it; a subset of an unloaded collection is refused by name.
+    client.load_partitions(name, ["p1"])
+    client.release_partitions(name, ["_default", "p1"])
+    assert client.get_load_state(name)["state"].name == "NotLoad"
+    with pytest.raises(MilvusException, match="loading some partitions"):
+        client.load_partitions(name, ["p1"])
+    client.load_partitions(name, ["p1", "_default"])
+    assert client.get_load_state(name)["state"].name == "Loaded"
+    with pytest.raises(MilvusException, match="releasing some partitions.*not named: _default"):
+        client.release_partitions(name, ["p1"])
+    with pytest.raises(MilvusException, match="load_fields"):
+        client.load_collection(name, load_fields=["id", "vector"])
+    with pytest.raises(MilvusException, match="replica_number"):
+        client.load_collection(name, replica_number=2)
+    hits = client.search(name, data=[vecs[3].tolist()], limit=1, partition_names=["p1"])
+    assert hits[0][0]["id"] == 3
     # Dropping what does not exist succeeds, as in Milvus.
     client.release_collection(name)
     client.drop_partition(name, "p1")
