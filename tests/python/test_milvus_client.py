@@ -151,10 +151,21 @@ def test_collections_partitions_aliases_databases(milvus):
     assert milvus.get_partition_stats("c1", "p") == {"row_count": 1}
     res = milvus.query("c1", filter="id > 0", partition_names=["p"])
     assert [r["id"] for r in res] == [1]
-    milvus.release_partitions("c1", ["p"])
-    milvus.release_collection("c1")
+    # Whole collections load and release: a subset is refused, never ignored.
+    with pytest.raises(cove.UnimplementedError, match="not named: _default"):
+        milvus.release_partitions("c1", ["p"])
+    milvus.load_partitions("c1", ["p"])  # loaded already
+    milvus.release_partitions("c1", ["p", "_default"])
+    assert str(milvus.get_load_state("c1")["state"]) == "NotLoad"
+    with pytest.raises(cove.UnimplementedError, match="loading some partitions"):
+        milvus.load_partitions("c1", "p")
+    with pytest.raises(cove.NotFoundError, match=r"partition not found\[partition=q\]"):
+        milvus.load_partitions("c1", ["q"])
+    with pytest.raises(cove.UnimplementedError, match="load_fields"):
+        milvus.load_collection("c1", load_fields=["id"])
     milvus.drop_partition("c1", "p")
     milvus.load_partitions("c1", ["_default"])
+    assert str(milvus.get_load_state("c1")["state"]) == "Loaded"
     assert not milvus.has_partition("c1", "p")
 
     milvus.create_alias("c1", "alias1")
