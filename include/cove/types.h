@@ -66,6 +66,15 @@ struct FieldSchema {
   bool nullable = false;
   /// Used when a row omits the field (or gives null for a non-nullable field).
   std::optional<Value> default_value;
+  /// Milvus' partition key (one INT64 or VARCHAR field, not the primary
+  /// key): rows are spread over CollectionSchema::num_partitions partitions
+  /// by this value, and partitions are not named by hand (creating,
+  /// dropping or naming partitions in writes and reads is refused). Cove
+  /// keeps the rows together, so results are those of any collection.
+  bool is_partition_key = false;
+  /// Milvus' clustering key (one scalar field): stored and reported; Milvus
+  /// uses it to cluster segments on compaction, cove does not.
+  bool is_clustering_key = false;
 };
 
 /// Milvus' consistency levels (the numbers of its ConsistencyLevel enum).
@@ -97,6 +106,10 @@ struct CollectionSchema {
   /// ("collection.ttl.seconds", "mmap.enabled", ...): stored and reported;
   /// docs/compatibility.md says which ones take effect.
   std::map<std::string, std::string> properties;
+  /// With a partition key field: the number of partitions Milvus spreads
+  /// the rows over (1 to 1024; 0 at creation: 16). 0 without a partition
+  /// key.
+  int64_t num_partitions = 0;
 
   /// Appends a field and returns *this, for chaining.
   CollectionSchema& AddField(FieldSchema field) {

@@ -865,6 +865,8 @@ schema_pb::CollectionSchema SchemaToProto(const std::string& name,
     p->set_is_primary_key(f.is_primary_key);
     p->set_autoid(f.auto_id);
     p->set_nullable(f.nullable);
+    p->set_is_partition_key(f.is_partition_key);
+    p->set_is_clustering_key(f.is_clustering_key);
     if (f.type == DataType::kFloatVector) {
       AddKv(p->mutable_type_params(), "dim", absl::StrCat(f.dim));
     }
@@ -933,6 +935,8 @@ absl::StatusOr<CollectionSchema> SchemaFromProto(
     f.is_primary_key = p.is_primary_key();
     f.auto_id = p.autoid() || (p.is_primary_key() && proto.autoid());
     f.nullable = p.nullable();
+    f.is_partition_key = p.is_partition_key();
+    f.is_clustering_key = p.is_clustering_key();
     if (f.type == DataType::kArray) {
       auto element = DataTypeFromProto(p.element_type());
       if (!element.ok()) {
@@ -1003,12 +1007,6 @@ absl::StatusOr<CollectionSchema> SchemaFromProto(
 
 absl::Status CheckCreateCollectionSupported(
     const milvus_pb::CreateCollectionRequest& request) {
-  if (request.num_partitions() > 0) {
-    return absl::UnimplementedError(absl::StrCat(
-        "create collection: num_partitions (", request.num_partitions(),
-        ") needs a partition key, and partition keys are not supported by "
-        "cove yet"));
-  }
   if (request.shards_num() > 1) {
     // One shard holds every row; more would change nothing locally.
   }
@@ -1024,16 +1022,6 @@ absl::Status CheckCreateCollectionSupported(
   }
   for (const schema_pb::FieldSchema& f : schema.fields()) {
     const std::string name = ValidUtf8(f.name());
-    if (f.is_partition_key()) {
-      return absl::UnimplementedError(absl::StrCat(
-          "field '", name,
-          "': is_partition_key (partition keys) is not supported by cove yet"));
-    }
-    if (f.is_clustering_key()) {
-      return absl::UnimplementedError(absl::StrCat(
-          "field '", name,
-          "': is_clustering_key (clustering keys) is not supported by cove"));
-    }
     if (f.is_function_output()) {
       return absl::UnimplementedError(
           absl::StrCat("field '", name,
@@ -1067,7 +1055,10 @@ void DescriptionToProto(const CollectionDescription& d,
       static_cast<uint64_t>(d.created_timestamp / 1000));
   out->set_update_timestamp(static_cast<uint64_t>(d.created_timestamp));
   out->set_shards_num(d.num_shards);
-  out->set_num_partitions(static_cast<int64_t>(d.partitions.size()));
+  // Partition key mode: the partitions the rows are spread over.
+  out->set_num_partitions(d.schema.num_partitions > 0
+                              ? d.schema.num_partitions
+                              : static_cast<int64_t>(d.partitions.size()));
   out->set_consistency_level(
       static_cast<common_pb::ConsistencyLevel>(d.schema.consistency_level));
   for (const auto& [k, v] : d.schema.properties) {
@@ -1087,6 +1078,9 @@ absl::StatusOr<CollectionDescription> DescriptionFromProto(
   d.collection_id = proto.collectionid();
   d.created_timestamp = static_cast<int64_t>(proto.created_timestamp());
   d.num_shards = proto.shards_num();
+  for (const FieldSchema& f : d.schema.fields) {
+    if (f.is_partition_key) d.schema.num_partitions = proto.num_partitions();
+  }
   d.aliases.assign(proto.aliases().begin(), proto.aliases().end());
   if (proto.consistency_level() >= common_pb::Strong &&
       proto.consistency_level() <= common_pb::Customized) {

@@ -489,6 +489,7 @@ grpc::Status MilvusServiceImpl::CreateCollection(
     COVE_RETURN_IF_ERROR(internal::CheckCreateCollectionSupported(*request));
     schema->consistency_level =
         static_cast<ConsistencyLevel>(request->consistency_level());
+    schema->num_partitions = request->num_partitions();
     for (const common_pb::KeyValuePair& kv : request->properties()) {
       schema->properties[kv.key()] = kv.value();
     }

@@ -871,6 +871,96 @@ TEST_P(ConformanceTest, SettingsAreStoredAndReturned) {
   EXPECT_EQ(rows, 1);
 }
 
+// Milvus' partition key mode: the key and the number of partitions are
+// stored and reported, results are those of any collection, and partitions
+// are not named by hand.
+TEST_P(ConformanceTest, PartitionKey) {
+  CollectionSchema schema;
+  FieldSchema id;
+  id.name = "id";
+  id.type = DataType::kInt64;
+  id.is_primary_key = true;
+  FieldSchema vec;
+  vec.name = "vec";
+  vec.type = DataType::kFloatVector;
+  vec.dim = 4;
+  FieldSchema tenant;
+  tenant.name = "tenant";
+  tenant.type = DataType::kVarChar;
+  tenant.max_length = 16;
+  tenant.is_partition_key = true;
+  FieldSchema ts;
+  ts.name = "ts";
+  ts.type = DataType::kInt64;
+  ts.is_clustering_key = true;
+  schema.AddField(id).AddField(vec).AddField(tenant).AddField(ts);
+  IndexSpec index;
+  index.field_name = "vec";
+  index.index_type = IndexType::kFlat;
+  index.metric_type = MetricType::kL2;
+  ASSERT_THAT(client().CreateCollection("pk", schema, {index}), IsOk());
+  ASSERT_OK_AND_ASSIGN(CollectionDescription d,
+                       client().DescribeCollection("pk"));
+  ASSERT_EQ(d.schema.fields.size(), 4u);
+  EXPECT_FALSE(d.schema.fields[0].is_partition_key);
+  EXPECT_TRUE(d.schema.fields[2].is_partition_key);
+  EXPECT_FALSE(d.schema.fields[2].is_clustering_key);
+  EXPECT_TRUE(d.schema.fields[3].is_clustering_key);
+  EXPECT_EQ(d.schema.num_partitions, 16);  // Milvus' default
+
+  std::vector<Row> rows;
+  for (int i = 0; i < 12; ++i) {
+    rows.push_back(Row{
+        {"id", Value(int64_t{i})},
+        {"vec", Value::FloatVector({static_cast<float>(i), 0.0f, 0.0f, 0.0f})},
+        {"tenant", Value(i % 2 == 0 ? "a" : "b")},
+        {"ts", Value(int64_t{100 + i})}});
+  }
+  ASSERT_THAT(client().Insert("pk", rows), IsOk());
+  SearchRequest search;
+  search.collection_name = "pk";
+  search.vectors = {5.2f, 0, 0, 0};
+  search.dim = 4;
+  search.limit = 3;
+  search.filter = "tenant == \"a\"";
+  ASSERT_OK_AND_ASSIGN(SearchResults results, client().Search(search));
+  std::vector<int64_t> ids;
+  for (const Hit& h : results.hits.at(0)) ids.push_back(h.id.AsInt());
+  EXPECT_THAT(ids, ElementsAre(6, 4, 8));
+
+  // Partitions are not named by hand.
+  search.partition_names = {"_default"};
+  EXPECT_THAT(
+      client().Search(search),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("partition key")));
+  Connection& c = *client().connection();
+  EXPECT_THAT(
+      c.CreatePartition("pk", "p1", {}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("partition key")));
+  InsertRequest insert;
+  insert.collection_name = "pk";
+  insert.partition_name = "_default";
+  insert.rows = {rows[0]};
+  EXPECT_THAT(
+      client().Insert(insert),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("partition key")));
+
+  // num_partitions is kept; bad keys are refused naming the field.
+  schema.num_partitions = 4;
+  ASSERT_THAT(client().CreateCollection("pk4", schema, {index}), IsOk());
+  ASSERT_OK_AND_ASSIGN(d, client().DescribeCollection("pk4"));
+  EXPECT_EQ(d.schema.num_partitions, 4);
+  schema.fields[2].type = DataType::kDouble;
+  EXPECT_THAT(client().CreateCollection("pk_bad", schema, {index}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("is_partition_key")));
+  schema.fields[2].type = DataType::kVarChar;
+  schema.fields[2].is_partition_key = false;
+  EXPECT_THAT(client().CreateCollection("pk_bad", schema, {index}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("num_partitions")));
+}
+
 TEST_P(ConformanceTest, Partitions) {
   MakeDocs(0);
   Connection& c = *client().connection();

@@ -411,6 +411,51 @@ def test_partitions(client):
     client.drop_collection(name)
 
 
+def test_partition_key(client):
+    """Partition key mode as pymilvus' partition-key example uses it."""
+    name = "tenants"
+    client.drop_collection(name)
+    schema = MilvusClient.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vec", DataType.FLOAT_VECTOR, dim=DIM)
+    schema.add_field("tenant", DataType.VARCHAR, max_length=16, is_partition_key=True)
+    schema.add_field("ts", DataType.INT64, is_clustering_key=True)
+    index = client.prepare_index_params()
+    index.add_index("vec", index_type="FLAT", metric_type="L2")
+    client.create_collection(name, schema=schema, index_params=index, num_partitions=8)
+    desc = client.describe_collection(name)
+    assert desc["num_partitions"] == 8
+    fields = {f["name"]: f for f in desc["fields"]}
+    assert fields["tenant"].get("is_partition_key") is True
+    assert fields["ts"].get("is_clustering_key") is True
+    assert not fields["id"].get("is_partition_key")
+    vecs = _vectors(60, seed=41)
+    tenants = [f"t{i % 3}" for i in range(60)]
+    client.insert(name, [{"id": i, "vec": vecs[i].tolist(), "tenant": tenants[i], "ts": i}
+                         for i in range(60)])
+    hits = client.search(name, data=[vecs[4].tolist()], limit=5, filter='tenant == "t1"',
+                         output_fields=["tenant"])
+    keep = [i for i in range(60) if tenants[i] == "t1"]
+    assert [h["id"] for h in hits[0]] == [keep[i] for i in _brute_force(vecs[keep], vecs[4], 5,
+                                                                        "L2")]
+    assert all(h["entity"]["tenant"] == "t1" for h in hits[0])
+    # Partitions are not named by hand in partition key mode (as in Milvus).
+    with pytest.raises(MilvusException, match="partition key"):
+        client.create_partition(name, "p1")
+    with pytest.raises(MilvusException, match="partition key"):
+        client.search(name, data=[vecs[4].tolist()], limit=5, partition_names=["_default"])
+    with pytest.raises(MilvusException, match="partition key"):
+        client.insert(name, [{"id": 99, "vec": vecs[0].tolist(), "tenant": "t0", "ts": 0}],
+                      partition_name="_default")
+    client.drop_collection(name)
+    # num_partitions without a partition key is refused, naming it.
+    plain = MilvusClient.create_schema(auto_id=False)
+    plain.add_field("id", DataType.INT64, is_primary=True)
+    plain.add_field("vec", DataType.FLOAT_VECTOR, dim=DIM)
+    with pytest.raises(MilvusException, match="num_partitions"):
+        client.create_collection(name, schema=plain, num_partitions=4)
+
+
 def test_aliases(client):
     client.drop_collection("al_a")
     client.drop_collection("al_b")
