@@ -89,6 +89,15 @@ struct FieldSchema {
   bool nullable = false;
   /// Used when a row omits the field (or gives null for a non-nullable field).
   std::optional<Value> default_value;
+  /// Milvus' partition key (one INT64 or VARCHAR field, not the primary
+  /// key): rows are spread over CollectionSchema::num_partitions partitions
+  /// by this value, and partitions are not named by hand (creating,
+  /// dropping or naming partitions in writes and reads is refused). Cove
+  /// keeps the rows together, so results are those of any collection.
+  bool is_partition_key = false;
+  /// Milvus' clustering key (one scalar field): stored and reported; Milvus
+  /// uses it to cluster segments on compaction, cove does not.
+  bool is_clustering_key = false;
 };
 
 /// Milvus' consistency levels (the numbers of its ConsistencyLevel enum).
@@ -120,6 +129,10 @@ struct CollectionSchema {
   /// ("collection.ttl.seconds", "mmap.enabled", ...): stored and reported;
   /// docs/compatibility.md says which ones take effect.
   std::map<std::string, std::string> properties;
+  /// With a partition key field: the number of partitions Milvus spreads
+  /// the rows over (1 to 1024; 0 at creation: 16). 0 without a partition
+  /// key.
+  int64_t num_partitions = 0;
 
   /// Appends a field and returns *this, for chaining.
   CollectionSchema& AddField(FieldSchema field) {
@@ -291,6 +304,18 @@ struct SearchRequest {
   /// With session_id only: just the hits after this one in that order (the
   /// cursor of SearchIterator). InvalidArgument without a session.
   std::optional<SearchCursor> search_after;
+  /// Grouping search (Milvus' group_by_field): the name of a BOOL,
+  /// INT8..INT64 or VARCHAR field; empty: no grouping. Hits are grouped by
+  /// the field's value (nulls form one group): `limit` counts groups and
+  /// `offset` skips groups, each group holds up to `group_size` hits, closest
+  /// first, and groups come in the order of their closest hit. Every hit
+  /// carries its group's value (Hit::group_by_value). Not with session_id.
+  std::string group_by_field;
+  /// Hits per group (1 to 16384), with group_by_field only.
+  int64_t group_size = 1;
+  /// Fill every group up to group_size when the rows allow it (slower);
+  /// otherwise a group may hold fewer hits than a complete scan would give.
+  bool strict_group_size = false;
 
   /// Number of query vectors.
   size_t num_queries() const {
@@ -306,6 +331,9 @@ struct Hit {
   float distance = 0.0f;
   /// The requested output fields (and the primary key).
   Row entity;
+  /// Grouping searches: the value of SearchRequest::group_by_field (null
+  /// otherwise, or for the group of nulls).
+  Value group_by_value;
 };
 
 /// Hits per query vector, closest first.

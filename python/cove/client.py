@@ -772,13 +772,17 @@ class Client:
                partition_names: Optional[Sequence[str]] = None, offset: int = 0,
                metric_type: Union[MetricType, str, None] = None,
                params: Optional[Mapping[str, Any]] = None, timeout: Optional[float] = None,
-               db_name: Optional[str] = None) -> SearchResult:
+               db_name: Optional[str] = None, group_by_field: str = "", group_size: int = 1,
+               strict_group_size: bool = False) -> SearchResult:
         """Searches the nearest rows of each query vector.
 
         ``data`` is one vector or a (nq, dim) matrix: a float32 C-contiguous
         numpy array is read in place (one copy, into the request); other
         inputs are converted. ``params``: "ef" (HNSW), "nprobe" (IVF),
-        "radius", "range_filter". Returns a :class:`SearchResult`.
+        "radius", "range_filter". With ``group_by_field`` (a BOOL, INT or
+        VARCHAR field) the hits come in ``limit`` groups of that field's
+        value, up to ``group_size`` each (``strict_group_size``: fill every
+        group when the rows allow it). Returns a :class:`SearchResult`.
         """
         metric = to_metric(metric_type)
         core_metric = None if metric is None else getattr(_core.MetricType, metric.value)
@@ -787,6 +791,8 @@ class Client:
                                 output_fields=list(output_fields or []), anns_field=anns_field,
                                 partition_names=list(partition_names or []), offset=int(offset),
                                 metric_type=core_metric, params=dict(params or {}),
+                                group_by_field=group_by_field, group_size=int(group_size),
+                                strict_group_size=bool(strict_group_size),
                                 call=self._call(timeout, db_name))
         return SearchResult([QueryHits(ids, distances, entities)
                              for ids, distances, entities in raw])

@@ -18,9 +18,9 @@ from typing import Any, Dict, List, Mapping, Optional, Union
 
 import numpy as np
 
-from ._errors import InvalidArgumentError, NotFoundError
+from ._errors import InvalidArgumentError, NotFoundError, UnimplementedError
 from .client import Client, Grant
-from .types import CollectionSchema, DataType, FieldSchema, IndexParams
+from .types import CollectionSchema, DataType, FieldSchema, IndexParams, LoadState
 
 __all__ = ["MilvusClient", "Hit", "SearchResult", "ExtraList", "QueryIterator", "SearchIterator"]
 
@@ -166,6 +166,32 @@ def _search_params(search_params: Optional[Mapping[str, Any]], kwargs: Dict[str,
     if "offset" in kwargs:
         offset = kwargs.pop("offset")
     return metric, params, int(offset or 0)
+
+
+def _check_load_options(verb: str, kwargs: Dict[str, Any]) -> None:
+    """Load options Cove cannot honour are refused by name, never ignored."""
+    replicas = kwargs.get("replica_number")
+    if replicas is not None and int(replicas) > 1:
+        raise UnimplementedError(f"{verb}: replica_number: Cove serves one replica "
+                                 f"(expected 0 or 1, got {replicas})")
+    if kwargs.get("load_fields"):
+        raise UnimplementedError(f"{verb}: load_fields: partial load is not supported (every "
+                                 "field of a loaded collection is served; omit load_fields)")
+    if kwargs.get("skip_load_dynamic_field"):
+        raise UnimplementedError(f"{verb}: skip_load_dynamic_field: partial load is not "
+                                 "supported (the dynamic field is always served)")
+
+
+_GROUP_KEYS = ("group_by_field", "group_size", "strict_group_size")
+
+
+def _flag(v: Any) -> bool:
+    """A boolean as pymilvus users pass it (True, "true", "True")."""
+    if isinstance(v, str):
+        if v.lower() not in ("true", "false"):
+            raise ValueError(f"strict_group_size: expected true or false (got {v!r})")
+        return v.lower() == "true"
+    return bool(v)
 
 
 def _ids_list(ids: Any) -> Optional[List[Any]]:
@@ -330,7 +356,8 @@ class MilvusClient:
 
     def load_collection(self, collection_name: str, timeout: Optional[float] = None,
                         **kwargs: Any) -> None:
-        """Loads a collection."""
+        """Loads a collection (one replica; every field: no partial load)."""
+        _check_load_options("load_collection", kwargs)
         self._client.load_collection(collection_name, timeout=self._t(timeout))
 
     def release_collection(self, collection_name: str, timeout: Optional[float] = None,
@@ -371,14 +398,47 @@ class MilvusClient:
         """Names of the partitions."""
         return self._client.list_partitions(collection_name, timeout=self._t(timeout))
 
+    def _partitions_left_out(self, verb: str, collection_name: str,
+                             partition_names: Union[str, List[str]],
+                             timeout: Optional[float]) -> List[str]:
+        names = [partition_names] if isinstance(partition_names, str) else list(partition_names)
+        if not names:
+            raise InvalidArgumentError(f"{verb}: partition_names: must not be empty")
+        every = self.list_partitions(collection_name, timeout=timeout)
+        for n in names:
+            if n not in every:
+                raise NotFoundError(f"{verb}: partition not found[partition={n}] in collection "
+                                    f"'{collection_name}'")
+        return [p for p in every if p not in names]
+
     def load_partitions(self, collection_name: str, partition_names: Union[str, List[str]],
                         timeout: Optional[float] = None, **kwargs: Any) -> None:
-        """Loads the collection (Cove loads whole collections)."""
+        """Cove loads whole collections: served on a loaded collection or naming
+        every partition (loads the collection); a subset is refused, as by cove-server."""
+        _check_load_options("load_partitions", kwargs)
+        others = self._partitions_left_out("load_partitions", collection_name, partition_names,
+                                           timeout)
+        loaded = self._client.get_load_state(collection_name, timeout=self._t(timeout))
+        if others and loaded != LoadState.Loaded:
+            raise UnimplementedError(
+                f"load_partitions: loading some partitions of collection '{collection_name}' "
+                "is not supported (collections load as a whole; name every partition or load "
+                f"the collection; not named: {', '.join(others)})")
         self.load_collection(collection_name, timeout=timeout)
 
     def release_partitions(self, collection_name: str, partition_names: Union[str, List[str]],
                            timeout: Optional[float] = None, **kwargs: Any) -> None:
-        """Accepted for compatibility: Cove loads and releases whole collections (no-op)."""
+        """Cove releases whole collections: served naming every partition or on a
+        collection not loaded; a subset is refused, as by cove-server."""
+        others = self._partitions_left_out("release_partitions", collection_name,
+                                           partition_names, timeout)
+        loaded = self._client.get_load_state(collection_name, timeout=self._t(timeout))
+        if others and loaded != LoadState.NotLoad:
+            raise UnimplementedError(
+                f"release_partitions: releasing some partitions of collection "
+                f"'{collection_name}' is not supported (collections release as a whole; name "
+                f"every partition or release the collection; not named: {', '.join(others)})")
+        self.release_collection(collection_name, timeout=timeout)
 
     def get_partition_stats(self, collection_name: str, partition_name: str,
                             timeout: Optional[float] = None, **kwargs: Any) -> Dict[str, int]:
@@ -517,11 +577,18 @@ class MilvusClient:
         and "offset" work too); ``filter_params`` fills ``{name}`` placeholders.
         """
         metric, params, offset = _search_params(search_params, kwargs)
+        # Grouping search, as pymilvus takes it: keywords or search_params keys.
+        group = {k: params.pop(k) for k in _GROUP_KEYS if k in params}
+        group.update({k: kwargs[k] for k in _GROUP_KEYS if kwargs.get(k) is not None})
         res = self._client.search(collection_name, data, limit=int(kwargs.get("topk", limit)),
                                   filter=filter or "", filter_params=kwargs.get("filter_params"),
                                   output_fields=output_fields, anns_field=anns_field or "",
                                   partition_names=partition_names, offset=offset,
-                                  metric_type=metric, params=params, timeout=self._t(timeout))
+                                  metric_type=metric, params=params,
+                                  group_by_field=str(group.get("group_by_field") or ""),
+                                  group_size=int(group.get("group_size") or 1),
+                                  strict_group_size=_flag(group.get("strict_group_size", False)),
+                                  timeout=self._t(timeout))
         # As Milvus: the entity holds the requested output fields only (the
         # primary key is the hit's "id"), all fields for "*".
         keep = None if output_fields and "*" in output_fields else set(output_fields or ())

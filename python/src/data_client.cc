@@ -760,10 +760,14 @@ void BindClient(py::module_& m) {
              py::object output_fields, const std::string& anns_field,
              py::object partition_names, int64_t offset,
              std::optional<cove::MetricType> metric, py::object params,
-             const CallOptions& o) {
+             const std::string& group_by_field, int64_t group_size,
+             bool strict_group_size, const CallOptions& o) {
             cove::SearchRequest req;
             req.collection_name = coll;
             FillVectors(&req, vectors);
+            req.group_by_field = group_by_field;
+            req.group_size = group_size;
+            req.strict_group_size = strict_group_size;
             req.limit = limit;
             req.offset = offset;
             req.filter = filter;
@@ -782,9 +786,11 @@ void BindClient(py::module_& m) {
           py::arg("output_fields") = py::none(), py::arg("anns_field") = "",
           py::arg("partition_names") = py::none(), py::arg("offset") = 0,
           py::arg("metric_type") = py::none(), py::arg("params") = py::none(),
-          call,
+          py::arg("group_by_field") = "", py::arg("group_size") = 1,
+          py::arg("strict_group_size") = false, call,
           "Searches nq query vectors (a float32 (nq, dim) array is read in "
-          "place). Returns per query (ids, distances, entities).")
+          "place). Returns per query (ids, distances, entities). With "
+          "group_by_field: limit groups of up to group_size hits each.")
       .def(
           "query",
           [](PyClient& c, const std::string& coll, const std::string& filter,

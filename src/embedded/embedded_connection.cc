@@ -270,6 +270,7 @@ class EmbeddedConnection : public Connection {
       return s;
     }
     CollectionSettings settings{schema.consistency_level, schema.properties};
+    COVE_RETURN_IF_ERROR(KeySettings(schema, &settings));
     internal::ByteWriter w;
     w.U8(static_cast<uint8_t>(engine::RecordType::kCreateCollection));
     w.Str(DbName(call));
@@ -356,6 +357,13 @@ class EmbeddedConnection : public Connection {
     if (settings != (*db)->settings.end()) {
       d.schema.consistency_level = settings->second.consistency_level;
       d.schema.properties = settings->second.properties;
+      for (FieldSchema& f : d.schema.fields) {
+        f.is_partition_key = f.name == settings->second.partition_key;
+        f.is_clustering_key = f.name == settings->second.clustering_key;
+      }
+      if (!settings->second.partition_key.empty()) {
+        d.schema.num_partitions = settings->second.num_partitions;
+      }
     }
     return d;
   }
@@ -458,6 +466,7 @@ class EmbeddedConnection : public Connection {
     absl::ReaderMutexLock ops(&op_mu_);
     auto c = Find(collection, call);
     if (!c.ok()) return c.status();
+    COVE_RETURN_IF_ERROR(NoManualPartitions(**c, call, "create partition"));
     return (*c)->CreatePartition(partition);
   }
 
@@ -467,6 +476,7 @@ class EmbeddedConnection : public Connection {
     absl::ReaderMutexLock ops(&op_mu_);
     auto c = Find(collection, call);
     if (!c.ok()) return c.status();
+    COVE_RETURN_IF_ERROR(NoManualPartitions(**c, call, "drop partition"));
     absl::Status s = (*c)->DropPartition(partition);
     return absl::IsNotFound(s) ? absl::OkStatus() : s;  // as Milvus
   }
@@ -725,6 +735,9 @@ class EmbeddedConnection : public Connection {
       absl::ReaderMutexLock ops(&op_mu_);
       auto c = Find(request.collection_name, call);
       if (!c.ok()) return c.status();
+      if (!request.partition_name.empty()) {
+        COVE_RETURN_IF_ERROR(NoManualPartitions(**c, call, "insert"));
+      }
       result = InsertInto(**c, request, /*upsert=*/false);
     }
     StartSealer();
@@ -739,6 +752,9 @@ class EmbeddedConnection : public Connection {
       absl::ReaderMutexLock ops(&op_mu_);
       auto c = Find(request.collection_name, call);
       if (!c.ok()) return c.status();
+      if (!request.partition_name.empty()) {
+        COVE_RETURN_IF_ERROR(NoManualPartitions(**c, call, "upsert"));
+      }
       result = InsertInto(**c, request, /*upsert=*/true);
     }
     StartSealer();
@@ -753,6 +769,9 @@ class EmbeddedConnection : public Connection {
       absl::ReaderMutexLock ops(&op_mu_);
       auto c = Find(request.collection_name, call);
       if (!c.ok()) return c.status();
+      if (!request.partition_name.empty()) {
+        COVE_RETURN_IF_ERROR(NoManualPartitions(**c, call, "delete"));
+      }
       result = DeleteFrom(**c, request);
     }
     MaybeCheckpoint();
@@ -763,6 +782,9 @@ class EmbeddedConnection : public Connection {
                                        const CallOptions& call) override {
     auto c = Find(request.collection_name, call);
     if (!c.ok()) return c.status();
+    if (!request.partition_names.empty()) {
+      COVE_RETURN_IF_ERROR(NoManualPartitions(**c, call, "search"));
+    }
     auto pinned = Pinned(request.session_id, c->get());
     if (!pinned.ok()) return pinned.status();
     return SearchIn(**c, request, *pinned);
@@ -772,6 +794,9 @@ class EmbeddedConnection : public Connection {
                                          const CallOptions& call) override {
     auto c = Find(request.collection_name, call);
     if (!c.ok()) return c.status();
+    if (!request.partition_names.empty()) {
+      COVE_RETURN_IF_ERROR(NoManualPartitions(**c, call, "query"));
+    }
     auto pinned = Pinned(request.session_id, c->get());
     if (!pinned.ok()) return pinned.status();
     return QueryIn(**c, request, *pinned);
@@ -826,7 +851,16 @@ class EmbeddedConnection : public Connection {
     std::map<std::string, std::string> properties;
     // By index name.
     std::map<std::string, std::map<std::string, std::string>> index_properties;
+    // Milvus' partition key field (and its number of partitions) and
+    // clustering key field; empty: none.
+    std::string partition_key;
+    int64_t num_partitions = 0;
+    std::string clustering_key;
   };
+
+  // The level byte of encoded settings carries this bit when the key fields
+  // follow (records of older versions never have it).
+  static constexpr uint8_t kSettingsHaveKeys = 0x80;
 
   struct Database {
     std::map<std::string, std::shared_ptr<engine::Collection>> collections;
@@ -878,20 +912,30 @@ class EmbeddedConnection : public Connection {
 
   static void EncodeSettings(const CollectionSettings& settings,
                              internal::ByteWriter* w) {
-    w->U8(static_cast<uint8_t>(settings.consistency_level));
+    const bool keys =
+        !settings.partition_key.empty() || !settings.clustering_key.empty();
+    w->U8(static_cast<uint8_t>(settings.consistency_level) |
+          (keys ? kSettingsHaveKeys : 0));
     EncodeProperties(settings.properties, w);
     w->Varint(settings.index_properties.size());
     for (const auto& [index, props] : settings.index_properties) {
       w->Str(index);
       EncodeProperties(props, w);
     }
+    if (keys) {
+      w->Str(settings.partition_key);
+      w->Varint(static_cast<uint64_t>(settings.num_partitions));
+      w->Str(settings.clustering_key);
+    }
   }
 
   static bool DecodeSettings(internal::ByteReader* r,
                              CollectionSettings* settings) {
     uint8_t level = 0;
-    if (!r->U8(&level) ||
-        level > static_cast<uint8_t>(ConsistencyLevel::kCustomized)) {
+    if (!r->U8(&level)) return false;
+    const bool keys = (level & kSettingsHaveKeys) != 0;
+    level &= static_cast<uint8_t>(~kSettingsHaveKeys);
+    if (level > static_cast<uint8_t>(ConsistencyLevel::kCustomized)) {
       return false;
     }
     settings->consistency_level = static_cast<ConsistencyLevel>(level);
@@ -907,7 +951,106 @@ class EmbeddedConnection : public Connection {
         return false;
       }
     }
+    if (keys) {
+      uint64_t parts = 0;
+      if (!r->Str(&settings->partition_key) || !r->Varint(&parts) ||
+          parts > 1024 || !r->Str(&settings->clustering_key)) {
+        return false;
+      }
+      settings->num_partitions = static_cast<int64_t>(parts);
+    }
     return true;
+  }
+
+  // Milvus' partition and clustering keys, checked as Milvus does; fills
+  // the settings' key fields.
+  static absl::Status KeySettings(const CollectionSchema& schema,
+                                  CollectionSettings* settings) {
+    for (const FieldSchema& f : schema.fields) {
+      const std::string name = internal::ValidUtf8(f.name);
+      if (f.is_partition_key) {
+        if (!settings->partition_key.empty()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("field '", name,
+                           "': is_partition_key: the collection has a "
+                           "partition key already ('",
+                           settings->partition_key, "'; expected one)"));
+        }
+        if (f.type != DataType::kInt64 && f.type != DataType::kVarChar) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("field '", name,
+                           "': is_partition_key: expected an INT64 or "
+                           "VARCHAR field (got ",
+                           DataTypeName(f.type), ")"));
+        }
+        if (f.is_primary_key || f.nullable) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("field '", name,
+                           "': is_partition_key: the partition key cannot "
+                           "be the primary key or nullable"));
+        }
+        settings->partition_key = f.name;
+      }
+      if (f.is_clustering_key) {
+        if (!settings->clustering_key.empty()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("field '", name,
+                           "': is_clustering_key: the collection has a "
+                           "clustering key already ('",
+                           settings->clustering_key, "'; expected one)"));
+        }
+        switch (f.type) {
+          case DataType::kInt8:
+          case DataType::kInt16:
+          case DataType::kInt32:
+          case DataType::kInt64:
+          case DataType::kFloat:
+          case DataType::kDouble:
+          case DataType::kVarChar:
+          case DataType::kFloatVector:
+            break;
+          default:
+            return absl::InvalidArgumentError(absl::StrCat(
+                "field '", name, "': is_clustering_key: cannot cluster by a ",
+                DataTypeName(f.type), " field"));
+        }
+        settings->clustering_key = f.name;
+      }
+    }
+    if (settings->partition_key.empty()) {
+      if (schema.num_partitions != 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "num_partitions: only with a partition key field (got ",
+            schema.num_partitions, ")"));
+      }
+      return absl::OkStatus();
+    }
+    if (schema.num_partitions < 0 || schema.num_partitions > 1024) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("num_partitions: expected 1 to 1024 (got ",
+                       schema.num_partitions, ")"));
+    }
+    settings->num_partitions =
+        schema.num_partitions == 0 ? 16 : schema.num_partitions;
+    return absl::OkStatus();
+  }
+
+  // Partition-key collections spread rows by the key: partitions are not
+  // named by hand, as in Milvus.
+  absl::Status NoManualPartitions(const engine::Collection& c,
+                                  const CallOptions& call, const char* what) {
+    absl::MutexLock lock(&mu_);
+    auto db = Db(call);
+    if (!db.ok()) return db.status();
+    auto it = (*db)->settings.find(c.name());
+    if (it == (*db)->settings.end() || it->second.partition_key.empty()) {
+      return absl::OkStatus();
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": collection '", c.name(), "' has a partition key ('",
+        it->second.partition_key,
+        "'): partitions are not named by hand in partition key mode (as in "
+        "Milvus)"));
   }
 
   static void MoveSettings(Database& db, const std::string& from,

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "engine/sparse/sparse.h"
+#include "common/utf8.h"
 
 namespace cove::internal {
 namespace {
@@ -415,6 +416,49 @@ std::string JoinKeys(const std::vector<std::string>& keys) {
   return out.empty() ? "none" : out;
 }
 
+// The grouping part of a search (SearchRequest::group_by_field), checked as
+// Milvus does.
+absl::Status GroupingSpec(
+    const engine::Collection& collection, const SearchRequest& request,
+    const std::shared_ptr<const engine::CollectionState>& pinned,
+    engine::SearchSpec* spec) {
+  const engine::Schema& schema = collection.schema();
+  int column = -1;
+  for (size_t i = 0; i < schema.fields.size(); ++i) {
+    if (schema.fields[i].name == request.group_by_field) {
+      column = static_cast<int>(i);
+    }
+  }
+  if (column < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "search group_by_field: field '", ValidUtf8(request.group_by_field),
+        "' does not exist in collection '", collection.name(),
+        "' (dynamic keys cannot group)"));
+  }
+  if (pinned != nullptr || request.search_after.has_value()) {
+    return absl::InvalidArgumentError(
+        "search group_by_field: a grouping search cannot run in a read "
+        "session (iterators do not group)");
+  }
+  if (request.group_size < 1 || request.group_size > kMaxTopK) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("search group_size: expected 1 to ", kMaxTopK, " (got ",
+                     request.group_size, ")"));
+  }
+  const int64_t groups = request.limit + request.offset;
+  if (groups * request.group_size > kMaxTopK) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "search group_size: (offset + limit) x group_size must be at most ",
+        kMaxTopK, " (got (", request.offset, " + ", request.limit, ") x ",
+        request.group_size, ")"));
+  }
+  spec->group_by = column;
+  spec->groups = static_cast<size_t>(groups);
+  spec->group_size = static_cast<size_t>(request.group_size);
+  spec->strict_group_size = request.strict_group_size;
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<Row>> InsertRequestRows(
@@ -631,20 +675,35 @@ absl::StatusOr<MutationResult> DeleteFrom(engine::Collection& collection,
 namespace {
 
 // The hits of a search as results (from `offset`, with their entities).
+// Grouping by field `group_by` (-1: none), the offset skips whole groups
+// and every hit carries its group's value.
 SearchResults ToResults(const engine::Collection& collection,
                         const engine::SearchHits& found, size_t offset,
-                        const std::vector<std::string>& fields) {
+                        const std::vector<std::string>& fields,
+                        int group_by = -1) {
   SearchResults results;
   results.hits.resize(found.hits.size());
   const int pk = collection.primary_key();
   for (size_t q = 0; q < found.hits.size(); ++q) {
     const std::vector<engine::ScoredRow>& rows = found.hits[q];
     std::vector<Hit>& hits = results.hits[q];
-    for (size_t i = offset; i < rows.size(); ++i) {
+    size_t first = offset;
+    if (group_by >= 0) {
+      first = 0;
+      const std::vector<size_t>& sizes = found.group_sizes[q];
+      for (size_t g = 0; g < sizes.size() && g < offset; ++g) {
+        first += sizes[g];
+      }
+    }
+    for (size_t i = first; i < rows.size(); ++i) {
       Hit hit;
       hit.id = collection.ValueAt(*found.state, rows[i].ref, pk);
       hit.distance = rows[i].score;
       hit.entity = Entity(collection, *found.state, rows[i].ref, fields);
+      if (group_by >= 0) {
+        hit.group_by_value =
+            collection.ValueAt(*found.state, rows[i].ref, group_by);
+      }
       hits.push_back(std::move(hit));
     }
   }
@@ -663,6 +722,11 @@ absl::StatusOr<SearchResults> SparseSearchIn(
     return absl::UnimplementedError(absl::StrCat(
         "search: read sessions (search iterators) over the sparse field '",
         name, "' are not supported yet"));
+  }
+  if (!request.group_by_field.empty()) {
+    return absl::UnimplementedError(absl::StrCat(
+        "search group_by_field: grouping a search of the sparse field '",
+        name, "' is not supported yet (dense vector fields only)"));
   }
   if (request.sparse_vectors.empty() || !request.vectors.empty()) {
     return absl::InvalidArgumentError(
@@ -843,10 +907,13 @@ absl::StatusOr<SearchResults> SearchIn(
     spec.after = engine::SearchCursor{request.search_after->distance,
                                       request.search_after->id};
   }
+  if (!request.group_by_field.empty()) {
+    COVE_RETURN_IF_ERROR(GroupingSpec(collection, request, pinned, &spec));
+  }
   COVE_ASSIGN_OR_RETURN(engine::SearchHits found,
                         collection.Search(spec, pinned));
   return ToResults(collection, found, static_cast<size_t>(request.offset),
-                   fields);
+                   fields, spec.group_by);
 }
 
 absl::StatusOr<std::vector<Row>> QueryIn(

@@ -149,6 +149,19 @@ struct SearchSpec {
   /// key), as read sessions need; with `after`, only the hits past it.
   bool exact_ordered = false;
   std::optional<SearchCursor> after;
+
+  /// Grouping search (Milvus' group_by_field): the schema position of a
+  /// BOOL, INT8..INT64 or VARCHAR field, or -1. Hits are taken closest
+  /// first; a hit joins its value's group while the group has fewer than
+  /// `group_size` hits, and starts a new group while there are fewer than
+  /// `groups` (`k` is not used then). Null values form one group.
+  int group_by = -1;
+  size_t groups = 0;
+  size_t group_size = 1;
+  /// Every chosen group gets `group_size` hits when the rows allow it;
+  /// otherwise the search may stop once it has `groups` groups, some of them
+  /// with fewer hits.
+  bool strict_group_size = false;
 };
 
 /// What a search found, per query closest first, with the state the rows
@@ -156,6 +169,9 @@ struct SearchSpec {
 struct SearchHits {
   std::shared_ptr<const CollectionState> state;
   std::vector<std::vector<ScoredRow>> hits;
+  /// Grouping searches only: per query, the number of hits of each group, in
+  /// the order the groups appear in `hits` (by their closest hit).
+  std::vector<std::vector<size_t>> group_sizes;
 };
 
 /// A query: rows by primary keys or matching a filter (or both).
@@ -430,6 +446,11 @@ class Collection {
 
   Collection(std::string name, Schema schema, int64_t id,
              CollectionContext context);
+  // A grouping search (spec.group_by >= 0): ordinary searches of growing
+  // depth until the groups are settled (collection_group.cc).
+  absl::StatusOr<SearchHits> SearchGrouped(
+      const SearchSpec& spec,
+      const std::shared_ptr<const CollectionState>& pinned) const;
   static absl::StatusOr<std::unique_ptr<Collection>> DeserializeV1(
       internal::ByteReader* r, CollectionContext context);
 

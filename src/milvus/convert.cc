@@ -900,6 +900,8 @@ schema_pb::CollectionSchema SchemaToProto(const std::string& name,
     p->set_is_primary_key(f.is_primary_key);
     p->set_autoid(f.auto_id);
     p->set_nullable(f.nullable);
+    p->set_is_partition_key(f.is_partition_key);
+    p->set_is_clustering_key(f.is_clustering_key);
     if (f.type == DataType::kFloatVector) {
       AddKv(p->mutable_type_params(), "dim", absl::StrCat(f.dim));
     }
@@ -968,6 +970,8 @@ absl::StatusOr<CollectionSchema> SchemaFromProto(
     f.is_primary_key = p.is_primary_key();
     f.auto_id = p.autoid() || (p.is_primary_key() && proto.autoid());
     f.nullable = p.nullable();
+    f.is_partition_key = p.is_partition_key();
+    f.is_clustering_key = p.is_clustering_key();
     if (f.type == DataType::kArray) {
       auto element = DataTypeFromProto(p.element_type());
       if (!element.ok()) {
@@ -1038,12 +1042,6 @@ absl::StatusOr<CollectionSchema> SchemaFromProto(
 
 absl::Status CheckCreateCollectionSupported(
     const milvus_pb::CreateCollectionRequest& request) {
-  if (request.num_partitions() > 0) {
-    return absl::UnimplementedError(absl::StrCat(
-        "create collection: num_partitions (", request.num_partitions(),
-        ") needs a partition key, and partition keys are not supported by "
-        "cove yet"));
-  }
   if (request.shards_num() > 1) {
     // One shard holds every row; more would change nothing locally.
   }
@@ -1059,16 +1057,6 @@ absl::Status CheckCreateCollectionSupported(
   }
   for (const schema_pb::FieldSchema& f : schema.fields()) {
     const std::string name = ValidUtf8(f.name());
-    if (f.is_partition_key()) {
-      return absl::UnimplementedError(absl::StrCat(
-          "field '", name,
-          "': is_partition_key (partition keys) is not supported by cove yet"));
-    }
-    if (f.is_clustering_key()) {
-      return absl::UnimplementedError(absl::StrCat(
-          "field '", name,
-          "': is_clustering_key (clustering keys) is not supported by cove"));
-    }
     if (f.is_function_output()) {
       return absl::UnimplementedError(
           absl::StrCat("field '", name,
@@ -1102,7 +1090,10 @@ void DescriptionToProto(const CollectionDescription& d,
       static_cast<uint64_t>(d.created_timestamp / 1000));
   out->set_update_timestamp(static_cast<uint64_t>(d.created_timestamp));
   out->set_shards_num(d.num_shards);
-  out->set_num_partitions(static_cast<int64_t>(d.partitions.size()));
+  // Partition key mode: the partitions the rows are spread over.
+  out->set_num_partitions(d.schema.num_partitions > 0
+                              ? d.schema.num_partitions
+                              : static_cast<int64_t>(d.partitions.size()));
   out->set_consistency_level(
       static_cast<common_pb::ConsistencyLevel>(d.schema.consistency_level));
   for (const auto& [k, v] : d.schema.properties) {
@@ -1122,6 +1113,9 @@ absl::StatusOr<CollectionDescription> DescriptionFromProto(
   d.collection_id = proto.collectionid();
   d.created_timestamp = static_cast<int64_t>(proto.created_timestamp());
   d.num_shards = proto.shards_num();
+  for (const FieldSchema& f : d.schema.fields) {
+    if (f.is_partition_key) d.schema.num_partitions = proto.num_partitions();
+  }
   d.aliases.assign(proto.aliases().begin(), proto.aliases().end());
   if (proto.consistency_level() >= common_pb::Strong &&
       proto.consistency_level() <= common_pb::Customized) {
@@ -1566,6 +1560,12 @@ absl::Status SearchRequestToProto(const SearchRequest& request,
   for (const auto& [k, v] : request.params) params.emplace(k, v);
   AddKv(sp, "params", Value(std::move(params)).ToJson());
   AddKv(sp, "round_decimal", "-1");
+  if (!request.group_by_field.empty()) {
+    AddKv(sp, "group_by_field", request.group_by_field);
+    AddKv(sp, "group_size", absl::StrCat(request.group_size));
+    AddKv(sp, "strict_group_size",
+          request.strict_group_size ? "true" : "false");
+  }
   if (!request.session_id.empty()) {
     AddKv(sp, kCoveSessionIdKey, request.session_id);
   }
@@ -1589,12 +1589,6 @@ namespace {
 // Search keys Milvus defines that cove does not implement: refused, naming
 // the feature, never ignored.
 absl::Status RefuseSearchKey(const std::string& key) {
-  if (key == "group_by_field" || key == "group_size" ||
-      key == "strict_group_size") {
-    return absl::UnimplementedError(absl::StrCat(
-        "search param '", key,
-        "': grouping search (group_by_field) is not supported by cove yet"));
-  }
   if (key == "iterator" || key == "search_iter_v2" ||
       key == "search_iter_batch_size" || key == "search_iter_last_bound" ||
       key == "search_iter_id" || key == "iterator_session_ts") {
@@ -1650,8 +1644,45 @@ absl::Status CheckAcceptedSearchKey(const std::string& key,
                                   ValidUtf8(value), "')"));
     }
   }
-  // hints ("iterative_filter", ...) are hints: cove's filtered search needs
-  // none. collection_id: the collection is named by collection_name.
+  if (key == "hints" && !value.empty() && value != "iterative_filter") {
+    // Milvus' one hint; cove's filtered search needs none, but a value it
+    // does not know is refused, not ignored.
+    return Invalid(absl::StrCat("search param 'hints': unknown hint '",
+                                ValidUtf8(value),
+                                "' (expected iterative_filter)"));
+  }
+  // collection_id: the collection is named by collection_name.
+  return absl::OkStatus();
+}
+
+bool IsGroupingKey(const std::string& key) {
+  return key == "group_by_field" || key == "group_size" ||
+         key == "strict_group_size";
+}
+
+// group_by_field, group_size and strict_group_size, as the SDKs send them
+// ("2", "True", "true").
+absl::Status ReadGroupingKey(const std::string& key, const std::string& value,
+                             SearchRequest* out) {
+  if (key == "group_by_field") {
+    out->group_by_field = value;
+  } else if (key == "group_size") {
+    int64_t n = 0;
+    if (!absl::SimpleAtoi(value, &n) || n < 1) {
+      return Invalid(absl::StrCat(
+          "search param 'group_size': expected a positive integer (got '",
+          ValidUtf8(value), "')"));
+    }
+    out->group_size = n;
+  } else {
+    const std::string lower = absl::AsciiStrToLower(value);
+    if (lower != "true" && lower != "false") {
+      return Invalid(absl::StrCat(
+          "search param 'strict_group_size': expected true or false (got '",
+          ValidUtf8(value), "')"));
+    }
+    out->strict_group_size = lower == "true";
+  }
   return absl::OkStatus();
 }
 
@@ -1705,9 +1736,11 @@ absl::Status ReadSearchParamsJson(const std::string& json, SearchRequest* out) {
                k == "page_retain_order") {
       std::string text = v.is_string() ? v.AsString() : v.ToJson();
       COVE_RETURN_IF_ERROR(CheckAcceptedSearchKey(k, text));
-    } else if (k == "group_by_field" || k == "group_size" ||
-               k == "strict_group_size" || k == "iterator" ||
-               k == "search_iter_v2" || k == "analyzer_name") {
+    } else if (IsGroupingKey(k)) {
+      COVE_RETURN_IF_ERROR(
+          ReadGroupingKey(k, v.is_string() ? v.AsString() : v.ToJson(), out));
+    } else if (k == "iterator" || k == "search_iter_v2" ||
+               k == "analyzer_name") {
       return RefuseSearchKey(k);
     } else {
       out->params[k] = NumberFromString(v);
@@ -1826,6 +1859,8 @@ absl::StatusOr<SearchRequest> SearchRequestFromProto(
       out.metric_type = *m;
     } else if (key == "params") {
       COVE_RETURN_IF_ERROR(ReadSearchParamsJson(value, &out));
+    } else if (IsGroupingKey(key)) {
+      COVE_RETURN_IF_ERROR(ReadGroupingKey(key, value, &out));
     } else if (IsAcceptedSearchKey(key)) {
       COVE_RETURN_IF_ERROR(CheckAcceptedSearchKey(key, value));
     } else {
@@ -1886,6 +1921,22 @@ absl::Status SearchResultsToProto(const SearchResults& results,
   if (!s.ok()) return s;
   ResultOutputFields(schema, data->fields_data(), request.output_fields,
                      data->mutable_output_fields());
+  if (!request.group_by_field.empty()) {
+    // The value of each hit's group, as Milvus sends it.
+    const FieldSchema* field = FindField(schema, request.group_by_field);
+    if (field != nullptr) {
+      std::vector<Row> values;
+      for (const auto& hits : results.hits) {
+        for (const Hit& hit : hits) {
+          values.push_back(Row{{field->name, hit.group_by_value}});
+        }
+      }
+      std::vector<const Row*> ptrs;
+      for (const Row& r : values) ptrs.push_back(&r);
+      COVE_RETURN_IF_ERROR(BuildColumn(*field, ptrs, /*insert=*/false,
+                                       data->mutable_group_by_field_value()));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -1904,6 +1955,24 @@ absl::StatusOr<SearchResults> SearchResultsFromProto(
     return Invalid(absl::StrCat("search results: ", ids.size(), " ids but ",
                                 rows->size(), " entities"));
   }
+  // Grouping searches: the group value of every hit.
+  std::vector<Value> group_values;
+  if (data.has_group_by_field_value()) {
+    google::protobuf::RepeatedPtrField<schema_pb::FieldData> one;
+    *one.Add() = data.group_by_field_value();
+    auto values = FieldDataToRows(one, /*omit_nulls=*/false);
+    if (!values.ok()) return values.status();
+    const std::string& name = data.group_by_field_value().field_name();
+    for (const Row& r : *values) {
+      auto it = r.find(name);
+      group_values.push_back(it == r.end() ? Value() : it->second);
+    }
+    if (group_values.size() != ids.size()) {
+      return Invalid(absl::StrCat("search results: ", ids.size(), " ids but ",
+                                  group_values.size(),
+                                  " group_by_field_value values"));
+    }
+  }
   SearchResults out;
   size_t at = 0;
   for (int64_t k : data.topks()) {
@@ -1921,6 +1990,7 @@ absl::StatusOr<SearchResults> SearchResultsFromProto(
       } else if (!data.primary_field_name().empty()) {
         hit.entity[data.primary_field_name()] = hit.id;
       }
+      if (!group_values.empty()) hit.group_by_value = group_values[at];
       hits.push_back(std::move(hit));
     }
     out.hits.push_back(std::move(hits));
@@ -2125,7 +2195,7 @@ void IndexDescriptionToProto(const IndexDescription& d,
   for (const auto& [k, v] : d.properties) AddKv(kvs, k, v);
   out->set_indexed_rows(d.indexed_rows);
   out->set_total_rows(d.total_rows);
-  out->set_pending_index_rows(d.total_rows - d.indexed_rows);
+  out->set_pending_index_rows(d.pending_index_rows);
   if (d.state == "Failed") {
     out->set_state(common_pb::Failed);
   } else if (d.state == "InProgress") {
@@ -2158,6 +2228,7 @@ absl::StatusOr<IndexDescription> IndexDescriptionFromProto(
   }
   d.indexed_rows = proto.indexed_rows();
   d.total_rows = proto.total_rows();
+  d.pending_index_rows = proto.pending_index_rows();
   switch (proto.state()) {
     case common_pb::Finished:
       d.state = "Finished";

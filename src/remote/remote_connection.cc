@@ -217,6 +217,7 @@ class RemoteConnection final : public Connection {
     request.set_collection_name(name);
     request.set_schema(SchemaToProto(name, schema).SerializeAsString());
     request.set_shards_num(1);
+    request.set_num_partitions(schema.num_partitions);
     // Stored with the collection, as pymilvus sends it; cove's own reads
     // ask for Strong whatever the collection's level (see Search/Query).
     request.set_consistency_level(

@@ -22,6 +22,7 @@ namespace cove::server {
 namespace {
 
 using internal::StatusToProto;
+using internal::ValidUtf8;
 
 // The Milvus protocol version this server speaks.
 constexpr char kMilvusVersion[] = "v2.5.6";
@@ -69,6 +70,43 @@ std::string PrivilegeName(common_pb::ObjectPrivilege privilege) {
   std::string name = common_pb::ObjectPrivilege_Name(privilege);
   if (absl::StartsWith(name, "Privilege")) name = name.substr(9);
   return name;
+}
+
+// The options of LoadCollection and LoadPartitions that cove-server, one
+// node that keeps every field of a loaded collection in reach, cannot honour
+// are refused by name rather than ignored.
+template <typename LoadRequest>
+absl::Status CheckLoadOptions(const char* rpc, const LoadRequest& request) {
+  if (request.replica_number() > 1) {
+    return absl::UnimplementedError(absl::StrCat(
+        rpc,
+        " replica_number: cove-server is one node and serves one replica "
+        "(expected 0 or 1, got ",
+        request.replica_number(), ")"));
+  }
+  if (request.load_fields_size() > 0) {
+    return absl::UnimplementedError(absl::StrCat(
+        rpc,
+        " load_fields: partial load is not supported by cove-server (every "
+        "field of a loaded collection is served; omit load_fields)"));
+  }
+  if (request.skip_load_dynamic_field()) {
+    return absl::UnimplementedError(absl::StrCat(
+        rpc,
+        " skip_load_dynamic_field: partial load is not supported by "
+        "cove-server (the dynamic field is always served)"));
+  }
+  return absl::OkStatus();
+}
+
+// "a, b, c" (for messages).
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) {
+    if (!out.empty()) out += ", ";
+    out += ValidUtf8(n);
+  }
+  return out;
 }
 
 absl::Status NeedName(const char* what, const std::string& value) {
@@ -452,6 +490,7 @@ grpc::Status MilvusServiceImpl::CreateCollection(
     COVE_RETURN_IF_ERROR(internal::CheckCreateCollectionSupported(*request));
     schema->consistency_level =
         static_cast<ConsistencyLevel>(request->consistency_level());
+    schema->num_partitions = request->num_partitions();
     for (const common_pb::KeyValuePair& kv : request->properties()) {
       schema->properties[kv.key()] = kv.value();
     }
@@ -547,6 +586,7 @@ grpc::Status MilvusServiceImpl::LoadCollection(
     const milvus_pb::LoadCollectionRequest* request,
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
+    COVE_RETURN_IF_ERROR(CheckLoadOptions("LoadCollection", *request));
     return connection_->LoadCollection(request->collection_name(), c.call);
   });
 }
@@ -1268,25 +1308,129 @@ grpc::Status MilvusServiceImpl::AlterCollectionField(
   });
 }
 
+// Partition-level load: the engine loads and releases whole collections, so
+// LoadPartitions and ReleasePartitions are served when they amount to that
+// (every partition named, or nothing to change) and refused by name when
+// they would leave some partitions loaded and others not.
+absl::StatusOr<std::vector<std::string>> MilvusServiceImpl::NamedPartitions(
+    const char* rpc, const std::string& collection,
+    const std::vector<std::string>& names, const CallOptions& call) {
+  COVE_RETURN_IF_ERROR(NeedCollection(collection));
+  if (names.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(rpc, " partition_names: must not be empty"));
+  }
+  COVE_ASSIGN_OR_RETURN(std::vector<std::string> all,
+                        connection_->ListPartitions(collection, call));
+  for (const std::string& n : names) {
+    if (std::find(all.begin(), all.end(), n) == all.end()) {
+      return absl::NotFoundError(
+          absl::StrCat(rpc, ": partition not found[partition=", ValidUtf8(n),
+                       "] in collection '", ValidUtf8(collection), "'"));
+    }
+  }
+  std::vector<std::string> others;
+  for (const std::string& p : all) {
+    if (std::find(names.begin(), names.end(), p) == names.end()) {
+      others.push_back(p);
+    }
+  }
+  return others;
+}
+
 grpc::Status MilvusServiceImpl::LoadPartitions(
     grpc::ServerContext* context,
     const milvus_pb::LoadPartitionsRequest* request,
     common_pb::Status* response) {
-  return Unsupported(context, *request, response, "LoadPartitions");
+  return Handle(context, *request, response, [&](const Caller& c) {
+    COVE_RETURN_IF_ERROR(CheckLoadOptions("LoadPartitions", *request));
+    const std::string& name = request->collection_name();
+    COVE_ASSIGN_OR_RETURN(std::vector<std::string> others,
+                          NamedPartitions("LoadPartitions", name,
+                                          {request->partition_names().begin(),
+                                           request->partition_names().end()},
+                                          c.call));
+    COVE_ASSIGN_OR_RETURN(LoadState state,
+                          connection_->GetLoadState(name, c.call));
+    // A loaded collection has every partition loaded already.
+    if (state == LoadState::kLoaded || others.empty()) {
+      return connection_->LoadCollection(name, c.call);
+    }
+    return absl::UnimplementedError(absl::StrCat(
+        "LoadPartitions: loading some partitions of collection '",
+        ValidUtf8(name),
+        "' is not supported by cove-server (collections load as a whole; "
+        "name every partition or load the collection; not named: ",
+        JoinNames(others), ")"));
+  });
 }
 
 grpc::Status MilvusServiceImpl::ReleasePartitions(
     grpc::ServerContext* context,
     const milvus_pb::ReleasePartitionsRequest* request,
     common_pb::Status* response) {
-  return Unsupported(context, *request, response, "ReleasePartitions");
+  return Handle(context, *request, response, [&](const Caller& c) {
+    const std::string& name = request->collection_name();
+    COVE_ASSIGN_OR_RETURN(std::vector<std::string> others,
+                          NamedPartitions("ReleasePartitions", name,
+                                          {request->partition_names().begin(),
+                                           request->partition_names().end()},
+                                          c.call));
+    COVE_ASSIGN_OR_RETURN(LoadState state,
+                          connection_->GetLoadState(name, c.call));
+    // Nothing loaded: nothing to release.
+    if (state == LoadState::kNotLoaded || others.empty()) {
+      return connection_->ReleaseCollection(name, c.call);
+    }
+    return absl::UnimplementedError(absl::StrCat(
+        "ReleasePartitions: releasing some partitions of collection '",
+        ValidUtf8(name),
+        "' is not supported by cove-server (collections release as a whole; "
+        "name every partition or release the collection; not named: ",
+        JoinNames(others), ")"));
+  });
 }
 
 grpc::Status MilvusServiceImpl::GetPartitionStatistics(
     grpc::ServerContext* context,
     const milvus_pb::GetPartitionStatisticsRequest* request,
     milvus_pb::GetPartitionStatisticsResponse* response) {
-  return Unsupported(context, *request, response, "GetPartitionStatistics");
+  return Handle(context, *request, response, [&](const Caller& c) {
+    const std::string& name = request->collection_name();
+    COVE_ASSIGN_OR_RETURN(std::vector<std::string> others,
+                          NamedPartitions("GetPartitionStatistics", name,
+                                          {request->partition_name()}, c.call));
+    int64_t rows = 0;
+    if (others.empty()) {
+      // The only partition: the collection's count, loaded or not.
+      COVE_ASSIGN_OR_RETURN(CollectionStats stats,
+                            connection_->GetCollectionStats(name, c.call));
+      rows = stats.row_count;
+    } else {
+      QueryRequest count;
+      count.collection_name = name;
+      count.output_fields = {"count(*)"};
+      count.partition_names = {request->partition_name()};
+      auto found = connection_->Query(count, c.call);
+      if (absl::IsFailedPrecondition(found.status())) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "GetPartitionStatistics: collection '", ValidUtf8(name),
+            "' is not loaded (cove-server counts a partition's rows of a "
+            "loaded collection; ",
+            found.status().message(), ")"));
+      }
+      COVE_RETURN_IF_ERROR(found.status());
+      if (found->size() != 1 || !found->front().count("count(*)")) {
+        return absl::InternalError(
+            "GetPartitionStatistics: the count query returned no count");
+      }
+      rows = found->front().at("count(*)").AsInt();
+    }
+    common_pb::KeyValuePair* kv = response->add_stats();
+    kv->set_key("row_count");
+    kv->set_value(absl::StrCat(rows));
+    return absl::OkStatus();
+  });
 }
 
 grpc::Status MilvusServiceImpl::AlterIndex(

@@ -416,6 +416,11 @@ class MilvusServiceImpl final : public milvus_pb::MilvusService::Service {
   std::vector<std::string> Users();
   // InvalidArgument when the collection name is empty.
   static absl::Status NeedCollection(const std::string& name);
+  // LoadPartitions and friends: checks that every name is a partition of
+  // `collection` and returns the partitions not named.
+  absl::StatusOr<std::vector<std::string>> NamedPartitions(
+      const char* rpc, const std::string& collection,
+      const std::vector<std::string>& names, const CallOptions& call);
   // A collection by name, or by id when the name is empty.
   absl::StatusOr<CollectionDescription> CollectionByNameOrId(
       const std::string& name, int64_t id, const CallOptions& call);

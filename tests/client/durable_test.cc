@@ -79,6 +79,58 @@ std::set<int64_t> AllIds(Client& client, const std::string& collection) {
   return ids;
 }
 
+// Partition and clustering keys survive a reopen from the log and from a
+// snapshot (Flush checkpoints).
+TEST(DurableTest, KeyFieldsSurviveReopen) {
+  const std::string dir = TempDir();
+  CollectionSchema schema;
+  FieldSchema id;
+  id.name = "id";
+  id.type = DataType::kInt64;
+  id.is_primary_key = true;
+  FieldSchema vec;
+  vec.name = "vector";
+  vec.type = DataType::kFloatVector;
+  vec.dim = kDim;
+  FieldSchema tag;
+  tag.name = "tag";
+  tag.type = DataType::kVarChar;
+  tag.max_length = 8;
+  tag.is_partition_key = true;
+  FieldSchema ts;
+  ts.name = "ts";
+  ts.type = DataType::kInt64;
+  ts.is_clustering_key = true;
+  schema.AddField(id).AddField(vec).AddField(tag).AddField(ts);
+  schema.num_partitions = 5;
+  auto check = [](Client& client) {
+    ASSERT_OK_AND_ASSIGN(CollectionDescription d,
+                         client.DescribeCollection("keys"));
+    ASSERT_EQ(d.schema.fields.size(), 4u);
+    EXPECT_TRUE(d.schema.fields[2].is_partition_key);
+    EXPECT_TRUE(d.schema.fields[3].is_clustering_key);
+    EXPECT_FALSE(d.schema.fields[1].is_partition_key);
+    EXPECT_EQ(d.schema.num_partitions, 5);
+    EXPECT_THAT(client.CreatePartition("keys", "p"),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("partition key ('tag')")));
+  };
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+    ASSERT_OK(client.CreateCollection("keys", schema));
+    check(client);
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+    check(client);
+    ASSERT_OK(client.Flush("keys"));
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+    check(client);
+  }
+}
+
 TEST(DurableTest, DataSurvivesReopen) {
   const std::string dir = TempDir();
   {

@@ -499,6 +499,85 @@ TEST_P(ConformanceTest, Search) {
   EXPECT_TRUE(results.hits[0].empty());
 }
 
+// Grouping search: a VARCHAR group field; rows i = 0..29 with vector
+// (i, 0, 0, 1) and cat "c<i%3>"; the query (10.2, 0, 0, 1) sees them in the
+// order 10, 11, 9, 12, 8, 13, 7, 14, ...
+TEST_P(ConformanceTest, GroupingSearch) {
+  CollectionSchema schema;
+  FieldSchema id;
+  id.name = "id";
+  id.type = DataType::kInt64;
+  id.is_primary_key = true;
+  FieldSchema vec;
+  vec.name = "vec";
+  vec.type = DataType::kFloatVector;
+  vec.dim = 4;
+  FieldSchema cat;
+  cat.name = "cat";
+  cat.type = DataType::kVarChar;
+  cat.max_length = 8;
+  schema.AddField(id).AddField(vec).AddField(cat);
+  IndexSpec index;
+  index.field_name = "vec";
+  index.index_type = IndexType::kFlat;
+  index.metric_type = MetricType::kL2;
+  ASSERT_THAT(client().CreateCollection("grp", schema, {index}), IsOk());
+  std::vector<Row> rows;
+  for (int i = 0; i < 30; ++i) {
+    rows.push_back(Row{
+        {"id", Value(int64_t{i})},
+        {"vec", Value::FloatVector({static_cast<float>(i), 0.0f, 0.0f, 1.0f})},
+        {"cat", Value("c" + std::to_string(i % 3))}});
+  }
+  ASSERT_THAT(client().Insert("grp", rows), IsOk());
+  SearchRequest search;
+  search.collection_name = "grp";
+  search.vectors = {10.2f, 0, 0, 1};
+  search.dim = 4;
+  search.limit = 2;
+  search.group_by_field = "cat";
+  search.group_size = 2;
+  search.strict_group_size = true;
+  auto ids_and_groups = [&](const SearchResults& r) {
+    std::vector<std::pair<int64_t, std::string>> out;
+    for (const Hit& h : r.hits.at(0)) {
+      out.emplace_back(h.id.AsInt(), h.group_by_value.is_string()
+                                         ? h.group_by_value.AsString()
+                                         : std::string("?"));
+    }
+    return out;
+  };
+  using P = std::pair<int64_t, std::string>;
+  ASSERT_OK_AND_ASSIGN(SearchResults results, client().Search(search));
+  EXPECT_THAT(ids_and_groups(results),
+              ElementsAre(P{10, "c1"}, P{13, "c1"}, P{11, "c2"}, P{8, "c2"}));
+  // The offset skips groups.
+  search.offset = 1;
+  search.limit = 1;
+  ASSERT_OK_AND_ASSIGN(results, client().Search(search));
+  EXPECT_THAT(ids_and_groups(results), ElementsAre(P{11, "c2"}, P{8, "c2"}));
+  // One hit per group, with a filter and output fields.
+  search.offset = 0;
+  search.limit = 3;
+  search.group_size = 1;
+  search.filter = "id != 11";
+  search.output_fields = {"cat"};
+  ASSERT_OK_AND_ASSIGN(results, client().Search(search));
+  EXPECT_THAT(ids_and_groups(results),
+              ElementsAre(P{10, "c1"}, P{9, "c0"}, P{8, "c2"}));
+  EXPECT_EQ(results.hits[0][1].entity.at("cat"), Value("c0"));
+  // What cannot group is refused, naming the parameter.
+  search.group_by_field = "vec";
+  EXPECT_THAT(client().Search(search),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("group_by_field 'vec'")));
+  search.group_by_field = "cat";
+  search.group_size = 0;
+  EXPECT_THAT(
+      client().Search(search),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("group_size")));
+}
+
 TEST_P(ConformanceTest, SearchWithMetricMismatchIsInvalid) {
   MakeDocs(3);
   SearchRequest search;
@@ -790,6 +869,96 @@ TEST_P(ConformanceTest, SettingsAreStoredAndReturned) {
   int64_t rows = 0;
   for (const SegmentDescription& s : segments) rows += s.rows - s.deleted;
   EXPECT_EQ(rows, 1);
+}
+
+// Milvus' partition key mode: the key and the number of partitions are
+// stored and reported, results are those of any collection, and partitions
+// are not named by hand.
+TEST_P(ConformanceTest, PartitionKey) {
+  CollectionSchema schema;
+  FieldSchema id;
+  id.name = "id";
+  id.type = DataType::kInt64;
+  id.is_primary_key = true;
+  FieldSchema vec;
+  vec.name = "vec";
+  vec.type = DataType::kFloatVector;
+  vec.dim = 4;
+  FieldSchema tenant;
+  tenant.name = "tenant";
+  tenant.type = DataType::kVarChar;
+  tenant.max_length = 16;
+  tenant.is_partition_key = true;
+  FieldSchema ts;
+  ts.name = "ts";
+  ts.type = DataType::kInt64;
+  ts.is_clustering_key = true;
+  schema.AddField(id).AddField(vec).AddField(tenant).AddField(ts);
+  IndexSpec index;
+  index.field_name = "vec";
+  index.index_type = IndexType::kFlat;
+  index.metric_type = MetricType::kL2;
+  ASSERT_THAT(client().CreateCollection("pk", schema, {index}), IsOk());
+  ASSERT_OK_AND_ASSIGN(CollectionDescription d,
+                       client().DescribeCollection("pk"));
+  ASSERT_EQ(d.schema.fields.size(), 4u);
+  EXPECT_FALSE(d.schema.fields[0].is_partition_key);
+  EXPECT_TRUE(d.schema.fields[2].is_partition_key);
+  EXPECT_FALSE(d.schema.fields[2].is_clustering_key);
+  EXPECT_TRUE(d.schema.fields[3].is_clustering_key);
+  EXPECT_EQ(d.schema.num_partitions, 16);  // Milvus' default
+
+  std::vector<Row> rows;
+  for (int i = 0; i < 12; ++i) {
+    rows.push_back(Row{
+        {"id", Value(int64_t{i})},
+        {"vec", Value::FloatVector({static_cast<float>(i), 0.0f, 0.0f, 0.0f})},
+        {"tenant", Value(i % 2 == 0 ? "a" : "b")},
+        {"ts", Value(int64_t{100 + i})}});
+  }
+  ASSERT_THAT(client().Insert("pk", rows), IsOk());
+  SearchRequest search;
+  search.collection_name = "pk";
+  search.vectors = {5.2f, 0, 0, 0};
+  search.dim = 4;
+  search.limit = 3;
+  search.filter = "tenant == \"a\"";
+  ASSERT_OK_AND_ASSIGN(SearchResults results, client().Search(search));
+  std::vector<int64_t> ids;
+  for (const Hit& h : results.hits.at(0)) ids.push_back(h.id.AsInt());
+  EXPECT_THAT(ids, ElementsAre(6, 4, 8));
+
+  // Partitions are not named by hand.
+  search.partition_names = {"_default"};
+  EXPECT_THAT(
+      client().Search(search),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("partition key")));
+  Connection& c = *client().connection();
+  EXPECT_THAT(
+      c.CreatePartition("pk", "p1", {}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("partition key")));
+  InsertRequest insert;
+  insert.collection_name = "pk";
+  insert.partition_name = "_default";
+  insert.rows = {rows[0]};
+  EXPECT_THAT(
+      client().Insert(insert),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("partition key")));
+
+  // num_partitions is kept; bad keys are refused naming the field.
+  schema.num_partitions = 4;
+  ASSERT_THAT(client().CreateCollection("pk4", schema, {index}), IsOk());
+  ASSERT_OK_AND_ASSIGN(d, client().DescribeCollection("pk4"));
+  EXPECT_EQ(d.schema.num_partitions, 4);
+  schema.fields[2].type = DataType::kDouble;
+  EXPECT_THAT(client().CreateCollection("pk_bad", schema, {index}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("is_partition_key")));
+  schema.fields[2].type = DataType::kVarChar;
+  schema.fields[2].is_partition_key = false;
+  EXPECT_THAT(client().CreateCollection("pk_bad", schema, {index}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("num_partitions")));
 }
 
 TEST_P(ConformanceTest, Partitions) {

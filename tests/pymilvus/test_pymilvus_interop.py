@@ -1,7 +1,7 @@
 """cove-server driven by the real pymilvus 2.5 (unmodified), as its users do.
 
 The flows of pymilvus' documentation (MilvusClient and ORM): quickstart,
-schemas, indexes, partitions, aliases, databases, iterators, RBAC, bulk
+schemas, indexes, partitions, aliases, databases, iterators, group-by, RBAC, bulk
 import, cluster information; each checks the results, not just that no error
 was raised. pymilvus comes from ../shared/clients/pymilvus (see
 pymilvus_support.py); without it the module is skipped, saying why.
@@ -128,8 +128,11 @@ def test_unsupported_search_parameters_are_refused(client):
     client.insert(name, [{"id": i, "vector": _vectors(1, seed=i)[0].tolist(), "g": i % 2}
                          for i in range(10)])
     q = [_vectors(1)[0].tolist()]
-    with pytest.raises(MilvusException, match="group_by_field"):
+    # Dynamic keys cannot group (Milvus 2.5 neither).
+    with pytest.raises(MilvusException, match="group_by_field: field 'g' does not exist"):
         client.search(name, data=q, limit=3, group_by_field="g")
+    with pytest.raises(MilvusException, match="bogus"):
+        client.search(name, data=q, limit=3, search_params={"params": {"bogus": 1}})
     with pytest.raises(MilvusException, match="search_iter_v2"):
         client.search_iterator(name, data=q, batch_size=2)
     with pytest.raises(MilvusException, match="ignore_growing"):
@@ -137,7 +140,131 @@ def test_unsupported_search_parameters_are_refused(client):
     client.drop_collection(name)
 
 
+# --- group-by search ---------------------------------------------------------------
+
+
+def _expected_groups(vecs, cats, query, groups, size):
+    """The grouping rule on exact L2 order: the first `groups` values, up to
+    `size` hits each, groups in the order of their closest hit."""
+    order = np.argsort(((vecs - query) ** 2).sum(axis=1), kind="stable")
+    out = {}
+    for i in order:
+        c = cats[i]
+        if c not in out:
+            if len(out) == groups:
+                continue
+            out[c] = []
+        if len(out[c]) < size:
+            out[c].append(int(i))
+    return [(c, ids) for c, ids in out.items()]
+
+
+def test_group_by_search(client, server):
+    name = "grouping"
+    client.drop_collection(name)
+    schema = MilvusClient.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vec", DataType.FLOAT_VECTOR, dim=DIM)
+    schema.add_field("doc", DataType.VARCHAR, max_length=16)
+    schema.add_field("chunk", DataType.INT32)
+    index = client.prepare_index_params()
+    index.add_index("vec", index_type="FLAT", metric_type="L2")
+    client.create_collection(name, schema=schema, index_params=index)
+    vecs = _vectors(300, seed=21)
+    docs = [f"doc{i % 7}" for i in range(300)]
+    client.insert(name, [{"id": i, "vec": vecs[i].tolist(), "doc": docs[i], "chunk": i % 5}
+                         for i in range(300)])
+    q = _vectors(2, seed=22)
+
+    # MilvusClient: group_by_field, group_size, strict_group_size as keywords.
+    res = client.search(name, data=q.tolist(), limit=3, group_by_field="doc", group_size=2,
+                        strict_group_size=True, output_fields=["doc"])
+    assert len(res) == 2
+    for qi in range(2):
+        want = _expected_groups(vecs, docs, q[qi], 3, 2)
+        assert [h["id"] for h in res[qi]] == [i for _, ids in want for i in ids]
+        assert [h["entity"]["doc"] for h in res[qi]] == [c for c, ids in want for _ in ids]
+        distances = [h["distance"] for h in res[qi]]
+        for h in res[qi]:
+            assert h["distance"] == pytest.approx(float(((vecs[h["id"]] - q[qi]) ** 2).sum()),
+                                                  rel=1e-4)
+        # Groups come in the order of their closest hit.
+        firsts = distances[::2]
+        assert firsts == sorted(firsts)
+    # Without group_size: one hit per group, no value repeated (the pymilvus
+    # group-by example's check), on an INT32 field.
+    res = client.search(name, data=[q[0].tolist()], limit=4, group_by_field="chunk",
+                        output_fields=["chunk"])
+    assert len(res[0]) == 4
+    assert len({h["entity"]["chunk"] for h in res[0]}) == 4
+    want = _expected_groups(vecs, [i % 5 for i in range(300)], q[0], 4, 1)
+    assert [h["id"] for h in res[0]] == [ids[0] for _, ids in want]
+    # In search_params, with a filter: the groups of the matching rows only.
+    res = client.search(name, data=[q[0].tolist()], limit=2, filter="chunk != 0",
+                        search_params={"metric_type": "L2", "params": {},
+                                       "group_by_field": "doc", "group_size": 3},
+                        output_fields=["doc", "chunk"])
+    keep = [i for i in range(300) if i % 5 != 0]
+    want = _expected_groups(vecs[keep], [docs[i] for i in keep], q[0], 2, 3)
+    assert [h["id"] for h in res[0]] == [keep[i] for _, ids in want for i in ids]
+    assert all(h["entity"]["chunk"] != 0 for h in res[0])
+    # What cannot group is refused, naming the parameter.
+    with pytest.raises(MilvusException, match="group_by_field 'vec'"):
+        client.search(name, data=[q[0].tolist()], limit=2, group_by_field="vec")
+    with pytest.raises(MilvusException, match="group_size"):
+        client.search(name, data=[q[0].tolist()], limit=2, group_by_field="doc", group_size=0)
+
+    # The ORM: Collection.search with the same keywords.
+    alias = "grouping_orm"
+    connections.connect(alias, uri=server.uri, token=f"root:{ROOT_PASSWORD}")
+    try:
+        coll = Collection(name, using=alias)
+        res = coll.search(data=[q[1].tolist()], anns_field="vec",
+                          param={"metric_type": "L2", "params": {}}, limit=3,
+                          group_by_field="doc", group_size=2, strict_group_size=True,
+                          output_fields=["doc"])
+        want = _expected_groups(vecs, docs, q[1], 3, 2)
+        assert list(res[0].ids) == [i for _, ids in want for i in ids]
+        assert [h.entity.get("doc") for h in res[0]] == [c for c, ids in want for _ in ids]
+    finally:
+        connections.disconnect(alias)
+    client.drop_collection(name)
+
+
 # --- schemas and indexes ------------------------------------------------------------
+
+
+def test_index_progress_is_truthful(client):
+    """DescribeIndex counts rows as the engine serves them: rows of the
+    growing segment (searched exactly) are pending until a flush seals them
+    and the build finishes; GetIndexState says InProgress meanwhile."""
+    name = "index_progress"
+    client.drop_collection(name)
+    schema = MilvusClient.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vec", DataType.FLOAT_VECTOR, dim=DIM)
+    index = client.prepare_index_params()
+    index.add_index("vec", index_type="HNSW", metric_type="L2", index_name="vec_idx",
+                    params={"M": 8, "efConstruction": 64})
+    client.create_collection(name, schema=schema, index_params=index)
+    vecs = _vectors(120, seed=31)
+    client.insert(name, [{"id": i, "vec": vecs[i].tolist()} for i in range(120)])
+    d = client.describe_index(name, "vec_idx")
+    assert d["total_rows"] == 120
+    assert d["indexed_rows"] + d["pending_index_rows"] == 120
+    # Just inserted, the rows are growing (pending) unless the idle sealer
+    # (1 s) has already sealed and indexed them: either way the state agrees.
+    assert d["state"] == ("InProgress" if d["pending_index_rows"] > 0 else "Finished")
+    progress = utility.index_building_progress(name, "vec_idx", using=client._using)
+    assert progress["total_rows"] == 120
+    assert d["indexed_rows"] <= progress["indexed_rows"] <= 120
+    client.flush(name)
+    # pymilvus' own wait: GetIndexState polled until Finished.
+    assert utility.wait_for_index_building_complete(name, "vec_idx", timeout=60,
+                                                    using=client._using)
+    d = client.describe_index(name, "vec_idx")
+    assert (d["indexed_rows"], d["pending_index_rows"], d["state"]) == (120, 0, "Finished")
+    client.drop_collection(name)
 
 
 def test_custom_schema_and_indexes(client):
@@ -313,12 +440,81 @@ def test_partitions(client):
     client.insert(name, [{"id": i, "vector": vecs[i].tolist()} for i in range(5, 10)])
     rows = client.query(name, filter="id >= 0", partition_names=["p1"], output_fields=["id"])
     assert sorted(r["id"] for r in rows) == [0, 1, 2, 3, 4]
+    client.insert(name, [{"id": 20 + i, "vector": vecs[i].tolist()} for i in range(2)],
+                  partition_name="p1")
+    assert client.get_partition_stats(name, "p1") == {"row_count": 7}
+    assert client.get_partition_stats(name, "_default") == {"row_count": 5}
+    with pytest.raises(MilvusException, match=r"partition not found\[partition=p9\]"):
+        client.get_partition_stats(name, "p9")
+    # Partition-level load where it means the whole collection: a loaded
+    # collection has its partitions loaded; every partition named loads or
+    # releases it; a subset of an unloaded collection is refused by name.
+    client.load_partitions(name, ["p1"])
+    client.release_partitions(name, ["_default", "p1"])
+    assert client.get_load_state(name)["state"].name == "NotLoad"
+    with pytest.raises(MilvusException, match="loading some partitions"):
+        client.load_partitions(name, ["p1"])
+    client.load_partitions(name, ["p1", "_default"])
+    assert client.get_load_state(name)["state"].name == "Loaded"
+    with pytest.raises(MilvusException, match="releasing some partitions.*not named: _default"):
+        client.release_partitions(name, ["p1"])
+    with pytest.raises(MilvusException, match="load_fields"):
+        client.load_collection(name, load_fields=["id", "vector"])
+    with pytest.raises(MilvusException, match="replica_number"):
+        client.load_collection(name, replica_number=2)
+    hits = client.search(name, data=[vecs[3].tolist()], limit=1, partition_names=["p1"])
+    assert hits[0][0]["id"] == 3
     # Dropping what does not exist succeeds, as in Milvus.
     client.release_collection(name)
     client.drop_partition(name, "p1")
     client.drop_partition(name, "never_created")
     assert client.list_partitions(name) == ["_default"]
     client.drop_collection(name)
+
+
+def test_partition_key(client):
+    """Partition key mode as pymilvus' partition-key example uses it."""
+    name = "tenants"
+    client.drop_collection(name)
+    schema = MilvusClient.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vec", DataType.FLOAT_VECTOR, dim=DIM)
+    schema.add_field("tenant", DataType.VARCHAR, max_length=16, is_partition_key=True)
+    schema.add_field("ts", DataType.INT64, is_clustering_key=True)
+    index = client.prepare_index_params()
+    index.add_index("vec", index_type="FLAT", metric_type="L2")
+    client.create_collection(name, schema=schema, index_params=index, num_partitions=8)
+    desc = client.describe_collection(name)
+    assert desc["num_partitions"] == 8
+    fields = {f["name"]: f for f in desc["fields"]}
+    assert fields["tenant"].get("is_partition_key") is True
+    assert fields["ts"].get("is_clustering_key") is True
+    assert not fields["id"].get("is_partition_key")
+    vecs = _vectors(60, seed=41)
+    tenants = [f"t{i % 3}" for i in range(60)]
+    client.insert(name, [{"id": i, "vec": vecs[i].tolist(), "tenant": tenants[i], "ts": i}
+                         for i in range(60)])
+    hits = client.search(name, data=[vecs[4].tolist()], limit=5, filter='tenant == "t1"',
+                         output_fields=["tenant"])
+    keep = [i for i in range(60) if tenants[i] == "t1"]
+    assert [h["id"] for h in hits[0]] == [keep[i] for i in _brute_force(vecs[keep], vecs[4], 5,
+                                                                        "L2")]
+    assert all(h["entity"]["tenant"] == "t1" for h in hits[0])
+    # Partitions are not named by hand in partition key mode (as in Milvus).
+    with pytest.raises(MilvusException, match="partition key"):
+        client.create_partition(name, "p1")
+    with pytest.raises(MilvusException, match="partition key"):
+        client.search(name, data=[vecs[4].tolist()], limit=5, partition_names=["_default"])
+    with pytest.raises(MilvusException, match="partition key"):
+        client.insert(name, [{"id": 99, "vec": vecs[0].tolist(), "tenant": "t0", "ts": 0}],
+                      partition_name="_default")
+    client.drop_collection(name)
+    # num_partitions without a partition key is refused, naming it.
+    plain = MilvusClient.create_schema(auto_id=False)
+    plain.add_field("id", DataType.INT64, is_primary=True)
+    plain.add_field("vec", DataType.FLOAT_VECTOR, dim=DIM)
+    with pytest.raises(MilvusException, match="num_partitions"):
+        client.create_collection(name, schema=plain, num_partitions=4)
 
 
 def test_aliases(client):

@@ -151,10 +151,21 @@ def test_collections_partitions_aliases_databases(milvus):
     assert milvus.get_partition_stats("c1", "p") == {"row_count": 1}
     res = milvus.query("c1", filter="id > 0", partition_names=["p"])
     assert [r["id"] for r in res] == [1]
-    milvus.release_partitions("c1", ["p"])
-    milvus.release_collection("c1")
+    # Whole collections load and release: a subset is refused, never ignored.
+    with pytest.raises(cove.UnimplementedError, match="not named: _default"):
+        milvus.release_partitions("c1", ["p"])
+    milvus.load_partitions("c1", ["p"])  # loaded already
+    milvus.release_partitions("c1", ["p", "_default"])
+    assert str(milvus.get_load_state("c1")["state"]) == "NotLoad"
+    with pytest.raises(cove.UnimplementedError, match="loading some partitions"):
+        milvus.load_partitions("c1", "p")
+    with pytest.raises(cove.NotFoundError, match=r"partition not found\[partition=q\]"):
+        milvus.load_partitions("c1", ["q"])
+    with pytest.raises(cove.UnimplementedError, match="load_fields"):
+        milvus.load_collection("c1", load_fields=["id"])
     milvus.drop_partition("c1", "p")
     milvus.load_partitions("c1", ["_default"])
+    assert str(milvus.get_load_state("c1")["state"]) == "Loaded"
     assert not milvus.has_partition("c1", "p")
 
     milvus.create_alias("c1", "alias1")
@@ -182,6 +193,41 @@ def test_collections_partitions_aliases_databases(milvus):
     assert "db2" not in milvus.list_databases()
     milvus.flush("c1")
     assert milvus.get_server_version()
+
+
+def test_group_by_search(milvus, rng):
+    """pymilvus' grouping keywords (and search_params keys) on the embedded
+    backend: groups by value, closest group first, never ignored."""
+    schema = MilvusClient.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vec", DataType.FLOAT_VECTOR, dim=4)
+    schema.add_field("doc", DataType.VARCHAR, max_length=8)
+    index = milvus.prepare_index_params()
+    index.add_index("vec", index_type="FLAT", metric_type="L2")
+    milvus.create_collection("grp", schema=schema, index_params=index)
+    vecs = rng.standard_normal((200, 4)).astype(np.float32)
+    docs = [f"d{i % 6}" for i in range(200)]
+    milvus.insert("grp", [{"id": i, "vec": vecs[i].tolist(), "doc": docs[i]} for i in range(200)])
+    q = vecs[0] + 0.01
+    order = np.argsort(((vecs - q) ** 2).sum(axis=1), kind="stable")
+    want = {}
+    for i in order:
+        if docs[i] not in want and len(want) == 3:
+            continue
+        want.setdefault(docs[i], [])
+        if len(want[docs[i]]) < 2:
+            want[docs[i]].append(int(i))
+    expected = [i for ids in want.values() for i in ids]
+    res = milvus.search("grp", [q.tolist()], limit=3, group_by_field="doc", group_size=2,
+                        strict_group_size=True, output_fields=["doc"])
+    assert [h["id"] for h in res[0]] == expected
+    assert [h["entity"]["doc"] for h in res[0]] == [docs[i] for i in expected]
+    res = milvus.search("grp", [q.tolist()], limit=3,
+                        search_params={"params": {}, "group_by_field": "doc",
+                                       "group_size": 2, "strict_group_size": "True"})
+    assert [h["id"] for h in res[0]] == expected
+    with pytest.raises(cove.MilvusException, match="group_by_field 'vec'"):
+        milvus.search("grp", [q.tolist()], limit=3, group_by_field="vec")
 
 
 def test_iterators(milvus):
