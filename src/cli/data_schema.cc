@@ -328,6 +328,12 @@ Json ValueToJson(const Value& v, bool float32) {
       }
       return out;
     }
+    case Value::Kind::kFloat16Vector:
+    case Value::Kind::kBFloat16Vector:
+    case Value::Kind::kBinaryVector:
+    case Value::Kind::kSparseVector:
+      // As the library prints them (Value::ToJson).
+      return Json::parse(v.ToJson());
   }
   return nullptr;
 }

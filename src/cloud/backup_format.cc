@@ -23,6 +23,7 @@
 #include "cloud/util.h"
 #include "common/files.h"
 #include "common/status_macros.h"
+#include "common/value_json.h"
 #include "nlohmann/json.hpp"
 
 namespace cove::cloud {
@@ -49,88 +50,17 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 
 // ---- values
 
-json EncodeValue(const Value& v) {
-  switch (v.kind()) {
-    case Value::Kind::kNull:
-      return nullptr;
-    case Value::Kind::kBool:
-      return v.AsBool();
-    case Value::Kind::kInt:
-      return v.AsInt();
-    case Value::Kind::kDouble: {
-      const double d = v.AsDouble();
-      if (std::isnan(d)) return json{{"$d", "nan"}};
-      if (std::isinf(d)) return json{{"$d", d > 0 ? "inf" : "-inf"}};
-      return d;
-    }
-    case Value::Kind::kString:
-      return v.AsString();
-    case Value::Kind::kArray: {
-      json a = json::array();
-      for (const Value& x : v.AsArray()) a.push_back(EncodeValue(x));
-      return a;
-    }
-    case Value::Kind::kObject: {
-      json o = json::object();
-      for (const auto& [k, x] : v.AsObject()) o[k] = EncodeValue(x);
-      return json{{"$o", o}};
-    }
-    case Value::Kind::kFloatVector: {
-      const std::vector<float>& f = v.AsFloatVector();
-      std::string bytes(f.size() * sizeof(float), '\0');
-      if (!f.empty()) std::memcpy(bytes.data(), f.data(), bytes.size());
-      return json{{"$f", absl::Base64Escape(bytes)}};
-    }
-  }
-  return nullptr;
-}
+// Values in their exact JSON form (common/value_json.h): every kind and
+// every number comes back equal.
+json EncodeValue(const Value& v) { return internal::ValueToExactJson(v); }
 
 absl::StatusOr<Value> DecodeValue(const json& j) {
-  const auto bad = [] {
-    return absl::DataLossError("backup data: a value has an unknown encoding");
-  };
-  if (j.is_null()) return Value();
-  if (j.is_boolean()) return Value(j.get<bool>());
-  if (j.is_number_integer()) return Value(j.get<int64_t>());
-  if (j.is_number_float()) return Value(j.get<double>());
-  if (j.is_string()) return Value(j.get<std::string>());
-  if (j.is_array()) {
-    Value::Array a;
-    for (const json& x : j) {
-      auto v = DecodeValue(x);
-      if (!v.ok()) return v.status();
-      a.push_back(*std::move(v));
-    }
-    return Value(std::move(a));
+  absl::StatusOr<Value> v = internal::ValueFromExactJson(j);
+  if (!v.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("backup data: ", v.status().message()));
   }
-  if (j.is_object() && j.size() == 1) {
-    if (j.contains("$o") && j["$o"].is_object()) {
-      Value::Object o;
-      for (const auto& [k, x] : j["$o"].items()) {
-        auto v = DecodeValue(x);
-        if (!v.ok()) return v.status();
-        o.emplace(k, *std::move(v));
-      }
-      return Value(std::move(o));
-    }
-    if (j.contains("$f") && j["$f"].is_string()) {
-      std::string bytes;
-      if (!absl::Base64Unescape(j["$f"].get<std::string>(), &bytes) ||
-          bytes.size() % sizeof(float) != 0) {
-        return bad();
-      }
-      std::vector<float> f(bytes.size() / sizeof(float));
-      if (!f.empty()) std::memcpy(f.data(), bytes.data(), bytes.size());
-      return Value::FloatVector(std::move(f));
-    }
-    if (j.contains("$d") && j["$d"].is_string()) {
-      const std::string s = j["$d"].get<std::string>();
-      if (s == "nan") return Value(std::nan(""));
-      if (s == "inf") return Value(HUGE_VAL);
-      if (s == "-inf") return Value(-HUGE_VAL);
-    }
-  }
-  return bad();
+  return v;
 }
 
 // ---- schemas and indexes

@@ -59,6 +59,15 @@ int64_t ValueBytes(const Value& v) {
     }
     case Value::Kind::kFloatVector:
       return static_cast<int64_t>(v.AsFloatVector().size() * sizeof(float));
+    case Value::Kind::kFloat16Vector:
+      return static_cast<int64_t>(v.AsFloat16Vector().size() * 2);
+    case Value::Kind::kBFloat16Vector:
+      return static_cast<int64_t>(v.AsBFloat16Vector().size() * 2);
+    case Value::Kind::kBinaryVector:
+      return static_cast<int64_t>(v.AsBinaryVector().size());
+    case Value::Kind::kSparseVector:
+      // An index and a value per element.
+      return static_cast<int64_t>(v.AsSparseVector().indices.size() * 8);
   }
   return 0;
 }

@@ -3,11 +3,14 @@
 
 #include <cassert>
 #include <cmath>
+#include <cstring>
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/half.h"
 #include "common/strings.h"
+#include "common/value_json.h"
 #include "nlohmann/json.hpp"
 
 namespace cove {
@@ -88,7 +91,32 @@ Value FromNlohmann(const Json& j) {
   }
 }
 
-Json ToNlohmann(const Value& v) {
+// Little-endian bytes of a vector's elements, as base64 (the exact form).
+template <typename T>
+std::string Base64Of(const std::vector<T>& v) {
+  std::string bytes(v.size() * sizeof(T), '\0');
+  if (!v.empty()) std::memcpy(bytes.data(), v.data(), bytes.size());
+  return absl::Base64Escape(bytes);
+}
+
+template <typename T>
+bool FromBase64(const Json& j, std::vector<T>* out) {
+  std::string bytes;
+  if (!j.is_string() || !absl::Base64Unescape(j.get<std::string>(), &bytes) ||
+      bytes.size() % sizeof(T) != 0) {
+    return false;
+  }
+  out->resize(bytes.size() / sizeof(T));
+  if (!out->empty()) std::memcpy(out->data(), bytes.data(), bytes.size());
+  return true;
+}
+
+Json FiniteOrNull(float f) {
+  return std::isfinite(f) ? Json(static_cast<double>(f)) : Json(nullptr);
+}
+
+// The one walker of both forms (see common/value_json.h).
+Json Encode(const Value& v, bool exact) {
   switch (v.kind()) {
     case Value::Kind::kNull:
       return nullptr;
@@ -97,59 +125,136 @@ Json ToNlohmann(const Value& v) {
     case Value::Kind::kInt:
       return v.AsInt();
     case Value::Kind::kDouble: {
-      double d = v.AsDouble();
-      if (!std::isfinite(d)) return nullptr;
-      return d;
+      const double d = v.AsDouble();
+      if (std::isfinite(d)) return d;
+      if (!exact) return nullptr;
+      return Json{{"$d", std::isnan(d) ? "nan" : d > 0 ? "inf" : "-inf"}};
     }
     case Value::Kind::kString:
       return v.AsString();
     case Value::Kind::kArray: {
       Json out = Json::array();
-      for (const auto& item : v.AsArray()) out.push_back(ToNlohmann(item));
+      for (const auto& item : v.AsArray()) out.push_back(Encode(item, exact));
       return out;
     }
     case Value::Kind::kObject: {
       Json out = Json::object();
-      for (const auto& [k, item] : v.AsObject()) out[k] = ToNlohmann(item);
-      return out;
+      for (const auto& [k, item] : v.AsObject()) out[k] = Encode(item, exact);
+      return exact ? Json{{"$o", std::move(out)}} : out;
     }
     case Value::Kind::kFloatVector: {
+      if (exact) return Json{{"$f", Base64Of(v.AsFloatVector())}};
       Json out = Json::array();
-      for (float f : v.AsFloatVector()) {
-        out.push_back(std::isfinite(f) ? Json(static_cast<double>(f))
-                                       : Json(nullptr));
-      }
+      for (float f : v.AsFloatVector()) out.push_back(FiniteOrNull(f));
       return out;
     }
     case Value::Kind::kFloat16Vector:
     case Value::Kind::kBFloat16Vector: {
       const bool bf = v.is_bfloat16_vector();
+      const std::vector<uint16_t>& bits =
+          bf ? v.AsBFloat16Vector() : v.AsFloat16Vector();
+      if (exact) return Json{{bf ? "$b" : "$h", Base64Of(bits)}};
       Json out = Json::array();
-      for (uint16_t h : bf ? v.AsBFloat16Vector() : v.AsFloat16Vector()) {
-        const float f =
-            bf ? internal::BFloat16ToFloat(h) : internal::HalfToFloat(h);
-        out.push_back(std::isfinite(f) ? Json(static_cast<double>(f))
-                                       : Json(nullptr));
+      for (uint16_t h : bits) {
+        out.push_back(FiniteOrNull(bf ? internal::BFloat16ToFloat(h)
+                                      : internal::HalfToFloat(h)));
       }
       return out;
     }
     case Value::Kind::kBinaryVector: {
+      if (exact) return Json{{"$x", Base64Of(v.AsBinaryVector())}};
       Json out = Json::array();
       for (uint8_t b : v.AsBinaryVector()) out.push_back(b);
       return out;
     }
     case Value::Kind::kSparseVector: {
-      Json out = Json::object();
       const SparseVector& s = v.AsSparseVector();
+      if (exact) {
+        return Json{
+            {"$s", {{"i", Base64Of(s.indices)}, {"v", Base64Of(s.values)}}}};
+      }
+      Json out = Json::object();
       for (size_t i = 0; i < s.indices.size(); ++i) {
-        const float f = s.values[i];
-        out[std::to_string(s.indices[i])] =
-            std::isfinite(f) ? Json(static_cast<double>(f)) : Json(nullptr);
+        out[std::to_string(s.indices[i])] = FiniteOrNull(s.values[i]);
       }
       return out;
     }
   }
   return nullptr;
+}
+
+Json ToNlohmann(const Value& v) { return Encode(v, false); }
+
+absl::StatusOr<Value> DecodeExact(const Json& j, size_t depth) {
+  const auto bad = [] {
+    return absl::InvalidArgumentError(
+        "value: unknown encoding (expected a value written by "
+        "ValueToExactJson)");
+  };
+  if (depth > kMaxJsonDepth) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("value: nested deeper than ", kMaxJsonDepth, " levels"));
+  }
+  if (j.is_null()) return Value();
+  if (j.is_boolean()) return Value(j.get<bool>());
+  if (j.is_number_integer()) return Value(j.get<int64_t>());
+  if (j.is_number_float()) return Value(j.get<double>());
+  if (j.is_string()) return Value(j.get<std::string>());
+  if (j.is_array()) {
+    Value::Array a;
+    a.reserve(j.size());
+    for (const Json& x : j) {
+      absl::StatusOr<Value> v = DecodeExact(x, depth + 1);
+      if (!v.ok()) return v.status();
+      a.push_back(*std::move(v));
+    }
+    return Value(std::move(a));
+  }
+  if (!j.is_object() || j.size() != 1) return bad();
+  const auto& [tag, body] = *j.items().begin();
+  if (tag == "$o" && body.is_object()) {
+    Value::Object o;
+    for (const auto& [k, x] : body.items()) {
+      absl::StatusOr<Value> v = DecodeExact(x, depth + 1);
+      if (!v.ok()) return v.status();
+      o.emplace(k, *std::move(v));
+    }
+    return Value(std::move(o));
+  }
+  if (tag == "$d" && body.is_string()) {
+    const std::string& s = body.get_ref<const std::string&>();
+    if (s == "nan") return Value(std::nan(""));
+    if (s == "inf") return Value(HUGE_VAL);
+    if (s == "-inf") return Value(-HUGE_VAL);
+    return bad();
+  }
+  if (tag == "$f") {
+    std::vector<float> f;
+    if (!FromBase64(body, &f)) return bad();
+    return Value::FloatVector(std::move(f));
+  }
+  if (tag == "$h" || tag == "$b") {
+    std::vector<uint16_t> bits;
+    if (!FromBase64(body, &bits)) return bad();
+    return tag == "$h" ? Value::Float16Vector(std::move(bits))
+                       : Value::BFloat16Vector(std::move(bits));
+  }
+  if (tag == "$x") {
+    std::vector<uint8_t> bytes;
+    if (!FromBase64(body, &bytes)) return bad();
+    return Value::BinaryVector(std::move(bytes));
+  }
+  if (tag == "$s" && body.is_object() && body.contains("i") &&
+      body.contains("v")) {
+    SparseVector s;
+    if (!FromBase64(body["i"], &s.indices) ||
+        !FromBase64(body["v"], &s.values) ||
+        s.indices.size() != s.values.size()) {
+      return bad();
+    }
+    return Value::Sparse(std::move(s));
+  }
+  return bad();
 }
 
 }  // namespace
@@ -345,5 +450,15 @@ const char* Value::KindName(Kind kind) {
   }
   return "unknown";
 }
+
+namespace internal {
+
+nlohmann::json ValueToPlainJson(const Value& v) { return Encode(v, false); }
+nlohmann::json ValueToExactJson(const Value& v) { return Encode(v, true); }
+absl::StatusOr<Value> ValueFromExactJson(const nlohmann::json& j) {
+  return DecodeExact(j, 0);
+}
+
+}  // namespace internal
 
 }  // namespace cove

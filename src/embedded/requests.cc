@@ -12,8 +12,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "engine/sparse/sparse.h"
 #include "common/utf8.h"
+#include "engine/sparse/sparse.h"
 
 namespace cove::internal {
 namespace {
@@ -725,8 +725,8 @@ absl::StatusOr<SearchResults> SparseSearchIn(
   }
   if (!request.group_by_field.empty()) {
     return absl::UnimplementedError(absl::StrCat(
-        "search group_by_field: grouping a search of the sparse field '",
-        name, "' is not supported yet (dense vector fields only)"));
+        "search group_by_field: grouping a search of the sparse field '", name,
+        "' is not supported yet (dense vector fields only)"));
   }
   if (request.sparse_vectors.empty() || !request.vectors.empty()) {
     return absl::InvalidArgumentError(

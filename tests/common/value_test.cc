@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "common/value_json.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"
@@ -88,6 +89,58 @@ TEST(ValueTest, InvalidUtf8IsReplacedWhenWritingJson) {
       Value back,
       Value::FromJson(Value::MakeObject({{"k\xc3", "\x80\x80"}}).ToJson()));
   EXPECT_TRUE(back.is_object());
+}
+
+// The exact form (backups) gives back an equal value for every kind: a
+// kind it dropped would lose customer data on restore.
+TEST(ValueTest, ExactJsonRoundTripsEveryKind) {
+  SparseVector sparse;
+  sparse.indices = {0, 7, 4000000000u};
+  sparse.values = {0.5f, -1.25f, 3e-8f};
+  const std::vector<Value> values = {
+      Value(),
+      Value(true),
+      Value(int64_t{-9007199254740993}),
+      Value(0.1),
+      Value(std::numeric_limits<double>::infinity()),
+      Value(-std::numeric_limits<double>::infinity()),
+      Value("text \xC3\xA9"),
+      Value::MakeArray({1, "a", Value::MakeArray({2.5})}),
+      Value::MakeObject({{"k", Value::MakeObject({{"$f", 1}})}, {"n", 2}}),
+      Value::FloatVector({1.0f, -0.0f, 1e-30f}),
+      Value::Float16Vector({0x3C00, 0x7BFF, 0x0001}),
+      Value::BFloat16Vector({0x3F80, 0xFF80}),
+      Value::BinaryVector({0x00, 0xFF, 0x5A}),
+      Value::Sparse(sparse),
+  };
+  size_t kinds_seen = 0;
+  for (const Value& v : values) {
+    const std::string text = internal::ValueToExactJson(v).dump();
+    ASSERT_OK_AND_ASSIGN(
+        Value back, internal::ValueFromExactJson(nlohmann::json::parse(text)));
+    EXPECT_EQ(back.kind(), v.kind()) << text;
+    EXPECT_EQ(back, v) << text;
+    kinds_seen |= size_t{1} << static_cast<int>(v.kind());
+  }
+  EXPECT_EQ(
+      kinds_seen,
+      (size_t{1} << (static_cast<int>(Value::Kind::kSparseVector) + 1)) - 1)
+      << "a kind of Value is missing from this test";
+  ASSERT_OK_AND_ASSIGN(Value nan,
+                       internal::ValueFromExactJson(
+                           internal::ValueToExactJson(Value(std::nan("")))));
+  EXPECT_TRUE(std::isnan(nan.AsDouble()));
+  // The plain form is what users see: no tags.
+  EXPECT_EQ(internal::ValueToPlainJson(Value::Sparse(sparse)).dump(),
+            R"({"0":0.5,"4000000000":2.999999892949745e-08,"7":-1.25})");
+  for (const char* bad :
+       {R"({"$q":1})", R"({"$f":"%%%"})", R"({"$s":{"i":"AAAAAA==","v":""}})",
+        R"({"$d":"big"})"}) {
+    EXPECT_THAT(internal::ValueFromExactJson(nlohmann::json::parse(bad)),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("unknown encoding")))
+        << bad;
+  }
 }
 
 }  // namespace
