@@ -65,7 +65,9 @@ bool ValidCuSize(int n) {
          (n > 8 && n <= 256 && n % 4 == 0);
 }
 
-// The scaling rules (DESIGN.md section 1).
+// The scaling rules: CU sizes 1, 2, 4, 8, then multiples of 4 up to 256;
+// 1 to 8 replicas, more than one needing 8 CU or more; at most 256 CU in
+// all (cu_size x replicas).
 absl::Status CheckSize(int cu_size, int replicas) {
   if (!ValidCuSize(cu_size)) {
     return absl::InvalidArgumentError(absl::StrCat(

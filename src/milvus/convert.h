@@ -2,7 +2,7 @@
 //
 // One function each way per message family, shared by the remote backend
 // (src/remote) and the server (src/server), so that both ends agree on every
-// wire fact of DESIGN.md section 4:
+// wire fact a Milvus client relies on:
 //   - schemas: DataType numbers match, `dim`/`max_length`/`max_capacity` in
 //     type_params; the dynamic field `$meta` is flagged is_dynamic and never
 //     listed in a described schema;

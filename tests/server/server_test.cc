@@ -1,5 +1,5 @@
-// cove-server seen through a raw Milvus gRPC stub: the wire facts of
-// DESIGN.md section 4 that any Milvus client relies on.
+// cove-server seen through a raw Milvus gRPC stub: the wire facts that any
+// Milvus client relies on (see src/milvus/convert.h).
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
