@@ -12,28 +12,6 @@
 namespace cove::cloud {
 namespace {
 
-absl::Status NotFound(absl::string_view kind, absl::string_view name) {
-  return absl::NotFoundError(absl::StrCat(kind, " '", name, "' not found"));
-}
-
-absl::StatusOr<std::set<std::string>> Paths(
-    const google::protobuf::FieldMask& mask,
-    const std::vector<std::string>& allowed) {
-  if (mask.paths().empty()) {
-    return std::set<std::string>(allowed.begin(), allowed.end());
-  }
-  std::set<std::string> out;
-  for (const std::string& p : mask.paths()) {
-    if (std::find(allowed.begin(), allowed.end(), p) == allowed.end()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("update_mask: unknown field '", p, "' (expected ",
-                       absl::StrJoin(allowed, ", "), ")"));
-    }
-    out.insert(p);
-  }
-  return out;
-}
-
 // The kind of scope a name is: 1 organization, 2 project, 3 cluster, else 0.
 int ScopeKind(const std::string& scope) {
   if (ParseName("scope", scope, {"organizations"}).ok()) return 1;
@@ -242,8 +220,8 @@ absl::Status CloudCore::UpdateApiKey(const RequestContext& ctx,
             ParseName("api_key.name", name, {"organizations", "apiKeys"})
                 .status());
         COVE_ASSIGN_OR_RETURN(
-            auto paths, Paths(req.update_mask(),
-                              {"display_name", "enabled", "expire_time"}));
+            auto paths, MaskPaths(req.update_mask(),
+                                  {"display_name", "enabled", "expire_time"}));
         auto it = api_keys_.find(name);
         COVE_RETURN_IF_ERROR(AuthorizeLocked(
             call, "apiKeys.update",
@@ -439,7 +417,7 @@ absl::Status CloudCore::UpdateRole(const RequestContext& ctx,
             ParseName("role.name", name, {"organizations", "roles"}).status());
         COVE_ASSIGN_OR_RETURN(
             auto paths,
-            Paths(req.update_mask(), {"display_name", "statements"}));
+            MaskPaths(req.update_mask(), {"display_name", "statements"}));
         if (paths.count("statements")) {
           COVE_RETURN_IF_ERROR(
               ValidateStatements(req.role().statements(), OrgOf(name)));

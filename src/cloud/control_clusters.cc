@@ -21,10 +21,6 @@
 namespace cove::cloud {
 namespace {
 
-absl::Status NotFound(absl::string_view kind, absl::string_view name) {
-  return absl::NotFoundError(absl::StrCat(kind, " '", name, "' not found"));
-}
-
 using State = v1::Cluster::State;
 
 // The transition table of the cluster verbs: the states a verb starts from
@@ -672,18 +668,10 @@ absl::Status CloudCore::UpdateCluster(const RequestContext& ctx,
             ParseName("cluster.name", name,
                       {"organizations", "projects", "clusters"})
                 .status());
-        std::set<std::string> paths;
-        const std::vector<std::string> allowed = {"display_name", "labels",
-                                                  "autoscaling"};
-        for (const std::string& p : req.update_mask().paths()) {
-          if (std::find(allowed.begin(), allowed.end(), p) == allowed.end()) {
-            return absl::InvalidArgumentError(
-                absl::StrCat("update_mask: unknown field '", p,
-                             "' (expected display_name, labels, autoscaling)"));
-          }
-          paths.insert(p);
-        }
-        if (paths.empty()) paths.insert(allowed.begin(), allowed.end());
+        COVE_ASSIGN_OR_RETURN(
+            std::set<std::string> paths,
+            MaskPaths(req.update_mask(),
+                      {"display_name", "labels", "autoscaling"}));
         const v1::Autoscaling& as = req.cluster().autoscaling();
         if (paths.count("autoscaling")) {
           COVE_RETURN_IF_ERROR(ValidateAutoscaling("cluster.autoscaling", as));

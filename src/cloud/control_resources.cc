@@ -18,29 +18,6 @@
 namespace cove::cloud {
 namespace {
 
-absl::Status NotFound(absl::string_view kind, absl::string_view name) {
-  return absl::NotFoundError(absl::StrCat(kind, " '", name, "' not found"));
-}
-
-// The fields of an update mask (`defaults` when empty); InvalidArgument for
-// others.
-absl::StatusOr<std::set<std::string>> MaskPaths(
-    const google::protobuf::FieldMask& mask,
-    const std::vector<std::string>& allowed) {
-  std::set<std::string> out;
-  if (mask.paths().empty())
-    return std::set<std::string>(allowed.begin(), allowed.end());
-  for (const std::string& p : mask.paths()) {
-    if (std::find(allowed.begin(), allowed.end(), p) == allowed.end()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("update_mask: unknown field '", p, "' (expected ",
-                       absl::StrJoin(allowed, ", "), ")"));
-    }
-    out.insert(p);
-  }
-  return out;
-}
-
 bool AllDigits(absl::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return absl::ascii_isdigit(c);

@@ -3,6 +3,8 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -233,6 +235,28 @@ absl::StatusOr<std::string> RandomAlnum(size_t n) {
     for (unsigned char c : *bytes) {
       if (c < 248 && out.size() < n) out.push_back(kAlphabet[c % 62]);
     }
+  }
+  return out;
+}
+
+absl::Status NotFound(absl::string_view kind, absl::string_view name) {
+  return absl::NotFoundError(absl::StrCat(kind, " '", name, "' not found"));
+}
+
+absl::StatusOr<std::set<std::string>> MaskPaths(
+    const google::protobuf::FieldMask& mask,
+    const std::vector<std::string>& allowed) {
+  if (mask.paths().empty()) {
+    return std::set<std::string>(allowed.begin(), allowed.end());
+  }
+  std::set<std::string> out;
+  for (const std::string& p : mask.paths()) {
+    if (std::find(allowed.begin(), allowed.end(), p) == allowed.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("update_mask: unknown field '", p, "' (expected ",
+                       absl::StrJoin(allowed, ", "), ")"));
+    }
+    out.insert(p);
   }
   return out;
 }

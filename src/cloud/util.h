@@ -4,6 +4,7 @@
 #define COVE_SRC_CLOUD_UTIL_H_
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "absl/time/time.h"
 #include "common/status_macros.h"
 #include "google/protobuf/duration.pb.h"
+#include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
 
@@ -22,6 +24,15 @@ namespace cove::cloud {
 /// InvalidArgument unless `id` is 3..63 characters of [a-z0-9-], starting
 /// with a letter and not ending with '-'. `field` names it in the message.
 absl::Status ValidateId(absl::string_view field, absl::string_view id);
+
+/// NotFound: "<kind> '<name>' not found".
+absl::Status NotFound(absl::string_view kind, absl::string_view name);
+
+/// The fields an update mask names (every `allowed` field when it is
+/// empty); InvalidArgument naming a field not in `allowed`.
+absl::StatusOr<std::set<std::string>> MaskPaths(
+    const google::protobuf::FieldMask& mask,
+    const std::vector<std::string>& allowed);
 
 /// InvalidArgument unless `email` looks like local@domain.tld.
 absl::Status ValidateEmail(absl::string_view field, absl::string_view email);

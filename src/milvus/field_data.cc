@@ -1,8 +1,6 @@
 // The FieldData column codec (see convert.h): rows and entities to Milvus'
 // typed columns and back, with the helpers the other conversions share
 // (convert_internal.h).
-#include "milvus/convert.h"
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -24,6 +22,7 @@
 #include "common/strings.h"
 #include "common/utf8.h"
 #include "engine/sparse/sparse.h"
+#include "milvus/convert.h"
 
 // Milvus deprecated CollectionSchema.autoID (and common.Status.error_code,
 // see status_convert.cc), but peers still read them: keep setting and

@@ -1,8 +1,6 @@
 // Search and query requests and results as Milvus protos (see convert.h):
 // placeholders, search parameters as the clients send them, grouping, and
 // results with their output fields.
-#include "milvus/convert.h"
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -24,6 +22,7 @@
 #include "common/strings.h"
 #include "common/utf8.h"
 #include "engine/sparse/sparse.h"
+#include "milvus/convert.h"
 
 // Milvus deprecated CollectionSchema.autoID (and common.Status.error_code,
 // see status_convert.cc), but peers still read them: keep setting and

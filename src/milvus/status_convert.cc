@@ -1,7 +1,5 @@
 // Conversions between absl::Status and Milvus' common.Status (see
 // convert.h): the numeric codes of Milvus 2.5 and the legacy error codes.
-#include "milvus/convert.h"
-
 #include <string>
 
 #include "absl/strings/match.h"
@@ -9,6 +7,7 @@
 #include "absl/strings/string_view.h"
 #include "common/strings.h"
 #include "common/utf8.h"
+#include "milvus/convert.h"
 
 // Milvus deprecated common.Status.error_code, but peers still read it: keep
 // setting and reading it.
