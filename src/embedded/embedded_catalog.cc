@@ -1,0 +1,462 @@
+// The embedded backend's catalog: databases, collections, partitions and
+// aliases (see embedded_connection_impl.h).
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "embedded/embedded_connection_impl.h"
+
+namespace cove::internal {
+
+absl::Status EmbeddedConnection::CreateDatabase(const std::string& name,
+                            const CallOptions& call) {
+  return CreateDatabase(name, {}, call);
+}
+
+absl::Status EmbeddedConnection::CreateDatabase(
+    const std::string& name,
+    const std::map<std::string, std::string>& properties,
+    const CallOptions& call) {
+  if (absl::Status s = engine::ValidateName("database name", name); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ValidateDatabaseProperties(properties); !s.ok()) {
+    return s;
+  }
+  absl::ReaderMutexLock ops(&op_mu_);
+  absl::MutexLock lock(&mu_);
+  if (databases_.count(name) != 0) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("database '", name, "' already exists"));
+  }
+  if (databases_.size() >= kMaxDatabases) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("database '", name, "': the maximum of ", kMaxDatabases,
+                     " databases is reached"));
+  }
+  Database created;
+  created.id = NextDatabaseIdLocked();
+  created.created_ms = NowMs();
+  created.properties = properties;
+  internal::ByteWriter w;
+  w.U8(static_cast<uint8_t>(engine::RecordType::kCreateDatabase));
+  w.Str(name);
+  w.I64(created.id);
+  w.I64(created.created_ms);
+  EncodeProperties(created.properties, &w);
+  if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+  databases_[name] = std::move(created);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<DatabaseDescription> EmbeddedConnection::DescribeDatabase(
+    const std::string& name, const CallOptions& call) {
+  absl::MutexLock lock(&mu_);
+  auto it = databases_.find(name);
+  if (it == databases_.end()) return DatabaseNotFound(name);
+  DatabaseDescription d;
+  d.name = name;
+  d.id = it->second.id;
+  d.created_timestamp = it->second.created_ms;
+  d.properties = it->second.properties;
+  return d;
+}
+
+absl::Status EmbeddedConnection::AlterDatabaseProperties(
+    const std::string& name, const std::map<std::string, std::string>& set,
+    const std::vector<std::string>& remove,
+    const CallOptions& call) {
+  if (absl::Status s = ValidateDatabaseProperties(set); !s.ok()) return s;
+  absl::ReaderMutexLock ops(&op_mu_);
+  absl::MutexLock lock(&mu_);
+  auto it = databases_.find(name);
+  if (it == databases_.end()) return DatabaseNotFound(name);
+  std::map<std::string, std::string> properties = it->second.properties;
+  for (const auto& [k, v] : set) properties[k] = v;
+  for (const std::string& k : remove) properties.erase(k);
+  internal::ByteWriter w;
+  w.U8(static_cast<uint8_t>(engine::RecordType::kAlterDatabase));
+  w.Str(name);
+  EncodeProperties(properties, &w);
+  if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+  it->second.properties = std::move(properties);
+  return absl::OkStatus();
+}
+
+absl::Status EmbeddedConnection::DropDatabase(const std::string& name,
+                          const CallOptions& call) {
+  if (name == kDefaultDatabase) {
+    return absl::InvalidArgumentError(
+        "database 'default': the default database cannot be dropped");
+  }
+  absl::ReaderMutexLock ops(&op_mu_);
+  absl::MutexLock lock(&mu_);
+  auto it = databases_.find(name);
+  // As Milvus: dropping what does not exist succeeds.
+  if (it == databases_.end()) return absl::OkStatus();
+  if (!it->second.collections.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "database '", name, "' still has ", it->second.collections.size(),
+        " collection(s); drop them first"));
+  }
+  internal::ByteWriter w;
+  w.U8(static_cast<uint8_t>(engine::RecordType::kDropDatabase));
+  w.Str(name);
+  if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+  databases_.erase(it);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> EmbeddedConnection::ListDatabases(
+    const CallOptions& call) {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string> names;
+  for (const auto& [name, db] : databases_) names.push_back(name);
+  return names;
+}
+
+absl::Status EmbeddedConnection::CreateCollection(const std::string& name,
+                              const CollectionSchema& schema,
+                              const std::vector<IndexSpec>& indexes,
+                              const CallOptions& call) {
+  COVE_RETURN_IF_ERROR(ValidateCollectionProperties(schema.properties));
+  const engine::Schema engine_schema = ToEngineSchema(schema);
+  std::vector<engine::IndexDef> defs;
+  for (const IndexSpec& spec : indexes) {
+    COVE_ASSIGN_OR_RETURN(engine::IndexDef def, ToIndexDef(spec));
+    defs.push_back(std::move(def));
+  }
+  COVE_ASSIGN_OR_RETURN(
+      std::shared_ptr<engine::Collection> collection,
+      BuildCollection(name, engine_schema, defs, /*id=*/0, Context()));
+  absl::ReaderMutexLock ops(&op_mu_);
+  absl::MutexLock lock(&mu_);
+  auto db = Db(call);
+  if (!db.ok()) return db.status();
+  if ((*db)->collections.count(name) != 0 || (*db)->aliases.count(name)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("collection '", name, "' already exists"));
+  }
+  if (absl::Status s = CheckCollectionLimit(DbName(call), **db); !s.ok()) {
+    return s;
+  }
+  CollectionSettings settings{schema.consistency_level, schema.properties};
+  COVE_RETURN_IF_ERROR(KeySettings(schema, &settings));
+  internal::ByteWriter w;
+  w.U8(static_cast<uint8_t>(engine::RecordType::kCreateCollection));
+  w.Str(DbName(call));
+  w.Str(name);
+  w.I64(collection->id());
+  engine::EncodeSchema(engine_schema, &w);
+  w.Varint(defs.size());
+  for (const engine::IndexDef& def : defs) engine::EncodeIndexDef(def, &w);
+  EncodeSettings(settings, &w);  // absent from records of older versions
+  if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+  AttachLogger(*collection);
+  if (cancelled_) collection->CancelBackgroundWork();
+  by_id_[collection->id()] = collection;
+  (*db)->collections.emplace(name, std::move(collection));
+  (*db)->settings[name] = std::move(settings);
+  return absl::OkStatus();
+}
+
+absl::Status EmbeddedConnection::DropCollection(const std::string& name,
+                            const CallOptions& call) {
+  absl::ReaderMutexLock ops(&op_mu_);
+  absl::MutexLock lock(&mu_);
+  auto db = Db(call);
+  if (!db.ok()) return db.status();
+  if ((*db)->aliases.count(name) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("drop collection: '", name,
+                     "' is an alias; drop the collection by its own name"));
+  }
+  auto it = (*db)->collections.find(name);
+  if (it == (*db)->collections.end()) return absl::OkStatus();  // as Milvus
+  std::vector<std::string> aliases = AliasesOf(**db, name);
+  if (!aliases.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("drop collection '", name, "': it still has aliases (",
+                     absl::StrJoin(aliases, ", "), "); drop them first"));
+  }
+  internal::ByteWriter w;
+  w.U8(static_cast<uint8_t>(engine::RecordType::kDropCollection));
+  w.Str(DbName(call));
+  w.Str(name);
+  if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+  it->second->set_logger(nullptr);
+  sessions_.Forget(it->second.get());
+  by_id_.erase(it->second->id());
+  (*db)->collections.erase(it);
+  (*db)->settings.erase(name);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> EmbeddedConnection::HasCollection(const std::string& name,
+                                   const CallOptions& call) {
+  absl::MutexLock lock(&mu_);
+  auto db = Db(call);
+  if (!db.ok()) return db.status();
+  return (*db)->collections.count(name) != 0;
+}
+
+absl::StatusOr<std::vector<std::string>> EmbeddedConnection::ListCollections(
+    const CallOptions& call) {
+  absl::MutexLock lock(&mu_);
+  auto db = Db(call);
+  if (!db.ok()) return db.status();
+  std::vector<std::string> names;
+  for (const auto& [name, c] : (*db)->collections) names.push_back(name);
+  return names;
+}
+
+absl::StatusOr<CollectionDescription> EmbeddedConnection::DescribeCollection(
+    const std::string& name, const CallOptions& call) {
+  absl::MutexLock lock(&mu_);
+  auto db = Db(call);
+  if (!db.ok()) return db.status();
+  auto c = Resolve(**db, name);
+  if (!c.ok()) return c.status();
+  CollectionDescription d;
+  d.name = (*c)->name();
+  d.collection_id = (*c)->id();
+  d.schema = FromEngineSchema((*c)->schema());
+  d.aliases = AliasesOf(**db, d.name);
+  d.partitions = (*c)->ListPartitions();
+  d.created_timestamp = (*c)->created_timestamp();
+  auto settings = (*db)->settings.find(d.name);
+  if (settings != (*db)->settings.end()) {
+    d.schema.consistency_level = settings->second.consistency_level;
+    d.schema.properties = settings->second.properties;
+    for (FieldSchema& f : d.schema.fields) {
+      f.is_partition_key = f.name == settings->second.partition_key;
+      f.is_clustering_key = f.name == settings->second.clustering_key;
+    }
+    if (!settings->second.partition_key.empty()) {
+      d.schema.num_partitions = settings->second.num_partitions;
+    }
+  }
+  return d;
+}
+
+absl::StatusOr<std::vector<SegmentDescription>> EmbeddedConnection::ListSegments(
+    const std::string& name, const CallOptions& call) {
+  auto c = Find(name, call);
+  if (!c.ok()) return c.status();
+  std::vector<SegmentDescription> out;
+  for (const engine::SegmentInfo& info : (*c)->Segments()) {
+    SegmentDescription d;
+    d.id = info.id;
+    d.sealed = info.sealed;
+    d.rows = info.rows;
+    d.deleted = info.deleted;
+    d.indexed = !info.indexed.empty() &&
+                std::all_of(info.indexed.begin(), info.indexed.end(),
+                            [](bool b) { return b; });
+    d.memory_bytes =
+        static_cast<int64_t>(info.memory_bytes + info.mapped_vector_bytes);
+    out.push_back(d);
+  }
+  return out;
+}
+
+absl::Status EmbeddedConnection::AlterCollectionProperties(
+    const std::string& name, const std::map<std::string, std::string>& set,
+    const std::vector<std::string>& remove,
+    const CallOptions& call) {
+  if (absl::Status s = ValidateCollectionProperties(set); !s.ok()) return s;
+  absl::ReaderMutexLock ops(&op_mu_);
+  absl::MutexLock lock(&mu_);
+  auto db = Db(call);
+  if (!db.ok()) return db.status();
+  auto c = Resolve(**db, name);
+  if (!c.ok()) return c.status();
+  const std::string real_name = (*c)->name();
+  CollectionSettings settings = (*db)->settings[real_name];
+  for (const auto& [k, v] : set) settings.properties[k] = v;
+  for (const std::string& k : remove) settings.properties.erase(k);
+  internal::ByteWriter w;
+  w.U8(static_cast<uint8_t>(engine::RecordType::kAlterCollection));
+  w.Str(DbName(call));
+  w.Str(real_name);
+  EncodeSettings(settings, &w);
+  if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+  (*db)->settings[real_name] = std::move(settings);
+  return absl::OkStatus();
+}
+
+absl::Status EmbeddedConnection::RenameCollection(const std::string& old_name,
+                              const std::string& new_name,
+                              const CallOptions& call) {
+  if (absl::Status s = engine::ValidateName("collection name", new_name);
+      !s.ok()) {
+    return s;
+  }
+  absl::ReaderMutexLock ops(&op_mu_);
+  absl::MutexLock lock(&mu_);
+  auto db = Db(call);
+  if (!db.ok()) return db.status();
+  auto& collections = (*db)->collections;
+  auto it = collections.find(old_name);
+  if (it == collections.end()) return NotFound(old_name);
+  if (collections.count(new_name) != 0 || (*db)->aliases.count(new_name)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("rename: collection '", new_name, "' already exists"));
+  }
+  internal::ByteWriter w;
+  w.U8(static_cast<uint8_t>(engine::RecordType::kRenameCollection));
+  w.Str(DbName(call));
+  w.Str(old_name);
+  w.Str(new_name);
+  if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+  auto c = it->second;
+  collections.erase(it);
+  c->set_name(new_name);
+  collections.emplace(new_name, std::move(c));
+  for (auto& [alias, target] : (*db)->aliases) {
+    if (target == old_name) target = new_name;
+  }
+  MoveSettings(**db, old_name, new_name);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CollectionStats> EmbeddedConnection::GetCollectionStats(
+    const std::string& name, const CallOptions& call) {
+  auto c = Find(name, call);
+  if (!c.ok()) return c.status();
+  CollectionStats stats;
+  stats.row_count = (*c)->row_count();
+  return stats;
+}
+
+absl::Status EmbeddedConnection::CreatePartition(const std::string& collection,
+                             const std::string& partition,
+                             const CallOptions& call) {
+  absl::ReaderMutexLock ops(&op_mu_);
+  auto c = Find(collection, call);
+  if (!c.ok()) return c.status();
+  COVE_RETURN_IF_ERROR(NoManualPartitions(**c, call, "create partition"));
+  return (*c)->CreatePartition(partition);
+}
+
+absl::Status EmbeddedConnection::DropPartition(const std::string& collection,
+                           const std::string& partition,
+                           const CallOptions& call) {
+  absl::ReaderMutexLock ops(&op_mu_);
+  auto c = Find(collection, call);
+  if (!c.ok()) return c.status();
+  COVE_RETURN_IF_ERROR(NoManualPartitions(**c, call, "drop partition"));
+  absl::Status s = (*c)->DropPartition(partition);
+  return absl::IsNotFound(s) ? absl::OkStatus() : s;  // as Milvus
+}
+
+absl::StatusOr<bool> EmbeddedConnection::HasPartition(const std::string& collection,
+                                  const std::string& partition,
+                                  const CallOptions& call) {
+  auto c = Find(collection, call);
+  if (!c.ok()) return c.status();
+  return (*c)->HasPartition(partition);
+}
+
+absl::StatusOr<std::vector<std::string>> EmbeddedConnection::ListPartitions(
+    const std::string& collection, const CallOptions& call) {
+  auto c = Find(collection, call);
+  if (!c.ok()) return c.status();
+  return (*c)->ListPartitions();
+}
+
+absl::Status EmbeddedConnection::CreateAlias(const std::string& collection,
+                         const std::string& alias,
+                         const CallOptions& call) {
+  if (absl::Status s = engine::ValidateName("alias", alias); !s.ok()) {
+    return s;
+  }
+  absl::ReaderMutexLock ops(&op_mu_);
+  absl::MutexLock lock(&mu_);
+  auto db = Db(call);
+  if (!db.ok()) return db.status();
+  if ((*db)->collections.count(collection) == 0) return NotFound(collection);
+  if ((*db)->aliases.count(alias) != 0) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("alias '", alias, "' already exists (it names '",
+                     (*db)->aliases[alias], "'); use AlterAlias to move it"));
+  }
+  if ((*db)->collections.count(alias) != 0) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("alias '", alias, "': a collection has that name"));
+  }
+  if (absl::Status s =
+          LogAlias(engine::RecordType::kCreateAlias, call, collection, alias);
+      !s.ok()) {
+    return s;
+  }
+  (*db)->aliases[alias] = collection;
+  return absl::OkStatus();
+}
+
+absl::Status EmbeddedConnection::DropAlias(const std::string& alias,
+                       const CallOptions& call) {
+  absl::ReaderMutexLock ops(&op_mu_);
+  absl::MutexLock lock(&mu_);
+  auto db = Db(call);
+  if (!db.ok()) return db.status();
+  if ((*db)->aliases.count(alias) == 0) {
+    return absl::OkStatus();  // as Milvus: dropping an absent alias succeeds
+  }
+  internal::ByteWriter w;
+  w.U8(static_cast<uint8_t>(engine::RecordType::kDropAlias));
+  w.Str(DbName(call));
+  w.Str(alias);
+  if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+  (*db)->aliases.erase(alias);
+  return absl::OkStatus();
+}
+
+absl::Status EmbeddedConnection::AlterAlias(const std::string& collection,
+                        const std::string& alias,
+                        const CallOptions& call) {
+  absl::ReaderMutexLock ops(&op_mu_);
+  absl::MutexLock lock(&mu_);
+  auto db = Db(call);
+  if (!db.ok()) return db.status();
+  if ((*db)->collections.count(collection) == 0) return NotFound(collection);
+  auto it = (*db)->aliases.find(alias);
+  if (it == (*db)->aliases.end()) {
+    return absl::NotFoundError(absl::StrCat("alias '", alias, "' not found"));
+  }
+  if (absl::Status s =
+          LogAlias(engine::RecordType::kAlterAlias, call, collection, alias);
+      !s.ok()) {
+    return s;
+  }
+  it->second = collection;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<AliasDescription> EmbeddedConnection::DescribeAlias(
+    const std::string& alias, const CallOptions& call) {
+  absl::MutexLock lock(&mu_);
+  auto db = Db(call);
+  if (!db.ok()) return db.status();
+  auto it = (*db)->aliases.find(alias);
+  if (it == (*db)->aliases.end()) {
+    return absl::NotFoundError(absl::StrCat("alias '", alias, "' not found"));
+  }
+  return AliasDescription{alias, it->second, DbName(call)};
+}
+
+absl::StatusOr<std::vector<std::string>> EmbeddedConnection::ListAliases(
+    const std::string& collection, const CallOptions& call) {
+  absl::MutexLock lock(&mu_);
+  auto db = Db(call);
+  if (!db.ok()) return db.status();
+  if (collection.empty()) {
+    std::vector<std::string> all;
+    for (const auto& [alias, target] : (*db)->aliases) all.push_back(alias);
+    return all;
+  }
+  if ((*db)->collections.count(collection) == 0) return NotFound(collection);
+  return AliasesOf(**db, collection);
+}
+
+}  // namespace cove::internal
