@@ -9,7 +9,7 @@
 namespace cove::internal {
 
 absl::Status EmbeddedConnection::CreateDatabase(const std::string& name,
-                            const CallOptions& call) {
+                                                const CallOptions& call) {
   return CreateDatabase(name, {}, call);
 }
 
@@ -64,8 +64,7 @@ absl::StatusOr<DatabaseDescription> EmbeddedConnection::DescribeDatabase(
 
 absl::Status EmbeddedConnection::AlterDatabaseProperties(
     const std::string& name, const std::map<std::string, std::string>& set,
-    const std::vector<std::string>& remove,
-    const CallOptions& call) {
+    const std::vector<std::string>& remove, const CallOptions& call) {
   if (absl::Status s = ValidateDatabaseProperties(set); !s.ok()) return s;
   absl::ReaderMutexLock ops(&op_mu_);
   absl::MutexLock lock(&mu_);
@@ -84,7 +83,7 @@ absl::Status EmbeddedConnection::AlterDatabaseProperties(
 }
 
 absl::Status EmbeddedConnection::DropDatabase(const std::string& name,
-                          const CallOptions& call) {
+                                              const CallOptions& call) {
   if (name == kDefaultDatabase) {
     return absl::InvalidArgumentError(
         "database 'default': the default database cannot be dropped");
@@ -115,10 +114,9 @@ absl::StatusOr<std::vector<std::string>> EmbeddedConnection::ListDatabases(
   return names;
 }
 
-absl::Status EmbeddedConnection::CreateCollection(const std::string& name,
-                              const CollectionSchema& schema,
-                              const std::vector<IndexSpec>& indexes,
-                              const CallOptions& call) {
+absl::Status EmbeddedConnection::CreateCollection(
+    const std::string& name, const CollectionSchema& schema,
+    const std::vector<IndexSpec>& indexes, const CallOptions& call) {
   COVE_RETURN_IF_ERROR(ValidateCollectionProperties(schema.properties));
   const engine::Schema engine_schema = ToEngineSchema(schema);
   std::vector<engine::IndexDef> defs;
@@ -161,7 +159,7 @@ absl::Status EmbeddedConnection::CreateCollection(const std::string& name,
 }
 
 absl::Status EmbeddedConnection::DropCollection(const std::string& name,
-                            const CallOptions& call) {
+                                                const CallOptions& call) {
   absl::ReaderMutexLock ops(&op_mu_);
   absl::MutexLock lock(&mu_);
   auto db = Db(call);
@@ -192,8 +190,8 @@ absl::Status EmbeddedConnection::DropCollection(const std::string& name,
   return absl::OkStatus();
 }
 
-absl::StatusOr<bool> EmbeddedConnection::HasCollection(const std::string& name,
-                                   const CallOptions& call) {
+absl::StatusOr<bool> EmbeddedConnection::HasCollection(
+    const std::string& name, const CallOptions& call) {
   absl::MutexLock lock(&mu_);
   auto db = Db(call);
   if (!db.ok()) return db.status();
@@ -239,8 +237,9 @@ absl::StatusOr<CollectionDescription> EmbeddedConnection::DescribeCollection(
   return d;
 }
 
-absl::StatusOr<std::vector<SegmentDescription>> EmbeddedConnection::ListSegments(
-    const std::string& name, const CallOptions& call) {
+absl::StatusOr<std::vector<SegmentDescription>>
+EmbeddedConnection::ListSegments(const std::string& name,
+                                 const CallOptions& call) {
   auto c = Find(name, call);
   if (!c.ok()) return c.status();
   std::vector<SegmentDescription> out;
@@ -262,8 +261,7 @@ absl::StatusOr<std::vector<SegmentDescription>> EmbeddedConnection::ListSegments
 
 absl::Status EmbeddedConnection::AlterCollectionProperties(
     const std::string& name, const std::map<std::string, std::string>& set,
-    const std::vector<std::string>& remove,
-    const CallOptions& call) {
+    const std::vector<std::string>& remove, const CallOptions& call) {
   if (absl::Status s = ValidateCollectionProperties(set); !s.ok()) return s;
   absl::ReaderMutexLock ops(&op_mu_);
   absl::MutexLock lock(&mu_);
@@ -286,8 +284,8 @@ absl::Status EmbeddedConnection::AlterCollectionProperties(
 }
 
 absl::Status EmbeddedConnection::RenameCollection(const std::string& old_name,
-                              const std::string& new_name,
-                              const CallOptions& call) {
+                                                  const std::string& new_name,
+                                                  const CallOptions& call) {
   if (absl::Status s = engine::ValidateName("collection name", new_name);
       !s.ok()) {
     return s;
@@ -330,8 +328,8 @@ absl::StatusOr<CollectionStats> EmbeddedConnection::GetCollectionStats(
 }
 
 absl::Status EmbeddedConnection::CreatePartition(const std::string& collection,
-                             const std::string& partition,
-                             const CallOptions& call) {
+                                                 const std::string& partition,
+                                                 const CallOptions& call) {
   absl::ReaderMutexLock ops(&op_mu_);
   auto c = Find(collection, call);
   if (!c.ok()) return c.status();
@@ -340,8 +338,8 @@ absl::Status EmbeddedConnection::CreatePartition(const std::string& collection,
 }
 
 absl::Status EmbeddedConnection::DropPartition(const std::string& collection,
-                           const std::string& partition,
-                           const CallOptions& call) {
+                                               const std::string& partition,
+                                               const CallOptions& call) {
   absl::ReaderMutexLock ops(&op_mu_);
   auto c = Find(collection, call);
   if (!c.ok()) return c.status();
@@ -350,9 +348,9 @@ absl::Status EmbeddedConnection::DropPartition(const std::string& collection,
   return absl::IsNotFound(s) ? absl::OkStatus() : s;  // as Milvus
 }
 
-absl::StatusOr<bool> EmbeddedConnection::HasPartition(const std::string& collection,
-                                  const std::string& partition,
-                                  const CallOptions& call) {
+absl::StatusOr<bool> EmbeddedConnection::HasPartition(
+    const std::string& collection, const std::string& partition,
+    const CallOptions& call) {
   auto c = Find(collection, call);
   if (!c.ok()) return c.status();
   return (*c)->HasPartition(partition);
@@ -366,8 +364,8 @@ absl::StatusOr<std::vector<std::string>> EmbeddedConnection::ListPartitions(
 }
 
 absl::Status EmbeddedConnection::CreateAlias(const std::string& collection,
-                         const std::string& alias,
-                         const CallOptions& call) {
+                                             const std::string& alias,
+                                             const CallOptions& call) {
   if (absl::Status s = engine::ValidateName("alias", alias); !s.ok()) {
     return s;
   }
@@ -395,7 +393,7 @@ absl::Status EmbeddedConnection::CreateAlias(const std::string& collection,
 }
 
 absl::Status EmbeddedConnection::DropAlias(const std::string& alias,
-                       const CallOptions& call) {
+                                           const CallOptions& call) {
   absl::ReaderMutexLock ops(&op_mu_);
   absl::MutexLock lock(&mu_);
   auto db = Db(call);
@@ -413,8 +411,8 @@ absl::Status EmbeddedConnection::DropAlias(const std::string& alias,
 }
 
 absl::Status EmbeddedConnection::AlterAlias(const std::string& collection,
-                        const std::string& alias,
-                        const CallOptions& call) {
+                                            const std::string& alias,
+                                            const CallOptions& call) {
   absl::ReaderMutexLock ops(&op_mu_);
   absl::MutexLock lock(&mu_);
   auto db = Db(call);

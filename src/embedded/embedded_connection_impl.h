@@ -5,9 +5,6 @@
 #ifndef COVE_SRC_EMBEDDED_EMBEDDED_CONNECTION_IMPL_H_
 #define COVE_SRC_EMBEDDED_EMBEDDED_CONNECTION_IMPL_H_
 
-
-#include "embedded/embedded_connection.h"
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -28,6 +25,7 @@
 #include "common/status_macros.h"
 #include "common/utf8.h"
 #include "cove/version.h"
+#include "embedded/embedded_connection.h"
 #include "embedded/requests.h"
 #include "engine/collection.h"
 #include "engine/read_sessions.h"
@@ -153,8 +151,7 @@ class EmbeddedConnection : public Connection {
 
   absl::Status AlterDatabaseProperties(
       const std::string& name, const std::map<std::string, std::string>& set,
-      const std::vector<std::string>& remove,
-      const CallOptions& call) override;
+      const std::vector<std::string>& remove, const CallOptions& call) override;
 
   absl::Status DropDatabase(const std::string& name,
                             const CallOptions& call) override;
@@ -186,8 +183,7 @@ class EmbeddedConnection : public Connection {
 
   absl::Status AlterCollectionProperties(
       const std::string& name, const std::map<std::string, std::string>& set,
-      const std::vector<std::string>& remove,
-      const CallOptions& call) override;
+      const std::vector<std::string>& remove, const CallOptions& call) override;
 
   absl::Status RenameCollection(const std::string& old_name,
                                 const std::string& new_name,

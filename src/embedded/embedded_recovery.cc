@@ -101,10 +101,10 @@ absl::Status EmbeddedConnection::ReplayLocked(std::string_view record) {
   // be read back).
   auto bad_name = [](const char* what, const std::string& name) {
     absl::Status s = engine::ValidateName(what, name);
-    return s.ok() ? s
-                  : absl::DataLossError(absl::StrCat(
-                        "replay: database record with an invalid ",
-                        s.message()));
+    return s.ok()
+               ? s
+               : absl::DataLossError(absl::StrCat(
+                     "replay: database record with an invalid ", s.message()));
   };
   std::string db_name, a, b;
   switch (type) {

@@ -7,9 +7,12 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/utf8.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
+#include "milvus/convert.h"
 #include "server/milvus_service.h"
 
 namespace cove::server {
@@ -48,6 +51,66 @@ inline std::string Metadata(grpc::ServerContext* context, const char* key) {
   auto it = md.find(key);
   if (it == md.end()) return std::string();
   return std::string(it->second.data(), it->second.size());
+}
+
+// The options of LoadCollection and LoadPartitions that cove-server, one
+// node that keeps every field of a loaded collection in reach, cannot honour
+// are refused by name rather than ignored.
+template <typename LoadRequest>
+absl::Status CheckLoadOptions(const char* rpc, const LoadRequest& request) {
+  if (request.replica_number() > 1) {
+    return absl::UnimplementedError(absl::StrCat(
+        rpc,
+        " replica_number: cove-server is one node and serves one replica "
+        "(expected 0 or 1, got ",
+        request.replica_number(), ")"));
+  }
+  if (request.load_fields_size() > 0) {
+    return absl::UnimplementedError(absl::StrCat(
+        rpc,
+        " load_fields: partial load is not supported by cove-server (every "
+        "field of a loaded collection is served; omit load_fields)"));
+  }
+  if (request.skip_load_dynamic_field()) {
+    return absl::UnimplementedError(absl::StrCat(
+        rpc,
+        " skip_load_dynamic_field: partial load is not supported by "
+        "cove-server (the dynamic field is always served)"));
+  }
+  return absl::OkStatus();
+}
+
+// "a, b, c" (for messages).
+inline std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) {
+    if (!out.empty()) out += ", ";
+    out += internal::ValidUtf8(n);
+  }
+  return out;
+}
+
+inline absl::Status NeedName(const char* what, const std::string& value) {
+  if (value.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": must not be empty"));
+  }
+  return absl::OkStatus();
+}
+
+inline absl::StatusOr<std::string> DecodePassword(const char* what,
+                                                  const std::string& encoded) {
+  auto decoded = internal::Base64Decode(encoded);
+  if (!decoded.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": expected base64 (as Milvus clients send it)"));
+  }
+  return decoded;
+}
+
+// Milvus answers drops of what does not exist with success.
+inline absl::Status IgnoreNotFound(absl::Status s) {
+  return absl::IsNotFound(s) ? absl::OkStatus() : s;
 }
 
 }  // namespace handle_internal
