@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
 #include "engine/indexes/index_io.h"
+#include "engine/indexes/top_k.h"
 #include "engine/kernels/distance.h"
 #include "engine/kernels/distance_internal.h"
 
@@ -164,18 +165,6 @@ struct HnswIndex::Scratch {
 };
 
 namespace {
-struct CloserOnTop {  // heap comparator: smallest dist at front
-  template <typename C>
-  bool operator()(const C& a, const C& b) const {
-    return a.dist > b.dist;
-  }
-};
-struct FartherOnTop {  // heap comparator: largest dist at front
-  template <typename C>
-  bool operator()(const C& a, const C& b) const {
-    return a.dist < b.dist;
-  }
-};
 struct ByDistThenId {
   template <typename C>
   bool operator()(const C& a, const C& b) const {
@@ -746,14 +735,7 @@ std::vector<Neighbor> HnswIndex::ExactSearch(const float* query, size_t k,
   auto consider = [&](size_t row) {
     float d = RowDist(query, static_cast<uint32_t>(row));
     if (!(d >= lo && d < hi)) return;
-    if (heap.size() < k) {
-      heap.push_back({d, static_cast<uint32_t>(row)});
-      std::push_heap(heap.begin(), heap.end(), FartherOnTop());
-    } else if (d < heap.front().dist) {
-      std::pop_heap(heap.begin(), heap.end(), FartherOnTop());
-      heap.back() = {d, static_cast<uint32_t>(row)};
-      std::push_heap(heap.begin(), heap.end(), FartherOnTop());
-    }
+    KeepNearest(&heap, k, Candidate{d, static_cast<uint32_t>(row)});
   };
   if (allowed == nullptr) {
     for (size_t r = 0; r < n_; ++r) consider(r);

@@ -11,6 +11,7 @@
 #include "common/strings.h"
 #include "engine/indexes/index_io.h"
 #include "engine/indexes/kmeans.h"
+#include "engine/indexes/top_k.h"
 #include "engine/kernels/distance.h"
 
 namespace cove::engine {
@@ -27,13 +28,6 @@ absl::Status DataLoss(std::string_view what) {
   return absl::DataLossError(
       absl::StrCat("IVF index bytes: ", cove::internal::Sv(what)));
 }
-
-struct FartherOnTop {
-  template <typename C>
-  bool operator()(const C& a, const C& b) const {
-    return a.dist < b.dist;
-  }
-};
 
 }  // namespace
 
@@ -292,14 +286,7 @@ std::vector<Neighbor> IvfIndex::Search(const float* query,
         const uint32_t id = static_cast<uint32_t>(r);
         const float d = RowDist(query, id);
         if (!(d >= lo && d < hi)) return;
-        if (heap.size() < k) {
-          heap.push_back({d, id});
-          std::push_heap(heap.begin(), heap.end(), FartherOnTop());
-        } else if (d < heap.front().dist) {
-          std::pop_heap(heap.begin(), heap.end(), FartherOnTop());
-          heap.back() = {d, id};
-          std::push_heap(heap.begin(), heap.end(), FartherOnTop());
-        }
+        KeepNearest(&heap, k, Candidate{d, id});
       });
       return;
     }

@@ -13,6 +13,7 @@
 #include "common/strings.h"
 #include "engine/indexes/index_io.h"
 #include "engine/indexes/kmeans.h"
+#include "engine/indexes/top_k.h"
 #include "engine/kernels/distance.h"
 #include "engine/kernels/pq_kernels.h"
 
@@ -36,13 +37,6 @@ absl::Status DataLoss(std::string_view what) {
   return absl::DataLossError(
       absl::StrCat("IVF_PQ/SCANN index bytes: ", cove::internal::Sv(what)));
 }
-
-struct FartherOnTop {
-  template <typename C>
-  bool operator()(const C& a, const C& b) const {
-    return a.dist < b.dist;
-  }
-};
 
 // The default sub-vector count of IVF_PQ: the largest divisor of dim not
 // above dim / 4 (4 dimensions per sub-vector when dim allows it).
@@ -328,14 +322,7 @@ void IvfPqIndex::ScanList(size_t c, const float* query, size_t depth,
   std::vector<Candidate>& heap = s->heap;
   auto push = [&](float d, uint32_t id) {
     if (!(d >= lo && d < hi)) return;
-    if (heap.size() < depth) {
-      heap.push_back({d, id});
-      std::push_heap(heap.begin(), heap.end(), FartherOnTop());
-    } else if (d < heap.front().dist) {
-      std::pop_heap(heap.begin(), heap.end(), FartherOnTop());
-      heap.back() = {d, id};
-      std::push_heap(heap.begin(), heap.end(), FartherOnTop());
-    }
+    KeepNearest(&heap, depth, Candidate{d, id});
   };
   auto is_allowed = [&](uint32_t id) {
     return allowed == nullptr || (id < allowed_limit && allowed->Test(id));
@@ -481,14 +468,7 @@ std::vector<Neighbor> IvfPqIndex::Search(const float* query,
         const uint32_t id = static_cast<uint32_t>(r);
         const float d = RowDist(query, id);
         if (!(d >= lo && d < hi)) return;
-        if (heap.size() < k) {
-          heap.push_back({d, id});
-          std::push_heap(heap.begin(), heap.end(), FartherOnTop());
-        } else if (d < heap.front().dist) {
-          std::pop_heap(heap.begin(), heap.end(), FartherOnTop());
-          heap.back() = {d, id};
-          std::push_heap(heap.begin(), heap.end(), FartherOnTop());
-        }
+        KeepNearest(&heap, k, Candidate{d, id});
       });
       return;
     }
