@@ -17,6 +17,7 @@
 #include "absl/strings/str_replace.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "common/value_from_json.h"
 
 namespace cove::cli {
 namespace {
@@ -230,45 +231,7 @@ absl::StatusOr<Value> ValueFromJson(const Json& j, const std::string& where) {
     }
     for (const Json& child : *f.j) stack.push_back({&child, f.depth + 1});
   }
-  struct Convert {
-    static Value Do(const Json& j) {
-      switch (j.type()) {
-        case Json::value_t::null:
-          return Value();
-        case Json::value_t::boolean:
-          return Value(j.get<bool>());
-        case Json::value_t::number_integer:
-          return Value(j.get<int64_t>());
-        case Json::value_t::number_unsigned: {
-          auto u = j.get<uint64_t>();
-          if (u <= static_cast<uint64_t>(INT64_MAX)) {
-            return Value(static_cast<int64_t>(u));
-          }
-          return Value(static_cast<double>(u));
-        }
-        case Json::value_t::number_float:
-          return Value(j.get<double>());
-        case Json::value_t::string:
-          return Value(j.get<std::string>());
-        case Json::value_t::array: {
-          Value::Array items;
-          items.reserve(j.size());
-          for (const Json& e : j) items.push_back(Do(e));
-          return Value(std::move(items));
-        }
-        case Json::value_t::object: {
-          Value::Object members;
-          for (auto it = j.begin(); it != j.end(); ++it) {
-            members.emplace(it.key(), Do(it.value()));
-          }
-          return Value(std::move(members));
-        }
-        default:
-          return Value();
-      }
-    }
-  };
-  return Convert::Do(j);
+  return internal::ValueFromNlohmann(j);
 }
 
 absl::StatusOr<Value> ParseJsonValue(std::string_view text,

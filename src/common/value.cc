@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/half.h"
 #include "common/strings.h"
+#include "common/value_from_json.h"
 #include "common/value_json.h"
 #include "nlohmann/json.hpp"
 
@@ -54,42 +55,7 @@ size_t TooDeepAt(std::string_view text) {
   return std::string_view::npos;
 }
 
-Value FromNlohmann(const Json& j) {
-  switch (j.type()) {
-    case Json::value_t::null:
-      return Value();
-    case Json::value_t::boolean:
-      return Value(j.get<bool>());
-    case Json::value_t::number_integer:
-      return Value(j.get<int64_t>());
-    case Json::value_t::number_unsigned: {
-      auto u = j.get<uint64_t>();
-      if (u <= static_cast<uint64_t>(INT64_MAX)) {
-        return Value(static_cast<int64_t>(u));
-      }
-      return Value(static_cast<double>(u));
-    }
-    case Json::value_t::number_float:
-      return Value(j.get<double>());
-    case Json::value_t::string:
-      return Value(j.get<std::string>());
-    case Json::value_t::array: {
-      Value::Array items;
-      items.reserve(j.size());
-      for (const auto& item : j) items.push_back(FromNlohmann(item));
-      return Value(std::move(items));
-    }
-    case Json::value_t::object: {
-      Value::Object members;
-      for (auto it = j.begin(); it != j.end(); ++it) {
-        members.emplace(it.key(), FromNlohmann(it.value()));
-      }
-      return Value(std::move(members));
-    }
-    default:
-      return Value();
-  }
-}
+Value FromNlohmann(const Json& j) { return internal::ValueFromNlohmann(j); }
 
 // Little-endian bytes of a vector's elements, as base64 (the exact form).
 template <typename T>
