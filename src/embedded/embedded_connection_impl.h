@@ -682,11 +682,19 @@ class EmbeddedConnection : public Connection {
     if (it == (*db)->settings.end() || it->second.partition_key.empty()) {
       return absl::OkStatus();
     }
-    return absl::InvalidArgumentError(absl::StrCat(
+    // The collection's mode forbids it: FailedPrecondition, which Milvus
+    // clients see as UnexpectedError, as Milvus answers; a query naming
+    // partitions is an IllegalArgument in Milvus (the Node SDK's own specs
+    // check both), so it stays InvalidArgument.
+    const std::string message = absl::StrCat(
         what, ": collection '", c.name(), "' has a partition key ('",
         it->second.partition_key,
         "'): partitions are not named by hand in partition key mode (as in "
-        "Milvus)"));
+        "Milvus)");
+    if (std::string_view(what) == "query") {
+      return absl::InvalidArgumentError(message);
+    }
+    return absl::FailedPreconditionError(message);
   }
 
   static void MoveSettings(Database& db, const std::string& from,

@@ -112,7 +112,7 @@ TEST(DurableTest, KeyFieldsSurviveReopen) {
     EXPECT_FALSE(d.schema.fields[1].is_partition_key);
     EXPECT_EQ(d.schema.num_partitions, 5);
     EXPECT_THAT(client.CreatePartition("keys", "p"),
-                StatusIs(absl::StatusCode::kInvalidArgument,
+                StatusIs(absl::StatusCode::kFailedPrecondition,
                          HasSubstr("partition key ('tag')")));
   };
   {

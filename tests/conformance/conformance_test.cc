@@ -930,20 +930,20 @@ TEST_P(ConformanceTest, PartitionKey) {
 
   // Partitions are not named by hand.
   search.partition_names = {"_default"};
-  EXPECT_THAT(
-      client().Search(search),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("partition key")));
+  EXPECT_THAT(client().Search(search),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("partition key")));
   Connection& c = *client().connection();
-  EXPECT_THAT(
-      c.CreatePartition("pk", "p1", {}),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("partition key")));
+  EXPECT_THAT(c.CreatePartition("pk", "p1", {}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("partition key")));
   InsertRequest insert;
   insert.collection_name = "pk";
   insert.partition_name = "_default";
   insert.rows = {rows[0]};
-  EXPECT_THAT(
-      client().Insert(insert),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("partition key")));
+  EXPECT_THAT(client().Insert(insert),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("partition key")));
 
   // num_partitions is kept; bad keys are refused naming the field.
   schema.num_partitions = 4;
