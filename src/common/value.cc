@@ -177,7 +177,11 @@ absl::StatusOr<Value> DecodeExact(const Json& j, size_t depth) {
     return Value(std::move(a));
   }
   if (!j.is_object() || j.size() != 1) return bad();
-  const auto& [tag, body] = *j.items().begin();
+  // The object's one member (its key lives in the object, unlike the
+  // temporary that items() would make).
+  const Json::const_iterator member = j.cbegin();
+  const std::string& tag = member.key();
+  const Json& body = member.value();
   if (tag == "$o" && body.is_object()) {
     Value::Object o;
     for (const auto& [k, x] : body.items()) {
