@@ -128,6 +128,24 @@ class ByteReader {
   bool ok_ = true;
 };
 
+/// Writes rows 0..n-1 (`row(id)`, `dim` floats each), each multiplied by
+/// scale[id] when `scale` is set: the vectors the index saw, for re-ranking
+/// after a load.
+template <typename Writer, typename RowFn>
+void PutScaledRows(Writer* w, size_t n, size_t dim, const float* scale,
+                   RowFn row) {
+  std::vector<float> scaled(dim);
+  for (size_t r = 0; r < n; ++r) {
+    const uint32_t id = static_cast<uint32_t>(r);
+    const float* x = row(id);
+    if (scale != nullptr) {
+      for (size_t t = 0; t < dim; ++t) scaled[t] = x[t] * scale[id];
+      x = scaled.data();
+    }
+    w->PutArray(x, dim);
+  }
+}
+
 /// Appends the header for a payload of type `type` (the payload itself
 /// follows, written by the caller); FinishIndexHeader() fills in its length
 /// and checksum once the payload is complete. `header_pos` is the offset of

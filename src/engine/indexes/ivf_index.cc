@@ -460,15 +460,8 @@ absl::Status IvfIndex::Save(std::string* out) const {
     // IVF_SQ8's float32 rows for re-ranking, in row order, after a marker
     // byte (bytes written before re-ranking existed end with the lists).
     w.Put<uint8_t>(1);
-    for (size_t r = 0; r < n_; ++r) {
-      const uint32_t id = static_cast<uint32_t>(r);
-      const float* x = Row(id);
-      if (ext_.scale != nullptr) {
-        for (size_t i = 0; i < dim_; ++i) row[i] = x[i] * ext_.scale[id];
-        x = row.data();
-      }
-      w.PutArray(x, dim_);
-    }
+    cove::internal::PutScaledRows(&w, n_, dim_, ext_.scale,
+                                  [this](uint32_t id) { return Row(id); });
   }
   cove::internal::FinishIndexHeader(header, out);
   return absl::OkStatus();

@@ -596,16 +596,8 @@ absl::Status IvfPqIndex::Save(std::string* out) const {
   if (scann_ && n_ > 0 && has_floats()) {
     // SCANN's raw data, in row order, after a marker byte.
     w.Put<uint8_t>(1);
-    std::vector<float> row(dim_);
-    for (size_t r = 0; r < n_; ++r) {
-      const uint32_t id = static_cast<uint32_t>(r);
-      const float* x = Row(id);
-      if (ext_.scale != nullptr) {
-        for (size_t t = 0; t < dim_; ++t) row[t] = x[t] * ext_.scale[id];
-        x = row.data();
-      }
-      w.PutArray(x, dim_);
-    }
+    cove::internal::PutScaledRows(&w, n_, dim_, ext_.scale,
+                                  [this](uint32_t id) { return Row(id); });
   }
   cove::internal::FinishIndexHeader(header, out);
   return absl::OkStatus();
