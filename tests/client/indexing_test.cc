@@ -48,8 +48,8 @@ Client Open(std::chrono::milliseconds idle = std::chrono::milliseconds(0),
   return *std::move(client);
 }
 
-void Create(Client& client, MetricType metric = MetricType::kL2,
-            IndexType type = IndexType::kHnsw) {
+// An INT64 primary key "id" and a FLOAT_VECTOR "vector" of `dim`.
+CollectionSchema IdAndVector(int dim) {
   CollectionSchema schema;
   FieldSchema id;
   id.name = "id";
@@ -58,8 +58,14 @@ void Create(Client& client, MetricType metric = MetricType::kL2,
   FieldSchema vec;
   vec.name = "vector";
   vec.type = DataType::kFloatVector;
-  vec.dim = kDim;
+  vec.dim = dim;
   schema.AddField(id).AddField(vec);
+  return schema;
+}
+
+void Create(Client& client, MetricType metric = MetricType::kL2,
+            IndexType type = IndexType::kHnsw) {
+  CollectionSchema schema = IdAndVector(kDim);
   IndexSpec index;
   index.field_name = "vector";
   index.index_type = type;
@@ -254,16 +260,7 @@ TEST(IndexingTest, SearchParamsAreCheckedAsMilvusChecksThem) {
 
 TEST(IndexingTest, IndexParamsAreCheckedAsMilvusChecksThem) {
   Client client = Open();
-  CollectionSchema schema;
-  FieldSchema id;
-  id.name = "id";
-  id.type = DataType::kInt64;
-  id.is_primary_key = true;
-  FieldSchema vec;
-  vec.name = "vector";
-  vec.type = DataType::kFloatVector;
-  vec.dim = kDim;
-  schema.AddField(id).AddField(vec);
+  CollectionSchema schema = IdAndVector(kDim);
   ASSERT_THAT(client.CreateCollection("docs", schema, {}), IsOk());
   IndexSpec index;
   index.field_name = "vector";
@@ -328,16 +325,7 @@ TEST(ShutdownTest, CancellingStopsARunningBuildAndTheSegmentIsRebuiltLater) {
   std::chrono::steady_clock::time_point start;
   {
     ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir, options));
-    CollectionSchema schema;
-    FieldSchema id;
-    id.name = "id";
-    id.type = DataType::kInt64;
-    id.is_primary_key = true;
-    FieldSchema vec;
-    vec.name = "vector";
-    vec.type = DataType::kFloatVector;
-    vec.dim = kWideDim;
-    schema.AddField(id).AddField(vec);
+    CollectionSchema schema = IdAndVector(kWideDim);
     IndexSpec index;
     index.field_name = "vector";
     index.index_type = IndexType::kHnsw;
@@ -416,16 +404,7 @@ TEST(ShutdownTest, ClosingDoesNotWaitForABuildThatTheNextOpenFinishes) {
     }
     return v;
   };
-  CollectionSchema schema;
-  FieldSchema id;
-  id.name = "id";
-  id.type = DataType::kInt64;
-  id.is_primary_key = true;
-  FieldSchema vec;
-  vec.name = "vector";
-  vec.type = DataType::kFloatVector;
-  vec.dim = kDim;
-  schema.AddField(id).AddField(vec);
+  CollectionSchema schema = IdAndVector(kDim);
   {
     ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir, options));
     IndexSpec index;
