@@ -145,7 +145,8 @@ struct HnswIndex::Scratch {
   std::vector<Candidate> cand;  // min-heap on dist (closest at front)
   std::vector<Candidate> top;   // max-heap on dist (farthest at front)
   std::vector<Candidate> result;
-  std::vector<Candidate> selected;
+  // Insert: the neighbors chosen on each level, linked once all are chosen.
+  std::vector<std::vector<Candidate>> chosen;
   std::vector<Candidate> prune;
   std::vector<Candidate> pruned;
   std::vector<uint32_t> links;
@@ -445,11 +446,24 @@ void HnswIndex::Insert(uint32_t node, Scratch* s) {
   }
   const size_t ef =
       std::max(static_cast<size_t>(params_.ef_construction), max_m_);
-  for (int l = std::min(level, max_level); l >= 0; --l) {
+  // Neighbors are chosen top-down but linked bottom-up: a row becomes
+  // reachable on a level only once its links on every lower level exist.
+  // Linked top-down, another builder could descend through the row onto a
+  // level where it has no links yet, take it as its only neighbor there, and
+  // lose the reverse link when the row's own links are written: that
+  // builder's row would be unreachable.
+  const int top_level = std::min(level, max_level);
+  if (s->chosen.size() < static_cast<size_t>(top_level) + 1) {
+    s->chosen.resize(static_cast<size_t>(top_level) + 1);
+  }
+  for (int l = top_level; l >= 0; --l) {
     SearchLayerForInsert(node, cur, cur_dist, l, ef, s);
     cur = s->result.front().id;
     cur_dist = s->result.front().dist;
-    Connect(node, l, s);
+    SelectNeighbors(s->result, max_m_, &s->chosen[static_cast<size_t>(l)]);
+  }
+  for (int l = 0; l <= top_level; ++l) {
+    Connect(node, l, s->chosen[static_cast<size_t>(l)], s);
   }
   if (level > max_level) {
     entry_ = node;
@@ -525,18 +539,16 @@ void HnswIndex::SelectNeighbors(const std::vector<Candidate>& sorted,
   }
 }
 
-void HnswIndex::Connect(uint32_t node, int level, Scratch* s) {
-  SelectNeighbors(s->result, max_m_, &s->selected);
+void HnswIndex::Connect(uint32_t node, int level,
+                        const std::vector<Candidate>& selected, Scratch* s) {
   Lock(node);
   uint32_t* own = Links(node, level);
-  own[0] = static_cast<uint32_t>(s->selected.size());
-  for (size_t j = 0; j < s->selected.size(); ++j) {
-    own[1 + j] = s->selected[j].id;
-  }
+  own[0] = static_cast<uint32_t>(selected.size());
+  for (size_t j = 0; j < selected.size(); ++j) own[1 + j] = selected[j].id;
   Unlock(node);
 
   const size_t max_links = MaxLinks(level);
-  for (const Candidate& sel : s->selected) {
+  for (const Candidate& sel : selected) {
     const uint32_t nb = sel.id;
     Lock(nb);
     uint32_t* ll = Links(nb, level);
@@ -928,10 +940,13 @@ HnswIndex::MemoryBreakdown HnswIndex::Memory() const {
             upper_.capacity() * sizeof(uint32_t);
   std::lock_guard<std::mutex> lock(pool_mu_);
   for (const auto& s : pool_) {
+    for (const auto& c : s->chosen) {
+      m.scratch += sizeof(c) + c.capacity() * sizeof(Candidate);
+    }
     m.scratch +=
         sizeof(Scratch) + s->tags.capacity() * sizeof(uint16_t) +
         (s->cand.capacity() + s->top.capacity() + s->result.capacity() +
-         s->selected.capacity() + s->prune.capacity() + s->pruned.capacity()) *
+         s->prune.capacity() + s->pruned.capacity()) *
             sizeof(Candidate) +
         s->links.capacity() * sizeof(uint32_t);
   }

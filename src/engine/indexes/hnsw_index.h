@@ -217,7 +217,9 @@ class HnswIndex : public VectorIndex {
   // is closest first; the kept ids go to *out.
   void SelectNeighbors(const std::vector<Candidate>& sorted, size_t max_count,
                        std::vector<Candidate>* out) const;
-  void Connect(uint32_t node, int level, Scratch* s);
+  // Links `node` to `selected` on `level`, and each of them back to it.
+  void Connect(uint32_t node, int level, const std::vector<Candidate>& selected,
+               Scratch* s);
 
   std::unique_ptr<Scratch> AcquireScratch() const;
   void ReleaseScratch(std::unique_ptr<Scratch> s) const;
