@@ -411,8 +411,7 @@ TEST_F(LimitsTest, ControlCharactersInNamesAndLabelsAreRefused) {
 
 // The table of docs/security.md#limits is the code's.
 TEST(LimitsDocTest, TheDocumentedTableIsTheCodes) {
-  std::string path = __FILE__;
-  path = path.substr(0, path.rfind("/tests/")) + "/docs/security.md";
+  std::string path = std::string(COVE_SOURCE_DIR) + "/docs/security.md";
   std::ifstream in(path);
   ASSERT_TRUE(in) << path;
   std::string line;

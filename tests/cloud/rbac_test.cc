@@ -29,8 +29,7 @@ constexpr char kStale[] = "\"stale\"";
 
 // The permission table of docs/control-plane.md: action -> role -> allowed.
 std::map<std::string, std::map<std::string, bool>> ReadDocTable() {
-  std::string path = __FILE__;
-  path = path.substr(0, path.rfind("/tests/")) + "/docs/control-plane.md";
+  std::string path = std::string(COVE_SOURCE_DIR) + "/docs/control-plane.md";
   std::ifstream in(path);
   EXPECT_TRUE(in) << "cannot read " << path;
   std::map<std::string, std::map<std::string, bool>> table;
