@@ -73,6 +73,8 @@ const char* TypeName(IndexType t) {
       return "IvfPq";
     case IndexType::kScann:
       return "Scann";
+    case IndexType::kDiskAnn:
+      return "DiskAnn";
   }
   return "?";
 }
@@ -108,6 +110,8 @@ TEST_P(FactoryTest, RecallAgainstFlatOracle) {
     }
     IndexSearchParams sp;
     sp.allowed = &allowed;
+    // DISKANN's default search list is Milvus' 16.
+    if (type() == IndexType::kDiskAnn) sp.ef = 64;
     double recall = 0;
     for (size_t q = 0; q < 50; ++q) {
       std::vector<Neighbor> got = index->Search(queries.data() + q * kDim, sp);
@@ -183,7 +187,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Combine(::testing::Values(IndexType::kFlat, IndexType::kHnsw,
                                          IndexType::kHnswSq,
                                          IndexType::kIvfFlat,
-                                         IndexType::kIvfSq8),
+                                         IndexType::kIvfSq8,
+                                         IndexType::kDiskAnn),
                        ::testing::Values(Metric::kL2, Metric::kIP)),
     [](const auto& info) {
       return std::string(TypeName(std::get<0>(info.param))) +

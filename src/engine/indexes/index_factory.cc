@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "engine/indexes/diskann_index.h"
 #include "engine/indexes/flat_index.h"
 #include "engine/indexes/hnsw_index.h"
 #include "engine/indexes/index_io.h"
@@ -63,6 +64,10 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> MakeIndex(
     case IndexType::kScann:
       COVE_RETURN_IF_ERROR(IvfPqIndex::ValidateParams(params));
       return std::unique_ptr<VectorIndex>(std::make_unique<IvfPqIndex>(params));
+    case IndexType::kDiskAnn:
+      COVE_RETURN_IF_ERROR(DiskAnnIndex::ValidateParams(params));
+      return std::unique_ptr<VectorIndex>(
+          std::make_unique<DiskAnnIndex>(params));
   }
   return absl::InvalidArgumentError(
       absl::StrCat("type: unknown index type ", static_cast<int>(params.type)));
@@ -84,6 +89,8 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> LoadIndex(std::string_view bytes) {
     case IndexType::kIvfPq:
     case IndexType::kScann:
       return AsDataLoss(IvfPqIndex::Load(header->type, header->payload));
+    case IndexType::kDiskAnn:
+      return AsDataLoss(DiskAnnIndex::Load(header->payload));
   }
   return absl::DataLossError("index bytes: unexpected type tag");
 }

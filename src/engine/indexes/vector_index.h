@@ -1,7 +1,6 @@
 // The interface every vector index of the engine implements (FLAT, HNSW,
-// IVF_FLAT, IVF_SQ8, HNSW_SQ, IVF_PQ, SCANN), so the segment code and the
-// tests treat them
-// alike and the exact FLAT index serves as the oracle.
+// IVF_FLAT, IVF_SQ8, HNSW_SQ, IVF_PQ, SCANN, DISKANN), so the segment code and
+// the tests treat them alike and the exact FLAT index serves as the oracle.
 //
 // Rows are identified by their offset in the segment (0, 1, 2, ... in the
 // order they were added). Deletes and scalar filters are not the index's
@@ -41,9 +40,11 @@ enum class IndexType {
   // Product-quantization indexes (ivf_pq.h).
   kIvfPq,
   kScann,
+  // A Vamana graph on PQ codes, float32 rows on disk (diskann_index.h).
+  kDiskAnn,
 };
 /// The largest IndexType value (saved type tags above it are corrupt).
-inline constexpr IndexType kLastIndexType = IndexType::kScann;
+inline constexpr IndexType kLastIndexType = IndexType::kDiskAnn;
 
 /// The largest vector dimension of every index type (collections allow up to
 /// 32768).
@@ -66,6 +67,12 @@ struct IndexParams {
   // SCANN: the index keeps float32 rows to re-rank its candidates
   // (Milvus' with_raw_data).
   bool with_raw_data = true;
+  // DISKANN: links per row, the candidate list of the build's searches, and
+  // the PQ code size as a fraction of the float32 row (Milvus' max_degree,
+  // search_list_size, pq_code_budget_gb_ratio).
+  int max_degree = 56;
+  int search_list_size = 100;
+  double pq_code_budget_ratio = 0.125;
   // Threads for Build(); 0 = hardware concurrency.
   int build_threads = 0;
   // Seed for every random choice (levels, k-means init).
@@ -89,7 +96,8 @@ struct Neighbor {
 /// Per-search parameters.
 struct IndexSearchParams {
   size_t k = 10;
-  // HNSW: size of the dynamic candidate list; 0 = max(k, 64).
+  // HNSW: size of the dynamic candidate list; 0 = max(k, 64). DISKANN:
+  // Milvus' search_list; 0 = max(k, 16).
   int ef = 0;
   // HNSW_SQ, IVF_SQ8, IVF_PQ, SCANN (Milvus' reorder_k): candidates
   // re-ranked on float32; 0 = the index's default, max(3k, 32)
