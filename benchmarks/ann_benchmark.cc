@@ -12,7 +12,8 @@
 //                 [--mixture-n 1000000] [--reps 3] [--json out.json]
 //                 [--indexes cove-hnsw,cove-hnsw-sq,hnswlib,...]
 //                 [--cache DIR]  (reuse built indexes across runs)
-//                 [--spill DIR]  (HNSW_SQ, IVF_SQ8: float32 in a mapped file)
+//                 [--spill DIR]  (HNSW_SQ, IVF_SQ8, DISKANN: float32 in a
+//                 mapped file)
 //                 [--rerank N]   (HNSW_SQ, IVF_SQ8 re-rank depth; 0: default)
 //                 [--attach 1]   (Cove indexes read the data set's rows, as
 //                                 in a collection, instead of a copy)
@@ -39,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/indexes/diskann_index.h"
 #include "engine/indexes/flat_index.h"
 #include "engine/indexes/hnsw_index.h"
 #include "engine/indexes/ivf_index.h"
@@ -222,6 +224,19 @@ class CoveIndex : public AnnIndex {
           "in memory, %.1f MB in a mapped file\n",
           name_.c_str(), ivf->MemoryBytes() / 1e6, ivf->float_bytes() / 1e6,
           ivf->spilled_bytes() / 1e6);
+      return;
+    }
+    if (auto* disk = dynamic_cast<engine::DiskAnnIndex*>(index_.get())) {
+      absl::Status s = disk->SpillVectors(spill_dir_);
+      if (!s.ok()) {
+        std::fprintf(stderr, "%s spill: %s\n", name_.c_str(),
+                     std::string(s.message()).c_str());
+        std::exit(1);
+      }
+      std::printf(
+          "%s: %.1f MB in memory (links, PQ codes), float32 in a mapped "
+          "file\n",
+          name_.c_str(), disk->MemoryBytes() / 1e6);
       return;
     }
     auto* hnsw = dynamic_cast<engine::HnswIndex*>(index_.get());
@@ -428,6 +443,11 @@ int main(int argc, char** argv) {
               std::make_unique<CoveIndex>(name, p, true, "", rerank));
         }
         is_ivf[name] = true;
+      } else if (name == "cove-diskann") {
+        // --efs sweeps search_list; Milvus' build defaults.
+        p.type = cove::engine::IndexType::kDiskAnn;
+        indexes.push_back(
+            std::make_unique<CoveIndex>(name, p, false, args["--spill"]));
       } else if (name == "hnswlib") {
         indexes.push_back(MakeHnswlib(ds.dim, ds.ip, ds.n(), m, efc));
       } else if (name == "faiss") {

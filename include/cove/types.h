@@ -64,10 +64,14 @@ enum class IndexType {
   kSparseWand,
   kIvfPq,
   kScann,
+  /// A Vamana graph on PQ codes with the float32 rows on disk (build params
+  /// max_degree, search_list_size, pq_code_budget_gb_ratio; search param
+  /// search_list).
+  kDiskAnn,
 };
 
 /// "FLAT", "IVF_FLAT", "IVF_SQ8", "HNSW", "HNSW_SQ", "AUTOINDEX",
-/// "SPARSE_INVERTED_INDEX", "SPARSE_WAND", "IVF_PQ", "SCANN".
+/// "SPARSE_INVERTED_INDEX", "SPARSE_WAND", "IVF_PQ", "SCANN", "DISKANN".
 const char* IndexTypeName(IndexType type);
 
 /// One field of a collection schema.

@@ -85,6 +85,7 @@ class IndexType(str, enum.Enum):
     AUTOINDEX = "AUTOINDEX"
     IVF_PQ = "IVF_PQ"
     SCANN = "SCANN"
+    DISKANN = "DISKANN"
 
     def __str__(self) -> str:
         return self.value

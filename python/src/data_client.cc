@@ -264,7 +264,8 @@ void BindEnums(py::module_& m) {
       .value("HNSW_SQ", cove::IndexType::kHnswSq)
       .value("AUTOINDEX", cove::IndexType::kAutoIndex)
       .value("IVF_PQ", cove::IndexType::kIvfPq)
-      .value("SCANN", cove::IndexType::kScann);
+      .value("SCANN", cove::IndexType::kScann)
+      .value("DISKANN", cove::IndexType::kDiskAnn);
   py::enum_<cove::LoadState>(m, "LoadState", "Load states (Milvus LoadState).")
       .value("NOT_EXIST", cove::LoadState::kNotExist)
       .value("NOT_LOADED", cove::LoadState::kNotLoaded)

@@ -362,9 +362,10 @@ absl::StatusOr<MetricType> ParseMetricType(const std::string& text,
 absl::StatusOr<IndexType> ParseIndexType(const std::string& text,
                                          const std::string& where) {
   std::vector<std::string> names;
-  for (IndexType t : {IndexType::kFlat, IndexType::kIvfFlat, IndexType::kIvfSq8,
-                      IndexType::kIvfPq, IndexType::kScann, IndexType::kHnsw,
-                      IndexType::kHnswSq, IndexType::kAutoIndex}) {
+  for (IndexType t :
+       {IndexType::kFlat, IndexType::kIvfFlat, IndexType::kIvfSq8,
+        IndexType::kIvfPq, IndexType::kScann, IndexType::kDiskAnn,
+        IndexType::kHnsw, IndexType::kHnswSq, IndexType::kAutoIndex}) {
     if (Upper(text) == IndexTypeName(t)) return t;
     names.push_back(IndexTypeName(t));
   }

@@ -97,6 +97,8 @@ const char* IndexTypeName(IndexType type) {
       return "IVF_PQ";
     case IndexType::kScann:
       return "SCANN";
+    case IndexType::kDiskAnn:
+      return "DISKANN";
   }
   return "UNKNOWN";
 }

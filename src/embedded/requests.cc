@@ -68,6 +68,8 @@ engine::IndexKind ToIndexKind(IndexType t) {
       return engine::IndexKind::kIvfPq;
     case IndexType::kScann:
       return engine::IndexKind::kScann;
+    case IndexType::kDiskAnn:
+      return engine::IndexKind::kDiskAnn;
   }
   return engine::IndexKind::kAutoIndex;
 }
@@ -94,6 +96,8 @@ IndexType FromIndexKind(engine::IndexKind k) {
       return IndexType::kIvfPq;
     case engine::IndexKind::kScann:
       return IndexType::kScann;
+    case engine::IndexKind::kDiskAnn:
+      return IndexType::kDiskAnn;
   }
   return IndexType::kAutoIndex;
 }
@@ -374,6 +378,8 @@ std::vector<std::string> SearchKeys(engine::IndexKind k) {
   }
   // SCANN's re-rank depth, by Milvus' name.
   if (k == engine::IndexKind::kScann) keys.push_back("reorder_k");
+  // DISKANN's candidate list, by Milvus' name.
+  if (k == engine::IndexKind::kDiskAnn) keys.push_back("search_list");
   keys.push_back("radius");
   keys.push_back("range_filter");
   return keys;
@@ -389,20 +395,28 @@ bool IsSearchKeyOfAnotherIndex(const std::string& key) {
   return key == "ef" || key == "nprobe";
 }
 
-// The build parameters an index kind takes, with their ranges.
+// The build parameters an index kind takes, with their ranges (integers in
+// [lo, hi]; lo = hi = kBoolean: true or false; lo = hi = kFraction: a number
+// in (0, 0.25]).
 struct BuildKey {
   const char* name;
   int64_t lo;
   int64_t hi;
 };
+constexpr int64_t kBoolean = -1;
+constexpr int64_t kFraction = -2;
 std::vector<BuildKey> BuildKeys(engine::IndexKind k) {
   if (IsHnsw(k)) return {{"M", 2, 1024}, {"efConstruction", 1, 65536}};
   if (k == engine::IndexKind::kIvfPq) {
     return {{"nlist", 1, 65536}, {"m", 1, 65536}, {"nbits", 1, 16}};
   }
-  // with_raw_data is a boolean (lo = hi = -1 marks it).
   if (k == engine::IndexKind::kScann) {
-    return {{"nlist", 1, 65536}, {"with_raw_data", -1, -1}};
+    return {{"nlist", 1, 65536}, {"with_raw_data", kBoolean, kBoolean}};
+  }
+  if (k == engine::IndexKind::kDiskAnn) {
+    return {{"max_degree", 1, 512},
+            {"search_list_size", 1, 65536},
+            {"pq_code_budget_gb_ratio", kFraction, kFraction}};
   }
   if (IsIvf(k)) return {{"nlist", 1, 65536}};
   return {};
@@ -543,7 +557,18 @@ absl::StatusOr<engine::IndexDef> ToIndexDef(const IndexSpec& spec) {
           "index param '", key, "': not a parameter of ", KindName(def.kind),
           " (expected one of: ", JoinKeys(names), ")"));
     }
-    if (known->lo < 0) {
+    if (known->lo == kFraction) {
+      COVE_ASSIGN_OR_RETURN(double x,
+                            ParamNumber("index param", key, Value(value)));
+      if (!(x > 0 && x <= 0.25)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "index param '", key, "': expected a number in (0, 0.25] (got ",
+            value, ")"));
+      }
+      def.params[key] = absl::StrCat(x);
+      continue;
+    }
+    if (known->lo == kBoolean) {
       const std::string lower = absl::AsciiStrToLower(value);
       if (lower != "true" && lower != "false") {
         return absl::InvalidArgumentError(
@@ -884,12 +909,13 @@ absl::StatusOr<SearchResults> SearchIn(
     }
     COVE_ASSIGN_OR_RETURN(int n,
                           ParamInt("search param", key, value, 1, 32768));
-    if (key == "ef") {
+    if (key == "ef" || key == "search_list") {
       // A read session scans exactly and does not use ef.
       if (pinned == nullptr && static_cast<size_t>(n) < spec.k) {
         return absl::InvalidArgumentError(absl::StrCat(
-            "search param 'ef': must be at least limit + offset (expected >= ",
-            spec.k, ", got ", n, ")"));
+            "search param '", key,
+            "': must be at least limit + offset (expected >= ", spec.k,
+            ", got ", n, ")"));
       }
       spec.ef = n;
     } else if (key == "nprobe") {

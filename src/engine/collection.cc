@@ -233,6 +233,9 @@ absl::StatusOr<IndexParams> IndexParamsFromDef(const IndexDef& def,
     case IndexKind::kScann:
       params.type = IndexType::kScann;
       break;
+    case IndexKind::kDiskAnn:
+      params.type = IndexType::kDiskAnn;
+      break;
   }
   for (const auto& [key, value] : def.params) {
     int64_t n = 0;
@@ -246,11 +249,24 @@ absl::StatusOr<IndexParams> IndexParamsFromDef(const IndexDef& def,
       params.with_raw_data = value == "true";
       continue;
     }
+    if (key == "pq_code_budget_gb_ratio") {
+      double x = 0;
+      if (!absl::SimpleAtod(value, &x) || !(x > 0 && x <= 0.25)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "index param 'pq_code_budget_gb_ratio': expected a number in "
+            "(0, 0.25] (got '",
+            value, "')"));
+      }
+      params.pq_code_budget_ratio = x;
+      continue;
+    }
     if (key == "M") dest = &params.m;
     if (key == "efConstruction") dest = &params.ef_construction;
     if (key == "nlist") dest = &params.nlist;
     if (key == "m") dest = &params.pq_m;
     if (key == "nbits") dest = &params.pq_nbits;
+    if (key == "max_degree") dest = &params.max_degree;
+    if (key == "search_list_size") dest = &params.search_list_size;
     if (dest == nullptr) continue;  // other keys do not change the build
     if (!absl::SimpleAtoi(value, &n) || n <= 0 || n > 65536) {
       return absl::InvalidArgumentError(

@@ -57,7 +57,8 @@ namespace {
 bool KeepsVectorsOnDisk(const IndexDef& def) {
   // The quantized indexes read float32 rows only to re-rank candidates.
   return def.kind == IndexKind::kHnswSq || def.kind == IndexKind::kIvfSq8 ||
-         def.kind == IndexKind::kIvfPq || def.kind == IndexKind::kScann;
+         def.kind == IndexKind::kIvfPq || def.kind == IndexKind::kScann ||
+         def.kind == IndexKind::kDiskAnn;
 }
 
 // What an index holds on to: the rows it reads and the segment whose

@@ -108,6 +108,7 @@ enum class IndexKind : uint8_t {
   kSparseWand = 7,
   kIvfPq = 8,
   kScann = 9,
+  kDiskAnn = 10,
 };
 
 /// True for the indexes of SPARSE_FLOAT_VECTOR fields.

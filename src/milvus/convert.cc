@@ -102,9 +102,10 @@ absl::StatusOr<IndexType> ParseIndexType(std::string_view name) {
   if (upper == "SPARSE_WAND") return IndexType::kSparseWand;
   if (upper == "IVF_PQ") return IndexType::kIvfPq;
   if (upper == "SCANN") return IndexType::kScann;
+  if (upper == "DISKANN") return IndexType::kDiskAnn;
   return Invalid(absl::StrCat(
-      "index_type: expected FLAT, IVF_FLAT, IVF_SQ8, IVF_PQ, SCANN, HNSW, "
-      "HNSW_SQ or AUTOINDEX (got '",
+      "index_type: expected FLAT, IVF_FLAT, IVF_SQ8, IVF_PQ, SCANN, DISKANN, "
+      "HNSW, HNSW_SQ or AUTOINDEX (got '",
       Sv(name), "')"));
 }
 

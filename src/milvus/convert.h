@@ -92,9 +92,9 @@ absl::StatusOr<DataType> DataTypeFromProto(schema_pb::DataType type);
 
 /// "L2", "IP", "COSINE" (case-insensitive). InvalidArgument otherwise.
 absl::StatusOr<MetricType> ParseMetricType(std::string_view name);
-/// "FLAT", "IVF_FLAT", "IVF_SQ8", "IVF_PQ", "SCANN", "HNSW", "HNSW_SQ",
-/// "AUTOINDEX" (or empty, meaning AUTOINDEX), case-insensitive. InvalidArgument
-/// otherwise.
+/// "FLAT", "IVF_FLAT", "IVF_SQ8", "IVF_PQ", "SCANN", "DISKANN", "HNSW",
+/// "HNSW_SQ", "AUTOINDEX" (or empty, meaning AUTOINDEX), case-insensitive.
+/// InvalidArgument otherwise.
 absl::StatusOr<IndexType> ParseIndexType(std::string_view name);
 
 common_pb::LoadState LoadStateToProto(LoadState state);

@@ -254,7 +254,7 @@ TEST(Schemas, RefusesWhatItDoesNotKnow) {
               StatusIs(kInvalid, HasSubstr("s.json: shards: unknown key")));
   EXPECT_THAT(ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT64"}],
                                   "indexes": [{"field_name": "v",
-                                  "index_type": "DISKANN"}]})",
+                                  "index_type": "GPU_CAGRA"}]})",
                               "s.json"),
               StatusIs(kInvalid, HasSubstr("indexes[0]: index_type: expected "
                                            "an index type")));

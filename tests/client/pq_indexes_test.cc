@@ -1,6 +1,8 @@
-// IVF_PQ and SCANN through the public Client on the embedded backend: the
-// build parameters as Milvus names them (m, nbits, nlist, with_raw_data) and
-// checks them, the search parameters (nprobe, rerank, reorder_k), and recall
+// IVF_PQ, SCANN and DISKANN through the public Client on the embedded
+// backend: the build parameters as Milvus names them (m, nbits, nlist,
+// with_raw_data, max_degree, search_list_size, pq_code_budget_gb_ratio) and
+// checks them, the search parameters (nprobe, rerank, reorder_k,
+// search_list), and recall
 // against an exact FLAT collection of the same rows once the index is built.
 #include <algorithm>
 #include <cmath>
@@ -177,7 +179,19 @@ INSTANTIATE_TEST_SUITE_P(
                           MetricType::kIP,
                           {{"nlist", "16"}, {"with_raw_data", "true"}},
                           {{"nprobe", Value("8")}, {"reorder_k", Value("100")}},
-                          0.95}),
+                          0.95},
+                      Case{IndexType::kDiskAnn,
+                           MetricType::kL2,
+                           {},
+                           {{"search_list", Value(100)}},
+                           0.95},
+                      Case{IndexType::kDiskAnn,
+                           MetricType::kCosine,
+                           {{"max_degree", "32"},
+                            {"search_list_size", "64"},
+                            {"pq_code_budget_gb_ratio", "0.25"}},
+                           {{"search_list", Value("120")}},
+                           0.95}),
     [](const auto& info) {
       return std::string(IndexTypeName(info.param.type)) + "_" +
              MetricTypeName(info.param.metric);
@@ -214,6 +228,16 @@ TEST(PqIndexParamsTest, BadParamsAreRefusedNamingTheField) {
           "nlist, with_raw_data)");
   refused({{"with_raw_data", "maybe"}},
           "index param 'with_raw_data': expected true or false");
+  index.index_type = IndexType::kDiskAnn;
+  refused({{"max_degree", "0"}},
+          "index param 'max_degree': expected an integer in [1, 512]");
+  refused({{"pq_code_budget_gb_ratio", "0.5"}},
+          "index param 'pq_code_budget_gb_ratio': expected a number in "
+          "(0, 0.25]");
+  refused({{"search_cache_budget_gb_ratio", "0.1"}},
+          "index param 'search_cache_budget_gb_ratio': not a parameter of "
+          "DISKANN (expected one of: max_degree, search_list_size, "
+          "pq_code_budget_gb_ratio)");
 
   index.index_type = IndexType::kIvfPq;
   index.params = {{"nlist", "4"}, {"m", "4"}};
@@ -230,6 +254,24 @@ TEST(PqIndexParamsTest, BadParamsAreRefusedNamingTheField) {
                                          HasSubstr("search param 'nprobe'")));
   s.params = {{"nprobe", Value(4)}, {"rerank", Value(20)}};
   EXPECT_THAT(client.Search(s), IsOk());
+
+  index.index_type = IndexType::kDiskAnn;
+  index.params = {};
+  ASSERT_THAT(client.CreateCollection("disk", Schema(), {index}), IsOk());
+  SearchRequest d = Queries("disk", {std::vector<float>(kDim, 1.0f)});
+  d.params = {{"search_list", Value(5)}};
+  EXPECT_THAT(client.Search(d),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("search param 'search_list': must be at "
+                                 "least limit + offset (expected >= 10, got "
+                                 "5)")));
+  d.params = {{"search_list", Value(10)}, {"ef", Value(64)}};
+  EXPECT_THAT(client.Search(d), IsOk());
+  d.params = {{"beam_width_ratio", Value(4)}};
+  EXPECT_THAT(client.Search(d),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("search param 'beam_width_ratio': not a "
+                                 "search parameter of DISKANN")));
 }
 
 TEST(PqIndexParamsTest, SurvivesReopeningTheDatabase) {
@@ -237,7 +279,8 @@ TEST(PqIndexParamsTest, SurvivesReopeningTheDatabase) {
   std::filesystem::remove_all(dir);
   const std::vector<std::vector<float>> rows = Rows(1000, 3);
   std::vector<int64_t> before;
-  for (IndexType type : {IndexType::kIvfPq, IndexType::kScann}) {
+  for (IndexType type :
+       {IndexType::kIvfPq, IndexType::kScann, IndexType::kDiskAnn}) {
     std::filesystem::remove_all(dir);
     {
       auto opened = Client::Open(dir);
@@ -246,7 +289,7 @@ TEST(PqIndexParamsTest, SurvivesReopeningTheDatabase) {
       index.field_name = "vector";
       index.index_type = type;
       index.metric_type = MetricType::kL2;
-      index.params = {{"nlist", "8"}};
+      if (type != IndexType::kDiskAnn) index.params = {{"nlist", "8"}};
       ASSERT_THAT(opened->CreateCollection("docs", Schema(), {index}), IsOk());
       Fill(*opened, "docs", rows);
       SearchRequest s = Queries("docs", {rows[5]});

@@ -333,6 +333,8 @@ def test_custom_schema_and_indexes(client):
         ("IVF_PQ", "COSINE", {"nlist": 16, "m": 16, "nbits": 6}, {"nprobe": 16}),
         ("SCANN", "L2", {"nlist": 16, "with_raw_data": True}, {"nprobe": 16, "reorder_k": 100}),
         ("SCANN", "IP", {"nlist": 16}, {"nprobe": 16, "reorder_k": 100}),
+        ("DISKANN", "L2", {}, {"search_list": 100}),
+        ("DISKANN", "COSINE", {"max_degree": 32, "search_list_size": 64}, {"search_list": 100}),
     ],
 )
 def test_pq_indexes(client, index_type, metric, build, search):

@@ -271,10 +271,10 @@ TEST(IndexConvertTest, ParamsTravelAsJson) {
   EXPECT_EQ(back.params, spec.params);
   auto* kv = proto.add_extra_params();
   kv->set_key("index_type");
-  kv->set_value("DISKANN");
+  kv->set_value("GPU_CAGRA");
   EXPECT_THAT(
       IndexSpecFromProto(proto),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("DISKANN")));
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("GPU_CAGRA")));
 }
 
 TEST(IdsFilterTest, QuotesStrings) {
