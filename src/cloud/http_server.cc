@@ -220,6 +220,12 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Bind(Options options) {
         } else if (res.status == 404) {
           status = absl::NotFoundError(absl::StrCat(
               "path: no route for ", internal::ValidUtf8(req.path)));
+        } else if (absl::StartsWithIgnoreCase(
+                       req.get_header_value("Content-Type"), "multipart/")) {
+          // httplib parses multipart bodies itself (and refused this one).
+          status = absl::InvalidArgumentError(
+              "Content-Type: a malformed multipart body (expected "
+              "application/json)");
         } else if ((req.method == "POST" || req.method == "PUT" ||
                     req.method == "PATCH") &&
                    !req.has_header("Content-Length") &&

@@ -298,6 +298,16 @@ HttpResponse Serve(CloudCore* core, const RestRpc& rpc,
           " takes none (expected the fields as query parameters)"));
     }
     if (!blank) {
+      // JSON only: a cross-site HTML form cannot send this type without a
+      // CORS preflight, which this server never grants.
+      std::string type = http.Header("Content-Type");
+      type = std::string(absl::StripAsciiWhitespace(
+          absl::string_view(type).substr(0, type.find(';'))));
+      if (!absl::EqualsIgnoreCase(type, "application/json")) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("Content-Type: expected application/json (got '",
+                         EscapeForMessage(type), "')"));
+      }
       COVE_RETURN_IF_ERROR(ParseJson(http.body, request.get(), "request body"));
     }
     COVE_RETURN_IF_ERROR(ApplyQuery(http.query, request.get()));

@@ -61,8 +61,9 @@ Reply Send(httplib::Client& client, const std::string& method,
   req.headers = extra;
   if (!key.empty()) req.headers.emplace("Authorization", "Bearer " + key);
   req.body = body;
-  if (method == "POST" || method == "PATCH" || method == "PUT" ||
-      !body.empty()) {
+  if ((method == "POST" || method == "PATCH" || method == "PUT" ||
+       !body.empty()) &&
+      extra.count("Content-Type") == 0) {
     req.headers.emplace("Content-Type", "application/json");
   }
   Reply out;
@@ -562,6 +563,21 @@ TEST_F(RestTest, MalformedJsonAndUnknownFieldsNameTheField) {
            R"({"projectId":"web"})");
   EXPECT_EQ(r.status, 400);
   EXPECT_THAT(r.body, HasSubstr("projectId"));
+  // Bodies are JSON only (a cross-site form cannot post one).
+  for (const char* type : {"text/plain", "application/x-www-form-urlencoded",
+                           "multipart/form-data; boundary=x"}) {
+    r = Http("POST", "/v1/organizations/acme/projects?projectId=web",
+             R"({"project":{"plan":"standard","region":"eu-local-1"}})",
+             kAdminKey, {{"Content-Type", type}});
+    EXPECT_EQ(r.status, 400) << type;
+    EXPECT_THAT(r.body, HasSubstr("Content-Type")) << type;
+  }
+  r = Http("POST", "/v1/organizations/acme/projects?projectId=web",
+           R"({"project":{"plan":"standard","region":"eu-local-1"}})",
+           kAdminKey, {{"Content-Type", "application/json; charset=utf-8"}});
+  EXPECT_EQ(r.status, 200) << r.body;
+  r = Http("DELETE", "/v1/organizations/acme/projects/web");
+  EXPECT_EQ(r.status, 200) << r.body;
   // A DELETE with a body.
   r = Http("DELETE", "/v1/organizations/acme", R"({"name":"x"})");
   EXPECT_EQ(r.status, 400);
