@@ -167,13 +167,21 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Bind(Options options) {
     const std::string cert = options.tls_cert_file;
     const std::string key = options.tls_key_file;
     bool loaded = false;
-    // The gRPC port's policy: TLS 1.2 or later, no client certificate.
+    // The gRPC port's policy: TLS 1.2 or later, ECDHE with AEAD suites
+    // only, no client certificate.
     auto ssl = std::make_unique<httplib::SSLServer>([&cert, &key,
                                                      &loaded](SSL_CTX& ctx) {
       SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
-      SSL_CTX_set_options(&ctx,
-                          SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-      loaded = SSL_CTX_use_certificate_chain_file(&ctx, cert.c_str()) == 1 &&
+      SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION |
+                                    SSL_OP_NO_RENEGOTIATION |
+                                    SSL_OP_CIPHER_SERVER_PREFERENCE);
+      // gRPC's TLS 1.2 suites (ECDHE, AEAD); TLS 1.3 suites are all AEAD.
+      loaded = SSL_CTX_set_cipher_list(
+                   &ctx,
+                   "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                   "ECDHE-ECDSA-AES128-GCM-SHA256:"
+                   "ECDHE-RSA-AES128-GCM-SHA256") == 1 &&
+               SSL_CTX_use_certificate_chain_file(&ctx, cert.c_str()) == 1 &&
                SSL_CTX_use_PrivateKey_file(&ctx, key.c_str(),
                                            SSL_FILETYPE_PEM) == 1 &&
                SSL_CTX_check_private_key(&ctx) == 1;
