@@ -198,6 +198,12 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Bind(Options options) {
     s->http_ = std::make_unique<httplib::Server>();
   }
   httplib::Server& http = *s->http_;
+  // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which
+  // would let a second process bind the same port and take connections.
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   http.set_payload_max_length(static_cast<size_t>(options.max_body_bytes));
   http.set_keep_alive_max_count(100);
   const int threads = std::max(1, options.threads);
