@@ -175,16 +175,19 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Bind(Options options) {
       SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION |
                                     SSL_OP_NO_RENEGOTIATION |
                                     SSL_OP_CIPHER_SERVER_PREFERENCE);
-      // gRPC's TLS 1.2 suites (ECDHE, AEAD); TLS 1.3 suites are all AEAD.
-      loaded = SSL_CTX_set_cipher_list(
-                   &ctx,
-                   "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-                   "ECDHE-ECDSA-AES128-GCM-SHA256:"
-                   "ECDHE-RSA-AES128-GCM-SHA256") == 1 &&
-               SSL_CTX_use_certificate_chain_file(&ctx, cert.c_str()) == 1 &&
-               SSL_CTX_use_PrivateKey_file(&ctx, key.c_str(),
-                                           SSL_FILETYPE_PEM) == 1 &&
-               SSL_CTX_check_private_key(&ctx) == 1;
+      // TLS 1.2: ECDHE with AES-GCM or ChaCha20-Poly1305, as gRPC's port;
+      // TLS 1.3 suites are all AEAD.
+      loaded =
+          SSL_CTX_set_cipher_list(
+              &ctx,
+              "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+              "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+              "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") ==
+              1 &&
+          SSL_CTX_use_certificate_chain_file(&ctx, cert.c_str()) == 1 &&
+          SSL_CTX_use_PrivateKey_file(&ctx, key.c_str(), SSL_FILETYPE_PEM) ==
+              1 &&
+          SSL_CTX_check_private_key(&ctx) == 1;
       return loaded;
     });
     if (!loaded || !ssl->is_valid()) {
