@@ -14,6 +14,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "cloud/cloud_fixture.h"
 #include "cloud/http_server.h"
@@ -360,7 +361,7 @@ TEST_F(RestTest, ReadOnlyKeyIsDeniedMutations) {
 // the same decision (same code) for the same call.
 TEST_F(RestTest, RestAndGrpcDecideAlikeForGeneratedKeys) {
   MakeWorld();
-  const std::vector<std::string> roles = {
+  std::vector<std::string> roles = {
       "roles/organization.owner",         "roles/organization.member",
       "roles/organization.billing_admin", "roles/project.admin",
       "roles/project.read_write",         "roles/project.read_only"};
@@ -368,6 +369,35 @@ TEST_F(RestTest, RestAndGrpcDecideAlikeForGeneratedKeys) {
                                            "organizations/acme/projects/proj-b",
                                            std::string(kP1) + "/clusters/cl1"};
   std::mt19937 rng(20261206);
+  // Custom roles (made over REST) with random allow and deny statements.
+  const std::vector<std::string> actions = {
+      "clusters.get", "clusters.list",    "clusters.scale",
+      "clusters.*",   "projects.get",     "projects.list",
+      "apiKeys.list", "auditEvents.list", "projects.create"};
+  for (int i = 0; i < 6; ++i) {
+    std::vector<std::string> allow, deny;
+    for (const std::string& a : actions) {
+      const unsigned pick = rng() % 4;
+      if (pick == 0) allow.push_back("\"" + a + "\"");
+      if (pick == 1) deny.push_back("\"" + a + "\"");
+    }
+    if (allow.empty()) allow.push_back("\"clusters.get\"");
+    std::string body =
+        absl::StrCat(R"({"roleId":"custom-)", i, R"(","role":{"level":")",
+                     i % 2 == 0 ? "PROJECT" : "ORGANIZATION",
+                     R"(","statements":[{"effect":"ALLOW","actions":[)",
+                     absl::StrJoin(allow, ","), "]}");
+    if (!deny.empty()) {
+      absl::StrAppend(&body, R"(,{"effect":"DENY","actions":[)",
+                      absl::StrJoin(deny, ","), "]}");
+    }
+    body += "]}}";
+    Reply made = Http("POST", "/v1/organizations/acme/roles", body);
+    EXPECT_EQ(made.status, 200) << body << ": " << made.body;
+    if (made.status == 200) {
+      roles.push_back(absl::StrCat(kOrg, "/roles/custom-", i));
+    }
+  }
   struct Probe {
     std::string what;
     std::function<Reply(const std::string& key, int n)> rest;
@@ -466,7 +496,7 @@ TEST_F(RestTest, RestAndGrpcDecideAlikeForGeneratedKeys) {
        }},
   };
   int keys = 0, compared = 0, allowed = 0, denied = 0;
-  for (int i = 0; i < 16; ++i) {
+  for (int i = 0; i < 24; ++i) {
     const std::string role = roles[rng() % roles.size()];
     const std::string scope = scopes[rng() % scopes.size()];
     auto key = MakeKey("acme", role, scope);
@@ -490,7 +520,7 @@ TEST_F(RestTest, RestAndGrpcDecideAlikeForGeneratedKeys) {
       }
     }
   }
-  EXPECT_GE(keys, 8);
+  EXPECT_GE(keys, 12);
   EXPECT_GT(allowed, 0);
   EXPECT_GT(denied, 0);
 }
