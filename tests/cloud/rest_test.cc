@@ -572,6 +572,12 @@ TEST_F(RestTest, MalformedJsonAndUnknownFieldsNameTheField) {
   EXPECT_EQ(r.code(), "INVALID_ARGUMENT");
   EXPECT_THAT(r.body, HasSubstr("request body"));
   r = Http("POST", "/v1/organizations/acme/projects",
+           R"({"projectId": "web" "project": {}})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  // The position: the input before the error and at it.
+  EXPECT_THAT(r.body, HasSubstr(R"(after '{\"projectId\": \"web\" ')"));
+  EXPECT_THAT(r.body, HasSubstr(R"(at '\"project\": {}}')"));
+  r = Http("POST", "/v1/organizations/acme/projects",
            R"({"projectId":"web","bogusField":1})");
   EXPECT_EQ(r.status, 400);
   EXPECT_THAT(r.body, HasSubstr("bogusField"));
