@@ -319,6 +319,14 @@ void HttpServer::HandlePrefix(std::string method, std::string prefix,
 }
 
 HttpResponse HttpServer::Dispatch(HttpRequest& request) const {
+  // Bounds the work of std::regex_match (libstdc++ recurses per character)
+  // far below what a thread's stack holds; resource names are much shorter.
+  if (request.path.size() > kMaxPathBytes) {
+    return ErrorResponse(absl::InvalidArgumentError(absl::StrCat(
+                             "path: too long (expected at most ", kMaxPathBytes,
+                             " bytes, got ", request.path.size(), ")")),
+                         414);
+  }
   std::set<std::string> allowed;
   // Regex routes, then the longest matching prefix.
   std::string matched_prefix;

@@ -84,6 +84,22 @@ TEST(HttpServerTest, RoutesByRegexThenLongestPrefix) {
   EXPECT_FALSE(c.Get("/index.html"));
 }
 
+TEST(HttpServerTest, LongPathsAre414BeforeTheRoutes) {
+  auto server = Bind();
+  ASSERT_NE(server, nullptr);
+  server->Handle("GET", "/v1/([^/:]+)", Say("x"));
+  server->Start();
+  httplib::Client c(server->base_url());
+  const std::string ok(HttpServer::kMaxPathBytes - 4, 'a');
+  auto r = c.Get("/v1/" + ok);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  r = c.Get("/v1/" + ok + "a");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 414);
+  EXPECT_THAT(r->body, HasSubstr("path: too long"));
+}
+
 TEST(HttpServerTest, UnroutedPathIsJson404) {
   auto server = Bind();
   ASSERT_NE(server, nullptr);
