@@ -8,7 +8,8 @@ key in a temporary state directory, then runs every ```sh block of the page
 in order with `bash -eo pipefail`, with COVE_HTTP (the HTTP base URL),
 COVE_KEY (the admin key) and COVE_BUCKET (an empty directory) in the
 environment. Fails on the first block that exits non-zero, printing it and
-its output. Blocks in ```console or ```json fences are not run.
+its output, or when cove-cloud's output holds a secret (an Authorization
+header or an API key). Blocks in ```console or ```json fences are not run.
 """
 import os
 import re
@@ -76,7 +77,21 @@ def main():
                           f"\n--- stderr\n{r.stderr}")
                     return 1
                 print(f"ok: block {i}")
-            print(f"{len(examples)} blocks passed")
+            # The Authorization header (the admin key, the examples' API
+            # key) never reaches the server's output.
+            log.flush()
+            with open(log_path) as f:
+                out = [line for line in f
+                       if not line.startswith("admin key: ")]
+            leaked = [line for line in out
+                      if "Bearer" in line or ADMIN_KEY in line or
+                      re.search(r"cove_[A-Za-z0-9_-]{20,}", line)]
+            if leaked:
+                print("FAIL: a secret in cove-cloud's output:\n" +
+                      "".join(leaked))
+                return 1
+            print(f"{len(examples)} blocks passed; no secret in the "
+                  f"server's output ({len(out)} lines)")
             return 0
         finally:
             proc.terminate()
