@@ -10,6 +10,8 @@
 #include "cloud/cloud_core.h"
 #include "cloud/grpc_agent_gateway.h"
 #include "cloud/grpc_service.h"
+#include "cloud/http_server.h"
+#include "cloud/rest_gateway.h"
 #include "cloud/tls.h"
 #include "common/files.h"
 
@@ -30,6 +32,14 @@ std::string CloudServer::metrics_url() const {
   return metrics_ == nullptr ? std::string() : metrics_->url();
 }
 
+int CloudServer::http_port() const {
+  return http_ == nullptr ? 0 : http_->port();
+}
+
+std::string CloudServer::http_url() const {
+  return http_ == nullptr ? std::string() : http_->base_url();
+}
+
 void CloudServer::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
@@ -38,6 +48,8 @@ void CloudServer::Shutdown() {
   if (core_ != nullptr) core_->Stop();
   // Ends the agents' streams (they reconnect to the next control plane).
   if (core_ != nullptr) core_->AgentShutdown();
+  // After core_->Stop(): blocked WaitOperation handlers have returned.
+  if (http_ != nullptr) http_->Stop();
   if (grpc_server_ != nullptr) {
     grpc_server_->Shutdown(std::chrono::system_clock::now() +
                            std::chrono::seconds(2));
@@ -122,6 +134,20 @@ absl::StatusOr<std::unique_ptr<CloudServer>> StartCloud(
         [core] { return core->ControlPlaneMetricsText(); });
     if (!metrics.ok()) return metrics.status();
     server->metrics_ = *std::move(metrics);
+  }
+  if (!options.http_listen_address.empty()) {
+    HttpServer::Options http_options;
+    http_options.listen_address = options.http_listen_address;
+    http_options.tls_cert_file = cert_file;
+    http_options.tls_key_file = key_file;
+    http_options.max_body_bytes = options.http_max_body_bytes;
+    auto http = HttpServer::Bind(http_options);
+    if (!http.ok()) return http.status();
+    server->http_ = *std::move(http);
+    // The REST/JSON API and its OpenAPI document (/v1/...).
+    RegisterRestGateway(server->core_.get(), server->http_.get());
+    // Other routes (the web console) register here, before Start().
+    server->http_->Start();
   }
   return server;
 }

@@ -1,6 +1,8 @@
 // cove-cloud as a library: StartCloud() runs the BYOC cloud emulator, a
 // control-plane gRPC server (cove.control.v1 ControlPlane and Emulator
-// services) whose clusters are real data-plane servers on loopback ports.
+// services) whose clusters are real data-plane servers on loopback ports,
+// and optionally its HTTP(S) port (the REST/JSON API of rest_gateway.h, the
+// OpenAPI document and the web console; http_server.h).
 // State lives in SQLite under CloudOptions::state_dir and survives restarts.
 #ifndef COVE_SRC_CLOUD_CLOUD_SERVER_H_
 #define COVE_SRC_CLOUD_CLOUD_SERVER_H_
@@ -23,6 +25,7 @@ class CloudCore;
 class ControlPlaneService;
 class EmulatorService;
 class AgentGatewayService;
+class HttpServer;
 
 /// A running emulator. Destroying it shuts everything down (the clusters'
 /// data planes too; their state is kept).
@@ -45,6 +48,11 @@ class CloudServer {
   const std::string& initial_admin_key() const { return initial_admin_key_; }
   /// "http://HOST:PORT/metrics", or "" without a metrics endpoint.
   std::string metrics_url() const;
+  /// The HTTP(S) port (REST/JSON API, OpenAPI document, console;
+  /// CloudOptions::http_listen_address), or 0 without one.
+  int http_port() const;
+  /// "http://HOST:PORT" or "https://HOST:PORT", or "" without an HTTP port.
+  std::string http_url() const;
 
   /// Stops serving, wakes blocked WaitOperation calls, stops the data
   /// planes. Idempotent.
@@ -63,6 +71,7 @@ class CloudServer {
   std::unique_ptr<AgentGatewayService> agent_gateway_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<server::MetricsEndpoint> metrics_;
+  std::unique_ptr<HttpServer> http_;
   int port_ = 0;
   std::string address_;
   bool tls_ = false;

@@ -6,11 +6,12 @@
 //              [--admin-key K] [--manual-clock]
 //              [--agent-heartbeat-ms N] [--agent-heartbeat-timeout-ms N]
 //              [--agent-operation-timeout-ms N]
+//              [--metrics-listen HOST:PORT] [--http-listen HOST:PORT]
 //
 // Prints "cove-cloud listening on HOST:PORT" once serving (with port 0, the
-// port chosen) and, on the first start of a state directory only,
-// "admin key: <secret>". Shuts down on SIGINT or SIGTERM: the clusters' data
-// planes stop and the state is kept.
+// port chosen), "http: http(s)://HOST:PORT" with --http-listen, and, on the
+// first start of a state directory only, "admin key: <secret>". Shuts down on
+// SIGINT or SIGTERM: the clusters' data planes stop and the state is kept.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -51,6 +52,11 @@ int main(int argc, char** argv) {
                "start with the manual clock (Emulator.AdvanceClock)");
   app.add_option("--metrics-listen", options.metrics_listen_address,
                  "host:port of the Prometheus endpoint (GET /metrics)");
+  app.add_option("--http-listen,--http_listen", options.http_listen_address,
+                 "host:port of the HTTP(S) port: REST/JSON API (/v1), "
+                 "OpenAPI document and console (port 0: any free port)");
+  app.add_option("--http-max-body-bytes", options.http_max_body_bytes,
+                 "largest REST request body accepted (default 1 MiB)");
   app.add_option("--agent-heartbeat-ms", heartbeat_ms,
                  "agent mode: heartbeat interval of agents (default 5000)");
   app.add_option("--agent-heartbeat-timeout-ms", heartbeat_timeout_ms,
@@ -83,6 +89,9 @@ int main(int argc, char** argv) {
             << ((*server)->ca_file().empty() ? "" : " (TLS)") << std::endl;
   if (!(*server)->ca_file().empty()) {
     std::cout << "trust: " << (*server)->ca_file() << std::endl;
+  }
+  if (!(*server)->http_url().empty()) {
+    std::cout << "http: " << (*server)->http_url() << std::endl;
   }
   if (!(*server)->metrics_url().empty()) {
     std::cout << "metrics: " << (*server)->metrics_url() << std::endl;
