@@ -132,7 +132,8 @@ class Explorer {
     COVE_RETURN_IF_ERROR(core_->GetCluster(ContextOf(req), get, &cluster));
     if (cluster.state() != v1::Cluster::RUNNING) {
       return absl::FailedPreconditionError(
-          absl::StrCat("cluster ", cluster_name, ": the data explorer reads "
+          absl::StrCat("cluster ", cluster_name,
+                       ": the data explorer reads "
                        "a RUNNING cluster (it is ",
                        v1::Cluster::State_Name(cluster.state()), ")"));
     }
@@ -230,8 +231,8 @@ class Explorer {
                           Body(req, {"filter", "outputFields", "limit"}));
     QueryRequest query;
     query.collection_name = req.matches.at(1);
-    COVE_RETURN_IF_ERROR(Common(body, &query.filter, &query.output_fields,
-                                &query.limit));
+    COVE_RETURN_IF_ERROR(
+        Common(body, &query.filter, &query.output_fields, &query.limit));
     COVE_ASSIGN_OR_RETURN(Client client, Connect(req, req.matches.at(0)));
     COVE_ASSIGN_OR_RETURN(auto rows, client.Query(query, CallOf(req)));
     json out = {{"rows", json::array()}};
@@ -240,13 +241,13 @@ class Explorer {
   }
 
   absl::StatusOr<json> Search(const HttpRequest& req) {
-    COVE_ASSIGN_OR_RETURN(
-        json body, Body(req, {"primaryKey", "annsField", "filter",
-                              "outputFields", "limit"}));
+    COVE_ASSIGN_OR_RETURN(json body,
+                          Body(req, {"primaryKey", "annsField", "filter",
+                                     "outputFields", "limit"}));
     SearchRequest search;
     search.collection_name = req.matches.at(1);
-    COVE_RETURN_IF_ERROR(Common(body, &search.filter, &search.output_fields,
-                                &search.limit));
+    COVE_RETURN_IF_ERROR(
+        Common(body, &search.filter, &search.output_fields, &search.limit));
     if (body.contains("annsField")) {
       if (!body["annsField"].is_string()) {
         return absl::InvalidArgumentError(
@@ -263,9 +264,9 @@ class Explorer {
     }
     COVE_ASSIGN_OR_RETURN(Client client, Connect(req, req.matches.at(0)));
     CallOptions call = CallOf(req);
-    COVE_ASSIGN_OR_RETURN(CollectionDescription d,
-                          client.DescribeCollection(search.collection_name,
-                                                    call));
+    COVE_ASSIGN_OR_RETURN(
+        CollectionDescription d,
+        client.DescribeCollection(search.collection_name, call));
     const FieldSchema* pk = nullptr;
     const FieldSchema* vector = nullptr;
     for (const FieldSchema& f : d.schema.fields) {
@@ -277,8 +278,8 @@ class Explorer {
       }
     }
     if (pk == nullptr) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "collection ", d.name, ": it has no primary key field"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("collection ", d.name, ": it has no primary key field"));
     }
     if (vector == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -286,13 +287,12 @@ class Explorer {
           search.anns_field.empty() ? "" : " named ", search.anns_field));
     }
     COVE_ASSIGN_OR_RETURN(Value key, KeyOf(body["primaryKey"], *pk));
-    COVE_ASSIGN_OR_RETURN(
-        auto rows, client.Get(search.collection_name, {key}, {vector->name},
-                              call));
+    COVE_ASSIGN_OR_RETURN(auto rows, client.Get(search.collection_name, {key},
+                                                {vector->name}, call));
     if (rows.empty()) {
-      return absl::NotFoundError(absl::StrCat(
-          "primaryKey: collection ", d.name, " has no row with ", pk->name,
-          " = ", body["primaryKey"].dump()));
+      return absl::NotFoundError(
+          absl::StrCat("primaryKey: collection ", d.name, " has no row with ",
+                       pk->name, " = ", body["primaryKey"].dump()));
     }
     auto it = rows.front().find(vector->name);
     if (it == rows.front().end() || !it->second.is_float_vector()) {
@@ -322,8 +322,7 @@ class Explorer {
     if (req.body.empty()) return json::object();
     json body = json::parse(req.body, nullptr, false);
     if (body.is_discarded() || !body.is_object()) {
-      return absl::InvalidArgumentError(
-          "request body: expected a JSON object");
+      return absl::InvalidArgumentError("request body: expected a JSON object");
     }
     for (const auto& [key, value] : body.items()) {
       if (allowed.count(key) == 0) {
@@ -369,8 +368,7 @@ class Explorer {
       if (!l.is_number_integer() || l.get<int64_t>() < 1 ||
           l.get<int64_t>() > 16384) {
         return absl::InvalidArgumentError(absl::StrCat(
-            "limit: expected an integer from 1 to 16384 (got ", l.dump(),
-            ")"));
+            "limit: expected an integer from 1 to 16384 (got ", l.dump(), ")"));
       }
       *limit = l.get<int64_t>();
     }
@@ -439,9 +437,9 @@ absl::StatusOr<std::string> ResolveConsoleDir(const std::string& configured) {
   for (const std::string& dir : candidates) {
     absl::StrAppend(&looked, looked.empty() ? "" : ", ", dir);
   }
-  return absl::NotFoundError(absl::StrCat(
-      "console_dir: no console files found (looked in ", looked,
-      "); pass --console-dir"));
+  return absl::NotFoundError(
+      absl::StrCat("console_dir: no console files found (looked in ", looked,
+                   "); pass --console-dir"));
 }
 
 absl::StatusOr<std::string> ResolveConsolePath(const std::string& root,
@@ -467,8 +465,7 @@ absl::StatusOr<std::string> ResolveConsolePath(const std::string& root,
   }
   std::string real_root = RealPath(root);
   if (real_root.empty()) {
-    return absl::NotFoundError(
-        absl::StrCat("console: no directory ", root));
+    return absl::NotFoundError(absl::StrCat("console: no directory ", root));
   }
   std::string real = RealPath(real_root + "/" + rel);
   if (real.empty() || !absl::StartsWith(real, real_root + "/") ||
@@ -550,8 +547,7 @@ void RegisterConsole(CloudCore* core, HttpServer* http,
   std::string root = options.console_dir;
   http->HandlePrefix("GET", "/", [root](const HttpRequest& req) {
     if (req.path == "/v1" || absl::StartsWith(req.path, "/v1/")) {
-      return ErrorResponse(
-          absl::NotFoundError("no API method at this path"));
+      return ErrorResponse(absl::NotFoundError("no API method at this path"));
     }
     if (root.empty()) {
       return ErrorResponse(absl::NotFoundError(
@@ -559,8 +555,7 @@ void RegisterConsole(CloudCore* core, HttpServer* http,
     }
     auto file = ResolveConsolePath(root, req.path);
     if (!file.ok()) {
-      return ErrorResponse(
-          absl::NotFoundError("no console page at this path"));
+      return ErrorResponse(absl::NotFoundError("no console page at this path"));
     }
     auto body = ReadFile(*file);
     if (!body.ok()) return ErrorResponse(body.status());

@@ -39,8 +39,8 @@ std::string Decode(const std::string& s) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%' && i + 2 < s.size() && isxdigit(s[i + 1]) &&
         isxdigit(s[i + 2])) {
-      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr,
-                                                16)));
+      out.push_back(
+          static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
       i += 2;
     } else {
       out.push_back(s[i]);
@@ -52,11 +52,11 @@ std::string Decode(const std::string& s) {
 class ConsoleFilesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    base_ = fs::temp_directory_path() /
-            absl::StrCat("cove-console-test-", ::getpid(), "-",
-                         ::testing::UnitTest::GetInstance()
-                             ->current_test_info()
-                             ->name());
+    base_ =
+        fs::temp_directory_path() /
+        absl::StrCat(
+            "cove-console-test-", ::getpid(), "-",
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(base_);
     root_ = base_ / "console";
     Write(root_ / "index.html", "<!doctype html><title>t</title>");
@@ -121,17 +121,40 @@ TEST_F(ConsoleFilesTest, RefusesWhatIsNotAFileInside) {
 // HTTP server does), the result is an error or a regular file inside the
 // console directory, never one outside it.
 TEST_F(ConsoleFilesTest, NoGeneratedPathLeavesTheDirectory) {
-  const std::vector<std::string> pieces = {
-      "..",         ".",         "%2e%2e",      "%2E%2E",    "%2e",
-      ".%2e",       "%252e%252e", "app.js",     "index.html", "secret.txt",
-      "sub",        "x.svg",     "",            "link.txt",   "up",
-      "console-evil", "etc",     "passwd",      "\\..",       "..\\..",
-      "%00",        std::string("a\0b", 3),     "%2f",        "%5c",
-      "...",        "....",      "app.js%00.png", " ",        "~",
-      "%c0%ae%c0%ae", "\x01",    "index.html/"};
-  const std::vector<std::string> prefixes = {"/", "//", "", "/./", "/../",
-                                             base_.string() + "/",
-                                             real_root_ + "/"};
+  const std::vector<std::string> pieces = {"..",
+                                           ".",
+                                           "%2e%2e",
+                                           "%2E%2E",
+                                           "%2e",
+                                           ".%2e",
+                                           "%252e%252e",
+                                           "app.js",
+                                           "index.html",
+                                           "secret.txt",
+                                           "sub",
+                                           "x.svg",
+                                           "",
+                                           "link.txt",
+                                           "up",
+                                           "console-evil",
+                                           "etc",
+                                           "passwd",
+                                           "\\..",
+                                           "..\\..",
+                                           "%00",
+                                           std::string("a\0b", 3),
+                                           "%2f",
+                                           "%5c",
+                                           "...",
+                                           "....",
+                                           "app.js%00.png",
+                                           " ",
+                                           "~",
+                                           "%c0%ae%c0%ae",
+                                           "\x01",
+                                           "index.html/"};
+  const std::vector<std::string> prefixes = {
+      "/", "//", "", "/./", "/../", base_.string() + "/", real_root_ + "/"};
   std::mt19937 rng(20261206);
   int served = 0;
   for (int i = 0; i < 20000; ++i) {
@@ -169,8 +192,8 @@ TEST(ConsoleContentTypeTest, ByExtension) {
 TEST_F(ConsoleFilesTest, ConsoleDirMustHoldIndexHtml) {
   EXPECT_THAT(ResolveConsoleDir(root_.string()), IsOk());
   auto missing = ResolveConsoleDir((base_ / "nowhere").string());
-  EXPECT_THAT(missing, StatusIs(absl::StatusCode::kNotFound,
-                                HasSubstr("index.html")));
+  EXPECT_THAT(missing,
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("index.html")));
   // The default finds the source tree's console/ from a build tree.
   auto found = ResolveConsoleDir("");
   ASSERT_THAT(found, IsOk());
@@ -178,7 +201,9 @@ TEST_F(ConsoleFilesTest, ConsoleDirMustHoldIndexHtml) {
 }
 
 TEST_F(ConsoleFilesTest, RoutesServeFilesAndRefuseTheRest) {
-  auto http = HttpServer::Bind({"127.0.0.1:0"});
+  HttpServer::Options http_options;
+  http_options.listen_address = "127.0.0.1:0";
+  auto http = HttpServer::Bind(http_options);
   ASSERT_THAT(http, IsOk());
   ConsoleOptions options;
   options.console_dir = root_.string();
@@ -201,7 +226,7 @@ TEST_F(ConsoleFilesTest, RoutesServeFilesAndRefuseTheRest) {
   HttpResponse chart = get("/vendor/chart.js");
   EXPECT_EQ(chart.status, 200);
   EXPECT_EQ(chart.body, "/* chart */");
-  for (const std::string& bad :
+  for (const char* bad :
        {"/../secret.txt", "/link.txt", "/up/secret.txt", "/nothing"}) {
     HttpResponse r = get(bad);
     EXPECT_EQ(r.status, 404) << bad;
