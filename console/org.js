@@ -28,7 +28,7 @@ export async function orgKeysView(main, ctx, orgName, g) {
     ["", (k) => [
       perms.has("apiKeys.update") ? h("button", {type: "button", onclick: () => confirmThen(
         `${k.enabled ? "Disable" : "Enable"} key ${idOf(k.name)}?`, async () => {
-          await api.patch(`/v1/${k.name}`, {enabled: !k.enabled, etag: k.etag}, {query: {updateMask: "enabled"}});
+          await api.patch(`/v1/${k.name}`, {apiKey: {enabled: !k.enabled, etag: k.etag}, updateMask: "enabled"});
           ctx.rerender();
         })}, k.enabled ? "Disable" : "Enable") : null,
       perms.has("apiKeys.delete") ? h("button", {type: "button", class: "danger", onclick: () => confirmThen(
@@ -156,7 +156,7 @@ function roleSelect(member, roles, ctx) {
   const sel = h("select", {id, "aria-label": `Role of ${member.user}`},
     roles.map((r) => h("option", {value: r, selected: r === member.role}, r)));
   sel.addEventListener("change", () => confirmThen(`Give ${member.user} the role ${sel.value}?`, async () => {
-    await api.patch(`/v1/${member.name}`, {role: sel.value}, {query: {updateMask: "role"}});
+    await api.patch(`/v1/${member.name}`, {member: {role: sel.value}, updateMask: "role"});
     ctx.rerender();
   }));
   return sel;
