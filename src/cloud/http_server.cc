@@ -16,9 +16,6 @@
 #include "common/utf8.h"
 
 namespace cove::cloud {
-namespace {
-
-// `s` as a JSON string literal (quotes included).
 std::string JsonQuote(absl::string_view s) {
   const std::string valid = internal::ValidUtf8(s);
   std::string out = "\"";
@@ -56,6 +53,8 @@ std::string JsonQuote(absl::string_view s) {
   out += "\"";
   return out;
 }
+
+namespace {
 
 bool MethodMatches(const std::string& route_method, const std::string& method) {
   return route_method == "*" || route_method == method ||
@@ -344,7 +343,12 @@ void HttpServer::Serve(const httplib::Request& req,
   HttpRequest r;
   r.method = req.method;
   r.path = req.path;
-  for (const auto& [k, v] : req.params) r.query.emplace(k, v);
+  // The query string only (httplib also puts a form body into params).
+  if (size_t q = req.target.find('?'); q != std::string::npos) {
+    httplib::Params params;
+    httplib::detail::parse_query_text(req.target.substr(q + 1), params);
+    for (const auto& [k, v] : params) r.query.emplace(k, v);
+  }
   for (const auto& [k, v] : req.headers) r.headers.emplace(k, v);
   r.body = req.body;
   const bool v6 = req.remote_addr.find(':') != std::string::npos;

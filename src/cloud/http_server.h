@@ -111,6 +111,10 @@ int HttpStatusOf(absl::StatusCode code);
 /// The canonical name of a code: "PERMISSION_DENIED".
 std::string StatusCodeName(absl::StatusCode code);
 
+/// `s` as a JSON string literal (quotes included; invalid UTF-8 bytes
+/// written as the text \xNN, '<' and '>' as \u003c and \u003e).
+std::string JsonQuote(absl::string_view s);
+
 /// The REST error body of `status` (not OK):
 /// {"error":{"code":<http>,"status":"<NAME>","message":"..."}}, with
 /// `http_status` when given (else HttpStatusOf(status.code())).
