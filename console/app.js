@@ -340,7 +340,6 @@ function createClusterForm(projectName, envs) {
   const type = field("CU type", "cuType", "select", {options: [["performance", "performance"], ["capacity", "capacity"]]});
   const size = field("CU size", "cuSize", "number", {value: "1", min: 1, max: 256});
   const replicas = field("Replicas", "replicas", "number", {value: "1", min: 1, max: 8});
-  const secret = h("div", {id: "cluster-secret"});
   const f = form([id, dn, env, type, size, replicas], "Create cluster", async (v) => {
     const op = await api.post(`/v1/${projectName}/clusters`, {clusterId: v.clusterId, cluster: {
       displayName: v.displayName, environment: v.environment, cuType: v.cuType,
@@ -354,7 +353,7 @@ function createClusterForm(projectName, envs) {
     });
     route();
   }, {id: "create-cluster", class: "card"});
-  return h("div", {}, h("h2", {}, "New cluster"), envs.length ? f : h("p", {class: "hint"}, "Create an environment first."), secret);
+  return h("div", {}, h("h2", {}, "New cluster"), envs.length ? f : h("p", {class: "hint"}, "Create an environment first."));
 }
 
 // ---- operations: progress shown live -------------------------------------------
@@ -382,6 +381,12 @@ export function track(op, onDone) {
     }
     if (onDone) onDone(o);
     route();
+    // Finished operations leave the panel after a while (the organization's
+    // Operations page lists them all).
+    setTimeout(() => {
+      row.remove();
+      if (!opsPanel.querySelector("li")) opsPanel.hidden = true;
+    }, 15000);
   };
   if (op.done) { finish(op); return; }
   const poll = async () => {

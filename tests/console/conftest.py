@@ -55,13 +55,23 @@ def _browser_missing():
 class Cloud:
     """A running cove-cloud: its HTTP base URL, gRPC address, admin key."""
 
-    def __init__(self, proc, grpc_address, http_url, state_dir, tmp):
+    def __init__(self, proc, binary, grpc_address, http_url, state_dir, tmp):
         self.proc = proc
+        self.binary = binary
         self.grpc_address = grpc_address
         self.url = http_url
         self.state_dir = state_dir
         self.tmp = tmp
         self.admin_key = ADMIN_KEY
+
+    def agent_binary(self):
+        """cove-agent: $COVE_AGENT_BIN, else beside cove-cloud in the build
+        tree (src/agent/cove-agent), else None."""
+        env = os.environ.get("COVE_AGENT_BIN")
+        if env:
+            return Path(env)
+        p = Path(self.binary).resolve().parents[1] / "agent" / "cove-agent"
+        return p if p.is_file() and os.access(p, os.X_OK) else None
 
     def api(self, method, path, body=None, key=ADMIN_KEY, headers=None):
         """Calls the REST API; returns (status, parsed JSON body)."""
@@ -116,7 +126,7 @@ def cloud(tmp_path_factory):
     if not (grpc_address and http_url):
         proc.kill()
         pytest.fail("cove-cloud did not report its ports:\n" + "".join(lines))
-    yield Cloud(proc, grpc_address, http_url, state, tmp)
+    yield Cloud(proc, binary, grpc_address, http_url, state, tmp)
     proc.terminate()
     try:
         proc.wait(timeout=20)
@@ -141,7 +151,7 @@ def driver(cloud):
     opts = webdriver.ChromeOptions()
     opts.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                "--disable-gpu", "--window-size=1280,900", "--lang=en-US",
+                "--disable-gpu", "--window-size=1280,1000", "--lang=en-US",
                 "--disable-extensions", "--no-first-run"):
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})

@@ -8,6 +8,8 @@ are saved as artefacts.
 import base64
 import http.client
 import json
+import re
+import subprocess
 import threading
 import time
 import urllib.parse
@@ -70,7 +72,9 @@ def accept_confirm(driver):
     wait(driver, EC.alert_is_present(), 10, "no confirmation dialog").accept()
 
 
-def shot(driver, artifacts, name):
+def shot(driver, artifacts, name, top=True):
+    if top:
+        driver.execute_script("window.scrollTo(0, 0)")
     driver.save_screenshot(str(artifacts / f"{name}.png"))
 
 
@@ -199,6 +203,9 @@ def test_dashboard_draws_real_searches_and_explorer(browser, cloud, artifacts):
         n = d.execute_script("return Chart.getChart(document.getElementById('chart-qps')).data.labels.length")
         wait(d, lambda drv: drv.execute_script(
             "return Chart.getChart(document.getElementById('chart-qps')).data.labels.length") > n + 1)
+        # A few more seconds of load for the picture.
+        wait(d, lambda drv: drv.execute_script(
+            "return Chart.getChart(document.getElementById('chart-qps')).data.labels.length") >= 8)
         shot(d, artifacts, "dashboard")
     finally:
         stop.set()
@@ -220,7 +227,7 @@ def test_dashboard_draws_real_searches_and_explorer(browser, cloud, artifacts):
     first = d.find_element(By.CSS_SELECTOR, "#result-rows tbody tr td").text
     assert first == "7", "a row's own vector is its nearest neighbour"
     text_in(d, "#result-rows", "doc 7")
-    shot(d, artifacts, "explorer")
+    shot(d, artifacts, "explorer", top=False)
     # The database password never reached the URL.
     assert password not in d.current_url
 
@@ -353,7 +360,7 @@ def test_members_invitations_roles(browser, cloud, artifacts):
     shot(d, artifacts, "roles")
 
 
-def test_agent_mode_environment_shows_the_agent_command(browser, cloud, artifacts):
+def test_agent_mode_environment_agent_connects_and_hosts_a_cluster(browser, cloud, artifacts):
     d = browser
     go(d, cloud, "organizations/acme/projects/search")
     bucket = cloud.tmp / "bucket-agent"
@@ -362,11 +369,55 @@ def test_agent_mode_environment_shows_the_agent_command(browser, cloud, artifact
                                       "cloudAccountId": "123456789012", "vpcId": "vpc-0abc12345",
                                       "bucket": str(bucket)})
     cmd = find(d, "#agent-command").text
+    env = "organizations/acme/projects/search/environments/on-prem"
     assert "cove-agent --control-plane " + cloud.grpc_address in cmd
-    assert "--environment organizations/acme/projects/search/environments/on-prem" in cmd
+    assert f"--environment {env}" in cmd
     text_in(d, "#environments", "AWAITING_AGENT")
     text_in(d, "#environments", "never connected")
-    shot(d, artifacts, "agent-environment")
+    shot(d, artifacts, "agent-environment", top=False)
+    agent_bin = cloud.agent_binary()
+    if agent_bin is None:
+        pytest.skip("cove-agent is not built: the agent's connection is not checked")
+    # Run the command the page shows (its token, bucket and environment).
+    token = re.search(r"printf '%s' '([^']+)'", cmd).group(1)
+    token_file = cloud.tmp / "agent.token"
+    token_file.write_text(token)
+    token_file.chmod(0o600)
+    agent = subprocess.Popen(
+        [str(agent_bin), "--control-plane", cloud.grpc_address, "--token-file", str(token_file),
+         "--bucket", str(bucket), "--environment", env, "--state-dir", str(cloud.tmp / "agent-state")],
+        stdout=open(cloud.tmp / "agent.log", "w"), stderr=subprocess.STDOUT)
+    try:
+        def env_ready(drv):
+            drv.refresh()
+            try:
+                row = WebDriverWait(drv, 5).until(EC.presence_of_element_located(
+                    (By.XPATH, "//table[@id='environments']//tr[td[1]='on-prem']")))
+            except TimeoutException:
+                return False
+            state = row.find_element(By.XPATH, "td[3]").text
+            return state in ("CONNECTED", "READY") and "Agent: connected" in row.text
+        try:
+            wait(d, env_ready)
+        except TimeoutException:
+            pytest.fail("the agent never connected:\n" + (cloud.tmp / "agent.log").read_text())
+        # A cluster in the agent-mode environment, hosted by the agent.
+        submit(d, "#create-cluster", {"clusterId": "edge", "displayName": "Edge",
+                                      "environment": env, "cuSize": "1", "replicas": "1"})
+        wait(d, EC.presence_of_element_located(
+            (By.XPATH, "//table[@id='clusters']//tr[td[1]='Edge' and contains(., 'RUNNING')]")),
+            message="the agent-mode cluster never ran")
+        find(d, "#cluster-password button").click()
+        shot(d, artifacts, "agent-cluster")
+        status, c = cloud.api("GET", "/v1/organizations/acme/projects/search/clusters/edge")
+        assert status == 200 and c["state"] == "RUNNING" and c["environment"] == env
+    finally:
+        agent.terminate()
+        try:
+            agent.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            agent.kill()
+            agent.wait()
 
 
 # ---- HTTP-level checks of the console's routes ----------------------------------------
