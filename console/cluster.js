@@ -295,6 +295,7 @@ async function showCollection(detail, call, name) {
     h("h3", {}, `Collection ${d.name}`),
     h("dl", {class: "facts", id: "collection-facts"},
       fact("Rows", String(d.rowCount ?? "")), fact("Load state", d.loadState || ""),
+      fact("Dynamic fields", d.enableDynamicField ? "on (kept in $meta)" : "off"),
       d.description ? fact("Description", d.description) : null),
     h("h4", {}, "Schema"),
     table([["Field", (f) => f.name], ["Type", (f) => f.dataType + (f.elementType ? `<${f.elementType}>` : "")],

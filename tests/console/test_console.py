@@ -227,7 +227,9 @@ def test_dashboard_draws_real_searches_and_explorer(browser, cloud, artifacts):
     first = d.find_element(By.CSS_SELECTOR, "#result-rows tbody tr td").text
     assert first == "7", "a row's own vector is its nearest neighbour"
     text_in(d, "#result-rows", "doc 7")
-    shot(d, artifacts, "explorer", top=False)
+    d.set_window_size(1280, 1500)
+    shot(d, artifacts, "explorer")
+    d.set_window_size(1280, 1000)
     # The database password never reached the URL.
     assert password not in d.current_url
 
