@@ -234,7 +234,7 @@ def test_dashboard_draws_real_searches_and_explorer(browser, cloud, artifacts):
     assert password not in d.current_url
 
 
-def test_suspend_resume_backup(browser, cloud, artifacts):
+def test_suspend_resume_delete_restore_backup(browser, cloud, artifacts):
     d = browser
     go(d, cloud, STATE["cluster"])
     wait(d, EC.element_to_be_clickable((By.ID, "action-suspend"))).click()
@@ -243,6 +243,15 @@ def test_suspend_resume_backup(browser, cloud, artifacts):
     wait(d, EC.element_to_be_clickable((By.ID, "action-resume"))).click()
     accept_confirm(d)
     text_in(d, "#cluster-facts", "RUNNING")
+    # Delete (soft) and restore within the window, with the data.
+    wait(d, EC.element_to_be_clickable((By.ID, "action-delete"))).click()
+    accept_confirm(d)
+    text_in(d, "#cluster-facts", "DELETED")
+    text_in(d, "#cluster-facts", "Restorable until")
+    wait(d, EC.element_to_be_clickable((By.ID, "action-restore"))).click()
+    accept_confirm(d)
+    text_in(d, "#cluster-facts", "RUNNING")
+    text_in(d, "#cluster-facts", "200 of")
     go(d, cloud, STATE["cluster"] + "/backups")
     wait(d, EC.element_to_be_clickable((By.ID, "action-backup"))).click()
     text_in(d, "#operations", "CreateBackup")
