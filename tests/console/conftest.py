@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -55,8 +56,9 @@ def _browser_missing():
 class Cloud:
     """A running cove-cloud: its HTTP base URL, gRPC address, admin key."""
 
-    def __init__(self, proc, binary, grpc_address, http_url, state_dir, tmp):
+    def __init__(self, proc, binary, grpc_address, http_url, state_dir, tmp, log_path):
         self.proc = proc
+        self.log_path = log_path
         self.binary = binary
         self.grpc_address = grpc_address
         self.url = http_url
@@ -106,33 +108,34 @@ def cloud(tmp_path_factory):
                     "build/release/src/cloud/cove-cloud): console tests skipped")
     tmp = tmp_path_factory.mktemp("console")
     state = tmp / "state"
+    log_path = tmp / "cove-cloud.log"
+    log = open(log_path, "w")
     proc = subprocess.Popen(
         [str(binary), "--state-dir", str(state), "--listen", "127.0.0.1:0",
          "--http-listen", "127.0.0.1:0", "--admin-key", ADMIN_KEY,
          "--transition-delay-ms", "300"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        stdout=log, stderr=subprocess.STDOUT, text=True)
     grpc_address = http_url = None
-    lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        m = re.match(r"cove-cloud listening on (\S+)", line)
-        if m:
-            grpc_address = m.group(1)
-        m = re.match(r"http: (\S+)", line)
-        if m:
-            http_url = m.group(1)
-        if grpc_address and http_url:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and proc.poll() is None:
+        text = log_path.read_text()
+        m = re.search(r"^cove-cloud listening on (\S+)", text, re.M)
+        h = re.search(r"^http: (\S+)", text, re.M)
+        if m and h:
+            grpc_address, http_url = m.group(1), h.group(1)
             break
+        time.sleep(0.05)
     if not (grpc_address and http_url):
         proc.kill()
-        pytest.fail("cove-cloud did not report its ports:\n" + "".join(lines))
-    yield Cloud(proc, binary, grpc_address, http_url, state, tmp)
+        pytest.fail("cove-cloud did not report its ports:\n" + log_path.read_text())
+    yield Cloud(proc, binary, grpc_address, http_url, state, tmp, log_path)
     proc.terminate()
     try:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+    log.close()
 
 
 @pytest.fixture(scope="session")

@@ -499,7 +499,28 @@ def test_explorer_needs_a_key_and_database_credentials(cloud):
         status, body = cloud.api("POST", f"{path}/docs:query", {"filter": "id == 3", "outputFields": ["title"]},
                                  key=STATE["reader"], headers={"X-Cove-Database-Auth": auth})
         assert status == 200 and body["rows"] == [{"id": 3, "title": "doc 3"}], body
-    # No secret of the request reaches the audit log.
+    # No secret of the requests reaches the audit log or cove-cloud's output.
     status, events = cloud.api("GET", "/v1/organizations/acme/auditEvents?pageSize=1000")
     assert status == 200
     assert STATE["password"] not in json.dumps(events)
+    assert auth not in json.dumps(events)
+    output = cloud.log_path.read_text()
+    for secret in (STATE["password"], auth, STATE.get("reader", "-"), "wrong-password"):
+        assert secret not in output
+
+
+def test_the_console_log_check_sees_csp_violations(driver, cloud):
+    """The check every browser test ends with is not blind: an inline script
+    (which the CSP forbids) injected into the page shows up as a bad entry."""
+    from conftest import _bad_log_entries
+    driver.get(cloud.url + "/")
+    driver.execute_script("sessionStorage.clear()")
+    driver.get(cloud.url + "/#/")
+    find(driver, "#sign-in")
+    driver.get_log("browser")
+    driver.execute_script(
+        "const s = document.createElement('script'); s.textContent = 'window.pwned = 1';"
+        "document.body.appendChild(s);")
+    wait(driver, lambda drv: _bad_log_entries(drv.get_log("browser"), set()), 10,
+         "the CSP violation was not seen in the browser log")
+    assert driver.execute_script("return window.pwned === undefined")
