@@ -12,7 +12,9 @@ import re
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -20,6 +22,7 @@ selenium = pytest.importorskip(
     "selenium", reason="Selenium is not installed (Debian python3-selenium)")
 from selenium.common.exceptions import NoAlertPresentException, TimeoutException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -256,6 +259,10 @@ def test_suspend_resume_delete_restore_backup(browser, cloud, artifacts):
     wait(d, EC.element_to_be_clickable((By.ID, "action-backup"))).click()
     text_in(d, "#operations", "CreateBackup")
     text_in(d, "#backups", "READY")
+    submit(d, "#policy-form", {"enabled": True, "interval": "30", "retentionCount": "3"})
+    text_in(d, "#backup-policy", "Every 30 min, keeping 3")
+    policy = cluster_state(cloud, STATE["cluster"])["backupPolicy"]
+    assert policy["enabled"] and policy["interval"] == "1800s" and policy["retentionCount"] == 3
     shot(d, artifacts, "backups")
 
 
@@ -338,10 +345,20 @@ def test_xss_through_a_display_name_renders_as_text(browser, cloud, artifacts):
     sign_out(d)
 
 
-def test_audit_log_filters(browser, cloud, artifacts):
+def test_audit_log_filters_with_the_keyboard(browser, cloud, artifacts):
     d = browser
-    sign_in(d, cloud, cloud.admin_key)
-    go(d, cloud, "organizations/acme/auditEvents")
+    d.get(cloud.url + "/")
+    d.execute_script("sessionStorage.clear()")
+    d.get(cloud.url + "/#/")
+    # Keyboard only: the key field has the focus, Enter submits.
+    wait(d, lambda drv: drv.switch_to.active_element.get_attribute("name") == "apiKey")
+    d.switch_to.active_element.send_keys(cloud.admin_key + Keys.ENTER)
+    find(d, "#sign-out")
+    go(d, cloud, "organizations/acme")
+    tab = wait(d, EC.element_to_be_clickable((By.LINK_TEXT, "Audit log")))
+    d.execute_script("arguments[0].focus()", tab)
+    d.switch_to.active_element.send_keys(Keys.ENTER)
+    wait(d, EC.url_contains("/auditEvents"))
     find(d, "#audit-events")
     submit(d, "#audit-filter", {"outcome": "DENIED"})
     text_in(d, "#audit-events", "clusters.suspend")
@@ -494,6 +511,13 @@ def test_explorer_needs_a_key_and_database_credentials(cloud):
     status, body = cloud.api("POST", f"{path}/docs:search", {"primaryKey": "999999"},
                              headers={"X-Cove-Database-Auth": auth})
     assert status == 404 and body["error"]["status"] == "NOT_FOUND"
+    # A key without clusters.get on the cluster is refused before the data
+    # plane is reached (organization.member may list projects only).
+    status, member_key = cloud.api("POST", "/v1/organizations/acme/apiKeys", {"apiKey": {
+        "displayName": "member", "scope": "organizations/acme", "role": "roles/organization.member"}})
+    assert status == 200, member_key
+    status, body = cloud.api("GET", path, key=member_key["secret"], headers={"X-Cove-Database-Auth": auth})
+    assert status == 403 and body["error"]["status"] == "PERMISSION_DENIED", body
     # The read-only key may get the cluster, so it may read through the explorer.
     if "reader" in STATE:
         status, body = cloud.api("POST", f"{path}/docs:query", {"filter": "id == 3", "outputFields": ["title"]},
@@ -524,3 +548,80 @@ def test_the_console_log_check_sees_csp_violations(driver, cloud):
     wait(driver, lambda drv: _bad_log_entries(drv.get_log("browser"), set()), 10,
          "the CSP violation was not seen in the browser log")
     assert driver.execute_script("return window.pwned === undefined")
+
+
+def test_console_and_explorer_over_https(cloud, tmp_path):
+    """With --tls-generate the HTTP port speaks HTTPS with the gRPC port's
+    certificate, and the explorer reaches the TLS data plane trusting it."""
+    import ssl
+    state = tmp_path / "tls-state"
+    log_path = tmp_path / "tls.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [str(cloud.binary), "--state-dir", str(state), "--listen", "127.0.0.1:0",
+             "--http-listen", "127.0.0.1:0", "--tls-generate", "--admin-key", cloud.admin_key,
+             "--transition-delay-ms", "100"], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        url = trust = None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (url and trust):
+            text = log_path.read_text()
+            m, t = re.search(r"^http: (\S+)", text, re.M), re.search(r"^trust: (\S+)", text, re.M)
+            url, trust = (m.group(1) if m else None), (t.group(1) if t else None)
+            time.sleep(0.05)
+        assert url and url.startswith("https://") and trust, log_path.read_text()
+        ctx = ssl.create_default_context(cafile=trust)
+
+        def call(method, path, body=None, headers=None):
+            req = urllib.request.Request(url + path, method=method,
+                                         data=None if body is None else json.dumps(body).encode())
+            req.add_header("Authorization", f"Bearer {cloud.admin_key}")
+            for k, v in (headers or {}).items():
+                req.add_header(k, v)
+            try:
+                with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+                    return r.status, r.read()
+            except urllib.error.HTTPError as e:
+                return e.code, e.read()
+
+        status, page = call("GET", "/")
+        assert status == 200 and b"/app.js" in page
+        bucket = tmp_path / "bucket"
+        bucket.mkdir()
+        status, org = call("POST", "/v1/organizations", {"organizationId": "tls-org"})
+        assert status == 200, org
+        org = json.loads(org)
+        assert call("POST", "/v1/organizations/tls-org/projects", {"projectId": "proj"})[0] == 200
+        status, env = call("POST", "/v1/organizations/tls-org/projects/proj/environments", {
+            "environmentId": "env", "environment": {
+                "mode": "CROSS_ACCOUNT", "cloudAccountId": "123456789012", "region": "us-east-1",
+                "vpcId": "vpc-0abc12345", "bucket": str(bucket),
+                "roleArn": "arn:aws:iam::123456789012:role/cove", "externalId": org["externalId"]}})
+        assert status == 200, env
+        status, op = call("POST", "/v1/organizations/tls-org/projects/proj/clusters", {
+            "clusterId": "vec", "cluster": {"environment": "organizations/tls-org/projects/proj/environments/env",
+                                           "cuSize": 1, "replicas": 1}})
+        assert status == 200, op
+        op = json.loads(op)
+        status, done = call("POST", f"/v1/{op['name']}:wait", {"timeoutMs": 30000})
+        done = json.loads(done)
+        assert done.get("done") and done["cluster"]["endpoint"].startswith("https://"), done
+        auth = base64.b64encode(f"root:{done['cluster']['adminPassword']}".encode()).decode()
+        status, body = call("GET", "/v1/organizations/tls-org/projects/proj/clusters/vec/collections",
+                            headers={"X-Cove-Database-Auth": auth})
+        assert status == 200 and json.loads(body) == {"collections": []}, body
+        # Plain HTTP to the HTTPS port fails.
+        u = urllib.parse.urlparse(url)
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+        with pytest.raises((ConnectionError, http.client.HTTPException, OSError)):
+            conn.request("GET", "/")
+            r = conn.getresponse()
+            if r.status:
+                raise ConnectionError(f"plain HTTP answered {r.status}")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
