@@ -46,6 +46,12 @@ signOutButton.addEventListener("click", () => {
   session = null;
   replace(opsPanel);
   opsPanel.hidden = true;
+  // Nothing of the session stays on screen (a secret shown once, a message).
+  for (const id of ["once", "toast"]) {
+    const el = document.getElementById(id);
+    replace(el);
+    el.hidden = true;
+  }
   location.hash = "#/";
   route();
 });

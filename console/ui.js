@@ -23,7 +23,11 @@ export function toast(text, isError = false) {
   replace(el, text);
   el.classList.toggle("error", isError);
   el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { el.hidden = true; }, 10000);
 }
+
+let toastTimer = null;
 
 /// A secret shown once in a dismissable box above the page.
 export function showOnce(text, secret, id) {
