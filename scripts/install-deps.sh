@@ -25,7 +25,7 @@ test_pkgs=(
   python3 python3-dev python3-venv python3-numpy python3-pytest pybind11-dev
   python3-setuptools python3-wheel python3-grpcio
   python3-protobuf python3-pandas python3-ujson python3-dotenv python3-scipy
-  clang libclang-rt-14-dev llvm openssl
+  clang libclang-rt-14-dev llvm openssl curl
   chromium chromium-driver python3-selenium libjs-chart.js
 )
 bench_pkgs=(

@@ -167,16 +167,27 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Bind(Options options) {
     const std::string cert = options.tls_cert_file;
     const std::string key = options.tls_key_file;
     bool loaded = false;
-    // The gRPC port's policy: TLS 1.2 or later, no client certificate.
+    // The gRPC port's policy: TLS 1.2 or later, ECDHE with AEAD suites
+    // only, no client certificate.
     auto ssl = std::make_unique<httplib::SSLServer>([&cert, &key,
                                                      &loaded](SSL_CTX& ctx) {
       SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
-      SSL_CTX_set_options(&ctx,
-                          SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-      loaded = SSL_CTX_use_certificate_chain_file(&ctx, cert.c_str()) == 1 &&
-               SSL_CTX_use_PrivateKey_file(&ctx, key.c_str(),
-                                           SSL_FILETYPE_PEM) == 1 &&
-               SSL_CTX_check_private_key(&ctx) == 1;
+      SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION |
+                                    SSL_OP_NO_RENEGOTIATION |
+                                    SSL_OP_CIPHER_SERVER_PREFERENCE);
+      // TLS 1.2: ECDHE with AES-GCM or ChaCha20-Poly1305, as gRPC's port;
+      // TLS 1.3 suites are all AEAD.
+      loaded =
+          SSL_CTX_set_cipher_list(
+              &ctx,
+              "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+              "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+              "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") ==
+              1 &&
+          SSL_CTX_use_certificate_chain_file(&ctx, cert.c_str()) == 1 &&
+          SSL_CTX_use_PrivateKey_file(&ctx, key.c_str(), SSL_FILETYPE_PEM) ==
+              1 &&
+          SSL_CTX_check_private_key(&ctx) == 1;
       return loaded;
     });
     if (!loaded || !ssl->is_valid()) {
@@ -190,6 +201,12 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Bind(Options options) {
     s->http_ = std::make_unique<httplib::Server>();
   }
   httplib::Server& http = *s->http_;
+  // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which
+  // would let a second process bind the same port and take connections.
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   http.set_payload_max_length(static_cast<size_t>(options.max_body_bytes));
   http.set_keep_alive_max_count(100);
   const int threads = std::max(1, options.threads);
@@ -220,6 +237,12 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Bind(Options options) {
         } else if (res.status == 404) {
           status = absl::NotFoundError(absl::StrCat(
               "path: no route for ", internal::ValidUtf8(req.path)));
+        } else if (absl::StartsWithIgnoreCase(
+                       req.get_header_value("Content-Type"), "multipart/")) {
+          // httplib parses multipart bodies itself (and refused this one).
+          status = absl::InvalidArgumentError(
+              "Content-Type: a malformed multipart body (expected "
+              "application/json)");
         } else if ((req.method == "POST" || req.method == "PUT" ||
                     req.method == "PATCH") &&
                    !req.has_header("Content-Length") &&
@@ -296,6 +319,14 @@ void HttpServer::HandlePrefix(std::string method, std::string prefix,
 }
 
 HttpResponse HttpServer::Dispatch(HttpRequest& request) const {
+  // Bounds the work of std::regex_match (libstdc++ recurses per character)
+  // far below what a thread's stack holds; resource names are much shorter.
+  if (request.path.size() > kMaxPathBytes) {
+    return ErrorResponse(absl::InvalidArgumentError(absl::StrCat(
+                             "path: too long (expected at most ", kMaxPathBytes,
+                             " bytes, got ", request.path.size(), ")")),
+                         414);
+  }
   std::set<std::string> allowed;
   // Regex routes, then the longest matching prefix.
   std::string matched_prefix;

@@ -20,6 +20,7 @@
 //      starts with decides, like step 1 (its method M or "*" handles it,
 //      else 405 with Allow).
 //   3. Else 404.
+// A path longer than kMaxPathBytes is 414 before any route is tried.
 // The 404, 405, 413 and 500 replies the server makes itself are JSON in the
 // REST error form ({"error":{"code":404,"status":"NOT_FOUND",
 // "message":"..."}}, ErrorResponse()).
@@ -128,6 +129,9 @@ inline constexpr char kContentSecurityPolicy[] =
 
 class HttpServer {
  public:
+  /// Longer paths are refused with 414 before any route is tried.
+  static constexpr size_t kMaxPathBytes = 2048;
+
   struct Options {
     /// "host:port"; port 0: a free port.
     std::string listen_address;

@@ -1,6 +1,7 @@
 // The REST/JSON gateway (see rest_gateway.h).
 #include "cloud/rest_gateway.h"
 
+#include <algorithm>
 #include <memory>
 #include <set>
 
@@ -147,11 +148,24 @@ std::string Quote(absl::string_view s) {
   return out + "\"";
 }
 
-// A protobuf JSON parser message on one line.
+// A protobuf JSON parser message on one line. A syntax error comes as
+// "<what>\n<input around it>\n<spaces>^": it becomes "<what> (after
+// '<the input before the error>', at '<the input from it>')".
 std::string OneLine(absl::string_view message) {
-  std::vector<std::string> words =
-      absl::StrSplit(message, absl::ByAnyChar(" \n\t"), absl::SkipEmpty());
-  std::string out = absl::StrJoin(words, " ");
+  std::vector<std::string> lines = absl::StrSplit(message, '\n');
+  std::string out;
+  if (lines.size() >= 3 && absl::EndsWith(lines[2], "^")) {
+    const size_t caret = std::min(lines[2].size() - 1, lines[1].size());
+    const size_t from = caret > 30 ? caret - 30 : 0;
+    out = absl::StrCat(
+        absl::StripAsciiWhitespace(lines[0]), " (after '",
+        EscapeForMessage(lines[1].substr(from, caret - from), 40), "', at '",
+        EscapeForMessage(lines[1].substr(caret), 20), "')");
+  } else {
+    std::vector<std::string> words =
+        absl::StrSplit(message, absl::ByAnyChar(" \n\t"), absl::SkipEmpty());
+    out = absl::StrJoin(words, " ");
+  }
   return internal::ValidUtf8(out);
 }
 
@@ -298,6 +312,16 @@ HttpResponse Serve(CloudCore* core, const RestRpc& rpc,
           " takes none (expected the fields as query parameters)"));
     }
     if (!blank) {
+      // JSON only: a cross-site HTML form cannot send this type without a
+      // CORS preflight, which this server never grants.
+      std::string type = http.Header("Content-Type");
+      type = std::string(absl::StripAsciiWhitespace(
+          absl::string_view(type).substr(0, type.find(';'))));
+      if (!absl::EqualsIgnoreCase(type, "application/json")) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("Content-Type: expected application/json (got '",
+                         EscapeForMessage(type), "')"));
+      }
       COVE_RETURN_IF_ERROR(ParseJson(http.body, request.get(), "request body"));
     }
     COVE_RETURN_IF_ERROR(ApplyQuery(http.query, request.get()));

@@ -14,6 +14,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "cloud/cloud_fixture.h"
 #include "cloud/http_server.h"
@@ -61,8 +62,9 @@ Reply Send(httplib::Client& client, const std::string& method,
   req.headers = extra;
   if (!key.empty()) req.headers.emplace("Authorization", "Bearer " + key);
   req.body = body;
-  if (method == "POST" || method == "PATCH" || method == "PUT" ||
-      !body.empty()) {
+  if ((method == "POST" || method == "PATCH" || method == "PUT" ||
+       !body.empty()) &&
+      extra.count("Content-Type") == 0) {
     req.headers.emplace("Content-Type", "application/json");
   }
   Reply out;
@@ -359,7 +361,7 @@ TEST_F(RestTest, ReadOnlyKeyIsDeniedMutations) {
 // the same decision (same code) for the same call.
 TEST_F(RestTest, RestAndGrpcDecideAlikeForGeneratedKeys) {
   MakeWorld();
-  const std::vector<std::string> roles = {
+  std::vector<std::string> roles = {
       "roles/organization.owner",         "roles/organization.member",
       "roles/organization.billing_admin", "roles/project.admin",
       "roles/project.read_write",         "roles/project.read_only"};
@@ -367,6 +369,35 @@ TEST_F(RestTest, RestAndGrpcDecideAlikeForGeneratedKeys) {
                                            "organizations/acme/projects/proj-b",
                                            std::string(kP1) + "/clusters/cl1"};
   std::mt19937 rng(20261206);
+  // Custom roles (made over REST) with random allow and deny statements.
+  const std::vector<std::string> actions = {
+      "clusters.get", "clusters.list",    "clusters.scale",
+      "clusters.*",   "projects.get",     "projects.list",
+      "apiKeys.list", "auditEvents.list", "projects.create"};
+  for (int i = 0; i < 6; ++i) {
+    std::vector<std::string> allow, deny;
+    for (const std::string& a : actions) {
+      const unsigned pick = rng() % 4;
+      if (pick == 0) allow.push_back("\"" + a + "\"");
+      if (pick == 1) deny.push_back("\"" + a + "\"");
+    }
+    if (allow.empty()) allow.push_back("\"clusters.get\"");
+    std::string body =
+        absl::StrCat(R"({"roleId":"custom-)", i, R"(","role":{"level":")",
+                     i % 2 == 0 ? "PROJECT" : "ORGANIZATION",
+                     R"(","statements":[{"effect":"ALLOW","actions":[)",
+                     absl::StrJoin(allow, ","), "]}");
+    if (!deny.empty()) {
+      absl::StrAppend(&body, R"(,{"effect":"DENY","actions":[)",
+                      absl::StrJoin(deny, ","), "]}");
+    }
+    body += "]}}";
+    Reply made = Http("POST", "/v1/organizations/acme/roles", body);
+    EXPECT_EQ(made.status, 200) << body << ": " << made.body;
+    if (made.status == 200) {
+      roles.push_back(absl::StrCat(kOrg, "/roles/custom-", i));
+    }
+  }
   struct Probe {
     std::string what;
     std::function<Reply(const std::string& key, int n)> rest;
@@ -465,7 +496,7 @@ TEST_F(RestTest, RestAndGrpcDecideAlikeForGeneratedKeys) {
        }},
   };
   int keys = 0, compared = 0, allowed = 0, denied = 0;
-  for (int i = 0; i < 16; ++i) {
+  for (int i = 0; i < 24; ++i) {
     const std::string role = roles[rng() % roles.size()];
     const std::string scope = scopes[rng() % scopes.size()];
     auto key = MakeKey("acme", role, scope);
@@ -489,7 +520,7 @@ TEST_F(RestTest, RestAndGrpcDecideAlikeForGeneratedKeys) {
       }
     }
   }
-  EXPECT_GE(keys, 8);
+  EXPECT_GE(keys, 12);
   EXPECT_GT(allowed, 0);
   EXPECT_GT(denied, 0);
 }
@@ -541,6 +572,12 @@ TEST_F(RestTest, MalformedJsonAndUnknownFieldsNameTheField) {
   EXPECT_EQ(r.code(), "INVALID_ARGUMENT");
   EXPECT_THAT(r.body, HasSubstr("request body"));
   r = Http("POST", "/v1/organizations/acme/projects",
+           R"({"projectId": "web" "project": {}})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  // The position: the input before the error and at it.
+  EXPECT_THAT(r.body, HasSubstr(R"(after '{\"projectId\": \"web\" ')"));
+  EXPECT_THAT(r.body, HasSubstr(R"(at '\"project\": {}}')"));
+  r = Http("POST", "/v1/organizations/acme/projects",
            R"({"projectId":"web","bogusField":1})");
   EXPECT_EQ(r.status, 400);
   EXPECT_THAT(r.body, HasSubstr("bogusField"));
@@ -562,6 +599,21 @@ TEST_F(RestTest, MalformedJsonAndUnknownFieldsNameTheField) {
            R"({"projectId":"web"})");
   EXPECT_EQ(r.status, 400);
   EXPECT_THAT(r.body, HasSubstr("projectId"));
+  // Bodies are JSON only (a cross-site form cannot post one).
+  for (const char* type : {"text/plain", "application/x-www-form-urlencoded",
+                           "multipart/form-data; boundary=x"}) {
+    r = Http("POST", "/v1/organizations/acme/projects?projectId=web",
+             R"({"project":{"plan":"standard","region":"eu-local-1"}})",
+             kAdminKey, {{"Content-Type", type}});
+    EXPECT_EQ(r.status, 400) << type;
+    EXPECT_THAT(r.body, HasSubstr("Content-Type")) << type;
+  }
+  r = Http("POST", "/v1/organizations/acme/projects?projectId=web",
+           R"({"project":{"plan":"standard","region":"eu-local-1"}})",
+           kAdminKey, {{"Content-Type", "application/json; charset=utf-8"}});
+  EXPECT_EQ(r.status, 200) << r.body;
+  r = Http("DELETE", "/v1/organizations/acme/projects/web");
+  EXPECT_EQ(r.status, 200) << r.body;
   // A DELETE with a body.
   r = Http("DELETE", "/v1/organizations/acme", R"({"name":"x"})");
   EXPECT_EQ(r.status, 400);

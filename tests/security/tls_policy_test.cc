@@ -1,4 +1,5 @@
-// TLS policy of our servers (cove-server and cove-cloud): TLS 1.2 and 1.3
+// TLS policy of our servers (cove-server, cove-cloud's gRPC and HTTP
+// ports): TLS 1.2 and 1.3
 // only, AEAD cipher suites only; and of our clients: certificates verified
 // by default, skipped only with the explicitly named dangerous option.
 //
@@ -192,6 +193,19 @@ TEST_F(TlsPolicyTest, ControlPlaneServerAcceptsOnlyModernAeadTls) {
   auto cloud = cloud::StartCloud(options);
   ASSERT_THAT(cloud, IsOk());
   CheckPolicy((*cloud)->port());
+}
+
+TEST_F(TlsPolicyTest, ControlPlaneHttpPortAcceptsOnlyModernAeadTls) {
+  cloud::testing::TempDir state;
+  cloud::CloudOptions options =
+      cloud::testing::TestCloudOptions(state.path() + "/state");
+  options.tls_cert_file = File("server.pem");
+  options.tls_key_file = File("server.key");
+  options.http_listen_address = "127.0.0.1:0";
+  auto cloud = cloud::StartCloud(options);
+  ASSERT_THAT(cloud, IsOk());
+  ASSERT_GT((*cloud)->http_port(), 0);
+  CheckPolicy((*cloud)->http_port());
 }
 
 ClientOptions ShortClientOptions() {
