@@ -21,6 +21,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "cloud/cloud_core.h"
 #include "common/status_macros.h"
 #include "common/value_json.h"
@@ -320,6 +321,15 @@ class Explorer {
   static absl::StatusOr<json> Body(const HttpRequest& req,
                                    const std::set<std::string>& allowed) {
     if (req.body.empty()) return json::object();
+    // JSON only, as on the REST routes: a cross-site HTML form cannot send
+    // this type without a CORS preflight, which this server never grants.
+    std::string type = req.Header("Content-Type");
+    type = std::string(absl::StripAsciiWhitespace(
+        absl::string_view(type).substr(0, type.find(';'))));
+    if (!absl::EqualsIgnoreCase(type, "application/json")) {
+      return absl::InvalidArgumentError(
+          "Content-Type: expected application/json for a request body");
+    }
     json body = json::parse(req.body, nullptr, false);
     if (body.is_discarded() || !body.is_object()) {
       return absl::InvalidArgumentError("request body: expected a JSON object");

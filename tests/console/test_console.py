@@ -512,6 +512,15 @@ def test_explorer_needs_a_key_and_database_credentials(cloud):
     status, body = cloud.api("POST", f"{path}/docs:query", {"filter": "id < 3", "colour": 1},
                              headers={"X-Cove-Database-Auth": auth})
     assert status == 400 and "colour" in body["error"]["message"]
+    # JSON bodies only (no cross-site form can post one).
+    req = urllib.request.Request(cloud.url + f"{path}/docs:query", data=b'{"limit": 1}', method="POST")
+    req.add_header("Authorization", f"Bearer {cloud.admin_key}")
+    req.add_header("X-Cove-Database-Auth", auth)
+    req.add_header("Content-Type", "application/x-www-form-urlencoded")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(req, timeout=30)
+    assert refused.value.code == 400
+    assert "Content-Type" in json.loads(refused.value.read())["error"]["message"]
     status, body = cloud.api("POST", f"{path}/docs:search", {"primaryKey": "999999"},
                              headers={"X-Cove-Database-Auth": auth})
     assert status == 404 and body["error"]["status"] == "NOT_FOUND"
@@ -580,6 +589,8 @@ def test_console_and_explorer_over_https(cloud, tmp_path):
             req = urllib.request.Request(url + path, method=method,
                                          data=None if body is None else json.dumps(body).encode())
             req.add_header("Authorization", f"Bearer {cloud.admin_key}")
+            if body is not None:
+                req.add_header("Content-Type", "application/json")
             for k, v in (headers or {}).items():
                 req.add_header(k, v)
             try:
