@@ -239,23 +239,46 @@ async function projectView(projectName, g) {
     api.get(`/v1/${orgName}`).catch(() => ({})),
   ]);
   if (!ctx.current(g)) return;
+  const clustersTable = (list) => table(
+    [["Cluster", (c) => h("a", {href: `#/${c.name}`}, c.displayName || idOf(c.name))],
+     ["State", (c) => stateBadge(c.state)],
+     ["Size", (c) => `${c.cuSize || 0} CU ${c.cuType || ""}`],
+     ["Replicas", (c) => String(c.replicas || 0)],
+     ["Endpoint", (c) => c.endpoint ? h("code", {}, c.endpoint) : ""],
+     ["Environment", (c) => idOf(c.environment)]],
+    list, "No clusters yet.", {id: "clusters"});
+  const envsTable = (list) => table(
+    [["Environment", (e) => idOf(e.name)], ["Mode", (e) => e.mode === "AGENT" ? "agent" : "cross-account"],
+     ["State", (e) => stateBadge(e.state)], ["Region", (e) => e.region || ""],
+     ["Details", (e) => environmentDetails(e)],
+     ["", (e) => environmentButtons(e, perms)]],
+    list, "No environments yet.", {id: "environments"});
+  const clustersBox = h("div", {}, clustersTable(clusters));
+  const envsBox = h("div", {}, envsTable(envs));
   const content = [h("h1", {}, project.displayName || idOf(projectName)),
     h("p", {class: "subtitle"}, projectName, project.region ? ` · ${project.region}` : "", project.plan ? ` · ${project.plan}` : ""),
-    h("h2", {}, "Clusters"),
-    table([["Cluster", (c) => h("a", {href: `#/${c.name}`}, c.displayName || idOf(c.name))],
-           ["State", (c) => stateBadge(c.state)],
-           ["Size", (c) => `${c.cuSize || 0} CU ${c.cuType || ""}`],
-           ["Replicas", (c) => String(c.replicas || 0)],
-           ["Endpoint", (c) => c.endpoint ? h("code", {}, c.endpoint) : ""],
-           ["Environment", (c) => idOf(c.environment)]],
-          clusters, "No clusters yet.", {id: "clusters"})];
+    h("h2", {}, "Clusters"), clustersBox];
   if (perms.has("clusters.create")) content.push(createClusterForm(projectName, envs));
-  content.push(h("h2", {}, "Environments"),
-    table([["Environment", (e) => idOf(e.name)], ["Mode", (e) => e.mode === "AGENT" ? "agent" : "cross-account"],
-           ["State", (e) => stateBadge(e.state)], ["Region", (e) => e.region || ""],
-           ["Details", (e) => environmentDetails(e)],
-           ["", (e) => environmentButtons(e, perms)]],
-          envs, "No environments yet.", {id: "environments"}));
+  content.push(h("h2", {}, "Environments"), envsBox);
+  // Live: states change under the page (operations of others, agents
+  // connecting, the autoscaler). Only the two tables are redrawn, so a form
+  // being filled in is kept.
+  const key = (cs, es) => JSON.stringify([cs, es.map((e) => ({...e, lastHeartbeatTime: undefined}))]);
+  let last = key(clusters, envs);
+  const timer = setInterval(async () => {
+    try {
+      const [cs, es] = await Promise.all([
+        api.listAll(`/v1/${projectName}/clusters`, "clusters"),
+        api.listAll(`/v1/${projectName}/environments`, "environments")]);
+      if (!ctx.current(g) || key(cs, es) === last) return;
+      last = key(cs, es);
+      replace(clustersBox, clustersTable(cs));
+      replace(envsBox, envsTable(es));
+    } catch (e) {
+      // The next tick tries again; errors of actions show where they happen.
+    }
+  }, 3000);
+  ctx.onLeave(() => clearInterval(timer));
   if (perms.has("environments.create")) content.push(createEnvironmentForm(projectName, org));
   replace(main, ...content);
 }

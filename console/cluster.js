@@ -22,12 +22,23 @@ export async function clusterView(main, ctx, name, tab, g) {
   if (tab === "dashboard") return dashboard(body, ctx, cluster, g);
   if (tab === "backups") return backups(body, ctx, cluster, perms, g);
   if (tab === "explorer") return explorer(body, ctx, cluster, g);
-  return overview(body, ctx, cluster, perms);
+  return overview(body, ctx, cluster, perms, g);
 }
 
 // ---- overview and actions ----------------------------------------------------------
 
-function overview(body, ctx, c, perms) {
+function overview(body, ctx, c, perms, g) {
+  // Live: a change of state or size made elsewhere redraws the page.
+  const timer = setInterval(async () => {
+    try {
+      const now = await api.get(`/v1/${c.name}`);
+      const same = ["state", "cuSize", "replicas", "endpoint"].every((k) => now[k] === c[k]);
+      if (ctx.current(g) && !same) ctx.rerender();
+    } catch (e) {
+      // The next tick tries again.
+    }
+  }, 3000);
+  ctx.onLeave(() => clearInterval(timer));
   const dl = h("dl", {class: "facts", id: "cluster-facts"},
     fact("State", stateBadge(c.state)), c.stateMessage ? fact("Message", c.stateMessage) : null,
     fact("Size", `${c.cuSize || 0} CU (${c.cuType || ""})`), fact("Replicas", String(c.replicas || 0)),

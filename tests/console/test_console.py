@@ -20,7 +20,8 @@ import pytest
 
 selenium = pytest.importorskip(
     "selenium", reason="Selenium is not installed (Debian python3-selenium)")
-from selenium.common.exceptions import NoAlertPresentException, TimeoutException  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    NoAlertPresentException, StaleElementReferenceException, TimeoutException)
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
@@ -32,7 +33,10 @@ WAIT = 45
 
 
 def wait(driver, cond, timeout=WAIT, message=""):
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(cond, message)
+    # Pages redraw parts of themselves live: an element found a moment ago
+    # may have been replaced; look again.
+    return WebDriverWait(driver, timeout, poll_frequency=0.1,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(cond, message)
 
 
 def find(driver, css, timeout=WAIT):
@@ -420,8 +424,8 @@ def test_agent_mode_environment_agent_connects_and_hosts_a_cluster(browser, clou
          "--bucket", str(bucket), "--environment", env, "--state-dir", str(cloud.tmp / "agent-state")],
         stdout=open(cloud.tmp / "agent.log", "w"), stderr=subprocess.STDOUT)
     try:
+        # The page shows the agent's connection without a reload.
         def env_ready(drv):
-            drv.refresh()
             try:
                 row = WebDriverWait(drv, 5).until(EC.presence_of_element_located(
                     (By.XPATH, "//table[@id='environments']//tr[td[1]='on-prem']")))
