@@ -263,6 +263,13 @@ def test_suspend_resume_delete_restore_backup(browser, cloud, artifacts):
     wait(d, EC.element_to_be_clickable((By.ID, "action-backup"))).click()
     text_in(d, "#operations", "CreateBackup")
     text_in(d, "#backups", "READY")
+    # Restore the backup into the cluster (its collection replaced).
+    wait(d, EC.element_to_be_clickable((By.XPATH, "//table[@id='backups']//button[.='Restore here']"))).click()
+    accept_confirm(d)
+    wait(d, EC.presence_of_element_located(
+        (By.XPATH, "//li[contains(@class, 'op') and contains(@class, 'done')][span[.='RestoreBackup']]")),
+        message="the restore never finished")
+    assert cluster_state(cloud, STATE["cluster"])["usedVectors"] == "200"
     submit(d, "#policy-form", {"enabled": True, "interval": "30", "retentionCount": "3"})
     text_in(d, "#backup-policy", "Every 30 min, keeping 3")
     policy = cluster_state(cloud, STATE["cluster"])["backupPolicy"]
