@@ -326,8 +326,12 @@ function environmentButtons(e, perms) {
 /// The one-time agent token and the command that starts cove-agent with it.
 function agentCommand(env) {
   const cp = (session && session.controlPlaneAddress) || "HOST:PORT";
-  const cmd = `printf '%s' '${env.agentToken}' > agent.token && cove-agent --control-plane ${cp} ` +
-              `--token-file agent.token --bucket ${env.bucket || "BUCKET"} --environment ${env.name} --state-dir agent-state`;
+  // Every value single-quoted for the shell (a bucket path may hold spaces
+  // or quotes: the command must stay one command).
+  const q = (v) => `'${String(v).replace(/'/g, "'\\''")}'`;
+  const cmd = `printf '%s' ${q(env.agentToken)} > agent.token && cove-agent --control-plane ${q(cp)} ` +
+              `--token-file agent.token --bucket ${q(env.bucket || "BUCKET")} --environment ${q(env.name)} ` +
+              "--state-dir agent-state";
   return h("div", {class: "secret", id: "agent-command"},
     h("p", {}, "Start the agent in the customer network with this command. The token is shown once",
       env.agentTokenExpireTime ? ` and expires at ${when(env.agentTokenExpireTime)}` : "", ":"),

@@ -9,6 +9,7 @@ import base64
 import http.client
 import json
 import re
+import shlex
 import subprocess
 import threading
 import time
@@ -406,15 +407,15 @@ def test_members_invitations_roles(browser, cloud, artifacts):
 def test_agent_mode_environment_agent_connects_and_hosts_a_cluster(browser, cloud, artifacts):
     d = browser
     go(d, cloud, "organizations/acme/projects/search")
-    bucket = cloud.tmp / "bucket-agent"
+    bucket = cloud.tmp / "bucket agent's"
     bucket.mkdir()
     submit(d, "#create-environment", {"environmentId": "on-prem", "mode": "AGENT",
                                       "cloudAccountId": "123456789012", "vpcId": "vpc-0abc12345",
                                       "bucket": str(bucket)})
     cmd = find(d, "#agent-command").text
     env = "organizations/acme/projects/search/environments/on-prem"
-    assert "cove-agent --control-plane " + cloud.grpc_address in cmd
-    assert f"--environment {env}" in cmd
+    assert f"cove-agent --control-plane '{cloud.grpc_address}'" in cmd
+    assert f"--environment '{env}'" in cmd
     text_in(d, "#environments", "AWAITING_AGENT")
     text_in(d, "#environments", "never connected")
     shot(d, artifacts, "agent-environment", top=False)
@@ -423,6 +424,9 @@ def test_agent_mode_environment_agent_connects_and_hosts_a_cluster(browser, clou
         pytest.skip("cove-agent is not built: the agent's connection is not checked")
     # Run the command the page shows (its token, bucket and environment).
     token = re.search(r"printf '%s' '([^']+)'", cmd).group(1)
+    # The command is one shell command whatever the bucket's name holds.
+    words = shlex.split(cmd.replace("\n", ""))
+    assert words[words.index("--bucket") + 1] == str(bucket)
     token_file = cloud.tmp / "agent.token"
     token_file.write_text(token)
     token_file.chmod(0o600)
