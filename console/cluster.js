@@ -46,7 +46,7 @@ function overview(body, ctx, c, perms, g) {
     fact("Administrator", c.adminUser || ""),
     fact("Vectors", `${Number(c.usedVectors || 0).toLocaleString("en")} of ${Number(c.capacityVectors || 0).toLocaleString("en")}`),
     fact("Storage", `${bytes(c.usedBytes)} of ${bytes(c.capacityBytes)}`),
-    fact("Environment", h("a", {href: `#/${c.environment.split("/").slice(0, 4).join("/")}`}, idOf(c.environment))),
+    fact("Environment", h("a", {href: `#/${(c.environment || "").split("/").slice(0, 4).join("/")}`}, idOf(c.environment))),
     c.autoscaling && c.autoscaling.enabled ? fact("Autoscaling", `${c.autoscaling.minCuSize}..${c.autoscaling.maxCuSize} CU`) : null,
     fact("Created", when(c.createTime)),
     c.state === "DELETED" ? fact("Restorable until", when(c.purgeTime)) : null);

@@ -1,8 +1,8 @@
 // The organization's pages: API keys, roles and role bindings, members and
 // invitations, the audit log, operations.
-import {h, replace, table, field, form, idOf, when} from "./dom.js";
+import {h, replace, table, field, form, errorText, idOf, when} from "./dom.js";
 import * as api from "./api.js";
-import {stateBadge, confirmThen, showOnce, orgTabs} from "./ui.js";
+import {stateBadge, confirmThen, showOnce, orgTabs, toast} from "./ui.js";
 
 const BUILT_IN_ROLES = ["roles/organization.owner", "roles/organization.billing_admin", "roles/organization.member",
                         "roles/project.admin", "roles/project.read_write", "roles/project.read_only"];
@@ -155,10 +155,19 @@ function roleSelect(member, roles, ctx) {
   const id = `role-${idOf(member.name)}`;
   const sel = h("select", {id, "aria-label": `Role of ${member.user}`},
     roles.map((r) => h("option", {value: r, selected: r === member.role}, r)));
-  sel.addEventListener("change", () => confirmThen(`Give ${member.user} the role ${sel.value}?`, async () => {
-    await api.patch(`/v1/${member.name}`, {member: {role: sel.value}, updateMask: "role"});
-    ctx.rerender();
-  }));
+  sel.addEventListener("change", async () => {
+    if (!window.confirm(`Give ${member.user} the role ${sel.value}?`)) {
+      sel.value = member.role;
+      return;
+    }
+    try {
+      await api.patch(`/v1/${member.name}`, {member: {role: sel.value}, updateMask: "role"});
+      ctx.rerender();
+    } catch (e) {
+      sel.value = member.role;
+      toast(errorText(e), true);
+    }
+  });
   return sel;
 }
 
