@@ -67,9 +67,30 @@ def fill(driver, form_css, values):
 
 
 def submit(driver, form_css, values):
-    form = fill(driver, form_css, values)
-    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    return form
+    # A page may redraw itself under the test (an operation that ends
+    # redraws the page): fill the new form again.
+    for attempt in range(5):
+        try:
+            form = fill(driver, form_css, values)
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            return form
+        except StaleElementReferenceException:
+            if attempt == 4:
+                raise
+            time.sleep(0.2)
+
+
+def click(driver, locator):
+    """Clicks the element once it is clickable, looking again when the page
+    redrew it in between."""
+    for attempt in range(5):
+        try:
+            wait(driver, EC.element_to_be_clickable(locator)).click()
+            return
+        except StaleElementReferenceException:
+            if attempt == 4:
+                raise
+            time.sleep(0.2)
 
 
 def go(driver, cloud, fragment):
@@ -125,10 +146,9 @@ def test_sign_in_create_project_environment_cluster_and_scale(browser, cloud, ar
     assert cloud.admin_key not in d.current_url
 
     submit(d, "#create-organization", {"organizationId": "acme", "displayName": "Acme Corp"})
-    link = wait(d, EC.element_to_be_clickable((By.LINK_TEXT, "Acme Corp")))
-    link.click()
+    click(d, (By.LINK_TEXT, "Acme Corp"))
     submit(d, "#create-project", {"projectId": "search", "displayName": "Search", "region": "eu-west-1"})
-    wait(d, EC.element_to_be_clickable((By.LINK_TEXT, "Search"))).click()
+    click(d, (By.LINK_TEXT, "Search"))
 
     bucket = cloud.tmp / "bucket-dev"
     bucket.mkdir()
@@ -154,7 +174,7 @@ def test_sign_in_create_project_environment_cluster_and_scale(browser, cloud, ar
     cluster = "organizations/acme/projects/search/clusters/vectors"
     STATE["cluster"] = cluster
 
-    wait(d, EC.element_to_be_clickable((By.LINK_TEXT, "Vectors"))).click()
+    click(d, (By.LINK_TEXT, "Vectors"))
     endpoint = find(d, "#cluster-endpoint").text
     assert endpoint.startswith("http://127.0.0.1:")
     STATE["endpoint"] = endpoint
@@ -222,7 +242,7 @@ def test_dashboard_draws_real_searches_and_explorer(browser, cloud, artifacts):
     # The data explorer: credentials, collections, schema, query, search.
     go(d, cloud, STATE["cluster"] + "/explorer")
     submit(d, "#db-credentials", {"user": "root", "password": password})
-    wait(d, EC.element_to_be_clickable((By.CSS_SELECTOR, "button[data-collection='docs']"))).click()
+    click(d, (By.CSS_SELECTOR, "button[data-collection='docs']"))
     text_in(d, "#collection-schema", "FLOAT_VECTOR")
     text_in(d, "#collection-facts", "200")
     find(d, "#collection-indexes")
@@ -245,27 +265,27 @@ def test_dashboard_draws_real_searches_and_explorer(browser, cloud, artifacts):
 def test_suspend_resume_delete_restore_backup(browser, cloud, artifacts):
     d = browser
     go(d, cloud, STATE["cluster"])
-    wait(d, EC.element_to_be_clickable((By.ID, "action-suspend"))).click()
+    click(d, (By.ID, "action-suspend"))
     accept_confirm(d)
     text_in(d, "#cluster-facts", "SUSPENDED")
-    wait(d, EC.element_to_be_clickable((By.ID, "action-resume"))).click()
+    click(d, (By.ID, "action-resume"))
     accept_confirm(d)
     text_in(d, "#cluster-facts", "RUNNING")
     # Delete (soft) and restore within the window, with the data.
-    wait(d, EC.element_to_be_clickable((By.ID, "action-delete"))).click()
+    click(d, (By.ID, "action-delete"))
     accept_confirm(d)
     text_in(d, "#cluster-facts", "DELETED")
     text_in(d, "#cluster-facts", "Restorable until")
-    wait(d, EC.element_to_be_clickable((By.ID, "action-restore"))).click()
+    click(d, (By.ID, "action-restore"))
     accept_confirm(d)
     text_in(d, "#cluster-facts", "RUNNING")
     text_in(d, "#cluster-facts", "200 of")
     go(d, cloud, STATE["cluster"] + "/backups")
-    wait(d, EC.element_to_be_clickable((By.ID, "action-backup"))).click()
+    click(d, (By.ID, "action-backup"))
     text_in(d, "#operations", "CreateBackup")
     text_in(d, "#backups", "READY")
     # Restore the backup into the cluster (its collection replaced).
-    wait(d, EC.element_to_be_clickable((By.XPATH, "//table[@id='backups']//button[.='Restore here']"))).click()
+    click(d, (By.XPATH, "//table[@id='backups']//button[.='Restore here']"))
     accept_confirm(d)
     wait(d, EC.presence_of_element_located(
         (By.XPATH, "//li[contains(@class, 'op') and contains(@class, 'done')][span[.='RestoreBackup']]")),
