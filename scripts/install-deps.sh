@@ -26,6 +26,7 @@ test_pkgs=(
   python3-setuptools python3-wheel python3-grpcio
   python3-protobuf python3-pandas python3-ujson python3-dotenv python3-scipy
   clang libclang-rt-14-dev llvm openssl curl
+  chromium chromium-driver python3-selenium libjs-chart.js
 )
 bench_pkgs=(
   libhnswlib-dev libfaiss-dev dataset-fashion-mnist python3-matplotlib

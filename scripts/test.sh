@@ -8,7 +8,10 @@
 #   2. install into a staging prefix, then configure and build the example
 #      consumer project (examples/consumer) against the installed package;
 #   3. Python: a venv (Debian's python3, system site packages), the package
-#      pip-installed from python/ (reusing the Release build), then pytest;
+#      pip-installed from python/ (reusing the Release build), then pytest
+#      (tests/python, tests/pymilvus, and tests/console: the web console in
+#      headless Chromium against one cove-cloud, screenshots in
+#      <build root>/test-artifacts/console);
 #   4. one clang build with ASan+UBSan (and libFuzzer's coverage
 #      instrumentation): the C++ unit tests;
 #   5. fuzz: the libFuzzer targets in tests/fuzz from that same build; each
@@ -133,11 +136,13 @@ if want python && [[ -x "${rel}/src/server/cove-server" ]]; then
       "${venv}/bin/pip" install --no-build-isolation --quiet "${root}/python"; then
     # Two processes: pymilvus' generated protos and those the cove tests
     # load would share protobuf's descriptor pool.
-    for suite in python pymilvus; do
-      label="pytest" && [[ "${suite}" == pymilvus ]] && label="pytest (pymilvus)"
+    for suite in python pymilvus console; do
+      label="pytest"
+      [[ "${suite}" != python ]] && label="pytest (${suite})"
       log="${build}/pytest-${suite}.log"
       (cd "${root}" && env COVE_SERVER_BIN="${rel}/src/server/cove-server" \
         COVE_CLOUD_BIN="${rel}/src/cloud/cove-cloud" \
+        COVE_CONSOLE_ARTIFACTS="${build}/test-artifacts/console" \
         "${venv}/bin/python" -m pytest "tests/${suite}" -q -rs -p no:cacheprovider) 2>&1 |
         tee "${log}"
       line="$(grep -E '^=*\s*[0-9]+ (passed|failed|skipped)' "${log}" | tail -1)"

@@ -59,6 +59,12 @@ struct CloudOptions {
   /// (Debian's libjs-chart.js). A missing file leaves the dashboards as
   /// tables.
   std::string chartjs_file = "/usr/share/javascript/chart.js/chart.min.js";
+  /// The web console's files (index.html, app.js, ...), served at "/" on
+  /// the HTTP port. Empty: share/cove/console beside the program's bin/
+  /// directory (an install), else the source tree's console/ (a build
+  /// tree); none found: the console is not served (its pages are 404s). A
+  /// given directory without index.html is an error (NotFound) at start.
+  std::string console_dir;
 
   /// Agent mode: how often agents send heartbeats (real time; told to the
   /// agent when it connects).

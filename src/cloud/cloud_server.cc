@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cloud/cloud_core.h"
+#include "cloud/console_routes.h"
 #include "cloud/grpc_agent_gateway.h"
 #include "cloud/grpc_service.h"
 #include "cloud/http_server.h"
@@ -144,9 +145,22 @@ absl::StatusOr<std::unique_ptr<CloudServer>> StartCloud(
     auto http = HttpServer::Bind(http_options);
     if (!http.ok()) return http.status();
     server->http_ = *std::move(http);
+    // The web console ("/", /console/..., the data explorer's
+    // /v1/{cluster}/collections...; console_routes.h), first: its regex
+    // routes go before the gateway's.
+    ConsoleOptions console;
+    auto console_dir = ResolveConsoleDir(options.console_dir);
+    if (!console_dir.ok() && !options.console_dir.empty()) {
+      return console_dir.status();
+    }
+    console.console_dir = console_dir.ok() ? *console_dir : "";
+    console.chartjs_file = options.chartjs_file;
+    console.control_plane_address = server->address_;
+    console.data_plane_ca_file = server->ca_file_;
+    RegisterConsole(server->core_.get(), server->http_.get(), console);
     // The REST/JSON API and its OpenAPI document (/v1/...).
     RegisterRestGateway(server->core_.get(), server->http_.get());
-    // Other routes (the web console) register here, before Start().
+    // Other routes register here, before Start().
     server->http_->Start();
   }
   return server;

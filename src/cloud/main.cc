@@ -7,6 +7,7 @@
 //              [--agent-heartbeat-ms N] [--agent-heartbeat-timeout-ms N]
 //              [--agent-operation-timeout-ms N]
 //              [--metrics-listen HOST:PORT] [--http-listen HOST:PORT]
+//              [--console-dir DIR]
 //
 // Prints "cove-cloud listening on HOST:PORT" once serving (with port 0, the
 // port chosen), "http: http(s)://HOST:PORT" with --http-listen, and, on the
@@ -55,6 +56,9 @@ int main(int argc, char** argv) {
   app.add_option("--http-listen,--http_listen", options.http_listen_address,
                  "host:port of the HTTP(S) port: REST/JSON API (/v1), "
                  "OpenAPI document and console (port 0: any free port)");
+  app.add_option("--console-dir,--console_dir", options.console_dir,
+                 "the web console's files (default: share/cove/console of "
+                 "the install, or the source tree's console/)");
   app.add_option("--http-max-body-bytes", options.http_max_body_bytes,
                  "largest REST request body accepted (default 1 MiB)");
   app.add_option("--agent-heartbeat-ms", heartbeat_ms,
