@@ -98,6 +98,38 @@ struct FieldSchema {
   /// Milvus' clustering key (one scalar field): stored and reported; Milvus
   /// uses it to cluster segments on compaction, cove does not.
   bool is_clustering_key = false;
+  /// VARCHAR: the text is analyzed into terms (for BM25 functions and
+  /// TEXT_MATCH) by `analyzer_params`, Milvus' JSON object:
+  /// {"type": "standard"} (Unicode word boundaries, lowercase; the default
+  /// when empty), {"type": "english"} (plus English stop words and
+  /// stemming), either with "stop_words": [...], or a custom chain
+  /// {"tokenizer": "standard"|"whitespace", "filter": [...]} (see
+  /// docs/full-text-search.md). Anything else is refused naming it.
+  bool enable_analyzer = false;
+  std::string analyzer_params;
+  /// VARCHAR with enable_analyzer: TEXT_MATCH filters may name the field.
+  bool enable_match = false;
+  /// Filled by a function of the schema (a BM25 output): rows never give
+  /// it. Set when the schema is created from CollectionSchema::functions.
+  bool is_function_output = false;
+};
+
+/// Function kinds of a schema (Milvus' FunctionType numbers).
+enum class FunctionType { kUnknown = 0, kBM25 = 1 };
+
+/// A function of a collection schema: BM25 reads one VARCHAR field with
+/// enable_analyzer and fills one SPARSE_FLOAT_VECTOR field with the text's
+/// term frequencies at insert (clients do not send that field); a search
+/// of the output field takes query texts (SearchRequest::texts) and scores
+/// them by BM25 (metric BM25, index SPARSE_INVERTED_INDEX or SPARSE_WAND).
+struct FunctionSchema {
+  std::string name;
+  std::string description;
+  FunctionType type = FunctionType::kBM25;
+  std::vector<std::string> input_field_names;
+  std::vector<std::string> output_field_names;
+  /// BM25 takes none.
+  std::map<std::string, std::string> params;
 };
 
 /// Milvus' consistency levels (the numbers of its ConsistencyLevel enum).
@@ -133,10 +165,18 @@ struct CollectionSchema {
   /// the rows over (1 to 1024; 0 at creation: 16). 0 without a partition
   /// key.
   int64_t num_partitions = 0;
+  /// Functions (BM25) that fill output fields at insert; their output
+  /// fields are marked is_function_output.
+  std::vector<FunctionSchema> functions;
 
   /// Appends a field and returns *this, for chaining.
   CollectionSchema& AddField(FieldSchema field) {
     fields.push_back(std::move(field));
+    return *this;
+  }
+  /// Appends a function and returns *this, for chaining.
+  CollectionSchema& AddFunction(FunctionSchema function) {
+    functions.push_back(std::move(function));
     return *this;
   }
 };
@@ -281,6 +321,11 @@ struct SearchRequest {
   /// `vectors` is empty). Search param "drop_ratio_search" in [0, 1) leaves
   /// out that fraction of each query's smallest weights.
   std::vector<SparseVector> sparse_vectors;
+  /// Or, for the output field of a BM25 function, query texts (full-text
+  /// search, metric BM25): analyzed as the input field is. Search params
+  /// "bm25_k1" (0 to 3), "bm25_b" (0 to 1) override the index's, and
+  /// "drop_ratio_search" leaves out the smallest query term weights.
+  std::vector<std::string> texts;
   /// The vector field to search; may be empty when the collection has one.
   std::string anns_field;
   int64_t limit = 10;
@@ -320,6 +365,7 @@ struct SearchRequest {
   /// Number of query vectors.
   size_t num_queries() const {
     if (!sparse_vectors.empty()) return sparse_vectors.size();
+    if (!texts.empty()) return texts.size();
     return dim == 0 ? 0 : vectors.size() / dim;
   }
 };

@@ -55,8 +55,15 @@ absl::Status SearchRequestToProto(const SearchRequest& request,
                                   milvus_pb::SearchRequest* out) {
   const size_t dim = request.dim;
   const bool sparse = !request.sparse_vectors.empty();
-  if (!sparse && (dim == 0 || request.vectors.empty() ||
-                  request.vectors.size() % dim != 0)) {
+  const bool texts = !request.texts.empty();
+  if (texts && (sparse || !request.vectors.empty())) {
+    return Invalid(
+        "search data: give query texts, sparse vectors or dense vectors, not "
+        "two of them");
+  }
+  if (!sparse && !texts &&
+      (dim == 0 || request.vectors.empty() ||
+       request.vectors.size() % dim != 0)) {
     return Invalid(
         absl::StrCat("search vectors: expected whole vectors of dim ", dim,
                      " (got ", request.vectors.size(), " floats)"));
@@ -68,16 +75,19 @@ absl::Status SearchRequestToProto(const SearchRequest& request,
   common_pb::PlaceholderGroup group;
   common_pb::PlaceholderValue* ph = group.add_placeholders();
   ph->set_tag("$0");
-  ph->set_type(sparse ? common_pb::PlaceholderType::SparseFloatVector
-                      : common_pb::PlaceholderType::FloatVector);
-  const size_t nq =
-      sparse ? request.sparse_vectors.size() : request.vectors.size() / dim;
+  ph->set_type(texts    ? common_pb::PlaceholderType::VarChar
+               : sparse ? common_pb::PlaceholderType::SparseFloatVector
+                        : common_pb::PlaceholderType::FloatVector);
+  const size_t nq = texts    ? request.texts.size()
+                    : sparse ? request.sparse_vectors.size()
+                             : request.vectors.size() / dim;
+  for (size_t q = 0; texts && q < nq; ++q) ph->add_values(request.texts[q]);
   for (size_t q = 0; sparse && q < nq; ++q) {
     COVE_RETURN_IF_ERROR(engine::sparse::Check(
         request.sparse_vectors[q], absl::StrCat("search data ", q)));
     ph->add_values(engine::sparse::ToBytes(request.sparse_vectors[q]));
   }
-  for (size_t q = 0; !sparse && q < nq; ++q) {
+  for (size_t q = 0; !sparse && !texts && q < nq; ++q) {
     std::string* bytes = ph->add_values();
     bytes->reserve(dim * 4);
     for (size_t i = 0; i < dim; ++i) {
@@ -326,14 +336,25 @@ absl::StatusOr<SearchRequest> SearchRequestFromProto(
     if (out.sparse_vectors.empty()) {
       return Invalid("search placeholder_group: no query vectors");
     }
+  } else if (ph.type() == common_pb::PlaceholderType::VarChar) {
+    // Full-text search: one UTF-8 query text per value.
+    for (int q = 0; q < ph.values_size(); ++q) {
+      out.texts.push_back(ph.values(q));
+    }
+    if (out.texts.empty()) {
+      return Invalid("search placeholder_group: no query texts");
+    }
   } else if (ph.type() != common_pb::PlaceholderType::FloatVector) {
     return absl::UnimplementedError(absl::StrCat(
-        "search placeholder_group: only FloatVector (101) and "
-        "SparseFloatVector (104) queries are supported by cove (got type ",
+        "search placeholder_group: only FloatVector (101), "
+        "SparseFloatVector (104) and VarChar (21, query texts) queries are "
+        "supported by cove (got type ",
         static_cast<int>(ph.type()), ")"));
   }
   size_t bytes_per_query = 0;
-  for (int q = 0; out.sparse_vectors.empty() && q < ph.values_size(); ++q) {
+  for (int q = 0;
+       out.sparse_vectors.empty() && out.texts.empty() && q < ph.values_size();
+       ++q) {
     const std::string& bytes = ph.values(q);
     if (bytes.empty() || bytes.size() % 4 != 0 ||
         (q > 0 && bytes.size() != bytes_per_query)) {
