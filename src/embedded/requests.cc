@@ -184,8 +184,8 @@ absl::Status NormalizeRow(const engine::Collection& c, const Row& in,
       if (v != nullptr && !v->is_null()) {
         return absl::InvalidArgumentError(absl::StrCat(
             where,
-            " is the output of a function (BM25); it is computed at insert, "
-            "do not give its values"));
+            ": unexpected function output field (the output of a BM25 "
+            "function is computed at insert; do not give its values)"));
       }
       continue;
     }

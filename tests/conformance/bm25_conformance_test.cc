@@ -315,7 +315,7 @@ TEST_P(Bm25ConformanceTest, Refusals) {
           {"sparse", Value::Sparse({{1}, {1.0f}})}};
   EXPECT_THAT(client().Insert("docs", {row}),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("'sparse' is the output of a function")));
+                       HasSubstr("'sparse': unexpected function output field")));
   // A BM25 field is searched with texts; texts need a BM25 field.
   SearchRequest req;
   req.collection_name = "docs";
