@@ -32,6 +32,7 @@ class DataType:
     ARRAY: DataType
     JSON: DataType
     FLOAT_VECTOR: DataType
+    SPARSE_FLOAT_VECTOR: DataType
     name: str
     value: int
     def __init__(self, value: int) -> None: ...
@@ -41,6 +42,7 @@ class MetricType:
     L2: MetricType
     IP: MetricType
     COSINE: MetricType
+    BM25: MetricType
     name: str
     value: int
     def __init__(self, value: int) -> None: ...
@@ -55,6 +57,8 @@ class IndexType:
     AUTOINDEX: IndexType
     IVF_PQ: IndexType
     SCANN: IndexType
+    SPARSE_INVERTED_INDEX: IndexType
+    SPARSE_WAND: IndexType
     name: str
     value: int
     def __init__(self, value: int) -> None: ...
@@ -123,14 +127,37 @@ class FieldSchema:
     max_capacity: int
     nullable: bool
     default_value: Any
+    enable_analyzer: bool
+    analyzer_params: str
+    enable_match: bool
+    is_function_output: bool
+    def __init__(self) -> None: ...
+
+class FunctionType:
+    UNKNOWN: FunctionType
+    BM25: FunctionType
+    name: str
+    value: int
+    def __init__(self, value: int) -> None: ...
+    def __int__(self) -> int: ...
+
+class FunctionSchema:
+    name: str
+    description: str
+    type: FunctionType
+    input_field_names: List[str]
+    output_field_names: List[str]
+    params: Dict[str, str]
     def __init__(self) -> None: ...
 
 class CollectionSchema:
     fields: List[FieldSchema]
+    functions: List[FunctionSchema]
     enable_dynamic_field: bool
     description: str
     def __init__(self) -> None: ...
     def add_field(self, field: FieldSchema) -> CollectionSchema: ...
+    def add_function(self, function: FunctionSchema) -> CollectionSchema: ...
 
 class IndexSpec:
     field_name: str

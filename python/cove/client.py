@@ -783,9 +783,15 @@ class Client:
         VARCHAR field) the hits come in ``limit`` groups of that field's
         value, up to ``group_size`` each (``strict_group_size``: fill every
         group when the rows allow it). Returns a :class:`SearchResult`.
+
+        Full-text search: ``data`` is a list of query texts and
+        ``anns_field`` the output of a BM25 function (metric BM25; params
+        "bm25_k1", "bm25_b", "drop_ratio_search").
         """
         metric = to_metric(metric_type)
         core_metric = None if metric is None else getattr(_core.MetricType, metric.value)
+        if isinstance(data, str):
+            data = [data]
         raw = self._core.search(collection, data, limit=int(limit), filter=filter,
                                 filter_params=dict(filter_params or {}),
                                 output_fields=list(output_fields or []), anns_field=anns_field,

@@ -339,7 +339,7 @@ class MilvusClient:
             "num_shards": d.num_shards,
             "description": d.schema.description,
             "fields": fields,
-            "functions": [],
+            "functions": [fn.to_dict() for fn in d.schema.functions],
             "aliases": list(d.aliases),
             "collection_id": d.collection_id,
             "consistency_level": 2,

@@ -228,6 +228,16 @@ class PyIterator {
 using PyQueryIterator = PyIterator<cove::QueryIterator>;
 using PySearchIterator = PyIterator<cove::SearchIterator>;
 
+// True for a non-empty list or tuple of str (query texts of a full-text
+// search).
+bool IsTextList(py::handle data) {
+  if (!py::isinstance<py::list>(data) && !py::isinstance<py::tuple>(data)) {
+    return false;
+  }
+  py::sequence seq = py::reinterpret_borrow<py::sequence>(data);
+  return py::len(seq) > 0 && py::isinstance<py::str>(seq[0]);
+}
+
 // A request's vectors: one query vector for a search iterator.
 void FillVectors(cove::SearchRequest* req, py::handle vectors) {
   FloatMatrix m = ToFloatMatrix(vectors, "search: data");
@@ -251,11 +261,17 @@ void BindEnums(py::module_& m) {
       .value("VARCHAR", cove::DataType::kVarChar)
       .value("ARRAY", cove::DataType::kArray)
       .value("JSON", cove::DataType::kJson)
-      .value("FLOAT_VECTOR", cove::DataType::kFloatVector);
+      .value("FLOAT_VECTOR", cove::DataType::kFloatVector)
+      .value("SPARSE_FLOAT_VECTOR", cove::DataType::kSparseFloatVector);
   py::enum_<cove::MetricType>(m, "MetricType", "Similarity measures.")
       .value("L2", cove::MetricType::kL2)
       .value("IP", cove::MetricType::kIP)
-      .value("COSINE", cove::MetricType::kCosine);
+      .value("COSINE", cove::MetricType::kCosine)
+      .value("BM25", cove::MetricType::kBM25);
+  py::enum_<cove::FunctionType>(m, "FunctionType",
+                                "Schema function kinds (Milvus numbers).")
+      .value("UNKNOWN", cove::FunctionType::kUnknown)
+      .value("BM25", cove::FunctionType::kBM25);
   py::enum_<cove::IndexType>(m, "IndexType", "Vector index types.")
       .value("FLAT", cove::IndexType::kFlat)
       .value("IVF_FLAT", cove::IndexType::kIvfFlat)
@@ -264,7 +280,9 @@ void BindEnums(py::module_& m) {
       .value("HNSW_SQ", cove::IndexType::kHnswSq)
       .value("AUTOINDEX", cove::IndexType::kAutoIndex)
       .value("IVF_PQ", cove::IndexType::kIvfPq)
-      .value("SCANN", cove::IndexType::kScann);
+      .value("SCANN", cove::IndexType::kScann)
+      .value("SPARSE_INVERTED_INDEX", cove::IndexType::kSparseInvertedIndex)
+      .value("SPARSE_WAND", cove::IndexType::kSparseWand);
   py::enum_<cove::LoadState>(m, "LoadState", "Load states (Milvus LoadState).")
       .value("NOT_EXIST", cove::LoadState::kNotExist)
       .value("NOT_LOADED", cove::LoadState::kNotLoaded)
@@ -376,6 +394,12 @@ void BindTypes(py::module_& m) {
       .def_readwrite("element_type", &cove::FieldSchema::element_type)
       .def_readwrite("max_capacity", &cove::FieldSchema::max_capacity)
       .def_readwrite("nullable", &cove::FieldSchema::nullable)
+      .def_readwrite("enable_analyzer", &cove::FieldSchema::enable_analyzer)
+      .def_readwrite("analyzer_params", &cove::FieldSchema::analyzer_params,
+                     "Milvus' analyzer_params as JSON text (empty: standard).")
+      .def_readwrite("enable_match", &cove::FieldSchema::enable_match)
+      .def_readwrite("is_function_output",
+                     &cove::FieldSchema::is_function_output)
       .def_property(
           "default_value",
           [](const cove::FieldSchema& f) {
@@ -390,9 +414,30 @@ void BindTypes(py::module_& m) {
           },
           "Value used when a row omits the field (None: no default).");
 
+  py::class_<cove::FunctionSchema>(
+      m, "FunctionSchema",
+      "A schema function (BM25: an analyzed VARCHAR to a sparse field).")
+      .def(py::init<>())
+      .def_readwrite("name", &cove::FunctionSchema::name)
+      .def_readwrite("description", &cove::FunctionSchema::description)
+      .def_readwrite("type", &cove::FunctionSchema::type)
+      .def_readwrite("input_field_names",
+                     &cove::FunctionSchema::input_field_names)
+      .def_readwrite("output_field_names",
+                     &cove::FunctionSchema::output_field_names)
+      .def_readwrite("params", &cove::FunctionSchema::params);
+
   py::class_<cove::CollectionSchema>(m, "CollectionSchema",
                                      "A collection schema.")
       .def(py::init<>())
+      .def_readwrite("functions", &cove::CollectionSchema::functions,
+                     "The functions (a copy; use add_function to append).")
+      .def(
+          "add_function",
+          [](cove::CollectionSchema& s, const cove::FunctionSchema& f)
+              -> cove::CollectionSchema& { return s.AddFunction(f); },
+          py::arg("function"), py::return_value_policy::reference_internal,
+          "Appends a function and returns the schema.")
       .def_readwrite("fields", &cove::CollectionSchema::fields,
                      "The fields (a copy; use add_field to append).")
       .def_readwrite("enable_dynamic_field",
@@ -764,7 +809,12 @@ void BindClient(py::module_& m) {
              bool strict_group_size, const CallOptions& o) {
             cove::SearchRequest req;
             req.collection_name = coll;
-            FillVectors(&req, vectors);
+            if (IsTextList(vectors)) {
+              // Full-text search: query texts for a BM25 output field.
+              req.texts = ToStrings(vectors);
+            } else {
+              FillVectors(&req, vectors);
+            }
             req.group_by_field = group_by_field;
             req.group_size = group_size;
             req.strict_group_size = strict_group_size;
