@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -289,6 +290,51 @@ TEST_P(Bm25ConformanceTest, FiltersOffsetsAndOutputFields) {
   for (const Row& row : *rows) EXPECT_EQ(row.count("sparse"), 0u);
 }
 
+TEST_P(Bm25ConformanceTest, TextMatchFilters) {
+  MakeCollection();
+  auto analyzer = engine::text::Analyzer::Make(kAnalyzer);
+  auto holds_any = [&](const std::string& text, const std::string& words) {
+    std::vector<std::string> q = (*analyzer)->Analyze(words);
+    for (const std::string& t : (*analyzer)->Analyze(text)) {
+      if (std::find(q.begin(), q.end(), t) != q.end()) return true;
+    }
+    return false;
+  };
+  QueryRequest query;
+  query.collection_name = "docs";
+  query.filter = "TEXT_MATCH(text, 'patents warranty') and tag != 2";
+  query.output_fields = {"text", "tag"};
+  auto rows = client().Query(query);
+  ASSERT_THAT(rows, IsOk());
+  std::set<int64_t> got;
+  for (const Row& row : *rows) got.insert(row.at("id").AsInt());
+  std::set<int64_t> want;
+  for (const auto& [id, text] : docs_) {
+    if (id % 3 != 2 && holds_any(text, "patents warranty")) want.insert(id);
+  }
+  EXPECT_FALSE(want.empty());
+  EXPECT_EQ(got, want);
+  // In a full-text search's filter.
+  SearchRequest req;
+  req.collection_name = "docs";
+  req.anns_field = "sparse";
+  req.texts = {"source code"};
+  req.limit = 50;
+  req.filter = "text_match(text, {w})";
+  req.filter_params["w"] = Value("license");
+  auto results = client().Search(req);
+  ASSERT_THAT(results, IsOk());
+  ASSERT_FALSE(results->hits[0].empty());
+  for (const Hit& hit : results->hits[0]) {
+    EXPECT_TRUE(holds_any(docs_[hit.id.AsInt()], "license"));
+  }
+  // A field without enable_match is refused, naming it.
+  query.filter = "TEXT_MATCH(tag, 'x')";
+  EXPECT_THAT(client().Query(query),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("field 'tag' has no enable_match")));
+}
+
 TEST_P(Bm25ConformanceTest, DeletesAndUpsertsChangeTheStatistics) {
   MakeCollection();
   DeleteRequest del;
@@ -313,9 +359,10 @@ TEST_P(Bm25ConformanceTest, Refusals) {
           {"text", Value("hello")},
           {"tag", Value(int64_t{0})},
           {"sparse", Value::Sparse({{1}, {1.0f}})}};
-  EXPECT_THAT(client().Insert("docs", {row}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("'sparse': unexpected function output field")));
+  EXPECT_THAT(
+      client().Insert("docs", {row}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("'sparse': unexpected function output field")));
   // A BM25 field is searched with texts; texts need a BM25 field.
   SearchRequest req;
   req.collection_name = "docs";

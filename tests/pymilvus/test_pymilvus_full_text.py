@@ -122,6 +122,21 @@ def test_full_text_search_example(client):
         assert hit["distance"] == pytest.approx(score, rel=1e-4)
 
 
+def test_text_match(client):
+    name = "fts_match"
+    _make(client, name)
+    client.insert(name, [{"text": t} for t in DOCS])
+    rows = client.query(name, filter="TEXT_MATCH(text, 'birds datasets')",
+                        output_fields=["text"])
+    assert sorted(r["text"] for r in rows) == sorted([DOCS[1], DOCS[5]])
+    hits = client.search(collection_name=name, data=["information retrieval"],
+                         anns_field="sparse", limit=5, output_fields=["text"],
+                         filter="TEXT_MATCH(text, 'mining') or TEXT_MATCH(text, 'study')")[0]
+    assert sorted(h["entity"]["text"] for h in hits) == sorted([DOCS[0], DOCS[2]])
+    with pytest.raises(MilvusException, match="has no enable_match"):
+        client.query(name, filter="TEXT_MATCH(id, 'x')")
+
+
 def test_describe_reads_back_the_schema(client):
     name = "fts_describe"
     _make(client, name, analyzer={"type": "english"})

@@ -90,6 +90,13 @@ def test_milvus_client_full_text_search(milvus):
                                                   rel=1e-4)
     assert "sparse" not in res[0][0]["entity"]
 
+    # TEXT_MATCH: any analyzed term, combined with other filters.
+    rows = milvus.query("fts", filter="TEXT_MATCH(text, 'birds mining') and id >= 0",
+                        output_fields=["text"])
+    assert sorted(r["text"] for r in rows) == sorted([DOCS[2], DOCS[4]])
+    with pytest.raises(cove.InvalidArgumentError, match="has no enable_match"):
+        milvus.query("fts", filter="TEXT_MATCH(id, 'x')")
+
     d = milvus.describe_collection("fts")
     fields = {f["name"]: f for f in d["fields"]}
     assert fields["text"]["params"]["enable_analyzer"] == "true"
