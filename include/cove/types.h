@@ -387,6 +387,54 @@ struct SearchResults {
   std::vector<std::vector<Hit>> hits;
 };
 
+/// How a hybrid search fuses the hits of its searches (Milvus' rankers).
+///   RRF: score = sum over searches of 1 / (k + rank), rank counting from 1
+///     in each search's hits.
+///   Weighted: score = sum of weight_i * normalized score_i, one weight per
+///     search; with norm_score, scores are mapped to [0, 1] by metric as
+///     Milvus does: COSINE (1 + s) / 2, IP 0.5 + atan(s) / pi, BM25
+///     2 atan(s) / pi, L2 1 - 2 atan(d) / pi (closer is larger); without it
+///     the raw scores (L2 distances negated, so that larger is closer).
+struct Ranker {
+  enum class Kind { kRRF, kWeighted };
+  Kind kind = Kind::kRRF;
+  /// RRF: k > 0 (Milvus: (0, 16384); default 60).
+  double k = 60;
+  /// Weighted: one weight in [0, 1] per search.
+  std::vector<double> weights;
+  bool norm_score = true;
+
+  static Ranker RRF(double k = 60) {
+    Ranker r;
+    r.k = k;
+    return r;
+  }
+  static Ranker Weighted(std::vector<double> weights, bool norm_score = true) {
+    Ranker r;
+    r.kind = Kind::kWeighted;
+    r.weights = std::move(weights);
+    r.norm_score = norm_score;
+    return r;
+  }
+};
+
+/// A hybrid search (Milvus' HybridSearch): several searches of one
+/// collection (each an AnnSearchRequest: its own vector field, query data,
+/// filter, params and limit; the same number of queries in each), their
+/// hits fused per query by `ranker` (each row once), best first, then
+/// [offset, offset + limit) of them with `output_fields`. Hit::distance is
+/// the fused score. The searches' collection_name, partition_names,
+/// output_fields and offset are taken from here.
+struct HybridSearchRequest {
+  std::string collection_name;
+  std::vector<std::string> partition_names;
+  std::vector<SearchRequest> requests;
+  Ranker ranker;
+  int64_t limit = 10;
+  int64_t offset = 0;
+  std::vector<std::string> output_fields;
+};
+
 /// A query: rows matching a filter (or given ids). Results of a filter query
 /// come in primary-key order; a query by ids returns rows in the order of
 /// the ids (missing ids are skipped).

@@ -683,4 +683,147 @@ DeleteRequest DeleteRequestFromProto(const milvus_pb::DeleteRequest& proto) {
   return out;
 }
 
+absl::Status HybridSearchRequestToProto(const HybridSearchRequest& request,
+                                        milvus_pb::HybridSearchRequest* out) {
+  out->set_collection_name(request.collection_name);
+  for (const auto& p : request.partition_names) out->add_partition_names(p);
+  for (const auto& f : request.output_fields) out->add_output_fields(f);
+  for (size_t i = 0; i < request.requests.size(); ++i) {
+    milvus_pb::SearchRequest* sub = out->add_requests();
+    sub->set_collection_name(request.collection_name);
+    SearchRequest r = request.requests[i];
+    r.offset = 0;
+    r.output_fields.clear();
+    r.partition_names = request.partition_names;
+    COVE_RETURN_IF_ERROR(SearchRequestToProto(r, sub));
+  }
+  const Ranker& ranker = request.ranker;
+  Value::Object params;
+  if (ranker.kind == Ranker::Kind::kRRF) {
+    AddKv(out->mutable_rank_params(), "strategy", "rrf");
+    params.emplace("k", Value(ranker.k));
+  } else {
+    AddKv(out->mutable_rank_params(), "strategy", "weighted");
+    Value::Array weights;
+    for (double w : ranker.weights) weights.push_back(Value(w));
+    params.emplace("weights", Value(std::move(weights)));
+    params.emplace("norm_score", Value(ranker.norm_score));
+  }
+  AddKv(out->mutable_rank_params(), "params",
+        Value(std::move(params)).ToJson());
+  AddKv(out->mutable_rank_params(), "limit", absl::StrCat(request.limit));
+  AddKv(out->mutable_rank_params(), "offset", absl::StrCat(request.offset));
+  AddKv(out->mutable_rank_params(), "round_decimal", "-1");
+  out->set_consistency_level(common_pb::Strong);
+  out->set_use_default_consistency(false);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<HybridSearchRequest> HybridSearchRequestFromProto(
+    const milvus_pb::HybridSearchRequest& proto) {
+  HybridSearchRequest out;
+  out.collection_name = proto.collection_name();
+  out.partition_names.assign(proto.partition_names().begin(),
+                             proto.partition_names().end());
+  out.output_fields.assign(proto.output_fields().begin(),
+                           proto.output_fields().end());
+  for (int i = 0; i < proto.requests_size(); ++i) {
+    auto sub = SearchRequestFromProto(proto.requests(i));
+    if (!sub.ok()) {
+      return absl::Status(sub.status().code(),
+                          absl::StrCat("hybrid search request ", i, ": ",
+                                       sub.status().message()));
+    }
+    out.requests.push_back(*std::move(sub));
+  }
+  std::string strategy = "rrf";
+  std::string params_json;
+  for (const common_pb::KeyValuePair& kv : proto.rank_params()) {
+    const std::string& key = kv.key();
+    const std::string& value = kv.value();
+    if (key == "strategy") {
+      strategy = absl::AsciiStrToLower(value);
+    } else if (key == "params") {
+      params_json = value;
+    } else if (key == "limit" || key == "offset") {
+      auto n = ParseInt64Param(absl::StrCat("hybrid search ", key), value);
+      if (!n.ok()) return n.status();
+      (key == "limit" ? out.limit : out.offset) = *n;
+    } else if (key == "round_decimal") {
+      int64_t n = 0;
+      if (!absl::SimpleAtoi(value, &n) || n < -1 || n > 6) {
+        return Invalid(
+            absl::StrCat("hybrid search round_decimal: expected -1 to 6 (got '",
+                         ValidUtf8(value), "')"));
+      }
+    } else if (key == "group_by_field" || key == "group_size" ||
+               key == "strict_group_size" || key == "rank_group_scorer") {
+      return absl::UnimplementedError(
+          absl::StrCat("hybrid search rank param '", key,
+                       "': grouping a hybrid search is not supported by cove"));
+    } else {
+      return Invalid(absl::StrCat(
+          "hybrid search rank param '", ValidUtf8(key),
+          "' is not supported (expected strategy, params, limit, offset, "
+          "round_decimal)"));
+    }
+  }
+  Value params = Value(Value::Object{});
+  if (!params_json.empty()) {
+    auto parsed = Value::FromJson(params_json);
+    if (!parsed.ok() || !(parsed->is_object() || parsed->is_null())) {
+      return Invalid(absl::StrCat(
+          "hybrid search rank params: expected a JSON object (got '",
+          ValidUtf8(params_json), "')"));
+    }
+    if (parsed->is_object()) params = *std::move(parsed);
+  }
+  if (strategy == "rrf") {
+    out.ranker.kind = Ranker::Kind::kRRF;
+    for (const auto& [k, v] : params.AsObject()) {
+      if (k != "k") {
+        return Invalid(absl::StrCat("hybrid search rrf param '", ValidUtf8(k),
+                                    "' is not supported (expected k)"));
+      }
+      if (!v.is_number()) {
+        return Invalid(
+            absl::StrCat("hybrid search rrf k: expected a number (got ",
+                         ValidUtf8(v.ToJson()), ")"));
+      }
+      out.ranker.k = v.AsDouble();
+    }
+  } else if (strategy == "weighted") {
+    out.ranker.kind = Ranker::Kind::kWeighted;
+    for (const auto& [k, v] : params.AsObject()) {
+      if (k == "weights") {
+        if (!v.is_array()) {
+          return Invalid("hybrid search weighted weights: expected a list");
+        }
+        for (const Value& w : v.AsArray()) {
+          if (!w.is_number()) {
+            return Invalid(absl::StrCat(
+                "hybrid search weighted weights: expected numbers (got ",
+                ValidUtf8(w.ToJson()), ")"));
+          }
+          out.ranker.weights.push_back(w.AsDouble());
+        }
+      } else if (k == "norm_score") {
+        if (!v.is_bool()) {
+          return Invalid("hybrid search weighted norm_score: expected a bool");
+        }
+        out.ranker.norm_score = v.AsBool();
+      } else {
+        return Invalid(
+            absl::StrCat("hybrid search weighted param '", ValidUtf8(k),
+                         "' is not supported (expected weights, norm_score)"));
+      }
+    }
+  } else {
+    return Invalid(
+        absl::StrCat("hybrid search strategy: expected rrf or weighted (got '",
+                     ValidUtf8(strategy), "')"));
+  }
+  return out;
+}
+
 }  // namespace cove::internal
