@@ -19,6 +19,9 @@ __all__ = [
     "CollectionSchema",
     "Function",
     "FunctionType",
+    "AnnSearchRequest",
+    "RRFRanker",
+    "WeightedRanker",
     "IndexParam",
     "IndexParams",
 ]
@@ -182,6 +185,53 @@ def _analyzer_json(value: Any, what: str) -> str:
         return json.dumps(dict(value), separators=(",", ":"))
     raise InvalidArgumentError(
         f"{what}: expected a dict or JSON text (got {type(value).__name__})")
+
+
+class AnnSearchRequest:
+    """One search of a hybrid search (pymilvus' AnnSearchRequest): query
+    ``data`` (vectors, or texts for a BM25 output field), the ``anns_field``,
+    search ``param`` (``{"metric_type": ..., "params": {...}}`` or flat
+    keys), its own ``limit`` and filter ``expr``."""
+
+    def __init__(self, data: Any, anns_field: str, param: Optional[Dict[str, Any]], limit: int,
+                 expr: Optional[str] = None, expr_params: Optional[Dict[str, Any]] = None) -> None:
+        if expr is not None and not isinstance(expr, str):
+            raise InvalidArgumentError(f"AnnSearchRequest expr: expected str (got {type(expr).__name__})")
+        self.data = data
+        self.anns_field = anns_field
+        self.param = dict(param or {})
+        self.limit = int(limit)
+        self.expr = expr
+        self.expr_params = expr_params
+
+    def __repr__(self) -> str:
+        return (f"AnnSearchRequest(anns_field={self.anns_field!r}, param={self.param!r}, "
+                f"limit={self.limit}, expr={self.expr!r})")
+
+
+class RRFRanker:
+    """Reciprocal rank fusion: score = sum of 1 / (k + rank) (pymilvus' RRFRanker)."""
+
+    def __init__(self, k: int = 60) -> None:
+        self.k = k
+
+    def dict(self) -> Dict[str, Any]:
+        return {"strategy": "rrf", "params": {"k": self.k}}
+
+
+class WeightedRanker:
+    """Weighted sum of scores normalized per metric (pymilvus' WeightedRanker)."""
+
+    def __init__(self, *weights: float, norm_score: bool = True) -> None:
+        for w in weights:
+            if isinstance(w, bool) or not isinstance(w, (int, float)):
+                raise InvalidArgumentError(f"WeightedRanker: weights must be numbers (got {w!r})")
+        self.weights = [float(w) for w in weights]
+        self.norm_score = bool(norm_score)
+
+    def dict(self) -> Dict[str, Any]:
+        return {"strategy": "weighted",
+                "params": {"weights": list(self.weights), "norm_score": self.norm_score}}
 
 
 class FunctionType(enum.IntEnum):

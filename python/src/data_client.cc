@@ -842,6 +842,55 @@ void BindClient(py::module_& m) {
           "place). Returns per query (ids, distances, entities). With "
           "group_by_field: limit groups of up to group_size hits each.")
       .def(
+          "hybrid_search",
+          [](PyClient& c, const std::string& coll, py::list requests,
+             const std::string& ranker, double k, std::vector<double> weights,
+             bool norm_score, int64_t limit, int64_t offset,
+             py::object output_fields, py::object partition_names,
+             const CallOptions& o) {
+            cove::HybridSearchRequest req;
+            req.collection_name = coll;
+            for (py::handle item : requests) {
+              py::dict d = py::reinterpret_borrow<py::dict>(item);
+              cove::SearchRequest sub;
+              py::object data = d["data"];
+              if (IsTextList(data)) {
+                sub.texts = ToStrings(data);
+              } else {
+                FillVectors(&sub, data);
+              }
+              sub.anns_field = py::cast<std::string>(d["anns_field"]);
+              sub.limit = py::cast<int64_t>(d["limit"]);
+              sub.filter = py::cast<std::string>(d["filter"]);
+              sub.filter_params =
+                  ToValueMap(d["filter_params"], "filter_params");
+              sub.params = ToValueMap(d["params"], "search params");
+              if (!d["metric_type"].is_none()) {
+                sub.metric_type = py::cast<cove::MetricType>(d["metric_type"]);
+              }
+              req.requests.push_back(std::move(sub));
+            }
+            req.ranker = ranker == "weighted"
+                             ? cove::Ranker::Weighted(weights, norm_score)
+                             : cove::Ranker::RRF(k);
+            req.limit = limit;
+            req.offset = offset;
+            req.output_fields = ToStrings(output_fields);
+            req.partition_names = ToStrings(partition_names);
+            cove::SearchResults r =
+                c.Run([&](Client& cl) { return cl.HybridSearch(req, o); });
+            return FromSearchResults(r);
+          },
+          py::arg("collection"), py::arg("requests"), py::arg("ranker") = "rrf",
+          py::arg("k") = 60.0, py::arg("weights") = std::vector<double>{},
+          py::arg("norm_score") = true, py::arg("limit") = 10,
+          py::arg("offset") = 0, py::arg("output_fields") = py::none(),
+          py::arg("partition_names") = py::none(), call,
+          "Hybrid search: requests are dicts (data, anns_field, limit, "
+          "filter, filter_params, params, metric_type); ranker 'rrf' (k) or "
+          "'weighted' (weights, norm_score). Returns per query (ids, "
+          "fused scores, entities).")
+      .def(
           "query",
           [](PyClient& c, const std::string& coll, const std::string& filter,
              py::object filter_params, py::object ids, py::object output_fields,
