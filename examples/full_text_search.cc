@@ -1,13 +1,19 @@
 // Full-text search (BM25): a VARCHAR field with the English analyzer feeds a
 // BM25 function; the engine fills its sparse output at insert; searches take
-// raw query texts, with a filter and search-time BM25 parameters.
+// raw query texts, with a filter and search-time BM25 parameters; a
+// TEXT_MATCH filter; and a hybrid search fusing BM25 with a dense search
+// (RRF), RAG style. The dense vectors come from a small hashed
+// bag-of-words embedding so that the example needs no model.
 //
 // The documents are the paragraphs of a real text (the GPL-3, from
 // /usr/share/common-licenses, or a file given as the second argument).
 // Runs embedded (first argument: a data directory, default ":memory:") and
 // exits non-zero when a result is not what BM25 gives.
+#include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -47,6 +53,31 @@ std::string Snippet(const std::string& text) {
   return s + (text.size() > 70 ? "..." : "");
 }
 
+constexpr int64_t kDim = 32;
+
+// A unit vector of hashed word counts (a stand-in for an embedding model).
+std::vector<float> Embed(const std::string& text) {
+  std::vector<float> v(kDim, 0.0f);
+  std::string word;
+  auto flush = [&] {
+    if (!word.empty()) v[std::hash<std::string>()(word) % kDim] += 1.0f;
+    word.clear();
+  };
+  for (char c : text) {
+    if (std::isalpha(static_cast<unsigned char>(c))) {
+      word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else {
+      flush();
+    }
+  }
+  flush();
+  float n = 0;
+  for (float x : v) n += x * x;
+  n = n > 0 ? std::sqrt(n) : 1.0f;
+  for (float& x : v) x /= n;
+  return v;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -72,6 +103,11 @@ int main(int argc, char** argv) {
   text.max_length = 65535;
   text.enable_analyzer = true;
   text.analyzer_params = R"({"type": "english"})";
+  text.enable_match = true;
+  cove::FieldSchema dense;
+  dense.name = "dense";
+  dense.type = cove::DataType::kFloatVector;
+  dense.dim = kDim;
   cove::FieldSchema section;
   section.name = "section";
   section.type = cove::DataType::kInt64;
@@ -83,7 +119,11 @@ int main(int argc, char** argv) {
   bm25.type = cove::FunctionType::kBM25;
   bm25.input_field_names = {"text"};
   bm25.output_field_names = {"sparse"};
-  schema.AddField(id).AddField(text).AddField(section).AddField(sparse);
+  schema.AddField(id)
+      .AddField(text)
+      .AddField(section)
+      .AddField(sparse)
+      .AddField(dense);
   schema.AddFunction(bm25);
 
   cove::IndexSpec index;
@@ -91,7 +131,13 @@ int main(int argc, char** argv) {
   index.index_type = cove::IndexType::kSparseInvertedIndex;
   index.metric_type = cove::MetricType::kBM25;
   index.params = {{"bm25_k1", "1.2"}, {"bm25_b", "0.75"}};
-  if (auto s = client->CreateCollection("license", schema, {index}); !s.ok()) {
+  cove::IndexSpec dense_index;
+  dense_index.field_name = "dense";
+  dense_index.index_type = cove::IndexType::kFlat;
+  dense_index.metric_type = cove::MetricType::kCosine;
+  if (auto s =
+          client->CreateCollection("license", schema, {index, dense_index});
+      !s.ok()) {
     return Fail(s.ToString());
   }
 
@@ -100,7 +146,8 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < docs.size(); ++i) {
     rows.push_back({{"id", cove::Value(static_cast<int64_t>(i))},
                     {"text", cove::Value(docs[i])},
-                    {"section", cove::Value(static_cast<int64_t>(i / 20))}});
+                    {"section", cove::Value(static_cast<int64_t>(i / 20))},
+                    {"dense", cove::Value::FloatVector(Embed(docs[i]))}});
   }
   auto inserted = client->Insert("license", std::move(rows));
   if (!inserted.ok()) return Fail(inserted.status().ToString());
@@ -145,5 +192,52 @@ int main(int argc, char** argv) {
   }
   std::cout << "'warranties' and 'warranty' both find paragraph "
             << plural->hits[0][0].id.ToJson() << " (section >= 1)\n";
+
+  // TEXT_MATCH: the paragraphs holding any of the words (stemmed).
+  cove::QueryRequest match;
+  match.collection_name = "license";
+  match.filter = "TEXT_MATCH(text, 'patents') and section < 3";
+  match.output_fields = {"text"};
+  auto matched = client->Query(match);
+  if (!matched.ok()) return Fail(matched.status().ToString());
+  for (const cove::Row& row : *matched) {
+    if (row.at("text").AsString().find("atent") == std::string::npos) {
+      return Fail("TEXT_MATCH returned a paragraph without the word");
+    }
+  }
+  std::cout << matched->size()
+            << " paragraphs of sections 0-2 mention patents\n";
+
+  // Hybrid (RAG style): BM25 on the question's words and a dense search on
+  // its embedding, fused by reciprocal rank.
+  const std::string question = "Can I charge a fee for conveying copies?";
+  cove::HybridSearchRequest hybrid;
+  hybrid.collection_name = "license";
+  cove::SearchRequest by_words;
+  by_words.anns_field = "sparse";
+  by_words.texts = {question};
+  by_words.limit = 20;
+  cove::SearchRequest by_meaning;
+  by_meaning.anns_field = "dense";
+  by_meaning.vectors = Embed(question);
+  by_meaning.dim = kDim;
+  by_meaning.limit = 20;
+  hybrid.requests = {by_words, by_meaning};
+  hybrid.ranker = cove::Ranker::RRF(60);
+  hybrid.limit = 3;
+  hybrid.output_fields = {"text"};
+  auto fused = client->HybridSearch(hybrid);
+  if (!fused.ok()) return Fail(fused.status().ToString());
+  if (fused->hits.size() != 1 || fused->hits[0].empty()) {
+    return Fail("no hybrid hits");
+  }
+  std::cout << "hybrid (RRF): " << question << "\n";
+  float last = 2.0f / 61.0f + 1e-6f;  // the best possible RRF score
+  for (const cove::Hit& hit : fused->hits[0]) {
+    if (hit.distance > last) return Fail("fused scores out of order");
+    last = hit.distance;
+    std::cout << "  " << hit.id.ToJson() << "  score " << hit.distance << "  "
+              << Snippet(hit.entity.at("text").AsString()) << "\n";
+  }
   return 0;
 }
