@@ -205,8 +205,8 @@ int main(int argc, char** argv) {
       return Fail("TEXT_MATCH returned a paragraph without the word");
     }
   }
-  std::cout << matched->size()
-            << " paragraphs of sections 0-2 mention patents\n";
+  std::cout << "paragraphs of sections 0-2 mentioning patents: "
+            << matched->size() << "\n";
 
   // Hybrid (RAG style): BM25 on the question's words and a dense search on
   // its embedding, fused by reciprocal rank.
