@@ -658,6 +658,9 @@ std::vector<SegmentInfo> Collection::Segments() const {
     for (const auto& index : seg->sparse_index) {
       if (index != nullptr) info.memory_bytes += index->MemoryBytes();
     }
+    for (const auto& index : seg->text_index) {
+      if (index != nullptr) info.memory_bytes += index->MemoryBytes();
+    }
     out.push_back(std::move(info));
   }
   return out;

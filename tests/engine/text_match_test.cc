@@ -156,6 +156,18 @@ TEST_F(TextMatchTest, SealedSegmentsHaveTextIndexes) {
   }
   EXPECT_GT(sealed, 2u);
   EXPECT_EQ(indexed, sealed);
+  // Their bytes count in the segments' memory.
+  size_t text_bytes = 0;
+  for (const auto& seg : state->segments) {
+    if (seg->TextIndexOf(1) != nullptr) {
+      text_bytes += seg->TextIndexOf(1)->MemoryBytes();
+    }
+  }
+  size_t total = 0;
+  for (const SegmentInfo& info : c_->Segments()) total += info.memory_bytes;
+  EXPECT_GT(text_bytes, 0u);
+  EXPECT_GE(total, text_bytes);
+  EXPECT_EQ(c_->MemoryBytes(), total);
 }
 
 TEST_F(TextMatchTest, AnyTermMatchesAsTheReference) {
