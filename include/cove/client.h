@@ -274,6 +274,10 @@ class Client {
   /// request.limit hits per query, closest first.
   absl::StatusOr<SearchResults> Search(const SearchRequest& request,
                                        const CallOptions& call = {});
+  /// Several searches (dense, sparse, full-text) fused by RRF or weighted
+  /// ranking (HybridSearchRequest).
+  absl::StatusOr<SearchResults> HybridSearch(const HybridSearchRequest& request,
+                                             const CallOptions& call = {});
   /// Rows matching a filter.
   absl::StatusOr<std::vector<Row>> Query(const QueryRequest& request,
                                          const CallOptions& call = {});

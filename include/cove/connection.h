@@ -149,6 +149,9 @@ class Connection {
                                                 const CallOptions& call);
   virtual absl::StatusOr<SearchResults> Search(const SearchRequest& request,
                                                const CallOptions& call);
+  /// Several searches fused by a ranker (see HybridSearchRequest).
+  virtual absl::StatusOr<SearchResults> HybridSearch(
+      const HybridSearchRequest& request, const CallOptions& call);
   virtual absl::StatusOr<std::vector<Row>> Query(const QueryRequest& request,
                                                  const CallOptions& call);
   virtual absl::Status Flush(const std::string& collection,

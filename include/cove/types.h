@@ -102,6 +102,38 @@ struct FieldSchema {
   /// Milvus' clustering key (one scalar field): stored and reported; Milvus
   /// uses it to cluster segments on compaction, cove does not.
   bool is_clustering_key = false;
+  /// VARCHAR: the text is analyzed into terms (for BM25 functions and
+  /// TEXT_MATCH) by `analyzer_params`, Milvus' JSON object:
+  /// {"type": "standard"} (Unicode word boundaries, lowercase; the default
+  /// when empty), {"type": "english"} (plus English stop words and
+  /// stemming), either with "stop_words": [...], or a custom chain
+  /// {"tokenizer": "standard"|"whitespace", "filter": [...]} (see
+  /// docs/full-text-search.md). Anything else is refused naming it.
+  bool enable_analyzer = false;
+  std::string analyzer_params;
+  /// VARCHAR with enable_analyzer: TEXT_MATCH filters may name the field.
+  bool enable_match = false;
+  /// Filled by a function of the schema (a BM25 output): rows never give
+  /// it. Set when the schema is created from CollectionSchema::functions.
+  bool is_function_output = false;
+};
+
+/// Function kinds of a schema (Milvus' FunctionType numbers).
+enum class FunctionType { kUnknown = 0, kBM25 = 1 };
+
+/// A function of a collection schema: BM25 reads one VARCHAR field with
+/// enable_analyzer and fills one SPARSE_FLOAT_VECTOR field with the text's
+/// term frequencies at insert (clients do not send that field); a search
+/// of the output field takes query texts (SearchRequest::texts) and scores
+/// them by BM25 (metric BM25, index SPARSE_INVERTED_INDEX or SPARSE_WAND).
+struct FunctionSchema {
+  std::string name;
+  std::string description;
+  FunctionType type = FunctionType::kBM25;
+  std::vector<std::string> input_field_names;
+  std::vector<std::string> output_field_names;
+  /// BM25 takes none.
+  std::map<std::string, std::string> params;
 };
 
 /// Milvus' consistency levels (the numbers of its ConsistencyLevel enum).
@@ -137,10 +169,18 @@ struct CollectionSchema {
   /// the rows over (1 to 1024; 0 at creation: 16). 0 without a partition
   /// key.
   int64_t num_partitions = 0;
+  /// Functions (BM25) that fill output fields at insert; their output
+  /// fields are marked is_function_output.
+  std::vector<FunctionSchema> functions;
 
   /// Appends a field and returns *this, for chaining.
   CollectionSchema& AddField(FieldSchema field) {
     fields.push_back(std::move(field));
+    return *this;
+  }
+  /// Appends a function and returns *this, for chaining.
+  CollectionSchema& AddFunction(FunctionSchema function) {
+    functions.push_back(std::move(function));
     return *this;
   }
 };
@@ -285,6 +325,11 @@ struct SearchRequest {
   /// `vectors` is empty). Search param "drop_ratio_search" in [0, 1) leaves
   /// out that fraction of each query's smallest weights.
   std::vector<SparseVector> sparse_vectors;
+  /// Or, for the output field of a BM25 function, query texts (full-text
+  /// search, metric BM25): analyzed as the input field is. Search params
+  /// "bm25_k1" (0 to 3), "bm25_b" (0 to 1) override the index's, and
+  /// "drop_ratio_search" leaves out the smallest query term weights.
+  std::vector<std::string> texts;
   /// The vector field to search; may be empty when the collection has one.
   std::string anns_field;
   int64_t limit = 10;
@@ -324,6 +369,7 @@ struct SearchRequest {
   /// Number of query vectors.
   size_t num_queries() const {
     if (!sparse_vectors.empty()) return sparse_vectors.size();
+    if (!texts.empty()) return texts.size();
     return dim == 0 ? 0 : vectors.size() / dim;
   }
 };
@@ -343,6 +389,54 @@ struct Hit {
 /// Hits per query vector, closest first.
 struct SearchResults {
   std::vector<std::vector<Hit>> hits;
+};
+
+/// How a hybrid search fuses the hits of its searches (Milvus' rankers).
+///   RRF: score = sum over searches of 1 / (k + rank), rank counting from 1
+///     in each search's hits.
+///   Weighted: score = sum of weight_i * normalized score_i, one weight per
+///     search; with norm_score, scores are mapped to [0, 1] by metric as
+///     Milvus does: COSINE (1 + s) / 2, IP 0.5 + atan(s) / pi, BM25
+///     2 atan(s) / pi, L2 1 - 2 atan(d) / pi (closer is larger); without it
+///     the raw scores (L2 distances negated, so that larger is closer).
+struct Ranker {
+  enum class Kind { kRRF, kWeighted };
+  Kind kind = Kind::kRRF;
+  /// RRF: k > 0 (Milvus: (0, 16384); default 60).
+  double k = 60;
+  /// Weighted: one weight in [0, 1] per search.
+  std::vector<double> weights;
+  bool norm_score = true;
+
+  static Ranker RRF(double k = 60) {
+    Ranker r;
+    r.k = k;
+    return r;
+  }
+  static Ranker Weighted(std::vector<double> weights, bool norm_score = true) {
+    Ranker r;
+    r.kind = Kind::kWeighted;
+    r.weights = std::move(weights);
+    r.norm_score = norm_score;
+    return r;
+  }
+};
+
+/// A hybrid search (Milvus' HybridSearch): several searches of one
+/// collection (each an AnnSearchRequest: its own vector field, query data,
+/// filter, params and limit; the same number of queries in each), their
+/// hits fused per query by `ranker` (each row once), best first, then
+/// [offset, offset + limit) of them with `output_fields`. Hit::distance is
+/// the fused score. The searches' collection_name, partition_names,
+/// output_fields and offset are taken from here.
+struct HybridSearchRequest {
+  std::string collection_name;
+  std::vector<std::string> partition_names;
+  std::vector<SearchRequest> requests;
+  Ranker ranker;
+  int64_t limit = 10;
+  int64_t offset = 0;
+  std::vector<std::string> output_fields;
 };
 
 /// A query: rows matching a filter (or given ids). Results of a filter query

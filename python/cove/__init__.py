@@ -30,8 +30,9 @@ from ._errors import (AbortedError, AlreadyExistsError, CancelledError,
                       ResourceExhaustedError, StatusCode, UnauthenticatedError,
                       UnavailableError, UnimplementedError, UnknownError,
                       error_class)
-from .types import (CollectionSchema, DataType, FieldSchema, IndexParam,
-                    IndexParams, IndexType, LoadState, MetricType)
+from .types import (AnnSearchRequest, CollectionSchema, DataType, FieldSchema,
+                    Function, FunctionType, IndexParam, IndexParams, IndexType,
+                    LoadState, MetricType, RRFRanker, WeightedRanker)
 from .client import (AliasDescription, Client, CollectionDescription, Grant,
                      IndexDescription, MutationResult, QueryHits, RoleInfo,
                      SearchHit, SearchResult, UserInfo)
@@ -65,7 +66,8 @@ __all__ = [
     "BackupPolicy", "BackupState",
     # schemas, indexes, enums
     "DataType", "MetricType", "IndexType", "LoadState", "FieldSchema",
-    "CollectionSchema", "IndexParam", "IndexParams",
+    "CollectionSchema", "Function", "FunctionType", "IndexParam", "IndexParams",
+    "AnnSearchRequest", "RRFRanker", "WeightedRanker",
     # results
     "SearchResult", "QueryHits", "SearchHit", "Hit", "MutationResult",
     "CollectionDescription", "IndexDescription", "AliasDescription", "UserInfo",

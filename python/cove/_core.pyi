@@ -32,6 +32,7 @@ class DataType:
     ARRAY: DataType
     JSON: DataType
     FLOAT_VECTOR: DataType
+    SPARSE_FLOAT_VECTOR: DataType
     name: str
     value: int
     def __init__(self, value: int) -> None: ...
@@ -41,6 +42,7 @@ class MetricType:
     L2: MetricType
     IP: MetricType
     COSINE: MetricType
+    BM25: MetricType
     name: str
     value: int
     def __init__(self, value: int) -> None: ...
@@ -55,6 +57,8 @@ class IndexType:
     AUTOINDEX: IndexType
     IVF_PQ: IndexType
     SCANN: IndexType
+    SPARSE_INVERTED_INDEX: IndexType
+    SPARSE_WAND: IndexType
     name: str
     value: int
     def __init__(self, value: int) -> None: ...
@@ -123,14 +127,37 @@ class FieldSchema:
     max_capacity: int
     nullable: bool
     default_value: Any
+    enable_analyzer: bool
+    analyzer_params: str
+    enable_match: bool
+    is_function_output: bool
+    def __init__(self) -> None: ...
+
+class FunctionType:
+    UNKNOWN: FunctionType
+    BM25: FunctionType
+    name: str
+    value: int
+    def __init__(self, value: int) -> None: ...
+    def __int__(self) -> int: ...
+
+class FunctionSchema:
+    name: str
+    description: str
+    type: FunctionType
+    input_field_names: List[str]
+    output_field_names: List[str]
+    params: Dict[str, str]
     def __init__(self) -> None: ...
 
 class CollectionSchema:
     fields: List[FieldSchema]
+    functions: List[FunctionSchema]
     enable_dynamic_field: bool
     description: str
     def __init__(self) -> None: ...
     def add_field(self, field: FieldSchema) -> CollectionSchema: ...
+    def add_function(self, function: FunctionSchema) -> CollectionSchema: ...
 
 class IndexSpec:
     field_name: str
@@ -233,6 +260,7 @@ class Client:
     def upsert(self, collection: str, rows: Optional[Sequence[Mapping[str, Any]]] = None, columns: Optional[Mapping[str, Any]] = None, partition_name: str = "", call: CallOptions = ...) -> _Mutation: ...
     def delete(self, collection: str, ids: _Ids = None, filter: str = "", filter_params: Optional[Mapping[str, Any]] = None, partition_name: str = "", call: CallOptions = ...) -> _Mutation: ...
     def search(self, collection: str, vectors: Any, limit: int = 10, filter: str = "", filter_params: Optional[Mapping[str, Any]] = None, output_fields: Optional[Sequence[str]] = None, anns_field: str = "", partition_names: Optional[Sequence[str]] = None, offset: int = 0, metric_type: Optional[MetricType] = None, params: Optional[Mapping[str, Any]] = None, group_by_field: str = "", group_size: int = 1, strict_group_size: bool = False, call: CallOptions = ...) -> List[_Hits]: ...
+    def hybrid_search(self, collection: str, requests: List[Dict[str, Any]], ranker: str = "rrf", k: float = 60.0, weights: Sequence[float] = ..., norm_score: bool = True, limit: int = 10, offset: int = 0, output_fields: Optional[Sequence[str]] = None, partition_names: Optional[Sequence[str]] = None, call: CallOptions = ...) -> List[_Hits]: ...
     def query(self, collection: str, filter: str = "", filter_params: Optional[Mapping[str, Any]] = None, ids: _Ids = None, output_fields: Optional[Sequence[str]] = None, limit: int = 0, offset: int = 0, partition_names: Optional[Sequence[str]] = None, call: CallOptions = ...) -> List[Dict[str, Any]]: ...
     def get(self, collection: str, ids: _Ids, output_fields: Optional[Sequence[str]] = None, call: CallOptions = ...) -> List[Dict[str, Any]]: ...
     def flush(self, collection: str, call: CallOptions = ...) -> None: ...

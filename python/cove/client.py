@@ -783,9 +783,15 @@ class Client:
         VARCHAR field) the hits come in ``limit`` groups of that field's
         value, up to ``group_size`` each (``strict_group_size``: fill every
         group when the rows allow it). Returns a :class:`SearchResult`.
+
+        Full-text search: ``data`` is a list of query texts and
+        ``anns_field`` the output of a BM25 function (metric BM25; params
+        "bm25_k1", "bm25_b", "drop_ratio_search").
         """
         metric = to_metric(metric_type)
         core_metric = None if metric is None else getattr(_core.MetricType, metric.value)
+        if isinstance(data, str):
+            data = [data]
         raw = self._core.search(collection, data, limit=int(limit), filter=filter,
                                 filter_params=dict(filter_params or {}),
                                 output_fields=list(output_fields or []), anns_field=anns_field,
@@ -794,6 +800,48 @@ class Client:
                                 group_by_field=group_by_field, group_size=int(group_size),
                                 strict_group_size=bool(strict_group_size),
                                 call=self._call(timeout, db_name))
+        return SearchResult([QueryHits(ids, distances, entities)
+                             for ids, distances, entities in raw])
+
+    def hybrid_search(self, collection: str, requests: Sequence[Any], ranker: Any, *,
+                      limit: int = 10, offset: int = 0,
+                      output_fields: Optional[Sequence[str]] = None,
+                      partition_names: Optional[Sequence[str]] = None,
+                      timeout: Optional[float] = None,
+                      db_name: Optional[str] = None) -> SearchResult:
+        """Several searches (:class:`cove.AnnSearchRequest`: dense vectors or
+        full-text queries, each with its own field, filter, params and limit)
+        fused by ``ranker`` (:class:`cove.RRFRanker` or
+        :class:`cove.WeightedRanker`); distances are the fused scores."""
+        from .types import AnnSearchRequest, RRFRanker, WeightedRanker
+        subs = []
+        for r in requests:
+            if not isinstance(r, AnnSearchRequest):
+                raise InvalidArgumentError(
+                    f"hybrid_search: expected AnnSearchRequest (got {type(r).__name__})")
+            param = dict(r.param)
+            metric = to_metric(param.pop("metric_type", None))
+            params = dict(param.pop("params", None) or {})
+            params.update(param)
+            data = [r.data] if isinstance(r.data, str) else r.data
+            subs.append({"data": data, "anns_field": r.anns_field, "limit": int(r.limit),
+                         "filter": r.expr or "", "filter_params": dict(r.expr_params or {}),
+                         "params": params,
+                         "metric_type": None if metric is None
+                         else getattr(_core.MetricType, metric.value)})
+        if isinstance(ranker, RRFRanker):
+            kind, k, weights, norm = "rrf", float(ranker.k), [], True
+        elif isinstance(ranker, WeightedRanker):
+            kind, k, weights, norm = "weighted", 60.0, list(ranker.weights), ranker.norm_score
+        else:
+            raise InvalidArgumentError(
+                f"hybrid_search: ranker: expected RRFRanker or WeightedRanker "
+                f"(got {type(ranker).__name__})")
+        raw = self._core.hybrid_search(collection, subs, ranker=kind, k=k, weights=weights,
+                                       norm_score=norm, limit=int(limit), offset=int(offset),
+                                       output_fields=list(output_fields or []),
+                                       partition_names=list(partition_names or []),
+                                       call=self._call(timeout, db_name))
         return SearchResult([QueryHits(ids, distances, entities)
                              for ids, distances, entities in raw])
 

@@ -339,7 +339,7 @@ class MilvusClient:
             "num_shards": d.num_shards,
             "description": d.schema.description,
             "fields": fields,
-            "functions": [],
+            "functions": [fn.to_dict() for fn in d.schema.functions],
             "aliases": list(d.aliases),
             "collection_id": d.collection_id,
             "consistency_level": 2,
@@ -600,6 +600,31 @@ class MilvusClient:
                             entity={k: _plain(v) for k, v in e.items()
                                     if keep is None or k in keep})
                         for i, d, e in zip(ids, dists, q.entities)])
+        return out
+
+    def hybrid_search(self, collection_name: str, reqs: List[Any], ranker: Any,
+                      limit: int = 10, output_fields: Optional[List[str]] = None,
+                      timeout: Optional[float] = None,
+                      partition_names: Optional[List[str]] = None,
+                      **kwargs: Any) -> SearchResult:
+        """Several AnnSearchRequests fused by an RRFRanker or WeightedRanker."""
+        for key in _GROUP_KEYS:
+            if kwargs.get(key) is not None:
+                raise UnimplementedError(
+                    f"hybrid_search: {key}: grouping a hybrid search is not supported by Cove")
+        res = self._client.hybrid_search(collection_name, reqs, ranker,
+                                         limit=int(limit), offset=int(kwargs.get("offset") or 0),
+                                         output_fields=output_fields,
+                                         partition_names=partition_names,
+                                         timeout=self._t(timeout))
+        keep = None if output_fields and "*" in output_fields else set(output_fields or ())
+        out = SearchResult()
+        for q in res:
+            ids = q.ids.tolist() if isinstance(q.ids, np.ndarray) else list(q.ids)
+            out.append([Hit(id=i, distance=d,
+                            entity={k: _plain(v) for k, v in e.items()
+                                    if keep is None or k in keep})
+                        for i, d, e in zip(ids, q.distances.tolist(), q.entities)])
         return out
 
     def query(self, collection_name: str, filter: str = "",

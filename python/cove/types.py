@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import enum
+import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Union
 
@@ -16,6 +17,11 @@ __all__ = [
     "LoadState",
     "FieldSchema",
     "CollectionSchema",
+    "Function",
+    "FunctionType",
+    "AnnSearchRequest",
+    "RRFRanker",
+    "WeightedRanker",
     "IndexParam",
     "IndexParams",
 ]
@@ -24,8 +30,9 @@ __all__ = [
 class DataType(enum.IntEnum):
     """Field data types, with pymilvus' names and Milvus' numbers.
 
-    Cove stores BOOL, INT8..INT64, FLOAT, DOUBLE, VARCHAR, ARRAY, JSON and
-    FLOAT_VECTOR; the other names exist so that pymilvus code imports, and
+    Cove stores BOOL, INT8..INT64, FLOAT, DOUBLE, VARCHAR, ARRAY, JSON,
+    FLOAT_VECTOR and SPARSE_FLOAT_VECTOR (in this package: as the output of a
+    BM25 function; rows of sparse vectors are not converted yet); the other names exist so that pymilvus code imports, and
     creating a field of such a type raises :class:`cove.UnimplementedError`.
     """
 
@@ -58,17 +65,19 @@ class DataType(enum.IntEnum):
 SUPPORTED_TYPES = frozenset({
     DataType.BOOL, DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64,
     DataType.FLOAT, DataType.DOUBLE, DataType.VARCHAR, DataType.ARRAY,
-    DataType.JSON, DataType.FLOAT_VECTOR,
+    DataType.JSON, DataType.FLOAT_VECTOR, DataType.SPARSE_FLOAT_VECTOR,
 })
 
 
 class MetricType(str, enum.Enum):
     """Similarity measures: L2 (squared, smaller is closer), IP and COSINE
-    (larger is closer). Members compare equal to their names."""
+    (larger is closer), BM25 (full-text search on the output of a BM25
+    function). Members compare equal to their names."""
 
     L2 = "L2"
     IP = "IP"
     COSINE = "COSINE"
+    BM25 = "BM25"
 
     def __str__(self) -> str:
         return self.value
@@ -85,6 +94,8 @@ class IndexType(str, enum.Enum):
     AUTOINDEX = "AUTOINDEX"
     IVF_PQ = "IVF_PQ"
     SCANN = "SCANN"
+    SPARSE_INVERTED_INDEX = "SPARSE_INVERTED_INDEX"
+    SPARSE_WAND = "SPARSE_WAND"
     DISKANN = "DISKANN"
 
     def __str__(self) -> str:
@@ -133,7 +144,7 @@ def to_metric(value: Union[MetricType, str, None], what: str = "metric_type") ->
         return MetricType(str(value).strip().upper())
     except ValueError:
         raise InvalidArgumentError(
-            f"{what}: expected L2, IP or COSINE (got '{value}')") from None
+            f"{what}: expected L2, IP, COSINE or BM25 (got '{value}')") from None
 
 
 def to_index_type(value: Union[IndexType, str, None], what: str = "index_type") -> IndexType:
@@ -154,6 +165,128 @@ def to_index_type(value: Union[IndexType, str, None], what: str = "index_type") 
 
 
 _FIELD_PARAM_KEYS = ("dim", "max_length", "max_capacity")
+
+
+def _flag_param(value: Any, what: str) -> bool:
+    # pymilvus takes True/False and "true"/"false".
+    if isinstance(value, str):
+        if value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"
+        raise InvalidArgumentError(f"{what}: expected true or false (got '{value}')")
+    return bool(value)
+
+
+def _analyzer_json(value: Any, what: str) -> str:
+    # analyzer_params as pymilvus sends it: a dict as compact JSON, or text.
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        return json.dumps(dict(value), separators=(",", ":"))
+    raise InvalidArgumentError(
+        f"{what}: expected a dict or JSON text (got {type(value).__name__})")
+
+
+class AnnSearchRequest:
+    """One search of a hybrid search (pymilvus' AnnSearchRequest): query
+    ``data`` (vectors, or texts for a BM25 output field), the ``anns_field``,
+    search ``param`` (``{"metric_type": ..., "params": {...}}`` or flat
+    keys), its own ``limit`` and filter ``expr``."""
+
+    def __init__(self, data: Any, anns_field: str, param: Optional[Dict[str, Any]], limit: int,
+                 expr: Optional[str] = None, expr_params: Optional[Dict[str, Any]] = None) -> None:
+        if expr is not None and not isinstance(expr, str):
+            raise InvalidArgumentError(f"AnnSearchRequest expr: expected str (got {type(expr).__name__})")
+        self.data = data
+        self.anns_field = anns_field
+        self.param = dict(param or {})
+        self.limit = int(limit)
+        self.expr = expr
+        self.expr_params = expr_params
+
+    def __repr__(self) -> str:
+        return (f"AnnSearchRequest(anns_field={self.anns_field!r}, param={self.param!r}, "
+                f"limit={self.limit}, expr={self.expr!r})")
+
+
+class RRFRanker:
+    """Reciprocal rank fusion: score = sum of 1 / (k + rank) (pymilvus' RRFRanker)."""
+
+    def __init__(self, k: int = 60) -> None:
+        self.k = k
+
+    def dict(self) -> Dict[str, Any]:
+        return {"strategy": "rrf", "params": {"k": self.k}}
+
+
+class WeightedRanker:
+    """Weighted sum of scores normalized per metric (pymilvus' WeightedRanker)."""
+
+    def __init__(self, *weights: float, norm_score: bool = True) -> None:
+        for w in weights:
+            if isinstance(w, bool) or not isinstance(w, (int, float)):
+                raise InvalidArgumentError(f"WeightedRanker: weights must be numbers (got {w!r})")
+        self.weights = [float(w) for w in weights]
+        self.norm_score = bool(norm_score)
+
+    def dict(self) -> Dict[str, Any]:
+        return {"strategy": "weighted",
+                "params": {"weights": list(self.weights), "norm_score": self.norm_score}}
+
+
+class FunctionType(enum.IntEnum):
+    """Schema function kinds, with pymilvus' names and Milvus' numbers. Cove
+    runs BM25; TEXTEMBEDDING is refused with :class:`cove.UnimplementedError`."""
+
+    UNKNOWN = 0
+    BM25 = 1
+    TEXTEMBEDDING = 2
+
+    def __repr__(self) -> str:
+        return f"<FunctionType.{self.name}: {self.value}>"
+
+
+class Function:
+    """A schema function (pymilvus' Function): BM25 reads an analyzed VARCHAR
+    field and fills a SPARSE_FLOAT_VECTOR field at insert::
+
+        schema.add_function(Function(name="bm25", function_type=FunctionType.BM25,
+                                     input_field_names=["text"],
+                                     output_field_names=["sparse"]))
+    """
+
+    def __init__(self, name: str, function_type: Union[FunctionType, int],
+                 input_field_names: Union[str, List[str]],
+                 output_field_names: Union[str, List[str], None] = None,
+                 description: str = "", params: Optional[Dict[str, Any]] = None) -> None:
+        self.name = name
+        try:
+            self.type = FunctionType(int(function_type))
+        except (TypeError, ValueError):
+            raise InvalidArgumentError(
+                f"function '{name}': unknown function type {function_type!r}") from None
+        self.input_field_names = ([input_field_names] if isinstance(input_field_names, str)
+                                  else list(input_field_names))
+        if output_field_names is None:
+            output_field_names = []
+        self.output_field_names = ([output_field_names] if isinstance(output_field_names, str)
+                                   else list(output_field_names))
+        self.description = description
+        self.params: Dict[str, Any] = dict(params or {})
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The function as pymilvus' describe_collection shows it."""
+        return {"name": self.name, "description": self.description, "type": self.type,
+                "params": dict(self.params),
+                "input_field_names": list(self.input_field_names),
+                "output_field_names": list(self.output_field_names)}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Function) and self.to_dict() == other.to_dict()
+
+    def __repr__(self) -> str:
+        return f"Function({self.to_dict()!r})"
 
 
 class FieldSchema:
@@ -193,14 +326,38 @@ class FieldSchema:
                              if element_type is not None else None)
         self.nullable = bool(nullable)
         self.default_value = default_value
+        # Text analysis (VARCHAR): keywords, or type params read back.
+        self.enable_analyzer = _flag_param(
+            kwargs.pop("enable_analyzer", params.get("enable_analyzer", False)),
+            f"field '{name}' enable_analyzer")
+        self.analyzer_params = _analyzer_json(
+            kwargs.pop("analyzer_params", params.get("analyzer_params")),
+            f"field '{name}' analyzer_params")
+        self.enable_match = _flag_param(
+            kwargs.pop("enable_match", params.get("enable_match", False)),
+            f"field '{name}' enable_match")
+        if "multi_analyzer_params" in kwargs:
+            raise UnimplementedError(
+                f"field '{name}': multi_analyzer_params (one analyzer per language) "
+                "is not supported by Cove (give analyzer_params)")
+        self.is_function_output = bool(kwargs.pop("is_function_output", False))
         # pymilvus keywords Cove has no use for (is_partition_key, mmap_enabled,
         # is_clustering_key, ...) are kept, not interpreted.
         self.extra: Dict[str, Any] = kwargs
 
     @property
     def params(self) -> Dict[str, Any]:
-        """pymilvus' type parameters: dim, max_length, max_capacity (those set)."""
-        return {k: getattr(self, k) for k in _FIELD_PARAM_KEYS if getattr(self, k)}
+        """pymilvus' type parameters: dim, max_length, max_capacity (those set),
+        and enable_analyzer, analyzer_params, enable_match as Milvus reports them
+        ("true", JSON text)."""
+        out: Dict[str, Any] = {k: getattr(self, k) for k in _FIELD_PARAM_KEYS if getattr(self, k)}
+        if self.enable_analyzer:
+            out["enable_analyzer"] = "true"
+        if self.analyzer_params:
+            out["analyzer_params"] = self.analyzer_params
+        if self.enable_match:
+            out["enable_match"] = "true"
+        return out
 
     def to_dict(self) -> Dict[str, Any]:
         """The field as pymilvus' describe_collection shows it."""
@@ -216,6 +373,8 @@ class FieldSchema:
             d["nullable"] = True
         if self.default_value is not None:
             d["default_value"] = self.default_value
+        if self.is_function_output:
+            d["is_function_output"] = True
         return d
 
     def __eq__(self, other: object) -> bool:
@@ -243,7 +402,22 @@ class CollectionSchema:
         self.description = description
         self.auto_id = bool(auto_id)
         self.enable_dynamic_field = bool(enable_dynamic_field)
+        self.functions: List[Function] = []
+        for fn in kwargs.pop("functions", None) or []:
+            self.add_function(fn)
         self.extra: Dict[str, Any] = kwargs
+
+    def add_function(self, function: Function) -> "CollectionSchema":
+        """Appends a :class:`Function` (its output fields become function
+        outputs, which rows do not give) and returns the schema."""
+        if not isinstance(function, Function):
+            raise InvalidArgumentError(
+                f"add_function: expected a cove Function (got {type(function).__name__})")
+        self.functions.append(function)
+        for f in self.fields:
+            if f.name in function.output_field_names:
+                f.is_function_output = True
+        return self
 
     def add_field(self, field_name: str, datatype: Union[DataType, int, str],
                   is_primary: bool = False, **kwargs: Any) -> "CollectionSchema":
@@ -272,6 +446,7 @@ class CollectionSchema:
         return {"auto_id": any(f.auto_id for f in self.fields),
                 "description": self.description,
                 "fields": [f.to_dict() for f in self.fields],
+                "functions": [fn.to_dict() for fn in self.functions],
                 "enable_dynamic_field": self.enable_dynamic_field}
 
     def __eq__(self, other: object) -> bool:
@@ -369,6 +544,26 @@ def field_to_core(f: FieldSchema, core: Any) -> Any:
     out.max_capacity = f.max_capacity
     out.nullable = f.nullable
     out.default_value = f.default_value
+    out.enable_analyzer = f.enable_analyzer
+    out.analyzer_params = f.analyzer_params
+    out.enable_match = f.enable_match
+    out.is_function_output = f.is_function_output
+    return out
+
+
+def function_to_core(fn: Function, core: Any) -> Any:
+    """A ``_core.FunctionSchema`` from a :class:`Function`."""
+    if fn.type != FunctionType.BM25:
+        raise UnimplementedError(
+            f"function '{fn.name}': type {fn.type.name} is not supported by Cove "
+            "(BM25 functions only)")
+    out = core.FunctionSchema()
+    out.name = fn.name
+    out.description = fn.description
+    out.type = core.FunctionType.BM25
+    out.input_field_names = list(fn.input_field_names)
+    out.output_field_names = list(fn.output_field_names)
+    out.params = {str(k): _param_str(v) for k, v in fn.params.items()}
     return out
 
 
@@ -380,7 +575,9 @@ def field_from_core(f: Any) -> FieldSchema:
                        max_length=f.max_length, dim=f.dim,
                        element_type=None if element == "NONE" else DataType[element],
                        max_capacity=f.max_capacity, nullable=f.nullable,
-                       default_value=f.default_value)
+                       default_value=f.default_value, enable_analyzer=f.enable_analyzer,
+                       analyzer_params=f.analyzer_params, enable_match=f.enable_match,
+                       is_function_output=f.is_function_output)
 
 
 def schema_to_core(schema: CollectionSchema, core: Any) -> Any:
@@ -393,15 +590,22 @@ def schema_to_core(schema: CollectionSchema, core: Any) -> Any:
     out.description = schema.description
     for f in schema.fields:
         out.add_field(field_to_core(f, core))
+    for fn in schema.functions:
+        out.add_function(function_to_core(fn, core))
     return out
 
 
 def schema_from_core(s: Any) -> CollectionSchema:
     """A :class:`CollectionSchema` from a ``_core.CollectionSchema``."""
     fields = [field_from_core(f) for f in s.fields]
-    return CollectionSchema(fields, s.description,
-                            auto_id=any(f.auto_id for f in fields),
-                            enable_dynamic_field=s.enable_dynamic_field)
+    out = CollectionSchema(fields, s.description,
+                           auto_id=any(f.auto_id for f in fields),
+                           enable_dynamic_field=s.enable_dynamic_field)
+    for fn in s.functions:
+        out.add_function(Function(fn.name, FunctionType(int(fn.type)),
+                                  list(fn.input_field_names), list(fn.output_field_names),
+                                  fn.description, dict(fn.params)))
+    return out
 
 
 def _param_str(v: Any) -> str:

@@ -228,6 +228,16 @@ class PyIterator {
 using PyQueryIterator = PyIterator<cove::QueryIterator>;
 using PySearchIterator = PyIterator<cove::SearchIterator>;
 
+// True for a non-empty list or tuple of str (query texts of a full-text
+// search).
+bool IsTextList(py::handle data) {
+  if (!py::isinstance<py::list>(data) && !py::isinstance<py::tuple>(data)) {
+    return false;
+  }
+  py::sequence seq = py::reinterpret_borrow<py::sequence>(data);
+  return py::len(seq) > 0 && py::isinstance<py::str>(seq[0]);
+}
+
 // A request's vectors: one query vector for a search iterator.
 void FillVectors(cove::SearchRequest* req, py::handle vectors) {
   FloatMatrix m = ToFloatMatrix(vectors, "search: data");
@@ -251,11 +261,17 @@ void BindEnums(py::module_& m) {
       .value("VARCHAR", cove::DataType::kVarChar)
       .value("ARRAY", cove::DataType::kArray)
       .value("JSON", cove::DataType::kJson)
-      .value("FLOAT_VECTOR", cove::DataType::kFloatVector);
+      .value("FLOAT_VECTOR", cove::DataType::kFloatVector)
+      .value("SPARSE_FLOAT_VECTOR", cove::DataType::kSparseFloatVector);
   py::enum_<cove::MetricType>(m, "MetricType", "Similarity measures.")
       .value("L2", cove::MetricType::kL2)
       .value("IP", cove::MetricType::kIP)
-      .value("COSINE", cove::MetricType::kCosine);
+      .value("COSINE", cove::MetricType::kCosine)
+      .value("BM25", cove::MetricType::kBM25);
+  py::enum_<cove::FunctionType>(m, "FunctionType",
+                                "Schema function kinds (Milvus numbers).")
+      .value("UNKNOWN", cove::FunctionType::kUnknown)
+      .value("BM25", cove::FunctionType::kBM25);
   py::enum_<cove::IndexType>(m, "IndexType", "Vector index types.")
       .value("FLAT", cove::IndexType::kFlat)
       .value("IVF_FLAT", cove::IndexType::kIvfFlat)
@@ -265,6 +281,8 @@ void BindEnums(py::module_& m) {
       .value("AUTOINDEX", cove::IndexType::kAutoIndex)
       .value("IVF_PQ", cove::IndexType::kIvfPq)
       .value("SCANN", cove::IndexType::kScann)
+      .value("SPARSE_INVERTED_INDEX", cove::IndexType::kSparseInvertedIndex)
+      .value("SPARSE_WAND", cove::IndexType::kSparseWand)
       .value("DISKANN", cove::IndexType::kDiskAnn);
   py::enum_<cove::LoadState>(m, "LoadState", "Load states (Milvus LoadState).")
       .value("NOT_EXIST", cove::LoadState::kNotExist)
@@ -377,6 +395,12 @@ void BindTypes(py::module_& m) {
       .def_readwrite("element_type", &cove::FieldSchema::element_type)
       .def_readwrite("max_capacity", &cove::FieldSchema::max_capacity)
       .def_readwrite("nullable", &cove::FieldSchema::nullable)
+      .def_readwrite("enable_analyzer", &cove::FieldSchema::enable_analyzer)
+      .def_readwrite("analyzer_params", &cove::FieldSchema::analyzer_params,
+                     "Milvus' analyzer_params as JSON text (empty: standard).")
+      .def_readwrite("enable_match", &cove::FieldSchema::enable_match)
+      .def_readwrite("is_function_output",
+                     &cove::FieldSchema::is_function_output)
       .def_property(
           "default_value",
           [](const cove::FieldSchema& f) {
@@ -391,9 +415,30 @@ void BindTypes(py::module_& m) {
           },
           "Value used when a row omits the field (None: no default).");
 
+  py::class_<cove::FunctionSchema>(
+      m, "FunctionSchema",
+      "A schema function (BM25: an analyzed VARCHAR to a sparse field).")
+      .def(py::init<>())
+      .def_readwrite("name", &cove::FunctionSchema::name)
+      .def_readwrite("description", &cove::FunctionSchema::description)
+      .def_readwrite("type", &cove::FunctionSchema::type)
+      .def_readwrite("input_field_names",
+                     &cove::FunctionSchema::input_field_names)
+      .def_readwrite("output_field_names",
+                     &cove::FunctionSchema::output_field_names)
+      .def_readwrite("params", &cove::FunctionSchema::params);
+
   py::class_<cove::CollectionSchema>(m, "CollectionSchema",
                                      "A collection schema.")
       .def(py::init<>())
+      .def_readwrite("functions", &cove::CollectionSchema::functions,
+                     "The functions (a copy; use add_function to append).")
+      .def(
+          "add_function",
+          [](cove::CollectionSchema& s, const cove::FunctionSchema& f)
+              -> cove::CollectionSchema& { return s.AddFunction(f); },
+          py::arg("function"), py::return_value_policy::reference_internal,
+          "Appends a function and returns the schema.")
       .def_readwrite("fields", &cove::CollectionSchema::fields,
                      "The fields (a copy; use add_field to append).")
       .def_readwrite("enable_dynamic_field",
@@ -765,7 +810,12 @@ void BindClient(py::module_& m) {
              bool strict_group_size, const CallOptions& o) {
             cove::SearchRequest req;
             req.collection_name = coll;
-            FillVectors(&req, vectors);
+            if (IsTextList(vectors)) {
+              // Full-text search: query texts for a BM25 output field.
+              req.texts = ToStrings(vectors);
+            } else {
+              FillVectors(&req, vectors);
+            }
             req.group_by_field = group_by_field;
             req.group_size = group_size;
             req.strict_group_size = strict_group_size;
@@ -792,6 +842,55 @@ void BindClient(py::module_& m) {
           "Searches nq query vectors (a float32 (nq, dim) array is read in "
           "place). Returns per query (ids, distances, entities). With "
           "group_by_field: limit groups of up to group_size hits each.")
+      .def(
+          "hybrid_search",
+          [](PyClient& c, const std::string& coll, py::list requests,
+             const std::string& ranker, double k, std::vector<double> weights,
+             bool norm_score, int64_t limit, int64_t offset,
+             py::object output_fields, py::object partition_names,
+             const CallOptions& o) {
+            cove::HybridSearchRequest req;
+            req.collection_name = coll;
+            for (py::handle item : requests) {
+              py::dict d = py::reinterpret_borrow<py::dict>(item);
+              cove::SearchRequest sub;
+              py::object data = d["data"];
+              if (IsTextList(data)) {
+                sub.texts = ToStrings(data);
+              } else {
+                FillVectors(&sub, data);
+              }
+              sub.anns_field = py::cast<std::string>(d["anns_field"]);
+              sub.limit = py::cast<int64_t>(d["limit"]);
+              sub.filter = py::cast<std::string>(d["filter"]);
+              sub.filter_params =
+                  ToValueMap(d["filter_params"], "filter_params");
+              sub.params = ToValueMap(d["params"], "search params");
+              if (!d["metric_type"].is_none()) {
+                sub.metric_type = py::cast<cove::MetricType>(d["metric_type"]);
+              }
+              req.requests.push_back(std::move(sub));
+            }
+            req.ranker = ranker == "weighted"
+                             ? cove::Ranker::Weighted(weights, norm_score)
+                             : cove::Ranker::RRF(k);
+            req.limit = limit;
+            req.offset = offset;
+            req.output_fields = ToStrings(output_fields);
+            req.partition_names = ToStrings(partition_names);
+            cove::SearchResults r =
+                c.Run([&](Client& cl) { return cl.HybridSearch(req, o); });
+            return FromSearchResults(r);
+          },
+          py::arg("collection"), py::arg("requests"), py::arg("ranker") = "rrf",
+          py::arg("k") = 60.0, py::arg("weights") = std::vector<double>{},
+          py::arg("norm_score") = true, py::arg("limit") = 10,
+          py::arg("offset") = 0, py::arg("output_fields") = py::none(),
+          py::arg("partition_names") = py::none(), call,
+          "Hybrid search: requests are dicts (data, anns_field, limit, "
+          "filter, filter_params, params, metric_type); ranker 'rrf' (k) or "
+          "'weighted' (weights, norm_score). Returns per query (ids, "
+          "fused scores, entities).")
       .def(
           "query",
           [](PyClient& c, const std::string& coll, const std::string& filter,

@@ -291,6 +291,10 @@ absl::StatusOr<SearchResults> Client::Search(const SearchRequest& request,
                                              const CallOptions& call) {
   return connection_->Search(request, call);
 }
+absl::StatusOr<SearchResults> Client::HybridSearch(
+    const HybridSearchRequest& request, const CallOptions& call) {
+  return connection_->HybridSearch(request, call);
+}
 absl::StatusOr<std::vector<Row>> Client::Query(const QueryRequest& request,
                                                const CallOptions& call) {
   return connection_->Query(request, call);

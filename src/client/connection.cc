@@ -80,6 +80,10 @@ absl::StatusOr<MutationResult> Connection::Delete(const DeleteRequest&,
                                                   const CallOptions&) {
   return Missing(*this, "Delete");
 }
+absl::StatusOr<SearchResults> Connection::HybridSearch(
+    const HybridSearchRequest&, const CallOptions&) {
+  return Missing(*this, "HybridSearch");
+}
 absl::StatusOr<SearchResults> Connection::Search(const SearchRequest&,
                                                  const CallOptions&) {
   return Missing(*this, "Search");

@@ -426,6 +426,16 @@ class EmbeddedConnection : public Connection {
     return SearchIn(**c, request, *pinned);
   }
 
+  absl::StatusOr<SearchResults> HybridSearch(const HybridSearchRequest& request,
+                                             const CallOptions& call) override {
+    auto c = Find(request.collection_name, call);
+    if (!c.ok()) return c.status();
+    if (!request.partition_names.empty()) {
+      COVE_RETURN_IF_ERROR(NoManualPartitions(**c, call, "search"));
+    }
+    return HybridSearchIn(**c, request);
+  }
+
   absl::StatusOr<std::vector<Row>> Query(const QueryRequest& request,
                                          const CallOptions& call) override {
     auto c = Find(request.collection_name, call);

@@ -115,6 +115,10 @@ engine::FieldDef ToFieldDef(const FieldSchema& f) {
   d.max_capacity = f.max_capacity;
   d.nullable = f.nullable;
   d.default_value = f.default_value;
+  d.enable_analyzer = f.enable_analyzer;
+  d.analyzer_params = f.analyzer_params;
+  d.enable_match = f.enable_match;
+  d.is_function_output = f.is_function_output;
   return d;
 }
 
@@ -131,6 +135,10 @@ FieldSchema FromFieldDef(const engine::FieldDef& d) {
   f.max_capacity = d.max_capacity;
   f.nullable = d.nullable;
   f.default_value = d.default_value;
+  f.enable_analyzer = d.enable_analyzer;
+  f.analyzer_params = d.analyzer_params;
+  f.enable_match = d.enable_match;
+  f.is_function_output = d.is_function_output;
   return f;
 }
 
@@ -175,6 +183,16 @@ absl::Status NormalizeRow(const engine::Collection& c, const Row& in,
         absl::StrCat("insert row ", row_number, ": field '", f.name, "'");
     auto it = in.find(f.name);
     const Value* v = it == in.end() ? nullptr : &it->second;
+    if (f.is_function_output) {
+      // Filled by the engine (a BM25 output), as Milvus refuses it too.
+      if (v != nullptr && !v->is_null()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where,
+            ": unexpected function output field (the output of a BM25 "
+            "function is computed at insert; do not give its values)"));
+      }
+      continue;
+    }
     if (f.is_primary_key && f.auto_id) {
       if (v != nullptr && !v->is_null()) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -280,13 +298,24 @@ absl::StatusOr<std::vector<std::string>> ResolveOutputFields(
   add(schema.fields[c.primary_key()].name);
   for (const std::string& name : requested) {
     if (name == "*") {
-      for (const auto& f : schema.fields) add(f.name);
+      // BM25 outputs are left out, as Milvus does.
+      for (const auto& f : schema.fields) {
+        if (!f.is_function_output) add(f.name);
+      }
       if (schema.enable_dynamic_field) add(engine::kDynamicFieldName);
       continue;
     }
     bool known =
         name == engine::kDynamicFieldName && schema.enable_dynamic_field;
-    for (const auto& f : schema.fields) known |= f.name == name;
+    for (const auto& f : schema.fields) {
+      known |= f.name == name;
+      if (f.name == name && f.is_function_output) {
+        // Milvus' wording.
+        return absl::InvalidArgumentError(absl::StrCat(
+            "output_fields: not allowed to retrieve raw data of field '", name,
+            "' (the output of a BM25 function)"));
+      }
+    }
     if (!known && !schema.enable_dynamic_field) {
       return absl::InvalidArgumentError(
           absl::StrCat("output_fields: no field '", name, "' in collection '",
@@ -517,6 +546,23 @@ engine::Schema ToEngineSchema(const CollectionSchema& schema) {
   for (const FieldSchema& f : schema.fields) {
     out.fields.push_back(ToFieldDef(f));
   }
+  for (const FunctionSchema& fn : schema.functions) {
+    engine::FunctionDef def;
+    def.name = fn.name;
+    def.description = fn.description;
+    def.kind = static_cast<engine::FunctionKind>(fn.type);
+    def.input_fields = fn.input_field_names;
+    def.output_fields = fn.output_field_names;
+    def.params = fn.params;
+    // The outputs of a function are function outputs whether or not the
+    // caller marked them (pymilvus does; a C++ schema need not).
+    for (engine::FieldDef& f : out.fields) {
+      for (const std::string& name : fn.output_field_names) {
+        if (f.name == name) f.is_function_output = true;
+      }
+    }
+    out.functions.push_back(std::move(def));
+  }
   return out;
 }
 
@@ -526,6 +572,16 @@ CollectionSchema FromEngineSchema(const engine::Schema& schema) {
   out.description = schema.description;
   for (const engine::FieldDef& f : schema.fields) {
     out.fields.push_back(FromFieldDef(f));
+  }
+  for (const engine::FunctionDef& def : schema.functions) {
+    FunctionSchema fn;
+    fn.name = def.name;
+    fn.description = def.description;
+    fn.type = static_cast<FunctionType>(def.kind);
+    fn.input_field_names = def.input_fields;
+    fn.output_field_names = def.output_fields;
+    fn.params = def.params;
+    out.functions.push_back(std::move(fn));
   }
   return out;
 }
@@ -753,29 +809,57 @@ absl::StatusOr<SearchResults> SparseSearchIn(
         "search group_by_field: grouping a search of the sparse field '", name,
         "' is not supported yet (dense vector fields only)"));
   }
-  if (request.sparse_vectors.empty() || !request.vectors.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("search data: field '", name,
-                     "' is a SPARSE_FLOAT_VECTOR; give sparse query vectors"));
+  const bool bm25 = collection.IsBm25Field(field);
+  if (bm25) {
+    if (request.texts.empty() || !request.vectors.empty() ||
+        !request.sparse_vectors.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "search data: field '", name,
+          "' is the output of a BM25 function; search it with query texts "
+          "(full-text search)"));
+    }
+  } else if (request.sparse_vectors.empty() || !request.vectors.empty() ||
+             !request.texts.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "search data: field '", name,
+        "' is a SPARSE_FLOAT_VECTOR; give sparse query vectors",
+        request.texts.empty() ? ""
+                              : " (query texts need the output field of a BM25 "
+                                "function)"));
   }
   engine::SparseSearchSpec spec;
   spec.field = field;
   spec.queries = request.sparse_vectors;
+  spec.texts = request.texts;
   spec.k = static_cast<size_t>(request.limit + request.offset);
   if (request.metric_type.has_value()) {
     spec.metric = ToMetric(*request.metric_type);
   }
   for (const auto& [key, value] : request.params) {
+    const bool bm25_key = key == "bm25_k1" || key == "bm25_b";
     if (key != "drop_ratio_search" && key != "radius" &&
-        key != "range_filter") {
-      return absl::InvalidArgumentError(
-          absl::StrCat("search param '", key,
-                       "': not a search parameter of a sparse index (expected "
-                       "one of: drop_ratio_search, radius, range_filter)"));
+        key != "range_filter" && !(bm25 && bm25_key)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "search param '", key,
+          "': not a search parameter of a sparse index (expected one of: "
+          "drop_ratio_search, radius, range_filter",
+          bm25 ? ", bm25_k1, bm25_b)" : ")"));
     }
     COVE_ASSIGN_OR_RETURN(double n, ParamNumber("search param", key, value));
     if (key == "drop_ratio_search") {
       spec.drop_ratio_search = n;
+    } else if (key == "bm25_k1") {
+      if (!(n >= 0 && n <= 3)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "search param 'bm25_k1': expected 0 to 3 (got ", n, ")"));
+      }
+      spec.bm25_k1 = static_cast<float>(n);
+    } else if (key == "bm25_b") {
+      if (!(n >= 0 && n <= 1)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "search param 'bm25_b': expected 0 to 1 (got ", n, ")"));
+      }
+      spec.bm25_b = static_cast<float>(n);
     } else {
       (key == "radius" ? spec.radius : spec.range_filter) =
           static_cast<float>(n);
@@ -836,6 +920,12 @@ absl::StatusOr<SearchResults> SearchIn(
     return absl::InvalidArgumentError(absl::StrCat(
         "search data: sparse query vectors need a SPARSE_FLOAT_VECTOR "
         "anns_field (got '",
+        request.anns_field, "')"));
+  }
+  if (!request.texts.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "search data: query texts need the output field of a BM25 function "
+        "as anns_field (got '",
         request.anns_field, "')"));
   }
   size_t field = 0;

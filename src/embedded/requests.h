@@ -54,6 +54,9 @@ absl::StatusOr<MutationResult> DeleteFrom(engine::Collection& collection,
 absl::StatusOr<SearchResults> SearchIn(
     const engine::Collection& collection, const SearchRequest& request,
     const std::shared_ptr<const engine::CollectionState>& pinned = nullptr);
+/// Several searches fused by a ranker (hybrid.cc).
+absl::StatusOr<SearchResults> HybridSearchIn(
+    const engine::Collection& collection, const HybridSearchRequest& request);
 absl::StatusOr<std::vector<Row>> QueryIn(
     const engine::Collection& collection, const QueryRequest& request,
     const std::shared_ptr<const engine::CollectionState>& pinned = nullptr);

@@ -111,6 +111,18 @@ Collection::Collection(std::string name, Schema schema, int64_t id,
       auto analyzer = text::Analyzer::Make(f.analyzer_params);
       if (analyzer.ok()) analyzers_.back() = *std::move(analyzer);
     }
+    if (f.enable_match && analyzers_.back() != nullptr) {
+      // TEXT_MATCH: the filter's words analyzed as the field's text.
+      std::shared_ptr<const text::Analyzer> analyzer = analyzers_.back();
+      expr_schema_.fields.back().match_terms = [analyzer](std::string_view s) {
+        std::vector<uint32_t> terms;
+        for (const std::string& token : analyzer->Analyze(s)) {
+          terms.push_back(text::TermId(token));
+        }
+        return terms;
+      };
+      match_columns_.push_back(static_cast<int>(i));
+    }
     if (f.type == DataType::kSparseFloatVector) {
       sparse_field_index_.push_back(static_cast<int>(i));
       int input = -1;
@@ -660,6 +672,9 @@ std::vector<SegmentInfo> Collection::Segments() const {
       if (index != nullptr) info.memory_bytes += index->MemoryBytes();
     }
     for (const auto& index : seg->sparse_index) {
+      if (index != nullptr) info.memory_bytes += index->MemoryBytes();
+    }
+    for (const auto& index : seg->text_index) {
       if (index != nullptr) info.memory_bytes += index->MemoryBytes();
     }
     out.push_back(std::move(info));

@@ -483,6 +483,9 @@ class Collection {
   absl::Status DropSparseIndexLocked(size_t field, bool log);
   void ScheduleSparseBuild(int64_t segment, size_t field, uint64_t generation);
   void SparseBuildJob(int64_t segment, size_t field, uint64_t generation);
+  // Text indexes (TEXT_MATCH) of a sealed segment's enable_match fields.
+  void ScheduleTextBuild(int64_t segment);
+  void TextBuildJob(int64_t segment);
   // Fills the outputs of the schema's functions (BM25) in rows of values.
   void ApplyFunctions(std::vector<std::vector<Value>>* rows) const;
   absl::Status DropIndexLocked(const std::string& index_name, bool log);
@@ -573,6 +576,9 @@ class Collection {
   std::vector<int> sparse_field_index_;
   std::vector<int> bm25_input_;
   std::vector<std::shared_ptr<const text::Analyzer>> analyzers_;
+  // Schema positions of the VARCHAR fields with enable_match (TEXT_MATCH):
+  // sealed segments get a text index of each (SegmentView::text_index).
+  std::vector<int> match_columns_;
   CollectionContext context_;
 
   std::shared_ptr<const CollectionState> state_;

@@ -371,6 +371,7 @@ void Collection::InstallCompaction(CompactionGroup& group) {
                             state_->meta->sparse[f].generation);
       }
     }
+    ScheduleTextBuild(group.new_id);
   }
   MaybeScheduleCompactionLocked();
 }

@@ -28,16 +28,33 @@ absl::Status NotLoaded(const char* verb, const std::string& name) {
 // Row access for filters: field values straight from a segment's columns.
 class ColumnRow : public expr::RowAccessor {
  public:
-  explicit ColumnRow(const std::vector<std::vector<Value>>* columns)
-      : columns_(columns) {}
+  explicit ColumnRow(const SegmentView& seg)
+      : columns_(&seg.data->columns), seg_(&seg) {}
   void set_row(uint32_t row) { row_ = row; }
   const Value& Get(int field_index) const override {
     return (*columns_)[field_index][row_];
   }
+  // TEXT_MATCH through the segment's text index: the rows of a node are
+  // the union of its terms' postings, computed once per segment.
+  std::optional<bool> TextMatch(int field_index,
+                                const std::vector<uint32_t>& terms,
+                                const void* key) const override {
+    const text::TextIndex* index = seg_->TextIndexOf(field_index);
+    if (index == nullptr || row_ >= index->size()) return std::nullopt;
+    auto it = matched_.find(key);
+    if (it == matched_.end()) {
+      Bitset rows(index->size(), false);
+      index->MatchAny(terms, &rows);
+      it = matched_.emplace(key, std::move(rows)).first;
+    }
+    return it->second.Test(row_);
+  }
 
  private:
   const std::vector<std::vector<Value>>* columns_;
+  const SegmentView* seg_;
   uint32_t row_ = 0;
+  mutable absl::flat_hash_map<const void*, Bitset> matched_;
 };
 
 // A search batch is split across threads only in slices of at least this
@@ -66,7 +83,7 @@ Bitset Collection::Matching(const SegmentView& seg,
     }
   }
   if (filter == nullptr) return allowed;
-  ColumnRow accessor(&seg.data->columns);
+  ColumnRow accessor(seg);
   allowed.ForEachSet([&](size_t r) {
     accessor.set_row(static_cast<uint32_t>(r));
     if (!filter->Matches(accessor)) allowed.Reset(r);
@@ -355,7 +372,7 @@ absl::StatusOr<QueryRows> Collection::Query(
       if (r >= seg.rows || seg.deleted->Test(r)) continue;
       if (!keep.empty() && !keep[seg.data->partition[r]]) continue;
       if (spec.filter != nullptr) {
-        ColumnRow accessor(&seg.data->columns);
+        ColumnRow accessor(seg);
         accessor.set_row(r);
         if (!spec.filter->Matches(accessor)) continue;
       }

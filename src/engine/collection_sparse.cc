@@ -79,12 +79,24 @@ absl::Status Collection::CreateSparseIndexLocked(size_t field,
   }
   for (const auto& [key, value] : normalized.params) {
     const bool known = key == "drop_ratio_build" ||
+                       key == "inverted_index_algo" ||
                        (bm25 && (key == "bm25_k1" || key == "bm25_b"));
     if (!known) {
       return absl::InvalidArgumentError(absl::StrCat(
           where, ": unsupported index param '", key, "' (expected ",
-          bm25 ? "drop_ratio_build, bm25_k1 or bm25_b" : "drop_ratio_build",
+          bm25 ? "drop_ratio_build, inverted_index_algo, bm25_k1 or bm25_b"
+               : "drop_ratio_build or inverted_index_algo",
           ")"));
+    }
+    // Milvus' query algorithms: every one returns the same hits here (the
+    // index kind decides how they are found).
+    if (key == "inverted_index_algo" && value != "DAAT_MAXSCORE" &&
+        value != "DAAT_WAND" && value != "TAAT_NAIVE") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where,
+          ": index param 'inverted_index_algo': expected DAAT_MAXSCORE, "
+          "DAAT_WAND or TAAT_NAIVE (got '",
+          value, "')"));
     }
   }
   COVE_RETURN_IF_ERROR(

@@ -221,6 +221,7 @@ void Collection::ScheduleSealedLocked(const std::vector<int64_t>& sealed) {
         ScheduleSparseBuild(id, f, meta.sparse[f].generation);
       }
     }
+    ScheduleTextBuild(id);
   }
   // Segments sealed before they were full are merged by compaction.
   MaybeScheduleCompactionLocked();

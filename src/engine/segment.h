@@ -26,6 +26,7 @@
 #include "engine/schema.h"
 #include "engine/sparse/sparse_index.h"
 #include "engine/storage/float_rows.h"
+#include "engine/text/text_index.h"
 
 namespace cove::engine {
 
@@ -109,8 +110,18 @@ struct SegmentView {
   /// segment's inverted index, or null (as `index`). May be shorter than
   /// the number of sparse fields: missing entries are null.
   std::vector<std::shared_ptr<const sparse::SparseIndex>> sparse_index;
+  /// Per schema column: the inverted index of an enable_match VARCHAR field
+  /// (TEXT_MATCH), or null (other fields, a growing segment, a build still
+  /// running: the filter analyzes the rows' text). May be shorter than the
+  /// schema.
+  std::vector<std::shared_ptr<const text::TextIndex>> text_index;
 
   size_t live() const { return rows - num_deleted; }
+  const text::TextIndex* TextIndexOf(int column) const {
+    return column >= 0 && static_cast<size_t>(column) < text_index.size()
+               ? text_index[column].get()
+               : nullptr;
+  }
   const sparse::SparseIndex* SparseIndexOf(size_t f) const {
     return f < sparse_index.size() ? sparse_index[f].get() : nullptr;
   }

@@ -169,6 +169,14 @@ schema_pb::CollectionSchema SchemaToProto(const std::string& name,
       AddKv(p->mutable_type_params(), "max_capacity",
             absl::StrCat(f.max_capacity));
     }
+    // Text analysis, as Milvus reports it (and pymilvus sends it).
+    if (f.enable_analyzer)
+      AddKv(p->mutable_type_params(), "enable_analyzer", "true");
+    if (!f.analyzer_params.empty()) {
+      AddKv(p->mutable_type_params(), "analyzer_params", f.analyzer_params);
+    }
+    if (f.enable_match) AddKv(p->mutable_type_params(), "enable_match", "true");
+    p->set_is_function_output(f.is_function_output);
     if (f.default_value.has_value()) {
       const Value& d = *f.default_value;
       schema_pb::ValueField* v = p->mutable_default_value();
@@ -199,6 +207,29 @@ schema_pb::CollectionSchema SchemaToProto(const std::string& name,
           break;
       }
     }
+  }
+  int64_t function_id = 100;
+  for (const FunctionSchema& fn : schema.functions) {
+    schema_pb::FunctionSchema* p = out.add_functions();
+    p->set_name(fn.name);
+    p->set_id(function_id++);
+    p->set_description(fn.description);
+    p->set_type(static_cast<schema_pb::FunctionType>(fn.type));
+    auto field_id = [&](const std::string& name) -> int64_t {
+      for (size_t i = 0; i < schema.fields.size(); ++i) {
+        if (schema.fields[i].name == name) return 100 + static_cast<int64_t>(i);
+      }
+      return 0;
+    };
+    for (const std::string& name : fn.input_field_names) {
+      p->add_input_field_names(name);
+      p->add_input_field_ids(field_id(name));
+    }
+    for (const std::string& name : fn.output_field_names) {
+      p->add_output_field_names(name);
+      p->add_output_field_ids(field_id(name));
+    }
+    for (const auto& [k, v] : fn.params) AddKv(p->mutable_params(), k, v);
   }
   return out;
 }
@@ -235,9 +266,26 @@ absl::StatusOr<CollectionSchema> SchemaFromProto(
       }
       f.element_type = *element;
     }
+    f.is_function_output = p.is_function_output();
     // type_params may also arrive in index_params (old clients).
     for (const auto* kvs : {&p.type_params(), &p.index_params()}) {
       for (const common_pb::KeyValuePair& kv : *kvs) {
+        if (kv.key() == "enable_analyzer" || kv.key() == "enable_match") {
+          // pymilvus sends JSON booleans ("true"); other SDKs "True".
+          const std::string v = absl::AsciiStrToLower(kv.value());
+          if (v != "true" && v != "false") {
+            return Invalid(absl::StrCat("field '", p.name(), "' ", kv.key(),
+                                        ": expected true or false (got '",
+                                        ValidUtf8(kv.value()), "')"));
+          }
+          (kv.key() == "enable_analyzer" ? f.enable_analyzer : f.enable_match) =
+              v == "true";
+          continue;
+        }
+        if (kv.key() == "analyzer_params") {
+          f.analyzer_params = kv.value();
+          continue;
+        }
         int64_t* dest = nullptr;
         if (kv.key() == "dim") dest = &f.dim;
         if (kv.key() == "max_length") dest = &f.max_length;
@@ -292,6 +340,20 @@ absl::StatusOr<CollectionSchema> SchemaFromProto(
     }
     out.fields.push_back(std::move(f));
   }
+  for (const schema_pb::FunctionSchema& p : proto.functions()) {
+    FunctionSchema fn;
+    fn.name = p.name();
+    fn.description = p.description();
+    fn.type = static_cast<FunctionType>(p.type());
+    fn.input_field_names.assign(p.input_field_names().begin(),
+                                p.input_field_names().end());
+    fn.output_field_names.assign(p.output_field_names().begin(),
+                                 p.output_field_names().end());
+    for (const common_pb::KeyValuePair& kv : p.params()) {
+      fn.params[kv.key()] = kv.value();
+    }
+    out.functions.push_back(std::move(fn));
+  }
   return out;
 }
 
@@ -305,25 +367,33 @@ absl::Status CheckCreateCollectionSupported(
     return Invalid(
         "create collection schema: not a serialized schema.CollectionSchema");
   }
-  if (schema.functions_size() > 0) {
-    return absl::UnimplementedError(absl::StrCat(
-        "create collection: schema functions ('", schema.functions(0).name(),
-        "') are not supported by cove (no BM25 or embedding functions)"));
+  for (const schema_pb::FunctionSchema& fn : schema.functions()) {
+    if (fn.type() != schema_pb::FunctionType::BM25) {
+      return absl::UnimplementedError(
+          absl::StrCat("create collection: function '", ValidUtf8(fn.name()),
+                       "' of type ", schema_pb::FunctionType_Name(fn.type()),
+                       " is not supported by cove (BM25 functions only)"));
+    }
   }
   for (const schema_pb::FieldSchema& f : schema.fields()) {
     const std::string name = ValidUtf8(f.name());
-    if (f.is_function_output()) {
-      return absl::UnimplementedError(
-          absl::StrCat("field '", name,
-                       "': function output fields are not supported by cove"));
-    }
     for (const common_pb::KeyValuePair& kv : f.type_params()) {
       const std::string& k = kv.key();
-      if (k == "dim" || k == "max_length" || k == "max_capacity") continue;
+      if (k == "dim" || k == "max_length" || k == "max_capacity" ||
+          k == "enable_analyzer" || k == "analyzer_params" ||
+          k == "enable_match") {
+        continue;
+      }
+      if (k == "multi_analyzer_params") {
+        return absl::UnimplementedError(absl::StrCat(
+            "field '", name,
+            "': type param 'multi_analyzer_params' (one analyzer per "
+            "language) is not supported by cove (give analyzer_params)"));
+      }
       return absl::UnimplementedError(absl::StrCat(
           "field '", name, "': type param '", ValidUtf8(k),
-          "' is not supported by cove (expected dim, max_length or "
-          "max_capacity)"));
+          "' is not supported by cove (expected dim, max_length, "
+          "max_capacity, enable_analyzer, analyzer_params or enable_match)"));
     }
   }
   for (const common_pb::KeyValuePair& kv : schema.properties()) {

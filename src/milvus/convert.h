@@ -190,6 +190,13 @@ absl::StatusOr<SearchRequest> SearchRequestFromProto(
 
 /// Search results: topks per query, ids/scores query-major, fields_data with
 /// the primary key and the entities' fields.
+/// HybridSearch: each search a SearchRequest; rank_params as pymilvus
+/// sends them (strategy "rrf" or "weighted", params JSON {"k": 60} or
+/// {"weights": [...], "norm_score": true}, limit, offset, round_decimal).
+absl::Status HybridSearchRequestToProto(const HybridSearchRequest& request,
+                                        milvus_pb::HybridSearchRequest* out);
+absl::StatusOr<HybridSearchRequest> HybridSearchRequestFromProto(
+    const milvus_pb::HybridSearchRequest& proto);
 absl::Status SearchResultsToProto(const SearchResults& results,
                                   const CollectionSchema& schema,
                                   const SearchRequest& request,

@@ -557,10 +557,12 @@ absl::Status InsertRowsToFieldData(
     }
   }
   for (const FieldSchema& f : schema.fields) {
-    if (f.is_primary_key && f.auto_id) {
+    if ((f.is_primary_key && f.auto_id) || f.is_function_output) {
       bool given = false;
       for (const Row& r : rows) given |= r.find(f.name) != r.end();
-      if (!given) continue;  // the server assigns the keys
+      // The server assigns the keys, and computes function outputs (it
+      // refuses them when given, as Milvus does).
+      if (!given) continue;
     }
     absl::Status s = BuildColumn(f, ptrs, /*insert=*/true, out->Add());
     if (!s.ok()) return s;

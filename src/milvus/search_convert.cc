@@ -55,8 +55,15 @@ absl::Status SearchRequestToProto(const SearchRequest& request,
                                   milvus_pb::SearchRequest* out) {
   const size_t dim = request.dim;
   const bool sparse = !request.sparse_vectors.empty();
-  if (!sparse && (dim == 0 || request.vectors.empty() ||
-                  request.vectors.size() % dim != 0)) {
+  const bool texts = !request.texts.empty();
+  if (texts && (sparse || !request.vectors.empty())) {
+    return Invalid(
+        "search data: give query texts, sparse vectors or dense vectors, not "
+        "two of them");
+  }
+  if (!sparse && !texts &&
+      (dim == 0 || request.vectors.empty() ||
+       request.vectors.size() % dim != 0)) {
     return Invalid(
         absl::StrCat("search vectors: expected whole vectors of dim ", dim,
                      " (got ", request.vectors.size(), " floats)"));
@@ -68,16 +75,19 @@ absl::Status SearchRequestToProto(const SearchRequest& request,
   common_pb::PlaceholderGroup group;
   common_pb::PlaceholderValue* ph = group.add_placeholders();
   ph->set_tag("$0");
-  ph->set_type(sparse ? common_pb::PlaceholderType::SparseFloatVector
-                      : common_pb::PlaceholderType::FloatVector);
-  const size_t nq =
-      sparse ? request.sparse_vectors.size() : request.vectors.size() / dim;
+  ph->set_type(texts    ? common_pb::PlaceholderType::VarChar
+               : sparse ? common_pb::PlaceholderType::SparseFloatVector
+                        : common_pb::PlaceholderType::FloatVector);
+  const size_t nq = texts    ? request.texts.size()
+                    : sparse ? request.sparse_vectors.size()
+                             : request.vectors.size() / dim;
+  for (size_t q = 0; texts && q < nq; ++q) ph->add_values(request.texts[q]);
   for (size_t q = 0; sparse && q < nq; ++q) {
     COVE_RETURN_IF_ERROR(engine::sparse::Check(
         request.sparse_vectors[q], absl::StrCat("search data ", q)));
     ph->add_values(engine::sparse::ToBytes(request.sparse_vectors[q]));
   }
-  for (size_t q = 0; !sparse && q < nq; ++q) {
+  for (size_t q = 0; !sparse && !texts && q < nq; ++q) {
     std::string* bytes = ph->add_values();
     bytes->reserve(dim * 4);
     for (size_t i = 0; i < dim; ++i) {
@@ -326,14 +336,25 @@ absl::StatusOr<SearchRequest> SearchRequestFromProto(
     if (out.sparse_vectors.empty()) {
       return Invalid("search placeholder_group: no query vectors");
     }
+  } else if (ph.type() == common_pb::PlaceholderType::VarChar) {
+    // Full-text search: one UTF-8 query text per value.
+    for (int q = 0; q < ph.values_size(); ++q) {
+      out.texts.push_back(ph.values(q));
+    }
+    if (out.texts.empty()) {
+      return Invalid("search placeholder_group: no query texts");
+    }
   } else if (ph.type() != common_pb::PlaceholderType::FloatVector) {
     return absl::UnimplementedError(absl::StrCat(
-        "search placeholder_group: only FloatVector (101) and "
-        "SparseFloatVector (104) queries are supported by cove (got type ",
+        "search placeholder_group: only FloatVector (101), "
+        "SparseFloatVector (104) and VarChar (21, query texts) queries are "
+        "supported by cove (got type ",
         static_cast<int>(ph.type()), ")"));
   }
   size_t bytes_per_query = 0;
-  for (int q = 0; out.sparse_vectors.empty() && q < ph.values_size(); ++q) {
+  for (int q = 0;
+       out.sparse_vectors.empty() && out.texts.empty() && q < ph.values_size();
+       ++q) {
     const std::string& bytes = ph.values(q);
     if (bytes.empty() || bytes.size() % 4 != 0 ||
         (q > 0 && bytes.size() != bytes_per_query)) {
@@ -658,6 +679,149 @@ DeleteRequest DeleteRequestFromProto(const milvus_pb::DeleteRequest& proto) {
   out.filter = proto.expr();
   for (const auto& [name, value] : proto.expr_template_values()) {
     out.filter_params[name] = TemplateValueFromProto(value);
+  }
+  return out;
+}
+
+absl::Status HybridSearchRequestToProto(const HybridSearchRequest& request,
+                                        milvus_pb::HybridSearchRequest* out) {
+  out->set_collection_name(request.collection_name);
+  for (const auto& p : request.partition_names) out->add_partition_names(p);
+  for (const auto& f : request.output_fields) out->add_output_fields(f);
+  for (size_t i = 0; i < request.requests.size(); ++i) {
+    milvus_pb::SearchRequest* sub = out->add_requests();
+    sub->set_collection_name(request.collection_name);
+    SearchRequest r = request.requests[i];
+    r.offset = 0;
+    r.output_fields.clear();
+    r.partition_names = request.partition_names;
+    COVE_RETURN_IF_ERROR(SearchRequestToProto(r, sub));
+  }
+  const Ranker& ranker = request.ranker;
+  Value::Object params;
+  if (ranker.kind == Ranker::Kind::kRRF) {
+    AddKv(out->mutable_rank_params(), "strategy", "rrf");
+    params.emplace("k", Value(ranker.k));
+  } else {
+    AddKv(out->mutable_rank_params(), "strategy", "weighted");
+    Value::Array weights;
+    for (double w : ranker.weights) weights.push_back(Value(w));
+    params.emplace("weights", Value(std::move(weights)));
+    params.emplace("norm_score", Value(ranker.norm_score));
+  }
+  AddKv(out->mutable_rank_params(), "params",
+        Value(std::move(params)).ToJson());
+  AddKv(out->mutable_rank_params(), "limit", absl::StrCat(request.limit));
+  AddKv(out->mutable_rank_params(), "offset", absl::StrCat(request.offset));
+  AddKv(out->mutable_rank_params(), "round_decimal", "-1");
+  out->set_consistency_level(common_pb::Strong);
+  out->set_use_default_consistency(false);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<HybridSearchRequest> HybridSearchRequestFromProto(
+    const milvus_pb::HybridSearchRequest& proto) {
+  HybridSearchRequest out;
+  out.collection_name = proto.collection_name();
+  out.partition_names.assign(proto.partition_names().begin(),
+                             proto.partition_names().end());
+  out.output_fields.assign(proto.output_fields().begin(),
+                           proto.output_fields().end());
+  for (int i = 0; i < proto.requests_size(); ++i) {
+    auto sub = SearchRequestFromProto(proto.requests(i));
+    if (!sub.ok()) {
+      return absl::Status(sub.status().code(),
+                          absl::StrCat("hybrid search request ", i, ": ",
+                                       sub.status().message()));
+    }
+    out.requests.push_back(*std::move(sub));
+  }
+  std::string strategy = "rrf";
+  std::string params_json;
+  for (const common_pb::KeyValuePair& kv : proto.rank_params()) {
+    const std::string& key = kv.key();
+    const std::string& value = kv.value();
+    if (key == "strategy") {
+      strategy = absl::AsciiStrToLower(value);
+    } else if (key == "params") {
+      params_json = value;
+    } else if (key == "limit" || key == "offset") {
+      auto n = ParseInt64Param(absl::StrCat("hybrid search ", key), value);
+      if (!n.ok()) return n.status();
+      (key == "limit" ? out.limit : out.offset) = *n;
+    } else if (key == "round_decimal") {
+      int64_t n = 0;
+      if (!absl::SimpleAtoi(value, &n) || n < -1 || n > 6) {
+        return Invalid(
+            absl::StrCat("hybrid search round_decimal: expected -1 to 6 (got '",
+                         ValidUtf8(value), "')"));
+      }
+    } else if (key == "group_by_field" || key == "group_size" ||
+               key == "strict_group_size" || key == "rank_group_scorer") {
+      return absl::UnimplementedError(
+          absl::StrCat("hybrid search rank param '", key,
+                       "': grouping a hybrid search is not supported by cove"));
+    } else {
+      return Invalid(absl::StrCat(
+          "hybrid search rank param '", ValidUtf8(key),
+          "' is not supported (expected strategy, params, limit, offset, "
+          "round_decimal)"));
+    }
+  }
+  Value params = Value(Value::Object{});
+  if (!params_json.empty()) {
+    auto parsed = Value::FromJson(params_json);
+    if (!parsed.ok() || !(parsed->is_object() || parsed->is_null())) {
+      return Invalid(absl::StrCat(
+          "hybrid search rank params: expected a JSON object (got '",
+          ValidUtf8(params_json), "')"));
+    }
+    if (parsed->is_object()) params = *std::move(parsed);
+  }
+  if (strategy == "rrf") {
+    out.ranker.kind = Ranker::Kind::kRRF;
+    for (const auto& [k, v] : params.AsObject()) {
+      if (k != "k") {
+        return Invalid(absl::StrCat("hybrid search rrf param '", ValidUtf8(k),
+                                    "' is not supported (expected k)"));
+      }
+      if (!v.is_number()) {
+        return Invalid(
+            absl::StrCat("hybrid search rrf k: expected a number (got ",
+                         ValidUtf8(v.ToJson()), ")"));
+      }
+      out.ranker.k = v.AsDouble();
+    }
+  } else if (strategy == "weighted") {
+    out.ranker.kind = Ranker::Kind::kWeighted;
+    for (const auto& [k, v] : params.AsObject()) {
+      if (k == "weights") {
+        if (!v.is_array()) {
+          return Invalid("hybrid search weighted weights: expected a list");
+        }
+        for (const Value& w : v.AsArray()) {
+          if (!w.is_number()) {
+            return Invalid(absl::StrCat(
+                "hybrid search weighted weights: expected numbers (got ",
+                ValidUtf8(w.ToJson()), ")"));
+          }
+          out.ranker.weights.push_back(w.AsDouble());
+        }
+      } else if (k == "norm_score") {
+        if (!v.is_bool()) {
+          return Invalid("hybrid search weighted norm_score: expected a bool");
+        }
+        out.ranker.norm_score = v.AsBool();
+      } else {
+        return Invalid(
+            absl::StrCat("hybrid search weighted param '", ValidUtf8(k),
+                         "' is not supported (expected weights, norm_score)"));
+      }
+    }
+  } else {
+    return Invalid(
+        absl::StrCat("hybrid search strategy: expected rrf or weighted (got '",
+                     ValidUtf8(strategy), "')"));
   }
   return out;
 }

@@ -78,6 +78,8 @@ namespace stub_pb = ::milvus::proto;
   X(Upsert, stub_pb::milvus::UpsertRequest, stub_pb::milvus::MutationResult)   \
   X(Delete, stub_pb::milvus::DeleteRequest, stub_pb::milvus::MutationResult)   \
   X(Search, stub_pb::milvus::SearchRequest, stub_pb::milvus::SearchResults)    \
+  X(HybridSearch, stub_pb::milvus::HybridSearchRequest,                        \
+    stub_pb::milvus::SearchResults)                                            \
   X(Query, stub_pb::milvus::QueryRequest, stub_pb::milvus::QueryResults)       \
   X(Flush, stub_pb::milvus::FlushRequest, stub_pb::milvus::FlushResponse)      \
   X(ManualCompaction, stub_pb::milvus::ManualCompactionRequest,                \

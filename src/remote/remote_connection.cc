@@ -625,6 +625,20 @@ class RemoteConnection final : public Connection {
     return SearchResultsFromProto(response);
   }
 
+  absl::StatusOr<SearchResults> HybridSearch(const HybridSearchRequest& request,
+                                             const CallOptions& call) override {
+    milvus_pb::HybridSearchRequest proto;
+    proto.set_db_name(Db(call));
+    COVE_RETURN_IF_ERROR(HybridSearchRequestToProto(request, &proto));
+    for (milvus_pb::SearchRequest& sub : *proto.mutable_requests()) {
+      sub.set_db_name(Db(call));
+    }
+    milvus_pb::SearchResults response;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::HybridSearch, "HybridSearch", true,
+                              proto, &response, call));
+    return SearchResultsFromProto(response);
+  }
+
   absl::StatusOr<std::vector<Row>> Query(const QueryRequest& request,
                                          const CallOptions& call) override {
     milvus_pb::QueryRequest proto;

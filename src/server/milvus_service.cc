@@ -932,6 +932,39 @@ grpc::Status MilvusServiceImpl::Search(grpc::ServerContext* context,
   });
 }
 
+grpc::Status MilvusServiceImpl::HybridSearch(
+    grpc::ServerContext* context, const milvus_pb::HybridSearchRequest* request,
+    milvus_pb::SearchResults* response) {
+  return Handle(context, *request, response, [&](const Caller& c) {
+    auto hybrid = internal::HybridSearchRequestFromProto(*request);
+    if (!hybrid.ok()) return hybrid.status();
+    auto schema = Schema(hybrid->collection_name, c.call);
+    if (!schema.ok()) return schema.status();
+    auto results = connection_->HybridSearch(*hybrid, c.call);
+    if (!results.ok()) return results.status();
+    response->set_collection_name(hybrid->collection_name);
+    // The shape of the results: the fused limit and the output fields.
+    SearchRequest shape;
+    shape.collection_name = hybrid->collection_name;
+    shape.limit = hybrid->limit;
+    shape.output_fields = hybrid->output_fields;
+    COVE_RETURN_IF_ERROR(
+        internal::SearchResultsToProto(*results, *schema, shape, response));
+    int64_t decimals = -1;
+    if (absl::SimpleAtoi(
+            internal::FindKeyValue(request->rank_params(), "round_decimal"),
+            &decimals) &&
+        decimals >= 0) {
+      const double scale = std::pow(10.0, static_cast<double>(decimals));
+      auto* scores = response->mutable_results()->mutable_scores();
+      for (float& score : *scores) {
+        score = static_cast<float>(std::round(score * scale) / scale);
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
 grpc::Status MilvusServiceImpl::Query(grpc::ServerContext* context,
                                       const milvus_pb::QueryRequest* request,
                                       milvus_pb::QueryResults* response) {

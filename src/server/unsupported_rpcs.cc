@@ -206,12 +206,6 @@ grpc::Status MilvusServiceImpl::GetIndexStatistics(
   return Unsupported(context, *request, response, "GetIndexStatistics");
 }
 
-grpc::Status MilvusServiceImpl::HybridSearch(
-    grpc::ServerContext* context, const milvus_pb::HybridSearchRequest* request,
-    milvus_pb::SearchResults* response) {
-  return Unsupported(context, *request, response, "HybridSearch");
-}
-
 grpc::Status MilvusServiceImpl::CalcDistance(
     grpc::ServerContext* context, const milvus_pb::CalcDistanceRequest* request,
     milvus_pb::CalcDistanceResults* response) {

@@ -26,6 +26,7 @@ def test_docs_show_the_pymilvus_script_verbatim():
     ("quickstart.py", []),
     ("quickstart.py", ["{tmp}/quickstart-data"]),
     ("pymilvus_style.py", []),
+    ("hybrid_search.py", []),
 ])
 def test_example_runs(script, args, tmp_path):
     argv = [a.format(tmp=tmp_path) for a in args]
@@ -35,6 +36,9 @@ def test_example_runs(script, args, tmp_path):
     if script == "pymilvus_style.py":
         assert (tmp_path / "milvus_demo.db").is_dir()  # an embedded data directory
         assert "'insert_count': 3" in out.stdout
+    elif script == "hybrid_search.py":
+        assert "paragraphs mention a warranty" in out.stdout
+        assert "hybrid (RRF):" in out.stdout
     else:
         assert "inserted 5000 rows" in out.stdout
 

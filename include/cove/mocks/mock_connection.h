@@ -105,6 +105,8 @@ class MockConnection : public Connection {
               (const DeleteRequest&, const CallOptions&), (override));
   MOCK_METHOD(absl::StatusOr<SearchResults>, Search,
               (const SearchRequest&, const CallOptions&), (override));
+  MOCK_METHOD(absl::StatusOr<SearchResults>, HybridSearch,
+              (const HybridSearchRequest&, const CallOptions&), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<Row>>, Query,
               (const QueryRequest&, const CallOptions&), (override));
   MOCK_METHOD(absl::Status, Flush, (const std::string&, const CallOptions&),

@@ -909,7 +909,7 @@ class Compiler {
     return Error(n.begin, absl::StrCat("unknown function '", n.name, "'"),
                  "one of json_contains, json_contains_all, json_contains_any, "
                  "array_contains, array_contains_all, array_contains_any, "
-                 "array_length");
+                 "array_length, text_match");
   }
 
   absl::Status Arity(const AstNode& n, size_t want) const {
@@ -926,6 +926,7 @@ class Compiler {
       return Error(n.begin, "array_length(...) is a value, not a condition",
                    "a comparison such as 'array_length(f) > 0'");
     }
+    if (name == "text_match") return CompileTextMatch(n);
     if (!IsConditionFunction(name)) return UnknownFunction(n);
     if (n.children.size() != 2) return Arity(n, 2);
     ContainsMode mode = ContainsMode::kOne;
@@ -985,6 +986,44 @@ class Compiler {
     }
     return PredPtr(std::make_unique<ContainsPred>(std::move(target->node), mode,
                                                   std::move(needle_value)));
+  }
+
+  // TEXT_MATCH(field, 'words'): a VARCHAR field with enable_match, and a
+  // string constant analyzed as the field's text is.
+  absl::StatusOr<PredPtr> CompileTextMatch(const AstNode& n) {
+    if (n.children.size() != 2) return Arity(n, 2);
+    const AstNode& field_ast = *n.children[0];
+    const FieldInfo* field = nullptr;
+    if (field_ast.kind == AstKind::kName) {
+      auto it = fields_by_name_.find(field_ast.name);
+      if (it != fields_by_name_.end()) field = it->second;
+    }
+    if (field == nullptr) {
+      return Error(
+          field_ast.begin,
+          absl::StrCat(n.name, " needs a field name, got ", Source(field_ast)),
+          "a VARCHAR field with enable_match");
+    }
+    if (field->type != FieldType::kVarChar || !field->match_terms) {
+      return Error(field_ast.begin,
+                   absl::StrCat(n.name, ": field '", field->name,
+                                "' has no enable_match (",
+                                FieldTypeName(field->type), ")"),
+                   "a VARCHAR field with enable_analyzer and enable_match");
+    }
+    const AstNode& words_ast = *n.children[1];
+    auto words = CompileValue(words_ast);
+    if (!words.ok()) return words.status();
+    if (!words->is_const || !words->value.is_string()) {
+      return Error(
+          words_ast.begin,
+          absl::StrCat(n.name, " needs a string, got ", words->description),
+          "a string literal or a {placeholder}");
+    }
+    referenced_.insert(field->field_index);
+    return PredPtr(std::make_unique<TextMatchPred>(
+        field->field_index, field->match_terms(words->value.AsString()),
+        field->match_terms));
   }
 
   const FieldInfo* FieldByIndex(int index) const {

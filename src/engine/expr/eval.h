@@ -14,7 +14,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -968,6 +970,37 @@ class ExistsPred final : public Predicate {
 };
 
 enum class ContainsMode { kOne, kAll, kAny };
+
+// TEXT_MATCH(field, 'words'): TRUE when the row's text holds any of the
+// analyzed terms of the words (through the accessor's inverted index when it
+// has one, else by analyzing the row's text); UNKNOWN for a null text.
+class TextMatchPred : public Predicate {
+ public:
+  TextMatchPred(int field, std::vector<uint32_t> terms,
+                std::function<std::vector<uint32_t>(std::string_view)> analyze)
+      : field_(field), terms_(std::move(terms)), analyze_(std::move(analyze)) {
+    std::sort(terms_.begin(), terms_.end());
+    terms_.erase(std::unique(terms_.begin(), terms_.end()), terms_.end());
+  }
+  Tri Eval(const RowAccessor& row) const override {
+    const Value& v = row.Get(field_);
+    if (v.is_null()) return Tri::kUnknown;
+    if (terms_.empty() || !v.is_string()) return Tri::kFalse;
+    std::optional<bool> indexed = row.TextMatch(field_, terms_, this);
+    if (indexed.has_value()) return ToTri(*indexed);
+    for (uint32_t t : analyze_(v.AsString())) {
+      if (std::binary_search(terms_.begin(), terms_.end(), t)) {
+        return Tri::kTrue;
+      }
+    }
+    return Tri::kFalse;
+  }
+
+ private:
+  int field_;
+  std::vector<uint32_t> terms_;
+  std::function<std::vector<uint32_t>(std::string_view)> analyze_;
+};
 
 // json_contains / array_contains and their _all / _any forms.
 class ContainsPred final : public Predicate {

@@ -18,6 +18,7 @@
 #ifndef COVE_SRC_ENGINE_EXPR_EXPR_H_
 #define COVE_SRC_ENGINE_EXPR_EXPR_H_
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -58,6 +59,9 @@ struct FieldInfo {
   bool nullable = false;
   /// What RowAccessor::Get() is called with for this field.
   int field_index = 0;
+  /// VARCHAR fields with enable_match: the analyzed term ids of a text, for
+  /// TEXT_MATCH(field, 'words'); null: TEXT_MATCH may not name the field.
+  std::function<std::vector<uint32_t>(std::string_view)> match_terms;
 };
 
 /// The fields a filter may name.
@@ -87,6 +91,19 @@ class RowAccessor {
   /// ARRAY fields are arrays, JSON fields any Value, `$meta` an object (or
   /// null for a row without dynamic keys).
   virtual const cove::Value& Get(int field_index) const = 0;
+  /// TEXT_MATCH through an inverted index: whether the row's text in field
+  /// `field_index` holds any of `terms` (sorted term ids), or nullopt when
+  /// the accessor has no index for the field (the filter then analyzes the
+  /// row's text). `key` identifies the TEXT_MATCH node (stable while the
+  /// filter lives), so an accessor may compute a node's rows once.
+  virtual std::optional<bool> TextMatch(int field_index,
+                                        const std::vector<uint32_t>& terms,
+                                        const void* key) const {
+    (void)field_index;
+    (void)terms;
+    (void)key;
+    return std::nullopt;
+  }
 };
 
 class Predicate;  // evaluation node, defined in eval.h

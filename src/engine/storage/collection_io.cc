@@ -374,6 +374,7 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::Deserialize(
         c->ScheduleSparseBuild(seg->id, f, meta->sparse[f].generation);
       }
     }
+    c->ScheduleTextBuild(seg->id);
   }
   c->MaybeScheduleCompactionLocked();
   return c;
