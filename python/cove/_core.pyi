@@ -59,6 +59,7 @@ class IndexType:
     SCANN: IndexType
     SPARSE_INVERTED_INDEX: IndexType
     SPARSE_WAND: IndexType
+    DISKANN: IndexType
     name: str
     value: int
     def __init__(self, value: int) -> None: ...
