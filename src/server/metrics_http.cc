@@ -42,6 +42,12 @@ absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
               "text/plain");
         }
       });
+  // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would
+  // let a second process bind the same port and take scrapes.
+  e->http_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   e->http_->set_keep_alive_max_count(100);
   e->http_->new_task_queue = [] { return new httplib::ThreadPool(2); };
   if (port == 0) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/metrics_http.h"
@@ -184,6 +185,17 @@ TEST(ServerMetrics, EndpointServesParseableText) {
   std::string other = (*server)->metrics_url();
   other.replace(other.rfind("/metrics"), 8, "/nothing");
   EXPECT_THAT(server::HttpGet(other), StatusIs(absl::StatusCode::kNotFound));
+}
+
+// Another endpoint (another process, or a second server) cannot bind a
+// port that one already listens on: no SO_REUSEPORT sharing of scrapes.
+TEST(ServerMetrics, APortInUseIsNotShared) {
+  auto first = server::MetricsEndpoint::Start("127.0.0.1:0",
+                                              [] { return std::string(); });
+  ASSERT_THAT(first, IsOk());
+  const std::string taken = absl::StrCat("127.0.0.1:", (*first)->port());
+  EXPECT_FALSE(
+      server::MetricsEndpoint::Start(taken, [] { return std::string(); }).ok());
 }
 
 TEST(ServerMetrics, BadListenAddressIsInvalidArgument) {
