@@ -12,8 +12,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "cloud/permissions.h"
-#include "cloud/private_files.h"
 #include "cloud/util.h"
+#include "hosting/private_files.h"
 #include "nlohmann/json.hpp"
 
 namespace cove::cloud {
@@ -72,8 +72,8 @@ absl::StatusOr<std::string> CloudCore::Start() {
   std::string admin_secret;
   // The state directory holds the database and the TLS key: 0700 (the
   // database and key files are 0600 themselves).
-  COVE_RETURN_IF_ERROR(RestrictMode(options_.state_dir));
-  COVE_RETURN_IF_ERROR(RestrictMode(options_.state_dir + "/tls"));
+  COVE_RETURN_IF_ERROR(hosting::RestrictMode(options_.state_dir));
+  COVE_RETURN_IF_ERROR(hosting::RestrictMode(options_.state_dir + "/tls"));
   {
     absl::MutexLock lock(&mu_);
     COVE_RETURN_IF_ERROR(LoadLocked());

@@ -42,11 +42,9 @@
 #include "absl/time/time.h"
 #include "auth/password.h"
 #include "cloud/agent_stream.h"
-#include "cloud/capacity_connection.h"
 #include "cloud/cloud_options.h"
 #include "cloud/control_rpcs.h"
 #include "cloud/permissions.h"
-#include "cloud/port_reservation.h"
 #include "cloud/request_context.h"
 #include "cloud/request_limits.h"
 #include "cloud/store.h"
@@ -56,6 +54,7 @@
 #include "cove/control/v1/emulator.pb.h"
 #include "cove/options.h"
 #include "google/protobuf/empty.pb.h"
+#include "hosting/data_plane.h"
 #include "server/server.h"
 
 namespace cove::cloud {
@@ -147,9 +146,7 @@ class CloudCore final : public AgentPort {
     std::string fail_message;
   };
   struct Runtime {
-    std::shared_ptr<CapacityConnection> connection;
-    std::unique_ptr<server::Server> server;
-    std::shared_ptr<auth::AuthStore> users;  // the data plane's users
+    std::unique_ptr<hosting::DataPlane> plane;  // hosting/data_plane.h
   };
   // ResetClusterPassword: the new root password in the cluster's user store
   // (the running data plane's, else its file).
@@ -318,10 +315,6 @@ class CloudCore final : public AgentPort {
   // metrics endpoint across suspend/resume, scaling and emulator restarts.
   // While its data plane does not serve they are held (port_reservation.h);
   // while it serves, its listeners hold them. Released at the purge.
-  struct ClusterPorts {
-    PortReservation data;
-    PortReservation metrics;
-  };
   // Holds the ports of `c`'s endpoints (new ones when it has none, when
   // they are taken, or with `fresh`) and sets its endpoints to them.
   absl::Status HoldPortsLocked(v1::Cluster* c, bool fresh)
@@ -441,7 +434,7 @@ class CloudCore final : public AgentPort {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The cipher that seals `c`'s backups: its customer-managed key (checked
   // as CheckClusterKeyLocked), or its backup data key, created in the
-  // environment's key store on first use (BackupDataKeyRef).
+  // environment's key store on first use (hosting::BackupDataKeyRef).
   absl::StatusOr<internal::Cipher> BackupCipherLocked(
       const v1::Cluster& c) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // CreateEnvironment (cross-account): FailedPrecondition when `bucket`
@@ -593,7 +586,7 @@ class CloudCore final : public AgentPort {
   std::optional<internal::Cipher> sealing_cipher_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> op_creators_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Runtime> runtimes_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, ClusterPorts> ports_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, hosting::ClusterPorts> ports_ ABSL_GUARDED_BY(mu_);
   std::vector<FaultRecord> faults_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, AutoscaleState> autoscale_ ABSL_GUARDED_BY(mu_);
   absl::Mutex rpc_mu_;

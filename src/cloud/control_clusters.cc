@@ -11,11 +11,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cloud/autoscaler.h"
-#include "cloud/backup_format.h"
 #include "cloud/cloud_core.h"
-#include "cloud/private_files.h"
 #include "cloud/util.h"
 #include "embedded/embedded_connection.h"
+#include "hosting/backup_format.h"
+#include "hosting/private_files.h"
 #include "nlohmann/json.hpp"
 
 namespace cove::cloud {
@@ -115,9 +115,9 @@ v1::Cluster CloudCore::ClusterViewLocked(const v1::Cluster& c) {
   v1::Cluster out = c;
   auto rt = runtimes_.find(c.name());
   if (rt != runtimes_.end()) {
-    auto used = rt->second.connection->CountEntities();
+    auto used = rt->second.plane->connection()->CountEntities();
     if (used.ok()) out.set_used_vectors(*used);
-    out.set_used_bytes(rt->second.connection->StorageBytes());
+    out.set_used_bytes(rt->second.plane->connection()->StorageBytes());
   }
   out.clear_admin_password();
   return out;
@@ -145,7 +145,7 @@ absl::StatusOr<const internal::Cipher*> CloudCore::SealingCipherLocked() {
     // of cloud.db alone reveals no password.
     COVE_ASSIGN_OR_RETURN(
         internal::Cipher c,
-        LoadOrCreateDataKey(options_.state_dir + "/sealing.key"));
+        hosting::LoadOrCreateDataKey(options_.state_dir + "/sealing.key"));
     sealing_cipher_ = c;
   }
   return &*sealing_cipher_;
@@ -348,8 +348,8 @@ void CloudCore::ExecuteLocked(const std::string& op_name) {
     c->set_capacity_bytes(CapacityBytesLocked(c->cu_type(), c->cu_size()));
     auto rt = runtimes_.find(c->name());
     if (rt != runtimes_.end()) {
-      rt->second.connection->set_capacity(c->capacity_vectors());
-      rt->second.connection->set_capacity_bytes(c->capacity_bytes());
+      rt->second.plane->connection()->set_capacity(c->capacity_vectors());
+      rt->second.plane->connection()->set_capacity_bytes(c->capacity_bytes());
     }
     c->set_state(v1::Cluster::RUNNING);
   } else if (verb == "PurgeCluster") {
@@ -535,17 +535,12 @@ absl::StatusOr<v1::Operation> CloudCore::CreateClusterLocked(
   // Agent mode: the agent creates the data directory and its users (the
   // control plane never touches the customer's bucket).
   if (env->second.mode() != v1::Environment::AGENT) {
-    if (absl::Status made = MakePrivateDirs("data directory", dir);
+    if (absl::Status made = hosting::MakePrivateDirs("data directory", dir);
         !made.ok()) {
       return absl::FailedPreconditionError(made.message());
     }
-    std::error_code ec;
-    auth::AuthStore::Options auth_options;
-    auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
-    auth_options.state_file = dir + "/cove-users.json";
-    std::filesystem::remove(auth_options.state_file, ec);
-    COVE_ASSIGN_OR_RETURN(auto users, auth::AuthStore::Open(auth_options));
-    COVE_RETURN_IF_ERROR(users->CreateUser(auth::kRootUser, password));
+    COVE_RETURN_IF_ERROR(hosting::CreateDataPlaneUsers(
+        dir, auth::kRootUser, password, options_.pbkdf2_iterations));
   }
   c.set_state(v1::Cluster::STATE_UNSPECIFIED);
   clusters_[name] = c;

@@ -104,8 +104,10 @@ absl::Status CloudCore::UpdateSettings(const RequestContext& ctx,
             c.set_capacity_bytes(CapacityBytesLocked(c.cu_type(), c.cu_size()));
             auto rt = runtimes_.find(name);
             if (rt != runtimes_.end()) {
-              rt->second.connection->set_capacity(c.capacity_vectors());
-              rt->second.connection->set_capacity_bytes(c.capacity_bytes());
+              rt->second.plane->connection()->set_capacity(
+                  c.capacity_vectors());
+              rt->second.plane->connection()->set_capacity_bytes(
+                  c.capacity_bytes());
             }
             COVE_RETURN_IF_ERROR(Persist("cluster", name, c));
           }

@@ -11,10 +11,10 @@
 
 #include "absl/strings/match.h"
 #include "agent/agent_fixture.h"
-#include "cloud/backup_format.h"
 #include "cloud/util.h"
 #include "common/cipher.h"
 #include "gmock/gmock.h"
+#include "hosting/backup_format.h"
 
 namespace cove::cloud::testing {
 namespace {
@@ -467,8 +467,8 @@ TEST_F(AgentOpsTest, CustomerKeyLivesWithTheAgentAndRevocationSuspends) {
   EXPECT_TRUE(op.backup().encrypted());
   const std::string backup = op.backup().name();
   ASSERT_OK_AND_ASSIGN(
-      BackupHeader header,
-      ReadBackupHeader(bucket_ + "/" + op.backup().location()));
+      hosting::BackupHeader header,
+      hosting::ReadBackupHeader(bucket_ + "/" + op.backup().location()));
   EXPECT_TRUE(header.encrypted);
 
   // Revoked: the key file leaves the agent's key store. The agent stops the

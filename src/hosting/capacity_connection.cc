@@ -1,11 +1,11 @@
 // The capacity-enforcing Connection decorator of the cloud emulator.
-#include "cloud/capacity_connection.h"
+#include "hosting/capacity_connection.h"
 
 #include <set>
 
 #include "absl/strings/str_cat.h"
 
-namespace cove::cloud {
+namespace cove::hosting {
 
 absl::StatusOr<int64_t> CapacityConnection::CountEntities() {
   auto dbs = inner_->ListDatabases(CallOptions{});
@@ -429,4 +429,4 @@ absl::StatusOr<std::vector<Grant>> CapacityConnection::ListGrants(
   return inner_->ListGrants(role, call);
 }
 
-}  // namespace cove::cloud
+}  // namespace cove::hosting

@@ -6,8 +6,8 @@
 // ResourceExhausted naming the limit; so does a single request over
 // kMaxRequestBytes. The capacities can change while serving (scaling up
 // lifts the limits at once).
-#ifndef COVE_SRC_CLOUD_CAPACITY_CONNECTION_H_
-#define COVE_SRC_CLOUD_CAPACITY_CONNECTION_H_
+#ifndef COVE_SRC_HOSTING_CAPACITY_CONNECTION_H_
+#define COVE_SRC_HOSTING_CAPACITY_CONNECTION_H_
 
 #include <atomic>
 #include <cstdint>
@@ -19,7 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "cove/connection.h"
 
-namespace cove::cloud {
+namespace cove::hosting {
 
 /// Thread safety: as the wrapped connection; writes that add entities are
 /// serialized so that the count checked is exact.
@@ -182,6 +182,6 @@ class CapacityConnection : public Connection {
   absl::Mutex write_mu_;  // serializes Insert and Upsert
 };
 
-}  // namespace cove::cloud
+}  // namespace cove::hosting
 
-#endif  // COVE_SRC_CLOUD_CAPACITY_CONNECTION_H_
+#endif  // COVE_SRC_HOSTING_CAPACITY_CONNECTION_H_
