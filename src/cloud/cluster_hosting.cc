@@ -30,6 +30,8 @@ std::string CloudCore::DataDirLocked(const v1::Cluster& c) const {
 absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
                                              int preferred_port) {
   if (runtimes_.count(cluster->name()) != 0) return absl::OkStatus();
+  // An IDLE cluster's endpoint gives its port back (cluster_idle.cc).
+  StopIdleListenerLocked(cluster);
   // Clusters of states written before storage was limited.
   if (cluster->capacity_bytes() == 0) {
     cluster->set_capacity_bytes(
@@ -50,6 +52,13 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
   o.pbkdf2_iterations = options_.pbkdf2_iterations;
   // Refused calls become audit events (data_plane_audit.cc).
   o.on_access_denied = DataPlaneAuditObserver(cluster->name());
+  // Auto-idle: the time of its last request, from now (cluster_idle.cc).
+  auto activity =
+      std::make_shared<std::atomic<int64_t>>(absl::ToUnixNanos(NowLocked()));
+  activity_[cluster->name()] = activity;
+  o.on_activity = [this, activity] {
+    activity->store(absl::ToUnixNanos(ClockNowNoLock()));
+  };
   COVE_RETURN_IF_ERROR(hosting::RestrictMode(
       std::filesystem::path(o.data_dir).parent_path().string()));
   std::string endpoint = cluster->endpoint();
@@ -67,8 +76,11 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
 }
 
 void CloudCore::StopDataPlaneLocked(v1::Cluster* cluster) {
+  // An IDLE cluster (suspended or deleted): its idle endpoint closes.
+  if (StopIdleListenerLocked(cluster)) return;
   auto it = runtimes_.find(cluster->name());
   if (it == runtimes_.end()) return;
+  activity_.erase(cluster->name());
   auto used = it->second.plane->connection()->CountEntities();
   if (used.ok()) cluster->set_used_vectors(*used);
   it->second.plane->Stop();

@@ -33,11 +33,16 @@ struct Transition {
 
 const std::vector<Transition>& Transitions() {
   static const auto* t = new std::vector<Transition>{
-      {"SuspendCluster", {v1::Cluster::RUNNING}, v1::Cluster::SUSPENDING},
-      {"ResumeCluster", {v1::Cluster::SUSPENDED}, v1::Cluster::RESUMING},
+      {"SuspendCluster",
+       {v1::Cluster::RUNNING, v1::Cluster::IDLE},
+       v1::Cluster::SUSPENDING},
+      {"ResumeCluster",
+       {v1::Cluster::SUSPENDED, v1::Cluster::IDLE},
+       v1::Cluster::RESUMING},
       {"ScaleCluster", {v1::Cluster::RUNNING}, v1::Cluster::MODIFYING},
       {"DeleteCluster",
-       {v1::Cluster::RUNNING, v1::Cluster::SUSPENDED, v1::Cluster::FAILED},
+       {v1::Cluster::RUNNING, v1::Cluster::SUSPENDED, v1::Cluster::FAILED,
+        v1::Cluster::IDLE},
        v1::Cluster::DELETING},
       {"RestoreCluster", {v1::Cluster::DELETED}, v1::Cluster::RESUMING},
       {"PurgeCluster", {v1::Cluster::DELETED}, v1::Cluster::DELETED},
@@ -374,6 +379,7 @@ void CloudCore::RunDueLocked() {
   }
   std::sort(due.begin(), due.end());
   for (const auto& [t, name] : due) ExecuteLocked(name);
+  IdleTickLocked();  // cluster_idle.cc
   AutoscaleLocked();
   AgentTickLocked();
   ExpireInvitationsLocked();
@@ -404,6 +410,9 @@ void CloudCore::SchedulerLoop() {
     RunDueLocked();
     DrainDataPlaneAuditLocked();
     absl::Duration wait = absl::Milliseconds(500);
+    // An IDLE cluster's endpoint asks for a wake from a gRPC thread that
+    // must not take mu_: look for it often while any cluster is IDLE.
+    if (!idle_listeners_.empty()) wait = absl::Milliseconds(10);
     if (!manual_clock_) {
       const absl::Time now = NowLocked();
       for (const auto& [name, p] : pending_) {
@@ -446,6 +455,9 @@ absl::Status CloudCore::CheckCreateClusterRequest(
   const int cu_size = in.cu_size() == 0 ? 1 : in.cu_size();
   const int replicas = in.replicas() == 0 ? 1 : in.replicas();
   COVE_RETURN_IF_ERROR(CheckSize(cu_size, replicas));
+  COVE_RETURN_IF_ERROR(
+      ValidateIdleTimeout("cluster.idle_timeout", in.idle_timeout()));
+  COVE_RETURN_IF_ERROR(CheckIpAccessListSupported(in));
   return ValidateAutoscaling("cluster.autoscaling", in.autoscaling());
 }
 
@@ -516,6 +528,8 @@ absl::StatusOr<v1::Operation> CloudCore::CreateClusterLocked(
   c.set_capacity_vectors(CapacityLocked(cu_type, cu_size));
   c.set_capacity_bytes(CapacityBytesLocked(cu_type, cu_size));
   *c.mutable_autoscaling() = in.autoscaling();
+  COVE_RETURN_IF_ERROR(CheckIdleModeLocked(c, in));
+  *c.mutable_idle_timeout() = in.idle_timeout();
   // Customer-managed key and backup policy (keys.cc).
   COVE_RETURN_IF_ERROR(PrepareClusterKeyLocked(in, &c));
   const std::string dir = DataDirLocked(c);
@@ -666,10 +680,18 @@ absl::Status CloudCore::UpdateCluster(const RequestContext& ctx,
         COVE_ASSIGN_OR_RETURN(
             std::set<std::string> paths,
             MaskPaths(req.update_mask(),
-                      {"display_name", "labels", "autoscaling"}));
+                      {"display_name", "labels", "autoscaling", "idle_timeout",
+                       "ip_access_list"}));
         const v1::Autoscaling& as = req.cluster().autoscaling();
         if (paths.count("autoscaling")) {
           COVE_RETURN_IF_ERROR(ValidateAutoscaling("cluster.autoscaling", as));
+        }
+        if (paths.count("idle_timeout")) {
+          COVE_RETURN_IF_ERROR(ValidateIdleTimeout(
+              "cluster.idle_timeout", req.cluster().idle_timeout()));
+        }
+        if (paths.count("ip_access_list")) {
+          COVE_RETURN_IF_ERROR(CheckIpAccessListSupported(req.cluster()));
         }
         COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "clusters.update", name));
         COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(name));
@@ -686,6 +708,14 @@ absl::Status CloudCore::UpdateCluster(const RequestContext& ctx,
         if (paths.count("labels"))
           *c->mutable_labels() = req.cluster().labels();
         if (paths.count("autoscaling")) *c->mutable_autoscaling() = as;
+        if (paths.count("idle_timeout")) {
+          COVE_RETURN_IF_ERROR(CheckIdleModeLocked(*c, req.cluster()));
+          *c->mutable_idle_timeout() = req.cluster().idle_timeout();
+          // The timeout counts from now (not from an earlier request).
+          auto a = activity_.find(name);
+          if (a != activity_.end())
+            a->second->store(absl::ToUnixNanos(NowLocked()));
+        }
         *c->mutable_update_time() = ToProto(NowLocked());
         c->set_etag(NewEtag());
         COVE_RETURN_IF_ERROR(Persist("cluster", name, *c));

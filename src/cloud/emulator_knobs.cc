@@ -131,6 +131,7 @@ absl::Status CloudCore::SetClock(const RequestContext& ctx,
                         req.has_time() ? FromProto(req.time()) : absl::Now();
                     manual_clock_ = true;
                   }
+                  MirrorClockLocked();
                   RunDueLocked();
                   wake_ = true;
                   COVE_SETTINGS_FILL(resp);
@@ -156,6 +157,7 @@ absl::Status CloudCore::AdvanceClock(const RequestContext& ctx,
                         "SetClock first");
                   }
                   manual_now_ += by;
+                  MirrorClockLocked();
                   // Transitions that became due run before the reply.
                   RunDueLocked();
                   wake_ = true;

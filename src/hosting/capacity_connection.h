@@ -44,6 +44,11 @@ class CapacityConnection : public Connection {
   int64_t capacity() const { return capacity_.load(); }
   void set_capacity_bytes(int64_t bytes) { capacity_bytes_.store(bytes); }
   int64_t capacity_bytes() const { return capacity_bytes_.load(); }
+  /// Called at the start of every call (auto-idle: the host records the
+  /// time of the last data-plane request); it must not block. Set before
+  /// the connection serves.
+  void set_on_activity(std::function<void()> f) { on_activity_ = std::move(f); }
+
   /// Bytes of storage held now (0 without a measure).
   int64_t StorageBytes() const { return storage_bytes_ ? storage_bytes_() : 0; }
 
@@ -174,11 +179,15 @@ class CapacityConnection : public Connection {
   absl::StatusOr<int64_t> CountExisting(const InsertRequest& request,
                                         const CallOptions& call);
   absl::Status CheckRoom(int64_t adding, int64_t adding_bytes);
+  void Touch() {
+    if (on_activity_) on_activity_();
+  }
 
   std::shared_ptr<Connection> inner_;
   std::atomic<int64_t> capacity_;
   std::atomic<int64_t> capacity_bytes_;
   const std::function<int64_t()> storage_bytes_;
+  std::function<void()> on_activity_;
   absl::Mutex write_mu_;  // serializes Insert and Upsert
 };
 

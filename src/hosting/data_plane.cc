@@ -112,6 +112,7 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Start(
   auto connection = std::make_shared<CapacityConnection>(
       std::move(embedded), options.capacity_vectors, options.capacity_bytes,
       [dir] { return server::DirectoryBytes(dir); });
+  if (options.on_activity) connection->set_on_activity(options.on_activity);
   server::ServerOptions so;
   so.tls_cert_file = options.tls_cert_file;
   so.tls_key_file = options.tls_key_file;

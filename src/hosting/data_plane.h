@@ -60,6 +60,8 @@ class ClusterPorts {
                     std::string* endpoint, std::string* metrics_endpoint);
   /// Lets both ports go (the cluster is purged, or a listener takes them).
   void Release();
+  /// Lets the data port go (an IdleListener takes it; Hold holds it again).
+  void ReleaseData() { data_.Release(); }
   bool held() const { return data_.held(); }
 
  private:
@@ -85,6 +87,9 @@ struct DataPlaneOptions {
   int pbkdf2_iterations = auth::kDefaultPbkdf2Iterations;
   /// Told of every refused call (the host audits it); must not block.
   std::function<void(const server::AccessDenial&)> on_access_denied;
+  /// Called at the start of every call that reaches the engine (auto-idle
+  /// records the time of the last data-plane request); must not block.
+  std::function<void()> on_activity;
 };
 
 /// A serving data plane. Destroying it stops it.
