@@ -417,7 +417,8 @@ class ControlClient {
       const control::ListRequest& request, const ControlCallOptions& call = {});
   Pager<control::Cluster> ListAllClusters(control::ListRequest request,
                                           const ControlCallOptions& call = {});
-  /// update_mask: display_name, labels, autoscaling.
+  /// update_mask: display_name, labels, autoscaling, idle_timeout,
+  /// ip_access_list.
   absl::StatusOr<control::Cluster> UpdateCluster(
       const control::Cluster& cluster,
       const std::vector<std::string>& update_mask,

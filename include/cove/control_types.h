@@ -227,6 +227,9 @@ enum class ClusterState {
   kDeleting,
   kDeleted,  ///< soft-deleted: restorable until purge_time
   kFailed,
+  /// Auto-idle: no data-plane request for idle_timeout; the first request
+  /// to its endpoint (or ResumeCluster) wakes it.
+  kIdle,
 };
 
 /// Scheduled backups of a cluster (see ControlClient::SetBackupPolicy).
@@ -281,6 +284,16 @@ struct Cluster {
   /// Output only: the key's non-secret fingerprint.
   std::string encryption_key_id;
   BackupPolicy backup_policy;
+  /// Auto-idle: IDLE after this long without a data-plane request; 0:
+  /// never (else 60 s to 30 days, whole seconds). Settable at creation and
+  /// with UpdateCluster ("idle_timeout").
+  std::chrono::milliseconds idle_timeout{0};
+  /// Output only: when it last became IDLE.
+  Timestamp idle_time;
+  /// IP access list: CIDRs whose clients may call the data plane; empty:
+  /// every address. Settable at creation and with UpdateCluster
+  /// ("ip_access_list").
+  std::vector<std::string> ip_access_list;
 };
 
 /// Requests of one kind ("search", "query", "insert", "upsert", "delete",

@@ -485,16 +485,19 @@ class ControlClient:
                              autoscaling: Optional[Autoscaling] = None,
                              encryption_key: str = "",
                              backup_policy: Optional[BackupPolicy] = None,
+                             idle_timeout: float = 0.0,
                              request_id: str = "",
                              timeout: Optional[float] = None) -> Operation:
         """Starts creating ``{parent}/clusters/{cluster_id}``; returns the operation.
         ``encryption_key``: a customer-managed key ``keys/{name}`` held in the
-        environment's key store."""
+        environment's key store. ``idle_timeout``: seconds without a
+        data-plane request before the cluster becomes IDLE (0: never)."""
         c = Cluster(environment=environment, cu_size=cu_size, cu_type=cu_type,
                     replicas=replicas, display_name=display_name,
                     labels=dict(labels or {}), autoscaling=autoscaling or Autoscaling(),
                     encryption_key=encryption_key,
-                    backup_policy=backup_policy or BackupPolicy())
+                    backup_policy=backup_policy or BackupPolicy(),
+                    idle_timeout=idle_timeout)
         r = _request("CreateClusterRequest", parent=parent, cluster_id=cluster_id,
                      cluster=_to_core(c), request_id=request_id)
         return Operation(self._core.start_create_cluster(r, timeout=timeout))
@@ -524,7 +527,8 @@ class ControlClient:
 
     def update_cluster(self, cluster: Cluster, update_mask: Sequence[str], *,
                        timeout: Optional[float] = None) -> Cluster:
-        """update_mask: ``display_name``, ``labels``, ``autoscaling``."""
+        """update_mask: ``display_name``, ``labels``, ``autoscaling``,
+        ``idle_timeout``, ``ip_access_list``."""
         return _from_core(Cluster, self._core.update_cluster(
             _to_core(cluster), list(update_mask), timeout=timeout))
 

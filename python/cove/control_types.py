@@ -49,6 +49,9 @@ class ClusterState(enum.IntEnum):
     DELETING = 7
     DELETED = 8
     FAILED = 9
+    #: Auto-idle: no data-plane request for ``idle_timeout``; the first
+    #: request to its endpoint (or ``resume_cluster``) wakes it.
+    IDLE = 10
 
 
 class BackupState(enum.IntEnum):
@@ -310,6 +313,13 @@ class Cluster:
     #: either capacity raise ResourceExhaustedError naming the limit.
     capacity_bytes: int = 0
     used_bytes: int = 0
+    #: Auto-idle: seconds without a data-plane request before the cluster
+    #: becomes IDLE (0: never; else 60 to 2592000).
+    idle_timeout: float = 0.0
+    #: When it last became IDLE.
+    idle_time: Optional[datetime] = None
+    #: CIDRs whose clients may call the data plane (empty: every address).
+    ip_access_list: List[str] = field(default_factory=list)
 
 
 @dataclass

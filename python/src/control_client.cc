@@ -313,7 +313,10 @@ void BindControl(py::module_& m) {
       .def_readwrite("metrics_endpoint", &ctl::Cluster::metrics_endpoint)
       .def_readwrite("encryption_key", &ctl::Cluster::encryption_key)
       .def_readwrite("encryption_key_id", &ctl::Cluster::encryption_key_id)
-      .def_readwrite("backup_policy", &ctl::Cluster::backup_policy);
+      .def_readwrite("backup_policy", &ctl::Cluster::backup_policy)
+          COVE_PY_MS(ctl::Cluster, idle_timeout)
+              COVE_PY_TIME(ctl::Cluster, idle_time)
+      .def_readwrite("ip_access_list", &ctl::Cluster::ip_access_list);
   py::class_<ctl::Operation>(m, "Operation")
       .def(py::init<>())
       .def_readwrite("name", &ctl::Operation::name)

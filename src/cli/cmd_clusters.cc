@@ -204,6 +204,7 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
       std::string id, environment, cu_type, display_name, encryption_key;
       int cu_size = 1;
       int replicas = 1;
+      int64_t idle_timeout = 0;
       std::vector<std::string> labels;
       AutoscalingFlags autoscaling;
       WaitFlags wait;
@@ -234,6 +235,10 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--encryption-key", f->encryption_key,
                     "customer-managed key keys/NAME in the environment's key "
                     "store (set at creation only)");
+    cmd->add_option("--idle-timeout", f->idle_timeout,
+                    "auto-idle: seconds without a data-plane request before "
+                    "the cluster goes IDLE (60 to 2592000; default 0: never)")
+        ->check(WholeNumber(0, INT32_MAX));
     AddAutoscalingFlags(cmd, f->autoscaling, /*update=*/false);
     AddWaitFlags(cmd, f->wait);
     ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
@@ -254,6 +259,7 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
       req.cluster.display_name = f->display_name;
       req.cluster.labels = *labels;
       req.cluster.encryption_key = f->encryption_key;
+      req.cluster.idle_timeout = std::chrono::seconds(f->idle_timeout);
       absl::Status s =
           ApplyAutoscalingFlags(f->autoscaling, req.cluster.autoscaling);
       if (!s.ok()) return s;
@@ -333,12 +339,13 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
       std::string id, display_name, etag;
       std::vector<std::string> labels, remove_labels;
       AutoscalingFlags autoscaling;
+      int64_t idle_timeout = 0;
     };
     auto f = std::make_shared<Flags>();
     CLI::App* cmd = group->add_subcommand(
         "update",
-        "Change a cluster's display name, labels or autoscaling "
-        "settings (use scale to resize).");
+        "Change a cluster's display name, labels, autoscaling or "
+        "auto-idle settings (use scale to resize).");
     cmd->add_option("CLUSTER", f->id, "cluster id or name")->required();
     CLI::Option* dn =
         cmd->add_option("--display-name", f->display_name, "new display name");
@@ -349,8 +356,14 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--etag", f->etag,
                     "only if the cluster still has this etag (else exit 4)");
     AddAutoscalingFlags(cmd, f->autoscaling, /*update=*/true);
+    CLI::Option* idle =
+        cmd->add_option("--idle-timeout", f->idle_timeout,
+                        "auto-idle after this many seconds without a "
+                        "data-plane request (60 to 2592000; 0: never)")
+            ->check(WholeNumber(0, INT32_MAX));
     ctx.OnCall(
-        cmd, [&ctx, f, dn, label, remove](ControlClient& c) -> absl::Status {
+        cmd,
+        [&ctx, f, dn, label, remove, idle](ControlClient& c) -> absl::Status {
           auto name = ctx.ProjectChild(f->id, "clusters");
           if (!name.ok()) return name.status();
           auto labels = ParseLabels(f->labels, "--label");
@@ -384,11 +397,16 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
             if (!s.ok()) return s;
             mask.push_back("autoscaling");
           }
+          if (idle->count() > 0) {
+            cluster.idle_timeout = std::chrono::seconds(f->idle_timeout);
+            mask.push_back("idle_timeout");
+          }
           if (!f->etag.empty()) cluster.etag = f->etag;
           if (mask.empty()) {
             return absl::InvalidArgumentError(
                 "nothing to update: give --display-name, --label, "
-                "--remove-label or an autoscaling flag (--autoscaling*, "
+                "--remove-label, --idle-timeout or an autoscaling flag "
+                "(--autoscaling*, "
                 "--scale-up-at, --scale-down-below, --cooldown, --schedule, "
                 "--clear-schedules)");
           }

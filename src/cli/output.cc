@@ -236,6 +236,10 @@ Json ToJson(const control::Cluster& v) {
   j["encryption_key"] = v.encryption_key;
   j["encryption_key_id"] = v.encryption_key_id;
   j["backup_policy"] = ToJson(v.backup_policy);
+  j["idle_timeout_seconds"] = static_cast<int64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(v.idle_timeout).count());
+  j["idle_time"] = Time(v.idle_time);
+  j["ip_access_list"] = v.ip_access_list;
   return j;
 }
 

@@ -407,7 +407,7 @@ std::optional<double> CloudCore::QpsLocked(const v1::Cluster& c, absl::Time now,
   auto rt = runtimes_.find(c.name());
   if (rt == runtimes_.end()) return std::nullopt;
   const std::shared_ptr<server::ServerMetrics>& sm =
-      rt->second.server->metrics();
+      rt->second.plane->metrics();
   if (sm == nullptr) return std::nullopt;
   const server::ServerMetrics::Snapshot snap = sm->Read();
   int64_t total = 0;

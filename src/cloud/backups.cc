@@ -7,8 +7,8 @@
 // Connection. Restores into new clusters are kept in the state and resume
 // after an emulator restart; a restart fails the other jobs in flight (their
 // operation ends UNAVAILABLE, a CREATING backup becomes FAILED, a DELETING
-// one is removed). Files are only ever removed through DeleteBackupFiles:
-// those the backup's own manifest lists.
+// one is removed). Files are only ever removed through
+// hosting::DeleteBackupFiles: those the backup's own manifest lists.
 //
 // Agent mode: the backups live in the agent's bucket. Create, delete and
 // restore jobs are handed to AgentExecuteBackupLocked (agent_core.cc), which
@@ -20,10 +20,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "cloud/backup_format.h"
 #include "cloud/cloud_core.h"
 #include "cloud/util.h"
 #include "common/cipher.h"
+#include "hosting/backup_format.h"
 #include "nlohmann/json.hpp"
 
 namespace cove::cloud {
@@ -124,13 +124,13 @@ absl::Status CloudCore::RecoverBackupsLocked() {
     // touches its bucket.
     const bool agent = IsAgentEnvironmentLocked(b.environment());
     if (b.state() == v1::Backup::CREATING) {
-      // Only the files its own manifest lists (see DeleteBackupFiles).
-      if (!agent) (void)DeleteBackupFiles(b.location(), name);
+      // Only the files its own manifest lists (see hosting::DeleteBackupFiles).
+      if (!agent) (void)hosting::DeleteBackupFiles(b.location(), name);
       b.set_state(v1::Backup::FAILED);
       b.set_state_message("interrupted by an emulator restart");
       COVE_RETURN_IF_ERROR(Persist("backup", name, b));
     } else if (b.state() == v1::Backup::DELETING && !agent) {
-      (void)DeleteBackupFiles(b.location(), name);
+      (void)hosting::DeleteBackupFiles(b.location(), name);
       gone.push_back(name);
     } else if (b.state() == v1::Backup::DELETING) {
       // The agent may or may not have removed the files: delete it again.
@@ -211,9 +211,9 @@ absl::StatusOr<v1::Operation> CloudCore::StartBackupLocked(
     return absl::AlreadyExistsError(
         absl::StrCat("backup '", name, "' already exists"));
   }
-  COVE_RETURN_IF_ERROR(
-      ParseCollectionRefs("backup.collections", ToVector(spec.collections()))
-          .status());
+  COVE_RETURN_IF_ERROR(hosting::ParseCollectionRefs(
+                           "backup.collections", ToVector(spec.collections()))
+                           .status());
   if (spec.has_expire_time() && FromProto(spec.expire_time()) <= NowLocked()) {
     return absl::InvalidArgumentError(
         "backup.expire_time: expected a time in the future");
@@ -238,7 +238,7 @@ absl::StatusOr<v1::Operation> CloudCore::StartBackupLocked(
   // backup data key in the environment's key store (keys.cc).
   b.set_encrypted(true);
   b.set_encryption_key(cluster.encryption_key().empty()
-                           ? BackupDataKeyRef(cluster.name())
+                           ? hosting::BackupDataKeyRef(cluster.name())
                            : cluster.encryption_key());
   // Agent mode: relative to the agent's bucket (only the agent knows it).
   b.set_location(agent
@@ -404,7 +404,7 @@ void CloudCore::RunBackupJobLocked(const std::string& op_name) {
 
   if (verb == "DeleteBackup") {
     // Only the files listed in this backup's own manifest.
-    absl::Status s = DeleteBackupFiles(b->location(), b->name());
+    absl::Status s = hosting::DeleteBackupFiles(b->location(), b->name());
     v1::Backup last = *b;
     if (s.ok()) {
       (void)Unpersist("backup", b->name());
@@ -433,15 +433,16 @@ void CloudCore::RunBackupJobLocked(const std::string& op_name) {
       cipher = BackupCipherLocked(cit->second);
       s = cipher.status();
     }
-    absl::StatusOr<BackupSummary> summary;
+    absl::StatusOr<hosting::BackupSummary> summary;
     if (!s.ok()) {
       summary = s;
     } else {
-      auto refs = ParseCollectionRefs("backup.collections", job.collections);
+      auto refs =
+          hosting::ParseCollectionRefs("backup.collections", job.collections);
       summary = refs.ok()
-                    ? WriteBackup(*rt->second.connection, *refs, b->location(),
-                                  *cipher, b->encryption_key(), b->name())
-                    : absl::StatusOr<BackupSummary>(refs.status());
+                    ? rt->second.plane->Backup(*refs, b->location(), *cipher,
+                                               b->encryption_key(), b->name())
+                    : absl::StatusOr<hosting::BackupSummary>(refs.status());
     }
     if (summary.ok()) {
       b->set_state(v1::Backup::READY);
@@ -501,16 +502,15 @@ void CloudCore::RunBackupJobLocked(const std::string& op_name) {
       s = c.status();
     }
   }
-  absl::StatusOr<BackupSummary> summary;
+  absl::StatusOr<hosting::BackupSummary> summary;
   if (!s.ok()) {
     summary = s;
   } else {
-    auto refs = ParseCollectionRefs("collections", job.collections);
-    summary = refs.ok()
-                  ? RestoreBackupInto(*rt->second.connection, b->location(),
-                                      cipher ? &*cipher : nullptr, *refs,
-                                      job.overwrite, b->name())
-                  : absl::StatusOr<BackupSummary>(refs.status());
+    auto refs = hosting::ParseCollectionRefs("collections", job.collections);
+    summary = refs.ok() ? rt->second.plane->Restore(
+                              b->location(), cipher ? &*cipher : nullptr, *refs,
+                              job.overwrite, b->name())
+                        : absl::StatusOr<hosting::BackupSummary>(refs.status());
   }
   backup_jobs_.erase(op_name);
   // A new cluster whose restore failed is FAILED, never RUNNING and empty.
@@ -801,9 +801,9 @@ absl::Status CloudCore::RestoreBackup(const RequestContext& ctx,
           COVE_RETURN_IF_ERROR(
               ParseName("target_cluster", target, kClusterName).status());
         }
-        COVE_ASSIGN_OR_RETURN(
-            auto refs,
-            ParseCollectionRefs("collections", ToVector(req.collections())));
+        COVE_ASSIGN_OR_RETURN(auto refs,
+                              hosting::ParseCollectionRefs(
+                                  "collections", ToVector(req.collections())));
         // The restore matrix (docs/control-plane.md#restore-permissions):
         // reading the backup's data needs backups.restore on the backup;
         // a new cluster needs clusters.create on its project; writing into
@@ -861,8 +861,8 @@ absl::Status CloudCore::RestoreBackup(const RequestContext& ctx,
           // A backup that is damaged fails now, before a cluster exists
           // (agent mode: the agent verifies it in the operation).
           if (!agent) {
-            COVE_RETURN_IF_ERROR(VerifyBackup(b.location(), b.name()));
-            COVE_RETURN_IF_ERROR(CheckBackupSelection(
+            COVE_RETURN_IF_ERROR(hosting::VerifyBackup(b.location(), b.name()));
+            COVE_RETURN_IF_ERROR(hosting::CheckBackupSelection(
                 b.location(), cipher ? &*cipher : nullptr, refs, b.name()));
           }
           Call create_call = call;
@@ -891,8 +891,8 @@ absl::Status CloudCore::RestoreBackup(const RequestContext& ctx,
           // Name conflicts fail now, not in the operation (agent mode: the
           // backup is in the agent's bucket; the agent finds them).
           if (!agent) {
-            COVE_RETURN_IF_ERROR(CheckRestoreConflicts(
-                *rt->second.connection, b.location(),
+            COVE_RETURN_IF_ERROR(hosting::CheckRestoreConflicts(
+                *rt->second.plane->connection(), b.location(),
                 cipher ? &*cipher : nullptr, refs, req.overwrite(), b.name()));
           }
         }

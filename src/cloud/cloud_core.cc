@@ -12,8 +12,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "cloud/permissions.h"
-#include "cloud/private_files.h"
 #include "cloud/util.h"
+#include "hosting/private_files.h"
 #include "nlohmann/json.hpp"
 
 namespace cove::cloud {
@@ -64,6 +64,7 @@ CloudCore::CloudCore(const CloudOptions& options, std::unique_ptr<Store> store,
   bytes_per_cu_["capacity"] = 4 * options.bytes_per_cu;
   manual_clock_ = options.manual_clock;
   manual_now_ = absl::Now();
+  MirrorClockLocked();
 }
 
 CloudCore::~CloudCore() { Stop(); }
@@ -72,8 +73,8 @@ absl::StatusOr<std::string> CloudCore::Start() {
   std::string admin_secret;
   // The state directory holds the database and the TLS key: 0700 (the
   // database and key files are 0600 themselves).
-  COVE_RETURN_IF_ERROR(RestrictMode(options_.state_dir));
-  COVE_RETURN_IF_ERROR(RestrictMode(options_.state_dir + "/tls"));
+  COVE_RETURN_IF_ERROR(hosting::RestrictMode(options_.state_dir));
+  COVE_RETURN_IF_ERROR(hosting::RestrictMode(options_.state_dir + "/tls"));
   {
     absl::MutexLock lock(&mu_);
     COVE_RETURN_IF_ERROR(LoadLocked());
@@ -130,6 +131,11 @@ absl::StatusOr<std::string> CloudCore::Start() {
           cluster.endpoint() != before) {
         COVE_RETURN_IF_ERROR(Persist("cluster", name, cluster));
       }
+      // Auto-idle: its endpoint answers (and wakes it) again.
+      if (cluster.state() == v1::Cluster::IDLE &&
+          !StartIdleListenerLocked(&cluster).ok()) {
+        WakeLocked(&cluster);
+      }
     }
     const absl::Time now = NowLocked();
     for (auto& [name, pending] : pending_) {
@@ -150,7 +156,8 @@ void CloudCore::Stop() {
   if (scheduler_.joinable()) scheduler_.join();
   absl::MutexLock lock(&mu_);
   for (auto& [name, cluster] : clusters_) {
-    if (runtimes_.count(name) != 0) StopDataPlaneLocked(&cluster);
+    if (runtimes_.count(name) != 0 || idle_listeners_.count(name) != 0)
+      StopDataPlaneLocked(&cluster);
   }
   runtimes_.clear();
   DrainDataPlaneAuditLocked();
@@ -158,6 +165,15 @@ void CloudCore::Stop() {
 
 absl::Time CloudCore::NowLocked() const {
   return manual_clock_ ? manual_now_ : absl::Now();
+}
+
+void CloudCore::MirrorClockLocked() {
+  clock_mirror_ns_.store(manual_clock_ ? absl::ToUnixNanos(manual_now_) : -1);
+}
+
+absl::Time CloudCore::ClockNowNoLock() const {
+  const int64_t ns = clock_mirror_ns_.load();
+  return ns < 0 ? absl::Now() : absl::FromUnixNanos(ns);
 }
 
 std::string CloudCore::NewEtag() const {

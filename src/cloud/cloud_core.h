@@ -26,11 +26,13 @@
 #ifndef COVE_SRC_CLOUD_CLOUD_CORE_H_
 #define COVE_SRC_CLOUD_CLOUD_CORE_H_
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -42,11 +44,9 @@
 #include "absl/time/time.h"
 #include "auth/password.h"
 #include "cloud/agent_stream.h"
-#include "cloud/capacity_connection.h"
 #include "cloud/cloud_options.h"
 #include "cloud/control_rpcs.h"
 #include "cloud/permissions.h"
-#include "cloud/port_reservation.h"
 #include "cloud/request_context.h"
 #include "cloud/request_limits.h"
 #include "cloud/store.h"
@@ -56,6 +56,8 @@
 #include "cove/control/v1/emulator.pb.h"
 #include "cove/options.h"
 #include "google/protobuf/empty.pb.h"
+#include "hosting/data_plane.h"
+#include "hosting/idle_listener.h"
 #include "server/server.h"
 
 namespace cove::cloud {
@@ -147,9 +149,7 @@ class CloudCore final : public AgentPort {
     std::string fail_message;
   };
   struct Runtime {
-    std::shared_ptr<CapacityConnection> connection;
-    std::unique_ptr<server::Server> server;
-    std::shared_ptr<auth::AuthStore> users;  // the data plane's users
+    std::unique_ptr<hosting::DataPlane> plane;  // hosting/data_plane.h
   };
   // ResetClusterPassword: the new root password in the cluster's user store
   // (the running data plane's, else its file).
@@ -305,6 +305,33 @@ class CloudCore final : public AgentPort {
                                     const Principal& p) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RunDueLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // Auto-idle (cluster_idle.cc): RUNNING clusters without a data-plane
+  // request for their idle_timeout become IDLE (data plane stopped, an
+  // IdleListener on the data port); a call to the endpoint, or
+  // ResumeCluster, wakes them.
+  void IdleTickLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // InvalidArgument naming `field` unless unset, 0, or 1 minute to 30
+  // days in whole seconds.
+  static absl::Status ValidateIdleTimeout(const std::string& field,
+                                          const google::protobuf::Duration& d);
+  // Unimplemented for an idle_timeout on an agent-mode cluster.
+  absl::Status CheckIdleModeLocked(const v1::Cluster& c, const v1::Cluster& in)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Until IP access lists are enforced: InvalidArgument for a non-empty
+  // ip_access_list.
+  static absl::Status CheckIpAccessListSupported(const v1::Cluster& in);
+  void GoIdleLocked(v1::Cluster* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void WakeLocked(v1::Cluster* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Listens on the data port of an IDLE cluster (its port released first).
+  absl::Status StartIdleListenerLocked(v1::Cluster* c)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Closes it and holds the port again; false when there was none.
+  bool StopIdleListenerLocked(v1::Cluster* c)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The emulator clock without mu_ (data-plane threads record activity).
+  absl::Time ClockNowNoLock() const;
+  void MirrorClockLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ExecuteLocked(const std::string& op_name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FinishOperationLocked(v1::Operation* op, const absl::Status& status,
@@ -318,10 +345,6 @@ class CloudCore final : public AgentPort {
   // metrics endpoint across suspend/resume, scaling and emulator restarts.
   // While its data plane does not serve they are held (port_reservation.h);
   // while it serves, its listeners hold them. Released at the purge.
-  struct ClusterPorts {
-    PortReservation data;
-    PortReservation metrics;
-  };
   // Holds the ports of `c`'s endpoints (new ones when it has none, when
   // they are taken, or with `fresh`) and sets its endpoints to them.
   absl::Status HoldPortsLocked(v1::Cluster* c, bool fresh)
@@ -441,7 +464,7 @@ class CloudCore final : public AgentPort {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The cipher that seals `c`'s backups: its customer-managed key (checked
   // as CheckClusterKeyLocked), or its backup data key, created in the
-  // environment's key store on first use (BackupDataKeyRef).
+  // environment's key store on first use (hosting::BackupDataKeyRef).
   absl::StatusOr<internal::Cipher> BackupCipherLocked(
       const v1::Cluster& c) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // CreateEnvironment (cross-account): FailedPrecondition when `bucket`
@@ -593,7 +616,7 @@ class CloudCore final : public AgentPort {
   std::optional<internal::Cipher> sealing_cipher_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> op_creators_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Runtime> runtimes_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, ClusterPorts> ports_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, hosting::ClusterPorts> ports_ ABSL_GUARDED_BY(mu_);
   std::vector<FaultRecord> faults_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, AutoscaleState> autoscale_ ABSL_GUARDED_BY(mu_);
   absl::Mutex rpc_mu_;
@@ -608,6 +631,18 @@ class CloudCore final : public AgentPort {
   std::map<std::string, int64_t> bytes_per_cu_ ABSL_GUARDED_BY(mu_);
   bool manual_clock_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time manual_now_ ABSL_GUARDED_BY(mu_);
+  // manual_now_ in Unix ns, -1 on the real clock (MirrorClockLocked).
+  std::atomic<int64_t> clock_mirror_ns_{-1};
+  // Auto-idle: the time (emulator clock, Unix ns) of each serving cluster's
+  // last data-plane request, written by its data plane's threads.
+  std::map<std::string, std::shared_ptr<std::atomic<int64_t>>> activity_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::unique_ptr<hosting::IdleListener>> idle_listeners_
+      ABSL_GUARDED_BY(mu_);
+  // Clusters whose idle endpoint was called; taken by the scheduler. Never
+  // held with mu_ taken after it.
+  absl::Mutex wake_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  std::set<std::string> wake_requests_ ABSL_GUARDED_BY(wake_mu_);
 
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool wake_ ABSL_GUARDED_BY(mu_) = false;

@@ -1,17 +1,16 @@
 // Hosting a cluster's data plane on this machine (cross-account mode; in
-// agent mode cove-agent hosts it): its data directory under the
-// environment's bucket, its users, its engine behind the capacity limits,
-// its Milvus-protocol server on the cluster's own ports, and its root
-// password. Kept together so that the hosting can move into a library of
-// its own (issue 19).
+// agent mode cove-agent hosts it) through the hosting library
+// (hosting/data_plane.h, which cove-agent uses too): its data directory
+// under the environment's bucket, the key and audit hook the emulator
+// gives it, its ports, and its root password.
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cloud/cloud_core.h"
-#include "cloud/private_files.h"
 #include "cloud/util.h"
 #include "embedded/embedded_connection.h"
+#include "hosting/private_files.h"
 
 namespace cove::cloud {
 
@@ -31,94 +30,60 @@ std::string CloudCore::DataDirLocked(const v1::Cluster& c) const {
 absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
                                              int preferred_port) {
   if (runtimes_.count(cluster->name()) != 0) return absl::OkStatus();
+  // An IDLE cluster's endpoint gives its port back (cluster_idle.cc).
+  StopIdleListenerLocked(cluster);
   // Clusters of states written before storage was limited.
   if (cluster->capacity_bytes() == 0) {
     cluster->set_capacity_bytes(
         CapacityBytesLocked(cluster->cu_type(), cluster->cu_size()));
   }
-  const std::string dir = DataDirLocked(*cluster);
-  // Customer data: 0700 directories (older ones are restricted), the
-  // engine's files are 0600.
-  COVE_RETURN_IF_ERROR(MakePrivateDirs("data directory", dir));
-  COVE_RETURN_IF_ERROR(RestrictMode(dir));
-  COVE_RETURN_IF_ERROR(
-      RestrictMode(std::filesystem::path(dir).parent_path().string()));
-  auth::AuthStore::Options auth_options;
-  auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
-  auth_options.state_file = dir + "/cove-users.json";
-  COVE_ASSIGN_OR_RETURN(auto users, auth::AuthStore::Open(auth_options));
-  if (!users->HasUser(auth::kRootUser)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "data directory '", dir, "': the data plane's users are missing"));
-  }
+  hosting::DataPlaneOptions o;
+  o.cluster = cluster->name();
+  o.data_dir = DataDirLocked(*cluster);
+  o.host = "127.0.0.1";
+  o.capacity_vectors = cluster->capacity_vectors();
+  o.capacity_bytes = cluster->capacity_bytes();
   // Customer-managed key: the engine reads it from the environment.
   COVE_ASSIGN_OR_RETURN(EmbeddedOptions engine_options,
                         DataPlaneOptionsLocked(*cluster));
-  COVE_ASSIGN_OR_RETURN(auto embedded,
-                        internal::MakeEmbeddedConnection(dir, engine_options));
-  auto connection = std::make_shared<CapacityConnection>(
-      std::move(embedded), cluster->capacity_vectors(),
-      cluster->capacity_bytes(), [dir] { return server::DirectoryBytes(dir); });
-  server::ServerOptions so;
-  so.tls_cert_file = tls_cert_file_;
-  so.tls_key_file = tls_key_file_;
-  so.auth_enabled = true;
-  so.connection = connection;
-  so.auth_store = users;
-  so.pbkdf2_iterations = options_.pbkdf2_iterations;
+  o.encryption_key_file = engine_options.encryption_key_file;
+  o.tls_cert_file = tls_cert_file_;
+  o.tls_key_file = tls_key_file_;
+  o.pbkdf2_iterations = options_.pbkdf2_iterations;
   // Refused calls become audit events (data_plane_audit.cc).
-  so.on_access_denied = DataPlaneAuditObserver(cluster->name());
-  // The cluster's own ports (its for its lifetime): held until the
-  // listeners take them over.
-  COVE_RETURN_IF_ERROR(HoldPortsLocked(cluster, false));
-  const auto listen_on_own_ports = [&] {
-    ports_[cluster->name()].data.Release();
-    ports_[cluster->name()].metrics.Release();
-    so.listen_address = absl::StrCat("127.0.0.1:", PortOf(cluster->endpoint()));
-    // The data plane's Prometheus endpoint; its usage never takes mu_ (a
-    // scrape may run while a verb stops the data plane under mu_).
-    so.metrics_listen_address =
-        absl::StrCat("127.0.0.1:", PortOf(cluster->metrics_endpoint()));
+  o.on_access_denied = DataPlaneAuditObserver(cluster->name());
+  // Auto-idle: the time of its last request, from now (cluster_idle.cc).
+  auto activity =
+      std::make_shared<std::atomic<int64_t>>(absl::ToUnixNanos(NowLocked()));
+  activity_[cluster->name()] = activity;
+  o.on_activity = [this, activity] {
+    activity->store(absl::ToUnixNanos(ClockNowNoLock()));
   };
-  listen_on_own_ports();
-  so.usage = [connection, dir] {
-    server::DataPlaneUsage u;
-    u.vectors = connection->CountEntities().value_or(-1);
-    u.storage_bytes = server::DirectoryBytes(dir);
-    u.capacity_vectors = connection->capacity();
-    return u;
-  };
-  auto server = server::StartServer(so);
-  if (!server.ok()) {
-    // Another process took a port in the instant between its release and
-    // the listen: new ports (the endpoints change; the only case where they
-    // do, with a port taken while the emulator was down).
-    COVE_RETURN_IF_ERROR(HoldPortsLocked(cluster, true));
-    listen_on_own_ports();
-    server = server::StartServer(so);
-  }
-  if (!server.ok()) {
-    (void)HoldPortsLocked(cluster, false);
-    return server.status();
-  }
-  cluster->set_endpoint(absl::StrCat(tls_cert_file_.empty() ? "http" : "https",
-                                     "://", (*server)->address()));
-  cluster->set_metrics_endpoint((*server)->metrics_url());
+  COVE_RETURN_IF_ERROR(hosting::RestrictMode(
+      std::filesystem::path(o.data_dir).parent_path().string()));
+  std::string endpoint = cluster->endpoint();
+  std::string metrics_endpoint = cluster->metrics_endpoint();
+  auto plane = hosting::DataPlane::Start(o, &ports_[cluster->name()], &endpoint,
+                                         &metrics_endpoint);
+  // The endpoints the ports held name (new only when a port was taken).
+  cluster->set_endpoint(endpoint);
+  cluster->set_metrics_endpoint(metrics_endpoint);
+  COVE_RETURN_IF_ERROR(plane.status());
   Runtime rt;
-  rt.connection = connection;
-  rt.users = users;
-  rt.server = *std::move(server);
+  rt.plane = *std::move(plane);
   runtimes_[cluster->name()] = std::move(rt);
   return absl::OkStatus();
 }
 
 void CloudCore::StopDataPlaneLocked(v1::Cluster* cluster) {
+  // An IDLE cluster (suspended or deleted): its idle endpoint closes.
+  if (StopIdleListenerLocked(cluster)) return;
   auto it = runtimes_.find(cluster->name());
   if (it == runtimes_.end()) return;
-  auto used = it->second.connection->CountEntities();
+  activity_.erase(cluster->name());
+  auto used = it->second.plane->connection()->CountEntities();
   if (used.ok()) cluster->set_used_vectors(*used);
-  it->second.server->Shutdown(std::chrono::milliseconds(0));
-  it->second.server->Wait();
+  it->second.plane->Stop();
   runtimes_.erase(it);
   // The endpoints stay the cluster's: its ports are held again, and
   // connections are refused until the data plane serves again.
@@ -126,28 +91,13 @@ void CloudCore::StopDataPlaneLocked(v1::Cluster* cluster) {
 }
 
 absl::Status CloudCore::HoldPortsLocked(v1::Cluster* c, bool fresh) {
-  ClusterPorts& ports = ports_[c->name()];
-  const auto hold = [&](PortReservation& held,
-                        int wanted) -> absl::StatusOr<int> {
-    if (held.held() && !fresh) return held.port();
-    held.Release();
-    if (wanted != 0 && !fresh) {
-      auto r = PortReservation::Reserve("127.0.0.1", wanted);
-      if (r.ok()) {
-        held = *std::move(r);
-        return held.port();
-      }
-    }
-    COVE_ASSIGN_OR_RETURN(held, PortReservation::Reserve("127.0.0.1", 0));
-    return held.port();
-  };
-  COVE_ASSIGN_OR_RETURN(int data, hold(ports.data, PortOf(c->endpoint())));
-  COVE_ASSIGN_OR_RETURN(int metrics,
-                        hold(ports.metrics, PortOf(c->metrics_endpoint())));
-  c->set_endpoint(absl::StrCat(tls_cert_file_.empty() ? "http" : "https",
-                               "://127.0.0.1:", data));
-  c->set_metrics_endpoint(
-      absl::StrCat("http://127.0.0.1:", metrics, "/metrics"));
+  std::string endpoint = c->endpoint();
+  std::string metrics_endpoint = c->metrics_endpoint();
+  COVE_RETURN_IF_ERROR(ports_[c->name()].Hold("127.0.0.1",
+                                              !tls_cert_file_.empty(), fresh,
+                                              &endpoint, &metrics_endpoint));
+  c->set_endpoint(endpoint);
+  c->set_metrics_endpoint(metrics_endpoint);
   return absl::OkStatus();
 }
 
@@ -155,17 +105,12 @@ absl::Status CloudCore::SetRootPasswordLocked(const v1::Cluster& c,
                                               const std::string& password) {
   std::shared_ptr<auth::AuthStore> users;
   auto rt = runtimes_.find(c.name());
-  if (rt != runtimes_.end() && rt->second.users != nullptr) {
-    users = rt->second.users;
+  if (rt != runtimes_.end()) {
+    users = rt->second.plane->users();
   } else {
-    auth::AuthStore::Options auth_options;
-    auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
-    auth_options.state_file = DataDirLocked(c) + "/cove-users.json";
-    if (!std::filesystem::exists(auth_options.state_file)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "cluster '", c.name(), "': its data plane's users are missing"));
-    }
-    COVE_ASSIGN_OR_RETURN(users, auth::AuthStore::Open(auth_options));
+    COVE_ASSIGN_OR_RETURN(
+        users, hosting::OpenDataPlaneUsers(c.name(), DataDirLocked(c),
+                                           options_.pbkdf2_iterations));
   }
   return users->UpdatePassword(
       c.admin_user().empty() ? auth::kRootUser : c.admin_user(), "", password,

@@ -146,7 +146,7 @@ absl::Status CloudCore::GetClusterMetrics(
         if (rt == runtimes_.end()) return absl::OkStatus();
         m.set_serving(true);
         m.set_metrics_endpoint(view.metrics_endpoint());
-        const server::ServerMetrics& sm = *rt->second.server->metrics();
+        const server::ServerMetrics& sm = *rt->second.plane->metrics();
         const server::ServerMetrics::Snapshot snap = sm.Read();
         server::ServerMetrics::KindSnapshot all;
         all.buckets.assign(server::LatencyBucketBounds().size() + 1, 0);

@@ -11,11 +11,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cloud/autoscaler.h"
-#include "cloud/backup_format.h"
 #include "cloud/cloud_core.h"
-#include "cloud/private_files.h"
 #include "cloud/util.h"
 #include "embedded/embedded_connection.h"
+#include "hosting/backup_format.h"
+#include "hosting/private_files.h"
 #include "nlohmann/json.hpp"
 
 namespace cove::cloud {
@@ -33,11 +33,16 @@ struct Transition {
 
 const std::vector<Transition>& Transitions() {
   static const auto* t = new std::vector<Transition>{
-      {"SuspendCluster", {v1::Cluster::RUNNING}, v1::Cluster::SUSPENDING},
-      {"ResumeCluster", {v1::Cluster::SUSPENDED}, v1::Cluster::RESUMING},
+      {"SuspendCluster",
+       {v1::Cluster::RUNNING, v1::Cluster::IDLE},
+       v1::Cluster::SUSPENDING},
+      {"ResumeCluster",
+       {v1::Cluster::SUSPENDED, v1::Cluster::IDLE},
+       v1::Cluster::RESUMING},
       {"ScaleCluster", {v1::Cluster::RUNNING}, v1::Cluster::MODIFYING},
       {"DeleteCluster",
-       {v1::Cluster::RUNNING, v1::Cluster::SUSPENDED, v1::Cluster::FAILED},
+       {v1::Cluster::RUNNING, v1::Cluster::SUSPENDED, v1::Cluster::FAILED,
+        v1::Cluster::IDLE},
        v1::Cluster::DELETING},
       {"RestoreCluster", {v1::Cluster::DELETED}, v1::Cluster::RESUMING},
       {"PurgeCluster", {v1::Cluster::DELETED}, v1::Cluster::DELETED},
@@ -115,9 +120,9 @@ v1::Cluster CloudCore::ClusterViewLocked(const v1::Cluster& c) {
   v1::Cluster out = c;
   auto rt = runtimes_.find(c.name());
   if (rt != runtimes_.end()) {
-    auto used = rt->second.connection->CountEntities();
+    auto used = rt->second.plane->connection()->CountEntities();
     if (used.ok()) out.set_used_vectors(*used);
-    out.set_used_bytes(rt->second.connection->StorageBytes());
+    out.set_used_bytes(rt->second.plane->connection()->StorageBytes());
   }
   out.clear_admin_password();
   return out;
@@ -145,7 +150,7 @@ absl::StatusOr<const internal::Cipher*> CloudCore::SealingCipherLocked() {
     // of cloud.db alone reveals no password.
     COVE_ASSIGN_OR_RETURN(
         internal::Cipher c,
-        LoadOrCreateDataKey(options_.state_dir + "/sealing.key"));
+        hosting::LoadOrCreateDataKey(options_.state_dir + "/sealing.key"));
     sealing_cipher_ = c;
   }
   return &*sealing_cipher_;
@@ -348,8 +353,8 @@ void CloudCore::ExecuteLocked(const std::string& op_name) {
     c->set_capacity_bytes(CapacityBytesLocked(c->cu_type(), c->cu_size()));
     auto rt = runtimes_.find(c->name());
     if (rt != runtimes_.end()) {
-      rt->second.connection->set_capacity(c->capacity_vectors());
-      rt->second.connection->set_capacity_bytes(c->capacity_bytes());
+      rt->second.plane->connection()->set_capacity(c->capacity_vectors());
+      rt->second.plane->connection()->set_capacity_bytes(c->capacity_bytes());
     }
     c->set_state(v1::Cluster::RUNNING);
   } else if (verb == "PurgeCluster") {
@@ -374,6 +379,7 @@ void CloudCore::RunDueLocked() {
   }
   std::sort(due.begin(), due.end());
   for (const auto& [t, name] : due) ExecuteLocked(name);
+  IdleTickLocked();  // cluster_idle.cc
   AutoscaleLocked();
   AgentTickLocked();
   ExpireInvitationsLocked();
@@ -404,6 +410,9 @@ void CloudCore::SchedulerLoop() {
     RunDueLocked();
     DrainDataPlaneAuditLocked();
     absl::Duration wait = absl::Milliseconds(500);
+    // An IDLE cluster's endpoint asks for a wake from a gRPC thread that
+    // must not take mu_: look for it often while any cluster is IDLE.
+    if (!idle_listeners_.empty()) wait = absl::Milliseconds(10);
     if (!manual_clock_) {
       const absl::Time now = NowLocked();
       for (const auto& [name, p] : pending_) {
@@ -446,6 +455,9 @@ absl::Status CloudCore::CheckCreateClusterRequest(
   const int cu_size = in.cu_size() == 0 ? 1 : in.cu_size();
   const int replicas = in.replicas() == 0 ? 1 : in.replicas();
   COVE_RETURN_IF_ERROR(CheckSize(cu_size, replicas));
+  COVE_RETURN_IF_ERROR(
+      ValidateIdleTimeout("cluster.idle_timeout", in.idle_timeout()));
+  COVE_RETURN_IF_ERROR(CheckIpAccessListSupported(in));
   return ValidateAutoscaling("cluster.autoscaling", in.autoscaling());
 }
 
@@ -516,6 +528,8 @@ absl::StatusOr<v1::Operation> CloudCore::CreateClusterLocked(
   c.set_capacity_vectors(CapacityLocked(cu_type, cu_size));
   c.set_capacity_bytes(CapacityBytesLocked(cu_type, cu_size));
   *c.mutable_autoscaling() = in.autoscaling();
+  COVE_RETURN_IF_ERROR(CheckIdleModeLocked(c, in));
+  *c.mutable_idle_timeout() = in.idle_timeout();
   // Customer-managed key and backup policy (keys.cc).
   COVE_RETURN_IF_ERROR(PrepareClusterKeyLocked(in, &c));
   const std::string dir = DataDirLocked(c);
@@ -535,17 +549,12 @@ absl::StatusOr<v1::Operation> CloudCore::CreateClusterLocked(
   // Agent mode: the agent creates the data directory and its users (the
   // control plane never touches the customer's bucket).
   if (env->second.mode() != v1::Environment::AGENT) {
-    if (absl::Status made = MakePrivateDirs("data directory", dir);
+    if (absl::Status made = hosting::MakePrivateDirs("data directory", dir);
         !made.ok()) {
       return absl::FailedPreconditionError(made.message());
     }
-    std::error_code ec;
-    auth::AuthStore::Options auth_options;
-    auth_options.pbkdf2_iterations = options_.pbkdf2_iterations;
-    auth_options.state_file = dir + "/cove-users.json";
-    std::filesystem::remove(auth_options.state_file, ec);
-    COVE_ASSIGN_OR_RETURN(auto users, auth::AuthStore::Open(auth_options));
-    COVE_RETURN_IF_ERROR(users->CreateUser(auth::kRootUser, password));
+    COVE_RETURN_IF_ERROR(hosting::CreateDataPlaneUsers(
+        dir, auth::kRootUser, password, options_.pbkdf2_iterations));
   }
   c.set_state(v1::Cluster::STATE_UNSPECIFIED);
   clusters_[name] = c;
@@ -671,10 +680,18 @@ absl::Status CloudCore::UpdateCluster(const RequestContext& ctx,
         COVE_ASSIGN_OR_RETURN(
             std::set<std::string> paths,
             MaskPaths(req.update_mask(),
-                      {"display_name", "labels", "autoscaling"}));
+                      {"display_name", "labels", "autoscaling", "idle_timeout",
+                       "ip_access_list"}));
         const v1::Autoscaling& as = req.cluster().autoscaling();
         if (paths.count("autoscaling")) {
           COVE_RETURN_IF_ERROR(ValidateAutoscaling("cluster.autoscaling", as));
+        }
+        if (paths.count("idle_timeout")) {
+          COVE_RETURN_IF_ERROR(ValidateIdleTimeout(
+              "cluster.idle_timeout", req.cluster().idle_timeout()));
+        }
+        if (paths.count("ip_access_list")) {
+          COVE_RETURN_IF_ERROR(CheckIpAccessListSupported(req.cluster()));
         }
         COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "clusters.update", name));
         COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(name));
@@ -691,6 +708,14 @@ absl::Status CloudCore::UpdateCluster(const RequestContext& ctx,
         if (paths.count("labels"))
           *c->mutable_labels() = req.cluster().labels();
         if (paths.count("autoscaling")) *c->mutable_autoscaling() = as;
+        if (paths.count("idle_timeout")) {
+          COVE_RETURN_IF_ERROR(CheckIdleModeLocked(*c, req.cluster()));
+          *c->mutable_idle_timeout() = req.cluster().idle_timeout();
+          // The timeout counts from now (not from an earlier request).
+          auto a = activity_.find(name);
+          if (a != activity_.end())
+            a->second->store(absl::ToUnixNanos(NowLocked()));
+        }
         *c->mutable_update_time() = ToProto(NowLocked());
         c->set_etag(NewEtag());
         COVE_RETURN_IF_ERROR(Persist("cluster", name, *c));

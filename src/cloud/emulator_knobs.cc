@@ -104,8 +104,10 @@ absl::Status CloudCore::UpdateSettings(const RequestContext& ctx,
             c.set_capacity_bytes(CapacityBytesLocked(c.cu_type(), c.cu_size()));
             auto rt = runtimes_.find(name);
             if (rt != runtimes_.end()) {
-              rt->second.connection->set_capacity(c.capacity_vectors());
-              rt->second.connection->set_capacity_bytes(c.capacity_bytes());
+              rt->second.plane->connection()->set_capacity(
+                  c.capacity_vectors());
+              rt->second.plane->connection()->set_capacity_bytes(
+                  c.capacity_bytes());
             }
             COVE_RETURN_IF_ERROR(Persist("cluster", name, c));
           }
@@ -129,6 +131,7 @@ absl::Status CloudCore::SetClock(const RequestContext& ctx,
                         req.has_time() ? FromProto(req.time()) : absl::Now();
                     manual_clock_ = true;
                   }
+                  MirrorClockLocked();
                   RunDueLocked();
                   wake_ = true;
                   COVE_SETTINGS_FILL(resp);
@@ -154,6 +157,7 @@ absl::Status CloudCore::AdvanceClock(const RequestContext& ctx,
                         "SetClock first");
                   }
                   manual_now_ += by;
+                  MirrorClockLocked();
                   // Transitions that became due run before the reply.
                   RunDueLocked();
                   wake_ = true;

@@ -25,10 +25,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "cloud/backup_format.h"
 #include "cloud/cloud_core.h"
 #include "cloud/util.h"
 #include "common/cipher.h"
+#include "hosting/backup_format.h"
 
 namespace cove::cloud {
 
@@ -39,7 +39,7 @@ absl::StatusOr<std::string> CloudCore::KeyFileLocked(
         "encryption_key: expected 'keys/{name}' (got '", key_ref, "')"));
   }
   const std::string name = key_ref.substr(5);
-  if (!ValidKeyName(name))
+  if (!hosting::ValidKeyName(name))
     COVE_RETURN_IF_ERROR(ValidateId("encryption_key name", name));
   auto env = environments_.find(environment);
   if (env == environments_.end()) {
@@ -93,8 +93,8 @@ absl::StatusOr<internal::Cipher> CloudCore::BackupCipherLocked(
   }
   COVE_ASSIGN_OR_RETURN(
       std::string path,
-      KeyFileLocked(c.environment(), BackupDataKeyRef(c.name())));
-  return LoadOrCreateDataKey(path);
+      KeyFileLocked(c.environment(), hosting::BackupDataKeyRef(c.name())));
+  return hosting::LoadOrCreateDataKey(path);
 }
 
 namespace {

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
-#include "cloud/private_files.h"
 #include "common/status_macros.h"
+#include "hosting/private_files.h"
 
 namespace cove::cloud {
 namespace {
@@ -67,7 +67,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd >= 0) ::close(fd);
   for (const char* suffix : {"", "-wal", "-shm"}) {
-    COVE_RETURN_IF_ERROR(RestrictMode(path + suffix));
+    COVE_RETURN_IF_ERROR(hosting::RestrictMode(path + suffix));
   }
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(

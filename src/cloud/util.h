@@ -18,12 +18,12 @@
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "hosting/ids.h"
 
 namespace cove::cloud {
 
-/// InvalidArgument unless `id` is 3..63 characters of [a-z0-9-], starting
-/// with a letter and not ending with '-'. `field` names it in the message.
-absl::Status ValidateId(absl::string_view field, absl::string_view id);
+/// ValidateId: hosting/ids.h.
+using ::cove::hosting::ValidateId;
 
 /// NotFound: "<kind> '<name>' not found".
 absl::Status NotFound(absl::string_view kind, absl::string_view name);

@@ -343,6 +343,10 @@ pb::Cluster ToProto(const control::Cluster& v) {
   if (v.backup_policy.enabled || v.backup_policy.interval.count() != 0) {
     *p.mutable_backup_policy() = ToProto(v.backup_policy);
   }
+  if (v.idle_timeout.count() != 0)
+    ToProto(v.idle_timeout, p.mutable_idle_timeout());
+  COVE_TIME_TO(idle_time);
+  for (const std::string& cidr : v.ip_access_list) p.add_ip_access_list(cidr);
   return p;
 }
 
@@ -351,7 +355,7 @@ control::Cluster FromProto(const pb::Cluster& p) {
   v.name = p.name();
   v.display_name = p.display_name();
   v.environment = p.environment();
-  v.state = EnumFromInt(p.state(), control::ClusterState::kFailed);
+  v.state = EnumFromInt(p.state(), control::ClusterState::kIdle);
   v.cu_type = p.cu_type();
   v.cu_size = p.cu_size();
   v.replicas = p.replicas();
@@ -374,6 +378,9 @@ control::Cluster FromProto(const pb::Cluster& p) {
   v.encryption_key = p.encryption_key();
   v.encryption_key_id = p.encryption_key_id();
   v.backup_policy = FromProto(p.backup_policy());
+  v.idle_timeout = FromProto(p.idle_timeout());
+  COVE_TIME_FROM(idle_time);
+  v.ip_access_list.assign(p.ip_access_list().begin(), p.ip_access_list().end());
   return v;
 }
 

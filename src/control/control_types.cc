@@ -98,8 +98,9 @@ std::string ToString(EnvironmentState v) {
 
 std::string ToString(ClusterState v) {
   static const char* const kNames[] = {
-      "STATE_UNSPECIFIED", "CREATING", "RUNNING",  "MODIFYING", "SUSPENDING",
-      "SUSPENDED",         "RESUMING", "DELETING", "DELETED",   "FAILED"};
+      "STATE_UNSPECIFIED", "CREATING",  "RUNNING",  "MODIFYING",
+      "SUSPENDING",        "SUSPENDED", "RESUMING", "DELETING",
+      "DELETED",           "FAILED",    "IDLE"};
   return Name(kNames, static_cast<int>(v));
 }
 

@@ -13,9 +13,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "agent/agent_fixture.h"
-#include "cloud/backup_format.h"
 #include "common/cipher.h"
 #include "gmock/gmock.h"
+#include "hosting/backup_format.h"
 #include "server/metrics_http.h"
 
 namespace cove::cloud::testing {
@@ -450,7 +450,7 @@ TEST_F(AgentLossTest, AgentWritesBackupsAndTheControlPlaneRecordsThem) {
   // The files are the agent's, in backup_format, and verify.
   const std::string dir = bucket + "/" + op.backup().location();
   ASSERT_TRUE(std::filesystem::exists(dir + "/manifest.json"));
-  EXPECT_OK(VerifyBackup(dir));
+  EXPECT_OK(hosting::VerifyBackup(dir));
   // Always encrypted: without a customer key, with the cluster's backup
   // data key, which the agent created in its own key store (0600).
   EXPECT_TRUE(op.backup().encrypted());
@@ -495,7 +495,7 @@ TEST_F(AgentLossTest, AgentWritesBackupsAndTheControlPlaneRecordsThem) {
   ASSERT_EQ(op.error_code(), 0) << op.error_message();
   EXPECT_EQ(op.backup().state(), v1::Backup::READY);
   EXPECT_EQ(op.backup().row_count(), 7);
-  EXPECT_OK(VerifyBackup(bucket + "/backups/alpha/second"));
+  EXPECT_OK(hosting::VerifyBackup(bucket + "/backups/alpha/second"));
 
   // Away past the agent operation timeout: the backup fails, saying why.
   agent.reset();

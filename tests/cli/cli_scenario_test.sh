@@ -395,6 +395,17 @@ run 0 -o json clusters update prod --autoscaling off --clear-schedules
 json 'a = d["autoscaling"]
 assert a["enabled"] is False and a["schedules"] == [] and a["max_cu_size"] == 4, a'
 
+# ---- auto-idle settings: set, bad, off ------------------------------------------
+run 0 -o json clusters update prod --idle-timeout 600
+json 'assert d["idle_timeout_seconds"] == 600 and d["state"] == "RUNNING", d'
+run 2 clusters update prod --idle-timeout 30
+err_has "cluster.idle_timeout"
+one_error_line
+run 2 clusters update prod --idle-timeout -5
+err_has "--idle-timeout"
+run 0 -o json clusters update prod --idle-timeout 0
+json 'assert d["idle_timeout_seconds"] == 0, d'
+
 # ---- scale without --wait, then operations wait --------------------------------
 run 0 -o json clusters scale prod --cu-size 2
 json 'assert d["name"].startswith("operations/") and d["verb"] == "ScaleCluster", d'

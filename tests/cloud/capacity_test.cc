@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "cloud/capacity_connection.h"
 #include "cloud/cloud_fixture.h"
 #include "gmock/gmock.h"
+#include "hosting/capacity_connection.h"
 
 namespace cove::cloud::testing {
 namespace {
@@ -149,7 +149,7 @@ TEST(CapacityConnectionTest, RequestBytesCountsEveryKindOfValue) {
       {"o", Value::MakeObject({{"kk", Value(2.5)}})},
       {"a", Value::MakeArray({Value(int64_t{1}), Value(std::string("xy"))})}});
   // keys 2+1+1+1+1+1+1 = 8; values 8 + 10 + 1 + 1 + 12 + (2 + 8) + (8 + 2).
-  EXPECT_EQ(CapacityConnection::RequestBytes(r),
+  EXPECT_EQ(hosting::CapacityConnection::RequestBytes(r),
             8 + 8 + 10 + 1 + 1 + 12 + 10 + 10);
   InsertRequest cols;
   Column c;
@@ -157,7 +157,7 @@ TEST(CapacityConnectionTest, RequestBytesCountsEveryKindOfValue) {
   c.dim = 2;
   c.float_vectors = {1, 2, 3, 4};
   cols.columns.push_back(c);
-  EXPECT_EQ(CapacityConnection::RequestBytes(cols), 3 + 16);
+  EXPECT_EQ(hosting::CapacityConnection::RequestBytes(cols), 3 + 16);
 }
 
 }  // namespace

@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "cloud/cloud_fixture.h"
-#include "cloud/port_reservation.h"
 #include "gmock/gmock.h"
+#include "hosting/port_reservation.h"
 #include "server/metrics_http.h"
 
 namespace cove::cloud::testing {
@@ -291,8 +291,9 @@ TEST_F(LifecycleTest, EndpointsStayTheClustersForItsLifetime) {
   // Other clusters get other ports meanwhile.
   v1::Operation other = CreateRunning("other");
   EXPECT_NE(other.cluster().endpoint(), endpoint);
-  EXPECT_NE(PortOf(other.cluster().metrics_endpoint()), port_of(metrics));
-  EXPECT_NE(PortOf(other.cluster().endpoint()), port_of(metrics));
+  EXPECT_NE(hosting::PortOf(other.cluster().metrics_endpoint()),
+            port_of(metrics));
+  EXPECT_NE(hosting::PortOf(other.cluster().endpoint()), port_of(metrics));
   // Resumed: the same endpoints, serving.
   op = Do(&v1::ControlPlane::Stub::ResumeCluster, name);
   ASSERT_EQ(op.cluster().state(), v1::Cluster::RUNNING);

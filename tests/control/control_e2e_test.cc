@@ -483,6 +483,36 @@ TEST_F(ControlEndToEndTest, ResetClusterPasswordThroughTheClient) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST_F(ControlEndToEndTest, AutoIdleThroughTheClient) {
+  ASSERT_NO_FATAL_FAILURE(CreateFoundation());
+  EmulatorClient emulator = admin_->emulator();
+  ASSERT_THAT(emulator.SetClock(control::SetClockRequest{}), IsOk());
+  control::CreateClusterRequest req = ClusterRequest("nap");
+  req.cluster.idle_timeout = std::chrono::seconds(120);
+  auto start = admin_->StartCreateCluster(req);
+  ASSERT_THAT(start, IsOk());
+  ASSERT_THAT(emulator.AdvanceClock(std::chrono::seconds(1)), IsOk());
+  ASSERT_THAT(start->Wait(), IsOk());
+  auto created = start->cluster();
+  ASSERT_THAT(created, IsOk());
+  EXPECT_EQ(created->idle_timeout, std::chrono::seconds(120));
+  control::Cluster update;
+  update.name = created->name;
+  update.idle_timeout = std::chrono::seconds(60);
+  auto updated = admin_->UpdateCluster(update, {"idle_timeout"});
+  ASSERT_THAT(updated, IsOk());
+  EXPECT_EQ(updated->idle_timeout, std::chrono::seconds(60));
+  ASSERT_THAT(emulator.AdvanceClock(std::chrono::seconds(60)), IsOk());
+  auto idle = admin_->GetCluster(created->name);
+  ASSERT_THAT(idle, IsOk());
+  EXPECT_EQ(idle->state, control::ClusterState::kIdle);
+  EXPECT_EQ(control::ToString(idle->state), "IDLE");
+  EXPECT_TRUE(control::IsSet(idle->idle_time));
+  update.idle_timeout = std::chrono::seconds(59);
+  EXPECT_THAT(admin_->UpdateCluster(update, {"idle_timeout"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 }  // namespace cove
 
 #endif  // COVE_HAVE_CLOUD

@@ -426,3 +426,48 @@ def test_reset_cluster_password(cloud, admin, foundation):
     with cove.ControlClient(cloud, api_key=key.secret) as writer:
         with pytest.raises(cove.PermissionDeniedError, match="clusters.resetPassword"):
             writer.reset_cluster_password(created.name)
+
+
+def test_auto_idle_and_wake(admin, foundation):
+    """idle_timeout through the Python client: the cluster goes IDLE on the
+    emulator clock, keeps its endpoint, and a data-plane request wakes it
+    with every row written before."""
+    org, project, env = foundation
+    emu = admin.emulator
+    emu.set_clock()
+    try:
+        op = admin.start_create_cluster(project.name, "nap", environment=env.name,
+                                        cu_size=4, idle_timeout=120)
+        emu.advance_clock(1)
+        cluster = op.wait(60)
+        assert cluster.idle_timeout == 120.0
+        password = cluster.admin_password
+        with cove.Client(cluster.endpoint, user="root", password=password,
+                         timeout=20) as data:
+            data.create_collection("docs", dimension=2)
+            data.insert("docs", [{"id": i, "vector": [float(i), 1.0]} for i in range(12)])
+        cluster.idle_timeout = 1.5
+        with pytest.raises(cove.InvalidArgumentError, match="cluster.idle_timeout"):
+            admin.update_cluster(cluster, ["idle_timeout"])
+        cluster.idle_timeout = 60
+        assert admin.update_cluster(cluster, ["idle_timeout"]).idle_timeout == 60.0
+        emu.advance_clock(60)
+        idle = admin.get_cluster(cluster.name)
+        assert idle.state == cove.ClusterState.IDLE
+        assert idle.idle_time is not None
+        assert idle.endpoint == cluster.endpoint
+        # The first call is refused (or retried by the client) and wakes it.
+        deadline = time.monotonic() + 30
+        count = None
+        while count is None and time.monotonic() < deadline:
+            try:
+                with cove.Client(cluster.endpoint, user="root", password=password,
+                                 timeout=20) as data:
+                    count = _count(data)
+            except cove.UnavailableError as e:
+                assert "waking up from idle" in str(e) or "connect" in str(e).lower(), e
+                time.sleep(0.01)
+        assert count == 12
+        assert admin.get_cluster(cluster.name).state == cove.ClusterState.RUNNING
+    finally:
+        emu.set_clock(real=True)

@@ -1,5 +1,5 @@
 // Backup files: export through a Connection, verify, restore.
-#include "cloud/backup_format.h"
+#include "hosting/backup_format.h"
 
 #include <openssl/evp.h>
 #include <unistd.h>
@@ -19,14 +19,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "auth/password.h"
-#include "cloud/private_files.h"
-#include "cloud/util.h"
 #include "common/files.h"
 #include "common/status_macros.h"
 #include "common/value_json.h"
+#include "hosting/ids.h"
+#include "hosting/private_files.h"
 #include "nlohmann/json.hpp"
 
-namespace cove::cloud {
+namespace cove::hosting {
 namespace {
 
 using json = nlohmann::json;
@@ -733,4 +733,4 @@ absl::StatusOr<BackupSummary> RestoreBackupInto(
   return summary;
 }
 
-}  // namespace cove::cloud
+}  // namespace cove::hosting

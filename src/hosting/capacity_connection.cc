@@ -1,11 +1,11 @@
 // The capacity-enforcing Connection decorator of the cloud emulator.
-#include "cloud/capacity_connection.h"
+#include "hosting/capacity_connection.h"
 
 #include <set>
 
 #include "absl/strings/str_cat.h"
 
-namespace cove::cloud {
+namespace cove::hosting {
 
 absl::StatusOr<int64_t> CapacityConnection::CountEntities() {
   auto dbs = inner_->ListDatabases(CallOptions{});
@@ -151,6 +151,7 @@ absl::StatusOr<int64_t> CapacityConnection::CountExisting(
 
 absl::StatusOr<MutationResult> CapacityConnection::Insert(
     const InsertRequest& request, const CallOptions& call) {
+  Touch();
   absl::MutexLock lock(&write_mu_);
   if (absl::Status s = CheckRoom(RowCount(request), RequestBytes(request));
       !s.ok()) {
@@ -161,6 +162,7 @@ absl::StatusOr<MutationResult> CapacityConnection::Insert(
 
 absl::StatusOr<MutationResult> CapacityConnection::Upsert(
     const InsertRequest& request, const CallOptions& call) {
+  Touch();
   absl::MutexLock lock(&write_mu_);
   int64_t adding = RowCount(request);
   const int64_t bytes = RequestBytes(request);
@@ -181,187 +183,222 @@ absl::StatusOr<MutationResult> CapacityConnection::Upsert(
 
 absl::StatusOr<std::string> CapacityConnection::GetServerVersion(
     const CallOptions& call) {
+  Touch();
   return inner_->GetServerVersion(call);
 }
 
 absl::Status CapacityConnection::CheckHealth(const CallOptions& call) {
+  Touch();
   return inner_->CheckHealth(call);
 }
 
 absl::Status CapacityConnection::CreateDatabase(const std::string& name,
                                                 const CallOptions& call) {
+  Touch();
   return inner_->CreateDatabase(name, call);
 }
 
 absl::Status CapacityConnection::DropDatabase(const std::string& name,
                                               const CallOptions& call) {
+  Touch();
   return inner_->DropDatabase(name, call);
 }
 
 absl::StatusOr<std::vector<std::string>> CapacityConnection::ListDatabases(
     const CallOptions& call) {
+  Touch();
   return inner_->ListDatabases(call);
 }
 
 absl::Status CapacityConnection::CreateCollection(
     const std::string& name, const CollectionSchema& schema,
     const std::vector<IndexSpec>& indexes, const CallOptions& call) {
+  Touch();
   return inner_->CreateCollection(name, schema, indexes, call);
 }
 
 absl::Status CapacityConnection::DropCollection(const std::string& name,
                                                 const CallOptions& call) {
+  Touch();
   return inner_->DropCollection(name, call);
 }
 
 absl::StatusOr<bool> CapacityConnection::HasCollection(
     const std::string& name, const CallOptions& call) {
+  Touch();
   return inner_->HasCollection(name, call);
 }
 
 absl::StatusOr<std::vector<std::string>> CapacityConnection::ListCollections(
     const CallOptions& call) {
+  Touch();
   return inner_->ListCollections(call);
 }
 
 absl::StatusOr<CollectionDescription> CapacityConnection::DescribeCollection(
     const std::string& name, const CallOptions& call) {
+  Touch();
   return inner_->DescribeCollection(name, call);
 }
 
 absl::Status CapacityConnection::RenameCollection(const std::string& old_name,
                                                   const std::string& new_name,
                                                   const CallOptions& call) {
+  Touch();
   return inner_->RenameCollection(old_name, new_name, call);
 }
 
 absl::StatusOr<CollectionStats> CapacityConnection::GetCollectionStats(
     const std::string& name, const CallOptions& call) {
+  Touch();
   return inner_->GetCollectionStats(name, call);
 }
 
 absl::Status CapacityConnection::CreatePartition(const std::string& collection,
                                                  const std::string& partition,
                                                  const CallOptions& call) {
+  Touch();
   return inner_->CreatePartition(collection, partition, call);
 }
 
 absl::Status CapacityConnection::DropPartition(const std::string& collection,
                                                const std::string& partition,
                                                const CallOptions& call) {
+  Touch();
   return inner_->DropPartition(collection, partition, call);
 }
 
 absl::StatusOr<bool> CapacityConnection::HasPartition(
     const std::string& collection, const std::string& partition,
     const CallOptions& call) {
+  Touch();
   return inner_->HasPartition(collection, partition, call);
 }
 
 absl::StatusOr<std::vector<std::string>> CapacityConnection::ListPartitions(
     const std::string& collection, const CallOptions& call) {
+  Touch();
   return inner_->ListPartitions(collection, call);
 }
 
 absl::Status CapacityConnection::CreateAlias(const std::string& collection,
                                              const std::string& alias,
                                              const CallOptions& call) {
+  Touch();
   return inner_->CreateAlias(collection, alias, call);
 }
 
 absl::Status CapacityConnection::DropAlias(const std::string& alias,
                                            const CallOptions& call) {
+  Touch();
   return inner_->DropAlias(alias, call);
 }
 
 absl::Status CapacityConnection::AlterAlias(const std::string& collection,
                                             const std::string& alias,
                                             const CallOptions& call) {
+  Touch();
   return inner_->AlterAlias(collection, alias, call);
 }
 
 absl::StatusOr<AliasDescription> CapacityConnection::DescribeAlias(
     const std::string& alias, const CallOptions& call) {
+  Touch();
   return inner_->DescribeAlias(alias, call);
 }
 
 absl::StatusOr<std::vector<std::string>> CapacityConnection::ListAliases(
     const std::string& collection, const CallOptions& call) {
+  Touch();
   return inner_->ListAliases(collection, call);
 }
 
 absl::Status CapacityConnection::LoadCollection(const std::string& name,
                                                 const CallOptions& call) {
+  Touch();
   return inner_->LoadCollection(name, call);
 }
 
 absl::Status CapacityConnection::ReleaseCollection(const std::string& name,
                                                    const CallOptions& call) {
+  Touch();
   return inner_->ReleaseCollection(name, call);
 }
 
 absl::StatusOr<LoadState> CapacityConnection::GetLoadState(
     const std::string& name, const CallOptions& call) {
+  Touch();
   return inner_->GetLoadState(name, call);
 }
 
 absl::Status CapacityConnection::CreateIndex(const std::string& collection,
                                              const IndexSpec& index,
                                              const CallOptions& call) {
+  Touch();
   return inner_->CreateIndex(collection, index, call);
 }
 
 absl::StatusOr<std::vector<IndexDescription>>
 CapacityConnection::DescribeIndexes(const std::string& collection,
                                     const CallOptions& call) {
+  Touch();
   return inner_->DescribeIndexes(collection, call);
 }
 
 absl::Status CapacityConnection::DropIndex(const std::string& collection,
                                            const std::string& index_name,
                                            const CallOptions& call) {
+  Touch();
   return inner_->DropIndex(collection, index_name, call);
 }
 
 absl::StatusOr<MutationResult> CapacityConnection::Delete(
     const DeleteRequest& request, const CallOptions& call) {
+  Touch();
   return inner_->Delete(request, call);
 }
 
 absl::StatusOr<SearchResults> CapacityConnection::Search(
     const SearchRequest& request, const CallOptions& call) {
+  Touch();
   return inner_->Search(request, call);
 }
 
 absl::StatusOr<std::vector<Row>> CapacityConnection::Query(
     const QueryRequest& request, const CallOptions& call) {
+  Touch();
   return inner_->Query(request, call);
 }
 
 absl::Status CapacityConnection::Flush(const std::string& collection,
                                        const CallOptions& call) {
+  Touch();
   return inner_->Flush(collection, call);
 }
 
 absl::Status CapacityConnection::Compact(const std::string& collection,
                                          const CallOptions& call) {
+  Touch();
   return inner_->Compact(collection, call);
 }
 
 absl::StatusOr<std::string> CapacityConnection::OpenReadSession(
     const std::string& collection, const CallOptions& call) {
+  Touch();
   return inner_->OpenReadSession(collection, call);
 }
 
 absl::Status CapacityConnection::CloseReadSession(const std::string& collection,
                                                   const std::string& session_id,
                                                   const CallOptions& call) {
+  Touch();
   return inner_->CloseReadSession(collection, session_id, call);
 }
 
 absl::Status CapacityConnection::CreateUser(const std::string& user,
                                             const std::string& password,
                                             const CallOptions& call) {
+  Touch();
   return inner_->CreateUser(user, password, call);
 }
 
@@ -369,64 +406,76 @@ absl::Status CapacityConnection::UpdatePassword(const std::string& user,
                                                 const std::string& old_password,
                                                 const std::string& new_password,
                                                 const CallOptions& call) {
+  Touch();
   return inner_->UpdatePassword(user, old_password, new_password, call);
 }
 
 absl::Status CapacityConnection::DropUser(const std::string& user,
                                           const CallOptions& call) {
+  Touch();
   return inner_->DropUser(user, call);
 }
 
 absl::StatusOr<std::vector<std::string>> CapacityConnection::ListUsers(
     const CallOptions& call) {
+  Touch();
   return inner_->ListUsers(call);
 }
 
 absl::StatusOr<UserInfo> CapacityConnection::DescribeUser(
     const std::string& user, const CallOptions& call) {
+  Touch();
   return inner_->DescribeUser(user, call);
 }
 
 absl::Status CapacityConnection::CreateRole(const std::string& role,
                                             const CallOptions& call) {
+  Touch();
   return inner_->CreateRole(role, call);
 }
 
 absl::Status CapacityConnection::DropRole(const std::string& role,
                                           const CallOptions& call) {
+  Touch();
   return inner_->DropRole(role, call);
 }
 
 absl::StatusOr<std::vector<RoleInfo>> CapacityConnection::ListRoles(
     const CallOptions& call) {
+  Touch();
   return inner_->ListRoles(call);
 }
 
 absl::Status CapacityConnection::GrantRole(const std::string& user,
                                            const std::string& role,
                                            const CallOptions& call) {
+  Touch();
   return inner_->GrantRole(user, role, call);
 }
 
 absl::Status CapacityConnection::RevokeRole(const std::string& user,
                                             const std::string& role,
                                             const CallOptions& call) {
+  Touch();
   return inner_->RevokeRole(user, role, call);
 }
 
 absl::Status CapacityConnection::GrantPrivilege(const Grant& grant,
                                                 const CallOptions& call) {
+  Touch();
   return inner_->GrantPrivilege(grant, call);
 }
 
 absl::Status CapacityConnection::RevokePrivilege(const Grant& grant,
                                                  const CallOptions& call) {
+  Touch();
   return inner_->RevokePrivilege(grant, call);
 }
 
 absl::StatusOr<std::vector<Grant>> CapacityConnection::ListGrants(
     const std::string& role, const CallOptions& call) {
+  Touch();
   return inner_->ListGrants(role, call);
 }
 
-}  // namespace cove::cloud
+}  // namespace cove::hosting

@@ -2,15 +2,15 @@
 // and cove-agent: mode 0600, in directories of mode 0700 that they create
 // (directories that already exist, such as the customer's bucket itself,
 // are left as they are). See docs/security.md#file-modes.
-#ifndef COVE_SRC_CLOUD_PRIVATE_FILES_H_
-#define COVE_SRC_CLOUD_PRIVATE_FILES_H_
+#ifndef COVE_SRC_HOSTING_PRIVATE_FILES_H_
+#define COVE_SRC_HOSTING_PRIVATE_FILES_H_
 
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-namespace cove::cloud {
+namespace cove::hosting {
 
 /// Creates `dir` and its missing parents with mode 0700 (an existing
 /// directory is kept as it is). `what` names it in the message:
@@ -37,6 +37,6 @@ absl::Status WriteNewPrivateFile(const std::string& what,
 /// when the path does not exist.
 absl::Status RestrictMode(const std::string& path);
 
-}  // namespace cove::cloud
+}  // namespace cove::hosting
 
-#endif  // COVE_SRC_CLOUD_PRIVATE_FILES_H_
+#endif  // COVE_SRC_HOSTING_PRIVATE_FILES_H_

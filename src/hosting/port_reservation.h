@@ -1,14 +1,14 @@
 // Ports held for a cluster's lifetime, so that its endpoint and metrics
 // endpoint stay the same across suspend/resume, scaling and restarts of the
 // process that runs its data plane (cove-cloud or cove-agent).
-#ifndef COVE_SRC_CLOUD_PORT_RESERVATION_H_
-#define COVE_SRC_CLOUD_PORT_RESERVATION_H_
+#ifndef COVE_SRC_HOSTING_PORT_RESERVATION_H_
+#define COVE_SRC_HOSTING_PORT_RESERVATION_H_
 
 #include <string>
 
 #include "absl/status/statusor.h"
 
-namespace cove::cloud {
+namespace cove::hosting {
 
 /// A TCP port held by a socket bound to host:port that never listens
 /// (SO_REUSEADDR and SO_REUSEPORT, so that it can be taken while
@@ -50,6 +50,6 @@ class PortReservation {
 /// none.
 int PortOf(const std::string& endpoint);
 
-}  // namespace cove::cloud
+}  // namespace cove::hosting
 
-#endif  // COVE_SRC_CLOUD_PORT_RESERVATION_H_
+#endif  // COVE_SRC_HOSTING_PORT_RESERVATION_H_

@@ -18,8 +18,8 @@
 // owner); they are still read, never written.
 // Values keep their kinds exactly: float vectors as base64 of little-endian
 // float32, JSON objects tagged, non-finite doubles tagged.
-#ifndef COVE_SRC_CLOUD_BACKUP_FORMAT_H_
-#define COVE_SRC_CLOUD_BACKUP_FORMAT_H_
+#ifndef COVE_SRC_HOSTING_BACKUP_FORMAT_H_
+#define COVE_SRC_HOSTING_BACKUP_FORMAT_H_
 
 #include <cstdint>
 #include <string>
@@ -30,7 +30,7 @@
 #include "common/cipher.h"
 #include "cove/connection.h"
 
-namespace cove::cloud {
+namespace cove::hosting {
 
 /// "db.collection" or "collection" (default database).
 struct CollectionRef {
@@ -124,6 +124,6 @@ absl::Status CheckRestoreConflicts(
     const std::vector<CollectionRef>& collections, bool overwrite,
     const std::string& owner = "");
 
-}  // namespace cove::cloud
+}  // namespace cove::hosting
 
-#endif  // COVE_SRC_CLOUD_BACKUP_FORMAT_H_
+#endif  // COVE_SRC_HOSTING_BACKUP_FORMAT_H_

@@ -6,8 +6,8 @@
 // ResourceExhausted naming the limit; so does a single request over
 // kMaxRequestBytes. The capacities can change while serving (scaling up
 // lifts the limits at once).
-#ifndef COVE_SRC_CLOUD_CAPACITY_CONNECTION_H_
-#define COVE_SRC_CLOUD_CAPACITY_CONNECTION_H_
+#ifndef COVE_SRC_HOSTING_CAPACITY_CONNECTION_H_
+#define COVE_SRC_HOSTING_CAPACITY_CONNECTION_H_
 
 #include <atomic>
 #include <cstdint>
@@ -19,7 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "cove/connection.h"
 
-namespace cove::cloud {
+namespace cove::hosting {
 
 /// Thread safety: as the wrapped connection; writes that add entities are
 /// serialized so that the count checked is exact.
@@ -44,6 +44,11 @@ class CapacityConnection : public Connection {
   int64_t capacity() const { return capacity_.load(); }
   void set_capacity_bytes(int64_t bytes) { capacity_bytes_.store(bytes); }
   int64_t capacity_bytes() const { return capacity_bytes_.load(); }
+  /// Called at the start of every call (auto-idle: the host records the
+  /// time of the last data-plane request); it must not block. Set before
+  /// the connection serves.
+  void set_on_activity(std::function<void()> f) { on_activity_ = std::move(f); }
+
   /// Bytes of storage held now (0 without a measure).
   int64_t StorageBytes() const { return storage_bytes_ ? storage_bytes_() : 0; }
 
@@ -174,14 +179,18 @@ class CapacityConnection : public Connection {
   absl::StatusOr<int64_t> CountExisting(const InsertRequest& request,
                                         const CallOptions& call);
   absl::Status CheckRoom(int64_t adding, int64_t adding_bytes);
+  void Touch() {
+    if (on_activity_) on_activity_();
+  }
 
   std::shared_ptr<Connection> inner_;
   std::atomic<int64_t> capacity_;
   std::atomic<int64_t> capacity_bytes_;
   const std::function<int64_t()> storage_bytes_;
+  std::function<void()> on_activity_;
   absl::Mutex write_mu_;  // serializes Insert and Upsert
 };
 
-}  // namespace cove::cloud
+}  // namespace cove::hosting
 
-#endif  // COVE_SRC_CLOUD_CAPACITY_CONNECTION_H_
+#endif  // COVE_SRC_HOSTING_CAPACITY_CONNECTION_H_

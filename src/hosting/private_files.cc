@@ -1,5 +1,5 @@
 // Private files and directories (mode 0600 / 0700).
-#include "cloud/private_files.h"
+#include "hosting/private_files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace cove::cloud {
+namespace cove::hosting {
 namespace {
 
 absl::Status Errno(const std::string& what, const std::string& path,
@@ -128,4 +128,4 @@ absl::Status RestrictMode(const std::string& path) {
   return absl::OkStatus();
 }
 
-}  // namespace cove::cloud
+}  // namespace cove::hosting

@@ -1,5 +1,5 @@
 // Held ports (see port_reservation.h).
-#include "cloud/port_reservation.h"
+#include "hosting/port_reservation.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,7 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
-namespace cove::cloud {
+namespace cove::hosting {
 
 PortReservation::~PortReservation() { Release(); }
 
@@ -108,4 +108,4 @@ int PortOf(const std::string& endpoint) {
   return port;
 }
 
-}  // namespace cove::cloud
+}  // namespace cove::hosting

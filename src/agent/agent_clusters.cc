@@ -1,0 +1,546 @@
+// Agent: the clusters it hosts, each a data plane of the hosting library
+// (hosting/data_plane.h, as cove-cloud's), their customer keys, backups
+// and restores, and the control plane's commands carried out on them.
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "agent/agent_impl.h"
+#include "common/status_macros.h"
+#include "hosting/backup_format.h"
+#include "hosting/ids.h"
+#include "hosting/private_files.h"
+#include "server/metrics.h"
+
+namespace cove::agent {
+
+namespace {
+
+std::string LastComponent(const std::string& name) {
+  std::vector<std::string> parts = absl::StrSplit(name, '/');
+  return parts.back();
+}
+
+}  // namespace
+
+// ---- data planes
+// ---------------------------------------------------------------
+
+absl::Status Agent::Impl::HoldPortsLocked(Local* local, bool fresh) {
+  return local->ports.Hold(
+      options_.data_plane_host, !options_.data_plane_tls_cert_file.empty(),
+      fresh, &local->info.endpoint, &local->info.metrics_endpoint);
+}
+
+absl::Status Agent::Impl::StartDataPlaneLocked(Local* local) {
+  if (local->plane != nullptr) {
+    local->plane->SetCapacity(local->info.capacity_vectors,
+                              local->info.capacity_bytes);
+    return absl::OkStatus();
+  }
+  hosting::DataPlaneOptions o;
+  o.cluster = local->info.name;
+  o.data_dir = local->info.data_dir;
+  o.host = options_.data_plane_host;
+  o.capacity_vectors = local->info.capacity_vectors;
+  o.capacity_bytes = local->info.capacity_bytes;
+  o.tls_cert_file = options_.data_plane_tls_cert_file;
+  o.tls_key_file = options_.data_plane_tls_key_file;
+  o.pbkdf2_iterations = options_.pbkdf2_iterations;
+  o.on_access_denied =
+      [this, name = local->info.name](const server::AccessDenial& d) {
+        QueueDenial(name, d);
+      };
+  if (!local->info.encryption_key.empty()) {
+    // The engine reads the key file itself; checked first so that a missing
+    // key is reported as a revocation, not as an engine error.
+    auto cipher =
+        LoadKey(local->info.encryption_key, local->info.encryption_key_id);
+    if (!cipher.ok()) {
+      local->info.key_revoked = true;
+      local->message =
+          absl::StrCat("customer key revoked: ", cipher.status().message());
+      return cipher.status();
+    }
+    if (local->info.encryption_key_id.empty())
+      local->info.encryption_key_id = cipher->KeyId();
+    COVE_ASSIGN_OR_RETURN(o.encryption_key_file,
+                          KeyFile(local->info.encryption_key));
+  }
+  COVE_ASSIGN_OR_RETURN(
+      local->plane,
+      hosting::DataPlane::Start(o, &local->ports, &local->info.endpoint,
+                                &local->info.metrics_endpoint));
+  local->info.running = true;
+  local->info.key_revoked = false;
+  local->message.clear();
+  return absl::OkStatus();
+}
+
+constexpr int kMaxPendingDenials = 1000;
+
+void Agent::Impl::QueueDenial(const std::string& cluster,
+                              const server::AccessDenial& d) {
+  absl::MutexLock lock(&denials_mu_);
+  if (denials_.denials_size() >= kMaxPendingDenials) {
+    denials_.set_dropped(denials_.dropped() + 1);
+    return;
+  }
+  v1::AgentAccessDenial* a = denials_.add_denials();
+  a->set_cluster(cluster);
+  a->set_kind(d.kind == server::AccessDenial::Kind::kPermission
+                  ? v1::AgentAccessDenial::PERMISSION
+                  : v1::AgentAccessDenial::AUTHENTICATION);
+  a->set_user(d.user);
+  a->set_peer(d.peer);
+  a->set_method(d.method);
+  a->set_privilege(d.privilege);
+  a->set_message(d.message);
+  a->set_time_unix_ms(absl::ToUnixMillis(d.time));
+}
+
+std::optional<v1::AgentMessage> Agent::Impl::TakeDenials() {
+  absl::MutexLock lock(&denials_mu_);
+  if (denials_.denials_size() == 0 && denials_.dropped() == 0) {
+    return std::nullopt;
+  }
+  v1::AgentMessage m;
+  m.mutable_access_denials()->Swap(&denials_);
+  return m;
+}
+
+absl::StatusOr<std::string> Agent::Impl::BucketPath(
+    const std::string& field, const std::string& rel) const {
+  if (rel.empty() || rel.front() == '/' ||
+      std::filesystem::path(rel).lexically_normal().string() != rel ||
+      absl::StartsWith(rel, "..") || absl::StrContains(rel, "/../") ||
+      absl::EndsWith(rel, "/..")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field,
+                     ": expected a normalized path relative to the bucket, "
+                     "got '",
+                     rel, "'"));
+  }
+  return absl::StrCat(options_.bucket, "/", rel);
+}
+
+absl::StatusOr<std::string> Agent::Impl::KeyFile(
+    const std::string& key_ref) const {
+  if (!absl::StartsWith(key_ref, "keys/")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "encryption_key: expected 'keys/{name}' (got '", key_ref, "')"));
+  }
+  const std::string name = key_ref.substr(5);
+  if (!hosting::ValidKeyName(name)) {
+    if (absl::Status s = hosting::ValidateId("encryption_key name", name);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::StrCat(options_.bucket, "/.kms/", name, ".key");
+}
+
+absl::StatusOr<internal::Cipher> Agent::Impl::LoadKey(
+    const std::string& key_ref, const std::string& expected_id) const {
+  auto path = KeyFile(key_ref);
+  if (!path.ok()) return path.status();
+  std::error_code ec;
+  if (!std::filesystem::exists(*path, ec)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "customer key '", key_ref,
+        "' is not available in the agent's key store (no file '", *path, "')"));
+  }
+  auto cipher = internal::Cipher::FromKeyFile(*path);
+  if (!cipher.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "customer key '", key_ref,
+        "' in the agent's key store is unusable: ", cipher.status().message()));
+  }
+  if (!expected_id.empty() && cipher->KeyId() != expected_id) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "customer key '", key_ref,
+        "' was replaced by another key in the agent's key store (fingerprint ",
+        cipher->KeyId(), ", expected ", expected_id, ")"));
+  }
+  return cipher;
+}
+
+void Agent::Impl::CheckKeysLocked() {
+  bool changed = false;
+  for (auto& [name, l] : clusters_) {
+    if (l.plane == nullptr || l.info.encryption_key.empty()) continue;
+    auto cipher = LoadKey(l.info.encryption_key, l.info.encryption_key_id);
+    if (cipher.ok()) continue;
+    StopDataPlaneLocked(&l);
+    l.info.key_revoked = true;
+    l.message =
+        absl::StrCat("customer key revoked: ", cipher.status().message());
+    changed = true;
+  }
+  if (changed) (void)SaveClustersLocked();
+}
+
+void Agent::Impl::StopDataPlaneLocked(Local* local) {
+  if (local->plane != nullptr) {
+    local->plane->Stop();
+    local->plane.reset();
+  }
+  local->info.running = false;
+  // Its ports are held again: the endpoints stay the cluster's.
+  if (!local->info.endpoint.empty()) (void)HoldPortsLocked(local, false);
+}
+
+v1::AgentClusterStatus Agent::Impl::StatusLocked(const std::string& name) {
+  v1::AgentClusterStatus s;
+  s.set_cluster(name);
+  auto it = clusters_.find(name);
+  if (it == clusters_.end()) return s;
+  const Local& l = it->second;
+  s.set_capacity_vectors(l.info.capacity_vectors);
+  s.set_capacity_bytes(l.info.capacity_bytes);
+  s.set_encryption_key_id(l.info.encryption_key_id);
+  if (l.plane != nullptr) {
+    s.set_state(v1::AgentClusterStatus::RUNNING);
+    s.set_endpoint(l.info.endpoint);
+    s.set_metrics_endpoint(l.info.metrics_endpoint);
+    auto used = l.plane->connection()->CountEntities();
+    if (used.ok()) s.set_used_vectors(*used);
+    s.set_used_bytes(l.plane->connection()->StorageBytes());
+    // Usage for GetClusterMetrics and the autoscaler: read here, since the
+    // control plane never contacts the data plane.
+    v1::AgentUsage* usage = s.mutable_usage();
+    usage->set_sample_unix_ms(absl::ToUnixMillis(absl::Now()));
+    usage->set_storage_bytes(server::DirectoryBytes(l.info.data_dir));
+    const server::ServerMetrics::Snapshot snap = l.plane->metrics()->Read();
+    usage->set_uptime_seconds(snap.uptime_seconds);
+    for (int i = 0; i < server::kRpcKinds; ++i) {
+      const auto& k = snap.kinds[i];
+      v1::AgentRequestKind* kind = usage->add_kinds();
+      kind->set_kind(server::RpcKindName(static_cast<server::RpcKind>(i)));
+      kind->set_requests(static_cast<int64_t>(k.requests()));
+      kind->set_errors(static_cast<int64_t>(k.errors()));
+      for (uint64_t b : k.buckets)
+        kind->add_latency_buckets(static_cast<int64_t>(b));
+    }
+  } else if (l.info.key_revoked) {
+    s.set_state(v1::AgentClusterStatus::KEY_REVOKED);
+    s.set_message(l.message);
+  } else if (!l.message.empty()) {
+    s.set_state(v1::AgentClusterStatus::FAILED);
+    s.set_message(l.message);
+  } else {
+    s.set_state(v1::AgentClusterStatus::STOPPED);
+  }
+  return s;
+}
+
+std::vector<v1::AgentClusterStatus> Agent::Impl::StatusesLocked() {
+  std::vector<v1::AgentClusterStatus> out;
+  for (const auto& [name, l] : clusters_) out.push_back(StatusLocked(name));
+  return out;
+}
+
+absl::Status Agent::Impl::CreateLocked(const std::string& name,
+                                       const v1::AgentCreateCluster& create) {
+  if (clusters_.count(name) != 0) {
+    // Sent again after a lost stream: it exists; make sure it runs.
+    return StartLocked(name, create.capacity_vectors(),
+                       create.capacity_bytes());
+  }
+  const std::string dir =
+      absl::StrCat(options_.bucket, "/clusters/", LastComponent(name));
+  for (const auto& [other, l] : clusters_) {
+    if (l.info.data_dir == dir) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "data directory '", dir, "' is used by cluster '", other, "'"));
+    }
+  }
+  if (create.admin_password().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("create of '", name,
+                     "': admin_password: expected a password (got "
+                     "none)"));
+  }
+  std::string key_id;
+  if (!create.encryption_key().empty()) {
+    auto cipher = LoadKey(create.encryption_key(), "");
+    if (!cipher.ok()) return cipher.status();
+    key_id = cipher->KeyId();
+  }
+  if (absl::Status made = hosting::MakePrivateDirs("data directory", dir);
+      !made.ok()) {
+    return made;
+  }
+  COVE_RETURN_IF_ERROR(hosting::CreateDataPlaneUsers(
+      dir, create.admin_user(), create.admin_password(),
+      options_.pbkdf2_iterations));
+  Local& local = clusters_[name];
+  local.info.name = name;
+  local.info.data_dir = dir;
+  local.info.capacity_vectors = create.capacity_vectors();
+  local.info.capacity_bytes = create.capacity_bytes();
+  local.info.encryption_key = create.encryption_key();
+  local.info.encryption_key_id = key_id;
+  absl::Status s = StartDataPlaneLocked(&local);
+  if (!s.ok()) local.message = std::string(s.message());
+  (void)SaveClustersLocked();
+  return s;
+}
+
+absl::Status Agent::Impl::StartLocked(const std::string& name, int64_t capacity,
+                                      int64_t capacity_bytes) {
+  auto it = clusters_.find(name);
+  if (it == clusters_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("cluster '", name, "' is not held by this agent (bucket '",
+                     options_.bucket, "')"));
+  }
+  if (capacity > 0) it->second.info.capacity_vectors = capacity;
+  if (capacity_bytes > 0) it->second.info.capacity_bytes = capacity_bytes;
+  absl::Status s = StartDataPlaneLocked(&it->second);
+  if (!s.ok()) it->second.message = std::string(s.message());
+  (void)SaveClustersLocked();
+  return s;
+}
+
+absl::Status Agent::Impl::PurgeLocked(const std::string& name) {
+  auto it = clusters_.find(name);
+  if (it == clusters_.end()) return absl::OkStatus();
+  StopDataPlaneLocked(&it->second);
+  std::error_code ec;
+  std::filesystem::remove_all(it->second.info.data_dir, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("data directory '", it->second.info.data_dir,
+                     "': cannot remove (", ec.message(), ")"));
+  }
+  clusters_.erase(it);
+  return SaveClustersLocked();
+}
+
+absl::Status Agent::Impl::ResetPasswordLocked(
+    const std::string& name, const v1::AgentResetPassword& cmd) {
+  auto it = clusters_.find(name);
+  if (it == clusters_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("cluster '", name, "' is not held by this agent (bucket '",
+                     options_.bucket, "')"));
+  }
+  std::shared_ptr<auth::AuthStore> users;
+  if (it->second.plane != nullptr) {
+    users = it->second.plane->users();
+  } else {
+    COVE_ASSIGN_OR_RETURN(
+        users, hosting::OpenDataPlaneUsers(name, it->second.info.data_dir,
+                                           options_.pbkdf2_iterations));
+  }
+  return users->UpdatePassword(
+      cmd.admin_user().empty() ? auth::kRootUser : cmd.admin_user(), "",
+      cmd.admin_password(), /*check_old=*/false);
+}
+
+absl::Status Agent::Impl::Backup(const std::string& name,
+                                 const v1::AgentBackupCluster& cmd,
+                                 v1::AgentBackupResult* out) {
+  auto path = BucketPath("backup.directory", cmd.directory());
+  if (!path.ok()) return path.status();
+  std::shared_ptr<hosting::DataPlane> plane;
+  std::string key_ref, key_id;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = clusters_.find(name);
+    if (it == clusters_.end()) {
+      return absl::NotFoundError(absl::StrCat(
+          "cluster '", name, "' is not held by this agent (bucket '",
+          options_.bucket, "')"));
+    }
+    plane = it->second.plane;
+    key_ref = it->second.info.encryption_key;
+    key_id = it->second.info.encryption_key_id;
+  }
+  if (plane == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cluster '", name,
+                     "': its data plane is not running; the backup "
+                     "needs a running cluster"));
+  }
+  auto refs = hosting::ParseCollectionRefs(
+      "backup.collections", std::vector<std::string>(cmd.collections().begin(),
+                                                     cmd.collections().end()));
+  if (!refs.ok()) return refs.status();
+  // Backups are always encrypted: with the cluster's customer-managed key,
+  // or with its backup data key, created in the key store on first use.
+  absl::StatusOr<internal::Cipher> cipher;
+  if (!key_ref.empty()) {
+    cipher = LoadKey(key_ref, key_id);
+  } else {
+    key_ref = hosting::BackupDataKeyRef(name);
+    auto key_file = KeyFile(key_ref);
+    if (!key_file.ok()) return key_file.status();
+    cipher = hosting::LoadOrCreateDataKey(*key_file);
+  }
+  if (!cipher.ok()) return cipher.status();
+  const std::string dir = *path;
+  // A command sent again (the stream was lost before the result arrived)
+  // replaces an earlier write of the same backup (DataPlane::Backup).
+  COVE_ASSIGN_OR_RETURN(
+      hosting::BackupSummary summary,
+      plane->Backup(*refs, dir, *cipher, key_ref, cmd.backup()));
+  std::error_code ec;
+  int32_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.is_regular_file() && e.path().filename() != "manifest.json") ++files;
+  }
+  for (const std::string& c : summary.collections) out->add_collections(c);
+  out->set_row_count(summary.rows);
+  out->set_size_bytes(summary.bytes);
+  out->set_files(files);
+  return absl::OkStatus();
+}
+
+absl::Status Agent::Impl::Restore(const std::string& name,
+                                  const v1::AgentRestoreBackup& cmd,
+                                  v1::AgentBackupResult* out) {
+  auto dir = BucketPath("restore.directory", cmd.directory());
+  if (!dir.ok()) return dir.status();
+  auto refs = hosting::ParseCollectionRefs(
+      "restore.collections", std::vector<std::string>(cmd.collections().begin(),
+                                                      cmd.collections().end()));
+  if (!refs.ok()) return refs.status();
+  std::shared_ptr<hosting::DataPlane> plane;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = clusters_.find(name);
+    if (it == clusters_.end()) {
+      return absl::NotFoundError(absl::StrCat(
+          "cluster '", name, "' is not held by this agent (bucket '",
+          options_.bucket, "')"));
+    }
+    plane = it->second.plane;
+  }
+  if (plane == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cluster '", name,
+                     "': its data plane is not running; the restore needs a "
+                     "running cluster"));
+  }
+  std::error_code ec;
+  if (!std::filesystem::exists(*dir + "/manifest.json", ec)) {
+    return absl::NotFoundError(absl::StrCat(
+        "backup '", cmd.backup(), "': no backup at '", *dir,
+        "' in the agent's bucket (deleted, or another agent's bucket)"));
+  }
+  std::optional<internal::Cipher> cipher;
+  if (!cmd.encryption_key().empty()) {
+    auto c = LoadKey(cmd.encryption_key(), "");
+    if (!c.ok()) return c.status();
+    cipher = *c;
+  }
+  auto summary = plane->Restore(*dir, cipher ? &*cipher : nullptr, *refs,
+                                cmd.overwrite(), cmd.backup());
+  if (!summary.ok()) return summary.status();
+  for (const std::string& c : summary->collections) out->add_collections(c);
+  out->set_row_count(summary->rows);
+  out->set_size_bytes(summary->bytes);
+  return absl::OkStatus();
+}
+
+absl::Status Agent::Impl::DeleteBackup(const v1::AgentDeleteBackup& cmd) {
+  auto dir = BucketPath("delete_backup.directory", cmd.directory());
+  if (!dir.ok()) return dir.status();
+  // Only the files listed in this backup's own manifest.
+  return hosting::DeleteBackupFiles(*dir, cmd.backup());
+}
+
+v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
+                                            Stream* stream,
+                                            absl::Mutex* write_mu) {
+  const std::string& name = cmd.cluster();
+  // Reports the progress of a command that takes a while.
+  auto report_progress = [&](int percent) {
+    v1::AgentMessage progress;
+    auto* r = progress.mutable_result();
+    r->set_command_id(cmd.command_id());
+    r->set_progress_percent(percent);
+    absl::MutexLock lock(write_mu);
+    stream->Write(progress);
+  };
+  if (cmd.has_create() || cmd.has_start()) report_progress(50);
+  absl::Status s;
+  v1::AgentCommandResult result;
+  if (cmd.has_backup()) {
+    // Written without the agent's mutex (heartbeats go on); the data plane's
+    // connection is shared and stays valid while the backup reads it.
+    report_progress(20);
+    s = Backup(name, cmd.backup(), result.mutable_backup());
+    if (!s.ok()) result.clear_backup();
+  } else if (cmd.has_restore()) {
+    report_progress(20);
+    s = Restore(name, cmd.restore(), result.mutable_backup());
+    if (!s.ok()) result.clear_backup();
+  } else if (cmd.has_delete_backup()) {
+    s = DeleteBackup(cmd.delete_backup());
+  }
+  absl::MutexLock lock(&mu_);
+  switch (cmd.action_case()) {
+    case v1::AgentCommand::kCreate:
+      s = CreateLocked(name, cmd.create());
+      break;
+    case v1::AgentCommand::kStart:
+      s = StartLocked(name, cmd.start().capacity_vectors(),
+                      cmd.start().capacity_bytes());
+      break;
+    case v1::AgentCommand::kStop: {
+      auto it = clusters_.find(name);
+      if (it != clusters_.end()) {
+        StopDataPlaneLocked(&it->second);
+        it->second.message.clear();
+        s = SaveClustersLocked();
+      }
+      break;
+    }
+    case v1::AgentCommand::kScale: {
+      auto it = clusters_.find(name);
+      if (it == clusters_.end()) {
+        s = absl::NotFoundError(
+            absl::StrCat("cluster '", name, "' is not held by this agent"));
+        break;
+      }
+      it->second.info.capacity_vectors = cmd.scale().capacity_vectors();
+      if (cmd.scale().capacity_bytes() > 0)
+        it->second.info.capacity_bytes = cmd.scale().capacity_bytes();
+      if (it->second.plane != nullptr) {
+        it->second.plane->SetCapacity(cmd.scale().capacity_vectors(),
+                                      it->second.info.capacity_bytes);
+      }
+      s = SaveClustersLocked();
+      break;
+    }
+    case v1::AgentCommand::kPurge:
+      s = PurgeLocked(name);
+      break;
+    case v1::AgentCommand::kResetPassword:
+      s = ResetPasswordLocked(name, cmd.reset_password());
+      break;
+    case v1::AgentCommand::kBackup:
+    case v1::AgentCommand::kRestore:
+    case v1::AgentCommand::kDeleteBackup:
+      break;  // done above
+    default:
+      s = absl::InvalidArgumentError(absl::StrCat(
+          "command '", cmd.command_id(),
+          "': expected an action this agent knows (create, start, stop, "
+          "scale, purge, backup, restore, delete_backup, reset_password); "
+          "upgrade cove-agent"));
+  }
+  result.set_command_id(cmd.command_id());
+  result.set_done(true);
+  result.set_progress_percent(100);
+  result.set_error_code(static_cast<int>(s.code()));
+  result.set_error_message(std::string(s.message()));
+  *result.mutable_cluster() = StatusLocked(name);
+  return result;
+}
+
+}  // namespace cove::agent

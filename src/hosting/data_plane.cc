@@ -1,0 +1,208 @@
+// DataPlane: start, stop, usage, backup and restore of a cluster's data
+// plane, and the ports of its endpoints.
+#include "hosting/data_plane.h"
+
+#include <filesystem>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "embedded/embedded_connection.h"
+#include "hosting/private_files.h"
+
+namespace cove::hosting {
+
+namespace {
+
+std::string UsersFile(const std::string& dir) {
+  return absl::StrCat(dir, "/", kUsersFile);
+}
+
+// The host clients use for a listener bound to `host`.
+std::string ShownHost(const std::string& host) {
+  if (host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]")
+    return "127.0.0.1";
+  return host;
+}
+
+}  // namespace
+
+absl::Status CreateDataPlaneUsers(const std::string& dir,
+                                  const std::string& admin_user,
+                                  const std::string& password,
+                                  int pbkdf2_iterations) {
+  if (password.empty()) {
+    return absl::InvalidArgumentError(
+        "admin_password: expected a password (got none)");
+  }
+  COVE_RETURN_IF_ERROR(MakePrivateDirs("data directory", dir));
+  auth::AuthStore::Options auth_options;
+  auth_options.pbkdf2_iterations = pbkdf2_iterations;
+  auth_options.state_file = UsersFile(dir);
+  std::error_code ec;
+  std::filesystem::remove(auth_options.state_file, ec);
+  COVE_ASSIGN_OR_RETURN(auto users, auth::AuthStore::Open(auth_options));
+  return users->CreateUser(admin_user.empty() ? auth::kRootUser : admin_user,
+                           password);
+}
+
+absl::StatusOr<std::shared_ptr<auth::AuthStore>> OpenDataPlaneUsers(
+    const std::string& cluster, const std::string& dir, int pbkdf2_iterations) {
+  auth::AuthStore::Options auth_options;
+  auth_options.pbkdf2_iterations = pbkdf2_iterations;
+  auth_options.state_file = UsersFile(dir);
+  std::error_code ec;
+  if (!std::filesystem::exists(auth_options.state_file, ec)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cluster '", cluster, "': data directory '", dir,
+        "' has no data plane users (missing, or not created by this host)"));
+  }
+  return auth::AuthStore::Open(auth_options);
+}
+
+// ---- ClusterPorts ----------------------------------------------------------
+
+absl::Status ClusterPorts::Hold(const std::string& host, bool tls, bool fresh,
+                                std::string* endpoint,
+                                std::string* metrics_endpoint) {
+  const auto hold = [&](PortReservation& held,
+                        int wanted) -> absl::StatusOr<int> {
+    if (held.held() && !fresh) return held.port();
+    held.Release();
+    if (wanted != 0 && !fresh) {
+      auto r = PortReservation::Reserve(host, wanted);
+      if (r.ok()) {
+        held = *std::move(r);
+        return held.port();
+      }
+    }
+    COVE_ASSIGN_OR_RETURN(held, PortReservation::Reserve(host, 0));
+    return held.port();
+  };
+  COVE_ASSIGN_OR_RETURN(int data, hold(data_, PortOf(*endpoint)));
+  COVE_ASSIGN_OR_RETURN(int metrics, hold(metrics_, PortOf(*metrics_endpoint)));
+  const std::string shown = ShownHost(host);
+  *endpoint = absl::StrCat(tls ? "https" : "http", "://", shown, ":", data);
+  *metrics_endpoint = absl::StrCat("http://", shown, ":", metrics, "/metrics");
+  return absl::OkStatus();
+}
+
+void ClusterPorts::Release() {
+  data_.Release();
+  metrics_.Release();
+}
+
+// ---- DataPlane -------------------------------------------------------------
+
+absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Start(
+    const DataPlaneOptions& options, ClusterPorts* ports, std::string* endpoint,
+    std::string* metrics_endpoint) {
+  const std::string& dir = options.data_dir;
+  // Customer data: 0700 directories (older ones are restricted), the
+  // engine's files are 0600.
+  COVE_RETURN_IF_ERROR(MakePrivateDirs("data directory", dir));
+  COVE_RETURN_IF_ERROR(RestrictMode(dir));
+  COVE_ASSIGN_OR_RETURN(
+      auto users,
+      OpenDataPlaneUsers(options.cluster, dir, options.pbkdf2_iterations));
+  EmbeddedOptions engine_options;
+  engine_options.encryption_key_file = options.encryption_key_file;
+  COVE_ASSIGN_OR_RETURN(auto embedded,
+                        internal::MakeEmbeddedConnection(dir, engine_options));
+  auto connection = std::make_shared<CapacityConnection>(
+      std::move(embedded), options.capacity_vectors, options.capacity_bytes,
+      [dir] { return server::DirectoryBytes(dir); });
+  if (options.on_activity) connection->set_on_activity(options.on_activity);
+  server::ServerOptions so;
+  so.tls_cert_file = options.tls_cert_file;
+  so.tls_key_file = options.tls_key_file;
+  so.auth_enabled = true;
+  so.connection = connection;
+  so.auth_store = users;
+  so.pbkdf2_iterations = options.pbkdf2_iterations;
+  so.on_access_denied = options.on_access_denied;
+  // The data plane's Prometheus endpoint reports this; it never takes the
+  // host's locks (a scrape may run while the host stops the data plane).
+  so.usage = [connection, dir] {
+    server::DataPlaneUsage u;
+    u.vectors = connection->CountEntities().value_or(-1);
+    u.storage_bytes = server::DirectoryBytes(dir);
+    u.capacity_vectors = connection->capacity();
+    return u;
+  };
+  const bool tls = !options.tls_cert_file.empty();
+  // The cluster's own ports, held until the listeners take them over.
+  COVE_RETURN_IF_ERROR(
+      ports->Hold(options.host, tls, false, endpoint, metrics_endpoint));
+  const auto listen_on_own_ports = [&] {
+    ports->Release();
+    so.listen_address = absl::StrCat(options.host, ":", PortOf(*endpoint));
+    so.metrics_listen_address =
+        absl::StrCat(options.host, ":", PortOf(*metrics_endpoint));
+  };
+  listen_on_own_ports();
+  auto server = server::StartServer(so);
+  if (!server.ok()) {
+    // Another process took a port in the instant between its release and
+    // the listen: new ports.
+    COVE_RETURN_IF_ERROR(
+        ports->Hold(options.host, tls, true, endpoint, metrics_endpoint));
+    listen_on_own_ports();
+    server = server::StartServer(so);
+  }
+  if (!server.ok()) {
+    (void)ports->Hold(options.host, tls, false, endpoint, metrics_endpoint);
+    return server.status();
+  }
+  *endpoint = absl::StrCat(tls ? "https" : "http", "://", (*server)->address());
+  *metrics_endpoint = (*server)->metrics_url();
+  std::unique_ptr<DataPlane> dp(new DataPlane());
+  dp->options_ = options;
+  dp->connection_ = std::move(connection);
+  dp->users_ = std::move(users);
+  dp->server_ = *std::move(server);
+  return dp;
+}
+
+DataPlane::~DataPlane() { Stop(); }
+
+void DataPlane::Stop() {
+  if (stopped_.exchange(true)) return;
+  server_->Shutdown(std::chrono::milliseconds(0));
+  server_->Wait();
+}
+
+void DataPlane::SetCapacity(int64_t vectors, int64_t bytes) {
+  connection_->set_capacity(vectors);
+  connection_->set_capacity_bytes(bytes);
+}
+
+server::DataPlaneUsage DataPlane::Usage() const { return server_->Usage(); }
+
+absl::StatusOr<BackupSummary> DataPlane::Backup(
+    const std::vector<CollectionRef>& collections, const std::string& dir,
+    const internal::Cipher& cipher, const std::string& key_ref,
+    const std::string& owner) {
+  // The directory belongs to this backup alone: a write sent again replaces
+  // an earlier write of the same backup; another backup's files are never
+  // touched.
+  COVE_RETURN_IF_ERROR(DeleteBackupFiles(dir, owner));
+  COVE_ASSIGN_OR_RETURN(
+      BackupSummary summary,
+      WriteBackup(*connection_, collections, dir, cipher, key_ref, owner));
+  if (absl::Status v = VerifyBackup(dir, owner); !v.ok()) {
+    (void)DeleteBackupFiles(dir, owner);
+    return v;
+  }
+  return summary;
+}
+
+absl::StatusOr<BackupSummary> DataPlane::Restore(
+    const std::string& dir, const internal::Cipher* cipher,
+    const std::vector<CollectionRef>& collections, bool overwrite,
+    const std::string& owner) {
+  return RestoreBackupInto(*connection_, dir, cipher, collections, overwrite,
+                           owner);
+}
+
+}  // namespace cove::hosting

@@ -1,0 +1,161 @@
+// Hosting a cluster's data plane: the one implementation that cove-cloud
+// (cross-account mode) and cove-agent (agent mode) share. A data plane is
+// the cluster's data directory (its user store "cove-users.json" and the
+// embedded engine's files, with the customer-managed key when it has one),
+// the capacity wrapper (capacity_connection.h) and the Milvus-protocol
+// server with its Prometheus endpoint, on the cluster's own two ports
+// (held by ClusterPorts while no data plane serves, so that the endpoints
+// stay the cluster's for its lifetime). Backups and restores go through it
+// (backup_format.h).
+#ifndef COVE_SRC_HOSTING_DATA_PLANE_H_
+#define COVE_SRC_HOSTING_DATA_PLANE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "auth/auth_store.h"
+#include "common/cipher.h"
+#include "hosting/backup_format.h"
+#include "hosting/capacity_connection.h"
+#include "hosting/port_reservation.h"
+#include "server/metrics.h"
+#include "server/server.h"
+
+namespace cove::hosting {
+
+/// The file of a data plane's users in its data directory.
+inline constexpr char kUsersFile[] = "cove-users.json";
+
+/// Creates the user store of a new data plane in `dir` (made with mode
+/// 0700 when missing): `admin_user` (empty: root) with `password`. A user
+/// store already there is replaced.
+absl::Status CreateDataPlaneUsers(const std::string& dir,
+                                  const std::string& admin_user,
+                                  const std::string& password,
+                                  int pbkdf2_iterations);
+
+/// Opens the user store of the data plane in `dir`; FailedPrecondition
+/// naming `cluster` when it has none (its data directory is missing or was
+/// not made by CreateDataPlaneUsers).
+absl::StatusOr<std::shared_ptr<auth::AuthStore>> OpenDataPlaneUsers(
+    const std::string& cluster, const std::string& dir, int pbkdf2_iterations);
+
+/// The two ports of a cluster's endpoints (Milvus protocol and
+/// Prometheus), held while no data plane of it serves.
+///
+/// Thread safety: a value; its owner serializes its use.
+class ClusterPorts {
+ public:
+  /// Holds the ports of `*endpoint` and `*metrics_endpoint` on `host` (new
+  /// ones when they have none, when the ports are taken, or with `fresh`)
+  /// and sets both endpoints to the ports held ("http(s)://H:P" and
+  /// "http://H:P/metrics", H the host, 127.0.0.1 for a wildcard host).
+  absl::Status Hold(const std::string& host, bool tls, bool fresh,
+                    std::string* endpoint, std::string* metrics_endpoint);
+  /// Lets both ports go (the cluster is purged, or a listener takes them).
+  void Release();
+  /// Lets the data port go (an IdleListener takes it; Hold holds it again).
+  void ReleaseData() { data_.Release(); }
+  bool held() const { return data_.held(); }
+
+ private:
+  PortReservation data_, metrics_;
+};
+
+/// How to start a data plane.
+struct DataPlaneOptions {
+  /// The cluster's resource name (in messages).
+  std::string cluster;
+  /// Its data directory (with the user store of CreateDataPlaneUsers).
+  std::string data_dir;
+  /// The address its listeners bind.
+  std::string host = "127.0.0.1";
+  /// Capacity (capacity_connection.h); capacity_bytes 0: not limited.
+  int64_t capacity_vectors = 0;
+  int64_t capacity_bytes = 0;
+  /// The customer-managed key file the engine seals its data with; empty:
+  /// none.
+  std::string encryption_key_file;
+  /// TLS of the Milvus-protocol listener (both or neither).
+  std::string tls_cert_file, tls_key_file;
+  int pbkdf2_iterations = auth::kDefaultPbkdf2Iterations;
+  /// Told of every refused call (the host audits it); must not block.
+  std::function<void(const server::AccessDenial&)> on_access_denied;
+  /// Called at the start of every call that reaches the engine (auto-idle
+  /// records the time of the last data-plane request); must not block.
+  std::function<void()> on_activity;
+};
+
+/// A serving data plane. Destroying it stops it.
+///
+/// Thread safety: every method may be called from any thread; Stop() once.
+class DataPlane {
+ public:
+  ~DataPlane();
+  DataPlane(const DataPlane&) = delete;
+  DataPlane& operator=(const DataPlane&) = delete;
+
+  /// Starts the data plane of `options` on the ports `ports` holds for
+  /// `*endpoint` / `*metrics_endpoint` (held first when they are not): the
+  /// ports are released just before the listeners bind them; when another
+  /// process took one in that instant, new ports are held and used (the
+  /// only case where the endpoints change). On success both endpoints name
+  /// the listeners; on failure the ports are held again.
+  static absl::StatusOr<std::unique_ptr<DataPlane>> Start(
+      const DataPlaneOptions& options, ClusterPorts* ports,
+      std::string* endpoint, std::string* metrics_endpoint);
+
+  /// Stops serving (calls in flight are cancelled) and closes the engine;
+  /// the data stays. The caller holds the ports again (ClusterPorts::Hold).
+  void Stop();
+
+  const std::shared_ptr<CapacityConnection>& connection() const {
+    return connection_;
+  }
+  const std::shared_ptr<auth::AuthStore>& users() const { return users_; }
+  /// Request counters of the Milvus-protocol server (never null).
+  const std::shared_ptr<server::ServerMetrics>& metrics() const {
+    return server_->metrics();
+  }
+  const std::string& data_dir() const { return options_.data_dir; }
+
+  /// Capacity changes take effect at once (scaling).
+  void SetCapacity(int64_t vectors, int64_t bytes);
+
+  /// What it holds now: entities, bytes of its data directory, capacity.
+  server::DataPlaneUsage Usage() const;
+
+  /// Writes backup `owner` of `collections` (empty: all) into `dir` (as
+  /// WriteBackup; an earlier write of the same backup there is replaced,
+  /// another backup's files never) and verifies it; on failure its files
+  /// are removed.
+  absl::StatusOr<BackupSummary> Backup(
+      const std::vector<CollectionRef>& collections, const std::string& dir,
+      const internal::Cipher& cipher, const std::string& key_ref,
+      const std::string& owner);
+
+  /// Restores the backup in `dir` (as RestoreBackupInto).
+  absl::StatusOr<BackupSummary> Restore(
+      const std::string& dir, const internal::Cipher* cipher,
+      const std::vector<CollectionRef>& collections, bool overwrite,
+      const std::string& owner);
+
+ private:
+  DataPlane() = default;
+
+  DataPlaneOptions options_;
+  std::shared_ptr<CapacityConnection> connection_;
+  std::shared_ptr<auth::AuthStore> users_;
+  std::unique_ptr<server::Server> server_;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace cove::hosting
+
+#endif  // COVE_SRC_HOSTING_DATA_PLANE_H_

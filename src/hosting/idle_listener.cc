@@ -1,0 +1,95 @@
+// IdleListener: a generic callback service that refuses every call with
+// UNAVAILABLE and reports it.
+#include "hosting/idle_listener.h"
+
+#include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/support/server_callback.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/files.h"
+#include "common/status_macros.h"
+
+namespace cove::hosting {
+
+namespace {
+
+// Finishes the call at once; the client's messages are never read.
+class RefuseReactor : public grpc::ServerGenericBidiReactor {
+ public:
+  explicit RefuseReactor(const std::string& message) {
+    Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, message));
+  }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+class IdleListener::Service : public grpc::CallbackGenericService {
+ public:
+  Service(IdleListener* owner, std::string message,
+          std::function<void()> on_wake)
+      : owner_(owner),
+        message_(std::move(message)),
+        on_wake_(std::move(on_wake)) {}
+
+  grpc::ServerGenericBidiReactor* CreateReactor(
+      grpc::GenericCallbackServerContext* /*ctx*/) override {
+    owner_->calls_.fetch_add(1);
+    if (on_wake_) on_wake_();
+    return new RefuseReactor(message_);
+  }
+
+ private:
+  IdleListener* owner_;
+  const std::string message_;
+  const std::function<void()> on_wake_;
+};
+
+absl::StatusOr<std::unique_ptr<IdleListener>> IdleListener::Start(
+    const std::string& cluster, const std::string& listen_address,
+    const std::string& tls_cert_file, const std::string& tls_key_file,
+    std::function<void()> on_wake) {
+  std::unique_ptr<IdleListener> l(new IdleListener());
+  l->service_ = std::make_unique<Service>(
+      l.get(),
+      absl::StrCat("cluster '", cluster,
+                   "' is waking up from idle; retry (its data plane starts "
+                   "on this endpoint in a moment)"),
+      std::move(on_wake));
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      grpc::InsecureServerCredentials();
+  if (!tls_cert_file.empty()) {
+    COVE_ASSIGN_OR_RETURN(std::string cert,
+                          internal::ReadFile("tls_cert_file", tls_cert_file));
+    COVE_ASSIGN_OR_RETURN(std::string key,
+                          internal::ReadFile("tls_key_file", tls_key_file));
+    grpc::SslServerCredentialsOptions ssl;
+    ssl.pem_key_cert_pairs.push_back({key, cert});
+    credentials = grpc::SslServerCredentials(ssl);
+  }
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(listen_address, credentials, &port);
+  builder.RegisterCallbackGenericService(l->service_.get());
+  l->server_ = builder.BuildAndStart();
+  if (l->server_ == nullptr || port == 0) {
+    return absl::UnavailableError(absl::StrCat("idle endpoint of cluster '",
+                                               cluster, "': cannot listen on ",
+                                               listen_address));
+  }
+  return l;
+}
+
+IdleListener::~IdleListener() { Stop(); }
+
+void IdleListener::Stop() {
+  if (stopped_ || server_ == nullptr) return;
+  stopped_ = true;
+  server_->Shutdown(std::chrono::system_clock::now());
+  server_->Wait();
+}
+
+}  // namespace cove::hosting
