@@ -364,6 +364,12 @@ absl::StatusOr<SearchResults> CapacityConnection::Search(
   return inner_->Search(request, call);
 }
 
+absl::StatusOr<SearchResults> CapacityConnection::HybridSearch(
+    const HybridSearchRequest& request, const CallOptions& call) {
+  Touch();
+  return inner_->HybridSearch(request, call);
+}
+
 absl::StatusOr<std::vector<Row>> CapacityConnection::Query(
     const QueryRequest& request, const CallOptions& call) {
   Touch();

@@ -132,6 +132,8 @@ class CapacityConnection : public Connection {
                                         const CallOptions& call) override;
   absl::StatusOr<SearchResults> Search(const SearchRequest& request,
                                        const CallOptions& call) override;
+  absl::StatusOr<SearchResults> HybridSearch(const HybridSearchRequest& request,
+                                             const CallOptions& call) override;
   absl::StatusOr<std::vector<Row>> Query(const QueryRequest& request,
                                          const CallOptions& call) override;
   absl::Status Flush(const std::string& collection,

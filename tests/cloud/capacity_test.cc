@@ -138,6 +138,28 @@ TEST_F(CapacityTest, StorageQuotaCountsScalarsJsonAndDynamicFields) {
       StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("bytes")));
 }
 
+// The capacity wrapper of a hosted cluster passes every read through,
+// hybrid search included.
+TEST_F(CapacityTest, HybridSearchReachesTheEngine) {
+  InsertRequest insert;
+  insert.collection_name = "docs";
+  for (int64_t i = 0; i < 20; ++i) insert.rows.push_back(DocRow(i, 8));
+  ASSERT_THAT(data_->Insert(insert), IsOk());
+  SearchRequest one;
+  one.vectors = {1.0f, 0.5f, 0.25f, 0.125f};
+  one.dim = 4;
+  one.limit = 5;
+  one.anns_field = "vector";
+  HybridSearchRequest hybrid;
+  hybrid.collection_name = "docs";
+  hybrid.requests = {one, one};
+  hybrid.ranker = Ranker::RRF(60);
+  hybrid.limit = 5;
+  ASSERT_OK_AND_ASSIGN(SearchResults found, data_->HybridSearch(hybrid));
+  ASSERT_EQ(found.hits.size(), 1u);
+  EXPECT_EQ(found.hits[0].size(), 5u);
+}
+
 TEST(CapacityConnectionTest, RequestBytesCountsEveryKindOfValue) {
   InsertRequest r;
   r.rows.push_back(Row{
