@@ -28,22 +28,10 @@ constexpr size_t kPqPointsPerCentroid = 64;
 // A build candidate list holds at most this many visited rows for pruning.
 constexpr size_t kMaxPruneCandidates = 750;
 
-int Threads(int requested) {
-  if (requested > 0) return requested;
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
-
 absl::Status DataLoss(std::string_view what) {
   return absl::DataLossError(
       absl::StrCat("DISKANN index bytes: ", cove::internal::Sv(what)));
 }
-
-struct ByDistThenId {
-  template <typename C>
-  bool operator()(const C& a, const C& b) const {
-    return a.dist < b.dist || (a.dist == b.dist && a.id < b.id);
-  }
-};
 
 // High bit of a pool entry's id: the row has been expanded.
 constexpr uint32_t kExpanded = 0x80000000u;
@@ -230,16 +218,7 @@ void DiskAnnIndex::BuildSearch(const float* q, uint32_t self,
       if (s->tags[nb] == gen) continue;
       s->tags[nb] = gen;
       const float d = k.l2sqr(q, Row(nb), dim_);
-      if (pool.size() >= list && !(d < pool.back().dist)) continue;
-      Candidate cand{d, nb};
-      auto at = std::upper_bound(pool.begin(), pool.end(), cand,
-                                 [](const Candidate& a, const Candidate& b) {
-                                   return a.dist < b.dist;
-                                 });
-      const size_t pos = static_cast<size_t>(at - pool.begin());
-      pool.insert(at, cand);
-      if (pool.size() > list) pool.pop_back();
-      lowest = std::min(lowest, pos);
+      lowest = std::min(lowest, InsertBounded(&pool, Candidate{d, nb}, list));
     }
     cur = std::min(cur + 1, lowest);
     while (cur < pool.size() && (pool[cur].id & kExpanded) != 0) ++cur;
@@ -327,8 +306,9 @@ void DiskAnnIndex::InsertRows(size_t begin, size_t end, int threads) {
   std::mt19937_64 rng(params_.seed ^ begin);
   std::shuffle(order.begin(), order.end(), rng);
 
-  const size_t nt = std::min<size_t>(static_cast<size_t>(Threads(threads)),
-                                     std::max<size_t>(order.size(), 1));
+  const size_t nt =
+      std::min<size_t>(static_cast<size_t>(BuildThreadCount(threads)),
+                       std::max<size_t>(order.size(), 1));
   std::atomic<size_t> next{0};
   auto work = [&](Scratch* s) {
     for (;;) {
@@ -400,7 +380,7 @@ absl::Status DiskAnnIndex::Build(const float* data, size_t n) {
   pq_ = ProductQuantizer(dim_, SubVectors(params_), 8);
   medoid_ = 0;
   if (n == 0) return absl::OkStatus();
-  const int threads = Threads(params_.build_threads);
+  const int threads = BuildThreadCount(params_.build_threads);
   pq_.Train(data, n, params_.seed, threads, kPqIterations,
             kPqPointsPerCentroid);
   codes_.resize(n * pq_.code_size());
@@ -444,7 +424,7 @@ absl::Status DiskAnnIndex::Add(const float* data, size_t n) {
   graph_.resize(n_ * stride_, 0);
   codes_.resize(n_ * pq_.code_size());
   pq_.EncodeBatch(data, n, codes_.data() + begin * pq_.code_size(),
-                  Threads(params_.build_threads));
+                  BuildThreadCount(params_.build_threads));
   InsertRows(begin, n_, params_.build_threads);
   return absl::OkStatus();
 }
@@ -460,27 +440,12 @@ std::vector<Neighbor> DiskAnnIndex::ExactSearch(const float* query, size_t k,
                      table.data());
   }
   const size_t cs = pq_.code_size();
-  std::vector<Candidate> heap;
-  auto consider = [&](size_t r) {
-    const uint32_t id = static_cast<uint32_t>(r);
-    float d = 0;
-    if (floats) {
-      d = RowDist(query, id);
-    } else {
-      const float a = pq_.Adc(table.data(), codes_.data() + r * cs);
-      d = metric_ip_ ? -a : a;
-    }
-    if (!(d >= lo && d < hi)) return;
-    KeepNearest(&heap, k, Candidate{d, id});
-  };
-  if (allowed == nullptr) {
-    for (size_t r = 0; r < n_; ++r) consider(r);
-  } else {
-    allowed->ForEachSet([&](size_t r) {
-      if (r < n_) consider(r);
-    });
-  }
-  std::sort(heap.begin(), heap.end(), ByDistThenId());
+  const std::vector<Candidate> heap =
+      ExactNearest<Candidate>(n_, allowed, k, lo, hi, [&](uint32_t id) {
+        if (floats) return RowDist(query, id);
+        const float a = pq_.Adc(table.data(), codes_.data() + size_t{id} * cs);
+        return metric_ip_ ? -a : a;
+      });
   std::vector<Neighbor> out;
   out.reserve(heap.size());
   for (const Candidate& c : heap) out.push_back({c.id, ToScore(c.dist)});
@@ -565,16 +530,7 @@ std::vector<Neighbor> DiskAnnIndex::Search(const float* query,
       if (seen[nb] == gen) continue;
       seen[nb] = gen;
       const float d = adc(nb);
-      if (pool.size() >= list && !(d < pool.back().dist)) continue;
-      Candidate cand{d, nb};
-      auto at = std::upper_bound(pool.begin(), pool.end(), cand,
-                                 [](const Candidate& a, const Candidate& b) {
-                                   return a.dist < b.dist;
-                                 });
-      const size_t pos = static_cast<size_t>(at - pool.begin());
-      pool.insert(at, cand);
-      if (pool.size() > list) pool.pop_back();
-      lowest = std::min(lowest, pos);
+      lowest = std::min(lowest, InsertBounded(&pool, Candidate{d, nb}, list));
     }
     cur = std::min(cur + 1, lowest);
     while (cur < pool.size() && (pool[cur].id & kExpanded) != 0) ++cur;

@@ -165,15 +165,6 @@ struct HnswIndex::Scratch {
   }
 };
 
-namespace {
-struct ByDistThenId {
-  template <typename C>
-  bool operator()(const C& a, const C& b) const {
-    return a.dist < b.dist || (a.dist == b.dist && a.id < b.id);
-  }
-};
-}  // namespace
-
 absl::Status HnswIndex::ValidateParams(const IndexParams& p) {
   if (p.type != IndexType::kHnsw && p.type != IndexType::kHnswSq) {
     return absl::InvalidArgumentError("type: HnswIndex needs kHnsw or kHnswSq");
@@ -742,21 +733,9 @@ void HnswIndex::GraphSearch(const Space& space, size_t ef,
 std::vector<Neighbor> HnswIndex::ExactSearch(const float* query, size_t k,
                                              const Bitset* allowed, float lo,
                                              float hi) const {
-  std::vector<Candidate> heap;
-  heap.reserve(k + 1);
-  auto consider = [&](size_t row) {
-    float d = RowDist(query, static_cast<uint32_t>(row));
-    if (!(d >= lo && d < hi)) return;
-    KeepNearest(&heap, k, Candidate{d, static_cast<uint32_t>(row)});
-  };
-  if (allowed == nullptr) {
-    for (size_t r = 0; r < n_; ++r) consider(r);
-  } else {
-    allowed->ForEachSet([&](size_t r) {
-      if (r < n_) consider(r);
-    });
-  }
-  std::sort(heap.begin(), heap.end(), ByDistThenId());
+  const std::vector<Candidate> heap = ExactNearest<Candidate>(
+      n_, allowed, k, lo, hi,
+      [&](uint32_t row) { return RowDist(query, row); });
   std::vector<Neighbor> out;
   out.reserve(heap.size());
   for (const Candidate& c : heap) out.push_back({c.id, ToScore(c.dist)});

@@ -5,8 +5,10 @@
 // "CVIX", version, type tag, payload length, payload checksum) in front of its
 // payload; LoadIndex() verifies it and hands the payload to the loader of the
 // type named by the tag. Whatever goes wrong while loading is DataLoss.
+#include <algorithm>
 #include <memory>
 #include <string_view>
+#include <thread>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -39,6 +41,11 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> AsDataLoss(
 }
 
 }  // namespace
+
+int BuildThreadCount(int requested) {
+  if (requested > 0) return requested;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
 
 absl::StatusOr<std::unique_ptr<VectorIndex>> MakeIndex(
     const IndexParams& params) {

@@ -19,11 +19,6 @@ namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
-int Threads(int requested) {
-  if (requested > 0) return requested;
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
-
 absl::Status DataLoss(std::string_view what) {
   return absl::DataLossError(
       absl::StrCat("IVF index bytes: ", cove::internal::Sv(what)));
@@ -73,7 +68,7 @@ absl::Status IvfIndex::Build(const float* data, size_t n) {
   }
   KMeansOptions opt;
   opt.seed = params_.seed;
-  opt.threads = Threads(params_.build_threads);
+  opt.threads = BuildThreadCount(params_.build_threads);
   centroids_ =
       TrainKMeans(data, n, dim_, static_cast<size_t>(params_.nlist), opt);
   if (params_.cancelled()) {
@@ -126,7 +121,8 @@ void IvfIndex::Append(const float* data, size_t n) {
   const size_t nc = lists_.size();
   std::vector<uint32_t> assign(n);
   AssignNearest(data, n, centroids_.data(), nc, dim_,
-                Threads(params_.build_threads), assign.data(), nullptr);
+                BuildThreadCount(params_.build_threads), assign.data(),
+                nullptr);
   std::vector<size_t> grow(nc, 0);
   for (uint32_t a : assign) ++grow[a];
   for (size_t c = 0; c < nc; ++c) {

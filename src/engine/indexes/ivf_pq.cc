@@ -28,11 +28,6 @@ constexpr size_t kChunk = 32768;
 constexpr size_t kPqPointsPerCentroid = 256;
 constexpr size_t kPqMinTrainRows = 16384;
 
-int Threads(int requested) {
-  if (requested > 0) return requested;
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
-
 absl::Status DataLoss(std::string_view what) {
   return absl::DataLossError(
       absl::StrCat("IVF_PQ/SCANN index bytes: ", cove::internal::Sv(what)));
@@ -131,7 +126,7 @@ absl::Status IvfPqIndex::Build(const float* data, size_t n) {
     return absl::InvalidArgumentError(
         absl::StrCat("n: too many rows for one index (got ", n, ")"));
   }
-  const int threads = Threads(params_.build_threads);
+  const int threads = BuildThreadCount(params_.build_threads);
   KMeansOptions opt;
   opt.seed = params_.seed;
   opt.threads = threads;
@@ -244,7 +239,7 @@ void IvfPqIndex::Append(const float* data, size_t n) {
   if (scann_ && params_.with_raw_data && floats_.size() == n_ * dim_) {
     floats_.insert(floats_.end(), data, data + n * dim_);
   }
-  const int threads = Threads(params_.build_threads);
+  const int threads = BuildThreadCount(params_.build_threads);
   const size_t nc = lists_.size();
   const size_t cs = pq_.code_size();
   std::vector<uint32_t> assign(n);

@@ -86,6 +86,10 @@ struct IndexParams {
   }
 };
 
+/// The threads a build uses for IndexParams::build_threads: the value, or
+/// the hardware concurrency (at least 1) for 0.
+int BuildThreadCount(int requested);
+
 /// One result: the row offset and the raw metric value (squared L2 for kL2,
 /// inner product for kIP).
 struct Neighbor {
