@@ -271,7 +271,10 @@ TEST(Output, ClusterJsonHasStableFields) {
                                             "metrics_endpoint",
                                             "encryption_key",
                                             "encryption_key_id",
-                                            "backup_policy"}));
+                                            "backup_policy",
+                                            "idle_timeout_seconds",
+                                            "idle_time",
+                                            "ip_access_list"}));
   EXPECT_EQ(j["state"], "RUNNING");
   EXPECT_EQ(j["cu_size"], 2);
   EXPECT_EQ(j["create_time"], "2025-12-03T11:45:01Z");
