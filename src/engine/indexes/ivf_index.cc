@@ -232,11 +232,10 @@ std::vector<Neighbor> IvfIndex::Search(const float* query,
   size_t nprobe = sp.nprobe > 0 ? static_cast<size_t>(sp.nprobe) : 16;
   nprobe = std::min(nprobe, nc);
 
-  float lo = -kInf;
-  float hi = kInf;
-  if (sp.radius) hi = metric_ip_ ? -*sp.radius : *sp.radius;
-  if (sp.range_filter) lo = metric_ip_ ? -*sp.range_filter : *sp.range_filter;
-  const bool ranged = sp.radius.has_value() || sp.range_filter.has_value();
+  const DistanceRange range = InternalRange(sp, metric_ip_);
+  const float lo = range.lo;
+  const float hi = range.hi;
+  const bool ranged = range.ranged;
 
   const Bitset* allowed = sp.allowed;
   size_t allowed_count = n_;

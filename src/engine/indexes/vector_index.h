@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -116,6 +117,27 @@ struct IndexSearchParams {
   std::optional<float> radius;
   std::optional<float> range_filter;
 };
+
+/// A search's range in internal distances (smaller is closer: squared L2,
+/// or minus the inner product): rows with lo <= dist < hi are inside.
+struct DistanceRange {
+  float lo = -std::numeric_limits<float>::infinity();
+  float hi = std::numeric_limits<float>::infinity();
+  bool ranged = false;  // radius or range_filter given
+};
+
+/// The range of `sp` for an index whose scores are inner products
+/// (`larger_is_closer`) or squared L2 distances.
+inline DistanceRange InternalRange(const IndexSearchParams& sp,
+                                   bool larger_is_closer) {
+  DistanceRange r;
+  if (sp.radius) r.hi = larger_is_closer ? -*sp.radius : *sp.radius;
+  if (sp.range_filter) {
+    r.lo = larger_is_closer ? -*sp.range_filter : *sp.range_filter;
+  }
+  r.ranged = sp.radius.has_value() || sp.range_filter.has_value();
+  return r;
+}
 
 /// A vector index over the rows of one segment.
 ///
