@@ -29,7 +29,7 @@
 #                        (default: all); python needs a release build
 #   COVE_SKIP_SANITIZE=1 skips the ASan+UBSan and TSan stages (4, 6)
 #   COVE_SKIP_FUZZ=1     skips the fuzz stage (5)
-#   COVE_FUZZ_SECONDS    fuzzing time per target (default 60)
+#   COVE_FUZZ_SECONDS    fuzzing time per target (default 30)
 #   COVE_SAN_BUILD_DIR, COVE_TSAN_BUILD_DIR  the build directories of
 #                        stages 4-5 and 6 (default <build root>/sanitize,
 #                        <build root>/tsan)
@@ -189,8 +189,8 @@ fuzz_target() {
       echo "== ${name}: ${#inputs[@]} regression inputs"
       "${bin}" -timeout=30 -rss_limit_mb=2048 "${inputs[@]}" || return 1
     fi
-    echo "== ${name}: fuzzing for ${COVE_FUZZ_SECONDS:-60}s"
-    "${bin}" -max_total_time="${COVE_FUZZ_SECONDS:-60}" -timeout=30 \
+    echo "== ${name}: fuzzing for ${COVE_FUZZ_SECONDS:-30}s"
+    "${bin}" -max_total_time="${COVE_FUZZ_SECONDS:-30}" -timeout=30 \
       -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1 \
       -artifact_prefix="${work}/artifacts/" "${work}/corpus" "${seeds}"
   } >"${work}/log" 2>&1
@@ -230,7 +230,7 @@ run_fuzzers() {
   done
   passed=$((passed + np))
   failed=$((failed + nf))
-  summary+=("fuzz (libFuzzer, ${COVE_FUZZ_SECONDS:-60}s each): ${np} passed, ${nf} failed")
+  summary+=("fuzz (libFuzzer, ${COVE_FUZZ_SECONDS:-30}s each): ${np} passed, ${nf} failed")
 }
 
 # 4 and 5. One clang build with ASan+UBSan (and libFuzzer's coverage
