@@ -201,6 +201,15 @@ class Client {
   absl::Status RenameCollection(const std::string& old_name,
                                 const std::string& new_name,
                                 const CallOptions& call = {});
+  /// Renames a collection and moves it into the database `new_db_name`
+  /// (empty: the call's own database), as Milvus' RenameCollection with
+  /// `new_db_name`: the target database must exist, the collection may not
+  /// have aliases when it changes database (FailedPrecondition), and
+  /// `new_name` may not be a collection or alias there (AlreadyExists).
+  absl::Status RenameCollection(const std::string& old_name,
+                                const std::string& new_name,
+                                const std::string& new_db_name,
+                                const CallOptions& call = {});
   absl::StatusOr<CollectionStats> GetCollectionStats(
       const std::string& name, const CallOptions& call = {});
 
@@ -238,6 +247,20 @@ class Client {
                                  const CallOptions& call = {});
   absl::StatusOr<LoadState> GetLoadState(const std::string& name,
                                          const CallOptions& call = {});
+  /// Partition-level loading: see Connection::LoadPartitions.
+  absl::Status LoadPartitions(const std::string& collection,
+                              const std::vector<std::string>& partitions,
+                              const CallOptions& call = {});
+  absl::Status ReleasePartitions(const std::string& collection,
+                                 const std::vector<std::string>& partitions,
+                                 const CallOptions& call = {});
+  /// kLoaded when every named partition is loaded.
+  absl::StatusOr<LoadState> GetLoadState(
+      const std::string& collection, const std::vector<std::string>& partitions,
+      const CallOptions& call = {});
+  absl::StatusOr<CollectionStats> GetPartitionStats(
+      const std::string& collection, const std::string& partition,
+      const CallOptions& call = {});
 
   absl::Status CreateIndex(const std::string& collection,
                            const IndexSpec& index,

@@ -71,8 +71,10 @@ class Connection {
       const CallOptions& call);
   virtual absl::StatusOr<CollectionDescription> DescribeCollection(
       const std::string& name, const CallOptions& call);
+  /// `new_db_name` empty: the collection stays in the call's database.
   virtual absl::Status RenameCollection(const std::string& old_name,
                                         const std::string& new_name,
+                                        const std::string& new_db_name,
                                         const CallOptions& call);
   virtual absl::StatusOr<CollectionStats> GetCollectionStats(
       const std::string& name, const CallOptions& call);
@@ -129,6 +131,25 @@ class Connection {
                                          const CallOptions& call);
   virtual absl::StatusOr<LoadState> GetLoadState(const std::string& name,
                                                  const CallOptions& call);
+  /// Partition-level loading (Milvus' LoadPartitions / ReleasePartitions):
+  /// a released collection loads only the named partitions; reads then see
+  /// the loaded partitions, and naming another is FailedPrecondition.
+  /// Releasing every loaded partition releases the collection.
+  virtual absl::Status LoadPartitions(
+      const std::string& collection, const std::vector<std::string>& partitions,
+      const CallOptions& call);
+  virtual absl::Status ReleasePartitions(
+      const std::string& collection, const std::vector<std::string>& partitions,
+      const CallOptions& call);
+  /// kLoaded when every named partition is loaded, else kNotLoaded
+  /// (kNotExist for a missing collection).
+  virtual absl::StatusOr<LoadState> GetPartitionsLoadState(
+      const std::string& collection, const std::vector<std::string>& partitions,
+      const CallOptions& call);
+  /// {"row_count"} of one partition, loaded or not.
+  virtual absl::StatusOr<CollectionStats> GetPartitionStats(
+      const std::string& collection, const std::string& partition,
+      const CallOptions& call);
 
   // Indexes.
   virtual absl::Status CreateIndex(const std::string& collection,

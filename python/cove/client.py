@@ -560,10 +560,13 @@ class Client:
                                      d.created_timestamp, d.num_shards)
 
     def rename_collection(self, old_name: str, new_name: str, *,
+                          new_db_name: str = "",
                           timeout: Optional[float] = None,
                           db_name: Optional[str] = None) -> None:
-        """Renames a collection."""
-        self._core.rename_collection(old_name, new_name, call=self._call(timeout, db_name))
+        """Renames a collection; with ``new_db_name``, also moves it into that
+        database (which must exist; the collection may have no aliases)."""
+        self._core.rename_collection(old_name, new_name, new_db_name or "",
+                                     call=self._call(timeout, db_name))
 
     def get_collection_stats(self, name: str, *, timeout: Optional[float] = None,
                              db_name: Optional[str] = None) -> Dict[str, int]:
@@ -580,11 +583,39 @@ class Client:
         """Releases a loaded collection."""
         self._core.release_collection(name, call=self._call(timeout, db_name))
 
-    def get_load_state(self, name: str, *, timeout: Optional[float] = None,
+    def get_load_state(self, name: str, *, partition_names: Optional[List[str]] = None,
+                       timeout: Optional[float] = None,
                        db_name: Optional[str] = None) -> LoadState:
-        """The :class:`LoadState` of a collection."""
-        state = self._core.get_load_state(name, call=self._call(timeout, db_name))
+        """The :class:`LoadState` of a collection; with ``partition_names``,
+        ``Loaded`` when every one of them is loaded."""
+        if partition_names:
+            state = self._core.get_partitions_load_state(
+                name, list(partition_names), call=self._call(timeout, db_name))
+        else:
+            state = self._core.get_load_state(name, call=self._call(timeout, db_name))
         return LoadState(int(state))
+
+    def load_partitions(self, name: str, partition_names: List[str], *,
+                        timeout: Optional[float] = None,
+                        db_name: Optional[str] = None) -> None:
+        """Loads the named partitions (a released collection loads only
+        those; searches and queries then read the loaded partitions)."""
+        self._core.load_partitions(name, list(partition_names),
+                                   call=self._call(timeout, db_name))
+
+    def release_partitions(self, name: str, partition_names: List[str], *,
+                           timeout: Optional[float] = None,
+                           db_name: Optional[str] = None) -> None:
+        """Releases the named partitions (all of them: the collection)."""
+        self._core.release_partitions(name, list(partition_names),
+                                      call=self._call(timeout, db_name))
+
+    def get_partition_stats(self, name: str, partition_name: str, *,
+                            timeout: Optional[float] = None,
+                            db_name: Optional[str] = None) -> Dict[str, int]:
+        """``{"row_count": n}`` of one partition, loaded or not."""
+        return dict(self._core.get_partition_stats(name, partition_name,
+                                                   call=self._call(timeout, db_name)))
 
     # -- partitions --------------------------------------------------------------------
 

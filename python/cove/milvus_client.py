@@ -317,12 +317,11 @@ class MilvusClient:
 
     def rename_collection(self, old_name: str, new_name: str, target_db: str = "",
                           timeout: Optional[float] = None, **kwargs: Any) -> None:
-        """Renames a collection (within its database)."""
-        if target_db and target_db != (self._client.db_name or "default"):
-            raise InvalidArgumentError(
-                f"rename_collection: target_db: moving '{old_name}' to another database is "
-                "not supported")
-        self._client.rename_collection(old_name, new_name, timeout=self._t(timeout))
+        """Renames a collection; with ``target_db``, also moves it into that
+        database (as pymilvus: it must exist and the collection have no
+        aliases)."""
+        self._client.rename_collection(old_name, new_name, new_db_name=target_db or "",
+                                       timeout=self._t(timeout))
 
     def describe_collection(self, collection_name: str, timeout: Optional[float] = None,
                             **kwargs: Any) -> Dict[str, Any]:
@@ -367,8 +366,10 @@ class MilvusClient:
 
     def get_load_state(self, collection_name: str, partition_name: str = "",
                        timeout: Optional[float] = None, **kwargs: Any) -> Dict[str, Any]:
-        """``{"state": LoadState.Loaded}`` (partitions load with their collection)."""
-        return {"state": self._client.get_load_state(collection_name, timeout=self._t(timeout))}
+        """``{"state": LoadState.Loaded}``; with ``partition_name``, that partition's."""
+        return {"state": self._client.get_load_state(
+            collection_name, partition_names=[partition_name] if partition_name else None,
+            timeout=self._t(timeout))}
 
     def refresh_load(self, collection_name: str, timeout: Optional[float] = None,
                      **kwargs: Any) -> None:
@@ -398,54 +399,28 @@ class MilvusClient:
         """Names of the partitions."""
         return self._client.list_partitions(collection_name, timeout=self._t(timeout))
 
-    def _partitions_left_out(self, verb: str, collection_name: str,
-                             partition_names: Union[str, List[str]],
-                             timeout: Optional[float]) -> List[str]:
-        names = [partition_names] if isinstance(partition_names, str) else list(partition_names)
-        if not names:
-            raise InvalidArgumentError(f"{verb}: partition_names: must not be empty")
-        every = self.list_partitions(collection_name, timeout=timeout)
-        for n in names:
-            if n not in every:
-                raise NotFoundError(f"{verb}: partition not found[partition={n}] in collection "
-                                    f"'{collection_name}'")
-        return [p for p in every if p not in names]
-
     def load_partitions(self, collection_name: str, partition_names: Union[str, List[str]],
                         timeout: Optional[float] = None, **kwargs: Any) -> None:
-        """Cove loads whole collections: served on a loaded collection or naming
-        every partition (loads the collection); a subset is refused, as by cove-server."""
+        """Loads the named partitions (a released collection loads only those)."""
         _check_load_options("load_partitions", kwargs)
-        others = self._partitions_left_out("load_partitions", collection_name, partition_names,
-                                           timeout)
-        loaded = self._client.get_load_state(collection_name, timeout=self._t(timeout))
-        if others and loaded != LoadState.Loaded:
-            raise UnimplementedError(
-                f"load_partitions: loading some partitions of collection '{collection_name}' "
-                "is not supported (collections load as a whole; name every partition or load "
-                f"the collection; not named: {', '.join(others)})")
-        self.load_collection(collection_name, timeout=timeout)
+        names = [partition_names] if isinstance(partition_names, str) else list(partition_names)
+        if not names:
+            raise InvalidArgumentError("load_partitions: partition_names: must not be empty")
+        self._client.load_partitions(collection_name, names, timeout=self._t(timeout))
 
     def release_partitions(self, collection_name: str, partition_names: Union[str, List[str]],
                            timeout: Optional[float] = None, **kwargs: Any) -> None:
-        """Cove releases whole collections: served naming every partition or on a
-        collection not loaded; a subset is refused, as by cove-server."""
-        others = self._partitions_left_out("release_partitions", collection_name,
-                                           partition_names, timeout)
-        loaded = self._client.get_load_state(collection_name, timeout=self._t(timeout))
-        if others and loaded != LoadState.NotLoad:
-            raise UnimplementedError(
-                f"release_partitions: releasing some partitions of collection "
-                f"'{collection_name}' is not supported (collections release as a whole; name "
-                f"every partition or release the collection; not named: {', '.join(others)})")
-        self.release_collection(collection_name, timeout=timeout)
+        """Releases the named partitions (all loaded ones: the collection)."""
+        names = [partition_names] if isinstance(partition_names, str) else list(partition_names)
+        if not names:
+            raise InvalidArgumentError("release_partitions: partition_names: must not be empty")
+        self._client.release_partitions(collection_name, names, timeout=self._t(timeout))
 
     def get_partition_stats(self, collection_name: str, partition_name: str,
                             timeout: Optional[float] = None, **kwargs: Any) -> Dict[str, int]:
-        """``{"row_count": n}`` of one partition."""
-        rows = self._client.query(collection_name, output_fields=["count(*)"],
-                                  partition_names=[partition_name], timeout=self._t(timeout))
-        return {"row_count": int(rows[0]["count(*)"]) if rows else 0}
+        """``{"row_count": n}`` of one partition, loaded or not."""
+        return self._client.get_partition_stats(collection_name, partition_name,
+                                                timeout=self._t(timeout))
 
     # -- aliases ---------------------------------------------------------------------------------
 

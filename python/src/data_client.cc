@@ -621,13 +621,14 @@ void BindClient(py::module_& m) {
       .def(
           "rename_collection",
           [](PyClient& c, const std::string& old_name,
-             const std::string& new_name, const CallOptions& o) {
+             const std::string& new_name, const std::string& new_db_name,
+             const CallOptions& o) {
             c.Run([&](Client& cl) {
-              return cl.RenameCollection(old_name, new_name, o);
+              return cl.RenameCollection(old_name, new_name, new_db_name, o);
             });
           },
-          py::arg("old_name"), py::arg("new_name"), call,
-          "Renames a collection.")
+          py::arg("old_name"), py::arg("new_name"), py::arg("new_db_name") = "",
+          call, "Renames a collection, into another database if named.")
       .def(
           "get_collection_stats",
           [](PyClient& c, const std::string& name, const CallOptions& o) {
@@ -726,6 +727,49 @@ void BindClient(py::module_& m) {
             return c.Run([&](Client& cl) { return cl.GetLoadState(name, o); });
           },
           py::arg("name"), call, "The LoadState of a collection.")
+      .def(
+          "load_partitions",
+          [](PyClient& c, const std::string& name,
+             const std::vector<std::string>& partitions, const CallOptions& o) {
+            c.Run([&](Client& cl) {
+              return cl.LoadPartitions(name, partitions, o);
+            });
+          },
+          py::arg("name"), py::arg("partitions"), call,
+          "Loads partitions of a collection.")
+      .def(
+          "release_partitions",
+          [](PyClient& c, const std::string& name,
+             const std::vector<std::string>& partitions, const CallOptions& o) {
+            c.Run([&](Client& cl) {
+              return cl.ReleasePartitions(name, partitions, o);
+            });
+          },
+          py::arg("name"), py::arg("partitions"), call,
+          "Releases partitions of a collection.")
+      .def(
+          "get_partitions_load_state",
+          [](PyClient& c, const std::string& name,
+             const std::vector<std::string>& partitions, const CallOptions& o) {
+            return c.Run([&](Client& cl) {
+              return cl.GetLoadState(name, partitions, o);
+            });
+          },
+          py::arg("name"), py::arg("partitions"), call,
+          "kLoaded when every named partition is loaded.")
+      .def(
+          "get_partition_stats",
+          [](PyClient& c, const std::string& name, const std::string& partition,
+             const CallOptions& o) {
+            cove::CollectionStats s = c.Run([&](Client& cl) {
+              return cl.GetPartitionStats(name, partition, o);
+            });
+            py::dict out;
+            out["row_count"] = s.row_count;
+            return out;
+          },
+          py::arg("name"), py::arg("partition"), call,
+          "{'row_count': n} of one partition.")
       // Indexes.
       .def(
           "create_index",

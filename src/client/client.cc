@@ -219,7 +219,13 @@ absl::StatusOr<CollectionDescription> Client::DescribeCollection(
 absl::Status Client::RenameCollection(const std::string& old_name,
                                       const std::string& new_name,
                                       const CallOptions& call) {
-  return connection_->RenameCollection(old_name, new_name, call);
+  return connection_->RenameCollection(old_name, new_name, "", call);
+}
+absl::Status Client::RenameCollection(const std::string& old_name,
+                                      const std::string& new_name,
+                                      const std::string& new_db_name,
+                                      const CallOptions& call) {
+  return connection_->RenameCollection(old_name, new_name, new_db_name, call);
 }
 absl::StatusOr<CollectionStats> Client::GetCollectionStats(
     const std::string& name, const CallOptions& call) {
@@ -236,6 +242,26 @@ absl::Status Client::ReleaseCollection(const std::string& name,
 absl::StatusOr<LoadState> Client::GetLoadState(const std::string& name,
                                                const CallOptions& call) {
   return connection_->GetLoadState(name, call);
+}
+absl::Status Client::LoadPartitions(const std::string& collection,
+                                    const std::vector<std::string>& partitions,
+                                    const CallOptions& call) {
+  return connection_->LoadPartitions(collection, partitions, call);
+}
+absl::Status Client::ReleasePartitions(
+    const std::string& collection, const std::vector<std::string>& partitions,
+    const CallOptions& call) {
+  return connection_->ReleasePartitions(collection, partitions, call);
+}
+absl::StatusOr<LoadState> Client::GetLoadState(
+    const std::string& collection, const std::vector<std::string>& partitions,
+    const CallOptions& call) {
+  return connection_->GetPartitionsLoadState(collection, partitions, call);
+}
+absl::StatusOr<CollectionStats> Client::GetPartitionStats(
+    const std::string& collection, const std::string& partition,
+    const CallOptions& call) {
+  return connection_->GetPartitionStats(collection, partition, call);
 }
 absl::Status Client::CreateIndex(const std::string& collection,
                                  const IndexSpec& index,

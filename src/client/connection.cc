@@ -37,6 +37,7 @@ absl::StatusOr<CollectionDescription> Connection::DescribeCollection(
 }
 absl::Status Connection::RenameCollection(const std::string&,
                                           const std::string&,
+                                          const std::string&,
                                           const CallOptions&) {
   return Missing(*this, "RenameCollection");
 }
@@ -55,6 +56,24 @@ absl::Status Connection::ReleaseCollection(const std::string&,
 absl::StatusOr<LoadState> Connection::GetLoadState(const std::string&,
                                                    const CallOptions&) {
   return Missing(*this, "GetLoadState");
+}
+absl::Status Connection::LoadPartitions(const std::string&,
+                                        const std::vector<std::string>&,
+                                        const CallOptions&) {
+  return Missing(*this, "LoadPartitions");
+}
+absl::Status Connection::ReleasePartitions(const std::string&,
+                                           const std::vector<std::string>&,
+                                           const CallOptions&) {
+  return Missing(*this, "ReleasePartitions");
+}
+absl::StatusOr<LoadState> Connection::GetPartitionsLoadState(
+    const std::string&, const std::vector<std::string>&, const CallOptions&) {
+  return Missing(*this, "GetPartitionsLoadState");
+}
+absl::StatusOr<CollectionStats> Connection::GetPartitionStats(
+    const std::string&, const std::string&, const CallOptions&) {
+  return Missing(*this, "GetPartitionStats");
 }
 absl::Status Connection::CreateIndex(const std::string&, const IndexSpec&,
                                      const CallOptions&) {

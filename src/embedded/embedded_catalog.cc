@@ -283,12 +283,12 @@ absl::Status EmbeddedConnection::AlterCollectionProperties(
   return absl::OkStatus();
 }
 
-absl::Status EmbeddedConnection::RenameCollection(const std::string& old_name,
-                                                  const std::string& new_name,
-                                                  const CallOptions& call) {
-  if (absl::Status s = engine::ValidateName("collection name", new_name);
-      !s.ok()) {
-    return s;
+absl::Status EmbeddedConnection::RenameCollection(
+    const std::string& old_name, const std::string& new_name,
+    const std::string& new_db_name, const CallOptions& call) {
+  COVE_RETURN_IF_ERROR(engine::ValidateName("collection name", new_name));
+  if (!new_db_name.empty() && new_db_name != DbName(call)) {
+    return MoveCollection(old_name, new_name, new_db_name, call);
   }
   absl::ReaderMutexLock ops(&op_mu_);
   absl::MutexLock lock(&mu_);
@@ -316,6 +316,63 @@ absl::Status EmbeddedConnection::RenameCollection(const std::string& old_name,
   }
   MoveSettings(**db, old_name, new_name);
   return absl::OkStatus();
+}
+
+// A rename into another database, with Milvus' rules: the target database
+// exists, the collection has no aliases (they live in its database), the new
+// name is neither a collection nor an alias there, and the target's
+// collection limit holds.
+absl::Status EmbeddedConnection::MoveCollection(const std::string& old_name,
+                                                const std::string& new_name,
+                                                const std::string& new_db_name,
+                                                const CallOptions& call) {
+  absl::ReaderMutexLock ops(&op_mu_);
+  absl::MutexLock lock(&mu_);
+  COVE_ASSIGN_OR_RETURN(Database * from, Db(call));
+  auto to_it = databases_.find(new_db_name);
+  if (to_it == databases_.end()) return DatabaseNotFound(new_db_name);
+  Database& to = to_it->second;
+  auto it = from->collections.find(old_name);
+  if (it == from->collections.end()) return NotFound(old_name);
+  if (std::vector<std::string> aliases = AliasesOf(*from, old_name);
+      !aliases.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "rename collection: '", internal::ValidUtf8(old_name), "' has ",
+        aliases.size(),
+        " alias(es) in its database; drop them before moving it to "
+        "database '",
+        internal::ValidUtf8(new_db_name), "' (as Milvus requires)"));
+  }
+  if (to.collections.count(new_name) != 0 || to.aliases.count(new_name)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("rename collection: '", internal::ValidUtf8(new_name),
+                     "' is already a collection or alias in database '",
+                     internal::ValidUtf8(new_db_name), "'"));
+  }
+  COVE_RETURN_IF_ERROR(CheckCollectionLimit(new_db_name, to));
+  internal::ByteWriter w;
+  w.U8(static_cast<uint8_t>(engine::RecordType::kMoveCollection));
+  w.Str(DbName(call));
+  w.Str(old_name);
+  w.Str(new_db_name);
+  w.Str(new_name);
+  COVE_RETURN_IF_ERROR(LogLocked(w.Take()));
+  MoveLocked(*from, old_name, to, new_name);
+  return absl::OkStatus();
+}
+
+void EmbeddedConnection::MoveLocked(Database& from, const std::string& old_name,
+                                    Database& to, const std::string& new_name) {
+  auto it = from.collections.find(old_name);
+  std::shared_ptr<engine::Collection> c = std::move(it->second);
+  from.collections.erase(it);
+  c->set_name(new_name);
+  to.collections[new_name] = std::move(c);
+  auto settings = from.settings.find(old_name);
+  if (settings != from.settings.end()) {
+    to.settings[new_name] = std::move(settings->second);
+    from.settings.erase(settings);
+  }
 }
 
 absl::StatusOr<CollectionStats> EmbeddedConnection::GetCollectionStats(

@@ -187,6 +187,7 @@ class EmbeddedConnection : public Connection {
 
   absl::Status RenameCollection(const std::string& old_name,
                                 const std::string& new_name,
+                                const std::string& new_db_name,
                                 const CallOptions& call) override;
 
   absl::StatusOr<CollectionStats> GetCollectionStats(
@@ -252,6 +253,44 @@ class EmbeddedConnection : public Connection {
     if (absl::IsNotFound(c.status())) return LoadState::kNotExist;
     if (!c.ok()) return c.status();
     return (*c)->loaded() ? LoadState::kLoaded : LoadState::kNotLoaded;
+  }
+
+  absl::Status LoadPartitions(const std::string& collection,
+                              const std::vector<std::string>& partitions,
+                              const CallOptions& call) override {
+    absl::ReaderMutexLock ops(&op_mu_);
+    COVE_ASSIGN_OR_RETURN(auto c, Find(collection, call));
+    return c->LoadPartitions(partitions);
+  }
+
+  absl::Status ReleasePartitions(const std::string& collection,
+                                 const std::vector<std::string>& partitions,
+                                 const CallOptions& call) override {
+    absl::ReaderMutexLock ops(&op_mu_);
+    COVE_ASSIGN_OR_RETURN(auto c, Find(collection, call));
+    return c->ReleasePartitions(partitions);
+  }
+
+  absl::StatusOr<LoadState> GetPartitionsLoadState(
+      const std::string& collection, const std::vector<std::string>& partitions,
+      const CallOptions& call) override {
+    auto c = Find(collection, call);
+    if (absl::IsNotFound(c.status())) return LoadState::kNotExist;
+    COVE_RETURN_IF_ERROR(c.status());
+    for (const std::string& p : partitions) {
+      COVE_ASSIGN_OR_RETURN(bool loaded, (*c)->PartitionLoaded(p));
+      if (!loaded) return LoadState::kNotLoaded;
+    }
+    return (*c)->loaded() ? LoadState::kLoaded : LoadState::kNotLoaded;
+  }
+
+  absl::StatusOr<CollectionStats> GetPartitionStats(
+      const std::string& collection, const std::string& partition,
+      const CallOptions& call) override {
+    COVE_ASSIGN_OR_RETURN(auto c, Find(collection, call));
+    CollectionStats stats;
+    COVE_ASSIGN_OR_RETURN(stats.row_count, c->PartitionRowCount(partition));
+    return stats;
   }
 
   absl::Status CreateIndex(const std::string& collection,
@@ -706,6 +745,15 @@ class EmbeddedConnection : public Connection {
     }
     return absl::FailedPreconditionError(message);
   }
+
+  absl::Status MoveCollection(const std::string& old_name,
+                              const std::string& new_name,
+                              const std::string& new_db_name,
+                              const CallOptions& call);
+  // Moves collection `old_name` of `from` to `to` as `new_name` with its
+  // settings. Requires mu_ and the collection to exist in `from`.
+  static void MoveLocked(Database& from, const std::string& old_name,
+                         Database& to, const std::string& new_name);
 
   static void MoveSettings(Database& db, const std::string& from,
                            const std::string& to) {

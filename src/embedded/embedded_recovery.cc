@@ -203,6 +203,24 @@ absl::Status EmbeddedConnection::ReplayLocked(std::string_view record) {
       MoveSettings(db, a, b);
       return absl::OkStatus();
     }
+    case engine::RecordType::kMoveCollection: {
+      std::string to_db;
+      if (!r.Str(&db_name) || !r.Str(&a) || !r.Str(&to_db) || !r.Str(&b)) {
+        return corrupt();
+      }
+      if (absl::Status s = bad_name("collection name", b); !s.ok()) {
+        return s;
+      }
+      auto from = databases_.find(db_name);
+      auto to = databases_.find(to_db);
+      if (from == databases_.end() || to == databases_.end() ||
+          from->second.collections.count(a) == 0 ||
+          to->second.collections.count(b) != 0) {
+        return corrupt();
+      }
+      MoveLocked(from->second, a, to->second, b);
+      return absl::OkStatus();
+    }
     case engine::RecordType::kCreateAlias:
     case engine::RecordType::kAlterAlias:
       if (!r.Str(&db_name) || !r.Str(&a) || !r.Str(&b)) return corrupt();

@@ -463,8 +463,7 @@ absl::Status Collection::Load() {
   return LoadLocked(/*log=*/true);
 }
 
-absl::Status Collection::LoadLocked(bool log) {
-  const CollectionMeta& meta = *state_->meta;
+absl::Status Collection::CheckLoadable(const CollectionMeta& meta) const {
   for (size_t f = 0; f < meta.fields.size(); ++f) {
     if (!meta.fields[f].has_index) {
       return absl::FailedPreconditionError(
@@ -481,15 +480,24 @@ absl::Status Collection::LoadLocked(bool log) {
                        "' has no index (create one first)"));
     }
   }
-  if (meta.loaded) return absl::OkStatus();
+  return absl::OkStatus();
+}
+
+absl::Status Collection::LoadLocked(bool log) {
+  const CollectionMeta& meta = *state_->meta;
+  COVE_RETURN_IF_ERROR(CheckLoadable(meta));
+  if (meta.loaded && meta.unloaded_partitions.empty()) {
+    return absl::OkStatus();
+  }
   if (log) {
     internal::ByteWriter w;
     w.U8(static_cast<uint8_t>(RecordType::kLoad));
     w.I64(id_);
-    if (absl::Status s = Log(w.Take()); !s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Log(w.Take()));
   }
   auto next = std::make_shared<CollectionMeta>(meta);
   next->loaded = true;
+  next->unloaded_partitions.clear();
   PublishMeta(std::move(next));
   return absl::OkStatus();
 }
@@ -503,8 +511,146 @@ absl::Status Collection::Release() {
   if (absl::Status s = Log(w.Take()); !s.ok()) return s;
   auto next = std::make_shared<CollectionMeta>(*state_->meta);
   next->loaded = false;
+  next->unloaded_partitions.clear();
   PublishMeta(std::move(next));
   return absl::OkStatus();
+}
+
+namespace {
+
+// Names of the live partitions of `meta`.
+std::vector<std::string> LivePartitions(const CollectionMeta& meta) {
+  std::vector<std::string> out;
+  for (const std::string& p : meta.partitions) {
+    if (!p.empty()) out.push_back(p);
+  }
+  return out;
+}
+
+std::string PartitionsRecord(RecordType type, int64_t id,
+                             const std::vector<std::string>& names) {
+  internal::ByteWriter w;
+  w.U8(static_cast<uint8_t>(type));
+  w.I64(id);
+  w.Varint(names.size());
+  for (const std::string& n : names) w.Str(n);
+  return w.Take();
+}
+
+}  // namespace
+
+absl::Status Collection::LoadPartitions(const std::vector<std::string>& names) {
+  absl::MutexLock lock(&mu_);
+  return LoadPartitionsLocked(names, /*log=*/true);
+}
+
+absl::Status Collection::LoadPartitionsLocked(
+    const std::vector<std::string>& names, bool log) {
+  const CollectionMeta& meta = *state_->meta;
+  if (names.empty()) {
+    return absl::InvalidArgumentError(
+        "load partitions: partition_names: must not be empty");
+  }
+  COVE_RETURN_IF_ERROR(PartitionMask(meta, names).status());
+  COVE_RETURN_IF_ERROR(CheckLoadable(meta));
+  auto next = std::make_shared<CollectionMeta>(meta);
+  if (!next->loaded) {
+    next->loaded = true;
+    for (const std::string& p : LivePartitions(meta)) {
+      next->unloaded_partitions.insert(p);
+    }
+  }
+  for (const std::string& n : names) next->unloaded_partitions.erase(n);
+  if (next->loaded == meta.loaded &&
+      next->unloaded_partitions == meta.unloaded_partitions) {
+    return absl::OkStatus();
+  }
+  if (log) {
+    COVE_RETURN_IF_ERROR(
+        Log(PartitionsRecord(RecordType::kLoadPartitions, id_, names)));
+  }
+  PublishMeta(std::move(next));
+  return absl::OkStatus();
+}
+
+absl::Status Collection::ReleasePartitions(
+    const std::vector<std::string>& names) {
+  absl::MutexLock lock(&mu_);
+  return ReleasePartitionsLocked(names, /*log=*/true);
+}
+
+absl::Status Collection::ReleasePartitionsLocked(
+    const std::vector<std::string>& names, bool log) {
+  const CollectionMeta& meta = *state_->meta;
+  if (names.empty()) {
+    return absl::InvalidArgumentError(
+        "release partitions: partition_names: must not be empty");
+  }
+  COVE_RETURN_IF_ERROR(PartitionMask(meta, names).status());
+  if (!meta.loaded) return absl::OkStatus();
+  auto next = std::make_shared<CollectionMeta>(meta);
+  for (const std::string& n : names) next->unloaded_partitions.insert(n);
+  if (next->unloaded_partitions == meta.unloaded_partitions) {
+    return absl::OkStatus();
+  }
+  // Nothing left loaded: the collection is released.
+  if (next->unloaded_partitions.size() >= LivePartitions(meta).size()) {
+    next->loaded = false;
+    next->unloaded_partitions.clear();
+  }
+  if (log) {
+    COVE_RETURN_IF_ERROR(
+        Log(PartitionsRecord(RecordType::kReleasePartitions, id_, names)));
+  }
+  PublishMeta(std::move(next));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> Collection::PartitionLoaded(
+    const std::string& partition) const {
+  std::shared_ptr<const CollectionState> state = Snapshot();
+  COVE_RETURN_IF_ERROR(PartitionMask(*state->meta, {partition}).status());
+  return state->meta->loaded &&
+         state->meta->unloaded_partitions.count(partition) == 0;
+}
+
+absl::StatusOr<int64_t> Collection::PartitionRowCount(
+    const std::string& partition) const {
+  std::shared_ptr<const CollectionState> state = Snapshot();
+  COVE_ASSIGN_OR_RETURN(std::vector<bool> mask,
+                        PartitionMask(*state->meta, {partition}));
+  int64_t n = 0;
+  for (const auto& seg : state->segments) {
+    const std::vector<uint16_t>& part = seg->data->partition;
+    for (size_t r = 0; r < seg->rows; ++r) {
+      if (mask[part[r]] && (seg->num_deleted == 0 || !seg->deleted->Test(r))) {
+        ++n;
+      }
+    }
+  }
+  return n;
+}
+
+absl::StatusOr<std::vector<bool>> Collection::ReadMask(
+    const CollectionMeta& meta, const std::vector<std::string>& names) const {
+  COVE_ASSIGN_OR_RETURN(std::vector<bool> mask, PartitionMask(meta, names));
+  if (meta.unloaded_partitions.empty()) return mask;
+  if (names.empty()) {
+    mask.assign(meta.partitions.size(), false);
+    for (size_t p = 0; p < meta.partitions.size(); ++p) {
+      mask[p] = !meta.partitions[p].empty() &&
+                meta.unloaded_partitions.count(meta.partitions[p]) == 0;
+    }
+    return mask;
+  }
+  for (const std::string& n : names) {
+    if (meta.unloaded_partitions.count(n) != 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "partition '", n, "' of collection '", name(),
+          "' is not loaded (call LoadPartitions or LoadCollection)"));
+    }
+  }
+  return mask;
 }
 
 bool Collection::loaded() const { return Snapshot()->meta->loaded; }
@@ -574,6 +720,11 @@ absl::Status Collection::CreatePartitionLocked(const std::string& partition,
   }
   auto meta = std::make_shared<CollectionMeta>(*state_->meta);
   meta->partitions.push_back(partition);
+  // In a collection loaded partition by partition, a new partition is not
+  // loaded; in a wholly loaded one it is (as Milvus).
+  if (meta->loaded && !meta->unloaded_partitions.empty()) {
+    meta->unloaded_partitions.insert(partition);
+  }
   PublishMeta(std::move(meta));
   return absl::OkStatus();
 }
@@ -595,10 +746,11 @@ absl::Status Collection::DropPartitionLocked(const std::string& partition,
     return absl::NotFoundError(absl::StrCat(
         "partition '", partition, "' not found in collection '", name(), "'"));
   }
-  if (state_->meta->loaded) {
+  if (state_->meta->loaded &&
+      state_->meta->unloaded_partitions.count(partition) == 0) {
     return absl::FailedPreconditionError(
-        absl::StrCat("drop partition '", partition, "': collection '", name(),
-                     "' is loaded; release it first"));
+        absl::StrCat("drop partition '", partition, "' of collection '", name(),
+                     "': the partition is loaded; release it first"));
   }
   if (log) {
     internal::ByteWriter w;
@@ -614,6 +766,7 @@ absl::Status Collection::DropPartitionLocked(const std::string& partition,
     Batch batch(*state_);
     auto meta = std::make_shared<CollectionMeta>(*state_->meta);
     meta->partitions[id].clear();  // keep ids stable
+    meta->unloaded_partitions.erase(partition);
     batch.next->meta = std::move(meta);
     for (size_t pos = 0; pos < batch.next->segments.size(); ++pos) {
       const SegmentView& seg = *batch.next->segments[pos];

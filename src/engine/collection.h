@@ -53,6 +53,7 @@ enum class RecordType : uint8_t {
   kAlterAlias = 8,
   kAlterDatabase = 9,     // the database's new properties
   kAlterCollection = 10,  // a collection's new settings (embedded backend)
+  kMoveCollection = 11,   // a rename into another database
   // Collection-level records start with the collection id.
   kInsert = 20,
   kDelete = 21,
@@ -62,6 +63,8 @@ enum class RecordType : uint8_t {
   kDropIndex = 25,
   kLoad = 26,
   kRelease = 27,
+  kLoadPartitions = 28,     // id, count, names
+  kReleasePartitions = 29,  // id, count, names
 };
 
 /// What a collection runs with besides its schema.
@@ -333,6 +336,16 @@ class Collection {
   absl::Status Load();
   absl::Status Release();
   bool loaded() const;
+  /// Partition-level loading, as Milvus: loading partitions of a released
+  /// collection loads only those (searches and queries then read the loaded
+  /// partitions, and naming another one is FailedPrecondition); releasing
+  /// every loaded partition releases the collection. Names must exist.
+  absl::Status LoadPartitions(const std::vector<std::string>& names);
+  absl::Status ReleasePartitions(const std::vector<std::string>& names);
+  /// Whether partition `name` is loaded (NotFound for an unknown one).
+  absl::StatusOr<bool> PartitionLoaded(const std::string& name) const;
+  /// Live rows of partition `name`, loaded or not.
+  absl::StatusOr<int64_t> PartitionRowCount(const std::string& name) const;
 
   /// Appends rows given as one value per column: the schema's fields in
   /// order, then the dynamic column ("$meta", a JSON object) when the schema
@@ -490,6 +503,12 @@ class Collection {
   void ApplyFunctions(std::vector<std::vector<Value>>* rows) const;
   absl::Status DropIndexLocked(const std::string& index_name, bool log);
   absl::Status LoadLocked(bool log);
+  absl::Status LoadPartitionsLocked(const std::vector<std::string>& names,
+                                    bool log);
+  absl::Status ReleasePartitionsLocked(const std::vector<std::string>& names,
+                                       bool log);
+  // Checks that every vector field has an index (loading needs one).
+  absl::Status CheckLoadable(const CollectionMeta& meta) const;
   absl::Status CreatePartitionLocked(const std::string& partition, bool log);
   absl::Status DropPartitionLocked(const std::string& partition, bool log);
 
@@ -509,6 +528,11 @@ class Collection {
                               const std::vector<bool>* partitions) const;
   // The partition mask of `names` (empty: none, all partitions).
   absl::StatusOr<std::vector<bool>> PartitionMask(
+      const CollectionMeta& meta, const std::vector<std::string>& names) const;
+  // The partitions a read of `names` sees: PartitionMask, restricted to the
+  // loaded partitions; a named partition that is not loaded is
+  // FailedPrecondition.
+  absl::StatusOr<std::vector<bool>> ReadMask(
       const CollectionMeta& meta, const std::vector<std::string>& names) const;
   // Partition ids of names (empty names: all partitions).
   absl::StatusOr<std::vector<int>> PartitionIds(

@@ -365,7 +365,7 @@ absl::StatusOr<SearchHits> Collection::Search(
     }
   }
   COVE_ASSIGN_OR_RETURN(std::vector<bool> keep,
-                        PartitionMask(meta, spec.partitions));
+                        ReadMask(meta, spec.partitions));
   const std::vector<Target> targets =
       Targets(state, spec.filter, keep.empty() ? nullptr : &keep);
   // Growing segments and sealed ones whose build is pending are scanned.

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -147,7 +148,11 @@ struct FieldIndexState {
 
 /// Collection metadata that readers need, replaced as a whole on change.
 struct CollectionMeta {
+  /// Some or all partitions are loaded.
   bool loaded = false;
+  /// When loaded: the partitions that are not (Milvus' partition-level
+  /// load); empty when the whole collection is loaded.
+  std::set<std::string> unloaded_partitions;
   // Dropped partitions leave an empty name behind so that ids stay stable.
   std::vector<std::string> partitions;
   std::vector<FieldIndexState> fields;  // per vector field

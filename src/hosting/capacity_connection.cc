@@ -241,11 +241,11 @@ absl::StatusOr<CollectionDescription> CapacityConnection::DescribeCollection(
   return inner_->DescribeCollection(name, call);
 }
 
-absl::Status CapacityConnection::RenameCollection(const std::string& old_name,
-                                                  const std::string& new_name,
-                                                  const CallOptions& call) {
+absl::Status CapacityConnection::RenameCollection(
+    const std::string& old_name, const std::string& new_name,
+    const std::string& new_db_name, const CallOptions& call) {
   Touch();
-  return inner_->RenameCollection(old_name, new_name, call);
+  return inner_->RenameCollection(old_name, new_name, new_db_name, call);
 }
 
 absl::StatusOr<CollectionStats> CapacityConnection::GetCollectionStats(
@@ -329,6 +329,34 @@ absl::StatusOr<LoadState> CapacityConnection::GetLoadState(
     const std::string& name, const CallOptions& call) {
   Touch();
   return inner_->GetLoadState(name, call);
+}
+
+absl::Status CapacityConnection::LoadPartitions(
+    const std::string& collection, const std::vector<std::string>& partitions,
+    const CallOptions& call) {
+  Touch();
+  return inner_->LoadPartitions(collection, partitions, call);
+}
+
+absl::Status CapacityConnection::ReleasePartitions(
+    const std::string& collection, const std::vector<std::string>& partitions,
+    const CallOptions& call) {
+  Touch();
+  return inner_->ReleasePartitions(collection, partitions, call);
+}
+
+absl::StatusOr<LoadState> CapacityConnection::GetPartitionsLoadState(
+    const std::string& collection, const std::vector<std::string>& partitions,
+    const CallOptions& call) {
+  Touch();
+  return inner_->GetPartitionsLoadState(collection, partitions, call);
+}
+
+absl::StatusOr<CollectionStats> CapacityConnection::GetPartitionStats(
+    const std::string& collection, const std::string& partition,
+    const CallOptions& call) {
+  Touch();
+  return inner_->GetPartitionStats(collection, partition, call);
 }
 
 absl::Status CapacityConnection::CreateIndex(const std::string& collection,

@@ -84,6 +84,7 @@ class CapacityConnection : public Connection {
       const std::string& name, const CallOptions& call) override;
   absl::Status RenameCollection(const std::string& old_name,
                                 const std::string& new_name,
+                                const std::string& new_db_name,
                                 const CallOptions& call) override;
   absl::StatusOr<CollectionStats> GetCollectionStats(
       const std::string& name, const CallOptions& call) override;
@@ -114,6 +115,18 @@ class CapacityConnection : public Connection {
                               const CallOptions& call) override;
   absl::Status ReleaseCollection(const std::string& name,
                                  const CallOptions& call) override;
+  absl::Status LoadPartitions(const std::string& collection,
+                              const std::vector<std::string>& partitions,
+                              const CallOptions& call) override;
+  absl::Status ReleasePartitions(const std::string& collection,
+                                 const std::vector<std::string>& partitions,
+                                 const CallOptions& call) override;
+  absl::StatusOr<LoadState> GetPartitionsLoadState(
+      const std::string& collection, const std::vector<std::string>& partitions,
+      const CallOptions& call) override;
+  absl::StatusOr<CollectionStats> GetPartitionStats(
+      const std::string& collection, const std::string& partition,
+      const CallOptions& call) override;
   absl::StatusOr<LoadState> GetLoadState(const std::string& name,
                                          const CallOptions& call) override;
   absl::Status CreateIndex(const std::string& collection,

@@ -55,6 +55,12 @@ namespace stub_pb = ::milvus::proto;
     stub_pb::common::Status)                                                   \
   X(GetLoadState, stub_pb::milvus::GetLoadStateRequest,                        \
     stub_pb::milvus::GetLoadStateResponse)                                     \
+  X(LoadPartitions, stub_pb::milvus::LoadPartitionsRequest,                    \
+    stub_pb::common::Status)                                                   \
+  X(ReleasePartitions, stub_pb::milvus::ReleasePartitionsRequest,              \
+    stub_pb::common::Status)                                                   \
+  X(GetPartitionStatistics, stub_pb::milvus::GetPartitionStatisticsRequest,    \
+    stub_pb::milvus::GetPartitionStatisticsResponse)                           \
   X(CreatePartition, stub_pb::milvus::CreatePartitionRequest,                  \
     stub_pb::common::Status)                                                   \
   X(DropPartition, stub_pb::milvus::DropPartitionRequest,                      \

@@ -343,14 +343,22 @@ class RemoteConnection final : public Connection {
 
   absl::Status RenameCollection(const std::string& old_name,
                                 const std::string& new_name,
+                                const std::string& new_db_name,
                                 const CallOptions& call) override {
     milvus_pb::RenameCollectionRequest request;
     request.set_db_name(Db(call));
     request.set_oldname(old_name);
     request.set_newname(new_name);
+    request.set_newdbname(new_db_name);
     common_pb::Status response;
     Invalidate(old_name, call);
-    Invalidate(new_name, call);
+    if (new_db_name.empty()) {
+      Invalidate(new_name, call);
+    } else {
+      CallOptions target = call;
+      target.db_name = new_db_name;
+      Invalidate(new_name, target);
+    }
     return Call(&MilvusStub::RenameCollection, "RenameCollection", false,
                 request, &response, call);
   }
@@ -527,6 +535,73 @@ class RemoteConnection final : public Connection {
     }
     COVE_RETURN_IF_ERROR(s);
     return LoadStateFromProto(response.state());
+  }
+
+  absl::Status LoadPartitions(const std::string& collection,
+                              const std::vector<std::string>& partitions,
+                              const CallOptions& call) override {
+    milvus_pb::LoadPartitionsRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(collection);
+    for (const std::string& p : partitions) request.add_partition_names(p);
+    common_pb::Status response;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::LoadPartitions, "LoadPartitions",
+                              true, request, &response, call));
+    return WaitLoaded(collection, call, partitions);
+  }
+
+  absl::Status ReleasePartitions(const std::string& collection,
+                                 const std::vector<std::string>& partitions,
+                                 const CallOptions& call) override {
+    milvus_pb::ReleasePartitionsRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(collection);
+    for (const std::string& p : partitions) request.add_partition_names(p);
+    common_pb::Status response;
+    return Call(&MilvusStub::ReleasePartitions, "ReleasePartitions", true,
+                request, &response, call);
+  }
+
+  absl::StatusOr<LoadState> GetPartitionsLoadState(
+      const std::string& collection, const std::vector<std::string>& partitions,
+      const CallOptions& call) override {
+    milvus_pb::GetLoadStateRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(collection);
+    for (const std::string& p : partitions) request.add_partition_names(p);
+    milvus_pb::GetLoadStateResponse response;
+    absl::Status s = Call(&MilvusStub::GetLoadState, "GetLoadState", true,
+                          request, &response, call);
+    if (absl::IsNotFound(s) && MilvusCode(s) == 100) {
+      return LoadState::kNotExist;
+    }
+    COVE_RETURN_IF_ERROR(s);
+    return LoadStateFromProto(response.state());
+  }
+
+  absl::StatusOr<CollectionStats> GetPartitionStats(
+      const std::string& collection, const std::string& partition,
+      const CallOptions& call) override {
+    milvus_pb::GetPartitionStatisticsRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(collection);
+    request.set_partition_name(partition);
+    milvus_pb::GetPartitionStatisticsResponse response;
+    COVE_RETURN_IF_ERROR(Call(&MilvusStub::GetPartitionStatistics,
+                              "GetPartitionStatistics", true, request,
+                              &response, call));
+    for (const common_pb::KeyValuePair& kv : response.stats()) {
+      if (kv.key() != "row_count") continue;
+      CollectionStats stats;
+      if (!absl::SimpleAtoi(kv.value(), &stats.row_count)) {
+        return absl::InternalError(absl::StrCat(
+            "GetPartitionStatistics: row_count: expected an integer (got '",
+            kv.value(), "')"));
+      }
+      return stats;
+    }
+    return absl::InternalError(
+        "GetPartitionStatistics: the server sent no row_count");
   }
 
   // --- indexes ---------------------------------------------------------------
@@ -1011,12 +1086,16 @@ class RemoteConnection final : public Connection {
 
   // Loading is synchronous in Cove; other servers load in the background:
   // poll the load state until loaded, within the call's deadline.
-  absl::Status WaitLoaded(const std::string& name, const CallOptions& call) {
+  absl::Status WaitLoaded(const std::string& name, const CallOptions& call,
+                          const std::vector<std::string>& partitions = {}) {
     const auto deadline =
         clock_.now() + call.timeout.value_or(options_.timeout);
     std::chrono::milliseconds delay(10);
     while (true) {
-      COVE_ASSIGN_OR_RETURN(LoadState state, GetLoadState(name, call));
+      COVE_ASSIGN_OR_RETURN(
+          LoadState state,
+          partitions.empty() ? GetLoadState(name, call)
+                             : GetPartitionsLoadState(name, partitions, call));
       if (state == LoadState::kLoaded) return absl::OkStatus();
       if (state != LoadState::kLoading) {
         return absl::FailedPreconditionError(absl::StrCat(

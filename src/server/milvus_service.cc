@@ -501,14 +501,8 @@ grpc::Status MilvusServiceImpl::RenameCollection(
     const milvus_pb::RenameCollectionRequest* request,
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    if (!request->newdbname().empty() &&
-        request->newdbname() != c.call.db_name) {
-      return absl::UnimplementedError(
-          "rename collection: moving a collection to another database is "
-          "not supported by cove");
-    }
     return connection_->RenameCollection(request->oldname(), request->newname(),
-                                         c.call);
+                                         request->newdbname(), c.call);
   });
 }
 
@@ -561,7 +555,14 @@ grpc::Status MilvusServiceImpl::GetLoadState(
     grpc::ServerContext* context, const milvus_pb::GetLoadStateRequest* request,
     milvus_pb::GetLoadStateResponse* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    auto state = connection_->GetLoadState(request->collection_name(), c.call);
+    auto state =
+        request->partition_names().empty()
+            ? connection_->GetLoadState(request->collection_name(), c.call)
+            : connection_->GetPartitionsLoadState(
+                  request->collection_name(),
+                  {request->partition_names().begin(),
+                   request->partition_names().end()},
+                  c.call);
     if (!state.ok()) return state.status();
     response->set_state(internal::LoadStateToProto(*state));
     return absl::OkStatus();

@@ -53,10 +53,8 @@ grpc::Status MilvusServiceImpl::AlterCollectionField(
   });
 }
 
-// Partition-level load: the engine loads and releases whole collections, so
-// LoadPartitions and ReleasePartitions are served when they amount to that
-// (every partition named, or nothing to change) and refused by name when
-// they would leave some partitions loaded and others not.
+// The partitions of a partition-level call must exist (Milvus' wording for
+// one that does not); returns those of the collection not named.
 absl::StatusOr<std::vector<std::string>> MilvusServiceImpl::NamedPartitions(
     const char* rpc, const std::string& collection,
     const std::vector<std::string>& names, const CallOptions& call) {
@@ -90,23 +88,11 @@ grpc::Status MilvusServiceImpl::LoadPartitions(
   return Handle(context, *request, response, [&](const Caller& c) {
     COVE_RETURN_IF_ERROR(CheckLoadOptions("LoadPartitions", *request));
     const std::string& name = request->collection_name();
-    COVE_ASSIGN_OR_RETURN(std::vector<std::string> others,
-                          NamedPartitions("LoadPartitions", name,
-                                          {request->partition_names().begin(),
-                                           request->partition_names().end()},
-                                          c.call));
-    COVE_ASSIGN_OR_RETURN(LoadState state,
-                          connection_->GetLoadState(name, c.call));
-    // A loaded collection has every partition loaded already.
-    if (state == LoadState::kLoaded || others.empty()) {
-      return connection_->LoadCollection(name, c.call);
-    }
-    return absl::UnimplementedError(absl::StrCat(
-        "LoadPartitions: loading some partitions of collection '",
-        ValidUtf8(name),
-        "' is not supported by cove-server (collections load as a whole; "
-        "name every partition or load the collection; not named: ",
-        JoinNames(others), ")"));
+    std::vector<std::string> names(request->partition_names().begin(),
+                                   request->partition_names().end());
+    COVE_RETURN_IF_ERROR(
+        NamedPartitions("LoadPartitions", name, names, c.call).status());
+    return connection_->LoadPartitions(name, names, c.call);
   });
 }
 
@@ -116,23 +102,11 @@ grpc::Status MilvusServiceImpl::ReleasePartitions(
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
     const std::string& name = request->collection_name();
-    COVE_ASSIGN_OR_RETURN(std::vector<std::string> others,
-                          NamedPartitions("ReleasePartitions", name,
-                                          {request->partition_names().begin(),
-                                           request->partition_names().end()},
-                                          c.call));
-    COVE_ASSIGN_OR_RETURN(LoadState state,
-                          connection_->GetLoadState(name, c.call));
-    // Nothing loaded: nothing to release.
-    if (state == LoadState::kNotLoaded || others.empty()) {
-      return connection_->ReleaseCollection(name, c.call);
-    }
-    return absl::UnimplementedError(absl::StrCat(
-        "ReleasePartitions: releasing some partitions of collection '",
-        ValidUtf8(name),
-        "' is not supported by cove-server (collections release as a whole; "
-        "name every partition or release the collection; not named: ",
-        JoinNames(others), ")"));
+    std::vector<std::string> names(request->partition_names().begin(),
+                                   request->partition_names().end());
+    COVE_RETURN_IF_ERROR(
+        NamedPartitions("ReleasePartitions", name, names, c.call).status());
+    return connection_->ReleasePartitions(name, names, c.call);
   });
 }
 
@@ -142,38 +116,15 @@ grpc::Status MilvusServiceImpl::GetPartitionStatistics(
     milvus_pb::GetPartitionStatisticsResponse* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
     const std::string& name = request->collection_name();
-    COVE_ASSIGN_OR_RETURN(std::vector<std::string> others,
-                          NamedPartitions("GetPartitionStatistics", name,
-                                          {request->partition_name()}, c.call));
-    int64_t rows = 0;
-    if (others.empty()) {
-      // The only partition: the collection's count, loaded or not.
-      COVE_ASSIGN_OR_RETURN(CollectionStats stats,
-                            connection_->GetCollectionStats(name, c.call));
-      rows = stats.row_count;
-    } else {
-      QueryRequest count;
-      count.collection_name = name;
-      count.output_fields = {"count(*)"};
-      count.partition_names = {request->partition_name()};
-      auto found = connection_->Query(count, c.call);
-      if (absl::IsFailedPrecondition(found.status())) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "GetPartitionStatistics: collection '", ValidUtf8(name),
-            "' is not loaded (cove-server counts a partition's rows of a "
-            "loaded collection; ",
-            found.status().message(), ")"));
-      }
-      COVE_RETURN_IF_ERROR(found.status());
-      if (found->size() != 1 || !found->front().count("count(*)")) {
-        return absl::InternalError(
-            "GetPartitionStatistics: the count query returned no count");
-      }
-      rows = found->front().at("count(*)").AsInt();
-    }
+    COVE_RETURN_IF_ERROR(NamedPartitions("GetPartitionStatistics", name,
+                                         {request->partition_name()}, c.call)
+                             .status());
+    COVE_ASSIGN_OR_RETURN(CollectionStats stats,
+                          connection_->GetPartitionStats(
+                              name, request->partition_name(), c.call));
     common_pb::KeyValuePair* kv = response->add_stats();
     kv->set_key("row_count");
-    kv->set_value(absl::StrCat(rows));
+    kv->set_value(absl::StrCat(stats.row_count));
     return absl::OkStatus();
   });
 }

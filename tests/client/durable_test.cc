@@ -131,6 +131,83 @@ TEST(DurableTest, KeyFieldsSurviveReopen) {
   }
 }
 
+// A collection moved into another database stays there, with its rows and
+// settings, after a reopen from the log and from a snapshot.
+TEST(DurableTest, MoveIntoAnotherDatabaseSurvivesReopen) {
+  const std::string dir = TempDir();
+  CallOptions archive;
+  archive.db_name = "archive";
+  auto check = [&](Client& client) {
+    ASSERT_OK_AND_ASSIGN(auto names, client.ListCollections());
+    EXPECT_TRUE(names.empty());
+    ASSERT_OK_AND_ASSIGN(names, client.ListCollections(archive));
+    EXPECT_EQ(names, std::vector<std::string>{"old_docs"});
+    ASSERT_OK_AND_ASSIGN(auto rows,
+                         client.Get("old_docs", {Value(7)}, {"tag"}, archive));
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].at("tag"), Value("seven"));
+    ASSERT_OK_AND_ASSIGN(CollectionDescription d,
+                         client.DescribeCollection("old_docs", archive));
+    EXPECT_EQ(d.schema.properties.at("collection.ttl.seconds"), "3600");
+  };
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+    ASSERT_OK(client.CreateCollection("docs", kDim));
+    ASSERT_OK(client.connection()->AlterCollectionProperties(
+        "docs", {{"collection.ttl.seconds", "3600"}}, {}, {}));
+    ASSERT_OK(
+        client.Insert("docs", {MakeRow(7, "seven"), MakeRow(8)}).status());
+    ASSERT_OK(client.CreateDatabase("archive"));
+    ASSERT_OK(client.RenameCollection("docs", "old_docs", "archive"));
+    check(client);
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+    check(client);
+    ASSERT_OK(client.Flush("old_docs", archive));
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+    check(client);
+  }
+}
+
+// Partition-level load state survives a reopen from the log and from a
+// snapshot.
+TEST(DurableTest, PartitionLoadStateSurvivesReopen) {
+  const std::string dir = TempDir();
+  auto check = [](Client& client) {
+    ASSERT_OK_AND_ASSIGN(LoadState p, client.GetLoadState("docs", {"p"}));
+    EXPECT_EQ(p, LoadState::kNotLoaded);
+    ASSERT_OK_AND_ASSIGN(LoadState d,
+                         client.GetLoadState("docs", {"_default"}));
+    EXPECT_EQ(d, LoadState::kLoaded);
+    EXPECT_EQ(AllIds(client, "docs"), (std::set<int64_t>{1}));
+  };
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+    ASSERT_OK(client.CreateCollection("docs", kDim));
+    ASSERT_OK(client.CreatePartition("docs", "p"));
+    ASSERT_OK(client.Insert("docs", {MakeRow(1)}).status());
+    InsertRequest in_p;
+    in_p.collection_name = "docs";
+    in_p.partition_name = "p";
+    in_p.rows = {MakeRow(2)};
+    ASSERT_OK(client.Insert(in_p).status());
+    ASSERT_OK(client.ReleasePartitions("docs", {"p"}));
+    check(client);
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+    check(client);
+    ASSERT_OK(client.Flush("docs"));
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+    check(client);
+  }
+}
+
 TEST(DurableTest, DataSurvivesReopen) {
   const std::string dir = TempDir();
   {

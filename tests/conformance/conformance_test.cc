@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <set>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -754,6 +755,133 @@ TEST_P(ConformanceTest, Databases) {
               StatusIs(absl::StatusCode::kNotFound));
   ASSERT_THAT(client().DropCollection("docs", in_db), IsOk());
   EXPECT_THAT(client().DropDatabase("analytics"), IsOk());
+}
+
+TEST_P(ConformanceTest, RenameMovesACollectionIntoAnotherDatabase) {
+  MakeDocs(5);
+  ASSERT_THAT(client().CreateDatabase("archive"), IsOk());
+  CallOptions archive;
+  archive.db_name = "archive";
+  // Refusals, as Milvus: a target database that does not exist, a collection
+  // with aliases, a name already taken (by a collection or an alias) there.
+  EXPECT_THAT(client().RenameCollection("docs", "docs", "nowhere"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("nowhere")));
+  ASSERT_THAT(client().CreateAlias("docs", "current"), IsOk());
+  EXPECT_THAT(
+      client().RenameCollection("docs", "docs", "archive"),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("alias")));
+  ASSERT_THAT(client().DropAlias("current"), IsOk());
+  ASSERT_THAT(client().CreateCollection("taken", 2, {}, archive), IsOk());
+  EXPECT_THAT(client().RenameCollection("docs", "taken", "archive"),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("taken")));
+  ASSERT_OK_AND_ASSIGN(auto names, client().ListCollections());
+  EXPECT_THAT(names, ElementsAre("docs"));
+
+  ASSERT_THAT(client().RenameCollection("docs", "docs_2025", "archive"),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(names, client().ListCollections());
+  EXPECT_TRUE(names.empty());
+  ASSERT_OK_AND_ASSIGN(names, client().ListCollections(archive));
+  EXPECT_THAT(names, ::testing::UnorderedElementsAre("docs_2025", "taken"));
+  // The rows moved with it and are served there.
+  ASSERT_OK_AND_ASSIGN(auto rows,
+                       client().Get("docs_2025", {Value(3)}, {"n"}, archive));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("n"), Value(3));
+  SearchRequest search;
+  search.collection_name = "docs_2025";
+  search.vectors = {4.0f, 0.0f, 0.0f, 1.0f};
+  search.dim = 4;
+  search.limit = 2;
+  ASSERT_OK_AND_ASSIGN(SearchResults found, client().Search(search, archive));
+  ASSERT_EQ(found.hits.size(), 1u);
+  ASSERT_FALSE(found.hits[0].empty());
+  EXPECT_EQ(found.hits[0][0].id, Value(4));
+  // Naming the call's own database is a plain rename.
+  ASSERT_THAT(
+      client().RenameCollection("docs_2025", "docs_old", "archive", archive),
+      IsOk());
+  ASSERT_OK_AND_ASSIGN(auto stats,
+                       client().GetCollectionStats("docs_old", archive));
+  EXPECT_EQ(stats.row_count, 5);
+}
+
+// Milvus' partition-level loading: reads see the loaded partitions only.
+TEST_P(ConformanceTest, PartitionsLoadAndReleaseOneByOne) {
+  MakeDocs(6);  // ids 0..5 in _default
+  ASSERT_THAT(client().CreatePartition("docs", "recent"), IsOk());
+  InsertRequest insert;
+  insert.collection_name = "docs";
+  insert.partition_name = "recent";
+  for (int64_t i = 10; i < 13; ++i) {
+    insert.rows.push_back(
+        Row{{"id", Value(i)},
+            {"vector", Value::FloatVector({static_cast<float>(i), 0, 0, 1})}});
+  }
+  ASSERT_THAT(client().Insert(insert), IsOk());
+  auto ids = [&](std::vector<std::string> partitions) {
+    QueryRequest q;
+    q.collection_name = "docs";
+    q.partition_names = std::move(partitions);
+    q.filter = "id >= 0";
+    q.output_fields = {"id"};
+    std::set<int64_t> out;
+    auto rows = client().Query(q);
+    EXPECT_THAT(rows, IsOk());
+    if (rows.ok()) {
+      for (const Row& r : *rows) out.insert(r.at("id").AsInt());
+    }
+    return out;
+  };
+  ASSERT_THAT(client().ReleaseCollection("docs"), IsOk());
+  ASSERT_OK_AND_ASSIGN(CollectionStats stats,
+                       client().GetPartitionStats("docs", "recent"));
+  EXPECT_EQ(stats.row_count, 3);  // counted without loading
+
+  ASSERT_THAT(client().LoadPartitions("docs", {"recent"}), IsOk());
+  ASSERT_OK_AND_ASSIGN(LoadState state, client().GetLoadState("docs"));
+  EXPECT_EQ(state, LoadState::kLoaded);
+  ASSERT_OK_AND_ASSIGN(state, client().GetLoadState("docs", {"recent"}));
+  EXPECT_EQ(state, LoadState::kLoaded);
+  ASSERT_OK_AND_ASSIGN(state,
+                       client().GetLoadState("docs", {"recent", "_default"}));
+  EXPECT_EQ(state, LoadState::kNotLoaded);
+  EXPECT_EQ(ids({}), (std::set<int64_t>{10, 11, 12}));
+  SearchRequest search;
+  search.collection_name = "docs";
+  search.vectors = {1, 0, 0, 1};
+  search.dim = 4;
+  search.limit = 10;
+  ASSERT_OK_AND_ASSIGN(SearchResults found, client().Search(search));
+  ASSERT_EQ(found.hits.size(), 1u);
+  EXPECT_EQ(found.hits[0].size(), 3u);
+  for (const Hit& h : found.hits[0]) EXPECT_GE(h.id.AsInt(), 10);
+  QueryRequest named;
+  named.collection_name = "docs";
+  named.partition_names = {"_default"};
+  named.filter = "id >= 0";
+  EXPECT_THAT(
+      client().Query(named),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("'_default'")));
+  EXPECT_THAT(client().DropPartition("docs", "recent"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("release it first")));
+  EXPECT_THAT(client().LoadPartitions("docs", {"nowhere"}),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("nowhere")));
+
+  ASSERT_THAT(client().LoadPartitions("docs", {"_default"}), IsOk());
+  EXPECT_EQ(ids({}).size(), 9u);
+  ASSERT_THAT(client().ReleasePartitions("docs", {"recent"}), IsOk());
+  EXPECT_EQ(ids({}), (std::set<int64_t>{0, 1, 2, 3, 4, 5}));
+  // Releasing the last loaded partition releases the collection.
+  ASSERT_THAT(client().ReleasePartitions("docs", {"_default"}), IsOk());
+  ASSERT_OK_AND_ASSIGN(state, client().GetLoadState("docs"));
+  EXPECT_EQ(state, LoadState::kNotLoaded);
+  // A released partition can be dropped; loading the collection loads all.
+  ASSERT_THAT(client().LoadPartitions("docs", {"_default"}), IsOk());
+  ASSERT_THAT(client().DropPartition("docs", "recent"), IsOk());
+  ASSERT_THAT(client().LoadCollection("docs"), IsOk());
+  EXPECT_EQ(ids({}).size(), 6u);
 }
 
 TEST_P(ConformanceTest, NamesThatAreNotAsciiGetClearMessages) {

@@ -448,18 +448,32 @@ def test_partitions(client):
     assert client.get_partition_stats(name, "_default") == {"row_count": 5}
     with pytest.raises(MilvusException, match=r"partition not found\[partition=p9\]"):
         client.get_partition_stats(name, "p9")
-    # Partition-level load where it means the whole collection: a loaded
-    # collection has its partitions loaded; every partition named loads or
-    # releases it; a subset of an unloaded collection is refused by name.
+    # Partition-level load, as Milvus: only the loaded partitions are read.
+    client.release_collection(name)
+    assert client.get_partition_stats(name, "p1") == {"row_count": 7}  # not loaded
     client.load_partitions(name, ["p1"])
-    client.release_partitions(name, ["_default", "p1"])
-    assert client.get_load_state(name)["state"].name == "NotLoad"
-    with pytest.raises(MilvusException, match="loading some partitions"):
-        client.load_partitions(name, ["p1"])
-    client.load_partitions(name, ["p1", "_default"])
     assert client.get_load_state(name)["state"].name == "Loaded"
-    with pytest.raises(MilvusException, match="releasing some partitions.*not named: _default"):
-        client.release_partitions(name, ["p1"])
+    assert client.get_load_state(name, partition_name="p1")["state"].name == "Loaded"
+    assert client.get_load_state(name, partition_name="_default")["state"].name == "NotLoad"
+    rows = client.query(name, filter="id >= 0", output_fields=["id"])
+    assert sorted(r["id"] for r in rows) == [0, 1, 2, 3, 4, 20, 21]
+    hits = client.search(name, data=[vecs[7].tolist()], limit=3)
+    assert all(h["id"] in (0, 1, 2, 3, 4, 20, 21) for h in hits[0])
+    with pytest.raises(MilvusException, match="partition '_default' .*not loaded"):
+        client.query(name, filter="id >= 0", partition_names=["_default"])
+    with pytest.raises(MilvusException, match="release it first"):
+        client.drop_partition(name, "p1")
+    client.load_partitions(name, ["_default"])
+    rows = client.query(name, filter="id >= 0", output_fields=["id"])
+    assert len(rows) == 12
+    client.release_partitions(name, ["p1"])
+    rows = client.query(name, filter="id >= 0", output_fields=["id"])
+    assert sorted(r["id"] for r in rows) == [5, 6, 7, 8, 9]
+    client.release_partitions(name, ["_default"])
+    assert client.get_load_state(name)["state"].name == "NotLoad"
+    with pytest.raises(MilvusException, match=r"partition not found\[partition=p9\]"):
+        client.load_partitions(name, ["p9"])
+    client.load_collection(name)
     with pytest.raises(MilvusException, match="load_fields"):
         client.load_collection(name, load_fields=["id", "vector"])
     with pytest.raises(MilvusException, match="replica_number"):
@@ -557,7 +571,21 @@ def test_databases(server):
     assert c.list_collections() == ["in_books"]
     c.use_database("default")
     assert "in_books" not in c.list_collections()
+    # rename_collection(target_db=...) moves a collection, with its rows.
+    c.create_collection("to_move", dimension=DIM)
+    c.insert("to_move", [{"id": i, "vector": v.tolist()} for i, v in enumerate(_vectors(4))])
+    c.create_alias("to_move", "moving")
+    with pytest.raises(MilvusException, match="alias"):
+        c.rename_collection("to_move", "moved", target_db="books")
+    c.drop_alias("moving")
+    with pytest.raises(MilvusException, match="nowhere"):
+        c.rename_collection("to_move", "moved", target_db="nowhere")
+    c.rename_collection("to_move", "moved", target_db="books")
+    assert "to_move" not in c.list_collections()
     c.use_database("books")
+    assert sorted(c.list_collections()) == ["in_books", "moved"]
+    assert c.query("moved", filter="", output_fields=["count(*)"])[0]["count(*)"] == 4
+    c.drop_collection("moved")
     c.drop_collection("in_books")
     c.use_database("default")
     c.drop_database("books")

@@ -151,18 +151,29 @@ def test_collections_partitions_aliases_databases(milvus):
     assert milvus.get_partition_stats("c1", "p") == {"row_count": 1}
     res = milvus.query("c1", filter="id > 0", partition_names=["p"])
     assert [r["id"] for r in res] == [1]
-    # Whole collections load and release: a subset is refused, never ignored.
-    with pytest.raises(cove.UnimplementedError, match="not named: _default"):
-        milvus.release_partitions("c1", ["p"])
-    milvus.load_partitions("c1", ["p"])  # loaded already
+    # Partition-level loading, as Milvus.
+    milvus.insert("c1", [{"id": 2, "vector": [0, 1]}])  # into _default
+    milvus.release_partitions("c1", ["p"])
+    assert str(milvus.get_load_state("c1")["state"]) == "Loaded"
+    assert str(milvus.get_load_state("c1", partition_name="p")["state"]) == "NotLoad"
+    assert [r["id"] for r in milvus.query("c1", filter="id > 0")] == [2]
+    with pytest.raises(cove.FailedPreconditionError, match="partition 'p' .* not loaded"):
+        milvus.query("c1", filter="id > 0", partition_names=["p"])
+    assert milvus.get_partition_stats("c1", "p") == {"row_count": 1}
+    milvus.load_partitions("c1", ["p"])
+    assert sorted(r["id"] for r in milvus.query("c1", filter="id > 0")) == [1, 2]
     milvus.release_partitions("c1", ["p", "_default"])
     assert str(milvus.get_load_state("c1")["state"]) == "NotLoad"
-    with pytest.raises(cove.UnimplementedError, match="loading some partitions"):
-        milvus.load_partitions("c1", "p")
-    with pytest.raises(cove.NotFoundError, match=r"partition not found\[partition=q\]"):
+    milvus.load_partitions("c1", "p")
+    hits = milvus.search("c1", [[1, 0]], limit=5)
+    assert [h["id"] for h in hits[0]] == [1]
+    with pytest.raises(cove.NotFoundError, match=r"partition 'q' not found"):
         milvus.load_partitions("c1", ["q"])
     with pytest.raises(cove.UnimplementedError, match="load_fields"):
         milvus.load_collection("c1", load_fields=["id"])
+    with pytest.raises(cove.FailedPreconditionError, match="release it first"):
+        milvus.drop_partition("c1", "p")
+    milvus.release_partitions("c1", ["p"])
     milvus.drop_partition("c1", "p")
     milvus.load_partitions("c1", ["_default"])
     assert str(milvus.get_load_state("c1")["state"]) == "Loaded"
@@ -188,6 +199,13 @@ def test_collections_partitions_aliases_databases(milvus):
     milvus.create_collection("inner", dimension=2)
     assert milvus.list_collections() == ["inner"]
     milvus.drop_collection("inner")
+    milvus.using_database("default")
+    # target_db moves a collection into another database.
+    milvus.rename_collection("c3", "c4", target_db="db2")
+    assert milvus.list_collections() == ["c1"]
+    milvus.using_database("db2")
+    assert milvus.list_collections() == ["c4"]
+    milvus.drop_collection("c4")
     milvus.using_database("default")
     milvus.drop_database("db2")
     assert "db2" not in milvus.list_databases()

@@ -56,7 +56,8 @@ class MockConnection : public Connection {
   MOCK_METHOD(absl::StatusOr<CollectionDescription>, DescribeCollection,
               (const std::string&, const CallOptions&), (override));
   MOCK_METHOD(absl::Status, RenameCollection,
-              (const std::string&, const std::string&, const CallOptions&),
+              (const std::string&, const std::string&, const std::string&,
+               const CallOptions&),
               (override));
   MOCK_METHOD(absl::StatusOr<CollectionStats>, GetCollectionStats,
               (const std::string&, const CallOptions&), (override));
@@ -89,6 +90,21 @@ class MockConnection : public Connection {
               (const std::string&, const CallOptions&), (override));
   MOCK_METHOD(absl::StatusOr<LoadState>, GetLoadState,
               (const std::string&, const CallOptions&), (override));
+  MOCK_METHOD(absl::Status, LoadPartitions,
+              (const std::string&, const std::vector<std::string>&,
+               const CallOptions&),
+              (override));
+  MOCK_METHOD(absl::Status, ReleasePartitions,
+              (const std::string&, const std::vector<std::string>&,
+               const CallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<LoadState>, GetPartitionsLoadState,
+              (const std::string&, const std::vector<std::string>&,
+               const CallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<CollectionStats>, GetPartitionStats,
+              (const std::string&, const std::string&, const CallOptions&),
+              (override));
   MOCK_METHOD(absl::Status, CreateIndex,
               (const std::string&, const IndexSpec&, const CallOptions&),
               (override));

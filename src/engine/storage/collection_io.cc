@@ -95,8 +95,25 @@ absl::Status Collection::Replay(std::string_view record) {
     case RecordType::kRelease: {
       auto meta = std::make_shared<CollectionMeta>(*state_->meta);
       meta->loaded = false;
+      meta->unloaded_partitions.clear();
       PublishMeta(std::move(meta));
       return absl::OkStatus();
+    }
+    case RecordType::kLoadPartitions:
+    case RecordType::kReleasePartitions: {
+      uint64_t n = 0;
+      if (!r.Varint(&n) || n == 0 || n > kMaxPartitions) {
+        return corrupt("a partition load");
+      }
+      std::vector<std::string> names(n);
+      for (std::string& name : names) {
+        if (!r.Str(&name)) return corrupt("a partition load");
+      }
+      absl::Status s =
+          static_cast<RecordType>(type) == RecordType::kLoadPartitions
+              ? LoadPartitionsLocked(names, false)
+              : ReleasePartitionsLocked(names, false);
+      return s.ok() ? s : corrupt("a partition load");
     }
     default:
       return corrupt("an unknown");
@@ -123,10 +140,17 @@ void Collection::Serialize(internal::ByteWriter* w) const {
   w->Str(name());
   w->I64(created_ts_);
   EncodeSchema(schema_, w);
-  w->U8(meta.loaded ? 1 : 0);
+  // Loaded: 0 no, 1 wholly, 2 some partitions (the names of those that are
+  // not follow the partitions).
+  const bool partial = meta.loaded && !meta.unloaded_partitions.empty();
+  w->U8(partial ? 2 : meta.loaded ? 1 : 0);
   w->I64(next_auto);
   w->Varint(meta.partitions.size());
   for (const auto& p : meta.partitions) w->Str(p);
+  if (partial) {
+    w->Varint(meta.unloaded_partitions.size());
+    for (const auto& p : meta.unloaded_partitions) w->Str(p);
+  }
   for (const FieldIndexState& field : meta.fields) {
     w->U8(field.has_index ? 1 : 0);
     if (field.has_index) EncodeIndexDef(field.spec, w);
@@ -205,6 +229,22 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::Deserialize(
     std::string p;
     if (!r->Str(&p)) return corrupt("partitions");
     meta->partitions.push_back(std::move(p));
+  }
+  if (loaded > 2) return corrupt("load state");
+  if (loaded == 2) {
+    uint64_t n = 0;
+    if (!r->Varint(&n) || n == 0 || n >= num_partitions) {
+      return corrupt("unloaded partitions");
+    }
+    for (uint64_t i = 0; i < n; ++i) {
+      std::string p;
+      if (!r->Str(&p) || p.empty() ||
+          std::find(meta->partitions.begin(), meta->partitions.end(), p) ==
+              meta->partitions.end()) {
+        return corrupt("unloaded partitions");
+      }
+      meta->unloaded_partitions.insert(std::move(p));
+    }
   }
   for (FieldIndexState& field : meta->fields) {
     uint8_t has_index = 0;
