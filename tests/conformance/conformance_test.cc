@@ -25,6 +25,7 @@ using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 
 enum class Backend { kEmbedded, kRemote };
@@ -770,6 +771,34 @@ TEST_P(ConformanceTest, NamesThatAreNotAsciiGetClearMessages) {
   absl::Status described = client().DescribeCollection("x\xc3").status();
   EXPECT_FALSE(described.ok());
   EXPECT_TRUE(internal::IsValidUtf8(std::string(described.message())));
+}
+
+// A field name (inside the serialized schema) that is not UTF-8: refused
+// naming the bytes, as for a collection name; remotely without protobuf's
+// "invalid UTF-8" errors on either side (issue 13, item 17).
+TEST_P(ConformanceTest, FieldNamesThatAreNotUtf8GetClearMessages) {
+  for (const std::string& bad : {std::string("id\xff"), std::string("v\xc3")}) {
+    SCOPED_TRACE(internal::EscapeForDisplay(bad));
+    CollectionSchema schema;
+    FieldSchema id;
+    id.name = bad[0] == 'i' ? bad : "id";
+    id.type = DataType::kInt64;
+    id.is_primary_key = true;
+    FieldSchema vec;
+    vec.name = bad[0] == 'v' ? bad : "vector";
+    vec.type = DataType::kFloatVector;
+    vec.dim = 2;
+    schema.AddField(id).AddField(vec);
+    ::testing::internal::CaptureStderr();
+    absl::Status s = client().CreateCollection("fields", schema);
+    const std::string logged = ::testing::internal::GetCapturedStderr();
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument,
+                            HasSubstr(internal::ValidUtf8(bad))));
+    EXPECT_TRUE(internal::IsValidUtf8(std::string(s.message())));
+    EXPECT_THAT(logged, Not(HasSubstr("invalid UTF-8"))) << logged;
+  }
+  ASSERT_OK_AND_ASSIGN(bool has, client().HasCollection("fields"));
+  EXPECT_FALSE(has);
 }
 
 TEST_P(ConformanceTest, SettingsAreStoredAndReturned) {
