@@ -400,6 +400,24 @@ TEST_P(ConformanceTest, ColumnInsert) {
   EXPECT_EQ(rows[0].at("color"), Value("green"));
 }
 
+// Columns of different lengths: the length mismatch is named, not a type
+// error of some value (issue 13, item 19).
+TEST_P(ConformanceTest, ColumnsOfDifferentLengthsNameTheLengths) {
+  ASSERT_THAT(client().CreateCollection("docs", 2), IsOk());
+  InsertRequest request;
+  request.collection_name = "docs";
+  request.columns.push_back(
+      Column::Scalars("id", {Value(1), Value(2), Value(3)}));
+  request.columns.push_back(Column::FloatVectors("vector", 2, {1, 0, 0, 1}));
+  EXPECT_THAT(client().Insert(request),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("insert column 'vector': wrong length "
+                                 "(expected 3 rows, got 2)")));
+  ASSERT_OK_AND_ASSIGN(CollectionStats stats,
+                       client().GetCollectionStats("docs"));
+  EXPECT_EQ(stats.row_count, 0);
+}
+
 TEST_P(ConformanceTest, UpsertReplaces) {
   MakeDocs(3);
   Row row{{"id", Value(1)},
