@@ -192,6 +192,17 @@ TEST_F(ControlPlaneKillTest, OperationsFinishAcrossSigkillOfTheControlPlane) {
   ASSERT_OK_AND_ASSIGN(control::Cluster cluster,
                        KillDuring(op, random_delay()));
   EXPECT_EQ(cluster.state, control::ClusterState::kRunning);
+  // Issue 13, item 15: the endpoints stay the cluster's across every kill
+  // and restart of the real process below (their ports are in the state).
+  const std::string endpoint = cluster.endpoint;
+  const std::string metrics_endpoint = cluster.metrics_endpoint;
+  ASSERT_FALSE(endpoint.empty());
+  ASSERT_FALSE(metrics_endpoint.empty());
+  auto expect_same_endpoints = [&](const control::Cluster& c,
+                                   const char* when) {
+    EXPECT_EQ(c.endpoint, endpoint) << when;
+    EXPECT_EQ(c.metrics_endpoint, metrics_endpoint) << when;
+  };
   {
     ClientOptions options;
     options.remote.user = "root";
@@ -219,6 +230,7 @@ TEST_F(ControlPlaneKillTest, OperationsFinishAcrossSigkillOfTheControlPlane) {
   ASSERT_OK_AND_ASSIGN(control::Cluster got, cc.GetCluster(cluster.name));
   EXPECT_EQ(got.state, control::ClusterState::kRunning);
   EXPECT_EQ(got.cu_size, 2);
+  expect_same_endpoints(got, "scale killed");
   EXPECT_THAT(CountRows(got, password), IsOk());
   EXPECT_EQ(CountRows(got, password).value_or(-1), 5);
 
@@ -228,6 +240,7 @@ TEST_F(ControlPlaneKillTest, OperationsFinishAcrossSigkillOfTheControlPlane) {
   ASSERT_OK_AND_ASSIGN(op, cc.StartSuspendCluster(action));
   ASSERT_OK_AND_ASSIGN(cluster, KillDuring(op, random_delay()));
   EXPECT_EQ(cluster.state, control::ClusterState::kSuspended);
+  expect_same_endpoints(cluster, "suspend killed");
 
   // 4. Resume, killed mid-way: the data plane comes back with the data.
   ASSERT_OK_AND_ASSIGN(op, cc.StartResumeCluster(action));
@@ -235,6 +248,7 @@ TEST_F(ControlPlaneKillTest, OperationsFinishAcrossSigkillOfTheControlPlane) {
   EXPECT_EQ(cluster.state, control::ClusterState::kRunning);
   ASSERT_OK_AND_ASSIGN(got, cc.GetCluster(cluster.name));
   EXPECT_EQ(got.state, control::ClusterState::kRunning);
+  expect_same_endpoints(got, "resume killed");
   EXPECT_EQ(CountRows(got, password).value_or(-1), 5);
 
   // 5. A kill with no operation running: the running cluster comes back
@@ -242,6 +256,7 @@ TEST_F(ControlPlaneKillTest, OperationsFinishAcrossSigkillOfTheControlPlane) {
   KillAndRestart(std::chrono::milliseconds(0));
   ASSERT_OK_AND_ASSIGN(got, cc.GetCluster(cluster.name));
   EXPECT_EQ(got.state, control::ClusterState::kRunning);
+  expect_same_endpoints(got, "killed while running");
   EXPECT_EQ(CountRows(got, password).value_or(-1), 5);
   // Nothing is left in flight.
   control::ListRequest list;
