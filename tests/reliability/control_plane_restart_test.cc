@@ -443,5 +443,58 @@ TEST_F(ControlPlaneKillTest, CreateKeepsItsOnceShownPasswordAcrossSigkill) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
+// Issue 13, item 13 and docs/reliability.md ("Crash guarantees"): a restore
+// into a new cluster that a SIGKILL of cove-cloud interrupts (at a random
+// point of its transition) finishes after the restart: the new cluster is
+// RUNNING with every restored row and its once-shown password logs in;
+// never RUNNING and empty.
+TEST_F(ControlPlaneKillTest, RestoreIntoANewClusterFinishesAcrossSigkill) {
+  const uint64_t seed = std::random_device{}();
+  std::printf("[ seed ] %llu\n", static_cast<unsigned long long>(seed));
+  std::mt19937_64 rng(seed);
+  ASSERT_NO_FATAL_FAILURE(CreateFoundation());
+  ControlClient& cc = *cc_;
+  control::CreateClusterRequest create;
+  create.parent = project_.name;
+  create.cluster_id = "src";
+  create.cluster.environment = env_.name;
+  ASSERT_OK_AND_ASSIGN(ControlOperation op, cc.StartCreateCluster(create));
+  const std::string src_password = op.operation().cluster->admin_password;
+  ASSERT_OK(op.Wait(std::chrono::seconds(90)));
+  ASSERT_OK_AND_ASSIGN(control::Cluster src, op.cluster());
+  {
+    ClientOptions options;
+    options.remote.user = "root";
+    options.remote.password = src_password;
+    ASSERT_OK_AND_ASSIGN(Client data, Client::Open(src.endpoint, options));
+    ASSERT_OK(data.CreateCollection("docs", 2));
+    std::vector<Row> rows;
+    for (int64_t i = 0; i < 7; ++i) {
+      rows.push_back(Row{{"id", Value(i)},
+                         {"vector", Value::FloatVector({1.0f, float(i)})}});
+    }
+    ASSERT_OK(data.Insert("docs", rows).status());
+  }
+  control::CreateBackupRequest backup;
+  backup.parent = src.name;
+  backup.backup_id = "nightly";
+  ASSERT_OK_AND_ASSIGN(control::Backup made, cc.CreateBackup(backup));
+  control::RestoreBackupRequest restore;
+  restore.name = made.name;
+  restore.parent = project_.name;
+  restore.cluster_id = "copy";
+  restore.cluster.environment = env_.name;
+  restore.request_id = "restore-copy";
+  ASSERT_OK_AND_ASSIGN(op, cc.StartRestoreBackup(restore));
+  ASSERT_OK_AND_ASSIGN(
+      control::Cluster copy,
+      KillDuring(op, std::chrono::milliseconds(rng() % (kTransitionMs + 200))));
+  EXPECT_EQ(copy.state, control::ClusterState::kRunning);
+  ASSERT_FALSE(copy.admin_password.empty());
+  EXPECT_EQ(CountRows(copy, copy.admin_password).value_or(-1), 7);
+  const int status = cloud_->Kill(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
 }  // namespace
 }  // namespace cove
