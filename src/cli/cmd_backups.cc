@@ -124,7 +124,8 @@ void AddBackupCommands(CLI::App& app, Context& ctx) {
   CLI::App* group = AddGroup(
       app, "backups",
       "Backups of a cluster's collections in its environment's bucket "
-      "(encrypted with the cluster's key when it has one), restores, and the "
+      "(always encrypted: with the cluster's key when it has one, else a data "
+      "key of the cluster), restores, and the "
       "scheduled backup policy. create, delete and restore print their "
       "operation, or with --wait its result.");
   {

@@ -365,7 +365,9 @@ absl::Status CheckCreateCollectionSupported(
   schema_pb::CollectionSchema schema;
   if (!schema.ParseFromString(request.schema())) {
     return Invalid(
-        "create collection schema: not a serialized schema.CollectionSchema");
+        "create collection schema: not a serialized schema.CollectionSchema "
+        "(or "
+        "a name or text in it is not valid UTF-8)");
   }
   for (const schema_pb::FunctionSchema& fn : schema.functions()) {
     if (fn.type() != schema_pb::FunctionType::BM25) {

@@ -14,6 +14,7 @@
 #include "common/grpc_client.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "common/utf8.h"
 #include "cove/version.h"
 #include "embedded/requests.h"
 #include "milvus/convert.h"
@@ -215,7 +216,16 @@ class RemoteConnection final : public Connection {
     milvus_pb::CreateCollectionRequest request;
     request.set_db_name(Db(call));
     request.set_collection_name(name);
-    request.set_schema(SchemaToProto(name, schema).SerializeAsString());
+    schema_pb::CollectionSchema schema_proto = SchemaToProto(name, schema);
+    // The schema travels serialized in a bytes field, where the stub's UTF-8
+    // check does not look: a text that is not UTF-8 is refused here, before
+    // protobuf serializes it (and the server fails to parse it).
+    if (std::string bad = InvalidUtf8Field(schema_proto); !bad.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "CreateCollection: ",
+          IsValidUtf8(name) ? "schema field " : "collection_", bad));
+    }
+    request.set_schema(schema_proto.SerializeAsString());
     request.set_shards_num(1);
     request.set_num_partitions(schema.num_partitions);
     // Stored with the collection, as pymilvus sends it; cove's own reads

@@ -410,7 +410,9 @@ grpc::Status MilvusServiceImpl::CreateCollection(
     ::milvus::proto::schema::CollectionSchema proto;
     if (!proto.ParseFromString(request->schema())) {
       return absl::InvalidArgumentError(
-          "create collection schema: not a serialized schema.CollectionSchema");
+          "create collection schema: not a serialized schema.CollectionSchema "
+          "(or "
+          "a name or text in it is not valid UTF-8)");
     }
     auto schema = internal::SchemaFromProto(proto);
     if (!schema.ok()) return schema.status();

@@ -723,6 +723,44 @@ json 'assert d["name"] == "organizations/acme/projects/search", d'
 run 7 --endpoint 127.0.0.1:1 --call-timeout 3 organizations list
 err_has "UNAVAILABLE"
 
+# ---- --wait outlives a SIGKILL and restart of the control plane (issue 13, item 14) ----
+# The create is accepted, then cove-cloud is killed (-9) mid-wait, stays down
+# for 3 s (longer than the ~1.5 s a plain call retries) and comes back on the
+# same state and port: the wait goes on and prints the RUNNING cluster.
+run 0 emulator settings update --transition-delay 3s
+"${cove}" -o json clusters create waiter --environment aws --cu-size 1 --wait \
+  >"${tmp}/wait.out" 2>"${tmp}/wait.err" </dev/null &
+waiter_pid=$!
+for _ in $(seq 1 400); do
+  grep -q "CREATING" "${tmp}/wait.err" && break
+  sleep 0.05
+done
+grep -q "CREATING" "${tmp}/wait.err" ||
+  fail "the create was not accepted: $(cat "${tmp}/wait.err")"
+kill -9 "${pid}"
+wait "${pid}" 2>/dev/null
+sleep 3
+kill -0 "${waiter_pid}" 2>/dev/null ||
+  fail "cove --wait ended while the control plane was down: $(cat "${tmp}/wait.err")"
+"${cloud}" --state-dir "${tmp}/state" --listen "${address}" \
+  --admin-key "${admin_key}" --transition-delay-ms 50 >"${tmp}/cloud.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 400); do
+  grep -q "listening on" "${tmp}/cloud.log" && break
+  kill -0 "${pid}" 2>/dev/null || fail "cove-cloud did not restart"
+  sleep 0.05
+done
+wait "${waiter_pid}"
+waited=$?
+out="$(<"${tmp}/wait.out")"
+err="$(<"${tmp}/wait.err")"
+checks=$((checks + 1))
+[[ "${waited}" == 0 ]] ||
+  fail "cove --wait across a restart: exit code ${waited}: ${out} ${err}"
+json 'assert d["name"].endswith("/clusters/waiter") and d["state"] == "RUNNING", d'
+run 0 clusters delete waiter --wait --yes
+run 0 clusters purge waiter --wait --yes
+
 # ---- cove-agent takes its token from a file or standard input -------------------------
 # start_agent ENV_NAME TOKEN_FILE [STDIN_FILE]: runs cove-agent until it is
 # connected, then stops it.

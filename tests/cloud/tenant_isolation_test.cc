@@ -3,6 +3,7 @@
 // another organization looks exactly like a missing one; equal cluster ids in
 // two organizations get separate data directories, even over one bucket.
 #include <filesystem>
+#include <functional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_replace.h"
@@ -242,6 +243,216 @@ TEST_F(TenantIsolationTest, StoredScopesOfAnotherTenantAreNeverNamed) {
   ASSERT_OK_AND_ASSIGN(v1::ApiKey key, Call(&v1::ControlPlane::Stub::GetApiKey,
                                             a, alpha_key_.secret()));
   EXPECT_TRUE(key.enabled());
+}
+
+// Issue 13, item 4, over every kind of resource and verb: what another
+// tenant gets for an existing resource of alpha (organization, project,
+// environment, cluster, backup, role, member, invitation) is exactly what it
+// gets for a missing one (the same code, the same message but for the name
+// it gave): nothing tells it the resource exists, and no message names a
+// path of alpha it did not give.
+TEST_F(TenantIsolationTest,
+       ExistingAndMissingResourcesOfAnotherTenantLookAlike) {
+  const std::string cluster = std::string(kAlphaProject) + "/clusters/data";
+  v1::CreateBackupRequest backup;
+  backup.set_parent(cluster);
+  backup.set_backup_id("nightly");
+  ASSERT_OK_AND_ASSIGN(
+      v1::Operation op,
+      Call(&v1::ControlPlane::Stub::CreateBackup, backup, kAdminKey));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  v1::CreateRoleRequest role;
+  role.set_parent(kAlpha);
+  role.set_role_id("viewer");
+  role.mutable_role()->set_level(v1::Role::PROJECT);
+  v1::Statement* st = role.mutable_role()->add_statements();
+  st->set_effect(v1::Statement::ALLOW);
+  st->add_actions("clusters.get");
+  ASSERT_OK_AND_ASSIGN(v1::Role made, Call(&v1::ControlPlane::Stub::CreateRole,
+                                           role, kAdminKey));
+  v1::CreateInvitationRequest invite;
+  invite.set_parent(kAlpha);
+  invite.mutable_invitation()->set_email("new@example.com");
+  invite.mutable_invitation()->set_role("roles/organization.member");
+  ASSERT_OK_AND_ASSIGN(
+      v1::Invitation invitation,
+      Call(&v1::ControlPlane::Stub::CreateInvitation, invite, kAdminKey));
+
+  // {existing, missing} names of alpha.
+  const std::string p = kAlphaProject;
+  const std::vector<std::pair<std::string, std::string>> orgs = {
+      {kAlpha, "organizations/nobody"}};
+  const std::vector<std::pair<std::string, std::string>> projects = {
+      {p, std::string(kAlpha) + "/projects/nope"}};
+  const std::vector<std::pair<std::string, std::string>> envs = {
+      {p + "/environments/env", p + "/environments/nope"}};
+  const std::vector<std::pair<std::string, std::string>> clusters = {
+      {cluster, p + "/clusters/nope"}};
+  const std::vector<std::pair<std::string, std::string>> backups = {
+      {cluster + "/backups/nightly", cluster + "/backups/nope"},
+      {cluster + "/backups/nightly", p + "/clusters/nope/backups/nightly"}};
+  const std::vector<std::pair<std::string, std::string>> roles = {
+      {made.name(), std::string(kAlpha) + "/roles/nope"}};
+  const std::vector<std::pair<std::string, std::string>> members = {
+      {std::string(kAlpha) + "/members/a@example.com",
+       std::string(kAlpha) + "/members/z@example.com"}};
+  const std::vector<std::pair<std::string, std::string>> invitations = {
+      {invitation.name(), std::string(kAlpha) + "/invitations/inope"}};
+
+  int compared = 0;
+  // Calls `call(name)` for both names of each pair and compares.
+  auto compare =
+      [&](const std::string& what,
+          const std::vector<std::pair<std::string, std::string>>& pairs,
+          const std::function<absl::Status(const std::string&)>& call) {
+        for (const auto& [existing, missing] : pairs) {
+          SCOPED_TRACE(what + " " + existing + " / " + missing);
+          const absl::Status a = call(existing);
+          const absl::Status b = call(missing);
+          EXPECT_FALSE(a.ok());
+          EXPECT_EQ(a.code(), b.code()) << a << " / " << b;
+          EXPECT_EQ(absl::StrReplaceAll(a.message(), {{existing, "<name>"}}),
+                    absl::StrReplaceAll(b.message(), {{missing, "<name>"}}));
+          // What the caller gave: the name, its ancestors (a permission is
+          // checked on the scope the name gives) and, for CreateCluster, the
+          // parent.
+          std::vector<std::string> typed = {existing};
+          for (size_t slash = existing.rfind('/');
+               slash != std::string::npos && slash > 0;
+               slash = existing.rfind('/', slash - 1)) {
+            typed.push_back(existing.substr(0, slash));
+          }
+          typed.push_back(p);
+          ExpectNoAlphaPath(a, typed);
+          ++compared;
+        }
+      };
+  const std::string beta = beta_key_.secret();
+  auto get = [&](auto method) {
+    return [&, method](const std::string& name) {
+      v1::GetRequest req;
+      req.set_name(name);
+      return Call(method, req, beta).status();
+    };
+  };
+  auto del = [&](auto method) {
+    return [&, method](const std::string& name) {
+      v1::DeleteRequest req;
+      req.set_name(name);
+      return Call(method, req, beta).status();
+    };
+  };
+  auto action = [&](auto method) {
+    return [&, method](const std::string& name) {
+      v1::ClusterActionRequest req;
+      req.set_name(name);
+      return Call(method, req, beta).status();
+    };
+  };
+  using S = v1::ControlPlane::Stub;
+  compare("GetOrganization", orgs, get(&S::GetOrganization));
+  compare("DeleteOrganization", orgs, del(&S::DeleteOrganization));
+  compare("GetProject", projects, get(&S::GetProject));
+  compare("DeleteProject", projects, del(&S::DeleteProject));
+  compare("GetEnvironment", envs, get(&S::GetEnvironment));
+  compare("DeleteEnvironment", envs, del(&S::DeleteEnvironment));
+  compare("GetCluster", clusters, get(&S::GetCluster));
+  for (auto method :
+       {&S::SuspendCluster, &S::ResumeCluster, &S::DeleteCluster,
+        &S::RestoreCluster, &S::PurgeCluster, &S::ResetClusterPassword}) {
+    compare("ClusterAction", clusters, action(method));
+  }
+  compare("ScaleCluster", clusters, [&](const std::string& name) {
+    v1::ScaleClusterRequest req;
+    req.set_name(name);
+    req.set_cu_size(2);
+    return Call(&S::ScaleCluster, req, beta).status();
+  });
+  compare("GetClusterMetrics", clusters, [&](const std::string& name) {
+    v1::GetClusterMetricsRequest req;
+    req.set_name(name);
+    return Call(&S::GetClusterMetrics, req, beta).status();
+  });
+  compare("CreateBackup", clusters, [&](const std::string& name) {
+    v1::CreateBackupRequest req;
+    req.set_parent(name);
+    return Call(&S::CreateBackup, req, beta).status();
+  });
+  compare("ListBackups", clusters, [&](const std::string& name) {
+    v1::ListBackupsRequest req;
+    req.set_parent(name);
+    return Call(&S::ListBackups, req, beta).status();
+  });
+  compare("GetBackup", backups, get(&S::GetBackup));
+  compare("DeleteBackup", backups, del(&S::DeleteBackup));
+  compare("RestoreBackup", backups, [&](const std::string& name) {
+    v1::RestoreBackupRequest req;
+    req.set_name(name);
+    req.set_parent(kBetaProject);
+    req.set_cluster_id("stolen");
+    req.mutable_cluster()->set_environment(std::string(kBetaProject) +
+                                           "/environments/none");
+    return Call(&S::RestoreBackup, req, beta).status();
+  });
+  compare("ListClusters", projects, [&](const std::string& name) {
+    v1::ListClustersRequest req;
+    req.set_parent(name);
+    return Call(&S::ListClusters, req, beta).status();
+  });
+  compare("ListEnvironments", projects, [&](const std::string& name) {
+    v1::ListEnvironmentsRequest req;
+    req.set_parent(name);
+    return Call(&S::ListEnvironments, req, beta).status();
+  });
+  compare("CreateCluster", envs, [&](const std::string& name) {
+    v1::CreateClusterRequest req;
+    req.set_parent(p);
+    req.set_cluster_id("intruder");
+    req.mutable_cluster()->set_environment(name);
+    return Call(&S::CreateCluster, req, beta).status();
+  });
+  compare("ListProjects", orgs, [&](const std::string& name) {
+    v1::ListProjectsRequest req;
+    req.set_parent(name);
+    return Call(&S::ListProjects, req, beta).status();
+  });
+  compare("ListOperations", orgs, [&](const std::string& name) {
+    v1::ListOperationsRequest req;
+    req.set_parent(name);
+    return Call(&S::ListOperations, req, beta).status();
+  });
+  compare("ListAuditEvents", orgs, [&](const std::string& name) {
+    v1::ListAuditEventsRequest req;
+    req.set_parent(name);
+    return Call(&S::ListAuditEvents, req, beta).status();
+  });
+  compare("GetRole", roles, get(&S::GetRole));
+  compare("DeleteRole", roles, del(&S::DeleteRole));
+  compare("GetMember", members, get(&S::GetMember));
+  compare("DeleteMember", members, del(&S::DeleteMember));
+  compare("GetInvitation", invitations, get(&S::GetInvitation));
+  compare("RevokeInvitation", invitations, del(&S::RevokeInvitation));
+  EXPECT_GE(compared, 30);
+  // TestPermissions answers the same (nothing allowed) for both.
+  for (const auto& [existing, missing] : clusters) {
+    v1::TestPermissionsRequest req;
+    req.add_actions("clusters.get");
+    req.set_resource(existing);
+    auto a = Call(&S::TestPermissions, req, beta);
+    req.set_resource(missing);
+    auto b = Call(&S::TestPermissions, req, beta);
+    ASSERT_EQ(a.ok(), b.ok());
+    if (a.ok()) {
+      EXPECT_EQ(a->allowed_actions_size(), 0);
+      EXPECT_EQ(b->allowed_actions_size(), 0);
+    } else {
+      EXPECT_EQ(a.status().code(), b.status().code());
+    }
+  }
+  // Alpha's resources are all still there.
+  ASSERT_OK_AND_ASSIGN(v1::Cluster still, GetCluster(cluster));
+  EXPECT_EQ(still.state(), v1::Cluster::RUNNING);
 }
 
 }  // namespace

@@ -26,6 +26,7 @@ using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 
 enum class Backend { kEmbedded, kRemote };
@@ -398,6 +399,24 @@ TEST_P(ConformanceTest, ColumnInsert) {
   ASSERT_OK_AND_ASSIGN(auto rows, client().Get("docs", {Value(2)}, {"color"}));
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].at("color"), Value("green"));
+}
+
+// Columns of different lengths: the length mismatch is named, not a type
+// error of some value (issue 13, item 19).
+TEST_P(ConformanceTest, ColumnsOfDifferentLengthsNameTheLengths) {
+  ASSERT_THAT(client().CreateCollection("docs", 2), IsOk());
+  InsertRequest request;
+  request.collection_name = "docs";
+  request.columns.push_back(
+      Column::Scalars("id", {Value(1), Value(2), Value(3)}));
+  request.columns.push_back(Column::FloatVectors("vector", 2, {1, 0, 0, 1}));
+  EXPECT_THAT(client().Insert(request),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("insert column 'vector': wrong length "
+                                 "(expected 3 rows, got 2)")));
+  ASSERT_OK_AND_ASSIGN(CollectionStats stats,
+                       client().GetCollectionStats("docs"));
+  EXPECT_EQ(stats.row_count, 0);
 }
 
 TEST_P(ConformanceTest, UpsertReplaces) {
@@ -898,6 +917,34 @@ TEST_P(ConformanceTest, NamesThatAreNotAsciiGetClearMessages) {
   absl::Status described = client().DescribeCollection("x\xc3").status();
   EXPECT_FALSE(described.ok());
   EXPECT_TRUE(internal::IsValidUtf8(std::string(described.message())));
+}
+
+// A field name (inside the serialized schema) that is not UTF-8: refused
+// naming the bytes, as for a collection name; remotely without protobuf's
+// "invalid UTF-8" errors on either side (issue 13, item 17).
+TEST_P(ConformanceTest, FieldNamesThatAreNotUtf8GetClearMessages) {
+  for (const std::string& bad : {std::string("id\xff"), std::string("v\xc3")}) {
+    SCOPED_TRACE(internal::EscapeForDisplay(bad));
+    CollectionSchema schema;
+    FieldSchema id;
+    id.name = bad[0] == 'i' ? bad : "id";
+    id.type = DataType::kInt64;
+    id.is_primary_key = true;
+    FieldSchema vec;
+    vec.name = bad[0] == 'v' ? bad : "vector";
+    vec.type = DataType::kFloatVector;
+    vec.dim = 2;
+    schema.AddField(id).AddField(vec);
+    ::testing::internal::CaptureStderr();
+    absl::Status s = client().CreateCollection("fields", schema);
+    const std::string logged = ::testing::internal::GetCapturedStderr();
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument,
+                            HasSubstr(internal::ValidUtf8(bad))));
+    EXPECT_TRUE(internal::IsValidUtf8(std::string(s.message())));
+    EXPECT_THAT(logged, Not(HasSubstr("invalid UTF-8"))) << logged;
+  }
+  ASSERT_OK_AND_ASSIGN(bool has, client().HasCollection("fields"));
+  EXPECT_FALSE(has);
 }
 
 TEST_P(ConformanceTest, SettingsAreStoredAndReturned) {

@@ -136,3 +136,13 @@ def test_messages_quoting_invalid_utf8_names_are_str(client):
     with pytest.raises(cove.InvalidArgumentError) as err:
         client.create_collection("caf\u00e9", dimension=4)
     assert "\u00e9" in str(err.value)
+    # Bytes that are not UTF-8 (a bytes name reaches the engine as is): the
+    # message escapes them and stays a str.
+    for kwargs in ({"name": b"bad\xff\xfe"},
+                   {"name": "fields", "primary_field_name": b"id\xff"},
+                   {"name": "fields", "vector_field_name": b"v\xc3"}):
+        with pytest.raises(cove.InvalidArgumentError) as err:
+            client.create_collection(dimension=4, **kwargs)
+        assert isinstance(str(err.value), str)
+        assert "\\x" in str(err.value), str(err.value)
+    assert not client.has_collection("fields")

@@ -59,6 +59,26 @@ def test_remote_errors(remote):
         client.insert(name, [{"id": 1, "vector": [1.0, 2.0]}])
 
 
+def test_remote_names_that_are_not_utf8(remote, capfd):
+    """Issue 13, item 17: a collection or field name that is not UTF-8 gets a
+    clear INVALID_ARGUMENT quoting the escaped bytes, without protobuf's
+    invalid-UTF-8 errors (the field names travel inside the serialized
+    schema)."""
+    client, name = remote
+    for kwargs in ({"name": b"bad\xff\xfe"},
+                   {"name": name, "primary_field_name": b"id\xff"},
+                   {"name": name, "vector_field_name": b"v\xc3"}):
+        with pytest.raises(cove.InvalidArgumentError) as err:
+            client.create_collection(dimension=4, **kwargs)
+        message = str(err.value)
+        assert "not valid UTF-8" in message and "\\x" in message, message
+    assert not client.has_collection(name)
+    assert "invalid UTF-8" not in capfd.readouterr().err
+    # A non-ASCII letter is refused naming the whole character.
+    with pytest.raises(cove.InvalidArgumentError, match="\u00e9"):
+        client.create_collection("caf\u00e9", dimension=4)
+
+
 def test_remote_threads(remote, vectors):
     client, name = remote
     client.create_collection(name, dimension=8, metric_type="L2")

@@ -192,6 +192,17 @@ TEST_F(ControlPlaneKillTest, OperationsFinishAcrossSigkillOfTheControlPlane) {
   ASSERT_OK_AND_ASSIGN(control::Cluster cluster,
                        KillDuring(op, random_delay()));
   EXPECT_EQ(cluster.state, control::ClusterState::kRunning);
+  // Issue 13, item 15: the endpoints stay the cluster's across every kill
+  // and restart of the real process below (their ports are in the state).
+  const std::string endpoint = cluster.endpoint;
+  const std::string metrics_endpoint = cluster.metrics_endpoint;
+  ASSERT_FALSE(endpoint.empty());
+  ASSERT_FALSE(metrics_endpoint.empty());
+  auto expect_same_endpoints = [&](const control::Cluster& c,
+                                   const char* when) {
+    EXPECT_EQ(c.endpoint, endpoint) << when;
+    EXPECT_EQ(c.metrics_endpoint, metrics_endpoint) << when;
+  };
   {
     ClientOptions options;
     options.remote.user = "root";
@@ -219,6 +230,7 @@ TEST_F(ControlPlaneKillTest, OperationsFinishAcrossSigkillOfTheControlPlane) {
   ASSERT_OK_AND_ASSIGN(control::Cluster got, cc.GetCluster(cluster.name));
   EXPECT_EQ(got.state, control::ClusterState::kRunning);
   EXPECT_EQ(got.cu_size, 2);
+  expect_same_endpoints(got, "scale killed");
   EXPECT_THAT(CountRows(got, password), IsOk());
   EXPECT_EQ(CountRows(got, password).value_or(-1), 5);
 
@@ -228,6 +240,7 @@ TEST_F(ControlPlaneKillTest, OperationsFinishAcrossSigkillOfTheControlPlane) {
   ASSERT_OK_AND_ASSIGN(op, cc.StartSuspendCluster(action));
   ASSERT_OK_AND_ASSIGN(cluster, KillDuring(op, random_delay()));
   EXPECT_EQ(cluster.state, control::ClusterState::kSuspended);
+  expect_same_endpoints(cluster, "suspend killed");
 
   // 4. Resume, killed mid-way: the data plane comes back with the data.
   ASSERT_OK_AND_ASSIGN(op, cc.StartResumeCluster(action));
@@ -235,6 +248,7 @@ TEST_F(ControlPlaneKillTest, OperationsFinishAcrossSigkillOfTheControlPlane) {
   EXPECT_EQ(cluster.state, control::ClusterState::kRunning);
   ASSERT_OK_AND_ASSIGN(got, cc.GetCluster(cluster.name));
   EXPECT_EQ(got.state, control::ClusterState::kRunning);
+  expect_same_endpoints(got, "resume killed");
   EXPECT_EQ(CountRows(got, password).value_or(-1), 5);
 
   // 5. A kill with no operation running: the running cluster comes back
@@ -242,6 +256,7 @@ TEST_F(ControlPlaneKillTest, OperationsFinishAcrossSigkillOfTheControlPlane) {
   KillAndRestart(std::chrono::milliseconds(0));
   ASSERT_OK_AND_ASSIGN(got, cc.GetCluster(cluster.name));
   EXPECT_EQ(got.state, control::ClusterState::kRunning);
+  expect_same_endpoints(got, "killed while running");
   EXPECT_EQ(CountRows(got, password).value_or(-1), 5);
   // Nothing is left in flight.
   control::ListRequest list;
@@ -424,6 +439,59 @@ TEST_F(ControlPlaneKillTest, CreateKeepsItsOnceShownPasswordAcrossSigkill) {
       EXPECT_EQ(ss.str().find(secret), std::string::npos) << it->path();
     }
   }
+  const int status = cloud_->Kill(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+// Issue 13, item 13 and docs/reliability.md ("Crash guarantees"): a restore
+// into a new cluster that a SIGKILL of cove-cloud interrupts (at a random
+// point of its transition) finishes after the restart: the new cluster is
+// RUNNING with every restored row and its once-shown password logs in;
+// never RUNNING and empty.
+TEST_F(ControlPlaneKillTest, RestoreIntoANewClusterFinishesAcrossSigkill) {
+  const uint64_t seed = std::random_device{}();
+  std::printf("[ seed ] %llu\n", static_cast<unsigned long long>(seed));
+  std::mt19937_64 rng(seed);
+  ASSERT_NO_FATAL_FAILURE(CreateFoundation());
+  ControlClient& cc = *cc_;
+  control::CreateClusterRequest create;
+  create.parent = project_.name;
+  create.cluster_id = "src";
+  create.cluster.environment = env_.name;
+  ASSERT_OK_AND_ASSIGN(ControlOperation op, cc.StartCreateCluster(create));
+  const std::string src_password = op.operation().cluster->admin_password;
+  ASSERT_OK(op.Wait(std::chrono::seconds(90)));
+  ASSERT_OK_AND_ASSIGN(control::Cluster src, op.cluster());
+  {
+    ClientOptions options;
+    options.remote.user = "root";
+    options.remote.password = src_password;
+    ASSERT_OK_AND_ASSIGN(Client data, Client::Open(src.endpoint, options));
+    ASSERT_OK(data.CreateCollection("docs", 2));
+    std::vector<Row> rows;
+    for (int64_t i = 0; i < 7; ++i) {
+      rows.push_back(Row{{"id", Value(i)},
+                         {"vector", Value::FloatVector({1.0f, float(i)})}});
+    }
+    ASSERT_OK(data.Insert("docs", rows).status());
+  }
+  control::CreateBackupRequest backup;
+  backup.parent = src.name;
+  backup.backup_id = "nightly";
+  ASSERT_OK_AND_ASSIGN(control::Backup made, cc.CreateBackup(backup));
+  control::RestoreBackupRequest restore;
+  restore.name = made.name;
+  restore.parent = project_.name;
+  restore.cluster_id = "copy";
+  restore.cluster.environment = env_.name;
+  restore.request_id = "restore-copy";
+  ASSERT_OK_AND_ASSIGN(op, cc.StartRestoreBackup(restore));
+  ASSERT_OK_AND_ASSIGN(
+      control::Cluster copy,
+      KillDuring(op, std::chrono::milliseconds(rng() % (kTransitionMs + 200))));
+  EXPECT_EQ(copy.state, control::ClusterState::kRunning);
+  ASSERT_FALSE(copy.admin_password.empty());
+  EXPECT_EQ(CountRows(copy, copy.admin_password).value_or(-1), 7);
   const int status = cloud_->Kill(SIGTERM);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }

@@ -22,6 +22,7 @@ namespace schema_pb = ::milvus::proto::schema;
 using ::cove::testing::IsOk;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
@@ -189,6 +190,36 @@ TEST_F(ServerTest, DescribeListsDimAndHidesMeta) {
                 index_response.index_descriptions(0).params(), "index_type"),
             "HNSW");
   EXPECT_EQ(index_response.index_descriptions(0).state(), common_pb::Finished);
+}
+
+// Columns of different lengths on the wire (a client that does not check
+// them itself): INVALID_ARGUMENT naming the column and both lengths, not a
+// type error (issue 13, item 19).
+TEST_F(ServerTest, RaggedColumnsOnTheWireNameTheLengths) {
+  CreateDocs();
+  milvus_pb::InsertRequest insert;
+  insert.set_collection_name("docs");
+  insert.set_num_rows(3);
+  auto* id = insert.add_fields_data();
+  id->set_field_name("id");
+  id->set_type(schema_pb::Int64);
+  for (int64_t i : {10, 20, 30}) {
+    id->mutable_scalars()->mutable_long_data()->add_data(i);
+  }
+  auto* vec = insert.add_fields_data();
+  vec->set_field_name("vector");
+  vec->set_type(schema_pb::FloatVector);
+  vec->mutable_vectors()->set_dim(3);
+  for (float f : {1, 0, 0, 0, 1, 0}) {
+    vec->mutable_vectors()->mutable_float_vector()->add_data(f);
+  }
+  milvus_pb::MutationResult inserted;
+  ASSERT_TRUE(stub_->Insert(Context().get(), insert, &inserted).ok());
+  EXPECT_EQ(inserted.status().code(), 1100) << inserted.status().reason();
+  EXPECT_THAT(inserted.status().reason(),
+              HasSubstr("field data 'vector': wrong number of rows "
+                        "(expected 3, got 2)"));
+  EXPECT_THAT(inserted.status().reason(), Not(HasSubstr("expected INT64")));
 }
 
 TEST_F(ServerTest, InsertSearchAndQueryOnTheWire) {
