@@ -127,28 +127,26 @@ absl::StatusOr<IpNetwork> ParseCidr(absl::string_view field,
   const std::string s(addr_text);
   if (s.find(':') == std::string::npos) {
     if (inet_pton(AF_INET, s.c_str(), raw.bytes.data()) != 1)
-      return bad(" (the address part is not an IPv4 address)");
+      return bad("; the address part is not an IPv4 address");
   } else {
     if (inet_pton(AF_INET6, s.c_str(), raw.bytes.data()) != 1)
-      return bad(" (the address part is not an IPv6 address)");
+      return bad("; the address part is not an IPv6 address");
     raw.v6 = true;
   }
   int prefix = raw.bits();
   if (slash != absl::string_view::npos) {
     const absl::string_view p = text.substr(slash + 1);
     if (p.empty() || p.size() > 3 || (p.size() > 1 && p[0] == '0'))
-      return bad(
-          absl::StrCat(" (the prefix length must be 0 to ", raw.bits(), ")"));
+      return bad(absl::StrCat("; the prefix length must be 0 to ", raw.bits()));
     prefix = 0;
     for (char c : p) {
       if (!absl::ascii_isdigit(c))
         return bad(
-            absl::StrCat(" (the prefix length must be 0 to ", raw.bits(), ")"));
+            absl::StrCat("; the prefix length must be 0 to ", raw.bits()));
       prefix = prefix * 10 + (c - '0');
     }
     if (prefix > raw.bits())
-      return bad(
-          absl::StrCat(" (the prefix length must be 0 to ", raw.bits(), ")"));
+      return bad(absl::StrCat("; the prefix length must be 0 to ", raw.bits()));
   }
   if (!HostBitsZero(raw, prefix)) {
     IpNetwork network{Masked(raw, prefix), prefix};

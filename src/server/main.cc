@@ -17,6 +17,7 @@
 #include <string>
 
 #include "embedded/embedded_connection.h"
+#include "server/ip_access.h"
 #include "server/server.h"
 
 namespace {
@@ -60,6 +61,12 @@ int main(int argc, char** argv) {
                  "a bare address) whose clients may call; default: all")
       ->delimiter(',');
   CLI11_PARSE(app, argc, argv);
+  if (auto list = cove::server::CanonicalIpAccessList("--ip-allow",
+                                                      options.ip_access_list);
+      !list.ok()) {
+    std::cerr << "cove-server: " << list.status().message() << "\n";
+    return 2;
+  }
 
   if (options.auth_enabled) {
     if (root_password_file.empty()) {
