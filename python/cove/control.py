@@ -486,18 +486,22 @@ class ControlClient:
                              encryption_key: str = "",
                              backup_policy: Optional[BackupPolicy] = None,
                              idle_timeout: float = 0.0,
+                             ip_access_list: Optional[List[str]] = None,
                              request_id: str = "",
                              timeout: Optional[float] = None) -> Operation:
         """Starts creating ``{parent}/clusters/{cluster_id}``; returns the operation.
         ``encryption_key``: a customer-managed key ``keys/{name}`` held in the
         environment's key store. ``idle_timeout``: seconds without a
-        data-plane request before the cluster becomes IDLE (0: never)."""
+        data-plane request before the cluster becomes IDLE (0: never).
+        ``ip_access_list``: CIDRs (``"10.0.0.0/8"``, ``"2001:db8::/32"``, a
+        bare address) whose clients may call the data plane; empty: all."""
         c = Cluster(environment=environment, cu_size=cu_size, cu_type=cu_type,
                     replicas=replicas, display_name=display_name,
                     labels=dict(labels or {}), autoscaling=autoscaling or Autoscaling(),
                     encryption_key=encryption_key,
                     backup_policy=backup_policy or BackupPolicy(),
-                    idle_timeout=idle_timeout)
+                    idle_timeout=idle_timeout,
+                    ip_access_list=list(ip_access_list or []))
         r = _request("CreateClusterRequest", parent=parent, cluster_id=cluster_id,
                      cluster=_to_core(c), request_id=request_id)
         return Operation(self._core.start_create_cluster(r, timeout=timeout))

@@ -102,6 +102,8 @@ absl::Status Agent::Impl::Init() {
       local.info.encryption_key = e.value("encryption_key", "");
       local.info.encryption_key_id = e.value("encryption_key_id", "");
       local.info.key_revoked = e.value("key_revoked", false);
+      local.info.ip_access_list =
+          e.value("ip_access_list", std::vector<std::string>{});
       const bool running = e.value("running", false);
       if (local.info.name.empty() || local.info.data_dir.empty()) continue;
       auto& slot = clusters_[local.info.name];
@@ -131,7 +133,8 @@ absl::Status Agent::Impl::SaveClustersLocked() {
                  {"capacity_bytes", l.info.capacity_bytes},
                  {"encryption_key", l.info.encryption_key},
                  {"encryption_key_id", l.info.encryption_key_id},
-                 {"key_revoked", l.info.key_revoked}});
+                 {"key_revoked", l.info.key_revoked},
+                 {"ip_access_list", l.info.ip_access_list}});
   }
   return hosting::WritePrivateFile(
       "state file", options_.state_dir + "/" + kClustersFile, j.dump());

@@ -79,6 +79,11 @@ struct AgentCluster {
   std::string encryption_key_id;
   /// Stopped because its key left the key store (or was replaced).
   bool key_revoked = false;
+  /// IP access list of its data plane (canonical CIDRs from the control
+  /// plane; empty: every client). Kept across agent restarts, so that a
+  /// data plane the agent starts before it reaches the control plane
+  /// enforces it from its first call.
+  std::vector<std::string> ip_access_list;
 };
 
 /// A running agent.

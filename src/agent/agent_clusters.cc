@@ -11,6 +11,7 @@
 #include "hosting/backup_format.h"
 #include "hosting/ids.h"
 #include "hosting/private_files.h"
+#include "server/ip_access.h"
 #include "server/metrics.h"
 
 namespace cove::agent {
@@ -48,6 +49,7 @@ absl::Status Agent::Impl::StartDataPlaneLocked(Local* local) {
   o.tls_cert_file = options_.data_plane_tls_cert_file;
   o.tls_key_file = options_.data_plane_tls_key_file;
   o.pbkdf2_iterations = options_.pbkdf2_iterations;
+  o.ip_access_list = local->info.ip_access_list;
   o.on_access_denied =
       [this, name = local->info.name](const server::AccessDenial& d) {
         QueueDenial(name, d);
@@ -91,6 +93,8 @@ void Agent::Impl::QueueDenial(const std::string& cluster,
   a->set_cluster(cluster);
   a->set_kind(d.kind == server::AccessDenial::Kind::kPermission
                   ? v1::AgentAccessDenial::PERMISSION
+              : d.kind == server::AccessDenial::Kind::kNetwork
+                  ? v1::AgentAccessDenial::NETWORK
                   : v1::AgentAccessDenial::AUTHENTICATION);
   a->set_user(d.user);
   a->set_peer(d.peer);
@@ -245,8 +249,11 @@ absl::Status Agent::Impl::CreateLocked(const std::string& name,
                                        const v1::AgentCreateCluster& create) {
   if (clusters_.count(name) != 0) {
     // Sent again after a lost stream: it exists; make sure it runs.
-    return StartLocked(name, create.capacity_vectors(),
-                       create.capacity_bytes());
+    v1::AgentStartCluster start;
+    start.set_capacity_vectors(create.capacity_vectors());
+    start.set_capacity_bytes(create.capacity_bytes());
+    *start.mutable_ip_access_list() = create.ip_access_list();
+    return StartLocked(name, start);
   }
   const std::string dir =
       absl::StrCat(options_.bucket, "/clusters/", LastComponent(name));
@@ -282,26 +289,59 @@ absl::Status Agent::Impl::CreateLocked(const std::string& name,
   local.info.capacity_bytes = create.capacity_bytes();
   local.info.encryption_key = create.encryption_key();
   local.info.encryption_key_id = key_id;
+  local.info.ip_access_list.assign(create.ip_access_list().begin(),
+                                   create.ip_access_list().end());
   absl::Status s = StartDataPlaneLocked(&local);
   if (!s.ok()) local.message = std::string(s.message());
   (void)SaveClustersLocked();
   return s;
 }
 
-absl::Status Agent::Impl::StartLocked(const std::string& name, int64_t capacity,
-                                      int64_t capacity_bytes) {
+absl::Status Agent::Impl::StartLocked(const std::string& name,
+                                      const v1::AgentStartCluster& start) {
   auto it = clusters_.find(name);
   if (it == clusters_.end()) {
     return absl::NotFoundError(
         absl::StrCat("cluster '", name, "' is not held by this agent (bucket '",
                      options_.bucket, "')"));
   }
-  if (capacity > 0) it->second.info.capacity_vectors = capacity;
-  if (capacity_bytes > 0) it->second.info.capacity_bytes = capacity_bytes;
+  if (start.capacity_vectors() > 0)
+    it->second.info.capacity_vectors = start.capacity_vectors();
+  if (start.capacity_bytes() > 0)
+    it->second.info.capacity_bytes = start.capacity_bytes();
+  it->second.info.ip_access_list.assign(start.ip_access_list().begin(),
+                                        start.ip_access_list().end());
+  if (it->second.plane != nullptr) {
+    // Already serving (a reconcile): the list in force now.
+    COVE_RETURN_IF_ERROR(
+        it->second.plane->SetIpAccessList(it->second.info.ip_access_list));
+  }
   absl::Status s = StartDataPlaneLocked(&it->second);
   if (!s.ok()) it->second.message = std::string(s.message());
   (void)SaveClustersLocked();
   return s;
+}
+
+absl::Status Agent::Impl::SetIpAccessListLocked(
+    const std::string& name, const v1::AgentSetIpAccessList& cmd) {
+  auto it = clusters_.find(name);
+  if (it == clusters_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("cluster '", name, "' is not held by this agent (bucket '",
+                     options_.bucket, "')"));
+  }
+  std::vector<std::string> list(cmd.ip_access_list().begin(),
+                                cmd.ip_access_list().end());
+  // Checked by the data plane's parser even when it does not run, so that
+  // a bad list is never kept for a later start.
+  COVE_RETURN_IF_ERROR(
+      server::IpAccessList::Parse("ip_access_list", list).status());
+  if (it->second.plane != nullptr) {
+    COVE_RETURN_IF_ERROR(it->second.plane->SetIpAccessList(list));
+  }
+  if (it->second.info.ip_access_list == list) return absl::OkStatus();
+  it->second.info.ip_access_list = std::move(list);
+  return SaveClustersLocked();
 }
 
 absl::Status Agent::Impl::PurgeLocked(const std::string& name) {
@@ -488,8 +528,7 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
       s = CreateLocked(name, cmd.create());
       break;
     case v1::AgentCommand::kStart:
-      s = StartLocked(name, cmd.start().capacity_vectors(),
-                      cmd.start().capacity_bytes());
+      s = StartLocked(name, cmd.start());
       break;
     case v1::AgentCommand::kStop: {
       auto it = clusters_.find(name);
@@ -523,6 +562,9 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
     case v1::AgentCommand::kResetPassword:
       s = ResetPasswordLocked(name, cmd.reset_password());
       break;
+    case v1::AgentCommand::kIpAccess:
+      s = SetIpAccessListLocked(name, cmd.ip_access());
+      break;
     case v1::AgentCommand::kBackup:
     case v1::AgentCommand::kRestore:
     case v1::AgentCommand::kDeleteBackup:
@@ -531,7 +573,8 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
       s = absl::InvalidArgumentError(absl::StrCat(
           "command '", cmd.command_id(),
           "': expected an action this agent knows (create, start, stop, "
-          "scale, purge, backup, restore, delete_backup, reset_password); "
+          "scale, purge, backup, restore, delete_backup, reset_password, "
+          "ip_access); "
           "upgrade cove-agent"));
   }
   result.set_command_id(cmd.command_id());

@@ -93,8 +93,13 @@ class Agent::Impl {
   absl::Status CreateLocked(const std::string& name,
                             const v1::AgentCreateCluster& create)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status StartLocked(const std::string& name, int64_t capacity,
-                           int64_t capacity_bytes)
+  absl::Status StartLocked(const std::string& name,
+                           const v1::AgentStartCluster& start)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // AgentSetIpAccessList: in force at once on a running data plane, and
+  // kept for later starts.
+  absl::Status SetIpAccessListLocked(const std::string& name,
+                                     const v1::AgentSetIpAccessList& cmd)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Writes the backup of `name` (a running cluster) under the bucket.
   absl::Status Backup(const std::string& name,

@@ -205,7 +205,7 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
       int cu_size = 1;
       int replicas = 1;
       int64_t idle_timeout = 0;
-      std::vector<std::string> labels;
+      std::vector<std::string> labels, ip_allow;
       AutoscalingFlags autoscaling;
       WaitFlags wait;
     };
@@ -239,6 +239,11 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
                     "auto-idle: seconds without a data-plane request before "
                     "the cluster goes IDLE (60 to 2592000; default 0: never)")
         ->check(WholeNumber(0, INT32_MAX));
+    cmd->add_option("--ip-allow", f->ip_allow,
+                    "IP access list: CIDR[,CIDR...] (10.0.0.0/8, "
+                    "2001:db8::/32, or a bare address) whose clients may call "
+                    "the data plane (default: every address)")
+        ->delimiter(',');
     AddAutoscalingFlags(cmd, f->autoscaling, /*update=*/false);
     AddWaitFlags(cmd, f->wait);
     ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
@@ -260,6 +265,7 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
       req.cluster.labels = *labels;
       req.cluster.encryption_key = f->encryption_key;
       req.cluster.idle_timeout = std::chrono::seconds(f->idle_timeout);
+      req.cluster.ip_access_list = f->ip_allow;
       absl::Status s =
           ApplyAutoscalingFlags(f->autoscaling, req.cluster.autoscaling);
       if (!s.ok()) return s;
@@ -340,12 +346,14 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
       std::vector<std::string> labels, remove_labels;
       AutoscalingFlags autoscaling;
       int64_t idle_timeout = 0;
+      std::vector<std::string> ip_allow;
+      bool ip_allow_all = false;
     };
     auto f = std::make_shared<Flags>();
     CLI::App* cmd = group->add_subcommand(
         "update",
-        "Change a cluster's display name, labels, autoscaling or "
-        "auto-idle settings (use scale to resize).");
+        "Change a cluster's display name, labels, autoscaling, auto-idle "
+        "settings or IP access list (use scale to resize).");
     cmd->add_option("CLUSTER", f->id, "cluster id or name")->required();
     CLI::Option* dn =
         cmd->add_option("--display-name", f->display_name, "new display name");
@@ -361,9 +369,18 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
                         "auto-idle after this many seconds without a "
                         "data-plane request (60 to 2592000; 0: never)")
             ->check(WholeNumber(0, INT32_MAX));
+    CLI::Option* ip = cmd->add_option("--ip-allow", f->ip_allow,
+                                      "replace the IP access list: "
+                                      "CIDR[,CIDR...] (at once, no restart)")
+                          ->delimiter(',');
+    CLI::Option* ip_all =
+        cmd->add_flag("--ip-allow-all", f->ip_allow_all,
+                      "clear the IP access list: every address may call")
+            ->excludes(ip);
     ctx.OnCall(
         cmd,
-        [&ctx, f, dn, label, remove, idle](ControlClient& c) -> absl::Status {
+        [&ctx, f, dn, label, remove, idle, ip,
+         ip_all](ControlClient& c) -> absl::Status {
           auto name = ctx.ProjectChild(f->id, "clusters");
           if (!name.ok()) return name.status();
           auto labels = ParseLabels(f->labels, "--label");
@@ -401,11 +418,16 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
             cluster.idle_timeout = std::chrono::seconds(f->idle_timeout);
             mask.push_back("idle_timeout");
           }
+          if (ip->count() > 0 || ip_all->count() > 0) {
+            cluster.ip_access_list = f->ip_allow;  // empty with --ip-allow-all
+            mask.push_back("ip_access_list");
+          }
           if (!f->etag.empty()) cluster.etag = f->etag;
           if (mask.empty()) {
             return absl::InvalidArgumentError(
                 "nothing to update: give --display-name, --label, "
-                "--remove-label, --idle-timeout or an autoscaling flag "
+                "--remove-label, --idle-timeout, --ip-allow, --ip-allow-all or "
+                "an autoscaling flag "
                 "(--autoscaling*, "
                 "--scale-up-at, --scale-down-below, --cooldown, --schedule, "
                 "--clear-schedules)");

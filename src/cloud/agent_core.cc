@@ -373,6 +373,9 @@ void CloudCore::AgentReconcileLocked(const std::string& environment,
       AgentSendLocked(environment, std::move(cmd));
       continue;
     }
+    // The IP access list, also when it changed while the agent was away
+    // (before anything else, so that a running data plane has it at once).
+    AgentSendLocked(environment, AgentIpAccessCommand(c->second));
     if (busy.count(s.cluster()) != 0) continue;  // its operation is resent
     const bool runs = s.state() == v1::AgentClusterStatus::RUNNING;
     if (s.state() == v1::AgentClusterStatus::KEY_REVOKED) {
@@ -386,6 +389,8 @@ void CloudCore::AgentReconcileLocked(const std::string& environment,
         v1::AgentCommand cmd = command(s.cluster(), "reconcile");
         cmd.mutable_start()->set_capacity_vectors(c->second.capacity_vectors());
         cmd.mutable_start()->set_capacity_bytes(c->second.capacity_bytes());
+        *cmd.mutable_start()->mutable_ip_access_list() =
+            c->second.ip_access_list();
         AgentSendLocked(environment, std::move(cmd));
       }
     } else if (runs) {
@@ -402,6 +407,7 @@ void CloudCore::AgentReconcileLocked(const std::string& environment,
     v1::AgentCommand cmd = command(name, "reconcile");
     cmd.mutable_start()->set_capacity_vectors(c.capacity_vectors());
     cmd.mutable_start()->set_capacity_bytes(c.capacity_bytes());
+    *cmd.mutable_start()->mutable_ip_access_list() = c.ip_access_list();
     AgentSendLocked(environment, std::move(cmd));
   }
 }
@@ -598,9 +604,11 @@ void CloudCore::AgentExecuteLocked(const std::string& op_name) {
     create->set_capacity_vectors(c->capacity_vectors());
     create->set_capacity_bytes(c->capacity_bytes());
     create->set_encryption_key(c->encryption_key());
+    *create->mutable_ip_access_list() = c->ip_access_list();
   } else if (verb == "ResumeCluster" || verb == "RestoreCluster") {
     cmd.mutable_start()->set_capacity_vectors(c->capacity_vectors());
     cmd.mutable_start()->set_capacity_bytes(c->capacity_bytes());
+    *cmd.mutable_start()->mutable_ip_access_list() = c->ip_access_list();
   } else if (verb == "SuspendCluster" || verb == "DeleteCluster") {
     cmd.mutable_stop();
   } else if (verb == "ScaleCluster") {

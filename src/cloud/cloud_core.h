@@ -318,9 +318,16 @@ class CloudCore final : public AgentPort {
   // Unimplemented for an idle_timeout on an agent-mode cluster.
   absl::Status CheckIdleModeLocked(const v1::Cluster& c, const v1::Cluster& in)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Until IP access lists are enforced: InvalidArgument for a non-empty
-  // ip_access_list.
-  static absl::Status CheckIpAccessListSupported(const v1::Cluster& in);
+  // IP access lists (cluster_network.cc): the canonical form of
+  // in.ip_access_list (InvalidArgument naming cluster.ip_access_list[i]).
+  static absl::StatusOr<std::vector<std::string>> CanonicalIpAccessList(
+      const v1::Cluster& in);
+  // Puts c's list in force where its data plane runs: the emulator's data
+  // plane or idle endpoint, or the agent of its environment.
+  void ApplyIpAccessListLocked(const v1::Cluster& c)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The agent command that sets c's list.
+  static v1::AgentCommand AgentIpAccessCommand(const v1::Cluster& c);
   void GoIdleLocked(v1::Cluster* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WakeLocked(v1::Cluster* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Listens on the data port of an IDLE cluster (its port released first).

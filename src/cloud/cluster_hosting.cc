@@ -52,6 +52,8 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
   o.pbkdf2_iterations = options_.pbkdf2_iterations;
   // Refused calls become audit events (data_plane_audit.cc).
   o.on_access_denied = DataPlaneAuditObserver(cluster->name());
+  o.ip_access_list.assign(cluster->ip_access_list().begin(),
+                          cluster->ip_access_list().end());
   // Auto-idle: the time of its last request, from now (cluster_idle.cc).
   auto activity =
       std::make_shared<std::atomic<int64_t>>(absl::ToUnixNanos(NowLocked()));

@@ -48,23 +48,19 @@ absl::Status CloudCore::CheckIdleModeLocked(const v1::Cluster& c,
   return absl::OkStatus();
 }
 
-absl::Status CloudCore::CheckIpAccessListSupported(const v1::Cluster& in) {
-  if (in.ip_access_list_size() == 0) return absl::OkStatus();
-  return absl::UnimplementedError(
-      "cluster.ip_access_list: IP access lists are not enforced by this "
-      "version");
-}
-
 absl::Status CloudCore::StartIdleListenerLocked(v1::Cluster* c) {
   const std::string name = c->name();
   COVE_RETURN_IF_ERROR(HoldPortsLocked(c, false));
   ports_[name].ReleaseData();
   auto listener = hosting::IdleListener::Start(
       name, absl::StrCat("127.0.0.1:", hosting::PortOf(c->endpoint())),
-      tls_cert_file_, tls_key_file_, [this, name] {
+      tls_cert_file_, tls_key_file_,
+      [this, name] {
         absl::MutexLock lock(&wake_mu_);
         wake_requests_.insert(name);
-      });
+      },
+      {c->ip_access_list().begin(), c->ip_access_list().end()},
+      DataPlaneAuditObserver(name));
   if (!listener.ok()) {
     (void)HoldPortsLocked(c, false);
     return listener.status();

@@ -457,7 +457,7 @@ absl::Status CloudCore::CheckCreateClusterRequest(
   COVE_RETURN_IF_ERROR(CheckSize(cu_size, replicas));
   COVE_RETURN_IF_ERROR(
       ValidateIdleTimeout("cluster.idle_timeout", in.idle_timeout()));
-  COVE_RETURN_IF_ERROR(CheckIpAccessListSupported(in));
+  COVE_RETURN_IF_ERROR(CanonicalIpAccessList(in).status());
   return ValidateAutoscaling("cluster.autoscaling", in.autoscaling());
 }
 
@@ -530,6 +530,9 @@ absl::StatusOr<v1::Operation> CloudCore::CreateClusterLocked(
   *c.mutable_autoscaling() = in.autoscaling();
   COVE_RETURN_IF_ERROR(CheckIdleModeLocked(c, in));
   *c.mutable_idle_timeout() = in.idle_timeout();
+  COVE_ASSIGN_OR_RETURN(std::vector<std::string> ip_access_list,
+                        CanonicalIpAccessList(in));
+  for (std::string& cidr : ip_access_list) c.add_ip_access_list(cidr);
   // Customer-managed key and backup policy (keys.cc).
   COVE_RETURN_IF_ERROR(PrepareClusterKeyLocked(in, &c));
   const std::string dir = DataDirLocked(c);
@@ -690,8 +693,10 @@ absl::Status CloudCore::UpdateCluster(const RequestContext& ctx,
           COVE_RETURN_IF_ERROR(ValidateIdleTimeout(
               "cluster.idle_timeout", req.cluster().idle_timeout()));
         }
+        std::vector<std::string> ip_access_list;
         if (paths.count("ip_access_list")) {
-          COVE_RETURN_IF_ERROR(CheckIpAccessListSupported(req.cluster()));
+          COVE_ASSIGN_OR_RETURN(ip_access_list,
+                                CanonicalIpAccessList(req.cluster()));
         }
         COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "clusters.update", name));
         COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(name));
@@ -716,9 +721,15 @@ absl::Status CloudCore::UpdateCluster(const RequestContext& ctx,
           if (a != activity_.end())
             a->second->store(absl::ToUnixNanos(NowLocked()));
         }
+        if (paths.count("ip_access_list")) {
+          c->clear_ip_access_list();
+          for (std::string& cidr : ip_access_list) c->add_ip_access_list(cidr);
+        }
         *c->mutable_update_time() = ToProto(NowLocked());
         c->set_etag(NewEtag());
         COVE_RETURN_IF_ERROR(Persist("cluster", name, *c));
+        // In force at once, without a restart of the data plane.
+        if (paths.count("ip_access_list")) ApplyIpAccessListLocked(*c);
         *resp = ClusterViewLocked(*c);
         return absl::OkStatus();
       });

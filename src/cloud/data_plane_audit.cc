@@ -33,6 +33,7 @@ CloudCore::DataPlaneAuditObserver(const std::string& cluster) {
 void CloudCore::DataPlaneAuditEventLocked(const std::string& cluster,
                                           const server::AccessDenial& d) {
   const bool auth = d.kind == server::AccessDenial::Kind::kAuthentication;
+  const bool network = d.kind == server::AccessDenial::Kind::kNetwork;
   v1::AuditEvent e;
   const int64_t id = next_audit_id_++;
   e.set_name(absl::StrFormat("auditEvents/%012d", id));
@@ -43,11 +44,14 @@ void CloudCore::DataPlaneAuditEventLocked(const std::string& cluster,
   e.set_actor(d.user.empty() ? "anonymous"
                              : absl::StrCat(cluster, "/users/",
                                             EscapeForMessage(d.user, 64)));
-  e.set_action(auth ? "dataPlane.authenticate"
-                    : absl::StrCat("dataPlane.",
-                                   d.privilege.empty()
-                                       ? std::string("privilege")
-                                       : EscapeForMessage(d.privilege, 64)));
+  // IP access list refusals: dataPlane.ipAccessList, the client address
+  // in client_address and in the message.
+  e.set_action(network ? "dataPlane.ipAccessList"
+               : auth  ? "dataPlane.authenticate"
+                       : absl::StrCat("dataPlane.",
+                                     d.privilege.empty()
+                                          ? std::string("privilege")
+                                          : EscapeForMessage(d.privilege, 64)));
   e.set_resource(cluster);
   e.set_outcome(v1::AuditEvent::DENIED);
   e.set_status_code(
@@ -96,6 +100,8 @@ void CloudCore::AgentAccessDenialsLocked(const std::string& environment,
     server::AccessDenial d;
     d.kind = a.kind() == v1::AgentAccessDenial::PERMISSION
                  ? server::AccessDenial::Kind::kPermission
+             : a.kind() == v1::AgentAccessDenial::NETWORK
+                 ? server::AccessDenial::Kind::kNetwork
                  : server::AccessDenial::Kind::kAuthentication;
     d.user = a.user();
     d.peer = a.peer();

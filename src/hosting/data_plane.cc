@@ -121,6 +121,8 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Start(
   so.auth_store = users;
   so.pbkdf2_iterations = options.pbkdf2_iterations;
   so.on_access_denied = options.on_access_denied;
+  so.ip_access_list = options.ip_access_list;
+  so.ip_access_owner = absl::StrCat("cluster '", options.cluster, "'");
   // The data plane's Prometheus endpoint reports this; it never takes the
   // host's locks (a scrape may run while the host stops the data plane).
   so.usage = [connection, dir] {

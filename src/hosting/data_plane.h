@@ -87,6 +87,9 @@ struct DataPlaneOptions {
   int pbkdf2_iterations = auth::kDefaultPbkdf2Iterations;
   /// Told of every refused call (the host audits it); must not block.
   std::function<void(const server::AccessDenial&)> on_access_denied;
+  /// IP access list (server/ip_access.h): the CIDRs whose clients may
+  /// call; empty: every client. DataPlane::SetIpAccessList changes it.
+  std::vector<std::string> ip_access_list;
   /// Called at the start of every call that reaches the engine (auto-idle
   /// records the time of the last data-plane request); must not block.
   std::function<void()> on_activity;
@@ -127,6 +130,16 @@ class DataPlane {
 
   /// Capacity changes take effect at once (scaling).
   void SetCapacity(int64_t vectors, int64_t bytes);
+
+  /// The IP access list changes at once (no restart; calls already
+  /// admitted finish); InvalidArgument for a bad entry (the list in force
+  /// stays).
+  absl::Status SetIpAccessList(const std::vector<std::string>& cidrs) {
+    return server_->SetIpAccessList(cidrs);
+  }
+  std::vector<std::string> ip_access_list() const {
+    return server_->ip_access_list();
+  }
 
   /// What it holds now: entities, bytes of its data directory, capacity.
   server::DataPlaneUsage Usage() const;

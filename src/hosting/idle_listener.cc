@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/files.h"
 #include "common/status_macros.h"
 
@@ -19,8 +20,8 @@ namespace {
 // Finishes the call at once; the client's messages are never read.
 class RefuseReactor : public grpc::ServerGenericBidiReactor {
  public:
-  explicit RefuseReactor(const std::string& message) {
-    Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, message));
+  RefuseReactor(grpc::StatusCode code, const std::string& message) {
+    Finish(grpc::Status(code, message));
   }
   void OnDone() override { delete this; }
 };
@@ -30,35 +31,59 @@ class RefuseReactor : public grpc::ServerGenericBidiReactor {
 class IdleListener::Service : public grpc::CallbackGenericService {
  public:
   Service(IdleListener* owner, std::string message,
-          std::function<void()> on_wake)
+          std::function<void()> on_wake,
+          std::function<void(const server::AccessDenial&)> on_denied)
       : owner_(owner),
         message_(std::move(message)),
-        on_wake_(std::move(on_wake)) {}
+        on_wake_(std::move(on_wake)),
+        on_denied_(std::move(on_denied)) {}
 
   grpc::ServerGenericBidiReactor* CreateReactor(
-      grpc::GenericCallbackServerContext* /*ctx*/) override {
+      grpc::GenericCallbackServerContext* ctx) override {
+    // A client the IP access list refuses wakes nothing.
+    if (absl::Status allowed = owner_->ip_access_->Check(ctx->peer());
+        !allowed.ok()) {
+      const std::string message(allowed.message());
+      if (on_denied_) {
+        server::AccessDenial d;
+        d.kind = server::AccessDenial::Kind::kNetwork;
+        d.peer = ctx->peer();
+        absl::string_view method = ctx->method();
+        d.method = std::string(method.substr(method.rfind('/') + 1));
+        d.message = message;
+        d.time = absl::Now();
+        on_denied_(d);
+      }
+      return new RefuseReactor(grpc::StatusCode::PERMISSION_DENIED, message);
+    }
     owner_->calls_.fetch_add(1);
     if (on_wake_) on_wake_();
-    return new RefuseReactor(message_);
+    return new RefuseReactor(grpc::StatusCode::UNAVAILABLE, message_);
   }
 
  private:
   IdleListener* owner_;
   const std::string message_;
   const std::function<void()> on_wake_;
+  const std::function<void(const server::AccessDenial&)> on_denied_;
 };
 
 absl::StatusOr<std::unique_ptr<IdleListener>> IdleListener::Start(
     const std::string& cluster, const std::string& listen_address,
     const std::string& tls_cert_file, const std::string& tls_key_file,
-    std::function<void()> on_wake) {
+    std::function<void()> on_wake,
+    const std::vector<std::string>& ip_access_list,
+    std::function<void(const server::AccessDenial&)> on_access_denied) {
   std::unique_ptr<IdleListener> l(new IdleListener());
+  l->ip_access_ = std::make_shared<server::IpAccessControl>(
+      absl::StrCat("cluster '", cluster, "'"));
+  COVE_RETURN_IF_ERROR(l->ip_access_->Set(ip_access_list));
   l->service_ = std::make_unique<Service>(
       l.get(),
       absl::StrCat("cluster '", cluster,
                    "' is waking up from idle; retry (its data plane starts "
                    "on this endpoint in a moment)"),
-      std::move(on_wake));
+      std::move(on_wake), std::move(on_access_denied));
   std::shared_ptr<grpc::ServerCredentials> credentials =
       grpc::InsecureServerCredentials();
   if (!tls_cert_file.empty()) {

@@ -3,6 +3,8 @@
 // UNAVAILABLE (retryable) and a message naming the cluster
 // ("cluster 'X' is waking up from idle; retry"), and the first one tells
 // the host to wake the cluster (start its data plane on the same port).
+// A client the cluster's IP access list refuses gets PERMISSION_DENIED
+// instead, and wakes nothing.
 #ifndef COVE_SRC_HOSTING_IDLE_LISTENER_H_
 #define COVE_SRC_HOSTING_IDLE_LISTENER_H_
 
@@ -10,8 +12,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "server/ip_access.h"
+#include "server/server.h"
 
 namespace grpc {
 class Server;
@@ -34,7 +39,15 @@ class IdleListener {
   static absl::StatusOr<std::unique_ptr<IdleListener>> Start(
       const std::string& cluster, const std::string& listen_address,
       const std::string& tls_cert_file, const std::string& tls_key_file,
-      std::function<void()> on_wake);
+      std::function<void()> on_wake,
+      const std::vector<std::string>& ip_access_list = {},
+      std::function<void(const server::AccessDenial&)> on_access_denied =
+          nullptr);
+
+  /// Replaces the IP access list (as DataPlane::SetIpAccessList).
+  absl::Status SetIpAccessList(const std::vector<std::string>& cidrs) {
+    return ip_access_->Set(cidrs);
+  }
 
   /// Calls received so far.
   int64_t calls() const { return calls_.load(); }
@@ -47,6 +60,7 @@ class IdleListener {
   class Service;
 
   std::atomic<int64_t> calls_{0};
+  std::shared_ptr<server::IpAccessControl> ip_access_;
   std::unique_ptr<Service> service_;
   std::unique_ptr<grpc::Server> server_;
   bool stopped_ = false;

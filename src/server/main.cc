@@ -4,6 +4,7 @@
 //               [--tls-cert F --tls-key F [--tls-client-ca F]]
 //               [--auth --root-password-file F]
 //               [--metrics-listen 127.0.0.1:9091] [--import-dir DIR]
+//               [--ip-allow CIDR[,CIDR...]]
 //
 // Prints "cove-server listening on HOST:PORT" once serving (with port 0, the
 // port chosen), and shuts down gracefully on SIGINT or SIGTERM.
@@ -16,6 +17,7 @@
 #include <string>
 
 #include "embedded/embedded_connection.h"
+#include "server/ip_access.h"
 #include "server/server.h"
 
 namespace {
@@ -54,7 +56,17 @@ int main(int argc, char** argv) {
                  "folder that Import (bulk insert) reads files from");
   app.add_option("--metrics-listen", options.metrics_listen_address,
                  "host:port of the Prometheus endpoint (GET /metrics)");
+  app.add_option("--ip-allow", options.ip_access_list,
+                 "IP access list: the CIDRs (10.0.0.0/8, 2001:db8::/32, or "
+                 "a bare address) whose clients may call; default: all")
+      ->delimiter(',');
   CLI11_PARSE(app, argc, argv);
+  if (auto list = cove::server::CanonicalIpAccessList("--ip-allow",
+                                                      options.ip_access_list);
+      !list.ok()) {
+    std::cerr << "cove-server: " << list.status().message() << "\n";
+    return 2;
+  }
 
   if (options.auth_enabled) {
     if (root_password_file.empty()) {

@@ -27,6 +27,7 @@
 #include "milvus/convert.h"
 #include "milvus/timestamp.h"
 #include "server/import_task.h"
+#include "server/ip_access.h"
 #include "server/metrics.h"
 
 namespace cove::server {
@@ -48,6 +49,9 @@ class MilvusServiceImpl final : public milvus_pb::MilvusService::Service {
     /// The folder Import reads its files from (Milvus reads them from its
     /// bucket); empty: Import is refused.
     std::string import_dir;
+    /// When set, every call's peer address is checked against it first
+    /// (server/ip_access.h).
+    std::shared_ptr<const IpAccessControl> ip_access;
   };
 
   /// `connection` and `auth` must not be null.

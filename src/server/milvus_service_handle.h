@@ -122,6 +122,17 @@ grpc::Status MilvusServiceImpl::Handle(grpc::ServerContext* context,
   // The kind is a constant of each instantiation.
   static const RpcKind kind = RpcKindOf(Request::descriptor()->name());
   const absl::Time start = absl::Now();
+  // The IP access list first: a refused address learns nothing else.
+  if (options_.ip_access != nullptr) {
+    if (absl::Status allowed = options_.ip_access->Check(context->peer());
+        !allowed.ok()) {
+      if (options_.metrics != nullptr) {
+        options_.metrics->Record(kind, allowed.code(), absl::Now() - start);
+      }
+      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                          std::string(allowed.message()));
+    }
+  }
   auto user = Authenticate(context);
   if (!user.ok()) {
     if (options_.metrics != nullptr) {

@@ -68,6 +68,10 @@ class AccessInterceptor final : public grpc::experimental::Interceptor {
       const grpc::Status status = m->GetSendStatus();
       if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
         Report(AccessDenial::Kind::kAuthentication, status.error_message());
+      } else if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+        // Only the IP access list refuses a call at the gRPC level (missing
+        // privileges are reply statuses, above).
+        Report(AccessDenial::Kind::kNetwork, status.error_message());
       }
     }
     m->Proceed();
@@ -175,6 +179,11 @@ absl::Status ServerOptions::Validate() const {
         absl::StrCat("pbkdf2_iterations: expected at least 1 (got ",
                      pbkdf2_iterations, ")"));
   }
+  if (absl::Status s =
+          IpAccessList::Parse("ip_access_list", ip_access_list).status();
+      !s.ok()) {
+    return s;
+  }
   if (connection == nullptr && data_dir.empty()) {
     return absl::InvalidArgumentError(
         "data_dir: expected a directory or ':memory:' (got an empty string)");
@@ -200,6 +209,14 @@ std::string Server::metrics_url() const {
 
 DataPlaneUsage Server::Usage() const {
   return usage_ ? usage_() : DataPlaneUsage{};
+}
+
+absl::Status Server::SetIpAccessList(const std::vector<std::string>& cidrs) {
+  return ip_access_->Set(cidrs);
+}
+
+std::vector<std::string> Server::ip_access_list() const {
+  return ip_access_->Get();
 }
 
 void Server::Wait() {
@@ -254,6 +271,14 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
   service_options.auth_enabled = options.auth_enabled;
   service_options.metrics = server->metrics_;
   service_options.import_dir = options.import_dir;
+  server->ip_access_ = std::make_shared<IpAccessControl>(
+      options.ip_access_owner.empty() ? std::string("this server")
+                                      : options.ip_access_owner);
+  if (absl::Status s = server->ip_access_->Set(options.ip_access_list);
+      !s.ok()) {
+    return s;
+  }
+  service_options.ip_access = server->ip_access_;
   server->service_ = std::make_unique<MilvusServiceImpl>(
       server->connection_, server->auth_, service_options);
 

@@ -9,12 +9,14 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "auth/auth_store.h"
 #include "cove/connection.h"
+#include "server/ip_access.h"
 #include "server/metrics.h"
 #include "server/metrics_http.h"
 
@@ -33,6 +35,7 @@ struct AccessDenial {
   enum class Kind {
     kAuthentication,  // no, malformed or wrong credentials
     kPermission,      // authenticated, but a privilege is missing
+    kNetwork,         // the client's address is not in the IP access list
   };
   Kind kind = Kind::kAuthentication;
   /// The user the call named (empty when it named none); never a password
@@ -43,6 +46,7 @@ struct AccessDenial {
   /// The Milvus RPC ("Search").
   std::string method;
   /// kPermission: the privilege the RPC needs ("Search", "Insert").
+  /// kNetwork: empty.
   std::string privilege;
   /// The refusal's message, as the client got it.
   std::string message;
@@ -85,8 +89,16 @@ struct ServerOptions {
   /// The usage the endpoint reports; unset: entities counted over the
   /// connection and the bytes under data_dir.
   std::function<DataPlaneUsage()> usage;
+  /// IP access list (server/ip_access.h): the CIDRs whose clients may call;
+  /// empty: every client. Checked on every call's peer address before
+  /// anything else (PERMISSION_DENIED naming the client's address);
+  /// Server::SetIpAccessList changes it while the server runs.
+  std::vector<std::string> ip_access_list;
+  /// Whose list it is, in refusals ("cluster 'c1'"); empty: "this server".
+  std::string ip_access_owner;
   /// When set, told of every refused call (failed authentication, missing
-  /// privilege), on the thread that served it; it must not block.
+  /// privilege, an address the IP access list refuses), on the thread that
+  /// served it; it must not block.
   std::function<void(const AccessDenial&)> on_access_denied;
 
   /// InvalidArgument naming the option.
@@ -114,6 +126,12 @@ class Server {
   std::string metrics_url() const;
   /// What the data plane holds now (ServerOptions::usage).
   DataPlaneUsage Usage() const;
+  /// Replaces the IP access list at once (calls already admitted finish);
+  /// InvalidArgument naming `ip_access_list[i]`, and the list in force
+  /// stays.
+  absl::Status SetIpAccessList(const std::vector<std::string>& cidrs);
+  /// The canonical CIDRs in force (empty: every client).
+  std::vector<std::string> ip_access_list() const;
 
   /// Stops accepting calls; calls still running after `grace` are cancelled.
   void Shutdown(std::chrono::milliseconds grace = std::chrono::seconds(5));
@@ -131,6 +149,7 @@ class Server {
   std::unique_ptr<grpc::Server> grpc_server_;
   std::shared_ptr<ServerMetrics> metrics_;
   std::function<DataPlaneUsage()> usage_;
+  std::shared_ptr<IpAccessControl> ip_access_;
   std::unique_ptr<MetricsEndpoint> metrics_endpoint_;
   int port_ = 0;
   std::string address_;

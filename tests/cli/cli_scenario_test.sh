@@ -7,6 +7,7 @@
 # refused), organization, project, environment, cluster with --wait, list and
 # get as tables and JSON (parsed with python3), metrics after a few raw
 # gRPC data-plane calls, autoscaling settings (set, read back, bad values),
+# IP access list (set, refused caller, audited, cleared),
 # scale, suspend/resume, backups (create, list, get, restore conflict, restore
 # into a new cluster with a customer-managed key, policy,
 # delete), API keys, roles and bindings, audit, operations, failed and timed-out --wait,
@@ -307,6 +308,31 @@ err_has "NOT_FOUND"
 one_error_line
 run 2 clusters metrics prod --window 11m
 err_has "--window"
+
+# ---- IP access list: set, enforced on the caller's address, cleared --------
+run 2 clusters update prod --ip-allow 10.1.2.3/8
+err_has "cluster.ip_access_list[0]"
+err_has "10.0.0.0/8"
+run 0 -o json clusters update prod --ip-allow 10.0.0.0/8,2001:DB8::/32
+json 'assert d["ip_access_list"] == ["10.0.0.0/8", "2001:db8::/32"], d["ip_access_list"]'
+"${py}" - "${prod_address}" "${prod_user}" "${prod_password}" <<'PY' ||
+import base64, sys
+import grpc
+address, user, password = sys.argv[1:4]
+channel = grpc.insecure_channel(address)
+auth = [("authorization", base64.b64encode(f"{user}:{password}".encode()).decode())]
+show = channel.unary_unary("/milvus.proto.milvus.MilvusService/ShowCollections")
+try:
+    show(b"", metadata=auth, timeout=20)
+except grpc.RpcError as e:
+    assert e.code() == grpc.StatusCode.PERMISSION_DENIED, e
+    assert "client address 127.0.0.1 is not allowed by the IP access list" in e.details(), e
+else:
+    raise SystemExit("a call from 127.0.0.1 passed the list 10.0.0.0/8")
+PY
+  fail "the IP access list of prod did not refuse 127.0.0.1"
+run 0 -o json clusters update prod --ip-allow-all
+json 'assert d["ip_access_list"] == [], d["ip_access_list"]'
 run 6 clusters create edge-c --environment edge
 err_has "AWAITING_AGENT"
 run 0 clusters list
@@ -546,6 +572,10 @@ for e in d:
     assert e["actor"] == "anonymous" and e["outcome"] == "DENIED", e
     assert e["resource"].endswith("/clusters/prod") and "127.0.0.1" in e["client_address"], e
     assert "Search" in e["message"], e'
+# The IP access list's refusal (above), with the address and the reason.
+run 0 -o json audit list --cluster prod --action dataPlane.ipAccessList
+json 'assert len(d) == 1 and d[0]["outcome"] == "DENIED", d
+assert "127.0.0.1" in d[0]["client_address"] and "not allowed" in d[0]["message"], d'
 run 0 -o json audit list --cluster prod
 json 'assert all(e["resource"].endswith("/clusters/prod") or "/clusters/prod/" in e["resource"] for e in d), d
 assert {"clusters.create", "dataPlane.authenticate"} <= {e["action"] for e in d}, d'

@@ -471,3 +471,33 @@ def test_auto_idle_and_wake(admin, foundation):
         assert admin.get_cluster(cluster.name).state == cove.ClusterState.RUNNING
     finally:
         emu.set_clock(real=True)
+
+
+def test_ip_access_list(admin, foundation):
+    """ip_access_list through the Python client: validated and canonicalised
+    by the API, enforced on this machine's address (127.0.0.1), changed at
+    once with update_cluster, and the refusal audited."""
+    org, project, env = foundation
+    op = admin.start_create_cluster(project.name, "fenced", environment=env.name,
+                                    ip_access_list=["10.0.0.0/8"])
+    cluster = op.wait(60)
+    assert cluster.ip_access_list == ["10.0.0.0/8"]
+    password = cluster.admin_password
+    with pytest.raises(cove.PermissionDeniedError,
+                       match="client address 127.0.0.1 is not allowed"):
+        with cove.Client(cluster.endpoint, user="root", password=password,
+                         timeout=20) as data:
+            data.list_collections()
+    cluster.ip_access_list = ["10.0.0.0/8", "127.0.0.1/8"]
+    with pytest.raises(cove.InvalidArgumentError,
+                       match=r"cluster\.ip_access_list\[1\].*127\.0\.0\.0/8"):
+        admin.update_cluster(cluster, ["ip_access_list"])
+    cluster.ip_access_list = ["10.0.0.0/8", "127.0.0.1"]
+    updated = admin.update_cluster(cluster, ["ip_access_list"])
+    assert updated.ip_access_list == ["10.0.0.0/8", "127.0.0.1/32"]
+    with cove.Client(cluster.endpoint, user="root", password=password,
+                     timeout=20) as data:
+        assert data.list_collections() == []
+    events = list(admin.list_audit_events(
+        org.name, filter="action=dataPlane.ipAccessList"))
+    assert len(events) == 1 and "127.0.0.1" in events[0].client_address, events
