@@ -49,6 +49,10 @@ absl::Status AppendScalar(DataType type, DataType element_type, const Value& v,
                           const std::string& where,
                           schema_pb::ScalarField* out);
 
+// Makes sure an empty scalar column still has its typed oneof set.
+void TouchScalar(DataType type, DataType element_type,
+                 schema_pb::ScalarField* out);
+
 absl::Status TypeError(const std::string& where, DataType type,
                        const Value& v) {
   return Invalid(absl::StrCat(where, ": expected ", DataTypeName(type),
@@ -108,24 +112,14 @@ absl::Status AppendScalar(DataType type, DataType element_type, const Value& v,
       // An empty array still needs its typed oneof set.
       switch (element_type) {
         case DataType::kBool:
-          item->mutable_bool_data();
-          break;
         case DataType::kInt8:
         case DataType::kInt16:
         case DataType::kInt32:
-          item->mutable_int_data();
-          break;
         case DataType::kInt64:
-          item->mutable_long_data();
-          break;
         case DataType::kFloat:
-          item->mutable_float_data();
-          break;
         case DataType::kDouble:
-          item->mutable_double_data();
-          break;
         case DataType::kVarChar:
-          item->mutable_string_data();
+          TouchScalar(element_type, DataType::kNone, item);
           break;
         default:
           return Invalid(absl::StrCat(where,
