@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "cli/config.h"
 #include "cli/output.h"
+#include "common/status_macros.h"
 #include "cove/control.h"
 
 namespace CLI {
@@ -147,7 +148,7 @@ class Context {
   /// Prints a result, or returns its error.
   template <typename T>
   absl::Status Print(const absl::StatusOr<T>& result) {
-    if (!result.ok()) return result.status();
+    COVE_RETURN_IF_ERROR(result);
     return PrintItem(*result);
   }
   /// Prints a list (a JSON array, or a table).
@@ -167,7 +168,7 @@ class Context {
   }
   template <typename T>
   absl::Status PrintList(const absl::StatusOr<std::vector<T>>& items) {
-    if (!items.ok()) return items.status();
+    COVE_RETURN_IF_ERROR(items);
     return PrintList(*items);
   }
   /// Prints the result of a call that returns nothing: `{}` in JSON (the
@@ -188,7 +189,7 @@ absl::StatusOr<std::vector<T>> Collect(Pager<T> pager, int limit) {
     out.push_back(item);
     if (limit > 0 && static_cast<int>(out.size()) >= limit) return out;
   }
-  if (!pager.status().ok()) return pager.status();
+  COVE_RETURN_IF_ERROR(pager.status());
   return out;
 }
 

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/cli.h"
+#include "common/status_macros.h"
 
 namespace cove::cli {
 namespace {
@@ -48,23 +49,21 @@ void AddApiKeyCommands(CLI::App& app, Context& ctx) {
                     "expiry: a duration from now (30d), an RFC 3339 time, or "
                     "never (default)");
     ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
-      auto org = ctx.Organization();
-      if (!org.ok()) return org.status();
+      COVE_ASSIGN_OR_RETURN(auto org, ctx.Organization());
       control::CreateApiKeyRequest req;
       req.request_id = mut->request_id;
-      req.parent = *org;
+      req.parent = org;
       req.api_key_id = f->id;
       req.api_key.display_name = f->display_name;
       req.api_key.role = f->role;
       req.api_key.scope = f->scope;
       if (req.api_key.scope.empty()) {
         auto project = ctx.Project();
-        req.api_key.scope = project.ok() ? *project : *org;
+        req.api_key.scope = project.ok() ? *project : org;
       }
       if (!f->expire.empty()) {
-        auto t = ParseExpiry(f->expire);
-        if (!t.ok()) return t.status();
-        req.api_key.expire_time = *t;
+        COVE_ASSIGN_OR_RETURN(auto t, ParseExpiry(f->expire));
+        req.api_key.expire_time = t;
       }
       return ctx.Print(c.CreateApiKey(req, ctx.Call()));
     });
@@ -75,9 +74,8 @@ void AddApiKeyCommands(CLI::App& app, Context& ctx) {
         group->add_subcommand("get", "Show an API key (never its secret).");
     cmd->add_option("KEY", *id, "key id or name")->required();
     ctx.OnCall(cmd, [&ctx, id](ControlClient& c) -> absl::Status {
-      auto name = ctx.OrgChild(*id, "apiKeys");
-      if (!name.ok()) return name.status();
-      return ctx.Print(c.GetApiKey(*name, ctx.Call()));
+      COVE_ASSIGN_OR_RETURN(auto name, ctx.OrgChild(*id, "apiKeys"));
+      return ctx.Print(c.GetApiKey(name, ctx.Call()));
     });
   }
   {
@@ -86,10 +84,9 @@ void AddApiKeyCommands(CLI::App& app, Context& ctx) {
         group->add_subcommand("list", "List the organization's API keys.");
     AddListFlags(cmd, *flags, true);
     ctx.OnCall(cmd, [&ctx, flags](ControlClient& c) -> absl::Status {
-      auto org = ctx.Organization();
-      if (!org.ok()) return org.status();
+      COVE_ASSIGN_OR_RETURN(auto org, ctx.Organization());
       control::ListRequest req;
-      req.parent = *org;
+      req.parent = org;
       req.filter = flags->Filter();
       return ctx.PrintList(
           Collect(c.ListAllApiKeys(req, ctx.Call()), flags->limit));
@@ -114,35 +111,33 @@ void AddApiKeyCommands(CLI::App& app, Context& ctx) {
     CLI::Option* ex = cmd->add_option(
         "--expire", f->expire,
         "a duration from now (30d), an RFC 3339 time, or never");
-    ctx.OnCall(cmd,
-               [&ctx, f, dn, en, dis, ex](ControlClient& c) -> absl::Status {
-                 auto name = ctx.OrgChild(f->id, "apiKeys");
-                 if (!name.ok()) return name.status();
-                 control::ApiKey key;
-                 key.name = *name;
-                 std::vector<std::string> mask;
-                 if (dn->count() > 0) {
-                   key.display_name = f->display_name;
-                   mask.push_back("display_name");
-                 }
-                 if (en->count() > 0 || dis->count() > 0) {
-                   key.enabled = en->count() > 0;
-                   mask.push_back("enabled");
-                 }
-                 if (ex->count() > 0) {
-                   auto t = ParseExpiry(f->expire);
-                   if (!t.ok()) return t.status();
-                   key.expire_time = *t;
-                   mask.push_back("expire_time");
-                 }
-                 if (mask.empty()) {
-                   return absl::InvalidArgumentError(
-                       "nothing to update: give --display-name, --enable, "
-                       "--disable or "
-                       "--expire");
-                 }
-                 return ctx.Print(c.UpdateApiKey(key, mask, ctx.Call()));
-               });
+    ctx.OnCall(
+        cmd, [&ctx, f, dn, en, dis, ex](ControlClient& c) -> absl::Status {
+          COVE_ASSIGN_OR_RETURN(auto name, ctx.OrgChild(f->id, "apiKeys"));
+          control::ApiKey key;
+          key.name = name;
+          std::vector<std::string> mask;
+          if (dn->count() > 0) {
+            key.display_name = f->display_name;
+            mask.push_back("display_name");
+          }
+          if (en->count() > 0 || dis->count() > 0) {
+            key.enabled = en->count() > 0;
+            mask.push_back("enabled");
+          }
+          if (ex->count() > 0) {
+            COVE_ASSIGN_OR_RETURN(auto t, ParseExpiry(f->expire));
+            key.expire_time = t;
+            mask.push_back("expire_time");
+          }
+          if (mask.empty()) {
+            return absl::InvalidArgumentError(
+                "nothing to update: give --display-name, --enable, "
+                "--disable or "
+                "--expire");
+          }
+          return ctx.Print(c.UpdateApiKey(key, mask, ctx.Call()));
+        });
   }
   {
     auto id = std::make_shared<std::string>();
@@ -151,18 +146,13 @@ void AddApiKeyCommands(CLI::App& app, Context& ctx) {
     auto mut = AddMutationFlags(cmd, /*destructive=*/true);
     cmd->add_option("KEY", *id, "key id or name")->required();
     ctx.OnCall(cmd, [&ctx, id, mut](ControlClient& c) -> absl::Status {
-      auto name = ctx.OrgChild(*id, "apiKeys");
-      if (!name.ok()) return name.status();
+      COVE_ASSIGN_OR_RETURN(auto name, ctx.OrgChild(*id, "apiKeys"));
       control::DeleteRequest req;
-      req.name = *name;
+      req.name = name;
       req.request_id = mut->request_id;
-      if (absl::Status confirmed = ctx.Confirm(*mut, "delete " + req.name);
-          !confirmed.ok()) {
-        return confirmed;
-      }
-      absl::Status s = c.DeleteApiKey(req, ctx.Call());
-      if (!s.ok()) return s;
-      return ctx.PrintDone(absl::StrCat("Deleted ", *name));
+      COVE_RETURN_IF_ERROR(ctx.Confirm(*mut, "delete " + req.name));
+      COVE_RETURN_IF_ERROR(c.DeleteApiKey(req, ctx.Call()));
+      return ctx.PrintDone(absl::StrCat("Deleted ", name));
     });
   }
 }

@@ -4,6 +4,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "cli/cli.h"
+#include "common/status_macros.h"
 
 namespace cove::cli {
 
@@ -45,21 +46,19 @@ void AddAuditCommands(CLI::App& app, Context& ctx) {
     control::ListAuditEventsRequest req;
     std::string cluster;
     if (!f->cluster.empty()) {
-      auto name = ctx.ProjectChild(f->cluster, "clusters");
-      if (!name.ok()) return name.status();
-      cluster = *name;
+      COVE_ASSIGN_OR_RETURN(auto name,
+                            ctx.ProjectChild(f->cluster, "clusters"));
+      cluster = name;
     }
     if (!cluster.empty() && !f->in_project) {
       // The cluster's own organization ("organizations/ID/...").
       req.parent = cluster.substr(0, cluster.find('/', 14));
     } else if (f->in_project) {
-      auto project = ctx.Project();
-      if (!project.ok()) return project.status();
-      req.parent = *project;
+      COVE_ASSIGN_OR_RETURN(auto project, ctx.Project());
+      req.parent = project;
     } else {
-      auto org = ctx.Organization();
-      if (!org.ok()) return org.status();
-      req.parent = *org;
+      COVE_ASSIGN_OR_RETURN(auto org, ctx.Organization());
+      req.parent = org;
     }
     ListFlags list = f->list;
     if (!f->actor.empty()) list.terms.push_back("actor=" + f->actor);
@@ -77,14 +76,12 @@ void AddAuditCommands(CLI::App& app, Context& ctx) {
     }
     req.filter = list.Filter();
     if (!f->since.empty()) {
-      auto t = ParseTime(f->since, "--since");
-      if (!t.ok()) return t.status();
-      req.start_time = *t;
+      COVE_ASSIGN_OR_RETURN(auto t, ParseTime(f->since, "--since"));
+      req.start_time = t;
     }
     if (!f->until.empty()) {
-      auto t = ParseTime(f->until, "--until");
-      if (!t.ok()) return t.status();
-      req.end_time = *t;
+      COVE_ASSIGN_OR_RETURN(auto t, ParseTime(f->until, "--until"));
+      req.end_time = t;
     }
     if (cluster.empty()) {
       return ctx.PrintList(
@@ -101,7 +98,7 @@ void AddAuditCommands(CLI::App& app, Context& ctx) {
         return ctx.PrintList(events);
       }
     }
-    if (!pager.status().ok()) return pager.status();
+    COVE_RETURN_IF_ERROR(pager.status());
     return ctx.PrintList(events);
   });
 }

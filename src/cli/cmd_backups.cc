@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cli/cli.h"
+#include "common/status_macros.h"
 
 namespace cove::cli {
 
@@ -33,18 +34,16 @@ absl::StatusOr<std::string> BackupName(
   if (parts.size() == 2) {
     if (!cluster.empty()) return bad("CLUSTER/BACKUP and --cluster both given");
     if (parts[0].empty() || parts[1].empty()) return bad("an empty part");
-    auto p = project();
-    if (!p.ok()) return p.status();
-    return absl::StrCat(*p, "/clusters/", parts[0], "/backups/", parts[1]);
+    COVE_ASSIGN_OR_RETURN(auto p, project());
+    return absl::StrCat(p, "/clusters/", parts[0], "/backups/", parts[1]);
   }
   if (parts.size() != 1) return bad("too many '/'");
   if (cluster.empty()) return bad("no --cluster for a bare backup id");
   if (absl::StrContains(cluster, "/")) {
     return absl::StrCat(cluster, "/backups/", arg);
   }
-  auto p = project();
-  if (!p.ok()) return p.status();
-  return absl::StrCat(*p, "/clusters/", cluster, "/backups/", arg);
+  COVE_ASSIGN_OR_RETURN(auto p, project());
+  return absl::StrCat(p, "/clusters/", cluster, "/backups/", arg);
 }
 
 absl::StatusOr<control::BackupPolicy> ParseBackupPolicy(
@@ -62,9 +61,8 @@ absl::StatusOr<control::BackupPolicy> ParseBackupPolicy(
         "--every: expected how often to take a backup (1m or more, such as "
         "6h or 1d), or --off to stop scheduled backups; got neither");
   }
-  auto interval = ParseDuration(every, "--every");
-  if (!interval.ok()) return interval.status();
-  if (interval->count() < 60 * 1000 || interval->count() % 1000 != 0) {
+  COVE_ASSIGN_OR_RETURN(auto interval, ParseDuration(every, "--every"));
+  if (interval.count() < 60 * 1000 || interval.count() % 1000 != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("--every: expected whole seconds, at least 1m (such as "
                      "6h or 1d), got '",
@@ -75,17 +73,16 @@ absl::StatusOr<control::BackupPolicy> ParseBackupPolicy(
         "--keep: expected 0 (no count limit) or more backups, got ", keep));
   }
   policy.enabled = true;
-  policy.interval = *interval;
+  policy.interval = interval;
   policy.retention_count = keep;
   if (!max_age.empty()) {
-    auto age = ParseDuration(max_age, "--max-age");
-    if (!age.ok()) return age.status();
-    if (age->count() % 1000 != 0) {
+    COVE_ASSIGN_OR_RETURN(auto age, ParseDuration(max_age, "--max-age"));
+    if (age.count() % 1000 != 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("--max-age: expected whole seconds (such as 7d), got '",
                        max_age, "'"));
     }
-    policy.retention = *age;
+    policy.retention = age;
   }
   return policy;
 }
@@ -97,14 +94,12 @@ namespace {
 absl::Status FinishBackupOperation(
     Context& ctx, const WaitFlags& flags, const std::string& done,
     const std::function<absl::StatusOr<ControlOperation>()>& start) {
-  auto timeout = ParseDuration(flags.timeout, "--timeout");
-  if (!timeout.ok()) return timeout.status();
-  auto started = start();
-  if (!started.ok()) return started.status();
-  if (!flags.wait) return ctx.PrintItem(started->operation());
-  absl::Status waited = WaitForOperation(ctx, *started, *timeout);
-  if (!waited.ok()) return waited;
-  const control::Operation& op = started->operation();
+  COVE_ASSIGN_OR_RETURN(auto timeout,
+                        ParseDuration(flags.timeout, "--timeout"));
+  COVE_ASSIGN_OR_RETURN(auto started, start());
+  if (!flags.wait) return ctx.PrintItem(started.operation());
+  COVE_RETURN_IF_ERROR(WaitForOperation(ctx, started, timeout));
+  const control::Operation& op = started.operation();
   if (done.empty() && op.backup) return ctx.PrintItem(*op.backup);
   return ctx.PrintDone(done);
 }
@@ -153,17 +148,16 @@ void AddBackupCommands(CLI::App& app, Context& ctx) {
       control::CreateBackupRequest req;
       req.request_id = mut->request_id;
       if (!f->expire.empty()) {
-        auto d = ParseDuration(f->expire, "--expire");
-        if (!d.ok()) return d.status();
-        if (d->count() <= 0) {
+        COVE_ASSIGN_OR_RETURN(auto d, ParseDuration(f->expire, "--expire"));
+        if (d.count() <= 0) {
           return absl::InvalidArgumentError(absl::StrCat(
               "--expire: expected a positive duration, got '", f->expire, "'"));
         }
-        req.expire_time = std::chrono::system_clock::now() + *d;
+        req.expire_time = std::chrono::system_clock::now() + d;
       }
-      auto cluster = ctx.ProjectChild(f->cluster, "clusters");
-      if (!cluster.ok()) return cluster.status();
-      req.parent = *cluster;
+      COVE_ASSIGN_OR_RETURN(auto cluster,
+                            ctx.ProjectChild(f->cluster, "clusters"));
+      req.parent = cluster;
       req.backup_id = f->id;
       req.collections = f->collections;
       return FinishBackupOperation(ctx, f->wait, "", [&] {
@@ -179,10 +173,10 @@ void AddBackupCommands(CLI::App& app, Context& ctx) {
     CLI::App* cmd = group->add_subcommand("get", "Show a backup.");
     AddBackupArg(cmd, f->backup, f->cluster);
     ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
-      auto name =
-          BackupName(f->backup, f->cluster, [&] { return ctx.Project(); });
-      if (!name.ok()) return name.status();
-      return ctx.Print(c.GetBackup(*name, ctx.Call()));
+      COVE_ASSIGN_OR_RETURN(auto name, BackupName(f->backup, f->cluster, [&] {
+                              return ctx.Project();
+                            }));
+      return ctx.Print(c.GetBackup(name, ctx.Call()));
     });
   }
   {
@@ -212,13 +206,12 @@ void AddBackupCommands(CLI::App& app, Context& ctx) {
       }
       control::ListRequest req;
       if (f->in_project) {
-        auto project = ctx.Project();
-        if (!project.ok()) return project.status();
-        req.parent = *project + "/clusters/-";
+        COVE_ASSIGN_OR_RETURN(auto project, ctx.Project());
+        req.parent = project + "/clusters/-";
       } else {
-        auto cluster = ctx.ProjectChild(f->cluster, "clusters");
-        if (!cluster.ok()) return cluster.status();
-        req.parent = *cluster;
+        COVE_ASSIGN_OR_RETURN(auto cluster,
+                              ctx.ProjectChild(f->cluster, "clusters"));
+        req.parent = cluster;
       }
       ListFlags list = f->list;
       if (!f->state.empty()) list.terms.push_back("state=" + f->state);
@@ -242,19 +235,16 @@ void AddBackupCommands(CLI::App& app, Context& ctx) {
                     "only if the backup still has this etag (else exit 4)");
     AddWaitFlags(cmd, f->wait);
     ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
-      auto name =
-          BackupName(f->backup, f->cluster, [&] { return ctx.Project(); });
-      if (!name.ok()) return name.status();
+      COVE_ASSIGN_OR_RETURN(auto name, BackupName(f->backup, f->cluster, [&] {
+                              return ctx.Project();
+                            }));
       control::DeleteRequest req;
-      req.name = *name;
+      req.name = name;
       req.request_id = mut->request_id;
-      if (absl::Status confirmed = ctx.Confirm(*mut, "delete " + req.name);
-          !confirmed.ok()) {
-        return confirmed;
-      }
+      COVE_RETURN_IF_ERROR(ctx.Confirm(*mut, "delete " + req.name));
       req.etag = f->etag;
       return FinishBackupOperation(
-          ctx, f->wait, absl::StrCat("deleted ", *name),
+          ctx, f->wait, absl::StrCat("deleted ", name),
           [&] { return c.StartDeleteBackup(req, ctx.Call()); });
     });
   }
@@ -306,12 +296,12 @@ void AddBackupCommands(CLI::App& app, Context& ctx) {
                     "with --new-cluster: customer-managed key keys/NAME");
     AddWaitFlags(cmd, f->wait);
     ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
-      auto name =
-          BackupName(f->backup, f->cluster, [&] { return ctx.Project(); });
-      if (!name.ok()) return name.status();
+      COVE_ASSIGN_OR_RETURN(auto name, BackupName(f->backup, f->cluster, [&] {
+                              return ctx.Project();
+                            }));
       control::RestoreBackupRequest req;
       req.request_id = mut->request_id;
-      req.name = *name;
+      req.name = name;
       req.collections = f->collections;
       req.overwrite = f->overwrite;
       if (f->into.empty() == f->new_cluster.empty()) {
@@ -324,9 +314,9 @@ void AddBackupCommands(CLI::App& app, Context& ctx) {
               "--environment: only with --new-cluster (--into restores into "
               "an existing cluster)");
         }
-        auto target = ctx.ProjectChild(f->into, "clusters");
-        if (!target.ok()) return target.status();
-        req.target_cluster = *target;
+        COVE_ASSIGN_OR_RETURN(auto target,
+                              ctx.ProjectChild(f->into, "clusters"));
+        req.target_cluster = target;
       } else {
         if (f->overwrite) {
           return absl::InvalidArgumentError(
@@ -337,20 +327,18 @@ void AddBackupCommands(CLI::App& app, Context& ctx) {
           return absl::InvalidArgumentError(
               "--environment: required with --new-cluster");
         }
-        auto project = ctx.Project();
-        if (!project.ok()) return project.status();
-        auto env = ctx.ProjectChild(f->environment, "environments");
-        if (!env.ok()) return env.status();
-        auto labels = ParseLabels(f->labels, "--label");
-        if (!labels.ok()) return labels.status();
-        req.parent = *project;
+        COVE_ASSIGN_OR_RETURN(auto project, ctx.Project());
+        COVE_ASSIGN_OR_RETURN(auto env,
+                              ctx.ProjectChild(f->environment, "environments"));
+        COVE_ASSIGN_OR_RETURN(auto labels, ParseLabels(f->labels, "--label"));
+        req.parent = project;
         req.cluster_id = f->new_cluster;
-        req.cluster.environment = *env;
+        req.cluster.environment = env;
         req.cluster.cu_type = f->cu_type.empty() ? "performance" : f->cu_type;
         req.cluster.cu_size = f->cu_size;
         req.cluster.replicas = f->replicas;
         req.cluster.display_name = f->display_name;
-        req.cluster.labels = *labels;
+        req.cluster.labels = labels;
         req.cluster.encryption_key = f->encryption_key;
       }
       return FinishClusterOperation(
@@ -382,13 +370,13 @@ void AddBackupCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--etag", f->etag,
                     "only if the cluster still has this etag (else exit 4)");
     ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
-      auto policy = ParseBackupPolicy(f->every, f->keep, f->max_age, f->off);
-      if (!policy.ok()) return policy.status();
-      auto name = ctx.ProjectChild(f->cluster, "clusters");
-      if (!name.ok()) return name.status();
+      COVE_ASSIGN_OR_RETURN(auto policy, ParseBackupPolicy(f->every, f->keep,
+                                                           f->max_age, f->off));
+      COVE_ASSIGN_OR_RETURN(auto name,
+                            ctx.ProjectChild(f->cluster, "clusters"));
       control::SetBackupPolicyRequest req;
-      req.name = *name;
-      req.policy = *policy;
+      req.name = name;
+      req.policy = policy;
       req.etag = f->etag;
       return ctx.Print(c.SetBackupPolicy(req, ctx.Call()));
     });

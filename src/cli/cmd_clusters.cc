@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cli/cli.h"
+#include "common/status_macros.h"
 
 namespace cove::cli {
 namespace {
@@ -32,16 +33,12 @@ void AddAction(CLI::App* group, Context& ctx, const std::string& verb,
   AddWaitFlags(cmd, f->wait);
   ctx.OnCall(
       cmd, [&ctx, f, start, mut, verb](ControlClient& c) -> absl::Status {
-        auto name = ctx.ProjectChild(f->id, "clusters");
-        if (!name.ok()) return name.status();
+        COVE_ASSIGN_OR_RETURN(auto name, ctx.ProjectChild(f->id, "clusters"));
         control::ClusterActionRequest req;
-        req.name = *name;
+        req.name = name;
         req.etag = f->etag;
         req.request_id = mut->request_id;
-        if (absl::Status confirmed = ctx.Confirm(*mut, verb + " " + req.name);
-            !confirmed.ok()) {
-          return confirmed;
-        }
+        COVE_RETURN_IF_ERROR(ctx.Confirm(*mut, verb + " " + req.name));
         return FinishClusterOperation(
             ctx, f->wait, [&] { return (c.*start)(req, ctx.Call()); });
       });
@@ -162,15 +159,14 @@ absl::Status ApplyAutoscalingFlags(const AutoscalingFlags& f,
   if (given(o[5])) a.scale_up_fill_percent = f.up_at;
   if (given(o[6])) a.scale_down_fill_percent = f.down_below;
   if (given(o[7])) {
-    auto d = ParseDuration(f.cooldown, "--cooldown");
-    if (!d.ok()) return d.status();
-    if (d->count() % 1000 != 0 || d->count() / 1000 > INT32_MAX) {
+    COVE_ASSIGN_OR_RETURN(auto d, ParseDuration(f.cooldown, "--cooldown"));
+    if (d.count() % 1000 != 0 || d.count() / 1000 > INT32_MAX) {
       return absl::InvalidArgumentError(
           absl::StrCat("--cooldown: expected a whole number of seconds "
                        "such as 90s or 10m, got '",
                        f.cooldown, "'"));
     }
-    a.cool_down_seconds = static_cast<int32_t>(d->count() / 1000);
+    a.cool_down_seconds = static_cast<int32_t>(d.count() / 1000);
   }
   if (given(o[8])) a.target_qps_per_replica = f.target_qps;
   if (f.clear_schedules) {
@@ -183,9 +179,8 @@ absl::Status ApplyAutoscalingFlags(const AutoscalingFlags& f,
   if (!f.schedules.empty()) {
     a.schedules.clear();
     for (const std::string& text : f.schedules) {
-      auto s = ParseSchedule(text);
-      if (!s.ok()) return s.status();
-      a.schedules.push_back(*s);
+      COVE_ASSIGN_OR_RETURN(auto s, ParseSchedule(text));
+      a.schedules.push_back(s);
     }
   }
   return absl::OkStatus();
@@ -247,28 +242,25 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
     AddAutoscalingFlags(cmd, f->autoscaling, /*update=*/false);
     AddWaitFlags(cmd, f->wait);
     ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
-      auto project = ctx.Project();
-      if (!project.ok()) return project.status();
-      auto env = ctx.ProjectChild(f->environment, "environments");
-      if (!env.ok()) return env.status();
-      auto labels = ParseLabels(f->labels, "--label");
-      if (!labels.ok()) return labels.status();
+      COVE_ASSIGN_OR_RETURN(auto project, ctx.Project());
+      COVE_ASSIGN_OR_RETURN(auto env,
+                            ctx.ProjectChild(f->environment, "environments"));
+      COVE_ASSIGN_OR_RETURN(auto labels, ParseLabels(f->labels, "--label"));
       control::CreateClusterRequest req;
       req.request_id = mut->request_id;
-      req.parent = *project;
+      req.parent = project;
       req.cluster_id = f->id;
-      req.cluster.environment = *env;
+      req.cluster.environment = env;
       req.cluster.cu_type = f->cu_type.empty() ? "performance" : f->cu_type;
       req.cluster.cu_size = f->cu_size;
       req.cluster.replicas = f->replicas;
       req.cluster.display_name = f->display_name;
-      req.cluster.labels = *labels;
+      req.cluster.labels = labels;
       req.cluster.encryption_key = f->encryption_key;
       req.cluster.idle_timeout = std::chrono::seconds(f->idle_timeout);
       req.cluster.ip_access_list = f->ip_allow;
-      absl::Status s =
-          ApplyAutoscalingFlags(f->autoscaling, req.cluster.autoscaling);
-      if (!s.ok()) return s;
+      COVE_RETURN_IF_ERROR(
+          ApplyAutoscalingFlags(f->autoscaling, req.cluster.autoscaling));
       return FinishClusterOperation(
           ctx, f->wait, [&] { return c.StartCreateCluster(req, ctx.Call()); });
     });
@@ -278,9 +270,8 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
     CLI::App* cmd = group->add_subcommand("get", "Show a cluster.");
     cmd->add_option("CLUSTER", *id, "cluster id or name")->required();
     ctx.OnCall(cmd, [&ctx, id](ControlClient& c) -> absl::Status {
-      auto name = ctx.ProjectChild(*id, "clusters");
-      if (!name.ok()) return name.status();
-      return ctx.Print(c.GetCluster(*name, ctx.Call()));
+      COVE_ASSIGN_OR_RETURN(auto name, ctx.ProjectChild(*id, "clusters"));
+      return ctx.Print(c.GetCluster(name, ctx.Call()));
     });
   }
   {
@@ -313,25 +304,22 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
     ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
       control::ListRequest req;
       if (f->all_projects) {
-        auto org = ctx.Organization();
-        if (!org.ok()) return org.status();
-        req.parent = *org + "/projects/-";
+        COVE_ASSIGN_OR_RETURN(auto org, ctx.Organization());
+        req.parent = org + "/projects/-";
       } else {
-        auto project = ctx.Project();
-        if (!project.ok()) return project.status();
-        req.parent = *project;
+        COVE_ASSIGN_OR_RETURN(auto project, ctx.Project());
+        req.parent = project;
       }
       ListFlags list = f->list;
       if (!f->state.empty()) list.terms.push_back("state=" + f->state);
       if (!f->environment.empty()) {
-        auto env = ctx.ProjectChild(f->environment, "environments");
-        if (!env.ok()) return env.status();
-        list.terms.push_back("environment=" + *env);
+        COVE_ASSIGN_OR_RETURN(auto env,
+                              ctx.ProjectChild(f->environment, "environments"));
+        list.terms.push_back("environment=" + env);
       }
       if (!f->cu_type.empty()) list.terms.push_back("cu_type=" + f->cu_type);
-      auto labels = ParseLabels(f->labels, "--label");
-      if (!labels.ok()) return labels.status();
-      for (const auto& [k, v] : *labels) {
+      COVE_ASSIGN_OR_RETURN(auto labels, ParseLabels(f->labels, "--label"));
+      for (const auto& [k, v] : labels) {
         list.terms.push_back(absl::StrCat("labels.", k, "=", v));
       }
       if (f->show_deleted) list.terms.push_back("show_deleted=true");
@@ -381,10 +369,8 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
         cmd,
         [&ctx, f, dn, label, remove, idle, ip,
          ip_all](ControlClient& c) -> absl::Status {
-          auto name = ctx.ProjectChild(f->id, "clusters");
-          if (!name.ok()) return name.status();
-          auto labels = ParseLabels(f->labels, "--label");
-          if (!labels.ok()) return labels.status();
+          COVE_ASSIGN_OR_RETURN(auto name, ctx.ProjectChild(f->id, "clusters"));
+          COVE_ASSIGN_OR_RETURN(auto labels, ParseLabels(f->labels, "--label"));
           const bool autoscaling = f->autoscaling.Given();
           bool need_current =
               label->count() > 0 || remove->count() > 0 || autoscaling;
@@ -392,26 +378,24 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
           if (need_current) {
             // Labels and autoscaling are replaced as a whole: start from the
             // current values (and etag, so a concurrent change is not lost).
-            auto current = c.GetCluster(*name, ctx.Call());
-            if (!current.ok()) return current.status();
-            cluster = *current;
+            COVE_ASSIGN_OR_RETURN(auto current, c.GetCluster(name, ctx.Call()));
+            cluster = current;
           }
-          cluster.name = *name;
+          cluster.name = name;
           std::vector<std::string> mask;
           if (dn->count() > 0) {
             cluster.display_name = f->display_name;
             mask.push_back("display_name");
           }
           if (label->count() > 0 || remove->count() > 0) {
-            for (const auto& [k, v] : *labels) cluster.labels[k] = v;
+            for (const auto& [k, v] : labels) cluster.labels[k] = v;
             for (const std::string& k : f->remove_labels)
               cluster.labels.erase(k);
             mask.push_back("labels");
           }
           if (autoscaling) {
-            absl::Status s =
-                ApplyAutoscalingFlags(f->autoscaling, cluster.autoscaling);
-            if (!s.ok()) return s;
+            COVE_RETURN_IF_ERROR(
+                ApplyAutoscalingFlags(f->autoscaling, cluster.autoscaling));
             mask.push_back("autoscaling");
           }
           if (idle->count() > 0) {
@@ -462,11 +446,10 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
         return absl::InvalidArgumentError(
             "nothing to scale: give --cu-size and/or --replicas");
       }
-      auto name = ctx.ProjectChild(f->id, "clusters");
-      if (!name.ok()) return name.status();
+      COVE_ASSIGN_OR_RETURN(auto name, ctx.ProjectChild(f->id, "clusters"));
       control::ScaleClusterRequest req;
       req.request_id = mut->request_id;
-      req.name = *name;
+      req.name = name;
       req.cu_size = f->cu_size;
       req.replicas = f->replicas;
       req.etag = f->etag;
@@ -488,21 +471,20 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--window", f->window,
                     "the window of the request rates: 1s to 10m (default 60s)");
     ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
-      auto window = ParseDuration(f->window, "--window");
-      if (!window.ok()) return window.status();
-      if (window->count() % 1000 != 0 || window->count() < 1000 ||
-          window->count() > 600 * 1000) {
+      COVE_ASSIGN_OR_RETURN(auto window, ParseDuration(f->window, "--window"));
+      if (window.count() % 1000 != 0 || window.count() < 1000 ||
+          window.count() > 600 * 1000) {
         return absl::InvalidArgumentError(absl::StrCat(
             "--window: expected whole seconds from 1s to 10m, got '", f->window,
             "'"));
       }
-      auto name = ctx.ProjectChild(f->id, "clusters");
-      if (!name.ok()) return name.status();
-      auto metrics = c.GetClusterMetrics(
-          *name, static_cast<int32_t>(window->count() / 1000), ctx.Call());
-      if (!metrics.ok()) return metrics.status();
-      if (ctx.json()) return ctx.PrintItem(*metrics);
-      PrintMetrics(std::cout, ToJson(*metrics));
+      COVE_ASSIGN_OR_RETURN(auto name, ctx.ProjectChild(f->id, "clusters"));
+      COVE_ASSIGN_OR_RETURN(
+          auto metrics,
+          c.GetClusterMetrics(name, static_cast<int32_t>(window.count() / 1000),
+                              ctx.Call()));
+      if (ctx.json()) return ctx.PrintItem(metrics);
+      PrintMetrics(std::cout, ToJson(metrics));
       return absl::OkStatus();
     });
   }

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/cli.h"
+#include "common/status_macros.h"
 
 namespace cove::cli {
 namespace {
@@ -55,18 +56,18 @@ void AddEmulatorCommands(CLI::App& app, Context& ctx) {
     ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
       control::UpdateEmulatorSettingsRequest req;
       if (!f->delay.empty()) {
-        auto d = ParseDuration(f->delay, "--transition-delay");
-        if (!d.ok()) return d.status();
-        req.transition_delay = *d;
+        COVE_ASSIGN_OR_RETURN(auto d,
+                              ParseDuration(f->delay, "--transition-delay"));
+        req.transition_delay = d;
       }
       if (!f->retention.empty()) {
-        auto d = ParseDuration(f->retention, "--retention");
-        if (!d.ok()) return d.status();
-        req.retention = *d;
+        COVE_ASSIGN_OR_RETURN(auto d,
+                              ParseDuration(f->retention, "--retention"));
+        req.retention = d;
       }
-      auto per_cu = ParseLabels(f->per_cu, "--vectors-per-cu");
-      if (!per_cu.ok()) return per_cu.status();
-      for (const auto& [type, n] : *per_cu) {
+      COVE_ASSIGN_OR_RETURN(auto per_cu,
+                            ParseLabels(f->per_cu, "--vectors-per-cu"));
+      for (const auto& [type, n] : per_cu) {
         int64_t v = 0;
         if (!absl::SimpleAtoi(n, &v) || v <= 0) {
           return absl::InvalidArgumentError(
@@ -97,9 +98,8 @@ void AddEmulatorCommands(CLI::App& app, Context& ctx) {
       control::SetClockRequest req;
       req.real = f->real;
       if (!f->time.empty()) {
-        auto t = ParseTime(f->time, "--time");
-        if (!t.ok()) return t.status();
-        req.time = *t;
+        COVE_ASSIGN_OR_RETURN(auto t, ParseTime(f->time, "--time"));
+        req.time = t;
       }
       return ctx.Print(c.emulator().SetClock(req, ctx.Call()));
     });
@@ -112,9 +112,8 @@ void AddEmulatorCommands(CLI::App& app, Context& ctx) {
         "and purges run before it returns).");
     cmd->add_option("DURATION", *by, "e.g. 90s, 1h, 8d")->required();
     ctx.OnCall(cmd, [&ctx, by](ControlClient& c) -> absl::Status {
-      auto d = ParseDuration(*by, "DURATION");
-      if (!d.ok()) return d.status();
-      return ctx.Print(c.emulator().AdvanceClock(*d, ctx.Call()));
+      COVE_ASSIGN_OR_RETURN(auto d, ParseDuration(*by, "DURATION"));
+      return ctx.Print(c.emulator().AdvanceClock(d, ctx.Call()));
     });
   }
   CLI::App* faults = AddGroup(*group, "faults", "Fault injection per RPC.");
@@ -146,9 +145,8 @@ void AddEmulatorCommands(CLI::App& app, Context& ctx) {
                    : f->mode == "stall" ? control::FaultMode::kStall
                                         : control::FaultMode::kUnavailable;
       if (!f->code.empty()) {
-        auto code = ParseCode(f->code);
-        if (!code.ok()) return code.status();
-        fault.code = *code;
+        COVE_ASSIGN_OR_RETURN(auto code, ParseCode(f->code));
+        fault.code = code;
       }
       fault.message = f->message;
       fault.count = f->count;
@@ -167,8 +165,7 @@ void AddEmulatorCommands(CLI::App& app, Context& ctx) {
         "clear", "Clear the faults of a verb (default: all).");
     cmd->add_option("--verb", *verb, "RPC name (default: all)");
     ctx.OnCall(cmd, [&ctx, verb](ControlClient& c) -> absl::Status {
-      absl::Status s = c.emulator().ClearFaults(*verb, ctx.Call());
-      if (!s.ok()) return s;
+      COVE_RETURN_IF_ERROR(c.emulator().ClearFaults(*verb, ctx.Call()));
       return ctx.PrintDone(verb->empty() ? "Cleared all faults"
                                          : "Cleared the faults of " + *verb);
     });

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/cli.h"
+#include "common/status_macros.h"
 
 namespace cove::cli {
 namespace {
@@ -71,11 +72,10 @@ void AddEnvironmentCommands(CLI::App& app, Context& ctx) {
                     "cross-account: the organization's external id (default: "
                     "read from the organization)");
     ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
-      auto project = ctx.Project();
-      if (!project.ok()) return project.status();
+      COVE_ASSIGN_OR_RETURN(auto project, ctx.Project());
       control::CreateEnvironmentRequest req;
       req.request_id = mut->request_id;
-      req.parent = *project;
+      req.parent = project;
       req.environment_id = f->id;
       control::Environment& e = req.environment;
       e.mode = f->mode == "agent" ? control::EnvironmentMode::kAgent
@@ -90,7 +90,7 @@ void AddEnvironmentCommands(CLI::App& app, Context& ctx) {
       if (e.mode == control::EnvironmentMode::kCrossAccount &&
           e.external_id.empty()) {
         // The project name starts with its organization's.
-        std::string org = project->substr(0, project->find("/projects/"));
+        std::string org = project.substr(0, project.find("/projects/"));
         auto o = c.GetOrganization(org, ctx.Call());
         if (!o.ok()) {
           return absl::Status(
@@ -100,12 +100,11 @@ void AddEnvironmentCommands(CLI::App& app, Context& ctx) {
         }
         e.external_id = o->external_id;
       }
-      auto created = c.CreateEnvironment(req, ctx.Call());
-      if (!created.ok()) return created.status();
-      absl::Status printed = ctx.PrintItem(*created);
-      if (created->mode == control::EnvironmentMode::kAgent &&
+      COVE_ASSIGN_OR_RETURN(auto created, c.CreateEnvironment(req, ctx.Call()));
+      absl::Status printed = ctx.PrintItem(created);
+      if (created.mode == control::EnvironmentMode::kAgent &&
           !ctx.global.quiet) {
-        PrintAgentCommand(ctx, *created);
+        PrintAgentCommand(ctx, created);
       }
       return printed;
     });
@@ -115,9 +114,8 @@ void AddEnvironmentCommands(CLI::App& app, Context& ctx) {
     CLI::App* cmd = group->add_subcommand("get", "Show an environment.");
     cmd->add_option("ENVIRONMENT", *id, "environment id or name")->required();
     ctx.OnCall(cmd, [&ctx, id](ControlClient& c) -> absl::Status {
-      auto name = ctx.ProjectChild(*id, "environments");
-      if (!name.ok()) return name.status();
-      return ctx.Print(c.GetEnvironment(*name, ctx.Call()));
+      COVE_ASSIGN_OR_RETURN(auto name, ctx.ProjectChild(*id, "environments"));
+      return ctx.Print(c.GetEnvironment(name, ctx.Call()));
     });
   }
   {
@@ -126,10 +124,9 @@ void AddEnvironmentCommands(CLI::App& app, Context& ctx) {
         group->add_subcommand("list", "List the project's environments.");
     AddListFlags(cmd, *flags, true);
     ctx.OnCall(cmd, [&ctx, flags](ControlClient& c) -> absl::Status {
-      auto project = ctx.Project();
-      if (!project.ok()) return project.status();
+      COVE_ASSIGN_OR_RETURN(auto project, ctx.Project());
       control::ListRequest req;
-      req.parent = *project;
+      req.parent = project;
       req.filter = flags->Filter();
       return ctx.PrintList(
           Collect(c.ListAllEnvironments(req, ctx.Call()), flags->limit));
@@ -144,16 +141,13 @@ void AddEnvironmentCommands(CLI::App& app, Context& ctx) {
         "Exit code 6 when it is not valid.");
     cmd->add_option("ENVIRONMENT", *id, "environment id or name")->required();
     ctx.OnCall(cmd, [&ctx, id](ControlClient& c) -> absl::Status {
-      auto name = ctx.ProjectChild(*id, "environments");
-      if (!name.ok()) return name.status();
-      auto v = c.ValidateEnvironment(*name, ctx.Call());
-      if (!v.ok()) return v.status();
-      absl::Status printed = ctx.PrintItem(*v);
-      if (!printed.ok()) return printed;
-      if (!v->valid) {
+      COVE_ASSIGN_OR_RETURN(auto name, ctx.ProjectChild(*id, "environments"));
+      COVE_ASSIGN_OR_RETURN(auto v, c.ValidateEnvironment(name, ctx.Call()));
+      COVE_RETURN_IF_ERROR(ctx.PrintItem(v));
+      if (!v.valid) {
         return absl::FailedPreconditionError(
-            absl::StrCat("environment ", *name, " is not valid (",
-                         v->problems.size(), " problem(s))"));
+            absl::StrCat("environment ", name, " is not valid (",
+                         v.problems.size(), " problem(s))"));
       }
       return absl::OkStatus();
     });
@@ -170,15 +164,13 @@ void AddEnvironmentCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("ENVIRONMENT", f->id, "environment id or name")->required();
     cmd->add_option("--etag", f->etag, "only if it still has this etag");
     ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
-      auto name = ctx.ProjectChild(f->id, "environments");
-      if (!name.ok()) return name.status();
+      COVE_ASSIGN_OR_RETURN(auto name, ctx.ProjectChild(f->id, "environments"));
       control::RotateAgentTokenRequest req;
-      req.name = *name;
+      req.name = name;
       req.etag = f->etag;
-      auto rotated = c.RotateAgentToken(req, ctx.Call());
-      if (!rotated.ok()) return rotated.status();
-      absl::Status printed = ctx.PrintItem(*rotated);
-      if (!ctx.global.quiet) PrintAgentCommand(ctx, *rotated);
+      COVE_ASSIGN_OR_RETURN(auto rotated, c.RotateAgentToken(req, ctx.Call()));
+      absl::Status printed = ctx.PrintItem(rotated);
+      if (!ctx.global.quiet) PrintAgentCommand(ctx, rotated);
       return printed;
     });
   }
@@ -193,19 +185,14 @@ void AddEnvironmentCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("ENVIRONMENT", f->id, "environment id or name")->required();
     cmd->add_option("--etag", f->etag, "only if it still has this etag");
     ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
-      auto name = ctx.ProjectChild(f->id, "environments");
-      if (!name.ok()) return name.status();
+      COVE_ASSIGN_OR_RETURN(auto name, ctx.ProjectChild(f->id, "environments"));
       control::DeleteRequest req;
-      req.name = *name;
+      req.name = name;
       req.request_id = mut->request_id;
-      if (absl::Status confirmed = ctx.Confirm(*mut, "delete " + req.name);
-          !confirmed.ok()) {
-        return confirmed;
-      }
+      COVE_RETURN_IF_ERROR(ctx.Confirm(*mut, "delete " + req.name));
       req.etag = f->etag;
-      absl::Status s = c.DeleteEnvironment(req, ctx.Call());
-      if (!s.ok()) return s;
-      return ctx.PrintDone(absl::StrCat("Deleted ", *name));
+      COVE_RETURN_IF_ERROR(c.DeleteEnvironment(req, ctx.Call()));
+      return ctx.PrintDone(absl::StrCat("Deleted ", name));
     });
   }
 }

@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "cli/cli.h"
+#include "common/status_macros.h"
 
 namespace cove::cli {
 namespace {
@@ -56,11 +57,9 @@ std::string AbsolutePath(const std::string& path) {
 }
 
 absl::Status Login(Context& ctx) {
-  absl::StatusOr<std::string> path = ctx.ConfigFile();
-  if (!path.ok()) return path.status();
-  absl::StatusOr<Config> config = LoadConfig(*path);
-  if (!config.ok()) return config.status();
-  Profile& profile = config->profiles[ctx.ProfileName()];
+  COVE_ASSIGN_OR_RETURN(std::string path, ctx.ConfigFile());
+  COVE_ASSIGN_OR_RETURN(Config config, LoadConfig(path));
+  Profile& profile = config.profiles[ctx.ProfileName()];
 
   std::string endpoint = ctx.global.endpoint;
   if (endpoint.empty()) endpoint = Env("COVE_CLOUD_ENDPOINT");
@@ -82,9 +81,8 @@ absl::Status Login(Context& ctx) {
           "--api-key: no API key (pass --api-key KEY, --api-key - to read it "
           "from standard input, or set COVE_API_KEY)");
     }
-    absl::StatusOr<std::string> read = ReadSecret(key.empty());
-    if (!read.ok()) return read.status();
-    key = *std::move(read);
+    COVE_ASSIGN_OR_RETURN(std::string read, ReadSecret(key.empty()));
+    key = std::move(read);
   }
   ctx.secret_in_use = key;
 
@@ -94,14 +92,12 @@ absl::Status Login(Context& ctx) {
   options.ca_cert_file = ca;
   options.timeout = std::chrono::milliseconds(
       static_cast<int64_t>(ctx.global.call_timeout_s * 1000));
-  absl::Status valid = options.Validate();
-  if (!valid.ok()) return valid;
-  absl::StatusOr<ControlClient> client = ControlClient::Connect(options);
-  if (!client.ok()) return client.status();
+  COVE_RETURN_IF_ERROR(options.Validate());
+  COVE_ASSIGN_OR_RETURN(ControlClient client, ControlClient::Connect(options));
   // A cheap authenticated call proves the endpoint and the key.
   control::ListRequest list;
   list.page_size = 2;
-  auto orgs = client->ListOrganizations(list);
+  auto orgs = client.ListOrganizations(list);
   if (!orgs.ok()) {
     return absl::Status(orgs.status().code(),
                         absl::StrCat("login to ", options.endpoint,
@@ -116,20 +112,19 @@ absl::Status Login(Context& ctx) {
   if (profile.organization.empty() && orgs->items.size() == 1) {
     profile.organization = orgs->items[0].name;
   }
-  absl::Status saved = SaveConfig(*path, *config);
-  if (!saved.ok()) return saved;
+  COVE_RETURN_IF_ERROR(SaveConfig(path, config));
 
   if (ctx.json()) {
     Json j;
     j["profile"] = ctx.ProfileName();
     j["endpoint"] = profile.endpoint;
-    j["config"] = *path;
+    j["config"] = path;
     j["organization"] = profile.organization;
     j["project"] = profile.project;
     std::cout << j.dump(2) << std::endl;
   } else {
     std::cout << "Logged in to " << profile.endpoint << " (profile '"
-              << ctx.ProfileName() << "', saved in " << *path << ")"
+              << ctx.ProfileName() << "', saved in " << path << ")"
               << std::endl;
     if (!profile.organization.empty()) {
       std::cout << "Default organization: " << profile.organization
@@ -140,20 +135,17 @@ absl::Status Login(Context& ctx) {
 }
 
 absl::Status Logout(Context& ctx) {
-  absl::StatusOr<std::string> path = ctx.ConfigFile();
-  if (!path.ok()) return path.status();
-  absl::StatusOr<Config> config = LoadConfig(*path);
-  if (!config.ok()) return config.status();
-  auto it = config->profiles.find(ctx.ProfileName());
-  bool had_key = it != config->profiles.end() && !it->second.api_key.empty();
+  COVE_ASSIGN_OR_RETURN(std::string path, ctx.ConfigFile());
+  COVE_ASSIGN_OR_RETURN(Config config, LoadConfig(path));
+  auto it = config.profiles.find(ctx.ProfileName());
+  bool had_key = it != config.profiles.end() && !it->second.api_key.empty();
   if (had_key) {
     it->second.api_key.clear();
-    absl::Status saved = SaveConfig(*path, *config);
-    if (!saved.ok()) return saved;
+    COVE_RETURN_IF_ERROR(SaveConfig(path, config));
   }
   return ctx.PrintDone(
       had_key ? absl::StrCat("Logged out: removed the API key of profile '",
-                             ctx.ProfileName(), "' from ", *path,
+                             ctx.ProfileName(), "' from ", path,
                              " (the key itself stays valid; revoke it with "
                              "'cove api-keys delete')")
               : absl::StrCat("Profile '", ctx.ProfileName(),
@@ -171,11 +163,9 @@ std::string* ProfileField(Profile& p, const std::string& key) {
 
 absl::Status SetField(Context& ctx, const std::string& key,
                       const std::string* value) {
-  absl::StatusOr<std::string> path = ctx.ConfigFile();
-  if (!path.ok()) return path.status();
-  absl::StatusOr<Config> config = LoadConfig(*path);
-  if (!config.ok()) return config.status();
-  Profile& profile = config->profiles[ctx.ProfileName()];
+  COVE_ASSIGN_OR_RETURN(std::string path, ctx.ConfigFile());
+  COVE_ASSIGN_OR_RETURN(Config config, LoadConfig(path));
+  Profile& profile = config.profiles[ctx.ProfileName()];
   std::string* field = ProfileField(profile, key);
   if (field == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -188,26 +178,23 @@ absl::Status SetField(Context& ctx, const std::string& key,
     v = NormalizeEndpoint(v, !profile.tls_ca.empty());
   }
   *field = v;
-  absl::Status saved = SaveConfig(*path, *config);
-  if (!saved.ok()) return saved;
+  COVE_RETURN_IF_ERROR(SaveConfig(path, config));
   return ctx.PrintDone(value == nullptr ? absl::StrCat("Unset ", key)
                                         : absl::StrCat("Set ", key, " = ", v));
 }
 
 absl::Status Show(Context& ctx) {
-  absl::StatusOr<std::string> path = ctx.ConfigFile();
-  if (!path.ok()) return path.status();
-  absl::StatusOr<Profile> profile = ctx.LoadProfile();
-  if (!profile.ok()) return profile.status();
+  COVE_ASSIGN_OR_RETURN(std::string path, ctx.ConfigFile());
+  COVE_ASSIGN_OR_RETURN(Profile profile, ctx.LoadProfile());
   Json j;
-  j["config"] = *path;
+  j["config"] = path;
   j["profile"] = ctx.ProfileName();
-  j["endpoint"] = profile->endpoint;
-  j["tls_ca"] = profile->tls_ca;
-  j["organization"] = profile->organization;
-  j["project"] = profile->project;
+  j["endpoint"] = profile.endpoint;
+  j["tls_ca"] = profile.tls_ca;
+  j["organization"] = profile.organization;
+  j["project"] = profile.project;
   // Never the key itself.
-  j["api_key"] = profile->api_key.empty() ? "not set" : "set";
+  j["api_key"] = profile.api_key.empty() ? "not set" : "set";
   if (ctx.json()) {
     std::cout << j.dump(2) << std::endl;
   } else {

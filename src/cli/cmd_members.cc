@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/cli.h"
+#include "common/status_macros.h"
 
 namespace cove::cli {
 
@@ -16,10 +17,9 @@ void AddMemberCommands(CLI::App& app, Context& ctx) {
     CLI::App* cmd = group->add_subcommand("list", "List the members.");
     AddListFlags(cmd, *flags, false);
     ctx.OnCall(cmd, [&ctx, flags](ControlClient& c) -> absl::Status {
-      auto org = ctx.Organization();
-      if (!org.ok()) return org.status();
+      COVE_ASSIGN_OR_RETURN(auto org, ctx.Organization());
       control::ListRequest req;
-      req.parent = *org;
+      req.parent = org;
       return ctx.PrintList(
           Collect(c.ListAllMembers(req, ctx.Call()), flags->limit));
     });
@@ -30,9 +30,8 @@ void AddMemberCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("USER", *user, "e-mail address, or the member's name")
         ->required();
     ctx.OnCall(cmd, [&ctx, user](ControlClient& c) -> absl::Status {
-      auto name = ctx.OrgChild(*user, "members");
-      if (!name.ok()) return name.status();
-      return ctx.Print(c.GetMember(*name, ctx.Call()));
+      COVE_ASSIGN_OR_RETURN(auto name, ctx.OrgChild(*user, "members"));
+      return ctx.Print(c.GetMember(name, ctx.Call()));
     });
   }
   {
@@ -48,10 +47,9 @@ void AddMemberCommands(CLI::App& app, Context& ctx) {
                     "organization-level role, e.g. roles/organization.owner")
         ->required();
     ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
-      auto name = ctx.OrgChild(f->user, "members");
-      if (!name.ok()) return name.status();
+      COVE_ASSIGN_OR_RETURN(auto name, ctx.OrgChild(f->user, "members"));
       control::Member m;
-      m.name = *name;
+      m.name = name;
       m.role = f->role;
       return ctx.Print(c.UpdateMember(m, {"role"}, ctx.Call()));
     });
@@ -66,18 +64,13 @@ void AddMemberCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("USER", *user, "e-mail address, or the member's name")
         ->required();
     ctx.OnCall(cmd, [&ctx, user, mut](ControlClient& c) -> absl::Status {
-      auto name = ctx.OrgChild(*user, "members");
-      if (!name.ok()) return name.status();
+      COVE_ASSIGN_OR_RETURN(auto name, ctx.OrgChild(*user, "members"));
       control::DeleteRequest req;
-      req.name = *name;
+      req.name = name;
       req.request_id = mut->request_id;
-      if (absl::Status confirmed = ctx.Confirm(*mut, "delete " + req.name);
-          !confirmed.ok()) {
-        return confirmed;
-      }
-      absl::Status s = c.DeleteMember(req, ctx.Call());
-      if (!s.ok()) return s;
-      return ctx.PrintDone(absl::StrCat("Removed ", *name));
+      COVE_RETURN_IF_ERROR(ctx.Confirm(*mut, "delete " + req.name));
+      COVE_RETURN_IF_ERROR(c.DeleteMember(req, ctx.Call()));
+      return ctx.PrintDone(absl::StrCat("Removed ", name));
     });
   }
 }
@@ -103,11 +96,10 @@ void AddInvitationCommands(CLI::App& app, Context& ctx) {
                     "expiry: a duration from now (+7d) or an RFC 3339 time "
                     "(default: 7 days)");
     ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
-      auto org = ctx.Organization();
-      if (!org.ok()) return org.status();
+      COVE_ASSIGN_OR_RETURN(auto org, ctx.Organization());
       control::CreateInvitationRequest req;
       req.request_id = mut->request_id;
-      req.parent = *org;
+      req.parent = org;
       req.invitation.email = f->email;
       req.invitation.role = f->role;
       if (!f->expire.empty()) {
@@ -115,9 +107,8 @@ void AddInvitationCommands(CLI::App& app, Context& ctx) {
         if (text.find('T') == std::string::npos && text[0] != '+') {
           text = "+" + text;  // a plain duration means from now here
         }
-        auto t = ParseTime(text, "--expire");
-        if (!t.ok()) return t.status();
-        req.invitation.expire_time = *t;
+        COVE_ASSIGN_OR_RETURN(auto t, ParseTime(text, "--expire"));
+        req.invitation.expire_time = t;
       }
       return ctx.Print(c.CreateInvitation(req, ctx.Call()));
     });
@@ -127,9 +118,8 @@ void AddInvitationCommands(CLI::App& app, Context& ctx) {
     CLI::App* cmd = group->add_subcommand("get", "Show an invitation.");
     cmd->add_option("INVITATION", *id, "invitation id or name")->required();
     ctx.OnCall(cmd, [&ctx, id](ControlClient& c) -> absl::Status {
-      auto name = ctx.OrgChild(*id, "invitations");
-      if (!name.ok()) return name.status();
-      return ctx.Print(c.GetInvitation(*name, ctx.Call()));
+      COVE_ASSIGN_OR_RETURN(auto name, ctx.OrgChild(*id, "invitations"));
+      return ctx.Print(c.GetInvitation(name, ctx.Call()));
     });
   }
   {
@@ -137,10 +127,9 @@ void AddInvitationCommands(CLI::App& app, Context& ctx) {
     CLI::App* cmd = group->add_subcommand("list", "List the invitations.");
     AddListFlags(cmd, *flags, true);
     ctx.OnCall(cmd, [&ctx, flags](ControlClient& c) -> absl::Status {
-      auto org = ctx.Organization();
-      if (!org.ok()) return org.status();
+      COVE_ASSIGN_OR_RETURN(auto org, ctx.Organization());
       control::ListRequest req;
-      req.parent = *org;
+      req.parent = org;
       req.filter = flags->Filter();
       return ctx.PrintList(
           Collect(c.ListAllInvitations(req, ctx.Call()), flags->limit));
@@ -153,10 +142,9 @@ void AddInvitationCommands(CLI::App& app, Context& ctx) {
     auto mut = AddMutationFlags(cmd, /*destructive=*/false);
     cmd->add_option("INVITATION", *id, "invitation id or name")->required();
     ctx.OnCall(cmd, [&ctx, id, mut](ControlClient& c) -> absl::Status {
-      auto name = ctx.OrgChild(*id, "invitations");
-      if (!name.ok()) return name.status();
+      COVE_ASSIGN_OR_RETURN(auto name, ctx.OrgChild(*id, "invitations"));
       control::DeleteRequest req;
-      req.name = *name;
+      req.name = name;
       req.request_id = mut->request_id;
       return ctx.Print(c.RevokeInvitation(req, ctx.Call()));
     });
@@ -176,12 +164,11 @@ void AddInvitationCommands(CLI::App& app, Context& ctx) {
         ->required();
     cmd->add_option("--token", f->token, "the invitation token")->required();
     ctx.OnRun(cmd, [&ctx, f]() -> absl::Status {
-      auto client = ctx.Client(/*need_key=*/false);
-      if (!client.ok()) return client.status();
+      COVE_ASSIGN_OR_RETURN(auto client, ctx.Client(/*need_key=*/false));
       control::AcceptInvitationRequest req;
       req.name = f->name;
       req.token = f->token;
-      return ctx.Print((*client)->AcceptInvitation(req, ctx.Call()));
+      return ctx.Print(client->AcceptInvitation(req, ctx.Call()));
     });
   }
 }

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/cli.h"
+#include "common/status_macros.h"
 
 namespace cove::cli {
 namespace {
@@ -26,9 +27,9 @@ void AddOperationCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("OPERATION", *id, "operation id or name (operations/ID)")
         ->required();
     ctx.OnCall(cmd, [&ctx, id](ControlClient& c) -> absl::Status {
-      auto op = c.GetOperation(OperationName(*id), ctx.Call());
-      if (!op.ok()) return op.status();
-      return ctx.PrintItem(op->operation());
+      COVE_ASSIGN_OR_RETURN(auto op,
+                            c.GetOperation(OperationName(*id), ctx.Call()));
+      return ctx.PrintItem(op.operation());
     });
   }
   {
@@ -50,20 +51,18 @@ void AddOperationCommands(CLI::App& app, Context& ctx) {
     ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
       control::ListRequest req;
       if (f->in_project) {
-        auto project = ctx.Project();
-        if (!project.ok()) return project.status();
-        req.parent = *project;
+        COVE_ASSIGN_OR_RETURN(auto project, ctx.Project());
+        req.parent = project;
       } else {
-        auto org = ctx.Organization();
-        if (!org.ok()) return org.status();
-        req.parent = *org;
+        COVE_ASSIGN_OR_RETURN(auto org, ctx.Organization());
+        req.parent = org;
       }
       ListFlags list = f->list;
       if (!f->done.empty()) list.terms.push_back("done=" + f->done);
       if (!f->target.empty()) {
-        auto target = ctx.ProjectChild(f->target, "clusters");
-        if (!target.ok()) return target.status();
-        list.terms.push_back("target=" + *target);
+        COVE_ASSIGN_OR_RETURN(auto target,
+                              ctx.ProjectChild(f->target, "clusters"));
+        list.terms.push_back("target=" + target);
       }
       if (!f->verb.empty()) list.terms.push_back("verb=" + f->verb);
       req.filter = list.Filter();
@@ -86,14 +85,14 @@ void AddOperationCommands(CLI::App& app, Context& ctx) {
                     "how long to wait (default 10m); exit code 7 when it "
                     "passes");
     ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
-      auto timeout = ParseDuration(f->timeout, "--timeout");
-      if (!timeout.ok()) return timeout.status();
-      auto op = c.GetOperation(OperationName(f->id), ctx.Call());
-      if (!op.ok()) return op.status();
-      absl::Status waited = WaitForOperation(ctx, *op, *timeout);
+      COVE_ASSIGN_OR_RETURN(auto timeout,
+                            ParseDuration(f->timeout, "--timeout"));
+      COVE_ASSIGN_OR_RETURN(auto op,
+                            c.GetOperation(OperationName(f->id), ctx.Call()));
+      absl::Status waited = WaitForOperation(ctx, op, timeout);
       // Print the operation as it ended, failed or not, then its status.
-      if (!op->done()) return waited;
-      absl::Status printed = ctx.PrintItem(op->operation());
+      if (!op.done()) return waited;
+      absl::Status printed = ctx.PrintItem(op.operation());
       return waited.ok() ? printed : waited;
     });
   }
@@ -111,16 +110,15 @@ void AddOperationCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("OPERATION", f->id, "operation id or name")->required();
     AddWaitFlags(cmd, f->wait);
     ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
-      auto timeout = ParseDuration(f->wait.timeout, "--timeout");
-      if (!timeout.ok()) return timeout.status();
-      auto op = c.GetOperation(OperationName(f->id), ctx.Call());
-      if (!op.ok()) return op.status();
-      absl::Status s = op->Cancel(ctx.Call());
-      if (!s.ok()) return s;
-      if (!f->wait.wait) return ctx.PrintItem(op->operation());
-      absl::Status waited = WaitForOperation(ctx, *op, *timeout);
-      if (!op->done()) return waited;
-      absl::Status printed = ctx.PrintItem(op->operation());
+      COVE_ASSIGN_OR_RETURN(auto timeout,
+                            ParseDuration(f->wait.timeout, "--timeout"));
+      COVE_ASSIGN_OR_RETURN(auto op,
+                            c.GetOperation(OperationName(f->id), ctx.Call()));
+      COVE_RETURN_IF_ERROR(op.Cancel(ctx.Call()));
+      if (!f->wait.wait) return ctx.PrintItem(op.operation());
+      absl::Status waited = WaitForOperation(ctx, op, timeout);
+      if (!op.done()) return waited;
+      absl::Status printed = ctx.PrintItem(op.operation());
       return waited.ok() ? printed : waited;
     });
   }

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/cli.h"
+#include "common/status_macros.h"
 
 namespace cove::cli {
 namespace {
@@ -40,16 +41,15 @@ void AddOrganizationCommands(CLI::App& app, Context& ctx) {
                     "first owner (becomes a member with "
                     "roles/organization.owner)");
     ctx.OnRun(cmd, [&ctx, f, mut]() -> absl::Status {
-      auto client = ctx.Client();
-      if (!client.ok()) return client.status();
+      COVE_ASSIGN_OR_RETURN(auto client, ctx.Client());
       control::CreateOrganizationRequest req;
       req.request_id = mut->request_id;
       req.organization_id = f->id;
       req.organization.display_name = f->display_name;
       req.owner_email = f->owner_email;
-      auto org = (*client)->CreateOrganization(req, ctx.Call());
-      if (!org.ok()) return org.status();
-      return ctx.PrintItem(*org);
+      COVE_ASSIGN_OR_RETURN(auto org,
+                            client->CreateOrganization(req, ctx.Call()));
+      return ctx.PrintItem(org);
     });
   }
   {
@@ -58,13 +58,11 @@ void AddOrganizationCommands(CLI::App& app, Context& ctx) {
         group->add_subcommand("get", "Show an organization (default: --org).");
     cmd->add_option("ORG", *id, "organization id or name");
     ctx.OnRun(cmd, [&ctx, id]() -> absl::Status {
-      auto client = ctx.Client();
-      if (!client.ok()) return client.status();
-      auto name = OrgName(ctx, *id);
-      if (!name.ok()) return name.status();
-      auto org = (*client)->GetOrganization(*name, ctx.Call());
-      if (!org.ok()) return org.status();
-      return ctx.PrintItem(*org);
+      COVE_ASSIGN_OR_RETURN(auto client, ctx.Client());
+      COVE_ASSIGN_OR_RETURN(auto name, OrgName(ctx, *id));
+      COVE_ASSIGN_OR_RETURN(auto org,
+                            client->GetOrganization(name, ctx.Call()));
+      return ctx.PrintItem(org);
     });
   }
   {
@@ -73,12 +71,11 @@ void AddOrganizationCommands(CLI::App& app, Context& ctx) {
         "list", "List the organizations the API key can see.");
     AddListFlags(cmd, *flags, false);
     ctx.OnRun(cmd, [&ctx, flags]() -> absl::Status {
-      auto client = ctx.Client();
-      if (!client.ok()) return client.status();
-      auto items = Collect((*client)->ListAllOrganizations({}, ctx.Call()),
-                           flags->limit);
-      if (!items.ok()) return items.status();
-      return ctx.PrintList(*items);
+      COVE_ASSIGN_OR_RETURN(auto client, ctx.Client());
+      COVE_ASSIGN_OR_RETURN(
+          auto items,
+          Collect(client->ListAllOrganizations({}, ctx.Call()), flags->limit));
+      return ctx.PrintList(items);
     });
   }
   {
@@ -95,18 +92,16 @@ void AddOrganizationCommands(CLI::App& app, Context& ctx) {
                     "only if the organization still has this etag "
                     "(else exit 4)");
     ctx.OnRun(cmd, [&ctx, f]() -> absl::Status {
-      auto client = ctx.Client();
-      if (!client.ok()) return client.status();
-      auto name = OrgName(ctx, f->id);
-      if (!name.ok()) return name.status();
+      COVE_ASSIGN_OR_RETURN(auto client, ctx.Client());
+      COVE_ASSIGN_OR_RETURN(auto name, OrgName(ctx, f->id));
       control::Organization org;
-      org.name = *name;
+      org.name = name;
       org.display_name = f->display_name;
       org.etag = f->etag;
-      auto updated =
-          (*client)->UpdateOrganization(org, {"display_name"}, ctx.Call());
-      if (!updated.ok()) return updated.status();
-      return ctx.PrintItem(*updated);
+      COVE_ASSIGN_OR_RETURN(
+          auto updated,
+          client->UpdateOrganization(org, {"display_name"}, ctx.Call()));
+      return ctx.PrintItem(updated);
     });
   }
   {
@@ -120,21 +115,15 @@ void AddOrganizationCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("ORG", f->id, "organization id or name")->required();
     cmd->add_option("--etag", f->etag, "only if it still has this etag");
     ctx.OnRun(cmd, [&ctx, f, mut]() -> absl::Status {
-      auto client = ctx.Client();
-      if (!client.ok()) return client.status();
-      auto name = OrgName(ctx, f->id);
-      if (!name.ok()) return name.status();
+      COVE_ASSIGN_OR_RETURN(auto client, ctx.Client());
+      COVE_ASSIGN_OR_RETURN(auto name, OrgName(ctx, f->id));
       control::DeleteRequest req;
-      req.name = *name;
+      req.name = name;
       req.request_id = mut->request_id;
-      if (absl::Status confirmed = ctx.Confirm(*mut, "delete " + req.name);
-          !confirmed.ok()) {
-        return confirmed;
-      }
+      COVE_RETURN_IF_ERROR(ctx.Confirm(*mut, "delete " + req.name));
       req.etag = f->etag;
-      absl::Status s = (*client)->DeleteOrganization(req, ctx.Call());
-      if (!s.ok()) return s;
-      return ctx.PrintDone(absl::StrCat("Deleted ", *name));
+      COVE_RETURN_IF_ERROR(client->DeleteOrganization(req, ctx.Call()));
+      return ctx.PrintDone(absl::StrCat("Deleted ", name));
     });
   }
 }

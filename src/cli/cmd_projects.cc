@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/cli.h"
+#include "common/status_macros.h"
 
 namespace cove::cli {
 namespace {
@@ -35,18 +36,16 @@ void AddProjectCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--region", f->region, "region (default: local)");
     cmd->add_option("--label", f->labels, "KEY=VALUE (repeatable)");
     ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
-      auto org = ctx.Organization();
-      if (!org.ok()) return org.status();
-      auto labels = ParseLabels(f->labels, "--label");
-      if (!labels.ok()) return labels.status();
+      COVE_ASSIGN_OR_RETURN(auto org, ctx.Organization());
+      COVE_ASSIGN_OR_RETURN(auto labels, ParseLabels(f->labels, "--label"));
       control::CreateProjectRequest req;
       req.request_id = mut->request_id;
-      req.parent = *org;
+      req.parent = org;
       req.project_id = f->id;
       req.project.display_name = f->display_name;
       req.project.plan = f->plan;
       req.project.region = f->region;
-      req.project.labels = *labels;
+      req.project.labels = labels;
       return ctx.Print(c.CreateProject(req, ctx.Call()));
     });
   }
@@ -56,9 +55,8 @@ void AddProjectCommands(CLI::App& app, Context& ctx) {
         group->add_subcommand("get", "Show a project (default: --project).");
     cmd->add_option("PROJECT", *id, "project id or name");
     ctx.OnCall(cmd, [&ctx, id](ControlClient& c) -> absl::Status {
-      auto name = ProjectName(ctx, *id);
-      if (!name.ok()) return name.status();
-      return ctx.Print(c.GetProject(*name, ctx.Call()));
+      COVE_ASSIGN_OR_RETURN(auto name, ProjectName(ctx, *id));
+      return ctx.Print(c.GetProject(name, ctx.Call()));
     });
   }
   {
@@ -67,10 +65,9 @@ void AddProjectCommands(CLI::App& app, Context& ctx) {
         "list", "List the organization's projects that the key can see.");
     AddListFlags(cmd, *flags, true);
     ctx.OnCall(cmd, [&ctx, flags](ControlClient& c) -> absl::Status {
-      auto org = ctx.Organization();
-      if (!org.ok()) return org.status();
+      COVE_ASSIGN_OR_RETURN(auto org, ctx.Organization());
       control::ListRequest req;
-      req.parent = *org;
+      req.parent = org;
       req.filter = flags->Filter();
       return ctx.PrintList(
           Collect(c.ListAllProjects(req, ctx.Call()), flags->limit));
@@ -99,23 +96,20 @@ void AddProjectCommands(CLI::App& app, Context& ctx) {
     ctx.OnCall(
         cmd,
         [&ctx, f, dn, plan, label, remove](ControlClient& c) -> absl::Status {
-          auto name = ProjectName(ctx, f->id);
-          if (!name.ok()) return name.status();
-          auto labels = ParseLabels(f->labels, "--label");
-          if (!labels.ok()) return labels.status();
+          COVE_ASSIGN_OR_RETURN(auto name, ProjectName(ctx, f->id));
+          COVE_ASSIGN_OR_RETURN(auto labels, ParseLabels(f->labels, "--label"));
           control::Project p;
           std::vector<std::string> mask;
           if (label->count() > 0 || remove->count() > 0) {
             // Labels are replaced as a whole: start from the current ones (and
             // their etag, so that a concurrent change is not lost).
-            auto current = c.GetProject(*name, ctx.Call());
-            if (!current.ok()) return current.status();
-            p = *current;
-            for (const auto& [k, v] : *labels) p.labels[k] = v;
+            COVE_ASSIGN_OR_RETURN(auto current, c.GetProject(name, ctx.Call()));
+            p = current;
+            for (const auto& [k, v] : labels) p.labels[k] = v;
             for (const std::string& k : f->remove_labels) p.labels.erase(k);
             mask.push_back("labels");
           }
-          p.name = *name;
+          p.name = name;
           if (dn->count() > 0) {
             p.display_name = f->display_name;
             mask.push_back("display_name");
@@ -145,19 +139,14 @@ void AddProjectCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("PROJECT", f->id, "project id or name")->required();
     cmd->add_option("--etag", f->etag, "only if it still has this etag");
     ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
-      auto name = ProjectName(ctx, f->id);
-      if (!name.ok()) return name.status();
+      COVE_ASSIGN_OR_RETURN(auto name, ProjectName(ctx, f->id));
       control::DeleteRequest req;
-      req.name = *name;
+      req.name = name;
       req.request_id = mut->request_id;
-      if (absl::Status confirmed = ctx.Confirm(*mut, "delete " + req.name);
-          !confirmed.ok()) {
-        return confirmed;
-      }
+      COVE_RETURN_IF_ERROR(ctx.Confirm(*mut, "delete " + req.name));
       req.etag = f->etag;
-      absl::Status s = c.DeleteProject(req, ctx.Call());
-      if (!s.ok()) return s;
-      return ctx.PrintDone(absl::StrCat("Deleted ", *name));
+      COVE_RETURN_IF_ERROR(c.DeleteProject(req, ctx.Call()));
+      return ctx.PrintDone(absl::StrCat("Deleted ", name));
     });
   }
 }

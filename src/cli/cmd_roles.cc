@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cli/cli.h"
+#include "common/status_macros.h"
 
 namespace cove::cli {
 namespace {
@@ -41,14 +42,14 @@ absl::StatusOr<std::vector<control::Statement>> Statements(
     const std::vector<std::string>& deny) {
   std::vector<control::Statement> out;
   for (const std::string& a : allow) {
-    auto s = ParseStatement(a, control::Effect::kAllow, "--allow");
-    if (!s.ok()) return s.status();
-    out.push_back(*s);
+    COVE_ASSIGN_OR_RETURN(
+        auto s, ParseStatement(a, control::Effect::kAllow, "--allow"));
+    out.push_back(s);
   }
   for (const std::string& d : deny) {
-    auto s = ParseStatement(d, control::Effect::kDeny, "--deny");
-    if (!s.ok()) return s.status();
-    out.push_back(*s);
+    COVE_ASSIGN_OR_RETURN(auto s,
+                          ParseStatement(d, control::Effect::kDeny, "--deny"));
+    out.push_back(s);
   }
   return out;
 }
@@ -89,19 +90,17 @@ void AddRoleCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--allow", f->allow, kStatementHelp);
     cmd->add_option("--deny", f->deny, kStatementHelp);
     ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
-      auto org = ctx.Organization();
-      if (!org.ok()) return org.status();
-      auto statements = Statements(f->allow, f->deny);
-      if (!statements.ok()) return statements.status();
+      COVE_ASSIGN_OR_RETURN(auto org, ctx.Organization());
+      COVE_ASSIGN_OR_RETURN(auto statements, Statements(f->allow, f->deny));
       control::CreateRoleRequest req;
       req.request_id = mut->request_id;
-      req.parent = *org;
+      req.parent = org;
       req.role_id = f->id;
       req.role.display_name = f->display_name;
       req.role.level = f->level == "organization"
                            ? control::RoleLevel::kOrganization
                            : control::RoleLevel::kProject;
-      req.role.statements = *statements;
+      req.role.statements = statements;
       return ctx.Print(c.CreateRole(req, ctx.Call()));
     });
   }
@@ -113,9 +112,8 @@ void AddRoleCommands(CLI::App& app, Context& ctx) {
                     "built-in role (roles/...), custom role id, or name")
         ->required();
     ctx.OnCall(cmd, [&ctx, id](ControlClient& c) -> absl::Status {
-      auto name = RoleName(ctx, *id);
-      if (!name.ok()) return name.status();
-      return ctx.Print(c.GetRole(*name, ctx.Call()));
+      COVE_ASSIGN_OR_RETURN(auto name, RoleName(ctx, *id));
+      return ctx.Print(c.GetRole(name, ctx.Call()));
     });
   }
   {
@@ -124,10 +122,9 @@ void AddRoleCommands(CLI::App& app, Context& ctx) {
         "list", "List the built-in roles and the organization's custom ones.");
     AddListFlags(cmd, *flags, false);
     ctx.OnCall(cmd, [&ctx, flags](ControlClient& c) -> absl::Status {
-      auto org = ctx.Organization();
-      if (!org.ok()) return org.status();
+      COVE_ASSIGN_OR_RETURN(auto org, ctx.Organization());
       control::ListRequest req;
-      req.parent = *org;
+      req.parent = org;
       return ctx.PrintList(
           Collect(c.ListAllRoles(req, ctx.Call()), flags->limit));
     });
@@ -150,10 +147,9 @@ void AddRoleCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--etag", f->etag, "only if it still has this etag");
     ctx.OnCall(
         cmd, [&ctx, f, dn, allow, deny](ControlClient& c) -> absl::Status {
-          auto name = RoleName(ctx, f->id);
-          if (!name.ok()) return name.status();
+          COVE_ASSIGN_OR_RETURN(auto name, RoleName(ctx, f->id));
           control::Role role;
-          role.name = *name;
+          role.name = name;
           role.etag = f->etag;
           std::vector<std::string> mask;
           if (dn->count() > 0) {
@@ -161,9 +157,9 @@ void AddRoleCommands(CLI::App& app, Context& ctx) {
             mask.push_back("display_name");
           }
           if (allow->count() > 0 || deny->count() > 0) {
-            auto statements = Statements(f->allow, f->deny);
-            if (!statements.ok()) return statements.status();
-            role.statements = *statements;
+            COVE_ASSIGN_OR_RETURN(auto statements,
+                                  Statements(f->allow, f->deny));
+            role.statements = statements;
             mask.push_back("statements");
           }
           if (mask.empty()) {
@@ -180,18 +176,13 @@ void AddRoleCommands(CLI::App& app, Context& ctx) {
     auto mut = AddMutationFlags(cmd, /*destructive=*/true);
     cmd->add_option("ROLE", *id, "custom role id or name")->required();
     ctx.OnCall(cmd, [&ctx, id, mut](ControlClient& c) -> absl::Status {
-      auto name = RoleName(ctx, *id);
-      if (!name.ok()) return name.status();
+      COVE_ASSIGN_OR_RETURN(auto name, RoleName(ctx, *id));
       control::DeleteRequest req;
-      req.name = *name;
+      req.name = name;
       req.request_id = mut->request_id;
-      if (absl::Status confirmed = ctx.Confirm(*mut, "delete " + req.name);
-          !confirmed.ok()) {
-        return confirmed;
-      }
-      absl::Status s = c.DeleteRole(req, ctx.Call());
-      if (!s.ok()) return s;
-      return ctx.PrintDone(absl::StrCat("Deleted ", *name));
+      COVE_RETURN_IF_ERROR(ctx.Confirm(*mut, "delete " + req.name));
+      COVE_RETURN_IF_ERROR(c.DeleteRole(req, ctx.Call()));
+      return ctx.PrintDone(absl::StrCat("Deleted ", name));
     });
   }
   {
@@ -212,14 +203,13 @@ void AddRoleCommands(CLI::App& app, Context& ctx) {
       control::TestPermissionsRequest req;
       req.resource = f->resource;
       req.actions = f->actions;
-      auto allowed = c.TestPermissions(req, ctx.Call());
-      if (!allowed.ok()) return allowed.status();
+      COVE_ASSIGN_OR_RETURN(auto allowed, c.TestPermissions(req, ctx.Call()));
       if (ctx.json()) {
         Json array = Json::array();
-        for (const std::string& a : *allowed) array.push_back(a);
+        for (const std::string& a : allowed) array.push_back(a);
         std::cout << array.dump(2) << std::endl;
       } else {
-        for (const std::string& a : *allowed) std::cout << a << "\n";
+        for (const std::string& a : allowed) std::cout << a << "\n";
       }
       return absl::OkStatus();
     });
@@ -248,23 +238,21 @@ void AddRoleBindingCommands(CLI::App& app, Context& ctx) {
                     "organization, project or cluster name (default: "
                     "--project if set, else the organization)");
     ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
-      auto org = ctx.Organization();
-      if (!org.ok()) return org.status();
-      auto role = RoleName(ctx, f->role);
-      if (!role.ok()) return role.status();
+      COVE_ASSIGN_OR_RETURN(auto org, ctx.Organization());
+      COVE_ASSIGN_OR_RETURN(auto role, RoleName(ctx, f->role));
       control::CreateRoleBindingRequest req;
       req.request_id = mut->request_id;
-      req.parent = *org;
-      req.role_binding.role = *role;
+      req.parent = org;
+      req.role_binding.role = role;
       std::string principal = f->principal;
       if (principal.find('/') == std::string::npos) {
-        principal = *org + "/apiKeys/" + principal;
+        principal = org + "/apiKeys/" + principal;
       }
       req.role_binding.principal = principal;
       req.role_binding.scope = f->scope;
       if (req.role_binding.scope.empty()) {
         auto project = ctx.Project();
-        req.role_binding.scope = project.ok() ? *project : *org;
+        req.role_binding.scope = project.ok() ? *project : org;
       }
       return ctx.Print(c.CreateRoleBinding(req, ctx.Call()));
     });
@@ -274,9 +262,8 @@ void AddRoleBindingCommands(CLI::App& app, Context& ctx) {
     CLI::App* cmd = group->add_subcommand("get", "Show a role binding.");
     cmd->add_option("BINDING", *id, "binding id or name")->required();
     ctx.OnCall(cmd, [&ctx, id](ControlClient& c) -> absl::Status {
-      auto name = ctx.OrgChild(*id, "roleBindings");
-      if (!name.ok()) return name.status();
-      return ctx.Print(c.GetRoleBinding(*name, ctx.Call()));
+      COVE_ASSIGN_OR_RETURN(auto name, ctx.OrgChild(*id, "roleBindings"));
+      return ctx.Print(c.GetRoleBinding(name, ctx.Call()));
     });
   }
   {
@@ -285,10 +272,9 @@ void AddRoleBindingCommands(CLI::App& app, Context& ctx) {
         group->add_subcommand("list", "List the organization's role bindings.");
     AddListFlags(cmd, *flags, true);
     ctx.OnCall(cmd, [&ctx, flags](ControlClient& c) -> absl::Status {
-      auto org = ctx.Organization();
-      if (!org.ok()) return org.status();
+      COVE_ASSIGN_OR_RETURN(auto org, ctx.Organization());
       control::ListRequest req;
-      req.parent = *org;
+      req.parent = org;
       req.filter = flags->Filter();
       return ctx.PrintList(
           Collect(c.ListAllRoleBindings(req, ctx.Call()), flags->limit));
@@ -300,18 +286,13 @@ void AddRoleBindingCommands(CLI::App& app, Context& ctx) {
     auto mut = AddMutationFlags(cmd, /*destructive=*/true);
     cmd->add_option("BINDING", *id, "binding id or name")->required();
     ctx.OnCall(cmd, [&ctx, id, mut](ControlClient& c) -> absl::Status {
-      auto name = ctx.OrgChild(*id, "roleBindings");
-      if (!name.ok()) return name.status();
+      COVE_ASSIGN_OR_RETURN(auto name, ctx.OrgChild(*id, "roleBindings"));
       control::DeleteRequest req;
-      req.name = *name;
+      req.name = name;
       req.request_id = mut->request_id;
-      if (absl::Status confirmed = ctx.Confirm(*mut, "delete " + req.name);
-          !confirmed.ok()) {
-        return confirmed;
-      }
-      absl::Status s = c.DeleteRoleBinding(req, ctx.Call());
-      if (!s.ok()) return s;
-      return ctx.PrintDone(absl::StrCat("Deleted ", *name));
+      COVE_RETURN_IF_ERROR(ctx.Confirm(*mut, "delete " + req.name));
+      COVE_RETURN_IF_ERROR(c.DeleteRoleBinding(req, ctx.Call()));
+      return ctx.PrintDone(absl::StrCat("Deleted ", name));
     });
   }
 }

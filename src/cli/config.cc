@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 
 namespace cove::cli {
@@ -40,8 +41,7 @@ absl::Status MakeDirs(const std::string& dir) {
     return absl::FailedPreconditionError(
         absl::StrCat("config directory '", dir, "' is not a directory"));
   }
-  absl::Status parent = MakeDirs(Dirname(dir));
-  if (!parent.ok()) return parent;
+  COVE_RETURN_IF_ERROR(MakeDirs(Dirname(dir)));
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return absl::PermissionDeniedError(absl::StrCat(
         "cannot create config directory '", dir, "': ", std::strerror(errno)));
@@ -151,9 +151,8 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
                   {"organization", &p.organization},
                   {"project", &p.project}};
     for (const Field& f : fields) {
-      absl::StatusOr<std::string> v = StringField(*it, it.key(), f.name);
-      if (!v.ok()) return v.status();
-      *f.value = *std::move(v);
+      COVE_ASSIGN_OR_RETURN(std::string v, StringField(*it, it.key(), f.name));
+      *f.value = std::move(v);
     }
     config.profiles[it.key()] = std::move(p);
   }
@@ -161,8 +160,7 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
 }
 
 absl::Status SaveConfig(const std::string& path, const Config& config) {
-  absl::Status dirs = MakeDirs(Dirname(path));
-  if (!dirs.ok()) return dirs;
+  COVE_RETURN_IF_ERROR(MakeDirs(Dirname(path)));
   nlohmann::ordered_json json;
   json["profiles"] = nlohmann::ordered_json::object();
   for (const auto& [name, p] : config.profiles) {

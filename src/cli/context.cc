@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cli/cli.h"
+#include "common/status_macros.h"
 
 namespace cove::cli {
 namespace {
@@ -36,9 +37,8 @@ void Context::OnRun(CLI::App* cmd, std::function<absl::Status()> run) {
 void Context::OnCall(CLI::App* cmd,
                      std::function<absl::Status(ControlClient&)> run) {
   OnRun(cmd, [this, run = std::move(run)]() -> absl::Status {
-    absl::StatusOr<ControlClient*> client = Client();
-    if (!client.ok()) return client.status();
-    return run(**client);
+    COVE_ASSIGN_OR_RETURN(auto* client, Client());
+    return run(*client);
   });
 }
 
@@ -52,23 +52,20 @@ absl::StatusOr<std::string> Context::ConfigFile() const {
 
 absl::StatusOr<Profile> Context::LoadProfile() {
   if (profile_) return *profile_;
-  absl::StatusOr<std::string> path = ConfigFile();
-  if (!path.ok()) return path.status();
-  absl::StatusOr<Config> config = LoadConfig(*path);
-  if (!config.ok()) return config.status();
-  auto it = config->profiles.find(ProfileName());
-  profile_ = it == config->profiles.end() ? Profile() : it->second;
+  COVE_ASSIGN_OR_RETURN(std::string path, ConfigFile());
+  COVE_ASSIGN_OR_RETURN(Config config, LoadConfig(path));
+  auto it = config.profiles.find(ProfileName());
+  profile_ = it == config.profiles.end() ? Profile() : it->second;
   return *profile_;
 }
 
 absl::StatusOr<ControlOptions> Context::ClientOptions(bool need_key) {
-  absl::StatusOr<Profile> profile = LoadProfile();
-  if (!profile.ok()) return profile.status();
+  COVE_ASSIGN_OR_RETURN(Profile profile, LoadProfile());
   ControlOptions options;
   options.ca_cert_file =
-      FirstSet({global.tls_ca, Env("COVE_CA_FILE"), profile->tls_ca});
+      FirstSet({global.tls_ca, Env("COVE_CA_FILE"), profile.tls_ca});
   options.api_key =
-      FirstSet({global.api_key, Env("COVE_API_KEY"), profile->api_key});
+      FirstSet({global.api_key, Env("COVE_API_KEY"), profile.api_key});
   if (options.api_key == "-") {
     // --api-key -: one line of standard input.
     std::string line;
@@ -86,8 +83,8 @@ absl::StatusOr<ControlOptions> Context::ClientOptions(bool need_key) {
         "not logged in (profile '", ProfileName(),
         "' has no API key): run 'cove login', or set COVE_API_KEY"));
   }
-  std::string endpoint = FirstSet(
-      {global.endpoint, Env("COVE_CLOUD_ENDPOINT"), profile->endpoint});
+  std::string endpoint =
+      FirstSet({global.endpoint, Env("COVE_CLOUD_ENDPOINT"), profile.endpoint});
   if (endpoint.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "no control-plane endpoint for profile '", ProfileName(),
@@ -102,18 +99,15 @@ absl::StatusOr<ControlOptions> Context::ClientOptions(bool need_key) {
   }
   options.timeout = std::chrono::milliseconds(
       static_cast<int64_t>(global.call_timeout_s * 1000));
-  absl::Status valid = options.Validate();
-  if (!valid.ok()) return valid;
+  COVE_RETURN_IF_ERROR(options.Validate());
   return options;
 }
 
 absl::StatusOr<ControlClient*> Context::Client(bool need_key) {
   if (client_) return client_.get();
-  absl::StatusOr<ControlOptions> options = ClientOptions(need_key);
-  if (!options.ok()) return options.status();
-  absl::StatusOr<ControlClient> client = ControlClient::Connect(*options);
-  if (!client.ok()) return client.status();
-  client_ = std::make_unique<ControlClient>(*std::move(client));
+  COVE_ASSIGN_OR_RETURN(ControlOptions options, ClientOptions(need_key));
+  COVE_ASSIGN_OR_RETURN(ControlClient client, ControlClient::Connect(options));
+  client_ = std::make_unique<ControlClient>(std::move(client));
   return client_.get();
 }
 
@@ -132,12 +126,11 @@ absl::StatusOr<std::string> Context::Organization() {
     org = project;
   }
   if (org.empty()) {
-    absl::StatusOr<Profile> profile = LoadProfile();
-    if (!profile.ok()) return profile.status();
-    org = profile->organization;
+    COVE_ASSIGN_OR_RETURN(Profile profile, LoadProfile());
+    org = profile.organization;
     if (org.empty() && project.empty() &&
-        absl::StartsWith(profile->project, "organizations/")) {
-      org = profile->project;
+        absl::StartsWith(profile.project, "organizations/")) {
+      org = profile.project;
     }
   }
   if (!org.empty()) {
@@ -145,19 +138,17 @@ absl::StatusOr<std::string> Context::Organization() {
     return *organization_;
   }
   // The only organization the key can see.
-  absl::StatusOr<ControlClient*> client = Client();
-  if (!client.ok()) return client.status();
+  COVE_ASSIGN_OR_RETURN(auto* client, Client());
   control::ListRequest request;
   request.page_size = 2;
-  auto page = (*client)->ListOrganizations(request, Call());
-  if (!page.ok()) return page.status();
-  if (page->items.size() == 1) {
-    organization_ = page->items[0].name;
+  COVE_ASSIGN_OR_RETURN(auto page, client->ListOrganizations(request, Call()));
+  if (page.items.size() == 1) {
+    organization_ = page.items[0].name;
     return *organization_;
   }
   return absl::InvalidArgumentError(
       absl::StrCat("--org: no organization given, and the API key sees ",
-                   page->items.empty() ? "none" : "several",
+                   page.items.empty() ? "none" : "several",
                    " (pass --org ORG, set COVE_ORG, or 'cove config set "
                    "organization ORG')"));
 }
@@ -165,9 +156,8 @@ absl::StatusOr<std::string> Context::Organization() {
 absl::StatusOr<std::string> Context::Project() {
   std::string project = FirstSet({global.project, Env("COVE_PROJECT")});
   if (project.empty()) {
-    absl::StatusOr<Profile> profile = LoadProfile();
-    if (!profile.ok()) return profile.status();
-    project = profile->project;
+    COVE_ASSIGN_OR_RETURN(Profile profile, LoadProfile());
+    project = profile.project;
   }
   if (project.empty()) {
     return absl::InvalidArgumentError(
@@ -175,18 +165,16 @@ absl::StatusOr<std::string> Context::Project() {
         "COVE_PROJECT, or 'cove config set project PROJECT')");
   }
   if (absl::StrContains(project, '/')) return project;
-  absl::StatusOr<std::string> org = Organization();
-  if (!org.ok()) return org.status();
-  return absl::StrCat(*org, "/projects/", project);
+  COVE_ASSIGN_OR_RETURN(std::string org, Organization());
+  return absl::StrCat(org, "/projects/", project);
 }
 
 absl::StatusOr<std::string> Context::Child(
     const std::string& arg, const std::string& collection,
     const std::function<absl::StatusOr<std::string>()>& parent) {
   if (absl::StrContains(arg, '/')) return arg;
-  absl::StatusOr<std::string> p = parent();
-  if (!p.ok()) return p.status();
-  return absl::StrCat(*p, "/", collection, "/", arg);
+  COVE_ASSIGN_OR_RETURN(std::string p, parent());
+  return absl::StrCat(p, "/", collection, "/", arg);
 }
 
 ControlCallOptions Context::Call() const { return ControlCallOptions(); }

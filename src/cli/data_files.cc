@@ -23,20 +23,6 @@ absl::Status Bad(const std::string& where, const std::string& what) {
   return absl::InvalidArgumentError(absl::StrCat(where, ": ", what));
 }
 
-std::string Brief(const Value& v) {
-  std::string text =
-      v.is_float_vector()
-          ? absl::StrCat("a vector of ", v.AsFloatVector().size())
-          : v.ToJson();
-  if (text.size() > 40) text = text.substr(0, 37) + "...";
-  return text;
-}
-
-std::string Brief(const std::string& s) {
-  std::string text = s.size() > 40 ? s.substr(0, 37) + "..." : s;
-  return absl::StrCat("'", text, "'");
-}
-
 // Rows parsed from a file but not checked (CoerceRow) yet: the fields file
 // of a .npy source is checked once merged with the vectors.
 absl::Status MaybeCoerce(bool check, const CollectionSchema& schema, Row& row,

@@ -28,22 +28,6 @@ absl::Status Bad(const std::string& where, const std::string& what) {
   return absl::InvalidArgumentError(absl::StrCat(where, ": ", what));
 }
 
-// A short, printable description of a value for messages: its JSON text,
-// cut at 40 characters.
-std::string Brief(const Value& v) {
-  std::string text =
-      v.is_float_vector()
-          ? absl::StrCat("a vector of ", v.AsFloatVector().size())
-          : v.ToJson();
-  if (text.size() > 40) text = text.substr(0, 37) + "...";
-  return text;
-}
-
-std::string Brief(const std::string& s) {
-  std::string text = s.size() > 40 ? s.substr(0, 37) + "..." : s;
-  return absl::StrCat("'", text, "'");
-}
-
 std::string Upper(std::string s) {
   absl::AsciiStrToUpper(&s);
   return s;
@@ -166,6 +150,20 @@ absl::StatusOr<Value> CoerceField(const FieldSchema& f, const Value& v,
 }
 
 }  // namespace
+
+std::string Brief(const Value& v) {
+  std::string text =
+      v.is_float_vector()
+          ? absl::StrCat("a vector of ", v.AsFloatVector().size())
+          : v.ToJson();
+  if (text.size() > 40) text = text.substr(0, 37) + "...";
+  return text;
+}
+
+std::string Brief(const std::string& s) {
+  std::string text = s.size() > 40 ? s.substr(0, 37) + "..." : s;
+  return absl::StrCat("'", text, "'");
+}
 
 absl::Status AppendVector(const Value& v, int64_t dim, const std::string& where,
                           std::vector<float>& out) {

@@ -41,6 +41,11 @@ absl::StatusOr<Value> ParseJsonValue(std::string_view text,
 /// Non-finite numbers become null.
 Json ValueToJson(const Value& v, bool float32 = false);
 
+/// A short, printable description for messages: a value's JSON text (a
+/// float vector as "a vector of N"), a string quoted; cut at 40 characters.
+std::string Brief(const Value& v);
+std::string Brief(const std::string& s);
+
 /// A float32 as the double with the shortest decimal form that rounds back
 /// to it.
 double ShortestDouble(float f);

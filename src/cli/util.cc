@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "cli/cli.h"
+#include "common/status_macros.h"
 
 namespace cove::cli {
 
@@ -74,10 +75,9 @@ absl::StatusOr<control::Timestamp> ParseTime(const std::string& text,
                                              const std::string& flag) {
   auto now = std::chrono::system_clock::now();
   if (!text.empty() && text[0] == '+') {
-    absl::StatusOr<std::chrono::milliseconds> d =
-        ParseDuration(text.substr(1), flag);
-    if (!d.ok()) return d.status();
-    return std::chrono::time_point_cast<control::Timestamp::duration>(now + *d);
+    COVE_ASSIGN_OR_RETURN(std::chrono::milliseconds d,
+                          ParseDuration(text.substr(1), flag));
+    return std::chrono::time_point_cast<control::Timestamp::duration>(now + d);
   }
   if (!absl::StrContains(text, 'T')) {
     absl::StatusOr<std::chrono::milliseconds> d = ParseDuration(text, flag);

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/cli.h"
+#include "common/status_macros.h"
 
 namespace cove::cli {
 namespace {
@@ -123,15 +124,12 @@ absl::Status FinishClusterOperation(
     Context& ctx, const WaitFlags& flags,
     const std::function<absl::StatusOr<ControlOperation>()>& start) {
   // Check --timeout before anything starts.
-  absl::StatusOr<std::chrono::milliseconds> timeout =
-      ParseDuration(flags.timeout, "--timeout");
-  if (!timeout.ok()) return timeout.status();
-  absl::StatusOr<ControlOperation> started = start();
-  if (!started.ok()) return started.status();
-  if (!flags.wait) return ctx.PrintItem(started->operation());
-  absl::Status waited = WaitForOperation(ctx, *started, *timeout);
-  if (!waited.ok()) return waited;
-  const control::Operation& op = started->operation();
+  COVE_ASSIGN_OR_RETURN(std::chrono::milliseconds timeout,
+                        ParseDuration(flags.timeout, "--timeout"));
+  COVE_ASSIGN_OR_RETURN(ControlOperation started, start());
+  if (!flags.wait) return ctx.PrintItem(started.operation());
+  COVE_RETURN_IF_ERROR(WaitForOperation(ctx, started, timeout));
+  const control::Operation& op = started.operation();
   if (op.cluster) return ctx.PrintItem(*op.cluster);
   return ctx.PrintItem(op);
 }

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "common/status_macros.h"
 #include "embedded/embedded_connection_impl.h"
 
 namespace cove::internal {
@@ -17,12 +18,8 @@ absl::Status EmbeddedConnection::CreateDatabase(
     const std::string& name,
     const std::map<std::string, std::string>& properties,
     const CallOptions& call) {
-  if (absl::Status s = engine::ValidateName("database name", name); !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = ValidateDatabaseProperties(properties); !s.ok()) {
-    return s;
-  }
+  COVE_RETURN_IF_ERROR(engine::ValidateName("database name", name));
+  COVE_RETURN_IF_ERROR(ValidateDatabaseProperties(properties));
   absl::ReaderMutexLock ops(&op_mu_);
   absl::MutexLock lock(&mu_);
   if (databases_.count(name) != 0) {
@@ -44,7 +41,7 @@ absl::Status EmbeddedConnection::CreateDatabase(
   w.I64(created.id);
   w.I64(created.created_ms);
   EncodeProperties(created.properties, &w);
-  if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(LogLocked(w.Take()));
   databases_[name] = std::move(created);
   return absl::OkStatus();
 }
@@ -65,7 +62,7 @@ absl::StatusOr<DatabaseDescription> EmbeddedConnection::DescribeDatabase(
 absl::Status EmbeddedConnection::AlterDatabaseProperties(
     const std::string& name, const std::map<std::string, std::string>& set,
     const std::vector<std::string>& remove, const CallOptions& call) {
-  if (absl::Status s = ValidateDatabaseProperties(set); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(ValidateDatabaseProperties(set));
   absl::ReaderMutexLock ops(&op_mu_);
   absl::MutexLock lock(&mu_);
   auto it = databases_.find(name);
@@ -77,7 +74,7 @@ absl::Status EmbeddedConnection::AlterDatabaseProperties(
   w.U8(static_cast<uint8_t>(engine::RecordType::kAlterDatabase));
   w.Str(name);
   EncodeProperties(properties, &w);
-  if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(LogLocked(w.Take()));
   it->second.properties = std::move(properties);
   return absl::OkStatus();
 }
@@ -101,7 +98,7 @@ absl::Status EmbeddedConnection::DropDatabase(const std::string& name,
   internal::ByteWriter w;
   w.U8(static_cast<uint8_t>(engine::RecordType::kDropDatabase));
   w.Str(name);
-  if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(LogLocked(w.Take()));
   databases_.erase(it);
   return absl::OkStatus();
 }
@@ -129,15 +126,12 @@ absl::Status EmbeddedConnection::CreateCollection(
       BuildCollection(name, engine_schema, defs, /*id=*/0, Context()));
   absl::ReaderMutexLock ops(&op_mu_);
   absl::MutexLock lock(&mu_);
-  auto db = Db(call);
-  if (!db.ok()) return db.status();
-  if ((*db)->collections.count(name) != 0 || (*db)->aliases.count(name)) {
+  COVE_ASSIGN_OR_RETURN(auto db, Db(call));
+  if (db->collections.count(name) != 0 || db->aliases.count(name)) {
     return absl::AlreadyExistsError(
         absl::StrCat("collection '", name, "' already exists"));
   }
-  if (absl::Status s = CheckCollectionLimit(DbName(call), **db); !s.ok()) {
-    return s;
-  }
+  COVE_RETURN_IF_ERROR(CheckCollectionLimit(DbName(call), *db));
   CollectionSettings settings{schema.consistency_level, schema.properties};
   COVE_RETURN_IF_ERROR(KeySettings(schema, &settings));
   internal::ByteWriter w;
@@ -149,12 +143,12 @@ absl::Status EmbeddedConnection::CreateCollection(
   w.Varint(defs.size());
   for (const engine::IndexDef& def : defs) engine::EncodeIndexDef(def, &w);
   EncodeSettings(settings, &w);  // absent from records of older versions
-  if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(LogLocked(w.Take()));
   AttachLogger(*collection);
   if (cancelled_) collection->CancelBackgroundWork();
   by_id_[collection->id()] = collection;
-  (*db)->collections.emplace(name, std::move(collection));
-  (*db)->settings[name] = std::move(settings);
+  db->collections.emplace(name, std::move(collection));
+  db->settings[name] = std::move(settings);
   return absl::OkStatus();
 }
 
@@ -162,16 +156,15 @@ absl::Status EmbeddedConnection::DropCollection(const std::string& name,
                                                 const CallOptions& call) {
   absl::ReaderMutexLock ops(&op_mu_);
   absl::MutexLock lock(&mu_);
-  auto db = Db(call);
-  if (!db.ok()) return db.status();
-  if ((*db)->aliases.count(name) != 0) {
+  COVE_ASSIGN_OR_RETURN(auto db, Db(call));
+  if (db->aliases.count(name) != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("drop collection: '", name,
                      "' is an alias; drop the collection by its own name"));
   }
-  auto it = (*db)->collections.find(name);
-  if (it == (*db)->collections.end()) return absl::OkStatus();  // as Milvus
-  std::vector<std::string> aliases = AliasesOf(**db, name);
+  auto it = db->collections.find(name);
+  if (it == db->collections.end()) return absl::OkStatus();  // as Milvus
+  std::vector<std::string> aliases = AliasesOf(*db, name);
   if (!aliases.empty()) {
     return absl::FailedPreconditionError(
         absl::StrCat("drop collection '", name, "': it still has aliases (",
@@ -181,49 +174,45 @@ absl::Status EmbeddedConnection::DropCollection(const std::string& name,
   w.U8(static_cast<uint8_t>(engine::RecordType::kDropCollection));
   w.Str(DbName(call));
   w.Str(name);
-  if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(LogLocked(w.Take()));
   it->second->set_logger(nullptr);
   sessions_.Forget(it->second.get());
   by_id_.erase(it->second->id());
-  (*db)->collections.erase(it);
-  (*db)->settings.erase(name);
+  db->collections.erase(it);
+  db->settings.erase(name);
   return absl::OkStatus();
 }
 
 absl::StatusOr<bool> EmbeddedConnection::HasCollection(
     const std::string& name, const CallOptions& call) {
   absl::MutexLock lock(&mu_);
-  auto db = Db(call);
-  if (!db.ok()) return db.status();
-  return (*db)->collections.count(name) != 0;
+  COVE_ASSIGN_OR_RETURN(auto db, Db(call));
+  return db->collections.count(name) != 0;
 }
 
 absl::StatusOr<std::vector<std::string>> EmbeddedConnection::ListCollections(
     const CallOptions& call) {
   absl::MutexLock lock(&mu_);
-  auto db = Db(call);
-  if (!db.ok()) return db.status();
+  COVE_ASSIGN_OR_RETURN(auto db, Db(call));
   std::vector<std::string> names;
-  for (const auto& [name, c] : (*db)->collections) names.push_back(name);
+  for (const auto& [name, c] : db->collections) names.push_back(name);
   return names;
 }
 
 absl::StatusOr<CollectionDescription> EmbeddedConnection::DescribeCollection(
     const std::string& name, const CallOptions& call) {
   absl::MutexLock lock(&mu_);
-  auto db = Db(call);
-  if (!db.ok()) return db.status();
-  auto c = Resolve(**db, name);
-  if (!c.ok()) return c.status();
+  COVE_ASSIGN_OR_RETURN(auto db, Db(call));
+  COVE_ASSIGN_OR_RETURN(auto c, Resolve(*db, name));
   CollectionDescription d;
-  d.name = (*c)->name();
-  d.collection_id = (*c)->id();
-  d.schema = FromEngineSchema((*c)->schema());
-  d.aliases = AliasesOf(**db, d.name);
-  d.partitions = (*c)->ListPartitions();
-  d.created_timestamp = (*c)->created_timestamp();
-  auto settings = (*db)->settings.find(d.name);
-  if (settings != (*db)->settings.end()) {
+  d.name = c->name();
+  d.collection_id = c->id();
+  d.schema = FromEngineSchema(c->schema());
+  d.aliases = AliasesOf(*db, d.name);
+  d.partitions = c->ListPartitions();
+  d.created_timestamp = c->created_timestamp();
+  auto settings = db->settings.find(d.name);
+  if (settings != db->settings.end()) {
     d.schema.consistency_level = settings->second.consistency_level;
     d.schema.properties = settings->second.properties;
     for (FieldSchema& f : d.schema.fields) {
@@ -240,10 +229,9 @@ absl::StatusOr<CollectionDescription> EmbeddedConnection::DescribeCollection(
 absl::StatusOr<std::vector<SegmentDescription>>
 EmbeddedConnection::ListSegments(const std::string& name,
                                  const CallOptions& call) {
-  auto c = Find(name, call);
-  if (!c.ok()) return c.status();
+  COVE_ASSIGN_OR_RETURN(auto c, Find(name, call));
   std::vector<SegmentDescription> out;
-  for (const engine::SegmentInfo& info : (*c)->Segments()) {
+  for (const engine::SegmentInfo& info : c->Segments()) {
     SegmentDescription d;
     d.id = info.id;
     d.sealed = info.sealed;
@@ -262,15 +250,13 @@ EmbeddedConnection::ListSegments(const std::string& name,
 absl::Status EmbeddedConnection::AlterCollectionProperties(
     const std::string& name, const std::map<std::string, std::string>& set,
     const std::vector<std::string>& remove, const CallOptions& call) {
-  if (absl::Status s = ValidateCollectionProperties(set); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(ValidateCollectionProperties(set));
   absl::ReaderMutexLock ops(&op_mu_);
   absl::MutexLock lock(&mu_);
-  auto db = Db(call);
-  if (!db.ok()) return db.status();
-  auto c = Resolve(**db, name);
-  if (!c.ok()) return c.status();
-  const std::string real_name = (*c)->name();
-  CollectionSettings settings = (*db)->settings[real_name];
+  COVE_ASSIGN_OR_RETURN(auto db, Db(call));
+  COVE_ASSIGN_OR_RETURN(auto c, Resolve(*db, name));
+  const std::string real_name = c->name();
+  CollectionSettings settings = db->settings[real_name];
   for (const auto& [k, v] : set) settings.properties[k] = v;
   for (const std::string& k : remove) settings.properties.erase(k);
   internal::ByteWriter w;
@@ -278,8 +264,8 @@ absl::Status EmbeddedConnection::AlterCollectionProperties(
   w.Str(DbName(call));
   w.Str(real_name);
   EncodeSettings(settings, &w);
-  if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
-  (*db)->settings[real_name] = std::move(settings);
+  COVE_RETURN_IF_ERROR(LogLocked(w.Take()));
+  db->settings[real_name] = std::move(settings);
   return absl::OkStatus();
 }
 
@@ -292,12 +278,11 @@ absl::Status EmbeddedConnection::RenameCollection(
   }
   absl::ReaderMutexLock ops(&op_mu_);
   absl::MutexLock lock(&mu_);
-  auto db = Db(call);
-  if (!db.ok()) return db.status();
-  auto& collections = (*db)->collections;
+  COVE_ASSIGN_OR_RETURN(auto db, Db(call));
+  auto& collections = db->collections;
   auto it = collections.find(old_name);
   if (it == collections.end()) return NotFound(old_name);
-  if (collections.count(new_name) != 0 || (*db)->aliases.count(new_name)) {
+  if (collections.count(new_name) != 0 || db->aliases.count(new_name)) {
     return absl::AlreadyExistsError(
         absl::StrCat("rename: collection '", new_name, "' already exists"));
   }
@@ -306,15 +291,15 @@ absl::Status EmbeddedConnection::RenameCollection(
   w.Str(DbName(call));
   w.Str(old_name);
   w.Str(new_name);
-  if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(LogLocked(w.Take()));
   auto c = it->second;
   collections.erase(it);
   c->set_name(new_name);
   collections.emplace(new_name, std::move(c));
-  for (auto& [alias, target] : (*db)->aliases) {
+  for (auto& [alias, target] : db->aliases) {
     if (target == old_name) target = new_name;
   }
-  MoveSettings(**db, old_name, new_name);
+  MoveSettings(*db, old_name, new_name);
   return absl::OkStatus();
 }
 
@@ -377,10 +362,9 @@ void EmbeddedConnection::MoveLocked(Database& from, const std::string& old_name,
 
 absl::StatusOr<CollectionStats> EmbeddedConnection::GetCollectionStats(
     const std::string& name, const CallOptions& call) {
-  auto c = Find(name, call);
-  if (!c.ok()) return c.status();
+  COVE_ASSIGN_OR_RETURN(auto c, Find(name, call));
   CollectionStats stats;
-  stats.row_count = (*c)->row_count();
+  stats.row_count = c->row_count();
   return stats;
 }
 
@@ -388,64 +372,54 @@ absl::Status EmbeddedConnection::CreatePartition(const std::string& collection,
                                                  const std::string& partition,
                                                  const CallOptions& call) {
   absl::ReaderMutexLock ops(&op_mu_);
-  auto c = Find(collection, call);
-  if (!c.ok()) return c.status();
-  COVE_RETURN_IF_ERROR(NoManualPartitions(**c, call, "create partition"));
-  return (*c)->CreatePartition(partition);
+  COVE_ASSIGN_OR_RETURN(auto c, Find(collection, call));
+  COVE_RETURN_IF_ERROR(NoManualPartitions(*c, call, "create partition"));
+  return c->CreatePartition(partition);
 }
 
 absl::Status EmbeddedConnection::DropPartition(const std::string& collection,
                                                const std::string& partition,
                                                const CallOptions& call) {
   absl::ReaderMutexLock ops(&op_mu_);
-  auto c = Find(collection, call);
-  if (!c.ok()) return c.status();
-  COVE_RETURN_IF_ERROR(NoManualPartitions(**c, call, "drop partition"));
-  absl::Status s = (*c)->DropPartition(partition);
+  COVE_ASSIGN_OR_RETURN(auto c, Find(collection, call));
+  COVE_RETURN_IF_ERROR(NoManualPartitions(*c, call, "drop partition"));
+  absl::Status s = c->DropPartition(partition);
   return absl::IsNotFound(s) ? absl::OkStatus() : s;  // as Milvus
 }
 
 absl::StatusOr<bool> EmbeddedConnection::HasPartition(
     const std::string& collection, const std::string& partition,
     const CallOptions& call) {
-  auto c = Find(collection, call);
-  if (!c.ok()) return c.status();
-  return (*c)->HasPartition(partition);
+  COVE_ASSIGN_OR_RETURN(auto c, Find(collection, call));
+  return c->HasPartition(partition);
 }
 
 absl::StatusOr<std::vector<std::string>> EmbeddedConnection::ListPartitions(
     const std::string& collection, const CallOptions& call) {
-  auto c = Find(collection, call);
-  if (!c.ok()) return c.status();
-  return (*c)->ListPartitions();
+  COVE_ASSIGN_OR_RETURN(auto c, Find(collection, call));
+  return c->ListPartitions();
 }
 
 absl::Status EmbeddedConnection::CreateAlias(const std::string& collection,
                                              const std::string& alias,
                                              const CallOptions& call) {
-  if (absl::Status s = engine::ValidateName("alias", alias); !s.ok()) {
-    return s;
-  }
+  COVE_RETURN_IF_ERROR(engine::ValidateName("alias", alias));
   absl::ReaderMutexLock ops(&op_mu_);
   absl::MutexLock lock(&mu_);
-  auto db = Db(call);
-  if (!db.ok()) return db.status();
-  if ((*db)->collections.count(collection) == 0) return NotFound(collection);
-  if ((*db)->aliases.count(alias) != 0) {
+  COVE_ASSIGN_OR_RETURN(auto db, Db(call));
+  if (db->collections.count(collection) == 0) return NotFound(collection);
+  if (db->aliases.count(alias) != 0) {
     return absl::AlreadyExistsError(
         absl::StrCat("alias '", alias, "' already exists (it names '",
-                     (*db)->aliases[alias], "'); use AlterAlias to move it"));
+                     db->aliases[alias], "'); use AlterAlias to move it"));
   }
-  if ((*db)->collections.count(alias) != 0) {
+  if (db->collections.count(alias) != 0) {
     return absl::AlreadyExistsError(
         absl::StrCat("alias '", alias, "': a collection has that name"));
   }
-  if (absl::Status s =
-          LogAlias(engine::RecordType::kCreateAlias, call, collection, alias);
-      !s.ok()) {
-    return s;
-  }
-  (*db)->aliases[alias] = collection;
+  COVE_RETURN_IF_ERROR(
+      LogAlias(engine::RecordType::kCreateAlias, call, collection, alias));
+  db->aliases[alias] = collection;
   return absl::OkStatus();
 }
 
@@ -453,17 +427,16 @@ absl::Status EmbeddedConnection::DropAlias(const std::string& alias,
                                            const CallOptions& call) {
   absl::ReaderMutexLock ops(&op_mu_);
   absl::MutexLock lock(&mu_);
-  auto db = Db(call);
-  if (!db.ok()) return db.status();
-  if ((*db)->aliases.count(alias) == 0) {
+  COVE_ASSIGN_OR_RETURN(auto db, Db(call));
+  if (db->aliases.count(alias) == 0) {
     return absl::OkStatus();  // as Milvus: dropping an absent alias succeeds
   }
   internal::ByteWriter w;
   w.U8(static_cast<uint8_t>(engine::RecordType::kDropAlias));
   w.Str(DbName(call));
   w.Str(alias);
-  if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
-  (*db)->aliases.erase(alias);
+  COVE_RETURN_IF_ERROR(LogLocked(w.Take()));
+  db->aliases.erase(alias);
   return absl::OkStatus();
 }
 
@@ -472,18 +445,14 @@ absl::Status EmbeddedConnection::AlterAlias(const std::string& collection,
                                             const CallOptions& call) {
   absl::ReaderMutexLock ops(&op_mu_);
   absl::MutexLock lock(&mu_);
-  auto db = Db(call);
-  if (!db.ok()) return db.status();
-  if ((*db)->collections.count(collection) == 0) return NotFound(collection);
-  auto it = (*db)->aliases.find(alias);
-  if (it == (*db)->aliases.end()) {
+  COVE_ASSIGN_OR_RETURN(auto db, Db(call));
+  if (db->collections.count(collection) == 0) return NotFound(collection);
+  auto it = db->aliases.find(alias);
+  if (it == db->aliases.end()) {
     return absl::NotFoundError(absl::StrCat("alias '", alias, "' not found"));
   }
-  if (absl::Status s =
-          LogAlias(engine::RecordType::kAlterAlias, call, collection, alias);
-      !s.ok()) {
-    return s;
-  }
+  COVE_RETURN_IF_ERROR(
+      LogAlias(engine::RecordType::kAlterAlias, call, collection, alias));
   it->second = collection;
   return absl::OkStatus();
 }
@@ -491,10 +460,9 @@ absl::Status EmbeddedConnection::AlterAlias(const std::string& collection,
 absl::StatusOr<AliasDescription> EmbeddedConnection::DescribeAlias(
     const std::string& alias, const CallOptions& call) {
   absl::MutexLock lock(&mu_);
-  auto db = Db(call);
-  if (!db.ok()) return db.status();
-  auto it = (*db)->aliases.find(alias);
-  if (it == (*db)->aliases.end()) {
+  COVE_ASSIGN_OR_RETURN(auto db, Db(call));
+  auto it = db->aliases.find(alias);
+  if (it == db->aliases.end()) {
     return absl::NotFoundError(absl::StrCat("alias '", alias, "' not found"));
   }
   return AliasDescription{alias, it->second, DbName(call)};
@@ -503,15 +471,14 @@ absl::StatusOr<AliasDescription> EmbeddedConnection::DescribeAlias(
 absl::StatusOr<std::vector<std::string>> EmbeddedConnection::ListAliases(
     const std::string& collection, const CallOptions& call) {
   absl::MutexLock lock(&mu_);
-  auto db = Db(call);
-  if (!db.ok()) return db.status();
+  COVE_ASSIGN_OR_RETURN(auto db, Db(call));
   if (collection.empty()) {
     std::vector<std::string> all;
-    for (const auto& [alias, target] : (*db)->aliases) all.push_back(alias);
+    for (const auto& [alias, target] : db->aliases) all.push_back(alias);
     return all;
   }
-  if ((*db)->collections.count(collection) == 0) return NotFound(collection);
-  return AliasesOf(**db, collection);
+  if (db->collections.count(collection) == 0) return NotFound(collection);
+  return AliasesOf(*db, collection);
 }
 
 }  // namespace cove::internal

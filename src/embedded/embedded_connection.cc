@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/cipher.h"
+#include "common/status_macros.h"
 #include "embedded/embedded_connection_impl.h"
 
 namespace cove::internal {
@@ -39,22 +40,19 @@ absl::StatusOr<std::shared_ptr<Connection>> MakeEmbeddedConnection(
   }
   std::optional<internal::Cipher> cipher;
   if (!options.encryption_key.empty()) {
-    auto c = internal::Cipher::FromKey(options.encryption_key);
-    if (!c.ok()) return c.status();
-    cipher = *std::move(c);
+    COVE_ASSIGN_OR_RETURN(auto c,
+                          internal::Cipher::FromKey(options.encryption_key));
+    cipher = std::move(c);
   } else if (!options.encryption_key_file.empty()) {
-    auto c = internal::Cipher::FromKeyFile(options.encryption_key_file);
-    if (!c.ok()) return c.status();
-    cipher = *std::move(c);
+    COVE_ASSIGN_OR_RETURN(
+        auto c, internal::Cipher::FromKeyFile(options.encryption_key_file));
+    cipher = std::move(c);
   } else if (!options.encryption_key_env.empty()) {
-    auto c = internal::Cipher::FromEnv(options.encryption_key_env);
-    if (!c.ok()) return c.status();
-    cipher = *std::move(c);
+    COVE_ASSIGN_OR_RETURN(
+        auto c, internal::Cipher::FromEnv(options.encryption_key_env));
+    cipher = std::move(c);
   }
-  if (absl::Status s = connection->OpenStore(path, std::move(cipher));
-      !s.ok()) {
-    return s;
-  }
+  COVE_RETURN_IF_ERROR(connection->OpenStore(path, std::move(cipher)));
   return std::shared_ptr<Connection>(std::move(connection));
 }
 

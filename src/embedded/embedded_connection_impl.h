@@ -74,12 +74,15 @@ class EmbeddedConnection : public Connection {
     if (!cipher.has_value()) spill_dir_ = dir;
     store_options.cipher = std::move(cipher);
     absl::MutexLock lock(&mu_);
-    auto store = engine::Store::Open(
-        dir, std::move(store_options),
-        [this](std::string_view bytes) { return LoadSnapshotLocked(bytes); },
-        [this](std::string_view record) { return ReplayLocked(record); });
-    if (!store.ok()) return store.status();
-    store_ = *std::move(store);
+    COVE_ASSIGN_OR_RETURN(auto store, engine::Store::Open(
+                                          dir, std::move(store_options),
+                                          [this](std::string_view bytes) {
+                                            return LoadSnapshotLocked(bytes);
+                                          },
+                                          [this](std::string_view record) {
+                                            return ReplayLocked(record);
+                                          }));
+    store_ = std::move(store);
     for (auto& [id, c] : by_id_) AttachLogger(*c);
     return absl::OkStatus();
   }
@@ -234,24 +237,22 @@ class EmbeddedConnection : public Connection {
   absl::Status LoadCollection(const std::string& name,
                               const CallOptions& call) override {
     absl::ReaderMutexLock ops(&op_mu_);
-    auto c = Find(name, call);
-    if (!c.ok()) return c.status();
-    return (*c)->Load();
+    COVE_ASSIGN_OR_RETURN(auto c, Find(name, call));
+    return c->Load();
   }
 
   absl::Status ReleaseCollection(const std::string& name,
                                  const CallOptions& call) override {
     absl::ReaderMutexLock ops(&op_mu_);
-    auto c = Find(name, call);
-    if (!c.ok()) return c.status();
-    return (*c)->Release();
+    COVE_ASSIGN_OR_RETURN(auto c, Find(name, call));
+    return c->Release();
   }
 
   absl::StatusOr<LoadState> GetLoadState(const std::string& name,
                                          const CallOptions& call) override {
     auto c = Find(name, call);
     if (absl::IsNotFound(c.status())) return LoadState::kNotExist;
-    if (!c.ok()) return c.status();
+    COVE_RETURN_IF_ERROR(c);
     return (*c)->loaded() ? LoadState::kLoaded : LoadState::kNotLoaded;
   }
 
@@ -297,21 +298,18 @@ class EmbeddedConnection : public Connection {
                            const IndexSpec& index,
                            const CallOptions& call) override {
     absl::ReaderMutexLock ops(&op_mu_);
-    auto c = Find(collection, call);
-    if (!c.ok()) return c.status();
-    return CreateIndexIn(**c, index);
+    COVE_ASSIGN_OR_RETURN(auto c, Find(collection, call));
+    return CreateIndexIn(*c, index);
   }
 
   absl::StatusOr<std::vector<IndexDescription>> DescribeIndexes(
       const std::string& collection, const CallOptions& call) override {
     absl::MutexLock lock(&mu_);
-    auto db = Db(call);
-    if (!db.ok()) return db.status();
-    auto c = Resolve(**db, collection);
-    if (!c.ok()) return c.status();
-    std::vector<IndexDescription> indexes = DescribeIndexesOf(**c);
-    auto settings = (*db)->settings.find((*c)->name());
-    if (settings != (*db)->settings.end()) {
+    COVE_ASSIGN_OR_RETURN(auto db, Db(call));
+    COVE_ASSIGN_OR_RETURN(auto c, Resolve(*db, collection));
+    std::vector<IndexDescription> indexes = DescribeIndexesOf(*c);
+    auto settings = db->settings.find(c->name());
+    if (settings != db->settings.end()) {
       for (IndexDescription& d : indexes) {
         auto props = settings->second.index_properties.find(d.index_name);
         if (props != settings->second.index_properties.end()) {
@@ -342,21 +340,19 @@ class EmbeddedConnection : public Connection {
     }
     absl::ReaderMutexLock ops(&op_mu_);
     absl::MutexLock lock(&mu_);
-    auto db = Db(call);
-    if (!db.ok()) return db.status();
-    auto c = Resolve(**db, collection);
-    if (!c.ok()) return c.status();
+    COVE_ASSIGN_OR_RETURN(auto db, Db(call));
+    COVE_ASSIGN_OR_RETURN(auto c, Resolve(*db, collection));
     bool found = false;
-    for (const engine::IndexStatus& d : (*c)->DescribeIndexes()) {
+    for (const engine::IndexStatus& d : c->DescribeIndexes()) {
       found = found || d.def.index_name == index_name;
     }
     if (!found) {
       return absl::NotFoundError(
           absl::StrCat("index '", internal::ValidUtf8(index_name),
-                       "' not found in collection '", (*c)->name(), "'"));
+                       "' not found in collection '", c->name(), "'"));
     }
-    const std::string real_name = (*c)->name();
-    CollectionSettings settings = (*db)->settings[real_name];
+    const std::string real_name = c->name();
+    CollectionSettings settings = db->settings[real_name];
     auto& props = settings.index_properties[index_name];
     for (const auto& [k, v] : set) props[k] = v;
     for (const std::string& k : remove) props.erase(k);
@@ -366,8 +362,8 @@ class EmbeddedConnection : public Connection {
     w.Str(DbName(call));
     w.Str(real_name);
     EncodeSettings(settings, &w);
-    if (absl::Status s = LogLocked(w.Take()); !s.ok()) return s;
-    (*db)->settings[real_name] = std::move(settings);
+    COVE_RETURN_IF_ERROR(LogLocked(w.Take()));
+    db->settings[real_name] = std::move(settings);
     return absl::OkStatus();
   }
 
@@ -375,16 +371,15 @@ class EmbeddedConnection : public Connection {
                          const std::string& index_name,
                          const CallOptions& call) override {
     absl::ReaderMutexLock ops(&op_mu_);
-    auto c = Find(collection, call);
-    if (!c.ok()) return c.status();
-    absl::Status s = (*c)->DropIndex(index_name);
+    COVE_ASSIGN_OR_RETURN(auto c, Find(collection, call));
+    absl::Status s = c->DropIndex(index_name);
     if (absl::IsNotFound(s)) return absl::OkStatus();  // as Milvus
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(s);
     // The index's properties go with it.
     absl::MutexLock lock(&mu_);
     auto db = Db(call);
     if (!db.ok()) return absl::OkStatus();
-    auto settings = (*db)->settings.find((*c)->name());
+    auto settings = (*db)->settings.find(c->name());
     if (settings == (*db)->settings.end() ||
         settings->second.index_properties.count(index_name) == 0) {
       return absl::OkStatus();
@@ -394,7 +389,7 @@ class EmbeddedConnection : public Connection {
     internal::ByteWriter w;
     w.U8(static_cast<uint8_t>(engine::RecordType::kAlterCollection));
     w.Str(DbName(call));
-    w.Str((*c)->name());
+    w.Str(c->name());
     EncodeSettings(updated, &w);
     COVE_RETURN_IF_ERROR(LogLocked(w.Take()));
     settings->second = std::move(updated);
@@ -408,12 +403,11 @@ class EmbeddedConnection : public Connection {
     absl::StatusOr<MutationResult> result;
     {
       absl::ReaderMutexLock ops(&op_mu_);
-      auto c = Find(request.collection_name, call);
-      if (!c.ok()) return c.status();
+      COVE_ASSIGN_OR_RETURN(auto c, Find(request.collection_name, call));
       if (!request.partition_name.empty()) {
-        COVE_RETURN_IF_ERROR(NoManualPartitions(**c, call, "insert"));
+        COVE_RETURN_IF_ERROR(NoManualPartitions(*c, call, "insert"));
       }
-      result = InsertInto(**c, request, /*upsert=*/false);
+      result = InsertInto(*c, request, /*upsert=*/false);
     }
     StartSealer();
     MaybeCheckpoint();
@@ -425,12 +419,11 @@ class EmbeddedConnection : public Connection {
     absl::StatusOr<MutationResult> result;
     {
       absl::ReaderMutexLock ops(&op_mu_);
-      auto c = Find(request.collection_name, call);
-      if (!c.ok()) return c.status();
+      COVE_ASSIGN_OR_RETURN(auto c, Find(request.collection_name, call));
       if (!request.partition_name.empty()) {
-        COVE_RETURN_IF_ERROR(NoManualPartitions(**c, call, "upsert"));
+        COVE_RETURN_IF_ERROR(NoManualPartitions(*c, call, "upsert"));
       }
-      result = InsertInto(**c, request, /*upsert=*/true);
+      result = InsertInto(*c, request, /*upsert=*/true);
     }
     StartSealer();
     MaybeCheckpoint();
@@ -442,12 +435,11 @@ class EmbeddedConnection : public Connection {
     absl::StatusOr<MutationResult> result;
     {
       absl::ReaderMutexLock ops(&op_mu_);
-      auto c = Find(request.collection_name, call);
-      if (!c.ok()) return c.status();
+      COVE_ASSIGN_OR_RETURN(auto c, Find(request.collection_name, call));
       if (!request.partition_name.empty()) {
-        COVE_RETURN_IF_ERROR(NoManualPartitions(**c, call, "delete"));
+        COVE_RETURN_IF_ERROR(NoManualPartitions(*c, call, "delete"));
       }
-      result = DeleteFrom(**c, request);
+      result = DeleteFrom(*c, request);
     }
     MaybeCheckpoint();
     return result;
@@ -455,43 +447,37 @@ class EmbeddedConnection : public Connection {
 
   absl::StatusOr<SearchResults> Search(const SearchRequest& request,
                                        const CallOptions& call) override {
-    auto c = Find(request.collection_name, call);
-    if (!c.ok()) return c.status();
+    COVE_ASSIGN_OR_RETURN(auto c, Find(request.collection_name, call));
     if (!request.partition_names.empty()) {
-      COVE_RETURN_IF_ERROR(NoManualPartitions(**c, call, "search"));
+      COVE_RETURN_IF_ERROR(NoManualPartitions(*c, call, "search"));
     }
-    auto pinned = Pinned(request.session_id, c->get());
-    if (!pinned.ok()) return pinned.status();
-    return SearchIn(**c, request, *pinned);
+    COVE_ASSIGN_OR_RETURN(auto pinned, Pinned(request.session_id, c.get()));
+    return SearchIn(*c, request, pinned);
   }
 
   absl::StatusOr<SearchResults> HybridSearch(const HybridSearchRequest& request,
                                              const CallOptions& call) override {
-    auto c = Find(request.collection_name, call);
-    if (!c.ok()) return c.status();
+    COVE_ASSIGN_OR_RETURN(auto c, Find(request.collection_name, call));
     if (!request.partition_names.empty()) {
-      COVE_RETURN_IF_ERROR(NoManualPartitions(**c, call, "search"));
+      COVE_RETURN_IF_ERROR(NoManualPartitions(*c, call, "search"));
     }
-    return HybridSearchIn(**c, request);
+    return HybridSearchIn(*c, request);
   }
 
   absl::StatusOr<std::vector<Row>> Query(const QueryRequest& request,
                                          const CallOptions& call) override {
-    auto c = Find(request.collection_name, call);
-    if (!c.ok()) return c.status();
+    COVE_ASSIGN_OR_RETURN(auto c, Find(request.collection_name, call));
     if (!request.partition_names.empty()) {
-      COVE_RETURN_IF_ERROR(NoManualPartitions(**c, call, "query"));
+      COVE_RETURN_IF_ERROR(NoManualPartitions(*c, call, "query"));
     }
-    auto pinned = Pinned(request.session_id, c->get());
-    if (!pinned.ok()) return pinned.status();
-    return QueryIn(**c, request, *pinned);
+    COVE_ASSIGN_OR_RETURN(auto pinned, Pinned(request.session_id, c.get()));
+    return QueryIn(*c, request, pinned);
   }
 
   absl::StatusOr<std::string> OpenReadSession(
       const std::string& collection, const CallOptions& call) override {
-    auto c = Find(collection, call);
-    if (!c.ok()) return c.status();
-    return sessions_.Open(*std::move(c));
+    COVE_ASSIGN_OR_RETURN(auto c, Find(collection, call));
+    return sessions_.Open(std::move(c));
   }
 
   absl::Status CloseReadSession(const std::string& collection,
@@ -503,28 +489,26 @@ class EmbeddedConnection : public Connection {
 
   absl::Status Flush(const std::string& collection,
                      const CallOptions& call) override {
-    auto c = Find(collection, call);
-    if (!c.ok()) return c.status();
+    COVE_ASSIGN_OR_RETURN(auto c, Find(collection, call));
     // Writes are durable when acknowledged; Flush also seals the growing
     // segment, waits for the collection's background index builds (so that
     // every row is then searched through its index) and folds the log (and
     // the built indexes) into a snapshot, so that reopening is fast.
-    (*c)->Seal();
-    (*c)->WaitForIndexBuilds();
+    c->Seal();
+    c->WaitForIndexBuilds();
     return Checkpoint();
   }
 
   absl::Status Compact(const std::string& collection,
                        const CallOptions& call) override {
-    auto c = Find(collection, call);
-    if (!c.ok()) return c.status();
+    COVE_ASSIGN_OR_RETURN(auto c, Find(collection, call));
     if (options_.read_only) {
       return absl::FailedPreconditionError(
           absl::StrCat("compact collection '", collection,
                        "': the data directory is open read-only"));
     }
     // Compaction changes no logical content: nothing is logged.
-    return (*c)->Compact();
+    return c->Compact();
   }
 
  private:
@@ -725,10 +709,9 @@ class EmbeddedConnection : public Connection {
   absl::Status NoManualPartitions(const engine::Collection& c,
                                   const CallOptions& call, const char* what) {
     absl::MutexLock lock(&mu_);
-    auto db = Db(call);
-    if (!db.ok()) return db.status();
-    auto it = (*db)->settings.find(c.name());
-    if (it == (*db)->settings.end() || it->second.partition_key.empty()) {
+    COVE_ASSIGN_OR_RETURN(auto db, Db(call));
+    auto it = db->settings.find(c.name());
+    if (it == db->settings.end() || it->second.partition_key.empty()) {
       return absl::OkStatus();
     }
     // The collection's mode forbids it: FailedPrecondition, which Milvus
@@ -834,9 +817,8 @@ class EmbeddedConnection : public Connection {
       sessions_.Sweep();
       return std::shared_ptr<const engine::CollectionState>();
     }
-    auto pinned = sessions_.Use(session_id, collection);
-    if (!pinned.ok()) return pinned.status();
-    return std::move(pinned->state);
+    COVE_ASSIGN_OR_RETURN(auto pinned, sessions_.Use(session_id, collection));
+    return std::move(pinned.state);
   }
 
   static absl::Status NotFound(const std::string& name) {
@@ -886,9 +868,8 @@ class EmbeddedConnection : public Connection {
   absl::StatusOr<std::shared_ptr<engine::Collection>> Find(
       const std::string& name, const CallOptions& call) {
     absl::MutexLock lock(&mu_);
-    auto db = Db(call);
-    if (!db.ok()) return db.status();
-    return Resolve(**db, name);
+    COVE_ASSIGN_OR_RETURN(auto db, Db(call));
+    return Resolve(*db, name);
   }
 
   // 2: collections in segments (engine::kCollectionFormatV2). Version 1
@@ -968,10 +949,10 @@ class EmbeddedConnection : public Connection {
       const std::string& name, const engine::Schema& schema,
       const std::vector<engine::IndexDef>& indexes, int64_t id,
       engine::CollectionContext context) {
-    auto created =
-        engine::Collection::Create(name, schema, id, std::move(context));
-    if (!created.ok()) return created.status();
-    std::shared_ptr<engine::Collection> collection = *std::move(created);
+    COVE_ASSIGN_OR_RETURN(
+        auto created,
+        engine::Collection::Create(name, schema, id, std::move(context)));
+    std::shared_ptr<engine::Collection> collection = std::move(created);
     for (const engine::IndexDef& def : indexes) {
       COVE_RETURN_IF_ERROR(collection->CreateIndex(def));
     }

@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "common/bytes.h"
+#include "common/status_macros.h"
 #include "embedded/embedded_connection_impl.h"
 
 namespace cove::internal {
@@ -45,10 +46,9 @@ absl::Status EmbeddedConnection::LoadSnapshotLocked(std::string_view bytes) {
     const uint32_t collection_format =
         std::min<uint32_t>(version, engine::kCollectionFormatV2);
     for (uint64_t k = 0; k < ncollections; ++k) {
-      auto c =
-          engine::Collection::Deserialize(&r, collection_format, Context());
-      if (!c.ok()) return c.status();
-      std::shared_ptr<engine::Collection> shared = *std::move(c);
+      COVE_ASSIGN_OR_RETURN(auto c, engine::Collection::Deserialize(
+                                        &r, collection_format, Context()));
+      std::shared_ptr<engine::Collection> shared = std::move(c);
       by_id_[shared->id()] = shared;
       db.collections[shared->name()] = std::move(shared);
     }
@@ -110,7 +110,7 @@ absl::Status EmbeddedConnection::ReplayLocked(std::string_view record) {
   switch (type) {
     case engine::RecordType::kCreateDatabase: {
       if (!r.Str(&a)) return corrupt();
-      if (absl::Status s = bad_name("database name", a); !s.ok()) return s;
+      COVE_RETURN_IF_ERROR(bad_name("database name", a));
       Database created;
       if (!r.done()) {  // records of older versions end at the name
         if (!r.I64(&created.id) || !r.I64(&created.created_ms) ||
@@ -153,24 +153,20 @@ absl::Status EmbeddedConnection::ReplayLocked(std::string_view record) {
           nindexes > schema.fields.size()) {
         return corrupt();
       }
-      if (absl::Status s = bad_name("database name", db_name); !s.ok()) {
-        return s;
-      }
-      if (absl::Status s = bad_name("collection name", a); !s.ok()) {
-        return s;
-      }
+      COVE_RETURN_IF_ERROR(bad_name("database name", db_name));
+      COVE_RETURN_IF_ERROR(bad_name("collection name", a));
       std::vector<engine::IndexDef> indexes(nindexes);
       for (auto& def : indexes) {
         if (!engine::DecodeIndexDef(&r, &def)) return corrupt();
       }
       CollectionSettings settings;
       if (!r.done() && !DecodeSettings(&r, &settings)) return corrupt();
-      auto c = BuildCollection(a, schema, indexes, id, Context());
-      if (!c.ok()) return c.status();
-      by_id_[id] = *c;
+      COVE_ASSIGN_OR_RETURN(auto c,
+                            BuildCollection(a, schema, indexes, id, Context()));
+      by_id_[id] = c;
       Database& db = databases_[db_name];
       if (db.id == 0) db.id = NextDatabaseIdLocked();
-      db.collections[a] = *std::move(c);
+      db.collections[a] = std::move(c);
       db.settings[a] = std::move(settings);
       return absl::OkStatus();
     }
@@ -187,9 +183,7 @@ absl::Status EmbeddedConnection::ReplayLocked(std::string_view record) {
     }
     case engine::RecordType::kRenameCollection: {
       if (!r.Str(&db_name) || !r.Str(&a) || !r.Str(&b)) return corrupt();
-      if (absl::Status s = bad_name("collection name", b); !s.ok()) {
-        return s;
-      }
+      COVE_RETURN_IF_ERROR(bad_name("collection name", b));
       Database& db = databases_[db_name];
       auto it = db.collections.find(a);
       if (it == db.collections.end()) return corrupt();
@@ -224,7 +218,7 @@ absl::Status EmbeddedConnection::ReplayLocked(std::string_view record) {
     case engine::RecordType::kCreateAlias:
     case engine::RecordType::kAlterAlias:
       if (!r.Str(&db_name) || !r.Str(&a) || !r.Str(&b)) return corrupt();
-      if (absl::Status s = bad_name("alias", b); !s.ok()) return s;
+      COVE_RETURN_IF_ERROR(bad_name("alias", b));
       databases_[db_name].aliases[b] = a;
       return absl::OkStatus();
     case engine::RecordType::kDropAlias:

@@ -57,10 +57,8 @@ expr::FieldType ToExprType(DataType t) {
 
 absl::StatusOr<std::unique_ptr<Collection>> Collection::Create(
     std::string name, Schema schema, int64_t id, CollectionContext context) {
-  if (absl::Status s = ValidateName("collection name", name); !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = ValidateSchema(schema); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(ValidateName("collection name", name));
+  COVE_RETURN_IF_ERROR(ValidateSchema(schema));
   if (id == 0) {
     id = g_next_collection_id.fetch_add(1);
   } else {
@@ -338,7 +336,7 @@ absl::Status Collection::CreateIndexLocked(const IndexDef& spec, bool log) {
     w.U8(static_cast<uint8_t>(RecordType::kCreateIndex));
     w.I64(id_);
     EncodeIndexDef(normalized, &w);
-    if (absl::Status s = Log(w.Take()); !s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Log(w.Take()));
   }
   auto meta = std::make_shared<CollectionMeta>(*state_->meta);
   FieldIndexState& field = meta->fields[target];
@@ -378,7 +376,7 @@ absl::Status Collection::DropIndexLocked(const std::string& index_name,
       w.U8(static_cast<uint8_t>(RecordType::kDropIndex));
       w.I64(id_);
       w.Str(index_name);
-      if (absl::Status s = Log(w.Take()); !s.ok()) return s;
+      COVE_RETURN_IF_ERROR(Log(w.Take()));
     }
     auto next_meta = std::make_shared<CollectionMeta>(meta);
     next_meta->fields[f].has_index = false;
@@ -508,7 +506,7 @@ absl::Status Collection::Release() {
   internal::ByteWriter w;
   w.U8(static_cast<uint8_t>(RecordType::kRelease));
   w.I64(id_);
-  if (absl::Status s = Log(w.Take()); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(Log(w.Take()));
   auto next = std::make_shared<CollectionMeta>(*state_->meta);
   next->loaded = false;
   next->unloaded_partitions.clear();
@@ -694,9 +692,7 @@ absl::Status Collection::CreatePartition(const std::string& partition) {
 
 absl::Status Collection::CreatePartitionLocked(const std::string& partition,
                                                bool log) {
-  if (absl::Status s = ValidateName("partition name", partition); !s.ok()) {
-    return s;
-  }
+  COVE_RETURN_IF_ERROR(ValidateName("partition name", partition));
   const std::vector<std::string>& partitions = state_->meta->partitions;
   if (std::find(partitions.begin(), partitions.end(), partition) !=
       partitions.end()) {
@@ -716,7 +712,7 @@ absl::Status Collection::CreatePartitionLocked(const std::string& partition,
     w.U8(static_cast<uint8_t>(RecordType::kCreatePartition));
     w.I64(id_);
     w.Str(partition);
-    if (absl::Status s = Log(w.Take()); !s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Log(w.Take()));
   }
   auto meta = std::make_shared<CollectionMeta>(*state_->meta);
   meta->partitions.push_back(partition);
@@ -757,7 +753,7 @@ absl::Status Collection::DropPartitionLocked(const std::string& partition,
     w.U8(static_cast<uint8_t>(RecordType::kDropPartition));
     w.I64(id_);
     w.Str(partition);
-    if (absl::Status s = Log(w.Take()); !s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Log(w.Take()));
   }
   const uint16_t id = static_cast<uint16_t>(it - partitions.begin());
   std::vector<int64_t> touched;

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "engine/collection.h"
 #include "engine/collection_internal.h"
 
@@ -110,12 +111,10 @@ Collection::BuildSegmentIndex(const std::shared_ptr<const SegmentData>& data,
                               size_t rows, size_t field,
                               const IndexDef& spec) const {
   const size_t dim = vector_dims_[field];
-  auto params = IndexParamsFromDef(spec, dim);
-  if (!params.ok()) return params.status();
-  params->build_threads = context_.pool->threads_per_job();
-  params->cancel = &jobs_->stop_builds;
-  auto index = MakeIndex(*params);
-  if (!index.ok()) return index.status();
+  COVE_ASSIGN_OR_RETURN(auto params, IndexParamsFromDef(spec, dim));
+  params.build_threads = context_.pool->threads_per_job();
+  params.cancel = &jobs_->stop_builds;
+  COVE_ASSIGN_OR_RETURN(auto index, MakeIndex(params));
   const float* vectors = (*rows_inout)->data();
   std::vector<float> normalized;
   if (spec.metric == Metric::kCosine) {
@@ -130,16 +129,13 @@ Collection::BuildSegmentIndex(const std::shared_ptr<const SegmentData>& data,
     }
     vectors = normalized.data();
   }
-  if (absl::Status s = (*index)->Build(vectors, rows); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(index->Build(vectors, rows));
   normalized = std::vector<float>();
   // The index drops the copy it built on and reads the segment's rows.
   *rows_inout = PlaceVectors(*rows_inout, rows, field, &spec);
-  if (absl::Status s =
-          AttachSegmentVectors(**index, data, *rows_inout, rows, field, spec);
-      !s.ok()) {
-    return s;
-  }
-  return std::shared_ptr<const VectorIndex>(*std::move(index));
+  COVE_RETURN_IF_ERROR(
+      AttachSegmentVectors(*index, data, *rows_inout, rows, field, spec));
+  return std::shared_ptr<const VectorIndex>(std::move(index));
 }
 
 void Collection::BuildJob(int64_t segment, size_t field, uint64_t generation) {

@@ -355,7 +355,7 @@ absl::StatusOr<WriteResult> Collection::Delete(const DeleteSpec& spec) {
     w.I64(id_);
     w.Varint(rows.size());
     for (Loc loc : rows) w.Val(KeyAt(state, loc));
-    if (absl::Status s = Log(w.Take()); !s.ok()) return s;
+    COVE_RETURN_IF_ERROR(Log(w.Take()));
   }
   ApplyDeleteLocked(rows, &result);
   return result;

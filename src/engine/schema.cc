@@ -277,7 +277,7 @@ absl::Status ValidateSchema(const Schema& schema) {
   int vectors = 0;
   std::set<std::string> names;
   for (const FieldDef& f : schema.fields) {
-    if (absl::Status s = ValidateName("field name", f.name); !s.ok()) return s;
+    COVE_RETURN_IF_ERROR(ValidateName("field name", f.name));
     if (!names.insert(f.name).second) {
       return absl::InvalidArgumentError(
           absl::StrCat("schema: duplicate field name '", f.name, "'"));
@@ -372,9 +372,8 @@ absl::Status ValidateSchema(const Schema& schema) {
             absl::StrCat(where, ": default values are not supported for ",
                          DataTypeName(f.type), " fields"));
       }
-      absl::Status s =
-          CheckScalar(f, f.type, *f.default_value, where + " default_value");
-      if (!s.ok()) return s;
+      COVE_RETURN_IF_ERROR(
+          CheckScalar(f, f.type, *f.default_value, where + " default_value"));
     }
   }
   if (pks != 1) {

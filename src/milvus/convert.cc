@@ -291,10 +291,11 @@ absl::StatusOr<CollectionSchema> SchemaFromProto(
         if (kv.key() == "max_length") dest = &f.max_length;
         if (kv.key() == "max_capacity") dest = &f.max_capacity;
         if (dest == nullptr) continue;
-        auto n = ParseInt64Param(
-            absl::StrCat("field '", p.name(), "' ", kv.key()), kv.value());
-        if (!n.ok()) return n.status();
-        *dest = *n;
+        COVE_ASSIGN_OR_RETURN(
+            auto n,
+            ParseInt64Param(absl::StrCat("field '", p.name(), "' ", kv.key()),
+                            kv.value()));
+        *dest = n;
       }
     }
     if (f.type == DataType::kFloatVector && (f.dim < 1 || f.dim > 32768)) {
@@ -432,9 +433,8 @@ void DescriptionToProto(const CollectionDescription& d,
 absl::StatusOr<CollectionDescription> DescriptionFromProto(
     const milvus_pb::DescribeCollectionResponse& proto) {
   CollectionDescription d;
-  auto schema = SchemaFromProto(proto.schema());
-  if (!schema.ok()) return schema.status();
-  d.schema = *std::move(schema);
+  COVE_ASSIGN_OR_RETURN(auto schema, SchemaFromProto(proto.schema()));
+  d.schema = std::move(schema);
   d.name = proto.collection_name().empty() ? proto.schema().name()
                                            : proto.collection_name();
   d.collection_id = proto.collectionid();
@@ -514,13 +514,11 @@ absl::StatusOr<IndexSpec> IndexSpecFromProto(
   // Without metric_type, IndexSpec's default (COSINE) applies, as in Milvus.
   for (const common_pb::KeyValuePair& kv : proto.extra_params()) {
     if (kv.key() == "index_type") {
-      auto t = ParseIndexType(kv.value());
-      if (!t.ok()) return t.status();
-      spec.index_type = *t;
+      COVE_ASSIGN_OR_RETURN(auto t, ParseIndexType(kv.value()));
+      spec.index_type = t;
     } else if (kv.key() == "metric_type") {
-      auto m = ParseMetricType(kv.value());
-      if (!m.ok()) return m.status();
-      spec.metric_type = *m;
+      COVE_ASSIGN_OR_RETURN(auto m, ParseMetricType(kv.value()));
+      spec.metric_type = m;
     } else if (kv.key() == "params") {
       if (kv.value().empty()) continue;
       auto parsed = Value::FromJson(kv.value());
@@ -530,13 +528,11 @@ absl::StatusOr<IndexSpec> IndexSpecFromProto(
       }
       for (const auto& [k, v] : parsed->AsObject()) {
         if (k == "metric_type" && v.is_string()) {
-          auto m = ParseMetricType(v.AsString());
-          if (!m.ok()) return m.status();
-          spec.metric_type = *m;
+          COVE_ASSIGN_OR_RETURN(auto m, ParseMetricType(v.AsString()));
+          spec.metric_type = m;
         } else if (k == "index_type" && v.is_string()) {
-          auto t = ParseIndexType(v.AsString());
-          if (!t.ok()) return t.status();
-          spec.index_type = *t;
+          COVE_ASSIGN_OR_RETURN(auto t, ParseIndexType(v.AsString()));
+          spec.index_type = t;
         } else {
           spec.params[k] = ParamString(v);
         }
@@ -577,14 +573,13 @@ absl::StatusOr<IndexDescription> IndexDescriptionFromProto(
   *as_create.mutable_extra_params() = proto.params();
   as_create.set_field_name(proto.field_name());
   as_create.set_index_name(proto.index_name());
-  auto spec = IndexSpecFromProto(as_create);
-  if (!spec.ok()) return spec.status();
+  COVE_ASSIGN_OR_RETURN(auto spec, IndexSpecFromProto(as_create));
   IndexDescription d;
   d.index_name = proto.index_name();
   d.field_name = proto.field_name();
-  d.index_type = spec->index_type;
-  d.metric_type = spec->metric_type;
-  d.params = spec->params;
+  d.index_type = spec.index_type;
+  d.metric_type = spec.metric_type;
+  d.params = spec.params;
   // Milvus lists index properties among the parameters.
   for (const char* key : {"mmap.enabled"}) {
     auto it = d.params.find(key);

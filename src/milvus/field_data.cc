@@ -49,6 +49,10 @@ absl::Status AppendScalar(DataType type, DataType element_type, const Value& v,
                           const std::string& where,
                           schema_pb::ScalarField* out);
 
+// Makes sure an empty scalar column still has its typed oneof set.
+void TouchScalar(DataType type, DataType element_type,
+                 schema_pb::ScalarField* out);
+
 absl::Status TypeError(const std::string& where, DataType type,
                        const Value& v) {
   return Invalid(absl::StrCat(where, ": expected ", DataTypeName(type),
@@ -108,24 +112,14 @@ absl::Status AppendScalar(DataType type, DataType element_type, const Value& v,
       // An empty array still needs its typed oneof set.
       switch (element_type) {
         case DataType::kBool:
-          item->mutable_bool_data();
-          break;
         case DataType::kInt8:
         case DataType::kInt16:
         case DataType::kInt32:
-          item->mutable_int_data();
-          break;
         case DataType::kInt64:
-          item->mutable_long_data();
-          break;
         case DataType::kFloat:
-          item->mutable_float_data();
-          break;
         case DataType::kDouble:
-          item->mutable_double_data();
-          break;
         case DataType::kVarChar:
-          item->mutable_string_data();
+          TouchScalar(element_type, DataType::kNone, item);
           break;
         default:
           return Invalid(absl::StrCat(where,
@@ -134,10 +128,9 @@ absl::Status AppendScalar(DataType type, DataType element_type, const Value& v,
       }
       const Value::Array& elems = v.AsArray();
       for (size_t i = 0; i < elems.size(); ++i) {
-        absl::Status s =
+        COVE_RETURN_IF_ERROR(
             AppendScalar(element_type, DataType::kNone, elems[i],
-                         absl::StrCat(where, " element ", i), item);
-        if (!s.ok()) return s;
+                         absl::StrCat(where, " element ", i), item));
       }
       return absl::OkStatus();
     }
@@ -199,9 +192,8 @@ absl::StatusOr<Value> ScalarValueAt(const schema_pb::ScalarField& f, size_t i) {
       size_t n = ScalarSize(item);
       elems.reserve(n);
       for (size_t k = 0; k < n; ++k) {
-        auto v = ScalarValueAt(item, k);
-        if (!v.ok()) return v.status();
-        elems.push_back(*std::move(v));
+        COVE_ASSIGN_OR_RETURN(auto v, ScalarValueAt(item, k));
+        elems.push_back(std::move(v));
       }
       return Value(std::move(elems));
     }
@@ -364,8 +356,7 @@ absl::Status BuildColumn(const FieldSchema& f,
         }
         return Invalid(absl::StrCat(where, " is missing"));
       }
-      absl::Status s = VectorFloats(it->second, where, f.dim, &data);
-      if (!s.ok()) return s;
+      COVE_RETURN_IF_ERROR(VectorFloats(it->second, where, f.dim, &data));
     }
     vec->mutable_float_vector()->mutable_data()->Add(data.begin(), data.end());
     return absl::OkStatus();
@@ -392,9 +383,8 @@ absl::Status BuildColumn(const FieldSchema& f,
       if (!insert) AppendPlaceholder(f.type, f.element_type, scalars);
       continue;
     }
-    absl::Status s = AppendScalar(
-        f.type, f.element_type, rows[r]->find(f.name)->second, where, scalars);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(AppendScalar(
+        f.type, f.element_type, rows[r]->find(f.name)->second, where, scalars));
   }
   if (may_be_null || (!insert && any_null)) {
     for (bool v : valid) out->add_valid_data(v);
@@ -564,8 +554,7 @@ absl::Status InsertRowsToFieldData(
       // refuses them when given, as Milvus does).
       if (!given) continue;
     }
-    absl::Status s = BuildColumn(f, ptrs, /*insert=*/true, out->Add());
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(BuildColumn(f, ptrs, /*insert=*/true, out->Add()));
   }
   if (schema.enable_dynamic_field) BuildMetaColumn(schema, ptrs, out->Add());
   return absl::OkStatus();
@@ -599,8 +588,7 @@ absl::Status EntitiesToFieldData(
   }
   for (const FieldSchema& f : schema.fields) {
     if (present.count(f.name) == 0 && &f != pk) continue;
-    absl::Status s = BuildColumn(f, rows, /*insert=*/false, out->Add());
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(BuildColumn(f, rows, /*insert=*/false, out->Add()));
   }
   if (schema.enable_dynamic_field && any_dynamic) {
     BuildMetaColumn(schema, rows, out->Add());

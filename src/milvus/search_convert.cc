@@ -122,9 +122,8 @@ absl::Status SearchRequestToProto(const SearchRequest& request,
     AddKv(sp, kCoveSearchAfterId, request.search_after->id.ToJson());
   }
   for (const auto& [name, value] : request.filter_params) {
-    auto tv = TemplateValueToProto(value);
-    if (!tv.ok()) return tv.status();
-    (*out->mutable_expr_template_values())[name] = *std::move(tv);
+    COVE_ASSIGN_OR_RETURN(auto tv, TemplateValueToProto(value));
+    (*out->mutable_expr_template_values())[name] = std::move(tv);
   }
   out->set_consistency_level(common_pb::Strong);
   out->set_use_default_consistency(false);
@@ -268,9 +267,8 @@ absl::Status ReadSearchParamsJson(const std::string& json, SearchRequest* out) {
       }
     } else if (k == "metric_type") {
       if (!v.is_string() || v.AsString().empty()) continue;
-      auto m = ParseMetricType(v.AsString());
-      if (!m.ok()) return m.status();
-      out->metric_type = *m;
+      COVE_ASSIGN_OR_RETURN(auto m, ParseMetricType(v.AsString()));
+      out->metric_type = m;
     } else if (k == "offset") {
       Value n = NumberFromString(v);
       if (!n.is_int() || n.AsInt() < 0) {
@@ -402,19 +400,16 @@ absl::StatusOr<SearchRequest> SearchRequestFromProto(
     } else if (key == "anns_field") {
       out.anns_field = value;
     } else if (key == "topk" || key == "limit") {
-      auto n = ParseInt64Param("search topk", value);
-      if (!n.ok()) return n.status();
-      out.limit = *n;
+      COVE_ASSIGN_OR_RETURN(auto n, ParseInt64Param("search topk", value));
+      out.limit = n;
       have_limit = true;
     } else if (key == "offset") {
-      auto n = ParseInt64Param("search offset", value);
-      if (!n.ok()) return n.status();
-      out.offset = *n;
+      COVE_ASSIGN_OR_RETURN(auto n, ParseInt64Param("search offset", value));
+      out.offset = n;
     } else if (key == "metric_type") {
       if (value.empty()) continue;
-      auto m = ParseMetricType(value);
-      if (!m.ok()) return m.status();
-      out.metric_type = *m;
+      COVE_ASSIGN_OR_RETURN(auto m, ParseMetricType(value));
+      out.metric_type = m;
     } else if (key == "params") {
       COVE_RETURN_IF_ERROR(ReadSearchParamsJson(value, &out));
     } else if (IsGroupingKey(key)) {
@@ -474,9 +469,8 @@ absl::Status SearchResultsToProto(const SearchResults& results,
     data->mutable_ids()->mutable_int_id();
   }
   if (!ids.empty()) IdsToProto(ids, data->mutable_ids());
-  absl::Status s =
-      EntitiesToFieldData(schema, entities, {}, data->mutable_fields_data());
-  if (!s.ok()) return s;
+  COVE_RETURN_IF_ERROR(
+      EntitiesToFieldData(schema, entities, {}, data->mutable_fields_data()));
   ResultOutputFields(schema, data->fields_data(), request.output_fields,
                      data->mutable_output_fields());
   if (!request.group_by_field.empty()) {
@@ -502,26 +496,26 @@ absl::StatusOr<SearchResults> SearchResultsFromProto(
     const milvus_pb::SearchResults& proto) {
   const schema_pb::SearchResultData& data = proto.results();
   std::vector<Value> ids = IdsFromProto(data.ids());
-  auto rows = FieldDataToRows(data.fields_data(), /*omit_nulls=*/false);
-  if (!rows.ok()) return rows.status();
+  COVE_ASSIGN_OR_RETURN(
+      auto rows, FieldDataToRows(data.fields_data(), /*omit_nulls=*/false));
   if (data.scores_size() != static_cast<int>(ids.size())) {
     return Invalid(absl::StrCat("search results: ", ids.size(), " ids but ",
                                 data.scores_size(), " scores"));
   }
-  const bool have_rows = !rows->empty();
-  if (have_rows && rows->size() != ids.size()) {
+  const bool have_rows = !rows.empty();
+  if (have_rows && rows.size() != ids.size()) {
     return Invalid(absl::StrCat("search results: ", ids.size(), " ids but ",
-                                rows->size(), " entities"));
+                                rows.size(), " entities"));
   }
   // Grouping searches: the group value of every hit.
   std::vector<Value> group_values;
   if (data.has_group_by_field_value()) {
     google::protobuf::RepeatedPtrField<schema_pb::FieldData> one;
     *one.Add() = data.group_by_field_value();
-    auto values = FieldDataToRows(one, /*omit_nulls=*/false);
-    if (!values.ok()) return values.status();
+    COVE_ASSIGN_OR_RETURN(auto values,
+                          FieldDataToRows(one, /*omit_nulls=*/false));
     const std::string& name = data.group_by_field_value().field_name();
-    for (const Row& r : *values) {
+    for (const Row& r : values) {
       auto it = r.find(name);
       group_values.push_back(it == r.end() ? Value() : it->second);
     }
@@ -544,7 +538,7 @@ absl::StatusOr<SearchResults> SearchResultsFromProto(
       hit.id = ids[at];
       hit.distance = data.scores(static_cast<int>(at));
       if (have_rows) {
-        hit.entity = std::move((*rows)[at]);
+        hit.entity = std::move(rows[at]);
       } else if (!data.primary_field_name().empty()) {
         hit.entity[data.primary_field_name()] = hit.id;
       }
@@ -575,9 +569,8 @@ absl::Status QueryRequestToProto(const QueryRequest& request,
     AddKv(out->mutable_query_params(), kCoveSessionIdKey, request.session_id);
   }
   for (const auto& [name, value] : request.filter_params) {
-    auto tv = TemplateValueToProto(value);
-    if (!tv.ok()) return tv.status();
-    (*out->mutable_expr_template_values())[name] = *std::move(tv);
+    COVE_ASSIGN_OR_RETURN(auto tv, TemplateValueToProto(value));
+    (*out->mutable_expr_template_values())[name] = std::move(tv);
   }
   out->set_consistency_level(common_pb::Strong);
   out->set_use_default_consistency(false);
@@ -598,13 +591,12 @@ absl::StatusOr<QueryRequest> QueryRequestFromProto(
   }
   for (const common_pb::KeyValuePair& kv : proto.query_params()) {
     if (kv.key() == "limit") {
-      auto n = ParseInt64Param("query limit", kv.value());
-      if (!n.ok()) return n.status();
-      out.limit = *n;
+      COVE_ASSIGN_OR_RETURN(auto n, ParseInt64Param("query limit", kv.value()));
+      out.limit = n;
     } else if (kv.key() == "offset") {
-      auto n = ParseInt64Param("query offset", kv.value());
-      if (!n.ok()) return n.status();
-      out.offset = *n;
+      COVE_ASSIGN_OR_RETURN(auto n,
+                            ParseInt64Param("query offset", kv.value()));
+      out.offset = n;
     } else if (kv.key() == kCoveSessionIdKey) {
       out.session_id = kv.value();
     } else if (kv.key() == "iterator" || kv.key() == "reduce_stop_for_best" ||
@@ -643,9 +635,8 @@ absl::Status QueryResultsToProto(const std::vector<Row>& rows,
   for (const std::string& f : request.output_fields) {
     if (f == kCountStar || FindField(schema, f) != nullptr) named.push_back(f);
   }
-  absl::Status s =
-      EntitiesToFieldData(schema, ptrs, named, out->mutable_fields_data());
-  if (!s.ok()) return s;
+  COVE_RETURN_IF_ERROR(
+      EntitiesToFieldData(schema, ptrs, named, out->mutable_fields_data()));
   ResultOutputFields(schema, out->fields_data(), request.output_fields,
                      out->mutable_output_fields());
   if (const FieldSchema* pk = PrimaryKey(schema)) {
@@ -664,9 +655,8 @@ absl::Status DeleteRequestToProto(const DeleteRequest& request,
   out->set_partition_name(request.partition_name);
   out->set_expr(request.filter);
   for (const auto& [name, value] : request.filter_params) {
-    auto tv = TemplateValueToProto(value);
-    if (!tv.ok()) return tv.status();
-    (*out->mutable_expr_template_values())[name] = *std::move(tv);
+    COVE_ASSIGN_OR_RETURN(auto tv, TemplateValueToProto(value));
+    (*out->mutable_expr_template_values())[name] = std::move(tv);
   }
   out->set_consistency_level(common_pb::Strong);
   return absl::OkStatus();
@@ -746,9 +736,9 @@ absl::StatusOr<HybridSearchRequest> HybridSearchRequestFromProto(
     } else if (key == "params") {
       params_json = value;
     } else if (key == "limit" || key == "offset") {
-      auto n = ParseInt64Param(absl::StrCat("hybrid search ", key), value);
-      if (!n.ok()) return n.status();
-      (key == "limit" ? out.limit : out.offset) = *n;
+      COVE_ASSIGN_OR_RETURN(
+          auto n, ParseInt64Param(absl::StrCat("hybrid search ", key), value));
+      (key == "limit" ? out.limit : out.offset) = n;
     } else if (key == "round_decimal") {
       int64_t n = 0;
       if (!absl::SimpleAtoi(value, &n) || n < -1 || n > 6) {

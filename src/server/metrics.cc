@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "server/prometheus.h"
 
 namespace cove::server {
@@ -17,18 +18,15 @@ constexpr uint64_t kCountMask = (uint64_t{1} << kCountBits) - 1;
 }  // namespace
 
 absl::StatusOr<int64_t> CountEntities(Connection& connection) {
-  auto dbs = connection.ListDatabases(CallOptions{});
-  if (!dbs.ok()) return dbs.status();
+  COVE_ASSIGN_OR_RETURN(auto dbs, connection.ListDatabases(CallOptions{}));
   int64_t total = 0;
-  for (const std::string& db : *dbs) {
+  for (const std::string& db : dbs) {
     CallOptions call;
     call.db_name = db;
-    auto collections = connection.ListCollections(call);
-    if (!collections.ok()) return collections.status();
-    for (const std::string& c : *collections) {
-      auto stats = connection.GetCollectionStats(c, call);
-      if (!stats.ok()) return stats.status();
-      total += stats->row_count;
+    COVE_ASSIGN_OR_RETURN(auto collections, connection.ListCollections(call));
+    for (const std::string& c : collections) {
+      COVE_ASSIGN_OR_RETURN(auto stats, connection.GetCollectionStats(c, call));
+      total += stats.row_count;
     }
   }
   return total;

@@ -195,8 +195,7 @@ absl::StatusOr<std::string> MilvusServiceImpl::Authenticate(
         "(expected user:password)");
   }
   std::string user = decoded->substr(0, colon);
-  absl::Status s = auth_->Authenticate(user, decoded->substr(colon + 1));
-  if (!s.ok()) return s;
+  COVE_RETURN_IF_ERROR(auth_->Authenticate(user, decoded->substr(colon + 1)));
   return user;
 }
 
@@ -223,52 +222,48 @@ absl::Status MilvusServiceImpl::Authorize(
   for (const std::string& name : names) {
     // Users may always look at and change their own account.
     if (ext.object_type() == common_pb::User && name == user) continue;
-    absl::Status s =
-        auth_->Check(user, privilege, type, name.empty() ? "*" : name, db);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(
+        auth_->Check(user, privilege, type, name.empty() ? "*" : name, db));
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<CollectionSchema> MilvusServiceImpl::Schema(
     const std::string& collection, const CallOptions& call) {
-  auto d = connection_->DescribeCollection(collection, call);
-  if (!d.ok()) return d.status();
-  return d->schema;
+  COVE_ASSIGN_OR_RETURN(auto d,
+                        connection_->DescribeCollection(collection, call));
+  return d.schema;
 }
 
 template <typename WriteRequest>
 absl::Status MilvusServiceImpl::Write(const WriteRequest& request, bool upsert,
                                       const CallOptions& call,
                                       milvus_pb::MutationResult* out) {
-  if (absl::Status s = NeedName("collection_name", request.collection_name());
-      !s.ok()) {
-    return s;
-  }
+  COVE_RETURN_IF_ERROR(NeedName("collection_name", request.collection_name()));
   if (request.schema_timestamp() != 0) {
-    auto d = connection_->DescribeCollection(request.collection_name(), call);
-    if (!d.ok()) return d.status();
-    if (static_cast<uint64_t>(d->created_timestamp) !=
+    COVE_ASSIGN_OR_RETURN(auto d, connection_->DescribeCollection(
+                                      request.collection_name(), call));
+    if (static_cast<uint64_t>(d.created_timestamp) !=
         request.schema_timestamp()) {
       return internal::SchemaMismatchError(request.collection_name());
     }
   }
-  auto rows = internal::FieldDataToRows(request.fields_data(),
-                                        /*omit_nulls=*/true);
-  if (!rows.ok()) return rows.status();
-  if (request.num_rows() != 0 && request.num_rows() != rows->size()) {
+  COVE_ASSIGN_OR_RETURN(
+      auto rows,
+      internal::FieldDataToRows(request.fields_data(), /*omit_nulls=*/true));
+  if (request.num_rows() != 0 && request.num_rows() != rows.size()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "insert num_rows: does not match the field data (expected ",
-        rows->size(), ", got ", request.num_rows(), ")"));
+        rows.size(), ", got ", request.num_rows(), ")"));
   }
   InsertRequest insert;
   insert.collection_name = request.collection_name();
   insert.partition_name = request.partition_name();
-  insert.rows = *std::move(rows);
-  auto result = upsert ? connection_->Upsert(insert, call)
-                       : connection_->Insert(insert, call);
-  if (!result.ok()) return result.status();
-  internal::MutationResultToProto(*result, upsert ? "upsert" : "insert", out);
+  insert.rows = std::move(rows);
+  COVE_ASSIGN_OR_RETURN(auto result, upsert
+                                         ? connection_->Upsert(insert, call)
+                                         : connection_->Insert(insert, call));
+  internal::MutationResultToProto(result, upsert ? "upsert" : "insert", out);
   // The write's timestamp: pymilvus waits for it under Session consistency
   // (cove's reads see it at once).
   out->set_timestamp(clock_.Next());
@@ -348,7 +343,7 @@ grpc::Status MilvusServiceImpl::ListDatabases(
     if (absl::IsUnimplemented(names.status())) {
       names = std::vector<std::string>{"default"};
     }
-    if (!names.ok()) return names.status();
+    COVE_RETURN_IF_ERROR(names);
     int64_t id = 1;
     for (const std::string& n : *names) {
       auto d = connection_->DescribeDatabase(n, c.call);
@@ -371,7 +366,7 @@ grpc::Status MilvusServiceImpl::DescribeDatabase(
     const std::string& name = c.call.db_name;
     auto described = connection_->DescribeDatabase(name, c.call);
     if (!absl::IsUnimplemented(described.status())) {
-      if (!described.ok()) return described.status();
+      COVE_RETURN_IF_ERROR(described);
       response->set_db_name(described->name);
       response->set_dbid(described->id);
       response->set_created_timestamp(
@@ -387,7 +382,7 @@ grpc::Status MilvusServiceImpl::DescribeDatabase(
     if (absl::IsUnimplemented(names.status())) {
       names = std::vector<std::string>{"default"};
     }
-    if (!names.ok()) return names.status();
+    COVE_RETURN_IF_ERROR(names);
     auto it = std::find(names->begin(), names->end(), name);
     if (it == names->end()) {
       return absl::NotFoundError(
@@ -414,20 +409,19 @@ grpc::Status MilvusServiceImpl::CreateCollection(
           "(or "
           "a name or text in it is not valid UTF-8)");
     }
-    auto schema = internal::SchemaFromProto(proto);
-    if (!schema.ok()) return schema.status();
+    COVE_ASSIGN_OR_RETURN(auto schema, internal::SchemaFromProto(proto));
     std::string name = request->collection_name().empty()
                            ? proto.name()
                            : request->collection_name();
     COVE_RETURN_IF_ERROR(NeedName("collection_name", name));
     COVE_RETURN_IF_ERROR(internal::CheckCreateCollectionSupported(*request));
-    schema->consistency_level =
+    schema.consistency_level =
         static_cast<ConsistencyLevel>(request->consistency_level());
-    schema->num_partitions = request->num_partitions();
+    schema.num_partitions = request->num_partitions();
     for (const common_pb::KeyValuePair& kv : request->properties()) {
-      schema->properties[kv.key()] = kv.value();
+      schema.properties[kv.key()] = kv.value();
     }
-    return connection_->CreateCollection(name, *schema, {}, c.call);
+    return connection_->CreateCollection(name, schema, {}, c.call);
   });
 }
 
@@ -436,15 +430,11 @@ grpc::Status MilvusServiceImpl::DescribeCollection(
     const milvus_pb::DescribeCollectionRequest* request,
     milvus_pb::DescribeCollectionResponse* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    if (absl::Status s =
-            NeedName("collection_name", request->collection_name());
-        !s.ok()) {
-      return s;
-    }
-    auto d =
-        connection_->DescribeCollection(request->collection_name(), c.call);
-    if (!d.ok()) return d.status();
-    internal::DescriptionToProto(*d, response);
+    COVE_RETURN_IF_ERROR(
+        NeedName("collection_name", request->collection_name()));
+    COVE_ASSIGN_OR_RETURN(auto d, connection_->DescribeCollection(
+                                      request->collection_name(), c.call));
+    internal::DescriptionToProto(d, response);
     response->set_db_name(c.call.db_name);
     return absl::OkStatus();
   });
@@ -455,9 +445,9 @@ grpc::Status MilvusServiceImpl::HasCollection(
     const milvus_pb::HasCollectionRequest* request,
     milvus_pb::BoolResponse* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    auto has = connection_->HasCollection(request->collection_name(), c.call);
-    if (!has.ok()) return has.status();
-    response->set_value(*has);
+    COVE_ASSIGN_OR_RETURN(auto has, connection_->HasCollection(
+                                        request->collection_name(), c.call));
+    response->set_value(has);
     return absl::OkStatus();
   });
 }
@@ -467,9 +457,8 @@ grpc::Status MilvusServiceImpl::ShowCollections(
     const milvus_pb::ShowCollectionsRequest* request,
     milvus_pb::ShowCollectionsResponse* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    auto names = connection_->ListCollections(c.call);
-    if (!names.ok()) return names.status();
-    for (const std::string& name : *names) {
+    COVE_ASSIGN_OR_RETURN(auto names, connection_->ListCollections(c.call));
+    for (const std::string& name : names) {
       auto d = connection_->DescribeCollection(name, c.call);
       if (!d.ok()) continue;  // dropped meanwhile
       auto state = connection_->GetLoadState(name, c.call);
@@ -532,9 +521,9 @@ grpc::Status MilvusServiceImpl::GetLoadingProgress(
     const milvus_pb::GetLoadingProgressRequest* request,
     milvus_pb::GetLoadingProgressResponse* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    auto state = connection_->GetLoadState(request->collection_name(), c.call);
-    if (!state.ok()) return state.status();
-    switch (*state) {
+    COVE_ASSIGN_OR_RETURN(auto state, connection_->GetLoadState(
+                                          request->collection_name(), c.call));
+    switch (state) {
       case LoadState::kNotExist:
         return absl::NotFoundError(absl::StrCat(
             "collection '", request->collection_name(), "' not found"));
@@ -557,16 +546,16 @@ grpc::Status MilvusServiceImpl::GetLoadState(
     grpc::ServerContext* context, const milvus_pb::GetLoadStateRequest* request,
     milvus_pb::GetLoadStateResponse* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    auto state =
+    COVE_ASSIGN_OR_RETURN(
+        LoadState state,
         request->partition_names().empty()
             ? connection_->GetLoadState(request->collection_name(), c.call)
             : connection_->GetPartitionsLoadState(
                   request->collection_name(),
                   {request->partition_names().begin(),
                    request->partition_names().end()},
-                  c.call);
-    if (!state.ok()) return state.status();
-    response->set_state(internal::LoadStateToProto(*state));
+                  c.call));
+    response->set_state(internal::LoadStateToProto(state));
     return absl::OkStatus();
   });
 }
@@ -576,12 +565,11 @@ grpc::Status MilvusServiceImpl::GetCollectionStatistics(
     const milvus_pb::GetCollectionStatisticsRequest* request,
     milvus_pb::GetCollectionStatisticsResponse* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    auto stats =
-        connection_->GetCollectionStats(request->collection_name(), c.call);
-    if (!stats.ok()) return stats.status();
+    COVE_ASSIGN_OR_RETURN(auto stats, connection_->GetCollectionStats(
+                                          request->collection_name(), c.call));
     common_pb::KeyValuePair* kv = response->add_stats();
     kv->set_key("row_count");
-    kv->set_value(absl::StrCat(stats->row_count));
+    kv->set_value(absl::StrCat(stats.row_count));
     return absl::OkStatus();
   });
 }
@@ -625,13 +613,12 @@ grpc::Status MilvusServiceImpl::HasPartition(
                                          request->partition_name(), c.call);
     if (absl::IsUnimplemented(has.status())) {
       // Backends without partitions have exactly the default one.
-      auto d =
-          connection_->DescribeCollection(request->collection_name(), c.call);
-      if (!d.ok()) return d.status();
-      has = std::find(d->partitions.begin(), d->partitions.end(),
-                      request->partition_name()) != d->partitions.end();
+      COVE_ASSIGN_OR_RETURN(auto d, connection_->DescribeCollection(
+                                        request->collection_name(), c.call));
+      has = std::find(d.partitions.begin(), d.partitions.end(),
+                      request->partition_name()) != d.partitions.end();
     }
-    if (!has.ok()) return has.status();
+    COVE_RETURN_IF_ERROR(has);
     response->set_value(*has);
     return absl::OkStatus();
   });
@@ -645,12 +632,11 @@ grpc::Status MilvusServiceImpl::ShowPartitions(
     auto names =
         connection_->ListPartitions(request->collection_name(), c.call);
     if (absl::IsUnimplemented(names.status())) {
-      auto d =
-          connection_->DescribeCollection(request->collection_name(), c.call);
-      if (!d.ok()) return d.status();
-      names = d->partitions;
+      COVE_ASSIGN_OR_RETURN(auto d, connection_->DescribeCollection(
+                                        request->collection_name(), c.call));
+      names = d.partitions;
     }
-    if (!names.ok()) return names.status();
+    COVE_RETURN_IF_ERROR(names);
     int64_t id = 1;
     for (const std::string& n : *names) {
       response->add_partition_names(n);
@@ -697,11 +683,11 @@ grpc::Status MilvusServiceImpl::DescribeAlias(
     const milvus_pb::DescribeAliasRequest* request,
     milvus_pb::DescribeAliasResponse* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    auto d = connection_->DescribeAlias(request->alias(), c.call);
-    if (!d.ok()) return d.status();
-    response->set_alias(d->alias);
-    response->set_collection(d->collection);
-    response->set_db_name(d->db_name.empty() ? c.call.db_name : d->db_name);
+    COVE_ASSIGN_OR_RETURN(auto d,
+                          connection_->DescribeAlias(request->alias(), c.call));
+    response->set_alias(d.alias);
+    response->set_collection(d.collection);
+    response->set_db_name(d.db_name.empty() ? c.call.db_name : d.db_name);
     return absl::OkStatus();
   });
 }
@@ -710,11 +696,12 @@ grpc::Status MilvusServiceImpl::ListAliases(
     grpc::ServerContext* context, const milvus_pb::ListAliasesRequest* request,
     milvus_pb::ListAliasesResponse* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    auto aliases = connection_->ListAliases(request->collection_name(), c.call);
-    if (!aliases.ok()) return aliases.status();
+    COVE_ASSIGN_OR_RETURN(
+        auto aliases,
+        connection_->ListAliases(request->collection_name(), c.call));
     response->set_db_name(c.call.db_name);
     response->set_collection_name(request->collection_name());
-    for (const std::string& a : *aliases) response->add_aliases(a);
+    for (const std::string& a : aliases) response->add_aliases(a);
     return absl::OkStatus();
   });
 }
@@ -748,19 +735,18 @@ grpc::Status MilvusServiceImpl::CreateIndex(
     COVE_ASSIGN_OR_RETURN(CollectionSchema schema,
                           Schema(request->collection_name(), c.call));
     COVE_RETURN_IF_ERROR(IndexFieldExists(schema, request->field_name()));
-    auto spec = internal::IndexSpecFromProto(*request);
-    if (!spec.ok()) return spec.status();
+    COVE_ASSIGN_OR_RETURN(auto spec, internal::IndexSpecFromProto(*request));
     // As Milvus: creating an index that exists with the same parameters
     // succeeds; different parameters are an error.
     auto existing =
         connection_->DescribeIndexes(request->collection_name(), c.call);
     if (existing.ok()) {
       for (const IndexDescription& d : *existing) {
-        if (d.field_name != spec->field_name) continue;
-        if (d.index_type == spec->index_type &&
-            d.metric_type == spec->metric_type &&
-            (spec->index_name.empty() || spec->index_name == d.index_name) &&
-            SameIndexParams(d.params, spec->params)) {
+        if (d.field_name != spec.field_name) continue;
+        if (d.index_type == spec.index_type &&
+            d.metric_type == spec.metric_type &&
+            (spec.index_name.empty() || spec.index_name == d.index_name) &&
+            SameIndexParams(d.params, spec.params)) {
           return absl::OkStatus();
         }
         return absl::AlreadyExistsError(absl::StrCat(
@@ -771,7 +757,7 @@ grpc::Status MilvusServiceImpl::CreateIndex(
             "); drop it first to create another"));
       }
     }
-    return connection_->CreateIndex(request->collection_name(), *spec, c.call);
+    return connection_->CreateIndex(request->collection_name(), spec, c.call);
   });
 }
 
@@ -805,9 +791,9 @@ grpc::Status MilvusServiceImpl::DescribeIndex(
     const milvus_pb::DescribeIndexRequest* request,
     milvus_pb::DescribeIndexResponse* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    auto all = connection_->DescribeIndexes(request->collection_name(), c.call);
-    if (!all.ok()) return all.status();
-    auto found = MatchingIndexes(*std::move(all), request->field_name(),
+    COVE_ASSIGN_OR_RETURN(auto all, connection_->DescribeIndexes(
+                                        request->collection_name(), c.call));
+    auto found = MatchingIndexes(std::move(all), request->field_name(),
                                  request->index_name());
     if (found.empty()) {
       return IndexNotFound(request->collection_name(), request->field_name(),
@@ -825,9 +811,9 @@ grpc::Status MilvusServiceImpl::DropIndex(
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
     std::string name = request->index_name();
-    auto all = connection_->DescribeIndexes(request->collection_name(), c.call);
-    if (!all.ok()) return all.status();
-    auto found = MatchingIndexes(*std::move(all), request->field_name(), name);
+    COVE_ASSIGN_OR_RETURN(auto all, connection_->DescribeIndexes(
+                                        request->collection_name(), c.call));
+    auto found = MatchingIndexes(std::move(all), request->field_name(), name);
     // As Milvus: dropping an index that does not exist succeeds.
     if (found.empty()) return absl::OkStatus();
     return connection_->DropIndex(request->collection_name(),
@@ -840,9 +826,9 @@ grpc::Status MilvusServiceImpl::GetIndexState(
     const milvus_pb::GetIndexStateRequest* request,
     milvus_pb::GetIndexStateResponse* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    auto all = connection_->DescribeIndexes(request->collection_name(), c.call);
-    if (!all.ok()) return all.status();
-    auto found = MatchingIndexes(*std::move(all), request->field_name(),
+    COVE_ASSIGN_OR_RETURN(auto all, connection_->DescribeIndexes(
+                                        request->collection_name(), c.call));
+    auto found = MatchingIndexes(std::move(all), request->field_name(),
                                  request->index_name());
     if (found.empty()) {
       return IndexNotFound(request->collection_name(), request->field_name(),
@@ -860,9 +846,9 @@ grpc::Status MilvusServiceImpl::GetIndexBuildProgress(
     const milvus_pb::GetIndexBuildProgressRequest* request,
     milvus_pb::GetIndexBuildProgressResponse* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    auto all = connection_->DescribeIndexes(request->collection_name(), c.call);
-    if (!all.ok()) return all.status();
-    auto found = MatchingIndexes(*std::move(all), request->field_name(),
+    COVE_ASSIGN_OR_RETURN(auto all, connection_->DescribeIndexes(
+                                        request->collection_name(), c.call));
+    auto found = MatchingIndexes(std::move(all), request->field_name(),
                                  request->index_name());
     if (found.empty()) {
       return IndexNotFound(request->collection_name(), request->field_name(),
@@ -898,9 +884,8 @@ grpc::Status MilvusServiceImpl::Delete(grpc::ServerContext* context,
                                        milvus_pb::MutationResult* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
     DeleteRequest del = internal::DeleteRequestFromProto(*request);
-    auto result = connection_->Delete(del, c.call);
-    if (!result.ok()) return result.status();
-    internal::MutationResultToProto(*result, "delete", response);
+    COVE_ASSIGN_OR_RETURN(auto result, connection_->Delete(del, c.call));
+    internal::MutationResultToProto(result, "delete", response);
     response->set_timestamp(clock_.Next());
     return absl::OkStatus();
   });
@@ -910,15 +895,13 @@ grpc::Status MilvusServiceImpl::Search(grpc::ServerContext* context,
                                        const milvus_pb::SearchRequest* request,
                                        milvus_pb::SearchResults* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    auto search = internal::SearchRequestFromProto(*request);
-    if (!search.ok()) return search.status();
-    auto schema = Schema(search->collection_name, c.call);
-    if (!schema.ok()) return schema.status();
-    auto results = connection_->Search(*search, c.call);
-    if (!results.ok()) return results.status();
-    response->set_collection_name(search->collection_name);
+    COVE_ASSIGN_OR_RETURN(auto search,
+                          internal::SearchRequestFromProto(*request));
+    COVE_ASSIGN_OR_RETURN(auto schema, Schema(search.collection_name, c.call));
+    COVE_ASSIGN_OR_RETURN(auto results, connection_->Search(search, c.call));
+    response->set_collection_name(search.collection_name);
     COVE_RETURN_IF_ERROR(
-        internal::SearchResultsToProto(*results, *schema, *search, response));
+        internal::SearchResultsToProto(results, schema, search, response));
     // round_decimal (-1: as computed) rounds the scores, as Milvus does.
     int64_t decimals = -1;
     if (absl::SimpleAtoi(
@@ -939,20 +922,19 @@ grpc::Status MilvusServiceImpl::HybridSearch(
     grpc::ServerContext* context, const milvus_pb::HybridSearchRequest* request,
     milvus_pb::SearchResults* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    auto hybrid = internal::HybridSearchRequestFromProto(*request);
-    if (!hybrid.ok()) return hybrid.status();
-    auto schema = Schema(hybrid->collection_name, c.call);
-    if (!schema.ok()) return schema.status();
-    auto results = connection_->HybridSearch(*hybrid, c.call);
-    if (!results.ok()) return results.status();
-    response->set_collection_name(hybrid->collection_name);
+    COVE_ASSIGN_OR_RETURN(auto hybrid,
+                          internal::HybridSearchRequestFromProto(*request));
+    COVE_ASSIGN_OR_RETURN(auto schema, Schema(hybrid.collection_name, c.call));
+    COVE_ASSIGN_OR_RETURN(auto results,
+                          connection_->HybridSearch(hybrid, c.call));
+    response->set_collection_name(hybrid.collection_name);
     // The shape of the results: the fused limit and the output fields.
     SearchRequest shape;
-    shape.collection_name = hybrid->collection_name;
-    shape.limit = hybrid->limit;
-    shape.output_fields = hybrid->output_fields;
+    shape.collection_name = hybrid.collection_name;
+    shape.limit = hybrid.limit;
+    shape.output_fields = hybrid.output_fields;
     COVE_RETURN_IF_ERROR(
-        internal::SearchResultsToProto(*results, *schema, shape, response));
+        internal::SearchResultsToProto(results, schema, shape, response));
     int64_t decimals = -1;
     if (absl::SimpleAtoi(
             internal::FindKeyValue(request->rank_params(), "round_decimal"),
@@ -975,12 +957,11 @@ grpc::Status MilvusServiceImpl::Query(grpc::ServerContext* context,
       request->query_params(), internal::kCoveReadSessionKey);
   if (!session_verb.empty()) return ReadSession(context, *request, response);
   return Handle(context, *request, response, [&](const Caller& c) {
-    auto query = internal::QueryRequestFromProto(*request);
-    if (!query.ok()) return query.status();
-    auto schema = Schema(query->collection_name, c.call);
-    if (!schema.ok()) return schema.status();
+    COVE_ASSIGN_OR_RETURN(auto query,
+                          internal::QueryRequestFromProto(*request));
+    COVE_ASSIGN_OR_RETURN(auto schema, Schema(query.collection_name, c.call));
     const bool key_order = internal::QueryWantsKeyOrder(*request);
-    QueryRequest run = *query;
+    QueryRequest run = query;
     if (key_order) {
       // Milvus' query iterator pages by "pk > last" with a limit: the page
       // must hold the smallest keys, so every match is read and sorted
@@ -988,15 +969,13 @@ grpc::Status MilvusServiceImpl::Query(grpc::ServerContext* context,
       run.limit = 0;
       run.offset = 0;
     }
-    auto rows = connection_->Query(run, c.call);
-    if (!rows.ok()) return rows.status();
-    if (key_order)
-      SortByKeyAndPage(*schema, query->offset, query->limit, &*rows);
-    response->set_collection_name(query->collection_name);
+    COVE_ASSIGN_OR_RETURN(auto rows, connection_->Query(run, c.call));
+    if (key_order) SortByKeyAndPage(schema, query.offset, query.limit, &rows);
+    response->set_collection_name(query.collection_name);
     // The time of the read: Milvus' iterators send it back as
     // guarantee_timestamp (cove reads every acknowledged write anyway).
     response->set_session_ts(clock_.Next());
-    return internal::QueryResultsToProto(*rows, *schema, *query, response);
+    return internal::QueryResultsToProto(rows, schema, query, response);
   });
 }
 
@@ -1011,10 +990,10 @@ grpc::Status MilvusServiceImpl::ReadSession(
         const std::string verb = internal::FindKeyValue(
             request.query_params(), internal::kCoveReadSessionKey);
         if (verb == "open") {
-          auto id =
-              connection_->OpenReadSession(request.collection_name(), c.call);
-          if (!id.ok()) return id.status();
-          opened = *std::move(id);
+          COVE_ASSIGN_OR_RETURN(
+              auto id,
+              connection_->OpenReadSession(request.collection_name(), c.call));
+          opened = std::move(id);
           return absl::OkStatus();
         }
         if (verb == "close") {
@@ -1050,8 +1029,7 @@ grpc::Status MilvusServiceImpl::Flush(grpc::ServerContext* context,
   return Handle(context, *request, response, [&](const Caller& c) {
     response->set_db_name(c.call.db_name);
     for (const std::string& name : request->collection_names()) {
-      absl::Status s = connection_->Flush(name, c.call);
-      if (!s.ok()) return s;
+      COVE_RETURN_IF_ERROR(connection_->Flush(name, c.call));
       (*response->mutable_coll_segids())[name];
       (*response->mutable_flush_coll_segids())[name];
       (*response->mutable_coll_seal_times())[name] =
@@ -1068,9 +1046,9 @@ grpc::Status MilvusServiceImpl::GetFlushState(
     milvus_pb::GetFlushStateResponse* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
     if (!request->collection_name().empty()) {
-      auto has = connection_->HasCollection(request->collection_name(), c.call);
-      if (!has.ok()) return has.status();
-      if (!*has) {
+      COVE_ASSIGN_OR_RETURN(auto has, connection_->HasCollection(
+                                          request->collection_name(), c.call));
+      if (!has) {
         return absl::NotFoundError(absl::StrCat(
             "collection '", request->collection_name(), "' not found"));
       }

@@ -210,9 +210,8 @@ grpc::Status MilvusServiceImpl::ManualCompaction(
             "manual compaction: collection_name and collectionID are both "
             "empty");
       }
-      auto names = connection_->ListCollections(c.call);
-      if (!names.ok()) return names.status();
-      for (const std::string& n : *names) {
+      COVE_ASSIGN_OR_RETURN(auto names, connection_->ListCollections(c.call));
+      for (const std::string& n : names) {
         auto d = connection_->DescribeCollection(n, c.call);
         if (d.ok() && d->collection_id == request->collectionid()) name = n;
       }
@@ -221,8 +220,7 @@ grpc::Status MilvusServiceImpl::ManualCompaction(
             "collection id ", request->collectionid(), " not found"));
       }
     }
-    absl::Status s = connection_->Compact(name, c.call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(connection_->Compact(name, c.call));
     absl::MutexLock lock(&compaction_mu_);
     const int64_t id = next_compaction_id_++;
     completed_compactions_.insert(id);

@@ -30,9 +30,9 @@ grpc::Status MilvusServiceImpl::CreateCredential(
     const milvus_pb::CreateCredentialRequest* request,
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller&) {
-    auto password = DecodePassword("password", request->password());
-    if (!password.ok()) return password.status();
-    return auth_->CreateUser(request->username(), *password);
+    COVE_ASSIGN_OR_RETURN(auto password,
+                          DecodePassword("password", request->password()));
+    return auth_->CreateUser(request->username(), password);
   });
 }
 
@@ -41,14 +41,16 @@ grpc::Status MilvusServiceImpl::UpdateCredential(
     const milvus_pb::UpdateCredentialRequest* request,
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    auto old_password = DecodePassword("oldPassword", request->oldpassword());
-    if (!old_password.ok()) return old_password.status();
-    auto new_password = DecodePassword("newPassword", request->newpassword());
-    if (!new_password.ok()) return new_password.status();
+    COVE_ASSIGN_OR_RETURN(
+        auto old_password,
+        DecodePassword("oldPassword", request->oldpassword()));
+    COVE_ASSIGN_OR_RETURN(
+        auto new_password,
+        DecodePassword("newPassword", request->newpassword()));
     // Root may reset any password; everyone else proves the old one.
     bool check_old = c.user != auth::kRootUser;
-    return auth_->UpdatePassword(request->username(), *old_password,
-                                 *new_password, check_old);
+    return auth_->UpdatePassword(request->username(), old_password,
+                                 new_password, check_old);
   });
 }
 
@@ -109,7 +111,7 @@ grpc::Status MilvusServiceImpl::SelectRole(
     auto roles = auth_->ListRoles(request->role().name());
     // As Milvus: selecting a role that does not exist finds nothing.
     if (absl::IsNotFound(roles.status())) return absl::OkStatus();
-    if (!roles.ok()) return roles.status();
+    COVE_RETURN_IF_ERROR(roles);
     for (const RoleInfo& r : *roles) {
       milvus_pb::RoleResult* result = response->add_results();
       result->mutable_role()->set_name(r.name);
@@ -139,7 +141,7 @@ grpc::Status MilvusServiceImpl::SelectUser(
       }
       // As Milvus: selecting a user that does not exist finds nothing.
       if (absl::IsNotFound(info.status())) continue;
-      if (!info.ok()) return info.status();
+      COVE_RETURN_IF_ERROR(info);
       milvus_pb::UserResult* result = response->add_results();
       result->mutable_user()->set_name(info->name);
       if (request->include_role_info()) {
@@ -190,11 +192,11 @@ grpc::Status MilvusServiceImpl::SelectGrant(
     milvus_pb::SelectGrantResponse* response) {
   return Handle(context, *request, response, [&](const Caller&) {
     const milvus_pb::GrantEntity& e = request->entity();
-    auto grants = auth_->ListGrants(e.role().name(), e.object().name(),
-                                    e.object_name(), e.db_name());
-    if (!grants.ok()) return grants.status();
-    SortGrantsAsMilvus(*grants);
-    for (const Grant& g : *grants) {
+    COVE_ASSIGN_OR_RETURN(auto grants,
+                          auth_->ListGrants(e.role().name(), e.object().name(),
+                                            e.object_name(), e.db_name()));
+    SortGrantsAsMilvus(grants);
+    for (const Grant& g : grants) {
       internal::GrantToProto(g, response->add_entities());
     }
     return absl::OkStatus();

@@ -168,6 +168,67 @@ TEST(RowConvertTest, InsertColumnsAndBack) {
                        HasSubstr("expected INT64 (got string)")));
 }
 
+TEST(RowConvertTest, EmptyArraysKeepTheirElementType) {
+  // An empty ARRAY value still sets the typed oneof of its element type (a
+  // peer reads the element type from it); JSON or ARRAY elements are refused.
+  const std::pair<DataType, schema_pb::ScalarField::DataCase> kinds[] = {
+      {DataType::kBool, schema_pb::ScalarField::kBoolData},
+      {DataType::kInt8, schema_pb::ScalarField::kIntData},
+      {DataType::kInt16, schema_pb::ScalarField::kIntData},
+      {DataType::kInt32, schema_pb::ScalarField::kIntData},
+      {DataType::kInt64, schema_pb::ScalarField::kLongData},
+      {DataType::kFloat, schema_pb::ScalarField::kFloatData},
+      {DataType::kDouble, schema_pb::ScalarField::kDoubleData},
+      {DataType::kVarChar, schema_pb::ScalarField::kStringData},
+  };
+  for (const auto& [element, data_case] : kinds) {
+    SCOPED_TRACE(DataTypeName(element));
+    CollectionSchema schema;
+    FieldSchema id;
+    id.name = "id";
+    id.type = DataType::kInt64;
+    id.is_primary_key = true;
+    FieldSchema tags;
+    tags.name = "tags";
+    tags.type = DataType::kArray;
+    tags.element_type = element;
+    tags.max_capacity = 4;
+    tags.max_length = 8;
+    schema.AddField(id).AddField(tags);
+    std::vector<Row> rows = {
+        Row{{"id", Value(1)}, {"tags", Value(Value::Array{})}}};
+    google::protobuf::RepeatedPtrField<schema_pb::FieldData> columns;
+    ASSERT_THAT(InsertRowsToFieldData(schema, rows, &columns), IsOk());
+    ASSERT_EQ(columns.size(), 2);
+    const schema_pb::ArrayArray& arrays = columns[1].scalars().array_data();
+    EXPECT_EQ(arrays.element_type(), DataTypeToProto(element));
+    ASSERT_EQ(arrays.data_size(), 1);
+    EXPECT_EQ(arrays.data(0).data_case(), data_case);
+    ASSERT_OK_AND_ASSIGN(auto back, FieldDataToRows(columns, true));
+    ASSERT_EQ(back.size(), 1u);
+    EXPECT_EQ(back[0].at("tags"), Value(Value::Array{}));
+  }
+  for (DataType element : {DataType::kJson, DataType::kArray}) {
+    CollectionSchema schema;
+    FieldSchema id;
+    id.name = "id";
+    id.type = DataType::kInt64;
+    id.is_primary_key = true;
+    FieldSchema tags;
+    tags.name = "tags";
+    tags.type = DataType::kArray;
+    tags.element_type = element;
+    tags.max_capacity = 4;
+    schema.AddField(id).AddField(tags);
+    std::vector<Row> rows = {
+        Row{{"id", Value(1)}, {"tags", Value(Value::Array{})}}};
+    google::protobuf::RepeatedPtrField<schema_pb::FieldData> columns;
+    EXPECT_THAT(InsertRowsToFieldData(schema, rows, &columns),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("unsupported array element type")));
+  }
+}
+
 TEST(RowConvertTest, ColumnsOfDifferentLengthAreInvalid) {
   google::protobuf::RepeatedPtrField<schema_pb::FieldData> columns;
   auto* a = columns.Add();

@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status_macros.h"
 #include "common/strings.h"
 #include "engine/expr/eval.h"
 #include "engine/expr/expr.h"
@@ -159,9 +160,8 @@ class Compiler {
       case AstKind::kOr: {
         std::vector<PredPtr> children;
         for (const auto& c : n.children) {
-          auto p = CompilePredicate(*c);
-          if (!p.ok()) return p.status();
-          children.push_back(*std::move(p));
+          COVE_ASSIGN_OR_RETURN(auto p, CompilePredicate(*c));
+          children.push_back(std::move(p));
         }
         if (n.kind == AstKind::kAnd) {
           return PredPtr(std::make_unique<AndPred>(std::move(children)));
@@ -169,9 +169,8 @@ class Compiler {
         return PredPtr(std::make_unique<OrPred>(std::move(children)));
       }
       case AstKind::kNot: {
-        auto p = CompilePredicate(*n.children[0]);
-        if (!p.ok()) return p.status();
-        return PredPtr(std::make_unique<NotPred>(*std::move(p)));
+        COVE_ASSIGN_OR_RETURN(auto p, CompilePredicate(*n.children[0]));
+        return PredPtr(std::make_unique<NotPred>(std::move(p)));
       }
       case AstKind::kCompare:
         return CompileCompare(n);
@@ -189,9 +188,8 @@ class Compiler {
         break;
     }
     // A value used as a condition: must be boolean.
-    auto v = CompileValue(n);
-    if (!v.ok()) return v.status();
-    Operand& op = *v;
+    COVE_ASSIGN_OR_RETURN(auto v, CompileValue(n));
+    Operand& op = v;
     if (op.is_const && op.type == VType::kBool) {
       return PredPtr(std::make_unique<ConstPred>(ToTri(op.value.AsBool())));
     }
@@ -284,25 +282,23 @@ class Compiler {
                         absl::StrCat(kind, " ", Source(n, /*raw=*/true)));
       }
       case AstKind::kTemplate: {
-        auto v = TemplateValue(n);
-        if (!v.ok()) return v.status();
-        const char* kind = VTypeName(VTypeOfValue(*v));
-        return Constant(n, *std::move(v),
+        COVE_ASSIGN_OR_RETURN(auto v, TemplateValue(n));
+        const char* kind = VTypeName(VTypeOfValue(v));
+        return Constant(n, std::move(v),
                         absl::StrCat("template {", n.name, "} (", kind, ")"));
       }
       case AstKind::kList: {
         Value::Array items;
         items.reserve(n.children.size());
         for (const auto& c : n.children) {
-          auto item = CompileValue(*c);
-          if (!item.ok()) return item.status();
-          if (!item->is_const) {
+          COVE_ASSIGN_OR_RETURN(auto item, CompileValue(*c));
+          if (!item.is_const) {
             return Error(c->begin,
                          absl::StrCat("list elements must be constants, got ",
-                                      item->description),
+                                      item.description),
                          "literals or {placeholders}");
           }
-          items.push_back(std::move(item->value));
+          items.push_back(std::move(item.value));
         }
         return Constant(n, Value(std::move(items)),
                         absl::StrCat("list ", Source(n, /*raw=*/true)));
@@ -322,52 +318,50 @@ class Compiler {
           return UnknownFunction(n);
         }
         if (n.children.size() != 1) return Arity(n, 1);
-        auto arg = CompileValue(*n.children[0]);
-        if (!arg.ok()) return arg.status();
-        if (arg->is_const) {
-          if (!arg->value.is_array()) {
+        COVE_ASSIGN_OR_RETURN(auto arg, CompileValue(*n.children[0]));
+        if (arg.is_const) {
+          if (!arg.value.is_array()) {
             return Error(n.children[0]->begin,
                          absl::StrCat("array_length needs an ARRAY or JSON "
                                       "value, got ",
-                                      arg->description),
+                                      arg.description),
                          "an ARRAY field or a JSON path");
           }
           return Constant(
-              n, Value(static_cast<int64_t>(arg->value.AsArray().size())),
+              n, Value(static_cast<int64_t>(arg.value.AsArray().size())),
               absl::StrCat("integer ", Source(n, /*raw=*/true)));
         }
-        if (arg->type != VType::kArray && arg->type != VType::kJson) {
+        if (arg.type != VType::kArray && arg.type != VType::kJson) {
           return Error(n.children[0]->begin,
                        absl::StrCat("array_length needs an ARRAY or JSON "
                                     "value, got ",
-                                    arg->description),
+                                    arg.description),
                        "an ARRAY field or a JSON path");
         }
         Operand op;
         op.type = VType::kInt;
-        op.node = std::make_unique<ArrayLengthNode>(std::move(arg->node));
+        op.node = std::make_unique<ArrayLengthNode>(std::move(arg.node));
         op.ast = &n;
         op.description = absl::StrCat(Source(n), " (integer)");
         return op;
       }
       case AstKind::kNegate: {
-        auto arg = CompileValue(*n.children[0]);
-        if (!arg.ok()) return arg.status();
-        if (!IsNumeric(arg->type) && arg->type != VType::kJson) {
+        COVE_ASSIGN_OR_RETURN(auto arg, CompileValue(*n.children[0]));
+        if (!IsNumeric(arg.type) && arg.type != VType::kJson) {
           return Error(
               n.begin,
-              absl::StrCat("'-' needs a number, got ", arg->description),
+              absl::StrCat("'-' needs a number, got ", arg.description),
               "a number");
         }
-        if (arg->is_const) {
-          Datum d = Arith(ArithOp::kSub, Datum::Int(0), FromValue(arg->value));
+        if (arg.is_const) {
+          Datum d = Arith(ArithOp::kSub, Datum::Int(0), FromValue(arg.value));
           return Constant(
               n, ToValue(d),
-              absl::StrCat(VTypeName(arg->type), " ", Source(n, /*raw=*/true)));
+              absl::StrCat(VTypeName(arg.type), " ", Source(n, /*raw=*/true)));
         }
         Operand op;
-        op.type = arg->type;
-        op.node = std::make_unique<NegateNode>(std::move(arg->node));
+        op.type = arg.type;
+        op.node = std::make_unique<NegateNode>(std::move(arg.node));
         op.ast = &n;
         op.description = absl::StrCat(Source(n), " (number)");
         return op;
@@ -383,12 +377,10 @@ class Compiler {
   }
 
   absl::StatusOr<Operand> CompileArith(const AstNode& n) {
-    auto lhs = CompileValue(*n.children[0]);
-    if (!lhs.ok()) return lhs.status();
-    auto rhs = CompileValue(*n.children[1]);
-    if (!rhs.ok()) return rhs.status();
+    COVE_ASSIGN_OR_RETURN(auto lhs, CompileValue(*n.children[0]));
+    COVE_ASSIGN_OR_RETURN(auto rhs, CompileValue(*n.children[1]));
     const char* op_name = ArithOpName(n.arith);
-    for (const Operand* o : {&*lhs, &*rhs}) {
+    for (const Operand* o : {&lhs, &rhs}) {
       if (!IsNumeric(o->type) && o->type != VType::kJson) {
         return Error(n.op_offset,
                      absl::StrCat("arithmetic '", op_name,
@@ -402,21 +394,21 @@ class Compiler {
       }
     }
     if ((n.arith == ArithOp::kDiv || n.arith == ArithOp::kMod) &&
-        rhs->is_const && rhs->value.AsDouble() == 0) {
+        rhs.is_const && rhs.value.AsDouble() == 0) {
       return Error(n.op_offset, "division by zero", "a non-zero divisor");
     }
     Operand op;
     op.ast = &n;
-    if (lhs->type == VType::kJson || rhs->type == VType::kJson) {
+    if (lhs.type == VType::kJson || rhs.type == VType::kJson) {
       op.type = VType::kJson;
-    } else if (n.arith == ArithOp::kPow || lhs->type == VType::kFloat ||
-               rhs->type == VType::kFloat) {
+    } else if (n.arith == ArithOp::kPow || lhs.type == VType::kFloat ||
+               rhs.type == VType::kFloat) {
       op.type = VType::kFloat;
     } else {
       op.type = VType::kInt;
     }
-    if (lhs->is_const && rhs->is_const) {
-      Datum d = Arith(n.arith, FromValue(lhs->value), FromValue(rhs->value));
+    if (lhs.is_const && rhs.is_const) {
+      Datum d = Arith(n.arith, FromValue(lhs.value), FromValue(rhs.value));
       return Constant(
           n, ToValue(d),
           absl::StrCat(VTypeName(op.type), " ", Source(n, /*raw=*/true)));
@@ -425,8 +417,7 @@ class Compiler {
       if (o.is_const) return std::make_unique<ConstNode>(o.value);
       return std::move(o.node);
     };
-    op.node =
-        std::make_unique<ArithNode>(n.arith, node_of(*lhs), node_of(*rhs));
+    op.node = std::make_unique<ArithNode>(n.arith, node_of(lhs), node_of(rhs));
     op.description = absl::StrCat(
         Source(n), " (",
         op.type == VType::kJson ? "number" : VTypeName(op.type), ")");
@@ -527,39 +518,37 @@ class Compiler {
                        Source(n)),
           "a field name");
     }
-    auto base = ResolveRef(*n.children[0]);
-    if (!base.ok()) return base.status();
+    COVE_ASSIGN_OR_RETURN(auto base, ResolveRef(*n.children[0]));
     const AstNode& key_ast = *n.children[1];
-    auto key = CompileValue(key_ast);
-    if (!key.ok()) return key.status();
-    if (!key->is_const || (!key->value.is_string() && !key->value.is_int())) {
+    COVE_ASSIGN_OR_RETURN(auto key, CompileValue(key_ast));
+    if (!key.is_const || (!key.value.is_string() && !key.value.is_int())) {
       return Error(key_ast.begin,
-                   absl::StrCat("invalid index ", key->description),
+                   absl::StrCat("invalid index ", key.description),
                    "a quoted key such as [\"key\"] or an index such as [0]");
     }
-    if (key->value.is_int() && key->value.AsInt() < 0) {
+    if (key.value.is_int() && key.value.AsInt() < 0) {
       return Error(key_ast.begin,
-                   absl::StrCat("negative index ", key->description),
+                   absl::StrCat("negative index ", key.description),
                    "an index >= 0");
     }
-    Ref ref = *std::move(base);
+    Ref ref = std::move(base);
     if (ref.is_json()) {
-      if (key->value.is_string()) {
-        ref.steps.push_back(PathStep{key->value.AsString(), -1});
+      if (key.value.is_string()) {
+        ref.steps.push_back(PathStep{key.value.AsString(), -1});
       } else {
-        ref.steps.push_back(PathStep{"", key->value.AsInt()});
+        ref.steps.push_back(PathStep{"", key.value.AsInt()});
       }
       return ref;
     }
     if (ref.field->type == FieldType::kArray && !ref.element) {
-      if (!key->value.is_int()) {
+      if (!key.value.is_int()) {
         return Error(key_ast.begin,
                      absl::StrCat("ARRAY field '", ref.field->name,
-                                  "' indexed with ", key->description),
+                                  "' indexed with ", key.description),
                      "an index such as [0]");
       }
       ref.element = true;
-      ref.index = key->value.AsInt();
+      ref.index = key.value.AsInt();
       return ref;
     }
     return Error(
@@ -573,9 +562,8 @@ class Compiler {
   }
 
   absl::StatusOr<Operand> CompileRef(const AstNode& n) {
-    auto r = ResolveRef(n);
-    if (!r.ok()) return r.status();
-    Ref& ref = *r;
+    COVE_ASSIGN_OR_RETURN(auto r, ResolveRef(n));
+    Ref& ref = r;
     Operand op;
     op.ast = &n;
     op.is_ref = true;
@@ -658,8 +646,7 @@ class Compiler {
 
   absl::StatusOr<PredPtr> BuildCompare(CompareOp op, Operand lhs, Operand rhs,
                                        size_t offset) {
-    absl::Status s = CheckComparable(lhs, rhs, op, offset);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(CheckComparable(lhs, rhs, op, offset));
     if (lhs.is_const && rhs.is_const) {
       return PredPtr(std::make_unique<ConstPred>(
           CompareTri(op, FromValue(lhs.value), FromValue(rhs.value))));
@@ -690,11 +677,9 @@ class Compiler {
 
   absl::StatusOr<PredPtr> CompileCompare(const AstNode& n) {
     if (n.ops.size() == 1) {
-      auto lhs = CompileValue(*n.children[0]);
-      if (!lhs.ok()) return lhs.status();
-      auto rhs = CompileValue(*n.children[1]);
-      if (!rhs.ok()) return rhs.status();
-      return BuildCompare(n.ops[0], *std::move(lhs), *std::move(rhs),
+      COVE_ASSIGN_OR_RETURN(auto lhs, CompileValue(*n.children[0]));
+      COVE_ASSIGN_OR_RETURN(auto rhs, CompileValue(*n.children[1]));
+      return BuildCompare(n.ops[0], std::move(lhs), std::move(rhs),
                           n.op_offset);
     }
     // Chained range: a < x <= b or a > x >= b.
@@ -713,15 +698,12 @@ class Compiler {
           "both operators '<'/'<=' or both '>'/'>=', as in "
           "'1 < x <= 5'");
     }
-    auto first = CompileValue(*n.children[0]);
-    if (!first.ok()) return first.status();
-    auto middle = CompileValue(*n.children[1]);
-    if (!middle.ok()) return middle.status();
-    auto last = CompileValue(*n.children[2]);
-    if (!last.ok()) return last.status();
+    COVE_ASSIGN_OR_RETURN(auto first, CompileValue(*n.children[0]));
+    COVE_ASSIGN_OR_RETURN(auto middle, CompileValue(*n.children[1]));
+    COVE_ASSIGN_OR_RETURN(auto last, CompileValue(*n.children[2]));
     // Normalize to lo (<|<=) x (<|<=) hi.
-    Operand* lo = &*first;
-    Operand* hi = &*last;
+    Operand* lo = &first;
+    Operand* hi = &last;
     bool lo_incl = op1 == CompareOp::kLe;
     bool hi_incl = op2 == CompareOp::kLe;
     if (is_down(op1)) {
@@ -729,14 +711,14 @@ class Compiler {
       lo_incl = op2 == CompareOp::kGe;
       hi_incl = op1 == CompareOp::kGe;
     }
-    absl::Status s = CheckComparable(*lo, *middle, CompareOp::kLt, n.op_offset);
-    if (!s.ok()) return s;
-    s = CheckComparable(*middle, *hi, CompareOp::kLt, n.op_offset);
-    if (!s.ok()) return s;
-    if (lo->is_const && hi->is_const && !middle->is_const) {
-      Value lo_v = AdjustConstant(*middle, lo->value);
-      Value hi_v = AdjustConstant(*middle, hi->value);
-      if (middle->direct_field >= 0 && middle->type == VType::kInt &&
+    COVE_RETURN_IF_ERROR(
+        CheckComparable(*lo, middle, CompareOp::kLt, n.op_offset));
+    COVE_RETURN_IF_ERROR(
+        CheckComparable(middle, *hi, CompareOp::kLt, n.op_offset));
+    if (lo->is_const && hi->is_const && !middle.is_const) {
+      Value lo_v = AdjustConstant(middle, lo->value);
+      Value hi_v = AdjustConstant(middle, hi->value);
+      if (middle.direct_field >= 0 && middle.type == VType::kInt &&
           lo_v.is_int() && hi_v.is_int()) {
         int64_t l = lo_v.AsInt(), h = hi_v.AsInt();
         bool empty = false;
@@ -753,24 +735,23 @@ class Compiler {
             --h;
         }
         return PredPtr(std::make_unique<FieldIntRangePred>(
-            middle->direct_field, l, h, empty || l > h));
+            middle.direct_field, l, h, empty || l > h));
       }
-      return PredPtr(std::make_unique<RangePred>(std::move(middle->node),
+      return PredPtr(std::make_unique<RangePred>(std::move(middle.node),
                                                  std::move(lo_v), lo_incl,
                                                  std::move(hi_v), hi_incl));
     }
     // General case: two comparisons (the middle is compiled twice).
-    auto middle2 = CompileValue(*n.children[1]);
-    if (!middle2.ok()) return middle2.status();
+    COVE_ASSIGN_OR_RETURN(auto middle2, CompileValue(*n.children[1]));
     std::vector<PredPtr> both;
-    auto a = BuildCompare(lo_incl ? CompareOp::kLe : CompareOp::kLt,
-                          std::move(*lo), *std::move(middle), n.op_offset);
-    if (!a.ok()) return a.status();
-    both.push_back(*std::move(a));
-    auto b = BuildCompare(hi_incl ? CompareOp::kLe : CompareOp::kLt,
-                          *std::move(middle2), std::move(*hi), n.op_offset);
-    if (!b.ok()) return b.status();
-    both.push_back(*std::move(b));
+    COVE_ASSIGN_OR_RETURN(
+        auto a, BuildCompare(lo_incl ? CompareOp::kLe : CompareOp::kLt,
+                             std::move(*lo), std::move(middle), n.op_offset));
+    both.push_back(std::move(a));
+    COVE_ASSIGN_OR_RETURN(
+        auto b, BuildCompare(hi_incl ? CompareOp::kLe : CompareOp::kLt,
+                             std::move(middle2), std::move(*hi), n.op_offset));
+    both.push_back(std::move(b));
     return PredPtr(std::make_unique<AndPred>(std::move(both)));
   }
 
@@ -799,40 +780,37 @@ class Compiler {
   }
 
   absl::StatusOr<PredPtr> CompileIn(const AstNode& n) {
-    auto lhs = CompileValue(*n.children[0]);
-    if (!lhs.ok()) return lhs.status();
+    COVE_ASSIGN_OR_RETURN(auto lhs, CompileValue(*n.children[0]));
     const AstNode& list_ast = *n.children[1];
-    auto rhs = CompileValue(list_ast);
-    if (!rhs.ok()) return rhs.status();
-    if (!rhs->is_const || !rhs->value.is_array()) {
+    COVE_ASSIGN_OR_RETURN(auto rhs, CompileValue(list_ast));
+    if (!rhs.is_const || !rhs.value.is_array()) {
       return Error(list_ast.begin,
                    absl::StrCat("'", n.negated ? "not in" : "in",
-                                "' needs a list, got ", rhs->description),
+                                "' needs a list, got ", rhs.description),
                    "a list such as [1, 2, 3]");
     }
-    if (lhs->type == VType::kObject ||
-        (lhs->type == VType::kList && !lhs->is_const)) {
+    if (lhs.type == VType::kObject ||
+        (lhs.type == VType::kList && !lhs.is_const)) {
       return Error(n.op_offset,
-                   absl::StrCat("'in' cannot test ", lhs->description),
+                   absl::StrCat("'in' cannot test ", lhs.description),
                    "a scalar, ARRAY or JSON value");
     }
-    absl::Status s =
-        CheckElements(*lhs, rhs->value.AsArray(), list_ast, "list");
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(
+        CheckElements(lhs, rhs.value.AsArray(), list_ast, "list"));
     Value::Array items;
-    items.reserve(rhs->value.AsArray().size());
-    for (const Value& v : rhs->value.AsArray()) {
-      items.push_back(AdjustConstant(*lhs, v));
+    items.reserve(rhs.value.AsArray().size());
+    for (const Value& v : rhs.value.AsArray()) {
+      items.push_back(AdjustConstant(lhs, v));
     }
-    if (lhs->is_const) {
+    if (lhs.is_const) {
       ValueSet set;
       for (const Value& v : items) set.Add(v);
       set.Finish();
       return PredPtr(std::make_unique<ConstPred>(
-          ToTri(set.Contains(FromValue(lhs->value)) != n.negated)));
+          ToTri(set.Contains(FromValue(lhs.value)) != n.negated)));
     }
-    const int direct = IsScalar(lhs->type) ? lhs->direct_field : -1;
-    return PredPtr(std::make_unique<InPred>(std::move(lhs->node), direct, items,
+    const int direct = IsScalar(lhs.type) ? lhs.direct_field : -1;
+    return PredPtr(std::make_unique<InPred>(std::move(lhs.node), direct, items,
                                             n.negated));
   }
 
@@ -842,30 +820,28 @@ class Compiler {
   }
 
   absl::StatusOr<PredPtr> CompileLike(const AstNode& n) {
-    auto lhs = CompileValue(*n.children[0]);
-    if (!lhs.ok()) return lhs.status();
-    if (lhs->type != VType::kString && lhs->type != VType::kJson) {
+    COVE_ASSIGN_OR_RETURN(auto lhs, CompileValue(*n.children[0]));
+    if (lhs.type != VType::kString && lhs.type != VType::kJson) {
       return Error(n.op_offset,
                    absl::StrCat("'like' needs a VARCHAR or JSON value, got ",
-                                lhs->description),
+                                lhs.description),
                    "a VARCHAR field or a JSON path");
     }
     const AstNode& pattern_ast = *n.children[1];
-    auto pattern = CompileValue(pattern_ast);
-    if (!pattern.ok()) return pattern.status();
-    if (!pattern->is_const || !pattern->value.is_string()) {
+    COVE_ASSIGN_OR_RETURN(auto pattern, CompileValue(pattern_ast));
+    if (!pattern.is_const || !pattern.value.is_string()) {
       return Error(pattern_ast.begin,
                    absl::StrCat("'like' needs a string pattern, got ",
-                                pattern->description),
+                                pattern.description),
                    "a quoted pattern such as \"abc%\"");
     }
-    if (lhs->is_const) {
-      LikeMatcher m(pattern->value.AsString());
+    if (lhs.is_const) {
+      LikeMatcher m(pattern.value.AsString());
       return PredPtr(
-          std::make_unique<ConstPred>(ToTri(m.Match(lhs->value.AsString()))));
+          std::make_unique<ConstPred>(ToTri(m.Match(lhs.value.AsString()))));
     }
-    return PredPtr(std::make_unique<LikePred>(std::move(lhs->node),
-                                              pattern->value.AsString()));
+    return PredPtr(std::make_unique<LikePred>(std::move(lhs.node),
+                                              pattern.value.AsString()));
   }
 
   absl::StatusOr<PredPtr> CompileIsNull(const AstNode& n) {
@@ -876,10 +852,8 @@ class Compiler {
                                 "null' needs a field, got ", Source(arg)),
                    "a field, a JSON path or an array element");
     }
-    auto op = CompileRef(arg);
-    if (!op.ok()) return op.status();
-    return PredPtr(
-        std::make_unique<IsNullPred>(std::move(op->node), n.negated));
+    COVE_ASSIGN_OR_RETURN(auto op, CompileRef(arg));
+    return PredPtr(std::make_unique<IsNullPred>(std::move(op.node), n.negated));
   }
 
   absl::StatusOr<PredPtr> CompileExists(const AstNode& n) {
@@ -892,11 +866,10 @@ class Compiler {
     if (arg.kind != AstKind::kName && arg.kind != AstKind::kIndex) {
       return not_a_key();
     }
-    auto ref = ResolveRef(arg);
-    if (!ref.ok()) return ref.status();
-    if (!ref->is_json() || ref->steps.empty()) return not_a_key();
+    COVE_ASSIGN_OR_RETURN(auto ref, ResolveRef(arg));
+    if (!ref.is_json() || ref.steps.empty()) return not_a_key();
     return PredPtr(std::make_unique<ExistsPred>(std::make_unique<JsonPathNode>(
-        ref->field_index, std::move(ref->steps), ref->field == nullptr)));
+        ref.field_index, std::move(ref.steps), ref.field == nullptr)));
   }
 
   static bool IsConditionFunction(const std::string& lower) {
@@ -932,34 +905,32 @@ class Compiler {
     ContainsMode mode = ContainsMode::kOne;
     if (absl::EndsWith(name, "_all")) mode = ContainsMode::kAll;
     if (absl::EndsWith(name, "_any")) mode = ContainsMode::kAny;
-    auto target = CompileValue(*n.children[0]);
-    if (!target.ok()) return target.status();
-    if (target->is_const ||
-        (target->type != VType::kJson && target->type != VType::kArray)) {
+    COVE_ASSIGN_OR_RETURN(auto target, CompileValue(*n.children[0]));
+    if (target.is_const ||
+        (target.type != VType::kJson && target.type != VType::kArray)) {
       return Error(n.children[0]->begin,
                    absl::StrCat(n.name, " needs a JSON or ARRAY field, got ",
-                                target->description),
+                                target.description),
                    "a JSON path or an ARRAY field as first argument");
     }
     const AstNode& needle_ast = *n.children[1];
-    auto needle = CompileValue(needle_ast);
-    if (!needle.ok()) return needle.status();
-    if (!needle->is_const) {
+    COVE_ASSIGN_OR_RETURN(auto needle, CompileValue(needle_ast));
+    if (!needle.is_const) {
       return Error(
           needle_ast.begin,
-          absl::StrCat(n.name, " needs a constant, got ", needle->description),
+          absl::StrCat(n.name, " needs a constant, got ", needle.description),
           "a literal or a {placeholder}");
     }
-    if (mode != ContainsMode::kOne && !needle->value.is_array()) {
+    if (mode != ContainsMode::kOne && !needle.value.is_array()) {
       return Error(
           needle_ast.begin,
-          absl::StrCat(n.name, " needs a list, got ", needle->description),
+          absl::StrCat(n.name, " needs a list, got ", needle.description),
           "a list such as [1, 2]");
     }
     // Element types of ARRAY fields are known: check the constants.
-    Value needle_value = needle->value;
-    if (target->type == VType::kArray) {
-      const FieldInfo* f = FieldByIndex(target->direct_field);
+    Value needle_value = needle.value;
+    if (target.type == VType::kArray) {
+      const FieldInfo* f = FieldByIndex(target.direct_field);
       if (f != nullptr) {
         Operand element;
         element.type = VTypeOfField(f->element_type);
@@ -968,14 +939,12 @@ class Compiler {
             absl::StrCat("the elements (", FieldTypeName(f->element_type),
                          ") of field '", f->name, "'");
         if (mode == ContainsMode::kOne) {
-          absl::Status s = CheckElements(element, Value::Array{needle_value},
-                                         needle_ast, "value");
-          if (!s.ok()) return s;
+          COVE_RETURN_IF_ERROR(CheckElements(
+              element, Value::Array{needle_value}, needle_ast, "value"));
           needle_value = AdjustConstant(element, needle_value);
         } else {
-          absl::Status s = CheckElements(element, needle_value.AsArray(),
-                                         needle_ast, "list");
-          if (!s.ok()) return s;
+          COVE_RETURN_IF_ERROR(CheckElements(element, needle_value.AsArray(),
+                                             needle_ast, "list"));
           Value::Array items;
           for (const Value& v : needle_value.AsArray()) {
             items.push_back(AdjustConstant(element, v));
@@ -984,7 +953,7 @@ class Compiler {
         }
       }
     }
-    return PredPtr(std::make_unique<ContainsPred>(std::move(target->node), mode,
+    return PredPtr(std::make_unique<ContainsPred>(std::move(target.node), mode,
                                                   std::move(needle_value)));
   }
 
@@ -1012,17 +981,16 @@ class Compiler {
                    "a VARCHAR field with enable_analyzer and enable_match");
     }
     const AstNode& words_ast = *n.children[1];
-    auto words = CompileValue(words_ast);
-    if (!words.ok()) return words.status();
-    if (!words->is_const || !words->value.is_string()) {
+    COVE_ASSIGN_OR_RETURN(auto words, CompileValue(words_ast));
+    if (!words.is_const || !words.value.is_string()) {
       return Error(
           words_ast.begin,
-          absl::StrCat(n.name, " needs a string, got ", words->description),
+          absl::StrCat(n.name, " needs a string, got ", words.description),
           "a string literal or a {placeholder}");
     }
     referenced_.insert(field->field_index);
     return PredPtr(std::make_unique<TextMatchPred>(
-        field->field_index, field->match_terms(words->value.AsString()),
+        field->field_index, field->match_terms(words.value.AsString()),
         field->match_terms));
   }
 
@@ -1073,16 +1041,14 @@ const char* FieldTypeName(FieldType type) {
 absl::StatusOr<CompiledFilter> Compile(std::string_view text,
                                        const Schema& schema,
                                        const TemplateValues& values) {
-  auto ast = Parse(text);
-  if (!ast.ok()) return ast.status();
+  COVE_ASSIGN_OR_RETURN(auto ast, Parse(text));
   CompiledFilter filter;
   filter.text_ = std::string(text);
-  if (*ast == nullptr) return filter;
+  if (ast == nullptr) return filter;
   Compiler compiler(text, schema, values);
-  auto root = compiler.CompilePredicate(**ast);
-  if (!root.ok()) return root.status();
-  filter.matches_all_ = (*root)->IsTrue();
-  filter.root_ = std::shared_ptr<const Predicate>(*std::move(root));
+  COVE_ASSIGN_OR_RETURN(auto root, compiler.CompilePredicate(*ast));
+  filter.matches_all_ = root->IsTrue();
+  filter.root_ = std::shared_ptr<const Predicate>(std::move(root));
   filter.referenced_fields_.assign(compiler.referenced().begin(),
                                    compiler.referenced().end());
   return filter;

@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "common/strings.h"
 
 namespace cove::engine::expr {
@@ -88,8 +89,7 @@ class Lexer {
         tokens.push_back(std::move(token));
         return tokens;
       }
-      absl::Status s = Next(&token);
-      if (!s.ok()) return s;
+      COVE_RETURN_IF_ERROR(Next(&token));
       token.length = pos_ - token.offset;
       tokens.push_back(std::move(token));
     }

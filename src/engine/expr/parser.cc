@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "common/strings.h"
 #include "engine/expr/lexer.h"
 
@@ -505,9 +506,8 @@ class Parser {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<AstNode>> Parse(std::string_view text) {
-  auto tokens = Tokenize(text);
-  if (!tokens.ok()) return tokens.status();
-  return Parser(text, *std::move(tokens)).Run();
+  COVE_ASSIGN_OR_RETURN(auto tokens, Tokenize(text));
+  return Parser(text, std::move(tokens)).Run();
 }
 
 }  // namespace cove::engine::expr

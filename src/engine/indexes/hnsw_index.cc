@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "common/strings.h"
 #include "engine/indexes/index_io.h"
 #include "engine/indexes/top_k.h"
@@ -853,9 +854,9 @@ absl::Status HnswIndex::SpillVectors(const std::string& dir) {
   if (mapped_ != nullptr || ext_.data != nullptr || n_ == 0) {
     return absl::OkStatus();
   }
-  auto rows = FloatRows::Spill(vectors_.data(), n_, dim_, dir);
-  if (!rows.ok()) return rows.status();
-  spilled_ = *std::move(rows);
+  COVE_ASSIGN_OR_RETURN(auto rows,
+                        FloatRows::Spill(vectors_.data(), n_, dim_, dir));
+  spilled_ = std::move(rows);
   mapped_ = spilled_->data();
   vectors_ = decltype(vectors_)();
   return absl::OkStatus();

@@ -51,21 +51,15 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> MakeIndex(
     const IndexParams& params) {
   switch (params.type) {
     case IndexType::kFlat:
-      if (absl::Status s = FlatIndex::ValidateParams(params); !s.ok()) {
-        return s;
-      }
+      COVE_RETURN_IF_ERROR(FlatIndex::ValidateParams(params));
       return std::unique_ptr<VectorIndex>(std::make_unique<FlatIndex>(params));
     case IndexType::kHnsw:
     case IndexType::kHnswSq:
-      if (absl::Status s = HnswIndex::ValidateParams(params); !s.ok()) {
-        return s;
-      }
+      COVE_RETURN_IF_ERROR(HnswIndex::ValidateParams(params));
       return std::unique_ptr<VectorIndex>(std::make_unique<HnswIndex>(params));
     case IndexType::kIvfFlat:
     case IndexType::kIvfSq8:
-      if (absl::Status s = IvfIndex::ValidateParams(params); !s.ok()) {
-        return s;
-      }
+      COVE_RETURN_IF_ERROR(IvfIndex::ValidateParams(params));
       return std::unique_ptr<VectorIndex>(std::make_unique<IvfIndex>(params));
     case IndexType::kIvfPq:
     case IndexType::kScann:
@@ -81,23 +75,22 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> MakeIndex(
 }
 
 absl::StatusOr<std::unique_ptr<VectorIndex>> LoadIndex(std::string_view bytes) {
-  absl::StatusOr<cove::internal::IndexHeader> header =
-      cove::internal::ParseIndexHeader(bytes);
-  if (!header.ok()) return header.status();
-  switch (header->type) {
+  COVE_ASSIGN_OR_RETURN(cove::internal::IndexHeader header,
+                        cove::internal::ParseIndexHeader(bytes));
+  switch (header.type) {
     case IndexType::kHnsw:
     case IndexType::kHnswSq:
-      return AsDataLoss(HnswIndex::Load(header->type, header->payload));
+      return AsDataLoss(HnswIndex::Load(header.type, header.payload));
     case IndexType::kIvfFlat:
     case IndexType::kIvfSq8:
-      return AsDataLoss(IvfIndex::Load(header->type, header->payload));
+      return AsDataLoss(IvfIndex::Load(header.type, header.payload));
     case IndexType::kFlat:
-      return AsDataLoss(FlatIndex::Load(header->payload));
+      return AsDataLoss(FlatIndex::Load(header.payload));
     case IndexType::kIvfPq:
     case IndexType::kScann:
-      return AsDataLoss(IvfPqIndex::Load(header->type, header->payload));
+      return AsDataLoss(IvfPqIndex::Load(header.type, header.payload));
     case IndexType::kDiskAnn:
-      return AsDataLoss(DiskAnnIndex::Load(header->payload));
+      return AsDataLoss(DiskAnnIndex::Load(header.payload));
   }
   return absl::DataLossError("index bytes: unexpected type tag");
 }

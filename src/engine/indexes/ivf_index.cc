@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "common/strings.h"
 #include "engine/indexes/index_io.h"
 #include "engine/indexes/kmeans.h"
@@ -396,14 +397,14 @@ absl::Status IvfIndex::SpillVectors(const std::string& dir) {
   }
   if (dir.empty()) return absl::InvalidArgumentError("dir: empty");
   if (ext_.data != nullptr || floats_.empty()) return absl::OkStatus();
-  auto rows = FloatRows::Spill(floats_.data(), n_, dim_, dir);
-  if (!rows.ok()) return rows.status();
+  COVE_ASSIGN_OR_RETURN(auto rows,
+                        FloatRows::Spill(floats_.data(), n_, dim_, dir));
   ExternalVectors v;
-  v.data = (*rows)->data();
+  v.data = rows->data();
   v.n = n_;
   v.dim = dim_;
   v.mapped = true;
-  v.owner = *std::move(rows);
+  v.owner = std::move(rows);
   floats_ = std::vector<float>();
   ext_ = std::move(v);
   ext_spilled_ = true;

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "engine/collection.h"
 #include "engine/collection_internal.h"
 
@@ -500,7 +501,7 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::DeserializeV1(
     specs.push_back(std::move(spec));
   }
   for (const IndexDef& spec : specs) {
-    if (absl::Status s = c->CreateIndexLocked(spec, false); !s.ok()) return s;
+    COVE_RETURN_IF_ERROR(c->CreateIndexLocked(spec, false));
   }
   std::set<std::string> str_keys;
   std::set<int64_t> int_keys;

@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/crc32c.h"
+#include "common/status_macros.h"
 #include "common/strings.h"
 
 namespace cove::engine {
@@ -218,28 +219,27 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   }
   std::unique_ptr<Store> store(new Store(dir, std::move(options)));
   if (!store->read_only()) {
-    if (absl::Status s = store->Lock(); !s.ok()) return s;
+    COVE_RETURN_IF_ERROR(store->Lock());
   }
   // A reader may race a writer's checkpoint that removes the files it
   // listed: list again and retry a few times.
   for (int attempt = 0;; ++attempt) {
-    auto listing = List(dir);
-    if (!listing.ok()) return listing.status();
-    uint64_t seq = listing->snapshots.empty() ? 0 : listing->snapshots.back();
-    if (listing->snapshots.empty() && !listing->wals.empty()) {
-      seq = listing->wals.front();
+    COVE_ASSIGN_OR_RETURN(auto listing, List(dir));
+    uint64_t seq = listing.snapshots.empty() ? 0 : listing.snapshots.back();
+    if (listing.snapshots.empty() && !listing.wals.empty()) {
+      seq = listing.wals.front();
     }
     store->recovery_ = RecoveryReport{};
     store->recovery_.snapshot_seq = seq;
     absl::Status s;
-    if (!listing->snapshots.empty()) {
+    if (!listing.snapshots.empty()) {
       auto bytes = store->ReadSnapshot(seq);
       s = bytes.status();
       if (s.ok()) s = load_snapshot(*bytes);
     }
     WalReadResult read;
     bool have_wal =
-        std::binary_search(listing->wals.begin(), listing->wals.end(), seq);
+        std::binary_search(listing.wals.begin(), listing.wals.end(), seq);
     if (s.ok() && have_wal) {
       auto r = ReadWal(store->WalPath(seq), store->cipher(), replay);
       s = r.status();
@@ -260,23 +260,23 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
                    store->WalPath(seq).c_str(),
                    static_cast<unsigned long long>(read.torn_bytes));
     }
-    auto wal =
+    COVE_ASSIGN_OR_RETURN(
+        auto wal,
         have_wal
             ? WalWriter::OpenForAppend(store->WalPath(seq), read.valid_size,
                                        store->cipher(), store->options_.sync)
             : WalWriter::Create(store->WalPath(seq), store->cipher(),
-                                store->options_.sync);
-    if (!wal.ok()) return wal.status();
-    store->wal_ = *std::move(wal);
+                                store->options_.sync));
+    store->wal_ = std::move(wal);
     if (!have_wal) {
-      if (absl::Status ds = SyncDirectory(dir); !ds.ok()) return ds;
+      COVE_RETURN_IF_ERROR(SyncDirectory(dir));
     }
     // Leftovers of an interrupted checkpoint: older files that were not
     // removed yet, or a newer log whose snapshot never got renamed in.
-    for (uint64_t other : listing->snapshots) {
+    for (uint64_t other : listing.snapshots) {
       if (other != seq) ::unlink(store->SnapshotPath(other).c_str());
     }
-    for (uint64_t other : listing->wals) {
+    for (uint64_t other : listing.wals) {
       if (other != seq) ::unlink(store->WalPath(other).c_str());
     }
     ::unlink((store->SnapshotPath(seq + 1) + ".tmp").c_str());
@@ -312,9 +312,8 @@ absl::Status Store::Checkpoint(std::string_view state) {
   const uint64_t next = seq_ + 1;
   std::string body;
   if (cipher() != nullptr) {
-    auto sealed = cipher()->Seal(state);
-    if (!sealed.ok()) return sealed.status();
-    body = *std::move(sealed);
+    COVE_ASSIGN_OR_RETURN(auto sealed, cipher()->Seal(state));
+    body = std::move(sealed);
   } else {
     body = std::string(state);
   }
@@ -335,14 +334,14 @@ absl::Status Store::Checkpoint(std::string_view state) {
   // crash before the rename leaves the old snapshot and log in charge; the
   // next open removes the unused new log.
   ::unlink(WalPath(next).c_str());
-  auto wal = WalWriter::Create(WalPath(next), cipher(), options_.sync);
-  if (!wal.ok()) return wal.status();
+  COVE_ASSIGN_OR_RETURN(
+      auto wal, WalWriter::Create(WalPath(next), cipher(), options_.sync));
   if (absl::Status s = WriteFileDurably(SnapshotPath(next), file); !s.ok()) {
     ::unlink(WalPath(next).c_str());
     return s;
   }
-  if (absl::Status s = SyncDirectory(dir_); !s.ok()) return s;
-  wal_ = *std::move(wal);
+  COVE_RETURN_IF_ERROR(SyncDirectory(dir_));
+  wal_ = std::move(wal);
   ::unlink(WalPath(seq_).c_str());
   ::unlink(SnapshotPath(seq_).c_str());
   seq_ = next;

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/crc32c.h"
+#include "common/status_macros.h"
 
 namespace cove::engine {
 namespace {
@@ -134,9 +135,8 @@ absl::Status WalWriter::Append(std::string_view record) {
   std::string sealed;
   std::string_view payload = record;
   if (cipher_ != nullptr) {
-    auto s = cipher_->Seal(record);
-    if (!s.ok()) return s.status();
-    sealed = *std::move(s);
+    COVE_ASSIGN_OR_RETURN(auto s, cipher_->Seal(record));
+    sealed = std::move(s);
     payload = sealed;
   }
   if (payload.size() > kWalMaxRecord) {
@@ -278,7 +278,7 @@ absl::StatusOr<WalReadResult> ReadWal(
       plain = *std::move(opened);
       payload = plain;
     }
-    if (absl::Status s = on_record(payload); !s.ok()) return s;
+    COVE_RETURN_IF_ERROR(on_record(payload));
     ++result.records;
     pos = frame_end;
     result.valid_size = pos;
