@@ -231,6 +231,38 @@ pb::EstimateCostRequest ToProto(const control::EstimateCostRequest& v) {
   return p;
 }
 
+control::EstimateCostRequest FromProto(const pb::EstimateCostRequest& p) {
+  control::EstimateCostRequest v;
+  v.parent = p.parent();
+  v.cu_type = p.cu_type();
+  v.cu_size = p.cu_size();
+  v.replicas = p.replicas();
+  v.storage_gib = p.storage_gib();
+  v.region = p.region();
+  return v;
+}
+
+pb::CostEstimate ToProto(const control::CostEstimate& v) {
+  pb::CostEstimate p;
+  for (const control::CostItem& i : v.items) {
+    pb::CostEstimate::Item* item = p.add_items();
+    item->set_item(i.item);
+    item->set_quantity(i.quantity);
+    item->set_unit(i.unit);
+    item->set_unit_price(i.unit_price);
+    item->set_per_hour(i.per_hour);
+    item->set_per_month(i.per_month);
+  }
+  p.set_per_hour(v.per_hour);
+  p.set_per_month(v.per_month);
+  p.set_currency(v.currency);
+  p.set_hours_per_month(v.hours_per_month);
+  p.set_region(v.region);
+  p.set_region_factor(v.region_factor);
+  p.set_cu_type(v.cu_type);
+  return p;
+}
+
 control::CostEstimate FromProto(const pb::CostEstimate& p) {
   control::CostEstimate v;
   for (const pb::CostEstimate::Item& i : p.items()) {
@@ -648,6 +680,7 @@ pb::EmulatorSettings ToProto(const control::EmulatorSettings& v) {
   for (const auto& [k, n] : v.bytes_per_cu) (*p.mutable_bytes_per_cu())[k] = n;
   p.set_manual_clock(v.manual_clock);
   COVE_TIME_TO(now);
+  *p.mutable_price_table() = ToProto(v.price_table);
   return p;
 }
 

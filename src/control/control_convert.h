@@ -42,6 +42,8 @@ control::PriceTable FromProto(const pb::PriceTable& p);
 pb::SetProjectLicenseRequest ToProto(
     const control::SetProjectLicenseRequest& v);
 pb::EstimateCostRequest ToProto(const control::EstimateCostRequest& v);
+control::EstimateCostRequest FromProto(const pb::EstimateCostRequest& p);
+pb::CostEstimate ToProto(const control::CostEstimate& v);
 control::CostEstimate FromProto(const pb::CostEstimate& p);
 pb::Environment ToProto(const control::Environment& v);
 control::Environment FromProto(const pb::Environment& p);
