@@ -3,6 +3,8 @@
 // estimate-cost`.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <optional>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "cli/cli.h"

@@ -7,7 +7,6 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "cloud/autoscaler.h"
 #include "cloud/cloud_core.h"
 #include "cloud/util.h"
