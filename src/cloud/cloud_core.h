@@ -22,7 +22,8 @@
 // bindings, audit), control_clusters.cc (clusters, operations, scheduler),
 // cluster_hosting.cc (the local data planes of cross-account clusters),
 // agent_core.cc (agent mode), backups.cc, keys.cc, autoscaler.cc,
-// cluster_metrics.cc, data_plane_audit.cc, emulator_knobs.cc.
+// cluster_metrics.cc, data_plane_audit.cc, emulator_knobs.cc, licenses.cc
+// (licenses and cost).
 #ifndef COVE_SRC_CLOUD_CLOUD_CORE_H_
 #define COVE_SRC_CLOUD_CLOUD_CORE_H_
 
