@@ -243,6 +243,12 @@ class EmulatorClient {
   /// Clears the faults of `verb` ("" for all).
   absl::Status ClearFaults(const std::string& verb = {},
                            const ControlCallOptions& call = {});
+  /// Sets (or, without request.license, removes) a project's license: the
+  /// vendor's side of licenses (issue 19); audited on the project.
+  /// InvalidArgument for a bad name or negative limits; NotFound.
+  absl::StatusOr<control::Project> SetProjectLicense(
+      const control::SetProjectLicenseRequest& request,
+      const ControlCallOptions& call = {});
 
  private:
   friend class ControlClient;
@@ -599,6 +605,13 @@ class ControlClient {
   /// for a bad name or window.
   absl::StatusOr<control::ClusterMetrics> GetClusterMetrics(
       const std::string& name, int32_t window_seconds = 0,
+      const ControlCallOptions& call = {});
+
+  /// What a cluster spec (CUs, replicas, storage, region) would cost per
+  /// hour and per month, from the emulator's price table. Needs read access
+  /// to the project. InvalidArgument for a bad spec; NotFound.
+  absl::StatusOr<control::CostEstimate> EstimateCost(
+      const control::EstimateCostRequest& request,
       const ControlCallOptions& call = {});
 
  private:

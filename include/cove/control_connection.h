@@ -250,6 +250,13 @@ class ControlConnection {
       const ControlCallOptions& call);
   virtual absl::Status ClearFaults(const std::string& verb,
                                    const ControlCallOptions& call);
+  // Licenses and cost (issue 19).
+  virtual absl::StatusOr<control::Project> SetProjectLicense(
+      const control::SetProjectLicenseRequest& request,
+      const ControlCallOptions& call);
+  virtual absl::StatusOr<control::CostEstimate> EstimateCost(
+      const control::EstimateCostRequest& request,
+      const ControlCallOptions& call);
 };
 
 }  // namespace cove

@@ -129,6 +129,18 @@ struct Invitation {
   std::string etag;
 };
 
+/// A BYOC license: caps the total CUs (cu_size x replicas) and replicas of
+/// a project's clusters (every cluster but DELETED ones). Set by the vendor
+/// (EmulatorClient::SetProjectLicense); read-only to customers.
+struct License {
+  std::string license_id;
+  int32_t max_cus = 0;       ///< 0: no limit
+  int32_t max_replicas = 0;  ///< 0: no limit
+  Timestamp update_time;     ///< output only
+  int32_t used_cus = 0;      ///< output only: what the clusters hold now
+  int32_t used_replicas = 0;
+};
+
 struct Project {
   std::string name;  ///< "organizations/{org}/projects/{project}"
   std::string display_name;
@@ -138,6 +150,8 @@ struct Project {
   Timestamp update_time;
   std::string etag;
   std::map<std::string, std::string> labels;
+  /// Output only: the project's license (unset: no limit).
+  std::optional<License> license;
 };
 
 enum class EnvironmentMode { kUnspecified, kCrossAccount, kAgent };
@@ -613,6 +627,15 @@ struct WaitOperationRequest {
 // ---- the emulator's test knobs
 // -------------------------------------------------
 
+/// The emulator's price list (EstimateCost).
+struct PriceTable {
+  std::string currency;                         ///< "USD"
+  std::map<std::string, double> cu_hour;        ///< one CU-hour, by cu_type
+  double storage_gib_month = 0;                 ///< one GiB for a month
+  std::map<std::string, double> region_factor;  ///< unlisted region: 1
+  double hours_per_month = 0;                   ///< 730
+};
+
 struct EmulatorSettings {
   std::chrono::milliseconds transition_delay{0};
   std::chrono::milliseconds retention{0};
@@ -622,6 +645,8 @@ struct EmulatorSettings {
   Timestamp now;
   /// Bytes of storage admitted per CU, by cu_type.
   std::map<std::string, int64_t> bytes_per_cu;
+  /// Prices of EstimateCost.
+  PriceTable price_table;
 };
 
 /// Only the fields set are changed.
@@ -630,6 +655,49 @@ struct UpdateEmulatorSettingsRequest {
   std::optional<std::chrono::milliseconds> retention;
   std::map<std::string, int64_t> vectors_per_cu;
   std::map<std::string, int64_t> bytes_per_cu;
+  /// cu_hour and region_factor entries replace those of the same key;
+  /// currency, storage_gib_month and hours_per_month are set when non-empty
+  /// / non-zero.
+  PriceTable price_table;
+};
+
+/// Emulator.SetProjectLicense: the vendor sets (or, with no license,
+/// removes) a project's license.
+struct SetProjectLicenseRequest {
+  std::string project;             ///< "organizations/{org}/projects/{project}"
+  std::optional<License> license;  ///< license_id, max_cus, max_replicas
+};
+
+/// ControlClient::EstimateCost: a cluster spec to price.
+struct EstimateCostRequest {
+  std::string parent;    ///< the project (its region is the default)
+  std::string cu_type;   ///< "performance" (default) or "capacity"
+  int32_t cu_size = 0;   ///< a valid CU size
+  int32_t replicas = 0;  ///< 0: 1
+  int64_t storage_gib = 0;
+  std::string region;  ///< empty: the project's
+};
+
+/// One line of a CostEstimate.
+struct CostItem {
+  std::string item;       ///< "compute" or "storage"
+  double quantity = 0;    ///< CUs or GiB
+  std::string unit;       ///< "CU-hour" or "GiB-month"
+  double unit_price = 0;  ///< the table's, times the region factor
+  double per_hour = 0;
+  double per_month = 0;
+};
+
+/// What a cluster spec costs, from the emulator's price table.
+struct CostEstimate {
+  std::vector<CostItem> items;
+  double per_hour = 0;
+  double per_month = 0;
+  std::string currency;
+  double hours_per_month = 0;
+  std::string region;
+  double region_factor = 1;
+  std::string cu_type;
 };
 
 struct SetClockRequest {

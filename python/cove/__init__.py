@@ -46,7 +46,7 @@ from .control import (AcceptedInvitation, ApiKey, AuditEvent, AuditOutcome,
                       EnvironmentValidation, Fault, FaultMode, Invitation,
                       InvitationState, Member, Operation, OperationInfo,
                       Organization, Page, Project, Role, RoleBinding, RoleLevel,
-                      Statement)
+                      Statement, License, PriceTable, CostItem, CostEstimate)
 from . import _core
 
 #: The version of the package (and of the C++ library it embeds).
@@ -63,7 +63,8 @@ __all__ = [
     "Autoscaling", "AutoscalingSchedule", "ClusterMetrics", "RequestKindMetrics",
     "Cluster", "OperationInfo", "ApiKey", "Statement", "Role",
     "RoleBinding", "AuditEvent", "EmulatorSettings", "Fault", "Backup",
-    "BackupPolicy", "BackupState",
+    "BackupPolicy", "BackupState", "License", "PriceTable", "CostItem",
+    "CostEstimate",
     # schemas, indexes, enums
     "DataType", "MetricType", "IndexType", "LoadState", "FieldSchema",
     "CollectionSchema", "Function", "FunctionType", "IndexParam", "IndexParams",

@@ -335,6 +335,58 @@ class Project:
     update_time: Optional[float]
     etag: Any
     labels: Any
+    license: Optional[License]
+    def __init__(self) -> None: ...
+
+class License:
+    license_id: Any
+    max_cus: Any
+    max_replicas: Any
+    update_time: Optional[float]
+    used_cus: Any
+    used_replicas: Any
+    def __init__(self) -> None: ...
+
+class PriceTable:
+    currency: Any
+    cu_hour: Any
+    storage_gib_month: float
+    region_factor: Any
+    hours_per_month: float
+    def __init__(self) -> None: ...
+
+class SetProjectLicenseRequest:
+    project: Any
+    license: Optional[License]
+    def __init__(self) -> None: ...
+
+class EstimateCostRequest:
+    parent: Any
+    cu_type: Any
+    cu_size: Any
+    replicas: Any
+    storage_gib: Any
+    region: Any
+    def __init__(self) -> None: ...
+
+class CostItem:
+    item: Any
+    quantity: float
+    unit: Any
+    unit_price: float
+    per_hour: float
+    per_month: float
+    def __init__(self) -> None: ...
+
+class CostEstimate:
+    items: List[CostItem]
+    per_hour: float
+    per_month: float
+    currency: Any
+    hours_per_month: float
+    region: Any
+    region_factor: float
+    cu_type: Any
     def __init__(self) -> None: ...
 
 class Environment:
@@ -682,6 +734,7 @@ class EmulatorSettings:
     bytes_per_cu: Any
     manual_clock: Any
     now: Optional[float]
+    price_table: PriceTable
     def __init__(self) -> None: ...
 
 class UpdateEmulatorSettingsRequest:
@@ -689,6 +742,7 @@ class UpdateEmulatorSettingsRequest:
     retention: Optional[float]
     vectors_per_cu: Any
     bytes_per_cu: Any
+    price_table: PriceTable
     def __init__(self) -> None: ...
 
 class SetClockRequest:
@@ -720,6 +774,7 @@ class EmulatorClient:
     def inject_fault(self, fault: Fault, timeout: Optional[float] = None) -> Fault: ...
     def list_faults(self, timeout: Optional[float] = None) -> List[Fault]: ...
     def clear_faults(self, verb: str = "", timeout: Optional[float] = None) -> None: ...
+    def set_project_license(self, request: SetProjectLicenseRequest, timeout: Optional[float] = None) -> Project: ...
 
 class ControlClient:
     def __init__(self, options: ControlOptions) -> None: ...
@@ -786,3 +841,4 @@ class ControlClient:
     def start_delete_backup(self, request: DeleteRequest, timeout: Optional[float] = None) -> ControlOperation: ...
     def start_restore_backup(self, request: RestoreBackupRequest, timeout: Optional[float] = None) -> ControlOperation: ...
     def set_backup_policy(self, request: SetBackupPolicyRequest, timeout: Optional[float] = None) -> Cluster: ...
+    def estimate_cost(self, request: EstimateCostRequest, timeout: Optional[float] = None) -> CostEstimate: ...

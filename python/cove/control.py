@@ -36,7 +36,7 @@ from .control_types import (AcceptedInvitation, ApiKey, AuditEvent, AuditOutcome
     ClusterMetrics, ClusterState, Effect, EmulatorSettings, Environment,
     EnvironmentMode, EnvironmentProblem, EnvironmentState, EnvironmentValidation,
     Fault, FaultMode, Invitation, InvitationState, Member, OperationInfo, Organization,
-    Page, Project, RequestKindMetrics, Role, RoleBinding, RoleLevel, SECRET_FIELDS,
+    Page, Project, RequestKindMetrics, License, PriceTable, CostItem, CostEstimate, Role, RoleBinding, RoleLevel, SECRET_FIELDS,
     Statement, Time, _from_core, _request, _time, _to_core)
 from .control_types import __all__ as _types_all
 
@@ -163,11 +163,16 @@ class Emulator:
                         retention: Optional[float] = None,
                         vectors_per_cu: Optional[Dict[str, int]] = None,
                         bytes_per_cu: Optional[Dict[str, int]] = None,
+                        price_table: Optional[PriceTable] = None,
                         timeout: Optional[float] = None) -> EmulatorSettings:
-        """Changes the settings given (durations in seconds)."""
+        """Changes the settings given (durations in seconds). ``price_table``:
+        its ``cu_hour`` and ``region_factor`` entries replace those of the same
+        key; currency, storage_gib_month and hours_per_month are set when
+        non-empty / non-zero."""
         r = _request("UpdateEmulatorSettingsRequest", transition_delay=transition_delay,
                      retention=retention, vectors_per_cu=dict(vectors_per_cu or {}),
-                     bytes_per_cu=dict(bytes_per_cu or {}))
+                     bytes_per_cu=dict(bytes_per_cu or {}),
+                     price_table=_to_core(price_table or PriceTable()))
         return _from_core(EmulatorSettings, self._core.update_settings(r, timeout=timeout))
 
     def set_clock(self, time: Time = None, *, real: bool = False,
@@ -195,6 +200,23 @@ class Emulator:
     def clear_faults(self, verb: str = "", *, timeout: Optional[float] = None) -> None:
         """Clears the faults of ``verb`` (all when empty)."""
         self._core.clear_faults(verb, timeout=timeout)
+
+    def set_project_license(self, project: str, *, license_id: str = "",
+                            max_cus: int = 0, max_replicas: int = 0,
+                            timeout: Optional[float] = None) -> Project:
+        """The vendor sets a project's license: at most ``max_cus`` CUs
+        (cu_size x replicas) and ``max_replicas`` replicas over its clusters
+        (0: no limit). Audited on the project."""
+        lic = _request("License", license_id=license_id, max_cus=max_cus,
+                       max_replicas=max_replicas)
+        r = _request("SetProjectLicenseRequest", project=project, license=lic)
+        return _from_core(Project, self._core.set_project_license(r, timeout=timeout))
+
+    def clear_project_license(self, project: str, *,
+                              timeout: Optional[float] = None) -> Project:
+        """Removes a project's license (no limit)."""
+        r = _request("SetProjectLicenseRequest", project=project, license=None)
+        return _from_core(Project, self._core.set_project_license(r, timeout=timeout))
 
 
 # ---- the client -------------------------------------------------------------------
@@ -543,6 +565,19 @@ class ControlClient:
         storage bytes and CU usage (vectors / capacity)."""
         return _from_core(ClusterMetrics, self._core.get_cluster_metrics(
             name, window_seconds, timeout=timeout))
+
+    def estimate_cost(self, parent: str, *, cu_size: int, replicas: int = 1,
+                      cu_type: str = "performance", storage_gib: int = 0,
+                      region: str = "",
+                      timeout: Optional[float] = None) -> CostEstimate:
+        """What a cluster of ``cu_size`` CU x ``replicas`` with ``storage_gib``
+        GiB in ``region`` (empty: the project's) would cost per hour and per
+        month, from the control plane's price table; needs read access to the
+        project ``parent``."""
+        r = _request("EstimateCostRequest", parent=parent, cu_type=cu_type,
+                     cu_size=cu_size, replicas=replicas, storage_gib=storage_gib,
+                     region=region)
+        return _from_core(CostEstimate, self._core.estimate_cost(r, timeout=timeout))
 
     def _action(self, method: str, name: str, etag: str, request_id: str,
                 timeout: Optional[float]) -> Operation:

@@ -29,6 +29,7 @@ __all__ = [
     "Cluster", "OperationInfo", "ApiKey", "Statement", "Role", "RoleBinding",
     "AuditEvent", "EmulatorSettings", "Fault",
     "BackupState", "BackupPolicy", "Backup",
+    "License", "PriceTable", "CostItem", "CostEstimate",
 ]
 
 T = TypeVar("T")
@@ -156,6 +157,19 @@ class Invitation:
 
 
 @dataclass
+class License:
+    """A project's BYOC license: caps the total CUs (cu_size x replicas) and
+    replicas of its clusters (0: no limit). Set by the vendor
+    (``Emulator.set_project_license``); ``used_*`` are what the clusters hold."""
+    license_id: str = ""
+    max_cus: int = 0
+    max_replicas: int = 0
+    update_time: Optional[datetime] = None
+    used_cus: int = 0
+    used_replicas: int = 0
+
+
+@dataclass
 class Project:
     """A project of an organization."""
     name: str = ""
@@ -166,6 +180,8 @@ class Project:
     update_time: Optional[datetime] = None
     etag: str = ""
     labels: Dict[str, str] = field(default_factory=dict)
+    #: The project's license (read-only; None: no limit).
+    license: Optional[License] = None
 
 
 @dataclass
@@ -430,6 +446,43 @@ class AcceptedInvitation:
 
 
 @dataclass
+class PriceTable:
+    """The emulator's price list (``ControlClient.estimate_cost``)."""
+    currency: str = ""
+    #: One CU for one hour, by cu_type.
+    cu_hour: Dict[str, float] = field(default_factory=dict)
+    #: One GiB stored for a month.
+    storage_gib_month: float = 0.0
+    #: Multiplies every price in a region (a region not listed: 1).
+    region_factor: Dict[str, float] = field(default_factory=dict)
+    hours_per_month: float = 0.0
+
+
+@dataclass
+class CostItem:
+    """One line of a :class:`CostEstimate`: ``compute`` or ``storage``."""
+    item: str = ""
+    quantity: float = 0.0
+    unit: str = ""
+    unit_price: float = 0.0
+    per_hour: float = 0.0
+    per_month: float = 0.0
+
+
+@dataclass
+class CostEstimate:
+    """What a cluster spec costs, from the emulator's price table."""
+    items: List[CostItem] = field(default_factory=list)
+    per_hour: float = 0.0
+    per_month: float = 0.0
+    currency: str = ""
+    hours_per_month: float = 0.0
+    region: str = ""
+    region_factor: float = 1.0
+    cu_type: str = ""
+
+
+@dataclass
 class EmulatorSettings:
     """The emulator's knobs; durations in seconds."""
     transition_delay: float = 0.0
@@ -438,6 +491,7 @@ class EmulatorSettings:
     manual_clock: bool = False
     now: Optional[datetime] = None
     bytes_per_cu: Dict[str, int] = field(default_factory=dict)
+    price_table: PriceTable = field(default_factory=PriceTable)
 
 
 @dataclass

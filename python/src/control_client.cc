@@ -180,7 +180,54 @@ void BindControl(py::module_& m) {
           COVE_PY_TIME(ctl::Project, create_time)
               COVE_PY_TIME(ctl::Project, update_time)
       .def_readwrite("etag", &ctl::Project::etag)
-      .def_readwrite("labels", &ctl::Project::labels);
+      .def_readwrite("labels", &ctl::Project::labels)
+      .def_readwrite("license", &ctl::Project::license);
+  // Licenses and cost (issue 19).
+  py::class_<ctl::License>(m, "License")
+      .def(py::init<>())
+      .def_readwrite("license_id", &ctl::License::license_id)
+      .def_readwrite("max_cus", &ctl::License::max_cus)
+      .def_readwrite("max_replicas", &ctl::License::max_replicas)
+          COVE_PY_TIME(ctl::License, update_time)
+      .def_readwrite("used_cus", &ctl::License::used_cus)
+      .def_readwrite("used_replicas", &ctl::License::used_replicas);
+  py::class_<ctl::PriceTable>(m, "PriceTable")
+      .def(py::init<>())
+      .def_readwrite("currency", &ctl::PriceTable::currency)
+      .def_readwrite("cu_hour", &ctl::PriceTable::cu_hour)
+      .def_readwrite("storage_gib_month", &ctl::PriceTable::storage_gib_month)
+      .def_readwrite("region_factor", &ctl::PriceTable::region_factor)
+      .def_readwrite("hours_per_month", &ctl::PriceTable::hours_per_month);
+  py::class_<ctl::SetProjectLicenseRequest>(m, "SetProjectLicenseRequest")
+      .def(py::init<>())
+      .def_readwrite("project", &ctl::SetProjectLicenseRequest::project)
+      .def_readwrite("license", &ctl::SetProjectLicenseRequest::license);
+  py::class_<ctl::EstimateCostRequest>(m, "EstimateCostRequest")
+      .def(py::init<>())
+      .def_readwrite("parent", &ctl::EstimateCostRequest::parent)
+      .def_readwrite("cu_type", &ctl::EstimateCostRequest::cu_type)
+      .def_readwrite("cu_size", &ctl::EstimateCostRequest::cu_size)
+      .def_readwrite("replicas", &ctl::EstimateCostRequest::replicas)
+      .def_readwrite("storage_gib", &ctl::EstimateCostRequest::storage_gib)
+      .def_readwrite("region", &ctl::EstimateCostRequest::region);
+  py::class_<ctl::CostItem>(m, "CostItem")
+      .def(py::init<>())
+      .def_readwrite("item", &ctl::CostItem::item)
+      .def_readwrite("quantity", &ctl::CostItem::quantity)
+      .def_readwrite("unit", &ctl::CostItem::unit)
+      .def_readwrite("unit_price", &ctl::CostItem::unit_price)
+      .def_readwrite("per_hour", &ctl::CostItem::per_hour)
+      .def_readwrite("per_month", &ctl::CostItem::per_month);
+  py::class_<ctl::CostEstimate>(m, "CostEstimate")
+      .def(py::init<>())
+      .def_readwrite("items", &ctl::CostEstimate::items)
+      .def_readwrite("per_hour", &ctl::CostEstimate::per_hour)
+      .def_readwrite("per_month", &ctl::CostEstimate::per_month)
+      .def_readwrite("currency", &ctl::CostEstimate::currency)
+      .def_readwrite("hours_per_month", &ctl::CostEstimate::hours_per_month)
+      .def_readwrite("region", &ctl::CostEstimate::region)
+      .def_readwrite("region_factor", &ctl::CostEstimate::region_factor)
+      .def_readwrite("cu_type", &ctl::CostEstimate::cu_type);
   py::class_<ctl::Environment>(m, "Environment")
       .def(py::init<>())
       .def_readwrite("name", &ctl::Environment::name)
@@ -505,7 +552,8 @@ void BindControl(py::module_& m) {
       .def_readwrite("vectors_per_cu", &ctl::EmulatorSettings::vectors_per_cu)
       .def_readwrite("bytes_per_cu", &ctl::EmulatorSettings::bytes_per_cu)
       .def_readwrite("manual_clock", &ctl::EmulatorSettings::manual_clock)
-          COVE_PY_TIME(ctl::EmulatorSettings, now);
+          COVE_PY_TIME(ctl::EmulatorSettings, now)
+      .def_readwrite("price_table", &ctl::EmulatorSettings::price_table);
   py::class_<ctl::UpdateEmulatorSettingsRequest>(
       m, "UpdateEmulatorSettingsRequest")
       .def(py::init<>())
@@ -514,7 +562,9 @@ void BindControl(py::module_& m) {
       .def_readwrite("vectors_per_cu",
                      &ctl::UpdateEmulatorSettingsRequest::vectors_per_cu)
       .def_readwrite("bytes_per_cu",
-                     &ctl::UpdateEmulatorSettingsRequest::bytes_per_cu);
+                     &ctl::UpdateEmulatorSettingsRequest::bytes_per_cu)
+      .def_readwrite("price_table",
+                     &ctl::UpdateEmulatorSettingsRequest::price_table);
   py::class_<ctl::SetClockRequest>(m, "SetClockRequest")
       .def(py::init<>()) COVE_PY_TIME(ctl::SetClockRequest, time)
       .def_readwrite("real", &ctl::SetClockRequest::real);
@@ -700,6 +750,8 @@ void BindControl(py::module_& m) {
            py::arg("request"), py::arg("timeout") = py::none())
       .def("set_backup_policy",
            ControlMethod(&cove::ControlClient::SetBackupPolicy),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("estimate_cost", ControlMethod(&cove::ControlClient::EstimateCost),
            py::arg("request"), py::arg("timeout") = py::none());
 
   py::class_<cove::ControlOperation>(m, "ControlOperation",
@@ -789,7 +841,15 @@ void BindControl(py::module_& m) {
             auto call = ControlCall(timeout);
             Blocking([&] { return e.ClearFaults(verb, call); });
           },
-          py::arg("verb") = "", py::arg("timeout") = py::none());
+          py::arg("verb") = "", py::arg("timeout") = py::none())
+      .def(
+          "set_project_license",
+          [](cove::EmulatorClient& e, const ctl::SetProjectLicenseRequest& r,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return e.SetProjectLicense(r, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none());
 }
 
 #undef COVE_PY_TIME

@@ -277,6 +277,9 @@ void AddRoleBindingCommands(CLI::App& app, Context& ctx);
 void AddAuditCommands(CLI::App& app, Context& ctx);
 void AddOperationCommands(CLI::App& app, Context& ctx);
 void AddEmulatorCommands(CLI::App& app, Context& ctx);
+/// `projects license ...` and `clusters estimate-cost` (cmd_licenses.cc):
+/// after AddProjectCommands and AddClusterCommands.
+void AddLicenseCommands(CLI::App& app, Context& ctx);
 /// `cove data`: the data plane (cmd_data.cc, cmd_data_rows.cc).
 void AddDataCommands(CLI::App& app, Context& ctx);
 

@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
   cove::cli::AddOperationCommands(app, ctx);
   cove::cli::AddEmulatorCommands(app, ctx);
   cove::cli::AddDataCommands(app, ctx);
+  cove::cli::AddLicenseCommands(app, ctx);  // needs projects and clusters
   OneValuePerFlag(&app);
 
   try {

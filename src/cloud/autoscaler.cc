@@ -491,8 +491,32 @@ void CloudCore::AutoscaleLocked() {
     in.below_since = st.below_since;
     in.qps = qps;
     in.qps_below_since = st.qps_below_since;
-    const AutoscaleDecision d = DecideAutoscale(as, in);
+    AutoscaleDecision d = DecideAutoscale(as, in);
     if (!d.scale) continue;
+    // The project's license (issue 19) caps what the autoscaler may grow to.
+    std::string refusal;
+    if (!CapToLicenseLocked(c, &d.cu_size, &d.replicas, &refusal)) {
+      if (st.license_refusal != refusal) {
+        st.license_refusal = refusal;
+        Call call;
+        call.method = "ScaleCluster";
+        call.action = "clusters.autoscale";
+        call.resource = name;
+        call.mutation = true;
+        call.principal.actor = "system:autoscaler";
+        call.audit_message = d.reason;
+        AuditLocked(call, absl::ResourceExhaustedError(refusal));
+      }
+      continue;
+    }
+    st.license_refusal.clear();
+    if (!refusal.empty()) {
+      d.reason = absl::StrCat("autoscaler: ", c.cu_size(), " CU x ",
+                              c.replicas(), " -> ", d.cu_size, " CU x ",
+                              d.replicas, " (capped by the license): ",
+                              d.reason.substr(d.reason.find(": ", 12) + 2),
+                              "; wanted more but ", refusal);
+    }
     Call call;
     call.method = "ScaleCluster";
     call.action = "clusters.autoscale";

@@ -63,6 +63,13 @@ CloudCore::CloudCore(const CloudOptions& options, std::unique_ptr<Store> store,
   bytes_per_cu_["performance"] = options.bytes_per_cu;
   bytes_per_cu_["capacity"] = 4 * options.bytes_per_cu;
   manual_clock_ = options.manual_clock;
+  price_table_.set_currency(options.price_currency);
+  (*price_table_.mutable_cu_hour())["performance"] =
+      options.price_cu_hour_performance;
+  (*price_table_.mutable_cu_hour())["capacity"] =
+      options.price_cu_hour_capacity;
+  price_table_.set_storage_gib_month(options.price_storage_gib_month);
+  price_table_.set_hours_per_month(options.price_hours_per_month);
   manual_now_ = absl::Now();
   MirrorClockLocked();
 }

@@ -22,7 +22,8 @@
 // bindings, audit), control_clusters.cc (clusters, operations, scheduler),
 // cluster_hosting.cc (the local data planes of cross-account clusters),
 // agent_core.cc (agent mode), backups.cc, keys.cc, autoscaler.cc,
-// cluster_metrics.cc, data_plane_audit.cc, emulator_knobs.cc.
+// cluster_metrics.cc, data_plane_audit.cc, emulator_knobs.cc, licenses.cc
+// (licenses and cost).
 #ifndef COVE_SRC_CLOUD_CLOUD_CORE_H_
 #define COVE_SRC_CLOUD_CLOUD_CORE_H_
 
@@ -374,6 +375,9 @@ class CloudCore final : public AgentPort {
     // clock; `metrics` tells a restarted data plane (new counters).
     std::weak_ptr<const server::ServerMetrics> metrics;
     std::deque<std::pair<absl::Time, int64_t>> requests;
+    // The last license refusal audited (issue 19): written once per
+    // distinct refusal, not at every pass.
+    std::string license_refusal;
   };
   // One pass of the autoscaler over the RUNNING clusters.
   void AutoscaleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -687,6 +691,37 @@ class CloudCore final : public AgentPort {
   absl::Mutex denials_mu_ ABSL_ACQUIRED_AFTER(mu_);
   std::vector<PendingDenial> denials_ ABSL_GUARDED_BY(denials_mu_);
   std::map<std::string, int64_t> denials_dropped_ ABSL_GUARDED_BY(denials_mu_);
+
+  // ---- licenses and cost (licenses.cc; issue 19) ----
+  struct LicenseUse {
+    int64_t cus = 0;
+    int64_t replicas = 0;
+  };
+  // What the clusters of `project` hold against its license: every cluster
+  // but DELETED ones, with the larger of its size and a scale in flight;
+  // `except` (a cluster name) is left out.
+  LicenseUse LicenseUseLocked(const std::string& project,
+                              const std::string& except) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // RESOURCE_EXHAUSTED naming the license, the limit, the use and the
+  // request when `cluster` of `project` at cu_size x replicas would take
+  // the project past a limit of its license and grows its use (`verb`
+  // names the request in the message). OK without a license.
+  absl::Status CheckLicenseLocked(const std::string& project,
+                                  const std::string& cluster, int cu_size,
+                                  int replicas, const std::string& verb) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The project with its license's use filled in.
+  v1::Project ProjectViewLocked(const v1::Project& p) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The autoscaler's decision `cu_size` x `replicas` for `c`, capped to
+  // what the license leaves (largest fitting size and replicas between the
+  // current ones and the decision's); false when nothing fits (then
+  // `*refusal` says why).
+  bool CapToLicenseLocked(const v1::Cluster& c, int* cu_size, int* replicas,
+                          std::string* refusal) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  v1::PriceTable price_table_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace cove::cloud

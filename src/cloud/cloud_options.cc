@@ -1,6 +1,9 @@
 // CloudOptions::Validate.
 #include "cloud/cloud_options.h"
 
+#include <cmath>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 
 namespace cove::cloud {
@@ -53,6 +56,26 @@ absl::Status CloudOptions::Validate() const {
         "agent_operation_timeout: expected at least 1 ms (got ",
         agent_heartbeat_interval.count(), "/", agent_heartbeat_timeout.count(),
         "/", agent_operation_timeout.count(), ")"));
+  }
+  for (const auto& [field, price] :
+       {std::pair<const char*, double>{"price_cu_hour_performance",
+                                       price_cu_hour_performance},
+        {"price_cu_hour_capacity", price_cu_hour_capacity},
+        {"price_storage_gib_month", price_storage_gib_month}}) {
+    if (!std::isfinite(price) || price < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": expected a finite price >= 0 (got ", price, ")"));
+    }
+  }
+  if (!std::isfinite(price_hours_per_month) || price_hours_per_month <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("price_hours_per_month: expected > 0 (got ",
+                     price_hours_per_month, ")"));
+  }
+  if (price_currency.empty()) {
+    return absl::InvalidArgumentError(
+        "price_currency: expected a currency such as USD (got an empty "
+        "string)");
   }
   if (http_max_body_bytes < 1) {
     return absl::InvalidArgumentError(

@@ -79,6 +79,16 @@ struct CloudOptions {
   /// clock) before it fails with UNAVAILABLE.
   std::chrono::milliseconds agent_operation_timeout{300000};
 
+  /// Prices of EstimateCost (Emulator.UpdateSettings changes them while
+  /// running): one CU for one hour by cu_type, one GiB stored for a month,
+  /// the currency and the hours of a month. Regions are priced alike
+  /// (factor 1) until UpdateSettings sets a region_factor.
+  double price_cu_hour_performance = 0.16;
+  double price_cu_hour_capacity = 0.12;
+  double price_storage_gib_month = 0.025;
+  std::string price_currency = "USD";
+  double price_hours_per_month = 730;
+
   /// InvalidArgument naming the option.
   absl::Status Validate() const;
 };

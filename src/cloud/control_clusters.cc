@@ -513,6 +513,8 @@ absl::StatusOr<v1::Operation> CloudCore::CreateClusterLocked(
       in.cu_type().empty() ? "performance" : in.cu_type();
   const int cu_size = in.cu_size() == 0 ? 1 : in.cu_size();
   const int replicas = in.replicas() == 0 ? 1 : in.replicas();
+  COVE_RETURN_IF_ERROR(
+      CheckLicenseLocked(req.parent(), name, cu_size, replicas, call.method));
   const absl::Time now = NowLocked();
   v1::Cluster c;
   c.set_name(name);
@@ -764,6 +766,11 @@ absl::Status CloudCore::ClusterVerb(const RequestContext& ctx,
         COVE_RETURN_IF_ERROR(CheckTransition(*c, *t));
         if (call.method == "ResumeCluster" || call.method == "RestoreCluster")
           COVE_RETURN_IF_ERROR(CheckClusterKeyLocked(*c));
+        if (call.method == "RestoreCluster") {
+          COVE_RETURN_IF_ERROR(CheckLicenseLocked(
+              req.name().substr(0, req.name().find("/clusters/")), req.name(),
+              c->cu_size(), c->replicas(), call.method));
+        }
         if (call.method == "RestoreCluster" && c->has_purge_time() &&
             FromProto(c->purge_time()) <= NowLocked()) {
           return absl::FailedPreconditionError(absl::StrCat(
@@ -906,6 +913,9 @@ absl::Status CloudCore::ScaleCluster(const RequestContext& ctx,
                            " bytes that cu_size ", cu_size,
                            " admits; delete data or choose a larger size"));
         }
+        COVE_RETURN_IF_ERROR(CheckLicenseLocked(
+            req.name().substr(0, req.name().find("/clusters/")), req.name(),
+            cu_size, replicas, call.method));
         Pending p;
         p.cu_size = cu_size;
         p.replicas = replicas;

@@ -625,6 +625,12 @@ absl::Status CloudCore::CreateProject(const RequestContext& ctx,
             ParseName("parent", req.parent(), {"organizations"}).status());
         COVE_RETURN_IF_ERROR(ValidateId("project_id", req.project_id()));
         v1::Project p = req.project();
+        if (p.has_license()) {
+          return absl::InvalidArgumentError(
+              "project.license: set by the vendor "
+              "(Emulator.SetProjectLicense), "
+              "not by CreateProject (expected unset)");
+        }
         if (p.plan().empty()) p.set_plan("free");
         COVE_RETURN_IF_ERROR(ValidatePlan(p.plan()));
         if (p.region().empty()) p.set_region("local");
@@ -663,7 +669,7 @@ absl::Status CloudCore::GetProject(const RequestContext& ctx,
         COVE_RETURN_IF_ERROR(AuthorizeLocked(call, "projects.get", req.name()));
         auto it = projects_.find(req.name());
         if (it == projects_.end()) return NotFound("project", req.name());
-        *resp = it->second;
+        *resp = ProjectViewLocked(it->second);
         return absl::OkStatus();
       });
 }
@@ -698,7 +704,7 @@ absl::Status CloudCore::ListProjects(const RequestContext& ctx,
               match = match && l != p.labels().end() && l->second == v;
             }
           }
-          if (match) items.emplace_back(name, p);
+          if (match) items.emplace_back(name, ProjectViewLocked(p));
         }
         PageRequest page{
             req.page_size(), req.page_token(),
@@ -738,7 +744,7 @@ absl::Status CloudCore::UpdateProject(const RequestContext& ctx,
         p.set_etag(NewEtag());
         COVE_RETURN_IF_ERROR(Persist("project", name, p));
         it->second = p;
-        *resp = p;
+        *resp = ProjectViewLocked(p);
         return absl::OkStatus();
       });
 }

@@ -91,6 +91,10 @@
   X(RestoreBackup, v1::RestoreBackupRequest, v1::Operation)       \
   X(SetBackupPolicy, v1::SetBackupPolicyRequest, v1::Cluster)
 
+// Licenses and cost (issue 19).
+#define COVE_RPCS_LICENSES(X) \
+  X(EstimateCost, v1::EstimateCostRequest, v1::CostEstimate)
+
 // Every RPC of the ControlPlane service.
 #define COVE_CONTROL_PLANE_RPCS(X) \
   COVE_RPCS_ORGANIZATIONS(X)       \
@@ -98,7 +102,8 @@
   COVE_RPCS_CLUSTERS(X)            \
   COVE_RPCS_ACCESS(X)              \
   COVE_RPCS_OPERATIONS(X)          \
-  COVE_RPCS_BACKUPS(X)
+  COVE_RPCS_BACKUPS(X)             \
+  COVE_RPCS_LICENSES(X)
 
 // The Emulator service (test knobs; the emulator's admin key only).
 #define COVE_EMULATOR_RPCS(X)                                        \
@@ -108,6 +113,7 @@
   X(AdvanceClock, v1::AdvanceClockRequest, v1::EmulatorSettings)     \
   X(InjectFault, v1::InjectFaultRequest, v1::Fault)                  \
   X(ListFaults, v1::ListFaultsRequest, v1::ListFaultsResponse)       \
-  X(ClearFaults, v1::ClearFaultsRequest, v1::ClearFaultsResponse)
+  X(ClearFaults, v1::ClearFaultsRequest, v1::ClearFaultsResponse)    \
+  X(SetProjectLicense, v1::SetProjectLicenseRequest, v1::Project)
 
 #endif  // COVE_SRC_CLOUD_CONTROL_RPCS_H_

@@ -1,5 +1,7 @@
 // The Emulator service's side in the core: settings, the clock, fault
 // injection. Only the emulator's admin key may call it.
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "cloud/cloud_core.h"
 #include "cloud/util.h"
@@ -16,6 +18,59 @@ absl::Status AdminOnly(Call& call) {
                    call.action, " (only the emulator's admin key may)"));
 }
 
+// Prices: finite and >= 0; factors and hours_per_month > 0.
+absl::Status CheckPrice(const std::string& field, double v, bool positive) {
+  if (!std::isfinite(v) || v < 0 || (positive && v == 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": expected a finite number ",
+                     positive ? "> 0" : ">= 0", " (got ", v, ")"));
+  }
+  return absl::OkStatus();
+}
+
+// Applies UpdateSettingsRequest.price_table to `table` (all or nothing).
+absl::Status UpdatePriceTable(const v1::PriceTable& in, v1::PriceTable* table) {
+  for (const auto& [type, v] : in.cu_hour()) {
+    if (type != "performance" && type != "capacity") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("price_table.cu_hour: expected cu_type performance or "
+                       "capacity (got '",
+                       type, "')"));
+    }
+    COVE_RETURN_IF_ERROR(
+        CheckPrice(absl::StrCat("price_table.cu_hour[", type, "]"), v, false));
+  }
+  for (const auto& [region, v] : in.region_factor()) {
+    if (region.empty() || region.size() > 63) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "price_table.region_factor: expected a region name of 1 to 63 "
+          "bytes (got '",
+          region, "')"));
+    }
+    COVE_RETURN_IF_ERROR(CheckPrice(
+        absl::StrCat("price_table.region_factor[", region, "]"), v, true));
+  }
+  COVE_RETURN_IF_ERROR(CheckPrice("price_table.storage_gib_month",
+                                  in.storage_gib_month(), false));
+  COVE_RETURN_IF_ERROR(
+      CheckPrice("price_table.hours_per_month", in.hours_per_month(), false));
+  if (in.currency().size() > 8) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "price_table.currency: expected a currency code such as USD (got '",
+        in.currency(), "')"));
+  }
+  for (const auto& [type, v] : in.cu_hour())
+    (*table->mutable_cu_hour())[type] = v;
+  for (const auto& [region, v] : in.region_factor())
+    (*table->mutable_region_factor())[region] = v;
+  if (in.storage_gib_month() > 0)
+    table->set_storage_gib_month(in.storage_gib_month());
+  if (in.hours_per_month() > 0)
+    table->set_hours_per_month(in.hours_per_month());
+  if (!in.currency().empty()) table->set_currency(in.currency());
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 #define COVE_SETTINGS_FILL(resp)                                              \
@@ -29,6 +84,7 @@ absl::Status AdminOnly(Call& call) {
       (*(resp)->mutable_bytes_per_cu())[t] = n;                               \
     }                                                                         \
     (resp)->set_manual_clock(manual_clock_);                                  \
+    *(resp)->mutable_price_table() = price_table_;                            \
     *(resp)->mutable_now() = ToProto(NowLocked());                            \
   } while (false)
 
@@ -93,6 +149,8 @@ absl::Status CloudCore::UpdateSettings(const RequestContext& ctx,
                 "bytes_per_cu[", type, "]: expected at least 1 (got ", n, ")"));
           }
         }
+        COVE_RETURN_IF_ERROR(
+            UpdatePriceTable(req.price_table(), &price_table_));
         if (!req.vectors_per_cu().empty() || !req.bytes_per_cu().empty()) {
           for (const auto& [type, n] : req.vectors_per_cu())
             vectors_per_cu_[type] = n;

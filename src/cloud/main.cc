@@ -47,6 +47,16 @@ int main(int argc, char** argv) {
                  "vectors per performance CU (capacity CUs: 4x)");
   app.add_option("--bytes-per-cu", options.bytes_per_cu,
                  "bytes of storage per performance CU (capacity CUs: 4x)");
+  // Prices of EstimateCost (issue 19; docs/cloud-emulator.md).
+  app.add_option("--price-cu-hour-performance",
+                 options.price_cu_hour_performance,
+                 "price of one performance CU for one hour (default 0.16)");
+  app.add_option("--price-cu-hour-capacity", options.price_cu_hour_capacity,
+                 "price of one capacity CU for one hour (default 0.12)");
+  app.add_option("--price-storage-gib-month", options.price_storage_gib_month,
+                 "price of one GiB stored for a month (default 0.025)");
+  app.add_option("--price-currency", options.price_currency,
+                 "currency of the prices (default USD)");
   app.add_option("--admin-key", options.admin_key,
                  "admin secret to install on the first start");
   app.add_flag("--manual-clock", options.manual_clock,

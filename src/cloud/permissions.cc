@@ -81,6 +81,8 @@ const std::vector<PermissionRow>& PermissionTable() {
       {"backups.updatePolicy", "x..xx."},
       // The data plane's root password (issue 13): cluster admins.
       {"clusters.resetPassword", "x..x.."},
+      // Licenses and cost (issue 19): whoever may read the project.
+      {"projects.estimateCost", "xx.xxx"},
   };
   return *table;
 }

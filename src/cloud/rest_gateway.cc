@@ -129,6 +129,9 @@ std::vector<RouteSpec> Specs() {
       {"InjectFault", "POST", "/v1/emulator/faults"},
       {"ListFaults", "GET", "/v1/emulator/faults"},
       {"ClearFaults", "POST", "/v1/emulator/faults:clear"},
+      // Licenses and cost (issue 19).
+      {"EstimateCost", "POST", V("parent", kProject, ":estimateCost")},
+      {"SetProjectLicense", "POST", "/v1/emulator:setProjectLicense"},
   };
 }
 

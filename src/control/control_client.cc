@@ -210,6 +210,19 @@ absl::Status EmulatorClient::ClearFaults(const std::string& verb,
   return connection_->ClearFaults(verb, call);
 }
 
+absl::StatusOr<control::Project> EmulatorClient::SetProjectLicense(
+    const control::SetProjectLicenseRequest& request,
+    const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(CheckName("project", request.project, kProject));
+  if (request.license &&
+      (request.license->max_cus < 0 || request.license->max_replicas < 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "license.max_cus/max_replicas: expected 0 (no limit) or more (got ",
+        request.license->max_cus, "/", request.license->max_replicas, ")"));
+  }
+  return connection_->SetProjectLicense(request, call);
+}
+
 // ---- ControlClient
 // -----------------------------------------------------------
 
@@ -752,6 +765,25 @@ absl::StatusOr<control::ClusterMetrics> ControlClient::GetClusterMetrics(
         "window_seconds: expected 1..600 (0: 60) (got ", window_seconds, ")"));
   }
   return connection_->GetClusterMetrics(name, window_seconds, call);
+}
+
+// ---- licenses and cost (issue 19)
+
+absl::StatusOr<control::CostEstimate> ControlClient::EstimateCost(
+    const control::EstimateCostRequest& request,
+    const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(CheckName("parent", request.parent, kProject));
+  if (request.cu_size < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cu_size: expected a CU size such as 1, 2, 4 or 8 (got ",
+                     request.cu_size, ")"));
+  }
+  if (request.replicas < 0 || request.storage_gib < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("replicas/storage_gib: expected >= 0 (got ",
+                     request.replicas, "/", request.storage_gib, ")"));
+  }
+  return connection_->EstimateCost(request, call);
 }
 
 // ---- backups

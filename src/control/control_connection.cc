@@ -379,6 +379,18 @@ absl::Status ControlConnection::ClearFaults(const std::string& verb,
   return NotImplemented(*this, "ClearFaults");
 }
 
+absl::StatusOr<control::Project> ControlConnection::SetProjectLicense(
+    const control::SetProjectLicenseRequest& request,
+    const ControlCallOptions& call) {
+  return NotImplemented(*this, "SetProjectLicense");
+}
+
+absl::StatusOr<control::CostEstimate> ControlConnection::EstimateCost(
+    const control::EstimateCostRequest& request,
+    const ControlCallOptions& call) {
+  return NotImplemented(*this, "EstimateCost");
+}
+
 absl::StatusOr<control::Operation> ControlConnection::CreateBackup(
     const control::CreateBackupRequest& request,
     const ControlCallOptions& call) {

@@ -537,6 +537,22 @@ class ControlConnectionImpl final : public ControlConnection {
                 &ControlStub::ClearFaults);
   }
 
+  // ---- licenses and cost (issue 19)
+
+  // Setting a license to given values is idempotent.
+  absl::StatusOr<control::Project> SetProjectLicense(
+      const control::SetProjectLicenseRequest& request,
+      const ControlCallOptions& call) override {
+    return Unary(kIdempotent, call, ToProto(request),
+                 &ControlStub::SetProjectLicense);
+  }
+  absl::StatusOr<control::CostEstimate> EstimateCost(
+      const control::EstimateCostRequest& request,
+      const ControlCallOptions& call) override {
+    return Unary(kIdempotent, call, ToProto(request),
+                 &ControlStub::EstimateCost);
+  }
+
  private:
   template <typename Request, typename Response>
   using Method = grpc::Status (ControlStub::*)(grpc::ClientContext&,

@@ -160,7 +160,129 @@ pb::Project ToProto(const control::Project& v) {
   COVE_TIME_TO(update_time);
   p.set_etag(v.etag);
   LabelsTo(v.labels, p.mutable_labels());
+  if (v.license) *p.mutable_license() = ToProto(*v.license);
   return p;
+}
+
+pb::License ToProto(const control::License& v) {
+  pb::License p;
+  p.set_license_id(v.license_id);
+  p.set_max_cus(v.max_cus);
+  p.set_max_replicas(v.max_replicas);
+  COVE_TIME_TO(update_time);
+  p.set_used_cus(v.used_cus);
+  p.set_used_replicas(v.used_replicas);
+  return p;
+}
+
+control::License FromProto(const pb::License& p) {
+  control::License v;
+  v.license_id = p.license_id();
+  v.max_cus = p.max_cus();
+  v.max_replicas = p.max_replicas();
+  COVE_TIME_FROM(update_time);
+  v.used_cus = p.used_cus();
+  v.used_replicas = p.used_replicas();
+  return v;
+}
+
+pb::PriceTable ToProto(const control::PriceTable& v) {
+  pb::PriceTable p;
+  p.set_currency(v.currency);
+  for (const auto& [k, x] : v.cu_hour) (*p.mutable_cu_hour())[k] = x;
+  p.set_storage_gib_month(v.storage_gib_month);
+  for (const auto& [k, x] : v.region_factor)
+    (*p.mutable_region_factor())[k] = x;
+  p.set_hours_per_month(v.hours_per_month);
+  return p;
+}
+
+control::PriceTable FromProto(const pb::PriceTable& p) {
+  control::PriceTable v;
+  v.currency = p.currency();
+  v.cu_hour.insert(p.cu_hour().begin(), p.cu_hour().end());
+  v.storage_gib_month = p.storage_gib_month();
+  v.region_factor.insert(p.region_factor().begin(), p.region_factor().end());
+  v.hours_per_month = p.hours_per_month();
+  return v;
+}
+
+pb::SetProjectLicenseRequest ToProto(
+    const control::SetProjectLicenseRequest& v) {
+  pb::SetProjectLicenseRequest p;
+  p.set_project(v.project);
+  if (v.license) {
+    pb::License* l = p.mutable_license();
+    l->set_license_id(v.license->license_id);
+    l->set_max_cus(v.license->max_cus);
+    l->set_max_replicas(v.license->max_replicas);
+  }
+  return p;
+}
+
+pb::EstimateCostRequest ToProto(const control::EstimateCostRequest& v) {
+  pb::EstimateCostRequest p;
+  p.set_parent(v.parent);
+  p.set_cu_type(v.cu_type);
+  p.set_cu_size(v.cu_size);
+  p.set_replicas(v.replicas);
+  p.set_storage_gib(v.storage_gib);
+  p.set_region(v.region);
+  return p;
+}
+
+control::EstimateCostRequest FromProto(const pb::EstimateCostRequest& p) {
+  control::EstimateCostRequest v;
+  v.parent = p.parent();
+  v.cu_type = p.cu_type();
+  v.cu_size = p.cu_size();
+  v.replicas = p.replicas();
+  v.storage_gib = p.storage_gib();
+  v.region = p.region();
+  return v;
+}
+
+pb::CostEstimate ToProto(const control::CostEstimate& v) {
+  pb::CostEstimate p;
+  for (const control::CostItem& i : v.items) {
+    pb::CostEstimate::Item* item = p.add_items();
+    item->set_item(i.item);
+    item->set_quantity(i.quantity);
+    item->set_unit(i.unit);
+    item->set_unit_price(i.unit_price);
+    item->set_per_hour(i.per_hour);
+    item->set_per_month(i.per_month);
+  }
+  p.set_per_hour(v.per_hour);
+  p.set_per_month(v.per_month);
+  p.set_currency(v.currency);
+  p.set_hours_per_month(v.hours_per_month);
+  p.set_region(v.region);
+  p.set_region_factor(v.region_factor);
+  p.set_cu_type(v.cu_type);
+  return p;
+}
+
+control::CostEstimate FromProto(const pb::CostEstimate& p) {
+  control::CostEstimate v;
+  for (const pb::CostEstimate::Item& i : p.items()) {
+    control::CostItem item;
+    item.item = i.item();
+    item.quantity = i.quantity();
+    item.unit = i.unit();
+    item.unit_price = i.unit_price();
+    item.per_hour = i.per_hour();
+    item.per_month = i.per_month();
+    v.items.push_back(std::move(item));
+  }
+  v.per_hour = p.per_hour();
+  v.per_month = p.per_month();
+  v.currency = p.currency();
+  v.hours_per_month = p.hours_per_month();
+  v.region = p.region();
+  v.region_factor = p.region_factor();
+  v.cu_type = p.cu_type();
+  return v;
 }
 
 control::Project FromProto(const pb::Project& p) {
@@ -173,6 +295,7 @@ control::Project FromProto(const pb::Project& p) {
   COVE_TIME_FROM(update_time);
   v.etag = p.etag();
   v.labels = LabelsFrom(p.labels());
+  if (p.has_license()) v.license = FromProto(p.license());
   return v;
 }
 
@@ -557,6 +680,7 @@ pb::EmulatorSettings ToProto(const control::EmulatorSettings& v) {
   for (const auto& [k, n] : v.bytes_per_cu) (*p.mutable_bytes_per_cu())[k] = n;
   p.set_manual_clock(v.manual_clock);
   COVE_TIME_TO(now);
+  *p.mutable_price_table() = ToProto(v.price_table);
   return p;
 }
 
@@ -568,6 +692,7 @@ control::EmulatorSettings FromProto(const pb::EmulatorSettings& p) {
   v.bytes_per_cu.insert(p.bytes_per_cu().begin(), p.bytes_per_cu().end());
   v.manual_clock = p.manual_clock();
   COVE_TIME_FROM(now);
+  v.price_table = FromProto(p.price_table());
   return v;
 }
 
@@ -832,6 +957,7 @@ pb::UpdateSettingsRequest ToProto(
   for (const auto& [k, n] : v.vectors_per_cu)
     (*p.mutable_vectors_per_cu())[k] = n;
   for (const auto& [k, n] : v.bytes_per_cu) (*p.mutable_bytes_per_cu())[k] = n;
+  *p.mutable_price_table() = ToProto(v.price_table);
   return p;
 }
 
@@ -844,6 +970,7 @@ control::UpdateEmulatorSettingsRequest FromProto(
   if (p.has_retention()) v.retention = FromProto(p.retention());
   v.vectors_per_cu.insert(p.vectors_per_cu().begin(), p.vectors_per_cu().end());
   v.bytes_per_cu.insert(p.bytes_per_cu().begin(), p.bytes_per_cu().end());
+  v.price_table = FromProto(p.price_table());
   return v;
 }
 

@@ -35,6 +35,16 @@ pb::Invitation ToProto(const control::Invitation& v);
 control::Invitation FromProto(const pb::Invitation& p);
 pb::Project ToProto(const control::Project& v);
 control::Project FromProto(const pb::Project& p);
+pb::License ToProto(const control::License& v);
+control::License FromProto(const pb::License& p);
+pb::PriceTable ToProto(const control::PriceTable& v);
+control::PriceTable FromProto(const pb::PriceTable& p);
+pb::SetProjectLicenseRequest ToProto(
+    const control::SetProjectLicenseRequest& v);
+pb::EstimateCostRequest ToProto(const control::EstimateCostRequest& v);
+control::EstimateCostRequest FromProto(const pb::EstimateCostRequest& p);
+pb::CostEstimate ToProto(const control::CostEstimate& v);
+control::CostEstimate FromProto(const pb::CostEstimate& p);
 pb::Environment ToProto(const control::Environment& v);
 control::Environment FromProto(const pb::Environment& p);
 pb::EnvironmentValidation ToProto(const control::EnvironmentValidation& v);

@@ -94,7 +94,8 @@ namespace pb = ::cove::control::v1;
   X(ListBackups, pb::ListBackupsRequest, pb::ListBackupsResponse)             \
   X(DeleteBackup, pb::DeleteRequest, pb::Operation)                           \
   X(RestoreBackup, pb::RestoreBackupRequest, pb::Operation)                   \
-  X(SetBackupPolicy, pb::SetBackupPolicyRequest, pb::Cluster)
+  X(SetBackupPolicy, pb::SetBackupPolicyRequest, pb::Cluster)                 \
+  X(EstimateCost, pb::EstimateCostRequest, pb::CostEstimate)
 
 /// X(method, request type, response type) for every RPC of the Emulator
 /// service (cove-cloud's test knobs).
@@ -105,7 +106,8 @@ namespace pb = ::cove::control::v1;
   X(AdvanceClock, pb::AdvanceClockRequest, pb::EmulatorSettings)     \
   X(InjectFault, pb::InjectFaultRequest, pb::Fault)                  \
   X(ListFaults, pb::ListFaultsRequest, pb::ListFaultsResponse)       \
-  X(ClearFaults, pb::ClearFaultsRequest, pb::ClearFaultsResponse)
+  X(ClearFaults, pb::ClearFaultsRequest, pb::ClearFaultsResponse)    \
+  X(SetProjectLicense, pb::SetProjectLicenseRequest, pb::Project)
 
 /// One method per RPC. Every method has a default body returning gRPC
 /// UNIMPLEMENTED, so fakes override only what a test needs.

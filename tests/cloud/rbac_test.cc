@@ -188,6 +188,12 @@ absl::Status RbacTest::Run(const std::string& action, const std::string& key,
   if (action == "projects.create")
     return MakeProject("acme", "p-" + suffix, key).status();
   if (action == "projects.get") return get(&S::GetProject, kP1);
+  if (action == "projects.estimateCost") {
+    v1::EstimateCostRequest r;
+    r.set_parent(kP1);
+    r.set_cu_size(1);
+    return Call(&S::EstimateCost, r, key).status();
+  }
   if (action == "projects.list") {
     v1::ListProjectsRequest r;
     r.set_parent(kOrg);
@@ -379,7 +385,7 @@ TEST_F(RbacTest, EveryBuiltInRoleAgainstEveryVerbAsTheDocumentSays) {
   for (const PermissionRow& row : PermissionTable())
     code_actions.insert(row.action);
   ASSERT_EQ(doc_actions, code_actions);
-  ASSERT_EQ(table.size(), 59u);
+  ASSERT_EQ(table.size(), 60u);
 
   int n = 0;
   for (const char* role : kBuiltInRoleNames) {

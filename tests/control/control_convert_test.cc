@@ -114,6 +114,11 @@ TEST(ControlConvertTest, ResourcesRoundTrip) {
   ExpectRoundTrip<pb::AuditEvent>();
   ExpectRoundTrip<pb::EmulatorSettings>();
   ExpectRoundTrip<pb::Fault>();
+  // Licenses and cost (issue 19).
+  ExpectRoundTrip<pb::License>();
+  ExpectRoundTrip<pb::PriceTable>();
+  ExpectRoundTrip<pb::CostEstimate>();
+  ExpectRoundTrip<pb::EstimateCostRequest>();
 }
 
 TEST(ControlConvertTest, OperationsRoundTripWithEitherResult) {

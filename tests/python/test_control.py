@@ -501,3 +501,42 @@ def test_ip_access_list(admin, foundation):
     events = list(admin.list_audit_events(
         org.name, filter="action=dataPlane.ipAccessList"))
     assert len(events) == 1 and "127.0.0.1" in events[0].client_address, events
+
+
+def test_license_caps_scaling_and_estimate_cost(cloud, admin, foundation):
+    """Licenses and cost (issue 19): the vendor's license is shown on the
+    project, refuses a scale past it (RESOURCE_EXHAUSTED naming it), and
+    estimate_cost equals the price table's arithmetic; customers may read
+    and estimate, not set."""
+    org, project, env = foundation
+    emu = admin.emulator
+    p = emu.set_project_license(project.name, license_id="lic-py", max_cus=8,
+                                max_replicas=2)
+    assert p.license is not None and p.license.max_cus == 8
+    c = admin.create_cluster(project.name, "lic", environment=env.name, cu_size=4,
+                             wait_timeout=60)
+    got = admin.get_project(project.name).license
+    assert (got.used_cus, got.used_replicas) == (4, 1)
+    with pytest.raises(cove.ResourceExhaustedError, match="license 'lic-py'.*max_cus 8"):
+        admin.scale_cluster(c.name, cu_size=12)
+    assert admin.scale_cluster(c.name, cu_size=8, wait_timeout=60).cu_size == 8
+
+    table = cove.PriceTable(cu_hour={"performance": 0.5}, storage_gib_month=0.1,
+                            region_factor={"us-east-1": 2.0})
+    settings = emu.update_settings(price_table=table)
+    assert settings.price_table.cu_hour["performance"] == 0.5
+    e = admin.estimate_cost(project.name, cu_size=8, replicas=2, storage_gib=100)
+    assert e.region == "us-east-1" and e.region_factor == 2.0
+    assert [i.item for i in e.items] == ["compute", "storage"]
+    assert e.items[0].per_hour == pytest.approx(8 * 2 * 0.5 * 2.0)
+    assert e.items[1].per_month == pytest.approx(100 * 0.1 * 2.0)
+    assert e.per_month == pytest.approx(16 * e.hours_per_month + 20)
+
+    key = admin.create_api_key(org.name, scope=project.name,
+                               role="roles/project.read_only")
+    with cove.ControlClient(cloud, api_key=key.secret) as reader:
+        assert reader.get_project(project.name).license.license_id == "lic-py"
+        assert reader.estimate_cost(project.name, cu_size=1).per_hour > 0
+        with pytest.raises(cove.PermissionDeniedError, match="setProjectLicense"):
+            reader.emulator.set_project_license(project.name, max_cus=1000)
+    assert emu.clear_project_license(project.name).license is None

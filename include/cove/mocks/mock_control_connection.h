@@ -243,6 +243,13 @@ class MockControlConnection : public ControlConnection {
               (const ControlCallOptions&), (override));
   MOCK_METHOD(absl::Status, ClearFaults,
               (const std::string&, const ControlCallOptions&), (override));
+  MOCK_METHOD(absl::StatusOr<control::Project>, SetProjectLicense,
+              (const control::SetProjectLicenseRequest&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::CostEstimate>, EstimateCost,
+              (const control::EstimateCostRequest&, const ControlCallOptions&),
+              (override));
 };
 
 }  // namespace cove::testing
