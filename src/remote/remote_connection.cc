@@ -532,28 +532,14 @@ class RemoteConnection final : public Connection {
 
   absl::StatusOr<LoadState> GetLoadState(const std::string& name,
                                          const CallOptions& call) override {
-    milvus_pb::GetLoadStateRequest request;
-    request.set_db_name(Db(call));
-    request.set_collection_name(name);
-    milvus_pb::GetLoadStateResponse response;
-    absl::Status s = Call(&MilvusStub::GetLoadState, "GetLoadState", true,
-                          request, &response, call);
-    // Milvus answers "collection not found" where the embedded backend says
-    // kNotExist: keep one behaviour.
-    if (absl::IsNotFound(s) && MilvusCode(s) == 100) {
-      return LoadState::kNotExist;
-    }
-    COVE_RETURN_IF_ERROR(s);
-    return LoadStateFromProto(response.state());
+    return GetPartitionsLoadState(name, {}, call);
   }
 
   absl::Status LoadPartitions(const std::string& collection,
                               const std::vector<std::string>& partitions,
                               const CallOptions& call) override {
-    milvus_pb::LoadPartitionsRequest request;
-    request.set_db_name(Db(call));
-    request.set_collection_name(collection);
-    for (const std::string& p : partitions) request.add_partition_names(p);
+    auto request = PartitionsRequest<milvus_pb::LoadPartitionsRequest>(
+        collection, partitions, call);
     common_pb::Status response;
     COVE_RETURN_IF_ERROR(Call(&MilvusStub::LoadPartitions, "LoadPartitions",
                               true, request, &response, call));
@@ -563,10 +549,8 @@ class RemoteConnection final : public Connection {
   absl::Status ReleasePartitions(const std::string& collection,
                                  const std::vector<std::string>& partitions,
                                  const CallOptions& call) override {
-    milvus_pb::ReleasePartitionsRequest request;
-    request.set_db_name(Db(call));
-    request.set_collection_name(collection);
-    for (const std::string& p : partitions) request.add_partition_names(p);
+    auto request = PartitionsRequest<milvus_pb::ReleasePartitionsRequest>(
+        collection, partitions, call);
     common_pb::Status response;
     return Call(&MilvusStub::ReleasePartitions, "ReleasePartitions", true,
                 request, &response, call);
@@ -575,13 +559,13 @@ class RemoteConnection final : public Connection {
   absl::StatusOr<LoadState> GetPartitionsLoadState(
       const std::string& collection, const std::vector<std::string>& partitions,
       const CallOptions& call) override {
-    milvus_pb::GetLoadStateRequest request;
-    request.set_db_name(Db(call));
-    request.set_collection_name(collection);
-    for (const std::string& p : partitions) request.add_partition_names(p);
+    auto request = PartitionsRequest<milvus_pb::GetLoadStateRequest>(
+        collection, partitions, call);
     milvus_pb::GetLoadStateResponse response;
     absl::Status s = Call(&MilvusStub::GetLoadState, "GetLoadState", true,
                           request, &response, call);
+    // Milvus answers "collection not found" where the embedded backend says
+    // kNotExist: keep one behaviour.
     if (absl::IsNotFound(s) && MilvusCode(s) == 100) {
       return LoadState::kNotExist;
     }
@@ -1092,6 +1076,18 @@ class RemoteConnection final : public Connection {
       from_cache = false;
     }
     return absl::InternalError("write: unreachable");
+  }
+
+  // A request naming the call's database, a collection and partitions.
+  template <typename Request>
+  Request PartitionsRequest(const std::string& collection,
+                            const std::vector<std::string>& partitions,
+                            const CallOptions& call) const {
+    Request request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(collection);
+    for (const std::string& p : partitions) request.add_partition_names(p);
+    return request;
   }
 
   // Loading is synchronous in Cove; other servers load in the background:
