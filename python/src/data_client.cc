@@ -238,8 +238,40 @@ bool IsTextList(py::handle data) {
   return py::len(seq) > 0 && py::isinstance<py::str>(seq[0]);
 }
 
-// A request's vectors: one query vector for a search iterator.
+// A request's query vectors: dense (one vector or a matrix) or sparse (one
+// sparse vector, a list of them, or a scipy sparse matrix, a row each).
 void FillVectors(cove::SearchRequest* req, py::handle vectors) {
+  py::handle first = vectors;
+  const bool listed =
+      py::isinstance<py::list>(vectors) || py::isinstance<py::tuple>(vectors);
+  if (listed && py::len(vectors) > 0) {
+    first = py::reinterpret_borrow<py::sequence>(vectors)[0];
+  }
+  if (IsSparseLike(first)) {
+    std::vector<py::object> rows;
+    if (listed) {
+      for (py::handle row : vectors) rows.push_back(py::reinterpret_borrow<py::object>(row));
+    } else if (!PyDict_Check(vectors.ptr())) {
+      // A scipy matrix: one query per row.
+      py::object csr = vectors.attr("tocsr")();
+      const int64_t n = py::tuple(csr.attr("shape"))[0].cast<int64_t>();
+      for (int64_t r = 0; r < n; ++r) rows.push_back(csr[py::int_(r)]);
+    } else {
+      rows.push_back(py::reinterpret_borrow<py::object>(vectors));
+    }
+    for (size_t r = 0; r < rows.size(); ++r) {
+      const std::string what = "search: data[" + std::to_string(r) + "]";
+      if (!IsSparseLike(rows[r]) && !PyDict_Check(rows[r].ptr())) {
+        RaiseInvalid(what + ": expected a sparse vector like the others (a "
+                            "dict with int keys or a scipy sparse row)");
+      }
+      req->sparse_vectors.push_back(
+          PyDict_Check(rows[r].ptr()) && py::len(rows[r]) == 0
+              ? cove::SparseVector{}
+              : ToSparse(rows[r], what).AsSparseVector());
+    }
+    return;
+  }
   FloatMatrix m = ToFloatMatrix(vectors, "search: data");
   req->dim = m.dim;
   // The one copy: from the caller's buffer into the request.

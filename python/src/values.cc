@@ -1,6 +1,7 @@
 // cove._core's conversions and errors (see values.h).
 #include "values.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -80,10 +81,98 @@ Value ArrayToValue(const py::array& a, const std::string& what) {
   return ToValue(a.attr("tolist")(), what);
 }
 
+// Appends one (index, value) pair of a sparse vector, checked.
+void AddSparse(py::handle index, py::handle value, const std::string& what,
+               std::vector<std::pair<uint32_t, float>>* out) {
+  if (PyBool_Check(index.ptr()) || !PyLong_Check(index.ptr())) {
+    throw py::type_error(what + ": sparse vector indices must be int (got " +
+                         TypeName(index) + ")");
+  }
+  int overflow = 0;
+  const long long i = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
+  if (overflow != 0 || i < 0 || i >= 0xFFFFFFFFLL) {
+    RaiseInvalid(what + ": sparse vector index out of range (expected 0 to " +
+                 std::to_string(0xFFFFFFFFLL - 1) + ", got " +
+                 std::string(py::str(index)) + ")");
+  }
+  if (!PyFloat_Check(value.ptr()) && !PyLong_Check(value.ptr()) &&
+      PyObject_IsInstance(value.ptr(), NumpyGeneric().ptr()) != 1) {
+    throw py::type_error(what + ": sparse vector values must be numbers (got " +
+                         TypeName(value) + ")");
+  }
+  const double v = py::float_(value);
+  if (!std::isfinite(v)) {
+    RaiseInvalid(what + ": sparse vector values must be finite (got " +
+                 std::string(py::str(value)) + " at index " +
+                 std::to_string(i) + ")");
+  }
+  out->emplace_back(static_cast<uint32_t>(i), static_cast<float>(v));
+}
+
+Value SparseValue(std::vector<std::pair<uint32_t, float>> pairs,
+                  const std::string& what) {
+  std::sort(pairs.begin(), pairs.end());
+  cove::SparseVector v;
+  for (size_t k = 0; k < pairs.size(); ++k) {
+    if (k > 0 && pairs[k].first == pairs[k - 1].first) {
+      RaiseInvalid(what + ": sparse vector index " +
+                   std::to_string(pairs[k].first) + " given twice");
+    }
+    v.indices.push_back(pairs[k].first);
+    v.values.push_back(pairs[k].second);
+  }
+  return Value::Sparse(std::move(v));
+}
+
+// A scipy sparse matrix (or anything with tocoo()) of one row.
+Value SparseFromCoo(py::handle h, const std::string& what) {
+  py::object coo = h.attr("tocoo")();
+  if (coo.is(h)) coo = coo.attr("copy")();
+  coo.attr("sum_duplicates")();
+  py::tuple shape = coo.attr("shape");
+  if (py::len(shape) != 2 || shape[0].cast<int64_t>() != 1) {
+    RaiseInvalid(what + ": a sparse matrix given as one vector must have one "
+                        "row (got shape " +
+                 std::string(py::str(shape)) + ")");
+  }
+  py::list cols = coo.attr("col").attr("tolist")();
+  py::list data = coo.attr("data").attr("tolist")();
+  std::vector<std::pair<uint32_t, float>> pairs;
+  for (size_t k = 0; k < py::len(cols); ++k) {
+    AddSparse(cols[k], data[k], what, &pairs);
+  }
+  return SparseValue(std::move(pairs), what);
+}
+
 }  // namespace
 
+bool IsSparseLike(py::handle h) {
+  PyObject* o = h.ptr();
+  if (PyDict_Check(o)) {
+    if (PyDict_Size(o) == 0) return false;
+    PyObject* key = nullptr;
+    PyObject* value = nullptr;
+    Py_ssize_t pos = 0;
+    PyDict_Next(o, &pos, &key, &value);
+    return PyLong_Check(key) && !PyBool_Check(key);
+  }
+  return !py::isinstance<py::array>(h) && PyObject_HasAttrString(o, "tocoo");
+}
+
+Value ToSparse(py::handle h, const std::string& what) {
+  if (PyDict_Check(h.ptr())) {
+    std::vector<std::pair<uint32_t, float>> pairs;
+    for (auto item : py::reinterpret_borrow<py::dict>(h)) {
+      AddSparse(item.first, item.second, what, &pairs);
+    }
+    return SparseValue(std::move(pairs), what);
+  }
+  return SparseFromCoo(h, what);
+}
+
 // Converts a Python value: None, bool, int, float, str, list/tuple, dict
-// (str keys), numpy scalars and arrays (a 1-D float array is a float vector).
+// (str keys), numpy scalars and arrays (a 1-D float array is a float vector),
+// sparse vectors (a dict with int keys, a scipy sparse row).
 Value ToValue(py::handle h, const std::string& what) {
   PyObject* o = h.ptr();
   if (o == Py_None) return Value();
@@ -100,6 +189,7 @@ Value ToValue(py::handle h, const std::string& what) {
   }
   if (PyFloat_Check(o)) return Value(PyFloat_AS_DOUBLE(o));
   if (PyUnicode_Check(o)) return Value(h.cast<std::string>());
+  if (IsSparseLike(h)) return ToSparse(h, what);
   if (PyDict_Check(o)) {
     Value::Object obj;
     for (auto item : py::reinterpret_borrow<py::dict>(h)) {
@@ -175,6 +265,32 @@ py::object FromValue(const Value& v) {
       py::array_t<float> out(static_cast<py::ssize_t>(f.size()));
       if (!f.empty()) std::memcpy(out.mutable_data(), f.data(), f.size() * 4);
       return std::move(out);
+    }
+    case Value::Kind::kSparseVector: {
+      // As pymilvus: {index: value}.
+      const cove::SparseVector& s = v.AsSparseVector();
+      py::dict out;
+      for (size_t k = 0; k < s.indices.size(); ++k) {
+        out[py::int_(s.indices[k])] = py::float_(s.values[k]);
+      }
+      return std::move(out);
+    }
+    case Value::Kind::kBinaryVector: {
+      const std::vector<uint8_t>& b = v.AsBinaryVector();
+      return py::bytes(reinterpret_cast<const char*>(b.data()), b.size());
+    }
+    case Value::Kind::kFloat16Vector:
+    case Value::Kind::kBFloat16Vector: {
+      // As pymilvus: the vector's bytes (2 per dimension, little-endian).
+      const std::vector<uint16_t>& b = v.is_float16_vector()
+                                           ? v.AsFloat16Vector()
+                                           : v.AsBFloat16Vector();
+      std::string bytes(b.size() * 2, '\0');
+      for (size_t k = 0; k < b.size(); ++k) {
+        bytes[2 * k] = static_cast<char>(b[k] & 0xFF);
+        bytes[2 * k + 1] = static_cast<char>(b[k] >> 8);
+      }
+      return py::bytes(bytes);
     }
   }
   return py::none();

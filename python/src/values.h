@@ -45,8 +45,15 @@ T Unwrap(absl::StatusOr<T> result) {
 /// (str keys), numpy scalars and arrays (a 1-D float array is a float
 /// vector). `what` names it in errors.
 cove::Value ToValue(py::handle h, const std::string& what);
-/// Float vectors as float32 numpy arrays; JSON-like values as
-/// None/bool/int/float/str/list/dict.
+/// True for what pymilvus takes as one sparse vector: a non-empty dict with
+/// int keys, or a scipy sparse matrix (anything with tocoo()).
+bool IsSparseLike(py::handle h);
+/// That sparse vector (indices sorted; a repeated index, a negative one or
+/// a non-finite value is InvalidArgumentError naming `what`).
+cove::Value ToSparse(py::handle h, const std::string& what);
+/// Float vectors as float32 numpy arrays; sparse vectors as {index: value};
+/// binary, float16 and bfloat16 vectors as bytes (as pymilvus); JSON-like
+/// values as None/bool/int/float/str/list/dict.
 py::object FromValue(const cove::Value& v);
 std::vector<cove::Row> ToRows(py::handle rows);
 py::dict FromRow(const cove::Row& row);
