@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent/agent_impl.h"
 #include "common/files.h"
+#include "common/status_macros.h"
 #include "hosting/private_files.h"
 #include "nlohmann/json.hpp"
 
@@ -66,9 +67,9 @@ absl::Status Agent::Impl::Init() {
   absl::MutexLock lock(&mu_);
   const std::string cred_file = options_.state_dir + "/" + kCredentialFile;
   if (std::filesystem::exists(cred_file)) {
-    auto data = internal::ReadFile("credential file", cred_file);
-    if (!data.ok()) return data.status();
-    nlohmann::json j = nlohmann::json::parse(*data, nullptr, false);
+    COVE_ASSIGN_OR_RETURN(std::string data,
+                          internal::ReadFile("credential file", cred_file));
+    nlohmann::json j = nlohmann::json::parse(data, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
       return absl::DataLossError(
           absl::StrCat("credential file '", cred_file, "': not valid JSON"));
@@ -84,9 +85,9 @@ absl::Status Agent::Impl::Init() {
   }
   const std::string clusters_file = options_.state_dir + "/" + kClustersFile;
   if (std::filesystem::exists(clusters_file)) {
-    auto data = internal::ReadFile("clusters file", clusters_file);
-    if (!data.ok()) return data.status();
-    nlohmann::json j = nlohmann::json::parse(*data, nullptr, false);
+    COVE_ASSIGN_OR_RETURN(std::string data,
+                          internal::ReadFile("clusters file", clusters_file));
+    nlohmann::json j = nlohmann::json::parse(data, nullptr, false);
     if (j.is_discarded() || !j.is_array()) {
       return absl::DataLossError(absl::StrCat("clusters file '", clusters_file,
                                               "': not a valid JSON array"));
@@ -160,7 +161,7 @@ Agent::~Agent() { Stop(); }
 
 absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(
     const AgentOptions& options) {
-  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(options.Validate());
   auto impl = std::make_unique<Impl>(options);
   if (absl::Status s = impl->Init(); !s.ok()) {
     impl->Stop();

@@ -137,25 +137,21 @@ absl::StatusOr<std::string> Agent::Impl::KeyFile(
   }
   const std::string name = key_ref.substr(5);
   if (!hosting::ValidKeyName(name)) {
-    if (absl::Status s = hosting::ValidateId("encryption_key name", name);
-        !s.ok()) {
-      return s;
-    }
+    COVE_RETURN_IF_ERROR(hosting::ValidateId("encryption_key name", name));
   }
   return absl::StrCat(options_.bucket, "/.kms/", name, ".key");
 }
 
 absl::StatusOr<internal::Cipher> Agent::Impl::LoadKey(
     const std::string& key_ref, const std::string& expected_id) const {
-  auto path = KeyFile(key_ref);
-  if (!path.ok()) return path.status();
+  COVE_ASSIGN_OR_RETURN(std::string path, KeyFile(key_ref));
   std::error_code ec;
-  if (!std::filesystem::exists(*path, ec)) {
+  if (!std::filesystem::exists(path, ec)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "customer key '", key_ref,
-        "' is not available in the agent's key store (no file '", *path, "')"));
+        "' is not available in the agent's key store (no file '", path, "')"));
   }
-  auto cipher = internal::Cipher::FromKeyFile(*path);
+  auto cipher = internal::Cipher::FromKeyFile(path);
   if (!cipher.ok()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "customer key '", key_ref,
@@ -271,14 +267,11 @@ absl::Status Agent::Impl::CreateLocked(const std::string& name,
   }
   std::string key_id;
   if (!create.encryption_key().empty()) {
-    auto cipher = LoadKey(create.encryption_key(), "");
-    if (!cipher.ok()) return cipher.status();
-    key_id = cipher->KeyId();
+    COVE_ASSIGN_OR_RETURN(internal::Cipher cipher,
+                          LoadKey(create.encryption_key(), ""));
+    key_id = cipher.KeyId();
   }
-  if (absl::Status made = hosting::MakePrivateDirs("data directory", dir);
-      !made.ok()) {
-    return made;
-  }
+  COVE_RETURN_IF_ERROR(hosting::MakePrivateDirs("data directory", dir));
   COVE_RETURN_IF_ERROR(hosting::CreateDataPlaneUsers(
       dir, create.admin_user(), create.admin_password(),
       options_.pbkdf2_iterations));
@@ -383,8 +376,8 @@ absl::Status Agent::Impl::ResetPasswordLocked(
 absl::Status Agent::Impl::Backup(const std::string& name,
                                  const v1::AgentBackupCluster& cmd,
                                  v1::AgentBackupResult* out) {
-  auto path = BucketPath("backup.directory", cmd.directory());
-  if (!path.ok()) return path.status();
+  COVE_ASSIGN_OR_RETURN(const std::string dir,
+                        BucketPath("backup.directory", cmd.directory()));
   std::shared_ptr<hosting::DataPlane> plane;
   std::string key_ref, key_id;
   {
@@ -405,10 +398,11 @@ absl::Status Agent::Impl::Backup(const std::string& name,
                      "': its data plane is not running; the backup "
                      "needs a running cluster"));
   }
-  auto refs = hosting::ParseCollectionRefs(
-      "backup.collections", std::vector<std::string>(cmd.collections().begin(),
-                                                     cmd.collections().end()));
-  if (!refs.ok()) return refs.status();
+  COVE_ASSIGN_OR_RETURN(auto refs,
+                        hosting::ParseCollectionRefs(
+                            "backup.collections",
+                            std::vector<std::string>(cmd.collections().begin(),
+                                                     cmd.collections().end())));
   // Backups are always encrypted: with the cluster's customer-managed key,
   // or with its backup data key, created in the key store on first use.
   absl::StatusOr<internal::Cipher> cipher;
@@ -416,17 +410,15 @@ absl::Status Agent::Impl::Backup(const std::string& name,
     cipher = LoadKey(key_ref, key_id);
   } else {
     key_ref = hosting::BackupDataKeyRef(name);
-    auto key_file = KeyFile(key_ref);
-    if (!key_file.ok()) return key_file.status();
-    cipher = hosting::LoadOrCreateDataKey(*key_file);
+    COVE_ASSIGN_OR_RETURN(std::string key_file, KeyFile(key_ref));
+    cipher = hosting::LoadOrCreateDataKey(key_file);
   }
-  if (!cipher.ok()) return cipher.status();
-  const std::string dir = *path;
+  COVE_RETURN_IF_ERROR(cipher);
   // A command sent again (the stream was lost before the result arrived)
   // replaces an earlier write of the same backup (DataPlane::Backup).
   COVE_ASSIGN_OR_RETURN(
       hosting::BackupSummary summary,
-      plane->Backup(*refs, dir, *cipher, key_ref, cmd.backup()));
+      plane->Backup(refs, dir, *cipher, key_ref, cmd.backup()));
   std::error_code ec;
   int32_t files = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
@@ -442,12 +434,13 @@ absl::Status Agent::Impl::Backup(const std::string& name,
 absl::Status Agent::Impl::Restore(const std::string& name,
                                   const v1::AgentRestoreBackup& cmd,
                                   v1::AgentBackupResult* out) {
-  auto dir = BucketPath("restore.directory", cmd.directory());
-  if (!dir.ok()) return dir.status();
-  auto refs = hosting::ParseCollectionRefs(
-      "restore.collections", std::vector<std::string>(cmd.collections().begin(),
-                                                      cmd.collections().end()));
-  if (!refs.ok()) return refs.status();
+  COVE_ASSIGN_OR_RETURN(std::string dir,
+                        BucketPath("restore.directory", cmd.directory()));
+  COVE_ASSIGN_OR_RETURN(auto refs,
+                        hosting::ParseCollectionRefs(
+                            "restore.collections",
+                            std::vector<std::string>(cmd.collections().begin(),
+                                                     cmd.collections().end())));
   std::shared_ptr<hosting::DataPlane> plane;
   {
     absl::MutexLock lock(&mu_);
@@ -466,31 +459,29 @@ absl::Status Agent::Impl::Restore(const std::string& name,
                      "running cluster"));
   }
   std::error_code ec;
-  if (!std::filesystem::exists(*dir + "/manifest.json", ec)) {
+  if (!std::filesystem::exists(dir + "/manifest.json", ec)) {
     return absl::NotFoundError(absl::StrCat(
-        "backup '", cmd.backup(), "': no backup at '", *dir,
+        "backup '", cmd.backup(), "': no backup at '", dir,
         "' in the agent's bucket (deleted, or another agent's bucket)"));
   }
   std::optional<internal::Cipher> cipher;
   if (!cmd.encryption_key().empty()) {
-    auto c = LoadKey(cmd.encryption_key(), "");
-    if (!c.ok()) return c.status();
-    cipher = *c;
+    COVE_ASSIGN_OR_RETURN(cipher, LoadKey(cmd.encryption_key(), ""));
   }
-  auto summary = plane->Restore(*dir, cipher ? &*cipher : nullptr, *refs,
-                                cmd.overwrite(), cmd.backup());
-  if (!summary.ok()) return summary.status();
-  for (const std::string& c : summary->collections) out->add_collections(c);
-  out->set_row_count(summary->rows);
-  out->set_size_bytes(summary->bytes);
+  COVE_ASSIGN_OR_RETURN(hosting::BackupSummary summary,
+                        plane->Restore(dir, cipher ? &*cipher : nullptr, refs,
+                                       cmd.overwrite(), cmd.backup()));
+  for (const std::string& c : summary.collections) out->add_collections(c);
+  out->set_row_count(summary.rows);
+  out->set_size_bytes(summary.bytes);
   return absl::OkStatus();
 }
 
 absl::Status Agent::Impl::DeleteBackup(const v1::AgentDeleteBackup& cmd) {
-  auto dir = BucketPath("delete_backup.directory", cmd.directory());
-  if (!dir.ok()) return dir.status();
+  COVE_ASSIGN_OR_RETURN(std::string dir,
+                        BucketPath("delete_backup.directory", cmd.directory()));
   // Only the files listed in this backup's own manifest.
-  return hosting::DeleteBackupFiles(*dir, cmd.backup());
+  return hosting::DeleteBackupFiles(dir, cmd.backup());
 }
 
 v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,

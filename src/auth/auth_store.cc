@@ -120,7 +120,7 @@ absl::StatusOr<std::shared_ptr<AuthStore>> AuthStore::Open(Options options) {
         "state_file: expected a file path (got an empty string)");
   }
   auto store = std::make_shared<AuthStore>(options);
-  if (absl::Status s = store->LoadFromFile(); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(store->LoadFromFile());
   return store;
 }
 
@@ -253,8 +253,8 @@ absl::Status AuthStore::SaveLocked() const {
 
 absl::Status AuthStore::CreateUser(const std::string& user,
                                    const std::string& password) {
-  if (absl::Status s = ValidateUserName("username", user); !s.ok()) return s;
-  if (absl::Status s = ValidatePassword(password); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(ValidateUserName("username", user));
+  COVE_RETURN_IF_ERROR(ValidatePassword(password));
   {
     absl::ReaderMutexLock lock(&mu_);
     if (users_.count(user) != 0) {
@@ -262,15 +262,15 @@ absl::Status AuthStore::CreateUser(const std::string& user,
           absl::StrCat("user '", user, "' already exists"));
     }
   }
-  auto hash = HashPassword(password, options_.pbkdf2_iterations);
-  if (!hash.ok()) return hash.status();
+  COVE_ASSIGN_OR_RETURN(auto hash,
+                        HashPassword(password, options_.pbkdf2_iterations));
   absl::MutexLock lock(&mu_);
   auto [it, inserted] = users_.try_emplace(user);
   if (!inserted) {
     return absl::AlreadyExistsError(
         absl::StrCat("user '", user, "' already exists"));
   }
-  it->second.password = *std::move(hash);
+  it->second.password = std::move(hash);
   return SaveLocked();
 }
 
@@ -278,7 +278,7 @@ absl::Status AuthStore::UpdatePassword(const std::string& user,
                                        const std::string& old_password,
                                        const std::string& new_password,
                                        bool check_old) {
-  if (absl::Status s = ValidatePassword(new_password); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(ValidatePassword(new_password));
   if (check_old) {
     if (absl::Status s = Authenticate(user, old_password); !s.ok()) {
       return absl::UnauthenticatedError(absl::StrCat(
@@ -287,14 +287,14 @@ absl::Status AuthStore::UpdatePassword(const std::string& user,
   } else if (!HasUser(user)) {
     return absl::NotFoundError(absl::StrCat("user '", user, "' not found"));
   }
-  auto hash = HashPassword(new_password, options_.pbkdf2_iterations);
-  if (!hash.ok()) return hash.status();
+  COVE_ASSIGN_OR_RETURN(auto hash,
+                        HashPassword(new_password, options_.pbkdf2_iterations));
   absl::MutexLock lock(&mu_);
   auto it = users_.find(user);
   if (it == users_.end()) {
     return absl::NotFoundError(absl::StrCat("user '", user, "' not found"));
   }
-  it->second.password = *std::move(hash);
+  it->second.password = std::move(hash);
   verified_.erase(user);
   return SaveLocked();
 }
@@ -363,7 +363,7 @@ absl::Status AuthStore::Authenticate(const std::string& user,
 }
 
 absl::Status AuthStore::CreateRole(const std::string& role) {
-  if (absl::Status s = ValidateUserName("role name", role); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(ValidateUserName("role name", role));
   absl::MutexLock lock(&mu_);
   if (!roles_.try_emplace(role).second) {
     return absl::AlreadyExistsError(

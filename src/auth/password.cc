@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace cove::auth {
 namespace {
@@ -42,10 +43,8 @@ absl::StatusOr<PasswordHash> HashPassword(std::string_view password,
     return absl::InvalidArgumentError(absl::StrCat(
         "pbkdf2 iterations: expected at least 1 (got ", iterations, ")"));
   }
-  auto salt = RandomBytes(kSaltBytes);
-  if (!salt.ok()) return salt.status();
   PasswordHash out;
-  out.salt = *std::move(salt);
+  COVE_ASSIGN_OR_RETURN(out.salt, RandomBytes(kSaltBytes));
   out.iterations = iterations;
   if (!Derive(password, out.salt, iterations, &out.hash)) {
     return absl::InternalError("password hash: OpenSSL PBKDF2 failed");

@@ -257,7 +257,7 @@ absl::StatusOr<v1::AgentWelcome> CloudCore::AgentRegisterLocked(
   };
   absl::Status s = body();
   AuditLocked(call, s);
-  if (!s.ok()) return s;
+  COVE_RETURN_IF_ERROR(s);
   AgentReconcileLocked(session->environment, hello);
   AgentRequeueLocked(session->environment);
   v1::AgentWelcome welcome;

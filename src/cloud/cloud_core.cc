@@ -234,9 +234,8 @@ absl::Status CloudCore::PersistPendingLocked(const std::string& op) {
 template <typename M>
 static absl::Status LoadInto(Store* store, const std::string& kind,
                              std::map<std::string, M>* out) {
-  auto rows = store->LoadKind(kind);
-  if (!rows.ok()) return rows.status();
-  for (const auto& [name, data] : *rows) {
+  COVE_ASSIGN_OR_RETURN(auto rows, store->LoadKind(kind));
+  for (const auto& [name, data] : rows) {
     M m;
     if (!m.ParseFromString(data)) {
       return absl::DataLossError(

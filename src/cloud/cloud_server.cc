@@ -15,6 +15,7 @@
 #include "cloud/rest_gateway.h"
 #include "cloud/tls.h"
 #include "common/files.h"
+#include "common/status_macros.h"
 
 namespace cove::cloud {
 
@@ -63,7 +64,7 @@ void CloudServer::Wait() {
 
 absl::StatusOr<std::unique_ptr<CloudServer>> StartCloud(
     const CloudOptions& options) {
-  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(options.Validate());
   std::error_code ec;
   std::filesystem::create_directories(options.state_dir, ec);
   if (ec || !std::filesystem::is_directory(options.state_dir)) {
@@ -79,32 +80,27 @@ absl::StatusOr<std::unique_ptr<CloudServer>> StartCloud(
     std::filesystem::create_directories(dir, ec);
     cert_file = dir + "/cert.pem";
     key_file = dir + "/key.pem";
-    if (absl::Status s = EnsureSelfSignedCertificate(cert_file, key_file);
-        !s.ok()) {
-      return s;
-    }
+    COVE_RETURN_IF_ERROR(EnsureSelfSignedCertificate(cert_file, key_file));
   }
   std::shared_ptr<grpc::ServerCredentials> credentials =
       grpc::InsecureServerCredentials();
   if (!cert_file.empty()) {
-    auto cert = internal::ReadFile("tls_cert_file", cert_file);
-    if (!cert.ok()) return cert.status();
-    auto key = internal::ReadFile("tls_key_file", key_file);
-    if (!key.ok()) return key.status();
+    COVE_ASSIGN_OR_RETURN(auto cert,
+                          internal::ReadFile("tls_cert_file", cert_file));
+    COVE_ASSIGN_OR_RETURN(auto key,
+                          internal::ReadFile("tls_key_file", key_file));
     grpc::SslServerCredentialsOptions ssl(
         GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
-    ssl.pem_key_cert_pairs.push_back({*key, *cert});
+    ssl.pem_key_cert_pairs.push_back({key, cert});
     credentials = grpc::SslServerCredentials(ssl);
     server->tls_ = true;
     server->ca_file_ = cert_file;
   }
-  auto store = Store::Open(options.state_dir + "/cloud.db");
-  if (!store.ok()) return store.status();
-  server->core_ = std::make_unique<CloudCore>(options, *std::move(store),
+  COVE_ASSIGN_OR_RETURN(auto store,
+                        Store::Open(options.state_dir + "/cloud.db"));
+  server->core_ = std::make_unique<CloudCore>(options, std::move(store),
                                               cert_file, key_file);
-  auto admin = server->core_->Start();
-  if (!admin.ok()) return admin.status();
-  server->initial_admin_key_ = *admin;
+  COVE_ASSIGN_OR_RETURN(server->initial_admin_key_, server->core_->Start());
   server->control_ = std::make_unique<ControlPlaneService>(server->core_.get());
   server->emulator_ = std::make_unique<EmulatorService>(server->core_.get());
   server->agent_gateway_ =
@@ -130,11 +126,11 @@ absl::StatusOr<std::unique_ptr<CloudServer>> StartCloud(
   server->address_ = absl::StrCat(host, ":", port);
   if (!options.metrics_listen_address.empty()) {
     CloudCore* core = server->core_.get();
-    auto metrics = server::MetricsEndpoint::Start(
-        options.metrics_listen_address,
-        [core] { return core->ControlPlaneMetricsText(); });
-    if (!metrics.ok()) return metrics.status();
-    server->metrics_ = *std::move(metrics);
+    COVE_ASSIGN_OR_RETURN(
+        server->metrics_,
+        server::MetricsEndpoint::Start(options.metrics_listen_address, [core] {
+          return core->ControlPlaneMetricsText();
+        }));
   }
   if (!options.http_listen_address.empty()) {
     HttpServer::Options http_options;
@@ -142,9 +138,7 @@ absl::StatusOr<std::unique_ptr<CloudServer>> StartCloud(
     http_options.tls_cert_file = cert_file;
     http_options.tls_key_file = key_file;
     http_options.max_body_bytes = options.http_max_body_bytes;
-    auto http = HttpServer::Bind(http_options);
-    if (!http.ok()) return http.status();
-    server->http_ = *std::move(http);
+    COVE_ASSIGN_OR_RETURN(server->http_, HttpServer::Bind(http_options));
     // The web console ("/", /console/..., the data explorer's
     // /v1/{cluster}/collections...; console_routes.h), first: its regex
     // routes go before the gateway's.

@@ -8,9 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -23,6 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "cloud/cloud_core.h"
+#include "common/files.h"
 #include "common/status_macros.h"
 #include "common/value_json.h"
 #include "cove/client.h"
@@ -56,16 +55,6 @@ std::string ProgramDir() {
   std::string exe(buf, static_cast<size_t>(n));
   size_t slash = exe.rfind('/');
   return slash == std::string::npos ? "" : exe.substr(0, slash);
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(absl::StrCat("console: cannot read ", path));
-  }
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
 }
 
 HttpResponse JsonResponse(const json& body) {
@@ -545,7 +534,7 @@ void RegisterConsole(CloudCore* core, HttpServer* http,
   std::string chartjs = options.chartjs_file;
   http->Handle("GET", "/vendor/chart\\.js", [chartjs](const HttpRequest&) {
     auto body = chartjs.empty() ? absl::NotFoundError("no Chart.js file")
-                                : ReadFile(chartjs);
+                                : internal::ReadFile("console", chartjs);
     if (!body.ok()) {
       return ErrorResponse(absl::NotFoundError(
           "/vendor/chart.js: Chart.js is not installed (Debian "
@@ -567,7 +556,7 @@ void RegisterConsole(CloudCore* core, HttpServer* http,
     if (!file.ok()) {
       return ErrorResponse(absl::NotFoundError("no console page at this path"));
     }
-    auto body = ReadFile(*file);
+    auto body = internal::ReadFile("console", *file);
     if (!body.ok()) return ErrorResponse(body.status());
     return FileResponse(*std::move(body), *file);
   });

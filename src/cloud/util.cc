@@ -69,11 +69,10 @@ absl::StatusOr<std::vector<std::string>> ParseName(
     }
     const std::string& id = parts[2 * i + 1];
     const bool email = last_is_email && i + 1 == collections.size();
-    absl::Status s =
-        email
-            ? ValidateEmail(absl::StrCat(field, " user"), id)
-            : ValidateId(absl::StrCat(field, " id '", collections[i], "'"), id);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(
+        email ? ValidateEmail(absl::StrCat(field, " user"), id)
+              : ValidateId(absl::StrCat(field, " id '", collections[i], "'"),
+                           id));
     ids.push_back(id);
   }
   return ids;
@@ -204,9 +203,8 @@ std::string DeterministicBytes(const google::protobuf::Message& message) {
 }
 
 absl::StatusOr<std::string> RandomHex(size_t n) {
-  auto bytes = auth::RandomBytes(n);
-  if (!bytes.ok()) return bytes.status();
-  return absl::BytesToHexString(*bytes);
+  COVE_ASSIGN_OR_RETURN(std::string bytes, auth::RandomBytes(n));
+  return absl::BytesToHexString(bytes);
 }
 
 absl::StatusOr<std::string> RandomAlnum(size_t n) {
@@ -214,9 +212,8 @@ absl::StatusOr<std::string> RandomAlnum(size_t n) {
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   std::string out;
   while (out.size() < n) {
-    auto bytes = auth::RandomBytes(2 * n);
-    if (!bytes.ok()) return bytes.status();
-    for (unsigned char c : *bytes) {
+    COVE_ASSIGN_OR_RETURN(std::string bytes, auth::RandomBytes(2 * n));
+    for (unsigned char c : bytes) {
       if (c < 248 && out.size() < n) out.push_back(kAlphabet[c % 62]);
     }
   }

@@ -85,9 +85,8 @@ template <typename T, typename Out>
 absl::Status Paginate(const std::vector<std::pair<std::string, T>>& sorted,
                       const PageRequest& page, Out* out,
                       std::string* next_token) {
-  auto start = StartPage(page);
-  if (!start.ok()) return start.status();
-  const auto& [after, size] = *start;
+  COVE_ASSIGN_OR_RETURN(auto start, StartPage(page));
+  const auto& [after, size] = start;
   int n = 0;
   absl::string_view last;
   next_token->clear();

@@ -9,6 +9,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/half.h"
+#include "common/status_macros.h"
 #include "common/strings.h"
 #include "common/value_from_json.h"
 #include "common/value_json.h"
@@ -170,9 +171,8 @@ absl::StatusOr<Value> DecodeExact(const Json& j, size_t depth) {
     Value::Array a;
     a.reserve(j.size());
     for (const Json& x : j) {
-      absl::StatusOr<Value> v = DecodeExact(x, depth + 1);
-      if (!v.ok()) return v.status();
-      a.push_back(*std::move(v));
+      COVE_ASSIGN_OR_RETURN(Value v, DecodeExact(x, depth + 1));
+      a.push_back(std::move(v));
     }
     return Value(std::move(a));
   }
@@ -185,9 +185,8 @@ absl::StatusOr<Value> DecodeExact(const Json& j, size_t depth) {
   if (tag == "$o" && body.is_object()) {
     Value::Object o;
     for (const auto& [k, x] : body.items()) {
-      absl::StatusOr<Value> v = DecodeExact(x, depth + 1);
-      if (!v.ok()) return v.status();
-      o.emplace(k, *std::move(v));
+      COVE_ASSIGN_OR_RETURN(Value v, DecodeExact(x, depth + 1));
+      o.emplace(k, std::move(v));
     }
     return Value(std::move(o));
   }

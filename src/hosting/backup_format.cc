@@ -105,9 +105,8 @@ absl::StatusOr<CollectionSchema> DecodeSchema(const json& j) {
       f.max_capacity = jf.at("max_capacity").get<int64_t>();
       f.nullable = jf.at("nullable").get<bool>();
       if (jf.contains("default_value")) {
-        auto v = DecodeValue(jf["default_value"]);
-        if (!v.ok()) return v.status();
-        f.default_value = *std::move(v);
+        COVE_ASSIGN_OR_RETURN(f.default_value,
+                              DecodeValue(jf["default_value"]));
       }
       s.fields.push_back(std::move(f));
     }
@@ -144,14 +143,14 @@ absl::StatusOr<IndexSpec> DecodeIndex(const json& j) {
   try {
     spec.index_name = j.at("index_name").get<std::string>();
     spec.field_name = j.at("field_name").get<std::string>();
-    auto type = EnumFromName<IndexType>(j.at("index_type").get<std::string>(),
-                                        &IndexTypeName, 6, "index type");
-    if (!type.ok()) return type.status();
-    spec.index_type = *type;
-    auto metric = EnumFromName<MetricType>(
-        j.at("metric_type").get<std::string>(), &MetricTypeName, 3, "metric");
-    if (!metric.ok()) return metric.status();
-    spec.metric_type = *metric;
+    COVE_ASSIGN_OR_RETURN(
+        spec.index_type,
+        EnumFromName<IndexType>(j.at("index_type").get<std::string>(),
+                                &IndexTypeName, 6, "index type"));
+    COVE_ASSIGN_OR_RETURN(
+        spec.metric_type,
+        EnumFromName<MetricType>(j.at("metric_type").get<std::string>(),
+                                 &MetricTypeName, 3, "metric"));
     for (const auto& [k, v] : j.at("params").items())
       spec.params[k] = v.get<std::string>();
   } catch (const json::exception& e) {
@@ -186,9 +185,8 @@ bool SafeFileName(const std::string& name) {
 absl::StatusOr<json> ReadManifest(const std::string& dir,
                                   const std::string& owner = "") {
   const std::string path = dir + "/" + kManifest;
-  auto text = ReadFile(path);
-  if (!text.ok()) return text.status();
-  json m = json::parse(*text, nullptr, false);
+  COVE_ASSIGN_OR_RETURN(auto text, ReadFile(path));
+  json m = json::parse(text, nullptr, false);
   if (m.is_discarded() || !m.is_object() || m.value("format", "") != kFormat ||
       !m.contains("files") || !m["files"].is_array()) {
     return absl::DataLossError(
@@ -229,11 +227,9 @@ absl::StatusOr<std::string> ReadVerified(const std::string& dir,
     return absl::DataLossError(
         absl::StrCat("backup file '", path, "': not listed in the manifest"));
   }
-  auto data = ReadFile(path);
-  if (!data.ok()) return data.status();
-  if (static_cast<int64_t>(data->size()) !=
-          entry->value("bytes", int64_t{-1}) ||
-      Sha256Hex(*data) != entry->value("sha256", "")) {
+  COVE_ASSIGN_OR_RETURN(auto data, ReadFile(path));
+  if (static_cast<int64_t>(data.size()) != entry->value("bytes", int64_t{-1}) ||
+      Sha256Hex(data) != entry->value("sha256", "")) {
     return absl::DataLossError(absl::StrCat(
         "backup file '", path, "': checksum mismatch (the file is corrupt)"));
   }
@@ -242,7 +238,7 @@ absl::StatusOr<std::string> ReadVerified(const std::string& dir,
     return absl::FailedPreconditionError(absl::StrCat(
         "backup file '", path, "': encrypted, and no key was given"));
   }
-  auto plain = cipher->Open(*data, name);
+  auto plain = cipher->Open(data, name);
   if (!plain.ok()) {
     return absl::DataLossError(absl::StrCat("backup file '", path,
                                             "': does not decrypt (",
@@ -255,9 +251,7 @@ absl::StatusOr<Catalog> ReadCatalog(const std::string& dir,
                                     const internal::Cipher* cipher,
                                     const std::string& owner) {
   Catalog c;
-  auto m = ReadManifest(dir, owner);
-  if (!m.ok()) return m.status();
-  c.manifest = *std::move(m);
+  COVE_ASSIGN_OR_RETURN(c.manifest, ReadManifest(dir, owner));
   if (c.manifest.value("encrypted", false) && cipher != nullptr &&
       c.manifest.value("key_id", "") != cipher->KeyId()) {
     return absl::FailedPreconditionError(
@@ -269,9 +263,8 @@ absl::StatusOr<Catalog> ReadCatalog(const std::string& dir,
   const std::string name = c.manifest.value("encrypted", false)
                                ? "catalog.json.enc"
                                : "catalog.json";
-  auto text = ReadVerified(dir, c.manifest, name, cipher);
-  if (!text.ok()) return text.status();
-  json cat = json::parse(*text, nullptr, false);
+  COVE_ASSIGN_OR_RETURN(auto text, ReadVerified(dir, c.manifest, name, cipher));
+  json cat = json::parse(text, nullptr, false);
   if (cat.is_discarded() || !cat.is_object() || !cat.contains("collections") ||
       !cat["collections"].is_array()) {
     return absl::DataLossError(
@@ -311,12 +304,10 @@ absl::Status Conflicts(Connection& conn, const std::vector<json>& selected,
   for (const json& e : selected) {
     const std::string db = e.value("db", "");
     const std::string name = e.value("name", "");
-    auto dbs = conn.ListDatabases(CallOptions{});
-    if (!dbs.ok()) return dbs.status();
-    if (std::find(dbs->begin(), dbs->end(), db) == dbs->end()) continue;
-    auto has = conn.HasCollection(name, InDb(db));
-    if (!has.ok()) return has.status();
-    if (*has) {
+    COVE_ASSIGN_OR_RETURN(auto dbs, conn.ListDatabases(CallOptions{}));
+    if (std::find(dbs.begin(), dbs.end(), db) == dbs.end()) continue;
+    COVE_ASSIGN_OR_RETURN(bool has, conn.HasCollection(name, InDb(db)));
+    if (has) {
       return absl::AlreadyExistsError(absl::StrCat(
           "collection '", CollectionRef{db, name}.Display(),
           "' already exists in the target cluster; drop it, restore other "
@@ -497,9 +488,8 @@ absl::Status DeleteBackupFiles(const std::string& dir,
   };
   const std::string manifest_path = dir + "/" + kManifest;
   if (std::filesystem::exists(manifest_path, ec)) {
-    auto text = ReadFile(manifest_path);
-    if (!text.ok()) return text.status();
-    json m = json::parse(*text, nullptr, false);
+    COVE_ASSIGN_OR_RETURN(auto text, ReadFile(manifest_path));
+    json m = json::parse(text, nullptr, false);
     if (m.is_discarded() || !m.is_object() || !m.contains("files") ||
         !m["files"].is_array()) {
       return absl::DataLossError(
@@ -567,24 +557,21 @@ absl::StatusOr<internal::Cipher> LoadOrCreateDataKey(const std::string& path) {
 }
 
 absl::StatusOr<BackupHeader> ReadBackupHeader(const std::string& dir) {
-  auto m = ReadManifest(dir);
-  if (!m.ok()) return m.status();
+  COVE_ASSIGN_OR_RETURN(json m, ReadManifest(dir));
   BackupHeader h;
-  h.encrypted = m->value("encrypted", false);
-  h.key_ref = m->value("key_ref", "");
-  h.key_id = m->value("key_id", "");
+  h.encrypted = m.value("encrypted", false);
+  h.key_ref = m.value("key_ref", "");
+  h.key_id = m.value("key_id", "");
   return h;
 }
 
 absl::Status VerifyBackup(const std::string& dir, const std::string& owner) {
-  auto m = ReadManifest(dir, owner);
-  if (!m.ok()) return m.status();
-  for (const json& f : (*m)["files"]) {
+  COVE_ASSIGN_OR_RETURN(json m, ReadManifest(dir, owner));
+  for (const json& f : m["files"]) {
     const std::string path = dir + "/" + f.value("name", "");
-    auto data = ReadFile(path);
-    if (!data.ok()) return data.status();
-    if (static_cast<int64_t>(data->size()) != f.value("bytes", int64_t{-1}) ||
-        Sha256Hex(*data) != f.value("sha256", "")) {
+    COVE_ASSIGN_OR_RETURN(auto data, ReadFile(path));
+    if (static_cast<int64_t>(data.size()) != f.value("bytes", int64_t{-1}) ||
+        Sha256Hex(data) != f.value("sha256", "")) {
       return absl::DataLossError(absl::StrCat(
           "backup file '", path, "': checksum mismatch (the file is corrupt)"));
     }
@@ -604,25 +591,19 @@ absl::Status CheckRestoreConflicts(
     Connection& conn, const std::string& dir, const internal::Cipher* cipher,
     const std::vector<CollectionRef>& collections, bool overwrite,
     const std::string& owner) {
-  auto catalog = ReadCatalog(dir, cipher, owner);
-  if (!catalog.ok()) return catalog.status();
-  auto selected = Select(*catalog, collections, dir);
-  if (!selected.ok()) return selected.status();
-  return Conflicts(conn, *selected, overwrite);
+  COVE_ASSIGN_OR_RETURN(Catalog catalog, ReadCatalog(dir, cipher, owner));
+  COVE_ASSIGN_OR_RETURN(auto selected, Select(catalog, collections, dir));
+  return Conflicts(conn, selected, overwrite);
 }
 
 absl::StatusOr<BackupSummary> RestoreBackupInto(
     Connection& conn, const std::string& dir, const internal::Cipher* cipher,
     const std::vector<CollectionRef>& collections, bool overwrite,
     const std::string& owner) {
-  absl::Status verified = VerifyBackup(dir, owner);
-  if (!verified.ok()) return verified;
-  auto catalog = ReadCatalog(dir, cipher, owner);
-  if (!catalog.ok()) return catalog.status();
-  auto selected = Select(*catalog, collections, dir);
-  if (!selected.ok()) return selected.status();
-  absl::Status s = Conflicts(conn, *selected, overwrite);
-  if (!s.ok()) return s;
+  COVE_RETURN_IF_ERROR(VerifyBackup(dir, owner));
+  COVE_ASSIGN_OR_RETURN(Catalog catalog, ReadCatalog(dir, cipher, owner));
+  COVE_ASSIGN_OR_RETURN(auto selected, Select(catalog, collections, dir));
+  COVE_RETURN_IF_ERROR(Conflicts(conn, selected, overwrite));
   // Decode everything before changing the target.
   struct Item {
     std::string db, name;
@@ -634,28 +615,26 @@ absl::StatusOr<BackupSummary> RestoreBackupInto(
   };
   std::vector<Item> items;
   BackupSummary summary;
-  for (const json& e : *selected) {
+  for (const json& e : selected) {
     Item item;
     item.db = e.value("db", "");
     item.name = e.value("name", "");
     item.loaded = e.value("loaded", true);
-    auto schema = DecodeSchema(e.value("schema", json::object()));
-    if (!schema.ok()) return schema.status();
-    item.schema = *std::move(schema);
+    COVE_ASSIGN_OR_RETURN(item.schema,
+                          DecodeSchema(e.value("schema", json::object())));
     for (const json& ji : e.value("indexes", json::array())) {
-      auto spec = DecodeIndex(ji);
-      if (!spec.ok()) return spec.status();
-      item.indexes.push_back(*std::move(spec));
+      COVE_ASSIGN_OR_RETURN(IndexSpec spec, DecodeIndex(ji));
+      item.indexes.push_back(std::move(spec));
     }
     for (const json& p : e.value("partitions", json::array())) {
       if (p.is_string()) item.partitions.push_back(p.get<std::string>());
     }
     const std::string data_name = e.value("data", "");
-    auto text = ReadVerified(dir, catalog->manifest, data_name, cipher);
-    if (!text.ok()) return text.status();
+    COVE_ASSIGN_OR_RETURN(
+        auto text, ReadVerified(dir, catalog.manifest, data_name, cipher));
     int64_t n = 0;
     for (absl::string_view line :
-         absl::StrSplit(*text, '\n', absl::SkipEmpty())) {
+         absl::StrSplit(text, '\n', absl::SkipEmpty())) {
       json jl = json::parse(line, nullptr, false);
       if (jl.is_discarded() || !jl.is_object() || !jl.contains("r") ||
           !jl["r"].is_object() || !jl.contains("p") || !jl["p"].is_string()) {
@@ -685,30 +664,19 @@ absl::StatusOr<BackupSummary> RestoreBackupInto(
   }
   for (const Item& item : items) {
     const CallOptions call = InDb(item.db);
-    auto dbs = conn.ListDatabases(CallOptions{});
-    if (!dbs.ok()) return dbs.status();
-    if (std::find(dbs->begin(), dbs->end(), item.db) == dbs->end()) {
-      s = conn.CreateDatabase(item.db, CallOptions{});
-      if (!s.ok()) return s;
+    COVE_ASSIGN_OR_RETURN(auto dbs, conn.ListDatabases(CallOptions{}));
+    if (std::find(dbs.begin(), dbs.end(), item.db) == dbs.end()) {
+      COVE_RETURN_IF_ERROR(conn.CreateDatabase(item.db, CallOptions{}));
     }
-    auto has = conn.HasCollection(item.name, call);
-    if (!has.ok()) return has.status();
-    if (*has) {
-      s = conn.DropCollection(item.name, call);
-      if (!s.ok()) return s;
-    }
-    s = conn.CreateCollection(item.name, item.schema, item.indexes, call);
-    if (!s.ok()) return s;
+    COVE_ASSIGN_OR_RETURN(bool has, conn.HasCollection(item.name, call));
+    if (has) COVE_RETURN_IF_ERROR(conn.DropCollection(item.name, call));
+    COVE_RETURN_IF_ERROR(
+        conn.CreateCollection(item.name, item.schema, item.indexes, call));
     for (const std::string& p : item.partitions) {
-      auto hp = conn.HasPartition(item.name, p, call);
-      if (!hp.ok()) return hp.status();
-      if (!*hp) {
-        s = conn.CreatePartition(item.name, p, call);
-        if (!s.ok()) return s;
-      }
+      COVE_ASSIGN_OR_RETURN(bool hp, conn.HasPartition(item.name, p, call));
+      if (!hp) COVE_RETURN_IF_ERROR(conn.CreatePartition(item.name, p, call));
     }
-    s = conn.LoadCollection(item.name, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(conn.LoadCollection(item.name, call));
     bool auto_id = false;
     for (const FieldSchema& f : item.schema.fields)
       auto_id |= f.is_primary_key && f.auto_id;
@@ -720,13 +688,12 @@ absl::StatusOr<BackupSummary> RestoreBackupInto(
         ins.rows.assign(rows.begin() + at,
                         rows.begin() + std::min(rows.size(), at + kPage));
         // Upsert keeps the primary keys of auto_id collections.
-        auto r = auto_id ? conn.Upsert(ins, call) : conn.Insert(ins, call);
-        if (!r.ok()) return r.status();
+        COVE_RETURN_IF_ERROR(auto_id ? conn.Upsert(ins, call)
+                                     : conn.Insert(ins, call));
         summary.rows += static_cast<int64_t>(ins.rows.size());
       }
     }
-    s = conn.Flush(item.name, call);
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(conn.Flush(item.name, call));
     if (!item.loaded) (void)conn.ReleaseCollection(item.name, call);
     summary.collections.push_back(CollectionRef{item.db, item.name}.Display());
   }

@@ -4,22 +4,20 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace cove::hosting {
 
 absl::StatusOr<int64_t> CapacityConnection::CountEntities() {
-  auto dbs = inner_->ListDatabases(CallOptions{});
-  if (!dbs.ok()) return dbs.status();
+  COVE_ASSIGN_OR_RETURN(auto dbs, inner_->ListDatabases(CallOptions{}));
   int64_t total = 0;
-  for (const std::string& db : *dbs) {
+  for (const std::string& db : dbs) {
     CallOptions call;
     call.db_name = db;
-    auto collections = inner_->ListCollections(call);
-    if (!collections.ok()) return collections.status();
-    for (const std::string& c : *collections) {
-      auto stats = inner_->GetCollectionStats(c, call);
-      if (!stats.ok()) return stats.status();
-      total += stats->row_count;
+    COVE_ASSIGN_OR_RETURN(auto collections, inner_->ListCollections(call));
+    for (const std::string& c : collections) {
+      COVE_ASSIGN_OR_RETURN(auto stats, inner_->GetCollectionStats(c, call));
+      total += stats.row_count;
     }
   }
   return total;
@@ -97,13 +95,12 @@ absl::Status CapacityConnection::CheckRoom(int64_t adding,
         " bytes (64 MiB) per insert or upsert request; split it into smaller "
         "batches"));
   }
-  auto used = CountEntities();
-  if (!used.ok()) return used.status();
+  COVE_ASSIGN_OR_RETURN(const int64_t used, CountEntities());
   const int64_t capacity = capacity_.load();
-  if (*used + adding > capacity) {
+  if (used + adding > capacity) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "cluster capacity: the cluster admits ", capacity,
-        " vectors (capacity_vectors) and holds ", *used, "; this write adds ",
+        " vectors (capacity_vectors) and holds ", used, "; this write adds ",
         adding, " (scale the cluster up to store more)"));
   }
   const int64_t capacity_bytes = capacity_bytes_.load();
@@ -122,10 +119,10 @@ absl::Status CapacityConnection::CheckRoom(int64_t adding,
 
 absl::StatusOr<int64_t> CapacityConnection::CountExisting(
     const InsertRequest& request, const CallOptions& call) {
-  auto desc = inner_->DescribeCollection(request.collection_name, call);
-  if (!desc.ok()) return desc.status();
+  COVE_ASSIGN_OR_RETURN(
+      auto desc, inner_->DescribeCollection(request.collection_name, call));
   std::string pk;
-  for (const FieldSchema& f : desc->schema.fields) {
+  for (const FieldSchema& f : desc.schema.fields) {
     if (f.is_primary_key) pk = f.name;
   }
   std::vector<Value> ids;
@@ -144,19 +141,15 @@ absl::StatusOr<int64_t> CapacityConnection::CountExisting(
   }
   query.ids = ids;
   query.output_fields = {pk};
-  auto rows = inner_->Query(query, call);
-  if (!rows.ok()) return rows.status();
-  return static_cast<int64_t>(rows->size());
+  COVE_ASSIGN_OR_RETURN(auto rows, inner_->Query(query, call));
+  return static_cast<int64_t>(rows.size());
 }
 
 absl::StatusOr<MutationResult> CapacityConnection::Insert(
     const InsertRequest& request, const CallOptions& call) {
   Touch();
   absl::MutexLock lock(&write_mu_);
-  if (absl::Status s = CheckRoom(RowCount(request), RequestBytes(request));
-      !s.ok()) {
-    return s;
-  }
+  COVE_RETURN_IF_ERROR(CheckRoom(RowCount(request), RequestBytes(request)));
   return inner_->Insert(request, call);
 }
 
@@ -173,10 +166,7 @@ absl::StatusOr<MutationResult> CapacityConnection::Upsert(
     if (bytes > kMaxRequestBytes) return s;
     auto existing = CountExisting(request, call);
     if (!existing.ok()) return s;
-    if (absl::Status again = CheckRoom(adding - *existing, bytes);
-        !again.ok()) {
-      return again;
-    }
+    COVE_RETURN_IF_ERROR(CheckRoom(adding - *existing, bytes));
   }
   return inner_->Upsert(request, call);
 }

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace cove::hosting {
 namespace {
@@ -63,8 +64,7 @@ absl::Status MakeNewPrivateDir(const std::string& what,
                                const std::string& dir) {
   const std::filesystem::path p = std::filesystem::path(dir).lexically_normal();
   if (p.has_parent_path()) {
-    absl::Status s = MakePrivateDirs(what, p.parent_path().string());
-    if (!s.ok()) return s;
+    COVE_RETURN_IF_ERROR(MakePrivateDirs(what, p.parent_path().string()));
   }
   if (::mkdir(p.c_str(), 0700) != 0) {
     if (errno == EEXIST) {

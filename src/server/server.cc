@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/files.h"
+#include "common/status_macros.h"
 #include "embedded/embedded_connection.h"
 #include "server/milvus_service.h"
 
@@ -179,11 +180,7 @@ absl::Status ServerOptions::Validate() const {
         absl::StrCat("pbkdf2_iterations: expected at least 1 (got ",
                      pbkdf2_iterations, ")"));
   }
-  if (absl::Status s =
-          IpAccessList::Parse("ip_access_list", ip_access_list).status();
-      !s.ok()) {
-    return s;
-  }
+  COVE_RETURN_IF_ERROR(IpAccessList::Parse("ip_access_list", ip_access_list));
   if (connection == nullptr && data_dir.empty()) {
     return absl::InvalidArgumentError(
         "data_dir: expected a directory or ':memory:' (got an empty string)");
@@ -225,14 +222,13 @@ void Server::Wait() {
 
 absl::StatusOr<std::unique_ptr<Server>> StartServer(
     const ServerOptions& options) {
-  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  COVE_RETURN_IF_ERROR(options.Validate());
   std::unique_ptr<Server> server(new Server());
   server->connection_ = options.connection;
   if (server->connection_ == nullptr) {
-    auto conn =
-        internal::MakeEmbeddedConnection(options.data_dir, EmbeddedOptions{});
-    if (!conn.ok()) return conn.status();
-    server->connection_ = *std::move(conn);
+    COVE_ASSIGN_OR_RETURN(
+        server->connection_,
+        internal::MakeEmbeddedConnection(options.data_dir, EmbeddedOptions{}));
   }
   server->auth_ = options.auth_store;
   if (server->auth_ == nullptr) {
@@ -241,18 +237,15 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
     if (options.data_dir != ":memory:" && options.connection == nullptr) {
       // Users, roles and grants live next to the data (hashes only).
       auth_options.state_file = options.data_dir + "/cove-users.json";
-      auto opened = auth::AuthStore::Open(auth_options);
-      if (!opened.ok()) return opened.status();
-      server->auth_ = *std::move(opened);
+      COVE_ASSIGN_OR_RETURN(server->auth_, auth::AuthStore::Open(auth_options));
     } else {
       server->auth_ = std::make_shared<auth::AuthStore>(auth_options);
     }
     // The root password is set when root is first created; later changes
     // go through UpdateCredential and persist.
     if (options.auth_enabled && !server->auth_->HasUser(auth::kRootUser)) {
-      absl::Status s =
-          server->auth_->CreateUser(auth::kRootUser, options.root_password);
-      if (!s.ok()) return s;
+      COVE_RETURN_IF_ERROR(
+          server->auth_->CreateUser(auth::kRootUser, options.root_password));
     }
   }
   server->metrics_ = std::make_shared<ServerMetrics>();
@@ -274,10 +267,7 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
   server->ip_access_ = std::make_shared<IpAccessControl>(
       options.ip_access_owner.empty() ? std::string("this server")
                                       : options.ip_access_owner);
-  if (absl::Status s = server->ip_access_->Set(options.ip_access_list);
-      !s.ok()) {
-    return s;
-  }
+  COVE_RETURN_IF_ERROR(server->ip_access_->Set(options.ip_access_list));
   service_options.ip_access = server->ip_access_;
   server->service_ = std::make_unique<MilvusServiceImpl>(
       server->connection_, server->auth_, service_options);
@@ -285,18 +275,17 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
   std::shared_ptr<grpc::ServerCredentials> credentials =
       grpc::InsecureServerCredentials();
   if (!options.tls_cert_file.empty()) {
-    auto cert = internal::ReadFile("tls_cert_file", options.tls_cert_file);
-    if (!cert.ok()) return cert.status();
-    auto key = internal::ReadFile("tls_key_file", options.tls_key_file);
-    if (!key.ok()) return key.status();
+    COVE_ASSIGN_OR_RETURN(
+        auto cert, internal::ReadFile("tls_cert_file", options.tls_cert_file));
+    COVE_ASSIGN_OR_RETURN(
+        auto key, internal::ReadFile("tls_key_file", options.tls_key_file));
     grpc::SslServerCredentialsOptions ssl(
         GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
-    ssl.pem_key_cert_pairs.push_back({*key, *cert});
+    ssl.pem_key_cert_pairs.push_back({key, cert});
     if (!options.tls_client_ca_file.empty()) {
-      auto ca =
-          internal::ReadFile("tls_client_ca_file", options.tls_client_ca_file);
-      if (!ca.ok()) return ca.status();
-      ssl.pem_root_certs = *ca;
+      COVE_ASSIGN_OR_RETURN(
+          ssl.pem_root_certs,
+          internal::ReadFile("tls_client_ca_file", options.tls_client_ca_file));
       ssl.client_certificate_request =
           GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
     }
@@ -333,11 +322,11 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
   if (!options.metrics_listen_address.empty()) {
     ServerMetrics* metrics = server->metrics_.get();
     std::function<DataPlaneUsage()> usage = server->usage_;
-    auto endpoint = MetricsEndpoint::Start(
-        options.metrics_listen_address,
-        [metrics, usage] { return metrics->PrometheusText(usage()); });
-    if (!endpoint.ok()) return endpoint.status();
-    server->metrics_endpoint_ = *std::move(endpoint);
+    COVE_ASSIGN_OR_RETURN(server->metrics_endpoint_,
+                          MetricsEndpoint::Start(
+                              options.metrics_listen_address, [metrics, usage] {
+                                return metrics->PrometheusText(usage());
+                              }));
   }
   std::string host =
       options.listen_address.substr(0, options.listen_address.rfind(':'));
