@@ -250,7 +250,8 @@ void FillVectors(cove::SearchRequest* req, py::handle vectors) {
   if (IsSparseLike(first)) {
     std::vector<py::object> rows;
     if (listed) {
-      for (py::handle row : vectors) rows.push_back(py::reinterpret_borrow<py::object>(row));
+      for (py::handle row : vectors)
+        rows.push_back(py::reinterpret_borrow<py::object>(row));
     } else if (!PyDict_Check(vectors.ptr())) {
       // A scipy matrix: one query per row.
       py::object csr = vectors.attr("tocsr")();
@@ -262,8 +263,9 @@ void FillVectors(cove::SearchRequest* req, py::handle vectors) {
     for (size_t r = 0; r < rows.size(); ++r) {
       const std::string what = "search: data[" + std::to_string(r) + "]";
       if (!IsSparseLike(rows[r]) && !PyDict_Check(rows[r].ptr())) {
-        RaiseInvalid(what + ": expected a sparse vector like the others (a "
-                            "dict with int keys or a scipy sparse row)");
+        RaiseInvalid(what +
+                     ": expected a sparse vector like the others (a "
+                     "dict with int keys or a scipy sparse row)");
       }
       req->sparse_vectors.push_back(
           PyDict_Check(rows[r].ptr()) && py::len(rows[r]) == 0

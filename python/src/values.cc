@@ -131,8 +131,9 @@ Value SparseFromCoo(py::handle h, const std::string& what) {
   coo.attr("sum_duplicates")();
   py::tuple shape = coo.attr("shape");
   if (py::len(shape) != 2 || shape[0].cast<int64_t>() != 1) {
-    RaiseInvalid(what + ": a sparse matrix given as one vector must have one "
-                        "row (got shape " +
+    RaiseInvalid(what +
+                 ": a sparse matrix given as one vector must have one "
+                 "row (got shape " +
                  std::string(py::str(shape)) + ")");
   }
   py::list cols = coo.attr("col").attr("tolist")();
@@ -282,9 +283,8 @@ py::object FromValue(const Value& v) {
     case Value::Kind::kFloat16Vector:
     case Value::Kind::kBFloat16Vector: {
       // As pymilvus: the vector's bytes (2 per dimension, little-endian).
-      const std::vector<uint16_t>& b = v.is_float16_vector()
-                                           ? v.AsFloat16Vector()
-                                           : v.AsBFloat16Vector();
+      const std::vector<uint16_t>& b =
+          v.is_float16_vector() ? v.AsFloat16Vector() : v.AsBFloat16Vector();
       std::string bytes(b.size() * 2, '\0');
       for (size_t k = 0; k < b.size(); ++k) {
         bytes[2 * k] = static_cast<char>(b[k] & 0xFF);

@@ -2,6 +2,7 @@
 #include "cloud/request_context.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "google/protobuf/descriptor.h"
 
 namespace cove::cloud {
@@ -45,11 +46,8 @@ absl::Status MergeContextFields(const RequestContext& ctx, Message* request) {
           absl::StrCat("Idempotency-Key: ", type,
                        " takes no request id (expected none, got one)"));
     }
-    if (absl::Status s = Merge(request, f, ctx.request_id, "request_id",
-                               "Idempotency-Key header");
-        !s.ok()) {
-      return s;
-    }
+    COVE_RETURN_IF_ERROR(Merge(request, f, ctx.request_id, "request_id",
+                               "Idempotency-Key header"));
   }
   if (!ctx.if_match.empty()) {
     if (const FieldDescriptor* f = StringField(*request, "etag")) {

@@ -81,7 +81,7 @@ absl::StatusOr<control::Backup> ControlOperation::backup() const {
         absl::StrCat("operation ", op_.name, " (", op_.verb,
                      "): not done yet (progress ", op_.progress_percent, "%)"));
   }
-  if (!op_.error().ok()) return op_.error();
+  COVE_RETURN_IF_ERROR(op_.error());
   if (!op_.backup.has_value()) {
     return absl::NotFoundError(absl::StrCat("operation ", op_.name, " (",
                                             op_.verb, "): carries no backup"));
@@ -95,7 +95,7 @@ absl::StatusOr<control::Cluster> ControlOperation::cluster() const {
         absl::StrCat("operation ", op_.name, " (", op_.verb,
                      "): not done yet (progress ", op_.progress_percent, "%)"));
   }
-  if (!op_.error().ok()) return op_.error();
+  COVE_RETURN_IF_ERROR(op_.error());
   if (!op_.cluster.has_value()) {
     return absl::NotFoundError(absl::StrCat("operation ", op_.name, " (",
                                             op_.verb, "): carries no cluster"));

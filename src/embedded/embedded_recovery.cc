@@ -202,9 +202,7 @@ absl::Status EmbeddedConnection::ReplayLocked(std::string_view record) {
       if (!r.Str(&db_name) || !r.Str(&a) || !r.Str(&to_db) || !r.Str(&b)) {
         return corrupt();
       }
-      if (absl::Status s = bad_name("collection name", b); !s.ok()) {
-        return s;
-      }
+      COVE_RETURN_IF_ERROR(bad_name("collection name", b));
       auto from = databases_.find(db_name);
       auto to = databases_.find(to_db);
       if (from == databases_.end() || to == databases_.end() ||
