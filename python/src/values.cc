@@ -100,7 +100,8 @@ void AddSparse(py::handle index, py::handle value, const std::string& what,
     throw py::type_error(what + ": sparse vector values must be numbers (got " +
                          TypeName(value) + ")");
   }
-  const double v = py::float_(value);
+  const double v = PyFloat_AsDouble(value.ptr());
+  if (v == -1.0 && PyErr_Occurred()) throw py::error_already_set();
   if (!std::isfinite(v)) {
     RaiseInvalid(what + ": sparse vector values must be finite (got " +
                  std::string(py::str(value)) + " at index " +
