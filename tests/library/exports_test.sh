@@ -42,7 +42,9 @@ done < <(paste <(echo "${syms}") <(echo "${names}"))
 for want in 'cove::Client::Open(' 'cove::ControlClient::Connect(' \
             'cove::Value::' 'cove::control::ToString' \
             'typeinfo for cove::ControlConnection' 'vtable for cove::Connection'; do
-  if ! echo "${names}" | grep -qF -- "${want}"; then
+  # A here-string, not a pipe: grep -q exits at the first match, and under
+  # pipefail the writer's SIGPIPE would fail the check at random.
+  if ! grep -qF -- "${want}" <<<"${names}"; then
     echo "public API missing from the exports: ${want}"
     fail=1
   fi
