@@ -21,20 +21,7 @@ Json LicenseJson(const std::string& project,
                  const std::optional<control::License>& l) {
   Json j;
   j["project"] = project;
-  if (!l) {
-    j["license"] = nullptr;
-    return j;
-  }
-  Json x;
-  x["license_id"] = l->license_id;
-  x["max_cus"] = l->max_cus;
-  x["max_replicas"] = l->max_replicas;
-  x["used_cus"] = l->used_cus;
-  x["used_replicas"] = l->used_replicas;
-  x["update_time"] = control::IsSet(l->update_time)
-                         ? Json(FormatTime(l->update_time))
-                         : Json(nullptr);
-  j["license"] = std::move(x);
+  j["license"] = ToJson(l);
   return j;
 }
 

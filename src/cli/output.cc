@@ -172,18 +172,19 @@ Json ToJson(const control::Project& v) {
   j["update_time"] = Time(v.update_time);
   j["etag"] = v.etag;
   j["labels"] = Labels(v.labels);
-  // Licenses (issue 19): null without one.
-  if (v.license) {
-    Json l;
-    l["license_id"] = v.license->license_id;
-    l["max_cus"] = v.license->max_cus;
-    l["max_replicas"] = v.license->max_replicas;
-    l["used_cus"] = v.license->used_cus;
-    l["used_replicas"] = v.license->used_replicas;
-    j["license"] = std::move(l);
-  } else {
-    j["license"] = nullptr;
-  }
+  j["license"] = ToJson(v.license);
+  return j;
+}
+
+Json ToJson(const std::optional<control::License>& v) {
+  if (!v) return nullptr;  // no license
+  Json j;
+  j["license_id"] = v->license_id;
+  j["max_cus"] = v->max_cus;
+  j["max_replicas"] = v->max_replicas;
+  j["used_cus"] = v->used_cus;
+  j["used_replicas"] = v->used_replicas;
+  j["update_time"] = Time(v->update_time);
   return j;
 }
 

@@ -8,6 +8,7 @@
 #define COVE_SRC_CLI_OUTPUT_H_
 
 #include <chrono>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -33,6 +34,8 @@ Json ToJson(const control::Organization& v);
 Json ToJson(const control::Member& v);
 Json ToJson(const control::Invitation& v);
 Json ToJson(const control::Project& v);
+/// A project's license (issue 19); null without one.
+Json ToJson(const std::optional<control::License>& v);
 Json ToJson(const control::Environment& v);
 Json ToJson(const control::EnvironmentValidation& v);
 Json ToJson(const control::Cluster& v);
