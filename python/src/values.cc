@@ -191,8 +191,8 @@ Value ToValue(py::handle h, const std::string& what) {
   }
   if (PyFloat_Check(o)) return Value(PyFloat_AS_DOUBLE(o));
   if (PyUnicode_Check(o)) return Value(h.cast<std::string>());
-  if (IsSparseLike(h)) return ToSparse(h, what);
   if (PyDict_Check(o)) {
+    if (IsSparseLike(h)) return ToSparse(h, what);
     Value::Object obj;
     for (auto item : py::reinterpret_borrow<py::dict>(h)) {
       if (!PyUnicode_Check(item.first.ptr())) {
@@ -227,6 +227,9 @@ Value ToValue(py::handle h, const std::string& what) {
   if (PyObject_IsInstance(o, NumpyGeneric().ptr()) == 1) {
     return ToValue(h.attr("item")(), what);
   }
+  // Past the common kinds: a scipy sparse row (tested last, so that lists
+  // and arrays of an insert pay no attribute lookup).
+  if (IsSparseLike(h)) return ToSparse(h, what);
   if (PyMapping_Check(o) && PyObject_HasAttrString(o, "items")) {
     return ToValue(py::dict(py::reinterpret_borrow<py::object>(h)), what);
   }
