@@ -18,6 +18,7 @@
 #define COVE_SRC_MILVUS_CONVERT_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -184,9 +185,31 @@ MutationResult MutationResultFromProto(const milvus_pb::MutationResult& proto,
 /// values that cannot be sent.
 absl::Status SearchRequestToProto(const SearchRequest& request,
                                   milvus_pb::SearchRequest* out);
+/// Milvus' search iterator keys (search iterator v2, as pymilvus 2.5 and the
+/// Node SDK send them, at the top level of search_params or inside its
+/// `params` JSON).
+struct SearchIteratorKeys {
+  /// "iterator": true (both iterator versions mark their searches so).
+  bool iterator = false;
+  /// "search_iter_v2": true.
+  bool v2 = false;
+  /// "search_iter_batch_size"; 0 when absent.
+  int64_t batch_size = 0;
+  /// "search_iter_last_bound": the distance of the last hit of the page
+  /// before, as the server returned it.
+  std::optional<float> last_bound;
+  /// "search_iter_id": the token the first page returned.
+  std::string token;
+  /// "guarantee_timestamp" inside `params` (the Node SDK puts it there).
+  std::optional<uint64_t> guarantee_timestamp;
+};
+
 /// InvalidArgument for a malformed placeholder group or search params.
+/// Without `iterator` the search iterator keys are refused by name; with it
+/// they are read into it.
 absl::StatusOr<SearchRequest> SearchRequestFromProto(
-    const milvus_pb::SearchRequest& proto);
+    const milvus_pb::SearchRequest& proto,
+    SearchIteratorKeys* iterator = nullptr);
 
 /// Search results: topks per query, ids/scores query-major, fields_data with
 /// the primary key and the entities' fields.

@@ -140,9 +140,8 @@ absl::Status RefuseSearchKey(const std::string& key) {
       key == "search_iter_id" || key == "iterator_session_ts") {
     return absl::UnimplementedError(absl::StrCat(
         "search param '", key,
-        "': Milvus' search iterator protocol (iterator, search_iter_v2) is not "
-        "supported by cove-server yet (cove's own clients iterate with read "
-        "sessions)"));
+        "': Milvus' search iterator (iterator, search_iter_v2) pages one "
+        "search, not the sub-requests of a hybrid search"));
   }
   if (key == "analyzer_name") {
     return absl::UnimplementedError(
@@ -201,6 +200,69 @@ absl::Status CheckAcceptedSearchKey(const std::string& key,
   return absl::OkStatus();
 }
 
+bool IsIteratorKey(const std::string& key) {
+  return key == "iterator" || key == "search_iter_v2" ||
+         key == "search_iter_batch_size" || key == "search_iter_last_bound" ||
+         key == "search_iter_id" || key == "guarantee_timestamp";
+}
+
+absl::Status ReadBoolKey(const std::string& key, const std::string& value,
+                         bool* out) {
+  const std::string lower = absl::AsciiStrToLower(value);
+  if (lower != "true" && lower != "false") {
+    return Invalid(absl::StrCat("search param '", key,
+                                "': expected true or false (got '",
+                                ValidUtf8(value), "')"));
+  }
+  *out = lower == "true";
+  return absl::OkStatus();
+}
+
+// The keys of Milvus' search iterator (v2), as pymilvus and the Node SDK send
+// them: "iterator" and "search_iter_v2" true, the batch size, and from the
+// second page the token and the last page's bound.
+absl::Status ReadIteratorKey(const std::string& key, const std::string& value,
+                             SearchIteratorKeys* out) {
+  if (key == "iterator") return ReadBoolKey(key, value, &out->iterator);
+  if (key == "search_iter_v2") return ReadBoolKey(key, value, &out->v2);
+  if (key == "search_iter_batch_size") {
+    int64_t n = 0;
+    if (!absl::SimpleAtoi(value, &n) || n < 1) {
+      return Invalid(absl::StrCat(
+          "search param 'search_iter_batch_size': expected a positive "
+          "integer (got '",
+          ValidUtf8(value), "')"));
+    }
+    out->batch_size = n;
+    return absl::OkStatus();
+  }
+  if (key == "search_iter_last_bound") {
+    double d = 0;
+    if (!absl::SimpleAtod(value, &d) || !std::isfinite(d)) {
+      return Invalid(absl::StrCat(
+          "search param 'search_iter_last_bound': expected a finite number "
+          "(got '",
+          ValidUtf8(value), "')"));
+    }
+    out->last_bound = static_cast<float>(d);
+    return absl::OkStatus();
+  }
+  if (key == "search_iter_id") {
+    out->token = value;
+    return absl::OkStatus();
+  }
+  // guarantee_timestamp: a hybrid timestamp (0: none).
+  uint64_t ts = 0;
+  if (!absl::SimpleAtoi(value, &ts)) {
+    return Invalid(absl::StrCat(
+        "search param 'guarantee_timestamp': expected a non-negative integer "
+        "(got '",
+        ValidUtf8(value), "')"));
+  }
+  out->guarantee_timestamp = ts;
+  return absl::OkStatus();
+}
+
 bool IsGroupingKey(const std::string& key) {
   return key == "group_by_field" || key == "group_size" ||
          key == "strict_group_size";
@@ -245,7 +307,8 @@ Value NumberFromString(const Value& v) {
 
 // The `params` JSON of a search: null, empty or an object; pymilvus also
 // puts its top-level keys in it (metric_type, offset, ...).
-absl::Status ReadSearchParamsJson(const std::string& json, SearchRequest* out) {
+absl::Status ReadSearchParamsJson(const std::string& json, SearchRequest* out,
+                                  SearchIteratorKeys* iterator) {
   if (json.empty()) return absl::OkStatus();
   auto parsed = Value::FromJson(json);
   if (parsed.ok() && parsed->is_null()) return absl::OkStatus();
@@ -284,6 +347,11 @@ absl::Status ReadSearchParamsJson(const std::string& json, SearchRequest* out) {
     } else if (IsGroupingKey(k)) {
       COVE_RETURN_IF_ERROR(
           ReadGroupingKey(k, v.is_string() ? v.AsString() : v.ToJson(), out));
+    } else if (iterator != nullptr && IsIteratorKey(k)) {
+      COVE_RETURN_IF_ERROR(ReadIteratorKey(
+          k, v.is_string() ? v.AsString() : v.ToJson(), iterator));
+    } else if (k == "collection_id") {
+      // Named by collection_name; iterators send both.
     } else if (k == "iterator" || k == "search_iter_v2" ||
                k == "analyzer_name") {
       return RefuseSearchKey(k);
@@ -297,7 +365,7 @@ absl::Status ReadSearchParamsJson(const std::string& json, SearchRequest* out) {
 }  // namespace
 
 absl::StatusOr<SearchRequest> SearchRequestFromProto(
-    const milvus_pb::SearchRequest& proto) {
+    const milvus_pb::SearchRequest& proto, SearchIteratorKeys* iterator) {
   SearchRequest out;
   out.collection_name = proto.collection_name();
   out.partition_names.assign(proto.partition_names().begin(),
@@ -411,7 +479,9 @@ absl::StatusOr<SearchRequest> SearchRequestFromProto(
       COVE_ASSIGN_OR_RETURN(auto m, ParseMetricType(value));
       out.metric_type = m;
     } else if (key == "params") {
-      COVE_RETURN_IF_ERROR(ReadSearchParamsJson(value, &out));
+      COVE_RETURN_IF_ERROR(ReadSearchParamsJson(value, &out, iterator));
+    } else if (iterator != nullptr && IsIteratorKey(key)) {
+      COVE_RETURN_IF_ERROR(ReadIteratorKey(key, value, iterator));
     } else if (IsGroupingKey(key)) {
       COVE_RETURN_IF_ERROR(ReadGroupingKey(key, value, &out));
     } else if (IsAcceptedSearchKey(key)) {

@@ -895,13 +895,32 @@ grpc::Status MilvusServiceImpl::Search(grpc::ServerContext* context,
                                        const milvus_pb::SearchRequest* request,
                                        milvus_pb::SearchResults* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    COVE_ASSIGN_OR_RETURN(auto search,
-                          internal::SearchRequestFromProto(*request));
+    internal::SearchIteratorKeys iterator;
+    COVE_ASSIGN_OR_RETURN(
+        auto search, internal::SearchRequestFromProto(*request, &iterator));
     COVE_ASSIGN_OR_RETURN(auto schema, Schema(search.collection_name, c.call));
-    COVE_ASSIGN_OR_RETURN(auto results, connection_->Search(search, c.call));
-    response->set_collection_name(search.collection_name);
-    COVE_RETURN_IF_ERROR(
-        internal::SearchResultsToProto(results, schema, search, response));
+    if (iterator.v2) {
+      // One page of Milvus' search iterator: the token and where the page
+      // ended travel in search_iterator_v2_results.
+      COVE_ASSIGN_OR_RETURN(
+          auto page,
+          search_iterators_.Next(c.user, c.call, std::move(search), iterator));
+      response->set_collection_name(page.request.collection_name);
+      COVE_RETURN_IF_ERROR(internal::SearchResultsToProto(
+          page.results, schema, page.request, response));
+      auto* info =
+          response->mutable_results()->mutable_search_iterator_v2_results();
+      info->set_token(page.token);
+      info->set_last_bound(page.last_bound);
+      response->set_session_ts(clock_.Next());
+    } else {
+      // "iterator": true alone marks the pages of pymilvus' first search
+      // iterator (range searches): run as they are.
+      COVE_ASSIGN_OR_RETURN(auto results, connection_->Search(search, c.call));
+      response->set_collection_name(search.collection_name);
+      COVE_RETURN_IF_ERROR(
+          internal::SearchResultsToProto(results, schema, search, response));
+    }
     // round_decimal (-1: as computed) rounds the scores, as Milvus does.
     int64_t decimals = -1;
     if (absl::SimpleAtoi(

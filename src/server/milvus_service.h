@@ -29,6 +29,7 @@
 #include "server/import_task.h"
 #include "server/ip_access.h"
 #include "server/metrics.h"
+#include "server/search_iterators.h"
 
 namespace cove::server {
 
@@ -472,6 +473,8 @@ class MilvusServiceImpl final : public milvus_pb::MilvusService::Service {
   absl::Mutex compaction_mu_;
   int64_t next_compaction_id_ ABSL_GUARDED_BY(compaction_mu_) = 1;
   std::set<int64_t> completed_compactions_ ABSL_GUARDED_BY(compaction_mu_);
+  // Milvus' search iterator (search_iter_v2) over read sessions.
+  SearchIterators search_iterators_{connection_, SearchIterators::Options{}};
 };
 
 }  // namespace cove::server

@@ -133,10 +133,87 @@ def test_unsupported_search_parameters_are_refused(client):
         client.search(name, data=q, limit=3, group_by_field="g")
     with pytest.raises(MilvusException, match="bogus"):
         client.search(name, data=q, limit=3, search_params={"params": {"bogus": 1}})
-    with pytest.raises(MilvusException, match="search_iter_v2"):
-        client.search_iterator(name, data=q, batch_size=2)
     with pytest.raises(MilvusException, match="ignore_growing"):
         client.search(name, data=q, limit=3, search_params={"ignore_growing": True})
+    client.drop_collection(name)
+
+
+# --- search iterator (v2) ------------------------------------------------------
+
+
+def test_search_iterator_v2(client, caplog):
+    """pymilvus' search_iterator takes the v2 protocol (no fallback warning):
+    every row once, in (distance, id) order, ties across page ends kept, over
+    the collection as it was at the first page."""
+    name = "search_iter"
+    client.drop_collection(name)
+    client.create_collection(name, dimension=DIM, metric_type="L2")
+    vecs = _vectors(300)
+    vecs[100:160] = vecs[5]  # 61 rows at one distance: ties across pages
+    client.insert(name, [{"id": i, "vector": vecs[i].tolist(), "tag": i % 3}
+                         for i in range(300)])
+    q = vecs[5] + 0.25
+    d = ((vecs - q) ** 2).sum(axis=1)
+    expected = sorted(range(300), key=lambda i: (np.float32(d[i]), i))
+    with caplog.at_level("WARNING"):
+        it = client.search_iterator(name, data=[q.tolist()], batch_size=16,
+                                    output_fields=["tag"])
+    assert "fall" not in caplog.text.lower()
+    seen, dists = [], []
+    while True:
+        page = it.next()
+        if not page:
+            break
+        assert len(page) <= 16
+        seen += [h["id"] for h in page]
+        dists += [h["distance"] for h in page]
+        assert all(h["entity"]["tag"] == h["id"] % 3 for h in page)
+        if len(seen) == 64:
+            # Rows written after the first page are not seen by it.
+            client.insert(name, [{"id": 1000, "vector": q.tolist(), "tag": 1}])
+    it.close()
+    assert sorted(seen) == list(range(300))
+    assert dists == sorted(dists)
+    # Exact order, ties by primary key (float32 distances as the server's).
+    assert [i for i in seen if 100 <= i < 160 or i == 5] == [5] + list(range(100, 160))
+    assert seen[:20] == expected[:20]
+
+    # A filter and a limit.
+    it = client.search_iterator(name, data=[q.tolist()], batch_size=7, limit=30,
+                                filter="tag == 2")
+    got = []
+    while True:
+        page = it.next()
+        if not page:
+            break
+        got += [h["id"] for h in page]
+    assert len(got) == 30 and all(i % 3 == 2 or i == 1000 for i in got)
+    assert 1000 not in got  # tag 1
+
+    # The protocol's errors: several queries, a forged token, a wrong bound.
+    conn = client._get_connection()
+    v2 = {"search_iter_v2": True, "iterator": True, "search_iter_batch_size": 3}
+    with pytest.raises(MilvusException, match="one query vector"):
+        conn.search(name, [q.tolist(), q.tolist()], "", {}, 3, **v2)
+    with pytest.raises(MilvusException, match="unknown or ended"):
+        conn.search(name, [q.tolist()], "", {}, 3, search_iter_id="f" * 32,
+                    search_iter_last_bound=0.5, **v2)
+    first = conn.search(name, [q.tolist()], "", {}, 3, **v2)
+    info = first.get_search_iterator_v2_results_info()
+    assert len(info.token) == 32 and info.last_bound == pytest.approx(first[0][2].distance)
+    with pytest.raises(MilvusException, match="not where a page"):
+        conn.search(name, [q.tolist()], "", {}, 3, search_iter_id=info.token,
+                    search_iter_last_bound=info.last_bound + 1.0, **v2)
+    nxt = conn.search(name, [q.tolist()], "", {}, 3, search_iter_id=info.token,
+                      search_iter_last_bound=info.last_bound, **v2)
+    # Row 1000 (the query itself) is seen by iterators started after it.
+    assert [h.id for h in first[0]] + [h.id for h in nxt[0]] == ([1000] + expected)[:6]
+    # Another collection does not know the token.
+    client.create_collection(name + "_other", dimension=DIM)
+    with pytest.raises(MilvusException, match="unknown or ended"):
+        conn.search(name + "_other", [q.tolist()], "", {}, 3, search_iter_id=info.token,
+                    search_iter_last_bound=info.last_bound, **v2)
+    client.drop_collection(name + "_other")
     client.drop_collection(name)
 
 
