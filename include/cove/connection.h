@@ -96,6 +96,17 @@ class Connection {
   virtual absl::Status AlterCollectionProperties(
       const std::string& name, const std::map<std::string, std::string>& set,
       const std::vector<std::string>& remove, const CallOptions& call);
+  /// Changes properties of one field, as Milvus' AlterCollectionField:
+  /// "max_length" (VARCHAR fields and VARCHAR arrays, 1 to 65535),
+  /// "max_capacity" (ARRAY fields, 1 to 4096) and "mmap.enabled" (true or
+  /// false: stored and reported). New limits apply to writes from then on;
+  /// rows written before keep their values (as in Milvus). Kept across
+  /// restarts. NotFound for the collection or the field; InvalidArgument
+  /// for the primary key, another key, a value out of range, or a property
+  /// the field's type does not have.
+  virtual absl::Status AlterCollectionField(
+      const std::string& collection, const std::string& field,
+      const std::map<std::string, std::string>& set, const CallOptions& call);
 
   // Partitions.
   virtual absl::Status CreatePartition(const std::string& collection,

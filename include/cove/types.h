@@ -116,6 +116,11 @@ struct FieldSchema {
   /// Filled by a function of the schema (a BM25 output): rows never give
   /// it. Set when the schema is created from CollectionSchema::functions.
   bool is_function_output = false;
+  /// Milvus field properties stored and reported (DescribeCollection shows
+  /// them among the field's type params): "mmap.enabled" ("true" or
+  /// "false"; cove maps rows by itself). Set at creation or by
+  /// Connection::AlterCollectionField.
+  std::map<std::string, std::string> properties;
 };
 
 /// Function kinds of a schema (Milvus' FunctionType numbers).

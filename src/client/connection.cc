@@ -171,6 +171,11 @@ absl::Status Connection::AlterCollectionProperties(
     const std::vector<std::string>&, const CallOptions&) {
   return Missing(*this, "AlterCollectionProperties");
 }
+absl::Status Connection::AlterCollectionField(
+    const std::string&, const std::string&,
+    const std::map<std::string, std::string>&, const CallOptions&) {
+  return Missing(*this, "AlterCollectionField");
+}
 absl::StatusOr<std::vector<std::string>> Connection::ListDatabases(
     const CallOptions&) {
   return Missing(*this, "ListDatabases");

@@ -134,6 +134,21 @@ absl::Status EmbeddedConnection::CreateCollection(
   COVE_RETURN_IF_ERROR(CheckCollectionLimit(DbName(call), *db));
   CollectionSettings settings{schema.consistency_level, schema.properties};
   COVE_RETURN_IF_ERROR(KeySettings(schema, &settings));
+  for (size_t i = 0; i < schema.fields.size(); ++i) {
+    for (const auto& [key, value] : schema.fields[i].properties) {
+      if (key != "mmap.enabled") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("field '", internal::ValidUtf8(schema.fields[i].name),
+                         "' property '", internal::ValidUtf8(key),
+                         "': not a property a field is created with (expected "
+                         "mmap.enabled)"));
+      }
+      COVE_ASSIGN_OR_RETURN(
+          std::string checked,
+          CheckFieldProperty(engine_schema.fields[i], key, value));
+      settings.field_properties[schema.fields[i].name][key] = checked;
+    }
+  }
   internal::ByteWriter w;
   w.U8(static_cast<uint8_t>(engine::RecordType::kCreateCollection));
   w.Str(DbName(call));
@@ -222,6 +237,7 @@ absl::StatusOr<CollectionDescription> EmbeddedConnection::DescribeCollection(
     if (!settings->second.partition_key.empty()) {
       d.schema.num_partitions = settings->second.num_partitions;
     }
+    ApplyFieldProperties(settings->second.field_properties, &d.schema);
   }
   return d;
 }
@@ -259,6 +275,45 @@ absl::Status EmbeddedConnection::AlterCollectionProperties(
   CollectionSettings settings = db->settings[real_name];
   for (const auto& [k, v] : set) settings.properties[k] = v;
   for (const std::string& k : remove) settings.properties.erase(k);
+  internal::ByteWriter w;
+  w.U8(static_cast<uint8_t>(engine::RecordType::kAlterCollection));
+  w.Str(DbName(call));
+  w.Str(real_name);
+  EncodeSettings(settings, &w);
+  COVE_RETURN_IF_ERROR(LogLocked(w.Take()));
+  db->settings[real_name] = std::move(settings);
+  return absl::OkStatus();
+}
+
+absl::Status EmbeddedConnection::AlterCollectionField(
+    const std::string& collection, const std::string& field,
+    const std::map<std::string, std::string>& set, const CallOptions& call) {
+  if (set.empty()) {
+    return absl::InvalidArgumentError(
+        "alter collection field: no properties given (expected max_length, "
+        "max_capacity or mmap.enabled)");
+  }
+  absl::ReaderMutexLock ops(&op_mu_);
+  absl::MutexLock lock(&mu_);
+  COVE_ASSIGN_OR_RETURN(auto db, Db(call));
+  COVE_ASSIGN_OR_RETURN(auto c, Resolve(*db, collection));
+  const std::string real_name = c->name();
+  const engine::FieldDef* def = nullptr;
+  for (const engine::FieldDef& f : c->schema().fields) {
+    if (f.name == field) def = &f;
+  }
+  if (def == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "alter collection field: field '", internal::ValidUtf8(field),
+        "' does not exist in collection '", internal::ValidUtf8(real_name),
+        "'"));
+  }
+  CollectionSettings settings = db->settings[real_name];
+  for (const auto& [key, value] : set) {
+    COVE_ASSIGN_OR_RETURN(std::string checked,
+                          CheckFieldProperty(*def, key, value));
+    settings.field_properties[field][key] = std::move(checked);
+  }
   internal::ByteWriter w;
   w.U8(static_cast<uint8_t>(engine::RecordType::kAlterCollection));
   w.Str(DbName(call));

@@ -187,6 +187,10 @@ class EmbeddedConnection : public Connection {
   absl::Status AlterCollectionProperties(
       const std::string& name, const std::map<std::string, std::string>& set,
       const std::vector<std::string>& remove, const CallOptions& call) override;
+  absl::Status AlterCollectionField(
+      const std::string& collection, const std::string& field,
+      const std::map<std::string, std::string>& set,
+      const CallOptions& call) override;
 
   absl::Status RenameCollection(const std::string& old_name,
                                 const std::string& new_name,
@@ -396,6 +400,22 @@ class EmbeddedConnection : public Connection {
     return absl::OkStatus();
   }
 
+  // The collection's schema with the field limits AlterCollectionField set;
+  // nullopt when none is set.
+  std::optional<engine::Schema> FieldLimits(const engine::Collection& c,
+                                            const CallOptions& call) {
+    absl::MutexLock lock(&mu_);
+    auto db = Db(call);
+    if (!db.ok()) return std::nullopt;
+    auto it = (*db)->settings.find(c.name());
+    if (it == (*db)->settings.end() || it->second.field_properties.empty()) {
+      return std::nullopt;
+    }
+    engine::Schema schema = c.schema();
+    ApplyFieldLimits(it->second.field_properties, &schema);
+    return schema;
+  }
+
   // --- data ----------------------------------------------------------------
 
   absl::StatusOr<MutationResult> Insert(const InsertRequest& request,
@@ -407,7 +427,9 @@ class EmbeddedConnection : public Connection {
       if (!request.partition_name.empty()) {
         COVE_RETURN_IF_ERROR(NoManualPartitions(*c, call, "insert"));
       }
-      result = InsertInto(*c, request, /*upsert=*/false);
+      std::optional<engine::Schema> limits = FieldLimits(*c, call);
+      result = InsertInto(*c, request, /*upsert=*/false,
+                          limits.has_value() ? &*limits : nullptr);
     }
     StartSealer();
     MaybeCheckpoint();
@@ -423,7 +445,9 @@ class EmbeddedConnection : public Connection {
       if (!request.partition_name.empty()) {
         COVE_RETURN_IF_ERROR(NoManualPartitions(*c, call, "upsert"));
       }
-      result = InsertInto(*c, request, /*upsert=*/true);
+      std::optional<engine::Schema> limits = FieldLimits(*c, call);
+      result = InsertInto(*c, request, /*upsert=*/true,
+                          limits.has_value() ? &*limits : nullptr);
     }
     StartSealer();
     MaybeCheckpoint();
@@ -525,11 +549,17 @@ class EmbeddedConnection : public Connection {
     std::string partition_key;
     int64_t num_partitions = 0;
     std::string clustering_key;
+    // Field properties set at creation or by AlterCollectionField, by field
+    // name: "max_length", "max_capacity" (limits for later writes, over the
+    // schema's) and "mmap.enabled".
+    std::map<std::string, std::map<std::string, std::string>> field_properties;
   };
 
   // The level byte of encoded settings carries this bit when the key fields
   // follow (records of older versions never have it).
   static constexpr uint8_t kSettingsHaveKeys = 0x80;
+  // ... and this bit when field properties follow the key fields.
+  static constexpr uint8_t kSettingsHaveFieldProperties = 0x40;
 
   struct Database {
     std::map<std::string, std::shared_ptr<engine::Collection>> collections;
@@ -583,8 +613,10 @@ class EmbeddedConnection : public Connection {
                              internal::ByteWriter* w) {
     const bool keys =
         !settings.partition_key.empty() || !settings.clustering_key.empty();
+    const bool fields = !settings.field_properties.empty();
     w->U8(static_cast<uint8_t>(settings.consistency_level) |
-          (keys ? kSettingsHaveKeys : 0));
+          (keys ? kSettingsHaveKeys : 0) |
+          (fields ? kSettingsHaveFieldProperties : 0));
     EncodeProperties(settings.properties, w);
     w->Varint(settings.index_properties.size());
     for (const auto& [index, props] : settings.index_properties) {
@@ -596,6 +628,13 @@ class EmbeddedConnection : public Connection {
       w->Varint(static_cast<uint64_t>(settings.num_partitions));
       w->Str(settings.clustering_key);
     }
+    if (fields) {
+      w->Varint(settings.field_properties.size());
+      for (const auto& [field, props] : settings.field_properties) {
+        w->Str(field);
+        EncodeProperties(props, w);
+      }
+    }
   }
 
   static bool DecodeSettings(internal::ByteReader* r,
@@ -603,7 +642,9 @@ class EmbeddedConnection : public Connection {
     uint8_t level = 0;
     if (!r->U8(&level)) return false;
     const bool keys = (level & kSettingsHaveKeys) != 0;
-    level &= static_cast<uint8_t>(~kSettingsHaveKeys);
+    const bool fields = (level & kSettingsHaveFieldProperties) != 0;
+    level &= static_cast<uint8_t>(
+        ~(kSettingsHaveKeys | kSettingsHaveFieldProperties));
     if (level > static_cast<uint8_t>(ConsistencyLevel::kCustomized)) {
       return false;
     }
@@ -627,6 +668,17 @@ class EmbeddedConnection : public Connection {
         return false;
       }
       settings->num_partitions = static_cast<int64_t>(parts);
+    }
+    if (fields) {
+      uint64_t count = 0;
+      if (!r->Varint(&count) || count > r->remaining()) return false;
+      for (uint64_t i = 0; i < count; ++i) {
+        std::string field;
+        if (!r->Str(&field) ||
+            !DecodeProperties(r, &settings->field_properties[field])) {
+          return false;
+        }
+      }
     }
     return true;
   }

@@ -146,9 +146,8 @@ FieldSchema FromFieldDef(const engine::FieldDef& d) {
 // then "$meta"): unknown keys become dynamic keys (or are refused), missing
 // values take defaults, every value is checked against its field. The
 // primary key of an auto_id collection stays null (the engine assigns it).
-absl::Status NormalizeRow(const engine::Collection& c, const Row& in,
+absl::Status NormalizeRow(const engine::Schema& schema, const Row& in,
                           size_t row_number, std::vector<Value>* out) {
-  const engine::Schema& schema = c.schema();
   const size_t num_columns =
       schema.fields.size() + (schema.enable_dynamic_field ? 1 : 0);
   out->assign(num_columns, Value());
@@ -539,6 +538,96 @@ absl::StatusOr<std::vector<Row>> InsertRequestRows(
   return rows;
 }
 
+absl::StatusOr<std::string> CheckFieldProperty(const engine::FieldDef& f,
+                                               const std::string& key,
+                                               const std::string& value) {
+  const std::string where =
+      absl::StrCat("field '", internal::ValidUtf8(f.name), "' property '",
+                   internal::ValidUtf8(key), "'");
+  if (f.is_primary_key) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": the primary key's properties cannot change"));
+  }
+  auto int_in = [&](int64_t lo, int64_t hi) -> absl::StatusOr<std::string> {
+    int64_t n = 0;
+    if (!absl::SimpleAtoi(value, &n) || n < lo || n > hi) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": expected an integer in [", lo, ", ", hi,
+                       "] (got '", internal::ValidUtf8(value), "')"));
+    }
+    return absl::StrCat(n);
+  };
+  if (key == "max_length") {
+    if (f.type != engine::DataType::kVarChar &&
+        !(f.type == engine::DataType::kArray &&
+          f.element_type == engine::DataType::kVarChar)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where,
+          ": only VARCHAR fields and VARCHAR arrays have a max_length "
+          "(the field is ",
+          engine::DataTypeName(f.type), ")"));
+    }
+    return int_in(1, 65535);
+  }
+  if (key == "max_capacity") {
+    if (f.type != engine::DataType::kArray) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where,
+                       ": only ARRAY fields have a max_capacity (the "
+                       "field is ",
+                       engine::DataTypeName(f.type), ")"));
+    }
+    return int_in(1, 4096);
+  }
+  if (key == "mmap.enabled") {
+    const std::string lower = absl::AsciiStrToLower(value);
+    if (lower != "true" && lower != "false") {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": expected true or false (got '",
+                       internal::ValidUtf8(value), "')"));
+    }
+    return value;  // as given, like collection and index properties
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(where,
+                   ": not a field property cove supports (expected "
+                   "max_length, max_capacity or mmap.enabled)"));
+}
+
+void ApplyFieldLimits(
+    const std::map<std::string, std::map<std::string, std::string>>& props,
+    engine::Schema* schema) {
+  for (engine::FieldDef& f : schema->fields) {
+    auto it = props.find(f.name);
+    if (it == props.end()) continue;
+    for (const auto& [key, value] : it->second) {
+      int64_t n = 0;
+      if (!absl::SimpleAtoi(value, &n)) continue;
+      if (key == "max_length") f.max_length = n;
+      if (key == "max_capacity") f.max_capacity = n;
+    }
+  }
+}
+
+void ApplyFieldProperties(
+    const std::map<std::string, std::map<std::string, std::string>>& props,
+    CollectionSchema* schema) {
+  for (FieldSchema& f : schema->fields) {
+    auto it = props.find(f.name);
+    if (it == props.end()) continue;
+    for (const auto& [key, value] : it->second) {
+      int64_t n = 0;
+      if (key == "max_length" && absl::SimpleAtoi(value, &n)) {
+        f.max_length = n;
+      } else if (key == "max_capacity" && absl::SimpleAtoi(value, &n)) {
+        f.max_capacity = n;
+      } else {
+        f.properties[key] = value;
+      }
+    }
+  }
+}
+
 engine::Schema ToEngineSchema(const CollectionSchema& schema) {
   engine::Schema out;
   out.enable_dynamic_field = schema.enable_dynamic_field;
@@ -685,13 +774,17 @@ std::vector<IndexDescription> DescribeIndexesOf(
 
 absl::StatusOr<MutationResult> InsertInto(engine::Collection& collection,
                                           const InsertRequest& request,
-                                          bool upsert) {
+                                          bool upsert,
+                                          const engine::Schema* limits) {
   COVE_ASSIGN_OR_RETURN(const std::vector<Row> rows,
                         InsertRequestRows(request));
   if (rows.empty()) {
     return absl::InvalidArgumentError("insert: no rows given");
   }
   const engine::Schema& schema = collection.schema();
+  // Rows are checked against the field limits in force (AlterCollectionField
+  // may have changed them since the collection was created).
+  const engine::Schema& checked = limits != nullptr ? *limits : schema;
   const int pk_index = collection.primary_key();
   const engine::FieldDef& pk = schema.fields[pk_index];
   const bool keep_pk = upsert && pk.auto_id;
@@ -708,14 +801,13 @@ absl::StatusOr<MutationResult> InsertInto(engine::Collection& collection,
   std::vector<std::vector<Value>> normalized(rows.size());
   for (size_t r = 0; r < rows.size(); ++r) {
     if (!keep_pk) {
-      COVE_RETURN_IF_ERROR(
-          NormalizeRow(collection, rows[r], r, &normalized[r]));
+      COVE_RETURN_IF_ERROR(NormalizeRow(checked, rows[r], r, &normalized[r]));
       continue;
     }
     Row row = rows[r];
     Value upsert_pk = row[pk.name];
     row.erase(pk.name);
-    COVE_RETURN_IF_ERROR(NormalizeRow(collection, row, r, &normalized[r]));
+    COVE_RETURN_IF_ERROR(NormalizeRow(checked, row, r, &normalized[r]));
     COVE_RETURN_IF_ERROR(engine::CheckScalar(
         pk, pk.type, upsert_pk,
         absl::StrCat("upsert row ", r, ": field '", pk.name, "'")));

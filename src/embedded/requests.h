@@ -11,7 +11,9 @@
 #define COVE_SRC_EMBEDDED_REQUESTS_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -33,6 +35,21 @@ absl::StatusOr<std::vector<Row>> InsertRequestRows(
 
 /// Schemas in the engine's terms and back.
 engine::Schema ToEngineSchema(const CollectionSchema& schema);
+
+/// A field property (AlterCollectionField, or type params at creation)
+/// checked against its field: returns the value to store ("1024" for
+/// " 1024"... numbers canonical; mmap.enabled as given, "True" or "true").
+absl::StatusOr<std::string> CheckFieldProperty(const engine::FieldDef& f,
+                                               const std::string& key,
+                                               const std::string& value);
+/// Field properties (by field name) applied to a schema: the limits to an
+/// engine schema (for checking writes), all of them to a public one.
+void ApplyFieldLimits(
+    const std::map<std::string, std::map<std::string, std::string>>& props,
+    engine::Schema* schema);
+void ApplyFieldProperties(
+    const std::map<std::string, std::map<std::string, std::string>>& props,
+    CollectionSchema* schema);
 CollectionSchema FromEngineSchema(const engine::Schema& schema);
 
 /// An index spec checked and in the engine's terms.
@@ -43,9 +60,11 @@ absl::Status CreateIndexIn(engine::Collection& collection,
                            const IndexSpec& spec);
 std::vector<IndexDescription> DescribeIndexesOf(
     const engine::Collection& collection);
-absl::StatusOr<MutationResult> InsertInto(engine::Collection& collection,
-                                          const InsertRequest& request,
-                                          bool upsert);
+/// `limits`: the schema with the field limits in force (AlterCollectionField);
+/// null: the collection's.
+absl::StatusOr<MutationResult> InsertInto(
+    engine::Collection& collection, const InsertRequest& request, bool upsert,
+    const engine::Schema* limits = nullptr);
 absl::StatusOr<MutationResult> DeleteFrom(engine::Collection& collection,
                                           const DeleteRequest& request);
 /// `pinned`: the state of the request's read session (null: the current

@@ -231,6 +231,49 @@ absl::StatusOr<CollectionDescription> CapacityConnection::DescribeCollection(
   return inner_->DescribeCollection(name, call);
 }
 
+absl::StatusOr<DatabaseDescription> CapacityConnection::DescribeDatabase(
+    const std::string& name, const CallOptions& call) {
+  Touch();
+  return inner_->DescribeDatabase(name, call);
+}
+
+absl::Status CapacityConnection::AlterDatabaseProperties(
+    const std::string& name, const std::map<std::string, std::string>& set,
+    const std::vector<std::string>& remove, const CallOptions& call) {
+  Touch();
+  return inner_->AlterDatabaseProperties(name, set, remove, call);
+}
+
+absl::Status CapacityConnection::AlterIndexProperties(
+    const std::string& collection, const std::string& index_name,
+    const std::map<std::string, std::string>& set,
+    const std::vector<std::string>& remove, const CallOptions& call) {
+  Touch();
+  return inner_->AlterIndexProperties(collection, index_name, set, remove,
+                                      call);
+}
+
+absl::StatusOr<std::vector<SegmentDescription>>
+CapacityConnection::ListSegments(const std::string& name,
+                                 const CallOptions& call) {
+  Touch();
+  return inner_->ListSegments(name, call);
+}
+
+absl::Status CapacityConnection::AlterCollectionProperties(
+    const std::string& name, const std::map<std::string, std::string>& set,
+    const std::vector<std::string>& remove, const CallOptions& call) {
+  Touch();
+  return inner_->AlterCollectionProperties(name, set, remove, call);
+}
+
+absl::Status CapacityConnection::AlterCollectionField(
+    const std::string& collection, const std::string& field,
+    const std::map<std::string, std::string>& set, const CallOptions& call) {
+  Touch();
+  return inner_->AlterCollectionField(collection, field, set, call);
+}
+
 absl::Status CapacityConnection::RenameCollection(
     const std::string& old_name, const std::string& new_name,
     const std::string& new_db_name, const CallOptions& call) {

@@ -82,6 +82,24 @@ class CapacityConnection : public Connection {
       const CallOptions& call) override;
   absl::StatusOr<CollectionDescription> DescribeCollection(
       const std::string& name, const CallOptions& call) override;
+  absl::StatusOr<DatabaseDescription> DescribeDatabase(
+      const std::string& name, const CallOptions& call) override;
+  absl::Status AlterDatabaseProperties(
+      const std::string& name, const std::map<std::string, std::string>& set,
+      const std::vector<std::string>& remove, const CallOptions& call) override;
+  absl::Status AlterIndexProperties(
+      const std::string& collection, const std::string& index_name,
+      const std::map<std::string, std::string>& set,
+      const std::vector<std::string>& remove, const CallOptions& call) override;
+  absl::StatusOr<std::vector<SegmentDescription>> ListSegments(
+      const std::string& name, const CallOptions& call) override;
+  absl::Status AlterCollectionProperties(
+      const std::string& name, const std::map<std::string, std::string>& set,
+      const std::vector<std::string>& remove, const CallOptions& call) override;
+  absl::Status AlterCollectionField(
+      const std::string& collection, const std::string& field,
+      const std::map<std::string, std::string>& set,
+      const CallOptions& call) override;
   absl::Status RenameCollection(const std::string& old_name,
                                 const std::string& new_name,
                                 const std::string& new_db_name,

@@ -176,6 +176,10 @@ schema_pb::CollectionSchema SchemaToProto(const std::string& name,
       AddKv(p->mutable_type_params(), "analyzer_params", f.analyzer_params);
     }
     if (f.enable_match) AddKv(p->mutable_type_params(), "enable_match", "true");
+    // Field properties (AlterCollectionField), as Milvus lists them.
+    for (const auto& [key, value] : f.properties) {
+      AddKv(p->mutable_type_params(), key, value);
+    }
     p->set_is_function_output(f.is_function_output);
     if (f.default_value.has_value()) {
       const Value& d = *f.default_value;
@@ -286,6 +290,10 @@ absl::StatusOr<CollectionSchema> SchemaFromProto(
           f.analyzer_params = kv.value();
           continue;
         }
+        if (kv.key() == "mmap.enabled") {
+          f.properties[kv.key()] = kv.value();  // checked by the backend
+          continue;
+        }
         int64_t* dest = nullptr;
         if (kv.key() == "dim") dest = &f.dim;
         if (kv.key() == "max_length") dest = &f.max_length;
@@ -384,7 +392,7 @@ absl::Status CheckCreateCollectionSupported(
       const std::string& k = kv.key();
       if (k == "dim" || k == "max_length" || k == "max_capacity" ||
           k == "enable_analyzer" || k == "analyzer_params" ||
-          k == "enable_match") {
+          k == "enable_match" || k == "mmap.enabled") {
         continue;
       }
       if (k == "multi_analyzer_params") {
@@ -396,7 +404,8 @@ absl::Status CheckCreateCollectionSupported(
       return absl::UnimplementedError(absl::StrCat(
           "field '", name, "': type param '", ValidUtf8(k),
           "' is not supported by cove (expected dim, max_length, "
-          "max_capacity, enable_analyzer, analyzer_params or enable_match)"));
+          "max_capacity, enable_analyzer, analyzer_params, enable_match or "
+          "mmap.enabled)"));
     }
   }
   for (const common_pb::KeyValuePair& kv : schema.properties()) {

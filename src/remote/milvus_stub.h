@@ -118,6 +118,8 @@ namespace stub_pb = ::milvus::proto;
     stub_pb::common::Status)                                                   \
   X(AlterCollection, stub_pb::milvus::AlterCollectionRequest,                  \
     stub_pb::common::Status)                                                   \
+  X(AlterCollectionField, stub_pb::milvus::AlterCollectionFieldRequest,        \
+    stub_pb::common::Status)                                                   \
   X(AlterIndex, stub_pb::milvus::AlterIndexRequest, stub_pb::common::Status)   \
   X(GetPersistentSegmentInfo,                                                  \
     stub_pb::milvus::GetPersistentSegmentInfoRequest,                          \

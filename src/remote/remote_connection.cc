@@ -308,6 +308,25 @@ class RemoteConnection final : public Connection {
                 &response, call);
   }
 
+  absl::Status AlterCollectionField(
+      const std::string& collection, const std::string& field,
+      const std::map<std::string, std::string>& set,
+      const CallOptions& call) override {
+    milvus_pb::AlterCollectionFieldRequest request;
+    request.set_db_name(Db(call));
+    request.set_collection_name(collection);
+    request.set_field_name(field);
+    for (const auto& [k, v] : set) {
+      common_pb::KeyValuePair* kv = request.add_properties();
+      kv->set_key(k);
+      kv->set_value(v);
+    }
+    common_pb::Status response;
+    Invalidate(collection, call);
+    return Call(&MilvusStub::AlterCollectionField, "AlterCollectionField", true,
+                request, &response, call);
+  }
+
   absl::Status AlterIndexProperties(
       const std::string& collection, const std::string& index_name,
       const std::map<std::string, std::string>& set,

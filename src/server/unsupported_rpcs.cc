@@ -2,6 +2,7 @@
 // naming what is missing, and the partition-level load that it serves only
 // for whole collections.
 #include <algorithm>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,11 +46,14 @@ grpc::Status MilvusServiceImpl::AlterCollectionField(
     grpc::ServerContext* context,
     const milvus_pb::AlterCollectionFieldRequest* request,
     common_pb::Status* response) {
-  return Handle(context, *request, response, [&](const Caller&) {
-    return absl::UnimplementedError(
-        "AlterCollectionField: changing a field's properties (max_length, "
-        "mmap.enabled) is not supported by cove-server: fields keep the "
-        "settings they were created with");
+  return Handle(context, *request, response, [&](const Caller& c) {
+    COVE_RETURN_IF_ERROR(NeedCollection(request->collection_name()));
+    std::map<std::string, std::string> set;
+    for (const common_pb::KeyValuePair& kv : request->properties()) {
+      set[kv.key()] = kv.value();
+    }
+    return connection_->AlterCollectionField(
+        request->collection_name(), request->field_name(), set, c.call);
   });
 }
 

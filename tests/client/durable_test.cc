@@ -149,12 +149,20 @@ TEST(DurableTest, MoveIntoAnotherDatabaseSurvivesReopen) {
     ASSERT_OK_AND_ASSIGN(CollectionDescription d,
                          client.DescribeCollection("old_docs", archive));
     EXPECT_EQ(d.schema.properties.at("collection.ttl.seconds"), "3600");
+    // Field properties (AlterCollectionField) too.
+    for (const FieldSchema& f : d.schema.fields) {
+      if (f.name != "vector") continue;
+      EXPECT_EQ(f.properties,
+                (std::map<std::string, std::string>{{"mmap.enabled", "true"}}));
+    }
   };
   {
     ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
     ASSERT_OK(client.CreateCollection("docs", kDim));
     ASSERT_OK(client.connection()->AlterCollectionProperties(
         "docs", {{"collection.ttl.seconds", "3600"}}, {}, {}));
+    ASSERT_OK(client.connection()->AlterCollectionField(
+        "docs", "vector", {{"mmap.enabled", "true"}}, {}));
     ASSERT_OK(
         client.Insert("docs", {MakeRow(7, "seven"), MakeRow(8)}).status());
     ASSERT_OK(client.CreateDatabase("archive"));

@@ -1049,6 +1049,111 @@ TEST_P(ConformanceTest, SettingsAreStoredAndReturned) {
 // Milvus' partition key mode: the key and the number of partitions are
 // stored and reported, results are those of any collection, and partitions
 // are not named by hand.
+// AlterCollectionField as Milvus: max_length, max_capacity and mmap.enabled,
+// the new limits for later writes, reported by DescribeCollection.
+TEST_P(ConformanceTest, AlterCollectionField) {
+  Connection& c = *client().connection();
+  CollectionSchema schema;
+  FieldSchema id;
+  id.name = "id";
+  id.type = DataType::kInt64;
+  id.is_primary_key = true;
+  FieldSchema vec;
+  vec.name = "vector";
+  vec.type = DataType::kFloatVector;
+  vec.dim = 2;
+  FieldSchema title;
+  title.name = "title";
+  title.type = DataType::kVarChar;
+  title.max_length = 4;
+  FieldSchema tags;
+  tags.name = "tags";
+  tags.type = DataType::kArray;
+  tags.element_type = DataType::kInt64;
+  tags.max_capacity = 2;
+  FieldSchema meta;
+  meta.name = "meta";
+  meta.type = DataType::kJson;
+  meta.properties = {{"mmap.enabled", "false"}};
+  schema.AddField(id).AddField(vec).AddField(title).AddField(tags).AddField(
+      meta);
+  IndexSpec flat;
+  flat.field_name = "vector";
+  flat.index_type = IndexType::kFlat;
+  flat.metric_type = MetricType::kL2;
+  ASSERT_THAT(c.CreateCollection("fields", schema, {flat}, {}), IsOk());
+  auto row = [](int64_t k, std::string text, std::vector<Value> list) {
+    return Row{{"id", Value(k)},
+               {"vector", Value::FloatVector({1, 0})},
+               {"title", Value(std::move(text))},
+               {"tags", Value(std::move(list))},
+               {"meta", Value(Value::Object{})}};
+  };
+  EXPECT_THAT(
+      client().Insert("fields", {row(1, "longer", {})}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_length 4")));
+  EXPECT_THAT(
+      client().Insert("fields", {row(1, "ok", {Value(1), Value(2), Value(3)})}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("max_capacity 2")));
+  ASSERT_THAT(
+      c.AlterCollectionField("fields", "title", {{"max_length", "1024"}}, {}),
+      IsOk());
+  ASSERT_THAT(
+      c.AlterCollectionField("fields", "tags", {{"max_capacity", "3"}}, {}),
+      IsOk());
+  ASSERT_THAT(
+      c.AlterCollectionField("fields", "meta", {{"mmap.enabled", "True"}}, {}),
+      IsOk());
+  ASSERT_THAT(client().Insert(
+                  "fields", {row(1, "longer", {Value(1), Value(2), Value(3)})}),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(CollectionDescription d,
+                       client().DescribeCollection("fields"));
+  for (const FieldSchema& f : d.schema.fields) {
+    if (f.name == "title") EXPECT_EQ(f.max_length, 1024);
+    if (f.name == "tags") EXPECT_EQ(f.max_capacity, 3);
+    if (f.name == "meta") {
+      EXPECT_EQ(f.properties,
+                (std::map<std::string, std::string>{{"mmap.enabled", "True"}}));
+    }
+  }
+  // Stricter again: later writes obey it; stored rows keep their values.
+  ASSERT_THAT(
+      c.AlterCollectionField("fields", "title", {{"max_length", "5"}}, {}),
+      IsOk());
+  EXPECT_THAT(
+      client().Insert("fields", {row(2, "longer", {})}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_length 5")));
+  QueryRequest q;
+  q.collection_name = "fields";
+  q.filter = "id == 1";
+  q.output_fields = {"title"};
+  ASSERT_OK_AND_ASSIGN(std::vector<Row> rows, client().Query(q));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["title"], Value("longer"));
+  // Refusals name what is wrong.
+  EXPECT_THAT(
+      c.AlterCollectionField("fields", "id", {{"max_length", "9"}}, {}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("primary key")));
+  EXPECT_THAT(
+      c.AlterCollectionField("fields", "tags", {{"max_length", "9"}}, {}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_length")));
+  EXPECT_THAT(
+      c.AlterCollectionField("fields", "title", {{"max_length", "70000"}}, {}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("[1, 65535]")));
+  EXPECT_THAT(
+      c.AlterCollectionField("fields", "title", {{"nullable", "true"}}, {}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("nullable")));
+  EXPECT_THAT(
+      c.AlterCollectionField("fields", "nope", {{"max_length", "9"}}, {}),
+      StatusIs(absl::StatusCode::kNotFound, HasSubstr("nope")));
+  EXPECT_THAT(
+      c.AlterCollectionField("nowhere", "title", {{"max_length", "9"}}, {}),
+      StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_THAT(client().DropCollection("fields"), IsOk());
+}
+
 TEST_P(ConformanceTest, PartitionKey) {
   CollectionSchema schema;
   FieldSchema id;

@@ -489,6 +489,42 @@ def test_collection_properties_and_alter(client):
     client.drop_collection(name)
 
 
+def test_alter_collection_field(client):
+    """alter_collection_field: max_length, max_capacity and mmap.enabled, on a
+    loaded collection, reported as type params and obeyed by later writes."""
+    name = "field_props"
+    client.drop_collection(name)
+    schema = MilvusClient.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=DIM)
+    schema.add_field("title", DataType.VARCHAR, max_length=4)
+    schema.add_field("tags", DataType.ARRAY, element_type=DataType.INT64, max_capacity=2)
+    schema.add_field("meta", DataType.JSON, mmap_enabled=False)
+    index = client.prepare_index_params()
+    index.add_index("vector", index_type="FLAT", metric_type="L2")
+    client.create_collection(name, schema=schema, index_params=index)
+    row = {"id": 1, "vector": _vectors(1)[0].tolist(), "title": "longer",
+           "tags": [1, 2, 3], "meta": {}}
+    with pytest.raises(MilvusException, match="max_length"):
+        client.insert(name, [row])
+    fields = {f["name"]: f for f in client.describe_collection(name)["fields"]}
+    assert fields["meta"]["params"]["mmap_enabled"] is False  # from creation
+    client.alter_collection_field(name, "title", field_params={"max_length": 1024})
+    client.alter_collection_field(name, "tags", field_params={"max_capacity": 3})
+    client.alter_collection_field(name, "meta", field_params={"mmap.enabled": True})
+    client.insert(name, [row])
+    fields = {f["name"]: f for f in client.describe_collection(name)["fields"]}
+    assert fields["title"]["params"]["max_length"] == 1024
+    assert fields["tags"]["params"]["max_capacity"] == 3
+    assert fields["meta"]["params"]["mmap_enabled"] is True
+    assert client.query(name, filter="id == 1", output_fields=["title"])[0]["title"] == "longer"
+    with pytest.raises(MilvusException, match="primary key"):
+        client.alter_collection_field(name, "id", field_params={"max_length": 8})
+    with pytest.raises(MilvusException, match="nullable"):
+        client.alter_collection_field(name, "title", field_params={"nullable": True})
+    client.drop_collection(name)
+
+
 def test_invalid_dimension_message(client):
     with pytest.raises(MilvusException, match="invalid dimension"):
         client.create_collection("bad_dim", dimension=100000)
