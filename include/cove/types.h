@@ -213,6 +213,9 @@ struct QuickCollectionOptions {
   DataType id_type = DataType::kInt64;
   int64_t max_length = 65535;
   bool auto_id = false;
+  /// As CollectionSchema::consistency_level and ::properties.
+  ConsistencyLevel consistency_level = ConsistencyLevel::kStrong;
+  std::map<std::string, std::string> properties;
 };
 
 /// What DescribeCollection returns.

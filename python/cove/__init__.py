@@ -33,7 +33,8 @@ from ._errors import (AbortedError, AlreadyExistsError, CancelledError,
 from .types import (AnnSearchRequest, CollectionSchema, DataType, FieldSchema,
                     Function, FunctionType, IndexParam, IndexParams, IndexType,
                     LoadState, MetricType, RRFRanker, WeightedRanker)
-from .client import (AliasDescription, Client, CollectionDescription, Grant,
+from .client import (AliasDescription, Client, CollectionDescription,
+                     DatabaseDescription, Grant,
                      IndexDescription, MutationResult, QueryHits, RoleInfo,
                      SearchHit, SearchResult, UserInfo)
 from .milvus_client import Hit, MilvusClient
@@ -71,7 +72,8 @@ __all__ = [
     "AnnSearchRequest", "RRFRanker", "WeightedRanker",
     # results
     "SearchResult", "QueryHits", "SearchHit", "Hit", "MutationResult",
-    "CollectionDescription", "IndexDescription", "AliasDescription", "UserInfo",
+    "CollectionDescription", "IndexDescription", "AliasDescription",
+    "DatabaseDescription", "UserInfo",
     "RoleInfo", "Grant",
     # errors
     "StatusCode", "Error", "MilvusException", "error_class", "CancelledError",

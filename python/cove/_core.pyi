@@ -132,7 +132,19 @@ class FieldSchema:
     analyzer_params: str
     enable_match: bool
     is_function_output: bool
+    is_partition_key: bool
+    is_clustering_key: bool
+    properties: Dict[str, str]
     def __init__(self) -> None: ...
+
+class ConsistencyLevel:
+    STRONG: ConsistencyLevel
+    SESSION: ConsistencyLevel
+    BOUNDED: ConsistencyLevel
+    EVENTUALLY: ConsistencyLevel
+    CUSTOMIZED: ConsistencyLevel
+    name: str
+    value: int
 
 class FunctionType:
     UNKNOWN: FunctionType
@@ -156,6 +168,9 @@ class CollectionSchema:
     functions: List[FunctionSchema]
     enable_dynamic_field: bool
     description: str
+    consistency_level: ConsistencyLevel
+    properties: Dict[str, str]
+    num_partitions: int
     def __init__(self) -> None: ...
     def add_field(self, field: FieldSchema) -> CollectionSchema: ...
     def add_function(self, function: FunctionSchema) -> CollectionSchema: ...
@@ -175,6 +190,8 @@ class QuickCollectionOptions:
     id_type: DataType
     max_length: int
     auto_id: bool
+    consistency_level: ConsistencyLevel
+    properties: Dict[str, str]
     def __init__(self) -> None: ...
 
 class CollectionDescription:
@@ -195,6 +212,13 @@ class IndexDescription:
     indexed_rows: int
     total_rows: int
     state: str
+    properties: Dict[str, str]
+
+class DatabaseDescription:
+    name: str
+    id: int
+    created_timestamp: int
+    properties: Dict[str, str]
 
 class AliasDescription:
     alias: str
@@ -232,7 +256,12 @@ class Client:
     def backend_name(self) -> str: ...
     def get_server_version(self, call: CallOptions = ...) -> str: ...
     def check_health(self, call: CallOptions = ...) -> None: ...
-    def create_database(self, name: str, call: CallOptions = ...) -> None: ...
+    def create_database(self, name: str, properties: Dict[str, str] = ..., call: CallOptions = ...) -> None: ...
+    def describe_database(self, name: str, call: CallOptions = ...) -> DatabaseDescription: ...
+    def alter_database_properties(self, name: str, set: Dict[str, str], remove: List[str], call: CallOptions = ...) -> None: ...
+    def alter_collection_properties(self, name: str, set: Dict[str, str], remove: List[str], call: CallOptions = ...) -> None: ...
+    def alter_collection_field(self, collection: str, field: str, set: Dict[str, str], call: CallOptions = ...) -> None: ...
+    def alter_index_properties(self, collection: str, index: str, set: Dict[str, str], remove: List[str], call: CallOptions = ...) -> None: ...
     def drop_database(self, name: str, call: CallOptions = ...) -> None: ...
     def list_databases(self, call: CallOptions = ...) -> List[str]: ...
     def create_collection(self, name: str, dim_or_schema: Union[int, CollectionSchema], quick_or_indexes: Union[QuickCollectionOptions, List[IndexSpec]] = ..., call: CallOptions = ...) -> None: ...

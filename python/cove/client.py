@@ -42,6 +42,7 @@ __all__ = [
     "SearchHit",
     "MutationResult",
     "CollectionDescription",
+    "DatabaseDescription",
     "IndexDescription",
     "AliasDescription",
     "UserInfo",
@@ -64,6 +65,37 @@ def _ids_array(ids: List[Any]) -> Union[np.ndarray, List[Any]]:
     if all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
         return np.asarray(ids, dtype=np.int64)
     return list(ids)
+
+
+_CONSISTENCY_NAMES = ("STRONG", "SESSION", "BOUNDED", "EVENTUALLY", "CUSTOMIZED")
+
+
+def _consistency(level: Union[str, int, None]) -> Any:
+    """A consistency level as pymilvus takes it: a name ("Bounded") or
+    Milvus' number (0 to 4); None: the default."""
+    if level is None:
+        return None
+    if isinstance(level, bool):
+        raise InvalidArgumentError(f"consistency_level: expected a name or 0 to 4 (got {level!r})")
+    if isinstance(level, int):
+        if not 0 <= level < len(_CONSISTENCY_NAMES):
+            raise InvalidArgumentError(f"consistency_level: expected 0 to 4 (got {level})")
+        return getattr(_core.ConsistencyLevel, _CONSISTENCY_NAMES[level])
+    if isinstance(level, str) and level.upper() in _CONSISTENCY_NAMES:
+        return getattr(_core.ConsistencyLevel, level.upper())
+    raise InvalidArgumentError(
+        "consistency_level: expected Strong, Session, Bounded, Eventually or Customized "
+        f"(got {level!r})")
+
+
+def _properties(props: Optional[Mapping[str, Any]], what: str) -> Dict[str, str]:
+    """Properties as Milvus sends them: string keys, values as text (pymilvus
+    sends str(value): True becomes "True")."""
+    if props is None:
+        return {}
+    if not isinstance(props, Mapping):
+        raise InvalidArgumentError(f"{what}: expected a dict (got {type(props).__name__})")
+    return {str(k): str(v) for k, v in props.items()}
 
 
 @dataclass
@@ -182,6 +214,17 @@ class IndexDescription:
     indexed_rows: int
     total_rows: int
     state: str
+    properties: Dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class DatabaseDescription:
+    """A database: stable id, creation time (Unix ms) and properties."""
+
+    name: str
+    id: int
+    created_timestamp: int
+    properties: Dict[str, str]
 
 
 @dataclass
@@ -473,9 +516,30 @@ class Client:
 
     # -- databases ---------------------------------------------------------------------
 
-    def create_database(self, name: str, *, timeout: Optional[float] = None) -> None:
-        """Creates a database (AlreadyExistsError if it exists)."""
-        self._core.create_database(name, call=self._call(timeout))
+    def create_database(self, name: str, *, properties: Optional[Mapping[str, Any]] = None,
+                        timeout: Optional[float] = None) -> None:
+        """Creates a database (AlreadyExistsError if it exists), with Milvus'
+        database properties ("database.max.collections", ...)."""
+        self._core.create_database(name, _properties(properties, "properties"),
+                                   call=self._call(timeout))
+
+    def describe_database(self, name: str, *,
+                          timeout: Optional[float] = None) -> DatabaseDescription:
+        """Id, creation time and properties of a database."""
+        d = self._core.describe_database(name, call=self._call(timeout))
+        return DatabaseDescription(d.name, d.id, d.created_timestamp, dict(d.properties))
+
+    def alter_database_properties(self, name: str, properties: Mapping[str, Any], *,
+                                  timeout: Optional[float] = None) -> None:
+        """Sets database properties."""
+        self._core.alter_database_properties(name, _properties(properties, "properties"), [],
+                                             call=self._call(timeout))
+
+    def drop_database_properties(self, name: str, property_keys: Sequence[str], *,
+                                 timeout: Optional[float] = None) -> None:
+        """Removes database properties."""
+        self._core.alter_database_properties(name, {}, [str(k) for k in property_keys],
+                                             call=self._call(timeout))
 
     def drop_database(self, name: str, *, timeout: Optional[float] = None) -> None:
         """Drops an empty database."""
@@ -498,7 +562,11 @@ class Client:
                           primary_field_name: str = "id",
                           vector_field_name: str = "vector",
                           id_type: Union[DataType, str] = "int", max_length: int = 65535,
-                          auto_id: bool = False, timeout: Optional[float] = None,
+                          auto_id: bool = False,
+                          consistency_level: Union[str, int, None] = None,
+                          properties: Optional[Mapping[str, Any]] = None,
+                          num_partitions: Optional[int] = None,
+                          timeout: Optional[float] = None,
                           db_name: Optional[str] = None) -> None:
         """Creates a collection.
 
@@ -508,12 +576,27 @@ class Client:
 
         Schema form (``schema`` given): the fields of the schema and ``indexes``
         (IndexParams or a list of dicts); loaded when every vector field has an index.
+
+        Both forms store ``consistency_level`` ("Strong", "Session", "Bounded",
+        "Eventually", or Milvus' number) and ``properties`` (Milvus keys);
+        ``num_partitions`` goes with a schema that has a partition key.
         """
         call = self._call(timeout, db_name)
+        level = _consistency(consistency_level)
+        props = _properties(properties, "properties")
         if schema is not None:
             specs = [index_to_core(i, _core) for i in index_list(indexes)]
-            self._core.create_collection(name, schema_to_core(schema, _core), specs, call=call)
+            core_schema = schema_to_core(schema, _core)
+            if level is not None:
+                core_schema.consistency_level = level
+            core_schema.properties = props
+            if num_partitions is not None:
+                core_schema.num_partitions = int(num_partitions)
+            self._core.create_collection(name, core_schema, specs, call=call)
             return
+        if num_partitions is not None:
+            raise InvalidArgumentError(
+                "num_partitions: needs a schema with a partition key field (got the quick form)")
         if dimension is None:
             raise InvalidArgumentError(
                 f"collection '{name}': give a dimension (quick form) or a schema")
@@ -534,6 +617,9 @@ class Client:
         quick.id_type = getattr(_core.DataType, dt.name)
         quick.max_length = int(max_length)
         quick.auto_id = bool(auto_id)
+        if level is not None:
+            quick.consistency_level = level
+        quick.properties = props
         self._core.create_collection(name, int(dimension), quick, call=call)
 
     def drop_collection(self, name: str, *, timeout: Optional[float] = None,
@@ -558,6 +644,49 @@ class Client:
         return CollectionDescription(d.name, d.collection_id, schema_from_core(d.schema),
                                      list(d.aliases), list(d.partitions),
                                      d.created_timestamp, d.num_shards)
+
+    def alter_collection_properties(self, name: str, properties: Mapping[str, Any], *,
+                                    timeout: Optional[float] = None,
+                                    db_name: Optional[str] = None) -> None:
+        """Sets collection properties (Milvus keys: "collection.ttl.seconds",
+        "mmap.enabled", ...; stored and reported)."""
+        self._core.alter_collection_properties(name, _properties(properties, "properties"), [],
+                                               call=self._call(timeout, db_name))
+
+    def drop_collection_properties(self, name: str, property_keys: Sequence[str], *,
+                                   timeout: Optional[float] = None,
+                                   db_name: Optional[str] = None) -> None:
+        """Removes collection properties."""
+        self._core.alter_collection_properties(name, {}, [str(k) for k in property_keys],
+                                               call=self._call(timeout, db_name))
+
+    def alter_collection_field(self, collection: str, field_name: str,
+                               properties: Mapping[str, Any], *,
+                               timeout: Optional[float] = None,
+                               db_name: Optional[str] = None) -> None:
+        """Sets a field's properties: "max_length" (VARCHAR), "max_capacity"
+        (ARRAY), "mmap.enabled". New limits apply to later writes."""
+        self._core.alter_collection_field(collection, field_name,
+                                          _properties(properties, "field properties"),
+                                          call=self._call(timeout, db_name))
+
+    def alter_index_properties(self, collection: str, index_name: str,
+                               properties: Mapping[str, Any], *,
+                               timeout: Optional[float] = None,
+                               db_name: Optional[str] = None) -> None:
+        """Sets index properties ("mmap.enabled")."""
+        self._core.alter_index_properties(collection, index_name,
+                                          _properties(properties, "properties"), [],
+                                          call=self._call(timeout, db_name))
+
+    def drop_index_properties(self, collection: str, index_name: str,
+                              property_keys: Sequence[str], *,
+                              timeout: Optional[float] = None,
+                              db_name: Optional[str] = None) -> None:
+        """Removes index properties."""
+        self._core.alter_index_properties(collection, index_name, {},
+                                          [str(k) for k in property_keys],
+                                          call=self._call(timeout, db_name))
 
     def rename_collection(self, old_name: str, new_name: str, *,
                           new_db_name: str = "",
@@ -684,7 +813,8 @@ class Client:
         for d in self._core.describe_indexes(collection, call=self._call(timeout, db_name)):
             out.append(IndexDescription(d.index_name, d.field_name, IndexType(d.index_type.name),
                                         MetricType(d.metric_type.name), dict(d.params),
-                                        d.indexed_rows, d.total_rows, d.state))
+                                        d.indexed_rows, d.total_rows, d.state,
+                                        dict(d.properties)))
         return out
 
     def drop_index(self, collection: str, index_name: str, *, timeout: Optional[float] = None,

@@ -38,6 +38,12 @@ def _plain(v: Any) -> Any:
     return v
 
 
+# Milvus' numbers of the consistency levels, as pymilvus' describe_collection
+# reports them.
+_CONSISTENCY_NUMBERS = {"Strong": 0, "Session": 1, "Bounded": 2, "Eventually": 3,
+                        "Customized": 4}
+
+
 class ExtraList(list):  # type: ignore[type-arg]
     """A list with an ``extra`` dict (pymilvus' ExtraList), e.g. query results."""
 
@@ -287,19 +293,23 @@ class MilvusClient:
         The quick form has dynamic fields on, an AUTOINDEX with ``metric_type``,
         and is loaded. With a schema, ``index_params`` are created and the
         collection is loaded when every vector field has an index.
-        ``max_length`` (VARCHAR ids) is accepted; consistency_level,
-        num_shards, properties, ... are accepted and ignored.
+        ``consistency_level``, ``properties`` and (with a partition key)
+        ``num_partitions`` are stored and described; ``max_length`` sizes
+        VARCHAR ids; ``num_shards`` is accepted (Cove has one shard).
         """
+        settings = {"consistency_level": kwargs.get("consistency_level"),
+                    "properties": kwargs.get("properties")}
         if schema is not None:
             self._client.create_collection(collection_name, schema=schema, indexes=index_params,
-                                           timeout=self._t(timeout))
+                                           num_partitions=kwargs.get("num_partitions"),
+                                           timeout=self._t(timeout), **settings)
             return
         self._client.create_collection(collection_name, dimension,
                                        metric_type=metric_type or "COSINE",
                                        primary_field_name=primary_field_name,
                                        vector_field_name=vector_field_name, id_type=id_type,
                                        max_length=int(kwargs.get("max_length", 65535)),
-                                       auto_id=auto_id, timeout=self._t(timeout))
+                                       auto_id=auto_id, timeout=self._t(timeout), **settings)
 
     def has_collection(self, collection_name: str, timeout: Optional[float] = None,
                        **kwargs: Any) -> bool:
@@ -341,12 +351,31 @@ class MilvusClient:
             "functions": [fn.to_dict() for fn in d.schema.functions],
             "aliases": list(d.aliases),
             "collection_id": d.collection_id,
-            "consistency_level": 2,
-            "properties": {},
-            "num_partitions": len(d.partitions),
+            "consistency_level": _CONSISTENCY_NUMBERS[d.schema.consistency_level],
+            "properties": dict(d.schema.properties),
+            "num_partitions": d.schema.num_partitions or len(d.partitions),
             "enable_dynamic_field": d.schema.enable_dynamic_field,
             "created_timestamp": d.created_timestamp,
         }
+
+    def alter_collection_properties(self, collection_name: str, properties: Dict[str, Any],
+                                    timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """Sets collection properties (stored and described)."""
+        self._client.alter_collection_properties(collection_name, properties,
+                                                 timeout=self._t(timeout))
+
+    def drop_collection_properties(self, collection_name: str, property_keys: List[str],
+                                   timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """Removes collection properties."""
+        self._client.drop_collection_properties(collection_name, property_keys,
+                                                timeout=self._t(timeout))
+
+    def alter_collection_field(self, collection_name: str, field_name: str,
+                               field_params: Dict[str, Any], timeout: Optional[float] = None,
+                               **kwargs: Any) -> None:
+        """Sets a field's properties: max_length, max_capacity, mmap.enabled."""
+        self._client.alter_collection_field(collection_name, field_name, field_params,
+                                            timeout=self._t(timeout))
 
     def get_collection_stats(self, collection_name: str, timeout: Optional[float] = None,
                              **kwargs: Any) -> Dict[str, int]:
@@ -459,8 +488,27 @@ class MilvusClient:
 
     def create_database(self, db_name: str, properties: Optional[Dict[str, Any]] = None,
                         timeout: Optional[float] = None, **kwargs: Any) -> None:
-        """Creates a database (properties are ignored)."""
-        self._client.create_database(db_name, timeout=self._t(timeout))
+        """Creates a database with properties ("database.max.collections", ...)."""
+        self._client.create_database(db_name, properties=properties, timeout=self._t(timeout))
+
+    def describe_database(self, db_name: str, timeout: Optional[float] = None,
+                          **kwargs: Any) -> Dict[str, Any]:
+        """``{"name": ..., **properties}`` as pymilvus (cove.Client's
+        describe_database also gives the id and creation time)."""
+        d = self._client.describe_database(db_name, timeout=self._t(timeout))
+        out: Dict[str, Any] = {"name": d.name}
+        out.update(d.properties)
+        return out
+
+    def alter_database_properties(self, db_name: str, properties: Dict[str, Any],
+                                  timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """Sets database properties."""
+        self._client.alter_database_properties(db_name, properties, timeout=self._t(timeout))
+
+    def drop_database_properties(self, db_name: str, property_keys: List[str],
+                                 timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """Removes database properties."""
+        self._client.drop_database_properties(db_name, property_keys, timeout=self._t(timeout))
 
     def drop_database(self, db_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
         """Drops an empty database."""
@@ -500,6 +548,7 @@ class MilvusClient:
                             "total_rows": d.total_rows, "indexed_rows": d.indexed_rows,
                             "pending_index_rows": max(d.total_rows - d.indexed_rows, 0),
                             "state": d.state})
+                out.update(d.properties)
                 return out
         raise NotFoundError(f"index '{index_name}' of collection '{collection_name}' not found")
 
@@ -507,6 +556,20 @@ class MilvusClient:
                    **kwargs: Any) -> None:
         """Drops an index."""
         self._client.drop_index(collection_name, index_name, timeout=self._t(timeout))
+
+    def alter_index_properties(self, collection_name: str, index_name: str,
+                               properties: Dict[str, Any], timeout: Optional[float] = None,
+                               **kwargs: Any) -> None:
+        """Sets index properties ("mmap.enabled"; stored and described)."""
+        self._client.alter_index_properties(collection_name, index_name, properties,
+                                            timeout=self._t(timeout))
+
+    def drop_index_properties(self, collection_name: str, index_name: str,
+                              property_keys: List[str], timeout: Optional[float] = None,
+                              **kwargs: Any) -> None:
+        """Removes index properties."""
+        self._client.drop_index_properties(collection_name, index_name, property_keys,
+                                           timeout=self._t(timeout))
 
     # -- data -----------------------------------------------------------------------------------
 

@@ -341,8 +341,15 @@ class FieldSchema:
                 f"field '{name}': multi_analyzer_params (one analyzer per language) "
                 "is not supported by Cove (give analyzer_params)")
         self.is_function_output = bool(kwargs.pop("is_function_output", False))
-        # pymilvus keywords Cove has no use for (is_partition_key, mmap_enabled,
-        # is_clustering_key, ...) are kept, not interpreted.
+        # Milvus' partition and clustering keys (stored and reported; see
+        # docs/compatibility.md) and the field's mmap setting.
+        self.is_partition_key = bool(kwargs.pop("is_partition_key", False))
+        self.is_clustering_key = bool(kwargs.pop("is_clustering_key", False))
+        mmap = kwargs.pop("mmap_enabled", params.get("mmap_enabled", params.get("mmap.enabled")))
+        self.mmap_enabled: Optional[bool] = (
+            None if mmap is None else _flag_param(mmap, f"field '{name}' mmap_enabled"))
+        # Other keywords are kept, not interpreted (pymilvus does the same
+        # with keywords it does not know).
         self.extra: Dict[str, Any] = kwargs
 
     @property
@@ -357,6 +364,8 @@ class FieldSchema:
             out["analyzer_params"] = self.analyzer_params
         if self.enable_match:
             out["enable_match"] = "true"
+        if self.mmap_enabled is not None:
+            out["mmap_enabled"] = self.mmap_enabled
         return out
 
     def to_dict(self) -> Dict[str, Any]:
@@ -375,6 +384,10 @@ class FieldSchema:
             d["default_value"] = self.default_value
         if self.is_function_output:
             d["is_function_output"] = True
+        if self.is_partition_key:
+            d["is_partition_key"] = True
+        if self.is_clustering_key:
+            d["is_clustering_key"] = True
         return d
 
     def __eq__(self, other: object) -> bool:
@@ -406,6 +419,10 @@ class CollectionSchema:
         for fn in kwargs.pop("functions", None) or []:
             self.add_function(fn)
         self.extra: Dict[str, Any] = kwargs
+        # As described (schema_from_core): the collection's settings.
+        self.consistency_level = "Strong"
+        self.properties: Dict[str, str] = {}
+        self.num_partitions = 0
 
     def add_function(self, function: Function) -> "CollectionSchema":
         """Appends a :class:`Function` (its output fields become function
@@ -548,6 +565,10 @@ def field_to_core(f: FieldSchema, core: Any) -> Any:
     out.analyzer_params = f.analyzer_params
     out.enable_match = f.enable_match
     out.is_function_output = f.is_function_output
+    out.is_partition_key = f.is_partition_key
+    out.is_clustering_key = f.is_clustering_key
+    if f.mmap_enabled is not None:
+        out.properties = {"mmap.enabled": "true" if f.mmap_enabled else "false"}
     return out
 
 
@@ -570,6 +591,7 @@ def function_to_core(fn: Function, core: Any) -> Any:
 def field_from_core(f: Any) -> FieldSchema:
     """A :class:`FieldSchema` from a ``_core.FieldSchema``."""
     element = f.element_type.name
+    mmap = dict(f.properties).get("mmap.enabled")
     return FieldSchema(f.name, DataType[f.type.name], f.description,
                        is_primary=f.is_primary_key, auto_id=f.auto_id,
                        max_length=f.max_length, dim=f.dim,
@@ -577,7 +599,10 @@ def field_from_core(f: Any) -> FieldSchema:
                        max_capacity=f.max_capacity, nullable=f.nullable,
                        default_value=f.default_value, enable_analyzer=f.enable_analyzer,
                        analyzer_params=f.analyzer_params, enable_match=f.enable_match,
-                       is_function_output=f.is_function_output)
+                       is_function_output=f.is_function_output,
+                       is_partition_key=f.is_partition_key,
+                       is_clustering_key=f.is_clustering_key,
+                       mmap_enabled=None if mmap is None else mmap.lower() == "true")
 
 
 def schema_to_core(schema: CollectionSchema, core: Any) -> Any:
@@ -588,8 +613,19 @@ def schema_to_core(schema: CollectionSchema, core: Any) -> Any:
     out = core.CollectionSchema()
     out.enable_dynamic_field = schema.enable_dynamic_field
     out.description = schema.description
+    names = {f.name for f in schema.fields}
+    for what in ("partition_key_field", "clustering_key_field"):
+        named = schema.extra.get(what)
+        if named is not None and named not in names:
+            raise InvalidArgumentError(
+                f"schema {what}: no field '{named}' in the schema")
     for f in schema.fields:
-        out.add_field(field_to_core(f, core))
+        core_field = field_to_core(f, core)
+        if f.name == schema.extra.get("partition_key_field"):
+            core_field.is_partition_key = True
+        if f.name == schema.extra.get("clustering_key_field"):
+            core_field.is_clustering_key = True
+        out.add_field(core_field)
     for fn in schema.functions:
         out.add_function(function_to_core(fn, core))
     return out
@@ -601,6 +637,9 @@ def schema_from_core(s: Any) -> CollectionSchema:
     out = CollectionSchema(fields, s.description,
                            auto_id=any(f.auto_id for f in fields),
                            enable_dynamic_field=s.enable_dynamic_field)
+    out.consistency_level = s.consistency_level.name.capitalize()
+    out.properties = dict(s.properties)
+    out.num_partitions = int(s.num_partitions)
     for fn in s.functions:
         out.add_function(Function(fn.name, FunctionType(int(fn.type)),
                                   list(fn.input_field_names), list(fn.output_field_names),

@@ -318,6 +318,13 @@ void BindEnums(py::module_& m) {
       .value("SPARSE_INVERTED_INDEX", cove::IndexType::kSparseInvertedIndex)
       .value("SPARSE_WAND", cove::IndexType::kSparseWand)
       .value("DISKANN", cove::IndexType::kDiskAnn);
+  py::enum_<cove::ConsistencyLevel>(m, "ConsistencyLevel",
+                                    "Read consistency levels (Milvus numbers).")
+      .value("STRONG", cove::ConsistencyLevel::kStrong)
+      .value("SESSION", cove::ConsistencyLevel::kSession)
+      .value("BOUNDED", cove::ConsistencyLevel::kBounded)
+      .value("EVENTUALLY", cove::ConsistencyLevel::kEventually)
+      .value("CUSTOMIZED", cove::ConsistencyLevel::kCustomized);
   py::enum_<cove::LoadState>(m, "LoadState", "Load states (Milvus LoadState).")
       .value("NOT_EXIST", cove::LoadState::kNotExist)
       .value("NOT_LOADED", cove::LoadState::kNotLoaded)
@@ -433,6 +440,10 @@ void BindTypes(py::module_& m) {
       .def_readwrite("analyzer_params", &cove::FieldSchema::analyzer_params,
                      "Milvus' analyzer_params as JSON text (empty: standard).")
       .def_readwrite("enable_match", &cove::FieldSchema::enable_match)
+      .def_readwrite("is_partition_key", &cove::FieldSchema::is_partition_key)
+      .def_readwrite("is_clustering_key", &cove::FieldSchema::is_clustering_key)
+      .def_readwrite("properties", &cove::FieldSchema::properties,
+                     "Field properties ('mmap.enabled').")
       .def_readwrite("is_function_output",
                      &cove::FieldSchema::is_function_output)
       .def_property(
@@ -478,6 +489,12 @@ void BindTypes(py::module_& m) {
       .def_readwrite("enable_dynamic_field",
                      &cove::CollectionSchema::enable_dynamic_field)
       .def_readwrite("description", &cove::CollectionSchema::description)
+      .def_readwrite("consistency_level",
+                     &cove::CollectionSchema::consistency_level)
+      .def_readwrite("properties", &cove::CollectionSchema::properties,
+                     "Collection properties, Milvus keys and string values.")
+      .def_readwrite("num_partitions", &cove::CollectionSchema::num_partitions,
+                     "With a partition key: its number of partitions.")
       .def(
           "add_field",
           [](cove::CollectionSchema& s, const cove::FieldSchema& f)
@@ -503,6 +520,9 @@ void BindTypes(py::module_& m) {
                      &cove::QuickCollectionOptions::primary_field_name)
       .def_readwrite("vector_field_name",
                      &cove::QuickCollectionOptions::vector_field_name)
+      .def_readwrite("consistency_level",
+                     &cove::QuickCollectionOptions::consistency_level)
+      .def_readwrite("properties", &cove::QuickCollectionOptions::properties)
       .def_readwrite("id_type", &cove::QuickCollectionOptions::id_type)
       .def_readwrite("max_length", &cove::QuickCollectionOptions::max_length)
       .def_readwrite("auto_id", &cove::QuickCollectionOptions::auto_id);
@@ -528,7 +548,16 @@ void BindTypes(py::module_& m) {
       .def_readonly("params", &cove::IndexDescription::params)
       .def_readonly("indexed_rows", &cove::IndexDescription::indexed_rows)
       .def_readonly("total_rows", &cove::IndexDescription::total_rows)
-      .def_readonly("state", &cove::IndexDescription::state);
+      .def_readonly("state", &cove::IndexDescription::state)
+      .def_readonly("properties", &cove::IndexDescription::properties);
+
+  py::class_<cove::DatabaseDescription>(m, "DatabaseDescription",
+                                        "What describe_database returns.")
+      .def_readonly("name", &cove::DatabaseDescription::name)
+      .def_readonly("id", &cove::DatabaseDescription::id)
+      .def_readonly("created_timestamp",
+                    &cove::DatabaseDescription::created_timestamp)
+      .def_readonly("properties", &cove::DatabaseDescription::properties);
 
   py::class_<cove::AliasDescription>(m, "AliasDescription",
                                      "What describe_alias returns.")
@@ -585,10 +614,74 @@ void BindClient(py::module_& m) {
       // Databases.
       .def(
           "create_database",
-          [](PyClient& c, const std::string& name, const CallOptions& o) {
-            c.Run([&](Client& cl) { return cl.CreateDatabase(name, o); });
+          [](PyClient& c, const std::string& name,
+             const std::map<std::string, std::string>& properties,
+             const CallOptions& o) {
+            c.Run([&](Client& cl) {
+              return cl.connection()->CreateDatabase(name, properties, o);
+            });
           },
-          py::arg("name"), call, "Creates a database.")
+          py::arg("name"),
+          py::arg("properties") = std::map<std::string, std::string>(), call,
+          "Creates a database (with properties).")
+      .def(
+          "describe_database",
+          [](PyClient& c, const std::string& name, const CallOptions& o) {
+            return c.Run([&](Client& cl) {
+              return cl.connection()->DescribeDatabase(name, o);
+            });
+          },
+          py::arg("name"), call, "Id, creation time and properties.")
+      .def(
+          "alter_database_properties",
+          [](PyClient& c, const std::string& name,
+             const std::map<std::string, std::string>& set,
+             const std::vector<std::string>& remove, const CallOptions& o) {
+            c.Run([&](Client& cl) {
+              return cl.connection()->AlterDatabaseProperties(name, set, remove,
+                                                              o);
+            });
+          },
+          py::arg("name"), py::arg("set"), py::arg("remove"), call,
+          "Sets and removes database properties.")
+      .def(
+          "alter_collection_properties",
+          [](PyClient& c, const std::string& name,
+             const std::map<std::string, std::string>& set,
+             const std::vector<std::string>& remove, const CallOptions& o) {
+            c.Run([&](Client& cl) {
+              return cl.connection()->AlterCollectionProperties(name, set,
+                                                                remove, o);
+            });
+          },
+          py::arg("name"), py::arg("set"), py::arg("remove"), call,
+          "Sets and removes collection properties.")
+      .def(
+          "alter_collection_field",
+          [](PyClient& c, const std::string& collection,
+             const std::string& field,
+             const std::map<std::string, std::string>& set,
+             const CallOptions& o) {
+            c.Run([&](Client& cl) {
+              return cl.connection()->AlterCollectionField(collection, field,
+                                                           set, o);
+            });
+          },
+          py::arg("collection"), py::arg("field"), py::arg("set"), call,
+          "Sets field properties (max_length, max_capacity, mmap.enabled).")
+      .def(
+          "alter_index_properties",
+          [](PyClient& c, const std::string& collection,
+             const std::string& index,
+             const std::map<std::string, std::string>& set,
+             const std::vector<std::string>& remove, const CallOptions& o) {
+            c.Run([&](Client& cl) {
+              return cl.connection()->AlterIndexProperties(collection, index,
+                                                           set, remove, o);
+            });
+          },
+          py::arg("collection"), py::arg("index"), py::arg("set"),
+          py::arg("remove"), call, "Sets and removes index properties.")
       .def(
           "drop_database",
           [](PyClient& c, const std::string& name, const CallOptions& o) {

@@ -187,6 +187,8 @@ absl::Status Client::CreateCollection(const std::string& name, int64_t dim,
   vec.type = DataType::kFloatVector;
   vec.dim = dim;
   schema.AddField(std::move(id)).AddField(std::move(vec));
+  schema.consistency_level = quick.consistency_level;
+  schema.properties = quick.properties;
   IndexSpec index;
   index.field_name = quick.vector_field_name;
   index.index_type = IndexType::kAutoIndex;

@@ -141,6 +141,62 @@ def test_quick_create_options(milvus):
     assert milvus.get_collection_stats("q") == {"row_count": 1}
 
 
+def test_settings_are_stored_and_described(milvus):
+    """consistency_level, properties, partition keys, field and index
+    properties, database properties: stored and described, never dropped."""
+    milvus.create_collection("s", dimension=4, consistency_level="Bounded",
+                             properties={"collection.ttl.seconds": 60})
+    d = milvus.describe_collection("s")
+    assert d["consistency_level"] == 2
+    assert d["properties"] == {"collection.ttl.seconds": "60"}
+    milvus.alter_collection_properties("s", {"mmap.enabled": True})
+    milvus.drop_collection_properties("s", ["collection.ttl.seconds"])
+    assert milvus.describe_collection("s")["properties"] == {"mmap.enabled": "True"}
+    with pytest.raises(cove.InvalidArgumentError, match="collection.ttl.seconds"):
+        milvus.alter_collection_properties("s", {"collection.ttl.seconds": "soon"})
+    with pytest.raises(cove.InvalidArgumentError, match="consistency_level"):
+        milvus.create_collection("bad", dimension=4, consistency_level="Sometimes")
+
+    index = milvus.list_indexes("s")[0]
+    milvus.alter_index_properties("s", index, {"mmap.enabled": True})
+    assert milvus.describe_index("s", index)["mmap.enabled"] == "True"
+    milvus.drop_index_properties("s", index, ["mmap.enabled"])
+    assert "mmap.enabled" not in milvus.describe_index("s", index)
+
+    schema = MilvusClient.create_schema(partition_key_field="tenant")
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=4)
+    schema.add_field("tenant", DataType.VARCHAR, max_length=4)
+    schema.add_field("doc", DataType.JSON, mmap_enabled=False, is_clustering_key=False)
+    index_params = milvus.prepare_index_params()
+    index_params.add_index("vector", index_type="FLAT", metric_type="L2")
+    milvus.create_collection("keyed", schema=schema, index_params=index_params,
+                             num_partitions=8, consistency_level=0)
+    d = milvus.describe_collection("keyed")
+    fields = {f["name"]: f for f in d["fields"]}
+    assert fields["tenant"]["is_partition_key"] is True
+    assert fields["doc"]["params"]["mmap_enabled"] is False
+    assert d["num_partitions"] == 8 and d["consistency_level"] == 0
+    row = {"id": 1, "vector": [1, 0, 0, 0], "tenant": "acme-corp", "doc": {}}
+    with pytest.raises(cove.InvalidArgumentError, match="max_length"):
+        milvus.insert("keyed", [row])
+    milvus.alter_collection_field("keyed", "tenant", {"max_length": 16})
+    milvus.alter_collection_field("keyed", "doc", {"mmap.enabled": True})
+    milvus.insert("keyed", [row])
+    fields = {f["name"]: f for f in milvus.describe_collection("keyed")["fields"]}
+    assert fields["tenant"]["params"]["max_length"] == 16
+    assert fields["doc"]["params"]["mmap_enabled"] is True
+
+    milvus.create_database("tuned", properties={"database.max.collections": 3})
+    assert milvus.describe_database("tuned") == {"name": "tuned",
+                                                 "database.max.collections": "3"}
+    milvus.alter_database_properties("tuned", {"app": "x"})
+    milvus.drop_database_properties("tuned", ["database.max.collections"])
+    assert milvus.describe_database("tuned") == {"name": "tuned", "app": "x"}
+    info = milvus._client.describe_database("tuned")
+    assert info.id > 0 and info.created_timestamp > 0
+
+
 def test_collections_partitions_aliases_databases(milvus):
     milvus.create_collection("c1", dimension=2)
     assert milvus.list_collections() == ["c1"]
