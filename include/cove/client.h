@@ -243,6 +243,10 @@ class Client {
 
   absl::Status LoadCollection(const std::string& name,
                               const CallOptions& call = {});
+  /// Partial load (Milvus' load_fields): see LoadOptions.
+  absl::Status LoadCollection(const std::string& name,
+                              const LoadOptions& options,
+                              const CallOptions& call = {});
   absl::Status ReleaseCollection(const std::string& name,
                                  const CallOptions& call = {});
   absl::StatusOr<LoadState> GetLoadState(const std::string& name,

@@ -138,6 +138,13 @@ class Connection {
   // Loading.
   virtual absl::Status LoadCollection(const std::string& name,
                                       const CallOptions& call);
+  /// Loads some fields only (see LoadOptions). A loaded collection keeps its
+  /// field list until released: loading it again with another list is
+  /// FailedPrecondition. The default body forwards to LoadCollection(name,
+  /// call) when `options` are empty, and is Unimplemented otherwise.
+  virtual absl::Status LoadCollection(const std::string& name,
+                                      const LoadOptions& options,
+                                      const CallOptions& call);
   virtual absl::Status ReleaseCollection(const std::string& name,
                                          const CallOptions& call);
   virtual absl::StatusOr<LoadState> GetLoadState(const std::string& name,

@@ -218,6 +218,18 @@ struct QuickCollectionOptions {
   std::map<std::string, std::string> properties;
 };
 
+/// Options of LoadCollection: Milvus' partial load.
+struct LoadOptions {
+  /// The fields to load (Milvus' load_fields); empty: every field. They
+  /// must include the primary key, a vector field, and the partition and
+  /// clustering keys. Searches and queries then see only these fields: an
+  /// output field, filter, anns_field or group_by_field naming another is
+  /// InvalidArgument, and "*" means the loaded fields.
+  std::vector<std::string> load_fields;
+  /// Milvus' skip_load_dynamic_field: dynamic keys are not served.
+  bool skip_load_dynamic_field = false;
+};
+
 /// What DescribeCollection returns.
 struct CollectionDescription {
   std::string name;

@@ -702,10 +702,19 @@ class Client:
         """``{"row_count": n}``."""
         return dict(self._core.get_collection_stats(name, call=self._call(timeout, db_name)))
 
-    def load_collection(self, name: str, *, timeout: Optional[float] = None,
+    def load_collection(self, name: str, *, load_fields: Optional[Sequence[str]] = None,
+                        skip_load_dynamic_field: bool = False,
+                        timeout: Optional[float] = None,
                         db_name: Optional[str] = None) -> None:
-        """Loads a collection for search and query."""
-        self._core.load_collection(name, call=self._call(timeout, db_name))
+        """Loads a collection for search and query. With ``load_fields`` (which
+        must hold the primary key, a vector field and the partition and
+        clustering keys), searches and queries see only those fields, and
+        ``skip_load_dynamic_field`` leaves out the dynamic keys (Milvus'
+        partial load); a loaded collection keeps its field list until
+        released."""
+        self._core.load_collection(name, [str(f) for f in load_fields or []],
+                                   bool(skip_load_dynamic_field),
+                                   call=self._call(timeout, db_name))
 
     def release_collection(self, name: str, *, timeout: Optional[float] = None,
                            db_name: Optional[str] = None) -> None:

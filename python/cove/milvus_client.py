@@ -174,18 +174,21 @@ def _search_params(search_params: Optional[Mapping[str, Any]], kwargs: Dict[str,
     return metric, params, int(offset or 0)
 
 
-def _check_load_options(verb: str, kwargs: Dict[str, Any]) -> None:
-    """Load options Cove cannot honour are refused by name, never ignored."""
+def _check_load_options(verb: str, kwargs: Dict[str, Any], fields_ok: bool = False) -> None:
+    """Load options Cove cannot honour are refused by name, never ignored
+    (partial load is load_collection's only)."""
     replicas = kwargs.get("replica_number")
     if replicas is not None and int(replicas) > 1:
         raise UnimplementedError(f"{verb}: replica_number: Cove serves one replica "
                                  f"(expected 0 or 1, got {replicas})")
+    if fields_ok:
+        return
     if kwargs.get("load_fields"):
-        raise UnimplementedError(f"{verb}: load_fields: partial load is not supported (every "
-                                 "field of a loaded collection is served; omit load_fields)")
+        raise UnimplementedError(f"{verb}: load_fields: partial load of partitions is not "
+                                 "supported (load the collection with load_fields instead)")
     if kwargs.get("skip_load_dynamic_field"):
-        raise UnimplementedError(f"{verb}: skip_load_dynamic_field: partial load is not "
-                                 "supported (the dynamic field is always served)")
+        raise UnimplementedError(f"{verb}: skip_load_dynamic_field: partial load of partitions "
+                                 "is not supported (load the collection with it instead)")
 
 
 _GROUP_KEYS = ("group_by_field", "group_size", "strict_group_size")
@@ -384,9 +387,13 @@ class MilvusClient:
 
     def load_collection(self, collection_name: str, timeout: Optional[float] = None,
                         **kwargs: Any) -> None:
-        """Loads a collection (one replica; every field: no partial load)."""
-        _check_load_options("load_collection", kwargs)
-        self._client.load_collection(collection_name, timeout=self._t(timeout))
+        """Loads a collection (one replica); ``load_fields`` and
+        ``skip_load_dynamic_field`` load some fields only (partial load)."""
+        _check_load_options("load_collection", kwargs, fields_ok=True)
+        self._client.load_collection(
+            collection_name, load_fields=kwargs.get("load_fields"),
+            skip_load_dynamic_field=_flag(kwargs.get("skip_load_dynamic_field", False)),
+            timeout=self._t(timeout))
 
     def release_collection(self, collection_name: str, timeout: Optional[float] = None,
                            **kwargs: Any) -> None:

@@ -838,10 +838,19 @@ void BindClient(py::module_& m) {
       // Loading.
       .def(
           "load_collection",
-          [](PyClient& c, const std::string& name, const CallOptions& o) {
-            c.Run([&](Client& cl) { return cl.LoadCollection(name, o); });
+          [](PyClient& c, const std::string& name,
+             const std::vector<std::string>& load_fields,
+             bool skip_load_dynamic_field, const CallOptions& o) {
+            cove::LoadOptions options;
+            options.load_fields = load_fields;
+            options.skip_load_dynamic_field = skip_load_dynamic_field;
+            c.Run([&](Client& cl) {
+              return cl.LoadCollection(name, options, o);
+            });
           },
-          py::arg("name"), call, "Loads a collection for search and query.")
+          py::arg("name"), py::arg("load_fields") = std::vector<std::string>(),
+          py::arg("skip_load_dynamic_field") = false, call,
+          "Loads a collection (some fields only: partial load).")
       .def(
           "release_collection",
           [](PyClient& c, const std::string& name, const CallOptions& o) {

@@ -237,6 +237,11 @@ absl::Status Client::LoadCollection(const std::string& name,
                                     const CallOptions& call) {
   return connection_->LoadCollection(name, call);
 }
+absl::Status Client::LoadCollection(const std::string& name,
+                                    const LoadOptions& options,
+                                    const CallOptions& call) {
+  return connection_->LoadCollection(name, options, call);
+}
 absl::Status Client::ReleaseCollection(const std::string& name,
                                        const CallOptions& call) {
   return connection_->ReleaseCollection(name, call);

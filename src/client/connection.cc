@@ -171,6 +171,14 @@ absl::Status Connection::AlterCollectionProperties(
     const std::vector<std::string>&, const CallOptions&) {
   return Missing(*this, "AlterCollectionProperties");
 }
+absl::Status Connection::LoadCollection(const std::string& name,
+                                        const LoadOptions& options,
+                                        const CallOptions& call) {
+  if (options.load_fields.empty() && !options.skip_load_dynamic_field) {
+    return LoadCollection(name, call);
+  }
+  return Missing(*this, "LoadCollection (load_fields)");
+}
 absl::Status Connection::AlterCollectionField(
     const std::string&, const std::string&,
     const std::map<std::string, std::string>&, const CallOptions&) {

@@ -1,9 +1,11 @@
 // The embedded backend's catalog: databases, collections, partitions and
 // aliases (see embedded_connection_impl.h).
 #include <algorithm>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "embedded/embedded_connection_impl.h"
 
@@ -282,6 +284,202 @@ absl::Status EmbeddedConnection::AlterCollectionProperties(
   EncodeSettings(settings, &w);
   COVE_RETURN_IF_ERROR(LogLocked(w.Take()));
   db->settings[real_name] = std::move(settings);
+  return absl::OkStatus();
+}
+
+// Partial load, checked as Milvus does: the listed fields exist, and hold
+// the primary key, a vector field and the partition and clustering keys.
+absl::Status EmbeddedConnection::LoadCollection(const std::string& name,
+                                                const LoadOptions& options,
+                                                const CallOptions& call) {
+  absl::ReaderMutexLock ops(&op_mu_);
+  COVE_ASSIGN_OR_RETURN(auto c, Find(name, call));
+  const engine::Schema& schema = c->schema();
+  std::vector<std::string> fields;
+  std::set<std::string> listed;
+  for (const std::string& f : options.load_fields) {
+    if (!listed.insert(f).second) continue;
+    bool exists = false;
+    for (const engine::FieldDef& d : schema.fields) exists |= d.name == f;
+    if (!exists) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("load_fields: field '", internal::ValidUtf8(f),
+                       "' does not exist in collection '",
+                       internal::ValidUtf8(c->name()), "'"));
+    }
+    fields.push_back(f);
+  }
+  if (!fields.empty()) {
+    std::string partition_key, clustering_key;
+    {
+      absl::MutexLock lock(&mu_);
+      COVE_ASSIGN_OR_RETURN(auto db, Db(call));
+      auto it = db->settings.find(c->name());
+      if (it != db->settings.end()) {
+        partition_key = it->second.partition_key;
+        clustering_key = it->second.clustering_key;
+      }
+    }
+    bool vector = false;
+    for (const engine::FieldDef& d : schema.fields) {
+      const bool in = listed.count(d.name) != 0;
+      vector |= in && engine::IsVectorType(d.type);
+      const char* why = nullptr;
+      if (d.is_primary_key) why = "the primary key";
+      if (d.name == partition_key) why = "the partition key";
+      if (d.name == clustering_key) why = "the clustering key";
+      if (why != nullptr && !in) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("load_fields: must include ", why, " '",
+                         internal::ValidUtf8(d.name), "'"));
+      }
+    }
+    if (!vector) {
+      return absl::InvalidArgumentError(
+          "load_fields: must include a vector field");
+    }
+  }
+  if (c->loaded()) {
+    // Loaded already: only with the same fields (as Milvus).
+    std::vector<std::string> current;
+    bool skip = false;
+    {
+      absl::MutexLock lock(&mu_);
+      COVE_ASSIGN_OR_RETURN(auto db, Db(call));
+      auto it = db->settings.find(c->name());
+      if (it != db->settings.end()) {
+        current = it->second.load_fields;
+        skip = it->second.skip_load_dynamic_field;
+      }
+    }
+    std::vector<std::string> a = current, b = fields;
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    if (a != b || skip != options.skip_load_dynamic_field) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "load collection '", internal::ValidUtf8(c->name()),
+          "': it is loaded with other load_fields (",
+          current.empty() ? "every field" : absl::StrJoin(current, ", "),
+          "); release it first"));
+    }
+    return c->Load();
+  }
+  LoadOptions stored = options;
+  stored.load_fields = fields;
+  if (fields.empty()) stored.skip_load_dynamic_field = false;
+  COVE_RETURN_IF_ERROR(SetLoadFields(*c, stored, call));
+  return c->Load();
+}
+
+absl::Status EmbeddedConnection::SetLoadFields(const engine::Collection& c,
+                                               const LoadOptions& options,
+                                               const CallOptions& call) {
+  absl::MutexLock lock(&mu_);
+  COVE_ASSIGN_OR_RETURN(auto db, Db(call));
+  const std::string real_name = c.name();
+  CollectionSettings settings = db->settings[real_name];
+  const bool skip =
+      !options.load_fields.empty() && options.skip_load_dynamic_field;
+  if (settings.load_fields == options.load_fields &&
+      settings.skip_load_dynamic_field == skip) {
+    return absl::OkStatus();  // nothing to log
+  }
+  settings.load_fields = options.load_fields;
+  settings.skip_load_dynamic_field = skip;
+  internal::ByteWriter w;
+  w.U8(static_cast<uint8_t>(engine::RecordType::kAlterCollection));
+  w.Str(DbName(call));
+  w.Str(real_name);
+  EncodeSettings(settings, &w);
+  COVE_RETURN_IF_ERROR(LogLocked(w.Take()));
+  db->settings[real_name] = std::move(settings);
+  return absl::OkStatus();
+}
+
+absl::Status EmbeddedConnection::LoadedFieldsGate(
+    const engine::Collection& c, const CallOptions& call, const char* verb,
+    std::vector<std::string>* output_fields, const std::string& filter,
+    const std::map<std::string, Value>& params,
+    const std::vector<std::string>& named) {
+  std::vector<std::string> loaded;
+  bool skip_dynamic = false;
+  {
+    absl::MutexLock lock(&mu_);
+    COVE_ASSIGN_OR_RETURN(auto db, Db(call));
+    auto it = db->settings.find(c.name());
+    if (it == db->settings.end() || it->second.load_fields.empty()) {
+      return absl::OkStatus();
+    }
+    loaded = it->second.load_fields;
+    skip_dynamic = it->second.skip_load_dynamic_field;
+  }
+  const engine::Schema& schema = c.schema();
+  const std::set<std::string> in(loaded.begin(), loaded.end());
+  const bool dynamic = schema.enable_dynamic_field && !skip_dynamic;
+  auto not_loaded = [&](const std::string& what) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        verb, ": ", what, " is not loaded (collection '",
+        internal::ValidUtf8(c.name()), "' was loaded with load_fields ",
+        absl::StrJoin(loaded, ", "),
+        skip_dynamic ? " and skip_load_dynamic_field" : "",
+        "; release it and load it with that field to use it)"));
+  };
+  auto is_field = [&](const std::string& name) {
+    for (const engine::FieldDef& f : schema.fields) {
+      if (f.name == name) return true;
+    }
+    return false;
+  };
+  std::vector<std::string> out;
+  for (const std::string& name : *output_fields) {
+    if (name == "*") {
+      for (const engine::FieldDef& f : schema.fields) {
+        if (in.count(f.name) != 0 && !f.is_function_output) {
+          out.push_back(f.name);
+        }
+      }
+      if (dynamic) out.push_back(engine::kDynamicFieldName);
+      continue;
+    }
+    if (name == "count(*)") {
+      out.push_back(name);
+      continue;
+    }
+    if (is_field(name)) {
+      if (in.count(name) == 0) {
+        return not_loaded(
+            absl::StrCat("output field '", internal::ValidUtf8(name), "'"));
+      }
+    } else if (schema.enable_dynamic_field && !dynamic) {
+      return not_loaded(absl::StrCat("dynamic key '", internal::ValidUtf8(name),
+                                     "' (the dynamic field)"));
+    }
+    out.push_back(name);
+  }
+  *output_fields = std::move(out);
+  for (const std::string& name : named) {
+    if (!name.empty() && is_field(name) && in.count(name) == 0) {
+      return not_loaded(
+          absl::StrCat("field '", internal::ValidUtf8(name), "'"));
+    }
+  }
+  if (!filter.empty()) {
+    auto compiled = c.CompileFilter(filter, params);
+    // A filter that does not compile fails later with its own message.
+    if (compiled.ok()) {
+      for (int f : compiled->referenced_fields()) {
+        if (f >= static_cast<int>(schema.fields.size())) {
+          if (!dynamic) return not_loaded("the dynamic field (in the filter)");
+          continue;
+        }
+        if (in.count(schema.fields[f].name) == 0) {
+          return not_loaded(
+              absl::StrCat("filter field '",
+                           internal::ValidUtf8(schema.fields[f].name), "'"));
+        }
+      }
+    }
+  }
   return absl::OkStatus();
 }
 

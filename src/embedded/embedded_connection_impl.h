@@ -240,17 +240,34 @@ class EmbeddedConnection : public Connection {
 
   absl::Status LoadCollection(const std::string& name,
                               const CallOptions& call) override {
-    absl::ReaderMutexLock ops(&op_mu_);
-    COVE_ASSIGN_OR_RETURN(auto c, Find(name, call));
-    return c->Load();
+    return LoadCollection(name, LoadOptions{}, call);
   }
+
+  absl::Status LoadCollection(const std::string& name,
+                              const LoadOptions& options,
+                              const CallOptions& call) override;
 
   absl::Status ReleaseCollection(const std::string& name,
                                  const CallOptions& call) override {
     absl::ReaderMutexLock ops(&op_mu_);
     COVE_ASSIGN_OR_RETURN(auto c, Find(name, call));
-    return c->Release();
+    COVE_RETURN_IF_ERROR(c->Release());
+    return SetLoadFields(*c, LoadOptions{}, call);
   }
+
+  // Partial load: records the loaded field list in the collection's settings
+  // (logged; empty: every field).
+  absl::Status SetLoadFields(const engine::Collection& c,
+                             const LoadOptions& options,
+                             const CallOptions& call);
+  // Partial load: a request's output fields ("*" becomes the loaded fields),
+  // filter and named fields checked against the loaded fields.
+  absl::Status LoadedFieldsGate(const engine::Collection& c,
+                                const CallOptions& call, const char* verb,
+                                std::vector<std::string>* output_fields,
+                                const std::string& filter,
+                                const std::map<std::string, Value>& params,
+                                const std::vector<std::string>& named);
 
   absl::StatusOr<LoadState> GetLoadState(const std::string& name,
                                          const CallOptions& call) override {
@@ -476,7 +493,11 @@ class EmbeddedConnection : public Connection {
       COVE_RETURN_IF_ERROR(NoManualPartitions(*c, call, "search"));
     }
     COVE_ASSIGN_OR_RETURN(auto pinned, Pinned(request.session_id, c.get()));
-    return SearchIn(*c, request, pinned);
+    SearchRequest gated = request;
+    COVE_RETURN_IF_ERROR(LoadedFieldsGate(
+        *c, call, "search", &gated.output_fields, request.filter,
+        request.filter_params, {request.anns_field, request.group_by_field}));
+    return SearchIn(*c, gated, pinned);
   }
 
   absl::StatusOr<SearchResults> HybridSearch(const HybridSearchRequest& request,
@@ -485,7 +506,16 @@ class EmbeddedConnection : public Connection {
     if (!request.partition_names.empty()) {
       COVE_RETURN_IF_ERROR(NoManualPartitions(*c, call, "search"));
     }
-    return HybridSearchIn(*c, request);
+    HybridSearchRequest gated = request;
+    COVE_RETURN_IF_ERROR(LoadedFieldsGate(*c, call, "hybrid search",
+                                          &gated.output_fields, "", {}, {}));
+    for (const SearchRequest& sub : request.requests) {
+      std::vector<std::string> none;
+      COVE_RETURN_IF_ERROR(LoadedFieldsGate(
+          *c, call, "hybrid search", &none, sub.filter, sub.filter_params,
+          {sub.anns_field, sub.group_by_field}));
+    }
+    return HybridSearchIn(*c, gated);
   }
 
   absl::StatusOr<std::vector<Row>> Query(const QueryRequest& request,
@@ -495,7 +525,11 @@ class EmbeddedConnection : public Connection {
       COVE_RETURN_IF_ERROR(NoManualPartitions(*c, call, "query"));
     }
     COVE_ASSIGN_OR_RETURN(auto pinned, Pinned(request.session_id, c.get()));
-    return QueryIn(*c, request, pinned);
+    QueryRequest gated = request;
+    COVE_RETURN_IF_ERROR(LoadedFieldsGate(*c, call, "query",
+                                          &gated.output_fields, request.filter,
+                                          request.filter_params, {}));
+    return QueryIn(*c, gated, pinned);
   }
 
   absl::StatusOr<std::string> OpenReadSession(
@@ -553,6 +587,10 @@ class EmbeddedConnection : public Connection {
     // name: "max_length", "max_capacity" (limits for later writes, over the
     // schema's) and "mmap.enabled".
     std::map<std::string, std::map<std::string, std::string>> field_properties;
+    // Partial load (LoadCollection with load_fields): the loaded fields
+    // while the collection is loaded so; empty: every field.
+    std::vector<std::string> load_fields;
+    bool skip_load_dynamic_field = false;
   };
 
   // The level byte of encoded settings carries this bit when the key fields
@@ -560,6 +598,8 @@ class EmbeddedConnection : public Connection {
   static constexpr uint8_t kSettingsHaveKeys = 0x80;
   // ... and this bit when field properties follow the key fields.
   static constexpr uint8_t kSettingsHaveFieldProperties = 0x40;
+  // ... and this bit when the load field list follows.
+  static constexpr uint8_t kSettingsHaveLoadFields = 0x20;
 
   struct Database {
     std::map<std::string, std::shared_ptr<engine::Collection>> collections;
@@ -614,9 +654,11 @@ class EmbeddedConnection : public Connection {
     const bool keys =
         !settings.partition_key.empty() || !settings.clustering_key.empty();
     const bool fields = !settings.field_properties.empty();
+    const bool load = !settings.load_fields.empty();
     w->U8(static_cast<uint8_t>(settings.consistency_level) |
           (keys ? kSettingsHaveKeys : 0) |
-          (fields ? kSettingsHaveFieldProperties : 0));
+          (fields ? kSettingsHaveFieldProperties : 0) |
+          (load ? kSettingsHaveLoadFields : 0));
     EncodeProperties(settings.properties, w);
     w->Varint(settings.index_properties.size());
     for (const auto& [index, props] : settings.index_properties) {
@@ -635,6 +677,11 @@ class EmbeddedConnection : public Connection {
         EncodeProperties(props, w);
       }
     }
+    if (load) {
+      w->Varint(settings.load_fields.size());
+      for (const std::string& f : settings.load_fields) w->Str(f);
+      w->U8(settings.skip_load_dynamic_field ? 1 : 0);
+    }
   }
 
   static bool DecodeSettings(internal::ByteReader* r,
@@ -643,8 +690,10 @@ class EmbeddedConnection : public Connection {
     if (!r->U8(&level)) return false;
     const bool keys = (level & kSettingsHaveKeys) != 0;
     const bool fields = (level & kSettingsHaveFieldProperties) != 0;
-    level &= static_cast<uint8_t>(
-        ~(kSettingsHaveKeys | kSettingsHaveFieldProperties));
+    const bool load = (level & kSettingsHaveLoadFields) != 0;
+    level &= static_cast<uint8_t>(~(kSettingsHaveKeys |
+                                    kSettingsHaveFieldProperties |
+                                    kSettingsHaveLoadFields));
     if (level > static_cast<uint8_t>(ConsistencyLevel::kCustomized)) {
       return false;
     }
@@ -679,6 +728,17 @@ class EmbeddedConnection : public Connection {
           return false;
         }
       }
+    }
+    if (load) {
+      uint64_t count = 0;
+      uint8_t skip = 0;
+      if (!r->Varint(&count) || count > r->remaining()) return false;
+      settings->load_fields.resize(count);
+      for (std::string& f : settings->load_fields) {
+        if (!r->Str(&f)) return false;
+      }
+      if (!r->U8(&skip) || skip > 1) return false;
+      settings->skip_load_dynamic_field = skip == 1;
     }
     return true;
   }

@@ -267,6 +267,13 @@ absl::Status CapacityConnection::AlterCollectionProperties(
   return inner_->AlterCollectionProperties(name, set, remove, call);
 }
 
+absl::Status CapacityConnection::LoadCollection(const std::string& name,
+                                                const LoadOptions& options,
+                                                const CallOptions& call) {
+  Touch();
+  return inner_->LoadCollection(name, options, call);
+}
+
 absl::Status CapacityConnection::AlterCollectionField(
     const std::string& collection, const std::string& field,
     const std::map<std::string, std::string>& set, const CallOptions& call) {

@@ -129,6 +129,10 @@ class CapacityConnection : public Connection {
       const std::string& alias, const CallOptions& call) override;
   absl::StatusOr<std::vector<std::string>> ListAliases(
       const std::string& collection, const CallOptions& call) override;
+  using Connection::LoadCollection;
+  absl::Status LoadCollection(const std::string& name,
+                              const LoadOptions& options,
+                              const CallOptions& call) override;
   absl::Status LoadCollection(const std::string& name,
                               const CallOptions& call) override;
   absl::Status ReleaseCollection(const std::string& name,

@@ -527,9 +527,17 @@ class RemoteConnection final : public Connection {
 
   absl::Status LoadCollection(const std::string& name,
                               const CallOptions& call) override {
+    return LoadCollection(name, LoadOptions{}, call);
+  }
+
+  absl::Status LoadCollection(const std::string& name,
+                              const LoadOptions& options,
+                              const CallOptions& call) override {
     milvus_pb::LoadCollectionRequest request;
     request.set_db_name(Db(call));
     request.set_collection_name(name);
+    for (const std::string& f : options.load_fields) request.add_load_fields(f);
+    request.set_skip_load_dynamic_field(options.skip_load_dynamic_field);
     common_pb::Status response;
     COVE_RETURN_IF_ERROR(Call(&MilvusStub::LoadCollection, "LoadCollection",
                               true, request, &response, call));

@@ -502,8 +502,14 @@ grpc::Status MilvusServiceImpl::LoadCollection(
     const milvus_pb::LoadCollectionRequest* request,
     common_pb::Status* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    COVE_RETURN_IF_ERROR(CheckLoadOptions("LoadCollection", *request));
-    return connection_->LoadCollection(request->collection_name(), c.call);
+    COVE_RETURN_IF_ERROR(
+        CheckLoadOptions("LoadCollection", *request, /*fields_ok=*/true));
+    LoadOptions options;
+    options.load_fields.assign(request->load_fields().begin(),
+                               request->load_fields().end());
+    options.skip_load_dynamic_field = request->skip_load_dynamic_field();
+    return connection_->LoadCollection(request->collection_name(), options,
+                                       c.call);
   });
 }
 

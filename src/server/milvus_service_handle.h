@@ -54,10 +54,11 @@ inline std::string Metadata(grpc::ServerContext* context, const char* key) {
 }
 
 // The options of LoadCollection and LoadPartitions that cove-server, one
-// node that keeps every field of a loaded collection in reach, cannot honour
-// are refused by name rather than ignored.
+// node, cannot honour are refused by name rather than ignored. Partial load
+// (load_fields) is LoadCollection's only: `fields_ok` says it is read.
 template <typename LoadRequest>
-absl::Status CheckLoadOptions(const char* rpc, const LoadRequest& request) {
+absl::Status CheckLoadOptions(const char* rpc, const LoadRequest& request,
+                              bool fields_ok = false) {
   if (request.replica_number() > 1) {
     return absl::UnimplementedError(absl::StrCat(
         rpc,
@@ -65,17 +66,18 @@ absl::Status CheckLoadOptions(const char* rpc, const LoadRequest& request) {
         "(expected 0 or 1, got ",
         request.replica_number(), ")"));
   }
+  if (fields_ok) return absl::OkStatus();
   if (request.load_fields_size() > 0) {
     return absl::UnimplementedError(absl::StrCat(
         rpc,
-        " load_fields: partial load is not supported by cove-server (every "
-        "field of a loaded collection is served; omit load_fields)"));
+        " load_fields: partial load of partitions is not supported by "
+        "cove-server (load the collection with load_fields instead)"));
   }
   if (request.skip_load_dynamic_field()) {
     return absl::UnimplementedError(absl::StrCat(
         rpc,
-        " skip_load_dynamic_field: partial load is not supported by "
-        "cove-server (the dynamic field is always served)"));
+        " skip_load_dynamic_field: partial load of partitions is not "
+        "supported by cove-server (load the collection with it instead)"));
   }
   return absl::OkStatus();
 }

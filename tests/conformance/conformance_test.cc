@@ -1154,6 +1154,96 @@ TEST_P(ConformanceTest, AlterCollectionField) {
   ASSERT_THAT(client().DropCollection("fields"), IsOk());
 }
 
+// Partial load: requests see the loaded fields only; the list holds until
+// the collection is released.
+TEST_P(ConformanceTest, PartialLoad) {
+  Connection& c = *client().connection();
+  CollectionSchema schema;
+  schema.enable_dynamic_field = true;
+  FieldSchema id;
+  id.name = "id";
+  id.type = DataType::kInt64;
+  id.is_primary_key = true;
+  FieldSchema vec;
+  vec.name = "vector";
+  vec.type = DataType::kFloatVector;
+  vec.dim = 2;
+  FieldSchema title;
+  title.name = "title";
+  title.type = DataType::kVarChar;
+  title.max_length = 8;
+  FieldSchema n;
+  n.name = "n";
+  n.type = DataType::kInt64;
+  schema.AddField(id).AddField(vec).AddField(title).AddField(n);
+  IndexSpec flat;
+  flat.field_name = "vector";
+  flat.index_type = IndexType::kFlat;
+  flat.metric_type = MetricType::kL2;
+  ASSERT_THAT(c.CreateCollection("partial", schema, {flat}, {}), IsOk());
+  std::vector<Row> rows;
+  for (int i = 0; i < 5; ++i) {
+    rows.push_back(Row{{"id", Value(i)},
+                       {"vector", Value::FloatVector({float(i), 0})},
+                       {"title", Value("t" + std::to_string(i))},
+                       {"n", Value(i * 10)},
+                       {"extra", Value(i)}});
+  }
+  ASSERT_THAT(client().Insert("partial", rows), IsOk());
+  ASSERT_THAT(client().ReleaseCollection("partial"), IsOk());
+  LoadOptions options;
+  options.load_fields = {"vector", "title"};
+  EXPECT_THAT(
+      client().LoadCollection("partial", options),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("primary key")));
+  options.load_fields = {"id", "title", "nope"};
+  EXPECT_THAT(client().LoadCollection("partial", options),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("nope")));
+  options.load_fields = {"id", "vector", "title"};
+  options.skip_load_dynamic_field = true;
+  ASSERT_THAT(client().LoadCollection("partial", options), IsOk());
+  QueryRequest q;
+  q.collection_name = "partial";
+  q.filter = "id == 2";
+  q.output_fields = {"*"};
+  ASSERT_OK_AND_ASSIGN(std::vector<Row> got, client().Query(q));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].count("n"), 0u);
+  EXPECT_EQ(got[0].count("extra"), 0u);
+  EXPECT_EQ(got[0].at("title"), Value("t2"));
+  q.output_fields = {"n"};
+  EXPECT_THAT(client().Query(q), StatusIs(absl::StatusCode::kInvalidArgument,
+                                          HasSubstr("is not loaded")));
+  q.output_fields = {};
+  q.filter = "n > 10";
+  EXPECT_THAT(client().Query(q), StatusIs(absl::StatusCode::kInvalidArgument,
+                                          HasSubstr("'n' is not loaded")));
+  q.filter = "extra > 1";
+  EXPECT_THAT(client().Query(q), StatusIs(absl::StatusCode::kInvalidArgument,
+                                          HasSubstr("dynamic field")));
+  SearchRequest s;
+  s.collection_name = "partial";
+  s.vectors = {3, 0};
+  s.dim = 2;
+  s.limit = 2;
+  s.filter = "title != \"t4\"";
+  s.output_fields = {"title"};
+  ASSERT_OK_AND_ASSIGN(SearchResults hits, client().Search(s));
+  ASSERT_EQ(hits.hits[0].size(), 2u);
+  EXPECT_EQ(hits.hits[0][0].id, Value(3));
+  EXPECT_THAT(client().LoadCollection("partial"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("release it first")));
+  ASSERT_THAT(client().ReleaseCollection("partial"), IsOk());
+  ASSERT_THAT(client().LoadCollection("partial"), IsOk());
+  q.filter = "n > 30";
+  q.output_fields = {"*"};
+  ASSERT_OK_AND_ASSIGN(got, client().Query(q));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].at("extra"), Value(4));
+  ASSERT_THAT(client().DropCollection("partial"), IsOk());
+}
+
 TEST_P(ConformanceTest, PartitionKey) {
   CollectionSchema schema;
   FieldSchema id;

@@ -525,6 +525,50 @@ def test_alter_collection_field(client):
     client.drop_collection(name)
 
 
+def test_partial_load(client):
+    """load_fields (as the Node SDK's PartialLoad spec): searches and queries
+    see only the loaded fields; the field list holds until release."""
+    name = "partial"
+    client.drop_collection(name)
+    schema = MilvusClient.create_schema(enable_dynamic_field=True)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=DIM)
+    schema.add_field("title", DataType.VARCHAR, max_length=16)
+    schema.add_field("tags", DataType.ARRAY, element_type=DataType.INT64, max_capacity=4)
+    index = client.prepare_index_params()
+    index.add_index("vector", index_type="FLAT", metric_type="L2")
+    client.create_collection(name, schema=schema, index_params=index)
+    vecs = _vectors(20)
+    client.insert(name, [{"id": i, "vector": vecs[i].tolist(), "title": f"t{i}",
+                          "tags": [i], "extra": i} for i in range(20)])
+    client.release_collection(name)
+    with pytest.raises(MilvusException, match="primary key"):
+        client.load_collection(name, load_fields=["vector", "title"])
+    with pytest.raises(MilvusException, match="vector field"):
+        client.load_collection(name, load_fields=["id", "title"])
+    client.load_collection(name, load_fields=["id", "vector", "title"],
+                           skip_load_dynamic_field=True)
+    rows = client.query(name, filter="id < 3", output_fields=["*"])
+    assert sorted(rows[0].keys()) == ["id", "title", "vector"]
+    hits = client.search(name, data=[vecs[4].tolist()], limit=2, filter='title != "t9"',
+                         output_fields=["title"])
+    assert hits[0][0]["id"] == 4 and hits[0][0]["entity"]["title"] == "t4"
+    for bad in (lambda: client.query(name, filter="id < 3", output_fields=["tags"]),
+                lambda: client.query(name, filter="array_contains(tags, 1)"),
+                lambda: client.query(name, filter="extra > 1"),
+                lambda: client.search(name, data=[vecs[0].tolist()], limit=1,
+                                      output_fields=["extra"])):
+        with pytest.raises(MilvusException, match="is not loaded"):
+            bad()
+    with pytest.raises(MilvusException, match="release it first"):
+        client.load_collection(name)
+    client.release_collection(name)
+    client.load_collection(name)
+    rows = client.query(name, filter="id == 1", output_fields=["*"])
+    assert rows[0]["tags"] == [1] and rows[0]["extra"] == 1
+    client.drop_collection(name)
+
+
 def test_invalid_dimension_message(client):
     with pytest.raises(MilvusException, match="invalid dimension"):
         client.create_collection("bad_dim", dimension=100000)

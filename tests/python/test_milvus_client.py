@@ -226,7 +226,7 @@ def test_collections_partitions_aliases_databases(milvus):
     with pytest.raises(cove.NotFoundError, match=r"partition 'q' not found"):
         milvus.load_partitions("c1", ["q"])
     with pytest.raises(cove.UnimplementedError, match="load_fields"):
-        milvus.load_collection("c1", load_fields=["id"])
+        milvus.load_partitions("c1", ["p"], load_fields=["id"])
     with pytest.raises(cove.FailedPreconditionError, match="release it first"):
         milvus.drop_partition("c1", "p")
     milvus.release_partitions("c1", ["p"])
