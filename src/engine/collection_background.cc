@@ -110,6 +110,10 @@ Collection::BuildSegmentIndex(const std::shared_ptr<const SegmentData>& data,
                               std::shared_ptr<const FloatRows>* rows_inout,
                               size_t rows, size_t field,
                               const IndexDef& spec) const {
+  // 16-bit fields: their FLAT index is the scan of the segment's rows.
+  if (vector_half_[field].has_value()) {
+    return std::shared_ptr<const VectorIndex>();
+  }
   const size_t dim = vector_dims_[field];
   COVE_ASSIGN_OR_RETURN(auto params, IndexParamsFromDef(spec, dim));
   params.build_threads = context_.pool->threads_per_job();
@@ -142,6 +146,7 @@ void Collection::BuildJob(int64_t segment, size_t field, uint64_t generation) {
   std::shared_ptr<const CollectionState> state = Snapshot();
   const FieldIndexState& spec = state->meta->fields[field];
   if (!spec.has_index || spec.generation != generation) return;
+  if (vector_half_[field].has_value()) return;  // nothing to build
   const int pos = state->Find(segment);
   if (pos < 0) return;  // compacted away meanwhile
   const SegmentView& seg = *state->segments[pos];

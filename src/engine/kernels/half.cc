@@ -130,6 +130,10 @@ float HalfInnerProduct(HalfType t, const uint16_t* a, const uint16_t* b,
   return HalfInnerProductFunction(t)(a, b, d);
 }
 
+float HalfNorm(HalfType t, const uint16_t* a, size_t d) {
+  return std::sqrt(HalfInnerProduct(t, a, a, d));
+}
+
 void HalfScoreBatch(HalfType t, Metric metric, const uint16_t* query,
                     const uint16_t* base, size_t n, size_t d, float* out) {
   const auto& k = Active();

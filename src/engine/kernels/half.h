@@ -45,6 +45,9 @@ float HalfL2Sqr(HalfType t, const uint16_t* a, const uint16_t* b, size_t d);
 float HalfInnerProduct(HalfType t, const uint16_t* a, const uint16_t* b,
                        size_t d);
 
+/// The Euclidean norm of a (d values), computed as sqrt(<a, a>).
+float HalfNorm(HalfType t, const uint16_t* a, size_t d);
+
 /// One query against n rows stored contiguously (n x d values): out[j] =
 /// squared L2 (metric kL2) or inner product (kIP, kCosine) of query and row j.
 void HalfScoreBatch(HalfType t, Metric metric, const uint16_t* query,
