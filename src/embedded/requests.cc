@@ -158,6 +158,18 @@ absl::StatusOr<Value> HalfVectorValue(const engine::FieldDef& f,
                        " (got ", Value::KindName(v.kind()), ")"));
     }
     bits = f16 ? v.AsFloat16Vector() : v.AsBFloat16Vector();
+  } else if (v.is_binary_vector()) {
+    // Raw bytes (pymilvus' bytes form): the values little-endian.
+    const std::vector<uint8_t>& b = v.AsBinaryVector();
+    if (b.size() != 2 * static_cast<size_t>(f.dim)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": wrong dimension (expected ", f.dim, " values in ",
+          2 * f.dim, " bytes, got ", b.size(), " bytes)"));
+    }
+    bits.resize(b.size() / 2);
+    for (size_t k = 0; k < bits.size(); ++k) {
+      bits[k] = static_cast<uint16_t>(b[2 * k] | (b[2 * k + 1] << 8));
+    }
   } else if (v.is_float_vector() || v.is_array()) {
     const size_t n =
         v.is_float_vector() ? v.AsFloatVector().size() : v.AsArray().size();
@@ -270,6 +282,16 @@ absl::Status NormalizeRow(const engine::Collection& c, const Row& in,
       std::vector<float> vec;
       if (v->is_float_vector()) {
         vec = v->AsFloatVector();
+      } else if (v->is_float16_vector() || v->is_bfloat16_vector()) {
+        // 16-bit values (a numpy float16 array): widened exactly.
+        const engine::HalfType t = v->is_float16_vector()
+                                       ? engine::HalfType::kFloat16
+                                       : engine::HalfType::kBFloat16;
+        for (uint16_t b : t == engine::HalfType::kFloat16
+                              ? v->AsFloat16Vector()
+                              : v->AsBFloat16Vector()) {
+          vec.push_back(engine::HalfToFloat(t, b));
+        }
       } else if (v->is_array()) {
         vec.reserve(v->AsArray().size());
         for (const Value& x : v->AsArray()) {

@@ -284,6 +284,15 @@ absl::Status VectorFloats(const Value& v, const std::string& where, int64_t dim,
   if (v.is_float_vector()) {
     const auto& f = v.AsFloatVector();
     out->insert(out->end(), f.begin(), f.end());
+  } else if (v.is_float16_vector() || v.is_bfloat16_vector()) {
+    // 16-bit values (a numpy float16 array): widened exactly.
+    const engine::HalfType t = v.is_float16_vector()
+                                   ? engine::HalfType::kFloat16
+                                   : engine::HalfType::kBFloat16;
+    for (uint16_t b : t == engine::HalfType::kFloat16 ? v.AsFloat16Vector()
+                                                      : v.AsBFloat16Vector()) {
+      out->push_back(engine::HalfToFloat(t, b));
+    }
   } else if (v.is_array()) {
     for (const Value& x : v.AsArray()) {
       if (!x.is_number()) {
@@ -348,6 +357,9 @@ absl::Status BuildTypedVectorColumn(const FieldSchema& f,
       for (uint16_t x : f16 ? v.AsFloat16Vector() : v.AsBFloat16Vector()) {
         put16(x);
       }
+    } else if (!binary && v.is_binary_vector()) {
+      // Raw bytes of the 16-bit values (pymilvus' bytes form), as they are.
+      bytes->append(v.AsBinaryVector().begin(), v.AsBinaryVector().end());
     } else if (!binary && (v.is_float_vector() || v.is_array())) {
       std::vector<float> floats;
       COVE_RETURN_IF_ERROR(VectorFloats(v, where, f.dim, &floats));
