@@ -82,13 +82,15 @@ const char* IndexKindLabel(IndexKind kind) {
 }
 
 // The indexes of FLOAT16_VECTOR / BFLOAT16_VECTOR fields: FLAT (AUTOINDEX
-// picks it), an exact scan of the 16-bit rows, with L2, IP or COSINE.
+// picks it), an exact scan of the 16-bit rows, or HNSW walking them; with
+// L2, IP or COSINE.
 absl::Status CheckHalfIndex(const IndexDef& def, DataType type) {
-  if (def.kind != IndexKind::kFlat && def.kind != IndexKind::kAutoIndex) {
+  if (def.kind != IndexKind::kFlat && def.kind != IndexKind::kAutoIndex &&
+      def.kind != IndexKind::kHnsw) {
     return absl::InvalidArgumentError(absl::StrCat(
         "index on field '", def.field_name, "': index type ",
         IndexKindLabel(def.kind), " is not supported on ", DataTypeName(type),
-        " fields in this version (expected FLAT or AUTOINDEX)"));
+        " fields in this version (expected FLAT, HNSW or AUTOINDEX)"));
   }
   if (def.metric == Metric::kBM25) {
     return absl::InvalidArgumentError(
@@ -97,7 +99,7 @@ absl::Status CheckHalfIndex(const IndexDef& def, DataType type) {
                      "or COSINE for ",
                      DataTypeName(type), ")"));
   }
-  if (!def.params.empty()) {
+  if (def.kind != IndexKind::kHnsw && !def.params.empty()) {
     const auto& [key, value] = *def.params.begin();
     return absl::InvalidArgumentError(
         absl::StrCat("index param '", key, "': not a parameter of ",
@@ -388,9 +390,11 @@ absl::Status Collection::CreateIndexLocked(const IndexDef& spec, bool log) {
   if (vector_half_[target].has_value()) {
     COVE_RETURN_IF_ERROR(CheckHalfIndex(
         normalized, schema_.fields[vector_field_index_[target]].type));
-  } else {
+  }
+  if (!HalfScan(target, normalized)) {
     COVE_ASSIGN_OR_RETURN(IndexParams params,
                           IndexParamsFromDef(normalized, vector_dims_[target]));
+    params.half = vector_half_[target];
     COVE_RETURN_IF_ERROR(MakeIndex(params).status());
   }
   if (log) {
@@ -489,7 +493,7 @@ std::vector<IndexStatus> Collection::DescribeIndexes() const {
       status.total_rows += live;
       // 16-bit fields: FLAT scans the sealed rows themselves.
       if (seg->index[f] != nullptr ||
-          (seg->sealed && vector_half_[f].has_value())) {
+          (seg->sealed && HalfScan(f, field.spec))) {
         status.indexed_rows += live;
       } else if (seg->sealed) {
         status.pending_rows += live;

@@ -603,6 +603,11 @@ class Collection {
   std::vector<size_t> vector_dims_;
   std::vector<size_t> vector_elems_;
   std::vector<std::optional<HalfType>> vector_half_;
+  // True when vector field `f` is 16-bit with a FLAT (or AUTOINDEX) index:
+  // searched by scans of its rows, no index object is built.
+  bool HalfScan(size_t f, const IndexDef& def) const {
+    return vector_half_[f].has_value() && def.kind != IndexKind::kHnsw;
+  }
   // Sparse fields: their schema positions, and for BM25 outputs the schema
   // position of the text field (-1 else). Analyzers by schema position.
   std::vector<int> sparse_field_index_;

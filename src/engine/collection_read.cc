@@ -196,9 +196,11 @@ absl::StatusOr<SearchHits> Collection::Search(
   const size_t hd = 2 * dim;
   std::vector<uint16_t> half_queries;
   std::vector<float> query_inv_norm;
+  std::vector<uint16_t> half_unit_queries;  // COSINE, for an index
   if (half.has_value()) {
     const size_t elems = vector_elems_[field];
     half_queries.assign(nq * hd, 0);
+    if (cosine) half_unit_queries.assign(nq * hd, 0);
     query_inv_norm.assign(nq, 1.0f);
     for (size_t q = 0; q < nq; ++q) {
       for (size_t i = 0; i < elems; ++i) {
@@ -208,6 +210,11 @@ absl::StatusOr<SearchHits> Collection::Search(
       if (cosine) {
         const float n = HalfNorm(*half, half_queries.data() + q * hd, hd);
         query_inv_norm[q] = n > 0 ? 1.0f / n : 0.0f;
+        for (size_t i = 0; i < elems; ++i) {
+          half_unit_queries[q * hd + i] =
+              FloatToHalf(*half, HalfToFloat(*half, half_queries[q * hd + i]) *
+                                     query_inv_norm[q]);
+        }
       }
     }
   } else {
@@ -316,7 +323,8 @@ absl::StatusOr<SearchHits> Collection::Search(
       }
       IndexSearchParams p = params;
       p.allowed = allowed;
-      if (const VectorIndex* index = seg.index[field].get()) {
+      const VectorIndex* index = seg.index[field].get();
+      if (index != nullptr && !half.has_value()) {
         if (const auto* flat = dynamic_cast<const FlatIndex*>(index)) {
           // FLAT: the batch goes through the blocked matrix kernel.
           std::vector<std::vector<Neighbor>> hits =
@@ -326,6 +334,18 @@ absl::StatusOr<SearchHits> Collection::Search(
         }
         for (size_t q = q0; q < q1; ++q) {
           add(q, t, index->Search(queries.data() + q * dim, p));
+        }
+        continue;
+      }
+      if (half.has_value() && index != nullptr) {
+        // 16-bit rows walked by HNSW: queries packed as the rows (COSINE:
+        // at unit length, as the index was built).
+        const std::vector<uint16_t>& iq =
+            cosine ? half_unit_queries : half_queries;
+        for (size_t q = q0; q < q1; ++q) {
+          add(q, t,
+              index->Search(reinterpret_cast<const float*>(iq.data() + q * hd),
+                            p));
         }
         continue;
       }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <string>
 #include <tuple>
@@ -242,6 +243,125 @@ INSTANTIATE_TEST_SUITE_P(
               : m == MetricType::kIP ? "_IP"
                                      : "_COSINE");
     });
+
+// HNSW over bfloat16 rows against HNSW over the same values in float32, at
+// the same ef: the recall@10 (against an exact double-precision top-10)
+// must be within 0.005; the index is rebuilt after a reopen.
+TEST(HalfHnswTest, BFloat16RecallWithinFloat32AtTheSameEf) {
+  constexpr int kRows = 3000, kQueries = 100, kD = 32;
+  std::mt19937 rng(21);
+  std::normal_distribution<float> g;
+  std::vector<std::vector<uint16_t>> rows(kRows), queries(kQueries);
+  for (auto* set : {&rows, &queries}) {
+    for (auto& v : *set) {
+      for (int i = 0; i < kD; ++i) {
+        v.push_back(FloatToHalf(HalfType::kBFloat16, g(rng)));
+      }
+    }
+  }
+  auto widen = [](const std::vector<uint16_t>& v) {
+    std::vector<float> out;
+    for (uint16_t b : v) out.push_back(HalfToFloat(HalfType::kBFloat16, b));
+    return out;
+  };
+  ClientOptions options = SmallSegments();
+  options.embedded.segment_seal_rows = 1000;  // three HNSW segments
+  const std::string dir = TempDir();
+  for (MetricType metric : {MetricType::kL2, MetricType::kCosine}) {
+    SCOPED_TRACE(metric == MetricType::kL2 ? "L2" : "COSINE");
+    // The exact top-10 in double precision.
+    std::vector<std::vector<int64_t>> truth(kQueries);
+    for (int q = 0; q < kQueries; ++q) {
+      const std::vector<float> a = widen(queries[q]);
+      std::vector<std::pair<double, int64_t>> scored;
+      for (int r = 0; r < kRows; ++r) {
+        const std::vector<float> b = widen(rows[r]);
+        double l2 = 0, ip = 0, bb = 0;
+        for (int i = 0; i < kD; ++i) {
+          l2 += (double{a[i]} - b[i]) * (double{a[i]} - b[i]);
+          ip += double{a[i]} * b[i];
+          bb += double{b[i]} * b[i];
+        }
+        scored.emplace_back(
+            metric == MetricType::kL2 ? l2 : -ip / std::sqrt(bb), r);
+      }
+      std::partial_sort(scored.begin(), scored.begin() + 10, scored.end());
+      for (int i = 0; i < 10; ++i) truth[q].push_back(scored[i].second);
+    }
+    auto recall = [&](Client& client, const std::string& name, bool typed) {
+      SearchRequest s;
+      s.collection_name = name;
+      for (const auto& q : queries) {
+        if (typed) {
+          s.vector_values.push_back(Value::BFloat16Vector(q));
+        } else {
+          const std::vector<float> w = widen(q);
+          s.vectors.insert(s.vectors.end(), w.begin(), w.end());
+        }
+      }
+      s.dim = typed ? 0 : kD;
+      s.limit = 10;
+      s.params["ef"] = Value(int64_t{16});
+      auto results = client.Search(s);
+      EXPECT_THAT(results, IsOk());
+      if (!results.ok()) return 0.0;
+      int found = 0;
+      for (int q = 0; q < kQueries; ++q) {
+        for (const Hit& h : results->hits[q]) {
+          found += std::count(truth[q].begin(), truth[q].end(), h.id.AsInt());
+        }
+      }
+      return found / (10.0 * kQueries);
+    };
+    const std::string bf16 = metric == MetricType::kL2 ? "bf16_l2" : "bf16_cos";
+    double f32_recall = 0, bf16_recall = 0;
+    {
+      ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir, options));
+      IndexSpec index;
+      index.field_name = "vec";
+      index.index_type = IndexType::kHnsw;
+      index.metric_type = metric;
+      index.params = {{"M", "8"}, {"efConstruction", "64"}};
+      CollectionSchema f32_schema = Schema(DataType::kFloatVector);
+      f32_schema.fields[1].dim = kD;
+      CollectionSchema bf16_schema = Schema(DataType::kBFloat16Vector);
+      bf16_schema.fields[1].dim = kD;
+      ASSERT_THAT(client.CreateCollection("f32", f32_schema, {index}), IsOk());
+      ASSERT_THAT(client.CreateCollection(bf16, bf16_schema, {index}), IsOk());
+      std::vector<Row> f32_rows, bf16_rows;
+      for (int64_t r = 0; r < kRows; ++r) {
+        f32_rows.push_back(Row{{"id", Value(r)},
+                               {"vec", Value::FloatVector(widen(rows[r]))},
+                               {"parity", Value(r % 2)}});
+        bf16_rows.push_back(Row{{"id", Value(r)},
+                                {"vec", Value::BFloat16Vector(rows[r])},
+                                {"parity", Value(r % 2)}});
+      }
+      ASSERT_THAT(client.Insert("f32", f32_rows), IsOk());
+      ASSERT_THAT(client.Insert(bf16, bf16_rows), IsOk());
+      ASSERT_THAT(client.Flush("f32"), IsOk());  // waits for the builds
+      ASSERT_THAT(client.Flush(bf16), IsOk());
+      ASSERT_OK_AND_ASSIGN(auto indexes, client.DescribeIndexes(bf16));
+      EXPECT_EQ(indexes[0].indexed_rows, kRows);
+      EXPECT_EQ(indexes[0].index_type, IndexType::kHnsw);
+      f32_recall = recall(client, "f32", false);
+      bf16_recall = recall(client, bf16, true);
+      EXPECT_GE(bf16_recall, f32_recall - 0.005)
+          << "float32 " << f32_recall << ", bfloat16 " << bf16_recall;
+      std::printf("HNSW ef 16 %s recall@10: float32 %.3f, bfloat16 %.3f\n",
+                  metric == MetricType::kL2 ? "L2" : "COSINE", f32_recall,
+                  bf16_recall);
+      EXPECT_GT(f32_recall, 0.5);  // a graph walk, not a scan, yet sound
+      ASSERT_THAT(client.DropCollection("f32"), IsOk());
+    }
+    // Reopened: the 16-bit HNSW indexes are rebuilt from the rows.
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir, options));
+    ASSERT_THAT(client.Flush(bf16), IsOk());
+    ASSERT_OK_AND_ASSIGN(auto indexes, client.DescribeIndexes(bf16));
+    EXPECT_EQ(indexes[0].indexed_rows, kRows);
+    EXPECT_GE(recall(client, bf16, true), f32_recall - 0.005);
+  }
+}
 
 TEST(HalfVectorsErrorsTest, RefusalsNameTheFieldAndType) {
   ASSERT_OK_AND_ASSIGN(Client client, Client::Open(":memory:", {}));

@@ -116,6 +116,14 @@ TEST_P(HalfKernelTest, PairwiseAndBatchMatchDoubleReference) {
         EXPECT_NEAR(HalfInnerProductFunction(t)(q.data(), x, d), rip, tol_ip);
         EXPECT_NEAR(l2[j], rl2, tol_l2);
         EXPECT_NEAR(ip[j], rip, tol_ip);
+        if (d % 2 == 0) {
+          // Rows packed two values per float32 slot (as segments hold them).
+          const auto* qs = reinterpret_cast<const float*>(q.data());
+          const auto* xs = reinterpret_cast<const float*>(x);
+          EXPECT_NEAR(HalfSlotL2SqrFunction(t)(qs, xs, d / 2), rl2, tol_l2);
+          EXPECT_NEAR(HalfSlotInnerProductFunction(t)(qs, xs, d / 2), rip,
+                      tol_ip);
+        }
       }
     }
   }

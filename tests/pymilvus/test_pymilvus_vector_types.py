@@ -103,3 +103,26 @@ def test_unsupported_index_is_refused_by_name(client):
     with pytest.raises(MilvusException,
                        match="index type IVF_FLAT is not supported on FLOAT16_VECTOR"):
         _make(client, "f16_ivf", DataType.FLOAT16_VECTOR, "L2", index_type="IVF_FLAT")
+
+
+def test_float16_hnsw_index(client):
+    name = "f16_hnsw"
+    if client.has_collection(name):
+        client.drop_collection(name)
+    schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vec", DataType.FLOAT16_VECTOR, dim=DIM)
+    index_params = client.prepare_index_params()
+    index_params.add_index(field_name="vec", index_type="HNSW", metric_type="L2",
+                           params={"M": 8, "efConstruction": 64})
+    client.create_collection(name, schema=schema, index_params=index_params)
+    rng = np.random.default_rng(6)
+    base = rng.standard_normal((400, DIM)).astype(np.float16)
+    client.insert(name, [{"id": i, "vec": base[i]} for i in range(len(base))])
+    client.flush(name)
+    (desc,) = [client.describe_index(name, n) for n in client.list_indexes(name)]
+    assert desc["index_type"] == "HNSW"
+    res = client.search(name, data=list(base[:5]), anns_field="vec", limit=3,
+                        search_params={"metric_type": "L2", "params": {"ef": 32}})
+    assert [hits[0]["id"] for hits in res] == [0, 1, 2, 3, 4]
+    assert all(hits[0]["distance"] == pytest.approx(0.0, abs=1e-6) for hits in res)

@@ -187,10 +187,10 @@ def test_float16_and_bfloat16_vectors(client, rng):
     assert res.ids[0].tolist() == np.argsort(-ip, kind="stable")[:3].tolist()
     with pytest.raises(cove.InvalidArgumentError, match="expected BFLOAT16_VECTOR"):
         client.insert("half", [{"id": 99, "h": h[0], "b": h[0]}])
-    with pytest.raises(cove.InvalidArgumentError, match="index type HNSW is not supported"):
+    with pytest.raises(cove.InvalidArgumentError, match="index type IVF_FLAT is not supported"):
         client.release_collection("half")
         client.drop_index("half", "h")
-        client.create_index("half", {"field_name": "h", "index_type": "HNSW",
+        client.create_index("half", {"field_name": "h", "index_type": "IVF_FLAT",
                                      "metric_type": "L2"})
 
 

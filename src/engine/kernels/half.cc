@@ -92,6 +92,13 @@ void BatchRef(bool l2, const uint16_t* q, const uint16_t* base, size_t n,
   }
 }
 
+template <float (*Widen)(uint16_t), bool kL2>
+float SlotsRef(const float* a, const float* b, size_t slots) {
+  const auto* x = reinterpret_cast<const uint16_t*>(a);
+  const auto* y = reinterpret_cast<const uint16_t*>(b);
+  return kL2 ? L2SqrRef<Widen>(x, y, 2 * slots) : IpRef<Widen>(x, y, 2 * slots);
+}
+
 const cove::internal::HalfKernels& Active() {
   const SimdLevel level = ActiveSimdLevel();
   if (level == SimdLevel::kAvx512) {
@@ -143,6 +150,16 @@ void HalfScoreBatch(HalfType t, Metric metric, const uint16_t* query,
 
 bool HalfUsesAvx512Bf16() { return Active().uses_dpbf16; }
 
+DistanceFn HalfSlotL2SqrFunction(HalfType t) {
+  return t == HalfType::kFloat16 ? Active().l2sqr_f16_slots
+                                 : Active().l2sqr_bf16_slots;
+}
+
+DistanceFn HalfSlotInnerProductFunction(HalfType t) {
+  return t == HalfType::kFloat16 ? Active().ip_f16_slots
+                                 : Active().ip_bf16_slots;
+}
+
 }  // namespace cove::engine
 
 namespace cove::internal {
@@ -151,10 +168,12 @@ const HalfKernels& ScalarHalfKernels() {
   using engine::Bf16ToFloat;
   using engine::F16ToFloat;
   static const HalfKernels kTable = {
-      engine::SimdLevel::kScalar,    engine::L2SqrRef<F16ToFloat>,
-      engine::IpRef<F16ToFloat>,     engine::L2SqrRef<Bf16ToFloat>,
-      engine::IpRef<Bf16ToFloat>,    engine::BatchRef<F16ToFloat>,
-      engine::BatchRef<Bf16ToFloat>, false,
+      engine::SimdLevel::kScalar,          engine::L2SqrRef<F16ToFloat>,
+      engine::IpRef<F16ToFloat>,           engine::L2SqrRef<Bf16ToFloat>,
+      engine::IpRef<Bf16ToFloat>,          engine::BatchRef<F16ToFloat>,
+      engine::BatchRef<Bf16ToFloat>,       false,
+      engine::SlotsRef<F16ToFloat, true>,  engine::SlotsRef<F16ToFloat, false>,
+      engine::SlotsRef<Bf16ToFloat, true>, engine::SlotsRef<Bf16ToFloat, false>,
   };
   return kTable;
 }

@@ -53,6 +53,14 @@ float HalfNorm(HalfType t, const uint16_t* a, size_t d);
 void HalfScoreBatch(HalfType t, Metric metric, const uint16_t* query,
                     const uint16_t* base, size_t n, size_t d, float* out);
 
+/// Kernels on rows stored packed two 16-bit values per float32 slot (a
+/// segment's FloatRows of a 16-bit field): `slots` slots, 2 * slots values.
+/// They have the float32 kernels' signature, so that an index written for
+/// float32 rows (HNSW) walks 16-bit rows with them. Resolved now, as
+/// HalfL2SqrFunction().
+DistanceFn HalfSlotL2SqrFunction(HalfType t);
+DistanceFn HalfSlotInnerProductFunction(HalfType t);
+
 /// True when the active level computes bfloat16 inner products with
 /// vdpbf16ps (the CPU has AVX-512 BF16 and the level is avx512).
 bool HalfUsesAvx512Bf16();
@@ -74,6 +82,11 @@ struct HalfKernels {
   void (*batch_bf16)(bool l2, const uint16_t* q, const uint16_t* base, size_t n,
                      size_t d, float* out);
   bool uses_dpbf16;
+  /// The pairwise kernels on packed slots (see HalfSlotL2SqrFunction).
+  engine::DistanceFn l2sqr_f16_slots;
+  engine::DistanceFn ip_f16_slots;
+  engine::DistanceFn l2sqr_bf16_slots;
+  engine::DistanceFn ip_bf16_slots;
 };
 
 const HalfKernels& ScalarHalfKernels();

@@ -85,6 +85,13 @@ inline float Ip(const uint16_t* a, const uint16_t* b, size_t d) {
   return s;
 }
 
+template <typename T, bool kL2>
+float SlotsFn(const float* a, const float* b, size_t slots) {
+  const auto* x = reinterpret_cast<const uint16_t*>(a);
+  const auto* y = reinterpret_cast<const uint16_t*>(b);
+  return kL2 ? L2<T>(x, y, 2 * slots) : Ip<T>(x, y, 2 * slots);
+}
+
 template <typename T>
 float L2Fn(const uint16_t* a, const uint16_t* b, size_t d) {
   return L2<T>(a, b, d);
@@ -118,6 +125,10 @@ const HalfKernels* Avx2HalfKernels() {
       Batch<F16>,
       Batch<Bf16>,
       false,
+      SlotsFn<F16, true>,
+      SlotsFn<F16, false>,
+      SlotsFn<Bf16, true>,
+      SlotsFn<Bf16, false>,
   };
   static const bool kCpuOk = [] {
     __builtin_cpu_init();

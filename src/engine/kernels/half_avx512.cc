@@ -106,6 +106,13 @@ __attribute__((target("avx512bf16"))) inline float IpDp(const uint16_t* a,
   return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
 }
 
+template <typename T, bool kL2>
+float SlotsFn(const float* a, const float* b, size_t slots) {
+  const auto* x = reinterpret_cast<const uint16_t*>(a);
+  const auto* y = reinterpret_cast<const uint16_t*>(b);
+  return kL2 ? L2<T>(x, y, 2 * slots) : Ip<T>(x, y, 2 * slots);
+}
+
 template <typename T>
 float L2Fn(const uint16_t* a, const uint16_t* b, size_t d) {
   return L2<T>(a, b, d);
@@ -120,6 +127,13 @@ __attribute__((target("avx512bf16"))) float IpDpFn(const uint16_t* a,
                                                    const uint16_t* b,
                                                    size_t d) {
   return IpDp(a, b, d);
+}
+
+__attribute__((target("avx512bf16"))) float IpDpSlots(const float* a,
+                                                      const float* b,
+                                                      size_t slots) {
+  return IpDp(reinterpret_cast<const uint16_t*>(a),
+              reinterpret_cast<const uint16_t*>(b), 2 * slots);
 }
 
 inline void Prefetch(const uint16_t* row, size_t d) {
@@ -160,6 +174,10 @@ const HalfKernels* Avx512HalfKernels() {
       Batch<F16>,
       Batch<Bf16>,
       false,
+      SlotsFn<F16, true>,
+      SlotsFn<F16, false>,
+      SlotsFn<Bf16, true>,
+      SlotsFn<Bf16, false>,
   };
   static const HalfKernels kDp = {
       engine::SimdLevel::kAvx512,
@@ -170,6 +188,10 @@ const HalfKernels* Avx512HalfKernels() {
       Batch<F16>,
       BatchDp,
       true,
+      SlotsFn<F16, true>,
+      SlotsFn<F16, false>,
+      SlotsFn<Bf16, true>,
+      IpDpSlots,
   };
   static const bool kBf16 = [] {
     __builtin_cpu_init();
