@@ -29,6 +29,8 @@ std::vector<Neighbor> HalfExactSearch(const HalfExactView& view,
     if (cosine) s *= view.inv_norm[r] * query_inv_norm;
     if (in_range(s)) top.Push(static_cast<uint32_t>(r), s);
   };
+  const bool plain =
+      !cosine && !params.radius.has_value() && !params.range_filter.has_value();
   const Bitset* allowed = params.allowed;
   const size_t d = view.dim;
   if (allowed == nullptr) {
@@ -39,6 +41,14 @@ std::vector<Neighbor> HalfExactSearch(const HalfExactView& view,
       const size_t m = std::min(kBlock, view.n - r0);
       HalfScoreBatch(view.type, view.metric, query, view.data + r0 * d, m, d,
                      scores);
+      if (plain) {
+        // No scale, no range: straight into the collector, whose first
+        // test is the admission threshold.
+        for (size_t j = 0; j < m; ++j) {
+          top.Push(static_cast<uint32_t>(r0 + j), scores[j]);
+        }
+        continue;
+      }
       for (size_t j = 0; j < m; ++j) offer(r0 + j, scores[j]);
     }
     return top.Take();
