@@ -10,6 +10,7 @@
 #if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__) && \
     defined(__F16C__)
 
+#include <cpuid.h>
 #include <immintrin.h>
 
 namespace cove::internal {
@@ -131,8 +132,10 @@ const HalfKernels* Avx2HalfKernels() {
       SlotsFn<Bf16, false>,
   };
   static const bool kCpuOk = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("f16c") != 0;
+    // CPUID leaf 1, ECX bit 29 (clang 14's __builtin_cpu_supports has no
+    // "f16c").
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    return __get_cpuid(1, &a, &b, &c, &d) != 0 && (c & bit_F16C) != 0;
   }();
   return kCpuOk ? &kTable : nullptr;
 }
