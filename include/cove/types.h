@@ -345,6 +345,11 @@ struct SearchRequest {
   /// `vectors` is empty). Search param "drop_ratio_search" in [0, 1) leaves
   /// out that fraction of each query's smallest weights.
   std::vector<SparseVector> sparse_vectors;
+  /// Or, for a FLOAT16_VECTOR or BFLOAT16_VECTOR anns_field: one value of the
+  /// field's kind per query (Value::Float16Vector, Value::BFloat16Vector),
+  /// searched as given (then `vectors` is empty). Such fields also take
+  /// float32 `vectors`, rounded to the field's type.
+  std::vector<Value> vector_values;
   /// Or, for the output field of a BM25 function, query texts (full-text
   /// search, metric BM25): analyzed as the input field is. Search params
   /// "bm25_k1" (0 to 3), "bm25_b" (0 to 1) override the index's, and
@@ -390,6 +395,7 @@ struct SearchRequest {
   size_t num_queries() const {
     if (!sparse_vectors.empty()) return sparse_vectors.size();
     if (!texts.empty()) return texts.size();
+    if (!vector_values.empty()) return vector_values.size();
     return dim == 0 ? 0 : vectors.size() / dim;
   }
 };

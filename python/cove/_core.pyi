@@ -32,6 +32,8 @@ class DataType:
     ARRAY: DataType
     JSON: DataType
     FLOAT_VECTOR: DataType
+    FLOAT16_VECTOR: DataType
+    BFLOAT16_VECTOR: DataType
     SPARSE_FLOAT_VECTOR: DataType
     name: str
     value: int

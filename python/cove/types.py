@@ -31,9 +31,11 @@ class DataType(enum.IntEnum):
     """Field data types, with pymilvus' names and Milvus' numbers.
 
     Cove stores BOOL, INT8..INT64, FLOAT, DOUBLE, VARCHAR, ARRAY, JSON,
-    FLOAT_VECTOR and SPARSE_FLOAT_VECTOR (in this package: as the output of a
-    BM25 function; rows of sparse vectors are not converted yet); the other names exist so that pymilvus code imports, and
-    creating a field of such a type raises :class:`cove.UnimplementedError`.
+    FLOAT_VECTOR, FLOAT16_VECTOR, BFLOAT16_VECTOR (rows as numpy float16 /
+    ml_dtypes bfloat16 arrays, raw bytes or floats; read back as bytes) and
+    SPARSE_FLOAT_VECTOR; the other names exist so that pymilvus code
+    imports, and creating a field of such a type raises
+    :class:`cove.UnimplementedError`.
     """
 
     NONE = 0
@@ -65,7 +67,8 @@ class DataType(enum.IntEnum):
 SUPPORTED_TYPES = frozenset({
     DataType.BOOL, DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64,
     DataType.FLOAT, DataType.DOUBLE, DataType.VARCHAR, DataType.ARRAY,
-    DataType.JSON, DataType.FLOAT_VECTOR, DataType.SPARSE_FLOAT_VECTOR,
+    DataType.JSON, DataType.FLOAT_VECTOR, DataType.FLOAT16_VECTOR,
+    DataType.BFLOAT16_VECTOR, DataType.SPARSE_FLOAT_VECTOR,
 })
 
 

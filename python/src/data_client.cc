@@ -296,6 +296,8 @@ void BindEnums(py::module_& m) {
       .value("ARRAY", cove::DataType::kArray)
       .value("JSON", cove::DataType::kJson)
       .value("FLOAT_VECTOR", cove::DataType::kFloatVector)
+      .value("FLOAT16_VECTOR", cove::DataType::kFloat16Vector)
+      .value("BFLOAT16_VECTOR", cove::DataType::kBFloat16Vector)
       .value("SPARSE_FLOAT_VECTOR", cove::DataType::kSparseFloatVector);
   py::enum_<cove::MetricType>(m, "MetricType", "Similarity measures.")
       .value("L2", cove::MetricType::kL2)

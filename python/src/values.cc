@@ -60,6 +60,18 @@ std::string TypeName(py::handle h) {
 Value ArrayToValue(const py::array& a, const std::string& what) {
   if (a.ndim() == 0) return ToValue(a.attr("item")(), what);
   const char kind = a.dtype().kind();
+  // 16-bit floats keep their bit patterns: numpy float16, and ml_dtypes'
+  // bfloat16 (when installed), as pymilvus takes them.
+  if (a.ndim() == 1 && a.itemsize() == 2 &&
+      (kind == 'f' ||
+       py::str(a.dtype().attr("name")).cast<std::string>() == "bfloat16")) {
+    // tobytes(): the values in C order, native (little-endian) 16-bit.
+    const std::string raw = py::bytes(a.attr("tobytes")());
+    std::vector<uint16_t> bits(raw.size() / 2);
+    if (!bits.empty()) std::memcpy(bits.data(), raw.data(), bits.size() * 2);
+    return kind == 'f' ? Value::Float16Vector(std::move(bits))
+                       : Value::BFloat16Vector(std::move(bits));
+  }
   if (a.ndim() == 1 && kind == 'f') {
     auto f =
         py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(
@@ -191,6 +203,13 @@ Value ToValue(py::handle h, const std::string& what) {
   }
   if (PyFloat_Check(o)) return Value(PyFloat_AS_DOUBLE(o));
   if (PyUnicode_Check(o)) return Value(h.cast<std::string>());
+  if (PyBytes_Check(o)) {
+    // Raw vector bytes, as pymilvus takes them: a binary vector, or the
+    // little-endian values of a FLOAT16 / BFLOAT16 field's row.
+    const auto* p = reinterpret_cast<const uint8_t*>(PyBytes_AS_STRING(o));
+    return Value::BinaryVector(
+        std::vector<uint8_t>(p, p + PyBytes_GET_SIZE(o)));
+  }
   if (PyDict_Check(o)) {
     if (IsSparseLike(h)) return ToSparse(h, what);
     Value::Object obj;

@@ -182,7 +182,8 @@ absl::StatusOr<SearchIterator> Client::NewSearchIterator(
     SearchRequest request, int64_t batch_size, int64_t limit,
     const CallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckBatch(batch_size));
-  if (request.num_queries() != 1 || request.vectors.size() != request.dim) {
+  if (request.num_queries() != 1 || (request.vector_values.empty() &&
+                                     request.vectors.size() != request.dim)) {
     return absl::InvalidArgumentError(
         absl::StrCat("search iterator: expected exactly one query vector (got ",
                      request.num_queries(), ")"));

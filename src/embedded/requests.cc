@@ -142,6 +142,74 @@ FieldSchema FromFieldDef(const engine::FieldDef& d) {
   return f;
 }
 
+// A FLOAT16_VECTOR / BFLOAT16_VECTOR value of field `f` from what a row
+// gives: 16-bit values of the field's type, or numbers (a float vector or a
+// list) rounded to it. Every value must be finite (and in range once
+// rounded).
+absl::StatusOr<Value> HalfVectorValue(const engine::FieldDef& f,
+                                      engine::HalfType half, const Value& v,
+                                      const std::string& where) {
+  const bool f16 = half == engine::HalfType::kFloat16;
+  std::vector<uint16_t> bits;
+  if (v.is_float16_vector() || v.is_bfloat16_vector()) {
+    if (v.is_float16_vector() != f16) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": expected ", engine::DataTypeName(f.type),
+                       " (got ", Value::KindName(v.kind()), ")"));
+    }
+    bits = f16 ? v.AsFloat16Vector() : v.AsBFloat16Vector();
+  } else if (v.is_binary_vector()) {
+    // Raw bytes (pymilvus' bytes form): the values little-endian.
+    const std::vector<uint8_t>& b = v.AsBinaryVector();
+    if (b.size() != 2 * static_cast<size_t>(f.dim)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": wrong dimension (expected ", f.dim, " values in ",
+          2 * f.dim, " bytes, got ", b.size(), " bytes)"));
+    }
+    bits.resize(b.size() / 2);
+    for (size_t k = 0; k < bits.size(); ++k) {
+      bits[k] = static_cast<uint16_t>(b[2 * k] | (b[2 * k + 1] << 8));
+    }
+  } else if (v.is_float_vector() || v.is_array()) {
+    const size_t n =
+        v.is_float_vector() ? v.AsFloatVector().size() : v.AsArray().size();
+    bits.reserve(n);
+    for (size_t k = 0; k < n; ++k) {
+      double x;
+      if (v.is_float_vector()) {
+        x = v.AsFloatVector()[k];
+      } else {
+        const Value& e = v.AsArray()[k];
+        if (!e.is_number()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ": expected a list of numbers (got an element of type ",
+              Value::KindName(e.kind()), ")"));
+        }
+        x = e.AsDouble();
+      }
+      bits.push_back(engine::FloatToHalf(half, static_cast<float>(x)));
+    }
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": expected ", engine::DataTypeName(f.type),
+                     " (got ", Value::KindName(v.kind()), ")"));
+  }
+  if (static_cast<int64_t>(bits.size()) != f.dim) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": wrong dimension (expected ", f.dim, ", got ",
+                     bits.size(), ")"));
+  }
+  for (size_t k = 0; k < bits.size(); ++k) {
+    if (!std::isfinite(engine::HalfToFloat(half, bits[k]))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": element ", k, " is not a finite ",
+                       engine::HalfTypeName(half), " number"));
+    }
+  }
+  return f16 ? Value::Float16Vector(std::move(bits))
+             : Value::BFloat16Vector(std::move(bits));
+}
+
 // A row of the request as one value per column of `c` (the schema's fields,
 // then "$meta"): unknown keys become dynamic keys (or are refused), missing
 // values take defaults, every value is checked against its field. The
@@ -213,6 +281,16 @@ absl::Status NormalizeRow(const engine::Schema& schema, const Row& in,
       std::vector<float> vec;
       if (v->is_float_vector()) {
         vec = v->AsFloatVector();
+      } else if (v->is_float16_vector() || v->is_bfloat16_vector()) {
+        // 16-bit values (a numpy float16 array): widened exactly.
+        const engine::HalfType t = v->is_float16_vector()
+                                       ? engine::HalfType::kFloat16
+                                       : engine::HalfType::kBFloat16;
+        for (uint16_t b : t == engine::HalfType::kFloat16
+                              ? v->AsFloat16Vector()
+                              : v->AsBFloat16Vector()) {
+          vec.push_back(engine::HalfToFloat(t, b));
+        }
       } else if (v->is_array()) {
         vec.reserve(v->AsArray().size());
         for (const Value& x : v->AsArray()) {
@@ -241,6 +319,10 @@ absl::Status NormalizeRow(const engine::Schema& schema, const Row& in,
         }
       }
       (*out)[i] = Value::FloatVector(std::move(vec));
+      continue;
+    }
+    if (const auto half = engine::HalfTypeOf(f.type)) {
+      COVE_ASSIGN_OR_RETURN((*out)[i], HalfVectorValue(f, *half, *v, where));
       continue;
     }
     if (f.type == engine::DataType::kSparseFloatVector) {
@@ -968,6 +1050,46 @@ absl::StatusOr<SearchResults> SparseSearchIn(
 
 }  // namespace
 
+// The typed query vectors of a search (SearchRequest::vector_values) of a
+// FLOAT16_VECTOR / BFLOAT16_VECTOR field, widened to float32 into `out`:
+// one value of the field's type and dimension per query.
+absl::Status WidenQueryValues(const SearchRequest& request,
+                              const engine::FieldDef& field,
+                              std::vector<float>* out) {
+  const std::optional<engine::HalfType> half = engine::HalfTypeOf(field.type);
+  if (!half.has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "search data: field '", field.name, "' is a ",
+        engine::DataTypeName(field.type), "; give float32 query vectors (got ",
+        Value::KindName(request.vector_values.front().kind()), " values)"));
+  }
+  if (!request.vectors.empty()) {
+    return absl::InvalidArgumentError(
+        "search data: give float32 vectors or typed vector values, not both");
+  }
+  const bool f16 = *half == engine::HalfType::kFloat16;
+  const size_t dim = static_cast<size_t>(field.dim);
+  out->reserve(request.vector_values.size() * dim);
+  for (size_t q = 0; q < request.vector_values.size(); ++q) {
+    const Value& v = request.vector_values[q];
+    if (f16 ? !v.is_float16_vector() : !v.is_bfloat16_vector()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("search data: query ", q, ": expected ",
+                       engine::DataTypeName(field.type), " for field '",
+                       field.name, "' (got ", Value::KindName(v.kind()), ")"));
+    }
+    const std::vector<uint16_t>& bits =
+        f16 ? v.AsFloat16Vector() : v.AsBFloat16Vector();
+    if (bits.size() != dim) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "search vectors: wrong dimension for field '", field.name,
+          "' (expected ", dim, ", got ", bits.size(), " in query ", q, ")"));
+    }
+    for (uint16_t b : bits) out->push_back(engine::HalfToFloat(*half, b));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<SearchResults> SearchIn(
     const engine::Collection& collection, const SearchRequest& request,
     const std::shared_ptr<const engine::CollectionState>& pinned) {
@@ -1043,24 +1165,38 @@ absl::StatusOr<SearchResults> SearchIn(
   }
   const engine::FieldDef& vector_field = schema.fields[vector_fields[field]];
   const size_t dim = static_cast<size_t>(vector_field.dim);
-  if (request.dim != dim || request.vectors.empty() ||
-      request.vectors.size() % dim != 0) {
+  // 16-bit query values, widened (exactly) to float32: the engine rounds
+  // them back to the field's type.
+  std::vector<float> widened;
+  const std::vector<float>* queries = &request.vectors;
+  if (!request.vector_values.empty()) {
+    COVE_RETURN_IF_ERROR(WidenQueryValues(request, vector_field, &widened));
+    queries = &widened;
+  } else if (request.dim != dim || request.vectors.empty() ||
+             request.vectors.size() % dim != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "search vectors: wrong dimension for field '", vector_field.name,
         "' (expected ", dim, ", got ", request.dim, " with ",
         request.vectors.size(), " floats)"));
   }
-  for (size_t i = 0; i < request.vectors.size(); ++i) {
-    if (!std::isfinite(request.vectors[i])) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("search vectors: query ", i / dim, " element ", i % dim,
-                       " is not a finite number"));
+  const std::optional<engine::HalfType> half =
+      engine::HalfTypeOf(vector_field.type);
+  for (size_t i = 0; i < queries->size(); ++i) {
+    const float x = (*queries)[i];
+    if (!std::isfinite(x) ||
+        (half.has_value() && !std::isfinite(engine::HalfToFloat(
+                                 *half, engine::FloatToHalf(*half, x))))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "search vectors: query ", i / dim, " element ", i % dim,
+          " is not a finite ",
+          half.has_value() ? engine::HalfTypeName(*half) : "float32",
+          " number"));
     }
   }
   engine::SearchSpec spec;
   spec.field = field;
-  spec.queries = request.vectors.data();
-  spec.num_queries = request.vectors.size() / dim;
+  spec.queries = queries->data();
+  spec.num_queries = queries->size() / dim;
   spec.k = static_cast<size_t>(request.limit + request.offset);
   if (request.metric_type.has_value()) {
     spec.metric = ToMetric(*request.metric_type);
@@ -1176,7 +1312,7 @@ absl::StatusOr<std::vector<Row>> QueryIn(
     for (const std::string& f : fields) {
       bool is_vector = false;
       for (const auto& fs : collection.schema().fields) {
-        is_vector |= fs.name == f && fs.type == engine::DataType::kFloatVector;
+        is_vector |= fs.name == f && engine::IsDenseVectorType(fs.type);
       }
       if (!is_vector) scalars.push_back(f);
     }

@@ -53,6 +53,62 @@ expr::FieldType ToExprType(DataType t) {
   }
 }
 
+const char* IndexKindLabel(IndexKind kind) {
+  switch (kind) {
+    case IndexKind::kFlat:
+      return "FLAT";
+    case IndexKind::kIvfFlat:
+      return "IVF_FLAT";
+    case IndexKind::kIvfSq8:
+      return "IVF_SQ8";
+    case IndexKind::kHnsw:
+      return "HNSW";
+    case IndexKind::kHnswSq:
+      return "HNSW_SQ";
+    case IndexKind::kAutoIndex:
+      return "AUTOINDEX";
+    case IndexKind::kSparseInvertedIndex:
+      return "SPARSE_INVERTED_INDEX";
+    case IndexKind::kSparseWand:
+      return "SPARSE_WAND";
+    case IndexKind::kIvfPq:
+      return "IVF_PQ";
+    case IndexKind::kScann:
+      return "SCANN";
+    case IndexKind::kDiskAnn:
+      return "DISKANN";
+  }
+  return "UNKNOWN";
+}
+
+// The indexes of FLOAT16_VECTOR / BFLOAT16_VECTOR fields: FLAT (AUTOINDEX
+// picks it), an exact scan of the 16-bit rows, or HNSW walking them; with
+// L2, IP or COSINE.
+absl::Status CheckHalfIndex(const IndexDef& def, DataType type) {
+  if (def.kind != IndexKind::kFlat && def.kind != IndexKind::kAutoIndex &&
+      def.kind != IndexKind::kHnsw) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "index on field '", def.field_name, "': index type ",
+        IndexKindLabel(def.kind), " is not supported on ", DataTypeName(type),
+        " fields in this version (expected FLAT, HNSW or AUTOINDEX)"));
+  }
+  if (def.metric == Metric::kBM25) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("index on field '", def.field_name,
+                     "': metric BM25 is for sparse fields (expected L2, IP "
+                     "or COSINE for ",
+                     DataTypeName(type), ")"));
+  }
+  if (def.kind != IndexKind::kHnsw && !def.params.empty()) {
+    const auto& [key, value] = *def.params.begin();
+    return absl::InvalidArgumentError(
+        absl::StrCat("index param '", key, "': not a parameter of ",
+                     IndexKindLabel(def.kind), " on ", DataTypeName(type),
+                     " fields (got '", value, "')"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Collection>> Collection::Create(
@@ -99,9 +155,12 @@ Collection::Collection(std::string name, Schema schema, int64_t id,
     info.nullable = f.nullable;
     info.field_index = static_cast<int>(i);
     expr_schema_.fields.push_back(std::move(info));
-    if (f.type == DataType::kFloatVector) {
+    if (IsDenseVectorType(f.type)) {
+      const auto dim = static_cast<size_t>(f.dim);
       vector_field_index_.push_back(static_cast<int>(i));
-      vector_dims_.push_back(static_cast<size_t>(f.dim));
+      vector_elems_.push_back(dim);
+      vector_half_.push_back(HalfTypeOf(f.type));
+      vector_dims_.push_back(vector_half_.back() ? (dim + 1) / 2 : dim);
     }
     analyzers_.emplace_back();
     if (f.enable_analyzer) {
@@ -328,9 +387,16 @@ absl::Status Collection::CreateIndexLocked(const IndexDef& spec, bool log) {
         "index on field '", spec.field_name, "' of collection '", name(),
         "' already exists with other parameters; drop it first"));
   }
-  COVE_ASSIGN_OR_RETURN(IndexParams params,
-                        IndexParamsFromDef(normalized, vector_dims_[target]));
-  COVE_RETURN_IF_ERROR(MakeIndex(params).status());
+  if (vector_half_[target].has_value()) {
+    COVE_RETURN_IF_ERROR(CheckHalfIndex(
+        normalized, schema_.fields[vector_field_index_[target]].type));
+  }
+  if (!HalfScan(target, normalized)) {
+    COVE_ASSIGN_OR_RETURN(IndexParams params,
+                          IndexParamsFromDef(normalized, vector_dims_[target]));
+    params.half = vector_half_[target];
+    COVE_RETURN_IF_ERROR(MakeIndex(params).status());
+  }
   if (log) {
     internal::ByteWriter w;
     w.U8(static_cast<uint8_t>(RecordType::kCreateIndex));
@@ -425,7 +491,9 @@ std::vector<IndexStatus> Collection::DescribeIndexes() const {
     for (const auto& seg : state->segments) {
       const int64_t live = static_cast<int64_t>(seg->live());
       status.total_rows += live;
-      if (seg->index[f] != nullptr) {
+      // 16-bit fields: FLAT scans the sealed rows themselves.
+      if (seg->index[f] != nullptr ||
+          (seg->sealed && HalfScan(f, field.spec))) {
         status.indexed_rows += live;
       } else if (seg->sealed) {
         status.pending_rows += live;

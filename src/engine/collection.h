@@ -594,7 +594,20 @@ class Collection {
   expr::Schema expr_schema_;
   size_t num_columns_ = 0;
   std::vector<int> vector_field_index_;  // schema index of each vector field
+  // vector_dims_: the width of a row in the storage's float32 slots
+  // (FloatRows): the dimension for FLOAT_VECTOR; FLOAT16_VECTOR and
+  // BFLOAT16_VECTOR rows hold 2-byte values packed two per slot, so
+  // (dim + 1) / 2. Code that copies or persists rows uses it alike for every
+  // type; code that reads values asks vector_half_ (the 16-bit format, or
+  // none for float32) and vector_elems_ (the dimension).
   std::vector<size_t> vector_dims_;
+  std::vector<size_t> vector_elems_;
+  std::vector<std::optional<HalfType>> vector_half_;
+  // True when vector field `f` is 16-bit with a FLAT (or AUTOINDEX) index:
+  // searched by scans of its rows, no index object is built.
+  bool HalfScan(size_t f, const IndexDef& def) const {
+    return vector_half_[f].has_value() && def.kind != IndexKind::kHnsw;
+  }
   // Sparse fields: their schema positions, and for BM25 outputs the schema
   // position of the text field (-1 else). Analyzers by schema position.
   std::vector<int> sparse_field_index_;

@@ -110,14 +110,29 @@ Collection::BuildSegmentIndex(const std::shared_ptr<const SegmentData>& data,
                               std::shared_ptr<const FloatRows>* rows_inout,
                               size_t rows, size_t field,
                               const IndexDef& spec) const {
+  // 16-bit fields: their FLAT index is the scan of the segment's rows.
+  if (HalfScan(field, spec)) return std::shared_ptr<const VectorIndex>();
   const size_t dim = vector_dims_[field];
   COVE_ASSIGN_OR_RETURN(auto params, IndexParamsFromDef(spec, dim));
+  params.half = vector_half_[field];
   params.build_threads = context_.pool->threads_per_job();
   params.cancel = &jobs_->stop_builds;
   COVE_ASSIGN_OR_RETURN(auto index, MakeIndex(params));
   const float* vectors = (*rows_inout)->data();
   std::vector<float> normalized;
-  if (spec.metric == Metric::kCosine) {
+  if (spec.metric == Metric::kCosine && params.half.has_value()) {
+    // 16-bit rows: widened, normalized and rounded back, packed as stored.
+    const HalfType t = *params.half;
+    normalized.assign(vectors, vectors + rows * dim);
+    for (size_t r = 0; r < rows; ++r) {
+      auto* h = reinterpret_cast<uint16_t*>(normalized.data() + r * dim);
+      const float inv = data->vectors[field].inv_norm[r];
+      for (size_t i = 0; i < 2 * dim; ++i) {
+        h[i] = FloatToHalf(t, HalfToFloat(t, h[i]) * inv);
+      }
+    }
+    vectors = normalized.data();
+  } else if (spec.metric == Metric::kCosine) {
     // The index works with inner products of unit vectors.
     normalized.assign(vectors, vectors + rows * dim);
     for (size_t r = 0; r < rows; ++r) {
@@ -142,6 +157,7 @@ void Collection::BuildJob(int64_t segment, size_t field, uint64_t generation) {
   std::shared_ptr<const CollectionState> state = Snapshot();
   const FieldIndexState& spec = state->meta->fields[field];
   if (!spec.has_index || spec.generation != generation) return;
+  if (HalfScan(field, spec.spec)) return;  // nothing to build
   const int pos = state->Find(segment);
   if (pos < 0) return;  // compacted away meanwhile
   const SegmentView& seg = *state->segments[pos];

@@ -119,8 +119,8 @@ absl::StatusOr<SearchHits> Collection::SearchGrouped(
       pinned != nullptr ? pinned : Snapshot();
   size_t live = 0;
   for (const auto& seg : state->segments) live += seg->live();
-  const size_t dim = spec.field < vector_dims_.size()
-                         ? vector_dims_[spec.field]
+  const size_t dim = spec.field < vector_elems_.size()
+                         ? vector_elems_[spec.field]
                          : 0;  // Search() reports a bad field
   SearchHits out;
   out.state = state;

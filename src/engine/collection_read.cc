@@ -7,6 +7,7 @@
 // per query.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -16,6 +17,7 @@
 #include "engine/collection.h"
 #include "engine/collection_internal.h"
 #include "engine/indexes/flat_index.h"
+#include "engine/indexes/half_flat.h"
 
 namespace cove::engine {
 namespace {
@@ -115,6 +117,13 @@ Value Collection::ValueAt(const CollectionState& state, RowRef ref,
   for (size_t f = 0; f < vector_field_index_.size(); ++f) {
     if (vector_field_index_[f] != column) continue;
     const float* v = seg.vectors[f]->row(ref.row);
+    if (vector_half_[f].has_value()) {
+      std::vector<uint16_t> bits(vector_elems_[f]);
+      std::memcpy(bits.data(), v, bits.size() * sizeof(uint16_t));
+      return *vector_half_[f] == HalfType::kFloat16
+                 ? Value::Float16Vector(std::move(bits))
+                 : Value::BFloat16Vector(std::move(bits));
+    }
     return Value::FloatVector(std::vector<float>(v, v + vector_dims_[f]));
   }
   return seg.data->columns[column][ref.row];
@@ -178,8 +187,40 @@ absl::StatusOr<SearchHits> Collection::Search(
 
   // The queries as indexes take them: COSINE ones at unit length.
   const bool cosine = metric == Metric::kCosine;
-  std::vector<float> queries(spec.queries, spec.queries + nq * dim);
-  if (cosine) {
+  const std::optional<HalfType> half = vector_half_[field];
+  std::vector<float> queries;
+  // 16-bit fields: the queries rounded to the field's type (exact when they
+  // came as 16-bit values), zero-padded to the even row width of the
+  // storage (hd values: the pad adds nothing to L2 or IP), and for COSINE
+  // their inverse norms (rows and queries stay as they are).
+  const size_t hd = 2 * dim;
+  std::vector<uint16_t> half_queries;
+  std::vector<float> query_inv_norm;
+  std::vector<uint16_t> half_unit_queries;  // COSINE, for an index
+  if (half.has_value()) {
+    const size_t elems = vector_elems_[field];
+    half_queries.assign(nq * hd, 0);
+    if (cosine) half_unit_queries.assign(nq * hd, 0);
+    query_inv_norm.assign(nq, 1.0f);
+    for (size_t q = 0; q < nq; ++q) {
+      for (size_t i = 0; i < elems; ++i) {
+        half_queries[q * hd + i] =
+            FloatToHalf(*half, spec.queries[q * elems + i]);
+      }
+      if (cosine) {
+        const float n = HalfNorm(*half, half_queries.data() + q * hd, hd);
+        query_inv_norm[q] = n > 0 ? 1.0f / n : 0.0f;
+        for (size_t i = 0; i < elems; ++i) {
+          half_unit_queries[q * hd + i] =
+              FloatToHalf(*half, HalfToFloat(*half, half_queries[q * hd + i]) *
+                                     query_inv_norm[q]);
+        }
+      }
+    }
+  } else {
+    queries.assign(spec.queries, spec.queries + nq * dim);
+  }
+  if (cosine && !half.has_value()) {
     for (size_t q = 0; q < nq; ++q) {
       float* v = queries.data() + q * dim;
       const float n = Norm(v, dim);
@@ -207,6 +248,10 @@ absl::StatusOr<SearchHits> Collection::Search(
   // drop a row that an approximate index would have missed.
   const DistanceFn score_fn =
       metric == Metric::kL2 ? L2SqrFunction() : InnerProductFunction();
+  const HalfDistanceFn half_score_fn = !half.has_value() ? nullptr
+                                       : metric == Metric::kL2
+                                           ? HalfL2SqrFunction(*half)
+                                           : HalfInnerProductFunction(*half);
   auto in_range = [&](float score) {
     // Milvus range semantics: L2 keeps range_filter <= d < radius; IP and
     // COSINE keep radius < s <= range_filter.
@@ -243,11 +288,18 @@ absl::StatusOr<SearchHits> Collection::Search(
           target.allowed.has_value() ? &*target.allowed : nullptr;
       if (spec.exact_ordered) {
         const float* base = seg.vectors[field]->data();
+        const auto* base16 = reinterpret_cast<const uint16_t*>(base);
         const float* inv_norm = seg.data->vectors[field].inv_norm.data();
         for (size_t q = q0; q < q1; ++q) {
-          const float* query = queries.data() + q * dim;
           auto visit = [&](size_t r) {
-            float score = score_fn(query, base + r * dim, dim);
+            float score;
+            if (half.has_value()) {
+              score = half_score_fn(half_queries.data() + q * hd,
+                                    base16 + r * hd, hd);
+              if (cosine) score *= query_inv_norm[q];
+            } else {
+              score = score_fn(queries.data() + q * dim, base + r * dim, dim);
+            }
             if (cosine) score *= inv_norm[r];
             if (!in_range(score)) return;
             const float key = larger_is_closer ? -score : score;
@@ -271,7 +323,8 @@ absl::StatusOr<SearchHits> Collection::Search(
       }
       IndexSearchParams p = params;
       p.allowed = allowed;
-      if (const VectorIndex* index = seg.index[field].get()) {
+      const VectorIndex* index = seg.index[field].get();
+      if (index != nullptr && !half.has_value()) {
         if (const auto* flat = dynamic_cast<const FlatIndex*>(index)) {
           // FLAT: the batch goes through the blocked matrix kernel.
           std::vector<std::vector<Neighbor>> hits =
@@ -281,6 +334,35 @@ absl::StatusOr<SearchHits> Collection::Search(
         }
         for (size_t q = q0; q < q1; ++q) {
           add(q, t, index->Search(queries.data() + q * dim, p));
+        }
+        continue;
+      }
+      if (half.has_value() && index != nullptr) {
+        // 16-bit rows walked by HNSW: queries packed as the rows (COSINE:
+        // at unit length, as the index was built).
+        const std::vector<uint16_t>& iq =
+            cosine ? half_unit_queries : half_queries;
+        for (size_t q = q0; q < q1; ++q) {
+          add(q, t,
+              index->Search(reinterpret_cast<const float*>(iq.data() + q * hd),
+                            p));
+        }
+        continue;
+      }
+      if (half.has_value()) {
+        // 16-bit rows: FLAT, a scan with the 16-bit kernels.
+        HalfExactView view;
+        view.data =
+            reinterpret_cast<const uint16_t*>(seg.vectors[field]->data());
+        view.n = seg.rows;
+        view.dim = hd;
+        view.type = *half;
+        view.metric = metric;
+        view.inv_norm = seg.data->vectors[field].inv_norm.data();
+        for (size_t q = q0; q < q1; ++q) {
+          add(q, t,
+              HalfExactSearch(view, half_queries.data() + q * hd,
+                              query_inv_norm[q], p));
         }
         continue;
       }

@@ -2,6 +2,7 @@
 // (sealing it when full), deletes as tombstones, and the primary-key map.
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <optional>
 #include <utility>
 
@@ -170,11 +171,21 @@ void Collection::ApplyInsertLocked(std::vector<std::vector<Value>>& rows,
       const size_t row = g->rows;
       for (size_t f = 0; f < vector_dims_.size(); ++f) {
         Value& v = values[vector_field_index_[f]];
-        const std::vector<float>& vec = v.AsFloatVector();
         const size_t dim = vector_dims_[f];
         float* dst = growing_vectors_[f]->mutable_data() + row * dim;
-        std::copy_n(vec.data(), dim, dst);
-        const float norm = Norm(dst, dim);
+        float norm = 0.0f;
+        if (vector_half_[f].has_value()) {
+          // 2 bytes per value, packed into the row's float slots.
+          const std::vector<uint16_t>& vec = v.is_float16_vector()
+                                                 ? v.AsFloat16Vector()
+                                                 : v.AsBFloat16Vector();
+          std::memcpy(dst, vec.data(), vec.size() * sizeof(uint16_t));
+          norm = HalfNorm(*vector_half_[f], vec.data(), vec.size());
+        } else {
+          const std::vector<float>& vec = v.AsFloatVector();
+          std::copy_n(vec.data(), dim, dst);
+          norm = Norm(dst, dim);
+        }
         growing_->vectors[f].inv_norm[row] = norm > 0 ? 1.0f / norm : 0.0f;
         g->max_norm[f] = std::max(g->max_norm[f], norm * norm);
         v = Value();  // kept in the vector storage only

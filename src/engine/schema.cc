@@ -330,13 +330,13 @@ absl::Status ValidateSchema(const Schema& schema) {
         }
         break;
       case DataType::kBinaryVector:
-      case DataType::kFloat16Vector:
-      case DataType::kBFloat16Vector:
         return absl::UnimplementedError(absl::StrCat(
             where, ": ", DataTypeName(f.type),
             " fields are not supported by the embedded engine yet (see "
             "docs/status.md)"));
       case DataType::kFloatVector:
+      case DataType::kFloat16Vector:
+      case DataType::kBFloat16Vector:
         ++vectors;
         if (f.dim < 1 || f.dim > 32768) {
           return absl::InvalidArgumentError(absl::StrCat(

@@ -15,6 +15,7 @@
 #include "common/bytes.h"
 #include "cove/value.h"
 #include "engine/kernels/distance.h"
+#include "engine/kernels/half.h"
 
 namespace cove::engine {
 
@@ -44,6 +45,20 @@ inline bool IsVectorType(DataType t) {
   return t == DataType::kFloatVector || t == DataType::kBinaryVector ||
          t == DataType::kFloat16Vector || t == DataType::kBFloat16Vector ||
          t == DataType::kSparseFloatVector;
+}
+
+/// True for the vector types whose rows have a fixed dimension and live in
+/// a segment's vector storage: FLOAT_VECTOR, FLOAT16_VECTOR, BFLOAT16_VECTOR.
+inline bool IsDenseVectorType(DataType t) {
+  return t == DataType::kFloatVector || t == DataType::kFloat16Vector ||
+         t == DataType::kBFloat16Vector;
+}
+
+/// The 16-bit format of FLOAT16_VECTOR / BFLOAT16_VECTOR; none otherwise.
+inline std::optional<HalfType> HalfTypeOf(DataType t) {
+  if (t == DataType::kFloat16Vector) return HalfType::kFloat16;
+  if (t == DataType::kBFloat16Vector) return HalfType::kBFloat16;
+  return std::nullopt;
 }
 
 /// "BOOL", "INT64", "FLOAT_VECTOR", ...
@@ -134,11 +149,11 @@ struct IndexDef {
 };
 
 /// Checks a collection schema: exactly one primary key (INT64 or VARCHAR with
-/// max_length), at least one vector field (FLOAT_VECTOR with a dimension in
-/// [1, 32768], or SPARSE_FLOAT_VECTOR), unique valid names, sensible
-/// VARCHAR/ARRAY limits and defaults, analyzer params that parse, and BM25
-/// functions from an analyzed VARCHAR to a SPARSE_FLOAT_VECTOR field.
-/// InvalidArgument naming the field otherwise.
+/// max_length), at least one vector field (FLOAT_VECTOR, FLOAT16_VECTOR or
+/// BFLOAT16_VECTOR with a dimension in [1, 32768], or SPARSE_FLOAT_VECTOR),
+/// unique valid names, sensible VARCHAR/ARRAY limits and defaults, analyzer
+/// params that parse, and BM25 functions from an analyzed VARCHAR to a
+/// SPARSE_FLOAT_VECTOR field. InvalidArgument naming the field otherwise.
 absl::Status ValidateSchema(const Schema& schema);
 
 /// Checks a collection, field, partition, alias or database name: 1..255

@@ -66,6 +66,8 @@ absl::StatusOr<DataType> DataTypeFromProto(schema_pb::DataType type) {
     case schema_pb::Array:
     case schema_pb::JSON:
     case schema_pb::FloatVector:
+    case schema_pb::Float16Vector:
+    case schema_pb::BFloat16Vector:
     case schema_pb::SparseFloatVector:
     case schema_pb::None:
       return static_cast<DataType>(static_cast<int>(type));
@@ -75,8 +77,8 @@ absl::StatusOr<DataType> DataTypeFromProto(schema_pb::DataType type) {
       return Invalid(absl::StrCat(
           "data type: ", schema_pb::DataType_Name(type),
           " is not supported by cove (expected BOOL, INT8..INT64, FLOAT, "
-          "DOUBLE, VARCHAR, ARRAY, JSON, FLOAT_VECTOR or "
-          "SPARSE_FLOAT_VECTOR)"));
+          "DOUBLE, VARCHAR, ARRAY, JSON, FLOAT_VECTOR, FLOAT16_VECTOR, "
+          "BFLOAT16_VECTOR or SPARSE_FLOAT_VECTOR)"));
   }
 }
 
@@ -157,7 +159,10 @@ schema_pb::CollectionSchema SchemaToProto(const std::string& name,
     p->set_nullable(f.nullable);
     p->set_is_partition_key(f.is_partition_key);
     p->set_is_clustering_key(f.is_clustering_key);
-    if (f.type == DataType::kFloatVector) {
+    if (f.type == DataType::kFloatVector ||
+        f.type == DataType::kFloat16Vector ||
+        f.type == DataType::kBFloat16Vector ||
+        f.type == DataType::kBinaryVector) {
       AddKv(p->mutable_type_params(), "dim", absl::StrCat(f.dim));
     }
     if (f.type == DataType::kVarChar ||
@@ -306,7 +311,10 @@ absl::StatusOr<CollectionSchema> SchemaFromProto(
         *dest = n;
       }
     }
-    if (f.type == DataType::kFloatVector && (f.dim < 1 || f.dim > 32768)) {
+    if ((f.type == DataType::kFloatVector ||
+         f.type == DataType::kFloat16Vector ||
+         f.type == DataType::kBFloat16Vector) &&
+        (f.dim < 1 || f.dim > 32768)) {
       // Milvus' wording, which clients match on.
       return Invalid(absl::StrCat("field '", ValidUtf8(p.name()),
                                   "': invalid dimension: ", f.dim,

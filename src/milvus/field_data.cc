@@ -21,6 +21,7 @@
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "common/utf8.h"
+#include "engine/kernels/half.h"
 #include "engine/sparse/sparse.h"
 #include "milvus/convert.h"
 
@@ -283,6 +284,15 @@ absl::Status VectorFloats(const Value& v, const std::string& where, int64_t dim,
   if (v.is_float_vector()) {
     const auto& f = v.AsFloatVector();
     out->insert(out->end(), f.begin(), f.end());
+  } else if (v.is_float16_vector() || v.is_bfloat16_vector()) {
+    // 16-bit values (a numpy float16 array): widened exactly.
+    const engine::HalfType t = v.is_float16_vector()
+                                   ? engine::HalfType::kFloat16
+                                   : engine::HalfType::kBFloat16;
+    for (uint16_t b : t == engine::HalfType::kFloat16 ? v.AsFloat16Vector()
+                                                      : v.AsBFloat16Vector()) {
+      out->push_back(engine::HalfToFloat(t, b));
+    }
   } else if (v.is_array()) {
     for (const Value& x : v.AsArray()) {
       if (!x.is_number()) {
@@ -301,6 +311,68 @@ absl::Status VectorFloats(const Value& v, const std::string& where, int64_t dim,
   if (static_cast<int64_t>(got) != dim) {
     return Invalid(absl::StrCat(where, ": wrong vector dimension (expected ",
                                 dim, ", got ", got, ")"));
+  }
+  return absl::OkStatus();
+}
+
+// A FLOAT16_VECTOR, BFLOAT16_VECTOR or BINARY_VECTOR column: the rows'
+// bytes one after the other (16-bit values little-endian; binary vectors
+// 8 dimensions a byte). 16-bit fields also take float32 numbers, rounded to
+// the field's type.
+absl::Status BuildTypedVectorColumn(const FieldSchema& f,
+                                    const std::vector<const Row*>& rows,
+                                    bool insert, schema_pb::FieldData* out) {
+  schema_pb::VectorField* vec = out->mutable_vectors();
+  vec->set_dim(f.dim);
+  const bool binary = f.type == DataType::kBinaryVector;
+  const bool f16 = f.type == DataType::kFloat16Vector;
+  const engine::HalfType half =
+      f16 ? engine::HalfType::kFloat16 : engine::HalfType::kBFloat16;
+  std::string* bytes = binary ? vec->mutable_binary_vector()
+                       : f16  ? vec->mutable_float16_vector()
+                              : vec->mutable_bfloat16_vector();
+  const size_t dim = static_cast<size_t>(std::max<int64_t>(f.dim, 0));
+  const size_t row_bytes = binary ? dim / 8 : 2 * dim;
+  auto put16 = [&](uint16_t x) {
+    bytes->push_back(static_cast<char>(x & 0xff));
+    bytes->push_back(static_cast<char>(x >> 8));
+  };
+  for (size_t r = 0; r < rows.size(); ++r) {
+    std::string where = absl::StrCat(insert ? "insert row " : "row ", r,
+                                     ": field '", f.name, "'");
+    auto it = rows[r]->find(f.name);
+    if (it == rows[r]->end() || it->second.is_null()) {
+      if (!insert) {
+        bytes->append(row_bytes, '\0');
+        continue;
+      }
+      return Invalid(absl::StrCat(where, " is missing"));
+    }
+    const Value& v = it->second;
+    const size_t before = bytes->size();
+    if (binary && v.is_binary_vector()) {
+      bytes->append(v.AsBinaryVector().begin(), v.AsBinaryVector().end());
+    } else if (!binary &&
+               (f16 ? v.is_float16_vector() : v.is_bfloat16_vector())) {
+      for (uint16_t x : f16 ? v.AsFloat16Vector() : v.AsBFloat16Vector()) {
+        put16(x);
+      }
+    } else if (!binary && v.is_binary_vector()) {
+      // Raw bytes of the 16-bit values (pymilvus' bytes form), as they are.
+      bytes->append(v.AsBinaryVector().begin(), v.AsBinaryVector().end());
+    } else if (!binary && (v.is_float_vector() || v.is_array())) {
+      std::vector<float> floats;
+      COVE_RETURN_IF_ERROR(VectorFloats(v, where, f.dim, &floats));
+      for (float x : floats) put16(engine::FloatToHalf(half, x));
+    } else {
+      return Invalid(absl::StrCat(where, ": expected ", DataTypeName(f.type),
+                                  " (got ", KindName(v), ")"));
+    }
+    if (bytes->size() - before != row_bytes) {
+      return Invalid(absl::StrCat(
+          where, ": wrong vector dimension (expected ", f.dim, ", got ",
+          (bytes->size() - before) * (binary ? 8 : 1) / (binary ? 1 : 2), ")"));
+    }
   }
   return absl::OkStatus();
 }
@@ -338,6 +410,11 @@ absl::Status BuildColumn(const FieldSchema& f,
     sparse->set_dim(dim);
     out->mutable_vectors()->set_dim(dim);
     return absl::OkStatus();
+  }
+  if (f.type == DataType::kFloat16Vector ||
+      f.type == DataType::kBFloat16Vector ||
+      f.type == DataType::kBinaryVector) {
+    return BuildTypedVectorColumn(f, rows, insert, out);
   }
   if (f.type == DataType::kFloatVector) {
     schema_pb::VectorField* vec = out->mutable_vectors();
@@ -596,6 +673,55 @@ absl::Status EntitiesToFieldData(
   return absl::OkStatus();
 }
 
+namespace {
+
+// The rows of a FLOAT16 / BFLOAT16 / BINARY vector column: its bytes must
+// fill whole vectors of its dim.
+absl::StatusOr<size_t> TypedVectorRows(const schema_pb::FieldData& c) {
+  const schema_pb::VectorField& v = c.vectors();
+  const bool binary = v.data_case() == schema_pb::VectorField::kBinaryVector;
+  const std::string& bytes =
+      binary ? v.binary_vector()
+      : v.data_case() == schema_pb::VectorField::kFloat16Vector
+          ? v.float16_vector()
+          : v.bfloat16_vector();
+  if (v.dim() <= 0 || (binary && v.dim() % 8 != 0)) {
+    return Invalid(absl::StrCat(
+        "field data '", c.field_name(), "': vector dim must be positive",
+        binary ? " and a multiple of 8" : "", " (got ", v.dim(), ")"));
+  }
+  const size_t row_bytes = binary ? static_cast<size_t>(v.dim()) / 8
+                                  : 2 * static_cast<size_t>(v.dim());
+  if (bytes.size() % row_bytes != 0) {
+    return Invalid(absl::StrCat("field data '", c.field_name(),
+                                "': ", bytes.size(),
+                                " bytes do not fill whole vectors of dim ",
+                                v.dim(), " (", row_bytes, " bytes each)"));
+  }
+  return bytes.size() / row_bytes;
+}
+
+// Row `at` of a column TypedVectorRows() accepted.
+Value TypedVectorAt(const schema_pb::VectorField& v, size_t at) {
+  if (v.data_case() == schema_pb::VectorField::kBinaryVector) {
+    const size_t n = static_cast<size_t>(v.dim()) / 8;
+    const char* p = v.binary_vector().data() + at * n;
+    return Value::BinaryVector(std::vector<uint8_t>(p, p + n));
+  }
+  const bool f16 = v.data_case() == schema_pb::VectorField::kFloat16Vector;
+  const std::string& bytes = f16 ? v.float16_vector() : v.bfloat16_vector();
+  const size_t n = static_cast<size_t>(v.dim());
+  const auto* p = reinterpret_cast<const uint8_t*>(bytes.data()) + at * 2 * n;
+  std::vector<uint16_t> h(n);
+  for (size_t i = 0; i < n; ++i) {
+    h[i] = static_cast<uint16_t>(p[2 * i] | (p[2 * i + 1] << 8));
+  }
+  return f16 ? Value::Float16Vector(std::move(h))
+             : Value::BFloat16Vector(std::move(h));
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<Row>> FieldDataToRows(
     const google::protobuf::RepeatedPtrField<schema_pb::FieldData>& columns,
     bool omit_nulls) {
@@ -607,15 +733,11 @@ absl::StatusOr<std::vector<Row>> FieldDataToRows(
     size_t len = 0;
     if (c.field_case() == schema_pb::FieldData::kVectors) {
       const schema_pb::VectorField& v = c.vectors();
-      if (v.data_case() != schema_pb::VectorField::kFloatVector &&
-          v.data_case() != schema_pb::VectorField::kSparseFloatVector &&
-          v.data_case() != schema_pb::VectorField::DATA_NOT_SET) {
-        return absl::UnimplementedError(absl::StrCat(
-            "field data '", c.field_name(),
-            "': only FLOAT_VECTOR and SPARSE_FLOAT_VECTOR vectors are "
-            "supported by cove (binary, float16 and bfloat16 are not yet)"));
-      }
-      if (v.data_case() == schema_pb::VectorField::kSparseFloatVector) {
+      if (v.data_case() == schema_pb::VectorField::kFloat16Vector ||
+          v.data_case() == schema_pb::VectorField::kBfloat16Vector ||
+          v.data_case() == schema_pb::VectorField::kBinaryVector) {
+        COVE_ASSIGN_OR_RETURN(len, TypedVectorRows(c));
+      } else if (v.data_case() == schema_pb::VectorField::kSparseFloatVector) {
         len = static_cast<size_t>(v.sparse_float_vector().contents_size());
       } else if (v.dim() <= 0) {
         if (v.float_vector().data_size() == 0) {
@@ -682,6 +804,12 @@ absl::StatusOr<std::vector<Row>> FieldDataToRows(
                     static_cast<int>(at)),
                 absl::StrCat("field data '", c.field_name(), "' row ", r)));
         rows[r][c.field_name()] = Value::Sparse(std::move(v));
+        continue;
+      }
+      if (c.field_case() == schema_pb::FieldData::kVectors &&
+          c.vectors().data_case() != schema_pb::VectorField::kFloatVector &&
+          c.vectors().data_case() != schema_pb::VectorField::DATA_NOT_SET) {
+        rows[r][c.field_name()] = TypedVectorAt(c.vectors(), at);
         continue;
       }
       if (c.field_case() == schema_pb::FieldData::kVectors) {

@@ -51,27 +51,14 @@ using convert_detail::ScalarValueAt;
 // --- searches and queries
 // -----------------------------------------------------
 
-absl::Status SearchRequestToProto(const SearchRequest& request,
-                                  milvus_pb::SearchRequest* out) {
+namespace {
+
+// The placeholder of float32 vectors, sparse vectors or query texts.
+absl::Status UntypedPlaceholder(const SearchRequest& request,
+                                milvus_pb::SearchRequest* out) {
   const size_t dim = request.dim;
   const bool sparse = !request.sparse_vectors.empty();
   const bool texts = !request.texts.empty();
-  if (texts && (sparse || !request.vectors.empty())) {
-    return Invalid(
-        "search data: give query texts, sparse vectors or dense vectors, not "
-        "two of them");
-  }
-  if (!sparse && !texts &&
-      (dim == 0 || request.vectors.empty() ||
-       request.vectors.size() % dim != 0)) {
-    return Invalid(
-        absl::StrCat("search vectors: expected whole vectors of dim ", dim,
-                     " (got ", request.vectors.size(), " floats)"));
-  }
-  for (const auto& p : request.partition_names) out->add_partition_names(p);
-  out->set_dsl(request.filter);
-  out->set_dsl_type(common_pb::BoolExprV1);
-  for (const auto& f : request.output_fields) out->add_output_fields(f);
   common_pb::PlaceholderGroup group;
   common_pb::PlaceholderValue* ph = group.add_placeholders();
   ph->set_tag("$0");
@@ -96,6 +83,89 @@ absl::Status SearchRequestToProto(const SearchRequest& request,
   }
   out->set_placeholder_group(group.SerializeAsString());
   out->set_nq(static_cast<int64_t>(nq));
+  return absl::OkStatus();
+}
+
+// The placeholder of FLOAT16 / BFLOAT16 / BINARY query vectors: one value of
+// one kind per query, their bytes little-endian (Milvus' Float16Vector 102,
+// BFloat16Vector 103, BinaryVector 100).
+absl::Status TypedPlaceholder(const std::vector<Value>& values,
+                              milvus_pb::SearchRequest* out) {
+  common_pb::PlaceholderGroup group;
+  common_pb::PlaceholderValue* ph = group.add_placeholders();
+  ph->set_tag("$0");
+  const Value::Kind kind = values.front().kind();
+  switch (kind) {
+    case Value::Kind::kFloat16Vector:
+      ph->set_type(common_pb::PlaceholderType::Float16Vector);
+      break;
+    case Value::Kind::kBFloat16Vector:
+      ph->set_type(common_pb::PlaceholderType::BFloat16Vector);
+      break;
+    case Value::Kind::kBinaryVector:
+      ph->set_type(common_pb::PlaceholderType::BinaryVector);
+      break;
+    default:
+      return Invalid(absl::StrCat(
+          "search data: typed query vectors must be float16, bfloat16 or "
+          "binary vectors (got ",
+          KindName(values.front()), ")"));
+  }
+  for (size_t q = 0; q < values.size(); ++q) {
+    const Value& v = values[q];
+    if (v.kind() != kind) {
+      return Invalid(absl::StrCat(
+          "search data: query ", q, " is a ", KindName(v), " (expected ",
+          KindName(values.front()), " as the first query)"));
+    }
+    std::string* bytes = ph->add_values();
+    if (v.is_binary_vector()) {
+      const std::vector<uint8_t>& b = v.AsBinaryVector();
+      bytes->assign(b.begin(), b.end());
+      continue;
+    }
+    const std::vector<uint16_t>& h =
+        v.is_float16_vector() ? v.AsFloat16Vector() : v.AsBFloat16Vector();
+    bytes->reserve(2 * h.size());
+    for (uint16_t x : h) {
+      bytes->push_back(static_cast<char>(x & 0xff));
+      bytes->push_back(static_cast<char>(x >> 8));
+    }
+  }
+  out->set_placeholder_group(group.SerializeAsString());
+  out->set_nq(static_cast<int64_t>(values.size()));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status SearchRequestToProto(const SearchRequest& request,
+                                  milvus_pb::SearchRequest* out) {
+  const size_t dim = request.dim;
+  const bool sparse = !request.sparse_vectors.empty();
+  const bool texts = !request.texts.empty();
+  const bool typed = !request.vector_values.empty();
+  if ((texts ? 1 : 0) + (sparse ? 1 : 0) + (typed ? 1 : 0) +
+          (request.vectors.empty() ? 0 : 1) >
+      1) {
+    return Invalid(
+        "search data: give query texts, sparse vectors, typed vector values "
+        "or dense vectors, not two of them");
+  }
+  if (typed) {
+    COVE_RETURN_IF_ERROR(TypedPlaceholder(request.vector_values, out));
+  } else if (!sparse && !texts &&
+             (dim == 0 || request.vectors.empty() ||
+              request.vectors.size() % dim != 0)) {
+    return Invalid(
+        absl::StrCat("search vectors: expected whole vectors of dim ", dim,
+                     " (got ", request.vectors.size(), " floats)"));
+  }
+  for (const auto& p : request.partition_names) out->add_partition_names(p);
+  out->set_dsl(request.filter);
+  out->set_dsl_type(common_pb::BoolExprV1);
+  for (const auto& f : request.output_fields) out->add_output_fields(f);
+  if (!typed) COVE_RETURN_IF_ERROR(UntypedPlaceholder(request, out));
   auto* sp = out->mutable_search_params();
   AddKv(sp, "anns_field", request.anns_field);
   AddKv(sp, "topk", absl::StrCat(request.limit));
@@ -410,16 +480,51 @@ absl::StatusOr<SearchRequest> SearchRequestFromProto(
     if (out.texts.empty()) {
       return Invalid("search placeholder_group: no query texts");
     }
+  } else if (ph.type() == common_pb::PlaceholderType::Float16Vector ||
+             ph.type() == common_pb::PlaceholderType::BFloat16Vector ||
+             ph.type() == common_pb::PlaceholderType::BinaryVector) {
+    // One query per value: 16-bit values little-endian, or binary bytes
+    // (8 dimensions each).
+    const bool binary = ph.type() == common_pb::PlaceholderType::BinaryVector;
+    for (int q = 0; q < ph.values_size(); ++q) {
+      const std::string& bytes = ph.values(q);
+      if (bytes.empty() || (!binary && bytes.size() % 2 != 0)) {
+        return Invalid(
+            absl::StrCat("search vectors: query ", q, " has ", bytes.size(),
+                         " bytes (expected a non-empty ",
+                         binary ? "byte string" : "multiple of 2", ")"));
+      }
+      if (binary) {
+        out.vector_values.push_back(Value::BinaryVector(
+            std::vector<uint8_t>(bytes.begin(), bytes.end())));
+        continue;
+      }
+      std::vector<uint16_t> h(bytes.size() / 2);
+      for (size_t i = 0; i < h.size(); ++i) {
+        h[i] = static_cast<uint16_t>(
+            static_cast<uint8_t>(bytes[2 * i]) |
+            (static_cast<uint16_t>(static_cast<uint8_t>(bytes[2 * i + 1]))
+             << 8));
+      }
+      out.vector_values.push_back(
+          ph.type() == common_pb::PlaceholderType::Float16Vector
+              ? Value::Float16Vector(std::move(h))
+              : Value::BFloat16Vector(std::move(h)));
+    }
+    if (out.vector_values.empty()) {
+      return Invalid("search placeholder_group: no query vectors");
+    }
   } else if (ph.type() != common_pb::PlaceholderType::FloatVector) {
     return absl::UnimplementedError(absl::StrCat(
-        "search placeholder_group: only FloatVector (101), "
+        "search placeholder_group: only FloatVector (101), Float16Vector "
+        "(102), BFloat16Vector (103), BinaryVector (100), "
         "SparseFloatVector (104) and VarChar (21, query texts) queries are "
         "supported by cove (got type ",
         static_cast<int>(ph.type()), ")"));
   }
   size_t bytes_per_query = 0;
-  for (int q = 0;
-       out.sparse_vectors.empty() && out.texts.empty() && q < ph.values_size();
+  for (int q = 0; out.sparse_vectors.empty() && out.texts.empty() &&
+                  out.vector_values.empty() && q < ph.values_size();
        ++q) {
     const std::string& bytes = ph.values(q);
     if (bytes.empty() || bytes.size() % 4 != 0 ||

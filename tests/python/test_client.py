@@ -148,6 +148,52 @@ def test_unsupported_datatype_is_unimplemented(client):
         client.create_collection("b", schema=schema)
 
 
+def _bf16_bits(x):
+    """float32 values rounded to bfloat16 (to nearest even), as uint16."""
+    u = np.asarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+
+
+def test_float16_and_bfloat16_vectors(client, rng):
+    schema = cove.CollectionSchema()
+    schema.add_field("id", cove.DataType.INT64, is_primary=True)
+    schema.add_field("h", cove.DataType.FLOAT16_VECTOR, dim=12)
+    schema.add_field("b", cove.DataType.BFLOAT16_VECTOR, dim=12)
+    index = cove.IndexParams()
+    index.add_index("h", index_type="FLAT", metric_type="L2")
+    index.add_index("b", index_type="FLAT", metric_type="IP")
+    client.create_collection("half", schema=schema, indexes=index)
+    h = rng.standard_normal((80, 12)).astype(np.float16)
+    b = _bf16_bits(rng.standard_normal((80, 12)))
+    # float16 rows as numpy float16 arrays, bfloat16 rows as raw bytes.
+    client.insert("half", [{"id": i, "h": h[i], "b": b[i].tobytes()} for i in range(80)])
+    d = client.describe_collection("half")
+    assert [f.dtype for f in d.schema.fields[1:]] == [cove.DataType.FLOAT16_VECTOR,
+                                                      cove.DataType.BFLOAT16_VECTOR]
+    q = rng.standard_normal((2, 12)).astype(np.float16)
+    res = client.search("half", q, anns_field="h", limit=4, output_fields=["h", "b"])
+    d2 = ((q[:, None, :].astype(np.float64) - h[None].astype(np.float64)) ** 2).sum(-1)
+    for i in range(2):
+        assert res.ids[i].tolist() == np.argsort(d2[i], kind="stable")[:4].tolist()
+        np.testing.assert_allclose(res.distances[i], np.sort(d2[i])[:4], rtol=1e-4)
+        for e, id_ in zip(res.entities[i], res.ids[i]):
+            # read back as bytes, bit for bit
+            assert e["h"] == h[id_].tobytes() and e["b"] == b[id_].tobytes()
+    # bfloat16: float32 queries are rounded to the field's type.
+    bq = (_bf16_bits(rng.standard_normal(12)).astype(np.uint32) << 16).view(np.float32)
+    res = client.search("half", bq, anns_field="b", limit=3)
+    bf = (b.astype(np.uint32) << 16).view(np.float32).astype(np.float64)
+    ip = bf @ bq.astype(np.float64)
+    assert res.ids[0].tolist() == np.argsort(-ip, kind="stable")[:3].tolist()
+    with pytest.raises(cove.InvalidArgumentError, match="expected BFLOAT16_VECTOR"):
+        client.insert("half", [{"id": 99, "h": h[0], "b": h[0]}])
+    with pytest.raises(cove.InvalidArgumentError, match="index type IVF_FLAT is not supported"):
+        client.release_collection("half")
+        client.drop_index("half", "h")
+        client.create_index("half", {"field_name": "h", "index_type": "IVF_FLAT",
+                                     "metric_type": "L2"})
+
+
 def test_columns_insert_and_numpy_inputs(client, vectors):
     client.create_collection("c", dimension=4)
     data = vectors(30, 4)

@@ -115,3 +115,26 @@ def test_remote_milvus_client(cove_server):
     assert "remote_demo" in client.list_collections()
     client.drop_collection("remote_demo")
     client.close()
+
+
+def test_remote_milvus_client_float16_vectors(cove_server):
+    client = cove.MilvusClient(uri=cove_server)
+    if client.has_collection("remote_f16"):
+        client.drop_collection("remote_f16")
+    schema = cove.MilvusClient.create_schema()
+    schema.add_field("id", cove.DataType.INT64, is_primary=True)
+    schema.add_field("vec", cove.DataType.FLOAT16_VECTOR, dim=8)
+    index_params = client.prepare_index_params()
+    index_params.add_index(field_name="vec", index_type="FLAT", metric_type="COSINE")
+    client.create_collection("remote_f16", schema=schema, index_params=index_params)
+    rng = np.random.default_rng(9)
+    base = rng.standard_normal((40, 8)).astype(np.float16)
+    client.insert("remote_f16", [{"id": i, "vec": base[i]} for i in range(40)])
+    res = client.search("remote_f16", [base[5]], limit=3, output_fields=["vec"])
+    assert res[0][0]["id"] == 5
+    assert res[0][0]["distance"] == pytest.approx(1.0, abs=1e-5)
+    assert res[0][0]["entity"]["vec"] == base[5].tobytes()
+    got = client.get("remote_f16", ids=[7], output_fields=["vec"])
+    assert np.array_equal(np.frombuffer(got[0]["vec"], dtype=np.float16), base[7])
+    client.drop_collection("remote_f16")
+    client.close()

@@ -20,6 +20,7 @@
 #include "engine/indexes/top_k.h"
 #include "engine/kernels/distance.h"
 #include "engine/kernels/distance_internal.h"
+#include "engine/kernels/half.h"
 
 namespace cove::engine {
 namespace {
@@ -170,6 +171,10 @@ absl::Status HnswIndex::ValidateParams(const IndexParams& p) {
   if (p.type != IndexType::kHnsw && p.type != IndexType::kHnswSq) {
     return absl::InvalidArgumentError("type: HnswIndex needs kHnsw or kHnswSq");
   }
+  if (p.half.has_value() && p.type != IndexType::kHnsw) {
+    return absl::InvalidArgumentError(
+        "type: 16-bit rows (IndexParams::half) take HNSW, not HNSW_SQ");
+  }
   if (p.dim == 0 || p.dim > kMaxIndexDim) {
     return absl::InvalidArgumentError(absl::StrCat(
         "dim: must be in [1, ", kMaxIndexDim, "] (got ", p.dim, ")"));
@@ -222,6 +227,11 @@ void HnswIndex::RefreshKernels() {
       cove::internal::ActiveDistanceKernels();
   l2_fn_ = k.l2sqr;
   ip_fn_ = k.inner_product;
+  if (params_.half.has_value()) {
+    // 16-bit rows packed two per float slot (dim_ slots).
+    l2_fn_ = HalfSlotL2SqrFunction(*params_.half);
+    ip_fn_ = HalfSlotInnerProductFunction(*params_.half);
+  }
 }
 
 uint32_t* HnswIndex::Links(uint32_t id, int level) {
@@ -320,6 +330,11 @@ absl::Status HnswIndex::Build(const float* data, size_t n) {
 
 absl::Status HnswIndex::Add(const float* data, size_t n) {
   if (n == 0) return absl::OkStatus();
+  if (params_.half.has_value() && ext_.scale != nullptr) {
+    // Taking scaled rows back would multiply 16-bit patterns as floats.
+    return absl::FailedPreconditionError(
+        "add: an HNSW index over scaled 16-bit rows takes no more rows");
+  }
   if (data == nullptr) {
     return absl::InvalidArgumentError("data: null with n > 0");
   }
@@ -804,17 +819,22 @@ std::vector<Neighbor> HnswIndex::Search(const float* query,
     for (Candidate& c : pool) c.dist = RowDist(query, c.id);
   } else {
     const size_t lines = PrefetchLinesFor(dim_ * sizeof(float));
+    DistanceFn ipf = kern.inner_product;
+    DistanceFn l2f = kern.l2sqr;
+    if (params_.half.has_value()) {
+      ipf = HalfSlotInnerProductFunction(*params_.half);
+      l2f = HalfSlotL2SqrFunction(*params_.half);
+    }
     if (ext_.scale != nullptr) {
-      GraphSearch(FloatIpScaledSpace{kern.inner_product, query, vector(0),
-                                     ext_.scale, dim_, lines},
-                  ef, allowed, s.get());
-    } else if (metric_ip_) {
       GraphSearch(
-          FloatIpSpace{kern.inner_product, query, vector(0), dim_, lines}, ef,
-          allowed, s.get());
+          FloatIpScaledSpace{ipf, query, vector(0), ext_.scale, dim_, lines},
+          ef, allowed, s.get());
+    } else if (metric_ip_) {
+      GraphSearch(FloatIpSpace{ipf, query, vector(0), dim_, lines}, ef, allowed,
+                  s.get());
     } else {
-      GraphSearch(FloatL2Space{kern.l2sqr, query, vector(0), dim_, lines}, ef,
-                  allowed, s.get());
+      GraphSearch(FloatL2Space{l2f, query, vector(0), dim_, lines}, ef, allowed,
+                  s.get());
     }
   }
   std::vector<Candidate>& pool = s->top;
@@ -938,6 +958,12 @@ size_t HnswIndex::MemoryBytes() const {
 
 absl::Status HnswIndex::Save(std::string* out) const {
   if (out == nullptr) return absl::InvalidArgumentError("out: null");
+  if (params_.half.has_value()) {
+    // The 16-bit type is not part of the format: such indexes are rebuilt
+    // from their segment's rows at load.
+    return absl::UnimplementedError(
+        "an HNSW index over 16-bit rows is rebuilt, not saved");
+  }
   out->clear();
   out->reserve(cove::internal::kIndexHeaderSize + 64 + n_ +
                n_ * (1 + max_m0_) * 4 + upper_block_.size() * 4 +

@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "engine/bitset.h"
 #include "engine/kernels/distance.h"
+#include "engine/kernels/half.h"
 #include "engine/storage/float_rows.h"
 
 namespace cove::engine {
@@ -76,6 +77,11 @@ struct IndexParams {
   double pq_code_budget_ratio = 0.125;
   // Threads for Build(); 0 = hardware concurrency.
   int build_threads = 0;
+  // HNSW only: the rows are 16-bit values of this type packed two per
+  // float32 slot (a FLOAT16_VECTOR / BFLOAT16_VECTOR segment's storage):
+  // `dim` counts slots, and queries come packed the same way. Not saved
+  // (Save() refuses; the owner rebuilds).
+  std::optional<HalfType> half;
   // Seed for every random choice (levels, k-means init).
   uint64_t seed = 42;
   // When set and true, Build() stops early and returns Cancelled (the owner

@@ -39,10 +39,17 @@ absl::Status Collection::Replay(std::string_view record) {
         }
         for (size_t f = 0; f < vector_field_index_.size(); ++f) {
           const Value& v = values[vector_field_index_[f]];
-          if (!v.is_float_vector() ||
-              v.AsFloatVector().size() != vector_dims_[f]) {
-            return corrupt("an insert");
-          }
+          const std::optional<HalfType> half = vector_half_[f];
+          const bool ok =
+              !half.has_value()
+                  ? v.is_float_vector() &&
+                        v.AsFloatVector().size() == vector_elems_[f]
+              : *half == HalfType::kFloat16
+                  ? v.is_float16_vector() &&
+                        v.AsFloat16Vector().size() == vector_elems_[f]
+                  : v.is_bfloat16_vector() &&
+                        v.AsBFloat16Vector().size() == vector_elems_[f];
+          if (!ok) return corrupt("an insert");
         }
         for (int column : sparse_field_index_) {
           if (!values[column].is_sparse_vector()) return corrupt("an insert");
@@ -175,7 +182,7 @@ void Collection::Serialize(internal::ByteWriter* w) const {
     w->Raw(seg->deleted->words().data(), words * sizeof(uint64_t));
     for (size_t c = 0; c < num_columns_; ++c) {
       const bool is_vector = c < schema_.fields.size() &&
-                             schema_.fields[c].type == DataType::kFloatVector;
+                             IsDenseVectorType(schema_.fields[c].type);
       if (is_vector) continue;
       for (size_t r = 0; r < rows; ++r) w->Val(data.columns[c][r]);
     }
@@ -328,9 +335,8 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::Deserialize(
     }
     view->deleted = deleted;
     for (size_t col = 0; col < c->num_columns_; ++col) {
-      const bool is_vector =
-          col < c->schema_.fields.size() &&
-          c->schema_.fields[col].type == DataType::kFloatVector;
+      const bool is_vector = col < c->schema_.fields.size() &&
+                             IsDenseVectorType(c->schema_.fields[col].type);
       if (is_vector) continue;
       for (size_t i = 0; i < rows; ++i) {
         if (!r->Val(&data->columns[col][i])) return corrupt("column values");
@@ -348,8 +354,14 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::Deserialize(
       if (rows > 0)
         std::copy_n(floats.data(), rows * dim, vectors->mutable_data());
       floats = std::vector<float>();
+      const std::optional<HalfType> half = c->vector_half_[f];
       for (size_t i = 0; i < rows; ++i) {
-        const float norm = Norm(vectors->row(i), dim);
+        const float norm =
+            half.has_value()
+                ? HalfNorm(*half,
+                           reinterpret_cast<const uint16_t*>(vectors->row(i)),
+                           2 * dim)
+                : Norm(vectors->row(i), dim);
         data->vectors[f].inv_norm[i] = norm > 0 ? 1.0f / norm : 0.0f;
         view->max_norm[f] = std::max(view->max_norm[f], norm * norm);
       }
