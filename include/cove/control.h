@@ -614,6 +614,33 @@ class ControlClient {
       const control::EstimateCostRequest& request,
       const ControlCallOptions& call = {});
 
+  // ---- alerts (issue 19) ----
+  /// Alert rules of a project on the metrics of one of its clusters,
+  /// evaluated by the control plane; notifications go to a webhook and/or
+  /// the audit log. InvalidArgument naming the field (a webhook URL that is
+  /// not http/https, no channel, ...); NotFound (also for another
+  /// organization's rule); PermissionDenied (alertRules.*).
+  absl::StatusOr<control::AlertRule> CreateAlertRule(
+      const control::CreateAlertRuleRequest& request,
+      const ControlCallOptions& call = {});
+  absl::StatusOr<control::AlertRule> GetAlertRule(
+      const std::string& name, const ControlCallOptions& call = {});
+  /// parent: a project; filter: cluster=..., state=FIRING, metric=QPS.
+  absl::StatusOr<control::Page<control::AlertRule>> ListAlertRules(
+      const control::ListRequest& request, const ControlCallOptions& call = {});
+  Pager<control::AlertRule> ListAllAlertRules(
+      control::ListRequest request, const ControlCallOptions& call = {});
+  absl::Status DeleteAlertRule(const control::DeleteRequest& request,
+                               const ControlCallOptions& call = {});
+  /// Sends a test notification to every channel of the rule (the webhook
+  /// delivery is queued: see AlertRule::last_delivery).
+  absl::StatusOr<control::TestAlertRuleResult> TestAlertRule(
+      const std::string& name, const ControlCallOptions& call = {});
+  /// No notification until request.until (unset: the silence is lifted).
+  absl::StatusOr<control::AlertRule> SilenceAlertRule(
+      const control::SilenceAlertRuleRequest& request,
+      const ControlCallOptions& call = {});
+
  private:
   // The handle of an operation as the connection started it.
   absl::StatusOr<ControlOperation> Started(

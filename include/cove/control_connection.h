@@ -257,6 +257,21 @@ class ControlConnection {
   virtual absl::StatusOr<control::CostEstimate> EstimateCost(
       const control::EstimateCostRequest& request,
       const ControlCallOptions& call);
+  // Alerts (issue 19).
+  virtual absl::StatusOr<control::AlertRule> CreateAlertRule(
+      const control::CreateAlertRuleRequest& request,
+      const ControlCallOptions& call);
+  virtual absl::StatusOr<control::AlertRule> GetAlertRule(
+      const std::string& name, const ControlCallOptions& call);
+  virtual absl::StatusOr<control::Page<control::AlertRule>> ListAlertRules(
+      const control::ListRequest& request, const ControlCallOptions& call);
+  virtual absl::Status DeleteAlertRule(const control::DeleteRequest& request,
+                                       const ControlCallOptions& call);
+  virtual absl::StatusOr<control::TestAlertRuleResult> TestAlertRule(
+      const std::string& name, const ControlCallOptions& call);
+  virtual absl::StatusOr<control::AlertRule> SilenceAlertRule(
+      const control::SilenceAlertRuleRequest& request,
+      const ControlCallOptions& call);
 };
 
 }  // namespace cove

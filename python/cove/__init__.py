@@ -48,6 +48,8 @@ from .control import (AcceptedInvitation, ApiKey, AuditEvent, AuditOutcome,
                       InvitationState, Member, Operation, OperationInfo,
                       Organization, Page, Project, Role, RoleBinding, RoleLevel,
                       Statement, License, PriceTable, CostItem, CostEstimate)
+from .control import (AlertComparison, AlertDelivery, AlertMetric, AlertRule,
+                      AlertState, AlertWebhook)
 from . import _core
 
 #: The version of the package (and of the C++ library it embeds).
@@ -66,6 +68,8 @@ __all__ = [
     "RoleBinding", "AuditEvent", "EmulatorSettings", "Fault", "Backup",
     "BackupPolicy", "BackupState", "License", "PriceTable", "CostItem",
     "CostEstimate",
+    "AlertMetric", "AlertComparison", "AlertState", "AlertWebhook",
+    "AlertDelivery", "AlertRule",
     # schemas, indexes, enums
     "DataType", "MetricType", "IndexType", "LoadState", "FieldSchema",
     "CollectionSchema", "Function", "FunctionType", "IndexParam", "IndexParams",

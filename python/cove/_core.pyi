@@ -873,3 +873,68 @@ class ControlClient:
     def start_restore_backup(self, request: RestoreBackupRequest, timeout: Optional[float] = None) -> ControlOperation: ...
     def set_backup_policy(self, request: SetBackupPolicyRequest, timeout: Optional[float] = None) -> Cluster: ...
     def estimate_cost(self, request: EstimateCostRequest, timeout: Optional[float] = None) -> CostEstimate: ...
+    def create_alert_rule(self, request: CreateAlertRuleRequest, timeout: Optional[float] = None) -> AlertRule: ...
+    def get_alert_rule(self, name: str, timeout: Optional[float] = None) -> AlertRule: ...
+    def list_alert_rules(self, request: ListRequest, timeout: Optional[float] = None) -> Tuple[List[AlertRule], str]: ...
+    def delete_alert_rule(self, request: DeleteRequest, timeout: Optional[float] = None) -> None: ...
+    def test_alert_rule(self, name: str, timeout: Optional[float] = None) -> TestAlertRuleResult: ...
+    def silence_alert_rule(self, request: SilenceAlertRuleRequest, timeout: Optional[float] = None) -> AlertRule: ...
+
+class AlertWebhook:
+    url: Any
+    secret: Any
+    secret_set: Any
+    def __init__(self) -> None: ...
+
+class AlertDelivery:
+    notification_id: Any
+    event: Any
+    attempts: Any
+    http_status: Any
+    error: Any
+    delivered: Any
+    gave_up: Any
+    time: Optional[float]
+    def __init__(self) -> None: ...
+
+class AlertRule:
+    name: Any
+    display_name: Any
+    cluster: Any
+    metric: int
+    comparison: int
+    threshold: float
+    for_duration: float
+    window_seconds: Any
+    webhook: Optional[AlertWebhook]
+    audit: Any
+    labels: Any
+    state: int
+    state_time: Optional[float]
+    value: float
+    has_value: Any
+    evaluate_time: Optional[float]
+    silenced_until: Optional[float]
+    last_delivery: Optional[AlertDelivery]
+    create_time: Optional[float]
+    update_time: Optional[float]
+    etag: Any
+    def __init__(self) -> None: ...
+
+class CreateAlertRuleRequest:
+    parent: Any
+    alert_rule_id: Any
+    alert_rule: AlertRule
+    request_id: Any
+    def __init__(self) -> None: ...
+
+class TestAlertRuleResult:
+    notification_id: Any
+    channels: List[str]
+    def __init__(self) -> None: ...
+
+class SilenceAlertRuleRequest:
+    name: Any
+    until: Optional[float]
+    etag: Any
+    def __init__(self) -> None: ...

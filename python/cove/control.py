@@ -37,6 +37,7 @@ from .control_types import (AcceptedInvitation, ApiKey, AuditEvent, AuditOutcome
     EnvironmentMode, EnvironmentProblem, EnvironmentState, EnvironmentValidation,
     Fault, FaultMode, Invitation, InvitationState, Member, OperationInfo, Organization,
     Page, Project, RequestKindMetrics, License, PriceTable, CostItem, CostEstimate, Role, RoleBinding, RoleLevel, SECRET_FIELDS,
+    AlertComparison, AlertDelivery, AlertMetric, AlertRule, AlertState, AlertWebhook,
     Statement, Time, _from_core, _request, _time, _to_core)
 from .control_types import __all__ as _types_all
 
@@ -578,6 +579,60 @@ class ControlClient:
                      cu_size=cu_size, replicas=replicas, storage_gib=storage_gib,
                      region=region)
         return _from_core(CostEstimate, self._core.estimate_cost(r, timeout=timeout))
+
+    # ---- alerts (issue 19) ----
+
+    def create_alert_rule(self, parent: str, alert_rule_id: str, *, cluster: str,
+                          metric: AlertMetric, threshold: float = 0.0,
+                          comparison: AlertComparison = AlertComparison.GREATER_THAN,
+                          for_duration: float = 0.0, window_seconds: int = 0,
+                          webhook_url: str = "", webhook_secret: str = "",
+                          audit: bool = False, display_name: str = "",
+                          labels: Optional[Dict[str, str]] = None,
+                          request_id: str = "",
+                          timeout: Optional[float] = None) -> AlertRule:
+        """An alert rule of project ``parent`` on ``metric`` of ``cluster``:
+        fires when the value compared with ``threshold`` held for
+        ``for_duration`` seconds (whole); notifies the webhook (``http``/
+        ``https``; signed with ``webhook_secret``) and/or the audit log."""
+        rule = AlertRule(cluster=cluster, metric=AlertMetric(metric),
+                         comparison=AlertComparison(comparison), threshold=threshold,
+                         for_duration=for_duration, window_seconds=window_seconds,
+                         audit=audit, display_name=display_name,
+                         labels=dict(labels or {}))
+        if webhook_url or webhook_secret:
+            rule.webhook = AlertWebhook(url=webhook_url, secret=webhook_secret)
+        r = _request("CreateAlertRuleRequest", parent=parent,
+                     alert_rule_id=alert_rule_id, alert_rule=_to_core(rule),
+                     request_id=request_id)
+        return _from_core(AlertRule, self._core.create_alert_rule(r, timeout=timeout))
+
+    def get_alert_rule(self, name: str, *, timeout: Optional[float] = None) -> AlertRule:
+        return _from_core(AlertRule, self._core.get_alert_rule(name, timeout=timeout))
+
+    def list_alert_rules(self, parent: str, *, filter: str = "", page_size: int = 0,
+                         timeout: Optional[float] = None) -> Iterator[AlertRule]:
+        """Alert rules of a project; filter ``cluster=...``, ``state=FIRING``,
+        ``metric=QPS``."""
+        return self._pages("list_alert_rules", AlertRule,
+                           self._list(parent, filter, page_size), timeout)
+
+    def delete_alert_rule(self, name: str, *, etag: str = "", request_id: str = "",
+                          timeout: Optional[float] = None) -> None:
+        self._core.delete_alert_rule(self._delete(name, etag, request_id), timeout=timeout)
+
+    def test_alert_rule(self, name: str, *,
+                        timeout: Optional[float] = None) -> Dict[str, Any]:
+        """Queues a test notification on every channel of the rule; returns
+        ``{"notification_id": ..., "channels": [...]}``."""
+        t = self._core.test_alert_rule(name, timeout=timeout)
+        return {"notification_id": t.notification_id, "channels": list(t.channels)}
+
+    def silence_alert_rule(self, name: str, until: Time = None, *, etag: str = "",
+                           timeout: Optional[float] = None) -> AlertRule:
+        """No notification until ``until`` (None: the silence is lifted)."""
+        r = _request("SilenceAlertRuleRequest", name=name, until=_time(until), etag=etag)
+        return _from_core(AlertRule, self._core.silence_alert_rule(r, timeout=timeout))
 
     def _action(self, method: str, name: str, etag: str, request_id: str,
                 timeout: Optional[float]) -> Operation:

@@ -30,6 +30,8 @@ __all__ = [
     "AuditEvent", "EmulatorSettings", "Fault",
     "BackupState", "BackupPolicy", "Backup",
     "License", "PriceTable", "CostItem", "CostEstimate",
+    "AlertMetric", "AlertComparison", "AlertState", "AlertWebhook",
+    "AlertDelivery", "AlertRule",
 ]
 
 T = TypeVar("T")
@@ -119,6 +121,34 @@ class FaultMode(enum.IntEnum):
     FAIL = 1
     STALL = 2
     UNAVAILABLE = 3
+
+
+class AlertMetric(enum.IntEnum):
+    """What an alert rule watches (issue 19)."""
+    METRIC_UNSPECIFIED = 0
+    QPS = 1
+    LATENCY_P99_MS = 2
+    CU_USAGE = 3
+    STORAGE_BYTES = 4
+    ERROR_RATE = 5
+    AGENT_DISCONNECTED = 6
+    BACKUP_FAILED = 7
+
+
+class AlertComparison(enum.IntEnum):
+    """How an alert rule compares its metric with the threshold."""
+    COMPARISON_UNSPECIFIED = 0
+    GREATER_THAN = 1
+    LESS_THAN = 2
+
+
+class AlertState(enum.IntEnum):
+    """INACTIVE -> PENDING -> FIRING (notified) -> RESOLVED (notified)."""
+    STATE_UNSPECIFIED = 0
+    INACTIVE = 1
+    PENDING = 2
+    FIRING = 3
+    RESOLVED = 4
 
 
 # ---- resources ---------------------------------------------------------------------
@@ -443,6 +473,56 @@ class AcceptedInvitation:
     """The result of accept_invitation: the member and its API key (with secret)."""
     member: Member = field(default_factory=Member)
     api_key: ApiKey = field(default_factory=ApiKey)
+
+
+@dataclass
+class AlertWebhook:
+    """A webhook channel: JSON POSTs signed ``X-Cove-Signature: sha256=<hex
+    HMAC-SHA256 of the body>`` when a secret is set; the secret is never
+    returned (``secret_set``)."""
+    url: str = ""
+    secret: str = ""
+    secret_set: bool = False
+
+
+@dataclass
+class AlertDelivery:
+    """The last webhook delivery of a rule."""
+    notification_id: str = ""
+    event: str = ""
+    attempts: int = 0
+    http_status: int = 0
+    error: str = ""
+    delivered: bool = False
+    gave_up: bool = False
+    time: Optional[datetime] = None
+
+
+@dataclass
+class AlertRule:
+    """An alert rule on one cluster's metric (issue 19); ``for_duration`` in
+    whole seconds."""
+    name: str = ""
+    display_name: str = ""
+    cluster: str = ""
+    metric: AlertMetric = AlertMetric.METRIC_UNSPECIFIED
+    comparison: AlertComparison = AlertComparison.GREATER_THAN
+    threshold: float = 0.0
+    for_duration: float = 0.0
+    window_seconds: int = 0
+    webhook: Optional[AlertWebhook] = None
+    audit: bool = False
+    labels: Dict[str, str] = field(default_factory=dict)
+    state: AlertState = AlertState.STATE_UNSPECIFIED
+    state_time: Optional[datetime] = None
+    value: float = 0.0
+    has_value: bool = False
+    evaluate_time: Optional[datetime] = None
+    silenced_until: Optional[datetime] = None
+    last_delivery: Optional[AlertDelivery] = None
+    create_time: Optional[datetime] = None
+    update_time: Optional[datetime] = None
+    etag: str = ""
 
 
 @dataclass

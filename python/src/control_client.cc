@@ -228,6 +228,73 @@ void BindControl(py::module_& m) {
       .def_readwrite("region", &ctl::CostEstimate::region)
       .def_readwrite("region_factor", &ctl::CostEstimate::region_factor)
       .def_readwrite("cu_type", &ctl::CostEstimate::cu_type);
+  // Alerts (issue 19).
+  py::class_<ctl::AlertWebhook>(m, "AlertWebhook")
+      .def(py::init<>())
+      .def_readwrite("url", &ctl::AlertWebhook::url)
+      .def_readwrite("secret", &ctl::AlertWebhook::secret)
+      .def_readwrite("secret_set", &ctl::AlertWebhook::secret_set);
+  py::class_<ctl::AlertDelivery>(m, "AlertDelivery")
+      .def(py::init<>())
+      .def_readwrite("notification_id", &ctl::AlertDelivery::notification_id)
+      .def_readwrite("event", &ctl::AlertDelivery::event)
+      .def_readwrite("attempts", &ctl::AlertDelivery::attempts)
+      .def_readwrite("http_status", &ctl::AlertDelivery::http_status)
+      .def_readwrite("error", &ctl::AlertDelivery::error)
+      .def_readwrite("delivered", &ctl::AlertDelivery::delivered)
+      .def_readwrite("gave_up", &ctl::AlertDelivery::gave_up)
+          COVE_PY_TIME(ctl::AlertDelivery, time);
+  py::class_<ctl::AlertRule>(m, "AlertRule")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::AlertRule::name)
+      .def_readwrite("display_name", &ctl::AlertRule::display_name)
+      .def_readwrite("cluster", &ctl::AlertRule::cluster)
+          COVE_PY_ENUM(ctl::AlertRule, metric)
+              COVE_PY_ENUM(ctl::AlertRule, comparison)
+      .def_readwrite("threshold", &ctl::AlertRule::threshold)
+      .def_property(
+          "for_duration",
+          [](const ctl::AlertRule& o) {
+            return static_cast<double>(o.for_duration.count());
+          },
+          [](ctl::AlertRule& o, double s) {
+            if (!std::isfinite(s) || s < 0 || s != std::floor(s) || s > 1e9) {
+              RaiseInvalid("for_duration: expected whole seconds >= 0 (got " +
+                           std::to_string(s) + ")");
+            }
+            o.for_duration = std::chrono::seconds(static_cast<int64_t>(s));
+          })
+      .def_readwrite("window_seconds", &ctl::AlertRule::window_seconds)
+      .def_readwrite("webhook", &ctl::AlertRule::webhook)
+      .def_readwrite("audit", &ctl::AlertRule::audit)
+      .def_readwrite("labels", &ctl::AlertRule::labels)
+          COVE_PY_ENUM(ctl::AlertRule, state)
+              COVE_PY_TIME(ctl::AlertRule, state_time)
+      .def_readwrite("value", &ctl::AlertRule::value)
+      .def_readwrite("has_value", &ctl::AlertRule::has_value)
+          COVE_PY_TIME(ctl::AlertRule, evaluate_time)
+              COVE_PY_TIME(ctl::AlertRule, silenced_until)
+      .def_readwrite("last_delivery", &ctl::AlertRule::last_delivery)
+          COVE_PY_TIME(ctl::AlertRule, create_time)
+              COVE_PY_TIME(ctl::AlertRule, update_time)
+      .def_readwrite("etag", &ctl::AlertRule::etag);
+  py::class_<ctl::CreateAlertRuleRequest>(m, "CreateAlertRuleRequest")
+      .def(py::init<>())
+      .def_readwrite("parent", &ctl::CreateAlertRuleRequest::parent)
+      .def_readwrite("alert_rule_id",
+                     &ctl::CreateAlertRuleRequest::alert_rule_id)
+      .def_readwrite("alert_rule", &ctl::CreateAlertRuleRequest::alert_rule)
+      .def_readwrite("request_id", &ctl::CreateAlertRuleRequest::request_id);
+  py::class_<ctl::TestAlertRuleResult>(m, "TestAlertRuleResult")
+      .def(py::init<>())
+      .def_readwrite("notification_id",
+                     &ctl::TestAlertRuleResult::notification_id)
+      .def_readwrite("channels", &ctl::TestAlertRuleResult::channels);
+  py::class_<ctl::SilenceAlertRuleRequest>(m, "SilenceAlertRuleRequest")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::SilenceAlertRuleRequest::name)
+          COVE_PY_TIME(ctl::SilenceAlertRuleRequest, until)
+      .def_readwrite("etag", &ctl::SilenceAlertRuleRequest::etag);
   py::class_<ctl::Environment>(m, "Environment")
       .def(py::init<>())
       .def_readwrite("name", &ctl::Environment::name)
@@ -752,6 +819,24 @@ void BindControl(py::module_& m) {
            ControlMethod(&cove::ControlClient::SetBackupPolicy),
            py::arg("request"), py::arg("timeout") = py::none())
       .def("estimate_cost", ControlMethod(&cove::ControlClient::EstimateCost),
+           py::arg("request"), py::arg("timeout") = py::none())
+      // Alerts (issue 19).
+      .def("create_alert_rule",
+           ControlMethod(&cove::ControlClient::CreateAlertRule),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("get_alert_rule", ControlMethod(&cove::ControlClient::GetAlertRule),
+           py::arg("name"), py::arg("timeout") = py::none())
+      .def("list_alert_rules",
+           ControlPageMethod(&cove::ControlClient::ListAlertRules),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("delete_alert_rule",
+           ControlMethod(&cove::ControlClient::DeleteAlertRule),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("test_alert_rule",
+           ControlMethod(&cove::ControlClient::TestAlertRule), py::arg("name"),
+           py::arg("timeout") = py::none())
+      .def("silence_alert_rule",
+           ControlMethod(&cove::ControlClient::SilenceAlertRule),
            py::arg("request"), py::arg("timeout") = py::none());
 
   py::class_<cove::ControlOperation>(m, "ControlOperation",

@@ -280,6 +280,8 @@ void AddEmulatorCommands(CLI::App& app, Context& ctx);
 /// `projects license ...` and `clusters estimate-cost` (cmd_licenses.cc):
 /// after AddProjectCommands and AddClusterCommands.
 void AddLicenseCommands(CLI::App& app, Context& ctx);
+/// `cove alerts ...` (cmd_alerts.cc; issue 19).
+void AddAlertCommands(CLI::App& app, Context& ctx);
 /// `cove data`: the data plane (cmd_data.cc, cmd_data_rows.cc).
 void AddDataCommands(CLI::App& app, Context& ctx);
 

@@ -87,6 +87,7 @@ absl::StatusOr<std::string> CloudCore::Start() {
     COVE_RETURN_IF_ERROR(LoadLocked());
     COVE_RETURN_IF_ERROR(LoadSealedPasswordsLocked());
     COVE_RETURN_IF_ERROR(RecoverBackupsLocked());
+    COVE_RETURN_IF_ERROR(StartAlertsLocked());  // alerts.cc
     if (secrets_.count(kAdmin) == 0) {
       if (!options_.admin_key.empty()) {
         admin_secret = options_.admin_key;
@@ -161,6 +162,7 @@ void CloudCore::Stop() {
     stopping_ = true;
   }
   if (scheduler_.joinable()) scheduler_.join();
+  StopAlerts();  // alerts.cc
   absl::MutexLock lock(&mu_);
   for (auto& [name, cluster] : clusters_) {
     if (runtimes_.count(name) != 0 || idle_listeners_.count(name) != 0)

@@ -23,7 +23,7 @@
 // cluster_hosting.cc (the local data planes of cross-account clusters),
 // agent_core.cc (agent mode), backups.cc, keys.cc, autoscaler.cc,
 // cluster_metrics.cc, data_plane_audit.cc, emulator_knobs.cc, licenses.cc
-// (licenses and cost).
+// (licenses and cost), alerts.cc (alert rules; webhooks.h delivers).
 #ifndef COVE_SRC_CLOUD_CLOUD_CORE_H_
 #define COVE_SRC_CLOUD_CLOUD_CORE_H_
 
@@ -51,8 +51,10 @@
 #include "cloud/request_context.h"
 #include "cloud/request_limits.h"
 #include "cloud/store.h"
+#include "cloud/webhooks.h"
 #include "common/cipher.h"
 #include "cove/control/v1/agent.pb.h"
+#include "cove/control/v1/alerts.pb.h"
 #include "cove/control/v1/control.pb.h"
 #include "cove/control/v1/emulator.pb.h"
 #include "cove/options.h"
@@ -722,6 +724,41 @@ class CloudCore final : public AgentPort {
                           std::string* refusal) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   v1::PriceTable price_table_ ABSL_GUARDED_BY(mu_);
+
+  // ---- alerts (alerts.cc, webhooks.h; issue 19) ----
+  // Rules by name (webhook secrets cleared: they live in alert_secrets_).
+  std::map<std::string, v1::AlertRule> alert_rules_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> alert_secrets_ ABSL_GUARDED_BY(mu_);
+  int64_t next_notification_ ABSL_GUARDED_BY(mu_) = 1;
+  // Never takes mu_; queued to under mu_ (its own mutex after mu_).
+  std::unique_ptr<WebhookSender> webhooks_;
+  // Loads the rules and their sealed secrets; starts the webhook sender.
+  absl::Status StartAlertsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void StopAlerts();
+  // One evaluation pass over every rule (RunDueLocked).
+  void EvaluateAlertsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The rule's metric now; nullopt: no value.
+  std::optional<double> AlertValueLocked(const v1::AlertRule& rule)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sends `event` ("firing", "resolved", "test") of `rule` to its channels;
+  // returns the notification id.
+  std::string NotifyAlertLocked(const v1::AlertRule& rule,
+                                const std::string& event)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  v1::AlertRule AlertRuleViewLocked(const v1::AlertRule& rule) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // AuthorizeLocked, but a rule outside the caller's organization answers
+  // NOT_FOUND like a missing one.
+  absl::Status AuthorizeAlertLocked(Call& call, const std::string& action,
+                                    const std::string& name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status PersistAlertRuleLocked(const v1::AlertRule& rule)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The cluster metrics GetClusterMetrics returns, over `window` seconds
+  // (cluster_metrics.cc).
+  void FillClusterMetricsLocked(const v1::Cluster& cluster, int window,
+                                v1::ClusterMetrics* m)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 };
 
 }  // namespace cove::cloud

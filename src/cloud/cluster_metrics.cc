@@ -58,6 +58,96 @@ void CloudCore::CountRpc(const char* method, absl::StatusCode code) {
   ++rpc_counts_[{method, static_cast<int>(code)}];
 }
 
+void CloudCore::FillClusterMetricsLocked(const v1::Cluster& cluster, int window,
+                                         v1::ClusterMetrics* out) {
+  const v1::Cluster view = ClusterViewLocked(cluster);
+  v1::ClusterMetrics& m = *out;
+  m.set_cluster(view.name());
+  *m.mutable_time() = ToProto(NowLocked());
+  m.set_window_seconds(window);
+  m.set_cu_size(view.cu_size());
+  m.set_replicas(view.replicas());
+  m.set_capacity_vectors(view.capacity_vectors());
+  m.set_vector_count(view.used_vectors());
+  // CU usage: vectors or storage bytes, whichever is fuller.
+  m.set_cu_usage(
+      std::max(view.capacity_vectors() <= 0
+                   ? 0.0
+                   : static_cast<double>(view.used_vectors()) /
+                         static_cast<double>(view.capacity_vectors()),
+               view.capacity_bytes() <= 0
+                   ? 0.0
+                   : static_cast<double>(view.used_bytes()) /
+                         static_cast<double>(view.capacity_bytes())));
+  if (IsAgentEnvironmentLocked(view.environment())) {
+    // Agent mode: from the agent's heartbeats (the data plane and its
+    // directory are the agent's; the control plane never reads them).
+    const AgentUsageSamples* u = AgentUsageLocked(view.name());
+    if (u == nullptr) return;
+    m.set_storage_bytes(u->latest.storage_bytes());
+    if (!u->running || view.state() != v1::Cluster::RUNNING) return;
+    m.set_serving(true);
+    m.set_metrics_endpoint(view.metrics_endpoint());
+    server::ServerMetrics::KindSnapshot all;
+    all.buckets.assign(server::LatencyBucketBounds().size() + 1, 0);
+    for (int i = 0; i < u->latest.kinds_size(); ++i) {
+      const auto k = FromAgent(u->latest.kinds(i));
+      for (int c = 0; c < server::ServerMetrics::kCodes; ++c) {
+        all.by_code[c] += k.by_code[c];
+      }
+      for (size_t b = 0; b < k.buckets.size(); ++b) {
+        all.buckets[b] += k.buckets[b];
+      }
+      FillKind(
+          k, static_cast<double>(AgentRequestsInWindow(*u, window, i)) / window,
+          u->latest.kinds(i).kind(), m.add_kinds());
+    }
+    v1::RequestKindMetrics total;
+    FillKind(
+        all,
+        static_cast<double>(AgentRequestsInWindow(*u, window, -1)) / window,
+        "all", &total);
+    m.set_qps(total.qps());
+    m.set_requests(total.requests());
+    m.set_errors(total.errors());
+    m.set_latency_p50_ms(total.latency_p50_ms());
+    m.set_latency_p95_ms(total.latency_p95_ms());
+    m.set_latency_p99_ms(total.latency_p99_ms());
+    return;
+  }
+  m.set_storage_bytes(server::DirectoryBytes(DataDirLocked(view)));
+  auto rt = runtimes_.find(view.name());
+  if (rt == runtimes_.end()) return;
+  m.set_serving(true);
+  m.set_metrics_endpoint(view.metrics_endpoint());
+  const server::ServerMetrics& sm = *rt->second.plane->metrics();
+  const server::ServerMetrics::Snapshot snap = sm.Read();
+  server::ServerMetrics::KindSnapshot all;
+  all.buckets.assign(server::LatencyBucketBounds().size() + 1, 0);
+  for (int i = 0; i < server::kRpcKinds; ++i) {
+    const auto& k = snap.kinds[i];
+    const auto kind = static_cast<server::RpcKind>(i);
+    for (int c = 0; c < server::ServerMetrics::kCodes; ++c) {
+      all.by_code[c] += k.by_code[c];
+    }
+    for (size_t b = 0; b < k.buckets.size(); ++b) {
+      all.buckets[b] += k.buckets[b];
+    }
+    FillKind(k, static_cast<double>(sm.RequestsInWindow(window, kind)) / window,
+             server::RpcKindName(kind), m.add_kinds());
+  }
+  v1::RequestKindMetrics total;
+  FillKind(all, static_cast<double>(sm.RequestsInWindow(window)) / window,
+           "all", &total);
+  m.set_qps(total.qps());
+  m.set_requests(total.requests());
+  m.set_errors(total.errors());
+  m.set_latency_p50_ms(total.latency_p50_ms());
+  m.set_latency_p95_ms(total.latency_p95_ms());
+  m.set_latency_p99_ms(total.latency_p99_ms());
+  return;
+}
+
 absl::Status CloudCore::GetClusterMetrics(
     const RequestContext& ctx, const v1::GetClusterMetricsRequest& req,
     v1::ClusterMetrics* resp) {
@@ -84,95 +174,7 @@ absl::Status CloudCore::GetClusterMetrics(
           return absl::NotFoundError(
               absl::StrCat("cluster '", req.name(), "' not found"));
         }
-        const v1::Cluster view = ClusterViewLocked(it->second);
-        v1::ClusterMetrics& m = *resp;
-        m.set_cluster(view.name());
-        *m.mutable_time() = ToProto(NowLocked());
-        m.set_window_seconds(window);
-        m.set_cu_size(view.cu_size());
-        m.set_replicas(view.replicas());
-        m.set_capacity_vectors(view.capacity_vectors());
-        m.set_vector_count(view.used_vectors());
-        // CU usage: vectors or storage bytes, whichever is fuller.
-        m.set_cu_usage(
-            std::max(view.capacity_vectors() <= 0
-                         ? 0.0
-                         : static_cast<double>(view.used_vectors()) /
-                               static_cast<double>(view.capacity_vectors()),
-                     view.capacity_bytes() <= 0
-                         ? 0.0
-                         : static_cast<double>(view.used_bytes()) /
-                               static_cast<double>(view.capacity_bytes())));
-        if (IsAgentEnvironmentLocked(view.environment())) {
-          // Agent mode: from the agent's heartbeats (the data plane and its
-          // directory are the agent's; the control plane never reads them).
-          const AgentUsageSamples* u = AgentUsageLocked(view.name());
-          if (u == nullptr) return absl::OkStatus();
-          m.set_storage_bytes(u->latest.storage_bytes());
-          if (!u->running || view.state() != v1::Cluster::RUNNING)
-            return absl::OkStatus();
-          m.set_serving(true);
-          m.set_metrics_endpoint(view.metrics_endpoint());
-          server::ServerMetrics::KindSnapshot all;
-          all.buckets.assign(server::LatencyBucketBounds().size() + 1, 0);
-          for (int i = 0; i < u->latest.kinds_size(); ++i) {
-            const auto k = FromAgent(u->latest.kinds(i));
-            for (int c = 0; c < server::ServerMetrics::kCodes; ++c) {
-              all.by_code[c] += k.by_code[c];
-            }
-            for (size_t b = 0; b < k.buckets.size(); ++b) {
-              all.buckets[b] += k.buckets[b];
-            }
-            FillKind(k,
-                     static_cast<double>(AgentRequestsInWindow(*u, window, i)) /
-                         window,
-                     u->latest.kinds(i).kind(), m.add_kinds());
-          }
-          v1::RequestKindMetrics total;
-          FillKind(all,
-                   static_cast<double>(AgentRequestsInWindow(*u, window, -1)) /
-                       window,
-                   "all", &total);
-          m.set_qps(total.qps());
-          m.set_requests(total.requests());
-          m.set_errors(total.errors());
-          m.set_latency_p50_ms(total.latency_p50_ms());
-          m.set_latency_p95_ms(total.latency_p95_ms());
-          m.set_latency_p99_ms(total.latency_p99_ms());
-          return absl::OkStatus();
-        }
-        m.set_storage_bytes(server::DirectoryBytes(DataDirLocked(view)));
-        auto rt = runtimes_.find(view.name());
-        if (rt == runtimes_.end()) return absl::OkStatus();
-        m.set_serving(true);
-        m.set_metrics_endpoint(view.metrics_endpoint());
-        const server::ServerMetrics& sm = *rt->second.plane->metrics();
-        const server::ServerMetrics::Snapshot snap = sm.Read();
-        server::ServerMetrics::KindSnapshot all;
-        all.buckets.assign(server::LatencyBucketBounds().size() + 1, 0);
-        for (int i = 0; i < server::kRpcKinds; ++i) {
-          const auto& k = snap.kinds[i];
-          const auto kind = static_cast<server::RpcKind>(i);
-          for (int c = 0; c < server::ServerMetrics::kCodes; ++c) {
-            all.by_code[c] += k.by_code[c];
-          }
-          for (size_t b = 0; b < k.buckets.size(); ++b) {
-            all.buckets[b] += k.buckets[b];
-          }
-          FillKind(
-              k,
-              static_cast<double>(sm.RequestsInWindow(window, kind)) / window,
-              server::RpcKindName(kind), m.add_kinds());
-        }
-        v1::RequestKindMetrics total;
-        FillKind(all, static_cast<double>(sm.RequestsInWindow(window)) / window,
-                 "all", &total);
-        m.set_qps(total.qps());
-        m.set_requests(total.requests());
-        m.set_errors(total.errors());
-        m.set_latency_p50_ms(total.latency_p50_ms());
-        m.set_latency_p95_ms(total.latency_p95_ms());
-        m.set_latency_p99_ms(total.latency_p99_ms());
+        FillClusterMetricsLocked(it->second, window, resp);
         return absl::OkStatus();
       });
 }

@@ -402,6 +402,8 @@ void CloudCore::RunDueLocked() {
   }
   // Backups in flight, backup policies, customer keys (backups.cc).
   RunBackupsAndKeysLocked();
+  // Alert rules (alerts.cc).
+  EvaluateAlertsLocked();
 }
 
 void CloudCore::SchedulerLoop() {

@@ -95,6 +95,15 @@
 #define COVE_RPCS_LICENSES(X) \
   X(EstimateCost, v1::EstimateCostRequest, v1::CostEstimate)
 
+// Alerts (issue 19).
+#define COVE_RPCS_ALERTS(X)                                                \
+  X(CreateAlertRule, v1::CreateAlertRuleRequest, v1::AlertRule)            \
+  X(GetAlertRule, v1::GetRequest, v1::AlertRule)                           \
+  X(ListAlertRules, v1::ListAlertRulesRequest, v1::ListAlertRulesResponse) \
+  X(DeleteAlertRule, v1::DeleteRequest, google::protobuf::Empty)           \
+  X(TestAlertRule, v1::TestAlertRuleRequest, v1::TestAlertRuleResponse)    \
+  X(SilenceAlertRule, v1::SilenceAlertRuleRequest, v1::AlertRule)
+
 // Every RPC of the ControlPlane service.
 #define COVE_CONTROL_PLANE_RPCS(X) \
   COVE_RPCS_ORGANIZATIONS(X)       \
@@ -103,7 +112,8 @@
   COVE_RPCS_ACCESS(X)              \
   COVE_RPCS_OPERATIONS(X)          \
   COVE_RPCS_BACKUPS(X)             \
-  COVE_RPCS_LICENSES(X)
+  COVE_RPCS_LICENSES(X)            \
+  COVE_RPCS_ALERTS(X)
 
 // The Emulator service (test knobs; the emulator's admin key only).
 #define COVE_EMULATOR_RPCS(X)                                        \

@@ -83,6 +83,13 @@ const std::vector<PermissionRow>& PermissionTable() {
       {"clusters.resetPassword", "x..x.."},
       // Licenses and cost (issue 19): whoever may read the project.
       {"projects.estimateCost", "xx.xxx"},
+      // Alerts (issue 19): who may change a cluster manages its alerts.
+      {"alertRules.create", "x..xx."},
+      {"alertRules.get", "xx.xxx"},
+      {"alertRules.list", "xx.xxx"},
+      {"alertRules.delete", "x..xx."},
+      {"alertRules.test", "x..xx."},
+      {"alertRules.silence", "x..xx."},
   };
   return *table;
 }

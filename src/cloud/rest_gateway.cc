@@ -28,6 +28,7 @@ using google::protobuf::Message;
 constexpr char kOrg[] = "organizations/*";
 constexpr char kProject[] = "organizations/*/projects/*";
 constexpr char kCluster[] = "organizations/*/projects/*/clusters/*";
+constexpr char kAlertRule[] = "organizations/*/projects/*/alertRules/*";
 
 // "/v1/{field=pattern}suffix".
 std::string V(const char* field, const char* pattern, const char* suffix) {
@@ -132,6 +133,13 @@ std::vector<RouteSpec> Specs() {
       // Licenses and cost (issue 19).
       {"EstimateCost", "POST", V("parent", kProject, ":estimateCost")},
       {"SetProjectLicense", "POST", "/v1/emulator:setProjectLicense"},
+      // Alerts (issue 19).
+      {"CreateAlertRule", "POST", V("parent", kProject, "/alertRules")},
+      {"GetAlertRule", "GET", V("name", kAlertRule, "")},
+      {"ListAlertRules", "GET", V("parent", kProject, "/alertRules")},
+      {"DeleteAlertRule", "DELETE", V("name", kAlertRule, "")},
+      {"TestAlertRule", "POST", V("name", kAlertRule, ":test")},
+      {"SilenceAlertRule", "POST", V("name", kAlertRule, ":silence")},
   };
 }
 

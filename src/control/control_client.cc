@@ -786,6 +786,54 @@ absl::StatusOr<control::CostEstimate> ControlClient::EstimateCost(
   return connection_->EstimateCost(request, call);
 }
 
+// ---- alerts (issue 19)
+
+absl::StatusOr<control::AlertRule> ControlClient::CreateAlertRule(
+    const control::CreateAlertRuleRequest& request,
+    const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(CheckName("parent", request.parent, kProject));
+  COVE_RETURN_IF_ERROR(CheckId("alert_rule_id", request.alert_rule_id));
+  COVE_RETURN_IF_ERROR(
+      CheckName("alert_rule.cluster", request.alert_rule.cluster, kCluster));
+  return connection_->CreateAlertRule(request, call);
+}
+
+absl::StatusOr<control::AlertRule> ControlClient::GetAlertRule(
+    const std::string& name, const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(CheckName("name", name, internal::kAlertRule));
+  return connection_->GetAlertRule(name, call);
+}
+
+absl::StatusOr<control::Page<control::AlertRule>> ControlClient::ListAlertRules(
+    const control::ListRequest& request, const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(CheckList(request, kProject, true));
+  return connection_->ListAlertRules(request, call);
+}
+
+Pager<control::AlertRule> ControlClient::ListAllAlertRules(
+    control::ListRequest request, const ControlCallOptions& call) {
+  return COVE_PAGER(AlertRule, ListAlertRules, request);
+}
+
+absl::Status ControlClient::DeleteAlertRule(
+    const control::DeleteRequest& request, const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(CheckName("name", request.name, internal::kAlertRule));
+  return connection_->DeleteAlertRule(request, call);
+}
+
+absl::StatusOr<control::TestAlertRuleResult> ControlClient::TestAlertRule(
+    const std::string& name, const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(CheckName("name", name, internal::kAlertRule));
+  return connection_->TestAlertRule(name, call);
+}
+
+absl::StatusOr<control::AlertRule> ControlClient::SilenceAlertRule(
+    const control::SilenceAlertRuleRequest& request,
+    const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(CheckName("name", request.name, internal::kAlertRule));
+  return connection_->SilenceAlertRule(request, call);
+}
+
 // ---- backups
 
 absl::StatusOr<ControlOperation> ControlClient::StartCreateBackup(

@@ -391,6 +391,41 @@ absl::StatusOr<control::CostEstimate> ControlConnection::EstimateCost(
   return NotImplemented(*this, "EstimateCost");
 }
 
+// ---- alerts (issue 19)
+
+absl::StatusOr<control::AlertRule> ControlConnection::CreateAlertRule(
+    const control::CreateAlertRuleRequest& request,
+    const ControlCallOptions& call) {
+  return NotImplemented(*this, "CreateAlertRule");
+}
+
+absl::StatusOr<control::AlertRule> ControlConnection::GetAlertRule(
+    const std::string& name, const ControlCallOptions& call) {
+  return NotImplemented(*this, "GetAlertRule");
+}
+
+absl::StatusOr<control::Page<control::AlertRule>>
+ControlConnection::ListAlertRules(const control::ListRequest& request,
+                                  const ControlCallOptions& call) {
+  return NotImplemented(*this, "ListAlertRules");
+}
+
+absl::Status ControlConnection::DeleteAlertRule(
+    const control::DeleteRequest& request, const ControlCallOptions& call) {
+  return NotImplemented(*this, "DeleteAlertRule");
+}
+
+absl::StatusOr<control::TestAlertRuleResult> ControlConnection::TestAlertRule(
+    const std::string& name, const ControlCallOptions& call) {
+  return NotImplemented(*this, "TestAlertRule");
+}
+
+absl::StatusOr<control::AlertRule> ControlConnection::SilenceAlertRule(
+    const control::SilenceAlertRuleRequest& request,
+    const ControlCallOptions& call) {
+  return NotImplemented(*this, "SilenceAlertRule");
+}
+
 absl::StatusOr<control::Operation> ControlConnection::CreateBackup(
     const control::CreateBackupRequest& request,
     const ControlCallOptions& call) {

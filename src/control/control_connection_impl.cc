@@ -553,6 +553,45 @@ class ControlConnectionImpl final : public ControlConnection {
                  &ControlStub::EstimateCost);
   }
 
+  // ---- alerts (issue 19)
+
+  absl::StatusOr<control::AlertRule> CreateAlertRule(
+      const control::CreateAlertRuleRequest& request,
+      const ControlCallOptions& call) override {
+    return Unary(kIdempotent, call, ToProto(WithRequestId(request)),
+                 &ControlStub::CreateAlertRule);
+  }
+  absl::StatusOr<control::AlertRule> GetAlertRule(
+      const std::string& name, const ControlCallOptions& call) override {
+    return Unary(kIdempotent, call, NameToProto<pb::GetRequest>(name),
+                 &ControlStub::GetAlertRule);
+  }
+  absl::StatusOr<Page<control::AlertRule>> ListAlertRules(
+      const control::ListRequest& request,
+      const ControlCallOptions& call) override {
+    return Unary(kIdempotent, call,
+                 ListToProto<pb::ListAlertRulesRequest>(request),
+                 &ControlStub::ListAlertRules);
+  }
+  absl::Status DeleteAlertRule(const control::DeleteRequest& request,
+                               const ControlCallOptions& call) override {
+    return Empty(call, ToProto(WithRequestId(request)),
+                 &ControlStub::DeleteAlertRule);
+  }
+  // A retried test may send a second test notification: harmless.
+  absl::StatusOr<control::TestAlertRuleResult> TestAlertRule(
+      const std::string& name, const ControlCallOptions& call) override {
+    return Unary(kIdempotent, call, NameToProto<pb::TestAlertRuleRequest>(name),
+                 &ControlStub::TestAlertRule);
+  }
+  // Silencing until a given time is idempotent.
+  absl::StatusOr<control::AlertRule> SilenceAlertRule(
+      const control::SilenceAlertRuleRequest& request,
+      const ControlCallOptions& call) override {
+    return Unary(kIdempotent, call, ToProto(request),
+                 &ControlStub::SilenceAlertRule);
+  }
+
  private:
   template <typename Request, typename Response>
   using Method = grpc::Status (ControlStub::*)(grpc::ClientContext&,

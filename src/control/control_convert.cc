@@ -1204,6 +1204,99 @@ control::Page<control::Backup> FromProto(const pb::ListBackupsResponse& p) {
   return PageFrom(p.backups(), p.next_page_token());
 }
 
+// ---- alerts (issue 19)
+
+pb::AlertRule ToProto(const control::AlertRule& v) {
+  pb::AlertRule p;
+  p.set_name(v.name);
+  p.set_display_name(v.display_name);
+  p.set_cluster(v.cluster);
+  p.set_metric(static_cast<pb::AlertRule::Metric>(v.metric));
+  p.set_comparison(static_cast<pb::AlertRule::Comparison>(v.comparison));
+  p.set_threshold(v.threshold);
+  p.mutable_for_duration()->set_seconds(v.for_duration.count());
+  p.set_window_seconds(v.window_seconds);
+  if (v.webhook) {
+    p.mutable_webhook()->set_url(v.webhook->url);
+    p.mutable_webhook()->set_secret(v.webhook->secret);
+  }
+  p.set_audit(v.audit);
+  LabelsTo(v.labels, p.mutable_labels());
+  return p;
+}
+
+control::AlertRule FromProto(const pb::AlertRule& p) {
+  control::AlertRule v;
+  v.name = p.name();
+  v.display_name = p.display_name();
+  v.cluster = p.cluster();
+  v.metric = static_cast<control::AlertMetric>(p.metric());
+  v.comparison = static_cast<control::AlertComparison>(p.comparison());
+  v.threshold = p.threshold();
+  v.for_duration = std::chrono::seconds(p.for_duration().seconds());
+  v.window_seconds = p.window_seconds();
+  if (p.has_webhook()) {
+    control::AlertWebhook w;
+    w.url = p.webhook().url();
+    w.secret_set = p.webhook().secret_set();
+    v.webhook = w;
+  }
+  v.audit = p.audit();
+  v.labels = LabelsFrom(p.labels());
+  v.state = static_cast<control::AlertState>(p.state());
+  COVE_TIME_FROM(state_time);
+  v.value = p.value();
+  v.has_value = p.has_value();
+  COVE_TIME_FROM(evaluate_time);
+  COVE_TIME_FROM(silenced_until);
+  if (p.has_last_delivery()) {
+    const pb::AlertDelivery& d = p.last_delivery();
+    control::AlertDelivery out;
+    out.notification_id = d.notification_id();
+    out.event = d.event();
+    out.attempts = d.attempts();
+    out.http_status = d.http_status();
+    out.error = d.error();
+    out.delivered = d.delivered();
+    out.gave_up = d.gave_up();
+    if (d.has_time()) out.time = FromProto(d.time());
+    v.last_delivery = out;
+  }
+  COVE_TIME_FROM(create_time);
+  COVE_TIME_FROM(update_time);
+  v.etag = p.etag();
+  return v;
+}
+
+pb::CreateAlertRuleRequest ToProto(const control::CreateAlertRuleRequest& v) {
+  pb::CreateAlertRuleRequest p;
+  p.set_parent(v.parent);
+  p.set_alert_rule_id(v.alert_rule_id);
+  *p.mutable_alert_rule() = ToProto(v.alert_rule);
+  p.set_request_id(v.request_id);
+  return p;
+}
+
+pb::SilenceAlertRuleRequest ToProto(const control::SilenceAlertRuleRequest& v) {
+  pb::SilenceAlertRuleRequest p;
+  p.set_name(v.name);
+  COVE_TIME_TO(until);
+  p.set_etag(v.etag);
+  return p;
+}
+
+control::TestAlertRuleResult FromProto(const pb::TestAlertRuleResponse& p) {
+  control::TestAlertRuleResult v;
+  v.notification_id = p.notification_id();
+  v.channels.assign(p.channels().begin(), p.channels().end());
+  return v;
+}
+
+control::Page<control::AlertRule> FromProto(
+    const pb::ListAlertRulesResponse& p) {
+  return PageFrom(p.alert_rules(), p.next_page_token());
+}
+
 #undef COVE_TIME_TO
 #undef COVE_TIME_FROM
 

@@ -45,6 +45,14 @@ pb::EstimateCostRequest ToProto(const control::EstimateCostRequest& v);
 control::EstimateCostRequest FromProto(const pb::EstimateCostRequest& p);
 pb::CostEstimate ToProto(const control::CostEstimate& v);
 control::CostEstimate FromProto(const pb::CostEstimate& p);
+// Alerts (issue 19).
+pb::AlertRule ToProto(const control::AlertRule& v);
+control::AlertRule FromProto(const pb::AlertRule& p);
+pb::CreateAlertRuleRequest ToProto(const control::CreateAlertRuleRequest& v);
+pb::SilenceAlertRuleRequest ToProto(const control::SilenceAlertRuleRequest& v);
+control::TestAlertRuleResult FromProto(const pb::TestAlertRuleResponse& p);
+control::Page<control::AlertRule> FromProto(
+    const pb::ListAlertRulesResponse& p);
 pb::Environment ToProto(const control::Environment& v);
 control::Environment FromProto(const pb::Environment& p);
 pb::EnvironmentValidation ToProto(const control::EnvironmentValidation& v);

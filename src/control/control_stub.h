@@ -95,7 +95,13 @@ namespace pb = ::cove::control::v1;
   X(DeleteBackup, pb::DeleteRequest, pb::Operation)                           \
   X(RestoreBackup, pb::RestoreBackupRequest, pb::Operation)                   \
   X(SetBackupPolicy, pb::SetBackupPolicyRequest, pb::Cluster)                 \
-  X(EstimateCost, pb::EstimateCostRequest, pb::CostEstimate)
+  X(EstimateCost, pb::EstimateCostRequest, pb::CostEstimate)                  \
+  X(CreateAlertRule, pb::CreateAlertRuleRequest, pb::AlertRule)               \
+  X(GetAlertRule, pb::GetRequest, pb::AlertRule)                              \
+  X(ListAlertRules, pb::ListAlertRulesRequest, pb::ListAlertRulesResponse)    \
+  X(DeleteAlertRule, pb::DeleteRequest, google::protobuf::Empty)              \
+  X(TestAlertRule, pb::TestAlertRuleRequest, pb::TestAlertRuleResponse)       \
+  X(SilenceAlertRule, pb::SilenceAlertRuleRequest, pb::AlertRule)
 
 /// X(method, request type, response type) for every RPC of the Emulator
 /// service (cove-cloud's test knobs).

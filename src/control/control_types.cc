@@ -127,5 +127,20 @@ std::string ToString(FaultMode v) {
   return Name(kNames, static_cast<int>(v));
 }
 
+// Alerts (issue 19).
+std::string ToString(AlertMetric v) {
+  static const char* const kNames[] = {"METRIC_UNSPECIFIED", "QPS",
+                                       "LATENCY_P99_MS",     "CU_USAGE",
+                                       "STORAGE_BYTES",      "ERROR_RATE",
+                                       "AGENT_DISCONNECTED", "BACKUP_FAILED"};
+  return Name(kNames, static_cast<int>(v));
+}
+
+std::string ToString(AlertState v) {
+  static const char* const kNames[] = {"STATE_UNSPECIFIED", "INACTIVE",
+                                       "PENDING", "FIRING", "RESOLVED"};
+  return Name(kNames, static_cast<int>(v));
+}
+
 }  // namespace control
 }  // namespace cove

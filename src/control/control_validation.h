@@ -32,6 +32,8 @@ inline constexpr char kCustomRole[] = "organizations/{org}/roles/{role}";
 inline constexpr char kBuiltInRole[] = "roles/{*}";
 inline constexpr char kRoleBinding[] = "organizations/{org}/roleBindings/{*}";
 inline constexpr char kOperation[] = "operations/{*}";
+inline constexpr char kAlertRule[] =
+    "organizations/{org}/projects/{project}/alertRules/{rule}";
 
 /// OK when `id` is 3..63 characters of [a-z0-9-], starting with a letter and
 /// not ending with '-'; else InvalidArgument naming `field`.

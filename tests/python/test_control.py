@@ -540,3 +540,88 @@ def test_license_caps_scaling_and_estimate_cost(cloud, admin, foundation):
         with pytest.raises(cove.PermissionDeniedError, match="setProjectLicense"):
             reader.emulator.set_project_license(project.name, max_cus=1000)
     assert emu.clear_project_license(project.name).license is None
+
+
+def test_alert_rule_fires_to_a_signed_webhook(cloud, admin, foundation):
+    """Alerts (issue 19) through the Python client: a local webhook receiver
+    checks the HMAC signature; a rule goes pending and fires on the emulator
+    clock; test, silence, list, delete; a viewer cannot create; an ftp://
+    webhook is refused."""
+    import hashlib
+    import hmac
+    import json
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    org, project, env = foundation
+    secret = b"py-hook-secret"
+    events = []
+    got = threading.Condition()
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            sig = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+            ok = self.headers.get("X-Cove-Signature") == sig
+            with got:
+                events.append((json.loads(body)["event"], ok))
+                got.notify_all()
+            self.send_response(200 if ok else 401)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+
+    def wait_events(n):
+        with got:
+            assert got.wait_for(lambda: len(events) >= n, timeout=20), events
+        return events[n - 1]
+
+    emu = admin.emulator
+    try:
+        c = admin.create_cluster(project.name, "watched", environment=env.name,
+                                 wait_timeout=60)
+        with pytest.raises(cove.InvalidArgumentError, match="webhook.url"):
+            admin.create_alert_rule(project.name, "bad", cluster=c.name,
+                                    metric=cove.AlertMetric.CU_USAGE,
+                                    webhook_url="ftp://127.0.0.1/hook")
+        # An empty cluster: CU usage 0 < 0.5 holds at once.
+        rule = admin.create_alert_rule(
+            project.name, "empty", cluster=c.name, metric=cove.AlertMetric.CU_USAGE,
+            comparison=cove.AlertComparison.LESS_THAN, threshold=0.5,
+            for_duration=60, webhook_url=url, webhook_secret=secret.decode(),
+            audit=True)
+        assert rule.webhook.secret_set and rule.webhook.secret == ""
+        assert rule.for_duration == 60.0
+        assert admin.test_alert_rule(rule.name)["channels"] == ["webhook", "audit"]
+        assert wait_events(1) == ("test", True)
+
+        emu.set_clock()
+        emu.advance_clock(0)
+        assert admin.get_alert_rule(rule.name).state == cove.AlertState.PENDING
+        emu.advance_clock(60)
+        r = admin.get_alert_rule(rule.name)
+        assert r.state == cove.AlertState.FIRING and r.has_value and r.value < 0.5
+        assert wait_events(2) == ("firing", True)
+
+        until = emu.get_settings().now.timestamp() + 3600
+        assert admin.silence_alert_rule(rule.name, until).silenced_until is not None
+        assert [x.name for x in admin.list_alert_rules(
+            project.name, filter="state=FIRING")] == [rule.name]
+
+        key = admin.create_api_key(org.name, scope=project.name,
+                                   role="roles/project.read_only")
+        with cove.ControlClient(cloud, api_key=key.secret) as viewer:
+            assert viewer.get_alert_rule(rule.name).name == rule.name
+            with pytest.raises(cove.PermissionDeniedError):
+                viewer.create_alert_rule(project.name, "mine", cluster=c.name,
+                                         metric=cove.AlertMetric.QPS, audit=True)
+        admin.delete_alert_rule(rule.name)
+        with pytest.raises(cove.NotFoundError):
+            admin.get_alert_rule(rule.name)
+    finally:
+        emu.set_clock(real=True)
+        server.shutdown()

@@ -23,7 +23,8 @@ import cove
 from cove import control, control_types
 
 # Fields whose names look like secrets but are not.
-NOT_SECRETS = {"next_page_token", "page_token", "agent_token_expire_time"}
+NOT_SECRETS = {"next_page_token", "page_token", "agent_token_expire_time",
+               "secret_set"}  # AlertWebhook: whether a secret is set (a bool)
 LOOKS_SECRET = re.compile(r"password|secret|token|private|credential", re.I)
 
 

@@ -250,6 +250,25 @@ class MockControlConnection : public ControlConnection {
   MOCK_METHOD(absl::StatusOr<control::CostEstimate>, EstimateCost,
               (const control::EstimateCostRequest&, const ControlCallOptions&),
               (override));
+  // Alerts (issue 19).
+  MOCK_METHOD(absl::StatusOr<control::AlertRule>, CreateAlertRule,
+              (const control::CreateAlertRuleRequest&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::AlertRule>, GetAlertRule,
+              (const std::string&, const ControlCallOptions&), (override));
+  MOCK_METHOD(absl::StatusOr<control::Page<control::AlertRule>>, ListAlertRules,
+              (const control::ListRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::Status, DeleteAlertRule,
+              (const control::DeleteRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::TestAlertRuleResult>, TestAlertRule,
+              (const std::string&, const ControlCallOptions&), (override));
+  MOCK_METHOD(absl::StatusOr<control::AlertRule>, SilenceAlertRule,
+              (const control::SilenceAlertRuleRequest&,
+               const ControlCallOptions&),
+              (override));
 };
 
 }  // namespace cove::testing
