@@ -257,6 +257,27 @@ class ControlConnection {
   virtual absl::StatusOr<control::CostEstimate> EstimateCost(
       const control::EstimateCostRequest& request,
       const ControlCallOptions& call);
+  // Support access (issue 19).
+  virtual absl::StatusOr<control::SupportPrincipal> CreateSupportPrincipal(
+      const control::CreateSupportPrincipalRequest& request,
+      const ControlCallOptions& call);
+  virtual absl::StatusOr<control::SupportAccessGrant> RequestSupportAccess(
+      const control::RequestSupportAccessRequest& request,
+      const ControlCallOptions& call);
+  virtual absl::StatusOr<control::SupportAccessGrant> GetSupportAccess(
+      const std::string& name, const ControlCallOptions& call);
+  virtual absl::StatusOr<control::Page<control::SupportAccessGrant>>
+  ListSupportAccess(const control::ListRequest& request,
+                    const ControlCallOptions& call);
+  virtual absl::StatusOr<control::SupportAccessGrant> ApproveSupportAccess(
+      const control::SupportAccessActionRequest& request,
+      const ControlCallOptions& call);
+  virtual absl::StatusOr<control::SupportAccessGrant> DenySupportAccess(
+      const control::SupportAccessActionRequest& request,
+      const ControlCallOptions& call);
+  virtual absl::StatusOr<control::SupportAccessGrant> RevokeSupportAccess(
+      const control::SupportAccessActionRequest& request,
+      const ControlCallOptions& call);
 };
 
 }  // namespace cove

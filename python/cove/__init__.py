@@ -46,7 +46,8 @@ from .control import (AcceptedInvitation, ApiKey, AuditEvent, AuditOutcome,
                       EnvironmentValidation, Fault, FaultMode, Invitation,
                       InvitationState, Member, Operation, OperationInfo,
                       Organization, Page, Project, Role, RoleBinding, RoleLevel,
-                      Statement, License, PriceTable, CostItem, CostEstimate)
+                      Statement, License, PriceTable, CostItem, CostEstimate,
+                      SupportAccessGrant, SupportAccessState, SupportPrincipal)
 from . import _core
 
 #: The version of the package (and of the C++ library it embeds).
@@ -64,7 +65,7 @@ __all__ = [
     "Cluster", "OperationInfo", "ApiKey", "Statement", "Role",
     "RoleBinding", "AuditEvent", "EmulatorSettings", "Fault", "Backup",
     "BackupPolicy", "BackupState", "License", "PriceTable", "CostItem",
-    "CostEstimate",
+    "CostEstimate", "SupportAccessGrant", "SupportAccessState", "SupportPrincipal",
     # schemas, indexes, enums
     "DataType", "MetricType", "IndexType", "LoadState", "FieldSchema",
     "CollectionSchema", "Function", "FunctionType", "IndexParam", "IndexParams",

@@ -280,6 +280,9 @@ void AddEmulatorCommands(CLI::App& app, Context& ctx);
 /// `projects license ...` and `clusters estimate-cost` (cmd_licenses.cc):
 /// after AddProjectCommands and AddClusterCommands.
 void AddLicenseCommands(CLI::App& app, Context& ctx);
+/// `support-access ...` and `emulator support-principal create`
+/// (cmd_support.cc): after AddEmulatorCommands.
+void AddSupportCommands(CLI::App& app, Context& ctx);
 /// `cove data`: the data plane (cmd_data.cc, cmd_data_rows.cc).
 void AddDataCommands(CLI::App& app, Context& ctx);
 

@@ -98,6 +98,7 @@ int main(int argc, char** argv) {
   cove::cli::AddEmulatorCommands(app, ctx);
   cove::cli::AddDataCommands(app, ctx);
   cove::cli::AddLicenseCommands(app, ctx);  // needs projects and clusters
+  cove::cli::AddSupportCommands(app, ctx);  // needs emulator
   OneValuePerFlag(&app);
 
   try {

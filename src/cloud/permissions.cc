@@ -83,6 +83,12 @@ const std::vector<PermissionRow>& PermissionTable() {
       {"clusters.resetPassword", "x..x.."},
       // Licenses and cost (issue 19): whoever may read the project.
       {"projects.estimateCost", "xx.xxx"},
+      // Support access with customer approval (issue 19): owners decide.
+      {"supportAccess.get", "x....."},
+      {"supportAccess.list", "x....."},
+      {"supportAccess.approve", "x....."},
+      {"supportAccess.deny", "x....."},
+      {"supportAccess.revoke", "x....."},
   };
   return *table;
 }
