@@ -249,6 +249,12 @@ class EmulatorClient {
   absl::StatusOr<control::Project> SetProjectLicense(
       const control::SetProjectLicenseRequest& request,
       const ControlCallOptions& call = {});
+  /// Makes a vendor support principal (issue 19); the result carries its
+  /// API key secret (shown once). InvalidArgument for a bad id;
+  /// AlreadyExists.
+  absl::StatusOr<control::SupportPrincipal> CreateSupportPrincipal(
+      const control::CreateSupportPrincipalRequest& request,
+      const ControlCallOptions& call = {});
 
  private:
   friend class ControlClient;
@@ -639,6 +645,31 @@ class ControlClient {
   /// No notification until request.until (unset: the silence is lifted).
   absl::StatusOr<control::AlertRule> SilenceAlertRule(
       const control::SilenceAlertRuleRequest& request,
+  // ---- support access with customer approval (issue 19) ----
+  /// A support principal asks for access to one cluster for a reason and a
+  /// duration (1 minute to 24 hours): a PENDING grant. PermissionDenied for
+  /// any other caller; InvalidArgument (reason, duration); NotFound.
+  absl::StatusOr<control::SupportAccessGrant> RequestSupportAccess(
+      const control::RequestSupportAccessRequest& request,
+      const ControlCallOptions& call = {});
+  /// The requester (with the data-plane password while ACTIVE) or an
+  /// organization owner. NotFound (also for another principal's grant).
+  absl::StatusOr<control::SupportAccessGrant> GetSupportAccess(
+      const std::string& name, const ControlCallOptions& call = {});
+  /// request.parent: an organization (owners), or empty (a support
+  /// principal's own grants); filter "state=ACTIVE", "cluster=...".
+  absl::StatusOr<control::Page<control::SupportAccessGrant>> ListSupportAccess(
+      const control::ListRequest& request, const ControlCallOptions& call = {});
+  /// Organization owners. FailedPrecondition when the grant is not PENDING
+  /// (approve, deny) or ACTIVE (revoke); Aborted for a stale etag.
+  absl::StatusOr<control::SupportAccessGrant> ApproveSupportAccess(
+      const control::SupportAccessActionRequest& request,
+      const ControlCallOptions& call = {});
+  absl::StatusOr<control::SupportAccessGrant> DenySupportAccess(
+      const control::SupportAccessActionRequest& request,
+      const ControlCallOptions& call = {});
+  absl::StatusOr<control::SupportAccessGrant> RevokeSupportAccess(
+      const control::SupportAccessActionRequest& request,
       const ControlCallOptions& call = {});
 
  private:

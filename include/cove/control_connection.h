@@ -271,6 +271,26 @@ class ControlConnection {
       const std::string& name, const ControlCallOptions& call);
   virtual absl::StatusOr<control::AlertRule> SilenceAlertRule(
       const control::SilenceAlertRuleRequest& request,
+  // Support access (issue 19).
+  virtual absl::StatusOr<control::SupportPrincipal> CreateSupportPrincipal(
+      const control::CreateSupportPrincipalRequest& request,
+      const ControlCallOptions& call);
+  virtual absl::StatusOr<control::SupportAccessGrant> RequestSupportAccess(
+      const control::RequestSupportAccessRequest& request,
+      const ControlCallOptions& call);
+  virtual absl::StatusOr<control::SupportAccessGrant> GetSupportAccess(
+      const std::string& name, const ControlCallOptions& call);
+  virtual absl::StatusOr<control::Page<control::SupportAccessGrant>>
+  ListSupportAccess(const control::ListRequest& request,
+                    const ControlCallOptions& call);
+  virtual absl::StatusOr<control::SupportAccessGrant> ApproveSupportAccess(
+      const control::SupportAccessActionRequest& request,
+      const ControlCallOptions& call);
+  virtual absl::StatusOr<control::SupportAccessGrant> DenySupportAccess(
+      const control::SupportAccessActionRequest& request,
+      const ControlCallOptions& call);
+  virtual absl::StatusOr<control::SupportAccessGrant> RevokeSupportAccess(
+      const control::SupportAccessActionRequest& request,
       const ControlCallOptions& call);
 };
 

@@ -47,7 +47,8 @@ from .control import (AcceptedInvitation, ApiKey, AuditEvent, AuditOutcome,
                       EnvironmentValidation, Fault, FaultMode, Invitation,
                       InvitationState, Member, Operation, OperationInfo,
                       Organization, Page, Project, Role, RoleBinding, RoleLevel,
-                      Statement, License, PriceTable, CostItem, CostEstimate)
+                      Statement, License, PriceTable, CostItem, CostEstimate,
+                      SupportAccessGrant, SupportAccessState, SupportPrincipal)
 from .control import (AlertComparison, AlertDelivery, AlertMetric, AlertRule,
                       AlertState, AlertWebhook)
 from . import _core
@@ -67,7 +68,7 @@ __all__ = [
     "Cluster", "OperationInfo", "ApiKey", "Statement", "Role",
     "RoleBinding", "AuditEvent", "EmulatorSettings", "Fault", "Backup",
     "BackupPolicy", "BackupState", "License", "PriceTable", "CostItem",
-    "CostEstimate",
+    "CostEstimate", "SupportAccessGrant", "SupportAccessState", "SupportPrincipal",
     "AlertMetric", "AlertComparison", "AlertState", "AlertWebhook",
     "AlertDelivery", "AlertRule",
     # schemas, indexes, enums

@@ -646,6 +646,51 @@ class AuditEvent:
     message: Any
     request_id: Any
     client_address: Any
+    support_grant: Any
+    def __init__(self) -> None: ...
+
+class SupportPrincipal:
+    name: Any
+    display_name: Any
+    create_time: Optional[float]
+    secret: Any
+    def __init__(self) -> None: ...
+
+class CreateSupportPrincipalRequest:
+    support_principal_id: Any
+    display_name: Any
+    def __init__(self) -> None: ...
+
+class SupportAccessGrant:
+    name: Any
+    cluster: Any
+    requester: Any
+    reason: Any
+    duration: float
+    state: int
+    create_time: Optional[float]
+    approve_time: Optional[float]
+    expire_time: Optional[float]
+    end_time: Optional[float]
+    decided_by: Any
+    revoked_by: Any
+    decision_reason: Any
+    data_plane_user: Any
+    data_plane_password: Any
+    etag: Any
+    def __init__(self) -> None: ...
+
+class RequestSupportAccessRequest:
+    cluster: Any
+    reason: Any
+    duration: float
+    request_id: Any
+    def __init__(self) -> None: ...
+
+class SupportAccessActionRequest:
+    name: Any
+    reason: Any
+    etag: Any
     def __init__(self) -> None: ...
 
 class ListRequest:
@@ -806,6 +851,7 @@ class EmulatorClient:
     def list_faults(self, timeout: Optional[float] = None) -> List[Fault]: ...
     def clear_faults(self, verb: str = "", timeout: Optional[float] = None) -> None: ...
     def set_project_license(self, request: SetProjectLicenseRequest, timeout: Optional[float] = None) -> Project: ...
+    def create_support_principal(self, request: CreateSupportPrincipalRequest, timeout: Optional[float] = None) -> SupportPrincipal: ...
 
 class ControlClient:
     def __init__(self, options: ControlOptions) -> None: ...
@@ -938,3 +984,9 @@ class SilenceAlertRuleRequest:
     until: Optional[float]
     etag: Any
     def __init__(self) -> None: ...
+    def request_support_access(self, request: RequestSupportAccessRequest, timeout: Optional[float] = None) -> SupportAccessGrant: ...
+    def get_support_access(self, name: str, timeout: Optional[float] = None) -> SupportAccessGrant: ...
+    def list_support_access(self, request: ListRequest, timeout: Optional[float] = None) -> Tuple[List[SupportAccessGrant], str]: ...
+    def approve_support_access(self, request: SupportAccessActionRequest, timeout: Optional[float] = None) -> SupportAccessGrant: ...
+    def deny_support_access(self, request: SupportAccessActionRequest, timeout: Optional[float] = None) -> SupportAccessGrant: ...
+    def revoke_support_access(self, request: SupportAccessActionRequest, timeout: Optional[float] = None) -> SupportAccessGrant: ...

@@ -39,6 +39,8 @@ from .control_types import (AcceptedInvitation, ApiKey, AuditEvent, AuditOutcome
     Page, Project, RequestKindMetrics, License, PriceTable, CostItem, CostEstimate, Role, RoleBinding, RoleLevel, SECRET_FIELDS,
     AlertComparison, AlertDelivery, AlertMetric, AlertRule, AlertState, AlertWebhook,
     Statement, Time, _from_core, _request, _time, _to_core)
+from .control_types import (SupportAccessGrant, SupportAccessState,  # noqa: F401
+                            SupportPrincipal)
 from .control_types import __all__ as _types_all
 
 __all__ = ["ControlClient", "Emulator", "Operation"] + _types_all
@@ -218,6 +220,18 @@ class Emulator:
         """Removes a project's license (no limit)."""
         r = _request("SetProjectLicenseRequest", project=project, license=None)
         return _from_core(Project, self._core.set_project_license(r, timeout=timeout))
+
+    def create_support_principal(self, support_principal_id: str, *,
+                                 display_name: str = "",
+                                 timeout: Optional[float] = None) -> SupportPrincipal:
+        """Makes a vendor support principal; the result carries its API key
+        ``secret`` (shown once). It holds nothing until an organization owner
+        approves one of its support access requests."""
+        r = _request("CreateSupportPrincipalRequest",
+                     support_principal_id=support_principal_id,
+                     display_name=display_name)
+        return _from_core(SupportPrincipal,
+                          self._core.create_support_principal(r, timeout=timeout))
 
 
 # ---- the client -------------------------------------------------------------------
@@ -633,6 +647,51 @@ class ControlClient:
         """No notification until ``until`` (None: the silence is lifted)."""
         r = _request("SilenceAlertRuleRequest", name=name, until=_time(until), etag=etag)
         return _from_core(AlertRule, self._core.silence_alert_rule(r, timeout=timeout))
+    # -- support access (issue 19)
+
+    def request_support_access(self, cluster: str, *, reason: str, duration: float,
+                               request_id: str = "",
+                               timeout: Optional[float] = None) -> SupportAccessGrant:
+        """A support principal asks for access to ``cluster`` for ``reason``
+        and ``duration`` seconds (60 to 86400) once approved: a PENDING grant."""
+        r = _request("RequestSupportAccessRequest", cluster=cluster, reason=reason,
+                     duration=duration, request_id=request_id)
+        return _from_core(SupportAccessGrant,
+                          self._core.request_support_access(r, timeout=timeout))
+
+    def get_support_access(self, name: str, *,
+                           timeout: Optional[float] = None) -> SupportAccessGrant:
+        """The grant (its requester also gets the data-plane password while ACTIVE)."""
+        return _from_core(SupportAccessGrant,
+                          self._core.get_support_access(name, timeout=timeout))
+
+    def list_support_access(self, parent: str = "", *, filter: str = "",
+                            page_size: int = 0, timeout: Optional[float] = None
+                            ) -> Iterator[SupportAccessGrant]:
+        """The grants of an organization (owners), or with no parent a support
+        principal's own; filter ``state=ACTIVE``, ``cluster=...``."""
+        return self._pages("list_support_access", SupportAccessGrant,
+                           self._list(parent, filter, page_size), timeout)
+
+    def _support_action(self, method: str, name: str, reason: str, etag: str,
+                        timeout: Optional[float]) -> SupportAccessGrant:
+        r = _request("SupportAccessActionRequest", name=name, reason=reason, etag=etag)
+        return _from_core(SupportAccessGrant,
+                          getattr(self._core, method)(r, timeout=timeout))
+
+    def approve_support_access(self, name: str, *, etag: str = "",
+                               timeout: Optional[float] = None) -> SupportAccessGrant:
+        """An organization owner approves: ACTIVE for the requested duration."""
+        return self._support_action("approve_support_access", name, "", etag, timeout)
+
+    def deny_support_access(self, name: str, *, reason: str = "", etag: str = "",
+                            timeout: Optional[float] = None) -> SupportAccessGrant:
+        return self._support_action("deny_support_access", name, reason, etag, timeout)
+
+    def revoke_support_access(self, name: str, *, reason: str = "", etag: str = "",
+                              timeout: Optional[float] = None) -> SupportAccessGrant:
+        """Ends an ACTIVE grant at once (both planes)."""
+        return self._support_action("revoke_support_access", name, reason, etag, timeout)
 
     def _action(self, method: str, name: str, etag: str, request_id: str,
                 timeout: Optional[float]) -> Operation:

@@ -32,6 +32,7 @@ __all__ = [
     "License", "PriceTable", "CostItem", "CostEstimate",
     "AlertMetric", "AlertComparison", "AlertState", "AlertWebhook",
     "AlertDelivery", "AlertRule",
+    "SupportAccessState", "SupportPrincipal", "SupportAccessGrant",
 ]
 
 T = TypeVar("T")
@@ -466,6 +467,51 @@ class AuditEvent:
     message: str = ""
     request_id: str = ""
     client_address: str = ""
+    #: A call made with a support access grant: the grant's name.
+    support_grant: str = ""
+
+
+class SupportAccessState(enum.IntEnum):
+    """State of a support access grant."""
+    STATE_UNSPECIFIED = 0
+    PENDING = 1
+    ACTIVE = 2
+    DENIED = 3
+    EXPIRED = 4
+    REVOKED = 5
+
+
+@dataclass
+class SupportPrincipal:
+    """A vendor support principal (``Emulator.create_support_principal``);
+    ``secret`` only in the creation's result."""
+    name: str = ""
+    display_name: str = ""
+    create_time: Optional[datetime] = None
+    secret: str = ""
+
+
+@dataclass
+class SupportAccessGrant:
+    """Just-in-time access of a support principal to one cluster; durations
+    in seconds. ``data_plane_password`` is set only for its requester while
+    ACTIVE (``get_support_access``)."""
+    name: str = ""
+    cluster: str = ""
+    requester: str = ""
+    reason: str = ""
+    duration: float = 0.0
+    state: SupportAccessState = SupportAccessState.STATE_UNSPECIFIED
+    create_time: Optional[datetime] = None
+    approve_time: Optional[datetime] = None
+    expire_time: Optional[datetime] = None
+    end_time: Optional[datetime] = None
+    decided_by: str = ""
+    revoked_by: str = ""
+    decision_reason: str = ""
+    data_plane_user: str = ""
+    data_plane_password: str = ""
+    etag: str = ""
 
 
 @dataclass
@@ -597,7 +643,8 @@ class Page(Generic[T]):
 #: key's secret, an agent token, an invitation token). ``repr()`` and ``str()``
 #: of every result type print ``<redacted>`` in their place; only an explicit
 #: field access (``cluster.admin_password``) returns them.
-SECRET_FIELDS = frozenset({"admin_password", "secret", "agent_token", "token"})
+SECRET_FIELDS = frozenset({"admin_password", "secret", "agent_token", "token",
+                           "data_plane_password"})
 _REDACTED = "<redacted>"
 
 

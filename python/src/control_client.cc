@@ -491,7 +491,55 @@ void BindControl(py::module_& m) {
               COVE_PY_ENUM(ctl::AuditEvent, status_code)
       .def_readwrite("message", &ctl::AuditEvent::message)
       .def_readwrite("request_id", &ctl::AuditEvent::request_id)
-      .def_readwrite("client_address", &ctl::AuditEvent::client_address);
+      .def_readwrite("client_address", &ctl::AuditEvent::client_address)
+      .def_readwrite("support_grant", &ctl::AuditEvent::support_grant);
+  // Support access (issue 19).
+  py::class_<ctl::SupportPrincipal>(m, "SupportPrincipal")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::SupportPrincipal::name)
+      .def_readwrite("display_name", &ctl::SupportPrincipal::display_name)
+          COVE_PY_TIME(ctl::SupportPrincipal, create_time)
+      .def_readwrite("secret", &ctl::SupportPrincipal::secret);
+  py::class_<ctl::CreateSupportPrincipalRequest>(
+      m, "CreateSupportPrincipalRequest")
+      .def(py::init<>())
+      .def_readwrite("support_principal_id",
+                     &ctl::CreateSupportPrincipalRequest::support_principal_id)
+      .def_readwrite("display_name",
+                     &ctl::CreateSupportPrincipalRequest::display_name);
+  py::class_<ctl::SupportAccessGrant>(m, "SupportAccessGrant")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::SupportAccessGrant::name)
+      .def_readwrite("cluster", &ctl::SupportAccessGrant::cluster)
+      .def_readwrite("requester", &ctl::SupportAccessGrant::requester)
+      .def_readwrite("reason", &ctl::SupportAccessGrant::reason)
+          COVE_PY_MS(ctl::SupportAccessGrant, duration)
+              COVE_PY_ENUM(ctl::SupportAccessGrant, state)
+                  COVE_PY_TIME(ctl::SupportAccessGrant, create_time)
+                      COVE_PY_TIME(ctl::SupportAccessGrant, approve_time)
+                          COVE_PY_TIME(ctl::SupportAccessGrant, expire_time)
+                              COVE_PY_TIME(ctl::SupportAccessGrant, end_time)
+      .def_readwrite("decided_by", &ctl::SupportAccessGrant::decided_by)
+      .def_readwrite("revoked_by", &ctl::SupportAccessGrant::revoked_by)
+      .def_readwrite("decision_reason",
+                     &ctl::SupportAccessGrant::decision_reason)
+      .def_readwrite("data_plane_user",
+                     &ctl::SupportAccessGrant::data_plane_user)
+      .def_readwrite("data_plane_password",
+                     &ctl::SupportAccessGrant::data_plane_password)
+      .def_readwrite("etag", &ctl::SupportAccessGrant::etag);
+  py::class_<ctl::RequestSupportAccessRequest>(m, "RequestSupportAccessRequest")
+      .def(py::init<>())
+      .def_readwrite("cluster", &ctl::RequestSupportAccessRequest::cluster)
+      .def_readwrite("reason", &ctl::RequestSupportAccessRequest::reason)
+          COVE_PY_MS(ctl::RequestSupportAccessRequest, duration)
+      .def_readwrite("request_id",
+                     &ctl::RequestSupportAccessRequest::request_id);
+  py::class_<ctl::SupportAccessActionRequest>(m, "SupportAccessActionRequest")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::SupportAccessActionRequest::name)
+      .def_readwrite("reason", &ctl::SupportAccessActionRequest::reason)
+      .def_readwrite("etag", &ctl::SupportAccessActionRequest::etag);
   py::class_<ctl::ListRequest>(m, "ListRequest")
       .def(py::init<>())
       .def_readwrite("parent", &ctl::ListRequest::parent)
@@ -837,6 +885,24 @@ void BindControl(py::module_& m) {
            py::arg("timeout") = py::none())
       .def("silence_alert_rule",
            ControlMethod(&cove::ControlClient::SilenceAlertRule),
+      // Support access (issue 19).
+      .def("request_support_access",
+           ControlMethod(&cove::ControlClient::RequestSupportAccess),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("get_support_access",
+           ControlMethod(&cove::ControlClient::GetSupportAccess),
+           py::arg("name"), py::arg("timeout") = py::none())
+      .def("list_support_access",
+           ControlPageMethod(&cove::ControlClient::ListSupportAccess),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("approve_support_access",
+           ControlMethod(&cove::ControlClient::ApproveSupportAccess),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("deny_support_access",
+           ControlMethod(&cove::ControlClient::DenySupportAccess),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("revoke_support_access",
+           ControlMethod(&cove::ControlClient::RevokeSupportAccess),
            py::arg("request"), py::arg("timeout") = py::none());
 
   py::class_<cove::ControlOperation>(m, "ControlOperation",
@@ -933,6 +999,15 @@ void BindControl(py::module_& m) {
              std::optional<double> timeout) {
             auto call = ControlCall(timeout);
             return Blocking([&] { return e.SetProjectLicense(r, call); });
+          },
+          py::arg("request"), py::arg("timeout") = py::none())
+      .def(
+          "create_support_principal",
+          [](cove::EmulatorClient& e,
+             const ctl::CreateSupportPrincipalRequest& r,
+             std::optional<double> timeout) {
+            auto call = ControlCall(timeout);
+            return Blocking([&] { return e.CreateSupportPrincipal(r, call); });
           },
           py::arg("request"), py::arg("timeout") = py::none());
 }

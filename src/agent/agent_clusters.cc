@@ -54,6 +54,11 @@ absl::Status Agent::Impl::StartDataPlaneLocked(Local* local) {
       [this, name = local->info.name](const server::AccessDenial& d) {
         QueueDenial(name, d);
       };
+  o.support_sessions = local->support;
+  o.on_support_call = [this,
+                       name = local->info.name](const server::SupportCall& c) {
+    QueueSupportCall(name, c);
+  };
   if (!local->info.encryption_key.empty()) {
     // The engine reads the key file itself; checked first so that a missing
     // key is reported as a revocation, not as an engine error.
@@ -104,9 +109,41 @@ void Agent::Impl::QueueDenial(const std::string& cluster,
   a->set_time_unix_ms(absl::ToUnixMillis(d.time));
 }
 
+void Agent::Impl::QueueSupportCall(const std::string& cluster,
+                                   const server::SupportCall& c) {
+  absl::MutexLock lock(&denials_mu_);
+  if (denials_.support_calls_size() >= kMaxPendingDenials) {
+    denials_.set_dropped(denials_.dropped() + 1);
+    return;
+  }
+  v1::AgentSupportCall* a = denials_.add_support_calls();
+  a->set_cluster(cluster);
+  a->set_grant(c.grant);
+  a->set_peer(c.peer);
+  a->set_method(c.method);
+  a->set_status_code(static_cast<int>(c.code));
+  a->set_message(c.message);
+  a->set_time_unix_ms(absl::ToUnixMillis(c.time));
+}
+
+absl::Status Agent::Impl::SetSupportAccessLocked(
+    const std::string& name, const v1::AgentSetSupportAccess& cmd) {
+  auto it = clusters_.find(name);
+  if (it == clusters_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("cluster '", name, "' is not held by this agent"));
+  }
+  std::vector<server::SupportSession> sessions;
+  for (const v1::AgentSupportSession& s : cmd.sessions())
+    sessions.push_back({s.grant(), s.password_tag()});
+  it->second.support->Set(std::move(sessions));
+  return absl::OkStatus();
+}
+
 std::optional<v1::AgentMessage> Agent::Impl::TakeDenials() {
   absl::MutexLock lock(&denials_mu_);
-  if (denials_.denials_size() == 0 && denials_.dropped() == 0) {
+  if (denials_.denials_size() == 0 && denials_.support_calls_size() == 0 &&
+      denials_.dropped() == 0) {
     return std::nullopt;
   }
   v1::AgentMessage m;
@@ -556,6 +593,9 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
     case v1::AgentCommand::kIpAccess:
       s = SetIpAccessListLocked(name, cmd.ip_access());
       break;
+    case v1::AgentCommand::kSupportAccess:
+      s = SetSupportAccessLocked(name, cmd.support_access());
+      break;
     case v1::AgentCommand::kBackup:
     case v1::AgentCommand::kRestore:
     case v1::AgentCommand::kDeleteBackup:
@@ -565,7 +605,7 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
           "command '", cmd.command_id(),
           "': expected an action this agent knows (create, start, stop, "
           "scale, purge, backup, restore, delete_backup, reset_password, "
-          "ip_access); "
+          "ip_access, support_access); "
           "upgrade cove-agent"));
   }
   result.set_command_id(cmd.command_id());

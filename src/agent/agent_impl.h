@@ -48,6 +48,11 @@ class Agent::Impl {
     std::string message;  // why it is not running, if it failed
     // The cluster's ports, held for its lifetime while it does not serve.
     hosting::ClusterPorts ports;
+    // Support access grants in force (issue 19): set by
+    // AgentSetSupportAccess (sent after every hello, so never saved), read
+    // by the data plane.
+    std::shared_ptr<server::SupportSessions> support =
+        std::make_shared<server::SupportSessions>();
   };
   std::map<std::string, Local> clusters_ ABSL_GUARDED_BY(mu_);
   std::string credential_ ABSL_GUARDED_BY(mu_);
@@ -69,6 +74,9 @@ class Agent::Impl {
   void QueueDenial(const std::string& cluster, const server::AccessDenial& d);
   // The queued refusals (cleared), or nullopt when there are none.
   std::optional<v1::AgentMessage> TakeDenials();
+  // Calls made with support access grants (forwarded with the refusals).
+  void QueueSupportCall(const std::string& cluster,
+                        const server::SupportCall& c);
   std::thread loop_;
 
  private:
@@ -100,6 +108,10 @@ class Agent::Impl {
   // kept for later starts.
   absl::Status SetIpAccessListLocked(const std::string& name,
                                      const v1::AgentSetIpAccessList& cmd)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // AgentSetSupportAccess: the grants in force, at once.
+  absl::Status SetSupportAccessLocked(const std::string& name,
+                                      const v1::AgentSetSupportAccess& cmd)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Writes the backup of `name` (a running cluster) under the bucket.
   absl::Status Backup(const std::string& name,

@@ -282,6 +282,9 @@ void AddEmulatorCommands(CLI::App& app, Context& ctx);
 void AddLicenseCommands(CLI::App& app, Context& ctx);
 /// `cove alerts ...` (cmd_alerts.cc; issue 19).
 void AddAlertCommands(CLI::App& app, Context& ctx);
+/// `support-access ...` and `emulator support-principal create`
+/// (cmd_support.cc): after AddEmulatorCommands.
+void AddSupportCommands(CLI::App& app, Context& ctx);
 /// `cove data`: the data plane (cmd_data.cc, cmd_data_rows.cc).
 void AddDataCommands(CLI::App& app, Context& ctx);
 

@@ -99,6 +99,7 @@ int main(int argc, char** argv) {
   cove::cli::AddDataCommands(app, ctx);
   cove::cli::AddLicenseCommands(app, ctx);  // needs projects and clusters
   cove::cli::AddAlertCommands(app, ctx);
+  cove::cli::AddSupportCommands(app, ctx);  // needs emulator
   OneValuePerFlag(&app);
 
   try {

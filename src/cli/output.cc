@@ -463,6 +463,7 @@ Json ToJson(const control::AuditEvent& v) {
   j["message"] = v.message;
   j["request_id"] = v.request_id;
   j["client_address"] = v.client_address;
+  if (!v.support_grant.empty()) j["support_grant"] = v.support_grant;
   return j;
 }
 

@@ -376,6 +376,8 @@ void CloudCore::AgentReconcileLocked(const std::string& environment,
     // The IP access list, also when it changed while the agent was away
     // (before anything else, so that a running data plane has it at once).
     AgentSendLocked(environment, AgentIpAccessCommand(c->second));
+    // Support access grants in force (support_access.cc).
+    AgentSendLocked(environment, AgentSupportAccessCommand(s.cluster()));
     if (busy.count(s.cluster()) != 0) continue;  // its operation is resent
     const bool runs = s.state() == v1::AgentClusterStatus::RUNNING;
     if (s.state() == v1::AgentClusterStatus::KEY_REVOKED) {

@@ -86,6 +86,7 @@ absl::StatusOr<std::string> CloudCore::Start() {
     absl::MutexLock lock(&mu_);
     COVE_RETURN_IF_ERROR(LoadLocked());
     COVE_RETURN_IF_ERROR(LoadSealedPasswordsLocked());
+    COVE_RETURN_IF_ERROR(LoadSupportAccessLocked());  // support_access.cc
     COVE_RETURN_IF_ERROR(RecoverBackupsLocked());
     COVE_RETURN_IF_ERROR(StartAlertsLocked());  // alerts.cc
     if (secrets_.count(kAdmin) == 0) {
@@ -390,6 +391,14 @@ absl::StatusOr<Principal> CloudCore::Authenticate(const RequestContext& ctx,
     p.admin = true;
     return p;
   }
+  // A vendor support principal (support_access.cc): no scope, no role.
+  if (support_principals_.count(name) != 0) {
+    *actor = name;
+    p.actor = name;
+    p.key_name = name;
+    p.support = true;
+    return p;
+  }
   auto key = api_keys_.find(name);
   if (key == api_keys_.end()) return unknown;
   v1::ApiKey& k = key->second;
@@ -425,6 +434,9 @@ const v1::Role* CloudCore::FindRoleLocked(const std::string& name) const {
 std::vector<CloudCore::Grant> CloudCore::GrantsLocked(
     const Principal& p) const {
   std::vector<Grant> out;
+  // Support principals hold only their support access grants: no role
+  // binding gives them anything (no standing access).
+  if (p.support) return out;
   if (!p.role.empty()) {
     if (const v1::Role* r = FindRoleLocked(p.role)) out.push_back({p.scope, r});
   }
@@ -446,12 +458,21 @@ std::vector<CloudCore::Grant> CloudCore::GrantsLocked(
 bool CloudCore::AllowedLocked(const Principal& p, const std::string& action,
                               const std::string& resource) const {
   if (p.admin) return true;
+  if (p.support) return SupportGrantForLocked(p, action, resource) != nullptr;
   return GrantsAllow(p.scope, GrantsLocked(p), action, resource);
 }
 
 absl::Status CloudCore::AuthorizeLocked(Call& call, const std::string& action,
                                         const std::string& resource) {
-  if (AllowedLocked(call.principal, action, resource)) return absl::OkStatus();
+  if (call.principal.support) {
+    if (const v1::SupportAccessGrant* g =
+            SupportGrantForLocked(call.principal, action, resource)) {
+      call.support_grant = g->name();
+      return absl::OkStatus();
+    }
+  } else if (AllowedLocked(call.principal, action, resource)) {
+    return absl::OkStatus();
+  }
   call.denied = true;
   call.action = action;
   call.resource = resource;
@@ -549,7 +570,8 @@ void CloudCore::AuditLocked(const Call& call, const absl::Status& status) {
   const bool denied = call.denied ||
                       status.code() == absl::StatusCode::kUnauthenticated ||
                       status.code() == absl::StatusCode::kPermissionDenied;
-  if (!call.mutation && !denied) return;
+  // Every call of a support principal is audited, reads too (issue 19).
+  if (!call.mutation && !denied && !call.principal.support) return;
   v1::AuditEvent e;
   const int64_t id = next_audit_id_++;
   e.set_name(absl::StrFormat("auditEvents/%012d", id));
@@ -567,6 +589,7 @@ void CloudCore::AuditLocked(const Call& call, const absl::Status& status) {
                     : absl::StrCat(call.audit_message, ": ", status.message()));
   e.set_request_id(call.request_id);
   if (call.ctx != nullptr) e.set_client_address(call.ctx->peer);
+  e.set_support_grant(call.support_grant);
   (void)store_->AppendAudit(id, e.SerializeAsString());
   audit_.push_back(std::move(e));
 }

@@ -62,6 +62,7 @@
 #include "hosting/data_plane.h"
 #include "hosting/idle_listener.h"
 #include "server/server.h"
+#include "server/support_access.h"
 
 namespace cove::cloud {
 
@@ -75,6 +76,9 @@ struct Principal {
   std::string scope;                // where the key applies
   std::string role;                 // the key's own role (may be empty)
   std::string owner;                // the user the key acts as, if any
+  // A vendor support principal (support_access.cc): holds nothing but its
+  // ACTIVE support access grants.
+  bool support = false;
 };
 
 /// One RPC being handled.
@@ -91,6 +95,8 @@ struct Call {
   // When set, the audit event's message (the autoscaler's reason), followed
   // by the status message on failure.
   std::string audit_message;
+  // The support access grant the call was allowed by (support principals).
+  std::string support_grant;
 };
 
 class CloudCore final : public AgentPort {
@@ -759,6 +765,68 @@ class CloudCore final : public AgentPort {
   void FillClusterMetricsLocked(const v1::Cluster& cluster, int window,
                                 v1::ClusterMetrics* m)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // ---- support access (support_access.cc; issue 19) ----
+  // Loads support principals, grants and the grants' sealed data-plane
+  // passwords (Start).
+  absl::Status LoadSupportAccessLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The ACTIVE, unexpired grant of support principal `p` that allows
+  // `action` on `resource`, or nullptr: a grant opens only its cluster (and
+  // what is below it), only for the support actions, only until its
+  // expire_time, and never a cluster created after it was requested.
+  const v1::SupportAccessGrant* SupportGrantForLocked(
+      const Principal& p, const std::string& action,
+      const std::string& resource) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // ACTIVE grants past their expire_time become EXPIRED (scheduler).
+  void SupportAccessTickLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Gives the data plane of `cluster` the grants in force on it (the
+  // cross-account data plane's table; agent mode: AgentSetSupportAccess).
+  void ApplySupportSessionsLocked(const std::string& cluster)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<server::SupportSession> SupportSessionListLocked(
+      const std::string& cluster) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  v1::AgentCommand AgentSupportAccessCommand(const std::string& cluster) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The table a cross-account data plane of `cluster` reads (made on first
+  // use, filled with the grants in force).
+  std::shared_ptr<server::SupportSessions> SupportSessionsLocked(
+      const std::string& cluster) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Queues the data plane's support calls for the audit log.
+  std::function<void(const server::SupportCall&)> SupportCallObserver(
+      const std::string& cluster);
+  void DrainSupportCallsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // One audit event for a data-plane call made with a grant (`grant_id`
+  // the last segment of its name), under the grant's support principal;
+  // false when no grant of that id is on `cluster` (ignored).
+  bool SupportCallEventLocked(const std::string& cluster,
+                              const server::SupportCall& call)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Agents' forwarded support calls (data_plane_audit.cc calls it).
+  void AgentSupportCallsLocked(const std::string& environment,
+                               const v1::AgentAccessDenials& in)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The grant as `p` may see it (the data-plane password only to its
+  // requester, while ACTIVE, when `reveal`).
+  v1::SupportAccessGrant SupportGrantViewLocked(const v1::SupportAccessGrant& g,
+                                                const Principal& p,
+                                                bool reveal) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status SupportAction(const RequestContext& ctx, const char* method,
+                             const char* action,
+                             const v1::SupportAccessActionRequest& req,
+                             v1::SupportAccessGrant* resp);
+  std::map<std::string, v1::SupportPrincipal> support_principals_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, v1::SupportAccessGrant> support_grants_
+      ABSL_GUARDED_BY(mu_);
+  // Data-plane passwords of ACTIVE grants (sealed in the state).
+  std::map<std::string, std::string> support_passwords_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<server::SupportSessions>>
+      support_sessions_ ABSL_GUARDED_BY(mu_);  // by cluster
+  struct PendingSupportCall {
+    std::string cluster;
+    server::SupportCall call;
+  };
+  std::vector<PendingSupportCall> support_calls_ ABSL_GUARDED_BY(denials_mu_);
 };
 
 }  // namespace cove::cloud

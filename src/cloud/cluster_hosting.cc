@@ -52,6 +52,10 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
   o.pbkdf2_iterations = options_.pbkdf2_iterations;
   // Refused calls become audit events (data_plane_audit.cc).
   o.on_access_denied = DataPlaneAuditObserver(cluster->name());
+  // Support access grants in force, and the calls made with them
+  // (support_access.cc).
+  o.support_sessions = SupportSessionsLocked(cluster->name());
+  o.on_support_call = SupportCallObserver(cluster->name());
   o.ip_access_list.assign(cluster->ip_access_list().begin(),
                           cluster->ip_access_list().end());
   // Auto-idle: the time of its last request, from now (cluster_idle.cc).

@@ -688,7 +688,7 @@ absl::Status CloudCore::ListAuditEvents(const RequestContext& ctx,
         COVE_ASSIGN_OR_RETURN(
             Filter filter,
             ParseFilter(req.filter(), {"actor", "action", "resource", "outcome",
-                                       "request_id"}));
+                                       "request_id", "support_grant"}));
         COVE_RETURN_IF_ERROR(
             AuthorizeListLocked(call, "auditEvents.list", req.parent()));
         const absl::Time start = req.has_start_time()
@@ -715,6 +715,10 @@ absl::Status CloudCore::ListAuditEvents(const RequestContext& ctx,
           }
           if (auto* v = filter.Get("request_id"); v && *v != e.request_id())
             continue;
+          if (auto* v = filter.Get("support_grant");
+              v && *v != e.support_grant()) {
+            continue;
+          }
           items.emplace_back(e.name(), e);
         }
         PageRequest page{

@@ -383,6 +383,7 @@ void CloudCore::RunDueLocked() {
   AutoscaleLocked();
   AgentTickLocked();
   ExpireInvitationsLocked();
+  SupportAccessTickLocked();  // support_access.cc
   // The janitor: soft-deleted clusters past their restore window.
   std::vector<std::string> purge;
   for (const auto& [name, c] : clusters_) {

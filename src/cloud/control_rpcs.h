@@ -103,6 +103,17 @@
   X(DeleteAlertRule, v1::DeleteRequest, google::protobuf::Empty)           \
   X(TestAlertRule, v1::TestAlertRuleRequest, v1::TestAlertRuleResponse)    \
   X(SilenceAlertRule, v1::SilenceAlertRuleRequest, v1::AlertRule)
+// Support access with customer approval (issue 19).
+#define COVE_RPCS_SUPPORT(X)                                                   \
+  X(RequestSupportAccess, v1::RequestSupportAccessRequest,                     \
+    v1::SupportAccessGrant)                                                    \
+  X(GetSupportAccess, v1::GetRequest, v1::SupportAccessGrant)                  \
+  X(ListSupportAccess, v1::ListSupportAccessRequest,                           \
+    v1::ListSupportAccessResponse)                                             \
+  X(ApproveSupportAccess, v1::SupportAccessActionRequest,                      \
+    v1::SupportAccessGrant)                                                    \
+  X(DenySupportAccess, v1::SupportAccessActionRequest, v1::SupportAccessGrant) \
+  X(RevokeSupportAccess, v1::SupportAccessActionRequest, v1::SupportAccessGrant)
 
 // Every RPC of the ControlPlane service.
 #define COVE_CONTROL_PLANE_RPCS(X) \
@@ -113,7 +124,8 @@
   COVE_RPCS_OPERATIONS(X)          \
   COVE_RPCS_BACKUPS(X)             \
   COVE_RPCS_LICENSES(X)            \
-  COVE_RPCS_ALERTS(X)
+  COVE_RPCS_ALERTS(X)              \
+  COVE_RPCS_SUPPORT(X)
 
 // The Emulator service (test knobs; the emulator's admin key only).
 #define COVE_EMULATOR_RPCS(X)                                        \
@@ -124,6 +136,8 @@
   X(InjectFault, v1::InjectFaultRequest, v1::Fault)                  \
   X(ListFaults, v1::ListFaultsRequest, v1::ListFaultsResponse)       \
   X(ClearFaults, v1::ClearFaultsRequest, v1::ClearFaultsResponse)    \
-  X(SetProjectLicense, v1::SetProjectLicenseRequest, v1::Project)
+  X(SetProjectLicense, v1::SetProjectLicenseRequest, v1::Project)    \
+  X(CreateSupportPrincipal, v1::CreateSupportPrincipalRequest,       \
+    v1::SupportPrincipal)
 
 #endif  // COVE_SRC_CLOUD_CONTROL_RPCS_H_

@@ -65,6 +65,7 @@ void CloudCore::DataPlaneAuditEventLocked(const std::string& cluster,
 }
 
 void CloudCore::DrainDataPlaneAuditLocked() {
+  DrainSupportCallsLocked();  // support_access.cc
   std::vector<PendingDenial> pending;
   std::map<std::string, int64_t> dropped;
   {
@@ -89,6 +90,7 @@ void CloudCore::DrainDataPlaneAuditLocked() {
 
 void CloudCore::AgentAccessDenialsLocked(const std::string& environment,
                                          const v1::AgentAccessDenials& in) {
+  AgentSupportCallsLocked(environment, in);  // support_access.cc
   int64_t foreign = 0;
   for (const v1::AgentAccessDenial& a : in.denials()) {
     // An agent speaks only for the clusters of its own environment.

@@ -90,6 +90,12 @@ const std::vector<PermissionRow>& PermissionTable() {
       {"alertRules.delete", "x..xx."},
       {"alertRules.test", "x..xx."},
       {"alertRules.silence", "x..xx."},
+      // Support access with customer approval (issue 19): owners decide.
+      {"supportAccess.get", "x....."},
+      {"supportAccess.list", "x....."},
+      {"supportAccess.approve", "x....."},
+      {"supportAccess.deny", "x....."},
+      {"supportAccess.revoke", "x....."},
   };
   return *table;
 }

@@ -46,6 +46,7 @@ std::vector<RouteSpec> Specs() {
   const std::string backup = absl::StrCat(kCluster, "/backups/*");
   const std::string member = "organizations/*/members/*";
   const std::string invitation = "organizations/*/invitations/*";
+  const std::string grant = "organizations/*/supportGrants/*";
   const std::string project = kProject;
   const std::string key = "organizations/*/apiKeys/*";
   const std::string role = "organizations/*/roles/*";
@@ -140,6 +141,16 @@ std::vector<RouteSpec> Specs() {
       {"DeleteAlertRule", "DELETE", V("name", kAlertRule, "")},
       {"TestAlertRule", "POST", V("name", kAlertRule, ":test")},
       {"SilenceAlertRule", "POST", V("name", kAlertRule, ":silence")},
+      // Support access (issue 19).
+      {"RequestSupportAccess", "POST",
+       V("cluster", c, ":requestSupportAccess")},
+      {"ListSupportAccess", "GET", V("parent", kOrg, "/supportGrants")},
+      {"ListSupportAccess", "GET", "/v1/supportGrants"},
+      {"GetSupportAccess", "GET", V("name", grant.c_str(), "")},
+      {"ApproveSupportAccess", "POST", V("name", grant.c_str(), ":approve")},
+      {"DenySupportAccess", "POST", V("name", grant.c_str(), ":deny")},
+      {"RevokeSupportAccess", "POST", V("name", grant.c_str(), ":revoke")},
+      {"CreateSupportPrincipal", "POST", "/v1/emulator/supportPrincipals"},
   };
 }
 

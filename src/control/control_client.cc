@@ -223,6 +223,15 @@ absl::StatusOr<control::Project> EmulatorClient::SetProjectLicense(
   return connection_->SetProjectLicense(request, call);
 }
 
+absl::StatusOr<control::SupportPrincipal>
+EmulatorClient::CreateSupportPrincipal(
+    const control::CreateSupportPrincipalRequest& request,
+    const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(
+      CheckRequired("support_principal_id", request.support_principal_id));
+  return connection_->CreateSupportPrincipal(request, call);
+}
+
 // ---- ControlClient
 // -----------------------------------------------------------
 
@@ -832,6 +841,66 @@ absl::StatusOr<control::AlertRule> ControlClient::SilenceAlertRule(
     const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", request.name, internal::kAlertRule));
   return connection_->SilenceAlertRule(request, call);
+// ---- support access (issue 19)
+
+namespace {
+constexpr char kSupportGrant[] = "organizations/{org}/supportGrants/{*}";
+
+absl::Status CheckSupportAction(const control::SupportAccessActionRequest& r) {
+  return CheckName("name", r.name, kSupportGrant);
+}
+}  // namespace
+
+absl::StatusOr<control::SupportAccessGrant> ControlClient::RequestSupportAccess(
+    const control::RequestSupportAccessRequest& request,
+    const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(CheckName("cluster", request.cluster, kCluster));
+  COVE_RETURN_IF_ERROR(CheckRequired("reason", request.reason));
+  if (request.duration < std::chrono::minutes(1) ||
+      request.duration > std::chrono::hours(24)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("duration: expected 1 minute to 24 hours of access (got ",
+                     request.duration.count(), " ms)"));
+  }
+  return connection_->RequestSupportAccess(request, call);
+}
+
+absl::StatusOr<control::SupportAccessGrant> ControlClient::GetSupportAccess(
+    const std::string& name, const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(CheckName("name", name, kSupportGrant));
+  return connection_->GetSupportAccess(name, call);
+}
+
+absl::StatusOr<control::Page<control::SupportAccessGrant>>
+ControlClient::ListSupportAccess(const control::ListRequest& request,
+                                 const ControlCallOptions& call) {
+  if (request.parent.empty()) {
+    COVE_RETURN_IF_ERROR(internal::CheckPaging(request, true));
+  } else {
+    COVE_RETURN_IF_ERROR(CheckList(request, kOrg, true));
+  }
+  return connection_->ListSupportAccess(request, call);
+}
+
+absl::StatusOr<control::SupportAccessGrant> ControlClient::ApproveSupportAccess(
+    const control::SupportAccessActionRequest& request,
+    const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(CheckSupportAction(request));
+  return connection_->ApproveSupportAccess(request, call);
+}
+
+absl::StatusOr<control::SupportAccessGrant> ControlClient::DenySupportAccess(
+    const control::SupportAccessActionRequest& request,
+    const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(CheckSupportAction(request));
+  return connection_->DenySupportAccess(request, call);
+}
+
+absl::StatusOr<control::SupportAccessGrant> ControlClient::RevokeSupportAccess(
+    const control::SupportAccessActionRequest& request,
+    const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(CheckSupportAction(request));
+  return connection_->RevokeSupportAccess(request, call);
 }
 
 // ---- backups

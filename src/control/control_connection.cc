@@ -424,6 +424,50 @@ absl::StatusOr<control::AlertRule> ControlConnection::SilenceAlertRule(
     const control::SilenceAlertRuleRequest& request,
     const ControlCallOptions& call) {
   return NotImplemented(*this, "SilenceAlertRule");
+absl::StatusOr<control::SupportPrincipal>
+ControlConnection::CreateSupportPrincipal(
+    const control::CreateSupportPrincipalRequest& request,
+    const ControlCallOptions& call) {
+  return NotImplemented(*this, "CreateSupportPrincipal");
+}
+
+absl::StatusOr<control::SupportAccessGrant>
+ControlConnection::RequestSupportAccess(
+    const control::RequestSupportAccessRequest& request,
+    const ControlCallOptions& call) {
+  return NotImplemented(*this, "RequestSupportAccess");
+}
+
+absl::StatusOr<control::SupportAccessGrant> ControlConnection::GetSupportAccess(
+    const std::string& name, const ControlCallOptions& call) {
+  return NotImplemented(*this, "GetSupportAccess");
+}
+
+absl::StatusOr<control::Page<control::SupportAccessGrant>>
+ControlConnection::ListSupportAccess(const control::ListRequest& request,
+                                     const ControlCallOptions& call) {
+  return NotImplemented(*this, "ListSupportAccess");
+}
+
+absl::StatusOr<control::SupportAccessGrant>
+ControlConnection::ApproveSupportAccess(
+    const control::SupportAccessActionRequest& request,
+    const ControlCallOptions& call) {
+  return NotImplemented(*this, "ApproveSupportAccess");
+}
+
+absl::StatusOr<control::SupportAccessGrant>
+ControlConnection::DenySupportAccess(
+    const control::SupportAccessActionRequest& request,
+    const ControlCallOptions& call) {
+  return NotImplemented(*this, "DenySupportAccess");
+}
+
+absl::StatusOr<control::SupportAccessGrant>
+ControlConnection::RevokeSupportAccess(
+    const control::SupportAccessActionRequest& request,
+    const ControlCallOptions& call) {
+  return NotImplemented(*this, "RevokeSupportAccess");
 }
 
 absl::StatusOr<control::Operation> ControlConnection::CreateBackup(

@@ -590,6 +590,53 @@ class ControlConnectionImpl final : public ControlConnection {
       const ControlCallOptions& call) override {
     return Unary(kIdempotent, call, ToProto(request),
                  &ControlStub::SilenceAlertRule);
+  // ---- support access (issue 19)
+
+  // A second principal of the same id is refused: not repeated.
+  absl::StatusOr<control::SupportPrincipal> CreateSupportPrincipal(
+      const control::CreateSupportPrincipalRequest& request,
+      const ControlCallOptions& call) override {
+    return Unary(kNotIdempotent, call, ToProto(request),
+                 &ControlStub::CreateSupportPrincipal);
+  }
+  // With a request id: a retry returns the first answer.
+  absl::StatusOr<control::SupportAccessGrant> RequestSupportAccess(
+      const control::RequestSupportAccessRequest& request,
+      const ControlCallOptions& call) override {
+    return Unary(kIdempotent, call, ToProto(WithRequestId(request)),
+                 &ControlStub::RequestSupportAccess);
+  }
+  absl::StatusOr<control::SupportAccessGrant> GetSupportAccess(
+      const std::string& name, const ControlCallOptions& call) override {
+    return Unary(kIdempotent, call, NameToProto<pb::GetRequest>(name),
+                 &ControlStub::GetSupportAccess);
+  }
+  absl::StatusOr<Page<control::SupportAccessGrant>> ListSupportAccess(
+      const control::ListRequest& request,
+      const ControlCallOptions& call) override {
+    return Unary(kIdempotent, call,
+                 ListToProto<pb::ListSupportAccessRequest>(request),
+                 &ControlStub::ListSupportAccess);
+  }
+  // A decision repeated after it took effect fails (FailedPrecondition):
+  // not repeated.
+  absl::StatusOr<control::SupportAccessGrant> ApproveSupportAccess(
+      const control::SupportAccessActionRequest& request,
+      const ControlCallOptions& call) override {
+    return Unary(kNotIdempotent, call, ToProto(request),
+                 &ControlStub::ApproveSupportAccess);
+  }
+  absl::StatusOr<control::SupportAccessGrant> DenySupportAccess(
+      const control::SupportAccessActionRequest& request,
+      const ControlCallOptions& call) override {
+    return Unary(kNotIdempotent, call, ToProto(request),
+                 &ControlStub::DenySupportAccess);
+  }
+  absl::StatusOr<control::SupportAccessGrant> RevokeSupportAccess(
+      const control::SupportAccessActionRequest& request,
+      const ControlCallOptions& call) override {
+    return Unary(kNotIdempotent, call, ToProto(request),
+                 &ControlStub::RevokeSupportAccess);
   }
 
  private:

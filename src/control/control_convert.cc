@@ -653,6 +653,7 @@ pb::AuditEvent ToProto(const control::AuditEvent& v) {
   p.set_message(v.message);
   p.set_request_id(v.request_id);
   p.set_client_address(v.client_address);
+  p.set_support_grant(v.support_grant);
   return p;
 }
 
@@ -668,6 +669,7 @@ control::AuditEvent FromProto(const pb::AuditEvent& p) {
   v.message = p.message();
   v.request_id = p.request_id();
   v.client_address = p.client_address();
+  v.support_grant = p.support_grant();
   return v;
 }
 

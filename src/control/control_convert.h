@@ -160,6 +160,18 @@ control::Page<control::AuditEvent> FromProto(
 control::Page<control::Operation> FromProto(
     const pb::ListOperationsResponse& p);
 control::Page<control::Backup> FromProto(const pb::ListBackupsResponse& p);
+// Support access (issue 19; control_convert_support.cc).
+pb::SupportAccessGrant ToProto(const control::SupportAccessGrant& v);
+control::SupportAccessGrant FromProto(const pb::SupportAccessGrant& p);
+control::Page<control::SupportAccessGrant> FromProto(
+    const pb::ListSupportAccessResponse& p);
+control::SupportPrincipal FromProto(const pb::SupportPrincipal& p);
+pb::CreateSupportPrincipalRequest ToProto(
+    const control::CreateSupportPrincipalRequest& v);
+pb::RequestSupportAccessRequest ToProto(
+    const control::RequestSupportAccessRequest& v);
+pb::SupportAccessActionRequest ToProto(
+    const control::SupportAccessActionRequest& v);
 
 /// A request that carries only a resource name (GetRequest,
 /// ValidateEnvironmentRequest, CancelOperationRequest).

@@ -121,6 +121,8 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Start(
   so.auth_store = users;
   so.pbkdf2_iterations = options.pbkdf2_iterations;
   so.on_access_denied = options.on_access_denied;
+  so.support_sessions = options.support_sessions;
+  so.on_support_call = options.on_support_call;
   so.ip_access_list = options.ip_access_list;
   so.ip_access_owner = absl::StrCat("cluster '", options.cluster, "'");
   // The data plane's Prometheus endpoint reports this; it never takes the

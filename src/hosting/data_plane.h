@@ -93,6 +93,12 @@ struct DataPlaneOptions {
   /// Called at the start of every call that reaches the engine (auto-idle
   /// records the time of the last data-plane request); must not block.
   std::function<void()> on_activity;
+  /// Support access (server/support_access.h, issue 19): the grants in
+  /// force, changed by the host while the data plane runs (unset: none),
+  /// and the observer of the calls made with them (the host audits them);
+  /// it must not block.
+  std::shared_ptr<const server::SupportSessions> support_sessions;
+  std::function<void(const server::SupportCall&)> on_support_call;
 };
 
 /// A serving data plane. Destroying it stops it.

@@ -195,6 +195,18 @@ absl::StatusOr<std::string> MilvusServiceImpl::Authenticate(
         "(expected user:password)");
   }
   std::string user = decoded->substr(0, colon);
+  // Support access (issue 19): "@support/{grant id}:{password}".
+  if (IsSupportUser(user)) {
+    if (options_.support_sessions == nullptr) {
+      return absl::UnauthenticatedError(
+          "authentication: support access is not granted (no active grant "
+          "with these credentials on this cluster)");
+    }
+    COVE_RETURN_IF_ERROR(
+        options_.support_sessions->Check(user, decoded->substr(colon + 1))
+            .status());
+    return user;
+  }
   COVE_RETURN_IF_ERROR(auth_->Authenticate(user, decoded->substr(colon + 1)));
   return user;
 }
@@ -212,6 +224,13 @@ absl::Status MilvusServiceImpl::Authorize(
       opts.GetExtension(common_pb::privilege_ext_obj);
   const std::string privilege = PrivilegeName(ext.object_privilege());
   const std::string type = common_pb::ObjectType_Name(ext.object_type());
+  // A support session holds the read-only privileges, nothing else.
+  if (IsSupportUser(user)) {
+    if (SupportPrivilegeAllowed(privilege)) return absl::OkStatus();
+    return absl::PermissionDeniedError(
+        absl::StrCat("permission denied: support access is read-only (",
+                     privilege, " is not a read-only privilege)"));
+  }
   std::vector<std::string> names;
   if (ext.object_name_index() > 0) {
     names.push_back(StringField(request, ext.object_name_index()));

@@ -30,6 +30,7 @@
 #include "server/ip_access.h"
 #include "server/metrics.h"
 #include "server/search_iterators.h"
+#include "server/support_access.h"
 
 namespace cove::server {
 
@@ -53,6 +54,9 @@ class MilvusServiceImpl final : public milvus_pb::MilvusService::Service {
     /// When set, every call's peer address is checked against it first
     /// (server/ip_access.h).
     std::shared_ptr<const IpAccessControl> ip_access;
+    /// Support access grants in force (server/support_access.h); unset:
+    /// none.
+    std::shared_ptr<const SupportSessions> support_sessions;
   };
 
   /// `connection` and `auth` must not be null.

@@ -29,9 +29,11 @@ constexpr int kMaxMessageBytes = 512 * 1024 * 1024;
 // service, so that the request path stays as it is.
 class AccessInterceptor final : public grpc::experimental::Interceptor {
  public:
-  AccessInterceptor(grpc::experimental::ServerRpcInfo* info,
-                    const std::function<void(const AccessDenial&)>* observer)
-      : info_(info), observer_(observer) {
+  AccessInterceptor(
+      grpc::experimental::ServerRpcInfo* info,
+      const std::function<void(const AccessDenial&)>* observer,
+      const std::function<void(const SupportCall&)>* support_observer)
+      : info_(info), observer_(observer), support_observer_(support_observer) {
     absl::string_view method = info->method() ? info->method() : "";
     method_ = std::string(method.substr(method.rfind('/') + 1));
   }
@@ -74,6 +76,7 @@ class AccessInterceptor final : public grpc::experimental::Interceptor {
         // privileges are reply statuses, above).
         Report(AccessDenial::Kind::kNetwork, status.error_message());
       }
+      ReportSupportCall(status);
     }
     m->Proceed();
   }
@@ -104,6 +107,7 @@ class AccessInterceptor final : public grpc::experimental::Interceptor {
       status = static_cast<const common_pb::Status*>(
           &reply.GetReflection()->GetMessage(reply, f));
     }
+    if (status != nullptr) reply_status_ = internal::StatusFromProto(*status);
     // Milvus codes 1400 (not authenticated: a wrong old password, ...) and
     // 1401 (not permitted: a missing privilege).
     if (status == nullptr ||
@@ -115,7 +119,42 @@ class AccessInterceptor final : public grpc::experimental::Interceptor {
            status->reason());
   }
 
+  // A call of a support session (server/support_access.h) that passed
+  // authentication, with its outcome: the host audits it under the grant's
+  // support principal.
+  void ReportSupportCall(const grpc::Status& status) {
+    if (support_observer_ == nullptr || !*support_observer_ ||
+        !IsSupportUser(user_) || authentication_failed_) {
+      return;
+    }
+    SupportCall c;
+    c.grant = user_.substr(sizeof(kSupportUserPrefix) - 1);
+    c.peer = info_->server_context() != nullptr
+                 ? info_->server_context()->peer()
+                 : std::string();
+    c.method = method_;
+    if (!status.ok()) {
+      c.code = static_cast<absl::StatusCode>(status.error_code());
+      c.message = status.error_message();
+    } else {
+      c.code = reply_status_.code();
+      c.message = std::string(reply_status_.message());
+    }
+    c.time = absl::Now();
+    (*support_observer_)(c);
+  }
+
   void Report(AccessDenial::Kind kind, std::string message) {
+    if (kind == AccessDenial::Kind::kAuthentication ||
+        kind == AccessDenial::Kind::kNetwork) {
+      authentication_failed_ = true;
+    }
+    if (observer_ == nullptr || !*observer_) return;
+    // A support session's refused call is audited as its support call.
+    if (kind == AccessDenial::Kind::kPermission && IsSupportUser(user_) &&
+        support_observer_ != nullptr && *support_observer_) {
+      return;
+    }
     if (reported_) return;
     reported_ = true;
     AccessDenial d;
@@ -133,23 +172,29 @@ class AccessInterceptor final : public grpc::experimental::Interceptor {
 
   grpc::experimental::ServerRpcInfo* info_;
   const std::function<void(const AccessDenial&)>* observer_;
+  const std::function<void(const SupportCall&)>* support_observer_;
   std::string method_, user_, privilege_;
+  absl::Status reply_status_;
   bool reported_ = false;
+  bool authentication_failed_ = false;
 };
 
 class AccessInterceptorFactory final
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit AccessInterceptorFactory(
-      std::function<void(const AccessDenial&)> observer)
-      : observer_(std::move(observer)) {}
+  AccessInterceptorFactory(
+      std::function<void(const AccessDenial&)> observer,
+      std::function<void(const SupportCall&)> support_observer)
+      : observer_(std::move(observer)),
+        support_observer_(std::move(support_observer)) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    return new AccessInterceptor(info, &observer_);
+    return new AccessInterceptor(info, &observer_, &support_observer_);
   }
 
  private:
   const std::function<void(const AccessDenial&)> observer_;
+  const std::function<void(const SupportCall&)> support_observer_;
 };
 
 }  // namespace
@@ -269,6 +314,7 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
                                       : options.ip_access_owner);
   COVE_RETURN_IF_ERROR(server->ip_access_->Set(options.ip_access_list));
   service_options.ip_access = server->ip_access_;
+  service_options.support_sessions = options.support_sessions;
   server->service_ = std::make_unique<MilvusServiceImpl>(
       server->connection_, server->auth_, service_options);
 
@@ -304,12 +350,12 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
   builder.AddChannelArgument(
       GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
-  if (options.on_access_denied) {
+  if (options.on_access_denied || options.on_support_call) {
     std::vector<
         std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
         interceptors;
-    interceptors.push_back(
-        std::make_unique<AccessInterceptorFactory>(options.on_access_denied));
+    interceptors.push_back(std::make_unique<AccessInterceptorFactory>(
+        options.on_access_denied, options.on_support_call));
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
   }
   server->grpc_server_ = builder.BuildAndStart();

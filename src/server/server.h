@@ -19,6 +19,7 @@
 #include "server/ip_access.h"
 #include "server/metrics.h"
 #include "server/metrics_http.h"
+#include "server/support_access.h"
 
 namespace grpc {
 class Server;
@@ -100,6 +101,13 @@ struct ServerOptions {
   /// privilege, an address the IP access list refuses), on the thread that
   /// served it; it must not block.
   std::function<void(const AccessDenial&)> on_access_denied;
+  /// Support access (server/support_access.h, issue 19): the grants in
+  /// force; the holder changes them while the server runs. Unset: no
+  /// support session can sign in.
+  std::shared_ptr<const SupportSessions> support_sessions;
+  /// When set, told of every call a support session made once it signed in
+  /// (with its outcome), on the thread that served it; it must not block.
+  std::function<void(const SupportCall&)> on_support_call;
 
   /// InvalidArgument naming the option.
   absl::Status Validate() const;

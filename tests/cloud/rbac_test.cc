@@ -188,6 +188,25 @@ absl::Status RbacTest::Run(const std::string& action, const std::string& key,
   if (action == "projects.create")
     return MakeProject("acme", "p-" + suffix, key).status();
   if (action == "projects.get") return get(&S::GetProject, kP1);
+  // Support access (issue 19): owners decide; a grant that does not exist
+  // is NOT_FOUND for them and PERMISSION_DENIED for everyone else.
+  if (absl::StartsWith(action, "supportAccess.")) {
+    const std::string grant = std::string(kOrg) + "/supportGrants/gnone";
+    if (action == "supportAccess.get") return get(&S::GetSupportAccess, grant);
+    if (action == "supportAccess.list") {
+      v1::ListSupportAccessRequest r;
+      r.set_parent(kOrg);
+      return Call(&S::ListSupportAccess, r, key).status();
+    }
+    v1::SupportAccessActionRequest r;
+    r.set_name(grant);
+    if (action == "supportAccess.approve")
+      return Call(&S::ApproveSupportAccess, r, key).status();
+    if (action == "supportAccess.deny")
+      return Call(&S::DenySupportAccess, r, key).status();
+    if (action == "supportAccess.revoke")
+      return Call(&S::RevokeSupportAccess, r, key).status();
+  }
   if (action == "projects.estimateCost") {
     v1::EstimateCostRequest r;
     r.set_parent(kP1);
@@ -414,7 +433,7 @@ TEST_F(RbacTest, EveryBuiltInRoleAgainstEveryVerbAsTheDocumentSays) {
   for (const PermissionRow& row : PermissionTable())
     code_actions.insert(row.action);
   ASSERT_EQ(doc_actions, code_actions);
-  ASSERT_EQ(table.size(), 66u);
+  ASSERT_EQ(table.size(), 71u);
 
   int n = 0;
   for (const char* role : kBuiltInRoleNames) {

@@ -625,3 +625,51 @@ def test_alert_rule_fires_to_a_signed_webhook(cloud, admin, foundation):
     finally:
         emu.set_clock(real=True)
         server.shutdown()
+def test_support_access_request_approve_use_revoke(cloud, admin, foundation):
+    """Support access (issue 19): a support principal holds nothing until an
+    organization owner approves its request; then it reads the cluster and,
+    read-only, its data plane; every call is audited under it with the
+    grant; a revoked grant opens nothing."""
+    org, project, env = foundation
+    c = admin.create_cluster(project.name, "helped", environment=env.name,
+                             wait_timeout=60)
+    with cove.Client(c.endpoint, user="root", password=c.admin_password) as data:
+        data.create_collection("docs", dimension=2)
+    sp = admin.emulator.create_support_principal(f"py-support-{_counter[0]}")
+    assert sp.name.startswith("supportPrincipals/") and sp.secret
+    owner_key = admin.create_api_key(org.name, scope=org.name,
+                                     role="roles/organization.owner")
+    with cove.ControlClient(cloud, api_key=sp.secret) as support, \
+            cove.ControlClient(cloud, api_key=owner_key.secret) as owner:
+        with pytest.raises(cove.PermissionDeniedError, match="clusters.get"):
+            support.get_cluster(c.name)
+        with pytest.raises(cove.InvalidArgumentError, match="duration"):
+            support.request_support_access(c.name, reason="t-1", duration=2 * 86400)
+        g = support.request_support_access(c.name, reason="ticket 1", duration=3600)
+        assert g.state == cove.SupportAccessState.PENDING
+        assert owner.approve_support_access(g.name).state == \
+            cove.SupportAccessState.ACTIVE
+        mine = support.get_support_access(g.name)
+        assert mine.data_plane_password and mine.duration == 3600
+        assert mine.data_plane_password not in repr(mine)  # redacted
+        assert support.get_cluster(c.name).name == c.name
+        with cove.Client(c.endpoint, user=mine.data_plane_user,
+                         password=mine.data_plane_password) as data:
+            assert data.list_collections() == ["docs"]
+            with pytest.raises(cove.PermissionDeniedError, match="read-only"):
+                data.drop_collection("docs")
+        assert [x.name for x in owner.list_support_access(
+            org.name, filter="state=ACTIVE")] == [g.name]
+        assert [x.name for x in support.list_support_access()] == [g.name]
+        events = list(owner.list_audit_events(
+            org.name, filter=f"support_grant={g.name}"))
+        assert {e.actor for e in events} == {sp.name}
+        assert "clusters.get" in {e.action for e in events}
+        assert owner.revoke_support_access(g.name, reason="done").state == \
+            cove.SupportAccessState.REVOKED
+        with pytest.raises(cove.PermissionDeniedError):
+            support.get_cluster(c.name)
+        with pytest.raises(cove.UnauthenticatedError):
+            with cove.Client(c.endpoint, user=mine.data_plane_user,
+                             password=mine.data_plane_password) as data:
+                data.list_collections()

@@ -267,6 +267,31 @@ class MockControlConnection : public ControlConnection {
               (const std::string&, const ControlCallOptions&), (override));
   MOCK_METHOD(absl::StatusOr<control::AlertRule>, SilenceAlertRule,
               (const control::SilenceAlertRuleRequest&,
+  // Support access (issue 19).
+  MOCK_METHOD(absl::StatusOr<control::SupportPrincipal>, CreateSupportPrincipal,
+              (const control::CreateSupportPrincipalRequest&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::SupportAccessGrant>, RequestSupportAccess,
+              (const control::RequestSupportAccessRequest&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::SupportAccessGrant>, GetSupportAccess,
+              (const std::string&, const ControlCallOptions&), (override));
+  MOCK_METHOD(absl::StatusOr<control::Page<control::SupportAccessGrant>>,
+              ListSupportAccess,
+              (const control::ListRequest&, const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::SupportAccessGrant>, ApproveSupportAccess,
+              (const control::SupportAccessActionRequest&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::SupportAccessGrant>, DenySupportAccess,
+              (const control::SupportAccessActionRequest&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::SupportAccessGrant>, RevokeSupportAccess,
+              (const control::SupportAccessActionRequest&,
                const ControlCallOptions&),
               (override));
 };
