@@ -95,6 +95,15 @@
 #define COVE_RPCS_LICENSES(X) \
   X(EstimateCost, v1::EstimateCostRequest, v1::CostEstimate)
 
+// Versions and upgrades (issue 19).
+#define COVE_RPCS_UPGRADES(X)                                        \
+  X(ListReleases, v1::ListReleasesRequest, v1::ListReleasesResponse) \
+  X(UpgradeCluster, v1::UpgradeClusterRequest, v1::Operation)        \
+  X(SetMaintenanceWindow, v1::SetMaintenanceWindowRequest,           \
+    v1::MaintenanceWindowInfo)                                       \
+  X(GetMaintenanceWindow, v1::GetMaintenanceWindowRequest,           \
+    v1::MaintenanceWindowInfo)
+
 // Every RPC of the ControlPlane service.
 #define COVE_CONTROL_PLANE_RPCS(X) \
   COVE_RPCS_ORGANIZATIONS(X)       \
@@ -103,7 +112,8 @@
   COVE_RPCS_ACCESS(X)              \
   COVE_RPCS_OPERATIONS(X)          \
   COVE_RPCS_BACKUPS(X)             \
-  COVE_RPCS_LICENSES(X)
+  COVE_RPCS_LICENSES(X)            \
+  COVE_RPCS_UPGRADES(X)
 
 // The Emulator service (test knobs; the emulator's admin key only).
 #define COVE_EMULATOR_RPCS(X)                                        \

@@ -83,6 +83,8 @@ const std::vector<PermissionRow>& PermissionTable() {
       {"clusters.resetPassword", "x..x.."},
       // Licenses and cost (issue 19): whoever may read the project.
       {"projects.estimateCost", "xx.xxx"},
+      // Versions and upgrades (issue 19): cluster writers upgrade.
+      {"clusters.upgrade", "x..xx."},
   };
   return *table;
 }

@@ -132,6 +132,15 @@ std::vector<RouteSpec> Specs() {
       // Licenses and cost (issue 19).
       {"EstimateCost", "POST", V("parent", kProject, ":estimateCost")},
       {"SetProjectLicense", "POST", "/v1/emulator:setProjectLicense"},
+      // Versions and upgrades (issue 19).
+      {"ListReleases", "GET", "/v1/releases"},
+      {"UpgradeCluster", "POST", V("name", c, ":upgrade")},
+      {"SetMaintenanceWindow", "PUT", V("name", c, "/maintenanceWindow")},
+      {"SetMaintenanceWindow", "PUT",
+       V("name", kProject, "/maintenanceWindow")},
+      {"GetMaintenanceWindow", "GET", V("name", c, "/maintenanceWindow")},
+      {"GetMaintenanceWindow", "GET",
+       V("name", kProject, "/maintenanceWindow")},
   };
 }
 

@@ -95,7 +95,13 @@ namespace pb = ::cove::control::v1;
   X(DeleteBackup, pb::DeleteRequest, pb::Operation)                           \
   X(RestoreBackup, pb::RestoreBackupRequest, pb::Operation)                   \
   X(SetBackupPolicy, pb::SetBackupPolicyRequest, pb::Cluster)                 \
-  X(EstimateCost, pb::EstimateCostRequest, pb::CostEstimate)
+  X(EstimateCost, pb::EstimateCostRequest, pb::CostEstimate)                  \
+  X(ListReleases, pb::ListReleasesRequest, pb::ListReleasesResponse)          \
+  X(UpgradeCluster, pb::UpgradeClusterRequest, pb::Operation)                 \
+  X(SetMaintenanceWindow, pb::SetMaintenanceWindowRequest,                    \
+    pb::MaintenanceWindowInfo)                                                \
+  X(GetMaintenanceWindow, pb::GetMaintenanceWindowRequest,                    \
+    pb::MaintenanceWindowInfo)
 
 /// X(method, request type, response type) for every RPC of the Emulator
 /// service (cove-cloud's test knobs).

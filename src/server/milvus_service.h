@@ -52,6 +52,9 @@ class MilvusServiceImpl final : public milvus_pb::MilvusService::Service {
     /// When set, every call's peer address is checked against it first
     /// (server/ip_access.h).
     std::shared_ptr<const IpAccessControl> ip_access;
+    /// The release this data plane runs (Connect's server_info reports it
+    /// as reserved["release"]); empty: the build's version.
+    std::string release;
   };
 
   /// `connection` and `auth` must not be null.

@@ -100,6 +100,10 @@ struct ServerOptions {
   /// privilege, an address the IP access list refuses), on the thread that
   /// served it; it must not block.
   std::function<void(const AccessDenial&)> on_access_denied;
+  /// The release this data plane runs (a hosted cluster's version, issue
+  /// 19), reported by Connect (server_info.reserved["release"]); empty:
+  /// the build's version.
+  std::string release;
 
   /// InvalidArgument naming the option.
   absl::Status Validate() const;
