@@ -280,6 +280,9 @@ void AddEmulatorCommands(CLI::App& app, Context& ctx);
 /// `projects license ...` and `clusters estimate-cost` (cmd_licenses.cc):
 /// after AddProjectCommands and AddClusterCommands.
 void AddLicenseCommands(CLI::App& app, Context& ctx);
+/// `releases list`, `clusters upgrade`, `clusters maintenance-window ...`
+/// (cmd_upgrades.cc, issue 19): after AddClusterCommands.
+void AddUpgradeCommands(CLI::App& app, Context& ctx);
 /// `cove data`: the data plane (cmd_data.cc, cmd_data_rows.cc).
 void AddDataCommands(CLI::App& app, Context& ctx);
 

@@ -98,6 +98,7 @@ int main(int argc, char** argv) {
   cove::cli::AddEmulatorCommands(app, ctx);
   cove::cli::AddDataCommands(app, ctx);
   cove::cli::AddLicenseCommands(app, ctx);  // needs projects and clusters
+  cove::cli::AddUpgradeCommands(app, ctx);  // needs clusters (issue 19)
   OneValuePerFlag(&app);
 
   try {
