@@ -275,8 +275,8 @@ absl::Status DataPlane::HealthCheck() const {
 }
 
 UpgradeResult UpgradeDataPlane(std::shared_ptr<DataPlane> running,
-                               const DataPlaneOptions& to,
-                               ClusterPorts* ports, std::string* endpoint,
+                               const DataPlaneOptions& to, ClusterPorts* ports,
+                               std::string* endpoint,
                                std::string* metrics_endpoint,
                                const std::string& running_release) {
   DataPlaneOptions from = running->options();

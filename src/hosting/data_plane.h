@@ -215,8 +215,8 @@ struct UpgradeResult {
 /// release `running` runs when its options name none (a data plane started
 /// before it had one): the rollback starts it under that name.
 UpgradeResult UpgradeDataPlane(std::shared_ptr<DataPlane> running,
-                               const DataPlaneOptions& to,
-                               ClusterPorts* ports, std::string* endpoint,
+                               const DataPlaneOptions& to, ClusterPorts* ports,
+                               std::string* endpoint,
                                std::string* metrics_endpoint,
                                const std::string& running_release = "");
 
