@@ -46,7 +46,9 @@ from .control import (AcceptedInvitation, ApiKey, AuditEvent, AuditOutcome,
                       EnvironmentValidation, Fault, FaultMode, Invitation,
                       InvitationState, Member, Operation, OperationInfo,
                       Organization, Page, Project, Role, RoleBinding, RoleLevel,
-                      Statement, License, PriceTable, CostItem, CostEstimate)
+                      Statement, License, PriceTable, CostItem, CostEstimate,
+                      Release, MaintenanceWindow, MaintenanceWindowInfo,
+                      ScheduledUpgrade)
 from . import _core
 
 #: The version of the package (and of the C++ library it embeds).
@@ -64,7 +66,8 @@ __all__ = [
     "Cluster", "OperationInfo", "ApiKey", "Statement", "Role",
     "RoleBinding", "AuditEvent", "EmulatorSettings", "Fault", "Backup",
     "BackupPolicy", "BackupState", "License", "PriceTable", "CostItem",
-    "CostEstimate",
+    "CostEstimate", "Release", "MaintenanceWindow", "MaintenanceWindowInfo",
+    "ScheduledUpgrade",
     # schemas, indexes, enums
     "DataType", "MetricType", "IndexType", "LoadState", "FieldSchema",
     "CollectionSchema", "Function", "FunctionType", "IndexParam", "IndexParams",
