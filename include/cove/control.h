@@ -671,6 +671,34 @@ class ControlClient {
   absl::StatusOr<control::SupportAccessGrant> RevokeSupportAccess(
       const control::SupportAccessActionRequest& request,
       const ControlCallOptions& call = {});
+  // ---- versions and upgrades (issue 19) ----
+  /// The release catalog, oldest first; with `cluster`, only the releases
+  /// it can be upgraded to.
+  absl::StatusOr<std::vector<control::Release>> ListReleases(
+      const std::string& cluster = "", const ControlCallOptions& call = {});
+  /// Restarts the cluster's data plane on `request.version` over the same
+  /// data and endpoint, health-checked, rolled back on failure (the
+  /// operation then fails and the cluster keeps its version). With
+  /// `schedule` the operation waits for the maintenance window;
+  /// Action::kDefer / kRunNow act on the upgrade already scheduled.
+  absl::StatusOr<ControlOperation> StartUpgradeCluster(
+      const control::UpgradeClusterRequest& request,
+      const ControlCallOptions& call = {});
+  /// StartUpgradeCluster and wait for it (not for a scheduled one: use
+  /// StartUpgradeCluster).
+  absl::StatusOr<control::Cluster> UpgradeCluster(
+      const control::UpgradeClusterRequest& request,
+      const ControlCallOptions& call = {});
+  /// Sets (or, with `window` unset, clears) the maintenance window of a
+  /// cluster or a project.
+  absl::StatusOr<control::MaintenanceWindowInfo> SetMaintenanceWindow(
+      const std::string& name,
+      const std::optional<control::MaintenanceWindow>& window,
+      const ControlCallOptions& call = {});
+  /// The window in force for a cluster (its own, else its project's) or a
+  /// project.
+  absl::StatusOr<control::MaintenanceWindowInfo> GetMaintenanceWindow(
+      const std::string& name, const ControlCallOptions& call = {});
 
  private:
   // The handle of an operation as the connection started it.

@@ -292,6 +292,19 @@ class ControlConnection {
   virtual absl::StatusOr<control::SupportAccessGrant> RevokeSupportAccess(
       const control::SupportAccessActionRequest& request,
       const ControlCallOptions& call);
+  // Versions and upgrades (issue 19).
+  virtual absl::StatusOr<std::vector<control::Release>> ListReleases(
+      const std::string& cluster, const ControlCallOptions& call);
+  virtual absl::StatusOr<control::Operation> UpgradeCluster(
+      const control::UpgradeClusterRequest& request,
+      const ControlCallOptions& call);
+  /// `window` unset: cleared.
+  virtual absl::StatusOr<control::MaintenanceWindowInfo> SetMaintenanceWindow(
+      const std::string& name,
+      const std::optional<control::MaintenanceWindow>& window,
+      const ControlCallOptions& call);
+  virtual absl::StatusOr<control::MaintenanceWindowInfo> GetMaintenanceWindow(
+      const std::string& name, const ControlCallOptions& call);
 };
 
 }  // namespace cove

@@ -259,6 +259,24 @@ struct BackupPolicy {
   Timestamp next_backup_time;
 };
 
+/// A weekly maintenance window (issue 19): scheduled upgrades start only
+/// inside it.
+struct MaintenanceWindow {
+  std::string day_of_week;  ///< "MONDAY" .. "SUNDAY" (any case in requests)
+  std::string start_time;   ///< "HH:MM" in time_zone
+  std::chrono::milliseconds duration{0};  ///< 30 minutes to 24 hours
+  std::string time_zone;                  ///< IANA ("Europe/Paris"); empty: UTC
+};
+
+/// An upgrade waiting for a maintenance window (UpgradeCluster with
+/// schedule).
+struct ScheduledUpgrade {
+  std::string version;
+  std::string operation;
+  Timestamp start_time;  ///< the window opening it waits for
+  int32_t deferrals = 0;
+};
+
 struct Cluster {
   std::string name;  ///< "organizations/{org}/projects/{project}/clusters/{c}"
   std::string display_name;
@@ -308,6 +326,16 @@ struct Cluster {
   /// every address. Settable at creation and with UpdateCluster
   /// ("ip_access_list").
   std::vector<std::string> ip_access_list;
+  // ---- versions and upgrades (issue 19) ----
+  /// Output only: the release its data plane runs.
+  std::string version;
+  /// Output only: the releases it can be upgraded to, oldest first.
+  std::vector<std::string> available_upgrades;
+  /// Its own maintenance window (SetMaintenanceWindow); unset: its
+  /// project's, if any.
+  std::optional<MaintenanceWindow> maintenance_window;
+  /// Output only: an upgrade waiting for the maintenance window.
+  std::optional<ScheduledUpgrade> scheduled_upgrade;
 };
 
 /// Requests of one kind ("search", "query", "insert", "upsert", "delete",
@@ -638,6 +666,16 @@ struct PriceTable {
   double hours_per_month = 0;                   ///< 730
 };
 
+/// A release of the data plane in the release catalog (issue 19).
+struct Release {
+  std::string version;
+  std::string release_notes;
+  /// The versions that may be upgraded to this one.
+  std::vector<std::string> upgrades_from;
+  bool is_default = false;  ///< new clusters get it
+  bool broken = false;      ///< emulator: fails its health check
+};
+
 struct EmulatorSettings {
   std::chrono::milliseconds transition_delay{0};
   std::chrono::milliseconds retention{0};
@@ -649,6 +687,8 @@ struct EmulatorSettings {
   std::map<std::string, int64_t> bytes_per_cu;
   /// Prices of EstimateCost.
   PriceTable price_table;
+  /// The release catalog (issue 19), oldest first.
+  std::vector<Release> releases;
 };
 
 /// Only the fields set are changed.
@@ -661,6 +701,9 @@ struct UpdateEmulatorSettingsRequest {
   /// currency, storage_gib_month and hours_per_month are set when non-empty
   /// / non-zero.
   PriceTable price_table;
+  /// Release catalog entries (issue 19): each replaces the release of the
+  /// same version, or is added.
+  std::vector<Release> releases;
 };
 
 /// Emulator.SetProjectLicense: the vendor sets (or, with no license,
@@ -668,6 +711,28 @@ struct UpdateEmulatorSettingsRequest {
 struct SetProjectLicenseRequest {
   std::string project;             ///< "organizations/{org}/projects/{project}"
   std::optional<License> license;  ///< license_id, max_cus, max_replicas
+};
+
+// ---- versions and upgrades (issue 19) ----
+
+/// ControlClient::UpgradeCluster.
+struct UpgradeClusterRequest {
+  enum class Action { kNew, kDefer, kRunNow };
+  std::string name;     ///< the cluster
+  std::string version;  ///< a release its version upgrades to
+  /// Run in the next maintenance window instead of now.
+  bool schedule = false;
+  /// kDefer / kRunNow act on the upgrade already scheduled.
+  Action action = Action::kNew;
+  std::string etag;
+  std::string request_id;
+};
+
+/// The maintenance window in force for a cluster or a project.
+struct MaintenanceWindowInfo {
+  std::optional<MaintenanceWindow> window;  ///< unset: none
+  std::string source;         ///< "cluster", "project" or "" (none)
+  Timestamp next_start_time;  ///< when it next opens (now when open)
 };
 
 /// ControlClient::EstimateCost: a cluster spec to price.

@@ -50,7 +50,8 @@ from .control import (AcceptedInvitation, ApiKey, AuditEvent, AuditOutcome,
                       Statement, License, PriceTable, CostItem, CostEstimate,
                       SupportAccessGrant, SupportAccessState, SupportPrincipal)
 from .control import (AlertComparison, AlertDelivery, AlertMetric, AlertRule,
-                      AlertState, AlertWebhook)
+                      AlertState, AlertWebhook, Release, MaintenanceWindow,
+                      MaintenanceWindowInfo, ScheduledUpgrade)
 from . import _core
 
 #: The version of the package (and of the C++ library it embeds).
@@ -71,6 +72,8 @@ __all__ = [
     "CostEstimate", "SupportAccessGrant", "SupportAccessState", "SupportPrincipal",
     "AlertMetric", "AlertComparison", "AlertState", "AlertWebhook",
     "AlertDelivery", "AlertRule",
+    "Release", "MaintenanceWindow", "MaintenanceWindowInfo",
+    "ScheduledUpgrade",
     # schemas, indexes, enums
     "DataType", "MetricType", "IndexType", "LoadState", "FieldSchema",
     "CollectionSchema", "Function", "FunctionType", "IndexParam", "IndexParams",

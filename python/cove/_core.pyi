@@ -369,6 +369,43 @@ class Project:
     license: Optional[License]
     def __init__(self) -> None: ...
 
+class MaintenanceWindow:
+    day_of_week: Any
+    start_time: Any
+    duration: float
+    time_zone: Any
+    def __init__(self) -> None: ...
+
+class ScheduledUpgrade:
+    version: Any
+    operation: Any
+    start_time: Optional[float]
+    deferrals: Any
+    def __init__(self) -> None: ...
+
+class Release:
+    version: Any
+    release_notes: Any
+    upgrades_from: Any
+    is_default: Any
+    broken: Any
+    def __init__(self) -> None: ...
+
+class MaintenanceWindowInfo:
+    window: Optional[MaintenanceWindow]
+    source: Any
+    next_start_time: Optional[float]
+    def __init__(self) -> None: ...
+
+class UpgradeClusterRequest:
+    name: Any
+    version: Any
+    schedule: Any
+    action: int
+    etag: Any
+    request_id: Any
+    def __init__(self) -> None: ...
+
 class License:
     license_id: Any
     max_cus: Any
@@ -527,6 +564,10 @@ class Cluster:
     encryption_key: Any
     encryption_key_id: Any
     backup_policy: Any
+    version: Any
+    available_upgrades: Any
+    maintenance_window: Optional[MaintenanceWindow]
+    scheduled_upgrade: Optional[ScheduledUpgrade]
     def __init__(self) -> None: ...
 
 class BackupPolicy:
@@ -811,6 +852,7 @@ class EmulatorSettings:
     manual_clock: Any
     now: Optional[float]
     price_table: PriceTable
+    releases: Any
     def __init__(self) -> None: ...
 
 class UpdateEmulatorSettingsRequest:
@@ -819,6 +861,7 @@ class UpdateEmulatorSettingsRequest:
     vectors_per_cu: Any
     bytes_per_cu: Any
     price_table: PriceTable
+    releases: Any
     def __init__(self) -> None: ...
 
 class SetClockRequest:
@@ -990,3 +1033,7 @@ class SilenceAlertRuleRequest:
     def approve_support_access(self, request: SupportAccessActionRequest, timeout: Optional[float] = None) -> SupportAccessGrant: ...
     def deny_support_access(self, request: SupportAccessActionRequest, timeout: Optional[float] = None) -> SupportAccessGrant: ...
     def revoke_support_access(self, request: SupportAccessActionRequest, timeout: Optional[float] = None) -> SupportAccessGrant: ...
+    def list_releases(self, cluster: str, timeout: Optional[float] = None) -> List[Release]: ...
+    def start_upgrade_cluster(self, request: UpgradeClusterRequest, timeout: Optional[float] = None) -> ControlOperation: ...
+    def set_maintenance_window(self, name: str, window: Optional[MaintenanceWindow], timeout: Optional[float] = None) -> MaintenanceWindowInfo: ...
+    def get_maintenance_window(self, name: str, timeout: Optional[float] = None) -> MaintenanceWindowInfo: ...

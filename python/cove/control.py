@@ -41,6 +41,8 @@ from .control_types import (AcceptedInvitation, ApiKey, AuditEvent, AuditOutcome
     Statement, Time, _from_core, _request, _time, _to_core)
 from .control_types import (SupportAccessGrant, SupportAccessState,  # noqa: F401
                             SupportPrincipal)
+from .control_types import (MaintenanceWindow, MaintenanceWindowInfo, Release,
+                            ScheduledUpgrade)
 from .control_types import __all__ as _types_all
 
 __all__ = ["ControlClient", "Emulator", "Operation"] + _types_all
@@ -167,15 +169,18 @@ class Emulator:
                         vectors_per_cu: Optional[Dict[str, int]] = None,
                         bytes_per_cu: Optional[Dict[str, int]] = None,
                         price_table: Optional[PriceTable] = None,
+                        releases: Optional[Sequence[Release]] = None,
                         timeout: Optional[float] = None) -> EmulatorSettings:
         """Changes the settings given (durations in seconds). ``price_table``:
         its ``cu_hour`` and ``region_factor`` entries replace those of the same
         key; currency, storage_gib_month and hours_per_month are set when
-        non-empty / non-zero."""
+        non-empty / non-zero. ``releases`` replace the catalog's releases of
+        the same version, or are added."""
         r = _request("UpdateEmulatorSettingsRequest", transition_delay=transition_delay,
                      retention=retention, vectors_per_cu=dict(vectors_per_cu or {}),
                      bytes_per_cu=dict(bytes_per_cu or {}),
-                     price_table=_to_core(price_table or PriceTable()))
+                     price_table=_to_core(price_table or PriceTable()),
+                     releases=[_to_core(x) for x in (releases or [])])
         return _from_core(EmulatorSettings, self._core.update_settings(r, timeout=timeout))
 
     def set_clock(self, time: Time = None, *, real: bool = False,
@@ -692,6 +697,57 @@ class ControlClient:
                               timeout: Optional[float] = None) -> SupportAccessGrant:
         """Ends an ACTIVE grant at once (both planes)."""
         return self._support_action("revoke_support_access", name, reason, etag, timeout)
+    # -- versions and upgrades (issue 19)
+
+    def list_releases(self, cluster: str = "", *,
+                      timeout: Optional[float] = None) -> List[Release]:
+        """The release catalog, oldest first; with ``cluster``, only the
+        releases it can be upgraded to."""
+        return [_from_core(Release, r)
+                for r in self._core.list_releases(cluster, timeout=timeout)]
+
+    _UPGRADE_ACTIONS = {"": 0, "defer": 1, "run_now": 2}
+
+    def start_upgrade_cluster(self, name: str, version: str = "", *,
+                              schedule: bool = False, action: str = "",
+                              etag: str = "", request_id: str = "",
+                              timeout: Optional[float] = None) -> Operation:
+        """Restarts the cluster's data plane on ``version`` over the same data
+        and endpoint (health-checked, rolled back on failure); with
+        ``schedule`` in its maintenance window. ``action`` "defer" or
+        "run_now" acts on the upgrade already scheduled."""
+        if action not in self._UPGRADE_ACTIONS:
+            raise InvalidArgumentError(
+                f"action: expected '', 'defer' or 'run_now' (got {action!r})")
+        r = _request("UpgradeClusterRequest", name=name, version=version,
+                     schedule=schedule, action=self._UPGRADE_ACTIONS[action],
+                     etag=etag, request_id=request_id)
+        return Operation(self._core.start_upgrade_cluster(r, timeout=timeout))
+
+    def upgrade_cluster(self, name: str, version: str, *, etag: str = "",
+                        request_id: str = "", timeout: Optional[float] = None,
+                        wait_timeout: Optional[float] = None) -> Cluster:
+        """Upgrades now and waits; a failed upgrade (rolled back) raises."""
+        op = self.start_upgrade_cluster(name, version, etag=etag,
+                                        request_id=request_id, timeout=timeout)
+        return self._finish(op._core, wait_timeout)
+
+    def set_maintenance_window(self, name: str,
+                               window: Optional[MaintenanceWindow], *,
+                               timeout: Optional[float] = None
+                               ) -> MaintenanceWindowInfo:
+        """Sets (None: clears) the window of a cluster or a project."""
+        core = None if window is None else _to_core(window)
+        return _from_core(MaintenanceWindowInfo,
+                          self._core.set_maintenance_window(name, core,
+                                                            timeout=timeout))
+
+    def get_maintenance_window(self, name: str, *,
+                               timeout: Optional[float] = None
+                               ) -> MaintenanceWindowInfo:
+        """The window in force (a cluster's own, else its project's)."""
+        return _from_core(MaintenanceWindowInfo,
+                          self._core.get_maintenance_window(name, timeout=timeout))
 
     def _action(self, method: str, name: str, etag: str, request_id: str,
                 timeout: Optional[float]) -> Operation:

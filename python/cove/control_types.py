@@ -33,6 +33,8 @@ __all__ = [
     "AlertMetric", "AlertComparison", "AlertState", "AlertWebhook",
     "AlertDelivery", "AlertRule",
     "SupportAccessState", "SupportPrincipal", "SupportAccessGrant",
+    # versions and upgrades (issue 19)
+    "Release", "MaintenanceWindow", "MaintenanceWindowInfo", "ScheduledUpgrade",
 ]
 
 T = TypeVar("T")
@@ -330,6 +332,42 @@ class BackupPolicy:
 
 
 @dataclass
+class MaintenanceWindow:
+    """A weekly maintenance window: scheduled upgrades start only inside it."""
+    day_of_week: str = ""   #: "MONDAY" .. "SUNDAY"
+    start_time: str = ""    #: "HH:MM" in time_zone
+    duration: float = 0.0   #: seconds, 30 minutes to 24 hours
+    time_zone: str = ""     #: IANA ("Europe/Paris"); empty: UTC
+
+
+@dataclass
+class ScheduledUpgrade:
+    """An upgrade waiting for a maintenance window."""
+    version: str = ""
+    operation: str = ""
+    start_time: Optional[datetime] = None
+    deferrals: int = 0
+
+
+@dataclass
+class Release:
+    """A release of the data plane in the release catalog."""
+    version: str = ""
+    release_notes: str = ""
+    upgrades_from: List[str] = field(default_factory=list)
+    is_default: bool = False
+    broken: bool = False
+
+
+@dataclass
+class MaintenanceWindowInfo:
+    """The window in force for a cluster or a project."""
+    window: Optional[MaintenanceWindow] = None
+    source: str = ""  #: "cluster", "project" or ""
+    next_start_time: Optional[datetime] = None
+
+
+@dataclass
 class Cluster:
     """A cluster; ``admin_password`` is set only in the result of its creation."""
     name: str = ""
@@ -367,6 +405,13 @@ class Cluster:
     idle_time: Optional[datetime] = None
     #: CIDRs whose clients may call the data plane (empty: every address).
     ip_access_list: List[str] = field(default_factory=list)
+    #: The release its data plane runs, and those it can be upgraded to.
+    version: str = ""
+    available_upgrades: List[str] = field(default_factory=list)
+    #: Its own maintenance window (None: its project's, if any).
+    maintenance_window: Optional["MaintenanceWindow"] = None
+    #: An upgrade waiting for the maintenance window.
+    scheduled_upgrade: Optional["ScheduledUpgrade"] = None
 
 
 @dataclass
@@ -618,6 +663,8 @@ class EmulatorSettings:
     now: Optional[datetime] = None
     bytes_per_cu: Dict[str, int] = field(default_factory=dict)
     price_table: PriceTable = field(default_factory=PriceTable)
+    #: The release catalog (issue 19), oldest first.
+    releases: List["Release"] = field(default_factory=list)
 
 
 @dataclass

@@ -182,6 +182,39 @@ void BindControl(py::module_& m) {
       .def_readwrite("etag", &ctl::Project::etag)
       .def_readwrite("labels", &ctl::Project::labels)
       .def_readwrite("license", &ctl::Project::license);
+  // Versions and upgrades (issue 19).
+  py::class_<ctl::MaintenanceWindow>(m, "MaintenanceWindow")
+      .def(py::init<>())
+      .def_readwrite("day_of_week", &ctl::MaintenanceWindow::day_of_week)
+      .def_readwrite("start_time", &ctl::MaintenanceWindow::start_time)
+          COVE_PY_MS(ctl::MaintenanceWindow, duration)
+      .def_readwrite("time_zone", &ctl::MaintenanceWindow::time_zone);
+  py::class_<ctl::ScheduledUpgrade>(m, "ScheduledUpgrade")
+      .def(py::init<>())
+      .def_readwrite("version", &ctl::ScheduledUpgrade::version)
+      .def_readwrite("operation", &ctl::ScheduledUpgrade::operation)
+          COVE_PY_TIME(ctl::ScheduledUpgrade, start_time)
+      .def_readwrite("deferrals", &ctl::ScheduledUpgrade::deferrals);
+  py::class_<ctl::Release>(m, "Release")
+      .def(py::init<>())
+      .def_readwrite("version", &ctl::Release::version)
+      .def_readwrite("release_notes", &ctl::Release::release_notes)
+      .def_readwrite("upgrades_from", &ctl::Release::upgrades_from)
+      .def_readwrite("is_default", &ctl::Release::is_default)
+      .def_readwrite("broken", &ctl::Release::broken);
+  py::class_<ctl::MaintenanceWindowInfo>(m, "MaintenanceWindowInfo")
+      .def(py::init<>())
+      .def_readwrite("window", &ctl::MaintenanceWindowInfo::window)
+      .def_readwrite("source", &ctl::MaintenanceWindowInfo::source)
+          COVE_PY_TIME(ctl::MaintenanceWindowInfo, next_start_time);
+  py::class_<ctl::UpgradeClusterRequest>(m, "UpgradeClusterRequest")
+      .def(py::init<>())
+      .def_readwrite("name", &ctl::UpgradeClusterRequest::name)
+      .def_readwrite("version", &ctl::UpgradeClusterRequest::version)
+      .def_readwrite("schedule", &ctl::UpgradeClusterRequest::schedule)
+          COVE_PY_ENUM(ctl::UpgradeClusterRequest, action)
+      .def_readwrite("etag", &ctl::UpgradeClusterRequest::etag)
+      .def_readwrite("request_id", &ctl::UpgradeClusterRequest::request_id);
   // Licenses and cost (issue 19).
   py::class_<ctl::License>(m, "License")
       .def(py::init<>())
@@ -430,7 +463,12 @@ void BindControl(py::module_& m) {
       .def_readwrite("backup_policy", &ctl::Cluster::backup_policy)
           COVE_PY_MS(ctl::Cluster, idle_timeout)
               COVE_PY_TIME(ctl::Cluster, idle_time)
-      .def_readwrite("ip_access_list", &ctl::Cluster::ip_access_list);
+      .def_readwrite("ip_access_list", &ctl::Cluster::ip_access_list)
+      // Versions and upgrades (issue 19).
+      .def_readwrite("version", &ctl::Cluster::version)
+      .def_readwrite("available_upgrades", &ctl::Cluster::available_upgrades)
+      .def_readwrite("maintenance_window", &ctl::Cluster::maintenance_window)
+      .def_readwrite("scheduled_upgrade", &ctl::Cluster::scheduled_upgrade);
   py::class_<ctl::Operation>(m, "Operation")
       .def(py::init<>())
       .def_readwrite("name", &ctl::Operation::name)
@@ -668,7 +706,8 @@ void BindControl(py::module_& m) {
       .def_readwrite("bytes_per_cu", &ctl::EmulatorSettings::bytes_per_cu)
       .def_readwrite("manual_clock", &ctl::EmulatorSettings::manual_clock)
           COVE_PY_TIME(ctl::EmulatorSettings, now)
-      .def_readwrite("price_table", &ctl::EmulatorSettings::price_table);
+      .def_readwrite("price_table", &ctl::EmulatorSettings::price_table)
+      .def_readwrite("releases", &ctl::EmulatorSettings::releases);
   py::class_<ctl::UpdateEmulatorSettingsRequest>(
       m, "UpdateEmulatorSettingsRequest")
       .def(py::init<>())
@@ -679,7 +718,8 @@ void BindControl(py::module_& m) {
       .def_readwrite("bytes_per_cu",
                      &ctl::UpdateEmulatorSettingsRequest::bytes_per_cu)
       .def_readwrite("price_table",
-                     &ctl::UpdateEmulatorSettingsRequest::price_table);
+                     &ctl::UpdateEmulatorSettingsRequest::price_table)
+      .def_readwrite("releases", &ctl::UpdateEmulatorSettingsRequest::releases);
   py::class_<ctl::SetClockRequest>(m, "SetClockRequest")
       .def(py::init<>()) COVE_PY_TIME(ctl::SetClockRequest, time)
       .def_readwrite("real", &ctl::SetClockRequest::real);
@@ -904,6 +944,18 @@ void BindControl(py::module_& m) {
       .def("revoke_support_access",
            ControlMethod(&cove::ControlClient::RevokeSupportAccess),
            py::arg("request"), py::arg("timeout") = py::none());
+      // Versions and upgrades (issue 19).
+      .def("list_releases", ControlMethod(&cove::ControlClient::ListReleases),
+           py::arg("cluster"), py::arg("timeout") = py::none())
+      .def("start_upgrade_cluster",
+           ControlMethod(&cove::ControlClient::StartUpgradeCluster),
+           py::arg("request"), py::arg("timeout") = py::none())
+      .def("set_maintenance_window",
+           ControlMethod(&cove::ControlClient::SetMaintenanceWindow),
+           py::arg("name"), py::arg("window"), py::arg("timeout") = py::none())
+      .def("get_maintenance_window",
+           ControlMethod(&cove::ControlClient::GetMaintenanceWindow),
+           py::arg("name"), py::arg("timeout") = py::none());
 
   py::class_<cove::ControlOperation>(m, "ControlOperation",
                                      "A long-running operation.")

@@ -105,6 +105,7 @@ absl::Status Agent::Impl::Init() {
       local.info.key_revoked = e.value("key_revoked", false);
       local.info.ip_access_list =
           e.value("ip_access_list", std::vector<std::string>{});
+      local.info.release = e.value("release", "");
       const bool running = e.value("running", false);
       if (local.info.name.empty() || local.info.data_dir.empty()) continue;
       auto& slot = clusters_[local.info.name];
@@ -135,7 +136,8 @@ absl::Status Agent::Impl::SaveClustersLocked() {
                  {"encryption_key", l.info.encryption_key},
                  {"encryption_key_id", l.info.encryption_key_id},
                  {"key_revoked", l.info.key_revoked},
-                 {"ip_access_list", l.info.ip_access_list}});
+                 {"ip_access_list", l.info.ip_access_list},
+                 {"release", l.info.release}});
   }
   return hosting::WritePrivateFile(
       "state file", options_.state_dir + "/" + kClustersFile, j.dump());

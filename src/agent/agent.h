@@ -84,6 +84,9 @@ struct AgentCluster {
   /// data plane the agent starts before it reaches the control plane
   /// enforces it from its first call.
   std::vector<std::string> ip_access_list;
+  /// The release its data plane runs (issue 19: set at creation, changed by
+  /// upgrades); empty: the build's version.
+  std::string release;
 };
 
 /// A running agent.

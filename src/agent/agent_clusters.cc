@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "agent/agent_impl.h"
 #include "common/status_macros.h"
+#include "cove/version.h"
 #include "hosting/backup_format.h"
 #include "hosting/ids.h"
 #include "hosting/private_files.h"
@@ -50,6 +51,7 @@ absl::Status Agent::Impl::StartDataPlaneLocked(Local* local) {
   o.tls_key_file = options_.data_plane_tls_key_file;
   o.pbkdf2_iterations = options_.pbkdf2_iterations;
   o.ip_access_list = local->info.ip_access_list;
+  o.release = local->info.release;
   o.on_access_denied =
       [this, name = local->info.name](const server::AccessDenial& d) {
         QueueDenial(name, d);
@@ -228,6 +230,43 @@ void Agent::Impl::StopDataPlaneLocked(Local* local) {
   if (!local->info.endpoint.empty()) (void)HoldPortsLocked(local, false);
 }
 
+// Versions and upgrades (issue 19): the data plane restarted on another
+// release over the same data and endpoint, health-checked, rolled back on
+// failure (hosting::UpgradeDataPlane); the release serving afterwards is
+// recorded and reported.
+absl::Status Agent::Impl::UpgradeLocked(
+    const std::string& name, const v1::AgentUpgradeCluster& upgrade) {
+  auto it = clusters_.find(name);
+  if (it == clusters_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("cluster '", name, "' is not held by this agent"));
+  }
+  Local& local = it->second;
+  if (local.plane == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "upgrade of cluster '", name, "': its data plane is not running"));
+  }
+  if (upgrade.release().empty()) {
+    return absl::InvalidArgumentError(
+        "upgrade.release: expected a release (got none)");
+  }
+  hosting::DataPlaneOptions to = local.plane->options();
+  to.release = upgrade.release();
+  to.unhealthy_reason = upgrade.unhealthy_reason();
+  const std::string running_release = local.info.release.empty()
+                                          ? upgrade.current_release()
+                                          : local.info.release;
+  hosting::UpgradeResult r = hosting::UpgradeDataPlane(
+      std::move(local.plane), to, &local.ports, &local.info.endpoint,
+      &local.info.metrics_endpoint, running_release);
+  local.plane = std::move(r.plane);
+  local.info.running = local.plane != nullptr;
+  if (local.plane != nullptr) local.info.release = local.plane->release();
+  if (!local.info.running) local.message = std::string(r.status.message());
+  COVE_RETURN_IF_ERROR(SaveClustersLocked());
+  return r.status;
+}
+
 v1::AgentClusterStatus Agent::Impl::StatusLocked(const std::string& name) {
   v1::AgentClusterStatus s;
   s.set_cluster(name);
@@ -237,6 +276,7 @@ v1::AgentClusterStatus Agent::Impl::StatusLocked(const std::string& name) {
   s.set_capacity_vectors(l.info.capacity_vectors);
   s.set_capacity_bytes(l.info.capacity_bytes);
   s.set_encryption_key_id(l.info.encryption_key_id);
+  s.set_release(l.info.release.empty() ? VersionString() : l.info.release);
   if (l.plane != nullptr) {
     s.set_state(v1::AgentClusterStatus::RUNNING);
     s.set_endpoint(l.info.endpoint);
@@ -321,6 +361,7 @@ absl::Status Agent::Impl::CreateLocked(const std::string& name,
   local.info.encryption_key_id = key_id;
   local.info.ip_access_list.assign(create.ip_access_list().begin(),
                                    create.ip_access_list().end());
+  local.info.release = create.release();
   absl::Status s = StartDataPlaneLocked(&local);
   if (!s.ok()) local.message = std::string(s.message());
   (void)SaveClustersLocked();
@@ -595,6 +636,8 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
       break;
     case v1::AgentCommand::kSupportAccess:
       s = SetSupportAccessLocked(name, cmd.support_access());
+    case v1::AgentCommand::kUpgrade:
+      s = UpgradeLocked(name, cmd.upgrade());
       break;
     case v1::AgentCommand::kBackup:
     case v1::AgentCommand::kRestore:
@@ -605,7 +648,7 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
           "command '", cmd.command_id(),
           "': expected an action this agent knows (create, start, stop, "
           "scale, purge, backup, restore, delete_backup, reset_password, "
-          "ip_access, support_access); "
+          "ip_access, support_access, upgrade); "
           "upgrade cove-agent"));
   }
   result.set_command_id(cmd.command_id());

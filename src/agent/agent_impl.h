@@ -97,6 +97,10 @@ class Agent::Impl {
   absl::Status HoldPortsLocked(Local* local, bool fresh)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void StopDataPlaneLocked(Local* local) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // AgentUpgradeCluster (issue 19).
+  absl::Status UpgradeLocked(const std::string& name,
+                             const v1::AgentUpgradeCluster& upgrade)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status SaveClustersLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status CreateLocked(const std::string& name,
                             const v1::AgentCreateCluster& create)

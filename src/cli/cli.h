@@ -285,6 +285,9 @@ void AddAlertCommands(CLI::App& app, Context& ctx);
 /// `support-access ...` and `emulator support-principal create`
 /// (cmd_support.cc): after AddEmulatorCommands.
 void AddSupportCommands(CLI::App& app, Context& ctx);
+/// `releases list`, `clusters upgrade`, `clusters maintenance-window ...`
+/// (cmd_upgrades.cc, issue 19): after AddClusterCommands.
+void AddUpgradeCommands(CLI::App& app, Context& ctx);
 /// `cove data`: the data plane (cmd_data.cc, cmd_data_rows.cc).
 void AddDataCommands(CLI::App& app, Context& ctx);
 

@@ -100,6 +100,7 @@ int main(int argc, char** argv) {
   cove::cli::AddLicenseCommands(app, ctx);  // needs projects and clusters
   cove::cli::AddAlertCommands(app, ctx);
   cove::cli::AddSupportCommands(app, ctx);  // needs emulator
+  cove::cli::AddUpgradeCommands(app, ctx);  // needs clusters (issue 19)
   OneValuePerFlag(&app);
 
   try {

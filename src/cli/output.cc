@@ -253,6 +253,30 @@ Json ToJson(const control::Cluster& v) {
       std::chrono::duration_cast<std::chrono::seconds>(v.idle_timeout).count());
   j["idle_time"] = Time(v.idle_time);
   j["ip_access_list"] = v.ip_access_list;
+  // Versions and upgrades (issue 19).
+  j["version"] = v.version;
+  j["available_upgrades"] = v.available_upgrades;
+  j["maintenance_window"] = nullptr;
+  if (v.maintenance_window.has_value())
+    j["maintenance_window"] = ToJson(*v.maintenance_window);
+  j["scheduled_upgrade"] = nullptr;
+  if (v.scheduled_upgrade.has_value()) {
+    Json s;
+    s["version"] = v.scheduled_upgrade->version;
+    s["operation"] = v.scheduled_upgrade->operation;
+    s["start_time"] = Time(v.scheduled_upgrade->start_time);
+    s["deferrals"] = v.scheduled_upgrade->deferrals;
+    j["scheduled_upgrade"] = std::move(s);
+  }
+  return j;
+}
+
+Json ToJson(const control::MaintenanceWindow& v) {
+  Json j;
+  j["day_of_week"] = v.day_of_week;
+  j["start_time"] = v.start_time;
+  j["duration"] = DurationText(v.duration);
+  j["time_zone"] = v.time_zone;
   return j;
 }
 

@@ -39,6 +39,7 @@ Json ToJson(const std::optional<control::License>& v);
 Json ToJson(const control::Environment& v);
 Json ToJson(const control::EnvironmentValidation& v);
 Json ToJson(const control::Cluster& v);
+Json ToJson(const control::MaintenanceWindow& v);  // issue 19
 Json ToJson(const control::Autoscaling& v);
 Json ToJson(const control::BackupPolicy& v);
 Json ToJson(const control::Backup& v);

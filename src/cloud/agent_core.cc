@@ -478,6 +478,9 @@ void CloudCore::AgentResultLocked(const std::shared_ptr<AgentSession>& session,
                           absl::StrCat(verb, " of '", c->name(),
                                        "' on the agent: ", r.error_message()));
   }
+  // The release the agent's data plane runs (after a rollback: the old).
+  if (verb == "UpgradeCluster" && !r.cluster().release().empty())
+    c->set_version(r.cluster().release());
   if (verb == "CreateCluster" || verb == "ResumeCluster" ||
       verb == "RestoreCluster") {
     if (status.ok()) {
@@ -529,6 +532,9 @@ void CloudCore::AgentResultLocked(const std::shared_ptr<AgentSession>& session,
     c->set_capacity_vectors(CapacityLocked(c->cu_type(), p.cu_size));
     c->set_capacity_bytes(CapacityBytesLocked(c->cu_type(), p.cu_size));
     c->set_state(v1::Cluster::RUNNING);
+  } else if (verb == "UpgradeCluster") {
+    c->set_state(v1::Cluster::RUNNING);
+    c->set_state_message("");
   }
   *c->mutable_update_time() = ToProto(now);
   c->set_etag(NewEtag());
@@ -607,6 +613,7 @@ void CloudCore::AgentExecuteLocked(const std::string& op_name) {
     create->set_capacity_bytes(c->capacity_bytes());
     create->set_encryption_key(c->encryption_key());
     *create->mutable_ip_access_list() = c->ip_access_list();
+    create->set_release(c->version());  // upgrades.cc
   } else if (verb == "ResumeCluster" || verb == "RestoreCluster") {
     cmd.mutable_start()->set_capacity_vectors(c->capacity_vectors());
     cmd.mutable_start()->set_capacity_bytes(c->capacity_bytes());
@@ -619,6 +626,13 @@ void CloudCore::AgentExecuteLocked(const std::string& op_name) {
     scale->set_replicas(p.replicas);
     scale->set_capacity_vectors(CapacityLocked(c->cu_type(), p.cu_size));
     scale->set_capacity_bytes(CapacityBytesLocked(c->cu_type(), p.cu_size));
+  } else if (verb == "UpgradeCluster") {
+    // upgrades.cc: the agent restarts the data plane on the release, with
+    // a health check and rollback (hosting::UpgradeDataPlane).
+    auto* upgrade = cmd.mutable_upgrade();
+    upgrade->set_release(p.version);
+    upgrade->set_unhealthy_reason(BrokenReasonLocked(p.version));
+    upgrade->set_current_release(c->version());
   } else if (verb == "PurgeCluster") {
     cmd.mutable_purge();
   } else if (verb == "ResetClusterPassword") {

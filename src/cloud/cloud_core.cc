@@ -70,6 +70,7 @@ CloudCore::CloudCore(const CloudOptions& options, std::unique_ptr<Store> store,
       options.price_cu_hour_capacity;
   price_table_.set_storage_gib_month(options.price_storage_gib_month);
   price_table_.set_hours_per_month(options.price_hours_per_month);
+  InitReleasesLocked();  // upgrades.cc
   manual_now_ = absl::Now();
   MirrorClockLocked();
 }
@@ -230,7 +231,8 @@ absl::Status CloudCore::PersistPendingLocked(const std::string& op) {
   nlohmann::json j = {
       {"prev_state", p.prev_state}, {"cu_size", p.cu_size},
       {"replicas", p.replicas},     {"fail", p.fail},
-      {"fail_code", p.fail_code},   {"fail_message", p.fail_message}};
+      {"fail_code", p.fail_code},   {"fail_message", p.fail_message},
+      {"version", p.version},       {"scheduled", p.scheduled}};
   return store_->Put("pending", op, j.dump());
 }
 
@@ -291,6 +293,8 @@ absl::Status CloudCore::LoadLocked() {
     p.fail = j.value("fail", false);
     p.fail_code = j.value("fail_code", 13);
     p.fail_message = j.value("fail_message", "");
+    p.version = j.value("version", "");
+    p.scheduled = j.value("scheduled", false);
     if (operations_.count(name) != 0) pending_[name] = p;
   }
   COVE_ASSIGN_OR_RETURN(auto requests, store_->LoadKind("request"));

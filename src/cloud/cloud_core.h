@@ -156,6 +156,10 @@ class CloudCore final : public AgentPort {
     bool fail = false;
     int fail_code = 13;
     std::string fail_message;
+    // UpgradeCluster (upgrades.cc): the target release; `scheduled` while
+    // it waits for the maintenance window (the cluster stays RUNNING).
+    std::string version;
+    bool scheduled = false;
   };
   struct Runtime {
     std::unique_ptr<hosting::DataPlane> plane;  // hosting/data_plane.h
@@ -827,6 +831,44 @@ class CloudCore final : public AgentPort {
     server::SupportCall call;
   };
   std::vector<PendingSupportCall> support_calls_ ABSL_GUARDED_BY(denials_mu_);
+  // ---- versions and upgrades (upgrades.cc; issue 19) ----
+  // The release catalog by version (CloudOptions::releases, changed by
+  // Emulator.UpdateSettings; memory only like the other settings).
+  std::map<std::string, v1::Release> releases_ ABSL_GUARDED_BY(mu_);
+  void InitReleasesLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The release new clusters get.
+  std::string DefaultReleaseLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The releases `version` can be upgraded to, oldest first.
+  std::vector<std::string> UpgradesOfLocked(const std::string& version) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // UpdateSettings' releases: checked (InvalidArgument naming the field)
+  // and, with `apply`, merged into the catalog.
+  absl::Status UpdateReleasesLocked(
+      const google::protobuf::RepeatedPtrField<v1::Release>& in, bool apply)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FillReleasesLocked(v1::EmulatorSettings* settings) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The version and available upgrades of a cluster view.
+  void UpgradeViewLocked(v1::Cluster* view) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The maintenance window in force for `c` (its own, else its project's;
+  // null without one); `*source` says which.
+  const v1::MaintenanceWindow* WindowOfLocked(const v1::Cluster& c,
+                                              std::string* source) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A due UpgradeCluster operation: false when it keeps waiting (its
+  // window is not open, or the cluster is busy: moved to the next
+  // opening); true when it runs now (the cluster MODIFYING).
+  bool UpgradeMayRunLocked(const std::string& op_name, v1::Cluster* c)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The upgrade of a cross-account cluster's data plane to `version`
+  // (hosting::UpgradeDataPlane, with rollback); the cluster's version is
+  // the release serving afterwards.
+  absl::Status UpgradeLocalLocked(v1::Cluster* c, const std::string& version)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The unhealthy reason of a broken release ("" for a sound one).
+  std::string BrokenReasonLocked(const std::string& version) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 };
 
 }  // namespace cove::cloud

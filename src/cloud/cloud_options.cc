@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace cove::cloud {
 
@@ -94,6 +95,35 @@ absl::Status CloudOptions::Validate() const {
                      pbkdf2_iterations, ")"));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<CloudRelease> ParseCloudRelease(const std::string& spec) {
+  std::vector<std::string> parts = absl::StrSplit(spec, ':');
+  CloudRelease r;
+  r.version = parts[0];
+  const auto bad = [&](const std::string& why) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "release: expected VERSION[:FROM,FROM...][:default][:broken] (got '",
+        spec, "': ", why, ")"));
+  };
+  if (r.version.empty()) return bad("no version");
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (parts[i] == "default") {
+      r.is_default = true;
+    } else if (parts[i] == "broken") {
+      r.broken = true;
+    } else if (i == 1) {
+      for (absl::string_view f : absl::StrSplit(parts[i], ',')) {
+        if (f.empty()) return bad("an empty version to upgrade from");
+        r.upgrades_from.emplace_back(f);
+      }
+    } else {
+      return bad(absl::StrCat("unknown part '", parts[i], "'"));
+    }
+  }
+  r.release_notes =
+      absl::StrCat("Release ", r.version, " (--release ", spec, ").");
+  return r;
 }
 
 }  // namespace cove::cloud

@@ -6,11 +6,22 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "auth/password.h"
 
 namespace cove::cloud {
+
+/// A release of the data plane in the emulator's catalog (issue 19).
+struct CloudRelease {
+  std::string version;
+  std::string release_notes;
+  std::vector<std::string> upgrades_from;
+  bool is_default = false;
+  bool broken = false;
+};
 
 /// How to start the emulator.
 struct CloudOptions {
@@ -89,9 +100,20 @@ struct CloudOptions {
   std::string price_currency = "USD";
   double price_hours_per_month = 730;
 
+  /// The release catalog (issue 19; Emulator.UpdateSettings changes it
+  /// while running). Every release is this build's data plane reporting
+  /// the release's version (no download). Empty: one release, the build's
+  /// version, the default.
+  std::vector<CloudRelease> releases;
+
   /// InvalidArgument naming the option.
   absl::Status Validate() const;
 };
+
+/// Parses a --release flag: "VERSION[:FROM,FROM...][:default][:broken]"
+/// (the versions it upgrades from; "default": new clusters get it;
+/// "broken": its health check fails, for rollback tests).
+absl::StatusOr<CloudRelease> ParseCloudRelease(const std::string& spec);
 
 }  // namespace cove::cloud
 

@@ -58,6 +58,11 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
   o.on_support_call = SupportCallObserver(cluster->name());
   o.ip_access_list.assign(cluster->ip_access_list().begin(),
                           cluster->ip_access_list().end());
+  // Its release (upgrades.cc): states written before versions run the
+  // default release.
+  if (cluster->version().empty()) cluster->set_version(DefaultReleaseLocked());
+  o.release = cluster->version();
+  o.unhealthy_reason = BrokenReasonLocked(cluster->version());
   // Auto-idle: the time of its last request, from now (cluster_idle.cc).
   auto activity =
       std::make_shared<std::atomic<int64_t>>(absl::ToUnixNanos(NowLocked()));

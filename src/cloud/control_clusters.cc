@@ -125,6 +125,7 @@ v1::Cluster CloudCore::ClusterViewLocked(const v1::Cluster& c) {
     out.set_used_bytes(rt->second.plane->connection()->StorageBytes());
   }
   out.clear_admin_password();
+  UpgradeViewLocked(&out);  // upgrades.cc
   return out;
 }
 
@@ -302,6 +303,11 @@ void CloudCore::ExecuteLocked(const std::string& op_name) {
     return;
   }
   v1::Cluster* c = &cit->second;
+  // A scheduled upgrade waits for its maintenance window (upgrades.cc).
+  if (op->verb() == "UpgradeCluster" && !p.fail &&
+      !UpgradeMayRunLocked(op_name, c)) {
+    return;
+  }
   const absl::Time now = NowLocked();
   const std::string& verb = op->verb();
   absl::Status status;
@@ -357,6 +363,12 @@ void CloudCore::ExecuteLocked(const std::string& op_name) {
       rt->second.plane->connection()->set_capacity_bytes(c->capacity_bytes());
     }
     c->set_state(v1::Cluster::RUNNING);
+  } else if (verb == "UpgradeCluster") {
+    // Rolled back on failure: RUNNING on the release serving (upgrades.cc).
+    status = UpgradeLocalLocked(c, p.version);
+    c->set_state(runtimes_.count(c->name()) != 0 ? v1::Cluster::RUNNING
+                                                 : v1::Cluster::FAILED);
+    c->set_state_message(std::string(status.message()));
   } else if (verb == "PurgeCluster") {
     v1::Cluster last = *c;
     last.set_endpoint("");
@@ -461,6 +473,14 @@ absl::Status CloudCore::CheckCreateClusterRequest(
   COVE_RETURN_IF_ERROR(
       ValidateIdleTimeout("cluster.idle_timeout", in.idle_timeout()));
   COVE_RETURN_IF_ERROR(CanonicalIpAccessList(in).status());
+  // Versions and upgrades (upgrades.cc): output only, or set by their RPC.
+  if (!in.version().empty() || in.available_upgrades_size() != 0 ||
+      in.has_scheduled_upgrade() || in.has_maintenance_window()) {
+    return absl::InvalidArgumentError(
+        "cluster.version/available_upgrades/scheduled_upgrade/"
+        "maintenance_window: expected unset (new clusters run the catalog's "
+        "default release; set a window with SetMaintenanceWindow)");
+  }
   return ValidateAutoscaling("cluster.autoscaling", in.autoscaling());
 }
 
@@ -532,6 +552,7 @@ absl::StatusOr<v1::Operation> CloudCore::CreateClusterLocked(
   c.set_admin_user(auth::kRootUser);
   c.set_capacity_vectors(CapacityLocked(cu_type, cu_size));
   c.set_capacity_bytes(CapacityBytesLocked(cu_type, cu_size));
+  c.set_version(DefaultReleaseLocked());  // upgrades.cc
   *c.mutable_autoscaling() = in.autoscaling();
   COVE_RETURN_IF_ERROR(CheckIdleModeLocked(c, in));
   *c.mutable_idle_timeout() = in.idle_timeout();
@@ -1061,6 +1082,9 @@ absl::Status CloudCore::CancelOperation(const RequestContext& ctx,
         } else {
           c->second.set_state(static_cast<State>(p.prev_state));
           c->second.set_state_message("");
+          // A scheduled upgrade cancelled (upgrades.cc).
+          if (c->second.scheduled_upgrade().operation() == op->name())
+            c->second.clear_scheduled_upgrade();
           c->second.set_etag(NewEtag());
           COVE_RETURN_IF_ERROR(Persist("cluster", c->first, c->second));
           FinishOperationLocked(op, cancelled, &c->second);

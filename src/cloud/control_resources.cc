@@ -631,6 +631,11 @@ absl::Status CloudCore::CreateProject(const RequestContext& ctx,
               "(Emulator.SetProjectLicense), "
               "not by CreateProject (expected unset)");
         }
+        if (p.has_maintenance_window()) {  // issue 19
+          return absl::InvalidArgumentError(
+              "project.maintenance_window: set with SetMaintenanceWindow, "
+              "not by CreateProject (expected unset)");
+        }
         if (p.plan().empty()) p.set_plan("free");
         COVE_RETURN_IF_ERROR(ValidatePlan(p.plan()));
         if (p.region().empty()) p.set_region("local");

@@ -114,6 +114,14 @@
     v1::SupportAccessGrant)                                                    \
   X(DenySupportAccess, v1::SupportAccessActionRequest, v1::SupportAccessGrant) \
   X(RevokeSupportAccess, v1::SupportAccessActionRequest, v1::SupportAccessGrant)
+// Versions and upgrades (issue 19).
+#define COVE_RPCS_UPGRADES(X)                                        \
+  X(ListReleases, v1::ListReleasesRequest, v1::ListReleasesResponse) \
+  X(UpgradeCluster, v1::UpgradeClusterRequest, v1::Operation)        \
+  X(SetMaintenanceWindow, v1::SetMaintenanceWindowRequest,           \
+    v1::MaintenanceWindowInfo)                                       \
+  X(GetMaintenanceWindow, v1::GetMaintenanceWindowRequest,           \
+    v1::MaintenanceWindowInfo)
 
 // Every RPC of the ControlPlane service.
 #define COVE_CONTROL_PLANE_RPCS(X) \
@@ -125,7 +133,8 @@
   COVE_RPCS_BACKUPS(X)             \
   COVE_RPCS_LICENSES(X)            \
   COVE_RPCS_ALERTS(X)              \
-  COVE_RPCS_SUPPORT(X)
+  COVE_RPCS_SUPPORT(X)             \
+  COVE_RPCS_UPGRADES(X)
 
 // The Emulator service (test knobs; the emulator's admin key only).
 #define COVE_EMULATOR_RPCS(X)                                        \

@@ -85,6 +85,7 @@ absl::Status UpdatePriceTable(const v1::PriceTable& in, v1::PriceTable* table) {
     }                                                                         \
     (resp)->set_manual_clock(manual_clock_);                                  \
     *(resp)->mutable_price_table() = price_table_;                            \
+    FillReleasesLocked(resp);                                                 \
     *(resp)->mutable_now() = ToProto(NowLocked());                            \
   } while (false)
 
@@ -149,8 +150,12 @@ absl::Status CloudCore::UpdateSettings(const RequestContext& ctx,
                 "bytes_per_cu[", type, "]: expected at least 1 (got ", n, ")"));
           }
         }
+        // The release catalog (upgrades.cc): checked before anything
+        // changes.
+        COVE_RETURN_IF_ERROR(UpdateReleasesLocked(req.releases(), false));
         COVE_RETURN_IF_ERROR(
             UpdatePriceTable(req.price_table(), &price_table_));
+        COVE_RETURN_IF_ERROR(UpdateReleasesLocked(req.releases(), true));
         if (!req.vectors_per_cu().empty() || !req.bytes_per_cu().empty()) {
           for (const auto& [type, n] : req.vectors_per_cu())
             vectors_per_cu_[type] = n;

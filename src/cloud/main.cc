@@ -79,7 +79,20 @@ int main(int argc, char** argv) {
   app.add_option("--agent-operation-timeout-ms", agent_op_timeout_ms,
                  "agent mode: operations wait this long for a missing agent "
                  "(emulator clock) before failing (default 300000)");
+  std::vector<std::string> releases;
+  app.add_option("--release", releases,
+                 "a release of the catalog (repeatable): "
+                 "VERSION[:FROM,FROM...][:default][:broken]; none: the "
+                 "build's version only");
   CLI11_PARSE(app, argc, argv);
+  for (const std::string& spec : releases) {
+    auto r = cove::cloud::ParseCloudRelease(spec);
+    if (!r.ok()) {
+      std::cerr << "cove-cloud: " << r.status().message() << std::endl;
+      return 2;
+    }
+    options.releases.push_back(*std::move(r));
+  }
   options.agent_heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
   options.agent_heartbeat_timeout =
       std::chrono::milliseconds(heartbeat_timeout_ms);

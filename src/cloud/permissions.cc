@@ -96,6 +96,8 @@ const std::vector<PermissionRow>& PermissionTable() {
       {"supportAccess.approve", "x....."},
       {"supportAccess.deny", "x....."},
       {"supportAccess.revoke", "x....."},
+      // Versions and upgrades (issue 19): cluster writers upgrade.
+      {"clusters.upgrade", "x..xx."},
   };
   return *table;
 }

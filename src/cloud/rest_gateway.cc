@@ -151,6 +151,15 @@ std::vector<RouteSpec> Specs() {
       {"DenySupportAccess", "POST", V("name", grant.c_str(), ":deny")},
       {"RevokeSupportAccess", "POST", V("name", grant.c_str(), ":revoke")},
       {"CreateSupportPrincipal", "POST", "/v1/emulator/supportPrincipals"},
+      // Versions and upgrades (issue 19).
+      {"ListReleases", "GET", "/v1/releases"},
+      {"UpgradeCluster", "POST", V("name", c, ":upgrade")},
+      {"SetMaintenanceWindow", "PUT", V("name", c, "/maintenanceWindow")},
+      {"SetMaintenanceWindow", "PUT",
+       V("name", kProject, "/maintenanceWindow")},
+      {"GetMaintenanceWindow", "GET", V("name", c, "/maintenanceWindow")},
+      {"GetMaintenanceWindow", "GET",
+       V("name", kProject, "/maintenanceWindow")},
   };
 }
 

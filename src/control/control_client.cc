@@ -901,6 +901,55 @@ absl::StatusOr<control::SupportAccessGrant> ControlClient::RevokeSupportAccess(
     const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckSupportAction(request));
   return connection_->RevokeSupportAccess(request, call);
+// ---- versions and upgrades (issue 19)
+
+absl::StatusOr<std::vector<control::Release>> ControlClient::ListReleases(
+    const std::string& cluster, const ControlCallOptions& call) {
+  if (!cluster.empty())
+    COVE_RETURN_IF_ERROR(CheckName("cluster", cluster, kCluster));
+  return connection_->ListReleases(cluster, call);
+}
+
+absl::StatusOr<ControlOperation> ControlClient::StartUpgradeCluster(
+    const control::UpgradeClusterRequest& request,
+    const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(CheckName("name", request.name, kCluster));
+  if (request.action == control::UpgradeClusterRequest::Action::kNew &&
+      request.version.empty()) {
+    return absl::InvalidArgumentError(
+        "version: expected a release of the catalog (got none)");
+  }
+  return Started(connection_->UpgradeCluster(request, call));
+}
+
+absl::StatusOr<control::Cluster> ControlClient::UpgradeCluster(
+    const control::UpgradeClusterRequest& request,
+    const ControlCallOptions& call) {
+  return Finish(StartUpgradeCluster(request, call));
+}
+
+absl::StatusOr<control::MaintenanceWindowInfo>
+ControlClient::SetMaintenanceWindow(
+    const std::string& name,
+    const std::optional<control::MaintenanceWindow>& window,
+    const ControlCallOptions& call) {
+  if (name.find("/clusters/") != std::string::npos) {
+    COVE_RETURN_IF_ERROR(CheckName("name", name, kCluster));
+  } else {
+    COVE_RETURN_IF_ERROR(CheckName("name", name, kProject));
+  }
+  return connection_->SetMaintenanceWindow(name, window, call);
+}
+
+absl::StatusOr<control::MaintenanceWindowInfo>
+ControlClient::GetMaintenanceWindow(const std::string& name,
+                                    const ControlCallOptions& call) {
+  if (name.find("/clusters/") != std::string::npos) {
+    COVE_RETURN_IF_ERROR(CheckName("name", name, kCluster));
+  } else {
+    COVE_RETURN_IF_ERROR(CheckName("name", name, kProject));
+  }
+  return connection_->GetMaintenanceWindow(name, call);
 }
 
 // ---- backups

@@ -468,6 +468,29 @@ ControlConnection::RevokeSupportAccess(
     const control::SupportAccessActionRequest& request,
     const ControlCallOptions& call) {
   return NotImplemented(*this, "RevokeSupportAccess");
+absl::StatusOr<std::vector<control::Release>> ControlConnection::ListReleases(
+    const std::string& cluster, const ControlCallOptions& call) {
+  return NotImplemented(*this, "ListReleases");
+}
+
+absl::StatusOr<control::Operation> ControlConnection::UpgradeCluster(
+    const control::UpgradeClusterRequest& request,
+    const ControlCallOptions& call) {
+  return NotImplemented(*this, "UpgradeCluster");
+}
+
+absl::StatusOr<control::MaintenanceWindowInfo>
+ControlConnection::SetMaintenanceWindow(
+    const std::string& name,
+    const std::optional<control::MaintenanceWindow>& window,
+    const ControlCallOptions& call) {
+  return NotImplemented(*this, "SetMaintenanceWindow");
+}
+
+absl::StatusOr<control::MaintenanceWindowInfo>
+ControlConnection::GetMaintenanceWindow(const std::string& name,
+                                        const ControlCallOptions& call) {
+  return NotImplemented(*this, "GetMaintenanceWindow");
 }
 
 absl::StatusOr<control::Operation> ControlConnection::CreateBackup(

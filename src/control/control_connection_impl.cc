@@ -637,6 +637,40 @@ class ControlConnectionImpl final : public ControlConnection {
       const ControlCallOptions& call) override {
     return Unary(kNotIdempotent, call, ToProto(request),
                  &ControlStub::RevokeSupportAccess);
+  // ---- versions and upgrades (issue 19)
+
+  absl::StatusOr<std::vector<control::Release>> ListReleases(
+      const std::string& cluster, const ControlCallOptions& call) override {
+    pb::ListReleasesRequest req;
+    req.set_cluster(cluster);
+    pb::ListReleasesResponse resp;
+    COVE_RETURN_IF_ERROR(
+        Call(kIdempotent, call, req, &resp, &ControlStub::ListReleases));
+    std::vector<control::Release> out;
+    for (const pb::Release& r : resp.releases()) out.push_back(FromProto(r));
+    return out;
+  }
+  // A request id makes a retried upgrade the same upgrade.
+  absl::StatusOr<control::Operation> UpgradeCluster(
+      const control::UpgradeClusterRequest& request,
+      const ControlCallOptions& call) override {
+    return Unary(kIdempotent, call, ToProto(WithRequestId(request)),
+                 &ControlStub::UpgradeCluster);
+  }
+  absl::StatusOr<control::MaintenanceWindowInfo> SetMaintenanceWindow(
+      const std::string& name,
+      const std::optional<control::MaintenanceWindow>& window,
+      const ControlCallOptions& call) override {
+    pb::SetMaintenanceWindowRequest req;
+    req.set_name(name);
+    if (window.has_value()) *req.mutable_window() = ToProto(*window);
+    return Unary(kIdempotent, call, req, &ControlStub::SetMaintenanceWindow);
+  }
+  absl::StatusOr<control::MaintenanceWindowInfo> GetMaintenanceWindow(
+      const std::string& name, const ControlCallOptions& call) override {
+    pb::GetMaintenanceWindowRequest req;
+    req.set_name(name);
+    return Unary(kIdempotent, call, req, &ControlStub::GetMaintenanceWindow);
   }
 
  private:

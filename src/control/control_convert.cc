@@ -470,6 +470,10 @@ pb::Cluster ToProto(const control::Cluster& v) {
     ToProto(v.idle_timeout, p.mutable_idle_timeout());
   COVE_TIME_TO(idle_time);
   for (const std::string& cidr : v.ip_access_list) p.add_ip_access_list(cidr);
+  p.set_version(v.version);
+  for (const std::string& u : v.available_upgrades) p.add_available_upgrades(u);
+  if (v.maintenance_window.has_value())
+    *p.mutable_maintenance_window() = ToProto(*v.maintenance_window);
   return p;
 }
 
@@ -504,6 +508,13 @@ control::Cluster FromProto(const pb::Cluster& p) {
   v.idle_timeout = FromProto(p.idle_timeout());
   COVE_TIME_FROM(idle_time);
   v.ip_access_list.assign(p.ip_access_list().begin(), p.ip_access_list().end());
+  v.version = p.version();
+  v.available_upgrades.assign(p.available_upgrades().begin(),
+                              p.available_upgrades().end());
+  if (p.has_maintenance_window())
+    v.maintenance_window = FromProto(p.maintenance_window());
+  if (p.has_scheduled_upgrade())
+    v.scheduled_upgrade = FromProto(p.scheduled_upgrade());
   return v;
 }
 
@@ -683,6 +694,7 @@ pb::EmulatorSettings ToProto(const control::EmulatorSettings& v) {
   p.set_manual_clock(v.manual_clock);
   COVE_TIME_TO(now);
   *p.mutable_price_table() = ToProto(v.price_table);
+  for (const control::Release& r : v.releases) *p.add_releases() = ToProto(r);
   return p;
 }
 
@@ -695,6 +707,7 @@ control::EmulatorSettings FromProto(const pb::EmulatorSettings& p) {
   v.manual_clock = p.manual_clock();
   COVE_TIME_FROM(now);
   v.price_table = FromProto(p.price_table());
+  for (const pb::Release& r : p.releases()) v.releases.push_back(FromProto(r));
   return v;
 }
 
@@ -960,6 +973,7 @@ pb::UpdateSettingsRequest ToProto(
     (*p.mutable_vectors_per_cu())[k] = n;
   for (const auto& [k, n] : v.bytes_per_cu) (*p.mutable_bytes_per_cu())[k] = n;
   *p.mutable_price_table() = ToProto(v.price_table);
+  for (const control::Release& r : v.releases) *p.add_releases() = ToProto(r);
   return p;
 }
 
@@ -973,6 +987,7 @@ control::UpdateEmulatorSettingsRequest FromProto(
   v.vectors_per_cu.insert(p.vectors_per_cu().begin(), p.vectors_per_cu().end());
   v.bytes_per_cu.insert(p.bytes_per_cu().begin(), p.bytes_per_cu().end());
   v.price_table = FromProto(p.price_table());
+  for (const pb::Release& r : p.releases()) v.releases.push_back(FromProto(r));
   return v;
 }
 
@@ -1301,5 +1316,83 @@ control::Page<control::AlertRule> FromProto(
 
 #undef COVE_TIME_TO
 #undef COVE_TIME_FROM
+
+// ---- versions and upgrades (issue 19)
+
+pb::MaintenanceWindow ToProto(const control::MaintenanceWindow& v) {
+  pb::MaintenanceWindow p;
+  p.set_day_of_week(v.day_of_week);
+  p.set_start_time(v.start_time);
+  ToProto(v.duration, p.mutable_duration());
+  p.set_time_zone(v.time_zone);
+  return p;
+}
+
+control::MaintenanceWindow FromProto(const pb::MaintenanceWindow& p) {
+  control::MaintenanceWindow v;
+  v.day_of_week = p.day_of_week();
+  v.start_time = p.start_time();
+  v.duration = FromProto(p.duration());
+  v.time_zone = p.time_zone();
+  return v;
+}
+
+control::ScheduledUpgrade FromProto(const pb::ScheduledUpgrade& p) {
+  control::ScheduledUpgrade v;
+  v.version = p.version();
+  v.operation = p.operation();
+  if (p.has_start_time()) v.start_time = FromProto(p.start_time());
+  v.deferrals = p.deferrals();
+  return v;
+}
+
+pb::Release ToProto(const control::Release& v) {
+  pb::Release p;
+  p.set_version(v.version);
+  p.set_release_notes(v.release_notes);
+  for (const std::string& f : v.upgrades_from) p.add_upgrades_from(f);
+  p.set_is_default(v.is_default);
+  p.set_broken(v.broken);
+  return p;
+}
+
+control::Release FromProto(const pb::Release& p) {
+  control::Release v;
+  v.version = p.version();
+  v.release_notes = p.release_notes();
+  v.upgrades_from.assign(p.upgrades_from().begin(), p.upgrades_from().end());
+  v.is_default = p.is_default();
+  v.broken = p.broken();
+  return v;
+}
+
+pb::UpgradeClusterRequest ToProto(const control::UpgradeClusterRequest& v) {
+  pb::UpgradeClusterRequest p;
+  p.set_name(v.name);
+  p.set_version(v.version);
+  p.set_schedule(v.schedule);
+  switch (v.action) {
+    case control::UpgradeClusterRequest::Action::kNew:
+      break;
+    case control::UpgradeClusterRequest::Action::kDefer:
+      p.set_action(pb::UpgradeClusterRequest::DEFER);
+      break;
+    case control::UpgradeClusterRequest::Action::kRunNow:
+      p.set_action(pb::UpgradeClusterRequest::RUN_NOW);
+      break;
+  }
+  p.set_etag(v.etag);
+  p.set_request_id(v.request_id);
+  return p;
+}
+
+control::MaintenanceWindowInfo FromProto(const pb::MaintenanceWindowInfo& p) {
+  control::MaintenanceWindowInfo v;
+  if (p.has_window()) v.window = FromProto(p.window());
+  v.source = p.source();
+  if (p.has_next_start_time())
+    v.next_start_time = FromProto(p.next_start_time());
+  return v;
+}
 
 }  // namespace cove::internal

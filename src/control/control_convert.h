@@ -53,6 +53,14 @@ pb::SilenceAlertRuleRequest ToProto(const control::SilenceAlertRuleRequest& v);
 control::TestAlertRuleResult FromProto(const pb::TestAlertRuleResponse& p);
 control::Page<control::AlertRule> FromProto(
     const pb::ListAlertRulesResponse& p);
+// Versions and upgrades (issue 19).
+pb::MaintenanceWindow ToProto(const control::MaintenanceWindow& v);
+control::MaintenanceWindow FromProto(const pb::MaintenanceWindow& p);
+control::ScheduledUpgrade FromProto(const pb::ScheduledUpgrade& p);
+pb::Release ToProto(const control::Release& v);
+control::Release FromProto(const pb::Release& p);
+pb::UpgradeClusterRequest ToProto(const control::UpgradeClusterRequest& v);
+control::MaintenanceWindowInfo FromProto(const pb::MaintenanceWindowInfo& p);
 pb::Environment ToProto(const control::Environment& v);
 control::Environment FromProto(const pb::Environment& p);
 pb::EnvironmentValidation ToProto(const control::EnvironmentValidation& v);

@@ -110,7 +110,14 @@ namespace pb = ::cove::control::v1;
   X(ApproveSupportAccess, pb::SupportAccessActionRequest,                      \
     pb::SupportAccessGrant)                                                    \
   X(DenySupportAccess, pb::SupportAccessActionRequest, pb::SupportAccessGrant) \
-  X(RevokeSupportAccess, pb::SupportAccessActionRequest, pb::SupportAccessGrant)
+  X(RevokeSupportAccess, pb::SupportAccessActionRequest,                       \
+    pb::SupportAccessGrant)                                                    \
+  X(ListReleases, pb::ListReleasesRequest, pb::ListReleasesResponse)           \
+  X(UpgradeCluster, pb::UpgradeClusterRequest, pb::Operation)                  \
+  X(SetMaintenanceWindow, pb::SetMaintenanceWindowRequest,                     \
+    pb::MaintenanceWindowInfo)                                                 \
+  X(GetMaintenanceWindow, pb::GetMaintenanceWindowRequest,                     \
+    pb::MaintenanceWindowInfo)
 
 /// X(method, request type, response type) for every RPC of the Emulator
 /// service (cove-cloud's test knobs).

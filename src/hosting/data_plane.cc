@@ -2,7 +2,12 @@
 // plane, and the ports of its endpoints.
 #include "hosting/data_plane.h"
 
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <filesystem>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -113,6 +118,7 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Start(
       std::move(embedded), options.capacity_vectors, options.capacity_bytes,
       [dir] { return server::DirectoryBytes(dir); });
   if (options.on_activity) connection->set_on_activity(options.on_activity);
+  connection->set_unhealthy_reason(options.unhealthy_reason);
   server::ServerOptions so;
   so.tls_cert_file = options.tls_cert_file;
   so.tls_key_file = options.tls_key_file;
@@ -123,6 +129,7 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Start(
   so.on_access_denied = options.on_access_denied;
   so.support_sessions = options.support_sessions;
   so.on_support_call = options.on_support_call;
+  so.release = options.release;
   so.ip_access_list = options.ip_access_list;
   so.ip_access_owner = absl::StrCat("cluster '", options.cluster, "'");
   // The data plane's Prometheus endpoint reports this; it never takes the
@@ -165,14 +172,17 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Start(
   dp->connection_ = std::move(connection);
   dp->users_ = std::move(users);
   dp->server_ = *std::move(server);
+  dp->endpoint_ = *endpoint;
   return dp;
 }
 
 DataPlane::~DataPlane() { Stop(); }
 
-void DataPlane::Stop() {
+void DataPlane::Stop() { StopGracefully(std::chrono::milliseconds(0)); }
+
+void DataPlane::StopGracefully(std::chrono::milliseconds grace) {
   if (stopped_.exchange(true)) return;
-  server_->Shutdown(std::chrono::milliseconds(0));
+  server_->Shutdown(grace);
   server_->Wait();
 }
 
@@ -207,6 +217,111 @@ absl::StatusOr<BackupSummary> DataPlane::Restore(
     const std::string& owner) {
   return RestoreBackupInto(*connection_, dir, cipher, collections, overwrite,
                            owner);
+}
+
+// ---- health check and upgrade ---------------------------------------------
+
+namespace {
+
+// A TCP connection to host:port opens (the listener accepts).
+absl::Status TcpConnects(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  if (getaddrinfo(host.c_str(), service.c_str(), &hints, &found) != 0 ||
+      found == nullptr) {
+    return absl::UnavailableError(absl::StrCat("cannot resolve '", host, "'"));
+  }
+  absl::Status status = absl::UnavailableError(
+      absl::StrCat("nothing accepts connections on ", host, ":", port));
+  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, 0);
+    if (fd < 0) continue;
+    const bool ok = connect(fd, a->ai_addr, a->ai_addrlen) == 0;
+    close(fd);
+    if (ok) {
+      status = absl::OkStatus();
+      break;
+    }
+  }
+  freeaddrinfo(found);
+  return status;
+}
+
+}  // namespace
+
+absl::Status DataPlane::HealthCheck() const {
+  const std::string release =
+      options_.release.empty() ? std::string("(build)") : options_.release;
+  const auto failed = [&](absl::string_view check, const absl::Status& s) {
+    return absl::UnavailableError(
+        absl::StrCat("cluster '", options_.cluster, "' on release '", release,
+                     "': health check failed: ", check, ": ", s.message()));
+  };
+  if (stopped_.load()) {
+    return failed("listener", absl::UnavailableError("stopped"));
+  }
+  if (absl::Status s = TcpConnects(ShownHost(options_.host), PortOf(endpoint_));
+      !s.ok()) {
+    return failed("listener", s);
+  }
+  if (absl::Status s = connection_->CheckHealth(CallOptions{}); !s.ok()) {
+    return failed("engine", s);
+  }
+  if (auto n = connection_->CountEntities(); !n.ok()) {
+    return failed("data", n.status());
+  }
+  return absl::OkStatus();
+}
+
+UpgradeResult UpgradeDataPlane(std::shared_ptr<DataPlane> running,
+                               const DataPlaneOptions& to, ClusterPorts* ports,
+                               std::string* endpoint,
+                               std::string* metrics_endpoint,
+                               const std::string& running_release) {
+  DataPlaneOptions from = running->options();
+  if (from.release.empty()) from.release = running_release;
+  const bool tls = !from.tls_cert_file.empty();
+  const auto name = [](const std::string& release) {
+    return release.empty() ? std::string("(build)") : release;
+  };
+  UpgradeResult result;
+  // Calls in flight finish (new ones are refused until the new release
+  // listens).
+  running->StopGracefully(std::chrono::seconds(5));
+  running.reset();  // closes the engine: the data directory is free
+  (void)ports->Hold(from.host, tls, false, endpoint, metrics_endpoint);
+  auto next = DataPlane::Start(to, ports, endpoint, metrics_endpoint);
+  absl::Status failure = next.ok() ? (*next)->HealthCheck() : next.status();
+  if (failure.ok()) {
+    result.plane = *std::move(next);
+    return result;
+  }
+  if (next.ok()) {
+    (*next)->Stop();
+    next->reset();
+    (void)ports->Hold(from.host, tls, false, endpoint, metrics_endpoint);
+  }
+  // Rollback: the old release on the same data and ports.
+  auto back = DataPlane::Start(from, ports, endpoint, metrics_endpoint);
+  const absl::Status back_health =
+      back.ok() ? (*back)->HealthCheck() : back.status();
+  if (back.ok()) result.plane = *std::move(back);
+  if (!back_health.ok()) {
+    result.status = absl::InternalError(absl::StrCat(
+        "upgrade of cluster '", to.cluster, "' to release '", name(to.release),
+        "' failed (", failure.message(), ") and the rollback to release '",
+        name(from.release), "' failed too: ", back_health.message()));
+    return result;
+  }
+  result.status = absl::Status(
+      failure.code(),
+      absl::StrCat("upgrade of cluster '", to.cluster, "' to release '",
+                   name(to.release), "' failed: ", failure.message(),
+                   "; rolled back to release '", name(from.release), "'"));
+  return result;
 }
 
 }  // namespace cove::hosting

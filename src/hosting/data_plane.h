@@ -11,6 +11,7 @@
 #define COVE_SRC_HOSTING_DATA_PLANE_H_
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -99,6 +100,13 @@ struct DataPlaneOptions {
   /// it must not block.
   std::shared_ptr<const server::SupportSessions> support_sessions;
   std::function<void(const server::SupportCall&)> on_support_call;
+  /// The release it runs (issue 19: the cluster's version; reported by the
+  /// data plane's Connect as server_info.reserved["release"]); empty: the
+  /// build's version.
+  std::string release;
+  /// Non-empty: the release is broken on purpose (the emulator's catalog
+  /// entry flagged broken): its health check fails with this reason.
+  std::string unhealthy_reason;
 };
 
 /// A serving data plane. Destroying it stops it.
@@ -123,6 +131,10 @@ class DataPlane {
   /// Stops serving (calls in flight are cancelled) and closes the engine;
   /// the data stays. The caller holds the ports again (ClusterPorts::Hold).
   void Stop();
+  /// Stop, letting calls in flight finish for up to `grace` (new calls are
+  /// refused at once): an upgrade's restart cancels no read that was
+  /// admitted.
+  void StopGracefully(std::chrono::milliseconds grace);
 
   const std::shared_ptr<CapacityConnection>& connection() const {
     return connection_;
@@ -133,6 +145,16 @@ class DataPlane {
     return server_->metrics();
   }
   const std::string& data_dir() const { return options_.data_dir; }
+  const DataPlaneOptions& options() const { return options_; }
+  /// The release it runs (DataPlaneOptions::release).
+  const std::string& release() const { return options_.release; }
+
+  /// The health check after a start or an upgrade step: the Milvus
+  /// listener accepts TCP connections on its port, the engine reports
+  /// itself healthy (Connection::CheckHealth, what the Milvus CheckHealth
+  /// RPC reports) and every collection can be counted (its data is
+  /// readable). UNAVAILABLE naming the cluster and the failed check.
+  absl::Status HealthCheck() const;
 
   /// Capacity changes take effect at once (scaling).
   void SetCapacity(int64_t vectors, int64_t bytes);
@@ -169,11 +191,40 @@ class DataPlane {
   DataPlane() = default;
 
   DataPlaneOptions options_;
+  std::string endpoint_;
   std::shared_ptr<CapacityConnection> connection_;
   std::shared_ptr<auth::AuthStore> users_;
   std::unique_ptr<server::Server> server_;
   std::atomic<bool> stopped_{false};
 };
+
+/// What UpgradeDataPlane leaves: the data plane serving afterwards (the new
+/// release, or the old one after a rollback; null only when the rollback
+/// failed too) and how the upgrade went.
+struct UpgradeResult {
+  std::unique_ptr<DataPlane> plane;
+  absl::Status status;
+};
+
+/// Upgrades (or downgrades) the data plane `running` to `to` (its options
+/// with another release and unhealthy_reason) over the same data directory
+/// and the same endpoints: stops `running` and closes its engine (the
+/// caller hands it over and keeps no other reference to it), starts
+/// `to` on the ports `ports` holds, health-checks it
+/// (DataPlane::HealthCheck); when the new release fails to start or its
+/// health check fails, it is stopped and the old release started again on
+/// the same data (automatic rollback), and the status is the failure
+/// ("... failed: ...; rolled back to release 'X'"); INTERNAL when the
+/// rollback failed too (the ports are held then). Clients see the endpoint
+/// refuse connections between the stop and the start (UNAVAILABLE: retry);
+/// calls in flight at the stop are cancelled. `running_release` names the
+/// release `running` runs when its options name none (a data plane started
+/// before it had one): the rollback starts it under that name.
+UpgradeResult UpgradeDataPlane(std::shared_ptr<DataPlane> running,
+                               const DataPlaneOptions& to, ClusterPorts* ports,
+                               std::string* endpoint,
+                               std::string* metrics_endpoint,
+                               const std::string& running_release = "");
 
 }  // namespace cove::hosting
 

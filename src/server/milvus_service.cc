@@ -302,6 +302,8 @@ grpc::Status MilvusServiceImpl::Connect(
     info->set_deploy_mode("STANDALONE");
     (*info->mutable_reserved())["server"] = "cove";
     (*info->mutable_reserved())["backend"] = connection_->backend_name();
+    (*info->mutable_reserved())["release"] =
+        options_.release.empty() ? VersionString() : options_.release;
     return absl::OkStatus();
   });
 }

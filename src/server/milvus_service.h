@@ -57,6 +57,9 @@ class MilvusServiceImpl final : public milvus_pb::MilvusService::Service {
     /// Support access grants in force (server/support_access.h); unset:
     /// none.
     std::shared_ptr<const SupportSessions> support_sessions;
+    /// The release this data plane runs (Connect's server_info reports it
+    /// as reserved["release"]); empty: the build's version.
+    std::string release;
   };
 
   /// `connection` and `auth` must not be null.

@@ -309,6 +309,7 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
   service_options.auth_enabled = options.auth_enabled;
   service_options.metrics = server->metrics_;
   service_options.import_dir = options.import_dir;
+  service_options.release = options.release;
   server->ip_access_ = std::make_shared<IpAccessControl>(
       options.ip_access_owner.empty() ? std::string("this server")
                                       : options.ip_access_owner);

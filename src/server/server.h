@@ -108,6 +108,10 @@ struct ServerOptions {
   /// When set, told of every call a support session made once it signed in
   /// (with its outcome), on the thread that served it; it must not block.
   std::function<void(const SupportCall&)> on_support_call;
+  /// The release this data plane runs (a hosted cluster's version, issue
+  /// 19), reported by Connect (server_info.reserved["release"]); empty:
+  /// the build's version.
+  std::string release;
 
   /// InvalidArgument naming the option.
   absl::Status Validate() const;

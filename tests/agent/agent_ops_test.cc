@@ -21,6 +21,7 @@ namespace {
 
 using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
@@ -745,6 +746,63 @@ TEST_F(AgentOpsTest, HungAgentIsDetectedAfterTheHeartbeatTimeout) {
   EXPECT_EQ(op.cluster().state(), v1::Cluster::SUSPENDED);
   ASSERT_OK_AND_ASSIGN(env, GetEnv(env_name_));
   EXPECT_EQ(env.state(), v1::Environment::CONNECTED);
+}
+
+// Versions and upgrades (issue 19) in agent mode: the agent restarts the
+// data plane on the new release (AgentUpgradeCluster), health-checks it and
+// rolls back a broken release; the endpoint and the data stay.
+class AgentUpgradeTest : public AgentOpsTest {};
+
+TEST_F(AgentUpgradeTest, UpgradeAndRollbackThroughTheAgent) {
+  StartAgent();
+  v1::Operation op = Run(Create(ClusterRequest("upgraded")));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const v1::Cluster c = op.cluster();
+  const std::string from = c.version();
+  ASSERT_FALSE(from.empty());
+  {
+    ASSERT_OK_AND_ASSIGN(Client data,
+                         DataClient(c.endpoint(), c.admin_password()));
+    ASSERT_OK(data.CreateCollection("docs", 2));
+    ASSERT_OK(data.Insert("docs", Rows(0, 6)).status());
+  }
+  v1::UpdateSettingsRequest settings;
+  v1::Release* good = settings.add_releases();
+  good->set_version("9.1.0");
+  good->add_upgrades_from(from);
+  v1::Release* bad = settings.add_releases();
+  bad->set_version("9.0.9");
+  bad->add_upgrades_from(from);
+  bad->set_broken(true);
+  ASSERT_TRUE(Emu(&v1::Emulator::Stub::UpdateSettings, settings).ok());
+
+  v1::UpgradeClusterRequest req;
+  req.set_name(c.name());
+  req.set_version("9.0.9");
+  op = Run(Call(&v1::ControlPlane::Stub::UpgradeCluster, req, kAdminKey));
+  EXPECT_EQ(op.error_code(), static_cast<int>(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(op.error_message(),
+              AllOf(HasSubstr("on the agent"), HasSubstr("flagged broken"),
+                    HasSubstr("rolled back to release '" + from + "'")));
+  ASSERT_OK_AND_ASSIGN(v1::Cluster got, GetCluster(c.name()));
+  EXPECT_EQ(got.state(), v1::Cluster::RUNNING);
+  EXPECT_EQ(got.version(), from);
+  {
+    ASSERT_OK_AND_ASSIGN(Client data,
+                         DataClient(c.endpoint(), c.admin_password()));
+    EXPECT_EQ(Count(data), 6);
+  }
+
+  req.set_version("9.1.0");
+  op = Run(Call(&v1::ControlPlane::Stub::UpgradeCluster, req, kAdminKey));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  ASSERT_OK_AND_ASSIGN(got, GetCluster(c.name()));
+  EXPECT_EQ(got.state(), v1::Cluster::RUNNING);
+  EXPECT_EQ(got.version(), "9.1.0");
+  EXPECT_EQ(got.endpoint(), c.endpoint());
+  ASSERT_OK_AND_ASSIGN(Client data,
+                       DataClient(c.endpoint(), c.admin_password()));
+  EXPECT_EQ(Count(data), 6);
 }
 
 }  // namespace

@@ -286,6 +286,13 @@ absl::Status RbacTest::Run(const std::string& action, const std::string& key,
   if (action == "clusters.purge") return cluster_verb(&S::PurgeCluster);
   if (action == "clusters.resetPassword")
     return cluster_verb(&S::ResetClusterPassword);
+  if (action == "clusters.upgrade") {  // issue 19
+    v1::UpgradeClusterRequest r;
+    r.set_name(c1);
+    r.set_version("9.9.9");
+    r.set_etag(kStale);
+    return Call(&S::UpgradeCluster, r, key).status();
+  }
   if (action == "apiKeys.create") {
     return MakeKey("acme", "roles/project.read_only", kP1, key).status();
   }
@@ -433,7 +440,7 @@ TEST_F(RbacTest, EveryBuiltInRoleAgainstEveryVerbAsTheDocumentSays) {
   for (const PermissionRow& row : PermissionTable())
     code_actions.insert(row.action);
   ASSERT_EQ(doc_actions, code_actions);
-  ASSERT_EQ(table.size(), 71u);
+  ASSERT_EQ(table.size(), 72u);
 
   int n = 0;
   for (const char* role : kBuiltInRoleNames) {

@@ -673,3 +673,39 @@ def test_support_access_request_approve_use_revoke(cloud, admin, foundation):
             with cove.Client(c.endpoint, user=mine.data_plane_user,
                              password=mine.data_plane_password) as data:
                 data.list_collections()
+def test_upgrade_rollback_and_maintenance_window(cloud, admin, foundation):
+    """Versions and upgrades (issue 19): releases published in the emulator's
+    catalog; a broken release is rolled back (the cluster keeps its version
+    and its data); a sound one upgrades; maintenance windows set, read and
+    cleared."""
+    org, project, env = foundation
+    c = admin.create_cluster(project.name, "upg", environment=env.name,
+                             wait_timeout=60)
+    base = c.version
+    assert base
+    admin.emulator.update_settings(releases=[
+        cove.Release(version="8.1.0", upgrades_from=[base]),
+        cove.Release(version="8.0.9", upgrades_from=[base], broken=True)])
+    assert [r.version for r in admin.list_releases(c.name)] == ["8.0.9", "8.1.0"]
+    assert admin.get_cluster(c.name).available_upgrades == ["8.0.9", "8.1.0"]
+    with cove.Client(c.endpoint, user="root", password=c.admin_password,
+                     timeout=20) as data:
+        data.create_collection("docs", dimension=2)
+        data.insert("docs", [{"id": i, "vector": [float(i), 1.0]} for i in range(4)])
+    with pytest.raises(cove.Error, match="rolled back to release"):
+        admin.upgrade_cluster(c.name, "8.0.9", wait_timeout=60)
+    got = admin.get_cluster(c.name)
+    assert got.version == base and got.state == cove.ClusterState.RUNNING
+    assert admin.upgrade_cluster(c.name, "8.1.0", wait_timeout=60).version == "8.1.0"
+    with cove.Client(c.endpoint, user="root", password=c.admin_password,
+                     timeout=20) as data:
+        assert len(data.query("docs", filter="id >= 0", output_fields=["id"])) == 4
+
+    w = cove.MaintenanceWindow(day_of_week="tuesday", start_time="22:30",
+                               duration=3600, time_zone="Asia/Tokyo")
+    info = admin.set_maintenance_window(c.name, w)
+    assert info.window.day_of_week == "TUESDAY" and info.source == "cluster"
+    assert info.next_start_time is not None
+    assert admin.get_maintenance_window(c.name).window.duration == 3600
+    assert admin.set_maintenance_window(c.name, None).window is None
+    assert admin.get_maintenance_window(c.name).source == ""

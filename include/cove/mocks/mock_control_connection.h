@@ -294,6 +294,22 @@ class MockControlConnection : public ControlConnection {
               (const control::SupportAccessActionRequest&,
                const ControlCallOptions&),
               (override));
+  // Versions and upgrades (issue 19).
+  MOCK_METHOD(absl::StatusOr<std::vector<control::Release>>, ListReleases,
+              (const std::string&, const ControlCallOptions&), (override));
+  MOCK_METHOD(absl::StatusOr<control::Operation>, UpgradeCluster,
+              (const control::UpgradeClusterRequest&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::MaintenanceWindowInfo>,
+              SetMaintenanceWindow,
+              (const std::string&,
+               const std::optional<control::MaintenanceWindow>&,
+               const ControlCallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<control::MaintenanceWindowInfo>,
+              GetMaintenanceWindow,
+              (const std::string&, const ControlCallOptions&), (override));
 };
 
 }  // namespace cove::testing

@@ -1,0 +1,375 @@
+// Versions and upgrades (issue 19) against the emulator with real data
+// planes: the release catalog, every cluster's version (reported by its data
+// plane's Connect), UpgradeCluster with searches running, a broken release
+// rolled back with the data intact, and a scheduled upgrade that waits for
+// the maintenance window on the manual clock (deferred once, then run).
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <thread>
+
+#include "absl/strings/escaping.h"
+#include "cloud/cloud_fixture.h"
+#include "common/status_macros.h"
+#include "gmock/gmock.h"
+#include "milvus.grpc.pb.h"
+
+namespace cove::cloud::testing {
+namespace {
+
+using ::cove::testing::IsOk;
+using ::cove::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+namespace milvus_pb = ::milvus::proto::milvus;
+
+// Friday 2027-01-15 08:00:00 UTC.
+constexpr int64_t kStart = 1'800'000'000;
+
+// What the data plane at `endpoint` says of itself: Connect's release and
+// CheckHealth, over the Milvus protocol as root.
+struct Reported {
+  std::string release;
+  bool healthy = false;
+};
+absl::StatusOr<Reported> AskDataPlane(const std::string& endpoint,
+                                      const std::string& password) {
+  const std::string target = endpoint.substr(endpoint.find("://") + 3);
+  auto stub = milvus_pb::MilvusService::NewStub(
+      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  const auto context = [&] {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->AddMetadata("authorization",
+                     absl::Base64Escape(absl::StrCat("root:", password)));
+    ctx->set_deadline(std::chrono::system_clock::now() +
+                      std::chrono::seconds(10));
+    return ctx;
+  };
+  milvus_pb::ConnectResponse connect;
+  grpc::Status s =
+      stub->Connect(context().get(), milvus_pb::ConnectRequest(), &connect);
+  if (!s.ok()) return ToAbsl(s);
+  milvus_pb::CheckHealthResponse health;
+  s = stub->CheckHealth(context().get(), milvus_pb::CheckHealthRequest(),
+                        &health);
+  if (!s.ok()) return ToAbsl(s);
+  Reported r;
+  r.release = connect.server_info().reserved().at("release");
+  r.healthy = health.ishealthy();
+  return r;
+}
+
+class UpgradeTest : public CloudFixture {
+ protected:
+  void SetUp() override {
+    CloudOptions options = TestCloudOptions(state_.path() + "/state");
+    for (const char* spec : {"2.5.0:default", "2.6.0:2.5.0",
+                             "2.6.1:2.5.0:broken", "2.7.0:2.6.0"}) {
+      auto r = ParseCloudRelease(spec);
+      ASSERT_THAT(r, IsOk());
+      options.releases.push_back(*r);
+    }
+    StartWith(options);
+    ASSERT_OK_AND_ASSIGN(v1::Organization org, MakeOrg("acme"));
+    ASSERT_THAT(MakeProject("acme", "web"), IsOk());
+    ASSERT_THAT(MakeEnv(project_, "env1", org.external_id()), IsOk());
+    v1::SetClockRequest clock;
+    clock.mutable_time()->set_seconds(kStart);
+    ASSERT_THAT(Emu(&v1::Emulator::Stub::SetClock, clock), IsOk());
+  }
+
+  void Advance(absl::Duration by) {
+    v1::AdvanceClockRequest req;
+    req.mutable_by()->set_seconds(absl::ToInt64Seconds(by));
+    ASSERT_THAT(Emu(&v1::Emulator::Stub::AdvanceClock, req), IsOk());
+  }
+
+  // A RUNNING cluster holding 10 rows in "docs".
+  v1::Cluster CreateWithData(const std::string& id) {
+    v1::CreateClusterRequest req;
+    req.set_parent(project_);
+    req.set_cluster_id(id);
+    req.mutable_cluster()->set_environment(env_);
+    req.mutable_cluster()->set_cu_size(4);
+    auto op = Call(&v1::ControlPlane::Stub::CreateCluster, req, kAdminKey);
+    EXPECT_THAT(op, IsOk());
+    if (!op.ok()) return {};
+    Advance(absl::Seconds(1));
+    auto done = Wait(op->name());
+    EXPECT_THAT(done, IsOk());
+    if (!done.ok()) return {};
+    EXPECT_EQ(done->cluster().state(), v1::Cluster::RUNNING);
+    auto data = DataClient(done->cluster().endpoint(),
+                           done->cluster().admin_password());
+    EXPECT_THAT(data.status(), IsOk());
+    if (!data.ok()) return {};
+    EXPECT_THAT(data->CreateCollection("docs", 2), IsOk());
+    EXPECT_THAT(data->Insert("docs", Rows(0, 10)).status(), IsOk());
+    return done->cluster();
+  }
+
+  absl::StatusOr<v1::Operation> Upgrade(
+      const std::string& name, const std::string& version,
+      bool schedule = false,
+      v1::UpgradeClusterRequest::Action action =
+          v1::UpgradeClusterRequest::ACTION_UNSPECIFIED,
+      const std::string& key = kAdminKey) {
+    v1::UpgradeClusterRequest req;
+    req.set_name(name);
+    req.set_version(version);
+    req.set_schedule(schedule);
+    req.set_action(action);
+    return Call(&v1::ControlPlane::Stub::UpgradeCluster, req, key);
+  }
+
+  static absl::StatusOr<int64_t> CountRows(const v1::Cluster& c,
+                                           const std::string& password) {
+    COVE_ASSIGN_OR_RETURN(Client data, DataClient(c.endpoint(), password));
+    QueryRequest q;
+    q.collection_name = "docs";
+    q.filter = "id >= 0";
+    q.output_fields = {"id"};
+    q.limit = 1000;
+    COVE_ASSIGN_OR_RETURN(std::vector<Row> rows, data.Query(q));
+    return static_cast<int64_t>(rows.size());
+  }
+
+  const std::string project_ = "organizations/acme/projects/web";
+  const std::string env_ = project_ + "/environments/env1";
+};
+
+TEST_F(UpgradeTest, CatalogAndVersionsAreReported) {
+  v1::ListReleasesRequest all;
+  ASSERT_OK_AND_ASSIGN(
+      v1::ListReleasesResponse list,
+      Call(&v1::ControlPlane::Stub::ListReleases, all, kAdminKey));
+  std::vector<std::string> versions;
+  for (const auto& r : list.releases()) versions.push_back(r.version());
+  EXPECT_THAT(versions, ElementsAre("2.5.0", "2.6.0", "2.6.1", "2.7.0"));
+  EXPECT_TRUE(list.releases(0).is_default());
+  EXPECT_TRUE(list.releases(2).broken());
+
+  v1::Cluster c = CreateWithData("alpha");
+  EXPECT_EQ(c.version(), "2.5.0");
+  EXPECT_THAT(c.available_upgrades(), ElementsAre("2.6.0", "2.6.1"));
+  ASSERT_OK_AND_ASSIGN(Reported r,
+                       AskDataPlane(c.endpoint(), c.admin_password()));
+  EXPECT_EQ(r.release, "2.5.0");
+  EXPECT_TRUE(r.healthy);
+  v1::ListReleasesRequest of;
+  of.set_cluster(c.name());
+  ASSERT_OK_AND_ASSIGN(
+      list, Call(&v1::ControlPlane::Stub::ListReleases, of, kAdminKey));
+  ASSERT_EQ(list.releases_size(), 2);
+  EXPECT_EQ(list.releases(0).version(), "2.6.0");
+
+  // The catalog changes through the emulator's settings.
+  v1::UpdateSettingsRequest settings;
+  v1::Release* next = settings.add_releases();
+  next->set_version("2.6.2");
+  next->add_upgrades_from("2.5.0");
+  ASSERT_OK_AND_ASSIGN(v1::EmulatorSettings s,
+                       Emu(&v1::Emulator::Stub::UpdateSettings, settings));
+  EXPECT_EQ(s.releases_size(), 5);
+  ASSERT_OK_AND_ASSIGN(c, GetCluster(c.name()));
+  EXPECT_THAT(c.available_upgrades(), ElementsAre("2.6.0", "2.6.1", "2.6.2"));
+  settings.mutable_releases(0)->set_version("bad version");
+  EXPECT_THAT(Emu(&v1::Emulator::Stub::UpdateSettings, settings),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("releases[0].version")));
+
+  // Requests outside the catalog's paths are refused, naming why.
+  EXPECT_THAT(Upgrade(c.name(), "9.9.9"),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("release '9.9.9' is not in the release")));
+  EXPECT_THAT(Upgrade(c.name(), "2.7.0"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("runs release '2.5.0'"),
+                             HasSubstr("upgrades from '2.6.0'"))));
+  EXPECT_THAT(Upgrade(c.name(), "2.6.0", true),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("no maintenance window")));
+  // Read-only members cannot upgrade.
+  ASSERT_OK_AND_ASSIGN(v1::ApiKey reader,
+                       MakeKey("acme", "roles/project.read_only", project_));
+  EXPECT_THAT(
+      Upgrade(c.name(), "2.6.0", false,
+              v1::UpgradeClusterRequest::ACTION_UNSPECIFIED, reader.secret()),
+      StatusIs(absl::StatusCode::kPermissionDenied,
+               HasSubstr("clusters.upgrade")));
+}
+
+TEST_F(UpgradeTest, UpgradeWithSearchesRunningKeepsEndpointAndData) {
+  v1::Cluster c = CreateWithData("live");
+  const std::string password = c.admin_password();
+  // A client searching in a loop throughout the upgrade.
+  std::atomic<bool> done{false};
+  std::atomic<int> ok{0}, unavailable{0}, other{0};
+  std::string other_error;
+  std::thread reader([&] {
+    auto data = DataClient(c.endpoint(), password);
+    if (!data.ok()) {
+      ++other;
+      return;
+    }
+    SearchRequest search;
+    search.collection_name = "docs";
+    search.vectors = {1, 1};
+    search.dim = 2;
+    search.limit = 3;
+    while (!done.load()) {
+      auto r = data->Search(search);
+      if (r.ok()) {
+        ++ok;
+      } else if (r.status().code() == absl::StatusCode::kUnavailable) {
+        ++unavailable;  // the restart: retryable
+      } else {
+        if (other.fetch_add(1) == 0) other_error = r.status().ToString();
+      }
+    }
+  });
+  while (ok.load() < 5) std::this_thread::yield();
+  ASSERT_OK_AND_ASSIGN(v1::Operation op, Upgrade(c.name(), "2.6.0"));
+  EXPECT_EQ(op.cluster().state(), v1::Cluster::MODIFYING);
+  Advance(absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const int before = ok.load();
+  while (ok.load() < before + 5) std::this_thread::yield();
+  done = true;
+  reader.join();
+  EXPECT_EQ(other.load(), 0) << other_error;
+  std::cout << "[ upgrade ] searches: " << ok.load() << " ok, "
+            << unavailable.load() << " UNAVAILABLE during the restart\n";
+
+  ASSERT_OK_AND_ASSIGN(v1::Cluster got, GetCluster(c.name()));
+  EXPECT_EQ(got.state(), v1::Cluster::RUNNING);
+  EXPECT_EQ(got.version(), "2.6.0");
+  EXPECT_THAT(got.available_upgrades(), ElementsAre("2.7.0"));
+  EXPECT_EQ(got.endpoint(), c.endpoint());
+  EXPECT_EQ(got.metrics_endpoint(), c.metrics_endpoint());
+  ASSERT_OK_AND_ASSIGN(Reported r, AskDataPlane(c.endpoint(), password));
+  EXPECT_EQ(r.release, "2.6.0");
+  ASSERT_OK_AND_ASSIGN(int64_t rows, CountRows(c, password));
+  EXPECT_EQ(rows, 10);
+  auto events = Audit("organizations/acme", "action=clusters.upgrade");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].resource(), c.name());
+}
+
+TEST_F(UpgradeTest, BrokenReleaseIsRolledBackWithTheDataIntact) {
+  v1::Cluster c = CreateWithData("safe");
+  const std::string password = c.admin_password();
+  ASSERT_OK_AND_ASSIGN(v1::Operation op, Upgrade(c.name(), "2.6.1"));
+  Advance(absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  EXPECT_EQ(op.error_code(), static_cast<int>(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(op.error_message(),
+              AllOf(HasSubstr("to release '2.6.1' failed"),
+                    HasSubstr("health check failed: engine"),
+                    HasSubstr("flagged broken"),
+                    HasSubstr("rolled back to release '2.5.0'")));
+  ASSERT_OK_AND_ASSIGN(v1::Cluster got, GetCluster(c.name()));
+  EXPECT_EQ(got.state(), v1::Cluster::RUNNING);
+  EXPECT_EQ(got.version(), "2.5.0");
+  EXPECT_THAT(got.state_message(), HasSubstr("rolled back"));
+  EXPECT_EQ(got.endpoint(), c.endpoint());
+  ASSERT_OK_AND_ASSIGN(Reported r, AskDataPlane(c.endpoint(), password));
+  EXPECT_EQ(r.release, "2.5.0");
+  EXPECT_TRUE(r.healthy);
+  ASSERT_OK_AND_ASSIGN(int64_t rows, CountRows(c, password));
+  EXPECT_EQ(rows, 10);
+  // A sound release afterwards.
+  ASSERT_OK_AND_ASSIGN(op, Upgrade(c.name(), "2.6.0"));
+  Advance(absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  EXPECT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_EQ(op.cluster().version(), "2.6.0");
+}
+
+TEST_F(UpgradeTest, ScheduledUpgradeWaitsForTheWindowAndCanBeDeferred) {
+  v1::Cluster c = CreateWithData("sched");
+  // The project's window: Saturdays 02:00-04:00 in Paris (01:00 UTC in
+  // January); the clock is Friday 08:00 UTC.
+  v1::SetMaintenanceWindowRequest set;
+  set.set_name(project_);
+  set.mutable_window()->set_day_of_week("saturday");
+  set.mutable_window()->set_start_time("02:00");
+  set.mutable_window()->mutable_duration()->set_seconds(7200);
+  set.mutable_window()->set_time_zone("Europe/Paris");
+  ASSERT_OK_AND_ASSIGN(
+      v1::MaintenanceWindowInfo info,
+      Call(&v1::ControlPlane::Stub::SetMaintenanceWindow, set, kAdminKey));
+  EXPECT_EQ(info.window().day_of_week(), "SATURDAY");
+  const int64_t saturday = kStart + 17 * 3600;
+  EXPECT_EQ(info.next_start_time().seconds(), saturday);
+  v1::GetMaintenanceWindowRequest get;
+  get.set_name(c.name());
+  ASSERT_OK_AND_ASSIGN(info, Call(&v1::ControlPlane::Stub::GetMaintenanceWindow,
+                                  get, kAdminKey));
+  EXPECT_EQ(info.source(), "project");
+  set.mutable_window()->set_time_zone("Mars/Olympus");
+  EXPECT_THAT(
+      Call(&v1::ControlPlane::Stub::SetMaintenanceWindow, set, kAdminKey),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("window.time_zone")));
+
+  ASSERT_OK_AND_ASSIGN(v1::Operation op, Upgrade(c.name(), "2.6.0", true));
+  EXPECT_FALSE(op.done());
+  ASSERT_OK_AND_ASSIGN(v1::Cluster got, GetCluster(c.name()));
+  EXPECT_EQ(got.state(), v1::Cluster::RUNNING);
+  EXPECT_EQ(got.scheduled_upgrade().version(), "2.6.0");
+  EXPECT_EQ(got.scheduled_upgrade().start_time().seconds(), saturday);
+  // A second upgrade while one is scheduled is refused.
+  EXPECT_THAT(Upgrade(c.name(), "2.6.0"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("already has an upgrade to '2.6.0'")));
+  // Before the window: nothing happens.
+  Advance(absl::Hours(16));
+  v1::GetRequest get_op;
+  get_op.set_name(op.name());
+  ASSERT_OK_AND_ASSIGN(
+      op, Call(&v1::ControlPlane::Stub::GetOperation, get_op, kAdminKey));
+  EXPECT_FALSE(op.done());
+  // Deferred: the window after.
+  ASSERT_OK_AND_ASSIGN(
+      op, Upgrade(c.name(), "", false, v1::UpgradeClusterRequest::DEFER));
+  ASSERT_OK_AND_ASSIGN(got, GetCluster(c.name()));
+  EXPECT_EQ(got.scheduled_upgrade().start_time().seconds(),
+            saturday + 7 * 24 * 3600);
+  EXPECT_EQ(got.scheduled_upgrade().deferrals(), 1);
+  Advance(absl::Hours(2));  // inside Saturday's window: deferred, waits
+  ASSERT_OK_AND_ASSIGN(
+      op, Call(&v1::ControlPlane::Stub::GetOperation, get_op, kAdminKey));
+  EXPECT_FALSE(op.done());
+  ASSERT_OK_AND_ASSIGN(got, GetCluster(c.name()));
+  EXPECT_EQ(got.version(), "2.5.0");
+  // The next Saturday's window: it runs.
+  Advance(absl::Hours(7 * 24 - 1));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  ASSERT_TRUE(op.done());
+  EXPECT_EQ(op.error_code(), 0) << op.error_message();
+  ASSERT_OK_AND_ASSIGN(got, GetCluster(c.name()));
+  EXPECT_EQ(got.version(), "2.6.0");
+  EXPECT_FALSE(got.has_scheduled_upgrade());
+  ASSERT_OK_AND_ASSIGN(int64_t rows, CountRows(c, c.admin_password()));
+  EXPECT_EQ(rows, 10);
+
+  // Run now: a scheduled upgrade started at once, outside the window.
+  Advance(absl::Hours(3));  // the window has closed
+  ASSERT_OK_AND_ASSIGN(op, Upgrade(c.name(), "2.7.0", true));
+  EXPECT_FALSE(op.done());
+  ASSERT_OK_AND_ASSIGN(
+      op, Upgrade(c.name(), "", false, v1::UpgradeClusterRequest::RUN_NOW));
+  EXPECT_EQ(op.cluster().state(), v1::Cluster::MODIFYING);
+  Advance(absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  EXPECT_EQ(op.error_code(), 0) << op.error_message();
+  ASSERT_OK_AND_ASSIGN(got, GetCluster(c.name()));
+  EXPECT_EQ(got.version(), "2.7.0");
+}
+
+}  // namespace
+}  // namespace cove::cloud::testing
