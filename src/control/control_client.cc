@@ -901,6 +901,8 @@ absl::StatusOr<control::SupportAccessGrant> ControlClient::RevokeSupportAccess(
     const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckSupportAction(request));
   return connection_->RevokeSupportAccess(request, call);
+}
+
 // ---- versions and upgrades (issue 19)
 
 absl::StatusOr<std::vector<control::Release>> ControlClient::ListReleases(

@@ -468,6 +468,8 @@ ControlConnection::RevokeSupportAccess(
     const control::SupportAccessActionRequest& request,
     const ControlCallOptions& call) {
   return NotImplemented(*this, "RevokeSupportAccess");
+}
+
 absl::StatusOr<std::vector<control::Release>> ControlConnection::ListReleases(
     const std::string& cluster, const ControlCallOptions& call) {
   return NotImplemented(*this, "ListReleases");

@@ -637,6 +637,8 @@ class ControlConnectionImpl final : public ControlConnection {
       const ControlCallOptions& call) override {
     return Unary(kNotIdempotent, call, ToProto(request),
                  &ControlStub::RevokeSupportAccess);
+  }
+
   // ---- versions and upgrades (issue 19)
 
   absl::StatusOr<std::vector<control::Release>> ListReleases(
