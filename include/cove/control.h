@@ -645,6 +645,7 @@ class ControlClient {
   /// No notification until request.until (unset: the silence is lifted).
   absl::StatusOr<control::AlertRule> SilenceAlertRule(
       const control::SilenceAlertRuleRequest& request,
+      const ControlCallOptions& call = {});
   // ---- support access with customer approval (issue 19) ----
   /// A support principal asks for access to one cluster for a reason and a
   /// duration (1 minute to 24 hours): a PENDING grant. PermissionDenied for

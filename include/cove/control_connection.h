@@ -271,6 +271,7 @@ class ControlConnection {
       const std::string& name, const ControlCallOptions& call);
   virtual absl::StatusOr<control::AlertRule> SilenceAlertRule(
       const control::SilenceAlertRuleRequest& request,
+      const ControlCallOptions& call);
   // Support access (issue 19).
   virtual absl::StatusOr<control::SupportPrincipal> CreateSupportPrincipal(
       const control::CreateSupportPrincipalRequest& request,

@@ -925,6 +925,7 @@ void BindControl(py::module_& m) {
            py::arg("timeout") = py::none())
       .def("silence_alert_rule",
            ControlMethod(&cove::ControlClient::SilenceAlertRule),
+           py::arg("request"), py::arg("timeout") = py::none())
       // Support access (issue 19).
       .def("request_support_access",
            ControlMethod(&cove::ControlClient::RequestSupportAccess),
@@ -943,7 +944,7 @@ void BindControl(py::module_& m) {
            py::arg("request"), py::arg("timeout") = py::none())
       .def("revoke_support_access",
            ControlMethod(&cove::ControlClient::RevokeSupportAccess),
-           py::arg("request"), py::arg("timeout") = py::none());
+           py::arg("request"), py::arg("timeout") = py::none())
       // Versions and upgrades (issue 19).
       .def("list_releases", ControlMethod(&cove::ControlClient::ListReleases),
            py::arg("cluster"), py::arg("timeout") = py::none())

@@ -636,6 +636,7 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
       break;
     case v1::AgentCommand::kSupportAccess:
       s = SetSupportAccessLocked(name, cmd.support_access());
+      break;
     case v1::AgentCommand::kUpgrade:
       s = UpgradeLocked(name, cmd.upgrade());
       break;

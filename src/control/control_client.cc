@@ -841,6 +841,8 @@ absl::StatusOr<control::AlertRule> ControlClient::SilenceAlertRule(
     const ControlCallOptions& call) {
   COVE_RETURN_IF_ERROR(CheckName("name", request.name, internal::kAlertRule));
   return connection_->SilenceAlertRule(request, call);
+}
+
 // ---- support access (issue 19)
 
 namespace {

@@ -424,6 +424,8 @@ absl::StatusOr<control::AlertRule> ControlConnection::SilenceAlertRule(
     const control::SilenceAlertRuleRequest& request,
     const ControlCallOptions& call) {
   return NotImplemented(*this, "SilenceAlertRule");
+}
+
 absl::StatusOr<control::SupportPrincipal>
 ControlConnection::CreateSupportPrincipal(
     const control::CreateSupportPrincipalRequest& request,

@@ -590,6 +590,8 @@ class ControlConnectionImpl final : public ControlConnection {
       const ControlCallOptions& call) override {
     return Unary(kIdempotent, call, ToProto(request),
                  &ControlStub::SilenceAlertRule);
+  }
+
   // ---- support access (issue 19)
 
   // A second principal of the same id is refused: not repeated.

@@ -267,6 +267,8 @@ class MockControlConnection : public ControlConnection {
               (const std::string&, const ControlCallOptions&), (override));
   MOCK_METHOD(absl::StatusOr<control::AlertRule>, SilenceAlertRule,
               (const control::SilenceAlertRuleRequest&,
+               const ControlCallOptions&),
+              (override));
   // Support access (issue 19).
   MOCK_METHOD(absl::StatusOr<control::SupportPrincipal>, CreateSupportPrincipal,
               (const control::CreateSupportPrincipalRequest&,
