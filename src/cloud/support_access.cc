@@ -51,11 +51,6 @@ bool IsSupportAction(const std::string& action) {
   return false;
 }
 
-std::string GrantId(const std::string& name) {
-  const size_t slash = name.rfind('/');
-  return slash == std::string::npos ? name : name.substr(slash + 1);
-}
-
 std::string StateName(v1::SupportAccessGrant::State s) {
   return v1::SupportAccessGrant::State_Name(s);
 }

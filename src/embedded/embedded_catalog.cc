@@ -265,6 +265,19 @@ EmbeddedConnection::ListSegments(const std::string& name,
   return out;
 }
 
+absl::Status EmbeddedConnection::StoreSettingsLocked(
+    Database* db, const std::string& db_name, const std::string& collection,
+    CollectionSettings settings) {
+  internal::ByteWriter w;
+  w.U8(static_cast<uint8_t>(engine::RecordType::kAlterCollection));
+  w.Str(db_name);
+  w.Str(collection);
+  EncodeSettings(settings, &w);
+  COVE_RETURN_IF_ERROR(LogLocked(w.Take()));
+  db->settings[collection] = std::move(settings);
+  return absl::OkStatus();
+}
+
 absl::Status EmbeddedConnection::AlterCollectionProperties(
     const std::string& name, const std::map<std::string, std::string>& set,
     const std::vector<std::string>& remove, const CallOptions& call) {
@@ -277,14 +290,7 @@ absl::Status EmbeddedConnection::AlterCollectionProperties(
   CollectionSettings settings = db->settings[real_name];
   for (const auto& [k, v] : set) settings.properties[k] = v;
   for (const std::string& k : remove) settings.properties.erase(k);
-  internal::ByteWriter w;
-  w.U8(static_cast<uint8_t>(engine::RecordType::kAlterCollection));
-  w.Str(DbName(call));
-  w.Str(real_name);
-  EncodeSettings(settings, &w);
-  COVE_RETURN_IF_ERROR(LogLocked(w.Take()));
-  db->settings[real_name] = std::move(settings);
-  return absl::OkStatus();
+  return StoreSettingsLocked(db, DbName(call), real_name, std::move(settings));
 }
 
 // Partial load, checked as Milvus does: the listed fields exist, and hold
@@ -386,14 +392,7 @@ absl::Status EmbeddedConnection::SetLoadFields(const engine::Collection& c,
   }
   settings.load_fields = options.load_fields;
   settings.skip_load_dynamic_field = skip;
-  internal::ByteWriter w;
-  w.U8(static_cast<uint8_t>(engine::RecordType::kAlterCollection));
-  w.Str(DbName(call));
-  w.Str(real_name);
-  EncodeSettings(settings, &w);
-  COVE_RETURN_IF_ERROR(LogLocked(w.Take()));
-  db->settings[real_name] = std::move(settings);
-  return absl::OkStatus();
+  return StoreSettingsLocked(db, DbName(call), real_name, std::move(settings));
 }
 
 absl::Status EmbeddedConnection::LoadedFieldsGate(
@@ -512,14 +511,7 @@ absl::Status EmbeddedConnection::AlterCollectionField(
                           CheckFieldProperty(*def, key, value));
     settings.field_properties[field][key] = std::move(checked);
   }
-  internal::ByteWriter w;
-  w.U8(static_cast<uint8_t>(engine::RecordType::kAlterCollection));
-  w.Str(DbName(call));
-  w.Str(real_name);
-  EncodeSettings(settings, &w);
-  COVE_RETURN_IF_ERROR(LogLocked(w.Take()));
-  db->settings[real_name] = std::move(settings);
-  return absl::OkStatus();
+  return StoreSettingsLocked(db, DbName(call), real_name, std::move(settings));
 }
 
 absl::Status EmbeddedConnection::RenameCollection(

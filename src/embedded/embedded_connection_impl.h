@@ -610,6 +610,13 @@ class EmbeddedConnection : public Connection {
     std::map<std::string, CollectionSettings> settings;  // by collection
   };
 
+  // Logs a collection's new settings (a kAlterCollection record) and keeps
+  // them.
+  absl::Status StoreSettingsLocked(Database* db, const std::string& db_name,
+                                   const std::string& collection,
+                                   CollectionSettings settings)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   // The property that bounds the collections of a database (as in Milvus).
   static constexpr char kMaxCollectionsProperty[] = "database.max.collections";
 

@@ -1111,8 +1111,12 @@ TEST_P(ConformanceTest, AlterCollectionField) {
   ASSERT_OK_AND_ASSIGN(CollectionDescription d,
                        client().DescribeCollection("fields"));
   for (const FieldSchema& f : d.schema.fields) {
-    if (f.name == "title") EXPECT_EQ(f.max_length, 1024);
-    if (f.name == "tags") EXPECT_EQ(f.max_capacity, 3);
+    if (f.name == "title") {
+      EXPECT_EQ(f.max_length, 1024);
+    }
+    if (f.name == "tags") {
+      EXPECT_EQ(f.max_capacity, 3);
+    }
     if (f.name == "meta") {
       EXPECT_EQ(f.properties,
                 (std::map<std::string, std::string>{{"mmap.enabled", "True"}}));
