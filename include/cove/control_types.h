@@ -141,6 +141,15 @@ struct License {
   int32_t used_replicas = 0;
 };
 
+/// A weekly maintenance window (issue 19): scheduled upgrades start only
+/// inside it.
+struct MaintenanceWindow {
+  std::string day_of_week;  ///< "MONDAY" .. "SUNDAY" (any case in requests)
+  std::string start_time;   ///< "HH:MM" in time_zone
+  std::chrono::milliseconds duration{0};  ///< 30 minutes to 24 hours
+  std::string time_zone;                  ///< IANA ("Europe/Paris"); empty: UTC
+};
+
 struct Project {
   std::string name;  ///< "organizations/{org}/projects/{project}"
   std::string display_name;
@@ -152,6 +161,9 @@ struct Project {
   std::map<std::string, std::string> labels;
   /// Output only: the project's license (unset: no limit).
   std::optional<License> license;
+  /// The project's maintenance window (SetMaintenanceWindow on the
+  /// project); unset: none.
+  std::optional<MaintenanceWindow> maintenance_window;
 };
 
 enum class EnvironmentMode { kUnspecified, kCrossAccount, kAgent };
@@ -257,15 +269,6 @@ struct BackupPolicy {
   std::chrono::milliseconds retention{0};
   /// Output only: when the next scheduled backup is taken.
   Timestamp next_backup_time;
-};
-
-/// A weekly maintenance window (issue 19): scheduled upgrades start only
-/// inside it.
-struct MaintenanceWindow {
-  std::string day_of_week;  ///< "MONDAY" .. "SUNDAY" (any case in requests)
-  std::string start_time;   ///< "HH:MM" in time_zone
-  std::chrono::milliseconds duration{0};  ///< 30 minutes to 24 hours
-  std::string time_zone;                  ///< IANA ("Europe/Paris"); empty: UTC
 };
 
 /// An upgrade waiting for a maintenance window (UpgradeCluster with

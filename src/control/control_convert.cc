@@ -161,6 +161,8 @@ pb::Project ToProto(const control::Project& v) {
   p.set_etag(v.etag);
   LabelsTo(v.labels, p.mutable_labels());
   if (v.license) *p.mutable_license() = ToProto(*v.license);
+  if (v.maintenance_window.has_value())
+    *p.mutable_maintenance_window() = ToProto(*v.maintenance_window);
   return p;
 }
 
@@ -296,6 +298,8 @@ control::Project FromProto(const pb::Project& p) {
   v.etag = p.etag();
   v.labels = LabelsFrom(p.labels());
   if (p.has_license()) v.license = FromProto(p.license());
+  if (p.has_maintenance_window())
+    v.maintenance_window = FromProto(p.maintenance_window());
   return v;
 }
 
@@ -474,6 +478,8 @@ pb::Cluster ToProto(const control::Cluster& v) {
   for (const std::string& u : v.available_upgrades) p.add_available_upgrades(u);
   if (v.maintenance_window.has_value())
     *p.mutable_maintenance_window() = ToProto(*v.maintenance_window);
+  if (v.scheduled_upgrade.has_value())
+    *p.mutable_scheduled_upgrade() = ToProto(*v.scheduled_upgrade);
   return p;
 }
 
@@ -1335,6 +1341,16 @@ control::MaintenanceWindow FromProto(const pb::MaintenanceWindow& p) {
   v.duration = FromProto(p.duration());
   v.time_zone = p.time_zone();
   return v;
+}
+
+pb::ScheduledUpgrade ToProto(const control::ScheduledUpgrade& v) {
+  pb::ScheduledUpgrade p;
+  p.set_version(v.version);
+  p.set_operation(v.operation);
+  if (control::IsSet(v.start_time))
+    ToProto(v.start_time, p.mutable_start_time());
+  p.set_deferrals(v.deferrals);
+  return p;
 }
 
 control::ScheduledUpgrade FromProto(const pb::ScheduledUpgrade& p) {

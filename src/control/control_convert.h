@@ -56,6 +56,7 @@ control::Page<control::AlertRule> FromProto(
 // Versions and upgrades (issue 19).
 pb::MaintenanceWindow ToProto(const control::MaintenanceWindow& v);
 control::MaintenanceWindow FromProto(const pb::MaintenanceWindow& p);
+pb::ScheduledUpgrade ToProto(const control::ScheduledUpgrade& v);
 control::ScheduledUpgrade FromProto(const pb::ScheduledUpgrade& p);
 pb::Release ToProto(const control::Release& v);
 control::Release FromProto(const pb::Release& p);
