@@ -274,7 +274,11 @@ TEST(Output, ClusterJsonHasStableFields) {
                                             "backup_policy",
                                             "idle_timeout_seconds",
                                             "idle_time",
-                                            "ip_access_list"}));
+                                            "ip_access_list",
+                                            "version",
+                                            "available_upgrades",
+                                            "maintenance_window",
+                                            "scheduled_upgrade"}));
   EXPECT_EQ(j["state"], "RUNNING");
   EXPECT_EQ(j["cu_size"], 2);
   EXPECT_EQ(j["create_time"], "2025-12-03T11:45:01Z");
