@@ -652,13 +652,9 @@ absl::Status CloudCore::CreateBackup(const RequestContext& ctx,
           COVE_RETURN_IF_ERROR(ValidateId("backup_id", req.backup_id()));
         COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "backups.create", req.parent()));
-        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, req, resp));
-        if (replayed) {
-          auto op = operations_.find(resp->name());
-          if (op != operations_.end())
-            *resp = OperationViewLocked(op->second, call.principal);
-          return absl::OkStatus();
-        }
+        COVE_ASSIGN_OR_RETURN(bool replayed,
+                              ReplayOperationLocked(call, req, resp));
+        if (replayed) return absl::OkStatus();
         COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req.parent()));
         COVE_ASSIGN_OR_RETURN(
             v1::Operation op,
@@ -743,33 +739,29 @@ absl::Status CloudCore::ListBackups(const RequestContext& ctx,
 absl::Status CloudCore::DeleteBackup(const RequestContext& ctx,
                                      const v1::DeleteRequest& req,
                                      v1::Operation* resp) {
-  return Handle(
-      ctx, "DeleteBackup", "backups.delete", true, req.name(), req.request_id(),
-      [&](Call& call) -> absl::Status {
-        COVE_RETURN_IF_ERROR(
-            ParseName("name", req.name(), kBackupName).status());
-        COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "backups.delete", req.name()));
-        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, req, resp));
-        if (replayed) {
-          auto op = operations_.find(resp->name());
-          if (op != operations_.end())
-            *resp = OperationViewLocked(op->second, call.principal);
-          return absl::OkStatus();
-        }
-        auto it = backups_.find(req.name());
-        if (it == backups_.end()) {
-          return absl::NotFoundError(
-              absl::StrCat("backup '", req.name(), "' not found"));
-        }
-        COVE_RETURN_IF_ERROR(
-            CheckEtag(absl::StrCat("backup '", req.name(), "'"), req.etag(),
-                      it->second.etag()));
-        COVE_ASSIGN_OR_RETURN(v1::Operation op,
-                              StartDeleteBackupLocked(call, &it->second));
-        *resp = OperationViewLocked(op, call.principal);
-        return RememberLocked(call, req, op, op);
-      });
+  return Handle(ctx, "DeleteBackup", "backups.delete", true, req.name(),
+                req.request_id(), [&](Call& call) -> absl::Status {
+                  COVE_RETURN_IF_ERROR(
+                      ParseName("name", req.name(), kBackupName).status());
+                  COVE_RETURN_IF_ERROR(
+                      AuthorizeLocked(call, "backups.delete", req.name()));
+                  COVE_ASSIGN_OR_RETURN(bool replayed,
+                                        ReplayOperationLocked(call, req, resp));
+                  if (replayed) return absl::OkStatus();
+                  auto it = backups_.find(req.name());
+                  if (it == backups_.end()) {
+                    return absl::NotFoundError(
+                        absl::StrCat("backup '", req.name(), "' not found"));
+                  }
+                  COVE_RETURN_IF_ERROR(
+                      CheckEtag(absl::StrCat("backup '", req.name(), "'"),
+                                req.etag(), it->second.etag()));
+                  COVE_ASSIGN_OR_RETURN(
+                      v1::Operation op,
+                      StartDeleteBackupLocked(call, &it->second));
+                  *resp = OperationViewLocked(op, call.principal);
+                  return RememberLocked(call, req, op, op);
+                });
 }
 
 absl::Status CloudCore::RestoreBackup(const RequestContext& ctx,
@@ -822,13 +814,9 @@ absl::Status CloudCore::RestoreBackup(const RequestContext& ctx,
                 AuthorizeLocked(call, "clusters.delete", target));
           }
         }
-        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, req, resp));
-        if (replayed) {
-          auto op = operations_.find(resp->name());
-          if (op != operations_.end())
-            *resp = OperationViewLocked(op->second, call.principal);
-          return absl::OkStatus();
-        }
+        COVE_ASSIGN_OR_RETURN(bool replayed,
+                              ReplayOperationLocked(call, req, resp));
+        if (replayed) return absl::OkStatus();
         auto it = backups_.find(req.name());
         if (it == backups_.end()) {
           return absl::NotFoundError(

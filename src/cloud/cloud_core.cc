@@ -542,6 +542,18 @@ absl::StatusOr<bool> CloudCore::ReplayLocked(
   return true;
 }
 
+absl::StatusOr<bool> CloudCore::ReplayOperationLocked(
+    const Call& call, const google::protobuf::Message& request,
+    v1::Operation* response) {
+  COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, request, response));
+  if (!replayed) return false;
+  auto op = operations_.find(response->name());
+  if (op != operations_.end()) {
+    *response = OperationViewLocked(op->second, call.principal);
+  }
+  return true;
+}
+
 absl::Status CloudCore::RememberLocked(
     const Call& call, const google::protobuf::Message& request,
     const google::protobuf::Message& response,

@@ -218,6 +218,11 @@ class CloudCore final : public AgentPort {
                                     const google::protobuf::Message& request,
                                     google::protobuf::Message* response)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // ReplayLocked for a request answered by an operation: a replayed answer
+  // is refreshed to the operation as it is now (seen by `call`'s principal).
+  absl::StatusOr<bool> ReplayOperationLocked(
+      const Call& call, const google::protobuf::Message& request,
+      v1::Operation* response) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Remembers the response; `persisted` (secrets removed) goes to SQLite.
   absl::Status RememberLocked(const Call& call,
                               const google::protobuf::Message& request,

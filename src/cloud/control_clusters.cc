@@ -489,23 +489,19 @@ absl::Status CloudCore::CreateCluster(const RequestContext& ctx,
                                       v1::Operation* resp) {
   const std::string name =
       absl::StrCat(req.parent(), "/clusters/", req.cluster_id());
-  return Handle(
-      ctx, "CreateCluster", "clusters.create", true, name, req.request_id(),
-      [&](Call& call) -> absl::Status {
-        COVE_RETURN_IF_ERROR(CheckCreateClusterRequest(req));
-        COVE_RETURN_IF_ERROR(
-            AuthorizeLocked(call, "clusters.create", req.parent()));
-        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, req, resp));
-        if (replayed) {
-          auto op = operations_.find(resp->name());
-          if (op != operations_.end())
-            *resp = OperationViewLocked(op->second, call.principal);
-          return absl::OkStatus();
-        }
-        COVE_ASSIGN_OR_RETURN(v1::Operation op, CreateClusterLocked(call, req));
-        *resp = OperationViewLocked(op, call.principal);
-        return RememberLocked(call, req, op, op);
-      });
+  return Handle(ctx, "CreateCluster", "clusters.create", true, name,
+                req.request_id(), [&](Call& call) -> absl::Status {
+                  COVE_RETURN_IF_ERROR(CheckCreateClusterRequest(req));
+                  COVE_RETURN_IF_ERROR(
+                      AuthorizeLocked(call, "clusters.create", req.parent()));
+                  COVE_ASSIGN_OR_RETURN(bool replayed,
+                                        ReplayOperationLocked(call, req, resp));
+                  if (replayed) return absl::OkStatus();
+                  COVE_ASSIGN_OR_RETURN(v1::Operation op,
+                                        CreateClusterLocked(call, req));
+                  *resp = OperationViewLocked(op, call.principal);
+                  return RememberLocked(call, req, op, op);
+                });
 }
 
 absl::StatusOr<v1::Operation> CloudCore::CreateClusterLocked(
@@ -773,13 +769,9 @@ absl::Status CloudCore::ClusterVerb(const RequestContext& ctx,
                       {"organizations", "projects", "clusters"})
                 .status());
         COVE_RETURN_IF_ERROR(AuthorizeLocked(call, action, req.name()));
-        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, req, resp));
-        if (replayed) {
-          auto op = operations_.find(resp->name());
-          if (op != operations_.end())
-            *resp = OperationViewLocked(op->second, call.principal);
-          return absl::OkStatus();
-        }
+        COVE_ASSIGN_OR_RETURN(bool replayed,
+                              ReplayOperationLocked(call, req, resp));
+        if (replayed) return absl::OkStatus();
         COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req.name()));
         COVE_RETURN_IF_ERROR(CheckEtag(
             absl::StrCat("cluster '", req.name(), "'"), req.etag(), c->etag()));
@@ -848,13 +840,9 @@ absl::Status CloudCore::ResetClusterPassword(
                 .status());
         COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "clusters.resetPassword", req.name()));
-        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, req, resp));
-        if (replayed) {
-          auto op = operations_.find(resp->name());
-          if (op != operations_.end())
-            *resp = OperationViewLocked(op->second, call.principal);
-          return absl::OkStatus();
-        }
+        COVE_ASSIGN_OR_RETURN(bool replayed,
+                              ReplayOperationLocked(call, req, resp));
+        if (replayed) return absl::OkStatus();
         COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req.name()));
         COVE_RETURN_IF_ERROR(CheckEtag(
             absl::StrCat("cluster '", req.name(), "'"), req.etag(), c->etag()));
@@ -901,13 +889,9 @@ absl::Status CloudCore::ScaleCluster(const RequestContext& ctx,
         }
         COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "clusters.scale", req.name()));
-        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, req, resp));
-        if (replayed) {
-          auto op = operations_.find(resp->name());
-          if (op != operations_.end())
-            *resp = OperationViewLocked(op->second, call.principal);
-          return absl::OkStatus();
-        }
+        COVE_ASSIGN_OR_RETURN(bool replayed,
+                              ReplayOperationLocked(call, req, resp));
+        if (replayed) return absl::OkStatus();
         COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req.name()));
         COVE_RETURN_IF_ERROR(CheckEtag(
             absl::StrCat("cluster '", req.name(), "'"), req.etag(), c->etag()));

@@ -398,13 +398,9 @@ absl::Status CloudCore::UpgradeCluster(const RequestContext& ctx,
         }
         COVE_RETURN_IF_ERROR(
             AuthorizeLocked(call, "clusters.upgrade", req.name()));
-        COVE_ASSIGN_OR_RETURN(bool replayed, ReplayLocked(call, req, resp));
-        if (replayed) {
-          auto op = operations_.find(resp->name());
-          if (op != operations_.end())
-            *resp = OperationViewLocked(op->second, call.principal);
-          return absl::OkStatus();
-        }
+        COVE_ASSIGN_OR_RETURN(bool replayed,
+                              ReplayOperationLocked(call, req, resp));
+        if (replayed) return absl::OkStatus();
         COVE_ASSIGN_OR_RETURN(v1::Cluster * c, FindClusterLocked(req.name()));
         COVE_RETURN_IF_ERROR(CheckEtag(
             absl::StrCat("cluster '", req.name(), "'"), req.etag(), c->etag()));
