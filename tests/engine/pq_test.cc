@@ -243,11 +243,11 @@ TEST(ProductQuantizerTest, SaveLoadAndCorruption) {
   ProductQuantizer pq(dim, 4, 6);
   pq.Train(data.data(), 500, 1, 1);
   std::string bytes;
-  cove::internal::ByteWriter w(&bytes);
+  cove::internal::IndexWriter w(&bytes);
   pq.Save(&w);
   {
     ProductQuantizer back;
-    cove::internal::ByteReader r(bytes);
+    cove::internal::IndexReader r(bytes);
     ASSERT_TRUE(back.Load(&r, dim));
     EXPECT_EQ(back.m(), 4u);
     EXPECT_EQ(back.nbits(), 6);
@@ -259,16 +259,16 @@ TEST(ProductQuantizerTest, SaveLoadAndCorruption) {
   }
   for (size_t len = 0; len < bytes.size(); len += 7) {
     ProductQuantizer back;
-    cove::internal::ByteReader r(std::string_view(bytes).substr(0, len));
+    cove::internal::IndexReader r(std::string_view(bytes).substr(0, len));
     EXPECT_FALSE(back.Load(&r, dim)) << len;
   }
   ProductQuantizer back;
-  cove::internal::ByteReader wrong_dim(bytes);
+  cove::internal::IndexReader wrong_dim(bytes);
   EXPECT_FALSE(back.Load(&wrong_dim, 3));  // m = 4 > dim 3
   std::string nan = bytes;
   const float bad = std::nanf("");
   std::memcpy(&nan[nan.size() - 4], &bad, 4);
-  cove::internal::ByteReader r(nan);
+  cove::internal::IndexReader r(nan);
   EXPECT_FALSE(back.Load(&r, dim));
 }
 

@@ -180,11 +180,11 @@ TEST(Sq8Test, SaveLoadRoundTripAndRejectsBadBytes) {
   Sq8Quantizer sq(d);
   sq.Train(data.data(), 100);
   std::string bytes;
-  cove::internal::ByteWriter w(&bytes);
+  cove::internal::IndexWriter w(&bytes);
   sq.Save(&w);
 
   Sq8Quantizer back;
-  cove::internal::ByteReader r(bytes);
+  cove::internal::IndexReader r(bytes);
   ASSERT_TRUE(back.Load(&r, d));
   EXPECT_EQ(r.remaining(), 0u);
   std::vector<uint8_t> a(d);
@@ -195,7 +195,7 @@ TEST(Sq8Test, SaveLoadRoundTripAndRejectsBadBytes) {
     EXPECT_EQ(a, b);
   }
   for (size_t len = 0; len < bytes.size(); ++len) {
-    cove::internal::ByteReader t(std::string_view(bytes).substr(0, len));
+    cove::internal::IndexReader t(std::string_view(bytes).substr(0, len));
     Sq8Quantizer x;
     EXPECT_FALSE(x.Load(&t, d)) << len;
   }
@@ -203,15 +203,15 @@ TEST(Sq8Test, SaveLoadRoundTripAndRejectsBadBytes) {
   std::string bad = bytes;
   float neg = -1.0f;
   std::memcpy(&bad[1 + d * sizeof(float)], &neg, sizeof(float));
-  cove::internal::ByteReader t(bad);
+  cove::internal::IndexReader t(bad);
   Sq8Quantizer x;
   EXPECT_FALSE(x.Load(&t, d));
 
   // Untrained quantizers round-trip too.
   std::string empty;
-  cove::internal::ByteWriter we(&empty);
+  cove::internal::IndexWriter we(&empty);
   Sq8Quantizer(d).Save(&we);
-  cove::internal::ByteReader re(empty);
+  cove::internal::IndexReader re(empty);
   Sq8Quantizer y;
   ASSERT_TRUE(y.Load(&re, d));
   EXPECT_FALSE(y.trained());

@@ -626,7 +626,7 @@ absl::Status DiskAnnIndex::Save(std::string* out) const {
   if (out == nullptr) return absl::InvalidArgumentError("out: null");
   out->clear();
   size_t header = cove::internal::BeginIndexHeader(IndexType::kDiskAnn, out);
-  cove::internal::ByteWriter w(out);
+  cove::internal::IndexWriter w(out);
   w.Put<uint8_t>(static_cast<uint8_t>(params_.metric));
   w.Put<uint64_t>(dim_);
   w.Put<int32_t>(params_.max_degree);
@@ -654,7 +654,7 @@ absl::Status DiskAnnIndex::Save(std::string* out) const {
 
 absl::StatusOr<std::unique_ptr<DiskAnnIndex>> DiskAnnIndex::Load(
     std::string_view payload) {
-  cove::internal::ByteReader r(payload);
+  cove::internal::IndexReader r(payload);
   IndexParams p;
   p.type = IndexType::kDiskAnn;
   uint8_t metric = 0;

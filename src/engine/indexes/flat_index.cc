@@ -439,7 +439,7 @@ absl::Status FlatIndex::Save(std::string* out) const {
     return absl::InvalidArgumentError("FLAT save: output is null");
   }
   size_t pos = cove::internal::BeginIndexHeader(IndexType::kFlat, out);
-  cove::internal::ByteWriter w(out);
+  cove::internal::IndexWriter w(out);
   w.Put<uint8_t>(static_cast<uint8_t>(params_.metric));
   w.Put<uint8_t>(0);
   w.Put<uint8_t>(0);
@@ -477,7 +477,7 @@ absl::Status FlatIndex::AttachVectors(const ExternalVectors& v) {
 
 absl::StatusOr<std::unique_ptr<FlatIndex>> FlatIndex::Load(
     std::string_view payload) {
-  cove::internal::ByteReader r(payload);
+  cove::internal::IndexReader r(payload);
   uint8_t metric = 0;
   uint8_t pad[3] = {0, 0, 0};
   uint64_t dim = 0;

@@ -970,7 +970,7 @@ absl::Status HnswIndex::Save(std::string* out) const {
                upper_.size() * 4 + n_ * dim_ * 4 +
                (quantized_ ? n_ * dim_ : 0) + dim_ * 8);
   size_t header = cove::internal::BeginIndexHeader(params_.type, out);
-  cove::internal::ByteWriter w(out);
+  cove::internal::IndexWriter w(out);
   w.Put<uint8_t>(static_cast<uint8_t>(params_.metric));
   w.Put<uint64_t>(dim_);
   w.Put<int32_t>(params_.m);
@@ -1011,7 +1011,7 @@ absl::Status HnswIndex::Save(std::string* out) const {
 
 absl::StatusOr<std::unique_ptr<HnswIndex>> HnswIndex::Load(
     IndexType type, std::string_view payload) {
-  cove::internal::ByteReader r(payload);
+  cove::internal::IndexReader r(payload);
   IndexParams p;
   p.type = type;
   uint8_t metric = 0;

@@ -57,10 +57,14 @@ inline uint64_t IndexChecksum(const char* p, size_t n) {
   return h;
 }
 
-/// Appends fixed-size little-endian values and arrays to a string.
-class ByteWriter {
+/// Appends fixed-size little-endian values and arrays to a string. (Not
+/// named ByteWriter: common/bytes.h has a different class of that name in
+/// this namespace, and two definitions of one class are an ODR violation
+/// that the linker resolves by picking one's out-of-line member functions
+/// for both; tests compiled at -O0 crashed on it.)
+class IndexWriter {
  public:
-  explicit ByteWriter(std::string* out) : out_(out) {}
+  explicit IndexWriter(std::string* out) : out_(out) {}
 
   template <typename T>
   void Put(T v) {
@@ -86,11 +90,11 @@ class ByteWriter {
   std::string* out_;
 };
 
-/// Reads what ByteWriter wrote. Every read is bounds-checked: after the first
+/// Reads what IndexWriter wrote. Every read is bounds-checked: after the first
 /// failed read, ok() is false and all further reads fail.
-class ByteReader {
+class IndexReader {
  public:
-  explicit ByteReader(std::string_view bytes) : bytes_(bytes) {}
+  explicit IndexReader(std::string_view bytes) : bytes_(bytes) {}
 
   bool ok() const { return ok_; }
   size_t remaining() const { return bytes_.size() - pos_; }

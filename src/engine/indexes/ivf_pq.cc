@@ -570,7 +570,7 @@ absl::Status IvfPqIndex::Save(std::string* out) const {
   if (out == nullptr) return absl::InvalidArgumentError("out: null");
   out->clear();
   size_t header = cove::internal::BeginIndexHeader(params_.type, out);
-  cove::internal::ByteWriter w(out);
+  cove::internal::IndexWriter w(out);
   w.Put<uint8_t>(static_cast<uint8_t>(params_.metric));
   w.Put<uint64_t>(dim_);
   w.Put<int32_t>(params_.nlist);
@@ -599,7 +599,7 @@ absl::Status IvfPqIndex::Save(std::string* out) const {
 
 absl::StatusOr<std::unique_ptr<IvfPqIndex>> IvfPqIndex::Load(
     IndexType type, std::string_view payload) {
-  cove::internal::ByteReader r(payload);
+  cove::internal::IndexReader r(payload);
   IndexParams p;
   p.type = type;
   uint8_t metric = 0;

@@ -182,14 +182,14 @@ float ProductQuantizer::Adc(const float* table, const uint8_t* code) const {
   return s;
 }
 
-void ProductQuantizer::Save(cove::internal::ByteWriter* w) const {
+void ProductQuantizer::Save(cove::internal::IndexWriter* w) const {
   w->Put<uint64_t>(m_);
   w->Put<uint8_t>(static_cast<uint8_t>(nbits_));
   w->Put<uint8_t>(trained() ? 1 : 0);
   if (trained()) w->PutArray(centroids_.data(), centroids_.size());
 }
 
-bool ProductQuantizer::Load(cove::internal::ByteReader* r, size_t dim) {
+bool ProductQuantizer::Load(cove::internal::IndexReader* r, size_t dim) {
   uint64_t m = 0;
   uint8_t nbits = 0;
   uint8_t trained = 0;

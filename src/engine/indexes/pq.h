@@ -92,11 +92,11 @@ class ProductQuantizer {
   }
 
   /// Appends the quantizer's geometry and codebooks to a payload.
-  void Save(cove::internal::ByteWriter* w) const;
+  void Save(cove::internal::IndexWriter* w) const;
   /// Reads a quantizer of dimension `dim` saved by Save(); false when the
   /// bytes are truncated, the geometry is invalid or a centroid is not
   /// finite.
-  bool Load(cove::internal::ByteReader* r, size_t dim);
+  bool Load(cove::internal::IndexReader* r, size_t dim);
 
  private:
   // Fills transposed_ from centroids_.

@@ -100,14 +100,14 @@ float Sq8Quantizer::CodeNorm(const uint8_t* code) const {
   return s;
 }
 
-void Sq8Quantizer::Save(cove::internal::ByteWriter* w) const {
+void Sq8Quantizer::Save(cove::internal::IndexWriter* w) const {
   w->Put<uint8_t>(trained() ? 1 : 0);
   if (!trained()) return;
   w->PutArray(vmin_.data(), dim_);
   w->PutArray(vdiff_.data(), dim_);
 }
 
-bool Sq8Quantizer::Load(cove::internal::ByteReader* r, size_t dim) {
+bool Sq8Quantizer::Load(cove::internal::IndexReader* r, size_t dim) {
   dim_ = dim;
   vmin_.clear();
   vdiff_.clear();

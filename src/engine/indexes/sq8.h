@@ -80,11 +80,11 @@ class Sq8Quantizer {
   }
 
   /// Appends the quantizer to a payload.
-  void Save(cove::internal::ByteWriter* w) const;
+  void Save(cove::internal::IndexWriter* w) const;
   /// Reads a quantizer of dimension `dim` saved by Save() (trained or not);
   /// false when the bytes are truncated or invalid (non-finite or negative
   /// ranges).
-  bool Load(cove::internal::ByteReader* r, size_t dim);
+  bool Load(cove::internal::IndexReader* r, size_t dim);
 
  private:
   void ComputeScale();
