@@ -2,9 +2,9 @@
 # Command 2 of the README: installs what is missing, builds everything and
 # runs every test:
 #   1. Release build: the examples, the CLI scenario, the load and fault
-#      tests (tests/reliability) and the Node interop test through ctest
-#      (the C++ unit tests run in stage 4; here only when stage 4 is not
-#      selected);
+#      tests (tests/reliability, run here only) and the Node interop test
+#      through ctest (the C++ unit tests run in stage 4; here only when
+#      stage 4 is not selected);
 #   2. install into a staging prefix, then configure and build the example
 #      consumer project (examples/consumer) against the installed package;
 #   3. Python: a venv (Debian's python3, system site packages), the package
@@ -239,12 +239,17 @@ run_fuzzers() {
 if [[ "${want_asan}" == 1 || "${want_fuzz}" == 1 ]]; then
   san="${COVE_SAN_BUILD_DIR:-${build}/sanitize}"
   san_targets=()
+  # The load and fault tests run once, in the Release build of stage 1
+  # (full size, with the memory bound), when that stage is selected.
+  san_reliability=ON
+  if want release; then san_reliability=OFF; fi
   if step "configure (clang ASan+UBSan)" cmake -S "${root}" -B "${san}" -G Ninja \
       -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
       -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
       -DCOVE_BUILD_FUZZERS=ON -DCOVE_BUILD_TESTS=ON -DCOVE_BUILD_EXAMPLES=OFF \
+      -DCOVE_BUILD_RELIABILITY_TESTS="${san_reliability}" \
       "${proto_dir[@]}"; then
     if [[ "${want_asan}" == 1 ]]; then
       mapfile -t san_targets < <(unit_test_targets "${san}")

@@ -366,14 +366,15 @@ TEST_P(FlatIndexTest, BatchEqualsSingle) {
         p.k = k;
         auto batch = index->SearchBatch(queries.data(), nq, p);
         ASSERT_EQ(batch.size(), nq);
-        for (size_t qi = 0; qi < nq; ++qi) {
+        // Every third query of the whole block, and the partial block.
+        for (size_t qi = 0; qi < nq; qi += qi < 256 ? 3 : 1) {
           SCOPED_TRACE(::testing::Message()
                        << "metric=" << static_cast<int>(metric) << " d=" << d
                        << " k=" << k << " q=" << qi);
           const float* q = queries.data() + qi * d;
           std::vector<Neighbor> single = index->Search(q, p);
           ExpectIdentical(batch[qi], single);
-          if (qi % 50 == 0) {
+          if (qi % 51 == 0) {
             ExpectMatchesOracle(single, Oracle(data, d, metric, q, p));
           }
         }
