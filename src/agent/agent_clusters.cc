@@ -230,10 +230,10 @@ void Agent::Impl::StopDataPlaneLocked(Local* local) {
   if (!local->info.endpoint.empty()) (void)HoldPortsLocked(local, false);
 }
 
-// Versions and upgrades (issue 19): the data plane restarted on another
-// release over the same data and endpoint, health-checked, rolled back on
-// failure (hosting::UpgradeDataPlane); the release serving afterwards is
-// recorded and reported.
+// Versions and upgrades (issue 19): the next release started beside the
+// running one over the same data and endpoint, health-checked, and either
+// taking over or drained again (the rollback) (hosting::UpgradeDataPlane);
+// the release serving afterwards is recorded and reported.
 absl::Status Agent::Impl::UpgradeLocked(
     const std::string& name, const v1::AgentUpgradeCluster& upgrade) {
   auto it = clusters_.find(name);
@@ -253,16 +253,16 @@ absl::Status Agent::Impl::UpgradeLocked(
   hosting::DataPlaneOptions to = local.plane->options();
   to.release = upgrade.release();
   to.unhealthy_reason = upgrade.unhealthy_reason();
-  const std::string running_release = local.info.release.empty()
-                                          ? upgrade.current_release()
-                                          : local.info.release;
   hosting::UpgradeResult r = hosting::UpgradeDataPlane(
-      std::move(local.plane), to, &local.ports, &local.info.endpoint,
-      &local.info.metrics_endpoint, running_release);
+      std::move(local.plane), to,
+      local.info.release.empty() ? upgrade.current_release()
+                                 : local.info.release);
   local.plane = std::move(r.plane);
-  local.info.running = local.plane != nullptr;
-  if (local.plane != nullptr) local.info.release = local.plane->release();
-  if (!local.info.running) local.message = std::string(r.status.message());
+  // (A data plane started before it had a release name runs the release
+  // the control plane names as current.)
+  local.info.release = local.plane->release().empty()
+                           ? upgrade.current_release()
+                           : local.plane->release();
   COVE_RETURN_IF_ERROR(SaveClustersLocked());
   return r.status;
 }

@@ -627,8 +627,8 @@ void CloudCore::AgentExecuteLocked(const std::string& op_name) {
     scale->set_capacity_vectors(CapacityLocked(c->cu_type(), p.cu_size));
     scale->set_capacity_bytes(CapacityBytesLocked(c->cu_type(), p.cu_size));
   } else if (verb == "UpgradeCluster") {
-    // upgrades.cc: the agent restarts the data plane on the release, with
-    // a health check and rollback (hosting::UpgradeDataPlane).
+    // upgrades.cc: the agent starts the release beside the running one,
+    // with a health check and rollback (hosting::UpgradeDataPlane).
     auto* upgrade = cmd.mutable_upgrade();
     upgrade->set_release(p.version);
     upgrade->set_unhealthy_reason(BrokenReasonLocked(p.version));

@@ -162,7 +162,7 @@ class CloudCore final : public AgentPort {
     bool scheduled = false;
   };
   struct Runtime {
-    std::unique_ptr<hosting::DataPlane> plane;  // hosting/data_plane.h
+    std::shared_ptr<hosting::DataPlane> plane;  // hosting/data_plane.h
   };
   // ResetClusterPassword: the new root password in the cluster's user store
   // (the running data plane's, else its file).

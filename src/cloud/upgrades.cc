@@ -4,10 +4,12 @@
 //
 // A release is this build's data plane reporting the release's version
 // (hosting::DataPlaneOptions::release); a release flagged broken fails its
-// health check. The upgrade itself is hosting::UpgradeDataPlane (stop,
-// start on the new release over the same data and ports, health check,
-// rollback), run here for cross-account clusters and by cove-agent for
-// agent-mode ones (AgentUpgradeCluster).
+// health check. The upgrade itself is hosting::UpgradeDataPlane (the new
+// release started beside the running one on the same ports and data,
+// health check, then the old one drained, or the new one drained again:
+// the rollback; the endpoint never refuses connections), run here for
+// cross-account clusters and by cove-agent for agent-mode ones
+// (AgentUpgradeCluster).
 #include <algorithm>
 #include <optional>
 
@@ -325,20 +327,12 @@ absl::Status CloudCore::UpgradeLocalLocked(v1::Cluster* c,
   hosting::DataPlaneOptions to = rt->second.plane->options();
   to.release = version;
   to.unhealthy_reason = BrokenReasonLocked(version);
-  std::string endpoint = c->endpoint();
-  std::string metrics_endpoint = c->metrics_endpoint();
-  hosting::UpgradeResult r = hosting::UpgradeDataPlane(
-      std::move(rt->second.plane), to, &ports_[c->name()], &endpoint,
-      &metrics_endpoint);
-  c->set_endpoint(endpoint);
-  c->set_metrics_endpoint(metrics_endpoint);
-  if (r.plane != nullptr) {
-    c->set_version(r.plane->release());
-    rt->second.plane = std::move(r.plane);
-  } else {
-    runtimes_.erase(rt);
-    activity_.erase(c->name());
-  }
+  hosting::UpgradeResult r =
+      hosting::UpgradeDataPlane(std::move(rt->second.plane), to);
+  // (A data plane started before it had a release name runs the cluster's
+  // version.)
+  if (!r.plane->release().empty()) c->set_version(r.plane->release());
+  rt->second.plane = std::move(r.plane);
   return r.status;
 }
 

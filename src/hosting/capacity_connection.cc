@@ -179,8 +179,6 @@ absl::StatusOr<std::string> CapacityConnection::GetServerVersion(
 
 absl::Status CapacityConnection::CheckHealth(const CallOptions& call) {
   Touch();
-  if (!unhealthy_reason_.empty())
-    return absl::UnavailableError(unhealthy_reason_);
   return inner_->CheckHealth(call);
 }
 

@@ -48,13 +48,6 @@ class CapacityConnection : public Connection {
   /// time of the last data-plane request); it must not block. Set before
   /// the connection serves.
   void set_on_activity(std::function<void()> f) { on_activity_ = std::move(f); }
-  /// A release that fails its health check (the emulator's deliberately
-  /// broken release, issue 19): CheckHealth fails with UNAVAILABLE and
-  /// this reason (the Milvus CheckHealth RPC reports it unhealthy). Set
-  /// before the connection serves.
-  void set_unhealthy_reason(std::string reason) {
-    unhealthy_reason_ = std::move(reason);
-  }
 
   /// Bytes of storage held now (0 without a measure).
   int64_t StorageBytes() const { return storage_bytes_ ? storage_bytes_() : 0; }
@@ -232,7 +225,6 @@ class CapacityConnection : public Connection {
   std::atomic<int64_t> capacity_bytes_;
   const std::function<int64_t()> storage_bytes_;
   std::function<void()> on_activity_;
-  std::string unhealthy_reason_;
   absl::Mutex write_mu_;  // serializes Insert and Upsert
 };
 

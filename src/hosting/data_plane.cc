@@ -30,6 +30,41 @@ std::string ShownHost(const std::string& host) {
   return host;
 }
 
+// The options of the Milvus-protocol server of a data plane of `options`
+// over `connection` and `users` (its listen addresses are the caller's).
+server::ServerOptions ServerOptionsFor(
+    const DataPlaneOptions& options,
+    const std::shared_ptr<CapacityConnection>& connection,
+    const std::shared_ptr<auth::AuthStore>& users) {
+  server::ServerOptions so;
+  so.tls_cert_file = options.tls_cert_file;
+  so.tls_key_file = options.tls_key_file;
+  so.auth_enabled = true;
+  so.connection = connection;
+  so.auth_store = users;
+  so.pbkdf2_iterations = options.pbkdf2_iterations;
+  so.on_access_denied = options.on_access_denied;
+  so.support_sessions = options.support_sessions;
+  so.on_support_call = options.on_support_call;
+  so.release = options.release;
+  so.unhealthy_reason = options.unhealthy_reason;
+  so.ip_access_list = options.ip_access_list;
+  so.ip_access_owner = absl::StrCat("cluster '", options.cluster, "'");
+  // The next release's server binds the same ports while this one drains.
+  so.reuse_port = true;
+  // The data plane's Prometheus endpoint reports this; it never takes the
+  // host's locks (a scrape may run while the host stops the data plane).
+  const std::string dir = options.data_dir;
+  so.usage = [connection, dir] {
+    server::DataPlaneUsage u;
+    u.vectors = connection->CountEntities().value_or(-1);
+    u.storage_bytes = server::DirectoryBytes(dir);
+    u.capacity_vectors = connection->capacity();
+    return u;
+  };
+  return so;
+}
+
 }  // namespace
 
 absl::Status CreateDataPlaneUsers(const std::string& dir,
@@ -118,29 +153,7 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Start(
       std::move(embedded), options.capacity_vectors, options.capacity_bytes,
       [dir] { return server::DirectoryBytes(dir); });
   if (options.on_activity) connection->set_on_activity(options.on_activity);
-  connection->set_unhealthy_reason(options.unhealthy_reason);
-  server::ServerOptions so;
-  so.tls_cert_file = options.tls_cert_file;
-  so.tls_key_file = options.tls_key_file;
-  so.auth_enabled = true;
-  so.connection = connection;
-  so.auth_store = users;
-  so.pbkdf2_iterations = options.pbkdf2_iterations;
-  so.on_access_denied = options.on_access_denied;
-  so.support_sessions = options.support_sessions;
-  so.on_support_call = options.on_support_call;
-  so.release = options.release;
-  so.ip_access_list = options.ip_access_list;
-  so.ip_access_owner = absl::StrCat("cluster '", options.cluster, "'");
-  // The data plane's Prometheus endpoint reports this; it never takes the
-  // host's locks (a scrape may run while the host stops the data plane).
-  so.usage = [connection, dir] {
-    server::DataPlaneUsage u;
-    u.vectors = connection->CountEntities().value_or(-1);
-    u.storage_bytes = server::DirectoryBytes(dir);
-    u.capacity_vectors = connection->capacity();
-    return u;
-  };
+  server::ServerOptions so = ServerOptionsFor(options, connection, users);
   const bool tls = !options.tls_cert_file.empty();
   // The cluster's own ports, held until the listeners take them over.
   COVE_RETURN_IF_ERROR(
@@ -173,6 +186,34 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Start(
   dp->users_ = std::move(users);
   dp->server_ = *std::move(server);
   dp->endpoint_ = *endpoint;
+  return dp;
+}
+
+absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::StartNextRelease(
+    const DataPlane& running, const DataPlaneOptions& to) {
+  if (running.stopped_.load()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cluster '", running.options_.cluster,
+                     "': its data plane is stopped (no release to follow)"));
+  }
+  DataPlaneOptions options = running.options_;
+  options.release = to.release;
+  options.unhealthy_reason = to.unhealthy_reason;
+  // The list in force (it may have changed since the start).
+  options.ip_access_list = running.server_->ip_access_list();
+  server::ServerOptions so =
+      ServerOptionsFor(options, running.connection_, running.users_);
+  so.listen_address =
+      absl::StrCat(options.host, ":", PortOf(running.endpoint_));
+  so.metrics_listen_address =
+      absl::StrCat(options.host, ":", PortOf(running.server_->metrics_url()));
+  COVE_ASSIGN_OR_RETURN(auto server, server::StartServer(so));
+  std::unique_ptr<DataPlane> dp(new DataPlane());
+  dp->options_ = std::move(options);
+  dp->connection_ = running.connection_;
+  dp->users_ = running.users_;
+  dp->server_ = std::move(server);
+  dp->endpoint_ = running.endpoint_;
   return dp;
 }
 
@@ -267,6 +308,9 @@ absl::Status DataPlane::HealthCheck() const {
       !s.ok()) {
     return failed("listener", s);
   }
+  if (!options_.unhealthy_reason.empty()) {
+    return failed("engine", absl::UnavailableError(options_.unhealthy_reason));
+  }
   if (absl::Status s = connection_->CheckHealth(CallOptions{}); !s.ok()) {
     return failed("engine", s);
   }
@@ -277,50 +321,37 @@ absl::Status DataPlane::HealthCheck() const {
 }
 
 UpgradeResult UpgradeDataPlane(std::shared_ptr<DataPlane> running,
-                               const DataPlaneOptions& to, ClusterPorts* ports,
-                               std::string* endpoint,
-                               std::string* metrics_endpoint,
+                               const DataPlaneOptions& to,
                                const std::string& running_release) {
-  DataPlaneOptions from = running->options();
-  if (from.release.empty()) from.release = running_release;
-  const bool tls = !from.tls_cert_file.empty();
+  const std::string from_release =
+      running->release().empty() ? running_release : running->release();
   const auto name = [](const std::string& release) {
     return release.empty() ? std::string("(build)") : release;
   };
   UpgradeResult result;
-  // Calls in flight finish (new ones are refused until the new release
-  // listens).
-  running->StopGracefully(std::chrono::seconds(5));
-  running.reset();  // closes the engine: the data directory is free
-  (void)ports->Hold(from.host, tls, false, endpoint, metrics_endpoint);
-  auto next = DataPlane::Start(to, ports, endpoint, metrics_endpoint);
-  absl::Status failure = next.ok() ? (*next)->HealthCheck() : next.status();
+  // The next release serves beside the running one, on the same ports
+  // (SO_REUSEPORT) and the same open engine: new connections reach either.
+  auto next = DataPlane::StartNextRelease(*running, to);
+  const absl::Status failure =
+      next.ok() ? (*next)->HealthCheck() : next.status();
   if (failure.ok()) {
+    // The old release closes its listeners first, then lets its calls in
+    // flight finish: its clients' next calls connect to the new release.
+    running->StopGracefully(std::chrono::seconds(5));
     result.plane = *std::move(next);
     return result;
   }
   if (next.ok()) {
-    (*next)->Stop();
-    next->reset();
-    (void)ports->Hold(from.host, tls, false, endpoint, metrics_endpoint);
+    // Rollback: the connections the new release took move back to the old
+    // one, which never stopped.
+    (*next)->StopGracefully(std::chrono::seconds(5));
   }
-  // Rollback: the old release on the same data and ports.
-  auto back = DataPlane::Start(from, ports, endpoint, metrics_endpoint);
-  const absl::Status back_health =
-      back.ok() ? (*back)->HealthCheck() : back.status();
-  if (back.ok()) result.plane = *std::move(back);
-  if (!back_health.ok()) {
-    result.status = absl::InternalError(absl::StrCat(
-        "upgrade of cluster '", to.cluster, "' to release '", name(to.release),
-        "' failed (", failure.message(), ") and the rollback to release '",
-        name(from.release), "' failed too: ", back_health.message()));
-    return result;
-  }
+  result.plane = std::move(running);
   result.status = absl::Status(
       failure.code(),
       absl::StrCat("upgrade of cluster '", to.cluster, "' to release '",
                    name(to.release), "' failed: ", failure.message(),
-                   "; rolled back to release '", name(from.release), "'"));
+                   "; rolled back to release '", name(from_release), "'"));
   return result;
 }
 

@@ -136,6 +136,17 @@ class DataPlane {
   /// admitted.
   void StopGracefully(std::chrono::milliseconds grace);
 
+  /// Starts the server of the release of `to` (its release and
+  /// unhealthy_reason) beside `running`: on the same ports (both listeners
+  /// bind with SO_REUSEPORT, so the kernel hands new connections to
+  /// either), over the same open engine, user store, capacity and IP
+  /// access list. The data plane returned owns no ports of its own; once
+  /// `running` stops, it alone serves the endpoints. In the emulator a
+  /// release is the data plane's reported version and health (the engine's
+  /// files are the same), so the engine stays open across an upgrade.
+  static absl::StatusOr<std::unique_ptr<DataPlane>> StartNextRelease(
+      const DataPlane& running, const DataPlaneOptions& to);
+
   const std::shared_ptr<CapacityConnection>& connection() const {
     return connection_;
   }
@@ -199,31 +210,29 @@ class DataPlane {
 };
 
 /// What UpgradeDataPlane leaves: the data plane serving afterwards (the new
-/// release, or the old one after a rollback; null only when the rollback
-/// failed too) and how the upgrade went.
+/// release, or the old one after a rollback) and how the upgrade went.
 struct UpgradeResult {
-  std::unique_ptr<DataPlane> plane;
+  std::shared_ptr<DataPlane> plane;
   absl::Status status;
 };
 
-/// Upgrades (or downgrades) the data plane `running` to `to` (its options
-/// with another release and unhealthy_reason) over the same data directory
-/// and the same endpoints: stops `running` and closes its engine (the
-/// caller hands it over and keeps no other reference to it), starts
-/// `to` on the ports `ports` holds, health-checks it
-/// (DataPlane::HealthCheck); when the new release fails to start or its
-/// health check fails, it is stopped and the old release started again on
-/// the same data (automatic rollback), and the status is the failure
-/// ("... failed: ...; rolled back to release 'X'"); INTERNAL when the
-/// rollback failed too (the ports are held then). Clients see the endpoint
-/// refuse connections between the stop and the start (UNAVAILABLE: retry);
-/// calls in flight at the stop are cancelled. `running_release` names the
-/// release `running` runs when its options name none (a data plane started
-/// before it had one): the rollback starts it under that name.
+/// Upgrades (or downgrades) the data plane `running` to the release of
+/// `to` (its release and unhealthy_reason; the rest of `running`'s options
+/// stay) without a moment where the endpoint refuses connections:
+/// DataPlane::StartNextRelease starts the new release beside the running
+/// one, on the same ports and the same open engine, and health-checks it
+/// (DataPlane::HealthCheck); when it is healthy, the old release stops
+/// gracefully (its listeners close, calls in flight finish, its clients'
+/// next calls connect to the new release); when the new release fails to
+/// start or its health check fails, it stops gracefully and the old
+/// release, which never stopped, goes on serving (the automatic rollback):
+/// the status is the failure ("... failed: ...; rolled back to release
+/// 'X'"). The endpoints never change. The caller hands `running` over and
+/// keeps no other reference to it. `running_release` names the release
+/// `running` runs when its options name none (a data plane started before
+/// it had one), in that message.
 UpgradeResult UpgradeDataPlane(std::shared_ptr<DataPlane> running,
-                               const DataPlaneOptions& to, ClusterPorts* ports,
-                               std::string* endpoint,
-                               std::string* metrics_endpoint,
+                               const DataPlaneOptions& to,
                                const std::string& running_release = "");
 
 }  // namespace cove::hosting

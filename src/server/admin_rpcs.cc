@@ -227,7 +227,7 @@ grpc::Status MilvusServiceImpl::GetComponentStates(
     const milvus_pb::GetComponentStatesRequest* request,
     milvus_pb::ComponentStates* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    absl::Status health = connection_->CheckHealth(c.call);
+    absl::Status health = Health(c.call);
     const bool healthy = health.ok() || absl::IsUnimplemented(health);
     milvus_pb::ComponentInfo* state = response->mutable_state();
     state->set_nodeid(kNodeId);

@@ -13,7 +13,8 @@
 namespace cove::server {
 
 absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
-    const std::string& listen_address, std::function<std::string()> render) {
+    const std::string& listen_address, std::function<std::string()> render,
+    bool reuse_port) {
   const size_t colon = listen_address.rfind(':');
   int port = -1;
   if (colon == std::string::npos ||
@@ -42,11 +43,14 @@ absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
               "text/plain");
         }
       });
-  // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would
-  // let a second process bind the same port and take scrapes.
-  e->http_->set_socket_options([](socket_t sock) {
+  // SO_REUSEADDR only, unless asked: httplib's default also sets
+  // SO_REUSEPORT, which would let a second process bind the same port and
+  // take scrapes.
+  e->http_->set_socket_options([reuse_port](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    if (reuse_port)
+      setsockopt(sock, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof(yes));
   });
   e->http_->set_keep_alive_max_count(100);
   e->http_->new_task_queue = [] { return new httplib::ThreadPool(2); };

@@ -23,9 +23,13 @@ namespace cove::server {
 class MetricsEndpoint {
  public:
   /// Listens on "host:port" (port 0: a free port). InvalidArgument for a
-  /// malformed address; Unavailable when it cannot be bound.
+  /// malformed address; Unavailable when it cannot be bound. With
+  /// `reuse_port`, the socket has SO_REUSEPORT, so that another endpoint of
+  /// the same user can bind the same port while this one still serves (a
+  /// hosted data plane's release swap, hosting/data_plane.h).
   static absl::StatusOr<std::unique_ptr<MetricsEndpoint>> Start(
-      const std::string& listen_address, std::function<std::string()> render);
+      const std::string& listen_address, std::function<std::string()> render,
+      bool reuse_port = false);
   ~MetricsEndpoint();
   MetricsEndpoint(const MetricsEndpoint&) = delete;
   MetricsEndpoint& operator=(const MetricsEndpoint&) = delete;

@@ -317,11 +317,18 @@ grpc::Status MilvusServiceImpl::GetVersion(
   });
 }
 
+absl::Status MilvusServiceImpl::Health(const CallOptions& call) {
+  if (!options_.unhealthy_reason.empty()) {
+    return absl::UnavailableError(options_.unhealthy_reason);
+  }
+  return connection_->CheckHealth(call);
+}
+
 grpc::Status MilvusServiceImpl::CheckHealth(
     grpc::ServerContext* context, const milvus_pb::CheckHealthRequest* request,
     milvus_pb::CheckHealthResponse* response) {
   return Handle(context, *request, response, [&](const Caller& c) {
-    absl::Status s = connection_->CheckHealth(c.call);
+    absl::Status s = Health(c.call);
     bool healthy = s.ok() || absl::IsUnimplemented(s);
     response->set_ishealthy(healthy);
     if (!healthy) response->add_reasons(std::string(s.message()));

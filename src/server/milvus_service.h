@@ -60,6 +60,9 @@ class MilvusServiceImpl final : public milvus_pb::MilvusService::Service {
     /// The release this data plane runs (Connect's server_info reports it
     /// as reserved["release"]); empty: the build's version.
     std::string release;
+    /// Non-empty: the release fails its health check with this reason
+    /// (ServerOptions::unhealthy_reason).
+    std::string unhealthy_reason;
   };
 
   /// `connection` and `auth` must not be null.
@@ -70,6 +73,9 @@ class MilvusServiceImpl final : public milvus_pb::MilvusService::Service {
   /// address by GetReplicas and DescribeResourceGroup).
   void SetAddress(std::string address);
   std::string Address();
+  /// The health CheckHealth and GetComponentStates report: the release's
+  /// own (Options::unhealthy_reason), then the engine's.
+  absl::Status Health(const CallOptions& call);
 
   // Supported RPCs.
   grpc::Status Connect(grpc::ServerContext* context,

@@ -310,6 +310,7 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
   service_options.metrics = server->metrics_;
   service_options.import_dir = options.import_dir;
   service_options.release = options.release;
+  service_options.unhealthy_reason = options.unhealthy_reason;
   server->ip_access_ = std::make_shared<IpAccessControl>(
       options.ip_access_owner.empty() ? std::string("this server")
                                       : options.ip_access_owner);
@@ -351,6 +352,9 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
   builder.AddChannelArgument(
       GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  if (options.reuse_port) {
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 1);
+  }
   if (options.on_access_denied || options.on_support_call) {
     std::vector<
         std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
@@ -369,11 +373,12 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
   if (!options.metrics_listen_address.empty()) {
     ServerMetrics* metrics = server->metrics_.get();
     std::function<DataPlaneUsage()> usage = server->usage_;
-    COVE_ASSIGN_OR_RETURN(server->metrics_endpoint_,
-                          MetricsEndpoint::Start(
-                              options.metrics_listen_address, [metrics, usage] {
-                                return metrics->PrometheusText(usage());
-                              }));
+    COVE_ASSIGN_OR_RETURN(
+        server->metrics_endpoint_,
+        MetricsEndpoint::Start(
+            options.metrics_listen_address,
+            [metrics, usage] { return metrics->PrometheusText(usage()); },
+            options.reuse_port));
   }
   std::string host =
       options.listen_address.substr(0, options.listen_address.rfind(':'));

@@ -112,6 +112,16 @@ struct ServerOptions {
   /// 19), reported by Connect (server_info.reserved["release"]); empty:
   /// the build's version.
   std::string release;
+  /// Non-empty: this release fails its health check (the emulator's
+  /// deliberately broken release, issue 19): the CheckHealth RPC reports
+  /// it unhealthy with this reason, GetComponentStates abnormal.
+  std::string unhealthy_reason;
+  /// Both listeners (Milvus protocol and metrics) bind with SO_REUSEPORT,
+  /// so that the server of a hosted data plane's next release can bind the
+  /// same ports while this one drains (hosting/data_plane.h: a release
+  /// swap without a moment where the endpoint refuses connections). Only
+  /// processes of the same user can share a port this way.
+  bool reuse_port = false;
 
   /// InvalidArgument naming the option.
   absl::Status Validate() const;

@@ -748,9 +748,9 @@ TEST_F(AgentOpsTest, HungAgentIsDetectedAfterTheHeartbeatTimeout) {
   EXPECT_EQ(env.state(), v1::Environment::CONNECTED);
 }
 
-// Versions and upgrades (issue 19) in agent mode: the agent restarts the
-// data plane on the new release (AgentUpgradeCluster), health-checks it and
-// rolls back a broken release; the endpoint and the data stay.
+// Versions and upgrades (issue 19) in agent mode: the agent starts the new
+// release beside the running one (AgentUpgradeCluster), health-checks it
+// and rolls back a broken release; the endpoint and the data stay.
 class AgentUpgradeTest : public AgentOpsTest {};
 
 TEST_F(AgentUpgradeTest, UpgradeAndRollbackThroughTheAgent) {

@@ -9,10 +9,12 @@
 #include <thread>
 
 #include "absl/strings/escaping.h"
+#include "absl/synchronization/mutex.h"
 #include "cloud/cloud_fixture.h"
 #include "common/status_macros.h"
 #include "gmock/gmock.h"
 #include "milvus.grpc.pb.h"
+#include "server/metrics_http.h"
 
 namespace cove::cloud::testing {
 namespace {
@@ -201,48 +203,98 @@ TEST_F(UpgradeTest, CatalogAndVersionsAreReported) {
                HasSubstr("clusters.upgrade")));
 }
 
+// Searches running against a cluster's endpoint on their own threads: two
+// clients that keep their connection, and one that opens a new connection
+// for every search (new connections arrive throughout the swap). Every
+// search must succeed with its 3 hits: an upgrade, and its rollback, serve
+// reads throughout. The clients retry as users' clients do (the default
+// RemoteOptions, 5 attempts; pymilvus retries too): gRPC cancels a call
+// that reaches the old release in the instant its shutdown starts, before
+// the client has read the GOAWAY that sends it to the new one.
+class Readers {
+ public:
+  Readers(const std::string& endpoint, const std::string& password) {
+    const auto open = [endpoint, password] {
+      ClientOptions options;
+      options.remote.user = "root";
+      options.remote.password = password;
+      options.remote.timeout = std::chrono::seconds(10);
+      return Client::Open(endpoint, options);
+    };
+    for (int i = 0; i < 3; ++i) {
+      const bool reconnect = i == 2;
+      threads_.emplace_back([this, open, reconnect] {
+        absl::StatusOr<Client> data = open();
+        SearchRequest search;
+        search.collection_name = "docs";
+        search.vectors = {1, 1};
+        search.dim = 2;
+        search.limit = 3;
+        while (!done_.load()) {
+          if (reconnect) data = open();
+          absl::Status s = data.status();
+          if (s.ok()) {
+            auto r = data->Search(search);
+            s = r.status();
+            if (r.ok() && (r->hits.size() != 1 || r->hits[0].size() != 3)) {
+              s = absl::InternalError("not the 3 hits of one query");
+            }
+          }
+          if (s.ok()) {
+            ++ok_;
+          } else if (failed_.fetch_add(1) == 0) {
+            absl::MutexLock lock(&mu_);
+            first_error_ = s.ToString();
+          }
+        }
+      });
+    }
+  }
+  ~Readers() { Stop(); }
+
+  // Waits until `n` more searches have succeeded.
+  void AwaitMore(int n) {
+    const int target = ok_.load() + n;
+    while (ok_.load() < target && failed_.load() == 0) {
+      std::this_thread::yield();
+    }
+  }
+  void Stop() {
+    done_ = true;
+    for (std::thread& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+  int ok() const { return ok_.load(); }
+  int failed() const { return failed_.load(); }
+  std::string first_error() {
+    absl::MutexLock lock(&mu_);
+    return first_error_;
+  }
+
+ private:
+  std::atomic<bool> done_{false};
+  std::atomic<int> ok_{0}, failed_{0};
+  absl::Mutex mu_;
+  std::string first_error_;
+  std::vector<std::thread> threads_;
+};
+
 TEST_F(UpgradeTest, UpgradeWithSearchesRunningKeepsEndpointAndData) {
   v1::Cluster c = CreateWithData("live");
   const std::string password = c.admin_password();
-  // A client searching in a loop throughout the upgrade.
-  std::atomic<bool> done{false};
-  std::atomic<int> ok{0}, unavailable{0}, other{0};
-  std::string other_error;
-  std::thread reader([&] {
-    auto data = DataClient(c.endpoint(), password);
-    if (!data.ok()) {
-      ++other;
-      return;
-    }
-    SearchRequest search;
-    search.collection_name = "docs";
-    search.vectors = {1, 1};
-    search.dim = 2;
-    search.limit = 3;
-    while (!done.load()) {
-      auto r = data->Search(search);
-      if (r.ok()) {
-        ++ok;
-      } else if (r.status().code() == absl::StatusCode::kUnavailable) {
-        ++unavailable;  // the restart: retryable
-      } else {
-        if (other.fetch_add(1) == 0) other_error = r.status().ToString();
-      }
-    }
-  });
-  while (ok.load() < 5) std::this_thread::yield();
+  Readers readers(c.endpoint(), password);
+  readers.AwaitMore(10);
   ASSERT_OK_AND_ASSIGN(v1::Operation op, Upgrade(c.name(), "2.6.0"));
   EXPECT_EQ(op.cluster().state(), v1::Cluster::MODIFYING);
   Advance(absl::Seconds(1));
   ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
   ASSERT_EQ(op.error_code(), 0) << op.error_message();
-  const int before = ok.load();
-  while (ok.load() < before + 5) std::this_thread::yield();
-  done = true;
-  reader.join();
-  EXPECT_EQ(other.load(), 0) << other_error;
-  std::cout << "[ upgrade ] searches: " << ok.load() << " ok, "
-            << unavailable.load() << " UNAVAILABLE during the restart\n";
+  readers.AwaitMore(10);
+  readers.Stop();
+  EXPECT_EQ(readers.failed(), 0) << readers.first_error();
+  std::cout << "[ upgrade ] searches: " << readers.ok() << " ok, "
+            << readers.failed() << " failed\n";
 
   ASSERT_OK_AND_ASSIGN(v1::Cluster got, GetCluster(c.name()));
   EXPECT_EQ(got.state(), v1::Cluster::RUNNING);
@@ -252,8 +304,13 @@ TEST_F(UpgradeTest, UpgradeWithSearchesRunningKeepsEndpointAndData) {
   EXPECT_EQ(got.metrics_endpoint(), c.metrics_endpoint());
   ASSERT_OK_AND_ASSIGN(Reported r, AskDataPlane(c.endpoint(), password));
   EXPECT_EQ(r.release, "2.6.0");
+  EXPECT_TRUE(r.healthy);
   ASSERT_OK_AND_ASSIGN(int64_t rows, CountRows(c, password));
   EXPECT_EQ(rows, 10);
+  // The metrics endpoint is the new release's.
+  ASSERT_OK_AND_ASSIGN(std::string text,
+                       server::HttpGet(got.metrics_endpoint()));
+  EXPECT_THAT(text, HasSubstr("cove_"));
   auto events = Audit("organizations/acme", "action=clusters.upgrade");
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].resource(), c.name());
@@ -262,6 +319,8 @@ TEST_F(UpgradeTest, UpgradeWithSearchesRunningKeepsEndpointAndData) {
 TEST_F(UpgradeTest, BrokenReleaseIsRolledBackWithTheDataIntact) {
   v1::Cluster c = CreateWithData("safe");
   const std::string password = c.admin_password();
+  Readers readers(c.endpoint(), password);
+  readers.AwaitMore(10);
   ASSERT_OK_AND_ASSIGN(v1::Operation op, Upgrade(c.name(), "2.6.1"));
   Advance(absl::Seconds(1));
   ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
@@ -271,6 +330,9 @@ TEST_F(UpgradeTest, BrokenReleaseIsRolledBackWithTheDataIntact) {
                     HasSubstr("health check failed: engine"),
                     HasSubstr("flagged broken"),
                     HasSubstr("rolled back to release '2.5.0'")));
+  readers.AwaitMore(10);
+  readers.Stop();
+  EXPECT_EQ(readers.failed(), 0) << readers.first_error();
   ASSERT_OK_AND_ASSIGN(v1::Cluster got, GetCluster(c.name()));
   EXPECT_EQ(got.state(), v1::Cluster::RUNNING);
   EXPECT_EQ(got.version(), "2.5.0");
