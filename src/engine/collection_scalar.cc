@@ -27,14 +27,31 @@ bool IsIntegerType(DataType t) {
 // Milvus' rules for which index type takes which field type.
 absl::Status CheckScalarIndexType(const FieldDef& f, IndexKind kind) {
   const std::string where = absl::StrCat("index on field '", f.name, "'");
-  if (f.type == DataType::kJson || f.type == DataType::kArray) {
+  if (f.type == DataType::kJson) {
     return absl::InvalidArgumentError(absl::StrCat(
-        where, ": index type ", IndexKindLabel(kind), " on ",
-        DataTypeName(f.type),
-        " fields is not supported in this version (scalar indexes cover "
-        "BOOL, INT8, INT16, INT32, INT64, FLOAT, DOUBLE and VARCHAR fields; "
-        "filters on ",
-        DataTypeName(f.type), " fields scan the rows)"));
+        where, ": index type ", IndexKindLabel(kind),
+        " on JSON fields is not supported in this version (scalar indexes "
+        "cover BOOL, INT8, INT16, INT32, INT64, FLOAT, DOUBLE, VARCHAR and "
+        "ARRAY fields; filters on JSON fields scan the rows)"));
+  }
+  if (f.type == DataType::kArray) {
+    // Keyed by the elements: INVERTED (and AUTOINDEX) on arrays of any
+    // scalar type, BITMAP on arrays of BOOL, integers or VARCHAR.
+    const DataType e = f.element_type;
+    const bool bitmap_element =
+        e == DataType::kBool || IsIntegerType(e) || e == DataType::kVarChar;
+    const bool element_ok =
+        bitmap_element || e == DataType::kFloat || e == DataType::kDouble;
+    if (element_ok &&
+        (kind == IndexKind::kInverted || kind == IndexKind::kAutoIndex ||
+         (kind == IndexKind::kBitmap && bitmap_element))) {
+      return absl::OkStatus();
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": index type ", IndexKindLabel(kind),
+        " is not supported on ARRAY fields of ", DataTypeName(e),
+        " (ARRAY fields take INVERTED, or BITMAP for BOOL, integer and "
+        "VARCHAR elements)"));
   }
   if (!IsScalarIndexable(f.type)) {
     return absl::InvalidArgumentError(
@@ -209,7 +226,8 @@ void Collection::ScalarBuildJob(int64_t segment, int column,
   }
   const DataType type = schema_.fields[column].type;
   std::shared_ptr<const ScalarIndex> index = ScalarIndex::Build(
-      seg.data->columns[column], seg.rows, type, LayoutOf(spec.spec, type));
+      seg.data->columns[column], seg.rows, type, LayoutOf(spec.spec, type),
+      schema_.fields[column].element_type);
   if (index == nullptr) return;  // unexpected values: filters keep scanning
   absl::MutexLock lock(&mu_);
   const FieldIndexState& now = state_->meta->scalar[column];

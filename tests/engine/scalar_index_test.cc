@@ -37,6 +37,10 @@ FieldDef Field(const std::string& name, DataType type, bool nullable = false) {
   f.nullable = nullable;
   if (type == DataType::kVarChar) f.max_length = 32;
   if (type == DataType::kFloatVector) f.dim = 2;
+  if (type == DataType::kArray) {
+    f.element_type = DataType::kInt64;
+    f.max_capacity = 4;
+  }
   return f;
 }
 
@@ -54,6 +58,7 @@ Schema TestSchema() {
               Field("t", DataType::kVarChar),
               Field("flag", DataType::kBool, true),
               Field("j", DataType::kJson, true),
+              Field("arr", DataType::kArray, true),
               Field("vec", DataType::kFloatVector)};
   return s;
 }
@@ -84,8 +89,16 @@ class RowGen {
             maybe_null(Value(Pick(2) == 0)),
             maybe_null(Value(
                 Value::Object{{"k", Value(static_cast<int64_t>(Pick(3)))}})),
+            maybe_null(Array()),
             Value::FloatVector({static_cast<float>(Pick(1000)),
                                 static_cast<float>(Pick(1000))})};
+  }
+  Value Array() {
+    Value::Array a;
+    const int n = Pick(5);
+    for (int i = 0; i < n; ++i)
+      a.push_back(Value(static_cast<int64_t>(Pick(10))));
+    return Value(std::move(a));
   }
   int Pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
   std::mt19937& rng() { return rng_; }
@@ -137,7 +150,7 @@ class FilterGen {
   std::string Leaf() {
     static const char* kNums[] = {"a", "b", "c", "f", "d", "id"};
     const std::string n = kNums[g_->Pick(6)];
-    switch (g_->Pick(14)) {
+    switch (g_->Pick(15)) {
       case 0:
       case 1:
         return absl::StrCat(n, " ", Op(), " ", Number(n));
@@ -178,6 +191,20 @@ class FilterGen {
         return absl::StrCat("j[\"k\"] == ", g_->Pick(3));  // JSON: a scan
       case 12:
         return absl::StrCat("id % 5 == ", g_->Pick(5));
+      case 13: {
+        static const char* kFn[] = {"array_contains", "array_contains_any",
+                                    "array_contains_all"};
+        const int fn = g_->Pick(3);
+        if (fn == 0)
+          return absl::StrCat("array_contains(arr, ", Int(-1, 11), ")");
+        std::string list;
+        const int n = g_->Pick(4);
+        for (int i = 0; i < n; ++i) {
+          absl::StrAppend(&list, i ? ", " : "",
+                          g_->Pick(6) == 0 ? "2.5" : Int(-1, 11));
+        }
+        return absl::StrCat(kFn[fn], "(arr, [", list, "])");
+      }
       default:
         return absl::StrCat(n, " ", Op(), " ", Number(n));
     }
@@ -203,7 +230,8 @@ class ScalarIndexTest : public ::testing::Test {
             Def("b", IndexKind::kBitmap), Def("c", IndexKind::kInverted),
             Def("f", IndexKind::kStlSort), Def("d", IndexKind::kAutoIndex),
             Def("s", IndexKind::kTrie), Def("t", IndexKind::kBitmap),
-            Def("flag", IndexKind::kAutoIndex)}) {
+            Def("flag", IndexKind::kAutoIndex),
+            Def("arr", IndexKind::kBitmap)}) {
         EXPECT_THAT((*c)->CreateIndex(def), IsOk()) << def.field_name;
       }
     }
@@ -337,7 +365,7 @@ TEST_F(ScalarIndexTest, FiltersMatchTheScanThroughWritesCompactionAndReload) {
   ExpectSameAnswers(30);
   indexed_->WaitForIndexBuilds();
   EXPECT_GT(IndexedSegments(), 0u);
-  EXPECT_EQ(indexed_->DescribeIndexes().size(), 10u);
+  EXPECT_EQ(indexed_->DescribeIndexes().size(), 11u);
   ExpectSameAnswers(100);
 }
 
@@ -366,7 +394,7 @@ TEST_F(ScalarIndexTest, DescribeReportsIndexedRowsAndDropWorksWhileLoaded) {
     EXPECT_EQ(seg->ScalarIndexOf(6), nullptr);
   }
   EXPECT_EQ(*Ids(*indexed_, "s like \"ab%\" and b in [1, 2]"), *before);
-  EXPECT_EQ(indexed_->DescribeIndexes().size(), 9u);
+  EXPECT_EQ(indexed_->DescribeIndexes().size(), 10u);
   // Named indexes, and a name used twice.
   IndexDef named = Def("s", IndexKind::kInverted);
   named.index_name = "s_idx";
@@ -410,6 +438,9 @@ TEST_F(ScalarIndexTest, IndexTypesTakeTheFieldTypesMilvusAllows) {
            {"j", IndexKind::kInverted,
             "index type INVERTED on JSON fields is not supported"},
            {"b", IndexKind::kHnsw, "index type HNSW is for vector fields"},
+           {"arr", IndexKind::kStlSort,
+            "index type STL_SORT is not supported on ARRAY fields of INT64"},
+           {"arr", IndexKind::kInverted, nullptr},
            {"d", IndexKind::kAutoIndex, nullptr},
        }) {
     const absl::Status st = c->CreateIndex(Def(k.field, k.kind));
@@ -463,6 +494,58 @@ TEST(ScalarIndexUnitTest, AnswersAsTheRowsSay) {
           ASSERT_EQ(index->nulls().Test(r), column[r].is_null());
         }
       }
+    }
+  }
+  // ARRAY columns: keyed by the elements, answering containment.
+  std::vector<Value> arrays;
+  for (int i = 0; i < 300; ++i) {
+    if (rng() % 7 == 0) {
+      arrays.push_back(Value());
+      continue;
+    }
+    Value::Array a;
+    for (size_t k = rng() % 5; k > 0; --k) {
+      a.push_back(Value(static_cast<int64_t>(rng() % 8)));
+    }
+    arrays.push_back(Value(std::move(a)));
+  }
+  for (auto layout :
+       {ScalarIndex::Layout::kSorted, ScalarIndex::Layout::kBitmap}) {
+    auto index = ScalarIndex::Build(arrays, arrays.size(), DataType::kArray,
+                                    layout, DataType::kInt64);
+    ASSERT_NE(index, nullptr);
+    for (auto kind : {expr::IndexQuery::Kind::kContainsAny,
+                      expr::IndexQuery::Kind::kContainsAll}) {
+      for (const Value::Array& values :
+           std::vector<Value::Array>{{},
+                                     {Value(int64_t{3})},
+                                     {Value(int64_t{1}), Value(2.0)},
+                                     {Value(int64_t{4}), Value(2.5)},
+                                     {Value(int64_t{5}), Value()}}) {
+        expr::IndexQuery q;
+        q.kind = kind;
+        q.values = values;
+        Bitset got;
+        ASSERT_TRUE(index->Answer(q, &got));
+        expr::ContainsPred pred(std::make_unique<expr::FieldNode>(0),
+                                kind == expr::IndexQuery::Kind::kContainsAll
+                                    ? expr::ContainsMode::kAll
+                                    : expr::ContainsMode::kAny,
+                                Value(values));
+        for (size_t r = 0; r < arrays.size(); ++r) {
+          struct One : expr::RowAccessor {
+            const Value* v;
+            const Value& Get(int) const override { return *v; }
+          } row;
+          row.v = &arrays[r];
+          ASSERT_EQ(got.Test(r), pred.Eval(row) == expr::Tri::kTrue) << r;
+        }
+      }
+      // Not a question for an array index, and vice versa.
+      expr::IndexQuery eq;
+      eq.value = Value(int64_t{1});
+      Bitset unused;
+      EXPECT_FALSE(index->Answer(eq, &unused));
     }
   }
   // A value of another kind than the field's: no index (filters scan).

@@ -2,7 +2,7 @@
 
 The flow of pymilvus' index and bitmap examples: a collection with a vector
 index, rows inserted, then STL_SORT, Trie, BITMAP and INVERTED indexes on
-scalar fields created with prepare_index_params().add_index(...), listed and
+scalar fields (BITMAP on an ARRAY field too) created with prepare_index_params().add_index(...), listed and
 described (rows indexed, no metric), filters queried and searched with the
 indexes checked against the answers before them and against a recount in
 Python, index types a field's type does not take refused, and a drop.
@@ -41,6 +41,10 @@ FILTERS = [
     ("score >= 2.5 and tag in [0, 1]",
      lambda r: r["score"] >= 2.5 and r["tag"] in (0, 1)),
     ("id % 7 == 0 and age < 50", lambda r: r["id"] % 7 == 0 and r["age"] < 50),
+    ("array_contains(nums, 3)", lambda r: 3 in r["nums"]),
+    ("array_contains_any(nums, [1, 9]) and flag",
+     lambda r: (1 in r["nums"] or 9 in r["nums"]) and r["flag"]),
+    ("array_contains_all(nums, [2, 4])", lambda r: 2 in r["nums"] and 4 in r["nums"]),
 ]
 
 
@@ -65,6 +69,7 @@ def test_scalar_indexes_filter_as_before(client):
     schema.add_field("color", DataType.VARCHAR, max_length=32)
     schema.add_field("flag", DataType.BOOL)
     schema.add_field("tag", DataType.INT32, nullable=True)
+    schema.add_field("nums", DataType.ARRAY, element_type=DataType.INT64, max_capacity=5)
     schema.add_field("vec", DataType.FLOAT_VECTOR, dim=4)
     index_params = client.prepare_index_params()
     index_params.add_index(field_name="vec", index_type="FLAT", metric_type="L2")
@@ -74,6 +79,7 @@ def test_scalar_indexes_filter_as_before(client):
     rows = [{"id": i, "age": rng.randrange(100), "score": rng.randrange(10) * 0.5,
              "color": rng.choice(COLORS), "flag": rng.random() < 0.3,
              "tag": None if rng.random() < 0.1 else rng.randrange(6),
+             "nums": [rng.randrange(10) for _ in range(rng.randrange(6))],
              "vec": [rng.random() for _ in range(4)]} for i in range(3000)]
     assert client.insert(name, rows)["insert_count"] == 3000
     client.delete(name, ids=list(range(0, 3000, 11)))
@@ -89,7 +95,8 @@ def test_scalar_indexes_filter_as_before(client):
     for field, index_type, words in [("color", "STL_SORT", "VARCHAR"),
                                      ("age", "Trie", "INT64"),
                                      ("score", "BITMAP", "DOUBLE"),
-                                     ("id", "BITMAP", "primary key")]:
+                                     ("id", "BITMAP", "primary key"),
+                                     ("nums", "STL_SORT", "ARRAY")]:
         bad = client.prepare_index_params()
         bad.add_index(field_name=field, index_type=index_type, index_name=f"bad_{field}")
         with pytest.raises(MilvusException) as e:
@@ -102,13 +109,14 @@ def test_scalar_indexes_filter_as_before(client):
     index_params.add_index(field_name="flag", index_type="BITMAP")
     index_params.add_index(field_name="tag", index_type="INVERTED")
     index_params.add_index(field_name="score")  # AUTOINDEX
+    index_params.add_index(field_name="nums", index_type="BITMAP")
     # sync=False: pymilvus sleeps 0.5 s before each state check; the flush
     # waits for the builds instead.
     client.create_index(name, index_params, sync=False)
     client.flush(name)
 
     assert sorted(client.list_indexes(name)) == sorted(
-        ["vec", "age_idx", "color", "flag", "tag", "score"])
+        ["vec", "age_idx", "color", "flag", "tag", "score", "nums"])
     assert client.list_indexes(name, field_name="age") == ["age_idx"]
     desc = client.describe_index(name, "age_idx")
     assert desc["index_type"] == "STL_SORT"

@@ -959,8 +959,9 @@ class Compiler {
         }
       }
     }
-    return PredPtr(std::make_unique<ContainsPred>(std::move(target.node), mode,
-                                                  std::move(needle_value)));
+    const int direct = target.type == VType::kArray ? target.direct_field : -1;
+    return PredPtr(std::make_unique<ContainsPred>(
+        std::move(target.node), mode, std::move(needle_value), direct));
   }
 
   // TEXT_MATCH(field, 'words'): a VARCHAR field with enable_match, and a

@@ -1137,8 +1137,22 @@ class TextMatchPred : public Predicate {
 // json_contains / array_contains and their _all / _any forms.
 class ContainsPred final : public Predicate {
  public:
-  ContainsPred(ValuePtr x, ContainsMode mode, Value needle)
+  // `direct_field` >= 0 when x is that ARRAY field itself.
+  ContainsPred(ValuePtr x, ContainsMode mode, Value needle,
+               int direct_field = -1)
       : x_(std::move(x)), mode_(mode), needle_(std::move(needle)) {
+    if (direct_field >= 0) {
+      query_.emplace();
+      query_->kind = mode_ == ContainsMode::kAll
+                         ? IndexQuery::Kind::kContainsAll
+                         : IndexQuery::Kind::kContainsAny;
+      query_->field = direct_field;
+      if (mode_ == ContainsMode::kOne) {
+        query_->values = {needle_};
+      } else {
+        query_->values = needle_.AsArray();
+      }
+    }
     if (mode_ == ContainsMode::kOne) {
       needle_datum_ = FromValue(needle_);
     } else {
@@ -1150,6 +1164,7 @@ class ContainsPred final : public Predicate {
       for (const Value& v : needles_) needle_datums_.push_back(FromValue(v));
     }
   }
+  const IndexQuery* index_query() const override { return QueryOrNull(query_); }
   Tri Eval(const RowAccessor& row) const override {
     const Datum d = x_->Eval(row);
     if (d.kind == Datum::Kind::kNull) return Tri::kUnknown;
@@ -1191,6 +1206,7 @@ class ContainsPred final : public Predicate {
   ValuePtr x_;
   ContainsMode mode_;
   Value needle_;
+  std::optional<IndexQuery> query_;
   Datum needle_datum_;
   ValueSet set_;
   std::vector<Value> needles_;

@@ -109,7 +109,8 @@ class RowAccessor {
 };
 
 /// A filter leaf on one scalar field (BOOL, INT8..INT64, FLOAT, DOUBLE,
-/// VARCHAR) that a scalar index may answer (IndexedRows). Where the field is
+/// VARCHAR), or a containment test on an ARRAY field, that a scalar index
+/// may answer (IndexedRows). Where the field is
 /// null the leaf is UNKNOWN, except kIsNull, which is never UNKNOWN.
 struct IndexQuery {
   enum class Kind : uint8_t {
@@ -118,6 +119,11 @@ struct IndexQuery {
     kRange,    // lo <(=) field <(=) hi; a missing bound is open
     kPrefix,   // field like "value%" (a VARCHAR field)
     kIsNull,   // field is null (negated: is not null)
+    // An ARRAY field: array_contains (one value) and array_contains_any
+    // (TRUE when an element equals one of `values`), array_contains_all
+    // (every one of `values` is an element).
+    kContainsAny,
+    kContainsAll,
   };
   Kind kind = Kind::kCompare;
   int field = -1;

@@ -20,15 +20,16 @@ int OrderToInt(Order o) {
 }  // namespace
 
 std::shared_ptr<const ScalarIndex> ScalarIndex::Build(
-    const std::vector<Value>& column, size_t rows, DataType type,
-    Layout layout) {
+    const std::vector<Value>& column, size_t rows, DataType type, Layout layout,
+    DataType element_type) {
   if (rows > column.size() || rows >= (size_t{1} << 32)) return nullptr;
   std::shared_ptr<ScalarIndex> index(new ScalarIndex());
   index->rows_ = rows;
   index->layout_ = layout;
   index->nulls_ = Bitset(rows);
   index->nans_ = Bitset(rows);
-  switch (type) {
+  index->is_array_ = type == DataType::kArray;
+  switch (index->is_array_ ? element_type : type) {
     case DataType::kBool:
       index->kind_ = KeyKind::kBool;
       break;
@@ -48,16 +49,15 @@ std::shared_ptr<const ScalarIndex> ScalarIndex::Build(
     default:
       return nullptr;
   }
-  // The rows that hold a value, ordered by (value, row): a stable sort of
-  // the row numbers by value.
-  std::vector<uint32_t> order;
-  order.reserve(rows);
-  for (size_t r = 0; r < rows; ++r) {
-    const Value& v = column[r];
-    if (v.is_null()) {
-      index->nulls_.Set(r);
-      continue;
-    }
+  // (value, row) entries: a row's value, or each element of its array.
+  struct Entry {
+    const Value* v;
+    uint32_t row;
+  };
+  std::vector<Entry> entries;
+  entries.reserve(rows);
+  // False when `v` is not of the field's kind (the filter then scans).
+  auto add = [&](const Value& v, uint32_t r) {
     bool ok = false;
     switch (index->kind_) {
       case KeyKind::kBool:
@@ -69,20 +69,33 @@ std::shared_ptr<const ScalarIndex> ScalarIndex::Build(
       case KeyKind::kDouble:
         ok = v.is_double();
         if (ok && std::isnan(v.AsDouble())) {
-          index->nans_.Set(r);
-          continue;
+          index->nans_.Set(r);  // equal to nothing
+          return true;
         }
         break;
       case KeyKind::kString:
         ok = v.is_string();
         break;
     }
-    if (!ok) return nullptr;  // not the field's kind: the filter scans
-    order.push_back(static_cast<uint32_t>(r));
+    if (ok) entries.push_back({&v, r});
+    return ok;
+  };
+  for (size_t r = 0; r < rows; ++r) {
+    const Value& v = column[r];
+    if (v.is_null()) {
+      index->nulls_.Set(r);
+      continue;
+    }
+    if (!index->is_array_) {
+      if (!add(v, static_cast<uint32_t>(r))) return nullptr;
+      continue;
+    }
+    if (!v.is_array()) return nullptr;
+    for (const Value& e : v.AsArray()) {
+      if (!add(e, static_cast<uint32_t>(r))) return nullptr;
+    }
   }
-  auto less = [&](uint32_t a, uint32_t b) {
-    const Value& x = column[a];
-    const Value& y = column[b];
+  auto less_value = [&](const Value& x, const Value& y) {
     switch (index->kind_) {
       case KeyKind::kBool:
         return x.AsBool() < y.AsBool();
@@ -95,29 +108,40 @@ std::shared_ptr<const ScalarIndex> ScalarIndex::Build(
     }
     return false;
   };
-  std::stable_sort(order.begin(), order.end(), less);
-  // Distinct values and the rows of each.
+  // Ordered by (value, row); an array holding a value twice gives its row
+  // once.
+  std::stable_sort(
+      entries.begin(), entries.end(),
+      [&](const Entry& a, const Entry& b) { return less_value(*a.v, *b.v); });
+  std::vector<uint32_t> order;
   std::vector<uint32_t> starts;
-  for (size_t i = 0; i < order.size(); ++i) {
-    if (i > 0 && !less(order[i - 1], order[i])) continue;
-    starts.push_back(static_cast<uint32_t>(i));
-    const Value& v = column[order[i]];
-    switch (index->kind_) {
-      case KeyKind::kBool:
-        index->ints_.push_back(v.AsBool() ? 1 : 0);
-        break;
-      case KeyKind::kInt:
-        index->ints_.push_back(v.AsInt());
-        break;
-      case KeyKind::kDouble:
-        // -0.0 and 0.0 are one value (they compare equal).
-        index->doubles_.push_back(v.AsDouble());
-        break;
-      case KeyKind::kString:
-        index->strings_.push_back(v.AsString());
-        break;
+  order.reserve(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const bool new_value =
+        i == 0 || less_value(*entries[i - 1].v, *entries[i].v);
+    if (!new_value && entries[i - 1].row == entries[i].row) continue;
+    if (new_value) {
+      starts.push_back(static_cast<uint32_t>(order.size()));
+      const Value& v = *entries[i].v;
+      switch (index->kind_) {
+        case KeyKind::kBool:
+          index->ints_.push_back(v.AsBool() ? 1 : 0);
+          break;
+        case KeyKind::kInt:
+          index->ints_.push_back(v.AsInt());
+          break;
+        case KeyKind::kDouble:
+          // -0.0 and 0.0 are one value (they compare equal).
+          index->doubles_.push_back(v.AsDouble());
+          break;
+        case KeyKind::kString:
+          index->strings_.push_back(v.AsString());
+          break;
+      }
     }
+    order.push_back(entries[i].row);
   }
+  entries = std::vector<Entry>();
   index->keys_ = starts.size();
   starts.push_back(static_cast<uint32_t>(order.size()));
   if (layout == Layout::kBitmap) {
@@ -235,8 +259,27 @@ void ScalarIndex::AddEqual(const Value& c, Bitset* out) const {
 
 bool ScalarIndex::Answer(const expr::IndexQuery& q, Bitset* true_rows) const {
   using Kind = expr::IndexQuery::Kind;
+  const bool contains =
+      q.kind == Kind::kContainsAny || q.kind == Kind::kContainsAll;
+  if (contains != is_array_) return false;  // not a question for this index
   *true_rows = Bitset(rows_);
   switch (q.kind) {
+    case Kind::kContainsAny:
+      for (const Value& v : q.values) AddEqual(v, true_rows);
+      return true;
+    case Kind::kContainsAll: {
+      // Every present row, then each value's rows in turn (a null value is
+      // never an element).
+      Bitset all(rows_, true);
+      all.AndNot(nulls_);
+      for (const Value& v : q.values) {
+        Bitset rows_of_value(rows_);
+        AddEqual(v, &rows_of_value);
+        all.And(rows_of_value);
+      }
+      *true_rows = std::move(all);
+      return true;
+    }
     case Kind::kCompare: {
       if (q.op == expr::CompareOp::kEq || q.op == expr::CompareOp::kNe) {
         AddEqual(q.value, true_rows);

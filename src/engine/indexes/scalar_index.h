@@ -1,7 +1,9 @@
 // Scalar indexes: the index of one BOOL, INT8..INT64, FLOAT, DOUBLE or
 // VARCHAR column of a sealed segment, which answers the filter leaves on the
 // column (`==`, `!=`, `in`, `not in`, ranges, `like "abc%"`, `is null`) as
-// bitsets instead of a scan of the rows (expr::IndexedRows).
+// bitsets instead of a scan of the rows (expr::IndexedRows); or of an ARRAY
+// column, keyed by the elements, which answers `array_contains`,
+// `array_contains_any` and `array_contains_all`.
 //
 // Every index keeps the column's distinct non-null values sorted (numbers as
 // int64 or double, text by bytes, as the filter compares them) with, per
@@ -37,11 +39,12 @@ class ScalarIndex {
   enum class Layout : uint8_t { kSorted, kBitmap };
 
   /// Builds the index of the first `rows` values of `column` (a field of
-  /// type `type`). Null when a value does not have the field's kind (the
-  /// filter then scans the rows, which handles anything).
+  /// type `type`; an ARRAY field of `element_type`: each value's rows are
+  /// the rows whose array holds it). Null when a value does not have the
+  /// field's kind (the filter then scans the rows, which handles anything).
   static std::shared_ptr<const ScalarIndex> Build(
       const std::vector<Value>& column, size_t rows, DataType type,
-      Layout layout);
+      Layout layout, DataType element_type = DataType::kNone);
 
   /// Rows covered.
   size_t size() const { return rows_; }
@@ -71,6 +74,7 @@ class ScalarIndex {
   void AddEqual(const Value& c, Bitset* out) const;
 
   size_t rows_ = 0;
+  bool is_array_ = false;
   Layout layout_ = Layout::kSorted;
   KeyKind kind_ = KeyKind::kInt;
   size_t keys_ = 0;
