@@ -68,10 +68,19 @@ enum class IndexType {
   /// max_degree, search_list_size, pq_code_budget_gb_ratio; search param
   /// search_list).
   kDiskAnn,
+  /// Scalar indexes, which make filters on the field faster (no metric, no
+  /// build parameters): STL_SORT (numeric fields), Trie (VARCHAR), BITMAP
+  /// (BOOL, integers, VARCHAR; not the primary key), INVERTED (BOOL,
+  /// numbers, VARCHAR). AUTOINDEX on a scalar field picks one.
+  kStlSort,
+  kTrie,
+  kBitmap,
+  kInverted,
 };
 
 /// "FLAT", "IVF_FLAT", "IVF_SQ8", "HNSW", "HNSW_SQ", "AUTOINDEX",
-/// "SPARSE_INVERTED_INDEX", "SPARSE_WAND", "IVF_PQ", "SCANN", "DISKANN".
+/// "SPARSE_INVERTED_INDEX", "SPARSE_WAND", "IVF_PQ", "SCANN", "DISKANN",
+/// "STL_SORT", "Trie", "BITMAP", "INVERTED".
 const char* IndexTypeName(IndexType type);
 
 /// One field of a collection schema.

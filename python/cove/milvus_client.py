@@ -192,6 +192,7 @@ def _check_load_options(verb: str, kwargs: Dict[str, Any], fields_ok: bool = Fal
 
 
 _GROUP_KEYS = ("group_by_field", "group_size", "strict_group_size")
+_SCALAR_INDEX_TYPES = ("STL_SORT", "Trie", "BITMAP", "INVERTED")
 
 
 def _flag(v: Any) -> bool:
@@ -550,7 +551,10 @@ class MilvusClient:
         for d in self._client.describe_indexes(collection_name, timeout=self._t(timeout)):
             if d.index_name == index_name:
                 out: Dict[str, Any] = dict(d.params)
-                out.update({"index_type": d.index_type.value, "metric_type": d.metric_type.value,
+                # As Milvus: a scalar index has no metric.
+                if d.index_type.value not in _SCALAR_INDEX_TYPES:
+                    out["metric_type"] = d.metric_type.value
+                out.update({"index_type": d.index_type.value,
                             "field_name": d.field_name, "index_name": d.index_name,
                             "total_rows": d.total_rows, "indexed_rows": d.indexed_rows,
                             "pending_index_rows": max(d.total_rows - d.indexed_rows, 0),

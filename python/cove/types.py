@@ -87,7 +87,9 @@ class MetricType(str, enum.Enum):
 
 
 class IndexType(str, enum.Enum):
-    """Vector index types. Members compare equal to their names."""
+    """Index types: vector indexes, and the scalar indexes that make filters on a
+    field faster (STL_SORT, Trie, BITMAP, INVERTED). Members compare equal to their
+    names."""
 
     FLAT = "FLAT"
     IVF_FLAT = "IVF_FLAT"
@@ -100,6 +102,10 @@ class IndexType(str, enum.Enum):
     SPARSE_INVERTED_INDEX = "SPARSE_INVERTED_INDEX"
     SPARSE_WAND = "SPARSE_WAND"
     DISKANN = "DISKANN"
+    STL_SORT = "STL_SORT"
+    Trie = "Trie"
+    BITMAP = "BITMAP"
+    INVERTED = "INVERTED"
 
     def __str__(self) -> str:
         return self.value
@@ -159,6 +165,8 @@ def to_index_type(value: Union[IndexType, str, None], what: str = "index_type") 
     name = str(value).strip().upper()
     if name == "AUTO_INDEX":
         name = "AUTOINDEX"
+    if name == "TRIE":  # Milvus spells it Trie
+        name = "Trie"
     try:
         return IndexType(name)
     except ValueError:

@@ -308,7 +308,7 @@ void BindEnums(py::module_& m) {
                                 "Schema function kinds (Milvus numbers).")
       .value("UNKNOWN", cove::FunctionType::kUnknown)
       .value("BM25", cove::FunctionType::kBM25);
-  py::enum_<cove::IndexType>(m, "IndexType", "Vector index types.")
+  py::enum_<cove::IndexType>(m, "IndexType", "Index types (vector and scalar).")
       .value("FLAT", cove::IndexType::kFlat)
       .value("IVF_FLAT", cove::IndexType::kIvfFlat)
       .value("IVF_SQ8", cove::IndexType::kIvfSq8)
@@ -319,7 +319,11 @@ void BindEnums(py::module_& m) {
       .value("SCANN", cove::IndexType::kScann)
       .value("SPARSE_INVERTED_INDEX", cove::IndexType::kSparseInvertedIndex)
       .value("SPARSE_WAND", cove::IndexType::kSparseWand)
-      .value("DISKANN", cove::IndexType::kDiskAnn);
+      .value("DISKANN", cove::IndexType::kDiskAnn)
+      .value("STL_SORT", cove::IndexType::kStlSort)
+      .value("Trie", cove::IndexType::kTrie)
+      .value("BITMAP", cove::IndexType::kBitmap)
+      .value("INVERTED", cove::IndexType::kInverted);
   py::enum_<cove::ConsistencyLevel>(m, "ConsistencyLevel",
                                     "Read consistency levels (Milvus numbers).")
       .value("STRONG", cove::ConsistencyLevel::kStrong)

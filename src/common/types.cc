@@ -99,6 +99,14 @@ const char* IndexTypeName(IndexType type) {
       return "SCANN";
     case IndexType::kDiskAnn:
       return "DISKANN";
+    case IndexType::kStlSort:
+      return "STL_SORT";
+    case IndexType::kTrie:
+      return "Trie";
+    case IndexType::kBitmap:
+      return "BITMAP";
+    case IndexType::kInverted:
+      return "INVERTED";
   }
   return "UNKNOWN";
 }

@@ -995,7 +995,8 @@ class EmbeddedConnection : public Connection {
   // snapshots are migrated when loaded.
   // 3: plus database ids, creation times and properties, and collection
   // settings (consistency level, properties).
-  static constexpr uint32_t kSnapshotVersion = 3;
+  // 4: collections in engine::kCollectionFormatV3 (scalar index specs).
+  static constexpr uint32_t kSnapshotVersion = 4;
 
   engine::CollectionContext Context() const {
     engine::CollectionContext context;

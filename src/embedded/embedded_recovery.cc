@@ -44,7 +44,8 @@ absl::Status EmbeddedConnection::LoadSnapshotLocked(std::string_view bytes) {
       return absl::DataLossError("snapshot: undecodable database");
     }
     const uint32_t collection_format =
-        std::min<uint32_t>(version, engine::kCollectionFormatV2);
+        version >= 4 ? engine::kCollectionFormatV3
+                     : std::min<uint32_t>(version, engine::kCollectionFormatV2);
     for (uint64_t k = 0; k < ncollections; ++k) {
       COVE_ASSIGN_OR_RETURN(auto c, engine::Collection::Deserialize(
                                         &r, collection_format, Context()));

@@ -70,6 +70,14 @@ engine::IndexKind ToIndexKind(IndexType t) {
       return engine::IndexKind::kScann;
     case IndexType::kDiskAnn:
       return engine::IndexKind::kDiskAnn;
+    case IndexType::kStlSort:
+      return engine::IndexKind::kStlSort;
+    case IndexType::kTrie:
+      return engine::IndexKind::kTrie;
+    case IndexType::kBitmap:
+      return engine::IndexKind::kBitmap;
+    case IndexType::kInverted:
+      return engine::IndexKind::kInverted;
   }
   return engine::IndexKind::kAutoIndex;
 }
@@ -98,6 +106,14 @@ IndexType FromIndexKind(engine::IndexKind k) {
       return IndexType::kScann;
     case engine::IndexKind::kDiskAnn:
       return IndexType::kDiskAnn;
+    case engine::IndexKind::kStlSort:
+      return IndexType::kStlSort;
+    case engine::IndexKind::kTrie:
+      return IndexType::kTrie;
+    case engine::IndexKind::kBitmap:
+      return IndexType::kBitmap;
+    case engine::IndexKind::kInverted:
+      return IndexType::kInverted;
   }
   return IndexType::kAutoIndex;
 }

@@ -53,6 +53,8 @@ expr::FieldType ToExprType(DataType t) {
   }
 }
 
+}  // namespace
+
 const char* IndexKindLabel(IndexKind kind) {
   switch (kind) {
     case IndexKind::kFlat:
@@ -77,9 +79,19 @@ const char* IndexKindLabel(IndexKind kind) {
       return "SCANN";
     case IndexKind::kDiskAnn:
       return "DISKANN";
+    case IndexKind::kStlSort:
+      return "STL_SORT";
+    case IndexKind::kTrie:
+      return "Trie";
+    case IndexKind::kBitmap:
+      return "BITMAP";
+    case IndexKind::kInverted:
+      return "INVERTED";
   }
   return "UNKNOWN";
 }
+
+namespace {
 
 // The indexes of FLOAT16_VECTOR / BFLOAT16_VECTOR fields: FLAT (AUTOINDEX
 // picks it), an exact scan of the 16-bit rows, or HNSW walking them; with
@@ -207,6 +219,7 @@ Collection::Collection(std::string name, Schema schema, int64_t id,
   meta->partitions = {kDefaultPartition};
   meta->fields.resize(vector_dims_.size());
   meta->sparse.resize(sparse_field_index_.size());
+  meta->scalar.resize(schema_.fields.size());
   auto state = std::make_shared<CollectionState>();
   state->meta = std::move(meta);
   absl::MutexLock lock(&mu_);
@@ -305,6 +318,14 @@ absl::StatusOr<IndexParams> IndexParamsFromDef(const IndexDef& def,
     case IndexKind::kDiskAnn:
       params.type = IndexType::kDiskAnn;
       break;
+    case IndexKind::kStlSort:
+    case IndexKind::kTrie:
+    case IndexKind::kBitmap:
+    case IndexKind::kInverted:
+      return absl::InvalidArgumentError(
+          absl::StrCat("index on field '", def.field_name, "': index type ",
+                       IndexKindLabel(def.kind),
+                       " is for scalar fields (the field is a vector field)"));
   }
   for (const auto& [key, value] : def.params) {
     int64_t n = 0;
@@ -365,12 +386,10 @@ absl::Status Collection::CreateIndexLocked(const IndexDef& spec, bool log) {
     }
   }
   if (target < 0) {
-    bool exists = false;
-    for (const auto& f : schema_.fields) exists |= f.name == spec.field_name;
-    if (exists) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "index field '", spec.field_name,
-          "': only FLOAT_VECTOR fields can be indexed in this version"));
+    for (size_t c = 0; c < schema_.fields.size(); ++c) {
+      if (schema_.fields[c].name == spec.field_name) {
+        return CreateScalarIndexLocked(static_cast<int>(c), spec, log);
+      }
     }
     return absl::InvalidArgumentError(
         absl::StrCat("index field: no field '", spec.field_name,
@@ -426,6 +445,14 @@ absl::Status Collection::DropIndex(const std::string& index_name) {
 
 absl::Status Collection::DropIndexLocked(const std::string& index_name,
                                          bool log) {
+  // Scalar indexes may be dropped from a loaded collection (as in Milvus):
+  // filters scan the field again.
+  for (size_t c = 0; c < state_->meta->scalar.size(); ++c) {
+    const FieldIndexState& field = state_->meta->scalar[c];
+    if (field.has_index && field.spec.index_name == index_name) {
+      return DropScalarIndexLocked(static_cast<int>(c), log);
+    }
+  }
   if (state_->meta->loaded) {
     return absl::FailedPreconditionError(
         absl::StrCat("index '", index_name, "': collection '", name(),
@@ -512,6 +539,24 @@ std::vector<IndexStatus> Collection::DescribeIndexes() const {
       const int64_t live = static_cast<int64_t>(seg->live());
       status.total_rows += live;
       if (seg->SparseIndexOf(f) != nullptr) {
+        status.indexed_rows += live;
+      } else if (seg->sealed) {
+        status.pending_rows += live;
+      } else {
+        status.growing_rows += live;
+      }
+    }
+    out.push_back(std::move(status));
+  }
+  for (size_t c = 0; c < state->meta->scalar.size(); ++c) {
+    const FieldIndexState& field = state->meta->scalar[c];
+    if (!field.has_index) continue;
+    IndexStatus status;
+    status.def = field.spec;
+    for (const auto& seg : state->segments) {
+      const int64_t live = static_cast<int64_t>(seg->live());
+      status.total_rows += live;
+      if (seg->ScalarIndexOf(static_cast<int>(c)) != nullptr) {
         status.indexed_rows += live;
       } else if (seg->sealed) {
         status.pending_rows += live;
@@ -892,6 +937,9 @@ std::vector<SegmentInfo> Collection::Segments() const {
       if (index != nullptr) info.memory_bytes += index->MemoryBytes();
     }
     for (const auto& index : seg->text_index) {
+      if (index != nullptr) info.memory_bytes += index->MemoryBytes();
+    }
+    for (const auto& index : seg->scalar_index) {
       if (index != nullptr) info.memory_bytes += index->MemoryBytes();
     }
     out.push_back(std::move(info));

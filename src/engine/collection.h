@@ -102,9 +102,11 @@ struct SegmentInfo {
 };
 
 /// Snapshot format versions that Collection::Deserialize reads: 1 (one
-/// block of rows; migrated on load) and 2 (segments).
+/// block of rows; migrated on load), 2 (segments) and 3 (plus the specs of
+/// the scalar indexes; Serialize writes it).
 inline constexpr uint32_t kCollectionFormatV1 = 1;
 inline constexpr uint32_t kCollectionFormatV2 = 2;
+inline constexpr uint32_t kCollectionFormatV3 = 3;
 
 /// A row of a collection state: the position of its segment in
 /// CollectionState::segments, and the row in that segment.
@@ -295,7 +297,7 @@ class Collection {
   /// V2). Sealed segments whose index was not saved get it rebuilt in the
   /// background. DataLoss when the bytes do not decode.
   static absl::StatusOr<std::unique_ptr<Collection>> Deserialize(
-      internal::ByteReader* r, uint32_t version = kCollectionFormatV2,
+      internal::ByteReader* r, uint32_t version = kCollectionFormatV3,
       CollectionContext context = {});
 
   /// Keeps collection ids unique after recovery.
@@ -317,10 +319,14 @@ class Collection {
   int64_t id() const { return id_; }
   int64_t created_timestamp() const { return created_ts_; }
 
-  /// Creates the index of a vector field (one per field). AlreadyExists when
-  /// the field has an index with other parameters; InvalidArgument for an
-  /// unknown or non-vector field or bad parameters. Sealed segments get the
-  /// index built in the background (searched exactly meanwhile).
+  /// Creates the index of a field (one per field): a vector index, or a
+  /// scalar index (STL_SORT, Trie, BITMAP, INVERTED, AUTOINDEX) of a BOOL,
+  /// INT8..INT64, FLOAT, DOUBLE or VARCHAR field, which filters then use
+  /// (indexes/scalar_index.h). AlreadyExists when the field has an index
+  /// with other parameters; InvalidArgument for an unknown field, an index
+  /// type the field's type does not take, or bad parameters. Sealed
+  /// segments get the index built in the background (searched exactly, or
+  /// filtered by a scan, meanwhile).
   /// `def.params` must have been checked by the caller; an empty index_name
   /// becomes the field name.
   absl::Status CreateIndex(const IndexDef& def);
@@ -496,6 +502,13 @@ class Collection {
   absl::Status DropSparseIndexLocked(size_t field, bool log);
   void ScheduleSparseBuild(int64_t segment, size_t field, uint64_t generation);
   void SparseBuildJob(int64_t segment, size_t field, uint64_t generation);
+  // Scalar indexes (collection_scalar.cc) of schema column `column`.
+  absl::Status CreateScalarIndexLocked(int column, const IndexDef& def,
+                                       bool log);
+  absl::Status DropScalarIndexLocked(int column, bool log);
+  // Schedules the builds of every scalar index of a sealed segment.
+  void ScheduleScalarBuilds(int64_t segment);
+  void ScalarBuildJob(int64_t segment, int column, uint64_t generation);
   // Text indexes (TEXT_MATCH) of a sealed segment's enable_match fields.
   void ScheduleTextBuild(int64_t segment);
   void TextBuildJob(int64_t segment);

@@ -384,6 +384,7 @@ void Collection::InstallCompaction(CompactionGroup& group) {
       }
     }
     ScheduleTextBuild(group.new_id);
+    ScheduleScalarBuilds(group.new_id);
   }
   MaybeScheduleCompactionLocked();
 }

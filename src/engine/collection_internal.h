@@ -20,6 +20,9 @@ namespace cove::engine {
 /// of the index's range.
 absl::StatusOr<IndexParams> IndexParamsFromDef(const IndexDef& def, size_t dim);
 
+/// "HNSW", "STL_SORT", "Trie", ...: the Milvus name of an index kind.
+const char* IndexKindLabel(IndexKind kind);
+
 /// Background jobs of one collection: counted so that the collection can
 /// wait for them, and cancelled when it goes away. Shared with the jobs so
 /// that a job never touches a destroyed collection's counter.

@@ -59,6 +59,32 @@ class ColumnRow : public expr::RowAccessor {
   mutable absl::flat_hash_map<const void*, Bitset> matched_;
 };
 
+// The scalar indexes of a segment, for set evaluation of a filter
+// (CompiledFilter::FilterIndexed); other leaves read the columns.
+class SegmentIndexes : public expr::IndexedRows {
+ public:
+  explicit SegmentIndexes(const SegmentView& seg) : seg_(seg), row_(seg) {}
+  bool Indexed(int field) const override {
+    const ScalarIndex* index = seg_.ScalarIndexOf(field);
+    return index != nullptr && index->size() == seg_.rows;
+  }
+  bool Answer(const expr::IndexQuery& q, Bitset* true_rows,
+              const Bitset** nulls) const override {
+    const ScalarIndex* index = seg_.ScalarIndexOf(q.field);
+    if (index == nullptr || !index->Answer(q, true_rows)) return false;
+    *nulls = &index->nulls();
+    return true;
+  }
+  const expr::RowAccessor& At(uint32_t row) override {
+    row_.set_row(row);
+    return row_;
+  }
+
+ private:
+  const SegmentView& seg_;
+  ColumnRow row_;
+};
+
 // A search batch is split across threads only in slices of at least this
 // many queries.
 constexpr size_t kMinQueriesPerThread = 8;
@@ -85,6 +111,10 @@ Bitset Collection::Matching(const SegmentView& seg,
     }
   }
   if (filter == nullptr) return allowed;
+  if (!seg.scalar_index.empty()) {
+    SegmentIndexes indexes(seg);
+    if (filter->FilterIndexed(indexes, &allowed)) return allowed;
+  }
   ColumnRow accessor(seg);
   allowed.ForEachSet([&](size_t r) {
     accessor.set_row(static_cast<uint32_t>(r));

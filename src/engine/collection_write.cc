@@ -233,6 +233,7 @@ void Collection::ScheduleSealedLocked(const std::vector<int64_t>& sealed) {
       }
     }
     ScheduleTextBuild(id);
+    ScheduleScalarBuilds(id);
   }
   // Segments sealed before they were full are merged by compaction.
   MaybeScheduleCompactionLocked();
@@ -259,6 +260,7 @@ bool Collection::HasUnindexedGrowingRows() const {
   bool indexed = false;
   for (const FieldIndexState& f : state->meta->fields) indexed |= f.has_index;
   for (const FieldIndexState& f : state->meta->sparse) indexed |= f.has_index;
+  for (const FieldIndexState& f : state->meta->scalar) indexed |= f.has_index;
   if (!indexed) return false;
   for (const auto& seg : state->segments) {
     if (!seg->sealed && seg->live() > 0) return true;

@@ -524,8 +524,7 @@ bool DecodeIndexDef(internal::ByteReader* r, IndexDef* def) {
   uint64_t n = 0;
   if (!r->Str(&def->field_name) || !r->Str(&def->index_name) || !r->U8(&kind) ||
       !r->U8(&metric) || !r->Varint(&n) || n > 1024 ||
-      kind > static_cast<uint8_t>(IndexKind::kDiskAnn) ||
-      metric > static_cast<uint8_t>(Metric::kBM25)) {
+      !IsKnownIndexKind(kind) || metric > static_cast<uint8_t>(Metric::kBM25)) {
     return false;
   }
   def->kind = static_cast<IndexKind>(kind);

@@ -124,17 +124,46 @@ enum class IndexKind : uint8_t {
   kIvfPq = 8,
   kScann = 9,
   kDiskAnn = 10,
+  // Scalar indexes (indexes/scalar_index.h); numbered apart from the
+  // vector kinds.
+  kStlSort = 32,
+  kTrie = 33,
+  kBitmap = 34,
+  kInverted = 35,
 };
+
+/// True for the indexes of scalar fields (STL_SORT, Trie, BITMAP,
+/// INVERTED).
+inline bool IsScalarIndexKind(IndexKind k) {
+  return k == IndexKind::kStlSort || k == IndexKind::kTrie ||
+         k == IndexKind::kBitmap || k == IndexKind::kInverted;
+}
+
+/// True for a number that names an IndexKind (records and snapshots).
+inline bool IsKnownIndexKind(uint8_t k) {
+  return k <= static_cast<uint8_t>(IndexKind::kDiskAnn) ||
+         (k >= static_cast<uint8_t>(IndexKind::kStlSort) &&
+          k <= static_cast<uint8_t>(IndexKind::kInverted));
+}
+
+/// True for the field types a scalar index may cover.
+inline bool IsScalarIndexable(DataType t) {
+  return t == DataType::kBool || t == DataType::kInt8 ||
+         t == DataType::kInt16 || t == DataType::kInt32 ||
+         t == DataType::kInt64 || t == DataType::kFloat ||
+         t == DataType::kDouble || t == DataType::kVarChar;
+}
 
 /// True for the indexes of SPARSE_FLOAT_VECTOR fields.
 inline bool IsSparseIndexKind(IndexKind k) {
   return k == IndexKind::kSparseInvertedIndex || k == IndexKind::kSparseWand;
 }
 
-/// The index of one vector field, as created. `params` are the build
-/// parameters by their Milvus names ("M", "efConstruction", "nlist"), already
-/// checked by the caller (numbers in decimal); they are kept as given so that
-/// a description shows them and creating the same index again is a no-op.
+/// The index of one field (a vector field, or a scalar one), as created.
+/// `params` are the build parameters by their Milvus names ("M",
+/// "efConstruction", "nlist"), already checked by the caller (numbers in
+/// decimal); they are kept as given so that a description shows them and
+/// creating the same index again is a no-op.
 struct IndexDef {
   std::string field_name;
   std::string index_name;

@@ -23,6 +23,7 @@
 
 #include "cove/value.h"
 #include "engine/bitset.h"
+#include "engine/indexes/scalar_index.h"
 #include "engine/indexes/vector_index.h"
 #include "engine/schema.h"
 #include "engine/sparse/sparse_index.h"
@@ -116,8 +117,18 @@ struct SegmentView {
   /// running: the filter analyzes the rows' text). May be shorter than the
   /// schema.
   std::vector<std::shared_ptr<const text::TextIndex>> text_index;
+  /// Per schema column: the scalar index of a field that has one
+  /// (CollectionMeta::scalar), or null (other fields, a growing segment, a
+  /// build still running: the filter scans the rows). May be shorter than
+  /// the schema.
+  std::vector<std::shared_ptr<const ScalarIndex>> scalar_index;
 
   size_t live() const { return rows - num_deleted; }
+  const ScalarIndex* ScalarIndexOf(int column) const {
+    return column >= 0 && static_cast<size_t>(column) < scalar_index.size()
+               ? scalar_index[column].get()
+               : nullptr;
+  }
   const text::TextIndex* TextIndexOf(int column) const {
     return column >= 0 && static_cast<size_t>(column) < text_index.size()
                ? text_index[column].get()
@@ -157,6 +168,7 @@ struct CollectionMeta {
   std::vector<std::string> partitions;
   std::vector<FieldIndexState> fields;  // per vector field
   std::vector<FieldIndexState> sparse;  // per sparse vector field
+  std::vector<FieldIndexState> scalar;  // per schema column (scalar fields)
 };
 
 /// A consistent state of a collection: what one read works on.

@@ -92,6 +92,11 @@ absl::StatusOr<MetricType> ParseMetricType(std::string_view name) {
       "metric_type: expected L2, IP, COSINE or BM25 (got '", Sv(name), "')"));
 }
 
+static bool IsScalarIndexType(IndexType t) {
+  return t == IndexType::kStlSort || t == IndexType::kTrie ||
+         t == IndexType::kBitmap || t == IndexType::kInverted;
+}
+
 absl::StatusOr<IndexType> ParseIndexType(std::string_view name) {
   std::string upper = absl::AsciiStrToUpper(Sv(name));
   if (upper.empty() || upper == "AUTOINDEX") return IndexType::kAutoIndex;
@@ -105,9 +110,15 @@ absl::StatusOr<IndexType> ParseIndexType(std::string_view name) {
   if (upper == "IVF_PQ") return IndexType::kIvfPq;
   if (upper == "SCANN") return IndexType::kScann;
   if (upper == "DISKANN") return IndexType::kDiskAnn;
+  // Scalar indexes (Milvus spells Trie so; any case is accepted).
+  if (upper == "STL_SORT") return IndexType::kStlSort;
+  if (upper == "TRIE") return IndexType::kTrie;
+  if (upper == "BITMAP") return IndexType::kBitmap;
+  if (upper == "INVERTED") return IndexType::kInverted;
   return Invalid(absl::StrCat(
       "index_type: expected FLAT, IVF_FLAT, IVF_SQ8, IVF_PQ, SCANN, DISKANN, "
-      "HNSW, HNSW_SQ or AUTOINDEX (got '",
+      "HNSW, HNSW_SQ, AUTOINDEX, SPARSE_INVERTED_INDEX, SPARSE_WAND, "
+      "STL_SORT, Trie, BITMAP or INVERTED (got '",
       Sv(name), "')"));
 }
 
@@ -517,7 +528,10 @@ void IndexSpecToProto(const IndexSpec& spec,
   out->set_index_name(spec.index_name);
   auto* kvs = out->mutable_extra_params();
   AddKv(kvs, "index_type", IndexTypeName(spec.index_type));
-  AddKv(kvs, "metric_type", MetricTypeName(spec.metric_type));
+  // A scalar index has no metric (pymilvus sends none).
+  if (!IsScalarIndexType(spec.index_type)) {
+    AddKv(kvs, "metric_type", MetricTypeName(spec.metric_type));
+  }
   Value::Object params;
   for (const auto& [k, v] : spec.params) params.emplace(k, ParamValue(v));
   AddKv(kvs, "params", Value(std::move(params)).ToJson());
@@ -567,7 +581,10 @@ void IndexDescriptionToProto(const IndexDescription& d,
   out->set_field_name(d.field_name);
   auto* kvs = out->mutable_params();
   AddKv(kvs, "index_type", IndexTypeName(d.index_type));
-  AddKv(kvs, "metric_type", MetricTypeName(d.metric_type));
+  // As Milvus: a scalar index has no metric.
+  if (!IsScalarIndexType(d.index_type)) {
+    AddKv(kvs, "metric_type", MetricTypeName(d.metric_type));
+  }
   // As Milvus 2.5: build parameters flat, one key each ("M", "nlist"), and
   // the index properties ("mmap.enabled") among them.
   for (const auto& [k, v] : d.params) AddKv(kvs, k, v);

@@ -267,6 +267,106 @@ TEST(DurableTest, DataSurvivesReopen) {
   }
 }
 
+// Scalar index specs survive a reopen from the log and from a snapshot
+// (Flush checkpoints); the indexes are rebuilt from the rows, and filters
+// keep their rows.
+TEST(DurableTest, ScalarIndexesSurviveReopen) {
+  const std::string dir = TempDir();
+  auto ages = [](Client& client) {
+    QueryRequest q;
+    q.collection_name = "people";
+    q.filter = "age in [3, 4] or (10 <= age < 12 and name like \"n1%\")";
+    q.output_fields = {"id"};
+    auto rows = client.Query(q);
+    EXPECT_THAT(rows, IsOk());
+    std::set<int64_t> ids;
+    if (rows.ok()) {
+      for (const Row& r : *rows) ids.insert(r.at("id").AsInt());
+    }
+    return ids;
+  };
+  auto check = [&](Client& client, const std::set<int64_t>& want) {
+    ASSERT_OK_AND_ASSIGN(auto indexes, client.DescribeIndexes("people"));
+    std::set<std::string> names;
+    for (const IndexDescription& d : indexes) {
+      names.insert(d.index_name + ":" + IndexTypeName(d.index_type));
+    }
+    EXPECT_EQ(names, (std::set<std::string>{"age_idx:STL_SORT", "name:Trie",
+                                            "vector:FLAT"}));
+    EXPECT_EQ(ages(client), want);
+  };
+  std::set<int64_t> want;
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+    CollectionSchema schema;
+    FieldSchema id;
+    id.name = "id";
+    id.type = DataType::kInt64;
+    id.is_primary_key = true;
+    FieldSchema age;
+    age.name = "age";
+    age.type = DataType::kInt64;
+    FieldSchema name;
+    name.name = "name";
+    name.type = DataType::kVarChar;
+    name.max_length = 16;
+    FieldSchema vec;
+    vec.name = "vector";
+    vec.type = DataType::kFloatVector;
+    vec.dim = kDim;
+    schema.AddField(id).AddField(age).AddField(name).AddField(vec);
+    ASSERT_OK(client.CreateCollection("people", schema));
+    IndexSpec v;
+    v.field_name = "vector";
+    v.index_type = IndexType::kFlat;
+    ASSERT_OK(client.CreateIndex("people", v));
+    IndexSpec a;
+    a.field_name = "age";
+    a.index_name = "age_idx";
+    a.index_type = IndexType::kStlSort;
+    ASSERT_OK(client.CreateIndex("people", a));
+    IndexSpec n;
+    n.field_name = "name";
+    n.index_type = IndexType::kTrie;
+    ASSERT_OK(client.CreateIndex("people", n));
+    ASSERT_OK(client.LoadCollection("people"));
+    std::vector<Row> rows;
+    for (int64_t i = 0; i < 300; ++i) {
+      rows.push_back(Row{{"id", Value(i)},
+                         {"age", Value(i % 20)},
+                         {"name", Value("n" + std::to_string(i))},
+                         {"vector", Value::FloatVector({1, 2, 3, 4})}});
+      if (i % 20 == 3 || i % 20 == 4 ||
+          ((i % 20 == 10 || i % 20 == 11) &&
+           std::to_string(i).rfind("1", 0) == 0)) {
+        want.insert(i);
+      }
+    }
+    ASSERT_OK(client.Insert("people", rows).status());
+    ASSERT_OK(client.Flush("people"));  // sealed, indexed, checkpointed
+    check(client, want);
+    ASSERT_OK(client.Delete("people", {Value(3), Value(4)}).status());
+    want.erase(3);
+    want.erase(4);
+    check(client, want);
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+    check(client, want);
+    ASSERT_OK(client.DropIndex("people", "age_idx"));
+    IndexSpec a;
+    a.field_name = "age";
+    a.index_name = "age_idx";
+    a.index_type = IndexType::kStlSort;
+    ASSERT_OK(client.CreateIndex("people", a));  // logged after the snapshot
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+    check(client, want);
+    ASSERT_OK(client.Flush("people"));
+  }
+}
+
 Value Nested(int levels) {
   Value v(1);
   for (int i = 0; i < levels; ++i) v = Value::MakeArray({v});

@@ -284,6 +284,110 @@ TEST_P(ConformanceTest, IndexesAndLoading) {
   EXPECT_THAT(client().DropIndex("typed", "emb_idx"), IsOk());  // as Milvus
 }
 
+// Scalar indexes on a VARCHAR primary key, an INT32 and a nullable DOUBLE
+// next to the vector index: described with their rows, used by filters with
+// the answers of a scan, refused on the types they do not take, dropped
+// while loaded.
+TEST_P(ConformanceTest, ScalarIndexes) {
+  ReopenWithSealRows(50);
+  ASSERT_THAT(client().CreateCollection("typed", TypedSchema()), IsOk());
+  IndexSpec vec;
+  vec.field_name = "emb";
+  vec.index_type = IndexType::kFlat;
+  vec.metric_type = MetricType::kL2;
+  ASSERT_THAT(client().CreateIndex("typed", vec), IsOk());
+  ASSERT_THAT(client().LoadCollection("typed"), IsOk());
+  std::vector<Row> rows;
+  for (int i = 0; i < 230; ++i) {
+    Row row;
+    row["pk"] = Value("k" + std::to_string(i));
+    row["age"] = Value(static_cast<int64_t>(i % 17));
+    row["score"] = i % 5 == 0 ? Value() : Value((i % 9) * 0.5);
+    row["meta"] = Value(Value::Object{});
+    row["tags"] = Value(Value::Array{});
+    row["emb"] = Value::FloatVector({static_cast<float>(i), 1.0f, 0.0f});
+    rows.push_back(std::move(row));
+  }
+  ASSERT_THAT(client().Insert("typed", rows), IsOk());
+  ASSERT_THAT(client().Flush("typed"), IsOk());
+  const std::vector<std::string> filters = {
+      "age == 3",
+      "age in [1, 2, 16] and score >= 1.5",
+      "5 <= age < 9 or pk like \"k1%\"",
+      "not (score < 2) and pk > \"k5\"",
+      "score is null or age != 4",
+      "pk in [\"k7\", \"k70\", \"nope\"]"};
+  auto ids = [&](const std::string& filter) {
+    QueryRequest query;
+    query.collection_name = "typed";
+    query.filter = filter;
+    query.output_fields = {"pk"};
+    auto got = client().Query(query);
+    EXPECT_THAT(got, IsOk()) << filter;
+    std::set<std::string> out;
+    if (got.ok()) {
+      for (const Row& r : *got) out.insert(r.at("pk").AsString());
+    }
+    return out;
+  };
+  std::vector<std::set<std::string>> before;
+  for (const std::string& f : filters) before.push_back(ids(f));
+  EXPECT_EQ(before[0].size(), 14u);  // 230 rows, age = i % 17
+
+  // Index types the field types do not take, naming both.
+  IndexSpec bad;
+  bad.field_name = "pk";
+  bad.index_type = IndexType::kStlSort;
+  EXPECT_THAT(client().CreateIndex("typed", bad),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("STL_SORT is not supported on VARCHAR")));
+  bad.field_name = "score";
+  bad.index_type = IndexType::kBitmap;
+  EXPECT_THAT(client().CreateIndex("typed", bad),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("BITMAP is not supported on DOUBLE")));
+
+  IndexSpec age;
+  age.field_name = "age";
+  age.index_name = "age_idx";
+  age.index_type = IndexType::kStlSort;
+  ASSERT_THAT(client().CreateIndex("typed", age), IsOk());
+  IndexSpec pk;
+  pk.field_name = "pk";
+  pk.index_type = IndexType::kTrie;
+  ASSERT_THAT(client().CreateIndex("typed", pk), IsOk());
+  IndexSpec score;
+  score.field_name = "score";
+  score.index_type = IndexType::kInverted;
+  ASSERT_THAT(client().CreateIndex("typed", score), IsOk());
+  ASSERT_THAT(client().CreateIndex("typed", age), IsOk());  // the same again
+  ASSERT_THAT(client().Flush("typed"), IsOk());  // waits for the builds
+
+  ASSERT_OK_AND_ASSIGN(auto indexes, client().DescribeIndexes("typed"));
+  ASSERT_EQ(indexes.size(), 4u);
+  bool seen = false;
+  for (const IndexDescription& d : indexes) {
+    if (d.index_name != "age_idx") continue;
+    seen = true;
+    EXPECT_EQ(d.field_name, "age");
+    EXPECT_EQ(d.index_type, IndexType::kStlSort);
+    EXPECT_EQ(d.total_rows, 230);
+    EXPECT_EQ(d.indexed_rows, 230);
+    EXPECT_EQ(d.state, "Finished");
+  }
+  EXPECT_TRUE(seen);
+  for (size_t i = 0; i < filters.size(); ++i) {
+    EXPECT_EQ(ids(filters[i]), before[i]) << filters[i];
+  }
+  // Dropped while loaded (a vector index cannot be): the same answers.
+  ASSERT_THAT(client().DropIndex("typed", "age_idx"), IsOk());
+  ASSERT_OK_AND_ASSIGN(indexes, client().DescribeIndexes("typed"));
+  EXPECT_EQ(indexes.size(), 3u);
+  for (size_t i = 0; i < filters.size(); ++i) {
+    EXPECT_EQ(ids(filters[i]), before[i]) << filters[i];
+  }
+}
+
 // --- writes and reads
 // ---------------------------------------------------------
 

@@ -209,7 +209,7 @@ TEST_P(Bm25CollectionTest, ScoresEqualTheReferenceAcrossSegmentsAndDeletes) {
   internal::ByteReader r(bytes);
   CollectionContext context;
   context.pool = std::make_shared<BuildPool>(1);
-  auto back = Collection::Deserialize(&r, kCollectionFormatV2, context);
+  auto back = Collection::Deserialize(&r, kCollectionFormatV3, context);
   ASSERT_THAT(back.status(), IsOk());
   (*back)->WaitForIndexBuilds();
   for (const char* q : kQueries) {

@@ -669,7 +669,7 @@ TEST(SegmentTest, SnapshotRoundTripRebuildsMissingIndexes) {
   context.segments.seal_rows = 60;
   context.pool = restored_pool;
   ASSERT_OK_AND_ASSIGN(
-      auto restored, Collection::Deserialize(&r, kCollectionFormatV2, context));
+      auto restored, Collection::Deserialize(&r, kCollectionFormatV3, context));
   std::vector<SegmentInfo> segments = restored->Segments();
   ASSERT_EQ(segments.size(), 4u);
   EXPECT_THAT(segments[0].indexed, ::testing::ElementsAre(true));

@@ -351,7 +351,7 @@ TEST_P(SpillTest, SegmentsMapTheirFloatsAndReopenIdentically) {
                                : "restored into mapped files");
     internal::ByteReader r(bytes);
     auto restored =
-        Collection::Deserialize(&r, kCollectionFormatV2, Context(250, spill));
+        Collection::Deserialize(&r, kCollectionFormatV3, Context(250, spill));
     ASSERT_THAT(restored.status(), IsOk());
     (*restored)->WaitForIndexBuilds();
     for (const SegmentInfo& info : (*restored)->Segments()) {

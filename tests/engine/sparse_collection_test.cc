@@ -223,7 +223,7 @@ TEST(SparseCollection, SnapshotRoundTripKeepsRowsAndIndex) {
   internal::ByteReader r(bytes);
   CollectionContext context;
   context.pool = std::make_shared<BuildPool>(1);
-  auto back = Collection::Deserialize(&r, kCollectionFormatV2, context);
+  auto back = Collection::Deserialize(&r, kCollectionFormatV3, context);
   ASSERT_THAT(back.status(), IsOk());
   (*back)->WaitForIndexBuilds();
   ASSERT_EQ((*back)->DescribeIndexes().size(), 1u);

@@ -255,7 +255,7 @@ TEST_F(TextMatchTest, DeletesGrowingRowsCompactionAndSnapshots) {
   CollectionContext context;
   context.segments.seal_rows = 30;
   context.pool = std::make_shared<BuildPool>(1);
-  auto restored = Collection::Deserialize(&r, kCollectionFormatV2, context);
+  auto restored = Collection::Deserialize(&r, kCollectionFormatV3, context);
   ASSERT_THAT(restored.status(), IsOk());
   c_ = *std::move(restored);
   ExpectMatches("patent zebra");

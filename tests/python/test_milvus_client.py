@@ -366,3 +366,50 @@ def test_datatype_names_match_pymilvus():
                         ("JSON", 23), ("BINARY_VECTOR", 100), ("FLOAT_VECTOR", 101),
                         ("SPARSE_FLOAT_VECTOR", 104)]:
         assert DataType[name].value == value
+
+
+def test_scalar_indexes_keep_the_rows_of_filters(milvus):
+    schema = MilvusClient.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("age", DataType.INT64)
+    schema.add_field("color", DataType.VARCHAR, max_length=16)
+    schema.add_field("vec", DataType.FLOAT_VECTOR, dim=2)
+    index_params = MilvusClient.prepare_index_params()
+    index_params.add_index(field_name="vec", index_type="FLAT", metric_type="L2")
+    milvus.create_collection("scalars", schema=schema, index_params=index_params)
+    colors = ["red", "blue", "black"]
+    milvus.insert("scalars", [{"id": i, "age": i % 50, "color": colors[i % 3],
+                               "vec": [float(i), 0.0]} for i in range(500)])
+    milvus.flush("scalars")
+    filters = ["age == 7", "10 <= age < 13 and color like 'bl%'",
+               "color in ['red'] or age > 47", "not (age != 3)"]
+
+    def ids(f):
+        return sorted(r["id"] for r in milvus.query("scalars", filter=f))
+
+    before = {f: ids(f) for f in filters}
+    assert before["age == 7"] == list(range(7, 500, 50))
+
+    bad = MilvusClient.prepare_index_params()
+    bad.add_index(field_name="color", index_type="STL_SORT", index_name="bad")
+    with pytest.raises(cove.InvalidArgumentError,
+                       match="STL_SORT is not supported on VARCHAR"):
+        milvus.create_index("scalars", bad)
+
+    index_params = MilvusClient.prepare_index_params()
+    index_params.add_index(field_name="age", index_type="STL_SORT")
+    index_params.add_index(field_name="color", index_type="trie", index_name="color_idx")
+    milvus.create_index("scalars", index_params)
+    milvus.flush("scalars")  # waits for the builds
+    assert sorted(milvus.list_indexes("scalars")) == ["age", "color_idx", "vec"]
+    d = milvus.describe_index("scalars", "age")
+    assert d["index_type"] == "STL_SORT" and "metric_type" not in d
+    assert d["indexed_rows"] == 500 and d["state"] == "Finished"
+    assert milvus.describe_index("scalars", "color_idx")["index_type"] == "Trie"
+    assert cove.IndexType("Trie") == cove.IndexType.Trie
+    for f in filters:
+        assert ids(f) == before[f], f
+    milvus.drop_index("scalars", "age")  # while loaded, as Milvus allows
+    assert sorted(milvus.list_indexes("scalars")) == ["color_idx", "vec"]
+    for f in filters:
+        assert ids(f) == before[f], f

@@ -194,7 +194,8 @@ class Compiler {
       return PredPtr(std::make_unique<ConstPred>(ToTri(op.value.AsBool())));
     }
     if (!op.is_const && (op.type == VType::kBool || op.type == VType::kJson)) {
-      return PredPtr(std::make_unique<TruthPred>(std::move(op.node)));
+      const int direct = op.type == VType::kBool ? op.direct_field : -1;
+      return PredPtr(std::make_unique<TruthPred>(std::move(op.node), direct));
     }
     return Error(n.begin,
                  absl::StrCat("expected a condition, got ", op.description),
@@ -671,8 +672,9 @@ class Compiler {
         return MakeForOp<FieldStringCmp>(op, lhs.direct_field, c.AsString());
       }
     }
+    const int direct = IsScalar(lhs.type) ? lhs.direct_field : -1;
     return PredPtr(std::make_unique<CompareConstPred>(op, std::move(lhs.node),
-                                                      std::move(c)));
+                                                      std::move(c), direct));
   }
 
   absl::StatusOr<PredPtr> CompileCompare(const AstNode& n) {
@@ -737,9 +739,10 @@ class Compiler {
         return PredPtr(std::make_unique<FieldIntRangePred>(
             middle.direct_field, l, h, empty || l > h));
       }
-      return PredPtr(std::make_unique<RangePred>(std::move(middle.node),
-                                                 std::move(lo_v), lo_incl,
-                                                 std::move(hi_v), hi_incl));
+      const int direct = IsScalar(middle.type) ? middle.direct_field : -1;
+      return PredPtr(std::make_unique<RangePred>(
+          std::move(middle.node), std::move(lo_v), lo_incl, std::move(hi_v),
+          hi_incl, direct));
     }
     // General case: two comparisons (the middle is compiled twice).
     COVE_ASSIGN_OR_RETURN(auto middle2, CompileValue(*n.children[1]));
@@ -840,8 +843,9 @@ class Compiler {
       return PredPtr(
           std::make_unique<ConstPred>(ToTri(m.Match(lhs.value.AsString()))));
     }
-    return PredPtr(std::make_unique<LikePred>(std::move(lhs.node),
-                                              pattern.value.AsString()));
+    const int direct = lhs.type == VType::kString ? lhs.direct_field : -1;
+    return PredPtr(std::make_unique<LikePred>(
+        std::move(lhs.node), pattern.value.AsString(), direct));
   }
 
   absl::StatusOr<PredPtr> CompileIsNull(const AstNode& n) {
@@ -853,7 +857,9 @@ class Compiler {
                    "a field, a JSON path or an array element");
     }
     COVE_ASSIGN_OR_RETURN(auto op, CompileRef(arg));
-    return PredPtr(std::make_unique<IsNullPred>(std::move(op.node), n.negated));
+    const int direct = IsScalar(op.type) ? op.direct_field : -1;
+    return PredPtr(
+        std::make_unique<IsNullPred>(std::move(op.node), n.negated, direct));
   }
 
   absl::StatusOr<PredPtr> CompileExists(const AstNode& n) {
@@ -953,8 +959,9 @@ class Compiler {
         }
       }
     }
-    return PredPtr(std::make_unique<ContainsPred>(std::move(target.node), mode,
-                                                  std::move(needle_value)));
+    const int direct = target.type == VType::kArray ? target.direct_field : -1;
+    return PredPtr(std::make_unique<ContainsPred>(
+        std::move(target.node), mode, std::move(needle_value), direct));
   }
 
   // TEXT_MATCH(field, 'words'): a VARCHAR field with enable_match, and a

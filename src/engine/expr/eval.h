@@ -46,7 +46,42 @@ class Predicate {
   }
   /// True for the constant TRUE predicate.
   virtual bool IsTrue() const { return false; }
+
+  /// For set evaluation (CompiledFilter::FilterIndexed): how the node
+  /// combines its children, the children, and for a leaf on one scalar
+  /// field the question a scalar index may answer (null: none).
+  enum class Connective : uint8_t { kNone, kAnd, kOr, kNot };
+  virtual Connective connective() const { return Connective::kNone; }
+  virtual std::vector<const Predicate*> children() const { return {}; }
+  virtual const IndexQuery* index_query() const { return nullptr; }
 };
+
+// An IndexQuery of a leaf on field `field` (< 0: none).
+inline std::optional<IndexQuery> CompareQuery(int field, CompareOp op,
+                                              Value value) {
+  if (field < 0) return std::nullopt;
+  IndexQuery q;
+  q.kind = IndexQuery::Kind::kCompare;
+  q.field = field;
+  q.op = op;
+  q.value = std::move(value);
+  return q;
+}
+inline std::optional<IndexQuery> RangeQuery(int field, Value lo, bool lo_incl,
+                                            Value hi, bool hi_incl) {
+  if (field < 0) return std::nullopt;
+  IndexQuery q;
+  q.kind = IndexQuery::Kind::kRange;
+  q.field = field;
+  q.lo = std::move(lo);
+  q.hi = std::move(hi);
+  q.lo_inclusive = lo_incl;
+  q.hi_inclusive = hi_incl;
+  return q;
+}
+inline const IndexQuery* QueryOrNull(const std::optional<IndexQuery>& q) {
+  return q.has_value() ? &*q : nullptr;
+}
 
 inline Tri ToTri(bool b) { return b ? Tri::kTrue : Tri::kFalse; }
 
@@ -319,6 +354,7 @@ class ValueSet {
         return std::binary_search(ints_.begin(), ints_.end(), d.i);
       case Datum::Kind::kDouble: {
         int64_t i;
+        if (std::isnan(d.d)) return false;  // equal to nothing
         if (IsIntegral(d.d, &i)) {
           return std::binary_search(ints_.begin(), ints_.end(), i);
         }
@@ -422,6 +458,19 @@ class LikeMatcher {
     } else {
       mode_ = Mode::kGeneral;
     }
+  }
+
+  /// True when the pattern is a prefix ("abc%", "%": the empty prefix) or
+  /// an exact text (no wildcard); *literal gets the text.
+  bool IsPrefix(std::string* literal) const {
+    if (mode_ != Mode::kPrefix && mode_ != Mode::kAll) return false;
+    *literal = literal_;
+    return true;
+  }
+  bool IsExact(std::string* literal) const {
+    if (mode_ != Mode::kExact) return false;
+    *literal = literal_;
+    return true;
   }
 
   bool Match(std::string_view s) const {
@@ -660,6 +709,12 @@ class AndPred final : public Predicate {
     }
     return result;
   }
+  Connective connective() const override { return Connective::kAnd; }
+  std::vector<const Predicate*> children() const override {
+    std::vector<const Predicate*> out;
+    for (const PredPtr& c : children_) out.push_back(c.get());
+    return out;
+  }
 
  private:
   std::vector<PredPtr> children_;
@@ -677,6 +732,12 @@ class OrPred final : public Predicate {
       if (t == Tri::kUnknown) result = Tri::kUnknown;
     }
     return result;
+  }
+  Connective connective() const override { return Connective::kOr; }
+  std::vector<const Predicate*> children() const override {
+    std::vector<const Predicate*> out;
+    for (const PredPtr& c : children_) out.push_back(c.get());
+    return out;
   }
   bool CollectKeys(int* field, std::vector<Value>* keys) const override {
     int f = -1;
@@ -702,6 +763,10 @@ class NotPred final : public Predicate {
     if (t == Tri::kUnknown) return t;
     return t == Tri::kTrue ? Tri::kFalse : Tri::kTrue;
   }
+  Connective connective() const override { return Connective::kNot; }
+  std::vector<const Predicate*> children() const override {
+    return {child_.get()};
+  }
 
  private:
   PredPtr child_;
@@ -710,16 +775,21 @@ class NotPred final : public Predicate {
 // A boolean value used as a condition (`is_active`, `meta["flag"]`).
 class TruthPred final : public Predicate {
  public:
-  explicit TruthPred(ValuePtr value) : value_(std::move(value)) {}
+  // `direct_field` >= 0 when the value is that BOOL field itself.
+  explicit TruthPred(ValuePtr value, int direct_field = -1)
+      : value_(std::move(value)),
+        query_(CompareQuery(direct_field, CompareOp::kEq, Value(true))) {}
   Tri Eval(const RowAccessor& row) const override {
     const Datum d = value_->Eval(row);
     if (d.kind == Datum::Kind::kBool) return ToTri(d.b);
     if (d.kind == Datum::Kind::kNull) return Tri::kUnknown;
     return Tri::kFalse;
   }
+  const IndexQuery* index_query() const override { return QueryOrNull(query_); }
 
  private:
   ValuePtr value_;
+  std::optional<IndexQuery> query_;
 };
 
 // lhs op rhs, both evaluated per row.
@@ -742,19 +812,26 @@ class ComparePred final : public Predicate {
 // value op constant.
 class CompareConstPred final : public Predicate {
  public:
-  CompareConstPred(CompareOp op, ValuePtr lhs, Value constant)
-      : op_(op), lhs_(std::move(lhs)), constant_(std::move(constant)) {
+  // `direct_field` >= 0 when lhs is that scalar field itself.
+  CompareConstPred(CompareOp op, ValuePtr lhs, Value constant,
+                   int direct_field = -1)
+      : op_(op),
+        lhs_(std::move(lhs)),
+        constant_(std::move(constant)),
+        query_(CompareQuery(direct_field, op, constant_)) {
     datum_ = FromValue(constant_);
   }
   Tri Eval(const RowAccessor& row) const override {
     return CompareTri(op_, lhs_->Eval(row), datum_);
   }
+  const IndexQuery* index_query() const override { return QueryOrNull(query_); }
 
  private:
   CompareOp op_;
   ValuePtr lhs_;
   Value constant_;
   Datum datum_;
+  std::optional<IndexQuery> query_;
 };
 
 // Fast paths: a scalar field compared with a constant of its own kind; the
@@ -762,7 +839,9 @@ class CompareConstPred final : public Predicate {
 template <CompareOp kOp>
 class FieldIntCmp final : public Predicate {
  public:
-  FieldIntCmp(int field, int64_t c) : field_(field), c_(c) {}
+  FieldIntCmp(int field, int64_t c)
+      : field_(field), c_(c), query_(CompareQuery(field, kOp, Value(c))) {}
+  const IndexQuery* index_query() const override { return QueryOrNull(query_); }
   Tri Eval(const RowAccessor& row) const override {
     const Value& v = row.Get(field_);
     if (v.is_int()) return ToTri(Holds<kOp>(Cmp3(v.AsInt(), c_)));
@@ -778,12 +857,15 @@ class FieldIntCmp final : public Predicate {
  private:
   int field_;
   int64_t c_;
+  std::optional<IndexQuery> query_;
 };
 
 template <CompareOp kOp>
 class FieldDoubleCmp final : public Predicate {
  public:
-  FieldDoubleCmp(int field, double c) : field_(field), c_(c) {}
+  FieldDoubleCmp(int field, double c)
+      : field_(field), c_(c), query_(CompareQuery(field, kOp, Value(c))) {}
+  const IndexQuery* index_query() const override { return QueryOrNull(query_); }
   Tri Eval(const RowAccessor& row) const override {
     const Value& v = row.Get(field_);
     if (v.is_double())
@@ -794,12 +876,17 @@ class FieldDoubleCmp final : public Predicate {
  private:
   int field_;
   double c_;
+  std::optional<IndexQuery> query_;
 };
 
 template <CompareOp kOp>
 class FieldStringCmp final : public Predicate {
  public:
-  FieldStringCmp(int field, std::string c) : field_(field), c_(std::move(c)) {}
+  FieldStringCmp(int field, std::string c)
+      : field_(field),
+        c_(std::move(c)),
+        query_(CompareQuery(field, kOp, Value(c_))) {}
+  const IndexQuery* index_query() const override { return QueryOrNull(query_); }
   Tri Eval(const RowAccessor& row) const override {
     const Value& v = row.Get(field_);
     if (v.is_string()) {
@@ -822,6 +909,7 @@ class FieldStringCmp final : public Predicate {
  private:
   int field_;
   std::string c_;
+  std::optional<IndexQuery> query_;
 };
 
 template <template <CompareOp> class T, typename... Args>
@@ -846,16 +934,19 @@ PredPtr MakeForOp(CompareOp op, Args&&... args) {
 // lo <(=) x <(=) hi with constant bounds; x evaluated once.
 class RangePred final : public Predicate {
  public:
+  // `direct_field` >= 0 when x is that scalar field itself.
   RangePred(ValuePtr x, Value lo, bool lo_inclusive, Value hi,
-            bool hi_inclusive)
+            bool hi_inclusive, int direct_field = -1)
       : x_(std::move(x)),
         lo_(std::move(lo)),
         hi_(std::move(hi)),
         lo_op_(lo_inclusive ? CompareOp::kGe : CompareOp::kGt),
-        hi_op_(hi_inclusive ? CompareOp::kLe : CompareOp::kLt) {
+        hi_op_(hi_inclusive ? CompareOp::kLe : CompareOp::kLt),
+        query_(RangeQuery(direct_field, lo_, lo_inclusive, hi_, hi_inclusive)) {
     lo_datum_ = FromValue(lo_);
     hi_datum_ = FromValue(hi_);
   }
+  const IndexQuery* index_query() const override { return QueryOrNull(query_); }
   Tri Eval(const RowAccessor& row) const override {
     const Datum d = x_->Eval(row);
     const Tri a = CompareTri(lo_op_, d, lo_datum_);
@@ -870,6 +961,7 @@ class RangePred final : public Predicate {
   Value lo_, hi_;
   CompareOp lo_op_, hi_op_;
   Datum lo_datum_, hi_datum_;
+  std::optional<IndexQuery> query_;
 };
 
 // lo <= field <= hi on an integer field with integer bounds (exclusive
@@ -877,7 +969,13 @@ class RangePred final : public Predicate {
 class FieldIntRangePred final : public Predicate {
  public:
   FieldIntRangePred(int field, int64_t lo, int64_t hi, bool empty)
-      : field_(field), lo_(lo), hi_(hi), empty_(empty) {}
+      : field_(field), lo_(lo), hi_(hi), empty_(empty) {
+    // An empty range: lo > hi, which selects nothing either way.
+    query_ = empty ? RangeQuery(field, Value(int64_t{1}), true,
+                                Value(int64_t{0}), true)
+                   : RangeQuery(field, Value(lo), true, Value(hi), true);
+  }
+  const IndexQuery* index_query() const override { return QueryOrNull(query_); }
   Tri Eval(const RowAccessor& row) const override {
     const Value& v = row.Get(field_);
     if (v.is_null()) return Tri::kUnknown;
@@ -895,6 +993,7 @@ class FieldIntRangePred final : public Predicate {
   int field_;
   int64_t lo_, hi_;
   bool empty_;
+  std::optional<IndexQuery> query_;
 };
 
 class InPred final : public Predicate {
@@ -906,7 +1005,15 @@ class InPred final : public Predicate {
     for (const Value& v : values) set_.Add(v);
     set_.Finish();
     if (direct_field_ >= 0 && !negated_) keys_ = values;
+    if (direct_field_ >= 0) {
+      query_.emplace();
+      query_->kind = IndexQuery::Kind::kIn;
+      query_->field = direct_field_;
+      query_->values = values;
+      query_->negated = negated_;
+    }
   }
+  const IndexQuery* index_query() const override { return QueryOrNull(query_); }
   Tri Eval(const RowAccessor& row) const override {
     const Datum d =
         direct_field_ >= 0 ? FromValue(row.Get(direct_field_)) : x_->Eval(row);
@@ -926,12 +1033,25 @@ class InPred final : public Predicate {
   bool negated_;
   ValueSet set_;
   std::vector<Value> keys_;
+  std::optional<IndexQuery> query_;
 };
 
 class LikePred final : public Predicate {
  public:
-  LikePred(ValuePtr x, std::string_view pattern)
-      : x_(std::move(x)), matcher_(pattern) {}
+  // `direct_field` >= 0 when x is that VARCHAR field itself: a prefix or
+  // exact pattern is then a question for its index.
+  LikePred(ValuePtr x, std::string_view pattern, int direct_field = -1)
+      : x_(std::move(x)), matcher_(pattern) {
+    std::string literal;
+    if (direct_field < 0) return;
+    if (matcher_.IsExact(&literal)) {
+      query_ = CompareQuery(direct_field, CompareOp::kEq, Value(literal));
+    } else if (matcher_.IsPrefix(&literal)) {
+      query_ = CompareQuery(direct_field, CompareOp::kEq, Value(literal));
+      query_->kind = IndexQuery::Kind::kPrefix;
+    }
+  }
+  const IndexQuery* index_query() const override { return QueryOrNull(query_); }
   Tri Eval(const RowAccessor& row) const override {
     const Datum d = x_->Eval(row);
     if (d.kind == Datum::Kind::kString) return ToTri(matcher_.Match(*d.s));
@@ -942,11 +1062,22 @@ class LikePred final : public Predicate {
  private:
   ValuePtr x_;
   LikeMatcher matcher_;
+  std::optional<IndexQuery> query_;
 };
 
 class IsNullPred final : public Predicate {
  public:
-  IsNullPred(ValuePtr x, bool negated) : x_(std::move(x)), negated_(negated) {}
+  // `direct_field` >= 0 when x is that scalar field itself.
+  IsNullPred(ValuePtr x, bool negated, int direct_field = -1)
+      : x_(std::move(x)), negated_(negated) {
+    if (direct_field >= 0) {
+      query_.emplace();
+      query_->kind = IndexQuery::Kind::kIsNull;
+      query_->field = direct_field;
+      query_->negated = negated;
+    }
+  }
+  const IndexQuery* index_query() const override { return QueryOrNull(query_); }
   Tri Eval(const RowAccessor& row) const override {
     const Datum d = x_->Eval(row);
     const bool is_null =
@@ -957,6 +1088,7 @@ class IsNullPred final : public Predicate {
  private:
   ValuePtr x_;
   bool negated_;
+  std::optional<IndexQuery> query_;
 };
 
 class ExistsPred final : public Predicate {
@@ -1005,8 +1137,22 @@ class TextMatchPred : public Predicate {
 // json_contains / array_contains and their _all / _any forms.
 class ContainsPred final : public Predicate {
  public:
-  ContainsPred(ValuePtr x, ContainsMode mode, Value needle)
+  // `direct_field` >= 0 when x is that ARRAY field itself.
+  ContainsPred(ValuePtr x, ContainsMode mode, Value needle,
+               int direct_field = -1)
       : x_(std::move(x)), mode_(mode), needle_(std::move(needle)) {
+    if (direct_field >= 0) {
+      query_.emplace();
+      query_->kind = mode_ == ContainsMode::kAll
+                         ? IndexQuery::Kind::kContainsAll
+                         : IndexQuery::Kind::kContainsAny;
+      query_->field = direct_field;
+      if (mode_ == ContainsMode::kOne) {
+        query_->values = {needle_};
+      } else {
+        query_->values = needle_.AsArray();
+      }
+    }
     if (mode_ == ContainsMode::kOne) {
       needle_datum_ = FromValue(needle_);
     } else {
@@ -1018,6 +1164,7 @@ class ContainsPred final : public Predicate {
       for (const Value& v : needles_) needle_datums_.push_back(FromValue(v));
     }
   }
+  const IndexQuery* index_query() const override { return QueryOrNull(query_); }
   Tri Eval(const RowAccessor& row) const override {
     const Datum d = x_->Eval(row);
     if (d.kind == Datum::Kind::kNull) return Tri::kUnknown;
@@ -1059,6 +1206,7 @@ class ContainsPred final : public Predicate {
   ValuePtr x_;
   ContainsMode mode_;
   Value needle_;
+  std::optional<IndexQuery> query_;
   Datum needle_datum_;
   ValueSet set_;
   std::vector<Value> needles_;

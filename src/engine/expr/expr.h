@@ -29,6 +29,8 @@
 
 #include "absl/status/statusor.h"
 #include "cove/value.h"
+#include "engine/bitset.h"
+#include "engine/expr/ops.h"
 
 namespace cove::engine::expr {
 
@@ -106,6 +108,51 @@ class RowAccessor {
   }
 };
 
+/// A filter leaf on one scalar field (BOOL, INT8..INT64, FLOAT, DOUBLE,
+/// VARCHAR), or a containment test on an ARRAY field, that a scalar index
+/// may answer (IndexedRows). Where the field is
+/// null the leaf is UNKNOWN, except kIsNull, which is never UNKNOWN.
+struct IndexQuery {
+  enum class Kind : uint8_t {
+    kCompare,  // field op value (`==`, `!=`, `<`, ...)
+    kIn,       // field in values (negated: not in)
+    kRange,    // lo <(=) field <(=) hi; a missing bound is open
+    kPrefix,   // field like "value%" (a VARCHAR field)
+    kIsNull,   // field is null (negated: is not null)
+    // An ARRAY field: array_contains (one value) and array_contains_any
+    // (TRUE when an element equals one of `values`), array_contains_all
+    // (every one of `values` is an element).
+    kContainsAny,
+    kContainsAll,
+  };
+  Kind kind = Kind::kCompare;
+  int field = -1;
+  CompareOp op = CompareOp::kEq;
+  cove::Value value;
+  std::vector<cove::Value> values;
+  bool negated = false;
+  std::optional<cove::Value> lo, hi;
+  bool lo_inclusive = true;
+  bool hi_inclusive = true;
+};
+
+/// The scalar indexes of one block of rows (a segment), for
+/// CompiledFilter::FilterIndexed.
+class IndexedRows {
+ public:
+  virtual ~IndexedRows() = default;
+  /// True when a scalar index covers field `field_index` here.
+  virtual bool Indexed(int field_index) const = 0;
+  /// Answers `q` (Indexed(q.field)): *true_rows gets the rows of the block
+  /// where the leaf is TRUE and *nulls the rows where the field is null.
+  /// False when the index does not answer this question (the rows are
+  /// evaluated one by one instead).
+  virtual bool Answer(const IndexQuery& q, Bitset* true_rows,
+                      const Bitset** nulls) const = 0;
+  /// The accessor of row `row`, for the leaves no index answers.
+  virtual const RowAccessor& At(uint32_t row) = 0;
+};
+
 class Predicate;  // evaluation node, defined in eval.h
 
 /// A compiled filter: an immutable tree of typed evaluation nodes.
@@ -140,6 +187,15 @@ class CompiledFilter {
   /// deleted rows) only if the caller's lookup does not already do so.
   std::optional<std::vector<cove::Value>> PrimaryKeyLookup(
       int pk_field_index) const;
+
+  /// Set evaluation through scalar indexes: narrows `rows` (a bitset of the
+  /// block `index` covers) to the rows that match. Leaves that `index`
+  /// answers come from it, the rest are evaluated for the rows still in
+  /// question (`and` children after the indexed ones see only the rows those
+  /// left); the result is the rows Matches() accepts. Returns false, leaving
+  /// `rows` as it was, when no leaf of the filter is on an indexed field
+  /// (the caller scans as usual).
+  bool FilterIndexed(IndexedRows& index, Bitset* rows) const;
 
   /// The filter text it was compiled from.
   const std::string& text() const { return text_; }

@@ -169,6 +169,15 @@ void Collection::Serialize(internal::ByteWriter* w) const {
     w->U8(field.has_index ? 1 : 0);
     if (field.has_index) EncodeIndexDef(field.spec, w);
   }
+  // Format 3: the scalar index specs (their indexes are rebuilt from the
+  // rows when the snapshot is loaded).
+  size_t num_scalar = 0;
+  for (const FieldIndexState& field : meta.scalar)
+    num_scalar += field.has_index;
+  w->Varint(num_scalar);
+  for (const FieldIndexState& field : meta.scalar) {
+    if (field.has_index) EncodeIndexDef(field.spec, w);
+  }
   w->Varint(state->segments.size());
   for (const auto& seg : state->segments) {
     const SegmentData& data = *seg->data;
@@ -206,11 +215,11 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::Deserialize(
     return absl::DataLossError(
         absl::StrCat("snapshot: undecodable collection (", what, ")"));
   };
-  if (version != kCollectionFormatV2) {
+  if (version != kCollectionFormatV2 && version != kCollectionFormatV3) {
     return absl::DataLossError(
         absl::StrCat("snapshot: unknown collection format version ", version,
                      " (this build reads versions ", kCollectionFormatV1,
-                     " and ", kCollectionFormatV2, ")"));
+                     " to ", kCollectionFormatV3, ")"));
   }
   int64_t id = 0, created = 0, next_auto = 0;
   std::string name;
@@ -270,6 +279,31 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::Deserialize(
       if (!DecodeIndexDef(r, &field.spec)) return corrupt("index specs");
       field.has_index = true;
       field.generation = 1;
+    }
+  }
+  if (version >= kCollectionFormatV3) {
+    uint64_t num_scalar = 0;
+    if (!r->Varint(&num_scalar) || num_scalar > meta->scalar.size()) {
+      return corrupt("scalar index specs");
+    }
+    for (uint64_t i = 0; i < num_scalar; ++i) {
+      IndexDef def;
+      if (!DecodeIndexDef(r, &def) ||
+          (!IsScalarIndexKind(def.kind) && def.kind != IndexKind::kAutoIndex)) {
+        return corrupt("scalar index specs");
+      }
+      int column = -1;
+      for (size_t col = 0; col < c->schema_.fields.size(); ++col) {
+        if (c->schema_.fields[col].name == def.field_name) {
+          column = static_cast<int>(col);
+        }
+      }
+      if (column < 0 || meta->scalar[column].has_index) {
+        return corrupt("scalar index specs");
+      }
+      meta->scalar[column].spec = std::move(def);
+      meta->scalar[column].has_index = true;
+      meta->scalar[column].generation = 1;
     }
   }
   meta->loaded = loaded != 0;
@@ -428,6 +462,7 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::Deserialize(
       }
     }
     c->ScheduleTextBuild(seg->id);
+    c->ScheduleScalarBuilds(seg->id);
   }
   c->MaybeScheduleCompactionLocked();
   return c;
