@@ -357,14 +357,28 @@ absl::StatusOr<MetricType> ParseMetricType(const std::string& text,
                                  Brief(text)));
 }
 
+namespace {
+
+// STL_SORT, Trie, BITMAP, INVERTED: indexes of scalar fields.
+bool IsScalarIndex(IndexType t) {
+  return t == IndexType::kStlSort || t == IndexType::kTrie ||
+         t == IndexType::kBitmap || t == IndexType::kInverted;
+}
+
+}  // namespace
+
 absl::StatusOr<IndexType> ParseIndexType(const std::string& text,
                                          const std::string& where) {
   std::vector<std::string> names;
   for (IndexType t :
        {IndexType::kFlat, IndexType::kIvfFlat, IndexType::kIvfSq8,
         IndexType::kIvfPq, IndexType::kScann, IndexType::kDiskAnn,
-        IndexType::kHnsw, IndexType::kHnswSq, IndexType::kAutoIndex}) {
-    if (Upper(text) == IndexTypeName(t)) return t;
+        IndexType::kHnsw, IndexType::kHnswSq, IndexType::kAutoIndex,
+        IndexType::kSparseInvertedIndex, IndexType::kSparseWand,
+        IndexType::kStlSort, IndexType::kTrie, IndexType::kBitmap,
+        IndexType::kInverted}) {
+    // Milvus spells one of them "Trie".
+    if (absl::EqualsIgnoreCase(text, IndexTypeName(t))) return t;
     names.push_back(IndexTypeName(t));
   }
   return Bad(where,
@@ -412,7 +426,10 @@ Json IndexToJson(const IndexDescription& d) {
   j["index_name"] = d.index_name;
   j["field_name"] = d.field_name;
   j["index_type"] = IndexTypeName(d.index_type);
-  j["metric_type"] = MetricTypeName(d.metric_type);
+  // Scalar indexes have no metric (Milvus describes none either).
+  if (!IsScalarIndex(d.index_type)) {
+    j["metric_type"] = MetricTypeName(d.metric_type);
+  }
   Json params = Json::object();
   for (const auto& [k, v] : d.params) params[k] = v;
   j["params"] = std::move(params);
@@ -617,10 +634,18 @@ absl::StatusOr<SchemaFile> ParseSchemaJson(std::string_view text,
                             r.String("index_type", "AUTOINDEX"));
       COVE_ASSIGN_OR_RETURN(spec.index_type,
                             ParseIndexType(type, r.At("index_type")));
-      COVE_ASSIGN_OR_RETURN(std::string metric,
-                            r.String("metric_type", "COSINE"));
-      COVE_ASSIGN_OR_RETURN(spec.metric_type,
-                            ParseMetricType(metric, r.At("metric_type")));
+      if (IsScalarIndex(spec.index_type)) {
+        if (r.Get("metric_type") != nullptr) {
+          return Bad(r.At("metric_type"),
+                     absl::StrCat("a ", IndexTypeName(spec.index_type),
+                                  " index has no metric (expected none)"));
+        }
+      } else {
+        COVE_ASSIGN_OR_RETURN(std::string metric,
+                              r.String("metric_type", "COSINE"));
+        COVE_ASSIGN_OR_RETURN(spec.metric_type,
+                              ParseMetricType(metric, r.At("metric_type")));
+      }
       COVE_ASSIGN_OR_RETURN(spec.params, r.StringMap("params"));
       COVE_ASSIGN_OR_RETURN(auto props, r.StringMap("properties"));
       if (!props.empty()) {

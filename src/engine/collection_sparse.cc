@@ -36,8 +36,12 @@ sparse::SparseIndexParams ParamsOf(const IndexDef& def) {
   sparse::SparseIndexParams p;
   p.wand = def.kind == IndexKind::kSparseWand;
   p.bm25 = def.metric == Metric::kBM25;
+  // (Checked when the index was created: SparseParam.)
   auto it = def.params.find("drop_ratio_build");
-  if (it != def.params.end()) absl::SimpleAtod(it->second, &p.drop_ratio_build);
+  double v = 0;
+  if (it != def.params.end() && absl::SimpleAtod(it->second, &v)) {
+    p.drop_ratio_build = v;
+  }
   return p;
 }
 
@@ -310,7 +314,10 @@ absl::StatusOr<SearchHits> Collection::Search(
     auto number = [&](const char* key, float fallback) {
       auto it = index_state.spec.params.find(key);
       double v = fallback;
-      if (it != index_state.spec.params.end()) absl::SimpleAtod(it->second, &v);
+      if (it != index_state.spec.params.end() &&
+          !absl::SimpleAtod(it->second, &v)) {
+        v = fallback;  // (checked when the index was created)
+      }
       return static_cast<float>(v);
     };
     params.k1 = spec.bm25_k1.value_or(number("bm25_k1", 1.2f));

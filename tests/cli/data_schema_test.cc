@@ -229,6 +229,49 @@ TEST(Schemas, DescribeOutputReadsBack) {
   EXPECT_EQ(back.indexes[0].params.at("M"), "8");
 }
 
+TEST(Schemas, ScalarAndSparseIndexesRoundTripWithoutAMetric) {
+  CollectionDescription d;
+  d.name = "docs";
+  d.schema = TestSchema();
+  std::vector<IndexDescription> indexes;
+  for (IndexType t : {IndexType::kStlSort, IndexType::kTrie, IndexType::kBitmap,
+                      IndexType::kInverted}) {
+    IndexDescription index;
+    index.index_name = IndexTypeName(t);
+    index.field_name = "id";
+    index.index_type = t;
+    indexes.push_back(index);
+  }
+  Json j = CollectionToJson(d, &indexes, LoadState::kLoaded);
+  ASSERT_EQ(j["indexes"].size(), 4u);
+  EXPECT_EQ(j["indexes"][1]["index_type"], "Trie");
+  EXPECT_FALSE(j["indexes"][0].contains("metric_type"));
+  ASSERT_OK_AND_ASSIGN(SchemaFile back, ParseSchemaJson(j.dump(), "s.json"));
+  ASSERT_EQ(back.indexes.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(back.indexes[i].index_type, indexes[i].index_type);
+  }
+  // Any spelling of Trie; sparse indexes keep their metric.
+  ASSERT_OK_AND_ASSIGN(
+      back, ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT64"}],
+                               "indexes": [{"field_name": "a",
+                                            "index_type": "TRIE"},
+                                           {"field_name": "s",
+                                            "index_type": "SPARSE_WAND",
+                                            "metric_type": "IP"}]})",
+                            "s.json"));
+  EXPECT_EQ(back.indexes[0].index_type, IndexType::kTrie);
+  EXPECT_EQ(back.indexes[1].index_type, IndexType::kSparseWand);
+  EXPECT_EQ(back.indexes[1].metric_type, MetricType::kIP);
+  EXPECT_THAT(ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT64"}],
+                                  "indexes": [{"field_name": "a",
+                                  "index_type": "STL_SORT",
+                                  "metric_type": "L2"}]})",
+                              "s.json"),
+              StatusIs(kInvalid, HasSubstr("indexes[0]: metric_type: a "
+                                           "STL_SORT index has no metric")));
+}
+
 TEST(Schemas, RefusesWhatItDoesNotKnow) {
   EXPECT_THAT(ParseSchemaJson("{}", "s.json"),
               StatusIs(kInvalid, HasSubstr("s.json: fields: expected a "
