@@ -55,6 +55,14 @@ const char* MetricTypeName(MetricType metric) {
       return "COSINE";
     case MetricType::kBM25:
       return "BM25";
+    case MetricType::kHamming:
+      return "HAMMING";
+    case MetricType::kJaccard:
+      return "JACCARD";
+    case MetricType::kSubstructure:
+      return "SUBSTRUCTURE";
+    case MetricType::kSuperstructure:
+      return "SUPERSTRUCTURE";
   }
   return "UNKNOWN";
 }
@@ -99,6 +107,10 @@ const char* IndexTypeName(IndexType type) {
       return "SCANN";
     case IndexType::kDiskAnn:
       return "DISKANN";
+    case IndexType::kBinFlat:
+      return "BIN_FLAT";
+    case IndexType::kBinIvfFlat:
+      return "BIN_IVF_FLAT";
   }
   return "UNKNOWN";
 }
