@@ -395,3 +395,88 @@ TEST(BinaryRefusalsTest, WrongCombinationsNameWhatIsWrong) {
 
 }  // namespace
 }  // namespace cove
+
+namespace cove {
+namespace {
+
+// Grouping searches and search iterators (read sessions: every allowed row
+// scored, pages in (distance, primary key) order) on a binary field.
+TEST(BinaryGroupingTest, GroupByAndIteratorFollowTheReference) {
+  ClientOptions options = SmallSegments();
+  ASSERT_OK_AND_ASSIGN(Client client, Client::Open(":memory:", options));
+  IndexSpec index;
+  index.field_name = "vec";
+  index.index_type = IndexType::kBinFlat;
+  index.metric_type = MetricType::kHamming;
+  ASSERT_THAT(client.CreateCollection("docs", Schema(), {index}), IsOk());
+  std::mt19937 rng(17);
+  std::vector<Code> rows(100, Code(kBytes));
+  std::vector<Row> batch;
+  for (int64_t id = 0; id < 100; ++id) {
+    for (auto& b : rows[id]) b = static_cast<uint8_t>(rng());
+    batch.push_back(Row{{"id", Value(id)},
+                        {"vec", Value::BinaryVector(rows[id])},
+                        {"parity", Value(id % 7)}});
+  }
+  ASSERT_THAT(client.Insert("docs", batch), IsOk());
+  const Code q = rows[0];
+  std::vector<std::pair<int, int64_t>> ref;
+  for (int64_t id = 0; id < 100; ++id) {
+    int d = 0;
+    for (int i = 0; i < kBytes; ++i) d += Pop(q[i] ^ rows[id][i]);
+    ref.emplace_back(d, id);
+  }
+  std::sort(ref.begin(), ref.end());
+
+  SearchRequest s;
+  s.collection_name = "docs";
+  s.vector_values = {Value::BinaryVector(q)};
+  s.limit = 3;
+  s.group_by_field = "parity";
+  s.group_size = 2;
+  ASSERT_OK_AND_ASSIGN(SearchResults grouped, client.Search(s));
+  // The reference groups: the first three values of `parity` in distance
+  // order, two closest rows each.
+  std::map<int64_t, int> taken;
+  std::vector<int64_t> order;
+  std::multiset<int> want;
+  for (const auto& [d, id] : ref) {
+    const int64_t g = id % 7;
+    if (!taken.count(g)) {
+      if (order.size() == 3) continue;
+      order.push_back(g);
+    }
+    if (taken[g] == 2) continue;
+    ++taken[g];
+    want.insert(d);
+  }
+  ASSERT_EQ(grouped.hits[0].size(), 6u);
+  std::multiset<int> got;
+  for (const Hit& h : grouped.hits[0]) {
+    got.insert(static_cast<int>(h.distance));
+    EXPECT_TRUE(std::find(order.begin(), order.end(), h.id.AsInt() % 7) !=
+                order.end());
+  }
+  EXPECT_EQ(got, want);
+
+  SearchRequest it = s;
+  it.group_by_field.clear();
+  it.group_size = 1;
+  ASSERT_OK_AND_ASSIGN(SearchIterator pages,
+                       client.NewSearchIterator(it, /*batch_size=*/7,
+                                                /*limit=*/40));
+  std::vector<Hit> all;
+  while (true) {
+    ASSERT_OK_AND_ASSIGN(std::vector<Hit> page, pages.Next());
+    if (page.empty()) break;
+    all.insert(all.end(), page.begin(), page.end());
+  }
+  ASSERT_EQ(all.size(), 40u);
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].distance, static_cast<float>(ref[i].first)) << i;
+    EXPECT_EQ(all[i].id.AsInt(), ref[i].second) << i;  // ties by key
+  }
+}
+
+}  // namespace
+}  // namespace cove
