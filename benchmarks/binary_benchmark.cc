@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
   const size_t bytes = bits / 8, k = 10;
   omp_set_num_threads(1);
   std::mt19937_64 rng(1);
-  std::vector<uint8_t> codes(rows * bytes), qs(std::max(queries, batch) * bytes);
+  std::vector<uint8_t> codes(rows * bytes),
+      qs(std::max(queries, batch) * bytes);
   for (auto& b : codes) b = static_cast<uint8_t>(rng());
   for (auto& b : qs) b = static_cast<uint8_t>(rng());
 
@@ -56,10 +57,11 @@ int main(int argc, char** argv) {
   cove::engine::IndexSearchParams sp;
   sp.k = k;
 
-  std::printf("BIN_FLAT HAMMING, %zu x %zu-bit codes, k=%zu, one thread, "
-              "cove kernels: %s\n",
-              rows, bits, k,
-              cove::engine::SimdLevelName(cove::engine::BinaryKernelLevel()));
+  std::printf(
+      "BIN_FLAT HAMMING, %zu x %zu-bit codes, k=%zu, one thread, "
+      "cove kernels: %s\n",
+      rows, bits, k,
+      cove::engine::SimdLevelName(cove::engine::BinaryKernelLevel()));
   // One query per call.
   std::vector<int32_t> fd(batch * k);
   std::vector<faiss::Index::idx_t> fl(batch * k);
@@ -81,9 +83,10 @@ int main(int argc, char** argv) {
       mismatches += mine[q][i].score != static_cast<float>(fd[q * k + i]);
     }
   }
-  std::printf("one query per call: cove %.1f QPS, faiss %.1f QPS, ratio %.2f "
-              "(distance mismatches: %zu)\n",
-              cove_one, faiss_one, cove_one / faiss_one, mismatches);
+  std::printf(
+      "one query per call: cove %.1f QPS, faiss %.1f QPS, ratio %.2f "
+      "(distance mismatches: %zu)\n",
+      cove_one, faiss_one, cove_one / faiss_one, mismatches);
   // The batch: cove answers query by query (as a segment does), FAISS with
   // its blocked batch search.
   mine.assign(batch, {});
@@ -102,9 +105,9 @@ int main(int argc, char** argv) {
       mismatches += mine[q][i].score != static_cast<float>(fd[q * k + i]);
     }
   }
-  std::printf("batch of %zu: cove %.1f QPS, faiss %.1f QPS, ratio %.2f "
-              "(distance mismatches: %zu)\n",
-              batch, cove_batch, faiss_batch, cove_batch / faiss_batch,
-              mismatches);
+  std::printf(
+      "batch of %zu: cove %.1f QPS, faiss %.1f QPS, ratio %.2f "
+      "(distance mismatches: %zu)\n",
+      batch, cove_batch, faiss_batch, cove_batch / faiss_batch, mismatches);
   return mismatches == 0 ? 0 : 1;
 }
