@@ -45,10 +45,23 @@ const char* DataTypeName(DataType type);
 /// Similarity measures. L2 is the squared Euclidean distance (smaller is
 /// closer); IP and COSINE are similarities (larger is closer), as in Milvus.
 /// BM25 scores a query text against the output field of a BM25 function
-/// (larger is closer).
-enum class MetricType { kL2, kIP, kCosine, kBM25 };
+/// (larger is closer). BINARY_VECTOR fields take HAMMING (differing bits)
+/// and JACCARD (1 - |a & b| / |a | b|), distances (smaller is closer), and
+/// with BIN_FLAT SUBSTRUCTURE (rows containing every bit of the query) and
+/// SUPERSTRUCTURE (rows whose bits the query contains), whose hits score 0.
+enum class MetricType {
+  kL2,
+  kIP,
+  kCosine,
+  kBM25,
+  kHamming,
+  kJaccard,
+  kSubstructure,
+  kSuperstructure,
+};
 
-/// "L2", "IP", "COSINE", "BM25".
+/// "L2", "IP", "COSINE", "BM25", "HAMMING", "JACCARD", "SUBSTRUCTURE",
+/// "SUPERSTRUCTURE".
 const char* MetricTypeName(MetricType metric);
 
 /// Vector index types.
@@ -76,6 +89,12 @@ enum class IndexType {
   kTrie,
   kBitmap,
   kInverted,
+  /// BINARY_VECTOR fields only: an exact scan of the codes (metrics HAMMING,
+  /// JACCARD, SUBSTRUCTURE, SUPERSTRUCTURE; AUTOINDEX on a binary field is
+  /// BIN_FLAT), and inverted lists around binary centroids (HAMMING or
+  /// JACCARD; build param nlist, search param nprobe).
+  kBinFlat,
+  kBinIvfFlat,
 };
 
 /// "FLAT", "IVF_FLAT", "IVF_SQ8", "HNSW", "HNSW_SQ", "AUTOINDEX",

@@ -34,6 +34,7 @@ class DataType:
     FLOAT_VECTOR: DataType
     FLOAT16_VECTOR: DataType
     BFLOAT16_VECTOR: DataType
+    BINARY_VECTOR: DataType
     SPARSE_FLOAT_VECTOR: DataType
     name: str
     value: int
@@ -45,6 +46,10 @@ class MetricType:
     IP: MetricType
     COSINE: MetricType
     BM25: MetricType
+    HAMMING: MetricType
+    JACCARD: MetricType
+    SUBSTRUCTURE: MetricType
+    SUPERSTRUCTURE: MetricType
     name: str
     value: int
     def __init__(self, value: int) -> None: ...
@@ -62,6 +67,8 @@ class IndexType:
     SPARSE_INVERTED_INDEX: IndexType
     SPARSE_WAND: IndexType
     DISKANN: IndexType
+    BIN_FLAT: IndexType
+    BIN_IVF_FLAT: IndexType
     name: str
     value: int
     def __init__(self, value: int) -> None: ...

@@ -957,6 +957,11 @@ class Client:
         Full-text search: ``data`` is a list of query texts and
         ``anns_field`` the output of a BM25 function (metric BM25; params
         "bm25_k1", "bm25_b", "drop_ratio_search").
+
+        BINARY_VECTOR fields: ``data`` is one code or a list of codes, each
+        ``bytes`` of dim / 8 (pymilvus' form) or a numpy uint8 array, or a
+        2-D uint8 array of codes (metric HAMMING or JACCARD; BIN_FLAT also
+        SUBSTRUCTURE / SUPERSTRUCTURE).
         """
         metric = to_metric(metric_type)
         core_metric = None if metric is None else getattr(_core.MetricType, metric.value)

@@ -686,7 +686,7 @@ class MilvusClient:
                                   offset=kwargs.get("offset") or 0,
                                   filter_params=kwargs.get("filter_params"),
                                   partition_names=partition_names, timeout=self._t(timeout))
-        return ExtraList([_plain(r) for r in rows])
+        return ExtraList(self._binary_as_lists(collection_name, [_plain(r) for r in rows]))
 
     def get(self, collection_name: str, ids: Union[list, str, int],
             output_fields: Optional[List[str]] = None, timeout: Optional[float] = None,
@@ -694,7 +694,21 @@ class MilvusClient:
         """Rows by primary key (missing keys are skipped)."""
         rows = self._client.get(collection_name, _ids_list(ids) or [],
                                 output_fields=output_fields, timeout=self._t(timeout))
-        return ExtraList([_plain(r) for r in rows])
+        return ExtraList(self._binary_as_lists(collection_name, [_plain(r) for r in rows]))
+
+    def _binary_as_lists(self, collection_name: str, rows: List[Dict[str, Any]]
+                         ) -> List[Dict[str, Any]]:
+        # pymilvus' query and get give a BINARY_VECTOR value as a list holding
+        # its bytes ([b"..."]); search hits give the bytes themselves.
+        if not any(isinstance(v, bytes) for r in rows for v in r.values()):
+            return rows
+        schema = self._client.describe_collection(collection_name).schema
+        binary = {f.name for f in schema.fields if f.dtype == DataType.BINARY_VECTOR}
+        for r in rows:
+            for name in binary & r.keys():
+                if isinstance(r[name], bytes):
+                    r[name] = [r[name]]
+        return rows
 
     def query_iterator(self, collection_name: str, batch_size: Optional[int] = 1000,
                        limit: Optional[int] = -1, filter: Optional[str] = "",

@@ -32,8 +32,9 @@ class DataType(enum.IntEnum):
 
     Cove stores BOOL, INT8..INT64, FLOAT, DOUBLE, VARCHAR, ARRAY, JSON,
     FLOAT_VECTOR, FLOAT16_VECTOR, BFLOAT16_VECTOR (rows as numpy float16 /
-    ml_dtypes bfloat16 arrays, raw bytes or floats; read back as bytes) and
-    SPARSE_FLOAT_VECTOR; the other names exist so that pymilvus code
+    ml_dtypes bfloat16 arrays, raw bytes or floats; read back as bytes),
+    BINARY_VECTOR (dim bits: rows as dim / 8 bytes or numpy uint8 arrays;
+    read back as bytes) and SPARSE_FLOAT_VECTOR; the other names exist so that pymilvus code
     imports, and creating a field of such a type raises
     :class:`cove.UnimplementedError`.
     """
@@ -68,19 +69,26 @@ SUPPORTED_TYPES = frozenset({
     DataType.BOOL, DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64,
     DataType.FLOAT, DataType.DOUBLE, DataType.VARCHAR, DataType.ARRAY,
     DataType.JSON, DataType.FLOAT_VECTOR, DataType.FLOAT16_VECTOR,
-    DataType.BFLOAT16_VECTOR, DataType.SPARSE_FLOAT_VECTOR,
+    DataType.BFLOAT16_VECTOR, DataType.BINARY_VECTOR,
+    DataType.SPARSE_FLOAT_VECTOR,
 })
 
 
 class MetricType(str, enum.Enum):
     """Similarity measures: L2 (squared, smaller is closer), IP and COSINE
     (larger is closer), BM25 (full-text search on the output of a BM25
-    function). Members compare equal to their names."""
+    function); for BINARY_VECTOR fields HAMMING and JACCARD (distances) and,
+    with BIN_FLAT, SUBSTRUCTURE / SUPERSTRUCTURE. Members compare equal to
+    their names."""
 
     L2 = "L2"
     IP = "IP"
     COSINE = "COSINE"
     BM25 = "BM25"
+    HAMMING = "HAMMING"
+    JACCARD = "JACCARD"
+    SUBSTRUCTURE = "SUBSTRUCTURE"
+    SUPERSTRUCTURE = "SUPERSTRUCTURE"
 
     def __str__(self) -> str:
         return self.value
@@ -106,6 +114,10 @@ class IndexType(str, enum.Enum):
     Trie = "Trie"
     BITMAP = "BITMAP"
     INVERTED = "INVERTED"
+
+
+    BIN_FLAT = "BIN_FLAT"
+    BIN_IVF_FLAT = "BIN_IVF_FLAT"
 
     def __str__(self) -> str:
         return self.value
@@ -153,7 +165,8 @@ def to_metric(value: Union[MetricType, str, None], what: str = "metric_type") ->
         return MetricType(str(value).strip().upper())
     except ValueError:
         raise InvalidArgumentError(
-            f"{what}: expected L2, IP, COSINE or BM25 (got '{value}')") from None
+            f"{what}: expected L2, IP, COSINE, BM25, HAMMING, JACCARD, "
+            f"SUBSTRUCTURE or SUPERSTRUCTURE (got '{value}')") from None
 
 
 def to_index_type(value: Union[IndexType, str, None], what: str = "index_type") -> IndexType:

@@ -238,14 +238,61 @@ bool IsTextList(py::handle data) {
   return py::len(seq) > 0 && py::isinstance<py::str>(seq[0]);
 }
 
-// A request's query vectors: dense (one vector or a matrix) or sparse (one
-// sparse vector, a list of them, or a scipy sparse matrix, a row each).
+// True for a numpy uint8 array (binary codes, one per row when 2-D).
+bool IsUint8Array(py::handle h) {
+  if (!py::isinstance<py::array>(h)) return false;
+  const py::array a = py::reinterpret_borrow<py::array>(h);
+  return a.dtype().kind() == 'u' && a.itemsize() == 1 &&
+         (a.ndim() == 1 || a.ndim() == 2);
+}
+
+// Binary query codes (BINARY_VECTOR fields): bytes (pymilvus' form) or a
+// numpy uint8 array, one or a list of them, or a 2-D uint8 array of rows.
+void FillBinaryVectors(cove::SearchRequest* req, py::handle vectors,
+                       bool listed) {
+  auto add = [&](py::handle code, const std::string& what) {
+    if (PyBytes_Check(code.ptr())) {
+      req->vector_values.push_back(ToValue(code, what));
+      return;
+    }
+    if (!IsUint8Array(code)) {
+      RaiseInvalid(what +
+                   ": expected binary codes like the others (bytes or a "
+                   "numpy uint8 array)");
+    }
+    const py::array a = py::reinterpret_borrow<py::array>(code);
+    const std::string raw = py::bytes(a.attr("tobytes")());
+    const size_t rows = a.ndim() == 2 ? static_cast<size_t>(a.shape(0)) : 1;
+    const size_t n = rows == 0 ? 0 : raw.size() / rows;
+    for (size_t r = 0; r < rows; ++r) {
+      const auto* p = reinterpret_cast<const uint8_t*>(raw.data()) + r * n;
+      req->vector_values.push_back(
+          Value::BinaryVector(std::vector<uint8_t>(p, p + n)));
+    }
+  };
+  if (!listed) {
+    add(vectors, "search: data");
+    return;
+  }
+  size_t i = 0;
+  for (py::handle code : vectors) {
+    add(code, "search: data[" + std::to_string(i++) + "]");
+  }
+}
+
+// A request's query vectors: dense (one vector or a matrix), binary codes
+// (bytes or numpy uint8 arrays), or sparse (one sparse vector, a list of
+// them, or a scipy sparse matrix, a row each).
 void FillVectors(cove::SearchRequest* req, py::handle vectors) {
   py::handle first = vectors;
   const bool listed =
       py::isinstance<py::list>(vectors) || py::isinstance<py::tuple>(vectors);
   if (listed && py::len(vectors) > 0) {
     first = py::reinterpret_borrow<py::sequence>(vectors)[0];
+  }
+  if (PyBytes_Check(first.ptr()) || IsUint8Array(first)) {
+    FillBinaryVectors(req, vectors, listed);
+    return;
   }
   if (IsSparseLike(first)) {
     std::vector<py::object> rows;
@@ -298,12 +345,17 @@ void BindEnums(py::module_& m) {
       .value("FLOAT_VECTOR", cove::DataType::kFloatVector)
       .value("FLOAT16_VECTOR", cove::DataType::kFloat16Vector)
       .value("BFLOAT16_VECTOR", cove::DataType::kBFloat16Vector)
+      .value("BINARY_VECTOR", cove::DataType::kBinaryVector)
       .value("SPARSE_FLOAT_VECTOR", cove::DataType::kSparseFloatVector);
   py::enum_<cove::MetricType>(m, "MetricType", "Similarity measures.")
       .value("L2", cove::MetricType::kL2)
       .value("IP", cove::MetricType::kIP)
       .value("COSINE", cove::MetricType::kCosine)
-      .value("BM25", cove::MetricType::kBM25);
+      .value("BM25", cove::MetricType::kBM25)
+      .value("HAMMING", cove::MetricType::kHamming)
+      .value("JACCARD", cove::MetricType::kJaccard)
+      .value("SUBSTRUCTURE", cove::MetricType::kSubstructure)
+      .value("SUPERSTRUCTURE", cove::MetricType::kSuperstructure);
   py::enum_<cove::FunctionType>(m, "FunctionType",
                                 "Schema function kinds (Milvus numbers).")
       .value("UNKNOWN", cove::FunctionType::kUnknown)
@@ -323,7 +375,9 @@ void BindEnums(py::module_& m) {
       .value("STL_SORT", cove::IndexType::kStlSort)
       .value("Trie", cove::IndexType::kTrie)
       .value("BITMAP", cove::IndexType::kBitmap)
-      .value("INVERTED", cove::IndexType::kInverted);
+      .value("INVERTED", cove::IndexType::kInverted)
+      .value("BIN_FLAT", cove::IndexType::kBinFlat)
+      .value("BIN_IVF_FLAT", cove::IndexType::kBinIvfFlat);
   py::enum_<cove::ConsistencyLevel>(m, "ConsistencyLevel",
                                     "Read consistency levels (Milvus numbers).")
       .value("STRONG", cove::ConsistencyLevel::kStrong)

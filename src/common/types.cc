@@ -55,6 +55,14 @@ const char* MetricTypeName(MetricType metric) {
       return "COSINE";
     case MetricType::kBM25:
       return "BM25";
+    case MetricType::kHamming:
+      return "HAMMING";
+    case MetricType::kJaccard:
+      return "JACCARD";
+    case MetricType::kSubstructure:
+      return "SUBSTRUCTURE";
+    case MetricType::kSuperstructure:
+      return "SUPERSTRUCTURE";
   }
   return "UNKNOWN";
 }
@@ -107,6 +115,10 @@ const char* IndexTypeName(IndexType type) {
       return "BITMAP";
     case IndexType::kInverted:
       return "INVERTED";
+    case IndexType::kBinFlat:
+      return "BIN_FLAT";
+    case IndexType::kBinIvfFlat:
+      return "BIN_IVF_FLAT";
   }
   return "UNKNOWN";
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <optional>
 #include <set>
 #include <string>
@@ -28,6 +29,14 @@ engine::Metric ToMetric(MetricType m) {
       return engine::Metric::kCosine;
     case MetricType::kBM25:
       return engine::Metric::kBM25;
+    case MetricType::kHamming:
+      return engine::Metric::kHamming;
+    case MetricType::kJaccard:
+      return engine::Metric::kJaccard;
+    case MetricType::kSubstructure:
+      return engine::Metric::kSubstructure;
+    case MetricType::kSuperstructure:
+      return engine::Metric::kSuperstructure;
   }
   return engine::Metric::kL2;
 }
@@ -42,6 +51,14 @@ MetricType FromMetric(engine::Metric m) {
       return MetricType::kCosine;
     case engine::Metric::kBM25:
       return MetricType::kBM25;
+    case engine::Metric::kHamming:
+      return MetricType::kHamming;
+    case engine::Metric::kJaccard:
+      return MetricType::kJaccard;
+    case engine::Metric::kSubstructure:
+      return MetricType::kSubstructure;
+    case engine::Metric::kSuperstructure:
+      return MetricType::kSuperstructure;
   }
   return MetricType::kL2;
 }
@@ -78,6 +95,10 @@ engine::IndexKind ToIndexKind(IndexType t) {
       return engine::IndexKind::kBitmap;
     case IndexType::kInverted:
       return engine::IndexKind::kInverted;
+    case IndexType::kBinFlat:
+      return engine::IndexKind::kBinFlat;
+    case IndexType::kBinIvfFlat:
+      return engine::IndexKind::kBinIvfFlat;
   }
   return engine::IndexKind::kAutoIndex;
 }
@@ -114,6 +135,10 @@ IndexType FromIndexKind(engine::IndexKind k) {
       return IndexType::kBitmap;
     case engine::IndexKind::kInverted:
       return IndexType::kInverted;
+    case engine::IndexKind::kBinFlat:
+      return IndexType::kBinFlat;
+    case engine::IndexKind::kBinIvfFlat:
+      return IndexType::kBinIvfFlat;
   }
   return IndexType::kAutoIndex;
 }
@@ -224,6 +249,37 @@ absl::StatusOr<Value> HalfVectorValue(const engine::FieldDef& f,
   }
   return f16 ? Value::Float16Vector(std::move(bits))
              : Value::BFloat16Vector(std::move(bits));
+}
+
+// A BINARY_VECTOR value of field `f` (dim bits): its dim / 8 bytes, given
+// as bytes (pymilvus' form) or a list of byte values (0 to 255).
+absl::StatusOr<Value> BinaryVectorValue(const engine::FieldDef& f,
+                                        const Value& v,
+                                        const std::string& where) {
+  const size_t want = static_cast<size_t>(f.dim) / 8;
+  std::vector<uint8_t> bytes;
+  if (v.is_binary_vector()) {
+    bytes = v.AsBinaryVector();
+  } else if (v.is_array()) {
+    for (const Value& e : v.AsArray()) {
+      if (!e.is_int() || e.AsInt() < 0 || e.AsInt() > 255) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": expected BINARY_VECTOR bytes (a list element is ",
+            e.ToJson(), ", not a byte value 0 to 255)"));
+      }
+      bytes.push_back(static_cast<uint8_t>(e.AsInt()));
+    }
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": expected BINARY_VECTOR bytes (got ",
+                     Value::KindName(v.kind()), ")"));
+  }
+  if (bytes.size() != want) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": wrong dimension (expected ", f.dim, " bits in ",
+                     want, " bytes, got ", bytes.size(), " bytes)"));
+  }
+  return Value::BinaryVector(std::move(bytes));
 }
 
 // A row of the request as one value per column of `c` (the schema's fields,
@@ -339,6 +395,10 @@ absl::Status NormalizeRow(const engine::Schema& schema, const Row& in,
     }
     if (const auto half = engine::HalfTypeOf(f.type)) {
       COVE_ASSIGN_OR_RETURN((*out)[i], HalfVectorValue(f, *half, *v, where));
+      continue;
+    }
+    if (f.type == engine::DataType::kBinaryVector) {
+      COVE_ASSIGN_OR_RETURN((*out)[i], BinaryVectorValue(f, *v, where));
       continue;
     }
     if (f.type == engine::DataType::kSparseFloatVector) {
@@ -490,7 +550,8 @@ bool IsHnsw(engine::IndexKind k) {
 }
 bool IsIvf(engine::IndexKind k) {
   return k == engine::IndexKind::kIvfFlat || k == engine::IndexKind::kIvfSq8 ||
-         k == engine::IndexKind::kIvfPq || k == engine::IndexKind::kScann;
+         k == engine::IndexKind::kIvfPq || k == engine::IndexKind::kScann ||
+         k == engine::IndexKind::kBinIvfFlat;
 }
 
 // The search parameters an index kind takes.
@@ -1106,6 +1167,46 @@ absl::Status WidenQueryValues(const SearchRequest& request,
   return absl::OkStatus();
 }
 
+// The query codes of a search of a BINARY_VECTOR field: one
+// Value::BinaryVector of dim / 8 bytes per query (SearchRequest::
+// vector_values), packed into float32 slots zero-padded as the engine stores
+// rows ((dim / 8 + 3) / 4 slots per query).
+absl::Status PackBinaryQueries(const SearchRequest& request,
+                               const engine::FieldDef& field,
+                               std::vector<float>* out) {
+  if (request.vector_values.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "search data: field '", field.name,
+        "' is a BINARY_VECTOR; give binary query vectors (bytes of dim / 8 = ",
+        field.dim / 8, " each; got ",
+        request.vectors.empty() ? "none" : "float32 vectors", ")"));
+  }
+  if (!request.vectors.empty()) {
+    return absl::InvalidArgumentError(
+        "search data: give float32 vectors or typed vector values, not both");
+  }
+  const size_t bytes = static_cast<size_t>(field.dim) / 8;
+  const size_t slots = (bytes + 3) / 4;
+  out->assign(request.vector_values.size() * slots, 0.0f);
+  for (size_t q = 0; q < request.vector_values.size(); ++q) {
+    const Value& v = request.vector_values[q];
+    if (!v.is_binary_vector()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("search data: query ", q,
+                       ": expected BINARY_VECTOR bytes for field '", field.name,
+                       "' (got ", Value::KindName(v.kind()), ")"));
+    }
+    if (v.AsBinaryVector().size() != bytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "search vectors: wrong dimension for field '", field.name,
+          "' (expected ", field.dim, " bits in ", bytes, " bytes, got ",
+          v.AsBinaryVector().size(), " bytes in query ", q, ")"));
+    }
+    std::memcpy(out->data() + q * slots, v.AsBinaryVector().data(), bytes);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<SearchResults> SearchIn(
     const engine::Collection& collection, const SearchRequest& request,
     const std::shared_ptr<const engine::CollectionState>& pinned) {
@@ -1185,7 +1286,13 @@ absl::StatusOr<SearchResults> SearchIn(
   // them back to the field's type.
   std::vector<float> widened;
   const std::vector<float>* queries = &request.vectors;
-  if (!request.vector_values.empty()) {
+  const bool binary = vector_field.type == engine::DataType::kBinaryVector;
+  // Binary codes travel packed in float32 slots, as the engine stores them.
+  const size_t width = binary ? (dim / 8 + 3) / 4 : dim;
+  if (binary) {
+    COVE_RETURN_IF_ERROR(PackBinaryQueries(request, vector_field, &widened));
+    queries = &widened;
+  } else if (!request.vector_values.empty()) {
     COVE_RETURN_IF_ERROR(WidenQueryValues(request, vector_field, &widened));
     queries = &widened;
   } else if (request.dim != dim || request.vectors.empty() ||
@@ -1197,7 +1304,7 @@ absl::StatusOr<SearchResults> SearchIn(
   }
   const std::optional<engine::HalfType> half =
       engine::HalfTypeOf(vector_field.type);
-  for (size_t i = 0; i < queries->size(); ++i) {
+  for (size_t i = 0; i < (binary ? 0 : queries->size()); ++i) {
     const float x = (*queries)[i];
     if (!std::isfinite(x) ||
         (half.has_value() && !std::isfinite(engine::HalfToFloat(
@@ -1212,7 +1319,7 @@ absl::StatusOr<SearchResults> SearchIn(
   engine::SearchSpec spec;
   spec.field = field;
   spec.queries = queries->data();
-  spec.num_queries = queries->size() / dim;
+  spec.num_queries = queries->size() / width;
   spec.k = static_cast<size_t>(request.limit + request.offset);
   if (request.metric_type.has_value()) {
     spec.metric = ToMetric(*request.metric_type);

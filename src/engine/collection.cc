@@ -87,11 +87,52 @@ const char* IndexKindLabel(IndexKind kind) {
       return "BITMAP";
     case IndexKind::kInverted:
       return "INVERTED";
+    case IndexKind::kBinFlat:
+      return "BIN_FLAT";
+    case IndexKind::kBinIvfFlat:
+      return "BIN_IVF_FLAT";
   }
   return "UNKNOWN";
 }
 
 namespace {
+// The indexes of BINARY_VECTOR fields, as Milvus: BIN_FLAT (AUTOINDEX picks
+// it) with HAMMING, JACCARD, SUBSTRUCTURE or SUPERSTRUCTURE; BIN_IVF_FLAT
+// with HAMMING or JACCARD (build param nlist).
+absl::Status CheckBinaryIndex(const IndexDef& def) {
+  const bool flat =
+      def.kind == IndexKind::kBinFlat || def.kind == IndexKind::kAutoIndex;
+  if (!flat && def.kind != IndexKind::kBinIvfFlat) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "index on field '", def.field_name, "': index type ",
+        IndexKindLabel(def.kind),
+        " is not supported on BINARY_VECTOR fields (expected BIN_FLAT, "
+        "BIN_IVF_FLAT or AUTOINDEX)"));
+  }
+  if (!IsBinaryMetric(def.metric)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "index on field '", def.field_name, "': metric ",
+        MetricName(def.metric), " is not a metric of BINARY_VECTOR fields ",
+        "(expected HAMMING or JACCARD",
+        flat ? ", SUBSTRUCTURE or SUPERSTRUCTURE" : "", " for ",
+        IndexKindLabel(def.kind), ")"));
+  }
+  if (!flat && def.metric != Metric::kHamming &&
+      def.metric != Metric::kJaccard) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "index on field '", def.field_name, "': metric ",
+        MetricName(def.metric),
+        " is only supported by BIN_FLAT (expected HAMMING or JACCARD for "
+        "BIN_IVF_FLAT)"));
+  }
+  for (const auto& [key, value] : def.params) {
+    if (!flat && key == "nlist") continue;
+    return absl::InvalidArgumentError(
+        absl::StrCat("index param '", key, "': not a parameter of ",
+                     IndexKindLabel(def.kind), " (got '", value, "')"));
+  }
+  return absl::OkStatus();
+}
 
 // The indexes of FLOAT16_VECTOR / BFLOAT16_VECTOR fields: FLAT (AUTOINDEX
 // picks it), an exact scan of the 16-bit rows, or HNSW walking them; with
@@ -170,9 +211,18 @@ Collection::Collection(std::string name, Schema schema, int64_t id,
     if (IsDenseVectorType(f.type)) {
       const auto dim = static_cast<size_t>(f.dim);
       vector_field_index_.push_back(static_cast<int>(i));
-      vector_elems_.push_back(dim);
       vector_half_.push_back(HalfTypeOf(f.type));
-      vector_dims_.push_back(vector_half_.back() ? (dim + 1) / 2 : dim);
+      const size_t code_bytes = f.type == DataType::kBinaryVector ? dim / 8 : 0;
+      vector_binary_bytes_.push_back(code_bytes);
+      if (code_bytes > 0) {
+        // Binary codes: dim / 8 bytes in (dim / 8 + 3) / 4 slots; queries
+        // come packed the same way (SearchSpec::queries).
+        vector_dims_.push_back((code_bytes + 3) / 4);
+        vector_elems_.push_back(vector_dims_.back());
+      } else {
+        vector_elems_.push_back(dim);
+        vector_dims_.push_back(vector_half_.back() ? (dim + 1) / 2 : dim);
+      }
     }
     analyzers_.emplace_back();
     if (f.enable_analyzer) {
@@ -326,6 +376,13 @@ absl::StatusOr<IndexParams> IndexParamsFromDef(const IndexDef& def,
           absl::StrCat("index on field '", def.field_name, "': index type ",
                        IndexKindLabel(def.kind),
                        " is for scalar fields (the field is a vector field)"));
+    case IndexKind::kBinIvfFlat:
+      params.type = IndexType::kBinIvfFlat;
+      break;
+    case IndexKind::kBinFlat:
+      return absl::InvalidArgumentError(
+          absl::StrCat("index on field '", def.field_name,
+                       "': BIN_FLAT is for BINARY_VECTOR fields"));
   }
   for (const auto& [key, value] : def.params) {
     int64_t n = 0;
@@ -405,6 +462,24 @@ absl::Status Collection::CreateIndexLocked(const IndexDef& spec, bool log) {
     return absl::AlreadyExistsError(absl::StrCat(
         "index on field '", spec.field_name, "' of collection '", name(),
         "' already exists with other parameters; drop it first"));
+  }
+  if (IsBinaryField(target)) {
+    // COSINE is IndexSpec's default, the metric a request that names none
+    // carries: on a binary field it stands for the field's default, HAMMING
+    // (as Milvus picks it).
+    if (normalized.metric == Metric::kCosine) {
+      normalized.metric = Metric::kHamming;
+    }
+    COVE_RETURN_IF_ERROR(CheckBinaryIndex(normalized));
+  } else if (IsBinaryIndexKind(normalized.kind) ||
+             IsBinaryMetric(normalized.metric)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "index on field '", spec.field_name, "': ",
+        IsBinaryIndexKind(normalized.kind)
+            ? absl::StrCat("index type ", IndexKindLabel(normalized.kind))
+            : absl::StrCat("metric ", MetricName(normalized.metric)),
+        " is for BINARY_VECTOR fields (the field is a ",
+        DataTypeName(schema_.fields[vector_field_index_[target]].type), ")"));
   }
   if (vector_half_[target].has_value()) {
     COVE_RETURN_IF_ERROR(CheckHalfIndex(

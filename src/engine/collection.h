@@ -132,7 +132,10 @@ struct SearchCursor {
 struct SearchSpec {
   /// The vector field: its position among the schema's vector fields.
   size_t field = 0;
-  /// nq x dim floats, row-major (dim of the field); finite.
+  /// nq x dim floats, row-major (dim of the field); finite. BINARY_VECTOR
+  /// fields: each query's dim / 8 bytes packed into the storage's float32
+  /// slots ((dim / 8 + 3) / 4 floats per query, zero-padded), as rows are
+  /// stored (PackBinaryQuery()).
   const float* queries = nullptr;
   size_t num_queries = 0;
   /// Hits wanted per query (the caller's offset + limit).
@@ -616,9 +619,15 @@ class Collection {
   std::vector<size_t> vector_dims_;
   std::vector<size_t> vector_elems_;
   std::vector<std::optional<HalfType>> vector_half_;
-  // True when vector field `f` is 16-bit with a FLAT (or AUTOINDEX) index:
-  // searched by scans of its rows, no index object is built.
+  // BINARY_VECTOR fields: the code length in bytes (dim / 8; the storage
+  // rows are vector_dims_ slots, zero-padded), 0 for other fields.
+  std::vector<size_t> vector_binary_bytes_;
+  bool IsBinaryField(size_t f) const { return vector_binary_bytes_[f] > 0; }
+  // True when vector field `f` is 16-bit with a FLAT (or AUTOINDEX) index,
+  // or binary with BIN_FLAT (or AUTOINDEX): searched by scans of its rows,
+  // no index object is built.
   bool HalfScan(size_t f, const IndexDef& def) const {
+    if (IsBinaryField(f)) return def.kind != IndexKind::kBinIvfFlat;
     return vector_half_[f].has_value() && def.kind != IndexKind::kHnsw;
   }
   // Sparse fields: their schema positions, and for BM25 outputs the schema

@@ -16,6 +16,7 @@
 #include "common/status_macros.h"
 #include "engine/collection.h"
 #include "engine/collection_internal.h"
+#include "engine/indexes/bin_index.h"
 #include "engine/indexes/flat_index.h"
 #include "engine/indexes/half_flat.h"
 
@@ -147,6 +148,11 @@ Value Collection::ValueAt(const CollectionState& state, RowRef ref,
   for (size_t f = 0; f < vector_field_index_.size(); ++f) {
     if (vector_field_index_[f] != column) continue;
     const float* v = seg.vectors[f]->row(ref.row);
+    if (IsBinaryField(f)) {
+      const auto* b = reinterpret_cast<const uint8_t*>(v);
+      return Value::BinaryVector(
+          std::vector<uint8_t>(b, b + vector_binary_bytes_[f]));
+    }
     if (vector_half_[f].has_value()) {
       std::vector<uint16_t> bits(vector_elems_[f]);
       std::memcpy(bits.data(), v, bits.size() * sizeof(uint16_t));
@@ -192,6 +198,15 @@ absl::StatusOr<SearchHits> Collection::Search(
     return absl::InvalidArgumentError(
         absl::StrCat("search metric_type: the index uses ", MetricName(metric),
                      " (got ", MetricName(*spec.metric), ")"));
+  }
+  const bool binary = IsBinaryField(field);
+  if (binary &&
+      (metric == Metric::kSubstructure || metric == Metric::kSuperstructure) &&
+      (spec.radius.has_value() || spec.range_filter.has_value())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "search params: range search (radius, range_filter) is not supported "
+        "with metric ",
+        MetricName(metric), " (expected HAMMING or JACCARD)"));
   }
   const bool int_pk = schema_.fields[pk_index_].type == DataType::kInt64;
   std::optional<float> after_key;
@@ -323,7 +338,17 @@ absl::StatusOr<SearchHits> Collection::Search(
         for (size_t q = q0; q < q1; ++q) {
           auto visit = [&](size_t r) {
             float score;
-            if (half.has_value()) {
+            if (binary) {
+              const size_t stride = dim * sizeof(float);
+              if (!BinaryScoreOne(
+                      metric,
+                      reinterpret_cast<const uint8_t*>(queries.data() +
+                                                       q * dim),
+                      reinterpret_cast<const uint8_t*>(base) + r * stride,
+                      stride, &score)) {
+                return;
+              }
+            } else if (half.has_value()) {
               score = half_score_fn(half_queries.data() + q * hd,
                                     base16 + r * hd, hd);
               if (cosine) score *= query_inv_norm[q];
@@ -354,6 +379,24 @@ absl::StatusOr<SearchHits> Collection::Search(
       IndexSearchParams p = params;
       p.allowed = allowed;
       const VectorIndex* index = seg.index[field].get();
+      if (binary) {
+        // BIN_IVF_FLAT lists, or BIN_FLAT: a scan of the segment's codes.
+        BinaryView view;
+        view.data =
+            reinterpret_cast<const uint8_t*>(seg.vectors[field]->data());
+        view.n = seg.rows;
+        view.stride = dim * sizeof(float);
+        view.metric = metric;
+        for (size_t q = q0; q < q1; ++q) {
+          const float* query = queries.data() + q * dim;
+          add(q, t,
+              index != nullptr
+                  ? index->Search(query, p)
+                  : BinaryExactSearch(
+                        view, reinterpret_cast<const uint8_t*>(query), p));
+        }
+        continue;
+      }
       if (index != nullptr && !half.has_value()) {
         if (const auto* flat = dynamic_cast<const FlatIndex*>(index)) {
           // FLAT: the batch goes through the blocked matrix kernel.

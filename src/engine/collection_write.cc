@@ -174,7 +174,12 @@ void Collection::ApplyInsertLocked(std::vector<std::vector<Value>>& rows,
         const size_t dim = vector_dims_[f];
         float* dst = growing_vectors_[f]->mutable_data() + row * dim;
         float norm = 0.0f;
-        if (vector_half_[f].has_value()) {
+        if (IsBinaryField(f)) {
+          // The code's bytes, zero-padded to the row's slots.
+          const std::vector<uint8_t>& code = v.AsBinaryVector();
+          std::fill_n(dst, dim, 0.0f);
+          std::memcpy(dst, code.data(), code.size());
+        } else if (vector_half_[f].has_value()) {
           // 2 bytes per value, packed into the row's float slots.
           const std::vector<uint16_t>& vec = v.is_float16_vector()
                                                  ? v.AsFloat16Vector()

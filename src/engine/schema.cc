@@ -330,10 +330,18 @@ absl::Status ValidateSchema(const Schema& schema) {
         }
         break;
       case DataType::kBinaryVector:
-        return absl::UnimplementedError(absl::StrCat(
-            where, ": ", DataTypeName(f.type),
-            " fields are not supported by the embedded engine yet (see "
-            "docs/status.md)"));
+        // Milvus: dim bits, a multiple of 8, 8 to 32768 * 8.
+        ++vectors;
+        if (f.dim < 8 || f.dim > 32768 * 8 || f.dim % 8 != 0) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ": BINARY_VECTOR dim must be a multiple of 8 in [8, ",
+              32768 * 8, "] (got ", f.dim, ")"));
+        }
+        if (f.nullable || f.default_value.has_value()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ": vector fields cannot be nullable or have defaults"));
+        }
+        break;
       case DataType::kFloatVector:
       case DataType::kFloat16Vector:
       case DataType::kBFloat16Vector:
@@ -524,7 +532,7 @@ bool DecodeIndexDef(internal::ByteReader* r, IndexDef* def) {
   uint64_t n = 0;
   if (!r->Str(&def->field_name) || !r->Str(&def->index_name) || !r->U8(&kind) ||
       !r->U8(&metric) || !r->Varint(&n) || n > 1024 ||
-      !IsKnownIndexKind(kind) || metric > static_cast<uint8_t>(Metric::kBM25)) {
+      !IsKnownIndexKind(kind) || metric > static_cast<uint8_t>(kLastMetric)) {
     return false;
   }
   def->kind = static_cast<IndexKind>(kind);

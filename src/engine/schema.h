@@ -48,10 +48,11 @@ inline bool IsVectorType(DataType t) {
 }
 
 /// True for the vector types whose rows have a fixed dimension and live in
-/// a segment's vector storage: FLOAT_VECTOR, FLOAT16_VECTOR, BFLOAT16_VECTOR.
+/// a segment's vector storage: FLOAT_VECTOR, FLOAT16_VECTOR, BFLOAT16_VECTOR,
+/// BINARY_VECTOR (dim bits, dim / 8 bytes packed into the float32 slots).
 inline bool IsDenseVectorType(DataType t) {
   return t == DataType::kFloatVector || t == DataType::kFloat16Vector ||
-         t == DataType::kBFloat16Vector;
+         t == DataType::kBFloat16Vector || t == DataType::kBinaryVector;
 }
 
 /// The 16-bit format of FLOAT16_VECTOR / BFLOAT16_VECTOR; none otherwise.
@@ -124,6 +125,9 @@ enum class IndexKind : uint8_t {
   kIvfPq = 8,
   kScann = 9,
   kDiskAnn = 10,
+  // BINARY_VECTOR fields (numbered apart from the float kinds).
+  kBinFlat = 20,
+  kBinIvfFlat = 21,
   // Scalar indexes (indexes/scalar_index.h); numbered apart from the
   // vector kinds.
   kStlSort = 32,
@@ -142,6 +146,8 @@ inline bool IsScalarIndexKind(IndexKind k) {
 /// True for a number that names an IndexKind (records and snapshots).
 inline bool IsKnownIndexKind(uint8_t k) {
   return k <= static_cast<uint8_t>(IndexKind::kDiskAnn) ||
+         k == static_cast<uint8_t>(IndexKind::kBinFlat) ||
+         k == static_cast<uint8_t>(IndexKind::kBinIvfFlat) ||
          (k >= static_cast<uint8_t>(IndexKind::kStlSort) &&
           k <= static_cast<uint8_t>(IndexKind::kInverted));
 }
@@ -152,6 +158,11 @@ inline bool IsScalarIndexable(DataType t) {
          t == DataType::kInt16 || t == DataType::kInt32 ||
          t == DataType::kInt64 || t == DataType::kFloat ||
          t == DataType::kDouble || t == DataType::kVarChar;
+}
+
+/// True for the indexes of BINARY_VECTOR fields.
+inline bool IsBinaryIndexKind(IndexKind k) {
+  return k == IndexKind::kBinFlat || k == IndexKind::kBinIvfFlat;
 }
 
 /// True for the indexes of SPARSE_FLOAT_VECTOR fields.

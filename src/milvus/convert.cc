@@ -68,6 +68,7 @@ absl::StatusOr<DataType> DataTypeFromProto(schema_pb::DataType type) {
     case schema_pb::FloatVector:
     case schema_pb::Float16Vector:
     case schema_pb::BFloat16Vector:
+    case schema_pb::BinaryVector:
     case schema_pb::SparseFloatVector:
     case schema_pb::None:
       return static_cast<DataType>(static_cast<int>(type));
@@ -78,7 +79,7 @@ absl::StatusOr<DataType> DataTypeFromProto(schema_pb::DataType type) {
           "data type: ", schema_pb::DataType_Name(type),
           " is not supported by cove (expected BOOL, INT8..INT64, FLOAT, "
           "DOUBLE, VARCHAR, ARRAY, JSON, FLOAT_VECTOR, FLOAT16_VECTOR, "
-          "BFLOAT16_VECTOR or SPARSE_FLOAT_VECTOR)"));
+          "BFLOAT16_VECTOR, BINARY_VECTOR or SPARSE_FLOAT_VECTOR)"));
   }
 }
 
@@ -88,8 +89,14 @@ absl::StatusOr<MetricType> ParseMetricType(std::string_view name) {
   if (upper == "IP") return MetricType::kIP;
   if (upper == "COSINE") return MetricType::kCosine;
   if (upper == "BM25") return MetricType::kBM25;
+  if (upper == "HAMMING") return MetricType::kHamming;
+  if (upper == "JACCARD") return MetricType::kJaccard;
+  if (upper == "SUBSTRUCTURE") return MetricType::kSubstructure;
+  if (upper == "SUPERSTRUCTURE") return MetricType::kSuperstructure;
   return Invalid(absl::StrCat(
-      "metric_type: expected L2, IP, COSINE or BM25 (got '", Sv(name), "')"));
+      "metric_type: expected L2, IP, COSINE, BM25, HAMMING, JACCARD, "
+      "SUBSTRUCTURE or SUPERSTRUCTURE (got '",
+      Sv(name), "')"));
 }
 
 static bool IsScalarIndexType(IndexType t) {
@@ -115,10 +122,12 @@ absl::StatusOr<IndexType> ParseIndexType(std::string_view name) {
   if (upper == "TRIE") return IndexType::kTrie;
   if (upper == "BITMAP") return IndexType::kBitmap;
   if (upper == "INVERTED") return IndexType::kInverted;
+  if (upper == "BIN_FLAT") return IndexType::kBinFlat;
+  if (upper == "BIN_IVF_FLAT") return IndexType::kBinIvfFlat;
   return Invalid(absl::StrCat(
       "index_type: expected FLAT, IVF_FLAT, IVF_SQ8, IVF_PQ, SCANN, DISKANN, "
       "HNSW, HNSW_SQ, AUTOINDEX, SPARSE_INVERTED_INDEX, SPARSE_WAND, "
-      "STL_SORT, Trie, BITMAP or INVERTED (got '",
+      "BIN_FLAT, BIN_IVF_FLAT, STL_SORT, Trie, BITMAP or INVERTED (got '",
       Sv(name), "')"));
 }
 

@@ -352,6 +352,16 @@ absl::Status BuildTypedVectorColumn(const FieldSchema& f,
     const size_t before = bytes->size();
     if (binary && v.is_binary_vector()) {
       bytes->append(v.AsBinaryVector().begin(), v.AsBinaryVector().end());
+    } else if (binary && v.is_array()) {
+      // Byte values (a numpy uint8 array's items).
+      for (const Value& e : v.AsArray()) {
+        if (!e.is_int() || e.AsInt() < 0 || e.AsInt() > 255) {
+          return Invalid(absl::StrCat(
+              where, ": expected BINARY_VECTOR bytes (a list element is ",
+              e.ToJson(), ", not a byte value 0 to 255)"));
+        }
+        bytes->push_back(static_cast<char>(e.AsInt()));
+      }
     } else if (!binary &&
                (f16 ? v.is_float16_vector() : v.is_bfloat16_vector())) {
       for (uint16_t x : f16 ? v.AsFloat16Vector() : v.AsBFloat16Vector()) {

@@ -75,6 +75,8 @@ const char* TypeName(IndexType t) {
       return "Scann";
     case IndexType::kDiskAnn:
       return "DiskAnn";
+    case IndexType::kBinIvfFlat:  // binary codes: bin_index_test.cc
+      return "BinIvfFlat";
   }
   return "?";
 }

@@ -143,9 +143,36 @@ def test_schema_collection_with_indexes(client, vectors):
 def test_unsupported_datatype_is_unimplemented(client):
     schema = cove.CollectionSchema()
     schema.add_field("id", cove.DataType.INT64, is_primary=True)
-    schema.add_field("v", cove.DataType.BINARY_VECTOR, dim=8)
+    schema.add_field("v", cove.DataType.INT8_VECTOR, dim=8)
     with pytest.raises(cove.UnimplementedError):
         client.create_collection("b", schema=schema)
+
+
+def test_binary_vectors(client):
+    """BINARY_VECTOR rows as bytes and numpy uint8 arrays; queries likewise;
+    HAMMING distances against numpy; codes read back as bytes."""
+    schema = cove.CollectionSchema()
+    schema.add_field("id", cove.DataType.INT64, is_primary=True)
+    schema.add_field("code", cove.DataType.BINARY_VECTOR, dim=64)
+    index = cove.IndexParams()
+    index.add_index("code", index_type="BIN_FLAT", metric_type="HAMMING")
+    client.create_collection("bits", schema=schema, indexes=index)
+    codes = np.random.default_rng(3).integers(0, 256, size=(80, 8), dtype=np.uint8)
+    client.insert("bits", [{"id": i, "code": codes[i].tobytes() if i % 2 else codes[i]}
+                           for i in range(80)])
+    ref = np.unpackbits(codes[5] ^ codes, axis=-1).sum(axis=1)
+    for data in ([codes[5].tobytes()], codes[5], codes[5:6], [codes[5]]):
+        res = client.search("bits", data, limit=4, output_fields=["code"])
+        assert len(res.ids) == 1
+        assert list(res.distances[0]) == sorted(ref)[:4]
+        assert res.ids[0][0] == 5
+        for i, e in zip(res.ids[0], res.entities[0]):
+            assert e["code"] == codes[i].tobytes()
+    rows = client.query("bits", "id in [1, 2]", output_fields=["code"])
+    assert {r["id"]: r["code"] for r in rows} == {1: codes[1].tobytes(),
+                                                  2: codes[2].tobytes()}
+    with pytest.raises(cove.InvalidArgumentError, match="expected 64 bits in 8 bytes"):
+        client.insert("bits", [{"id": 100, "code": b"\x01"}])
 
 
 def _bf16_bits(x):

@@ -413,3 +413,28 @@ def test_scalar_indexes_keep_the_rows_of_filters(milvus):
     assert sorted(milvus.list_indexes("scalars")) == ["color_idx", "vec"]
     for f in filters:
         assert ids(f) == before[f], f
+
+
+def test_binary_vectors_as_pymilvus(milvus):
+    """pymilvus' binary flow on cove.MilvusClient: bytes rows, BIN_IVF_FLAT,
+    JACCARD distances against numpy, query/get give [bytes], hits bytes."""
+    schema = milvus.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("code", DataType.BINARY_VECTOR, dim=128)
+    index_params = milvus.prepare_index_params()
+    index_params.add_index(field_name="code", index_type="BIN_IVF_FLAT",
+                           metric_type="JACCARD", params={"nlist": 2})
+    milvus.create_collection("bin", schema=schema, index_params=index_params)
+    bits = np.random.default_rng(2).random((60, 128)) < 0.4
+    codes = np.packbits(bits, axis=-1)
+    milvus.insert("bin", [{"id": i, "code": codes[i].tobytes()} for i in range(60)])
+    q = bits[7]
+    ref = 1.0 - (q & bits).sum(axis=1) / (q | bits).sum(axis=1)
+    res = milvus.search("bin", data=[codes[7].tobytes()], limit=5, output_fields=["code"],
+                        search_params={"metric_type": "JACCARD", "params": {"nprobe": 2}})
+    assert [h["distance"] for h in res[0]] == pytest.approx(sorted(ref)[:5])
+    assert res[0][0]["id"] == 7 and res[0][0]["entity"]["code"] == codes[7].tobytes()
+    got = milvus.query("bin", filter="id == 3", output_fields=["code"])
+    assert got[0]["code"] == [codes[3].tobytes()]
+    assert milvus.get("bin", ids=[4], output_fields=["code"])[0]["code"] == [codes[4].tobytes()]
+    assert milvus.describe_index("bin", "code")["index_type"] == "BIN_IVF_FLAT"

@@ -138,3 +138,29 @@ def test_remote_milvus_client_float16_vectors(cove_server):
     assert np.array_equal(np.frombuffer(got[0]["vec"], dtype=np.float16), base[7])
     client.drop_collection("remote_f16")
     client.close()
+
+
+def test_remote_milvus_client_binary_vectors(cove_server):
+    """BINARY_VECTOR through the remote backend: numpy uint8 and bytes rows,
+    uint8 query matrices, HAMMING distances, [bytes] from get."""
+    client = cove.MilvusClient(uri=cove_server)
+    if client.has_collection("remote_bin"):
+        client.drop_collection("remote_bin")
+    schema = cove.MilvusClient.create_schema()
+    schema.add_field("id", cove.DataType.INT64, is_primary=True)
+    schema.add_field("code", cove.DataType.BINARY_VECTOR, dim=64)
+    index_params = client.prepare_index_params()
+    index_params.add_index(field_name="code", index_type="BIN_FLAT", metric_type="HAMMING")
+    client.create_collection("remote_bin", schema=schema, index_params=index_params)
+    codes = np.random.default_rng(4).integers(0, 256, size=(40, 8), dtype=np.uint8)
+    client.insert("remote_bin", [{"id": i, "code": codes[i] if i % 2 else codes[i].tobytes()}
+                                 for i in range(40)])
+    res = client.search("remote_bin", codes[[5, 6]], limit=3, output_fields=["code"])
+    for q, hits in zip((5, 6), res):
+        ref = np.sort(np.unpackbits(codes[q] ^ codes, axis=-1).sum(axis=1))[:3]
+        assert [h["distance"] for h in hits] == list(ref)
+        assert hits[0]["id"] == q and hits[0]["entity"]["code"] == codes[q].tobytes()
+    got = client.get("remote_bin", ids=[7], output_fields=["code"])
+    assert got[0]["code"] == [codes[7].tobytes()]
+    client.drop_collection("remote_bin")
+    client.close()

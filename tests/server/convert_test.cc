@@ -125,9 +125,12 @@ TEST(SchemaConvertTest, RoundTripsAndHidesMeta) {
   ASSERT_OK_AND_ASSIGN(CollectionSchema sparse, SchemaFromProto(proto));
   EXPECT_EQ(sparse.fields[1].type, DataType::kSparseFloatVector);
   proto.mutable_fields(1)->set_data_type(schema_pb::BinaryVector);
+  ASSERT_OK_AND_ASSIGN(CollectionSchema binary, SchemaFromProto(proto));
+  EXPECT_EQ(binary.fields[1].type, DataType::kBinaryVector);
+  proto.mutable_fields(1)->set_data_type(schema_pb::Geometry);
   EXPECT_THAT(
       SchemaFromProto(proto),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("BinaryVector")));
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("Geometry")));
 }
 
 TEST(RowConvertTest, InsertColumnsAndBack) {

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "engine/indexes/bin_index.h"
 #include "engine/indexes/diskann_index.h"
 #include "engine/indexes/flat_index.h"
 #include "engine/indexes/hnsw_index.h"
@@ -69,6 +70,10 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> MakeIndex(
       COVE_RETURN_IF_ERROR(DiskAnnIndex::ValidateParams(params));
       return std::unique_ptr<VectorIndex>(
           std::make_unique<DiskAnnIndex>(params));
+    case IndexType::kBinIvfFlat:
+      COVE_RETURN_IF_ERROR(BinIvfIndex::ValidateParams(params));
+      return std::unique_ptr<VectorIndex>(
+          std::make_unique<BinIvfIndex>(params));
   }
   return absl::InvalidArgumentError(
       absl::StrCat("type: unknown index type ", static_cast<int>(params.type)));
@@ -91,6 +96,8 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> LoadIndex(std::string_view bytes) {
       return AsDataLoss(IvfPqIndex::Load(header.type, header.payload));
     case IndexType::kDiskAnn:
       return AsDataLoss(DiskAnnIndex::Load(header.payload));
+    case IndexType::kBinIvfFlat:
+      return AsDataLoss(BinIvfIndex::Load(header.payload));
   }
   return absl::DataLossError("index bytes: unexpected type tag");
 }

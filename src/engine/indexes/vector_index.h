@@ -44,9 +44,11 @@ enum class IndexType {
   kScann,
   // A Vamana graph on PQ codes, float32 rows on disk (diskann_index.h).
   kDiskAnn,
+  // Inverted lists of BINARY_VECTOR codes (bin_index.h).
+  kBinIvfFlat,
 };
 /// The largest IndexType value (saved type tags above it are corrupt).
-inline constexpr IndexType kLastIndexType = IndexType::kDiskAnn;
+inline constexpr IndexType kLastIndexType = IndexType::kBinIvfFlat;
 
 /// The largest vector dimension of every index type (collections allow up to
 /// 32768).
@@ -82,6 +84,10 @@ struct IndexParams {
   // `dim` counts slots, and queries come packed the same way. Not saved
   // (Save() refuses; the owner rebuilds).
   std::optional<HalfType> half;
+  // BIN_IVF_FLAT: the rows are binary codes packed into the float32 slots
+  // (a BINARY_VECTOR segment's storage): `dim` counts slots, and the codes
+  // are compared on all 4 * dim bytes (the pad bytes are zero in rows and
+  // queries). Metric kHamming or kJaccard.
   // Seed for every random choice (levels, k-means init).
   uint64_t seed = 42;
   // When set and true, Build() stops early and returns Cancelled (the owner

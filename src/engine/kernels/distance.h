@@ -18,19 +18,57 @@ namespace cove::engine {
 /// L2 is the squared Euclidean distance (smaller is closer), as in Milvus.
 /// IP and COSINE are similarities (larger is closer). BM25 scores a text
 /// query against the term frequencies of a sparse field (larger is closer);
-/// only sparse indexes use it. The numbers are written to logs and
-/// snapshots: never renumber.
-enum class Metric { kL2, kIP, kCosine, kBM25 };
+/// only sparse indexes use it. BINARY_VECTOR fields take the bit metrics
+/// (kernels/binary.h): HAMMING and JACCARD are distances (smaller is
+/// closer); SUBSTRUCTURE and SUPERSTRUCTURE keep the rows that contain the
+/// query's bits or whose bits the query contains (score 0). The numbers are
+/// written to logs and snapshots: never renumber.
+enum class Metric {
+  kL2,
+  kIP,
+  kCosine,
+  kBM25,
+  kHamming,
+  kJaccard,
+  kSubstructure,
+  kSuperstructure,
+};
+/// The largest Metric value (saved metric tags above it are corrupt).
+inline constexpr Metric kLastMetric = Metric::kSuperstructure;
+
+/// True for the metrics of BINARY_VECTOR fields.
+inline bool IsBinaryMetric(Metric m) {
+  return m == Metric::kHamming || m == Metric::kJaccard ||
+         m == Metric::kSubstructure || m == Metric::kSuperstructure;
+}
 
 /// True when larger scores mean closer (IP, COSINE, BM25).
-inline bool LargerIsCloser(Metric m) { return m != Metric::kL2; }
+inline bool LargerIsCloser(Metric m) {
+  return m == Metric::kIP || m == Metric::kCosine || m == Metric::kBM25;
+}
 
-/// "L2", "IP", "COSINE", "BM25", as Milvus spells them.
+/// "L2", "IP", "COSINE", "BM25", "HAMMING", "JACCARD", "SUBSTRUCTURE",
+/// "SUPERSTRUCTURE", as Milvus spells them.
 inline const char* MetricName(Metric m) {
-  return m == Metric::kL2     ? "L2"
-         : m == Metric::kIP   ? "IP"
-         : m == Metric::kBM25 ? "BM25"
-                              : "COSINE";
+  switch (m) {
+    case Metric::kL2:
+      return "L2";
+    case Metric::kIP:
+      return "IP";
+    case Metric::kCosine:
+      return "COSINE";
+    case Metric::kBM25:
+      return "BM25";
+    case Metric::kHamming:
+      return "HAMMING";
+    case Metric::kJaccard:
+      return "JACCARD";
+    case Metric::kSubstructure:
+      return "SUBSTRUCTURE";
+    case Metric::kSuperstructure:
+      return "SUPERSTRUCTURE";
+  }
+  return "L2";
 }
 
 /// The SIMD instruction set level used by the kernels.

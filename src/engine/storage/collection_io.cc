@@ -41,7 +41,10 @@ absl::Status Collection::Replay(std::string_view record) {
           const Value& v = values[vector_field_index_[f]];
           const std::optional<HalfType> half = vector_half_[f];
           const bool ok =
-              !half.has_value()
+              IsBinaryField(f)
+                  ? v.is_binary_vector() &&
+                        v.AsBinaryVector().size() == vector_binary_bytes_[f]
+              : !half.has_value()
                   ? v.is_float_vector() &&
                         v.AsFloatVector().size() == vector_elems_[f]
               : *half == HalfType::kFloat16
@@ -390,8 +393,10 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::Deserialize(
       floats = std::vector<float>();
       const std::optional<HalfType> half = c->vector_half_[f];
       for (size_t i = 0; i < rows; ++i) {
+        // Binary codes have no norm (their metrics never scale).
         const float norm =
-            half.has_value()
+            c->IsBinaryField(f) ? 0.0f
+            : half.has_value()
                 ? HalfNorm(*half,
                            reinterpret_cast<const uint16_t*>(vectors->row(i)),
                            2 * dim)
