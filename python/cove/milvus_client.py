@@ -698,12 +698,15 @@ class MilvusClient:
 
     def _binary_as_lists(self, collection_name: str, rows: List[Dict[str, Any]]
                          ) -> List[Dict[str, Any]]:
-        # pymilvus' query and get give a BINARY_VECTOR value as a list holding
-        # its bytes ([b"..."]); search hits give the bytes themselves.
+        # pymilvus' query and get give a BINARY_VECTOR, FLOAT16_VECTOR or
+        # BFLOAT16_VECTOR value as a list holding its bytes ([b"..."]); search
+        # hits give the bytes themselves.
         if not any(isinstance(v, bytes) for r in rows for v in r.values()):
             return rows
         schema = self._client.describe_collection(collection_name).schema
-        binary = {f.name for f in schema.fields if f.dtype == DataType.BINARY_VECTOR}
+        wrapped = (DataType.BINARY_VECTOR, DataType.FLOAT16_VECTOR,
+                   DataType.BFLOAT16_VECTOR)
+        binary = {f.name for f in schema.fields if f.dtype in wrapped}
         for r in rows:
             for name in binary & r.keys():
                 if isinstance(r[name], bytes):

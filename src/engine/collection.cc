@@ -454,15 +454,6 @@ absl::Status Collection::CreateIndexLocked(const IndexDef& spec, bool log) {
   }
   IndexDef normalized = spec;
   if (normalized.index_name.empty()) normalized.index_name = spec.field_name;
-  const FieldIndexState& current = state_->meta->fields[target];
-  if (current.has_index) {
-    if (current.spec == normalized) {
-      return absl::OkStatus();  // same index again: idempotent, as in Milvus
-    }
-    return absl::AlreadyExistsError(absl::StrCat(
-        "index on field '", spec.field_name, "' of collection '", name(),
-        "' already exists with other parameters; drop it first"));
-  }
   if (IsBinaryField(target)) {
     // COSINE is IndexSpec's default, the metric a request that names none
     // carries: on a binary field it stands for the field's default, HAMMING
@@ -470,6 +461,12 @@ absl::Status Collection::CreateIndexLocked(const IndexDef& spec, bool log) {
     if (normalized.metric == Metric::kCosine) {
       normalized.metric = Metric::kHamming;
     }
+  }
+  COVE_ASSIGN_OR_RETURN(
+      bool same, HasSameIndexLocked(state_->meta->fields[target], normalized,
+                                    spec.field_name));
+  if (same) return absl::OkStatus();
+  if (IsBinaryField(target)) {
     COVE_RETURN_IF_ERROR(CheckBinaryIndex(normalized));
   } else if (IsBinaryIndexKind(normalized.kind) ||
              IsBinaryMetric(normalized.metric)) {
@@ -491,25 +488,75 @@ absl::Status Collection::CreateIndexLocked(const IndexDef& spec, bool log) {
     params.half = vector_half_[target];
     COVE_RETURN_IF_ERROR(MakeIndex(params).status());
   }
-  if (log) {
-    internal::ByteWriter w;
-    w.U8(static_cast<uint8_t>(RecordType::kCreateIndex));
-    w.I64(id_);
-    EncodeIndexDef(normalized, &w);
-    COVE_RETURN_IF_ERROR(Log(w.Take()));
-  }
-  auto meta = std::make_shared<CollectionMeta>(*state_->meta);
-  FieldIndexState& field = meta->fields[target];
-  field.has_index = true;
-  field.spec = normalized;
-  ++field.generation;
-  const uint64_t generation = field.generation;
-  PublishMeta(std::move(meta));
+  COVE_ASSIGN_OR_RETURN(
+      const uint64_t generation,
+      PublishIndexLocked(&CollectionMeta::fields, static_cast<size_t>(target),
+                         normalized, log));
   for (const auto& seg : state_->segments) {
     if (seg->sealed && seg->rows > 0) {
       ScheduleBuild(seg->id, static_cast<size_t>(target), generation);
     }
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> Collection::HasSameIndexLocked(
+    const FieldIndexState& current, const IndexDef& spec,
+    const std::string& field) const {
+  if (!current.has_index) return false;
+  if (current.spec == spec) return true;
+  return absl::AlreadyExistsError(
+      absl::StrCat("index on field '", field, "' of collection '", name(),
+                   "' already exists with other parameters; drop it first"));
+}
+
+absl::StatusOr<uint64_t> Collection::PublishIndexLocked(IndexStates kind,
+                                                        size_t slot,
+                                                        const IndexDef& spec,
+                                                        bool log) {
+  if (log) {
+    internal::ByteWriter w;
+    w.U8(static_cast<uint8_t>(RecordType::kCreateIndex));
+    w.I64(id_);
+    EncodeIndexDef(spec, &w);
+    COVE_RETURN_IF_ERROR(Log(w.Take()));
+  }
+  auto meta = std::make_shared<CollectionMeta>(*state_->meta);
+  FieldIndexState& state = ((*meta).*kind)[slot];
+  state.has_index = true;
+  state.spec = spec;
+  ++state.generation;
+  const uint64_t generation = state.generation;
+  PublishMeta(std::move(meta));
+  return generation;
+}
+
+absl::Status Collection::UnpublishIndexLocked(
+    IndexStates kind, size_t slot, bool log,
+    const std::function<bool(const SegmentView&)>& built,
+    const std::function<void(SegmentView*)>& detach) {
+  const CollectionMeta& meta = *state_->meta;
+  if (log) {
+    internal::ByteWriter w;
+    w.U8(static_cast<uint8_t>(RecordType::kDropIndex));
+    w.I64(id_);
+    w.Str((meta.*kind)[slot].spec.index_name);
+    COVE_RETURN_IF_ERROR(Log(w.Take()));
+  }
+  auto next_meta = std::make_shared<CollectionMeta>(meta);
+  FieldIndexState& state = ((*next_meta).*kind)[slot];
+  state.has_index = false;
+  state.spec = IndexDef();
+  ++state.generation;
+  Batch batch(*state_);
+  batch.next->meta = std::move(next_meta);
+  for (size_t pos = 0; pos < batch.next->segments.size(); ++pos) {
+    if (built(*batch.next->segments[pos])) detach(batch.View(pos));
+  }
+  std::shared_ptr<const CollectionState> old;
+  absl::MutexLock lock(&state_mu_);
+  old = std::move(state_);
+  state_ = std::move(batch.next);
   return absl::OkStatus();
 }
 
@@ -539,29 +586,10 @@ absl::Status Collection::DropIndexLocked(const std::string& index_name,
         meta.fields[f].spec.index_name != index_name) {
       continue;
     }
-    if (log) {
-      internal::ByteWriter w;
-      w.U8(static_cast<uint8_t>(RecordType::kDropIndex));
-      w.I64(id_);
-      w.Str(index_name);
-      COVE_RETURN_IF_ERROR(Log(w.Take()));
-    }
-    auto next_meta = std::make_shared<CollectionMeta>(meta);
-    next_meta->fields[f].has_index = false;
-    next_meta->fields[f].spec = IndexDef();
-    ++next_meta->fields[f].generation;
-    Batch batch(*state_);
-    batch.next->meta = std::move(next_meta);
-    for (size_t pos = 0; pos < batch.next->segments.size(); ++pos) {
-      if (batch.next->segments[pos]->index[f] != nullptr) {
-        batch.View(pos)->index[f] = nullptr;
-      }
-    }
-    std::shared_ptr<const CollectionState> old;
-    absl::MutexLock lock(&state_mu_);
-    old = std::move(state_);
-    state_ = std::move(batch.next);
-    return absl::OkStatus();
+    return UnpublishIndexLocked(
+        &CollectionMeta::fields, f, log,
+        [f](const SegmentView& v) { return v.index[f] != nullptr; },
+        [f](SegmentView* v) { v->index[f] = nullptr; });
   }
   for (size_t f = 0; f < meta.sparse.size(); ++f) {
     if (meta.sparse[f].has_index &&

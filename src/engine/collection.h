@@ -499,6 +499,28 @@ class Collection {
   void ScheduleSealedLocked(const std::vector<int64_t>& sealed);
   int64_t ApplyDeleteLocked(const std::vector<Loc>& rows, WriteResult* result);
   absl::Status CreateIndexLocked(const IndexDef& def, bool log);
+  // The index states of one kind of field in CollectionMeta: vector
+  // (fields), sparse or scalar.
+  using IndexStates = std::vector<FieldIndexState> CollectionMeta::*;
+  // True when `current` already holds `spec` (creating it again is a no-op,
+  // as in Milvus); AlreadyExists naming `field` when it holds another
+  // index; false when it holds none.
+  absl::StatusOr<bool> HasSameIndexLocked(const FieldIndexState& current,
+                                          const IndexDef& spec,
+                                          const std::string& field) const;
+  // Logs the creation of `spec` (with `log`) and publishes it as the index
+  // of (meta.*kind)[slot] under a new generation, which it returns (the
+  // caller schedules the builds).
+  absl::StatusOr<uint64_t> PublishIndexLocked(IndexStates kind, size_t slot,
+                                              const IndexDef& spec, bool log);
+  // Logs the drop of the index of (meta.*kind)[slot] (with `log`), clears
+  // it in the metadata, and detaches the built index from every segment
+  // view: `built(view)` says whether a view holds one, `detach(view)`
+  // removes it.
+  absl::Status UnpublishIndexLocked(
+      IndexStates kind, size_t slot, bool log,
+      const std::function<bool(const SegmentView&)>& built,
+      const std::function<void(SegmentView*)>& detach);
   // Sparse fields (collection_sparse.cc).
   absl::Status CreateSparseIndexLocked(size_t field, const IndexDef& def,
                                        bool log);

@@ -128,13 +128,10 @@ absl::Status Collection::CreateScalarIndexLocked(int column,
   // No metric for a scalar index: one value, so that the same index again
   // is recognized whatever metric a client sent.
   normalized.metric = Metric::kCosine;
-  const FieldIndexState& current = state_->meta->scalar[column];
-  if (current.has_index) {
-    if (current.spec == normalized) return absl::OkStatus();
-    return absl::AlreadyExistsError(
-        absl::StrCat("index on field '", fd.name, "' of collection '", name(),
-                     "' already exists with other parameters; drop it first"));
-  }
+  COVE_ASSIGN_OR_RETURN(
+      bool same,
+      HasSameIndexLocked(state_->meta->scalar[column], normalized, fd.name));
+  if (same) return absl::OkStatus();
   std::vector<const FieldIndexState*> others;
   for (const auto* list :
        {&state_->meta->fields, &state_->meta->sparse, &state_->meta->scalar}) {
@@ -150,20 +147,10 @@ absl::Status Collection::CreateScalarIndexLocked(int column,
           other.spec.field_name, "' of collection '", name(), "'"));
     }
   }
-  if (log) {
-    internal::ByteWriter w;
-    w.U8(static_cast<uint8_t>(RecordType::kCreateIndex));
-    w.I64(id_);
-    EncodeIndexDef(normalized, &w);
-    COVE_RETURN_IF_ERROR(Log(w.Take()));
-  }
-  auto meta = std::make_shared<CollectionMeta>(*state_->meta);
-  FieldIndexState& state = meta->scalar[column];
-  state.has_index = true;
-  state.spec = normalized;
-  ++state.generation;
-  const uint64_t generation = state.generation;
-  PublishMeta(std::move(meta));
+  COVE_ASSIGN_OR_RETURN(const uint64_t generation,
+                        PublishIndexLocked(&CollectionMeta::scalar,
+                                           static_cast<size_t>(column),
+                                           normalized, log));
   for (const auto& seg : state_->segments) {
     if (seg->sealed && seg->rows > 0) {
       Submit([this, id = seg->id, column, generation] {
@@ -175,30 +162,12 @@ absl::Status Collection::CreateScalarIndexLocked(int column,
 }
 
 absl::Status Collection::DropScalarIndexLocked(int column, bool log) {
-  const CollectionMeta& meta = *state_->meta;
-  if (log) {
-    internal::ByteWriter w;
-    w.U8(static_cast<uint8_t>(RecordType::kDropIndex));
-    w.I64(id_);
-    w.Str(meta.scalar[column].spec.index_name);
-    COVE_RETURN_IF_ERROR(Log(w.Take()));
-  }
-  auto next_meta = std::make_shared<CollectionMeta>(meta);
-  next_meta->scalar[column].has_index = false;
-  next_meta->scalar[column].spec = IndexDef();
-  ++next_meta->scalar[column].generation;
-  Batch batch(*state_);
-  batch.next->meta = std::move(next_meta);
-  for (size_t pos = 0; pos < batch.next->segments.size(); ++pos) {
-    if (batch.next->segments[pos]->ScalarIndexOf(column) != nullptr) {
-      batch.View(pos)->scalar_index[column] = nullptr;
-    }
-  }
-  std::shared_ptr<const CollectionState> old;
-  absl::MutexLock lock(&state_mu_);
-  old = std::move(state_);
-  state_ = std::move(batch.next);
-  return absl::OkStatus();
+  return UnpublishIndexLocked(
+      &CollectionMeta::scalar, static_cast<size_t>(column), log,
+      [column](const SegmentView& v) {
+        return v.ScalarIndexOf(column) != nullptr;
+      },
+      [column](SegmentView* v) { v->scalar_index[column] = nullptr; });
 }
 
 void Collection::ScheduleScalarBuilds(int64_t segment) {

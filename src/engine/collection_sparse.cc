@@ -108,27 +108,13 @@ absl::Status Collection::CreateSparseIndexLocked(size_t field,
   COVE_RETURN_IF_ERROR(
       SparseParam(normalized, "bm25_k1", 0, 3, false).status());
   COVE_RETURN_IF_ERROR(SparseParam(normalized, "bm25_b", 0, 1, false).status());
-  const FieldIndexState& current = state_->meta->sparse[field];
-  if (current.has_index) {
-    if (current.spec == normalized) return absl::OkStatus();
-    return absl::AlreadyExistsError(
-        absl::StrCat("index on field '", fd.name, "' of collection '", name(),
-                     "' already exists with other parameters; drop it first"));
-  }
-  if (log) {
-    internal::ByteWriter w;
-    w.U8(static_cast<uint8_t>(RecordType::kCreateIndex));
-    w.I64(id_);
-    EncodeIndexDef(normalized, &w);
-    COVE_RETURN_IF_ERROR(Log(w.Take()));
-  }
-  auto meta = std::make_shared<CollectionMeta>(*state_->meta);
-  FieldIndexState& state = meta->sparse[field];
-  state.has_index = true;
-  state.spec = normalized;
-  ++state.generation;
-  const uint64_t generation = state.generation;
-  PublishMeta(std::move(meta));
+  COVE_ASSIGN_OR_RETURN(
+      bool same,
+      HasSameIndexLocked(state_->meta->sparse[field], normalized, fd.name));
+  if (same) return absl::OkStatus();
+  COVE_ASSIGN_OR_RETURN(
+      const uint64_t generation,
+      PublishIndexLocked(&CollectionMeta::sparse, field, normalized, log));
   for (const auto& seg : state_->segments) {
     if (seg->sealed && seg->rows > 0) {
       ScheduleSparseBuild(seg->id, field, generation);
@@ -138,30 +124,12 @@ absl::Status Collection::CreateSparseIndexLocked(size_t field,
 }
 
 absl::Status Collection::DropSparseIndexLocked(size_t field, bool log) {
-  const CollectionMeta& meta = *state_->meta;
-  if (log) {
-    internal::ByteWriter w;
-    w.U8(static_cast<uint8_t>(RecordType::kDropIndex));
-    w.I64(id_);
-    w.Str(meta.sparse[field].spec.index_name);
-    COVE_RETURN_IF_ERROR(Log(w.Take()));
-  }
-  auto next_meta = std::make_shared<CollectionMeta>(meta);
-  next_meta->sparse[field].has_index = false;
-  next_meta->sparse[field].spec = IndexDef();
-  ++next_meta->sparse[field].generation;
-  Batch batch(*state_);
-  batch.next->meta = std::move(next_meta);
-  for (size_t pos = 0; pos < batch.next->segments.size(); ++pos) {
-    if (batch.next->segments[pos]->SparseIndexOf(field) != nullptr) {
-      batch.View(pos)->sparse_index[field] = nullptr;
-    }
-  }
-  std::shared_ptr<const CollectionState> old;
-  absl::MutexLock lock(&state_mu_);
-  old = std::move(state_);
-  state_ = std::move(batch.next);
-  return absl::OkStatus();
+  return UnpublishIndexLocked(
+      &CollectionMeta::sparse, field, log,
+      [field](const SegmentView& v) {
+        return v.SparseIndexOf(field) != nullptr;
+      },
+      [field](SegmentView* v) { v->sparse_index[field] = nullptr; });
 }
 
 void Collection::ScheduleSparseBuild(int64_t segment, size_t field,

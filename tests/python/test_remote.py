@@ -134,8 +134,12 @@ def test_remote_milvus_client_float16_vectors(cove_server):
     assert res[0][0]["id"] == 5
     assert res[0][0]["distance"] == pytest.approx(1.0, abs=1e-5)
     assert res[0][0]["entity"]["vec"] == base[5].tobytes()
+    # As pymilvus: query and get wrap the bytes in a one-element list.
     got = client.get("remote_f16", ids=[7], output_fields=["vec"])
-    assert np.array_equal(np.frombuffer(got[0]["vec"], dtype=np.float16), base[7])
+    (raw,) = got[0]["vec"]
+    assert np.array_equal(np.frombuffer(raw, dtype=np.float16), base[7])
+    (row,) = client.query("remote_f16", filter="id == 7", output_fields=["vec"])
+    assert row["vec"] == [base[7].tobytes()]
     client.drop_collection("remote_f16")
     client.close()
 
