@@ -2,7 +2,7 @@
 // receiver (cpp-httplib) checks each notification's HMAC signature; an alert
 // rule on a cluster's CU usage goes pending, fires after its duration and
 // resolves, on the emulator's manual clock; a test notification, a silence,
-// and the audit log's alert events.
+// a raised threshold (UpdateAlertRule) and the audit log's alert events.
 //
 //   alerts --endpoint http://127.0.0.1:PORT --api-key ADMIN_KEY
 //          [--ca-file CA.pem] [--bucket DIR] [--org ID]
@@ -205,6 +205,20 @@ int main(int argc, char** argv) {
   PrintRule(rule);
   Expect(rule.state == cove::control::AlertState::kFiring, "firing again");
   Expect(receiver.count() == 3, "silenced: no webhook");
+
+  Step("raise the threshold to 0.5: the evaluation restarts, 0.3 < 0.5");
+  cove::control::AlertRule raised;
+  raised.name = rule.name;
+  raised.threshold = 0.5;
+  raised.etag = rule.etag;  // fails (ABORTED) if someone changed it since
+  rule = Must(cc.UpdateAlertRule(raised, {"threshold"}), "update");
+  PrintRule(rule);
+  Expect(rule.threshold == 0.5 &&
+             rule.state == cove::control::AlertState::kInactive,
+         "inactive with the new threshold");
+  Must(emulator.AdvanceClock(std::chrono::minutes(5)), "advance clock");
+  rule = Must(cc.GetAlertRule(rule.name), "get rule");
+  Expect(rule.state == cove::control::AlertState::kInactive, "still inactive");
 
   Step("the audit log's alert events");
   cove::control::ListAuditEventsRequest audit;

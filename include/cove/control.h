@@ -646,6 +646,15 @@ class ControlClient {
   absl::StatusOr<control::AlertRule> SilenceAlertRule(
       const control::SilenceAlertRuleRequest& request,
       const ControlCallOptions& call = {});
+  /// update_mask: display_name, metric, comparison, threshold,
+  /// for_duration, window_seconds, webhook (url and secret; no webhook
+  /// removes it), webhook.url, webhook.secret, audit, labels (not cluster).
+  /// A new condition restarts the rule's evaluation (INACTIVE). rule.etag,
+  /// when set, must be the rule's (Aborted otherwise).
+  absl::StatusOr<control::AlertRule> UpdateAlertRule(
+      const control::AlertRule& rule,
+      const std::vector<std::string>& update_mask,
+      const ControlCallOptions& call = {});
   // ---- support access with customer approval (issue 19) ----
   /// A support principal asks for access to one cluster for a reason and a
   /// duration (1 minute to 24 hours): a PENDING grant. PermissionDenied for

@@ -272,6 +272,10 @@ class ControlConnection {
   virtual absl::StatusOr<control::AlertRule> SilenceAlertRule(
       const control::SilenceAlertRuleRequest& request,
       const ControlCallOptions& call);
+  virtual absl::StatusOr<control::AlertRule> UpdateAlertRule(
+      const control::AlertRule& rule,
+      const std::vector<std::string>& update_mask,
+      const ControlCallOptions& call);
   // Support access (issue 19).
   virtual absl::StatusOr<control::SupportPrincipal> CreateSupportPrincipal(
       const control::CreateSupportPrincipalRequest& request,

@@ -652,6 +652,17 @@ class ControlClient:
         """No notification until ``until`` (None: the silence is lifted)."""
         r = _request("SilenceAlertRuleRequest", name=name, until=_time(until), etag=etag)
         return _from_core(AlertRule, self._core.silence_alert_rule(r, timeout=timeout))
+
+    def update_alert_rule(self, alert_rule: AlertRule, update_mask: Sequence[str], *,
+                          timeout: Optional[float] = None) -> AlertRule:
+        """Changes the fields of ``alert_rule`` that ``update_mask`` names
+        (``display_name``, ``metric``, ``comparison``, ``threshold``,
+        ``for_duration``, ``window_seconds``, ``webhook``, ``webhook.url``,
+        ``webhook.secret``, ``audit``, ``labels``; not ``cluster``); a new
+        condition restarts the rule's evaluation. ``alert_rule.etag``, when
+        set, must be the rule's."""
+        return _from_core(AlertRule, self._core.update_alert_rule(
+            _to_core(alert_rule), list(update_mask), timeout=timeout))
     # -- support access (issue 19)
 
     def request_support_access(self, cluster: str, *, reason: str, duration: float,

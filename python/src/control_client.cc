@@ -926,6 +926,10 @@ void BindControl(py::module_& m) {
       .def("silence_alert_rule",
            ControlMethod(&cove::ControlClient::SilenceAlertRule),
            py::arg("request"), py::arg("timeout") = py::none())
+      .def("update_alert_rule",
+           ControlMethod(&cove::ControlClient::UpdateAlertRule),
+           py::arg("resource"), py::arg("update_mask"),
+           py::arg("timeout") = py::none())
       // Support access (issue 19).
       .def("request_support_access",
            ControlMethod(&cove::ControlClient::RequestSupportAccess),

@@ -1,6 +1,9 @@
-// cove alerts (issue 19): create, get, list, delete, test and silence the
-// alert rules of a project (--project) on the metrics of its clusters.
+// cove alerts (issue 19): create, update, get, list, delete, test and
+// silence the alert rules of a project (--project) on the metrics of its
+// clusters.
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -104,6 +107,36 @@ absl::StatusOr<control::AlertMetric> ParseMetric(const std::string& text) {
       text, "')"));
 }
 
+absl::StatusOr<control::AlertComparison> ParseComparison(
+    const std::string& text) {
+  if (text == ">" || text == "gt")
+    return control::AlertComparison::kGreaterThan;
+  if (text == "<" || text == "lt") return control::AlertComparison::kLessThan;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--comparison: expected '>' or '<' (got '", text, "')"));
+}
+
+absl::StatusOr<std::chrono::seconds> ParseForDuration(const std::string& text) {
+  COVE_ASSIGN_OR_RETURN(auto ms, ParseDuration(text, "--for"));
+  if (ms.count() % 1000 != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--for: expected whole seconds (got '", text, "')"));
+  }
+  return std::chrono::duration_cast<std::chrono::seconds>(ms);
+}
+
+// The webhook secret named by --webhook-secret-env (never a flag: it would
+// show in ps).
+absl::StatusOr<std::string> SecretFromEnv(const std::string& variable) {
+  const char* secret = std::getenv(variable.c_str());
+  if (secret == nullptr || *secret == '\0') {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--webhook-secret-env: the environment variable ",
+                     variable, " is not set"));
+  }
+  return std::string(secret);
+}
+
 }  // namespace
 
 void AddAlertCommands(CLI::App& app, Context& ctx) {
@@ -159,34 +192,15 @@ void AddAlertCommands(CLI::App& app, Context& ctx) {
       control::AlertRule& r = req.alert_rule;
       r.cluster = cluster;
       COVE_ASSIGN_OR_RETURN(r.metric, ParseMetric(f->metric));
-      if (f->comparison == ">" || f->comparison == "gt") {
-        r.comparison = control::AlertComparison::kGreaterThan;
-      } else if (f->comparison == "<" || f->comparison == "lt") {
-        r.comparison = control::AlertComparison::kLessThan;
-      } else {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--comparison: expected '>' or '<' (got '", f->comparison, "')"));
-      }
+      COVE_ASSIGN_OR_RETURN(r.comparison, ParseComparison(f->comparison));
       r.threshold = f->threshold;
-      COVE_ASSIGN_OR_RETURN(auto for_ms,
-                            ParseDuration(f->for_duration, "--for"));
-      if (for_ms.count() % 1000 != 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--for: expected whole seconds (got '", f->for_duration, "')"));
-      }
-      r.for_duration = std::chrono::duration_cast<std::chrono::seconds>(for_ms);
+      COVE_ASSIGN_OR_RETURN(r.for_duration, ParseForDuration(f->for_duration));
       r.window_seconds = f->window;
       if (!f->webhook.empty()) {
         control::AlertWebhook w;
         w.url = f->webhook;
         if (!f->secret_env.empty()) {
-          const char* secret = std::getenv(f->secret_env.c_str());
-          if (secret == nullptr || *secret == '\0') {
-            return absl::InvalidArgumentError(
-                absl::StrCat("--webhook-secret-env: the environment variable ",
-                             f->secret_env, " is not set"));
-          }
-          w.secret = secret;
+          COVE_ASSIGN_OR_RETURN(w.secret, SecretFromEnv(f->secret_env));
         }
         r.webhook = w;
       } else if (!f->secret_env.empty()) {
@@ -198,6 +212,123 @@ void AddAlertCommands(CLI::App& app, Context& ctx) {
       COVE_ASSIGN_OR_RETURN(r.labels, ParseLabels(f->labels, "--label"));
       return ShowRule(ctx, c.CreateAlertRule(req, ctx.Call()));
     });
+  }
+  {
+    struct Flags {
+      std::string id, metric, comparison, display_name, for_duration;
+      std::string webhook, secret_env, etag;
+      double threshold = 0;
+      int window = 0;
+      bool audit = false, no_webhook = false;
+      std::vector<std::string> labels;
+    };
+    auto f = std::make_shared<Flags>();
+    CLI::App* cmd = group->add_subcommand(
+        "update",
+        "Change an alert rule: only the fields given change (a new condition "
+        "restarts its evaluation). Its cluster cannot change.");
+    cmd->add_option("RULE", f->id, "rule id or name")->required();
+    auto* metric = cmd->add_option("--metric", f->metric,
+                                   "qps, latency-p99, cu-usage, storage, "
+                                   "error-rate, agent-disconnected or "
+                                   "backup-failed");
+    auto* threshold = cmd->add_option("--threshold", f->threshold,
+                                      "the value the metric is compared with");
+    auto* comparison =
+        cmd->add_option("--comparison", f->comparison, "'>' or '<'");
+    auto* for_duration = cmd->add_option(
+        "--for", f->for_duration, "how long the condition must hold (e.g. 5m)");
+    auto* window = cmd->add_option("--window", f->window,
+                                   "qps, error-rate: seconds (1..600; 0: 60)");
+    auto* webhook =
+        cmd->add_option("--webhook", f->webhook,
+                        "a new webhook URL (its secret stays, unless "
+                        "--webhook-secret-env gives another)");
+    auto* secret = cmd->add_option(
+        "--webhook-secret-env", f->secret_env,
+        "the environment variable holding the webhook's new HMAC secret");
+    auto* no_webhook = cmd->add_flag("--no-webhook", f->no_webhook,
+                                     "remove the webhook (and its secret)");
+    auto* audit = cmd->add_option(
+        "--audit", f->audit,
+        "true or false: write each notification to the audit log");
+    auto* display_name =
+        cmd->add_option("--display-name", f->display_name, "display name");
+    auto* labels = cmd->add_option(
+        "--label", f->labels, "KEY=VALUE (repeatable; replaces every label)");
+    cmd->add_option("--etag", f->etag,
+                    "fail (ABORTED) unless the rule still has this etag");
+    ctx.OnCall(
+        cmd,
+        [&ctx, f, metric, threshold, comparison, for_duration, window, webhook,
+         secret, no_webhook, audit, display_name,
+         labels](ControlClient& c) -> absl::Status {
+          COVE_ASSIGN_OR_RETURN(auto name,
+                                ctx.ProjectChild(f->id, "alertRules"));
+          control::AlertRule r;
+          r.name = name;
+          r.etag = f->etag;
+          std::vector<std::string> mask;
+          if (metric->count() > 0) {
+            COVE_ASSIGN_OR_RETURN(r.metric, ParseMetric(f->metric));
+            mask.push_back("metric");
+          }
+          if (threshold->count() > 0) {
+            r.threshold = f->threshold;
+            mask.push_back("threshold");
+          }
+          if (comparison->count() > 0) {
+            COVE_ASSIGN_OR_RETURN(r.comparison, ParseComparison(f->comparison));
+            mask.push_back("comparison");
+          }
+          if (for_duration->count() > 0) {
+            COVE_ASSIGN_OR_RETURN(r.for_duration,
+                                  ParseForDuration(f->for_duration));
+            mask.push_back("for_duration");
+          }
+          if (window->count() > 0) {
+            r.window_seconds = f->window;
+            mask.push_back("window_seconds");
+          }
+          if (no_webhook->count() > 0) {
+            if (webhook->count() > 0 || secret->count() > 0) {
+              return absl::InvalidArgumentError(
+                  "--no-webhook: give neither --webhook nor "
+                  "--webhook-secret-env "
+                  "with it");
+            }
+            mask.push_back("webhook");
+          } else if (webhook->count() > 0 || secret->count() > 0) {
+            control::AlertWebhook w;
+            w.url = f->webhook;
+            if (webhook->count() > 0) mask.push_back("webhook.url");
+            if (secret->count() > 0) {
+              COVE_ASSIGN_OR_RETURN(w.secret, SecretFromEnv(f->secret_env));
+              mask.push_back("webhook.secret");
+            }
+            r.webhook = w;
+          }
+          if (audit->count() > 0) {
+            r.audit = f->audit;
+            mask.push_back("audit");
+          }
+          if (display_name->count() > 0) {
+            r.display_name = f->display_name;
+            mask.push_back("display_name");
+          }
+          if (labels->count() > 0) {
+            COVE_ASSIGN_OR_RETURN(r.labels, ParseLabels(f->labels, "--label"));
+            mask.push_back("labels");
+          }
+          if (mask.empty()) {
+            return absl::InvalidArgumentError(
+                "update: expected at least one field to change (--threshold, "
+                "--metric, --comparison, --for, --window, --webhook, "
+                "--webhook-secret-env, --no-webhook, --audit, --display-name, "
+                "--label)");
+          }
+          return ShowRule(ctx, c.UpdateAlertRule(r, mask, ctx.Call()));
+        });
   }
   {
     auto id = std::make_shared<std::string>();

@@ -11,6 +11,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "cloud/cloud_core.h"
 #include "cloud/util.h"
 #include "common/status_macros.h"
@@ -549,6 +550,142 @@ absl::Status CloudCore::SilenceAlertRule(const RequestContext& ctx,
         rule.set_etag(NewEtag());
         COVE_RETURN_IF_ERROR(PersistAlertRuleLocked(rule));
         *resp = AlertRuleViewLocked(rule);
+        return absl::OkStatus();
+      });
+}
+
+absl::Status CloudCore::UpdateAlertRule(const RequestContext& ctx,
+                                        const v1::UpdateAlertRuleRequest& req,
+                                        v1::AlertRule* resp) {
+  const v1::AlertRule& in = req.alert_rule();
+  return Handle(
+      ctx, "UpdateAlertRule", "alertRules.update", true, in.name(), "",
+      [&](Call& call) -> absl::Status {
+        COVE_RETURN_IF_ERROR(
+            ParseName("alert_rule.name", in.name(), kRuleName).status());
+        COVE_RETURN_IF_ERROR(
+            AuthorizeAlertLocked(call, "alertRules.update", in.name()));
+        auto it = alert_rules_.find(in.name());
+        if (it == alert_rules_.end()) return RuleNotFound(in.name());
+        COVE_RETURN_IF_ERROR(
+            CheckEtag("alert rule", in.etag(), it->second.etag()));
+        if (req.update_mask().paths().empty()) {
+          return absl::InvalidArgumentError(
+              "update_mask: expected at least one path (display_name, "
+              "metric, comparison, threshold, for_duration, window_seconds, "
+              "webhook, webhook.url, webhook.secret, audit, labels)");
+        }
+        // The rule as it will be: checked whole before anything changes.
+        v1::AlertRule next = it->second;
+        bool condition = false;             // the evaluation restarts
+        std::optional<std::string> secret;  // set: the new secret ("" none)
+        for (const std::string& path : req.update_mask().paths()) {
+          if (path == "display_name") {
+            next.set_display_name(
+                in.display_name().empty()
+                    ? next.name().substr(next.name().rfind('/') + 1)
+                    : in.display_name());
+          } else if (path == "metric") {
+            next.set_metric(in.metric());
+            condition = true;
+          } else if (path == "comparison") {
+            next.set_comparison(in.comparison() ==
+                                        v1::AlertRule::COMPARISON_UNSPECIFIED
+                                    ? v1::AlertRule::GREATER_THAN
+                                    : in.comparison());
+            condition = true;
+          } else if (path == "threshold") {
+            next.set_threshold(in.threshold());
+            condition = true;
+          } else if (path == "for_duration") {
+            *next.mutable_for_duration() = in.for_duration();
+            condition = true;
+          } else if (path == "window_seconds") {
+            next.set_window_seconds(in.window_seconds() == 0
+                                        ? kDefaultWindowSeconds
+                                        : in.window_seconds());
+            condition = true;
+          } else if (path == "webhook") {
+            if (in.has_webhook()) {
+              next.mutable_webhook()->set_url(in.webhook().url());
+              next.mutable_webhook()->set_secret(in.webhook().secret());
+              secret = in.webhook().secret();
+            } else {
+              next.clear_webhook();
+              secret = "";
+            }
+          } else if (path == "webhook.url") {
+            next.mutable_webhook()->set_url(in.webhook().url());
+          } else if (path == "webhook.secret") {
+            if (!next.has_webhook()) {
+              return absl::InvalidArgumentError(
+                  "update_mask: webhook.secret: the rule has no webhook (set "
+                  "webhook, or webhook.url with it)");
+            }
+            next.mutable_webhook()->set_secret(in.webhook().secret());
+            secret = in.webhook().secret();
+          } else if (path == "audit") {
+            next.set_audit(in.audit());
+          } else if (path == "labels") {
+            *next.mutable_labels() = in.labels();
+          } else if (path == "cluster") {
+            return absl::InvalidArgumentError(
+                "update_mask: cluster cannot change (a rule watches the "
+                "cluster it was made for: create another rule)");
+          } else {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "update_mask: unknown path '", path,
+                "' (expected display_name, metric, comparison, threshold, "
+                "for_duration, window_seconds, webhook, webhook.url, "
+                "webhook.secret, audit or labels)"));
+          }
+        }
+        const std::string project =
+            next.name().substr(0, next.name().find("/alertRules/"));
+        COVE_RETURN_IF_ERROR(CheckRule(next, project));
+        // The secret is kept sealed, apart from the rule.
+        if (next.has_webhook()) next.mutable_webhook()->clear_secret();
+        auto cluster = clusters_.find(next.cluster());
+        if (next.metric() == v1::AlertRule::AGENT_DISCONNECTED &&
+            (cluster == clusters_.end() ||
+             !IsAgentEnvironmentLocked(cluster->second.environment()))) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "alert_rule.metric: AGENT_DISCONNECTED watches clusters of "
+              "agent-mode environments (cluster '",
+              next.cluster(), "' is in a cross-account environment)"));
+        }
+        if (secret.has_value()) {
+          if (secret->empty()) {
+            if (alert_secrets_.erase(next.name()) != 0) {
+              COVE_RETURN_IF_ERROR(Unpersist("alertsecret", next.name()));
+            }
+          } else {
+            COVE_ASSIGN_OR_RETURN(const internal::Cipher* cipher,
+                                  SealingCipherLocked());
+            COVE_ASSIGN_OR_RETURN(
+                std::string sealed,
+                cipher->Seal(*secret, SecretAad(next.name())));
+            COVE_RETURN_IF_ERROR(store_->Put("alertsecret", next.name(),
+                                             absl::Base64Escape(sealed)));
+            alert_secrets_[next.name()] = *secret;
+          }
+        }
+        const absl::Time now = NowLocked();
+        if (condition) {
+          next.set_state(v1::AlertRule::INACTIVE);
+          *next.mutable_state_time() = ToProto(now);
+          next.clear_value();
+          next.set_has_value(false);
+          next.clear_evaluate_time();
+        }
+        *next.mutable_update_time() = ToProto(now);
+        next.set_etag(NewEtag());
+        COVE_RETURN_IF_ERROR(PersistAlertRuleLocked(next));
+        it->second = next;
+        call.audit_message = absl::StrCat(
+            "updated ", absl::StrJoin(req.update_mask().paths(), ", "),
+            condition ? " (evaluation restarted)" : "");
+        *resp = AlertRuleViewLocked(next);
         return absl::OkStatus();
       });
 }

@@ -102,7 +102,8 @@
   X(ListAlertRules, v1::ListAlertRulesRequest, v1::ListAlertRulesResponse) \
   X(DeleteAlertRule, v1::DeleteRequest, google::protobuf::Empty)           \
   X(TestAlertRule, v1::TestAlertRuleRequest, v1::TestAlertRuleResponse)    \
-  X(SilenceAlertRule, v1::SilenceAlertRuleRequest, v1::AlertRule)
+  X(SilenceAlertRule, v1::SilenceAlertRuleRequest, v1::AlertRule)          \
+  X(UpdateAlertRule, v1::UpdateAlertRuleRequest, v1::AlertRule)
 // Support access with customer approval (issue 19).
 #define COVE_RPCS_SUPPORT(X)                                                   \
   X(RequestSupportAccess, v1::RequestSupportAccessRequest,                     \

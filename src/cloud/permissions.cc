@@ -90,6 +90,7 @@ const std::vector<PermissionRow>& PermissionTable() {
       {"alertRules.delete", "x..xx."},
       {"alertRules.test", "x..xx."},
       {"alertRules.silence", "x..xx."},
+      {"alertRules.update", "x..xx."},
       // Support access with customer approval (issue 19): owners decide.
       {"supportAccess.get", "x....."},
       {"supportAccess.list", "x....."},

@@ -141,6 +141,7 @@ std::vector<RouteSpec> Specs() {
       {"DeleteAlertRule", "DELETE", V("name", kAlertRule, "")},
       {"TestAlertRule", "POST", V("name", kAlertRule, ":test")},
       {"SilenceAlertRule", "POST", V("name", kAlertRule, ":silence")},
+      {"UpdateAlertRule", "PATCH", V("alert_rule.name", kAlertRule, "")},
       // Support access (issue 19).
       {"RequestSupportAccess", "POST",
        V("cluster", c, ":requestSupportAccess")},

@@ -843,6 +843,15 @@ absl::StatusOr<control::AlertRule> ControlClient::SilenceAlertRule(
   return connection_->SilenceAlertRule(request, call);
 }
 
+absl::StatusOr<control::AlertRule> ControlClient::UpdateAlertRule(
+    const control::AlertRule& rule, const std::vector<std::string>& update_mask,
+    const ControlCallOptions& call) {
+  COVE_RETURN_IF_ERROR(
+      CheckName("alert_rule.name", rule.name, internal::kAlertRule));
+  COVE_RETURN_IF_ERROR(CheckMask(update_mask));
+  return connection_->UpdateAlertRule(rule, update_mask, call);
+}
+
 // ---- support access (issue 19)
 
 namespace {

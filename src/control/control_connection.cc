@@ -420,6 +420,12 @@ absl::StatusOr<control::TestAlertRuleResult> ControlConnection::TestAlertRule(
   return NotImplemented(*this, "TestAlertRule");
 }
 
+absl::StatusOr<control::AlertRule> ControlConnection::UpdateAlertRule(
+    const control::AlertRule& rule, const std::vector<std::string>& update_mask,
+    const ControlCallOptions& call) {
+  return NotImplemented(*this, "UpdateAlertRule");
+}
+
 absl::StatusOr<control::AlertRule> ControlConnection::SilenceAlertRule(
     const control::SilenceAlertRuleRequest& request,
     const ControlCallOptions& call) {

@@ -591,6 +591,15 @@ class ControlConnectionImpl final : public ControlConnection {
     return Unary(kIdempotent, call, ToProto(request),
                  &ControlStub::SilenceAlertRule);
   }
+  absl::StatusOr<control::AlertRule> UpdateAlertRule(
+      const control::AlertRule& rule,
+      const std::vector<std::string>& update_mask,
+      const ControlCallOptions& call) override {
+    return Unary(kNotIdempotent, call,
+                 UpdateToProto(rule, update_mask,
+                               &pb::UpdateAlertRuleRequest::mutable_alert_rule),
+                 &ControlStub::UpdateAlertRule);
+  }
 
   // ---- support access (issue 19)
 

@@ -1245,6 +1245,7 @@ pb::AlertRule ToProto(const control::AlertRule& v) {
   }
   p.set_audit(v.audit);
   LabelsTo(v.labels, p.mutable_labels());
+  p.set_etag(v.etag);
   return p;
 }
 

@@ -102,6 +102,7 @@ namespace pb = ::cove::control::v1;
   X(DeleteAlertRule, pb::DeleteRequest, google::protobuf::Empty)               \
   X(TestAlertRule, pb::TestAlertRuleRequest, pb::TestAlertRuleResponse)        \
   X(SilenceAlertRule, pb::SilenceAlertRuleRequest, pb::AlertRule)              \
+  X(UpdateAlertRule, pb::UpdateAlertRuleRequest, pb::AlertRule)                \
   X(RequestSupportAccess, pb::RequestSupportAccessRequest,                     \
     pb::SupportAccessGrant)                                                    \
   X(GetSupportAccess, pb::GetRequest, pb::SupportAccessGrant)                  \

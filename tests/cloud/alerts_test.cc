@@ -258,6 +258,116 @@ TEST_F(AlertsTest, FiresAfterForDurationAndResolvesToWebhookAndAudit) {
                                      "alerts.resolved"));
 }
 
+TEST_F(AlertsTest, UpdateChangesOnlyTheMaskedFieldsAndRestartsTheCondition) {
+  Receiver receiver;
+  ASSERT_OK_AND_ASSIGN(v1::AlertRule rule,
+                       Call(&v1::ControlPlane::Stub::CreateAlertRule,
+                            RuleRequest("tuned", receiver.url()), kAdminKey));
+  const auto update = [&](const v1::AlertRule& r,
+                          std::vector<std::string> paths,
+                          const std::string& key = kAdminKey) {
+    v1::UpdateAlertRuleRequest req;
+    *req.mutable_alert_rule() = r;
+    for (const std::string& p : paths) req.mutable_update_mask()->add_paths(p);
+    return Call(&v1::ControlPlane::Stub::UpdateAlertRule, req, key);
+  };
+  // Usage 0.3 > 0.05: PENDING.
+  ASSERT_OK_AND_ASSIGN(
+      Client data, DataClient(cluster_.endpoint(), cluster_.admin_password()));
+  ASSERT_OK(data.CreateCollection("docs", 2));
+  ASSERT_OK(data.Insert("docs", Rows(0, 3)).status());
+  Advance(absl::ZeroDuration());
+  ASSERT_OK_AND_ASSIGN(rule, Rule(rule.name()));
+  ASSERT_EQ(rule.state(), v1::AlertRule::PENDING);
+
+  // Only the masked field changes; the other fields sent are ignored.
+  v1::AlertRule change;
+  change.set_name(rule.name());
+  change.set_display_name("ignored");
+  change.set_threshold(0.5);
+  ASSERT_OK_AND_ASSIGN(v1::AlertRule updated, update(change, {"threshold"}));
+  EXPECT_EQ(updated.threshold(), 0.5);
+  EXPECT_EQ(updated.display_name(), "tuned");
+  EXPECT_EQ(updated.metric(), v1::AlertRule::CU_USAGE);
+  EXPECT_EQ(updated.for_duration().seconds(), 60);
+  EXPECT_TRUE(updated.webhook().secret_set());
+  // A new condition restarts the evaluation, with no notification.
+  EXPECT_EQ(updated.state(), v1::AlertRule::INACTIVE);
+  EXPECT_FALSE(updated.has_value());
+  EXPECT_NE(updated.etag(), rule.etag());
+  Advance(absl::Seconds(120));
+  ASSERT_OK_AND_ASSIGN(rule, Rule(rule.name()));
+  EXPECT_EQ(rule.state(), v1::AlertRule::INACTIVE);  // 0.3 < 0.5
+  EXPECT_EQ(receiver.count(), 0u);
+
+  // Back below the data: it fires after the new for_duration.
+  change.set_threshold(0.1);
+  change.mutable_for_duration()->set_seconds(10);
+  ASSERT_OK(update(change, {"threshold", "for_duration"}).status());
+  Advance(absl::ZeroDuration());
+  Advance(absl::Seconds(10));
+  ASSERT_OK_AND_ASSIGN(rule, Rule(rule.name()));
+  EXPECT_EQ(rule.state(), v1::AlertRule::FIRING);
+  ASSERT_TRUE(receiver.WaitFor(1).has_value());
+
+  // Cosmetic changes keep the state.
+  change.set_display_name("Tuned rule");
+  (*change.mutable_labels())["team"] = "search";
+  ASSERT_OK_AND_ASSIGN(updated, update(change, {"display_name", "labels"}));
+  EXPECT_EQ(updated.display_name(), "Tuned rule");
+  EXPECT_EQ(updated.labels().at("team"), "search");
+  EXPECT_EQ(updated.state(), v1::AlertRule::FIRING);
+
+  // The webhook goes (and its secret with it): audit alone remains.
+  ASSERT_OK_AND_ASSIGN(updated, update(change, {"webhook"}));
+  EXPECT_FALSE(updated.has_webhook());
+  // Without any channel the rule is refused whole; nothing changed.
+  change.set_audit(false);
+  EXPECT_THAT(update(change, {"audit", "threshold"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("at least one channel")));
+  ASSERT_OK_AND_ASSIGN(rule, Rule(rule.name()));
+  EXPECT_TRUE(rule.audit());
+  EXPECT_EQ(rule.threshold(), 0.1);
+  // A webhook again, with a new secret.
+  change.mutable_webhook()->set_url(receiver.url());
+  change.mutable_webhook()->set_secret("another-secret");
+  ASSERT_OK_AND_ASSIGN(updated, update(change, {"webhook"}));
+  EXPECT_TRUE(updated.webhook().secret_set());
+  EXPECT_TRUE(updated.webhook().secret().empty());
+
+  // Refusals, each naming what is wrong.
+  EXPECT_THAT(update(change, {}), StatusIs(absl::StatusCode::kInvalidArgument,
+                                           HasSubstr("update_mask")));
+  EXPECT_THAT(update(change, {"cluster"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("cluster cannot change")));
+  EXPECT_THAT(update(change, {"treshold"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("unknown path 'treshold'")));
+  change.set_window_seconds(601);
+  EXPECT_THAT(update(change, {"window_seconds"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("alert_rule.window_seconds")));
+  change.set_etag("\"stale\"");
+  EXPECT_THAT(update(change, {"threshold"}),
+              StatusIs(absl::StatusCode::kAborted));
+  change.set_etag("");
+  change.set_name(std::string(kProject) + "/alertRules/none");
+  EXPECT_THAT(update(change, {"threshold"}),
+              StatusIs(absl::StatusCode::kNotFound));
+
+  // Audited with the paths, never the secret.
+  std::vector<std::string> messages;
+  for (const v1::AuditEvent& e :
+       Audit("organizations/acme", "action=alertRules.update")) {
+    messages.push_back(e.message());
+    EXPECT_THAT(e.message(), Not(HasSubstr("another-secret")));
+  }
+  EXPECT_THAT(messages,
+              ::testing::Contains(HasSubstr("threshold, for_duration")));
+}
+
 TEST_F(AlertsTest, WebhookRetriesWithBackoffOnTheEmulatorClock) {
   Receiver receiver;
   receiver.Script({503, 500, 200});

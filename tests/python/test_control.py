@@ -612,10 +612,24 @@ def test_alert_rule_fires_to_a_signed_webhook(cloud, admin, foundation):
         assert [x.name for x in admin.list_alert_rules(
             project.name, filter="state=FIRING")] == [rule.name]
 
+        # Only the masked fields change; a new condition restarts it.
+        current = admin.get_alert_rule(rule.name)
+        current.threshold = 0.0
+        current.display_name = "not sent"
+        r = admin.update_alert_rule(current, ["threshold"])
+        assert r.threshold == 0.0 and r.display_name == "empty"
+        assert r.state == cove.AlertState.INACTIVE and r.etag != current.etag
+        with pytest.raises(cove.AbortedError):
+            admin.update_alert_rule(current, ["threshold"])  # its etag is stale
+        with pytest.raises(cove.InvalidArgumentError, match="cluster cannot change"):
+            admin.update_alert_rule(r, ["cluster"])
+
         key = admin.create_api_key(org.name, scope=project.name,
                                    role="roles/project.read_only")
         with cove.ControlClient(cloud, api_key=key.secret) as viewer:
             assert viewer.get_alert_rule(rule.name).name == rule.name
+            with pytest.raises(cove.PermissionDeniedError):
+                viewer.update_alert_rule(r, ["threshold"])
             with pytest.raises(cove.PermissionDeniedError):
                 viewer.create_alert_rule(project.name, "mine", cluster=c.name,
                                          metric=cove.AlertMetric.QPS, audit=True)

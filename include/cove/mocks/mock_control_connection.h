@@ -269,6 +269,10 @@ class MockControlConnection : public ControlConnection {
               (const control::SilenceAlertRuleRequest&,
                const ControlCallOptions&),
               (override));
+  MOCK_METHOD(absl::StatusOr<control::AlertRule>, UpdateAlertRule,
+              (const control::AlertRule&, const std::vector<std::string>&,
+               const ControlCallOptions&),
+              (override));
   // Support access (issue 19).
   MOCK_METHOD(absl::StatusOr<control::SupportPrincipal>, CreateSupportPrincipal,
               (const control::CreateSupportPrincipalRequest&,
