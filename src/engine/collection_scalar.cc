@@ -147,10 +147,10 @@ absl::Status Collection::CreateScalarIndexLocked(int column,
           other.spec.field_name, "' of collection '", name(), "'"));
     }
   }
-  COVE_ASSIGN_OR_RETURN(const uint64_t generation,
-                        PublishIndexLocked(&CollectionMeta::scalar,
-                                           static_cast<size_t>(column),
-                                           normalized, log));
+  COVE_ASSIGN_OR_RETURN(
+      const uint64_t generation,
+      PublishIndexLocked(&CollectionMeta::scalar, static_cast<size_t>(column),
+                         normalized, log));
   for (const auto& seg : state_->segments) {
     if (seg->sealed && seg->rows > 0) {
       Submit([this, id = seg->id, column, generation] {
