@@ -613,62 +613,41 @@ std::optional<IndexDef> Collection::IndexOf(size_t field) const {
 std::vector<IndexStatus> Collection::DescribeIndexes() const {
   std::shared_ptr<const CollectionState> state = Snapshot();
   std::vector<IndexStatus> out;
-  for (size_t f = 0; f < state->meta->fields.size(); ++f) {
-    const FieldIndexState& field = state->meta->fields[f];
-    if (!field.has_index) continue;
-    IndexStatus status;
-    status.def = field.spec;
-    for (const auto& seg : state->segments) {
-      const int64_t live = static_cast<int64_t>(seg->live());
-      status.total_rows += live;
-      // 16-bit fields: FLAT scans the sealed rows themselves.
-      if (seg->index[f] != nullptr ||
-          (seg->sealed && HalfScan(f, field.spec))) {
-        status.indexed_rows += live;
-      } else if (seg->sealed) {
-        status.pending_rows += live;
-      } else {
-        status.growing_rows += live;
-      }
-    }
-    out.push_back(std::move(status));
-  }
-  for (size_t f = 0; f < state->meta->sparse.size(); ++f) {
-    const FieldIndexState& field = state->meta->sparse[f];
-    if (!field.has_index) continue;
-    IndexStatus status;
-    status.def = field.spec;
-    for (const auto& seg : state->segments) {
-      const int64_t live = static_cast<int64_t>(seg->live());
-      status.total_rows += live;
-      if (seg->SparseIndexOf(f) != nullptr) {
-        status.indexed_rows += live;
-      } else if (seg->sealed) {
-        status.pending_rows += live;
-      } else {
-        status.growing_rows += live;
-      }
-    }
-    out.push_back(std::move(status));
-  }
-  for (size_t c = 0; c < state->meta->scalar.size(); ++c) {
-    const FieldIndexState& field = state->meta->scalar[c];
-    if (!field.has_index) continue;
-    IndexStatus status;
-    status.def = field.spec;
-    for (const auto& seg : state->segments) {
-      const int64_t live = static_cast<int64_t>(seg->live());
-      status.total_rows += live;
-      if (seg->ScalarIndexOf(static_cast<int>(c)) != nullptr) {
-        status.indexed_rows += live;
-      } else if (seg->sealed) {
-        status.pending_rows += live;
-      } else {
-        status.growing_rows += live;
-      }
-    }
-    out.push_back(std::move(status));
-  }
+  // The indexes of one kind of field; `built(segment, slot)`: the segment's
+  // rows are searched through the index of `slot`.
+  const auto describe =
+      [&](const std::vector<FieldIndexState>& fields,
+          const std::function<bool(const SegmentView&, size_t)>& built) {
+        for (size_t f = 0; f < fields.size(); ++f) {
+          if (!fields[f].has_index) continue;
+          IndexStatus status;
+          status.def = fields[f].spec;
+          for (const auto& seg : state->segments) {
+            const int64_t live = static_cast<int64_t>(seg->live());
+            status.total_rows += live;
+            if (built(*seg, f)) {
+              status.indexed_rows += live;
+            } else if (seg->sealed) {
+              status.pending_rows += live;
+            } else {
+              status.growing_rows += live;
+            }
+          }
+          out.push_back(std::move(status));
+        }
+      };
+  const CollectionMeta& meta = *state->meta;
+  describe(meta.fields, [&](const SegmentView& seg, size_t f) {
+    // 16-bit fields: FLAT scans the sealed rows themselves.
+    return seg.index[f] != nullptr ||
+           (seg.sealed && HalfScan(f, meta.fields[f].spec));
+  });
+  describe(meta.sparse, [](const SegmentView& seg, size_t f) {
+    return seg.SparseIndexOf(f) != nullptr;
+  });
+  describe(meta.scalar, [](const SegmentView& seg, size_t c) {
+    return seg.ScalarIndexOf(static_cast<int>(c)) != nullptr;
+  });
   return out;
 }
 

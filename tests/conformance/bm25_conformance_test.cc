@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "conformance/backends.h"
 #include "cove/client.h"
 #include "engine/text/analyzer.h"
 #include "gmock/gmock.h"
@@ -31,7 +32,7 @@ using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
 using ::testing::HasSubstr;
 
-enum class Backend { kEmbedded, kRemote };
+using ::cove::testing::Backend;
 
 constexpr char kAnalyzer[] = R"({"type": "english"})";
 
@@ -91,24 +92,10 @@ class Bm25ConformanceTest
   void SetUp() override {
     EmbeddedOptions embedded;
     embedded.segment_seal_rows = 40;  // sealed, indexed segments too
-    if (std::get<0>(GetParam()) == Backend::kEmbedded) {
-      ClientOptions options;
-      options.embedded = embedded;
-      auto client = Client::Open(":memory:", options);
-      ASSERT_THAT(client, IsOk());
-      client_ = std::make_unique<Client>(*std::move(client));
-      return;
-    }
-    server::ServerOptions options = cove::testing::TestServerOptions();
-    auto connection = internal::MakeEmbeddedConnection(":memory:", embedded);
-    ASSERT_THAT(connection, IsOk());
-    options.connection = *std::move(connection);
-    auto server = cove::testing::StartTestServer(options);
-    ASSERT_THAT(server, IsOk());
-    server_ = *std::move(server);
-    auto client = cove::testing::ConnectTo(*server_);
+    auto client = cove::testing::OpenOnBackend(std::get<0>(GetParam()),
+                                               embedded, &server_);
     ASSERT_THAT(client, IsOk());
-    client_ = std::make_unique<Client>(*std::move(client));
+    client_ = *std::move(client);
   }
   void TearDown() override {
     client_.reset();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/utf8.h"
+#include "conformance/backends.h"
 #include "cove/client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -29,7 +30,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 
-enum class Backend { kEmbedded, kRemote };
+using ::cove::testing::Backend;
 
 std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
   return info.param == Backend::kEmbedded ? "Embedded" : "Remote";
@@ -65,24 +66,9 @@ class ConformanceTest : public ::testing::TestWithParam<Backend> {
     EmbeddedOptions embedded;
     embedded.segment_seal_rows = rows;
     TearDown();
-    if (GetParam() == Backend::kEmbedded) {
-      ClientOptions options;
-      options.embedded = embedded;
-      auto client = Client::Open(":memory:", options);
-      ASSERT_THAT(client, IsOk());
-      client_ = std::make_unique<Client>(*std::move(client));
-      return;
-    }
-    server::ServerOptions options = cove::testing::TestServerOptions();
-    auto connection = internal::MakeEmbeddedConnection(":memory:", embedded);
-    ASSERT_THAT(connection, IsOk());
-    options.connection = *std::move(connection);
-    auto server = cove::testing::StartTestServer(options);
-    ASSERT_THAT(server, IsOk());
-    server_ = *std::move(server);
-    auto client = cove::testing::ConnectTo(*server_);
+    auto client = cove::testing::OpenOnBackend(GetParam(), embedded, &server_);
     ASSERT_THAT(client, IsOk());
-    client_ = std::make_unique<Client>(*std::move(client));
+    client_ = *std::move(client);
   }
 
   // A quick collection "docs": id INT64, vector dim 4 (L2), dynamic fields,

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "conformance/backends.h"
 #include "cove/client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -30,7 +31,7 @@ using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
 using ::testing::HasSubstr;
 
-enum class Backend { kEmbedded, kRemote };
+using ::cove::testing::Backend;
 constexpr int kDim = 4;
 
 class HybridConformanceTest : public ::testing::TestWithParam<Backend> {
@@ -38,24 +39,9 @@ class HybridConformanceTest : public ::testing::TestWithParam<Backend> {
   void SetUp() override {
     EmbeddedOptions embedded;
     embedded.segment_seal_rows = 40;
-    if (GetParam() == Backend::kEmbedded) {
-      ClientOptions options;
-      options.embedded = embedded;
-      auto client = Client::Open(":memory:", options);
-      ASSERT_THAT(client, IsOk());
-      client_ = std::make_unique<Client>(*std::move(client));
-    } else {
-      server::ServerOptions options = cove::testing::TestServerOptions();
-      auto connection = internal::MakeEmbeddedConnection(":memory:", embedded);
-      ASSERT_THAT(connection, IsOk());
-      options.connection = *std::move(connection);
-      auto server = cove::testing::StartTestServer(options);
-      ASSERT_THAT(server, IsOk());
-      server_ = *std::move(server);
-      auto client = cove::testing::ConnectTo(*server_);
-      ASSERT_THAT(client, IsOk());
-      client_ = std::make_unique<Client>(*std::move(client));
-    }
+    auto client = cove::testing::OpenOnBackend(GetParam(), embedded, &server_);
+    ASSERT_THAT(client, IsOk());
+    client_ = *std::move(client);
     MakeCollection();
   }
   void TearDown() override {
