@@ -143,25 +143,34 @@ std::set<int64_t> AllIds(const Collection& c,
 }
 
 // Blocks a pool's workers until released, so that background work queues up
-// deterministically.
+// deterministically. Destroying it releases them and waits until none of
+// them touches it any more (a worker still returning from
+// WaitForNotification would read the destroyed notification: ASan reported
+// it once the tests were compiled at -O0).
 class PoolBlocker {
  public:
-  explicit PoolBlocker(BuildPool& pool) {
-    for (int i = 0; i < pool.max_workers(); ++i) {
+  explicit PoolBlocker(BuildPool& pool) : workers_(pool.max_workers()) {
+    for (int i = 0; i < workers_; ++i) {
       pool.Submit([this] {
         started_.fetch_add(1);
         release_.WaitForNotification();
+        finished_.fetch_add(1);  // the last access to *this
       });
     }
-    while (started_.load() < pool.max_workers()) std::this_thread::yield();
+    while (started_.load() < workers_) std::this_thread::yield();
   }
-  ~PoolBlocker() { Release(); }
+  ~PoolBlocker() {
+    Release();
+    while (finished_.load() < workers_) std::this_thread::yield();
+  }
   void Release() {
     if (!release_.HasBeenNotified()) release_.Notify();
   }
 
  private:
+  const int workers_;
   std::atomic<int> started_{0};
+  std::atomic<int> finished_{0};
   absl::Notification release_;
 };
 
