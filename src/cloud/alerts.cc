@@ -334,6 +334,19 @@ std::string CloudCore::NotifyAlertLocked(const v1::AlertRule& rule,
 
 // ---- RPCs -------------------------------------------------------------------
 
+absl::Status CloudCore::CheckRuleClusterLocked(const v1::AlertRule& rule) {
+  auto cluster = clusters_.find(rule.cluster());
+  if (cluster == clusters_.end()) return NotFound("cluster", rule.cluster());
+  if (rule.metric() == v1::AlertRule::AGENT_DISCONNECTED &&
+      !IsAgentEnvironmentLocked(cluster->second.environment())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "alert_rule.metric: AGENT_DISCONNECTED watches clusters of "
+        "agent-mode environments (cluster '",
+        rule.cluster(), "' is in a cross-account environment)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CloudCore::CreateAlertRule(const RequestContext& ctx,
                                         const v1::CreateAlertRuleRequest& req,
                                         v1::AlertRule* resp) {
@@ -353,16 +366,7 @@ absl::Status CloudCore::CreateAlertRule(const RequestContext& ctx,
         if (projects_.count(req.parent()) == 0)
           return NotFound("project", req.parent());
         const v1::AlertRule& in = req.alert_rule();
-        auto cluster = clusters_.find(in.cluster());
-        if (cluster == clusters_.end())
-          return NotFound("cluster", in.cluster());
-        if (in.metric() == v1::AlertRule::AGENT_DISCONNECTED &&
-            !IsAgentEnvironmentLocked(cluster->second.environment())) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "alert_rule.metric: AGENT_DISCONNECTED watches clusters of "
-              "agent-mode environments (cluster '",
-              in.cluster(), "' is in a cross-account environment)"));
-        }
+        COVE_RETURN_IF_ERROR(CheckRuleClusterLocked(in));
         if (alert_rules_.count(name) != 0) {
           return absl::AlreadyExistsError(
               absl::StrCat("alert rule '", name, "' already exists"));
@@ -645,15 +649,7 @@ absl::Status CloudCore::UpdateAlertRule(const RequestContext& ctx,
         COVE_RETURN_IF_ERROR(CheckRule(next, project));
         // The secret is kept sealed, apart from the rule.
         if (next.has_webhook()) next.mutable_webhook()->clear_secret();
-        auto cluster = clusters_.find(next.cluster());
-        if (next.metric() == v1::AlertRule::AGENT_DISCONNECTED &&
-            (cluster == clusters_.end() ||
-             !IsAgentEnvironmentLocked(cluster->second.environment()))) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "alert_rule.metric: AGENT_DISCONNECTED watches clusters of "
-              "agent-mode environments (cluster '",
-              next.cluster(), "' is in a cross-account environment)"));
-        }
+        COVE_RETURN_IF_ERROR(CheckRuleClusterLocked(next));
         if (secret.has_value()) {
           if (secret->empty()) {
             if (alert_secrets_.erase(next.name()) != 0) {

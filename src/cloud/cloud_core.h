@@ -762,6 +762,10 @@ class CloudCore final : public AgentPort {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   v1::AlertRule AlertRuleViewLocked(const v1::AlertRule& rule) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The rule's cluster exists (NOT_FOUND) and suits its metric
+  // (AGENT_DISCONNECTED: an agent-mode cluster; INVALID_ARGUMENT).
+  absl::Status CheckRuleClusterLocked(const v1::AlertRule& rule)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // AuthorizeLocked, but a rule outside the caller's organization answers
   // NOT_FOUND like a missing one.
   absl::Status AuthorizeAlertLocked(Call& call, const std::string& action,

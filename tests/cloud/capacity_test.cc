@@ -39,13 +39,9 @@ class CapacityTest : public CloudFixture {
     // 68 MB requests: under ASan, with the tests compiled at -O0 (whose
     // copies of header-only code, nlohmann::json's, the linker may pick for
     // the libraries too), one takes more than the fixture's 10 s.
-    ClientOptions options;
-    options.remote.user = "root";
-    options.remote.password = cluster_.admin_password();
-    options.remote.timeout = std::chrono::seconds(120);
-    options.remote.max_attempts = 1;
-    ASSERT_OK_AND_ASSIGN(Client data,
-                         Client::Open(cluster_.endpoint(), options));
+    ASSERT_OK_AND_ASSIGN(
+        Client data, DataClient(cluster_.endpoint(), cluster_.admin_password(),
+                                "", std::chrono::seconds(120)));
     data_.emplace(std::move(data));
     ASSERT_OK(data_->CreateCollection("docs", 4));  // dynamic fields on
   }

@@ -253,16 +253,19 @@ class CloudFixture : public ::testing::Test {
   std::unique_ptr<v1::Emulator::Stub> emulator_;
 };
 
-/// A data-plane client of `endpoint` as root.
-inline absl::StatusOr<Client> DataClient(const std::string& endpoint,
-                                         const std::string& password,
-                                         const std::string& ca_file = "") {
+/// A data-plane client of `endpoint` as root; by default without retries,
+/// so that tests see every failure.
+inline absl::StatusOr<Client> DataClient(
+    const std::string& endpoint, const std::string& password,
+    const std::string& ca_file = "",
+    std::chrono::seconds timeout = std::chrono::seconds(10),
+    int max_attempts = 1) {
   ClientOptions options;
   options.remote.user = "root";
   options.remote.password = password;
   options.remote.ca_cert_file = ca_file;
-  options.remote.timeout = std::chrono::seconds(10);
-  options.remote.max_attempts = 1;
+  options.remote.timeout = timeout;
+  options.remote.max_attempts = max_attempts;
   options.remote.initial_backoff = std::chrono::milliseconds(10);
   options.remote.max_backoff = std::chrono::milliseconds(50);
   return Client::Open(endpoint, options);

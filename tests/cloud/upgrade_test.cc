@@ -215,11 +215,8 @@ class Readers {
  public:
   Readers(const std::string& endpoint, const std::string& password) {
     const auto open = [endpoint, password] {
-      ClientOptions options;
-      options.remote.user = "root";
-      options.remote.password = password;
-      options.remote.timeout = std::chrono::seconds(10);
-      return Client::Open(endpoint, options);
+      return DataClient(endpoint, password, "", std::chrono::seconds(10),
+                        RemoteOptions().max_attempts);
     };
     for (int i = 0; i < 3; ++i) {
       const bool reconnect = i == 2;
