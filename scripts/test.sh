@@ -205,7 +205,7 @@ run_fuzzers() {
     failed=$((failed + 1))
     return
   fi
-  local np=0 nf=0
+  local np=0 nf=0 why=()
   for ((i = 0; i < ${#bins[@]}; i += 2)); do
     pids=()
     names=()
@@ -225,12 +225,19 @@ run_fuzzers() {
         echo "${names[j]}: FAILED; the end of ${log}:"
         tail -n 60 "${log}"
         echo "(crash inputs, if any: ${dir}/run/${names[j]}/artifacts/)"
+        # The summary names the target and its first report line (the
+        # summary is what a CI page shows when it cuts the log).
+        why+=("${names[j]}: $(grep -m1 -E '^==[0-9]+==(ERROR|WARNING)|^SUMMARY:|deadly signal|out-of-memory|timeout after' \
+          "${log}" | cut -c1-200)")
       fi
     done
   done
   passed=$((passed + np))
   failed=$((failed + nf))
   summary+=("fuzz (libFuzzer, ${COVE_FUZZ_SECONDS:-30}s each): ${np} passed, ${nf} failed")
+  for ((j = 0; j < ${#why[@]}; ++j)); do
+    summary+=("  fuzz FAILED ${why[j]}")
+  done
 }
 
 # 4 and 5. One clang build with ASan+UBSan (and libFuzzer's coverage
