@@ -793,8 +793,7 @@ void AddIndexCommands(CLI::App* data, Context& ctx,
   }
   {
     struct Flags {
-      std::string collection, field, name, type = "AUTOINDEX",
-                                           metric = "COSINE";
+      std::string collection, field, name, type = "AUTOINDEX", metric;
       std::vector<std::string> params;
     };
     auto f = std::make_shared<Flags>();
@@ -807,17 +806,20 @@ void AddIndexCommands(CLI::App* data, Context& ctx,
                     "the vector field (default: the only one)");
     cmd->add_option("--name", f->name, "index name (default: the field name)");
     cmd->add_option("--type", f->type,
-                    "FLAT, IVF_FLAT, IVF_SQ8, IVF_PQ, SCANN, HNSW, HNSW_SQ or "
-                    "AUTOINDEX (default)");
-    cmd->add_option("--metric", f->metric, "COSINE (default), L2 or IP");
+                    "FLAT, IVF_FLAT, IVF_SQ8, IVF_PQ, SCANN, HNSW, HNSW_SQ, "
+                    "DISKANN, BIN_FLAT, BIN_IVF_FLAT, SPARSE_INVERTED_INDEX, "
+                    "SPARSE_WAND or AUTOINDEX (default)");
+    cmd->add_option("--metric", f->metric,
+                    "COSINE (the default for float vectors), L2 or IP; "
+                    "HAMMING (default) or JACCARD for binary vectors; IP "
+                    "for sparse vectors, BM25 for a BM25 function's output "
+                    "(their defaults)");
     cmd->add_option("--param", f->params,
                     "build parameter KEY=VALUE, repeatable: M=16, "
                     "efConstruction=200 (HNSW), nlist=128 (IVF)");
     OnData(ctx, cmd, flags, [f](DataSession& s) -> absl::Status {
       IndexSpec spec;
       COVE_ASSIGN_OR_RETURN(spec.index_type, ParseIndexType(f->type, "--type"));
-      COVE_ASSIGN_OR_RETURN(spec.metric_type,
-                            ParseMetricType(f->metric, "--metric"));
       COVE_ASSIGN_OR_RETURN(spec.params, ParseLabels(f->params, "--param"));
       spec.index_name = f->name;
       COVE_ASSIGN_OR_RETURN(Client * c, s.client());
@@ -825,6 +827,17 @@ void AddIndexCommands(CLI::App* data, Context& ctx,
       COVE_ASSIGN_OR_RETURN(const FieldSchema* vf,
                             VectorField(d.schema, f->field, "--field"));
       spec.field_name = vf->name;
+      if (!f->metric.empty()) {
+        COVE_ASSIGN_OR_RETURN(spec.metric_type,
+                              ParseMetricType(f->metric, "--metric"));
+      } else if (vf->type == DataType::kBinaryVector) {
+        spec.metric_type = MetricType::kHamming;
+      } else if (vf->type == DataType::kSparseFloatVector) {
+        spec.metric_type =
+            vf->is_function_output ? MetricType::kBM25 : MetricType::kIP;
+      } else {
+        spec.metric_type = MetricType::kCosine;
+      }
       return Done(s, c->CreateIndex(f->collection, spec, s.call()),
                   absl::StrCat("created index on '", f->collection, ".",
                                spec.field_name, "'"));

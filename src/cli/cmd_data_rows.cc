@@ -248,18 +248,25 @@ void AddSearchCommand(CLI::App* data, Context& ctx,
   struct Flags {
     std::string collection, vector, vector_file, from_id, filter, anns_field,
         metric;
-    std::vector<std::string> output_fields, params, partitions;
+    std::vector<std::string> output_fields, params, partitions, texts;
     int64_t limit = 10, offset = 0;
   };
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = data->add_subcommand(
       "search",
       "Search the nearest rows of one or more query vectors (closest first; "
-      "distance is squared L2, or the IP / COSINE similarity).");
+      "distance is squared L2, HAMMING or JACCARD, or the IP / COSINE / BM25 "
+      "similarity).");
   cmd->add_option("COLLECTION", f->collection, "collection name")->required();
   CLI::Option* vec = cmd->add_option(
       "--vector", f->vector,
-      "query vector(s) as JSON: [0.1, 0.2, ...] or [[...], [...]]");
+      "query vector(s) as JSON: [0.1, 0.2, ...] or [[...], [...]]; a "
+      "BINARY_VECTOR field takes dim/8 bytes ([255, 0, ...]), a "
+      "SPARSE_FLOAT_VECTOR field {\"index\": weight, ...}");
+  CLI::Option* text = cmd->add_option(
+      "--text", f->texts,
+      "query text for a full-text search of a BM25 function's output field "
+      "(repeatable: one query each)");
   CLI::Option* file = cmd->add_option(
       "--vector-file", f->vector_file,
       "query vectors from a file: .npy (float32, one per row), .json (as "
@@ -292,115 +299,120 @@ void AddSearchCommand(CLI::App* data, Context& ctx,
                   "search only these partitions (comma-separated or "
                   "repeated)")
       ->delimiter(',');
-  OnData(ctx, cmd, flags, [f, vec, file, from](DataSession& s) -> absl::Status {
-    const int given = static_cast<int>(vec->count() > 0) +
-                      static_cast<int>(file->count() > 0) +
-                      static_cast<int>(from->count() > 0);
-    if (given != 1) {
-      return absl::InvalidArgumentError(
-          "search: give the query with one of --vector, --vector-file or "
-          "--from-id");
-    }
-    COVE_ASSIGN_OR_RETURN(Client * c, s.client());
-    COVE_ASSIGN_OR_RETURN(CollectionDescription d, s.Describe(f->collection));
-    COVE_ASSIGN_OR_RETURN(const FieldSchema* vf,
-                          VectorField(d.schema, f->anns_field, "--anns-field"));
-    SearchRequest req;
-    req.collection_name = f->collection;
-    req.dim = static_cast<size_t>(vf->dim);
-    req.anns_field = vf->name;
-    if (vec->count() > 0) {
-      COVE_ASSIGN_OR_RETURN(req.vectors,
-                            ParseVectors(f->vector, vf->dim, "--vector"));
-    } else if (file->count() > 0) {
-      std::ifstream in;
-      COVE_ASSIGN_OR_RETURN(std::istream * is,
-                            OpenInput(s, f->vector_file, "--vector-file", in));
-      COVE_ASSIGN_OR_RETURN(
-          req.vectors,
-          ReadVectorFile(
-              *is, f->vector_file == "-" ? "<stdin>.json" : f->vector_file,
-              vf->dim));
-    } else {
-      const FieldSchema* pk = PrimaryField(d.schema);
-      if (pk == nullptr) {
-        return absl::FailedPreconditionError(
-            "the collection has no primary key");
-      }
-      COVE_ASSIGN_OR_RETURN(Value id, ParseKey(*pk, f->from_id, "--from-id"));
-      COVE_ASSIGN_OR_RETURN(std::vector<Row> rows,
-                            c->Get(f->collection, {id}, {vf->name}, s.call()));
-      const Value* v = nullptr;
-      if (!rows.empty()) {
-        auto it = rows[0].find(vf->name);
-        if (it != rows[0].end()) v = &it->second;
-      }
-      if (v == nullptr) {
-        return absl::NotFoundError(
-            absl::StrCat("--from-id: no row with primary key ", f->from_id,
-                         " in '", f->collection, "'"));
-      }
-      COVE_ASSIGN_OR_RETURN(req.vectors,
-                            ParseVectors(v->ToJson(), vf->dim, "--from-id"));
-    }
-    req.limit = f->limit;
-    req.offset = f->offset;
-    req.filter = f->filter;
-    req.output_fields = f->output_fields;
-    req.partition_names = f->partitions;
-    if (!f->metric.empty()) {
-      COVE_ASSIGN_OR_RETURN(req.metric_type,
-                            ParseMetricType(f->metric, "--metric"));
-    }
-    COVE_ASSIGN_OR_RETURN(req.params, ParseParams(f->params, "--param"));
-    COVE_ASSIGN_OR_RETURN(SearchResults results, c->Search(req, s.call()));
-
-    const FieldSchema* pk = PrimaryField(d.schema);
-    Json all = Json::array();
-    for (const std::vector<Hit>& hits : results.hits) {
-      Json q = Json::array();
-      for (const Hit& h : hits) {
-        Json j;
-        j["id"] = ValueToJson(h.id);
-        j["distance"] = ShortestDouble(h.distance);
-        j["entity"] = RowToJson(h.entity, &d.schema);
-        q.push_back(std::move(j));
-      }
-      all.push_back(std::move(q));
-    }
-    if (s.json()) {
-      PrintJson(std::cout, all);
-      return absl::OkStatus();
-    }
-    // One table: QUERY (with several queries), ID, DISTANCE, then the
-    // entity's fields. Keys start with a byte no field name has, so that a
-    // field called "id" or "distance" keeps its own column.
-    const bool many = all.size() > 1;
-    std::vector<Column> columns;
-    if (many) columns.push_back({"QUERY", "\x01query"});
-    columns.push_back({"ID", "\x01id"});
-    columns.push_back({"DISTANCE", "\x01distance"});
-    std::set<std::string> seen;
-    std::vector<Json> rows;
-    for (size_t qi = 0; qi < all.size(); ++qi) {
-      for (const Json& h : all[qi]) {
-        Json row;
-        if (many) row["\x01query"] = qi;
-        row["\x01id"] = h["id"];
-        row["\x01distance"] = h["distance"];
-        for (auto it = h["entity"].begin(); it != h["entity"].end(); ++it) {
-          if (pk != nullptr && it.key() == pk->name) continue;
-          if (seen.insert(it.key()).second) {
-            columns.push_back({it.key(), it.key()});
-          }
-          row[it.key()] = Abbreviate(*it);
+  OnData(
+      ctx, cmd, flags,
+      [f, vec, file, from, text](DataSession& s) -> absl::Status {
+        const int given = static_cast<int>(vec->count() > 0) +
+                          static_cast<int>(file->count() > 0) +
+                          static_cast<int>(from->count() > 0) +
+                          static_cast<int>(text->count() > 0);
+        if (given != 1) {
+          return absl::InvalidArgumentError(
+              "search: give the query with one of --vector, --vector-file, "
+              "--from-id or --text");
         }
-        rows.push_back(std::move(row));
-      }
-    }
-    PrintTable(std::cout, columns, rows);
-    return absl::OkStatus();
-  });
+        COVE_ASSIGN_OR_RETURN(Client * c, s.client());
+        COVE_ASSIGN_OR_RETURN(CollectionDescription d,
+                              s.Describe(f->collection));
+        COVE_ASSIGN_OR_RETURN(
+            const FieldSchema* vf,
+            VectorField(d.schema, f->anns_field, "--anns-field"));
+        SearchRequest req;
+        req.collection_name = f->collection;
+        req.anns_field = vf->name;
+        if (text->count() > 0) {
+          req.texts = f->texts;
+        } else if (vec->count() > 0) {
+          COVE_RETURN_IF_ERROR(ParseVectors(f->vector, *vf, "--vector", &req));
+        } else if (file->count() > 0) {
+          std::ifstream in;
+          COVE_ASSIGN_OR_RETURN(
+              std::istream * is,
+              OpenInput(s, f->vector_file, "--vector-file", in));
+          COVE_RETURN_IF_ERROR(ReadVectorFile(
+              *is, f->vector_file == "-" ? "<stdin>.json" : f->vector_file, *vf,
+              &req));
+        } else {
+          const FieldSchema* pk = PrimaryField(d.schema);
+          if (pk == nullptr) {
+            return absl::FailedPreconditionError(
+                "the collection has no primary key");
+          }
+          COVE_ASSIGN_OR_RETURN(Value id,
+                                ParseKey(*pk, f->from_id, "--from-id"));
+          COVE_ASSIGN_OR_RETURN(
+              std::vector<Row> rows,
+              c->Get(f->collection, {id}, {vf->name}, s.call()));
+          const Value* v = nullptr;
+          if (!rows.empty()) {
+            auto it = rows[0].find(vf->name);
+            if (it != rows[0].end()) v = &it->second;
+          }
+          if (v == nullptr) {
+            return absl::NotFoundError(
+                absl::StrCat("--from-id: no row with primary key ", f->from_id,
+                             " in '", f->collection, "'"));
+          }
+          COVE_RETURN_IF_ERROR(AddQueryVectors(*vf, *v, "--from-id", &req));
+        }
+        req.limit = f->limit;
+        req.offset = f->offset;
+        req.filter = f->filter;
+        req.output_fields = f->output_fields;
+        req.partition_names = f->partitions;
+        if (!f->metric.empty()) {
+          COVE_ASSIGN_OR_RETURN(req.metric_type,
+                                ParseMetricType(f->metric, "--metric"));
+        }
+        COVE_ASSIGN_OR_RETURN(req.params, ParseParams(f->params, "--param"));
+        COVE_ASSIGN_OR_RETURN(SearchResults results, c->Search(req, s.call()));
+
+        const FieldSchema* pk = PrimaryField(d.schema);
+        Json all = Json::array();
+        for (const std::vector<Hit>& hits : results.hits) {
+          Json q = Json::array();
+          for (const Hit& h : hits) {
+            Json j;
+            j["id"] = ValueToJson(h.id);
+            j["distance"] = ShortestDouble(h.distance);
+            j["entity"] = RowToJson(h.entity, &d.schema);
+            q.push_back(std::move(j));
+          }
+          all.push_back(std::move(q));
+        }
+        if (s.json()) {
+          PrintJson(std::cout, all);
+          return absl::OkStatus();
+        }
+        // One table: QUERY (with several queries), ID, DISTANCE, then the
+        // entity's fields. Keys start with a byte no field name has, so that a
+        // field called "id" or "distance" keeps its own column.
+        const bool many = all.size() > 1;
+        std::vector<Column> columns;
+        if (many) columns.push_back({"QUERY", "\x01query"});
+        columns.push_back({"ID", "\x01id"});
+        columns.push_back({"DISTANCE", "\x01distance"});
+        std::set<std::string> seen;
+        std::vector<Json> rows;
+        for (size_t qi = 0; qi < all.size(); ++qi) {
+          for (const Json& h : all[qi]) {
+            Json row;
+            if (many) row["\x01query"] = qi;
+            row["\x01id"] = h["id"];
+            row["\x01distance"] = h["distance"];
+            for (auto it = h["entity"].begin(); it != h["entity"].end(); ++it) {
+              if (pk != nullptr && it.key() == pk->name) continue;
+              if (seen.insert(it.key()).second) {
+                columns.push_back({it.key(), it.key()});
+              }
+              row[it.key()] = Abbreviate(*it);
+            }
+            rows.push_back(std::move(row));
+          }
+        }
+        PrintTable(std::cout, columns, rows);
+        return absl::OkStatus();
+      });
 }
 
 void AddQueryCommand(CLI::App* data, Context& ctx,

@@ -237,6 +237,19 @@ class CsvSource : public RowSource {
   std::vector<const FieldSchema*> fields_;
 };
 
+// .npy files hold float32 vectors: for FLOAT_VECTOR fields and, rounded,
+// the 16-bit ones.
+absl::Status CheckNpyField(const FieldSchema& f, const std::string& name) {
+  if (f.type == DataType::kFloatVector || f.type == DataType::kFloat16Vector ||
+      f.type == DataType::kBFloat16Vector) {
+    return absl::OkStatus();
+  }
+  return Bad(name, absl::StrCat("a .npy file holds float32 vectors; field '",
+                                f.name, "' is ", DataTypeName(f.type),
+                                " (give its vectors as JSON lines, JSON or "
+                                "CSV)"));
+}
+
 class NpySource : public RowSource {
  public:
   static absl::StatusOr<std::unique_ptr<RowSource>> Open(
@@ -245,6 +258,7 @@ class NpySource : public RowSource {
     COVE_ASSIGN_OR_RETURN(
         const FieldSchema* vf,
         VectorField(schema, options.vector_field, "--vector-field"));
+    COVE_RETURN_IF_ERROR(CheckNpyField(*vf, name));
     COVE_ASSIGN_OR_RETURN(std::unique_ptr<NpyReader> reader,
                           NpyReader::Open(in, name));
     if (reader->dim() != vf->dim) {
@@ -605,7 +619,11 @@ absl::StatusOr<std::optional<Value>> CsvValue(const CsvField& cell,
       return std::optional<Value>(Value(cell.text));
     case DataType::kJson:
     case DataType::kArray:
-    case DataType::kFloatVector: {
+    case DataType::kFloatVector:
+    case DataType::kFloat16Vector:
+    case DataType::kBFloat16Vector:
+    case DataType::kBinaryVector:
+    case DataType::kSparseFloatVector: {
       COVE_ASSIGN_OR_RETURN(Value v, ParseJsonValue(cell.text, where));
       return std::optional<Value>(std::move(v));
     }
@@ -925,65 +943,64 @@ absl::StatusOr<std::unique_ptr<RowSource>> OpenFieldsSource(
 
 // ---- query vectors -------------------------------------------------------
 
-absl::StatusOr<std::vector<float>> ParseVectors(std::string_view text,
-                                                int64_t dim,
-                                                const std::string& where) {
+absl::Status ParseVectors(std::string_view text, const FieldSchema& f,
+                          const std::string& where, SearchRequest* req) {
   COVE_ASSIGN_OR_RETURN(Value v, ParseJsonValue(text, where));
-  if (!v.is_array() || v.AsArray().empty()) {
-    return Bad(where, absl::StrCat("expected a vector ([0.1, 0.2, ...]) or "
-                                   "an array of vectors, got ",
-                                   Brief(v)));
-  }
-  std::vector<float> out;
-  const auto& a = v.AsArray();
-  if (a[0].is_array()) {
-    for (size_t i = 0; i < a.size(); ++i) {
-      COVE_RETURN_IF_ERROR(AppendVector(
-          a[i], dim, absl::StrCat(where, ": vector ", i + 1), out));
-    }
-  } else {
-    COVE_RETURN_IF_ERROR(AppendVector(v, dim, where, out));
-  }
-  return out;
+  return AddQueryVectors(f, v, where, req);
 }
 
-absl::StatusOr<std::vector<float>> ReadVectorFile(std::istream& in,
-                                                  const std::string& name,
-                                                  int64_t dim) {
+absl::Status ReadVectorFile(std::istream& in, const std::string& name,
+                            const FieldSchema& f, SearchRequest* req) {
   COVE_ASSIGN_OR_RETURN(RowFormat format,
                         DetectFormat(name, "", "--vector-file"));
   if (format == RowFormat::kNpy) {
+    COVE_RETURN_IF_ERROR(CheckNpyField(f, name));
     COVE_ASSIGN_OR_RETURN(std::unique_ptr<NpyReader> r,
                           NpyReader::Open(in, name));
-    if (r->dim() != dim) {
+    if (r->dim() != f.dim) {
       return Bad(name, absl::StrCat("the vectors have ", r->dim(),
-                                    " columns (expected ", dim,
+                                    " columns (expected ", f.dim,
                                     ": the dimension of the vector field)"));
     }
     std::vector<float> out;
     COVE_RETURN_IF_ERROR(r->Read(r->rows(), out).status());
     COVE_RETURN_IF_ERROR(r->Read(1, out).status());  // nothing after the data
     if (out.empty()) return Bad(name, "no vectors (shape (0, dim))");
-    return out;
+    Value::Array rows;
+    for (size_t i = 0; i < out.size(); i += static_cast<size_t>(f.dim)) {
+      rows.push_back(Value::FloatVector(
+          std::vector<float>(out.begin() + static_cast<ptrdiff_t>(i),
+                             out.begin() + static_cast<ptrdiff_t>(i + f.dim))));
+    }
+    return AddQueryVectors(f, Value(std::move(rows)), name, req);
   }
   if (format == RowFormat::kJson) {
     std::string text((std::istreambuf_iterator<char>(in)),
                      std::istreambuf_iterator<char>());
-    return ParseVectors(text, dim, name);
+    return ParseVectors(text, f, name, req);
   }
   if (format == RowFormat::kJsonLines) {
-    std::vector<float> out;
     std::string line;
     int64_t n = 0;
+    bool any = false;
     while (std::getline(in, line)) {
       ++n;
       if (absl::StripAsciiWhitespace(line).empty()) continue;
       const std::string where = absl::StrCat(name, ":", n);
       COVE_ASSIGN_OR_RETURN(Value v, ParseJsonValue(line, where));
-      COVE_RETURN_IF_ERROR(AppendVector(v, dim, where, out));
+      const bool one = f.type == DataType::kSparseFloatVector
+                           ? v.is_object()
+                           : v.is_array() && (v.AsArray().empty() ||
+                                              v.AsArray()[0].is_number());
+      if (!one) {
+        return Bad(where, absl::StrCat("expected one vector per line, got ",
+                                       Brief(v)));
+      }
+      COVE_RETURN_IF_ERROR(AddQueryVectors(f, v, where, req));
+      any = true;
     }
-    if (out.empty()) return Bad(name, "no vectors");
-    return out;
+    if (!any) return Bad(name, "no vectors");
+    return absl::OkStatus();
   }
   return Bad(
       "--vector-file",

@@ -164,16 +164,15 @@ absl::StatusOr<std::unique_ptr<RowSource>> OpenFieldsSource(
 
 // ---- query vectors -------------------------------------------------------
 
-/// Query vectors from JSON text: one vector ([0.1, 0.2]) or several
-/// ([[...], [...]]), each of `dim` finite numbers. Row-major result.
-absl::StatusOr<std::vector<float>> ParseVectors(std::string_view text,
-                                                int64_t dim,
-                                                const std::string& where);
-/// Query vectors from a file: .npy (n x dim float32), .json (as
-/// ParseVectors), .jsonl (one vector per line).
-absl::StatusOr<std::vector<float>> ReadVectorFile(std::istream& in,
-                                                  const std::string& name,
-                                                  int64_t dim);
+/// Query vectors for vector field `f` from JSON text: one vector or an
+/// array of them (AddQueryVectors), added to `req`.
+absl::Status ParseVectors(std::string_view text, const FieldSchema& f,
+                          const std::string& where, SearchRequest* req);
+/// Query vectors from a file: .npy (n x dim float32, for FLOAT_VECTOR,
+/// FLOAT16_VECTOR and BFLOAT16_VECTOR fields), .json (as ParseVectors),
+/// .jsonl (one vector per line), added to `req`.
+absl::Status ReadVectorFile(std::istream& in, const std::string& name,
+                            const FieldSchema& f, SearchRequest* req);
 
 }  // namespace cove::cli
 

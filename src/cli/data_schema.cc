@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "common/half.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "common/value_from_json.h"
@@ -23,6 +24,8 @@ namespace cove::cli {
 namespace {
 
 using internal::Sv;
+
+constexpr float kFloat16Max = 65504.0f;
 
 absl::Status Bad(const std::string& where, const std::string& what) {
   return absl::InvalidArgumentError(absl::StrCat(where, ": ", what));
@@ -115,6 +118,141 @@ absl::StatusOr<Value> CoerceScalar(DataType type, const FieldSchema& f,
   }
 }
 
+// A FLOAT16_VECTOR / BFLOAT16_VECTOR value: the 16-bit kind itself, or
+// `dim` finite numbers rounded to it (FLOAT16 refuses numbers beyond its
+// range, +-65504, rather than making them infinite).
+absl::StatusOr<Value> CoerceHalfVector(const FieldSchema& f, const Value& v,
+                                       const std::string& where) {
+  const bool f16 = f.type == DataType::kFloat16Vector;
+  if (f16 ? v.is_float16_vector() : v.is_bfloat16_vector()) {
+    const size_t n =
+        f16 ? v.AsFloat16Vector().size() : v.AsBFloat16Vector().size();
+    if (static_cast<int64_t>(n) == f.dim) return v;
+    return Bad(where, absl::StrCat("expected a vector of ", f.dim,
+                                   " numbers, got ", n, " numbers"));
+  }
+  std::vector<float> data;
+  data.reserve(static_cast<size_t>(std::max<int64_t>(f.dim, 0)));
+  COVE_RETURN_IF_ERROR(AppendVector(v, f.dim, where, data));
+  std::vector<uint16_t> bits;
+  bits.reserve(data.size());
+  for (size_t i = 0; i < data.size(); ++i) {
+    if (f16 && std::fabs(data[i]) > kFloat16Max) {
+      return Bad(where, absl::StrCat("expected numbers within +-65504 (the "
+                                     "range of FLOAT16), got ",
+                                     data[i], " at index ", i));
+    }
+    bits.push_back(f16 ? internal::FloatToHalf(data[i])
+                       : internal::FloatToBFloat16(data[i]));
+  }
+  return f16 ? Value::Float16Vector(std::move(bits))
+             : Value::BFloat16Vector(std::move(bits));
+}
+
+// A BINARY_VECTOR value: bytes, or an array of dim / 8 integers 0..255 (as
+// the value prints, lowest bit of byte 0 first).
+absl::StatusOr<Value> CoerceBinaryVector(const FieldSchema& f, const Value& v,
+                                         const std::string& where) {
+  const int64_t bytes = f.dim / 8;
+  auto fail = [&](const std::string& got) {
+    return Bad(where,
+               absl::StrCat("expected a binary vector of ", bytes, " bytes (",
+                            f.dim, " bits: integers 0 to 255), got ", got));
+  };
+  if (v.is_binary_vector()) {
+    if (static_cast<int64_t>(v.AsBinaryVector().size()) == bytes) return v;
+    return fail(absl::StrCat(v.AsBinaryVector().size(), " bytes"));
+  }
+  if (!v.is_array()) return fail(Brief(v));
+  const auto& a = v.AsArray();
+  if (static_cast<int64_t>(a.size()) != bytes) {
+    return fail(absl::StrCat(a.size(), " numbers"));
+  }
+  std::vector<uint8_t> out;
+  out.reserve(a.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!a[i].is_int() || a[i].AsInt() < 0 || a[i].AsInt() > 255) {
+      return fail(absl::StrCat(Brief(a[i]), " at index ", i));
+    }
+    out.push_back(static_cast<uint8_t>(a[i].AsInt()));
+  }
+  return Value::BinaryVector(std::move(out));
+}
+
+// A SPARSE_FLOAT_VECTOR value: the sparse kind itself, an object of
+// index -> weight ({"3": 0.5, "17": 0.2}, as the value prints) or
+// {"indices": [...], "values": [...]}. Indices are integers 0 .. 2^32 - 2,
+// each once; weights finite numbers. Ordered by index.
+absl::StatusOr<Value> CoerceSparseVector(const Value& v,
+                                         const std::string& where) {
+  if (v.is_sparse_vector()) return v;
+  auto fail = [&](const std::string& got) {
+    return Bad(where,
+               absl::StrCat("expected a sparse vector ({\"index\": weight, "
+                            "...} or {\"indices\": [...], \"values\": "
+                            "[...]}), got ",
+                            got));
+  };
+  if (!v.is_object()) return fail(Brief(v));
+  const auto& o = v.AsObject();
+  std::vector<std::pair<int64_t, Value>> items;
+  auto index_of = [&](const Value& x, const std::string& text,
+                      int64_t* out) -> absl::Status {
+    int64_t n = -1;
+    if (x.is_int()) {
+      n = x.AsInt();
+    } else if (!absl::SimpleAtoi(text, &n)) {
+      return fail(absl::StrCat("the index ", Brief(text)));
+    }
+    if (n < 0 || n >= int64_t{0xffffffff}) {
+      return fail(absl::StrCat("the index ", n, " (expected 0 to ",
+                               int64_t{0xffffffff} - 1, ")"));
+    }
+    *out = n;
+    return absl::OkStatus();
+  };
+  auto ind = o.find("indices");
+  auto val = o.find("values");
+  if (ind != o.end() || val != o.end()) {
+    if (ind == o.end() || val == o.end() || o.size() != 2 ||
+        !ind->second.is_array() || !val->second.is_array() ||
+        ind->second.AsArray().size() != val->second.AsArray().size()) {
+      return fail(
+          "an object with 'indices' or 'values' that is not two "
+          "arrays of the same length");
+    }
+    for (size_t i = 0; i < ind->second.AsArray().size(); ++i) {
+      int64_t n = 0;
+      const Value& x = ind->second.AsArray()[i];
+      COVE_RETURN_IF_ERROR(index_of(x, x.ToJson(), &n));
+      items.emplace_back(n, val->second.AsArray()[i]);
+    }
+  } else {
+    for (const auto& [k, x] : o) {
+      int64_t n = 0;
+      COVE_RETURN_IF_ERROR(index_of(Value(k), k, &n));
+      items.emplace_back(n, x);
+    }
+  }
+  std::sort(items.begin(), items.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  SparseVector out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0 && items[i].first == items[i - 1].first) {
+      return fail(absl::StrCat("the index ", items[i].first, " twice"));
+    }
+    const Value& w = items[i].second;
+    if (!w.is_number() || !std::isfinite(w.AsDouble()) ||
+        std::fabs(w.AsDouble()) > std::numeric_limits<float>::max()) {
+      return fail(
+          absl::StrCat(Brief(w), " as the weight of index ", items[i].first));
+    }
+    out.indices.push_back(static_cast<uint32_t>(items[i].first));
+    out.values.push_back(static_cast<float>(w.AsDouble()));
+  }
+  return Value::Sparse(std::move(out));
+}
+
 absl::StatusOr<Value> CoerceField(const FieldSchema& f, const Value& v,
                                   const std::string& where) {
   if (f.type == DataType::kFloatVector) {
@@ -122,6 +260,16 @@ absl::StatusOr<Value> CoerceField(const FieldSchema& f, const Value& v,
     data.reserve(static_cast<size_t>(std::max<int64_t>(f.dim, 0)));
     COVE_RETURN_IF_ERROR(AppendVector(v, f.dim, where, data));
     return Value::FloatVector(std::move(data));
+  }
+  if (f.type == DataType::kFloat16Vector ||
+      f.type == DataType::kBFloat16Vector) {
+    return CoerceHalfVector(f, v, where);
+  }
+  if (f.type == DataType::kBinaryVector) {
+    return CoerceBinaryVector(f, v, where);
+  }
+  if (f.type == DataType::kSparseFloatVector) {
+    return CoerceSparseVector(v, where);
   }
   if (f.type == DataType::kArray) {
     if (!v.is_array()) {
@@ -333,11 +481,21 @@ Json Abbreviate(const Json& value) {
 
 absl::StatusOr<DataType> ParseDataType(const std::string& text,
                                        const std::string& where) {
-  static const DataType kTypes[] = {
-      DataType::kBool,   DataType::kInt8,       DataType::kInt16,
-      DataType::kInt32,  DataType::kInt64,      DataType::kFloat,
-      DataType::kDouble, DataType::kVarChar,    DataType::kArray,
-      DataType::kJson,   DataType::kFloatVector};
+  static const DataType kTypes[] = {DataType::kBool,
+                                    DataType::kInt8,
+                                    DataType::kInt16,
+                                    DataType::kInt32,
+                                    DataType::kInt64,
+                                    DataType::kFloat,
+                                    DataType::kDouble,
+                                    DataType::kVarChar,
+                                    DataType::kArray,
+                                    DataType::kJson,
+                                    DataType::kFloatVector,
+                                    DataType::kFloat16Vector,
+                                    DataType::kBFloat16Vector,
+                                    DataType::kBinaryVector,
+                                    DataType::kSparseFloatVector};
   std::vector<std::string> names;
   for (DataType t : kTypes) {
     if (Upper(text) == DataTypeName(t)) return t;
@@ -350,11 +508,17 @@ absl::StatusOr<DataType> ParseDataType(const std::string& text,
 
 absl::StatusOr<MetricType> ParseMetricType(const std::string& text,
                                            const std::string& where) {
-  for (MetricType m : {MetricType::kL2, MetricType::kIP, MetricType::kCosine}) {
+  std::vector<std::string> names;
+  for (MetricType m :
+       {MetricType::kL2, MetricType::kIP, MetricType::kCosine,
+        MetricType::kHamming, MetricType::kJaccard, MetricType::kSubstructure,
+        MetricType::kSuperstructure, MetricType::kBM25}) {
     if (Upper(text) == MetricTypeName(m)) return m;
+    names.push_back(MetricTypeName(m));
   }
-  return Bad(where, absl::StrCat("expected a metric (L2, IP, COSINE), got ",
-                                 Brief(text)));
+  return Bad(where,
+             absl::StrCat("expected a metric (", absl::StrJoin(names, ", "),
+                          "), got ", Brief(text)));
 }
 
 namespace {
@@ -376,7 +540,7 @@ absl::StatusOr<IndexType> ParseIndexType(const std::string& text,
         IndexType::kHnsw, IndexType::kHnswSq, IndexType::kAutoIndex,
         IndexType::kSparseInvertedIndex, IndexType::kSparseWand,
         IndexType::kStlSort, IndexType::kTrie, IndexType::kBitmap,
-        IndexType::kInverted}) {
+        IndexType::kInverted, IndexType::kBinFlat, IndexType::kBinIvfFlat}) {
     // Milvus spells one of them "Trie".
     if (absl::EqualsIgnoreCase(text, IndexTypeName(t))) return t;
     names.push_back(IndexTypeName(t));
@@ -670,12 +834,48 @@ const FieldSchema* PrimaryField(const CollectionSchema& schema) {
   return nullptr;
 }
 
+bool IsVectorType(DataType type) {
+  return type == DataType::kFloatVector || type == DataType::kFloat16Vector ||
+         type == DataType::kBFloat16Vector || type == DataType::kBinaryVector ||
+         type == DataType::kSparseFloatVector;
+}
+
+absl::Status AddQueryVectors(const FieldSchema& f, const Value& v,
+                             const std::string& where, SearchRequest* req) {
+  // One vector, or an array of them: a sparse vector is an object, the
+  // others arrays of numbers (or typed vectors, read from a row).
+  const bool sparse = f.type == DataType::kSparseFloatVector;
+  if (v.is_array() && v.AsArray().empty()) {
+    return Bad(where, "expected a vector or an array of vectors, got []");
+  }
+  const bool many = v.is_array() && (sparse || !v.AsArray()[0].is_number());
+  const std::vector<Value> queries = many ? v.AsArray() : std::vector<Value>{v};
+  req->dim = sparse ? 0 : static_cast<size_t>(f.dim);
+  for (size_t i = 0; i < queries.size(); ++i) {
+    const std::string at =
+        many ? absl::StrCat(where, ": vector ", i + 1) : where;
+    COVE_ASSIGN_OR_RETURN(Value q, CoerceField(f, queries[i], at));
+    switch (f.type) {
+      case DataType::kFloatVector:
+        req->vectors.insert(req->vectors.end(), q.AsFloatVector().begin(),
+                            q.AsFloatVector().end());
+        break;
+      case DataType::kSparseFloatVector:
+        req->sparse_vectors.push_back(q.AsSparseVector());
+        break;
+      default:
+        req->vector_values.push_back(std::move(q));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<const FieldSchema*> VectorField(const CollectionSchema& schema,
                                                const std::string& name,
                                                const std::string& flag) {
   std::vector<const FieldSchema*> vectors;
   for (const FieldSchema& f : schema.fields) {
-    if (f.type == DataType::kFloatVector) vectors.push_back(&f);
+    if (IsVectorType(f.type)) vectors.push_back(&f);
   }
   std::vector<std::string> names;
   for (const FieldSchema* f : vectors) names.push_back(f->name);
@@ -688,7 +888,7 @@ absl::StatusOr<const FieldSchema*> VectorField(const CollectionSchema& schema,
                                   absl::StrJoin(names, ", "), ")"));
   }
   if (vectors.empty()) {
-    return Bad(flag, "the collection has no FLOAT_VECTOR field");
+    return Bad(flag, "the collection has no vector field");
   }
   if (vectors.size() > 1) {
     return Bad(flag, absl::StrCat("the collection has several vector fields (",

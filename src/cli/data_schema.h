@@ -114,7 +114,11 @@ absl::Status CoerceRow(const CollectionSchema& schema, Row& row,
 
 /// The primary key field of `schema` (nullptr when it has none).
 const FieldSchema* PrimaryField(const CollectionSchema& schema);
-/// The FLOAT_VECTOR field named `name`, or the only one when `name` is empty.
+/// Whether `type` is a vector type (FLOAT, FLOAT16, BFLOAT16, BINARY or
+/// SPARSE_FLOAT).
+bool IsVectorType(DataType type);
+
+/// The vector field named `name`, or the only one when `name` is empty.
 /// InvalidArgument naming `flag` when there is none, several, or no such
 /// field.
 absl::StatusOr<const FieldSchema*> VectorField(const CollectionSchema& schema,
@@ -136,6 +140,16 @@ absl::StatusOr<std::map<std::string, Value>> ParseParams(
 /// value that is not a finite number or outside the range of float32.
 absl::Status AppendVector(const Value& v, int64_t dim, const std::string& where,
                           std::vector<float>& out);
+
+/// Adds the query vectors `v` for vector field `f` to `req`: one vector or
+/// an array of them, each as a row of the field gives it (CoerceRow):
+/// FLOAT_VECTOR, FLOAT16_VECTOR and BFLOAT16_VECTOR fields take `dim`
+/// numbers (float32 `vectors`, which the library rounds for 16-bit
+/// fields), BINARY_VECTOR fields dim / 8 bytes (`vector_values`),
+/// SPARSE_FLOAT_VECTOR fields sparse vectors (`sparse_vectors`). Sets
+/// req->dim. InvalidArgument naming `where` ("WHERE: vector 2: ...").
+absl::Status AddQueryVectors(const FieldSchema& f, const Value& v,
+                             const std::string& where, SearchRequest* req);
 
 /// "id, vector, title": the schema's field names, for messages.
 std::string FieldNames(const CollectionSchema& schema);

@@ -361,7 +361,7 @@ out_has "doc 3"
 run 2 data search docs --vector '[1, 2]' --uri "${uri}"
 err_has "--vector: expected a vector of 8 finite numbers, got 2 numbers"
 run 2 data search docs --uri "${uri}"
-err_has "one of --vector, --vector-file or --from-id"
+err_has "one of --vector, --vector-file, --from-id or --text"
 run 3 data search docs --from-id 9999 --uri "${uri}"
 err_has "--from-id: no row with primary key 9999"
 run 2 data search docs --from-id 1 --filter 'id >' --uri "${uri}"
@@ -505,6 +505,102 @@ out_has '\x1B[31mred\x07'
 [[ "${out}" != *$'\x1b'* ]] || fail "an escape sequence reached the terminal"
 run 0 -o json data get docs 901 --output-fields title --uri "${uri}"
 json 'assert d[0]["title"] == "\x1b[31mred\x07", d'
+
+# ---- binary, float16 and sparse vectors ---------------------------------------------
+# Rows from JSON lines and CSV, indexes with the default metric of each type
+# (HAMMING, IP), searches by --vector, --vector-file and --from-id compared
+# with a brute-force oracle computed here.
+cat >"${tmp}/kinds.json" <<'EOF'
+{"fields": [{"name": "id", "type": "INT64", "is_primary_key": true},
+            {"name": "bits", "type": "BINARY_VECTOR", "dim": 32},
+            {"name": "half", "type": "FLOAT16_VECTOR", "dim": 4},
+            {"name": "terms", "type": "SPARSE_FLOAT_VECTOR"}]}
+EOF
+run 0 data collections create kinds --schema "${tmp}/kinds.json" --uri "${uri}"
+"${py}" - "${tmp}" <<'PY' || fail "could not write the rows"
+import json, random, sys
+tmp = sys.argv[1]
+rng = random.Random(7)
+rows = []
+for i in range(60):
+    rows.append({"id": i, "bits": [rng.randrange(256) for _ in range(4)],
+                 "half": [rng.randrange(-8, 9) / 4 for _ in range(4)],
+                 "terms": {str(k): rng.randrange(1, 9) / 2
+                           for k in rng.sample(range(40), 3)}})
+with open(f"{tmp}/kinds.jsonl", "w") as f:
+    for r in rows[:40]:
+        f.write(json.dumps(r) + "\n")
+with open(f"{tmp}/kinds.csv", "w") as f:
+    f.write("id,bits,half,terms\n")
+    for r in rows[40:]:
+        cells = [json.dumps(r[k]).replace('"', '""')
+                 for k in ("bits", "half", "terms")]
+        f.write(",".join([str(r["id"])] + ['"%s"' % c for c in cells]) + "\n")
+json.dump(rows, open(f"{tmp}/kinds-rows.json", "w"))
+PY
+run 0 data insert kinds --file "${tmp}/kinds.jsonl" --uri "${uri}"
+run 0 data insert kinds --file "${tmp}/kinds.csv" --uri "${uri}"
+run 0 data indexes create kinds --field bits --type BIN_FLAT --uri "${uri}"
+run 0 data indexes create kinds --field half --type FLAT --metric L2 --uri "${uri}"
+run 0 data indexes create kinds --field terms --type SPARSE_INVERTED_INDEX \
+  --uri "${uri}"
+run 0 -o json data indexes list kinds --uri "${uri}"
+json 'm = {i["field_name"]: i["metric_type"] for i in d}
+assert m == {"bits": "HAMMING", "half": "L2", "terms": "IP"}, d'
+run 0 data load kinds --uri "${uri}"
+run 0 -o json data get kinds 41 --output-fields bits,half,terms --uri "${uri}"
+json 'import json as j
+r = [x for x in j.load(open("'"${tmp}"'/kinds-rows.json")) if x["id"] == 41][0]
+assert d[0]["bits"] == r["bits"] and d[0]["half"] == r["half"], (d, r)
+assert d[0]["terms"] == r["terms"], (d, r)'
+# oracle_check FIELD QUERY: the hits in ${out} (5, JSON) are the nearest
+# rows of FIELD to QUERY, with their distances.
+oracle_check() {
+  "${py}" - "${tmp}/kinds-rows.json" "$1" "$2" "${out}" <<'PY' ||
+import json, sys
+rows, field = json.load(open(sys.argv[1])), sys.argv[2]
+q, got = json.loads(sys.argv[3]), json.loads(sys.argv[4])
+def dist(v):
+    if field == "bits":
+        return sum(bin(a ^ b).count("1") for a, b in zip(v, q))
+    if field == "half":
+        return sum((a - b) ** 2 for a, b in zip(v, q))
+    return sum(w * q.get(k, 0) for k, w in v.items())
+larger_is_closer = field == "terms"
+scored = sorted(dist(r[field]) for r in rows)
+if larger_is_closer:
+    scored.reverse()
+hits = got[0]
+assert len(hits) == 5, got
+for h in hits:
+    want = dist([r for r in rows if r["id"] == h["id"]][0][field])
+    assert abs(h["distance"] - want) < 1e-3, (h, want)
+# The 5th best distance bounds every hit (ties may come in either order).
+bound = scored[4]
+for h in hits:
+    assert (h["distance"] >= bound - 1e-3 if larger_is_closer
+            else h["distance"] <= bound + 1e-3), (h, bound)
+PY
+    fail "search of $1 differs from the oracle: ${out}"
+}
+run 0 -o json data search kinds --anns-field bits --vector '[1, 2, 3, 4]' \
+  --limit 5 --uri "${uri}"
+oracle_check bits '[1, 2, 3, 4]'
+run 0 -o json data search kinds --anns-field half --vector '[0.5, -1, 2, 0]' \
+  --limit 5 --uri "${uri}"
+oracle_check half '[0.5, -1, 2, 0]'
+echo '{"3": 1.5, "17": 2}' >"${tmp}/terms.jsonl"
+run 0 -o json data search kinds --anns-field terms --vector-file \
+  "${tmp}/terms.jsonl" --limit 5 --uri "${uri}"
+oracle_check terms '{"3": 1.5, "17": 2}'
+run 0 -o json data search kinds --anns-field bits --from-id 12 --limit 1 \
+  --uri "${uri}"
+json 'assert d[0][0]["id"] == 12 and d[0][0]["distance"] == 0, d'
+run 2 data search kinds --anns-field bits --vector '[1, 2, 300, 4]' --uri "${uri}"
+err_has "--vector: expected a binary vector of 4 bytes (32 bits: integers 0 to 255), got 300 at index 2"
+run 2 data search kinds --vector '[1, 2, 3, 4]' --uri "${uri}"
+err_has "several vector fields (bits, half, terms)"
+run 0 data collections drop kinds --yes --uri "${uri}"
 
 run 0 data collections drop items2 --yes --uri "${uri}"
 run 0 -o json data collections list --uri "${uri}"

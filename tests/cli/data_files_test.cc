@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "cli/data_test_util.h"
+#include "common/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"
@@ -526,35 +527,132 @@ TEST(NpyRows, MismatchesAreNamed) {
 
 // ---- query vectors -------------------------------------------------------
 
+FieldSchema VectorOf(DataType type, int64_t dim) {
+  FieldSchema f;
+  f.name = "v";
+  f.type = type;
+  f.dim = dim;
+  return f;
+}
+
+// The float32 query vectors that `text` (JSON) or `file` gives a float
+// field of `dim`.
+absl::StatusOr<std::vector<float>> QueryFloats(std::string_view text,
+                                               int64_t dim) {
+  SearchRequest req;
+  COVE_RETURN_IF_ERROR(ParseVectors(text, VectorOf(DataType::kFloatVector, dim),
+                                    "--vector", &req));
+  EXPECT_EQ(req.dim, static_cast<size_t>(dim));
+  return req.vectors;
+}
+absl::StatusOr<std::vector<float>> FileFloats(std::istream& in,
+                                              const std::string& name,
+                                              int64_t dim) {
+  SearchRequest req;
+  COVE_RETURN_IF_ERROR(
+      ReadVectorFile(in, name, VectorOf(DataType::kFloatVector, dim), &req));
+  return req.vectors;
+}
+
 TEST(QueryVectors, JsonAndFiles) {
-  EXPECT_THAT(*ParseVectors("[1, 2, 3]", 3, "--vector"), ElementsAre(1, 2, 3));
-  EXPECT_THAT(*ParseVectors("[[1, 2], [3, 4]]", 2, "--vector"),
-              ElementsAre(1, 2, 3, 4));
-  EXPECT_THAT(ParseVectors("[[1, 2], [3]]", 2, "--vector"),
+  EXPECT_THAT(*QueryFloats("[1, 2, 3]", 3), ElementsAre(1, 2, 3));
+  EXPECT_THAT(*QueryFloats("[[1, 2], [3, 4]]", 2), ElementsAre(1, 2, 3, 4));
+  EXPECT_THAT(QueryFloats("[[1, 2], [3]]", 2),
               StatusIs(kInvalid, HasSubstr("--vector: vector 2: expected a "
                                            "vector of 2 finite numbers, got "
                                            "1 numbers")));
-  EXPECT_THAT(ParseVectors("[]", 2, "--vector"),
+  EXPECT_THAT(QueryFloats("[]", 2),
               StatusIs(kInvalid, HasSubstr("--vector: expected a vector")));
-  EXPECT_THAT(ParseVectors("[1, ", 2, "--vector"),
+  EXPECT_THAT(QueryFloats("[1, ", 2),
               StatusIs(kInvalid, HasSubstr("--vector: invalid JSON")));
   std::istringstream lines("[1, 2]\n\n[3, 4]\n");
-  EXPECT_THAT(*ReadVectorFile(lines, "q.jsonl", 2), ElementsAre(1, 2, 3, 4));
+  EXPECT_THAT(*FileFloats(lines, "q.jsonl", 2), ElementsAre(1, 2, 3, 4));
   std::istringstream bad_lines("[1, 2]\n[3]\n");
-  EXPECT_THAT(ReadVectorFile(bad_lines, "q.jsonl", 2),
+  EXPECT_THAT(FileFloats(bad_lines, "q.jsonl", 2),
               StatusIs(kInvalid, HasSubstr("q.jsonl:2: expected a vector")));
+  std::istringstream nested("[[1, 2]]\n");
+  EXPECT_THAT(FileFloats(nested, "q.jsonl", 2),
+              StatusIs(kInvalid, HasSubstr("q.jsonl:1: expected one vector "
+                                           "per line")));
   std::istringstream npy(
       Npy(Dict("<f4", false, "(2, 2)"), Floats({1, 2, 3, 4})));
-  EXPECT_THAT(*ReadVectorFile(npy, "q.npy", 2), ElementsAre(1, 2, 3, 4));
+  EXPECT_THAT(*FileFloats(npy, "q.npy", 2), ElementsAre(1, 2, 3, 4));
   std::istringstream npy3(
       Npy(Dict("<f4", false, "(2, 2)"), Floats({1, 2, 3, 4})));
-  EXPECT_THAT(ReadVectorFile(npy3, "q.npy", 3),
+  EXPECT_THAT(FileFloats(npy3, "q.npy", 3),
               StatusIs(kInvalid, HasSubstr("q.npy: the vectors have 2 columns "
                                            "(expected 3")));
   std::istringstream csv("1,2\n");
   EXPECT_THAT(
-      ReadVectorFile(csv, "q.csv", 2),
+      FileFloats(csv, "q.csv", 2),
       StatusIs(kInvalid, HasSubstr("expected a .npy, .json or .jsonl")));
+}
+
+// Binary, 16-bit and sparse fields: query vectors typed as the field's
+// rows are, each refusal naming what came.
+TEST(QueryVectors, EveryVectorType) {
+  SearchRequest req;
+  ASSERT_THAT(
+      ParseVectors("[[255, 0], [1, 128]]",
+                   VectorOf(DataType::kBinaryVector, 16), "--vector", &req),
+      IsOk());
+  ASSERT_EQ(req.vector_values.size(), 2u);
+  EXPECT_THAT(req.vector_values[1].AsBinaryVector(), ElementsAre(1, 128));
+  EXPECT_TRUE(req.vectors.empty());
+  EXPECT_THAT(ParseVectors("[255, 256]", VectorOf(DataType::kBinaryVector, 16),
+                           "--vector", &req),
+              StatusIs(kInvalid, HasSubstr("--vector: expected a binary vector "
+                                           "of 2 bytes (16 bits: integers 0 "
+                                           "to 255), got 256 at index 1")));
+  EXPECT_THAT(ParseVectors("[1, 2, 3]", VectorOf(DataType::kBinaryVector, 16),
+                           "--vector", &req),
+              StatusIs(kInvalid, HasSubstr("got 3 numbers")));
+
+  req = SearchRequest();
+  ASSERT_THAT(
+      ParseVectors(R"([{"7": 0.5, "2": 1}, {"indices": [3],
+                             "values": [2.5]}])",
+                   VectorOf(DataType::kSparseFloatVector, 0), "--vector", &req),
+      IsOk());
+  ASSERT_EQ(req.sparse_vectors.size(), 2u);
+  EXPECT_THAT(req.sparse_vectors[0].indices, ElementsAre(2, 7));  // ordered
+  EXPECT_THAT(req.sparse_vectors[0].values, ElementsAre(1, 0.5));
+  EXPECT_THAT(req.sparse_vectors[1].indices, ElementsAre(3));
+  EXPECT_EQ(req.dim, 0u);
+  const FieldSchema sparse = VectorOf(DataType::kSparseFloatVector, 0);
+  EXPECT_THAT(ParseVectors(R"({"x": 1})", sparse, "--vector", &req),
+              StatusIs(kInvalid, HasSubstr("got the index 'x'")));
+  EXPECT_THAT(ParseVectors(R"({"4294967295": 1})", sparse, "--vector", &req),
+              StatusIs(kInvalid, HasSubstr("the index 4294967295 (expected 0 "
+                                           "to 4294967294)")));
+  EXPECT_THAT(ParseVectors(R"({"indices": [1, 1], "values": [1, 2]})", sparse,
+                           "--vector", &req),
+              StatusIs(kInvalid, HasSubstr("got the index 1 twice")));
+  EXPECT_THAT(ParseVectors(R"({"1": "a"})", sparse, "--vector", &req),
+              StatusIs(kInvalid, HasSubstr("as the weight of index 1")));
+
+  req = SearchRequest();
+  const FieldSchema half = VectorOf(DataType::kFloat16Vector, 2);
+  ASSERT_THAT(ParseVectors("[0.1, -2]", half, "--vector", &req), IsOk());
+  ASSERT_EQ(req.vector_values.size(), 1u);
+  EXPECT_THAT(req.vector_values[0].AsFloat16Vector(),
+              ElementsAre(0x2e66, 0xc000));  // numpy's float16 bits
+  EXPECT_THAT(ParseVectors("[1, 70000]", half, "--vector", &req),
+              StatusIs(kInvalid, HasSubstr("within +-65504 (the range of "
+                                           "FLOAT16), got 70000 at index 1")));
+  req = SearchRequest();
+  const FieldSchema bf16 = VectorOf(DataType::kBFloat16Vector, 2);
+  std::istringstream npy(Npy(Dict("<f4", false, "(1, 2)"), Floats({1, 70000})));
+  ASSERT_THAT(ReadVectorFile(npy, "q.npy", bf16, &req), IsOk());
+  EXPECT_THAT(req.vector_values[0].AsBFloat16Vector(),
+              ElementsAre(0x3f80, 0x4789));
+  std::istringstream npy_binary(
+      Npy(Dict("<f4", false, "(1, 2)"), Floats({1, 2})));
+  EXPECT_THAT(ReadVectorFile(npy_binary, "q.npy",
+                             VectorOf(DataType::kBinaryVector, 16), &req),
+              StatusIs(kInvalid, HasSubstr("q.npy: a .npy file holds float32 "
+                                           "vectors; field 'v' is "
+                                           "BINARY_VECTOR")));
 }
 
 }  // namespace

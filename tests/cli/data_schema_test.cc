@@ -272,6 +272,61 @@ TEST(Schemas, ScalarAndSparseIndexesRoundTripWithoutAMetric) {
                                            "STL_SORT index has no metric")));
 }
 
+// A schema file with every vector type reads; rows of it are typed as the
+// fields are (binary bytes, 16-bit bits, ordered sparse vectors).
+TEST(Schemas, EveryVectorTypeReadsAndTypesRows) {
+  ASSERT_OK_AND_ASSIGN(SchemaFile file, ParseSchemaJson(R"({"fields": [
+        {"name": "id", "type": "INT64", "is_primary_key": true},
+        {"name": "b", "type": "BINARY_VECTOR", "dim": 16},
+        {"name": "h", "type": "float16_vector", "dim": 2},
+        {"name": "bf", "type": "BFLOAT16_VECTOR", "dim": 2},
+        {"name": "s", "type": "SPARSE_FLOAT_VECTOR"}],
+        "indexes": [{"field_name": "b", "index_type": "BIN_IVF_FLAT",
+                     "metric_type": "JACCARD", "params": {"nlist": "4"}},
+                    {"field_name": "s", "index_type": "SPARSE_WAND",
+                     "metric_type": "IP"}]})",
+                                                        "s.json"));
+  const CollectionSchema& schema = file.schema;
+  EXPECT_EQ(schema.fields[1].type, DataType::kBinaryVector);
+  EXPECT_EQ(schema.fields[2].type, DataType::kFloat16Vector);
+  EXPECT_EQ(schema.fields[4].type, DataType::kSparseFloatVector);
+  EXPECT_EQ(file.indexes[0].index_type, IndexType::kBinIvfFlat);
+  EXPECT_EQ(file.indexes[0].metric_type, MetricType::kJaccard);
+  ASSERT_OK_AND_ASSIGN(Value v, ParseJsonValue(R"({"id": 1, "b": [3, 255],
+      "h": [1.5, -0.25], "bf": [1, 2], "s": {"10": 0.5, "2": 1.5}})",
+                                               "w"));
+  Row row(v.AsObject().begin(), v.AsObject().end());
+  ASSERT_THAT(CoerceRow(schema, row, "w"), IsOk());
+  EXPECT_THAT(row["b"].AsBinaryVector(), ElementsAre(3, 255));
+  EXPECT_THAT(row["h"].AsFloat16Vector(), ElementsAre(0x3e00, 0xb400));
+  EXPECT_THAT(row["bf"].AsBFloat16Vector(), ElementsAre(0x3f80, 0x4000));
+  EXPECT_THAT(row["s"].AsSparseVector().indices, ElementsAre(2, 10));
+  // What the rows print reads back as the same values.
+  Json printed = RowToJson(row, &schema);
+  ASSERT_OK_AND_ASSIGN(Value back, ValueFromJson(printed, "p"));
+  Row again(back.AsObject().begin(), back.AsObject().end());
+  ASSERT_THAT(CoerceRow(schema, again, "p"), IsOk());
+  for (const char* name : {"b", "h", "bf", "s"}) {
+    EXPECT_EQ(again[name], row[name]) << name;
+  }
+  ASSERT_OK_AND_ASSIGN(Value bad,
+                       ParseJsonValue(R"({"id": 1, "b": [3], "h": [1, 2],
+                                          "bf": [1, 2], "s": {}})",
+                                      "w"));
+  Row bad_row(bad.AsObject().begin(), bad.AsObject().end());
+  EXPECT_THAT(CoerceRow(schema, bad_row, "w"),
+              StatusIs(kInvalid, HasSubstr("field 'b': expected a binary "
+                                           "vector of 2 bytes")));
+  // The vector field of a command: any vector type, named or the only one.
+  EXPECT_THAT(VectorField(schema, "", "--field"),
+              StatusIs(kInvalid, HasSubstr("several vector fields (b, h, bf, "
+                                           "s)")));
+  ASSERT_OK_AND_ASSIGN(const FieldSchema* s, VectorField(schema, "s", "-f"));
+  EXPECT_EQ(s->name, "s");
+  ASSERT_OK_AND_ASSIGN(MetricType m, ParseMetricType("hamming", "--metric"));
+  EXPECT_EQ(m, MetricType::kHamming);
+}
+
 TEST(Schemas, RefusesWhatItDoesNotKnow) {
   EXPECT_THAT(ParseSchemaJson("{}", "s.json"),
               StatusIs(kInvalid, HasSubstr("s.json: fields: expected a "
