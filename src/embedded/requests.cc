@@ -1430,12 +1430,13 @@ absl::StatusOr<std::vector<Row>> QueryIn(
                                           ? std::vector<std::string>{"*"}
                                           : request.output_fields));
   if (request.output_fields.empty()) {
-    // Milvus returns scalar fields by default, not vectors.
+    // Milvus returns scalar fields by default, not vectors (sparse ones
+    // neither).
     std::vector<std::string> scalars;
     for (const std::string& f : fields) {
       bool is_vector = false;
       for (const auto& fs : collection.schema().fields) {
-        is_vector |= fs.name == f && engine::IsDenseVectorType(fs.type);
+        is_vector |= fs.name == f && engine::IsVectorType(fs.type);
       }
       if (!is_vector) scalars.push_back(f);
     }
