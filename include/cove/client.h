@@ -96,17 +96,25 @@ class QueryIterator {
 /// distances ordered by primary key: none dropped, none repeated, whatever
 /// the index type. Each Next() is an exact scan of the snapshot (the index,
 /// HNSW or IVF, is not used) for the hits after the last one returned: it
-/// costs O(rows x dim) per page, like a FLAT search. On a backend without
-/// read sessions (pinned() false) each page is instead a range search that
-/// starts at the last distance: on approximate indexes it may then skip
-/// rows the index walk missed. Not thread-safe (see QueryIterator).
+/// costs O(rows x dim) per page, like a FLAT search. On a server without
+/// read sessions but with its own search iterator (Milvus 2.5's
+/// search_iter_v2, Connection::NextServerIteratorPage), the pages are that
+/// iterator's, as pymilvus reads them: the server keeps the order and reads
+/// the collection as of the first page (pinned() true), with its own index
+/// walk. On a server with neither (pinned() false) each page is a range
+/// search that starts at the last distance: on approximate indexes it may
+/// then skip rows the index walk missed. Not thread-safe (see
+/// QueryIterator).
 class SearchIterator {
  public:
   /// The next page of hits (at most batch_size); an empty page when done.
   absl::StatusOr<std::vector<Hit>> Next();
   bool done() const { return done_; }
-  /// True when the iterator reads a pinned snapshot (a read session).
-  bool pinned() const { return session_ != nullptr; }
+  /// True when the iterator reads a pinned snapshot (a read session, or the
+  /// server's own iterator).
+  bool pinned() const { return session_ != nullptr || server_.has_value(); }
+  /// True when the pages come from the server's own search iterator.
+  bool server_iterator() const { return server_.has_value(); }
   /// Ends the iteration and its read session now (see QueryIterator).
   absl::Status Close();
 
@@ -123,6 +131,7 @@ class SearchIterator {
         call_(std::move(call)) {}
 
   absl::StatusOr<std::vector<Hit>> NextUnpinned(SearchRequest page);
+  absl::StatusOr<std::vector<Hit>> NextOnServer();
 
   std::shared_ptr<Connection> connection_;
   SearchRequest request_;
@@ -135,6 +144,10 @@ class SearchIterator {
   // Unpinned only: hits already returned within a rounding band of the last
   // distance.
   std::vector<std::pair<float, Value>> near_last_;
+  // The server's own iterator (when it has no read sessions): its state,
+  // and the first page, read when the iterator was made.
+  std::optional<ServerIteratorState> server_;
+  std::optional<std::vector<Hit>> first_page_;
   int64_t remaining_ = -1;
   bool done_ = false;
 };

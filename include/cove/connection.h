@@ -217,6 +217,17 @@ class Connection {
   virtual absl::Status CloseReadSession(const std::string& collection,
                                         const std::string& session_id,
                                         const CallOptions& call);
+  /// One page of the server's own search iterator (Milvus 2.5's
+  /// search_iter_v2): the `request.limit` (the batch size) hits of its one
+  /// query after the page `*state` ended at (the first page when its token
+  /// is empty); `*state` then names this page. The server keeps what the
+  /// iterator has returned, so hits at equal distances are neither lost nor
+  /// repeated, and reads the collection as of the first page. Unimplemented
+  /// when the backend or the server has no such iterator (the embedded
+  /// backend and cove-server have read sessions; Milvus before 2.5 neither).
+  virtual absl::StatusOr<std::vector<Hit>> NextServerIteratorPage(
+      const SearchRequest& request, ServerIteratorState* state,
+      const CallOptions& call);
 
   // Users, roles and privileges (Milvus RBAC).
   virtual absl::Status CreateUser(const std::string& user,

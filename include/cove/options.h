@@ -85,6 +85,12 @@ struct RemoteOptions {
   std::chrono::milliseconds keepalive_time{std::chrono::seconds(30)};
   /// Logs every RPC (method, status, duration) to stderr.
   bool log_rpcs = false;
+  /// Iterators use cove-server's read sessions (a pinned snapshot, exact
+  /// search pages) when the server has them. False: they read as against
+  /// Milvus, which has none (search pages from the server's own search
+  /// iterator, query pages over the current state), so that code tried on
+  /// cove-server pages as it will on Milvus.
+  bool read_sessions = true;
 
   absl::Status Validate() const;
 };

@@ -362,6 +362,19 @@ struct SearchCursor {
   Value id;
 };
 
+/// Where a server's own search iterator is (Milvus' search_iter_v2, what
+/// pymilvus' search_iterator drives; Connection::NextServerIteratorPage).
+struct ServerIteratorState {
+  /// Empty before the first page; then the token the server gave it.
+  std::string token;
+  /// The distance at which the last page ended (unset before the first).
+  std::optional<float> last_bound;
+  /// The server's timestamp of the first page, sent back as the guarantee
+  /// timestamp of the next ones (Milvus then reads the collection as of the
+  /// first page); 0 before the first page.
+  uint64_t session_ts = 0;
+};
+
 /// A search: one or more query vectors against one vector field.
 struct SearchRequest {
   std::string collection_name;

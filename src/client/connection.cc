@@ -121,6 +121,10 @@ absl::StatusOr<std::string> Connection::OpenReadSession(const std::string&,
                                                         const CallOptions&) {
   return Missing(*this, "OpenReadSession");
 }
+absl::StatusOr<std::vector<Hit>> Connection::NextServerIteratorPage(
+    const SearchRequest&, ServerIteratorState*, const CallOptions&) {
+  return Missing(*this, "NextServerIteratorPage");
+}
 absl::Status Connection::CloseReadSession(const std::string&,
                                           const std::string&,
                                           const CallOptions&) {

@@ -1,8 +1,9 @@
 // Query and search iterators. Each pins a consistent snapshot with a read
 // session (Connection::OpenReadSession) and pages through it: primary-key
 // cursors for queries, (distance, primary key) cursors over exact scans for
-// searches. Backends without sessions get the older cursors over the
-// current state.
+// searches. A server without sessions serves its own search iterator
+// (Milvus' search_iter_v2) when it has one; otherwise the older cursors read
+// the current state.
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -230,7 +231,45 @@ absl::StatusOr<SearchIterator> Client::NewSearchIterator(
   it.session_ = std::move(session);
   if (it.session_ != nullptr) it.request_.session_id = it.session_->id();
   it.remaining_ = limit;
+  if (it.session_ == nullptr) {
+    // No read sessions (Milvus): the server's own iterator when it has one
+    // (its first page tells), as pymilvus does; else range-search pages.
+    ServerIteratorState state;
+    SearchRequest first = it.request_;
+    first.limit = batch_size;
+    auto page = it.connection_->NextServerIteratorPage(first, &state, call);
+    if (page.ok()) {
+      it.server_ = std::move(state);
+      it.first_page_ = *std::move(page);
+    } else if (!absl::IsUnimplemented(page.status())) {
+      return page.status();
+    }
+  }
   return it;
+}
+
+absl::StatusOr<std::vector<Hit>> SearchIterator::NextOnServer() {
+  std::vector<Hit> hits;
+  if (first_page_.has_value()) {
+    hits = std::move(*first_page_);
+    first_page_.reset();
+  } else {
+    // Every page asks for the batch size (the iterator's, on the server);
+    // a limit cuts the last one here.
+    SearchRequest page = request_;
+    page.limit = batch_size_;
+    COVE_ASSIGN_OR_RETURN(
+        hits, connection_->NextServerIteratorPage(page, &*server_, call_));
+  }
+  if (static_cast<int64_t>(hits.size()) < batch_size_) done_ = true;
+  if (remaining_ >= 0) {
+    if (static_cast<int64_t>(hits.size()) > remaining_) {
+      hits.resize(static_cast<size_t>(remaining_));
+    }
+    remaining_ -= static_cast<int64_t>(hits.size());
+    if (remaining_ <= 0) done_ = true;
+  }
+  return hits;
 }
 
 absl::Status SearchIterator::Close() {
@@ -241,6 +280,7 @@ absl::Status SearchIterator::Close() {
 
 absl::StatusOr<std::vector<Hit>> SearchIterator::Next() {
   if (done_) return std::vector<Hit>{};
+  if (server_.has_value()) return NextOnServer();
   SearchRequest page = request_;
   page.limit =
       remaining_ >= 0 ? std::min(remaining_, batch_size_) : batch_size_;

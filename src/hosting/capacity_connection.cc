@@ -469,6 +469,13 @@ absl::Status CapacityConnection::CloseReadSession(const std::string& collection,
   return inner_->CloseReadSession(collection, session_id, call);
 }
 
+absl::StatusOr<std::vector<Hit>> CapacityConnection::NextServerIteratorPage(
+    const SearchRequest& request, ServerIteratorState* state,
+    const CallOptions& call) {
+  Touch();
+  return inner_->NextServerIteratorPage(request, state, call);
+}
+
 absl::Status CapacityConnection::CreateUser(const std::string& user,
                                             const std::string& password,
                                             const CallOptions& call) {

@@ -180,6 +180,9 @@ class CapacityConnection : public Connection {
   absl::Status CloseReadSession(const std::string& collection,
                                 const std::string& session_id,
                                 const CallOptions& call) override;
+  absl::StatusOr<std::vector<Hit>> NextServerIteratorPage(
+      const SearchRequest& request, ServerIteratorState* state,
+      const CallOptions& call) override;
   absl::Status CreateUser(const std::string& user, const std::string& password,
                           const CallOptions& call) override;
   absl::Status UpdatePassword(const std::string& user,

@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "common/grpc_client.h"
 #include "common/status_macros.h"
@@ -718,6 +719,60 @@ class RemoteConnection final : public Connection {
     return SearchResultsFromProto(response);
   }
 
+  absl::StatusOr<std::vector<Hit>> NextServerIteratorPage(
+      const SearchRequest& request, ServerIteratorState* state,
+      const CallOptions& call) override {
+    // What pymilvus' SearchIteratorV2 sends: the iterator keys among the
+    // search params, the token and last bound after the first page, and
+    // the first page's session timestamp as the guarantee timestamp.
+    milvus_pb::SearchRequest proto;
+    proto.set_db_name(Db(call));
+    proto.set_collection_name(request.collection_name);
+    COVE_RETURN_IF_ERROR(SearchRequestToProto(request, &proto));
+    auto add = [&](const char* key, const std::string& value) {
+      common_pb::KeyValuePair* kv = proto.add_search_params();
+      kv->set_key(key);
+      kv->set_value(value);
+    };
+    add("iterator", "True");
+    add("search_iter_v2", "True");
+    add("search_iter_batch_size", absl::StrCat(request.limit));
+    if (!state->token.empty()) {
+      add("search_iter_id", state->token);
+      if (state->last_bound.has_value()) {
+        // Nine significant digits read back as the same float.
+        add("search_iter_last_bound",
+            absl::StrFormat("%.9g", *state->last_bound));
+      }
+    }
+    if (state->session_ts > 0) {
+      proto.set_guarantee_timestamp(state->session_ts);
+    }
+    milvus_pb::SearchResults response;
+    COVE_RETURN_IF_ERROR(
+        Call(&MilvusStub::Search, "Search", true, proto, &response, call));
+    const auto& info = response.results().search_iterator_v2_results();
+    if (!response.results().has_search_iterator_v2_results() ||
+        info.token().empty()) {
+      // A server without it answers as to a plain search.
+      return absl::UnimplementedError(
+          "search iterator: the server has no search iterator v2 "
+          "(search_iter_v2: Milvus 2.5 has it)");
+    }
+    if (!state->token.empty() && info.token() != state->token) {
+      return absl::InternalError(absl::StrCat(
+          "search iterator: the server changed the iterator's token (from '",
+          state->token, "' to '", info.token(), "')"));
+    }
+    COVE_ASSIGN_OR_RETURN(SearchResults results,
+                          SearchResultsFromProto(response));
+    state->token = info.token();
+    state->last_bound = info.last_bound();
+    if (state->session_ts == 0) state->session_ts = response.session_ts();
+    if (results.hits.empty()) return std::vector<Hit>{};
+    return std::move(results.hits[0]);
+  }
+
   absl::StatusOr<SearchResults> HybridSearch(const HybridSearchRequest& request,
                                              const CallOptions& call) override {
     milvus_pb::HybridSearchRequest proto;
@@ -792,6 +847,11 @@ class RemoteConnection final : public Connection {
 
   absl::StatusOr<std::string> OpenReadSession(
       const std::string& collection, const CallOptions& call) override {
+    if (!options_.read_sessions) {
+      return absl::UnimplementedError(
+          "OpenReadSession: read sessions are off (RemoteOptions::"
+          "read_sessions)");
+    }
     milvus_pb::QueryRequest proto;
     proto.set_db_name(Db(call));
     proto.set_collection_name(collection);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -1638,17 +1639,52 @@ TEST_P(ConformanceTest, SearchIteratorIsExactOnTheSnapshot) {
     ASSERT_OK_AND_ASSIGN(SearchIterator it,
                          client().NewSearchIterator(s, /*batch_size=*/97));
     EXPECT_TRUE(it.pinned());
-    std::vector<std::pair<float, int64_t>> got;
+    EXPECT_FALSE(it.server_iterator());
+    // Through the remote backend, also as against Milvus (no read
+    // sessions): the pages of the server's own iterator (search_iter_v2,
+    // as pymilvus drives it), as exact on cove-server.
+    std::optional<Client> milvus_like;
+    std::optional<SearchIterator> v2;
+    if (GetParam() == Backend::kRemote) {
+      ClientOptions options = cove::testing::TestClientOptions();
+      options.remote.read_sessions = false;
+      ASSERT_OK_AND_ASSIGN(milvus_like,
+                           cove::testing::ConnectTo(*server_, options));
+      ASSERT_OK_AND_ASSIGN(v2, milvus_like->NewSearchIterator(s, 97));
+      EXPECT_TRUE(v2->server_iterator());
+      EXPECT_TRUE(v2->pinned());
+    }
+    std::vector<std::pair<float, int64_t>> got, got_v2;
     for (int page = 0; !it.done(); ++page) {
       ASSERT_OK_AND_ASSIGN(std::vector<Hit> hits, it.Next());
       for (const Hit& h : hits) {
         got.emplace_back(h.distance, h.id.AsInt());
         EXPECT_EQ(h.entity.at("n"), Value(h.id.AsInt()));  // old values
       }
+      if (v2.has_value()) {
+        ASSERT_OK_AND_ASSIGN(std::vector<Hit> hits2, v2->Next());
+        for (const Hit& h : hits2) {
+          got_v2.emplace_back(h.distance, h.id.AsInt());
+          EXPECT_EQ(h.entity.at("n"), Value(h.id.AsInt()));
+        }
+      }
       WriteBetweenPages(client(), page, kRows);
       ASSERT_LT(page, 100);
     }
     EXPECT_EQ(got, expected);  // every row once, in (distance, id) order
+    if (v2.has_value()) {
+      EXPECT_TRUE(v2->done());
+      EXPECT_EQ(got_v2, expected);
+      // A limit cuts the server's pages too.
+      ASSERT_OK_AND_ASSIGN(SearchIterator capped_v2,
+                           milvus_like->NewSearchIterator(s, 40, 150));
+      size_t n = 0;
+      while (!capped_v2.done()) {
+        ASSERT_OK_AND_ASSIGN(auto hits, capped_v2.Next());
+        n += hits.size();
+      }
+      EXPECT_EQ(n, 150u);
+    }
 
     // A limit caps the hits; the first ones are the closest.
     ASSERT_OK_AND_ASSIGN(SearchIterator capped,

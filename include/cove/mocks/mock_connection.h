@@ -21,8 +21,9 @@ namespace cove::testing {
 /// returns "mock".
 class MockConnection : public Connection {
  public:
-  /// Read sessions answer Unimplemented unless a test sets an expectation,
-  /// so iterators over a mock page with plain Query/Search calls.
+  /// Read sessions and the server's search iterator answer Unimplemented
+  /// unless a test sets an expectation, so iterators over a mock page with
+  /// plain Query/Search calls.
   MockConnection() {
     ON_CALL(*this, OpenReadSession)
         .WillByDefault(::testing::Return(absl::UnimplementedError(
@@ -30,6 +31,9 @@ class MockConnection : public Connection {
     ON_CALL(*this, CloseReadSession)
         .WillByDefault(::testing::Return(absl::UnimplementedError(
             "CloseReadSession: not supported by the 'mock' backend")));
+    ON_CALL(*this, NextServerIteratorPage)
+        .WillByDefault(::testing::Return(absl::UnimplementedError(
+            "NextServerIteratorPage: not supported by the 'mock' backend")));
   }
 
   std::string backend_name() const override { return "mock"; }
@@ -133,6 +137,9 @@ class MockConnection : public Connection {
               (const std::string&, const CallOptions&), (override));
   MOCK_METHOD(absl::Status, CloseReadSession,
               (const std::string&, const std::string&, const CallOptions&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<Hit>>, NextServerIteratorPage,
+              (const SearchRequest&, ServerIteratorState*, const CallOptions&),
               (override));
   MOCK_METHOD(absl::Status, CreateUser,
               (const std::string&, const std::string&, const CallOptions&),
