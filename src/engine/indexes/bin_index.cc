@@ -365,6 +365,12 @@ absl::StatusOr<std::unique_ptr<BinIvfIndex>> BinIvfIndex::Load(
       nlists > static_cast<uint64_t>(nlist)) {
     return corrupt("centroids");
   }
+  // Each row takes an id and a code in the lists that follow: a count the
+  // bytes cannot hold is corrupt (and must not size an allocation).
+  if (n >= std::numeric_limits<uint32_t>::max() ||
+      n > r.remaining() / (sizeof(uint32_t) + stride)) {
+    return corrupt("lists");
+  }
   index->lists_.resize(static_cast<size_t>(nlists));
   uint64_t total = 0;
   std::vector<bool> seen(n, false);
