@@ -496,6 +496,16 @@ struct Ranker {
 /// [offset, offset + limit) of them with `output_fields`. Hit::distance is
 /// the fused score. The searches' collection_name, partition_names,
 /// output_fields and offset are taken from here.
+///
+/// Grouping (Milvus 2.5's hybrid group-by): with `group_by_field`, each
+/// search is a grouping search by that field (its own limit counting
+/// groups, up to `group_size` hits each, `strict_group_size`); the fused
+/// rows are then bucketed by their group's value, best rows first, each
+/// group keeping its `group_size` best; a group's score is its best row's
+/// (`group_scorer` "max"), the sum of its rows' ("sum") or their mean
+/// ("avg"); groups come best first (equal scores: the larger group, then
+/// the smaller first key), `offset` skips groups and `limit` counts them,
+/// and every hit carries its group's value (Hit::group_by_value).
 struct HybridSearchRequest {
   std::string collection_name;
   std::vector<std::string> partition_names;
@@ -504,6 +514,11 @@ struct HybridSearchRequest {
   int64_t limit = 10;
   int64_t offset = 0;
   std::vector<std::string> output_fields;
+  std::string group_by_field;
+  int64_t group_size = 1;
+  bool strict_group_size = false;
+  /// "max" (Milvus' default), "sum" or "avg".
+  std::string group_scorer = "max";
 };
 
 /// A query: rows matching a filter (or given ids). Results of a filter query

@@ -983,11 +983,17 @@ class Client:
                       output_fields: Optional[Sequence[str]] = None,
                       partition_names: Optional[Sequence[str]] = None,
                       timeout: Optional[float] = None,
-                      db_name: Optional[str] = None) -> SearchResult:
+                      db_name: Optional[str] = None, group_by_field: str = "",
+                      group_size: int = 1, strict_group_size: bool = False,
+                      rank_group_scorer: str = "max") -> SearchResult:
         """Several searches (:class:`cove.AnnSearchRequest`: dense vectors or
         full-text queries, each with its own field, filter, params and limit)
         fused by ``ranker`` (:class:`cove.RRFRanker` or
-        :class:`cove.WeightedRanker`); distances are the fused scores."""
+        :class:`cove.WeightedRanker`); distances are the fused scores. With
+        ``group_by_field`` each search groups by it and the fused rows come in
+        ``limit`` groups of up to ``group_size``, a group scored by its best
+        row (``rank_group_scorer`` "max"), the sum ("sum") or the mean
+        ("avg") of its rows."""
         from .types import AnnSearchRequest, RRFRanker, WeightedRanker
         subs = []
         for r in requests:
@@ -1016,6 +1022,10 @@ class Client:
                                        norm_score=norm, limit=int(limit), offset=int(offset),
                                        output_fields=list(output_fields or []),
                                        partition_names=list(partition_names or []),
+                                       group_by_field=group_by_field,
+                                       group_size=int(group_size),
+                                       strict_group_size=bool(strict_group_size),
+                                       group_scorer=str(rank_group_scorer),
                                        call=self._call(timeout, db_name))
         return SearchResult([QueryHits(ids, distances, entities)
                              for ids, distances, entities in raw])

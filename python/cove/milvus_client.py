@@ -656,16 +656,17 @@ class MilvusClient:
                       timeout: Optional[float] = None,
                       partition_names: Optional[List[str]] = None,
                       **kwargs: Any) -> SearchResult:
-        """Several AnnSearchRequests fused by an RRFRanker or WeightedRanker."""
-        for key in _GROUP_KEYS:
-            if kwargs.get(key) is not None:
-                raise UnimplementedError(
-                    f"hybrid_search: {key}: grouping a hybrid search is not supported by Cove")
-        res = self._client.hybrid_search(collection_name, reqs, ranker,
-                                         limit=int(limit), offset=int(kwargs.get("offset") or 0),
-                                         output_fields=output_fields,
-                                         partition_names=partition_names,
-                                         timeout=self._t(timeout))
+        """Several AnnSearchRequests fused by an RRFRanker or WeightedRanker;
+        ``group_by_field``, ``group_size``, ``strict_group_size`` and
+        ``rank_group_scorer`` (max, sum, avg) group them as Milvus 2.5 does."""
+        res = self._client.hybrid_search(
+            collection_name, reqs, ranker, limit=int(limit),
+            offset=int(kwargs.get("offset") or 0), output_fields=output_fields,
+            partition_names=partition_names, timeout=self._t(timeout),
+            group_by_field=str(kwargs.get("group_by_field") or ""),
+            group_size=int(kwargs.get("group_size") or 1),
+            strict_group_size=_flag(kwargs.get("strict_group_size", False)),
+            rank_group_scorer=str(kwargs.get("rank_group_scorer") or "max"))
         keep = None if output_fields and "*" in output_fields else set(output_fields or ())
         out = SearchResult()
         for q in res:

@@ -1088,9 +1088,15 @@ void BindClient(py::module_& m) {
              const std::string& ranker, double k, std::vector<double> weights,
              bool norm_score, int64_t limit, int64_t offset,
              py::object output_fields, py::object partition_names,
+             const std::string& group_by_field, int64_t group_size,
+             bool strict_group_size, const std::string& group_scorer,
              const CallOptions& o) {
             cove::HybridSearchRequest req;
             req.collection_name = coll;
+            req.group_by_field = group_by_field;
+            req.group_size = group_size;
+            req.strict_group_size = strict_group_size;
+            req.group_scorer = group_scorer;
             for (py::handle item : requests) {
               py::dict d = py::reinterpret_borrow<py::dict>(item);
               cove::SearchRequest sub;
@@ -1126,11 +1132,15 @@ void BindClient(py::module_& m) {
           py::arg("k") = 60.0, py::arg("weights") = std::vector<double>{},
           py::arg("norm_score") = true, py::arg("limit") = 10,
           py::arg("offset") = 0, py::arg("output_fields") = py::none(),
-          py::arg("partition_names") = py::none(), call,
+          py::arg("partition_names") = py::none(),
+          py::arg("group_by_field") = "", py::arg("group_size") = 1,
+          py::arg("strict_group_size") = false,
+          py::arg("group_scorer") = "max", call,
           "Hybrid search: requests are dicts (data, anns_field, limit, "
           "filter, filter_params, params, metric_type); ranker 'rrf' (k) or "
-          "'weighted' (weights, norm_score). Returns per query (ids, "
-          "fused scores, entities).")
+          "'weighted' (weights, norm_score). With group_by_field: limit "
+          "groups of up to group_size hits, scored by group_scorer (max, "
+          "sum, avg). Returns per query (ids, fused scores, entities).")
       .def(
           "query",
           [](PyClient& c, const std::string& coll, const std::string& filter,

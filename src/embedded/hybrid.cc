@@ -71,6 +71,73 @@ double Normalize(engine::Metric metric, double s, bool norm) {
   }
 }
 
+// Primary keys in order (INT64 by number, VARCHAR by text).
+bool KeyLess(const Value& x, const Value& y) {
+  if (x.is_int() && y.is_int()) return x.AsInt() < y.AsInt();
+  return x.ToJson() < y.ToJson();
+}
+
+// Orders fused rows best first; equal scores by primary key.
+bool BetterFused(const std::pair<double, Hit>* a,
+                 const std::pair<double, Hit>* b) {
+  if (a->first != b->first) return a->first > b->first;
+  return KeyLess(a->second.id, b->second.id);
+}
+
+// The hits of one query of a grouping hybrid search (HybridSearchRequest:
+// rows bucketed by group value, best rows first, group_size each; groups
+// scored by the scorer and ordered; offset and limit count groups).
+std::vector<Hit> GroupFused(
+    std::map<std::string, std::pair<double, Hit>>& fused,
+    const HybridSearchRequest& request) {
+  std::vector<std::pair<double, Hit>*> rows;
+  rows.reserve(fused.size());
+  for (auto& [key, entry] : fused) rows.push_back(&entry);
+  std::sort(rows.begin(), rows.end(), BetterFused);
+  struct Group {
+    std::vector<std::pair<double, Hit>*> rows;
+    double max = 0, sum = 0, score = 0;
+  };
+  std::map<std::string, Group> by_value;
+  std::vector<Group*> groups;
+  const size_t size = static_cast<size_t>(request.group_size);
+  for (std::pair<double, Hit>* row : rows) {
+    auto [it, fresh] =
+        by_value.try_emplace(row->second.group_by_value.ToJson());
+    Group& g = it->second;
+    if (fresh) groups.push_back(&g);
+    if (g.rows.size() >= size) continue;
+    g.max = g.rows.empty() ? row->first : std::max(g.max, row->first);
+    g.sum += row->first;
+    g.rows.push_back(row);
+  }
+  for (Group* g : groups) {
+    g->score = request.group_scorer == "sum"   ? g->sum
+               : request.group_scorer == "avg" ? g->sum / g->rows.size()
+                                               : g->max;
+  }
+  std::stable_sort(groups.begin(), groups.end(), [](Group* a, Group* b) {
+    if (a->score != b->score) return a->score > b->score;
+    if (a->rows.size() != b->rows.size()) {
+      return a->rows.size() > b->rows.size();
+    }
+    return KeyLess(a->rows[0]->second.id, b->rows[0]->second.id);
+  });
+  std::vector<Hit> out;
+  const size_t begin =
+      std::min(groups.size(), static_cast<size_t>(request.offset));
+  const size_t end =
+      std::min(groups.size(), begin + static_cast<size_t>(request.limit));
+  for (size_t gi = begin; gi < end; ++gi) {
+    for (std::pair<double, Hit>* row : groups[gi]->rows) {
+      Hit hit = std::move(row->second);
+      hit.distance = static_cast<float>(row->first);
+      out.push_back(std::move(hit));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<SearchResults> HybridSearchIn(
@@ -109,6 +176,23 @@ absl::StatusOr<SearchResults> HybridSearchIn(
       }
     }
   }
+  const bool grouped = !request.group_by_field.empty();
+  if (grouped) {
+    const std::string& scorer = request.group_scorer;
+    if (scorer != "max" && scorer != "sum" && scorer != "avg") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "hybrid search rank_group_scorer: expected max, sum or avg (got '",
+          scorer, "')"));
+    }
+    if (request.group_size < 1 ||
+        (request.limit + request.offset) * request.group_size > kMaxTopK) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "hybrid search group_size: expected at least 1 with (offset + "
+          "limit) x group_size at most ",
+          kMaxTopK, " (got group_size ", request.group_size, ", offset ",
+          request.offset, ", limit ", request.limit, ")"));
+    }
+  }
   // Per query: the fused score and first entity of each row, by key.
   std::vector<std::map<std::string, std::pair<double, Hit>>> fused;
   size_t nq = 0;
@@ -118,11 +202,23 @@ absl::StatusOr<SearchResults> HybridSearchIn(
     sub.partition_names = request.partition_names;
     sub.output_fields = request.output_fields;
     sub.offset = 0;
-    if (!sub.group_by_field.empty() || !sub.session_id.empty()) {
+    // pymilvus repeats the hybrid search's grouping keys in every search:
+    // the same grouping is fine, another one is not.
+    const bool same_grouping =
+        grouped && sub.group_by_field == request.group_by_field &&
+        sub.group_size == request.group_size &&
+        sub.strict_group_size == request.strict_group_size;
+    if ((!sub.group_by_field.empty() && !same_grouping) ||
+        !sub.session_id.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "hybrid search request ", i,
-          ": grouping and read sessions are not supported in a hybrid "
-          "search"));
+          ": group_by_field and session_id are not taken per search in a "
+          "hybrid search (group the hybrid search itself)"));
+    }
+    if (grouped) {
+      sub.group_by_field = request.group_by_field;
+      sub.group_size = request.group_size;
+      sub.strict_group_size = request.strict_group_size;
     }
     COVE_ASSIGN_OR_RETURN(engine::Metric metric, MetricOf(collection, sub, i));
     absl::StatusOr<SearchResults> results = SearchIn(collection, sub);
@@ -161,18 +257,18 @@ absl::StatusOr<SearchResults> HybridSearchIn(
   }
   SearchResults out;
   out.hits.resize(nq);
+  if (grouped) {
+    for (size_t q = 0; q < nq; ++q) {
+      out.hits[q] = GroupFused(fused[q], request);
+    }
+    return out;
+  }
   for (size_t q = 0; q < nq; ++q) {
     std::vector<std::pair<double, Hit>*> order;
     for (auto& [key, entry] : fused[q]) order.push_back(&entry);
     // Best first; equal scores by primary key (the map's order is the key's
     // JSON, so compare the ids themselves).
-    std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) {
-      if (a->first != b->first) return a->first > b->first;
-      const Value& x = a->second.id;
-      const Value& y = b->second.id;
-      if (x.is_int() && y.is_int()) return x.AsInt() < y.AsInt();
-      return x.ToJson() < y.ToJson();
-    });
+    std::stable_sort(order.begin(), order.end(), BetterFused);
     const size_t begin =
         std::min(order.size(), static_cast<size_t>(request.offset));
     const size_t end =

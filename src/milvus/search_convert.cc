@@ -879,6 +879,16 @@ absl::Status HybridSearchRequestToProto(const HybridSearchRequest& request,
   AddKv(out->mutable_rank_params(), "limit", absl::StrCat(request.limit));
   AddKv(out->mutable_rank_params(), "offset", absl::StrCat(request.offset));
   AddKv(out->mutable_rank_params(), "round_decimal", "-1");
+  if (!request.group_by_field.empty()) {
+    // As pymilvus sends them (its hybrid_search keyword arguments).
+    AddKv(out->mutable_rank_params(), "group_by_field", request.group_by_field);
+    AddKv(out->mutable_rank_params(), "group_size",
+          absl::StrCat(request.group_size));
+    AddKv(out->mutable_rank_params(), "strict_group_size",
+          request.strict_group_size ? "True" : "False");
+    AddKv(out->mutable_rank_params(), "rank_group_scorer",
+          request.group_scorer);
+  }
   out->set_consistency_level(common_pb::Strong);
   out->set_use_default_consistency(false);
   return absl::OkStatus();
@@ -921,16 +931,30 @@ absl::StatusOr<HybridSearchRequest> HybridSearchRequestFromProto(
             absl::StrCat("hybrid search round_decimal: expected -1 to 6 (got '",
                          ValidUtf8(value), "')"));
       }
-    } else if (key == "group_by_field" || key == "group_size" ||
-               key == "strict_group_size" || key == "rank_group_scorer") {
-      return absl::UnimplementedError(
-          absl::StrCat("hybrid search rank param '", key,
-                       "': grouping a hybrid search is not supported by cove"));
+    } else if (IsGroupingKey(key)) {
+      // Read as a search's grouping keys, then moved to the hybrid search.
+      SearchRequest grouping;
+      COVE_RETURN_IF_ERROR(ReadGroupingKey(key, value, &grouping));
+      if (key == "group_by_field") out.group_by_field = grouping.group_by_field;
+      if (key == "group_size") out.group_size = grouping.group_size;
+      if (key == "strict_group_size") {
+        out.strict_group_size = grouping.strict_group_size;
+      }
+    } else if (key == "rank_group_scorer") {
+      const std::string scorer = absl::AsciiStrToLower(value);
+      if (scorer != "max" && scorer != "sum" && scorer != "avg") {
+        return Invalid(absl::StrCat(
+            "hybrid search rank param 'rank_group_scorer': expected max, sum "
+            "or avg (got '",
+            ValidUtf8(value), "')"));
+      }
+      out.group_scorer = scorer;
     } else {
       return Invalid(absl::StrCat(
           "hybrid search rank param '", ValidUtf8(key),
           "' is not supported (expected strategy, params, limit, offset, "
-          "round_decimal)"));
+          "round_decimal, group_by_field, group_size, strict_group_size, "
+          "rank_group_scorer)"));
     }
   }
   Value params = Value(Value::Object{});

@@ -986,6 +986,7 @@ grpc::Status MilvusServiceImpl::HybridSearch(
     shape.collection_name = hybrid.collection_name;
     shape.limit = hybrid.limit;
     shape.output_fields = hybrid.output_fields;
+    shape.group_by_field = hybrid.group_by_field;
     COVE_RETURN_IF_ERROR(
         internal::SearchResultsToProto(results, schema, shape, response));
     int64_t decimals = -1;

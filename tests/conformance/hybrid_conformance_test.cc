@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "conformance/backends.h"
 #include "cove/client.h"
@@ -69,6 +70,13 @@ class HybridConformanceTest : public ::testing::TestWithParam<Backend> {
     dense.name = "dense";
     dense.type = DataType::kFloatVector;
     dense.dim = kDim;
+    FieldSchema dense2;
+    dense2.name = "dense2";
+    dense2.type = DataType::kFloatVector;
+    dense2.dim = kDim;
+    FieldSchema doc;  // the document of a chunk: five rows each
+    doc.name = "doc";
+    doc.type = DataType::kInt64;
     FieldSchema sparse;
     sparse.name = "sparse";
     sparse.type = DataType::kSparseFloatVector;
@@ -79,6 +87,7 @@ class HybridConformanceTest : public ::testing::TestWithParam<Backend> {
     fn.output_field_names = {"sparse"};
     schema.AddField(id).AddField(text).AddField(tag).AddField(dense).AddField(
         sparse);
+    schema.AddField(dense2).AddField(doc);
     schema.AddFunction(fn);
     IndexSpec dense_index;
     dense_index.field_name = "dense";
@@ -88,9 +97,13 @@ class HybridConformanceTest : public ::testing::TestWithParam<Backend> {
     sparse_index.field_name = "sparse";
     sparse_index.index_type = IndexType::kSparseInvertedIndex;
     sparse_index.metric_type = MetricType::kBM25;
-    ASSERT_THAT(
-        client().CreateCollection("docs", schema, {dense_index, sparse_index}),
-        IsOk());
+    IndexSpec dense2_index;
+    dense2_index.field_name = "dense2";
+    dense2_index.index_type = IndexType::kFlat;
+    dense2_index.metric_type = MetricType::kIP;
+    ASSERT_THAT(client().CreateCollection(
+                    "docs", schema, {dense_index, sparse_index, dense2_index}),
+                IsOk());
     std::ifstream in("/usr/share/common-licenses/GPL-3");
     std::stringstream ss;
     ss << in.rdbuf();
@@ -103,12 +116,15 @@ class HybridConformanceTest : public ::testing::TestWithParam<Backend> {
     std::normal_distribution<float> g;
     std::vector<Row> rows;
     for (size_t i = 0; i < corpus.size(); ++i) {
-      std::vector<float> v(kDim);
+      std::vector<float> v(kDim), v2(kDim);
       for (float& x : v) x = g(rng);
+      for (float& x : v2) x = g(rng);
       rows.push_back({{"id", Value(static_cast<int64_t>(i))},
                       {"text", Value(corpus[i])},
                       {"tag", Value(static_cast<int64_t>(i % 3))},
-                      {"dense", Value::FloatVector(v)}});
+                      {"dense", Value::FloatVector(v)},
+                      {"dense2", Value::FloatVector(v2)},
+                      {"doc", Value(static_cast<int64_t>(i / 5))}});
     }
     ASSERT_THAT(client().Insert("docs", rows), IsOk());
   }
@@ -247,6 +263,124 @@ TEST_P(HybridConformanceTest, OutputFieldsAndFilters) {
       EXPECT_EQ(hit.entity.count("dense"), 0u);
     }
   }
+}
+
+// Grouping a hybrid search (Milvus 2.5): each search groups by "doc", the
+// fused rows are bucketed by their doc, groups scored by the scorer; the
+// expected groups are computed here from the grouped searches run on their
+// own.
+TEST_P(HybridConformanceTest, GroupsFusedRowsByField) {
+  SearchRequest a = Dense();
+  a.limit = 9;  // groups
+  SearchRequest b;
+  b.anns_field = "dense2";
+  b.vectors = {0.5f, 0.5f, -0.4f, 1.0f, 0.1f, -0.9f, 0.7f, 0.3f};
+  b.dim = kDim;
+  b.limit = 7;
+  b.filter = "id > 10";
+  for (const char* scorer : {"max", "sum", "avg"}) {
+    for (int64_t size : {1, 3}) {
+      for (int64_t offset : {0, 2}) {
+        SCOPED_TRACE(absl::StrCat(scorer, " group_size ", size, " offset ",
+                                  offset));
+        HybridSearchRequest req;
+        req.collection_name = "docs";
+        req.requests = {a, b};
+        req.ranker = Ranker::RRF(10);
+        req.limit = 5;
+        req.offset = offset;
+        req.group_by_field = "doc";
+        req.group_size = size;
+        req.group_scorer = scorer;
+        req.output_fields = {"doc"};
+        ASSERT_OK_AND_ASSIGN(SearchResults got, client().HybridSearch(req));
+
+        // The oracle: each search grouped on its own, RRF by position.
+        std::vector<std::map<int64_t, double>> fused(2);
+        for (SearchRequest r : req.requests) {
+          r.collection_name = "docs";
+          r.group_by_field = "doc";
+          r.group_size = size;
+          ASSERT_OK_AND_ASSIGN(SearchResults one, client().Search(r));
+          for (size_t q = 0; q < 2; ++q) {
+            for (size_t rank = 0; rank < one.hits[q].size(); ++rank) {
+              fused[q][one.hits[q][rank].id.AsInt()] += 1.0 / (10 + rank + 1);
+            }
+          }
+        }
+        for (size_t q = 0; q < 2; ++q) {
+          std::vector<std::pair<double, int64_t>> rows;
+          for (const auto& [id, score] : fused[q]) rows.push_back({-score, id});
+          std::sort(rows.begin(), rows.end());
+          std::map<int64_t, std::vector<std::pair<double, int64_t>>> groups;
+          for (const auto& [neg, id] : rows) {
+            auto& g = groups[id / 5];
+            if (static_cast<int64_t>(g.size()) < size) g.push_back({-neg, id});
+          }
+          struct Scored {
+            double score;
+            size_t n;
+            int64_t first;
+            int64_t doc;
+          };
+          std::vector<Scored> order;
+          for (const auto& [doc, members] : groups) {
+            double sum = 0, max = members[0].first;
+            for (const auto& m : members) {
+              sum += m.first;
+              max = std::max(max, m.first);
+            }
+            const double score = std::string(scorer) == "sum"   ? sum
+                                 : std::string(scorer) == "avg" ? sum /
+                                                                      members
+                                                                          .size()
+                                                                : max;
+            order.push_back({score, members.size(), members[0].second, doc});
+          }
+          std::sort(order.begin(), order.end(), [](auto& x, auto& y) {
+            if (x.score != y.score) return x.score > y.score;
+            if (x.n != y.n) return x.n > y.n;
+            return x.first < y.first;
+          });
+          std::vector<std::pair<int64_t, double>> want;
+          for (size_t gi = offset;
+               gi < order.size() && gi < static_cast<size_t>(offset + 5);
+               ++gi) {
+            for (const auto& [score, id] : groups[order[gi].doc]) {
+              want.push_back({id, score});
+            }
+          }
+          ASSERT_EQ(got.hits[q].size(), want.size()) << "query " << q;
+          for (size_t i = 0; i < want.size(); ++i) {
+            const Hit& h = got.hits[q][i];
+            EXPECT_EQ(h.id.AsInt(), want[i].first) << "query " << q << " " << i;
+            EXPECT_NEAR(h.distance, want[i].second, 1e-6);
+            EXPECT_EQ(h.group_by_value, Value(h.id.AsInt() / 5));
+            EXPECT_EQ(h.entity.at("doc"), h.group_by_value);
+          }
+        }
+      }
+    }
+  }
+  // Grouping belongs to the hybrid search, not to one of its searches; a
+  // sparse search cannot group yet; an unknown scorer is refused.
+  HybridSearchRequest req;
+  req.collection_name = "docs";
+  req.requests = {a, b};
+  req.requests[1].group_by_field = "doc";
+  EXPECT_THAT(client().HybridSearch(req),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("group the hybrid search itself")));
+  req.requests = {a, Text()};
+  req.group_by_field = "doc";
+  EXPECT_THAT(client().HybridSearch(req),
+              StatusIs(absl::StatusCode::kUnimplemented,
+                       HasSubstr("grouping a search of the sparse field")));
+  req.requests = {a, b};
+  req.group_scorer = "median";
+  EXPECT_THAT(client().HybridSearch(req),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("rank_group_scorer")));
 }
 
 TEST_P(HybridConformanceTest, Refusals) {

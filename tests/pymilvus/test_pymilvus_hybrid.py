@@ -142,3 +142,48 @@ def test_hybrid_search_refusals(client, films):
     reqs, _ = _requests(rng)
     with pytest.raises(MilvusException, match="one weight per search"):
         client.hybrid_search(name, reqs, WeightedRanker(0.5, 0.5), limit=5)
+
+
+def test_hybrid_search_grouping(client, films):
+    """Milvus 2.5's hybrid group-by: each search groups by "year", the fused
+    rows come in groups of at most group_size, a group scored by its best
+    row (rank_group_scorer max) or the sum of its rows."""
+    name, rng = films
+    reqs = _requests(rng)[0][:2]
+    for scorer in ("max", "sum"):
+        got = client.hybrid_search(name, reqs, RRFRanker(20), limit=4, output_fields=["year"],
+                                   group_by_field="year", group_size=2,
+                                   rank_group_scorer=scorer)
+        # The oracle: the grouped searches one by one, fused and grouped here.
+        fused = [dict(), dict()]
+        year = {}
+        for req in reqs:
+            res = client.search(name, data=req.data, anns_field=req.anns_field,
+                                limit=req.limit, filter=req.expr or "",
+                                search_params=req.param, output_fields=["year"],
+                                group_by_field="year", group_size=2)
+            for q, hits in enumerate(res):
+                for rank, hit in enumerate(hits):
+                    fid = hit["film_id"]
+                    fused[q][fid] = fused[q].get(fid, 0.0) + 1.0 / (20 + rank + 1)
+                    year[fid] = hit["entity"]["year"]
+        for q, hits in enumerate(got):
+            rows = sorted(fused[q].items(), key=lambda kv: (-kv[1], kv[0]))
+            groups = {}
+            for fid, score in rows:
+                members = groups.setdefault(year[fid], [])
+                if len(members) < 2:
+                    members.append((fid, score))
+            def group_score(members):
+                scores = [s for _, s in members]
+                return max(scores) if scorer == "max" else sum(scores)
+            order = sorted(groups.values(),
+                           key=lambda m: (-group_score(m), -len(m), m[0][0]))[:4]
+            want = [fid for members in order for fid, _ in members]
+            assert [h["film_id"] for h in hits] == want
+            for hit in hits:
+                assert hit["entity"]["year"] == year[hit["film_id"]]
+            per_year = {}
+            for hit in hits:
+                per_year[hit["entity"]["year"]] = per_year.get(hit["entity"]["year"], 0) + 1
+            assert len(per_year) <= 4 and max(per_year.values()) <= 2
