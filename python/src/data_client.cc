@@ -1134,8 +1134,8 @@ void BindClient(py::module_& m) {
           py::arg("offset") = 0, py::arg("output_fields") = py::none(),
           py::arg("partition_names") = py::none(),
           py::arg("group_by_field") = "", py::arg("group_size") = 1,
-          py::arg("strict_group_size") = false,
-          py::arg("group_scorer") = "max", call,
+          py::arg("strict_group_size") = false, py::arg("group_scorer") = "max",
+          call,
           "Hybrid search: requests are dicts (data, anns_field, limit, "
           "filter, filter_params, params, metric_type); ranker 'rrf' (k) or "
           "'weighted' (weights, norm_score). With group_by_field: limit "

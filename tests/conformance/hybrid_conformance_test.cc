@@ -281,8 +281,8 @@ TEST_P(HybridConformanceTest, GroupsFusedRowsByField) {
   for (const char* scorer : {"max", "sum", "avg"}) {
     for (int64_t size : {1, 3}) {
       for (int64_t offset : {0, 2}) {
-        SCOPED_TRACE(absl::StrCat(scorer, " group_size ", size, " offset ",
-                                  offset));
+        SCOPED_TRACE(
+            absl::StrCat(scorer, " group_size ", size, " offset ", offset));
         HybridSearchRequest req;
         req.collection_name = "docs";
         req.requests = {a, b};
@@ -330,11 +330,10 @@ TEST_P(HybridConformanceTest, GroupsFusedRowsByField) {
               sum += m.first;
               max = std::max(max, m.first);
             }
-            const double score = std::string(scorer) == "sum"   ? sum
-                                 : std::string(scorer) == "avg" ? sum /
-                                                                      members
-                                                                          .size()
-                                                                : max;
+            const double score = std::string(scorer) == "sum" ? sum
+                                 : std::string(scorer) == "avg"
+                                     ? sum / members.size()
+                                     : max;
             order.push_back({score, members.size(), members[0].second, doc});
           }
           std::sort(order.begin(), order.end(), [](auto& x, auto& y) {
