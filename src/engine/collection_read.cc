@@ -226,7 +226,7 @@ absl::StatusOr<SearchHits> Collection::Search(
     after_key = larger_is_closer ? -after.score : after.score;
   }
   COVE_ASSIGN_OR_RETURN(std::vector<bool> keep,
-                        ReadMask(meta, spec.partitions));
+                        ReadMask(meta, spec.partitions, spec.filter));
   const std::vector<Target> targets =
       Targets(state, spec.filter, keep.empty() ? nullptr : &keep);
 
@@ -516,7 +516,7 @@ absl::StatusOr<QueryRows> Collection::Query(
   const CollectionMeta& meta = *state.meta;
   if (!meta.loaded) return NotLoaded("query", name());
   COVE_ASSIGN_OR_RETURN(std::vector<bool> keep,
-                        ReadMask(meta, spec.partitions));
+                        ReadMask(meta, spec.partitions, spec.filter));
   std::vector<RowRef>& rows = out.rows;
   if (spec.by_ids) {
     for (Loc loc : locs) {

@@ -157,6 +157,14 @@ struct FieldIndexState {
   uint64_t generation = 0;
 };
 
+/// Milvus' partition key mode (Collection::SetPartitionKey): the key column
+/// and, by hash slot (PartitionKeySlot), the partition id rows of that slot
+/// go to.
+struct PartitionKeyLayout {
+  int column = -1;
+  std::vector<uint16_t> slots;
+};
+
 /// Collection metadata that readers need, replaced as a whole on change.
 struct CollectionMeta {
   /// Some or all partitions are loaded.
@@ -169,6 +177,8 @@ struct CollectionMeta {
   std::vector<FieldIndexState> fields;  // per vector field
   std::vector<FieldIndexState> sparse;  // per sparse vector field
   std::vector<FieldIndexState> scalar;  // per schema column (scalar fields)
+  /// Partition key mode; null: rows go to the partition an insert names.
+  std::shared_ptr<const PartitionKeyLayout> key_layout;
 };
 
 /// A consistent state of a collection: what one read works on.
