@@ -106,10 +106,12 @@ Bitset Collection::Matching(const SegmentView& seg,
   Bitset allowed(seg.rows, true);
   if (seg.num_deleted > 0) allowed.AndNot(*seg.deleted);
   if (partitions != nullptr) {
-    const std::vector<uint16_t>& part = seg.data->partition;
-    for (size_t r = 0; r < seg.rows; ++r) {
-      if (!(*partitions)[part[r]]) allowed.Reset(r);
-    }
+    // A byte per partition: the row loop has no branch (partition key
+    // pruning reads a few partitions of every segment).
+    std::vector<uint8_t> keep(partitions->begin(), partitions->end());
+    const uint16_t* part = seg.data->partition.data();
+    const uint8_t* k = keep.data();
+    allowed.AndWith([&](size_t r) { return k[part[r]]; });
   }
   if (filter == nullptr) return allowed;
   if (!seg.scalar_index.empty()) {
