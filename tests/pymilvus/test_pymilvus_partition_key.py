@@ -11,15 +11,17 @@ this file recomputes it in Python to check where every row went. Results
 are checked against a recount in Python: pruning never changes them.
 """
 
+import json
 import random
+import time
 
 import numpy as np
 import pytest
 
-from pymilvus_support import import_pymilvus
+from pymilvus_support import ROOT_PASSWORD, import_pymilvus
 
 pymilvus = import_pymilvus()
-from pymilvus import DataType, MilvusClient, MilvusException  # noqa: E402
+from pymilvus import DataType, MilvusClient, MilvusException, connections, utility  # noqa: E402
 
 DIM = 8
 
@@ -190,4 +192,31 @@ def test_partitions_are_not_named_by_hand(client):
         client.delete(name, ids=[1], partition_name="_default_0")
     # The collection still answers.
     assert client.query(name, filter='key == "x"', output_fields=["id"]) == [{"id": 1}]
+    client.drop_collection(name)
+
+
+def test_bulk_import_spreads_rows_by_the_key(server, client):
+    name = "pkey_import"
+    _make(client, name, DataType.VARCHAR, num_partitions=4)
+    rows = {i: {"id": i, "vec": [float(i)] * DIM, "key": f"k{i % 9}", "n": i} for i in range(50)}
+    (server.import_dir / "pkey_rows.json").write_text(json.dumps({"rows": list(rows.values())}))
+    alias = "pkey_import"
+    connections.connect(alias, uri=server.uri, token=f"root:{ROOT_PASSWORD}")
+    try:
+        # Naming a partition is refused up front, as Milvus does.
+        with pytest.raises(MilvusException,
+                           match="not allow to set partition name for collection with partition key"):
+            utility.do_bulk_insert(name, files=["pkey_rows.json"], partition_name="_default_0",
+                                   using=alias)
+        task = utility.do_bulk_insert(name, files=["pkey_rows.json"], using=alias)
+        for _ in range(200):
+            state = utility.get_bulk_insert_state(task, using=alias)
+            if state.state_name in ("Completed", "Failed"):
+                break
+            time.sleep(0.05)
+        assert state.state_name == "Completed", state
+    finally:
+        connections.disconnect(alias)
+    _expect_spread(client, name, rows, 4)
+    assert _ids(client, name, 'key == "k3"') == [i for i in rows if rows[i]["key"] == "k3"]
     client.drop_collection(name)
