@@ -58,11 +58,16 @@ TEST(PartitionKeySlotTest, IsMurmur3OfTheKeyBytes) {
 
 TEST(PinnedValuesTest, RecognizesEqualityInAndOrAnd) {
   expr::Schema schema;
-  schema.fields.push_back({"k", expr::FieldType::kInt64});
-  schema.fields.push_back({"x", expr::FieldType::kInt64});
-  schema.fields[1].field_index = 1;
-  schema.fields.push_back({"s", expr::FieldType::kVarChar});
-  schema.fields[2].field_index = 2;
+  auto add = [&](const char* name, expr::FieldType type) {
+    expr::FieldInfo f;
+    f.name = name;
+    f.type = type;
+    f.field_index = static_cast<int>(schema.fields.size());
+    schema.fields.push_back(std::move(f));
+  };
+  add("k", expr::FieldType::kInt64);
+  add("x", expr::FieldType::kInt64);
+  add("s", expr::FieldType::kVarChar);
   auto pinned = [&](const std::string& text) -> std::optional<std::string> {
     auto f = expr::Compile(text, schema, {{"v", Value(int64_t{7})}});
     EXPECT_THAT(f.status(), IsOk()) << text;
