@@ -359,6 +359,14 @@ TEST(PartitionKeyTest, HidesTheDefaultPartitionAndRoutesRows) {
   EXPECT_THAT(c->SetPartitionKey(2, {}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("expected 1 to 1024 partitions")));
+  // Up to 1,024 key partitions (the hidden "_default" does not count).
+  auto wide = MakeKeyCollection(false, 1024, cove::IndexType::kFlat);
+  EXPECT_EQ(wide->ListPartitions().size(), 1024u);
+  EXPECT_THAT(wide->CreatePartition("one_more"),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(c->SetPartitionKey(2, KeyPartitionNames(1025)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("expected 1 to 1024 partitions")));
   // A row of key 5 goes to the slot of 5; upserting it with key 6 moves it.
   InsertRequest insert;
   insert.rows = {Row{{"id", Value(int64_t{1})},
