@@ -271,7 +271,9 @@ TEST_P(PartitionKeyPropertyTest, PrunedReadsEqualUnprunedOnes) {
   const cove::IndexType type = std::get<1>(GetParam());
   for (uint32_t seed = 1; seed <= 3; ++seed) {
     Gen gen{std::mt19937(seed), string_key, static_cast<int>(5 + seed * 4)};
-    const int partitions = static_cast<int>(1 + gen.rng() % 16);
+    // Few partitions (every segment read whole), and enough that a pinned
+    // read takes a sealed segment's rows by partition (Collection::Matching).
+    const int partitions = seed == 1 ? 2 : seed == 2 ? 9 : 16;
     auto c = MakeKeyCollection(string_key, partitions, type);
     // The twin gets the same writes and never prunes its deletes.
     auto twin = MakeKeyCollection(string_key, partitions, type);
