@@ -151,6 +151,7 @@ absl::Status EmbeddedConnection::CreateCollection(
       settings.field_properties[schema.fields[i].name][key] = checked;
     }
   }
+  COVE_RETURN_IF_ERROR(ApplyPartitionLayout(*collection, settings));
   internal::ByteWriter w;
   w.U8(static_cast<uint8_t>(engine::RecordType::kCreateCollection));
   w.Str(DbName(call));

@@ -282,6 +282,7 @@ class EmbeddedConnection : public Connection {
                               const CallOptions& call) override {
     absl::ReaderMutexLock ops(&op_mu_);
     COVE_ASSIGN_OR_RETURN(auto c, Find(collection, call));
+    COVE_RETURN_IF_ERROR(NoManualPartitions(*c, call, "load partitions"));
     return c->LoadPartitions(partitions);
   }
 
@@ -290,6 +291,7 @@ class EmbeddedConnection : public Connection {
                                  const CallOptions& call) override {
     absl::ReaderMutexLock ops(&op_mu_);
     COVE_ASSIGN_OR_RETURN(auto c, Find(collection, call));
+    COVE_RETURN_IF_ERROR(NoManualPartitions(*c, call, "release partitions"));
     return c->ReleasePartitions(partitions);
   }
 
@@ -582,6 +584,13 @@ class EmbeddedConnection : public Connection {
     // clustering key field; empty: none.
     std::string partition_key;
     int64_t num_partitions = 0;
+    // How a partition key collection keeps its rows: kLayoutOnePartition
+    // (collections created before partition key pruning: every row in
+    // "_default", filters read all of them) or kLayoutHashed (rows hashed by
+    // their key into partitions "_default_0" .. "_default_{n-1}", filters
+    // that pin the key read only theirs; engine::Collection::
+    // SetPartitionKey).
+    int partition_layout = kLayoutOnePartition;
     std::string clustering_key;
     // Field properties set at creation or by AlterCollectionField, by field
     // name: "max_length", "max_capacity" (limits for later writes, over the
@@ -593,9 +602,16 @@ class EmbeddedConnection : public Connection {
     bool skip_load_dynamic_field = false;
   };
 
+  static constexpr int kLayoutOnePartition = 0;
+  static constexpr int kLayoutHashed = 1;
+
   // The level byte of encoded settings carries this bit when the key fields
   // follow (records of older versions never have it).
   static constexpr uint8_t kSettingsHaveKeys = 0x80;
+  // ... and this bit when the partition layout byte follows the key fields
+  // (records of versions before partition key pruning never have it: their
+  // layout is kLayoutOnePartition).
+  static constexpr uint8_t kSettingsHaveLayout = 0x10;
   // ... and this bit when field properties follow the key fields.
   static constexpr uint8_t kSettingsHaveFieldProperties = 0x40;
   // ... and this bit when the load field list follows.
@@ -662,8 +678,10 @@ class EmbeddedConnection : public Connection {
         !settings.partition_key.empty() || !settings.clustering_key.empty();
     const bool fields = !settings.field_properties.empty();
     const bool load = !settings.load_fields.empty();
+    const bool layout =
+        keys && settings.partition_layout != kLayoutOnePartition;
     w->U8(static_cast<uint8_t>(settings.consistency_level) |
-          (keys ? kSettingsHaveKeys : 0) |
+          (keys ? kSettingsHaveKeys : 0) | (layout ? kSettingsHaveLayout : 0) |
           (fields ? kSettingsHaveFieldProperties : 0) |
           (load ? kSettingsHaveLoadFields : 0));
     EncodeProperties(settings.properties, w);
@@ -676,6 +694,7 @@ class EmbeddedConnection : public Connection {
       w->Str(settings.partition_key);
       w->Varint(static_cast<uint64_t>(settings.num_partitions));
       w->Str(settings.clustering_key);
+      if (layout) w->U8(static_cast<uint8_t>(settings.partition_layout));
     }
     if (fields) {
       w->Varint(settings.field_properties.size());
@@ -698,9 +717,11 @@ class EmbeddedConnection : public Connection {
     const bool keys = (level & kSettingsHaveKeys) != 0;
     const bool fields = (level & kSettingsHaveFieldProperties) != 0;
     const bool load = (level & kSettingsHaveLoadFields) != 0;
-    level &= static_cast<uint8_t>(~(kSettingsHaveKeys |
-                                    kSettingsHaveFieldProperties |
-                                    kSettingsHaveLoadFields));
+    const bool layout = (level & kSettingsHaveLayout) != 0;
+    level &= static_cast<uint8_t>(
+        ~(kSettingsHaveKeys | kSettingsHaveFieldProperties |
+          kSettingsHaveLoadFields | kSettingsHaveLayout));
+    if (layout && !keys) return false;
     if (level > static_cast<uint8_t>(ConsistencyLevel::kCustomized)) {
       return false;
     }
@@ -724,6 +745,9 @@ class EmbeddedConnection : public Connection {
         return false;
       }
       settings->num_partitions = static_cast<int64_t>(parts);
+      uint8_t how = kLayoutOnePartition;
+      if (layout && (!r->U8(&how) || how != kLayoutHashed)) return false;
+      settings->partition_layout = how;
     }
     if (fields) {
       uint64_t count = 0;
@@ -820,7 +844,30 @@ class EmbeddedConnection : public Connection {
     }
     settings->num_partitions =
         schema.num_partitions == 0 ? 16 : schema.num_partitions;
+    settings->partition_layout = kLayoutHashed;
     return absl::OkStatus();
+  }
+
+  // Partition key collections with the hashed layout: the engine spreads
+  // their rows over "_default_0" .. "_default_{n-1}" by the key and prunes
+  // reads by it (called when the collection is created or restored).
+  static absl::Status ApplyPartitionLayout(engine::Collection& c,
+                                           const CollectionSettings& s) {
+    if (s.partition_key.empty() || s.partition_layout != kLayoutHashed) {
+      return absl::OkStatus();
+    }
+    int column = -1;
+    const engine::Schema& schema = c.schema();
+    for (size_t i = 0; i < schema.fields.size(); ++i) {
+      if (schema.fields[i].name == s.partition_key) {
+        column = static_cast<int>(i);
+      }
+    }
+    std::vector<std::string> names;
+    for (int64_t i = 0; i < s.num_partitions; ++i) {
+      names.push_back(absl::StrCat(engine::kDefaultPartition, "_", i));
+    }
+    return c.SetPartitionKey(column, names);
   }
 
   // Partition-key collections spread rows by the key: partitions are not
@@ -837,12 +884,20 @@ class EmbeddedConnection : public Connection {
     // clients see as UnexpectedError, as Milvus answers; a query naming
     // partitions is an IllegalArgument in Milvus (the Node SDK's own specs
     // check both), so it stays InvalidArgument.
+    const std::string_view verb(what);
     const std::string message = absl::StrCat(
         what, ": collection '", c.name(), "' has a partition key ('",
         it->second.partition_key,
         "'): partitions are not named by hand in partition key mode (as in "
-        "Milvus)");
-    if (std::string_view(what) == "query") {
+        "Milvus: ",
+        verb == "create partition"     ? "disable create partition"
+        : verb == "drop partition"     ? "disable drop partition"
+        : verb == "load partitions"    ? "disable load partitions"
+        : verb == "release partitions" ? "disable release partitions"
+                                       : "not support manually specifying the "
+                                         "partition names",
+        " if partition key mode is used)");
+    if (verb == "query") {
       return absl::InvalidArgumentError(message);
     }
     return absl::FailedPreconditionError(message);

@@ -67,6 +67,14 @@ absl::Status EmbeddedConnection::LoadSnapshotLocked(std::string_view bytes) {
           return absl::DataLossError(
               "snapshot: undecodable collection settings");
         }
+        auto c = db.collections.find(cname);
+        if (c != db.collections.end()) {
+          absl::Status s = ApplyPartitionLayout(*c->second, settings);
+          if (!s.ok()) {
+            return absl::DataLossError(absl::StrCat("snapshot: collection '",
+                                                    cname, "': ", s.message()));
+          }
+        }
         db.settings[cname] = std::move(settings);
       }
     }
@@ -164,6 +172,10 @@ absl::Status EmbeddedConnection::ReplayLocked(std::string_view record) {
       if (!r.done() && !DecodeSettings(&r, &settings)) return corrupt();
       COVE_ASSIGN_OR_RETURN(auto c,
                             BuildCollection(a, schema, indexes, id, Context()));
+      if (absl::Status s = ApplyPartitionLayout(*c, settings); !s.ok()) {
+        return absl::DataLossError(
+            absl::StrCat("replay: collection '", a, "': ", s.message()));
+      }
       by_id_[id] = c;
       Database& db = databases_[db_name];
       if (db.id == 0) db.id = NextDatabaseIdLocked();

@@ -3,6 +3,7 @@
 #ifndef COVE_SRC_ENGINE_BITSET_H_
 #define COVE_SRC_ENGINE_BITSET_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -85,6 +86,21 @@ class Bitset {
   }
 
   const std::vector<uint64_t>& words() const { return words_; }
+
+  /// Clears every bit i for which keep(i) is false (keep returns 0 or 1 and
+  /// is called for every i < size(), 64 at a time without branches).
+  template <typename F>
+  void AndWith(F&& keep) {
+    for (size_t w = 0; w < words_.size(); ++w) {
+      const size_t base = w * 64;
+      const size_t end = std::min(size_, base + 64);
+      uint64_t m = 0;
+      for (size_t i = base; i < end; ++i) {
+        m |= static_cast<uint64_t>(keep(i)) << (i - base);
+      }
+      words_[w] &= m;
+    }
+  }
 
  private:
   void ClearTail() {

@@ -824,14 +824,104 @@ absl::StatusOr<int64_t> Collection::PartitionRowCount(
   return n;
 }
 
+uint32_t PartitionKeySlot(const Value& key, size_t n) {
+  uint32_t h = 0;
+  if (key.is_int()) {
+    const uint64_t u = static_cast<uint64_t>(key.AsInt());
+    char bytes[8];
+    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>(u >> (8 * i));
+    h = text::TermId(std::string_view(bytes, sizeof(bytes)));
+  } else {
+    h = text::TermId(key.AsString());
+  }
+  return static_cast<uint32_t>(h % n);
+}
+
+absl::Status Collection::SetPartitionKey(
+    int column, const std::vector<std::string>& names) {
+  if (column < 0 || static_cast<size_t>(column) >= schema_.fields.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "partition key: collection '", name(), "' has ", schema_.fields.size(),
+        " fields (got position ", column, ")"));
+  }
+  const FieldDef& f = schema_.fields[column];
+  if ((f.type != DataType::kInt64 && f.type != DataType::kVarChar) ||
+      f.nullable || f.is_primary_key) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("partition key '", f.name,
+                     "': expected an INT64 or VARCHAR field that is neither "
+                     "nullable nor the primary key (got ",
+                     DataTypeName(f.type), ")"));
+  }
+  if (names.empty() || names.size() > kMaxPartitions) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("partition key: expected 1 to ", kMaxPartitions,
+                     " partitions (got ", names.size(), ")"));
+  }
+  absl::MutexLock lock(&mu_);
+  auto layout = std::make_shared<PartitionKeyLayout>();
+  layout->column = column;
+  for (const std::string& n : names) {
+    const std::vector<std::string>* partitions = &state_->meta->partitions;
+    auto it = std::find(partitions->begin(), partitions->end(), n);
+    if (n.empty() || it == partitions->end()) {
+      COVE_RETURN_IF_ERROR(
+          CreatePartitionLocked(n, /*log=*/false, /*key_mode=*/true));
+      partitions = &state_->meta->partitions;
+      it = partitions->end() - 1;
+    }
+    layout->slots.push_back(static_cast<uint16_t>(it - partitions->begin()));
+  }
+  const CollectionMeta& meta = *state_->meta;
+  if (meta.key_layout != nullptr && meta.key_layout->column == column &&
+      meta.key_layout->slots == layout->slots) {
+    return absl::OkStatus();
+  }
+  auto next = std::make_shared<CollectionMeta>(meta);
+  next->key_layout = std::move(layout);
+  PublishMeta(std::move(next));
+  return absl::OkStatus();
+}
+
+int Collection::partition_key_column() const {
+  std::shared_ptr<const CollectionState> state = Snapshot();
+  return state->meta->key_layout != nullptr ? state->meta->key_layout->column
+                                            : -1;
+}
+
+std::vector<bool> Collection::KeyMask(
+    const CollectionMeta& meta, const expr::CompiledFilter* filter) const {
+  std::vector<bool> mask;
+  const PartitionKeyLayout* layout = meta.key_layout.get();
+  if (layout == nullptr || filter == nullptr ||
+      !prune_by_key_.load(std::memory_order_relaxed)) {
+    return mask;
+  }
+  std::optional<std::vector<Value>> pinned =
+      filter->PinnedValues(layout->column);
+  if (!pinned.has_value() || pinned->empty()) return mask;
+  const bool int_key = schema_.fields[layout->column].type == DataType::kInt64;
+  mask.assign(meta.partitions.size(), false);
+  for (const Value& v : *pinned) {
+    // A value of another type (`k == 1.0` on an INT64 key compares
+    // numerically): no pruning.
+    if (int_key ? !v.is_int() : !v.is_string()) return {};
+    mask[layout->slots[PartitionKeySlot(v, layout->slots.size())]] = true;
+  }
+  return mask;
+}
+
 absl::StatusOr<std::vector<bool>> Collection::ReadMask(
-    const CollectionMeta& meta, const std::vector<std::string>& names) const {
+    const CollectionMeta& meta, const std::vector<std::string>& names,
+    const expr::CompiledFilter* filter) const {
   COVE_ASSIGN_OR_RETURN(std::vector<bool> mask, PartitionMask(meta, names));
+  if (names.empty()) mask = KeyMask(meta, filter);
   if (meta.unloaded_partitions.empty()) return mask;
   if (names.empty()) {
-    mask.assign(meta.partitions.size(), false);
+    const bool pruned = !mask.empty();
+    mask.resize(meta.partitions.size(), false);
     for (size_t p = 0; p < meta.partitions.size(); ++p) {
-      mask[p] = !meta.partitions[p].empty() &&
+      mask[p] = (!pruned || mask[p]) && !meta.partitions[p].empty() &&
                 meta.unloaded_partitions.count(meta.partitions[p]) == 0;
     }
     return mask;
@@ -870,7 +960,8 @@ absl::StatusOr<std::vector<bool>> Collection::PartitionMask(
   mask.assign(meta.partitions.size(), false);
   for (const std::string& name : names) {
     auto it = std::find(meta.partitions.begin(), meta.partitions.end(), name);
-    if (name.empty() || it == meta.partitions.end()) {
+    if (name.empty() || it == meta.partitions.end() ||
+        (meta.key_layout != nullptr && name == kDefaultPartition)) {
       return absl::NotFoundError(absl::StrCat("partition '", name,
                                               "' not found in collection '",
                                               this->name(), "'"));
@@ -886,7 +977,7 @@ absl::Status Collection::CreatePartition(const std::string& partition) {
 }
 
 absl::Status Collection::CreatePartitionLocked(const std::string& partition,
-                                               bool log) {
+                                               bool log, bool key_mode) {
   COVE_RETURN_IF_ERROR(ValidateName("partition name", partition));
   const std::vector<std::string>& partitions = state_->meta->partitions;
   if (std::find(partitions.begin(), partitions.end(), partition) !=
@@ -896,7 +987,10 @@ absl::Status Collection::CreatePartitionLocked(const std::string& partition,
                      "' already exists in collection '", name(), "'"));
   }
   size_t live = 0;
-  for (const auto& p : partitions) live += p.empty() ? 0 : 1;
+  // Partition key mode hides "_default": it does not count.
+  for (const auto& p : partitions) {
+    live += p.empty() || (key_mode && p == kDefaultPartition) ? 0 : 1;
+  }
   if (live >= kMaxPartitions || partitions.size() >= UINT16_MAX) {
     return absl::ResourceExhaustedError(
         absl::StrCat("partition '", partition, "': collection '", name(),
@@ -982,15 +1076,20 @@ absl::Status Collection::DropPartitionLocked(const std::string& partition,
 bool Collection::HasPartition(const std::string& partition) const {
   std::shared_ptr<const CollectionState> state = Snapshot();
   const std::vector<std::string>& partitions = state->meta->partitions;
+  if (state->meta->key_layout != nullptr && partition == kDefaultPartition) {
+    return false;  // hidden in partition key mode
+  }
   return !partition.empty() && std::find(partitions.begin(), partitions.end(),
                                          partition) != partitions.end();
 }
 
 std::vector<std::string> Collection::ListPartitions() const {
   std::shared_ptr<const CollectionState> state = Snapshot();
+  const bool key_mode = state->meta->key_layout != nullptr;
   std::vector<std::string> out;
   for (const auto& p : state->meta->partitions) {
-    if (!p.empty()) out.push_back(p);
+    if (p.empty() || (key_mode && p == kDefaultPartition)) continue;
+    out.push_back(p);
   }
   return out;
 }

@@ -65,7 +65,16 @@ enum class RecordType : uint8_t {
   kRelease = 27,
   kLoadPartitions = 28,     // id, count, names
   kReleasePartitions = 29,  // id, count, names
+  // An insert in partition key mode: id, next auto id, count, then per row
+  // its partition id (varint) and values.
+  kInsertByKey = 30,
 };
+
+/// Partition key mode: the slot (0 .. n-1) a partition key value hashes to,
+/// MurmurHash3 x86_32 (seed 0) of an INT64's 8 bytes in little-endian order
+/// or of a VARCHAR's UTF-8 bytes, modulo n. Rows are stored by it: it never
+/// changes. n > 0; the key must be an int or a string.
+uint32_t PartitionKeySlot(const Value& key, size_t n);
 
 /// What a collection runs with besides its schema.
 struct CollectionContext {
@@ -356,6 +365,27 @@ class Collection {
   /// Live rows of partition `name`, loaded or not.
   absl::StatusOr<int64_t> PartitionRowCount(const std::string& name) const;
 
+  /// Milvus' partition key mode, from now on: an insert that names no
+  /// partition puts each row into partition `names[PartitionKeySlot(v,
+  /// names.size())]`, v the row's value of `column` (an INT64 or VARCHAR
+  /// field, not nullable), so that an upsert that changes v moves the row;
+  /// a search, query or delete by filter that names no partition reads only
+  /// the partitions of the values the filter pins `column` to
+  /// (CompiledFilter::PinnedValues), all of them otherwise. Partitions of
+  /// `names` that do not exist are created without a log record: the caller
+  /// keeps the mode and calls this again right after the collection is
+  /// created anew or restored during recovery. "_default" is hidden then
+  /// (not listed, not found by name). Idempotent.
+  absl::Status SetPartitionKey(int column,
+                               const std::vector<std::string>& names);
+  /// The partition key column, or -1 (not in partition key mode).
+  int partition_key_column() const;
+  /// Partition key pruning on (the default) or off. Results are the same
+  /// either way (tests and benchmarks compare the two).
+  void set_partition_pruning(bool on) {
+    prune_by_key_.store(on, std::memory_order_relaxed);
+  }
+
   /// Appends rows given as one value per column: the schema's fields in
   /// order, then the dynamic column ("$meta", a JSON object) when the schema
   /// has one. Values must fit the schema (the caller checks them: vectors
@@ -490,8 +520,10 @@ class Collection {
   bool TombstoneLocked(Batch& batch, Loc loc, std::vector<int64_t>* touched);
   void ErasePkLocked(const Value& key);
   void SetPkLocked(const Value& key, Loc loc);
+  // Rows go to `partition_id`, or to `per_row[r]` when given.
   void ApplyInsertLocked(std::vector<std::vector<Value>>& rows,
-                         uint16_t partition_id);
+                         uint16_t partition_id,
+                         const std::vector<uint16_t>* per_row = nullptr);
   // Seals the growing view at `pos` of `batch` and appends a new growing
   // one (requires mu_ and state_mu_); returns the new one's position.
   size_t SealGrowingLocked(Batch& batch, size_t pos);
@@ -547,7 +579,8 @@ class Collection {
                                        bool log);
   // Checks that every vector field has an index (loading needs one).
   absl::Status CheckLoadable(const CollectionMeta& meta) const;
-  absl::Status CreatePartitionLocked(const std::string& partition, bool log);
+  absl::Status CreatePartitionLocked(const std::string& partition, bool log,
+                                     bool key_mode = false);
   absl::Status DropPartitionLocked(const std::string& partition, bool log);
 
   // Allowed rows of one segment: visible, live, in the partitions (empty:
@@ -569,9 +602,19 @@ class Collection {
       const CollectionMeta& meta, const std::vector<std::string>& names) const;
   // The partitions a read of `names` sees: PartitionMask, restricted to the
   // loaded partitions; a named partition that is not loaded is
-  // FailedPrecondition.
+  // FailedPrecondition. With no names, in partition key mode, and a filter
+  // that pins the key: the partitions of the pinned values (KeyMask).
   absl::StatusOr<std::vector<bool>> ReadMask(
-      const CollectionMeta& meta, const std::vector<std::string>& names) const;
+      const CollectionMeta& meta, const std::vector<std::string>& names,
+      const expr::CompiledFilter* filter = nullptr) const;
+  // Partition key pruning: the partitions of the values `filter` pins the
+  // key to, or empty (every partition).
+  std::vector<bool> KeyMask(const CollectionMeta& meta,
+                            const expr::CompiledFilter* filter) const;
+  // Partition key mode: per row of `rows`, its partition id.
+  absl::StatusOr<std::vector<uint16_t>> KeyPartitions(
+      const PartitionKeyLayout& layout,
+      const std::vector<std::vector<Value>>& rows) const;
   // Partition ids of names (empty names: all partitions).
   absl::StatusOr<std::vector<int>> PartitionIds(
       const CollectionMeta& meta, const std::vector<std::string>& names) const;
@@ -675,6 +718,7 @@ class Collection {
   absl::flat_hash_map<std::string, Loc> str_pk_;
   int64_t next_auto_id_ = 0;
   std::atomic<int64_t> last_write_us_{0};
+  std::atomic<bool> prune_by_key_{true};
   std::shared_ptr<Jobs> jobs_;
 };
 

@@ -106,9 +106,30 @@ Bitset Collection::Matching(const SegmentView& seg,
   Bitset allowed(seg.rows, true);
   if (seg.num_deleted > 0) allowed.AndNot(*seg.deleted);
   if (partitions != nullptr) {
-    const std::vector<uint16_t>& part = seg.data->partition;
-    for (size_t r = 0; r < seg.rows; ++r) {
-      if (!(*partitions)[part[r]]) allowed.Reset(r);
+    size_t kept = 0;
+    for (bool k : *partitions) kept += k ? 1 : 0;
+    if (seg.sealed && kept * 8 <= partitions->size()) {
+      // A few partitions of a sealed segment (partition key pruning): only
+      // their rows, from the segment's rows by partition.
+      const SegmentData::PartitionRows& by_partition =
+          seg.data->SealedPartitionRows(seg.rows);
+      Bitset only(seg.rows, false);
+      const size_t ids =
+          std::min(partitions->size(), by_partition.start.size() - 1);
+      for (size_t p = 0; p < ids; ++p) {
+        if (!(*partitions)[p]) continue;
+        for (uint32_t i = by_partition.start[p]; i < by_partition.start[p + 1];
+             ++i) {
+          only.Set(by_partition.rows[i]);
+        }
+      }
+      allowed.And(only);
+    } else {
+      // A byte per partition: the row loop has no branch.
+      std::vector<uint8_t> keep(partitions->begin(), partitions->end());
+      const uint16_t* part = seg.data->partition.data();
+      const uint8_t* k = keep.data();
+      allowed.AndWith([&](size_t r) { return k[part[r]]; });
     }
   }
   if (filter == nullptr) return allowed;
@@ -226,7 +247,7 @@ absl::StatusOr<SearchHits> Collection::Search(
     after_key = larger_is_closer ? -after.score : after.score;
   }
   COVE_ASSIGN_OR_RETURN(std::vector<bool> keep,
-                        ReadMask(meta, spec.partitions));
+                        ReadMask(meta, spec.partitions, spec.filter));
   const std::vector<Target> targets =
       Targets(state, spec.filter, keep.empty() ? nullptr : &keep);
 
@@ -516,7 +537,7 @@ absl::StatusOr<QueryRows> Collection::Query(
   const CollectionMeta& meta = *state.meta;
   if (!meta.loaded) return NotLoaded("query", name());
   COVE_ASSIGN_OR_RETURN(std::vector<bool> keep,
-                        ReadMask(meta, spec.partitions));
+                        ReadMask(meta, spec.partitions, spec.filter));
   std::vector<RowRef>& rows = out.rows;
   if (spec.by_ids) {
     for (Loc loc : locs) {

@@ -340,7 +340,7 @@ absl::StatusOr<SearchHits> Collection::Search(
     }
   }
   COVE_ASSIGN_OR_RETURN(std::vector<bool> keep,
-                        ReadMask(meta, spec.partitions));
+                        ReadMask(meta, spec.partitions, spec.filter));
   const std::vector<Target> targets =
       Targets(state, spec.filter, keep.empty() ? nullptr : &keep);
   // Growing segments and sealed ones whose build is pending are scanned.

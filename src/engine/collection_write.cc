@@ -41,13 +41,22 @@ absl::StatusOr<WriteResult> Collection::Insert(
   if (!schema_.functions.empty()) ApplyFunctions(&normalized);
   const auto& rows = normalized;
   absl::MutexLock lock(&mu_);
-  COVE_ASSIGN_OR_RETURN(
-      std::vector<bool> mask,
-      PartitionMask(
-          *state_->meta,
-          {partition.empty() ? std::string(kDefaultPartition) : partition}));
-  const uint16_t partition_id = static_cast<uint16_t>(
-      std::find(mask.begin(), mask.end(), true) - mask.begin());
+  // Partition key mode: each row goes to its key's partition.
+  const std::shared_ptr<const PartitionKeyLayout> layout =
+      partition.empty() ? state_->meta->key_layout : nullptr;
+  std::vector<uint16_t> per_row;
+  uint16_t partition_id = 0;
+  if (layout != nullptr) {
+    COVE_ASSIGN_OR_RETURN(per_row, KeyPartitions(*layout, normalized));
+  } else {
+    COVE_ASSIGN_OR_RETURN(
+        std::vector<bool> mask,
+        PartitionMask(
+            *state_->meta,
+            {partition.empty() ? std::string(kDefaultPartition) : partition}));
+    partition_id = static_cast<uint16_t>(
+        std::find(mask.begin(), mask.end(), true) - mask.begin());
+  }
   // Assign auto ids. A key that exists already, or repeats within the
   // batch, is not refused (Milvus accepts it): the last row for a key wins,
   // as in an upsert (ApplyInsertLocked tombstones the row the key had).
@@ -61,21 +70,51 @@ absl::StatusOr<WriteResult> Collection::Insert(
   for (const auto& values : normalized) result.ids.push_back(values[pk_index_]);
   if (logger_) {
     internal::ByteWriter w;
-    w.U8(static_cast<uint8_t>(RecordType::kInsert));
-    w.I64(id_);
-    w.U32(partition_id);
-    w.I64(next_auto_id_);
-    w.Varint(normalized.size());
-    for (const auto& values : normalized) {
-      for (const Value& v : values) w.Val(v);
+    if (layout != nullptr) {
+      w.U8(static_cast<uint8_t>(RecordType::kInsertByKey));
+      w.I64(id_);
+      w.I64(next_auto_id_);
+      w.Varint(normalized.size());
+      for (size_t r = 0; r < normalized.size(); ++r) {
+        w.Varint(per_row[r]);
+        for (const Value& v : normalized[r]) w.Val(v);
+      }
+    } else {
+      w.U8(static_cast<uint8_t>(RecordType::kInsert));
+      w.I64(id_);
+      w.U32(partition_id);
+      w.I64(next_auto_id_);
+      w.Varint(normalized.size());
+      for (const auto& values : normalized) {
+        for (const Value& v : values) w.Val(v);
+      }
     }
     if (absl::Status s = Log(w.Take()); !s.ok()) {
       if (pk.auto_id && !upsert) next_auto_id_ -= rows.size();
       return s;
     }
   }
-  ApplyInsertLocked(normalized, partition_id);
+  ApplyInsertLocked(normalized, partition_id,
+                    layout != nullptr ? &per_row : nullptr);
   return result;
+}
+
+absl::StatusOr<std::vector<uint16_t>> Collection::KeyPartitions(
+    const PartitionKeyLayout& layout,
+    const std::vector<std::vector<Value>>& rows) const {
+  const FieldDef& f = schema_.fields[layout.column];
+  const bool int_key = f.type == DataType::kInt64;
+  std::vector<uint16_t> out(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const Value& v = rows[r][layout.column];
+    if (int_key ? !v.is_int() : !v.is_string()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "insert row ", r, ": partition key '", f.name, "': expected ",
+          DataTypeName(f.type), " (got ", v.ToJson(), ")"));
+    }
+    out[r] = layout.slots[PartitionKeySlot(v, layout.slots.size())];
+  }
+  return out;
 }
 
 void Collection::SetPkLocked(const Value& key, Loc loc) {
@@ -114,7 +153,8 @@ bool Collection::TombstoneLocked(Batch& batch, Loc loc,
 }
 
 void Collection::ApplyInsertLocked(std::vector<std::vector<Value>>& rows,
-                                   uint16_t partition_id) {
+                                   uint16_t partition_id,
+                                   const std::vector<uint16_t>* per_row) {
   const size_t seal_rows = context_.segments.seal_rows;
   std::vector<int64_t> sealed_now;
   std::vector<int64_t> touched;
@@ -129,7 +169,8 @@ void Collection::ApplyInsertLocked(std::vector<std::vector<Value>>& rows,
       gpos = static_cast<int>(SealGrowingLocked(batch, gpos));
       g = batch.View(gpos);
     };
-    for (std::vector<Value>& values : rows) {
+    for (size_t i = 0; i < rows.size(); ++i) {
+      std::vector<Value>& values = rows[i];
       seal_if_full();
       if (g->rows == growing_->capacity) {
         // Full below the threshold: continue in a copy twice the size.
@@ -198,7 +239,8 @@ void Collection::ApplyInsertLocked(std::vector<std::vector<Value>>& rows,
       for (size_t c = 0; c < num_columns_; ++c) {
         growing_->columns[c][row] = std::move(values[c]);
       }
-      growing_->partition[row] = partition_id;
+      growing_->partition[row] =
+          per_row != nullptr ? (*per_row)[i] : partition_id;
       g->rows = row + 1;
       SetPkLocked(key, MakeLoc(g->id, static_cast<uint32_t>(row)));
       seal_if_full();
@@ -335,6 +377,8 @@ absl::StatusOr<WriteResult> Collection::Delete(const DeleteSpec& spec) {
   std::vector<bool> keep;
   if (!spec.partition.empty()) {
     COVE_ASSIGN_OR_RETURN(keep, PartitionMask(*state.meta, {spec.partition}));
+  } else if (spec.filter != nullptr) {
+    keep = KeyMask(*state.meta, spec.filter);
   }
   std::vector<Loc> rows;
   if (spec.filter != nullptr) {

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -81,13 +82,52 @@ struct SegmentData {
     for (const Vectors& v : vectors) {
       bytes += v.inv_norm.capacity() * sizeof(float);
     }
+    if (auto rows = std::atomic_load(&partition_rows_)) {
+      bytes +=
+          (rows->start.capacity() + rows->rows.capacity()) * sizeof(uint32_t);
+    }
     return bytes;
+  }
+
+  /// The rows of each partition id (rows[start[p] .. start[p+1])), for
+  /// reads of a few partitions of a sealed segment (partition key pruning:
+  /// O(rows read), not O(rows)). Built on first use over rows [0, `rows`):
+  /// only for sealed segments, whose rows and partition ids never change.
+  struct PartitionRows {
+    std::vector<uint32_t> start;
+    std::vector<uint32_t> rows;
+  };
+  const PartitionRows& SealedPartitionRows(size_t rows) const {
+    std::call_once(partition_rows_once_, [&] {
+      auto built = std::make_shared<PartitionRows>();
+      uint16_t max_id = 0;
+      for (size_t r = 0; r < rows; ++r) {
+        max_id = std::max(max_id, partition[r]);
+      }
+      built->start.assign(static_cast<size_t>(max_id) + 2, 0);
+      for (size_t r = 0; r < rows; ++r) ++built->start[partition[r] + 1];
+      for (size_t p = 1; p < built->start.size(); ++p) {
+        built->start[p] += built->start[p - 1];
+      }
+      built->rows.resize(rows);
+      std::vector<uint32_t> next(built->start.begin(), built->start.end() - 1);
+      for (size_t r = 0; r < rows; ++r) {
+        built->rows[next[partition[r]]++] = static_cast<uint32_t>(r);
+      }
+      std::atomic_store(&partition_rows_,
+                        std::shared_ptr<const PartitionRows>(std::move(built)));
+    });
+    return *std::atomic_load(&partition_rows_);
   }
 
   const size_t capacity;
   std::vector<std::vector<Value>> columns;
   std::vector<uint16_t> partition;
   std::vector<Vectors> vectors;
+
+ private:
+  mutable std::once_flag partition_rows_once_;
+  mutable std::shared_ptr<const PartitionRows> partition_rows_;
 };
 
 /// What a reader sees of one segment.
@@ -157,6 +197,14 @@ struct FieldIndexState {
   uint64_t generation = 0;
 };
 
+/// Milvus' partition key mode (Collection::SetPartitionKey): the key column
+/// and, by hash slot (PartitionKeySlot), the partition id rows of that slot
+/// go to.
+struct PartitionKeyLayout {
+  int column = -1;
+  std::vector<uint16_t> slots;
+};
+
 /// Collection metadata that readers need, replaced as a whole on change.
 struct CollectionMeta {
   /// Some or all partitions are loaded.
@@ -169,6 +217,8 @@ struct CollectionMeta {
   std::vector<FieldIndexState> fields;  // per vector field
   std::vector<FieldIndexState> sparse;  // per sparse vector field
   std::vector<FieldIndexState> scalar;  // per schema column (scalar fields)
+  /// Partition key mode; null: rows go to the partition an insert names.
+  std::shared_ptr<const PartitionKeyLayout> key_layout;
 };
 
 /// A consistent state of a collection: what one read works on.

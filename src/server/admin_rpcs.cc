@@ -668,6 +668,17 @@ grpc::Status MilvusServiceImpl::Import(grpc::ServerContext* context,
         CollectionDescription d,
         connection_->DescribeCollection(request->collection_name(), c.call));
     if (!request->partition_name().empty()) {
+      for (const FieldSchema& f : d.schema.fields) {
+        if (f.is_partition_key) {
+          // As Milvus: rows are spread by the key.
+          return absl::InvalidArgumentError(absl::StrCat(
+              "import partition_name: collection '",
+              internal::ValidUtf8(d.name), "' has a partition key ('",
+              internal::ValidUtf8(f.name),
+              "'): not allow to set partition name for collection with "
+              "partition key"));
+        }
+      }
       COVE_ASSIGN_OR_RETURN(
           bool has,
           connection_->HasPartition(d.name, request->partition_name(), c.call));

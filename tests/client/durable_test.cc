@@ -12,7 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "common/bytes.h"
 #include "cove/client.h"
+#include "embedded/requests.h"
+#include "engine/collection.h"
+#include "engine/schema.h"
+#include "engine/storage/store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"
@@ -114,10 +120,31 @@ TEST(DurableTest, KeyFieldsSurviveReopen) {
     EXPECT_THAT(client.CreatePartition("keys", "p"),
                 StatusIs(absl::StatusCode::kFailedPrecondition,
                          HasSubstr("partition key ('tag')")));
+    // The rows stay in the partitions of their keys' hashes.
+    ASSERT_OK_AND_ASSIGN(std::vector<std::string> names,
+                         client.ListPartitions("keys"));
+    ASSERT_EQ(names.size(), 5u);
+    std::vector<int64_t> want(5);
+    for (int64_t i = 0; i < 40; ++i) {
+      ++want[engine::PartitionKeySlot(Value(absl::StrCat("t", i % 7)), 5)];
+    }
+    for (int p = 0; p < 5; ++p) {
+      EXPECT_EQ(names[p], absl::StrCat("_default_", p));
+      ASSERT_OK_AND_ASSIGN(CollectionStats stats,
+                           client.GetPartitionStats("keys", names[p]));
+      EXPECT_EQ(stats.row_count, want[p]) << names[p];
+    }
   };
   {
     ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
     ASSERT_OK(client.CreateCollection("keys", schema));
+    std::vector<Row> rows;
+    for (int64_t i = 0; i < 40; ++i) {
+      Row row = MakeRow(i, absl::StrCat("t", i % 7));
+      row["ts"] = Value(i);
+      rows.push_back(std::move(row));
+    }
+    ASSERT_OK(client.Insert("keys", rows));
     check(client);
   }
   {
@@ -128,6 +155,114 @@ TEST(DurableTest, KeyFieldsSurviveReopen) {
   {
     ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
     check(client);
+  }
+}
+
+// A partition key collection written by a version before partition key
+// pruning (its settings record has no layout, its rows are all in
+// "_default") still opens and answers correctly: it keeps its one
+// partition and is not pruned, before and after a snapshot.
+TEST(DurableTest, PartitionKeyCollectionOfAnOlderVersionKeepsOnePartition) {
+  const std::string dir = TempDir();
+  CollectionSchema schema;
+  FieldSchema id;
+  id.name = "id";
+  id.type = DataType::kInt64;
+  id.is_primary_key = true;
+  FieldSchema vec;
+  vec.name = "vector";
+  vec.type = DataType::kFloatVector;
+  vec.dim = kDim;
+  FieldSchema tag;
+  tag.name = "tag";
+  tag.type = DataType::kVarChar;
+  tag.max_length = 8;
+  schema.AddField(id).AddField(vec).AddField(tag);
+  IndexSpec flat;
+  flat.field_name = "vector";
+  flat.index_type = IndexType::kFlat;
+  flat.metric_type = MetricType::kL2;
+  {
+    // The records that version wrote: the collection (its settings: level
+    // byte with the keys bit, no properties, key "tag" over 4 partitions, no
+    // clustering key) and an insert into partition 0.
+    auto store = engine::Store::Open(
+        dir, {}, [](std::string_view) { return absl::OkStatus(); },
+        [](std::string_view) { return absl::OkStatus(); });
+    ASSERT_OK(store.status());
+    internal::ByteWriter create;
+    create.U8(static_cast<uint8_t>(engine::RecordType::kCreateCollection));
+    create.Str("default");
+    create.Str("old");
+    create.I64(4242);
+    engine::EncodeSchema(internal::ToEngineSchema(schema), &create);
+    create.Varint(1);
+    ASSERT_OK_AND_ASSIGN(engine::IndexDef def, internal::ToIndexDef(flat));
+    engine::EncodeIndexDef(def, &create);
+    create.U8(0x80);  // Strong, key fields follow
+    create.Varint(0);
+    create.Varint(0);
+    create.Str("tag");
+    create.Varint(4);
+    create.Str("");
+    ASSERT_OK((*store)->Append(create.bytes()));
+    internal::ByteWriter insert;
+    insert.U8(static_cast<uint8_t>(engine::RecordType::kInsert));
+    insert.I64(4242);
+    insert.U32(0);
+    insert.I64(0);
+    insert.Varint(30);
+    for (int64_t i = 0; i < 30; ++i) {
+      const Row row = MakeRow(i, absl::StrCat("t", i % 3));
+      insert.Val(row.at("id"));
+      insert.Val(row.at("vector"));
+      insert.Val(row.at("tag"));
+    }
+    ASSERT_OK((*store)->Append(insert.bytes()));
+  }
+  auto check = [](Client& client, int64_t rows) {
+    ASSERT_OK_AND_ASSIGN(CollectionDescription d,
+                         client.DescribeCollection("old"));
+    EXPECT_TRUE(d.schema.fields[2].is_partition_key);
+    EXPECT_EQ(d.schema.num_partitions, 4);
+    ASSERT_OK_AND_ASSIGN(std::vector<std::string> names,
+                         client.ListPartitions("old"));
+    EXPECT_THAT(names, ::testing::ElementsAre("_default"));
+    ASSERT_OK_AND_ASSIGN(CollectionStats stats,
+                         client.GetPartitionStats("old", "_default"));
+    EXPECT_EQ(stats.row_count, rows);
+    ASSERT_OK(client.LoadCollection("old"));
+    QueryRequest q;
+    q.collection_name = "old";
+    q.filter = "tag == \"t1\" and id < 12";
+    q.output_fields = {"id"};
+    ASSERT_OK_AND_ASSIGN(std::vector<Row> got, client.Query(q));
+    std::set<int64_t> ids;
+    for (const Row& r : got) ids.insert(r.at("id").AsInt());
+    EXPECT_EQ(ids, (std::set<int64_t>{1, 4, 7, 10}));
+  };
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+    check(client, 30);
+    // New rows join the one partition; an upsert changes a key in place.
+    ASSERT_OK(client.Insert("old", {MakeRow(30, "t1")}));
+    ASSERT_OK(client.Upsert("old", {MakeRow(1, "t2")}));
+    ASSERT_OK(client.Upsert("old", {MakeRow(2, "t1")}));
+    ASSERT_OK_AND_ASSIGN(CollectionStats stats,
+                         client.GetPartitionStats("old", "_default"));
+    EXPECT_EQ(stats.row_count, 31);
+    ASSERT_OK(client.Delete("old", {Value(int64_t{2})}));
+    ASSERT_OK(client.Upsert("old", {MakeRow(1, "t1")}));
+    check(client, 30);
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+    check(client, 30);
+    ASSERT_OK(client.Flush("old"));  // a snapshot
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
+    check(client, 30);
   }
 }
 

@@ -16,6 +16,7 @@
 #include "common/utf8.h"
 #include "conformance/backends.h"
 #include "cove/client.h"
+#include "engine/collection.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/server_fixture.h"
@@ -1393,7 +1394,66 @@ TEST_P(ConformanceTest, PartitionKey) {
   for (const Hit& h : results.hits.at(0)) ids.push_back(h.id.AsInt());
   EXPECT_THAT(ids, ElementsAre(6, 4, 8));
 
+  // The rows are spread over "_default_0" .. "_default_15" by the hash of
+  // their key (documented: engine::PartitionKeySlot); "_default" is hidden.
+  std::vector<std::string> names;
+  for (int i = 0; i < 16; ++i) names.push_back(absl::StrCat("_default_", i));
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> listed,
+                       client().ListPartitions("pk"));
+  EXPECT_EQ(listed, names);
+  ASSERT_OK_AND_ASSIGN(bool has, client().HasPartition("pk", "_default"));
+  EXPECT_FALSE(has);
+  ASSERT_OK_AND_ASSIGN(has, client().HasPartition("pk", "_default_15"));
+  EXPECT_TRUE(has);
+  auto expect_spread = [&](const std::map<std::string, int>& per_key) {
+    std::vector<int64_t> want(16);
+    for (const auto& [key, n] : per_key) {
+      want[engine::PartitionKeySlot(Value(key), 16)] += n;
+    }
+    for (int i = 0; i < 16; ++i) {
+      ASSERT_OK_AND_ASSIGN(CollectionStats stats,
+                           client().GetPartitionStats("pk", names[i]));
+      EXPECT_EQ(stats.row_count, want[i]) << names[i];
+    }
+  };
+  ASSERT_NE(engine::PartitionKeySlot(Value("a"), 16),
+            engine::PartitionKeySlot(Value("b"), 16));
+  expect_spread({{"a", 6}, {"b", 6}});
+  // An upsert that changes the key moves the row; deletes by id find rows
+  // wherever they are; a delete by a pinned filter deletes what it says.
+  Row moved = rows[0];
+  moved["tenant"] = Value("b");
+  ASSERT_THAT(client().Upsert("pk", {moved}), IsOk());
+  expect_spread({{"a", 5}, {"b", 7}});
+  QueryRequest query;
+  query.collection_name = "pk";
+  query.filter = "tenant == \"b\" and id < 4";
+  ASSERT_OK_AND_ASSIGN(std::vector<Row> got, client().Query(query));
+  std::vector<int64_t> got_ids;
+  for (const Row& r : got) got_ids.push_back(r.at("id").AsInt());
+  std::sort(got_ids.begin(), got_ids.end());
+  EXPECT_THAT(got_ids, ElementsAre(0, 1, 3));
+  ASSERT_THAT(
+      client().Delete("pk", {Value(int64_t{0}), Value(int64_t{2})}).status(),
+      IsOk());
+  expect_spread({{"a", 4}, {"b", 6}});
+  DeleteRequest by_filter;
+  by_filter.collection_name = "pk";
+  by_filter.filter = "tenant in [\"a\"] and id > 6";
+  ASSERT_THAT(client().Delete(by_filter), IsOk());
+  expect_spread({{"a", 2}, {"b", 6}});
+  query.filter = "tenant == \"a\" or tenant == \"b\"";
+  ASSERT_OK_AND_ASSIGN(got, client().Query(query));
+  EXPECT_EQ(got.size(), 8u);
+
   // Partitions are not named by hand.
+  EXPECT_THAT(client().LoadPartitions("pk", {"_default_0"}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("disable load partitions if partition key "
+                                 "mode is used")));
+  EXPECT_THAT(client().ReleasePartitions("pk", {"_default_0"}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("partition key")));
   search.partition_names = {"_default"};
   EXPECT_THAT(client().Search(search),
               StatusIs(absl::StatusCode::kFailedPrecondition,

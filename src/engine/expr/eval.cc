@@ -90,7 +90,53 @@ Datum Arith(ArithOp op, const Datum& a, const Datum& b) {
   return Datum::Missing();
 }
 
+namespace {
+
+// The values predicate `p` pins field `field` to (CompiledFilter::
+// PinnedValues), or nullopt.
+std::optional<std::vector<Value>> Pinned(const Predicate& p, int field,
+                                         int depth) {
+  if (depth > 300) return std::nullopt;  // deeper than the parser allows
+  switch (p.connective()) {
+    case Predicate::Connective::kAnd: {
+      std::optional<std::vector<Value>> best;
+      for (const Predicate* c : p.children()) {
+        std::optional<std::vector<Value>> v = Pinned(*c, field, depth + 1);
+        if (v.has_value() && (!best.has_value() || v->size() < best->size())) {
+          best = std::move(v);
+        }
+      }
+      return best;
+    }
+    case Predicate::Connective::kOr: {
+      std::vector<Value> all;
+      for (const Predicate* c : p.children()) {
+        std::optional<std::vector<Value>> v = Pinned(*c, field, depth + 1);
+        if (!v.has_value()) return std::nullopt;
+        all.insert(all.end(), v->begin(), v->end());
+      }
+      return all;
+    }
+    case Predicate::Connective::kNot:
+      return std::nullopt;
+    case Predicate::Connective::kNone:
+      break;
+  }
+  int f = -1;
+  std::vector<Value> keys;
+  if (!p.CollectKeys(&f, &keys) || f != field) return std::nullopt;
+  return keys;
+}
+
+}  // namespace
+
 CompiledFilter::CompiledFilter() = default;
+
+std::optional<std::vector<Value>> CompiledFilter::PinnedValues(
+    int field_index) const {
+  if (root_ == nullptr) return std::nullopt;
+  return Pinned(*root_, field_index, 0);
+}
 
 bool CompiledFilter::Matches(const RowAccessor& row) const {
   return root_ == nullptr || root_->Eval(row) == Tri::kTrue;

@@ -188,6 +188,14 @@ class CompiledFilter {
   std::optional<std::vector<cove::Value>> PrimaryKeyLookup(
       int pk_field_index) const;
 
+  /// Partition key pruning: when every row the filter matches has field
+  /// `field_index` equal to one of a few values, returns them (as written,
+  /// in any order, possibly repeated); otherwise nullopt. Recognized:
+  /// `f == x`, `f in [...]`, an `or` whose every term pins f (the union),
+  /// and an `and` with a term that pins f (the smallest such term's values);
+  /// `not`, `!=`, ranges and anything else pin nothing.
+  std::optional<std::vector<cove::Value>> PinnedValues(int field_index) const;
+
   /// Set evaluation through scalar indexes: narrows `rows` (a bitset of the
   /// block `index` covers) to the rows that match. Leaves that `index`
   /// answers come from it, the rest are evaluated for the rows still in

@@ -22,17 +22,29 @@ absl::Status Collection::Replay(std::string_view record) {
   if (!r.U8(&type) || !r.I64(&id) || id != id_) return corrupt("header of a");
   absl::MutexLock lock(&mu_);
   switch (static_cast<RecordType>(type)) {
-    case RecordType::kInsert: {
+    case RecordType::kInsert:
+    case RecordType::kInsertByKey: {
+      // kInsertByKey: no batch partition; each row has its own.
+      const bool by_key =
+          static_cast<RecordType>(type) == RecordType::kInsertByKey;
       uint32_t partition = 0;
       int64_t next_auto = 0;
       uint64_t n = 0;
-      if (!r.U32(&partition) || !r.I64(&next_auto) || !r.Varint(&n) ||
-          partition >= state_->meta->partitions.size()) {
+      if ((!by_key && !r.U32(&partition)) || !r.I64(&next_auto) ||
+          !r.Varint(&n) || partition >= state_->meta->partitions.size()) {
         return corrupt("an insert");
       }
       std::vector<std::vector<Value>> rows;
+      std::vector<uint16_t> per_row;
       rows.reserve(std::min<uint64_t>(n, 1 << 20));
       for (uint64_t i = 0; i < n; ++i) {
+        if (by_key) {
+          uint64_t p = 0;
+          if (!r.Varint(&p) || p >= state_->meta->partitions.size()) {
+            return corrupt("an insert");
+          }
+          per_row.push_back(static_cast<uint16_t>(p));
+        }
         std::vector<Value> values(num_columns_);
         for (Value& v : values) {
           if (!r.Val(&v)) return corrupt("an insert");
@@ -66,7 +78,8 @@ absl::Status Collection::Replay(std::string_view record) {
         rows.push_back(std::move(values));
       }
       next_auto_id_ = std::max(next_auto_id_, next_auto);
-      ApplyInsertLocked(rows, static_cast<uint16_t>(partition));
+      ApplyInsertLocked(rows, static_cast<uint16_t>(partition),
+                        by_key ? &per_row : nullptr);
       return absl::OkStatus();
     }
     case RecordType::kDelete: {
