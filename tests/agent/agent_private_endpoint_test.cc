@@ -126,9 +126,9 @@ TEST_F(AgentPrivateEndpointTest, ServedOnTheAgentsAddressPublicOffAndOn) {
   ASSERT_TRUE(updated.ok()) << updated.status();
   EXPECT_EQ(updated->endpoint(), public_endpoint);
   int64_t n = -1;
-  ASSERT_TRUE((Eventually<int64_t>(
-      [&] { return CountDocs(public_endpoint, pw); },
-      [](int64_t v) { return v == 4; }, &n)));
+  ASSERT_TRUE(
+      (Eventually<int64_t>([&] { return CountDocs(public_endpoint, pw); },
+                           [](int64_t v) { return v == 4; }, &n)));
 
   // Private off: its port is let go, the control plane learns it.
   update.mutable_cluster()->set_private_endpoint_enabled(false);
