@@ -87,8 +87,9 @@ absl::Status Agent::Impl::StartDataPlaneLocked(Local* local) {
   // Private endpoint on the agent's private address (issue 19).
   if (local->info.private_endpoint_enabled)
     o.private_host = options_.private_address;
-  o.public_disabled =
-      local->info.public_endpoint_disabled && !o.private_host.empty();
+  // Never public when it should not be: without a private address (an
+  // agent restarted without --private-address) the start is refused.
+  o.public_disabled = local->info.public_endpoint_disabled;
   o.on_access_denied =
       [this, name = local->info.name](const server::AccessDenial& d) {
         QueueDenial(name, d);
