@@ -75,8 +75,9 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
   // Private endpoint (cluster_network.cc).
   if (cluster->private_endpoint_enabled())
     o.private_host = PrivateAddressLocked(*cluster);
-  o.public_disabled =
-      cluster->public_endpoint_disabled() && !o.private_host.empty();
+  // Never public when it should not be (DataPlane::Start refuses a data
+  // plane without any endpoint).
+  o.public_disabled = cluster->public_endpoint_disabled();
   std::string endpoint = cluster->endpoint();
   std::string metrics_endpoint = cluster->metrics_endpoint();
   std::string private_endpoint = cluster->private_endpoint();
