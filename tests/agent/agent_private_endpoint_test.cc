@@ -148,5 +148,74 @@ TEST_F(AgentPrivateEndpointTest, ServedOnTheAgentsAddressPublicOffAndOn) {
   EXPECT_EQ(CountDocs(public_endpoint, pw).value_or(-1), 4);
 }
 
+// A cluster whose public endpoint is off never serves publicly, also when
+// its agent restarts without --private-address (its data plane is not
+// started); with the address back it serves privately the data it had.
+TEST_F(AgentPrivateEndpointTest, NeverPublicAfterARestartWithoutTheAddress) {
+  v1::Environment env = MakeAgentEnvironment();
+  const std::string bucket = state_.path() + "/customer-bucket";
+  agent::AgentOptions options =
+      AgentOptionsFor(server_->address(), env.agent_token(), bucket);
+  options.private_address = "127.0.0.8";
+  auto agent = agent::Agent::Start(options);
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->WaitConnected(absl::Seconds(20)))
+      << (*agent)->last_error();
+  v1::Environment got_env;
+  ASSERT_TRUE(EnvEventually(
+      [](const v1::Environment& e) {
+        return e.private_network_address() == "127.0.0.8";
+      },
+      &got_env));
+  v1::CreateClusterRequest create;
+  create.set_parent(project_);
+  create.set_cluster_id("hidden");
+  create.mutable_cluster()->set_environment(env_name_);
+  create.mutable_cluster()->set_private_endpoint_enabled(true);
+  create.mutable_cluster()->set_public_endpoint_disabled(true);
+  v1::Operation op =
+      Run(Call(&v1::ControlPlane::Stub::CreateCluster, create, kAdminKey));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const std::string pw = op.cluster().admin_password();
+  const std::string private_endpoint = op.cluster().private_endpoint();
+  EXPECT_EQ(op.cluster().endpoint(), "");
+  {
+    ClientOptions o;
+    o.remote.user = "root";
+    o.remote.password = pw;
+    auto data = Client::Open(private_endpoint, o);
+    ASSERT_TRUE(data.ok()) << data.status();
+    ASSERT_TRUE(data->CreateCollection("docs", 2).ok());
+    ASSERT_TRUE(data->Insert("docs", Rows(0, 3)).ok());
+  }
+  std::vector<agent::AgentCluster> held = (*agent)->clusters();
+  ASSERT_EQ(held.size(), 1u);
+  const int public_port = hosting::PortOf(held[0].endpoint);
+  ASSERT_GT(public_port, 0);
+  EXPECT_FALSE(Connects("127.0.0.1", public_port));
+
+  (*agent)->Stop();
+  agent->reset();
+  agent::AgentOptions bare = options;
+  bare.private_address.clear();
+  auto without = agent::Agent::Start(bare);
+  ASSERT_TRUE(without.ok()) << without.status();
+  held = (*without)->clusters();
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_FALSE(held[0].running);
+  EXPECT_FALSE(Connects("127.0.0.1", public_port));
+  (*without)->Stop();
+  without->reset();
+
+  auto again = agent::Agent::Start(options);
+  ASSERT_TRUE(again.ok()) << again.status();
+  held = (*again)->clusters();
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_TRUE(held[0].running);
+  EXPECT_EQ(held[0].private_endpoint, private_endpoint);
+  EXPECT_FALSE(Connects("127.0.0.1", public_port));
+  EXPECT_EQ(CountDocs(private_endpoint, pw).value_or(-1), 3);
+}
+
 }  // namespace
 }  // namespace cove::cloud::testing
