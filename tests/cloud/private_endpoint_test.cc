@@ -5,7 +5,7 @@
 // without losing data. Real connections: a client on the private address
 // reaches the cluster, the public port refuses connections once disabled,
 // and no cluster is reachable through another environment's address.
-// Agent mode: tests/agent/agent_ip_access_test.cc (PrivateEndpoint...).
+// Agent mode: tests/agent/agent_private_endpoint_test.cc.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -260,6 +260,14 @@ TEST_F(PrivateEndpointTest, CreatedPrivateOnly) {
                          DataClient(c.private_endpoint(), c.admin_password()));
     ASSERT_THAT(data.CreateCollection("docs", 2), IsOk());
   }
+  // An emulator restart keeps the private endpoint, the public one off.
+  Restart(options_);
+  ASSERT_OK_AND_ASSIGN(got, GetCluster(c.name()));
+  EXPECT_EQ(got.state(), v1::Cluster::RUNNING);
+  EXPECT_EQ(got.endpoint(), "");
+  EXPECT_EQ(got.private_endpoint(), c.private_endpoint());
+  EXPECT_EQ(CountDocs(c.private_endpoint(), c.admin_password()).value_or(-1),
+            0);
   // The public port is the cluster's (held: refused), and becomes its
   // endpoint when enabled.
   ASSERT_OK_AND_ASSIGN(got, SetEndpoints(c.name(), true, false));
