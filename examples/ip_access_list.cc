@@ -152,9 +152,9 @@ int main(int argc, char** argv) {
   cluster = Must(cc.UpdateCluster(change, {"public_endpoint_disabled"}),
                  "enable the public endpoint");
   Expect(cluster.endpoint == public_endpoint, "the same public endpoint");
-  Check(Must(DataClient(cluster, password), "public").ListCollections()
-            .status(),
-        "list collections on the public endpoint");
+  Check(
+      Must(DataClient(cluster, password), "public").ListCollections().status(),
+      "list collections on the public endpoint");
   std::cout << "done" << std::endl;
   return 0;
 }
