@@ -275,6 +275,50 @@ TEST_F(PrivateEndpointTest, CreatedPrivateOnly) {
   EXPECT_EQ(CountDocs(got.endpoint(), c.admin_password()).value_or(-1), 0);
 }
 
+// The IP access list is the private listener's too: clients are admitted
+// by their own address on either endpoint.
+TEST_F(PrivateEndpointTest, TheIpAccessListAppliesToBothListeners) {
+  v1::CreateClusterRequest req;
+  req.set_parent(project_);
+  req.set_cluster_id("fenced");
+  req.mutable_cluster()->set_environment(env1_.name());
+  req.mutable_cluster()->set_private_endpoint_enabled(true);
+  req.mutable_cluster()->add_ip_access_list("127.0.0.2");
+  ASSERT_OK_AND_ASSIGN(
+      v1::Operation op,
+      Call(&v1::ControlPlane::Stub::CreateCluster, req, kAdminKey));
+  ASSERT_OK_AND_ASSIGN(v1::Operation done, Wait(op.name()));
+  const v1::Cluster& c = done.cluster();
+  ASSERT_EQ(c.state(), v1::Cluster::RUNNING) << done.error_message();
+  const std::string host = HostOf(c.private_endpoint());
+  const int port = hosting::PortOf(c.private_endpoint());
+  const auto from = [&](const std::string& source, const std::string& to,
+                        int p) {
+    auto channel = ::cove::testing::ChannelFromSource(source, p, to);
+    if (!channel.ok()) return grpc::StatusCode::INTERNAL;
+    auto stub = ::milvus::proto::milvus::MilvusService::NewStub(*channel);
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization",
+                    absl::Base64Escape("root:" + c.admin_password()));
+    ::milvus::proto::milvus::ShowCollectionsRequest show;
+    ::milvus::proto::milvus::ShowCollectionsResponse resp;
+    return stub->ShowCollections(&ctx, show, &resp).error_code();
+  };
+  EXPECT_EQ(from("127.0.0.2", host, port), grpc::StatusCode::OK);
+  EXPECT_EQ(from("127.0.0.3", host, port), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(from("127.0.0.3", "127.0.0.1", hosting::PortOf(c.endpoint())),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // Changed at once on both.
+  v1::UpdateClusterRequest update;
+  update.mutable_cluster()->set_name(c.name());
+  update.mutable_cluster()->add_ip_access_list("127.0.0.3");
+  update.mutable_update_mask()->add_paths("ip_access_list");
+  ASSERT_THAT(Call(&v1::ControlPlane::Stub::UpdateCluster, update, kAdminKey),
+              IsOk());
+  EXPECT_EQ(from("127.0.0.3", host, port), grpc::StatusCode::OK);
+  EXPECT_EQ(from("127.0.0.2", host, port), grpc::StatusCode::PERMISSION_DENIED);
+}
+
 // A property over every pair (cluster, address): a cluster's private
 // endpoint is reachable only on its own environment's address; on the
 // public address and on every other environment's address its private
