@@ -81,13 +81,13 @@ absl::Status CloudCore::CheckEndpointsLocked(const v1::Cluster& c,
         "is unreachable)");
   }
   if (private_enabled && PrivateAddressLocked(c).empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cluster.private_endpoint_enabled: environment '", c.environment(),
-        "' has no private network address",
-        IsAgentEnvironmentLocked(c.environment())
-            ? " (its agent reports none: start cove-agent with "
-              "--private-address)"
-            : " (environments created before private endpoints have none)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cluster.private_endpoint_enabled: environment '",
+                     c.environment(), "' has no private network address",
+                     IsAgentEnvironmentLocked(c.environment())
+                         ? " (its agent reports none: start cove-agent with "
+                           "--private-address)"
+                         : ""));
   }
   return absl::OkStatus();
 }
