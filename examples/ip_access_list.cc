@@ -1,14 +1,17 @@
 // IP access lists through the control plane, as a user program: create a
 // cluster that admits only 10.0.0.0/8, see this machine (127.0.0.1) refused,
 // allow it with UpdateCluster (in force at once, no restart), see a bad
-// entry refused by name, and read the refusal in the audit log.
+// entry refused by name, and read the refusal in the audit log. Then the
+// private endpoint: a second listener on the environment's private network
+// address, the public endpoint turned off (data still served privately)
+// and on again.
 //
 //   ip_access_list --endpoint http://127.0.0.1:PORT --api-key ADMIN_KEY
 //                  [--ca-file CA.pem] [--bucket DIR] [--org ID]
 //
 // Run it against cove-cloud with its admin key (see
 // docs/cloud-emulator.md). docs/control-plane.md#network-access-ip-access-lists
-// has the rules.
+// and #network-access-private-endpoints have the rules.
 
 #include <chrono>
 #include <iostream>
@@ -26,12 +29,14 @@ using example::Must;
 using example::Step;
 
 absl::StatusOr<cove::Client> DataClient(const cove::control::Cluster& c,
-                                        const std::string& password) {
+                                        const std::string& password,
+                                        const std::string& endpoint = "") {
   cove::ClientOptions o;
   o.remote.user = c.admin_user.empty() ? "root" : c.admin_user;
   o.remote.password = password;
   o.remote.timeout = std::chrono::seconds(30);
-  return cove::Client::Open(c.endpoint, o);
+  o.remote.max_attempts = 1;
+  return cove::Client::Open(endpoint.empty() ? c.endpoint : endpoint, o);
 }
 
 std::string Join(const std::vector<std::string>& v) {
@@ -112,6 +117,44 @@ int main(int argc, char** argv) {
   change.ip_access_list.clear();
   cluster = Must(cc.UpdateCluster(change, {"ip_access_list"}), "clear");
   Expect(cluster.ip_access_list.empty(), "the list is empty");
+
+  Step("private endpoint on the environment's own address");
+  std::cout << "    environment private_network_address "
+            << landing.env.private_network_address << std::endl;
+  change.private_endpoint_enabled = true;
+  cluster = Must(cc.UpdateCluster(change, {"private_endpoint_enabled"}),
+                 "enable the private endpoint");
+  const std::string public_endpoint = cluster.endpoint;
+  std::cout << "    endpoint " << public_endpoint << ", private_endpoint "
+            << cluster.private_endpoint << std::endl;
+  Expect(!cluster.private_endpoint.empty(), "a private endpoint");
+
+  Step("the public endpoint off: only the private one serves");
+  change.public_endpoint_disabled = true;
+  cluster = Must(cc.UpdateCluster(change, {"public_endpoint_disabled"}),
+                 "disable the public endpoint");
+  Expect(cluster.endpoint.empty(), "no public endpoint shown");
+  {
+    cove::Client data = Must(
+        DataClient(cluster, password, cluster.private_endpoint), "private");
+    std::cout << "    collections via " << cluster.private_endpoint << ": "
+              << Join(Must(data.ListCollections(), "list collections"))
+              << std::endl;
+  }
+  absl::StatusOr<cove::Client> closed =
+      DataClient(cluster, password, public_endpoint);
+  std::cout << "    " << public_endpoint << ": " << closed.status()
+            << std::endl;
+  Expect(!closed.ok(), "the public endpoint refuses connections");
+
+  Step("the public endpoint on again");
+  change.public_endpoint_disabled = false;
+  cluster = Must(cc.UpdateCluster(change, {"public_endpoint_disabled"}),
+                 "enable the public endpoint");
+  Expect(cluster.endpoint == public_endpoint, "the same public endpoint");
+  Check(
+      Must(DataClient(cluster, password), "public").ListCollections().status(),
+      "list collections on the public endpoint");
   std::cout << "done" << std::endl;
   return 0;
 }

@@ -430,7 +430,7 @@ class ControlClient {
   Pager<control::Cluster> ListAllClusters(control::ListRequest request,
                                           const ControlCallOptions& call = {});
   /// update_mask: display_name, labels, autoscaling, idle_timeout,
-  /// ip_access_list.
+  /// ip_access_list, private_endpoint_enabled, public_endpoint_disabled.
   absl::StatusOr<control::Cluster> UpdateCluster(
       const control::Cluster& cluster,
       const std::vector<std::string>& update_mask,

@@ -201,6 +201,10 @@ struct Environment {
   std::string agent_token;
   Timestamp agent_token_expire_time;
   Timestamp last_heartbeat_time;
+  /// The address of the environment's own network that private endpoints
+  /// of its clusters listen on. Cross-account mode: given at creation or
+  /// chosen by the control plane; agent mode: reported by the agent.
+  std::string private_network_address;
 };
 
 /// The result of ValidateEnvironment: every problem found, or none.
@@ -329,6 +333,17 @@ struct Cluster {
   /// every address. Settable at creation and with UpdateCluster
   /// ("ip_access_list").
   std::vector<std::string> ip_access_list;
+  /// Private endpoint: a second listener on the environment's private
+  /// network address (Environment::private_network_address), settable at
+  /// creation and with UpdateCluster ("private_endpoint_enabled").
+  bool private_endpoint_enabled = false;
+  /// The public endpoint is off (needs private_endpoint_enabled; `endpoint`
+  /// is then empty). Settable at creation and with UpdateCluster
+  /// ("public_endpoint_disabled").
+  bool public_endpoint_disabled = false;
+  /// Output only: "http(s)://ADDRESS:PORT" while the private endpoint is
+  /// enabled.
+  std::string private_endpoint;
   // ---- versions and upgrades (issue 19) ----
   /// Output only: the release its data plane runs.
   std::string version;

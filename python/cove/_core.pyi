@@ -482,6 +482,7 @@ class Environment:
     agent_token: Any
     agent_token_expire_time: Optional[float]
     last_heartbeat_time: Optional[float]
+    private_network_address: Any
     def __init__(self) -> None: ...
 
 class EnvironmentValidationProblem:

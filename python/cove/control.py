@@ -484,12 +484,17 @@ class ControlClient:
                            cloud_account_id: str = "", region: str = "", vpc_id: str = "",
                            subnet_ids: Sequence[str] = (), bucket: str = "",
                            role_arn: str = "", external_id: str = "",
+                           private_network_address: str = "",
                            request_id: str = "",
                            timeout: Optional[float] = None) -> Environment:
-        """Creates an environment (cross-account by default)."""
+        """Creates an environment (cross-account by default).
+        ``private_network_address``: the address of its own network that
+        clusters' private endpoints listen on (cross-account mode; empty: the
+        control plane chooses one)."""
         e = Environment(mode=mode, cloud_account_id=cloud_account_id, region=region,
                         vpc_id=vpc_id, subnet_ids=list(subnet_ids), bucket=bucket,
-                        role_arn=role_arn, external_id=external_id)
+                        role_arn=role_arn, external_id=external_id,
+                        private_network_address=private_network_address)
         r = _request("CreateEnvironmentRequest", parent=parent,
                      environment_id=environment_id, environment=_to_core(e),
                      request_id=request_id)
@@ -529,6 +534,8 @@ class ControlClient:
                              backup_policy: Optional[BackupPolicy] = None,
                              idle_timeout: float = 0.0,
                              ip_access_list: Optional[List[str]] = None,
+                             private_endpoint_enabled: bool = False,
+                             public_endpoint_disabled: bool = False,
                              request_id: str = "",
                              timeout: Optional[float] = None) -> Operation:
         """Starts creating ``{parent}/clusters/{cluster_id}``; returns the operation.
@@ -536,14 +543,19 @@ class ControlClient:
         environment's key store. ``idle_timeout``: seconds without a
         data-plane request before the cluster becomes IDLE (0: never).
         ``ip_access_list``: CIDRs (``"10.0.0.0/8"``, ``"2001:db8::/32"``, a
-        bare address) whose clients may call the data plane; empty: all."""
+        bare address) whose clients may call the data plane; empty: all.
+        ``private_endpoint_enabled``: a second listener on the environment's
+        private network address; ``public_endpoint_disabled``: the public one
+        off (needs the private one)."""
         c = Cluster(environment=environment, cu_size=cu_size, cu_type=cu_type,
                     replicas=replicas, display_name=display_name,
                     labels=dict(labels or {}), autoscaling=autoscaling or Autoscaling(),
                     encryption_key=encryption_key,
                     backup_policy=backup_policy or BackupPolicy(),
                     idle_timeout=idle_timeout,
-                    ip_access_list=list(ip_access_list or []))
+                    ip_access_list=list(ip_access_list or []),
+                    private_endpoint_enabled=private_endpoint_enabled,
+                    public_endpoint_disabled=public_endpoint_disabled)
         r = _request("CreateClusterRequest", parent=parent, cluster_id=cluster_id,
                      cluster=_to_core(c), request_id=request_id)
         return Operation(self._core.start_create_cluster(r, timeout=timeout))
@@ -574,7 +586,8 @@ class ControlClient:
     def update_cluster(self, cluster: Cluster, update_mask: Sequence[str], *,
                        timeout: Optional[float] = None) -> Cluster:
         """update_mask: ``display_name``, ``labels``, ``autoscaling``,
-        ``idle_timeout``, ``ip_access_list``."""
+        ``idle_timeout``, ``ip_access_list``, ``private_endpoint_enabled``,
+        ``public_endpoint_disabled``."""
         return _from_core(Cluster, self._core.update_cluster(
             _to_core(cluster), list(update_mask), timeout=timeout))
 

@@ -237,6 +237,10 @@ class Environment:
     agent_token: str = ""
     agent_token_expire_time: Optional[datetime] = None
     last_heartbeat_time: Optional[datetime] = None
+    #: The address of the environment's own network that private endpoints
+    #: of its clusters listen on (cross-account: given at creation or chosen
+    #: by the control plane; agent mode: reported by the agent).
+    private_network_address: str = ""
 
 
 @dataclass
@@ -405,6 +409,12 @@ class Cluster:
     idle_time: Optional[datetime] = None
     #: CIDRs whose clients may call the data plane (empty: every address).
     ip_access_list: List[str] = field(default_factory=list)
+    #: A second listener on the environment's private network address, and
+    #: the public one off (needs the private one; ``endpoint`` is then "").
+    private_endpoint_enabled: bool = False
+    public_endpoint_disabled: bool = False
+    #: "http://ADDRESS:PORT" while the private endpoint is enabled.
+    private_endpoint: str = ""
     #: The release its data plane runs, and those it can be upgraded to.
     version: str = ""
     available_upgrades: List[str] = field(default_factory=list)

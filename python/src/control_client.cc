@@ -336,6 +336,8 @@ void BindControl(py::module_& m) {
       .def_readwrite("cloud_account_id", &ctl::Environment::cloud_account_id)
       .def_readwrite("region", &ctl::Environment::region)
       .def_readwrite("vpc_id", &ctl::Environment::vpc_id)
+      .def_readwrite("private_network_address",
+                     &ctl::Environment::private_network_address)
       .def_readwrite("subnet_ids", &ctl::Environment::subnet_ids)
       .def_readwrite("bucket", &ctl::Environment::bucket)
       .def_readwrite("role_arn", &ctl::Environment::role_arn)
@@ -464,6 +466,11 @@ void BindControl(py::module_& m) {
           COVE_PY_MS(ctl::Cluster, idle_timeout)
               COVE_PY_TIME(ctl::Cluster, idle_time)
       .def_readwrite("ip_access_list", &ctl::Cluster::ip_access_list)
+      .def_readwrite("private_endpoint_enabled",
+                     &ctl::Cluster::private_endpoint_enabled)
+      .def_readwrite("public_endpoint_disabled",
+                     &ctl::Cluster::public_endpoint_disabled)
+      .def_readwrite("private_endpoint", &ctl::Cluster::private_endpoint)
       // Versions and upgrades (issue 19).
       .def_readwrite("version", &ctl::Cluster::version)
       .def_readwrite("available_upgrades", &ctl::Cluster::available_upgrades)

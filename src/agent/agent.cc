@@ -4,6 +4,7 @@
 // agent_session.cc.
 #include "agent/agent.h"
 
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,6 +43,22 @@ absl::Status AgentOptions::Validate() const {
     return absl::InvalidArgumentError(
         absl::StrCat("pbkdf2_iterations: expected at least 1 (got ",
                      pbkdf2_iterations, ")"));
+  }
+  if (!private_address.empty()) {
+    unsigned char buf[16];
+    if (inet_pton(AF_INET, private_address.c_str(), buf) != 1 &&
+        inet_pton(AF_INET6, private_address.c_str(), buf) != 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "private_address: expected an IPv4 or IPv6 address (got '",
+          private_address, "')"));
+    }
+    if (private_address == data_plane_host || private_address == "0.0.0.0" ||
+        private_address == "::") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "private_address: expected an address of the customer's own "
+          "network, not a wildcard or data_plane_host (got '",
+          private_address, "')"));
+    }
   }
   return absl::OkStatus();
 }
@@ -106,6 +123,11 @@ absl::Status Agent::Impl::Init() {
       local.info.ip_access_list =
           e.value("ip_access_list", std::vector<std::string>{});
       local.info.release = e.value("release", "");
+      local.info.private_endpoint_enabled =
+          e.value("private_endpoint_enabled", false);
+      local.info.public_endpoint_disabled =
+          e.value("public_endpoint_disabled", false);
+      local.info.private_endpoint = e.value("private_endpoint", "");
       const bool running = e.value("running", false);
       if (local.info.name.empty() || local.info.data_dir.empty()) continue;
       auto& slot = clusters_[local.info.name];
@@ -137,7 +159,10 @@ absl::Status Agent::Impl::SaveClustersLocked() {
                  {"encryption_key_id", l.info.encryption_key_id},
                  {"key_revoked", l.info.key_revoked},
                  {"ip_access_list", l.info.ip_access_list},
-                 {"release", l.info.release}});
+                 {"release", l.info.release},
+                 {"private_endpoint_enabled", l.info.private_endpoint_enabled},
+                 {"public_endpoint_disabled", l.info.public_endpoint_disabled},
+                 {"private_endpoint", l.info.private_endpoint}});
   }
   return hosting::WritePrivateFile(
       "state file", options_.state_dir + "/" + kClustersFile, j.dump());

@@ -48,6 +48,12 @@ struct AgentOptions {
   std::string data_plane_tls_cert_file, data_plane_tls_key_file;
   /// Address the data planes bind (port chosen per cluster).
   std::string data_plane_host = "127.0.0.1";
+  /// The address of the customer's own network (its VPC) that private
+  /// endpoints listen on (issue 19), reported to the control plane as the
+  /// environment's private network address; empty: none (the control
+  /// plane refuses private endpoints). An IP literal of this machine, not
+  /// data_plane_host.
+  std::string private_address;
   /// Reported to the control plane; default the host name.
   std::string host_name;
   /// Reconnect backoff (doubles from min to max; reset after a registration).
@@ -87,6 +93,12 @@ struct AgentCluster {
   /// The release its data plane runs (issue 19: set at creation, changed by
   /// upgrades); empty: the build's version.
   std::string release;
+  /// Its endpoints (issue 19): a private endpoint on the agent's
+  /// private_address ("http(s)://ADDRESS:PORT", its port held for the
+  /// cluster while enabled), and the public one off.
+  bool private_endpoint_enabled = false;
+  bool public_endpoint_disabled = false;
+  std::string private_endpoint;
 };
 
 /// A running agent.

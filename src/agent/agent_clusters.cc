@@ -30,10 +30,42 @@ std::string LastComponent(const std::string& name) {
 // ---------------------------------------------------------------
 
 absl::Status Agent::Impl::HoldPortsLocked(Local* local, bool fresh) {
-  return local->ports.Hold(
-      options_.data_plane_host, !options_.data_plane_tls_cert_file.empty(),
-      fresh, &local->info.endpoint, &local->info.metrics_endpoint);
+  const bool tls = !options_.data_plane_tls_cert_file.empty();
+  COVE_RETURN_IF_ERROR(local->ports.Hold(options_.data_plane_host, tls, fresh,
+                                         &local->info.endpoint,
+                                         &local->info.metrics_endpoint));
+  // The private endpoint's port too, while it is enabled.
+  if (!local->info.private_endpoint_enabled ||
+      options_.private_address.empty()) {
+    local->ports.ReleasePrivate();
+    local->info.private_endpoint.clear();
+    return absl::OkStatus();
+  }
+  return local->ports.HoldPrivate(options_.private_address, tls, fresh,
+                                  &local->info.private_endpoint);
 }
+
+namespace {
+
+// FailedPrecondition when the endpoints cannot be served by this agent.
+absl::Status CheckAgentEndpoints(const std::string& cluster,
+                                 const std::string& private_address,
+                                 bool private_enabled, bool public_disabled) {
+  if (private_enabled && private_address.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cluster '", cluster,
+        "': private_endpoint_enabled: this agent has no private address "
+        "(cove-agent --private-address)"));
+  }
+  if (public_disabled && !private_enabled) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cluster '", cluster,
+        "': public_endpoint_disabled needs private_endpoint_enabled"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::Status Agent::Impl::StartDataPlaneLocked(Local* local) {
   if (local->plane != nullptr) {
@@ -52,6 +84,12 @@ absl::Status Agent::Impl::StartDataPlaneLocked(Local* local) {
   o.pbkdf2_iterations = options_.pbkdf2_iterations;
   o.ip_access_list = local->info.ip_access_list;
   o.release = local->info.release;
+  // Private endpoint on the agent's private address (issue 19).
+  if (local->info.private_endpoint_enabled)
+    o.private_host = options_.private_address;
+  // Never public when it should not be: without a private address (an
+  // agent restarted without --private-address) the start is refused.
+  o.public_disabled = local->info.public_endpoint_disabled;
   o.on_access_denied =
       [this, name = local->info.name](const server::AccessDenial& d) {
         QueueDenial(name, d);
@@ -80,7 +118,9 @@ absl::Status Agent::Impl::StartDataPlaneLocked(Local* local) {
   COVE_ASSIGN_OR_RETURN(
       local->plane,
       hosting::DataPlane::Start(o, &local->ports, &local->info.endpoint,
-                                &local->info.metrics_endpoint));
+                                &local->info.metrics_endpoint,
+                                &local->info.private_endpoint));
+  if (o.private_host.empty()) local->info.private_endpoint.clear();
   local->info.running = true;
   local->info.key_revoked = false;
   local->message.clear();
@@ -281,6 +321,7 @@ v1::AgentClusterStatus Agent::Impl::StatusLocked(const std::string& name) {
     s.set_state(v1::AgentClusterStatus::RUNNING);
     s.set_endpoint(l.info.endpoint);
     s.set_metrics_endpoint(l.info.metrics_endpoint);
+    s.set_private_endpoint(l.info.private_endpoint);
     auto used = l.plane->connection()->CountEntities();
     if (used.ok()) s.set_used_vectors(*used);
     s.set_used_bytes(l.plane->connection()->StorageBytes());
@@ -326,6 +367,8 @@ absl::Status Agent::Impl::CreateLocked(const std::string& name,
     start.set_capacity_vectors(create.capacity_vectors());
     start.set_capacity_bytes(create.capacity_bytes());
     *start.mutable_ip_access_list() = create.ip_access_list();
+    start.set_private_endpoint_enabled(create.private_endpoint_enabled());
+    start.set_public_endpoint_disabled(create.public_endpoint_disabled());
     return StartLocked(name, start);
   }
   const std::string dir =
@@ -342,6 +385,9 @@ absl::Status Agent::Impl::CreateLocked(const std::string& name,
                      "': admin_password: expected a password (got "
                      "none)"));
   }
+  COVE_RETURN_IF_ERROR(CheckAgentEndpoints(name, options_.private_address,
+                                           create.private_endpoint_enabled(),
+                                           create.public_endpoint_disabled()));
   std::string key_id;
   if (!create.encryption_key().empty()) {
     COVE_ASSIGN_OR_RETURN(internal::Cipher cipher,
@@ -362,6 +408,8 @@ absl::Status Agent::Impl::CreateLocked(const std::string& name,
   local.info.ip_access_list.assign(create.ip_access_list().begin(),
                                    create.ip_access_list().end());
   local.info.release = create.release();
+  local.info.private_endpoint_enabled = create.private_endpoint_enabled();
+  local.info.public_endpoint_disabled = create.public_endpoint_disabled();
   absl::Status s = StartDataPlaneLocked(&local);
   if (!s.ok()) local.message = std::string(s.message());
   (void)SaveClustersLocked();
@@ -387,10 +435,50 @@ absl::Status Agent::Impl::StartLocked(const std::string& name,
     COVE_RETURN_IF_ERROR(
         it->second.plane->SetIpAccessList(it->second.info.ip_access_list));
   }
+  // Its endpoints (changed on a running data plane).
+  v1::AgentSetEndpoints endpoints;
+  endpoints.set_private_endpoint_enabled(start.private_endpoint_enabled());
+  endpoints.set_public_endpoint_disabled(start.public_endpoint_disabled());
+  COVE_RETURN_IF_ERROR(SetEndpointsLocked(name, endpoints));
   absl::Status s = StartDataPlaneLocked(&it->second);
   if (!s.ok()) it->second.message = std::string(s.message());
   (void)SaveClustersLocked();
   return s;
+}
+
+absl::Status Agent::Impl::SetEndpointsLocked(const std::string& name,
+                                             const v1::AgentSetEndpoints& cmd) {
+  auto it = clusters_.find(name);
+  if (it == clusters_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("cluster '", name, "' is not held by this agent (bucket '",
+                     options_.bucket, "')"));
+  }
+  COVE_RETURN_IF_ERROR(CheckAgentEndpoints(name, options_.private_address,
+                                           cmd.private_endpoint_enabled(),
+                                           cmd.public_endpoint_disabled()));
+  AgentCluster& info = it->second.info;
+  const bool changed =
+      info.private_endpoint_enabled != cmd.private_endpoint_enabled() ||
+      info.public_endpoint_disabled != cmd.public_endpoint_disabled();
+  if (!changed) return absl::OkStatus();
+  if (it->second.plane != nullptr) {
+    // The listeners change beside the running data plane (same engine).
+    hosting::DataPlane::EndpointChange r = hosting::DataPlane::ChangeEndpoints(
+        it->second.plane,
+        cmd.private_endpoint_enabled() ? options_.private_address : "",
+        cmd.public_endpoint_disabled(), &it->second.ports, &info.endpoint,
+        &info.private_endpoint);
+    it->second.plane = std::move(r.plane);
+    COVE_RETURN_IF_ERROR(r.status);
+  }
+  info.private_endpoint_enabled = cmd.private_endpoint_enabled();
+  info.public_endpoint_disabled = cmd.public_endpoint_disabled();
+  if (it->second.plane == nullptr && !info.endpoint.empty()) {
+    // Not serving: its ports are held (the private one let go).
+    (void)HoldPortsLocked(&it->second, false);
+  }
+  return SaveClustersLocked();
 }
 
 absl::Status Agent::Impl::SetIpAccessListLocked(
@@ -634,6 +722,9 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
     case v1::AgentCommand::kIpAccess:
       s = SetIpAccessListLocked(name, cmd.ip_access());
       break;
+    case v1::AgentCommand::kEndpoints:
+      s = SetEndpointsLocked(name, cmd.endpoints());
+      break;
     case v1::AgentCommand::kSupportAccess:
       s = SetSupportAccessLocked(name, cmd.support_access());
       break;
@@ -649,7 +740,7 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
           "command '", cmd.command_id(),
           "': expected an action this agent knows (create, start, stop, "
           "scale, purge, backup, restore, delete_backup, reset_password, "
-          "ip_access, support_access, upgrade); "
+          "ip_access, endpoints, support_access, upgrade); "
           "upgrade cove-agent"));
   }
   result.set_command_id(cmd.command_id());

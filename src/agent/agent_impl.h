@@ -110,6 +110,11 @@ class Agent::Impl {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // AgentSetIpAccessList: in force at once on a running data plane, and
   // kept for later starts.
+  // AgentSetEndpoints (issue 19): the running data plane's listeners change
+  // (hosting::DataPlane::ChangeEndpoints), kept for later starts.
+  absl::Status SetEndpointsLocked(const std::string& name,
+                                  const v1::AgentSetEndpoints& cmd)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status SetIpAccessListLocked(const std::string& name,
                                      const v1::AgentSetIpAccessList& cmd)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

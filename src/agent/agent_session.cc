@@ -75,6 +75,7 @@ absl::Status Agent::Impl::RunSession() {
     }
     h->set_agent_version(COVE_VERSION_STRING);
     h->set_host(options_.host_name);
+    h->set_private_network_address(options_.private_address);
     for (auto& s : StatusesLocked()) *h->add_clusters() = std::move(s);
   }
   auto clear_ctx = [&] {

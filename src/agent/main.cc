@@ -3,7 +3,7 @@
 //   cove-agent --control-plane HOST:PORT --token-file FILE --bucket DIR
 //              [--tls-ca FILE] [--state-dir DIR] [--environment NAME]
 //              [--data-plane-tls-cert F --data-plane-tls-key F]
-//              [--data-plane-host H]
+//              [--data-plane-host H] [--private-address A]
 //
 // Dials out to the control plane (https://... or --tls-ca: TLS), registers
 // with the one-time token (--token-file FILE or -, COVE_AGENT_TOKEN, or
@@ -105,6 +105,10 @@ int main(int argc, char** argv) {
                  "PEM private key of the data planes");
   app.add_option("--data-plane-host", options.data_plane_host,
                  "address the data planes bind (default 127.0.0.1)");
+  app.add_option("--private-address", options.private_address,
+                 "address of the customer's own network that clusters' "
+                 "private endpoints listen on (e.g. 127.0.0.5; default: "
+                 "none)");
   CLI11_PARSE(app, argc, argv);
   if (absl::Status s = ReadToken(token_file, &options.token); !s.ok()) {
     std::cerr << "cove-agent: " << s.message() << std::endl;

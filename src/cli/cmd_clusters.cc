@@ -201,6 +201,7 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
       int replicas = 1;
       int64_t idle_timeout = 0;
       std::vector<std::string> labels, ip_allow;
+      bool private_endpoint = false, no_public_endpoint = false;
       AutoscalingFlags autoscaling;
       WaitFlags wait;
     };
@@ -239,6 +240,10 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
                     "2001:db8::/32, or a bare address) whose clients may call "
                     "the data plane (default: every address)")
         ->delimiter(',');
+    cmd->add_flag("--private-endpoint", f->private_endpoint,
+                  "also listen on the environment's private network address");
+    cmd->add_flag("--no-public-endpoint", f->no_public_endpoint,
+                  "no public endpoint (needs --private-endpoint)");
     AddAutoscalingFlags(cmd, f->autoscaling, /*update=*/false);
     AddWaitFlags(cmd, f->wait);
     ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
@@ -259,6 +264,8 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
       req.cluster.encryption_key = f->encryption_key;
       req.cluster.idle_timeout = std::chrono::seconds(f->idle_timeout);
       req.cluster.ip_access_list = f->ip_allow;
+      req.cluster.private_endpoint_enabled = f->private_endpoint;
+      req.cluster.public_endpoint_disabled = f->no_public_endpoint;
       COVE_RETURN_IF_ERROR(
           ApplyAutoscalingFlags(f->autoscaling, req.cluster.autoscaling));
       return FinishClusterOperation(
@@ -336,12 +343,13 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
       int64_t idle_timeout = 0;
       std::vector<std::string> ip_allow;
       bool ip_allow_all = false;
+      std::string private_endpoint, public_endpoint;
     };
     auto f = std::make_shared<Flags>();
     CLI::App* cmd = group->add_subcommand(
         "update",
         "Change a cluster's display name, labels, autoscaling, auto-idle "
-        "settings or IP access list (use scale to resize).");
+        "settings, IP access list or endpoints (use scale to resize).");
     cmd->add_option("CLUSTER", f->id, "cluster id or name")->required();
     CLI::Option* dn =
         cmd->add_option("--display-name", f->display_name, "new display name");
@@ -365,10 +373,20 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
         cmd->add_flag("--ip-allow-all", f->ip_allow_all,
                       "clear the IP access list: every address may call")
             ->excludes(ip);
+    CLI::Option* private_ep =
+        cmd->add_option("--private-endpoint", f->private_endpoint,
+                        "on|off: the listener on the environment's private "
+                        "network address (at once, no data lost)")
+            ->check(CLI::IsMember({"on", "off"}));
+    CLI::Option* public_ep =
+        cmd->add_option("--public-endpoint", f->public_endpoint,
+                        "on|off: the public listener (off needs the private "
+                        "endpoint)")
+            ->check(CLI::IsMember({"on", "off"}));
     ctx.OnCall(
         cmd,
-        [&ctx, f, dn, label, remove, idle, ip,
-         ip_all](ControlClient& c) -> absl::Status {
+        [&ctx, f, dn, label, remove, idle, ip, ip_all, private_ep,
+         public_ep](ControlClient& c) -> absl::Status {
           COVE_ASSIGN_OR_RETURN(auto name, ctx.ProjectChild(f->id, "clusters"));
           COVE_ASSIGN_OR_RETURN(auto labels, ParseLabels(f->labels, "--label"));
           const bool autoscaling = f->autoscaling.Given();
@@ -406,11 +424,20 @@ void AddClusterCommands(CLI::App& app, Context& ctx) {
             cluster.ip_access_list = f->ip_allow;  // empty with --ip-allow-all
             mask.push_back("ip_access_list");
           }
+          if (private_ep->count() > 0) {
+            cluster.private_endpoint_enabled = f->private_endpoint == "on";
+            mask.push_back("private_endpoint_enabled");
+          }
+          if (public_ep->count() > 0) {
+            cluster.public_endpoint_disabled = f->public_endpoint == "off";
+            mask.push_back("public_endpoint_disabled");
+          }
           if (!f->etag.empty()) cluster.etag = f->etag;
           if (mask.empty()) {
             return absl::InvalidArgumentError(
                 "nothing to update: give --display-name, --label, "
-                "--remove-label, --idle-timeout, --ip-allow, --ip-allow-all or "
+                "--remove-label, --idle-timeout, --ip-allow, --ip-allow-all, "
+                "--private-endpoint, --public-endpoint or "
                 "an autoscaling flag "
                 "(--autoscaling*, "
                 "--scale-up-at, --scale-down-below, --cooldown, --schedule, "

@@ -45,7 +45,7 @@ void AddEnvironmentCommands(CLI::App& app, Context& ctx) {
   {
     struct Flags {
       std::string id, mode = "cross-account", account, region, vpc, bucket,
-                      role_arn, external_id;
+                      role_arn, external_id, private_address;
       std::vector<std::string> subnets;
     };
     auto f = std::make_shared<Flags>();
@@ -71,6 +71,11 @@ void AddEnvironmentCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--external-id", f->external_id,
                     "cross-account: the organization's external id (default: "
                     "read from the organization)");
+    cmd->add_option("--private-address", f->private_address,
+                    "cross-account: the address of the environment's own "
+                    "network that clusters' private endpoints listen on "
+                    "(default: chosen by the control plane; agent mode: the "
+                    "agent reports it)");
     ctx.OnCall(cmd, [&ctx, f, mut](ControlClient& c) -> absl::Status {
       COVE_ASSIGN_OR_RETURN(auto project, ctx.Project());
       control::CreateEnvironmentRequest req;
@@ -87,6 +92,7 @@ void AddEnvironmentCommands(CLI::App& app, Context& ctx) {
       e.bucket = f->bucket;
       e.role_arn = f->role_arn;
       e.external_id = f->external_id;
+      e.private_network_address = f->private_address;
       if (e.mode == control::EnvironmentMode::kCrossAccount &&
           e.external_id.empty()) {
         // The project name starts with its organization's.

@@ -207,6 +207,7 @@ Json ToJson(const control::Environment& v) {
   j["agent_token"] = v.agent_token;
   j["agent_token_expire_time"] = Time(v.agent_token_expire_time);
   j["last_heartbeat_time"] = Time(v.last_heartbeat_time);
+  j["private_network_address"] = v.private_network_address;
   return j;
 }
 
@@ -253,6 +254,9 @@ Json ToJson(const control::Cluster& v) {
       std::chrono::duration_cast<std::chrono::seconds>(v.idle_timeout).count());
   j["idle_time"] = Time(v.idle_time);
   j["ip_access_list"] = v.ip_access_list;
+  j["private_endpoint_enabled"] = v.private_endpoint_enabled;
+  j["public_endpoint_disabled"] = v.public_endpoint_disabled;
+  j["private_endpoint"] = v.private_endpoint;
   // Versions and upgrades (issue 19).
   j["version"] = v.version;
   j["available_upgrades"] = v.available_upgrades;

@@ -250,6 +250,9 @@ absl::StatusOr<v1::AgentWelcome> CloudCore::AgentRegisterLocked(
         "agent connected from ", hello.host().empty() ? peer : hello.host(),
         " (cove-agent ", hello.agent_version(), ")"));
     *env.mutable_last_heartbeat_time() = ToProto(now);
+    // The address of the customer's network its private endpoints listen
+    // on (cluster_network.cc).
+    env.set_private_network_address(hello.private_network_address());
     *env.mutable_update_time() = ToProto(now);
     env.set_etag(NewEtag());
     COVE_RETURN_IF_ERROR(Persist("environment", env_name, env));
@@ -321,6 +324,10 @@ void CloudCore::AgentObserveLocked(const v1::AgentClusterStatus& status) {
     c->second.set_metrics_endpoint(status.metrics_endpoint());
     changed = true;
   }
+  if (status.private_endpoint() != c->second.private_endpoint()) {
+    c->second.set_private_endpoint(status.private_endpoint());
+    changed = true;
+  }
   if (changed) (void)Persist("cluster", c->first, c->second);
 }
 
@@ -376,6 +383,8 @@ void CloudCore::AgentReconcileLocked(const std::string& environment,
     // The IP access list, also when it changed while the agent was away
     // (before anything else, so that a running data plane has it at once).
     AgentSendLocked(environment, AgentIpAccessCommand(c->second));
+    // Its endpoints (cluster_network.cc), also when changed meanwhile.
+    AgentSendLocked(environment, AgentEndpointsCommand(c->second));
     // Support access grants in force (support_access.cc).
     AgentSendLocked(environment, AgentSupportAccessCommand(s.cluster()));
     if (busy.count(s.cluster()) != 0) continue;  // its operation is resent
@@ -393,6 +402,10 @@ void CloudCore::AgentReconcileLocked(const std::string& environment,
         cmd.mutable_start()->set_capacity_bytes(c->second.capacity_bytes());
         *cmd.mutable_start()->mutable_ip_access_list() =
             c->second.ip_access_list();
+        cmd.mutable_start()->set_private_endpoint_enabled(
+            c->second.private_endpoint_enabled());
+        cmd.mutable_start()->set_public_endpoint_disabled(
+            c->second.public_endpoint_disabled());
         AgentSendLocked(environment, std::move(cmd));
       }
     } else if (runs) {
@@ -410,6 +423,10 @@ void CloudCore::AgentReconcileLocked(const std::string& environment,
     cmd.mutable_start()->set_capacity_vectors(c.capacity_vectors());
     cmd.mutable_start()->set_capacity_bytes(c.capacity_bytes());
     *cmd.mutable_start()->mutable_ip_access_list() = c.ip_access_list();
+    cmd.mutable_start()->set_private_endpoint_enabled(
+        c.private_endpoint_enabled());
+    cmd.mutable_start()->set_public_endpoint_disabled(
+        c.public_endpoint_disabled());
     AgentSendLocked(environment, std::move(cmd));
   }
 }
@@ -422,7 +439,17 @@ void CloudCore::AgentResultLocked(const std::shared_ptr<AgentSession>& session,
     code = static_cast<int>(absl::StatusCode::kInternal);
   if (!absl::StartsWith(r.command_id(), "operations/")) {
     // Reconciliation and purges: no operation to finish.
-    if (!r.done() || !absl::StartsWith(r.command_id(), "reconcile/")) return;
+    if (!r.done()) return;
+    if (absl::StartsWith(r.command_id(), "endpoints/")) {
+      // The private endpoint the agent's data plane serves now.
+      auto c = clusters_.find(r.cluster().cluster());
+      if (code == 0 && c != clusters_.end() &&
+          c->second.environment() == session->environment) {
+        AgentObserveLocked(r.cluster());
+      }
+      return;
+    }
+    if (!absl::StartsWith(r.command_id(), "reconcile/")) return;
     auto c = clusters_.find(r.cluster().cluster());
     if (c == clusters_.end() ||
         c->second.environment() != session->environment) {
@@ -488,6 +515,7 @@ void CloudCore::AgentResultLocked(const std::shared_ptr<AgentSession>& session,
       c->set_state_message("");
       c->set_endpoint(r.cluster().endpoint());
       c->set_metrics_endpoint(r.cluster().metrics_endpoint());
+      c->set_private_endpoint(r.cluster().private_endpoint());
       c->set_used_vectors(r.cluster().used_vectors());
       if (!r.cluster().encryption_key_id().empty())
         c->set_encryption_key_id(r.cluster().encryption_key_id());
@@ -508,6 +536,7 @@ void CloudCore::AgentResultLocked(const std::shared_ptr<AgentSession>& session,
       v1::Cluster last = *c;
       last.set_endpoint("");
       last.clear_metrics_endpoint();
+      last.clear_private_endpoint();
       agent_usage_.erase(c->name());
       (void)Unpersist("cluster", c->name());
       clusters_.erase(cit);
@@ -613,11 +642,17 @@ void CloudCore::AgentExecuteLocked(const std::string& op_name) {
     create->set_capacity_bytes(c->capacity_bytes());
     create->set_encryption_key(c->encryption_key());
     *create->mutable_ip_access_list() = c->ip_access_list();
+    create->set_private_endpoint_enabled(c->private_endpoint_enabled());
+    create->set_public_endpoint_disabled(c->public_endpoint_disabled());
     create->set_release(c->version());  // upgrades.cc
   } else if (verb == "ResumeCluster" || verb == "RestoreCluster") {
     cmd.mutable_start()->set_capacity_vectors(c->capacity_vectors());
     cmd.mutable_start()->set_capacity_bytes(c->capacity_bytes());
     *cmd.mutable_start()->mutable_ip_access_list() = c->ip_access_list();
+    cmd.mutable_start()->set_private_endpoint_enabled(
+        c->private_endpoint_enabled());
+    cmd.mutable_start()->set_public_endpoint_disabled(
+        c->public_endpoint_disabled());
   } else if (verb == "SuspendCluster" || verb == "DeleteCluster") {
     cmd.mutable_stop();
   } else if (verb == "ScaleCluster") {

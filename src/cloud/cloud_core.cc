@@ -105,6 +105,17 @@ absl::StatusOr<std::string> CloudCore::Start() {
       secret_key_ids_[kAdmin] = kAdmin;
       COVE_RETURN_IF_ERROR(PersistSecretLocked(kAdmin, kAdmin, hash));
     }
+    // Cross-account environments of states written before private
+    // endpoints get their private network address (cluster_network.cc).
+    for (auto& [name, env] : environments_) {
+      if (env.mode() != v1::Environment::CROSS_ACCOUNT ||
+          !env.private_network_address().empty()) {
+        continue;
+      }
+      if (AssignPrivateAddressLocked(&env).ok()) {
+        COVE_RETURN_IF_ERROR(Persist("environment", name, env));
+      }
+    }
     // Bring back the data planes that were serving: RUNNING clusters, and
     // clusters in a transition that keeps serving until it completes (scale,
     // suspend, delete); then resume the operations in flight.

@@ -346,6 +346,25 @@ class CloudCore final : public AgentPort {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The agent command that sets c's list.
   static v1::AgentCommand AgentIpAccessCommand(const v1::Cluster& c);
+  // Private endpoints (cluster_network.cc). The address private endpoints
+  // of c's environment listen on ("" none).
+  std::string PrivateAddressLocked(const v1::Cluster& c) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // FailedPrecondition unless c's environment can serve the endpoints
+  // `private_enabled` / `public_disabled` (naming the fields).
+  absl::Status CheckEndpointsLocked(const v1::Cluster& c, bool private_enabled,
+                                    bool public_disabled)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Puts c's endpoints in force where its data plane runs (the emulator's
+  // data plane or idle endpoint, whose listeners change without losing
+  // data; the agent of its environment), and sets c->private_endpoint.
+  absl::Status ApplyEndpointsLocked(v1::Cluster* c)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  static v1::AgentCommand AgentEndpointsCommand(const v1::Cluster& c);
+  // CreateEnvironment: the private network address given (validated) or a
+  // new one (cross-account mode).
+  absl::Status AssignPrivateAddressLocked(v1::Environment* env)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void GoIdleLocked(v1::Cluster* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WakeLocked(v1::Cluster* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Listens on the data port of an IDLE cluster (its port released first).

@@ -72,13 +72,25 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
   };
   COVE_RETURN_IF_ERROR(hosting::RestrictMode(
       std::filesystem::path(o.data_dir).parent_path().string()));
+  // Private endpoint (cluster_network.cc).
+  if (cluster->private_endpoint_enabled())
+    o.private_host = PrivateAddressLocked(*cluster);
+  // Never public when it should not be (DataPlane::Start refuses a data
+  // plane without any endpoint).
+  o.public_disabled = cluster->public_endpoint_disabled();
   std::string endpoint = cluster->endpoint();
   std::string metrics_endpoint = cluster->metrics_endpoint();
+  std::string private_endpoint = cluster->private_endpoint();
   auto plane = hosting::DataPlane::Start(o, &ports_[cluster->name()], &endpoint,
-                                         &metrics_endpoint);
+                                         &metrics_endpoint, &private_endpoint);
   // The endpoints the ports held name (new only when a port was taken).
   cluster->set_endpoint(endpoint);
   cluster->set_metrics_endpoint(metrics_endpoint);
+  if (o.private_host.empty()) {
+    cluster->clear_private_endpoint();
+  } else {
+    cluster->set_private_endpoint(private_endpoint);
+  }
   COVE_RETURN_IF_ERROR(plane.status());
   Runtime rt;
   rt.plane = *std::move(plane);
@@ -104,11 +116,24 @@ void CloudCore::StopDataPlaneLocked(v1::Cluster* cluster) {
 absl::Status CloudCore::HoldPortsLocked(v1::Cluster* c, bool fresh) {
   std::string endpoint = c->endpoint();
   std::string metrics_endpoint = c->metrics_endpoint();
-  COVE_RETURN_IF_ERROR(ports_[c->name()].Hold("127.0.0.1",
-                                              !tls_cert_file_.empty(), fresh,
-                                              &endpoint, &metrics_endpoint));
+  hosting::ClusterPorts& ports = ports_[c->name()];
+  const bool tls = !tls_cert_file_.empty();
+  COVE_RETURN_IF_ERROR(
+      ports.Hold("127.0.0.1", tls, fresh, &endpoint, &metrics_endpoint));
   c->set_endpoint(endpoint);
   c->set_metrics_endpoint(metrics_endpoint);
+  // The private endpoint's port too, while it is enabled.
+  const std::string address =
+      c->private_endpoint_enabled() ? PrivateAddressLocked(*c) : "";
+  if (address.empty()) {
+    ports.ReleasePrivate();
+    c->clear_private_endpoint();
+    return absl::OkStatus();
+  }
+  std::string private_endpoint = c->private_endpoint();
+  COVE_RETURN_IF_ERROR(
+      ports.HoldPrivate(address, tls, fresh, &private_endpoint));
+  c->set_private_endpoint(private_endpoint);
   return absl::OkStatus();
 }
 

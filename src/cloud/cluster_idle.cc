@@ -51,16 +51,26 @@ absl::Status CloudCore::CheckIdleModeLocked(const v1::Cluster& c,
 absl::Status CloudCore::StartIdleListenerLocked(v1::Cluster* c) {
   const std::string name = c->name();
   COVE_RETURN_IF_ERROR(HoldPortsLocked(c, false));
-  ports_[name].ReleaseData();
+  // It listens where the cluster is reachable: its public endpoint unless
+  // disabled, its private endpoint when enabled (cluster_network.cc).
+  std::vector<std::string> addresses;
+  if (!c->public_endpoint_disabled() || c->private_endpoint().empty()) {
+    ports_[name].ReleaseData();
+    addresses.push_back(
+        absl::StrCat("127.0.0.1:", hosting::PortOf(c->endpoint())));
+  }
+  if (const std::string& pe = c->private_endpoint(); !pe.empty()) {
+    ports_[name].ReleasePrivate();
+    addresses.push_back(pe.substr(pe.find("://") + 3));
+  }
   auto listener = hosting::IdleListener::Start(
-      name, absl::StrCat("127.0.0.1:", hosting::PortOf(c->endpoint())),
-      tls_cert_file_, tls_key_file_,
+      name, addresses[0], tls_cert_file_, tls_key_file_,
       [this, name] {
         absl::MutexLock lock(&wake_mu_);
         wake_requests_.insert(name);
       },
       {c->ip_access_list().begin(), c->ip_access_list().end()},
-      DataPlaneAuditObserver(name));
+      DataPlaneAuditObserver(name), {addresses.begin() + 1, addresses.end()});
   if (!listener.ok()) {
     (void)HoldPortsLocked(c, false);
     return listener.status();

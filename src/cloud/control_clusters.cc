@@ -125,6 +125,8 @@ v1::Cluster CloudCore::ClusterViewLocked(const v1::Cluster& c) {
     out.set_used_bytes(rt->second.plane->connection()->StorageBytes());
   }
   out.clear_admin_password();
+  // A disabled public endpoint is not shown (its port stays the cluster's).
+  if (out.public_endpoint_disabled()) out.clear_endpoint();
   UpgradeViewLocked(&out);  // upgrades.cc
   return out;
 }
@@ -372,6 +374,7 @@ void CloudCore::ExecuteLocked(const std::string& op_name) {
   } else if (verb == "PurgeCluster") {
     v1::Cluster last = *c;
     last.set_endpoint("");
+    last.clear_private_endpoint();
     last.clear_metrics_endpoint();
     status = PurgeLocked(c->name());
     FinishOperationLocked(op, status, &last);
@@ -473,6 +476,12 @@ absl::Status CloudCore::CheckCreateClusterRequest(
   COVE_RETURN_IF_ERROR(
       ValidateIdleTimeout("cluster.idle_timeout", in.idle_timeout()));
   COVE_RETURN_IF_ERROR(CanonicalIpAccessList(in).status());
+  if (!in.private_endpoint().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cluster.private_endpoint: output only (set "
+                     "cluster.private_endpoint_enabled; got '",
+                     in.private_endpoint(), "')"));
+  }
   // Versions and upgrades (upgrades.cc): output only, or set by their RPC.
   if (!in.version().empty() || in.available_upgrades_size() != 0 ||
       in.has_scheduled_upgrade() || in.has_maintenance_window()) {
@@ -555,6 +564,11 @@ absl::StatusOr<v1::Operation> CloudCore::CreateClusterLocked(
   COVE_ASSIGN_OR_RETURN(std::vector<std::string> ip_access_list,
                         CanonicalIpAccessList(in));
   for (std::string& cidr : ip_access_list) c.add_ip_access_list(cidr);
+  // Private endpoint (cluster_network.cc).
+  COVE_RETURN_IF_ERROR(CheckEndpointsLocked(c, in.private_endpoint_enabled(),
+                                            in.public_endpoint_disabled()));
+  c.set_private_endpoint_enabled(in.private_endpoint_enabled());
+  c.set_public_endpoint_disabled(in.public_endpoint_disabled());
   // Customer-managed key and backup policy (keys.cc).
   COVE_RETURN_IF_ERROR(PrepareClusterKeyLocked(in, &c));
   const std::string dir = DataDirLocked(c);
@@ -706,7 +720,8 @@ absl::Status CloudCore::UpdateCluster(const RequestContext& ctx,
             std::set<std::string> paths,
             MaskPaths(req.update_mask(),
                       {"display_name", "labels", "autoscaling", "idle_timeout",
-                       "ip_access_list"}));
+                       "ip_access_list", "private_endpoint_enabled",
+                       "public_endpoint_disabled"}));
         const v1::Autoscaling& as = req.cluster().autoscaling();
         if (paths.count("autoscaling")) {
           COVE_RETURN_IF_ERROR(ValidateAutoscaling("cluster.autoscaling", as));
@@ -729,6 +744,31 @@ absl::Status CloudCore::UpdateCluster(const RequestContext& ctx,
           return absl::FailedPreconditionError(absl::StrCat(
               "cluster '", name, "' is ", v1::Cluster::State_Name(c->state()),
               "; UpdateCluster needs a cluster that is not deleted"));
+        }
+        // Private and public endpoints (cluster_network.cc): the result
+        // must leave the cluster reachable.
+        const bool endpoints = paths.count("private_endpoint_enabled") ||
+                               paths.count("public_endpoint_disabled");
+        const bool private_enabled =
+            paths.count("private_endpoint_enabled")
+                ? req.cluster().private_endpoint_enabled()
+                : c->private_endpoint_enabled();
+        const bool public_disabled =
+            paths.count("public_endpoint_disabled")
+                ? req.cluster().public_endpoint_disabled()
+                : c->public_endpoint_disabled();
+        if (endpoints) {
+          COVE_RETURN_IF_ERROR(
+              CheckEndpointsLocked(*c, private_enabled, public_disabled));
+          const v1::Cluster before = *c;
+          c->set_private_endpoint_enabled(private_enabled);
+          c->set_public_endpoint_disabled(public_disabled);
+          // In force at once (listeners change without losing data); on
+          // failure the endpoints stay as they were.
+          if (absl::Status s = ApplyEndpointsLocked(c); !s.ok()) {
+            *c = before;
+            return s;
+          }
         }
         if (paths.count("display_name"))
           c->set_display_name(req.cluster().display_name());

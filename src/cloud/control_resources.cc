@@ -928,6 +928,8 @@ absl::Status CloudCore::CreateEnvironment(
         const absl::Time now = NowLocked();
         v1::Environment env = in;
         env.set_name(name);
+        // Private endpoints (cluster_network.cc).
+        COVE_RETURN_IF_ERROR(AssignPrivateAddressLocked(&env));
         env.clear_agent_token();
         env.clear_agent_token_expire_time();
         env.clear_last_heartbeat_time();

@@ -322,6 +322,7 @@ pb::Environment ToProto(const control::Environment& v) {
   p.set_agent_token(v.agent_token);
   COVE_TIME_TO(agent_token_expire_time);
   COVE_TIME_TO(last_heartbeat_time);
+  p.set_private_network_address(v.private_network_address);
   return p;
 }
 
@@ -344,6 +345,7 @@ control::Environment FromProto(const pb::Environment& p) {
   v.agent_token = p.agent_token();
   COVE_TIME_FROM(agent_token_expire_time);
   COVE_TIME_FROM(last_heartbeat_time);
+  v.private_network_address = p.private_network_address();
   return v;
 }
 
@@ -474,6 +476,9 @@ pb::Cluster ToProto(const control::Cluster& v) {
     ToProto(v.idle_timeout, p.mutable_idle_timeout());
   COVE_TIME_TO(idle_time);
   for (const std::string& cidr : v.ip_access_list) p.add_ip_access_list(cidr);
+  p.set_private_endpoint_enabled(v.private_endpoint_enabled);
+  p.set_public_endpoint_disabled(v.public_endpoint_disabled);
+  p.set_private_endpoint(v.private_endpoint);
   p.set_version(v.version);
   for (const std::string& u : v.available_upgrades) p.add_available_upgrades(u);
   if (v.maintenance_window.has_value())
@@ -514,6 +519,9 @@ control::Cluster FromProto(const pb::Cluster& p) {
   v.idle_timeout = FromProto(p.idle_timeout());
   COVE_TIME_FROM(idle_time);
   v.ip_access_list.assign(p.ip_access_list().begin(), p.ip_access_list().end());
+  v.private_endpoint_enabled = p.private_endpoint_enabled();
+  v.public_endpoint_disabled = p.public_endpoint_disabled();
+  v.private_endpoint = p.private_endpoint();
   v.version = p.version();
   v.available_upgrades.assign(p.available_upgrades().begin(),
                               p.available_upgrades().end());

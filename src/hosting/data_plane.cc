@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "embedded/embedded_connection.h"
@@ -28,6 +29,44 @@ std::string ShownHost(const std::string& host) {
   if (host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]")
     return "127.0.0.1";
   return host;
+}
+
+// "host:port", an IPv6 host in brackets.
+std::string JoinHostPort(const std::string& host, int port) {
+  if (host.find(':') != std::string::npos && host.front() != '[')
+    return absl::StrCat("[", host, "]:", port);
+  return absl::StrCat(host, ":", port);
+}
+
+std::string Scheme(bool tls) { return tls ? "https" : "http"; }
+
+// The listeners of a data plane of `options` on its ports: the public one
+// unless disabled, the private one with a private host, the Prometheus
+// endpoint on the host.
+void SetListeners(const DataPlaneOptions& options, int public_port,
+                  int private_port, int metrics_port,
+                  server::ServerOptions* so) {
+  std::vector<std::string> listeners;
+  if (!options.public_disabled)
+    listeners.push_back(JoinHostPort(options.host, public_port));
+  if (!options.private_host.empty())
+    listeners.push_back(JoinHostPort(options.private_host, private_port));
+  so->listen_address = listeners.empty() ? std::string() : listeners[0];
+  so->more_listen_addresses.assign(
+      listeners.begin() + (listeners.empty() ? 0 : 1), listeners.end());
+  so->metrics_listen_address = JoinHostPort(options.host, metrics_port);
+}
+
+absl::Status CheckEndpoints(const std::string& cluster,
+                            const std::string& private_host,
+                            bool public_disabled) {
+  if (public_disabled && private_host.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cluster '", cluster,
+        "': public_endpoint_disabled needs private_endpoint_enabled (a "
+        "cluster without endpoints is unreachable)"));
+  }
+  return absl::OkStatus();
 }
 
 // The options of the Milvus-protocol server of a data plane of `options`
@@ -130,14 +169,72 @@ absl::Status ClusterPorts::Hold(const std::string& host, bool tls, bool fresh,
 void ClusterPorts::Release() {
   data_.Release();
   metrics_.Release();
+  private_.Release();
+}
+
+namespace {
+
+// Holds `*held` on `host`: the port it holds, else `wanted` (not with
+// `fresh`), else a free one.
+absl::StatusOr<int> HoldPort(PortReservation* held, const std::string& host,
+                             int wanted, bool fresh) {
+  if (held->held() && !fresh) return held->port();
+  held->Release();
+  if (wanted != 0 && !fresh) {
+    auto r = PortReservation::Reserve(host, wanted);
+    if (r.ok()) {
+      *held = *std::move(r);
+      return held->port();
+    }
+  }
+  COVE_ASSIGN_OR_RETURN(*held, PortReservation::Reserve(host, 0));
+  return held->port();
+}
+
+}  // namespace
+
+absl::Status ClusterPorts::HoldData(const std::string& host, bool tls,
+                                    std::string* endpoint) {
+  COVE_ASSIGN_OR_RETURN(int data,
+                        HoldPort(&data_, host, PortOf(*endpoint), false));
+  *endpoint = absl::StrCat(Scheme(tls), "://", ShownHost(host), ":", data);
+  return absl::OkStatus();
+}
+
+absl::Status ClusterPorts::HoldPrivate(const std::string& private_host,
+                                       bool tls, bool fresh,
+                                       std::string* private_endpoint) {
+  // A private endpoint of another host (the environment's address changed)
+  // is not this one's.
+  int wanted = PortOf(*private_endpoint);
+  if (wanted != 0 &&
+      !absl::StrContains(
+          *private_endpoint,
+          absl::StrCat("//", JoinHostPort(private_host, wanted)))) {
+    wanted = 0;
+    private_.Release();
+  }
+  COVE_ASSIGN_OR_RETURN(int port,
+                        HoldPort(&private_, private_host, wanted, fresh));
+  *private_endpoint =
+      absl::StrCat(Scheme(tls), "://", JoinHostPort(private_host, port));
+  return absl::OkStatus();
 }
 
 // ---- DataPlane -------------------------------------------------------------
 
 absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Start(
     const DataPlaneOptions& options, ClusterPorts* ports, std::string* endpoint,
-    std::string* metrics_endpoint) {
+    std::string* metrics_endpoint, std::string* private_endpoint) {
   const std::string& dir = options.data_dir;
+  COVE_RETURN_IF_ERROR(CheckEndpoints(options.cluster, options.private_host,
+                                      options.public_disabled));
+  const bool with_private = !options.private_host.empty();
+  if (with_private && private_endpoint == nullptr) {
+    return absl::InvalidArgumentError(
+        "private_endpoint: expected where to write the private endpoint of a "
+        "data plane with a private_host (got none)");
+  }
   // Customer data: 0700 directories (older ones are restricted), the
   // engine's files are 0600.
   COVE_RETURN_IF_ERROR(MakePrivateDirs("data directory", dir));
@@ -155,30 +252,42 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Start(
   if (options.on_activity) connection->set_on_activity(options.on_activity);
   server::ServerOptions so = ServerOptionsFor(options, connection, users);
   const bool tls = !options.tls_cert_file.empty();
-  // The cluster's own ports, held until the listeners take them over.
-  COVE_RETURN_IF_ERROR(
-      ports->Hold(options.host, tls, false, endpoint, metrics_endpoint));
+  // The cluster's own ports, held until the listeners take them over (the
+  // public one stays held while the public endpoint is disabled).
+  const auto hold = [&](bool fresh) -> absl::Status {
+    COVE_RETURN_IF_ERROR(
+        ports->Hold(options.host, tls, fresh, endpoint, metrics_endpoint));
+    if (with_private) {
+      COVE_RETURN_IF_ERROR(ports->HoldPrivate(options.private_host, tls, fresh,
+                                              private_endpoint));
+    }
+    return absl::OkStatus();
+  };
+  COVE_RETURN_IF_ERROR(hold(false));
   const auto listen_on_own_ports = [&] {
-    ports->Release();
-    so.listen_address = absl::StrCat(options.host, ":", PortOf(*endpoint));
-    so.metrics_listen_address =
-        absl::StrCat(options.host, ":", PortOf(*metrics_endpoint));
+    ports->ReleaseMetrics();
+    if (!options.public_disabled) ports->ReleaseData();
+    if (with_private) ports->ReleasePrivate();
+    SetListeners(options, PortOf(*endpoint),
+                 with_private ? PortOf(*private_endpoint) : 0,
+                 PortOf(*metrics_endpoint), &so);
   };
   listen_on_own_ports();
   auto server = server::StartServer(so);
   if (!server.ok()) {
     // Another process took a port in the instant between its release and
     // the listen: new ports.
-    COVE_RETURN_IF_ERROR(
-        ports->Hold(options.host, tls, true, endpoint, metrics_endpoint));
+    COVE_RETURN_IF_ERROR(hold(true));
     listen_on_own_ports();
     server = server::StartServer(so);
   }
   if (!server.ok()) {
-    (void)ports->Hold(options.host, tls, false, endpoint, metrics_endpoint);
+    (void)hold(false);
     return server.status();
   }
-  *endpoint = absl::StrCat(tls ? "https" : "http", "://", (*server)->address());
+  if (!options.public_disabled) {
+    *endpoint = absl::StrCat(Scheme(tls), "://", (*server)->address());
+  }
   *metrics_endpoint = (*server)->metrics_url();
   std::unique_ptr<DataPlane> dp(new DataPlane());
   dp->options_ = options;
@@ -186,6 +295,7 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Start(
   dp->users_ = std::move(users);
   dp->server_ = *std::move(server);
   dp->endpoint_ = *endpoint;
+  if (with_private) dp->private_endpoint_ = *private_endpoint;
   return dp;
 }
 
@@ -203,10 +313,9 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::StartNextRelease(
   options.ip_access_list = running.server_->ip_access_list();
   server::ServerOptions so =
       ServerOptionsFor(options, running.connection_, running.users_);
-  so.listen_address =
-      absl::StrCat(options.host, ":", PortOf(running.endpoint_));
-  so.metrics_listen_address =
-      absl::StrCat(options.host, ":", PortOf(running.server_->metrics_url()));
+  SetListeners(options, PortOf(running.endpoint_),
+               PortOf(running.private_endpoint_),
+               PortOf(running.server_->metrics_url()), &so);
   COVE_ASSIGN_OR_RETURN(auto server, server::StartServer(so));
   std::unique_ptr<DataPlane> dp(new DataPlane());
   dp->options_ = std::move(options);
@@ -214,7 +323,80 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::StartNextRelease(
   dp->users_ = running.users_;
   dp->server_ = std::move(server);
   dp->endpoint_ = running.endpoint_;
+  dp->private_endpoint_ = running.private_endpoint_;
   return dp;
+}
+
+DataPlane::EndpointChange DataPlane::ChangeEndpoints(
+    std::shared_ptr<DataPlane> running, const std::string& private_host,
+    bool public_disabled, ClusterPorts* ports, std::string* endpoint,
+    std::string* private_endpoint) {
+  EndpointChange result;
+  result.plane = running;
+  const DataPlaneOptions& was = running->options_;
+  if (running->stopped_.load()) {
+    result.status = absl::FailedPreconditionError(
+        absl::StrCat("cluster '", was.cluster, "': its data plane is stopped"));
+    return result;
+  }
+  result.status = CheckEndpoints(was.cluster, private_host, public_disabled);
+  if (!result.status.ok()) return result;
+  const bool same_private = was.private_host == private_host;
+  if (same_private && was.public_disabled == public_disabled) {
+    *endpoint = running->endpoint_;
+    *private_endpoint = running->private_endpoint_;
+    return result;
+  }
+  const bool tls = !was.tls_cert_file.empty();
+  const bool new_public = was.public_disabled && !public_disabled;
+  const bool new_private = !private_host.empty() && !same_private;
+  const bool gone_public = !was.public_disabled && public_disabled;
+  const bool gone_private = !was.private_host.empty() && !same_private;
+  std::string next_private = same_private ? running->private_endpoint_ : "";
+  if (new_private) {
+    result.status = ports->HoldPrivate(private_host, tls, false, &next_private);
+    if (!result.status.ok()) return result;
+  }
+  DataPlaneOptions options = was;
+  options.private_host = private_host;
+  options.public_disabled = public_disabled;
+  options.ip_access_list = running->server_->ip_access_list();
+  server::ServerOptions so =
+      ServerOptionsFor(options, running->connection_, running->users_);
+  SetListeners(options, PortOf(running->endpoint_), PortOf(next_private),
+               PortOf(running->server_->metrics_url()), &so);
+  // The ports of new listeners are let go just before they bind them; the
+  // listeners that stay share theirs with the running server.
+  if (new_public) ports->ReleaseData();
+  if (new_private) ports->ReleasePrivate();
+  auto server = server::StartServer(so);
+  if (!server.ok()) {
+    std::string public_endpoint = running->endpoint_;
+    if (new_public) (void)ports->HoldData(was.host, tls, &public_endpoint);
+    if (new_private) ports->ReleasePrivate();
+    result.status = absl::Status(
+        server.status().code(),
+        absl::StrCat(
+            "cluster '", was.cluster,
+            "': the endpoints did not change: ", server.status().message()));
+    return result;
+  }
+  std::shared_ptr<DataPlane> next(new DataPlane());
+  next->options_ = std::move(options);
+  next->connection_ = running->connection_;
+  next->users_ = running->users_;
+  next->server_ = *std::move(server);
+  next->endpoint_ = running->endpoint_;
+  next->private_endpoint_ = next_private;
+  // The running server closes its listeners, then lets its calls in flight
+  // finish; its clients' next calls connect to the new server.
+  running->StopGracefully(std::chrono::seconds(5));
+  *endpoint = next->endpoint_;
+  if (gone_public) (void)ports->HoldData(was.host, tls, endpoint);
+  if (gone_private && !new_private) ports->ReleasePrivate();
+  *private_endpoint = next_private;
+  result.plane = std::move(next);
+  return result;
 }
 
 DataPlane::~DataPlane() { Stop(); }
@@ -304,7 +486,10 @@ absl::Status DataPlane::HealthCheck() const {
   if (stopped_.load()) {
     return failed("listener", absl::UnavailableError("stopped"));
   }
-  if (absl::Status s = TcpConnects(ShownHost(options_.host), PortOf(endpoint_));
+  const bool on_private = options_.public_disabled;
+  if (absl::Status s = TcpConnects(
+          on_private ? options_.private_host : ShownHost(options_.host),
+          PortOf(on_private ? private_endpoint_ : endpoint_));
       !s.ok()) {
     return failed("listener", s);
   }

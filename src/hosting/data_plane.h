@@ -59,14 +59,33 @@ class ClusterPorts {
   /// "http://H:P/metrics", H the host, 127.0.0.1 for a wildcard host).
   absl::Status Hold(const std::string& host, bool tls, bool fresh,
                     std::string* endpoint, std::string* metrics_endpoint);
-  /// Lets both ports go (the cluster is purged, or a listener takes them).
+  /// Lets every port go (the cluster is purged, or its listeners take
+  /// them).
   void Release();
+  /// Holds the data port again (its public listener went away; as Hold,
+  /// not fresh) and sets `*endpoint` to it.
+  absl::Status HoldData(const std::string& host, bool tls,
+                        std::string* endpoint);
+  /// Lets the metrics port go (a listener takes it).
+  void ReleaseMetrics() { metrics_.Release(); }
   /// Lets the data port go (an IdleListener takes it; Hold holds it again).
   void ReleaseData() { data_.Release(); }
   bool held() const { return data_.held(); }
 
+  /// The port of the cluster's private endpoint (issue 19) on
+  /// `private_host`, the address of its environment's own network: held
+  /// like the others (a new one when `*private_endpoint` has none, when
+  /// the port is taken, or with `fresh`); sets `*private_endpoint` to
+  /// "http(s)://PRIVATE_HOST:P" (IPv6 in brackets).
+  absl::Status HoldPrivate(const std::string& private_host, bool tls,
+                           bool fresh, std::string* private_endpoint);
+  /// Lets the private port go (a listener takes it, or the private endpoint
+  /// is disabled).
+  void ReleasePrivate() { private_.Release(); }
+  bool private_held() const { return private_.held(); }
+
  private:
-  PortReservation data_, metrics_;
+  PortReservation data_, metrics_, private_;
 };
 
 /// How to start a data plane.
@@ -77,6 +96,17 @@ struct DataPlaneOptions {
   std::string data_dir;
   /// The address its listeners bind.
   std::string host = "127.0.0.1";
+  /// Private endpoint (issue 19): non-empty, a second Milvus-protocol
+  /// listener on this address (the environment's own network, e.g. another
+  /// loopback address standing for its VPC), on the port ClusterPorts
+  /// holds for it. Its IP access list, users and engine are the public
+  /// listener's.
+  std::string private_host;
+  /// The public Milvus-protocol listener is off (needs private_host): the
+  /// cluster is reachable on its private endpoint only; the public port
+  /// stays held for it (connections refused). The Prometheus endpoint
+  /// stays on `host`.
+  bool public_disabled = false;
   /// Capacity (capacity_connection.h); capacity_bytes 0: not limited.
   int64_t capacity_vectors = 0;
   int64_t capacity_bytes = 0;
@@ -124,9 +154,37 @@ class DataPlane {
   /// process took one in that instant, new ports are held and used (the
   /// only case where the endpoints change). On success both endpoints name
   /// the listeners; on failure the ports are held again.
+  ///
+  /// With options.private_host, the private endpoint's port is held
+  /// (ClusterPorts::HoldPrivate) and served the same way, and
+  /// `*private_endpoint` (required then) names it.
   static absl::StatusOr<std::unique_ptr<DataPlane>> Start(
       const DataPlaneOptions& options, ClusterPorts* ports,
-      std::string* endpoint, std::string* metrics_endpoint);
+      std::string* endpoint, std::string* metrics_endpoint,
+      std::string* private_endpoint = nullptr);
+
+  /// Changes which endpoints `running` serves (issue 19: a private endpoint
+  /// on `private_host`, empty: none; the public one off with
+  /// `public_disabled`) without losing data or a moment where an endpoint
+  /// that stays refuses connections: a server with the new listeners starts
+  /// beside the running one over the same open engine (the listeners that
+  /// stay bind their ports with SO_REUSEPORT, as StartNextRelease), then
+  /// the running one stops gracefully. A listener that goes away gives its
+  /// port back to `ports` (the public port stays held for the cluster; a
+  /// private port is let go and `*private_endpoint` cleared); a new one
+  /// takes the port `ports` holds for it. On failure `running` serves on
+  /// unchanged (its result is returned with the status). `*endpoint` names
+  /// the public endpoint (kept while disabled).
+  struct EndpointChange {
+    std::shared_ptr<DataPlane> plane;
+    absl::Status status;
+  };
+  static EndpointChange ChangeEndpoints(std::shared_ptr<DataPlane> running,
+                                        const std::string& private_host,
+                                        bool public_disabled,
+                                        ClusterPorts* ports,
+                                        std::string* endpoint,
+                                        std::string* private_endpoint);
 
   /// Stops serving (calls in flight are cancelled) and closes the engine;
   /// the data stays. The caller holds the ports again (ClusterPorts::Hold).
@@ -159,6 +217,10 @@ class DataPlane {
   const DataPlaneOptions& options() const { return options_; }
   /// The release it runs (DataPlaneOptions::release).
   const std::string& release() const { return options_.release; }
+  /// The public endpoint (also while disabled: its port stays the
+  /// cluster's) and the private one (empty without).
+  const std::string& endpoint() const { return endpoint_; }
+  const std::string& private_endpoint() const { return private_endpoint_; }
 
   /// The health check after a start or an upgrade step: the Milvus
   /// listener accepts TCP connections on its port, the engine reports
@@ -203,6 +265,8 @@ class DataPlane {
 
   DataPlaneOptions options_;
   std::string endpoint_;
+  // "http(s)://PRIVATE_HOST:P" with options_.private_host; else empty.
+  std::string private_endpoint_;
   std::shared_ptr<CapacityConnection> connection_;
   std::shared_ptr<auth::AuthStore> users_;
   std::unique_ptr<server::Server> server_;

@@ -73,7 +73,8 @@ absl::StatusOr<std::unique_ptr<IdleListener>> IdleListener::Start(
     const std::string& tls_cert_file, const std::string& tls_key_file,
     std::function<void()> on_wake,
     const std::vector<std::string>& ip_access_list,
-    std::function<void(const server::AccessDenial&)> on_access_denied) {
+    std::function<void(const server::AccessDenial&)> on_access_denied,
+    const std::vector<std::string>& more_listen_addresses) {
   std::unique_ptr<IdleListener> l(new IdleListener());
   l->ip_access_ = std::make_shared<server::IpAccessControl>(
       absl::StrCat("cluster '", cluster, "'"));
@@ -98,9 +99,16 @@ absl::StatusOr<std::unique_ptr<IdleListener>> IdleListener::Start(
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen_address, credentials, &port);
+  std::vector<int> more_ports(more_listen_addresses.size(), 0);
+  for (size_t i = 0; i < more_ports.size(); ++i) {
+    builder.AddListeningPort(more_listen_addresses[i], credentials,
+                             &more_ports[i]);
+  }
   builder.RegisterCallbackGenericService(l->service_.get());
   l->server_ = builder.BuildAndStart();
-  if (l->server_ == nullptr || port == 0) {
+  bool bound = port != 0;
+  for (int p : more_ports) bound = bound && p != 0;
+  if (l->server_ == nullptr || !bound) {
     return absl::UnavailableError(absl::StrCat("idle endpoint of cluster '",
                                                cluster, "': cannot listen on ",
                                                listen_address));

@@ -33,7 +33,8 @@ class IdleListener {
   IdleListener(const IdleListener&) = delete;
   IdleListener& operator=(const IdleListener&) = delete;
 
-  /// Listens on `listen_address` ("host:port"; TLS with both files).
+  /// Listens on `listen_address` ("host:port"; TLS with both files), and
+  /// on `more_listen_addresses` too (a cluster's private endpoint).
   /// `on_wake` is called for every call received (the host wakes the
   /// cluster once). Unavailable when the port cannot be bound.
   static absl::StatusOr<std::unique_ptr<IdleListener>> Start(
@@ -42,7 +43,8 @@ class IdleListener {
       std::function<void()> on_wake,
       const std::vector<std::string>& ip_access_list = {},
       std::function<void(const server::AccessDenial&)> on_access_denied =
-          nullptr);
+          nullptr,
+      const std::vector<std::string>& more_listen_addresses = {});
 
   /// Replaces the IP access list (as DataPlane::SetIpAccessList).
   absl::Status SetIpAccessList(const std::vector<std::string>& cidrs) {

@@ -204,6 +204,15 @@ absl::Status ServerOptions::Validate() const {
     return absl::InvalidArgumentError(absl::StrCat(
         "listen_address: expected host:port (got '", listen_address, "')"));
   }
+  for (size_t i = 0; i < more_listen_addresses.size(); ++i) {
+    const std::string& a = more_listen_addresses[i];
+    if (a.find(':') == std::string::npos || a.back() == ':' ||
+        a.substr(a.rfind(':') + 1) == "0") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("more_listen_addresses[", i,
+                       "]: expected host:port with a port (got '", a, "')"));
+    }
+  }
   if (tls_cert_file.empty() != tls_key_file.empty()) {
     return absl::InvalidArgumentError(
         "tls_cert_file/tls_key_file: TLS needs both (got only one)");
@@ -343,6 +352,11 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(options.listen_address, credentials, &port);
+  std::vector<int> more_ports(options.more_listen_addresses.size(), 0);
+  for (size_t i = 0; i < more_ports.size(); ++i) {
+    builder.AddListeningPort(options.more_listen_addresses[i], credentials,
+                             &more_ports[i]);
+  }
   builder.RegisterService(server->service_.get());
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
@@ -368,6 +382,13 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
     return absl::UnavailableError(
         absl::StrCat("listen: cannot listen on '", options.listen_address,
                      "' (address in use, or not a local address)"));
+  }
+  for (size_t i = 0; i < more_ports.size(); ++i) {
+    if (more_ports[i] == 0) {
+      return absl::UnavailableError(absl::StrCat(
+          "listen: cannot listen on '", options.more_listen_addresses[i],
+          "' (address in use, or not a local address)"));
+    }
   }
   server->port_ = port;
   if (!options.metrics_listen_address.empty()) {

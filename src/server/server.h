@@ -57,6 +57,10 @@ struct AccessDenial {
 struct ServerOptions {
   /// host:port to listen on; port 0 picks a free port (see Server::port()).
   std::string listen_address = "127.0.0.1:19530";
+  /// Further host:port the same service listens on too (same credentials,
+  /// IP access list and engine; explicit ports): a hosted cluster's private
+  /// endpoint beside its public one (hosting/data_plane.h, issue 19).
+  std::vector<std::string> more_listen_addresses;
   /// TLS: PEM certificate chain and private key files (both or neither).
   std::string tls_cert_file;
   std::string tls_key_file;

@@ -333,6 +333,16 @@ PY
   fail "the IP access list of prod did not refuse 127.0.0.1"
 run 0 -o json clusters update prod --ip-allow-all
 json 'assert d["ip_access_list"] == [], d["ip_access_list"]'
+
+# ---- private endpoint: on, public off (refused alone), both back ------------
+run 6 clusters update prod --public-endpoint off
+err_has "cluster.private_endpoint_enabled"
+run 0 -o json clusters update prod --private-endpoint on
+json 'assert d["private_endpoint"].startswith("http://127.1."), d["private_endpoint"]'
+run 0 -o json clusters update prod --public-endpoint off
+json 'assert d["endpoint"] == "" and d["public_endpoint_disabled"], d'
+run 0 -o json clusters update prod --public-endpoint on --private-endpoint off
+json 'assert d["endpoint"] != "" and d["private_endpoint"] == "", d'
 run 6 clusters create edge-c --environment edge
 err_has "AWAITING_AGENT"
 run 0 clusters list

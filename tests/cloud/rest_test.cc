@@ -323,6 +323,30 @@ TEST_F(RestTest, ClusterVerbsAndOperations) {
   EXPECT_THAT(r.body, HasSubstr(op_name));
 }
 
+// Private endpoints (issue 19) over REST: the proto fields in JSON, the
+// update mask in camelCase, the refusal as FAILED_PRECONDITION (400).
+TEST_F(RestTest, PrivateEndpointsOverRest) {
+  MakeWorld();
+  const std::string c = std::string("/v1/") + kP1 + "/clusters/cl1";
+  Reply r = Http("GET", std::string("/v1/") + kP1 + "/environments/env1");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_THAT(r.body, HasSubstr("\"privateNetworkAddress\":\"127.1."));
+  r = Http("PATCH", c,
+           R"({"cluster":{"publicEndpointDisabled":true},)"
+           R"("updateMask":"publicEndpointDisabled"})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.code(), "FAILED_PRECONDITION");
+  EXPECT_THAT(r.body, HasSubstr("cluster.private_endpoint_enabled"));
+  r = Http("PATCH", c,
+           R"({"cluster":{"privateEndpointEnabled":true,)"
+           R"("publicEndpointDisabled":true},)"
+           R"("updateMask":"privateEndpointEnabled,publicEndpointDisabled"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_THAT(r.body, HasSubstr("\"privateEndpoint\":\"http://127.1."));
+  EXPECT_THAT(r.body, HasSubstr("\"publicEndpointDisabled\":true"));
+  EXPECT_THAT(r.body, Not(HasSubstr("\"endpoint\":")));
+}
+
 // ---- auth and RBAC --------------------------------------------------------
 
 TEST_F(RestTest, MissingOrBadKeyIsUnauthenticated) {

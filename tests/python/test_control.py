@@ -7,6 +7,7 @@ skipped when it is not built.
 
 import os
 import re
+import socket
 import subprocess
 import threading
 import time
@@ -501,6 +502,45 @@ def test_ip_access_list(admin, foundation):
     events = list(admin.list_audit_events(
         org.name, filter="action=dataPlane.ipAccessList"))
     assert len(events) == 1 and "127.0.0.1" in events[0].client_address, events
+
+
+def test_private_endpoint(admin, foundation):
+    """Private endpoints through the Python client: the environment's
+    private network address, a cluster reachable there, its public endpoint
+    off (connections refused) and on again, data kept, the refusal of a
+    cluster without any endpoint naming both fields."""
+    org, project, env = foundation
+    assert env.private_network_address.startswith("127.1."), env
+    with pytest.raises(cove.FailedPreconditionError,
+                       match=r"cluster\.public_endpoint_disabled.*"
+                             r"cluster\.private_endpoint_enabled"):
+        admin.start_create_cluster(project.name, "nowhere", environment=env.name,
+                                   public_endpoint_disabled=True)
+    op = admin.start_create_cluster(project.name, "vpc", environment=env.name,
+                                    private_endpoint_enabled=True)
+    cluster = op.wait(60)
+    password = cluster.admin_password
+    assert cluster.private_endpoint.startswith(
+        f"http://{env.private_network_address}:"), cluster.private_endpoint
+    public = cluster.endpoint
+    with cove.Client(cluster.private_endpoint, user="root", password=password,
+                     timeout=20) as data:
+        data.create_collection("docs", dimension=2)
+        data.insert("docs", [{"id": 1, "vector": [0.5, 0.5]}])
+    cluster.public_endpoint_disabled = True
+    updated = admin.update_cluster(cluster, ["public_endpoint_disabled"])
+    assert updated.endpoint == "" and updated.public_endpoint_disabled
+    host, port = public.rsplit("/", 1)[-1].rsplit(":", 1)
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((host, int(port)), timeout=5).close()
+    with cove.Client(updated.private_endpoint, user="root", password=password,
+                     timeout=20) as data:
+        assert _count(data) == 1
+    updated.public_endpoint_disabled = False
+    again = admin.update_cluster(updated, ["public_endpoint_disabled"])
+    assert again.endpoint == public
+    with cove.Client(public, user="root", password=password, timeout=20) as data:
+        assert _count(data) == 1
 
 
 def test_license_caps_scaling_and_estimate_cost(cloud, admin, foundation):

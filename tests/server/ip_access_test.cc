@@ -346,5 +346,49 @@ TEST(IpAccessOptionsTest, BadListRefusedAtStart) {
                        HasSubstr("ip_access_list[1]: expected a CIDR")));
 }
 
+// A second listener (a hosted cluster's private endpoint): the same service
+// on another address, the same IP access list; a port is required.
+TEST(MoreListenAddressesTest, ServedOnBothWithTheSameList) {
+  // A free port on 127.0.0.11.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  inet_pton(AF_INET, "127.0.0.11", &a.sin_addr);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  socklen_t len = sizeof(a);
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  const int port = ntohs(a.sin_port);
+  close(fd);
+
+  ServerOptions options = cove::testing::TestServerOptions();
+  options.more_listen_addresses = {"127.0.0.11:0"};
+  EXPECT_THAT(cove::testing::StartTestServer(options).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("more_listen_addresses[0]: expected host:port "
+                                 "with a port")));
+  options.more_listen_addresses = {"192.0.2.1:40000"};  // not this machine's
+  EXPECT_THAT(cove::testing::StartTestServer(options).status(),
+              StatusIs(absl::StatusCode::kUnavailable));
+  options.more_listen_addresses = {absl::StrCat("127.0.0.11:", port)};
+  options.ip_access_list = {"127.0.0.2"};
+  ASSERT_OK_AND_ASSIGN(auto server, cove::testing::StartTestServer(options));
+  const auto show = [](const std::string& source, const std::string& host,
+                       int p) {
+    auto channel = cove::testing::ChannelFromSource(source, p, host);
+    if (!channel.ok()) return grpc::StatusCode::INTERNAL;
+    auto stub = ::milvus::proto::milvus::MilvusService::NewStub(*channel);
+    grpc::ClientContext ctx;
+    ::milvus::proto::milvus::ShowCollectionsRequest req;
+    ::milvus::proto::milvus::ShowCollectionsResponse resp;
+    return stub->ShowCollections(&ctx, req, &resp).error_code();
+  };
+  EXPECT_EQ(show("127.0.0.2", "127.0.0.11", port), grpc::StatusCode::OK);
+  EXPECT_EQ(show("127.0.0.3", "127.0.0.11", port),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(show("127.0.0.2", "127.0.0.1", server->port()),
+            grpc::StatusCode::OK);
+}
+
 }  // namespace
 }  // namespace cove::server
