@@ -24,7 +24,10 @@ from cove import control, control_types
 
 # Fields whose names look like secrets but are not.
 NOT_SECRETS = {"next_page_token", "page_token", "agent_token_expire_time",
-               "secret_set"}  # AlertWebhook: whether a secret is set (a bool)
+               "secret_set",  # AlertWebhook: whether a secret is set (a bool)
+               # Private endpoints (network addresses and switches, no keys).
+               "private_endpoint", "private_endpoint_enabled",
+               "private_network_address"}
 LOOKS_SECRET = re.compile(r"password|secret|token|private|credential", re.I)
 
 
