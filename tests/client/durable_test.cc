@@ -85,10 +85,8 @@ std::set<int64_t> AllIds(Client& client, const std::string& collection) {
   return ids;
 }
 
-// Partition and clustering keys survive a reopen from the log and from a
-// snapshot (Flush checkpoints).
-TEST(DurableTest, KeyFieldsSurviveReopen) {
-  const std::string dir = TempDir();
+// id INT64 (primary key), vector (kDim), tag VARCHAR(8).
+CollectionSchema TagSchema() {
   CollectionSchema schema;
   FieldSchema id;
   id.name = "id";
@@ -102,12 +100,21 @@ TEST(DurableTest, KeyFieldsSurviveReopen) {
   tag.name = "tag";
   tag.type = DataType::kVarChar;
   tag.max_length = 8;
-  tag.is_partition_key = true;
+  schema.AddField(id).AddField(vec).AddField(tag);
+  return schema;
+}
+
+// Partition and clustering keys survive a reopen from the log and from a
+// snapshot (Flush checkpoints).
+TEST(DurableTest, KeyFieldsSurviveReopen) {
+  const std::string dir = TempDir();
+  CollectionSchema schema = TagSchema();
+  schema.fields[2].is_partition_key = true;
   FieldSchema ts;
   ts.name = "ts";
   ts.type = DataType::kInt64;
   ts.is_clustering_key = true;
-  schema.AddField(id).AddField(vec).AddField(tag).AddField(ts);
+  schema.AddField(ts);
   schema.num_partitions = 5;
   auto check = [](Client& client) {
     ASSERT_OK_AND_ASSIGN(CollectionDescription d,
@@ -164,20 +171,7 @@ TEST(DurableTest, KeyFieldsSurviveReopen) {
 // partition and is not pruned, before and after a snapshot.
 TEST(DurableTest, PartitionKeyCollectionOfAnOlderVersionKeepsOnePartition) {
   const std::string dir = TempDir();
-  CollectionSchema schema;
-  FieldSchema id;
-  id.name = "id";
-  id.type = DataType::kInt64;
-  id.is_primary_key = true;
-  FieldSchema vec;
-  vec.name = "vector";
-  vec.type = DataType::kFloatVector;
-  vec.dim = kDim;
-  FieldSchema tag;
-  tag.name = "tag";
-  tag.type = DataType::kVarChar;
-  tag.max_length = 8;
-  schema.AddField(id).AddField(vec).AddField(tag);
+  CollectionSchema schema = TagSchema();
   IndexSpec flat;
   flat.field_name = "vector";
   flat.index_type = IndexType::kFlat;
