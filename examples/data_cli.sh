@@ -2,7 +2,8 @@
 # The data plane from the shell with `cove data`: a collection of movies on a
 # Milvus endpoint (here a cove-server), filled from a CSV file and from NumPy
 # vectors, searched, queried and cleaned up; then the same schema and rows in
-# a local embedded directory, which answers the same search.
+# a local embedded directory, which answers the same search; and a collection
+# of binary codes searched by Hamming distance.
 #
 #   data_cli.sh URI --cove cove
 #
@@ -149,6 +150,24 @@ local="$("${cove}" -o json data search movies --vector "${query}" --limit 3 \
   --uri "${local_dir}" | check 'print([h["id"] for h in d[0]])')"
 echo "    server: ${remote}, local: ${local}"
 [[ "${remote}" == "${local}" ]] || fail "the two backends disagree"
+
+step "binary codes: 32-bit fingerprints (4 bytes each), nearest by Hamming distance"
+cat >"${work}/codes.json" <<'JSON'
+{"fields": [{"name": "id", "type": "INT64", "is_primary_key": true},
+            {"name": "code", "type": "BINARY_VECTOR", "dim": 32}],
+ "indexes": [{"field_name": "code", "index_type": "BIN_FLAT",
+              "metric_type": "HAMMING"}]}
+JSON
+"${cove}" data collections create codes --schema "${work}/codes.json"
+printf '%s\n' '{"id": 1, "code": [255, 0, 15, 1]}' \
+  '{"id": 2, "code": [255, 0, 15, 3]}' '{"id": 3, "code": [0, 255, 240, 0]}' \
+  >"${work}/codes.jsonl"
+"${cove}" data insert codes --file "${work}/codes.jsonl"
+"${cove}" data load codes
+"${cove}" data search codes --vector '[255, 0, 15, 0]' --limit 2
+"${cove}" -o json data search codes --vector '[255, 0, 15, 0]' --limit 2 |
+  check 'assert [(h["id"], h["distance"]) for h in d[0]] == [(1, 1), (2, 2)], d'
+"${cove}" data collections drop codes --yes
 
 step "clean up"
 "${cove}" data collections drop movies --yes
