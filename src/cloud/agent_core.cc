@@ -346,6 +346,7 @@ void CloudCore::AgentHeartbeatLocked(
     if (c != clusters_.end() &&
         c->second.environment() == session->environment) {
       AgentRecordUsageLocked(status);
+      AgentIdleObserveLocked(session->environment, status, false);
       if (status.state() == v1::AgentClusterStatus::KEY_REVOKED) {
         AgentKeyRevokedLocked(status);
       } else {
@@ -388,12 +389,19 @@ void CloudCore::AgentReconcileLocked(const std::string& environment,
     // Support access grants in force (support_access.cc).
     AgentSendLocked(environment, AgentSupportAccessCommand(s.cluster()));
     if (busy.count(s.cluster()) != 0) continue;  // its operation is resent
+    // Auto-idle (cluster_idle.cc): idle or woken while the agent was away.
+    AgentIdleObserveLocked(environment, s, true);
     const bool runs = s.state() == v1::AgentClusterStatus::RUNNING;
+    const bool idle_there = s.state() == v1::AgentClusterStatus::IDLE;
     if (s.state() == v1::AgentClusterStatus::KEY_REVOKED) {
       AgentKeyRevokedLocked(s);  // not started again: the key is not there
       continue;
     }
-    if (c->second.state() == v1::Cluster::RUNNING) {
+    if (c->second.state() == v1::Cluster::IDLE && (runs || idle_there)) {
+      continue;  // its endpoint answers
+    }
+    if (c->second.state() == v1::Cluster::RUNNING ||
+        c->second.state() == v1::Cluster::IDLE) {
       if (runs) {
         AgentObserveLocked(s);
       } else {
@@ -408,7 +416,7 @@ void CloudCore::AgentReconcileLocked(const std::string& environment,
             c->second.public_endpoint_disabled());
         AgentSendLocked(environment, std::move(cmd));
       }
-    } else if (runs) {
+    } else if (runs || idle_there) {
       v1::AgentCommand cmd = command(s.cluster(), "reconcile");
       cmd.mutable_stop();
       AgentSendLocked(environment, std::move(cmd));
@@ -416,7 +424,8 @@ void CloudCore::AgentReconcileLocked(const std::string& environment,
   }
   for (const auto& [name, c] : clusters_) {
     if (c.environment() != environment || reported.count(name) != 0 ||
-        busy.count(name) != 0 || c.state() != v1::Cluster::RUNNING) {
+        busy.count(name) != 0 ||
+        (c.state() != v1::Cluster::RUNNING && c.state() != v1::Cluster::IDLE)) {
       continue;
     }
     v1::AgentCommand cmd = command(name, "reconcile");
@@ -449,6 +458,10 @@ void CloudCore::AgentResultLocked(const std::shared_ptr<AgentSession>& session,
       }
       return;
     }
+    if (absl::StartsWith(r.command_id(), "idle/")) {
+      AgentIdleResultLocked(session->environment, r, code);  // cluster_idle.cc
+      return;
+    }
     if (!absl::StartsWith(r.command_id(), "reconcile/")) return;
     auto c = clusters_.find(r.cluster().cluster());
     if (c == clusters_.end() ||
@@ -465,6 +478,8 @@ void CloudCore::AgentResultLocked(const std::shared_ptr<AgentSession>& session,
       c->second.set_etag(NewEtag());
       (void)Persist("cluster", c->first, c->second);
     } else if (code == 0) {
+      // An IDLE cluster started again serves (cluster_idle.cc).
+      AgentIdleObserveLocked(session->environment, r.cluster(), true);
       AgentObserveLocked(r.cluster());
     }
     return;
