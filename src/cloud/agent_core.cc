@@ -308,12 +308,19 @@ void CloudCore::AgentSessionEndedLocked(
 
 void CloudCore::AgentObserveLocked(const v1::AgentClusterStatus& status) {
   auto c = clusters_.find(status.cluster());
-  if (c == clusters_.end() || c->second.state() != v1::Cluster::RUNNING ||
-      status.state() != v1::AgentClusterStatus::RUNNING) {
+  if (c == clusters_.end()) return;
+  // An IDLE cluster's idle endpoint moves with its endpoints too
+  // (cluster_idle.cc); its data plane reports no usage meanwhile.
+  const bool idle = c->second.state() == v1::Cluster::IDLE &&
+                    status.state() == v1::AgentClusterStatus::IDLE;
+  if (!idle && (c->second.state() != v1::Cluster::RUNNING ||
+                status.state() != v1::AgentClusterStatus::RUNNING)) {
     return;
   }
-  c->second.set_used_vectors(status.used_vectors());
-  c->second.set_used_bytes(status.used_bytes());
+  if (!idle) {
+    c->second.set_used_vectors(status.used_vectors());
+    c->second.set_used_bytes(status.used_bytes());
+  }
   bool changed = false;
   if (!status.endpoint().empty() && status.endpoint() != c->second.endpoint()) {
     c->second.set_endpoint(status.endpoint());

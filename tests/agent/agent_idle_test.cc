@@ -336,5 +336,58 @@ TEST_F(AgentIdleTest, AwayAgentsAndRestartsKeepTheEndpoints) {
   EXPECT_EQ(Audit("organizations/acme", "action=clusters.wake").size(), 2u);
 }
 
+// Changes while IDLE reach the idle endpoint: an IP access list that
+// leaves the client out refuses it without waking the cluster; the public
+// endpoint turned off moves the idle endpoint to the private one only.
+TEST_F(AgentIdleTest, AnIdleEndpointFollowsIpListsAndEndpointChanges) {
+  StartAgent("127.0.0.10");
+  v1::Cluster c = CreateRunning("moving", 60, /*private_endpoint=*/true);
+  Write(c, 0, 2);
+  Advance(absl::Seconds(60));
+  WaitState(c.name(), v1::Cluster::IDLE);
+  v1::UpdateClusterRequest req;
+  req.mutable_cluster()->set_name(c.name());
+  req.mutable_cluster()->add_ip_access_list("10.0.0.0/8");
+  req.mutable_update_mask()->add_paths("ip_access_list");
+  ASSERT_OK(Call(&v1::ControlPlane::Stub::UpdateCluster, req, kAdminKey));
+  absl::Status refused;
+  ASSERT_TRUE((Eventually<absl::Status>(
+      [&]() -> absl::StatusOr<absl::Status> {
+        return CountRows(c.endpoint(), c.admin_password()).status();
+      },
+      [](const absl::Status& s) {
+        return s.code() == absl::StatusCode::kPermissionDenied;
+      },
+      &refused)))
+      << refused;
+  EXPECT_TRUE(HeldIdle());  // not woken
+  // Everyone again, and the public endpoint off.
+  req.mutable_cluster()->clear_ip_access_list();
+  req.mutable_cluster()->set_public_endpoint_disabled(true);
+  req.mutable_update_mask()->add_paths("public_endpoint_disabled");
+  ASSERT_OK(Call(&v1::ControlPlane::Stub::UpdateCluster, req, kAdminKey));
+  std::vector<agent::AgentCluster> held;
+  ASSERT_TRUE((Eventually<std::vector<agent::AgentCluster>>(
+      [&] { return agent_->clusters(); },
+      [&](const std::vector<agent::AgentCluster>& h) {
+        return h.size() == 1 && h[0].public_endpoint_disabled &&
+               h[0].ip_access_list.empty();
+      },
+      &held)));
+  EXPECT_TRUE(held[0].idle);
+  absl::Status s = CountRows(c.endpoint(), c.admin_password()).status();
+  EXPECT_THAT(s.message(), ::testing::Not(HasSubstr("waking up")));
+  EXPECT_TRUE(HeldIdle());
+  EXPECT_THAT(CountRows(c.private_endpoint(), c.admin_password()).status(),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       HasSubstr("waking up from idle")));
+  ASSERT_OK_AND_ASSIGN(int64_t rows, CountRowsRetrying(c.private_endpoint(),
+                                                       c.admin_password()));
+  EXPECT_EQ(rows, 2);
+  v1::Cluster got = WaitState(c.name(), v1::Cluster::RUNNING);
+  EXPECT_EQ(got.private_endpoint(), c.private_endpoint());
+  EXPECT_EQ(got.endpoint(), "");
+}
+
 }  // namespace
 }  // namespace cove::cloud::testing
