@@ -535,6 +535,8 @@ void CloudCore::AgentResultLocked(const std::shared_ptr<AgentSession>& session,
     if (status.ok()) {
       c->set_state(v1::Cluster::RUNNING);
       c->set_state_message("");
+      // Auto-idle: its idle_timeout counts from now (cluster_idle.cc).
+      ResetIdleActivityLocked(c->name());
       c->set_endpoint(r.cluster().endpoint());
       c->set_metrics_endpoint(r.cluster().metrics_endpoint());
       c->set_private_endpoint(r.cluster().private_endpoint());

@@ -212,11 +212,16 @@ TEST_F(AgentIdleTest, IdlesAfterTheTimeoutWakesOnTheFirstRequestNoWriteLost) {
   Advance(absl::Seconds(300));
   got = WaitState(c.name(), v1::Cluster::IDLE);
   EXPECT_EQ(got.used_vectors(), 20);
-  // ResumeCluster wakes it as well.
+  // ResumeCluster wakes it as well, and the timeout counts from then.
   v1::Operation op =
       Run(ClusterAction(&v1::ControlPlane::Stub::ResumeCluster, c.name()));
   ASSERT_EQ(op.error_code(), 0) << op.error_message();
   EXPECT_FALSE(HeldIdle());
+  Advance(absl::Seconds(299));
+  Barrier(c.name());
+  EXPECT_FALSE(HeldIdle());
+  ASSERT_OK_AND_ASSIGN(got, GetCluster(c.name()));
+  EXPECT_EQ(got.state(), v1::Cluster::RUNNING);
   ASSERT_OK_AND_ASSIGN(rows, CountRows(c.endpoint(), c.admin_password()));
   EXPECT_EQ(rows, 20);
 }
