@@ -12,7 +12,8 @@
 # cove-agent with that token over DIR/agent (the customer's bucket), waits
 # for the environment to become CONNECTED, creates a cluster in it, uses the
 # cluster through its data plane (the remote_search example, with the
-# cluster's root password), scales it and shows the audit trail. It exits non-zero as soon as a step does not give what it shows.
+# cluster's root password), scales it, lets it go idle and wakes it
+# (auto-idle) and shows the audit trail. It exits non-zero as soon as a step does not give what it shows.
 # See docs/control-plane.md#agent-mode and docs/cli.md.
 set -euo pipefail
 
@@ -135,8 +136,41 @@ cu="$("${cove}" -o json clusters get shop >"${work}/shop.json" &&
   field "${work}/shop.json" 'd["cu_size"]')"
 [[ "${cu}" == 2 ]] || fail "cu_size ${cu} after scaling"
 
+step "auto-idle: after 60 s without a request the agent releases the compute"
+# The emulator's manual clock makes the minute pass at once (the agent's
+# heartbeats report the data plane's request count; the control plane times
+# the idleness on its clock and sends the idle command).
+"${cove}" emulator clock set >/dev/null
+"${cove}" clusters update shop --idle-timeout 60 >/dev/null
+for _ in $(seq 1 300); do
+  "${cove}" emulator clock advance 61s >/dev/null
+  "${cove}" -o json clusters get shop >"${work}/shop.json"
+  cluster_state="$(field "${work}/shop.json" 'd["state"]')"
+  [[ "${cluster_state}" == IDLE ]] && break
+  sleep 0.1
+done
+[[ "${cluster_state}" == IDLE ]] || fail "cluster ${cluster_state} after its idle timeout"
+[[ "$(field "${work}/shop.json" 'd["endpoint"]')" == "${data_endpoint}" ]] ||
+  fail "the endpoint changed when the cluster went idle"
+echo "    IDLE, endpoint ${data_endpoint} kept"
+
+step "the first call wakes it on the agent (the client retries UNAVAILABLE)"
+COVE_URI="${data_endpoint}" COVE_USER=root COVE_PASSWORD="${password}" \
+  "${cove}" data status | sed 's/^/    /'
+for _ in $(seq 1 300); do
+  "${cove}" -o json clusters get shop >"${work}/shop.json"
+  cluster_state="$(field "${work}/shop.json" 'd["state"]')"
+  [[ "${cluster_state}" == RUNNING ]] && break
+  sleep 0.1
+done
+[[ "${cluster_state}" == RUNNING ]] || fail "cluster ${cluster_state} after the wake"
+echo "    RUNNING again"
+"${cove}" emulator clock set --real >/dev/null
+
 step "audit trail"
 "${cove}" audit list --action environments.agentConnect
 "${cove}" audit list --action clusters.scale
+"${cove}" audit list --action clusters.idle
+"${cove}" audit list --action clusters.wake
 
 echo "done"

@@ -8,7 +8,9 @@
 // Run it against cove-cloud with its admin key (see
 // docs/cloud-emulator.md): the example drives the emulator's manual clock
 // (SetClock, AdvanceClock) so that ten idle minutes pass at once.
-// docs/control-plane.md#auto-idle has the rules.
+// docs/control-plane.md#auto-idle has the rules. It uses a cross-account
+// environment; examples/agent_mode.sh shows auto-idle in agent mode (the
+// agent idles the cluster and wakes it on the first call).
 
 #include <chrono>
 #include <iostream>

@@ -128,6 +128,8 @@ absl::Status Agent::Impl::Init() {
       local.info.public_endpoint_disabled =
           e.value("public_endpoint_disabled", false);
       local.info.private_endpoint = e.value("private_endpoint", "");
+      local.info.idle = e.value("idle", false);
+      local.info.idle_epoch = e.value("idle_epoch", int64_t{0});
       const bool running = e.value("running", false);
       if (local.info.name.empty() || local.info.data_dir.empty()) continue;
       auto& slot = clusters_[local.info.name];
@@ -135,7 +137,13 @@ absl::Status Agent::Impl::Init() {
       // Its ports again, so that its endpoints stay (new ones only when
       // another process took them while the agent was down).
       if (!slot.info.endpoint.empty()) (void)HoldPortsLocked(&slot, false);
-      if (running) {
+      // An IDLE cluster's idle endpoint answers again (or, if it cannot,
+      // its data plane serves: never an endpoint that nothing answers).
+      if (slot.info.idle && !slot.info.endpoint.empty() &&
+          StartIdleListenerLocked(&slot).ok()) {
+        continue;
+      }
+      if (running || slot.info.idle) {
         absl::Status s = StartDataPlaneLocked(&slot);
         if (!s.ok() && !slot.info.key_revoked)
           slot.message = std::string(s.message());
@@ -162,7 +170,9 @@ absl::Status Agent::Impl::SaveClustersLocked() {
                  {"release", l.info.release},
                  {"private_endpoint_enabled", l.info.private_endpoint_enabled},
                  {"public_endpoint_disabled", l.info.public_endpoint_disabled},
-                 {"private_endpoint", l.info.private_endpoint}});
+                 {"private_endpoint", l.info.private_endpoint},
+                 {"idle", l.info.idle},
+                 {"idle_epoch", l.info.idle_epoch}});
   }
   return hosting::WritePrivateFile(
       "state file", options_.state_dir + "/" + kClustersFile, j.dump());
@@ -175,6 +185,11 @@ void Agent::Impl::Stop() {
     if (live_ctx_ != nullptr) live_ctx_->TryCancel();
   }
   if (loop_.joinable()) loop_.join();
+  {
+    absl::MutexLock lock(&wake_mu_);
+    wake_stopping_ = true;
+  }
+  if (waker_.joinable()) waker_.join();
   absl::MutexLock lock(&mu_);
   for (auto& [name, l] : clusters_) StopDataPlaneLocked(&l);
 }
@@ -196,6 +211,7 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(
   }
   Impl* raw = impl.get();
   raw->loop_ = std::thread([raw] { raw->Loop(); });
+  raw->waker_ = std::thread([raw] { raw->WakeLoop(); });
   return std::unique_ptr<Agent>(new Agent(std::move(impl)));
 }
 

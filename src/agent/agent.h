@@ -99,6 +99,11 @@ struct AgentCluster {
   bool private_endpoint_enabled = false;
   bool public_endpoint_disabled = false;
   std::string private_endpoint;
+  /// Auto-idle (issue 19): its data plane is stopped by the control
+  /// plane's idle command and an idle endpoint answers on its ports (the
+  /// first call wakes it), and the number of idle/wake transitions made.
+  bool idle = false;
+  int64_t idle_epoch = 0;
 };
 
 /// A running agent.

@@ -73,6 +73,13 @@ absl::Status Agent::Impl::StartDataPlaneLocked(Local* local) {
                               local->info.capacity_bytes);
     return absl::OkStatus();
   }
+  // An IDLE cluster wakes: its idle endpoint gives the ports back first.
+  if (local->info.idle || local->idle_listener != nullptr) {
+    StopIdleListenerLocked(local);
+    local->info.idle = false;
+    ++local->info.idle_epoch;
+    beat_now_ = true;
+  }
   hosting::DataPlaneOptions o;
   o.cluster = local->info.name;
   o.data_dir = local->info.data_dir;
@@ -95,6 +102,8 @@ absl::Status Agent::Impl::StartDataPlaneLocked(Local* local) {
         QueueDenial(name, d);
       };
   o.support_sessions = local->support;
+  // Auto-idle: every call that reaches the engine is activity.
+  o.on_activity = [requests = local->requests] { requests->fetch_add(1); };
   o.on_support_call = [this,
                        name = local->info.name](const server::SupportCall& c) {
     QueueSupportCall(name, c);
@@ -265,9 +274,138 @@ void Agent::Impl::StopDataPlaneLocked(Local* local) {
     local->plane->Stop();
     local->plane.reset();
   }
+  // An IDLE cluster (suspended, purged): its idle endpoint closes.
+  StopIdleListenerLocked(local);
+  local->info.idle = false;
   local->info.running = false;
   // Its ports are held again: the endpoints stay the cluster's.
   if (!local->info.endpoint.empty()) (void)HoldPortsLocked(local, false);
+}
+
+// ---- auto-idle (issue 19)
+// ----------------------------------------------------------
+
+namespace {
+
+std::string JoinHostPort(const std::string& host, int port) {
+  if (host.find(':') != std::string::npos)
+    return absl::StrCat("[", host, "]:", port);
+  return absl::StrCat(host, ":", port);
+}
+
+}  // namespace
+
+absl::Status Agent::Impl::StartIdleListenerLocked(Local* local) {
+  const AgentCluster& info = local->info;
+  // It listens where the cluster is reachable: its public endpoint unless
+  // disabled, its private endpoint when it has one.
+  std::vector<std::string> addresses;
+  if (!info.endpoint.empty() &&
+      (!info.public_endpoint_disabled || info.private_endpoint.empty())) {
+    local->ports.ReleaseData();
+    addresses.push_back(
+        JoinHostPort(options_.data_plane_host, hosting::PortOf(info.endpoint)));
+  }
+  if (const std::string& pe = info.private_endpoint; !pe.empty()) {
+    local->ports.ReleasePrivate();
+    addresses.push_back(pe.substr(pe.find("://") + 3));
+  }
+  if (addresses.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "idle endpoint of cluster '", info.name, "': it has no endpoint"));
+  }
+  auto listener = hosting::IdleListener::Start(
+      info.name, addresses[0], options_.data_plane_tls_cert_file,
+      options_.data_plane_tls_key_file,
+      [this, name = info.name] {
+        absl::MutexLock lock(&wake_mu_);
+        wake_requests_.insert(name);
+      },
+      info.ip_access_list,
+      [this, name = info.name](const server::AccessDenial& d) {
+        QueueDenial(name, d);
+      },
+      {addresses.begin() + 1, addresses.end()});
+  if (!listener.ok()) {
+    (void)HoldPortsLocked(local, false);
+    return listener.status();
+  }
+  local->idle_listener = *std::move(listener);
+  return absl::OkStatus();
+}
+
+bool Agent::Impl::StopIdleListenerLocked(Local* local) {
+  if (local->idle_listener == nullptr) return false;
+  local->idle_listener->Stop();
+  local->idle_listener.reset();
+  {
+    absl::MutexLock lock(&wake_mu_);
+    wake_requests_.erase(local->info.name);
+  }
+  if (!local->info.endpoint.empty()) (void)HoldPortsLocked(local, false);
+  return true;
+}
+
+absl::Status Agent::Impl::IdleLocked(const std::string& name,
+                                     const v1::AgentIdleCluster& cmd) {
+  auto it = clusters_.find(name);
+  if (it == clusters_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("cluster '", name, "' is not held by this agent"));
+  }
+  Local& local = it->second;
+  if (local.info.idle) return absl::OkStatus();  // sent again
+  if (local.plane == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("idle: cluster '", name, "' has no running data plane"));
+  }
+  if (const int64_t n = local.requests->load(); n != cmd.requests()) {
+    return absl::AbortedError(absl::StrCat(
+        "idle: cluster '", name,
+        "' served requests after the decision (expected ", cmd.requests(),
+        " requests, got ", n, "); it keeps serving"));
+  }
+  StopDataPlaneLocked(&local);
+  if (absl::Status s = StartIdleListenerLocked(&local); !s.ok()) {
+    // Without its idle endpoint nothing could wake it: it keeps serving.
+    absl::Status started = StartDataPlaneLocked(&local);
+    if (!started.ok()) local.message = std::string(started.message());
+    (void)SaveClustersLocked();
+    return absl::UnavailableError(
+        absl::StrCat("idle: the idle endpoint of cluster '", name,
+                     "' did not start (", s.message(), "); it keeps serving"));
+  }
+  local.info.idle = true;
+  ++local.info.idle_epoch;
+  return SaveClustersLocked();
+}
+
+void Agent::Impl::WakeLoop() {
+  while (true) {
+    std::set<std::string> names;
+    {
+      absl::MutexLock lock(&wake_mu_);
+      wake_mu_.Await(absl::Condition(
+          +[](Impl* i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(i->wake_mu_) {
+            return i->wake_stopping_ || !i->wake_requests_.empty();
+          },
+          this));
+      if (wake_stopping_) return;
+      names.swap(wake_requests_);
+    }
+    // The customer's data plane wakes here, at once, whether the control
+    // plane is reachable or not; the next heartbeat (sent now) reports it.
+    absl::MutexLock lock(&mu_);
+    for (const std::string& name : names) {
+      auto it = clusters_.find(name);
+      if (it == clusters_.end() || it->second.idle_listener == nullptr)
+        continue;
+      absl::Status s = StartDataPlaneLocked(&it->second);
+      if (!s.ok() && !it->second.info.key_revoked)
+        it->second.message = std::string(s.message());
+    }
+    (void)SaveClustersLocked();
+  }
 }
 
 // Versions and upgrades (issue 19): the next release started beside the
@@ -317,7 +455,14 @@ v1::AgentClusterStatus Agent::Impl::StatusLocked(const std::string& name) {
   s.set_capacity_bytes(l.info.capacity_bytes);
   s.set_encryption_key_id(l.info.encryption_key_id);
   s.set_release(l.info.release.empty() ? VersionString() : l.info.release);
-  if (l.plane != nullptr) {
+  s.set_requests(l.requests->load());
+  s.set_idle_epoch(l.info.idle_epoch);
+  if (l.idle_listener != nullptr) {
+    s.set_state(v1::AgentClusterStatus::IDLE);
+    s.set_endpoint(l.info.endpoint);
+    s.set_metrics_endpoint(l.info.metrics_endpoint);
+    s.set_private_endpoint(l.info.private_endpoint);
+  } else if (l.plane != nullptr) {
     s.set_state(v1::AgentClusterStatus::RUNNING);
     s.set_endpoint(l.info.endpoint);
     s.set_metrics_endpoint(l.info.metrics_endpoint);
@@ -462,6 +607,18 @@ absl::Status Agent::Impl::SetEndpointsLocked(const std::string& name,
       info.private_endpoint_enabled != cmd.private_endpoint_enabled() ||
       info.public_endpoint_disabled != cmd.public_endpoint_disabled();
   if (!changed) return absl::OkStatus();
+  if (it->second.idle_listener != nullptr) {
+    // An IDLE cluster's idle endpoint moves with its endpoints.
+    StopIdleListenerLocked(&it->second);
+    info.private_endpoint_enabled = cmd.private_endpoint_enabled();
+    info.public_endpoint_disabled = cmd.public_endpoint_disabled();
+    COVE_RETURN_IF_ERROR(HoldPortsLocked(&it->second, false));
+    if (absl::Status s = StartIdleListenerLocked(&it->second); !s.ok()) {
+      // Nothing would wake it: it serves again.
+      COVE_RETURN_IF_ERROR(StartDataPlaneLocked(&it->second));
+    }
+    return SaveClustersLocked();
+  }
   if (it->second.plane != nullptr) {
     // The listeners change beside the running data plane (same engine).
     hosting::DataPlane::EndpointChange r = hosting::DataPlane::ChangeEndpoints(
@@ -497,6 +654,9 @@ absl::Status Agent::Impl::SetIpAccessListLocked(
       server::IpAccessList::Parse("ip_access_list", list).status());
   if (it->second.plane != nullptr) {
     COVE_RETURN_IF_ERROR(it->second.plane->SetIpAccessList(list));
+  }
+  if (it->second.idle_listener != nullptr) {
+    COVE_RETURN_IF_ERROR(it->second.idle_listener->SetIpAccessList(list));
   }
   if (it->second.info.ip_access_list == list) return absl::OkStatus();
   it->second.info.ip_access_list = std::move(list);
@@ -725,6 +885,9 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
     case v1::AgentCommand::kEndpoints:
       s = SetEndpointsLocked(name, cmd.endpoints());
       break;
+    case v1::AgentCommand::kIdle:
+      s = IdleLocked(name, cmd.idle());
+      break;
     case v1::AgentCommand::kSupportAccess:
       s = SetSupportAccessLocked(name, cmd.support_access());
       break;
@@ -740,7 +903,7 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
           "command '", cmd.command_id(),
           "': expected an action this agent knows (create, start, stop, "
           "scale, purge, backup, restore, delete_backup, reset_password, "
-          "ip_access, endpoints, support_access, upgrade); "
+          "ip_access, endpoints, idle, support_access, upgrade); "
           "upgrade cove-agent"));
   }
   result.set_command_id(cmd.command_id());

@@ -9,9 +9,11 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,6 +23,7 @@
 #include "common/cipher.h"
 #include "cove/control/v1/agent.grpc.pb.h"
 #include "hosting/data_plane.h"
+#include "hosting/idle_listener.h"
 #include "server/server.h"
 
 namespace cove::agent {
@@ -53,6 +56,12 @@ class Agent::Impl {
     // by the data plane.
     std::shared_ptr<server::SupportSessions> support =
         std::make_shared<server::SupportSessions>();
+    // Auto-idle (issue 19): data-plane calls that reached the engine since
+    // the agent started (reported; the control plane times idleness), and
+    // the idle endpoint while it is IDLE.
+    std::shared_ptr<std::atomic<int64_t>> requests =
+        std::make_shared<std::atomic<int64_t>>(0);
+    std::unique_ptr<hosting::IdleListener> idle_listener;
   };
   std::map<std::string, Local> clusters_ ABSL_GUARDED_BY(mu_);
   std::string credential_ ABSL_GUARDED_BY(mu_);
@@ -78,6 +87,17 @@ class Agent::Impl {
   void QueueSupportCall(const std::string& cluster,
                         const server::SupportCall& c);
   std::thread loop_;
+  // Auto-idle: idle endpoints that were called (by cluster), taken by the
+  // waker thread, which starts their data planes at once. An idle
+  // endpoint's callback takes only wake_mu_ (never mu_), so that stopping
+  // it under mu_ is safe.
+  absl::Mutex wake_mu_;
+  std::set<std::string> wake_requests_ ABSL_GUARDED_BY(wake_mu_);
+  bool wake_stopping_ ABSL_GUARDED_BY(wake_mu_) = false;
+  std::thread waker_;
+  void WakeLoop();
+  // A heartbeat is due at once (a cluster woke).
+  bool beat_now_ ABSL_GUARDED_BY(mu_) = false;
 
  private:
   using Stream = grpc::ClientReaderWriter<v1::AgentMessage, v1::ControlMessage>;
@@ -97,6 +117,16 @@ class Agent::Impl {
   absl::Status HoldPortsLocked(Local* local, bool fresh)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void StopDataPlaneLocked(Local* local) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Auto-idle (issue 19): AgentIdleCluster (the data plane stopped, an
+  // idle endpoint on its ports), the idle endpoint itself, and the wake
+  // (StartDataPlaneLocked closes the idle endpoint first).
+  absl::Status IdleLocked(const std::string& name,
+                          const v1::AgentIdleCluster& cmd)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status StartIdleListenerLocked(Local* local)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Closes the idle endpoint (its ports held again); false when none.
+  bool StopIdleListenerLocked(Local* local) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // AgentUpgradeCluster (issue 19).
   absl::Status UpgradeLocked(const std::string& name,
                              const v1::AgentUpgradeCluster& upgrade)

@@ -129,8 +129,19 @@ absl::Status Agent::Impl::RunSession() {
       v1::AgentMessage beat;
       {
         absl::MutexLock lock(&mu_);
-        mu_.AwaitWithTimeout(absl::Condition(&session_done), interval);
+        // Every interval, or at once when a cluster woke from idle.
+        struct Due {
+          Impl* impl;
+          const bool* done;
+        } due{this, &session_done};
+        mu_.AwaitWithTimeout(absl::Condition(
+                                 +[](Due* d) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                   return *d->done || d->impl->beat_now_;
+                                 },
+                                 &due),
+                             interval);
         if (session_done) return;
+        beat_now_ = false;
         if (hung_) continue;  // test hook: a hung agent sends nothing
         CheckKeysLocked();
         for (auto& s : StatusesLocked())

@@ -308,12 +308,19 @@ void CloudCore::AgentSessionEndedLocked(
 
 void CloudCore::AgentObserveLocked(const v1::AgentClusterStatus& status) {
   auto c = clusters_.find(status.cluster());
-  if (c == clusters_.end() || c->second.state() != v1::Cluster::RUNNING ||
-      status.state() != v1::AgentClusterStatus::RUNNING) {
+  if (c == clusters_.end()) return;
+  // An IDLE cluster's idle endpoint moves with its endpoints too
+  // (cluster_idle.cc); its data plane reports no usage meanwhile.
+  const bool idle = c->second.state() == v1::Cluster::IDLE &&
+                    status.state() == v1::AgentClusterStatus::IDLE;
+  if (!idle && (c->second.state() != v1::Cluster::RUNNING ||
+                status.state() != v1::AgentClusterStatus::RUNNING)) {
     return;
   }
-  c->second.set_used_vectors(status.used_vectors());
-  c->second.set_used_bytes(status.used_bytes());
+  if (!idle) {
+    c->second.set_used_vectors(status.used_vectors());
+    c->second.set_used_bytes(status.used_bytes());
+  }
   bool changed = false;
   if (!status.endpoint().empty() && status.endpoint() != c->second.endpoint()) {
     c->second.set_endpoint(status.endpoint());
@@ -346,6 +353,7 @@ void CloudCore::AgentHeartbeatLocked(
     if (c != clusters_.end() &&
         c->second.environment() == session->environment) {
       AgentRecordUsageLocked(status);
+      AgentIdleObserveLocked(session->environment, status, false);
       if (status.state() == v1::AgentClusterStatus::KEY_REVOKED) {
         AgentKeyRevokedLocked(status);
       } else {
@@ -388,12 +396,19 @@ void CloudCore::AgentReconcileLocked(const std::string& environment,
     // Support access grants in force (support_access.cc).
     AgentSendLocked(environment, AgentSupportAccessCommand(s.cluster()));
     if (busy.count(s.cluster()) != 0) continue;  // its operation is resent
+    // Auto-idle (cluster_idle.cc): idle or woken while the agent was away.
+    AgentIdleObserveLocked(environment, s, true);
     const bool runs = s.state() == v1::AgentClusterStatus::RUNNING;
+    const bool idle_there = s.state() == v1::AgentClusterStatus::IDLE;
     if (s.state() == v1::AgentClusterStatus::KEY_REVOKED) {
       AgentKeyRevokedLocked(s);  // not started again: the key is not there
       continue;
     }
-    if (c->second.state() == v1::Cluster::RUNNING) {
+    if (c->second.state() == v1::Cluster::IDLE && (runs || idle_there)) {
+      continue;  // its endpoint answers
+    }
+    if (c->second.state() == v1::Cluster::RUNNING ||
+        c->second.state() == v1::Cluster::IDLE) {
       if (runs) {
         AgentObserveLocked(s);
       } else {
@@ -408,7 +423,7 @@ void CloudCore::AgentReconcileLocked(const std::string& environment,
             c->second.public_endpoint_disabled());
         AgentSendLocked(environment, std::move(cmd));
       }
-    } else if (runs) {
+    } else if (runs || idle_there) {
       v1::AgentCommand cmd = command(s.cluster(), "reconcile");
       cmd.mutable_stop();
       AgentSendLocked(environment, std::move(cmd));
@@ -416,7 +431,8 @@ void CloudCore::AgentReconcileLocked(const std::string& environment,
   }
   for (const auto& [name, c] : clusters_) {
     if (c.environment() != environment || reported.count(name) != 0 ||
-        busy.count(name) != 0 || c.state() != v1::Cluster::RUNNING) {
+        busy.count(name) != 0 ||
+        (c.state() != v1::Cluster::RUNNING && c.state() != v1::Cluster::IDLE)) {
       continue;
     }
     v1::AgentCommand cmd = command(name, "reconcile");
@@ -449,6 +465,10 @@ void CloudCore::AgentResultLocked(const std::shared_ptr<AgentSession>& session,
       }
       return;
     }
+    if (absl::StartsWith(r.command_id(), "idle/")) {
+      AgentIdleResultLocked(session->environment, r, code);  // cluster_idle.cc
+      return;
+    }
     if (!absl::StartsWith(r.command_id(), "reconcile/")) return;
     auto c = clusters_.find(r.cluster().cluster());
     if (c == clusters_.end() ||
@@ -465,6 +485,8 @@ void CloudCore::AgentResultLocked(const std::shared_ptr<AgentSession>& session,
       c->second.set_etag(NewEtag());
       (void)Persist("cluster", c->first, c->second);
     } else if (code == 0) {
+      // An IDLE cluster started again serves (cluster_idle.cc).
+      AgentIdleObserveLocked(session->environment, r.cluster(), true);
       AgentObserveLocked(r.cluster());
     }
     return;
@@ -513,6 +535,8 @@ void CloudCore::AgentResultLocked(const std::shared_ptr<AgentSession>& session,
     if (status.ok()) {
       c->set_state(v1::Cluster::RUNNING);
       c->set_state_message("");
+      // Auto-idle: its idle_timeout counts from now (cluster_idle.cc).
+      ResetIdleActivityLocked(c->name());
       c->set_endpoint(r.cluster().endpoint());
       c->set_metrics_endpoint(r.cluster().metrics_endpoint());
       c->set_private_endpoint(r.cluster().private_endpoint());

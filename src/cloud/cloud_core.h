@@ -333,8 +333,23 @@ class CloudCore final : public AgentPort {
   // days in whole seconds.
   static absl::Status ValidateIdleTimeout(const std::string& field,
                                           const google::protobuf::Duration& d);
-  // Unimplemented for an idle_timeout on an agent-mode cluster.
-  absl::Status CheckIdleModeLocked(const v1::Cluster& c, const v1::Cluster& in)
+  // Auto-idle in agent mode (cluster_idle.cc): the agent counts its data
+  // plane's calls and reports the count; the control plane times the
+  // idleness on its own clock (a count that changed is activity now),
+  // sends AgentIdleCluster, and learns the agent's idle and wake
+  // transitions (numbered by idle_epoch, so that an older report never
+  // undoes a newer one). `fresh`: the report is the agent's state now (its
+  // hello, a reconciliation result), applied whatever its number.
+  void AgentIdleObserveLocked(const std::string& environment,
+                              const v1::AgentClusterStatus& status, bool fresh)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AgentIdleTickLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The result of an "idle/{cluster}" command.
+  void AgentIdleResultLocked(const std::string& environment,
+                             const v1::AgentCommandResult& r, int code)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // UpdateCluster(idle_timeout): the timeout counts from now.
+  void ResetIdleActivityLocked(const std::string& cluster)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // IP access lists (cluster_network.cc): the canonical form of
   // in.ip_access_list (InvalidArgument naming cluster.ip_access_list[i]).
@@ -686,6 +701,15 @@ class CloudCore final : public AgentPort {
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::unique_ptr<hosting::IdleListener>> idle_listeners_
       ABSL_GUARDED_BY(mu_);
+  // Agent mode: what the agent last reported of each cluster's activity
+  // and idle transitions, and the idle command in flight (by cluster).
+  struct AgentIdleState {
+    int64_t requests = -1;     // the agent's count (-1: none seen yet)
+    absl::Time active;         // when the count last changed (emulator clock)
+    int64_t epoch = -1;        // the highest idle_epoch seen
+    int64_t sent_session = 0;  // the session an idle command went to (0: none)
+  };
+  std::map<std::string, AgentIdleState> agent_idle_ ABSL_GUARDED_BY(mu_);
   // Clusters whose idle endpoint was called; taken by the scheduler. Never
   // held with mu_ taken after it.
   absl::Mutex wake_mu_ ABSL_ACQUIRED_AFTER(mu_);

@@ -559,7 +559,6 @@ absl::StatusOr<v1::Operation> CloudCore::CreateClusterLocked(
   c.set_capacity_bytes(CapacityBytesLocked(cu_type, cu_size));
   c.set_version(DefaultReleaseLocked());  // upgrades.cc
   *c.mutable_autoscaling() = in.autoscaling();
-  COVE_RETURN_IF_ERROR(CheckIdleModeLocked(c, in));
   *c.mutable_idle_timeout() = in.idle_timeout();
   COVE_ASSIGN_OR_RETURN(std::vector<std::string> ip_access_list,
                         CanonicalIpAccessList(in));
@@ -776,12 +775,10 @@ absl::Status CloudCore::UpdateCluster(const RequestContext& ctx,
           *c->mutable_labels() = req.cluster().labels();
         if (paths.count("autoscaling")) *c->mutable_autoscaling() = as;
         if (paths.count("idle_timeout")) {
-          COVE_RETURN_IF_ERROR(CheckIdleModeLocked(*c, req.cluster()));
           *c->mutable_idle_timeout() = req.cluster().idle_timeout();
-          // The timeout counts from now (not from an earlier request).
-          auto a = activity_.find(name);
-          if (a != activity_.end())
-            a->second->store(absl::ToUnixNanos(NowLocked()));
+          // The timeout counts from now (not from an earlier request), in
+          // both modes (cluster_idle.cc).
+          ResetIdleActivityLocked(name);
         }
         if (paths.count("ip_access_list")) {
           c->clear_ip_access_list();

@@ -121,7 +121,11 @@ IdleListener::~IdleListener() { Stop(); }
 void IdleListener::Stop() {
   if (stopped_ || server_ == nullptr) return;
   stopped_ = true;
-  server_->Shutdown(std::chrono::system_clock::now());
+  // Calls in flight are refused at once anyway: a short grace lets their
+  // "waking up" answer reach the client instead of a cancellation (the
+  // wake that stops the listener follows the first call closely).
+  server_->Shutdown(std::chrono::system_clock::now() +
+                    std::chrono::milliseconds(200));
   server_->Wait();
 }
 

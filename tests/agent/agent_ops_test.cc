@@ -396,25 +396,6 @@ TEST_F(AgentOpsTest, EveryFileTheAgentWritesIsPrivate) {
 
 // ResetClusterPassword in agent mode (issue 13, item 12): the agent sets the
 // new password in its data plane's user store, running or suspended.
-// Auto-idle is not done in agent mode yet: an idle_timeout is refused, at
-// creation and with UpdateCluster, naming the field.
-TEST_F(AgentOpsTest, AutoIdleIsRefusedForAgentModeClusters) {
-  StartAgent();
-  v1::CreateClusterRequest req = ClusterRequest("sleepy");
-  req.mutable_cluster()->mutable_idle_timeout()->set_seconds(600);
-  EXPECT_THAT(Create(req), StatusIs(absl::StatusCode::kUnimplemented,
-                                    HasSubstr("cluster.idle_timeout")));
-  v1::Operation op = Run(Create(ClusterRequest("awake")));
-  ASSERT_EQ(op.error_code(), 0) << op.error_message();
-  v1::UpdateClusterRequest update;
-  update.mutable_cluster()->set_name(op.cluster().name());
-  update.mutable_cluster()->mutable_idle_timeout()->set_seconds(600);
-  update.mutable_update_mask()->add_paths("idle_timeout");
-  EXPECT_THAT(
-      Call(&v1::ControlPlane::Stub::UpdateCluster, update, kAdminKey),
-      StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("agent-mode")));
-}
-
 TEST_F(AgentOpsTest, ResetClusterPasswordThroughTheAgent) {
   StartAgent();
   v1::Operation op = Run(Create(ClusterRequest("alpha")));
