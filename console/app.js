@@ -244,7 +244,8 @@ async function projectView(projectName, g) {
      ["State", (c) => stateBadge(c.state)],
      ["Size", (c) => `${c.cuSize || 0} CU ${c.cuType || ""}`],
      ["Replicas", (c) => String(c.replicas || 0)],
-     ["Endpoint", (c) => c.endpoint ? h("code", {}, c.endpoint) : ""],
+     ["Endpoint", (c) => c.endpoint ? h("code", {}, c.endpoint)
+       : c.privateEndpoint ? h("span", {}, h("code", {}, c.privateEndpoint), " (private)") : ""],
      ["Environment", (c) => idOf(c.environment)]],
     list, "No clusters yet.", {id: "clusters"});
   const envsTable = (list) => table(

@@ -32,7 +32,7 @@ function overview(body, ctx, c, perms, g) {
   const timer = setInterval(async () => {
     try {
       const now = await api.get(`/v1/${c.name}`);
-      const same = ["state", "cuSize", "replicas", "endpoint"].every((k) => now[k] === c[k]);
+      const same = ["state", "cuSize", "replicas", "endpoint", "privateEndpoint"].every((k) => now[k] === c[k]);
       if (ctx.current(g) && !same) ctx.rerender();
     } catch (e) {
       // The next tick tries again.
@@ -42,7 +42,9 @@ function overview(body, ctx, c, perms, g) {
   const dl = h("dl", {class: "facts", id: "cluster-facts"},
     fact("State", stateBadge(c.state)), c.stateMessage ? fact("Message", c.stateMessage) : null,
     fact("Size", `${c.cuSize || 0} CU (${c.cuType || ""})`), fact("Replicas", String(c.replicas || 0)),
-    fact("Endpoint", c.endpoint ? h("code", {id: "cluster-endpoint"}, c.endpoint) : "not yet"),
+    fact("Endpoint", c.endpoint ? h("code", {id: "cluster-endpoint"}, c.endpoint)
+      : c.publicEndpointDisabled ? "off (private endpoint only)" : "not yet"),
+    c.privateEndpoint ? fact("Private endpoint", h("code", {id: "cluster-private-endpoint"}, c.privateEndpoint)) : null,
     fact("Administrator", c.adminUser || ""),
     fact("Vectors", `${Number(c.usedVectors || 0).toLocaleString("en")} of ${Number(c.capacityVectors || 0).toLocaleString("en")}`),
     fact("Storage", `${bytes(c.usedBytes)} of ${bytes(c.capacityBytes)}`),

@@ -184,7 +184,19 @@ def test_sign_in_create_project_environment_cluster_and_scale(browser, cloud, ar
     text_in(d, "#cluster-facts", "2 CU")
     text_in(d, "#cluster-facts", "RUNNING")
     assert cluster_state(cloud, cluster)["cuSize"] == 2
+    # A private endpoint (on the environment's own address) shows beside the
+    # public one, live; then it goes again.
+    status, body = cloud.api("PATCH", f"/v1/{cluster}",
+                             {"cluster": {"privateEndpointEnabled": True},
+                              "updateMask": "privateEndpointEnabled"})
+    assert status == 200, body
+    text_in(d, "#cluster-private-endpoint", "http://127.1.")
+    assert find(d, "#cluster-endpoint").text == endpoint
     shot(d, artifacts, "cluster")
+    status, body = cloud.api("PATCH", f"/v1/{cluster}",
+                             {"cluster": {"privateEndpointEnabled": False},
+                              "updateMask": "privateEndpointEnabled"})
+    assert status == 200, body
 
 
 def _searches(endpoint, password, stop):
