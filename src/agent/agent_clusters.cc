@@ -285,31 +285,13 @@ void Agent::Impl::StopDataPlaneLocked(Local* local) {
 // ---- auto-idle (issue 19)
 // ----------------------------------------------------------
 
-namespace {
-
-std::string JoinHostPort(const std::string& host, int port) {
-  if (host.find(':') != std::string::npos)
-    return absl::StrCat("[", host, "]:", port);
-  return absl::StrCat(host, ":", port);
-}
-
-}  // namespace
-
 absl::Status Agent::Impl::StartIdleListenerLocked(Local* local) {
   const AgentCluster& info = local->info;
   // It listens where the cluster is reachable: its public endpoint unless
   // disabled, its private endpoint when it has one.
-  std::vector<std::string> addresses;
-  if (!info.endpoint.empty() &&
-      (!info.public_endpoint_disabled || info.private_endpoint.empty())) {
-    local->ports.ReleaseData();
-    addresses.push_back(
-        JoinHostPort(options_.data_plane_host, hosting::PortOf(info.endpoint)));
-  }
-  if (const std::string& pe = info.private_endpoint; !pe.empty()) {
-    local->ports.ReleasePrivate();
-    addresses.push_back(pe.substr(pe.find("://") + 3));
-  }
+  const std::vector<std::string> addresses = local->ports.ReleaseForIdle(
+      options_.data_plane_host, info.endpoint, info.private_endpoint,
+      info.public_endpoint_disabled);
   if (addresses.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "idle endpoint of cluster '", info.name, "': it has no endpoint"));

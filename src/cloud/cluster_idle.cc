@@ -54,15 +54,12 @@ absl::Status CloudCore::StartIdleListenerLocked(v1::Cluster* c) {
   COVE_RETURN_IF_ERROR(HoldPortsLocked(c, false));
   // It listens where the cluster is reachable: its public endpoint unless
   // disabled, its private endpoint when enabled (cluster_network.cc).
-  std::vector<std::string> addresses;
-  if (!c->public_endpoint_disabled() || c->private_endpoint().empty()) {
-    ports_[name].ReleaseData();
-    addresses.push_back(
-        absl::StrCat("127.0.0.1:", hosting::PortOf(c->endpoint())));
-  }
-  if (const std::string& pe = c->private_endpoint(); !pe.empty()) {
-    ports_[name].ReleasePrivate();
-    addresses.push_back(pe.substr(pe.find("://") + 3));
+  const std::vector<std::string> addresses = ports_[name].ReleaseForIdle(
+      "127.0.0.1", c->endpoint(), c->private_endpoint(),
+      c->public_endpoint_disabled());
+  if (addresses.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "idle endpoint of cluster '", name, "': it has no endpoint"));
   }
   auto listener = hosting::IdleListener::Start(
       name, addresses[0], tls_cert_file_, tls_key_file_,

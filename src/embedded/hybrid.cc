@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/utf8.h"
 #include "embedded/requests.h"
 #include "engine/collection.h"
 
@@ -182,7 +183,7 @@ absl::StatusOr<SearchResults> HybridSearchIn(
     if (scorer != "max" && scorer != "sum" && scorer != "avg") {
       return absl::InvalidArgumentError(absl::StrCat(
           "hybrid search rank_group_scorer: expected max, sum or avg (got '",
-          scorer, "')"));
+          internal::ValidUtf8(scorer), "')"));
     }
     if (request.group_size < 1 ||
         (request.limit + request.offset) * request.group_size > kMaxTopK) {

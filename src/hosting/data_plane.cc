@@ -31,13 +31,6 @@ std::string ShownHost(const std::string& host) {
   return host;
 }
 
-// "host:port", an IPv6 host in brackets.
-std::string JoinHostPort(const std::string& host, int port) {
-  if (host.find(':') != std::string::npos && host.front() != '[')
-    return absl::StrCat("[", host, "]:", port);
-  return absl::StrCat(host, ":", port);
-}
-
 std::string Scheme(bool tls) { return tls ? "https" : "http"; }
 
 // The listeners of a data plane of `options` on its ports: the public one
@@ -219,6 +212,22 @@ absl::Status ClusterPorts::HoldPrivate(const std::string& private_host,
   *private_endpoint =
       absl::StrCat(Scheme(tls), "://", JoinHostPort(private_host, port));
   return absl::OkStatus();
+}
+
+std::vector<std::string> ClusterPorts::ReleaseForIdle(
+    const std::string& host, const std::string& endpoint,
+    const std::string& private_endpoint, bool public_disabled) {
+  std::vector<std::string> addresses;
+  if (!endpoint.empty() && (!public_disabled || private_endpoint.empty())) {
+    data_.Release();
+    addresses.push_back(JoinHostPort(host, PortOf(endpoint)));
+  }
+  if (!private_endpoint.empty()) {
+    private_.Release();
+    addresses.push_back(
+        private_endpoint.substr(private_endpoint.find("://") + 3));
+  }
+  return addresses;
 }
 
 // ---- DataPlane -------------------------------------------------------------

@@ -84,6 +84,16 @@ class ClusterPorts {
   void ReleasePrivate() { private_.Release(); }
   bool private_held() const { return private_.held(); }
 
+  /// Where the idle endpoint (IdleListener) of a cluster listens: its
+  /// public endpoint `endpoint` on `host` unless `public_disabled` (or it
+  /// has no private endpoint), and its `private_endpoint` when it has one,
+  /// as "host:port"; the ports held for them are let go for the listener
+  /// to bind. Empty when the cluster has no endpoint.
+  std::vector<std::string> ReleaseForIdle(const std::string& host,
+                                          const std::string& endpoint,
+                                          const std::string& private_endpoint,
+                                          bool public_disabled);
+
  private:
   PortReservation data_, metrics_, private_;
 };

@@ -108,4 +108,10 @@ int PortOf(const std::string& endpoint) {
   return port;
 }
 
+std::string JoinHostPort(const std::string& host, int port) {
+  if (host.find(':') != std::string::npos && host.front() != '[')
+    return absl::StrCat("[", host, "]:", port);
+  return absl::StrCat(host, ":", port);
+}
+
 }  // namespace cove::hosting

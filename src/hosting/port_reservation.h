@@ -50,6 +50,9 @@ class PortReservation {
 /// none.
 int PortOf(const std::string& endpoint);
 
+/// "host:port", an IPv6 host in brackets.
+std::string JoinHostPort(const std::string& host, int port);
+
 }  // namespace cove::hosting
 
 #endif  // COVE_SRC_HOSTING_PORT_RESERVATION_H_

@@ -941,14 +941,8 @@ absl::StatusOr<HybridSearchRequest> HybridSearchRequestFromProto(
         out.strict_group_size = grouping.strict_group_size;
       }
     } else if (key == "rank_group_scorer") {
-      const std::string scorer = absl::AsciiStrToLower(value);
-      if (scorer != "max" && scorer != "sum" && scorer != "avg") {
-        return Invalid(absl::StrCat(
-            "hybrid search rank param 'rank_group_scorer': expected max, sum "
-            "or avg (got '",
-            ValidUtf8(value), "')"));
-      }
-      out.group_scorer = scorer;
+      // Checked with the rest of the request (embedded/hybrid.cc).
+      out.group_scorer = absl::AsciiStrToLower(value);
     } else {
       return Invalid(absl::StrCat(
           "hybrid search rank param '", ValidUtf8(key),
