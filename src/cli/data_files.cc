@@ -178,6 +178,12 @@ class CsvSource : public RowSource {
                                        "server assigns it): remove the "
                                        "column"));
       }
+      if (field != nullptr && field->is_function_output) {
+        return Bad(where, absl::StrCat("column '", column,
+                                       "': the field is a function's output "
+                                       "(filled from its input at insert): "
+                                       "remove the column"));
+      }
       s->columns_.push_back(column);
       s->fields_.push_back(field);
     }

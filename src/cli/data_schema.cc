@@ -353,6 +353,7 @@ std::string FieldNames(const CollectionSchema& schema) {
 
 bool IsRequired(const FieldSchema& f) {
   if (f.is_primary_key) return !f.auto_id;
+  if (f.is_function_output) return false;  // filled by its function
   return !f.nullable && !f.default_value.has_value();
 }
 
@@ -582,6 +583,36 @@ Json FieldToJson(const FieldSchema& f) {
       f.default_value.has_value()
           ? ValueToJson(*f.default_value, f.type == DataType::kFloat)
           : Json(nullptr);
+  j["is_partition_key"] = f.is_partition_key;
+  j["is_clustering_key"] = f.is_clustering_key;
+  j["enable_analyzer"] = f.enable_analyzer;
+  // Milvus keeps analyzer_params as JSON text; a schema file shows the
+  // object itself (text that is not a JSON object stays a string).
+  j["analyzer_params"] = nullptr;
+  if (!f.analyzer_params.empty()) {
+    Json params = Json::parse(f.analyzer_params, nullptr,
+                              /*allow_exceptions=*/false);
+    j["analyzer_params"] =
+        params.is_object() ? std::move(params) : Json(f.analyzer_params);
+  }
+  j["enable_match"] = f.enable_match;
+  j["is_function_output"] = f.is_function_output;
+  Json props = Json::object();
+  for (const auto& [k, v] : f.properties) props[k] = v;
+  j["properties"] = std::move(props);
+  return j;
+}
+
+Json FunctionToJson(const FunctionSchema& f) {
+  Json j;
+  j["name"] = f.name;
+  j["description"] = f.description;
+  j["type"] = f.type == FunctionType::kBM25 ? Json("BM25") : Json(nullptr);
+  j["input_field_names"] = f.input_field_names;
+  j["output_field_names"] = f.output_field_names;
+  Json params = Json::object();
+  for (const auto& [k, v] : f.params) params[k] = v;
+  j["params"] = std::move(params);
   return j;
 }
 
@@ -617,6 +648,11 @@ Json CollectionToJson(const CollectionDescription& d,
   for (const FieldSchema& f : d.schema.fields) {
     j["fields"].push_back(FieldToJson(f));
   }
+  j["functions"] = Json::array();
+  for (const FunctionSchema& f : d.schema.functions) {
+    j["functions"].push_back(FunctionToJson(f));
+  }
+  j["num_partitions"] = d.schema.num_partitions;
   j["enable_dynamic_field"] = d.schema.enable_dynamic_field;
   j["consistency_level"] = ConsistencyLevelName(d.schema.consistency_level);
   Json props = Json::object();
@@ -637,6 +673,13 @@ Json CollectionToJson(const CollectionDescription& d,
 }
 
 namespace {
+
+// JSON text for a message, cut at 40 characters.
+std::string BriefJson(const Json& j) {
+  std::string text = j.dump();
+  if (text.size() > 40) text = text.substr(0, 37) + "...";
+  return text;
+}
 
 // Reads the keys of a JSON object: each known key once; Finish() refuses
 // the keys that were not read (except `ignored` ones).
@@ -686,6 +729,24 @@ class ObjectReader {
       } else {
         return Bad(At(key + "." + it.key()), "expected a string or a number");
       }
+    }
+    return out;
+  }
+  absl::StatusOr<std::vector<std::string>> StringList(const std::string& key) {
+    std::vector<std::string> out;
+    const Json* v = Get(key);
+    if (v == nullptr) return out;
+    if (!v->is_array()) {
+      return Bad(At(key), absl::StrCat("expected an array of strings, got ",
+                                       BriefJson(*v)));
+    }
+    for (size_t i = 0; i < v->size(); ++i) {
+      if (!(*v)[i].is_string()) {
+        return Bad(absl::StrCat(At(key), "[", i, "]"),
+                   absl::StrCat("expected a string, got ",
+                                BriefJson((*v)[i])));
+      }
+      out.push_back((*v)[i].get<std::string>());
     }
     return out;
   }
@@ -778,8 +839,57 @@ absl::StatusOr<SchemaFile> ParseSchemaJson(std::string_view text,
       COVE_ASSIGN_OR_RETURN(f.default_value,
                             CoerceField(f, dv, r.At("default_value")));
     }
+    COVE_ASSIGN_OR_RETURN(f.is_partition_key, r.Bool("is_partition_key"));
+    COVE_ASSIGN_OR_RETURN(f.is_clustering_key, r.Bool("is_clustering_key"));
+    COVE_ASSIGN_OR_RETURN(f.enable_analyzer, r.Bool("enable_analyzer"));
+    if (const Json* a = r.Get("analyzer_params"); a != nullptr) {
+      if (a->is_object()) {
+        f.analyzer_params = a->dump();
+      } else if (a->is_string()) {
+        f.analyzer_params = a->get<std::string>();
+      } else {
+        return Bad(r.At("analyzer_params"),
+                   absl::StrCat("expected an object (Milvus' analyzer "
+                                "params), got ",
+                                BriefJson(*a)));
+      }
+    }
+    COVE_ASSIGN_OR_RETURN(f.enable_match, r.Bool("enable_match"));
+    COVE_ASSIGN_OR_RETURN(f.is_function_output, r.Bool("is_function_output"));
+    COVE_ASSIGN_OR_RETURN(f.properties, r.StringMap("properties"));
     COVE_RETURN_IF_ERROR(r.Finish());
     out.schema.fields.push_back(std::move(f));
+  }
+  COVE_ASSIGN_OR_RETURN(out.schema.num_partitions, top.Int("num_partitions"));
+  if (const Json* functions = top.Get("functions"); functions != nullptr) {
+    if (!functions->is_array()) {
+      return Bad(top.At("functions"), "expected an array of functions");
+    }
+    for (size_t i = 0; i < functions->size(); ++i) {
+      const Json& fj = (*functions)[i];
+      const std::string fw = absl::StrCat(where, ": functions[", i, "]");
+      if (!fj.is_object()) return Bad(fw, "expected an object");
+      ObjectReader r(fj, fw);
+      FunctionSchema fn;
+      COVE_ASSIGN_OR_RETURN(fn.name, r.String("name"));
+      if (fn.name.empty()) return Bad(r.At("name"), "missing");
+      COVE_ASSIGN_OR_RETURN(fn.description, r.String("description"));
+      COVE_ASSIGN_OR_RETURN(std::string type, r.String("type"));
+      if (!absl::EqualsIgnoreCase(type, "BM25")) {
+        return Bad(r.At("type"),
+                   absl::StrCat("expected BM25 (the one function type cove "
+                                "runs), got ",
+                                Brief(type)));
+      }
+      fn.type = FunctionType::kBM25;
+      COVE_ASSIGN_OR_RETURN(fn.input_field_names,
+                            r.StringList("input_field_names"));
+      COVE_ASSIGN_OR_RETURN(fn.output_field_names,
+                            r.StringList("output_field_names"));
+      COVE_ASSIGN_OR_RETURN(fn.params, r.StringMap("params"));
+      COVE_RETURN_IF_ERROR(r.Finish());
+      out.schema.functions.push_back(std::move(fn));
+    }
   }
   if (const Json* indexes = top.Get("indexes"); indexes != nullptr) {
     if (!indexes->is_array())
@@ -936,6 +1046,11 @@ absl::Status CoerceRow(const CollectionSchema& schema, Row& row,
       return Bad(fw,
                  "the primary key is auto_id (the server assigns it): remove "
                  "it from the input");
+    }
+    if (f->is_function_output) {
+      return Bad(fw,
+                 "the field is a function's output (filled from its input at "
+                 "insert): remove it from the input");
     }
     if (value.is_null()) {
       if (f->nullable || f->default_value.has_value()) continue;

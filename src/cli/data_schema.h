@@ -73,8 +73,9 @@ const char* LoadStateName(LoadState state);
 
 /// A collection as `collections describe -o json` prints it (and
 /// `collections create --schema` reads it back): name, collection_id,
-/// description, fields, enable_dynamic_field, consistency_level, properties,
-/// aliases, partitions, created_timestamp, num_shards; plus `indexes` and
+/// description, fields, functions, num_partitions, enable_dynamic_field,
+/// consistency_level, properties, aliases, partitions, created_timestamp,
+/// num_shards; plus `indexes` and
 /// `load_state` when given.
 Json CollectionToJson(const CollectionDescription& d,
                       const std::vector<IndexDescription>* indexes,
@@ -85,9 +86,12 @@ Json IndexToJson(const IndexDescription& d);
 /// A schema and indexes from the JSON of `collections describe -o json`:
 /// `fields` (required) with name, type, is_primary_key, auto_id,
 /// max_length, dim, element_type, max_capacity, nullable, default_value,
-/// description; enable_dynamic_field, description, consistency_level,
-/// properties; `indexes` with field_name, index_name, index_type,
-/// metric_type, params. The output-only keys of describe are accepted and
+/// description, is_partition_key, is_clustering_key, enable_analyzer,
+/// analyzer_params (an object, or its JSON text), enable_match,
+/// is_function_output, properties; enable_dynamic_field, description,
+/// consistency_level, properties, num_partitions, `functions` (BM25: name,
+/// description, type, input_field_names, output_field_names, params);
+/// `indexes` with field_name, index_name, index_type, metric_type, params. The output-only keys of describe are accepted and
 /// ignored; any other key is refused, naming it.
 struct SchemaFile {
   CollectionSchema schema;

@@ -496,6 +496,62 @@ printf '{"fields": [{"name": "a", "type": "INT64", "primary": true}]}' \
 run 2 data collections create items3 --schema "${tmp}/bad-schema.json" --uri "${uri}"
 err_has "bad-schema.json: fields[0]: primary: unknown key"
 
+# ---- full text: an analyzer, a BM25 function and a partition key in a schema file --
+cat >"${tmp}/notes.json" <<'EOF'
+{"fields": [
+  {"name": "id", "type": "INT64", "is_primary_key": true},
+  {"name": "team", "type": "VARCHAR", "max_length": 16, "is_partition_key": true},
+  {"name": "body", "type": "VARCHAR", "max_length": 256, "enable_analyzer": true,
+   "analyzer_params": {"type": "english"}, "enable_match": true},
+  {"name": "sparse", "type": "SPARSE_FLOAT_VECTOR", "is_function_output": true}],
+ "num_partitions": 4,
+ "functions": [{"name": "bm25", "type": "BM25", "input_field_names": ["body"],
+                "output_field_names": ["sparse"]}],
+ "indexes": [{"field_name": "sparse", "index_type": "SPARSE_INVERTED_INDEX",
+              "metric_type": "BM25"}]}
+EOF
+run 0 data collections create notes --schema "${tmp}/notes.json" --uri "${uri}"
+run 0 -o json data collections describe notes --uri "${uri}"
+printf '%s\n' "${out}" >"${tmp}/notes-described.json"
+json 'f = {x["name"]: x for x in d["fields"]}
+assert f["team"]["is_partition_key"] and d["num_partitions"] == 4, d
+assert f["body"]["enable_analyzer"] and f["body"]["enable_match"], f
+assert f["body"]["analyzer_params"] == {"type": "english"}, f
+assert f["sparse"]["is_function_output"], f
+assert d["functions"] == [{"name": "bm25", "description": "", "type": "BM25", "input_field_names": ["body"], "output_field_names": ["sparse"], "params": {}}], d
+assert d["indexes"][0]["metric_type"] == "BM25", d'
+printf '%s\n' '{"id": 1, "team": "a", "body": "The cats are sleeping on the warm roof"}' \
+  '{"id": 2, "team": "b", "body": "Dogs chase cars down the road"}' \
+  '{"id": 3, "team": "a", "body": "A cat sleeps; another cat watches the birds"}' \
+  >"${tmp}/notes.jsonl"
+run 0 data insert notes --file "${tmp}/notes.jsonl" --uri "${uri}"
+# "cat" stems to the same term as "cats": the rows about cats, the one that
+# says it twice first; the dog row shares no term.
+run 0 -o json data search notes --text "cat" --limit 5 --uri "${uri}"
+json 'assert [h["id"] for h in d[0]] == [3, 1], d'
+run 0 -o json data query notes --filter "TEXT_MATCH(body, 'road') and team == 'b'" \
+  --output-fields id --uri "${uri}"
+json 'assert [r["id"] for r in d] == [2], d'
+stdin_data="$(<"${tmp}/notes-described.json")" run 0 data collections create notes2 \
+  --schema - --uri "${uri}"
+stdin_data=""
+run 0 -o json data collections describe notes2 --uri "${uri}"
+printf '%s' "${out}" >"${tmp}/last.json"
+"${py}" - "${tmp}/notes-described.json" "${tmp}/last.json" <<'PY' || fail "schemas differ"
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+for d in (a, b):
+    for k in ("name", "collection_id", "created_timestamp"):
+        d.pop(k)
+assert a == b, (a, b)
+PY
+printf '{"fields": [{"name": "id", "type": "INT64", "is_primary_key": true}], "functions": [{"name": "e", "type": "TEXTEMBEDDING"}]}' \
+  >"${tmp}/bad-function.json"
+run 2 data collections create notes3 --schema "${tmp}/bad-function.json" --uri "${uri}"
+err_has "bad-function.json: functions[0]: type: expected BM25"
+run 0 data collections drop notes2 --yes --uri "${uri}"
+run 0 data collections drop notes --yes --uri "${uri}"
+
 # ---- terminal safety: values are escaped in tables, exact in JSON -----------------
 printf '{"id": 901, "vector": [0,0,0,0,0,0,1,1], "title": "\\u001b[31mred\\u0007"}\n' \
   >"${tmp}/esc.jsonl"

@@ -272,6 +272,113 @@ TEST(Schemas, ScalarAndSparseIndexesRoundTripWithoutAMetric) {
                                            "STL_SORT index has no metric")));
 }
 
+// Full-text settings, partition and clustering keys, field properties and
+// BM25 functions read back from describe's output; other function types
+// and analyzer params that are not an object are refused by name.
+TEST(Schemas, FunctionsAnalyzersAndKeysRoundTrip) {
+  CollectionDescription d;
+  d.name = "notes";
+  FieldSchema id;
+  id.name = "id";
+  id.type = DataType::kInt64;
+  id.is_primary_key = true;
+  FieldSchema team;
+  team.name = "team";
+  team.type = DataType::kVarChar;
+  team.max_length = 8;
+  team.is_partition_key = true;
+  FieldSchema year;
+  year.name = "year";
+  year.type = DataType::kInt32;
+  year.is_clustering_key = true;
+  year.properties["mmap.enabled"] = "false";
+  FieldSchema body;
+  body.name = "body";
+  body.type = DataType::kVarChar;
+  body.max_length = 64;
+  body.enable_analyzer = true;
+  body.enable_match = true;
+  body.analyzer_params = R"({"type":"english","stop_words":["a"]})";
+  FieldSchema sparse;
+  sparse.name = "sparse";
+  sparse.type = DataType::kSparseFloatVector;
+  sparse.is_function_output = true;
+  d.schema.fields = {id, team, year, body, sparse};
+  d.schema.num_partitions = 8;
+  FunctionSchema bm25;
+  bm25.name = "bm25";
+  bm25.description = "text to terms";
+  bm25.input_field_names = {"body"};
+  bm25.output_field_names = {"sparse"};
+  d.schema.functions = {bm25};
+  Json j = CollectionToJson(d, nullptr, std::nullopt);
+  EXPECT_EQ(j["fields"][3]["analyzer_params"]["type"], "english");
+  EXPECT_EQ(j["functions"][0]["type"], "BM25");
+  ASSERT_OK_AND_ASSIGN(SchemaFile back, ParseSchemaJson(j.dump(), "s.json"));
+  const auto& f = back.schema.fields;
+  ASSERT_EQ(f.size(), 5u);
+  EXPECT_TRUE(f[1].is_partition_key);
+  EXPECT_FALSE(f[0].is_partition_key);
+  EXPECT_TRUE(f[2].is_clustering_key);
+  EXPECT_EQ(f[2].properties, year.properties);
+  EXPECT_TRUE(f[3].enable_analyzer);
+  EXPECT_TRUE(f[3].enable_match);
+  EXPECT_EQ(Json::parse(f[3].analyzer_params),
+            Json::parse(body.analyzer_params));
+  EXPECT_TRUE(f[4].is_function_output);
+  EXPECT_EQ(back.schema.num_partitions, 8);
+  ASSERT_EQ(back.schema.functions.size(), 1u);
+  EXPECT_EQ(back.schema.functions[0].name, "bm25");
+  EXPECT_EQ(back.schema.functions[0].description, "text to terms");
+  EXPECT_EQ(back.schema.functions[0].type, FunctionType::kBM25);
+  EXPECT_EQ(back.schema.functions[0].input_field_names,
+            std::vector<std::string>{"body"});
+  EXPECT_EQ(back.schema.functions[0].output_field_names,
+            std::vector<std::string>{"sparse"});
+  // analyzer_params as Milvus' JSON text is read too.
+  ASSERT_OK_AND_ASSIGN(
+      back, ParseSchemaJson(R"({"fields": [{"name": "t", "type": "VARCHAR",
+                               "enable_analyzer": true,
+                               "analyzer_params": "{\"type\": \"standard\"}"}]})",
+                            "s.json"));
+  EXPECT_EQ(back.schema.fields[0].analyzer_params, R"({"type": "standard"})");
+  const std::string field = R"({"name": "t", "type": "VARCHAR"})";
+  EXPECT_THAT(
+      ParseSchemaJson(R"({"fields": [{"name": "t", "type": "VARCHAR",
+                          "analyzer_params": 3}]})",
+                      "s.json"),
+      StatusIs(kInvalid, HasSubstr("s.json: fields[0]: analyzer_params: "
+                                   "expected an object")));
+  EXPECT_THAT(ParseSchemaJson(R"({"fields": [)" + field +
+                                  R"(], "functions": [{"name": "e",
+                                  "type": "TextEmbedding"}]})",
+                              "s.json"),
+              StatusIs(kInvalid, HasSubstr("s.json: functions[0]: type: "
+                                           "expected BM25")));
+  EXPECT_THAT(ParseSchemaJson(R"({"fields": [)" + field +
+                                  R"(], "functions": [{"name": "e",
+                                  "type": "BM25", "input_field_names": "t"}]})",
+                              "s.json"),
+              StatusIs(kInvalid, HasSubstr("functions[0]: input_field_names: "
+                                           "expected an array of strings")));
+  EXPECT_THAT(ParseSchemaJson(R"({"fields": [)" + field +
+                                  R"(], "functions": [{"name": "e",
+                                  "type": "BM25", "inputs": []}]})",
+                              "s.json"),
+              StatusIs(kInvalid, HasSubstr("functions[0]: inputs: unknown "
+                                           "key")));
+  // Rows leave a function's output out; giving it is refused.
+  Row row = {{"id", Value(int64_t{1})},
+             {"team", Value("a")},
+             {"year", Value(int64_t{2020})},
+             {"body", Value("some text")}};
+  EXPECT_THAT(CoerceRow(d.schema, row, "r:1"), IsOk());
+  row["sparse"] = Value("x");
+  EXPECT_THAT(CoerceRow(d.schema, row, "r:1"),
+              StatusIs(kInvalid, HasSubstr("r:1: field 'sparse': the field is "
+                                           "a function's output")));
+}
+
 // A schema file with every vector type reads; rows of it are typed as the
 // fields are (binary bytes, 16-bit bits, ordered sparse vectors).
 TEST(Schemas, EveryVectorTypeReadsAndTypesRows) {
