@@ -743,8 +743,7 @@ class ObjectReader {
     for (size_t i = 0; i < v->size(); ++i) {
       if (!(*v)[i].is_string()) {
         return Bad(absl::StrCat(At(key), "[", i, "]"),
-                   absl::StrCat("expected a string, got ",
-                                BriefJson((*v)[i])));
+                   absl::StrCat("expected a string, got ", BriefJson((*v)[i])));
       }
       out.push_back((*v)[i].get<std::string>());
     }

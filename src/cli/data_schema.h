@@ -91,8 +91,9 @@ Json IndexToJson(const IndexDescription& d);
 /// is_function_output, properties; enable_dynamic_field, description,
 /// consistency_level, properties, num_partitions, `functions` (BM25: name,
 /// description, type, input_field_names, output_field_names, params);
-/// `indexes` with field_name, index_name, index_type, metric_type, params. The output-only keys of describe are accepted and
-/// ignored; any other key is refused, naming it.
+/// `indexes` with field_name, index_name, index_type, metric_type, params. The
+/// output-only keys of describe are accepted and ignored; any other key is
+/// refused, naming it.
 struct SchemaFile {
   CollectionSchema schema;
   std::vector<IndexSpec> indexes;
