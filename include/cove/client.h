@@ -46,10 +46,15 @@ class ReadSessionHandle;
 /// The session ends when the last copy of the iterator is destroyed, on
 /// Close(), or after the backend's idle timeout (10 minutes on the embedded
 /// backend and cove-server); Next() on an expired session fails with
-/// NotFound naming the session. On a backend without read sessions (a mock,
-/// or a Milvus server) the iterator reads the current state on every page
-/// instead: no row is returned twice and none that exists for the whole
-/// iteration is skipped, but concurrent writes show (pinned() is false).
+/// NotFound naming the session. On a server without read sessions (Milvus),
+/// the pages are those of Milvus' own query iterator, as pymilvus reads
+/// them (Connection::NextServerQueryPage): the first page is read at
+/// creation, and the next ones send its session timestamp back, so that
+/// the server reads the collection as of the first page (pinned() true).
+/// On a backend with neither (a mock, a server that replies no timestamp)
+/// the iterator reads the current state on every page instead: no row is
+/// returned twice and none that exists for the whole iteration is skipped,
+/// but concurrent writes show (pinned() is false).
 ///
 /// Not thread-safe: use one iterator from one thread at a time (the client
 /// may be shared).
@@ -59,8 +64,13 @@ class QueryIterator {
   absl::StatusOr<std::vector<Row>> Next();
   /// True once a page came back short (or empty), or after Close().
   bool done() const { return done_; }
-  /// True when the iterator reads a pinned snapshot (a read session).
-  bool pinned() const { return session_ != nullptr; }
+  /// True when the iterator reads a pinned snapshot (a read session, or the
+  /// server's own query iterator with its session timestamp).
+  bool pinned() const {
+    return session_ != nullptr || (server_ts_.has_value() && *server_ts_ != 0);
+  }
+  /// True when the pages come from the server's own query iterator.
+  bool server_iterator() const { return server_ts_.has_value(); }
   /// Ends the iteration and its read session now (a network call on the
   /// remote backend). Returns the error of closing the session, e.g.
   /// NotFound when it had expired; later Next() calls return empty pages.
@@ -76,6 +86,12 @@ class QueryIterator {
         batch_size_(batch_size),
         call_(std::move(call)) {}
 
+  // The request of the next page: the batch (or what the limit leaves),
+  // after the last key, with the primary key among the output fields.
+  QueryRequest NextPageRequest() const;
+  // Takes a page in: where it ended, whether it was the last.
+  absl::Status Advance(const std::vector<Row>& rows, int64_t asked);
+
   std::shared_ptr<Connection> connection_;
   QueryRequest request_;
   std::string pk_field_;
@@ -85,6 +101,10 @@ class QueryIterator {
   std::optional<Value> last_key_;
   int64_t remaining_ = -1;  // request limit left, -1 = unlimited
   bool done_ = false;
+  // The server's own query iterator (when it has no read sessions): the
+  // first page's session timestamp, and that page, read at creation.
+  std::optional<uint64_t> server_ts_;
+  std::optional<std::vector<Row>> first_page_;
 };
 
 /// Pages through the hits of one query vector, closest first, beyond the

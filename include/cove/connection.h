@@ -228,6 +228,19 @@ class Connection {
   virtual absl::StatusOr<std::vector<Hit>> NextServerIteratorPage(
       const SearchRequest& request, ServerIteratorState* state,
       const CallOptions& call);
+  /// One page of a query iterator on a server without read sessions, as
+  /// Milvus' query iterator (pymilvus') reads it: `request` is the page (its
+  /// filter holds the "pk > last" cursor, its limit is the batch size),
+  /// sent with "iterator": "True" so that the server returns the rows of
+  /// the smallest keys. `*session_ts` is 0 for the first page and is then
+  /// set from the server's reply; later pages send it as the guarantee
+  /// timestamp, and the server reads the collection as of the first page
+  /// (Milvus 2.4 and later, cove-server). A server that replies no
+  /// timestamp leaves it 0: its pages read the current state.
+  /// Unimplemented when the backend has read sessions instead (embedded).
+  virtual absl::StatusOr<std::vector<Row>> NextServerQueryPage(
+      const QueryRequest& request, uint64_t* session_ts,
+      const CallOptions& call);
 
   // Users, roles and privileges (Milvus RBAC).
   virtual absl::Status CreateUser(const std::string& user,

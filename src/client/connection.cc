@@ -125,6 +125,10 @@ absl::StatusOr<std::vector<Hit>> Connection::NextServerIteratorPage(
     const SearchRequest&, ServerIteratorState*, const CallOptions&) {
   return Missing(*this, "NextServerIteratorPage");
 }
+absl::StatusOr<std::vector<Row>> Connection::NextServerQueryPage(
+    const QueryRequest&, uint64_t*, const CallOptions&) {
+  return Missing(*this, "NextServerQueryPage");
+}
 absl::Status Connection::CloseReadSession(const std::string&,
                                           const std::string&,
                                           const CallOptions&) {

@@ -138,6 +138,19 @@ absl::StatusOr<QueryIterator> Client::NewQueryIterator(
   it.session_ = std::move(session);
   if (it.session_ != nullptr) it.request_.session_id = it.session_->id();
   it.remaining_ = limit > 0 ? limit : -1;
+  if (it.session_ == nullptr) {
+    // No read sessions (Milvus): the server's own query iterator when it
+    // has one, as pymilvus does; its first page pins the snapshot.
+    uint64_t ts = 0;
+    auto page =
+        it.connection_->NextServerQueryPage(it.NextPageRequest(), &ts, call);
+    if (page.ok()) {
+      it.server_ts_ = ts;
+      it.first_page_ = *std::move(page);
+    } else if (!absl::IsUnimplemented(page.status())) {
+      return page.status();
+    }
+  }
   return it;
 }
 
@@ -147,8 +160,7 @@ absl::Status QueryIterator::Close() {
   return session_->Close();
 }
 
-absl::StatusOr<std::vector<Row>> QueryIterator::Next() {
-  if (done_) return std::vector<Row>{};
+QueryRequest QueryIterator::NextPageRequest() const {
   QueryRequest page = request_;
   page.limit =
       remaining_ >= 0 ? std::min(remaining_, batch_size_) : batch_size_;
@@ -163,8 +175,12 @@ absl::StatusOr<std::vector<Row>> QueryIterator::Next() {
     has_pk |= f == pk_field_ || f == "*";
   }
   if (!has_pk) page.output_fields.push_back(pk_field_);
-  COVE_ASSIGN_OR_RETURN(std::vector<Row> rows, connection_->Query(page, call_));
-  if (static_cast<int64_t>(rows.size()) < page.limit) done_ = true;
+  return page;
+}
+
+absl::Status QueryIterator::Advance(const std::vector<Row>& rows,
+                                    int64_t asked) {
+  if (static_cast<int64_t>(rows.size()) < asked) done_ = true;
   if (!rows.empty()) {
     auto key = rows.back().find(pk_field_);
     if (key == rows.back().end()) {
@@ -176,6 +192,23 @@ absl::StatusOr<std::vector<Row>> QueryIterator::Next() {
     remaining_ -= static_cast<int64_t>(rows.size());
     if (remaining_ <= 0) done_ = true;
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Row>> QueryIterator::Next() {
+  if (done_) return std::vector<Row>{};
+  QueryRequest page = NextPageRequest();
+  std::vector<Row> rows;
+  if (first_page_.has_value()) {
+    rows = std::move(*first_page_);
+    first_page_.reset();
+  } else if (server_ts_.has_value()) {
+    COVE_ASSIGN_OR_RETURN(
+        rows, connection_->NextServerQueryPage(page, &*server_ts_, call_));
+  } else {
+    COVE_ASSIGN_OR_RETURN(rows, connection_->Query(page, call_));
+  }
+  COVE_RETURN_IF_ERROR(Advance(rows, page.limit));
   return rows;
 }
 

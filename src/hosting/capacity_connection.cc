@@ -476,6 +476,13 @@ absl::StatusOr<std::vector<Hit>> CapacityConnection::NextServerIteratorPage(
   return inner_->NextServerIteratorPage(request, state, call);
 }
 
+absl::StatusOr<std::vector<Row>> CapacityConnection::NextServerQueryPage(
+    const QueryRequest& request, uint64_t* session_ts,
+    const CallOptions& call) {
+  Touch();
+  return inner_->NextServerQueryPage(request, session_ts, call);
+}
+
 absl::Status CapacityConnection::CreateUser(const std::string& user,
                                             const std::string& password,
                                             const CallOptions& call) {

@@ -183,6 +183,9 @@ class CapacityConnection : public Connection {
   absl::StatusOr<std::vector<Hit>> NextServerIteratorPage(
       const SearchRequest& request, ServerIteratorState* state,
       const CallOptions& call) override;
+  absl::StatusOr<std::vector<Row>> NextServerQueryPage(
+      const QueryRequest& request, uint64_t* session_ts,
+      const CallOptions& call) override;
   absl::Status CreateUser(const std::string& user, const std::string& password,
                           const CallOptions& call) override;
   absl::Status UpdatePassword(const std::string& user,

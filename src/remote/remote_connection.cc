@@ -807,6 +807,33 @@ class RemoteConnection final : public Connection {
     return QueryResultsFromProto(response);
   }
 
+  absl::StatusOr<std::vector<Row>> NextServerQueryPage(
+      const QueryRequest& request, uint64_t* session_ts,
+      const CallOptions& call) override {
+    // What pymilvus' QueryIterator sends: "iterator" and
+    // "reduce_stop_for_best" among the query params, and after the first
+    // page its session timestamp as the guarantee timestamp.
+    if (!request.ids.empty() || !request.session_id.empty()) {
+      return absl::InvalidArgumentError(
+          "query iterator page: ids and session_id are not supported");
+    }
+    milvus_pb::QueryRequest proto;
+    proto.set_db_name(Db(call));
+    proto.set_collection_name(request.collection_name);
+    COVE_RETURN_IF_ERROR(QueryRequestToProto(request, &proto));
+    for (const char* key : {"iterator", "reduce_stop_for_best"}) {
+      common_pb::KeyValuePair* kv = proto.add_query_params();
+      kv->set_key(key);
+      kv->set_value("True");
+    }
+    if (*session_ts > 0) proto.set_guarantee_timestamp(*session_ts);
+    milvus_pb::QueryResults response;
+    COVE_RETURN_IF_ERROR(
+        Call(&MilvusStub::Query, "Query", true, proto, &response, call));
+    if (*session_ts == 0) *session_ts = response.session_ts();
+    return QueryResultsFromProto(response);
+  }
+
   // Milvus compacts in the background: start it with ManualCompaction,
   // then poll GetCompactionState until Completed, within the deadline.
   absl::Status Compact(const std::string& collection,

@@ -1016,19 +1016,30 @@ grpc::Status MilvusServiceImpl::Query(grpc::ServerContext* context,
     COVE_ASSIGN_OR_RETURN(auto schema, Schema(query.collection_name, c.call));
     const bool key_order = internal::QueryWantsKeyOrder(*request);
     QueryRequest run = query;
+    uint64_t session_ts = 0;
     if (key_order) {
       // Milvus' query iterator pages by "pk > last" with a limit: the page
       // must hold the smallest keys, so every match is read and sorted
       // (O(matches) per page).
       run.limit = 0;
       run.offset = 0;
+      // Its pages read the collection as of the first one: the session_ts
+      // of the first reply comes back as guarantee_timestamp.
+      if (run.session_id.empty()) {
+        COVE_ASSIGN_OR_RETURN(
+            QueryIterators::Pin pin,
+            query_iterators_.PinPage(c.user, c.call, query.collection_name,
+                                     request->guarantee_timestamp()));
+        run.session_id = std::move(pin.session_id);
+        session_ts = pin.session_ts;
+      }
     }
     COVE_ASSIGN_OR_RETURN(auto rows, connection_->Query(run, c.call));
     if (key_order) SortByKeyAndPage(schema, query.offset, query.limit, &rows);
     response->set_collection_name(query.collection_name);
     // The time of the read: Milvus' iterators send it back as
-    // guarantee_timestamp (cove reads every acknowledged write anyway).
-    response->set_session_ts(clock_.Next());
+    // guarantee_timestamp (other reads see every acknowledged write).
+    response->set_session_ts(session_ts != 0 ? session_ts : clock_.Next());
     return internal::QueryResultsToProto(rows, schema, query, response);
   });
 }

@@ -29,6 +29,7 @@
 #include "server/import_task.h"
 #include "server/ip_access.h"
 #include "server/metrics.h"
+#include "server/query_iterators.h"
 #include "server/search_iterators.h"
 #include "server/support_access.h"
 
@@ -488,6 +489,9 @@ class MilvusServiceImpl final : public milvus_pb::MilvusService::Service {
   std::set<int64_t> completed_compactions_ ABSL_GUARDED_BY(compaction_mu_);
   // Milvus' search iterator (search_iter_v2) over read sessions.
   SearchIterators search_iterators_{connection_, SearchIterators::Options{}};
+  // Milvus' query iterator (pages pinned by session_ts) over read sessions.
+  QueryIterators query_iterators_{connection_, [this] { return clock_.Next(); },
+                                  QueryIterators::Options{}};
 };
 
 }  // namespace cove::server

@@ -1644,21 +1644,44 @@ TEST_P(ConformanceTest, QueryIteratorReadsTheSnapshotOfItsCreation) {
   q.output_fields = {"n"};
   ASSERT_OK_AND_ASSIGN(QueryIterator it, client().NewQueryIterator(q, 64));
   EXPECT_TRUE(it.pinned());
+  EXPECT_FALSE(it.server_iterator());
+  // Through the remote backend, also as against Milvus (no read sessions):
+  // the pages of Milvus' query iterator protocol (the first page's
+  // session_ts sent back as guarantee_timestamp, as pymilvus does), which
+  // cove-server pins to the first page too.
+  std::optional<Client> milvus_like;
+  std::optional<QueryIterator> server_it;
+  if (GetParam() == Backend::kRemote) {
+    ClientOptions options = cove::testing::TestClientOptions();
+    options.remote.read_sessions = false;
+    ASSERT_OK_AND_ASSIGN(milvus_like,
+                         cove::testing::ConnectTo(*server_, options));
+    ASSERT_OK_AND_ASSIGN(server_it, milvus_like->NewQueryIterator(q, 50));
+    EXPECT_TRUE(server_it->server_iterator());
+    EXPECT_TRUE(server_it->pinned());
+  }
   std::vector<std::pair<int64_t, int64_t>> expected;  // (id, n)
   for (const SnapRow& r : rows) {
     if (r.n % 3 != 1) expected.emplace_back(r.id, r.n);
   }
-  std::vector<std::pair<int64_t, int64_t>> got;
-  for (int page = 0; !it.done(); ++page) {
+  std::vector<std::pair<int64_t, int64_t>> got, got_server;
+  for (int page = 0; !it.done() || (server_it && !server_it->done()); ++page) {
     ASSERT_OK_AND_ASSIGN(std::vector<Row> rows_page, it.Next());
     for (const Row& r : rows_page) {
       got.emplace_back(r.at("id").AsInt(), r.at("n").AsInt());
+    }
+    if (server_it.has_value()) {
+      ASSERT_OK_AND_ASSIGN(std::vector<Row> page2, server_it->Next());
+      for (const Row& r : page2) {
+        got_server.emplace_back(r.at("id").AsInt(), r.at("n").AsInt());
+      }
     }
     WriteBetweenPages(client(), page, kRows);
     ASSERT_LT(page, 100);
   }
   EXPECT_EQ(got, expected);  // no drop, no repeat, key order, old values
   EXPECT_THAT(it.Close(), IsOk());
+  if (server_it.has_value()) EXPECT_EQ(got_server, expected);
 
   // With a limit.
   q.limit = 100;
@@ -1669,6 +1692,16 @@ TEST_P(ConformanceTest, QueryIteratorReadsTheSnapshotOfItsCreation) {
     total += page.size();
   }
   EXPECT_EQ(total, 100u);
+  if (milvus_like.has_value()) {
+    ASSERT_OK_AND_ASSIGN(QueryIterator capped_server,
+                         milvus_like->NewQueryIterator(q, 30));
+    total = 0;
+    while (!capped_server.done()) {
+      ASSERT_OK_AND_ASSIGN(auto page, capped_server.Next());
+      total += page.size();
+    }
+    EXPECT_EQ(total, 100u);
+  }
 }
 
 TEST_P(ConformanceTest, SearchIteratorIsExactOnTheSnapshot) {

@@ -776,6 +776,46 @@ def test_query_iterator(client):
     client.drop_collection(name)
 
 
+def test_query_iterator_reads_the_first_pages_snapshot(client):
+    # pymilvus sends the first page's session_ts back as guarantee_timestamp;
+    # as in Milvus, the pages then read the collection as of the first one:
+    # rows inserted, upserted or deleted between pages do not show.
+    name = "iter_pinned"
+    client.drop_collection(name)
+    client.create_collection(name, dimension=DIM)
+    vecs = _vectors(60)
+    client.insert(name, [{"id": i, "vector": vecs[i].tolist(), "n": i} for i in range(60)])
+    it = client.query_iterator(name, batch_size=7, filter="id >= 0", output_fields=["n"])
+    seen = []
+    page_no = 0
+    while True:
+        page = it.next()
+        if not page:
+            it.close()
+            break
+        seen.extend((r["id"], r["n"]) for r in page)
+        # Between pages: a new row past every key, an upsert ahead of the
+        # cursor, a delete ahead of the cursor.
+        client.insert(name, [{"id": 1000 + page_no, "vector": vecs[0].tolist(), "n": -1}])
+        ahead = min(59, 7 * (page_no + 2))
+        client.upsert(name, [{"id": ahead, "vector": vecs[ahead].tolist(), "n": -1}])
+        client.delete(name, ids=[min(59, ahead + 1)])
+        page_no += 1
+    assert seen == [(i, i) for i in range(60)]
+    # A new iterator sees the writes.
+    fresh = client.query_iterator(name, batch_size=50, filter="id >= 0", output_fields=["n"])
+    rows = []
+    while True:
+        page = fresh.next()
+        if not page:
+            fresh.close()
+            break
+        rows.extend(page)
+    assert len([r for r in rows if r["id"] >= 1000]) == page_no
+    assert any(r["n"] == -1 and r["id"] < 1000 for r in rows)
+    client.drop_collection(name)
+
+
 # --- ORM --------------------------------------------------------------------------
 
 

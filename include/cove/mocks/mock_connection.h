@@ -34,6 +34,9 @@ class MockConnection : public Connection {
     ON_CALL(*this, NextServerIteratorPage)
         .WillByDefault(::testing::Return(absl::UnimplementedError(
             "NextServerIteratorPage: not supported by the 'mock' backend")));
+    ON_CALL(*this, NextServerQueryPage)
+        .WillByDefault(::testing::Return(absl::UnimplementedError(
+            "NextServerQueryPage: not supported by the 'mock' backend")));
   }
 
   std::string backend_name() const override { return "mock"; }
@@ -141,6 +144,8 @@ class MockConnection : public Connection {
   MOCK_METHOD(absl::StatusOr<std::vector<Hit>>, NextServerIteratorPage,
               (const SearchRequest&, ServerIteratorState*, const CallOptions&),
               (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<Row>>, NextServerQueryPage,
+              (const QueryRequest&, uint64_t*, const CallOptions&), (override));
   MOCK_METHOD(absl::Status, CreateUser,
               (const std::string&, const std::string&, const CallOptions&),
               (override));
