@@ -467,10 +467,11 @@ absl::StatusOr<std::vector<std::string>> ResolveOutputFields(
     for (const auto& f : schema.fields) {
       known |= f.name == name;
       if (f.name == name && f.is_function_output) {
-        // Milvus' wording.
+        // Milvus' wording, which clients match (the Node SDK's FullTextSearch
+        // spec: "not allowed to retrieve raw data of field sparse").
         return absl::InvalidArgumentError(absl::StrCat(
-            "output_fields: not allowed to retrieve raw data of field '", name,
-            "' (the output of a BM25 function)"));
+            "output_fields: not allowed to retrieve raw data of field ", name,
+            " (the output of a BM25 function)"));
       }
     }
     if (!known && !schema.enable_dynamic_field) {
@@ -574,12 +575,28 @@ std::vector<std::string> SearchKeys(engine::IndexKind k) {
 
 // The search keys of cove's other vector index types. Milvus accepts them in
 // a search of any index, and an index that does not read one (HNSW and
-// `nprobe`, IVF and `ef`, FLAT and both) leaves it without effect: clients
+// `nprobe`, IVF and `ef`, FLAT and both, a sparse index and `ef` or `nprobe`,
+// a dense index and `drop_ratio_search`) leaves it without effect: clients
 // send one set of parameters whatever the index (the Node SDK's own specs
-// search an HNSW index with `nprobe`). They are accepted so, still checked as
-// numbers; any other key is refused by name.
-bool IsSearchKeyOfAnotherIndex(const std::string& key) {
+// search an HNSW index with `nprobe`, a dense field with `drop_ratio_search`
+// and a BM25 field with `nprobe`). They are accepted so, still checked as
+// numbers in their ranges; any other key is refused by name.
+bool IsDenseSearchKey(const std::string& key) {
   return key == "ef" || key == "nprobe";
+}
+absl::Status CheckSearchKeyOfAnotherIndex(const std::string& key,
+                                          const Value& value) {
+  if (key == "drop_ratio_search") {
+    COVE_ASSIGN_OR_RETURN(double n, ParamNumber("search param", key, value));
+    if (!(n >= 0 && n < 1)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "search param 'drop_ratio_search': expected a number in [0, 1) "
+          "(got ",
+          n, ")"));
+    }
+    return absl::OkStatus();
+  }
+  return ParamInt("search param", key, value, 1, 32768).status();
 }
 
 // The build parameters an index kind takes, with their ranges (integers in
@@ -1087,6 +1104,10 @@ absl::StatusOr<SearchResults> SparseSearchIn(
     spec.metric = ToMetric(*request.metric_type);
   }
   for (const auto& [key, value] : request.params) {
+    if (IsDenseSearchKey(key)) {
+      COVE_RETURN_IF_ERROR(CheckSearchKeyOfAnotherIndex(key, value));
+      continue;  // as Milvus: without effect on a sparse index
+    }
     const bool bm25_key = key == "bm25_k1" || key == "bm25_b";
     if (key != "drop_ratio_search" && key != "radius" &&
         key != "range_filter" && !(bm25 && bm25_key)) {
@@ -1334,8 +1355,8 @@ absl::StatusOr<SearchResults> SearchIn(
   const std::vector<std::string> keys = SearchKeys(kind);
   for (const auto& [key, value] : request.params) {
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-      if (IsSearchKeyOfAnotherIndex(key)) {
-        COVE_RETURN_IF_ERROR(ParamInt("search param", key, value, 1, 32768));
+      if (IsDenseSearchKey(key) || key == "drop_ratio_search") {
+        COVE_RETURN_IF_ERROR(CheckSearchKeyOfAnotherIndex(key, value));
         continue;  // as Milvus: without effect on this index
       }
       return absl::InvalidArgumentError(absl::StrCat(

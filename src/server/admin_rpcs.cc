@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -30,6 +31,10 @@ namespace {
 
 // The one node of a cove-server.
 constexpr int64_t kNodeId = 1;
+// The Milvus components that one node plays (the proxy first).
+constexpr const char* kRoles[] = {"proxy",      "rootcoord", "datacoord",
+                                  "querycoord", "datanode",  "querynode",
+                                  "indexnode"};
 constexpr char kDefaultResourceGroup[] = "__default_resource_group";
 // Milvus' capacity of the default resource group
 // (DefaultResourceGroupCapacity).
@@ -192,25 +197,32 @@ grpc::Status MilvusServiceImpl::GetMetrics(
         {"used_go_version", Value(std::string())},
         {"started_time", Value(absl::FormatTime(started_))},
     };
-    Value::Object infos{
-        {"has_error", Value(false)},
-        {"error_reason", Value(std::string())},
-        {"name", Value(absl::StrCat("proxy", kNodeId))},
-        {"hardware_infos", Value(std::move(hardware))},
-        {"system_info", Value(std::move(system))},
-        {"created_time", Value(absl::FormatTime(started_))},
-        {"updated_time", Value(absl::StrCat(now))},
-        {"type", Value(std::string("proxy"))},
-        {"id", Value(kNodeId)},
-        {"system_configurations", Value(Value::Object{})},
-    };
-    Value::Object node{
-        {"identifier", Value(kNodeId)},
-        {"connected", Value(Value::Array{})},
-        {"infos", Value(std::move(infos))},
-    };
+    // Milvus' topology lists a node per component; cove-server's one
+    // process plays every role, so each is listed once, with the one node
+    // id: clients count the query nodes here (the Node SDK's Resource spec
+    // compares them with the default resource group's available nodes).
+    Value::Array nodes;
+    for (const char* role : kRoles) {
+      Value::Object infos{
+          {"has_error", Value(false)},
+          {"error_reason", Value(std::string())},
+          {"name", Value(absl::StrCat(role, kNodeId))},
+          {"hardware_infos", Value(hardware)},
+          {"system_info", Value(system)},
+          {"created_time", Value(absl::FormatTime(started_))},
+          {"updated_time", Value(absl::StrCat(now))},
+          {"type", Value(std::string(role))},
+          {"id", Value(kNodeId)},
+          {"system_configurations", Value(Value::Object{})},
+      };
+      nodes.push_back(Value(Value::Object{
+          {"identifier", Value(kNodeId)},
+          {"connected", Value(Value::Array{})},
+          {"infos", Value(std::move(infos))},
+      }));
+    }
     Value::Object out{
-        {"nodes_info", Value(Value::Array{Value(std::move(node))})},
+        {"nodes_info", Value(std::move(nodes))},
         {"connections", Value(Value::Object{
                             {"name", Value(std::string("cove-server"))},
                             {"connected_components", Value(Value::Array{})},
@@ -233,8 +245,8 @@ grpc::Status MilvusServiceImpl::GetComponentStates(
     state->set_nodeid(kNodeId);
     state->set_role("proxy");
     state->set_state_code(healthy ? common_pb::Healthy : common_pb::Abnormal);
-    for (const char* role : {"rootcoord", "datacoord", "querycoord", "datanode",
-                             "querynode", "indexnode"}) {
+    for (const char* role : kRoles) {
+      if (std::string_view(role) == "proxy") continue;
       milvus_pb::ComponentInfo* sub = response->add_subcomponent_states();
       sub->set_nodeid(kNodeId);
       sub->set_role(role);

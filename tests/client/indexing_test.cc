@@ -236,6 +236,16 @@ TEST(IndexingTest, SearchParamsAreCheckedAsMilvusChecksThem) {
   s.params = {{"nprobe", Value("many")}};
   EXPECT_THAT(client.Search(s), StatusIs(absl::StatusCode::kInvalidArgument,
                                          HasSubstr("expected a number")));
+  // So is a sparse index's key (the Node SDK's KeywordMatch spec searches a
+  // dense field with drop_ratio_search), still checked against its range.
+  s.params = {{"drop_ratio_search", Value(0.6)}};
+  ASSERT_OK_AND_ASSIGN(SearchResults with_drop, client.Search(s));
+  EXPECT_EQ(Ids(with_drop), Ids(without));
+  s.params = {{"drop_ratio_search", Value(1.5)}};
+  EXPECT_THAT(client.Search(s),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("'drop_ratio_search': expected a number in "
+                                 "[0, 1)")));
   s.params = {{"search_k", Value(8)}};  // ANNOY's key: no such index in cove
   EXPECT_THAT(client.Search(s),
               StatusIs(absl::StatusCode::kInvalidArgument,

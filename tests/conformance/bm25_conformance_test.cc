@@ -266,7 +266,7 @@ TEST_P(Bm25ConformanceTest, FiltersOffsetsAndOutputFields) {
   EXPECT_THAT(client().Search(out),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("not allowed to retrieve raw data of field "
-                                 "'sparse'")));
+                                 "sparse (the output of a BM25 function)")));
   QueryRequest query;
   query.collection_name = "docs";
   query.filter = "id < 3";
@@ -360,10 +360,21 @@ TEST_P(Bm25ConformanceTest, Refusals) {
                        HasSubstr("search it with query texts")));
   req.sparse_vectors.clear();
   req.texts = {"software"};
+  // A dense index's key is accepted without effect, as Milvus does (the
+  // Node SDK's FullTextSearch spec sends nprobe to a BM25 field).
+  ASSERT_OK_AND_ASSIGN(SearchResults plain, client().Search(req));
   req.params["nprobe"] = Value(int64_t{8});
+  ASSERT_OK_AND_ASSIGN(SearchResults with_nprobe, client().Search(req));
+  ASSERT_EQ(with_nprobe.hits.size(), 1u);
+  ASSERT_EQ(with_nprobe.hits[0].size(), plain.hits[0].size());
+  for (size_t i = 0; i < plain.hits[0].size(); ++i) {
+    EXPECT_EQ(with_nprobe.hits[0][i].id, plain.hits[0][i].id);
+    EXPECT_EQ(with_nprobe.hits[0][i].distance, plain.hits[0][i].distance);
+  }
+  req.params = {{"search_k", Value(int64_t{8})}};
   EXPECT_THAT(client().Search(req),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("search param 'nprobe'")));
+                       HasSubstr("search param 'search_k'")));
   req.params.clear();
   req.params["bm25_k1"] = Value(7.0);
   EXPECT_THAT(client().Search(req),

@@ -236,10 +236,24 @@ TEST_P(SparseConformanceTest, Refusals) {
   search.collection_name = "sp";
   search.anns_field = "emb";
   search.sparse_vectors = {SparseVector{{3}, {1.0f}}};
+  // A dense index's key is accepted without effect, as Milvus does (the
+  // Node SDK's own specs send nprobe to sparse fields); other keys are not.
+  ASSERT_OK_AND_ASSIGN(SearchResults plain, client().Search(search));
   search.params["nprobe"] = Value(4);
+  ASSERT_OK_AND_ASSIGN(SearchResults with_nprobe, client().Search(search));
+  ASSERT_EQ(with_nprobe.hits.size(), 1u);
+  ASSERT_EQ(with_nprobe.hits[0].size(), plain.hits[0].size());
+  for (size_t i = 0; i < plain.hits[0].size(); ++i) {
+    EXPECT_EQ(with_nprobe.hits[0][i].id, plain.hits[0][i].id);
+  }
+  search.params = {{"nprobe", Value(0)}};
   EXPECT_THAT(
       client().Search(search),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("nprobe")));
+  search.params = {{"rerank", Value(4)}};
+  EXPECT_THAT(
+      client().Search(search),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("rerank")));
   search.params = {{"drop_ratio_search", Value(1.5)}};
   EXPECT_THAT(client().Search(search),
               StatusIs(absl::StatusCode::kInvalidArgument,

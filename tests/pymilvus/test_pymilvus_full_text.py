@@ -168,9 +168,12 @@ def test_refusals(client):
     with pytest.raises(MilvusException, match="function output field"):
         client.insert(name, [{"text": "hello", "sparse": {1: 1.0}}])
     client.insert(name, [{"text": "hello world"}])
-    with pytest.raises(MilvusException, match="not allowed to retrieve raw data"):
+    # Milvus' wording, which clients match (the Node SDK's FullTextSearch spec).
+    with pytest.raises(MilvusException, match="not allowed to retrieve raw data of field sparse"):
         client.search(collection_name=name, data=["hello"], anns_field="sparse",
                       limit=1, output_fields=["sparse"])
+    with pytest.raises(MilvusException, match="not allowed to retrieve raw data of field sparse"):
+        client.query(name, filter="id >= 0", output_fields=["text", "sparse"])
     with pytest.raises(MilvusException, match="bm25_k1"):
         client.search(collection_name=name, data=["hello"], anns_field="sparse",
                       limit=1, search_params={"params": {"bm25_k1": 9}})

@@ -853,6 +853,19 @@ def test_orm_hello_milvus(server):
         for q, hits in enumerate(result):
             assert hits[0].id == str(n - 2 + q)
             assert hits[0].distance == pytest.approx(0.0, abs=1e-4)
+        # A sparse index's key is accepted without effect on a dense field, as
+        # Milvus does (the Node SDK's KeywordMatch spec sends it); out of its
+        # range it is refused by name.
+        same = coll.search(vecs[-2:].tolist(), "embeddings",
+                           {"metric_type": "L2",
+                            "params": {"nprobe": 16, "drop_ratio_search": 0.6}},
+                           limit=3, output_fields=["random"])
+        assert [[h.id for h in hits] for hits in same] == \
+            [[h.id for h in hits] for hits in result]
+        with pytest.raises(MilvusException, match="drop_ratio_search"):
+            coll.search(vecs[-1:].tolist(), "embeddings",
+                        {"metric_type": "L2", "params": {"drop_ratio_search": 2}},
+                        limit=3)
         rows = coll.query(expr="random > 0.5", output_fields=["random", "embeddings"])
         assert rows and all(r["random"] > 0.5 for r in rows)
         ids = [str(i) for i in range(3)]

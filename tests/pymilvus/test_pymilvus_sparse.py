@@ -107,9 +107,17 @@ def test_sparse_refusals(client):
     name = "sparse_refusals"
     _make(client, name, "SPARSE_INVERTED_INDEX")
     client.insert(name, [{"id": 1, "tag": 0, "emb": {1: 1.0}}])
-    with pytest.raises(MilvusException, match="nprobe"):
+    # A dense index's key is accepted without effect, as Milvus does; a key
+    # of no index is refused by name.
+    plain = client.search(name, data=[{1: 1.0}], anns_field="emb", limit=3,
+                          search_params={"metric_type": "IP"})[0]
+    with_nprobe = client.search(name, data=[{1: 1.0}], anns_field="emb", limit=3,
+                                search_params={"metric_type": "IP", "params": {"nprobe": 8}})[0]
+    assert [(h["id"], h["distance"]) for h in with_nprobe] == \
+        [(h["id"], h["distance"]) for h in plain] == [(1, 1.0)]
+    with pytest.raises(MilvusException, match="search_k"):
         client.search(name, data=[{1: 1.0}], anns_field="emb", limit=3,
-                      search_params={"metric_type": "IP", "params": {"nprobe": 8}})
+                      search_params={"metric_type": "IP", "params": {"search_k": 8}})
     with pytest.raises(MilvusException, match="metric_type"):
         client.search(name, data=[{1: 1.0}], anns_field="emb", limit=3,
                       search_params={"metric_type": "L2"})

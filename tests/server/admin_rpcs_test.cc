@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -308,7 +309,29 @@ TEST_F(AdminRpcTest, ClusterInformationDescribesTheOneNode) {
   ASSERT_EQ(metrics.status().code(), 0) << metrics.status().reason();
   ASSERT_OK_AND_ASSIGN(Value json, Value::FromJson(metrics.response()));
   ASSERT_TRUE(json.is_object());
-  EXPECT_EQ(json.AsObject().at("nodes_info").AsArray().size(), 1u);
+  // A node per Milvus component, all the one process: one query node, the
+  // node the default resource group holds (clients compare the two).
+  const Value::Array& nodes = json.AsObject().at("nodes_info").AsArray();
+  std::vector<std::string> types;
+  for (const Value& node : nodes) {
+    const Value::Object& infos = node.AsObject().at("infos").AsObject();
+    types.push_back(infos.at("type").AsString());
+    EXPECT_EQ(infos.at("id").AsInt(), 1);
+  }
+  EXPECT_THAT(types,
+              ElementsAre("proxy", "rootcoord", "datacoord", "querycoord",
+                          "datanode", "querynode", "indexnode"));
+  milvus_pb::DescribeResourceGroupRequest group_request;
+  group_request.set_resource_group("__default_resource_group");
+  milvus_pb::DescribeResourceGroupResponse group;
+  ASSERT_TRUE(
+      stub_->DescribeResourceGroup(Context().get(), group_request, &group)
+          .ok());
+  ASSERT_EQ(group.status().code(), 0) << group.status().reason();
+  EXPECT_EQ(group.resource_group().num_available_node(),
+            std::count(types.begin(), types.end(), "querynode"));
+  ASSERT_EQ(group.resource_group().nodes_size(), 1);
+  EXPECT_EQ(group.resource_group().nodes(0).node_id(), 1);
 
   milvus_pb::ComponentStates states;
   ASSERT_TRUE(stub_->GetComponentStates(Context().get(), {}, &states).ok());
