@@ -45,6 +45,7 @@
 #include "engine/indexes/half_flat.h"
 #include "engine/kernels/distance.h"
 #include "engine/kernels/half.h"
+#include "engine/storage/huge_page_allocator.h"
 
 namespace {
 
@@ -426,9 +427,13 @@ int main(int argc, char** argv) {
   FillMixture(queries.data(), nq, d, 99);
   // The same rows and queries rounded to bfloat16 (BFLOAT16_VECTOR FLAT) and
   // to float16 (FLOAT16_VECTOR FLAT).
+  // The rows live as a segment keeps them (2 MiB-aligned, huge pages
+  // advised), as the float32 FLAT index keeps its own.
   using cove::engine::HalfType;
-  std::vector<uint16_t> bf16_rows(n * d), bf16_queries(nq * d);
-  std::vector<uint16_t> f16_rows(n * d), f16_queries(nq * d);
+  using Rows16 =
+      std::vector<uint16_t, cove::engine::HugePageAllocator<uint16_t>>;
+  Rows16 bf16_rows(n * d), f16_rows(n * d);
+  std::vector<uint16_t> bf16_queries(nq * d), f16_queries(nq * d);
   for (size_t i = 0; i < nq * d; ++i) {
     bf16_queries[i] =
         cove::engine::FloatToHalf(HalfType::kBFloat16, queries[i]);
