@@ -75,7 +75,8 @@ std::vector<Scored> Oracle(std::vector<Scored> all, Metric metric,
     kept.push_back(s);
   }
   std::sort(kept.begin(), kept.end(), [&](const Scored& a, const Scored& b) {
-    if (a.score != b.score) return larger ? a.score > b.score : a.score < b.score;
+    if (a.score != b.score)
+      return larger ? a.score > b.score : a.score < b.score;
     return a.row < b.row;
   });
   if (kept.size() > p.k) kept.resize(p.k);
@@ -160,11 +161,9 @@ TEST_P(HalfFlatTest, MatchesOracle) {
           for (size_t k : {size_t{1}, size_t{10}, size_t{100}}) {
             p.k = k;
             p.allowed = nullptr;
-            ExpectExact(HalfExactSearch(view, q, qinv, p), all, metric, p,
-                        tol);
+            ExpectExact(HalfExactSearch(view, q, qinv, p), all, metric, p, tol);
             p.allowed = &odd;
-            ExpectExact(HalfExactSearch(view, q, qinv, p), all, metric, p,
-                        tol);
+            ExpectExact(HalfExactSearch(view, q, qinv, p), all, metric, p, tol);
           }
           // A range: radius between the 50th and 51st best scores,
           // range_filter between the 4th and 5th (the first 4 are outside).
@@ -177,9 +176,9 @@ TEST_P(HalfFlatTest, MatchesOracle) {
           }
           p.k = 20;
           p.radius = static_cast<float>((top[49].score + top[50].score) / 2);
-          p.range_filter = static_cast<float>((top[3].score + top[4].score) / 2);
-          ExpectExact(HalfExactSearch(view, q, qinv, p), all, metric, p,
-                      tol);
+          p.range_filter =
+              static_cast<float>((top[3].score + top[4].score) / 2);
+          ExpectExact(HalfExactSearch(view, q, qinv, p), all, metric, p, tol);
           p.radius.reset();
           p.range_filter.reset();
         }
