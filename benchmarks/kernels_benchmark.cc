@@ -6,8 +6,9 @@
 //  2. FP32 FMA peak of one core (a register-only loop of independent FMAs),
 //  3. pairwise kernels per SIMD level (ns per call, data in L1),
 //  4. FLAT search of one query over n x d float32 (default 1M x 128), as a
-//     fraction of (1), and over the same rows in bfloat16 (half the bytes:
-//     BFLOAT16_VECTOR's FLAT, with its QPS against float32's),
+//     fraction of (1), and over the same rows in bfloat16 and in float16
+//     (half the bytes: BFLOAT16_VECTOR's and FLOAT16_VECTOR's FLAT, with
+//     their QPS against float32's),
 //  5. FLAT search of a batch of queries (default 1000), and the bare
 //     InnerProductMatrix kernel, as a fraction of (2).
 //
@@ -44,6 +45,7 @@
 #include "engine/indexes/half_flat.h"
 #include "engine/kernels/distance.h"
 #include "engine/kernels/half.h"
+#include "engine/storage/huge_page_allocator.h"
 
 namespace {
 
@@ -423,18 +425,26 @@ int main(int argc, char** argv) {
   std::unique_ptr<FlatIndex> l2_index, ip_index;
   std::vector<float> queries(nq * d);
   FillMixture(queries.data(), nq, d, 99);
-  // The same rows and queries rounded to bfloat16 (BFLOAT16_VECTOR FLAT).
-  std::vector<uint16_t> bf16_rows(n * d), bf16_queries(nq * d);
+  // The same rows and queries rounded to bfloat16 (BFLOAT16_VECTOR FLAT) and
+  // to float16 (FLOAT16_VECTOR FLAT).
+  // The rows live as a segment keeps them (2 MiB-aligned, huge pages
+  // advised), as the float32 FLAT index keeps its own.
+  using cove::engine::HalfType;
+  using Rows16 =
+      std::vector<uint16_t, cove::engine::HugePageAllocator<uint16_t>>;
+  Rows16 bf16_rows(n * d), f16_rows(n * d);
+  std::vector<uint16_t> bf16_queries(nq * d), f16_queries(nq * d);
   for (size_t i = 0; i < nq * d; ++i) {
-    bf16_queries[i] = cove::engine::FloatToHalf(
-        cove::engine::HalfType::kBFloat16, queries[i]);
+    bf16_queries[i] =
+        cove::engine::FloatToHalf(HalfType::kBFloat16, queries[i]);
+    f16_queries[i] = cove::engine::FloatToHalf(HalfType::kFloat16, queries[i]);
   }
   {
     std::vector<float> data(n * d);
     FillMixture(data.data(), n, d, 7);
     for (size_t i = 0; i < n * d; ++i) {
-      bf16_rows[i] =
-          cove::engine::FloatToHalf(cove::engine::HalfType::kBFloat16, data[i]);
+      bf16_rows[i] = cove::engine::FloatToHalf(HalfType::kBFloat16, data[i]);
+      f16_rows[i] = cove::engine::FloatToHalf(HalfType::kFloat16, data[i]);
     }
     IndexParams p;
     p.type = cove::engine::IndexType::kFlat;
@@ -467,28 +477,34 @@ int main(int argc, char** argv) {
                     cove::engine::SimdLevelName(level));
       std::printf("%-44s %12.2f %12.1f %11.0f%%\n", label, secs * 1e3, gbs,
                   100.0 * gbs / bw);
-      // The same search over the bfloat16 rows (half the bytes), as a
-      // BFLOAT16_VECTOR segment runs it (HalfExactSearch).
-      cove::engine::HalfExactView view;
-      view.data = bf16_rows.data();
-      view.n = n;
-      view.dim = d;
-      view.type = cove::engine::HalfType::kBFloat16;
-      view.metric = index == l2_index.get() ? Metric::kL2 : Metric::kIP;
-      double bsecs = MedianSeconds(std::max(args.reps, 7), [&] {
-        std::vector<Neighbor> r = cove::engine::HalfExactSearch(
-            view, bf16_queries.data() + (qi++ % nq) * d, 1.0f, sp);
-        g_sink = r.empty() ? 0.0f : r[0].score;
-      });
-      std::snprintf(label, sizeof(label), "one query, %s, %s, bfloat16", name,
-                    cove::engine::SimdLevelName(level));
-      std::printf(
-          "%-44s %12.2f %12.1f %11.0f%%   %.2fx float32 QPS%s\n", label,
-          bsecs * 1e3, static_cast<double>(data_bytes) / 2 / bsecs / 1e9,
-          100.0 * static_cast<double>(data_bytes) / 2 / bsecs / 1e9 / bw,
-          secs / bsecs,
-          cove::engine::HalfUsesAvx512Bf16() && name[0] == 'I' ? " (vdpbf16ps)"
-                                                               : "");
+      // The same search over the 16-bit rows (half the bytes), as a
+      // BFLOAT16_VECTOR / FLOAT16_VECTOR segment runs it (HalfExactSearch).
+      for (HalfType t : {HalfType::kBFloat16, HalfType::kFloat16}) {
+        const bool bf16 = t == HalfType::kBFloat16;
+        cove::engine::HalfExactView view;
+        view.data = bf16 ? bf16_rows.data() : f16_rows.data();
+        view.n = n;
+        view.dim = d;
+        view.type = t;
+        view.metric = index == l2_index.get() ? Metric::kL2 : Metric::kIP;
+        const uint16_t* hq = bf16 ? bf16_queries.data() : f16_queries.data();
+        double hsecs = MedianSeconds(std::max(args.reps, 7), [&] {
+          std::vector<Neighbor> r = cove::engine::HalfExactSearch(
+              view, hq + (qi++ % nq) * d, 1.0f, sp);
+          g_sink = r.empty() ? 0.0f : r[0].score;
+        });
+        std::snprintf(label, sizeof(label), "one query, %s, %s, %s", name,
+                      cove::engine::SimdLevelName(level),
+                      cove::engine::HalfTypeName(t));
+        std::printf(
+            "%-44s %12.2f %12.1f %11.0f%%   %.2fx float32 QPS%s\n", label,
+            hsecs * 1e3, static_cast<double>(data_bytes) / 2 / hsecs / 1e9,
+            100.0 * static_cast<double>(data_bytes) / 2 / hsecs / 1e9 / bw,
+            secs / hsecs,
+            bf16 && cove::engine::HalfUsesAvx512Bf16() && name[0] == 'I'
+                ? " (vdpbf16ps)"
+                : "");
+      }
     }
   }
   cove::engine::SetSimdLevelForTesting(best);

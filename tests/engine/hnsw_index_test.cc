@@ -557,5 +557,83 @@ TEST(HnswCosineTest, CosineIsTreatedAsInnerProduct) {
   EXPECT_NEAR(got[0].score, 1.0f, 1e-5f);
 }
 
+// HNSW over 16-bit rows packed two per slot (a FLOAT16_VECTOR /
+// BFLOAT16_VECTOR segment's storage) is saved with its row type: the
+// loaded index walks the rows with the 16-bit kernels and answers as the
+// original, bit for bit; scaled rows (COSINE) are saved as the build saw
+// them; a bad type byte is DataLoss.
+TEST(HnswHalfTest, SaveLoadKeepsTheRowType) {
+  constexpr size_t kHalfDim = 34, kSlots = kHalfDim / 2, kRows = 1500;
+  for (HalfType t : {HalfType::kFloat16, HalfType::kBFloat16}) {
+    SCOPED_TRACE(HalfTypeName(t));
+    const std::vector<float> wide = Clustered(kRows + 10, kHalfDim, 31, false);
+    std::vector<float> packed((kRows + 10) * kSlots);
+    auto* h = reinterpret_cast<uint16_t*>(packed.data());
+    for (size_t i = 0; i < wide.size(); ++i) h[i] = FloatToHalf(t, wide[i]);
+    IndexParams p = Params(IndexType::kHnsw, Metric::kL2, kSlots);
+    p.half = t;
+    HnswIndex index(p);
+    ASSERT_TRUE(index.Build(packed.data(), kRows).ok());
+    std::unique_ptr<HnswIndex> loaded = Reload(index);
+    ASSERT_NE(loaded, nullptr);
+    ASSERT_TRUE(loaded->params().half.has_value());
+    EXPECT_EQ(*loaded->params().half, t);
+    for (size_t q = kRows; q < kRows + 10; ++q) {
+      const float* query = packed.data() + q * kSlots;
+      std::vector<Neighbor> x = index.Search(query, IndexSearchParams());
+      std::vector<Neighbor> y = loaded->Search(query, IndexSearchParams());
+      ASSERT_EQ(x.size(), y.size());
+      for (size_t i = 0; i < x.size(); ++i) {
+        EXPECT_EQ(x[i].row, y[i].row);
+        EXPECT_EQ(x[i].score, y[i].score);
+      }
+      // The scores are the 16-bit kernel's, not float32 ones on the slots.
+      const float* row = packed.data() + size_t{x[0].row} * kSlots;
+      EXPECT_EQ(x[0].score, HalfSlotL2SqrFunction(t)(query, row, kSlots));
+    }
+    std::string bytes;
+    ASSERT_TRUE(loaded->Save(&bytes).ok());
+    std::string first;
+    ASSERT_TRUE(index.Save(&first).ok());
+    EXPECT_EQ(first, bytes);
+    // An unknown type byte (the last one), with a valid checksum.
+    bytes.back() = 3;
+    cove::internal::FinishIndexHeader(0, &bytes);
+    EXPECT_EQ(LoadIndex(bytes).status().code(), absl::StatusCode::kDataLoss);
+
+    // COSINE: built on unit rows rounded back to the type, then attached to
+    // the raw rows and their inverse norms; saved as the build saw them.
+    std::vector<float> unit = packed;
+    std::vector<float> inv(kRows);
+    auto* u = reinterpret_cast<uint16_t*>(unit.data());
+    for (size_t r = 0; r < kRows; ++r) {
+      const float norm = HalfNorm(t, h + r * kHalfDim, kHalfDim);
+      inv[r] = 1.0f / norm;
+      for (size_t i = 0; i < kHalfDim; ++i) {
+        u[r * kHalfDim + i] =
+            FloatToHalf(t, HalfToFloat(t, h[r * kHalfDim + i]) * inv[r]);
+      }
+    }
+    IndexParams cp = Params(IndexType::kHnsw, Metric::kCosine, kSlots);
+    cp.half = t;
+    HnswIndex cosine(cp);
+    ASSERT_TRUE(cosine.Build(unit.data(), kRows).ok());
+    std::unique_ptr<HnswIndex> unattached = Reload(cosine);
+    ExternalVectors ext;
+    ext.data = packed.data();
+    ext.n = kRows;
+    ext.dim = kSlots;
+    ext.scale = inv.data();
+    ASSERT_TRUE(cosine.AttachVectors(ext).ok());
+    std::unique_ptr<HnswIndex> attached = Reload(cosine);
+    ASSERT_NE(unattached, nullptr);
+    ASSERT_NE(attached, nullptr);
+    std::string a, b;
+    ASSERT_TRUE(unattached->Save(&a).ok());
+    ASSERT_TRUE(attached->Save(&b).ok());
+    EXPECT_EQ(a, b);
+  }
+}
+
 }  // namespace
 }  // namespace cove::engine

@@ -27,6 +27,9 @@ namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 constexpr int kMaxM = 1024;
+// The last payload byte of an index over 16-bit rows (IndexParams::half).
+constexpr uint8_t kHalfTagFloat16 = 1;
+constexpr uint8_t kHalfTagBFloat16 = 2;
 
 inline void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -958,12 +961,6 @@ size_t HnswIndex::MemoryBytes() const {
 
 absl::Status HnswIndex::Save(std::string* out) const {
   if (out == nullptr) return absl::InvalidArgumentError("out: null");
-  if (params_.half.has_value()) {
-    // The 16-bit type is not part of the format: such indexes are rebuilt
-    // from their segment's rows at load.
-    return absl::UnimplementedError(
-        "an HNSW index over 16-bit rows is rebuilt, not saved");
-  }
   out->clear();
   out->reserve(cove::internal::kIndexHeaderSize + 64 + n_ +
                n_ * (1 + max_m0_) * 4 + upper_block_.size() * 4 +
@@ -988,7 +985,21 @@ absl::Status HnswIndex::Save(std::string* out) const {
   }
   w.PutArray(upper_block_.data(), n_);
   w.PutVector(upper_);
-  if (n_ > 0 && ext_.scale != nullptr) {
+  if (n_ > 0 && ext_.scale != nullptr && params_.half.has_value()) {
+    // 16-bit rows: scaled and rounded back to their type, as the build saw
+    // them (Collection::BuildSegmentIndex).
+    const HalfType t = *params_.half;
+    std::vector<float> row(dim_);
+    auto* h = reinterpret_cast<uint16_t*>(row.data());
+    for (size_t r = 0; r < n_; ++r) {
+      const auto* x =
+          reinterpret_cast<const uint16_t*>(vector(static_cast<uint32_t>(r)));
+      for (size_t i = 0; i < 2 * dim_; ++i) {
+        h[i] = FloatToHalf(t, HalfToFloat(t, x[i]) * ext_.scale[r]);
+      }
+      w.PutArray(row.data(), dim_);
+    }
+  } else if (n_ > 0 && ext_.scale != nullptr) {
     // The format holds the vectors the index works on: scaled.
     std::vector<float> row(dim_);
     for (size_t r = 0; r < n_; ++r) {
@@ -1004,6 +1015,12 @@ absl::Status HnswIndex::Save(std::string* out) const {
     for (size_t i = 0; i < n_; ++i) {
       w.PutArray(Code(static_cast<uint32_t>(i)), dim_);
     }
+  }
+  if (params_.half.has_value()) {
+    // 16-bit rows packed two per slot: a last byte names their type
+    // (indexes over float32 rows end before it, as they always did).
+    w.Put<uint8_t>(*params_.half == HalfType::kFloat16 ? kHalfTagFloat16
+                                                       : kHalfTagBFloat16);
   }
   cove::internal::FinishIndexHeader(header, out);
   return absl::OkStatus();
@@ -1069,6 +1086,16 @@ absl::StatusOr<std::unique_ptr<HnswIndex>> HnswIndex::Load(
       std::copy_n(codes.data() + i * p.dim, p.dim, x.Code(id));
       x.SetCodeNorm(id, x.sq_.CodeNorm(x.Code(id)));
     }
+  }
+  if (!x.quantized_ && r.remaining() == 1) {
+    uint8_t tag = 0;
+    r.Get(&tag);
+    if (tag != kHalfTagFloat16 && tag != kHalfTagBFloat16) {
+      return DataLoss("unknown 16-bit row type");
+    }
+    x.params_.half =
+        tag == kHalfTagFloat16 ? HalfType::kFloat16 : HalfType::kBFloat16;
+    x.RefreshKernels();
   }
   if (r.remaining() != 0) return DataLoss("trailing bytes");
 

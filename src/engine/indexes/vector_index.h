@@ -81,8 +81,8 @@ struct IndexParams {
   int build_threads = 0;
   // HNSW only: the rows are 16-bit values of this type packed two per
   // float32 slot (a FLOAT16_VECTOR / BFLOAT16_VECTOR segment's storage):
-  // `dim` counts slots, and queries come packed the same way. Not saved
-  // (Save() refuses; the owner rebuilds).
+  // `dim` counts slots, and queries come packed the same way. Saved with
+  // the index (LoadIndex() restores it).
   std::optional<HalfType> half;
   // BIN_IVF_FLAT: the rows are binary codes packed into the float32 slots
   // (a BINARY_VECTOR segment's storage): `dim` counts slots, and the codes

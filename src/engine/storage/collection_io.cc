@@ -423,7 +423,7 @@ absl::StatusOr<std::unique_ptr<Collection>> Collection::Deserialize(
       if (!bytes.empty()) {
         auto index = LoadIndex(bytes);
         if (index.ok() && (*index)->size() == rows &&
-            (*index)->params().dim == dim) {
+            (*index)->params().dim == dim && (*index)->params().half == half) {
           // The index reads the segment's rows (moved to a mapped file for
           // HNSW_SQ/IVF_SQ8) and drops the copy its bytes held.
           std::shared_ptr<const FloatRows> placed =
