@@ -44,7 +44,7 @@ enum class SparseAlgo {
 
 /// How an index is built.
 struct SparseIndexParams {
-  SparseAlgo algo = SparseAlgo::kMaxScore;
+  SparseAlgo algo = SparseAlgo::kTaat;
   /// BM25: rows hold term frequencies; scores are BM25.
   bool bm25 = false;
   /// Fraction of each row's smallest entries left out of the postings.
