@@ -2,6 +2,8 @@
 #include "engine/sparse/sparse.h"
 
 #include <cmath>
+#include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -149,15 +151,15 @@ void ExpectSameHits(const std::vector<Neighbor>& got,
 }
 
 class SparseIndexTest
-    : public ::testing::TestWithParam<std::tuple<bool, bool>> {};
+    : public ::testing::TestWithParam<std::tuple<SparseAlgo, bool>> {};
 
 TEST_P(SparseIndexTest, MatchesTheExactScan) {
-  const auto [wand, bm25] = GetParam();
+  const auto [algo, bm25] = GetParam();
   const std::vector<SparseVector> rows = RandomRows(3000, bm25, 7);
   std::vector<const SparseVector*> ptrs = Pointers(rows);
   ptrs[10] = nullptr;  // a row without a vector
   SparseIndexParams params;
-  params.wand = wand;
+  params.algo = algo;
   params.bm25 = bm25;
   auto index = SparseIndex::Build(ptrs, params);
   ASSERT_EQ(index->size(), rows.size());
@@ -177,9 +179,108 @@ TEST_P(SparseIndexTest, MatchesTheExactScan) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Kinds, SparseIndexTest,
-                         ::testing::Combine(::testing::Bool(),
-                                            ::testing::Bool()));
+INSTANTIATE_TEST_SUITE_P(
+    Kinds, SparseIndexTest,
+    ::testing::Combine(::testing::Values(SparseAlgo::kTaat,
+                                         SparseAlgo::kMaxScore,
+                                         SparseAlgo::kWand),
+                       ::testing::Bool()));
+
+// Pruning property: on generated corpora (Zipf-like vocabularies, short and
+// long documents, duplicated rows so that scores tie exactly, negative IP
+// values, zero and repeated query weights, filters), MaxScore returns
+// exactly the rows and scores of the exhaustive scan (it sums a document's
+// terms in the same order), and WAND the same rows up to rounding, for
+// every k, k1, b and average length.
+TEST(SparsePruningTest, EqualsExhaustiveScoringOnGeneratedCorpora) {
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    std::mt19937_64 rng(seed);
+    const bool bm25 = seed % 2 == 0;
+    const size_t n = 200 + rng() % 3000;
+    const double vocab = 20.0 + static_cast<double>(rng() % 2000);
+    const int max_len = 1 + static_cast<int>(rng() % 60);
+    std::vector<SparseVector> rows(n);
+    for (size_t r = 0; r < n; ++r) {
+      if (r > 0 && rng() % 5 == 0) {
+        rows[r] = rows[rng() % r];  // an exact tie with an earlier row
+        continue;
+      }
+      std::map<uint64_t, double> terms;
+      const int len = 1 + static_cast<int>(rng() % max_len);
+      for (int i = 0; i < len; ++i) {
+        const double u = std::uniform_real_distribution<double>(0, 1)(rng);
+        const uint64_t term = static_cast<uint64_t>(std::pow(vocab, u)) - 1;
+        terms[term] += bm25 ? 1.0
+                            : std::uniform_real_distribution<double>(
+                                  seed % 3 == 1 ? -0.5 : 0.0, 1.0)(rng);
+      }
+      rows[r] = *FromPairs({terms.begin(), terms.end()}, "row");
+    }
+    std::vector<const SparseVector*> ptrs = Pointers(rows);
+    for (size_t r = 0; r < n; r += 97) ptrs[r] = nullptr;
+    Bitset allowed(n, true);
+    for (size_t r = 0; r < n; ++r) {
+      if (rng() % 4 == 0) allowed.Reset(r);
+    }
+    std::map<SparseAlgo, std::unique_ptr<SparseIndex>> indexes;
+    for (SparseAlgo algo :
+         {SparseAlgo::kTaat, SparseAlgo::kMaxScore, SparseAlgo::kWand}) {
+      SparseIndexParams params;
+      params.algo = algo;
+      params.bm25 = bm25;
+      indexes[algo] = SparseIndex::Build(ptrs, params);
+    }
+    for (int qi = 0; qi < 30; ++qi) {
+      // Queries drawn from rows (common terms) plus a few random terms.
+      std::map<uint64_t, double> terms;
+      const SparseVector& from = rows[rng() % n];
+      for (size_t i = 0; i < from.indices.size(); ++i) {
+        if (rng() % 2 == 0) terms[from.indices[i]] = 0;
+      }
+      const int extra = static_cast<int>(rng() % 4);
+      for (int i = 0; i < extra; ++i) {
+        terms[rng() % static_cast<uint64_t>(vocab)] = 0;
+      }
+      if (terms.empty()) terms[0] = 0;
+      for (auto& [t, w] : terms) {
+        // Some weights zero, some equal, the rest random.
+        const int pick = static_cast<int>(rng() % 6);
+        w = pick == 0   ? 0.0
+            : pick == 1 ? 1.0
+                        : std::uniform_real_distribution<double>(0.1, 5)(rng);
+      }
+      SparseQuery query;
+      query.weights = *FromPairs({terms.begin(), terms.end()}, "query");
+      query.avgdl = std::uniform_real_distribution<float>(1, 40)(rng);
+      query.bm25.k1 = std::uniform_real_distribution<float>(0, 3)(rng);
+      query.bm25.b = std::uniform_real_distribution<float>(0, 1)(rng);
+      for (size_t k : {size_t{1}, size_t{3}, size_t{10}, size_t{57}, n + 5}) {
+        for (const Bitset* filter : {static_cast<const Bitset*>(nullptr),
+                                     static_cast<const Bitset*>(&allowed)}) {
+          const std::vector<Neighbor> want =
+              ExactSearch(ptrs, bm25, query, k, filter);
+          const std::vector<Neighbor> taat =
+              indexes[SparseAlgo::kTaat]->Search(query, k, filter);
+          const std::vector<Neighbor> maxscore =
+              indexes[SparseAlgo::kMaxScore]->Search(query, k, filter);
+          SCOPED_TRACE(::testing::Message()
+                       << "seed " << seed << " query " << qi << " k " << k
+                       << (filter != nullptr ? " filtered" : ""));
+          ASSERT_EQ(maxscore.size(), want.size());
+          ASSERT_EQ(taat.size(), want.size());
+          for (size_t i = 0; i < want.size(); ++i) {
+            EXPECT_EQ(maxscore[i].row, want[i].row) << "hit " << i;
+            EXPECT_EQ(maxscore[i].score, want[i].score) << "hit " << i;
+            EXPECT_EQ(taat[i].row, want[i].row) << "hit " << i;
+            EXPECT_EQ(taat[i].score, want[i].score) << "hit " << i;
+          }
+          ExpectSameHits(indexes[SparseAlgo::kWand]->Search(query, k, filter),
+                         want);
+        }
+      }
+    }
+  }
+}
 
 TEST(SparseIndexTest, RangeSearchKeepsScoresInRange) {
   const std::vector<SparseVector> rows = RandomRows(500, false, 3);

@@ -5,6 +5,9 @@
 #include <limits>
 #include <queue>
 
+#include "absl/base/attributes.h"
+#include "absl/container/inlined_vector.h"
+
 namespace cove::engine::sparse {
 namespace {
 
@@ -134,7 +137,34 @@ std::unique_ptr<SparseIndex> SparseIndex::Build(
       }
     }
   }
+  if (params.bm25) index->BuildFrontiers();
   return index;
+}
+
+void SparseIndex::BuildFrontiers() {
+  // Per term: the shortest document for each tf, then from the largest tf
+  // down, only pairs in a document shorter than every larger tf's.
+  std::vector<std::pair<float, float>> pairs;
+  for (auto& [term, p] : terms_) {
+    pairs.clear();
+    for (uint32_t j = p.begin; j < p.end; ++j) {
+      pairs.emplace_back(vals_[j], doc_len_[rows_[j]]);
+    }
+    std::sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) {
+      if (a.first != b.first) return a.first > b.first;
+      return a.second < b.second;
+    });
+    p.frontier_begin = static_cast<uint32_t>(frontier_.size());
+    float shortest = std::numeric_limits<float>::infinity();
+    for (const auto& [tf, dl] : pairs) {
+      if (dl < shortest) {
+        frontier_.emplace_back(tf, dl);
+        shortest = dl;
+      }
+    }
+    p.frontier_end = static_cast<uint32_t>(frontier_.size());
+  }
+  frontier_.shrink_to_fit();
 }
 
 size_t SparseIndex::MemoryBytes() const {
@@ -142,6 +172,7 @@ size_t SparseIndex::MemoryBytes() const {
          vals_.capacity() * sizeof(float) +
          dropped_.capacity() * sizeof(uint32_t) +
          doc_len_.capacity() * sizeof(float) +
+         frontier_.capacity() * sizeof(std::pair<float, float>) +
          terms_.capacity() * (sizeof(uint32_t) + sizeof(Postings) + 1);
 }
 
@@ -158,8 +189,9 @@ size_t SparseIndex::DocFreq(uint32_t term, const Bitset* deleted) const {
   return n;
 }
 
-float SparseIndex::Contribution(const SparseQuery& q, float weight,
-                                uint32_t row, float value) const {
+// (Called once per posting: inlined into the searches.)
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline float SparseIndex::Contribution(
+    const SparseQuery& q, float weight, uint32_t row, float value) const {
   if (!params_.bm25) return weight * value;
   return weight * Bm25Tf(value, doc_len_[row], q.avgdl, q.bm25);
 }
@@ -167,12 +199,36 @@ float SparseIndex::Contribution(const SparseQuery& q, float weight,
 std::vector<Neighbor> SparseIndex::Search(const SparseQuery& query, size_t k,
                                           const Bitset* allowed) const {
   if (k == 0 || num_rows_ == 0) return {};
-  // WAND needs non-negative contributions to bound a document's score, and
-  // a top-k cut (range searches keep everything in range).
-  bool wand = params_.wand && !query.radius.has_value() &&
-              !query.range_filter.has_value();
-  for (float w : query.weights.values) wand &= w >= 0;
-  return wand ? SearchWand(query, k, allowed) : SearchTaat(query, k, allowed);
+  // Pruning needs non-negative contributions to bound a document's score,
+  // and a top-k cut (range searches keep everything in range).
+  bool prune = params_.algo != SparseAlgo::kTaat && !query.radius.has_value() &&
+               !query.range_filter.has_value();
+  for (float w : query.weights.values) prune &= w >= 0;
+  if (!prune) return SearchTaat(query, k, allowed);
+  return params_.algo == SparseAlgo::kWand ? SearchWand(query, k, allowed)
+                                           : SearchMaxScore(query, k, allowed);
+}
+
+float SparseIndex::Bound(const SparseQuery& q, const Postings& p,
+                         float w) const {
+  float bound = 0;
+  if (params_.bm25) {
+    // BM25's tf part grows with tf and shrinks with the length: the best
+    // pair of the frontier is the term's largest contribution.
+    float best = 0;
+    for (uint32_t i = p.frontier_begin; i < p.frontier_end; ++i) {
+      best = std::max(best, Bm25Tf(frontier_[i].first, frontier_[i].second,
+                                   q.avgdl, q.bm25));
+    }
+    bound = w * best;
+  } else {
+    // Weights are non-negative here; a negative value adds at most 0.
+    bound = w * std::max(p.max_val, 0.0f);
+  }
+  // A little above the exact maximum, so that summing in another order
+  // than the full evaluation does never prunes a document that reaches
+  // the threshold.
+  return bound * (1.0f + 1e-5f) + 1e-30f;
 }
 
 std::vector<Neighbor> SparseIndex::SearchTaat(const SparseQuery& query,
@@ -236,21 +292,7 @@ std::vector<Neighbor> SparseIndex::SearchWand(const SparseQuery& query,
     const Postings& p = it->second;
     if (p.begin == p.end) continue;
     const float w = query.weights.values[i];
-    float bound = 0;
-    if (params_.bm25) {
-      // BM25's tf part grows with tf and shrinks with the length.
-      bound = w * Bm25Tf(p.max_val, p.min_dl, query.avgdl, query.bm25);
-    } else if (p.negative) {
-      // A negative value cannot be bounded from above by max_val * w when
-      // w is 0; other weights are non-negative here: max_val bounds.
-      bound = w * std::max(p.max_val, 0.0f);
-    } else {
-      bound = w * p.max_val;
-    }
-    // Bounds a little above the exact maximum, so that summing in another
-    // order than the full evaluation does never prunes a document that
-    // reaches the threshold.
-    bound = bound * (1.0f + 1e-5f) + 1e-30f;
+    const float bound = Bound(query, p, w);
     cursors.push_back(Cursor{rows_.data() + p.begin, rows_.data() + p.end,
                              vals_.data() + p.begin, w, bound});
   }
@@ -305,6 +347,130 @@ std::vector<Neighbor> SparseIndex::SearchWand(const SparseQuery& query,
       c->val += next - c->row;
       c->row = next;
     }
+  }
+  return best.Take();
+}
+
+namespace {
+
+// The first posting at or after `p` whose row is at least `target`
+// (galloping: cheap for the short skips MaxScore makes).
+const uint32_t* Seek(const uint32_t* p, const uint32_t* end, uint32_t target) {
+  if (p == end || *p >= target) return p;
+  size_t step = 1;
+  const uint32_t* lo = p;  // *lo < target
+  while (static_cast<size_t>(end - lo) > step && lo[step] < target) {
+    lo += step;
+    step *= 2;
+  }
+  const uint32_t* hi = static_cast<size_t>(end - lo) > step ? lo + step : end;
+  return std::lower_bound(lo + 1, hi, target);
+}
+
+}  // namespace
+
+std::vector<Neighbor> SparseIndex::SearchMaxScore(const SparseQuery& query,
+                                                  size_t k,
+                                                  const Bitset* allowed) const {
+  // MaxScore (Turtle and Flood): terms in increasing order of their score
+  // bound; the first ones, whose bounds sum below the k-th best score, are
+  // "non-essential": a document holding none of the others cannot enter
+  // the top k. Candidates come from the essential terms only, document at
+  // a time; the non-essential ones are looked up (largest bound first)
+  // while the score so far plus their remaining bounds can still reach the
+  // threshold. A document that survives is scored in query term order,
+  // exactly as the term-at-a-time search sums it.
+  struct Cursor {
+    const uint32_t* row;
+    const uint32_t* end;
+    const float* val;  // parallel to row
+    float weight;
+    float bound;
+    uint32_t slot;  // the term's position in the query
+  };
+  const size_t nterms = query.weights.indices.size();
+  // (Queries are short: no allocation for up to 16 terms.)
+  absl::InlinedVector<Cursor, 16> cursors;
+  for (size_t i = 0; i < nterms; ++i) {
+    auto it = terms_.find(query.weights.indices[i]);
+    if (it == terms_.end()) continue;
+    const Postings& p = it->second;
+    if (p.begin == p.end) continue;
+    const float w = query.weights.values[i];
+    cursors.push_back(Cursor{rows_.data() + p.begin, rows_.data() + p.end,
+                             vals_.data() + p.begin, w, Bound(query, p, w),
+                             static_cast<uint32_t>(i)});
+  }
+  const size_t m = cursors.size();
+  if (m == 0) return {};
+  std::sort(cursors.begin(), cursors.end(),
+            [](const Cursor& a, const Cursor& b) { return a.bound < b.bound; });
+  // below[i]: the sum of the bounds of cursors 0..i.
+  // Float sums in another order than the exact one differ by a few ulps
+  // per term: pruning compares with this much margin.
+  const float margin = 1.0f + 1e-6f + 3e-7f * static_cast<float>(nterms);
+  absl::InlinedVector<float, 16> below(m);
+  float sum = 0;
+  for (size_t i = 0; i < m; ++i) below[i] = (sum += cursors[i].bound) * margin;
+  // Per query term: its contribution to the current document, if any.
+  absl::InlinedVector<float, 16> contrib(nterms, 0.0f);
+  absl::InlinedVector<uint8_t, 16> has(nterms, 0);
+
+  Best best(k);
+  float threshold = best.threshold();
+  size_t essential = 0;  // cursors [essential, m) are essential
+  constexpr uint32_t kDone = std::numeric_limits<uint32_t>::max();
+  while (essential < m) {
+    uint32_t doc = kDone;
+    for (size_t i = essential; i < m; ++i) {
+      if (cursors[i].row < cursors[i].end) {
+        doc = std::min(doc, *cursors[i].row);
+      }
+    }
+    if (doc == kDone) break;
+    const bool skip = allowed != nullptr && !allowed->Test(doc);
+    float score = 0;
+    for (size_t i = essential; i < m; ++i) {
+      Cursor& c = cursors[i];
+      if (c.row == c.end || *c.row != doc) continue;
+      if (!skip) {
+        const float x = Contribution(query, c.weight, doc, *c.val);
+        contrib[c.slot] = x;
+        has[c.slot] = 1;
+        score += x;
+      }
+      ++c.row;
+      ++c.val;
+    }
+    if (skip) continue;
+    bool pruned = false;
+    for (size_t i = essential; i-- > 0;) {
+      if (best.full() && score * margin + below[i] < threshold) {
+        pruned = true;
+        break;
+      }
+      Cursor& c = cursors[i];
+      const uint32_t* next = Seek(c.row, c.end, doc);
+      c.val += next - c.row;
+      c.row = next;
+      if (c.row == c.end || *c.row != doc) continue;
+      const float x = Contribution(query, c.weight, doc, *c.val);
+      contrib[c.slot] = x;
+      has[c.slot] = 1;
+      score += x;
+    }
+    if (!pruned) {
+      float exact = 0;
+      for (size_t s = 0; s < nterms; ++s) {
+        if (has[s]) exact += contrib[s];
+      }
+      best.Push(Neighbor{doc, exact});
+      if (best.full()) {
+        threshold = best.threshold();
+        while (essential < m && below[essential] < threshold) ++essential;
+      }
+    }
+    std::fill(has.begin(), has.end(), 0);
   }
   return best.Take();
 }

@@ -1,8 +1,12 @@
-// Inverted indexes over sparse vectors: Milvus' SPARSE_INVERTED_INDEX
-// (term-at-a-time accumulation) and SPARSE_WAND (document-at-a-time with
-// WAND pruning), for the IP metric and for BM25 (rows are term
-// frequencies; the index keeps each document's length), plus the exact
-// scan that serves growing segments and is the test oracle.
+// Inverted indexes over sparse vectors: Milvus' SPARSE_INVERTED_INDEX and
+// SPARSE_WAND, for the IP metric and for BM25 (rows are term frequencies;
+// the index keeps each document's length), searched by one of Milvus'
+// query algorithms (inverted_index_algo): term-at-a-time accumulation
+// (TAAT_NAIVE), or document-at-a-time with MaxScore (DAAT_MAXSCORE) or WAND
+// (DAAT_WAND) pruning; plus the exact scan that serves growing segments and
+// is the test oracle. Every algorithm returns the same hits with the same
+// scores: pruning skips only documents whose score bound is below the k-th
+// best score.
 //
 // Rows are identified by their offset in the segment. A row scores only
 // when it shares a term with the query (as in Milvus: rows without a common
@@ -14,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -24,11 +29,22 @@
 
 namespace cove::engine::sparse {
 
+/// How an index answers top-k searches (Milvus' inverted_index_algo).
+/// Range searches and queries with a negative weight always accumulate
+/// term at a time (no bound holds for them).
+enum class SparseAlgo {
+  /// Term at a time: every posting of every query term is scored.
+  kTaat,
+  /// Document at a time with MaxScore: terms whose summed score bounds
+  /// cannot reach the k-th best score only complete other documents.
+  kMaxScore,
+  /// Document at a time with WAND: a pivot by summed bounds.
+  kWand,
+};
+
 /// How an index is built.
 struct SparseIndexParams {
-  /// SPARSE_WAND (document-at-a-time, WAND pruning) instead of
-  /// SPARSE_INVERTED_INDEX (term-at-a-time). Results are the same.
-  bool wand = false;
+  SparseAlgo algo = SparseAlgo::kTaat;
   /// BM25: rows hold term frequencies; scores are BM25.
   bool bm25 = false;
   /// Fraction of each row's smallest entries left out of the postings.
@@ -91,6 +107,12 @@ class SparseIndex {
     float max_val = 0;      // largest value (IP bound; BM25: largest tf)
     float min_dl = 0;       // BM25: the shortest document of the postings
     bool negative = false;  // some value is negative (no WAND bound)
+    // BM25: into frontier_, the (tf, shortest length with that tf) pairs
+    // that no other posting dominates (a larger tf in a document no
+    // longer): the term's exact score bound for any k1, b and avgdl is
+    // the best of them.
+    uint32_t frontier_begin = 0;
+    uint32_t frontier_end = 0;
   };
   SparseIndex() = default;
 
@@ -98,6 +120,13 @@ class SparseIndex {
                                    const Bitset* allowed) const;
   std::vector<Neighbor> SearchWand(const SparseQuery& query, size_t k,
                                    const Bitset* allowed) const;
+  std::vector<Neighbor> SearchMaxScore(const SparseQuery& query, size_t k,
+                                       const Bitset* allowed) const;
+  // The most a term of weight w (>= 0) adds to any document's score, a
+  // little above the exact maximum so that rounding never prunes a
+  // document that reaches the threshold.
+  float Bound(const SparseQuery& q, const Postings& p, float w) const;
+  void BuildFrontiers();
   float Contribution(const SparseQuery& q, float weight, uint32_t row,
                      float value) const;
 
@@ -107,7 +136,8 @@ class SparseIndex {
   std::vector<uint32_t> rows_;
   std::vector<float> vals_;
   std::vector<uint32_t> dropped_;
-  std::vector<float> doc_len_;  // BM25 only
+  std::vector<float> doc_len_;                     // BM25 only
+  std::vector<std::pair<float, float>> frontier_;  // BM25: (tf, length)
   double total_length_ = 0;
 };
 
