@@ -26,7 +26,8 @@ bool IsOperationVerb(absl::string_view method) {
   return method == "CreateCluster" || method == "SuspendCluster" ||
          method == "ResumeCluster" || method == "ScaleCluster" ||
          method == "DeleteCluster" || method == "RestoreCluster" ||
-         method == "PurgeCluster" || method == "ResetClusterPassword";
+         method == "PurgeCluster" || method == "ResetClusterPassword" ||
+         method == "UpgradeCluster";
 }
 
 nlohmann::json HashToJson(const auth::PasswordHash& h) {

@@ -807,10 +807,15 @@ class SearchLoop {
           search.vectors = {1, 1};
           search.dim = 2;
           search.limit = 3;
+          // The default RemoteOptions (attempts and backoff): they outlast
+          // gRPC's reconnect backoff after a connection reset in the
+          // instant a listener closes.
+          ClientOptions options;
+          options.remote.user = "root";
+          options.remote.password = password;
+          options.remote.timeout = std::chrono::seconds(10);
           while (!done_.load()) {
-            auto data =
-                DataClient(endpoint, password, "", std::chrono::seconds(10),
-                           RemoteOptions().max_attempts);
+            auto data = Client::Open(endpoint, options);
             absl::Status s = data.status();
             if (s.ok()) s = data->Search(search).status();
             if (s.ok()) {

@@ -221,9 +221,16 @@ TEST_F(UpgradeTest, CatalogAndVersionsAreReported) {
 class Readers {
  public:
   Readers(const std::string& endpoint, const std::string& password) {
+    // The default RemoteOptions (attempts and backoff), not the fixture's
+    // short backoff: a connection reset in the instant a listener closes
+    // leaves gRPC's channel in its reconnect backoff (about 1 s), which the
+    // default retries outlast.
     const auto open = [endpoint, password] {
-      return DataClient(endpoint, password, "", std::chrono::seconds(10),
-                        RemoteOptions().max_attempts);
+      ClientOptions options;
+      options.remote.user = "root";
+      options.remote.password = password;
+      options.remote.timeout = std::chrono::seconds(10);
+      return Client::Open(endpoint, options);
     };
     for (int i = 0; i < 3; ++i) {
       const bool reconnect = i == 2;
