@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -123,6 +124,7 @@ absl::Status Agent::Impl::Init() {
       local.info.ip_access_list =
           e.value("ip_access_list", std::vector<std::string>{});
       local.info.release = e.value("release", "");
+      local.info.replicas = std::max(1, e.value("replicas", 1));
       local.info.private_endpoint_enabled =
           e.value("private_endpoint_enabled", false);
       local.info.public_endpoint_disabled =
@@ -168,6 +170,7 @@ absl::Status Agent::Impl::SaveClustersLocked() {
                  {"key_revoked", l.info.key_revoked},
                  {"ip_access_list", l.info.ip_access_list},
                  {"release", l.info.release},
+                 {"replicas", l.info.replicas},
                  {"private_endpoint_enabled", l.info.private_endpoint_enabled},
                  {"public_endpoint_disabled", l.info.public_endpoint_disabled},
                  {"private_endpoint", l.info.private_endpoint},

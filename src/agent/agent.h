@@ -104,6 +104,9 @@ struct AgentCluster {
   /// first call wakes it), and the number of idle/wake transitions made.
   bool idle = false;
   int64_t idle_epoch = 0;
+  /// Replicas (issue 19): the data-plane server instances serving it
+  /// (hosting::DataPlane), set by create, start and scale.
+  int replicas = 1;
 };
 
 /// A running agent.

@@ -1,6 +1,7 @@
 // Agent: the clusters it hosts, each a data plane of the hosting library
 // (hosting/data_plane.h, as cove-cloud's), their customer keys, backups
 // and restores, and the control plane's commands carried out on them.
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/match.h"
@@ -71,6 +72,8 @@ absl::Status Agent::Impl::StartDataPlaneLocked(Local* local) {
   if (local->plane != nullptr) {
     local->plane->SetCapacity(local->info.capacity_vectors,
                               local->info.capacity_bytes);
+    if (local->plane->replicas() != local->info.replicas)
+      return local->plane->SetReplicas(local->info.replicas);
     return absl::OkStatus();
   }
   // An IDLE cluster wakes: its idle endpoint gives the ports back first.
@@ -91,6 +94,8 @@ absl::Status Agent::Impl::StartDataPlaneLocked(Local* local) {
   o.pbkdf2_iterations = options_.pbkdf2_iterations;
   o.ip_access_list = local->info.ip_access_list;
   o.release = local->info.release;
+  // One data-plane server instance per replica, over the one engine.
+  o.replicas = std::max(1, local->info.replicas);
   // Private endpoint on the agent's private address (issue 19).
   if (local->info.private_endpoint_enabled)
     o.private_host = options_.private_address;
@@ -390,12 +395,15 @@ void Agent::Impl::WakeLoop() {
   }
 }
 
-// Versions and upgrades (issue 19): the next release started beside the
-// running one over the same data and endpoint, health-checked, and either
-// taking over or drained again (the rollback) (hosting::UpgradeDataPlane);
-// the release serving afterwards is recorded and reported.
+// Versions and upgrades (issue 19): a rolling upgrade, one replica at a
+// time (the next release's instance started beside the running ones over
+// the same data and endpoint, health-checked, then the replica's old
+// instance drained; on a failure the replicas upgraded are rolled back)
+// (hosting::RollingUpgrade); the release serving afterwards is recorded and
+// reported.
 absl::Status Agent::Impl::UpgradeLocked(
-    const std::string& name, const v1::AgentUpgradeCluster& upgrade) {
+    const std::string& name, const v1::AgentUpgradeCluster& upgrade,
+    const std::function<void(int)>& progress) {
   auto it = clusters_.find(name);
   if (it == clusters_.end()) {
     return absl::NotFoundError(
@@ -410,21 +418,22 @@ absl::Status Agent::Impl::UpgradeLocked(
     return absl::InvalidArgumentError(
         "upgrade.release: expected a release (got none)");
   }
-  hosting::DataPlaneOptions to = local.plane->options();
-  to.release = upgrade.release();
-  to.unhealthy_reason = upgrade.unhealthy_reason();
-  hosting::UpgradeResult r = hosting::UpgradeDataPlane(
-      std::move(local.plane), to,
-      local.info.release.empty() ? upgrade.current_release()
-                                 : local.info.release);
-  local.plane = std::move(r.plane);
+  hosting::RollingUpgrade::Options to;
+  to.to.release = upgrade.release();
+  to.to.unhealthy_reason = upgrade.unhealthy_reason();
+  to.running_release = local.info.release.empty() ? upgrade.current_release()
+                                                  : local.info.release;
+  to.fail_replica = upgrade.fail_replica();
+  to.fail_reason = upgrade.fail_reason();
+  const absl::Status status =
+      hosting::UpgradeDataPlane(local.plane, to, progress);
   // (A data plane started before it had a release name runs the release
   // the control plane names as current.)
   local.info.release = local.plane->release().empty()
                            ? upgrade.current_release()
                            : local.plane->release();
   COVE_RETURN_IF_ERROR(SaveClustersLocked());
-  return r.status;
+  return status;
 }
 
 v1::AgentClusterStatus Agent::Impl::StatusLocked(const std::string& name) {
@@ -452,6 +461,9 @@ v1::AgentClusterStatus Agent::Impl::StatusLocked(const std::string& name) {
     auto used = l.plane->connection()->CountEntities();
     if (used.ok()) s.set_used_vectors(*used);
     s.set_used_bytes(l.plane->connection()->StorageBytes());
+    s.set_replicas(l.plane->replicas());
+    for (const std::string& r : l.plane->replica_releases())
+      s.add_replica_releases(r.empty() ? VersionString() : r);
     // Usage for GetClusterMetrics and the autoscaler: read here, since the
     // control plane never contacts the data plane.
     v1::AgentUsage* usage = s.mutable_usage();
@@ -535,6 +547,7 @@ absl::Status Agent::Impl::CreateLocked(const std::string& name,
   local.info.ip_access_list.assign(create.ip_access_list().begin(),
                                    create.ip_access_list().end());
   local.info.release = create.release();
+  local.info.replicas = std::max(1, create.replicas());
   local.info.private_endpoint_enabled = create.private_endpoint_enabled();
   local.info.public_endpoint_disabled = create.public_endpoint_disabled();
   absl::Status s = StartDataPlaneLocked(&local);
@@ -555,6 +568,7 @@ absl::Status Agent::Impl::StartLocked(const std::string& name,
     it->second.info.capacity_vectors = start.capacity_vectors();
   if (start.capacity_bytes() > 0)
     it->second.info.capacity_bytes = start.capacity_bytes();
+  if (start.replicas() > 0) it->second.info.replicas = start.replicas();
   it->second.info.ip_access_list.assign(start.ip_access_list().begin(),
                                         start.ip_access_list().end());
   if (it->second.plane != nullptr) {
@@ -603,13 +617,10 @@ absl::Status Agent::Impl::SetEndpointsLocked(const std::string& name,
   }
   if (it->second.plane != nullptr) {
     // The listeners change beside the running data plane (same engine).
-    hosting::DataPlane::EndpointChange r = hosting::DataPlane::ChangeEndpoints(
-        it->second.plane,
+    COVE_RETURN_IF_ERROR(it->second.plane->ChangeEndpoints(
         cmd.private_endpoint_enabled() ? options_.private_address : "",
         cmd.public_endpoint_disabled(), &it->second.ports, &info.endpoint,
-        &info.private_endpoint);
-    it->second.plane = std::move(r.plane);
-    COVE_RETURN_IF_ERROR(r.status);
+        &info.private_endpoint));
   }
   info.private_endpoint_enabled = cmd.private_endpoint_enabled();
   info.public_endpoint_disabled = cmd.public_endpoint_disabled();
@@ -848,11 +859,18 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
       it->second.info.capacity_vectors = cmd.scale().capacity_vectors();
       if (cmd.scale().capacity_bytes() > 0)
         it->second.info.capacity_bytes = cmd.scale().capacity_bytes();
+      if (cmd.scale().replicas() > 0)
+        it->second.info.replicas = cmd.scale().replicas();
       if (it->second.plane != nullptr) {
         it->second.plane->SetCapacity(cmd.scale().capacity_vectors(),
                                       it->second.info.capacity_bytes);
+        // One data-plane server instance per replica.
+        s = it->second.plane->SetReplicas(it->second.info.replicas);
+        // The replicas that serve.
+        if (!s.ok()) it->second.info.replicas = it->second.plane->replicas();
       }
-      s = SaveClustersLocked();
+      absl::Status saved = SaveClustersLocked();
+      if (s.ok()) s = saved;
       break;
     }
     case v1::AgentCommand::kPurge:
@@ -874,7 +892,11 @@ v1::AgentCommandResult Agent::Impl::Execute(const v1::AgentCommand& cmd,
       s = SetSupportAccessLocked(name, cmd.support_access());
       break;
     case v1::AgentCommand::kUpgrade:
-      s = UpgradeLocked(name, cmd.upgrade());
+      s = UpgradeLocked(name, cmd.upgrade(), [&](int percent) {
+        // Replicas done so far (an operation's percent stays under 100
+        // until its result).
+        report_progress(std::min(percent, 99));
+      });
       break;
     case v1::AgentCommand::kBackup:
     case v1::AgentCommand::kRestore:

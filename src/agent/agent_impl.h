@@ -128,8 +128,10 @@ class Agent::Impl {
   // Closes the idle endpoint (its ports held again); false when none.
   bool StopIdleListenerLocked(Local* local) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // AgentUpgradeCluster (issue 19).
+  // `progress` is told the percent of replicas done after each one.
   absl::Status UpgradeLocked(const std::string& name,
-                             const v1::AgentUpgradeCluster& upgrade)
+                             const v1::AgentUpgradeCluster& upgrade,
+                             const std::function<void(int)>& progress)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status SaveClustersLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status CreateLocked(const std::string& name,

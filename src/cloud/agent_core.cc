@@ -414,6 +414,7 @@ void CloudCore::AgentReconcileLocked(const std::string& environment,
       } else {
         v1::AgentCommand cmd = command(s.cluster(), "reconcile");
         cmd.mutable_start()->set_capacity_vectors(c->second.capacity_vectors());
+        cmd.mutable_start()->set_replicas(std::max(1, c->second.replicas()));
         cmd.mutable_start()->set_capacity_bytes(c->second.capacity_bytes());
         *cmd.mutable_start()->mutable_ip_access_list() =
             c->second.ip_access_list();
@@ -437,6 +438,7 @@ void CloudCore::AgentReconcileLocked(const std::string& environment,
     }
     v1::AgentCommand cmd = command(name, "reconcile");
     cmd.mutable_start()->set_capacity_vectors(c.capacity_vectors());
+    cmd.mutable_start()->set_replicas(std::max(1, c.replicas()));
     cmd.mutable_start()->set_capacity_bytes(c.capacity_bytes());
     *cmd.mutable_start()->mutable_ip_access_list() = c.ip_access_list();
     cmd.mutable_start()->set_private_endpoint_enabled(
@@ -582,12 +584,17 @@ void CloudCore::AgentResultLocked(const std::shared_ptr<AgentSession>& session,
   } else if (verb == "ScaleCluster") {
     c->set_cu_size(p.cu_size);
     c->set_replicas(p.replicas);
+    // The replicas the agent's data plane serves (fewer when starting one
+    // failed).
+    if (!status.ok() && r.cluster().replicas() > 0)
+      c->set_replicas(r.cluster().replicas());
     c->set_capacity_vectors(CapacityLocked(c->cu_type(), p.cu_size));
     c->set_capacity_bytes(CapacityBytesLocked(c->cu_type(), p.cu_size));
     c->set_state(v1::Cluster::RUNNING);
+    c->set_state_message(std::string(status.message()));
   } else if (verb == "UpgradeCluster") {
     c->set_state(v1::Cluster::RUNNING);
-    c->set_state_message("");
+    c->set_state_message(std::string(status.message()));
   }
   *c->mutable_update_time() = ToProto(now);
   c->set_etag(NewEtag());
@@ -663,6 +670,7 @@ void CloudCore::AgentExecuteLocked(const std::string& op_name) {
     create->set_admin_user(c->admin_user());
     create->set_admin_password(pw->second);
     create->set_capacity_vectors(c->capacity_vectors());
+    create->set_replicas(std::max(1, c->replicas()));
     create->set_capacity_bytes(c->capacity_bytes());
     create->set_encryption_key(c->encryption_key());
     *create->mutable_ip_access_list() = c->ip_access_list();
@@ -671,6 +679,7 @@ void CloudCore::AgentExecuteLocked(const std::string& op_name) {
     create->set_release(c->version());  // upgrades.cc
   } else if (verb == "ResumeCluster" || verb == "RestoreCluster") {
     cmd.mutable_start()->set_capacity_vectors(c->capacity_vectors());
+    cmd.mutable_start()->set_replicas(std::max(1, c->replicas()));
     cmd.mutable_start()->set_capacity_bytes(c->capacity_bytes());
     *cmd.mutable_start()->mutable_ip_access_list() = c->ip_access_list();
     cmd.mutable_start()->set_private_endpoint_enabled(
@@ -686,12 +695,14 @@ void CloudCore::AgentExecuteLocked(const std::string& op_name) {
     scale->set_capacity_vectors(CapacityLocked(c->cu_type(), p.cu_size));
     scale->set_capacity_bytes(CapacityBytesLocked(c->cu_type(), p.cu_size));
   } else if (verb == "UpgradeCluster") {
-    // upgrades.cc: the agent starts the release beside the running one,
-    // with a health check and rollback (hosting::UpgradeDataPlane).
+    // upgrades.cc: the agent upgrades its replicas one at a time, with a
+    // health check after each and rollback (hosting::RollingUpgrade).
     auto* upgrade = cmd.mutable_upgrade();
     upgrade->set_release(p.version);
     upgrade->set_unhealthy_reason(BrokenReasonLocked(p.version));
     upgrade->set_current_release(c->version());
+    upgrade->set_fail_replica(p.fail_replica);
+    if (p.fail_replica > 0) upgrade->set_fail_reason(p.fail_message);
   } else if (verb == "PurgeCluster") {
     cmd.mutable_purge();
   } else if (verb == "ResetClusterPassword") {

@@ -26,7 +26,8 @@ bool IsOperationVerb(absl::string_view method) {
   return method == "CreateCluster" || method == "SuspendCluster" ||
          method == "ResumeCluster" || method == "ScaleCluster" ||
          method == "DeleteCluster" || method == "RestoreCluster" ||
-         method == "PurgeCluster" || method == "ResetClusterPassword";
+         method == "PurgeCluster" || method == "ResetClusterPassword" ||
+         method == "UpgradeCluster";
 }
 
 nlohmann::json HashToJson(const auth::PasswordHash& h) {
@@ -240,10 +241,11 @@ absl::Status CloudCore::PersistPendingLocked(const std::string& op) {
   if (it == pending_.end()) return store_->Delete("pending", op);
   const Pending& p = it->second;
   nlohmann::json j = {
-      {"prev_state", p.prev_state}, {"cu_size", p.cu_size},
-      {"replicas", p.replicas},     {"fail", p.fail},
-      {"fail_code", p.fail_code},   {"fail_message", p.fail_message},
-      {"version", p.version},       {"scheduled", p.scheduled}};
+      {"prev_state", p.prev_state},    {"cu_size", p.cu_size},
+      {"replicas", p.replicas},        {"fail", p.fail},
+      {"fail_code", p.fail_code},      {"fail_message", p.fail_message},
+      {"version", p.version},          {"scheduled", p.scheduled},
+      {"fail_replica", p.fail_replica}};
   return store_->Put("pending", op, j.dump());
 }
 
@@ -306,6 +308,7 @@ absl::Status CloudCore::LoadLocked() {
     p.fail_message = j.value("fail_message", "");
     p.version = j.value("version", "");
     p.scheduled = j.value("scheduled", false);
+    p.fail_replica = j.value("fail_replica", 0);
     if (operations_.count(name) != 0) pending_[name] = p;
   }
   COVE_ASSIGN_OR_RETURN(auto requests, store_->LoadKind("request"));

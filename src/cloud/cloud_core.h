@@ -160,6 +160,10 @@ class CloudCore final : public AgentPort {
     // it waits for the maintenance window (the cluster stays RUNNING).
     std::string version;
     bool scheduled = false;
+    // UpgradeCluster: the emulator's fault (Fault.replica): the health
+    // check of this replica's new release fails with fail_message (0:
+    // none).
+    int fail_replica = 0;
   };
   struct Runtime {
     std::shared_ptr<hosting::DataPlane> plane;  // hosting/data_plane.h
@@ -913,11 +917,26 @@ class CloudCore final : public AgentPort {
   // opening); true when it runs now (the cluster MODIFYING).
   bool UpgradeMayRunLocked(const std::string& op_name, v1::Cluster* c)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The upgrade of a cross-account cluster's data plane to `version`
-  // (hosting::UpgradeDataPlane, with rollback); the cluster's version is
-  // the release serving afterwards.
-  absl::Status UpgradeLocalLocked(v1::Cluster* c, const std::string& version)
+  // One step of the rolling upgrade of a cross-account cluster's data
+  // plane (hosting::RollingUpgrade: one replica, or the rollback after a
+  // failure), so that the scheduler releases mu_ between replicas and the
+  // operation's progress_percent shows the replicas done. True once done
+  // (`*status` its outcome; the cluster's version is the release serving
+  // afterwards); false while replicas remain (the next pass goes on).
+  bool UpgradeStepLocked(v1::Operation* op, v1::Cluster* c, const Pending& p,
+                         absl::Status* status)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A cancelled upgrade in the middle: its upgraded replicas are rolled
+  // back.
+  void AbortRollingUpgradeLocked(const std::string& op_name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Rolling upgrades in flight, by operation (memory only: after a
+  // restart the data plane starts on the cluster's version and the
+  // upgrade starts over).
+  std::map<std::string, std::unique_ptr<hosting::RollingUpgrade>> rolling_
+      ABSL_GUARDED_BY(mu_);
+  // A rolling upgrade has more steps: the scheduler passes again at once.
+  bool rerun_ ABSL_GUARDED_BY(mu_) = false;
   // The unhealthy reason of a broken release ("" for a sound one).
   std::string BrokenReasonLocked(const std::string& version) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

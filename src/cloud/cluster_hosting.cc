@@ -3,6 +3,7 @@
 // (hosting/data_plane.h, which cove-agent uses too): its data directory
 // under the environment's bucket, the key and audit hook the emulator
 // gives it, its ports, and its root password.
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -63,6 +64,8 @@ absl::Status CloudCore::StartDataPlaneLocked(v1::Cluster* cluster,
   if (cluster->version().empty()) cluster->set_version(DefaultReleaseLocked());
   o.release = cluster->version();
   o.unhealthy_reason = BrokenReasonLocked(cluster->version());
+  // One data-plane server instance per replica, over the one engine.
+  o.replicas = std::max(1, cluster->replicas());
   // Auto-idle: the time of its last request, from now (cluster_idle.cc).
   auto activity =
       std::make_shared<std::atomic<int64_t>>(absl::ToUnixNanos(NowLocked()));

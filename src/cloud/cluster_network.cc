@@ -114,13 +114,10 @@ absl::Status CloudCore::ApplyEndpointsLocked(v1::Cluster* c) {
   if (auto rt = runtimes_.find(c->name()); rt != runtimes_.end()) {
     std::string endpoint = c->endpoint();
     std::string private_endpoint = c->private_endpoint();
-    hosting::DataPlane::EndpointChange r = hosting::DataPlane::ChangeEndpoints(
-        rt->second.plane,
+    COVE_RETURN_IF_ERROR(rt->second.plane->ChangeEndpoints(
         c->private_endpoint_enabled() ? PrivateAddressLocked(*c) : "",
         c->public_endpoint_disabled(), &ports_[c->name()], &endpoint,
-        &private_endpoint);
-    rt->second.plane = std::move(r.plane);
-    COVE_RETURN_IF_ERROR(r.status);
+        &private_endpoint));
     c->set_endpoint(endpoint);
     c->set_private_endpoint(private_endpoint);
     return absl::OkStatus();

@@ -247,10 +247,15 @@ absl::StatusOr<v1::Operation> CloudCore::StartOperationLocked(
   op.set_request_id(call.request_id);
   v1::Fault fault;
   if (TakeFaultLocked(call.method, v1::Fault::FAIL, &fault)) {
-    pending.fail = true;
-    pending.fail_code = fault.code() == 0 ? 13 : fault.code();
     pending.fail_message =
         fault.message().empty() ? "injected fault" : fault.message();
+    if (fault.replica() > 0 && call.method == "UpgradeCluster") {
+      // The upgrade runs; one replica's health check fails (upgrades.cc).
+      pending.fail_replica = fault.replica();
+    } else {
+      pending.fail = true;
+      pending.fail_code = fault.code() == 0 ? 13 : fault.code();
+    }
   }
   if (TakeFaultLocked(call.method, v1::Fault::STALL, &fault)) {
     pending.stalled = true;
@@ -363,11 +368,19 @@ void CloudCore::ExecuteLocked(const std::string& op_name) {
     if (rt != runtimes_.end()) {
       rt->second.plane->connection()->set_capacity(c->capacity_vectors());
       rt->second.plane->connection()->set_capacity_bytes(c->capacity_bytes());
+      // One data-plane server instance per replica (hosting/data_plane.h).
+      status = rt->second.plane->SetReplicas(std::max(1, c->replicas()));
+      if (!status.ok()) {
+        // The replicas that serve.
+        c->set_replicas(rt->second.plane->replicas());
+        c->set_state_message(std::string(status.message()));
+      }
     }
     c->set_state(v1::Cluster::RUNNING);
   } else if (verb == "UpgradeCluster") {
-    // Rolled back on failure: RUNNING on the release serving (upgrades.cc).
-    status = UpgradeLocalLocked(c, p.version);
+    // One replica per pass (upgrades.cc); rolled back on failure: RUNNING
+    // on the release serving.
+    if (!UpgradeStepLocked(op, c, p, &status)) return;
     c->set_state(runtimes_.count(c->name()) != 0 ? v1::Cluster::RUNNING
                                                  : v1::Cluster::FAILED);
     c->set_state_message(std::string(status.message()));
@@ -438,6 +451,9 @@ void CloudCore::SchedulerLoop() {
       }
     }
     wake_ = false;
+    // A rolling upgrade goes on with its next replica at once.
+    if (rerun_) wait = absl::ZeroDuration();
+    rerun_ = false;
     mu_.AwaitWithTimeout(
         absl::Condition(
             +[](CloudCore* c) { return c->wake_ || c->stopping_; }, this),
@@ -1101,6 +1117,8 @@ absl::Status CloudCore::CancelOperation(const RequestContext& ctx,
           COVE_RETURN_IF_ERROR(PurgeLocked(op->target()));
           FinishOperationLocked(op, cancelled, &last);
         } else {
+          // A rolling upgrade in the middle rolls back (upgrades.cc).
+          AbortRollingUpgradeLocked(op->name());
           c->second.set_state(static_cast<State>(p.prev_state));
           c->second.set_state_message("");
           // A scheduled upgrade cancelled (upgrades.cc).

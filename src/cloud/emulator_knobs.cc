@@ -259,6 +259,15 @@ absl::Status CloudCore::InjectFault(const RequestContext& ctx,
               "fault.count: expected 0 (until cleared) or more (got ",
               f.count(), ")"));
         }
+        if (f.replica() < 0 ||
+            (f.replica() > 0 &&
+             (f.verb() != "UpgradeCluster" || f.mode() != v1::Fault::FAIL))) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "fault.replica: expected 0, or a replica number (from 1) with "
+              "verb UpgradeCluster and mode FAIL (got ",
+              f.replica(), " with verb '", f.verb(), "' and mode ",
+              v1::Fault::Mode_Name(f.mode()), ")"));
+        }
         if (f.mode() == v1::Fault::FAIL &&
             (f.code() < 0 || f.code() > 16 || f.code() == 0)) {
           if (f.code() != 0) {

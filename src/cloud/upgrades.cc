@@ -4,11 +4,13 @@
 //
 // A release is this build's data plane reporting the release's version
 // (hosting::DataPlaneOptions::release); a release flagged broken fails its
-// health check. The upgrade itself is hosting::UpgradeDataPlane (the new
-// release started beside the running one on the same ports and data,
-// health check, then the old one drained, or the new one drained again:
-// the rollback; the endpoint never refuses connections), run here for
-// cross-account clusters and by cove-agent for agent-mode ones
+// health check. The upgrade itself is hosting::RollingUpgrade (one replica
+// at a time: the new release's instance started beside the running ones on
+// the same ports and data, health check, then the replica's old instance
+// drained; on a failure the new instance is drained and the replicas
+// already upgraded go back to the old release: the rollback; the endpoint
+// never refuses connections), stepped here one replica per scheduler pass
+// for cross-account clusters, and run by cove-agent for agent-mode ones
 // (AgentUpgradeCluster).
 #include <algorithm>
 #include <optional>
@@ -316,24 +318,53 @@ bool CloudCore::UpgradeMayRunLocked(const std::string& op_name,
   return true;
 }
 
-absl::Status CloudCore::UpgradeLocalLocked(v1::Cluster* c,
-                                           const std::string& version) {
+bool CloudCore::UpgradeStepLocked(v1::Operation* op, v1::Cluster* c,
+                                  const Pending& p, absl::Status* status) {
   auto rt = runtimes_.find(c->name());
+  auto it = rolling_.find(op->name());
   if (rt == runtimes_.end()) {
-    return absl::FailedPreconditionError(
+    if (it != rolling_.end()) rolling_.erase(it);
+    *status = absl::FailedPreconditionError(
         absl::StrCat("UpgradeCluster of '", c->name(),
                      "': its data plane is not running (resume it first)"));
+    return true;
   }
-  hosting::DataPlaneOptions to = rt->second.plane->options();
-  to.release = version;
-  to.unhealthy_reason = BrokenReasonLocked(version);
-  hosting::UpgradeResult r =
-      hosting::UpgradeDataPlane(std::move(rt->second.plane), to);
+  if (it == rolling_.end()) {
+    hosting::RollingUpgrade::Options o;
+    o.to.release = p.version;
+    o.to.unhealthy_reason = BrokenReasonLocked(p.version);
+    o.running_release = c->version();
+    o.fail_replica = p.fail_replica;
+    o.fail_reason = p.fail_message;
+    it = rolling_
+             .emplace(op->name(), std::make_unique<hosting::RollingUpgrade>(
+                                      rt->second.plane, o))
+             .first;
+  }
+  hosting::RollingUpgrade& upgrade = *it->second;
+  upgrade.Step();
+  if (!upgrade.done()) {
+    // Between replicas: mu_ is released (the operation shows the replicas
+    // done) and the next pass upgrades the next one at once.
+    op->set_progress_percent(std::min(99, upgrade.progress_percent()));
+    (void)Persist("operation", op->name(), *op);
+    rerun_ = true;
+    return false;
+  }
+  *status = upgrade.status();
+  rolling_.erase(it);
   // (A data plane started before it had a release name runs the cluster's
   // version.)
-  if (!r.plane->release().empty()) c->set_version(r.plane->release());
-  rt->second.plane = std::move(r.plane);
-  return r.status;
+  const std::string serving = rt->second.plane->release();
+  if (!serving.empty()) c->set_version(serving);
+  return true;
+}
+
+void CloudCore::AbortRollingUpgradeLocked(const std::string& op_name) {
+  auto it = rolling_.find(op_name);
+  if (it == rolling_.end()) return;
+  it->second->Abort(absl::CancelledError("cancelled"));
+  rolling_.erase(it);
 }
 
 // ---- the RPCs

@@ -2,11 +2,13 @@
 // (cross-account mode) and cove-agent (agent mode) share. A data plane is
 // the cluster's data directory (its user store "cove-users.json" and the
 // embedded engine's files, with the customer-managed key when it has one),
-// the capacity wrapper (capacity_connection.h) and the Milvus-protocol
-// server with its Prometheus endpoint, on the cluster's own two ports
-// (held by ClusterPorts while no data plane serves, so that the endpoints
-// stay the cluster's for its lifetime). Backups and restores go through it
-// (backup_format.h).
+// the capacity wrapper (capacity_connection.h) and one Milvus-protocol
+// server instance per replica, each with its Prometheus endpoint, all on
+// the cluster's own ports (SO_REUSEPORT; held by ClusterPorts while no data
+// plane serves, so that the endpoints stay the cluster's for its
+// lifetime). The replicas share the one open engine (one process hosts
+// them). Rolling upgrades replace them one at a time (RollingUpgrade).
+// Backups and restores go through it (backup_format.h).
 #ifndef COVE_SRC_HOSTING_DATA_PLANE_H_
 #define COVE_SRC_HOSTING_DATA_PLANE_H_
 
@@ -18,8 +20,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "auth/auth_store.h"
 #include "common/cipher.h"
 #include "hosting/backup_format.h"
@@ -147,11 +151,31 @@ struct DataPlaneOptions {
   /// Non-empty: the release is broken on purpose (the emulator's catalog
   /// entry flagged broken): its health check fails with this reason.
   std::string unhealthy_reason;
+  /// Replicas (issue 19): how many data-plane server instances serve the
+  /// cluster's endpoints, 1 to kMaxReplicas. Every instance listens on the
+  /// same ports (SO_REUSEPORT: the kernel spreads new connections over
+  /// them) and serves the same open engine, user store, capacity and IP
+  /// access list; they count requests together (DataPlane::metrics).
+  int replicas = 1;
 };
 
-/// A serving data plane. Destroying it stops it.
+/// The most replicas a data plane runs.
+inline constexpr int kMaxReplicas = 16;
+
+/// The release one replica's instance runs.
+struct ReplicaRelease {
+  /// DataPlaneOptions::release.
+  std::string release;
+  /// DataPlaneOptions::unhealthy_reason.
+  std::string unhealthy_reason;
+};
+
+/// A serving data plane: the cluster's open engine served by
+/// DataPlaneOptions::replicas server instances on the cluster's ports.
+/// Destroying it stops it.
 ///
-/// Thread safety: every method may be called from any thread; Stop() once.
+/// Thread safety: every method may be called from any thread; the changes
+/// (SetReplicas, ReplaceReplica, ChangeEndpoints, Stop) run one at a time.
 class DataPlane {
  public:
   ~DataPlane();
@@ -160,97 +184,115 @@ class DataPlane {
 
   /// Starts the data plane of `options` on the ports `ports` holds for
   /// `*endpoint` / `*metrics_endpoint` (held first when they are not): the
-  /// ports are released just before the listeners bind them; when another
+  /// ports are released just before the first instance's listeners bind
+  /// them (the other replicas' instances bind them too); when another
   /// process took one in that instant, new ports are held and used (the
   /// only case where the endpoints change). On success both endpoints name
   /// the listeners; on failure the ports are held again.
   ///
   /// With options.private_host, the private endpoint's port is held
   /// (ClusterPorts::HoldPrivate) and served the same way, and
-  /// `*private_endpoint` (required then) names it.
+  /// `*private_endpoint` (required then) names it. InvalidArgument for
+  /// replicas outside 1..kMaxReplicas.
   static absl::StatusOr<std::unique_ptr<DataPlane>> Start(
       const DataPlaneOptions& options, ClusterPorts* ports,
       std::string* endpoint, std::string* metrics_endpoint,
       std::string* private_endpoint = nullptr);
 
-  /// Changes which endpoints `running` serves (issue 19: a private endpoint
-  /// on `private_host`, empty: none; the public one off with
+  /// Changes which endpoints it serves (issue 19: a private endpoint on
+  /// `private_host`, empty: none; the public one off with
   /// `public_disabled`) without losing data or a moment where an endpoint
-  /// that stays refuses connections: a server with the new listeners starts
-  /// beside the running one over the same open engine (the listeners that
-  /// stay bind their ports with SO_REUSEPORT, as StartNextRelease), then
-  /// the running one stops gracefully. A listener that goes away gives its
-  /// port back to `ports` (the public port stays held for the cluster; a
-  /// private port is let go and `*private_endpoint` cleared); a new one
-  /// takes the port `ports` holds for it. On failure `running` serves on
-  /// unchanged (its result is returned with the status). `*endpoint` names
-  /// the public endpoint (kept while disabled).
-  struct EndpointChange {
-    std::shared_ptr<DataPlane> plane;
-    absl::Status status;
-  };
-  static EndpointChange ChangeEndpoints(std::shared_ptr<DataPlane> running,
-                                        const std::string& private_host,
-                                        bool public_disabled,
-                                        ClusterPorts* ports,
-                                        std::string* endpoint,
-                                        std::string* private_endpoint);
+  /// that stays refuses connections: for every replica, an instance with
+  /// the new listeners (and the replica's release) starts beside the
+  /// running ones over the same open engine (the listeners that stay bind
+  /// their ports with SO_REUSEPORT); once all have started, the old
+  /// instances stop gracefully. A listener that goes away gives its port
+  /// back to `ports` (the public port stays held for the cluster; a private
+  /// port is let go and `*private_endpoint` cleared); a new one takes the
+  /// port `ports` holds for it. On failure nothing changed (the instances
+  /// started are stopped) and the status says why. `*endpoint` names the
+  /// public endpoint (kept while disabled). FailedPrecondition once
+  /// stopped.
+  absl::Status ChangeEndpoints(const std::string& private_host,
+                               bool public_disabled, ClusterPorts* ports,
+                               std::string* endpoint,
+                               std::string* private_endpoint);
 
-  /// Stops serving (calls in flight are cancelled) and closes the engine;
-  /// the data stays. The caller holds the ports again (ClusterPorts::Hold).
+  /// Scaling (issue 19): starts instances (on the release of the first
+  /// replica, health-checked as an upgrade's) or stops the last ones
+  /// gracefully until `replicas` serve; the others serve throughout. On a
+  /// failure the instances it started are stopped again (the replicas
+  /// stay as they were). InvalidArgument outside 1..kMaxReplicas;
+  /// FailedPrecondition once stopped.
+  absl::Status SetReplicas(int replicas);
+  /// How many replicas serve (0 once stopped).
+  int replicas() const;
+  /// The release each replica runs, by replica.
+  std::vector<std::string> replica_releases() const;
+
+  /// One step of a rolling upgrade (RollingUpgrade): starts an instance of
+  /// release `to` for replica `index` beside the running instances (same
+  /// ports, SO_REUSEPORT; same open engine, users, capacity, IP access
+  /// list, endpoints), health-checks it (HealthCheck's checks for this
+  /// instance; a non-empty `injected_failure` fails it, the emulator's
+  /// injected fault), then stops the replica's old instance gracefully (its
+  /// listeners close, its calls in flight finish, up to 5 s): the new
+  /// instance is that replica from then on. When the new instance does not
+  /// start or fails its check, it is the one stopped and the replica's old
+  /// instance, which never stopped, goes on: the status says why
+  /// (UNAVAILABLE for a failed check). `*replaced` (optional) gets the
+  /// release the replica ran before. OutOfRange for a bad index;
+  /// FailedPrecondition once stopped.
+  absl::Status ReplaceReplica(int index, const ReplicaRelease& to,
+                              const std::string& injected_failure = "",
+                              ReplicaRelease* replaced = nullptr);
+
+  /// Stops serving (calls in flight are cancelled); the engine closes once
+  /// no one holds its connection. The data stays. The caller holds the
+  /// ports again (ClusterPorts::Hold).
   void Stop();
   /// Stop, letting calls in flight finish for up to `grace` (new calls are
-  /// refused at once): an upgrade's restart cancels no read that was
-  /// admitted.
+  /// refused at once).
   void StopGracefully(std::chrono::milliseconds grace);
-
-  /// Starts the server of the release of `to` (its release and
-  /// unhealthy_reason) beside `running`: on the same ports (both listeners
-  /// bind with SO_REUSEPORT, so the kernel hands new connections to
-  /// either), over the same open engine, user store, capacity and IP
-  /// access list. The data plane returned owns no ports of its own; once
-  /// `running` stops, it alone serves the endpoints. In the emulator a
-  /// release is the data plane's reported version and health (the engine's
-  /// files are the same), so the engine stays open across an upgrade.
-  static absl::StatusOr<std::unique_ptr<DataPlane>> StartNextRelease(
-      const DataPlane& running, const DataPlaneOptions& to);
 
   const std::shared_ptr<CapacityConnection>& connection() const {
     return connection_;
   }
   const std::shared_ptr<auth::AuthStore>& users() const { return users_; }
-  /// Request counters of the Milvus-protocol server (never null).
+  /// Request counters of the data plane: every replica's instance (and
+  /// every instance an upgrade starts) counts into this one (never null);
+  /// its Prometheus endpoint reports them, whichever instance answers.
   const std::shared_ptr<server::ServerMetrics>& metrics() const {
-    return server_->metrics();
+    return metrics_;
   }
-  const std::string& data_dir() const { return options_.data_dir; }
-  const DataPlaneOptions& options() const { return options_; }
-  /// The release it runs (DataPlaneOptions::release).
-  const std::string& release() const { return options_.release; }
+  const std::string& data_dir() const { return data_dir_; }
+  /// Its options now (release: the first replica's; ip_access_list,
+  /// endpoints and replicas as in force).
+  DataPlaneOptions options() const;
+  /// The release of its first replica (all replicas run it but in the
+  /// middle of a rolling upgrade; DataPlaneOptions::release).
+  std::string release() const;
   /// The public endpoint (also while disabled: its port stays the
   /// cluster's) and the private one (empty without).
-  const std::string& endpoint() const { return endpoint_; }
-  const std::string& private_endpoint() const { return private_endpoint_; }
+  std::string endpoint() const;
+  std::string private_endpoint() const;
 
-  /// The health check after a start or an upgrade step: the Milvus
-  /// listener accepts TCP connections on its port, the engine reports
-  /// itself healthy (Connection::CheckHealth, what the Milvus CheckHealth
-  /// RPC reports) and every collection can be counted (its data is
-  /// readable). UNAVAILABLE naming the cluster and the failed check.
+  /// The health check after a start or an upgrade step, of every replica:
+  /// the Milvus listener accepts TCP connections on its port, the replica's
+  /// release is not broken and the engine reports itself healthy
+  /// (Connection::CheckHealth, what the Milvus CheckHealth RPC reports) and
+  /// every collection can be counted (its data is readable). UNAVAILABLE
+  /// naming the cluster, the replica and the failed check.
   absl::Status HealthCheck() const;
 
   /// Capacity changes take effect at once (scaling).
   void SetCapacity(int64_t vectors, int64_t bytes);
 
-  /// The IP access list changes at once (no restart; calls already
-  /// admitted finish); InvalidArgument for a bad entry (the list in force
-  /// stays).
-  absl::Status SetIpAccessList(const std::vector<std::string>& cidrs) {
-    return server_->SetIpAccessList(cidrs);
-  }
-  std::vector<std::string> ip_access_list() const {
-    return server_->ip_access_list();
-  }
+  /// The IP access list changes at once on every instance (no restart;
+  /// calls already admitted finish); InvalidArgument for a bad entry (the
+  /// list in force stays).
+  absl::Status SetIpAccessList(const std::vector<std::string>& cidrs);
+  std::vector<std::string> ip_access_list() const;
 
   /// What it holds now: entities, bytes of its data directory, capacity.
   server::DataPlaneUsage Usage() const;
@@ -271,43 +313,114 @@ class DataPlane {
       const std::string& owner);
 
  private:
-  DataPlane() = default;
+  struct Instance {
+    std::unique_ptr<server::Server> server;
+    ReplicaRelease release;
+  };
 
-  DataPlaneOptions options_;
-  std::string endpoint_;
+  DataPlane() = default;
+  // Starts an instance of `release` with the listeners of `options` on
+  // the data plane's ports (public_port_, `private_port`, metrics_port_)
+  // and registers it in starting_ (so that SetIpAccessList reaches it).
+  absl::StatusOr<std::shared_ptr<Instance>> StartInstance(
+      const DataPlaneOptions& options, int private_port,
+      const ReplicaRelease& release) ABSL_LOCKS_EXCLUDED(mu_);
+  // Stops `instance` gracefully and forgets it (starting_).
+  void StopInstance(const std::shared_ptr<Instance>& instance,
+                    std::chrono::milliseconds grace) ABSL_LOCKS_EXCLUDED(mu_);
+  // The health check of `instance` as replica `index`.
+  absl::Status CheckInstance(const Instance& instance, int index,
+                             const std::string& injected_failure) const;
+
+  // Serializes the changes (SetReplicas, ReplaceReplica, ChangeEndpoints,
+  // Stop).
+  absl::Mutex change_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  mutable absl::Mutex mu_;
+  DataPlaneOptions options_ ABSL_GUARDED_BY(mu_);
+  std::string endpoint_ ABSL_GUARDED_BY(mu_);
   // "http(s)://PRIVATE_HOST:P" with options_.private_host; else empty.
-  std::string private_endpoint_;
+  std::string private_endpoint_ ABSL_GUARDED_BY(mu_);
+  // The instance of each replica.
+  std::vector<std::shared_ptr<Instance>> replicas_ ABSL_GUARDED_BY(mu_);
+  // Instances started and not yet a replica's (upgrade steps, endpoint
+  // changes): they serve too.
+  std::vector<std::shared_ptr<Instance>> starting_ ABSL_GUARDED_BY(mu_);
+  int public_port_ = 0, metrics_port_ = 0;
+  int private_port_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  std::string data_dir_;
   std::shared_ptr<CapacityConnection> connection_;
   std::shared_ptr<auth::AuthStore> users_;
-  std::unique_ptr<server::Server> server_;
-  std::atomic<bool> stopped_{false};
+  std::shared_ptr<server::ServerMetrics> metrics_;
+  std::function<server::DataPlaneUsage()> usage_;
 };
 
-/// What UpgradeDataPlane leaves: the data plane serving afterwards (the new
-/// release, or the old one after a rollback) and how the upgrade went.
-struct UpgradeResult {
-  std::shared_ptr<DataPlane> plane;
-  absl::Status status;
+/// A rolling upgrade (issue 19), one replica at a time, on a running data
+/// plane: for each replica in turn, DataPlane::ReplaceReplica starts the
+/// new release's instance beside the running ones, health-checks it and
+/// stops the replica's old instance; the other replicas serve throughout,
+/// so with 2 replicas or more reads are served by an instance that is not
+/// changing at every moment (and with 1, the old and new instances overlap
+/// on the same ports). When a step fails (the new instance does not start,
+/// or fails its health check), the failed instance is stopped and the
+/// replicas already upgraded are replaced again by instances of the
+/// release they ran (the automatic rollback): the status is the failure
+/// ("upgrade of cluster 'C' to release 'B' failed on replica 2 of 3: ...;
+/// rolled back to release 'A'"). Step() does one replica (or the whole
+/// rollback), so a host may report progress between steps.
+///
+/// Thread safety: a value; its owner serializes its use. The data plane
+/// must not be scaled while the upgrade runs.
+class RollingUpgrade {
+ public:
+  /// The emulator's fault: the health check of replica `fail_replica`'s
+  /// new instance (1-based; 0: none) fails with `fail_reason`.
+  struct Options {
+    ReplicaRelease to;
+    /// The release the data plane runs when its options name none (a data
+    /// plane started before it had one), in messages.
+    std::string running_release;
+    int fail_replica = 0;
+    std::string fail_reason;
+  };
+  RollingUpgrade(std::shared_ptr<DataPlane> plane, Options options);
+
+  /// Upgrades the next replica, or rolls back after a failure; false when
+  /// there is nothing left to do (done()).
+  bool Step();
+  /// Rolls back the replicas already upgraded (the upgrade was cancelled):
+  /// status() becomes `why`. Nothing when done.
+  void Abort(const absl::Status& why);
+  bool done() const { return done_; }
+  /// OK once every replica runs the new release; the failure after a
+  /// rollback.
+  const absl::Status& status() const { return status_; }
+  /// Replicas upgraded so far, of replicas().
+  int upgraded() const { return static_cast<int>(previous_.size()); }
+  int replicas() const { return replicas_; }
+  /// 100 x upgraded / replicas (100 once done).
+  int progress_percent() const;
+
+ private:
+  // Replaces the upgraded replicas by their previous releases; the text
+  // of what did not roll back ("" when all did).
+  std::string RollBack();
+
+  std::shared_ptr<DataPlane> plane_;
+  Options options_;
+  std::string from_;  // the release before, for messages
+  int replicas_ = 0;
+  std::vector<ReplicaRelease> previous_;  // of the replicas upgraded
+  bool done_ = false;
+  absl::Status status_;
 };
 
-/// Upgrades (or downgrades) the data plane `running` to the release of
-/// `to` (its release and unhealthy_reason; the rest of `running`'s options
-/// stay) without a moment where the endpoint refuses connections:
-/// DataPlane::StartNextRelease starts the new release beside the running
-/// one, on the same ports and the same open engine, and health-checks it
-/// (DataPlane::HealthCheck); when it is healthy, the old release stops
-/// gracefully (its listeners close, calls in flight finish, its clients'
-/// next calls connect to the new release); when the new release fails to
-/// start or its health check fails, it stops gracefully and the old
-/// release, which never stopped, goes on serving (the automatic rollback):
-/// the status is the failure ("... failed: ...; rolled back to release
-/// 'X'"). The endpoints never change. The caller hands `running` over and
-/// keeps no other reference to it. `running_release` names the release
-/// `running` runs when its options name none (a data plane started before
-/// it had one), in that message.
-UpgradeResult UpgradeDataPlane(std::shared_ptr<DataPlane> running,
-                               const DataPlaneOptions& to,
-                               const std::string& running_release = "");
+/// The whole rolling upgrade at once: RollingUpgrade::Step until done,
+/// telling `on_progress` (optional) the percent done after each replica.
+/// Returns RollingUpgrade::status().
+absl::Status UpgradeDataPlane(
+    std::shared_ptr<DataPlane> plane, const RollingUpgrade::Options& options,
+    const std::function<void(int percent)>& on_progress = {});
 
 }  // namespace cove::hosting
 

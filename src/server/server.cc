@@ -302,7 +302,9 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
           server->auth_->CreateUser(auth::kRootUser, options.root_password));
     }
   }
-  server->metrics_ = std::make_shared<ServerMetrics>();
+  server->metrics_ = options.metrics != nullptr
+                         ? options.metrics
+                         : std::make_shared<ServerMetrics>();
   server->usage_ = options.usage;
   if (!server->usage_) {
     std::shared_ptr<Connection> conn = server->connection_;

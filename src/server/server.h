@@ -91,6 +91,10 @@ struct ServerOptions {
   /// free port, see Server::metrics_url()); empty: no endpoint. Requests
   /// are counted either way (Server::metrics()).
   std::string metrics_listen_address;
+  /// When set, requests are counted there (Server::metrics()) instead of
+  /// in counters of the server's own: the instances of a hosted data
+  /// plane's replicas share one (hosting/data_plane.h).
+  std::shared_ptr<ServerMetrics> metrics;
   /// The usage the endpoint reports; unset: entities counted over the
   /// connection and the bytes under data_dir.
   std::function<DataPlaneUsage()> usage;

@@ -2,24 +2,31 @@
 // on the emulator's manual clock: backups restored and deleted by the agent
 // in its own bucket, customer-managed keys held by the agent (revocation
 // reported over the stream), metrics and autoscaling from the agent's
-// heartbeats, and a hung agent (stream open, no heartbeats) detected.
+// heartbeats, a hung agent (stream open, no heartbeats) detected, and
+// rolling upgrades of replicas (issue 19).
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
 #include "agent/agent_fixture.h"
 #include "cloud/util.h"
 #include "common/cipher.h"
 #include "gmock/gmock.h"
 #include "hosting/backup_format.h"
+#include "hosting/port_reservation.h"
+#include "testing/listeners.h"
 
 namespace cove::cloud::testing {
 namespace {
 
 using ::cove::testing::IsOk;
+using ::cove::testing::ListenersOn;
 using ::cove::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
@@ -729,9 +736,11 @@ TEST_F(AgentOpsTest, HungAgentIsDetectedAfterTheHeartbeatTimeout) {
   EXPECT_EQ(env.state(), v1::Environment::CONNECTED);
 }
 
-// Versions and upgrades (issue 19) in agent mode: the agent starts the new
-// release beside the running one (AgentUpgradeCluster), health-checks it
-// and rolls back a broken release; the endpoint and the data stay.
+// Versions and upgrades (issue 19) in agent mode: the agent upgrades the
+// replicas one at a time (AgentUpgradeCluster: each new instance started
+// beside the running ones and health-checked) and rolls back a broken
+// release, or the replicas upgraded before a failed health check; the
+// endpoint and the data stay, and searches never fail.
 class AgentUpgradeTest : public AgentOpsTest {};
 
 TEST_F(AgentUpgradeTest, UpgradeAndRollbackThroughTheAgent) {
@@ -781,6 +790,154 @@ TEST_F(AgentUpgradeTest, UpgradeAndRollbackThroughTheAgent) {
   EXPECT_EQ(got.state(), v1::Cluster::RUNNING);
   EXPECT_EQ(got.version(), "9.1.0");
   EXPECT_EQ(got.endpoint(), c.endpoint());
+  ASSERT_OK_AND_ASSIGN(Client data,
+                       DataClient(c.endpoint(), c.admin_password()));
+  EXPECT_EQ(Count(data), 6);
+}
+
+// A search loop on its own thread, one new connection per search (retrying
+// as users' clients do, RemoteOptions' default attempts): it must never
+// fail while the replicas are upgraded one at a time or rolled back.
+class SearchLoop {
+ public:
+  SearchLoop(const std::string& endpoint, const std::string& password)
+      : thread_([this, endpoint, password] {
+          SearchRequest search;
+          search.collection_name = "docs";
+          search.vectors = {1, 1};
+          search.dim = 2;
+          search.limit = 3;
+          // The default RemoteOptions (attempts and backoff): they outlast
+          // gRPC's reconnect backoff after a connection reset in the
+          // instant a listener closes.
+          ClientOptions options;
+          options.remote.user = "root";
+          options.remote.password = password;
+          options.remote.timeout = std::chrono::seconds(10);
+          while (!done_.load()) {
+            auto data = Client::Open(endpoint, options);
+            absl::Status s = data.status();
+            if (s.ok()) s = data->Search(search).status();
+            if (s.ok()) {
+              ++ok_;
+            } else if (failed_.fetch_add(1) == 0) {
+              absl::MutexLock lock(&mu_);
+              first_error_ = s.ToString();
+            }
+          }
+        }) {}
+  ~SearchLoop() { Stop(); }
+  void AwaitMore(int n) {
+    const int target = ok_.load() + n;
+    while (ok_.load() < target && failed_.load() == 0)
+      std::this_thread::yield();
+  }
+  void Stop() {
+    done_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  int ok() const { return ok_.load(); }
+  int failed() const { return failed_.load(); }
+  std::string first_error() {
+    absl::MutexLock lock(&mu_);
+    return first_error_;
+  }
+
+ private:
+  std::atomic<bool> done_{false};
+  std::atomic<int> ok_{0}, failed_{0};
+  absl::Mutex mu_;
+  std::string first_error_;
+  std::thread thread_;
+};
+
+TEST_F(AgentUpgradeTest, RollingUpgradeOfTwoReplicasThroughTheAgent) {
+  StartAgent();
+  v1::CreateClusterRequest create = ClusterRequest("rolling");
+  create.mutable_cluster()->set_cu_size(8);
+  create.mutable_cluster()->set_replicas(2);
+  v1::Operation op = Run(Create(create));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  const v1::Cluster c = op.cluster();
+  const std::string from = c.version();
+  const int port = hosting::PortOf(c.endpoint());
+  {
+    ASSERT_OK_AND_ASSIGN(Client data,
+                         DataClient(c.endpoint(), c.admin_password()));
+    ASSERT_OK(data.CreateCollection("docs", 2));
+    ASSERT_OK(data.Insert("docs", Rows(0, 6)).status());
+  }
+  // Two data-plane server instances on the cluster's port.
+  EXPECT_EQ(ListenersOn(port), 2);
+  ASSERT_EQ(agent_->clusters().size(), 1u);
+  EXPECT_EQ(agent_->clusters()[0].replicas, 2);
+  v1::UpdateSettingsRequest settings;
+  v1::Release* next = settings.add_releases();
+  next->set_version("9.1.0");
+  next->add_upgrades_from(from);
+  v1::Release* after = settings.add_releases();
+  after->set_version("9.2.0");
+  after->add_upgrades_from("9.1.0");
+  ASSERT_TRUE(Emu(&v1::Emulator::Stub::UpdateSettings, settings).ok());
+
+  v1::UpgradeClusterRequest req;
+  req.set_name(c.name());
+  req.set_version("9.1.0");
+  {
+    SearchLoop searches(c.endpoint(), c.admin_password());
+    searches.AwaitMore(5);
+    op = Run(Call(&v1::ControlPlane::Stub::UpgradeCluster, req, kAdminKey));
+    ASSERT_EQ(op.error_code(), 0) << op.error_message();
+    searches.AwaitMore(5);
+    searches.Stop();
+    EXPECT_EQ(searches.failed(), 0) << searches.first_error();
+    std::cout << "[ agent rolling upgrade, 2 replicas ] searches: "
+              << searches.ok() << " ok\n";
+  }
+  ASSERT_OK_AND_ASSIGN(v1::Cluster got, GetCluster(c.name()));
+  EXPECT_EQ(got.version(), "9.1.0");
+  EXPECT_EQ(got.endpoint(), c.endpoint());
+  EXPECT_EQ(ListenersOn(port), 2);
+
+  // The second replica fails its health check: the first goes back.
+  v1::InjectFaultRequest fault;
+  fault.mutable_fault()->set_verb("UpgradeCluster");
+  fault.mutable_fault()->set_mode(v1::Fault::FAIL);
+  fault.mutable_fault()->set_replica(2);
+  fault.mutable_fault()->set_message("replica 2 does not answer");
+  fault.mutable_fault()->set_count(1);
+  ASSERT_TRUE(Emu(&v1::Emulator::Stub::InjectFault, fault).ok());
+  req.set_version("9.2.0");
+  {
+    SearchLoop searches(c.endpoint(), c.admin_password());
+    searches.AwaitMore(5);
+    op = Run(Call(&v1::ControlPlane::Stub::UpgradeCluster, req, kAdminKey));
+    EXPECT_EQ(op.error_code(),
+              static_cast<int>(absl::StatusCode::kUnavailable));
+    EXPECT_THAT(
+        op.error_message(),
+        AllOf(HasSubstr("on the agent"), HasSubstr("failed on replica 2 of 2"),
+              HasSubstr("replica 2 does not answer"),
+              HasSubstr("rolled back to release '9.1.0'")));
+    searches.AwaitMore(5);
+    searches.Stop();
+    EXPECT_EQ(searches.failed(), 0) << searches.first_error();
+  }
+  ASSERT_OK_AND_ASSIGN(got, GetCluster(c.name()));
+  EXPECT_EQ(got.state(), v1::Cluster::RUNNING);
+  EXPECT_EQ(got.version(), "9.1.0");
+  EXPECT_THAT(got.state_message(), HasSubstr("rolled back"));
+  EXPECT_EQ(ListenersOn(port), 2);
+
+  // Scaling stops an instance; the data stays.
+  v1::ScaleClusterRequest scale;
+  scale.set_name(c.name());
+  scale.set_replicas(1);
+  op = Run(Call(&v1::ControlPlane::Stub::ScaleCluster, scale, kAdminKey));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_EQ(op.cluster().replicas(), 1);
+  EXPECT_EQ(ListenersOn(port), 1);
+  EXPECT_EQ(agent_->clusters()[0].replicas, 1);
   ASSERT_OK_AND_ASSIGN(Client data,
                        DataClient(c.endpoint(), c.admin_password()));
   EXPECT_EQ(Count(data), 6);

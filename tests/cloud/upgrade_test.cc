@@ -1,8 +1,10 @@
 // Versions and upgrades (issue 19) against the emulator with real data
 // planes: the release catalog, every cluster's version (reported by its data
 // plane's Connect), UpgradeCluster with searches running, a broken release
-// rolled back with the data intact, and a scheduled upgrade that waits for
-// the maintenance window on the manual clock (deferred once, then run).
+// rolled back with the data intact, a rolling upgrade of three replicas (one
+// at a time, searches running) and its rollback after a failed health check
+// of the second replica, and a scheduled upgrade that waits for the
+// maintenance window on the manual clock (deferred once, then run).
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
@@ -13,13 +15,16 @@
 #include "cloud/cloud_fixture.h"
 #include "common/status_macros.h"
 #include "gmock/gmock.h"
+#include "hosting/port_reservation.h"
 #include "milvus.grpc.pb.h"
 #include "server/metrics_http.h"
+#include "testing/listeners.h"
 
 namespace cove::cloud::testing {
 namespace {
 
 using ::cove::testing::IsOk;
+using ::cove::testing::ListenersOn;
 using ::cove::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
@@ -88,13 +93,15 @@ class UpgradeTest : public CloudFixture {
     ASSERT_THAT(Emu(&v1::Emulator::Stub::AdvanceClock, req), IsOk());
   }
 
-  // A RUNNING cluster holding 10 rows in "docs".
-  v1::Cluster CreateWithData(const std::string& id) {
+  // A RUNNING cluster holding 10 rows in "docs" (more than one replica
+  // needs 8 CUs).
+  v1::Cluster CreateWithData(const std::string& id, int replicas = 1) {
     v1::CreateClusterRequest req;
     req.set_parent(project_);
     req.set_cluster_id(id);
     req.mutable_cluster()->set_environment(env_);
-    req.mutable_cluster()->set_cu_size(4);
+    req.mutable_cluster()->set_cu_size(replicas > 1 ? 8 : 4);
+    req.mutable_cluster()->set_replicas(replicas);
     auto op = Call(&v1::ControlPlane::Stub::CreateCluster, req, kAdminKey);
     EXPECT_THAT(op, IsOk());
     if (!op.ok()) return {};
@@ -214,9 +221,16 @@ TEST_F(UpgradeTest, CatalogAndVersionsAreReported) {
 class Readers {
  public:
   Readers(const std::string& endpoint, const std::string& password) {
+    // The default RemoteOptions (attempts and backoff), not the fixture's
+    // short backoff: a connection reset in the instant a listener closes
+    // leaves gRPC's channel in its reconnect backoff (about 1 s), which the
+    // default retries outlast.
     const auto open = [endpoint, password] {
-      return DataClient(endpoint, password, "", std::chrono::seconds(10),
-                        RemoteOptions().max_attempts);
+      ClientOptions options;
+      options.remote.user = "root";
+      options.remote.password = password;
+      options.remote.timeout = std::chrono::seconds(10);
+      return Client::Open(endpoint, options);
     };
     for (int i = 0; i < 3; ++i) {
       const bool reconnect = i == 2;
@@ -346,6 +360,108 @@ TEST_F(UpgradeTest, BrokenReleaseIsRolledBackWithTheDataIntact) {
   ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
   EXPECT_EQ(op.error_code(), 0) << op.error_message();
   EXPECT_EQ(op.cluster().version(), "2.6.0");
+}
+
+// Each replica is a data-plane server instance on the cluster's port: the
+// upgrade replaces them one at a time (the operation's progress_percent
+// counts the replicas done), searches never fail, and a failed health
+// check of the second replica rolls the first one back.
+TEST_F(UpgradeTest, RollingUpgradeOfThreeReplicasAndItsRollback) {
+  v1::Cluster c = CreateWithData("rolling", 3);
+  const std::string password = c.admin_password();
+  const int port = hosting::PortOf(c.endpoint());
+  EXPECT_EQ(ListenersOn(port), 3);
+  {
+    Readers readers(c.endpoint(), password);
+    readers.AwaitMore(10);
+    ASSERT_OK_AND_ASSIGN(v1::Operation op, Upgrade(c.name(), "2.6.0"));
+    Advance(absl::Seconds(1));
+    // Progress as it is seen: a third of the replicas at a time.
+    v1::GetRequest get_op;
+    get_op.set_name(op.name());
+    for (int i = 0; i < 20000 && !op.done(); ++i) {
+      ASSERT_OK_AND_ASSIGN(
+          op, Call(&v1::ControlPlane::Stub::GetOperation, get_op, kAdminKey));
+      EXPECT_THAT(op.progress_percent(), ::testing::AnyOf(0, 33, 66, 100));
+    }
+    ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+    ASSERT_EQ(op.error_code(), 0) << op.error_message();
+    EXPECT_EQ(op.progress_percent(), 100);
+    readers.AwaitMore(10);
+    readers.Stop();
+    EXPECT_EQ(readers.failed(), 0) << readers.first_error();
+    std::cout << "[ rolling upgrade, 3 replicas ] searches: " << readers.ok()
+              << " ok, " << readers.failed() << " failed\n";
+  }
+  ASSERT_OK_AND_ASSIGN(v1::Cluster got, GetCluster(c.name()));
+  EXPECT_EQ(got.state(), v1::Cluster::RUNNING);
+  EXPECT_EQ(got.version(), "2.6.0");
+  EXPECT_EQ(got.endpoint(), c.endpoint());
+  EXPECT_EQ(ListenersOn(port), 3);
+  // Every replica runs it (new connections reach any of them).
+  for (int i = 0; i < 9; ++i) {
+    ASSERT_OK_AND_ASSIGN(Reported r, AskDataPlane(c.endpoint(), password));
+    EXPECT_EQ(r.release, "2.6.0");
+  }
+
+  // The second replica's new instance fails its health check: the first
+  // one, already upgraded, goes back to 2.6.0.
+  v1::InjectFaultRequest fault;
+  fault.mutable_fault()->set_verb("UpgradeCluster");
+  fault.mutable_fault()->set_mode(v1::Fault::FAIL);
+  fault.mutable_fault()->set_replica(2);
+  fault.mutable_fault()->set_message("replica 2 does not answer");
+  fault.mutable_fault()->set_count(1);
+  ASSERT_THAT(Emu(&v1::Emulator::Stub::InjectFault, fault), IsOk());
+  {
+    Readers readers(c.endpoint(), password);
+    readers.AwaitMore(10);
+    ASSERT_OK_AND_ASSIGN(v1::Operation op, Upgrade(c.name(), "2.7.0"));
+    Advance(absl::Seconds(1));
+    ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+    EXPECT_EQ(op.error_code(),
+              static_cast<int>(absl::StatusCode::kUnavailable));
+    EXPECT_THAT(
+        op.error_message(),
+        AllOf(HasSubstr("to release '2.7.0' failed on replica 2 of 3"),
+              HasSubstr("health check failed: injected fault: replica 2 "
+                        "does not answer"),
+              HasSubstr("rolled back to release '2.6.0'")));
+    readers.AwaitMore(10);
+    readers.Stop();
+    EXPECT_EQ(readers.failed(), 0) << readers.first_error();
+    std::cout << "[ rollback, 3 replicas ] searches: " << readers.ok()
+              << " ok, " << readers.failed() << " failed\n";
+  }
+  ASSERT_OK_AND_ASSIGN(got, GetCluster(c.name()));
+  EXPECT_EQ(got.state(), v1::Cluster::RUNNING);
+  EXPECT_EQ(got.version(), "2.6.0");
+  EXPECT_THAT(got.state_message(), HasSubstr("rolled back"));
+  EXPECT_EQ(ListenersOn(port), 3);
+  for (int i = 0; i < 9; ++i) {
+    ASSERT_OK_AND_ASSIGN(Reported r, AskDataPlane(c.endpoint(), password));
+    EXPECT_EQ(r.release, "2.6.0");
+  }
+  // A replica number on another verb is refused.
+  fault.mutable_fault()->set_verb("ScaleCluster");
+  EXPECT_THAT(
+      Emu(&v1::Emulator::Stub::InjectFault, fault),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("fault.replica")));
+
+  // Scaling starts and stops instances; the data stays.
+  v1::ScaleClusterRequest scale;
+  scale.set_name(c.name());
+  scale.set_replicas(2);
+  ASSERT_OK_AND_ASSIGN(
+      v1::Operation op,
+      Call(&v1::ControlPlane::Stub::ScaleCluster, scale, kAdminKey));
+  Advance(absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_EQ(op.cluster().replicas(), 2);
+  EXPECT_EQ(ListenersOn(port), 2);
+  ASSERT_OK_AND_ASSIGN(int64_t rows, CountRows(c, password));
+  EXPECT_EQ(rows, 10);
 }
 
 TEST_F(UpgradeTest, ScheduledUpgradeWaitsForTheWindowAndCanBeDeferred) {
