@@ -115,8 +115,7 @@ absl::StatusOr<Rate> InsertOnce(cove::Client& client, const Args& a,
     auto res = client.Insert(req);
     if (!res.ok()) return res.status();
   }
-  const double wall =
-      std::chrono::duration<double>(Clock::now() - t0).count();
+  const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
   const double cpu = CpuSeconds() - cpu0;
   if (auto s = client.DropCollection(name); !s.ok()) return s;
   Rate r;
@@ -160,10 +159,10 @@ int main(int argc, char** argv) {
     }
   }
   namespace fs = std::filesystem;
-  const fs::path base =
-      a.dir.empty() ? fs::temp_directory_path() /
-                          absl::StrCat("cove-insert-bench-", ::getpid())
-                    : fs::path(a.dir);
+  const fs::path base = a.dir.empty()
+                            ? fs::temp_directory_path() /
+                                  absl::StrCat("cove-insert-bench-", ::getpid())
+                            : fs::path(a.dir);
   fs::remove_all(base);
   fs::create_directories(base);
 
@@ -199,8 +198,7 @@ int main(int argc, char** argv) {
       }
       clients[b] = std::make_unique<cove::Client>(*std::move(c));
     } else {
-      std::fprintf(stderr, "insert_benchmark: unknown backend %s\n",
-                   b.c_str());
+      std::fprintf(stderr, "insert_benchmark: unknown backend %s\n", b.c_str());
       return 2;
     }
   }

@@ -11,8 +11,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <string>
 #include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -129,8 +129,7 @@ std::set<std::string> FloatVectorFields(PyClient& c,
     }
   }
   if (!lists) return {};
-  return c.Run([&](cove::Client& cl)
-                   -> absl::StatusOr<std::set<std::string>> {
+  return c.Run([&](cove::Client& cl) -> absl::StatusOr<std::set<std::string>> {
     std::set<std::string> names;
     auto d = cl.DescribeCollection(collection, call);
     if (!d.ok()) return names;

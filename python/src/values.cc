@@ -332,8 +332,7 @@ bool FloatListToVector(PyObject* o, Value* out) {
   std::vector<float> v(static_cast<size_t>(n));
   for (Py_ssize_t i = 0; i < n; ++i) {
     if (!PyFloat_CheckExact(items[i])) return false;
-    v[static_cast<size_t>(i)] =
-        static_cast<float>(PyFloat_AS_DOUBLE(items[i]));
+    v[static_cast<size_t>(i)] = static_cast<float>(PyFloat_AS_DOUBLE(items[i]));
   }
   *out = Value::FloatVector(std::move(v));
   return true;
@@ -358,8 +357,7 @@ cove::Row ToRow(py::handle h, size_t index,
     }
     std::string key = item.first.cast<std::string>();
     Value v;
-    if (float_vector_fields != nullptr &&
-        float_vector_fields->count(key) > 0 &&
+    if (float_vector_fields != nullptr && float_vector_fields->count(key) > 0 &&
         FloatListToVector(item.second.ptr(), &v)) {
       row.emplace(std::move(key), std::move(v));
       continue;

@@ -464,7 +464,9 @@ def test_rows_of_float_lists(client):
     schema.add_field("vec", cove.DataType.FLOAT_VECTOR, dim=3)
     schema.add_field("xs", cove.DataType.ARRAY, element_type=cove.DataType.DOUBLE,
                      max_capacity=4)
-    client.create_collection("lists", schema=schema)
+    index = cove.IndexParams()
+    index.add_index("vec", index_type="FLAT", metric_type="L2")
+    client.create_collection("lists", schema=schema, indexes=index)
     rows = [{"id": 0, "vec": [0.1, 0.2, 0.3], "xs": [0.1, 1e300]},
             {"id": 1, "vec": (1.0, 2, 3.5), "xs": [2.5]},  # a tuple, an int
             {"id": 2, "vec": [1.5, -2.25, 0.0], "xs": []}]

@@ -55,8 +55,7 @@ class FloatRows {
   /// growing segment's larger storage, whose rows are all written (copied
   /// or inserted) before any reader sees them. Saves writing zeros over
   /// memory that is about to be overwritten.
-  static std::shared_ptr<FloatRows> Uninitialized(size_t capacity,
-                                                  size_t dim);
+  static std::shared_ptr<FloatRows> Uninitialized(size_t capacity, size_t dim);
   ~FloatRows();
 
   FloatRows(const FloatRows&) = delete;

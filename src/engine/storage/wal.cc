@@ -165,7 +165,7 @@ WalWriter::~WalWriter() {
 }
 
 absl::Status WalWriter::Append(std::string_view record,
-                              const std::function<void()>& while_syncing) {
+                               const std::function<void()>& while_syncing) {
   std::string sealed;
   std::string_view payload = record;
   if (cipher_ != nullptr) {
