@@ -7,7 +7,7 @@
 //   payload
 //
 // With encryption the payload is an AES-256-GCM sealed message. Every
-// frame is written with one write() call; with SyncPolicy kPerBatch the file
+// frame is written with one writev() call; with SyncPolicy kPerBatch the file
 // is fsynced before Append returns, so an acknowledged record survives power
 // loss.
 //
