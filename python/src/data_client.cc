@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -104,16 +105,52 @@ class PyClient {
   std::unique_ptr<cove::Client> client_;
 };
 
-cove::InsertRequest MakeInsertRequest(const std::string& collection,
-                                      py::handle rows, py::handle columns,
-                                      const std::string& partition) {
+// The FLOAT_VECTOR fields of a collection, for reading rows' lists of
+// floats straight into vectors; none when it cannot be described (the
+// insert then reports why).
+std::set<std::string> FloatVectorFields(PyClient& c,
+                                        const std::string& collection,
+                                        py::handle rows,
+                                        const cove::CallOptions& call) {
+  // Only rows holding lists need it (the first row tells).
+  PyObject* first = nullptr;
+  if (PyList_Check(rows.ptr()) && PyList_GET_SIZE(rows.ptr()) > 0) {
+    first = PyList_GET_ITEM(rows.ptr(), 0);
+  } else if (PyDict_Check(rows.ptr())) {
+    first = rows.ptr();
+  }
+  bool lists = false;
+  if (first != nullptr && PyDict_Check(first)) {
+    PyObject* key = nullptr;
+    PyObject* value = nullptr;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(first, &pos, &key, &value)) {
+      lists |= PyList_Check(value) || PyTuple_Check(value);
+    }
+  }
+  if (!lists) return {};
+  return c.Run([&](cove::Client& cl) -> absl::StatusOr<std::set<std::string>> {
+    std::set<std::string> names;
+    auto d = cl.DescribeCollection(collection, call);
+    if (!d.ok()) return names;
+    for (const cove::FieldSchema& f : d->schema.fields) {
+      if (f.type == cove::DataType::kFloatVector) names.insert(f.name);
+    }
+    return names;
+  });
+}
+
+cove::InsertRequest MakeInsertRequest(
+    const std::string& collection, py::handle rows, py::handle columns,
+    const std::string& partition,
+    const std::set<std::string>* float_vector_fields = nullptr) {
   cove::InsertRequest request;
   request.collection_name = collection;
   request.partition_name = partition;
   if (!rows.is_none() && !columns.is_none()) {
     RaiseInvalid("insert: give rows or columns, not both");
   }
-  if (!rows.is_none()) request.rows = ToRows(rows);
+  if (!rows.is_none()) request.rows = ToRows(rows, float_vector_fields);
   if (!columns.is_none()) {
     for (auto item : py::reinterpret_borrow<py::dict>(columns)) {
       std::string name = py::str(item.first);
@@ -995,8 +1032,11 @@ void BindClient(py::module_& m) {
           [](PyClient& c, const std::string& coll, py::object rows,
              py::object columns, const std::string& partition,
              const CallOptions& o) {
-            cove::InsertRequest req =
-                MakeInsertRequest(coll, rows, columns, partition);
+            const std::set<std::string> vector_fields =
+                rows.is_none() ? std::set<std::string>()
+                               : FloatVectorFields(c, coll, rows, o);
+            cove::InsertRequest req = MakeInsertRequest(
+                coll, rows, columns, partition, &vector_fields);
             cove::MutationResult r =
                 c.Run([&](Client& cl) { return cl.Insert(req, o); });
             return FromMutation(r);
@@ -1011,8 +1051,11 @@ void BindClient(py::module_& m) {
           [](PyClient& c, const std::string& coll, py::object rows,
              py::object columns, const std::string& partition,
              const CallOptions& o) {
-            cove::InsertRequest req =
-                MakeInsertRequest(coll, rows, columns, partition);
+            const std::set<std::string> vector_fields =
+                rows.is_none() ? std::set<std::string>()
+                               : FloatVectorFields(c, coll, rows, o);
+            cove::InsertRequest req = MakeInsertRequest(
+                coll, rows, columns, partition, &vector_fields);
             cove::MutationResult r =
                 c.Run([&](Client& cl) { return cl.Upsert(req, o); });
             return FromMutation(r);

@@ -321,11 +321,30 @@ py::object FromValue(const Value& v) {
 
 namespace {
 
-cove::Row ToRow(py::handle h, size_t index) {
+// A list or tuple given for a FLOAT_VECTOR field, read straight into
+// float32 when every item is a Python float (pymilvus users' rows): no
+// Value per element. False for anything else, which then goes the general
+// way (and is checked, with its messages, by the engine).
+bool FloatListToVector(PyObject* o, Value* out) {
+  if (!PyList_Check(o) && !PyTuple_Check(o)) return false;
+  const Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
+  PyObject** items = PySequence_Fast_ITEMS(o);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    if (!PyFloat_CheckExact(items[i])) return false;
+    v[static_cast<size_t>(i)] = static_cast<float>(PyFloat_AS_DOUBLE(items[i]));
+  }
+  *out = Value::FloatVector(std::move(v));
+  return true;
+}
+
+cove::Row ToRow(py::handle h, size_t index,
+                const std::set<std::string>* float_vector_fields) {
   const std::string where = "row " + std::to_string(index);
   if (!PyDict_Check(h.ptr())) {
     if (PyMapping_Check(h.ptr()) && PyObject_HasAttrString(h.ptr(), "items")) {
-      return ToRow(py::dict(py::reinterpret_borrow<py::object>(h)), index);
+      return ToRow(py::dict(py::reinterpret_borrow<py::object>(h)), index,
+                   float_vector_fields);
     }
     throw py::type_error(where + ": expected a dict of field values (got " +
                          TypeName(h) + ")");
@@ -337,6 +356,12 @@ cove::Row ToRow(py::handle h, size_t index) {
                            TypeName(item.first) + ")");
     }
     std::string key = item.first.cast<std::string>();
+    Value v;
+    if (float_vector_fields != nullptr && float_vector_fields->count(key) > 0 &&
+        FloatListToVector(item.second.ptr(), &v)) {
+      row.emplace(std::move(key), std::move(v));
+      continue;
+    }
     row.emplace(key, ToValue(item.second, where + ": field '" + key + "'"));
   }
   return row;
@@ -344,14 +369,18 @@ cove::Row ToRow(py::handle h, size_t index) {
 
 }  // namespace
 
-std::vector<cove::Row> ToRows(py::handle rows) {
+std::vector<cove::Row> ToRows(
+    py::handle rows, const std::set<std::string>* float_vector_fields) {
   std::vector<cove::Row> out;
   if (PyDict_Check(rows.ptr())) {
-    out.push_back(ToRow(rows, 0));
+    out.push_back(ToRow(rows, 0, float_vector_fields));
     return out;
   }
+  if (PyList_Check(rows.ptr())) out.reserve(PyList_GET_SIZE(rows.ptr()));
   size_t i = 0;
-  for (py::handle row : rows) out.push_back(ToRow(row, i++));
+  for (py::handle row : rows) {
+    out.push_back(ToRow(row, i++, float_vector_fields));
+  }
   return out;
 }
 

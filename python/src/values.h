@@ -12,6 +12,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,7 +56,12 @@ cove::Value ToSparse(py::handle h, const std::string& what);
 /// binary, float16 and bfloat16 vectors as bytes (as pymilvus); JSON-like
 /// values as None/bool/int/float/str/list/dict.
 py::object FromValue(const cove::Value& v);
-std::vector<cove::Row> ToRows(py::handle rows);
+/// Rows (a list of dicts, or one dict). Values of the fields named in
+/// `float_vector_fields` (the collection's FLOAT_VECTOR fields) that are
+/// lists of Python floats are read straight into float vectors.
+std::vector<cove::Row> ToRows(
+    py::handle rows,
+    const std::set<std::string>* float_vector_fields = nullptr);
 py::dict FromRow(const cove::Row& row);
 py::list FromRows(const std::vector<cove::Row>& rows);
 std::vector<cove::Value> ToValues(py::handle h, const std::string& what);

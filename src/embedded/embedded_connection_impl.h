@@ -1076,8 +1076,10 @@ class EmbeddedConnection : public Connection {
   void AttachLogger(engine::Collection& c) {
     if (store_ == nullptr) return;
     engine::Store* store = store_.get();
-    c.set_logger(
-        [store](std::string_view record) { return store->Append(record); });
+    c.set_logger([store](std::string_view record,
+                         const std::function<void()>& while_syncing) {
+      return store->Append(record, while_syncing);
+    });
   }
 
   absl::Status LogAlias(engine::RecordType type, const CallOptions& call,

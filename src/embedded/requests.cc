@@ -282,6 +282,18 @@ absl::StatusOr<Value> BinaryVectorValue(const engine::FieldDef& f,
   return Value::BinaryVector(std::move(bytes));
 }
 
+// True when no value is NaN or infinite (exponent bits not all set): a
+// loop the compiler vectorizes, for the common case of valid vectors.
+bool AllFinite(const float* p, size_t n) {
+  uint32_t bad = 0;
+  for (size_t k = 0; k < n; ++k) {
+    uint32_t bits;
+    std::memcpy(&bits, p + k, sizeof(bits));
+    bad |= static_cast<uint32_t>((bits & 0x7F800000u) == 0x7F800000u);
+  }
+  return bad == 0;
+}
+
 // A row of the request as one value per column of `c` (the schema's fields,
 // then "$meta"): unknown keys become dynamic keys (or are refused), missing
 // values take defaults, every value is checked against its field. The
@@ -350,6 +362,12 @@ absl::Status NormalizeRow(const engine::Schema& schema, const Row& in,
           v == nullptr ? ")" : "; the field is not nullable)"));
     }
     if (f.type == engine::DataType::kFloatVector) {
+      if (v->is_float_vector() &&
+          static_cast<int64_t>(v->AsFloatVector().size()) == f.dim &&
+          AllFinite(v->AsFloatVector().data(), v->AsFloatVector().size())) {
+        (*out)[i] = *v;  // shares the floats: no copy
+        continue;
+      }
       std::vector<float> vec;
       if (v->is_float_vector()) {
         vec = v->AsFloatVector();
@@ -952,8 +970,13 @@ absl::StatusOr<MutationResult> InsertInto(engine::Collection& collection,
                                           const InsertRequest& request,
                                           bool upsert,
                                           const engine::Schema* limits) {
-  COVE_ASSIGN_OR_RETURN(const std::vector<Row> rows,
-                        InsertRequestRows(request));
+  // Rows given as rows are read where they are; columns become rows.
+  std::vector<Row> from_columns;
+  if (!request.columns.empty()) {
+    COVE_ASSIGN_OR_RETURN(from_columns, InsertRequestRows(request));
+  }
+  const std::vector<Row>& rows =
+      request.columns.empty() ? request.rows : from_columns;
   if (rows.empty()) {
     return absl::InvalidArgumentError("insert: no rows given");
   }

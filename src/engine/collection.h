@@ -282,8 +282,12 @@ struct IndexStatus {
 class Collection {
  public:
   /// Writes a record durably before a change is applied; an error aborts
-  /// the change.
-  using Logger = std::function<absl::Status(std::string_view record)>;
+  /// the change. `while_syncing`, when not empty, is to be called once the
+  /// record is written, while it is made durable (it prepares the change
+  /// without publishing it; a logger that has nothing to wait for calls it
+  /// before returning OK).
+  using Logger = std::function<absl::Status(
+      std::string_view record, const std::function<void()>& while_syncing)>;
 
   /// Validates the schema. The collection starts empty and not loaded.
   /// `id` 0 assigns a new collection id; replay passes the logged one.
@@ -507,7 +511,7 @@ class Collection {
       internal::ByteReader* r, CollectionContext context);
 
   absl::Status Log(const std::string& record) {
-    return logger_ ? logger_(record) : absl::OkStatus();
+    return logger_ ? logger_(record, {}) : absl::OkStatus();
   }
   std::shared_ptr<const CollectionState> Snapshot() const;
   // Replaces the published state (requires mu_ and state_mu_).
@@ -520,10 +524,22 @@ class Collection {
   bool TombstoneLocked(Batch& batch, Loc loc, std::vector<int64_t>* touched);
   void ErasePkLocked(const Value& key);
   void SetPkLocked(const Value& key, Loc loc);
-  // Rows go to `partition_id`, or to `per_row[r]` when given.
+  // Rows go to `partition_id`, or to `per_row[r]` when given. The float
+  // vectors of the first `staged` rows are in their slots already
+  // (StageVectorsLocked, which gave their norms).
   void ApplyInsertLocked(std::vector<std::vector<Value>>& rows,
                          uint16_t partition_id,
-                         const std::vector<uint16_t>* per_row = nullptr);
+                         const std::vector<uint16_t>* per_row = nullptr,
+                         size_t staged = 0,
+                         const std::vector<float>& staged_norms = {});
+  // Copies the float vectors of the first rows of an insert, and their
+  // inverse norms, into the growing segment's slots past its published
+  // rows (as many rows as fit before the storage must grow or the segment
+  // seals; none when a vector field is not float32). Readers do not see
+  // them until ApplyInsertLocked publishes the rows. Returns how many rows
+  // it staged, their norms in `norms` (row-major by field; requires mu_).
+  size_t StageVectorsLocked(const std::vector<std::vector<Value>>& rows,
+                            std::vector<float>* norms);
   // Seals the growing view at `pos` of `batch` and appends a new growing
   // one (requires mu_ and state_mu_); returns the new one's position.
   size_t SealGrowingLocked(Batch& batch, size_t pos);

@@ -70,6 +70,13 @@ absl::StatusOr<WriteResult> Collection::Insert(
   for (const auto& values : normalized) result.ids.push_back(values[pk_index_]);
   if (logger_) {
     internal::ByteWriter w;
+    // One allocation for the record: the vectors (most of its bytes) are
+    // raw floats, scalars a few bytes each.
+    size_t row_bytes = 16 + 10 * num_columns_;
+    for (size_t f = 0; f < vector_dims_.size(); ++f) {
+      row_bytes += sizeof(float) * vector_dims_[f];
+    }
+    w.bytes().reserve(32 + normalized.size() * row_bytes);
     if (layout != nullptr) {
       w.U8(static_cast<uint8_t>(RecordType::kInsertByKey));
       w.I64(id_);
@@ -89,14 +96,55 @@ absl::StatusOr<WriteResult> Collection::Insert(
         for (const Value& v : values) w.Val(v);
       }
     }
-    if (absl::Status s = Log(w.Take()); !s.ok()) {
+    // The float vectors are copied into the growing segment's free slots
+    // while the record is flushed; they are published only after.
+    size_t staged = 0;
+    std::vector<float> norms;
+    if (absl::Status s = logger_(
+            w.bytes(), [&] { staged = StageVectorsLocked(rows, &norms); });
+        !s.ok()) {
       if (pk.auto_id && !upsert) next_auto_id_ -= rows.size();
       return s;
     }
+    ApplyInsertLocked(normalized, partition_id,
+                      layout != nullptr ? &per_row : nullptr, staged, norms);
+    return result;
   }
   ApplyInsertLocked(normalized, partition_id,
                     layout != nullptr ? &per_row : nullptr);
   return result;
+}
+
+size_t Collection::StageVectorsLocked(
+    const std::vector<std::vector<Value>>& rows, std::vector<float>* norms) {
+  std::shared_ptr<const CollectionState> state = Snapshot();
+  const int gpos = state->Find(growing_id_);
+  if (gpos < 0) return 0;
+  const size_t first = state->segments[gpos]->rows;
+  const size_t limit =
+      std::min(growing_->capacity, context_.segments.seal_rows);
+  const size_t n = first < limit ? std::min(rows.size(), limit - first) : 0;
+  if (n == 0 || vector_dims_.empty()) return 0;
+  for (size_t f = 0; f < vector_dims_.size(); ++f) {
+    if (IsBinaryField(f) || vector_half_[f].has_value()) return 0;
+  }
+  norms->resize(n * vector_dims_.size());
+  for (size_t f = 0; f < vector_dims_.size(); ++f) {
+    const size_t dim = vector_dims_[f];
+    const int column = vector_field_index_[f];
+    float* base = growing_vectors_[f]->mutable_data();
+    std::vector<float>& inv_norm = growing_->vectors[f].inv_norm;
+    for (size_t i = 0; i < n; ++i) {
+      const Value& v = rows[i][column];
+      if (!v.is_float_vector() || v.AsFloatVector().size() != dim) return 0;
+      float* dst = base + (first + i) * dim;
+      std::copy_n(v.AsFloatVector().data(), dim, dst);
+      const float norm = Norm(dst, dim);
+      inv_norm[first + i] = norm > 0 ? 1.0f / norm : 0.0f;
+      (*norms)[i * vector_dims_.size() + f] = norm;
+    }
+  }
+  return n;
 }
 
 absl::StatusOr<std::vector<uint16_t>> Collection::KeyPartitions(
@@ -154,7 +202,9 @@ bool Collection::TombstoneLocked(Batch& batch, Loc loc,
 
 void Collection::ApplyInsertLocked(std::vector<std::vector<Value>>& rows,
                                    uint16_t partition_id,
-                                   const std::vector<uint16_t>* per_row) {
+                                   const std::vector<uint16_t>* per_row,
+                                   size_t staged,
+                                   const std::vector<float>& staged_norms) {
   const size_t seal_rows = context_.segments.seal_rows;
   std::vector<int64_t> sealed_now;
   std::vector<int64_t> touched;
@@ -180,7 +230,12 @@ void Collection::ApplyInsertLocked(std::vector<std::vector<Value>>& rows,
             std::max(rows_now + 1, std::min(2 * rows_now, seal_rows));
         auto bigger =
             std::make_shared<SegmentData>(num_columns_, vector_dims_, capacity);
-        auto bigger_vectors = NewVectorRows(vector_dims_, capacity);
+        // Rows past rows_now are written by inserts before readers see
+        // them: no zeros written first.
+        std::vector<std::shared_ptr<FloatRows>> bigger_vectors;
+        for (size_t dim : vector_dims_) {
+          bigger_vectors.push_back(FloatRows::Uninitialized(capacity, dim));
+        }
         for (size_t c = 0; c < num_columns_; ++c) {
           std::copy_n(growing_->columns[c].begin(), rows_now,
                       bigger->columns[c].begin());
@@ -215,6 +270,14 @@ void Collection::ApplyInsertLocked(std::vector<std::vector<Value>>& rows,
         const size_t dim = vector_dims_[f];
         float* dst = growing_vectors_[f]->mutable_data() + row * dim;
         float norm = 0.0f;
+        if (i < staged) {
+          // Copied by StageVectorsLocked, into this very slot (no growth
+          // nor seal comes before it).
+          norm = staged_norms[i * vector_dims_.size() + f];
+          g->max_norm[f] = std::max(g->max_norm[f], norm * norm);
+          v = Value();
+          continue;
+        }
         if (IsBinaryField(f)) {
           // The code's bytes, zero-padded to the row's slots.
           const std::vector<uint8_t>& code = v.AsBinaryVector();
@@ -225,6 +288,9 @@ void Collection::ApplyInsertLocked(std::vector<std::vector<Value>>& rows,
           const std::vector<uint16_t>& vec = v.is_float16_vector()
                                                  ? v.AsFloat16Vector()
                                                  : v.AsBFloat16Vector();
+          // An odd dimension leaves half of the last slot: zero it (the
+          // storage may not start zeroed).
+          if (vec.size() % 2 != 0) dst[dim - 1] = 0.0f;
           std::memcpy(dst, vec.data(), vec.size() * sizeof(uint16_t));
           norm = HalfNorm(*vector_half_[f], vec.data(), vec.size());
         } else {

@@ -429,23 +429,33 @@ absl::Status BuildColumn(const FieldSchema& f,
   if (f.type == DataType::kFloatVector) {
     schema_pb::VectorField* vec = out->mutable_vectors();
     vec->set_dim(f.dim);
+    // Written straight into the message: float32 vectors of the right
+    // dimension are copied once, other forms converted through `data`.
+    auto* floats = vec->mutable_float_vector()->mutable_data();
+    const size_t dim = static_cast<size_t>(std::max<int64_t>(f.dim, 0));
+    floats->Reserve(static_cast<int>(rows.size() * dim));
     std::vector<float> data;
-    data.reserve(rows.size() *
-                 static_cast<size_t>(std::max<int64_t>(f.dim, 0)));
     for (size_t r = 0; r < rows.size(); ++r) {
+      auto it = rows[r]->find(f.name);
+      if (it != rows[r]->end() && it->second.is_float_vector() &&
+          it->second.AsFloatVector().size() == dim) {
+        const std::vector<float>& v = it->second.AsFloatVector();
+        floats->Add(v.begin(), v.end());
+        continue;
+      }
       std::string where = absl::StrCat(insert ? "insert row " : "row ", r,
                                        ": field '", f.name, "'");
-      auto it = rows[r]->find(f.name);
       if (it == rows[r]->end() || it->second.is_null()) {
         if (!insert) {
-          data.resize(data.size() + f.dim, 0.0f);
+          floats->Resize(floats->size() + static_cast<int>(dim), 0.0f);
           continue;
         }
         return Invalid(absl::StrCat(where, " is missing"));
       }
+      data.clear();
       COVE_RETURN_IF_ERROR(VectorFloats(it->second, where, f.dim, &data));
+      floats->Add(data.begin(), data.end());
     }
-    vec->mutable_float_vector()->mutable_data()->Add(data.begin(), data.end());
     return absl::OkStatus();
   }
   schema_pb::ScalarField* scalars = out->mutable_scalars();

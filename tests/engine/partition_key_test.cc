@@ -395,10 +395,12 @@ TEST(PartitionKeyTest, HidesTheDefaultPartitionAndRoutesRows) {
 TEST(PartitionKeyTest, LogAndSnapshotKeepTheRowsPartitions) {
   auto c = MakeKeyCollection(true, 5, cove::IndexType::kFlat);
   std::vector<std::string> log;
-  c->set_logger([&](std::string_view record) {
-    log.emplace_back(record);
-    return absl::OkStatus();
-  });
+  c->set_logger(
+      [&](std::string_view record, const std::function<void()>& while_syncing) {
+        log.emplace_back(record);
+        if (while_syncing) while_syncing();
+        return absl::OkStatus();
+      });
   Gen gen{std::mt19937(9), true, 11};
   std::map<int64_t, Value> key_of;
   InsertRequest insert;

@@ -775,3 +775,56 @@ TEST(SegmentTest, FormatOneSnapshotIsMigratedIntoSegments) {
 
 }  // namespace
 }  // namespace cove::engine
+
+namespace cove::engine {
+namespace {
+
+// Inserts copy their vectors into the growing segment while the log record
+// is flushed (the logger's while_syncing), and publish them only once it is
+// durable: a failed flush leaves no row behind, and the slots it filled are
+// written again by the next insert, across the storage's growth too.
+TEST(SegmentTest, StagedRowsArePublishedOnlyWhenTheLogSucceeds) {
+  auto c = MakeCollection(5000, cove::IndexType::kFlat, MetricType::kCosine);
+  bool fail = false;
+  int staged_calls = 0;
+  c->set_logger([&](std::string_view, const std::function<void()>& staging) {
+    if (staging) {
+      staging();
+      ++staged_calls;
+    }
+    return fail ? absl::InternalError("fdatasync: injected") : absl::OkStatus();
+  });
+  std::mt19937 rng(3);
+  std::map<int64_t, std::vector<float>> vectors;
+  auto batch = [&](int64_t first, int64_t n) {
+    std::vector<Row> rows;
+    for (int64_t id = first; id < first + n; ++id) {
+      vectors[id] = RandomVector(rng);
+      rows.push_back(MakeRow(id, vectors[id], id % 7));
+    }
+    InsertRequest request;
+    request.rows = std::move(rows);
+    return internal::InsertInto(*c, request, false).status();
+  };
+  ASSERT_THAT(batch(0, 1000), IsOk());
+  fail = true;
+  EXPECT_FALSE(batch(1000, 1000).ok());  // fills 24 slots, then fails
+  fail = false;
+  ASSERT_THAT(batch(2000, 1000), IsOk());  // 24 staged, the rest after growth
+  EXPECT_EQ(staged_calls, 3);
+  std::set<int64_t> want;
+  for (int64_t id = 0; id < 1000; ++id) want.insert(id);
+  for (int64_t id = 2000; id < 3000; ++id) want.insert(id);
+  EXPECT_EQ(AllIds(*c), want);
+  for (int64_t id : {0, 999, 2000, 2023, 2024, 2500, 2999}) {
+    std::vector<std::vector<float>> distances;
+    auto ids = SearchIds(*c, vectors[id], "", 1, 0, {}, &distances);
+    ASSERT_EQ(ids.size(), 1u);
+    ASSERT_EQ(ids[0].size(), 1u);
+    EXPECT_EQ(ids[0][0], id);
+    EXPECT_NEAR(distances[0][0], 1.0f, 1e-4) << id;  // COSINE of itself
+  }
+}
+
+}  // namespace
+}  // namespace cove::engine

@@ -453,3 +453,34 @@ def test_columns_of_different_lengths_name_the_lengths(client, vectors):
     with pytest.raises(cove.InvalidArgumentError, match="differ in length") as err:
         client.insert("ragged", {"id": np.arange(3), "vector": vectors(2, 4)})
     assert "'id': 3" in str(err.value) and "'vector': 2" in str(err.value)
+
+
+def test_rows_of_float_lists(client):
+    # pymilvus users' rows: vectors as lists of Python floats. They are read
+    # straight into float32 vectors; a list for an ARRAY<DOUBLE> field keeps
+    # its doubles exactly, and bad vectors are still refused by name.
+    schema = cove.CollectionSchema()
+    schema.add_field("id", cove.DataType.INT64, is_primary=True)
+    schema.add_field("vec", cove.DataType.FLOAT_VECTOR, dim=3)
+    schema.add_field("xs", cove.DataType.ARRAY, element_type=cove.DataType.DOUBLE,
+                     max_capacity=4)
+    index = cove.IndexParams()
+    index.add_index("vec", index_type="FLAT", metric_type="L2")
+    client.create_collection("lists", schema=schema, indexes=index)
+    rows = [{"id": 0, "vec": [0.1, 0.2, 0.3], "xs": [0.1, 1e300]},
+            {"id": 1, "vec": (1.0, 2, 3.5), "xs": [2.5]},  # a tuple, an int
+            {"id": 2, "vec": [1.5, -2.25, 0.0], "xs": []}]
+    assert client.insert("lists", rows).count == 3
+    got = {r["id"]: r for r in client.query("lists", "id >= 0",
+                                            output_fields=["vec", "xs"])}
+    np.testing.assert_array_equal(got[0]["vec"], np.float32([0.1, 0.2, 0.3]))
+    np.testing.assert_array_equal(got[1]["vec"], np.float32([1.0, 2.0, 3.5]))
+    np.testing.assert_array_equal(got[2]["vec"], np.float32([1.5, -2.25, 0.0]))
+    assert got[0]["xs"] == [0.1, 1e300]
+    with pytest.raises(cove.InvalidArgumentError, match="not a finite"):
+        client.insert("lists", [{"id": 3, "vec": [1.0, float("nan"), 2.0], "xs": []}])
+    with pytest.raises(cove.InvalidArgumentError, match="wrong dimension"):
+        client.insert("lists", [{"id": 4, "vec": [1.0, 2.0], "xs": []}])
+    with pytest.raises(cove.InvalidArgumentError, match="vec"):
+        client.insert("lists", [{"id": 5, "vec": [1.0, "x", 2.0], "xs": []}])
+    assert client.get_collection_stats("lists") == {"row_count": 3}

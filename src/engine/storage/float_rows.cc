@@ -58,7 +58,18 @@ int OpenNamelessFile(const std::string& dir) {
 
 FloatRows::FloatRows(size_t capacity, size_t dim)
     : capacity_(capacity), dim_(dim), heap_(capacity * dim) {
+  std::fill(heap_.begin(), heap_.end(), 0.0f);
   data_ = heap_.data();
+}
+
+std::shared_ptr<FloatRows> FloatRows::Uninitialized(size_t capacity,
+                                                    size_t dim) {
+  std::shared_ptr<FloatRows> rows(new FloatRows());
+  rows->capacity_ = capacity;
+  rows->dim_ = dim;
+  rows->heap_.resize(capacity * dim);  // default-initialized: not written
+  rows->data_ = rows->heap_.data();
+  return rows;
 }
 
 FloatRows::~FloatRows() {
@@ -69,7 +80,7 @@ FloatRows::~FloatRows() {
 
 std::shared_ptr<FloatRows> FloatRows::Copy(const float* data, size_t n,
                                            size_t dim) {
-  auto rows = std::make_shared<FloatRows>(n, dim);
+  auto rows = Uninitialized(n, dim);
   if (n * dim > 0) std::copy_n(data, n * dim, rows->heap_.data());
   return rows;
 }

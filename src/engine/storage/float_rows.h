@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -19,6 +20,27 @@
 #include "engine/storage/huge_page_allocator.h"
 
 namespace cove::engine {
+
+/// HugePageAllocator without the value-initialization of vector::resize:
+/// FloatRows zeroes the rows that must start as zeros itself.
+template <typename T>
+struct RowsAllocator : HugePageAllocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = RowsAllocator<U>;
+  };
+  RowsAllocator() = default;
+  template <typename U>
+  RowsAllocator(const RowsAllocator<U>&) {}  // NOLINT
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
 
 /// `capacity` rows of `dim` floats, row-major.
 ///
@@ -29,6 +51,11 @@ class FloatRows {
  public:
   /// Zero-filled heap rows.
   FloatRows(size_t capacity, size_t dim);
+  /// Heap rows whose values are left as the allocator gives them: for a
+  /// growing segment's larger storage, whose rows are all written (copied
+  /// or inserted) before any reader sees them. Saves writing zeros over
+  /// memory that is about to be overwritten.
+  static std::shared_ptr<FloatRows> Uninitialized(size_t capacity, size_t dim);
   ~FloatRows();
 
   FloatRows(const FloatRows&) = delete;
@@ -64,7 +91,7 @@ class FloatRows {
 
   size_t capacity_ = 0;
   size_t dim_ = 0;
-  std::vector<float, HugePageAllocator<float>> heap_;
+  std::vector<float, RowsAllocator<float>> heap_;
   const float* data_ = nullptr;
   size_t mapped_bytes_ = 0;
 };

@@ -289,13 +289,14 @@ Store::~Store() {
   if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
 }
 
-absl::Status Store::Append(std::string_view record) {
+absl::Status Store::Append(std::string_view record,
+                           const std::function<void()>& while_syncing) {
   absl::MutexLock lock(&mu_);
   if (wal_ == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(
         "data directory '", dir_, "' is open read-only: writes are refused"));
   }
-  return wal_->Append(record);
+  return wal_->Append(record, while_syncing);
 }
 
 uint64_t Store::log_size() const {

@@ -62,8 +62,10 @@ class Store {
   const std::string& dir() const { return dir_; }
 
   /// Appends a record (durable on return when sync is on).
-  /// FailedPrecondition on a read-only store.
-  absl::Status Append(std::string_view record);
+  /// FailedPrecondition on a read-only store. `while_syncing`: see
+  /// WalWriter::Append.
+  absl::Status Append(std::string_view record,
+                      const std::function<void()>& while_syncing = {});
 
   /// Bytes in the current log.
   uint64_t log_size() const;

@@ -3,11 +3,13 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -50,6 +52,37 @@ absl::Status WriteAll(int fd, const char* data, size_t n,
     }
     data += w;
     n -= static_cast<size_t>(w);
+  }
+  return absl::OkStatus();
+}
+
+// Writes a frame header and its payload, in one writev() call unless the
+// kernel takes part of it.
+absl::Status WriteFrame(int fd, const char* header, std::string_view payload,
+                        const std::string& path) {
+  iovec parts[2];
+  parts[0].iov_base = const_cast<char*>(header);
+  parts[0].iov_len = kWalFrameHeaderSize;
+  parts[1].iov_base = const_cast<char*>(payload.data());
+  parts[1].iov_len = payload.size();
+  iovec* next = parts;
+  int count = payload.empty() ? 1 : 2;
+  while (count > 0) {
+    ssize_t w = ::writev(fd, next, count);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return IoError(absl::StrCat("write '", path, "'"), errno);
+    }
+    size_t done = static_cast<size_t>(w);
+    while (count > 0 && done >= next->iov_len) {
+      done -= next->iov_len;
+      ++next;
+      --count;
+    }
+    if (count > 0) {
+      next->iov_base = static_cast<char*>(next->iov_base) + done;
+      next->iov_len -= done;
+    }
   }
   return absl::OkStatus();
 }
@@ -131,7 +164,8 @@ WalWriter::~WalWriter() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-absl::Status WalWriter::Append(std::string_view record) {
+absl::Status WalWriter::Append(std::string_view record,
+                               const std::function<void()>& while_syncing) {
   std::string sealed;
   std::string_view payload = record;
   if (cipher_ != nullptr) {
@@ -145,17 +179,31 @@ absl::Status WalWriter::Append(std::string_view record) {
                      " bytes exceeds the limit of ", kWalMaxRecord,
                      " (insert fewer rows per call)"));
   }
-  std::string frame(kWalFrameHeaderSize + payload.size(), '\0');
-  const uint32_t length = static_cast<uint32_t>(payload.size());
-  const uint32_t payload_crc = internal::Crc32c(payload);
-  PutU32(frame.data(), length);
-  PutU32(frame.data() + 4, payload_crc);
-  PutU32(frame.data() + 8, internal::Crc32c(std::string_view(frame.data(), 8)));
-  std::memcpy(frame.data() + kWalFrameHeaderSize, payload.data(),
-              payload.size());
-  absl::Status s = WriteAll(fd_, frame.data(), frame.size(), path_);
-  if (s.ok() && sync_ && ::fdatasync(fd_) != 0) {
-    s = IoError(absl::StrCat("fdatasync '", path_, "'"), errno);
+  // The frame header and the payload in one writev() call: the payload
+  // (megabytes for a batch of vectors) is not copied into a frame buffer.
+  char header[kWalFrameHeaderSize];
+  PutU32(header, static_cast<uint32_t>(payload.size()));
+  PutU32(header + 4, internal::Crc32c(payload));
+  PutU32(header + 8, internal::Crc32c(std::string_view(header, 8)));
+  absl::Status s = WriteFrame(fd_, header, payload, path_);
+  if (s.ok() && sync_) {
+    if (while_syncing) {
+      // The flush runs on a helper thread while the caller's work (which
+      // must not depend on the record being durable) runs here.
+      int rc = 0;
+      int err = 0;
+      std::thread flusher([&] {
+        rc = ::fdatasync(fd_);
+        err = errno;
+      });
+      while_syncing();
+      flusher.join();
+      if (rc != 0) s = IoError(absl::StrCat("fdatasync '", path_, "'"), err);
+    } else if (::fdatasync(fd_) != 0) {
+      s = IoError(absl::StrCat("fdatasync '", path_, "'"), errno);
+    }
+  } else if (s.ok() && while_syncing) {
+    while_syncing();
   }
   if (!s.ok()) {
     // Cut off whatever part of the frame reached the file, so that the log
@@ -165,7 +213,7 @@ absl::Status WalWriter::Append(std::string_view record) {
     }
     return s;
   }
-  size_ += frame.size();
+  size_ += kWalFrameHeaderSize + payload.size();
   return absl::OkStatus();
 }
 

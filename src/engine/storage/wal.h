@@ -7,7 +7,7 @@
 //   payload
 //
 // With encryption the payload is an AES-256-GCM sealed message. Every
-// frame is written with one write() call; with SyncPolicy kPerBatch the file
+// frame is written with one writev() call; with SyncPolicy kPerBatch the file
 // is fsynced before Append returns, so an acknowledged record survives power
 // loss.
 //
@@ -53,7 +53,13 @@ class WalWriter {
   /// Appends one record. ResourceExhausted when the disk is full, Internal
   /// for other I/O errors. After an error nothing of the record is
   /// considered written (a partial frame is cut off).
-  absl::Status Append(std::string_view record);
+  ///
+  /// `while_syncing` (optional) runs once the record is written, while it is
+  /// flushed to disk (on another thread): work that must not depend on the
+  /// record being durable, such as staging rows that are published only
+  /// once Append returned OK. It is not called when the write fails.
+  absl::Status Append(std::string_view record,
+                      const std::function<void()>& while_syncing = {});
 
   uint64_t size() const { return size_; }
   const std::string& path() const { return path_; }
