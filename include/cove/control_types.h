@@ -801,6 +801,11 @@ struct Fault {
   absl::StatusCode code = absl::StatusCode::kOk;
   std::string message;
   int32_t count = 0;  ///< how many times it fires; 0: until cleared
+  /// UpgradeCluster with kFail only: the upgrade runs, and the health check
+  /// of this replica's new release (1-based) fails with `message`; the
+  /// replicas upgraded before it are rolled back. 0: the operation fails
+  /// before the data plane is touched.
+  int32_t replica = 0;
 };
 
 // ---- alerts (issue 19)

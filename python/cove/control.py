@@ -197,9 +197,13 @@ class Emulator:
 
     def inject_fault(self, verb: str, mode: FaultMode, *,
                      code: Union[StatusCode, int] = StatusCode.OK, message: str = "",
-                     count: int = 0, timeout: Optional[float] = None) -> Fault:
-        """Makes ``verb`` (an RPC name, or "*") fail, stall or be unavailable."""
-        f = _to_core(Fault(verb=verb, mode=mode, code=code, message=message, count=count))
+                     count: int = 0, replica: int = 0,
+                     timeout: Optional[float] = None) -> Fault:
+        """Makes ``verb`` (an RPC name, or "*") fail, stall or be unavailable.
+        ``replica`` (UpgradeCluster with FAIL): the upgrade runs and that
+        replica's health check (1-based) fails, rolling back those before it."""
+        f = _to_core(Fault(verb=verb, mode=mode, code=code, message=message, count=count,
+                           replica=replica))
         return _from_core(Fault, self._core.inject_fault(f, timeout=timeout))
 
     def list_faults(self, *, timeout: Optional[float] = None) -> List[Fault]:

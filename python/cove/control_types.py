@@ -685,6 +685,10 @@ class Fault:
     code: StatusCode = StatusCode.OK
     message: str = ""
     count: int = 0
+    #: UpgradeCluster with FAIL only: the upgrade runs and this replica's
+    #: health check (1-based) fails; the replicas upgraded before it are
+    #: rolled back. 0: the operation fails before the data plane is touched.
+    replica: int = 0
 
 
 @dataclass

@@ -735,7 +735,8 @@ void BindControl(py::module_& m) {
       .def_readwrite("verb", &ctl::Fault::verb) COVE_PY_ENUM(ctl::Fault, mode)
           COVE_PY_ENUM(ctl::Fault, code)
       .def_readwrite("message", &ctl::Fault::message)
-      .def_readwrite("count", &ctl::Fault::count);
+      .def_readwrite("count", &ctl::Fault::count)
+      .def_readwrite("replica", &ctl::Fault::replica);
   py::class_<cove::ControlClient>(
       m, "ControlClient", "cove::ControlClient: the control-plane client.")
       .def(py::init([](const cove::ControlOptions& options) {

@@ -121,6 +121,7 @@ void AddEmulatorCommands(CLI::App& app, Context& ctx) {
     struct Flags {
       std::string verb, mode, code, message;
       int count = 0;
+      int replica = 0;
     };
     auto f = std::make_shared<Flags>();
     CLI::App* cmd = faults->add_subcommand(
@@ -138,6 +139,11 @@ void AddEmulatorCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--count", f->count,
                     "how many times it fires (default 0: until cleared)")
         ->check(WholeNumber(0, INT32_MAX));
+    cmd->add_option("--replica", f->replica,
+                    "UpgradeCluster with fail only: the upgrade runs and this "
+                    "replica's health check (1-based) fails; the replicas "
+                    "upgraded before it are rolled back")
+        ->check(WholeNumber(0, INT32_MAX));
     ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
       control::Fault fault;
       fault.verb = f->verb;
@@ -150,6 +156,7 @@ void AddEmulatorCommands(CLI::App& app, Context& ctx) {
       }
       fault.message = f->message;
       fault.count = f->count;
+      fault.replica = f->replica;
       return ctx.Print(c.emulator().InjectFault(fault, ctx.Call()));
     });
   }

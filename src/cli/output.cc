@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -30,12 +31,6 @@ Json Strings(const std::vector<std::string>& v) {
   Json out = Json::array();
   for (const std::string& s : v) out.push_back(s);
   return out;
-}
-
-std::string Upper(std::string s) {
-  for (char& c : s)
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
 }
 
 // Fields that carry a secret shown once: left out of the details view when
@@ -521,6 +516,7 @@ Json ToJson(const control::Fault& v) {
   j["code"] = CodeName(v.code);
   j["message"] = v.message;
   j["count"] = v.count;
+  j["replica"] = v.replica;
   return j;
 }
 
@@ -602,11 +598,8 @@ std::vector<Column> ColumnsFor(const control::AuditEvent*) {
           {"CLIENT", "client_address"}};
 }
 std::vector<Column> ColumnsFor(const control::Fault*) {
-  return {{"VERB", "verb"},
-          {"MODE", "mode"},
-          {"CODE", "code"},
-          {"COUNT", "count"},
-          {"MESSAGE", "message"}};
+  return {{"VERB", "verb"},   {"MODE", "mode"},       {"CODE", "code"},
+          {"COUNT", "count"}, {"REPLICA", "replica"}, {"MESSAGE", "message"}};
 }
 
 std::string Printable(std::string_view s, bool keep_backslash) {
@@ -654,7 +647,7 @@ void PrintTable(std::ostream& out, const std::vector<Column>& columns,
   std::vector<size_t> width(columns.size());
   std::vector<std::string> header;
   for (size_t c = 0; c < columns.size(); ++c) {
-    header.push_back(Upper(columns[c].header));
+    header.push_back(absl::AsciiStrToUpper(columns[c].header));
     width[c] = DisplayWidth(header.back());
   }
   for (const Json& row : rows) {

@@ -732,6 +732,7 @@ pb::Fault ToProto(const control::Fault& v) {
   p.set_code(static_cast<int32_t>(v.code));
   p.set_message(v.message);
   p.set_count(v.count);
+  p.set_replica(v.replica);
   return p;
 }
 
@@ -742,6 +743,7 @@ control::Fault FromProto(const pb::Fault& p) {
   v.code = CodeFromInt(p.code());
   v.message = p.message();
   v.count = p.count();
+  v.replica = p.replica();
   return v;
 }
 

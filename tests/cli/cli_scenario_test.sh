@@ -517,6 +517,12 @@ run 9 -o json operations cancel "${cancel_op}" --wait
 json 'assert d["done"] and d["error_code"] == "CANCELLED" and d["cancel_requested"], d'
 err_has "CANCELLED"
 run 0 emulator faults clear --verb ScaleCluster
+# A rolling upgrade's fault names the replica whose health check fails.
+run 0 emulator faults inject --verb UpgradeCluster --mode fail --replica 2 \
+  --message "replica 2 does not come up"
+run 0 -o json emulator faults list
+json 'assert [(f["verb"], f["replica"]) for f in d] == [("UpgradeCluster", 2)], d'
+run 0 emulator faults clear --verb UpgradeCluster
 run 0 -o json clusters get prod
 json 'assert d["state"] == "RUNNING" and d["cu_size"] == 2, d'
 run 2 clusters scale prod --cu-size 4 --wait --timeout soon

@@ -284,6 +284,11 @@ def test_emulator_faults(admin, foundation):
         admin.get_organization(org.name)
     admin.emulator.clear_faults()
     assert admin.get_organization(org.name).name == org.name
+    fault = admin.emulator.inject_fault("UpgradeCluster", cove.FaultMode.FAIL,
+                                        message="replica 2 fails", replica=2)
+    assert fault.replica == 2
+    assert [f.replica for f in admin.emulator.list_faults()] == [2]
+    admin.emulator.clear_faults()
 
 
 def test_operation_wait_draws_progress(admin, foundation, monkeypatch, capsys):
