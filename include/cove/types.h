@@ -265,6 +265,8 @@ struct CollectionDescription {
   CollectionSchema schema;
   std::vector<std::string> aliases;
   std::vector<std::string> partitions;
+  /// Creation time, Unix microseconds (Milvus reports it as a hybrid
+  /// timestamp, milliseconds << 18; the remote backend converts it).
   int64_t created_timestamp = 0;
   int32_t num_shards = 1;
 };

@@ -60,9 +60,11 @@ absl::StatusOr<WriteResult> Collection::Insert(
   // Assign auto ids. A key that exists already, or repeats within the
   // batch, is not refused (Milvus accepts it): the last row for a key wins,
   // as in an upsert (ApplyInsertLocked tombstones the row the key had).
+  // A VARCHAR key gets the same numbers as text, as Milvus does.
   if (pk.auto_id && !upsert) {
     for (std::vector<Value>& row : normalized) {
-      row[pk_index_] = Value(next_auto_id_++);
+      const int64_t id = next_auto_id_++;
+      row[pk_index_] = int_pk ? Value(id) : Value(absl::StrCat(id));
     }
   }
   WriteResult result;

@@ -23,6 +23,7 @@
 #include "common/utf8.h"
 #include "engine/sparse/sparse.h"
 #include "milvus/convert_internal.h"
+#include "milvus/timestamp.h"
 
 // Milvus deprecated CollectionSchema.autoID (and common.Status.error_code,
 // see status_convert.cc), but peers still read them: keep setting and
@@ -445,15 +446,27 @@ absl::Status CheckCreateCollectionSupported(
   return absl::OkStatus();
 }
 
+uint64_t CollectionHybridTs(int64_t created_micros) {
+  if (created_micros <= 0) return 0;
+  return ComposeHybridTs(created_micros / 1000,
+                         static_cast<uint64_t>(created_micros % 1000));
+}
+
+int64_t CollectionCreatedMicros(uint64_t hybrid_ts) {
+  const uint64_t logical = hybrid_ts & ((uint64_t{1} << kLogicalBits) - 1);
+  return HybridTsPhysicalMs(hybrid_ts) * 1000 +
+         (logical < 1000 ? static_cast<int64_t>(logical) : 0);
+}
+
 void DescriptionToProto(const CollectionDescription& d,
                         milvus_pb::DescribeCollectionResponse* out) {
   *out->mutable_schema() = SchemaToProto(d.name, d.schema);
   out->set_collectionid(d.collection_id);
   out->set_collection_name(d.name);
-  out->set_created_timestamp(static_cast<uint64_t>(d.created_timestamp));
+  out->set_created_timestamp(CollectionHybridTs(d.created_timestamp));
   out->set_created_utc_timestamp(
       static_cast<uint64_t>(d.created_timestamp / 1000));
-  out->set_update_timestamp(static_cast<uint64_t>(d.created_timestamp));
+  out->set_update_timestamp(CollectionHybridTs(d.created_timestamp));
   out->set_shards_num(d.num_shards);
   // Partition key mode: the partitions the rows are spread over.
   out->set_num_partitions(d.schema.num_partitions > 0
@@ -475,7 +488,7 @@ absl::StatusOr<CollectionDescription> DescriptionFromProto(
   d.name = proto.collection_name().empty() ? proto.schema().name()
                                            : proto.collection_name();
   d.collection_id = proto.collectionid();
-  d.created_timestamp = static_cast<int64_t>(proto.created_timestamp());
+  d.created_timestamp = CollectionCreatedMicros(proto.created_timestamp());
   d.num_shards = proto.shards_num();
   for (const FieldSchema& f : d.schema.fields) {
     if (f.is_partition_key) d.schema.num_partitions = proto.num_partitions();

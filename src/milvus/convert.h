@@ -120,6 +120,15 @@ absl::Status CheckCreateCollectionSupported(
     const milvus_pb::CreateCollectionRequest& request);
 
 /// DescribeCollection: description <-> response (status untouched).
+/// A collection's creation time (CollectionDescription::created_timestamp,
+/// Unix microseconds) as the hybrid timestamp Milvus reports in
+/// created_timestamp / update_timestamp (and clients send back as
+/// schema_timestamp): milliseconds in the physical part, the microseconds
+/// below them in the logical part; and back (a logical part of 1,000 or
+/// more, a real Milvus counter, adds nothing).
+uint64_t CollectionHybridTs(int64_t created_micros);
+int64_t CollectionCreatedMicros(uint64_t hybrid_ts);
+
 void DescriptionToProto(const CollectionDescription& description,
                         milvus_pb::DescribeCollectionResponse* out);
 absl::StatusOr<CollectionDescription> DescriptionFromProto(

@@ -262,7 +262,7 @@ absl::Status MilvusServiceImpl::Write(const WriteRequest& request, bool upsert,
   if (request.schema_timestamp() != 0) {
     COVE_ASSIGN_OR_RETURN(auto d, connection_->DescribeCollection(
                                       request.collection_name(), call));
-    if (static_cast<uint64_t>(d.created_timestamp) !=
+    if (internal::CollectionHybridTs(d.created_timestamp) !=
         request.schema_timestamp()) {
       return internal::SchemaMismatchError(request.collection_name());
     }
@@ -495,7 +495,7 @@ grpc::Status MilvusServiceImpl::ShowCollections(
       response->add_collection_names(name);
       response->add_collection_ids(d->collection_id);
       response->add_created_timestamps(
-          static_cast<uint64_t>(d->created_timestamp));
+          internal::CollectionHybridTs(d->created_timestamp));
       response->add_created_utc_timestamps(
           static_cast<uint64_t>(d->created_timestamp / 1000));
       response->add_query_service_available(loaded);
@@ -954,6 +954,9 @@ grpc::Status MilvusServiceImpl::Search(grpc::ServerContext* context,
       response->set_collection_name(search.collection_name);
       COVE_RETURN_IF_ERROR(
           internal::SearchResultsToProto(results, schema, search, response));
+      // The time of the read, as Milvus answers it (pymilvus' first search
+      // iterator reads it; cove reads every acknowledged write anyway).
+      response->set_session_ts(clock_.Next());
     }
     // round_decimal (-1: as computed) rounds the scores, as Milvus does.
     int64_t decimals = -1;
@@ -989,6 +992,7 @@ grpc::Status MilvusServiceImpl::HybridSearch(
     shape.group_by_field = hybrid.group_by_field;
     COVE_RETURN_IF_ERROR(
         internal::SearchResultsToProto(results, schema, shape, response));
+    response->set_session_ts(clock_.Next());
     int64_t decimals = -1;
     if (absl::SimpleAtoi(
             internal::FindKeyValue(request->rank_params(), "round_decimal"),

@@ -450,6 +450,24 @@ run 0 data collections drop events --db analytics --yes --uri "${uri}"
 run 0 data databases drop analytics --yes --uri "${uri}"
 
 # ---- a schema file, and its round trip through describe ---------------------------
+# round_trip_schema FILE NAME: creates NAME from FILE (describe's JSON, on
+# standard input) and checks that describing NAME gives FILE back (but for
+# the name, id and creation time).
+round_trip_schema() {
+  stdin_data="$(<"$1")" run 0 data collections create "$2" --schema - --uri "${uri}"
+  stdin_data=""
+  run 0 -o json data collections describe "$2" --uri "${uri}"
+  printf '%s' "${out}" >"${tmp}/last.json"
+  "${py}" - "$1" "${tmp}/last.json" <<'PY' || fail "schemas differ"
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+for d in (a, b):
+    for k in ("name", "collection_id", "created_timestamp"):
+        d.pop(k)
+assert a == b, (a, b)
+PY
+}
+
 cat >"${tmp}/schema.json" <<'EOF'
 {"fields": [
   {"name": "sku", "type": "VARCHAR", "is_primary_key": true, "max_length": 16},
@@ -470,19 +488,7 @@ assert f["sku"]["type"] == "VARCHAR" and f["sku"]["max_length"] == 16, f
 assert f["qty"]["default_value"] == 1 and f["price"]["nullable"], f
 assert f["tags"]["element_type"] == "VARCHAR" and f["tags"]["max_capacity"] == 4, f
 assert d["indexes"][0]["index_type"] == "HNSW" and d["indexes"][0]["params"] == {"M": "8", "efConstruction": "64"}, d'
-stdin_data="$(<"${tmp}/items.json")" run 0 data collections create items2 \
-  --schema - --uri "${uri}"
-stdin_data=""
-run 0 -o json data collections describe items2 --uri "${uri}"
-printf '%s' "${out}" >"${tmp}/last.json"
-"${py}" - "${tmp}/items.json" "${tmp}/last.json" <<'PY' || fail "schemas differ"
-import json, sys
-a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-for d in (a, b):
-    for k in ("name", "collection_id", "created_timestamp"):
-        d.pop(k)
-assert a == b, (a, b)
-PY
+round_trip_schema "${tmp}/items.json" items2
 printf 'sku,qty,price,tags,emb\nA-1,,2.5,"[""red""]","[1,0,0]"\nB-2,7,,[],"[0,1,0]"\n' \
   >"${tmp}/items.csv"
 run 0 data insert items --file "${tmp}/items.csv" --uri "${uri}"
@@ -532,19 +538,7 @@ json 'assert [h["id"] for h in d[0]] == [3, 1], d'
 run 0 -o json data query notes --filter "TEXT_MATCH(body, 'road') and team == 'b'" \
   --output-fields id --uri "${uri}"
 json 'assert [r["id"] for r in d] == [2], d'
-stdin_data="$(<"${tmp}/notes-described.json")" run 0 data collections create notes2 \
-  --schema - --uri "${uri}"
-stdin_data=""
-run 0 -o json data collections describe notes2 --uri "${uri}"
-printf '%s' "${out}" >"${tmp}/last.json"
-"${py}" - "${tmp}/notes-described.json" "${tmp}/last.json" <<'PY' || fail "schemas differ"
-import json, sys
-a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-for d in (a, b):
-    for k in ("name", "collection_id", "created_timestamp"):
-        d.pop(k)
-assert a == b, (a, b)
-PY
+round_trip_schema "${tmp}/notes-described.json" notes2
 printf '{"fields": [{"name": "id", "type": "INT64", "is_primary_key": true}], "functions": [{"name": "e", "type": "TEXTEMBEDDING"}]}' \
   >"${tmp}/bad-function.json"
 run 2 data collections create notes3 --schema "${tmp}/bad-function.json" --uri "${uri}"

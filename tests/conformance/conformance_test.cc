@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/utf8.h"
 #include "conformance/backends.h"
 #include "cove/client.h"
@@ -157,6 +159,11 @@ TEST_P(ConformanceTest, CollectionLifecycle) {
   EXPECT_EQ(d.schema.fields[1].type, DataType::kFloatVector);
   EXPECT_EQ(d.schema.fields[1].dim, 4);
   EXPECT_THAT(d.partitions, ElementsAre("_default"));
+  // Creation time in Unix microseconds on both backends (the wire carries
+  // Milvus' hybrid timestamp).
+  const int64_t now_us = absl::ToUnixMicros(absl::Now());
+  EXPECT_LE(d.created_timestamp, now_us);
+  EXPECT_GT(d.created_timestamp, now_us - int64_t{3600} * 1000 * 1000);
   ASSERT_OK_AND_ASSIGN(LoadState state, client().GetLoadState("docs"));
   EXPECT_EQ(state, LoadState::kLoaded);
 
@@ -169,6 +176,49 @@ TEST_P(ConformanceTest, CollectionLifecycle) {
   EXPECT_THAT(client().DropCollection("papers"), IsOk());
   ASSERT_OK_AND_ASSIGN(names, client().ListCollections());
   EXPECT_TRUE(names.empty());
+}
+
+// A VARCHAR primary key with auto_id gets generated ids as text (Milvus
+// keeps its int64 ids as strings), which every read takes.
+TEST_P(ConformanceTest, VarCharAutoIdKeysAreText) {
+  CollectionSchema schema;
+  FieldSchema pk;
+  pk.name = "pk";
+  pk.type = DataType::kVarChar;
+  pk.max_length = 64;
+  pk.is_primary_key = true;
+  pk.auto_id = true;
+  FieldSchema vec;
+  vec.name = "v";
+  vec.type = DataType::kFloatVector;
+  vec.dim = 2;
+  schema.AddField(pk).AddField(vec);
+  ASSERT_THAT(client().CreateCollection("auto", schema), IsOk());
+  std::vector<Row> rows;
+  for (int i = 0; i < 4; ++i) {
+    rows.push_back({{"v", Value::FloatVector({static_cast<float>(i), 1})}});
+  }
+  ASSERT_OK_AND_ASSIGN(MutationResult written, client().Insert("auto", rows));
+  ASSERT_EQ(written.ids.size(), 4u);
+  for (const Value& id : written.ids) {
+    ASSERT_TRUE(id.is_string()) << id.ToJson();
+  }
+  QueryRequest q;
+  q.collection_name = "auto";
+  q.ids = {written.ids[2]};
+  q.output_fields = {"pk", "v"};
+  ASSERT_OK_AND_ASSIGN(std::vector<Row> got, client().Query(q));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].at("pk"), written.ids[2]);
+  SearchRequest s;
+  s.collection_name = "auto";
+  s.vectors = {3, 1};
+  s.dim = 2;
+  s.limit = 1;
+  ASSERT_OK_AND_ASSIGN(SearchResults hits, client().Search(s));
+  ASSERT_EQ(hits.hits.at(0).size(), 1u);
+  EXPECT_EQ(hits.hits[0][0].id, written.ids[3]);
+  ASSERT_THAT(client().DropCollection("auto"), IsOk());
 }
 
 TEST_P(ConformanceTest, FullSchemaRoundTrips) {

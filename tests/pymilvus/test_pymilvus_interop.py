@@ -750,6 +750,30 @@ def test_databases(server):
     c.close()
 
 
+def test_varchar_auto_id_keys_are_text(client):
+    # Milvus generates int64 ids and keeps them as strings for a VARCHAR
+    # key: reads, searches and gets by those strings work.
+    name = "varchar_auto"
+    client.drop_collection(name)
+    schema = MilvusClient.create_schema(auto_id=True)
+    schema.add_field("pk", DataType.VARCHAR, is_primary=True, max_length=100)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=4)
+    ip = client.prepare_index_params()
+    ip.add_index("v", index_type="FLAT", metric_type="L2")
+    client.create_collection(name, schema=schema, index_params=ip)
+    res = client.insert(name, [{"v": [0.1 * i, 0.2, 0.3, 0.4]} for i in range(5)])
+    ids = list(res["ids"])
+    assert len(set(ids)) == 5 and all(isinstance(i, str) and i.isdigit() for i in ids), ids
+    rows = client.query(name, filter="", limit=10, output_fields=["pk"])
+    assert sorted(r["pk"] for r in rows) == sorted(ids)
+    hits = client.search(name, [[0.0, 0.2, 0.3, 0.4]], limit=2)
+    assert hits[0][0]["pk"] == ids[0]  # hits are keyed by the primary key field
+    got = client.get(name, ids=[ids[3]], output_fields=["pk"])
+    assert [r["pk"] for r in got] == [ids[3]]
+    assert client.describe_collection(name)["created_timestamp"] >> 18 > 1_700_000_000_000
+    client.drop_collection(name)
+
+
 # --- iterators -----------------------------------------------------------------
 
 

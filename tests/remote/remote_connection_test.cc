@@ -93,7 +93,7 @@ class FakeStub : public MilvusStub {
     if (fail_insert-- > 0) {
       return grpc::Status(grpc::StatusCode::UNAVAILABLE, "connection reset");
     }
-    if (request.schema_timestamp() != static_cast<uint64_t>(schema_version)) {
+    if (request.schema_timestamp() != CollectionHybridTs(schema_version)) {
       *response->mutable_status() =
           StatusToProto(SchemaMismatchError(request.collection_name()));
       return grpc::Status::OK;
@@ -289,7 +289,7 @@ TEST_F(RemoteConnectionTest, InsertSendsColumnsWithTheSchemaTimestamp) {
   EXPECT_EQ(result.count, 2);
   EXPECT_THAT(result.ids, ElementsAre(Value(1), Value(2)));
   const milvus_pb::InsertRequest& sent = stub_->last_insert;
-  EXPECT_EQ(sent.schema_timestamp(), 1000u);
+  EXPECT_EQ(sent.schema_timestamp(), CollectionHybridTs(1000));
   EXPECT_EQ(sent.num_rows(), 2u);
   ASSERT_EQ(sent.fields_data_size(), 3);
   EXPECT_EQ(sent.fields_data(0).field_name(), "id");
@@ -320,7 +320,7 @@ TEST_F(RemoteConnectionTest, SchemaCacheRefreshesOnMismatch) {
       Row{{"id", Value(2)}, {"vector", Value::FloatVector({1, 2, 3})}}};
   ASSERT_THAT(conn->Insert(insert, CallOptions{}), IsOk());
   EXPECT_EQ(stub_->describes, 2);
-  EXPECT_EQ(stub_->last_insert.schema_timestamp(), 2000u);
+  EXPECT_EQ(stub_->last_insert.schema_timestamp(), CollectionHybridTs(2000));
   // Same schema, the server changed only its version: mismatch then retry.
   stub_->schema_version = 3000;
   ASSERT_THAT(conn->Insert(insert, CallOptions{}), IsOk());

@@ -5,10 +5,12 @@
 #include <memory>
 #include <string>
 
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "milvus.grpc.pb.h"
 #include "milvus/convert.h"
+#include "milvus/timestamp.h"
 #include "server/server_fixture.h"
 #include "testing/status_matchers.h"
 
@@ -171,6 +173,16 @@ TEST_F(ServerTest, DescribeListsDimAndHidesMeta) {
       "3");
   EXPECT_NE(response.update_timestamp(), 0u);
   EXPECT_EQ(response.collection_name(), "docs");
+  // Hybrid timestamps (milliseconds << 18), as Milvus reports them.
+  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+  const int64_t created_ms =
+      internal::HybridTsPhysicalMs(response.created_timestamp());
+  EXPECT_LE(created_ms, now_ms);
+  EXPECT_GT(created_ms, now_ms - 3600 * 1000);
+  EXPECT_EQ(response.update_timestamp(), response.created_timestamp());
+  EXPECT_EQ(
+      internal::CollectionCreatedMicros(response.created_timestamp()) / 1000,
+      static_cast<int64_t>(response.created_utc_timestamp()));
 
   milvus_pb::GetLoadingProgressRequest progress;
   progress.set_collection_name("docs");
@@ -285,6 +297,7 @@ TEST_F(ServerTest, InsertSearchAndQueryOnTheWire) {
   milvus_pb::SearchResults results;
   ASSERT_TRUE(stub_->Search(Context().get(), search, &results).ok());
   ASSERT_EQ(results.status().code(), 0) << results.status().reason();
+  EXPECT_NE(results.session_ts(), 0u);  // the time of the read, as Milvus
   const schema_pb::SearchResultData& data = results.results();
   EXPECT_EQ(data.num_queries(), 2);
   EXPECT_THAT(data.topks(), ElementsAre(2, 2));
