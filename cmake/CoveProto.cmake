@@ -36,7 +36,10 @@ function(cove_proto_library target)
     endforeach()
   endforeach()
   add_library(${target} STATIC ${_srcs})
-  set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  # Generated sources define the same file-local names: never one unity
+  # source (CMAKE_UNITY_BUILD, see scripts/test.sh).
+  set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE ON
+                                             UNITY_BUILD OFF)
   target_include_directories(${target} PUBLIC "$<BUILD_INTERFACE:${_out}>")
   target_link_libraries(${target} PUBLIC protobuf::libprotobuf gRPC::grpc++)
   # Generated code is not ours to lint or warn about.

@@ -30,6 +30,8 @@
 #   COVE_SKIP_SANITIZE=1 skips the ASan+UBSan and TSan stages (4, 6)
 #   COVE_SKIP_FUZZ=1     skips the fuzz stage (5)
 #   COVE_FUZZ_SECONDS    fuzzing time per target (default 30)
+#   COVE_UNITY_BUILD=0   builds each source on its own (default: unity
+#                        builds of the libraries and programs)
 #   COVE_SAN_BUILD_DIR, COVE_TSAN_BUILD_DIR  the build directories of
 #                        stages 4-5 and 6 (default <build root>/sanitize,
 #                        <build root>/tsan)
@@ -45,6 +47,12 @@ failed=0
 summary=()
 
 stages="${COVE_STAGES:-release python asan fuzz tsan}"
+# The three builds are unity builds (the libraries' and programs' sources
+# compiled eight to a unit; tests/CMakeLists.txt keeps the tests apart):
+# on 2 cores this takes about half of the command's build time, which is
+# most of its time. COVE_UNITY_BUILD=0 builds each source on its own.
+unity="-DCMAKE_UNITY_BUILD=ON"
+if [[ "${COVE_UNITY_BUILD:-1}" == "0" ]]; then unity="-DCMAKE_UNITY_BUILD=OFF"; fi
 # want <stage>: true when the stage is selected.
 want() {
   [[ " ${stages//,/ } " == *" $1 "* ]]
@@ -103,7 +111,7 @@ unit_test_targets() {
 
 # 1. Release build and tests.
 rel="${build}/release"
-if want release && step "configure (Release)" cmake -S "${root}" -B "${rel}" -G Ninja \
+if want release && step "configure (Release)" cmake -S "${root}" -B "${rel}" -G Ninja "${unity}" \
     -DCMAKE_BUILD_TYPE=Release -DCOVE_BUILD_TESTS=ON \
     -DCOVE_BUILD_UNIT_TESTS="${release_unit_tests}" -DCOVE_BUILD_EXAMPLES=ON \
     -DCOVE_BUILD_PYTHON=ON -DPython_EXECUTABLE=/usr/bin/python3 \
@@ -250,7 +258,7 @@ if [[ "${want_asan}" == 1 || "${want_fuzz}" == 1 ]]; then
   # (full size, with the memory bound), when that stage is selected.
   san_reliability=ON
   if want release; then san_reliability=OFF; fi
-  if step "configure (clang ASan+UBSan)" cmake -S "${root}" -B "${san}" -G Ninja \
+  if step "configure (clang ASan+UBSan)" cmake -S "${root}" -B "${san}" -G Ninja "${unity}" \
       -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
@@ -289,7 +297,7 @@ fi
 TSAN_TESTS='^(ConcurrencyTest|AsyncTest|IteratorTest|SegmentsClientTest|SegmentTest|ReadSessionsTest)\.|ConcurrentSearches'
 if [[ "${COVE_SKIP_SANITIZE:-0}" != "1" ]] && want tsan; then
   tsan="${COVE_TSAN_BUILD_DIR:-${build}/tsan}"
-  if step "configure (TSan)" cmake -S "${root}" -B "${tsan}" -G Ninja \
+  if step "configure (TSan)" cmake -S "${root}" -B "${tsan}" -G Ninja "${unity}" \
       -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \

@@ -30,7 +30,7 @@ const char* StateName(control::SupportAccessState s) {
   }
 }
 
-std::string Time(control::Timestamp t) {
+std::string TimeText(control::Timestamp t) {
   return control::IsSet(t) ? FormatTime(t) : std::string();
 }
 
@@ -42,10 +42,10 @@ Json GrantJson(const control::SupportAccessGrant& g) {
   j["reason"] = g.reason;
   j["duration_seconds"] = g.duration.count() / 1000;
   j["state"] = StateName(g.state);
-  j["create_time"] = Time(g.create_time);
-  j["approve_time"] = Time(g.approve_time);
-  j["expire_time"] = Time(g.expire_time);
-  j["end_time"] = Time(g.end_time);
+  j["create_time"] = TimeText(g.create_time);
+  j["approve_time"] = TimeText(g.approve_time);
+  j["expire_time"] = TimeText(g.expire_time);
+  j["end_time"] = TimeText(g.end_time);
   j["decided_by"] = g.decided_by;
   j["revoked_by"] = g.revoked_by;
   j["decision_reason"] = g.decision_reason;
@@ -251,7 +251,7 @@ void AddSupportCommands(CLI::App& app, Context& ctx) {
       Json j;
       j["name"] = p.name;
       j["display_name"] = p.display_name;
-      j["create_time"] = Time(p.create_time);
+      j["create_time"] = TimeText(p.create_time);
       j["secret"] = p.secret;
       if (ctx.json()) {
         std::cout << j.dump(2) << std::endl;

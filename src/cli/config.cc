@@ -20,11 +20,6 @@
 namespace cove::cli {
 namespace {
 
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v == nullptr ? std::string() : std::string(v);
-}
-
 std::string Dirname(const std::string& path) {
   size_t slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
@@ -66,11 +61,11 @@ absl::StatusOr<std::string> StringField(const nlohmann::json& object,
 
 absl::StatusOr<std::string> ConfigPath(const std::string& explicit_path) {
   if (!explicit_path.empty()) return explicit_path;
-  std::string path = Env("COVE_CONFIG");
+  std::string path = GetEnv("COVE_CONFIG");
   if (!path.empty()) return path;
-  std::string xdg = Env("XDG_CONFIG_HOME");
+  std::string xdg = GetEnv("XDG_CONFIG_HOME");
   if (!xdg.empty()) return xdg + "/cove/config.json";
-  std::string home = Env("HOME");
+  std::string home = GetEnv("HOME");
   if (!home.empty()) return home + "/.config/cove/config.json";
   return absl::FailedPreconditionError(
       "no configuration file location: set COVE_CONFIG, XDG_CONFIG_HOME or "
@@ -213,6 +208,11 @@ absl::Status SaveConfig(const std::string& path, const Config& config) {
         "cannot replace config file '", path, "': ", std::strerror(err)));
   }
   return absl::OkStatus();
+}
+
+std::string GetEnv(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? std::string() : std::string(v);
 }
 
 }  // namespace cove::cli

@@ -45,6 +45,9 @@ absl::StatusOr<Config> LoadConfig(const std::string& path);
 /// 0600, then rename), creating the directory with mode 0700 if missing.
 absl::Status SaveConfig(const std::string& path, const Config& config);
 
+/// The environment variable `name`, "" when unset.
+std::string GetEnv(const char* name);
+
 }  // namespace cove::cli
 
 #endif  // COVE_SRC_CLI_CONFIG_H_

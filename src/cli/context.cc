@@ -16,11 +16,6 @@
 namespace cove::cli {
 namespace {
 
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v == nullptr ? std::string() : std::string(v);
-}
-
 std::string FirstSet(std::initializer_list<std::string> values) {
   for (const std::string& v : values) {
     if (!v.empty()) return v;
@@ -43,7 +38,7 @@ void Context::OnCall(CLI::App* cmd,
 }
 
 std::string Context::ProfileName() const {
-  return FirstSet({global.profile, Env("COVE_PROFILE"), "default"});
+  return FirstSet({global.profile, GetEnv("COVE_PROFILE"), "default"});
 }
 
 absl::StatusOr<std::string> Context::ConfigFile() const {
@@ -63,9 +58,9 @@ absl::StatusOr<ControlOptions> Context::ClientOptions(bool need_key) {
   COVE_ASSIGN_OR_RETURN(Profile profile, LoadProfile());
   ControlOptions options;
   options.ca_cert_file =
-      FirstSet({global.tls_ca, Env("COVE_CA_FILE"), profile.tls_ca});
+      FirstSet({global.tls_ca, GetEnv("COVE_CA_FILE"), profile.tls_ca});
   options.api_key =
-      FirstSet({global.api_key, Env("COVE_API_KEY"), profile.api_key});
+      FirstSet({global.api_key, GetEnv("COVE_API_KEY"), profile.api_key});
   if (options.api_key == "-") {
     // --api-key -: one line of standard input.
     std::string line;
@@ -83,8 +78,8 @@ absl::StatusOr<ControlOptions> Context::ClientOptions(bool need_key) {
         "not logged in (profile '", ProfileName(),
         "' has no API key): run 'cove login', or set COVE_API_KEY"));
   }
-  std::string endpoint =
-      FirstSet({global.endpoint, Env("COVE_CLOUD_ENDPOINT"), profile.endpoint});
+  std::string endpoint = FirstSet(
+      {global.endpoint, GetEnv("COVE_CLOUD_ENDPOINT"), profile.endpoint});
   if (endpoint.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "no control-plane endpoint for profile '", ProfileName(),
@@ -120,8 +115,8 @@ absl::StatusOr<std::string> Context::Organization() {
     }
     return "organizations/" + value;
   };
-  std::string org = FirstSet({global.organization, Env("COVE_ORG")});
-  std::string project = FirstSet({global.project, Env("COVE_PROJECT")});
+  std::string org = FirstSet({global.organization, GetEnv("COVE_ORG")});
+  std::string project = FirstSet({global.project, GetEnv("COVE_PROJECT")});
   if (org.empty() && absl::StartsWith(project, "organizations/")) {
     org = project;
   }
@@ -154,7 +149,7 @@ absl::StatusOr<std::string> Context::Organization() {
 }
 
 absl::StatusOr<std::string> Context::Project() {
-  std::string project = FirstSet({global.project, Env("COVE_PROJECT")});
+  std::string project = FirstSet({global.project, GetEnv("COVE_PROJECT")});
   if (project.empty()) {
     COVE_ASSIGN_OR_RETURN(Profile profile, LoadProfile());
     project = profile.project;

@@ -19,10 +19,6 @@
 namespace cove::cli {
 namespace {
 
-absl::Status Bad(const std::string& where, const std::string& what) {
-  return absl::InvalidArgumentError(absl::StrCat(where, ": ", what));
-}
-
 // Rows parsed from a file but not checked (CoerceRow) yet: the fields file
 // of a .npy source is checked once merged with the vectors.
 absl::Status MaybeCoerce(bool check, const CollectionSchema& schema, Row& row,
@@ -32,8 +28,9 @@ absl::Status MaybeCoerce(bool check, const CollectionSchema& schema, Row& row,
 
 absl::StatusOr<Row> ObjectToRow(const Value& v, const std::string& where) {
   if (!v.is_object()) {
-    return Bad(where, absl::StrCat("expected a JSON object (one row), got ",
-                                   Brief(v)));
+    return FieldError(
+        where,
+        absl::StrCat("expected a JSON object (one row), got ", Brief(v)));
   }
   Row row;
   for (const auto& [k, item] : v.AsObject()) row.emplace(k, item);
@@ -61,7 +58,7 @@ class JsonLinesSource : public RowSource {
       out.push_back(std::move(row));
       ++added;
     }
-    if (in_.bad()) return Bad(name_, "read error");
+    if (in_.bad()) return FieldError(name_, "read error");
     return absl::OkStatus();
   }
   std::string Position() const override {
@@ -83,7 +80,7 @@ class JsonArraySource : public RowSource {
       bool check) {
     std::string text((std::istreambuf_iterator<char>(in)),
                      std::istreambuf_iterator<char>());
-    if (in.bad()) return Bad(name, "read error");
+    if (in.bad()) return FieldError(name, "read error");
     COVE_ASSIGN_OR_RETURN(Value doc, ParseJsonValue(text, name));
     Value rows = doc;
     if (doc.is_object()) {
@@ -91,17 +88,18 @@ class JsonArraySource : public RowSource {
       if (r == nullptr || doc.AsObject().size() != 1) {
         std::vector<std::string> keys;
         for (const auto& [k, unused] : doc.AsObject()) keys.push_back(k);
-        return Bad(name, absl::StrCat(
-                             "expected an array of rows or an object with "
-                             "just a \"rows\" array, got an object with keys: ",
-                             absl::StrJoin(keys, ", ")));
+        return FieldError(
+            name,
+            absl::StrCat("expected an array of rows or an object with "
+                         "just a \"rows\" array, got an object with keys: ",
+                         absl::StrJoin(keys, ", ")));
       }
       rows = *r;
     }
     if (!rows.is_array()) {
-      return Bad(name, absl::StrCat("expected an array of rows (JSON "
-                                    "objects), got ",
-                                    Brief(rows)));
+      return FieldError(name, absl::StrCat("expected an array of rows (JSON "
+                                           "objects), got ",
+                                           Brief(rows)));
     }
     return std::unique_ptr<RowSource>(
         new JsonArraySource(name, rows, schema, check));
@@ -145,19 +143,19 @@ class CsvSource : public RowSource {
     s->check_ = check;
     std::vector<CsvField> header;
     COVE_ASSIGN_OR_RETURN(bool any, s->reader_.Next(header));
-    if (!any) return Bad(name, "empty file (expected a header line)");
+    if (!any) return FieldError(name, "empty file (expected a header line)");
     const std::string where = absl::StrCat(name, ":", s->reader_.line());
     std::set<std::string> seen;
     for (size_t i = 0; i < header.size(); ++i) {
       const std::string& column = header[i].text;
       if (column.empty()) {
-        return Bad(where, absl::StrCat("column ", i + 1,
-                                       " of the header has no name"));
+        return FieldError(where, absl::StrCat("column ", i + 1,
+                                              " of the header has no name"));
       }
       if (!seen.insert(column).second) {
-        return Bad(where, absl::StrCat("column '", column,
-                                       "' appears twice in the "
-                                       "header"));
+        return FieldError(where, absl::StrCat("column '", column,
+                                              "' appears twice in the "
+                                              "header"));
       }
       const FieldSchema* field = nullptr;
       for (const FieldSchema& f : schema.fields) {
@@ -165,7 +163,7 @@ class CsvSource : public RowSource {
       }
       if (field == nullptr && column != "$meta" &&
           !schema.enable_dynamic_field) {
-        return Bad(
+        return FieldError(
             where,
             absl::StrCat("column '", column,
                          "' is not a field of the collection (its "
@@ -173,13 +171,15 @@ class CsvSource : public RowSource {
                          FieldNames(schema), "; it has no dynamic field)"));
       }
       if (field != nullptr && field->is_primary_key && field->auto_id) {
-        return Bad(where, absl::StrCat("column '", column,
+        return FieldError(where,
+                          absl::StrCat("column '", column,
                                        "': the primary key is auto_id (the "
                                        "server assigns it): remove the "
                                        "column"));
       }
       if (field != nullptr && field->is_function_output) {
-        return Bad(where, absl::StrCat("column '", column,
+        return FieldError(where,
+                          absl::StrCat("column '", column,
                                        "': the field is a function's output "
                                        "(filled from its input at insert): "
                                        "remove the column"));
@@ -190,7 +190,8 @@ class CsvSource : public RowSource {
     if (check) {
       for (const FieldSchema& f : schema.fields) {
         if (IsRequired(f) && seen.count(f.name) == 0) {
-          return Bad(where, absl::StrCat("no column for field '", f.name, "' (",
+          return FieldError(where,
+                            absl::StrCat("no column for field '", f.name, "' (",
                                          DataTypeName(f.type), ", required)"));
         }
       }
@@ -208,9 +209,9 @@ class CsvSource : public RowSource {
       }
       std::string where = absl::StrCat(reader_.name(), ":", reader_.line());
       if (cells.size() != columns_.size()) {
-        return Bad(where, absl::StrCat("expected ", columns_.size(),
-                                       " columns (as the header), got ",
-                                       cells.size()));
+        return FieldError(where, absl::StrCat("expected ", columns_.size(),
+                                              " columns (as the header), got ",
+                                              cells.size()));
       }
       Row row;
       for (size_t i = 0; i < cells.size(); ++i) {
@@ -250,10 +251,11 @@ absl::Status CheckNpyField(const FieldSchema& f, const std::string& name) {
       f.type == DataType::kBFloat16Vector) {
     return absl::OkStatus();
   }
-  return Bad(name, absl::StrCat("a .npy file holds float32 vectors; field '",
-                                f.name, "' is ", DataTypeName(f.type),
-                                " (give its vectors as JSON lines, JSON or "
-                                "CSV)"));
+  return FieldError(
+      name, absl::StrCat("a .npy file holds float32 vectors; field '", f.name,
+                         "' is ", DataTypeName(f.type),
+                         " (give its vectors as JSON lines, JSON or "
+                         "CSV)"));
 }
 
 class NpySource : public RowSource {
@@ -268,24 +270,25 @@ class NpySource : public RowSource {
     COVE_ASSIGN_OR_RETURN(std::unique_ptr<NpyReader> reader,
                           NpyReader::Open(in, name));
     if (reader->dim() != vf->dim) {
-      return Bad(name,
-                 absl::StrCat("the vectors have ", reader->dim(),
-                              " columns (expected ", vf->dim,
-                              ": the dimension of field '", vf->name, "')"));
+      return FieldError(
+          name, absl::StrCat("the vectors have ", reader->dim(),
+                             " columns (expected ", vf->dim,
+                             ": the dimension of field '", vf->name, "')"));
     }
     const FieldSchema* pk = PrimaryField(schema);
     if (options.id_start.has_value()) {
       if (pk == nullptr || pk->auto_id) {
-        return Bad("--id-start",
-                   "the collection's primary key is auto_id (the server "
-                   "assigns the ids): leave --id-start out");
+        return FieldError("--id-start",
+                          "the collection's primary key is auto_id (the server "
+                          "assigns the ids): leave --id-start out");
       }
     } else if (pk != nullptr && !pk->auto_id && options.fields == nullptr) {
-      return Bad(name, absl::StrCat(
-                           "the collection's primary key '", pk->name,
-                           "' is not auto_id: give --id-start N to number the "
-                           "rows from N, or --fields FILE with the column '",
-                           pk->name, "'"));
+      return FieldError(
+          name,
+          absl::StrCat("the collection's primary key '", pk->name,
+                       "' is not auto_id: give --id-start N to number the "
+                       "rows from N, or --fields FILE with the column '",
+                       pk->name, "'"));
     }
     std::unique_ptr<NpySource> s(new NpySource(name, schema));
     s->reader_ = std::move(reader);
@@ -310,26 +313,29 @@ class NpySource : public RowSource {
         side.clear();
         COVE_RETURN_IF_ERROR(options_.fields->Next(1, side));
         if (side.empty()) {
-          return Bad(options_.fields_name,
-                     absl::StrCat("has ", index, " rows, but ", name_, " has ",
-                                  reader_->rows(),
-                                  " vectors (expected one row per vector)"));
+          return FieldError(
+              options_.fields_name,
+              absl::StrCat("has ", index, " rows, but ", name_, " has ",
+                           reader_->rows(),
+                           " vectors (expected one row per vector)"));
         }
         row = std::move(side[0]);
         where = absl::StrCat(where, " (fields from ", side_where, ")");
         if (row.count(vector_field_->name) > 0) {
-          return Bad(where, absl::StrCat("the --fields file has the vector "
-                                         "field '",
-                                         vector_field_->name,
-                                         "': it comes from ", name_));
+          return FieldError(
+              where,
+              absl::StrCat("the --fields file has the vector "
+                           "field '",
+                           vector_field_->name, "': it comes from ", name_));
         }
       }
       if (options_.id_start.has_value()) {
         if (row.count(pk_->name) > 0) {
-          return Bad(where, absl::StrCat("--id-start: the --fields file gives "
-                                         "the primary key '",
-                                         pk_->name,
-                                         "' already: leave --id-start out"));
+          return FieldError(
+              where,
+              absl::StrCat("--id-start: the --fields file gives "
+                           "the primary key '",
+                           pk_->name, "' already: leave --id-start out"));
         }
         const int64_t id = *options_.id_start + index;
         row[pk_->name] = pk_->type == DataType::kVarChar
@@ -348,10 +354,10 @@ class NpySource : public RowSource {
       side.clear();
       COVE_RETURN_IF_ERROR(options_.fields->Next(1, side));
       if (!side.empty()) {
-        return Bad(options_.fields_name,
-                   absl::StrCat("has more rows than the ", reader_->rows(),
-                                " vectors of ", name_,
-                                " (expected one row per vector)"));
+        return FieldError(options_.fields_name,
+                          absl::StrCat("has more rows than the ",
+                                       reader_->rows(), " vectors of ", name_,
+                                       " (expected one row per vector)"));
       }
     }
     return absl::OkStatus();
@@ -499,8 +505,8 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<CsvField>& fields) {
       char bom[3];
       std::streamsize n = buf->sgetn(bom, 3);
       if (n != 3 || std::memcmp(bom, "\xEF\xBB\xBF", 3) != 0) {
-        return Bad(absl::StrCat(name_, ":1"),
-                   "not UTF-8 text (a broken byte order mark)");
+        return FieldError(absl::StrCat(name_, ":1"),
+                          "not UTF-8 text (a broken byte order mark)");
       }
     }
   }
@@ -528,10 +534,11 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<CsvField>& fields) {
       for (;;) {
         c = Get();
         if (c == kEof) {
-          return Bad(absl::StrCat(name_, ":", field_line),
-                     absl::StrCat("field ", fields.size() + 1,
-                                  ": unterminated quoted field (no closing "
-                                  "quote before the end of the file)"));
+          return FieldError(
+              absl::StrCat(name_, ":", field_line),
+              absl::StrCat("field ", fields.size() + 1,
+                           ": unterminated quoted field (no closing "
+                           "quote before the end of the file)"));
         }
         if (c == '"') {
           if (buf->sgetc() == '"') {
@@ -546,12 +553,13 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<CsvField>& fields) {
       c = Get();
       if (c == '\r' && buf->sgetc() == '\n') c = Get();
       if (c != delimiter_ && c != '\n' && c != kEof) {
-        return Bad(absl::StrCat(name_, ":", line_),
-                   absl::StrCat(
-                       "field ", fields.size() + 1,
-                       ": text after the closing quote (expected '",
-                       delimiter_ == '\t' ? "\\t" : std::string(1, delimiter_),
-                       "' or the end of the line)"));
+        return FieldError(
+            absl::StrCat(name_, ":", line_),
+            absl::StrCat(
+                "field ", fields.size() + 1,
+                ": text after the closing quote (expected '",
+                delimiter_ == '\t' ? "\\t" : std::string(1, delimiter_),
+                "' or the end of the line)"));
       }
       end = c;
     } else {
@@ -561,11 +569,12 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<CsvField>& fields) {
           break;
         }
         if (c == '"') {
-          return Bad(absl::StrCat(name_, ":", line_),
-                     absl::StrCat("field ", fields.size() + 1,
-                                  ": a quote inside an unquoted field (quote "
-                                  "the whole field and double the quotes "
-                                  "in it: \"say \"\"hi\"\"\")"));
+          return FieldError(
+              absl::StrCat(name_, ":", line_),
+              absl::StrCat("field ", fields.size() + 1,
+                           ": a quote inside an unquoted field (quote "
+                           "the whole field and double the quotes "
+                           "in it: \"say \"\"hi\"\"\")"));
         }
         field.text += static_cast<char>(c);
         c = Get();
@@ -598,8 +607,8 @@ absl::StatusOr<std::optional<Value>> CsvValue(const CsvField& cell,
       std::string t = absl::AsciiStrToLower(text);
       if (t == "true" || t == "1") return std::optional<Value>(Value(true));
       if (t == "false" || t == "0") return std::optional<Value>(Value(false));
-      return Bad(where, absl::StrCat("expected true or false, got ",
-                                     Brief(cell.text)));
+      return FieldError(where, absl::StrCat("expected true or false, got ",
+                                            Brief(cell.text)));
     }
     case DataType::kInt8:
     case DataType::kInt16:
@@ -607,8 +616,8 @@ absl::StatusOr<std::optional<Value>> CsvValue(const CsvField& cell,
     case DataType::kInt64: {
       int64_t n = 0;
       if (!absl::SimpleAtoi(text, &n)) {
-        return Bad(where,
-                   absl::StrCat("expected an integer, got ", Brief(cell.text)));
+        return FieldError(
+            where, absl::StrCat("expected an integer, got ", Brief(cell.text)));
       }
       return std::optional<Value>(Value(n));
     }
@@ -616,8 +625,8 @@ absl::StatusOr<std::optional<Value>> CsvValue(const CsvField& cell,
     case DataType::kDouble: {
       double d = 0;
       if (!absl::SimpleAtod(text, &d) || !std::isfinite(d)) {
-        return Bad(where, absl::StrCat("expected a finite number, got ",
-                                       Brief(cell.text)));
+        return FieldError(where, absl::StrCat("expected a finite number, got ",
+                                              Brief(cell.text)));
       }
       return std::optional<Value>(Value(d));
     }
@@ -634,8 +643,8 @@ absl::StatusOr<std::optional<Value>> CsvValue(const CsvField& cell,
       return std::optional<Value>(std::move(v));
     }
     default:
-      return Bad(where, absl::StrCat("unsupported field type ",
-                                     DataTypeName(field->type)));
+      return FieldError(where, absl::StrCat("unsupported field type ",
+                                            DataTypeName(field->type)));
   }
 }
 
@@ -645,14 +654,15 @@ absl::StatusOr<NpyHeader> ParseNpyHeader(std::string_view bytes,
                                          const std::string& where) {
   static constexpr std::string_view kMagic("\x93NUMPY", 6);
   if (bytes.size() < 10 || bytes.substr(0, 6) != kMagic) {
-    return Bad(where,
-               "not a NumPy .npy file (expected the magic bytes \\x93NUMPY)");
+    return FieldError(
+        where, "not a NumPy .npy file (expected the magic bytes \\x93NUMPY)");
   }
   const int major = static_cast<uint8_t>(bytes[6]);
   if (major < 1 || major > 3) {
-    return Bad(where, absl::StrCat("unsupported .npy format version ", major,
-                                   ".", static_cast<uint8_t>(bytes[7]),
-                                   " (expected 1.0, 2.0 or 3.0)"));
+    return FieldError(
+        where, absl::StrCat("unsupported .npy format version ", major, ".",
+                            static_cast<uint8_t>(bytes[7]),
+                            " (expected 1.0, 2.0 or 3.0)"));
   }
   size_t header_len = 0;
   size_t prefix = 0;
@@ -663,22 +673,23 @@ absl::StatusOr<NpyHeader> ParseNpyHeader(std::string_view bytes,
     header_len = b(8) | (b(9) << 8);
     prefix = 10;
   } else {
-    if (bytes.size() < 12) return Bad(where, "truncated .npy header");
+    if (bytes.size() < 12) return FieldError(where, "truncated .npy header");
     header_len = b(8) | (b(9) << 8) | (b(10) << 16) | (b(11) << 24);
     prefix = 12;
   }
   if (bytes.size() < prefix + header_len) {
-    return Bad(where, absl::StrCat(
-                          "truncated .npy header (expected ", header_len,
-                          " bytes of header, got ",
-                          bytes.size() - std::min(bytes.size(), prefix), ")"));
+    return FieldError(
+        where,
+        absl::StrCat("truncated .npy header (expected ", header_len,
+                     " bytes of header, got ",
+                     bytes.size() - std::min(bytes.size(), prefix), ")"));
   }
   NpyHeader h;
   h.data_offset = prefix + header_len;
   PyDict d(bytes.substr(prefix, header_len));
   auto malformed = [&](const std::string& what) {
-    return Bad(where, absl::StrCat("malformed .npy header: ", what,
-                                   " at character ", d.pos() + 1));
+    return FieldError(where, absl::StrCat("malformed .npy header: ", what,
+                                          " at character ", d.pos() + 1));
   };
   if (!d.Eat('{')) return malformed("expected '{'");
   bool have_descr = false, have_order = false, have_shape = false;
@@ -688,9 +699,9 @@ absl::StatusOr<NpyHeader> ParseNpyHeader(std::string_view bytes,
     if (!d.Eat(':')) return malformed("expected ':'");
     if (*key == "descr") {
       if (d.Peek('[')) {
-        return Bad(where,
-                   "structured dtypes are not supported (expected a "
-                   "float32 array, '<f4')");
+        return FieldError(where,
+                          "structured dtypes are not supported (expected a "
+                          "float32 array, '<f4')");
       }
       std::optional<std::string> v = d.String();
       if (!v) return malformed("expected a quoted descr");
@@ -723,16 +734,17 @@ absl::StatusOr<NpyHeader> ParseNpyHeader(std::string_view bytes,
       }
       have_shape = true;
     } else {
-      return Bad(where, absl::StrCat("unknown key '", *key,
+      return FieldError(where,
+                        absl::StrCat("unknown key '", *key,
                                      "' in the .npy header (expected descr, "
                                      "fortran_order, shape)"));
     }
     if (!d.Eat(',') && !d.Peek('}')) return malformed("expected ',' or '}'");
   }
   if (!have_descr || !have_order || !have_shape) {
-    return Bad(where,
-               "malformed .npy header: expected the keys descr, "
-               "fortran_order and shape");
+    return FieldError(where,
+                      "malformed .npy header: expected the keys descr, "
+                      "fortran_order and shape");
   }
   return h;
 }
@@ -759,8 +771,8 @@ absl::StatusOr<std::unique_ptr<NpyReader>> NpyReader::Open(std::istream& in,
     }
   }
   if (total > (1u << 24)) {
-    return Bad(name, absl::StrCat("the .npy header claims ", total,
-                                  " bytes (too large)"));
+    return FieldError(name, absl::StrCat("the .npy header claims ", total,
+                                         " bytes (too large)"));
   }
   if (total > prefix.size()) {
     std::string rest(total - prefix.size(), '\0');
@@ -773,10 +785,11 @@ absl::StatusOr<std::unique_ptr<NpyReader>> NpyReader::Open(std::istream& in,
   const bool f4 = descr.size() == 3 && descr.substr(1) == "f4" &&
                   (descr[0] == '<' || descr[0] == '>' || descr[0] == '=');
   if (!f4) {
-    return Bad(r->name_, absl::StrCat("dtype '", descr, "' (", DtypeName(descr),
-                                      ") is not supported (expected float32, "
-                                      "'<f4'): convert with "
-                                      "a.astype(numpy.float32)"));
+    return FieldError(r->name_,
+                      absl::StrCat("dtype '", descr, "' (", DtypeName(descr),
+                                   ") is not supported (expected float32, "
+                                   "'<f4'): convert with "
+                                   "a.astype(numpy.float32)"));
   }
   r->swap_ =
       (descr[0] == '>' && kLittleEndian) || (descr[0] == '<' && !kLittleEndian);
@@ -789,17 +802,18 @@ absl::StatusOr<std::unique_ptr<NpyReader>> NpyReader::Open(std::istream& in,
   } else {
     std::vector<std::string> dims;
     for (int64_t s : h.shape) dims.push_back(absl::StrCat(s));
-    return Bad(r->name_,
-               absl::StrCat("shape (", absl::StrJoin(dims, ", "),
-                            ") is not supported (expected (rows, dim), or "
-                            "(dim,) for one vector)"));
+    return FieldError(
+        r->name_, absl::StrCat("shape (", absl::StrJoin(dims, ", "),
+                               ") is not supported (expected (rows, dim), or "
+                               "(dim,) for one vector)"));
   }
   if (r->dim_ <= 0) {
-    return Bad(r->name_, "the vectors have 0 columns (expected dim > 0)");
+    return FieldError(r->name_,
+                      "the vectors have 0 columns (expected dim > 0)");
   }
   if (r->rows_ > (int64_t{1} << 40) / r->dim_) {
-    return Bad(r->name_, absl::StrCat("shape (", r->rows_, ", ", r->dim_,
-                                      ") is too large"));
+    return FieldError(r->name_, absl::StrCat("shape (", r->rows_, ", ", r->dim_,
+                                             ") is too large"));
   }
   r->fortran_ = h.fortran_order && h.shape.size() == 2 && r->rows_ > 1;
   // The data must be exactly rows x dim float32 (checked up front when the
@@ -813,7 +827,7 @@ absl::StatusOr<std::unique_ptr<NpyReader>> NpyReader::Open(std::istream& in,
     if (end != std::streampos(-1)) {
       const int64_t have = static_cast<int64_t>(end - here);
       if (have != expected) {
-        return Bad(
+        return FieldError(
             r->name_,
             absl::StrCat("expected ", expected,
                          " bytes of data for "
@@ -830,10 +844,11 @@ absl::Status NpyReader::Check(const float* data, int64_t first_row,
                               int64_t n) const {
   for (int64_t i = 0; i < n * dim_; ++i) {
     if (!std::isfinite(data[i])) {
-      return Bad(name_, absl::StrCat("row ", first_row + i / dim_ + 1,
-                                     ", column ", i % dim_ + 1, ": ",
-                                     std::isnan(data[i]) ? "NaN" : "infinity",
-                                     " (expected finite numbers)"));
+      return FieldError(
+          name_, absl::StrCat("row ", first_row + i / dim_ + 1, ", column ",
+                              i % dim_ + 1, ": ",
+                              std::isnan(data[i]) ? "NaN" : "infinity",
+                              " (expected finite numbers)"));
     }
   }
   return absl::OkStatus();
@@ -844,8 +859,9 @@ absl::StatusOr<int64_t> NpyReader::Read(int64_t max_rows,
   const int64_t n = std::min(max_rows, rows_ - next_);
   if (n <= 0) {
     if (in_.peek() != std::char_traits<char>::eof()) {
-      return Bad(name_, absl::StrCat("unexpected bytes after the ", rows_,
-                                     " x ", dim_, " float32 values"));
+      return FieldError(
+          name_, absl::StrCat("unexpected bytes after the ", rows_, " x ", dim_,
+                              " float32 values"));
     }
     return 0;
   }
@@ -853,8 +869,8 @@ absl::StatusOr<int64_t> NpyReader::Read(int64_t max_rows,
     const std::streamsize bytes = static_cast<std::streamsize>(count * 4);
     in_.read(reinterpret_cast<char*>(dst), bytes);
     if (in_.gcount() != bytes) {
-      return Bad(name_,
-                 absl::StrCat("the data ends early (expected ",
+      return FieldError(
+          name_, absl::StrCat("the data ends early (expected ",
                               rows_ * dim_ * 4, " bytes for shape (", rows_,
                               ", ", dim_, ") float32; truncated file?)"));
     }
@@ -916,9 +932,10 @@ absl::StatusOr<RowFormat> DetectFormat(const std::string& path,
       f = absl::AsciiStrToLower(path.substr(dot + 1));
     }
     if (f.empty()) {
-      return Bad(flag, absl::StrCat("cannot tell the format of ", Brief(path),
-                                    " from its name (expected .jsonl, .json, "
-                                    ".csv, .tsv or .npy): give --format"));
+      return FieldError(flag,
+                        absl::StrCat("cannot tell the format of ", Brief(path),
+                                     " from its name (expected .jsonl, .json, "
+                                     ".csv, .tsv or .npy): give --format"));
     }
   }
   if (f == "jsonl" || f == "ndjson") return RowFormat::kJsonLines;
@@ -926,9 +943,9 @@ absl::StatusOr<RowFormat> DetectFormat(const std::string& path,
   if (f == "csv") return RowFormat::kCsv;
   if (f == "tsv") return RowFormat::kTsv;
   if (f == "npy") return RowFormat::kNpy;
-  return Bad(format.empty() ? flag : "--format",
-             absl::StrCat("unknown format ", Brief(f),
-                          " (expected jsonl, json, csv, tsv or npy)"));
+  return FieldError(format.empty() ? flag : "--format",
+                    absl::StrCat("unknown format ", Brief(f),
+                                 " (expected jsonl, json, csv, tsv or npy)"));
 }
 
 absl::StatusOr<std::unique_ptr<RowSource>> OpenRowSource(
@@ -942,7 +959,8 @@ absl::StatusOr<std::unique_ptr<RowSource>> OpenFieldsSource(
     std::istream& in, const std::string& name, RowFormat format,
     const CollectionSchema& schema) {
   if (format == RowFormat::kNpy) {
-    return Bad("--fields", "expected a .jsonl, .json, .csv or .tsv file");
+    return FieldError("--fields",
+                      "expected a .jsonl, .json, .csv or .tsv file");
   }
   return OpenSource(in, name, format, schema, {}, /*check=*/false);
 }
@@ -964,14 +982,15 @@ absl::Status ReadVectorFile(std::istream& in, const std::string& name,
     COVE_ASSIGN_OR_RETURN(std::unique_ptr<NpyReader> r,
                           NpyReader::Open(in, name));
     if (r->dim() != f.dim) {
-      return Bad(name, absl::StrCat("the vectors have ", r->dim(),
-                                    " columns (expected ", f.dim,
-                                    ": the dimension of the vector field)"));
+      return FieldError(
+          name,
+          absl::StrCat("the vectors have ", r->dim(), " columns (expected ",
+                       f.dim, ": the dimension of the vector field)"));
     }
     std::vector<float> out;
     COVE_RETURN_IF_ERROR(r->Read(r->rows(), out).status());
     COVE_RETURN_IF_ERROR(r->Read(1, out).status());  // nothing after the data
-    if (out.empty()) return Bad(name, "no vectors (shape (0, dim))");
+    if (out.empty()) return FieldError(name, "no vectors (shape (0, dim))");
     Value::Array rows;
     for (size_t i = 0; i < out.size(); i += static_cast<size_t>(f.dim)) {
       rows.push_back(Value::FloatVector(
@@ -999,16 +1018,17 @@ absl::Status ReadVectorFile(std::istream& in, const std::string& name,
                            : v.is_array() && (v.AsArray().empty() ||
                                               v.AsArray()[0].is_number());
       if (!one) {
-        return Bad(where, absl::StrCat("expected one vector per line, got ",
-                                       Brief(v)));
+        return FieldError(
+            where,
+            absl::StrCat("expected one vector per line, got ", Brief(v)));
       }
       COVE_RETURN_IF_ERROR(AddQueryVectors(f, v, where, req));
       any = true;
     }
-    if (!any) return Bad(name, "no vectors");
+    if (!any) return FieldError(name, "no vectors");
     return absl::OkStatus();
   }
-  return Bad(
+  return FieldError(
       "--vector-file",
       absl::StrCat("expected a .npy, .json or .jsonl file, got ", Brief(name)));
 }

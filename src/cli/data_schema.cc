@@ -27,10 +27,6 @@ using internal::Sv;
 
 constexpr float kFloat16Max = 65504.0f;
 
-absl::Status Bad(const std::string& where, const std::string& what) {
-  return absl::InvalidArgumentError(absl::StrCat(where, ": ", what));
-}
-
 std::string Upper(std::string s) {
   absl::AsciiStrToUpper(&s);
   return s;
@@ -52,7 +48,8 @@ absl::StatusOr<Value> CoerceScalar(DataType type, const FieldSchema& f,
   switch (type) {
     case DataType::kBool:
       if (v.is_bool()) return v;
-      return Bad(where, absl::StrCat("expected true or false, got ", Brief(v)));
+      return FieldError(where,
+                        absl::StrCat("expected true or false, got ", Brief(v)));
     case DataType::kInt8:
     case DataType::kInt16:
     case DataType::kInt32:
@@ -65,8 +62,8 @@ absl::StatusOr<Value> CoerceScalar(DataType type, const FieldSchema& f,
                  std::fabs(v.AsDouble()) < 9.2e18) {
         n = static_cast<int64_t>(v.AsDouble());
       } else {
-        return Bad(where,
-                   absl::StrCat("expected an integer (", DataTypeName(type),
+        return FieldError(
+            where, absl::StrCat("expected an integer (", DataTypeName(type),
                                 "), got ", Brief(v)));
       }
       int64_t lo = INT64_MIN, hi = INT64_MAX;
@@ -74,8 +71,8 @@ absl::StatusOr<Value> CoerceScalar(DataType type, const FieldSchema& f,
       if (type == DataType::kInt16) lo = INT16_MIN, hi = INT16_MAX;
       if (type == DataType::kInt32) lo = INT32_MIN, hi = INT32_MAX;
       if (n < lo || n > hi) {
-        return Bad(where,
-                   absl::StrCat("expected an integer from ", lo, " to ", hi,
+        return FieldError(
+            where, absl::StrCat("expected an integer from ", lo, " to ", hi,
                                 " (", DataTypeName(type), "), got ", n));
       }
       return Value(n);
@@ -83,13 +80,14 @@ absl::StatusOr<Value> CoerceScalar(DataType type, const FieldSchema& f,
     case DataType::kFloat:
     case DataType::kDouble: {
       if (!v.is_number() || !std::isfinite(v.AsDouble())) {
-        return Bad(where,
-                   absl::StrCat("expected a finite number (",
+        return FieldError(
+            where, absl::StrCat("expected a finite number (",
                                 DataTypeName(type), "), got ", Brief(v)));
       }
       if (type == DataType::kFloat &&
           std::fabs(v.AsDouble()) > std::numeric_limits<float>::max()) {
-        return Bad(where, absl::StrCat("expected a number within the range of "
+        return FieldError(where,
+                          absl::StrCat("expected a number within the range of "
                                        "FLOAT, got ",
                                        Brief(v)));
       }
@@ -97,13 +95,13 @@ absl::StatusOr<Value> CoerceScalar(DataType type, const FieldSchema& f,
     }
     case DataType::kVarChar: {
       if (!v.is_string()) {
-        return Bad(where,
-                   absl::StrCat("expected a string (VARCHAR), got ", Brief(v)));
+        return FieldError(
+            where, absl::StrCat("expected a string (VARCHAR), got ", Brief(v)));
       }
       if (f.max_length > 0 &&
           static_cast<int64_t>(v.AsString().size()) > f.max_length) {
-        return Bad(where,
-                   absl::StrCat("the string is ", v.AsString().size(),
+        return FieldError(
+            where, absl::StrCat("the string is ", v.AsString().size(),
                                 " bytes long (expected at most ", f.max_length,
                                 ": the field's max_length)"));
       }
@@ -113,8 +111,8 @@ absl::StatusOr<Value> CoerceScalar(DataType type, const FieldSchema& f,
       if (v.is_float_vector()) return Value(v.ToJson());
       return v;
     default:
-      return Bad(where,
-                 absl::StrCat("unsupported field type ", DataTypeName(type)));
+      return FieldError(
+          where, absl::StrCat("unsupported field type ", DataTypeName(type)));
   }
 }
 
@@ -128,8 +126,8 @@ absl::StatusOr<Value> CoerceHalfVector(const FieldSchema& f, const Value& v,
     const size_t n =
         f16 ? v.AsFloat16Vector().size() : v.AsBFloat16Vector().size();
     if (static_cast<int64_t>(n) == f.dim) return v;
-    return Bad(where, absl::StrCat("expected a vector of ", f.dim,
-                                   " numbers, got ", n, " numbers"));
+    return FieldError(where, absl::StrCat("expected a vector of ", f.dim,
+                                          " numbers, got ", n, " numbers"));
   }
   std::vector<float> data;
   data.reserve(static_cast<size_t>(std::max<int64_t>(f.dim, 0)));
@@ -138,7 +136,8 @@ absl::StatusOr<Value> CoerceHalfVector(const FieldSchema& f, const Value& v,
   bits.reserve(data.size());
   for (size_t i = 0; i < data.size(); ++i) {
     if (f16 && std::fabs(data[i]) > kFloat16Max) {
-      return Bad(where, absl::StrCat("expected numbers within +-65504 (the "
+      return FieldError(where,
+                        absl::StrCat("expected numbers within +-65504 (the "
                                      "range of FLOAT16), got ",
                                      data[i], " at index ", i));
     }
@@ -155,8 +154,8 @@ absl::StatusOr<Value> CoerceBinaryVector(const FieldSchema& f, const Value& v,
                                          const std::string& where) {
   const int64_t bytes = f.dim / 8;
   auto fail = [&](const std::string& got) {
-    return Bad(where,
-               absl::StrCat("expected a binary vector of ", bytes, " bytes (",
+    return FieldError(
+        where, absl::StrCat("expected a binary vector of ", bytes, " bytes (",
                             f.dim, " bits: integers 0 to 255), got ", got));
   };
   if (v.is_binary_vector()) {
@@ -187,8 +186,8 @@ absl::StatusOr<Value> CoerceSparseVector(const Value& v,
                                          const std::string& where) {
   if (v.is_sparse_vector()) return v;
   auto fail = [&](const std::string& got) {
-    return Bad(where,
-               absl::StrCat("expected a sparse vector ({\"index\": weight, "
+    return FieldError(
+        where, absl::StrCat("expected a sparse vector ({\"index\": weight, "
                             "...} or {\"indices\": [...], \"values\": "
                             "[...]}), got ",
                             got));
@@ -273,14 +272,14 @@ absl::StatusOr<Value> CoerceField(const FieldSchema& f, const Value& v,
   }
   if (f.type == DataType::kArray) {
     if (!v.is_array()) {
-      return Bad(where, absl::StrCat("expected an array of ",
-                                     DataTypeName(f.element_type), ", got ",
-                                     Brief(v)));
+      return FieldError(where, absl::StrCat("expected an array of ",
+                                            DataTypeName(f.element_type),
+                                            ", got ", Brief(v)));
     }
     const auto& a = v.AsArray();
     if (f.max_capacity > 0 && static_cast<int64_t>(a.size()) > f.max_capacity) {
-      return Bad(where,
-                 absl::StrCat("the array has ", a.size(),
+      return FieldError(
+          where, absl::StrCat("the array has ", a.size(),
                               " elements (expected at most ", f.max_capacity,
                               ": the field's max_capacity)"));
     }
@@ -316,8 +315,8 @@ std::string Brief(const std::string& s) {
 absl::Status AppendVector(const Value& v, int64_t dim, const std::string& where,
                           std::vector<float>& out) {
   auto fail = [&](const std::string& got) {
-    return Bad(where, absl::StrCat("expected a vector of ", dim,
-                                   " finite numbers, got ", got));
+    return FieldError(where, absl::StrCat("expected a vector of ", dim,
+                                          " finite numbers, got ", got));
   };
   if (v.is_float_vector()) {
     const auto& fv = v.AsFloatVector();
@@ -371,10 +370,11 @@ absl::StatusOr<Value> ValueFromJson(const Json& j, const std::string& where) {
     stack.pop_back();
     if (!f.j->is_structured()) continue;
     if (f.depth >= Value::kMaxJsonDepth) {
-      return Bad(where, absl::StrCat("JSON nested too deeply (expected at "
-                                     "most ",
-                                     Value::kMaxJsonDepth,
-                                     " levels of arrays and objects)"));
+      return FieldError(
+          where,
+          absl::StrCat("JSON nested too deeply (expected at "
+                       "most ",
+                       Value::kMaxJsonDepth, " levels of arrays and objects)"));
     }
     for (const Json& child : *f.j) stack.push_back({&child, f.depth + 1});
   }
@@ -392,7 +392,7 @@ absl::StatusOr<Value> ParseJsonValue(std::string_view text,
       // One line (a JSON lines row, a flag): the line is in `where`.
       m = absl::StrReplaceAll(m, {{"at line 1, column", "at column"}});
     }
-    return Bad(where, absl::StrCat("invalid JSON: ", m));
+    return FieldError(where, absl::StrCat("invalid JSON: ", m));
   }
   return ValueFromJson(j, where);
 }
@@ -502,8 +502,8 @@ absl::StatusOr<DataType> ParseDataType(const std::string& text,
     if (Upper(text) == DataTypeName(t)) return t;
     names.push_back(DataTypeName(t));
   }
-  return Bad(where,
-             absl::StrCat("expected a field type (", absl::StrJoin(names, ", "),
+  return FieldError(
+      where, absl::StrCat("expected a field type (", absl::StrJoin(names, ", "),
                           "), got ", Brief(text)));
 }
 
@@ -517,8 +517,8 @@ absl::StatusOr<MetricType> ParseMetricType(const std::string& text,
     if (Upper(text) == MetricTypeName(m)) return m;
     names.push_back(MetricTypeName(m));
   }
-  return Bad(where,
-             absl::StrCat("expected a metric (", absl::StrJoin(names, ", "),
+  return FieldError(
+      where, absl::StrCat("expected a metric (", absl::StrJoin(names, ", "),
                           "), got ", Brief(text)));
 }
 
@@ -546,8 +546,8 @@ absl::StatusOr<IndexType> ParseIndexType(const std::string& text,
     if (absl::EqualsIgnoreCase(text, IndexTypeName(t))) return t;
     names.push_back(IndexTypeName(t));
   }
-  return Bad(where,
-             absl::StrCat("expected an index type (",
+  return FieldError(
+      where, absl::StrCat("expected an index type (",
                           absl::StrJoin(names, ", "), "), got ", Brief(text)));
 }
 
@@ -698,20 +698,21 @@ class ObjectReader {
                                      std::string fallback = "") {
     const Json* v = Get(key);
     if (v == nullptr) return fallback;
-    if (!v->is_string()) return Bad(At(key), "expected a string");
+    if (!v->is_string()) return FieldError(At(key), "expected a string");
     return v->get<std::string>();
   }
   absl::StatusOr<bool> Bool(const std::string& key) {
     const Json* v = Get(key);
     if (v == nullptr) return false;
-    if (!v->is_boolean()) return Bad(At(key), "expected true or false");
+    if (!v->is_boolean()) return FieldError(At(key), "expected true or false");
     return v->get<bool>();
   }
   absl::StatusOr<int64_t> Int(const std::string& key) {
     const Json* v = Get(key);
     if (v == nullptr) return 0;
     if (!v->is_number_integer()) {
-      return Bad(At(key), absl::StrCat("expected an integer, got ", v->dump()));
+      return FieldError(At(key),
+                        absl::StrCat("expected an integer, got ", v->dump()));
     }
     return v->get<int64_t>();
   }
@@ -720,14 +721,15 @@ class ObjectReader {
     std::map<std::string, std::string> out;
     const Json* v = Get(key);
     if (v == nullptr) return out;
-    if (!v->is_object()) return Bad(At(key), "expected an object");
+    if (!v->is_object()) return FieldError(At(key), "expected an object");
     for (auto it = v->begin(); it != v->end(); ++it) {
       if (it->is_string()) {
         out[it.key()] = it->get<std::string>();
       } else if (it->is_number() || it->is_boolean()) {
         out[it.key()] = it->dump();
       } else {
-        return Bad(At(key + "." + it.key()), "expected a string or a number");
+        return FieldError(At(key + "." + it.key()),
+                          "expected a string or a number");
       }
     }
     return out;
@@ -737,13 +739,15 @@ class ObjectReader {
     const Json* v = Get(key);
     if (v == nullptr) return out;
     if (!v->is_array()) {
-      return Bad(At(key), absl::StrCat("expected an array of strings, got ",
-                                       BriefJson(*v)));
+      return FieldError(
+          At(key),
+          absl::StrCat("expected an array of strings, got ", BriefJson(*v)));
     }
     for (size_t i = 0; i < v->size(); ++i) {
       if (!(*v)[i].is_string()) {
-        return Bad(absl::StrCat(At(key), "[", i, "]"),
-                   absl::StrCat("expected a string, got ", BriefJson((*v)[i])));
+        return FieldError(
+            absl::StrCat(At(key), "[", i, "]"),
+            absl::StrCat("expected a string, got ", BriefJson((*v)[i])));
       }
       out.push_back((*v)[i].get<std::string>());
     }
@@ -755,7 +759,7 @@ class ObjectReader {
   absl::Status Finish() {
     for (auto it = j_.begin(); it != j_.end(); ++it) {
       if (read_.count(it.key()) == 0) {
-        return Bad(At(it.key()), "unknown key (not supported)");
+        return FieldError(At(it.key()), "unknown key (not supported)");
       }
     }
     return absl::OkStatus();
@@ -778,9 +782,10 @@ absl::StatusOr<SchemaFile> ParseSchemaJson(std::string_view text,
   try {
     j = Json::parse(text.begin(), text.end());
   } catch (const std::exception& e) {
-    return Bad(where, absl::StrCat("invalid JSON: ", JsonError(e)));
+    return FieldError(where, absl::StrCat("invalid JSON: ", JsonError(e)));
   }
-  if (!j.is_object()) return Bad(where, "expected a JSON object (a schema)");
+  if (!j.is_object())
+    return FieldError(where, "expected a JSON object (a schema)");
   SchemaFile out;
   ObjectReader top(j, where);
   top.Ignore({"name", "collection_id", "aliases", "partitions",
@@ -801,24 +806,25 @@ absl::StatusOr<SchemaFile> ParseSchemaJson(std::string_view text,
     }
   }
   if (!level_ok) {
-    return Bad(top.At("consistency_level"),
-               absl::StrCat("expected Strong, Session, Bounded, Eventually or "
-                            "Customized, got ",
-                            Brief(level)));
+    return FieldError(
+        top.At("consistency_level"),
+        absl::StrCat("expected Strong, Session, Bounded, Eventually or "
+                     "Customized, got ",
+                     Brief(level)));
   }
   COVE_ASSIGN_OR_RETURN(out.schema.properties, top.StringMap("properties"));
   const Json* fields = top.Get("fields");
   if (fields == nullptr || !fields->is_array() || fields->empty()) {
-    return Bad(top.At("fields"), "expected a non-empty array of fields");
+    return FieldError(top.At("fields"), "expected a non-empty array of fields");
   }
   for (size_t i = 0; i < fields->size(); ++i) {
     const Json& fj = (*fields)[i];
     const std::string fw = absl::StrCat(where, ": fields[", i, "]");
-    if (!fj.is_object()) return Bad(fw, "expected an object");
+    if (!fj.is_object()) return FieldError(fw, "expected an object");
     ObjectReader r(fj, fw);
     FieldSchema f;
     COVE_ASSIGN_OR_RETURN(f.name, r.String("name"));
-    if (f.name.empty()) return Bad(r.At("name"), "missing");
+    if (f.name.empty()) return FieldError(r.At("name"), "missing");
     COVE_ASSIGN_OR_RETURN(std::string type, r.String("type"));
     COVE_ASSIGN_OR_RETURN(f.type, ParseDataType(type, r.At("type")));
     COVE_ASSIGN_OR_RETURN(f.description, r.String("description"));
@@ -847,10 +853,10 @@ absl::StatusOr<SchemaFile> ParseSchemaJson(std::string_view text,
       } else if (a->is_string()) {
         f.analyzer_params = a->get<std::string>();
       } else {
-        return Bad(r.At("analyzer_params"),
-                   absl::StrCat("expected an object (Milvus' analyzer "
-                                "params), got ",
-                                BriefJson(*a)));
+        return FieldError(r.At("analyzer_params"),
+                          absl::StrCat("expected an object (Milvus' analyzer "
+                                       "params), got ",
+                                       BriefJson(*a)));
       }
     }
     COVE_ASSIGN_OR_RETURN(f.enable_match, r.Bool("enable_match"));
@@ -862,23 +868,24 @@ absl::StatusOr<SchemaFile> ParseSchemaJson(std::string_view text,
   COVE_ASSIGN_OR_RETURN(out.schema.num_partitions, top.Int("num_partitions"));
   if (const Json* functions = top.Get("functions"); functions != nullptr) {
     if (!functions->is_array()) {
-      return Bad(top.At("functions"), "expected an array of functions");
+      return FieldError(top.At("functions"), "expected an array of functions");
     }
     for (size_t i = 0; i < functions->size(); ++i) {
       const Json& fj = (*functions)[i];
       const std::string fw = absl::StrCat(where, ": functions[", i, "]");
-      if (!fj.is_object()) return Bad(fw, "expected an object");
+      if (!fj.is_object()) return FieldError(fw, "expected an object");
       ObjectReader r(fj, fw);
       FunctionSchema fn;
       COVE_ASSIGN_OR_RETURN(fn.name, r.String("name"));
-      if (fn.name.empty()) return Bad(r.At("name"), "missing");
+      if (fn.name.empty()) return FieldError(r.At("name"), "missing");
       COVE_ASSIGN_OR_RETURN(fn.description, r.String("description"));
       COVE_ASSIGN_OR_RETURN(std::string type, r.String("type"));
       if (!absl::EqualsIgnoreCase(type, "BM25")) {
-        return Bad(r.At("type"),
-                   absl::StrCat("expected BM25 (the one function type cove "
-                                "runs), got ",
-                                Brief(type)));
+        return FieldError(
+            r.At("type"),
+            absl::StrCat("expected BM25 (the one function type cove "
+                         "runs), got ",
+                         Brief(type)));
       }
       fn.type = FunctionType::kBM25;
       COVE_ASSIGN_OR_RETURN(fn.input_field_names,
@@ -892,16 +899,17 @@ absl::StatusOr<SchemaFile> ParseSchemaJson(std::string_view text,
   }
   if (const Json* indexes = top.Get("indexes"); indexes != nullptr) {
     if (!indexes->is_array())
-      return Bad(top.At("indexes"), "expected an array");
+      return FieldError(top.At("indexes"), "expected an array");
     for (size_t i = 0; i < indexes->size(); ++i) {
       const Json& ij = (*indexes)[i];
       const std::string iw = absl::StrCat(where, ": indexes[", i, "]");
-      if (!ij.is_object()) return Bad(iw, "expected an object");
+      if (!ij.is_object()) return FieldError(iw, "expected an object");
       ObjectReader r(ij, iw);
       r.Ignore({"indexed_rows", "total_rows", "state"});
       IndexSpec spec;
       COVE_ASSIGN_OR_RETURN(spec.field_name, r.String("field_name"));
-      if (spec.field_name.empty()) return Bad(r.At("field_name"), "missing");
+      if (spec.field_name.empty())
+        return FieldError(r.At("field_name"), "missing");
       COVE_ASSIGN_OR_RETURN(spec.index_name, r.String("index_name"));
       COVE_ASSIGN_OR_RETURN(std::string type,
                             r.String("index_type", "AUTOINDEX"));
@@ -909,9 +917,10 @@ absl::StatusOr<SchemaFile> ParseSchemaJson(std::string_view text,
                             ParseIndexType(type, r.At("index_type")));
       if (IsScalarIndex(spec.index_type)) {
         if (r.Get("metric_type") != nullptr) {
-          return Bad(r.At("metric_type"),
-                     absl::StrCat("a ", IndexTypeName(spec.index_type),
-                                  " index has no metric (expected none)"));
+          return FieldError(
+              r.At("metric_type"),
+              absl::StrCat("a ", IndexTypeName(spec.index_type),
+                           " index has no metric (expected none)"));
         }
       } else {
         COVE_ASSIGN_OR_RETURN(std::string metric,
@@ -922,9 +931,10 @@ absl::StatusOr<SchemaFile> ParseSchemaJson(std::string_view text,
       COVE_ASSIGN_OR_RETURN(spec.params, r.StringMap("params"));
       COVE_ASSIGN_OR_RETURN(auto props, r.StringMap("properties"));
       if (!props.empty()) {
-        return Bad(r.At("properties"),
-                   "index properties cannot be set at creation (expected an "
-                   "empty object)");
+        return FieldError(
+            r.At("properties"),
+            "index properties cannot be set at creation (expected an "
+            "empty object)");
       }
       COVE_RETURN_IF_ERROR(r.Finish());
       out.indexes.push_back(std::move(spec));
@@ -955,7 +965,8 @@ absl::Status AddQueryVectors(const FieldSchema& f, const Value& v,
   // others arrays of numbers (or typed vectors, read from a row).
   const bool sparse = f.type == DataType::kSparseFloatVector;
   if (v.is_array() && v.AsArray().empty()) {
-    return Bad(where, "expected a vector or an array of vectors, got []");
+    return FieldError(where,
+                      "expected a vector or an array of vectors, got []");
   }
   const bool many = v.is_array() && (sparse || !v.AsArray()[0].is_number());
   const std::vector<Value> queries = many ? v.AsArray() : std::vector<Value>{v};
@@ -992,17 +1003,19 @@ absl::StatusOr<const FieldSchema*> VectorField(const CollectionSchema& schema,
     for (const FieldSchema* f : vectors) {
       if (f->name == name) return f;
     }
-    return Bad(flag, absl::StrCat("no vector field '", name,
-                                  "' in the collection (its vector fields: ",
-                                  absl::StrJoin(names, ", "), ")"));
+    return FieldError(flag,
+                      absl::StrCat("no vector field '", name,
+                                   "' in the collection (its vector fields: ",
+                                   absl::StrJoin(names, ", "), ")"));
   }
   if (vectors.empty()) {
-    return Bad(flag, "the collection has no vector field");
+    return FieldError(flag, "the collection has no vector field");
   }
   if (vectors.size() > 1) {
-    return Bad(flag, absl::StrCat("the collection has several vector fields (",
-                                  absl::StrJoin(names, ", "),
-                                  "): name one with ", flag));
+    return FieldError(
+        flag,
+        absl::StrCat("the collection has several vector fields (",
+                     absl::StrJoin(names, ", "), "): name one with ", flag));
   }
   return vectors[0];
 }
@@ -1014,14 +1027,14 @@ absl::Status CoerceRow(const CollectionSchema& schema, Row& row,
     Value m = meta->second;
     row.erase(meta);
     if (!m.is_object()) {
-      return Bad(where, absl::StrCat("$meta: expected a JSON object of "
-                                     "dynamic fields, got ",
-                                     Brief(m)));
+      return FieldError(where, absl::StrCat("$meta: expected a JSON object of "
+                                            "dynamic fields, got ",
+                                            Brief(m)));
     }
     for (const auto& [k, v] : m.AsObject()) {
       if (!row.emplace(k, v).second) {
-        return Bad(where, absl::StrCat("$meta: key '", k,
-                                       "' is also a column of the row"));
+        return FieldError(where, absl::StrCat("$meta: key '", k,
+                                              "' is also a column of the row"));
       }
     }
   }
@@ -1033,7 +1046,7 @@ absl::Status CoerceRow(const CollectionSchema& schema, Row& row,
     const std::string fw = absl::StrCat(where, ": field '", key, "'");
     if (f == nullptr) {
       if (!schema.enable_dynamic_field) {
-        return Bad(
+        return FieldError(
             fw, absl::StrCat("not a field of the collection (its "
                              "fields: ",
                              FieldNames(schema), "; it has no dynamic field)"));
@@ -1042,25 +1055,28 @@ absl::Status CoerceRow(const CollectionSchema& schema, Row& row,
       continue;
     }
     if (f->is_primary_key && f->auto_id) {
-      return Bad(fw,
-                 "the primary key is auto_id (the server assigns it): remove "
-                 "it from the input");
+      return FieldError(
+          fw,
+          "the primary key is auto_id (the server assigns it): remove "
+          "it from the input");
     }
     if (f->is_function_output) {
-      return Bad(fw,
-                 "the field is a function's output (filled from its input at "
-                 "insert): remove it from the input");
+      return FieldError(
+          fw,
+          "the field is a function's output (filled from its input at "
+          "insert): remove it from the input");
     }
     if (value.is_null()) {
       if (f->nullable || f->default_value.has_value()) continue;
-      return Bad(fw, "is null (the field is not nullable and has no default)");
+      return FieldError(
+          fw, "is null (the field is not nullable and has no default)");
     }
     COVE_ASSIGN_OR_RETURN(value, CoerceField(*f, value, fw));
   }
   for (const FieldSchema& f : schema.fields) {
     if (IsRequired(f) && row.count(f.name) == 0) {
-      return Bad(where,
-                 absl::StrCat(f.is_primary_key ? "missing the primary key '"
+      return FieldError(
+          where, absl::StrCat(f.is_primary_key ? "missing the primary key '"
                                                : "missing field '",
                               f.name, "' (", DataTypeName(f.type), ")"));
     }
@@ -1073,9 +1089,10 @@ absl::StatusOr<Value> ParseKey(const FieldSchema& pk, const std::string& text,
   if (pk.type == DataType::kVarChar) return Value(text);
   int64_t id = 0;
   if (!absl::SimpleAtoi(Sv(text), &id)) {
-    return Bad(flag, absl::StrCat("expected an integer primary key ('", pk.name,
-                                  "' is ", DataTypeName(pk.type), "), got ",
-                                  Brief(text)));
+    return FieldError(
+        flag,
+        absl::StrCat("expected an integer primary key ('", pk.name, "' is ",
+                     DataTypeName(pk.type), "), got ", Brief(text)));
   }
   return Value(id);
 }
@@ -1086,7 +1103,8 @@ absl::StatusOr<std::map<std::string, Value>> ParseParams(
   for (const std::string& item : items) {
     size_t eq = item.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return Bad(flag, absl::StrCat("expected KEY=VALUE, got ", Brief(item)));
+      return FieldError(flag,
+                        absl::StrCat("expected KEY=VALUE, got ", Brief(item)));
     }
     std::string key = item.substr(0, eq);
     std::string text = item.substr(eq + 1);
@@ -1103,6 +1121,10 @@ absl::StatusOr<std::map<std::string, Value>> ParseParams(
     }
   }
   return out;
+}
+
+absl::Status FieldError(const std::string& where, const std::string& what) {
+  return absl::InvalidArgumentError(absl::StrCat(where, ": ", what));
 }
 
 }  // namespace cove::cli

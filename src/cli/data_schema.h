@@ -163,6 +163,9 @@ std::string FieldNames(const CollectionSchema& schema);
 /// a field neither nullable nor with a default.
 bool IsRequired(const FieldSchema& f);
 
+/// InvalidArgument "<where>: <what>".
+absl::Status FieldError(const std::string& where, const std::string& what);
+
 }  // namespace cove::cli
 
 #endif  // COVE_SRC_CLI_DATA_SCHEMA_H_

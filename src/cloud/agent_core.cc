@@ -21,11 +21,6 @@ std::string Rfc3339(absl::Time t) {
   return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone());
 }
 
-bool IsBackupVerb(const std::string& verb) {
-  return verb == "CreateBackup" || verb == "DeleteBackup" ||
-         verb == "RestoreBackup";
-}
-
 // Samples of request counts are kept this long (the longest metrics
 // window) plus one before it.
 constexpr int64_t kUsageWindowMs = 600 * 1000;

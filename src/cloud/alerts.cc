@@ -20,11 +20,12 @@
 namespace cove::cloud {
 namespace {
 
-const std::vector<std::string> kRuleName = {"organizations", "projects",
-                                            "alertRules"};
-const std::vector<std::string> kProjectName = {"organizations", "projects"};
-const std::vector<std::string> kClusterName = {"organizations", "projects",
-                                               "clusters"};
+const std::vector<std::string> kAlertsRuleName = {"organizations", "projects",
+                                                  "alertRules"};
+const std::vector<std::string> kAlertsProjectName = {"organizations",
+                                                     "projects"};
+const std::vector<std::string> kAlertsClusterName = {"organizations",
+                                                     "projects", "clusters"};
 constexpr int kDefaultWindowSeconds = 60;
 constexpr int kMaxWindowSeconds = 600;
 constexpr int64_t kMaxForSeconds = 24 * 3600;
@@ -46,7 +47,8 @@ std::string SecretAad(const std::string& name) {
 // Checks of the rule alone (InvalidArgument naming the field).
 absl::Status CheckRule(const v1::AlertRule& in, const std::string& project) {
   COVE_RETURN_IF_ERROR(
-      ParseName("alert_rule.cluster", in.cluster(), kClusterName).status());
+      ParseName("alert_rule.cluster", in.cluster(), kAlertsClusterName)
+          .status());
   if (!Within(in.cluster(), project)) {
     return absl::InvalidArgumentError(
         absl::StrCat("alert_rule.cluster: expected a cluster of ", project,
@@ -356,7 +358,7 @@ absl::Status CloudCore::CreateAlertRule(const RequestContext& ctx,
       ctx, "CreateAlertRule", "alertRules.create", true, name, req.request_id(),
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("parent", req.parent(), kProjectName).status());
+            ParseName("parent", req.parent(), kAlertsProjectName).status());
         COVE_RETURN_IF_ERROR(ValidateId("alert_rule_id", req.alert_rule_id()));
         COVE_RETURN_IF_ERROR(CheckRule(req.alert_rule(), req.parent()));
         COVE_RETURN_IF_ERROR(
@@ -416,17 +418,17 @@ absl::Status CloudCore::CreateAlertRule(const RequestContext& ctx,
 absl::Status CloudCore::GetAlertRule(const RequestContext& ctx,
                                      const v1::GetRequest& req,
                                      v1::AlertRule* resp) {
-  return Handle(
-      ctx, "GetAlertRule", "alertRules.get", false, req.name(), "",
-      [&](Call& call) -> absl::Status {
-        COVE_RETURN_IF_ERROR(ParseName("name", req.name(), kRuleName).status());
-        COVE_RETURN_IF_ERROR(
-            AuthorizeAlertLocked(call, "alertRules.get", req.name()));
-        auto it = alert_rules_.find(req.name());
-        if (it == alert_rules_.end()) return RuleNotFound(req.name());
-        *resp = AlertRuleViewLocked(it->second);
-        return absl::OkStatus();
-      });
+  return Handle(ctx, "GetAlertRule", "alertRules.get", false, req.name(), "",
+                [&](Call& call) -> absl::Status {
+                  COVE_RETURN_IF_ERROR(
+                      ParseName("name", req.name(), kAlertsRuleName).status());
+                  COVE_RETURN_IF_ERROR(
+                      AuthorizeAlertLocked(call, "alertRules.get", req.name()));
+                  auto it = alert_rules_.find(req.name());
+                  if (it == alert_rules_.end()) return RuleNotFound(req.name());
+                  *resp = AlertRuleViewLocked(it->second);
+                  return absl::OkStatus();
+                });
 }
 
 absl::Status CloudCore::ListAlertRules(const RequestContext& ctx,
@@ -436,7 +438,7 @@ absl::Status CloudCore::ListAlertRules(const RequestContext& ctx,
       ctx, "ListAlertRules", "alertRules.list", false, req.parent(), "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("parent", req.parent(), kProjectName).status());
+            ParseName("parent", req.parent(), kAlertsProjectName).status());
         COVE_ASSIGN_OR_RETURN(
             Filter filter,
             ParseFilter(req.filter(), {"cluster", "state", "metric"}));
@@ -488,24 +490,24 @@ absl::Status CloudCore::DeleteAlertRule(const RequestContext& ctx,
                                         const v1::DeleteRequest& req,
                                         google::protobuf::Empty* resp) {
   (void)resp;
-  return Handle(
-      ctx, "DeleteAlertRule", "alertRules.delete", true, req.name(), "",
-      [&](Call& call) -> absl::Status {
-        COVE_RETURN_IF_ERROR(ParseName("name", req.name(), kRuleName).status());
-        COVE_RETURN_IF_ERROR(
-            AuthorizeAlertLocked(call, "alertRules.delete", req.name()));
-        auto it = alert_rules_.find(req.name());
-        if (it == alert_rules_.end()) return RuleNotFound(req.name());
-        COVE_RETURN_IF_ERROR(
-            CheckEtag("alert rule", req.etag(), it->second.etag()));
-        COVE_RETURN_IF_ERROR(Unpersist("alertrule", req.name()));
-        if (alert_secrets_.erase(req.name()) != 0) {
-          COVE_RETURN_IF_ERROR(Unpersist("alertsecret", req.name()));
-        }
-        alert_rules_.erase(it);
-        if (webhooks_ != nullptr) webhooks_->Forget(req.name());
-        return absl::OkStatus();
-      });
+  return Handle(ctx, "DeleteAlertRule", "alertRules.delete", true, req.name(),
+                "", [&](Call& call) -> absl::Status {
+                  COVE_RETURN_IF_ERROR(
+                      ParseName("name", req.name(), kAlertsRuleName).status());
+                  COVE_RETURN_IF_ERROR(AuthorizeAlertLocked(
+                      call, "alertRules.delete", req.name()));
+                  auto it = alert_rules_.find(req.name());
+                  if (it == alert_rules_.end()) return RuleNotFound(req.name());
+                  COVE_RETURN_IF_ERROR(
+                      CheckEtag("alert rule", req.etag(), it->second.etag()));
+                  COVE_RETURN_IF_ERROR(Unpersist("alertrule", req.name()));
+                  if (alert_secrets_.erase(req.name()) != 0) {
+                    COVE_RETURN_IF_ERROR(Unpersist("alertsecret", req.name()));
+                  }
+                  alert_rules_.erase(it);
+                  if (webhooks_ != nullptr) webhooks_->Forget(req.name());
+                  return absl::OkStatus();
+                });
 }
 
 absl::Status CloudCore::TestAlertRule(const RequestContext& ctx,
@@ -514,7 +516,8 @@ absl::Status CloudCore::TestAlertRule(const RequestContext& ctx,
   return Handle(
       ctx, "TestAlertRule", "alertRules.test", true, req.name(), "",
       [&](Call& call) -> absl::Status {
-        COVE_RETURN_IF_ERROR(ParseName("name", req.name(), kRuleName).status());
+        COVE_RETURN_IF_ERROR(
+            ParseName("name", req.name(), kAlertsRuleName).status());
         COVE_RETURN_IF_ERROR(
             AuthorizeAlertLocked(call, "alertRules.test", req.name()));
         auto it = alert_rules_.find(req.name());
@@ -532,7 +535,8 @@ absl::Status CloudCore::SilenceAlertRule(const RequestContext& ctx,
   return Handle(
       ctx, "SilenceAlertRule", "alertRules.silence", true, req.name(), "",
       [&](Call& call) -> absl::Status {
-        COVE_RETURN_IF_ERROR(ParseName("name", req.name(), kRuleName).status());
+        COVE_RETURN_IF_ERROR(
+            ParseName("name", req.name(), kAlertsRuleName).status());
         COVE_RETURN_IF_ERROR(
             AuthorizeAlertLocked(call, "alertRules.silence", req.name()));
         auto it = alert_rules_.find(req.name());
@@ -566,7 +570,7 @@ absl::Status CloudCore::UpdateAlertRule(const RequestContext& ctx,
       ctx, "UpdateAlertRule", "alertRules.update", true, in.name(), "",
       [&](Call& call) -> absl::Status {
         COVE_RETURN_IF_ERROR(
-            ParseName("alert_rule.name", in.name(), kRuleName).status());
+            ParseName("alert_rule.name", in.name(), kAlertsRuleName).status());
         COVE_RETURN_IF_ERROR(
             AuthorizeAlertLocked(call, "alertRules.update", in.name()));
         auto it = alert_rules_.find(in.name());

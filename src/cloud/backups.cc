@@ -29,11 +29,6 @@
 namespace cove::cloud {
 namespace {
 
-bool IsBackupVerb(const std::string& verb) {
-  return verb == "CreateBackup" || verb == "DeleteBackup" ||
-         verb == "RestoreBackup";
-}
-
 std::string LastId(const std::string& name) {
   const size_t slash = name.rfind('/');
   return slash == std::string::npos ? name : name.substr(slash + 1);

@@ -242,4 +242,9 @@ absl::StatusOr<std::set<std::string>> MaskPaths(
   return out;
 }
 
+bool IsBackupVerb(absl::string_view verb) {
+  return verb == "CreateBackup" || verb == "DeleteBackup" ||
+         verb == "RestoreBackup";
+}
+
 }  // namespace cove::cloud

@@ -116,6 +116,9 @@ absl::StatusOr<std::string> RandomHex(size_t n);
 /// `n` random characters of [A-Za-z0-9].
 absl::StatusOr<std::string> RandomAlnum(size_t n);
 
+/// The verbs of backups (CreateBackup, DeleteBackup, RestoreBackup).
+bool IsBackupVerb(absl::string_view verb);
+
 }  // namespace cove::cloud
 
 #endif  // COVE_SRC_CLOUD_UTIL_H_

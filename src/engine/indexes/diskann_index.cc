@@ -20,7 +20,6 @@
 namespace cove::engine {
 namespace {
 
-constexpr float kInf = std::numeric_limits<float>::infinity();
 // Lloyd iterations and training rows per centroid of the quantizer (2-d
 // sub-spaces converge fast).
 constexpr int kPqIterations = 10;
@@ -28,7 +27,7 @@ constexpr size_t kPqPointsPerCentroid = 64;
 // A build candidate list holds at most this many visited rows for pruning.
 constexpr size_t kMaxPruneCandidates = 750;
 
-absl::Status DataLoss(std::string_view what) {
+absl::Status DiskAnnDataLoss(std::string_view what) {
   return absl::DataLossError(
       absl::StrCat("DISKANN index bytes: ", cove::internal::Sv(what)));
 }
@@ -665,56 +664,58 @@ absl::StatusOr<std::unique_ptr<DiskAnnIndex>> DiskAnnIndex::Load(
       !r.Get(&p.search_list_size) || !r.Get(&p.pq_code_budget_ratio) ||
       !r.Get(&p.build_threads) || !r.Get(&p.seed) || !r.Get(&n) ||
       !r.Get(&medoid)) {
-    return DataLoss("truncated parameters");
+    return DiskAnnDataLoss("truncated parameters");
   }
   if (metric > static_cast<uint8_t>(Metric::kCosine)) {
-    return DataLoss("unknown metric");
+    return DiskAnnDataLoss("unknown metric");
   }
   p.metric = static_cast<Metric>(metric);
   p.dim = static_cast<size_t>(dim);
-  if (!ValidateParams(p).ok()) return DataLoss("invalid parameters");
+  if (!ValidateParams(p).ok()) return DiskAnnDataLoss("invalid parameters");
   if (n >= std::numeric_limits<uint32_t>::max() / 2 || (n > 0 && medoid >= n)) {
-    return DataLoss("inconsistent row count or medoid");
+    return DiskAnnDataLoss("inconsistent row count or medoid");
   }
   auto index = std::make_unique<DiskAnnIndex>(p);
   DiskAnnIndex& x = *index;
   ProductQuantizer pq;
   if (!pq.Load(&r, p.dim) || pq.m() != x.pq_.m() || pq.nbits() != 8 ||
       (n > 0 && !pq.trained())) {
-    return DataLoss("bad product quantizer");
+    return DiskAnnDataLoss("bad product quantizer");
   }
   x.pq_ = std::move(pq);
   const size_t cs = x.pq_.code_size();
   if (n > r.remaining() / (cs + sizeof(uint32_t))) {
-    return DataLoss("row count larger than the codes and links can hold");
+    return DiskAnnDataLoss(
+        "row count larger than the codes and links can hold");
   }
   x.codes_.resize(static_cast<size_t>(n) * cs);
   if (!r.GetArray(x.codes_.data(), x.codes_.size())) {
-    return DataLoss("truncated codes");
+    return DiskAnnDataLoss("truncated codes");
   }
   x.graph_.assign(static_cast<size_t>(n) * x.stride_, 0);
   for (size_t row = 0; row < n; ++row) {
     uint32_t* l = x.graph_.data() + row * x.stride_;
     if (!r.Get(&l[0]) || l[0] > x.degree_ || !r.GetArray(l + 1, l[0])) {
-      return DataLoss("bad links");
+      return DiskAnnDataLoss("bad links");
     }
     for (size_t t = 1; t <= l[0]; ++t) {
-      if (l[t] >= n) return DataLoss("link to a row that does not exist");
+      if (l[t] >= n)
+        return DiskAnnDataLoss("link to a row that does not exist");
     }
   }
   if (n > 0 && r.remaining() != 0) {
     uint8_t has_floats = 0;
     if (!r.Get(&has_floats) || has_floats != 1 ||
         r.remaining() != n * p.dim * sizeof(float)) {
-      return DataLoss("bad float32 rows");
+      return DiskAnnDataLoss("bad float32 rows");
     }
     x.floats_.resize(static_cast<size_t>(n) * p.dim);
     r.GetArray(x.floats_.data(), x.floats_.size());
     for (float f : x.floats_) {
-      if (!std::isfinite(f)) return DataLoss("non-finite float32 row");
+      if (!std::isfinite(f)) return DiskAnnDataLoss("non-finite float32 row");
     }
   }
-  if (!r.ok() || r.remaining() != 0) return DataLoss("trailing bytes");
+  if (!r.ok() || r.remaining() != 0) return DiskAnnDataLoss("trailing bytes");
   x.n_ = static_cast<size_t>(n);
   x.medoid_ = medoid;
   return index;

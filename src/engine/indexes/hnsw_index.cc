@@ -25,7 +25,6 @@
 namespace cove::engine {
 namespace {
 
-constexpr float kInf = std::numeric_limits<float>::infinity();
 constexpr int kMaxM = 1024;
 // The last payload byte of an index over 16-bit rows (IndexParams::half).
 constexpr uint8_t kHalfTagFloat16 = 1;
@@ -137,7 +136,7 @@ uint64_t SplitMix64(uint64_t z) {
   return z ^ (z >> 31);
 }
 
-absl::Status DataLoss(std::string_view what) {
+absl::Status HnswDataLoss(std::string_view what) {
   return absl::DataLossError(
       absl::StrCat("HNSW index bytes: ", cove::internal::Sv(what)));
 }
@@ -1039,18 +1038,18 @@ absl::StatusOr<std::unique_ptr<HnswIndex>> HnswIndex::Load(
   if (!r.Get(&metric) || !r.Get(&dim) || !r.Get(&p.m) ||
       !r.Get(&p.ef_construction) || !r.Get(&p.build_threads) ||
       !r.Get(&p.seed) || !r.Get(&n) || !r.Get(&max_level) || !r.Get(&entry)) {
-    return DataLoss("truncated parameters");
+    return HnswDataLoss("truncated parameters");
   }
   if (metric > static_cast<uint8_t>(Metric::kCosine)) {
-    return DataLoss("unknown metric");
+    return HnswDataLoss("unknown metric");
   }
   p.metric = static_cast<Metric>(metric);
   p.dim = static_cast<size_t>(dim);
-  if (!ValidateParams(p).ok()) return DataLoss("invalid parameters");
+  if (!ValidateParams(p).ok()) return HnswDataLoss("invalid parameters");
   // Every row takes at least its vector's bytes, which bounds n.
   if (n >= std::numeric_limits<uint32_t>::max() ||
       n > r.remaining() / (dim * sizeof(float))) {
-    return DataLoss("row count larger than the payload");
+    return HnswDataLoss("row count larger than the payload");
   }
   auto index = std::make_unique<HnswIndex>(p);
   HnswIndex& x = *index;
@@ -1062,7 +1061,7 @@ absl::StatusOr<std::unique_ptr<HnswIndex>> HnswIndex::Load(
   if (!r.GetArray(x.levels_.data(), rows) ||
       !r.GetArray(links.data(), links.size()) ||
       !r.GetArray(x.upper_block_.data(), rows) || !r.GetVector(&x.upper_)) {
-    return DataLoss("truncated graph");
+    return HnswDataLoss("truncated graph");
   }
   for (size_t i = 0; i < rows; ++i) {
     std::copy_n(links.data() + i * (1 + x.max_m0_), 1 + x.max_m0_,
@@ -1071,15 +1070,15 @@ absl::StatusOr<std::unique_ptr<HnswIndex>> HnswIndex::Load(
   links = std::vector<uint32_t>();
   x.vectors_.resize(rows * p.dim);
   if (!r.GetArray(x.vectors_.data(), x.vectors_.size())) {
-    return DataLoss("truncated vectors");
+    return HnswDataLoss("truncated vectors");
   }
   if (x.quantized_) {
     if (!x.sq_.Load(&r, p.dim) || (rows > 0 && !x.sq_.trained())) {
-      return DataLoss("bad quantizer");
+      return HnswDataLoss("bad quantizer");
     }
     std::vector<uint8_t> codes(rows * p.dim);
     if (!r.GetArray(codes.data(), codes.size())) {
-      return DataLoss("truncated codes");
+      return HnswDataLoss("truncated codes");
     }
     for (size_t i = 0; i < rows; ++i) {
       const uint32_t id = static_cast<uint32_t>(i);
@@ -1091,42 +1090,42 @@ absl::StatusOr<std::unique_ptr<HnswIndex>> HnswIndex::Load(
     uint8_t tag = 0;
     r.Get(&tag);
     if (tag != kHalfTagFloat16 && tag != kHalfTagBFloat16) {
-      return DataLoss("unknown 16-bit row type");
+      return HnswDataLoss("unknown 16-bit row type");
     }
     x.params_.half =
         tag == kHalfTagFloat16 ? HalfType::kFloat16 : HalfType::kBFloat16;
     x.RefreshKernels();
   }
-  if (r.remaining() != 0) return DataLoss("trailing bytes");
+  if (r.remaining() != 0) return HnswDataLoss("trailing bytes");
 
   // Structure: every link must point at a row that exists on that level, and
   // the entry point must sit on the top level.
   const size_t block = 1 + x.max_m_;
-  if (x.upper_.size() % block != 0) return DataLoss("bad upper-level size");
+  if (x.upper_.size() % block != 0) return HnswDataLoss("bad upper-level size");
   const size_t upper_blocks = x.upper_.size() / block;
   int top = -1;
   for (size_t i = 0; i < rows; ++i) {
     int level = x.levels_[i];
-    if (level > kMaxLevel) return DataLoss("level out of range");
+    if (level > kMaxLevel) return HnswDataLoss("level out of range");
     top = std::max(top, level);
     if (level > 0 &&
         (x.upper_block_[i] > upper_blocks ||
          static_cast<size_t>(level) > upper_blocks - x.upper_block_[i])) {
-      return DataLoss("upper-level links out of range");
+      return HnswDataLoss("upper-level links out of range");
     }
     for (int l = 0; l <= level; ++l) {
       const uint32_t* ll = x.Links(static_cast<uint32_t>(i), l);
-      if (ll[0] > x.MaxLinks(l)) return DataLoss("too many links");
+      if (ll[0] > x.MaxLinks(l)) return HnswDataLoss("too many links");
       for (uint32_t j = 1; j <= ll[0]; ++j) {
         if (ll[j] >= rows || x.levels_[ll[j]] < l) {
-          return DataLoss("link to a missing row");
+          return HnswDataLoss("link to a missing row");
         }
       }
     }
   }
   if (top != max_level ||
       (rows > 0 && (entry >= rows || x.levels_[entry] != max_level))) {
-    return DataLoss("bad entry point");
+    return HnswDataLoss("bad entry point");
   }
   x.n_ = rows;
   x.max_level_ = max_level;

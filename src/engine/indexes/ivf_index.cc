@@ -18,9 +18,7 @@
 namespace cove::engine {
 namespace {
 
-constexpr float kInf = std::numeric_limits<float>::infinity();
-
-absl::Status DataLoss(std::string_view what) {
+absl::Status IvfDataLoss(std::string_view what) {
   return absl::DataLossError(
       absl::StrCat("IVF index bytes: ", cove::internal::Sv(what)));
 }
@@ -475,49 +473,49 @@ absl::StatusOr<std::unique_ptr<IvfIndex>> IvfIndex::Load(
   if (!r.Get(&metric) || !r.Get(&dim) || !r.Get(&p.nlist) ||
       !r.Get(&p.build_threads) || !r.Get(&p.seed) || !r.Get(&n) ||
       !r.Get(&nc)) {
-    return DataLoss("truncated parameters");
+    return IvfDataLoss("truncated parameters");
   }
   if (metric > static_cast<uint8_t>(Metric::kCosine)) {
-    return DataLoss("unknown metric");
+    return IvfDataLoss("unknown metric");
   }
   p.metric = static_cast<Metric>(metric);
   p.dim = static_cast<size_t>(dim);
-  if (!ValidateParams(p).ok()) return DataLoss("invalid parameters");
+  if (!ValidateParams(p).ok()) return IvfDataLoss("invalid parameters");
   if (nc > static_cast<uint64_t>(p.nlist) || (n > 0 && nc == 0) ||
       n >= std::numeric_limits<uint32_t>::max()) {
-    return DataLoss("inconsistent list count");
+    return IvfDataLoss("inconsistent list count");
   }
   if (nc > r.remaining() / (dim * sizeof(float))) {
-    return DataLoss("truncated centroids");
+    return IvfDataLoss("truncated centroids");
   }
   auto index = std::make_unique<IvfIndex>(p);
   IvfIndex& x = *index;
   x.centroids_.resize(static_cast<size_t>(nc) * p.dim);
   if (!r.GetArray(x.centroids_.data(), x.centroids_.size())) {
-    return DataLoss("truncated centroids");
+    return IvfDataLoss("truncated centroids");
   }
   if (x.quantized_ &&
       (!x.sq_.Load(&r, p.dim) || (nc > 0 && !x.sq_.trained()))) {
-    return DataLoss("bad quantizer");
+    return IvfDataLoss("bad quantizer");
   }
   x.lists_.resize(static_cast<size_t>(nc));
   const size_t row_bytes = x.quantized_ ? p.dim : p.dim * sizeof(float);
   // Every row takes an id and its vector in some list: a row count the
   // remaining bytes cannot hold is corrupt (checked before allocating).
   if (n > r.remaining() / (sizeof(uint32_t) + row_bytes)) {
-    return DataLoss("row count larger than the lists can hold");
+    return IvfDataLoss("row count larger than the lists can hold");
   }
   Bitset seen(static_cast<size_t>(n));
   size_t total = 0;
   for (List& l : x.lists_) {
-    if (!r.GetVector(&l.ids, n - total)) return DataLoss("truncated list");
+    if (!r.GetVector(&l.ids, n - total)) return IvfDataLoss("truncated list");
     total += l.ids.size();
     for (uint32_t id : l.ids) {
-      if (id >= n || seen.Test(id)) return DataLoss("bad row id in a list");
+      if (id >= n || seen.Test(id)) return IvfDataLoss("bad row id in a list");
       seen.Set(id);
     }
     if (l.ids.size() > r.remaining() / row_bytes) {
-      return DataLoss("truncated list data");
+      return IvfDataLoss("truncated list data");
     }
     if (x.quantized_) {
       l.codes.resize(l.ids.size() * p.dim);
@@ -527,22 +525,22 @@ absl::StatusOr<std::unique_ptr<IvfIndex>> IvfIndex::Load(
       r.GetArray(l.vectors.data(), l.vectors.size());
     }
   }
-  if (!r.ok() || total != n) return DataLoss("row count mismatch");
+  if (!r.ok() || total != n) return IvfDataLoss("row count mismatch");
   if (x.quantized_ && n > 0 && r.remaining() != 0) {
     uint8_t has_floats = 0;
     if (!r.Get(&has_floats) || has_floats != 1 ||
         r.remaining() != n * p.dim * sizeof(float)) {
-      return DataLoss("bad float32 rows");
+      return IvfDataLoss("bad float32 rows");
     }
     x.floats_.resize(static_cast<size_t>(n) * p.dim);
     if (!r.GetArray(x.floats_.data(), x.floats_.size())) {
-      return DataLoss("truncated float32 rows");
+      return IvfDataLoss("truncated float32 rows");
     }
     for (float f : x.floats_) {
-      if (!std::isfinite(f)) return DataLoss("non-finite float32 row");
+      if (!std::isfinite(f)) return IvfDataLoss("non-finite float32 row");
     }
   }
-  if (r.remaining() != 0) return DataLoss("trailing bytes");
+  if (r.remaining() != 0) return IvfDataLoss("trailing bytes");
   x.n_ = static_cast<size_t>(n);
   return index;
 }

@@ -20,7 +20,6 @@
 namespace cove::engine {
 namespace {
 
-constexpr float kInf = std::numeric_limits<float>::infinity();
 // Rows whose residuals are computed and encoded at a time.
 constexpr size_t kChunk = 32768;
 // Training sample of the product quantizer: rows per centroid, and at least
@@ -28,7 +27,7 @@ constexpr size_t kChunk = 32768;
 constexpr size_t kPqPointsPerCentroid = 256;
 constexpr size_t kPqMinTrainRows = 16384;
 
-absl::Status DataLoss(std::string_view what) {
+absl::Status IvfPqDataLoss(std::string_view what) {
   return absl::DataLossError(
       absl::StrCat("IVF_PQ/SCANN index bytes: ", cove::internal::Sv(what)));
 }
@@ -610,42 +609,42 @@ absl::StatusOr<std::unique_ptr<IvfPqIndex>> IvfPqIndex::Load(
   if (!r.Get(&metric) || !r.Get(&dim) || !r.Get(&p.nlist) ||
       !r.Get(&p.build_threads) || !r.Get(&p.seed) || !r.Get(&p.pq_m) ||
       !r.Get(&p.pq_nbits) || !r.Get(&raw) || !r.Get(&n) || !r.Get(&nc)) {
-    return DataLoss("truncated parameters");
+    return IvfPqDataLoss("truncated parameters");
   }
   if (metric > static_cast<uint8_t>(Metric::kCosine) || raw > 1) {
-    return DataLoss("unknown metric or flag");
+    return IvfPqDataLoss("unknown metric or flag");
   }
   p.metric = static_cast<Metric>(metric);
   p.dim = static_cast<size_t>(dim);
   p.with_raw_data = raw == 1;
-  if (!ValidateParams(p).ok()) return DataLoss("invalid parameters");
+  if (!ValidateParams(p).ok()) return IvfPqDataLoss("invalid parameters");
   if (type == IndexType::kScann &&
       (p.pq_nbits != 4 || static_cast<size_t>(p.pq_m) != SubVectors(p))) {
-    return DataLoss("SCANN quantizer geometry");
+    return IvfPqDataLoss("SCANN quantizer geometry");
   }
   if (type == IndexType::kIvfPq && (p.pq_m < 1 || p.with_raw_data)) {
-    return DataLoss("IVF_PQ quantizer geometry");
+    return IvfPqDataLoss("IVF_PQ quantizer geometry");
   }
   if (nc > static_cast<uint64_t>(p.nlist) || (n > 0 && nc == 0) ||
       n >= std::numeric_limits<uint32_t>::max()) {
-    return DataLoss("inconsistent list count");
+    return IvfPqDataLoss("inconsistent list count");
   }
   if (nc > r.remaining() / (dim * sizeof(float))) {
-    return DataLoss("truncated centroids");
+    return IvfPqDataLoss("truncated centroids");
   }
   auto index = std::make_unique<IvfPqIndex>(p);
   IvfPqIndex& x = *index;
   x.centroids_.resize(static_cast<size_t>(nc) * p.dim);
   if (!r.GetArray(x.centroids_.data(), x.centroids_.size())) {
-    return DataLoss("truncated centroids");
+    return IvfPqDataLoss("truncated centroids");
   }
   for (float f : x.centroids_) {
-    if (!std::isfinite(f)) return DataLoss("non-finite centroid");
+    if (!std::isfinite(f)) return IvfPqDataLoss("non-finite centroid");
   }
   ProductQuantizer pq;
   if (!pq.Load(&r, p.dim) || pq.m() != x.pq_.m() ||
       pq.nbits() != x.pq_.nbits() || (nc > 0 && !pq.trained())) {
-    return DataLoss("bad product quantizer");
+    return IvfPqDataLoss("bad product quantizer");
   }
   x.pq_ = std::move(pq);
   const size_t cs = x.pq_.code_size();
@@ -655,41 +654,42 @@ absl::StatusOr<std::unique_ptr<IvfPqIndex>> IvfPqIndex::Load(
   // allocating).
   const size_t row_bytes = sizeof(uint32_t) + (x.scann_ ? bb / 32 : cs);
   if (n > r.remaining() / row_bytes) {
-    return DataLoss("row count larger than the lists can hold");
+    return IvfPqDataLoss("row count larger than the lists can hold");
   }
   x.lists_.resize(static_cast<size_t>(nc));
   Bitset seen(static_cast<size_t>(n));
   size_t total = 0;
   for (List& l : x.lists_) {
-    if (!r.GetVector(&l.ids, n - total)) return DataLoss("truncated list");
+    if (!r.GetVector(&l.ids, n - total)) return IvfPqDataLoss("truncated list");
     total += l.ids.size();
     for (uint32_t id : l.ids) {
-      if (id >= n || seen.Test(id)) return DataLoss("bad row id in a list");
+      if (id >= n || seen.Test(id))
+        return IvfPqDataLoss("bad row id in a list");
       seen.Set(id);
     }
     const size_t bytes =
         x.scann_ ? (l.ids.size() + kPq4BlockRows - 1) / kPq4BlockRows * bb
                  : l.ids.size() * cs;
-    if (bytes > r.remaining()) return DataLoss("truncated list codes");
+    if (bytes > r.remaining()) return IvfPqDataLoss("truncated list codes");
     l.codes.resize(bytes);
     r.GetArray(l.codes.data(), bytes);
   }
-  if (!r.ok() || total != n) return DataLoss("row count mismatch");
+  if (!r.ok() || total != n) return IvfPqDataLoss("row count mismatch");
   if (x.scann_ && n > 0 && r.remaining() != 0) {
     uint8_t has_floats = 0;
     if (!p.with_raw_data || !r.Get(&has_floats) || has_floats != 1 ||
         r.remaining() != n * p.dim * sizeof(float)) {
-      return DataLoss("bad float32 rows");
+      return IvfPqDataLoss("bad float32 rows");
     }
     x.floats_.resize(static_cast<size_t>(n) * p.dim);
     if (!r.GetArray(x.floats_.data(), x.floats_.size())) {
-      return DataLoss("truncated float32 rows");
+      return IvfPqDataLoss("truncated float32 rows");
     }
     for (float f : x.floats_) {
-      if (!std::isfinite(f)) return DataLoss("non-finite float32 row");
+      if (!std::isfinite(f)) return IvfPqDataLoss("non-finite float32 row");
     }
   }
-  if (r.remaining() != 0) return DataLoss("trailing bytes");
+  if (r.remaining() != 0) return IvfPqDataLoss("trailing bytes");
   x.n_ = static_cast<size_t>(n);
   return index;
 }

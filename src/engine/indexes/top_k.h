@@ -13,6 +13,9 @@
 
 namespace cove::engine {
 
+/// A distance above every real one (an empty bound, an unset radius).
+inline constexpr float kInf = std::numeric_limits<float>::infinity();
+
 /// Heap comparator: the largest distance at the front.
 struct FartherOnTop {
   template <typename C>

@@ -67,7 +67,7 @@ void JaccardBatchRef(const uint8_t* q, const uint8_t* base, size_t rows,
   }
 }
 
-const cove::internal::BinaryKernels& Active() {
+const cove::internal::BinaryKernels& ActiveBinary() {
   const SimdLevel level = ActiveSimdLevel();
   if (level == SimdLevel::kAvx512) {
     if (const auto* k = cove::internal::Avx512BinaryKernels()) return *k;
@@ -81,35 +81,35 @@ const cove::internal::BinaryKernels& Active() {
 }  // namespace
 
 uint32_t BinaryHamming(const uint8_t* a, const uint8_t* b, size_t n) {
-  return Active().hamming(a, b, n);
+  return ActiveBinary().hamming(a, b, n);
 }
 
 void BinaryAndOr(const uint8_t* a, const uint8_t* b, size_t n,
                  uint32_t* and_count, uint32_t* or_count) {
-  Active().and_or(a, b, n, and_count, or_count);
+  ActiveBinary().and_or(a, b, n, and_count, or_count);
 }
 
 float BinaryJaccard(const uint8_t* a, const uint8_t* b, size_t n) {
   uint32_t x, o;
-  Active().and_or(a, b, n, &x, &o);
+  ActiveBinary().and_or(a, b, n, &x, &o);
   return JaccardFromCounts(x, o);
 }
 
 bool BinaryContains(const uint8_t* super, const uint8_t* sub, size_t n) {
-  return Active().contains(super, sub, n);
+  return ActiveBinary().contains(super, sub, n);
 }
 
 void BinaryHammingBatch(const uint8_t* query, const uint8_t* base, size_t rows,
                         size_t n, uint32_t* out) {
-  Active().hamming_batch(query, base, rows, n, out);
+  ActiveBinary().hamming_batch(query, base, rows, n, out);
 }
 
 void BinaryJaccardBatch(const uint8_t* query, const uint8_t* base, size_t rows,
                         size_t n, float* out) {
-  Active().jaccard_batch(query, base, rows, n, out);
+  ActiveBinary().jaccard_batch(query, base, rows, n, out);
 }
 
-SimdLevel BinaryKernelLevel() { return Active().level; }
+SimdLevel BinaryKernelLevel() { return ActiveBinary().level; }
 
 }  // namespace cove::engine
 

@@ -99,7 +99,7 @@ float SlotsRef(const float* a, const float* b, size_t slots) {
   return kL2 ? L2SqrRef<Widen>(x, y, 2 * slots) : IpRef<Widen>(x, y, 2 * slots);
 }
 
-const cove::internal::HalfKernels& Active() {
+const cove::internal::HalfKernels& ActiveHalf() {
   const SimdLevel level = ActiveSimdLevel();
   if (level == SimdLevel::kAvx512) {
     if (const auto* k = cove::internal::Avx512HalfKernels()) return *k;
@@ -121,11 +121,12 @@ uint16_t FloatToHalf(HalfType t, float f) {
 }
 
 HalfDistanceFn HalfL2SqrFunction(HalfType t) {
-  return t == HalfType::kFloat16 ? Active().l2sqr_f16 : Active().l2sqr_bf16;
+  return t == HalfType::kFloat16 ? ActiveHalf().l2sqr_f16
+                                 : ActiveHalf().l2sqr_bf16;
 }
 
 HalfDistanceFn HalfInnerProductFunction(HalfType t) {
-  return t == HalfType::kFloat16 ? Active().ip_f16 : Active().ip_bf16;
+  return t == HalfType::kFloat16 ? ActiveHalf().ip_f16 : ActiveHalf().ip_bf16;
 }
 
 float HalfL2Sqr(HalfType t, const uint16_t* a, const uint16_t* b, size_t d) {
@@ -143,21 +144,21 @@ float HalfNorm(HalfType t, const uint16_t* a, size_t d) {
 
 void HalfScoreBatch(HalfType t, Metric metric, const uint16_t* query,
                     const uint16_t* base, size_t n, size_t d, float* out) {
-  const auto& k = Active();
+  const auto& k = ActiveHalf();
   (t == HalfType::kFloat16 ? k.batch_f16 : k.batch_bf16)(
       metric == Metric::kL2, query, base, n, d, out);
 }
 
-bool HalfUsesAvx512Bf16() { return Active().uses_dpbf16; }
+bool HalfUsesAvx512Bf16() { return ActiveHalf().uses_dpbf16; }
 
 DistanceFn HalfSlotL2SqrFunction(HalfType t) {
-  return t == HalfType::kFloat16 ? Active().l2sqr_f16_slots
-                                 : Active().l2sqr_bf16_slots;
+  return t == HalfType::kFloat16 ? ActiveHalf().l2sqr_f16_slots
+                                 : ActiveHalf().l2sqr_bf16_slots;
 }
 
 DistanceFn HalfSlotInnerProductFunction(HalfType t) {
-  return t == HalfType::kFloat16 ? Active().ip_f16_slots
-                                 : Active().ip_bf16_slots;
+  return t == HalfType::kFloat16 ? ActiveHalf().ip_f16_slots
+                                 : ActiveHalf().ip_bf16_slots;
 }
 
 }  // namespace cove::engine
