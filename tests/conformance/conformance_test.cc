@@ -194,6 +194,12 @@ TEST_P(ConformanceTest, VarCharAutoIdKeysAreText) {
   vec.dim = 2;
   schema.AddField(pk).AddField(vec);
   ASSERT_THAT(client().CreateCollection("auto", schema), IsOk());
+  IndexSpec index;
+  index.field_name = "v";
+  index.index_type = IndexType::kFlat;
+  index.metric_type = MetricType::kL2;
+  ASSERT_THAT(client().CreateIndex("auto", index), IsOk());
+  ASSERT_THAT(client().LoadCollection("auto"), IsOk());
   std::vector<Row> rows;
   for (int i = 0; i < 4; ++i) {
     rows.push_back({{"v", Value::FloatVector({static_cast<float>(i), 1})}});
