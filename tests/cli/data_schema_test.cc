@@ -19,7 +19,7 @@ using ::cove::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-constexpr auto kInvalid = absl::StatusCode::kInvalidArgument;
+constexpr auto kSchemaInvalid = absl::StatusCode::kInvalidArgument;
 
 // ---- JSON and values -----------------------------------------------------
 
@@ -47,11 +47,11 @@ TEST(DataValues, RowsInSchemaOrderThenDynamicFields) {
 
 TEST(DataValues, ParseJsonNamesWhere) {
   EXPECT_THAT(ParseJsonValue(R"({"a": })", "rows.jsonl:7"),
-              StatusIs(kInvalid, HasSubstr("rows.jsonl:7: invalid JSON: "
+              StatusIs(kSchemaInvalid, HasSubstr("rows.jsonl:7: invalid JSON: "
                                            "parse error at column 7")));
   std::string deep(100, '[');
   EXPECT_THAT(ParseJsonValue(deep + std::string(100, ']'), "f:1"),
-              StatusIs(kInvalid, HasSubstr("nested too deeply")));
+              StatusIs(kSchemaInvalid, HasSubstr("nested too deeply")));
   ASSERT_OK_AND_ASSIGN(Value v, ParseJsonValue("[1, 2.5, \"x\"]", "w"));
   EXPECT_TRUE(v.AsArray()[0].is_int());
   EXPECT_TRUE(v.AsArray()[1].is_double());
@@ -74,13 +74,13 @@ TEST(DataValues, ParamsAndKeys) {
   EXPECT_EQ(params["x"].AsString(), "abc");
   EXPECT_TRUE(params["b"].AsBool());
   EXPECT_THAT(ParseParams({"=1"}, "--param"),
-              StatusIs(kInvalid, HasSubstr("--param: expected KEY=VALUE")));
+              StatusIs(kSchemaInvalid, HasSubstr("--param: expected KEY=VALUE")));
   FieldSchema pk;
   pk.name = "id";
   pk.type = DataType::kInt64;
   EXPECT_EQ(ParseKey(pk, "42", "ID")->AsInt(), 42);
   EXPECT_THAT(ParseKey(pk, "4x", "ID"),
-              StatusIs(kInvalid, HasSubstr("ID: expected an integer primary "
+              StatusIs(kSchemaInvalid, HasSubstr("ID: expected an integer primary "
                                            "key ('id' is INT64), got '4x'")));
   pk.type = DataType::kVarChar;
   EXPECT_EQ(ParseKey(pk, "4x", "ID")->AsString(), "4x");
@@ -165,7 +165,7 @@ TEST(CoerceRow, RefusalsNameTheField) {
     ASSERT_OK_AND_ASSIGN(Value v, ParseJsonValue(c.row, "w"));
     Row row(v.AsObject().begin(), v.AsObject().end());
     EXPECT_THAT(CoerceRow(schema, row, "f:3"),
-                StatusIs(kInvalid, HasSubstr(c.message)))
+                StatusIs(kSchemaInvalid, HasSubstr(c.message)))
         << c.row;
   }
   // Nullable fields and fields with a default may be null or missing.
@@ -178,7 +178,7 @@ TEST(CoerceRow, RefusalsNameTheField) {
   schema.fields[0].auto_id = true;
   Row with_id{{"id", Value(1)}, {"vector", Value::MakeArray({1, 2, 3, 4})}};
   EXPECT_THAT(CoerceRow(schema, with_id, "f:1"),
-              StatusIs(kInvalid, HasSubstr("field 'id': the primary key is "
+              StatusIs(kSchemaInvalid, HasSubstr("field 'id': the primary key is "
                                            "auto_id")));
 }
 
@@ -268,7 +268,7 @@ TEST(Schemas, ScalarAndSparseIndexesRoundTripWithoutAMetric) {
                                   "index_type": "STL_SORT",
                                   "metric_type": "L2"}]})",
                               "s.json"),
-              StatusIs(kInvalid, HasSubstr("indexes[0]: metric_type: a "
+              StatusIs(kSchemaInvalid, HasSubstr("indexes[0]: metric_type: a "
                                            "STL_SORT index has no metric")));
 }
 
@@ -347,25 +347,25 @@ TEST(Schemas, FunctionsAnalyzersAndKeysRoundTrip) {
       ParseSchemaJson(R"({"fields": [{"name": "t", "type": "VARCHAR",
                           "analyzer_params": 3}]})",
                       "s.json"),
-      StatusIs(kInvalid, HasSubstr("s.json: fields[0]: analyzer_params: "
+      StatusIs(kSchemaInvalid, HasSubstr("s.json: fields[0]: analyzer_params: "
                                    "expected an object")));
   EXPECT_THAT(ParseSchemaJson(R"({"fields": [)" + field +
                                   R"(], "functions": [{"name": "e",
                                   "type": "TextEmbedding"}]})",
                               "s.json"),
-              StatusIs(kInvalid, HasSubstr("s.json: functions[0]: type: "
+              StatusIs(kSchemaInvalid, HasSubstr("s.json: functions[0]: type: "
                                            "expected BM25")));
   EXPECT_THAT(ParseSchemaJson(R"({"fields": [)" + field +
                                   R"(], "functions": [{"name": "e",
                                   "type": "BM25", "input_field_names": "t"}]})",
                               "s.json"),
-              StatusIs(kInvalid, HasSubstr("functions[0]: input_field_names: "
+              StatusIs(kSchemaInvalid, HasSubstr("functions[0]: input_field_names: "
                                            "expected an array of strings")));
   EXPECT_THAT(ParseSchemaJson(R"({"fields": [)" + field +
                                   R"(], "functions": [{"name": "e",
                                   "type": "BM25", "inputs": []}]})",
                               "s.json"),
-              StatusIs(kInvalid, HasSubstr("functions[0]: inputs: unknown "
+              StatusIs(kSchemaInvalid, HasSubstr("functions[0]: inputs: unknown "
                                            "key")));
   // Rows leave a function's output out; giving it is refused.
   Row row = {{"id", Value(int64_t{1})},
@@ -375,7 +375,7 @@ TEST(Schemas, FunctionsAnalyzersAndKeysRoundTrip) {
   EXPECT_THAT(CoerceRow(d.schema, row, "r:1"), IsOk());
   row["sparse"] = Value("x");
   EXPECT_THAT(CoerceRow(d.schema, row, "r:1"),
-              StatusIs(kInvalid, HasSubstr("r:1: field 'sparse': the field is "
+              StatusIs(kSchemaInvalid, HasSubstr("r:1: field 'sparse': the field is "
                                            "a function's output")));
 }
 
@@ -422,11 +422,11 @@ TEST(Schemas, EveryVectorTypeReadsAndTypesRows) {
                                       "w"));
   Row bad_row(bad.AsObject().begin(), bad.AsObject().end());
   EXPECT_THAT(CoerceRow(schema, bad_row, "w"),
-              StatusIs(kInvalid, HasSubstr("field 'b': expected a binary "
+              StatusIs(kSchemaInvalid, HasSubstr("field 'b': expected a binary "
                                            "vector of 2 bytes")));
   // The vector field of a command: any vector type, named or the only one.
   EXPECT_THAT(VectorField(schema, "", "--field"),
-              StatusIs(kInvalid, HasSubstr("several vector fields (b, h, bf, "
+              StatusIs(kSchemaInvalid, HasSubstr("several vector fields (b, h, bf, "
                                            "s)")));
   ASSERT_OK_AND_ASSIGN(const FieldSchema* s, VectorField(schema, "s", "-f"));
   EXPECT_EQ(s->name, "s");
@@ -436,40 +436,40 @@ TEST(Schemas, EveryVectorTypeReadsAndTypesRows) {
 
 TEST(Schemas, RefusesWhatItDoesNotKnow) {
   EXPECT_THAT(ParseSchemaJson("{}", "s.json"),
-              StatusIs(kInvalid, HasSubstr("s.json: fields: expected a "
+              StatusIs(kSchemaInvalid, HasSubstr("s.json: fields: expected a "
                                            "non-empty array")));
   EXPECT_THAT(
       ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT64",
         "is_primary": true}]})",
                       "s.json"),
-      StatusIs(kInvalid, HasSubstr("s.json: fields[0]: is_primary: unknown "
+      StatusIs(kSchemaInvalid, HasSubstr("s.json: fields[0]: is_primary: unknown "
                                    "key")));
   EXPECT_THAT(ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT"}]})",
                               "s.json"),
-              StatusIs(kInvalid, HasSubstr("fields[0]: type: expected a field "
+              StatusIs(kSchemaInvalid, HasSubstr("fields[0]: type: expected a field "
                                            "type (BOOL, INT8")));
   EXPECT_THAT(ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT8",
                                   "default_value": 300}]})",
                               "s.json"),
-              StatusIs(kInvalid, HasSubstr("default_value: expected an "
+              StatusIs(kSchemaInvalid, HasSubstr("default_value: expected an "
                                            "integer from -128 to 127")));
   EXPECT_THAT(ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT64"}],
                                   "shards": 2})",
                               "s.json"),
-              StatusIs(kInvalid, HasSubstr("s.json: shards: unknown key")));
+              StatusIs(kSchemaInvalid, HasSubstr("s.json: shards: unknown key")));
   EXPECT_THAT(ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT64"}],
                                   "indexes": [{"field_name": "v",
                                   "index_type": "GPU_CAGRA"}]})",
                               "s.json"),
-              StatusIs(kInvalid, HasSubstr("indexes[0]: index_type: expected "
+              StatusIs(kSchemaInvalid, HasSubstr("indexes[0]: index_type: expected "
                                            "an index type")));
   EXPECT_THAT(ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT64"}],
                                   "consistency_level": "Sometimes"})",
                               "s.json"),
-              StatusIs(kInvalid, HasSubstr("consistency_level: expected "
+              StatusIs(kSchemaInvalid, HasSubstr("consistency_level: expected "
                                            "Strong")));
   EXPECT_THAT(ParseSchemaJson("{", "s.json"),
-              StatusIs(kInvalid, HasSubstr("s.json: invalid JSON")));
+              StatusIs(kSchemaInvalid, HasSubstr("s.json: invalid JSON")));
 }
 
 }  // namespace

@@ -30,9 +30,9 @@ using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
 using ::testing::HasSubstr;
 
-constexpr int kDim = 4;
+constexpr int kDurableDim = 4;
 
-std::string TempDir() {
+std::string DurableTempDir() {
   std::string tmpl = ::testing::TempDir() + "cove_store_XXXXXX";
   EXPECT_NE(mkdtemp(tmpl.data()), nullptr);
   return tmpl + "/data";
@@ -85,7 +85,7 @@ std::set<int64_t> AllIds(Client& client, const std::string& collection) {
   return ids;
 }
 
-// id INT64 (primary key), vector (kDim), tag VARCHAR(8).
+// id INT64 (primary key), vector (kDurableDim), tag VARCHAR(8).
 CollectionSchema TagSchema() {
   CollectionSchema schema;
   FieldSchema id;
@@ -95,7 +95,7 @@ CollectionSchema TagSchema() {
   FieldSchema vec;
   vec.name = "vector";
   vec.type = DataType::kFloatVector;
-  vec.dim = kDim;
+  vec.dim = kDurableDim;
   FieldSchema tag;
   tag.name = "tag";
   tag.type = DataType::kVarChar;
@@ -107,7 +107,7 @@ CollectionSchema TagSchema() {
 // Partition and clustering keys survive a reopen from the log and from a
 // snapshot (Flush checkpoints).
 TEST(DurableTest, KeyFieldsSurviveReopen) {
-  const std::string dir = TempDir();
+  const std::string dir = DurableTempDir();
   CollectionSchema schema = TagSchema();
   schema.fields[2].is_partition_key = true;
   FieldSchema ts;
@@ -170,7 +170,7 @@ TEST(DurableTest, KeyFieldsSurviveReopen) {
 // "_default") still opens and answers correctly: it keeps its one
 // partition and is not pruned, before and after a snapshot.
 TEST(DurableTest, PartitionKeyCollectionOfAnOlderVersionKeepsOnePartition) {
-  const std::string dir = TempDir();
+  const std::string dir = DurableTempDir();
   CollectionSchema schema = TagSchema();
   IndexSpec flat;
   flat.field_name = "vector";
@@ -263,7 +263,7 @@ TEST(DurableTest, PartitionKeyCollectionOfAnOlderVersionKeepsOnePartition) {
 // A collection moved into another database stays there, with its rows and
 // settings, after a reopen from the log and from a snapshot.
 TEST(DurableTest, MoveIntoAnotherDatabaseSurvivesReopen) {
-  const std::string dir = TempDir();
+  const std::string dir = DurableTempDir();
   CallOptions archive;
   archive.db_name = "archive";
   auto check = [&](Client& client) {
@@ -287,7 +287,7 @@ TEST(DurableTest, MoveIntoAnotherDatabaseSurvivesReopen) {
   };
   {
     ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
-    ASSERT_OK(client.CreateCollection("docs", kDim));
+    ASSERT_OK(client.CreateCollection("docs", kDurableDim));
     ASSERT_OK(client.connection()->AlterCollectionProperties(
         "docs", {{"collection.ttl.seconds", "3600"}}, {}, {}));
     ASSERT_OK(client.connection()->AlterCollectionField(
@@ -312,7 +312,7 @@ TEST(DurableTest, MoveIntoAnotherDatabaseSurvivesReopen) {
 // Partition-level load state survives a reopen from the log and from a
 // snapshot.
 TEST(DurableTest, PartitionLoadStateSurvivesReopen) {
-  const std::string dir = TempDir();
+  const std::string dir = DurableTempDir();
   auto check = [](Client& client) {
     ASSERT_OK_AND_ASSIGN(LoadState p, client.GetLoadState("docs", {"p"}));
     EXPECT_EQ(p, LoadState::kNotLoaded);
@@ -323,7 +323,7 @@ TEST(DurableTest, PartitionLoadStateSurvivesReopen) {
   };
   {
     ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
-    ASSERT_OK(client.CreateCollection("docs", kDim));
+    ASSERT_OK(client.CreateCollection("docs", kDurableDim));
     ASSERT_OK(client.CreatePartition("docs", "p"));
     ASSERT_OK(client.Insert("docs", {MakeRow(1)}).status());
     InsertRequest in_p;
@@ -346,10 +346,10 @@ TEST(DurableTest, PartitionLoadStateSurvivesReopen) {
 }
 
 TEST(DurableTest, DataSurvivesReopen) {
-  const std::string dir = TempDir();
+  const std::string dir = DurableTempDir();
   {
     ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
-    ASSERT_OK(client.CreateCollection("docs", kDim));
+    ASSERT_OK(client.CreateCollection("docs", kDurableDim));
     ASSERT_OK(client.CreateDatabase("other"));
     ASSERT_OK(client.CreatePartition("docs", "p1"));
     std::vector<Row> rows;
@@ -389,7 +389,7 @@ TEST(DurableTest, DataSurvivesReopen) {
     SearchRequest s;
     s.collection_name = "docs";
     s.vectors = {1.0f, 7.0f, 3.5f, 2.0f};
-    s.dim = kDim;
+    s.dim = kDurableDim;
     s.limit = 1;
     ASSERT_OK_AND_ASSIGN(auto r, client.Search(s));
     EXPECT_EQ(r.hits[0][0].id.AsInt(), 7);
@@ -400,7 +400,7 @@ TEST(DurableTest, DataSurvivesReopen) {
 // (Flush checkpoints); the indexes are rebuilt from the rows, and filters
 // keep their rows.
 TEST(DurableTest, ScalarIndexesSurviveReopen) {
-  const std::string dir = TempDir();
+  const std::string dir = DurableTempDir();
   auto ages = [](Client& client) {
     QueryRequest q;
     q.collection_name = "people";
@@ -442,7 +442,7 @@ TEST(DurableTest, ScalarIndexesSurviveReopen) {
     FieldSchema vec;
     vec.name = "vector";
     vec.type = DataType::kFloatVector;
-    vec.dim = kDim;
+    vec.dim = kDurableDim;
     schema.AddField(id).AddField(age).AddField(name).AddField(vec);
     ASSERT_OK(client.CreateCollection("people", schema));
     IndexSpec v;
@@ -507,10 +507,10 @@ Value Nested(int levels) {
 // fail to open (DataLoss). Such values are now refused at insert, and
 // everything accepted reads back.
 TEST(DurableTest, DeepJsonIsRefusedAtInsertOrReadBack) {
-  const std::string dir = TempDir();
+  const std::string dir = DurableTempDir();
   {
     ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
-    ASSERT_OK(client.CreateCollection("docs", kDim));
+    ASSERT_OK(client.CreateCollection("docs", kDurableDim));
     for (int levels : {Value::kMaxJsonDepth + 1, 200}) {
       Row row = MakeRow(1);
       row["deep"] = Nested(levels);
@@ -530,9 +530,9 @@ TEST(DurableTest, DeepJsonIsRefusedAtInsertOrReadBack) {
 }
 
 TEST(DurableTest, SecondWriterIsRefusedAndReadersSeeCommittedData) {
-  const std::string dir = TempDir();
+  const std::string dir = DurableTempDir();
   ASSERT_OK_AND_ASSIGN(Client writer, Client::Open(dir));
-  ASSERT_OK(writer.CreateCollection("docs", kDim));
+  ASSERT_OK(writer.CreateCollection("docs", kDurableDim));
   ASSERT_OK(writer.Insert("docs", {MakeRow(1), MakeRow(2)}).status());
   EXPECT_THAT(Client::Open(dir),
               StatusIs(absl::StatusCode::kFailedPrecondition,
@@ -550,13 +550,13 @@ TEST(DurableTest, SecondWriterIsRefusedAndReadersSeeCommittedData) {
 }
 
 TEST(DurableTest, EncryptionLeavesNoPlaintextAndNeedsTheRightKey) {
-  const std::string dir = TempDir();
+  const std::string dir = DurableTempDir();
   const std::string marker = "ZEBRA-MARKER-31337";
   ClientOptions options;
   options.embedded.encryption_key = std::string(64, 'c');  // hex digits
   {
     ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir, options));
-    ASSERT_OK(client.CreateCollection("secret_docs", kDim));
+    ASSERT_OK(client.CreateCollection("secret_docs", kDurableDim));
     std::vector<Row> rows;
     for (int i = 0; i < 20; ++i) {
       Row r = MakeRow(i, marker);
@@ -587,10 +587,10 @@ TEST(DurableTest, EncryptionLeavesNoPlaintextAndNeedsTheRightKey) {
 }
 
 TEST(DurableTest, FlippedByteInSnapshotIsDataLossNamingTheFile) {
-  const std::string dir = TempDir();
+  const std::string dir = DurableTempDir();
   {
     ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
-    ASSERT_OK(client.CreateCollection("docs", kDim));
+    ASSERT_OK(client.CreateCollection("docs", kDurableDim));
     ASSERT_OK(client.Insert("docs", {MakeRow(1), MakeRow(2)}).status());
     ASSERT_OK(client.Flush("docs"));
   }
@@ -611,10 +611,10 @@ TEST(DurableTest, FlippedByteInSnapshotIsDataLossNamingTheFile) {
 // number of acknowledgements; reopens and checks that every acknowledged row
 // is there and that nothing else is, except possibly the one in flight.
 TEST(DurableTest, AcknowledgedWritesSurviveSigkill) {
-  const std::string dir = TempDir();
+  const std::string dir = DurableTempDir();
   {
     ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir));
-    ASSERT_OK(client.CreateCollection("docs", kDim));
+    ASSERT_OK(client.CreateCollection("docs", kDurableDim));
   }
   std::mt19937 rng(20261122);
   int64_t next_id = 0;

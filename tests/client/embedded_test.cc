@@ -18,7 +18,7 @@ using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
 using ::testing::HasSubstr;
 
-constexpr int64_t kDim = 8;
+constexpr int64_t kEmbeddedDim = 8;
 
 FieldSchema Field(std::string name, DataType type) {
   FieldSchema f;
@@ -32,7 +32,7 @@ CollectionSchema ProductSchema() {
   FieldSchema id = Field("id", DataType::kInt64);
   id.is_primary_key = true;
   FieldSchema vec = Field("vec", DataType::kFloatVector);
-  vec.dim = kDim;
+  vec.dim = kEmbeddedDim;
   FieldSchema color = Field("color", DataType::kVarChar);
   color.max_length = 16;
   FieldSchema price = Field("price", DataType::kDouble);
@@ -52,7 +52,7 @@ CollectionSchema ProductSchema() {
 
 std::vector<float> RandomVector(std::mt19937& rng) {
   std::normal_distribution<float> g;
-  std::vector<float> v(kDim);
+  std::vector<float> v(kEmbeddedDim);
   for (float& x : v) x = g(rng);
   return v;
 }
@@ -91,7 +91,7 @@ class EmbeddedTest : public ::testing::TestWithParam<IndexType> {
     SearchRequest s;
     s.collection_name = "products";
     s.vectors = q;
-    s.dim = kDim;
+    s.dim = kEmbeddedDim;
     s.limit = limit;
     // Each index type takes its own search parameters (Milvus refuses the
     // others).

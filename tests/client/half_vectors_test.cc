@@ -29,15 +29,15 @@ using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
 using ::testing::HasSubstr;
 
-constexpr int kDim = 19;  // odd: rows are padded in the storage
+constexpr int kHalfDim = 19;  // odd: rows are padded in the storage
 
-std::string TempDir() {
+std::string HalfTempDir() {
   std::string tmpl = ::testing::TempDir() + "cove_half_XXXXXX";
   EXPECT_NE(mkdtemp(tmpl.data()), nullptr);
   return tmpl + "/data";
 }
 
-ClientOptions SmallSegments() {
+ClientOptions HalfSmallSegments() {
   ClientOptions options;
   options.embedded.segment_seal_rows = 40;
   options.embedded.index_threads = 1;
@@ -55,7 +55,7 @@ CollectionSchema Schema(DataType type) {
   FieldSchema vec;
   vec.name = "vec";
   vec.type = type;
-  vec.dim = kDim;
+  vec.dim = kHalfDim;
   schema.AddField(vec);
   FieldSchema parity;
   parity.name = "parity";
@@ -81,7 +81,7 @@ class HalfVectorsTest
 
   std::vector<uint16_t> Random() {
     std::normal_distribution<float> g(0.0f, 1.0f);
-    std::vector<uint16_t> v(kDim);
+    std::vector<uint16_t> v(kHalfDim);
     for (auto& x : v) x = FloatToHalf(type(), g(rng_));
     return v;
   }
@@ -104,7 +104,7 @@ class HalfVectorsTest
     for (size_t id = 0; id < rows_.size(); ++id) {
       if (even_only && id % 2 != 0) continue;
       double l2 = 0, ip = 0, qq = 0, xx = 0;
-      for (int i = 0; i < kDim; ++i) {
+      for (int i = 0; i < kHalfDim; ++i) {
         const double a = HalfToFloat(type(), q[i]);
         const double b = HalfToFloat(type(), rows_[id][i]);
         l2 += (a - b) * (a - b);
@@ -156,13 +156,13 @@ class HalfVectorsTest
 };
 
 TEST_P(HalfVectorsTest, FlatMatchesReferenceAcrossSegmentsAndReopen) {
-  const std::string dir = TempDir();
+  const std::string dir = HalfTempDir();
   IndexSpec index;
   index.field_name = "vec";
   index.index_type = IndexType::kFlat;
   index.metric_type = metric();
   {
-    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir, SmallSegments()));
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir, HalfSmallSegments()));
     ASSERT_THAT(client.CreateCollection("docs", Schema(data_type()), {index}),
                 IsOk());
     Insert(client, 0, 130);  // three sealed segments and a growing one
@@ -176,7 +176,7 @@ TEST_P(HalfVectorsTest, FlatMatchesReferenceAcrossSegmentsAndReopen) {
     Insert(client, 130, 150);  // only in the log
     ExpectSearchMatchesReference(client);
   }
-  ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir, SmallSegments()));
+  ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir, HalfSmallSegments()));
   ExpectSearchMatchesReference(client);
   // The values come back bit for bit.
   QueryRequest q;
@@ -204,8 +204,8 @@ TEST_P(HalfVectorsTest, Float32QueriesAndRowsAreRoundedToTheFieldType) {
   index.metric_type = metric();
   ASSERT_THAT(client.CreateCollection("docs", Schema(data_type()), {index}),
               IsOk());
-  std::vector<float> x(kDim);
-  for (int i = 0; i < kDim; ++i) x[i] = 0.1f * static_cast<float>(i + 1);
+  std::vector<float> x(kHalfDim);
+  for (int i = 0; i < kHalfDim; ++i) x[i] = 0.1f * static_cast<float>(i + 1);
   ASSERT_THAT(client.Insert("docs", {Row{{"id", Value(int64_t{1})},
                                          {"vec", Value::FloatVector(x)},
                                          {"parity", Value(int64_t{1})}}}),
@@ -213,14 +213,14 @@ TEST_P(HalfVectorsTest, Float32QueriesAndRowsAreRoundedToTheFieldType) {
   SearchRequest s;
   s.collection_name = "docs";
   s.vectors = x;
-  s.dim = kDim;
+  s.dim = kHalfDim;
   s.limit = 1;
   s.output_fields = {"vec"};
   ASSERT_OK_AND_ASSIGN(SearchResults results, client.Search(s));
   ASSERT_EQ(results.hits[0].size(), 1u);
   const Hit& hit = results.hits[0][0];
-  std::vector<uint16_t> rounded(kDim);
-  for (int i = 0; i < kDim; ++i) rounded[i] = FloatToHalf(type(), x[i]);
+  std::vector<uint16_t> rounded(kHalfDim);
+  for (int i = 0; i < kHalfDim; ++i) rounded[i] = FloatToHalf(type(), x[i]);
   EXPECT_EQ(hit.entity.at("vec"), HalfValue(type(), rounded));
   if (metric() == MetricType::kL2) {
     EXPECT_EQ(hit.distance, 0.0f);
@@ -264,9 +264,9 @@ TEST(HalfHnswTest, BFloat16RecallWithinFloat32AtTheSameEf) {
     for (uint16_t b : v) out.push_back(HalfToFloat(HalfType::kBFloat16, b));
     return out;
   };
-  ClientOptions options = SmallSegments();
+  ClientOptions options = HalfSmallSegments();
   options.embedded.segment_seal_rows = 1000;  // three HNSW segments
-  const std::string dir = TempDir();
+  const std::string dir = HalfTempDir();
   for (MetricType metric : {MetricType::kL2, MetricType::kCosine}) {
     SCOPED_TRACE(metric == MetricType::kL2 ? "L2" : "COSINE");
     // The exact top-10 in double precision.
@@ -385,7 +385,7 @@ TEST(HalfVectorsErrorsTest, RefusalsNameTheFieldAndType) {
                {"parity", Value(int64_t{0})}};
   };
   EXPECT_THAT(client.Insert("docs", {row(Value::BFloat16Vector(
-                                        std::vector<uint16_t>(kDim, 0x3f80)))}),
+                                        std::vector<uint16_t>(kHalfDim, 0x3f80)))}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("field 'vec': expected FLOAT16_VECTOR (got "
                                  "bfloat16_vector)")));
@@ -393,7 +393,7 @@ TEST(HalfVectorsErrorsTest, RefusalsNameTheFieldAndType) {
                                         std::vector<uint16_t>(3, 0x3c00)))}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("wrong dimension (expected 19, got 3)")));
-  std::vector<float> big(kDim, 1.0f);
+  std::vector<float> big(kHalfDim, 1.0f);
   big[4] = 1e6f;  // beyond float16's 65504
   EXPECT_THAT(client.Insert("docs", {row(Value::FloatVector(big))}),
               StatusIs(absl::StatusCode::kInvalidArgument,
@@ -401,12 +401,12 @@ TEST(HalfVectorsErrorsTest, RefusalsNameTheFieldAndType) {
   SearchRequest s;
   s.collection_name = "docs";
   s.vector_values = {
-      Value::BFloat16Vector(std::vector<uint16_t>(kDim, 0x3f80))};
+      Value::BFloat16Vector(std::vector<uint16_t>(kHalfDim, 0x3f80))};
   EXPECT_THAT(client.Search(s),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("query 0: expected FLOAT16_VECTOR for field "
                                  "'vec' (got bfloat16_vector)")));
-  s.vector_values = {Value::Float16Vector(std::vector<uint16_t>(kDim, 0x7c00))};
+  s.vector_values = {Value::Float16Vector(std::vector<uint16_t>(kHalfDim, 0x7c00))};
   EXPECT_THAT(client.Search(s),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("not a finite float16 number")));

@@ -26,11 +26,11 @@ using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
 using ::testing::HasSubstr;
 
-constexpr int kDim = 8;
+constexpr int kIndexingDim = 8;
 
 std::vector<float> Vec(int64_t id) {
-  std::vector<float> v(kDim);
-  for (int i = 0; i < kDim; ++i) {
+  std::vector<float> v(kIndexingDim);
+  for (int i = 0; i < kIndexingDim; ++i) {
     v[i] = static_cast<float>(std::sin(0.61 * static_cast<double>(id) + i) +
                               0.1 * i);
   }
@@ -65,7 +65,7 @@ CollectionSchema IdAndVector(int dim) {
 
 void Create(Client& client, MetricType metric = MetricType::kL2,
             IndexType type = IndexType::kHnsw) {
-  CollectionSchema schema = IdAndVector(kDim);
+  CollectionSchema schema = IdAndVector(kIndexingDim);
   IndexSpec index;
   index.field_name = "vector";
   index.index_type = type;
@@ -93,7 +93,7 @@ IndexDescription Index(Client& client) {
 SearchRequest Queries(int nq, int64_t limit = 5) {
   SearchRequest s;
   s.collection_name = "docs";
-  s.dim = kDim;
+  s.dim = kIndexingDim;
   s.limit = limit;
   for (int q = 0; q < nq; ++q) {
     std::vector<float> v = Vec(100000 + q * 13);
@@ -182,8 +182,8 @@ TEST(IndexingTest, ABatchOnExactDataEqualsOneQueryAtATime) {
       ASSERT_EQ(together.hits.size(), 40u);
       for (int q = 0; q < 40; ++q) {
         SearchRequest one = batch;
-        one.vectors.assign(batch.vectors.begin() + q * kDim,
-                           batch.vectors.begin() + (q + 1) * kDim);
+        one.vectors.assign(batch.vectors.begin() + q * kIndexingDim,
+                           batch.vectors.begin() + (q + 1) * kIndexingDim);
         ASSERT_OK_AND_ASSIGN(SearchResults alone, client.Search(one));
         EXPECT_EQ(Ids(alone)[0], Ids(together)[q])
             << MetricTypeName(metric) << " query " << q << " threads "
@@ -209,8 +209,8 @@ TEST(IndexingTest, ABatchOverIndexedSegmentsUsesThreadsWithTheSameResults) {
   ASSERT_EQ(together.hits.size(), 64u);
   for (int q = 0; q < 64; ++q) {
     SearchRequest one = batch;
-    one.vectors.assign(batch.vectors.begin() + q * kDim,
-                       batch.vectors.begin() + (q + 1) * kDim);
+    one.vectors.assign(batch.vectors.begin() + q * kIndexingDim,
+                       batch.vectors.begin() + (q + 1) * kIndexingDim);
     ASSERT_OK_AND_ASSIGN(SearchResults alone, client.Search(one));
     EXPECT_EQ(Ids(alone)[0], Ids(together)[q]) << "query " << q;
   }
@@ -270,7 +270,7 @@ TEST(IndexingTest, SearchParamsAreCheckedAsMilvusChecksThem) {
 
 TEST(IndexingTest, IndexParamsAreCheckedAsMilvusChecksThem) {
   Client client = Open();
-  CollectionSchema schema = IdAndVector(kDim);
+  CollectionSchema schema = IdAndVector(kIndexingDim);
   ASSERT_THAT(client.CreateCollection("docs", schema, {}), IsOk());
   IndexSpec index;
   index.field_name = "vector";
@@ -406,15 +406,15 @@ TEST(ShutdownTest, ClosingDoesNotWaitForABuildThatTheNextOpenFinishes) {
   options.embedded.index_threads = 1;
   options.embedded.sync = EmbeddedOptions::SyncPolicy::kNone;
   constexpr int kRows = 4000;
-  constexpr int kDim = 32;
+  constexpr int kIndexingDim = 32;
   const auto vector_of = [](int64_t i) {
-    std::vector<float> v(kDim);
-    for (int d = 0; d < kDim; ++d) {
+    std::vector<float> v(kIndexingDim);
+    for (int d = 0; d < kIndexingDim; ++d) {
       v[d] = static_cast<float>(std::sin(0.011 * i * (d + 1)));
     }
     return v;
   };
-  CollectionSchema schema = IdAndVector(kDim);
+  CollectionSchema schema = IdAndVector(kIndexingDim);
   {
     ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir, options));
     IndexSpec index;
@@ -455,7 +455,7 @@ TEST(ShutdownTest, ClosingDoesNotWaitForABuildThatTheNextOpenFinishes) {
   EXPECT_EQ(after.indexed_rows, kRows);
   SearchRequest s;
   s.collection_name = "docs";
-  s.dim = kDim;
+  s.dim = kIndexingDim;
   s.vectors = vector_of(123);
   s.limit = 1;
   ASSERT_OK_AND_ASSIGN(SearchResults found, client.Search(s));

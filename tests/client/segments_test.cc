@@ -23,7 +23,7 @@ namespace {
 using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
 
-constexpr int kDim = 6;
+constexpr int kSegmentsDim = 6;
 
 std::string TempDir() {
   std::string tmpl = ::testing::TempDir() + "cove_seg_XXXXXX";
@@ -40,8 +40,8 @@ ClientOptions SmallSegments(int64_t seal_rows = 40) {
 }
 
 Row MakeRow(int64_t id) {
-  std::vector<float> v(kDim);
-  for (int i = 0; i < kDim; ++i) {
+  std::vector<float> v(kSegmentsDim);
+  for (int i = 0; i < kSegmentsDim; ++i) {
     v[i] = static_cast<float>(std::sin(0.37 * static_cast<double>(id) + i));
   }
   return Row{{"id", Value(id)},
@@ -71,7 +71,7 @@ std::vector<std::vector<int64_t>> Search(Client& client) {
     const auto& v = r.at("vector").AsFloatVector();
     s.vectors.insert(s.vectors.end(), v.begin(), v.end());
   }
-  s.dim = kDim;
+  s.dim = kSegmentsDim;
   s.limit = 8;
   s.filter = "parity == 0";
   s.params["ef"] = Value(200);
@@ -101,7 +101,7 @@ void InsertRange(Client& client, int64_t first, int64_t last, int batch) {
 TEST(SegmentsClientTest, CompactInMemoryKeepsResults) {
   ASSERT_OK_AND_ASSIGN(Client client,
                        Client::Open(":memory:", SmallSegments()));
-  ASSERT_THAT(client.CreateCollection("docs", kDim), IsOk());
+  ASSERT_THAT(client.CreateCollection("docs", kSegmentsDim), IsOk());
   // FLAT: compaction rebuilds the segments' indexes, and an approximate
   // index (HNSW, built on two threads) may then answer a filtered search a
   // little differently (TSan's timing showed it): results are compared
@@ -145,7 +145,7 @@ TEST(SegmentsClientTest, SegmentsSurviveReopenWithAndWithoutCheckpoint) {
   std::vector<std::vector<int64_t>> hits;
   {
     ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir, SmallSegments()));
-    ASSERT_THAT(client.CreateCollection("docs", kDim), IsOk());
+    ASSERT_THAT(client.CreateCollection("docs", kSegmentsDim), IsOk());
     InsertRange(client, 0, 150, 9);
     ASSERT_THAT(client.Flush("docs"), IsOk());  // snapshot with segments
     InsertRange(client, 150, 260, 11);          // only in the log

@@ -17,7 +17,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using S = v1::ControlPlane::Stub;
 
-constexpr char kProject[] = "organizations/acme/projects/web";
+constexpr char kApiProject[] = "organizations/acme/projects/web";
 
 class ApiTest : public CloudFixture {
  protected:
@@ -27,9 +27,9 @@ class ApiTest : public CloudFixture {
     ASSERT_THAT(MakeProject("acme", "web"), IsOk());
   }
   std::string ReadyEnv() {
-    auto env = MakeEnv(kProject, "env1", org_.external_id());
+    auto env = MakeEnv(kApiProject, "env1", org_.external_id());
     EXPECT_THAT(env, IsOk());
-    return std::string(kProject) + "/environments/env1";
+    return std::string(kApiProject) + "/environments/env1";
   }
   v1::Organization org_;
 };
@@ -59,10 +59,10 @@ TEST_F(ApiTest, InvalidNamesAndUnknownIds) {
   // Sizing rules.
   const std::string env = ReadyEnv();
   EXPECT_THAT(
-      StartCluster(kProject, env, "odd", 3),
+      StartCluster(kApiProject, env, "odd", 3),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("cu_size")));
   v1::CreateClusterRequest req;
-  req.set_parent(kProject);
+  req.set_parent(kApiProject);
   req.set_cluster_id("replicated");
   req.mutable_cluster()->set_environment(env);
   req.mutable_cluster()->set_cu_size(4);
@@ -80,10 +80,10 @@ TEST_F(ApiTest, InvalidNamesAndUnknownIds) {
 
 TEST_F(ApiTest, EtagsAndRequestIds) {
   v1::GetRequest get;
-  get.set_name(kProject);
+  get.set_name(kApiProject);
   ASSERT_OK_AND_ASSIGN(v1::Project p, Call(&S::GetProject, get, kAdminKey));
   v1::UpdateProjectRequest update;
-  update.mutable_project()->set_name(kProject);
+  update.mutable_project()->set_name(kApiProject);
   update.mutable_project()->set_display_name("Web");
   update.mutable_project()->set_etag(p.etag());
   update.mutable_update_mask()->add_paths("display_name");
@@ -113,7 +113,7 @@ TEST_F(ApiTest, EtagsAndRequestIds) {
   // Long-running verbs: the same request id gives the same operation.
   const std::string env = ReadyEnv();
   v1::CreateClusterRequest cluster;
-  cluster.set_parent(kProject);
+  cluster.set_parent(kApiProject);
   cluster.set_cluster_id("idem");
   cluster.mutable_cluster()->set_environment(env);
   cluster.set_request_id("req-2");
@@ -131,7 +131,7 @@ TEST_F(ApiTest, EtagsAndRequestIds) {
               StatusIs(absl::StatusCode::kAborted));
   // Deleting a project with clusters or environments is refused.
   v1::DeleteRequest del;
-  del.set_name(kProject);
+  del.set_name(kApiProject);
   EXPECT_THAT(
       Call(&S::DeleteProject, del, kAdminKey),
       StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("clusters")));
@@ -144,14 +144,14 @@ TEST_F(ApiTest, KeysExpireOnTheClockAndCanBeDisabled) {
   v1::CreateApiKeyRequest req;
   req.set_parent("organizations/acme");
   req.mutable_api_key()->set_role("roles/project.read_only");
-  req.mutable_api_key()->set_scope(kProject);
+  req.mutable_api_key()->set_scope(kApiProject);
   *req.mutable_api_key()->mutable_expire_time() = settings.now();
   req.mutable_api_key()->mutable_expire_time()->set_seconds(
       settings.now().seconds() + 3600);
   ASSERT_OK_AND_ASSIGN(v1::ApiKey key, Call(&S::CreateApiKey, req, kAdminKey));
   ASSERT_THAT(key.secret(), ::testing::StartsWith("cove_"));
   v1::GetRequest get;
-  get.set_name(kProject);
+  get.set_name(kApiProject);
   EXPECT_THAT(Call(&S::GetProject, get, key.secret()), IsOk());
   // The secret is not stored: reading the key back shows none.
   v1::GetRequest get_key;
@@ -173,7 +173,7 @@ TEST_F(ApiTest, KeysExpireOnTheClockAndCanBeDisabled) {
                AllOf(HasSubstr("expired"), Not(HasSubstr(key.secret())))));
 
   ASSERT_OK_AND_ASSIGN(v1::ApiKey other,
-                       MakeKey("acme", "roles/project.read_only", kProject));
+                       MakeKey("acme", "roles/project.read_only", kApiProject));
   v1::UpdateApiKeyRequest disable;
   disable.mutable_api_key()->set_name(other.name());
   disable.mutable_api_key()->set_enabled(false);
@@ -197,16 +197,16 @@ TEST_F(ApiTest, KeysExpireOnTheClockAndCanBeDisabled) {
 TEST_F(ApiTest, EnvironmentsValidationExternalIdAndAgentMode) {
   // Wrong external ID: the environment is FAILED and takes no clusters.
   ASSERT_OK_AND_ASSIGN(v1::Environment bad,
-                       MakeEnv(kProject, "wrong-ext", "cove-ext-not-ours"));
+                       MakeEnv(kApiProject, "wrong-ext", "cove-ext-not-ours"));
   EXPECT_EQ(bad.state(), v1::Environment::FAILED);
   EXPECT_THAT(bad.state_message(), HasSubstr("external_id"));
   EXPECT_THAT(
-      StartCluster(kProject, bad.name(), "nope"),
+      StartCluster(kApiProject, bad.name(), "nope"),
       StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("is FAILED")));
 
   // Every problem reported with its field.
   v1::CreateEnvironmentRequest req =
-      EnvRequest(kProject, "messy", org_.external_id());
+      EnvRequest(kApiProject, "messy", org_.external_id());
   req.mutable_environment()->set_bucket("relative/dir");
   req.mutable_environment()->set_vpc_id("vpc-xyz");
   req.mutable_environment()->set_role_arn(
@@ -227,7 +227,7 @@ TEST_F(ApiTest, EnvironmentsValidationExternalIdAndAgentMode) {
   // environment READY on the next validation.
   const std::string file = state_.path() + "/not-a-dir";
   std::ofstream(file) << "x";
-  req = EnvRequest(kProject, "filebucket", org_.external_id());
+  req = EnvRequest(kApiProject, "filebucket", org_.external_id());
   req.mutable_environment()->set_bucket(file);
   ASSERT_OK_AND_ASSIGN(v1::Environment fb,
                        Call(&S::CreateEnvironment, req, kAdminKey));
@@ -244,7 +244,7 @@ TEST_F(ApiTest, EnvironmentsValidationExternalIdAndAgentMode) {
 
   // Agent mode: a one-time token, AWAITING_AGENT, no clusters yet.
   v1::CreateEnvironmentRequest agent;
-  agent.set_parent(kProject);
+  agent.set_parent(kApiProject);
   agent.set_environment_id("agent1");
   agent.mutable_environment()->set_mode(v1::Environment::AGENT);
   ASSERT_OK_AND_ASSIGN(v1::Environment a,
@@ -252,7 +252,7 @@ TEST_F(ApiTest, EnvironmentsValidationExternalIdAndAgentMode) {
   EXPECT_EQ(a.state(), v1::Environment::AWAITING_AGENT);
   EXPECT_FALSE(a.agent_token().empty());
   EXPECT_TRUE(a.has_agent_token_expire_time());
-  EXPECT_THAT(StartCluster(kProject, a.name(), "early"),
+  EXPECT_THAT(StartCluster(kApiProject, a.name(), "early"),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("AWAITING_AGENT")));
   get.set_name(a.name());
@@ -336,7 +336,7 @@ TEST_F(ApiTest, ManualClockWaitCancelAndFaults) {
   settings.mutable_transition_delay()->set_seconds(60);
   ASSERT_OK(Emu(&v1::Emulator::Stub::UpdateSettings, settings).status());
   ASSERT_OK_AND_ASSIGN(v1::Operation op,
-                       StartCluster(kProject, env, "clocked"));
+                       StartCluster(kApiProject, env, "clocked"));
   EXPECT_EQ(op.cluster().state(), v1::Cluster::CREATING);
   // WaitOperation returns at its real-time timeout while the clock stands.
   const auto start = std::chrono::steady_clock::now();
@@ -384,7 +384,7 @@ TEST_F(ApiTest, ManualClockWaitCancelAndFaults) {
   fault.mutable_fault()->set_verb("CreateCluster");
   ASSERT_OK(Emu(&v1::Emulator::Stub::InjectFault, fault).status());
   ASSERT_OK_AND_ASSIGN(v1::Operation broken,
-                       StartCluster(kProject, env, "broken"));
+                       StartCluster(kApiProject, env, "broken"));
   ASSERT_OK_AND_ASSIGN(broken, Wait(broken.name()));
   EXPECT_EQ(broken.cluster().state(), v1::Cluster::FAILED);
   EXPECT_THAT(ClusterAction(&S::DeleteCluster, broken.target()), IsOk());

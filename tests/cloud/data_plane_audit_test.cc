@@ -16,7 +16,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr char kOrg[] = "organizations/acme";
-constexpr char kProject[] = "organizations/acme/projects/web";
+constexpr char kAuditProject[] = "organizations/acme/projects/web";
 
 class DataPlaneAuditTest : public CloudFixture {
  protected:
@@ -24,16 +24,16 @@ class DataPlaneAuditTest : public CloudFixture {
     CloudFixture::SetUp();
     ASSERT_OK_AND_ASSIGN(v1::Organization org, MakeOrg("acme"));
     ASSERT_THAT(MakeProject("acme", "web"), IsOk());
-    ASSERT_THAT(MakeEnv(kProject, "env", org.external_id()), IsOk());
+    ASSERT_THAT(MakeEnv(kAuditProject, "env", org.external_id()), IsOk());
     ASSERT_OK_AND_ASSIGN(
         v1::Operation op,
-        StartCluster(kProject, std::string(kProject) + "/environments/env",
+        StartCluster(kAuditProject, std::string(kAuditProject) + "/environments/env",
                      "search"));
     ASSERT_OK_AND_ASSIGN(created_, Wait(op.name()));
     ASSERT_EQ(created_.cluster().state(), v1::Cluster::RUNNING);
   }
 
-  const std::string cluster_ = std::string(kProject) + "/clusters/search";
+  const std::string cluster_ = std::string(kAuditProject) + "/clusters/search";
   v1::Operation created_;
 };
 
@@ -77,22 +77,22 @@ TEST_F(DataPlaneAuditTest, RefusedLoginsAndPrivilegesAreAuditEvents) {
   // A project admin key of the cluster's project sees them; a read-only
   // one (no auditEvents.list) does not.
   ASSERT_OK_AND_ASSIGN(v1::ApiKey admin,
-                       MakeKey("acme", "roles/project.admin", kProject));
+                       MakeKey("acme", "roles/project.admin", kAuditProject));
   v1::ListAuditEventsRequest list;
-  list.set_parent(kProject);
+  list.set_parent(kAuditProject);
   list.set_filter("action=dataPlane.CreateCollection");
   ASSERT_OK_AND_ASSIGN(auto seen, Call(&v1::ControlPlane::Stub::ListAuditEvents,
                                        list, admin.secret()));
   EXPECT_EQ(seen.audit_events_size(), 1);
   ASSERT_OK_AND_ASSIGN(v1::ApiKey ro,
-                       MakeKey("acme", "roles/project.read_only", kProject));
+                       MakeKey("acme", "roles/project.read_only", kAuditProject));
   EXPECT_THAT(Call(&v1::ControlPlane::Stub::ListAuditEvents, list, ro.secret()),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(DataPlaneAuditTest, DisabledAndExpiredKeysAreAuditedUnderTheirName) {
   ASSERT_OK_AND_ASSIGN(v1::ApiKey key,
-                       MakeKey("acme", "roles/project.read_only", kProject));
+                       MakeKey("acme", "roles/project.read_only", kAuditProject));
   v1::GetRequest get;
   get.set_name(cluster_);
   ASSERT_THAT(GetCluster(cluster_, key.secret()), IsOk());
@@ -116,7 +116,7 @@ TEST_F(DataPlaneAuditTest, DisabledAndExpiredKeysAreAuditedUnderTheirName) {
   v1::CreateApiKeyRequest req;
   req.set_parent(kOrg);
   req.mutable_api_key()->set_role("roles/project.read_only");
-  req.mutable_api_key()->set_scope(kProject);
+  req.mutable_api_key()->set_scope(kAuditProject);
   ASSERT_OK_AND_ASSIGN(
       v1::EmulatorSettings settings,
       Emu(&v1::Emulator::Stub::GetSettings, v1::GetSettingsRequest()));

@@ -32,7 +32,7 @@ using ::google::protobuf::Message;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-constexpr char kOrg[] = "organizations/acme";
+constexpr char kLimitsOrg[] = "organizations/acme";
 constexpr char kProject[] = "organizations/acme/projects/web";
 
 using FieldPath = std::vector<const FieldDescriptor*>;
@@ -299,7 +299,7 @@ TEST_F(LimitsTest, ValuesAtTheLimitsAreAccepted) {
                                  "characters (got 257)")));
   // A role of 32 statements of 16 patterns each.
   v1::CreateRoleRequest role;
-  role.set_parent(kOrg);
+  role.set_parent(kLimitsOrg);
   role.set_role_id("wide");
   role.mutable_role()->set_level(v1::Role::PROJECT);
   for (int i = 0; i < 32; ++i) {
@@ -345,7 +345,7 @@ TEST_F(LimitsTest, TheIssuesInputsAreRefusedNamingTheField) {
         "projects/p/clusters/c/"}) {
     SCOPED_TRACE(bad);
     v1::CreateRoleRequest role;
-    role.set_parent(kOrg);
+    role.set_parent(kLimitsOrg);
     role.set_role_id("pattern");
     role.mutable_role()->set_level(v1::Role::PROJECT);
     v1::Statement* st = role.mutable_role()->add_statements();
@@ -363,7 +363,7 @@ TEST_F(LimitsTest, TheIssuesInputsAreRefusedNamingTheField) {
         "organizations/acme/projects/web", "clusters/c1", "backups/*"}) {
     SCOPED_TRACE(good);
     v1::CreateRoleRequest role;
-    role.set_parent(kOrg);
+    role.set_parent(kLimitsOrg);
     role.set_role_id(
         absl::StrCat("good-", std::hash<std::string>()(good) % 100000));
     role.mutable_role()->set_level(v1::Role::PROJECT);
@@ -381,7 +381,7 @@ TEST_F(LimitsTest, ControlCharactersInNamesAndLabelsAreRefused) {
   ASSERT_THAT(MakeProject("acme", "web"), IsOk());
   const std::string forged = "prod\x1b[2J\r\nfake-cluster   RUNNING";
   v1::UpdateOrganizationRequest uo;
-  uo.mutable_organization()->set_name(kOrg);
+  uo.mutable_organization()->set_name(kLimitsOrg);
   uo.mutable_organization()->set_display_name(forged);
   EXPECT_THAT(
       Call(&v1::ControlPlane::Stub::UpdateOrganization, uo, kAdminKey),
@@ -396,7 +396,7 @@ TEST_F(LimitsTest, ControlCharactersInNamesAndLabelsAreRefused) {
                        HasSubstr("project.labels['team']")));
   // Bidirectional overrides reorder what a terminal shows.
   v1::CreateApiKeyRequest key;
-  key.set_parent(kOrg);
+  key.set_parent(kLimitsOrg);
   key.mutable_api_key()->set_role("roles/project.read_only");
   key.mutable_api_key()->set_scope(kProject);
   key.mutable_api_key()->set_display_name("ci \u202Eyek-nimda");

@@ -32,8 +32,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-constexpr char kOrg[] = "organizations/acme";
-constexpr char kP1[] = "organizations/acme/projects/proj-a";
+constexpr char kRestOrg[] = "organizations/acme";
+constexpr char kRestP1[] = "organizations/acme/projects/proj-a";
 
 struct Reply {
   int status = 0;  // 0: no HTTP reply
@@ -100,10 +100,10 @@ class RestTest : public CloudFixture {
     ASSERT_OK_AND_ASSIGN(v1::Organization org, MakeOrg("acme"));
     ASSERT_THAT(MakeProject("acme", "proj-a"), IsOk());
     ASSERT_THAT(MakeProject("acme", "proj-b"), IsOk());
-    ASSERT_THAT(MakeEnv(kP1, "env1", org.external_id()), IsOk());
+    ASSERT_THAT(MakeEnv(kRestP1, "env1", org.external_id()), IsOk());
     ASSERT_OK_AND_ASSIGN(
         v1::Operation op,
-        StartCluster(kP1, std::string(kP1) + "/environments/env1", "cl1"));
+        StartCluster(kRestP1, std::string(kRestP1) + "/environments/env1", "cl1"));
     ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
     ASSERT_TRUE(op.done());
   }
@@ -302,7 +302,7 @@ TEST_F(RestTest, JourneyOverRest) {
 
 TEST_F(RestTest, ClusterVerbsAndOperations) {
   MakeWorld();
-  const std::string c = std::string("/v1/") + kP1 + "/clusters/cl1";
+  const std::string c = std::string("/v1/") + kRestP1 + "/clusters/cl1";
   Reply r = Http("POST", c + ":suspend", "");
   ASSERT_EQ(r.status, 200) << r.body;
   google::protobuf::Struct op;
@@ -327,8 +327,8 @@ TEST_F(RestTest, ClusterVerbsAndOperations) {
 // update mask in camelCase, the refusal as FAILED_PRECONDITION (400).
 TEST_F(RestTest, PrivateEndpointsOverRest) {
   MakeWorld();
-  const std::string c = std::string("/v1/") + kP1 + "/clusters/cl1";
-  Reply r = Http("GET", std::string("/v1/") + kP1 + "/environments/env1");
+  const std::string c = std::string("/v1/") + kRestP1 + "/clusters/cl1";
+  Reply r = Http("GET", std::string("/v1/") + kRestP1 + "/environments/env1");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_THAT(r.body, HasSubstr("\"privateNetworkAddress\":\"127.1."));
   r = Http("PATCH", c,
@@ -368,11 +368,11 @@ TEST_F(RestTest, MissingOrBadKeyIsUnauthenticated) {
 TEST_F(RestTest, ReadOnlyKeyIsDeniedMutations) {
   MakeWorld();
   ASSERT_OK_AND_ASSIGN(v1::ApiKey key,
-                       MakeKey("acme", "roles/project.read_only", kP1));
+                       MakeKey("acme", "roles/project.read_only", kRestP1));
   Reply r =
-      Http("GET", std::string("/v1/") + kP1 + "/clusters", "", key.secret());
+      Http("GET", std::string("/v1/") + kRestP1 + "/clusters", "", key.secret());
   EXPECT_EQ(r.status, 200) << r.body;
-  r = Http("POST", std::string("/v1/") + kP1 + "/clusters/cl1:suspend", "",
+  r = Http("POST", std::string("/v1/") + kRestP1 + "/clusters/cl1:suspend", "",
            key.secret());
   EXPECT_EQ(r.status, 403) << r.body;
   EXPECT_EQ(r.code(), "PERMISSION_DENIED");
@@ -389,9 +389,9 @@ TEST_F(RestTest, RestAndGrpcDecideAlikeForGeneratedKeys) {
       "roles/organization.owner",         "roles/organization.member",
       "roles/organization.billing_admin", "roles/project.admin",
       "roles/project.read_write",         "roles/project.read_only"};
-  const std::vector<std::string> scopes = {kOrg, kP1,
+  const std::vector<std::string> scopes = {kRestOrg, kRestP1,
                                            "organizations/acme/projects/proj-b",
-                                           std::string(kP1) + "/clusters/cl1"};
+                                           std::string(kRestP1) + "/clusters/cl1"};
   std::mt19937 rng(20261206);
   // Custom roles (made over REST) with random allow and deny statements.
   const std::vector<std::string> actions = {
@@ -419,7 +419,7 @@ TEST_F(RestTest, RestAndGrpcDecideAlikeForGeneratedKeys) {
     Reply made = Http("POST", "/v1/organizations/acme/roles", body);
     EXPECT_EQ(made.status, 200) << body << ": " << made.body;
     if (made.status == 200) {
-      roles.push_back(absl::StrCat(kOrg, "/roles/custom-", i));
+      roles.push_back(absl::StrCat(kRestOrg, "/roles/custom-", i));
     }
   }
   struct Probe {
@@ -427,7 +427,7 @@ TEST_F(RestTest, RestAndGrpcDecideAlikeForGeneratedKeys) {
     std::function<Reply(const std::string& key, int n)> rest;
     std::function<absl::Status(const std::string& key, int n)> grpc;
   };
-  const std::string p1 = kP1;
+  const std::string p1 = kRestP1;
   const std::string cl1 = p1 + "/clusters/cl1";
   std::vector<Probe> probes = {
       {"ListProjects",
@@ -436,7 +436,7 @@ TEST_F(RestTest, RestAndGrpcDecideAlikeForGeneratedKeys) {
        },
        [&](const std::string& k, int) {
          v1::ListProjectsRequest q;
-         q.set_parent(kOrg);
+         q.set_parent(kRestOrg);
          return Call(&v1::ControlPlane::Stub::ListProjects, q, k).status();
        }},
       {"GetProject",
@@ -458,7 +458,7 @@ TEST_F(RestTest, RestAndGrpcDecideAlikeForGeneratedKeys) {
        },
        [&](const std::string& k, int n) {
          v1::CreateProjectRequest q;
-         q.set_parent(kOrg);
+         q.set_parent(kRestOrg);
          q.set_project_id("grpc-" + std::to_string(n));
          q.mutable_project()->set_plan("standard");
          q.mutable_project()->set_region("eu-local-1");
@@ -496,7 +496,7 @@ TEST_F(RestTest, RestAndGrpcDecideAlikeForGeneratedKeys) {
        },
        [&](const std::string& k, int) {
          v1::ListAuditEventsRequest q;
-         q.set_parent(kOrg);
+         q.set_parent(kRestOrg);
          q.set_page_size(1);
          return Call(&v1::ControlPlane::Stub::ListAuditEvents, q, k).status();
        }},
@@ -506,7 +506,7 @@ TEST_F(RestTest, RestAndGrpcDecideAlikeForGeneratedKeys) {
        },
        [&](const std::string& k, int) {
          v1::ListApiKeysRequest q;
-         q.set_parent(kOrg);
+         q.set_parent(kRestOrg);
          return Call(&v1::ControlPlane::Stub::ListApiKeys, q, k).status();
        }},
       {"GetSettings",
@@ -553,9 +553,9 @@ TEST_F(RestTest, RestAndGrpcDecideAlikeForGeneratedKeys) {
 
 TEST_F(RestTest, IdempotencyKeyReplaysTheSameOperation) {
   MakeWorld();
-  const std::string path = std::string("/v1/") + kP1 + "/clusters";
+  const std::string path = std::string("/v1/") + kRestP1 + "/clusters";
   const std::string body = absl::StrCat(
-      R"({"clusterId":"cl2","cluster":{"environment":")", kP1,
+      R"({"clusterId":"cl2","cluster":{"environment":")", kRestP1,
       R"(/environments/env1","cuType":"performance","cuSize":1,"replicas":1}})");
   Reply a = Http("POST", path, body, kAdminKey, {{"Idempotency-Key", "k-1"}});
   ASSERT_EQ(a.status, 200) << a.body;
@@ -580,7 +580,7 @@ TEST_F(RestTest, IdempotencyKeyReplaysTheSameOperation) {
   EXPECT_EQ(d.status, 400) << d.body;
   EXPECT_THAT(d.body, HasSubstr("Idempotency-Key"));
   // A request without a request id field: 400 naming the header.
-  Reply e = Http("GET", std::string("/v1/") + kP1, "", kAdminKey,
+  Reply e = Http("GET", std::string("/v1/") + kRestP1, "", kAdminKey,
                  {{"Idempotency-Key", "k-4"}});
   EXPECT_EQ(e.status, 400) << e.body;
   EXPECT_THAT(e.body, HasSubstr("Idempotency-Key"));

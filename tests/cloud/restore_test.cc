@@ -19,9 +19,9 @@ using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
 using ::testing::HasSubstr;
 
-constexpr char kOrg[] = "organizations/acme";
-constexpr char kP1[] = "organizations/acme/projects/pone";
-constexpr char kP2[] = "organizations/acme/projects/ptwo";
+constexpr char kRestoreOrg[] = "organizations/acme";
+constexpr char kRestoreP1[] = "organizations/acme/projects/pone";
+constexpr char kRestoreP2[] = "organizations/acme/projects/ptwo";
 
 // The three kinds of restore, the columns of the matrix.
 enum class Cell { kNew, kExisting, kOverwrite };
@@ -45,8 +45,8 @@ class RestoreTest : public CloudFixture {
     ASSERT_OK_AND_ASSIGN(org_, MakeOrg("acme", "owner@example.com"));
     ASSERT_THAT(MakeProject("acme", "pone"), IsOk());
     ASSERT_THAT(MakeProject("acme", "ptwo"), IsOk());
-    ASSERT_THAT(MakeEnv(kP1, "env1", org_.external_id()), IsOk());
-    ASSERT_THAT(MakeEnv(kP2, "env2", org_.external_id()), IsOk());
+    ASSERT_THAT(MakeEnv(kRestoreP1, "env1", org_.external_id()), IsOk());
+    ASSERT_THAT(MakeEnv(kRestoreP2, "env2", org_.external_id()), IsOk());
     v1::UpdateSettingsRequest settings;
     (*settings.mutable_vectors_per_cu())["performance"] = 100000;
     ASSERT_THAT(Emu(&v1::Emulator::Stub::UpdateSettings, settings), IsOk());
@@ -54,7 +54,7 @@ class RestoreTest : public CloudFixture {
 
   std::string Env(const std::string& project) {
     return project +
-           (project == kP1 ? "/environments/env1" : "/environments/env2");
+           (project == kRestoreP1 ? "/environments/env1" : "/environments/env2");
   }
 
   // A RUNNING cluster; its root client in `data` when given.
@@ -116,7 +116,7 @@ class RestoreTest : public CloudFixture {
       const std::vector<std::pair<std::string, std::string>>& allow,
       const std::vector<std::pair<std::string, std::string>>& deny = {}) {
     v1::CreateRoleRequest req;
-    req.set_parent(kOrg);
+    req.set_parent(kRestoreOrg);
     req.set_role_id(id);
     req.mutable_role()->set_level(v1::Role::PROJECT);
     auto add = [&](v1::Statement::Effect effect, const std::string& action,
@@ -143,10 +143,10 @@ class RestoreTest : public CloudFixture {
 // otherwise PERMISSION_DENIED names the first action missing, and nothing
 // is created or changed.
 TEST_F(RestoreTest, PermissionMatrixEveryCell) {
-  const std::string backup = SourceWithBackup(kP1, "src", 6);
+  const std::string backup = SourceWithBackup(kRestoreP1, "src", 6);
   ASSERT_FALSE(backup.empty());
-  const std::string src = std::string(kP1) + "/clusters/src";
-  v1::Operation target = Running(kP1, "tgt");
+  const std::string src = std::string(kRestoreP1) + "/clusters/src";
+  v1::Operation target = Running(kRestoreP1, "tgt");
   const std::string tgt = target.cluster().name();
   ASSERT_OK_AND_ASSIGN(Client tgt_data,
                        DataClient(target.cluster().endpoint(),
@@ -161,45 +161,45 @@ TEST_F(RestoreTest, PermissionMatrixEveryCell) {
   };
   const std::string rw = "backups.restore";
   std::vector<Principal> principals = {
-      {"owner", "roles/organization.owner", kOrg, {"", "", ""}},
-      {"billing admin", "roles/organization.billing_admin", kOrg, {rw, rw, rw}},
-      {"member", "roles/organization.member", kOrg, {rw, rw, rw}},
-      {"project admin", "roles/project.admin", kP1, {"", "", ""}},
+      {"owner", "roles/organization.owner", kRestoreOrg, {"", "", ""}},
+      {"billing admin", "roles/organization.billing_admin", kRestoreOrg, {rw, rw, rw}},
+      {"member", "roles/organization.member", kRestoreOrg, {rw, rw, rw}},
+      {"project admin", "roles/project.admin", kRestoreP1, {"", "", ""}},
       // The issue: read_write restored other clusters' backups.
-      {"project read_write", "roles/project.read_write", kP1, {rw, rw, rw}},
-      {"project read_only", "roles/project.read_only", kP1, {rw, rw, rw}},
+      {"project read_write", "roles/project.read_write", kRestoreP1, {rw, rw, rw}},
+      {"project read_only", "roles/project.read_only", kRestoreP1, {rw, rw, rw}},
       {"may restore src's backups into new clusters",
        Role("restore-new",
             {{"backups.restore", "projects/pone/clusters/src/**"},
              {"clusters.create", ""},
              {"operations.get", ""}}),
-       kOrg,
+       kRestoreOrg,
        {"", rw, rw}},
       {"may restore into existing clusters, not create",
        Role("restore-into", {{"backups.restore", ""}, {"operations.get", ""}}),
-       kOrg,
+       kRestoreOrg,
        {"clusters.create", "", "clusters.delete"}},
       {"may also overwrite",
        Role("restore-over", {{"backups.restore", ""},
                              {"clusters.delete", ""},
                              {"operations.get", ""}}),
-       kOrg,
+       kRestoreOrg,
        {"clusters.create", "", ""}},
       {"everything on the target, nothing on the source",
        Role("target-only", {{"backups.restore", "projects/pone/clusters/tgt"},
                             {"clusters.create", ""},
                             {"clusters.delete", ""}}),
-       kOrg,
+       kRestoreOrg,
        {rw, rw, rw}},
       {"everything but DENY backups.restore on the source",
        Role("deny-source", {{"*", ""}},
             {{"backups.restore", "projects/pone/clusters/src/**"}}),
-       kOrg,
+       kRestoreOrg,
        {rw, rw, rw}},
       {"everything but DENY clusters.delete on the target",
        Role("deny-delete", {{"*", ""}},
             {{"clusters.delete", "projects/pone/clusters/tgt"}}),
-       kOrg,
+       kRestoreOrg,
        {"", "", "clusters.delete"}},
   };
   int fresh = 0;
@@ -217,13 +217,13 @@ TEST_F(RestoreTest, PermissionMatrixEveryCell) {
         ASSERT_OK(tgt_data.Insert("docs", Rows(100, 1)).status());
       }
       v1::RestoreBackupRequest req = Request(
-          backup, cell, cell == Cell::kNew ? absl::StrCat(kP1, "|", id) : tgt);
+          backup, cell, cell == Cell::kNew ? absl::StrCat(kRestoreP1, "|", id) : tgt);
       auto op = Call(&v1::ControlPlane::Stub::RestoreBackup, req, key.secret());
       if (!missing.empty()) {
         EXPECT_THAT(op, StatusIs(absl::StatusCode::kPermissionDenied,
                                  HasSubstr(missing)));
         // Nothing happened.
-        EXPECT_THAT(GetCluster(absl::StrCat(kP1, "/clusters/", id)),
+        EXPECT_THAT(GetCluster(absl::StrCat(kRestoreP1, "/clusters/", id)),
                     StatusIs(absl::StatusCode::kNotFound));
         if (cell != Cell::kNew) {
           QueryRequest count;
@@ -262,7 +262,7 @@ TEST_F(RestoreTest, PermissionMatrixEveryCell) {
   }
   // Every denial is audited as such, with the restore's action.
   int denied = 0;
-  for (const v1::AuditEvent& e : Audit(kOrg, "outcome=DENIED")) {
+  for (const v1::AuditEvent& e : Audit(kRestoreOrg, "outcome=DENIED")) {
     EXPECT_EQ(e.message().find("permission denied"), 0u) << e.message();
     ++denied;
   }
@@ -278,39 +278,39 @@ TEST_F(RestoreTest, PermissionMatrixEveryCell) {
 // get the new cluster's root password), neither into a new cluster nor over
 // one of its own; p2's own backup it may restore.
 TEST_F(RestoreTest, AdminOfOneProjectCannotRestoreAnotherProjectsBackup) {
-  const std::string foreign = SourceWithBackup(kP1, "secret", 3);
-  const std::string own = SourceWithBackup(kP2, "mine", 4);
-  v1::Operation target = Running(kP2, "mine-tgt");
+  const std::string foreign = SourceWithBackup(kRestoreP1, "secret", 3);
+  const std::string own = SourceWithBackup(kRestoreP2, "mine", 4);
+  v1::Operation target = Running(kRestoreP2, "mine-tgt");
   ASSERT_OK_AND_ASSIGN(v1::ApiKey key,
-                       MakeKey("acme", "roles/project.read_only", kOrg));
+                       MakeKey("acme", "roles/project.read_only", kRestoreOrg));
   v1::CreateRoleBindingRequest bind;
-  bind.set_parent(kOrg);
+  bind.set_parent(kRestoreOrg);
   bind.mutable_role_binding()->set_role("roles/project.admin");
   bind.mutable_role_binding()->set_principal(key.name());
-  bind.mutable_role_binding()->set_scope(kP2);
+  bind.mutable_role_binding()->set_scope(kRestoreP2);
   ASSERT_THAT(Call(&v1::ControlPlane::Stub::CreateRoleBinding, bind, kAdminKey),
               IsOk());
   for (Cell cell : {Cell::kNew, Cell::kExisting, Cell::kOverwrite}) {
     SCOPED_TRACE(CellName(cell));
     auto req = Request(foreign, cell,
-                       cell == Cell::kNew ? absl::StrCat(kP2, "|stolen")
+                       cell == Cell::kNew ? absl::StrCat(kRestoreP2, "|stolen")
                                           : target.cluster().name());
     EXPECT_THAT(Call(&v1::ControlPlane::Stub::RestoreBackup, req, key.secret()),
                 StatusIs(absl::StatusCode::kPermissionDenied,
                          HasSubstr("backups.restore")));
   }
-  EXPECT_THAT(GetCluster(absl::StrCat(kP2, "/clusters/stolen")),
+  EXPECT_THAT(GetCluster(absl::StrCat(kRestoreP2, "/clusters/stolen")),
               StatusIs(absl::StatusCode::kNotFound));
   // Its own project's backup restores; into p1 it may not create.
-  auto req = Request(own, Cell::kNew, absl::StrCat(kP2, "|restored"));
+  auto req = Request(own, Cell::kNew, absl::StrCat(kRestoreP2, "|restored"));
   ASSERT_OK_AND_ASSIGN(
       v1::Operation op,
       Call(&v1::ControlPlane::Stub::RestoreBackup, req, key.secret()));
   ASSERT_OK_AND_ASSIGN(op, Wait(op.name(), key.secret()));
   EXPECT_EQ(op.error_code(), 0) << op.error_message();
   EXPECT_FALSE(op.cluster().admin_password().empty());
-  req = Request(own, Cell::kNew, absl::StrCat(kP1, "|elsewhere"));
-  req.mutable_cluster()->set_environment(Env(kP1));
+  req = Request(own, Cell::kNew, absl::StrCat(kRestoreP1, "|elsewhere"));
+  req.mutable_cluster()->set_environment(Env(kRestoreP1));
   EXPECT_THAT(Call(&v1::ControlPlane::Stub::RestoreBackup, req, key.secret()),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        HasSubstr("clusters.create")));
@@ -333,7 +333,7 @@ void FlipByte(const std::string& path) {
 // cluster FAILED with the reason (data plane stopped), or no cluster at
 // all; never a RUNNING, empty cluster.
 TEST_F(RestoreTest, FailedRestoreIntoANewClusterLeavesItFailedOrAbsent) {
-  const std::string backup = SourceWithBackup(kP1, "src", 5);
+  const std::string backup = SourceWithBackup(kRestoreP1, "src", 5);
   ASSERT_OK_AND_ASSIGN(v1::Backup b, Call(
                                          &v1::ControlPlane::Stub::GetBackup,
                                          [&] {
@@ -347,10 +347,10 @@ TEST_F(RestoreTest, FailedRestoreIntoANewClusterLeavesItFailedOrAbsent) {
 
   // Damaged before the call: DATA_LOSS at once, no cluster.
   FlipByte(data_file);
-  auto req = Request(backup, Cell::kNew, absl::StrCat(kP1, "|early"));
+  auto req = Request(backup, Cell::kNew, absl::StrCat(kRestoreP1, "|early"));
   EXPECT_THAT(Call(&v1::ControlPlane::Stub::RestoreBackup, req, kAdminKey),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr(data_file)));
-  EXPECT_THAT(GetCluster(absl::StrCat(kP1, "/clusters/early")),
+  EXPECT_THAT(GetCluster(absl::StrCat(kRestoreP1, "/clusters/early")),
               StatusIs(absl::StatusCode::kNotFound));
   FlipByte(data_file);  // repaired
 
@@ -359,7 +359,7 @@ TEST_F(RestoreTest, FailedRestoreIntoANewClusterLeavesItFailedOrAbsent) {
   // FAILED, saying why, with no data plane behind its endpoint.
   ASSERT_THAT(Emu(&v1::Emulator::Stub::SetClock, v1::SetClockRequest()),
               IsOk());
-  req = Request(backup, Cell::kNew, absl::StrCat(kP1, "|late"));
+  req = Request(backup, Cell::kNew, absl::StrCat(kRestoreP1, "|late"));
   ASSERT_OK_AND_ASSIGN(
       v1::Operation op,
       Call(&v1::ControlPlane::Stub::RestoreBackup, req, kAdminKey));
@@ -373,7 +373,7 @@ TEST_F(RestoreTest, FailedRestoreIntoANewClusterLeavesItFailedOrAbsent) {
       << op.error_message();
   EXPECT_TRUE(op.cluster().admin_password().empty());
   ASSERT_OK_AND_ASSIGN(v1::Cluster late,
-                       GetCluster(absl::StrCat(kP1, "/clusters/late")));
+                       GetCluster(absl::StrCat(kRestoreP1, "/clusters/late")));
   EXPECT_EQ(late.state(), v1::Cluster::FAILED);
   EXPECT_THAT(late.state_message(), HasSubstr("RestoreBackup"));
   EXPECT_THAT(late.state_message(), HasSubstr(data_file));
@@ -399,7 +399,7 @@ TEST_F(RestoreTest, FailedRestoreIntoANewClusterLeavesItFailedOrAbsent) {
   FlipByte(data_file);  // repaired
 
   // Cancelled before its cluster was created: nothing is left.
-  req = Request(backup, Cell::kNew, absl::StrCat(kP1, "|cancelled"));
+  req = Request(backup, Cell::kNew, absl::StrCat(kRestoreP1, "|cancelled"));
   ASSERT_OK_AND_ASSIGN(
       op, Call(&v1::ControlPlane::Stub::RestoreBackup, req, kAdminKey));
   v1::CancelOperationRequest cancel;
@@ -409,11 +409,11 @@ TEST_F(RestoreTest, FailedRestoreIntoANewClusterLeavesItFailedOrAbsent) {
   EXPECT_TRUE(op.done());
   EXPECT_EQ(op.error_code(), static_cast<int>(absl::StatusCode::kCancelled));
   ASSERT_THAT(Emu(&v1::Emulator::Stub::AdvanceClock, advance), IsOk());
-  EXPECT_THAT(GetCluster(absl::StrCat(kP1, "/clusters/cancelled")),
+  EXPECT_THAT(GetCluster(absl::StrCat(kRestoreP1, "/clusters/cancelled")),
               StatusIs(absl::StatusCode::kNotFound));
 
   // And a good restore still works.
-  req = Request(backup, Cell::kNew, absl::StrCat(kP1, "|good"));
+  req = Request(backup, Cell::kNew, absl::StrCat(kRestoreP1, "|good"));
   ASSERT_OK_AND_ASSIGN(
       op, Call(&v1::ControlPlane::Stub::RestoreBackup, req, kAdminKey));
   ASSERT_THAT(Emu(&v1::Emulator::Stub::AdvanceClock, advance), IsOk());
@@ -428,8 +428,8 @@ TEST_F(RestoreTest, OneCallCountsOnceAndAuditsTheCreate) {
   CloudOptions options = options_;
   options.metrics_listen_address = "127.0.0.1:0";
   Restart(options);
-  const std::string backup = SourceWithBackup(kP1, "src", 2);
-  auto req = Request(backup, Cell::kNew, absl::StrCat(kP1, "|once"));
+  const std::string backup = SourceWithBackup(kRestoreP1, "src", 2);
+  auto req = Request(backup, Cell::kNew, absl::StrCat(kRestoreP1, "|once"));
   ASSERT_OK_AND_ASSIGN(
       v1::Operation op,
       Call(&v1::ControlPlane::Stub::RestoreBackup, req, kAdminKey));
@@ -450,9 +450,9 @@ TEST_F(RestoreTest, OneCallCountsOnceAndAuditsTheCreate) {
                   {{"method", "CreateCluster"}, {"code", "OK"}});
   ASSERT_EQ(creates_counted.size(), 1u);
   EXPECT_EQ(creates_counted[0]->value, 1);
-  auto restores = Audit(kOrg, "action=backups.restore");
+  auto restores = Audit(kRestoreOrg, "action=backups.restore");
   EXPECT_EQ(restores.size(), 1u);
-  auto creates = Audit(kOrg, absl::StrCat("resource=", kP1, "/clusters/once"));
+  auto creates = Audit(kRestoreOrg, absl::StrCat("resource=", kRestoreP1, "/clusters/once"));
   ASSERT_EQ(creates.size(), 1u);
   EXPECT_EQ(creates[0].action(), "clusters.create");
 }

@@ -33,7 +33,7 @@ using ::cove::testing::StatusIs;
 using ::testing::HasSubstr;
 
 using ::cove::testing::Backend;
-constexpr int kDim = 4;
+constexpr int kHybridDim = 4;
 
 class HybridConformanceTest : public ::testing::TestWithParam<Backend> {
  protected:
@@ -69,11 +69,11 @@ class HybridConformanceTest : public ::testing::TestWithParam<Backend> {
     FieldSchema dense;
     dense.name = "dense";
     dense.type = DataType::kFloatVector;
-    dense.dim = kDim;
+    dense.dim = kHybridDim;
     FieldSchema dense2;
     dense2.name = "dense2";
     dense2.type = DataType::kFloatVector;
-    dense2.dim = kDim;
+    dense2.dim = kHybridDim;
     FieldSchema doc;  // the document of a chunk: five rows each
     doc.name = "doc";
     doc.type = DataType::kInt64;
@@ -116,7 +116,7 @@ class HybridConformanceTest : public ::testing::TestWithParam<Backend> {
     std::normal_distribution<float> g;
     std::vector<Row> rows;
     for (size_t i = 0; i < corpus.size(); ++i) {
-      std::vector<float> v(kDim), v2(kDim);
+      std::vector<float> v(kHybridDim), v2(kHybridDim);
       for (float& x : v) x = g(rng);
       for (float& x : v2) x = g(rng);
       rows.push_back({{"id", Value(static_cast<int64_t>(i))},
@@ -133,7 +133,7 @@ class HybridConformanceTest : public ::testing::TestWithParam<Backend> {
     SearchRequest r;
     r.anns_field = "dense";
     r.vectors = {0.3f, -0.2f, 0.9f, 0.1f, -1.0f, 0.5f, 0.0f, 0.2f};
-    r.dim = kDim;
+    r.dim = kHybridDim;
     r.limit = 15;
     r.filter = "tag != 2";
     return r;
@@ -275,7 +275,7 @@ TEST_P(HybridConformanceTest, GroupsFusedRowsByField) {
   SearchRequest b;
   b.anns_field = "dense2";
   b.vectors = {0.5f, 0.5f, -0.4f, 1.0f, 0.1f, -0.9f, 0.7f, 0.3f};
-  b.dim = kDim;
+  b.dim = kHybridDim;
   b.limit = 7;
   b.filter = "id > 10";
   for (const char* scorer : {"max", "sum", "avg"}) {

@@ -35,7 +35,7 @@ using ms = std::chrono::milliseconds;
 constexpr char kOrg[] = "organizations/acme";
 constexpr char kProject[] = "organizations/acme/projects/search";
 constexpr char kEnv[] = "organizations/acme/projects/search/environments/aws";
-constexpr char kCluster[] = "organizations/acme/projects/search/clusters/prod";
+constexpr char kClientCluster[] = "organizations/acme/projects/search/clusters/prod";
 
 class ControlClientTest : public ::testing::Test {
  protected:
@@ -55,12 +55,12 @@ class ControlClientTest : public ::testing::Test {
     control::Operation op;
     op.name = "operations/op-1";
     op.verb = "CreateCluster";
-    op.target = kCluster;
+    op.target = kClientCluster;
     op.done = done;
     op.progress_percent = progress;
     if (done) {
       control::Cluster c;
-      c.name = kCluster;
+      c.name = kClientCluster;
       c.state = control::ClusterState::kRunning;
       c.admin_password = "secret";
       op.cluster = c;
@@ -100,16 +100,16 @@ TEST(NewRequestIdTest, UuidShapedAndUnique) {
 
 TEST_F(ControlClientTest, GetClusterMetricsValidatesAndPassesThrough) {
   control::ClusterMetrics m;
-  m.cluster = kCluster;
+  m.cluster = kClientCluster;
   m.vector_count = 42;
   m.kinds.push_back({"search", 7, 1, 0.5, 1.0, 2.0, 3.0});
-  EXPECT_CALL(*mock_, GetClusterMetrics(kCluster, 120, _)).WillOnce(Return(m));
-  auto got = Client().GetClusterMetrics(kCluster, 120);
+  EXPECT_CALL(*mock_, GetClusterMetrics(kClientCluster, 120, _)).WillOnce(Return(m));
+  auto got = Client().GetClusterMetrics(kClientCluster, 120);
   ASSERT_THAT(got, IsOk());
   EXPECT_EQ(got->vector_count, 42);
   ASSERT_EQ(got->kinds.size(), 1u);
   EXPECT_EQ(got->kinds[0].requests, 7);
-  EXPECT_THAT(Client().GetClusterMetrics(kCluster, 601),
+  EXPECT_THAT(Client().GetClusterMetrics(kClientCluster, 601),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("window_seconds")));
   EXPECT_THAT(Client().GetClusterMetrics("clusters/x"),
@@ -290,7 +290,7 @@ TEST_F(ControlClientTest, WaitTimesOutWithAClearMessage) {
         clock_.now += r.timeout;
         return absl::StatusOr<control::Operation>(Op(false, 40));
       }));
-  auto op = Client().StartScaleCluster({kCluster, 8, 0, "", ""});
+  auto op = Client().StartScaleCluster({kClientCluster, 8, 0, "", ""});
   ASSERT_THAT(op, IsOk());
   EXPECT_THAT(
       op->Wait(ms(5000)),
@@ -384,7 +384,7 @@ TEST_F(ControlClientTest, WaitReturnsTheOperationsError) {
   failed.error_code = absl::StatusCode::kFailedPrecondition;
   failed.error_message = "bucket not writable";
   EXPECT_CALL(*mock_, WaitOperation).WillOnce(Return(failed));
-  auto op = Client().StartResumeCluster(Act(kCluster));
+  auto op = Client().StartResumeCluster(Act(kClientCluster));
   ASSERT_THAT(op, IsOk());
   EXPECT_THAT(op->Wait(), StatusIs(absl::StatusCode::kFailedPrecondition,
                                    HasSubstr("bucket not writable")));
@@ -419,7 +419,7 @@ TEST_F(ControlClientTest, RefreshReadsTheOperationAgain) {
   EXPECT_CALL(*mock_, DeleteCluster).WillOnce(Return(Op(false, 10)));
   EXPECT_CALL(*mock_, GetOperation("operations/op-1", _))
       .WillOnce(Return(Op(false, 60)));
-  auto op = Client().StartDeleteCluster(Act(kCluster));
+  auto op = Client().StartDeleteCluster(Act(kClientCluster));
   ASSERT_THAT(op, IsOk());
   ASSERT_THAT(op->Refresh(), IsOk());
   EXPECT_EQ(op->operation().progress_percent, 60);
@@ -442,9 +442,9 @@ TEST_F(ControlClientTest, BlockingVerbWithoutClusterReturnsTheTarget) {
   control::Operation done = Op(false);
   done.done = true;
   EXPECT_CALL(*mock_, PurgeCluster).WillOnce(Return(done));
-  auto cluster = Client().PurgeCluster(Act(kCluster));
+  auto cluster = Client().PurgeCluster(Act(kClientCluster));
   ASSERT_THAT(cluster, IsOk());
-  EXPECT_EQ(cluster->name, kCluster);
+  EXPECT_EQ(cluster->name, kClientCluster);
 }
 
 // ---- validation
@@ -482,12 +482,12 @@ TEST_F(ControlClientTest, BadNamesAreInvalidArgumentBeforeAnyRpc) {
       c.CreateCluster(cluster),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("cluster_id")));
   EXPECT_THAT(
-      c.ScaleCluster({kCluster, 0, 0, "", ""}),
+      c.ScaleCluster({kClientCluster, 0, 0, "", ""}),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("cu_size")));
-  EXPECT_THAT(c.ScaleCluster({kCluster, -1, 0, "", ""}),
+  EXPECT_THAT(c.ScaleCluster({kClientCluster, -1, 0, "", ""}),
               StatusIs(absl::StatusCode::kInvalidArgument));
   control::Cluster update;
-  update.name = kCluster;
+  update.name = kClientCluster;
   EXPECT_THAT(
       c.UpdateCluster(update, {}),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("update_mask")));

@@ -34,7 +34,7 @@ using ms = std::chrono::milliseconds;
 constexpr char kAdminKey[] = "cove-e2e-admin-key-0123456789";
 constexpr char kAccount[] = "123456789012";
 
-std::string TempDir(const std::string& tag) {
+std::string E2eTempDir(const std::string& tag) {
   std::string pattern = (std::filesystem::temp_directory_path() /
                          ("cove_control_" + tag + "_XXXXXX"))
                             .string();
@@ -45,8 +45,8 @@ std::string TempDir(const std::string& tag) {
 class ControlEndToEndTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    state_dir_ = TempDir("state");
-    bucket_ = TempDir("bucket");
+    state_dir_ = E2eTempDir("state");
+    bucket_ = E2eTempDir("bucket");
     ASSERT_FALSE(state_dir_.empty());
     ASSERT_FALSE(bucket_.empty());
     cloud::CloudOptions options;

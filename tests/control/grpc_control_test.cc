@@ -121,12 +121,12 @@ class GrpcControlTest : public ::testing::Test {
   int port_ = 0;
 };
 
-constexpr char kProject[] = "organizations/acme/projects/search";
+constexpr char kGrpcProject[] = "organizations/acme/projects/search";
 
 TEST_F(GrpcControlTest, SendsTheKeyAndADeadline) {
   auto client = ControlClient::Connect(Options());
   ASSERT_THAT(client, IsOk());
-  auto c = client->GetCluster(absl::StrCat(kProject, "/clusters/prod"));
+  auto c = client->GetCluster(absl::StrCat(kGrpcProject, "/clusters/prod"));
   ASSERT_THAT(c, IsOk());
   EXPECT_EQ(c->state, control::ClusterState::kRunning);
   EXPECT_EQ(c->cu_size, 4);
@@ -139,7 +139,7 @@ TEST_F(GrpcControlTest, NoKeyNoAuthorization) {
   o.api_key.clear();
   auto client = ControlClient::Connect(o);
   ASSERT_THAT(client, IsOk());
-  ASSERT_THAT(client->GetCluster(absl::StrCat(kProject, "/clusters/prod")),
+  ASSERT_THAT(client->GetCluster(absl::StrCat(kGrpcProject, "/clusters/prod")),
               IsOk());
   EXPECT_EQ(service_.last_authorization(), "");
 }
@@ -149,7 +149,7 @@ TEST_F(GrpcControlTest, EveryCodeMapsOneToOneWithTheMessage) {
   ASSERT_THAT(client, IsOk());
   for (int code = 1; code <= 16; ++code) {
     auto c =
-        client->GetCluster(absl::StrCat(kProject, "/clusters/code-", code));
+        client->GetCluster(absl::StrCat(kGrpcProject, "/clusters/code-", code));
     EXPECT_EQ(static_cast<int>(c.status().code()), code);
     EXPECT_EQ(c.status().message(), absl::StrCat("server says ", code));
   }
@@ -195,9 +195,9 @@ TEST_F(GrpcControlTest, LoggingDecoratorLogsEveryAttemptWithoutSecrets) {
                                        "cove_test_secret", sink);
   ControlClient client(MakeControlConnection(stub, Options(), Clock::Real()),
                        Options());
-  ASSERT_THAT(client.GetCluster(absl::StrCat(kProject, "/clusters/prod")),
+  ASSERT_THAT(client.GetCluster(absl::StrCat(kGrpcProject, "/clusters/prod")),
               IsOk());
-  EXPECT_THAT(client.GetCluster(absl::StrCat(kProject, "/clusters/code-5")),
+  EXPECT_THAT(client.GetCluster(absl::StrCat(kGrpcProject, "/clusters/code-5")),
               StatusIs(absl::StatusCode::kNotFound));
   absl::MutexLock lock(&mu);
   ASSERT_EQ(lines.size(), 2u);
