@@ -48,7 +48,7 @@ TEST(DataValues, RowsInSchemaOrderThenDynamicFields) {
 TEST(DataValues, ParseJsonNamesWhere) {
   EXPECT_THAT(ParseJsonValue(R"({"a": })", "rows.jsonl:7"),
               StatusIs(kSchemaInvalid, HasSubstr("rows.jsonl:7: invalid JSON: "
-                                           "parse error at column 7")));
+                                                 "parse error at column 7")));
   std::string deep(100, '[');
   EXPECT_THAT(ParseJsonValue(deep + std::string(100, ']'), "f:1"),
               StatusIs(kSchemaInvalid, HasSubstr("nested too deeply")));
@@ -73,15 +73,17 @@ TEST(DataValues, ParamsAndKeys) {
   EXPECT_EQ(params["radius"].AsDouble(), 0.5);
   EXPECT_EQ(params["x"].AsString(), "abc");
   EXPECT_TRUE(params["b"].AsBool());
-  EXPECT_THAT(ParseParams({"=1"}, "--param"),
-              StatusIs(kSchemaInvalid, HasSubstr("--param: expected KEY=VALUE")));
+  EXPECT_THAT(
+      ParseParams({"=1"}, "--param"),
+      StatusIs(kSchemaInvalid, HasSubstr("--param: expected KEY=VALUE")));
   FieldSchema pk;
   pk.name = "id";
   pk.type = DataType::kInt64;
   EXPECT_EQ(ParseKey(pk, "42", "ID")->AsInt(), 42);
-  EXPECT_THAT(ParseKey(pk, "4x", "ID"),
-              StatusIs(kSchemaInvalid, HasSubstr("ID: expected an integer primary "
-                                           "key ('id' is INT64), got '4x'")));
+  EXPECT_THAT(
+      ParseKey(pk, "4x", "ID"),
+      StatusIs(kSchemaInvalid, HasSubstr("ID: expected an integer primary "
+                                         "key ('id' is INT64), got '4x'")));
   pk.type = DataType::kVarChar;
   EXPECT_EQ(ParseKey(pk, "4x", "ID")->AsString(), "4x");
 }
@@ -177,9 +179,10 @@ TEST(CoerceRow, RefusalsNameTheField) {
   // An auto_id key comes from the server.
   schema.fields[0].auto_id = true;
   Row with_id{{"id", Value(1)}, {"vector", Value::MakeArray({1, 2, 3, 4})}};
-  EXPECT_THAT(CoerceRow(schema, with_id, "f:1"),
-              StatusIs(kSchemaInvalid, HasSubstr("field 'id': the primary key is "
-                                           "auto_id")));
+  EXPECT_THAT(
+      CoerceRow(schema, with_id, "f:1"),
+      StatusIs(kSchemaInvalid, HasSubstr("field 'id': the primary key is "
+                                         "auto_id")));
 }
 
 // ---- schemas -------------------------------------------------------------
@@ -263,13 +266,14 @@ TEST(Schemas, ScalarAndSparseIndexesRoundTripWithoutAMetric) {
   EXPECT_EQ(back.indexes[0].index_type, IndexType::kTrie);
   EXPECT_EQ(back.indexes[1].index_type, IndexType::kSparseWand);
   EXPECT_EQ(back.indexes[1].metric_type, MetricType::kIP);
-  EXPECT_THAT(ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT64"}],
+  EXPECT_THAT(
+      ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT64"}],
                                   "indexes": [{"field_name": "a",
                                   "index_type": "STL_SORT",
                                   "metric_type": "L2"}]})",
-                              "s.json"),
-              StatusIs(kSchemaInvalid, HasSubstr("indexes[0]: metric_type: a "
-                                           "STL_SORT index has no metric")));
+                      "s.json"),
+      StatusIs(kSchemaInvalid, HasSubstr("indexes[0]: metric_type: a "
+                                         "STL_SORT index has no metric")));
 }
 
 // Full-text settings, partition and clustering keys, field properties and
@@ -348,25 +352,27 @@ TEST(Schemas, FunctionsAnalyzersAndKeysRoundTrip) {
                           "analyzer_params": 3}]})",
                       "s.json"),
       StatusIs(kSchemaInvalid, HasSubstr("s.json: fields[0]: analyzer_params: "
-                                   "expected an object")));
+                                         "expected an object")));
   EXPECT_THAT(ParseSchemaJson(R"({"fields": [)" + field +
                                   R"(], "functions": [{"name": "e",
                                   "type": "TextEmbedding"}]})",
                               "s.json"),
               StatusIs(kSchemaInvalid, HasSubstr("s.json: functions[0]: type: "
-                                           "expected BM25")));
-  EXPECT_THAT(ParseSchemaJson(R"({"fields": [)" + field +
-                                  R"(], "functions": [{"name": "e",
+                                                 "expected BM25")));
+  EXPECT_THAT(
+      ParseSchemaJson(R"({"fields": [)" + field +
+                          R"(], "functions": [{"name": "e",
                                   "type": "BM25", "input_field_names": "t"}]})",
-                              "s.json"),
-              StatusIs(kSchemaInvalid, HasSubstr("functions[0]: input_field_names: "
-                                           "expected an array of strings")));
-  EXPECT_THAT(ParseSchemaJson(R"({"fields": [)" + field +
-                                  R"(], "functions": [{"name": "e",
+                      "s.json"),
+      StatusIs(kSchemaInvalid, HasSubstr("functions[0]: input_field_names: "
+                                         "expected an array of strings")));
+  EXPECT_THAT(
+      ParseSchemaJson(R"({"fields": [)" + field +
+                          R"(], "functions": [{"name": "e",
                                   "type": "BM25", "inputs": []}]})",
-                              "s.json"),
-              StatusIs(kSchemaInvalid, HasSubstr("functions[0]: inputs: unknown "
-                                           "key")));
+                      "s.json"),
+      StatusIs(kSchemaInvalid, HasSubstr("functions[0]: inputs: unknown "
+                                         "key")));
   // Rows leave a function's output out; giving it is refused.
   Row row = {{"id", Value(int64_t{1})},
              {"team", Value("a")},
@@ -374,9 +380,10 @@ TEST(Schemas, FunctionsAnalyzersAndKeysRoundTrip) {
              {"body", Value("some text")}};
   EXPECT_THAT(CoerceRow(d.schema, row, "r:1"), IsOk());
   row["sparse"] = Value("x");
-  EXPECT_THAT(CoerceRow(d.schema, row, "r:1"),
-              StatusIs(kSchemaInvalid, HasSubstr("r:1: field 'sparse': the field is "
-                                           "a function's output")));
+  EXPECT_THAT(
+      CoerceRow(d.schema, row, "r:1"),
+      StatusIs(kSchemaInvalid, HasSubstr("r:1: field 'sparse': the field is "
+                                         "a function's output")));
 }
 
 // A schema file with every vector type reads; rows of it are typed as the
@@ -423,11 +430,12 @@ TEST(Schemas, EveryVectorTypeReadsAndTypesRows) {
   Row bad_row(bad.AsObject().begin(), bad.AsObject().end());
   EXPECT_THAT(CoerceRow(schema, bad_row, "w"),
               StatusIs(kSchemaInvalid, HasSubstr("field 'b': expected a binary "
-                                           "vector of 2 bytes")));
+                                                 "vector of 2 bytes")));
   // The vector field of a command: any vector type, named or the only one.
-  EXPECT_THAT(VectorField(schema, "", "--field"),
-              StatusIs(kSchemaInvalid, HasSubstr("several vector fields (b, h, bf, "
-                                           "s)")));
+  EXPECT_THAT(
+      VectorField(schema, "", "--field"),
+      StatusIs(kSchemaInvalid, HasSubstr("several vector fields (b, h, bf, "
+                                         "s)")));
   ASSERT_OK_AND_ASSIGN(const FieldSchema* s, VectorField(schema, "s", "-f"));
   EXPECT_EQ(s->name, "s");
   ASSERT_OK_AND_ASSIGN(MetricType m, ParseMetricType("hamming", "--metric"));
@@ -437,37 +445,40 @@ TEST(Schemas, EveryVectorTypeReadsAndTypesRows) {
 TEST(Schemas, RefusesWhatItDoesNotKnow) {
   EXPECT_THAT(ParseSchemaJson("{}", "s.json"),
               StatusIs(kSchemaInvalid, HasSubstr("s.json: fields: expected a "
-                                           "non-empty array")));
-  EXPECT_THAT(
-      ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT64",
+                                                 "non-empty array")));
+  EXPECT_THAT(ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT64",
         "is_primary": true}]})",
-                      "s.json"),
-      StatusIs(kSchemaInvalid, HasSubstr("s.json: fields[0]: is_primary: unknown "
-                                   "key")));
-  EXPECT_THAT(ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT"}]})",
                               "s.json"),
-              StatusIs(kSchemaInvalid, HasSubstr("fields[0]: type: expected a field "
-                                           "type (BOOL, INT8")));
+              StatusIs(kSchemaInvalid,
+                       HasSubstr("s.json: fields[0]: is_primary: unknown "
+                                 "key")));
+  EXPECT_THAT(
+      ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT"}]})",
+                      "s.json"),
+      StatusIs(kSchemaInvalid, HasSubstr("fields[0]: type: expected a field "
+                                         "type (BOOL, INT8")));
   EXPECT_THAT(ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT8",
                                   "default_value": 300}]})",
                               "s.json"),
               StatusIs(kSchemaInvalid, HasSubstr("default_value: expected an "
-                                           "integer from -128 to 127")));
-  EXPECT_THAT(ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT64"}],
+                                                 "integer from -128 to 127")));
+  EXPECT_THAT(
+      ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT64"}],
                                   "shards": 2})",
-                              "s.json"),
-              StatusIs(kSchemaInvalid, HasSubstr("s.json: shards: unknown key")));
-  EXPECT_THAT(ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT64"}],
+                      "s.json"),
+      StatusIs(kSchemaInvalid, HasSubstr("s.json: shards: unknown key")));
+  EXPECT_THAT(
+      ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT64"}],
                                   "indexes": [{"field_name": "v",
                                   "index_type": "GPU_CAGRA"}]})",
-                              "s.json"),
-              StatusIs(kSchemaInvalid, HasSubstr("indexes[0]: index_type: expected "
-                                           "an index type")));
+                      "s.json"),
+      StatusIs(kSchemaInvalid, HasSubstr("indexes[0]: index_type: expected "
+                                         "an index type")));
   EXPECT_THAT(ParseSchemaJson(R"({"fields": [{"name": "a", "type": "INT64"}],
                                   "consistency_level": "Sometimes"})",
                               "s.json"),
               StatusIs(kSchemaInvalid, HasSubstr("consistency_level: expected "
-                                           "Strong")));
+                                                 "Strong")));
   EXPECT_THAT(ParseSchemaJson("{", "s.json"),
               StatusIs(kSchemaInvalid, HasSubstr("s.json: invalid JSON")));
 }

@@ -384,11 +384,12 @@ TEST(HalfVectorsErrorsTest, RefusalsNameTheFieldAndType) {
                {"vec", std::move(v)},
                {"parity", Value(int64_t{0})}};
   };
-  EXPECT_THAT(client.Insert("docs", {row(Value::BFloat16Vector(
-                                        std::vector<uint16_t>(kHalfDim, 0x3f80)))}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("field 'vec': expected FLOAT16_VECTOR (got "
-                                 "bfloat16_vector)")));
+  EXPECT_THAT(
+      client.Insert("docs", {row(Value::BFloat16Vector(
+                                std::vector<uint16_t>(kHalfDim, 0x3f80)))}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("field 'vec': expected FLOAT16_VECTOR (got "
+                         "bfloat16_vector)")));
   EXPECT_THAT(client.Insert("docs", {row(Value::Float16Vector(
                                         std::vector<uint16_t>(3, 0x3c00)))}),
               StatusIs(absl::StatusCode::kInvalidArgument,
@@ -406,7 +407,8 @@ TEST(HalfVectorsErrorsTest, RefusalsNameTheFieldAndType) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("query 0: expected FLOAT16_VECTOR for field "
                                  "'vec' (got bfloat16_vector)")));
-  s.vector_values = {Value::Float16Vector(std::vector<uint16_t>(kHalfDim, 0x7c00))};
+  s.vector_values = {
+      Value::Float16Vector(std::vector<uint16_t>(kHalfDim, 0x7c00))};
   EXPECT_THAT(client.Search(s),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("not a finite float16 number")));

@@ -27,7 +27,8 @@ class DataPlaneAuditTest : public CloudFixture {
     ASSERT_THAT(MakeEnv(kAuditProject, "env", org.external_id()), IsOk());
     ASSERT_OK_AND_ASSIGN(
         v1::Operation op,
-        StartCluster(kAuditProject, std::string(kAuditProject) + "/environments/env",
+        StartCluster(kAuditProject,
+                     std::string(kAuditProject) + "/environments/env",
                      "search"));
     ASSERT_OK_AND_ASSIGN(created_, Wait(op.name()));
     ASSERT_EQ(created_.cluster().state(), v1::Cluster::RUNNING);
@@ -84,15 +85,16 @@ TEST_F(DataPlaneAuditTest, RefusedLoginsAndPrivilegesAreAuditEvents) {
   ASSERT_OK_AND_ASSIGN(auto seen, Call(&v1::ControlPlane::Stub::ListAuditEvents,
                                        list, admin.secret()));
   EXPECT_EQ(seen.audit_events_size(), 1);
-  ASSERT_OK_AND_ASSIGN(v1::ApiKey ro,
-                       MakeKey("acme", "roles/project.read_only", kAuditProject));
+  ASSERT_OK_AND_ASSIGN(
+      v1::ApiKey ro, MakeKey("acme", "roles/project.read_only", kAuditProject));
   EXPECT_THAT(Call(&v1::ControlPlane::Stub::ListAuditEvents, list, ro.secret()),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(DataPlaneAuditTest, DisabledAndExpiredKeysAreAuditedUnderTheirName) {
-  ASSERT_OK_AND_ASSIGN(v1::ApiKey key,
-                       MakeKey("acme", "roles/project.read_only", kAuditProject));
+  ASSERT_OK_AND_ASSIGN(
+      v1::ApiKey key,
+      MakeKey("acme", "roles/project.read_only", kAuditProject));
   v1::GetRequest get;
   get.set_name(cluster_);
   ASSERT_THAT(GetCluster(cluster_, key.secret()), IsOk());

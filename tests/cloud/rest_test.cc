@@ -103,7 +103,8 @@ class RestTest : public CloudFixture {
     ASSERT_THAT(MakeEnv(kRestP1, "env1", org.external_id()), IsOk());
     ASSERT_OK_AND_ASSIGN(
         v1::Operation op,
-        StartCluster(kRestP1, std::string(kRestP1) + "/environments/env1", "cl1"));
+        StartCluster(kRestP1, std::string(kRestP1) + "/environments/env1",
+                     "cl1"));
     ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
     ASSERT_TRUE(op.done());
   }
@@ -369,8 +370,8 @@ TEST_F(RestTest, ReadOnlyKeyIsDeniedMutations) {
   MakeWorld();
   ASSERT_OK_AND_ASSIGN(v1::ApiKey key,
                        MakeKey("acme", "roles/project.read_only", kRestP1));
-  Reply r =
-      Http("GET", std::string("/v1/") + kRestP1 + "/clusters", "", key.secret());
+  Reply r = Http("GET", std::string("/v1/") + kRestP1 + "/clusters", "",
+                 key.secret());
   EXPECT_EQ(r.status, 200) << r.body;
   r = Http("POST", std::string("/v1/") + kRestP1 + "/clusters/cl1:suspend", "",
            key.secret());
@@ -389,9 +390,9 @@ TEST_F(RestTest, RestAndGrpcDecideAlikeForGeneratedKeys) {
       "roles/organization.owner",         "roles/organization.member",
       "roles/organization.billing_admin", "roles/project.admin",
       "roles/project.read_write",         "roles/project.read_only"};
-  const std::vector<std::string> scopes = {kRestOrg, kRestP1,
-                                           "organizations/acme/projects/proj-b",
-                                           std::string(kRestP1) + "/clusters/cl1"};
+  const std::vector<std::string> scopes = {
+      kRestOrg, kRestP1, "organizations/acme/projects/proj-b",
+      std::string(kRestP1) + "/clusters/cl1"};
   std::mt19937 rng(20261206);
   // Custom roles (made over REST) with random allow and deny statements.
   const std::vector<std::string> actions = {

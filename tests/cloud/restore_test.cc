@@ -53,8 +53,8 @@ class RestoreTest : public CloudFixture {
   }
 
   std::string Env(const std::string& project) {
-    return project +
-           (project == kRestoreP1 ? "/environments/env1" : "/environments/env2");
+    return project + (project == kRestoreP1 ? "/environments/env1"
+                                            : "/environments/env2");
   }
 
   // A RUNNING cluster; its root client in `data` when given.
@@ -162,12 +162,21 @@ TEST_F(RestoreTest, PermissionMatrixEveryCell) {
   const std::string rw = "backups.restore";
   std::vector<Principal> principals = {
       {"owner", "roles/organization.owner", kRestoreOrg, {"", "", ""}},
-      {"billing admin", "roles/organization.billing_admin", kRestoreOrg, {rw, rw, rw}},
+      {"billing admin",
+       "roles/organization.billing_admin",
+       kRestoreOrg,
+       {rw, rw, rw}},
       {"member", "roles/organization.member", kRestoreOrg, {rw, rw, rw}},
       {"project admin", "roles/project.admin", kRestoreP1, {"", "", ""}},
       // The issue: read_write restored other clusters' backups.
-      {"project read_write", "roles/project.read_write", kRestoreP1, {rw, rw, rw}},
-      {"project read_only", "roles/project.read_only", kRestoreP1, {rw, rw, rw}},
+      {"project read_write",
+       "roles/project.read_write",
+       kRestoreP1,
+       {rw, rw, rw}},
+      {"project read_only",
+       "roles/project.read_only",
+       kRestoreP1,
+       {rw, rw, rw}},
       {"may restore src's backups into new clusters",
        Role("restore-new",
             {{"backups.restore", "projects/pone/clusters/src/**"},
@@ -216,8 +225,9 @@ TEST_F(RestoreTest, PermissionMatrixEveryCell) {
         ASSERT_OK(tgt_data.CreateCollection("docs", 2));
         ASSERT_OK(tgt_data.Insert("docs", Rows(100, 1)).status());
       }
-      v1::RestoreBackupRequest req = Request(
-          backup, cell, cell == Cell::kNew ? absl::StrCat(kRestoreP1, "|", id) : tgt);
+      v1::RestoreBackupRequest req =
+          Request(backup, cell,
+                  cell == Cell::kNew ? absl::StrCat(kRestoreP1, "|", id) : tgt);
       auto op = Call(&v1::ControlPlane::Stub::RestoreBackup, req, key.secret());
       if (!missing.empty()) {
         EXPECT_THAT(op, StatusIs(absl::StatusCode::kPermissionDenied,
@@ -452,7 +462,8 @@ TEST_F(RestoreTest, OneCallCountsOnceAndAuditsTheCreate) {
   EXPECT_EQ(creates_counted[0]->value, 1);
   auto restores = Audit(kRestoreOrg, "action=backups.restore");
   EXPECT_EQ(restores.size(), 1u);
-  auto creates = Audit(kRestoreOrg, absl::StrCat("resource=", kRestoreP1, "/clusters/once"));
+  auto creates = Audit(kRestoreOrg,
+                       absl::StrCat("resource=", kRestoreP1, "/clusters/once"));
   ASSERT_EQ(creates.size(), 1u);
   EXPECT_EQ(creates[0].action(), "clusters.create");
 }

@@ -35,7 +35,8 @@ using ms = std::chrono::milliseconds;
 constexpr char kOrg[] = "organizations/acme";
 constexpr char kProject[] = "organizations/acme/projects/search";
 constexpr char kEnv[] = "organizations/acme/projects/search/environments/aws";
-constexpr char kClientCluster[] = "organizations/acme/projects/search/clusters/prod";
+constexpr char kClientCluster[] =
+    "organizations/acme/projects/search/clusters/prod";
 
 class ControlClientTest : public ::testing::Test {
  protected:
@@ -103,7 +104,8 @@ TEST_F(ControlClientTest, GetClusterMetricsValidatesAndPassesThrough) {
   m.cluster = kClientCluster;
   m.vector_count = 42;
   m.kinds.push_back({"search", 7, 1, 0.5, 1.0, 2.0, 3.0});
-  EXPECT_CALL(*mock_, GetClusterMetrics(kClientCluster, 120, _)).WillOnce(Return(m));
+  EXPECT_CALL(*mock_, GetClusterMetrics(kClientCluster, 120, _))
+      .WillOnce(Return(m));
   auto got = Client().GetClusterMetrics(kClientCluster, 120);
   ASSERT_THAT(got, IsOk());
   EXPECT_EQ(got->vector_count, 42);
