@@ -14,6 +14,7 @@
 
 namespace cove::engine {
 namespace {
+namespace bin_index_test {
 
 constexpr size_t kBytes = 32;  // 256-bit codes: 8 slots
 constexpr size_t kSlots = kBytes / 4;
@@ -144,5 +145,6 @@ TEST(BinIvfIndexTest, ParametersAreChecked) {
             absl::StatusCode::kInvalidArgument);
 }
 
+}  // namespace bin_index_test
 }  // namespace
 }  // namespace cove::engine

@@ -11,6 +11,7 @@
 
 namespace cove::engine {
 namespace {
+namespace binary_kernels_test {
 
 // Bit by bit, independent of the kernels' word tricks.
 uint32_t RefHamming(const uint8_t* a, const uint8_t* b, size_t n) {
@@ -148,5 +149,6 @@ INSTANTIATE_TEST_SUITE_P(AllLevels, BinaryKernelTest,
                            return std::string(SimdLevelName(info.param));
                          });
 
+}  // namespace binary_kernels_test
 }  // namespace
 }  // namespace cove::engine

@@ -24,6 +24,7 @@
 
 namespace cove::engine {
 namespace {
+namespace bm25_collection_test {
 
 using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
@@ -264,5 +265,6 @@ TEST(Bm25Collection, IndexParamsAndRefusals) {
                        HasSubstr("enable_analyzer")));
 }
 
+}  // namespace bm25_collection_test
 }  // namespace
 }  // namespace cove::engine

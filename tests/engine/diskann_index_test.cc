@@ -18,6 +18,7 @@
 
 namespace cove::engine {
 namespace {
+namespace diskann_index_test {
 
 using ::cove::engine::testing::BruteForce;
 using ::cove::engine::testing::Clustered;
@@ -371,5 +372,6 @@ TEST(DiskAnnTinyTest, EmptyAndTinyIndexes) {
   EXPECT_EQ(index.Search(q.data(), sp).size(), 5u);
 }
 
+}  // namespace diskann_index_test
 }  // namespace
 }  // namespace cove::engine

@@ -17,6 +17,7 @@
 
 namespace cove::engine {
 namespace {
+namespace distance_test {
 
 using ::cove::internal::DistanceKernels;
 using ::cove::internal::ScalarDistanceKernels;
@@ -391,5 +392,6 @@ TEST(DispatchDeathTest, EnvironmentUnsupportedLevelFallsBack) {
       ::testing::ExitedWithCode(0), "not supported");
 }
 
+}  // namespace distance_test
 }  // namespace
 }  // namespace cove::engine

@@ -10,6 +10,7 @@
 
 namespace cove::engine::expr {
 namespace {
+namespace expr_errors_test {
 
 using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
@@ -217,5 +218,6 @@ TEST(ExprErrorsTest, DynamicSchemaStillChecksRealFields) {
                         "test for null with 'x is null'"));
 }
 
+}  // namespace expr_errors_test
 }  // namespace
 }  // namespace cove::engine::expr

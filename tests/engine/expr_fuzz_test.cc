@@ -14,6 +14,7 @@
 
 namespace cove::engine::expr {
 namespace {
+namespace expr_fuzz_test {
 
 using ::cove::testing::IsOk;
 
@@ -422,5 +423,6 @@ TEST(ExprFuzzTest, AgreesWithOracles) {
   }
 }
 
+}  // namespace expr_fuzz_test
 }  // namespace
 }  // namespace cove::engine::expr

@@ -14,6 +14,7 @@
 
 namespace cove::engine::expr {
 namespace {
+namespace expr_test {
 
 using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
@@ -659,5 +660,6 @@ TEST(ExprTest, LargeInputs) {
                        HasSubstr("nested too deeply")));
 }
 
+}  // namespace expr_test
 }  // namespace
 }  // namespace cove::engine::expr

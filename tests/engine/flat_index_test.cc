@@ -17,6 +17,7 @@
 
 namespace cove::engine {
 namespace {
+namespace flat_index_test {
 
 using ::cove::testing::StatusIs;
 using ::testing::HasSubstr;
@@ -522,5 +523,6 @@ TEST(FlatIndexParamsTest, Validate) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("type")));
 }
 
+}  // namespace flat_index_test
 }  // namespace
 }  // namespace cove::engine

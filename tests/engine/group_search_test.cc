@@ -20,6 +20,7 @@
 
 namespace cove::engine {
 namespace {
+namespace group_search_test {
 
 using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
@@ -340,5 +341,6 @@ TEST(GroupSearchRulesTest, BadRequestsNameTheParameter) {
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("group_size")));
 }
 
+}  // namespace group_search_test
 }  // namespace
 }  // namespace cove::engine

@@ -16,6 +16,7 @@
 
 namespace cove::engine {
 namespace {
+namespace half_flat_test {
 
 struct Scored {
   double score;
@@ -224,5 +225,6 @@ INSTANTIATE_TEST_SUITE_P(AllLevels, HalfFlatTest,
                            return std::string(SimdLevelName(info.param));
                          });
 
+}  // namespace half_flat_test
 }  // namespace
 }  // namespace cove::engine

@@ -13,6 +13,7 @@
 
 namespace cove::engine {
 namespace {
+namespace half_kernels_test {
 
 float FromBits(uint32_t u) {
   float f;
@@ -153,5 +154,6 @@ INSTANTIATE_TEST_SUITE_P(AllLevels, HalfKernelTest,
                            return std::string(SimdLevelName(info.param));
                          });
 
+}  // namespace half_kernels_test
 }  // namespace
 }  // namespace cove::engine

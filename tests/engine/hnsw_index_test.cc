@@ -19,6 +19,7 @@
 
 namespace cove::engine {
 namespace {
+namespace hnsw_index_test {
 
 using ::cove::engine::testing::BruteForce;
 using ::cove::engine::testing::Clustered;
@@ -635,5 +636,6 @@ TEST(HnswHalfTest, SaveLoadKeepsTheRowType) {
   }
 }
 
+}  // namespace hnsw_index_test
 }  // namespace
 }  // namespace cove::engine

@@ -18,6 +18,7 @@
 
 namespace cove::engine {
 namespace {
+namespace index_factory_test {
 
 using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
@@ -266,5 +267,6 @@ TEST(FactoryLoadTest, GarbageAndBadHeadersAreDataLoss) {
   EXPECT_THAT(LoadIndex(wrong_type), StatusIs(absl::StatusCode::kDataLoss));
 }
 
+}  // namespace index_factory_test
 }  // namespace
 }  // namespace cove::engine

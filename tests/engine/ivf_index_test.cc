@@ -20,6 +20,7 @@
 
 namespace cove::engine {
 namespace {
+namespace ivf_index_test {
 
 using ::cove::engine::testing::BruteForce;
 using ::cove::engine::testing::Clustered;
@@ -441,5 +442,6 @@ TEST(KMeansTest, SamplesLargeInputs) {
   for (size_t s : sizes) EXPECT_GT(s, 0u);
 }
 
+}  // namespace ivf_index_test
 }  // namespace
 }  // namespace cove::engine

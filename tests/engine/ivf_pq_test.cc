@@ -22,6 +22,7 @@
 
 namespace cove::engine {
 namespace {
+namespace ivf_pq_test {
 
 using ::cove::engine::testing::BruteForce;
 using ::cove::engine::testing::Clustered;
@@ -451,5 +452,6 @@ TEST(ScannLevelsTest, SameResultsAtEveryLevel) {
   }
 }
 
+}  // namespace ivf_pq_test
 }  // namespace
 }  // namespace cove::engine

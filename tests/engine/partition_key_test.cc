@@ -23,6 +23,7 @@
 
 namespace cove::engine {
 namespace {
+namespace partition_key_test {
 
 using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
@@ -438,5 +439,6 @@ TEST(PartitionKeyTest, LogAndSnapshotKeepTheRowsPartitions) {
               UnorderedElementsAreArray(KeyPartitionNames(5)));
 }
 
+}  // namespace partition_key_test
 }  // namespace
 }  // namespace cove::engine

@@ -17,6 +17,7 @@
 
 namespace cove::engine {
 namespace {
+namespace pq_test {
 
 using ::cove::engine::testing::Clustered;
 
@@ -272,5 +273,6 @@ TEST(ProductQuantizerTest, SaveLoadAndCorruption) {
   EXPECT_FALSE(back.Load(&r, dim));
 }
 
+}  // namespace pq_test
 }  // namespace
 }  // namespace cove::engine

@@ -16,6 +16,7 @@
 
 namespace cove::engine {
 namespace {
+namespace read_sessions_test {
 
 using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
@@ -148,5 +149,6 @@ TEST(ReadSessionsTest, CloseForgetAndCap) {
   EXPECT_EQ(sessions.size(), 0u);
 }
 
+}  // namespace read_sessions_test
 }  // namespace
 }  // namespace cove::engine

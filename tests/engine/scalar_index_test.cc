@@ -25,6 +25,7 @@
 
 namespace cove::engine {
 namespace {
+namespace scalar_index_test {
 
 using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
@@ -555,5 +556,6 @@ TEST(ScalarIndexUnitTest, AnswersAsTheRowsSay) {
             nullptr);
 }
 
+}  // namespace scalar_index_test
 }  // namespace
 }  // namespace cove::engine

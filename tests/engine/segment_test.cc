@@ -22,6 +22,7 @@
 
 namespace cove::engine {
 namespace {
+namespace segment_test {
 
 using ::cove::testing::IsOk;
 
@@ -773,11 +774,13 @@ TEST(SegmentTest, FormatOneSnapshotIsMigratedIntoSegments) {
               ::cove::testing::StatusIs(absl::StatusCode::kDataLoss));
 }
 
+}  // namespace segment_test
 }  // namespace
 }  // namespace cove::engine
 
 namespace cove::engine {
 namespace {
+namespace segment_test {
 
 // Inserts copy their vectors into the growing segment while the log record
 // is flushed (the logger's while_syncing), and publish them only once it is
@@ -826,5 +829,6 @@ TEST(SegmentTest, StagedRowsArePublishedOnlyWhenTheLogSucceeds) {
   }
 }
 
+}  // namespace segment_test
 }  // namespace
 }  // namespace cove::engine

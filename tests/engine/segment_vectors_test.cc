@@ -27,6 +27,7 @@
 
 namespace cove::engine {
 namespace {
+namespace segment_vectors_test {
 
 using ::cove::testing::IsOk;
 
@@ -584,5 +585,6 @@ TEST(EncryptedSpillTest, EncryptedStoreMapsNothingAndLeavesNoPlaintext) {
   }
 }
 
+}  // namespace segment_vectors_test
 }  // namespace
 }  // namespace cove::engine

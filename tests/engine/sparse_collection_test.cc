@@ -18,6 +18,7 @@
 
 namespace cove::engine {
 namespace {
+namespace sparse_collection_test {
 
 using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
@@ -244,5 +245,6 @@ TEST(SparseCollection, SnapshotRoundTripKeepsRowsAndIndex) {
   }
 }
 
+}  // namespace sparse_collection_test
 }  // namespace
 }  // namespace cove::engine

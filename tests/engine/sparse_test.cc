@@ -15,6 +15,7 @@
 
 namespace cove::engine::sparse {
 namespace {
+namespace sparse_test {
 
 using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
@@ -329,5 +330,6 @@ TEST(Bm25Test, Formula) {
               2 * 2.5 / (2 + 1.5 * (1 - 0.5 + 0.5 * 10.0 / 5.0)), 1e-6);
 }
 
+}  // namespace sparse_test
 }  // namespace
 }  // namespace cove::engine::sparse

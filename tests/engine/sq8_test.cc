@@ -16,6 +16,7 @@
 
 namespace cove::engine {
 namespace {
+namespace sq8_test {
 
 std::vector<float> Uniform(size_t n, size_t d, uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -217,5 +218,6 @@ TEST(Sq8Test, SaveLoadRoundTripAndRejectsBadBytes) {
   EXPECT_FALSE(y.trained());
 }
 
+}  // namespace sq8_test
 }  // namespace
 }  // namespace cove::engine

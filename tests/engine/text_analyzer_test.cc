@@ -10,6 +10,7 @@
 
 namespace cove::engine::text {
 namespace {
+namespace text_analyzer_test {
 
 using ::cove::testing::StatusIs;
 using ::testing::ElementsAre;
@@ -125,5 +126,6 @@ TEST(TermIdTest, IsMurmur3) {
   EXPECT_NE(TermId("run"), TermId("runs"));
 }
 
+}  // namespace text_analyzer_test
 }  // namespace
 }  // namespace cove::engine::text

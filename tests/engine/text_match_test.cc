@@ -21,6 +21,7 @@
 
 namespace cove::engine {
 namespace {
+namespace text_match_test {
 
 using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
@@ -281,5 +282,6 @@ TEST_F(TextMatchTest, RefusedWithoutEnableMatch) {
                        HasSubstr("takes 2 arguments")));
 }
 
+}  // namespace text_match_test
 }  // namespace
 }  // namespace cove::engine

@@ -20,6 +20,7 @@
 
 namespace cove::engine {
 namespace {
+namespace wal_test {
 
 using ::cove::testing::IsOk;
 using ::cove::testing::StatusIs;
@@ -217,5 +218,6 @@ TEST(WalTest, FileSizeLimitGivesResourceExhaustedAndKeepsTheLogReadable) {
   EXPECT_EQ(records, (std::vector<std::string>{"kept", "after"}));
 }
 
+}  // namespace wal_test
 }  // namespace
 }  // namespace cove::engine
