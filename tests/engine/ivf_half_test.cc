@@ -72,7 +72,8 @@ class IvfHalfTest
       const float n = HalfNorm(half(), q + i * kIvfHalfValues, kIvfHalfValues);
       query_inv_norm_[i] = n > 0 ? 1.0f / n : 0.0f;
       ScaleHalfRow(half(), queries_.data() + i * kIvfHalfSlots, kIvfHalfSlots,
-                   query_inv_norm_[i], unit_queries_.data() + i * kIvfHalfSlots);
+                   query_inv_norm_[i],
+                   unit_queries_.data() + i * kIvfHalfSlots);
     }
   }
 
@@ -152,10 +153,10 @@ TEST_P(IvfHalfTest, RecallAndFiltersAgainstHalfFlat) {
       {4, &few_allowed, 0.99},
   };
   for (const Probe& probe : probes) {
-    SCOPED_TRACE(::testing::Message()
-                 << "nprobe " << probe.nprobe << " allowed "
-                 << (probe.allowed == nullptr ? kIvfHalfRows
-                                              : probe.allowed->Count()));
+    SCOPED_TRACE(
+        ::testing::Message()
+        << "nprobe " << probe.nprobe << " allowed "
+        << (probe.allowed == nullptr ? kIvfHalfRows : probe.allowed->Count()));
     double recall = 0;
     for (size_t q = 0; q < kIvfHalfQueries; ++q) {
       IndexSearchParams sp;
@@ -173,8 +174,7 @@ TEST_P(IvfHalfTest, RecallAndFiltersAgainstHalfFlat) {
       // Scores are the 16-bit rows' (COSINE: the unit query rounded to the
       // type, so a little apart from the oracle's).
       const float tol = cosine() ? 2e-2f : 1e-3f;
-      for (size_t i = 0; i < got.size() && probe.nprobe == kIvfHalfNlist;
-           ++i) {
+      for (size_t i = 0; i < got.size() && probe.nprobe == kIvfHalfNlist; ++i) {
         EXPECT_NEAR(got[i].score, truth[i].score,
                     tol * (1.0f + std::fabs(truth[i].score)))
             << "query " << q << " rank " << i;
@@ -254,13 +254,11 @@ TEST_P(IvfHalfTest, SaveLoadGivesIdenticalResults) {
 
 INSTANTIATE_TEST_SUITE_P(
     TypesRowsAndMetrics, IvfHalfTest,
-    ::testing::Combine(::testing::Values(IndexType::kIvfFlat,
-                                         IndexType::kIvfSq8,
-                                         IndexType::kIvfPq, IndexType::kScann),
-                       ::testing::Values(HalfType::kFloat16,
-                                         HalfType::kBFloat16),
-                       ::testing::Values(Metric::kL2, Metric::kIP,
-                                         Metric::kCosine)),
+    ::testing::Combine(
+        ::testing::Values(IndexType::kIvfFlat, IndexType::kIvfSq8,
+                          IndexType::kIvfPq, IndexType::kScann),
+        ::testing::Values(HalfType::kFloat16, HalfType::kBFloat16),
+        ::testing::Values(Metric::kL2, Metric::kIP, Metric::kCosine)),
     [](const auto& info) {
       const IndexType t = std::get<0>(info.param);
       const Metric m = std::get<2>(info.param);
@@ -269,7 +267,9 @@ INSTANTIATE_TEST_SUITE_P(
                          : t == IndexType::kIvfPq  ? "IvfPq"
                                                    : "Scann") +
              "_" + HalfTypeName(std::get<1>(info.param)) +
-             (m == Metric::kL2 ? "_L2" : m == Metric::kIP ? "_IP" : "_COSINE");
+             (m == Metric::kL2   ? "_L2"
+              : m == Metric::kIP ? "_IP"
+                                 : "_COSINE");
     });
 
 // IVF_FLAT keeps the 16-bit rows in its lists (not widened copies), and

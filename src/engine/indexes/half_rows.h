@@ -48,8 +48,7 @@ inline void ScaleHalfRow(HalfType t, const float* packed, size_t slots,
 inline DistanceFn RowL2SqrFunction(const std::optional<HalfType>& half) {
   return half.has_value() ? HalfSlotL2SqrFunction(*half) : L2SqrFunction();
 }
-inline DistanceFn RowInnerProductFunction(
-    const std::optional<HalfType>& half) {
+inline DistanceFn RowInnerProductFunction(const std::optional<HalfType>& half) {
   return half.has_value() ? HalfSlotInnerProductFunction(*half)
                           : InnerProductFunction();
 }
@@ -59,9 +58,9 @@ inline DistanceFn RowInnerProductFunction(
 /// 2: bfloat16; bytes written before 16-bit rows existed have 0 there).
 inline uint8_t MetricByteWithHalf(Metric metric,
                                   const std::optional<HalfType>& half) {
-  const uint8_t tag = !half.has_value()                ? 0
+  const uint8_t tag = !half.has_value()             ? 0
                       : *half == HalfType::kFloat16 ? 1
-                                                      : 2;
+                                                    : 2;
   return static_cast<uint8_t>(static_cast<uint8_t>(metric) | (tag << 4));
 }
 /// Splits a metric byte; false for an unknown row type tag.
