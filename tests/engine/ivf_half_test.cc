@@ -31,7 +31,7 @@ using testing::Recall;
 
 constexpr size_t kIvfHalfValues = 32;  // dimension
 constexpr size_t kIvfHalfSlots = kIvfHalfValues / 2;
-constexpr size_t kIvfHalfRows = 2000;
+constexpr size_t kIvfHalfRows = 1500;
 constexpr size_t kIvfHalfQueries = 30;
 constexpr int kIvfHalfNlist = 16;
 
@@ -84,7 +84,7 @@ class IvfHalfTest
     p.dim = kIvfHalfSlots;
     p.half = half();
     p.nlist = kIvfHalfNlist;
-    p.pq_nbits = 6;
+    p.pq_nbits = 4;
     p.build_threads = 1;
     return p;
   }
