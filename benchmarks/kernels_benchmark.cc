@@ -10,7 +10,12 @@
 //     (half the bytes: BFLOAT16_VECTOR's and FLOAT16_VECTOR's FLAT, with
 //     their QPS against float32's),
 //  5. FLAT search of a batch of queries (default 1000), and the bare
-//     InnerProductMatrix kernel, as a fraction of (2).
+//     InnerProductMatrix kernel, as a fraction of (2),
+//  6. IVF_FLAT over --ivf_n x d rows (default 200,000; 0 skips) in float32
+//     and in bfloat16 (BFLOAT16_VECTOR's IVF_FLAT: lists of the 16-bit rows),
+//     same nlist, same seed, one query at a time at the same nprobe: QPS and
+//     recall@10 against the exact float32 top-10 (and bfloat16's against
+//     the exact bfloat16 top-10 too).
 //
 // Times are thread CPU times (CLOCK_THREAD_CPUTIME_ID), medians of several
 // runs: the machine is shared. Single-threaded. Build with -O3 and no
@@ -18,6 +23,7 @@
 // function-level target attributes.
 //
 // Usage: kernels_benchmark [--n=ROWS] [--d=DIM] [--nq=QUERIES] [--reps=R]
+//                          [--ivf_n=ROWS] [--nlist=L] [--nprobe=P]
 #include <time.h>
 
 #include <algorithm>
@@ -43,6 +49,7 @@
 
 #include "engine/indexes/flat_index.h"
 #include "engine/indexes/half_flat.h"
+#include "engine/indexes/ivf_index.h"
 #include "engine/kernels/distance.h"
 #include "engine/kernels/half.h"
 #include "engine/storage/huge_page_allocator.h"
@@ -334,6 +341,9 @@ struct Args {
   size_t d = 128;
   size_t nq = 1000;
   int reps = 5;
+  size_t ivf_n = 200'000;
+  int nlist = 512;
+  int nprobe = 16;
 };
 
 Args ParseArgs(int argc, char** argv) {
@@ -348,14 +358,141 @@ Args ParseArgs(int argc, char** argv) {
       a.nq = std::strtoull(s + 5, nullptr, 10);
     } else if (std::strncmp(s, "--reps=", 7) == 0) {
       a.reps = std::atoi(s + 7);
+    } else if (std::strncmp(s, "--ivf_n=", 8) == 0) {
+      a.ivf_n = std::strtoull(s + 8, nullptr, 10);
+    } else if (std::strncmp(s, "--nlist=", 8) == 0) {
+      a.nlist = std::atoi(s + 8);
+    } else if (std::strncmp(s, "--nprobe=", 9) == 0) {
+      a.nprobe = std::atoi(s + 9);
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--n=ROWS] [--d=DIM] [--nq=QUERIES] [--reps=R]\n",
+                   "usage: %s [--n=ROWS] [--d=DIM] [--nq=QUERIES] [--reps=R] "
+                   "[--ivf_n=ROWS] [--nlist=L] [--nprobe=P]\n",
                    argv[0]);
       std::exit(2);
     }
   }
   return a;
+}
+
+// 6. IVF_FLAT in float32 and in bfloat16 (rows packed two per float32 slot,
+// as a BFLOAT16_VECTOR segment stores them), L2, same nlist and seed.
+void RunIvfHalf(const Args& args, const std::vector<float>& all_queries) {
+  using cove::engine::HalfType;
+  using cove::engine::IndexType;
+  using cove::engine::IvfIndex;
+  const size_t n = args.ivf_n, d = args.d, slots = d / 2;
+  const size_t nq = std::min<size_t>(all_queries.size() / d, 500);
+  std::vector<float> data(n * d);
+  FillMixture(data.data(), n, d, 11);
+  std::vector<float> packed(n * slots), packed_q(nq * slots);
+  auto* h = reinterpret_cast<uint16_t*>(packed.data());
+  for (size_t i = 0; i < n * d; ++i) {
+    h[i] = cove::engine::FloatToHalf(HalfType::kBFloat16, data[i]);
+  }
+  auto* hq = reinterpret_cast<uint16_t*>(packed_q.data());
+  for (size_t i = 0; i < nq * d; ++i) {
+    hq[i] = cove::engine::FloatToHalf(HalfType::kBFloat16, all_queries[i]);
+  }
+  // Exact top-10s: float32 FLAT, and the bfloat16 FLAT scan.
+  IndexSearchParams exact;
+  exact.k = 10;
+  std::vector<std::vector<Neighbor>> truth32(nq), truth16(nq);
+  {
+    IndexParams p;
+    p.type = IndexType::kFlat;
+    p.dim = d;
+    FlatIndex flat(p);
+    if (!flat.Build(data.data(), n).ok()) return;
+    cove::engine::HalfExactView view;
+    view.data = h;
+    view.n = n;
+    view.dim = d;
+    view.type = HalfType::kBFloat16;
+    for (size_t q = 0; q < nq; ++q) {
+      truth32[q] = flat.Search(all_queries.data() + q * d, exact);
+      truth16[q] = cove::engine::HalfExactSearch(view, hq + q * d, 1.0f, exact);
+    }
+  }
+  auto recall = [&](const std::vector<std::vector<Neighbor>>& got,
+                    const std::vector<std::vector<Neighbor>>& truth) {
+    size_t hit = 0;
+    for (size_t q = 0; q < nq; ++q) {
+      for (const Neighbor& g : got[q]) {
+        for (const Neighbor& t : truth[q]) hit += g.row == t.row ? 1 : 0;
+      }
+    }
+    return static_cast<double>(hit) / static_cast<double>(10 * nq);
+  };
+  std::printf(
+      "\nIVF_FLAT, L2: %zu x %zu, nlist %d, nprobe %d, k = 10, %zu queries "
+      "one at a time\n",
+      n, d, args.nlist, args.nprobe, nq);
+  std::printf("%-28s %10s %10s %12s %12s %14s\n", "", "build s", "MiB rows",
+              "ms/query", "QPS", "recall@10");
+  double qps32 = 0, qps32_attached = 0;
+  for (bool bf16 : {false, true}) {
+    IndexParams p;
+    p.type = IndexType::kIvfFlat;
+    p.dim = bf16 ? slots : d;
+    p.nlist = args.nlist;
+    p.build_threads = 2;
+    if (bf16) p.half = HalfType::kBFloat16;
+    IvfIndex index(p);
+    // Build: wall time (two threads).
+    timespec w0, w1;
+    clock_gettime(CLOCK_MONOTONIC, &w0);
+    if (!index.Build(bf16 ? packed.data() : data.data(), n).ok()) return;
+    clock_gettime(CLOCK_MONOTONIC, &w1);
+    const double build = static_cast<double>(w1.tv_sec - w0.tv_sec) +
+                         1e-9 * static_cast<double>(w1.tv_nsec - w0.tv_nsec);
+    IndexSearchParams sp;
+    sp.k = 10;
+    sp.nprobe = args.nprobe;
+    const double own_bytes = static_cast<double>(index.float_bytes());
+    const float* qs = bf16 ? packed_q.data() : all_queries.data();
+    const size_t stride = bf16 ? slots : d;
+    // First the lists holding their rows; then, as a segment runs it, the
+    // lists reading the rows from the segment's storage (attached).
+    for (bool attached : {false, true}) {
+      if (attached) {
+        cove::engine::ExternalVectors v;
+        v.data = bf16 ? packed.data() : data.data();
+        v.n = n;
+        v.dim = stride;
+        if (!index.AttachVectors(v).ok()) return;
+      }
+      std::vector<std::vector<Neighbor>> got(nq);
+      std::vector<double> times;
+      for (int r = 0; r < std::max(args.reps, 3); ++r) {
+        const double s0 = ThreadSeconds();
+        for (size_t q = 0; q < nq; ++q) {
+          got[q] = index.Search(qs + q * stride, sp);
+        }
+        times.push_back((ThreadSeconds() - s0) / static_cast<double>(nq));
+      }
+      const double secs = Median(times);
+      if (!bf16) (attached ? qps32_attached : qps32) = 1.0 / secs;
+      char rec[64];
+      if (bf16) {
+        std::snprintf(rec, sizeof(rec), "%.4f (%.4f vs bf16 exact)",
+                      recall(got, truth32), recall(got, truth16));
+      } else {
+        std::snprintf(rec, sizeof(rec), "%.4f", recall(got, truth32));
+      }
+      char label[64];
+      std::snprintf(label, sizeof(label), "%s IVF_FLAT, %s",
+                    bf16 ? "bfloat16" : "float32",
+                    attached ? "attached" : "own lists");
+      std::printf("%-28s %10.1f %10.0f %12.3f %12.0f   %s", label, build,
+                  own_bytes / (1 << 20), secs * 1e3, 1.0 / secs, rec);
+      if (bf16) {
+        std::printf("   %.2fx float32 QPS",
+                    (1.0 / secs) / (attached ? qps32_attached : qps32));
+      }
+      std::printf("\n");
+    }
+  }
 }
 
 }  // namespace
@@ -556,5 +693,8 @@ int main(int argc, char** argv) {
     std::printf("%-44s %12.3f %12.1f %11.0f%%\n", label, secs, gflops,
                 100.0 * gflops / ref_peak);
   }
+  l2_index.reset();
+  ip_index.reset();
+  if (args.ivf_n > 0 && d % 2 == 0) RunIvfHalf(args, queries);
   return 0;
 }

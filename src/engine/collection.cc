@@ -135,15 +135,25 @@ absl::Status CheckBinaryIndex(const IndexDef& def) {
 }
 
 // The indexes of FLOAT16_VECTOR / BFLOAT16_VECTOR fields: FLAT (AUTOINDEX
-// picks it), an exact scan of the 16-bit rows, or HNSW walking them; with
-// L2, IP or COSINE.
+// picks it), an exact scan of the 16-bit rows; HNSW walking them; IVF_FLAT
+// (lists of the 16-bit rows), IVF_SQ8, IVF_PQ and SCANN (codes of the rows
+// widened to float32, re-ranked on the 16-bit rows); with L2, IP or COSINE.
 absl::Status CheckHalfIndex(const IndexDef& def, DataType type) {
-  if (def.kind != IndexKind::kFlat && def.kind != IndexKind::kAutoIndex &&
-      def.kind != IndexKind::kHnsw) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "index on field '", def.field_name, "': index type ",
-        IndexKindLabel(def.kind), " is not supported on ", DataTypeName(type),
-        " fields in this version (expected FLAT, HNSW or AUTOINDEX)"));
+  switch (def.kind) {
+    case IndexKind::kFlat:
+    case IndexKind::kAutoIndex:
+    case IndexKind::kHnsw:
+    case IndexKind::kIvfFlat:
+    case IndexKind::kIvfSq8:
+    case IndexKind::kIvfPq:
+    case IndexKind::kScann:
+      break;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(
+          "index on field '", def.field_name, "': index type ",
+          IndexKindLabel(def.kind), " is not supported on ", DataTypeName(type),
+          " fields (expected FLAT, HNSW, IVF_FLAT, IVF_SQ8, IVF_PQ, SCANN or "
+          "AUTOINDEX)"));
   }
   if (def.metric == Metric::kBM25) {
     return absl::InvalidArgumentError(
@@ -152,7 +162,8 @@ absl::Status CheckHalfIndex(const IndexDef& def, DataType type) {
                      "or COSINE for ",
                      DataTypeName(type), ")"));
   }
-  if (def.kind != IndexKind::kHnsw && !def.params.empty()) {
+  if ((def.kind == IndexKind::kFlat || def.kind == IndexKind::kAutoIndex) &&
+      !def.params.empty()) {
     const auto& [key, value] = *def.params.begin();
     return absl::InvalidArgumentError(
         absl::StrCat("index param '", key, "': not a parameter of ",

@@ -709,7 +709,8 @@ class Collection {
   // no index object is built.
   bool HalfScan(size_t f, const IndexDef& def) const {
     if (IsBinaryField(f)) return def.kind != IndexKind::kBinIvfFlat;
-    return vector_half_[f].has_value() && def.kind != IndexKind::kHnsw;
+    return vector_half_[f].has_value() &&
+           (def.kind == IndexKind::kFlat || def.kind == IndexKind::kAutoIndex);
   }
   // Sparse fields: their schema positions, and for BM25 outputs the schema
   // position of the text field (-1 else). Analyzers by schema position.

@@ -432,8 +432,9 @@ absl::StatusOr<SearchHits> Collection::Search(
         continue;
       }
       if (half.has_value() && index != nullptr) {
-        // 16-bit rows walked by HNSW: queries packed as the rows (COSINE:
-        // at unit length, as the index was built).
+        // 16-bit rows walked by HNSW or scanned by an IVF index: queries
+        // packed as the rows (COSINE: at unit length, as the index was
+        // built).
         const std::vector<uint16_t>& iq =
             cosine ? half_unit_queries : half_queries;
         for (size_t q = q0; q < q1; ++q) {

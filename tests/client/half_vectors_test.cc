@@ -1,8 +1,8 @@
 // FLOAT16_VECTOR and BFLOAT16_VECTOR fields through the client (embedded
-// backend and engine): rows stored as 16-bit values, FLAT search against a
-// double-precision reference on every metric across sealed and growing
-// segments, the values read back bit for bit, durability across reopen
-// (snapshot and log), and the refusals.
+// backend and engine): rows stored as 16-bit values, FLAT and the IVF
+// indexes searched against a double-precision reference on every metric
+// across sealed and growing segments, the values read back bit for bit,
+// durability across reopen (snapshot and log), and the refusals.
 #include <stdlib.h>
 
 #include <algorithm>
@@ -230,6 +230,100 @@ TEST_P(HalfVectorsTest, Float32QueriesAndRowsAreRoundedToTheFieldType) {
   }
 }
 
+// IVF_FLAT, IVF_SQ8, IVF_PQ and SCANN on the field, built in the background
+// on three sealed segments, saved with them and read back on reopen:
+// probing every list (and re-ranking deep) gives the reference top-10, with
+// and without a filter; a partial probe keeps most of it.
+TEST_P(HalfVectorsTest, IvfIndexesMatchReferenceAcrossSegmentsAndReopen) {
+  const std::string dir = HalfTempDir();
+  ClientOptions options = HalfSmallSegments();
+  options.embedded.segment_seal_rows = 100;
+  const std::vector<IndexType> kinds = {IndexType::kIvfFlat, IndexType::kIvfSq8,
+                                        IndexType::kIvfPq, IndexType::kScann};
+  auto name = [](size_t i) { return "ivf" + std::to_string(i); };
+  std::vector<std::vector<uint16_t>> queries;
+  for (int q = 0; q < 4; ++q) queries.push_back(Random());
+  auto check = [&](Client& client, const std::string& collection,
+                   IndexType kind) {
+    for (bool filtered : {false, true}) {
+      for (int nprobe : {8, 2}) {
+        SearchRequest s;
+        s.collection_name = collection;
+        for (const auto& q : queries) {
+          s.vector_values.push_back(HalfValue(type(), q));
+        }
+        s.limit = 10;
+        s.filter = filtered ? "parity == 0" : "";
+        s.params["nprobe"] = Value(int64_t{nprobe});
+        // The re-rank depth, by each index's name for it.
+        if (kind == IndexType::kIvfSq8 || kind == IndexType::kIvfPq) {
+          s.params["rerank"] = Value(int64_t{300});
+        } else if (kind == IndexType::kScann) {
+          s.params["reorder_k"] = Value(int64_t{300});
+        }
+        ASSERT_OK_AND_ASSIGN(SearchResults results, client.Search(s));
+        ASSERT_EQ(results.hits.size(), queries.size());
+        double recall = 0;
+        for (size_t q = 0; q < queries.size(); ++q) {
+          const auto ref = Reference(queries[q], filtered);
+          ASSERT_EQ(results.hits[q].size(), 10u);
+          for (size_t i = 0; i < 10; ++i) {
+            const Hit& hit = results.hits[q][i];
+            if (filtered) EXPECT_EQ(hit.id.AsInt() % 2, 0);
+            recall += std::count_if(
+                ref.begin(), ref.begin() + 10,
+                [&](const auto& r) { return r.second == hit.id.AsInt(); });
+            if (nprobe == 8) {
+              // COSINE indexes score the unit query rounded to the type.
+              EXPECT_NEAR(hit.distance, ref[i].first,
+                          (metric() == MetricType::kCosine ? 2e-2 : 1e-4) *
+                              (1 + std::fabs(ref[i].first)))
+                  << collection << " query " << q << " hit " << i;
+            }
+          }
+        }
+        recall /= 10.0 * static_cast<double>(queries.size());
+        EXPECT_GE(recall, nprobe == 8 ? 0.97 : 0.5)
+            << collection << " nprobe " << nprobe << " filtered " << filtered;
+      }
+    }
+  };
+  {
+    ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir, options));
+    std::vector<Row> rows;
+    for (int64_t id = 0; id < 300; ++id) {
+      rows_.push_back(Random());
+      rows.push_back(Row{{"id", Value(id)},
+                         {"vec", HalfValue(type(), rows_.back())},
+                         {"parity", Value(id % 2)}});
+    }
+    for (size_t i = 0; i < kinds.size(); ++i) {
+      IndexSpec index;
+      index.field_name = "vec";
+      index.index_type = kinds[i];
+      index.metric_type = metric();
+      index.params = {{"nlist", "8"}};
+      ASSERT_THAT(
+          client.CreateCollection(name(i), Schema(data_type()), {index}),
+          IsOk());
+      ASSERT_THAT(client.Insert(name(i), rows), IsOk());
+      ASSERT_THAT(client.Flush(name(i)), IsOk());  // waits for the builds
+      ASSERT_OK_AND_ASSIGN(auto indexes, client.DescribeIndexes(name(i)));
+      ASSERT_EQ(indexes.size(), 1u);
+      EXPECT_EQ(indexes[0].index_type, kinds[i]);
+      EXPECT_EQ(indexes[0].indexed_rows, 300);
+      check(client, name(i), kinds[i]);
+    }
+  }
+  // Reopened: the indexes were saved with the segments.
+  ASSERT_OK_AND_ASSIGN(Client client, Client::Open(dir, options));
+  for (size_t i = 0; i < kinds.size(); ++i) {
+    ASSERT_OK_AND_ASSIGN(auto indexes, client.DescribeIndexes(name(i)));
+    EXPECT_EQ(indexes[0].indexed_rows, 300);
+    check(client, name(i), kinds[i]);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     TypesAndMetrics, HalfVectorsTest,
     ::testing::Combine(::testing::Values(HalfType::kFloat16,
@@ -367,15 +461,15 @@ TEST(HalfVectorsErrorsTest, RefusalsNameTheFieldAndType) {
   ASSERT_OK_AND_ASSIGN(Client client, Client::Open(":memory:", {}));
   ASSERT_THAT(client.CreateCollection("docs", Schema(DataType::kFloat16Vector)),
               IsOk());
-  IndexSpec hnsw;
-  hnsw.field_name = "vec";
-  hnsw.index_type = IndexType::kIvfFlat;
-  hnsw.metric_type = MetricType::kL2;
-  EXPECT_THAT(client.CreateIndex("docs", hnsw),
+  IndexSpec diskann;
+  diskann.field_name = "vec";
+  diskann.index_type = IndexType::kDiskAnn;
+  diskann.metric_type = MetricType::kL2;
+  EXPECT_THAT(client.CreateIndex("docs", diskann),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("index type IVF_FLAT is not supported on "
+                       HasSubstr("index type DISKANN is not supported on "
                                  "FLOAT16_VECTOR fields")));
-  IndexSpec flat = hnsw;
+  IndexSpec flat = diskann;
   flat.index_type = IndexType::kFlat;
   ASSERT_THAT(client.CreateIndex("docs", flat), IsOk());
   ASSERT_THAT(client.LoadCollection("docs"), IsOk());

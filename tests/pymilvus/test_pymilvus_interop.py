@@ -1072,8 +1072,8 @@ def test_messages_and_names(client):
 # bfloat16 travels without ml_dtypes), queries as numpy float16 arrays
 # (Float16Vector placeholders) or float32 lists (FloatVector, rounded to the
 # field's type), output vectors back as bytes; hits checked against a numpy
-# reference in float64; HNSW on them, and an unsupported index refused by
-# name.
+# reference in float64; HNSW, IVF_FLAT and IVF_PQ on them, and an
+# unsupported index refused by name.
 
 _VT_DIM = 24
 
@@ -1160,8 +1160,48 @@ def test_bfloat16_rows_as_bytes_and_float32_queries(client):
 
 def test_unsupported_index_is_refused_by_name(client):
     with pytest.raises(MilvusException,
-                       match="index type IVF_FLAT is not supported on FLOAT16_VECTOR"):
-        _vt_make(client, "f16_ivf", DataType.FLOAT16_VECTOR, "L2", index_type="IVF_FLAT")
+                       match="index type DISKANN is not supported on FLOAT16_VECTOR"):
+        _vt_make(client, "f16_diskann", DataType.FLOAT16_VECTOR, "L2", index_type="DISKANN")
+
+
+@pytest.mark.parametrize(
+    "index_type,build,search",
+    [
+        ("IVF_FLAT", {"nlist": 8}, {"nprobe": 8}),
+        ("IVF_PQ", {"nlist": 8, "m": 12, "nbits": 8}, {"nprobe": 8, "rerank": 400}),
+    ],
+)
+def test_float16_ivf_indexes(client, index_type, build, search):
+    # IVF_FLAT and IVF_PQ on a float16 field as pymilvus creates them
+    # (create_index after the collection), searched with numpy float16
+    # queries: every list probed (and re-ranked deep on the 16-bit rows) is
+    # the exact float64 top-5.
+    name = f"f16_{index_type.lower()}"
+    if client.has_collection(name):
+        client.drop_collection(name)
+    schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vec", DataType.FLOAT16_VECTOR, dim=_VT_DIM)
+    client.create_collection(name, schema=schema)
+    rng = np.random.default_rng(8)
+    base = rng.standard_normal((400, _VT_DIM)).astype(np.float16)
+    client.insert(name, [{"id": i, "vec": base[i]} for i in range(len(base))])
+    client.flush(name)
+    index_params = client.prepare_index_params()
+    index_params.add_index(field_name="vec", index_type=index_type, metric_type="L2",
+                           params=build)
+    client.create_index(name, index_params)
+    client.load_collection(name)
+    (desc,) = [client.describe_index(name, n) for n in client.list_indexes(name)]
+    assert desc["index_type"] == index_type
+    queries = rng.standard_normal((3, _VT_DIM)).astype(np.float16)
+    res = client.search(name, data=list(queries), anns_field="vec", limit=5,
+                        search_params={"metric_type": "L2", "params": search})
+    ids, scores = _vt_expect(base.astype(np.float64), queries.astype(np.float64), "L2", 5)
+    for q, hits in enumerate(res):
+        assert [h["id"] for h in hits] == list(ids[q])
+        for h, s in zip(hits, scores[q]):
+            assert h["distance"] == pytest.approx(s, rel=1e-4, abs=1e-4)
 
 
 def test_float16_hnsw_index(client):

@@ -214,10 +214,10 @@ def test_float16_and_bfloat16_vectors(client, rng):
     assert res.ids[0].tolist() == np.argsort(-ip, kind="stable")[:3].tolist()
     with pytest.raises(cove.InvalidArgumentError, match="expected BFLOAT16_VECTOR"):
         client.insert("half", [{"id": 99, "h": h[0], "b": h[0]}])
-    with pytest.raises(cove.InvalidArgumentError, match="index type IVF_FLAT is not supported"):
+    with pytest.raises(cove.InvalidArgumentError, match="index type DISKANN is not supported"):
         client.release_collection("half")
         client.drop_index("half", "h")
-        client.create_index("half", {"field_name": "h", "index_type": "IVF_FLAT",
+        client.create_index("half", {"field_name": "h", "index_type": "DISKANN",
                                      "metric_type": "L2"})
 
 

@@ -438,3 +438,52 @@ def test_binary_vectors_as_pymilvus(milvus):
     assert got[0]["code"] == [codes[3].tobytes()]
     assert milvus.get("bin", ids=[4], output_fields=["code"])[0]["code"] == [codes[4].tobytes()]
     assert milvus.describe_index("bin", "code")["index_type"] == "BIN_IVF_FLAT"
+
+
+@pytest.mark.parametrize("index_type,params,search", [
+    ("IVF_FLAT", {"nlist": 4}, {"nprobe": 4}),
+    ("IVF_SQ8", {"nlist": 4}, {"nprobe": 4, "rerank": 200}),
+    ("IVF_PQ", {"nlist": 4, "m": 8}, {"nprobe": 4, "rerank": 200}),
+    ("SCANN", {"nlist": 4}, {"nprobe": 4, "reorder_k": 200}),
+])
+def test_ivf_indexes_on_float16_and_bfloat16_fields(milvus, index_type, params, search):
+    """IVF indexes created with create_index on FLOAT16_VECTOR and
+    BFLOAT16_VECTOR fields, searched with numpy float16 queries (and float32
+    ones for bfloat16): every list probed, re-ranked deep, is the exact top-5."""
+    rng = np.random.default_rng(9)
+    h = rng.standard_normal((150, 16)).astype(np.float16)
+    for dtype in (DataType.FLOAT16_VECTOR, DataType.BFLOAT16_VECTOR):
+        name = f"ivf16_{index_type.lower()}_{'f16' if dtype == DataType.FLOAT16_VECTOR else 'bf16'}"
+        schema = milvus.create_schema(auto_id=False)
+        schema.add_field("id", DataType.INT64, is_primary=True)
+        schema.add_field("vec", dtype, dim=16)
+        milvus.create_collection(name, schema=schema)
+        # float16 values are exact in bfloat16 only when they have 8
+        # significant bits: round them to bfloat16's grid for that field.
+        rows = h if dtype == DataType.FLOAT16_VECTOR else \
+            (_mc_bf16(h.astype(np.float32)).astype(np.uint32) << 16).view(np.float32)
+        milvus.insert(name, [{"id": i, "vec": rows[i]} for i in range(len(rows))])
+        milvus.flush(name)
+        index_params = milvus.prepare_index_params()
+        index_params.add_index(field_name="vec", index_type=index_type, metric_type="L2",
+                               params=params)
+        milvus.create_index(name, index_params)
+        milvus.load_collection(name)
+        assert milvus.describe_index(name, "vec")["index_type"] == index_type
+        q = rng.standard_normal((2, 16)).astype(np.float16)
+        queries = q if dtype == DataType.FLOAT16_VECTOR else \
+            (_mc_bf16(q.astype(np.float32)).astype(np.uint32) << 16).view(np.float32)
+        res = milvus.search(name, data=list(queries), limit=5,
+                            search_params={"metric_type": "L2", "params": search})
+        d = ((queries[:, None, :].astype(np.float64)
+              - np.asarray(rows, dtype=np.float64)[None]) ** 2).sum(-1)
+        for i in range(2):
+            assert [hit["id"] for hit in res[i]] == np.argsort(d[i], kind="stable")[:5].tolist()
+            assert [hit["distance"] for hit in res[i]] == pytest.approx(
+                np.sort(d[i])[:5], rel=1e-4)
+
+
+def _mc_bf16(x):
+    """float32 values rounded to bfloat16 (to nearest even), as uint16."""
+    u = np.asarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)

@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -134,15 +135,24 @@ class IndexReader {
 
 /// Writes rows 0..n-1 (`row(id)`, `dim` floats each), each multiplied by
 /// scale[id] when `scale` is set: the vectors the index saw, for re-ranking
-/// after a load.
+/// after a load. With `half`, the rows are 16-bit values packed two per
+/// slot, scaled value by value and rounded back to their type.
 template <typename Writer, typename RowFn>
 void PutScaledRows(Writer* w, size_t n, size_t dim, const float* scale,
-                   RowFn row) {
+                   RowFn row, std::optional<engine::HalfType> half = {}) {
   std::vector<float> scaled(dim);
   for (size_t r = 0; r < n; ++r) {
     const uint32_t id = static_cast<uint32_t>(r);
     const float* x = row(id);
-    if (scale != nullptr) {
+    if (scale != nullptr && half.has_value()) {
+      const auto* h = reinterpret_cast<const uint16_t*>(x);
+      auto* o = reinterpret_cast<uint16_t*>(scaled.data());
+      for (size_t t = 0; t < 2 * dim; ++t) {
+        o[t] = engine::FloatToHalf(
+            *half, engine::HalfToFloat(*half, h[t]) * scale[id]);
+      }
+      x = scaled.data();
+    } else if (scale != nullptr) {
       for (size_t t = 0; t < dim; ++t) scaled[t] = x[t] * scale[id];
       x = scaled.data();
     }

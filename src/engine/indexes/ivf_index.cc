@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "engine/indexes/half_rows.h"
 #include "engine/indexes/index_io.h"
 #include "engine/indexes/kmeans.h"
 #include "engine/indexes/top_k.h"
@@ -52,9 +53,10 @@ absl::Status IvfIndex::ValidateParams(const IndexParams& p) {
 IvfIndex::IvfIndex(const IndexParams& params)
     : params_(params),
       dim_(params.dim),
+      vdim_(IndexValueDim(params)),
       quantized_(params.type == IndexType::kIvfSq8),
       metric_ip_(params.metric != Metric::kL2),
-      sq_(params.dim) {}
+      sq_(IndexValueDim(params)) {}
 
 absl::Status IvfIndex::Build(const float* data, size_t n) {
   if (n == 0 || data == nullptr) {
@@ -65,27 +67,35 @@ absl::Status IvfIndex::Build(const float* data, size_t n) {
     return absl::InvalidArgumentError(
         absl::StrCat("n: too many rows for one index (got ", n, ")"));
   }
+  // 16-bit rows: k-means and SQ8 learn from them widened to float32.
+  std::vector<float> widened;
+  const float* values = data;
+  if (params_.half.has_value()) {
+    widened.resize(n * vdim_);
+    WidenHalfRows(*params_.half, data, n, dim_, widened.data());
+    values = widened.data();
+  }
   KMeansOptions opt;
   opt.seed = params_.seed;
   opt.threads = BuildThreadCount(params_.build_threads);
   centroids_ =
-      TrainKMeans(data, n, dim_, static_cast<size_t>(params_.nlist), opt);
+      TrainKMeans(values, n, vdim_, static_cast<size_t>(params_.nlist), opt);
   if (params_.cancelled()) {
     params_.cancel = nullptr;
     return absl::CancelledError("IVF build: cancelled");
   }
   params_.cancel = nullptr;  // the flag's owner may go away before the index
   lists_.clear();
-  lists_.resize(centroids_.size() / dim_);
+  lists_.resize(centroids_.size() / vdim_);
   lists_.shrink_to_fit();
-  sq_ = Sq8Quantizer(dim_);
-  if (quantized_) sq_.Train(data, n);
+  sq_ = Sq8Quantizer(vdim_);
+  if (quantized_) sq_.Train(values, n);
   n_ = 0;
   ext_ = ExternalVectors();
   ext_spilled_ = false;
   floats_ = std::vector<float>();
   if (quantized_) floats_.reserve(n * dim_);
-  Append(data, n);
+  Append(data, values, n);
   for (List& l : lists_) {
     l.ids.shrink_to_fit();
     l.vectors.shrink_to_fit();
@@ -108,18 +118,25 @@ absl::Status IvfIndex::Add(const float* data, size_t n) {
         "n: too many rows for one index (have ", n_, ", adding ", n, ")"));
   }
   DetachVectors();
-  Append(data, n);
+  std::vector<float> widened;
+  const float* values = data;
+  if (params_.half.has_value()) {
+    widened.resize(n * vdim_);
+    WidenHalfRows(*params_.half, data, n, dim_, widened.data());
+    values = widened.data();
+  }
+  Append(data, values, n);
   return absl::OkStatus();
 }
 
-void IvfIndex::Append(const float* data, size_t n) {
-  // IVF_SQ8 keeps float rows for re-ranking while it has all of them.
+void IvfIndex::Append(const float* data, const float* values, size_t n) {
+  // IVF_SQ8 keeps its rows for re-ranking while it has all of them.
   if (quantized_ && floats_.size() == n_ * dim_) {
     floats_.insert(floats_.end(), data, data + n * dim_);
   }
   const size_t nc = lists_.size();
   std::vector<uint32_t> assign(n);
-  AssignNearest(data, n, centroids_.data(), nc, dim_,
+  AssignNearest(values, n, centroids_.data(), nc, vdim_,
                 BuildThreadCount(params_.build_threads), assign.data(),
                 nullptr);
   std::vector<size_t> grow(nc, 0);
@@ -129,7 +146,7 @@ void IvfIndex::Append(const float* data, size_t n) {
     size_t want = l.ids.size() + grow[c];
     l.ids.reserve(want);
     if (quantized_) {
-      l.codes.reserve(want * dim_);
+      l.codes.reserve(want * vdim_);
     } else {
       l.vectors.reserve(want * dim_);
     }
@@ -140,8 +157,8 @@ void IvfIndex::Append(const float* data, size_t n) {
     l.ids.push_back(static_cast<uint32_t>(n_ + i));
     if (quantized_) {
       size_t at = l.codes.size();
-      l.codes.resize(at + dim_);
-      sq_.Encode(x, l.codes.data() + at);
+      l.codes.resize(at + vdim_);
+      sq_.Encode(values + i * vdim_, l.codes.data() + at);
     } else {
       l.vectors.insert(l.vectors.end(), x, x + dim_);
     }
@@ -151,14 +168,22 @@ void IvfIndex::Append(const float* data, size_t n) {
 
 float IvfIndex::RowDist(const float* query, uint32_t id) const {
   const float* x = Row(id);
+  if (params_.half.has_value()) {
+    if (!metric_ip_)
+      return HalfSlotL2SqrFunction(*params_.half)(query, x, dim_);
+    const float ip =
+        HalfSlotInnerProductFunction(*params_.half)(query, x, dim_);
+    return ext_.scale != nullptr ? -ip * ext_.scale[id] : -ip;
+  }
   if (!metric_ip_) return L2Sqr(query, x, dim_);
   const float ip = InnerProduct(query, x, dim_);
   return ext_.scale != nullptr ? -ip * ext_.scale[id] : -ip;
 }
 
-void IvfIndex::ScanList(const List& l, const float* query, size_t k,
-                        const Bitset* allowed, size_t allowed_limit, float lo,
-                        float hi, bool floats, std::vector<float>* buf,
+void IvfIndex::ScanList(const List& l, const float* query, const float* values,
+                        size_t k, const Bitset* allowed, size_t allowed_limit,
+                        float lo, float hi, bool floats,
+                        std::vector<float>* buf,
                         std::vector<Candidate>* heap) const {
   const size_t len = l.ids.size();
   if (len == 0) return;
@@ -198,7 +223,12 @@ void IvfIndex::ScanList(const List& l, const float* query, size_t k,
   if (allowed == nullptr && !quantized_) {
     // Unfiltered float lists: one batched kernel call per list.
     buf->resize(len);
-    if (metric_ip_) {
+    if (params_.half.has_value()) {
+      HalfScoreBatch(*params_.half, params_.metric,
+                     reinterpret_cast<const uint16_t*>(query),
+                     reinterpret_cast<const uint16_t*>(l.vectors.data()), len,
+                     2 * dim_, buf->data());
+    } else if (metric_ip_) {
       InnerProductBatch(query, l.vectors.data(), len, dim_, buf->data());
     } else {
       L2SqrBatch(query, l.vectors.data(), len, dim_, buf->data());
@@ -206,6 +236,8 @@ void IvfIndex::ScanList(const List& l, const float* query, size_t k,
     for (size_t i = 0; i < len; ++i) push(sign * (*buf)[i], l.ids[i]);
     return;
   }
+  const DistanceFn row_l2 = RowL2SqrFunction(params_.half);
+  const DistanceFn row_ip = RowInnerProductFunction(params_.half);
   for (size_t i = 0; i < len; ++i) {
     const uint32_t id = l.ids[i];
     if (allowed != nullptr && !(id < allowed_limit && allowed->Test(id))) {
@@ -213,7 +245,10 @@ void IvfIndex::ScanList(const List& l, const float* query, size_t k,
     }
     float s;
     if (quantized_) {
-      s = sq_.Score(params_.metric, query, l.codes.data() + i * dim_);
+      s = sq_.Score(params_.metric, values, l.codes.data() + i * vdim_);
+    } else if (params_.half.has_value()) {
+      s = metric_ip_ ? row_ip(query, l.vectors.data() + i * dim_, dim_)
+                     : row_l2(query, l.vectors.data() + i * dim_, dim_);
     } else if (metric_ip_) {
       s = InnerProduct(query, l.vectors.data() + i * dim_, dim_);
     } else {
@@ -229,6 +264,14 @@ std::vector<Neighbor> IvfIndex::Search(const float* query,
   const size_t nc = lists_.size();
   if (k == 0 || n_ == 0 || nc == 0 || query == nullptr) return {};
   size_t nprobe = sp.nprobe > 0 ? static_cast<size_t>(sp.nprobe) : 16;
+  // 16-bit rows: the query widened for the centroids and the SQ8 codes.
+  std::vector<float> widened;
+  const float* values = query;
+  if (params_.half.has_value()) {
+    widened.resize(vdim_);
+    WidenHalfRows(*params_.half, query, 1, dim_, widened.data());
+    values = widened.data();
+  }
   nprobe = std::min(nprobe, nc);
 
   const DistanceRange range = InternalRange(sp, metric_ip_);
@@ -285,8 +328,8 @@ std::vector<Neighbor> IvfIndex::Search(const float* query,
       return;
     }
     for (const List& l : lists_) {
-      ScanList(l, query, depth, allowed, allowed_limit, scan_lo, scan_hi,
-               floats, &buf, &heap);
+      ScanList(l, query, values, depth, allowed, allowed_limit, scan_lo,
+               scan_hi, floats, &buf, &heap);
     }
   };
   if (scan_all) {
@@ -295,10 +338,10 @@ std::vector<Neighbor> IvfIndex::Search(const float* query,
     // Coarse step: the nprobe closest centroids.
     std::vector<float> cd(nc);
     if (metric_ip_) {
-      InnerProductBatch(query, centroids_.data(), nc, dim_, cd.data());
+      InnerProductBatch(values, centroids_.data(), nc, vdim_, cd.data());
       for (float& v : cd) v = -v;
     } else {
-      L2SqrBatch(query, centroids_.data(), nc, dim_, cd.data());
+      L2SqrBatch(values, centroids_.data(), nc, vdim_, cd.data());
     }
     std::vector<uint32_t> order(nc);
     std::iota(order.begin(), order.end(), 0u);
@@ -307,8 +350,8 @@ std::vector<Neighbor> IvfIndex::Search(const float* query,
                         return cd[a] < cd[b] || (cd[a] == cd[b] && a < b);
                       });
     for (size_t p = 0; p < nprobe; ++p) {
-      ScanList(lists_[order[p]], query, depth, allowed, allowed_limit, scan_lo,
-               scan_hi, floats, &buf, &heap);
+      ScanList(lists_[order[p]], query, values, depth, allowed, allowed_limit,
+               scan_lo, scan_hi, floats, &buf, &heap);
     }
     if (!ranged && heap.size() < std::min(k, allowed_count)) {
       scan_everything();
@@ -368,6 +411,10 @@ void IvfIndex::DetachVectors() {
   auto scaled = [&](uint32_t id, float* out) {
     const float* x = ext_.data + size_t{id} * dim_;
     const float s = ext_.scale != nullptr ? ext_.scale[id] : 1.0f;
+    if (params_.half.has_value() && ext_.scale != nullptr) {
+      ScaleHalfRow(*params_.half, x, dim_, s, out);
+      return;
+    }
     for (size_t i = 0; i < dim_; ++i) out[i] = ext_.scale ? x[i] * s : x[i];
   };
   if (quantized_) {
@@ -424,7 +471,7 @@ absl::Status IvfIndex::Save(std::string* out) const {
   out->clear();
   size_t header = cove::internal::BeginIndexHeader(params_.type, out);
   cove::internal::IndexWriter w(out);
-  w.Put<uint8_t>(static_cast<uint8_t>(params_.metric));
+  w.Put<uint8_t>(MetricByteWithHalf(params_.metric, params_.half));
   w.Put<uint64_t>(dim_);
   w.Put<int32_t>(params_.nlist);
   w.Put<int32_t>(params_.build_threads);
@@ -443,7 +490,11 @@ absl::Status IvfIndex::Save(std::string* out) const {
       for (uint32_t id : l.ids) {
         const float* x = Row(id);
         const float s = ext_.scale != nullptr ? ext_.scale[id] : 1.0f;
-        for (size_t i = 0; i < dim_; ++i) row[i] = x[i] * s;
+        if (params_.half.has_value() && ext_.scale != nullptr) {
+          ScaleHalfRow(*params_.half, x, dim_, s, row.data());
+        } else {
+          for (size_t i = 0; i < dim_; ++i) row[i] = x[i] * s;
+        }
         w.PutArray(row.data(), dim_);
       }
     } else {
@@ -454,8 +505,9 @@ absl::Status IvfIndex::Save(std::string* out) const {
     // IVF_SQ8's float32 rows for re-ranking, in row order, after a marker
     // byte (bytes written before re-ranking existed end with the lists).
     w.Put<uint8_t>(1);
-    cove::internal::PutScaledRows(&w, n_, dim_, ext_.scale,
-                                  [this](uint32_t id) { return Row(id); });
+    cove::internal::PutScaledRows(
+        &w, n_, dim_, ext_.scale, [this](uint32_t id) { return Row(id); },
+        params_.half);
   }
   cove::internal::FinishIndexHeader(header, out);
   return absl::OkStatus();
@@ -475,8 +527,9 @@ absl::StatusOr<std::unique_ptr<IvfIndex>> IvfIndex::Load(
       !r.Get(&nc)) {
     return IvfDataLoss("truncated parameters");
   }
-  if (metric > static_cast<uint8_t>(Metric::kCosine)) {
-    return IvfDataLoss("unknown metric");
+  if (!SplitMetricByte(metric, &metric, &p.half) ||
+      metric > static_cast<uint8_t>(Metric::kCosine)) {
+    return IvfDataLoss("unknown metric or row type");
   }
   p.metric = static_cast<Metric>(metric);
   p.dim = static_cast<size_t>(dim);
@@ -485,21 +538,21 @@ absl::StatusOr<std::unique_ptr<IvfIndex>> IvfIndex::Load(
       n >= std::numeric_limits<uint32_t>::max()) {
     return IvfDataLoss("inconsistent list count");
   }
-  if (nc > r.remaining() / (dim * sizeof(float))) {
+  const size_t vdim = IndexValueDim(p);
+  if (nc > r.remaining() / (vdim * sizeof(float))) {
     return IvfDataLoss("truncated centroids");
   }
   auto index = std::make_unique<IvfIndex>(p);
   IvfIndex& x = *index;
-  x.centroids_.resize(static_cast<size_t>(nc) * p.dim);
+  x.centroids_.resize(static_cast<size_t>(nc) * vdim);
   if (!r.GetArray(x.centroids_.data(), x.centroids_.size())) {
     return IvfDataLoss("truncated centroids");
   }
-  if (x.quantized_ &&
-      (!x.sq_.Load(&r, p.dim) || (nc > 0 && !x.sq_.trained()))) {
+  if (x.quantized_ && (!x.sq_.Load(&r, vdim) || (nc > 0 && !x.sq_.trained()))) {
     return IvfDataLoss("bad quantizer");
   }
   x.lists_.resize(static_cast<size_t>(nc));
-  const size_t row_bytes = x.quantized_ ? p.dim : p.dim * sizeof(float);
+  const size_t row_bytes = x.quantized_ ? vdim : p.dim * sizeof(float);
   // Every row takes an id and its vector in some list: a row count the
   // remaining bytes cannot hold is corrupt (checked before allocating).
   if (n > r.remaining() / (sizeof(uint32_t) + row_bytes)) {
@@ -518,7 +571,7 @@ absl::StatusOr<std::unique_ptr<IvfIndex>> IvfIndex::Load(
       return IvfDataLoss("truncated list data");
     }
     if (x.quantized_) {
-      l.codes.resize(l.ids.size() * p.dim);
+      l.codes.resize(l.ids.size() * vdim);
       r.GetArray(l.codes.data(), l.codes.size());
     } else {
       l.vectors.resize(l.ids.size() * p.dim);
@@ -536,8 +589,11 @@ absl::StatusOr<std::unique_ptr<IvfIndex>> IvfIndex::Load(
     if (!r.GetArray(x.floats_.data(), x.floats_.size())) {
       return IvfDataLoss("truncated float32 rows");
     }
-    for (float f : x.floats_) {
-      if (!std::isfinite(f)) return IvfDataLoss("non-finite float32 row");
+    // (16-bit rows are value pairs, not float32 values.)
+    for (size_t i = 0; !p.half.has_value() && i < x.floats_.size(); ++i) {
+      if (!std::isfinite(x.floats_[i])) {
+        return IvfDataLoss("non-finite float32 row");
+      }
     }
   }
   if (r.remaining() != 0) return IvfDataLoss("trailing bytes");

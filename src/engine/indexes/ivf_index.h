@@ -42,6 +42,15 @@ namespace cove::engine {
 /// Lists are chosen by squared L2 to the centroids for kL2 and by inner
 /// product with the centroids for kIP/kCosine.
 ///
+/// 16-bit rows (IndexParams::half: FLOAT16_VECTOR / BFLOAT16_VECTOR rows
+/// packed two values per float32 slot, `dim` counting slots; queries packed
+/// the same way): k-means and the SQ8 ranges are trained, and the SQ8 codes
+/// encoded, on the rows widened to float32 (transiently, half_rows.h);
+/// IVF_FLAT's lists and IVF_SQ8's re-rank rows are the 16-bit rows (2 bytes
+/// per value), scored with the 16-bit kernels (kernels/half.h). Attached
+/// COSINE rows are the raw 16-bit rows with their scale; Save() writes them
+/// scaled and rounded back to their type, as the build saw them.
+///
 /// Filtered search scans all lists (exactly, over the allowed rows only) when
 ///   allowed_count < size() * kExactFraction (5%),
 /// and whenever scanning nprobe lists finds fewer than min(k, allowed_count)
@@ -115,12 +124,15 @@ class IvfIndex : public VectorIndex {
     uint32_t id;
   };
 
-  void Append(const float* data, size_t n);
+  // Appends n rows: `rows` as stored (dim_ slots each), `values` the same
+  // rows as vdim_ float32 values (== rows for float32 rows).
+  void Append(const float* rows, const float* values, size_t n);
   // Scans list `l` into the top-k heap; `floats`: score rows on the float32
-  // rows (Row()) instead of what the list stores.
-  void ScanList(const List& l, const float* query, size_t k,
-                const Bitset* allowed, size_t allowed_limit, float lo, float hi,
-                bool floats, std::vector<float>* buf,
+  // rows (Row()) instead of what the list stores. `query` is in the rows'
+  // form, `values` the query as vdim_ float32 values (the codes').
+  void ScanList(const List& l, const float* query, const float* values,
+                size_t k, const Bitset* allowed, size_t allowed_limit, float lo,
+                float hi, bool floats, std::vector<float>* buf,
                 std::vector<Candidate>* heap) const;
   // The float32 row `id` (attached: without its scale) and the internal
   // distance to it (scale applied).
@@ -133,7 +145,8 @@ class IvfIndex : public VectorIndex {
   void DetachVectors();
 
   IndexParams params_;
-  size_t dim_;
+  size_t dim_;   // row width in slots (the values of float32 rows)
+  size_t vdim_;  // values per row: centroids, SQ8 (2 * dim_ for 16-bit)
   bool quantized_;
   bool metric_ip_;
   size_t n_ = 0;

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
+#include "engine/indexes/half_rows.h"
 #include "engine/indexes/index_io.h"
 #include "engine/indexes/kmeans.h"
 #include "engine/indexes/top_k.h"
@@ -76,10 +77,12 @@ absl::Status IvfPqIndex::ValidateParams(const IndexParams& p) {
         "nlist: must be in [1, ", kMaxNlist, "] (got ", p.nlist, ")"));
   }
   if (p.type == IndexType::kIvfPq) {
-    if (p.pq_m < 0 || static_cast<size_t>(p.pq_m) > p.dim ||
-        (p.pq_m > 0 && p.dim % static_cast<size_t>(p.pq_m) != 0)) {
+    // 16-bit rows are quantized as 2 * dim values (dim counts slots).
+    const size_t vdim = IndexValueDim(p);
+    if (p.pq_m < 0 || static_cast<size_t>(p.pq_m) > vdim ||
+        (p.pq_m > 0 && vdim % static_cast<size_t>(p.pq_m) != 0)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "m: must divide the dimension ", p.dim, " (got ", p.pq_m, ")"));
+          "m: must divide the dimension ", vdim, " (got ", p.pq_m, ")"));
     }
     if (p.pq_nbits < 1 || p.pq_nbits > ProductQuantizer::kMaxBits) {
       return absl::InvalidArgumentError(
@@ -99,17 +102,20 @@ absl::Status IvfPqIndex::ValidateParams(const IndexParams& p) {
 }
 
 size_t IvfPqIndex::SubVectors(const IndexParams& p) {
-  if (p.type == IndexType::kScann) return (p.dim + 1) / 2;
-  return p.pq_m > 0 ? static_cast<size_t>(p.pq_m) : DefaultPqM(p.dim);
+  const size_t vdim = IndexValueDim(p);
+  if (p.type == IndexType::kScann) return (vdim + 1) / 2;
+  return p.pq_m > 0 ? static_cast<size_t>(p.pq_m) : DefaultPqM(vdim);
 }
 
 IvfPqIndex::IvfPqIndex(const IndexParams& params)
     : params_(params),
       dim_(params.dim),
+      vdim_(IndexValueDim(params)),
       scann_(params.type == IndexType::kScann),
       metric_ip_(params.metric != Metric::kL2),
       ip_tables_(params.metric == Metric::kIP),
-      pq_(params.dim, SubVectors(params), scann_ ? 4 : params.pq_nbits),
+      pq_(IndexValueDim(params), SubVectors(params),
+          scann_ ? 4 : params.pq_nbits),
       m4_((pq_.m() + 3) / 4 * 4) {
   if (scann_) params_.pq_nbits = 4;
   params_.pq_m = static_cast<int>(pq_.m());
@@ -126,16 +132,24 @@ absl::Status IvfPqIndex::Build(const float* data, size_t n) {
         absl::StrCat("n: too many rows for one index (got ", n, ")"));
   }
   const int threads = BuildThreadCount(params_.build_threads);
+  // 16-bit rows: the quantizers learn from them widened to float32.
+  std::vector<float> widened;
+  const float* values = data;
+  if (params_.half.has_value()) {
+    widened.resize(n * vdim_);
+    WidenHalfRows(*params_.half, data, n, dim_, widened.data());
+    values = widened.data();
+  }
   KMeansOptions opt;
   opt.seed = params_.seed;
   opt.threads = threads;
   centroids_ =
-      TrainKMeans(data, n, dim_, static_cast<size_t>(params_.nlist), opt);
+      TrainKMeans(values, n, vdim_, static_cast<size_t>(params_.nlist), opt);
   if (params_.cancelled()) {
     params_.cancel = nullptr;
     return absl::CancelledError("IVF_PQ/SCANN build: cancelled");
   }
-  const size_t nc = centroids_.size() / dim_;
+  const size_t nc = centroids_.size() / vdim_;
   // The product quantizer learns the residuals of a sample of the rows.
   std::mt19937_64 rng(params_.seed ^ 0x5DEECE66DULL);
   const size_t s =
@@ -150,21 +164,21 @@ absl::Status IvfPqIndex::Build(const float* data, size_t n) {
     rows.resize(s);
     std::sort(rows.begin(), rows.end());
   }
-  std::vector<float> train(s * dim_);
+  std::vector<float> train(s * vdim_);
   for (size_t i = 0; i < s; ++i) {
-    std::memcpy(train.data() + i * dim_, data + rows[i] * dim_,
-                dim_ * sizeof(float));
+    std::memcpy(train.data() + i * vdim_, values + rows[i] * vdim_,
+                vdim_ * sizeof(float));
   }
   rows = std::vector<size_t>();
   std::vector<uint32_t> assign(s);
-  AssignNearest(train.data(), s, centroids_.data(), nc, dim_, threads,
+  AssignNearest(train.data(), s, centroids_.data(), nc, vdim_, threads,
                 assign.data(), nullptr);
   for (size_t i = 0; i < s; ++i) {
-    const float* c = centroids_.data() + size_t{assign[i]} * dim_;
-    float* x = train.data() + i * dim_;
-    for (size_t t = 0; t < dim_; ++t) x[t] -= c[t];
+    const float* c = centroids_.data() + size_t{assign[i]} * vdim_;
+    float* x = train.data() + i * vdim_;
+    for (size_t t = 0; t < vdim_; ++t) x[t] -= c[t];
   }
-  pq_ = ProductQuantizer(dim_, pq_.m(), pq_.nbits());
+  pq_ = ProductQuantizer(vdim_, pq_.m(), pq_.nbits());
   pq_.Train(train.data(), s, params_.seed + 7, threads, 25, s);
   train = std::vector<float>();
   if (params_.cancelled()) {
@@ -179,7 +193,7 @@ absl::Status IvfPqIndex::Build(const float* data, size_t n) {
   ext_ = ExternalVectors();
   floats_ = std::vector<float>();
   if (scann_ && params_.with_raw_data) floats_.reserve(n * dim_);
-  Append(data, n);
+  Append(data, values, n);
   for (List& l : lists_) {
     l.ids.shrink_to_fit();
     l.codes.shrink_to_fit();
@@ -202,7 +216,14 @@ absl::Status IvfPqIndex::Add(const float* data, size_t n) {
         "n: too many rows for one index (have ", n_, ", adding ", n, ")"));
   }
   DetachVectors();
-  Append(data, n);
+  std::vector<float> widened;
+  const float* values = data;
+  if (params_.half.has_value()) {
+    widened.resize(n * vdim_);
+    WidenHalfRows(*params_.half, data, n, dim_, widened.data());
+    values = widened.data();
+  }
+  Append(data, values, n);
   return absl::OkStatus();
 }
 
@@ -234,7 +255,7 @@ void IvfPqIndex::GetFastScanCode(const List& l, size_t pos,
   }
 }
 
-void IvfPqIndex::Append(const float* data, size_t n) {
+void IvfPqIndex::Append(const float* data, const float* values, size_t n) {
   if (scann_ && params_.with_raw_data && floats_.size() == n_ * dim_) {
     floats_.insert(floats_.end(), data, data + n * dim_);
   }
@@ -242,7 +263,7 @@ void IvfPqIndex::Append(const float* data, size_t n) {
   const size_t nc = lists_.size();
   const size_t cs = pq_.code_size();
   std::vector<uint32_t> assign(n);
-  AssignNearest(data, n, centroids_.data(), nc, dim_, threads, assign.data(),
+  AssignNearest(values, n, centroids_.data(), nc, vdim_, threads, assign.data(),
                 nullptr);
   std::vector<size_t> grow(nc, 0);
   for (uint32_t a : assign) ++grow[a];
@@ -262,12 +283,12 @@ void IvfPqIndex::Append(const float* data, size_t n) {
   std::vector<uint16_t> ids(pq_.m());
   for (size_t r0 = 0; r0 < n; r0 += kChunk) {
     const size_t nr = std::min(kChunk, n - r0);
-    residual.resize(nr * dim_);
+    residual.resize(nr * vdim_);
     for (size_t i = 0; i < nr; ++i) {
-      const float* x = data + (r0 + i) * dim_;
-      const float* c = centroids_.data() + size_t{assign[r0 + i]} * dim_;
-      float* out = residual.data() + i * dim_;
-      for (size_t t = 0; t < dim_; ++t) out[t] = x[t] - c[t];
+      const float* x = values + (r0 + i) * vdim_;
+      const float* c = centroids_.data() + size_t{assign[r0 + i]} * vdim_;
+      float* out = residual.data() + i * vdim_;
+      for (size_t t = 0; t < vdim_; ++t) out[t] = x[t] - c[t];
     }
     codes.resize(nr * cs);
     pq_.EncodeBatch(residual.data(), nr, codes.data(), threads);
@@ -288,15 +309,22 @@ void IvfPqIndex::Append(const float* data, size_t n) {
 
 float IvfPqIndex::RowDist(const float* query, uint32_t id) const {
   const float* x = Row(id);
+  if (params_.half.has_value()) {
+    if (!metric_ip_)
+      return HalfSlotL2SqrFunction(*params_.half)(query, x, dim_);
+    const float ip =
+        HalfSlotInnerProductFunction(*params_.half)(query, x, dim_);
+    return ext_.scale != nullptr ? -ip * ext_.scale[id] : -ip;
+  }
   if (!metric_ip_) return L2Sqr(query, x, dim_);
   const float ip = InnerProduct(query, x, dim_);
   return ext_.scale != nullptr ? -ip * ext_.scale[id] : -ip;
 }
 
 float IvfPqIndex::ListTable(const float* query, size_t c, Scratch* s) const {
-  const float* centroid = centroids_.data() + c * dim_;
+  const float* centroid = centroids_.data() + c * vdim_;
   if (!ip_tables_) {
-    for (size_t t = 0; t < dim_; ++t) s->residual[t] = query[t] - centroid[t];
+    for (size_t t = 0; t < vdim_; ++t) s->residual[t] = query[t] - centroid[t];
     pq_.ComputeTable(Metric::kL2, s->residual.data(), s->table.data());
     return 0.0f;
   }
@@ -304,12 +332,13 @@ float IvfPqIndex::ListTable(const float* query, size_t c, Scratch* s) const {
     pq_.ComputeTable(Metric::kIP, query, s->table.data());
     for (float& v : s->table) v = -v;
   }
-  return -InnerProduct(query, centroid, dim_);
+  return -InnerProduct(query, centroid, vdim_);
 }
 
-void IvfPqIndex::ScanList(size_t c, const float* query, size_t depth,
-                          const Bitset* allowed, size_t allowed_limit, float lo,
-                          float hi, bool floats, Scratch* s) const {
+void IvfPqIndex::ScanList(size_t c, const float* query, const float* values,
+                          size_t depth, const Bitset* allowed,
+                          size_t allowed_limit, float lo, float hi, bool floats,
+                          Scratch* s) const {
   const List& l = lists_[c];
   const size_t len = l.ids.size();
   if (len == 0) return;
@@ -328,7 +357,7 @@ void IvfPqIndex::ScanList(size_t c, const float* query, size_t depth,
     }
     return;
   }
-  const float base = ListTable(query, c, s);
+  const float base = ListTable(values, c, s);
   if (!scann_) {
     const size_t cs = pq_.code_size();
     const float* table = s->table.data();
@@ -395,6 +424,14 @@ std::vector<Neighbor> IvfPqIndex::Search(const float* query,
   size_t nprobe =
       sp.nprobe > 0 ? static_cast<size_t>(sp.nprobe) : kDefaultNprobe;
   nprobe = std::min(nprobe, nc);
+  // 16-bit rows: the query widened for the centroids and the tables.
+  std::vector<float> widened;
+  const float* values = query;
+  if (params_.half.has_value()) {
+    widened.resize(vdim_);
+    WidenHalfRows(*params_.half, query, 1, dim_, widened.data());
+    values = widened.data();
+  }
 
   const DistanceRange range = InternalRange(sp, metric_ip_);
   const float lo = range.lo;
@@ -431,7 +468,7 @@ std::vector<Neighbor> IvfPqIndex::Search(const float* query,
   thread_local Scratch scratch;
   Scratch* s = &scratch;
   s->table.resize(pq_.m() * pq_.ksub());
-  s->residual.resize(dim_);
+  s->residual.resize(vdim_);
   s->ids.resize(pq_.m());
   if (scann_) {
     s->qtable.resize(m4_ * 16);
@@ -444,7 +481,7 @@ std::vector<Neighbor> IvfPqIndex::Search(const float* query,
     // COSINE: rows are unit vectors, so <q, x> = (|q|^2 + 1 - |q - x|^2) / 2
     // and minus that is the internal distance.
     s->to_a = 0.5f;
-    s->to_b = -0.5f * (InnerProduct(query, query, dim_) + 1.0f);
+    s->to_b = -0.5f * (InnerProduct(values, values, vdim_) + 1.0f);
   }
   std::vector<Candidate>& heap = s->heap;
   heap.clear();
@@ -466,8 +503,8 @@ std::vector<Neighbor> IvfPqIndex::Search(const float* query,
       return;
     }
     for (size_t c = 0; c < nc; ++c) {
-      ScanList(c, query, depth, allowed, allowed_limit, scan_lo, scan_hi,
-               floats && ranged, s);
+      ScanList(c, query, values, depth, allowed, allowed_limit, scan_lo,
+               scan_hi, floats && ranged, s);
     }
   };
   if (scan_all) {
@@ -476,10 +513,10 @@ std::vector<Neighbor> IvfPqIndex::Search(const float* query,
     std::vector<float>& cd = s->cd;
     cd.resize(nc);
     if (ip_tables_) {
-      InnerProductBatch(query, centroids_.data(), nc, dim_, cd.data());
+      InnerProductBatch(values, centroids_.data(), nc, vdim_, cd.data());
       for (float& v : cd) v = -v;
     } else {
-      L2SqrBatch(query, centroids_.data(), nc, dim_, cd.data());
+      L2SqrBatch(values, centroids_.data(), nc, vdim_, cd.data());
     }
     std::vector<uint32_t>& order = s->order;
     order.resize(nc);
@@ -489,8 +526,8 @@ std::vector<Neighbor> IvfPqIndex::Search(const float* query,
                         return cd[a] < cd[b] || (cd[a] == cd[b] && a < b);
                       });
     for (size_t p = 0; p < nprobe; ++p) {
-      ScanList(order[p], query, depth, allowed, allowed_limit, scan_lo, scan_hi,
-               floats && ranged, s);
+      ScanList(order[p], query, values, depth, allowed, allowed_limit, scan_lo,
+               scan_hi, floats && ranged, s);
     }
     if (!ranged && heap.size() < std::min(k, allowed_count)) {
       scan_everything();
@@ -550,6 +587,10 @@ void IvfPqIndex::DetachVectors() {
     for (size_t r = 0; r < n_; ++r) {
       const float* x = ext_.data + r * dim_;
       const float s = ext_.scale != nullptr ? ext_.scale[r] : 1.0f;
+      if (params_.half.has_value() && ext_.scale != nullptr) {
+        ScaleHalfRow(*params_.half, x, dim_, s, floats_.data() + r * dim_);
+        continue;
+      }
       for (size_t t = 0; t < dim_; ++t) floats_[r * dim_ + t] = x[t] * s;
     }
   }
@@ -570,7 +611,7 @@ absl::Status IvfPqIndex::Save(std::string* out) const {
   out->clear();
   size_t header = cove::internal::BeginIndexHeader(params_.type, out);
   cove::internal::IndexWriter w(out);
-  w.Put<uint8_t>(static_cast<uint8_t>(params_.metric));
+  w.Put<uint8_t>(MetricByteWithHalf(params_.metric, params_.half));
   w.Put<uint64_t>(dim_);
   w.Put<int32_t>(params_.nlist);
   w.Put<int32_t>(params_.build_threads);
@@ -589,8 +630,9 @@ absl::Status IvfPqIndex::Save(std::string* out) const {
   if (scann_ && n_ > 0 && has_floats()) {
     // SCANN's raw data, in row order, after a marker byte.
     w.Put<uint8_t>(1);
-    cove::internal::PutScaledRows(&w, n_, dim_, ext_.scale,
-                                  [this](uint32_t id) { return Row(id); });
+    cove::internal::PutScaledRows(
+        &w, n_, dim_, ext_.scale, [this](uint32_t id) { return Row(id); },
+        params_.half);
   }
   cove::internal::FinishIndexHeader(header, out);
   return absl::OkStatus();
@@ -611,7 +653,8 @@ absl::StatusOr<std::unique_ptr<IvfPqIndex>> IvfPqIndex::Load(
       !r.Get(&p.pq_nbits) || !r.Get(&raw) || !r.Get(&n) || !r.Get(&nc)) {
     return IvfPqDataLoss("truncated parameters");
   }
-  if (metric > static_cast<uint8_t>(Metric::kCosine) || raw > 1) {
+  if (!SplitMetricByte(metric, &metric, &p.half) ||
+      metric > static_cast<uint8_t>(Metric::kCosine) || raw > 1) {
     return IvfPqDataLoss("unknown metric or flag");
   }
   p.metric = static_cast<Metric>(metric);
@@ -629,12 +672,13 @@ absl::StatusOr<std::unique_ptr<IvfPqIndex>> IvfPqIndex::Load(
       n >= std::numeric_limits<uint32_t>::max()) {
     return IvfPqDataLoss("inconsistent list count");
   }
-  if (nc > r.remaining() / (dim * sizeof(float))) {
+  const size_t vdim = IndexValueDim(p);
+  if (nc > r.remaining() / (vdim * sizeof(float))) {
     return IvfPqDataLoss("truncated centroids");
   }
   auto index = std::make_unique<IvfPqIndex>(p);
   IvfPqIndex& x = *index;
-  x.centroids_.resize(static_cast<size_t>(nc) * p.dim);
+  x.centroids_.resize(static_cast<size_t>(nc) * vdim);
   if (!r.GetArray(x.centroids_.data(), x.centroids_.size())) {
     return IvfPqDataLoss("truncated centroids");
   }
@@ -642,7 +686,7 @@ absl::StatusOr<std::unique_ptr<IvfPqIndex>> IvfPqIndex::Load(
     if (!std::isfinite(f)) return IvfPqDataLoss("non-finite centroid");
   }
   ProductQuantizer pq;
-  if (!pq.Load(&r, p.dim) || pq.m() != x.pq_.m() ||
+  if (!pq.Load(&r, vdim) || pq.m() != x.pq_.m() ||
       pq.nbits() != x.pq_.nbits() || (nc > 0 && !pq.trained())) {
     return IvfPqDataLoss("bad product quantizer");
   }
@@ -685,8 +729,11 @@ absl::StatusOr<std::unique_ptr<IvfPqIndex>> IvfPqIndex::Load(
     if (!r.GetArray(x.floats_.data(), x.floats_.size())) {
       return IvfPqDataLoss("truncated float32 rows");
     }
-    for (float f : x.floats_) {
-      if (!std::isfinite(f)) return IvfPqDataLoss("non-finite float32 row");
+    // (16-bit rows are value pairs, not float32 values.)
+    for (size_t i = 0; !p.half.has_value() && i < x.floats_.size(); ++i) {
+      if (!std::isfinite(x.floats_[i])) {
+        return IvfPqDataLoss("non-finite float32 row");
+      }
     }
   }
   if (r.remaining() != 0) return IvfPqDataLoss("trailing bytes");

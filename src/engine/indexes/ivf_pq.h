@@ -43,6 +43,14 @@
 // keeps the rows of the probed lists inside the range, scored on float32
 // when available.
 //
+// 16-bit rows (IndexParams::half: FLOAT16_VECTOR / BFLOAT16_VECTOR rows
+// packed two values per float32 slot, `dim` counting slots; queries packed
+// the same way): the centroids and the product quantizer are trained, and
+// the codes encoded, on the rows widened to float32 (2 * dim values,
+// transiently; pq_m divides 2 * dim, SCANN takes dim sub-vectors); the
+// re-rank rows (attached, or SCANN's raw data) are the 16-bit rows, scored
+// with the 16-bit kernels (kernels/half.h).
+//
 // Thread safety: as VectorIndex (concurrent Search; Build/Add exclusive).
 #ifndef COVE_SRC_ENGINE_INDEXES_IVF_PQ_H_
 #define COVE_SRC_ENGINE_INDEXES_IVF_PQ_H_
@@ -123,7 +131,9 @@ class IvfPqIndex : public VectorIndex {
   };
   struct Scratch;
 
-  void Append(const float* data, size_t n);
+  // Appends n rows: `rows` as stored (dim_ slots each), `values` the same
+  // rows as vdim_ float32 values (== rows for float32 rows).
+  void Append(const float* rows, const float* values, size_t n);
   // SCANN: writes the m sub-codes `ids` of the list's row `pos`.
   void PutFastScanCode(List* l, size_t pos, const uint16_t* ids) const;
   // SCANN: reads them back.
@@ -132,8 +142,10 @@ class IvfPqIndex : public VectorIndex {
   // `query` into s->table, and the list's constant term; for kIP the table
   // is the same for every list and is computed once (`ip_ready`).
   float ListTable(const float* query, size_t c, Scratch* s) const;
-  // Scores the rows of list `c` into the heap of `depth` candidates.
-  void ScanList(size_t c, const float* query, size_t depth,
+  // Scores the rows of list `c` into the heap of `depth` candidates:
+  // `query` in the rows' form (re-rank), `values` as vdim_ float32 values
+  // (tables).
+  void ScanList(size_t c, const float* query, const float* values, size_t depth,
                 const Bitset* allowed, size_t allowed_limit, float lo, float hi,
                 bool floats, Scratch* s) const;
   float RowDist(const float* query, uint32_t id) const;
@@ -144,7 +156,8 @@ class IvfPqIndex : public VectorIndex {
   void DetachVectors();
 
   IndexParams params_;
-  size_t dim_;
+  size_t dim_;   // row width in slots (the values of float32 rows)
+  size_t vdim_;  // values per row: centroids, PQ (2 * dim_ for 16-bit)
   bool scann_;
   bool metric_ip_;  // kIP or kCosine: scores are inner products
   bool ip_tables_;  // kIP: tables and probing on inner products

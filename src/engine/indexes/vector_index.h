@@ -79,10 +79,10 @@ struct IndexParams {
   double pq_code_budget_ratio = 0.125;
   // Threads for Build(); 0 = hardware concurrency.
   int build_threads = 0;
-  // HNSW only: the rows are 16-bit values of this type packed two per
-  // float32 slot (a FLOAT16_VECTOR / BFLOAT16_VECTOR segment's storage):
-  // `dim` counts slots, and queries come packed the same way. Saved with
-  // the index (LoadIndex() restores it).
+  // HNSW, IVF_FLAT, IVF_SQ8, IVF_PQ, SCANN: the rows are 16-bit values of
+  // this type packed two per float32 slot (a FLOAT16_VECTOR /
+  // BFLOAT16_VECTOR segment's storage): `dim` counts slots, and queries come
+  // packed the same way. Saved with the index (LoadIndex() restores it).
   std::optional<HalfType> half;
   // BIN_IVF_FLAT: the rows are binary codes packed into the float32 slots
   // (a BINARY_VECTOR segment's storage): `dim` counts slots, and the codes
