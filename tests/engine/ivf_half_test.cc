@@ -24,6 +24,7 @@
 
 namespace cove::engine {
 namespace {
+namespace ivf_half_test {
 
 using testing::Clustered;
 using testing::RandomBits;
@@ -312,5 +313,6 @@ TEST(IvfHalfLayoutTest, ListsHoldTwoBytesPerValue) {
       << bad.status();
 }
 
+}  // namespace ivf_half_test
 }  // namespace
 }  // namespace cove::engine
