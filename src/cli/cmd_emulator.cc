@@ -1,10 +1,16 @@
 // cove emulator: the cove-cloud emulator's test knobs (admin key only):
-// settings, the manual clock, fault injection.
+// settings (release catalog and price table included), the manual clock,
+// fault injection.
 #include <CLI/CLI.hpp>
+#include <cmath>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "cli/cli.h"
 #include "common/status_macros.h"
 
@@ -23,6 +29,65 @@ absl::StatusOr<absl::StatusCode> ParseCode(const std::string& text) {
       text, "'"));
 }
 
+// A --release flag, the syntax of cove-cloud's:
+// "VERSION[:FROM,FROM...][:default][:broken]".
+absl::StatusOr<control::Release> ParseRelease(const std::string& spec) {
+  const std::vector<std::string> parts = absl::StrSplit(spec, ':');
+  const auto bad = [&](const std::string& why) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--release: expected VERSION[:FROM,FROM...][:default][:broken] (got '",
+        spec, "': ", why, ")"));
+  };
+  control::Release r;
+  r.version = parts[0];
+  if (r.version.empty()) return bad("no version");
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (parts[i] == "default") {
+      r.is_default = true;
+    } else if (parts[i] == "broken") {
+      r.broken = true;
+    } else if (i == 1) {
+      for (absl::string_view from : absl::StrSplit(parts[i], ',')) {
+        if (from.empty()) return bad("an empty version to upgrade from");
+        r.upgrades_from.emplace_back(from);
+      }
+    } else {
+      return bad(absl::StrCat("unknown part '", parts[i], "'"));
+    }
+  }
+  r.release_notes =
+      absl::StrCat("Release ", r.version,
+                   " (cove emulator settings update --release ", spec, ").");
+  return r;
+}
+
+// A price or factor given to a flag: a finite number, > 0 when `positive`
+// (the API leaves a price table field alone when it is 0), else >= 0.
+absl::StatusOr<double> ParsePrice(const std::string& text,
+                                  const std::string& flag, bool positive) {
+  double v = 0;
+  if (!absl::SimpleAtod(text, &v) || !std::isfinite(v) || v < 0 ||
+      (positive && v == 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": expected a number ",
+                                                   positive ? "> 0" : ">= 0",
+                                                   ", got '", text, "'"));
+  }
+  return v;
+}
+
+// KEY=NUMBER entries of a repeatable flag.
+absl::StatusOr<std::map<std::string, double>> ParsePrices(
+    const std::vector<std::string>& items, const std::string& flag,
+    bool positive) {
+  COVE_ASSIGN_OR_RETURN(auto entries, ParseLabels(items, flag));
+  std::map<std::string, double> out;
+  for (const auto& [key, text] : entries) {
+    COVE_ASSIGN_OR_RETURN(
+        out[key], ParsePrice(text, absl::StrCat(flag, " ", key), positive));
+  }
+  return out;
+}
+
 }  // namespace
 
 void AddEmulatorCommands(CLI::App& app, Context& ctx) {
@@ -32,7 +97,7 @@ void AddEmulatorCommands(CLI::App& app, Context& ctx) {
                "settings, manual clock, fault injection.");
   CLI::App* settings = AddGroup(*group, "settings",
                                 "Transition delay, restore window, capacity "
-                                "per CU.");
+                                "per CU, prices, release catalog.");
   {
     CLI::App* cmd = settings->add_subcommand("get", "Show the settings.");
     ctx.OnCall(cmd, [&ctx](ControlClient& c) -> absl::Status {
@@ -43,6 +108,9 @@ void AddEmulatorCommands(CLI::App& app, Context& ctx) {
     struct Flags {
       std::string delay, retention;
       std::vector<std::string> per_cu;
+      std::vector<std::string> releases;
+      std::string currency, storage_price, hours;
+      std::vector<std::string> cu_hour, region_factor;
     };
     auto f = std::make_shared<Flags>();
     CLI::App* cmd = settings->add_subcommand(
@@ -53,6 +121,22 @@ void AddEmulatorCommands(CLI::App& app, Context& ctx) {
                     "restore window of deleted clusters (e.g. 7d)");
     cmd->add_option("--vectors-per-cu", f->per_cu,
                     "CU_TYPE=N vectors per CU (repeatable)");
+    cmd->add_option("--release", f->releases,
+                    "add or replace a release of the catalog (repeatable), "
+                    "as cove-cloud's flag: "
+                    "VERSION[:FROM,FROM...][:default][:broken]");
+    cmd->add_option("--currency", f->currency,
+                    "price table: the currency code (e.g. EUR)");
+    cmd->add_option("--cu-hour", f->cu_hour,
+                    "price table: CU_TYPE=PRICE of one CU for one hour "
+                    "(repeatable)");
+    cmd->add_option("--storage-gib-month", f->storage_price,
+                    "price table: one GiB of storage for a month (> 0)");
+    cmd->add_option("--region-factor", f->region_factor,
+                    "price table: REGION=FACTOR multiplying its prices (> 0; "
+                    "repeatable)");
+    cmd->add_option("--hours-per-month", f->hours,
+                    "price table: hours in a month of per_month (> 0)");
     ctx.OnCall(cmd, [&ctx, f](ControlClient& c) -> absl::Status {
       control::UpdateEmulatorSettingsRequest req;
       if (!f->delay.empty()) {
@@ -75,6 +159,26 @@ void AddEmulatorCommands(CLI::App& app, Context& ctx) {
                            type, ", got '", n, "'"));
         }
         req.vectors_per_cu[type] = v;
+      }
+      for (const std::string& spec : f->releases) {
+        COVE_ASSIGN_OR_RETURN(auto r, ParseRelease(spec));
+        req.releases.push_back(std::move(r));
+      }
+      control::PriceTable& prices = req.price_table;
+      prices.currency = f->currency;
+      COVE_ASSIGN_OR_RETURN(prices.cu_hour,
+                            ParsePrices(f->cu_hour, "--cu-hour", false));
+      COVE_ASSIGN_OR_RETURN(
+          prices.region_factor,
+          ParsePrices(f->region_factor, "--region-factor", true));
+      if (!f->storage_price.empty()) {
+        COVE_ASSIGN_OR_RETURN(
+            prices.storage_gib_month,
+            ParsePrice(f->storage_price, "--storage-gib-month", true));
+      }
+      if (!f->hours.empty()) {
+        COVE_ASSIGN_OR_RETURN(prices.hours_per_month,
+                              ParsePrice(f->hours, "--hours-per-month", true));
       }
       return ctx.Print(c.emulator().UpdateSettings(req, ctx.Call()));
     });

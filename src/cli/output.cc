@@ -504,8 +504,34 @@ Json ToJson(const control::EmulatorSettings& v) {
   Json per_cu = Json::object();
   for (const auto& [type, n] : v.vectors_per_cu) per_cu[type] = n;
   j["vectors_per_cu"] = std::move(per_cu);
+  Json bytes_per_cu = Json::object();
+  for (const auto& [type, n] : v.bytes_per_cu) bytes_per_cu[type] = n;
+  j["bytes_per_cu"] = std::move(bytes_per_cu);
   j["manual_clock"] = v.manual_clock;
   j["now"] = Time(v.now);
+  Json prices;
+  prices["currency"] = v.price_table.currency;
+  Json cu_hour = Json::object();
+  for (const auto& [type, p] : v.price_table.cu_hour) cu_hour[type] = p;
+  prices["cu_hour"] = std::move(cu_hour);
+  prices["storage_gib_month"] = v.price_table.storage_gib_month;
+  Json factors = Json::object();
+  for (const auto& [region, f] : v.price_table.region_factor)
+    factors[region] = f;
+  prices["region_factor"] = std::move(factors);
+  prices["hours_per_month"] = v.price_table.hours_per_month;
+  j["price_table"] = std::move(prices);
+  Json releases = Json::array();
+  for (const control::Release& r : v.releases) {
+    Json x;
+    x["version"] = r.version;
+    x["release_notes"] = r.release_notes;
+    x["upgrades_from"] = r.upgrades_from;
+    x["default"] = r.is_default;
+    x["broken"] = r.broken;
+    releases.push_back(std::move(x));
+  }
+  j["releases"] = std::move(releases);
   return j;
 }
 

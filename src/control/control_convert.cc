@@ -1252,9 +1252,32 @@ pb::AlertRule ToProto(const control::AlertRule& v) {
   if (v.webhook) {
     p.mutable_webhook()->set_url(v.webhook->url);
     p.mutable_webhook()->set_secret(v.webhook->secret);
+    p.mutable_webhook()->set_secret_set(v.webhook->secret_set);
   }
   p.set_audit(v.audit);
   LabelsTo(v.labels, p.mutable_labels());
+  // Output fields too (a rule read back and sent again: the server takes
+  // only the input fields, or the update mask's).
+  p.set_state(static_cast<pb::AlertRule::State>(v.state));
+  COVE_TIME_TO(state_time);
+  p.set_value(v.value);
+  p.set_has_value(v.has_value);
+  COVE_TIME_TO(evaluate_time);
+  COVE_TIME_TO(silenced_until);
+  if (v.last_delivery) {
+    const control::AlertDelivery& d = *v.last_delivery;
+    pb::AlertDelivery* out = p.mutable_last_delivery();
+    out->set_notification_id(d.notification_id);
+    out->set_event(d.event);
+    out->set_attempts(d.attempts);
+    out->set_http_status(d.http_status);
+    out->set_error(d.error);
+    out->set_delivered(d.delivered);
+    out->set_gave_up(d.gave_up);
+    if (control::IsSet(d.time)) ToProto(d.time, out->mutable_time());
+  }
+  COVE_TIME_TO(create_time);
+  COVE_TIME_TO(update_time);
   p.set_etag(v.etag);
   return p;
 }
@@ -1272,6 +1295,7 @@ control::AlertRule FromProto(const pb::AlertRule& p) {
   if (p.has_webhook()) {
     control::AlertWebhook w;
     w.url = p.webhook().url();
+    w.secret = p.webhook().secret();
     w.secret_set = p.webhook().secret_set();
     v.webhook = w;
   }
@@ -1410,6 +1434,15 @@ pb::UpgradeClusterRequest ToProto(const control::UpgradeClusterRequest& v) {
   }
   p.set_etag(v.etag);
   p.set_request_id(v.request_id);
+  return p;
+}
+
+pb::MaintenanceWindowInfo ToProto(const control::MaintenanceWindowInfo& v) {
+  pb::MaintenanceWindowInfo p;
+  if (v.window.has_value()) *p.mutable_window() = ToProto(*v.window);
+  p.set_source(v.source);
+  if (control::IsSet(v.next_start_time))
+    ToProto(v.next_start_time, p.mutable_next_start_time());
   return p;
 }
 

@@ -61,6 +61,7 @@ control::ScheduledUpgrade FromProto(const pb::ScheduledUpgrade& p);
 pb::Release ToProto(const control::Release& v);
 control::Release FromProto(const pb::Release& p);
 pb::UpgradeClusterRequest ToProto(const control::UpgradeClusterRequest& v);
+pb::MaintenanceWindowInfo ToProto(const control::MaintenanceWindowInfo& v);
 control::MaintenanceWindowInfo FromProto(const pb::MaintenanceWindowInfo& p);
 pb::Environment ToProto(const control::Environment& v);
 control::Environment FromProto(const pb::Environment& p);
@@ -174,6 +175,7 @@ pb::SupportAccessGrant ToProto(const control::SupportAccessGrant& v);
 control::SupportAccessGrant FromProto(const pb::SupportAccessGrant& p);
 control::Page<control::SupportAccessGrant> FromProto(
     const pb::ListSupportAccessResponse& p);
+pb::SupportPrincipal ToProto(const control::SupportPrincipal& v);
 control::SupportPrincipal FromProto(const pb::SupportPrincipal& p);
 pb::CreateSupportPrincipalRequest ToProto(
     const control::CreateSupportPrincipalRequest& v);

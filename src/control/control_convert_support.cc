@@ -69,6 +69,15 @@ control::Page<control::SupportAccessGrant> FromProto(
   return page;
 }
 
+pb::SupportPrincipal ToProto(const control::SupportPrincipal& v) {
+  pb::SupportPrincipal p;
+  p.set_name(v.name);
+  p.set_display_name(v.display_name);
+  COVE_TIME_TO(create_time);
+  p.set_secret(v.secret);
+  return p;
+}
+
 control::SupportPrincipal FromProto(const pb::SupportPrincipal& p) {
   control::SupportPrincipal v;
   v.name = p.name();

@@ -2,7 +2,10 @@
 // (pending, firing after `for_duration`, resolved), notifications to a local
 // webhook receiver (signed, retried with backoff on the clock) and to the
 // audit log, silence, test notifications, validation, RBAC and tenant
-// isolation. Agent mode (AGENT_DISCONNECTED): tests/agent/.
+// isolation; every metric of a cross-account cluster (CU_USAGE, QPS,
+// LATENCY_P99_MS, ERROR_RATE, STORAGE_BYTES, BACKUP_FAILED) firing from real
+// data-plane traffic or backups. Agent mode (AGENT_DISCONNECTED):
+// tests/agent/.
 #include <httplib.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -254,6 +257,263 @@ TEST_F(AlertsTest, FiresAfterForDurationAndResolvesToWebhookAndAudit) {
     EXPECT_THAT(e.message(), Not(HasSubstr(kSecret)));
   }
   EXPECT_THAT(actions,
+              ::testing::ElementsAre("alertRules.create", "alerts.firing",
+                                     "alerts.resolved"));
+}
+
+// ---- the other metrics (AlertValueLocked): each driven to fire with real
+// data-plane traffic or a real failed backup, and resolved where natural ----
+
+// A rule on kCluster with the audit channel only.
+v1::CreateAlertRuleRequest AlertsMetricRule(const std::string& id,
+                                            v1::AlertRule::Metric metric,
+                                            double threshold,
+                                            int64_t for_seconds = 0,
+                                            int window_seconds = 0) {
+  v1::CreateAlertRuleRequest req;
+  req.set_parent(kProject);
+  req.set_alert_rule_id(id);
+  v1::AlertRule* r = req.mutable_alert_rule();
+  r->set_cluster(kCluster);
+  r->set_metric(metric);
+  r->set_threshold(threshold);
+  r->mutable_for_duration()->set_seconds(for_seconds);
+  r->set_window_seconds(window_seconds);
+  r->set_audit(true);
+  return req;
+}
+
+// `n` queries of collection "docs" (OK) or of a missing one (NOT_FOUND).
+void AlertsQueries(Client& data, int n, bool fail) {
+  QueryRequest q;
+  q.collection_name = fail ? "missing" : "docs";
+  q.filter = "id >= 0";
+  q.output_fields = {"id"};
+  for (int i = 0; i < n; ++i) {
+    auto rows = data.Query(q);
+    if (fail) {
+      ASSERT_THAT(rows.status(), StatusIs(absl::StatusCode::kNotFound));
+    } else {
+      ASSERT_THAT(rows.status(), IsOk());
+    }
+  }
+}
+
+// The actions of the audit events on `rule`, oldest first.
+std::vector<std::string> AlertsAuditOf(const std::vector<v1::AuditEvent>& all,
+                                       const std::string& rule) {
+  std::vector<std::string> actions;
+  for (const v1::AuditEvent& e : all) {
+    if (e.resource() == rule) actions.push_back(e.action());
+  }
+  return actions;
+}
+
+TEST_F(AlertsTest, QpsAndLatencyP99FireOnTrafficAndResolveWhenSuspended) {
+  // QPS over 600 s: 10 requests make 0.0167/s; the 30 below make more.
+  ASSERT_OK_AND_ASSIGN(
+      v1::AlertRule qps,
+      Call(&v1::ControlPlane::Stub::CreateAlertRule,
+           AlertsMetricRule("qps", v1::AlertRule::QPS, 10.0 / 600, 0, 600),
+           kAdminKey));
+  EXPECT_EQ(qps.window_seconds(), 600);
+  // Latency: any served request has a p99 > 0 ms; held for 30 s.
+  ASSERT_OK_AND_ASSIGN(
+      v1::AlertRule p99,
+      Call(&v1::ControlPlane::Stub::CreateAlertRule,
+           AlertsMetricRule("p99", v1::AlertRule::LATENCY_P99_MS, 0, 30),
+           kAdminKey));
+  Advance(absl::ZeroDuration());
+  ASSERT_OK_AND_ASSIGN(v1::AlertRule r, Rule(qps.name()));
+  EXPECT_EQ(r.state(), v1::AlertRule::INACTIVE);
+  EXPECT_TRUE(r.has_value());  // a serving cluster: a rate, maybe 0
+  EXPECT_LT(r.value(), 10.0 / 600);
+
+  ASSERT_OK_AND_ASSIGN(
+      Client data, DataClient(cluster_.endpoint(), cluster_.admin_password()));
+  ASSERT_OK(data.CreateCollection("docs", 2));
+  ASSERT_OK(data.Insert("docs", Rows(0, 3)).status());
+  AlertsQueries(data, 30, /*fail=*/false);
+  Advance(absl::ZeroDuration());
+  ASSERT_OK_AND_ASSIGN(r, Rule(qps.name()));
+  EXPECT_EQ(r.state(), v1::AlertRule::FIRING);
+  EXPECT_GE(r.value(), 32.0 / 600);  // create, insert and 30 queries at least
+  ASSERT_OK_AND_ASSIGN(r, Rule(p99.name()));
+  EXPECT_EQ(r.state(), v1::AlertRule::PENDING);
+  EXPECT_TRUE(r.has_value());
+  EXPECT_GT(r.value(), 0);
+  // The value is the cluster's metrics' p99 (all requests since start).
+  v1::GetClusterMetricsRequest metrics_req;
+  metrics_req.set_name(kCluster);
+  ASSERT_OK_AND_ASSIGN(
+      v1::ClusterMetrics m,
+      Call(&v1::ControlPlane::Stub::GetClusterMetrics, metrics_req, kAdminKey));
+  EXPECT_DOUBLE_EQ(r.value(), m.latency_p99_ms());
+  Advance(absl::Seconds(30));
+  ASSERT_OK_AND_ASSIGN(r, Rule(p99.name()));
+  EXPECT_EQ(r.state(), v1::AlertRule::FIRING);
+
+  // A suspended cluster serves nothing: no value, both resolve.
+  ASSERT_OK_AND_ASSIGN(
+      v1::Operation op,
+      ClusterAction(&v1::ControlPlane::Stub::SuspendCluster, kCluster));
+  Advance(absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  Advance(absl::ZeroDuration());
+  for (const std::string& name : {qps.name(), p99.name()}) {
+    ASSERT_OK_AND_ASSIGN(r, Rule(name));
+    EXPECT_EQ(r.state(), v1::AlertRule::RESOLVED) << name;
+    EXPECT_FALSE(r.has_value()) << name;
+  }
+  const std::vector<v1::AuditEvent> audit = Audit("organizations/acme");
+  EXPECT_THAT(AlertsAuditOf(audit, qps.name()),
+              ::testing::ElementsAre("alertRules.create", "alerts.firing",
+                                     "alerts.resolved"));
+  EXPECT_THAT(AlertsAuditOf(audit, p99.name()),
+              ::testing::ElementsAre("alertRules.create", "alerts.firing",
+                                     "alerts.resolved"));
+}
+
+TEST_F(AlertsTest, ErrorRateFiresOnFailedCallsAndResolvesWhenDiluted) {
+  ASSERT_OK_AND_ASSIGN(
+      Client data, DataClient(cluster_.endpoint(), cluster_.admin_password()));
+  ASSERT_OK(data.CreateCollection("docs", 2));
+  ASSERT_OK(data.Insert("docs", Rows(0, 3)).status());
+  ASSERT_OK_AND_ASSIGN(
+      v1::AlertRule rule,
+      Call(&v1::ControlPlane::Stub::CreateAlertRule,
+           AlertsMetricRule("errors", v1::AlertRule::ERROR_RATE, 0.2),
+           kAdminKey));
+  Advance(absl::ZeroDuration());
+  ASSERT_OK_AND_ASSIGN(v1::AlertRule r, Rule(rule.name()));
+  EXPECT_EQ(r.state(), v1::AlertRule::INACTIVE);
+  EXPECT_TRUE(r.has_value());
+  EXPECT_EQ(r.value(), 0);
+
+  AlertsQueries(data, 10, /*fail=*/true);
+  Advance(absl::ZeroDuration());
+  v1::GetClusterMetricsRequest metrics_req;
+  metrics_req.set_name(kCluster);
+  ASSERT_OK_AND_ASSIGN(
+      v1::ClusterMetrics m,
+      Call(&v1::ControlPlane::Stub::GetClusterMetrics, metrics_req, kAdminKey));
+  ASSERT_GE(m.errors(), 10);
+  ASSERT_OK_AND_ASSIGN(r, Rule(rule.name()));
+  EXPECT_EQ(r.state(), v1::AlertRule::FIRING);
+  EXPECT_DOUBLE_EQ(r.value(), static_cast<double>(m.errors()) /
+                                  static_cast<double>(m.requests()));
+  EXPECT_GT(r.value(), 0.2);
+
+  // Successful calls bring the rate under 0.2: errors / requests < 0.2
+  // once requests > 5 * errors.
+  const int64_t more = 5 * m.errors() - m.requests() + 5;
+  AlertsQueries(data, static_cast<int>(more), /*fail=*/false);
+  Advance(absl::ZeroDuration());
+  ASSERT_OK_AND_ASSIGN(r, Rule(rule.name()));
+  EXPECT_EQ(r.state(), v1::AlertRule::RESOLVED);
+  EXPECT_LT(r.value(), 0.2);
+  EXPECT_GT(r.value(), 0);
+  EXPECT_THAT(AlertsAuditOf(Audit("organizations/acme"), rule.name()),
+              ::testing::ElementsAre("alertRules.create", "alerts.firing",
+                                     "alerts.resolved"));
+}
+
+TEST_F(AlertsTest, StorageBytesFiresWhenTheDataGrowsAndCountsWhileSuspended) {
+  ASSERT_OK_AND_ASSIGN(
+      Client data, DataClient(cluster_.endpoint(), cluster_.admin_password()));
+  ASSERT_OK(data.CreateCollection("docs", 2));
+  ASSERT_OK(data.Insert("docs", Rows(0, 2)).status());
+  ASSERT_OK(data.Flush("docs"));
+  v1::GetClusterMetricsRequest metrics_req;
+  metrics_req.set_name(kCluster);
+  ASSERT_OK_AND_ASSIGN(
+      v1::ClusterMetrics m,
+      Call(&v1::ControlPlane::Stub::GetClusterMetrics, metrics_req, kAdminKey));
+  const int64_t before = m.storage_bytes();
+  ASSERT_GT(before, 0);
+  ASSERT_OK_AND_ASSIGN(
+      v1::AlertRule rule,
+      Call(&v1::ControlPlane::Stub::CreateAlertRule,
+           AlertsMetricRule("disk", v1::AlertRule::STORAGE_BYTES,
+                            static_cast<double>(before)),
+           kAdminKey));
+  Advance(absl::ZeroDuration());
+  ASSERT_OK_AND_ASSIGN(v1::AlertRule r, Rule(rule.name()));
+  EXPECT_EQ(r.state(), v1::AlertRule::INACTIVE);
+  EXPECT_EQ(r.value(), static_cast<double>(before));
+
+  ASSERT_OK(data.Insert("docs", Rows(2, 6)).status());
+  ASSERT_OK(data.Flush("docs"));
+  Advance(absl::ZeroDuration());
+  ASSERT_OK_AND_ASSIGN(m, Call(&v1::ControlPlane::Stub::GetClusterMetrics,
+                               metrics_req, kAdminKey));
+  ASSERT_OK_AND_ASSIGN(r, Rule(rule.name()));
+  EXPECT_EQ(r.state(), v1::AlertRule::FIRING);
+  EXPECT_GT(r.value(), static_cast<double>(before));
+  EXPECT_EQ(r.value(), static_cast<double>(m.storage_bytes()));
+  // (No natural resolution: dropping the collection leaves its log files.)
+  // A suspended cluster's files still count (storage is not compute).
+  ASSERT_OK_AND_ASSIGN(
+      v1::Operation op,
+      ClusterAction(&v1::ControlPlane::Stub::SuspendCluster, kCluster));
+  Advance(absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(op, Wait(op.name()));
+  ASSERT_EQ(op.error_code(), 0) << op.error_message();
+  Advance(absl::ZeroDuration());
+  ASSERT_OK_AND_ASSIGN(r, Rule(rule.name()));
+  EXPECT_EQ(r.state(), v1::AlertRule::FIRING);
+  EXPECT_TRUE(r.has_value());
+  EXPECT_GT(r.value(), static_cast<double>(before));
+}
+
+TEST_F(AlertsTest, BackupFailedFiresOnAFailedBackupAndResolvesOnAGoodOne) {
+  ASSERT_OK_AND_ASSIGN(
+      v1::AlertRule rule,
+      Call(&v1::ControlPlane::Stub::CreateAlertRule,
+           AlertsMetricRule("backups", v1::AlertRule::BACKUP_FAILED, 0.5),
+           kAdminKey));
+  Advance(absl::ZeroDuration());
+  ASSERT_OK_AND_ASSIGN(v1::AlertRule r, Rule(rule.name()));
+  EXPECT_EQ(r.state(), v1::AlertRule::INACTIVE);
+  EXPECT_TRUE(r.has_value());  // no backup yet: 0
+  EXPECT_EQ(r.value(), 0);
+
+  const auto backup = [&](const std::string& id,
+                          const std::string& collection) -> v1::Operation {
+    v1::CreateBackupRequest req;
+    req.set_parent(kCluster);
+    req.set_backup_id(id);
+    if (!collection.empty()) req.mutable_backup()->add_collections(collection);
+    auto op = Call(&v1::ControlPlane::Stub::CreateBackup, req, kAdminKey);
+    EXPECT_THAT(op, IsOk());
+    if (!op.ok()) return {};
+    Advance(absl::Seconds(1));
+    auto done = Wait(op->name());
+    EXPECT_THAT(done, IsOk());
+    return done.ok() ? *done : v1::Operation();
+  };
+  // A backup of a collection that does not exist fails.
+  v1::Operation op = backup("bad", "nope");
+  EXPECT_EQ(op.backup().state(), v1::Backup::FAILED);
+  Advance(absl::ZeroDuration());
+  ASSERT_OK_AND_ASSIGN(r, Rule(rule.name()));
+  EXPECT_EQ(r.state(), v1::AlertRule::FIRING);
+  EXPECT_EQ(r.value(), 1);
+
+  // The latest backup decides: a good one resolves it.
+  ASSERT_OK_AND_ASSIGN(
+      Client data, DataClient(cluster_.endpoint(), cluster_.admin_password()));
+  ASSERT_OK(data.CreateCollection("docs", 2));
+  ASSERT_OK(data.Insert("docs", Rows(0, 3)).status());
+  op = backup("good", "docs");
+  EXPECT_EQ(op.error_code(), 0) << op.error_message();
+  EXPECT_EQ(op.backup().state(), v1::Backup::READY);
+  Advance(absl::ZeroDuration());
+  ASSERT_OK_AND_ASSIGN(r, Rule(rule.name()));
+  EXPECT_EQ(r.state(), v1::AlertRule::RESOLVED);
+  EXPECT_EQ(r.value(), 0);
+  EXPECT_THAT(AlertsAuditOf(Audit("organizations/acme"), rule.name()),
               ::testing::ElementsAre("alertRules.create", "alerts.firing",
                                      "alerts.resolved"));
 }

@@ -119,6 +119,32 @@ TEST(ControlConvertTest, ResourcesRoundTrip) {
   ExpectRoundTrip<pb::PriceTable>();
   ExpectRoundTrip<pb::CostEstimate>();
   ExpectRoundTrip<pb::EstimateCostRequest>();
+  // Alerts, support access, versions and upgrades (issue 19).
+  ExpectRoundTrip<pb::SupportAccessGrant>();
+  ExpectRoundTrip<pb::SupportPrincipal>();
+  ExpectRoundTrip<pb::MaintenanceWindow>();
+  ExpectRoundTrip<pb::MaintenanceWindowInfo>();
+  ExpectRoundTrip<pb::ScheduledUpgrade>();
+  ExpectRoundTrip<pb::Release>();
+}
+
+// AlertRule.for_duration is whole seconds (the server refuses nanos), the
+// only field Fill() gives a value the struct cannot hold.
+TEST(ControlConvertTest, AlertRuleRoundTripsEveryField) {
+  pb::AlertRule original;
+  Fill(&original, 0);
+  original.mutable_for_duration()->set_nanos(0);
+  ASSERT_TRUE(original.has_last_delivery());
+  ASSERT_TRUE(original.webhook().secret_set());
+  control::AlertRule value = FromProto(original);
+  EXPECT_EQ(value.for_duration.count(), original.for_duration().seconds());
+  pb::AlertRule back = ToProto(value);
+  std::string diff;
+  google::protobuf::util::MessageDifferencer differ;
+  differ.ReportDifferencesToString(&diff);
+  EXPECT_TRUE(differ.Compare(original, back)) << diff;
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+      back, ToProto(FromProto(back))));
 }
 
 TEST(ControlConvertTest, OperationsRoundTripWithEitherResult) {

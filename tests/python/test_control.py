@@ -11,7 +11,7 @@ import socket
 import subprocess
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -768,3 +768,65 @@ def test_upgrade_rollback_and_maintenance_window(cloud, admin, foundation):
     assert admin.get_maintenance_window(c.name).window.duration == 3600
     assert admin.set_maintenance_window(c.name, None).window is None
     assert admin.get_maintenance_window(c.name).source == ""
+
+
+def test_scheduled_upgrade_deferred_then_run_now(cloud, admin, foundation):
+    """A scheduled upgrade (issue 19) through the Python client, on the
+    emulator's manual clock: it waits for the cluster's maintenance window,
+    ``action="defer"`` moves it to the window after (nothing runs in the
+    deferred one), ``action="run_now"`` starts it outside any window."""
+    org, project, env = foundation
+    c = admin.create_cluster(project.name, "sched", environment=env.name,
+                             wait_timeout=60)
+    base = c.version
+    admin.emulator.update_settings(releases=[
+        cove.Release(version="9.1.0", upgrades_from=[base])])
+    emu = admin.emulator
+    try:
+        now = emu.set_clock().now
+        # The cluster's window: tomorrow 12:00-13:00 UTC.
+        tomorrow = now + timedelta(days=1)
+        opens = datetime(tomorrow.year, tomorrow.month, tomorrow.day, 12,
+                         tzinfo=timezone.utc)
+        w = cove.MaintenanceWindow(day_of_week=tomorrow.strftime("%A"),
+                                   start_time="12:00", duration=3600,
+                                   time_zone="UTC")
+        info = admin.set_maintenance_window(c.name, w)
+        assert info.source == "cluster" and info.next_start_time == opens
+
+        op = admin.start_upgrade_cluster(c.name, "9.1.0", schedule=True)
+        assert not op.done
+        got = admin.get_cluster(c.name)
+        assert got.state == cove.ClusterState.RUNNING and got.version == base
+        assert got.scheduled_upgrade.version == "9.1.0"
+        assert got.scheduled_upgrade.operation == op.name
+        assert got.scheduled_upgrade.start_time == opens
+        with pytest.raises(cove.FailedPreconditionError):
+            admin.start_upgrade_cluster(c.name, "9.1.0")
+        with pytest.raises(ValueError, match="action"):
+            admin.start_upgrade_cluster(c.name, action="later")
+
+        admin.start_upgrade_cluster(c.name, action="defer")
+        got = admin.get_cluster(c.name)
+        assert got.scheduled_upgrade.start_time == opens + timedelta(days=7)
+        assert got.scheduled_upgrade.deferrals == 1
+        # Inside tomorrow's window: deferred, so it does not run.
+        emu.advance_clock((opens - now).total_seconds() + 60)
+        assert not op.refresh().done
+        assert admin.get_cluster(c.name).version == base
+
+        admin.start_upgrade_cluster(c.name, action="run_now")
+        emu.advance_clock(1)
+        upgraded = op.wait(timeout=60)
+        assert op.error is None
+        assert upgraded.version == "9.1.0"
+        got = admin.get_cluster(c.name)
+        assert got.version == "9.1.0" and got.scheduled_upgrade is None
+        events = list(admin.list_audit_events(org.name,
+                                              filter="action=clusters.upgrade"))
+        # Scheduled, refused (one is already scheduled), deferred, run now.
+        assert [e.status_code for e in events] == [
+            cove.StatusCode.OK, cove.StatusCode.FAILED_PRECONDITION,
+            cove.StatusCode.OK, cove.StatusCode.OK], [e.message for e in events]
+    finally:
+        emu.set_clock(real=True)
