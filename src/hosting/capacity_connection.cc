@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "server/server.h"
 
 namespace cove::hosting {
 
@@ -89,11 +90,7 @@ int64_t CapacityConnection::RequestBytes(const InsertRequest& request) {
 absl::Status CapacityConnection::CheckRoom(int64_t adding,
                                            int64_t adding_bytes) {
   if (adding_bytes > kMaxRequestBytes) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "request size: this write holds ", adding_bytes,
-        " bytes, over the limit of ", kMaxRequestBytes,
-        " bytes (64 MiB) per insert or upsert request; split it into smaller "
-        "batches"));
+    return server::WriteTooLargeError(adding_bytes, kMaxRequestBytes);
   }
   COVE_ASSIGN_OR_RETURN(const int64_t used, CountEntities());
   const int64_t capacity = capacity_.load();

@@ -86,6 +86,7 @@ server::ServerOptions InstanceOptions(
   so.release = release.release;
   so.unhealthy_reason = release.unhealthy_reason;
   so.ip_access_list = options.ip_access_list;
+  so.max_write_request_bytes = CapacityConnection::kMaxRequestBytes;
   so.ip_access_owner = absl::StrCat("cluster '", options.cluster, "'");
   // The replicas' instances (and an upgrade's next one) bind the same
   // ports.

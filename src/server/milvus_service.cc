@@ -17,6 +17,7 @@
 #include "google/protobuf/reflection.h"
 #include "milvus/timestamp.h"
 #include "server/milvus_service_handle.h"
+#include "server/server.h"
 
 namespace cove::server {
 namespace {
@@ -259,6 +260,14 @@ absl::Status MilvusServiceImpl::Write(const WriteRequest& request, bool upsert,
                                       const CallOptions& call,
                                       milvus_pb::MutationResult* out) {
   COVE_RETURN_IF_ERROR(NeedName("collection_name", request.collection_name()));
+  // Too large a request is refused on its size, before its rows (JSON
+  // values among them) are read.
+  if (options_.max_write_request_bytes > 0) {
+    const int64_t bytes = static_cast<int64_t>(request.ByteSizeLong());
+    if (bytes > options_.max_write_request_bytes) {
+      return WriteTooLargeError(bytes, options_.max_write_request_bytes);
+    }
+  }
   if (request.schema_timestamp() != 0) {
     COVE_ASSIGN_OR_RETURN(auto d, connection_->DescribeCollection(
                                       request.collection_name(), call));

@@ -64,6 +64,8 @@ class MilvusServiceImpl final : public milvus_pb::MilvusService::Service {
     /// Non-empty: the release fails its health check with this reason
     /// (ServerOptions::unhealthy_reason).
     std::string unhealthy_reason;
+    /// ServerOptions::max_write_request_bytes.
+    int64_t max_write_request_bytes = 0;
   };
 
   /// `connection` and `auth` must not be null.

@@ -18,6 +18,15 @@
 #include "server/milvus_service.h"
 
 namespace cove::server {
+
+absl::Status WriteTooLargeError(int64_t bytes, int64_t limit) {
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "request size: this write holds ", bytes, " bytes, over the limit of ",
+      limit, " bytes",
+      limit % (int64_t{1} << 20) == 0 ? absl::StrCat(" (", limit >> 20, " MiB)")
+                                      : std::string(),
+      " per insert or upsert request; split it into smaller batches"));
+}
 namespace {
 
 // Largest message accepted (large inserts and results).
@@ -322,6 +331,7 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(
   service_options.import_dir = options.import_dir;
   service_options.release = options.release;
   service_options.unhealthy_reason = options.unhealthy_reason;
+  service_options.max_write_request_bytes = options.max_write_request_bytes;
   server->ip_access_ = std::make_shared<IpAccessControl>(
       options.ip_access_owner.empty() ? std::string("this server")
                                       : options.ip_access_owner);

@@ -54,6 +54,10 @@ struct AccessDenial {
   absl::Time time;
 };
 
+/// The refusal of an insert or upsert request of `bytes` bytes, over the
+/// `limit` a data plane takes in one request (RESOURCE_EXHAUSTED).
+absl::Status WriteTooLargeError(int64_t bytes, int64_t limit);
+
 struct ServerOptions {
   /// host:port to listen on; port 0 picks a free port (see Server::port()).
   std::string listen_address = "127.0.0.1:19530";
@@ -80,6 +84,11 @@ struct ServerOptions {
   std::string import_dir;
   /// Data directory of the embedded backend, or ":memory:".
   std::string data_dir = ":memory:";
+  /// The largest Insert or Upsert request taken, in bytes of its protobuf
+  /// encoding: a larger one is refused (RESOURCE_EXHAUSTED, with
+  /// WriteTooLargeError's message) before its rows are read. 0: no limit
+  /// but gRPC's message size.
+  int64_t max_write_request_bytes = 0;
   /// When set, served instead of opening `data_dir` (tests restart a server
   /// over the same data; the cloud emulator shares connections).
   std::shared_ptr<Connection> connection;

@@ -365,5 +365,45 @@ TEST_F(ServerTest, CredentialPasswordsArriveBase64) {
   EXPECT_THAT(users.usernames(), ElementsAre("root", "alice"));
 }
 
+// A data plane's request size limit (ServerOptions::max_write_request_bytes,
+// 64 MiB in hosted clusters) refuses an insert or upsert on its wire size,
+// before its rows are read, naming the size and the limit; a request under
+// the limit is written.
+TEST(ServerWriteLimitTest, AWriteOverTheLimitIsRefusedOnItsSize) {
+  server::ServerOptions options = cove::testing::TestServerOptions();
+  options.max_write_request_bytes = 64 * 1024;
+  auto started = cove::testing::StartTestServer(options);
+  ASSERT_THAT(started, IsOk());
+  auto client = cove::testing::ConnectTo(**started);
+  ASSERT_THAT(client, IsOk());
+  ASSERT_THAT(client->CreateCollection("docs", 4), IsOk());
+  InsertRequest small;
+  small.collection_name = "docs";
+  small.rows.push_back(Row{{"id", Value(int64_t{1})},
+                           {"vector", Value::FloatVector({1, 0, 0, 0})},
+                           {"note", Value(std::string(1000, 'x'))}});
+  ASSERT_THAT(client->Insert(small).status(), IsOk());
+  InsertRequest big = small;
+  big.rows[0]["id"] = Value(int64_t{2});
+  big.rows[0]["note"] = Value(std::string(70 * 1024, 'x'));
+  for (bool upsert : {false, true}) {
+    auto written = upsert ? client->Upsert(big) : client->Insert(big);
+    EXPECT_THAT(written.status(),
+                cove::testing::StatusIs(
+                    absl::StatusCode::kResourceExhausted,
+                    ::testing::AllOf(
+                        HasSubstr("request size: this write holds 7"),
+                        HasSubstr("over the limit of 65536 bytes per insert "
+                                  "or upsert request"))))
+        << (upsert ? "upsert" : "insert");
+  }
+  QueryRequest count;
+  count.collection_name = "docs";
+  count.output_fields = {"count(*)"};
+  auto rows = client->Query(count);
+  ASSERT_THAT(rows, IsOk());
+  EXPECT_EQ(rows->at(0).at("count(*)"), Value(int64_t{1}));
+}
+
 }  // namespace
 }  // namespace cove
