@@ -657,7 +657,7 @@ std::string JoinKeys(const std::vector<std::string>& keys) {
 absl::Status GroupingSpec(
     const engine::Collection& collection, const SearchRequest& request,
     const std::shared_ptr<const engine::CollectionState>& pinned,
-    engine::SearchSpec* spec) {
+    engine::Grouping* spec) {
   const engine::Schema& schema = collection.schema();
   int column = -1;
   for (size_t i = 0; i < schema.fields.size(); ++i) {
@@ -688,7 +688,7 @@ absl::Status GroupingSpec(
         kMaxTopK, " (got (", request.offset, " + ", request.limit, ") x ",
         request.group_size, ")"));
   }
-  spec->group_by = column;
+  spec->field = column;
   spec->groups = static_cast<size_t>(groups);
   spec->group_size = static_cast<size_t>(request.group_size);
   spec->strict_group_size = request.strict_group_size;
@@ -1095,11 +1095,6 @@ absl::StatusOr<SearchResults> SparseSearchIn(
         "search: read sessions (search iterators) over the sparse field '",
         name, "' are not supported yet"));
   }
-  if (!request.group_by_field.empty()) {
-    return absl::UnimplementedError(absl::StrCat(
-        "search group_by_field: grouping a search of the sparse field '", name,
-        "' is not supported yet (dense vector fields only)"));
-  }
   const bool bm25 = collection.IsBm25Field(field);
   if (bm25) {
     if (request.texts.empty() || !request.vectors.empty() ||
@@ -1164,9 +1159,13 @@ absl::StatusOr<SearchResults> SparseSearchIn(
                         ResolveOutputFields(collection, request.output_fields));
   spec.filter = filter.has_value() ? &*filter : nullptr;
   spec.partitions = request.partition_names;
+  if (!request.group_by_field.empty()) {
+    COVE_RETURN_IF_ERROR(
+        GroupingSpec(collection, request, pinned, &spec.grouping));
+  }
   COVE_ASSIGN_OR_RETURN(engine::SearchHits found, collection.Search(spec));
   return ToResults(collection, found, static_cast<size_t>(request.offset),
-                   fields);
+                   fields, spec.grouping.field);
 }
 
 }  // namespace
@@ -1419,12 +1418,13 @@ absl::StatusOr<SearchResults> SearchIn(
                                       request.search_after->id};
   }
   if (!request.group_by_field.empty()) {
-    COVE_RETURN_IF_ERROR(GroupingSpec(collection, request, pinned, &spec));
+    COVE_RETURN_IF_ERROR(
+        GroupingSpec(collection, request, pinned, &spec.grouping));
   }
   COVE_ASSIGN_OR_RETURN(engine::SearchHits found,
                         collection.Search(spec, pinned));
   return ToResults(collection, found, static_cast<size_t>(request.offset),
-                   fields, spec.group_by);
+                   fields, spec.grouping.field);
 }
 
 absl::StatusOr<std::vector<Row>> QueryIn(

@@ -137,6 +137,23 @@ struct SearchCursor {
   Value id;
 };
 
+/// Grouping search (Milvus' group_by_field), of dense and sparse fields
+/// alike (collection_group.cc). Hits are taken closest first; a hit joins
+/// its value's group while the group has fewer than `group_size` hits, and
+/// starts a new group while there are fewer than `groups`. Null values form
+/// one group.
+struct Grouping {
+  /// The schema position of a BOOL, INT8..INT64 or VARCHAR field, or -1
+  /// (no grouping).
+  int field = -1;
+  size_t groups = 0;
+  size_t group_size = 1;
+  /// Every chosen group gets `group_size` hits when the rows allow it;
+  /// otherwise the search may stop once it has `groups` groups, some of them
+  /// with fewer hits.
+  bool strict_group_size = false;
+};
+
 /// A search of one vector field for a batch of queries.
 struct SearchSpec {
   /// The vector field: its position among the schema's vector fields.
@@ -167,18 +184,8 @@ struct SearchSpec {
   bool exact_ordered = false;
   std::optional<SearchCursor> after;
 
-  /// Grouping search (Milvus' group_by_field): the schema position of a
-  /// BOOL, INT8..INT64 or VARCHAR field, or -1. Hits are taken closest
-  /// first; a hit joins its value's group while the group has fewer than
-  /// `group_size` hits, and starts a new group while there are fewer than
-  /// `groups` (`k` is not used then). Null values form one group.
-  int group_by = -1;
-  size_t groups = 0;
-  size_t group_size = 1;
-  /// Every chosen group gets `group_size` hits when the rows allow it;
-  /// otherwise the search may stop once it has `groups` groups, some of them
-  /// with fewer hits.
-  bool strict_group_size = false;
+  /// Grouping search (Milvus' group_by_field); `k` is not used then.
+  Grouping grouping;
 };
 
 /// What a search found, per query closest first, with the state the rows
@@ -237,6 +244,8 @@ struct SparseSearchSpec {
   std::optional<float> range_filter;
   const expr::CompiledFilter* filter = nullptr;
   std::vector<std::string> partitions;
+  /// Grouping search (Milvus' group_by_field); `k` is not used then.
+  Grouping grouping;
 };
 
 /// BM25 statistics of a collection state: live documents, their total
@@ -412,8 +421,11 @@ class Collection {
   /// Searches a sparse field (collection_sparse.cc): every segment's
   /// inverted index, or an exact scan of its rows until it has one (the
   /// growing segment always). BM25 scores use the statistics of the whole
-  /// state (every live row, whatever the partitions and filter).
-  absl::StatusOr<SearchHits> Search(const SparseSearchSpec& spec) const;
+  /// state (every live row, whatever the partitions and filter). Reads the
+  /// current state, or `pinned` when given.
+  absl::StatusOr<SearchHits> Search(
+      const SparseSearchSpec& spec,
+      const std::shared_ptr<const CollectionState>& pinned = nullptr) const;
 
   /// Schema positions of the SPARSE_FLOAT_VECTOR fields
   /// (SparseSearchSpec::field indexes it).
@@ -502,11 +514,24 @@ class Collection {
 
   Collection(std::string name, Schema schema, int64_t id,
              CollectionContext context);
-  // A grouping search (spec.group_by >= 0): ordinary searches of growing
+  // Grouping searches (grouping.field >= 0): ordinary searches of growing
   // depth until the groups are settled (collection_group.cc).
   absl::StatusOr<SearchHits> SearchGrouped(
       const SearchSpec& spec,
       const std::shared_ptr<const CollectionState>& pinned) const;
+  absl::StatusOr<SearchHits> SearchGrouped(const SparseSearchSpec& spec) const;
+  // One round of a grouping search: the ungrouped hits, `k` per query, of
+  // the queries at positions `queries` of the request, in that order.
+  using GroupRound = std::function<absl::StatusOr<SearchHits>(
+      size_t k, const std::vector<size_t>& queries)>;
+  // The rounds shared by dense and sparse grouping searches of
+  // `num_queries` queries over `state`.
+  absl::StatusOr<SearchHits> GroupRounds(
+      const Grouping& grouping, size_t num_queries,
+      const std::shared_ptr<const CollectionState>& state,
+      const GroupRound& round) const;
+  // InvalidArgument unless `grouping` names a field that groups.
+  absl::Status CheckGrouping(const Grouping& grouping) const;
   static absl::StatusOr<std::unique_ptr<Collection>> DeserializeV1(
       internal::ByteReader* r, CollectionContext context);
 

@@ -1,5 +1,6 @@
 // Grouping searches (Milvus' group_by_field): hits grouped by the value of a
-// scalar field, at most `group_size` per group, `groups` groups per query.
+// scalar field, at most `group_size` per group, `groups` groups per query,
+// for searches of dense and sparse (IP or BM25) fields alike.
 //
 // The groups come from the same ordered candidates a plain search returns:
 // walking them closest first, a hit joins its value's group while the group
@@ -9,8 +10,11 @@
 // until the groups are settled: every chosen group full (or, without
 // strict_group_size, enough groups), or every allowed row seen. On exact
 // segments the result is the brute-force one; on approximate indexes the
-// candidates are the index's, as for any search.
+// candidates are the index's, as for any search. The rounds (GroupRounds)
+// do not know the kind of search: dense and sparse searches each give a
+// round function that searches a subset of their queries to a depth.
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -76,16 +80,14 @@ Grouped GroupHits(const std::vector<ScoredRow>& candidates,
 
 }  // namespace
 
-absl::StatusOr<SearchHits> Collection::SearchGrouped(
-    const SearchSpec& spec,
-    const std::shared_ptr<const CollectionState>& pinned) const {
-  if (spec.group_by < 0 ||
-      static_cast<size_t>(spec.group_by) >= schema_.fields.size()) {
+absl::Status Collection::CheckGrouping(const Grouping& grouping) const {
+  if (grouping.field < 0 ||
+      static_cast<size_t>(grouping.field) >= schema_.fields.size()) {
     return absl::InvalidArgumentError(
         absl::StrCat("search group_by_field: no field at position ",
-                     spec.group_by, " in collection '", name(), "'"));
+                     grouping.field, " in collection '", name(), "'"));
   }
-  const FieldDef& field = schema_.fields[spec.group_by];
+  const FieldDef& field = schema_.fields[grouping.field];
   switch (field.type) {
     case DataType::kBool:
     case DataType::kInt8:
@@ -100,59 +102,45 @@ absl::StatusOr<SearchHits> Collection::SearchGrouped(
           DataTypeName(field.type),
           " field (expected BOOL, INT8, INT16, INT32, INT64 or VARCHAR)"));
   }
-  if (spec.groups == 0 || spec.group_size == 0) {
+  if (grouping.groups == 0 || grouping.group_size == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "search group_size: expected at least one group of at least one hit "
         "(got ",
-        spec.groups, " groups of ", spec.group_size, ")"));
+        grouping.groups, " groups of ", grouping.group_size, ")"));
   }
-  if (spec.exact_ordered || spec.after.has_value()) {
-    return absl::InvalidArgumentError(
-        "search group_by_field: a grouping search cannot be paged by a "
-        "cursor (iterators do not group)");
-  }
-  if (spec.queries == nullptr || spec.num_queries == 0) {
-    return absl::InvalidArgumentError("search vectors: no query vectors");
-  }
-  // Every round reads the same state.
-  const std::shared_ptr<const CollectionState> state =
-      pinned != nullptr ? pinned : Snapshot();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SearchHits> Collection::GroupRounds(
+    const Grouping& grouping, size_t num_queries,
+    const std::shared_ptr<const CollectionState>& state,
+    const GroupRound& round) const {
   size_t live = 0;
   for (const auto& seg : state->segments) live += seg->live();
-  const size_t dim = spec.field < vector_elems_.size()
-                         ? vector_elems_[spec.field]
-                         : 0;  // Search() reports a bad field
   SearchHits out;
   out.state = state;
-  out.hits.resize(spec.num_queries);
-  out.group_sizes.resize(spec.num_queries);
-  std::vector<size_t> pending(spec.num_queries);
+  out.hits.resize(num_queries);
+  out.group_sizes.resize(num_queries);
+  std::vector<size_t> pending(num_queries);
   for (size_t q = 0; q < pending.size(); ++q) pending[q] = q;
-  size_t k = std::max<size_t>(64, 2 * spec.groups * spec.group_size);
+  size_t k = std::max<size_t>(64, 2 * grouping.groups * grouping.group_size);
   while (!pending.empty()) {
     k = std::min(k, std::max<size_t>(live, 1));
-    SearchSpec round = spec;
-    round.group_by = -1;
-    round.k = k;
-    std::vector<float> queries;
-    if (pending.size() != spec.num_queries) {
-      for (size_t q : pending) {
-        queries.insert(queries.end(), spec.queries + q * dim,
-                       spec.queries + (q + 1) * dim);
-      }
-      round.queries = queries.data();
-      round.num_queries = pending.size();
+    COVE_ASSIGN_OR_RETURN(SearchHits found, round(k, pending));
+    if (found.hits.size() != pending.size()) {
+      return absl::InternalError(
+          absl::StrCat("grouping search: a round answered ", found.hits.size(),
+                       " queries (expected ", pending.size(), ")"));
     }
-    COVE_ASSIGN_OR_RETURN(SearchHits found, Search(round, state));
     std::vector<size_t> next;
     for (size_t i = 0; i < pending.size(); ++i) {
       const size_t q = pending[i];
-      Grouped g = GroupHits(found.hits[i], *state, spec.group_by, spec.groups,
-                            spec.group_size);
+      Grouped g = GroupHits(found.hits[i], *state, grouping.field,
+                            grouping.groups, grouping.group_size);
       // Fewer candidates than asked for: every allowed row was seen.
       const bool exhausted = found.hits[i].size() < k || k >= live;
-      const bool enough =
-          g.sizes.size() == spec.groups && (g.full || !spec.strict_group_size);
+      const bool enough = g.sizes.size() == grouping.groups &&
+                          (g.full || !grouping.strict_group_size);
       if (exhausted || enough) {
         out.hits[q] = std::move(g.hits);
         out.group_sizes[q] = std::move(g.sizes);
@@ -164,6 +152,72 @@ absl::StatusOr<SearchHits> Collection::SearchGrouped(
     k *= 4;
   }
   return out;
+}
+
+absl::StatusOr<SearchHits> Collection::SearchGrouped(
+    const SearchSpec& spec,
+    const std::shared_ptr<const CollectionState>& pinned) const {
+  COVE_RETURN_IF_ERROR(CheckGrouping(spec.grouping));
+  if (spec.exact_ordered || spec.after.has_value()) {
+    return absl::InvalidArgumentError(
+        "search group_by_field: a grouping search cannot be paged by a "
+        "cursor (iterators do not group)");
+  }
+  if (spec.queries == nullptr || spec.num_queries == 0) {
+    return absl::InvalidArgumentError("search vectors: no query vectors");
+  }
+  // Every round reads the same state.
+  const std::shared_ptr<const CollectionState> state =
+      pinned != nullptr ? pinned : Snapshot();
+  const size_t dim = spec.field < vector_elems_.size()
+                         ? vector_elems_[spec.field]
+                         : 0;  // Search() reports a bad field
+  return GroupRounds(spec.grouping, spec.num_queries, state,
+                     [&](size_t k, const std::vector<size_t>& queries) {
+                       SearchSpec round = spec;
+                       round.grouping = Grouping();
+                       round.k = k;
+                       std::vector<float> subset;
+                       if (queries.size() != spec.num_queries) {
+                         for (size_t q : queries) {
+                           subset.insert(subset.end(), spec.queries + q * dim,
+                                         spec.queries + (q + 1) * dim);
+                         }
+                         round.queries = subset.data();
+                         round.num_queries = queries.size();
+                       }
+                       return Search(round, state);
+                     });
+}
+
+absl::StatusOr<SearchHits> Collection::SearchGrouped(
+    const SparseSearchSpec& spec) const {
+  COVE_RETURN_IF_ERROR(CheckGrouping(spec.grouping));
+  const size_t num_queries =
+      spec.texts.empty() ? spec.queries.size() : spec.texts.size();
+  if (num_queries == 0) {
+    return absl::InvalidArgumentError("search data: no query vectors or texts");
+  }
+  // Every round reads the same state (and so, for BM25, the same corpus
+  // statistics and scores).
+  const std::shared_ptr<const CollectionState> state = Snapshot();
+  return GroupRounds(spec.grouping, num_queries, state,
+                     [&](size_t k, const std::vector<size_t>& queries) {
+                       SparseSearchSpec round = spec;
+                       round.grouping = Grouping();
+                       round.k = k;
+                       if (queries.size() != num_queries) {
+                         round.queries.clear();
+                         round.texts.clear();
+                         for (size_t q : queries) {
+                           if (q < spec.queries.size())
+                             round.queries.push_back(spec.queries[q]);
+                           if (q < spec.texts.size())
+                             round.texts.push_back(spec.texts[q]);
+                         }
+                       }
+                       return Search(round, state);
+                     });
 }
 
 }  // namespace cove::engine

@@ -189,7 +189,7 @@ Value Collection::ValueAt(const CollectionState& state, RowRef ref,
 absl::StatusOr<SearchHits> Collection::Search(
     const SearchSpec& spec,
     const std::shared_ptr<const CollectionState>& pinned) const {
-  if (spec.group_by >= 0) return SearchGrouped(spec, pinned);
+  if (spec.grouping.field >= 0) return SearchGrouped(spec, pinned);
   if (spec.field >= vector_dims_.size()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "search field: collection '", name(), "' has ", vector_dims_.size(),

@@ -251,7 +251,16 @@ Bm25Stats Collection::ComputeBm25Stats(
 }
 
 absl::StatusOr<SearchHits> Collection::Search(
-    const SparseSearchSpec& spec) const {
+    const SparseSearchSpec& spec,
+    const std::shared_ptr<const CollectionState>& pinned) const {
+  if (spec.grouping.field >= 0) {
+    if (pinned != nullptr) {
+      return absl::InvalidArgumentError(
+          "search group_by_field: a grouping search cannot run in a read "
+          "session (iterators do not group)");
+    }
+    return SearchGrouped(spec);
+  }
   if (spec.field >= sparse_field_index_.size()) {
     return absl::InvalidArgumentError(
         absl::StrCat("search field: collection '", name(), "' has ",
@@ -262,7 +271,7 @@ absl::StatusOr<SearchHits> Collection::Search(
   const int column = sparse_field_index_[field];
   const std::string& field_name = schema_.fields[column].name;
   SearchHits out;
-  out.state = Snapshot();
+  out.state = pinned != nullptr ? pinned : Snapshot();
   const CollectionState& state = *out.state;
   const CollectionMeta& meta = *state.meta;
   if (!meta.loaded) {

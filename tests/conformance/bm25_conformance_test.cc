@@ -3,8 +3,9 @@
 // with an analyzer, a BM25 function filling a sparse field at insert,
 // searches with raw query texts checked against an independent BM25
 // computation over a real text (the paragraphs of the GPL-3), filters,
-// offsets, search-time bm25_k1/bm25_b, the schema described back, and the
-// refusals (a given function output, its raw data, unsupported analyzers).
+// offsets, grouping, search-time bm25_k1/bm25_b, the schema described back,
+// and the refusals (a given function output, its raw data, unsupported
+// analyzers).
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -16,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "conformance/backends.h"
 #include "cove/client.h"
@@ -275,6 +277,76 @@ TEST_P(Bm25ConformanceTest, FiltersOffsetsAndOutputFields) {
   ASSERT_THAT(rows, IsOk());
   ASSERT_EQ(rows->size(), 3u);
   for (const Row& row : *rows) EXPECT_EQ(row.count("sparse"), 0u);
+}
+
+// Grouping a full-text search (group_by_field, Milvus 2.5): the groups are
+// the walk over the plain search's order (checked against the reference
+// above; rows of equal score keep that order), best first, with filters,
+// an offset over groups and each hit's group value.
+TEST_P(Bm25ConformanceTest, GroupedSearchWalksTheRanking) {
+  MakeCollection();
+  struct Variant {
+    int64_t limit, offset, size;
+    bool strict;
+    std::string filter;
+  };
+  for (const Variant& v :
+       {Variant{3, 0, 1, false, ""}, Variant{2, 1, 4, true, ""},
+        Variant{2, 0, 3, true, "id > 20"}}) {
+    SCOPED_TRACE(absl::StrCat("limit ", v.limit, " offset ", v.offset, " size ",
+                              v.size, " filter '", v.filter, "'"));
+    SearchRequest req;
+    req.collection_name = "docs";
+    req.anns_field = "sparse";
+    req.texts = {"free software", "warranty of the program"};
+    req.filter = v.filter;
+    req.limit = 1000;  // every row sharing a term
+    ASSERT_OK_AND_ASSIGN(SearchResults plain, client().Search(req));
+    req.limit = v.limit;
+    req.offset = v.offset;
+    req.group_by_field = "tag";
+    req.group_size = v.size;
+    req.strict_group_size = v.strict;
+    req.output_fields = {"tag"};
+    ASSERT_OK_AND_ASSIGN(SearchResults got, client().Search(req));
+    ASSERT_EQ(got.hits.size(), 2u);
+    for (size_t q = 0; q < 2; ++q) {
+      const std::map<int64_t, double> want_scores =
+          Reference(docs_, req.texts[q], 1.2, 0.75);
+      std::vector<int64_t> tags;
+      std::map<int64_t, std::vector<int64_t>> groups;
+      for (const Hit& hit : plain.hits[q]) {
+        const int64_t tag = hit.id.AsInt() % 3;
+        if (groups.count(tag) == 0) {
+          if (static_cast<int64_t>(tags.size()) == v.limit + v.offset) {
+            continue;
+          }
+          tags.push_back(tag);
+        }
+        auto& g = groups[tag];
+        if (static_cast<int64_t>(g.size()) < v.size) {
+          g.push_back(hit.id.AsInt());
+        }
+      }
+      std::vector<int64_t> want;
+      for (size_t t = static_cast<size_t>(v.offset); t < tags.size(); ++t) {
+        for (int64_t id : groups[tags[t]]) want.push_back(id);
+      }
+      ASSERT_FALSE(want.empty());
+      const auto& hits = got.hits[q];
+      ASSERT_EQ(hits.size(), want.size()) << "query " << q;
+      for (size_t i = 0; i < hits.size(); ++i) {
+        const int64_t id = hits[i].id.AsInt();
+        EXPECT_EQ(id, want[i]) << "query " << q << " hit " << i;
+        ASSERT_EQ(want_scores.count(id), 1u);
+        EXPECT_NEAR(hits[i].distance, want_scores.at(id),
+                    1e-4 * std::max(1.0, want_scores.at(id)));
+        EXPECT_EQ(hits[i].group_by_value, Value(id % 3));
+        EXPECT_EQ(hits[i].entity.at("tag"), hits[i].group_by_value);
+        if (!v.filter.empty()) EXPECT_GT(id, 20);
+      }
+    }
+  }
 }
 
 TEST_P(Bm25ConformanceTest, TextMatchFilters) {

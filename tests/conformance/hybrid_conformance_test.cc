@@ -265,7 +265,8 @@ TEST_P(HybridConformanceTest, OutputFieldsAndFilters) {
   }
 }
 
-// Grouping a hybrid search (Milvus 2.5): each search groups by "doc", the
+// Grouping a hybrid search (Milvus 2.5), of two dense fields and of a dense
+// and a BM25 field: each search groups by "doc", the
 // fused rows are bucketed by their doc, groups scored by the scorer; the
 // expected groups are computed here from the grouped searches run on their
 // own.
@@ -278,91 +279,100 @@ TEST_P(HybridConformanceTest, GroupsFusedRowsByField) {
   b.dim = kHybridDim;
   b.limit = 7;
   b.filter = "id > 10";
-  for (const char* scorer : {"max", "sum", "avg"}) {
-    for (int64_t size : {1, 3}) {
-      for (int64_t offset : {0, 2}) {
-        SCOPED_TRACE(
-            absl::StrCat(scorer, " group_size ", size, " offset ", offset));
-        HybridSearchRequest req;
-        req.collection_name = "docs";
-        req.requests = {a, b};
-        req.ranker = Ranker::RRF(10);
-        req.limit = 5;
-        req.offset = offset;
-        req.group_by_field = "doc";
-        req.group_size = size;
-        req.group_scorer = scorer;
-        req.output_fields = {"doc"};
-        ASSERT_OK_AND_ASSIGN(SearchResults got, client().HybridSearch(req));
+  // Two dense searches, and a dense and a full-text (BM25, sparse) one.
+  SearchRequest t = Text();
+  t.limit = 6;
+  for (const std::vector<SearchRequest>& searches :
+       {std::vector<SearchRequest>{a, b}, std::vector<SearchRequest>{a, t}}) {
+    for (const char* scorer : {"max", "sum", "avg"}) {
+      for (int64_t size : {1, 3}) {
+        for (int64_t offset : {0, 2}) {
+          SCOPED_TRACE(absl::StrCat(searches[1].anns_field, " ", scorer,
+                                    " group_size ", size, " offset ", offset));
+          HybridSearchRequest req;
+          req.collection_name = "docs";
+          req.requests = searches;
+          req.ranker = Ranker::RRF(10);
+          req.limit = 5;
+          req.offset = offset;
+          req.group_by_field = "doc";
+          req.group_size = size;
+          req.group_scorer = scorer;
+          req.output_fields = {"doc"};
+          ASSERT_OK_AND_ASSIGN(SearchResults got, client().HybridSearch(req));
 
-        // The oracle: each search grouped on its own, RRF by position.
-        std::vector<std::map<int64_t, double>> fused(2);
-        for (SearchRequest r : req.requests) {
-          r.collection_name = "docs";
-          r.group_by_field = "doc";
-          r.group_size = size;
-          ASSERT_OK_AND_ASSIGN(SearchResults one, client().Search(r));
+          // The oracle: each search grouped on its own, RRF by position.
+          std::vector<std::map<int64_t, double>> fused(2);
+          for (SearchRequest r : req.requests) {
+            r.collection_name = "docs";
+            r.group_by_field = "doc";
+            r.group_size = size;
+            ASSERT_OK_AND_ASSIGN(SearchResults one, client().Search(r));
+            for (size_t q = 0; q < 2; ++q) {
+              for (size_t rank = 0; rank < one.hits[q].size(); ++rank) {
+                fused[q][one.hits[q][rank].id.AsInt()] += 1.0 / (10 + rank + 1);
+              }
+            }
+          }
           for (size_t q = 0; q < 2; ++q) {
-            for (size_t rank = 0; rank < one.hits[q].size(); ++rank) {
-              fused[q][one.hits[q][rank].id.AsInt()] += 1.0 / (10 + rank + 1);
+            std::vector<std::pair<double, int64_t>> rows;
+            for (const auto& [id, score] : fused[q])
+              rows.push_back({-score, id});
+            std::sort(rows.begin(), rows.end());
+            std::map<int64_t, std::vector<std::pair<double, int64_t>>> groups;
+            for (const auto& [neg, id] : rows) {
+              auto& g = groups[id / 5];
+              if (static_cast<int64_t>(g.size()) < size)
+                g.push_back({-neg, id});
             }
-          }
-        }
-        for (size_t q = 0; q < 2; ++q) {
-          std::vector<std::pair<double, int64_t>> rows;
-          for (const auto& [id, score] : fused[q]) rows.push_back({-score, id});
-          std::sort(rows.begin(), rows.end());
-          std::map<int64_t, std::vector<std::pair<double, int64_t>>> groups;
-          for (const auto& [neg, id] : rows) {
-            auto& g = groups[id / 5];
-            if (static_cast<int64_t>(g.size()) < size) g.push_back({-neg, id});
-          }
-          struct Scored {
-            double score;
-            size_t n;
-            int64_t first;
-            int64_t doc;
-          };
-          std::vector<Scored> order;
-          for (const auto& [doc, members] : groups) {
-            double sum = 0, max = members[0].first;
-            for (const auto& m : members) {
-              sum += m.first;
-              max = std::max(max, m.first);
+            struct Scored {
+              double score;
+              size_t n;
+              int64_t first;
+              int64_t doc;
+            };
+            std::vector<Scored> order;
+            for (const auto& [doc, members] : groups) {
+              double sum = 0, max = members[0].first;
+              for (const auto& m : members) {
+                sum += m.first;
+                max = std::max(max, m.first);
+              }
+              const double score = std::string(scorer) == "sum" ? sum
+                                   : std::string(scorer) == "avg"
+                                       ? sum / members.size()
+                                       : max;
+              order.push_back({score, members.size(), members[0].second, doc});
             }
-            const double score = std::string(scorer) == "sum" ? sum
-                                 : std::string(scorer) == "avg"
-                                     ? sum / members.size()
-                                     : max;
-            order.push_back({score, members.size(), members[0].second, doc});
-          }
-          std::sort(order.begin(), order.end(), [](auto& x, auto& y) {
-            if (x.score != y.score) return x.score > y.score;
-            if (x.n != y.n) return x.n > y.n;
-            return x.first < y.first;
-          });
-          std::vector<std::pair<int64_t, double>> want;
-          for (size_t gi = offset;
-               gi < order.size() && gi < static_cast<size_t>(offset + 5);
-               ++gi) {
-            for (const auto& [score, id] : groups[order[gi].doc]) {
-              want.push_back({id, score});
+            std::sort(order.begin(), order.end(), [](auto& x, auto& y) {
+              if (x.score != y.score) return x.score > y.score;
+              if (x.n != y.n) return x.n > y.n;
+              return x.first < y.first;
+            });
+            std::vector<std::pair<int64_t, double>> want;
+            for (size_t gi = offset;
+                 gi < order.size() && gi < static_cast<size_t>(offset + 5);
+                 ++gi) {
+              for (const auto& [score, id] : groups[order[gi].doc]) {
+                want.push_back({id, score});
+              }
             }
-          }
-          ASSERT_EQ(got.hits[q].size(), want.size()) << "query " << q;
-          for (size_t i = 0; i < want.size(); ++i) {
-            const Hit& h = got.hits[q][i];
-            EXPECT_EQ(h.id.AsInt(), want[i].first) << "query " << q << " " << i;
-            EXPECT_NEAR(h.distance, want[i].second, 1e-6);
-            EXPECT_EQ(h.group_by_value, Value(h.id.AsInt() / 5));
-            EXPECT_EQ(h.entity.at("doc"), h.group_by_value);
+            ASSERT_EQ(got.hits[q].size(), want.size()) << "query " << q;
+            for (size_t i = 0; i < want.size(); ++i) {
+              const Hit& h = got.hits[q][i];
+              EXPECT_EQ(h.id.AsInt(), want[i].first)
+                  << "query " << q << " " << i;
+              EXPECT_NEAR(h.distance, want[i].second, 1e-6);
+              EXPECT_EQ(h.group_by_value, Value(h.id.AsInt() / 5));
+              EXPECT_EQ(h.entity.at("doc"), h.group_by_value);
+            }
           }
         }
       }
     }
   }
-  // Grouping belongs to the hybrid search, not to one of its searches; a
-  // sparse search cannot group yet; an unknown scorer is refused.
+  // Grouping belongs to the hybrid search, not to one of its searches; an
+  // unknown scorer is refused.
   HybridSearchRequest req;
   req.collection_name = "docs";
   req.requests = {a, b};
@@ -370,12 +380,8 @@ TEST_P(HybridConformanceTest, GroupsFusedRowsByField) {
   EXPECT_THAT(client().HybridSearch(req),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("group the hybrid search itself")));
-  req.requests = {a, Text()};
-  req.group_by_field = "doc";
-  EXPECT_THAT(client().HybridSearch(req),
-              StatusIs(absl::StatusCode::kUnimplemented,
-                       HasSubstr("grouping a search of the sparse field")));
   req.requests = {a, b};
+  req.group_by_field = "doc";
   req.group_scorer = "median";
   EXPECT_THAT(client().HybridSearch(req),
               StatusIs(absl::StatusCode::kInvalidArgument,

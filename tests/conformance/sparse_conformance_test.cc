@@ -1,8 +1,8 @@
 // SPARSE_FLOAT_VECTOR fields on every backend (embedded, and remote through
 // an in-process cove-server speaking Milvus' wire format): every input form
 // clients send, both sparse indexes, search (IP) with drop ratios, filters
-// and offsets against a brute-force inner product, sparse output fields,
-// and the refusals.
+// and offsets against a brute-force inner product, grouping searches,
+// sparse output fields, and the refusals.
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "conformance/backends.h"
 #include "cove/client.h"
 #include "gmock/gmock.h"
@@ -215,6 +216,90 @@ TEST_P(SparseConformanceTest, SearchMatchesBruteForce) {
       for (size_t i = 0; i < got.size(); ++i) {
         EXPECT_NEAR(got[i].distance, expect[i].first, 1e-4);
         EXPECT_TRUE(truth.count(got[i].id.AsInt()));
+      }
+    }
+  }
+}
+
+// Grouping a sparse search (group_by_field, Milvus 2.5): the groups are
+// the walk over every row's exact inner product, best first; a filter
+// applies, offset skips whole groups, hits carry their group's value.
+TEST_P(SparseConformanceTest, GroupedSearchMatchesBruteForce) {
+  MakeCollection();
+  std::mt19937 rng(23);
+  std::map<int64_t, std::pair<SparseVector, int64_t>> truth;
+  for (int batch = 0; batch < 4; ++batch) {
+    std::vector<Row> rows;
+    for (int i = 0; i < 40; ++i) {
+      const int64_t id = batch * 40 + i;
+      SparseVector v = RandomSparse(rng);
+      truth[id] = {v, id % 7};
+      rows.push_back({{"id", Value(id)},
+                      {"tag", Value(id % 7)},
+                      {"emb", Value::Sparse(v)}});
+    }
+    ASSERT_THAT(client().Insert("sp", rows), IsOk());
+  }
+  ASSERT_THAT(client().Flush("sp"), IsOk());
+  struct Variant {
+    int64_t limit, offset, size;
+    bool strict;
+    std::string filter;
+  };
+  for (const Variant& v :
+       {Variant{3, 0, 1, false, ""}, Variant{3, 1, 4, true, ""},
+        Variant{2, 2, 3, true, "tag != 3"}}) {
+    SCOPED_TRACE(absl::StrCat("limit ", v.limit, " offset ", v.offset, " size ",
+                              v.size, " filter '", v.filter, "'"));
+    SearchRequest search;
+    search.collection_name = "sp";
+    search.anns_field = "emb";
+    search.sparse_vectors = {RandomSparse(rng), RandomSparse(rng)};
+    search.limit = v.limit;
+    search.offset = v.offset;
+    search.filter = v.filter;
+    search.group_by_field = "tag";
+    search.group_size = v.size;
+    search.strict_group_size = v.strict;
+    search.output_fields = {"tag"};
+    ASSERT_OK_AND_ASSIGN(SearchResults got, client().Search(search));
+    ASSERT_EQ(got.hits.size(), 2u);
+    for (size_t k = 0; k < 2; ++k) {
+      std::vector<std::pair<float, int64_t>> order;
+      for (const auto& [id, row] : truth) {
+        if (!v.filter.empty() && row.second == 3) continue;
+        if (Shares(search.sparse_vectors[k], row.first)) {
+          order.push_back({Dot(search.sparse_vectors[k], row.first), id});
+        }
+      }
+      std::sort(order.begin(), order.end(), [](auto& a, auto& b) {
+        return a.first != b.first ? a.first > b.first : a.second < b.second;
+      });
+      // The walk: the first offset + limit tags, size rows each.
+      std::vector<int64_t> tags;
+      std::map<int64_t, std::vector<std::pair<float, int64_t>>> groups;
+      for (const auto& [score, id] : order) {
+        const int64_t tag = truth[id].second;
+        if (groups.count(tag) == 0) {
+          if (static_cast<int64_t>(tags.size()) == v.limit + v.offset) {
+            continue;
+          }
+          tags.push_back(tag);
+        }
+        auto& g = groups[tag];
+        if (static_cast<int64_t>(g.size()) < v.size) g.push_back({score, id});
+      }
+      std::vector<std::pair<float, int64_t>> want;
+      for (size_t t = static_cast<size_t>(v.offset); t < tags.size(); ++t) {
+        for (const auto& hit : groups[tags[t]]) want.push_back(hit);
+      }
+      const auto& hits = got.hits[k];
+      ASSERT_EQ(hits.size(), want.size()) << "query " << k;
+      for (size_t i = 0; i < hits.size(); ++i) {
+        EXPECT_EQ(hits[i].id.AsInt(), want[i].second) << "query " << k;
+        EXPECT_NEAR(hits[i].distance, want[i].first, 1e-4);
+        EXPECT_EQ(hits[i].group_by_value, Value(want[i].second % 7));
+        EXPECT_EQ(hits[i].entity.at("tag"), hits[i].group_by_value);
       }
     }
   }

@@ -5,11 +5,13 @@ auto_id key, a VARCHAR with enable_analyzer, a SPARSE_FLOAT_VECTOR filled by
 Function(type=BM25), a SPARSE_INVERTED_INDEX with metric BM25; rows carry
 only the text; search with raw query texts (data=["..."]) and
 drop_ratio_search. Scores are checked against BM25 computed here from the
-standard analyzer's tokens (lowercase words), and the schema pymilvus
-reads back in describe_collection.
+standard analyzer's tokens (lowercase words), grouping searches of the
+BM25 field (group_by_field), and the schema pymilvus reads back in
+describe_collection.
 """
 
 import math
+import random
 import re
 
 import pytest
@@ -186,3 +188,68 @@ def test_refusals(client):
                            metric_type="IP")
     with pytest.raises(MilvusException, match="metric_type must be BM25"):
         _make(client, "fts_ip", index_params=index_params)
+
+
+def test_group_by_search_of_the_bm25_field(client):
+    """Milvus 2.5 groups full-text searches too: walking the BM25 ranking
+    best first, at most group_size hits per topic, limit topics."""
+    name = "fts_grouping"
+    if client.has_collection(name):
+        client.drop_collection(name)
+    schema = MilvusClient.create_schema()
+    schema.add_field(field_name="id", datatype=DataType.INT64, is_primary=True)
+    schema.add_field(field_name="text", datatype=DataType.VARCHAR, max_length=2000,
+                     enable_analyzer=True)
+    schema.add_field(field_name="topic", datatype=DataType.VARCHAR, max_length=16)
+    schema.add_field(field_name="sparse", datatype=DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_function(Function(name="text_bm25", input_field_names=["text"],
+                                 output_field_names=["sparse"],
+                                 function_type=FunctionType.BM25))
+    index_params = client.prepare_index_params()
+    index_params.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX",
+                           metric_type="BM25")
+    client.create_collection(collection_name=name, schema=schema, index_params=index_params)
+    words = "river stone cloud maple ember harbor violet copper meadow falcon".split()
+    rng = random.Random(7)
+    # Every text its own length: BM25 scores do not tie.
+    docs = [" ".join(rng.choice(words[:3] if rng.random() < 0.5 else words)
+                     for _ in range(3 + i)) for i in range(60)]
+    topics = [f"t{i % 6}" for i in range(60)]
+    client.insert(name, [{"id": i, "text": docs[i], "topic": topics[i]} for i in range(60)])
+
+    def walk(query, groups, size, keep=lambda i: True):
+        by_text = {t: i for i, t in enumerate(docs)}
+        out = {}
+        for text, score in _bm25(docs, query):
+            i = by_text[text]
+            if not keep(i):
+                continue
+            if topics[i] not in out:
+                if len(out) == groups:
+                    continue
+                out[topics[i]] = []
+            if len(out[topics[i]]) < size:
+                out[topics[i]].append((i, score))
+        return [hit for hits in out.values() for hit in hits]
+
+    queries = ["violet harbor", "falcon"]
+    res = client.search(collection_name=name, data=queries, anns_field="sparse", limit=3,
+                        group_by_field="topic", group_size=2, strict_group_size=True,
+                        output_fields=["topic"])
+    assert len(res) == 2
+    for query, hits in zip(queries, res):
+        want = walk(query, 3, 2)
+        assert [h["id"] for h in hits] == [i for i, _ in want]
+        for hit, (i, score) in zip(hits, want):
+            assert hit["distance"] == pytest.approx(score, rel=1e-4)
+            assert hit["entity"]["topic"] == topics[i]
+    # In search_params, one hit per topic, with a filter.
+    hits = client.search(collection_name=name, data=["copper meadow"], anns_field="sparse",
+                         limit=4, filter="id >= 10",
+                         search_params={"metric_type": "BM25", "params": {},
+                                        "group_by_field": "topic"},
+                         output_fields=["topic"])[0]
+    want = walk("copper meadow", 4, 1, keep=lambda i: i >= 10)
+    assert [h["id"] for h in hits] == [i for i, _ in want]
+    assert len({h["entity"]["topic"] for h in hits}) == len(hits)
+    client.drop_collection(name)

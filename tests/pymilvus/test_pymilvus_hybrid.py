@@ -147,10 +147,13 @@ def test_hybrid_search_refusals(client, films):
 def test_hybrid_search_grouping(client, films):
     """Milvus 2.5's hybrid group-by: each search groups by "year", the fused
     rows come in groups of at most group_size, a group scored by its best
-    row (rank_group_scorer max) or the sum of its rows."""
+    row (rank_group_scorer max) or the sum of its rows; two dense searches,
+    and a dense and a full-text (BM25) one."""
     name, rng = films
-    reqs = _requests(rng)[0][:2]
-    for scorer in ("max", "sum"):
+    all_reqs = _requests(rng)[0]
+    for reqs, scorer in ((all_reqs[:2], "max"), (all_reqs[:2], "sum"),
+                         ([all_reqs[0], all_reqs[2]], "max"),
+                         ([all_reqs[0], all_reqs[2]], "sum")):
         got = client.hybrid_search(name, reqs, RRFRanker(20), limit=4, output_fields=["year"],
                                    group_by_field="year", group_size=2,
                                    rank_group_scorer=scorer)

@@ -1,6 +1,7 @@
 """Hybrid search in the Python package: cove.MilvusClient.hybrid_search and
 cove.Client.hybrid_search with pymilvus' AnnSearchRequest, RRFRanker and
-WeightedRanker (embedded), against a fusion of the separate searches."""
+WeightedRanker (embedded), against a fusion of the separate searches, also
+grouped (group_by_field) over a dense and a BM25 field."""
 
 import math
 import random
@@ -62,8 +63,38 @@ def test_milvus_client_hybrid_search(coll):
 
     with pytest.raises(cove.InvalidArgumentError, match="one weight per search"):
         milvus.hybrid_search("h", reqs, WeightedRanker(1.0), limit=3)
-    with pytest.raises(cove.UnimplementedError, match="group_by_field"):
-        milvus.hybrid_search("h", reqs, RRFRanker(), group_by_field="tag")
+
+
+def test_milvus_client_grouped_hybrid_search(coll):
+    """Grouping a hybrid search of a dense and a BM25 field: each search
+    grouped by "tag", the fused rows bucketed by tag (best row scores the
+    group), as computed here from the grouped searches."""
+    milvus, rng = coll
+    q = [rng.uniform(-1, 1) for _ in range(DIM)]
+    reqs = [AnnSearchRequest([q], "dense", {"metric_type": "IP"}, limit=2),
+            AnnSearchRequest(["gamma delta"], "sparse", {"metric_type": "BM25"}, limit=2,
+                             expr="id > 20")]
+    got = milvus.hybrid_search("h", reqs, RRFRanker(10), limit=2, output_fields=["tag"],
+                               group_by_field="tag", group_size=3)[0]
+    fused, tag = {}, {}
+    for r in reqs:
+        hits = milvus.search("h", data=r.data, anns_field=r.anns_field, limit=r.limit,
+                             filter=r.expr or "", search_params=r.param, output_fields=["tag"],
+                             group_by_field="tag", group_size=3)[0]
+        assert len(hits) == 6  # two tags, three rows each
+        for rank, h in enumerate(hits):
+            fused[h["id"]] = fused.get(h["id"], 0.0) + 1.0 / (10 + rank + 1)
+            tag[h["id"]] = h["entity"]["tag"]
+    groups = {}
+    for i, s in sorted(fused.items(), key=lambda kv: (-kv[1], kv[0])):
+        members = groups.setdefault(tag[i], [])
+        if len(members) < 3:
+            members.append((i, s))
+    order = sorted(groups.values(), key=lambda m: (-m[0][1], -len(m), m[0][0]))
+    want = [m for members in order for m in members]
+    assert [h["id"] for h in got] == [i for i, _ in want]
+    assert [h["distance"] for h in got] == pytest.approx([s for _, s in want], abs=1e-6)
+    assert [h["entity"]["tag"] for h in got] == [tag[i] for i, _ in want]
 
 
 def test_client_hybrid_search(coll):
