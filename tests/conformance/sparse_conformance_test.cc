@@ -293,6 +293,7 @@ TEST_P(SparseConformanceTest, GroupedSearchMatchesBruteForce) {
       for (size_t t = static_cast<size_t>(v.offset); t < tags.size(); ++t) {
         for (const auto& hit : groups[tags[t]]) want.push_back(hit);
       }
+      ASSERT_FALSE(want.empty());
       const auto& hits = got.hits[k];
       ASSERT_EQ(hits.size(), want.size()) << "query " << k;
       for (size_t i = 0; i < hits.size(); ++i) {
