@@ -519,7 +519,9 @@ class Collection {
   absl::StatusOr<SearchHits> SearchGrouped(
       const SearchSpec& spec,
       const std::shared_ptr<const CollectionState>& pinned) const;
-  absl::StatusOr<SearchHits> SearchGrouped(const SparseSearchSpec& spec) const;
+  absl::StatusOr<SearchHits> SearchGrouped(
+      const SparseSearchSpec& spec,
+      const std::shared_ptr<const CollectionState>& pinned) const;
   // One round of a grouping search: the ungrouped hits, `k` per query, of
   // the queries at positions `queries` of the request, in that order.
   using GroupRound = std::function<absl::StatusOr<SearchHits>(

@@ -172,26 +172,27 @@ absl::StatusOr<SearchHits> Collection::SearchGrouped(
   const size_t dim = spec.field < vector_elems_.size()
                          ? vector_elems_[spec.field]
                          : 0;  // Search() reports a bad field
-  return GroupRounds(spec.grouping, spec.num_queries, state,
-                     [&](size_t k, const std::vector<size_t>& queries) {
-                       SearchSpec round = spec;
-                       round.grouping = Grouping();
-                       round.k = k;
-                       std::vector<float> subset;
-                       if (queries.size() != spec.num_queries) {
-                         for (size_t q : queries) {
-                           subset.insert(subset.end(), spec.queries + q * dim,
-                                         spec.queries + (q + 1) * dim);
-                         }
-                         round.queries = subset.data();
-                         round.num_queries = queries.size();
-                       }
-                       return Search(round, state);
-                     });
+  auto round = [&](size_t k, const std::vector<size_t>& queries) {
+    SearchSpec plain = spec;
+    plain.grouping = Grouping();
+    plain.k = k;
+    std::vector<float> subset;
+    if (queries.size() != spec.num_queries) {
+      for (size_t q : queries) {
+        subset.insert(subset.end(), spec.queries + q * dim,
+                      spec.queries + (q + 1) * dim);
+      }
+      plain.queries = subset.data();
+      plain.num_queries = queries.size();
+    }
+    return Search(plain, state);
+  };
+  return GroupRounds(spec.grouping, spec.num_queries, state, round);
 }
 
 absl::StatusOr<SearchHits> Collection::SearchGrouped(
-    const SparseSearchSpec& spec) const {
+    const SparseSearchSpec& spec,
+    const std::shared_ptr<const CollectionState>& pinned) const {
   COVE_RETURN_IF_ERROR(CheckGrouping(spec.grouping));
   const size_t num_queries =
       spec.texts.empty() ? spec.queries.size() : spec.texts.size();
@@ -200,24 +201,24 @@ absl::StatusOr<SearchHits> Collection::SearchGrouped(
   }
   // Every round reads the same state (and so, for BM25, the same corpus
   // statistics and scores).
-  const std::shared_ptr<const CollectionState> state = Snapshot();
-  return GroupRounds(spec.grouping, num_queries, state,
-                     [&](size_t k, const std::vector<size_t>& queries) {
-                       SparseSearchSpec round = spec;
-                       round.grouping = Grouping();
-                       round.k = k;
-                       if (queries.size() != num_queries) {
-                         round.queries.clear();
-                         round.texts.clear();
-                         for (size_t q : queries) {
-                           if (q < spec.queries.size())
-                             round.queries.push_back(spec.queries[q]);
-                           if (q < spec.texts.size())
-                             round.texts.push_back(spec.texts[q]);
-                         }
-                       }
-                       return Search(round, state);
-                     });
+  const std::shared_ptr<const CollectionState> state =
+      pinned != nullptr ? pinned : Snapshot();
+  auto round = [&](size_t k, const std::vector<size_t>& queries) {
+    SparseSearchSpec plain = spec;
+    plain.grouping = Grouping();
+    plain.k = k;
+    if (queries.size() != num_queries) {
+      plain.queries.clear();
+      plain.texts.clear();
+      for (size_t q : queries) {
+        // (Both kinds of query: Search() refuses that in the first round.)
+        if (q < spec.queries.size()) plain.queries.push_back(spec.queries[q]);
+        if (q < spec.texts.size()) plain.texts.push_back(spec.texts[q]);
+      }
+    }
+    return Search(plain, state);
+  };
+  return GroupRounds(spec.grouping, num_queries, state, round);
 }
 
 }  // namespace cove::engine

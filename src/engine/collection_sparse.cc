@@ -253,14 +253,7 @@ Bm25Stats Collection::ComputeBm25Stats(
 absl::StatusOr<SearchHits> Collection::Search(
     const SparseSearchSpec& spec,
     const std::shared_ptr<const CollectionState>& pinned) const {
-  if (spec.grouping.field >= 0) {
-    if (pinned != nullptr) {
-      return absl::InvalidArgumentError(
-          "search group_by_field: a grouping search cannot run in a read "
-          "session (iterators do not group)");
-    }
-    return SearchGrouped(spec);
-  }
+  if (spec.grouping.field >= 0) return SearchGrouped(spec, pinned);
   if (spec.field >= sparse_field_index_.size()) {
     return absl::InvalidArgumentError(
         absl::StrCat("search field: collection '", name(), "' has ",

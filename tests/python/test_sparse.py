@@ -101,3 +101,41 @@ def test_bad_sparse_values_are_refused_by_name(sparse_coll):
         client.insert("s", [{"id": 1, "sparse": _Coo([1, 2], [1.0, 1.0], (2, 10))}])
     with pytest.raises(cove.InvalidArgumentError, match=r"data\[1\].*sparse vector"):
         client.search("s", [{1: 1.0}, [0.5, 0.5]], limit=2, anns_field="sparse")
+
+
+def test_milvus_client_grouped_sparse_search(milvus):
+    """group_by_field on a sparse field: walking the rows by inner product,
+    at most group_size per tag, limit tags (as Milvus 2.5)."""
+    schema = MilvusClient.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_field("tag", DataType.VARCHAR, max_length=8)
+    idx = MilvusClient.prepare_index_params()
+    idx.add_index("sparse", index_type="SPARSE_WAND", metric_type="IP")
+    milvus.create_collection("sg", schema=schema, index_params=idx)
+    rng = random.Random(12)
+    rows = [{"id": i, "tag": f"t{i % 5}",
+             "sparse": {k: rng.uniform(0.1, 1.0) for k in rng.sample(range(30), 6)}}
+            for i in range(120)]
+    milvus.insert("sg", rows)
+    query = {k: rng.uniform(0.1, 1.0) for k in rng.sample(range(30), 4)}
+    res = milvus.search("sg", data=[query], anns_field="sparse", limit=3, filter="id >= 10",
+                        group_by_field="tag", group_size=2, strict_group_size=True,
+                        output_fields=["tag"])[0]
+    ranked = sorted((r for r in rows
+                     if r["id"] >= 10 and set(query) & set(r["sparse"])),
+                    key=lambda r: (-_ip(query, r["sparse"]), r["id"]))
+    groups = {}
+    for r in ranked:
+        if r["tag"] not in groups:
+            if len(groups) == 3:
+                continue
+            groups[r["tag"]] = []
+        if len(groups[r["tag"]]) < 2:
+            groups[r["tag"]].append(r)
+    want = [r for members in groups.values() for r in members]
+    assert len(want) == 6
+    assert [h["id"] for h in res] == [r["id"] for r in want]
+    assert [h["entity"]["tag"] for h in res] == [r["tag"] for r in want]
+    assert [h["distance"] for h in res] == pytest.approx(
+        [_ip(query, r["sparse"]) for r in want], rel=1e-5)
