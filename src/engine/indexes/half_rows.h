@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <vector>
 
 #include "engine/indexes/vector_index.h"
 #include "engine/kernels/half.h"
@@ -30,6 +31,16 @@ inline void WidenHalfRows(HalfType t, const float* packed, size_t n,
   const auto* h = reinterpret_cast<const uint16_t*>(packed);
   const size_t values = n * 2 * slots;
   for (size_t i = 0; i < values; ++i) out[i] = HalfToFloat(t, h[i]);
+}
+
+/// The float32 values of n rows of an index with `params`: `rows` itself
+/// for float32 rows; 16-bit rows widened into `storage`.
+inline const float* IndexRowValues(const IndexParams& params, const float* rows,
+                                   size_t n, std::vector<float>* storage) {
+  if (!params.half.has_value()) return rows;
+  storage->resize(n * 2 * params.dim);
+  WidenHalfRows(*params.half, rows, n, params.dim, storage->data());
+  return storage->data();
 }
 
 /// One packed row with every value multiplied by `scale` and rounded back to

@@ -69,12 +69,7 @@ absl::Status IvfIndex::Build(const float* data, size_t n) {
   }
   // 16-bit rows: k-means and SQ8 learn from them widened to float32.
   std::vector<float> widened;
-  const float* values = data;
-  if (params_.half.has_value()) {
-    widened.resize(n * vdim_);
-    WidenHalfRows(*params_.half, data, n, dim_, widened.data());
-    values = widened.data();
-  }
+  const float* values = IndexRowValues(params_, data, n, &widened);
   KMeansOptions opt;
   opt.seed = params_.seed;
   opt.threads = BuildThreadCount(params_.build_threads);
@@ -119,12 +114,7 @@ absl::Status IvfIndex::Add(const float* data, size_t n) {
   }
   DetachVectors();
   std::vector<float> widened;
-  const float* values = data;
-  if (params_.half.has_value()) {
-    widened.resize(n * vdim_);
-    WidenHalfRows(*params_.half, data, n, dim_, widened.data());
-    values = widened.data();
-  }
+  const float* values = IndexRowValues(params_, data, n, &widened);
   Append(data, values, n);
   return absl::OkStatus();
 }
@@ -266,12 +256,7 @@ std::vector<Neighbor> IvfIndex::Search(const float* query,
   size_t nprobe = sp.nprobe > 0 ? static_cast<size_t>(sp.nprobe) : 16;
   // 16-bit rows: the query widened for the centroids and the SQ8 codes.
   std::vector<float> widened;
-  const float* values = query;
-  if (params_.half.has_value()) {
-    widened.resize(vdim_);
-    WidenHalfRows(*params_.half, query, 1, dim_, widened.data());
-    values = widened.data();
-  }
+  const float* values = IndexRowValues(params_, query, 1, &widened);
   nprobe = std::min(nprobe, nc);
 
   const DistanceRange range = InternalRange(sp, metric_ip_);

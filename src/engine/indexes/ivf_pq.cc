@@ -134,12 +134,7 @@ absl::Status IvfPqIndex::Build(const float* data, size_t n) {
   const int threads = BuildThreadCount(params_.build_threads);
   // 16-bit rows: the quantizers learn from them widened to float32.
   std::vector<float> widened;
-  const float* values = data;
-  if (params_.half.has_value()) {
-    widened.resize(n * vdim_);
-    WidenHalfRows(*params_.half, data, n, dim_, widened.data());
-    values = widened.data();
-  }
+  const float* values = IndexRowValues(params_, data, n, &widened);
   KMeansOptions opt;
   opt.seed = params_.seed;
   opt.threads = threads;
@@ -217,12 +212,7 @@ absl::Status IvfPqIndex::Add(const float* data, size_t n) {
   }
   DetachVectors();
   std::vector<float> widened;
-  const float* values = data;
-  if (params_.half.has_value()) {
-    widened.resize(n * vdim_);
-    WidenHalfRows(*params_.half, data, n, dim_, widened.data());
-    values = widened.data();
-  }
+  const float* values = IndexRowValues(params_, data, n, &widened);
   Append(data, values, n);
   return absl::OkStatus();
 }
@@ -426,12 +416,7 @@ std::vector<Neighbor> IvfPqIndex::Search(const float* query,
   nprobe = std::min(nprobe, nc);
   // 16-bit rows: the query widened for the centroids and the tables.
   std::vector<float> widened;
-  const float* values = query;
-  if (params_.half.has_value()) {
-    widened.resize(vdim_);
-    WidenHalfRows(*params_.half, query, 1, dim_, widened.data());
-    values = widened.data();
-  }
+  const float* values = IndexRowValues(params_, query, 1, &widened);
 
   const DistanceRange range = InternalRange(sp, metric_ip_);
   const float lo = range.lo;
