@@ -19,46 +19,9 @@
 set -uo pipefail
 cloud="$1"
 cove="$2"
-py=/usr/bin/python3
-tmp="$(mktemp -d)"
-pid=""
-cleanup() {
-  if [[ -n "${pid}" ]]; then
-    kill "${pid}" 2>/dev/null || true
-    wait "${pid}" 2>/dev/null || true
-  fi
-  rm -rf "${tmp}"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f "${tmp}/cloud.log" ]] && tail -20 "${tmp}/cloud.log" >&2
-  exit 1
-}
-
-# run WANT_EXIT ARGS...: stdout in $out, stderr in $err.
-run() {
-  local want="$1"
-  shift
-  "${cove}" "$@" >"${tmp}/out" 2>"${tmp}/err" </dev/null
-  local got=$?
-  out="$(<"${tmp}/out")"
-  err="$(<"${tmp}/err")"
-  [[ "${got}" == "${want}" ]] ||
-    fail "cove $*: exit code ${got}, expected ${want}
-stdout: ${out}
-stderr: ${err}"
-}
-# json PYTHON: runs PYTHON with `d` = the JSON of the last stdout.
-json() {
-  "${py}" -c "import json, sys
-d = json.loads(sys.stdin.read())
-$1" <<<"${out}" || fail "JSON check failed: $1
-stdout: ${out}"
-}
+# shellcheck source=scenario_lib.sh
+source "$(dirname "$0")/scenario_lib.sh"
 out_has() { [[ "${out}" == *"$1"* ]] || fail "stdout lacks '$1': ${out}"; }
-err_has() { [[ "${err}" == *"$1"* ]] || fail "stderr lacks '$1': ${err}"; }
 # The value of COLUMN in the table row whose first column is KEY.
 cell() {
   "${py}" -c "import sys
